@@ -1,0 +1,47 @@
+"""scendsl: a declarative scenario language and policy-briefing compiler for AI compute.
+
+The pipeline, one verb per stage::
+
+    parse(text)            -> Document      syntax tree (Lark)
+    load(path_or_text)     -> ScenarioSet   parsed + resolved typed scenarios (pydantic)
+    evaluate(scenario)     -> Result        every metric, with provenance
+    build(paths, out_dir)  -> list of files briefings (Markdown, HTML)
+
+Every stage raises `ScenarioError`, which carries all located diagnostics of the input.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from scendsl.errors import Diagnostic, ScenarioError, Span
+
+if TYPE_CHECKING:
+    from scendsl.language.syntax import Document
+    from scendsl.scenario import ScenarioSet
+
+__version__ = "0.1.0"
+__all__ = ["Diagnostic", "ScenarioError", "Span", "parse", "load", "evaluate", "__version__"]
+
+
+def parse(text: str, file: str = "<string>") -> Document:
+    """Parse scenario text into a syntax tree, or raise ScenarioError."""
+    from scendsl.language.parse import parse as _parse
+
+    return _parse(text, file)
+
+
+def load(path_or_text: str | os.PathLike[str], *, max_variants: int = 1_000_000) -> ScenarioSet:
+    """Resolve a `.scn` file, a folder of them, or scenario text into typed scenarios.
+
+    A string naming an existing file or folder is read from disk; any other string is taken as
+    scenario text. Raises ScenarioError carrying every diagnostic.
+    """
+    from scendsl.language.resolve import load_paths, load_text
+
+    if isinstance(path_or_text, os.PathLike) or (
+        "\n" not in path_or_text and os.path.exists(path_or_text)
+    ):
+        return load_paths([os.fspath(path_or_text)], max_variants=max_variants)
+    return load_text(path_or_text, max_variants=max_variants)

@@ -1,0 +1,4 @@
+import sys
+from scendsl.cli import main
+
+sys.exit(main())

@@ -1,0 +1,149 @@
+"""The one error type of scendsl: a list of located diagnostics.
+
+A `Diagnostic` is born in the parser or the resolver with a `Span` and travels unchanged to the
+CLI, which prints it as `path:line:col: error: message`, the source line and a caret, like a
+compiler; `--format json` prints the same fields for editors and CI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source file; lines and columns count from 1, `end_col` is exclusive."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int | None = None
+    end_col: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "end_line": self.end_line if self.end_line is not None else self.line,
+            "end_col": self.end_col if self.end_col is not None else self.col + 1,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in the input, with where it is and, when we know one, how to fix it."""
+
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    severity: Severity = "error"
+    #: Other places that take part in the problem (the first definition of a duplicate, ...).
+    related: tuple[tuple[str, Span], ...] = ()
+    #: The text of the line the span points into, captured when the diagnostic is made so that
+    #: rendering never has to reopen a file that may have changed.
+    source_line: str | None = None
+
+    def render(self) -> str:
+        """Compiler-style text: location, message, the source line with a caret, hint, related."""
+        where = f"{self.span}: " if self.span else ""
+        lines = [f"{where}{self.severity}: {self.message}"]
+        if self.span is not None and self.source_line is not None:
+            text = self.source_line.rstrip("\n").expandtabs(1)
+            lines.append(f"  {text}")
+            start = max(self.span.col - 1, 0)
+            if self.span.end_line in (None, self.span.line) and self.span.end_col:
+                width = max(self.span.end_col - self.span.col, 1)
+            else:
+                width = max(len(text) - start, 1)
+            lines.append("  " + " " * start + "^" + "~" * (width - 1))
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        for label, span in self.related:
+            lines.append(f"  {span}: note: {label}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+            "span": self.span.to_json() if self.span else None,
+            "related": [{"message": label, "span": span.to_json()} for label, span in self.related],
+        }
+
+
+@dataclass
+class ScenarioError(Exception):
+    """Raised by every stage with all the diagnostics it found, never only the first."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return "\n".join(d.render() for d in self.diagnostics)
+
+
+class DiagnosticSink:
+    """Collects diagnostics during a stage; `raise_if_errors` turns them into one ScenarioError."""
+
+    def __init__(self, sources: dict[str, str] | None = None) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        #: file name -> text, so diagnostics can quote their line.
+        self.sources: dict[str, str] = sources if sources is not None else {}
+        self._lines: dict[str, list[str]] = {}
+
+    def _line_of(self, span: Span | None) -> str | None:
+        if span is None:
+            return None
+        if span.file not in self.sources:
+            try:  # a later stage quoting a file the parser read: read it again
+                with open(span.file, encoding="utf-8-sig") as handle:
+                    self.sources[span.file] = handle.read()
+            except (OSError, UnicodeDecodeError, ValueError):
+                return None
+        lines = self._lines.get(span.file)
+        if lines is None:
+            lines = self._lines[span.file] = self.sources[span.file].splitlines()
+        return lines[span.line - 1] if 0 < span.line <= len(lines) else None
+
+    def error(
+        self,
+        message: str,
+        span: Span | None,
+        hint: str | None = None,
+        related: tuple[tuple[str, Span], ...] = (),
+    ) -> None:
+        self.diagnostics.append(
+            Diagnostic(message, span, hint, "error", related, self._line_of(span))
+        )
+
+    def extend(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    def raise_if_errors(self) -> None:
+        if self.has_errors:
+            raise ScenarioError(sorted_diagnostics(self.diagnostics))
+
+
+def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Stable, reader-friendly order: by file, then position; unlocated ones last."""
+
+    def key(d: Diagnostic) -> tuple[int, str, int, int]:
+        if d.span is None:
+            return (1, "", 0, 0)
+        return (0, d.span.file, d.span.line, d.span.col)
+
+    return sorted(diagnostics, key=key)

@@ -1,0 +1,278 @@
+"""Stage 1: text → `Document` (syntax tree), with located syntax errors.
+
+Lark's LALR parser with an inline transformer builds our syntax nodes directly, which keeps the
+parser near Lark's throughput ceiling. On a syntax error we record a diagnostic, blank the rest of
+the offending line and parse again, so one run reports every independent mistake.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.language.syntax import Atom, Document, Statement
+
+#: Hard limits that keep hostile input from exhausting time or memory.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_SYNTAX_ERRORS = 20
+MAX_NESTING = 16
+
+#: Grammar terminals in the words of a user.
+_TERMINAL_WORDS = {
+    "_NL": "the end of the line",
+    "WORD": "a name",
+    "NUMBER": "a number",
+    "STRING": 'a string in double quotes',
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "OP": "a comparison such as '>='",
+    "PLUSMINUS": "'±'",
+    "DOTDOT": "'..'",
+    "COMMA": "','",
+    "$END": "the end of the file",
+}
+
+_ATOM_KINDS = {
+    "NUMBER": "number",
+    "STRING": "string",
+    "WORD": "word",
+    "OP": "op",
+    "PLUSMINUS": "plusminus",
+    "DOTDOT": "dotdot",
+    "COMMA": "comma",
+}
+
+
+class _Build(Transformer):
+    """Inline transformer: Lark calls these while parsing, so no parse tree is ever built."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__(visit_tokens=False)
+        self.file = file
+
+    def _span(self, first: Token, last: Token) -> Span:
+        return Span(self.file, first.line, first.column, last.end_line, last.end_column)
+
+    def _atom(self, item: Token | Atom) -> Atom:
+        if isinstance(item, Atom):
+            return item
+        text = str(item)
+        if item.type == "COMMA":
+            text = ","
+        return Atom(_ATOM_KINDS[item.type], text, self._span(item, item))
+
+    def start(self, items: list[Statement]) -> list[Statement]:
+        return items
+
+    def statement(self, items: list) -> Statement:
+        key: Token = items[0]
+        body = None
+        values = []
+        end: Token | Span = key
+        for item in items[1:]:
+            if isinstance(item, tuple):  # body: (statements, closing brace)
+                body, end = item
+            else:
+                atom = self._atom(item)
+                values.append(atom)
+                end = atom.span
+        key_span = self._span(key, key)
+        if isinstance(end, Span):
+            span = Span(self.file, key.line, key.column, end.end_line, end.end_col)
+        else:
+            span = key_span
+        return Statement(str(key), key_span, values, body, span)
+
+    last_statement = statement
+
+    def body(self, items: list) -> tuple[list[Statement], Span]:
+        close: Token = items[-1]
+        return [s for s in items[1:-1]], self._span(close, close)
+
+    def list(self, items: list) -> Atom:
+        open_, close = items[0], items[-1]
+        return Atom("list", "[...]", self._span(open_, close), [self._atom(i) for i in items[1:-1]])
+
+
+@functools.lru_cache(maxsize=1)
+def _grammar() -> str:
+    return resources.files("scendsl.language").joinpath("grammar.lark").read_text("utf-8")
+
+
+@functools.lru_cache(maxsize=None)
+def _parser(file: str) -> Lark:
+    # One parser per file name: the inline transformer stamps spans with it.
+    return Lark(_grammar(), parser="lalr", lexer="contextual", transformer=_Build(file),
+                maybe_placeholders=False)
+
+
+def parse(text: str, file: str = "<string>") -> Document:
+    """Parse scenario text into a `Document`, or raise `ScenarioError` with every syntax error."""
+    sink = DiagnosticSink({file: text})
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        sink.error(f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit",
+                   Span(file, 1, 1), "split it into several files joined with 'import'")
+        sink.raise_if_errors()
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        sink.error("file contains a NUL byte; is it a binary file?", Span(file, line, 1))
+        sink.raise_if_errors()
+    work = text if text.endswith("\n") else text + "\n"
+    parser = _parser(file)
+    while True:
+        try:
+            statements = parser.parse(work)
+            break
+        except UnexpectedInput as error:
+            at_end = isinstance(error, UnexpectedEOF) or (
+                isinstance(error, UnexpectedToken) and error.token.type == "$END")
+            if at_end:
+                _report_unclosed(work, file, sink)
+                break
+            line, col, message, hint = _describe(error, work)
+            sink.error(message, Span(file, line, col, line, col + 1), hint)
+            if len(sink.diagnostics) >= MAX_SYNTAX_ERRORS:
+                break
+            blanked = _blank_rest_of_line(work, line, col)
+            if blanked == work:  # nothing left to remove: stop rather than loop
+                break
+            work = blanked
+        except RecursionError:
+            sink.error("blocks or lists are nested too deeply", Span(file, 1, 1))
+            break
+    sink.raise_if_errors()
+    _check_nesting(statements, sink)
+    sink.raise_if_errors()
+    return Document(file, text, statements)
+
+
+def _check_nesting(statements: list[Statement], sink: DiagnosticSink, depth: int = 1) -> None:
+    for statement in statements:
+        if statement.body is not None:
+            if depth >= MAX_NESTING:
+                sink.error(f"blocks are nested more than {MAX_NESTING} deep", statement.key_span)
+                return
+            _check_nesting(statement.body, sink, depth + 1)
+
+
+def _blank_rest_of_line(text: str, line: int, col: int) -> str:
+    """Replace the text from (line, col) to the end of that line with spaces."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.index("\n", start) + 1
+    pos = start + col - 1
+    end = text.find("\n", pos)
+    if end < 0:
+        end = len(text)
+    if line == text.count("\n") + 1 or pos >= end:
+        # The error sits at a line end: drop the rest of the file's current line and the next one.
+        nxt = text.find("\n", end + 1)
+        if nxt < 0:
+            return text[:pos]
+        return text[:pos] + " " * (end - pos) + "\n" + " " * (nxt - end - 1) + text[nxt:]
+    return text[:pos] + " " * (end - pos) + text[end:]
+
+
+def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | None]:
+    """Turn a Lark error into (line, col, message, hint) in the user's words."""
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        if char == '"':
+            return error.line, error.column, "unterminated string", 'close it with \'"\' on the same line'
+        if char == "\\":
+            return error.line, error.column, "unexpected '\\' outside a string", None
+        shown = repr(char) if char.isprintable() and char else f"U+{ord(char):04X}" if char else "?"
+        hint = None
+        if char in "=:;":
+            hint = "write a field and its value separated by a space, e.g. 'pue 1.25'"
+        elif char == "/":
+            hint = "units stand apart from numbers: '45 USD/MWh'"
+        return error.line, error.column, f"unexpected character {shown}", hint
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    expected = sorted({_TERMINAL_WORDS.get(t, t) for t in error.expected if not t.startswith("__")})
+    got = "the end of the line" if token.type == "_NL" else f"'{token}'"
+    message = f"unexpected {got}"
+    if 0 < len(expected) <= 4:  # a longer list tells the reader nothing
+        message += "; expected " + _or_list(expected)
+    hint = None
+    if token.type == "LBRACE" and getattr(error, "state", None) is not None:
+        hint = "put '{' on the same line as the block's name"
+    elif token.type == "RBRACE":
+        hint = "a '}' closes a block; end the line before it, or remove the extra '}'"
+    elif token.type in ("NUMBER", "STRING") and "a name" in expected:
+        hint = "each line starts with a field name, e.g. 'count 100k'"
+    return token.line, token.column, message, hint
+
+
+def _report_unclosed(text: str, file: str, sink: DiagnosticSink) -> None:
+    """At an unexpected end of file, point at the '{' or '[' that was never closed."""
+    stack: list[tuple[str, int, int]] = []
+    line, col, i, n = 1, 1, 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if char == '"':
+            i += 1
+            col += 1
+            while i < n and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+                col += 1
+        elif char in "{[":
+            stack.append((char, line, col))
+        elif char in "}]" and stack:
+            stack.pop()
+        if char == "\n":
+            line, col = line + 1, 1
+        else:
+            col += 1
+        i += 1
+    if stack:
+        char, line, col = stack[-1]
+        what = "block" if char == "{" else "list"
+        close = "}" if char == "{" else "]"
+        sink.error(f"this {what} is never closed", Span(file, line, col, line, col + 1),
+                   f"add the missing '{close}'")
+    else:
+        last = text.rstrip("\n").count("\n") + 1
+        sink.error("unexpected end of file", Span(file, last, 1))
+
+
+def _or_list(words: list[str]) -> str:
+    if len(words) <= 2:
+        return " or ".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def parse_file(path: str, display_name: str | None = None) -> Document:
+    """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics."""
+    name = display_name or path
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ScenarioError(_io_diagnostics(name, f"cannot read file: {error.strerror or error}"))
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(_io_diagnostics(
+            name, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ScenarioError(_io_diagnostics(name, "file is not valid UTF-8 text", line))
+    return parse(text, name)
+
+
+def _io_diagnostics(name: str, message: str, line: int = 1):
+    sink = DiagnosticSink()
+    sink.error(message, Span(name, line, 1))
+    return sink.diagnostics

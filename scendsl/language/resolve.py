@@ -1,0 +1,978 @@
+"""Stage 2: parsed documents → `ScenarioSet` (typed scenarios and sweeps).
+
+Follows imports, checks that names are unique, applies `extends` chains as flat overrides of
+dotted paths, reads every value against the field schema (units, bounds, catalog names) and
+expands sweep axes. Every mistake becomes a located diagnostic; all of them are reported together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from dataclasses import dataclass, field
+
+from scendsl.catalog import Catalog, load_catalog
+from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.language import fields as F
+from scendsl.language.parse import parse, parse_file
+from scendsl.language.syntax import Atom, Document, Statement
+from scendsl.language.units import DIMENSION_EXAMPLES, lookup_unit, parse_number
+from scendsl.scenario import (
+    Claim,
+    Cluster,
+    CustomAccelerator,
+    Energy,
+    Market,
+    MixShare,
+    Parallelism,
+    ReferenceEntity,
+    Scenario,
+    ScenarioSet,
+    Sweep,
+    SweepAxis,
+    Uncertain,
+    Workload,
+)
+
+DEFAULT_MAX_VARIANTS = 1_000_000
+MAX_IMPORT_DEPTH = 32
+MAX_STRING_LENGTH = 10_000
+MAX_EXTENDS_DEPTH = 64
+
+_DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import")
+_CLAIM_OPS = ("<", "<=", ">", ">=", "==", "~=")
+
+
+def suggest(name: str, candidates) -> str | None:
+    """A 'did you mean' hint for a misspelt name, or None."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if not matches:
+        lowered = {c.lower(): c for c in candidates}
+        if name.lower() in lowered:
+            matches = [lowered[name.lower()]]
+    return f"did you mean '{matches[0]}'?" if matches else None
+
+
+@dataclass
+class _Definition:
+    kind: str
+    name: str
+    statement: Statement
+    file: str
+
+
+@dataclass
+class _Resolver:
+    sink: DiagnosticSink
+    catalog: Catalog
+    max_variants: int
+    definitions: dict[str, _Definition] = field(default_factory=dict)
+    accelerators: dict[str, _Definition] = field(default_factory=dict)
+    references: dict[str, _Definition] = field(default_factory=dict)
+    order: list[_Definition] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ definitions
+    def collect(self, documents: list[Document]) -> None:
+        for document in documents:
+            for statement in document.statements:
+                self._collect_statement(statement, document.file)
+
+    def _collect_statement(self, statement: Statement, file: str) -> None:
+        key = statement.key
+        if key == "import":
+            return  # handled while loading
+        if key not in _DEFINITION_KEYWORDS:
+            self.sink.error(f"unknown definition '{key}'", statement.key_span,
+                            suggest(key, _DEFINITION_KEYWORDS)
+                            or "a file holds 'scenario', 'sweep', 'accelerator', 'reference' "
+                               "and 'import' statements")
+            return
+        if statement.body is None:
+            self.sink.error(f"'{key}' needs a block: {key} NAME {{ ... }}", statement.span)
+            return
+        if not statement.values or statement.values[0].kind != "word" or "." in statement.values[0].text:
+            self.sink.error(f"'{key}' needs a name", statement.key_span,
+                            f"e.g. '{key} my_{key} {{ ... }}'")
+            return
+        name = statement.values[0].text
+        definition = _Definition(key, name, statement, file)
+        table = {"accelerator": self.accelerators, "reference": self.references}.get(
+            key, self.definitions)
+        if name in table:
+            first = table[name].statement.values[0].span
+            self.sink.error(f"'{name}' is defined twice", statement.values[0].span,
+                            "give one of them another name",
+                            related=(("first defined here", first),))
+            return
+        table[name] = definition
+        self.order.append(definition)
+
+    # ------------------------------------------------------------------ values
+    def quantity(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
+        """Read `q`, `q to q` or `q ± y%` against the spec; returns float, Uncertain or None."""
+        if not atoms:
+            self.sink.error(f"'{label}' needs a value", where,
+                            f"expected {DIMENSION_EXAMPLES.get(spec.dimension or '', 'a value')}")
+            return None
+        parts = _split_word(atoms, "to")
+        if len(parts) == 2:
+            low = self._single(parts[0], spec, where, label)
+            high = self._single(parts[1], spec, where, label)
+            if low is None or high is None:
+                return None
+            if not spec.uncertain:
+                self.sink.error(f"'{label}' cannot be uncertain", _join(atoms), None)
+                return None
+            if low > high:
+                self.sink.error(f"the range of '{label}' runs backwards ({low:g} to {high:g})",
+                                _join(atoms), "write the smaller value first")
+                return None
+            center = math.sqrt(low * high) if low > 0 else (low + high) / 2
+            return Uncertain(kind="interval", low=low, high=high, center=center)
+        spread_at = next((i for i, a in enumerate(atoms) if a.kind == "plusminus"), None)
+        if spread_at is not None:
+            center = self._single(atoms[:spread_at], spec, where, label)
+            spread_atoms = atoms[spread_at + 1:]
+            if center is None:
+                return None
+            if not spec.uncertain:
+                self.sink.error(f"'{label}' cannot be uncertain", _join(atoms), None)
+                return None
+            if len(spread_atoms) != 1 or spread_atoms[0].kind != "number" or not spread_atoms[0].text.endswith("%"):
+                self.sink.error("a spread is written as a percentage after '±'",
+                                _join(spread_atoms) if spread_atoms else atoms[spread_at].span,
+                                "e.g. '1.25 ± 10%'")
+                return None
+            rel = parse_number(spread_atoms[0].text).value
+            if not 0 <= rel < 1:
+                self.sink.error("a spread must be between 0% and 100%", spread_atoms[0].span)
+                return None
+            return Uncertain(kind="relative", low=center * (1 - rel), high=center * (1 + rel),
+                             center=center, rel=rel)
+        return self._single(atoms, spec, where, label)
+
+    def _single(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
+        expected = DIMENSION_EXAMPLES.get(spec.dimension or "", "a value")
+        if not atoms or atoms[0].kind != "number" or len(atoms) > 2 or (
+                len(atoms) == 2 and atoms[1].kind != "word"):
+            span = _join(atoms) if atoms else where
+            self.sink.error(f"'{label}' expects {expected}", span,
+                            _value_hint(atoms, spec))
+            return None
+        number_atom = atoms[0]
+        try:
+            number = parse_number(number_atom.text)
+        except ValueError as error:
+            self.sink.error(str(error), number_atom.span)
+            return None
+        value, dimension = number.value, ("fraction" if number.percent else "number")
+        if not math.isfinite(value):
+            self.sink.error("number is too large", number_atom.span)
+            return None
+        if len(atoms) == 2:
+            unit_atom = atoms[1]
+            if number.percent:
+                self.sink.error("a percentage cannot carry a unit", unit_atom.span)
+                return None
+            unit = lookup_unit(unit_atom.text)
+            if unit is None:
+                from scendsl.language.units import UNITS
+                glued = number_atom.span.end_col == unit_atom.span.col
+                self.sink.error(f"unknown unit '{unit_atom.text}'", unit_atom.span,
+                                suggest(unit_atom.text, UNITS)
+                                or ("write the unit apart from the number" if glued else None))
+                return None
+            value, dimension = value * unit.factor, unit.dimension
+        wanted = spec.dimension
+        if wanted == "fraction" and dimension == "number":
+            dimension = "fraction"  # `mfu 0.4` means 40 %
+        if dimension != wanted:
+            got = DIMENSION_EXAMPLES.get(dimension, dimension).split(" such as")[0]
+            hint = None
+            if wanted in ("number", "fraction") and len(atoms) == 2:
+                hint = f"'{label}' has no unit: remove '{atoms[1].text}'"
+            elif len(atoms) == 1:
+                hint = "add a unit after the number"
+            self.sink.error(f"'{label}' expects {expected}, not {got}", _join(atoms), hint)
+            return None
+        if not self._in_bounds(value, spec, _join(atoms), label):
+            return None
+        return value
+
+    def _in_bounds(self, value: float, spec: F.FieldSpec, span: Span, label: str) -> bool:
+        lo, hi = spec.minimum, spec.maximum
+        too_low = lo is not None and (value < lo if spec.inclusive else value <= lo)
+        too_high = hi is not None and value > hi
+        if too_low or too_high:
+            if spec.dimension == "fraction" and hi == 1.0:
+                bound = "between 0% and 100%"
+            elif lo is not None and hi is not None:
+                bound = f"between {lo:g} and {hi:g}"
+            elif lo is not None:
+                bound = f"at least {lo:g}" if spec.inclusive else f"greater than {lo:g}"
+            else:
+                bound = f"at most {hi:g}"
+            self.sink.error(f"'{label}' must be {bound}", span)
+            return False
+        return True
+
+    def value(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
+        """Read any field's atoms into a typed value, or None after reporting an error."""
+        kind = spec.kind
+        if kind == "quantity":
+            return self.quantity(atoms, spec, where, label)
+        if kind == "integer":
+            number = self._single(atoms, spec, where, label)
+            if number is None:
+                return None
+            if number != int(number):
+                self.sink.error(f"'{label}' must be a whole number", _join(atoms))
+                return None
+            return int(number)
+        if len(atoms) != 1:
+            if kind in ("mix", "parallelism"):
+                return self._keyword_list(atoms, spec, where, label)
+            self.sink.error(f"'{label}' takes one value", _join(atoms) if atoms else where,
+                            _value_hint(atoms, spec))
+            return None
+        atom = atoms[0]
+        if kind == "string":
+            if atom.kind != "string":
+                self.sink.error(f"'{label}' expects text in double quotes", atom.span,
+                                f'e.g. {label} "{atom.text}"')
+                return None
+            return self.string(atom)
+        if kind in ("mix", "parallelism"):
+            return self._keyword_list(atoms, spec, where, label)
+        if atom.kind != "word":
+            self.sink.error(f"'{label}' expects a name", atom.span, _value_hint(atoms, spec))
+            return None
+        name = atom.text
+        if kind == "enum":
+            if name not in spec.choices:
+                self.sink.error(f"unknown {label} '{name}'", atom.span,
+                                suggest(name, spec.choices)
+                                or "one of: " + ", ".join(spec.choices))
+                return None
+            return name
+        if kind == "region":
+            if name not in self.catalog.regions:
+                self.sink.error(f"unknown region '{name}'", atom.span,
+                                suggest(name, self.catalog.regions)
+                                or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE")
+                return None
+            return name
+        if kind == "accelerator":
+            if name not in self.catalog.accelerators and name not in self.accelerators:
+                known = list(self.catalog.accelerators) + list(self.accelerators)
+                self.sink.error(f"unknown accelerator '{name}'", atom.span,
+                                suggest(name, known)
+                                or "define it with an 'accelerator' block, or use one of: "
+                                   + ", ".join(sorted(self.catalog.accelerators)))
+                return None
+            return name
+        raise AssertionError(kind)
+
+    def string(self, atom: Atom) -> str | None:
+        raw = atom.text[1:-1]
+        if len(raw) > MAX_STRING_LENGTH:
+            self.sink.error(f"string is longer than {MAX_STRING_LENGTH} characters", atom.span)
+            return None
+        if "\\" not in raw:
+            return raw
+        out, i = [], 0
+        while i < len(raw):
+            char = raw[i]
+            if char == "\\":
+                nxt = raw[i + 1]
+                if nxt not in '"\\':
+                    col = atom.span.col + 1 + i
+                    self.sink.error(f"unknown escape '\\{nxt}' in string",
+                                    Span(atom.span.file, atom.span.line, col, atom.span.line, col + 2),
+                                    "only \\\" and \\\\ are escapes; write other characters as they are")
+                    return None
+                out.append(nxt)
+                i += 2
+            else:
+                out.append(char)
+                i += 1
+        return "".join(out)
+
+    def _keyword_list(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
+        """`stranded_gas 60%, solar 25%` (mix) or `tensor 8, pipeline 16, data auto`."""
+        groups = _split_commas(atoms)
+        seen: dict[str, Span] = {}
+        entries: list[tuple[str, Atom | None, Span]] = []
+        for group in groups:
+            if len(group) != 2 or group[0].kind != "word":
+                example = ("'stranded_gas 60%, solar 40%'" if spec.kind == "mix"
+                           else "'tensor 8, pipeline 16, data auto'")
+                self.sink.error(f"each entry of '{label}' is a name and a value",
+                                _join(group) if group else where, f"e.g. {example}")
+                return None
+            name_atom, value_atom = group
+            if name_atom.text in seen:
+                self.sink.error(f"'{name_atom.text}' appears twice in '{label}'", name_atom.span,
+                                related=(("first here", seen[name_atom.text]),))
+                return None
+            seen[name_atom.text] = name_atom.span
+            entries.append((name_atom.text, value_atom, name_atom.span))
+        if spec.kind == "mix":
+            return self._mix(entries, atoms, label)
+        return self._parallelism(entries)
+
+    def _mix(self, entries, atoms: list[Atom], label: str):
+        shares, ok = [], True
+        for name, value_atom, name_span in entries:
+            if name not in self.catalog.energy_sources:
+                self.sink.error(f"unknown energy source '{name}'", name_span,
+                                suggest(name, self.catalog.energy_sources)
+                                or "one of: " + ", ".join(sorted(self.catalog.energy_sources)))
+                ok = False
+                continue
+            if value_atom.kind != "number" or not value_atom.text.endswith("%"):
+                self.sink.error(f"the share of '{name}' is a percentage", value_atom.span,
+                                f"e.g. '{name} 60%'")
+                ok = False
+                continue
+            share = parse_number(value_atom.text).value
+            if not 0 < share <= 1:
+                self.sink.error(f"the share of '{name}' must be between 0% and 100%",
+                                value_atom.span)
+                ok = False
+                continue
+            shares.append(MixShare(source=name, share=share))
+        if not ok:
+            return None
+        total = sum(s.share for s in shares)
+        if abs(total - 1.0) > 1e-6:
+            self.sink.error(f"the shares of '{label}' add up to {total * 100:g}%, not 100%",
+                            _join(atoms), "adjust the shares so they sum to 100%")
+            return None
+        return tuple(shares)
+
+    def _parallelism(self, entries):
+        values: dict[str, int | None] = {}
+        for name, value_atom, name_span in entries:
+            if name not in F.PARALLELISM_KEYS:
+                self.sink.error(f"unknown kind of parallelism '{name}'", name_span,
+                                suggest(name, F.PARALLELISM_KEYS)
+                                or "one of: " + ", ".join(F.PARALLELISM_KEYS))
+                return None
+            if value_atom.kind == "word" and value_atom.text == "auto":
+                if name != "data" and name != "microbatches":
+                    self.sink.error(f"only 'data' and 'microbatches' can be 'auto'",
+                                    value_atom.span)
+                    return None
+                values[name] = None
+                continue
+            number = self._single([value_atom], F.FieldSpec("integer", "number", minimum=1),
+                                  value_atom.span, name)
+            if number is None:
+                return None
+            if number != int(number):
+                self.sink.error(f"'{name}' must be a whole number", value_atom.span)
+                return None
+            values[name] = int(number)
+        return Parallelism(**values)
+
+    # ------------------------------------------------------------------ blocks
+    def scenario_entries(self, definition: _Definition, chain: tuple[str, ...] = ()):
+        """Flat `path -> Statement` of a scenario with its extends chain applied, and its claims."""
+        statement = definition.statement
+        values = statement.values
+        parent_name = None
+        if len(values) >= 2:
+            if (len(values) != 3 or values[1].kind != "word" or values[1].text != "extends"
+                    or values[2].kind != "word"):
+                self.sink.error("a scenario header is 'scenario NAME' or "
+                                "'scenario NAME extends PARENT'", _join(values[1:]))
+                return None
+            parent_name = values[2].text
+        entries: dict[str, Statement] = {}
+        claims: list[Statement] = []
+        ancestors: tuple[str, ...] = ()
+        if parent_name is not None:
+            parent = self.definitions.get(parent_name)
+            if parent is None or parent.kind != "scenario":
+                scenario_names = [d.name for d in self.definitions.values() if d.kind == "scenario"]
+                self.sink.error(f"'{definition.name}' extends '{parent_name}', which is not a "
+                                "defined scenario", values[2].span,
+                                suggest(parent_name, scenario_names) or "is an 'import' missing?")
+                return None
+            if parent_name in chain or parent_name == definition.name or len(chain) > MAX_EXTENDS_DEPTH:
+                self.sink.error(f"'{definition.name}' extends itself through "
+                                f"{' → '.join((definition.name,) + chain)}", values[2].span)
+                return None
+            inherited = self.scenario_entries(parent, chain + (definition.name,))
+            if inherited is None:
+                return None
+            parent_entries, parent_claims, parent_ancestors = inherited
+            entries.update(parent_entries)
+            claims.extend(parent_claims)
+            ancestors = (parent_name,) + parent_ancestors
+        own: dict[str, Statement] = {}
+        for item in statement.body or []:
+            for path, setting in self._flatten(item):
+                if path == "expect":
+                    claims.append(setting)
+                    continue
+                if path in own:
+                    self.sink.error(f"'{path}' is set twice in '{definition.name}'",
+                                    setting.key_span, related=(("first set here", own[path].key_span),))
+                    continue
+                own[path] = setting
+        entries.update(own)
+        return entries, claims, ancestors
+
+    def _flatten(self, item: Statement):
+        """Yield (dotted path, statement) for a scenario body line or section block."""
+        key = item.key
+        if key == "expect":
+            if item.body is not None:
+                self.sink.error("'expect' takes no block", item.key_span)
+                return
+            yield "expect", item
+            return
+        if item.body is not None:
+            if key not in F.SECTIONS:
+                self.sink.error(f"unknown section '{key}'", item.key_span,
+                                suggest(key, F.SECTIONS) or "sections are " + ", ".join(F.SECTIONS))
+                return
+            if item.values:
+                self.sink.error(f"section '{key}' takes no value before '{{'", _join(item.values))
+            for inner in item.body:
+                if inner.body is not None:
+                    self.sink.error(f"'{inner.key}' cannot hold a block inside '{key}'",
+                                    inner.key_span)
+                    continue
+                path = f"{key}.{inner.key}"
+                if F.scenario_field(path) is None:
+                    self.sink.error(f"unknown field '{inner.key}' in '{key}'", inner.key_span,
+                                    suggest(inner.key, F.SECTIONS[key])
+                                    or "fields of '" + key + "' are " + ", ".join(F.SECTIONS[key]))
+                    continue
+                yield path, inner
+            return
+        if F.scenario_field(key) is None:
+            if key in F.SECTIONS:
+                self.sink.error(f"section '{key}' needs a block", item.key_span,
+                                f"e.g. '{key} {{ ... }}', or set one field with '{key}.FIELD VALUE'")
+                return
+            self.sink.error(f"unknown field '{key}'", item.key_span,
+                            suggest(key, F.all_scenario_paths()))
+            return
+        yield key, item
+
+    def build_scenario(self, definition: _Definition) -> Scenario | None:
+        errors_before = len(self.sink.diagnostics)
+        flat = self.scenario_entries(definition)
+        if flat is None:
+            return None
+        entries, claim_statements, ancestors = flat
+        misspelt = len(self.sink.diagnostics) > errors_before
+        values: dict[str, object] = {}
+        origins: dict[str, Span] = {}
+        for path, statement in entries.items():
+            spec = F.scenario_field(path)
+            value = self.value(statement.values, spec, statement.key_span, path)
+            if value is not None:
+                values[path] = value
+                origins[path] = statement.span
+        # After a misspelt field, "does not set" would only repeat the same mistake.
+        missing = [] if misspelt else [p for p in F.REQUIRED_SCENARIO_FIELDS if p not in entries]
+        for path in missing:
+            spec = F.scenario_field(path)
+            example = {"year": "year 2026", "region": "region US",
+                       "cluster.accelerator": "cluster.accelerator H100",
+                       "cluster.count": "cluster.count 100k"}[path]
+            self.sink.error(f"scenario '{definition.name}' does not set '{path}'",
+                            definition.statement.values[0].span, f"add e.g. '{example}'")
+        claims = [c for c in (self.claim(s) for s in claim_statements) if c is not None]
+        if len(self.sink.diagnostics) > errors_before:
+            return None
+        return self._assemble(definition, values, origins, tuple(claims), ancestors)
+
+    def _assemble(self, definition, values, origins, claims, ancestors) -> Scenario | None:
+        sections: dict[str, dict[str, object]] = {name: {} for name in F.SECTIONS}
+        top: dict[str, object] = {}
+        for path, value in values.items():
+            if "." in path:
+                section, _, name = path.partition(".")
+                sections[section][name] = value
+            else:
+                top[path] = value
+        if "mix" in sections["energy"]:
+            sections["energy"]["mix"] = tuple(sections["energy"]["mix"])
+        return Scenario(
+            name=definition.name,
+            title=top.get("title", definition.name),
+            operator=top.get("operator"),
+            year=top["year"],
+            region=top["region"],
+            source=top.get("source"),
+            cluster=Cluster(**sections["cluster"]),
+            energy=Energy(**sections["energy"]),
+            workload=Workload(**sections["workload"]),
+            market=Market(**sections["market"]),
+            claims=claims,
+            origins=origins,
+            extends=ancestors,
+            span=definition.statement.values[0].span,
+        )
+
+    def claim(self, statement: Statement) -> Claim | None:
+        atoms = statement.values
+        usage = "write claims as: expect METRIC OP VALUE \"quote\", e.g. " \
+                "expect energy.facility_power >= 500 MW \"over 500 MW\""
+        if len(atoms) < 3 or atoms[0].kind != "word" or atoms[1].kind != "op":
+            self.sink.error("malformed claim", _join(atoms) if atoms else statement.key_span, usage)
+            return None
+        metric_atom, op_atom = atoms[0], atoms[1]
+        if "." not in metric_atom.text:
+            self.sink.error(f"'{metric_atom.text}' is not a metric name", metric_atom.span,
+                            "metrics are dotted names such as 'energy.facility_power'")
+            return None
+        rest = atoms[2:]
+        quote = None
+        if rest and rest[-1].kind == "string":
+            quote = self.string(rest[-1])
+            rest = rest[:-1]
+        tolerance = None
+        spread_at = next((i for i, a in enumerate(rest) if a.kind == "plusminus"), None)
+        if spread_at is not None:
+            spread = rest[spread_at + 1:]
+            rest = rest[:spread_at]
+            if op_atom.text != "~=":
+                self.sink.error("only '~=' takes a tolerance", _join(atoms[spread_at + 2:]) if False else op_atom.span,
+                                "write 'expect METRIC ~= VALUE ± 10%'")
+                return None
+            if len(spread) != 1 or spread[0].kind != "number" or not spread[0].text.endswith("%"):
+                self.sink.error("a tolerance is a percentage after '±'",
+                                _join(spread) if spread else op_atom.span, "e.g. '± 10%'")
+                return None
+            tolerance = parse_number(spread[0].text).value
+        elif op_atom.text == "~=":
+            self.sink.error("'~=' needs a tolerance", op_atom.span,
+                            "write 'expect METRIC ~= VALUE ± 10%'")
+            return None
+        if not rest or rest[0].kind != "number" or len(rest) > 2 or (len(rest) == 2 and rest[1].kind != "word"):
+            self.sink.error("a claim compares with a number and an optional unit",
+                            _join(rest) if rest else op_atom.span, usage)
+            return None
+        try:
+            number = parse_number(rest[0].text)
+        except ValueError as error:
+            self.sink.error(str(error), rest[0].span)
+            return None
+        value, dimension, unit_text = number.value, ("fraction" if number.percent else "number"), None
+        if len(rest) == 2:
+            unit = lookup_unit(rest[1].text)
+            if unit is None:
+                from scendsl.language.units import UNITS
+                self.sink.error(f"unknown unit '{rest[1].text}'", rest[1].span,
+                                suggest(rest[1].text, UNITS))
+                return None
+            value, dimension, unit_text = value * unit.factor, unit.dimension, unit.symbol
+        return Claim(metric=metric_atom.text, op=op_atom.text, value=value, dimension=dimension,
+                     unit=unit_text, tolerance=tolerance, quote=quote or "",
+                     span=statement.span, metric_span=metric_atom.span)
+
+    def build_accelerator(self, definition: _Definition) -> CustomAccelerator | None:
+        statement = definition.statement
+        values = statement.values
+        base = None
+        if len(values) >= 2:
+            if len(values) != 3 or values[1].text != "extends" or values[2].kind != "word":
+                self.sink.error("an accelerator header is 'accelerator NAME' or "
+                                "'accelerator NAME extends BASE'", _join(values[1:]))
+                return None
+            base = values[2].text
+            if base not in self.catalog.accelerators and base not in self.accelerators:
+                self.sink.error(f"unknown accelerator '{base}'", values[2].span,
+                                suggest(base, list(self.catalog.accelerators) + list(self.accelerators)))
+                return None
+            if base == definition.name and base not in self.catalog.accelerators:
+                self.sink.error(f"'{base}' extends itself", values[2].span)
+                return None
+        elif definition.name in self.catalog.accelerators:
+            base = definition.name  # a block named like a catalog entry overrides it
+        errors_before = len(self.sink.diagnostics)
+        attributes: dict[str, object] = {}
+        figures: dict[str, object] = {}
+        for item in statement.body or []:
+            if item.body is not None:
+                self.sink.error(f"'{item.key}' cannot hold a block here", item.key_span)
+                continue
+            if item.key in F.ACCELERATOR_ATTRIBUTES:
+                target, spec = attributes, F.ACCELERATOR_ATTRIBUTES[item.key]
+            elif item.key in F.ACCELERATOR_FIGURES:
+                target, spec = figures, F.ACCELERATOR_FIGURES[item.key]
+            else:
+                known = list(F.ACCELERATOR_ATTRIBUTES) + list(F.ACCELERATOR_FIGURES)
+                self.sink.error(f"unknown accelerator field '{item.key}'", item.key_span,
+                                suggest(item.key, known))
+                continue
+            if item.key in target:
+                self.sink.error(f"'{item.key}' is set twice", item.key_span)
+                continue
+            value = self.value(item.values, spec, item.key_span, item.key)
+            if value is not None:
+                target[item.key] = value
+        if len(self.sink.diagnostics) > errors_before:
+            return None
+        # An accelerator that extends a custom one inherits its figures and its catalog root.
+        if base is not None and base in self.accelerators and base not in self.catalog.accelerators:
+            parent = self.build_accelerator(self.accelerators[base])
+            if parent is None:
+                return None
+            figures = {**parent.figures, **figures}
+            attributes = {"title": parent.title, "vendor": parent.vendor,
+                          "available_year": parent.available_year, "source": parent.source,
+                          **attributes}
+            base = parent.base
+        if base is None:
+            missing = [f for f in F.REQUIRED_ACCELERATOR_FIGURES if f not in figures]
+            if missing:
+                self.sink.error(f"accelerator '{definition.name}' is new and lacks "
+                                + ", ".join(missing), values[0].span,
+                                "give these figures, or write 'extends' with a catalog accelerator")
+                return None
+        return CustomAccelerator(name=definition.name, base=base, figures=figures,
+                                 span=values[0].span, **attributes)
+
+    def build_reference(self, definition: _Definition) -> ReferenceEntity | None:
+        statement = definition.statement
+        if len(statement.values) != 1:
+            self.sink.error("a reference header is 'reference NAME'", _join(statement.values[1:]))
+            return None
+        errors_before = len(self.sink.diagnostics)
+        found: dict[str, object] = {}
+        for item in statement.body or []:
+            spec = F.REFERENCE_FIELDS.get(item.key)
+            if spec is None or item.body is not None:
+                self.sink.error(f"unknown reference field '{item.key}'", item.key_span,
+                                suggest(item.key, F.REFERENCE_FIELDS))
+                continue
+            value = self.value(item.values, spec, item.key_span, item.key)
+            if value is not None:
+                found[item.key] = value
+        for required in ("accelerator", "count"):
+            if required not in found and len(self.sink.diagnostics) == errors_before:
+                self.sink.error(f"reference '{definition.name}' does not set '{required}'",
+                                statement.values[0].span)
+        if len(self.sink.diagnostics) > errors_before:
+            return None
+        found.setdefault("title", definition.name)
+        return ReferenceEntity(name=definition.name, span=statement.values[0].span, **found)
+
+    def build_sweep(self, definition: _Definition, scenarios: dict[str, Scenario]) -> Sweep | None:
+        statement = definition.statement
+        values = statement.values
+        if len(values) != 3 or values[1].text != "from" or values[2].kind != "word":
+            self.sink.error("a sweep header is 'sweep NAME from SCENARIO'",
+                            _join(values[1:]) if len(values) > 1 else values[0].span)
+            return None
+        base_name = values[2].text
+        base_definition = self.definitions.get(base_name)
+        if base_definition is None or base_definition.kind != "scenario":
+            self.sink.error(f"sweep '{definition.name}' starts from '{base_name}', which is not a "
+                            "defined scenario", values[2].span,
+                            suggest(base_name, [d.name for d in self.definitions.values()
+                                                if d.kind == "scenario"]))
+            return None
+        base = scenarios.get(base_name)
+        errors_before = len(self.sink.diagnostics)
+        axes: list[SweepAxis] = []
+        size = 1
+        for item in statement.body or []:
+            spec = F.scenario_field(item.key)
+            if spec is None or item.body is not None:
+                self.sink.error(f"unknown field '{item.key}'", item.key_span,
+                                suggest(item.key, F.all_scenario_paths()))
+                continue
+            if any(axis.path == item.key for axis in axes):
+                self.sink.error(f"'{item.key}' is swept twice", item.key_span)
+                continue
+            axis = self._axis(item, spec, size)
+            if axis is None:
+                continue
+            size *= len(axis.labels)
+            if size > self.max_variants:
+                self.sink.error(f"sweep '{definition.name}' has more than {self.max_variants:,} "
+                                "variants", item.span,
+                                "sweep fewer values, or raise the limit with --max-variants")
+                return None
+            axes.append(axis)
+        if not axes and len(self.sink.diagnostics) == errors_before:
+            self.sink.error(f"sweep '{definition.name}' sweeps nothing", values[0].span,
+                            "add a line such as 'year 2025 .. 2028'")
+        if len(self.sink.diagnostics) > errors_before or base is None:
+            return None
+        return Sweep(name=definition.name, base=base_name, axes=tuple(axes),
+                     span=values[0].span, template=base)
+
+    def _axis(self, item: Statement, spec: F.FieldSpec, size_so_far: int) -> SweepAxis | None:
+        atoms = item.values
+        label_path = item.key
+        if len(atoms) == 3 and atoms[1].kind == "dotdot":
+            if spec.kind not in ("integer", "quantity"):
+                self.sink.error(f"'{label_path}' cannot take a range", atoms[1].span)
+                return None
+            ends = []
+            for atom in (atoms[0], atoms[2]):
+                try:
+                    number = parse_number(atom.text) if atom.kind == "number" else None
+                except ValueError:
+                    number = None
+                if number is None or number.percent or number.value != int(number.value):
+                    self.sink.error("a range runs between whole numbers", atom.span,
+                                    "e.g. 'year 2025 .. 2028'")
+                    return None
+                ends.append(int(number.value))
+            low, high = ends
+            if high < low:
+                self.sink.error("the range runs backwards", _join(atoms), "write the smaller end first")
+                return None
+            count = high - low + 1
+            if count * size_so_far > self.max_variants:
+                self.sink.error(f"the range {low} .. {high} alone makes the sweep larger than "
+                                f"{self.max_variants:,} variants", _join(atoms))
+                return None
+            labels, resolved = [], []
+            for number in range(low, high + 1):
+                value = self.value([Atom("number", str(number), atoms[0].span)], spec,
+                                   item.key_span, label_path)
+                if value is None:
+                    return None
+                labels.append(str(number))
+                resolved.append(value)
+            return SweepAxis(path=label_path, labels=tuple(labels), values=tuple(resolved))
+        if len(atoms) == 1 and atoms[0].kind == "list":
+            groups = _split_commas(atoms[0].items)
+            if not groups or any(not g for g in groups):
+                self.sink.error("a sweep list holds values separated by commas", atoms[0].span,
+                                "e.g. '[50k, 100k, 200k]'")
+                return None
+        else:
+            groups = [atoms]
+        labels, resolved = [], []
+        for group in groups:
+            value = self.value(group, spec, item.key_span, label_path)
+            if value is None:
+                return None
+            labels.append(" ".join(a.text for a in group))
+            resolved.append(value)
+        if len(set(labels)) != len(labels):
+            self.sink.error(f"a value of '{label_path}' is listed twice", atoms[0].span)
+            return None
+        return SweepAxis(path=label_path, labels=tuple(labels), values=tuple(resolved))
+
+
+def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
+    """The variant of `sweep` at one index per axis."""
+    template = sweep.template
+    top: dict[str, object] = {}
+    sections: dict[str, dict[str, object]] = {}
+    point: dict[str, str] = {}
+    origins = dict(template.origins)
+    for axis, index in zip(sweep.axes, indices):
+        value = axis.values[index]
+        point[axis.path] = axis.labels[index]
+        origins[axis.path] = sweep.span
+        if "." in axis.path:
+            section, _, name = axis.path.partition(".")
+            sections.setdefault(section, {})[name] = value
+        else:
+            top[axis.path] = value
+    for section, changes in sections.items():
+        top[section] = getattr(template, section).model_copy(update=changes)
+    labels = tuple(axis.labels[i] for axis, i in zip(sweep.axes, indices))
+    top.update(name=sweep.variant_name(labels), sweep=sweep.name, sweep_point=point,
+               origins=origins)
+    return template.model_copy(update=top)
+
+
+# ---------------------------------------------------------------------- atoms helpers
+def _join(atoms: list[Atom]) -> Span:
+    first, last = atoms[0].span, atoms[-1].span
+    return Span(first.file, first.line, first.col, last.end_line, last.end_col)
+
+
+def _split_commas(atoms: list[Atom]) -> list[list[Atom]]:
+    groups: list[list[Atom]] = [[]]
+    for atom in atoms:
+        if atom.kind == "comma":
+            groups.append([])
+        else:
+            groups[-1].append(atom)
+    return groups
+
+
+def _split_word(atoms: list[Atom], word: str) -> list[list[Atom]]:
+    parts: list[list[Atom]] = [[]]
+    for atom in atoms:
+        if atom.kind == "word" and atom.text == word:
+            parts.append([])
+        else:
+            parts[-1].append(atom)
+    return parts
+
+
+def _value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
+    if spec.kind in ("quantity", "integer"):
+        example = DIMENSION_EXAMPLES.get(spec.dimension or "", "")
+        if atoms and atoms[0].kind == "string":
+            return f"write the value without quotes: {example}"
+        return f"expected {example}" if example else None
+    if spec.kind == "enum":
+        return "one of: " + ", ".join(spec.choices)
+    if spec.kind == "string" and atoms:
+        return "put text in double quotes"
+    return None
+
+
+# ---------------------------------------------------------------------- loading
+def load_documents(paths: list[str], sink: DiagnosticSink) -> list[Document]:
+    """Parse the named files and everything they import, each file once, in a stable order.
+
+    Imports are resolved relative to the importing file and may not leave the folder of the file
+    named on the command line (nor be absolute): a shared scenario cannot read arbitrary files.
+    """
+    documents: list[Document] = []
+    seen: dict[str, Document] = {}
+
+    def visit(path: str, display: str, root: str, stack: tuple[str, ...], via: Span | None):
+        real = os.path.realpath(path)
+        if real in stack:
+            cycle = " → ".join(os.path.basename(p) for p in stack[stack.index(real):] + (real,))
+            sink.error(f"import cycle: {cycle}", via, "remove one of the imports")
+            return
+        if real in seen:
+            return
+        if len(stack) > MAX_IMPORT_DEPTH:
+            sink.error(f"imports are nested more than {MAX_IMPORT_DEPTH} deep", via)
+            return
+        if via is not None and not os.path.isfile(path):
+            sink.error(f"imported file '{display}' does not exist", via,
+                       "import paths are relative to the importing file")
+            return
+        try:
+            document = parse_file(path, display)
+        except ScenarioError as error:
+            sink.extend(error.diagnostics)
+            seen[real] = None  # type: ignore[assignment]
+            return
+        sink.sources[display] = document.text
+        seen[real] = document
+        documents.append(document)
+        for statement in document.statements:
+            if statement.key != "import":
+                continue
+            if len(statement.values) != 1 or statement.values[0].kind != "string" or statement.body:
+                sink.error("write imports as: import \"file.scn\"", statement.span)
+                continue
+            target = statement.values[0].text[1:-1]
+            span = statement.values[0].span
+            if not target or os.path.isabs(target) or target.startswith("~"):
+                sink.error("an import names a path relative to the importing file", span)
+                continue
+            target_path = os.path.normpath(os.path.join(os.path.dirname(path), target))
+            target_real = os.path.realpath(target_path)
+            if os.path.commonpath([root, target_real]) != root:
+                sink.error(f"import '{target}' reaches outside the scenario folder", span,
+                           "name the file on the command line instead")
+                continue
+            target_display = os.path.normpath(os.path.join(os.path.dirname(display), target))
+            visit(target_path, target_display, root, stack + (real,), span)
+
+    for path in paths:
+        root = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        visit(path, path, root, (), None)
+    return [d for d in documents if d is not None]
+
+
+def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
+            max_variants: int = DEFAULT_MAX_VARIANTS, catalog: Catalog | None = None) -> ScenarioSet:
+    """Resolve parsed documents into a ScenarioSet, or raise ScenarioError with every problem."""
+    sink = sink or DiagnosticSink({d.file: d.text for d in documents})
+    for document in documents:
+        sink.sources.setdefault(document.file, document.text)
+    resolver = _Resolver(sink, catalog or load_catalog(), max_variants)
+    resolver.collect(documents)
+    accelerators = {}
+    references = {}
+    for definition in resolver.order:
+        if definition.kind == "accelerator":
+            built = resolver.build_accelerator(definition)
+            if built is not None:
+                accelerators[built.name] = built
+        elif definition.kind == "reference":
+            built = resolver.build_reference(definition)
+            if built is not None:
+                references[built.name] = built
+    scenarios: dict[str, Scenario] = {}
+    for definition in resolver.order:
+        if definition.kind == "scenario":
+            scenario = resolver.build_scenario(definition)
+            if scenario is not None:
+                scenarios[scenario.name] = scenario.model_copy(
+                    update={"accelerators": accelerators, "references": references})
+    sweeps = []
+    for definition in resolver.order:
+        if definition.kind == "sweep":
+            sweep = resolver.build_sweep(definition, scenarios)
+            if sweep is not None:
+                sweeps.append(sweep)
+    sink.raise_if_errors()
+    return ScenarioSet(scenarios=tuple(scenarios.values()), sweeps=tuple(sweeps))
+
+
+def scenario_files(paths: list[str], sink: DiagnosticSink) -> list[str]:
+    """Expand directories into their `.scn` files (sorted, recursively)."""
+    files: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = []
+            for folder, subfolders, names in os.walk(path):
+                subfolders.sort()
+                found.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".scn"))
+            if not found:
+                sink.error(f"no .scn files in '{path}'", None)
+            files.extend(found)
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            sink.error(f"'{path}' does not exist", None)
+    return files
+
+
+def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS) -> ScenarioSet:
+    """Parse and resolve files and directories together (one namespace)."""
+    sink = DiagnosticSink()
+    files = scenario_files(paths, sink)
+    documents = load_documents(files, sink)
+    if sink.has_errors:
+        # Still resolve what parsed, so semantic errors of the other files show too.
+        try:
+            resolve(documents, sink, max_variants=max_variants)
+        except ScenarioError:
+            pass
+        sink.raise_if_errors()
+    return resolve(documents, sink, max_variants=max_variants)
+
+
+def load_text(text: str, file: str = "<string>", *,
+              max_variants: int = DEFAULT_MAX_VARIANTS) -> ScenarioSet:
+    """Parse and resolve scenario text; imports are read relative to the current folder."""
+    sink = DiagnosticSink({file: text})
+    document = parse(text, file)
+    imports = [s for s in document.statements if s.key == "import"]
+    documents = [document]
+    if imports:
+        for statement in imports:
+            if statement.values and statement.values[0].kind == "string":
+                target = statement.values[0].text[1:-1]
+                documents.extend(load_documents([os.path.normpath(target)], sink))
+    return resolve(documents, sink, max_variants=max_variants)

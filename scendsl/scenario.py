@@ -1,0 +1,225 @@
+"""Typed scenarios: the output of the resolver and the input of the evaluator.
+
+All quantities are in SI base units (W, J, B, B/s, FLOP, FLOP/s, s, USD, kg/J, USD/J). A value the
+analyst wrote as a range (`30% to 45%`) or a spread (`1.25 ± 10%`) is kept as an `Uncertain`; the
+evaluator uses its `central` value and the uncertainty stage samples it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scendsl.errors import Span
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Uncertain(_Frozen):
+    """An uncertain input: `low to high` (a 90 % interval) or `center ± rel`."""
+
+    kind: Literal["interval", "relative"]
+    low: float = Field(description="5th percentile (interval) or center × (1 − rel)")
+    high: float = Field(description="95th percentile (interval) or center × (1 + rel)")
+    center: float = Field(description="the value used when a single number is needed (median)")
+    rel: float | None = Field(None, description="relative spread for '±' values")
+
+
+Value = Union[float, Uncertain]
+
+
+def central(value: Value | None, default: float | None = None) -> float | None:
+    """The single number that stands for `value` (the median of an uncertain one)."""
+    if value is None:
+        return default
+    if isinstance(value, Uncertain):
+        return value.center
+    return value
+
+
+class MixShare(_Frozen):
+    """One energy source of a supply mix and its share (0–1)."""
+
+    source: str
+    share: float
+
+
+class Parallelism(_Frozen):
+    """How the workload is split: tensor × pipeline × data ranks (data may be `auto`)."""
+
+    tensor: int = 1
+    pipeline: int = 1
+    data: int | None = Field(None, description="None means 'auto': count / (tensor × pipeline)")
+    expert: int = 1
+    microbatches: int | None = None
+    interleave: int = 1
+
+
+class Cluster(_Frozen):
+    accelerator: str
+    count: Value
+    fabric: str | None = None
+    mfu: Value | None = None
+    accelerator_power: Value | None = Field(None, description="measured all-in W per accelerator")
+    overhead: Value | None = Field(None, description="node and network power overhead, fraction")
+
+
+class Energy(_Frozen):
+    mix: tuple[MixShare, ...] = ()
+    pue: Value | None = None
+    price: Value | None = Field(None, description="USD per joule; overrides the per-source prices")
+    intensity: Value | None = Field(None, description="kg CO2 per joule; overrides the mix")
+    utilization: Value | None = Field(None, description="share of the year the cluster runs")
+
+
+class Workload(_Frozen):
+    parameters: Value | None = None
+    active_parameters: Value | None = None
+    tokens: Value | None = None
+    precision: Literal["fp8", "bf16", "fp4"] = "bf16"
+    parallelism: Parallelism = Parallelism()
+    framework: Literal["megatron", "deepspeed", "neox"] | None = None
+    zero_stage: int | None = None
+    offload: Literal["none", "cpu"] | None = None
+    recompute: Literal["none", "selective", "full"] | None = None
+    sequence_length: int | None = None
+    micro_batch: int | None = None
+    global_batch: int | None = Field(None, description="sequences per optimizer step")
+    layers: int | None = None
+    hidden_size: int | None = None
+    checkpoint_time: Value | None = None
+    baseline_parameters: Value | None = None
+    baseline_tokens: Value | None = None
+
+
+class Market(_Frozen):
+    unit_price: Value | None = None
+    rental_price: Value | None = Field(None, description="USD per accelerator-second")
+
+
+class Claim(_Frozen):
+    """`expect METRIC OP VALUE "quote"`: a statement of the source, checked by the model."""
+
+    metric: str
+    op: Literal["<", "<=", ">", ">=", "==", "~="]
+    value: float
+    dimension: str
+    unit: str | None = Field(None, description="the unit as written, for display")
+    tolerance: float | None = Field(None, description="relative tolerance of '~=' (± y%)")
+    quote: str
+    span: Span
+    metric_span: Span
+
+
+class CustomAccelerator(_Frozen):
+    """An `accelerator` block: new hardware, or an override of a catalog entry."""
+
+    name: str
+    base: str | None = None
+    title: str | None = None
+    vendor: str | None = None
+    available_year: int | None = None
+    source: str | None = None
+    figures: dict[str, Value] = {}
+    span: Span
+
+
+class ReferenceEntity(_Frozen):
+    """A `reference` block: a comparison entity for the compute divide."""
+
+    name: str
+    title: str
+    accelerator: str
+    count: Value
+    source: str | None = None
+    span: Span
+
+
+class Scenario(_Frozen):
+    """One resolved scenario: a cluster, its energy supply, its workload, one forecast year."""
+
+    name: str
+    title: str
+    operator: str | None = None
+    year: int
+    region: str
+    source: str | None = None
+    cluster: Cluster
+    energy: Energy = Energy()
+    workload: Workload = Workload()
+    market: Market = Market()
+    claims: tuple[Claim, ...] = ()
+    #: Hardware defined in the loaded files (by name); the catalog supplies the rest.
+    accelerators: dict[str, CustomAccelerator] = {}
+    #: Comparison entities defined in the loaded files; the catalog supplies more.
+    references: dict[str, ReferenceEntity] = {}
+    #: Where each input was written: dotted path -> span (for explain and diagnostics).
+    origins: dict[str, Span] = {}
+    #: The chain of scenarios this one extends, nearest first.
+    extends: tuple[str, ...] = ()
+    #: For a sweep variant: the sweep's name and the values that make this variant.
+    sweep: str | None = None
+    sweep_point: dict[str, str] = {}
+    span: Span
+
+
+class SweepAxis(_Frozen):
+    path: str
+    labels: tuple[str, ...]
+    #: The resolved value of each label, in the same order.
+    values: tuple[object, ...]
+
+
+class Sweep(_Frozen):
+    """`sweep NAME from SCENARIO { path values }`: the cartesian product of its axes."""
+
+    name: str
+    base: str
+    axes: tuple[SweepAxis, ...]
+    span: Span
+    #: One scenario per variant would be too many to hold for large sweeps: variants are made on
+    #: demand by `variants()` from this template and the axes.
+    template: Scenario
+
+    @property
+    def size(self) -> int:
+        size = 1
+        for axis in self.axes:
+            size *= len(axis.labels)
+        return size
+
+    def variant_name(self, labels: tuple[str, ...]) -> str:
+        inner = ",".join(f"{axis.path}={label}" for axis, label in zip(self.axes, labels))
+        return f"{self.name}[{inner}]"
+
+    def variants(self) -> Iterator[Scenario]:
+        """Each variant as a Scenario, in a deterministic order (last axis fastest)."""
+        from scendsl.language.resolve import apply_sweep_point
+
+        indices = [range(len(axis.labels)) for axis in self.axes]
+        for combo in itertools.product(*indices):
+            yield apply_sweep_point(self, combo)
+
+
+class ScenarioSet(_Frozen):
+    """Everything `load` resolved: scenarios in file order, then sweeps."""
+
+    scenarios: tuple[Scenario, ...] = ()
+    sweeps: tuple[Sweep, ...] = ()
+
+    def get(self, name: str) -> Scenario:
+        for scenario in self.scenarios:
+            if scenario.name == name:
+                return scenario
+        raise KeyError(name)
+
+    def all_scenarios(self) -> Iterator[Scenario]:
+        """Plain scenarios, then every sweep variant."""
+        yield from self.scenarios
+        for sweep in self.sweeps:
+            yield from sweep.variants()
