@@ -74,6 +74,7 @@ OPTIONAL_ACCELERATOR_FIGURES: dict[str, str] = {
     "scaleout_bandwidth": "bandwidth",
     "die_area": "area",
     "host_memory": "data",
+    "system_power": "power",
 }
 
 _FILES = (
@@ -286,7 +287,7 @@ def _load_from(directory: Traversable | Path) -> Catalog:
 def _read(directory: Traversable | Path, name: str) -> dict[str, Any]:
     try:
         text = (directory / name).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError) as exc:
+    except OSError as exc:
         raise CatalogError(name, "", "", f"cannot read the file ({exc.__class__.__name__})") from exc
     try:
         return tomllib.loads(text)
@@ -297,16 +298,14 @@ def _read(directory: Traversable | Path, name: str) -> dict[str, Any]:
 def _figure(raw: Any, file: str, entry: str, field: str, dimension: str | None = None) -> Figure:
     """Validate an inline figure table and convert its value; check the dimension if given."""
     if not isinstance(raw, Mapping):
-        raise CatalogError(
-            file, entry, field,
-            'expected a figure such as { value = "700 W", source = "...", confidence = "A" }',
-        )
+        example = "{ value = '700 W', source = '...', confidence = 'A' }"
+        raise CatalogError(file, entry, field, f"expected a figure such as {example}")
     unknown = set(raw) - {"value", "source", "confidence", "note"}
     if unknown:
-        raise CatalogError(file, entry, field, f"unknown key(s) {', '.join(sorted(unknown))} in figure")
+        raise CatalogError(file, entry, field, f"unknown key(s) in figure: {', '.join(sorted(unknown))}")
     text = raw.get("value")
     if not isinstance(text, str):
-        raise CatalogError(file, entry, field, 'value must be a string as written in a scenario, e.g. "700 W"')
+        raise CatalogError(file, entry, field, "value must be a string as in a scenario, e.g. '700 W'")
     try:
         value, found = quantity_from_text(text)
     except ValueError as exc:
@@ -319,9 +318,8 @@ def _figure(raw: Any, file: str, entry: str, field: str, dimension: str | None =
         raise CatalogError(file, entry, field, "every figure needs a non-empty source")
     confidence = raw.get("confidence")
     if not isinstance(confidence, str) or not re.match(CONFIDENCE_PATTERN, confidence):
-        raise CatalogError(
-            file, entry, field, f"confidence must be A, B, C or U (or 'A/B' style), got {confidence!r}"
-        )
+        message = f"confidence must be A, B, C or U (or 'A/B' style), got {confidence!r}"
+        raise CatalogError(file, entry, field, message)
     note = raw.get("note")
     if note is not None and not isinstance(note, str):
         raise CatalogError(file, entry, field, "note must be a string")
@@ -334,13 +332,15 @@ def _figure(raw: Any, file: str, entry: str, field: str, dimension: str | None =
 def _year_table(
     raw: Any, file: str, entry: str, field: str, dimension: str | None = None
 ) -> dict[int, Figure]:
+    """A table of figures keyed by four-digit year ("2024"), returned keyed by int."""
     if not isinstance(raw, Mapping):
-        raise CatalogError(file, entry, field, 'expected a table keyed by year, e.g. "2024" = { ... }')
+        raise CatalogError(file, entry, field, "expected a table keyed by year, e.g. '2024' = { ... }")
     out: dict[int, Figure] = {}
     for key, item in raw.items():
+        where = f"{field}.{key}" if field else key
         if not _YEAR_RE.match(key):
-            raise CatalogError(file, entry, f"{field}.{key}", "keys must be four-digit years such as \"2024\"")
-        out[int(key)] = _figure(item, file, entry, f"{field}.{key}", dimension)
+            raise CatalogError(file, entry, where, "keys must be four-digit years such as '2024'")
+        out[int(key)] = _figure(item, file, entry, where, dimension)
     return out
 
 
@@ -350,7 +350,9 @@ def _table(raw: Any, file: str, entry: str) -> Mapping[str, Any]:
     return raw
 
 
-def _string(raw: Mapping[str, Any], file: str, entry: str, field: str, required: bool = True) -> str | None:
+def _string(
+    raw: Mapping[str, Any], file: str, entry: str, field: str, required: bool = True
+) -> str | None:
     value = raw.get(field)
     if value is None:
         if required:
@@ -361,7 +363,9 @@ def _string(raw: Mapping[str, Any], file: str, entry: str, field: str, required:
     return value
 
 
-def _int(raw: Mapping[str, Any], file: str, entry: str, field: str, required: bool = True) -> int | None:
+def _int(
+    raw: Mapping[str, Any], file: str, entry: str, field: str, required: bool = True
+) -> int | None:
     value = raw.get(field)
     if value is None:
         if required:
@@ -375,33 +379,43 @@ def _int(raw: Mapping[str, Any], file: str, entry: str, field: str, required: bo
 def _check_keys(raw: Mapping[str, Any], allowed: set[str], file: str, entry: str) -> None:
     for key in raw:
         if key not in allowed:
-            raise CatalogError(file, entry, key, f"unknown field; expected one of {', '.join(sorted(allowed))}")
+            expected = ", ".join(sorted(allowed))
+            raise CatalogError(file, entry, key, f"unknown field; expected one of {expected}")
 
 
-def _build(model: type[BaseModel], file: str, entry: str, **fields: Any) -> Any:
+def _build(model: type[BaseModel], file: str, entry: str, *, _where: str = "", **fields: Any) -> Any:
+    """Construct `model`, turning pydantic's first error into a CatalogError at `_where.field`."""
     try:
         return model(**fields)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"])
+        field = ".".join(str(part) for part in (_where, *error["loc"]) if part != "")
         raise CatalogError(file, entry, field, error["msg"]) from exc
+
+
+_ACCELERATOR_FIELDS = {
+    "title", "vendor", "announced", "available_year", "hostlink_kind", "hostlink_shared_by",
+    "note", "price",
+}
 
 
 def _accelerators(data: Mapping[str, Any]) -> dict[str, Accelerator]:
     file = "accelerators.toml"
-    plain = {"title", "vendor", "announced", "available_year", "hostlink_kind", "hostlink_shared_by", "note", "price"}
     dims = {**REQUIRED_ACCELERATOR_FIGURES, **OPTIONAL_ACCELERATOR_FIGURES}
     out: dict[str, Accelerator] = {}
     for name, raw in data.items():
         raw = _table(raw, file, name)
-        _check_keys(raw, plain | set(dims), file, name)
+        _check_keys(raw, _ACCELERATOR_FIELDS | set(dims), file, name)
         for required in REQUIRED_ACCELERATOR_FIGURES:
             if required not in raw:
                 raise CatalogError(file, name, required, "required figure is missing")
         announced = _string(raw, file, name, "announced")
         if not _ISO_DATE_RE.match(announced or ""):
-            raise CatalogError(file, name, "announced", f"expected an ISO date such as 2024-03-18, got {announced!r}")
-        figures = {key: _figure(raw[key], file, name, key, dim) for key, dim in dims.items() if key in raw}
+            message = f"expected an ISO date such as '2024-03-18' (or '2024-03'), got {announced!r}"
+            raise CatalogError(file, name, "announced", message)
+        figures = {
+            key: _figure(raw[key], file, name, key, dim) for key, dim in dims.items() if key in raw
+        }
         out[name] = _build(
             Accelerator, file, name,
             name=name,
@@ -427,26 +441,28 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
         grid = raw.get("uses_region_grid", False)
         if not isinstance(grid, bool):
             raise CatalogError(file, name, "uses_region_grid", "must be true or false")
-        if not grid:
-            for required in ("intensity", "price"):
-                if required not in raw:
-                    raise CatalogError(file, name, required, "required figure is missing (or set uses_region_grid = true)")
-        intensity = raw.get("intensity")
-        price = raw.get("price")
+        figures: dict[str, Figure | None] = {"intensity": None, "price": None}
+        for key, dimension in (("intensity", "carbon_intensity"), ("price", "energy_price")):
+            if key in raw:
+                figures[key] = _figure(raw[key], file, name, key, dimension)
+            elif not grid:
+                message = "required figure is missing (or set uses_region_grid = true)"
+                raise CatalogError(file, name, key, message)
         out[name] = _build(
             EnergySource, file, name,
-            name=name,
-            title=_string(raw, file, name, "title"),
-            intensity=None if intensity is None else _figure(intensity, file, name, "intensity", "carbon_intensity"),
-            price=None if price is None else _figure(price, file, name, "price", "energy_price"),
-            uses_region_grid=grid,
+            name=name, title=_string(raw, file, name, "title"), uses_region_grid=grid, **figures,
         )
     return out
 
 
+_REGION_FIELDS = {
+    "name", "groups", "groups_note", "diffusion_tier", "grid_intensity", "electricity_price",
+}
+
+
 def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
+    """Regions by ISO code; `[series.NAME]` tables hold grid series shared by several regions."""
     file = "regions.toml"
-    fields = {"name", "groups", "groups_note", "diffusion_tier", "grid_intensity", "electricity_price"}
     series = {
         name: _year_table(table, file, f"series.{name}", "", "carbon_intensity")
         for name, table in _table(data.get("series", {}), file, "series").items()
@@ -457,21 +473,26 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
             continue
         raw = _table(raw, file, code)
         if not _REGION_RE.match(code):
-            raise CatalogError(file, code, "", "region codes are ISO 3166-1 alpha-2: two upper-case letters")
-        _check_keys(raw, fields, file, code)
+            message = "region codes are ISO 3166-1 alpha-2: two upper-case letters"
+            raise CatalogError(file, code, "", message)
+        _check_keys(raw, _REGION_FIELDS, file, code)
         groups = raw.get("groups", [])
         if not isinstance(groups, list) or any(group not in _GROUPS for group in groups):
-            raise CatalogError(file, code, "groups", f"must be a list of country groups among {', '.join(sorted(_GROUPS))}")
+            message = f"must be a list of country groups among {', '.join(sorted(_GROUPS))}"
+            raise CatalogError(file, code, "groups", message)
         grid = raw.get("grid_intensity")
         if grid is None:
             raise CatalogError(file, code, "grid_intensity", "missing")
         if isinstance(grid, str):
             if grid not in series:
-                raise CatalogError(file, code, "grid_intensity", f"'{grid}' is not a [series.NAME] of this file")
+                message = f"'{grid}' is not a [series.NAME] of this file"
+                raise CatalogError(file, code, "grid_intensity", message)
             grid_intensity = series[grid]
         else:
             grid_intensity = _year_table(grid, file, code, "grid_intensity", "carbon_intensity")
         price = raw.get("electricity_price")
+        if price is not None:
+            price = _figure(price, file, code, "electricity_price", "energy_price")
         out[code] = _build(
             Region, file, code,
             code=code,
@@ -480,19 +501,22 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
             groups_note=_string(raw, file, code, "groups_note", required=False),
             diffusion_tier=_int(raw, file, code, "diffusion_tier"),
             grid_intensity=grid_intensity,
-            electricity_price=None if price is None else _figure(price, file, code, "electricity_price", "energy_price"),
+            electricity_price=price,
         )
     return out
 
 
-def _references(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) -> dict[str, Reference]:
+def _references(
+    data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]
+) -> dict[str, Reference]:
     file = "references.toml"
     out: dict[str, Reference] = {}
     for name, raw in data.items():
         raw = _table(raw, file, name)
         accelerator = _string(raw, file, name, "accelerator")
         if accelerator not in accelerators:
-            raise CatalogError(file, name, "accelerator", f"'{accelerator}' is not an accelerator of accelerators.toml")
+            message = f"'{accelerator}' is not an accelerator of accelerators.toml"
+            raise CatalogError(file, name, "accelerator", message)
         out[name] = _build(Reference, file, name, name=name, **raw)
     return out
 
@@ -502,28 +526,34 @@ def _calibration(data: Mapping[str, Any]) -> dict[str, Figure]:
     file = "calibration.toml"
     out: dict[str, Figure] = {}
     for section, raw in data.items():
-        raw = _table(raw, file, section)
-        for name, item in raw.items():
+        for name, item in _table(raw, file, section).items():
             if name in out:
-                raise CatalogError(file, section, name, "defined twice (names are unique across sections)")
+                message = "defined twice (names are unique across sections)"
+                raise CatalogError(file, section, name, message)
             out[name] = _figure(item, file, section, name)
     return out
 
 
+_MARKET_TABLES = {
+    "ai_gpu_market_size", "nvidia_share", "nvidia_datacenter_revenue", "nvidia_total_revenue",
+    "figures", "rental",
+}
+
+
 def _market(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) -> MarketData:
     file = "market.toml"
-    _check_keys(
-        data,
-        {"ai_gpu_market_size", "nvidia_share", "nvidia_datacenter_revenue", "nvidia_total_revenue", "figures", "rental"},
-        file, "",
-    )
+    _check_keys(data, _MARKET_TABLES, file, "")
 
-    def fiscal(field: str) -> dict[str, Figure]:
-        raw = _table(data.get(field, {}), file, field)
+    def fiscal(table: str) -> dict[str, Figure]:
+        raw = _table(data.get(table, {}), file, table)
         for key in raw:
             if not _FISCAL_RE.match(key):
-                raise CatalogError(file, field, key, 'keys must be NVIDIA fiscal years such as "FY2025"')
-        return {key: _figure(item, file, field, key, "currency") for key, item in raw.items()}
+                message = "keys must be NVIDIA fiscal years such as 'FY2025'"
+                raise CatalogError(file, table, key, message)
+        return {key: _figure(item, file, table, key, "currency") for key, item in raw.items()}
+
+    def calendar(table: str, dimension: str) -> dict[int, Figure]:
+        return _year_table(data.get(table, {}), file, table, "", dimension)
 
     rental: dict[str, dict[int, Figure]] = {}
     for accelerator, raw in _table(data.get("rental", {}), file, "rental").items():
@@ -532,8 +562,8 @@ def _market(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) ->
         rental[accelerator] = _year_table(raw, file, "rental", accelerator, "hourly_price")
     figures = _table(data.get("figures", {}), file, "figures")
     return MarketData(
-        ai_gpu_market_size=_year_table(data.get("ai_gpu_market_size", {}), file, "ai_gpu_market_size", "", "currency"),
-        nvidia_share=_year_table(data.get("nvidia_share", {}), file, "nvidia_share", "", "fraction"),
+        ai_gpu_market_size=calendar("ai_gpu_market_size", "currency"),
+        nvidia_share=calendar("nvidia_share", "fraction"),
         nvidia_datacenter_revenue=fiscal("nvidia_datacenter_revenue"),
         nvidia_total_revenue=fiscal("nvidia_total_revenue"),
         figures={name: _figure(item, file, "figures", name) for name, item in figures.items()},
@@ -555,32 +585,88 @@ _BOUND_DIMENSIONS = {
 
 
 def _bounds(raw: Any, file: str, entry: str, field: str) -> RuleBounds:
+    """One alternative of a class's `when`: plain numbers for TPP/PD, quantities for bandwidths."""
     raw = _table(raw, file, f"{entry}.{field}")
     values: dict[str, float] = {}
     for key, item in raw.items():
+        where = f"{field}.{key}"
         dimension = _BOUND_DIMENSIONS.get(key)
         if dimension is None:
-            raise CatalogError(file, entry, f"{field}.{key}", f"unknown bound; expected one of {', '.join(_BOUND_DIMENSIONS)}")
+            message = f"unknown bound; expected one of {', '.join(_BOUND_DIMENSIONS)}"
+            raise CatalogError(file, entry, where, message)
         if dimension == "number":
             if not isinstance(item, (int, float)) or isinstance(item, bool):
-                raise CatalogError(file, entry, f"{field}.{key}", "must be a plain number")
+                raise CatalogError(file, entry, where, "must be a plain number")
             values[key] = float(item)
             continue
         if not isinstance(item, str):
-            raise CatalogError(file, entry, f"{field}.{key}", 'must be a quantity string such as "600 GB/s"')
+            raise CatalogError(file, entry, where, "must be a quantity string such as '600 GB/s'")
         try:
             value, found = quantity_from_text(item)
         except ValueError as exc:
-            raise CatalogError(file, entry, f"{field}.{key}", str(exc)) from exc
+            raise CatalogError(file, entry, where, str(exc)) from exc
         if found != dimension:
-            raise CatalogError(file, entry, f"{field}.{key}", f"expected {DIMENSION_EXAMPLES[dimension]}, got '{item}'")
+            message = f"expected {DIMENSION_EXAMPLES[dimension]}, got '{item}'"
+            raise CatalogError(file, entry, where, message)
         values[key] = value
     if not values:
         raise CatalogError(file, entry, field, "an alternative needs at least one bound")
     return RuleBounds(**values)
 
 
-def _export_rules(data: Mapping[str, Any], regions: Mapping[str, Region]) -> tuple[ExportRule, ...]:
+def _rule_classes(raw: Mapping[str, Any], file: str, entry: str) -> tuple[RuleClass, ...]:
+    classes = []
+    for index, raw_class in enumerate(raw.get("classes", [])):
+        where = f"classes[{index}]"
+        raw_class = _table(raw_class, file, entry)
+        when = raw_class.get("when")
+        if not isinstance(when, list) or not when:
+            raise CatalogError(file, entry, f"{where}.when", "expected a list of alternatives")
+        bounds = tuple(
+            _bounds(item, file, entry, f"{where}.when[{i}]") for i, item in enumerate(when)
+        )
+        fields = {key: value for key, value in raw_class.items() if key != "when"}
+        classes.append(_build(RuleClass, file, entry, _where=where, when=bounds, **fields))
+    ids = [c.id for c in classes]
+    if len(set(ids)) != len(ids):
+        raise CatalogError(file, entry, "classes", "class ids must be unique within a rule")
+    return tuple(classes)
+
+
+def _rule_treatments(
+    raw: Mapping[str, Any],
+    file: str,
+    entry: str,
+    class_ids: set[str],
+    regions: Mapping[str, Region],
+) -> tuple[RuleTreatment, ...]:
+    treatments = []
+    for index, raw_treatment in enumerate(raw.get("treatments", [])):
+        where = f"treatments[{index}]"
+        fields = _table(raw_treatment, file, entry)
+        treatment = _build(RuleTreatment, file, entry, _where=where, **fields)
+        for class_id in treatment.classes:
+            if class_id not in class_ids:
+                message = f"'{class_id}' is not a class of this rule"
+                raise CatalogError(file, entry, f"{where}.classes", message)
+        for code in treatment.regions + treatment.except_regions:
+            if code not in regions:
+                message = f"'{code}' is not a region of regions.toml"
+                raise CatalogError(file, entry, f"{where}.regions", message)
+        for group in treatment.groups + treatment.except_groups:
+            if group not in _GROUPS:
+                raise CatalogError(file, entry, f"{where}.groups", f"unknown country group '{group}'")
+        if not (treatment.regions or treatment.groups or treatment.tiers or treatment.everywhere):
+            message = "names no destination (regions, groups, tiers or everywhere)"
+            raise CatalogError(file, entry, where, message)
+        treatments.append(treatment)
+    return tuple(treatments)
+
+
+def _export_rules(
+    data: Mapping[str, Any], regions: Mapping[str, Region]
+) -> tuple[ExportRule, ...]:
+    """The rules, validated against regions.toml and each other, in order of `effective`."""
     file = "export_rules.toml"
     _check_keys(data, {"rules"}, file, "")
     raw_rules = data.get("rules")
@@ -590,41 +676,17 @@ def _export_rules(data: Mapping[str, Any], regions: Mapping[str, Region]) -> tup
     for index, raw in enumerate(raw_rules):
         raw = _table(raw, file, f"rules[{index}]")
         entry = str(raw.get("id") or f"rules[{index}]")
-        classes = []
-        for c_index, raw_class in enumerate(raw.get("classes", [])):
-            raw_class = _table(raw_class, file, entry)
-            where = f"classes[{c_index}]"
-            when = raw_class.get("when")
-            if not isinstance(when, list) or not when:
-                raise CatalogError(file, entry, f"{where}.when", "expected a list of alternatives")
-            fields = {k: v for k, v in raw_class.items() if k != "when"}
-            bounds = tuple(_bounds(item, file, entry, f"{where}.when[{i}]") for i, item in enumerate(when))
-            classes.append(_build(RuleClass, file, entry, when=bounds, **fields))
-        class_ids = [c.id for c in classes]
-        if len(set(class_ids)) != len(class_ids):
-            raise CatalogError(file, entry, "classes", "class ids must be unique within a rule")
-        treatments = []
-        for t_index, raw_t in enumerate(raw.get("treatments", [])):
-            treatment = _build(RuleTreatment, file, entry, **_table(raw_t, file, entry))
-            where = f"treatments[{t_index}]"
-            for class_id in treatment.classes:
-                if class_id not in class_ids:
-                    raise CatalogError(file, entry, f"{where}.classes", f"'{class_id}' is not a class of this rule")
-            for code in treatment.regions + treatment.except_regions:
-                if code not in regions:
-                    raise CatalogError(file, entry, f"{where}.regions", f"'{code}' is not a region of regions.toml")
-            for group in treatment.groups + treatment.except_groups:
-                if group not in _GROUPS:
-                    raise CatalogError(file, entry, f"{where}.groups", f"unknown country group '{group}'")
-            if not (treatment.regions or treatment.groups or treatment.tiers or treatment.everywhere):
-                raise CatalogError(file, entry, where, "names no destination (regions, groups, tiers or everywhere)")
-            treatments.append(treatment)
+        classes = _rule_classes(raw, file, entry)
+        treatments = _rule_treatments(raw, file, entry, {c.id for c in classes}, regions)
         limits = {
             name: _figure(item, file, entry, f"limits.{name}")
             for name, item in _table(raw.get("limits", {}), file, entry).items()
         }
         fields = {k: v for k, v in raw.items() if k not in ("classes", "treatments", "limits")}
-        rule = _build(ExportRule, file, entry, classes=tuple(classes), treatments=tuple(treatments), limits=limits, **fields)
+        rule = _build(
+            ExportRule, file, entry,
+            classes=classes, treatments=treatments, limits=limits, **fields,
+        )
         if rule.rescinded is not None and rule.rescinded < rule.effective:
             raise CatalogError(file, entry, "rescinded", "is before effective")
         rules.append(rule)
@@ -632,10 +694,13 @@ def _export_rules(data: Mapping[str, Any], regions: Mapping[str, Region]) -> tup
     if len(by_id) != len(rules):
         raise CatalogError(file, "", "rules", "rule ids must be unique")
     for rule in rules:
-        if rule.superseded_by is not None:
-            later = by_id.get(rule.superseded_by)
-            if later is None:
-                raise CatalogError(file, rule.id, "superseded_by", f"'{rule.superseded_by}' is not a rule id")
-            if later.effective <= rule.effective:
-                raise CatalogError(file, rule.id, "superseded_by", "the superseding rule must take effect later")
+        if rule.superseded_by is None:
+            continue
+        later = by_id.get(rule.superseded_by)
+        if later is None:
+            message = f"'{rule.superseded_by}' is not a rule id"
+            raise CatalogError(file, rule.id, "superseded_by", message)
+        if later.effective <= rule.effective:
+            message = "the superseding rule must take effect later"
+            raise CatalogError(file, rule.id, "superseded_by", message)
     return tuple(sorted(rules, key=lambda rule: rule.effective))

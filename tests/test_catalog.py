@@ -1,0 +1,426 @@
+"""The catalog: data files with sources and the typed loader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from scendsl.catalog import (
+    REQUIRED_ACCELERATOR_FIGURES,
+    STATUS_ORDER,
+    Catalog,
+    CatalogError,
+    Figure,
+    _load_from,
+    load_catalog,
+)
+
+ACCELERATORS = set("H100 H200 B200 GB200 MI300X MI325X Gaudi3 TPUv5p TPUv6e TPUv5e H20".split())
+ENERGY = set(
+    "coal gas stranded_gas solar wind offshore_wind nuclear smr hydro geothermal grid".split()
+)
+REGIONS = set(
+    "US CN AE SA TW IN DE GB JP KR FR NL IE FI SE NO DK BE IT ES AU NZ CA SG IL PL MY VN RU IR KP"
+    " MO HK BR MX".split()
+)
+TIER1 = set("US AU BE CA DK FI FR DE IE IT JP NL NZ NO KR ES SE TW GB".split())
+CONFIDENCE = re.compile(r"^[ABCU](/[ABCU])?$")
+DATA_FILES = (
+    "accelerators.toml",
+    "energy.toml",
+    "regions.toml",
+    "market.toml",
+    "references.toml",
+    "calibration.toml",
+    "export_rules.toml",
+)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def all_figures(catalog: Catalog) -> Iterator[tuple[str, Figure]]:
+    """Every figure of the catalog with a readable path."""
+    for name, acc in catalog.accelerators.items():
+        for key, fig in acc.figures.items():
+            yield f"accelerators.{name}.{key}", fig
+        for year, fig in acc.price.items():
+            yield f"accelerators.{name}.price.{year}", fig
+    for name, src in catalog.energy_sources.items():
+        for key in ("intensity", "price"):
+            if getattr(src, key) is not None:
+                yield f"energy.{name}.{key}", getattr(src, key)
+    for code, region in catalog.regions.items():
+        for year, fig in region.grid_intensity.items():
+            yield f"regions.{code}.grid_intensity.{year}", fig
+        if region.electricity_price is not None:
+            yield f"regions.{code}.electricity_price", region.electricity_price
+    for name, fig in catalog.calibration.items():
+        yield f"calibration.{name}", fig
+    market = catalog.market
+    series_names = (
+        "ai_gpu_market_size", "nvidia_share", "nvidia_datacenter_revenue", "nvidia_total_revenue",
+        "figures",
+    )
+    for series in series_names:
+        for key, fig in getattr(market, series).items():
+            yield f"market.{series}.{key}", fig
+    for acc, table in market.rental.items():
+        for year, fig in table.items():
+            yield f"market.rental.{acc}.{year}", fig
+    for rule in catalog.export_rules:
+        for name, fig in rule.limits.items():
+            yield f"export_rules.{rule.id}.limits.{name}", fig
+
+
+def tpp(catalog: Catalog, name: str) -> float:
+    """Total processing performance as BIS defines it: dense tera-ops x bit length, the highest."""
+    figs = catalog.accelerators[name].figures
+    bits = {"bf16_dense": 16, "fp8_dense": 8, "int8_dense": 8, "fp4_dense": 4}
+    return max(figs[key].value / 1e12 * b for key, b in bits.items() if key in figs)
+
+
+# ----------------------------------------------------------------------------- accelerators
+
+
+def test_accelerator_keys(catalog: Catalog) -> None:
+    assert set(catalog.accelerators) == ACCELERATORS
+
+
+@pytest.mark.parametrize("name", sorted(ACCELERATORS))
+def test_accelerator_has_required_figures_with_dimensions(catalog: Catalog, name: str) -> None:
+    acc = catalog.accelerators[name]
+    for key, dimension in REQUIRED_ACCELERATOR_FIGURES.items():
+        assert key in acc.figures, f"{name} lacks {key}"
+        assert acc.figures[key].dimension == dimension, f"{name}.{key}"
+        assert acc.figures[key].value > 0
+    assert acc.figures["fp8_dense"].value >= acc.figures["bf16_dense"].value
+    assert acc.figures["scaleup_domain"].value == int(acc.figures["scaleup_domain"].value) >= 1
+    assert int(acc.announced[:4]) <= acc.available_year
+    assert acc.hostlink_kind
+
+
+def test_required_figure_names_are_those_of_the_brief() -> None:
+    assert REQUIRED_ACCELERATOR_FIGURES == {
+        "bf16_dense": "flop_rate",
+        "fp8_dense": "flop_rate",
+        "hbm": "data",
+        "hbm_bandwidth": "bandwidth",
+        "scaleup_bandwidth": "bandwidth",
+        "scaleup_domain": "number",
+        "hostlink_bandwidth": "bandwidth",
+        "tdp": "power",
+    }
+
+
+def test_spot_checks_against_figures_md(catalog: Catalog) -> None:
+    acc = catalog.accelerators
+    assert acc["H100"].figures["fp8_dense"].value == pytest.approx(1978.9e12)
+    assert acc["H100"].figures["bf16_dense"].value == pytest.approx(989.4e12)
+    assert acc["H100"].figures["hbm"].value == pytest.approx(80e9)
+    assert acc["H100"].figures["hbm_bandwidth"].value == pytest.approx(3.35e12)
+    assert acc["H100"].figures["scaleup_bandwidth"].value == pytest.approx(900e9)
+    assert acc["H100"].figures["hostlink_bandwidth"].value == pytest.approx(128e9)
+    assert acc["H100"].figures["scaleout_bandwidth"].value == pytest.approx(50e9)  # 400 Gb/s
+    assert acc["GB200"].figures["tdp"].value == pytest.approx(1200)
+    assert acc["GB200"].figures["fp8_dense"].value == pytest.approx(5e15)
+    assert acc["GB200"].figures["scaleup_domain"].value == 72
+    assert acc["GB200"].figures["hostlink_bandwidth"].value == pytest.approx(900e9)
+    assert acc["GB200"].hostlink_shared_by == 2
+    assert acc["GB200"].hostlink_kind == "NVLink-C2C"
+    assert acc["H100"].hostlink_kind == "PCIe Gen5 x16"
+    assert acc["B200"].figures["fp4_dense"].value == pytest.approx(9e15)
+    assert acc["MI300X"].figures["fp8_dense"].value == pytest.approx(2614.9e12)
+    assert acc["TPUv5p"].figures["scaleup_domain"].value == 8960
+    assert acc["H100"].figures["die_area"].value == pytest.approx(814e-6)  # m2
+
+
+def test_tpp_matches_the_bis_h100_equivalence(catalog: Catalog) -> None:
+    # AI Diffusion: 790M TPP = 49,901 H100s, so BIS counts the H100 at its dense rate (figures.md B5).
+    assert tpp(catalog, "H100") == pytest.approx(790_000_000 / 49_901, abs=1)
+    assert tpp(catalog, "Gaudi3") == pytest.approx(29_360)  # BF16 drives it
+    assert tpp(catalog, "H20") == pytest.approx(2_368)
+    h20_die_mm2 = catalog.accelerators["H20"].figures["die_area"].value * 1e6
+    assert tpp(catalog, "H20") / h20_die_mm2 == pytest.approx(2.91, abs=0.01)
+
+
+def test_chips_without_fp8_run_at_bf16_rate(catalog: Catalog) -> None:
+    for name in ("TPUv5e", "TPUv6e"):
+        figs = catalog.accelerators[name].figures
+        assert figs["fp8_dense"].value == figs["bf16_dense"].value
+        assert "BF16" in (figs["fp8_dense"].note or "")
+
+
+def test_prices(catalog: Catalog) -> None:
+    gb200 = catalog.accelerators["GB200"].price
+    prices = {year: fig.value for year, fig in gb200.items()}
+    assert prices == {2024: 30_000, 2025: 25_000, 2026: 20_000}
+    assert all(fig.confidence == "C" for fig in gb200.values())
+    assert catalog.accelerators["H100"].price[2023].value == pytest.approx(27_500)
+    for name in ("TPUv5p", "TPUv5e", "TPUv6e"):
+        acc = catalog.accelerators[name]
+        assert acc.price == {}
+        assert "not sold" in (acc.note or "")
+    for acc in catalog.accelerators.values():
+        assert all(fig.dimension == "currency" for fig in acc.price.values())
+
+
+# ---------------------------------------------------------------------------------- sources
+
+
+def test_every_figure_has_a_source_and_a_valid_confidence(catalog: Catalog) -> None:
+    figures = list(all_figures(catalog))
+    assert len(figures) > 200
+    for path, fig in figures:
+        assert fig.source.strip(), path
+        assert CONFIDENCE.match(fig.confidence), path
+        assert fig.text.strip(), path
+
+
+def test_unsourced_figures_say_so(catalog: Catalog) -> None:
+    for path, fig in all_figures(catalog):
+        if fig.confidence == "U":
+            assert fig.note or re.search(r"not|none|assum", fig.source, re.I), path
+
+
+# ---------------------------------------------------------------------------- energy, regions
+
+
+def test_energy_sources(catalog: Catalog) -> None:
+    energy = catalog.energy_sources
+    assert set(energy) == ENERGY
+    grid = energy["grid"]
+    assert grid.uses_region_grid and grid.intensity is None and grid.price is None
+    for name, src in energy.items():
+        if name != "grid":
+            assert src.intensity is not None and src.intensity.dimension == "carbon_intensity", name
+            assert src.price is not None and src.price.dimension == "energy_price", name
+    g_per_kwh = 1e-3 / 3.6e6  # kg/J
+    assert energy["coal"].intensity.value == pytest.approx(820 * g_per_kwh)
+    assert energy["stranded_gas"].intensity.value == energy["gas"].intensity.value
+    assert energy["smr"].intensity.value == energy["nuclear"].intensity.value
+    assert energy["smr"].price.value == pytest.approx(89 / 3.6e9)
+    assert energy["smr"].price.confidence == "B"
+    assert "99.89%" in energy["stranded_gas"].intensity.note
+
+
+def test_region_codes_and_tiers(catalog: Catalog) -> None:
+    regions = catalog.regions
+    assert REGIONS <= set(regions)
+    for code, region in regions.items():
+        assert re.fullmatch(r"[A-Z]{2}", code)
+        assert region.code == code
+        assert {2023, 2024, 2025} <= set(region.grid_intensity), code
+    assert {code for code, r in regions.items() if r.diffusion_tier == 1} == TIER1
+    for code, region in regions.items():
+        if "D:5" in region.groups or code == "MO":
+            assert region.diffusion_tier == 3, code
+    assert regions["PL"].diffusion_tier == 2
+
+
+def test_grid_intensity_values(catalog: Catalog) -> None:
+    g = 1e-3 / 3.6e6
+    regions = catalog.regions
+    assert regions["US"].grid_intensity[2024].value == pytest.approx(383.8 * g)
+    assert regions["DE"].grid_intensity[2024].value == pytest.approx(211.2 * g)
+    assert "EU-27" in regions["FR"].grid_intensity[2023].note
+    assert regions["JP"].grid_intensity[2024].value == pytest.approx(471.1 * g)
+    assert regions["JP"].grid_intensity[2024].confidence == "C"
+    assert "World average" in regions["JP"].grid_intensity[2024].note
+
+
+# ------------------------------------------------------------------ references, market, rules
+
+
+def test_references_name_catalog_accelerators(catalog: Catalog) -> None:
+    assert len(catalog.references) >= 3
+    kinds = {r.kind for r in catalog.references.values()}
+    assert kinds == {"university", "open_source_lab", "national_resource"}
+    for name, ref in catalog.references.items():
+        assert ref.accelerator in catalog.accelerators, name
+        assert ref.count > 0 and ref.source and CONFIDENCE.match(ref.confidence)
+
+
+def test_market(catalog: Catalog) -> None:
+    market = catalog.market
+    size = {y: f.value for y, f in market.ai_gpu_market_size.items()}
+    assert size == {2024: 45e9, 2025: 75e9, 2026: 120e9}
+    share = {y: f.value for y, f in market.nvidia_share.items()}
+    assert share == pytest.approx({2024: 0.85, 2025: 0.80, 2026: 0.75})
+    assert market.nvidia_datacenter_revenue["FY2025"].value == pytest.approx(115.2e9)
+    assert market.rental["H100"][2024].dimension == "hourly_price"
+    assert set(market.rental) <= set(catalog.accelerators)
+
+
+def test_calibration(catalog: Catalog) -> None:
+    cal = catalog.calibration
+    rate = cal["interruption_rate_per_accelerator_day"].value
+    assert rate == pytest.approx(419 / (54 * 16_384), rel=1e-3)
+    assert cal["node_overhead"].value == pytest.approx((10_200 / 8 - 700) / 700, abs=1e-3)
+    assert cal["training_power_fraction"].value == pytest.approx(8.4 / 10.2, abs=1e-3)
+    assert cal["default_pue"].value == pytest.approx(1.56)
+    assert cal["smr_unit_power"].value == pytest.approx(300e6)
+    assert cal["household_annual_energy"].dimension == "energy"
+    assert cal["checkpoint_write_time"].dimension == "time"
+    assert cal["restart_time"].dimension == "time"
+    assert cal["chinchilla_alpha"].value == pytest.approx(0.34)
+    assert "hours_per_year" not in cal
+
+
+def test_export_rules_are_dated_and_consistent(catalog: Catalog) -> None:
+    rules = catalog.export_rules
+    ids = [rule.id for rule in rules]
+    assert len(ids) == len(set(ids))
+    assert [rule.effective for rule in rules] == sorted(rule.effective for rule in rules)
+    by_id = {rule.id: rule for rule in rules}
+    assert by_id["oct2022"].effective == dt.date(2022, 10, 7)
+    assert by_id["oct2022"].superseded_by == "acs2023"
+    assert by_id["diffusion2025"].rescinded == dt.date(2025, 5, 13)
+    oct2022 = by_id["oct2022"].classes[0].when[0]
+    assert (oct2022.tpp_min, oct2022.io_min) == (4800, 600e9)
+    acs = {c.id: c for c in by_id["acs2023"].classes}
+    assert {(b.tpp_min, b.pd_min) for b in acs["3A090.a"].when} == {(4800, None), (1600, 5.92)}
+    for rule in rules:
+        assert rule.citation and rule.source and CONFIDENCE.match(rule.confidence)
+        for treatment in rule.treatments:
+            assert treatment.status in STATUS_ORDER
+            assert set(treatment.regions) <= set(catalog.regions)
+
+
+# ------------------------------------------------------------------------------- the loader
+
+
+def test_load_catalog_is_cached_and_frozen(catalog: Catalog) -> None:
+    assert load_catalog() is catalog
+    with pytest.raises(ValidationError):
+        catalog.accelerators["H100"].figures["tdp"].value = 1.0  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        catalog.accelerators["H100"].title = "x"  # type: ignore[misc]
+
+
+def test_loading_is_fast() -> None:
+    directory = files("scendsl.catalog")
+    _load_from(directory)
+    start = time.perf_counter()
+    _load_from(directory)
+    # The target is < 20 ms; the bound leaves room for slow CI machines.
+    assert time.perf_counter() - start < 0.1
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped data files that a test can break."""
+    source = files("scendsl.catalog")
+    for name in DATA_FILES:
+        (tmp_path / name).write_text((source / name).read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_copy_of_the_data_loads(data_dir: Path) -> None:
+    assert _load_from(data_dir) == load_catalog()
+
+
+def test_wrong_dimension_names_file_entry_and_field(data_dir: Path) -> None:
+    edit(data_dir / "accelerators.toml", "tdp = { value = '700 W'", "tdp = { value = '700 TFLOPS'")
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    err = info.value
+    assert (err.file, err.entry, err.field) == ("accelerators.toml", "H100", "tdp")
+    assert "accelerators.toml" in str(err) and "H100" in str(err) and "tdp" in str(err)
+    assert "power" in str(err)
+
+
+def test_missing_required_figure(data_dir: Path) -> None:
+    text = (data_dir / "accelerators.toml").read_text(encoding="utf-8")
+    start = text.index("[MI300X]")
+    line_start = text.index("hbm_bandwidth = ", start)
+    line_end = text.index("\n", line_start) + 1
+    (data_dir / "accelerators.toml").write_text(text[:line_start] + text[line_end:], encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    assert (info.value.entry, info.value.field) == ("MI300X", "hbm_bandwidth")
+
+
+H100_TDP = "tdp = { value = '700 W', source = 'NVIDIA H100 datasheet (mirror archive-lib.hpctech.co.jp)'"
+H100_HEAD = "available_year = 2023\nhostlink_kind = 'PCIe Gen5 x16'\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("confidence = 'A', note = 'up to 700 W", "confidence = 'X', note = 'up to 700 W", "tdp"),
+        (H100_TDP, "tdp = { value = '700 W', source = '  '", "tdp"),
+        ("tdp = { value = '700 W'", "tdp = { value = '700 Watts'", "tdp"),
+        (H100_HEAD, H100_HEAD + "bf16_dens = 1\n", "bf16_dens"),
+        ("announced = '2022-03-22'", "announced = 'March 2022'", "announced"),
+    ],
+    ids=["confidence", "empty-source", "unknown-unit", "unknown-field", "bad-date"],
+)
+def test_bad_accelerator_fields(data_dir: Path, old: str, new: str, field: str) -> None:
+    edit(data_dir / "accelerators.toml", old, new)
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    where = (info.value.file, info.value.entry, info.value.field)
+    assert where == ("accelerators.toml", "H100", field)
+
+
+def test_reference_to_unknown_accelerator(data_dir: Path) -> None:
+    edit(data_dir / "references.toml", "accelerator = 'H100'", "accelerator = 'H1000'")
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    where = (info.value.file, info.value.entry, info.value.field)
+    assert where == ("references.toml", "princeton_pli", "accelerator")
+
+
+def test_export_rule_with_unknown_region(data_dir: Path) -> None:
+    edit(data_dir / "export_rules.toml", "regions = ['CN', 'HK']", "regions = ['CN', 'XX']")
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    assert info.value.file == "export_rules.toml"
+    assert info.value.entry == "oct2022"
+    assert "regions" in info.value.field
+
+
+def test_export_rule_with_bad_status(data_dir: Path) -> None:
+    edit(data_dir / "export_rules.toml", "status = 'notification'", "status = 'maybe'")
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    assert (info.value.entry, info.value.field) == ("acs2023", "treatments[1].status")
+
+
+def test_region_code_must_be_two_letters(data_dir: Path) -> None:
+    edit(data_dir / "regions.toml", "[MX]", "[MEX]")
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    assert (info.value.file, info.value.entry) == ("regions.toml", "MEX")
+
+
+def test_invalid_toml_names_the_file(data_dir: Path) -> None:
+    (data_dir / "energy.toml").write_text("[coal\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match="energy.toml"):
+        _load_from(data_dir)
+
+
+def test_missing_file_names_the_file(data_dir: Path) -> None:
+    (data_dir / "market.toml").unlink()
+    with pytest.raises(CatalogError, match="market.toml"):
+        _load_from(data_dir)
+
+
+def test_catalog_error_is_a_value_error() -> None:
+    assert issubclass(CatalogError, ValueError)
