@@ -79,6 +79,194 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def find_scenario(scenarios, name: str):
+    """A scenario or sweep variant by name."""
+    for scenario in scenarios.scenarios:
+        if scenario.name == name:
+            return scenario
+    if "[" in name:
+        for sweep in scenarios.sweeps:
+            if name.startswith(sweep.name + "["):
+                for variant in sweep.variants():
+                    if variant.name == name:
+                        return variant
+    return None
+
+
+def _unknown(kind: str, name: str, candidates) -> int:
+    from scendsl.language.resolve import suggest
+
+    hint = suggest(name, candidates)
+    print(f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else ""), file=sys.stderr)
+    return EXIT_ERROR
+
+
+@command("eval")
+def cmd_eval(args: argparse.Namespace) -> int:
+    scenarios = load_or_report(args)
+    if scenarios is None:
+        return EXIT_ERROR
+    from scendsl.model.evaluate import evaluate
+
+    chosen = list(scenarios.scenarios)
+    if args.sweeps:
+        for sweep in scenarios.sweeps:
+            chosen.extend(sweep.variants())
+    results = [evaluate(scenario) for scenario in chosen]
+    if args.format == "json":
+        from scendsl.report.data import results_json
+
+        sys.stdout.write(results_json(results))
+        return EXIT_OK
+    from scendsl.report.explain import value_text
+
+    for result in results:
+        print(f"{result.name}: {result.title}")
+        for name, node in {**result.inputs, **result.metrics}.items():
+            print(f"  {name:<42} {value_text(node)}")
+        for claim in result.claims:
+            verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
+            print(f"  claim {claim.metric} {claim.op} … {verdict}  ({claim.file}:{claim.line})")
+        print()
+    return EXIT_OK
+
+
+@command("explain")
+def cmd_explain(args: argparse.Namespace) -> int:
+    args.paths = [args.path]
+    scenarios = load_or_report(args)
+    if scenarios is None:
+        return EXIT_ERROR
+    scenario = find_scenario(scenarios, args.scenario)
+    if scenario is None:
+        return _unknown("scenario", args.scenario, [s.name for s in scenarios.scenarios])
+    from scendsl.model.evaluate import evaluate
+    from scendsl.report.explain import explain_text
+
+    result = evaluate(scenario)
+    if args.metric not in result.metrics and args.metric not in result.inputs:
+        return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
+    sys.stdout.write(explain_text(result, args.metric))
+    return EXIT_OK
+
+
+def _evaluate_paths(paths: list[str], label: str, fmt: str):
+    """Evaluate every plain scenario under `paths`; None after printing diagnostics."""
+    from scendsl.language.resolve import load_paths
+    from scendsl.model.evaluate import evaluate
+
+    try:
+        scenarios = load_paths(paths)
+        return [evaluate(s) for s in scenarios.scenarios]
+    except ScenarioError as error:
+        print(f"error: the {label} scenarios do not load:", file=sys.stderr)
+        print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
+        return None
+
+
+def _git_snapshot(rev: str, paths: list[str], into: str) -> list[str] | None:
+    """Write the `.scn` files under `paths` as they were at `rev` into `into`."""
+    import os
+    import subprocess
+
+    try:
+        listed = subprocess.run(["git", "ls-tree", "-r", "--name-only", rev, "--", *paths],
+                                capture_output=True, text=True, check=True).stdout.split("\n")
+        prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        print(f"error: cannot read revision '{rev}': {detail.strip()}", file=sys.stderr)
+        return None
+    for name in filter(None, listed):
+        if not name.endswith(".scn"):
+            continue
+        blob = subprocess.run(["git", "show", f"{rev}:{prefix}{name}"], capture_output=True,
+                              check=True).stdout
+        target = os.path.join(into, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(blob)
+    return [os.path.join(into, p) for p in paths if os.path.exists(os.path.join(into, p))]
+
+
+@command("diff")
+def cmd_diff(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from scendsl.report import diff as D
+
+    if args.git:
+        new_paths = args.paths or ["scenarios"]
+        with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
+            old_paths = _git_snapshot(args.git, new_paths, folder)
+            if old_paths is None:
+                return EXIT_ERROR
+            old = _evaluate_paths(old_paths, f"{args.git}", args.format) if old_paths else []
+    else:
+        if len(args.paths) != 2:
+            print("usage: scendsl diff OLD NEW  (or: scendsl diff --git REV [PATH...])",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        old = _evaluate_paths([args.paths[0]], "old", args.format)
+        new_paths = [args.paths[1]]
+    new = _evaluate_paths(new_paths, "new", args.format)
+    if old is None or new is None:
+        return EXIT_ERROR
+    result = D.diff_results(old, new, args.threshold)
+    if args.format == "json":
+        sys.stdout.write(D.render_json(result))
+    elif args.format == "markdown":
+        sys.stdout.write(D.render_markdown(result))
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        D.render_rich(result, Console())
+    else:
+        sys.stdout.write(D.render_text(result))
+    if args.fail_on_claims and result.claims_now_failing:
+        return 3
+    if args.exit_code and result.changed:
+        return 2
+    return EXIT_OK
+
+
+@command("fmt")
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from scendsl.language.format import format_paths
+
+    changed, code = format_paths(args.paths, check=args.check)
+    verb = "would reformat" if args.check else "reformatted"
+    for name in changed:
+        print(f"{verb} {name}", file=sys.stderr)
+    return code
+
+
+@command("schema")
+def cmd_schema(args: argparse.Namespace) -> int:
+    from scendsl.model.evaluate import Result
+    from scendsl.scenario import ScenarioSet
+
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "scendsl models",
+        "scenarios": ScenarioSet.model_json_schema(),
+        "result": Result.model_json_schema(),
+    }
+    json.dump(document, sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+@command("build")
+def cmd_build(args: argparse.Namespace) -> int:
+    from scendsl.report.build import build
+
+    report = build(args.paths or ["scenarios"], args.output, templates_dir=args.templates,
+                   check=args.check)
+    return report.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scendsl",
@@ -93,8 +281,40 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-variants", type=int, default=None,
                        help="largest sweep allowed (default 1,000,000)")
 
-    for extend in _EXTENSIONS:
-        extend(sub)
+    evaluate = sub.add_parser("eval", help="print every metric of every scenario")
+    evaluate.add_argument("paths", nargs="+", metavar="PATH")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--sweeps", action="store_true", help="also evaluate sweep variants")
+    evaluate.add_argument("--max-variants", type=int, default=None)
+
+    explain = sub.add_parser("explain", help="show how a metric was computed, down to sources")
+    explain.add_argument("path", metavar="PATH")
+    explain.add_argument("scenario", metavar="SCENARIO")
+    explain.add_argument("metric", metavar="METRIC")
+    diff = sub.add_parser("diff", help="what changed in the results between two versions")
+    diff.add_argument("paths", nargs="*", metavar="PATH",
+                      help="OLD NEW (files or folders), or with --git the paths to compare")
+    diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    diff.add_argument("--threshold", type=float, default=0.0, metavar="PCT",
+                      help="hide metrics that moved less than PCT per cent")
+    diff.add_argument("--exit-code", action="store_true",
+                      help="exit 2 when anything changed (like terraform plan -detailed-exitcode)")
+    diff.add_argument("--fail-on-claims", action="store_true",
+                      help="exit 3 when a claim flips to failing")
+    build = sub.add_parser("build", help="build the briefings (Markdown and HTML)")
+    build.add_argument("paths", nargs="*", metavar="PATH", help="default: scenarios/")
+    build.add_argument("-o", "--output", default="out", metavar="DIR", help="default: out/")
+    build.add_argument("--templates", metavar="DIR", help="your own templates (sandboxed)")
+    build.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 naming the files that are out of date")
+
+    fmt = sub.add_parser("fmt", help="rewrite files in the canonical layout")
+    fmt.add_argument("paths", nargs="+", metavar="PATH")
+    fmt.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 naming the files that would change")
+
+    sub.add_parser("schema", help="print the JSON Schema of the scenario and result models")
     return parser
 
 
@@ -104,12 +324,13 @@ def _version() -> str:
     return __version__
 
 
-#: Functions that add subcommands (registered by later stages of the pipeline).
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `scendsl` console script."""
+    # The command line loads no pydantic plugins: discovering them scans every installed
+    # package's metadata, a tenth of `scendsl check`'s start-up. (Embedders are unaffected.)
+    import os
+
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -125,6 +346,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug of ours: say so plainly; the traceback is opt-in
+        import os
+
+        if os.environ.get("SCENDSL_DEBUG"):
+            raise
+        print(f"internal error: {type(error).__name__}: {error}\n"
+              "This is a bug in scendsl, not in your scenario. "
+              "Set SCENDSL_DEBUG=1 to see the traceback.", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
 

@@ -7,6 +7,7 @@ compiler; `--format json` prints the same fields for editors and CI.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -105,9 +106,13 @@ class DiagnosticSink:
         if span is None:
             return None
         if span.file not in self.sources:
-            try:  # a later stage quoting a file the parser read: read it again
+            # A later stage quoting a file the parser read: read it again, but only a regular
+            # file (never block on a FIFO) and no more than the parser's 8 MiB limit.
+            if not os.path.isfile(span.file):
+                return None
+            try:
                 with open(span.file, encoding="utf-8-sig") as handle:
-                    self.sources[span.file] = handle.read()
+                    self.sources[span.file] = handle.read(8 * 1024 * 1024)
             except (OSError, UnicodeDecodeError, ValueError):
                 return None
         lines = self._lines.get(span.file)

@@ -39,6 +39,9 @@ DEFAULT_MAX_VARIANTS = 1_000_000
 MAX_IMPORT_DEPTH = 32
 MAX_STRING_LENGTH = 10_000
 MAX_EXTENDS_DEPTH = 64
+#: Whole-number fields (layers, batch sizes, parallel degrees) above this are typos or attacks;
+#: Python would turn 1e300 into a 301-digit integer that numpy cannot hold.
+MAX_WHOLE_NUMBER = 10**15
 
 _DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import")
 _CLAIM_OPS = ("<", "<=", ">", ">=", "==", "~=")
@@ -71,6 +74,8 @@ class _Resolver:
     accelerators: dict[str, _Definition] = field(default_factory=dict)
     references: dict[str, _Definition] = field(default_factory=dict)
     order: list[_Definition] = field(default_factory=list)
+    #: Accelerators already built (None after an error): an extends chain builds each parent once.
+    built_accelerators: dict[str, object] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ definitions
     def collect(self, documents: list[Document]) -> None:
@@ -91,7 +96,10 @@ class _Resolver:
         if statement.body is None:
             self.sink.error(f"'{key}' needs a block: {key} NAME {{ ... }}", statement.span)
             return
-        if not statement.values or statement.values[0].kind != "word" or "." in statement.values[0].text:
+        # Names become output file names: WORD allows only letters, digits and '_', plus dotted
+        # paths and a '/unit' tail, which are refused here, so '../x' or 'a/b' is never a name.
+        if (not statement.values or statement.values[0].kind != "word"
+                or "." in statement.values[0].text or "/" in statement.values[0].text):
             self.sink.error(f"'{key}' needs a name", statement.key_span,
                             f"e.g. '{key} my_{key} {{ ... }}'")
             return
@@ -128,7 +136,12 @@ class _Resolver:
                 self.sink.error(f"the range of '{label}' runs backwards ({low:g} to {high:g})",
                                 _join(atoms), "write the smaller value first")
                 return None
-            center = math.sqrt(low * high) if low > 0 else (low + high) / 2
+            if low > 0:
+                product = low * high  # may overflow or underflow for extreme ends
+                center = (math.sqrt(product) if 0 < product < math.inf
+                          else math.sqrt(low) * math.sqrt(high))
+            else:
+                center = (low + high) / 2
             return Uncertain(kind="interval", low=low, high=high, center=center)
         spread_at = next((i for i, a in enumerate(atoms) if a.kind == "plusminus"), None)
         if spread_at is not None:
@@ -144,7 +157,11 @@ class _Resolver:
                                 _join(spread_atoms) if spread_atoms else atoms[spread_at].span,
                                 "e.g. '1.25 ± 10%'")
                 return None
-            rel = parse_number(spread_atoms[0].text).value
+            try:
+                rel = parse_number(spread_atoms[0].text).value
+            except ValueError as error:
+                self.sink.error(str(error), spread_atoms[0].span)
+                return None
             if not 0 <= rel < 1:
                 self.sink.error("a spread must be between 0% and 100%", spread_atoms[0].span)
                 return None
@@ -184,6 +201,9 @@ class _Resolver:
                                 or ("write the unit apart from the number" if glued else None))
                 return None
             value, dimension = value * unit.factor, unit.dimension
+            if not math.isfinite(value):
+                self.sink.error("number is too large", _join(atoms))
+                return None
         wanted = spec.dimension
         if wanted == "fraction" and dimension == "number":
             dimension = "fraction"  # `mfu 0.4` means 40 %
@@ -228,6 +248,9 @@ class _Resolver:
                 return None
             if number != int(number):
                 self.sink.error(f"'{label}' must be a whole number", _join(atoms))
+                return None
+            if abs(number) > MAX_WHOLE_NUMBER:
+                self.sink.error(f"'{label}' must be at most {MAX_WHOLE_NUMBER:,}", _join(atoms))
                 return None
             return int(number)
         if len(atoms) != 1:
@@ -336,7 +359,12 @@ class _Resolver:
                                 f"e.g. '{name} 60%'")
                 ok = False
                 continue
-            share = parse_number(value_atom.text).value
+            try:
+                share = parse_number(value_atom.text).value
+            except ValueError as error:
+                self.sink.error(str(error), value_atom.span)
+                ok = False
+                continue
             if not 0 < share <= 1:
                 self.sink.error(f"the share of '{name}' must be between 0% and 100%",
                                 value_atom.span)
@@ -374,6 +402,9 @@ class _Resolver:
             if number != int(number):
                 self.sink.error(f"'{name}' must be a whole number", value_atom.span)
                 return None
+            if number > MAX_WHOLE_NUMBER:
+                self.sink.error(f"'{name}' must be at most {MAX_WHOLE_NUMBER:,}", value_atom.span)
+                return None
             values[name] = int(number)
         return Parallelism(**values)
 
@@ -401,7 +432,11 @@ class _Resolver:
                                 "defined scenario", values[2].span,
                                 suggest(parent_name, scenario_names) or "is an 'import' missing?")
                 return None
-            if parent_name in chain or parent_name == definition.name or len(chain) > MAX_EXTENDS_DEPTH:
+            if len(chain) > MAX_EXTENDS_DEPTH:
+                self.sink.error(f"'{definition.name}' extends a chain of more than "
+                                f"{MAX_EXTENDS_DEPTH} scenarios", values[2].span)
+                return None
+            if parent_name in chain or parent_name == definition.name:
                 self.sink.error(f"'{definition.name}' extends itself through "
                                 f"{' → '.join((definition.name,) + chain)}", values[2].span)
                 return None
@@ -552,7 +587,14 @@ class _Resolver:
                 self.sink.error("a tolerance is a percentage after '±'",
                                 _join(spread) if spread else op_atom.span, "e.g. '± 10%'")
                 return None
-            tolerance = parse_number(spread[0].text).value
+            try:
+                tolerance = parse_number(spread[0].text).value
+            except ValueError as error:
+                self.sink.error(str(error), spread[0].span)
+                return None
+            if not 0 <= tolerance < math.inf:
+                self.sink.error("a tolerance must be 0% or more", spread[0].span)
+                return None
         elif op_atom.text == "~=":
             self.sink.error("'~=' needs a tolerance", op_atom.span,
                             "write 'expect METRIC ~= VALUE ± 10%'")
@@ -575,11 +617,22 @@ class _Resolver:
                                 suggest(rest[1].text, UNITS))
                 return None
             value, dimension, unit_text = value * unit.factor, unit.dimension, unit.symbol
+        if not math.isfinite(value):
+            self.sink.error("number is too large", _join(rest))
+            return None
         return Claim(metric=metric_atom.text, op=op_atom.text, value=value, dimension=dimension,
                      unit=unit_text, tolerance=tolerance, quote=quote or "",
                      span=statement.span, metric_span=metric_atom.span)
 
-    def build_accelerator(self, definition: _Definition) -> CustomAccelerator | None:
+    def build_accelerator(self, definition: _Definition,
+                          chain: tuple[str, ...] = ()) -> CustomAccelerator | None:
+        """Build an `accelerator` block once; `chain` is the accelerators extending it."""
+        if definition.name not in self.built_accelerators:
+            self.built_accelerators[definition.name] = self._build_accelerator(definition, chain)
+        return self.built_accelerators[definition.name]  # type: ignore[return-value]
+
+    def _build_accelerator(self, definition: _Definition,
+                           chain: tuple[str, ...]) -> CustomAccelerator | None:
         statement = definition.statement
         values = statement.values
         base = None
@@ -624,7 +677,17 @@ class _Resolver:
             return None
         # An accelerator that extends a custom one inherits its figures and its catalog root.
         if base is not None and base in self.accelerators and base not in self.catalog.accelerators:
-            parent = self.build_accelerator(self.accelerators[base])
+            chain = chain + (definition.name,)
+            if base in chain:
+                cycle = chain[chain.index(base):] + (base,)
+                self.sink.error(f"'{definition.name}' extends itself through "
+                                f"{' → '.join(cycle)}", values[2].span)
+                return None
+            if len(chain) > MAX_EXTENDS_DEPTH:
+                self.sink.error(f"'{definition.name}' extends a chain of more than "
+                                f"{MAX_EXTENDS_DEPTH} accelerators", values[2].span)
+                return None
+            parent = self.build_accelerator(self.accelerators[base], chain)
             if parent is None:
                 return None
             figures = {**parent.figures, **figures}
@@ -726,7 +789,8 @@ class _Resolver:
                     number = parse_number(atom.text) if atom.kind == "number" else None
                 except ValueError:
                     number = None
-                if number is None or number.percent or number.value != int(number.value):
+                if (number is None or number.percent or not math.isfinite(number.value)
+                        or number.value != int(number.value)):
                     self.sink.error("a range runs between whole numbers", atom.span,
                                     "e.g. 'year 2025 .. 2028'")
                     return None
@@ -740,15 +804,16 @@ class _Resolver:
                 self.sink.error(f"the range {low} .. {high} alone makes the sweep larger than "
                                 f"{self.max_variants:,} variants", _join(atoms))
                 return None
-            labels, resolved = [], []
-            for number in range(low, high + 1):
-                value = self.value([Atom("number", str(number), atoms[0].span)], spec,
-                                   item.key_span, label_path)
-                if value is None:
+            # Bounds are intervals, so the two ends decide for every value between them: a
+            # range of a million values is not read a million times.
+            for number in (low, high):
+                if self.value([Atom("number", str(number), atoms[0].span)], spec,
+                              item.key_span, label_path) is None:
                     return None
-                labels.append(str(number))
-                resolved.append(value)
-            return SweepAxis(path=label_path, labels=tuple(labels), values=tuple(resolved))
+            whole = spec.kind == "integer"
+            numbers = range(low, high + 1)
+            return SweepAxis(path=label_path, labels=tuple(map(str, numbers)),
+                             values=tuple(numbers) if whole else tuple(map(float, numbers)))
         if len(atoms) == 1 and atoms[0].kind == "list":
             groups = _split_commas(atoms[0].items)
             if not groups or any(not g for g in groups):
@@ -935,9 +1000,22 @@ def scenario_files(paths: list[str], sink: DiagnosticSink) -> list[str]:
     for path in paths:
         if os.path.isdir(path):
             found = []
+            root = os.path.realpath(path)
             for folder, subfolders, names in os.walk(path):
                 subfolders.sort()
-                found.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".scn"))
+                for name in sorted(names):
+                    file = os.path.join(folder, name)
+                    if not name.endswith(".scn"):
+                        continue
+                    # A shared folder must not make us read (and quote) a file elsewhere through a
+                    # link, nor block on a FIFO: only regular files inside the folder count.
+                    real = os.path.realpath(file)
+                    if os.path.commonpath([root, real]) != root:
+                        sink.sources.setdefault(file, "")  # never read it to quote a line
+                        sink.error(f"'{file}' links to a file outside '{path}'", Span(file, 1, 1),
+                                   "name that file on the command line instead")
+                    elif os.path.isfile(real):
+                        found.append(file)
             if not found:
                 sink.error(f"no .scn files in '{path}'", None)
             files.extend(found)
@@ -968,11 +1046,25 @@ def load_text(text: str, file: str = "<string>", *,
     """Parse and resolve scenario text; imports are read relative to the current folder."""
     sink = DiagnosticSink({file: text})
     document = parse(text, file)
-    imports = [s for s in document.statements if s.key == "import"]
     documents = [document]
-    if imports:
-        for statement in imports:
-            if statement.values and statement.values[0].kind == "string":
-                target = statement.values[0].text[1:-1]
-                documents.extend(load_documents([os.path.normpath(target)], sink))
+    root = os.path.realpath(os.getcwd())
+    for statement in document.statements:
+        if statement.key != "import":
+            continue
+        # The same rules as imports between files: a relative path inside the current folder.
+        if len(statement.values) != 1 or statement.values[0].kind != "string" or statement.body:
+            sink.error("write imports as: import \"file.scn\"", statement.span)
+            continue
+        target, span = statement.values[0].text[1:-1], statement.values[0].span
+        if not target or os.path.isabs(target) or target.startswith("~"):
+            sink.error("an import names a path relative to the current folder", span)
+            continue
+        if os.path.commonpath([root, os.path.realpath(target)]) != root:
+            sink.error(f"import '{target}' reaches outside the current folder", span)
+            continue
+        if not os.path.isfile(target):
+            sink.error(f"imported file '{target}' does not exist", span,
+                       "imports in scenario text are relative to the current folder")
+            continue
+        documents.extend(load_documents([os.path.normpath(target)], sink))
     return resolve(documents, sink, max_variants=max_variants)

@@ -117,6 +117,7 @@ BASE_UNIT: dict[str, str] = {
     "time": "s",
     "area": "m2",
     "mass": "kg",
+    "year": "year",
 }
 
 #: Magnitude suffixes glued to a number: 100k, 2T, 1.5M, 405B.

@@ -1,0 +1,108 @@
+"""Where input nodes look things up: the scenario, its accelerator, the catalog.
+
+Each lookup returns a `Found`: the value and its provenance (a scenario line, a catalog figure
+with its source and confidence, or a labelled default), which `explain` shows down to the leaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scendsl.catalog import Catalog, Figure
+from scendsl.scenario import Scenario, Uncertain
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An input's value and where it came from."""
+
+    value: Any
+    origin: str
+    source: str | None = None
+    confidence: str | None = None
+    note: str | None = None
+    #: The analyst's range, when the value is uncertain (sampled by the uncertainty stage).
+    distribution: Uncertain | None = None
+
+
+def _from_value(value: Any, origin: str, **extra: Any) -> Found:
+    if isinstance(value, Uncertain):
+        return Found(value.center, origin, distribution=value, **extra)
+    return Found(value, origin, **extra)
+
+
+def from_figure(figure: Figure, origin: str, note: str | None = None) -> Found:
+    notes = "; ".join(n for n in (figure.note, note) if n)
+    return Found(figure.value, origin, figure.source, figure.confidence, notes or None)
+
+
+class Context:
+    """Read access to one scenario and the catalog, for input nodes."""
+
+    def __init__(self, scenario: Scenario, catalog: Catalog) -> None:
+        self.scenario = scenario
+        self.catalog = catalog
+        self.accelerator_name = scenario.cluster.accelerator
+        custom = scenario.accelerators.get(self.accelerator_name)
+        self.custom_accelerator = custom
+        base = custom.base if custom is not None else self.accelerator_name
+        self.catalog_accelerator = catalog.accelerators.get(base) if base else None
+
+    # -------------------------------------------------------------- scenario fields
+    def where(self, path: str) -> str:
+        span = self.scenario.origins.get(path)
+        return str(span) if span is not None else f"scenario {self.scenario.name}"
+
+    def field(self, path: str) -> Any:
+        """The raw value of a dotted scenario path, or None when unset."""
+        if "." not in path:
+            return getattr(self.scenario, path)
+        section, _, name = path.partition(".")
+        return getattr(getattr(self.scenario, section), name)
+
+    def scenario_value(self, path: str, default: Found | None = None) -> Found:
+        """The scenario's value of `path`, else `default` (typically a calibration constant)."""
+        value = self.field(path)
+        if value is None:
+            if default is None:
+                raise LookupError(f"scenario '{self.scenario.name}' does not set '{path}'")
+            return default
+        return _from_value(value, self.where(path))
+
+    def calibration(self, key: str, note: str | None = None) -> Found:
+        figure = self.catalog.calibration[key]
+        return from_figure(figure, f"catalog calibration.{key}", note)
+
+    # -------------------------------------------------------------- accelerator
+    def accelerator_figure(self, name: str, default: Found | None = None) -> Found:
+        """A figure of the scenario's accelerator: its own block first, then the catalog."""
+        custom = self.custom_accelerator
+        if custom is not None and name in custom.figures:
+            origin = f"{custom.span} (accelerator {custom.name})"
+            return _from_value(custom.figures[name], origin, source=custom.source,
+                               confidence="U" if custom.source is None else None)
+        entry = self.catalog_accelerator
+        if entry is not None and name in entry.figures:
+            return from_figure(entry.figures[name], f"catalog accelerators.{entry.name}.{name}")
+        if default is not None:
+            return default
+        raise LookupError(f"accelerator '{self.accelerator_name}' has no figure '{name}'")
+
+    # -------------------------------------------------------------- series by year
+    @staticmethod
+    def by_year(series: dict[int, Figure], year: int, origin: str) -> Found:
+        """The figure for `year`; outside the data, the nearest year's, labelled as such.
+
+        Holding the edge value flat (rather than extending a trend) is the conservative choice
+        for prices and intensities whose trend the data cannot establish; the label says so.
+        """
+        if not series:
+            raise LookupError(f"no data for {origin}")
+        if year in series:
+            return from_figure(series[year], f"{origin}[{year}]")
+        years = sorted(series)
+        nearest = years[0] if year < years[0] else years[-1] if year > years[-1] else min(
+            years, key=lambda y: (abs(y - year), y))
+        note = f"extrapolated: no {year} figure, {nearest} value used"
+        return from_figure(series[nearest], f"{origin}[{nearest}]", note)

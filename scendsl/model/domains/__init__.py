@@ -1,0 +1,16 @@
+"""The domains of the shared model, one module each; importing this registers every node.
+
+Order matters: a module may only use nodes declared by the modules before it.
+"""
+
+from scendsl.model.domains import inputs  # noqa: F401
+from scendsl.model.domains import performance  # noqa: F401
+from scendsl.model.domains import reliability  # noqa: F401
+from scendsl.model.domains import energy  # noqa: F401
+from scendsl.model.domains import market  # noqa: F401
+from scendsl.model.domains import export_control  # noqa: F401
+from scendsl.model.domains import divide  # noqa: F401
+from scendsl.model.domains import scaling  # noqa: F401
+from scendsl.model.registry import REGISTRY
+
+REGISTRY.check()

@@ -1,0 +1,187 @@
+"""Compute divide: the scenario's cluster against what universities, open labs and national
+research resources have (the article: "This creates a 'compute divide' between frontier labs and
+everyone else").
+
+A reference entity is a catalog `references.toml` entry or a `reference` block of the scenario
+files (a block with the same name as a catalog entry replaces it). It names an accelerator — a
+catalog one or one defined in an `accelerator` block — and how many it has. Every node below is a
+template: `{ref}` is replaced by each reference's name by the evaluator.
+
+- peak = its accelerators' dense rate at the scenario's training precision × their count
+  (a chip without that precision runs it at its next wider one: FP4 → FP8 → BF16);
+- compute ratio = scenario peak / reference peak;
+- time to train = the scenario's training FLOPs / (reference peak × the scenario's MFU): the same
+  run on the reference's hardware, at the same efficiency;
+- accelerators to close = what the reference would have to add to match the scenario's peak, with
+  their capex (the reference accelerator's catalog price for the scenario year) and their
+  facility power (rated power per accelerator × the scenario site's network overhead and PUE).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scendsl.model.context import Context, Found
+from scendsl.model.registry import input_node, metric
+from scendsl.scenario import Uncertain
+
+#: The scenario-side nodes the comparison uses (declared by the performance domain).
+SCENARIO_PEAK = "cluster.peak"
+TRAINING_FLOPS = "workload.training_flops"
+
+#: Precisions tried, in order, when an accelerator lacks the scenario's precision.
+PRECISION_FALLBACK = {"fp4": ("fp4", "fp8", "bf16"), "fp8": ("fp8", "bf16"), "bf16": ("bf16",)}
+
+_ARTICLE = "AINews deep dive on GB200 and Colossus2 (source article): 'compute divide'"
+
+
+# ------------------------------------------------------------------------------ reading references
+def _entity(ctx: Context, ref: str):
+    """The reference entity: the scenario files' block, else the catalog entry."""
+    block = ctx.scenario.references.get(ref)
+    if block is not None:
+        return block, f"{block.span} (reference {ref})", block.source, (
+            None if block.source else "U")
+    entry = ctx.catalog.references.get(ref)
+    if entry is None:
+        raise LookupError(f"unknown reference '{ref}'")
+    return entry, f"catalog references.{ref}", entry.source, entry.confidence
+
+
+def _reference_context(ctx: Context, ref: str) -> Context:
+    """A context whose accelerator is the reference's, so lookups follow the usual rules."""
+    entity = _entity(ctx, ref)[0]
+    cluster = ctx.scenario.cluster.model_copy(update={"accelerator": entity.accelerator})
+    return Context(ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog)
+
+
+def _tag(found: Found, ref: str) -> Found:
+    """Say in the origin that the figure is the reference's accelerator's."""
+    return Found(found.value, f"{found.origin} (reference {ref})", found.source,
+                 found.confidence, found.note, found.distribution)
+
+
+# ------------------------------------------------------------------------------ inputs
+@input_node("reference.{ref}.count", "number", "Accelerators of {ref}")
+def _count(ctx: Context, ref: str) -> Found:
+    entity, origin, source, confidence = _entity(ctx, ref)
+    count, note = entity.count, getattr(entity, "note", None)  # catalog entries have a note
+    if isinstance(count, Uncertain):
+        return Found(count.center, origin, source, confidence, note, count)
+    return Found(float(count), origin, source, confidence, note)
+
+
+@input_node("reference.{ref}.accelerator", "text", "Accelerator of {ref}", value_type="text")
+def _accelerator(ctx: Context, ref: str) -> Found:
+    entity, origin, source, confidence = _entity(ctx, ref)
+    return Found(entity.accelerator, origin, source, confidence)
+
+
+@input_node("reference.{ref}.rate", "flop_rate",
+            "Dense rate of one accelerator of {ref} at the scenario's training precision",
+            formula="<precision>_dense of reference.{ref}.accelerator (FP4 → FP8 → BF16 when "
+                    "the chip lacks the precision)")
+def _rate(ctx: Context, ref: str) -> Found:
+    precision = ctx.scenario.workload.precision
+    reference_ctx = _reference_context(ctx, ref)
+    chain = PRECISION_FALLBACK[precision]
+    for candidate in chain:
+        try:
+            found = reference_ctx.accelerator_figure(f"{candidate}_dense")
+        except LookupError:
+            continue
+        if candidate != precision:
+            note = "; ".join(n for n in (found.note, f"no {precision} rate: {candidate} used")
+                             if n)
+            found = Found(found.value, found.origin, found.source, found.confidence, note,
+                          found.distribution)
+        return _tag(found, ref)
+    raise LookupError(f"reference '{ref}' has no dense rate for {precision}")
+
+
+@input_node("reference.{ref}.unit_price", "currency",
+            "Price of one accelerator of {ref} in the scenario year",
+            formula="accelerator block's price, else the catalog price for scenario.year")
+def _unit_price(ctx: Context, ref: str) -> Found:
+    reference_ctx = _reference_context(ctx, ref)
+    custom = reference_ctx.custom_accelerator
+    if custom is not None and "price" in custom.figures:
+        return _tag(reference_ctx.accelerator_figure("price"), ref)
+    entry = reference_ctx.catalog_accelerator
+    if entry is None or not entry.price:
+        raise LookupError(f"no price for the accelerator of reference '{ref}'")
+    return _tag(reference_ctx.by_year(entry.price, ctx.scenario.year,
+                                      f"catalog accelerators.{entry.name}.price"), ref)
+
+
+@input_node("reference.{ref}.system_power", "power",
+            "Rated power per accelerator of {ref} with its share of hosts, NICs and fans",
+            formula="tdp of reference.{ref}.accelerator × (1 + calibration.node_overhead)")
+def _system_power(ctx: Context, ref: str) -> Found:
+    reference_ctx = _reference_context(ctx, ref)
+    tdp = reference_ctx.accelerator_figure("tdp")
+    overhead = ctx.calibration("node_overhead")
+    fallback = Found(tdp.value * (1 + overhead.value),
+                     f"derived: tdp ({tdp.origin}) × (1 + node_overhead)", overhead.source, "C")
+    return _tag(reference_ctx.accelerator_figure("system_power", fallback), ref)
+
+
+# ------------------------------------------------------------------------------ metrics
+@metric("reference.{ref}.peak", "flop_rate",
+        "Peak dense compute of {ref} at the scenario's training precision",
+        "reference.{ref}.rate × reference.{ref}.count",
+        inputs=("reference.{ref}.rate", "reference.{ref}.count"), importance=2)
+def reference_peak(rate, count):
+    """All accelerators of the reference at their dense rate."""
+    return rate * count
+
+
+@metric("divide.{ref}.compute_ratio", "number",
+        "How many times the scenario's peak compute exceeds {ref}'s",
+        f"{SCENARIO_PEAK} / reference.{{ref}}.peak",
+        inputs=(SCENARIO_PEAK, "reference.{ref}.peak"), sources=(_ARTICLE,), importance=6)
+def compute_ratio(scenario_peak, reference_peak_value):
+    """Scenario peak over reference peak, same precision on both sides."""
+    return scenario_peak / reference_peak_value
+
+
+@metric("divide.{ref}.time_to_train", "time",
+        "Time {ref} would need to train the scenario's model on its own hardware, at the "
+        "scenario's MFU and without interruptions",
+        f"{TRAINING_FLOPS} / (reference.{{ref}}.peak × cluster.mfu)",
+        inputs=(TRAINING_FLOPS, "reference.{ref}.peak", "cluster.mfu"),
+        sources=("Chowdhery et al. 2022 (PaLM): time = FLOPs / (peak × MFU)",), importance=5)
+def time_to_train(training_flops, reference_peak_value, mfu):
+    """Seconds; compare with performance.training_time of the scenario itself."""
+    return training_flops / (reference_peak_value * mfu)
+
+
+@metric("divide.{ref}.accelerators_to_close", "number",
+        "Accelerators {ref} would have to add to match the scenario's peak compute",
+        f"max({SCENARIO_PEAK} / reference.{{ref}}.rate − reference.{{ref}}.count, 0)",
+        inputs=(SCENARIO_PEAK, "reference.{ref}.rate", "reference.{ref}.count"), importance=2)
+def accelerators_to_close(scenario_peak, rate, count):
+    """Additional accelerators of the reference's own kind; 0 when it already has more."""
+    return np.maximum(scenario_peak / rate - count, 0.0)
+
+
+@metric("divide.{ref}.capex_to_close", "currency",
+        "Purchase price of the accelerators {ref} would have to add to match the scenario's peak",
+        "divide.{ref}.accelerators_to_close × reference.{ref}.unit_price",
+        inputs=("divide.{ref}.accelerators_to_close", "reference.{ref}.unit_price"),
+        importance=4)
+def capex_to_close(accelerators, unit_price):
+    """Accelerators only, at the catalog price for the scenario year."""
+    return accelerators * unit_price
+
+
+@metric("divide.{ref}.power_to_close", "power",
+        "Facility power the accelerators {ref} would have to add would draw (at the scenario "
+        "site's network overhead and PUE)",
+        "divide.{ref}.accelerators_to_close × reference.{ref}.system_power × "
+        "(1 + energy.network_overhead) × energy.pue",
+        inputs=("divide.{ref}.accelerators_to_close", "reference.{ref}.system_power",
+                "energy.network_overhead", "energy.pue"), importance=3)
+def power_to_close(accelerators, system_power, network_overhead, pue):
+    """Rated facility power of the added accelerators, as energy.facility_power computes it."""
+    return accelerators * system_power * (1.0 + network_overhead) * pue

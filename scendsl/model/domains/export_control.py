@@ -1,0 +1,429 @@
+"""Export control: what US rules on advanced computing ICs say about the scenario's hardware.
+
+The chip's figures are the ones the rules use (figures.md §B1, models.md):
+
+- Total Processing Performance TPP = dense rate in tera-operations per second × bit length, the
+  highest over the chip's precisions (BF16 × 16, FP8 × 8, INT8 × 8, FP4 × 4);
+- performance density PD = TPP / die area in mm² (unknown when the catalog has no die area).
+
+The status for (accelerator, region, date) comes from `export_rules.toml`, read by the small
+interpreter below, which follows the schema written at the top of that file. Everything that is a
+fact (thresholds, countries, dates, statuses) is data there; this module knows only how to read
+the schema.
+
+**Date.** A scenario has a year, not a date; its status is decided on **1 July** of that year (the
+middle of the year). Rules that take effect or end in the second half of the year (Oct 2022,
+Nov 2023, Dec 2024) therefore count from the following year's scenarios; the AI-diffusion rule
+(Jan 13 – May 13 2025) is not in force on 1 July 2025. `export_status()` takes any date, for
+analyses that need another one.
+
+**Unknown figures.** A bound on an unknown property (PD without a die area) is undetermined: the
+interpreter tries every interval the rules' thresholds cut that property into and reports the
+status only when all intervals agree; otherwise the status is "undetermined" and `export.rule`
+lists the status per interval (TPU v5e: TPP 3,152 — not controlled, 3A090.b or 3A090.a
+depending on a die area Google does not publish, figures.md §B6).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from scendsl.catalog import STATUS_ORDER, Catalog, ExportRule, Region, RuleBounds, RuleClass
+from scendsl.model.context import Context, Found
+from scendsl.model.registry import input_node, metric
+
+#: Status reported when unknown chip figures leave more than one status possible.
+UNDETERMINED = "undetermined"
+
+#: The day of the scenario year on which rules are taken to be in force (see the module doc).
+DECISION_MONTH, DECISION_DAY = 7, 1
+
+#: Bit length each precision counts with in TPP (EAR 3A090 Technical Note, figures.md §B1).
+TPP_BIT_LENGTHS = {"bf16_dense": 16, "fp8_dense": 8, "int8_dense": 8, "fp4_dense": 4}
+
+#: ECCN prefix of the advanced-computing IC classes whose membership `export.controlled` reports.
+CONTROLLED_ECCN = "3A090"
+
+#: The accelerator the AI-diffusion caps count in ("H100 equivalents", figures.md §B5).
+H100_EQUIVALENT_BASIS = "H100"
+
+_TERA = 1e12
+_MM2 = 1e-6  # m² per mm²
+
+_RULES_FILE = "catalog export_rules.toml"
+_B1 = "EAR ECCN 3A090 Technical Note (TPP, performance density), figures.md §B1"
+
+
+# ============================================================================ the chip's figures
+def total_processing_performance(bf16_dense, fp8_dense, int8_dense, fp4_dense):
+    """TPP: the highest dense rate (FLOP/s or OP/s) × bit length over the precisions.
+
+    Rates a chip does not have are passed as 0. Works element-wise on arrays.
+    """
+    return np.maximum(np.maximum(bf16_dense * 16.0, fp8_dense * 8.0),
+                      np.maximum(int8_dense * 8.0, fp4_dense * 4.0)) / _TERA
+
+
+def decision_date(year: int) -> _dt.date:
+    """The date a scenario year's export status is decided on: 1 July of that year."""
+    return _dt.date(int(year), DECISION_MONTH, DECISION_DAY)
+
+
+@dataclass(frozen=True)
+class ChipFigures:
+    """What the rules look at. None = unknown (the catalog has no figure)."""
+
+    tpp: float | None
+    pd: float | None
+    io: float | None  # bidirectional scale-up bandwidth, B/s
+    hbm_bandwidth: float | None  # B/s
+
+
+@dataclass(frozen=True)
+class ExportDecision:
+    """The outcome of the rules for one chip, destination and date."""
+
+    status: str
+    #: The rule that set the final status (None: no rule in force reaches the chip there).
+    rule: ExportRule | None
+    #: The class of that rule the chip is in.
+    chip_class: str | None
+    #: Ids of the rules in force on the date, in order.
+    in_force: tuple[str, ...]
+    #: For an undetermined status: (description of the interval, status) per interval.
+    alternatives: tuple[tuple[str, str], ...] = ()
+
+    def rule_text(self, date: _dt.date) -> str:
+        """The rule id, class and citation that decide the status, in words."""
+        if self.alternatives:
+            cases = "; ".join(f"{status} if {where}" for where, status in self.alternatives)
+            return f"undetermined: {cases}"
+        if self.rule is None:
+            return f"none: no rule in force on {date.isoformat()} restricts this chip there"
+        return f"{self.rule.id} [{self.chip_class}]: {self.rule.citation}"
+
+
+# Each bound of the schema: the chip property it tests and how (export_rules.toml header).
+_BOUND_TESTS = {
+    "tpp_min": ("tpp", ">="), "tpp_below": ("tpp", "<"), "tpp_max": ("tpp", "<="),
+    "pd_min": ("pd", ">="), "pd_below": ("pd", "<"),
+    "io_min": ("io", ">="),
+    "hbm_bandwidth_min": ("hbm_bandwidth", ">="), "hbm_bandwidth_max": ("hbm_bandwidth", "<="),
+}
+_COMPARE = {">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b}
+_PROPERTY_WORDS = {"tpp": "TPP", "pd": "PD", "io": "I/O bandwidth",
+                   "hbm_bandwidth": "HBM bandwidth"}
+
+
+def _bounds_hold(bounds: RuleBounds, chip: ChipFigures) -> bool:
+    """Whether all set bounds of one alternative hold (every property must be known)."""
+    for name, (prop, op) in _BOUND_TESTS.items():
+        limit = getattr(bounds, name)
+        if limit is not None and not _COMPARE[op](getattr(chip, prop), limit):
+            return False
+    # A bound the interpreter does not know about (an hbm-only bound) never holds for a chip.
+    return all(getattr(bounds, name) is None for name in RuleBounds.model_fields
+               if name not in _BOUND_TESTS)
+
+
+def _in_class(rule_class: RuleClass, chip: ChipFigures) -> bool:
+    return any(_bounds_hold(bounds, chip) for bounds in rule_class.when)
+
+
+def _destination_matches(treatment, region: Region) -> bool:
+    groups = set(region.groups)
+    matched = (treatment.everywhere or region.code in treatment.regions
+               or bool(groups & set(treatment.groups)) or region.diffusion_tier in treatment.tiers)
+    excluded = (region.code in treatment.except_regions
+                or bool(groups & set(treatment.except_groups)))
+    return matched and not excluded
+
+
+def rules_in_force(rules: Iterable[ExportRule], date: _dt.date) -> list[ExportRule]:
+    """Rules that apply on `date`: effective, not rescinded, not yet superseded."""
+    rules = list(rules)
+    starts = {rule.id: rule.effective for rule in rules}
+    return [rule for rule in rules
+            if rule.effective <= date
+            and (rule.rescinded is None or date < rule.rescinded)
+            and (rule.superseded_by is None or date < starts[rule.superseded_by])]
+
+
+def _decide_known(chip: ChipFigures, region: Region, rules: list[ExportRule]) -> ExportDecision:
+    """The schema's algorithm for a chip whose every tested property is known."""
+    rank = {status: i for i, status in enumerate(STATUS_ORDER)}
+    status, decider, decider_class = STATUS_ORDER[0], None, None
+    for rule in rules:  # already in order of `effective`
+        chip_class = next((c for c in rule.classes
+                           if c.applies_to == "accelerator" and _in_class(c, chip)), None)
+        if chip_class is None:
+            continue
+        treatment = next((t for t in rule.treatments
+                          if chip_class.id in t.classes and _destination_matches(t, region)), None)
+        if treatment is None:
+            continue
+        pick = max if rule.combine == "strictest" else min
+        status = pick(status, treatment.status, key=rank.__getitem__)
+        if status == treatment.status:  # this rule sets (or confirms) the status
+            decider, decider_class = rule, chip_class.id
+    return ExportDecision(status, decider, decider_class, tuple(r.id for r in rules))
+
+
+def _probe_values(prop: str, rules: list[ExportRule]) -> list[float]:
+    """One value of `prop` inside each interval the rules' thresholds cut it into."""
+    limits = sorted({getattr(bounds, name) for rule in rules for c in rule.classes
+                     for bounds in c.when for name, (p, _) in _BOUND_TESTS.items()
+                     if p == prop and getattr(bounds, name) is not None})
+    probes = [0.0]
+    for limit in limits:  # bounds are >=, < or <=: the limit and just above it cover both sides
+        probes += [limit, math.nextafter(limit, math.inf)]
+    return sorted(set(probes))
+
+
+def _interval_words(prop: str, value: float, probes: list[float]) -> str:
+    """'1.6 ≤ PD < 3.2' for the interval of `probes` that starts at `value`."""
+    later = [p for p in probes if p > value]
+    upper = f" < {later[0]:g}" if later else ""
+    lower = f"{value:g} ≤ " if value > 0 else ""
+    return f"{lower}{_PROPERTY_WORDS[prop]}{upper}" if (lower or upper) else _PROPERTY_WORDS[prop]
+
+
+def _trials(chip: ChipFigures, rules: list[ExportRule]):
+    """The unknown properties, and (their probe values, a chip with them) for every case."""
+    unknown = [prop for prop in ("tpp", "pd", "io", "hbm_bandwidth") if getattr(chip, prop) is None]
+    probes = [_probe_values(prop, rules) for prop in unknown]
+    cases = [(combo, replace(chip, **dict(zip(unknown, combo))))
+             for combo in itertools.product(*probes)]
+    return unknown, cases
+
+
+def export_status(chip: ChipFigures, region: Region, rules: Iterable[ExportRule],
+                  date: _dt.date) -> ExportDecision:
+    """Status of exporting `chip` to `region` on `date` under `rules` (export_rules.toml schema).
+
+    Known figures give one status. Unknown ones are tried in every interval the thresholds of the
+    rules in force cut them into; if the intervals disagree the status is "undetermined" and the
+    decision lists the status of each interval (adjacent intervals with one status merged).
+    """
+    in_force = rules_in_force(rules, date)
+    unknown, cases = _trials(chip, in_force)
+    outcomes = [(combo, _decide_known(trial, region, in_force)) for combo, trial in cases]
+    if len({decision.status for _, decision in outcomes}) == 1:
+        # Whatever the unknown figures, one status: report the decider of the first case.
+        return outcomes[0][1]
+    alternatives: list[tuple[str, str]] = []
+    if len(unknown) == 1:
+        runs = [(combo[0], decision.status) for i, (combo, decision) in enumerate(outcomes)
+                if i == 0 or decision.status != outcomes[i - 1][1].status]
+        starts = [start for start, _ in runs]
+        alternatives = [(_interval_words(unknown[0], start, starts), status)
+                        for start, status in runs]
+    else:
+        for combo, decision in outcomes:
+            where = ", ".join(f"{_PROPERTY_WORDS[p]} = {v:g}" for p, v in zip(unknown, combo))
+            alternatives.append((where, decision.status))
+    in_force_ids = tuple(rule.id for rule in in_force)
+    return ExportDecision(UNDETERMINED, None, None, in_force_ids, tuple(alternatives))
+
+
+def controlled_classes(chip: ChipFigures, rules: Iterable[ExportRule],
+                       date: _dt.date) -> set[str | None]:
+    """The 3A090 accelerator classes the chip may be in on `date` (None: in none of them).
+
+    More than one element means the answer depends on an unknown figure.
+    """
+    in_force = rules_in_force(rules, date)
+    classes = [rule_class for rule in in_force for rule_class in rule.classes
+               if rule_class.applies_to == "accelerator"
+               and rule_class.id.startswith(CONTROLLED_ECCN)]
+    return {next((c.id for c in classes if _in_class(c, trial)), None)
+            for _, trial in _trials(chip, in_force)[1]}
+
+
+# ============================================================================ reading the context
+def figures_from(lookup) -> ChipFigures:
+    """TPP, PD, I/O and HBM bandwidth from `lookup(figure name) -> value or None`."""
+    rates = [lookup(name) or 0.0 for name in TPP_BIT_LENGTHS]
+    # Rounded so that a chip named in a rule (MI325X: TPP 20,919.2) meets the rule's own bound
+    # despite binary floating point.
+    tpp_value = round(float(total_processing_performance(*rates)), 6)
+    area = lookup("die_area")
+    pd = round(tpp_value / (area / _MM2), 9) if area else None
+    return ChipFigures(tpp_value, pd, lookup("scaleup_bandwidth"), lookup("hbm_bandwidth"))
+
+
+def chip_figures(ctx: Context) -> ChipFigures:
+    """The scenario accelerator's figures (central values of uncertain ones)."""
+
+    def lookup(name: str) -> float | None:
+        try:
+            return float(ctx.accelerator_figure(name).value)
+        except LookupError:
+            return None
+
+    return figures_from(lookup)
+
+
+def _region(ctx: Context) -> Region:
+    region = ctx.catalog.regions.get(ctx.scenario.region)
+    if region is None:
+        raise LookupError(f"region '{ctx.scenario.region}' is not in the catalog")
+    return region
+
+
+def _decision_found(ctx: Context, value) -> Found:
+    date = decision_date(ctx.scenario.year)
+    chip = chip_figures(ctx)
+    decision = export_status(chip, _region(ctx), ctx.catalog.export_rules, date)
+    pd = f"{chip.pd:.2f}" if chip.pd is not None else "unknown (no die area)"
+    note = (f"decided on {date.isoformat()} (1 July of the scenario year); TPP {chip.tpp:,.0f}, "
+            f"PD {pd}; rules in force: {', '.join(decision.in_force) or 'none'}")
+    rule = decision.rule
+    return Found(value(decision, date), f"{_RULES_FILE} for {ctx.accelerator_name} to "
+                 f"{ctx.scenario.region}", rule.source if rule else None,
+                 rule.confidence if rule else None, note)
+
+
+# ============================================================================ nodes
+def _optional_rate(figure: str, words: str) -> None:
+    @input_node(f"export.{figure}", "flop_rate",
+                f"Dense {words} rate counted in TPP (0 when the accelerator lists none)",
+                sources=(_B1,))
+    def _lookup(ctx: Context) -> Found:
+        return ctx.accelerator_figure(figure, Found(0.0, f"{ctx.accelerator_name} lists no "
+                                                         f"{words} rate: counts 0 in TPP"))
+
+
+_optional_rate("fp8_dense", "FP8")
+_optional_rate("int8_dense", "INT8")
+_optional_rate("fp4_dense", "FP4")
+
+
+@metric("export.tpp", "number",
+        "Total Processing Performance (EAR 3A090): dense tera-operations per second × bit length, "
+        "highest over the precisions",
+        "max(accelerator.bf16_dense × 16, export.fp8_dense × 8, export.int8_dense × 8, "
+        "export.fp4_dense × 4) / 10¹²",
+        inputs=("accelerator.bf16_dense", "export.fp8_dense", "export.int8_dense",
+                "export.fp4_dense"),
+        sources=(_B1, "figures.md §B6 (H100 15,831; GB200 40,000)"), importance=5)
+def tpp(bf16_dense, fp8_dense, int8_dense, fp4_dense):
+    """TPP of one accelerator (dense rates; sparsity does not count, figures.md §B1)."""
+    return total_processing_performance(bf16_dense, fp8_dense, int8_dense, fp4_dense)
+
+
+@metric("export.performance_density", "number",
+        "Performance density (EAR 3A090): TPP per mm² of die area",
+        "export.tpp / (accelerator.die_area in mm²)",
+        inputs=("export.tpp", "accelerator.die_area"), sources=(_B1,), importance=2)
+def performance_density(tpp_value, die_area):
+    """TPP per mm²; n/a for accelerators without a published die area."""
+    return tpp_value / (die_area / _MM2)
+
+
+@input_node("export.status", "text",
+            "US export-licence status for the accelerator to the scenario's region on 1 July of "
+            "the scenario year (allowed / notification / licence_required / case_by_case / "
+            "presumption_of_denial; undetermined when a missing die area decides)",
+            sources=("catalog export_rules.toml (figures.md §B2-B5)",), value_type="text",
+            importance=8,
+            formula="rules in force on scenario.year-07-01 applied to export.tpp, "
+                    "export.performance_density, accelerator.scaleup_bandwidth, "
+                    "accelerator.hbm_bandwidth and the region's country groups and diffusion tier")
+def _status(ctx: Context) -> Found:
+    return _decision_found(ctx, lambda decision, date: decision.status)
+
+
+@input_node("export.rule", "text",
+            "The rule (id, class, Federal Register citation) that decides export.status",
+            sources=("catalog export_rules.toml",), value_type="text", importance=4,
+            formula="the last rule in force whose treatment sets the final status")
+def _rule(ctx: Context) -> Found:
+    return _decision_found(ctx, lambda decision, date: decision.rule_text(date))
+
+
+@input_node("export.controlled", "bool",
+            "Whether the accelerator is an ECCN 3A090.a or .b advanced-computing IC on 1 July of "
+            "the scenario year (by TPP, performance density and, in 2022-23, I/O bandwidth)",
+            sources=("catalog export_rules.toml (figures.md §B2)",), value_type="bool",
+            importance=3,
+            formula="chip meets a 3A090 class of a rule in force on scenario.year-07-01")
+def _controlled(ctx: Context) -> Found:
+    date = decision_date(ctx.scenario.year)
+    classes = controlled_classes(chip_figures(ctx), ctx.catalog.export_rules, date)
+    origin = f"{_RULES_FILE} classes in force on {date.isoformat()}"
+    if len(classes) > 1:
+        named = sorted(c or "none" for c in classes)
+        return Found(None, origin, note="undetermined: the die area decides between "
+                     + ", ".join(named))
+    (chip_class,) = classes
+    return Found(chip_class is not None, origin, note=f"class {chip_class or 'none'}")
+
+
+@input_node("export.h100_tpp", "number",
+            "TPP of one H100, the unit of the AI-diffusion caps (H100 equivalents)",
+            sources=(_B1, "figures.md §B5 (implied 15,831)"))
+def _h100_tpp(ctx: Context) -> Found:
+    entry = ctx.catalog.accelerators.get(H100_EQUIVALENT_BASIS)
+    if entry is None:
+        raise LookupError(f"catalog has no {H100_EQUIVALENT_BASIS}")
+    rates = [entry.figures[name].value if name in entry.figures else 0.0
+             for name in TPP_BIT_LENGTHS]
+    return Found(float(total_processing_performance(*rates)),
+                 f"derived: TPP of catalog accelerators.{H100_EQUIVALENT_BASIS}", None, "C")
+
+
+@metric("export.h100_equivalents", "number",
+        "The cluster's compute in H100 equivalents (the unit of the AI-diffusion caps)",
+        "cluster.count × export.tpp / export.h100_tpp",
+        inputs=("cluster.count", "export.tpp", "export.h100_tpp"),
+        sources=("figures.md §B5",), importance=4)
+def h100_equivalents(count, tpp_value, h100_tpp):
+    """Accelerators weighted by TPP relative to an H100."""
+    return count * tpp_value / h100_tpp
+
+
+@input_node("export.tier2_country_cap", "number",
+            "AI-diffusion cap on cumulative TPP per Tier 2 country, 2025-2027 (no NVEU; rule "
+            "rescinded May 2025, kept as a yardstick)",
+            sources=("catalog export_rules.toml limits",))
+def _tier2_cap(ctx: Context) -> Found:
+    for rule in ctx.catalog.export_rules:
+        figure = rule.limits.get("tier2_country_cap_tpp")
+        if figure is not None:
+            return Found(figure.value, f"{_RULES_FILE} {rule.id}.limits.tier2_country_cap_tpp",
+                         figure.source, figure.confidence, figure.note)
+    raise LookupError("no Tier 2 country cap in export_rules.toml")
+
+
+@metric("export.share_of_tier2_cap", "fraction",
+        "The cluster's TPP as a share of one Tier 2 country's 2025-2027 AI-diffusion cap",
+        "cluster.count × export.tpp / export.tier2_country_cap",
+        inputs=("cluster.count", "export.tpp", "export.tier2_country_cap"),
+        sources=("figures.md §B5",), importance=1)
+def share_of_tier2_cap(count, tpp_value, cap):
+    """Above 1: the cluster alone would exceed a Tier 2 country's cap (had the rule stood)."""
+    return count * tpp_value / cap
+
+
+@metric("export.launched", "bool",
+        "Whether the accelerator is available in volume by the scenario year (false flags a "
+        "forecast on hardware not yet shipping)",
+        "accelerator.available_year ≤ scenario.year",
+        inputs=("accelerator.available_year", "scenario.year"), value_type="bool", importance=3)
+def launched(available_year, year):
+    """True when the hardware ships by the forecast year (element-wise on arrays)."""
+    return np.asarray(available_year) <= np.asarray(year)
+
+
+def status_for(catalog: Catalog, accelerator: str, region: str, date: _dt.date) -> ExportDecision:
+    """The decision for a catalog accelerator, destination and any date (analyses, tests)."""
+    figures = catalog.accelerators[accelerator].figures
+    chip = figures_from(lambda name: figures[name].value if name in figures else None)
+    return export_status(chip, catalog.regions[region], catalog.export_rules, date)

@@ -1,0 +1,72 @@
+"""Input nodes: scenario fields, the accelerator's figures and calibration constants.
+
+Each input resolves to a value with its origin: the scenario line that set it, the catalog figure
+(with source and confidence) or a documented default from `calibration.toml`.
+"""
+
+from __future__ import annotations
+
+from scendsl.language.fields import ACCELERATOR_FIGURES
+from scendsl.model.context import Context, Found
+from scendsl.model.registry import input_node
+
+
+@input_node("scenario.year", "year", "Forecast year of the scenario", importance=3)
+def _year(ctx: Context) -> Found:
+    return ctx.scenario_value("year")
+
+
+@input_node("scenario.region", "text", "Where the accelerators are installed (ISO 3166-1)",
+            value_type="text", importance=3)
+def _region(ctx: Context) -> Found:
+    return ctx.scenario_value("region")
+
+
+@input_node("cluster.accelerator", "text", "Accelerator of the cluster", value_type="text",
+            importance=3)
+def _accelerator(ctx: Context) -> Found:
+    return ctx.scenario_value("cluster.accelerator")
+
+
+@input_node("cluster.count", "number", "Accelerators in the cluster", importance=3)
+def _count(ctx: Context) -> Found:
+    return ctx.scenario_value("cluster.count")
+
+
+@input_node("cluster.mfu", "fraction", "Model FLOPs utilisation: useful share of peak FLOP/s")
+def _mfu(ctx: Context) -> Found:
+    return ctx.scenario_value("cluster.mfu", ctx.calibration("default_mfu"))
+
+
+@input_node("accelerator.available_year", "year",
+            "Year the accelerator is available in volume")
+def _available(ctx: Context) -> Found:
+    custom = ctx.custom_accelerator
+    if custom is not None and custom.available_year is not None:
+        return Found(custom.available_year, f"{custom.span} (accelerator {custom.name})",
+                     custom.source)
+    entry = ctx.catalog_accelerator
+    if entry is None:
+        raise LookupError("no availability year")
+    return Found(entry.available_year, f"catalog accelerators.{entry.name}.available_year")
+
+
+def _figure_input(figure: str, dimension: str, meaning: str) -> None:
+    @input_node(f"accelerator.{figure}", dimension, meaning)
+    def _lookup(ctx: Context) -> Found:
+        return ctx.accelerator_figure(figure)
+
+
+for _name, _spec in ACCELERATOR_FIGURES.items():
+    # The price is a market input (by year); system power falls back on TDP (energy domain).
+    if _name not in ("price", "system_power"):
+        _figure_input(_name, _spec.dimension or "number", f"Accelerator figure: {_spec.doc}")
+
+
+@input_node("accelerator.hostlink_shared_by", "number",
+            "Accelerators sharing one host link (2 on a GB200 superchip)")
+def _shared(ctx: Context) -> Found:
+    entry = ctx.catalog_accelerator
+    shared = getattr(entry, "hostlink_shared_by", None) if entry is not None else None
+    origin = f"catalog accelerators.{entry.name}.hostlink_shared_by" if entry else "default"
+    return Found(float(shared or 1), origin)

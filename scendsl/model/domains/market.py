@@ -1,0 +1,147 @@
+"""Market: what the cluster costs and how it compares with the AI-accelerator market.
+
+- Unit price: the scenario's `market.unit_price`, else a price given in the scenario's
+  `accelerator` block, else the catalog's price for the scenario year (the nearest year's,
+  labelled "extrapolated", outside the data). TPUs are not sold, so they have no price (n/a).
+- Capex = accelerators × unit price (accelerators only: no hosts, network, building or power).
+- The global AI-GPU market and NVIDIA's share of it come from the source article's market table
+  (2024-2026, confidence C); other years hold the nearest year's figure, labelled "extrapolated".
+  Holding the 2026 figure flat understates later markets the article expects to keep growing, so
+  a 2027+ share of the market is an upper bound.
+- Rental cost = rental price per accelerator-hour × accelerators × training time. The time is the
+  wall-clock time `reliability.training_time` (rented hours are paid whether or not the job is
+  interrupted); `market.rental_cost_ideal` uses the uninterrupted `performance.training_time`.
+"""
+
+from __future__ import annotations
+
+from scendsl.model.context import Context, Found
+from scendsl.model.registry import input_node, metric
+
+_ARTICLE = "AINews deep dive on GB200 and Colossus2 (source article), market table"
+
+#: Which catalog series holds a vendor's share of the AI-GPU market (market.toml schema).
+VENDOR_SHARE_SERIES = {"NVIDIA": "nvidia_share"}
+
+
+def _catalog_base_note(ctx: Context) -> str | None:
+    custom = ctx.custom_accelerator
+    if custom is None or ctx.catalog_accelerator is None:
+        return None
+    if custom.name == ctx.catalog_accelerator.name:
+        return None
+    return f"catalog figure of {ctx.catalog_accelerator.name}, which {custom.name} extends"
+
+
+def _with_note(found: Found, note: str | None) -> Found:
+    if note is None:
+        return found
+    notes = "; ".join(n for n in (found.note, note) if n)
+    return Found(found.value, found.origin, found.source, found.confidence, notes,
+                 found.distribution)
+
+
+# ------------------------------------------------------------------------------ inputs
+@input_node("market.unit_price", "currency", "Price of one accelerator in the scenario year",
+            importance=4,
+            formula="scenario market.unit_price, else the accelerator block's price, else the "
+                    "catalog price for scenario.year (nearest year outside the data)")
+def _unit_price(ctx: Context) -> Found:
+    if ctx.field("market.unit_price") is not None:
+        return ctx.scenario_value("market.unit_price")
+    custom = ctx.custom_accelerator
+    if custom is not None and "price" in custom.figures:
+        return ctx.accelerator_figure("price")
+    entry = ctx.catalog_accelerator
+    if entry is None or not entry.price:
+        raise LookupError(f"no price for accelerator '{ctx.accelerator_name}'")
+    found = ctx.by_year(entry.price, ctx.scenario.year, f"catalog accelerators.{entry.name}.price")
+    return _with_note(found, _catalog_base_note(ctx))
+
+
+@input_node("market.global_market", "currency",
+            "Global AI-GPU market in the scenario year (the article's market table)",
+            importance=3)
+def _global_market(ctx: Context) -> Found:
+    return ctx.by_year(ctx.catalog.market.ai_gpu_market_size, ctx.scenario.year,
+                       "catalog market.ai_gpu_market_size")
+
+
+@input_node("market.vendor_share", "fraction",
+            "The accelerator vendor's share of the AI-GPU market in the scenario year (NVIDIA "
+            "only: the article gives no other vendor's share)",
+            importance=1)
+def _vendor_share(ctx: Context) -> Found:
+    custom = ctx.custom_accelerator
+    entry = ctx.catalog_accelerator
+    vendor = (custom.vendor if custom is not None and custom.vendor else None) or (
+        entry.vendor if entry is not None else None)
+    series_name = VENDOR_SHARE_SERIES.get(vendor or "")
+    if series_name is None:
+        raise LookupError(f"no market share for vendor {vendor!r}")
+    series = getattr(ctx.catalog.market, series_name)
+    return ctx.by_year(series, ctx.scenario.year, f"catalog market.{series_name}")
+
+
+@input_node("market.rental_price", "hourly_price", "Rental price per accelerator-hour",
+            importance=2,
+            formula="scenario market.rental_price, else the catalog rental price of the "
+                    "accelerator for scenario.year (nearest year outside the data)")
+def _rental_price(ctx: Context) -> Found:
+    if ctx.field("market.rental_price") is not None:
+        return ctx.scenario_value("market.rental_price")
+    entry = ctx.catalog_accelerator
+    series = ctx.catalog.market.rental.get(entry.name) if entry is not None else None
+    if not series:
+        raise LookupError(f"no rental price for accelerator '{ctx.accelerator_name}'")
+    found = ctx.by_year(series, ctx.scenario.year, f"catalog market.rental.{entry.name}")
+    return _with_note(found, _catalog_base_note(ctx))
+
+
+# ------------------------------------------------------------------------------ metrics
+@metric("market.capex", "currency", "Purchase price of the cluster's accelerators",
+        "cluster.count × market.unit_price", inputs=("cluster.count", "market.unit_price"),
+        importance=8)
+def capex(count, unit_price):
+    """Accelerators only: hosts, network, buildings and power plant are not included."""
+    return count * unit_price
+
+
+@metric("market.share_of_global_market", "fraction",
+        "The cluster's accelerators as a share of the year's global AI-GPU market",
+        "market.capex / market.global_market", inputs=("market.capex", "market.global_market"),
+        sources=(_ARTICLE,), importance=6)
+def share_of_global_market(capex_value, global_market):
+    """Share of one year's market; a build-out spread over several years takes less per year."""
+    return capex_value / global_market
+
+
+@metric("market.share_of_vendor_market", "fraction",
+        "The cluster's accelerators as a share of the vendor's AI-GPU sales in the year",
+        "market.capex / (market.global_market × market.vendor_share)",
+        inputs=("market.capex", "market.global_market", "market.vendor_share"),
+        sources=(_ARTICLE,), importance=2)
+def share_of_vendor_market(capex_value, global_market, vendor_share):
+    """Capex over the vendor's slice of the market (NVIDIA parts only)."""
+    return capex_value / (global_market * vendor_share)
+
+
+@metric("market.rental_cost_ideal", "currency",
+        "Cost of renting the cluster for the uninterrupted training time",
+        "market.rental_price × cluster.count × performance.training_time",
+        inputs=("market.rental_price", "cluster.count", "performance.training_time"),
+        importance=2)
+def rental_cost_ideal(rental_price, count, training_time):
+    """Accelerator-seconds of the ideal run × price per accelerator-second."""
+    return rental_price * count * training_time
+
+
+@metric("market.rental_cost", "currency",
+        "Cost of renting the cluster for the training run, interruptions included",
+        "market.rental_price × cluster.count × reliability.training_time",
+        inputs=("market.rental_price", "cluster.count", "reliability.training_time"),
+        importance=5)
+def rental_cost(rental_price, count, wall_clock_time):
+    """Rented hours are paid for the whole wall-clock time, lost work included."""
+    return rental_price * count * wall_clock_time
+

@@ -1,0 +1,270 @@
+"""Stage 3: `Scenario` → `Result`: every node of the registry, evaluated with provenance.
+
+Nodes are evaluated once each, in declaration order (which the registry checks is topological).
+A node whose inputs are unavailable (a scenario without a workload has no training time) is
+`None`, shown as "n/a"; it is never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from scendsl.catalog import Catalog, load_catalog
+from scendsl.errors import DiagnosticSink, ScenarioError
+from scendsl.model import domains  # noqa: F401  (registers every node)
+from scendsl.model.context import Context, Found
+from scendsl.model.registry import REGISTRY, Node
+from scendsl.scenario import Claim, Scenario, ScenarioSet, Uncertain
+
+REFERENCE_PLACEHOLDER = "{ref}"
+
+
+class MetricResult(BaseModel):
+    """One evaluated node: value (SI), unit and how it was obtained."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kind: str
+    value: Any
+    unit: str
+    dimension: str
+    meaning: str
+    formula: str = ""
+    inputs: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    origin: str | None = None
+    confidence: str | None = None
+    note: str | None = None
+    distribution: Uncertain | None = None
+
+
+class ClaimResult(BaseModel):
+    """An `expect` checked against the model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    op: str
+    expected: float
+    actual: float | None
+    holds: bool | None
+    margin: float | None
+    tolerance: float | None
+    unit: str
+    quote: str
+    file: str
+    line: int
+
+
+class Result(BaseModel):
+    """Everything the model says about one scenario."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    name: str
+    title: str
+    scenario: Scenario
+    inputs: dict[str, MetricResult]
+    metrics: dict[str, MetricResult]
+    claims: tuple[ClaimResult, ...]
+
+    def node(self, name: str) -> MetricResult:
+        """An input or a metric by name."""
+        return self.metrics[name] if name in self.metrics else self.inputs[name]
+
+    def value(self, name: str) -> Any:
+        return self.node(name).value
+
+
+def reference_names(scenario: Scenario, catalog: Catalog) -> list[str]:
+    """Comparison entities for the compute divide: the catalog's, then the scenario files'."""
+    names = list(catalog.references)
+    names.extend(n for n in scenario.references if n not in catalog.references)
+    return names
+
+
+def expand(node: Node, ref: str) -> Node:
+    """A per-reference copy of a templated node (`divide.{ref}.compute_ratio`)."""
+    from dataclasses import replace
+
+    return replace(
+        node,
+        name=node.name.replace(REFERENCE_PLACEHOLDER, ref),
+        inputs=tuple(i.replace(REFERENCE_PLACEHOLDER, ref) for i in node.inputs),
+        formula=node.formula.replace(REFERENCE_PLACEHOLDER, ref),
+        meaning=node.meaning.replace(REFERENCE_PLACEHOLDER, ref),
+    )
+
+
+def nodes_for(scenario: Scenario, catalog: Catalog) -> list[tuple[Node, str | None]]:
+    """The scenario's nodes in evaluation order, templates expanded per reference."""
+    refs = reference_names(scenario, catalog)
+    ordered: list[tuple[Node, str | None]] = []
+    for node in REGISTRY.nodes.values():
+        if REFERENCE_PLACEHOLDER in node.name:
+            ordered.extend((expand(node, ref), ref) for ref in refs)
+        else:
+            ordered.append((node, None))
+    return ordered
+
+
+def compute_values(scenario: Scenario, catalog: Catalog,
+                   overrides: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Found]]:
+    """Evaluate every node; `overrides` replaces input values (arrays for sampling and sweeps)."""
+    context = Context(scenario, catalog)
+    values: dict[str, Any] = {}
+    found: dict[str, Found] = {}
+    for node, ref in nodes_for(scenario, catalog):
+        if node.kind == "input":
+            try:
+                hit = node.compute(context, ref) if ref is not None else node.compute(context)
+            except LookupError:
+                hit = None
+            if hit is not None:
+                found[node.name] = hit
+            value = hit.value if hit is not None else None
+            if overrides and node.name in overrides:
+                value = overrides[node.name]
+            values[node.name] = value
+            continue
+        args = [values[name] for name in node.inputs]
+        if any(arg is None for arg in args):
+            values[node.name] = None
+            continue
+        with _quiet_numpy():
+            values[node.name] = node.compute(*args)
+    return values, found
+
+
+class _quiet_numpy:
+    """Division by zero in a formula gives inf/nan, reported as such, not as a warning."""
+
+    def __enter__(self):
+        import numpy
+
+        self._old = numpy.seterr(all="ignore")
+
+    def __exit__(self, *exc):
+        import numpy
+
+        numpy.seterr(**self._old)
+
+
+def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
+    """Evaluate one resolved scenario against the shared model."""
+    catalog = catalog or load_catalog()
+    _raise_on_bad_claims(scenario, catalog)
+    values, found = compute_values(scenario, catalog)
+    inputs: dict[str, MetricResult] = {}
+    metrics: dict[str, MetricResult] = {}
+    for node, _ref in nodes_for(scenario, catalog):
+        value = _plain(values[node.name])
+        if node.kind == "input":
+            hit = found.get(node.name)
+            inputs[node.name] = MetricResult.model_construct(
+                name=node.name, kind="input", value=value, unit=node.unit,
+                dimension=node.dimension, meaning=node.meaning, formula=node.formula, inputs=(),
+                sources=node.sources + ((hit.source,) if hit and hit.source else ()),
+                origin=hit.origin if hit else None, confidence=hit.confidence if hit else None,
+                note=hit.note if hit else None, distribution=hit.distribution if hit else None)
+        else:
+            metrics[node.name] = MetricResult.model_construct(
+                name=node.name, kind="metric", value=value, unit=node.unit,
+                dimension=node.dimension, meaning=node.meaning, formula=node.formula,
+                inputs=node.inputs, sources=node.sources, origin=None, confidence=None,
+                note=None, distribution=None)
+    claims = tuple(_check_claim(claim, values, metrics, inputs) for claim in scenario.claims)
+    return Result.model_construct(name=scenario.name, title=scenario.title, scenario=scenario,
+                                  inputs=inputs, metrics=metrics, claims=claims)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars → Python numbers, so JSON and templates see plain values."""
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    return value
+
+
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+        "==": operator.eq}
+
+
+def claim_holds(op: str, actual: Any, expected: float, tolerance: float | None) -> Any:
+    """Whether `actual OP expected` holds (works on arrays too)."""
+    if op == "~=":
+        return abs(actual - expected) <= (tolerance or 0.0) * abs(expected)
+    return _OPS[op](actual, expected)
+
+
+def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs) -> ClaimResult:
+    node = metrics.get(claim.metric) or inputs.get(claim.metric)
+    actual = _plain(values.get(claim.metric))
+    holds = margin = None
+    if isinstance(actual, bool):
+        actual = float(actual)
+    if actual is not None and isinstance(actual, (int, float)) and math.isfinite(actual):
+        holds = bool(claim_holds(claim.op, actual, claim.value, claim.tolerance))
+        margin = (actual - claim.value) / abs(claim.value) if claim.value else None
+    else:
+        actual = None
+    return ClaimResult.model_construct(
+        metric=claim.metric, op=claim.op, expected=claim.value, actual=actual, holds=holds,
+        margin=margin, tolerance=claim.tolerance, unit=node.unit if node else "",
+        quote=claim.quote, file=claim.span.file, line=claim.span.line)
+
+
+_DIMENSIONLESS = {"number", "fraction", "year"}
+
+
+def claim_problems(scenario: Scenario, catalog: Catalog, sink: DiagnosticSink) -> None:
+    """Report claims that name no metric, or compare it with a value of another dimension."""
+    known = {node.name: node for node, _ in nodes_for(scenario, catalog)}
+    for claim in scenario.claims:
+        node = known.get(claim.metric)
+        if node is None:
+            from scendsl.language.resolve import suggest
+
+            sink.error(f"unknown metric '{claim.metric}'", claim.metric_span,
+                       suggest(claim.metric, known) or "`scendsl eval` lists every metric")
+            continue
+        if node.value_type != "number":
+            sink.error(f"'{claim.metric}' is not a number and cannot be compared",
+                       claim.metric_span)
+            continue
+        same = node.dimension == claim.dimension or (
+            node.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS)
+        if not same:
+            from scendsl.language.units import DIMENSION_EXAMPLES
+
+            wanted = DIMENSION_EXAMPLES.get(node.dimension, node.dimension)
+            sink.error(f"'{claim.metric}' is measured in {node.unit}; compare it with {wanted}",
+                       claim.span)
+
+
+def _raise_on_bad_claims(scenario: Scenario, catalog: Catalog) -> None:
+    sink = DiagnosticSink()
+    claim_problems(scenario, catalog, sink)
+    if sink.has_errors:
+        raise ScenarioError(sink.diagnostics)
+
+
+def validate_claims(scenarios: ScenarioSet, catalog: Catalog | None = None,
+                    sources: dict[str, str] | None = None) -> None:
+    """Check every claim of every scenario (for `scendsl check`); raise with all problems."""
+    catalog = catalog or load_catalog()
+    sink = DiagnosticSink(sources or {})
+    reported: set[tuple[str, int, int]] = set()
+    for scenario in scenarios.scenarios:
+        local = DiagnosticSink(sink.sources)
+        claim_problems(scenario, catalog, local)
+        for diagnostic in local.diagnostics:  # inherited claims would repeat per child
+            key = (diagnostic.span.file, diagnostic.span.line, diagnostic.span.col)
+            if key not in reported:
+                reported.add(key)
+                sink.diagnostics.append(diagnostic)
+    sink.raise_if_errors()

@@ -1,0 +1,117 @@
+"""The metric registry: one namespace of named, documented figures.
+
+A *node* is either an **input** (a scenario field, a catalog figure or a calibration constant,
+resolved with its origin) or a **metric** (a formula over other nodes). Every node has a dotted
+name (`energy.facility_power`), a dimension (hence an SI unit), a one-line meaning, a readable
+formula, its inputs and its sources. Claims, JSON, templates, diff and explain all read this one
+registry; nothing is computed anywhere else.
+
+Metric functions take their inputs as positional arguments in the declared order and use only
+arithmetic and numpy functions, so the same formula runs on floats and on numpy arrays (sweeps
+and Monte Carlo samples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from scendsl.language.units import BASE_UNIT
+
+NodeKind = Literal["input", "metric"]
+#: Value types a node may produce: numbers (the usual case), flags and categories.
+ValueType = Literal["number", "bool", "text", "breakdown"]  # breakdown: {label: number}
+
+
+@dataclass(frozen=True)
+class Node:
+    """One named figure of the model."""
+
+    name: str
+    kind: NodeKind
+    dimension: str
+    meaning: str
+    compute: Callable[..., Any]
+    formula: str = ""
+    inputs: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    value_type: ValueType = "number"
+    #: Higher is shown first in briefings and diffs (0 = detail).
+    importance: int = 0
+
+    @property
+    def domain(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def unit(self) -> str:
+        """SI base unit of the node's values (JSON, explain)."""
+        if self.value_type in ("bool", "text"):
+            return ""
+        return BASE_UNIT.get(self.dimension, self.dimension)
+
+
+@dataclass
+class Registry:
+    """Nodes by name, in declaration order (inputs before the metrics that use them)."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+
+    def add(self, node: Node) -> Node:
+        if node.name in self.nodes:
+            raise ValueError(f"metric '{node.name}' is declared twice")
+        self.nodes[node.name] = node
+        return node
+
+    def __getitem__(self, name: str) -> Node:
+        return self.nodes[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.nodes
+
+    def metrics(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind == "metric"]
+
+    def inputs(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind == "input"]
+
+    def check(self) -> None:
+        """Fail fast (at import, in tests) when a formula names an unknown or later node."""
+        seen: set[str] = set()
+        for node in self.nodes.values():
+            for name in node.inputs:
+                if name not in self.nodes:
+                    raise ValueError(f"'{node.name}' uses unknown node '{name}'")
+                if name not in seen:
+                    raise ValueError(f"'{node.name}' uses '{name}' before it is declared")
+            seen.add(node.name)
+
+
+REGISTRY = Registry()
+
+
+def metric(name: str, dimension: str, meaning: str, formula: str, inputs: tuple[str, ...] = (),
+           sources: tuple[str, ...] = (), value_type: ValueType = "number",
+           importance: int = 0) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a metric: `compute(*values_of_inputs)` returns its value."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY.add(Node(name, "metric", dimension, meaning, function, formula, tuple(inputs),
+                          tuple(sources), value_type, importance))
+        return function
+
+    return register
+
+
+def input_node(name: str, dimension: str, meaning: str, sources: tuple[str, ...] = (),
+               value_type: ValueType = "number", importance: int = 0,
+               formula: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an input: `compute(context)` returns a `Found` (value and where it came from)."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY.add(Node(name, "input", dimension, meaning, function, formula, (), tuple(sources),
+                          value_type, importance))
+        return function
+
+    return register

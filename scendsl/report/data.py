@@ -1,0 +1,71 @@
+"""Results as plain data: the stable JSON shape tool builders read.
+
+```
+{"scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
+                "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line"}]}]}
+```
+Values are in SI base units; keys keep the registry's order, which is stable between releases.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from scendsl.model.evaluate import MetricResult, Result
+
+SCHEMA_VERSION = 1
+
+
+def _number(value: Any) -> Any:
+    """JSON has no inf/nan: they become null (and are explained by `note`)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _number(v) for k, v in value.items()}
+    return value
+
+
+def metric_data(node: MetricResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"value": _number(node.value), "unit": node.unit,
+                            "meaning": node.meaning}
+    if node.formula:
+        data["formula"] = node.formula
+    if node.inputs:
+        data["inputs"] = list(node.inputs)
+    if node.origin:
+        data["origin"] = node.origin
+    if node.sources:
+        data["sources"] = list(node.sources)
+    if node.confidence:
+        data["confidence"] = node.confidence
+    if node.note:
+        data["note"] = node.note
+    if node.distribution is not None:
+        data["distribution"] = node.distribution.model_dump()
+    return data
+
+
+def result_data(result: Result) -> dict[str, Any]:
+    """One scenario's result as JSON-ready data."""
+    scenario = result.scenario
+    data: dict[str, Any] = {"name": result.name, "title": result.title}
+    if scenario.sweep:
+        data["sweep"] = {"name": scenario.sweep, "point": dict(scenario.sweep_point)}
+    data["inputs"] = {name: metric_data(node) for name, node in result.inputs.items()}
+    data["metrics"] = {name: metric_data(node) for name, node in result.metrics.items()}
+    data["claims"] = [
+        {"metric": c.metric, "op": c.op, "expected": c.expected, "actual": _number(c.actual),
+         "holds": c.holds, "margin": _number(c.margin), "tolerance": c.tolerance,
+         "unit": c.unit, "quote": c.quote, "file": c.file, "line": c.line}
+        for c in result.claims
+    ]
+    return data
+
+
+def results_json(results: list[Result]) -> str:
+    """The `scendsl eval --format json` document."""
+    document = {"version": SCHEMA_VERSION,
+                "scenarios": [result_data(r) for r in results]}
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,89 @@
+"""How a number was obtained: the derivation tree of a metric, down to its sources.
+
+Read from the result's registry entries only (formula, inputs, origins), so what `explain` shows
+is exactly what the evaluator computed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scendsl.model.evaluate import MetricResult, Result
+from scendsl.model.registry import REGISTRY
+from scendsl.report.numbers import format_value
+
+
+def value_text(node: MetricResult) -> str:
+    base = REGISTRY.nodes.get(node.name)
+    value_type = base.value_type if base is not None else "number"
+    if value_type == "number" and isinstance(node.value, str):
+        value_type = "text"
+    return format_value(node.value, node.dimension, value_type)
+
+
+def explain_tree(result: Result, name: str) -> dict[str, Any]:
+    """The derivation of `name` as nested data: {name, value, meaning, formula, origin, ..., inputs}.
+
+    A node reached twice is expanded only the first time (`"repeat": true` afterwards).
+    """
+    seen: set[str] = set()
+
+    def walk(current: str) -> dict[str, Any]:
+        node = result.node(current)
+        entry: dict[str, Any] = {"name": current, "value": value_text(node),
+                                 "meaning": node.meaning, "kind": node.kind}
+        if node.formula:
+            entry["formula"] = node.formula
+        if node.kind == "input":
+            entry.update(origin=node.origin, sources=list(node.sources),
+                         confidence=node.confidence, note=node.note)
+            if node.distribution is not None:
+                d = node.distribution
+                entry["range"] = (f"{format_value(d.low, node.dimension)} to "
+                                  f"{format_value(d.high, node.dimension)}")
+            return entry
+        if current in seen:
+            entry["repeat"] = True
+            return entry
+        seen.add(current)
+        entry["sources"] = list(node.sources)
+        entry["inputs"] = [walk(child) for child in node.inputs]
+        return entry
+
+    return walk(name)
+
+
+def explain_text(result: Result, name: str) -> str:
+    """The derivation tree as indented text for the terminal."""
+    lines: list[str] = [f"{result.name}: {result.title}", ""]
+
+    def render(entry: dict[str, Any], prefix: str, last: bool, root: bool) -> None:
+        branch = "" if root else ("└─ " if last else "├─ ")
+        lines.append(f"{prefix}{branch}{entry['name']} = {entry['value']}   ({entry['meaning']})")
+        child_prefix = prefix + ("" if root else ("   " if last else "│  "))
+        details: list[str] = []
+        if entry.get("repeat"):
+            details.append("(derived above)")
+        elif entry.get("formula"):
+            details.append(f"= {entry['formula']}")
+        if entry["kind"] == "input":
+            if entry.get("origin"):
+                details.append(f"from {entry['origin']}")
+            if entry.get("range"):
+                details.append(f"uncertain: 90% interval {entry['range']}")
+            for source in entry.get("sources") or []:
+                confidence = f" [confidence {entry['confidence']}]" if entry.get("confidence") else ""
+                details.append(f"source: {source}{confidence}")
+            if entry.get("note"):
+                details.append(f"note: {entry['note']}")
+        elif entry.get("sources") and not entry.get("repeat"):
+            details.append("after: " + "; ".join(entry["sources"]))
+        children = entry.get("inputs") or []
+        bar = "│  " if children else "   "
+        for detail in details:
+            lines.append(f"{child_prefix}{bar}{detail}")
+        for index, child in enumerate(children):
+            render(child, child_prefix, index == len(children) - 1, False)
+
+    render(explain_tree(result, name), "", True, True)
+    return "\n".join(lines) + "\n"

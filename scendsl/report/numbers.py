@@ -1,0 +1,100 @@
+"""Numbers for people: one formatting of every dimension, used by eval, explain, briefings, diff.
+
+Three significant digits, a unit scaled to the magnitude (`512 MW`, `4.5 EFLOP/s`, `$3.0 B`),
+the same everywhere; deterministic (no locale).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+_HOUR = 3600.0
+
+# (factor, suffix) from largest to smallest, per dimension; values arrive in SI base units.
+_SCALES: dict[str, list[tuple[float, str]]] = {
+    "power": [(1e9, "GW"), (1e6, "MW"), (1e3, "kW"), (1.0, "W")],
+    "energy": [(1e12 * _HOUR, "TWh"), (1e9 * _HOUR, "GWh"), (1e6 * _HOUR, "MWh"),
+               (1e3 * _HOUR, "kWh"), (_HOUR, "Wh")],
+    "flop_rate": [(1e21, "ZFLOP/s"), (1e18, "EFLOP/s"), (1e15, "PFLOP/s"), (1e12, "TFLOP/s"),
+                  (1e9, "GFLOP/s"), (1.0, "FLOP/s")],
+    "data": [(1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1.0, "B")],
+    "bandwidth": [(1e12, "TB/s"), (1e9, "GB/s"), (1e6, "MB/s"), (1.0, "B/s")],
+    "mass": [(1e9, "Mt CO2"), (1e6, "kt CO2"), (1e3, "t CO2"), (1.0, "kg CO2")],
+    "time": [(365.25 * 86400, "years"), (86400.0, "days"), (_HOUR, "hours"), (60.0, "min"),
+             (1.0, "s"), (1e-3, "ms")],
+    "area": [(1e-6, "mm²")],
+    "carbon_intensity": [(1e-3 / (1e3 * _HOUR), "gCO2/kWh")],
+    "energy_price": [(1.0 / (1e6 * _HOUR), "USD/MWh")],
+    "hourly_price": [(1.0 / _HOUR, "USD/hour")],
+}
+
+_CURRENCY = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")]
+_COUNT = [(1e12, "trillion"), (1e9, "billion"), (1e6, "million")]
+
+
+def sig(value: float, digits: int = 3) -> str:
+    """`value` with `digits` significant digits, trailing zeros kept to one decimal at most."""
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = max(digits - 1 - magnitude, 0)
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_value(value: Any, dimension: str, value_type: str = "number") -> str:
+    """A node's value as people read it."""
+    if value is None:
+        return "n/a"
+    if value_type == "bool" or isinstance(value, bool):
+        return "yes" if value else "no"
+    if value_type == "text" or isinstance(value, str):
+        return str(value).replace("_", " ")
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {format_value(v, dimension)}" for k, v in value.items())
+    value = float(value)
+    if math.isnan(value):
+        return "n/a"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if dimension == "year":
+        return str(int(round(value)))
+    if dimension == "fraction":
+        return f"{sig(value * 100, 3)}%"
+    if dimension == "currency":
+        sign = "−" if value < 0 else ""
+        for factor, suffix in _CURRENCY:
+            if abs(value) >= factor:
+                return f"{sign}${sig(abs(value) / factor)} {suffix}"
+        return f"{sign}${sig(abs(value))}"
+    if dimension == "flop":
+        if value == 0:
+            return "0 FLOP"
+        exponent = math.floor(math.log10(abs(value)))
+        return f"{value / 10 ** exponent:.2f}e{exponent} FLOP"
+    scales = _SCALES.get(dimension)
+    if scales:
+        for factor, suffix in scales:
+            if abs(value) >= factor:
+                return f"{sig(value / factor)} {suffix}"
+        factor, suffix = scales[-1]
+        return f"{sig(value / factor)} {suffix}"
+    for factor, word in _COUNT:
+        if abs(value) >= factor:
+            return f"{sig(value / factor)} {word}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return sig(value)
+
+
+def format_delta(old: float, new: float, dimension: str) -> str:
+    """Signed change with percentage: `+90 MW (+18%)`."""
+    delta = new - old
+    sign = "+" if delta >= 0 else "−"
+    body = format_value(abs(delta), dimension)
+    if old:
+        return f"{sign}{body} ({sign}{sig(abs(delta / old) * 100, 2)}%)"
+    return f"{sign}{body}"

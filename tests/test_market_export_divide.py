@@ -1,0 +1,376 @@
+"""Market, export-control and compute-divide domains, checked against hand calculations."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+import scendsl
+from scendsl.catalog import STATUS_ORDER, ExportRule, load_catalog
+from scendsl.model.domains import divide, export_control, market
+from scendsl.model.domains.export_control import (
+    ChipFigures,
+    decision_date,
+    export_status,
+    status_for,
+    total_processing_performance,
+)
+from scendsl.model.evaluate import compute_values, evaluate
+
+CATALOG = load_catalog()
+HOUR = 3600.0
+
+
+def scenario(accelerator="GB200", count="100k", year=2026, region="US", precision="fp8",
+             extra="", blocks=""):
+    """A minimal scenario; `extra` adds statements to it, `blocks` definitions after it."""
+    text = f"""
+scenario s {{
+  title "t"
+  year {year}
+  region {region}
+  cluster {{
+    accelerator {accelerator}
+    count {count}
+    mfu 40%
+  }}
+  workload {{
+    parameters 2T
+    tokens 40T
+    precision {precision}
+  }}
+  {extra}
+}}
+{blocks}
+"""
+    return scendsl.load(text).get("s")
+
+
+def run(**kwargs):
+    return evaluate(scenario(**kwargs))
+
+
+# ============================================================================ market
+def test_capex_of_100k_gb200_at_the_2026_catalog_price_is_two_billion():
+    result = run()
+    # Hand calculation: 100,000 × USD 20,000 (article's 2026 GB200 ASP) = USD 2,000,000,000.
+    assert result.value("market.unit_price") == 20_000
+    assert result.value("market.capex") == pytest.approx(2e9)
+    assert "GB200.price[2026]" in result.node("market.unit_price").origin
+
+
+def test_scenario_unit_price_overrides_the_catalog():
+    result = run(extra="market.unit_price 30k USD")
+    assert result.value("market.capex") == pytest.approx(100_000 * 30_000)
+    assert "market.unit_price" not in (result.node("market.unit_price").origin or "catalog")
+
+
+def test_price_outside_the_data_is_the_nearest_year_labelled_extrapolated():
+    result = run(year=2028)
+    node = result.node("market.unit_price")
+    assert node.value == 20_000 and "extrapolated" in node.note
+    early = run(accelerator="H100", year=2022)
+    assert early.value("market.unit_price") == 27_500  # the 2023 figure, held
+    assert "extrapolated" in early.node("market.unit_price").note
+
+
+def test_tpus_have_no_unit_price_so_no_capex():
+    result = run(accelerator="TPUv5p", count="8960")
+    assert result.value("market.unit_price") is None
+    assert result.value("market.capex") is None
+    assert result.value("market.share_of_global_market") is None
+
+
+def test_share_of_global_market_and_vendor_share():
+    result = run()
+    # 2026: market USD 120B, NVIDIA 75% (article table). USD 2B / 120B = 1/60.
+    assert result.value("market.global_market") == pytest.approx(120e9)
+    assert result.value("market.share_of_global_market") == pytest.approx(2e9 / 120e9)
+    assert result.value("market.vendor_share") == pytest.approx(0.75)
+    assert result.value("market.share_of_vendor_market") == pytest.approx(2e9 / (120e9 * 0.75))
+
+
+def test_global_market_is_labelled_extrapolated_outside_2024_to_2026():
+    for year, expected in ((2023, 45e9), (2024, 45e9), (2025, 75e9), (2030, 120e9)):
+        node = run(year=year).node("market.global_market")
+        assert node.value == pytest.approx(expected)
+        assert ("extrapolated" in (node.note or "")) == (year not in (2024, 2025, 2026))
+
+
+def test_vendor_share_is_only_known_for_nvidia_parts():
+    assert run(accelerator="MI300X", count="1k").value("market.vendor_share") is None
+    assert run(accelerator="H100", count="1k", year=2024).value("market.vendor_share") == 0.85
+
+
+def test_rental_price_from_the_catalog_and_from_the_scenario():
+    result = run(accelerator="H100", count="1k", year=2024)
+    assert result.value("market.rental_price") == pytest.approx(2.99 / HOUR)
+    result = run(accelerator="H100", count="1k", year=2024,
+                 extra="market.rental_price 2 USD/hour")
+    assert result.value("market.rental_price") == pytest.approx(2 / HOUR)
+    assert run(accelerator="Gaudi3", count="1k").value("market.rental_price") is None
+
+
+def test_rental_cost_is_price_times_accelerators_times_training_time():
+    result = run(accelerator="H100", count="1k", year=2024)
+    price = 2.99 / HOUR
+    ideal = result.value("performance.training_time")
+    wall = result.value("reliability.training_time")
+    assert ideal is not None and wall is not None
+    assert result.value("market.rental_cost_ideal") == pytest.approx(price * 1000 * ideal)
+    assert result.value("market.rental_cost") == pytest.approx(price * 1000 * wall)
+    assert result.value("market.rental_cost") >= result.value("market.rental_cost_ideal")
+
+
+def test_market_formulas_take_arrays():
+    counts = np.array([50_000.0, 100_000.0, 200_000.0])
+    np.testing.assert_allclose(market.capex(counts, 20_000.0), [1e9, 2e9, 4e9])
+    np.testing.assert_allclose(market.share_of_global_market(np.array([1e9, 2e9]), 120e9),
+                               [1 / 120, 2 / 120])
+    np.testing.assert_allclose(market.rental_cost(np.array([1.0, 2.0]) / HOUR, 10.0, 7200.0),
+                               [20.0, 40.0])
+
+
+def test_capex_follows_a_swept_count():
+    values, _ = compute_values(scenario(), CATALOG,
+                               {"cluster.count": np.array([50_000.0, 100_000.0, 200_000.0])})
+    np.testing.assert_allclose(values["market.capex"], [1e9, 2e9, 4e9])
+
+
+# ============================================================================ TPP and density
+def test_tpp_by_hand():
+    # H100: FP8 1,978.9 × 8 = 15,831.2 (BF16 989.4 × 16 = 15,830.4 is lower) — figures.md §B6.
+    assert run(accelerator="H100", count="1").value("export.tpp") == pytest.approx(15_831.2)
+    # GB200: FP8 5,000 × 8 = FP4 10,000 × 4 = BF16 2,500 × 16 = 40,000.
+    assert run(count="1").value("export.tpp") == pytest.approx(40_000)
+    # Gaudi 3: BF16 1,835 × 16 = 29,360 beats FP8 1,835 × 8.
+    assert run(accelerator="Gaudi3", count="1").value("export.tpp") == pytest.approx(29_360)
+    # TPU v5e: BF16 197 × 16 = 3,152 beats INT8 393.5 × 8 = 3,148.
+    assert run(accelerator="TPUv5e", count="1").value("export.tpp") == pytest.approx(3_152)
+
+
+def test_tpp_and_density_take_arrays():
+    rates = np.array([1.0e15, 2.0e15])
+    np.testing.assert_allclose(total_processing_performance(rates / 2, rates, 0.0, 0.0),
+                               [8_000, 16_000])
+    np.testing.assert_allclose(export_control.performance_density(np.array([8_140.0, 16_280.0]),
+                                                                  814e-6), [10.0, 20.0])
+
+
+def test_performance_density_needs_a_die_area():
+    h100 = run(accelerator="H100", count="1")
+    assert h100.value("export.performance_density") == pytest.approx(15_831.2 / 814)  # 19.45
+    assert run(count="1").value("export.performance_density") is None  # GB200: no die area
+
+
+def test_h100_equivalents_and_the_tier2_cap():
+    result = run()
+    # 100,000 × 40,000 / 15,831.2 = 252,665.6 H100 equivalents; × 40,000 TPP / 790M = 5.06 caps.
+    assert result.value("export.h100_equivalents") == pytest.approx(100_000 * 40_000 / 15_831.2)
+    assert result.value("export.share_of_tier2_cap") == pytest.approx(4e9 / 790e6)
+    assert run(accelerator="H100", count="1k").value("export.h100_equivalents") == \
+        pytest.approx(1000)
+
+
+# ============================================================================ export status
+def test_status_is_decided_on_1_july_of_the_scenario_year():
+    assert decision_date(2025) == dt.date(2025, 7, 1)
+
+
+def test_h100_to_china_in_2023_needs_a_licence_under_the_oct_2022_rule():
+    result = run(accelerator="H100", count="1k", year=2023, region="CN")
+    assert result.value("export.status") == "licence_required"
+    assert result.value("export.rule").startswith("oct2022 [3A090.a]: 87 FR 62186")
+    assert result.value("export.controlled") is True
+
+
+def test_h100_to_the_uae_after_the_rescission_and_under_the_diffusion_rule():
+    # 1 July 2025: the AI-diffusion rule was rescinded on 13 May; the Oct 2023 rule (D:4) decides.
+    result = run(accelerator="H100", count="1k", year=2025, region="AE")
+    assert result.value("export.status") == "licence_required"
+    assert result.value("export.rule").startswith("acs2023 [3A090.a]: 88 FR 73458")
+    # 1 March 2025: the diffusion rule is in force, UAE is Tier 2: still a licence, now its rule.
+    during = status_for(CATALOG, "H100", "AE", dt.date(2025, 3, 1))
+    assert during.status == "licence_required" and during.rule.id == "diffusion2025"
+    assert "diffusion2025" in during.in_force
+    assert "diffusion2025" not in status_for(CATALOG, "H100", "AE", dt.date(2025, 7, 1)).in_force
+
+
+def test_diffusion_tiers_while_in_force():
+    date = dt.date(2025, 3, 1)
+    assert status_for(CATALOG, "B200", "DE", date).status == "allowed"  # Tier 1
+    assert status_for(CATALOG, "B200", "IN", date).status == "licence_required"  # Tier 2
+    assert status_for(CATALOG, "B200", "RU", date).status == "presumption_of_denial"  # Tier 3
+    # Tier 1 after the rescission: no rule reaches Germany at all.
+    after = status_for(CATALOG, "B200", "DE", dt.date(2025, 7, 1))
+    assert after.status == "allowed" and after.rule is None
+
+
+def test_h200_to_china_in_2026_is_case_by_case_but_b200_stays_denied():
+    result = run(accelerator="H200", count="1k", year=2026, region="CN")
+    assert result.value("export.status") == "case_by_case"
+    assert result.value("export.rule").startswith("jan2026 [h200_or_less]: 91 FR 1684")
+    # MI325X is named in the rule: TPP 2,614.9 × 8 = 20,919.2 sits exactly on the bound.
+    assert status_for(CATALOG, "MI325X", "CN", dt.date(2026, 7, 1)).status == "case_by_case"
+    # B200 (TPP 36,000) is above "H200 or less": the 2024 presumption of denial stands.
+    b200 = status_for(CATALOG, "B200", "CN", dt.date(2026, 7, 1))
+    assert b200.status == "presumption_of_denial" and b200.rule.id == "corrections2024"
+    # Before the Jan 2026 relaxation, the H200 too was presumed denied.
+    assert status_for(CATALOG, "H200", "CN", dt.date(2025, 7, 1)).status == "presumption_of_denial"
+
+
+def test_h20_needs_a_licence_only_from_the_april_2025_letter():
+    assert status_for(CATALOG, "H20", "CN", dt.date(2024, 7, 1)).status == "allowed"
+    later = status_for(CATALOG, "H20", "CN", dt.date(2025, 7, 1))
+    assert later.status == "licence_required" and later.rule.id == "h20_2025"
+    # Its TPP (296 × 8 = 2,368) and PD (2.91) are below every 3A090 class.
+    assert run(accelerator="H20", count="1", year=2025, region="CN").value(
+        "export.controlled") is False
+
+
+def test_anything_to_the_us_is_allowed_in_every_year():
+    for name in CATALOG.accelerators:
+        for year in range(2021, 2029):
+            decision = status_for(CATALOG, name, "US", decision_date(year))
+            assert decision.status == "allowed", (name, year)
+
+
+def test_tpu_v5e_is_undetermined_where_its_unpublished_die_area_decides():
+    # TPP 3,152 < 4,800: 3A090.a only if PD ≥ 5.92, 3A090.b if 1.6 ≤ PD < 5.92, else free.
+    # Google publishes no die area, so in China (D:5, 2024) the status ranges over three values.
+    result = run(accelerator="TPUv5e", count="256", year=2024, region="CN")
+    assert result.value("export.status") == export_control.UNDETERMINED
+    rule = result.value("export.rule")
+    assert rule == ("undetermined: allowed if PD < 1.6; notification if 1.6 ≤ PD < 5.92; "
+                    "presumption_of_denial if 5.92 ≤ PD")
+    assert result.value("export.controlled") is None
+    assert "undetermined" in result.node("export.controlled").note
+    # Where every PD gives the same answer, the status is definite.
+    assert run(accelerator="TPUv5e", count="256", year=2024, region="US").value(
+        "export.status") == "allowed"
+    # Before Nov 2023 only TPP ≥ 4,800 with I/O ≥ 600 GB/s counted: TPU v5e was not controlled.
+    assert run(accelerator="TPUv5e", count="256", year=2023, region="CN").value(
+        "export.status") == "allowed"
+
+
+def test_statuses_are_the_schema_values_everywhere():
+    allowed = set(STATUS_ORDER) | {export_control.UNDETERMINED}
+    for name in CATALOG.accelerators:
+        for region in CATALOG.regions:
+            for year in (2022, 2023, 2024, 2025, 2026):
+                assert status_for(CATALOG, name, region, decision_date(year)).status in allowed
+
+
+def _rule(**fields):
+    base = dict(id="r", title="t", effective=dt.date(2030, 1, 1), citation="c", source="s",
+                confidence="C", combine="strictest",
+                classes=[{"id": "k", "when": [{"tpp_min": 1000}]}],
+                treatments=[{"classes": ["k"], "everywhere": True, "status": "licence_required"}])
+    base.update(fields)
+    return ExportRule(**base)
+
+
+def test_the_interpreter_is_driven_by_data():
+    chip = ChipFigures(tpp=2000.0, pd=None, io=1e12, hbm_bandwidth=1e12)
+    region = CATALOG.regions["US"]
+    assert export_status(chip, region, [_rule()], dt.date(2029, 12, 31)).status == "allowed"
+    assert export_status(chip, region, [_rule()], dt.date(2030, 1, 1)).status == "licence_required"
+    rescinded = _rule(rescinded=dt.date(2030, 6, 1))
+    assert export_status(chip, region, [rescinded], dt.date(2030, 6, 1)).status == "allowed"
+    excluded = _rule(treatments=[{"classes": ["k"], "everywhere": True, "except_regions": ["US"],
+                                  "status": "licence_required"}])
+    assert export_status(chip, region, [excluded], dt.date(2031, 1, 1)).status == "allowed"
+    relax = _rule(id="later", effective=dt.date(2031, 1, 1), combine="relax",
+                  treatments=[{"classes": ["k"], "everywhere": True, "status": "notification"}])
+    decision = export_status(chip, region, [_rule(), relax], dt.date(2031, 1, 1))
+    assert decision.status == "notification" and decision.rule.id == "later"
+
+
+# ============================================================================ launch flag
+def test_hardware_not_launched_by_the_forecast_year_is_flagged():
+    assert run(year=2024).value("export.launched") is False  # GB200 ships in 2025
+    assert run(year=2025).value("export.launched") is True
+    np.testing.assert_array_equal(export_control.launched(2025, np.array([2024, 2025, 2026])),
+                                  [False, True, True])
+
+
+# ============================================================================ compute divide
+def test_compute_ratio_against_catalog_and_scenario_references():
+    result = run()
+    scenario_peak = 100_000 * 5e15  # GB200 FP8 dense
+    # Princeton PLI: 300 H100 × 1,978.9 TFLOPS FP8 = 593.67 PFLOPS → ratio 842.2.
+    assert result.value("reference.princeton_pli.peak") == pytest.approx(300 * 1978.9e12)
+    assert result.value("divide.princeton_pli.compute_ratio") == pytest.approx(
+        scenario_peak / (300 * 1978.9e12))
+    # NAIRR pilot: 5,000 H100 equivalents → 50.5×.
+    assert result.value("divide.nairr_pilot.compute_ratio") == pytest.approx(
+        scenario_peak / (5000 * 1978.9e12))
+    for kind in ("university", "open_source_lab", "national_resource"):
+        assert any(r.kind == kind for r in CATALOG.references.values()), kind
+
+
+def test_a_scenario_reference_with_a_custom_accelerator():
+    blocks = """
+reference lab {
+  accelerator Old
+  count 2_000
+}
+accelerator Old {
+  bf16_dense         312 TFLOPS
+  hbm                80 GB
+  hbm_bandwidth      2 TB/s
+  scaleup_bandwidth  600 GB/s
+  hostlink_bandwidth 64 GB/s
+  tdp                400 W
+  price              10k USD
+}
+"""
+    result = run(blocks=blocks)
+    # No FP8 rate: the BF16 rate runs FP8 work. 2,000 × 312 TFLOPS = 624 PFLOPS.
+    assert result.value("reference.lab.rate") == pytest.approx(312e12)
+    assert "bf16 used" in result.node("reference.lab.rate").note
+    assert result.value("divide.lab.compute_ratio") == pytest.approx(5e20 / 624e15)
+    # To match 5e20 FLOP/s the lab needs 5e20 / 312e12 = 1,602,564.1 chips: 1,600,564.1 more.
+    more = 5e20 / 312e12 - 2000
+    assert result.value("divide.lab.accelerators_to_close") == pytest.approx(more)
+    assert result.value("divide.lab.capex_to_close") == pytest.approx(more * 10_000)
+
+
+def test_time_capex_and_power_to_close_by_hand():
+    result = run()
+    flops = result.value("workload.training_flops")
+    ref_peak = 300 * 1978.9e12
+    assert flops is not None
+    assert result.value("divide.princeton_pli.time_to_train") == pytest.approx(
+        flops / (ref_peak * 0.40))
+    more = 100_000 * 5e15 / 1978.9e12 - 300
+    assert result.value("divide.princeton_pli.accelerators_to_close") == pytest.approx(more)
+    # H100 has no 2026 price: the 2024 USD 25k is held (labelled).
+    assert result.value("reference.princeton_pli.unit_price") == 25_000
+    assert "extrapolated" in result.node("reference.princeton_pli.unit_price").note
+    assert result.value("divide.princeton_pli.capex_to_close") == pytest.approx(more * 25_000)
+    system = result.value("reference.princeton_pli.system_power")
+    overhead, pue = result.value("energy.network_overhead"), result.value("energy.pue")
+    assert system == pytest.approx(700 * (1 + CATALOG.calibration["node_overhead"].value))
+    assert result.value("divide.princeton_pli.power_to_close") == pytest.approx(
+        more * system * (1 + overhead) * pue)
+
+
+def test_a_reference_larger_than_the_scenario_needs_nothing_to_close():
+    result = run(count="100")
+    assert result.value("divide.nairr_pilot.compute_ratio") < 1
+    assert result.value("divide.nairr_pilot.accelerators_to_close") == 0
+    assert result.value("divide.nairr_pilot.capex_to_close") == 0
+
+
+def test_divide_formulas_take_arrays():
+    peaks = np.array([1e20, 5e20])
+    np.testing.assert_allclose(divide.compute_ratio(peaks, 1e18), [100, 500])
+    np.testing.assert_allclose(divide.accelerators_to_close(peaks, 1e15, np.array([1e6, 1e3])),
+                               [0.0, 5e5 - 1e3])
+    np.testing.assert_allclose(divide.time_to_train(1e24, np.array([1e18, 2e18]), 0.5),
+                               [2e6, 1e6])
+    values, _ = compute_values(scenario(), CATALOG,
+                               {"cluster.count": np.array([50_000.0, 100_000.0])})
+    np.testing.assert_allclose(values["divide.princeton_pli.compute_ratio"],
+                               np.array([50_000, 100_000]) * 5e15 / (300 * 1978.9e12))

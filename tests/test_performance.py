@@ -1,0 +1,321 @@
+"""The performance domain against hand calculations, the ZeRO paper and the article's table."""
+
+import numpy as np
+import pytest
+
+import scendsl
+from scendsl.catalog import load_catalog
+from scendsl.model.domains import performance as perf
+from scendsl.model.evaluate import compute_values, evaluate
+
+CATALOG = load_catalog()
+
+
+def scenario(workload: str = "", accelerator: str = "GB200", count: str = "100k",
+             extra: str = ""):
+    text = f"""
+scenario s {{
+  title "performance test"
+  year 2026
+  region US
+  cluster {{
+    accelerator {accelerator}
+    count {count}
+    mfu 40%
+  }}
+  workload {{
+    {workload}
+  }}
+}}
+{extra}
+"""
+    return scendsl.load(text).get("s")
+
+
+def values(workload: str = "", **kwargs) -> dict:
+    result = evaluate(scenario(workload, **kwargs), CATALOG)
+    return {**{k: v.value for k, v in result.inputs.items()},
+            **{k: v.value for k, v in result.metrics.items()}}
+
+
+COLOSSUS = """parameters 2T
+    tokens 40T
+    precision fp8
+    parallelism tensor 8, pipeline 16, data auto"""
+
+
+# ------------------------------------------------------------------------ peak and MFU
+def test_peak_of_100k_gb200():
+    v = values(COLOSSUS)
+    assert v["cluster.peak_fp8"] == pytest.approx(100_000 * 5e15)  # 5e20 FLOP/s
+    assert v["cluster.peak_fp8"] == pytest.approx(5e20)
+    assert v["cluster.peak_bf16"] == pytest.approx(100_000 * 2.5e15)
+    assert v["cluster.peak"] == pytest.approx(5e20)  # workload precision is fp8
+    assert v["cluster.effective_flops"] == pytest.approx(5e20 * 0.40)
+
+
+def test_peak_at_precision_and_fp4_fallback():
+    # H100 has no FP4 units: FP4 work runs at its FP8 rate, 1,978.9 TFLOPS.
+    h100_fp4 = values("precision fp4", accelerator="H100", count="1k")
+    assert h100_fp4["cluster.peak"] == pytest.approx(1000 * 1978.9e12)
+    b200_fp4 = values("precision fp4", accelerator="B200", count="1k")
+    assert b200_fp4["cluster.peak"] == pytest.approx(1000 * 9000e12)
+    h100_bf16 = values("precision bf16", accelerator="H100", count="1k")
+    assert h100_bf16["cluster.peak"] == pytest.approx(1000 * 989.4e12)
+
+
+def test_default_mfu_comes_from_calibration():
+    text = """
+scenario s {
+  title "no mfu"
+  year 2026
+  region US
+  cluster { accelerator H100
+    count 1k }
+}"""
+    result = evaluate(scendsl.load(text).get("s"), CATALOG)
+    assert result.value("cluster.mfu") == pytest.approx(0.40)
+    assert result.inputs["cluster.mfu"].origin == "catalog calibration.default_mfu"
+    assert result.value("workload.training_flops") is None  # no workload: n/a, not guessed
+
+
+# ------------------------------------------------------------------ compute and time
+def test_training_flops_is_6nd_and_time_divides_by_effective_rate():
+    v = values(COLOSSUS)
+    assert v["workload.training_flops"] == pytest.approx(6 * 2e12 * 40e12)  # 4.8e26
+    # 4.8e26 FLOP / (5e20 FLOP/s × 0.4) = 2.4e6 s ≈ 27.8 days
+    assert v["performance.training_time"] == pytest.approx(4.8e26 / 2e20)
+    assert v["workload.chinchilla_tokens"] == pytest.approx(20 * 2e12)
+
+
+def test_mixture_of_experts_counts_active_parameters():
+    v = values("""parameters 1T
+    active_parameters 100B
+    tokens 10T""")
+    assert v["workload.training_flops"] == pytest.approx(6 * 100e9 * 10e12)
+    # ... while memory holds every expert: 16 B/param over t·p = 1 with ZeRO-1 on 100k ranks
+    assert v["performance.model_state_memory"] == pytest.approx(1e12 * (4 + 12 / 100_000))
+
+
+# ------------------------------------------------------------------------- memory
+@pytest.mark.parametrize("stage, expected_gb", [(0, 120.0), (1, 31.4), (2, 16.6), (3, 1.9)])
+def test_zero_memory_matches_the_zero_paper(stage, expected_gb):
+    # Rajbhandari et al. 2020, Fig. 1: Ψ = 7.5B, N_d = 64, K = 12.
+    assert perf.model_state_bytes(7.5e9, stage, 64) / 1e9 == pytest.approx(expected_gb, abs=0.05)
+    v = values(f"""parameters 7.5B
+    parallelism tensor 1, pipeline 1, data 64
+    zero_stage {stage}""", count="64")
+    assert v["performance.model_state_memory"] / 1e9 == pytest.approx(expected_gb, abs=0.05)
+
+
+def test_zero_hand_calculation_and_model_parallel_division():
+    psi = 7.5e9
+    assert perf.model_state_bytes(psi, 1, 64) == pytest.approx(4 * psi + 12 * psi / 64)
+    assert perf.model_state_bytes(psi, 2, 64) == pytest.approx(2 * psi + 14 * psi / 64)
+    # CPU offload keeps only parameters and gradients on the GPU (ZeRO-Offload).
+    assert perf.model_state_bytes(psi, 2, 64, True) == pytest.approx(2 * psi + 2 * psi / 64)
+    v = values("""parameters 70B
+    parallelism tensor 8, pipeline 4, data 4
+    zero_stage 0""", count="128")
+    assert v["performance.model_state_memory"] == pytest.approx(16 * 70e9 / 32)
+
+
+def test_activation_memory_follows_korthikanti():
+    # GPT-3 175B shape: s = 2048, h = 12288, a = 96 (head width 128), L = 96, t = 8, p = 8.
+    shape = """parameters 175B
+    layers 96
+    hidden_size 12288
+    sequence_length 2048
+    micro_batch 1
+    parallelism tensor 8, pipeline 8, data 1, microbatches 64"""
+    sbh = 2048 * 1 * 12288
+    megatron = values(shape + "\n    recompute selective", count="64")
+    # 1F1B: the first stage holds p micro-batches of L/p layers = L layers; sequence parallel.
+    assert megatron["performance.activation_memory"] == pytest.approx(sbh * 34 / 8 * 96)
+    none = values(shape + "\n    recompute none", count="64")
+    attention = 5 * 96 * 2048 / (12288 * 8)  # 5as/(ht) = 10
+    assert none["performance.activation_memory"] == pytest.approx(sbh * (34 / 8 + attention) * 96)
+    full = values(shape + "\n    recompute full", count="64")
+    assert full["performance.activation_memory"] == pytest.approx(sbh * 2 / 8 * 96)
+    # GPT-NeoX has no sequence parallelism: 10 + 24/t per sbh.
+    neox = values(shape + "\n    recompute selective\n    framework neox", count="64")
+    assert neox["performance.activation_memory"] == pytest.approx(sbh * (10 + 24 / 8) * 96)
+    # Megatron's interleaved schedule keeps (1 + (p−1)/(p·v)) times as much (Korthikanti eq. 5).
+    interleaved = values(shape.replace("microbatches 64", "microbatches 64, interleave 2")
+                         + "\n    recompute selective", count="64")
+    assert interleaved["performance.activation_memory"] == pytest.approx(
+        sbh * 34 / 8 * 96 * (1 + 7 / 16))
+
+
+def test_fits_in_hbm_and_spill_goes_over_the_host_link():
+    small = values("""parameters 1B
+    parallelism tensor 1, pipeline 1, data 8""", accelerator="H100", count="8")
+    assert small["performance.fits_in_hbm"] is True
+    assert small["performance.offload_time"] == 0
+    big = values("""parameters 70B
+    parallelism tensor 1, pipeline 1, data 1
+    zero_stage 0
+    recompute full
+    sequence_length 4096""", accelerator="H100", count="1")
+    assert big["performance.fits_in_hbm"] is False
+    need = big["performance.memory_per_accelerator"]
+    assert need > 16 * 70e9
+    spill = need - 80e9
+    assert big["performance.offload_traffic"] == pytest.approx(2 * spill)
+    assert big["performance.offload_time"] == pytest.approx(2 * spill / 128e9)
+
+
+def test_cpu_offload_moves_four_bytes_per_parameter_over_the_host_link():
+    workload = """parameters 8B
+    parallelism tensor 1, pipeline 1, data 8
+    framework deepspeed
+    zero_stage 2
+    offload cpu"""
+    h100 = values(workload, accelerator="H100", count="8")
+    gb200 = values(workload, accelerator="GB200", count="8")
+    shard = 8e9 / 8  # ZeRO-2 partitions the optimizer over 8 ranks
+    assert h100["performance.offload_traffic"] == pytest.approx(4 * shard)
+    assert h100["performance.offload_time"] == pytest.approx(4 * shard / 128e9)
+    # NVLink-C2C: 900 GB/s per superchip shared by its 2 GPUs.
+    assert gb200["performance.offload_time"] == pytest.approx(4 * shard / 450e9)
+    assert h100["performance.optimizer_time"] == 0  # the CPU updates
+    kept = values(workload.replace("offload cpu", "offload none"), accelerator="H100", count="8")
+    assert kept["performance.model_state_memory"] - h100["performance.model_state_memory"] == \
+        pytest.approx(12 * shard)
+
+
+# -------------------------------------------------------------------- communication
+def test_ring_allreduce_and_host_link_by_hand():
+    # 2·S·(n−1)/n over half the bidirectional bandwidth: 2·10·7/8 GB / 450 GB/s
+    assert perf.ring_allreduce_seconds(10e9, 8, 900e9) == pytest.approx(2 * 10e9 * 7 / 8 / 450e9)
+    assert perf.ring_allreduce_seconds(10e9, 1, 900e9) == 0
+    assert perf.host_link_seconds(24e9, 900e9, 2) == pytest.approx(24e9 / 450e9)
+
+
+def test_tensor_parallel_leaves_the_scale_up_domain():
+    common = """parameters 70B
+    layers 80
+    hidden_size 8192
+    sequence_length 4096
+    micro_batch 1
+    recompute selective"""
+    inside = values(common + "\n    parallelism tensor 8, pipeline 4, data 1, microbatches 16",
+                    accelerator="H100", count="32")
+    outside = values(common + "\n    parallelism tensor 16, pipeline 4, data 1, microbatches 16",
+                     accelerator="H100", count="64")
+    payload = 2 * 1 * 4096 * 8192  # 16-bit b·s·h
+    layers_times_m = 80 / 4 * 16
+
+    def by_hand(t, bandwidth):
+        return 4 * 2 * payload * (t - 1) / t / (bandwidth / 2) * layers_times_m
+
+    assert inside["performance.tensor_parallel_time"] == pytest.approx(by_hand(8, 900e9))
+    # t = 16 > 8 GPUs per NVLink domain: the all-reduces cross 400 Gb/s = 50 GB/s links.
+    assert outside["performance.tensor_parallel_time"] == pytest.approx(by_hand(16, 50e9))
+    assert (outside["performance.tensor_parallel_time"]
+            > 10 * inside["performance.tensor_parallel_time"])
+
+
+def test_zero3_communicates_one_and_a_half_times_data_parallelism():
+    # Raw ring time with nothing to overlap (compute 0): Ψ = 1B over t·p = 1, d = 64, scale-out.
+    plain = perf.data_parallel_time(1e9, 1, 1, 64, 64, 1, 0.0, 1, 8, 900e9, 50e9)
+    assert plain == pytest.approx(2 * 2e9 * 63 / 64 / 25e9)
+    stage3 = perf.data_parallel_time(1e9, 1, 1, 64, 64, 3, 0.0, 1, 8, 900e9, 50e9)
+    assert stage3 == pytest.approx(1.5 * plain)
+    # Overlap with the last micro-batch's backward pass hides part of it.
+    hidden = perf.data_parallel_time(1e9, 1, 1, 64, 64, 1, 3.0, 2, 8, 900e9, 50e9)
+    assert hidden == pytest.approx(max(plain - 2 / 3 * 3.0 / 2, 0))
+
+
+def test_pipeline_bubble_by_hand_and_framework_ordering():
+    assert perf.bubble_fraction(4, 8, 1) == pytest.approx(3 / 11)
+    assert perf.bubble_fraction(4, 8, 2) == pytest.approx(3 / 19)
+    assert perf.bubble_fraction(1, 8, 1) == 0
+    layout = ("parameters 70B\n"
+              "    parallelism tensor 8, pipeline 4, data 4, microbatches 8, interleave 2")
+    megatron = values(layout + "\n    framework megatron", count="128")
+    neox = values(layout + "\n    framework neox", count="128")
+    deepspeed = values(layout + "\n    framework deepspeed", count="128")
+    assert megatron["performance.pipeline_bubble"] == pytest.approx(3 / 19)
+    assert neox["performance.pipeline_bubble"] == pytest.approx(3 / 11)  # no interleaving
+    assert deepspeed["performance.pipeline_bubble"] == pytest.approx(3 / 11)
+    assert neox["performance.pipeline_bubble"] >= megatron["performance.pipeline_bubble"]
+
+
+def test_framework_defaults_follow_their_papers():
+    deepspeed = values("parameters 7B\n    framework deepspeed", count="64")
+    megatron = values("parameters 7B\n    framework megatron", count="64")
+    assert deepspeed["workload.recompute"] == "full"  # whole-layer activation checkpointing
+    assert megatron["workload.recompute"] == "selective"
+    assert values("parameters 7B", count="64")["workload.framework"] == "megatron"
+    # Full recomputation repeats the forward pass: 8ND of hardware work instead of 6ND.
+    selective = 1 + 4096 / (18 * megatron["workload.hidden_size"])  # attention scores again
+    assert deepspeed["performance.compute_time"] == pytest.approx(
+        megatron["performance.compute_time"] * (4 / 3) / selective)
+
+
+# --------------------------------------------------------------------- the whole step
+def test_step_time_adds_its_parts_and_implies_an_mfu():
+    v = values(COLOSSUS)
+    parts = ((v["performance.compute_time"] + v["performance.memory_time"]
+              + v["performance.tensor_parallel_time"]) / (1 - v["performance.pipeline_bubble"])
+             + v["performance.data_parallel_time"] + v["performance.optimizer_time"]
+             + v["performance.offload_time"])
+    assert v["performance.step_time"] == pytest.approx(parts)
+    d = 100_000 // 128
+    assert v["performance.data_parallel"] == d
+    assert v["performance.microbatches"] == 4 * 16  # calibrated 4 per stage
+    assert v["performance.tokens_per_step"] == 64 * 1 * 4096 * d
+    mfu = 6 * 2e12 * v["performance.tokens_per_step"] / (
+        v["performance.step_time"] * 128 * d * 5e15)
+    assert v["performance.achieved_mfu"] == pytest.approx(mfu)
+    assert 0 < v["performance.achieved_mfu"] < 0.5  # below the matmul efficiency
+
+
+# ------------------------------------------------------------------ article's table
+ARTICLE = {"H100": 1.2, "B200": 0.6, "GB200": 0.4}
+
+
+@pytest.mark.parametrize("accelerator", sorted(ARTICLE))
+def test_reference_step_reproduces_the_article_table(accelerator):
+    step = values("", accelerator=accelerator, count="8")["performance.reference_step_time"]
+    assert step == pytest.approx(ARTICLE[accelerator], rel=0.15)
+
+
+def test_reference_step_differences_come_from_the_specs_alone():
+    steps = {name: values("", accelerator=name, count="8")["performance.reference_step_time"]
+             for name in ARTICLE}
+    assert steps["H100"] > steps["B200"] > steps["GB200"]
+    # A GB200 whose host link were PCIe-class (256 GB/s per superchip = 128 GB/s per GPU, like
+    # H100) loses most of its lead over B200: the host link is what separates them.
+    slow = values("", accelerator="SlowHost", count="8", extra="""
+accelerator SlowHost extends GB200 {
+  hostlink_bandwidth 256 GB/s
+}""")["performance.reference_step_time"]
+    assert slow > steps["GB200"] + 0.1
+    assert slow == pytest.approx(steps["B200"], rel=0.15)
+
+
+# ------------------------------------------------------------------ vectorisation
+ARRAY_NODES = ("cluster.peak_fp8", "cluster.peak", "cluster.effective_flops",
+               "workload.training_flops", "performance.training_time",
+               "performance.data_parallel", "performance.memory_per_accelerator",
+               "performance.fits_in_hbm", "performance.step_time", "performance.achieved_mfu",
+               "performance.offload_time", "performance.reference_step_time")
+
+
+def test_formulas_accept_numpy_arrays():
+    base = scenario(COLOSSUS + "\n    zero_stage 0")
+    counts = np.array([50_000.0, 100_000.0, 200_000.0])
+    mfus = np.array([0.3, 0.4, 0.45])
+    parameters = np.array([0.5e12, 2e12, 4e12])
+    overrides = {"cluster.count": counts, "cluster.mfu": mfus, "workload.parameters": parameters,
+                 "workload.active_parameters": parameters}
+    arrays, _ = compute_values(base, CATALOG, overrides)
+    for i in range(3):
+        scalars, _ = compute_values(base, CATALOG, {k: v[i] for k, v in overrides.items()})
+        for name in ARRAY_NODES:
+            got = np.broadcast_to(np.asarray(arrays[name]), counts.shape)[i]
+            assert got == pytest.approx(scalars[name]), name
+    # Different sizes really change the memory verdict element by element.
+    assert list(np.asarray(arrays["performance.fits_in_hbm"])) == [True, False, False]
