@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from scendsl.scenario import ScenarioSet
 
 __version__ = "0.1.0"
-__all__ = ["Diagnostic", "ScenarioError", "Span", "parse", "load", "evaluate", "__version__"]
+__all__ = ["Diagnostic", "ScenarioError", "Span", "parse", "load", "check", "evaluate",
+           "__version__"]
 
 
 def parse(text: str, file: str = "<string>") -> Document:
@@ -45,3 +46,21 @@ def load(path_or_text: str | os.PathLike[str], *, max_variants: int = 1_000_000)
     ):
         return load_paths([os.fspath(path_or_text)], max_variants=max_variants)
     return load_text(path_or_text, max_variants=max_variants)
+
+
+def check(paths: list[str], *, max_variants: int = 1_000_000) -> ScenarioSet:
+    """Everything `scendsl check` verifies: load the files, then check every claim's metric
+    and unit against the model. Raises ScenarioError with all diagnostics."""
+    from scendsl.language.resolve import load_paths
+    from scendsl.model.evaluate import validate_claims
+
+    scenarios = load_paths([os.fspath(p) for p in paths], max_variants=max_variants)
+    validate_claims(scenarios)
+    return scenarios
+
+
+def evaluate(scenario):
+    """Evaluate one resolved scenario against the shared model; returns a typed `Result`."""
+    from scendsl.model.evaluate import evaluate as _evaluate
+
+    return _evaluate(scenario)

@@ -57,15 +57,10 @@ def load_or_report(args: argparse.Namespace):
 
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
-    scenarios = load_or_report(args)
-    if scenarios is None:
-        return EXIT_ERROR
-    try:
-        from scendsl.model.evaluate import validate_claims
+    from scendsl import check
 
-        validate_claims(scenarios)
-    except ImportError:  # the model is optional for a syntax-only check
-        pass
+    try:
+        scenarios = check(args.paths, max_variants=_max_variants(args))
     except ScenarioError as error:
         print_diagnostics(error.diagnostics, args.format)
         return EXIT_ERROR

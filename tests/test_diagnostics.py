@@ -10,7 +10,7 @@ import pytest
 
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
-from scendsl.language.resolve import load_paths
+from scendsl import check
 
 BROKEN = Path("tests/fixtures/broken")
 CASES = sorted(p.name for p in BROKEN.iterdir() if p.suffix == ".scn" or p.is_dir())
@@ -20,7 +20,7 @@ CASES = sorted(p.name for p in BROKEN.iterdir() if p.suffix == ".scn" or p.is_di
 def test_broken_input_gets_located_diagnostics(case, file_regression):
     path = BROKEN / case
     with pytest.raises(ScenarioError) as caught:
-        load_paths([str(path)])
+        check([str(path)])
     diagnostics = caught.value.diagnostics
     assert diagnostics, "an error must carry at least one diagnostic"
     for diagnostic in diagnostics:
