@@ -351,7 +351,8 @@ def test_time_capex_and_power_to_close_by_hand():
     assert result.value("divide.princeton_pli.capex_to_close") == pytest.approx(more * 25_000)
     system = result.value("reference.princeton_pli.system_power")
     overhead, pue = result.value("energy.network_overhead"), result.value("energy.pue")
-    assert system == pytest.approx(700 * (1 + CATALOG.calibration["node_overhead"].value))
+    # The H100 platform figure: DGX H100 10.2 kW / 8 GPUs = 1,275 W per accelerator.
+    assert system == pytest.approx(10_200 / 8)
     assert result.value("divide.princeton_pli.power_to_close") == pytest.approx(
         more * system * (1 + overhead) * pue)
 

@@ -9,7 +9,9 @@ The chip's figures are the ones the rules use (figures.md §B1, models.md):
 The status for (accelerator, region, date) comes from `export_rules.toml`, read by the small
 interpreter below, which follows the schema written at the top of that file. Everything that is a
 fact (thresholds, countries, dates, statuses) is data there; this module knows only how to read
-the schema.
+the schema, plus three names that define its outputs: the ECCN prefix "3A090" of
+`export.controlled`, the H100 as the unit of "H100 equivalents", and the `tier2_country_cap_tpp`
+limit of the diffusion rule.
 
 **Date.** A scenario has a year, not a date; its status is decided on **1 July** of that year (the
 middle of the year). Rules that take effect or end in the second half of the year (Oct 2022,
