@@ -501,3 +501,12 @@ def test_any_document_keeps_its_syntax_tree_and_comments(text):
     kept = " ".join(c.text for c in _scan_comments(formatted.split("\n")))
     for comment in _scan_comments(text.split("\n")):
         assert comment.text in kept
+
+
+def test_claim_quotes_align_in_one_column():
+    text = ('scenario s {\n  year 2026\n  region US\n  cluster.accelerator H100\n  cluster.count 8\n\n'
+            '  expect cluster.count >= 8 "a"\n  expect energy.facility_power ~= 5 MW ± 10% "b"\n}\n')
+    out = format_text(text)
+    claims = [line for line in out.splitlines() if "expect" in line]
+    assert len({line.index('"') for line in claims}) == 1
+    assert format_text(out) == out

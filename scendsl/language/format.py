@@ -34,7 +34,8 @@ Layout rules
 - Comments are kept with what they describe: a comment on its own line stays before the next
   statement (or at the end of its block), at the block's indentation; a trailing comment stays on
   its statement's line; a comment after `{` stays on the block's first line and one after `}` on
-  the closing line. Trailing comments of a run are aligned two spaces after its longest commented
+  the closing line. The quotes of consecutive one-line claims (`expect ... "quote"`) start in one
+  column, two spaces after the longest claim. Trailing comments of a run are aligned two spaces after its longest commented
   line; elsewhere they follow the code after two spaces. Comment text is kept as written except
   for trailing whitespace; when a layout change brings two comments onto one line they are joined
   with two spaces.
@@ -374,12 +375,16 @@ class _Formatter:
                 return
             width = max((len(i.key) for i in run if isinstance(i, Statement)), default=0)
             group = self._new_group()
+            rendered: list[tuple[Statement | None, list[_Line]]] = []
             for entry in run:
                 if isinstance(entry, _Comment):
-                    out.append(_Line(indent + entry.text))
+                    rendered.append((None, [_Line(indent + entry.text)]))
                 else:
                     prefix = indent + (entry.key.ljust(width) + " " if entry.values else entry.key)
-                    out.extend(self._header(entry, prefix, "", [], group, verbatim))
+                    rendered.append((entry, self._header(entry, prefix, "", [], group, verbatim)))
+            _align_quotes(rendered, verbatim)
+            for _entry, lines in rendered:
+                out.extend(lines)
             run.clear()
 
         for index, item in enumerate(items):
@@ -447,6 +452,24 @@ class _Formatter:
             end = "," if index < last else suffix
             lines.append(_Line(start + _atoms_text(atoms, verbatim) + end, _joined(after[index]), group))
         return lines
+
+
+def _align_quotes(rendered: list[tuple[Statement | None, list[_Line]]], verbatim: bool) -> None:
+    """Within a run, the quotes that end one-line claims start in one column, so a reader
+    scans the claimed values and the quotes as two columns."""
+    claims = []
+    for statement, lines in rendered:
+        if (statement is not None and statement.key == "expect" and len(lines) == 1
+                and statement.values and statement.values[-1].kind == "string"):
+            quote = _atom_text(statement.values[-1], verbatim)
+            head = lines[0].code[: -len(quote)].rstrip()
+            if lines[0].code.endswith(quote):
+                claims.append((lines, head, quote))
+    if len(claims) < 2:
+        return
+    column = max(len(head) for _lines, head, _quote in claims) + 2
+    for lines, head, quote in claims:
+        lines[0] = _Line(head.ljust(column) + quote, lines[0].comment, lines[0].group)
 
 
 def _is_block(item: Statement | _Comment) -> bool:

@@ -70,6 +70,13 @@ class Context:
             return default
         return _from_value(value, self.where(path))
 
+    def scenario_or_calibration(self, path: str, key: str) -> Found:
+        """The scenario's value of `path`, else the calibration constant `key` (read only then,
+        so a scenario that sets the value never depends on the constant)."""
+        if self.field(path) is None:
+            return self.calibration(key)
+        return self.scenario_value(path)
+
     def calibration(self, key: str, note: str | None = None) -> Found:
         figure = self.catalog.calibration[key]
         return from_figure(figure, f"catalog calibration.{key}", note)

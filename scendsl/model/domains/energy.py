@@ -17,13 +17,13 @@ SECONDS_PER_YEAR = 365.25 * 86400.0  # a unit conversion, not a fact about the w
 
 @input_node("energy.pue", "number", "Power usage effectiveness: facility power ÷ IT power")
 def _pue(ctx: Context) -> Found:
-    return ctx.scenario_value("energy.pue", ctx.calibration("default_pue"))
+    return ctx.scenario_or_calibration("energy.pue", "default_pue")
 
 
 @input_node("energy.network_overhead", "fraction",
             "Cluster network and storage power on top of the servers")
 def _network_overhead(ctx: Context) -> Found:
-    return ctx.scenario_value("cluster.overhead", ctx.calibration("network_overhead"))
+    return ctx.scenario_or_calibration("cluster.overhead", "network_overhead")
 
 
 @input_node("energy.training_power_fraction", "fraction",
@@ -34,7 +34,7 @@ def _training_fraction(ctx: Context) -> Found:
 
 @input_node("energy.utilization", "fraction", "Share of the year the cluster draws power")
 def _utilization(ctx: Context) -> Found:
-    return ctx.scenario_value("energy.utilization", ctx.calibration("default_utilization"))
+    return ctx.scenario_or_calibration("energy.utilization", "default_utilization")
 
 
 @input_node("accelerator.system_power", "power",

@@ -35,7 +35,7 @@ def _count(ctx: Context) -> Found:
 
 @input_node("cluster.mfu", "fraction", "Model FLOPs utilisation: useful share of peak FLOP/s")
 def _mfu(ctx: Context) -> Found:
-    return ctx.scenario_value("cluster.mfu", ctx.calibration("default_mfu"))
+    return ctx.scenario_or_calibration("cluster.mfu", "default_mfu")
 
 
 @input_node("accelerator.available_year", "year",

@@ -41,7 +41,7 @@ def _interruption_rate(ctx: Context) -> Found:
             "Time to write one checkpoint (δ): the scenario's workload.checkpoint_time, "
             "else the calibration estimate")
 def _checkpoint_time(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.checkpoint_time", ctx.calibration("checkpoint_write_time"))
+    return ctx.scenario_or_calibration("workload.checkpoint_time", "checkpoint_write_time")
 
 
 @input_node("reliability.restart_time", "time",
