@@ -16,9 +16,9 @@ GOLDEN = Path("tests/fixtures/diff")
 
 EDITS = {
     # name: (file, old text, new text)
-    "changed_count": ("colossus2.scn", "count        100k ", "count        150k "),
-    "changed_accelerator": ("landscape.scn", "accelerator  TPUv5p", "accelerator  TPUv6e"),
-    "flipped_claim": ("colossus2.scn", "    pue    1.25\n", "    pue    3.5\n"),
+    "changed_count": ("colossus2.scn", "count       100k ", "count       150k "),
+    "changed_accelerator": ("landscape.scn", "accelerator TPUv5p", "accelerator TPUv6e"),
+    "flipped_claim": ("colossus2.scn", "    pue 1.25\n", "    pue 3.5\n"),
 }
 
 
@@ -88,7 +88,7 @@ def test_any_change_exits_2_with_exit_code(tmp_path, capsys):
 
 
 def test_threshold_hides_small_moves(tmp_path, baseline):
-    copy = edited_copy(tmp_path, "colossus2.scn", "    pue    1.25\n", "    pue    1.26\n")
+    copy = edited_copy(tmp_path, "colossus2.scn", "    pue 1.25\n", "    pue 1.26\n")
     new = evaluate_folder(copy)
     everything = diff_results(baseline, new)
     filtered = diff_results(baseline, new, threshold=5.0)
@@ -107,7 +107,7 @@ def test_diff_against_git_revision(tmp_path, monkeypatch, capsys):
     run("git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", ".")
     run("git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "base")
     target = repo / "scenarios" / "colossus2.scn"
-    target.write_text(target.read_text().replace("count        100k ", "count        150k ", 1))
+    target.write_text(target.read_text().replace("count       100k ", "count       150k ", 1))
     monkeypatch.chdir(repo)
     assert main(["diff", "--git", "HEAD", "scenarios", "--exit-code"]) == 2
     assert "colossus2: facility power +50%" in capsys.readouterr().out
