@@ -102,6 +102,90 @@ def bench_build() -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
+# ------------------------------------------------------------------ uncertainty and sweeps
+SWEEP_TEMPLATE = """
+sweep bench_sweep from colossus2 {{
+  cluster.accelerator [GB200, H100]
+  year           2024 .. 2028
+  cluster.count  1 .. {counts}
+}}
+"""
+
+
+def sweep_text(variants: int) -> str:
+    """scenarios/colossus2.scn plus a sweep of `variants` (2 accelerators × 5 years × counts)."""
+    return (ROOT / "scenarios" / "colossus2.scn").read_text() + SWEEP_TEMPLATE.format(
+        counts=variants // 10)
+
+
+@group("mc")
+def bench_mc() -> None:
+    import scendsl
+    from scendsl.catalog import load_catalog
+    from scendsl.model.uncertainty import sample
+
+    catalog = load_catalog()
+    scenario = scendsl.load(str(ROOT / "scenarios")).get("colossus2_uncertain")
+    sample(scenario, 1_000, catalog=catalog)  # warm caches
+
+    def run():
+        sample(scenario, 100_000, catalog=catalog).summaries()
+
+    report("mc_100k_samples", best_of(5, run), "s")
+
+
+_SWEEP_1M_CHILD = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+import scendsl
+from scendsl.catalog import load_catalog
+from scendsl.model.sweep import evaluate_sweep
+catalog = load_catalog()
+sweep = scendsl.load({text!r}, max_variants=1_000_000).sweeps[-1]
+start = time.perf_counter()
+evaluate_sweep(sweep, catalog, show_progress=False).summary()
+elapsed = time.perf_counter() - start
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+@group("sweep")
+def bench_sweep() -> None:
+    import scendsl
+    from scendsl.catalog import load_catalog
+    from scendsl.language.resolve import apply_sweep_point
+    from scendsl.model.evaluate import evaluate
+    from scendsl.model.sweep import evaluate_sweep
+
+    catalog = load_catalog()
+    sweep = scendsl.load(sweep_text(100_000), max_variants=100_000).sweeps[-1]
+    evaluate_sweep(sweep, catalog, chunk=1_000, show_progress=False)  # warm caches
+    vectorised = best_of(3, lambda: evaluate_sweep(sweep, catalog,
+                                                   show_progress=False).summary())
+    report("sweep_100k_variants", vectorised, "s")
+
+    # One by one, on 200 variants spread over the sweep.
+    shape = tuple(len(axis.labels) for axis in sweep.axes)
+    import numpy
+
+    picks = numpy.linspace(0, sweep.size - 1, 200).astype(int)
+    variants = [apply_sweep_point(sweep, tuple(int(i) for i in numpy.unravel_index(p, shape)))
+                for p in picks]
+    per_variant = best_of(3, lambda: [evaluate(v, catalog) for v in variants]) / len(variants)
+    report("sweep_vectorised_speedup", per_variant * sweep.size / vectorised, "x")
+
+    # A million variants in a fresh process, for its peak memory.
+    child = _SWEEP_1M_CHILD.format(root=str(ROOT), text=sweep_text(1_000_000))
+    times, peaks = [], []
+    for _ in range(2):
+        output = subprocess.run([sys.executable, "-c", child], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout.split()
+        times.append(float(output[0]))
+        peaks.append(float(output[1]))
+    report("sweep_1m_variants", min(times), "s")
+    report("sweep_1m_peak_memory", max(peaks), "MB")
+
+
 def main(argv: list[str]) -> int:
     chosen = argv or list(GROUPS)
     unknown = [name for name in chosen if name not in GROUPS]

@@ -116,6 +116,15 @@ class Claim(_Frozen):
     metric_span: Span
 
 
+class Correlation(_Frozen):
+    """`correlate PATH, PATH RHO`: two uncertain inputs that move together (Gaussian copula)."""
+
+    a: str
+    b: str
+    rho: float
+    span: Span
+
+
 class CustomAccelerator(_Frozen):
     """An `accelerator` block: new hardware, or an override of a catalog entry."""
 
@@ -154,6 +163,7 @@ class Scenario(_Frozen):
     workload: Workload = Workload()
     market: Market = Market()
     claims: tuple[Claim, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
     #: Hardware defined in the loaded files (by name); the catalog supplies the rest.
     accelerators: dict[str, CustomAccelerator] = {}
     #: Comparison entities defined in the loaded files; the catalog supplies more.

@@ -191,3 +191,29 @@ def test_symlinked_import_outside_the_folder_is_refused(tmp_path):
     (folder / "main.scn").write_text('import "link.scn"\n')
     with pytest.raises(ScenarioError, match="outside the scenario folder"):
         scendsl.load(str(folder / "main.scn"))
+
+
+def test_correlate_names_two_uncertain_fields_and_is_inherited():
+    result = load(HEADER + """
+scenario u extends base {
+  cluster.mfu 30% to 45%
+  energy.pue 1.25 ± 10%
+  correlate cluster.mfu, energy.pue 0.6
+}
+scenario v extends u {
+  title "child"
+}
+""")
+    (correlation,) = result.get("v").correlations
+    assert (correlation.a, correlation.b, correlation.rho) == ("cluster.mfu", "energy.pue", 0.6)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("correlate cluster.mfu, energy.pue 1.5", "between -1 and 1"),
+    ("correlate cluster.mfu, cluster.count 0.5", "not uncertain"),
+    ("correlate cluster.mfu, cluster.mfu 0.5", "itself"),
+    ("correlate cluster.mfu energy.pue", "malformed"),
+])
+def test_bad_correlations_are_located_errors(line, message):
+    with pytest.raises(ScenarioError, match=message):
+        load(HEADER + f"scenario u extends base {{\n  cluster.mfu 30% to 45%\n  energy.pue 1.25 ± 10%\n  {line}\n}}\n")

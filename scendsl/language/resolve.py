@@ -21,6 +21,7 @@ from scendsl.language.units import DIMENSION_EXAMPLES, lookup_unit, parse_number
 from scendsl.scenario import (
     Claim,
     Cluster,
+    Correlation,
     CustomAccelerator,
     Energy,
     Market,
@@ -433,8 +434,9 @@ class _Resolver:
                                 suggest(parent_name, scenario_names) or "is an 'import' missing?")
                 return None
             if len(chain) > MAX_EXTENDS_DEPTH:
-                self.sink.error(f"'{definition.name}' extends a chain of more than "
-                                f"{MAX_EXTENDS_DEPTH} scenarios", values[2].span)
+                first = self.definitions[chain[0]].statement.values[2]
+                self.sink.error(f"'{chain[0]}' extends a chain of more than "
+                                f"{MAX_EXTENDS_DEPTH} scenarios", first.span)
                 return None
             if parent_name in chain or parent_name == definition.name:
                 self.sink.error(f"'{definition.name}' extends itself through "
@@ -450,8 +452,8 @@ class _Resolver:
         own: dict[str, Statement] = {}
         for item in statement.body or []:
             for path, setting in self._flatten(item):
-                if path == "expect":
-                    claims.append(setting)
+                if path in ("expect", "correlate"):
+                    claims.append(setting)  # both are inherited as a list, in order
                     continue
                 if path in own:
                     self.sink.error(f"'{path}' is set twice in '{definition.name}'",
@@ -464,11 +466,11 @@ class _Resolver:
     def _flatten(self, item: Statement):
         """Yield (dotted path, statement) for a scenario body line or section block."""
         key = item.key
-        if key == "expect":
+        if key in ("expect", "correlate"):
             if item.body is not None:
-                self.sink.error("'expect' takes no block", item.key_span)
+                self.sink.error(f"'{key}' takes no block", item.key_span)
                 return
-            yield "expect", item
+            yield key, item
             return
         if item.body is not None:
             if key not in F.SECTIONS:
@@ -524,10 +526,48 @@ class _Resolver:
                        "cluster.count": "cluster.count 100k"}[path]
             self.sink.error(f"scenario '{definition.name}' does not set '{path}'",
                             definition.statement.values[0].span, f"add e.g. '{example}'")
-        claims = [c for c in (self.claim(s) for s in claim_statements) if c is not None]
+        claims = [c for c in (self.claim(s) for s in claim_statements if s.key == "expect")
+                  if c is not None]
+        correlations = [c for c in (self.correlation(s, values)
+                                    for s in claim_statements if s.key == "correlate")
+                        if c is not None]
         if len(self.sink.diagnostics) > errors_before:
             return None
-        return self._assemble(definition, values, origins, tuple(claims), ancestors)
+        scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
+        return scenario.model_copy(update={"correlations": tuple(correlations)})
+
+    def correlation(self, statement: Statement, values: dict[str, object]) -> Correlation | None:
+        """`correlate cluster.mfu, energy.pue 0.6`: both fields uncertain, rho in [-1, 1]."""
+        atoms = statement.values
+        usage = "write: correlate cluster.mfu, energy.pue 0.6"
+        if (len(atoms) != 4 or atoms[0].kind != "word" or atoms[1].kind != "comma"
+                or atoms[2].kind != "word" or atoms[3].kind != "number"):
+            self.sink.error("malformed correlation", _join(atoms) if atoms else statement.key_span,
+                            usage)
+            return None
+        paths = []
+        for atom in (atoms[0], atoms[2]):
+            if F.scenario_field(atom.text) is None:
+                self.sink.error(f"unknown field '{atom.text}'", atom.span,
+                                suggest(atom.text, F.all_scenario_paths()))
+                return None
+            if not isinstance(values.get(atom.text), Uncertain):
+                self.sink.error(f"'{atom.text}' is not uncertain in this scenario", atom.span,
+                                "only inputs written as 'a to b' or 'x ± y%' can be correlated")
+                return None
+            paths.append(atom.text)
+        if paths[0] == paths[1]:
+            self.sink.error("a field cannot be correlated with itself", atoms[2].span)
+            return None
+        try:
+            number = parse_number(atoms[3].text)
+        except ValueError as error:
+            self.sink.error(str(error), atoms[3].span)
+            return None
+        if number.percent or not -1 <= number.value <= 1:
+            self.sink.error("a correlation is a number between -1 and 1", atoms[3].span)
+            return None
+        return Correlation(a=paths[0], b=paths[1], rho=number.value, span=statement.span)
 
     def _assemble(self, definition, values, origins, claims, ancestors) -> Scenario | None:
         sections: dict[str, dict[str, object]] = {name: {} for name in F.SECTIONS}
