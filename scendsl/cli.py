@@ -96,6 +96,15 @@ def _unknown(kind: str, name: str, candidates) -> int:
     return EXIT_ERROR
 
 
+def monte_carlo(scenarios, args: argparse.Namespace) -> dict:
+    """Monte Carlo runs (by scenario name) for the scenarios that carry ranges."""
+    if getattr(args, "samples", 0) <= 0:
+        return {}
+    from scendsl.model.uncertainty import has_uncertainty, sample
+
+    return {s.name: sample(s, args.samples, args.seed) for s in scenarios if has_uncertainty(s)}
+
+
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
     scenarios = load_or_report(args)
@@ -103,27 +112,100 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     from scendsl.model.evaluate import evaluate
 
-    chosen = list(scenarios.scenarios)
-    if args.sweeps:
-        for sweep in scenarios.sweeps:
-            chosen.extend(sweep.variants())
-    results = [evaluate(scenario) for scenario in chosen]
+    results = [evaluate(scenario) for scenario in scenarios.scenarios]
+    runs = monte_carlo(scenarios.scenarios, args)
+    sweeps = list(scenarios.sweeps) if args.sweeps else []
     if args.format == "json":
-        from scendsl.report.data import results_json
+        _eval_json(results, runs, sweeps)
+    elif args.format == "csv":
+        _eval_csv(results, sweeps)
+    else:
+        _eval_text(results, runs, sweeps)
+    return EXIT_OK
 
-        sys.stdout.write(results_json(results))
-        return EXIT_OK
+
+def _eval_json(results, runs, sweeps) -> None:
+    from scendsl.report.data import SCHEMA_VERSION, result_data
+
+    out = sys.stdout
+    out.write(f'{{"version": {SCHEMA_VERSION},\n "scenarios": [')
+    for index, result in enumerate(results):
+        text = json.dumps(result_data(result, runs.get(result.name)), indent=2,
+                          ensure_ascii=False, allow_nan=False)
+        out.write(("\n" if index == 0 else ",\n") + text)
+    out.write("]")
+    if sweeps:
+        from scendsl.model.sweep import evaluate_sweep, iter_json
+
+        out.write(',\n "sweeps": [')
+        for index, sweep in enumerate(sweeps):
+            table = evaluate_sweep(sweep, show_progress=sys.stderr.isatty())
+            head = {"name": sweep.name, "base": sweep.base,
+                    "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
+                    "units": dict(table.units)}
+            out.write(("\n" if index == 0 else ",\n") + json.dumps(head)[:-1] + ', "variants": ')
+            for piece in iter_json(table):  # streamed: a million variants never sit in memory
+                out.write(piece)
+            out.write("}")
+        out.write("]")
+    out.write("}\n")
+
+
+def _eval_csv(results, sweeps) -> None:
+    import csv
+
+    from scendsl.model.registry import REGISTRY
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    names = [n for n in results[0].metrics] if results else []
+    numeric = [n for n in names if REGISTRY.nodes.get(n) is None
+               or REGISTRY.nodes[n].value_type == "number"]
+    writer.writerow(["scenario", "sweep", *numeric])
+    for result in results:
+        writer.writerow([result.name, "", *(_csv_cell(result.metrics[n].value) for n in numeric)])
+    if sweeps:
+        from scendsl.model.sweep import evaluate_sweep, iter_records
+
+        for sweep in sweeps:
+            table = evaluate_sweep(sweep, nodes=numeric, show_progress=sys.stderr.isatty())
+            for record in iter_records(table):
+                values = record["values"]
+                writer.writerow([record["name"], sweep.name,
+                                 *(_csv_cell(values.get(n)) for n in numeric)])
+
+
+def _csv_cell(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return repr(float(value)) if isinstance(value, (int, float)) else str(value)
+
+
+def _eval_text(results, runs, sweeps) -> None:
     from scendsl.report.explain import value_text
+    from scendsl.report.numbers import format_value
 
     for result in results:
+        run = runs.get(result.name)
         print(f"{result.name}: {result.title}")
         for name, node in {**result.inputs, **result.metrics}.items():
-            print(f"  {name:<42} {value_text(node)}")
-        for claim in result.claims:
+            line = f"  {name:<44} {value_text(node)}"
+            summary = run.summary(name) if run is not None and name in run.varying() else None
+            if summary is not None:
+                line += (f"   (90%: {format_value(summary.p5, node.dimension)} to "
+                         f"{format_value(summary.p95, node.dimension)})")
+            print(line)
+        probabilities = run.claims if run is not None else [None] * len(result.claims)
+        for claim, chance in zip(result.claims, probabilities):
             verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
+            if chance is not None and chance.probability is not None:
+                verdict += f" (holds in {chance.probability:.0%} of samples)"
             print(f"  claim {claim.metric} {claim.op} … {verdict}  ({claim.file}:{claim.line})")
         print()
-    return EXIT_OK
+    for sweep in sweeps:
+        from scendsl.model.sweep import evaluate_sweep
+
+        table = evaluate_sweep(sweep, show_progress=sys.stderr.isatty())
+        print(f"sweep {sweep.name}: {sweep.size:,} variants (eval --format csv lists them)")
 
 
 @command("explain")
@@ -262,6 +344,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--samples", type=int, default=10_000, metavar="N",
+                        help="Monte Carlo samples for scenarios with ranges (0: none; "
+                             "default 10,000)")
+    parser.add_argument("--seed", type=int, default=20251126,
+                        help="random seed (fixed by default: same inputs, same numbers)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scendsl",
@@ -278,14 +368,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="print every metric of every scenario")
     evaluate.add_argument("paths", nargs="+", metavar="PATH")
-    evaluate.add_argument("--format", choices=("text", "json"), default="text")
-    evaluate.add_argument("--sweeps", action="store_true", help="also evaluate sweep variants")
+    evaluate.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    evaluate.add_argument("--sweeps", action="store_true",
+                          help="also evaluate every sweep variant (vectorised, streamed)")
     evaluate.add_argument("--max-variants", type=int, default=None)
+    _uncertainty_options(evaluate)
 
     explain = sub.add_parser("explain", help="show how a metric was computed, down to sources")
     explain.add_argument("path", metavar="PATH")
     explain.add_argument("scenario", metavar="SCENARIO")
     explain.add_argument("metric", metavar="METRIC")
+    _uncertainty_options(explain)
     diff = sub.add_parser("diff", help="what changed in the results between two versions")
     diff.add_argument("paths", nargs="*", metavar="PATH",
                       help="OLD NEW (files or folders), or with --git the paths to compare")

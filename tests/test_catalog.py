@@ -130,7 +130,8 @@ def test_spot_checks_against_figures_md(catalog: Catalog) -> None:
     assert acc["H100"].figures["hbm_bandwidth"].value == pytest.approx(3.35e12)
     assert acc["H100"].figures["scaleup_bandwidth"].value == pytest.approx(900e9)
     assert acc["H100"].figures["hostlink_bandwidth"].value == pytest.approx(128e9)
-    assert acc["H100"].figures["scaleout_bandwidth"].value == pytest.approx(50e9)  # 400 Gb/s
+    # one 400 Gb/s NIC: 50 GB/s each way, 100 GB/s both ways (links are bidirectional totals)
+    assert acc["H100"].figures["scaleout_bandwidth"].value == pytest.approx(100e9)
     assert acc["GB200"].figures["tdp"].value == pytest.approx(1200)
     assert acc["GB200"].figures["fp8_dense"].value == pytest.approx(5e15)
     assert acc["GB200"].figures["scaleup_domain"].value == 72

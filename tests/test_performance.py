@@ -210,10 +210,11 @@ def test_tensor_parallel_leaves_the_scale_up_domain():
         return 4 * 2 * payload * (t - 1) / t / (bandwidth / 2) * layers_times_m
 
     assert inside["performance.tensor_parallel_time"] == pytest.approx(by_hand(8, 900e9))
-    # t = 16 > 8 GPUs per NVLink domain: the all-reduces cross 400 Gb/s = 50 GB/s links.
-    assert outside["performance.tensor_parallel_time"] == pytest.approx(by_hand(16, 50e9))
+    # t = 16 > 8 GPUs per NVLink domain: the all-reduces cross a 400 Gb/s NIC: 50 GB/s each way,
+    # 100 GB/s both ways (the catalog's bidirectional convention).
+    assert outside["performance.tensor_parallel_time"] == pytest.approx(by_hand(16, 100e9))
     assert (outside["performance.tensor_parallel_time"]
-            > 10 * inside["performance.tensor_parallel_time"])
+            > 5 * inside["performance.tensor_parallel_time"])
 
 
 def test_zero3_communicates_one_and_a_half_times_data_parallelism():

@@ -142,7 +142,8 @@ scenario c extends base {
   expect reliability.failures_per_day > 1
 }
 """).get("c")
-    approx, plain = scenario.claims[1], scenario.claims[2]
+    # Claims are not inherited: the child states its own (the parent's quote is about the parent).
+    approx, plain = scenario.claims
     assert (approx.op, approx.tolerance, approx.quote) == ("~=", 0.1, "about 500")
     assert approx.value == 500e18 and approx.span.line == 27
     assert (plain.op, plain.value, plain.dimension, plain.quote) == (">", 1.0, "number", "")

@@ -77,6 +77,10 @@ class _Resolver:
     order: list[_Definition] = field(default_factory=list)
     #: Accelerators already built (None after an error): an extends chain builds each parent once.
     built_accelerators: dict[str, object] = field(default_factory=dict)
+    #: How many custom accelerators each custom accelerator extends, through its parents.
+    accelerator_depths: dict[str, int] = field(default_factory=dict)
+    #: Value of each scenario line already read (None after an error), by id of its Statement.
+    read_values: dict[int, object] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ definitions
     def collect(self, documents: list[Document]) -> None:
@@ -447,7 +451,9 @@ class _Resolver:
                 return None
             parent_entries, parent_claims, parent_ancestors = inherited
             entries.update(parent_entries)
-            claims.extend(parent_claims)
+            # Correlations are assumptions and are inherited; claims are statements a source
+            # made about the parent, so a child that changes assumptions states its own.
+            claims.extend(s for s in parent_claims if s.key == "correlate")
             ancestors = (parent_name,) + parent_ancestors
         own: dict[str, Statement] = {}
         for item in statement.body or []:
@@ -511,12 +517,19 @@ class _Resolver:
         misspelt = len(self.sink.diagnostics) > errors_before
         values: dict[str, object] = {}
         origins: dict[str, Span] = {}
+        unread = False
         for path, statement in entries.items():
-            spec = F.scenario_field(path)
-            value = self.value(statement.values, spec, statement.key_span, path)
+            # An inherited line is read once for its whole family (and, if wrong, reported once):
+            # a thousand scenarios extending one base do not read the base a thousand times.
+            if id(statement) not in self.read_values:
+                self.read_values[id(statement)] = self.value(
+                    statement.values, F.scenario_field(path), statement.key_span, path)
+            value = self.read_values[id(statement)]
             if value is not None:
                 values[path] = value
                 origins[path] = statement.span
+            else:
+                unread = True
         # After a misspelt field, "does not set" would only repeat the same mistake.
         missing = [] if misspelt else [p for p in F.REQUIRED_SCENARIO_FIELDS if p not in entries]
         for path in missing:
@@ -531,7 +544,7 @@ class _Resolver:
         correlations = [c for c in (self.correlation(s, values)
                                     for s in claim_statements if s.key == "correlate")
                         if c is not None]
-        if len(self.sink.diagnostics) > errors_before:
+        if unread or len(self.sink.diagnostics) > errors_before:
             return None
         scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
         return scenario.model_copy(update={"correlations": tuple(correlations)})
@@ -730,6 +743,12 @@ class _Resolver:
             parent = self.build_accelerator(self.accelerators[base], chain)
             if parent is None:
                 return None
+            depth = self.accelerator_depths.get(parent.name, 0) + 1
+            if depth > MAX_EXTENDS_DEPTH:  # the same limit whatever order the blocks come in
+                self.sink.error(f"'{definition.name}' extends a chain of more than "
+                                f"{MAX_EXTENDS_DEPTH} accelerators", values[2].span)
+                return None
+            self.accelerator_depths[definition.name] = depth
             figures = {**parent.figures, **figures}
             attributes = {"title": parent.title, "vendor": parent.vendor,
                           "available_year": parent.available_year, "source": parent.source,

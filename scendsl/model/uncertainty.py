@@ -221,6 +221,11 @@ def _written_fields(scenario: Scenario) -> dict[int, tuple[str, FieldSpec | None
     return found
 
 
+def has_uncertainty(scenario: Scenario) -> bool:
+    """Whether the analyst wrote any range that reaches this scenario."""
+    return bool(_written_fields(scenario))
+
+
 def stream_key(name: str) -> int:
     """A stable 64-bit key for an input's random stream (not Python's salted hash)."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
