@@ -224,6 +224,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.metric not in result.metrics and args.metric not in result.inputs:
         return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
     sys.stdout.write(explain_text(result, args.metric))
+    runs = monte_carlo([scenario], args)
+    if scenario.name in runs:
+        from scendsl.model.uncertainty import sensitivity
+        from scendsl.report.explain import uncertainty_text
+
+        run = runs[scenario.name]
+        ranking = sensitivity(scenario, run, metrics=[args.metric])
+        sys.stdout.write(uncertainty_text(result, args.metric, run, ranking))
     return EXIT_OK
 
 

@@ -77,7 +77,7 @@ def explain_text(result: Result, name: str) -> str:
             if entry.get("note"):
                 details.append(f"note: {entry['note']}")
         elif entry.get("sources") and not entry.get("repeat"):
-            details.append("after: " + "; ".join(entry["sources"]))
+            details.append("sources: " + "; ".join(entry["sources"]))
         children = entry.get("inputs") or []
         bar = "│  " if children else "   "
         for detail in details:
@@ -86,4 +86,30 @@ def explain_text(result: Result, name: str) -> str:
             render(child, child_prefix, index == len(children) - 1, False)
 
     render(explain_tree(result, name), "", True, True)
+    return "\n".join(lines) + "\n"
+
+
+def uncertainty_text(result: Result, name: str, samples: Any, ranking: Any) -> str:
+    """The metric's spread over the Monte Carlo samples and the inputs that drive it."""
+    node = result.node(name)
+    summary = samples.summary(name)
+    lines = ["", f"Uncertainty ({samples.size:,} samples, seed {samples.seed}):"]
+    if summary is None or summary.p5 == summary.p95:
+        lines.append(f"  {name} does not depend on the uncertain inputs.")
+        return "\n".join(lines) + "\n"
+    fmt = lambda v: format_value(v, node.dimension)  # noqa: E731
+    lines.append(f"  P5 {fmt(summary.p5)}   median {fmt(summary.p50)}   P95 {fmt(summary.p95)}"
+                 f"   mean {fmt(summary.mean)}")
+    for metric in ranking.metrics:
+        if not metric.swings:
+            continue
+        lines.append("  What moves it most (each input from its P5 to its P95, the others at "
+                     "their medians):")
+        for swing in metric.swings:
+            low = format_value(swing.input_low, swing.dimension)
+            high = format_value(swing.input_high, swing.dimension)
+            at_low = format_value(swing.metric_at_low, node.dimension)
+            at_high = format_value(swing.metric_at_high, node.dimension)
+            rho = f"   rank corr. {swing.spearman:+.2f}" if swing.spearman is not None else ""
+            lines.append(f"    {swing.input:<28} {low} → {high}: {at_low} → {at_high}{rho}")
     return "\n".join(lines) + "\n"

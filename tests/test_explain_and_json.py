@@ -1,0 +1,74 @@
+"""explain's derivation trees (golden, read before committing) and the eval JSON contract."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import scendsl
+from scendsl.cli import main
+from scendsl.model.evaluate import evaluate
+from scendsl.report.explain import explain_text, explain_tree
+
+GOLDEN = Path("tests/fixtures/explain")
+
+
+@pytest.fixture(scope="module")
+def colossus2():
+    return evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2"))
+
+
+@pytest.mark.parametrize("metric", ["energy.facility_power", "cluster.peak_fp8",
+                                    "reliability.failures_per_day", "market.capex"])
+def test_golden_explain(colossus2, metric, file_regression):
+    file_regression.check(explain_text(colossus2, metric), fullpath=GOLDEN / f"{metric}.txt")
+
+
+def test_explain_reaches_sourced_leaves_for_every_metric(colossus2):
+    def leaves(entry):
+        if entry.get("inputs"):
+            for child in entry["inputs"]:
+                yield from leaves(child)
+        elif not entry.get("repeat"):
+            yield entry
+
+    for name in colossus2.metrics:
+        for leaf in leaves(explain_tree(colossus2, name)):
+            assert leaf["kind"] == "input", (name, leaf["name"])
+            # every leaf says where it came from, unless it is missing (then the metric is n/a)
+            assert leaf["origin"] or leaf["value"] == "n/a", (name, leaf["name"])
+
+
+def test_eval_json_contract(capsys):
+    assert main(["eval", "scenarios/colossus2.scn", "--format", "json", "--samples", "0"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["version"] == 1
+    first = document["scenarios"][0]
+    assert list(first)[:2] == ["name", "title"]
+    assert {"inputs", "metrics", "claims"} <= set(first)
+    power = first["metrics"]["energy.facility_power"]
+    assert power["unit"] == "W" and power["inputs"] == ["energy.it_power", "energy.pue"]
+    assert first["inputs"]["cluster.count"]["value"] == 100_000
+    assert first["inputs"]["cluster.count"]["origin"].startswith("scenarios/colossus2.scn:")
+    claim = next(c for c in first["claims"] if c["metric"] == "energy.facility_power")
+    assert set(claim) >= {"metric", "op", "expected", "actual", "holds", "quote", "file", "line"}
+    assert claim["expected"] == 500e6 and claim["holds"] is (claim["actual"] >= 500e6)
+
+
+def test_eval_json_is_deterministic(capsys):
+    outputs = []
+    for _ in range(2):
+        assert main(["eval", "scenarios", "--format", "json", "--sweeps"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    document = json.loads(outputs[0])
+    uncertain = next(s for s in document["scenarios"] if s["name"] == "colossus2_uncertain")
+    power = uncertain["metrics"]["energy.facility_power"]
+    assert power["p5"] < power["p50"] < power["p95"]
+    assert 0.0 <= uncertain["claims"][0]["probability"] <= 1.0
+    assert len(document["sweeps"][0]["variants"]) == 12
+
+
+def test_explain_unknown_metric_suggests(capsys):
+    assert main(["explain", "scenarios/colossus2.scn", "colossus2", "energy.facilty_power"]) == 1
+    assert "did you mean 'energy.facility_power'" in capsys.readouterr().err
