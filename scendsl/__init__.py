@@ -33,7 +33,8 @@ def parse(text: str, file: str = "<string>") -> Document:
     return _parse(text, file)
 
 
-def load(path_or_text: str | os.PathLike[str], *, max_variants: int = 1_000_000) -> ScenarioSet:
+def load(path_or_text: str | os.PathLike[str], *, max_variants: int = 1_000_000,
+         max_tokens: int = 25_000) -> ScenarioSet:
     """Resolve a `.scn` file, a folder of them, or scenario text into typed scenarios.
 
     A string naming an existing file or folder is read from disk; any other string is taken as
@@ -44,17 +45,20 @@ def load(path_or_text: str | os.PathLike[str], *, max_variants: int = 1_000_000)
     if isinstance(path_or_text, os.PathLike) or (
         "\n" not in path_or_text and os.path.exists(path_or_text)
     ):
-        return load_paths([os.fspath(path_or_text)], max_variants=max_variants)
-    return load_text(path_or_text, max_variants=max_variants)
+        return load_paths([os.fspath(path_or_text)], max_variants=max_variants,
+                          max_tokens=max_tokens)
+    return load_text(path_or_text, max_variants=max_variants, max_tokens=max_tokens)
 
 
-def check(paths: list[str], *, max_variants: int = 1_000_000) -> ScenarioSet:
+def check(paths: list[str], *, max_variants: int = 1_000_000,
+          max_tokens: int = 25_000) -> ScenarioSet:
     """Everything `scendsl check` verifies: load the files, then check every claim's metric
     and unit against the model. Raises ScenarioError with all diagnostics."""
     from scendsl.language.resolve import load_paths
     from scendsl.model.evaluate import validate_claims
 
-    scenarios = load_paths([os.fspath(p) for p in paths], max_variants=max_variants)
+    scenarios = load_paths([os.fspath(p) for p in paths], max_variants=max_variants,
+                           max_tokens=max_tokens)
     validate_claims(scenarios)
     return scenarios
 

@@ -44,12 +44,19 @@ def _max_variants(args: argparse.Namespace) -> int:
     return getattr(args, "max_variants", None) or 1_000_000
 
 
+def _max_tokens(args: argparse.Namespace) -> int:
+    from scendsl.language.parse import MAX_TOKENS
+
+    return getattr(args, "max_tokens", None) or MAX_TOKENS
+
+
 def load_or_report(args: argparse.Namespace):
     """Load the scenarios named on the command line; None after printing diagnostics."""
     from scendsl.language.resolve import load_paths
 
     try:
-        return load_paths(args.paths, max_variants=_max_variants(args))
+        return load_paths(args.paths, max_variants=_max_variants(args),
+                          max_tokens=_max_tokens(args))
     except ScenarioError as error:
         print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
         return None
@@ -60,7 +67,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from scendsl import check
 
     try:
-        scenarios = check(args.paths, max_variants=_max_variants(args))
+        scenarios = check(args.paths, max_variants=_max_variants(args),
+                          max_tokens=_max_tokens(args))
     except ScenarioError as error:
         print_diagnostics(error.diagnostics, args.format)
         return EXIT_ERROR
@@ -373,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--max-variants", type=int, default=None,
                        help="largest sweep allowed (default 1,000,000)")
+    check.add_argument("--max-tokens", type=int, default=None,
+                       help="largest file allowed, in tokens (default 25,000: any file is "
+                            "decided within a second)")
 
     evaluate = sub.add_parser("eval", help="print every metric of every scenario")
     evaluate.add_argument("paths", nargs="+", metavar="PATH")
@@ -380,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--sweeps", action="store_true",
                           help="also evaluate every sweep variant (vectorised, streamed)")
     evaluate.add_argument("--max-variants", type=int, default=None)
+    evaluate.add_argument("--max-tokens", type=int, default=None)
     _uncertainty_options(evaluate)
 
     explain = sub.add_parser("explain", help="show how a metric was computed, down to sources")

@@ -117,8 +117,12 @@ class DiagnosticSink:
                 return None
         lines = self._lines.get(span.file)
         if lines is None:
-            lines = self._lines[span.file] = self.sources[span.file].splitlines()
-        return lines[span.line - 1] if 0 < span.line <= len(lines) else None
+            # Lines as the parser counts them: only '\n' ends one (splitlines would also split at
+            # U+2028, form feeds and other characters a string may hold, and quote the wrong line).
+            lines = self._lines[span.file] = self.sources[span.file].split("\n")
+        if not 0 < span.line <= len(lines):
+            return None
+        return lines[span.line - 1].removesuffix("\r")
 
     def error(
         self,

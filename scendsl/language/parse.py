@@ -23,11 +23,14 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_SYNTAX_ERRORS = 20
 MAX_NESTING = 16
 #: Lark lexes and parses about 100,000 tokens a second: these two limits, checked with one fast
-#: regex before Lark runs, keep any file's refusal well under a second.
-MAX_TOKENS = 50_000
+#: regex before Lark runs, keep any file's refusal well under a second. (The shipped scenario
+#: files hold 200 to 400 tokens; 25,000 is some 7,000 lines.) A caller with a larger, trusted
+#: file raises the token limit with `max_tokens` (`--max-tokens` on the command line); the
+#: 8 MiB file limit stays.
+MAX_TOKENS = 25_000
 MAX_LINE_LENGTH = 20_000  # characters; a string holds at most 10,000 (resolve.MAX_STRING_LENGTH)
 #: Each syntax error costs one more parse; stop recovering once the parses would add up to more.
-MAX_RECOVERY_TOKENS = 60_000
+MAX_RECOVERY_TOKENS = 50_000
 
 # One match per token, comment or line break, with the blanks before it: a cheap estimate of
 # how many tokens Lark's lexer will see.
@@ -138,8 +141,10 @@ def _parser() -> tuple[Lark, _Build]:
     return lark, builder
 
 
-def parse(text: str, file: str = "<string>") -> Document:
-    """Parse scenario text into a `Document`, or raise `ScenarioError` with every syntax error."""
+def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) -> Document:
+    """Parse scenario text into a `Document`, or raise `ScenarioError` with every syntax error.
+
+    `max_tokens` bounds the work a file may cause (see MAX_TOKENS)."""
     sink = DiagnosticSink({file: text})
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         sink.error(f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit",
@@ -149,11 +154,11 @@ def parse(text: str, file: str = "<string>") -> Document:
         line = text.count("\n", 0, text.index("\x00")) + 1
         sink.error("file contains a NUL byte; is it a binary file?", Span(file, line, 1))
         sink.raise_if_errors()
-    _check_size(text, file, sink)
+    _check_size(text, file, sink, max_tokens)
     sink.raise_if_errors()
     work = text if text.endswith("\n") else text + "\n"
     parser, builder = _parser()
-    tokens_in_file = _count_tokens(work, MAX_TOKENS)
+    tokens_in_file = _count_tokens(work, max_tokens)
     tokens_parsed = 0
     while True:
         try:
@@ -172,8 +177,8 @@ def parse(text: str, file: str = "<string>") -> Document:
             sink.error(message, Span(file, line, col, line, col + 1), hint)
             if len(sink.diagnostics) >= MAX_SYNTAX_ERRORS:
                 break
-            tokens_parsed += _count_tokens(work, MAX_TOKENS, error.pos_in_stream or 0)
-            if tokens_parsed + tokens_in_file > MAX_RECOVERY_TOKENS:
+            tokens_parsed += _count_tokens(work, max_tokens, error.pos_in_stream or 0)
+            if tokens_parsed + tokens_in_file > max(MAX_RECOVERY_TOKENS, 2 * max_tokens):
                 break  # another parse of a file this large would take too long
             blanked = _blank_rest_of_line(work, line, col)
             if blanked == work:  # nothing left to remove: stop rather than loop
@@ -198,7 +203,7 @@ def _count_tokens(text: str, limit: int, end: int | None = None) -> int:
     return count
 
 
-def _check_size(text: str, file: str, sink: DiagnosticSink) -> None:
+def _check_size(text: str, file: str, sink: DiagnosticSink, max_tokens: int = MAX_TOKENS) -> None:
     """Refuse, before Lark sees them, lines and files that would take Lark seconds to parse."""
     long_line = _LONG_LINE.search(text)
     if long_line is not None:
@@ -206,18 +211,35 @@ def _check_size(text: str, file: str, sink: DiagnosticSink) -> None:
         sink.error(f"line is longer than {MAX_LINE_LENGTH:,} characters", Span(file, line, 1),
                    "break it into several lines")
         return
-    if _count_tokens(text, MAX_TOKENS) > MAX_TOKENS:
-        sink.error(f"file has more than {MAX_TOKENS:,} tokens (names, numbers, symbols, comments)",
-                   Span(file, 1, 1), "split it into several files joined with 'import'")
+    if _count_tokens(text, max_tokens) > max_tokens:
+        sink.error(f"file has more than {max_tokens:,} tokens (names, numbers, symbols, comments)",
+                   Span(file, 1, 1), "split it into several files joined with 'import', or raise "
+                                     "the limit with --max-tokens")
 
 
 def _check_nesting(statements: list[Statement], sink: DiagnosticSink, depth: int = 1) -> None:
     for statement in statements:
+        too_deep = _list_nested_too_deep(statement.values)
+        if too_deep is not None:
+            sink.error(f"lists are nested more than {MAX_NESTING} deep", too_deep.span)
+            return
         if statement.body is not None:
             if depth >= MAX_NESTING:
                 sink.error(f"blocks are nested more than {MAX_NESTING} deep", statement.key_span)
                 return
             _check_nesting(statement.body, sink, depth + 1)
+
+
+def _list_nested_too_deep(atoms: list[Atom]) -> Atom | None:
+    """The first list nested more than MAX_NESTING deep, found without recursion (later stages
+    walk lists recursively, so a deeper one must not get past the parser)."""
+    stack = [(atom, 1) for atom in atoms if atom.kind == "list"]
+    while stack:
+        atom, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return atom
+        stack.extend((item, depth + 1) for item in atom.items if item.kind == "list")
+    return None
 
 
 def _blank_rest_of_line(text: str, line: int, col: int) -> str:
@@ -298,7 +320,8 @@ def _or_list(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def parse_file(path: str, display_name: str | None = None) -> Document:
+def parse_file(path: str, display_name: str | None = None, *,
+               max_tokens: int = MAX_TOKENS) -> Document:
     """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics."""
     name = display_name or path
     try:
@@ -314,7 +337,7 @@ def parse_file(path: str, display_name: str | None = None) -> Document:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ScenarioError(_io_diagnostics(name, "file is not valid UTF-8 text", line))
-    return parse(text, name)
+    return parse(text, name, max_tokens=max_tokens)
 
 
 def _io_diagnostics(name: str, message: str, line: int = 1):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
-from scendsl.language.parse import parse, parse_file
+from scendsl.language.parse import MAX_TOKENS, parse, parse_file
 from scendsl.language.syntax import Atom, Document, Statement
 from scendsl.language.units import DIMENSION_EXAMPLES, lookup_unit, parse_number
 from scendsl.scenario import (
@@ -958,7 +958,8 @@ def _value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
 
 
 # ---------------------------------------------------------------------- loading
-def load_documents(paths: list[str], sink: DiagnosticSink) -> list[Document]:
+def load_documents(paths: list[str], sink: DiagnosticSink, *,
+                   max_tokens: int = MAX_TOKENS) -> list[Document]:
     """Parse the named files and everything they import, each file once, in a stable order.
 
     Imports are resolved relative to the importing file and may not leave the folder of the file
@@ -983,7 +984,7 @@ def load_documents(paths: list[str], sink: DiagnosticSink) -> list[Document]:
                        "import paths are relative to the importing file")
             return
         try:
-            document = parse_file(path, display)
+            document = parse_file(path, display, max_tokens=max_tokens)
         except ScenarioError as error:
             sink.extend(error.diagnostics)
             seen[real] = None  # type: ignore[assignment]
@@ -1085,11 +1086,12 @@ def scenario_files(paths: list[str], sink: DiagnosticSink) -> list[str]:
     return files
 
 
-def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS) -> ScenarioSet:
+def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
+               max_tokens: int = MAX_TOKENS) -> ScenarioSet:
     """Parse and resolve files and directories together (one namespace)."""
     sink = DiagnosticSink()
     files = scenario_files(paths, sink)
-    documents = load_documents(files, sink)
+    documents = load_documents(files, sink, max_tokens=max_tokens)
     if sink.has_errors:
         # Still resolve what parsed, so semantic errors of the other files show too.
         try:
@@ -1101,10 +1103,10 @@ def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS) ->
 
 
 def load_text(text: str, file: str = "<string>", *,
-              max_variants: int = DEFAULT_MAX_VARIANTS) -> ScenarioSet:
+              max_variants: int = DEFAULT_MAX_VARIANTS, max_tokens: int = MAX_TOKENS) -> ScenarioSet:
     """Parse and resolve scenario text; imports are read relative to the current folder."""
     sink = DiagnosticSink({file: text})
-    document = parse(text, file)
+    document = parse(text, file, max_tokens=max_tokens)
     documents = [document]
     root = os.path.realpath(os.getcwd())
     for statement in document.statements:
@@ -1125,5 +1127,5 @@ def load_text(text: str, file: str = "<string>", *,
             sink.error(f"imported file '{target}' does not exist", span,
                        "imports in scenario text are relative to the current folder")
             continue
-        documents.extend(load_documents([os.path.normpath(target)], sink))
+        documents.extend(load_documents([os.path.normpath(target)], sink, max_tokens=max_tokens))
     return resolve(documents, sink, max_variants=max_variants)
