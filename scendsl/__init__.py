@@ -55,7 +55,7 @@ def check(paths: list[str], *, max_variants: int = 1_000_000,
     """Everything `scendsl check` verifies: load the files, then check every claim's metric
     and unit against the model. Raises ScenarioError with all diagnostics."""
     from scendsl.language.resolve import load_paths
-    from scendsl.model.evaluate import validate_claims
+    from scendsl.model.claims import validate_claims
 
     scenarios = load_paths([os.fspath(p) for p in paths], max_variants=max_variants,
                            max_tokens=max_tokens)

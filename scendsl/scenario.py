@@ -17,7 +17,10 @@ from scendsl.errors import Span
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # The resolver has checked every value already and builds these with `model_construct`;
+    # deferring pydantic's schema build keeps `scendsl check` from paying for it at start-up.
+    # Validation still applies to anyone who instantiates a model directly.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Uncertain(_Frozen):
@@ -82,7 +85,7 @@ class Workload(_Frozen):
     active_parameters: Value | None = None
     tokens: Value | None = None
     precision: Literal["fp8", "bf16", "fp4"] = "bf16"
-    parallelism: Parallelism = Parallelism()
+    parallelism: Parallelism = Parallelism.model_construct()
     framework: Literal["megatron", "deepspeed", "neox"] | None = None
     zero_stage: int | None = None
     offload: Literal["none", "cpu"] | None = None
@@ -159,9 +162,9 @@ class Scenario(_Frozen):
     region: str
     source: str | None = None
     cluster: Cluster
-    energy: Energy = Energy()
-    workload: Workload = Workload()
-    market: Market = Market()
+    energy: Energy = Energy.model_construct()
+    workload: Workload = Workload.model_construct()
+    market: Market = Market.model_construct()
     claims: tuple[Claim, ...] = ()
     correlations: tuple[Correlation, ...] = ()
     #: Hardware defined in the loaded files (by name); the catalog supplies the rest.

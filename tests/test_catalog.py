@@ -425,3 +425,13 @@ def test_missing_file_names_the_file(data_dir: Path) -> None:
 
 def test_catalog_error_is_a_value_error() -> None:
     assert issubclass(CatalogError, ValueError)
+
+
+def test_the_resolver_s_names_are_the_catalog_s(catalog: Catalog) -> None:
+    from scendsl.language.names import catalog_names
+
+    names = catalog_names()
+    assert list(names.accelerators) == list(catalog.accelerators)
+    assert list(names.energy_sources) == list(catalog.energy_sources)
+    assert list(names.regions) == list(catalog.regions)
+    assert list(names.references) == list(catalog.references)

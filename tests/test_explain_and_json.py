@@ -72,3 +72,10 @@ def test_eval_json_is_deterministic(capsys):
 def test_explain_unknown_metric_suggests(capsys):
     assert main(["explain", "scenarios/colossus2.scn", "colossus2", "energy.facilty_power"]) == 1
     assert "did you mean 'energy.facility_power'" in capsys.readouterr().err
+
+
+def test_metric_index_matches_the_registry():
+    from scendsl.model.claims import build_index, metric_index
+
+    assert metric_index() == build_index(), (
+        "scendsl/model/metric_index.json is stale: run `python -m scendsl.model.claims`")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from importlib import resources
+from pathlib import Path
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -122,7 +122,8 @@ class _Build(Transformer):
 
 @functools.lru_cache(maxsize=1)
 def _grammar() -> str:
-    return resources.files("scendsl.language").joinpath("grammar.lark").read_text("utf-8")
+    # Read by path (importlib.resources costs a tenth of check's start-up); it sits beside us.
+    return (Path(__file__).resolve().parent / "grammar.lark").read_text("utf-8")
 
 
 _parser_lock = threading.Lock()

@@ -12,7 +12,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from scendsl.catalog import Catalog, load_catalog
+from scendsl.language.names import CatalogNames, catalog_names
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file
@@ -69,7 +69,8 @@ class _Definition:
 @dataclass
 class _Resolver:
     sink: DiagnosticSink
-    catalog: Catalog
+    #: Only the names are needed here: the full catalog (or a `CatalogNames`) will do.
+    catalog: CatalogNames
     max_variants: int
     definitions: dict[str, _Definition] = field(default_factory=dict)
     accelerators: dict[str, _Definition] = field(default_factory=dict)
@@ -147,7 +148,7 @@ class _Resolver:
                           else math.sqrt(low) * math.sqrt(high))
             else:
                 center = (low + high) / 2
-            return Uncertain(kind="interval", low=low, high=high, center=center)
+            return Uncertain.model_construct(kind="interval", low=low, high=high, center=center)
         spread_at = next((i for i, a in enumerate(atoms) if a.kind == "plusminus"), None)
         if spread_at is not None:
             center = self._single(atoms[:spread_at], spec, where, label)
@@ -170,7 +171,7 @@ class _Resolver:
             if not 0 <= rel < 1:
                 self.sink.error("a spread must be between 0% and 100%", spread_atoms[0].span)
                 return None
-            return Uncertain(kind="relative", low=center * (1 - rel), high=center * (1 + rel),
+            return Uncertain.model_construct(kind="relative", low=center * (1 - rel), high=center * (1 + rel),
                              center=center, rel=rel)
         return self._single(atoms, spec, where, label)
 
@@ -375,7 +376,7 @@ class _Resolver:
                                 value_atom.span)
                 ok = False
                 continue
-            shares.append(MixShare(source=name, share=share))
+            shares.append(MixShare.model_construct(source=name, share=share))
         if not ok:
             return None
         total = sum(s.share for s in shares)
@@ -411,7 +412,7 @@ class _Resolver:
                 self.sink.error(f"'{name}' must be at most {MAX_WHOLE_NUMBER:,}", value_atom.span)
                 return None
             values[name] = int(number)
-        return Parallelism(**values)
+        return Parallelism.model_construct(**values)
 
     # ------------------------------------------------------------------ blocks
     def scenario_entries(self, definition: _Definition, chain: tuple[str, ...] = ()):
@@ -580,7 +581,7 @@ class _Resolver:
         if number.percent or not -1 <= number.value <= 1:
             self.sink.error("a correlation is a number between -1 and 1", atoms[3].span)
             return None
-        return Correlation(a=paths[0], b=paths[1], rho=number.value, span=statement.span)
+        return Correlation.model_construct(a=paths[0], b=paths[1], rho=number.value, span=statement.span)
 
     def _assemble(self, definition, values, origins, claims, ancestors) -> Scenario | None:
         sections: dict[str, dict[str, object]] = {name: {} for name in F.SECTIONS}
@@ -593,17 +594,17 @@ class _Resolver:
                 top[path] = value
         if "mix" in sections["energy"]:
             sections["energy"]["mix"] = tuple(sections["energy"]["mix"])
-        return Scenario(
+        return Scenario.model_construct(
             name=definition.name,
             title=top.get("title", definition.name),
             operator=top.get("operator"),
             year=top["year"],
             region=top["region"],
             source=top.get("source"),
-            cluster=Cluster(**sections["cluster"]),
-            energy=Energy(**sections["energy"]),
-            workload=Workload(**sections["workload"]),
-            market=Market(**sections["market"]),
+            cluster=Cluster.model_construct(**sections["cluster"]),
+            energy=Energy.model_construct(**sections["energy"]),
+            workload=Workload.model_construct(**sections["workload"]),
+            market=Market.model_construct(**sections["market"]),
             claims=claims,
             origins=origins,
             extends=ancestors,
@@ -673,7 +674,7 @@ class _Resolver:
         if not math.isfinite(value):
             self.sink.error("number is too large", _join(rest))
             return None
-        return Claim(metric=metric_atom.text, op=op_atom.text, value=value, dimension=dimension,
+        return Claim.model_construct(metric=metric_atom.text, op=op_atom.text, value=value, dimension=dimension,
                      unit=unit_text, tolerance=tolerance, quote=quote or "",
                      span=statement.span, metric_span=metric_atom.span)
 
@@ -761,7 +762,7 @@ class _Resolver:
                                 + ", ".join(missing), values[0].span,
                                 "give these figures, or write 'extends' with a catalog accelerator")
                 return None
-        return CustomAccelerator(name=definition.name, base=base, figures=figures,
+        return CustomAccelerator.model_construct(name=definition.name, base=base, figures=figures,
                                  span=values[0].span, **attributes)
 
     def build_reference(self, definition: _Definition) -> ReferenceEntity | None:
@@ -787,7 +788,7 @@ class _Resolver:
         if len(self.sink.diagnostics) > errors_before:
             return None
         found.setdefault("title", definition.name)
-        return ReferenceEntity(name=definition.name, span=statement.values[0].span, **found)
+        return ReferenceEntity.model_construct(name=definition.name, span=statement.values[0].span, **found)
 
     def build_sweep(self, definition: _Definition, scenarios: dict[str, Scenario]) -> Sweep | None:
         statement = definition.statement
@@ -832,7 +833,7 @@ class _Resolver:
                             "add a line such as 'year 2025 .. 2028'")
         if len(self.sink.diagnostics) > errors_before or base is None:
             return None
-        return Sweep(name=definition.name, base=base_name, axes=tuple(axes),
+        return Sweep.model_construct(name=definition.name, base=base_name, axes=tuple(axes),
                      span=values[0].span, template=base)
 
     def _axis(self, item: Statement, spec: F.FieldSpec, size_so_far: int) -> SweepAxis | None:
@@ -871,7 +872,7 @@ class _Resolver:
                     return None
             whole = spec.kind == "integer"
             numbers = range(low, high + 1)
-            return SweepAxis(path=label_path, labels=tuple(map(str, numbers)),
+            return SweepAxis.model_construct(path=label_path, labels=tuple(map(str, numbers)),
                              values=tuple(numbers) if whole else tuple(map(float, numbers)))
         if len(atoms) == 1 and atoms[0].kind == "list":
             groups = _split_commas(atoms[0].items)
@@ -891,7 +892,7 @@ class _Resolver:
         if len(set(labels)) != len(labels):
             self.sink.error(f"a value of '{label_path}' is listed twice", atoms[0].span)
             return None
-        return SweepAxis(path=label_path, labels=tuple(labels), values=tuple(resolved))
+        return SweepAxis.model_construct(path=label_path, labels=tuple(labels), values=tuple(resolved))
 
 
 def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
@@ -1019,12 +1020,13 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *,
 
 
 def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
-            max_variants: int = DEFAULT_MAX_VARIANTS, catalog: Catalog | None = None) -> ScenarioSet:
+            max_variants: int = DEFAULT_MAX_VARIANTS,
+            catalog: CatalogNames | None = None) -> ScenarioSet:
     """Resolve parsed documents into a ScenarioSet, or raise ScenarioError with every problem."""
     sink = sink or DiagnosticSink({d.file: d.text for d in documents})
     for document in documents:
         sink.sources.setdefault(document.file, document.text)
-    resolver = _Resolver(sink, catalog or load_catalog(), max_variants)
+    resolver = _Resolver(sink, catalog or catalog_names(), max_variants)
     resolver.collect(documents)
     accelerators = {}
     references = {}
@@ -1051,7 +1053,7 @@ def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
             if sweep is not None:
                 sweeps.append(sweep)
     sink.raise_if_errors()
-    return ScenarioSet(scenarios=tuple(scenarios.values()), sweeps=tuple(sweeps))
+    return ScenarioSet.model_construct(scenarios=tuple(scenarios.values()), sweeps=tuple(sweeps))
 
 
 def scenario_files(paths: list[str], sink: DiagnosticSink) -> list[str]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.errors import DiagnosticSink, ScenarioError
 from scendsl.model import domains  # noqa: F401  (registers every node)
+from scendsl.model.claims import MetricInfo, raise_on_bad_claims
 from scendsl.model.context import Context, Found
 from scendsl.model.registry import REGISTRY, Node
 from scendsl.scenario import Claim, Scenario, ScenarioSet, Uncertain
@@ -158,7 +159,8 @@ class _quiet_numpy:
 def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     """Evaluate one resolved scenario against the shared model."""
     catalog = catalog or load_catalog()
-    _raise_on_bad_claims(scenario, catalog)
+    raise_on_bad_claims(scenario, {node.name: MetricInfo(node.dimension, node.value_type)
+                                   for node, _ref in nodes_for(scenario, catalog)})
     values, found = compute_values(scenario, catalog)
     inputs: dict[str, MetricResult] = {}
     metrics: dict[str, MetricResult] = {}
@@ -218,53 +220,8 @@ def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs) -> Claim
         quote=claim.quote, file=claim.span.file, line=claim.span.line)
 
 
-_DIMENSIONLESS = {"number", "fraction", "year"}
+def validate_claims(scenarios: ScenarioSet, catalog: Catalog | None = None) -> None:
+    """Check every claim of every scenario against the registry; raise with all problems."""
+    from scendsl.model.claims import validate_claims as check
 
-
-def claim_problems(scenario: Scenario, catalog: Catalog, sink: DiagnosticSink) -> None:
-    """Report claims that name no metric, or compare it with a value of another dimension."""
-    known = {node.name: node for node, _ in nodes_for(scenario, catalog)}
-    for claim in scenario.claims:
-        node = known.get(claim.metric)
-        if node is None:
-            from scendsl.language.resolve import suggest
-
-            sink.error(f"unknown metric '{claim.metric}'", claim.metric_span,
-                       suggest(claim.metric, known) or "`scendsl eval` lists every metric")
-            continue
-        if node.value_type != "number":
-            sink.error(f"'{claim.metric}' is not a number and cannot be compared",
-                       claim.metric_span)
-            continue
-        same = node.dimension == claim.dimension or (
-            node.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS)
-        if not same:
-            from scendsl.language.units import DIMENSION_EXAMPLES
-
-            wanted = DIMENSION_EXAMPLES.get(node.dimension, node.dimension)
-            sink.error(f"'{claim.metric}' is measured in {node.unit}; compare it with {wanted}",
-                       claim.span)
-
-
-def _raise_on_bad_claims(scenario: Scenario, catalog: Catalog) -> None:
-    sink = DiagnosticSink()
-    claim_problems(scenario, catalog, sink)
-    if sink.has_errors:
-        raise ScenarioError(sink.diagnostics)
-
-
-def validate_claims(scenarios: ScenarioSet, catalog: Catalog | None = None,
-                    sources: dict[str, str] | None = None) -> None:
-    """Check every claim of every scenario (for `scendsl check`); raise with all problems."""
-    catalog = catalog or load_catalog()
-    sink = DiagnosticSink(sources or {})
-    reported: set[tuple[str, int, int]] = set()
-    for scenario in scenarios.scenarios:
-        local = DiagnosticSink(sink.sources)
-        claim_problems(scenario, catalog, local)
-        for diagnostic in local.diagnostics:  # inherited claims would repeat per child
-            key = (diagnostic.span.file, diagnostic.span.line, diagnostic.span.col)
-            if key not in reported:
-                reported.add(key)
-                sink.diagnostics.append(diagnostic)
-    sink.raise_if_errors()
+    check(scenarios)
