@@ -158,15 +158,9 @@ class _Resolver:
             if not spec.uncertain:
                 self.sink.error(f"'{label}' cannot be uncertain", _join(atoms), None)
                 return None
-            if len(spread_atoms) != 1 or spread_atoms[0].kind != "number" or not spread_atoms[0].text.endswith("%"):
-                self.sink.error("a spread is written as a percentage after '±'",
-                                _join(spread_atoms) if spread_atoms else atoms[spread_at].span,
-                                "e.g. '1.25 ± 10%'")
-                return None
-            try:
-                rel = parse_number(spread_atoms[0].text).value
-            except ValueError as error:
-                self.sink.error(str(error), spread_atoms[0].span)
+            rel = self._percentage(spread_atoms, "a spread", "e.g. '1.25 ± 10%'",
+                                   atoms[spread_at].span)
+            if rel is None:
                 return None
             if not 0 <= rel < 1:
                 self.sink.error("a spread must be between 0% and 100%", spread_atoms[0].span)
@@ -174,6 +168,18 @@ class _Resolver:
             return Uncertain.model_construct(kind="relative", low=center * (1 - rel), high=center * (1 + rel),
                              center=center, rel=rel)
         return self._single(atoms, spec, where, label)
+
+    def _percentage(self, atoms: list[Atom], what: str, example: str, where: Span) -> float | None:
+        """The one percentage after a '±' (a spread or a tolerance), or None after an error."""
+        if len(atoms) != 1 or atoms[0].kind != "number" or not atoms[0].text.endswith("%"):
+            self.sink.error(f"{what} is written as a percentage after '±'",
+                            _join(atoms) if atoms else where, example)
+            return None
+        try:
+            return parse_number(atoms[0].text).value
+        except ValueError as error:
+            self.sink.error(str(error), atoms[0].span)
+            return None
 
     def _single(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         expected = DIMENSION_EXAMPLES.get(spec.dimension or "", "a value")
@@ -637,14 +643,8 @@ class _Resolver:
                 self.sink.error("only '~=' takes a tolerance", _join(atoms[spread_at + 2:]) if False else op_atom.span,
                                 "write 'expect METRIC ~= VALUE ± 10%'")
                 return None
-            if len(spread) != 1 or spread[0].kind != "number" or not spread[0].text.endswith("%"):
-                self.sink.error("a tolerance is a percentage after '±'",
-                                _join(spread) if spread else op_atom.span, "e.g. '± 10%'")
-                return None
-            try:
-                tolerance = parse_number(spread[0].text).value
-            except ValueError as error:
-                self.sink.error(str(error), spread[0].span)
+            tolerance = self._percentage(spread, "a tolerance", "e.g. '± 10%'", op_atom.span)
+            if tolerance is None:
                 return None
             if not 0 <= tolerance < math.inf:
                 self.sink.error("a tolerance must be 0% or more", spread[0].span)
