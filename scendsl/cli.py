@@ -188,6 +188,18 @@ def _csv_cell(value) -> str:
     return repr(float(value)) if isinstance(value, (int, float)) else str(value)
 
 
+def _expected_text(claim) -> str:
+    from scendsl.model.registry import REGISTRY
+    from scendsl.report.numbers import format_value
+
+    node = REGISTRY.nodes.get(claim.metric)
+    dimension = node.dimension if node is not None else "number"
+    text = format_value(claim.expected, dimension)
+    if claim.tolerance is not None:
+        text += f" ± {claim.tolerance * 100:g}%"
+    return text
+
+
 def _eval_text(results, runs, sweeps) -> None:
     from scendsl.report.explain import value_text
     from scendsl.report.numbers import format_value
@@ -195,8 +207,16 @@ def _eval_text(results, runs, sweeps) -> None:
     for result in results:
         run = runs.get(result.name)
         print(f"{result.name}: {result.title}")
-        for name, node in {**result.inputs, **result.metrics}.items():
-            line = f"  {name:<44} {value_text(node)}"
+        domain = None
+        nodes = {**result.inputs, **result.metrics}
+        # Grouped by domain (inputs first), in the registry's order within each.
+        order = {d: i for i, d in enumerate(dict.fromkeys(n.split(".", 1)[0] for n in nodes))}
+        for name, node in sorted(nodes.items(), key=lambda item: (
+                order[item[0].split(".", 1)[0]], item[1].kind != "input")):
+            if name.split(".", 1)[0] != domain:
+                domain = name.split(".", 1)[0]
+                print(f"  [{domain}]")
+            line = f"    {name:<44} {value_text(node)}"
             summary = run.summary(name) if run is not None and name in run.varying() else None
             if summary is not None:
                 line += (f"   (90%: {format_value(summary.p5, node.dimension)} to "
@@ -207,7 +227,8 @@ def _eval_text(results, runs, sweeps) -> None:
             verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
             if chance is not None and chance.probability is not None:
                 verdict += f" (holds in {chance.probability:.0%} of samples)"
-            print(f"  claim {claim.metric} {claim.op} … {verdict}  ({claim.file}:{claim.line})")
+            print(f"  claim {claim.metric} {claim.op} {_expected_text(claim)}: {verdict}"
+                  f"  ({claim.file}:{claim.line})")
         print()
     for sweep in sweeps:
         from scendsl.model.sweep import evaluate_sweep
