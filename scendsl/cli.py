@@ -378,6 +378,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     report = build(args.paths or ["scenarios"], args.output, templates_dir=args.templates,
                    check=args.check)
+    print(report.summary(), file=sys.stderr)
     return report.exit_code
 
 

@@ -1,0 +1,430 @@
+"""Templates to Markdown, Markdown to one self-contained HTML page.
+
+Every briefing is one Jinja2 Markdown template, rendered once. What differs between the `.md`
+file and the HTML page — a number (plain text, or an expandable derivation), a rating, a chart
+(inline SVG in HTML only) — is left in the rendered text as a placeholder token with both forms;
+the `.md` file gets the Markdown forms, the HTML page the Markdown converted, cleaned, and then
+the HTML forms. Links are written to `.md` pages and pointed at `.html` pages in the HTML.
+
+Safety, in layers:
+
+1. Templates always run in Jinja's `SandboxedEnvironment` (built-in and user templates alike):
+   no attribute starting with `_`, no access to Python internals, no file reads outside the
+   template folders.
+2. Every value a Markdown template prints is escaped for Markdown unless it is `Markup` made by
+   this module (`finalize` below): scenario text such as `[x](javascript:…)` or `<script>` stays
+   text in the `.md` file as well as in the HTML.
+3. The HTML body made from the Markdown is cleaned by `nh3` with only the tags Markdown emits.
+4. Numbers and charts reach the HTML page as placeholder tokens (private-use characters that
+   are stripped from all scenario text) and are replaced by trusted HTML after cleaning: the SVG
+   and the `<details>` derivations are built here, with every text in them escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from markupsafe import Markup
+
+#: Page names of the topical briefings (also the reserved file names).
+TOPICAL_PAGES = ("index", "landscape", "compute-divide", "energy", "risk")
+
+_TOKEN_OPEN, _TOKEN_CLOSE = "\ue000", "\ue001"
+_TOKEN_RE = re.compile("\ue000([0-9]+)\ue001")
+# Private-use characters (our tokens among them) and control characters never come from a
+# scenario into a page.
+_UNWANTED_RE = re.compile("[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]])")
+# What starts a heading, a list item or a numbered list when it opens a line.
+_LINE_START_RE = re.compile(r"^(#|[+\-](?=\s|$)|[0-9]+[.)](?=\s|$))")
+
+#: A link to one of our pages, as the Markdown wrote it (after cleaning: no other quoting).
+_PAGE_LINK_RE = re.compile(r'href="([A-Za-z0-9_\-]+)\.md(#[A-Za-z0-9_\-]*)?"')
+_BLANK_LINES_RE = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
+_UNUSED_INLINE_PATTERNS = ("html", "image_link", "image_reference", "short_image_ref", "automail",
+                           "autolink", "reference", "short_reference", "linebreak", "not_strong")
+
+#: Tags the Markdown converter emits for our templates; everything else is removed.
+ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "table", "thead",
+                "tbody", "tr", "th", "td", "a", "em", "strong", "code", "pre", "blockquote",
+                "hr", "br", "sup", "sub"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "h1": {"id"}, "h2": {"id"}, "h3": {"id"},
+                      "h4": {"id"}, "h5": {"id"}, "h6": {"id"}, "ol": {"start"}}
+
+
+class TemplateProblem(Exception):
+    """A template could not be rendered; `file` and `line` locate it when known."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message, self.file, self.line = message, file, line
+
+
+class Explainable(Protocol):
+    """What a number needs to be shown: its text, and its derivation for the HTML page."""
+
+    text: str
+
+    def derivation(self) -> dict[str, Any] | None: ...
+
+
+# ---------------------------------------------------------------------------------- escaping
+def clean_text(value: Any) -> str:
+    """Scenario text on one line, without control or private-use characters."""
+    return " ".join(_UNWANTED_RE.sub("", str(value)).split())
+
+
+def _escape_characters(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("|", "&#124;")
+    return _MD_SPECIAL_RE.sub(r"\\\1", text)
+
+
+def md_escape(value: Any) -> Markup:
+    """Text that Markdown shows as written: no HTML, links, emphasis, code or line structure.
+
+    `<`, `>` and `&` become entities (valid in Markdown and HTML alike), `|` becomes an entity
+    (safe inside table cells), the characters of links, emphasis and code spans get a backslash,
+    and a leading character that would start a heading or a list is escaped.
+    """
+    text = _escape_characters(clean_text(value))
+    text = _LINE_START_RE.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
+    return Markup(text)
+
+
+def shorten(value: Any, limit: int = 110) -> str:
+    """The first clause of a note, at most `limit` characters (the HTML shows it in full)."""
+    text = clean_text(value)
+    if len(text) <= limit:
+        return text
+    for mark in (". ", "; ", " — ", ", "):
+        cut = text.find(mark, 30, limit)
+        if cut > 0:
+            return text[:cut] + " …"
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def md_code(value: Any) -> Markup:
+    """An identifier as inline code (metric names); backticks cannot occur in one."""
+    text = clean_text(value).replace("`", "'")
+    return Markup(f"`{text}`") if text else Markup("")
+
+
+# ---------------------------------------------------------------------------------- pages
+@dataclass
+class Page:
+    """One page being rendered, with the two forms of each of its placeholder tokens."""
+
+    name: str
+    #: (Markdown form, HTML form) per token number. The HTML form is trusted HTML, or an object
+    #: a builder replaces by HTML (a chart drawn later) before `html_document`.
+    fragments: list[tuple[str, Any]] = field(default_factory=list)
+
+    def token(self, markdown_form: str, html_form: Any) -> Markup:
+        self.fragments.append((str(markdown_form), html_form))
+        return Markup(f"{_TOKEN_OPEN}{len(self.fragments) - 1}{_TOKEN_CLOSE}")
+
+
+def number_markup(page: Page, number: Explainable) -> Markup:
+    """A number in a briefing: its text in Markdown, an expandable derivation in HTML."""
+    cached = getattr(number, "html_cache", None)
+    if cached is None:
+        tree = number.derivation()
+        summary = html.escape(clean_text(number.text))
+        if tree is None:
+            cached = f'<span class="num">{summary}</span>'
+        else:
+            kind = "num text" if getattr(number, "value_type", "number") == "text" else "num"
+            cached = (f'<details class="{kind}"><summary>{summary}</summary>'
+                      f'{derivation_html(tree)}</details>')
+        if hasattr(number, "html_cache"):
+            number.html_cache = cached  # the same on every page: derive once per build
+    return page.token(md_escape(number.text), cached)
+
+
+def _html_text(value: Any) -> str:
+    """Text for trusted HTML: escaped, without private-use or control characters (whitespace is
+    left to the browser, which collapses it)."""
+    return html.escape(_UNWANTED_RE.sub("", str(value)), quote=True)
+
+
+def derivation_html(tree: Mapping[str, Any]) -> str:
+    """The derivation of a number: its formula and sources, its inputs with their values and
+    provenance, and their inputs by name and value (`scendsl explain` shows the whole tree)."""
+    esc = _html_text
+    parts = ['<div class="why">', f'<p class="what">{esc(tree.get("meaning", ""))}</p>']
+
+    def provenance(entry: Mapping[str, Any]) -> None:
+        lines = []
+        if entry.get("origin"):
+            lines.append(f'from {esc(entry["origin"])}')
+        if entry.get("range"):
+            lines.append(f'90% interval {esc(entry["range"])}')
+        confidence = entry.get("confidence")
+        code = f' <span class="conf">{esc(confidence)}</span>' if confidence else ""
+        for source in entry.get("sources") or []:
+            lines.append(f"source: {esc(source)}{code}")
+        if entry.get("note"):
+            lines.append(f'note: {esc(entry["note"])}')
+        if lines:
+            parts.append('<div class="o">' + "<br>".join(lines) + "</div>")
+
+    def line(entry: Mapping[str, Any], with_meaning: bool) -> None:
+        parts.append(f'<code>{esc(entry["name"])}</code> = <b>{esc(entry["value"])}</b>')
+        if with_meaning and entry.get("meaning"):
+            parts.append(f' <span class="m">{esc(entry["meaning"])}</span>')
+
+    parts.append('<ul class="tree"><li>')
+    line(tree, False)
+    if tree.get("formula"):
+        parts.append(f'<div class="f">= {esc(tree["formula"])}</div>')
+    provenance(tree)
+    children = tree.get("inputs") or []
+    if children:
+        parts.append("<ul>")
+        for child in children:
+            parts.append("<li>")
+            line(child, True)
+            if child.get("formula") and not child.get("repeat"):
+                parts.append(f'<div class="f">= {esc(child["formula"])}</div>')
+            if child.get("kind") == "input":
+                provenance(child)
+            grandchildren = [] if child.get("repeat") else child.get("inputs") or []
+            if grandchildren:
+                parts.append('<div class="o">with ' + "; ".join(
+                    f'<code>{esc(g["name"])}</code> = {esc(g["value"])}' for g in grandchildren)
+                    + "</div>")
+            parts.append("</li>")
+        parts.append("</ul>")
+    parts.append("</li></ul></div>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------- templates
+def builtin_templates_dir() -> Path:
+    """The templates in the wheel (`scendsl/templates`), else the checkout's `templates/`."""
+    from importlib.resources import files
+
+    shipped = files("scendsl") / "templates"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def _bytecode_cache():
+    """Compiled templates kept between runs (a tenth of a second per build), keyed by the
+    template's source, so an edited template is recompiled; None where no cache folder can be
+    made. Compiled sandboxed templates keep their sandbox checks."""
+    import os
+
+    from jinja2 import FileSystemBytecodeCache
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "scendsl", "templates")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(folder)
+
+
+class Renderer:
+    """Jinja environments (always sandboxed) and the Markdown → HTML pipeline."""
+
+    def __init__(self, templates_dir: str | None = None,
+                 globals_: Mapping[str, Any] | None = None) -> None:
+        from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, pass_context
+        from jinja2.sandbox import SandboxedEnvironment
+
+        folders = [builtin_templates_dir()]
+        if templates_dir is not None:
+            if not Path(templates_dir).is_dir():
+                raise TemplateProblem(f"templates folder '{templates_dir}' does not exist")
+            folders.insert(0, Path(templates_dir))
+        self.folders = folders
+        loader = ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders])
+
+        @pass_context
+        def finalize(context, value: Any) -> Markup:
+            if isinstance(value, Markup):
+                return value
+            if hasattr(value, "derivation") and hasattr(value, "text"):
+                return number_markup(context["page"], value)
+            if value is None:
+                return Markup("n/a")
+            return md_escape(value)
+
+        cache = _bytecode_cache()
+        self.markdown_env = SandboxedEnvironment(
+            loader=loader, autoescape=True, finalize=finalize, undefined=StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            bytecode_cache=cache)
+        self.html_env = SandboxedEnvironment(
+            loader=loader, autoescape=True, undefined=StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            bytecode_cache=cache)
+        self._install_filters(pass_context)
+        if globals_:
+            self.markdown_env.globals.update(globals_)
+
+    def _install_filters(self, pass_context: Callable) -> None:
+        env = self.markdown_env
+
+        def join(values, separator: str = ", ") -> Markup:
+            if not isinstance(separator, Markup):  # spaces of a separator are kept
+                separator = Markup(_escape_characters(_UNWANTED_RE.sub("", str(separator))))
+            return separator.join(v if isinstance(v, Markup) else md_escape(v) for v in values)
+
+        @pass_context
+        def num(context, value) -> Markup:
+            return number_markup(context["page"], value)
+
+        def url(name: str, anchor: str | None = None) -> Markup:
+            """Link target of a page: `name.md` (the HTML page rewrites it to `name.html`)."""
+            safe_name = re.sub(r"[^A-Za-z0-9_\-]", "", str(name))
+            safe_anchor = re.sub(r"[^A-Za-z0-9_\-]", "", str(anchor)) if anchor else ""
+            return Markup(f"{safe_name}.md" + (f"#{safe_anchor}" if safe_anchor else ""))
+
+        @pass_context
+        def badge(context, rating: str | None) -> Markup:
+            """A risk rating: bold text in Markdown, a coloured label in HTML."""
+            text = rating or "not rated"
+            css = rating if rating in ("low", "medium", "high") else "na"
+            return context["page"].token(f"**{md_escape(text)}**",
+                                         f'<span class="rating {css}">{html.escape(text)}</span>')
+
+        @pass_context
+        def verdict(context, holds: bool | None) -> Markup:
+            """A claim's verdict: bold text in Markdown, a coloured label in HTML."""
+            text = {True: "holds", False: "fails", None: "n/a"}[holds]
+            css = {True: "holds", False: "fails", None: "na"}[holds]
+            return context["page"].token(f"**{text}**" if holds is not None else text,
+                                         f'<span class="verdict {css}">{text}</span>')
+
+        env.filters.update(md=md_escape, code=md_code, join=join, e=md_escape, shorten=shorten,
+                           escape=md_escape, num=num, badge=badge, verdict=verdict)
+        env.globals.update(url=url)
+
+    # ------------------------------------------------------------------------------ rendering
+    def render(self, template: str, page: Page, context: Mapping[str, Any]) -> str:
+        """Render one template; the text keeps the page's placeholder tokens.
+
+        Raises TemplateProblem (located in the template) on any template error.
+        """
+        from jinja2 import TemplateError
+
+        try:
+            return self.markdown_env.get_template(template).render(dict(context, page=page))
+        except TemplateError as error:
+            raise self._problem(error, template) from None
+
+    @staticmethod
+    def markdown_file(text: str, page: Page) -> str:
+        """The `.md` file: every token in its Markdown form, runs of blank lines collapsed."""
+        text = _TOKEN_RE.sub(lambda m: page.fragments[int(m.group(1))][0]
+                             if int(m.group(1)) < len(page.fragments) else "", text)
+        text = _UNWANTED_RE.sub("", text)
+        return _BLANK_LINES_RE.sub("\n\n", text).strip("\n") + "\n"
+
+    @staticmethod
+    def html_body(text: str) -> str:
+        """The rendered text as cleaned HTML (see `html_body`)."""
+        return html_body(text)
+
+    def html_document(self, body: str, page: Page, title: str) -> str:
+        """The cleaned body with numbers and charts filled in, wrapped in the page template."""
+        from jinja2 import TemplateError
+
+        body = _substitute(body, [html_form for _, html_form in page.fragments])
+        try:
+            return self.html_env.get_template("page.html.j2").render(
+                title=clean_text(title), body=Markup(body), page=page.name)
+        except TemplateError as error:
+            raise self._problem(error, "page.html.j2") from None
+
+    def _problem(self, error: Exception, template: str) -> TemplateProblem:
+        """A template error located in the template file, from Jinja's rewritten traceback."""
+        file = getattr(error, "filename", None)
+        line = getattr(error, "lineno", None)
+        if line is None:
+            traceback = error.__traceback__
+            while traceback is not None:
+                name = traceback.tb_frame.f_code.co_filename
+                if name.endswith((".j2", ".css")) or name == template:
+                    file, line = name, traceback.tb_lineno
+                traceback = traceback.tb_next
+        kind = type(error).__name__
+        message = f"template {template}: {kind}: {error}"
+        return TemplateProblem(message, file or template, line)
+
+
+_markdown_converter = None
+
+
+def markdown_to_html(text: str) -> str:
+    """Markdown to HTML with the extensions our templates use (one converter per process)."""
+    global _markdown_converter
+    if _markdown_converter is None:
+        import markdown
+
+        converter = markdown.Markdown(extensions=["tables", "sane_lists", "toc"],
+                                      output_format="html",
+                                      extension_configs={"toc": {"permalink": False}})
+        # Raw HTML never passes (scenario text has none: `<` is escaped), and the syntax our
+        # templates do not use goes too: safer, and a third faster on large tables.
+        for name in _UNUSED_INLINE_PATTERNS:
+            converter.inlinePatterns.deregister(name, strict=False)
+        converter.preprocessors.deregister("html_block", strict=False)
+        _markdown_converter = converter
+    _markdown_converter.reset()
+    return _markdown_converter.convert(text)
+
+
+def html_body(text: str) -> str:
+    """A rendered page as cleaned HTML with links to `.html` pages; placeholder tokens stay.
+
+    A pure function of the text, so a worker process can do it for some of the pages.
+    """
+    body = sanitize(markdown_to_html(_BLANK_LINES_RE.sub("\n\n", text)))
+    return _PAGE_LINK_RE.sub(r'href="\1.html\2"', body)
+
+
+def sanitize(body: str) -> str:
+    """Keep only the tags Markdown emits; drop scripts, event handlers and unsafe URLs."""
+    import nh3
+
+    return nh3.clean(body, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     clean_content_tags={"script", "style"},
+                     url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer", strip_comments=True)
+
+
+_PARAGRAPH_RE = re.compile(r"<p>((?:(?!</p>).)*?)</p>", re.S)
+
+
+def _substitute(body: str, fragments: list[str]) -> str:
+    """Replace tokens by their trusted HTML; block content never ends up inside a `<p>`."""
+
+    def paragraph(match: re.Match) -> str:
+        inner = match.group(1)
+        only = _TOKEN_RE.fullmatch(inner.strip())
+        if only is not None:
+            alone = fragment(only)
+            if not alone or alone.lstrip().startswith(("<figure", "<svg")):
+                return alone  # a chart on its own line replaces the paragraph
+        if "<details" in "".join(fragment(m) for m in _TOKEN_RE.finditer(inner)):
+            return f'<div class="p">{inner}</div>'  # <details> is not allowed inside <p>
+        return match.group(0)
+
+    def fragment(match: re.Match) -> str:
+        index = int(match.group(1))
+        return str(fragments[index]) if index < len(fragments) else ""
+
+    body = _PARAGRAPH_RE.sub(paragraph, body)
+    body = _TOKEN_RE.sub(fragment, body)
+    return _UNWANTED_RE.sub("", body)

@@ -1,0 +1,265 @@
+"""The risk register: ratings derived from the model's figures by rules kept as data.
+
+The rules live in `scendsl/catalog/risk_rules.toml` (schema at the top of that file): for each
+risk, an ordered list of rules, each with conditions on metrics, a rating, the reason for its
+threshold and where the threshold comes from. This module only reads and applies them; changing
+a threshold never means changing Python.
+
+Semantics: the first rule whose conditions all hold gives the rating. A rule that cannot be
+evaluated because a metric is n/a is skipped; a lower rating found after it says so in a caveat,
+and the catch-all last rule never rates a risk whose conditions could not be checked: such a
+risk is "not rated" rather than low.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from scendsl.language.units import quantity_from_text
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
+
+#: Ratings from least to most severe.
+RATINGS = ("low", "medium", "high")
+CONFIDENCE_CODES = ("A", "B", "C", "U")
+
+#: Comparison operators of a condition and how they read in a briefing.
+_NUMERIC_OPS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "above": (">", lambda value, limit: value > limit),
+    "at_least": ("≥", lambda value, limit: value >= limit),
+    "below": ("<", lambda value, limit: value < limit),
+    "at_most": ("≤", lambda value, limit: value <= limit),
+}
+_OTHER_OPS = ("equals", "in", "is")
+
+
+class RiskRulesError(ValueError):
+    """The rules file does not follow its schema (a bug in the data, reported at load)."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`metric OP threshold`, e.g. reliability.goodput below 90%."""
+
+    metric: str
+    op: str
+    #: SI value for numeric operators; text, a tuple of texts or a bool otherwise.
+    threshold: Any
+    #: The threshold as written in the rules file ('90%'), for display.
+    written: str
+    #: Dimension of a numeric threshold ('fraction', 'power', ...), checked against the metric.
+    dimension: str | None = None
+
+    def test(self, value: Any) -> bool | None:
+        """Whether the condition holds for `value`; None when it cannot be decided (n/a)."""
+        if value is None:
+            return None
+        if self.op in _NUMERIC_OPS:
+            if isinstance(value, (bool, str, dict)):
+                return None
+            number = float(value)
+            if math.isnan(number):
+                return None
+            return _NUMERIC_OPS[self.op][1](number, self.threshold)
+        if self.op == "is":
+            return bool(value) is self.threshold
+        if self.op == "equals":
+            return str(value) == self.threshold
+        return str(value) in self.threshold
+
+    def describe(self) -> str:
+        """The condition as a reader sees it: `reliability.goodput < 90%`."""
+        if self.op in _NUMERIC_OPS:
+            return f"{self.metric} {_NUMERIC_OPS[self.op][0]} {self.written}"
+        if self.op == "is":
+            return f"{self.metric} is {'true' if self.threshold else 'false'}"
+        if self.op == "equals":
+            return f"{self.metric} = {self.written}"
+        return f"{self.metric} is one of {self.written}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    rating: str
+    when: tuple[Condition, ...]
+    reason: str
+    source: str
+    confidence: str
+
+    def describe(self) -> str:
+        return " and ".join(c.describe() for c in self.when) or "otherwise"
+
+
+@dataclass(frozen=True)
+class RiskDefinition:
+    key: str
+    title: str
+    driver: str
+    concern: str
+    rules: tuple[Rule, ...]
+
+    def metrics(self) -> list[str]:
+        """Every metric the risk reads, driver first, without repeats."""
+        names = [self.driver]
+        for rule in self.rules:
+            names.extend(c.metric for c in rule.when if c.metric not in names)
+        return names
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One risk rated for one scenario."""
+
+    risk: RiskDefinition
+    #: "low" / "medium" / "high", or None when no rule could be evaluated.
+    rating: str | None
+    rule: Rule | None
+    #: Higher-rated rules that were skipped because a metric was n/a.
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def severity(self) -> int:
+        """Sort key: high 2, medium 1, low 0, unrated -1."""
+        return RATINGS.index(self.rating) if self.rating else -1
+
+
+# ---------------------------------------------------------------------------------- loading
+def _condition(raw: Mapping[str, Any], where: str) -> Condition:
+    metric = raw.get("metric")
+    if not isinstance(metric, str) or not metric:
+        raise RiskRulesError(f"{where}: a condition needs 'metric'")
+    ops = [key for key in raw if key != "metric"]
+    if len(ops) != 1 or ops[0] not in (*_NUMERIC_OPS, *_OTHER_OPS):
+        raise RiskRulesError(f"{where}: a condition has exactly one of "
+                             f"{', '.join((*_NUMERIC_OPS, *_OTHER_OPS))}; got {ops}")
+    op, value = ops[0], raw[ops[0]]
+    if op in _NUMERIC_OPS:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise RiskRulesError(f"{where}: '{op}' needs a quantity such as '100 MW'")
+        try:
+            si, dimension = quantity_from_text(str(value))
+        except ValueError as error:
+            raise RiskRulesError(f"{where}: {error}") from None
+        return Condition(metric, op, si, str(value), dimension)
+    if op == "is":
+        if not isinstance(value, bool):
+            raise RiskRulesError(f"{where}: 'is' needs true or false")
+        return Condition(metric, op, value, str(value).lower())
+    if op == "equals":
+        return Condition(metric, op, str(value), str(value).replace("_", " "))
+    if not isinstance(value, list) or not value:
+        raise RiskRulesError(f"{where}: 'in' needs a non-empty list")
+    texts = tuple(str(v) for v in value)
+    return Condition(metric, op, texts, ", ".join(t.replace("_", " ") for t in texts))
+
+
+def parse_rules(data: Mapping[str, Any],
+                origin: str = "risk_rules.toml") -> tuple[RiskDefinition, ...]:
+    """Risk definitions from the parsed TOML; raises RiskRulesError on any schema mistake."""
+    risks: list[RiskDefinition] = []
+    keys: set[str] = set()
+    for index, raw in enumerate(data.get("risk", [])):
+        where = f"{origin}: risk #{index + 1}"
+        for field in ("key", "title", "driver", "concern"):
+            if not isinstance(raw.get(field), str) or not raw[field]:
+                raise RiskRulesError(f"{where}: '{field}' is required")
+        if raw["key"] in keys:
+            raise RiskRulesError(f"{where}: key '{raw['key']}' is used twice")
+        keys.add(raw["key"])
+        rules: list[Rule] = []
+        for number, rule in enumerate(raw.get("rule", []), start=1):
+            here = f"{where} ({raw['key']}), rule {number}"
+            if rule.get("rating") not in RATINGS:
+                raise RiskRulesError(f"{here}: rating must be one of {', '.join(RATINGS)}")
+            if rule.get("confidence") not in CONFIDENCE_CODES:
+                raise RiskRulesError(f"{here}: confidence must be one of A, B, C, U")
+            for field in ("reason", "source"):
+                if not isinstance(rule.get(field), str) or not rule[field]:
+                    raise RiskRulesError(f"{here}: '{field}' is required: every threshold "
+                                         "says why and where it comes from")
+            when = tuple(_condition(c, here) for c in rule.get("when", []))
+            rules.append(Rule(rule["rating"], when, rule["reason"], rule["source"],
+                              rule["confidence"]))
+        if not rules:
+            raise RiskRulesError(f"{where}: at least one rule is needed")
+        risks.append(RiskDefinition(raw["key"], raw["title"], raw["driver"], raw["concern"],
+                                    tuple(rules)))
+    return tuple(risks)
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: str | None = None) -> tuple[RiskDefinition, ...]:
+    """The risk register's rules (cached; `path` defaults to the catalog's file)."""
+    file = Path(path) if path else RULES_FILE
+    with open(file, "rb") as handle:
+        return parse_rules(tomllib.load(handle), file.name)
+
+
+def rule_problems(risks: tuple[RiskDefinition, ...], dimensions: Mapping[str, str]) -> list[str]:
+    """Conditions naming a metric the model lacks, or comparing it with the wrong dimension.
+
+    `dimensions` maps metric names to their dimension (from the registry, templates expanded).
+    """
+    problems: list[str] = []
+    for risk in risks:
+        for name in risk.metrics():
+            if name not in dimensions:
+                problems.append(f"{risk.key}: unknown metric '{name}'")
+        for rule in risk.rules:
+            for condition in rule.when:
+                wanted = dimensions.get(condition.metric)
+                if condition.dimension is None or wanted is None:
+                    continue
+                # A plain number may bound a fraction (0.9 is 90%), not the other way round.
+                same = wanted == condition.dimension or (
+                    wanted == "fraction" and condition.dimension == "number")
+                if not same:
+                    problems.append(f"{risk.key}: '{condition.describe()}' compares a "
+                                    f"{wanted} with a {condition.dimension}")
+    return problems
+
+
+# ---------------------------------------------------------------------------------- rating
+def assess_one(risk: RiskDefinition, value_of: Callable[[str], Any]) -> Assessment:
+    """Rate one risk; `value_of(name)` returns a metric's value or None.
+
+    A rule that cannot be evaluated (a metric is n/a) is skipped. A later conditional rule may
+    still rate the risk, with the caveat that it could be higher; the unconditional last rule
+    ("otherwise") does not: it would claim that the skipped conditions are false, so the risk is
+    left unrated instead.
+    """
+    skipped: list[Rule] = []
+    missing: list[str] = []
+    for rule in risk.rules:
+        outcomes = [condition.test(value_of(condition.metric)) for condition in rule.when]
+        if any(outcome is False for outcome in outcomes):
+            continue
+        if any(outcome is None for outcome in outcomes):
+            skipped.append(rule)
+            missing.extend(c.metric for c, outcome in zip(rule.when, outcomes)
+                           if outcome is None and c.metric not in missing)
+            continue
+        if not rule.when and skipped:
+            return Assessment(risk, None, None, (f"not rated: {', '.join(missing)} is n/a",))
+        higher = [s for s in skipped if RATINGS.index(s.rating) > RATINGS.index(rule.rating)]
+        caveats = ()
+        if higher:
+            worst = max(higher, key=lambda s: RATINGS.index(s.rating)).rating
+            names = sorted({c.metric for s in higher for c in s.when
+                            if value_of(c.metric) is None})
+            caveats = (f"could be {worst}: {', '.join(names)} is n/a",)
+        return Assessment(risk, rule.rating, rule, caveats)
+    return Assessment(risk, None, None,
+                      (f"not rated: {', '.join(missing)} is n/a",) if missing else ())
+
+
+def assess(value_of: Callable[[str], Any],
+           risks: tuple[RiskDefinition, ...] | None = None) -> list[Assessment]:
+    """The whole register for one scenario, in the rules file's order."""
+    return [assess_one(risk, value_of) for risk in (risks if risks is not None else load_rules())]
