@@ -494,3 +494,45 @@ def test_without_a_writable_parent_files_are_replaced_one_by_one(tmp_path, monke
     report = build([str(SKETCH)], str(out))
     assert [Path(p).name for p in report.removed] == ["old_scenario.md"]
     assert build([str(SKETCH)], str(out), check=True).stale == []
+
+
+# ------------------------------------------------------------------------ committed output
+def test_committed_briefings_are_up_to_date():
+    # Relative, as the README's command names them: the briefings quote the scenario paths.
+    report = build(["scenarios"], "out", check=True)
+    assert report.exit_code == 0, report.summary() + "\nrun `scendsl build` and commit out/"
+
+
+# ------------------------------------------------------------------------ killed mid-way
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.35, 0.55, 0.75, 0.95, 1.2])
+def test_a_build_killed_at_any_moment_leaves_old_or_new_output(tmp_path, delay):
+    """SIGKILL a build at several moments: the folder is the old build or the new, never half."""
+    import signal
+    import time
+
+    scenarios = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "scenarios", scenarios)
+    out = tmp_path / "out"
+    build([str(scenarios)], str(out))
+    old = _contents(out)
+    target = scenarios / "colossus2.scn"
+    target.write_text(target.read_text().replace("pue 1.25", "pue 1.4", 1))
+    expected_new = tmp_path / "expected"
+    build([str(scenarios)], str(expected_new))
+    new = _contents(expected_new)
+    assert new != old
+
+    process = subprocess.Popen([sys.executable, "-m", "scendsl", "build", str(scenarios), "-o",
+                                str(out)], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(delay)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # the build and its chart worker
+    except ProcessLookupError:
+        pass
+    process.wait()
+    assert _contents(out) in (old, new)
