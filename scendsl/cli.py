@@ -476,6 +476,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `scendsl eval ... | head`: the reader left; that is not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:  # a bug of ours: say so plainly; the traceback is opt-in
         import os
 
@@ -485,8 +490,6 @@ def main(argv: list[str] | None = None) -> int:
               "This is a bug in scendsl, not in your scenario. "
               "Set SCENDSL_DEBUG=1 to see the traceback.", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:
-        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover
