@@ -359,7 +359,9 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 @command("schema")
 def cmd_schema(args: argparse.Namespace) -> int:
     from scendsl.model.evaluate import Result
-    from scendsl.scenario import ScenarioSet
+    from scendsl.scenario import ScenarioSet, complete_models
+
+    complete_models()
 
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

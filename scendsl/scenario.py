@@ -236,3 +236,12 @@ class ScenarioSet(_Frozen):
         yield from self.scenarios
         for sweep in self.sweeps:
             yield from sweep.variants()
+
+
+def complete_models() -> None:
+    """Build every model's schema now (they are deferred): needed before a JSON Schema whose
+    defaults are model instances can be generated."""
+    for model in (Uncertain, MixShare, Parallelism, Cluster, Energy, Workload, Market, Claim,
+                  Correlation, CustomAccelerator, ReferenceEntity, Scenario, SweepAxis, Sweep,
+                  ScenarioSet):
+        model.model_rebuild(force=True)

@@ -34,3 +34,17 @@ def test_python_dash_m_entry_point():
     done = subprocess.run([sys.executable, "-m", "scendsl", "check", str(SKETCH)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_schema_is_json_and_resolved_scenarios_validate_against_the_models(capsys):
+    import scendsl
+    from scendsl.scenario import ScenarioSet
+
+    assert main(["schema"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert {"Scenario", "Claim", "Uncertain"} <= set(document["scenarios"]["$defs"])
+    assert "metrics" in document["result"]["properties"]
+    # The resolver builds its models without validation (it has checked every value itself):
+    # pydantic must accept what it built.
+    resolved = scendsl.load("scenarios")
+    assert ScenarioSet.model_validate(resolved.model_dump()) == resolved
