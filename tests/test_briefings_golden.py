@@ -1,4 +1,5 @@
-"""Golden briefings: one scenario's Markdown and one topical briefing, reviewed by people.
+"""Golden briefings: two scenarios' Markdown (one with ranges, so with its Monte Carlo intervals,
+claim probabilities and sensitivity tables) and one topical briefing, reviewed by people.
 
 When the model or a template changes on purpose, regenerate with
 `pytest tests/test_briefings_golden.py --force-regen` and read the diff before committing it.
@@ -21,6 +22,12 @@ def files() -> dict[str, bytes]:
 
 def test_scenario_briefing_markdown(files, file_regression):
     file_regression.check(files["colossus2.md"].decode("utf-8"), extension=".md",
+                          encoding="utf-8")
+
+
+def test_uncertain_scenario_briefing_markdown(files, file_regression):
+    # 10,000 samples with the fixed default seed: the same numbers on every machine.
+    file_regression.check(files["colossus2_uncertain.md"].decode("utf-8"), extension=".md",
                           encoding="utf-8")
 
 

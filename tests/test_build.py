@@ -120,6 +120,186 @@ def test_claims_table_has_quote_value_verdict_and_margin(sketch_files):
     assert cells[2:] == ["`energy.facility_power`", "≥ 500 MW", "224 MW", "**fails**", "−55%"]
 
 
+# ------------------------------------------------------------------------------ uncertainty
+RANGED = """
+scenario ranged {
+  title "Ranged"
+  year 2026
+  region US
+  cluster {
+    accelerator GB200
+    count 100k
+    mfu 40%
+  }
+  energy {
+    mix grid 100%
+    pue 1.25 ± 10%
+  }
+  expect energy.facility_power >= 224 MW "about half the time"
+  expect energy.facility_power >= 201.6 MW "nearly always"
+  expect energy.facility_power <= 100 MW "never"
+}
+"""
+# Hand calculation. IT power = 100k × 1,667 W × (1 + 7.5%) = 179.17 MW; facility = IT × PUE.
+# `1.25 ± 10%` is normal with the ± as the 90 % half-width: σ = 0.125 / 1.6449 = 0.07599, so
+# PUE P5 = 1.125 and P95 = 1.375: facility power P5 = 201.6 MW, P95 = 246.4 MW.
+IT_POWER, PUE_SIGMA = 100_000 * (120e3 / 72) * 1.075, 0.125 / 1.6449
+
+
+def _normal_above(x: float, mean: float, sigma: float) -> float:
+    import math
+
+    return 0.5 * math.erfc((x - mean) / sigma / math.sqrt(2))
+
+
+@pytest.fixture(scope="module")
+def ranged_files(tmp_path_factory) -> dict[str, bytes]:
+    scenario = tmp_path_factory.mktemp("ranged") / "ranged.scn"
+    scenario.write_text(RANGED, encoding="utf-8")
+    return render_files([str(scenario)])
+
+
+def _row(md: str, start: str) -> list[str]:
+    line = next(line for line in md.splitlines() if line.startswith(start))
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(x.replace(",", "")) for x in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
+
+
+def test_a_figure_that_moves_with_the_ranges_shows_its_90_percent_interval(ranged_files):
+    md = ranged_files["ranged.md"].decode()
+    value = _row(md, "| Power the site draws from the grid at rated load |")[1]
+    centre, low, high = _numbers(value)
+    assert re.fullmatch(r"224 MW \(\d+–\d+ MW\)", value)
+    assert centre == 224
+    assert abs(low - IT_POWER * 1.125 / 1e6) <= 1.5  # 201.6 MW, sampled (± sampling noise)
+    assert abs(high - IT_POWER * 1.375 / 1e6) <= 1.5  # 246.4 MW
+    # A figure the range does not reach (IT power does not depend on the PUE) shows none.
+    assert _row(md, "| Rated power of the accelerators")[1] == "179 MW"
+    # The input itself: the written range, as the law's exact percentiles.
+    assumptions = md[md.index("## Assumptions"):]
+    assert _row(assumptions, "| Power usage effectiveness: facility power ÷ IT power "
+                             "(`energy.pue`) |")[1] == "1.25 (1.12–1.38)"
+
+
+def test_each_claim_says_in_how_many_samples_it_holds(ranged_files):
+    md = ranged_files["ranged.md"].decode()
+    header = _row(md, "| # | The source says |")
+    assert header[-1] == "Under the ranges"
+    half = _row(md, "| 1 | “about half the time” |")
+    nearly = _row(md, "| 2 | “nearly always” |")
+    never = _row(md, "| 3 | “never” |")
+    # P(PUE ≥ 224 MW / IT) with PUE ~ N(1.25, 0.076): 49.9 %; P(PUE ≥ 201.6 MW / IT): 95.0 %.
+    expected_half = _normal_above(224e6 / IT_POWER, 1.25, PUE_SIGMA)
+    expected_nearly = _normal_above(201.6e6 / IT_POWER, 1.25, PUE_SIGMA)
+    for row, expected in ((half, expected_half), (nearly, expected_nearly)):
+        shown = re.fullmatch(r"holds in (\d+)% of samples", row[-1])
+        assert shown and abs(int(shown.group(1)) - expected * 100) <= 2, (row, expected)
+    assert never[-1] == "holds in 0% of samples" and never[-3] == "**fails**"
+
+
+def test_key_findings_give_the_headline_range_and_the_failing_claims_chances(ranged_files):
+    md = ranged_files["ranged.md"].decode()
+    findings = md[md.index("> **Key findings**"):md.index("## Compute and performance")]
+    ranges = next(line for line in findings.splitlines() if "Monte Carlo samples" in line)
+    assert "`energy.pue` 1.25 ± 10%" in ranges and "10,000 Monte Carlo samples" in ranges
+    low, high = _numbers(ranges[ranges.index("facility power between"):])[:2]
+    assert abs(low - 201.6) <= 1.5 and abs(high - 246.4) <= 1.5
+    claims = next(line for line in findings.splitlines() if "claims from the source" in line)
+    assert "Of 3 claims from the source, 2 hold and 1 fails" in claims
+    assert "the source says “never”" in claims and "the claim holds in 0% of samples" in claims
+    assert re.search(r"“about half the time” holds in \d+% of samples", claims)
+
+
+def test_uncertainty_section_has_intervals_tornado_and_swing_table(ranged_files):
+    md = ranged_files["ranged.md"].decode()
+    section = md[md.index("## Uncertainty and sensitivity"):md.index("## Claims checked")]
+    law = _row(section, "| Power usage effectiveness")
+    assert law[1:] == ["1.25 ± 10%", "normal", "1.12", "1.25", "1.38"]
+    headline = _row(section, "| Facility power (`energy.facility_power`) |")
+    assert headline[1] == "224 MW"
+    # The swing: PUE alone at its P5 and P95 (1.125, 1.375) times the IT power, exactly.
+    swing = _row(section, "| Facility power | `energy.pue` |")
+    assert swing[2] == "1.12 → 1.38"
+    assert swing[3:5] == ["202 MW", "246 MW"]  # 179.17 MW × 1.125 = 201.6; × 1.375 = 246.4
+    assert swing[5] == "+1.00"  # facility power rises with the PUE, sample by sample
+    html = ranged_files["ranged.html"].decode()
+    assert 'aria-label="What moves the headline figures' in html  # the tornado chart
+    assert 'aria-label="Headline figures over 10,000 samples' in html  # the interval chart
+    assert '<span class="range"' in html
+
+
+def test_a_scenario_without_ranges_shows_no_uncertainty(sketch_files):
+    md = sketch_files["colossus2.md"].decode()
+    html = sketch_files["colossus2.html"].decode()
+    assert "Uncertainty and sensitivity" not in md and "Under the ranges" not in md
+    assert "of samples" not in md and "Monte Carlo" not in md
+    assert not re.search(r"\(\d[\d.,]*–\d", md)  # no interval next to any figure
+    assert 'class="range"' not in html and "What moves the headline figures" not in html
+    # ... while its uncertain sibling in the same file does.
+    assert "## Uncertainty and sensitivity" in sketch_files["colossus2_uncertain.md"].decode()
+
+
+def test_without_samples_there_is_no_monte_carlo(ranged_files, tmp_path):
+    scenario = tmp_path / "ranged.scn"
+    scenario.write_text(RANGED, encoding="utf-8")
+    md = render_files([str(scenario)], samples=0)["ranged.md"].decode()
+    assert "Uncertainty and sensitivity" not in md and "224 MW (" not in md
+    other_seed = render_files([str(scenario)], samples=2_000, seed=7)["ranged.md"].decode()
+    assert "90% of 2,000 Monte Carlo samples" in other_seed and "(seed 7)" in other_seed
+
+
+@pytest.mark.parametrize("low, high, dimension, text", [
+    (201.4e6, 246.4e6, "power", "201–246 MW"),
+    (475e6, 582e6, "mass", "475–582 kt CO2"),
+    (0.3, 0.45, "fraction", "30%–45%"),
+    (999e6, 1.2e9, "power", "999 MW – 1.2 GW"),
+    (1.25e9, 2.5e9, "currency", "$1.25–$2.5 B"),
+    (50_000, 100_000, "number", "50,000–100,000"),
+    (-3e6, 2e6, "power", "-3 MW to 2 MW"),
+    (224.1e6, 224.2e6, "power", ""),  # reads the same at three digits: not shown
+])
+def test_interval_text(low, high, dimension, text):
+    assert build_module.interval_text(low, high, dimension) == text
+
+
+@pytest.mark.parametrize("share, text", [(0.0, "0%"), (1.0, "100%"), (0.004, "under 1%"),
+                                         (0.996, "over 99%"), (0.734, "73%"), (0.5, "50%")])
+def test_share_of_samples(share, text):
+    assert build_module.share_text(share) == text
+
+
+def test_tornado_puts_the_largest_swing_on_top():
+    from scendsl.report import charts
+
+    svg = charts.tornado([("Power", "energy.pue", 100.0, 90.0, 110.0, "power"),
+                          ("Time", "cluster.mfu", 10.0, 13.0, 7.0, "time"),
+                          ("Capex", "cluster.count", 5.0, 5.0, 5.0, "currency")], "t")
+    labels = [t for t in re.findall(r'text-anchor="end" fill="#1d232b">([^<]*)<', svg)
+              if "←" in t]
+    # Time swings ±30 % of its baseline, power ±10 %; capex does not move and gets no bar.
+    assert labels == ["Time ← cluster.mfu", "Power ← energy.pue"]
+
+
+def test_log_axis_labels_do_not_overlap(sketch_files):
+    """The compute charts' decade labels ("100 PFLOP/s") are spaced wider than they are."""
+    from scendsl.report.charts import compute_bars
+
+    pages = [sketch_files["colossus2.html"].decode(), sketch_files["compute-divide.html"].decode(),
+             compute_bars([("a", 1e15, True), ("b", 1e23, False)])]
+    for page in pages:
+        svg = re.search(r"<svg[^>]*Peak compute.*?</svg>", page, flags=re.S).group(0)
+        ticks = re.findall(r'<text x="([\d.]+)" y="[\d.]+" font-size="8.5" text-anchor="middle"'
+                           r'[^>]*>([^<]*FLOP/s)</text>', svg)
+        assert len(ticks) >= 2
+        for (x1, label1), (x2, label2) in zip(ticks, ticks[1:]):
+            # 8.5 pt DejaVu Sans: at most 0.62 em a character, even for capitals
+            half_widths = (len(label1) + len(label2)) / 2 * 8.5 * 0.62
+            assert float(x2) - float(x1) > half_widths, (label1, label2)
+
+
 def test_html_is_self_contained_and_printable(sketch_files):
     html = sketch_files["colossus2.html"].decode()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
@@ -153,33 +333,37 @@ def _build_in_subprocess(out: Path, seed: str, jobs: str) -> None:
 
 def test_same_inputs_give_the_same_bytes_under_other_hash_seeds(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
-    _build_in_subprocess(first, "1", "1")  # serial, charts drawn in this process
-    _build_in_subprocess(second, "4242", "2")  # charts drawn by the worker when there is one
+    _build_in_subprocess(first, "1", "1")  # serial: the Monte Carlo runs in this process
+    _build_in_subprocess(second, "4242", "2")  # Monte Carlo and some pages in the worker
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(p.name for p in second.iterdir())
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    # The comparison covers the Monte Carlo: the uncertain scenario's intervals and charts.
+    uncertain = (first / "colossus2_uncertain.html").read_text(encoding="utf-8")
+    assert "Uncertainty and sensitivity" in uncertain and 'class="range"' in uncertain
 
 
-def test_charts_are_deterministic_and_ids_differ_between_charts():
+def test_charts_are_deterministic_and_have_no_ids_to_clash_on_a_page():
     from scendsl.report import charts
 
     bars = [("Cluster", 5e20, True), ("Reference", 1e19, False)]
-    one = charts.compute_bars(bars, "one")
-    assert one == charts.compute_bars(bars, "one")
-    other = charts.compute_bars(bars, "other")
-    ids = lambda svg: set(re.findall(r'id="([^"]+)"', svg))  # noqa: E731
-    assert ids(one) and not ids(one) & ids(other)
-    assert one.startswith("<svg") and "<title>" in one and "Date" not in one
+    one = charts.compute_bars(bars)
+    assert one == charts.compute_bars(bars)
+    for svg in (one, charts.intervals([("Power", 2e8, 2.24e8, 2.46e8, 2.24e8, "power")], "t"),
+                charts.tornado([("Power", "energy.pue", 2.24e8, 2e8, 2.46e8, "power")], "t")):
+        assert svg.startswith("<svg") and "<title>" in svg and "Date" not in svg
+        assert not re.search(r'\sid="', svg)
+        assert not re.search(r"\d\.\d{3,}", svg)  # coordinates rounded to 0.01 pt
 
 
-def test_chart_labels_are_never_mathtext():
+def test_chart_labels_are_shown_as_written():
     import html
 
     from scendsl.report import charts
 
-    label = r"$\alpha$ cost $5 back\slash"
-    svg = charts.compute_bars([(label, 1e18, True)], "math")
+    label = r"$\alpha$ cost $5 back\slash <b>&"
+    svg = charts.compute_bars([(label, 1e18, True)])
     texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
     assert label in texts  # shown as written: no Greek letter, no lost dollar or backslash
 

@@ -10,21 +10,30 @@ error (a scenario that does not load or evaluate, a template that fails) leaves 
 untouched. The new folder is then written next to the old one and swapped in, so the folder is
 either as it was or completely new. `check=True` writes nothing and lists what is out of date.
 
-Same inputs, same bytes: no timestamps, stable ordering, deterministic charts.
+Uncertainty: a scenario that carries ranges gets a Monte Carlo run (10,000 draws, a fixed seed)
+and a sensitivity ranking (scendsl.model.uncertainty). Its briefing then shows each figure that
+moves with the 90 % interval of its samples, each claim with the share of samples in which it
+holds, and an "Uncertainty and sensitivity" section (an interval chart, a tornado chart, tables).
+Numbers are computed here, never in templates.
 
-Speed: matplotlib is the slowest import, so on a machine with two or more cores a worker process
-is forked first to import it while this one loads and evaluates; after the templates, the worker
-draws the charts and converts some pages to HTML while this process converts the rest
-(`SCENDSL_JOBS=1` keeps everything in one process; the bytes are the same).
+Same inputs, same bytes: no timestamps, stable ordering, a fixed Monte Carlo seed, deterministic
+charts.
+
+Speed: on a machine with two or more cores a worker process is forked once the scenarios are
+loaded; it runs the Monte Carlo while this process evaluates, then converts some pages to HTML
+while this process renders templates and converts the rest (`SCENDSL_JOBS=1` keeps everything
+in one process; the bytes are the same).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +42,8 @@ from typing import Any
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
 
+#: Monte Carlo draws per scenario with ranges (the seed is scendsl.model.uncertainty's default).
+MONTE_CARLO_SAMPLES = 10_000
 #: Largest sweep drawn in a briefing; bigger sweeps get a summary (use `scendsl eval --sweeps`).
 MAX_SWEEP_VARIANTS = 200
 #: File kinds the build owns in its output folder (others are left alone).
@@ -86,6 +97,9 @@ class Number:
             value_type, meaning, importance, kind)
         self.origin, self.confidence, self.note, self.sources = origin, confidence, note, sources
         self.text = format_value(value, dimension, value_type)
+        #: The 90 % interval over the Monte Carlo samples ("201–246 MW"), only for a number that
+        #: moves with the scenario's ranges; "" otherwise.
+        self.interval = ""
         #: The derivation as HTML, kept by the renderer once made (the same on every page).
         self.html_cache: str | None = None
         self._explain = explain
@@ -124,6 +138,10 @@ class ClaimView:
     quote: str
     file: str
     line: int
+    #: Under the scenario's ranges: "holds in 73% of samples" ("" without ranges).
+    probability: str = ""
+    #: The share of samples in which the claim holds (None without ranges or when n/a).
+    probability_value: float | None = None
 
 
 @dataclass
@@ -171,6 +189,43 @@ class RiskView:
     caveats: list[str]
 
 
+def derivation(result, name: str) -> dict[str, Any]:
+    """The derivation of `name` as far as a briefing shows it (render.derivation_html): the
+    node, its inputs, and its inputs' own inputs by name and value only.
+
+    The same entries as scendsl.report.explain.explain_tree, which walks the whole tree (the
+    terminal's `explain` prints all of it): cut to these two levels, deriving every figure of
+    a build takes a fraction of the time.
+    """
+    from scendsl.report.explain import explain_tree, value_text
+
+    node = result.node(name)
+    if node.kind == "input":
+        return explain_tree(result, name)  # an input is a leaf: its value and provenance
+
+    def metric_entry(current: str, metric) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": current, "value": value_text(metric),
+                                 "meaning": metric.meaning, "kind": metric.kind}
+        if metric.formula:
+            entry["formula"] = metric.formula
+        entry["sources"] = list(metric.sources)
+        return entry
+
+    tree = metric_entry(name, node)
+    children = []
+    for child_name in node.inputs:
+        child = result.node(child_name)
+        if child.kind == "input":
+            children.append(explain_tree(result, child_name))
+            continue
+        entry = metric_entry(child_name, child)
+        entry["inputs"] = [{"name": grandchild, "value": value_text(result.node(grandchild))}
+                           for grandchild in child.inputs]
+        children.append(entry)
+    tree["inputs"] = children
+    return tree
+
+
 class ScenarioView:
     """One evaluated scenario for the templates."""
 
@@ -193,6 +248,39 @@ class ScenarioView:
         self.accelerator = scenario.cluster.accelerator
         self.sweeps: list[SweepView] = []
         self.risks: list[RiskView] = []
+        #: The Monte Carlo run over the scenario's ranges (None without ranges).
+        self.uncertainty: UncertaintyView | None = None
+        self._run: MonteCarloRun | None = None
+        self._varying: frozenset[str] = frozenset()
+        self._laws: dict[str, Any] = {}
+
+    def attach_run(self, run: MonteCarloRun) -> None:
+        """Give the figures their 90 % intervals and the briefing its uncertainty section.
+
+        Must come before any figure is read (figures are made once and kept).
+        """
+        self._run = run
+        self._varying = frozenset(run.varying())
+        self._laws = {law.name: law for law in run.laws}
+        self._numbers.clear()
+        self.uncertainty = UncertaintyView(self, run)
+
+    def summary(self, name: str):
+        """P5/P50/P95/mean of a figure that moves with the ranges; None for any other.
+
+        An input drawn from a range gives its law's exact percentiles (the range as written:
+        `30% to 45%` is P5 30%, P95 45%), every other figure those of its samples.
+        """
+        if self._run is None or name not in self._varying:
+            return None
+        summary = self._run.summary(name)
+        law = self._laws.get(name)
+        if law is None or summary is None:
+            return summary
+        from dataclasses import replace
+
+        return replace(summary, p5=law.quantile(0.05), p50=law.quantile(0.5),
+                       p95=law.quantile(0.95))
 
     # ---------------------------------------------------------------------------- numbers
     def m(self, name: str) -> Number:
@@ -203,8 +291,6 @@ class ScenarioView:
         return number
 
     def _make_number(self, name: str) -> Number:
-        from scendsl.report.explain import explain_tree
-
         result = self._result
         node = result.metrics.get(name) or result.inputs.get(name)
         if node is None:
@@ -214,9 +300,13 @@ class ScenarioView:
         if value_type == "number" and isinstance(node.value, str):
             value_type = "text"
         importance = registered.importance if registered is not None else 0
-        return Number(name, node.value, node.dimension, value_type, node.meaning, importance,
-                      node.kind, node.origin, node.confidence, node.note, tuple(node.sources),
-                      explain=lambda: explain_tree(result, name))
+        number = Number(name, node.value, node.dimension, value_type, node.meaning, importance,
+                        node.kind, node.origin, node.confidence, node.note, tuple(node.sources),
+                        explain=lambda: derivation(result, name))
+        summary = self.summary(name) if value_type == "number" else None
+        if summary is not None:
+            number.interval = interval_text(summary.p5, summary.p95, node.dimension)
+        return number
 
     def has(self, name: str) -> bool:
         return self.m(name).available
@@ -260,7 +350,8 @@ class ScenarioView:
         from scendsl.report.numbers import format_value, sig
 
         views = []
-        for claim in self._result.claims:
+        chances = self._run.claims if self._run is not None else ()
+        for index, claim in enumerate(self._result.claims):
             actual = self.m(claim.metric)
             dimension = actual.dimension
             margin = ""
@@ -268,9 +359,12 @@ class ScenarioView:
                 sign = "+" if claim.margin >= 0 else "−"
                 margin = f"{sign}{sig(abs(claim.margin) * 100, 2)}%"
             tolerance = f"± {sig(claim.tolerance * 100, 2)}%" if claim.tolerance else ""
+            chance = chances[index].probability if index < len(chances) else None
             views.append(ClaimView(claim.metric, _OPS.get(claim.op, claim.op),
                                    format_value(claim.expected, dimension), tolerance, actual,
-                                   claim.holds, margin, claim.quote, claim.file, claim.line))
+                                   claim.holds, margin, claim.quote, claim.file, claim.line,
+                                   f"holds in {share_text(chance)} of samples"
+                                   if chance is not None else "", chance))
         return views
 
     @property
@@ -280,6 +374,19 @@ class ScenarioView:
     @property
     def claims_failed(self) -> int:
         return sum(1 for c in self.claims if c.holds is False)
+
+    @property
+    def first_failed(self) -> ClaimView | None:
+        """The first claim that fails (the key findings quote it)."""
+        return next((c for c in self.claims if c.holds is False), None)
+
+    @property
+    def claims_in_doubt(self) -> list[ClaimView]:
+        """Under the ranges: claims other than the first failed one that fail at the centre or
+        do not hold in every sample (the key findings give their probability)."""
+        first = self.first_failed
+        return [c for c in self.claims if c is not first and c.probability_value is not None
+                and (c.holds is False or c.probability_value < 1)]
 
     @cached_property
     def assumptions(self) -> list[Number]:
@@ -357,6 +464,160 @@ class ScenarioView:
                       key=lambda r: (r.rating != "high",))
 
 
+#: Short names of the headline metrics (scendsl.model.uncertainty.HEADLINE_METRICS) for the
+#: charts and the key findings; other metrics go by their meaning.
+HEADLINE_LABELS = {
+    "energy.facility_power": "Facility power",
+    "energy.annual_emissions": "CO2 a year",
+    "performance.training_time": "Training time",
+    "reliability.training_time": "Training time with interruptions",
+    "market.capex": "Accelerator capex",
+    "cluster.peak_fp8": "FP8 peak",
+}
+#: Figures whose range the key findings give: those that vary, in this order, at most three.
+FINDING_METRICS = ("energy.facility_power", "reliability.training_time", "market.capex",
+                   "cluster.peak_fp8")
+
+
+def interval_text(low: float, high: float, dimension: str) -> str:
+    """A 90 % interval as people read it: `201–246 MW`, `30%–45%`, `999 MW – 1.2 GW`.
+
+    Both ends are written by format_value; a unit the two ends share is written once. Empty
+    when the two ends read the same (the figure does not visibly vary) or one is n/a.
+    """
+    from scendsl.report.numbers import format_value
+
+    first, last = format_value(low, dimension), format_value(high, dimension)
+    if first == last or "n/a" in (first, last):
+        return ""
+    if first.startswith(("−", "-")) or last.startswith(("−", "-")):
+        return f"{first} to {last}"  # "−3–2 MW" would read as a subtraction
+    head_first, _, unit_first = first.partition(" ")  # "475", "kt CO2"
+    head_last, _, unit_last = last.partition(" ")
+    if unit_first and unit_first == unit_last:
+        return f"{head_first}–{head_last} {unit_first}"
+    return f"{first} – {last}" if " " in first + last else f"{first}–{last}"
+
+
+def share_text(share: float) -> str:
+    """A share of the samples in whole percent; never 0% or 100% unless exactly so."""
+    percent = share * 100
+    if share <= 0 or share >= 1:
+        return f"{percent:.0f}%"
+    if percent < 1:
+        return "under 1%"
+    if percent > 99:
+        return "over 99%"
+    return f"{round(percent)}%"
+
+
+@dataclass
+class RangeView:
+    """One range the analyst wrote, as the Monte Carlo draws it."""
+
+    input: Number
+    written: str
+    law: str
+    p5: Number
+    p50: Number
+    p95: Number
+    #: Other inputs that pass on the same range (they move with this one).
+    also: list[str]
+
+
+@dataclass
+class SpreadView:
+    """A headline figure over the samples."""
+
+    label: str
+    figure: Number  # the scenario's value (every range at its centre), with its interval
+    p5: Number
+    p50: Number
+    mean: Number
+    p95: Number
+
+
+@dataclass
+class SwingView:
+    """One range moved alone from its P5 to its P95, the others at their medians."""
+
+    label: str  # the metric's short name
+    metric: str
+    input: str
+    input_range: str  # "30% → 45%"
+    baseline: Number  # every range at its median
+    at_low: Number  # the metric with this input at its P5
+    at_high: Number  # ... at its P95
+    rank_correlation: str  # Spearman's, every input moving at once ("+0.98"; "–" when none)
+
+
+class UncertaintyView:
+    """A scenario's Monte Carlo run and sensitivity ranking, as figures for the templates.
+
+    Everything here is computed by scendsl.model.uncertainty; this only picks and formats.
+    """
+
+    def __init__(self, view: ScenarioView, run: MonteCarloRun) -> None:
+        from scendsl.model.uncertainty import HEADLINE_METRICS
+        from scendsl.report.numbers import format_value, sig
+
+        self.samples = f"{run.size:,}"
+        self.seed = run.seed
+        self.held = list(run.held)
+        self.notes = list(run.notes)
+
+        def figure(name: str, value: Any, dimension: str) -> Number:
+            return Number(name, value, dimension)  # a percentile: no derivation to show
+
+        self.ranges: list[RangeView] = []
+        for law in run.laws:
+            summary = view.summary(law.name)
+            if summary is None or law.stream != law.name:
+                continue  # an input that shares another's range is listed with it
+            written = law.written
+            fmt = lambda value: format_value(value, law.dimension)  # noqa: E731
+            text = (f"{fmt(written.low)} to {fmt(written.high)}" if written.kind == "interval"
+                    else f"{fmt(written.center)} ± {sig((written.rel or 0) * 100)}%")
+            also = [other.name for other in run.laws
+                    if other.stream == law.name and other.name != law.name]
+            self.ranges.append(RangeView(
+                view.m(law.name), text, "truncated normal" if law.truncated else law.family,
+                figure(law.name, summary.p5, law.dimension),
+                figure(law.name, summary.p50, law.dimension),
+                figure(law.name, summary.p95, law.dimension), also))
+
+        self.headline: list[SpreadView] = []
+        for name in HEADLINE_METRICS:
+            summary = view.summary(name)
+            number = view.m(name)
+            if summary is None or not number.interval:
+                continue
+            label = HEADLINE_LABELS.get(name, number.meaning)
+            self.headline.append(SpreadView(
+                label, number, figure(name, summary.p5, number.dimension),
+                figure(name, summary.p50, number.dimension),
+                figure(name, summary.mean, number.dimension),
+                figure(name, summary.p95, number.dimension)))
+        by_name = {spread.figure.name: spread for spread in self.headline}
+        self.findings = [by_name[name] for name in FINDING_METRICS if name in by_name][:3]
+
+        self.swings: list[SwingView] = []
+        for metric in run.ranking.metrics:
+            for swing in metric.swings:
+                if not swing.swing or swing.metric_at_low is None or swing.metric_at_high is None:
+                    continue
+                rho = ("–" if swing.spearman is None
+                       else f"{swing.spearman:+.2f}".replace("-", "−"))
+                self.swings.append(SwingView(
+                    HEADLINE_LABELS.get(metric.metric, metric.meaning), metric.metric,
+                    swing.input,
+                    f"{format_value(swing.input_low, swing.dimension)} → "
+                    f"{format_value(swing.input_high, swing.dimension)}",
+                    figure(metric.metric, metric.baseline, metric.dimension),
+                    figure(metric.metric, swing.metric_at_low, metric.dimension),
+                    figure(metric.metric, swing.metric_at_high, metric.dimension), rho))
+
+
 @dataclass
 class VariantView:
     name: str
@@ -417,16 +678,19 @@ def _as_float(label: str) -> float | None:
 
 # ======================================================================================== build
 def build(paths: list[str], out_dir: str, templates_dir: str | None = None,
-          check: bool = False) -> BuildReport:
+          check: bool = False, samples: int = MONTE_CARLO_SAMPLES,
+          seed: int | None = None) -> BuildReport:
     """Build every briefing of the scenarios under `paths` into `out_dir`.
 
+    Scenarios with ranges get a Monte Carlo run of `samples` draws (0: none) with `seed`
+    (None: the fixed default of scendsl.model.uncertainty, so a build is reproducible).
     Raises ScenarioError (scenario or template problems) before anything is written.
     With `check`, writes nothing and reports the files that differ from a fresh build.
     """
     timings: dict[str, float] = {}
     start = time.perf_counter()
     check_output_folder(out_dir, paths)
-    files = render_files(paths, templates_dir, timings)
+    files = render_files(paths, templates_dir, timings, samples=samples, seed=seed)
     report = BuildReport(out_dir=out_dir, files=list(files), timings=timings)
     started = time.perf_counter()
     if check:
@@ -440,28 +704,58 @@ def build(paths: list[str], out_dir: str, templates_dir: str | None = None,
 
 
 def render_files(paths: list[str], templates_dir: str | None = None,
-                 timings: dict[str, float] | None = None) -> dict[str, bytes]:
+                 timings: dict[str, float] | None = None, samples: int = MONTE_CARLO_SAMPLES,
+                 seed: int | None = None) -> dict[str, bytes]:
     """Every output file by name, rendered in memory (nothing touches the disk)."""
-    timings = timings if timings is not None else {}
-    pool = chart_pool()  # starts importing matplotlib in a second process right away
+    with _cyclic_gc_paused():
+        return _load_and_render(paths, templates_dir,
+                                timings if timings is not None else {}, samples, seed)
+
+
+@contextmanager
+def _cyclic_gc_paused():
+    """Python's cyclic garbage collector paused for the duration of a build, then restored.
+
+    A build allocates much and keeps most of it until the end, and makes few reference cycles
+    (about 2 MB for the sample scenarios); the ~300 collections it would trigger scan everything
+    loaded and take about a tenth of the build's time. The forked worker inherits the pause.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        return _render_files(paths, templates_dir, timings, pool)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_and_render(paths: list[str], templates_dir: str | None, timings: dict[str, float],
+                     samples: int, seed: int | None) -> dict[str, bytes]:
+    clock = time.perf_counter()
+    from scendsl.catalog import load_catalog
+    from scendsl.language.resolve import load_paths
+    from scendsl.model import evaluate  # noqa: F401  (before the fork: both processes need it)
+
+    scenarios = load_paths(paths)
+    catalog = load_catalog()
+    timings["load"] = time.perf_counter() - clock
+    pool = work_pool()  # forked now: it shares what is loaded (and the catalog's cache)
+    try:
+        return _render_files(scenarios, catalog, templates_dir, timings, pool, samples, seed)
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
 
 
-def _render_files(paths: list[str], templates_dir: str | None, timings: dict[str, float],
-                  pool) -> dict[str, bytes]:
-    clock = time.perf_counter()
-    from scendsl.catalog import load_catalog
-    from scendsl.language.resolve import load_paths
+def _render_files(scenarios, catalog, templates_dir: str | None, timings: dict[str, float],
+                  pool, samples: int, seed: int | None) -> dict[str, bytes]:
     from scendsl.model.evaluate import evaluate, nodes_for
 
-    scenarios = load_paths(paths)
-    catalog = load_catalog()
-    timings["load"] = time.perf_counter() - clock
+    # The Monte Carlo runs in the worker while this process evaluates every scenario.
+    plain = list(scenarios.scenarios)
+    runs: Any = (pool.apply_async(_worker_task, (("monte carlo", (plain, samples, seed)),))
+                 if pool is not None and samples > 0 else None)
 
     clock = time.perf_counter()
     pages = _page_names([s.name for s in scenarios.scenarios])
@@ -486,10 +780,86 @@ def _render_files(paths: list[str], templates_dir: str | None, timings: dict[str
         sweeps.append(view)
         if host is not None:
             host.sweeps.append(view)
-    _attach_risks(views)
     timings["evaluate"] = time.perf_counter() - clock
 
+    clock = time.perf_counter()
+    if runs is None:
+        runs = monte_carlo_runs(plain, samples, seed)
+        timings["monte carlo"] = time.perf_counter() - clock
+    else:
+        _prepare_rendering()  # while the worker finishes the Monte Carlo
+        timings["preparing the templates"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        runs, timings["monte carlo (in the worker)"] = runs.get()
+        timings["waiting for the monte carlo"] = time.perf_counter() - clock
+    for view in views:  # before any figure of a view is read: figures take their intervals
+        if view.name in runs:
+            view.attach_run(runs[view.name])
+    _attach_risks(views)
+
     return render_pages(views, sweeps, catalog, templates_dir, timings, pool)
+
+
+def _prepare_rendering() -> None:
+    """Import what rendering needs and read the risk rules: work that can overlap the wait
+    for the worker's Monte Carlo (the same would otherwise be done a moment later)."""
+    import jinja2.sandbox  # noqa: F401
+
+    from scendsl.report.render import markdown_to_html
+    from scendsl.report.risk import load_rules
+
+    load_rules()
+    markdown_to_html("")  # builds the Markdown converter of this process
+
+
+@dataclass(frozen=True)
+class MonteCarloRun:
+    """What the briefings use of a Monte Carlo run (scendsl.model.uncertainty.Samples) and of
+    its sensitivity ranking: plain data that a worker process can send back."""
+
+    scenario: str
+    size: int
+    seed: int
+    laws: tuple[Any, ...]  # InputLaw per uncertain input
+    claims: tuple[Any, ...]  # ClaimProbability per claim, in the scenario's order
+    held: tuple[str, ...]
+    notes: tuple[str, ...]
+    #: P5/P50/P95/mean (uncertainty.Summary) of every number node that moves with the ranges.
+    summaries: dict[str, Any]
+    ranking: Any  # uncertainty.Sensitivity of the headline metrics
+
+    def varying(self) -> list[str]:
+        return list(self.summaries)
+
+    def summary(self, name: str) -> Any:
+        return self.summaries.get(name)
+
+
+def monte_carlo_runs(scenarios, samples: int = MONTE_CARLO_SAMPLES,
+                     seed: int | None = None) -> dict[str, MonteCarloRun]:
+    """Monte Carlo (`samples` draws, `seed` or the fixed default) and sensitivity of every
+    scenario that carries ranges, by scenario name."""
+    if samples <= 0:
+        return {}
+    from scendsl.catalog import load_catalog
+    from scendsl.model.uncertainty import DEFAULT_SEED, has_uncertainty, sample, sensitivity
+
+    catalog = load_catalog()
+    runs = {}
+    for scenario in scenarios:
+        if not has_uncertainty(scenario):
+            continue
+        run = sample(scenario, samples, DEFAULT_SEED if seed is None else seed, catalog)
+        if not run.laws:
+            # has_uncertainty also counts a range in an accelerator block the scenario does
+            # not use: no input is drawn, nothing varies.
+            continue
+        summaries = {name: run.summary(name) for name in run.varying()}
+        runs[scenario.name] = MonteCarloRun(
+            scenario.name, run.size, run.seed, run.laws, run.claims, run.held, run.notes,
+            {name: summary for name, summary in summaries.items() if summary is not None},
+            sensitivity(scenario, run, catalog=catalog))
+    return runs
 
 
 def _page_names(names: list[str]) -> dict[str, str]:
@@ -547,7 +917,7 @@ class ChartRequests:
         # repr of plain data (str, float, tuples, lists, dicts in insertion order) is stable.
         digest = hashlib.sha256(repr((function, args)).encode("utf-8")).hexdigest()[:12]
         key = f"{kind}-{digest}"
-        self.jobs.setdefault(key, (function, (*args, key)))
+        self.jobs.setdefault(key, (function, args))
         return key
 
     def power_by_source(self, subject) -> str:
@@ -571,6 +941,27 @@ class ChartRequests:
                     bars.append((ref.title, ref.peak.value, False))
         return self._add("compute", "compute_bars", bars)
 
+    def intervals(self, view: ScenarioView) -> str | None:
+        """The headline figures' 90 % intervals around their medians."""
+        spreads = view.uncertainty.headline if view.uncertainty is not None else []
+        if not spreads:
+            return None
+        rows = [(spread.label, spread.p5.value, spread.p50.value, spread.p95.value,
+                 spread.mean.value, spread.figure.dimension) for spread in spreads]
+        title = (f"Headline figures over {view.uncertainty.samples} samples: "
+                 "5th to 95th percentile around the median")
+        return self._add("intervals", "intervals", rows, title)
+
+    def tornado(self, view: ScenarioView) -> str | None:
+        """Each range alone from its P5 to its P95: how far it moves each headline figure."""
+        swings = view.uncertainty.swings if view.uncertainty is not None else []
+        if not swings:
+            return None
+        rows = [(swing.label, swing.input, swing.baseline.value, swing.at_low.value,
+                 swing.at_high.value, swing.baseline.dimension) for swing in swings]
+        title = "What moves the headline figures: each range alone from its P5 to its P95"
+        return self._add("tornado", "tornado", rows, title)
+
     def trajectory(self, sweep: SweepView, metric: str) -> str | None:
         if not sweep.variants:
             return None
@@ -587,11 +978,12 @@ class ChartSlot:
     key: str
 
 
-def chart_pool():
-    """A worker process that imports matplotlib now and draws charts later, or None.
+def work_pool():
+    """A worker process for the Monte Carlo and part of the Markdown → HTML work, or None.
 
-    Used on Linux with two or more cores (fork keeps the start cheap); `SCENDSL_JOBS=1` turns
-    it off. The worker's charts are byte-identical to ones drawn here.
+    Used on Linux with two or more cores (fork keeps the start cheap and shares what this process
+    has loaded); `SCENDSL_JOBS=1` turns it off. What the worker returns is byte-identical to what
+    this process would make.
     """
     import sys
 
@@ -603,54 +995,45 @@ def chart_pool():
     try:
         import multiprocessing
 
-        from scendsl.report.charts import warm_up
-
-        return multiprocessing.get_context("fork").Pool(1, initializer=warm_up)
+        return multiprocessing.get_context("fork").Pool(1)
     except (OSError, ValueError, ImportError):
         return None
 
 
-#: Rough costs for sharing work with the worker: seconds per chart and per character of
-#: Markdown turned into HTML (measured on the sample scenarios; only the balance depends on them).
-_CHART_COST, _MARKDOWN_COST_PER_CHAR = 0.025, 0.9e-6
+#: Rough cost of turning Markdown into HTML, in seconds per character (measured on the sample
+#: scenarios; only the balance between the two processes depends on it).
+_MARKDOWN_COST_PER_CHAR = 0.9e-6
 
 
 def _worker_task(task: tuple[str, Any]) -> tuple[Any, float]:
-    """One job of the worker process: draw a chart, or turn a page's Markdown into HTML."""
+    """One job of the worker process, with the seconds it took: the Monte Carlo runs, or one
+    page's Markdown turned into HTML."""
     kind, payload = task
-    if kind == "chart":
-        from scendsl.report.charts import draw
-
-        return draw(payload)
     started = time.perf_counter()
+    if kind == "monte carlo":
+        return monte_carlo_runs(*payload), time.perf_counter() - started
     from scendsl.report.render import html_body
 
     return html_body(payload), time.perf_counter() - started
 
 
 class WorkSharing:
-    """Charts and HTML conversion of the pages, shared with the worker as pages are rendered.
+    """The pages' HTML conversion, shared with the worker as pages are rendered, and the charts.
 
-    Every chart goes to the worker as soon as a template asks for it; a page's Markdown goes to
-    the worker while the worker's estimated backlog is no larger than this process's (which
-    includes the time spent rendering templates, during which the worker is free), and is
-    otherwise converted here after the last template. Without a worker everything is done here.
+    A page's Markdown goes to the worker while the worker's estimated backlog is no larger than
+    this process's (which includes the time spent rendering templates, during which the worker
+    is free), and is otherwise converted here after the last template. Charts take a millisecond
+    each and are drawn here. Without a worker everything is done here.
     """
 
     def __init__(self, pool, timings: dict[str, float]) -> None:
         self.pool, self.timings = pool, timings
-        self.charts: dict[str, Any] = {}  # key -> job (here) or AsyncResult (worker)
+        self.charts: dict[str, tuple[str, tuple[Any, ...]]] = {}  # key -> job
         self.pages: list[Any] = []  # text (here) or AsyncResult (worker)
         self.worker_backlog = self.local_backlog = 0.0
 
     def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None:
-        if key in self.charts:
-            return
-        if self.pool is None:
-            self.charts[key] = job
-            return
-        self.charts[key] = self.pool.apply_async(_worker_task, (("chart", job),))
-        self.worker_backlog += _CHART_COST
+        self.charts.setdefault(key, job)
 
     def page(self, text: str, template_seconds: float) -> None:
         cost = len(text) * _MARKDOWN_COST_PER_CHAR
@@ -662,7 +1045,8 @@ class WorkSharing:
             self.local_backlog += cost
 
     def finish(self) -> tuple[dict[str, str | None], list[str]]:
-        """Convert this process's pages, then collect the worker's: (charts, page bodies)."""
+        """Convert this process's pages, draw the charts, then collect the worker's pages:
+        (charts, page bodies)."""
         from scendsl.report.charts import draw
         from scendsl.report.render import html_body
 
@@ -670,23 +1054,17 @@ class WorkSharing:
         bodies: list[Any] = [html_body(p) if isinstance(p, str) else p for p in self.pages]
         self.timings["markdown to html (here)"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        drawn: dict[str, str | None] = {}
-        worker_seconds = {"chart": 0.0, "page": 0.0}
-        for key, job in self.charts.items():
-            if isinstance(job, tuple):
-                drawn[key] = draw(job)[0]
-            else:
-                drawn[key], seconds = job.get()
-                worker_seconds["chart"] += seconds
+        drawn = {key: draw(job)[0] for key, job in self.charts.items()}
+        self.timings["charts"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        worker_seconds = 0.0
         for index, body in enumerate(bodies):
             if not isinstance(body, str):
                 bodies[index], seconds = body.get()
-                worker_seconds["page"] += seconds
-        label = "charts" if self.pool is None else "waiting for the worker"
-        self.timings[label] = time.perf_counter() - clock
+                worker_seconds += seconds
         if self.pool is not None:
-            self.timings["charts (in the worker)"] = worker_seconds["chart"]
-            self.timings["markdown to html (in the worker)"] = worker_seconds["page"]
+            self.timings["waiting for the worker"] = time.perf_counter() - clock
+            self.timings["markdown to html (in the worker)"] = worker_seconds
         return drawn, bodies
 
 
@@ -711,6 +1089,10 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
             key = requests.compute(subject)
         elif kind == "trajectory" and metric is not None:
             key = requests.trajectory(subject, metric)
+        elif kind == "intervals":
+            key = requests.intervals(subject)
+        elif kind == "tornado":
+            key = requests.tornado(subject)
         else:
             raise ValueError(f"unknown chart '{kind}'")
         return page.token("", ChartSlot(key)) if key is not None else Markup("")

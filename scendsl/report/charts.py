@@ -1,21 +1,26 @@
-"""Charts of the briefings as inline SVG, drawn with matplotlib's object API.
+"""Charts of the briefings as inline SVG, written element by element.
 
-matplotlib is imported only when the first chart is drawn (it is the slowest import of a build),
-and never through pyplot: a `Figure` rendered by the SVG canvas needs no GUI backend and no
-global state. Output is byte-for-byte deterministic: a fixed hash salt per chart (which also keeps
-the element ids of two charts on one page distinct), no date or creator metadata, fixed fonts and
-sizes, text kept as SVG text, and tick labels written by `format_value` (no mathtext).
+Every chart of a briefing is bars or lines over one or two axes, so it is written here directly
+as SVG elements: a chart takes about a millisecond, where matplotlib took 30–50 ms a chart and
+0.4 s to import (most of a build's time).
 
-Each function takes plain data (labels and SI values) and a `key` that names the chart; the text
-it is given (scenario titles, source names) is escaped by matplotlib's SVG writer.
+Output is byte-for-byte deterministic: coordinates rounded to 0.01 pt, no element ids (two charts
+on one page cannot clash), no metadata, fixed fonts, sizes and colours, every text escaped and
+kept as SVG text, numbers written by `format_value`.
+
+Layout is computed, not measured: a text's width is estimated from its length (DejaVu Sans
+averages ~0.56 em; a browser without it falls back to a narrower sans-serif) and the margins are
+sized from that estimate.
+
+Each function takes plain data (labels and SI values) and returns one `<svg>` element, or None
+when there is nothing to draw. `draw` runs a job `(function name, arguments)` as the build
+queues them.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,104 +38,14 @@ SOURCE_COLOURS = {
 }
 HIGHLIGHT, MUTED = "#0072B2", "#B8C4CE"
 _WIDTH_IN = 6.4  # inches; the page column is ~46 em, charts scale down on phones
+_PT = 72.0  # points per inch: every size below is in points (1 SVG user unit = 1 pt)
+WIDTH = _WIDTH_IN * _PT
 
-_configured = False
-
-
-def _matplotlib():
-    """Import matplotlib's object API on first use and fix every setting that shows in the SVG."""
-    global _configured
-    import matplotlib
-
-    if not _configured:
-        matplotlib.rcParams.update({
-            "svg.fonttype": "none",  # text stays text: smaller, selectable, no glyph paths
-            "font.family": "sans-serif",
-            "font.sans-serif": ["DejaVu Sans"],  # bundled with matplotlib: same metrics everywhere
-            "font.size": 9.0,
-            "axes.titlesize": 10.0,
-            "axes.labelsize": 9.0,
-            "xtick.labelsize": 8.5,
-            "ytick.labelsize": 8.5,
-            "legend.fontsize": 8.0,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.edgecolor": "#555555",
-            "axes.grid": False,
-            "text.usetex": False,
-            "path.simplify": True,
-        })
-        _configured = True
-    from matplotlib.figure import Figure
-
-    return matplotlib, Figure
-
-
-def plain_label(text: str) -> str:
-    """Text for matplotlib that is never read as mathtext: every `$` escaped (matplotlib then
-    counts no unescaped `$` and shows the text as written, backslashes included)."""
-    return str(text).replace("$", r"\$")
-
-
-def _short(text: str, limit: int = 44) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _svg(figure, key: str, title: str) -> str:
-    """Render `figure` to an inline `<svg>` element: deterministic, responsive, with a title."""
-    matplotlib, _ = _matplotlib()
-    matplotlib.rcParams["svg.hashsalt"] = f"scendsl-{key}"
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: this is inline SVG
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
-    # Group ids (figure_1, axes_1, ...) repeat in every chart of a page; only the salted ids of
-    # clip paths and markers are referenced, and those differ between charts.
-    referenced = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
-    svg = re.sub(r' id="([^"]+)"', lambda m: m.group(0) if m.group(1) in referenced else "", svg)
-    label = html.escape(title, quote=True)
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" class="chart" ', 1)
-    head_end = svg.index(">") + 1
-    return svg[:head_end] + f"<title>{label}</title>" + svg[head_end:].rstrip() + "\n"
-
-
-def _layout(figure, width: float, height: float, left: float, right: float, top: float,
-            bottom: float) -> None:
-    """Margins in inches. Fixed arithmetic instead of a tight bounding box, which would draw
-    every chart twice; labels are measured by their length in characters."""
-    figure.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
-                           bottom=bottom / height)
-
-
-def _label_width(labels: Sequence[str], size_pt: float = 8.5) -> float:
-    """Approximate width in inches of the longest label (DejaVu Sans averages ~0.56 em)."""
-    longest = max((len(label) for label in labels), default=0)
-    return longest * size_pt * 0.56 / 72
-
-
-def _row_labels(axes, positions: Sequence[float], labels: Sequence[str]) -> None:
-    """Bar labels as plain texts left of the axes: a third cheaper to draw than tick labels."""
-    axes.set_yticks([])
-    transform = axes.get_yaxis_transform()  # x in axes fraction, y in data
-    for position, label in zip(positions, labels):
-        axes.text(-0.012, position, label, transform=transform, ha="right", va="center",
-                  fontsize=8.5, color="#1d232b")
-
-
-def _title(figure, title: str, height: float) -> None:
-    """The chart's title at the top left of the figure (an axes title would start at the axes,
-    right of the labels, and run off the figure)."""
-    figure.text(0.01, 1 - 0.08 / height, plain_label(title), ha="left", va="top",
-                fontsize=10, fontweight="bold", color="#1d232b")
-
-
-def warm_up() -> None:
-    """Import matplotlib's object API and the SVG backend (a worker's first job)."""
-    _matplotlib()
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.ticker  # noqa: F401
+_INK, _AXIS, _GRID, _VALUE = "#1d232b", "#555555", "#E3E3E3", "#333333"
+_FONT = "'DejaVu Sans', 'Bitstream Vera Sans', Arial, sans-serif"
+#: Font sizes (pt): row and tick labels, values at the ends of bars, titles, axis labels, legends.
+_LABEL, _SMALL, _TITLE, _AXIS_LABEL, _LEGEND = 8.5, 7.5, 10.0, 9.0, 8.0
+_TOP = 0.35 * _PT  # room for the title above the axes
 
 
 def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
@@ -140,28 +55,26 @@ def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
     started = time.perf_counter()
     function, arguments = job
     svg = {"power_by_source": power_by_source, "compute_bars": compute_bars,
-           "trajectory": trajectory}[function](*arguments)
+           "trajectory": trajectory, "intervals": intervals,
+           "tornado": tornado}[function](*arguments)
     return svg, time.perf_counter() - started
 
 
-def _decade_ticks(low: float, high: float) -> list[float]:
-    # A hair of tolerance: log10 of an exact power of ten may come out a rounding error above.
-    first, last = math.floor(math.log10(low) + 1e-9), math.ceil(math.log10(high) - 1e-9)
-    step = max(1, math.ceil((last - first) / 4))  # at most ~5 labels: they are wide ("10 EFLOP/s")
-    return [10.0 ** e for e in range(first, last + 1, step)]
+# ---------------------------------------------------------------------------------- drawing
+def _n(value: float) -> str:
+    """A coordinate, rounded to 0.01 pt (the same bytes on every machine)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
-def _format_axis(axis, dimension: str, log: bool, low: float, high: float) -> None:
-    """Ticks labelled by format_value (`10 EFLOP/s`), never by mathtext."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+def _short(text: str, limit: int = 44) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
-    if log:
-        axis.set_major_locator(FixedLocator(_decade_ticks(low, high)))
-        axis.set_minor_locator(NullLocator())
-    else:
-        axis.set_major_locator(MaxNLocator(nbins=5))
-    axis.set_major_formatter(FuncFormatter(
-        lambda value, _pos: plain_label(format_value(value, dimension))))
+
+def _text_width(texts: Sequence[str], size: float = _LABEL) -> float:
+    """Estimated width in points of the longest text (DejaVu Sans averages ~0.56 em)."""
+    return max((len(text) for text in texts), default=0) * size * 0.56
 
 
 def _finite(values: Sequence[Any]) -> list[float]:
@@ -169,52 +82,184 @@ def _finite(values: Sequence[Any]) -> list[float]:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
 
 
-# ---------------------------------------------------------------------------------- charts
-def power_by_source(rows: Sequence[tuple[str, dict[str, float]]], key: str,
-                    title: str = "Facility power by supply source") -> str | None:
-    """Stacked horizontal bars: for each row (a scenario) its power per energy source (W)."""
-    rows = [(label, {k: float(v) for k, v in parts.items() if _finite([v]) and v > 0})
-            for label, parts in rows if parts]
-    rows = [(label, parts) for label, parts in rows if parts]
-    if not rows:
-        return None
-    _, Figure = _matplotlib()
-    sources: list[str] = []
-    for _, parts in rows:
-        sources.extend(s for s in parts if s not in sources)
-    colours = _colours(sources)
-    labels = [plain_label(_short(label)) for label, _ in rows][::-1]
-    legend_rows = math.ceil(len(sources) / 4)
-    top, bottom = 0.35, 0.42 + 0.2 * legend_rows
-    height = top + bottom + 0.3 * len(rows)
-    figure = Figure(figsize=(_WIDTH_IN, height))
-    _layout(figure, _WIDTH_IN, height, _label_width(labels) + 0.15, 0.2, top, bottom)
-    axes = figure.add_subplot()
-    positions = range(len(rows))
-    lefts = [0.0] * len(rows)
-    for source in sources:
-        widths = [parts.get(source, 0.0) / 1e6 for _, parts in rows][::-1]  # MW
-        axes.barh(positions, widths, left=lefts, height=0.62, color=colours[source],
-                  label=plain_label(source.replace("_", " ")), edgecolor="white", linewidth=0.5)
-        lefts = [a + b for a, b in zip(lefts, widths)]
-    _row_labels(axes, list(positions), labels)
-    axes.set_ylim(-0.5, len(rows) - 0.5)
-    top_value = max(lefts)
-    axes.set_xlim(0, top_value * 1.02)
-    _format_axis(axes.xaxis, "power", False, 0, top_value)
-    axes.xaxis.set_major_formatter(_mw_formatter())
-    axes.grid(True, axis="x", color="#E3E3E3", linewidth=0.6)
-    axes.set_axisbelow(True)
-    figure.legend(loc="lower center", ncol=min(4, len(sources)), frameon=False,
-                  bbox_to_anchor=(0.5, 0.0))
-    _title(figure, title, height)
-    return _svg(figure, key, title)
+class _Drawing:
+    """An SVG chart built element by element."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.width, self.height = width, height
+        self.parts: list[str] = []
+
+    def rect(self, x: float, y: float, width: float, height: float, fill: str,
+             stroke: str | None = None, stroke_width: float = 0.6) -> None:
+        if width < 0:
+            x, width = x + width, -width
+        edge = f' stroke="{stroke}" stroke-width="{_n(stroke_width)}"' if stroke else ""
+        self.parts.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" '
+                          f'height="{_n(height)}" fill="{fill}"{edge}/>')
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str = _AXIS,
+             width: float = 0.8) -> None:
+        self.parts.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" '
+                          f'stroke="{stroke}" stroke-width="{_n(width)}"/>')
+
+    def polyline(self, points: Sequence[tuple[float, float]], stroke: str,
+                 width: float = 1.6) -> None:
+        coordinates = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+        self.parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{stroke}" '
+                          f'stroke-width="{_n(width)}" stroke-linejoin="round"/>')
+
+    def marker(self, shape: str, x: float, y: float, size: float, fill: str,
+               edge: str | None = None) -> None:
+        """A marker of `size` points across, centred on (x, y)."""
+        half = size / 2
+        stroke = f' stroke="{edge}" stroke-width="0.5"' if edge else ""
+        if shape == "circle":
+            self.parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(half)}" '
+                              f'fill="{fill}"{stroke}/>')
+            return
+        if shape == "square":
+            self.rect(x - half * 0.9, y - half * 0.9, size * 0.9, size * 0.9, fill, edge, 0.5)
+            return
+        corners = {
+            "diamond": ((0, -1.15), (1.15, 0), (0, 1.15), (-1.15, 0)),
+            "up": ((0, -1.1), (1, 0.75), (-1, 0.75)),
+            "down": ((0, 1.1), (1, -0.75), (-1, -0.75)),
+            "left": ((-1.1, 0), (0.75, -1), (0.75, 1)),
+            "right": ((1.1, 0), (-0.75, -1), (-0.75, 1)),
+        }[shape]
+        points = " ".join(f"{_n(x + dx * half)},{_n(y + dy * half)}" for dx, dy in corners)
+        self.parts.append(f'<polygon points="{points}" fill="{fill}"{stroke}/>')
+
+    def text(self, x: float, y: float, text: str, size: float = _LABEL, anchor: str = "start",
+             colour: str = _INK, bold: bool = False, middle: bool = True) -> None:
+        """Text at (x, y); with `middle`, y is the middle of the line (else its baseline)."""
+        baseline = y + size * 0.35 if middle else y
+        weight = ' font-weight="bold"' if bold else ""
+        self.parts.append(f'<text x="{_n(x)}" y="{_n(baseline)}" font-size="{_n(size)}" '
+                          f'text-anchor="{anchor}" fill="{colour}"{weight}>'
+                          f'{html.escape(str(text), quote=False)}</text>')
+
+    def title(self, text: str) -> None:
+        """The chart's title at the top left (shortened to fit)."""
+        self.text(0.01 * self.width, 0.08 * _PT + _TITLE, _short(text, 90), size=_TITLE,
+                  bold=True, middle=False)
+
+    def legend(self, entries: Sequence[tuple[str, str, str | None]], columns: int,
+               bottom: float) -> None:
+        """Entries (text, colour, marker shape or None for a swatch) in rows of `columns`,
+        centred, the last row `bottom` points above the foot of the chart."""
+        rows = [entries[i:i + columns] for i in range(0, len(entries), columns)]
+        for index, row in enumerate(rows):
+            y = self.height - bottom - (len(rows) - 1 - index) * 14.4
+            widths = [24 + _text_width([text], _LEGEND) for text, _colour, _shape in row]
+            x = (self.width - sum(widths) - 18 * (len(row) - 1)) / 2
+            for (text, colour, shape), width in zip(row, widths):
+                if shape is None:
+                    self.rect(x, y - 3.5, 18, 7, colour)
+                else:
+                    self.line(x, y, x + 18, y, colour, 1.6)
+                    self.marker(shape, x + 9, y, 4.5, colour)
+                self.text(x + 24, y, text, size=_LEGEND)
+                x += width + 18
+
+    def svg(self, title: str) -> str:
+        label = html.escape(title, quote=True)
+        return (f'<svg role="img" aria-label="{label}" class="chart" '
+                f'xmlns="http://www.w3.org/2000/svg" width="{_n(self.width)}pt" '
+                f'height="{_n(self.height)}pt" viewBox="0 0 {_n(self.width)} {_n(self.height)}" '
+                f'font-family="{_FONT}"><title>{label}</title>\n'
+                + "\n".join(self.parts) + "\n</svg>\n")
 
 
-def _mw_formatter():
-    from matplotlib.ticker import FuncFormatter
+# ------------------------------------------------------------------------------------- axes
+def _nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Round ticks (steps of 1, 2, 2.5 or 5 × 10^k) from low to high, at most `most`."""
+    span = high - low
+    if span <= 0 or not math.isfinite(span):
+        return [low]
+    for power in range(math.floor(math.log10(span / most)) - 1, math.ceil(math.log10(span)) + 2):
+        for mantissa in (1.0, 2.0, 2.5, 5.0):
+            step = mantissa * 10.0 ** power
+            first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+            if last - first + 1 <= most:
+                return [round(k * step, 12) + 0.0 for k in range(first, last + 1)]
+    return [low, high]
 
-    return FuncFormatter(lambda value, _pos: plain_label(format_value(value * 1e6, "power")))
+
+def _decade_ticks(low: float, high: float, step: int | None = None) -> list[float]:
+    """Powers of ten from `low` to `high`, every `step` decades (default: at most ~5 labels)."""
+    # A hair of tolerance: log10 of an exact power of ten may come out a rounding error above.
+    first, last = math.floor(math.log10(low) + 1e-9), math.ceil(math.log10(high) - 1e-9)
+    if step is None:
+        step = max(1, math.ceil((last - first) / 4))
+    return [10.0 ** e for e in range(first, last + 1, step)]
+
+
+def _decade_step(low: float, high: float, dimension: str, axis_points: float) -> int:
+    """Decades between labelled ticks on a horizontal log axis `axis_points` wide showing `low`
+    to `high`: labels such as "100 PFLOP/s" are wider than a decade, so the step is the smallest
+    that leaves a gap between neighbouring labels."""
+    labels = [format_value(tick, dimension) for tick in _decade_ticks(low, high, 1)]
+    decades = max(math.log10(high / low), 1e-9)
+    return max(1, math.ceil((_text_width(labels) + 14) * decades / axis_points))
+
+
+class _Rows:
+    """Horizontal bars: one row per label (the first on top) over a value axis."""
+
+    def __init__(self, labels: Sequence[str], row: float, bottom: float,
+                 right: float = 0.2 * _PT) -> None:
+        self.labels = list(labels)
+        self.row = row
+        self.left = _text_width(self.labels) + 0.15 * _PT
+        self.right = WIDTH - right
+        self.top = _TOP
+        self.bottom = self.top + row * len(self.labels)
+        self.drawing = _Drawing(WIDTH, self.bottom + bottom)
+        self.low, self.high, self.log = 0.0, 1.0, False
+
+    def axis(self, low: float, high: float, log: bool = False) -> None:
+        self.low, self.high, self.log = low, high, log
+
+    def x(self, value: float) -> float:
+        if self.log:
+            share = ((math.log10(value) - math.log10(self.low))
+                     / (math.log10(self.high) - math.log10(self.low)))
+        else:
+            share = (value - self.low) / (self.high - self.low)
+        return self.left + share * (self.right - self.left)
+
+    def y(self, index: int) -> float:
+        """Middle of row `index` (0 at the top)."""
+        return self.top + (index + 0.5) * self.row
+
+    def frame(self, ticks: Sequence[tuple[float, str]], grid: bool = False,
+              axis_label: str | None = None) -> None:
+        """Grid, axes, ticks, row labels and the axis label (before the bars: drawn below)."""
+        d = self.drawing
+        for value, label in ticks:
+            x = self.x(value)
+            if grid:
+                d.line(x, self.top, x, self.bottom, _GRID, 0.6)
+            d.line(x, self.bottom, x, self.bottom + 3.5)
+            d.text(x, self.bottom + 10, label, anchor="middle")
+        for index, label in enumerate(self.labels):
+            d.text(self.left - 4, self.y(index), label, anchor="end")
+        if axis_label:
+            d.text((self.left + self.right) / 2, self.bottom + 25, axis_label, size=_AXIS_LABEL,
+                   anchor="middle")
+
+    def spines(self) -> None:
+        """The left and bottom axis lines (after the bars: drawn over them)."""
+        self.drawing.line(self.left, self.top, self.left, self.bottom)
+        self.drawing.line(self.left, self.bottom, self.right, self.bottom)
+
+    def value_label(self, value: float, index: int, text: str,
+                    outward_right: bool = True) -> None:
+        """A value written just outside the end of a bar (3 points away)."""
+        x = self.x(value) + (3 if outward_right else -3)
+        self.drawing.text(x, self.y(index), text, size=_SMALL,
+                          anchor="start" if outward_right else "end", colour=_VALUE)
 
 
 def _colours(names: Sequence[str]) -> dict[str, str]:
@@ -229,7 +274,41 @@ def _colours(names: Sequence[str]) -> dict[str, str]:
     return colours
 
 
-def compute_bars(bars: Sequence[tuple[str, float, bool]], key: str,
+# ---------------------------------------------------------------------------------- charts
+def power_by_source(rows: Sequence[tuple[str, dict[str, float]]],
+                    title: str = "Facility power by supply source") -> str | None:
+    """Stacked horizontal bars: for each row (a scenario) its power per energy source (W)."""
+    rows = [(label, {k: float(v) for k, v in parts.items() if _finite([v]) and v > 0})
+            for label, parts in rows if parts]
+    rows = [(label, parts) for label, parts in rows if parts]
+    if not rows:
+        return None
+    sources: list[str] = []
+    for _, parts in rows:
+        sources.extend(s for s in parts if s not in sources)
+    colours = _colours(sources)
+    legend_rows = math.ceil(len(sources) / 4)
+    axes = _Rows([_short(label) for label, _ in rows], 0.3 * _PT, 0.42 * _PT + 14.4 * legend_rows)
+    totals = [sum(parts.values()) for _, parts in rows]
+    axes.axis(0.0, max(totals) * 1.02)
+    ticks = _nice_ticks(0.0, axes.high, 6)
+    axes.frame([(t, "0" if t == 0 else format_value(t, "power")) for t in ticks], grid=True)
+    d = axes.drawing
+    for index, (_, parts) in enumerate(rows):
+        left, middle = 0.0, axes.y(index)
+        for source in sources:
+            part = parts.get(source, 0.0)
+            if part > 0:
+                d.rect(axes.x(left), middle - axes.row * 0.31, axes.x(left + part) - axes.x(left),
+                       axes.row * 0.62, colours[source], "white", 0.5)
+                left += part
+    axes.spines()
+    d.legend([(s.replace("_", " "), colours[s], None) for s in sources], 4, 0.16 * _PT)
+    d.title(title)
+    return d.svg(title)
+
+
+def compute_bars(bars: Sequence[tuple[str, float, bool]],
                  title: str = "Peak compute at the training precision (log scale)",
                  dimension: str = "flop_rate") -> str | None:
     """Bars on a log scale: (label, value, highlighted), scenarios against references."""
@@ -237,79 +316,183 @@ def compute_bars(bars: Sequence[tuple[str, float, bool]], key: str,
             if _finite([value]) and value > 0]
     if not bars:
         return None
-    _, Figure = _matplotlib()
-    ordered = bars[::-1]
-    labels = [plain_label(_short(label)) for label, _, _ in ordered]
-    top, bottom = 0.35, 0.35
-    height = top + bottom + 0.25 * len(bars)
-    figure = Figure(figsize=(_WIDTH_IN, height))
-    _layout(figure, _WIDTH_IN, height, _label_width(labels) + 0.15, 0.3, top, bottom)
-    axes = figure.add_subplot()
-    positions = list(range(len(ordered)))
-    values = [value for _, value, _ in ordered]
-    axes.barh(positions, values, height=0.62,
-              color=[HIGHLIGHT if bold else MUTED for _, _, bold in ordered])
-    axes.set_xscale("log")
-    low, high = min(values), max(values)
-    left = 10.0 ** math.floor(math.log10(low))
-    right = 10.0 ** math.ceil(math.log10(high) + 0.45)  # room for the value labels
-    axes.set_xlim(left, right)
-    axes.set_ylim(-0.5, len(ordered) - 0.5)
-    # Decade ticks short of the right edge, where a label would run off the figure.
-    _format_axis(axes.xaxis, dimension, True, left, right / 10)
-    _row_labels(axes, positions, labels)
-    for position, value in zip(positions, values):
-        axes.text(value * 1.12, position, plain_label(format_value(value, dimension)),
-                  va="center", ha="left", fontsize=7.5, color="#333333")
-    _title(figure, title, height)
-    return _svg(figure, key, title)
+    axes = _Rows([_short(label) for label, _, _ in bars], 0.25 * _PT, 0.35 * _PT,
+                 right=0.3 * _PT)
+    values = [value for _, value, _ in bars]
+    left = 10.0 ** math.floor(math.log10(min(values)))
+    right = 10.0 ** math.ceil(math.log10(max(values)) + 0.45)  # room for the value labels
+    axes.axis(left, right, log=True)
+    # Decade ticks short of the right edge, where a label would run off the chart, spaced so
+    # that their labels do not run into each other.
+    step = _decade_step(left, right, dimension, axes.right - axes.left)
+    axes.frame([(t, format_value(t, dimension)) for t in _decade_ticks(left, right / 10, step)])
+    d = axes.drawing
+    for index, (_, value, bold) in enumerate(bars):
+        middle = axes.y(index)
+        d.rect(axes.left, middle - axes.row * 0.31, axes.x(value) - axes.left, axes.row * 0.62,
+               HIGHLIGHT if bold else MUTED)
+        axes.value_label(value, index, format_value(value, dimension))
+    axes.spines()
+    d.title(title)
+    return d.svg(title)
 
 
 def trajectory(series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]],
-               dimension: str, x_label: str, title: str, key: str) -> str | None:
+               dimension: str, x_label: str, title: str) -> str | None:
     """Lines of a metric against a numeric axis (the sweep's years), one per other-axis value."""
     cleaned = []
     for label, points in series:
         kept = [(float(x), float(y)) for x, y in points
-                if y is not None and _finite([x, y])]
+                if y is not None and len(_finite([x, y])) == 2]
         if kept:
             cleaned.append((label, kept))
     if not cleaned:
         return None
-    _, Figure = _matplotlib()
-    legend_rows = math.ceil(len(cleaned) / 3) if len(cleaned) > 1 else 0
-    top, bottom, height = 0.35, 0.5 + 0.2 * legend_rows, 2.9
-    figure = Figure(figsize=(_WIDTH_IN, height))
     ys = [y for _, points in cleaned for _, y in points]
     xs = sorted({x for _, points in cleaned for x, _ in points})
-    positive = all(y > 0 for y in ys)
-    log = positive and max(ys) / min(ys) > 20
-    tick_texts = [format_value(y, dimension) for y in (min(ys), max(ys))]
-    _layout(figure, _WIDTH_IN, height, _label_width(tick_texts) + 0.2, 0.2, top, bottom)
-    axes = figure.add_subplot()
-    colours = _colours([label for label, _ in cleaned])
-    markers = "osD^v<>ph*"
-    for index, (label, points) in enumerate(cleaned):
-        axes.plot([x for x, _ in points], [y for _, y in points], color=colours[label],
-                  marker=markers[index % len(markers)], markersize=4, linewidth=1.6,
-                  label=plain_label(_short(label, 30)))
-    if log:
-        axes.set_yscale("log")
     low, high = min(ys), max(ys)
-    if not log:
+    positive = low > 0
+    log = positive and high / low > 20
+    if log:
+        y_low, y_high = 10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high))
+        y_ticks = [t for t in _decade_ticks(low, high) if y_low <= t <= y_high]
+    else:
         margin = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
-        axes.set_ylim(0.0 if positive else low - margin, high + margin)
-    _format_axis(axes.yaxis, dimension, log, low, high)
-    from matplotlib.ticker import FixedLocator, FuncFormatter
+        y_low, y_high = (0.0 if positive else low - margin), high + margin
+        y_ticks = _nice_ticks(y_low, y_high, 6)
+    tick_labels = [format_value(t, dimension) for t in y_ticks]
+    legend_rows = math.ceil(len(cleaned) / 3) if len(cleaned) > 1 else 0
+    height = 2.9 * _PT
+    left, right = _text_width(tick_labels) + 0.2 * _PT, WIDTH - 0.2 * _PT
+    top, bottom = _TOP, height - (0.5 * _PT + 14.4 * legend_rows)
+    d = _Drawing(WIDTH, height)
+    x_pad = (xs[-1] - xs[0]) * 0.05 or 0.5
+    x_low, x_high = xs[0] - x_pad, xs[-1] + x_pad
 
+    def px(x: float) -> float:
+        return left + (x - x_low) / (x_high - x_low) * (right - left)
+
+    def py(y: float) -> float:
+        if log:
+            share = (math.log10(y) - math.log10(y_low)) / (math.log10(y_high) - math.log10(y_low))
+        else:
+            share = (y - y_low) / (y_high - y_low)
+        return bottom - share * (bottom - top)
+
+    for tick, label in zip(y_ticks, tick_labels):
+        d.line(left, py(tick), right, py(tick), _GRID, 0.6)
+        d.line(left - 3.5, py(tick), left, py(tick))
+        d.text(left - 6, py(tick), label, anchor="end")
     step = max(1, math.ceil(len(xs) / 12))
-    axes.xaxis.set_major_locator(FixedLocator(xs[::step]))
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
-    axes.set_xlabel(plain_label(x_label))
-    axes.grid(True, axis="y", color="#E3E3E3", linewidth=0.6)
-    axes.set_axisbelow(True)
+    for x in xs[::step]:
+        d.line(px(x), bottom, px(x), bottom + 3.5)
+        d.text(px(x), bottom + 10, f"{x:g}", anchor="middle")
+    d.text((left + right) / 2, bottom + 25, x_label, size=_AXIS_LABEL, anchor="middle")
+    colours = _colours([label for label, _ in cleaned])
+    shapes = ("circle", "square", "diamond", "up", "down", "left", "right")
+    for index, (label, points) in enumerate(cleaned):
+        placed = [(px(x), py(y)) for x, y in points]
+        d.polyline(placed, colours[label])
+        for x, y in placed:
+            d.marker(shapes[index % len(shapes)], x, y, 4.5, colours[label])
+    d.line(left, top, left, bottom)
+    d.line(left, bottom, right, bottom)
     if legend_rows:
-        figure.legend(loc="lower center", ncol=min(3, len(cleaned)), frameon=False,
-                      bbox_to_anchor=(0.5, 0.0))
-    _title(figure, _short(title, 90), height)
-    return _svg(figure, key, title)
+        d.legend([(_short(label, 30), colours[label], shapes[i % len(shapes)])
+                  for i, (label, _) in enumerate(cleaned)], 3, 0.16 * _PT)
+    d.title(title)
+    return d.svg(title)
+
+
+def _percent(value: float, zero: str) -> str:
+    """A tick of a relative axis: `−20%`, `zero` (what 0 stands for), `+20%`."""
+    percent = round(value * 100, 6)
+    if percent == 0:
+        return zero
+    return f"{percent:+g}%".replace("-", "−")
+
+
+def _relative_axis(axes: _Rows, values: Sequence[float], ends: Sequence[str], zero: str,
+                   axis_label: str) -> None:
+    """Fit `values` (and 0) on a relative axis with room for the value labels `ends` at the
+    ends of the bars, and draw its frame; ticks as many as their labels fit side by side."""
+    low, high = min(min(values), 0.0), max(max(values), 0.0)
+    span = (high - low) or 0.1
+    pad = _text_width(ends, _SMALL) + 0.1 * _PT
+    room = max(axes.right - axes.left - 2 * pad, 0.8 * _PT)
+    axes.axis(low - span * pad / room, high + span * pad / room)
+    fit = int((axes.right - axes.left) / (_text_width([zero]) + 14))
+    ticks = _nice_ticks(axes.low, axes.high, max(3, min(fit, 7)))
+    axes.frame([(t, _percent(t, zero)) for t in ticks], grid=True, axis_label=axis_label)
+
+
+def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
+              title: str) -> str | None:
+    """An interval chart: per figure (label, P5, P50, P95, mean, dimension) a bar from its P5
+    to its P95 relative to its median, the median as a line and the mean as a diamond, the
+    P5 and P95 written at the ends (figures in different units share one relative axis)."""
+    rows = [(label, *(float(v) for v in values), dimension)
+            for label, *values, dimension in rows
+            if len(_finite(values)) == len(values) and float(values[1]) > 0]
+    if not rows:
+        return None
+    labels = [_short(f"{label} · {format_value(p50, dimension)}", 50)
+              for label, _p5, p50, _p95, _mean, dimension in rows]
+    ends = [format_value(v, row[5]) for row in rows for v in (row[1], row[3])]
+    axes = _Rows(labels, 0.32 * _PT, 0.55 * _PT)
+    lows = [p5 / p50 - 1 for _l, p5, p50, _p95, _m, _d in rows]
+    highs = [p95 / p50 - 1 for _l, _p5, p50, p95, _m, _d in rows]
+    means = [mean / p50 - 1 for _l, _p5, p50, _p95, mean, _d in rows]
+    _relative_axis(axes, lows + highs + means, ends, "median",
+                   "relative to the median (line); diamond: the mean")
+    d = axes.drawing
+    d.line(axes.x(0), axes.top, axes.x(0), axes.bottom, "#C8CFD6", 0.8)
+    for index, (row, low, high, mean) in enumerate(zip(rows, lows, highs, means)):
+        middle, half = axes.y(index), axes.row * 0.25
+        d.rect(axes.x(low), middle - half, axes.x(high) - axes.x(low), 2 * half, "#9CC3E0",
+               HIGHLIGHT)
+        d.line(axes.x(0), middle - axes.row * 0.3, axes.x(0), middle + axes.row * 0.3, _INK, 1.6)
+        d.marker("diamond", axes.x(mean), middle, 4.8, "#E69F00", _INK)
+        axes.value_label(low, index, format_value(row[1], row[5]), outward_right=False)
+        axes.value_label(high, index, format_value(row[3], row[5]), outward_right=True)
+    axes.spines()
+    d.title(title)
+    return d.svg(title)
+
+
+def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
+            title: str) -> str | None:
+    """A tornado chart: per (figure label, input, baseline, figure with the input at its P5,
+    ... at its P95, dimension) a bar from the baseline (every range at its median) to each end,
+    relative to the baseline; the largest swing on top, the figure's values at the ends."""
+    cleaned = []
+    for label, name, baseline, at_low, at_high, dimension in rows:
+        values = [baseline, at_low, at_high]
+        if len(_finite(values)) != len(values) or float(baseline) <= 0:
+            continue
+        low, high = float(at_low) / float(baseline) - 1, float(at_high) / float(baseline) - 1
+        if low == high:
+            continue
+        cleaned.append((abs(high - low), f"{label} ← {name}", low, high,
+                        format_value(at_low, dimension), format_value(at_high, dimension)))
+    if not cleaned:
+        return None
+    cleaned.sort(key=lambda row: (-row[0], row[1]))  # largest swing on top; ties by name
+    axes = _Rows([_short(label, 60) for _swing, label, *_rest in cleaned], 0.3 * _PT,
+                 0.8 * _PT)
+    _relative_axis(axes, [value for row in cleaned for value in row[2:4]],
+                   [text for row in cleaned for text in row[4:]], "baseline",
+                   "relative to the baseline: every range at its median")
+    d = axes.drawing
+    low_colour, high_colour = HIGHLIGHT, "#E69F00"
+    for index, (_swing, _label, low, high, low_text, high_text) in enumerate(cleaned):
+        middle, half = axes.y(index), axes.row * 0.275
+        for value, text, colour in ((low, low_text, low_colour), (high, high_text, high_colour)):
+            d.rect(axes.x(0), middle - half, axes.x(value) - axes.x(0), 2 * half, colour)
+            axes.value_label(value, index, text, outward_right=value >= 0)
+    d.line(axes.x(0), axes.top, axes.x(0), axes.bottom, _INK, 0.8)
+    axes.spines()
+    d.legend([("the range at its P5", low_colour, None),
+              ("the range at its P95", high_colour, None)], 2, 0.16 * _PT)
+    d.title(title)
+    return d.svg(title)

@@ -26,6 +26,7 @@ import html
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -92,7 +93,13 @@ def md_escape(value: Any) -> Markup:
     (safe inside table cells), the characters of links, emphasis and code spans get a backslash,
     and a leading character that would start a heading or a list is escaped.
     """
-    text = _escape_characters(clean_text(value))
+    return _md_escape_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _md_escape_text(text: str) -> Markup:
+    # Cached: a build escapes the same units, names and meanings thousands of times.
+    text = _escape_characters(clean_text(text))
     text = _LINE_START_RE.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
     return Markup(text)
 
@@ -150,7 +157,13 @@ def number_markup(page: Page, number: Explainable) -> Markup:
 def _html_text(value: Any) -> str:
     """Text for trusted HTML: escaped, without private-use or control characters (whitespace is
     left to the browser, which collapses it)."""
-    return html.escape(_UNWANTED_RE.sub("", str(value)), quote=True)
+    return _html_escape_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _html_escape_text(text: str) -> str:
+    # Cached: the derivations of a build repeat the same meanings, formulas and sources.
+    return html.escape(_UNWANTED_RE.sub("", text), quote=True)
 
 
 def derivation_html(tree: Mapping[str, Any]) -> str:
@@ -284,6 +297,20 @@ class Renderer:
         def num(context, value) -> Markup:
             return number_markup(context["page"], value)
 
+        @pass_context
+        def with_range(context, value) -> Markup:
+            """A figure and, when it varies with the scenario's ranges, its 90 % interval:
+            `224 MW (201–246 MW)`; the interval is muted text in HTML."""
+            page = context["page"]
+            shown = number_markup(page, value)
+            interval = clean_text(getattr(value, "interval", "") or "")
+            if not interval:
+                return shown
+            return shown + Markup(" ") + page.token(
+                f"({md_escape(interval)})",
+                f'<span class="range" title="90% interval: 5th to 95th percentile of the '
+                f'Monte Carlo samples">({html.escape(interval)})</span>')
+
         def url(name: str, anchor: str | None = None) -> Markup:
             """Link target of a page: `name.md` (the HTML page rewrites it to `name.html`)."""
             safe_name = re.sub(r"[^A-Za-z0-9_\-]", "", str(name))
@@ -307,7 +334,8 @@ class Renderer:
                                          f'<span class="verdict {css}">{text}</span>')
 
         env.filters.update(md=md_escape, code=md_code, join=join, e=md_escape, shorten=shorten,
-                           escape=md_escape, num=num, badge=badge, verdict=verdict)
+                           escape=md_escape, num=num, badge=badge, verdict=verdict,
+                           with_range=with_range)
         env.globals.update(url=url)
 
     # ------------------------------------------------------------------------------ rendering
@@ -374,7 +402,10 @@ def markdown_to_html(text: str) -> str:
 
         converter = markdown.Markdown(extensions=["tables", "sane_lists", "toc"],
                                       output_format="html",
-                                      extension_configs={"toc": {"permalink": False}})
+                                      # toc only gives headings their ids; no "[TOC]"
+                                      # marker is looked for (a walk of every page's tree)
+                                      extension_configs={"toc": {"permalink": False,
+                                                                 "marker": ""}})
         # Raw HTML never passes (scenario text has none: `<` is escaped), and the syntax our
         # templates do not use goes too: safer, and a third faster on large tables.
         for name in _UNUSED_INLINE_PATTERNS:
@@ -404,7 +435,8 @@ def sanitize(body: str) -> str:
                      link_rel="noopener noreferrer", strip_comments=True)
 
 
-_PARAGRAPH_RE = re.compile(r"<p>((?:(?!</p>).)*?)</p>", re.S)
+# A paragraph up to its first "</p>" (the loop unrolled: no lookahead at every character).
+_PARAGRAPH_RE = re.compile(r"<p>([^<]*(?:<(?!/p>)[^<]*)*)</p>")
 
 
 def _substitute(body: str, fragments: list[str]) -> str:
