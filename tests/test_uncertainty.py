@@ -284,3 +284,25 @@ scenario a {
     assert 0.75 < rho < 0.85
     independent = draw(scendsl.load(text.replace("  correlate cluster.mfu, energy.pue 0.8\n", "")).get("a"), 20_000)
     assert abs(np.corrcoef(independent.draws["cluster.mfu"], independent.draws["energy.pue"])[0, 1]) < 0.05
+
+
+def test_a_range_in_hardware_the_scenario_does_not_use_is_no_uncertainty():
+    import scendsl
+    from scendsl.model.uncertainty import has_uncertainty
+
+    result = scendsl.load("""
+accelerator X extends MI300X {
+  fp8_dense 5 PFLOPS ± 10%
+}
+scenario plain {
+  year 2026
+  region US
+  cluster.accelerator H100
+  cluster.count 8
+}
+scenario uses_x extends plain {
+  cluster.accelerator X
+}
+""")
+    assert not has_uncertainty(result.get("plain"))
+    assert has_uncertainty(result.get("uses_x"))

@@ -222,8 +222,16 @@ def _written_fields(scenario: Scenario) -> dict[int, tuple[str, FieldSpec | None
 
 
 def has_uncertainty(scenario: Scenario) -> bool:
-    """Whether the analyst wrote any range that reaches this scenario."""
-    return bool(_written_fields(scenario))
+    """Whether the analyst wrote any range that reaches this scenario: in its own fields, its
+    accelerator, a reference's count or a reference's accelerator (not in hardware it never uses)."""
+    used = {scenario.cluster.accelerator}
+    used.update(reference.accelerator for reference in scenario.references.values())
+    for path, _spec in _written_fields(scenario).values():
+        if not path.startswith("accelerator "):
+            return True
+        if path[len("accelerator "):].split(".", 1)[0] in used:
+            return True
+    return False
 
 
 def stream_key(name: str) -> int:
