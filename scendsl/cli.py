@@ -379,7 +379,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from scendsl.report.build import build
 
     report = build(args.paths or ["scenarios"], args.output, templates_dir=args.templates,
-                   check=args.check)
+                   check=args.check, samples=args.samples, seed=args.seed)
     print(report.summary(), file=sys.stderr)
     return report.exit_code
 
@@ -440,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--templates", metavar="DIR", help="your own templates (sandboxed)")
     build.add_argument("--check", action="store_true",
                        help="write nothing; exit 1 naming the files that are out of date")
+    _uncertainty_options(build)
 
     fmt = sub.add_parser("fmt", help="rewrite files in the canonical layout")
     fmt.add_argument("paths", nargs="+", metavar="PATH")
