@@ -44,10 +44,16 @@ def best_of(runs: int, function) -> float:
 
 
 def cold(args: list[str]) -> float:
-    """Wall time of a fresh `python -m scendsl ...` process."""
+    """Wall time of a fresh `python -m scendsl ...` process.
+
+    With bytecode caching on, as for a user: `pip install` compiles the package, so a shell
+    that sets PYTHONDONTWRITEBYTECODE would otherwise measure recompiling our sources each run.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
     def run():
         subprocess.run([sys.executable, "-m", "scendsl", *args], cwd=ROOT, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     run()  # warm the OS file cache and Python's bytecode cache
     return best_of(7, run)
 

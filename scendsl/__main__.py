@@ -1,4 +1,3 @@
-import sys
-from scendsl.cli import main
+from scendsl.cli import run
 
-sys.exit(main())
+run()

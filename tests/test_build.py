@@ -89,8 +89,7 @@ def test_briefing_starts_with_findings_and_has_every_section(sketch_files):
     headings = re.findall(r"^## (.+)$", md, flags=re.M)
     assert headings == ["Compute and performance", "Compute divide", "Energy", "Market", "Risk",
                         "Sweep colossus2\\_buildout", "Claims checked", "Assumptions", "Sources"]
-    findings = md[md.index("> **Key findings**"):md.index("## Compute and performance")]
-    bullets = [line for line in findings.splitlines() if line.startswith("> - ")]
+    bullets = _block(md, "Key findings")
     assert 3 <= len(bullets) <= 5
     assert all(re.search(r"\d", bullet) for bullet in bullets)  # every finding has its numbers
 
@@ -118,6 +117,170 @@ def test_claims_table_has_quote_value_verdict_and_margin(sketch_files):
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     # facility power: 100k × 1,667 W × (1 + 7.5%) × PUE 1.25 = 224 MW < 500 MW: the claim fails
     assert cells[2:] == ["`energy.facility_power`", "≥ 500 MW", "224 MW", "**fails**", "−55%"]
+
+
+# --------------------------------------------------------------------------------- caveats
+CAVEATS = """
+scenario early {
+  title "GB200 bought in 2024"
+  year 2024
+  region US
+  cluster {
+    accelerator GB200
+    count 1k
+  }
+}
+
+scenario late extends early {
+  title "GB200 bought in 2028"
+  year 2028
+}
+
+scenario hopper {
+  title "H100 bought in 2024"
+  year 2024
+  region US
+  cluster {
+    accelerator H100
+    count 1k
+  }
+  market {
+    rental_price 2 USD/hour
+  }
+}
+
+scenario frontier {
+  title "GB200 frontier cluster in 2026"
+  year 2026
+  region US
+  cluster {
+    accelerator GB200
+    count 100k
+  }
+}
+
+sweep frontier_years from frontier {
+  year 2026 .. 2028
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def caveat_files(tmp_path_factory) -> dict[str, bytes]:
+    scenario = tmp_path_factory.mktemp("caveats") / "caveats.scn"
+    scenario.write_text(CAVEATS, encoding="utf-8")
+    return render_files([str(scenario)], samples=0)
+
+
+def _block(md: str, heading: str) -> list[str]:
+    """The bullets of a `> **heading**` box."""
+    lines = md.splitlines()
+    start = lines.index(f"> **{heading}**")
+    block = []
+    for line in lines[start + 1:]:
+        if not line.startswith(">"):
+            break
+        block.append(line)
+    return [line for line in block if line.startswith("> - ")]
+
+
+def test_hardware_not_yet_shipping_is_the_first_finding(caveat_files):
+    # catalog accelerators.toml: GB200 available_year = 2025
+    early = caveat_files["early.md"].decode()
+    assert _block(early, "Key findings")[0] == (
+        "> - **GB200 is not available in volume until 2025**: this 2024 scenario forecasts "
+        "hardware that is not yet shipping.")
+    for shipping in ("late.md", "hopper.md"):  # GB200 in 2028; H100 (available 2024) in 2024
+        assert "not available in volume until" not in caveat_files[shipping].decode()
+
+
+def test_extrapolated_figures_are_listed_right_after_the_findings(caveat_files):
+    late = caveat_files["late.md"].decode()
+    lines = late.splitlines()
+    # The box comes right after the key findings, before the first section.
+    findings_end = lines.index("> **Key findings**") + 2 + len(_block(late, "Key findings"))
+    assert lines[findings_end:findings_end + 2] == ["", "> **Caveats: figures from outside the data**"]
+    assert late.index("**Caveats") < late.index("## Compute and performance")
+    caveats = _block(late, "Caveats: figures from outside the data")
+    # GB200 prices in the catalog stop at 2026 ($20k): 2028 uses the 2026 figure.
+    price = next(line for line in caveats if "`market.unit_price`" in line)
+    assert price == ("> - Price of one accelerator in the scenario year (`market.unit_price`) is "
+                     "$20 k, the 2026 figure (there is none for 2028). Article forecast, "
+                     "'(est.)'; compare GB200 NVL72 rack ~USD 3.0-3.1M / 72 = ~USD 42k per …")
+    market = next(line for line in caveats if "`market.global_market`" in line)
+    assert "the 2026 figure (there is none for 2028)" in market
+    # The four references' H100 price is one line.
+    references = [line for line in caveats if "reference." in line]
+    assert len(references) == 1 and "(`reference.*.unit_price`, 4 references)" in references[0]
+    assert "the 2024 figure (there is none for 2028)" in references[0]
+    # In the HTML, the value opens to its derivation like every figure.
+    html = caveat_files["late.html"].decode()
+    assert "Caveats: figures from outside the data" in html
+    assert re.search(r'<details class="num"><summary>\$20 k</summary>', html)
+
+
+def test_a_sweeps_extrapolated_variants_are_listed_in_the_base_briefing(caveat_files):
+    frontier = caveat_files["frontier.md"].decode()  # 2026: the market figures are data
+    caveats = _block(frontier, "Caveats: figures from outside the data")
+    assert not any(line.startswith("> - Price of one accelerator in") for line in caveats)
+    # ... but its sweep's 2027 and 2028 variants use the 2026 figures.
+    price = next(line for line in caveats if "`market.unit_price`" in line)
+    assert price.startswith("> - In sweep `frontier_years` at year 2027, 2028: Price of one "
+                            "accelerator in the scenario year (`market.unit_price`) is $20 k, "
+                            "the 2026 figure (there is none for 2027, 2028).")
+    # The references' 2024 price stands in for 2026 in the scenario and for 2027-2028 in the
+    # sweep: one line, with every year that has no figure.
+    references = [line for line in caveats if "reference." in line]
+    assert len(references) == 1
+    assert "the 2024 figure (there is none for 2026, 2027, 2028)" in references[0]
+    assert "frontier\\_years" not in caveat_files["early.md"].decode()  # not its base
+
+
+def test_a_scenario_within_the_data_has_no_caveats(caveat_files):
+    hopper = caveat_files["hopper.md"].decode()  # H100, 2024: prices and intensities of 2024
+    assert "Caveats" not in hopper
+
+
+def test_risk_driver_value_is_the_value_the_deciding_rule_tests(sketch_files):
+    import scendsl
+    from scendsl.model.evaluate import evaluate
+    from scendsl.report.numbers import format_value
+
+    scenarios = scendsl.load(str(SKETCH))
+    checked = set()
+    for name in ("colossus2", "colossus2_h100", "colossus2_uncertain"):
+        result = evaluate(scenarios.get(name))
+        md = sketch_files[f"{name}.md"].decode()
+        register = md[md.index("## Risk"):md.index("### Export control")]
+        for row in re.findall(r"^\| ([A-Za-z ]+) \| \*\*\w+\*\* \| (.*?) \| `(.*?)` \|", register,
+                              flags=re.M):
+            title, shown, rule = row
+            metric = rule.split(" ")[0]
+            node = result.metrics.get(metric) or result.inputs[metric]
+            value = format_value(node.value, node.dimension,
+                                 "bool" if isinstance(node.value, bool) else "number")
+            assert shown.split(" (")[0] == value, (name, title, rule, shown)
+            checked.add(title)
+    assert "Concentration" in checked
+
+
+def test_concentration_shows_the_compute_ratio_when_that_rule_decides(caveat_files):
+    md = caveat_files["frontier.md"].decode()
+    # 100k GB200 at the catalog's 2026 price of $20k: $2 B of a $120 B market = 1.67% < 2%, so
+    # the market-share rules do not apply; 100k × 5 PFLOP/s = 500 EFLOP/s is ~50 times the
+    # NAIRR pilot (≥ 10): medium, decided by the compute ratio, which is the value shown.
+    row = next(line for line in md.splitlines() if line.startswith("| Concentration |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1:4] == ["**medium**", cells[2], "`divide.nairr_pilot.compute_ratio ≥ 10`"]
+    nairr = next(line for line in md.splitlines()
+                 if line.startswith("| US National AI Research Resource"))
+    ratio = [cell.strip() for cell in nairr.strip("|").split("|")][3]
+    assert cells[2] == ratio and 10 <= float(ratio) < 100
+    assert "| 1.67% | `market.share_of_global_market` |" in md  # not what decided the rating
+    risk = caveat_files["risk.md"].decode()
+    section = risk[risk.index("## Concentration"):]
+    line = next(l for l in section.splitlines() if "(frontier.md)" in l)
+    assert line.startswith(f"| [GB200 frontier cluster in 2026](frontier.md) | {ratio} |")
 
 
 # ------------------------------------------------------------------------------ uncertainty
@@ -271,16 +434,31 @@ def test_share_of_samples(share, text):
     assert build_module.share_text(share) == text
 
 
+def svg_texts(svg: str) -> list[tuple[float, float, str, float, str]]:
+    """Every text of a chart: (x, y, anchor, font size, text as shown), in drawing order."""
+    import html
+
+    texts = []
+    for attributes, text in re.findall(r"<text ([^>]*)>([^<]*)</text>", svg):
+        style = re.search(r'style="([^"]*)"', attributes).group(1)
+        size = float(re.search(r"font-size: ([\d.]+)px", style).group(1))
+        anchor = re.search(r"text-anchor: (\w+)", style).group(1)
+        x = float(re.search(r'\bx="([-\d.]+)"', attributes).group(1))
+        y = float(re.search(r'\by="([-\d.]+)"', attributes).group(1))
+        texts.append((x, y, anchor, size, html.unescape(text)))
+    return texts
+
+
 def test_tornado_puts_the_largest_swing_on_top():
     from scendsl.report import charts
 
     svg = charts.tornado([("Power", "energy.pue", 100.0, 90.0, 110.0, "power"),
                           ("Time", "cluster.mfu", 10.0, 13.0, 7.0, "time"),
                           ("Capex", "cluster.count", 5.0, 5.0, 5.0, "currency")], "t")
-    labels = [t for t in re.findall(r'text-anchor="end" fill="#1d232b">([^<]*)<', svg)
-              if "←" in t]
+    rows = sorted((y, text) for _x, y, anchor, _size, text in svg_texts(svg)
+                  if anchor == "end" and "←" in text)
     # Time swings ±30 % of its baseline, power ±10 %; capex does not move and gets no bar.
-    assert labels == ["Time ← cluster.mfu", "Power ← energy.pue"]
+    assert [text for _y, text in rows] == ["Time ← cluster.mfu", "Power ← energy.pue"]
 
 
 def test_log_axis_labels_do_not_overlap(sketch_files):
@@ -291,13 +469,72 @@ def test_log_axis_labels_do_not_overlap(sketch_files):
              compute_bars([("a", 1e15, True), ("b", 1e23, False)])]
     for page in pages:
         svg = re.search(r"<svg[^>]*Peak compute.*?</svg>", page, flags=re.S).group(0)
-        ticks = re.findall(r'<text x="([\d.]+)" y="[\d.]+" font-size="8.5" text-anchor="middle"'
-                           r'[^>]*>([^<]*FLOP/s)</text>', svg)
+        ticks = [(x, text) for x, _y, anchor, size, text in svg_texts(svg)
+                 if anchor == "middle" and size == 8.5 and text.endswith("FLOP/s")]
         assert len(ticks) >= 2
+        assert ticks[0][0] >= len(ticks[0][1]) / 2 * 8.5 * 0.62  # the first is not cut off
         for (x1, label1), (x2, label2) in zip(ticks, ticks[1:]):
             # 8.5 pt DejaVu Sans: at most 0.62 em a character, even for capitals
             half_widths = (len(label1) + len(label2)) / 2 * 8.5 * 0.62
-            assert float(x2) - float(x1) > half_widths, (label1, label2)
+            assert x2 - x1 > half_widths, (label1, label2)
+
+
+def test_a_bar_at_a_power_of_ten_is_drawn():
+    from scendsl.report.charts import compute_bars
+
+    svg = compute_bars([("a", 1e18, True)])
+    # The axis starts a decade below 1 EFLOP/s: the bar is a decade long, not empty.
+    bar = re.search(r'<path d="M ([\d.]+) [\d.]+ \nL ([\d.]+) [\d.]+ [^"]*"[^>]*#0072b2', svg)
+    assert bar and float(bar.group(2)) - float(bar.group(1)) > 50
+
+
+def test_charts_are_deterministic_and_two_charts_share_no_id():
+    from scendsl.report import charts
+
+    bars = [("Cluster", 5e20, True), ("Reference", 1e19, False)]
+    one = charts.compute_bars(bars)
+    assert one == charts.compute_bars(bars)
+    svgs = [one, charts.compute_bars(bars[:1]),
+            charts.intervals([("Power", 2e8, 2.24e8, 2.46e8, 2.24e8, "power")], "t"),
+            charts.tornado([("Power", "energy.pue", 2.24e8, 2e8, 2.46e8, "power")], "t"),
+            charts.trajectory([("a", [(2025, 1.0), (2026, 2.0)]), ("b", [(2025, 2.0)])],
+                              "number", "year", "t")]
+    seen: set[str] = set()
+    for svg in svgs:
+        assert svg.startswith("<svg") and "<title>" in svg
+        assert "<metadata" not in svg and "Date" not in svg and "<style" not in svg
+        assert not re.search(r"\d\.\d{3,}", svg)  # coordinates rounded to 0.01 pt
+        ids = set(re.findall(r'\sid="([^"]+)"', svg))
+        assert ids == set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))  # only those used
+        assert not ids & seen  # the hash salt is the chart's own
+        seen |= ids
+
+
+def test_charts_use_matplotlib_lazily_without_pyplot_or_global_settings():
+    code = """
+import sys
+import scendsl.report.build, scendsl.report.charts as charts
+assert "matplotlib" not in sys.modules  # nothing imports it before a chart is drawn
+svg = charts.compute_bars([("a", 1e18, True)])
+import matplotlib
+assert "matplotlib.pyplot" not in sys.modules
+assert matplotlib.rcParams["svg.hashsalt"] is None  # settings were for the chart only
+assert matplotlib.rcParams["svg.fonttype"] == "path"
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_chart_labels_are_shown_as_written():
+    from scendsl.report import charts
+
+    label = r"$\alpha$ cost $5 back\slash <b>&"
+    svg = charts.compute_bars([(label, 1e18, True)])
+    assert label in [text for *_rest, text in svg_texts(svg)]  # no mathtext, nothing lost
+    assert "<b>" not in svg
 
 
 def test_html_is_self_contained_and_printable(sketch_files):
@@ -342,30 +579,6 @@ def test_same_inputs_give_the_same_bytes_under_other_hash_seeds(tmp_path):
     # The comparison covers the Monte Carlo: the uncertain scenario's intervals and charts.
     uncertain = (first / "colossus2_uncertain.html").read_text(encoding="utf-8")
     assert "Uncertainty and sensitivity" in uncertain and 'class="range"' in uncertain
-
-
-def test_charts_are_deterministic_and_have_no_ids_to_clash_on_a_page():
-    from scendsl.report import charts
-
-    bars = [("Cluster", 5e20, True), ("Reference", 1e19, False)]
-    one = charts.compute_bars(bars)
-    assert one == charts.compute_bars(bars)
-    for svg in (one, charts.intervals([("Power", 2e8, 2.24e8, 2.46e8, 2.24e8, "power")], "t"),
-                charts.tornado([("Power", "energy.pue", 2.24e8, 2e8, 2.46e8, "power")], "t")):
-        assert svg.startswith("<svg") and "<title>" in svg and "Date" not in svg
-        assert not re.search(r'\sid="', svg)
-        assert not re.search(r"\d\.\d{3,}", svg)  # coordinates rounded to 0.01 pt
-
-
-def test_chart_labels_are_shown_as_written():
-    import html
-
-    from scendsl.report import charts
-
-    label = r"$\alpha$ cost $5 back\slash <b>&"
-    svg = charts.compute_bars([(label, 1e18, True)])
-    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
-    assert label in texts  # shown as written: no Greek letter, no lost dollar or backslash
 
 
 # ----------------------------------------------------------------------------- atomic writes

@@ -1,27 +1,45 @@
-"""Charts of the briefings as inline SVG, written element by element.
+"""Charts of the briefings as inline SVG, drawn with matplotlib's object API.
 
-Every chart of a briefing is bars or lines over one or two axes, so it is written here directly
-as SVG elements: a chart takes about a millisecond, where matplotlib took 30–50 ms a chart and
-0.4 s to import (most of a build's time).
+A chart is a `matplotlib.figure.Figure` rendered by the SVG canvas: no pyplot, no GUI backend, no
+global state (every setting is applied with `rc_context` for the one chart). matplotlib is
+imported only when a chart is drawn: the build forks a chart worker first thing, which imports
+it while the main process loads and evaluates (scendsl.report.build).
 
-Output is byte-for-byte deterministic: coordinates rounded to 0.01 pt, no element ids (two charts
-on one page cannot clash), no metadata, fixed fonts, sizes and colours, every text escaped and
-kept as SVG text, numbers written by `format_value`.
+Output is byte-for-byte deterministic: a fixed hash salt per chart (derived from what it shows,
+so the ids of two different charts on one page never clash), no date or creator metadata, the
+DejaVu Sans shipped with matplotlib for every measurement, and coordinates rounded to 0.01 pt.
+Labels are never read as mathtext (`text.parse_math` off): `$5` or `$\\alpha$` are shown as
+written. Numbers on axes and bars are written by `format_value`, as everywhere in a briefing.
 
-Layout is computed, not measured: a text's width is estimated from its length (DejaVu Sans
-averages ~0.56 em; a browser without it falls back to a narrower sans-serif) and the margins are
-sized from that estimate.
+Text stays SVG text (`svg.fonttype` "none") in DejaVu Sans: it renders the same wherever DejaVu
+Sans is installed, and elsewhere in Verdana (about as wide) or Arial (narrower), so labels keep
+their places. Glyph outlines ("path") would look the same everywhere, but measured on
+the sample scenarios they made a chart seven times larger (~40 kB), the briefings 1.2 MB larger
+and the cold build 0.35 s slower, and the text could no longer be searched or selected.
 
-Each function takes plain data (labels and SI values) and returns one `<svg>` element, or None
-when there is nothing to draw. `draw` runs a job `(function name, arguments)` as the build
+Speed: a chart takes 15–35 ms, most of it measuring and drawing text and ticks. Layout is fixed
+arithmetic, not a tight bounding box (which would draw every chart twice): margins are sized
+from the labels' widths measured with the font, and decade ticks on a log axis are spaced so
+that their labels ("100 PFLOP/s") never run into each other. Bars are one PolyCollection per
+chart, and each chart starts from a pickled copy of an empty Figure and Axes (a third of the
+time of building the Axes anew; the bytes are the same).
+
+Each public function takes plain data (labels and SI values) and returns one `<svg>` element, or
+None when there is nothing to draw. `draw` runs a job `(function name, arguments)` as the build
 queues them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import io
 import math
+import pickle
+import re
 from collections.abc import Sequence
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from scendsl.report.numbers import format_value
@@ -38,14 +56,54 @@ SOURCE_COLOURS = {
 }
 HIGHLIGHT, MUTED = "#0072B2", "#B8C4CE"
 _WIDTH_IN = 6.4  # inches; the page column is ~46 em, charts scale down on phones
-_PT = 72.0  # points per inch: every size below is in points (1 SVG user unit = 1 pt)
+_PT = 72.0  # points per inch: sizes below are in points (the SVG's user unit)
 WIDTH = _WIDTH_IN * _PT
 
 _INK, _AXIS, _GRID, _VALUE = "#1d232b", "#555555", "#E3E3E3", "#333333"
-_FONT = "'DejaVu Sans', 'Bitstream Vera Sans', Arial, sans-serif"
 #: Font sizes (pt): row and tick labels, values at the ends of bars, titles, axis labels, legends.
 _LABEL, _SMALL, _TITLE, _AXIS_LABEL, _LEGEND = 8.5, 7.5, 10.0, 9.0, 8.0
 _TOP = 0.35 * _PT  # room for the title above the axes
+_ROW_LABEL_GAP = 4.0  # points between a row label and the axes
+
+#: Every setting that shows in a chart, applied for the duration of one chart.
+_SETTINGS = {
+    "svg.fonttype": "none",  # text stays text (see the module's docstring)
+    "text.usetex": False,
+    "text.parse_math": False,  # "$5" and "$\alpha$" are text, never mathtext
+    "font.family": "sans-serif",
+    # Measured with the DejaVu Sans shipped with matplotlib; a browser without it uses the
+    # next it has: Verdana (about as wide) or Arial (narrower).
+    "font.sans-serif": ["DejaVu Sans", "Bitstream Vera Sans", "Verdana", "Arial", "Helvetica"],
+    "font.size": _LABEL,
+    "axes.labelsize": _AXIS_LABEL,
+    "axes.labelcolor": _INK,
+    "axes.edgecolor": _AXIS,
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "axes.axisbelow": True,
+    "xtick.labelsize": _LABEL,
+    "ytick.labelsize": _LABEL,
+    "xtick.color": _AXIS,
+    "ytick.color": _AXIS,
+    "xtick.labelcolor": _INK,
+    "ytick.labelcolor": _INK,
+    "xtick.major.size": 3.5,
+    "ytick.major.size": 3.5,
+    "xtick.major.width": 0.8,
+    "ytick.major.width": 0.8,
+    "xtick.minor.visible": False,
+    "ytick.minor.visible": False,
+    "legend.fontsize": _LEGEND,
+    "legend.frameon": False,
+    "lines.solid_joinstyle": "round",
+    "path.simplify": False,
+    "figure.facecolor": "none",
+    "axes.facecolor": "none",
+    "savefig.facecolor": "none",
+    "savefig.edgecolor": "none",
+}
 
 
 def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
@@ -60,21 +118,26 @@ def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
     return svg, time.perf_counter() - started
 
 
-# ---------------------------------------------------------------------------------- drawing
-def _n(value: float) -> str:
-    """A coordinate, rounded to 0.01 pt (the same bytes on every machine)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+def warm_up() -> None:
+    """Import and prepare what drawing needs: the modules, the fonts, the Axes templates.
+
+    A chart worker's first job, done while the main process is still loading (so the first
+    chart is as quick as the others).
+    """
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.collections  # noqa: F401
+    import matplotlib.ticker  # noqa: F401
+
+    _measure("0", _LABEL, False)  # loads the font
+    _measure("0", _TITLE, True)
+    for x_log, y_log in ((False, False), (True, False), (False, True)):
+        _template(x_log, y_log)
 
 
+# ---------------------------------------------------------------------------------- helpers
 def _short(text: str, limit: int = 44) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _text_width(texts: Sequence[str], size: float = _LABEL) -> float:
-    """Estimated width in points of the longest text (DejaVu Sans averages ~0.56 em)."""
-    return max((len(text) for text in texts), default=0) * size * 0.56
 
 
 def _finite(values: Sequence[Any]) -> list[float]:
@@ -82,184 +145,181 @@ def _finite(values: Sequence[Any]) -> list[float]:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
 
 
-class _Drawing:
-    """An SVG chart built element by element."""
-
-    def __init__(self, width: float, height: float) -> None:
-        self.width, self.height = width, height
-        self.parts: list[str] = []
-
-    def rect(self, x: float, y: float, width: float, height: float, fill: str,
-             stroke: str | None = None, stroke_width: float = 0.6) -> None:
-        if width < 0:
-            x, width = x + width, -width
-        edge = f' stroke="{stroke}" stroke-width="{_n(stroke_width)}"' if stroke else ""
-        self.parts.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" '
-                          f'height="{_n(height)}" fill="{fill}"{edge}/>')
-
-    def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str = _AXIS,
-             width: float = 0.8) -> None:
-        self.parts.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" '
-                          f'stroke="{stroke}" stroke-width="{_n(width)}"/>')
-
-    def polyline(self, points: Sequence[tuple[float, float]], stroke: str,
-                 width: float = 1.6) -> None:
-        coordinates = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
-        self.parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{stroke}" '
-                          f'stroke-width="{_n(width)}" stroke-linejoin="round"/>')
-
-    def marker(self, shape: str, x: float, y: float, size: float, fill: str,
-               edge: str | None = None) -> None:
-        """A marker of `size` points across, centred on (x, y)."""
-        half = size / 2
-        stroke = f' stroke="{edge}" stroke-width="0.5"' if edge else ""
-        if shape == "circle":
-            self.parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(half)}" '
-                              f'fill="{fill}"{stroke}/>')
-            return
-        if shape == "square":
-            self.rect(x - half * 0.9, y - half * 0.9, size * 0.9, size * 0.9, fill, edge, 0.5)
-            return
-        corners = {
-            "diamond": ((0, -1.15), (1.15, 0), (0, 1.15), (-1.15, 0)),
-            "up": ((0, -1.1), (1, 0.75), (-1, 0.75)),
-            "down": ((0, 1.1), (1, -0.75), (-1, -0.75)),
-            "left": ((-1.1, 0), (0.75, -1), (0.75, 1)),
-            "right": ((1.1, 0), (-0.75, -1), (-0.75, 1)),
-        }[shape]
-        points = " ".join(f"{_n(x + dx * half)},{_n(y + dy * half)}" for dx, dy in corners)
-        self.parts.append(f'<polygon points="{points}" fill="{fill}"{stroke}/>')
-
-    def text(self, x: float, y: float, text: str, size: float = _LABEL, anchor: str = "start",
-             colour: str = _INK, bold: bool = False, middle: bool = True) -> None:
-        """Text at (x, y); with `middle`, y is the middle of the line (else its baseline)."""
-        baseline = y + size * 0.35 if middle else y
-        weight = ' font-weight="bold"' if bold else ""
-        self.parts.append(f'<text x="{_n(x)}" y="{_n(baseline)}" font-size="{_n(size)}" '
-                          f'text-anchor="{anchor}" fill="{colour}"{weight}>'
-                          f'{html.escape(str(text), quote=False)}</text>')
-
-    def title(self, text: str) -> None:
-        """The chart's title at the top left (shortened to fit)."""
-        self.text(0.01 * self.width, 0.08 * _PT + _TITLE, _short(text, 90), size=_TITLE,
-                  bold=True, middle=False)
-
-    def legend(self, entries: Sequence[tuple[str, str, str | None]], columns: int,
-               bottom: float) -> None:
-        """Entries (text, colour, marker shape or None for a swatch) in rows of `columns`,
-        centred, the last row `bottom` points above the foot of the chart."""
-        rows = [entries[i:i + columns] for i in range(0, len(entries), columns)]
-        for index, row in enumerate(rows):
-            y = self.height - bottom - (len(rows) - 1 - index) * 14.4
-            widths = [24 + _text_width([text], _LEGEND) for text, _colour, _shape in row]
-            x = (self.width - sum(widths) - 18 * (len(row) - 1)) / 2
-            for (text, colour, shape), width in zip(row, widths):
-                if shape is None:
-                    self.rect(x, y - 3.5, 18, 7, colour)
-                else:
-                    self.line(x, y, x + 18, y, colour, 1.6)
-                    self.marker(shape, x + 9, y, 4.5, colour)
-                self.text(x + 24, y, text, size=_LEGEND)
-                x += width + 18
-
-    def svg(self, title: str) -> str:
-        label = html.escape(title, quote=True)
-        return (f'<svg role="img" aria-label="{label}" class="chart" '
-                f'xmlns="http://www.w3.org/2000/svg" width="{_n(self.width)}pt" '
-                f'height="{_n(self.height)}pt" viewBox="0 0 {_n(self.width)} {_n(self.height)}" '
-                f'font-family="{_FONT}"><title>{label}</title>\n'
-                + "\n".join(self.parts) + "\n</svg>\n")
+def _text_width(texts: Sequence[str], size: float = _LABEL, bold: bool = False) -> float:
+    """Width in points of the widest text, measured with the chart font (as it is drawn)."""
+    return max((_measure(text, size, bold) for text in texts if text), default=0.0)
 
 
-# ------------------------------------------------------------------------------------- axes
-def _nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
-    """Round ticks (steps of 1, 2, 2.5 or 5 × 10^k) from low to high, at most `most`."""
-    span = high - low
-    if span <= 0 or not math.isfinite(span):
-        return [low]
-    for power in range(math.floor(math.log10(span / most)) - 1, math.ceil(math.log10(span)) + 2):
-        for mantissa in (1.0, 2.0, 2.5, 5.0):
-            step = mantissa * 10.0 ** power
-            first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-            if last - first + 1 <= most:
-                return [round(k * step, 12) + 0.0 for k in range(first, last + 1)]
-    return [low, high]
+@lru_cache(maxsize=4096)
+def _measure(text: str, size: float, bold: bool) -> float:
+    """One text's width in points (kept: the same labels come back in chart after chart)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
+    return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]
 
 
-def _decade_ticks(low: float, high: float, step: int | None = None) -> list[float]:
-    """Powers of ten from `low` to `high`, every `step` decades (default: at most ~5 labels)."""
-    # A hair of tolerance: log10 of an exact power of ten may come out a rounding error above.
-    first, last = math.floor(math.log10(low) + 1e-9), math.ceil(math.log10(high) - 1e-9)
-    if step is None:
-        step = max(1, math.ceil((last - first) / 4))
-    return [10.0 ** e for e in range(first, last + 1, step)]
+def _salt(name: str, arguments: tuple[Any, ...]) -> str:
+    """The chart's hash salt: from what it shows (repr of plain data is stable across runs)."""
+    digest = hashlib.sha256(repr((name, arguments)).encode("utf-8")).hexdigest()[:12]
+    return f"scendsl-{name}-{digest}"
 
 
-def _decade_step(low: float, high: float, dimension: str, axis_points: float) -> int:
-    """Decades between labelled ticks on a horizontal log axis `axis_points` wide showing `low`
-    to `high`: labels such as "100 PFLOP/s" are wider than a decade, so the step is the smallest
-    that leaves a gap between neighbouring labels."""
-    labels = [format_value(tick, dimension) for tick in _decade_ticks(low, high, 1)]
-    decades = max(math.log10(high / low), 1e-9)
-    return max(1, math.ceil((_text_width(labels) + 14) * decades / axis_points))
+@contextmanager
+def _chart(salt: str, height: float, margins: tuple[float, float, float, float],
+           x_log: bool = False, y_log: bool = False):
+    """A Figure `height` points high with one Axes placed by `margins` in points (left, right,
+    top, bottom), the chart settings in force while it is made and saved: (figure, axes)."""
+    from matplotlib import rc_context
+
+    with rc_context(dict(_SETTINGS, **{"svg.hashsalt": salt})):
+        figure = pickle.loads(_template(x_log, y_log))
+        figure.set_size_inches(_WIDTH_IN, height / _PT)
+        left, right, top, bottom = margins
+        axes = figure.axes[0]
+        axes.set_position((left / WIDTH, bottom / height, 1 - (left + right) / WIDTH,
+                           1 - (top + bottom) / height))
+        yield figure, axes
 
 
-class _Rows:
-    """Horizontal bars: one row per label (the first on top) over a value axis."""
+@lru_cache(maxsize=None)
+def _template(x_log: bool, y_log: bool) -> bytes:
+    """An empty Figure with its Axes, pickled: a copy is made in a third of the time it takes
+    to build the Axes anew (the same objects either way, so the same bytes)."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
 
-    def __init__(self, labels: Sequence[str], row: float, bottom: float,
-                 right: float = 0.2 * _PT) -> None:
-        self.labels = list(labels)
-        self.row = row
-        self.left = _text_width(self.labels) + 0.15 * _PT
-        self.right = WIDTH - right
-        self.top = _TOP
-        self.bottom = self.top + row * len(self.labels)
-        self.drawing = _Drawing(WIDTH, self.bottom + bottom)
-        self.low, self.high, self.log = 0.0, 1.0, False
+    with rc_context(_SETTINGS):
+        figure = Figure(figsize=(_WIDTH_IN, 2.0))
+        figure.patch.set_visible(False)  # transparent: the page shows through
+        axes = figure.add_axes((0.2, 0.2, 0.6, 0.6))
+        axes.patch.set_visible(False)
+        if x_log:
+            axes.set_xscale("log")
+        if y_log:
+            axes.set_yscale("log")
+        return pickle.dumps(figure)
 
-    def axis(self, low: float, high: float, log: bool = False) -> None:
-        self.low, self.high, self.log = low, high, log
 
-    def x(self, value: float) -> float:
-        if self.log:
-            share = ((math.log10(value) - math.log10(self.low))
-                     / (math.log10(self.high) - math.log10(self.low)))
-        else:
-            share = (value - self.low) / (self.high - self.low)
-        return self.left + share * (self.right - self.left)
+def _title(figure, height: float, title: str) -> None:
+    """The chart's title at the top left of the figure (an axes title would start at the axes,
+    right of the row labels)."""
+    figure.text(0.01, 1 - (0.08 * _PT) / height, _short(title, 90), ha="left", va="top",
+                fontsize=_TITLE, fontweight="bold", color=_INK)
 
-    def y(self, index: int) -> float:
-        """Middle of row `index` (0 at the top)."""
-        return self.top + (index + 0.5) * self.row
 
-    def frame(self, ticks: Sequence[tuple[float, str]], grid: bool = False,
-              axis_label: str | None = None) -> None:
-        """Grid, axes, ticks, row labels and the axis label (before the bars: drawn below)."""
-        d = self.drawing
-        for value, label in ticks:
-            x = self.x(value)
-            if grid:
-                d.line(x, self.top, x, self.bottom, _GRID, 0.6)
-            d.line(x, self.bottom, x, self.bottom + 3.5)
-            d.text(x, self.bottom + 10, label, anchor="middle")
-        for index, label in enumerate(self.labels):
-            d.text(self.left - 4, self.y(index), label, anchor="end")
-        if axis_label:
-            d.text((self.left + self.right) / 2, self.bottom + 25, axis_label, size=_AXIS_LABEL,
-                   anchor="middle")
+_ATTRIBUTE_RE = re.compile(r'\s(?:d|x|y|width|height|points|transform|viewBox|style)="[^"]*"')
+_LONG_NUMBER_RE = re.compile(r"-?\d+\.\d{3,}")
+_ID_RE = re.compile(r' id="([^"]+)"')
+_REFERENCE_RE = re.compile(r'(?:url\(#|href="#)([^)"]+)')
+_METADATA_RE = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_STYLE_RE = re.compile(r"\s*<defs>\s*<style[^>]*>[^<]*</style>\s*</defs>")
+_NO_ROTATION_RE = re.compile(r' transform="rotate\(-?0 [^")]*\)"')
+_INDENT_RE = re.compile(r"\n[ \t]+")
 
-    def spines(self) -> None:
-        """The left and bottom axis lines (after the bars: drawn over them)."""
-        self.drawing.line(self.left, self.top, self.left, self.bottom)
-        self.drawing.line(self.left, self.bottom, self.right, self.bottom)
 
-    def value_label(self, value: float, index: int, text: str,
-                    outward_right: bool = True) -> None:
-        """A value written just outside the end of a bar (3 points away)."""
-        x = self.x(value) + (3 if outward_right else -3)
-        self.drawing.text(x, self.y(index), text, size=_SMALL,
-                          anchor="start" if outward_right else "end", colour=_VALUE)
+def _round_numbers(attribute: re.Match) -> str:
+    """Coordinates to 0.01 pt: smaller, and the same bytes whatever the last digits were."""
+    def rounded(number: re.Match) -> str:
+        text = f"{float(number.group(0)):.2f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+
+    return _LONG_NUMBER_RE.sub(rounded, attribute.group(0))
+
+
+def _svg(figure, title: str) -> str:
+    """Render `figure` to an inline `<svg>` element: deterministic, responsive, with a title."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    buffer = io.StringIO()
+    FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]  # no XML prolog or DOCTYPE: this is inline SVG
+    svg = _METADATA_RE.sub("", svg, count=1)
+    # matplotlib's default stroke style is a `<style>` rule for `*`, which inline in a page
+    # would apply to the whole page: the same defaults as attributes of this <svg> instead.
+    svg = _STYLE_RE.sub("", svg, count=1)
+    # Group ids (figure_1, axes_1, patch_1, ...) repeat in every chart and nothing refers to
+    # them; only clip paths and tick markers are referenced, by ids made from the chart's hash
+    # salt: two different charts on one page never share an id.
+    referenced = set(_REFERENCE_RE.findall(svg))
+    svg = _ID_RE.sub(lambda m: m.group(0) if m.group(1) in referenced else "", svg)
+    svg = _NO_ROTATION_RE.sub("", svg)
+    svg = _ATTRIBUTE_RE.sub(_round_numbers, svg)
+    svg = _INDENT_RE.sub("\n", svg)
+    label = html.escape(title, quote=True)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" class="chart" '
+                               'stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    head_end = svg.index(">") + 1
+    return svg[:head_end] + f"<title>{label}</title>" + svg[head_end:].rstrip() + "\n"
+
+
+def _plain_formatter(dimension: str, zero: str | None = None):
+    """Tick labels written by format_value (`zero` for 0 if given): never mathtext."""
+    from matplotlib.ticker import FuncFormatter
+
+    def label(value: float, _position) -> str:
+        if zero is not None and value == 0:
+            return zero
+        return format_value(value, dimension)
+
+    return FuncFormatter(label)
+
+
+def _row_labels(axes, labels: Sequence[str]) -> None:
+    """One label per row, right-aligned left of the axes, the first row on top.
+
+    Plain texts rather than tick labels: a Tick is five artists, a label one.
+    """
+    from matplotlib.transforms import offset_copy
+
+    axes.set_yticks([])
+    axes.set_ylim(len(labels) - 0.5, -0.5)  # row 0 at the top
+    transform = offset_copy(axes.get_yaxis_transform(), axes.figure, x=-_ROW_LABEL_GAP,
+                            units="points")
+    for index, label in enumerate(labels):
+        axes.text(0, index, label, transform=transform, ha="right", va="center",
+                  fontsize=_LABEL, color=_INK)
+
+
+def _value_label(axes, value: float, index: int, text: str, outward_right: bool = True) -> None:
+    """A value written just outside the end of a bar (3 points away)."""
+    from matplotlib.transforms import offset_copy
+
+    transform = offset_copy(axes.transData, axes.figure, x=3 if outward_right else -3,
+                            units="points")
+    axes.text(value, index, text, transform=transform, ha="left" if outward_right else "right",
+              va="center", fontsize=_SMALL, color=_VALUE)
+
+
+def _bars(axes, rows: Sequence[tuple[float, float, float, str]], height: float,
+          edge: str = "none", edge_width: float = 0.0) -> None:
+    """Horizontal bars (row, start, end, colour) as one PolyCollection: a chart's bars are drawn
+    in one go, without a Rectangle (and a data-limit update) per bar. Empty bars are skipped."""
+    from matplotlib.collections import PolyCollection
+
+    half = height / 2
+    kept = [(row, start, end, colour) for row, start, end, colour in rows if end != start]
+    shapes = [((start, row - half), (end, row - half), (end, row + half), (start, row + half))
+              for row, start, end, _colour in kept]
+    axes.add_collection(PolyCollection(shapes, facecolors=[c for *_rest, c in kept],
+                                       edgecolors=edge, linewidths=edge_width),
+                        autolim=False)
+
+
+def _swatches(colours: Sequence[str]) -> list:
+    """Legend handles for bars of these colours."""
+    from matplotlib.patches import Patch
+
+    return [Patch(facecolor=colour, edgecolor="none") for colour in colours]
+
+
+def _legend(figure, handles, labels: Sequence[str], columns: int, height: float) -> None:
+    """Entries in rows of `columns`, centred at the foot of the chart."""
+    figure.legend(handles, labels, loc="lower center", ncol=min(columns, len(labels)),
+                  bbox_to_anchor=(0.5, 0.04 * _PT / height), borderaxespad=0.0,
+                  handlelength=1.8, columnspacing=1.6, handletextpad=0.6)
 
 
 def _colours(names: Sequence[str]) -> dict[str, str]:
@@ -274,134 +334,23 @@ def _colours(names: Sequence[str]) -> dict[str, str]:
     return colours
 
 
-# ---------------------------------------------------------------------------------- charts
-def power_by_source(rows: Sequence[tuple[str, dict[str, float]]],
-                    title: str = "Facility power by supply source") -> str | None:
-    """Stacked horizontal bars: for each row (a scenario) its power per energy source (W)."""
-    rows = [(label, {k: float(v) for k, v in parts.items() if _finite([v]) and v > 0})
-            for label, parts in rows if parts]
-    rows = [(label, parts) for label, parts in rows if parts]
-    if not rows:
-        return None
-    sources: list[str] = []
-    for _, parts in rows:
-        sources.extend(s for s in parts if s not in sources)
-    colours = _colours(sources)
-    legend_rows = math.ceil(len(sources) / 4)
-    axes = _Rows([_short(label) for label, _ in rows], 0.3 * _PT, 0.42 * _PT + 14.4 * legend_rows)
-    totals = [sum(parts.values()) for _, parts in rows]
-    axes.axis(0.0, max(totals) * 1.02)
-    ticks = _nice_ticks(0.0, axes.high, 6)
-    axes.frame([(t, "0" if t == 0 else format_value(t, "power")) for t in ticks], grid=True)
-    d = axes.drawing
-    for index, (_, parts) in enumerate(rows):
-        left, middle = 0.0, axes.y(index)
-        for source in sources:
-            part = parts.get(source, 0.0)
-            if part > 0:
-                d.rect(axes.x(left), middle - axes.row * 0.31, axes.x(left + part) - axes.x(left),
-                       axes.row * 0.62, colours[source], "white", 0.5)
-                left += part
-    axes.spines()
-    d.legend([(s.replace("_", " "), colours[s], None) for s in sources], 4, 0.16 * _PT)
-    d.title(title)
-    return d.svg(title)
+# ------------------------------------------------------------------------------------- axes
+def _decade_ticks(low: float, high: float, step: int | None = None) -> list[float]:
+    """Powers of ten from `low` to `high`, every `step` decades (default: at most ~5 labels)."""
+    # A hair of tolerance: log10 of an exact power of ten may come out a rounding error above.
+    first, last = math.floor(math.log10(low) + 1e-9), math.ceil(math.log10(high) - 1e-9)
+    if step is None:
+        step = max(1, math.ceil((last - first) / 4))
+    return [10.0 ** e for e in range(first, last + 1, step)]
 
 
-def compute_bars(bars: Sequence[tuple[str, float, bool]],
-                 title: str = "Peak compute at the training precision (log scale)",
-                 dimension: str = "flop_rate") -> str | None:
-    """Bars on a log scale: (label, value, highlighted), scenarios against references."""
-    bars = [(label, float(value), bold) for label, value, bold in bars
-            if _finite([value]) and value > 0]
-    if not bars:
-        return None
-    axes = _Rows([_short(label) for label, _, _ in bars], 0.25 * _PT, 0.35 * _PT,
-                 right=0.3 * _PT)
-    values = [value for _, value, _ in bars]
-    left = 10.0 ** math.floor(math.log10(min(values)))
-    right = 10.0 ** math.ceil(math.log10(max(values)) + 0.45)  # room for the value labels
-    axes.axis(left, right, log=True)
-    # Decade ticks short of the right edge, where a label would run off the chart, spaced so
-    # that their labels do not run into each other.
-    step = _decade_step(left, right, dimension, axes.right - axes.left)
-    axes.frame([(t, format_value(t, dimension)) for t in _decade_ticks(left, right / 10, step)])
-    d = axes.drawing
-    for index, (_, value, bold) in enumerate(bars):
-        middle = axes.y(index)
-        d.rect(axes.left, middle - axes.row * 0.31, axes.x(value) - axes.left, axes.row * 0.62,
-               HIGHLIGHT if bold else MUTED)
-        axes.value_label(value, index, format_value(value, dimension))
-    axes.spines()
-    d.title(title)
-    return d.svg(title)
-
-
-def trajectory(series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]],
-               dimension: str, x_label: str, title: str) -> str | None:
-    """Lines of a metric against a numeric axis (the sweep's years), one per other-axis value."""
-    cleaned = []
-    for label, points in series:
-        kept = [(float(x), float(y)) for x, y in points
-                if y is not None and len(_finite([x, y])) == 2]
-        if kept:
-            cleaned.append((label, kept))
-    if not cleaned:
-        return None
-    ys = [y for _, points in cleaned for _, y in points]
-    xs = sorted({x for _, points in cleaned for x, _ in points})
-    low, high = min(ys), max(ys)
-    positive = low > 0
-    log = positive and high / low > 20
-    if log:
-        y_low, y_high = 10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high))
-        y_ticks = [t for t in _decade_ticks(low, high) if y_low <= t <= y_high]
-    else:
-        margin = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
-        y_low, y_high = (0.0 if positive else low - margin), high + margin
-        y_ticks = _nice_ticks(y_low, y_high, 6)
-    tick_labels = [format_value(t, dimension) for t in y_ticks]
-    legend_rows = math.ceil(len(cleaned) / 3) if len(cleaned) > 1 else 0
-    height = 2.9 * _PT
-    left, right = _text_width(tick_labels) + 0.2 * _PT, WIDTH - 0.2 * _PT
-    top, bottom = _TOP, height - (0.5 * _PT + 14.4 * legend_rows)
-    d = _Drawing(WIDTH, height)
-    x_pad = (xs[-1] - xs[0]) * 0.05 or 0.5
-    x_low, x_high = xs[0] - x_pad, xs[-1] + x_pad
-
-    def px(x: float) -> float:
-        return left + (x - x_low) / (x_high - x_low) * (right - left)
-
-    def py(y: float) -> float:
-        if log:
-            share = (math.log10(y) - math.log10(y_low)) / (math.log10(y_high) - math.log10(y_low))
-        else:
-            share = (y - y_low) / (y_high - y_low)
-        return bottom - share * (bottom - top)
-
-    for tick, label in zip(y_ticks, tick_labels):
-        d.line(left, py(tick), right, py(tick), _GRID, 0.6)
-        d.line(left - 3.5, py(tick), left, py(tick))
-        d.text(left - 6, py(tick), label, anchor="end")
-    step = max(1, math.ceil(len(xs) / 12))
-    for x in xs[::step]:
-        d.line(px(x), bottom, px(x), bottom + 3.5)
-        d.text(px(x), bottom + 10, f"{x:g}", anchor="middle")
-    d.text((left + right) / 2, bottom + 25, x_label, size=_AXIS_LABEL, anchor="middle")
-    colours = _colours([label for label, _ in cleaned])
-    shapes = ("circle", "square", "diamond", "up", "down", "left", "right")
-    for index, (label, points) in enumerate(cleaned):
-        placed = [(px(x), py(y)) for x, y in points]
-        d.polyline(placed, colours[label])
-        for x, y in placed:
-            d.marker(shapes[index % len(shapes)], x, y, 4.5, colours[label])
-    d.line(left, top, left, bottom)
-    d.line(left, bottom, right, bottom)
-    if legend_rows:
-        d.legend([(_short(label, 30), colours[label], shapes[i % len(shapes)])
-                  for i, (label, _) in enumerate(cleaned)], 3, 0.16 * _PT)
-    d.title(title)
-    return d.svg(title)
+def _decade_step(low: float, high: float, dimension: str, axis_points: float) -> int:
+    """Decades between labelled ticks on a horizontal log axis `axis_points` wide showing `low`
+    to `high`: labels such as "100 PFLOP/s" are wider than a decade, so the step is the smallest
+    that leaves a gap of at least 14 points between neighbouring labels."""
+    labels = [format_value(tick, dimension) for tick in _decade_ticks(low, high, 1)]
+    decades = max(math.log10(high / low), 1e-9)
+    return max(1, math.ceil((_text_width(labels) + 14) * decades / axis_points))
 
 
 def _percent(value: float, zero: str) -> str:
@@ -412,18 +361,166 @@ def _percent(value: float, zero: str) -> str:
     return f"{percent:+g}%".replace("-", "−")
 
 
-def _relative_axis(axes: _Rows, values: Sequence[float], ends: Sequence[str], zero: str,
-                   axis_label: str) -> None:
+def _relative_axis(axes, values: Sequence[float], ends: Sequence[str], zero: str,
+                   axis_label: str, axis_points: float) -> None:
     """Fit `values` (and 0) on a relative axis with room for the value labels `ends` at the
-    ends of the bars, and draw its frame; ticks as many as their labels fit side by side."""
+    ends of the bars; ticks by matplotlib's MaxNLocator, as many as their labels fit."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     low, high = min(min(values), 0.0), max(max(values), 0.0)
     span = (high - low) or 0.1
     pad = _text_width(ends, _SMALL) + 0.1 * _PT
-    room = max(axes.right - axes.left - 2 * pad, 0.8 * _PT)
-    axes.axis(low - span * pad / room, high + span * pad / room)
-    fit = int((axes.right - axes.left) / (_text_width([zero]) + 14))
-    ticks = _nice_ticks(axes.low, axes.high, max(3, min(fit, 7)))
-    axes.frame([(t, _percent(t, zero)) for t in ticks], grid=True, axis_label=axis_label)
+    room = max(axis_points - 2 * pad, 0.8 * _PT)
+    axes.set_xlim(low - span * pad / room, high + span * pad / room)
+    fit = int(axis_points / (_text_width([zero, "+100%"]) + 14))
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=max(2, min(fit, 6)),
+                                             steps=[1, 2, 2.5, 5, 10]))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _percent(value, zero)))
+    axes.grid(True, axis="x", color=_GRID, linewidth=0.6)
+    axes.set_xlabel(axis_label, color=_INK)
+
+
+# ---------------------------------------------------------------------------------- charts
+def power_by_source(rows: Sequence[tuple[str, dict[str, float]]],
+                    title: str = "Facility power by supply source") -> str | None:
+    """Stacked horizontal bars: for each row (a scenario) its power per energy source (W)."""
+    salt = _salt("power_by_source", (rows, title))
+    rows = [(label, {k: float(v) for k, v in parts.items() if _finite([v]) and v > 0})
+            for label, parts in rows if parts]
+    rows = [(label, parts) for label, parts in rows if parts]
+    if not rows:
+        return None
+    from matplotlib.ticker import MaxNLocator
+
+    sources: list[str] = []
+    for _, parts in rows:
+        sources.extend(s for s in parts if s not in sources)
+    colours = _colours(sources)
+    labels = [_short(label) for label, _ in rows]
+    legend_rows = math.ceil(len(sources) / 4)
+    top, bottom = _TOP, 0.42 * _PT + 14.4 * legend_rows
+    height = top + bottom + 0.3 * _PT * len(rows)
+    margins = (_text_width(labels) + 0.15 * _PT, 0.2 * _PT, top, bottom)
+    with _chart(salt, height, margins) as (figure, axes):
+        segments, totals = [], []
+        for index, (_, parts) in enumerate(rows):
+            left = 0.0
+            for source in sources:
+                part = parts.get(source, 0.0)
+                segments.append((index, left, left + part, colours[source]))
+                left += part
+            totals.append(left)
+        _bars(axes, segments, 0.62, edge="white", edge_width=0.5)
+        _row_labels(axes, labels)
+        axes.set_xlim(0, max(totals) * 1.02)
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        axes.xaxis.set_major_formatter(_plain_formatter(dimension="power", zero="0"))
+        axes.grid(True, axis="x", color=_GRID, linewidth=0.6)
+        _legend(figure, _swatches([colours[s] for s in sources]),
+                [s.replace("_", " ") for s in sources], 4, height)
+        _title(figure, height, title)
+        return _svg(figure, title)
+
+
+def compute_bars(bars: Sequence[tuple[str, float, bool]],
+                 title: str = "Peak compute at the training precision (log scale)",
+                 dimension: str = "flop_rate") -> str | None:
+    """Bars on a log scale: (label, value, highlighted), scenarios against references."""
+    salt = _salt("compute_bars", (bars, title, dimension))
+    bars = [(label, float(value), bold) for label, value, bold in bars
+            if _finite([value]) and value > 0]
+    if not bars:
+        return None
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    labels = [_short(label) for label, _, _ in bars]
+    top, bottom = _TOP, 0.35 * _PT
+    height = top + bottom + 0.25 * _PT * len(bars)
+    values = [value for _, value, _ in bars]
+    # The axis starts at a power of ten at least a third of a decade below the smallest value
+    # (a bar is never too short to see), and ends far enough right for the value labels.
+    left = 10.0 ** math.floor(math.log10(min(values)) - 0.3)
+    right = 10.0 ** math.ceil(math.log10(max(values)) + 0.45)
+    # The first tick label is centred on the axis' start: room for its half on the left.
+    left_margin = max(_text_width(labels) + 0.15 * _PT,
+                      _text_width([format_value(left, dimension)]) / 2 + 4)
+    right_margin = 0.3 * _PT
+    # Decade ticks short of the right edge, where a label would run off the chart, spaced so
+    # that their labels do not run into each other.
+    step = _decade_step(left, right, dimension, WIDTH - left_margin - right_margin)
+    ticks = _decade_ticks(left, right / 10, step)
+    with _chart(salt, height, (left_margin, right_margin, top, bottom),
+                x_log=True) as (figure, axes):
+        _bars(axes, [(index, left, value, HIGHLIGHT if bold else MUTED)
+                     for index, (_, value, bold) in enumerate(bars)], 0.62)
+        axes.set_xlim(left, right)
+        axes.xaxis.set_major_locator(FixedLocator(ticks))
+        axes.xaxis.set_minor_locator(NullLocator())
+        axes.xaxis.set_major_formatter(_plain_formatter(dimension=dimension))
+        _row_labels(axes, labels)
+        for index, value in enumerate(values):
+            _value_label(axes, value, index, format_value(value, dimension))
+        _title(figure, height, title)
+        return _svg(figure, title)
+
+
+def trajectory(series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]],
+               dimension: str, x_label: str, title: str) -> str | None:
+    """Lines of a metric against a numeric axis (the sweep's years), one per other-axis value."""
+    salt = _salt("trajectory", (series, dimension, x_label, title))
+    cleaned = []
+    for label, points in series:
+        kept = [(float(x), float(y)) for x, y in points
+                if y is not None and len(_finite([x, y])) == 2]
+        if kept:
+            cleaned.append((label, kept))
+    if not cleaned:
+        return None
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+
+    ys = [y for _, points in cleaned for _, y in points]
+    xs = sorted({x for _, points in cleaned for x, _ in points})
+    low, high = min(ys), max(ys)
+    positive = low > 0
+    log = positive and high / low > 20
+    if log:
+        y_low, y_high = 10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high))
+        y_ticks = [t for t in _decade_ticks(low, high) if y_low <= t <= y_high]
+        tick_texts = [format_value(t, dimension) for t in y_ticks]
+    else:
+        margin = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
+        y_low, y_high = (0.0 if positive else low - margin), high + margin
+        locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
+        tick_texts = [format_value(t, dimension) for t in locator.tick_values(y_low, y_high)]
+    legend_rows = math.ceil(len(cleaned) / 3) if len(cleaned) > 1 else 0
+    height = 2.9 * _PT
+    top, bottom = _TOP, 0.5 * _PT + 14.4 * legend_rows
+    x_pad = (xs[-1] - xs[0]) * 0.05 or 0.5
+    colours = _colours([label for label, _ in cleaned])
+    markers = "osD^v<>"
+    margins = (_text_width(tick_texts) + 0.2 * _PT, 0.2 * _PT, top, bottom)
+    with _chart(salt, height, margins, y_log=log) as (figure, axes):
+        lines = []
+        for index, (label, points) in enumerate(cleaned):
+            lines.extend(axes.plot([x for x, _ in points], [y for _, y in points],
+                                   color=colours[label], marker=markers[index % len(markers)],
+                                   markersize=4.5, markeredgewidth=0, linewidth=1.6))
+        if log:
+            axes.yaxis.set_major_locator(FixedLocator(y_ticks))
+            axes.yaxis.set_minor_locator(NullLocator())
+        else:
+            axes.yaxis.set_major_locator(locator)
+        axes.set_ylim(y_low, y_high)
+        axes.yaxis.set_major_formatter(_plain_formatter(dimension=dimension))
+        axes.set_xlim(xs[0] - x_pad, xs[-1] + x_pad)
+        axes.xaxis.set_major_locator(FixedLocator(xs[::max(1, math.ceil(len(xs) / 12))]))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+        axes.set_xlabel(x_label, color=_INK)
+        axes.grid(True, axis="y", color=_GRID, linewidth=0.6)
+        if legend_rows:
+            _legend(figure, lines, [_short(label, 30) for label, _ in cleaned], 3, height)
+        _title(figure, height, title)
+        return _svg(figure, title)
 
 
 def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
@@ -431,6 +528,7 @@ def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
     """An interval chart: per figure (label, P5, P50, P95, mean, dimension) a bar from its P5
     to its P95 relative to its median, the median as a line and the mean as a diamond, the
     P5 and P95 written at the ends (figures in different units share one relative axis)."""
+    salt = _salt("intervals", (rows, title))
     rows = [(label, *(float(v) for v in values), dimension)
             for label, *values, dimension in rows
             if len(_finite(values)) == len(values) and float(values[1]) > 0]
@@ -439,25 +537,31 @@ def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
     labels = [_short(f"{label} · {format_value(p50, dimension)}", 50)
               for label, _p5, p50, _p95, _mean, dimension in rows]
     ends = [format_value(v, row[5]) for row in rows for v in (row[1], row[3])]
-    axes = _Rows(labels, 0.32 * _PT, 0.55 * _PT)
     lows = [p5 / p50 - 1 for _l, p5, p50, _p95, _m, _d in rows]
     highs = [p95 / p50 - 1 for _l, _p5, p50, p95, _m, _d in rows]
     means = [mean / p50 - 1 for _l, _p5, p50, _p95, mean, _d in rows]
-    _relative_axis(axes, lows + highs + means, ends, "median",
-                   "relative to the median (line); diamond: the mean")
-    d = axes.drawing
-    d.line(axes.x(0), axes.top, axes.x(0), axes.bottom, "#C8CFD6", 0.8)
-    for index, (row, low, high, mean) in enumerate(zip(rows, lows, highs, means)):
-        middle, half = axes.y(index), axes.row * 0.25
-        d.rect(axes.x(low), middle - half, axes.x(high) - axes.x(low), 2 * half, "#9CC3E0",
-               HIGHLIGHT)
-        d.line(axes.x(0), middle - axes.row * 0.3, axes.x(0), middle + axes.row * 0.3, _INK, 1.6)
-        d.marker("diamond", axes.x(mean), middle, 4.8, "#E69F00", _INK)
-        axes.value_label(low, index, format_value(row[1], row[5]), outward_right=False)
-        axes.value_label(high, index, format_value(row[3], row[5]), outward_right=True)
-    axes.spines()
-    d.title(title)
-    return d.svg(title)
+    top, bottom = _TOP, 0.55 * _PT
+    height = top + bottom + 0.32 * _PT * len(rows)
+    left_margin, right_margin = _text_width(labels) + 0.15 * _PT, 0.2 * _PT
+    positions = range(len(rows))
+    with _chart(salt, height, (left_margin, right_margin, top, bottom)) as (figure, axes):
+        _relative_axis(axes, lows + highs + means, ends, "median",
+                       "relative to the median (line); diamond: the mean",
+                       WIDTH - left_margin - right_margin)
+        axes.axvline(0, color="#C8CFD6", linewidth=0.8)
+        _bars(axes, [(index, low, high, "#9CC3E0")
+                     for index, (low, high) in enumerate(zip(lows, highs))], 0.5,
+              edge=HIGHLIGHT, edge_width=0.6)
+        axes.vlines([0.0] * len(rows), [p - 0.3 for p in positions],
+                    [p + 0.3 for p in positions], color=_INK, linewidth=1.6)
+        axes.plot(means, list(positions), linestyle="none", marker="D", markersize=4.2,
+                  markerfacecolor="#E69F00", markeredgecolor=_INK, markeredgewidth=0.5)
+        _row_labels(axes, labels)
+        for index, (row, low, high) in enumerate(zip(rows, lows, highs)):
+            _value_label(axes, low, index, format_value(row[1], row[5]), outward_right=False)
+            _value_label(axes, high, index, format_value(row[3], row[5]), outward_right=True)
+        _title(figure, height, title)
+        return _svg(figure, title)
 
 
 def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
@@ -465,6 +569,7 @@ def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
     """A tornado chart: per (figure label, input, baseline, figure with the input at its P5,
     ... at its P95, dimension) a bar from the baseline (every range at its median) to each end,
     relative to the baseline; the largest swing on top, the figure's values at the ends."""
+    salt = _salt("tornado", (rows, title))
     cleaned = []
     for label, name, baseline, at_low, at_high, dimension in rows:
         values = [baseline, at_low, at_high]
@@ -478,21 +583,24 @@ def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
     if not cleaned:
         return None
     cleaned.sort(key=lambda row: (-row[0], row[1]))  # largest swing on top; ties by name
-    axes = _Rows([_short(label, 60) for _swing, label, *_rest in cleaned], 0.3 * _PT,
-                 0.8 * _PT)
-    _relative_axis(axes, [value for row in cleaned for value in row[2:4]],
-                   [text for row in cleaned for text in row[4:]], "baseline",
-                   "relative to the baseline: every range at its median")
-    d = axes.drawing
+    labels = [_short(label, 60) for _swing, label, *_rest in cleaned]
+    top, bottom = _TOP, 0.8 * _PT
+    height = top + bottom + 0.3 * _PT * len(cleaned)
+    left_margin, right_margin = _text_width(labels) + 0.15 * _PT, 0.2 * _PT
     low_colour, high_colour = HIGHLIGHT, "#E69F00"
-    for index, (_swing, _label, low, high, low_text, high_text) in enumerate(cleaned):
-        middle, half = axes.y(index), axes.row * 0.275
-        for value, text, colour in ((low, low_text, low_colour), (high, high_text, high_colour)):
-            d.rect(axes.x(0), middle - half, axes.x(value) - axes.x(0), 2 * half, colour)
-            axes.value_label(value, index, text, outward_right=value >= 0)
-    d.line(axes.x(0), axes.top, axes.x(0), axes.bottom, _INK, 0.8)
-    axes.spines()
-    d.legend([("the range at its P5", low_colour, None),
-              ("the range at its P95", high_colour, None)], 2, 0.16 * _PT)
-    d.title(title)
-    return d.svg(title)
+    with _chart(salt, height, (left_margin, right_margin, top, bottom)) as (figure, axes):
+        _relative_axis(axes, [value for row in cleaned for value in row[2:4]],
+                       [text for row in cleaned for text in row[4:]], "baseline",
+                       "relative to the baseline: every range at its median",
+                       WIDTH - left_margin - right_margin)
+        _bars(axes, [(index, 0.0, row[column], colour) for index, row in enumerate(cleaned)
+                     for column, colour in ((2, low_colour), (3, high_colour))], 0.55)
+        axes.axvline(0, color=_INK, linewidth=0.8)
+        _row_labels(axes, labels)
+        for index, (_swing, _label, low, high, low_text, high_text) in enumerate(cleaned):
+            for value, text in ((low, low_text), (high, high_text)):
+                _value_label(axes, value, index, text, outward_right=value >= 0)
+        _legend(figure, _swatches([low_colour, high_colour]),
+                ["the range at its P5", "the range at its P95"], 2, height)
+        _title(figure, height, title)
+        return _svg(figure, title)

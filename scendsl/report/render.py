@@ -333,10 +333,17 @@ class Renderer:
             return context["page"].token(f"**{text}**" if holds is not None else text,
                                          f'<span class="verdict {css}">{text}</span>')
 
+        @pass_context
+        def end_quote(context) -> Markup:
+            """Ends a quoted box: a quoted box right after it is a box of its own (the HTML
+            converter would join two quotes with only a blank line between them). Shows
+            nothing: a line on its own, it is a blank line in Markdown and no element in HTML."""
+            return context["page"].token("", "")
+
         env.filters.update(md=md_escape, code=md_code, join=join, e=md_escape, shorten=shorten,
                            escape=md_escape, num=num, badge=badge, verdict=verdict,
                            with_range=with_range)
-        env.globals.update(url=url)
+        env.globals.update(url=url, end_quote=end_quote)
 
     # ------------------------------------------------------------------------------ rendering
     def render(self, template: str, page: Page, context: Mapping[str, Any]) -> str:
