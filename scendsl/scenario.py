@@ -22,6 +22,22 @@ class _Frozen(BaseModel):
     # Validation still applies to anyone who instantiates a model directly.
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
+    # Serialising a model can reach another one through an `object` field (a sweep axis holds
+    # Uncertain values) whose deferred serializer pydantic does not build on its own: build them
+    # all the first time anything is serialised.
+    def model_dump(self, *args, **kwargs):
+        complete_models()
+        return super().model_dump(*args, **kwargs)
+
+    def model_dump_json(self, *args, **kwargs):
+        complete_models()
+        return super().model_dump_json(*args, **kwargs)
+
+    @classmethod
+    def model_json_schema(cls, *args, **kwargs):
+        complete_models()
+        return super().model_json_schema(*args, **kwargs)
+
 
 class Uncertain(_Frozen):
     """An uncertain input: `low to high` (a 90 % interval) or `center ± rel`."""
@@ -238,10 +254,16 @@ class ScenarioSet(_Frozen):
             yield from sweep.variants()
 
 
+_completed = False
+
+
 def complete_models() -> None:
-    """Build every model's schema now (they are deferred): needed before a JSON Schema whose
-    defaults are model instances can be generated."""
+    """Build every model's (deferred) schema, once: before serialising or a JSON Schema."""
+    global _completed
+    if _completed:
+        return
     for model in (Uncertain, MixShare, Parallelism, Cluster, Energy, Workload, Market, Claim,
                   Correlation, CustomAccelerator, ReferenceEntity, Scenario, SweepAxis, Sweep,
                   ScenarioSet):
         model.model_rebuild(force=True)
+    _completed = True

@@ -218,3 +218,17 @@ scenario v extends u {
 def test_bad_correlations_are_located_errors(line, message):
     with pytest.raises(ScenarioError, match=message):
         load(HEADER + f"scenario u extends base {{\n  cluster.mfu 30% to 45%\n  energy.pue 1.25 ± 10%\n  {line}\n}}\n")
+
+
+def test_models_serialise_in_a_fresh_process():
+    # Schemas are built lazily: dumping must work before anything else has built them,
+    # including a sweep axis holding Uncertain values through an `object` field.
+    import subprocess
+    import sys
+
+    code = ("import scendsl\n"
+            "s = scendsl.load(" + repr(HEADER + "sweep w from base {\n  energy.pue [1.2 ± 5%]\n}\n")
+            + ")\nprint(len(s.model_dump()['sweeps'][0]['axes']), len(s.model_dump_json()) > 0)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "True"]

@@ -17,7 +17,7 @@ from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file
 from scendsl.language.syntax import Atom, Document, Statement
-from scendsl.language.units import DIMENSION_EXAMPLES, lookup_unit, parse_number
+from scendsl.language.units import DIMENSION_EXAMPLES, Number, lookup_unit, parse_number
 from scendsl.scenario import (
     Claim,
     Cluster,
@@ -169,17 +169,22 @@ class _Resolver:
                              center=center, rel=rel)
         return self._single(atoms, spec, where, label)
 
+    def _number(self, atom: Atom) -> Number | None:
+        """The atom's number, or None after reporting why it is not one (`1__0`)."""
+        try:
+            return parse_number(atom.text)
+        except ValueError as error:
+            self.sink.error(str(error), atom.span)
+            return None
+
     def _percentage(self, atoms: list[Atom], what: str, example: str, where: Span) -> float | None:
         """The one percentage after a '±' (a spread or a tolerance), or None after an error."""
         if len(atoms) != 1 or atoms[0].kind != "number" or not atoms[0].text.endswith("%"):
             self.sink.error(f"{what} is written as a percentage after '±'",
                             _join(atoms) if atoms else where, example)
             return None
-        try:
-            return parse_number(atoms[0].text).value
-        except ValueError as error:
-            self.sink.error(str(error), atoms[0].span)
-            return None
+        number = self._number(atoms[0])
+        return None if number is None else number.value
 
     def _single(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         expected = DIMENSION_EXAMPLES.get(spec.dimension or "", "a value")
@@ -190,10 +195,8 @@ class _Resolver:
                             _value_hint(atoms, spec))
             return None
         number_atom = atoms[0]
-        try:
-            number = parse_number(number_atom.text)
-        except ValueError as error:
-            self.sink.error(str(error), number_atom.span)
+        number = self._number(number_atom)
+        if number is None:
             return None
         value, dimension = number.value, ("fraction" if number.percent else "number")
         if not math.isfinite(value):
@@ -371,12 +374,11 @@ class _Resolver:
                                 f"e.g. '{name} 60%'")
                 ok = False
                 continue
-            try:
-                share = parse_number(value_atom.text).value
-            except ValueError as error:
-                self.sink.error(str(error), value_atom.span)
+            number = self._number(value_atom)
+            if number is None:
                 ok = False
                 continue
+            share = number.value
             if not 0 < share <= 1:
                 self.sink.error(f"the share of '{name}' must be between 0% and 100%",
                                 value_atom.span)
@@ -579,10 +581,8 @@ class _Resolver:
         if paths[0] == paths[1]:
             self.sink.error("a field cannot be correlated with itself", atoms[2].span)
             return None
-        try:
-            number = parse_number(atoms[3].text)
-        except ValueError as error:
-            self.sink.error(str(error), atoms[3].span)
+        number = self._number(atoms[3])
+        if number is None:
             return None
         if number.percent or not -1 <= number.value <= 1:
             self.sink.error("a correlation is a number between -1 and 1", atoms[3].span)
@@ -657,10 +657,8 @@ class _Resolver:
             self.sink.error("a claim compares with a number and an optional unit",
                             _join(rest) if rest else op_atom.span, usage)
             return None
-        try:
-            number = parse_number(rest[0].text)
-        except ValueError as error:
-            self.sink.error(str(error), rest[0].span)
+        number = self._number(rest[0])
+        if number is None:
             return None
         value, dimension, unit_text = number.value, ("fraction" if number.percent else "number"), None
         if len(rest) == 2:
