@@ -232,3 +232,17 @@ def test_models_serialise_in_a_fresh_process():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "True"]
+
+
+def test_imports_may_reach_across_the_named_folder_but_not_out_of_it(tmp_path):
+    folder = tmp_path / "project"
+    (folder / "shared").mkdir(parents=True)
+    (folder / "studies").mkdir()
+    (folder / "shared" / "refs.scn").write_text(
+        "reference lab {\n  accelerator H100\n  count 1k\n}\n")
+    (folder / "studies" / "main.scn").write_text('import "../shared/refs.scn"\n' + HEADER)
+    # Named as a folder: a sibling folder inside it is reachable.
+    assert "lab" in scendsl.load(str(folder)).get("base").references
+    # Named as a file: its own folder is the limit.
+    with pytest.raises(ScenarioError, match="outside the scenario folder"):
+        scendsl.load(str(folder / "studies" / "main.scn"))

@@ -957,12 +957,13 @@ def _value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
 
 
 # ---------------------------------------------------------------------- loading
-def load_documents(paths: list[str], sink: DiagnosticSink, *,
-                   max_tokens: int = MAX_TOKENS) -> list[Document]:
+def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = MAX_TOKENS,
+                   roots: dict[str, str] | None = None) -> list[Document]:
     """Parse the named files and everything they import, each file once, in a stable order.
 
-    Imports are resolved relative to the importing file and may not leave the folder of the file
-    named on the command line (nor be absolute): a shared scenario cannot read arbitrary files.
+    Imports are resolved relative to the importing file and may not leave the folder named on the
+    command line (`roots`: file -> that folder; by default the file's own folder), nor be
+    absolute: a shared scenario cannot read arbitrary files.
     """
     documents: list[Document] = []
     seen: dict[str, Document] = {}
@@ -1012,8 +1013,8 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *,
             visit(target_path, target_display, root, stack + (real,), span)
 
     for path in paths:
-        root = os.path.realpath(os.path.dirname(os.path.abspath(path)))
-        visit(path, path, root, (), None)
+        root = (roots or {}).get(path) or os.path.dirname(os.path.abspath(path))
+        visit(path, path, os.path.realpath(root), (), None)
     return [d for d in documents if d is not None]
 
 
@@ -1054,8 +1055,10 @@ def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
     return ScenarioSet.model_construct(scenarios=tuple(scenarios.values()), sweeps=tuple(sweeps))
 
 
-def scenario_files(paths: list[str], sink: DiagnosticSink) -> list[str]:
-    """Expand directories into their `.scn` files (sorted, recursively)."""
+def scenario_files(paths: list[str], sink: DiagnosticSink,
+                   roots: dict[str, str] | None = None) -> list[str]:
+    """Expand directories into their `.scn` files (sorted, recursively); `roots` receives, for
+    each file found in a named folder, that folder (its imports may reach anywhere inside it)."""
     files: list[str] = []
     for path in paths:
         if os.path.isdir(path):
@@ -1079,6 +1082,8 @@ def scenario_files(paths: list[str], sink: DiagnosticSink) -> list[str]:
             if not found:
                 sink.error(f"no .scn files in '{path}'", None)
             files.extend(found)
+            if roots is not None:
+                roots.update((file, path) for file in found)
         elif os.path.isfile(path):
             files.append(path)
         else:
@@ -1090,8 +1095,9 @@ def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
                max_tokens: int = MAX_TOKENS) -> ScenarioSet:
     """Parse and resolve files and directories together (one namespace)."""
     sink = DiagnosticSink()
-    files = scenario_files(paths, sink)
-    documents = load_documents(files, sink, max_tokens=max_tokens)
+    roots: dict[str, str] = {}
+    files = scenario_files(paths, sink, roots)
+    documents = load_documents(files, sink, max_tokens=max_tokens, roots=roots)
     if sink.has_errors:
         # Still resolve what parsed, so semantic errors of the other files show too.
         try:
