@@ -210,7 +210,8 @@ def evaluate_case(result) -> str | None:
     """Run the model on an accepted input; a traceback is a model failure."""
     try:
         from scendsl.errors import ScenarioError
-        from scendsl.model.evaluate import evaluate, validate_claims
+        from scendsl.model.claims import validate_claims
+        from scendsl.model.evaluate import evaluate
 
         try:
             validate_claims(result)

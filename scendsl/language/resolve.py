@@ -404,7 +404,7 @@ class _Resolver:
                 return None
             if value_atom.kind == "word" and value_atom.text == "auto":
                 if name != "data" and name != "microbatches":
-                    self.sink.error(f"only 'data' and 'microbatches' can be 'auto'",
+                    self.sink.error("only 'data' and 'microbatches' can be 'auto'",
                                     value_atom.span)
                     return None
                 values[name] = None
@@ -542,7 +542,6 @@ class _Resolver:
         # After a misspelt field, "does not set" would only repeat the same mistake.
         missing = [] if misspelt else [p for p in F.REQUIRED_SCENARIO_FIELDS if p not in entries]
         for path in missing:
-            spec = F.scenario_field(path)
             example = {"year": "year 2026", "region": "region US",
                        "cluster.accelerator": "cluster.accelerator H100",
                        "cluster.count": "cluster.count 100k"}[path]

@@ -55,6 +55,14 @@ def write_index() -> None:
     INDEX_FILE.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
+def reference_names(scenario: Scenario, catalog) -> list[str]:
+    """Comparison entities for the compute divide: the catalog's, then the scenario files'
+    (`catalog` is the full catalog or its names: only `.references` is read)."""
+    names = list(catalog.references)
+    names.extend(n for n in scenario.references if n not in catalog.references)
+    return names
+
+
 def expand(index: dict[str, MetricInfo], references: list[str]) -> dict[str, MetricInfo]:
     """Per-reference names for the templates (`divide.{ref}.compute_ratio`)."""
     out: dict[str, MetricInfo] = {}
@@ -94,14 +102,12 @@ def validate_claims(scenarios: ScenarioSet) -> None:
     from scendsl.language.names import catalog_names
 
     index = metric_index()
-    catalog_references = list(catalog_names().references)
+    names = catalog_names()
     sink = DiagnosticSink()
     reported: set[tuple[str, int, int]] = set()
     for scenario in scenarios.scenarios:
-        references = catalog_references + [r for r in scenario.references
-                                           if r not in catalog_references]
         local = DiagnosticSink(sink.sources)
-        claim_problems(scenario, expand(index, references), local)
+        claim_problems(scenario, expand(index, reference_names(scenario, names)), local)
         for diagnostic in local.diagnostics:
             key = (diagnostic.span.file, diagnostic.span.line, diagnostic.span.col)
             if key not in reported:

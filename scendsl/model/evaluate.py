@@ -16,14 +16,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from scendsl.catalog import Catalog, load_catalog
-from scendsl.errors import DiagnosticSink, ScenarioError
 from scendsl.model import domains  # noqa: F401  (registers every node)
-from scendsl.model.claims import MetricInfo, raise_on_bad_claims
+from scendsl.model.claims import (
+    REFERENCE_PLACEHOLDER,
+    MetricInfo,
+    raise_on_bad_claims,
+    reference_names,
+)
 from scendsl.model.context import Context, Found
 from scendsl.model.registry import REGISTRY, Node
-from scendsl.scenario import Claim, Scenario, ScenarioSet, Uncertain
+from scendsl.scenario import Claim, Scenario, Uncertain
 
-REFERENCE_PLACEHOLDER = "{ref}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +90,6 @@ class Result(BaseModel):
     def value(self, name: str) -> Any:
         return self.node(name).value
 
-
-def reference_names(scenario: Scenario, catalog: Catalog) -> list[str]:
-    """Comparison entities for the compute divide: the catalog's, then the scenario files'."""
-    names = list(catalog.references)
-    names.extend(n for n in scenario.references if n not in catalog.references)
-    return names
 
 
 def expand(node: Node, ref: str) -> Node:
@@ -236,10 +233,3 @@ def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs) -> Claim
         metric=claim.metric, op=claim.op, expected=claim.value, actual=actual, holds=holds,
         margin=margin, tolerance=claim.tolerance, unit=node.unit if node else "",
         quote=claim.quote, file=claim.span.file, line=claim.span.line)
-
-
-def validate_claims(scenarios: ScenarioSet, catalog: Catalog | None = None) -> None:
-    """Check every claim of every scenario against the registry; raise with all problems."""
-    from scendsl.model.claims import validate_claims as check
-
-    check(scenarios)

@@ -102,7 +102,6 @@ class Diff:
             bits = []
             if entry.metrics:
                 top = entry.metrics[0]
-                label = top.meaning[:1].lower() + top.meaning[1:] if top.meaning else top.name
                 short = top.name.split(".", 1)[-1].replace("_", " ")
                 rel = top.relative
                 if rel is not None:
@@ -110,7 +109,6 @@ class Diff:
                                 f"to {top.new_text()}")
                 else:
                     bits.append(f"{short} {top.old_text()} → {top.new_text()}")
-                del label
             failing = sum(1 for f in entry.flips if f.now_fails)
             holding = sum(1 for f in entry.flips if f.new_holds is True)
             if failing:

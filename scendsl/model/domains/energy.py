@@ -7,9 +7,7 @@ sits below it (Latif et al. 2024), so energy uses the measured fraction.
 
 from __future__ import annotations
 
-import numpy as np
-
-from scendsl.model.context import Context, Found
+from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.registry import input_node, metric
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # a unit conversion, not a fact about the world
@@ -102,8 +100,6 @@ def _source_figure(ctx: Context, name: str, what: str) -> Found:
             return ctx.by_year(region.grid_intensity, ctx.scenario.year,
                                f"catalog regions.{region.code}.grid_intensity")
         if region.electricity_price is not None:
-            from scendsl.model.context import from_figure
-
             return from_figure(region.electricity_price,
                                f"catalog regions.{region.code}.electricity_price")
         # No regional price: the gas plant sets the marginal price of most grids.
@@ -111,8 +107,6 @@ def _source_figure(ctx: Context, name: str, what: str) -> Found:
     figure = getattr(source, what)
     if figure is None:
         raise LookupError(f"energy source '{name}' has no {what}")
-    from scendsl.model.context import from_figure
-
     return from_figure(figure, f"catalog energy.{source.name}.{what}")
 
 
