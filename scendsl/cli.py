@@ -275,32 +275,6 @@ def _evaluate_paths(paths: list[str], label: str, fmt: str):
         return None
 
 
-def _git_snapshot(rev: str, paths: list[str], into: str) -> list[str] | None:
-    """Write the `.scn` files under `paths` as they were at `rev` into `into`."""
-    import os
-    import subprocess
-
-    try:
-        listed = subprocess.run(["git", "ls-tree", "-r", "--name-only", rev, "--", *paths],
-                                capture_output=True, text=True, check=True).stdout.split("\n")
-        prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as error:
-        detail = getattr(error, "stderr", "") or str(error)
-        print(f"error: cannot read revision '{rev}': {detail.strip()}", file=sys.stderr)
-        return None
-    for name in filter(None, listed):
-        if not name.endswith(".scn"):
-            continue
-        blob = subprocess.run(["git", "show", f"{rev}:{prefix}{name}"], capture_output=True,
-                              check=True).stdout
-        target = os.path.join(into, name)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(blob)
-    return [os.path.join(into, p) for p in paths if os.path.exists(os.path.join(into, p))]
-
-
 @command("diff")
 def cmd_diff(args: argparse.Namespace) -> int:
     import tempfile
@@ -310,9 +284,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.git:
         new_paths = args.paths or ["scenarios"]
         with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
-            old_paths = _git_snapshot(args.git, new_paths, folder)
-            if old_paths is None:
-                return EXIT_ERROR
+            from scendsl.gitsnap import GitSnapshotError, snapshot
+
+            try:
+                old_paths = snapshot(args.git, new_paths, folder)
+            except GitSnapshotError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return EXIT_USAGE if error.usage else EXIT_ERROR
             old = _evaluate_paths(old_paths, f"{args.git}", args.format) if old_paths else []
     else:
         if len(args.paths) != 2:

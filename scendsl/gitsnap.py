@@ -1,0 +1,146 @@
+"""The `.scn` files of a git revision, written to a folder: what `scendsl diff --git` compares.
+
+Three git processes whatever the number of files: `rev-parse` (the repository and the tree),
+one `ls-tree -r -l` (names and sizes, from the object headers) and one `cat-file --batch`
+(the contents, streamed one blob at a time). A blob larger than the parser's limit is refused
+from its size alone, before any of it is read. Paths on the command line, relative or absolute,
+are taken relative to the repository's top folder, so both spellings name the same files.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+
+from scendsl.errors import Diagnostic, ScenarioError, Span
+from scendsl.language.parse import MAX_FILE_BYTES
+
+#: Modes of the tree entries that are files (symbolic links and submodules are not copied).
+_FILE_MODES = ("100644", "100755")
+
+
+class GitSnapshotError(Exception):
+    """The revision or a path cannot be used; `usage` marks a misuse of the command line."""
+
+    def __init__(self, message: str, usage: bool = False):
+        super().__init__(message)
+        self.usage = usage
+
+
+def _git(args: list[str], cwd: str | None = None) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=True)
+    except OSError as error:
+        raise GitSnapshotError(f"cannot run git: {error.strerror or error}") from None
+    except subprocess.CalledProcessError as error:
+        detail = error.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed"
+        raise GitSnapshotError(detail) from None
+    return done.stdout.decode("utf-8", "surrogateescape")
+
+
+def repository_paths(paths: list[str], cwd: str | None = None) -> tuple[str, list[str]]:
+    """The repository's top folder and `paths` relative to it ('/'-separated).
+
+    A path outside the repository is a usage error: the revision knows nothing of it."""
+    try:
+        top = _git(["rev-parse", "--show-toplevel"], cwd).rstrip("\n")
+    except GitSnapshotError as error:
+        raise GitSnapshotError(f"not inside a git repository: {error}") from None
+    top_real = os.path.realpath(top)
+    base = os.path.realpath(cwd or os.getcwd())
+    relative = []
+    for path in paths:
+        real = os.path.realpath(os.path.join(base, path))
+        inside = os.path.relpath(real, top_real)
+        if inside == os.pardir or inside.startswith(os.pardir + os.sep) or os.path.isabs(inside):
+            raise GitSnapshotError(f"'{path}' is outside the git repository at {top}", usage=True)
+        relative.append("" if inside == os.curdir else inside.replace(os.sep, "/"))
+    return top_real, relative
+
+
+def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> list[str]:
+    """Write the `.scn` files under `paths` as they were at `rev` into `into`.
+
+    Returns the paths inside `into` that correspond to `paths` and exist at `rev`. Raises
+    GitSnapshotError for a bad revision or a path outside the repository, ScenarioError
+    (located at `REV:path`) for files over the parser's size limit."""
+    if not rev or rev.startswith("-"):
+        raise GitSnapshotError(f"'{rev}' is not a revision", usage=True)
+    top, relative = repository_paths(paths, cwd)
+    try:
+        tree = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"],
+                    top).strip()
+    except GitSnapshotError:
+        tree = ""
+    if not tree:
+        raise GitSnapshotError(f"cannot read revision '{rev}': no such commit or tree")
+    pathspecs = [p for p in relative if p] if all(relative) else []
+    listing = _git(["--literal-pathspecs", "ls-tree", "-r", "-z", "-l", "--full-tree", tree,
+                    "--", *pathspecs], top)
+    wanted: list[tuple[str, str]] = []  # (object id, path)
+    too_large = []
+    for entry in filter(None, listing.split("\0")):
+        meta, name = entry.split("\t", 1)
+        mode, kind, oid, size = meta.split()
+        if kind != "blob" or mode not in _FILE_MODES or not name.endswith(".scn"):
+            continue
+        if int(size) > MAX_FILE_BYTES:
+            too_large.append(Diagnostic(
+                f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit "
+                f"({int(size):,} bytes at revision {rev})", Span(f"{rev}:{name}", 1, 1)))
+            continue
+        wanted.append((oid, name))
+    if too_large:
+        raise ScenarioError(too_large)
+    _write_blobs(wanted, top, into)
+    return [os.path.join(into, *p.split("/")) if p else into for p in relative
+            if os.path.exists(os.path.join(into, *p.split("/")) if p else into)]
+
+
+def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str) -> None:
+    """Every (object id, path) written under `into` through one `git cat-file --batch`."""
+    if not wanted:
+        return
+    into_real = os.path.realpath(into)
+    process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def feed() -> None:
+        # From a thread: git answers while we are still asking, and both pipes are finite.
+        try:
+            for oid, _ in wanted:
+                process.stdin.write(oid.encode("ascii") + b"\n")
+            process.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for oid, name in wanted:
+            header = process.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise GitSnapshotError(f"git cat-file gave no blob for {name} ({oid})")
+            size = int(header[2])
+            target = os.path.join(into_real, *name.split("/"))
+            # Names come from git's tree, which never holds '..' or absolute paths; checked
+            # anyway, since a file written outside the folder would be silent.
+            if os.path.commonpath([into_real, os.path.realpath(target)]) != into_real:
+                raise GitSnapshotError(f"refusing to write {name} outside the snapshot folder")
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as handle:
+                left = size
+                while left:
+                    chunk = process.stdout.read(min(left, 1 << 20))
+                    if not chunk:
+                        raise GitSnapshotError(f"git cat-file ended early reading {name}")
+                    handle.write(chunk)
+                    left -= len(chunk)
+            process.stdout.read(1)  # the newline after each object
+    finally:
+        process.stdout.close()
+        if process.poll() is None:  # stopped early: git need not finish the list
+            process.kill()
+        process.wait()
+        writer.join()

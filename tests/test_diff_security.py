@@ -1,0 +1,138 @@
+"""Hostile input to `scendsl diff`: paths, oversized blobs, many files (issue 10, items 5, 6, 11)."""
+
+import shutil
+import subprocess
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from scendsl.cli import main
+from scendsl.errors import ScenarioError
+from scendsl.gitsnap import snapshot
+from scendsl.language.parse import MAX_FILE_BYTES
+
+SAMPLES = Path("scenarios")
+
+
+def git(repo, *args):
+    subprocess.run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args],
+                   cwd=repo, check=True, capture_output=True)
+
+
+def committed_repo(tmp_path, edit=None):
+    """A repository with the samples committed (after `edit`), then the edit undone on disk."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SAMPLES, repo / "scenarios")
+    target = repo / "scenarios" / "colossus2.scn"
+    original = target.read_text()
+    if edit:
+        assert edit[0] in original
+        target.write_text(original.replace(*edit, 1))
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    target.write_text(original)
+    return repo
+
+
+# With PUE 3.5 committed, the working tree's PUE 1.25 makes the 500 MW claim fail: exit 3.
+FLIP = ("    pue 1.25\n", "    pue 3.5\n")
+
+
+def test_diff_git_absolute_path_finds_the_flipped_claim_like_a_relative_one(
+        tmp_path, monkeypatch, capsys):
+    repo = committed_repo(tmp_path, FLIP)
+    monkeypatch.chdir(repo)
+    assert main(["diff", "--git", "HEAD", "scenarios", "--fail-on-claims"]) == 3
+    relative = capsys.readouterr().out
+    assert "No change in results." not in relative
+    assert main(["diff", "--git", "HEAD", str(repo / "scenarios"), "--fail-on-claims"]) == 3
+    # The same report; only the file named in it is spelled as on the command line.
+    assert capsys.readouterr().out.replace(str(repo) + "/", "") == relative
+
+
+def test_diff_git_from_a_subfolder_with_dot_and_absolute_paths(tmp_path, monkeypatch, capsys):
+    repo = committed_repo(tmp_path, FLIP)
+    monkeypatch.chdir(repo / "scenarios")
+    for path in (".", str(repo / "scenarios"), "../scenarios", str(repo)):
+        assert main(["diff", "--git", "HEAD", path, "--fail-on-claims"]) == 3, path
+        assert "1 claim now fails" in capsys.readouterr().out
+
+
+def test_diff_git_path_outside_the_repository_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    repo = committed_repo(tmp_path)
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(SAMPLES, outside)
+    monkeypatch.chdir(repo)
+    for path in (str(outside), "../elsewhere"):
+        assert main(["diff", "--git", "HEAD", path]) == 2
+        err = capsys.readouterr().err
+        assert "is outside the git repository" in err and "Traceback" not in err
+
+
+def test_diff_git_revision_that_looks_like_an_option_is_refused(tmp_path, monkeypatch, capsys):
+    repo = committed_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    assert main(["diff", "--git=--output=x", "scenarios"]) == 2
+    assert not (repo / "x").exists()
+    assert main(["diff", "--git", "no-such-rev", "scenarios"]) == 1
+    assert "cannot read revision 'no-such-rev'" in capsys.readouterr().err
+
+
+def test_diff_git_oversized_blob_refused_from_its_size_before_reading_it(tmp_path, monkeypatch,
+                                                                          capsys):
+    repo = committed_repo(tmp_path)
+    big = repo / "scenarios" / "huge.scn"
+    with open(big, "wb") as handle:
+        handle.write(b"# " + b"x" * (MAX_FILE_BYTES + 10) + b"\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "huge")
+    big.unlink()
+    monkeypatch.chdir(repo)
+    into = tmp_path / "snapshot"
+    into.mkdir()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ScenarioError) as raised:
+            snapshot("HEAD", ["scenarios"], str(into))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Reading the blob would hold its 8 MiB in memory; the size comes from git's object header.
+    assert peak < 1024 * 1024
+    assert list(into.iterdir()) == []
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.span.file == "HEAD:scenarios/huge.scn"
+    assert "8 MiB limit" in diagnostic.message
+    assert main(["diff", "--git", "HEAD", "scenarios"]) == 1
+    assert "HEAD:scenarios/huge.scn:1:1: error: file is larger than" in capsys.readouterr().err
+
+
+def test_diff_git_many_files_uses_three_git_processes_not_one_per_file(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / "scenarios" / "deep").mkdir(parents=True)
+    for index in range(300):
+        folder = "scenarios/deep" if index % 2 else "scenarios"
+        (repo / folder / f"s{index:03d}.scn").write_text(f"# file {index}\n")
+    (repo / "scenarios" / "notes.txt").write_text("not a scenario\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "many")
+    monkeypatch.chdir(repo)
+    started = []
+    real_popen = subprocess.Popen
+
+    class CountingPopen(real_popen):  # counts every process started; runs them unchanged
+        def __init__(self, args, *rest, **options):
+            started.append(list(args))
+            super().__init__(args, *rest, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
+    into = tmp_path / "snapshot"
+    into.mkdir()
+    assert snapshot("HEAD", ["scenarios"], str(into)) == [str(into / "scenarios")]
+    assert len(started) <= 4, [a[:3] for a in started]
+    written = sorted(p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file())
+    assert len(written) == 300 and "scenarios/notes.txt" not in written
+    assert (into / "scenarios" / "deep" / "s299.scn").read_text() == "# file 299\n"
