@@ -136,3 +136,87 @@ def test_diff_git_many_files_uses_three_git_processes_not_one_per_file(tmp_path,
     written = sorted(p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file())
     assert len(written) == 300 and "scenarios/notes.txt" not in written
     assert (into / "scenarios" / "deep" / "s299.scn").read_text() == "# file 299\n"
+
+
+# ------------------------------------------------------------------ Markdown injection (item 7)
+cmarkgfm = pytest.importorskip("cmarkgfm")
+
+INJECTION = ("[Approve](https://evil.example/login) ![t](https://evil.example/pixel.png) "
+             "@octocat")
+HOSTILE_TEXTS = [
+    INJECTION,
+    "see https://evil.example/a or HTTP://EVIL.EXAMPLE/b or ftp://evil.example/c",
+    "visit www.evil.example or WWW.evil.example (www.evil.example)",
+    "write to boss@evil.example, mailto:boss@evil.example or xmpp:boss@evil.example",
+    "<https://evil.example/x> <boss@evil.example> <img src=x onerror=alert(1)>",
+    "[ref]: https://evil.example/ref and [ref] and [^1] and @org/team and *@octocat*",
+    "`code` **bold** _it_ | pipe \\ backslash & amp; &lt; entity",
+]
+
+
+def rendered_text(markdown: str) -> str:
+    """What a reader sees of GitHub's rendering: the text, entities decoded, tags gone."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]*>", "", markdown))
+
+
+def assert_inert(markdown: str, users_texts: list[str]) -> None:
+    """No link, image or mention in GitHub's rendering, and every user text reads as written."""
+    import re
+
+    page = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    assert "<a " not in page and "<img" not in page, page
+    text = rendered_text(page)
+    # GitHub's mention and e-mail filters run on the decoded text: '@' must not touch a name.
+    assert not re.search(r"@[A-Za-z0-9]", text), text
+    visible = " ".join(text.replace("\u200b", "").split())
+    for user_text in users_texts:
+        assert " ".join(user_text.split()) in visible
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_markdown_injection_md_escape_is_inert_on_github(text):
+    from scendsl.report.render import md_escape
+
+    assert_inert(f"Quote: {md_escape(text)}\n", [text])
+    assert_inert(f"| quote |\n|---|\n| {md_escape(text)} |\n", [text])
+
+
+def test_markdown_injection_through_a_diff_pull_request_comment(tmp_path, capsys):
+    scenario = ('scenario hostile {{\n  title "{title}"\n  year 2026\n  region DE\n'
+                '  cluster.accelerator MI300X\n  cluster.count {count}\n'
+                '  expect cluster.count >= 100 "{quote}"\n}}\n')
+    for folder, count in (("old", 128), ("new", 64)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "h.scn").write_text(
+            scenario.format(title=HOSTILE_TEXTS[1], count=count, quote=INJECTION))
+    code = main(["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--format", "markdown",
+                 "--fail-on-claims"])
+    comment = capsys.readouterr().out
+    assert code == 3 and "1 claim now fails" in comment
+    assert_inert(comment, [INJECTION])
+
+
+def test_markdown_injection_in_briefing_markdown(tmp_path):
+    from scendsl.report.build import render_files
+
+    fields = {"title": HOSTILE_TEXTS[1], "operator": HOSTILE_TEXTS[3],
+              "source": HOSTILE_TEXTS[2], "quote": INJECTION}
+    (tmp_path / "h.scn").write_text(
+        'scenario hostile {{\n  title "{title}"\n  operator "{operator}"\n  year 2026\n'
+        '  region DE\n  source "{source}"\n  cluster.accelerator MI300X\n  cluster.count 64\n'
+        '  expect cluster.count >= 100 "{quote}"\n}}\n'.format(**fields))
+    files = render_files([str(tmp_path / "h.scn")])
+    page = cmarkgfm.github_flavored_markdown_to_html(files["hostile.md"].decode())
+    visible = " ".join(rendered_text(page).replace("\u200b", "").split())
+    for text in fields.values():
+        assert text in visible
+    # Our own links (to the other pages) stay; none of the user's URLs becomes one.
+    assert "<img" not in page
+    import re
+
+    hrefs = re.findall(r'<a href="([^"]*)"', page)
+    assert hrefs and all(":" not in href and "evil" not in href for href in hrefs), hrefs
+    assert not re.search(r"@[A-Za-z0-9]", rendered_text(page))
