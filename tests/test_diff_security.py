@@ -1,4 +1,4 @@
-"""Hostile input to `scendsl diff`: paths, oversized blobs, many files (issue 10, items 5, 6, 11)."""
+"""Hostile input to `scendsl diff`: paths, oversized blobs, many files, Markdown injection."""
 
 import shutil
 import subprocess
@@ -150,7 +150,8 @@ HOSTILE_TEXTS = [
     "write to boss@evil.example, mailto:boss@evil.example or xmpp:boss@evil.example",
     "<https://evil.example/x> <boss@evil.example> <img src=x onerror=alert(1)>",
     "[ref]: https://evil.example/ref and [ref] and [^1] and @org/team and *@octocat*",
-    "`code` **bold** _it_ | pipe \\ backslash & amp; &lt; entity",
+    "`code` **bold** _it_ | pipe \\ backslash & amp; &lt; entity &#64; &#124;",
+    "#1 fixes owner/repo#2 and #3; ## not a heading",
 ]
 
 
@@ -171,6 +172,7 @@ def assert_inert(markdown: str, users_texts: list[str]) -> None:
     text = rendered_text(page)
     # GitHub's mention and e-mail filters run on the decoded text: '@' must not touch a name.
     assert not re.search(r"@[A-Za-z0-9]", text), text
+    assert not re.search(r"#[0-9]", text), text  # GitHub links "#12" to issue 12
     visible = " ".join(text.replace("\u200b", "").split())
     for user_text in users_texts:
         assert " ".join(user_text.split()) in visible

@@ -16,7 +16,7 @@ from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.report.numbers import format_delta, format_value, sig
 # One Markdown escaping for briefings and pull-request comments alike.
-from scendsl.report.render import md_escape
+from scendsl.report.render import md_escape as _md
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def render_rich(diff: Diff, console) -> None:
 
 def render_markdown(diff: Diff) -> str:
     """For a pull-request comment: headline, summary table, full detail inside <details>."""
-    lines = ["### scendsl diff", "", md_escape(diff.headline()), ""]
+    lines = ["### scendsl diff", "", _md(diff.headline()), ""]
     if not diff.scenarios:
         return "\n".join(lines)
     lines += ["| | scenario | top change | claims |", "|---|---|---|---|"]
@@ -254,24 +254,24 @@ def render_markdown(diff: Diff) -> str:
                     if top else ("added" if entry.status == "+" else "removed" if entry.status == "-" else "inputs only"))
         claims = ", ".join(f"{f.metric} {_verdict(f.old_holds)} → {_verdict(f.new_holds)}"
                            for f in entry.flips) or "—"
-        lines.append(f"| {entry.status} | {md_escape(entry.name)} | {md_escape(top_text)} | {md_escape(claims)} |")
+        lines.append(f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} |")
     lines += ["", "<details><summary>Full detail</summary>", ""]
     for entry in diff.scenarios:
-        lines += [f"#### {entry.status} {md_escape(entry.name)}", ""]
+        lines += [f"#### {entry.status} {_md(entry.name)}", ""]
         if entry.flips:
             lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
-            lines += [f"| {md_escape(f.metric)} {md_escape(f.op)} | {_verdict(f.old_holds)} | "
-                      f"{_verdict(f.new_holds)} | {md_escape(f.quote)} |" for f in entry.flips]
+            lines += [f"| {_md(f.metric)} {_md(f.op)} | {_verdict(f.old_holds)} | "
+                      f"{_verdict(f.new_holds)} | {_md(f.quote)} |" for f in entry.flips]
             lines.append("")
         if entry.inputs:
             lines += ["| input | old | new |", "|---|---|---|"]
-            lines += [f"| {md_escape(c.name)} | {md_escape(c.old_text())} | {md_escape(c.new_text())} |"
+            lines += [f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} |"
                       for c in entry.inputs]
             lines.append("")
         if entry.metrics:
             lines += ["| metric | old | new | change |", "|---|---|---|---|"]
-            lines += [f"| {md_escape(c.name)} | {md_escape(c.old_text())} | {md_escape(c.new_text())} | "
-                      f"{md_escape(c.delta_text())} |" for c in entry.metrics]
+            lines += [f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} | "
+                      f"{_md(c.delta_text())} |" for c in entry.metrics]
             lines.append("")
     lines += ["</details>", ""]
     return "\n".join(lines)

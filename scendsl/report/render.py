@@ -42,6 +42,7 @@ _TOKEN_RE = re.compile("\ue000([0-9]+)\ue001")
 _UNWANTED_RE = re.compile("[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]])")
 _AUTOLINK_RE = re.compile(r"://|(www)\.", re.IGNORECASE)
+_ISSUE_REFERENCE_RE = re.compile(r"#(?=[0-9])")
 # What starts a heading, a list item or a numbered list when it opens a line.
 _LINE_START_RE = re.compile(r"^(#|[+\-](?=\s|$)|[0-9]+[.)](?=\s|$))")
 
@@ -83,11 +84,12 @@ def clean_text(value: Any) -> str:
 
 def _escape_characters(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _ISSUE_REFERENCE_RE.sub("#&#8203;", text)  # before any entity of ours holds a '#'
     text = text.replace("|", "&#124;")
     text = _MD_SPECIAL_RE.sub(r"\\\1", text)
     # GitHub links "scheme://…" and "www.…" (an entity in place of the ':' or '.' is shown as
-    # the character but not linked), "name@host" and "@user" mentions (decoded entities still
-    # link there: a zero-width space after the '@' does not).
+    # the character but not linked), "name@host", "@user" mentions and "#123" issues (decoded
+    # entities still link there: a zero-width space after the '@' or '#' does not).
     text = _AUTOLINK_RE.sub(lambda m: f"{m.group(1)}&#46;" if m.group(1) else "&#58;//", text)
     return text.replace("@", "@&#8203;")
 
@@ -98,8 +100,8 @@ def md_escape(value: Any) -> Markup:
     `<`, `>` and `&` become entities (valid in Markdown and HTML alike), `|` becomes an entity
     (safe inside table cells), the characters of links, emphasis and code spans get a backslash,
     and a leading character that would start a heading or a list is escaped. What GitHub
-    would turn into a link or a mention (`https://`, `www.`, `a@b.example`, `@user`) is broken
-    by an entity or a zero-width space: it reads the same and stays text.
+    would turn into a link or a mention (`https://`, `www.`, `a@b.example`, `@user`, `#12`)
+    is broken by an entity or a zero-width space: it reads the same and stays text.
     """
     return _md_escape_text(value if type(value) is str else str(value))
 
