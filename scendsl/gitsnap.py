@@ -75,7 +75,7 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
         tree = ""
     if not tree:
         raise GitSnapshotError(f"cannot read revision '{rev}': no such commit or tree")
-    pathspecs = [p for p in relative if p] if all(relative) else []
+    pathspecs = relative if all(relative) else []  # '' is the whole repository
     listing = _git(["--literal-pathspecs", "ls-tree", "-r", "-z", "-l", "--full-tree", tree,
                     "--", *pathspecs], top)
     wanted: list[tuple[str, str]] = []  # (object id, path)
@@ -94,8 +94,8 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
     if too_large:
         raise ScenarioError(too_large)
     _write_blobs(wanted, top, into)
-    return [os.path.join(into, *p.split("/")) if p else into for p in relative
-            if os.path.exists(os.path.join(into, *p.split("/")) if p else into)]
+    inside = [os.path.join(into, *p.split("/")) if p else into for p in relative]
+    return [path for path in inside if os.path.exists(path)]
 
 
 def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str) -> None:
