@@ -80,7 +80,7 @@ class Row:
     value: float
 
 
-def _pick(header: list[str], names: Iterable[str], file: str) -> str | None:
+def _pick(header: list[str], names: Iterable[str]) -> str | None:
     for name in names:
         if name in header:
             return name
@@ -92,7 +92,7 @@ def read_owid(path: Path, columns: tuple[str, ...], *, required: bool) -> list[R
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
-        column = _pick(header, columns, path.name)
+        column = _pick(header, columns)
         if column is None:
             if required:
                 raise SystemExit(f"{path.name}: none of the columns {', '.join(columns)}")
@@ -259,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         first_year=args.first_year,
     )
     args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out.name}: {text.count('grid_intensity]')} regions with intensity", file=sys.stderr)
+    regions = text.count("grid_intensity]")
+    print(f"wrote {args.out.name}: {regions} regions with intensity", file=sys.stderr)
     return 0
 
 

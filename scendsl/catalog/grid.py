@@ -63,7 +63,7 @@ def _data(file: str) -> dict[str, Any]:
 
 
 def _normalise(region: str) -> str:
-    return region.strip().upper()
+    return str(region).strip().upper()
 
 
 def is_region_code(region: str) -> bool:
