@@ -1,0 +1,190 @@
+"""Regional grid data by ISO 3166 code and year: carbon intensity, industrial price, use per person.
+
+The figures live in `grid.toml` and `electricity_prices.toml` beside this module, both generated
+by the import scripts in `scripts/` from published data sets (their headers say which release).
+Regions are ISO 3166-1 alpha-2 codes (`FR`) or ISO 3166-2 codes (`US-TX`), checked and named with
+pycountry.
+
+Every lookup returns a `RegionalFigure` and never raises: when the region or year has no figure,
+the nearest honest substitute is returned with `fallback=True` and a `reason` fit for a warning
+(the year before or after, the parent country of a subdivision, or for carbon intensity the world
+average). A price is never substituted across countries: without one, `value` is None.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import pycountry
+
+__all__ = [
+    "RegionalFigure",
+    "electricity_price",
+    "grid_intensity",
+    "is_region_code",
+    "per_capita_electricity",
+    "region_name",
+    "regions_with",
+]
+
+#: The shared series used when a country has no carbon-intensity figure of its own.
+WORLD = "WORLD"
+
+
+@dataclass(frozen=True)
+class RegionalFigure:
+    """One regional figure and how it was found.
+
+    `value` is in `unit` (None when nothing could stand in). `year_used` and `region_used` say
+    where the figure came from; `fallback` is True whenever either differs from what was asked,
+    and `reason` then says why, in words fit for a warning.
+    """
+
+    region: str
+    year: int
+    value: float | None
+    unit: str
+    source: str | None
+    confidence: str | None
+    year_used: int | None
+    region_used: str | None
+    fallback: bool
+    reason: str | None = None
+    note: str | None = None
+
+
+@functools.cache
+def _data(file: str) -> dict[str, Any]:
+    return tomllib.loads(files("scendsl.catalog").joinpath(file).read_text(encoding="utf-8"))
+
+
+def _normalise(region: str) -> str:
+    return str(region).strip().upper()
+
+
+def is_region_code(region: str) -> bool:
+    """True for an ISO 3166-1 alpha-2 country code or an ISO 3166-2 subdivision code."""
+    code = _normalise(region)
+    if "-" in code:
+        return pycountry.subdivisions.get(code=code) is not None
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+
+
+def region_name(region: str) -> str | None:
+    """The ISO 3166 name of a country or subdivision code, or None for an unknown code."""
+    code = _normalise(region)
+    if "-" in code:
+        sub = pycountry.subdivisions.get(code=code)
+        return sub.name if sub is not None else None
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    return country.name if country is not None else None
+
+
+def regions_with(series: str) -> frozenset[str]:
+    """Codes that have at least one figure of `series` (e.g. `grid_intensity`, `industrial_price`)."""
+    file = _FILE_OF[series]
+    return frozenset(
+        code for code, entry in _data(file).items()
+        if code != "meta" and isinstance(entry, dict) and series in entry
+    )
+
+
+_FILE_OF = {
+    "grid_intensity": "grid.toml",
+    "per_capita_electricity": "grid.toml",
+    "industrial_price": "electricity_prices.toml",
+    "large_industrial_price": "electricity_prices.toml",
+}
+_UNIT_OF = {
+    "grid_intensity": "gCO2/kWh",
+    "per_capita_electricity": "kWh",
+    "industrial_price": "USD/MWh",
+    "large_industrial_price": "USD/MWh",
+}
+_WHAT = {
+    "grid_intensity": "grid carbon intensity",
+    "per_capita_electricity": "electricity per person",
+    "industrial_price": "industrial electricity price",
+    "large_industrial_price": "large-industrial electricity price",
+}
+
+
+def _series(series: str, code: str) -> dict[int, dict[str, str]]:
+    entry = _data(_FILE_OF[series]).get(code)
+    if not isinstance(entry, dict):
+        return {}
+    return {int(year): fig for year, fig in entry.get(series, {}).items()}
+
+
+def _pick_year(years: dict[int, dict[str, str]], year: int) -> int:
+    """The year itself, else the latest year before it, else the earliest year after it."""
+    if year in years:
+        return year
+    earlier = [y for y in years if y < year]
+    return max(earlier) if earlier else min(years)
+
+
+def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> RegionalFigure:
+    code = _normalise(region)
+    unit, what = _UNIT_OF[series], _WHAT[series]
+    valid = is_region_code(code)
+    reasons = [] if valid else [f"'{region}' is not an ISO 3166 country or subdivision code"]
+    candidates = [code, code.split("-", 1)[0]] if valid and "-" in code else [code] if valid else []
+    if world_fallback:
+        candidates.append(WORLD)
+    for candidate in candidates:
+        years = _series(series, candidate)
+        if not years:
+            continue
+        used = _pick_year(years, year)
+        figure = years[used]
+        if candidate != code:
+            label = "the world average" if candidate == WORLD else candidate
+            if valid:
+                reasons.append(f"no {what} for {code}")
+            reasons.append(f"{label} used instead")
+        if used != year:
+            reasons.append(f"no {year} figure; {used} used")
+        return RegionalFigure(
+            region=code,
+            year=year,
+            value=float(figure["value"].split()[0]),
+            unit=unit,
+            source=figure["source"],
+            confidence=figure["confidence"],
+            year_used=used,
+            region_used=candidate,
+            fallback=bool(reasons),
+            reason="; ".join(reasons) or None,
+            note=figure.get("note"),
+        )
+    if valid:
+        reasons.append(f"no {what} for {code}")
+    return RegionalFigure(
+        region=code, year=year, value=None, unit=unit, source=None, confidence=None,
+        year_used=None, region_used=None, fallback=True, reason="; ".join(reasons),
+    )
+
+
+def grid_intensity(region: str, year: int) -> RegionalFigure:
+    """Lifecycle grid carbon intensity (gCO2/kWh); falls back to the parent country, then the world."""
+    return _lookup("grid_intensity", region, year, world_fallback=True)
+
+
+def per_capita_electricity(region: str, year: int) -> RegionalFigure:
+    """Electricity generated per person and year (kWh) — not household use, which no source gives."""
+    return _lookup("per_capita_electricity", region, year, world_fallback=False)
+
+
+def electricity_price(region: str, year: int, *, large: bool = False) -> RegionalFigure:
+    """Industrial electricity price (USD/MWh); `large` asks for the largest published band.
+
+    Falls back to another year or to the parent country of a subdivision, never to another
+    country: without a figure `value` is None and `fallback` is True.
+    """
+    series = "large_industrial_price" if large else "industrial_price"
+    return _lookup(series, region, year, world_fallback=False)

