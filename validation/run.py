@@ -199,7 +199,7 @@ def _number(value: float) -> str:
         return f"{value / 1e9:.3g}B"
     if magnitude >= 1e6:
         return f"{value / 1e6:.3g}M"
-    if magnitude >= 1e4:
+    if magnitude >= 1e3:
         return f"{value:,.0f}"
     return f"{value:.3g}"
 
