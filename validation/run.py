@@ -50,6 +50,7 @@ class CaseResult:
     stated: str = ""
     derivation: str = ""
     note: str = ""
+    exercises: str = ""
     problem: str = ""           # why there is no model figure
 
     @property
@@ -133,7 +134,7 @@ def _compare(entry: dict, group: str, loader: _Loader) -> CaseResult:
         model=None, tolerance=float(entry["tolerance"]), source=entry["source"],
         scenario=f"{entry['file']}: {scenario}", unit=unit, needs=list(entry.get("needs", [])),
         stated=entry.get("stated", ""), derivation=entry.get("derivation", ""),
-        note=entry.get("note", ""))
+        note=entry.get("note", ""), exercises=entry.get("exercises", ""))
     try:
         if scaling:
             # Efficiency = speed-up / growth in accelerators, with speed-up = T(base) / T(scaled).
@@ -306,6 +307,7 @@ def markdown(results: list[CaseResult]) -> str:
                    + (f" — stated: {r.stated}" if r.stated else "")
                    + (f" — derived: {r.derivation}" if r.derivation else "")
                    + (f" — {r.note}" if r.note else "")
+                   + (f" — exercises: {r.exercises}" if r.exercises else "")
                    + (f" — no model figure: {r.problem}" if r.problem else ""))
     out.append("")
     return "\n".join(out)
