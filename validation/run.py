@@ -228,7 +228,7 @@ def _verdict(case: CaseResult) -> str:
 
 def table(results: list[CaseResult]) -> str:
     """A plain-text table for the terminal."""
-    lines = [f"{'case':34} {'kind':18} {'model':>14} {'published':>14} {'error':>8} {'tol':>5}  ok"]
+    lines = [f"{'case':36} {'kind':18} {'model':>14} {'published':>14} {'error':>8} {'tol':>5}  ok"]
     for group in (VALIDATION, NOT_EXPRESSIBLE, CALIBRATION):
         chosen = [r for r in results if r.group == group]
         if not chosen:
@@ -236,7 +236,7 @@ def table(results: list[CaseResult]) -> str:
         lines.append(f"-- {group} ({len(chosen)})")
         for r in chosen:
             ok = "-" if r.within is None else ("yes" if r.within else "NO")
-            lines.append(f"{r.id:34} {r.kind:18} {shown(r.model, r):>14} "
+            lines.append(f"{r.id:36} {r.kind:18} {shown(r.model, r):>14} "
                          f"{shown(r.published, r):>14} {_error(r):>8} {r.tolerance:>5.0%}  {ok}")
     s = summarise(results)
     lines.append(f"validation cases {s.cases} ({s.kinds} kinds), within tolerance {s.within}, "
