@@ -194,6 +194,20 @@ def bench_sweep() -> None:
     report("sweep_1m_peak_memory", max(peaks), "MB")
 
 
+@group("validation")
+def bench_validation() -> None:
+    """Model error against published measurements (validation/cases.toml), not a timing."""
+    sys.path.insert(0, str(ROOT))
+    from validation.run import run, summarise
+
+    summary = summarise(run())
+    report("validation_cases", summary.cases, "cases")
+    report("validation_median_error", summary.median_error * 100, "%")
+    report("validation_max_error", summary.max_error * 100, "%")
+    report("validation_within_tolerance", summary.within, "cases")
+    report("validation_not_expressible", summary.not_expressible, "cases")
+
+
 def main(argv: list[str]) -> int:
     chosen = argv or list(GROUPS)
     unknown = [name for name in chosen if name not in GROUPS]

@@ -1,0 +1,323 @@
+"""The validation suite: the model against published measurements it was never calibrated on.
+
+    python -m validation.run             # the table
+    python -m validation.run --markdown  # docs/validation.md (what the test compares)
+
+Each case in `cases.toml` names a scenario written from a run's published inputs, a metric (or a
+product or quotient of metrics), the published figure and a tolerance. `run()` loads every
+scenario with the public API (`scendsl.load`, `scendsl.evaluate`) and compares. Cases whose
+inputs the language cannot express (`needs`) are evaluated for information but listed apart and
+left out of the statistics, as are the `[[calibration]]` figures the model was fitted to.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import scendsl
+from scendsl.errors import ScenarioError
+from scendsl.language.units import lookup_unit, parse_number
+
+HERE = Path(__file__).resolve().parent
+CASES = HERE / "cases.toml"
+KINDS = ("training_time", "throughput", "scaling_efficiency", "interruptions", "power",
+         "training_energy")
+VALIDATION, NOT_EXPRESSIBLE, CALIBRATION = "validation", "not expressible", "calibration"
+
+
+@dataclass
+class CaseResult:
+    """One case compared: the model's figure, the published one and the relative error."""
+
+    id: str
+    kind: str
+    group: str                  # validation | not expressible | calibration
+    metric: str
+    published: float            # SI base units (or a plain ratio)
+    published_text: str         # as written in cases.toml ("60.1 s")
+    model: float | None         # None when the model gives n/a or the file fails to load
+    tolerance: float
+    source: str
+    scenario: str
+    unit: str = ""              # display unit of `published_text` ("s", "hours", "%", "")
+    needs: list[str] = field(default_factory=list)
+    stated: str = ""
+    derivation: str = ""
+    note: str = ""
+    exercises: str = ""
+    problem: str = ""           # why there is no model figure
+
+    @property
+    def error(self) -> float | None:
+        """(model − published) / published."""
+        if self.model is None or self.published == 0:
+            return None
+        return (self.model - self.published) / self.published
+
+    @property
+    def within(self) -> bool | None:
+        """Whether |error| ≤ tolerance (None without a model figure)."""
+        error = self.error
+        return None if error is None else abs(error) <= self.tolerance + 1e-12
+
+
+def load_cases(path: Path = CASES) -> dict:
+    """The parsed `cases.toml`: {"case": [...], "calibration": [...]}."""
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def parse_published(text: str) -> tuple[float, str, float]:
+    """"60.1 s" → (60.1 SI, "s", factor); "54.2%" → (0.542, "%", 0.01); "0.9" → (0.9, "", 1)."""
+    parts = text.split()
+    number = parse_number(parts[0])
+    if len(parts) == 1:
+        return number.value, ("%" if number.percent else ""), (0.01 if number.percent else 1.0)
+    unit = lookup_unit(parts[1])
+    if unit is None or len(parts) > 2:
+        raise ValueError(f"unknown unit in published figure '{text}'")
+    return number.value * unit.factor, parts[1], unit.factor
+
+
+_TERM = re.compile(r"\s*([*/])\s*")
+
+
+def metric_value(result, expression: str) -> float | None:
+    """A metric, or a product/quotient of metrics ("a * b / c"), from one evaluated scenario."""
+    parts = _TERM.split(expression.strip())
+    value = _single(result, parts[0])
+    for op, name in zip(parts[1::2], parts[2::2]):
+        other = _single(result, name)
+        if value is None or other is None:
+            return None
+        value = value * other if op == "*" else value / other
+    return value
+
+
+def _single(result, name: str) -> float | None:
+    entry = result.metrics.get(name) or result.inputs.get(name)
+    if entry is None:
+        raise KeyError(f"no metric '{name}'")
+    value = entry.value
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+class _Loader:
+    """Loads each scenario file once (a file's scenarios are evaluated on demand)."""
+
+    def __init__(self):
+        self.sets: dict[str, object] = {}
+
+    def evaluate(self, file: str, name: str):
+        if file not in self.sets:
+            self.sets[file] = scendsl.load(str(HERE / file))
+        return scendsl.evaluate(self.sets[file].get(name))
+
+
+def _compare(entry: dict, group: str, loader: _Loader) -> CaseResult:
+    published, unit, _ = parse_published(entry["published"])
+    scaling = entry["kind"] == "scaling_efficiency"
+    scenario = f"{entry['base']} → {entry['scaled']}" if scaling else entry["scenario"]
+    case = CaseResult(
+        id=entry["id"], kind=entry["kind"],
+        group=NOT_EXPRESSIBLE if entry.get("needs") and group == VALIDATION else group,
+        metric=entry["metric"], published=published, published_text=entry["published"],
+        model=None, tolerance=float(entry["tolerance"]), source=entry["source"],
+        scenario=f"{entry['file']}: {scenario}", unit=unit, needs=list(entry.get("needs", [])),
+        stated=entry.get("stated", ""), derivation=entry.get("derivation", ""),
+        note=entry.get("note", ""), exercises=entry.get("exercises", ""))
+    try:
+        if scaling:
+            # Efficiency = speed-up / growth in accelerators, with speed-up = T(base) / T(scaled).
+            base = loader.evaluate(entry["file"], entry["base"])
+            scaled = loader.evaluate(entry["file"], entry["scaled"])
+            times = metric_value(base, case.metric), metric_value(scaled, case.metric)
+            counts = metric_value(base, "cluster.count"), metric_value(scaled, "cluster.count")
+            if None not in times and None not in counts:
+                case.model = (times[0] / times[1]) / (counts[1] / counts[0])
+        else:
+            case.model = metric_value(loader.evaluate(entry["file"], entry["scenario"]),
+                                      case.metric)
+        if case.model is None:
+            case.problem = "the model gives n/a"
+    except ScenarioError as error:
+        case.problem = "; ".join(d.render() for d in error.diagnostics)
+    except (KeyError, LookupError) as error:
+        case.problem = str(error)
+    return case
+
+
+def run(path: Path = CASES) -> list[CaseResult]:
+    """Every case and calibration entry, compared with the current model."""
+    data = load_cases(path)
+    loader = _Loader()
+    results = [_compare(entry, VALIDATION, loader) for entry in data.get("case", [])]
+    results += [_compare(entry, CALIBRATION, loader) for entry in data.get("calibration", [])]
+    return results
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures `benchmarks/run.py validation` prints."""
+
+    cases: int
+    kinds: int
+    within: int
+    median_error: float      # of |error|, as a fraction
+    max_error: float
+    not_expressible: int
+    calibration: int
+    no_figure: int           # validation cases where the model gives n/a (counted as failures)
+
+
+def summarise(results: list[CaseResult]) -> Summary:
+    """Statistics over the counted (validation) cases only."""
+    counted = [r for r in results if r.group == VALIDATION]
+    errors = [abs(r.error) for r in counted if r.error is not None]
+    return Summary(
+        cases=len(counted), kinds=len({r.kind for r in counted}),
+        within=sum(1 for r in counted if r.within),
+        median_error=statistics.median(errors) if errors else math.nan,
+        max_error=max(errors) if errors else math.nan,
+        not_expressible=sum(1 for r in results if r.group == NOT_EXPRESSIBLE),
+        calibration=sum(1 for r in results if r.group == CALIBRATION),
+        no_figure=sum(1 for r in counted if r.error is None))
+
+
+# ------------------------------------------------------------------------------ formatting
+def _number(value: float) -> str:
+    magnitude = abs(value)
+    if magnitude >= 1e9:
+        return f"{value / 1e9:.3g}B"
+    if magnitude >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if magnitude >= 1e3:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def shown(value: float | None, case: CaseResult) -> str:
+    """A value in the unit the published figure was written in."""
+    if value is None:
+        return "n/a"
+    _, unit, factor = parse_published(case.published_text)
+    if unit == "%":
+        return f"{value * 100:.1f}%"
+    text = _number(value / factor)
+    return f"{text} {unit}" if unit else text
+
+
+def _error(case: CaseResult) -> str:
+    return "n/a" if case.error is None else f"{case.error * 100:+.1f}%"
+
+
+def _verdict(case: CaseResult) -> str:
+    if case.within is None:
+        return "no figure"
+    return "yes" if case.within else "**no**"
+
+
+def table(results: list[CaseResult]) -> str:
+    """A plain-text table for the terminal."""
+    lines = [f"{'case':36} {'kind':18} {'model':>14} {'published':>14} {'error':>8} {'tol':>5}  ok"]
+    for group in (VALIDATION, NOT_EXPRESSIBLE, CALIBRATION):
+        chosen = [r for r in results if r.group == group]
+        if not chosen:
+            continue
+        lines.append(f"-- {group} ({len(chosen)})")
+        for r in chosen:
+            ok = "-" if r.within is None else ("yes" if r.within else "NO")
+            lines.append(f"{r.id:36} {r.kind:18} {shown(r.model, r):>14} "
+                         f"{shown(r.published, r):>14} {_error(r):>8} {r.tolerance:>5.0%}  {ok}")
+    s = summarise(results)
+    lines.append(f"validation cases {s.cases} ({s.kinds} kinds), within tolerance {s.within}, "
+                 f"median |error| {s.median_error * 100:.1f}%, max |error| "
+                 f"{s.max_error * 100:.1f}%; not expressible {s.not_expressible}; "
+                 f"calibration (not counted) {s.calibration}")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(results: list[CaseResult]) -> str:
+    """docs/validation.md: generated, deterministic, failures left in."""
+    s = summarise(results)
+    out = [
+        "# Validation against published measurements",
+        "",
+        "<!-- Generated by `python -m validation.run --markdown > docs/validation.md`; "
+        "do not edit by hand. -->",
+        "",
+        "Each case is a scenario written from a real run's **published inputs only** "
+        "(`validation/cases/*.scn`), evaluated by the current model and compared with the figure "
+        "the run published (`validation/cases.toml`: figure, tolerance, source). Nothing is "
+        "tuned to these cases; where the model misses, the miss is the finding. Figures the "
+        "model was calibrated on are listed apart and not counted.",
+        "",
+        f"- validation cases: **{s.cases}** of {s.kinds} kinds; within tolerance: "
+        f"**{s.within}**",
+        f"- median absolute error: **{s.median_error * 100:.1f} %**; largest: "
+        f"**{s.max_error * 100:.1f} %**",
+        f"- not expressible in the language today: {s.not_expressible}; calibration figures "
+        f"(not counted): {s.calibration}",
+        "",
+        "Error = (model − published) / published.",
+        "",
+    ]
+    sections = ((VALIDATION, "Validation cases"),
+                (NOT_EXPRESSIBLE, "Not expressible today (not counted)"),
+                (CALIBRATION, "Calibration figures (not counted)"))
+    for group, heading in sections:
+        chosen = [r for r in results if r.group == group]
+        if not chosen:
+            continue
+        out += [f"## {heading}", ""]
+        if group == NOT_EXPRESSIBLE:
+            out += ["The model figure is what the model says today from the inputs the language "
+                    "can hold; the missing inputs are listed under *needs*.", ""]
+            out.append("| case | kind | model today | published | error | needs | source |")
+            out.append("|---|---|---|---|---|---|---|")
+            for r in chosen:
+                out.append(f"| {r.id} | {r.kind} | {shown(r.model, r)} | "
+                           f"{shown(r.published, r)} | {_error(r)} | "
+                           f"{_cell('; '.join(r.needs))} | {_cell(r.source)} |")
+        else:
+            out.append("| case | kind | model | published | error | tolerance | within? "
+                       "| source |")
+            out.append("|---|---|---|---|---|---|---|---|")
+            for r in chosen:
+                out.append(f"| {r.id} | {r.kind} | {shown(r.model, r)} | "
+                           f"{shown(r.published, r)} | {_error(r)} | ±{r.tolerance:.0%} | "
+                           f"{_verdict(r)} | {_cell(r.source)} |")
+        out.append("")
+    out += ["## Case details", ""]
+    for r in results:
+        out.append(f"- **{r.id}** ({r.group}; `{r.scenario}`; `{r.metric}`)"
+                   + (f" — stated: {r.stated}" if r.stated else "")
+                   + (f" — derived: {r.derivation}" if r.derivation else "")
+                   + (f" — {r.note}" if r.note else "")
+                   + (f" — exercises: {r.exercises}" if r.exercises else "")
+                   + (f" — no model figure: {r.problem}" if r.problem else ""))
+    out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    results = run()
+    print(markdown(results) if "--markdown" in argv else table(results), end="\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
