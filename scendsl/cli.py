@@ -95,9 +95,9 @@ def find_scenario(scenarios, name: str):
     if "[" in name:
         for sweep in scenarios.sweeps:
             if name.startswith(sweep.name + "["):
-                for variant in sweep.variants():
-                    if variant.name == name:
-                        return variant
+                variant = sweep.variant_named(name)  # alone: a million-variant sweep is not made
+                if variant is not None:
+                    return variant
     return None
 
 
@@ -113,8 +113,9 @@ def monte_carlo(scenarios, args: argparse.Namespace) -> dict:
     """Monte Carlo runs (by scenario name) for the scenarios that carry ranges."""
     if getattr(args, "samples", 0) <= 0:
         return {}
-    from scendsl.model.uncertainty import has_uncertainty, sample
+    from scendsl.model.uncertainty import check_sample_budget, has_uncertainty, sample
 
+    check_sample_budget(scenarios, args.samples)  # the runs are held together
     return {s.name: sample(s, args.samples, args.seed) for s in scenarios if has_uncertainty(s)}
 
 
