@@ -411,9 +411,8 @@ def _bounded(flag: str) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(
                 f"expects {'a whole number' if kind is int else 'a number'}, not {text!r}")
         if not (low <= value <= high):  # also refuses nan
-            raise argparse.ArgumentTypeError(
-                f"must be between {low:,.{0 if float(low).is_integer() else 2}f} and "
-                f"{high:,.0f}, not {text}")
+            raise argparse.ArgumentTypeError(f"must be between {int(low):,} and {int(high):,}, "
+                                             f"not {text}")
         return value
 
     parse.__name__ = "whole number" if kind is int else "number"
@@ -443,7 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH", help=".scn files or folders")
     check.add_argument("--format", choices=("text", "json"), default="text")
     _numeric(check, "--max-variants", default=None,
-             help="largest sweep allowed (default 1,000,000)")
+             help="most variants of a sweep, and of all sweeps together (default 1,000,000)")
     _numeric(check, "--max-tokens", default=None,
              help="largest file allowed, in tokens (default 25,000: any file is "
                   "decided within a second)")

@@ -113,7 +113,15 @@ class _Visible(io.TextIOBase):
     def fileno(self) -> int:
         return self.unfiltered.fileno()
 
-    def __getattr__(self, name):  # encoding, errors, buffer, ...
+    @property
+    def encoding(self):  # io.TextIOBase would answer None
+        return self.unfiltered.encoding
+
+    @property
+    def errors(self):
+        return self.unfiltered.errors
+
+    def __getattr__(self, name):  # buffer, reconfigure, ...
         return getattr(self.unfiltered, name)
 
 
