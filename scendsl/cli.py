@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 
 from scendsl.errors import Diagnostic, ScenarioError
+from scendsl.terminal import StreamClosed
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -41,13 +42,17 @@ def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=N
 
 
 def _max_variants(args: argparse.Namespace) -> int:
-    return getattr(args, "max_variants", None) or 1_000_000
+    from scendsl.language.resolve import DEFAULT_MAX_VARIANTS
+
+    value = getattr(args, "max_variants", None)
+    return DEFAULT_MAX_VARIANTS if value is None else value
 
 
 def _max_tokens(args: argparse.Namespace) -> int:
     from scendsl.language.parse import MAX_TOKENS
 
-    return getattr(args, "max_tokens", None) or MAX_TOKENS
+    value = getattr(args, "max_tokens", None)
+    return MAX_TOKENS if value is None else value
 
 
 def load_or_report(args: argparse.Namespace):
@@ -90,9 +95,9 @@ def find_scenario(scenarios, name: str):
     if "[" in name:
         for sweep in scenarios.sweeps:
             if name.startswith(sweep.name + "["):
-                for variant in sweep.variants():
-                    if variant.name == name:
-                        return variant
+                variant = sweep.variant_named(name)  # alone: a million-variant sweep is not made
+                if variant is not None:
+                    return variant
     return None
 
 
@@ -108,8 +113,9 @@ def monte_carlo(scenarios, args: argparse.Namespace) -> dict:
     """Monte Carlo runs (by scenario name) for the scenarios that carry ranges."""
     if getattr(args, "samples", 0) <= 0:
         return {}
-    from scendsl.model.uncertainty import has_uncertainty, sample
+    from scendsl.model.uncertainty import check_sample_budget, has_uncertainty, sample
 
+    check_sample_budget(scenarios, args.samples)  # the runs are held together
     return {s.name: sample(s, args.samples, args.seed) for s in scenarios if has_uncertainty(s)}
 
 
@@ -310,7 +316,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     elif sys.stdout.isatty():
         from rich.console import Console
 
-        D.render_rich(result, Console())
+        from scendsl.terminal import unfiltered
+
+        D.render_rich(result, Console(file=unfiltered(sys.stdout)))
     else:
         sys.stdout.write(D.render_text(result))
     if args.fail_on_claims and result.claims_now_failing:
@@ -359,12 +367,45 @@ def cmd_build(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+#: Every numeric option of every command, with its bounds: (kind, lowest, highest). Checked by
+#: argparse when the command line is read, so a bad value ends in exit 2 and a clear message.
+NUMERIC_OPTIONS: dict[str, tuple[type, float, float]] = {
+    "--samples": (int, 0, 100_000_000),  # memory is checked again against the scenarios
+    "--seed": (int, 0, 2**64 - 1),  # numpy's seed sequence takes non-negative integers
+    "--max-variants": (int, 1, 1_000_000_000),
+    "--max-tokens": (int, 1, 10_000_000),  # more tokens than an 8 MiB file can hold
+    "--threshold": (float, 0.0, 1e9),
+}
+
+
+def _bounded(flag: str) -> Callable[[str], float]:
+    """The argparse `type=` for `flag`: parse, then check against NUMERIC_OPTIONS."""
+    kind, low, high = NUMERIC_OPTIONS[flag]
+
+    def parse(text: str):
+        try:
+            value = kind(text.replace("_", "")) if kind is int else kind(text)
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(
+                f"expects {'a whole number' if kind is int else 'a number'}, not {text!r}")
+        if not (low <= value <= high):  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be between {int(low):,} and {int(high):,}, "
+                                             f"not {text}")
+        return value
+
+    parse.__name__ = "whole number" if kind is int else "number"
+    return parse
+
+
+def _numeric(parser: argparse.ArgumentParser, flag: str, **options) -> None:
+    parser.add_argument(flag, type=_bounded(flag), **options)
+
+
 def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", type=int, default=10_000, metavar="N",
-                        help="Monte Carlo samples for scenarios with ranges (0: none; "
-                             "default 10,000)")
-    parser.add_argument("--seed", type=int, default=20251126,
-                        help="random seed (fixed by default: same inputs, same numbers)")
+    _numeric(parser, "--samples", default=10_000, metavar="N",
+             help="Monte Carlo samples for scenarios with ranges (0: none; default 10,000)")
+    _numeric(parser, "--seed", default=20251126,
+             help="random seed (fixed by default: same inputs, same numbers)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -378,19 +419,19 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="parse and resolve scenarios; report every error")
     check.add_argument("paths", nargs="+", metavar="PATH", help=".scn files or folders")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--max-variants", type=int, default=None,
-                       help="largest sweep allowed (default 1,000,000)")
-    check.add_argument("--max-tokens", type=int, default=None,
-                       help="largest file allowed, in tokens (default 25,000: any file is "
-                            "decided within a second)")
+    _numeric(check, "--max-variants", default=None,
+             help="most variants of a sweep, and of all sweeps together (default 1,000,000)")
+    _numeric(check, "--max-tokens", default=None,
+             help="largest file allowed, in tokens (default 25,000: any file is "
+                  "decided within a second)")
 
     evaluate = sub.add_parser("eval", help="print every metric of every scenario")
     evaluate.add_argument("paths", nargs="+", metavar="PATH")
     evaluate.add_argument("--format", choices=("text", "json", "csv"), default="text")
     evaluate.add_argument("--sweeps", action="store_true",
                           help="also evaluate every sweep variant (vectorised, streamed)")
-    evaluate.add_argument("--max-variants", type=int, default=None)
-    evaluate.add_argument("--max-tokens", type=int, default=None)
+    _numeric(evaluate, "--max-variants", default=None)
+    _numeric(evaluate, "--max-tokens", default=None)
     _uncertainty_options(evaluate)
 
     explain = sub.add_parser("explain", help="show how a metric was computed, down to sources")
@@ -403,8 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="OLD NEW (files or folders), or with --git the paths to compare")
     diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    diff.add_argument("--threshold", type=float, default=0.0, metavar="PCT",
-                      help="hide metrics that moved less than PCT per cent")
+    _numeric(diff, "--threshold", default=0.0, metavar="PCT",
+             help="hide metrics that moved less than PCT per cent")
     diff.add_argument("--exit-code", action="store_true",
                       help="exit 2 when anything changed (like terraform plan -detailed-exitcode)")
     diff.add_argument("--fail-on-claims", action="store_true",
@@ -454,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except StreamClosed as error:  # `scendsl eval x.scn >&-`: nowhere to write the results
+        print(f"error: {error}; nothing written", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:  # `scendsl eval ... | head`: the reader left; that is not an error
         import os
 
@@ -477,11 +521,14 @@ def run() -> None:
     do: every file is written (atomically) and closed by then, so flush and exit at once."""
     import os
 
+    from scendsl.terminal import install
+
+    install()
     code = main()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except BrokenPipeError:
+    except (BrokenPipeError, StreamClosed):
         pass
     os._exit(code)
 

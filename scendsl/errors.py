@@ -53,21 +53,27 @@ class Diagnostic:
 
     def render(self) -> str:
         """Compiler-style text: location, message, the source line with a caret, hint, related."""
+        from scendsl.terminal import visible
+
         where = f"{self.span}: " if self.span else ""
-        lines = [f"{where}{self.severity}: {self.message}"]
+        lines = [visible(f"{where}{self.severity}: {self.message}")]
         if self.span is not None and self.source_line is not None:
-            text = self.source_line.rstrip("\n").expandtabs(1)
-            lines.append(f"  {text}")
+            raw = self.source_line.rstrip("\n").expandtabs(1)
+            text = visible(raw)  # an ESC or a bidi override in the line is shown, not obeyed
             start = max(self.span.col - 1, 0)
             if self.span.end_line in (None, self.span.line) and self.span.end_col:
                 width = max(self.span.end_col - self.span.col, 1)
             else:
-                width = max(len(text) - start, 1)
-            lines.append("  " + " " * start + "^" + "~" * (width - 1))
+                width = max(len(raw) - start, 1)
+            # The caret counts characters as shown, escapes included.
+            shown_start = len(visible(raw[:start]))
+            width = max(len(visible(raw[start:start + width])), 1)
+            lines.append(f"  {text}")
+            lines.append("  " + " " * shown_start + "^" + "~" * (width - 1))
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append(visible(f"  hint: {self.hint}"))
         for label, span in self.related:
-            lines.append(f"  {span}: note: {label}")
+            lines.append(visible(f"  {span}: note: {label}"))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:

@@ -234,6 +234,41 @@ class Sweep(_Frozen):
         for combo in itertools.product(*indices):
             yield apply_sweep_point(self, combo)
 
+    def variant_at(self, index: int) -> Scenario:
+        """Variant number `index` of `variants()`, made alone (no other variant is built)."""
+        from scendsl.language.resolve import apply_sweep_point
+
+        if not 0 <= index < self.size:
+            raise IndexError(index)
+        combo = []
+        for axis in reversed(self.axes):  # the last axis runs fastest
+            index, position = divmod(index, len(axis.labels))
+            combo.append(position)
+        return apply_sweep_point(self, tuple(reversed(combo)))
+
+    def variant_named(self, name: str) -> Scenario | None:
+        """The variant called `name` (`NAME[path=label,...]`), made alone; None if none is."""
+        from scendsl.language.resolve import apply_sweep_point
+
+        rest = name.removeprefix(f"{self.name}[")
+        if rest == name or not rest.endswith("]"):
+            return None
+        rest, combo = rest[:-1], []
+        for number, axis in enumerate(self.axes):
+            rest = rest.removeprefix(f"{axis.path}=")
+            if number + 1 < len(self.axes):
+                label, _, rest = rest.partition(f",{self.axes[number + 1].path}=")
+                rest = f"{self.axes[number + 1].path}=" + rest
+            else:
+                label, rest = rest, ""
+            try:
+                combo.append(axis.labels.index(label))
+            except ValueError:
+                return None
+        if self.variant_name(tuple(a.labels[i] for a, i in zip(self.axes, combo))) != name:
+            return None
+        return apply_sweep_point(self, tuple(combo))
+
 
 class ScenarioSet(_Frozen):
     """Everything `load` resolved: scenarios in file order, then sweeps."""

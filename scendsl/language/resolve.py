@@ -82,6 +82,9 @@ class _Resolver:
     accelerator_depths: dict[str, int] = field(default_factory=dict)
     #: Value of each scenario line already read (None after an error), by id of its Statement.
     read_values: dict[int, object] = field(default_factory=dict)
+    #: Variants of the sweeps built so far: all the sweeps of one load (a file, or every file of
+    #: a build) share the `max_variants` cap, so 300 sweeps cannot add up to hundreds of millions.
+    total_variants: int = 0
 
     # ------------------------------------------------------------------ definitions
     def collect(self, documents: list[Document]) -> None:
@@ -824,14 +827,25 @@ class _Resolver:
                                 "variants", item.span,
                                 "sweep fewer values, or raise the limit with --max-variants")
                 return None
+            if size + self.total_variants > self.max_variants:
+                self._too_many_in_all(definition.name, item.span)
+                return None
             axes.append(axis)
         if not axes and len(self.sink.diagnostics) == errors_before:
             self.sink.error(f"sweep '{definition.name}' sweeps nothing", values[0].span,
                             "add a line such as 'year 2025 .. 2028'")
         if len(self.sink.diagnostics) > errors_before or base is None:
             return None
+        self.total_variants += size
         return Sweep.model_construct(name=definition.name, base=base_name, axes=tuple(axes),
                      span=values[0].span, template=base)
+
+    def _too_many_in_all(self, what: str, span: Span) -> None:
+        self.sink.error(f"with '{what}' the sweeps together have more than "
+                        f"{self.max_variants:,} variants ({self.total_variants:,} in the sweeps "
+                        "before this one)", span,
+                        "sweep fewer values, build fewer files at once, or raise the limit with "
+                        "--max-variants")
 
     def _axis(self, item: Statement, spec: F.FieldSpec, size_so_far: int) -> SweepAxis | None:
         atoms = item.values
@@ -860,6 +874,9 @@ class _Resolver:
             if count * size_so_far > self.max_variants:
                 self.sink.error(f"the range {low} .. {high} alone makes the sweep larger than "
                                 f"{self.max_variants:,} variants", _join(atoms))
+                return None
+            if count * size_so_far + self.total_variants > self.max_variants:
+                self._too_many_in_all(item.key, _join(atoms))  # before a label is made
                 return None
             # Bounds are intervals, so the two ends decide for every value between them: a
             # range of a million values is not read a million times.

@@ -80,7 +80,9 @@ def progress(total: float, description: str) -> Iterator[_Ticker]:
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=Console(file=stream), transient=True) as bar:
+    from scendsl.terminal import unfiltered
+
+    with Progress(*columns, console=Console(file=unfiltered(stream)), transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield _Ticker(bar, task)
 

@@ -61,6 +61,11 @@ from scendsl.scenario import Scenario, Uncertain
 #: The default seed: fixed so that every run of the same scenario gives the same numbers.
 DEFAULT_SEED = 20251126
 
+#: Memory a Monte Carlo run may take, in bytes: samples × nodes × 8 (one float64 array per
+#: node), summed over the scenarios whose runs are held together. `--samples 1000000000` would
+#: need tens of gigabytes; it is refused before anything is drawn.
+MONTE_CARLO_MEMORY_BUDGET = 2 * 1024**3
+
 #: Φ⁻¹(0.95): a 90 % interval is the centre ± Z90 standard deviations.
 Z90 = 1.6448536269514722
 
@@ -405,6 +410,26 @@ def _finite(data: Any) -> Any:
     if isinstance(data, (list, tuple)):
         return [_finite(v) for v in data]
     return data
+
+
+def check_sample_budget(scenarios: Iterable[Scenario], samples: int,
+                        catalog: Catalog | None = None, together: bool = True) -> None:
+    """Raise ScenarioError if `samples` draws of the `scenarios` with ranges would take more
+    than MONTE_CARLO_MEMORY_BUDGET: held `together` (their sum), or one at a time (the most)."""
+    from scendsl.errors import Diagnostic, ScenarioError
+
+    if samples <= 0:
+        return
+    catalog = catalog or load_catalog()
+    sizes = [8 * samples * len(nodes_for(s, catalog)) for s in scenarios if has_uncertainty(s)]
+    need = (sum(sizes) if together else max(sizes, default=0))
+    if need <= MONTE_CARLO_MEMORY_BUDGET:
+        return
+    most = samples * MONTE_CARLO_MEMORY_BUDGET // max(need, 1)
+    raise ScenarioError([Diagnostic(
+        f"{samples:,} Monte Carlo samples of {len(sizes)} scenario(s) with ranges would take "
+        f"about {need / 1024**3:,.1f} GiB; the limit is {MONTE_CARLO_MEMORY_BUDGET / 1024**3:g} "
+        "GiB", hint=f"use --samples {most:,} or fewer")])
 
 
 def sample(scenario: Scenario, samples: int = 10_000, seed: int = DEFAULT_SEED,

@@ -51,6 +51,19 @@ from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
 MONTE_CARLO_SAMPLES = 10_000
 #: Largest sweep drawn in a briefing; bigger sweeps get a summary (use `scendsl eval --sweeps`).
 MAX_SWEEP_VARIANTS = 200
+#: A bigger sweep's table: this many evenly spaced variants (the first and the last among them),
+#: and the least, median and greatest figure over all its variants.
+SWEEP_SAMPLE_ROWS = 11
+#: Variants evaluated one by one for the sweep tables of one build, over all its sweeps: once
+#: spent, each further sweep shows 3 (first, middle, last). A variant takes ~2 ms, so a file of
+#: hundreds of sweeps cannot keep a build busy for minutes.
+MAX_BUILD_SWEEP_ROWS = 2_000
+#: The figures summarised over every variant of a sampled sweep (the columns of the sweep
+#: tables in templates/_macros.md.j2), evaluated vectorised.
+SWEEP_SUMMARY_METRICS = ("market.capex", "energy.facility_power", "energy.annual_emissions",
+                         "reliability.training_time")
+#: An axis with more values than this is described by its first and last values and a count.
+_AXIS_LABELS_LISTED = 12
 #: File kinds the build owns in its output folder (others are left alone).
 GENERATED_SUFFIXES = (".md", ".html")
 
@@ -726,9 +739,44 @@ class SweepView:
         self.base = sweep.base
         self.axes = [(axis.path, list(axis.labels)) for axis in sweep.axes]
         self.size = sweep.size
+        self.size_text = f"{sweep.size:,}"
         self.variants = variants
         self.host_page = host_page
-        self.truncated = sweep.size > len(variants)
+        #: Only some variants are in `variants` (evenly spaced; see sweep_rows).
+        self.truncated = self.sampled = sweep.size > len(variants)
+        self._sweep = sweep
+
+    @property
+    def axes_text(self) -> list[tuple[str, str]]:
+        """Each axis and its values as a sentence shows them: all of them, or for a long axis
+        the first three, an ellipsis, the last and how many (never a million labels)."""
+        out = []
+        for path, labels in self.axes:
+            if len(labels) <= _AXIS_LABELS_LISTED:
+                out.append((path, ", ".join(labels)))
+            else:
+                out.append((path, f"{', '.join(labels[:3])}, …, {labels[-1]} "
+                                  f"({len(labels):,} values)"))
+        return out
+
+    @cached_property
+    def summary(self) -> dict[str, dict[str, Number]]:
+        """For a sampled sweep, SWEEP_SUMMARY_METRICS over every variant: {metric: {"min",
+        "median", "max": Number}} (vectorised: a million variants take about a second)."""
+        if not self.sampled:
+            return {}
+        from scendsl.model.registry import REGISTRY
+        from scendsl.model.sweep import evaluate_sweep
+
+        table = evaluate_sweep(self._sweep, nodes=list(SWEEP_SUMMARY_METRICS),
+                               show_progress=False)
+        out = {}
+        for name, stats in table.summary().items():
+            node = REGISTRY.nodes.get(name)
+            dimension = node.dimension if node is not None else "number"
+            out[name] = {key: Number(name, stats[field], dimension)
+                         for key, field in (("min", "min"), ("median", "p50"), ("max", "max"))}
+        return out
 
     @cached_property
     def caveats(self) -> list[CaveatView]:
@@ -746,14 +794,23 @@ class SweepView:
         for row, points in rows.values():
             row.sweep = self.name
             partial = []
-            for path, labels in self.axes:
-                present = [label for label in labels if any(p.get(path) == label for p in points)]
-                if len(present) < len(labels):
+            for path, labels in self._shown_labels:
+                # Linear in labels + points (a large axis is not rescanned once per point).
+                seen = {p.get(path) for p in points}
+                if len(seen) < len(labels):
+                    present = [label for label in labels if label in seen]
                     partial.append(f"{path} {', '.join(present)}")
             row.points = "; ".join(partial)
             row.missing_years.sort()
             result.append(row)
         return result
+
+    @cached_property
+    def _shown_labels(self) -> list[tuple[str, list[str]]]:
+        """Each axis's labels among the variants shown, in order: all of a small sweep's (a
+        caveat of a sampled sweep names only the points it was seen at among those)."""
+        return [(path, list(dict.fromkeys(v.labels[path] for v in self.variants)))
+                for path, _ in self.axes]
 
     @property
     def anchor(self) -> str:
@@ -766,8 +823,9 @@ class SweepView:
         paths = [path for path, _ in self.axes]
         if "year" in paths:
             return "year"
-        for path, labels in self.axes:
-            if all(_as_float(label) is not None for label in labels):
+        for path, _labels in self.axes:
+            # The values plotted are those of the variants shown (all of a small sweep's).
+            if all(_as_float(v.labels[path]) is not None for v in self.variants):
                 return path
         return None
 
@@ -783,6 +841,17 @@ class SweepView:
             x = variant.view.year if x_axis == "year" else _as_float(variant.labels[x_axis])
             lines.setdefault(key, []).append((float(x), variant.view.value(metric)))
         return list(lines.items())
+
+
+def sweep_rows(size: int, rows_left: int) -> list[int]:
+    """Which variants of a sweep of `size` a briefing tabulates, with `rows_left` of the build's
+    MAX_BUILD_SWEEP_ROWS: all of a small sweep; else evenly spaced ones, first and last."""
+    if size <= min(MAX_SWEEP_VARIANTS, rows_left):
+        return list(range(size))
+    count = min(size, SWEEP_SAMPLE_ROWS if rows_left >= SWEEP_SAMPLE_ROWS else 3)
+    if count < 2:
+        return list(range(count))
+    return sorted({round(i * (size - 1) / (count - 1)) for i in range(count)})
 
 
 def _as_float(label: str) -> float | None:
@@ -878,6 +947,10 @@ def _render_files(scenarios, catalog, templates_dir: str | None, timings: dict[s
 
     # The Monte Carlo runs in the worker while this process evaluates every scenario.
     plain = list(scenarios.scenarios)
+    if samples > 0:  # here, not in the worker: refused before any work starts
+        from scendsl.model.uncertainty import check_sample_budget
+
+        check_sample_budget(plain, samples, catalog, together=False)
     runs: Any = (pool.apply_async(_worker_task, (("monte carlo", (plain, samples, seed)),))
                  if pool is not None and samples > 0 else None)
 
@@ -890,11 +963,12 @@ def _render_files(scenarios, catalog, templates_dir: str | None, timings: dict[s
         views.append(ScenarioView(result, catalog, pages[scenario.name], nodes))
     by_name = {view.name: view for view in views}
     sweeps: list[SweepView] = []
+    rows_left = MAX_BUILD_SWEEP_ROWS
     for sweep in scenarios.sweeps:
         variants = []
-        for index, variant in enumerate(sweep.variants()):
-            if index >= MAX_SWEEP_VARIANTS:
-                break
+        indices = sweep_rows(sweep.size, rows_left)
+        rows_left = max(rows_left - len(indices), 0)
+        for variant in map(sweep.variant_at, indices):
             result = evaluate(variant, catalog)
             nodes = {node.name: node for node, _ in nodes_for(variant, catalog)}
             variants.append(VariantView(variant.name, dict(variant.sweep_point),

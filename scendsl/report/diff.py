@@ -219,7 +219,12 @@ def render_text(diff: Diff) -> str:
 
 def render_rich(diff: Diff, console) -> None:
     """The same as render_text, coloured."""
-    from rich.markup import escape
+    from rich.markup import escape as escape_markup
+
+    from scendsl.terminal import visible
+
+    def escape(text: str) -> str:  # rich writes to the terminal as it is: no raw controls
+        return escape_markup(visible(text))
 
     console.print(f"[bold]{escape(diff.headline())}[/bold]\n")
     colours = {"+": "green", "-": "red", "~": "yellow"}

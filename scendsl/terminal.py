@@ -1,0 +1,166 @@
+"""What the command line writes to a terminal: safe, encodable, and never to the wrong stream.
+
+Three hazards of hostile input and odd environments meet at stdout and stderr:
+
+* control characters in a comment or string (an ESC sequence, a right-to-left override) would
+  reach the terminal raw and could rewrite or reorder what the reader sees: `visible` spells them
+  as `\\u001b`, `\\u202e` (the same escape is valid JSON, so JSON output still decodes to the
+  original text);
+* a terminal or pipe that cannot encode `²` or `→` (`PYTHONIOENCODING=ascii`, `LC_ALL=C`): the
+  `scendsl-ascii` error handler writes `^2`, `->` and the like instead of failing;
+* a closed stdout or stderr (`scendsl eval x.scn >&-`): Python leaves `sys.stdout` as None, and
+  `print(file=None)` then writes to stdout — so an error meant for a closed stderr would land in
+  the output. `install` puts stand-ins in their place and /dev/null on the bare descriptors (so a
+  file opened later never becomes descriptor 1 or 2).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+import sys
+
+#: Characters that move the cursor, change colours, reorder or hide text: C0 and C1 controls
+#: (except tab and line feed), DEL, bidirectional controls and invisible format characters.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]")
+
+
+def visible(text: str) -> str:
+    """`text` with every control, bidi and invisible format character spelt `\\uXXXX`."""
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+#: ASCII spellings of the symbols scendsl writes, for streams that cannot encode them.
+ASCII_SPELLINGS = {
+    "²": "^2", "³": "^3", "¹": "^1", "⁻": "^-", "⁵": "^5", "→": "->", "←": "<-", "×": "x",
+    "±": "+/-", "≤": "<=", "≥": ">=", "≈": "~", "≠": "!=", "…": "...", "–": "-", "—": "--",
+    "−": "-", "·": "*", "÷": "/", "√": "sqrt", "∞": "inf", "½": "1/2", "⅓": "1/3", "⅔": "2/3",
+    "§": "S", "µ": "u", "μ": "u", "°": "deg", "‘": "'", "’": "'", "“": '"', "”": '"',
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "│": "|", "─": "-", "├": "|", "└": "`",
+    "⌊": "floor(", "⌋": ")", "€": "EUR", "£": "GBP",
+}
+
+
+def _ascii_spelling(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    pieces = []
+    for char in error.object[error.start:error.end]:
+        spelling = ASCII_SPELLINGS.get(char)
+        if spelling is None:
+            code = ord(char)
+            spelling = f"\\x{code:02x}" if code <= 0xFF else (
+                f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        pieces.append(spelling)
+    return "".join(pieces), error.end
+
+
+codecs.register_error("scendsl-ascii", _ascii_spelling)
+
+
+class StreamClosed(OSError):
+    """Raised on a write to a standard stream that was closed when scendsl started."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} (standard {'output' if name == 'stdout' else 'error'}) "
+                         "is closed")
+        self.stream_name = name
+
+
+class _Closed(io.TextIOBase):
+    """Stands for a standard stream that was closed: writes fail (stdout) or vanish (stderr)."""
+
+    def __init__(self, name: str, fail: bool) -> None:
+        self.stream_name, self._fail = name, fail
+
+    def write(self, text: str) -> int:
+        if self._fail and text:
+            raise StreamClosed(self.stream_name)
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+
+class _Visible(io.TextIOBase):
+    """A text stream whose writes go through `visible`; everything else is the inner stream's."""
+
+    def __init__(self, inner) -> None:
+        self.unfiltered = inner
+
+    def write(self, text: str) -> int:
+        self.unfiltered.write(visible(text))
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        self.unfiltered.flush()
+
+    def isatty(self) -> bool:
+        return self.unfiltered.isatty()
+
+    def fileno(self) -> int:
+        return self.unfiltered.fileno()
+
+    @property
+    def encoding(self):  # io.TextIOBase would answer None
+        return self.unfiltered.encoding
+
+    @property
+    def errors(self):
+        return self.unfiltered.errors
+
+    def __getattr__(self, name):  # buffer, reconfigure, ...
+        return getattr(self.unfiltered, name)
+
+
+def unfiltered(stream):
+    """The stream under `install`'s filter, for writers of their own escape codes (rich)."""
+    return getattr(stream, "unfiltered", stream)
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def install() -> None:
+    """Prepare stdout and stderr for the command line (see the module docstring)."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        if not _is_open(fd):
+            # Hold the descriptor with /dev/null, so no file opened later takes its number.
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            if name == "stdout":
+                sys.stdout = _Closed(name, fail=True)
+            elif name == "stderr":
+                sys.stderr = _Closed(name, fail=False)
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # closed at start-up in a way fstat did not see
+            setattr(sys, name, _Closed(name, fail=name == "stdout"))
+            continue
+        if isinstance(stream, _Closed):
+            continue
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="scendsl-ascii")
+            except (ValueError, OSError):
+                pass
+        setattr(sys, name, _Visible(stream))
