@@ -240,14 +240,17 @@ class _Resolver:
         too_low = lo is not None and (value < lo if spec.inclusive else value <= lo)
         too_high = hi is not None and value > hi
         if too_low or too_high:
-            if spec.dimension == "fraction" and hi == 1.0:
-                bound = "between 0% and 100%"
-            elif lo is not None and hi is not None:
-                bound = f"between {lo:g} and {hi:g}"
-            elif lo is not None:
-                bound = f"at least {lo:g}" if spec.inclusive else f"greater than {lo:g}"
+            if lo is not None and hi is not None and spec.inclusive and hi <= 10_000 or (
+                    spec.dimension == "fraction" and lo == 0.0 and hi == 1.0):
+                # A field's natural range (year, pue, a share) is given whole; a sanity limit
+                # (count ≤ 1e9) only to whoever passes it.
+                bound = (f"between {F.describe_bound(lo, spec.dimension)} and "  # type: ignore[arg-type]
+                         f"{F.describe_bound(hi, spec.dimension)}")  # type: ignore[arg-type]
+            elif too_low:
+                low = F.describe_bound(lo, spec.dimension)  # type: ignore[arg-type]
+                bound = f"at least {low}" if spec.inclusive else f"greater than {low}"
             else:
-                bound = f"at most {hi:g}"
+                bound = f"at most {F.describe_bound(hi, spec.dimension)}"  # type: ignore[arg-type]
             self.sink.error(f"'{label}' must be {bound}", span)
             return False
         return True
@@ -409,8 +412,7 @@ class _Resolver:
                     return None
                 values[name] = None
                 continue
-            number = self._single([value_atom], F.FieldSpec("integer", "number", minimum=1),
-                                  value_atom.span, name)
+            number = self._single([value_atom], F.PARALLEL_DEGREE, value_atom.span, name)
             if number is None:
                 return None
             if number != int(number):
