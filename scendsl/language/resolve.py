@@ -556,6 +556,8 @@ class _Resolver:
                         if c is not None]
         if unread or len(self.sink.diagnostics) > errors_before:
             return None
+        if not self.correlations_hold(correlations):
+            return None
         scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
         return scenario.model_copy(update={"correlations": tuple(correlations)})
 
@@ -589,6 +591,50 @@ class _Resolver:
             self.sink.error("a correlation is a number between -1 and 1", atoms[3].span)
             return None
         return Correlation.model_construct(a=paths[0], b=paths[1], rho=number.value, span=statement.span)
+
+    def correlations_hold(self, correlations: list[Correlation]) -> bool:
+        """Refuse a pair correlated twice with two values, and statements that contradict each
+        other (a ~ b 1, b ~ c 1, a ~ c -1: no joint law has them). Statements are checked together
+        in groups linked by shared fields; a group whose matrix is not positive semidefinite is
+        reported at its last statement, with the others as notes."""
+        from scendsl.language.correlation import consistent
+
+        accepted: dict[tuple[str, str], Correlation] = {}
+        for correlation in correlations:
+            key = (min(correlation.a, correlation.b), max(correlation.a, correlation.b))
+            earlier = accepted.get(key)
+            if earlier is None:
+                accepted[key] = correlation
+            elif earlier.rho != correlation.rho:
+                self.sink.error(f"'{key[0]}' and '{key[1]}' are correlated twice, with "
+                                f"{earlier.rho:g} and {correlation.rho:g}", correlation.span,
+                                "keep one of the two statements",
+                                related=(("first correlated here", earlier.span),))
+                return False
+        groups: list[tuple[set[str], list[tuple[str, str]]]] = []
+        for key in accepted:
+            joined = [g for g in groups if key[0] in g[0] or key[1] in g[0]]
+            fields, keys = {key[0], key[1]}, [key]
+            for group in joined:
+                fields |= group[0]
+                keys = group[1] + keys
+                groups.remove(group)
+            groups.append((fields, keys))
+        holds = True
+        for _fields, keys in groups:
+            if consistent({key: accepted[key].rho for key in keys}):
+                continue
+            statements = sorted((accepted[key] for key in keys),
+                                key=lambda c: (c.span.file, c.span.line, c.span.col))
+            self.sink.error("these correlations contradict each other: no joint law has them all "
+                            "(their correlation matrix is not positive semidefinite)",
+                            statements[-1].span,
+                            "pairs not correlated are independent (0); if a ~ b and b ~ c are "
+                            "near 1, a ~ c must be near 1 too: write it, or weaken one",
+                            related=tuple(("together with this correlation", c.span)
+                                          for c in statements[:-1]))
+            holds = False
+        return holds
 
     def _assemble(self, definition, values, origins, claims, ancestors) -> Scenario | None:
         sections: dict[str, dict[str, object]] = {name: {} for name in F.SECTIONS}
