@@ -210,7 +210,7 @@ scenario triple extends colossus2 {
         sample(triple, 10, catalog=catalog, correlations={("cluster.mfu", "cluster.count"): 0.5})
     with pytest.raises(ValueError, match="between -1 and 1"):
         sample(triple, 10, catalog=catalog, correlations={("cluster.mfu", "energy.pue"): 1.5})
-    with pytest.raises(ValueError, match="positive definite"):
+    with pytest.raises(ValueError, match="positive semidefinite"):
         sample(triple, 10, catalog=catalog, correlations={
             ("cluster.mfu", "energy.pue"): 0.9, ("energy.pue", "energy.utilization"): 0.9,
             ("cluster.mfu", "energy.utilization"): -0.9})
