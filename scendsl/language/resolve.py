@@ -110,6 +110,10 @@ class _Resolver:
                             f"e.g. '{key} my_{key} {{ ... }}'")
             return
         name = statement.values[0].text
+        if len(name) > F.MAX_NAME_LENGTH:  # names become file names, which file systems limit
+            self.sink.error(f"a name is at most {F.MAX_NAME_LENGTH} characters; this one has "
+                            f"{len(name)}", statement.values[0].span, "choose a shorter name")
+            return
         definition = _Definition(key, name, statement, file)
         table = {"accelerator": self.accelerators, "reference": self.references}.get(
             key, self.definitions)
