@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from scendsl.language.names import CatalogNames, catalog_names
-from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file
 from scendsl.language.syntax import Atom, Document, Statement
@@ -1054,6 +1054,9 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
             if not target or os.path.isabs(target) or target.startswith("~"):
                 sink.error("an import names a path relative to the importing file", span)
                 continue
+            if not target.endswith(".scn"):  # never parse, and so quote, another kind of file
+                sink.error(f"import '{target}' is not a scenario file (.scn)", span)
+                continue
             target_path = os.path.normpath(os.path.join(os.path.dirname(path), target))
             target_real = os.path.realpath(target_path)
             if os.path.commonpath([root, target_real]) != root:
@@ -1136,7 +1139,11 @@ def scenario_files(paths: list[str], sink: DiagnosticSink,
             if roots is not None:
                 roots.update((file, path) for file in found)
         elif os.path.isfile(path):
-            files.append(path)
+            if path.endswith(".scn"):
+                files.append(path)
+            else:  # never parse, and so quote, a file that is not a scenario
+                sink.extend([Diagnostic(f"'{path}' is not a scenario file (.scn)",
+                                        Span(path, 1, 1))])
         else:
             sink.error(f"'{path}' does not exist", None)
     return files
@@ -1164,7 +1171,7 @@ def load_text(text: str, file: str = "<string>", *,
     """Parse and resolve scenario text; imports are read relative to the current folder."""
     sink = DiagnosticSink({file: text})
     document = parse(text, file, max_tokens=max_tokens)
-    documents = [document]
+    targets: list[str] = []
     root = os.path.realpath(os.getcwd())
     for statement in document.statements:
         if statement.key != "import":
@@ -1177,6 +1184,9 @@ def load_text(text: str, file: str = "<string>", *,
         if not target or os.path.isabs(target) or target.startswith("~"):
             sink.error("an import names a path relative to the current folder", span)
             continue
+        if not target.endswith(".scn"):
+            sink.error(f"import '{target}' is not a scenario file (.scn)", span)
+            continue
         if os.path.commonpath([root, os.path.realpath(target)]) != root:
             sink.error(f"import '{target}' reaches outside the current folder", span)
             continue
@@ -1184,5 +1194,7 @@ def load_text(text: str, file: str = "<string>", *,
             sink.error(f"imported file '{target}' does not exist", span,
                        "imports in scenario text are relative to the current folder")
             continue
-        documents.extend(load_documents([os.path.normpath(target)], sink, max_tokens=max_tokens))
+        targets.append(os.path.normpath(target))
+    # One pass over every import, so a file two of them import (a diamond) is read once.
+    documents = [document, *load_documents(targets, sink, max_tokens=max_tokens)]
     return resolve(documents, sink, max_variants=max_variants)
