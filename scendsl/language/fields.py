@@ -211,12 +211,11 @@ _BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
 
 
 def describe_bound(value: float, dimension: str | None) -> str:
-    """A bound as the user writes it: `1 GFLOPS`, `0.1%`, `1e+09`."""
+    """A bound as the user writes it: `1 GFLOPS`, `0.1%`, `1,000,000,000`."""
     if dimension == "fraction":
         return f"{value * 100:g}%"
-    for symbol, factor in _BOUND_UNITS.get(dimension or "", ()):
-        if value >= factor or factor == _BOUND_UNITS[dimension][-1][1]:  # type: ignore[index]
-            return f"{value / factor:.6g} {symbol}"
-    if value >= 1e4 and value == int(value):
-        return f"{int(value):,}"
-    return f"{value:g}"
+    units = _BOUND_UNITS.get(dimension or "", ())
+    symbol, factor = next(((s, f) for s, f in units if value >= f), units[-1] if units else ("", 1.0))
+    scaled = float(f"{value / factor:.6g}")
+    number = f"{int(scaled):,}" if scaled >= 1e4 and scaled == int(scaled) else f"{scaled:g}"
+    return f"{number} {symbol}" if symbol else number
