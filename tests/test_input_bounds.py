@@ -127,7 +127,7 @@ def edge_value(spec: F.FieldSpec, edge: str) -> str:
         return str(math.ceil(value) if edge == "low" else math.floor(value))
     if spec.dimension == "fraction":
         return f"{value * 100!r}%"
-    units = F._BOUND_UNITS.get(spec.dimension or "")
+    units = F.BOUND_UNITS.get(spec.dimension or "")
     if units:
         symbol, factor = units[-1]
         return f"{value / factor!r} {symbol}"

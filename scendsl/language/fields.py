@@ -35,12 +35,12 @@ def _int(doc: str, minimum: int = 1, maximum: int | None = None) -> FieldSpec:
 
 _FRACTION = dict(minimum=0.0, maximum=1.0)
 
-# Physical bounds, in SI base units. They are wide (no real cluster comes near them) but keep every
-# value the model divides by, raises to a power or draws on a log axis away from 0 and infinity:
-# `check` refuses what lies outside, so evaluation never meets a zero divisor or an overflow.
+# Physical bounds, in SI base units (W, B, B/s, FLOP/s, USD, J, s, m²). They are wide (no real
+# cluster comes near them) but keep every value the model divides by, raises to a power or draws
+# on a log axis away from 0 and infinity: `check` refuses what lies outside, so evaluation never
+# meets a zero divisor or an overflow.
 # The minimum of a positive quantity stays exclusive: the Monte Carlo truncates a normal law at an
 # exclusive bound, where an inclusive one would clip (pile draws on the bound).
-_W, _BYTE, _BYTE_S, _USD = 1.0, 1.0, 1.0, 1.0
 _MWH = 3.6e9  # J
 _KWH = 3.6e6  # J
 _DAY = 86_400.0
@@ -49,11 +49,11 @@ MAX_ACCELERATORS = 1e9
 MAX_PARAMETERS = 1e16
 MAX_TOKENS = 1e18
 MAX_DEGREE = 10**9  # parallel degrees, batch sizes
-_POWER = dict(minimum=1 * _W, maximum=1e6 * _W, inclusive=False)  # one accelerator
+_POWER = dict(minimum=1.0, maximum=1e6, inclusive=False)  # one accelerator
 _FLOP_RATE = dict(minimum=1e9, maximum=1e20, inclusive=False)  # one accelerator, FLOP/s
-_LINK = dict(minimum=1e6 * _BYTE_S, maximum=1e17 * _BYTE_S, inclusive=False)
-_MEMORY = dict(minimum=1e6 * _BYTE, maximum=1e15 * _BYTE, inclusive=False)
-_UNIT_PRICE = dict(minimum=1 * _USD, maximum=1e9 * _USD, inclusive=False)
+_LINK = dict(minimum=1e6, maximum=1e17, inclusive=False)
+_MEMORY = dict(minimum=1e6, maximum=1e15, inclusive=False)
+_UNIT_PRICE = dict(minimum=1.0, maximum=1e9, inclusive=False)
 
 #: Top-level attributes of a `scenario` block.
 SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
@@ -83,7 +83,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "pue": _q("number", "power usage effectiveness (≥ 1)", minimum=1.0, maximum=5.0,
                   inclusive=True),
         "price": _q("energy_price", "electricity price, overrides the per-source prices",
-                    maximum=10_000 * _USD / _MWH),
+                    maximum=10_000 / _MWH),
         "intensity": _q("carbon_intensity", "carbon intensity, overrides the mix",
                         maximum=5.0 / _KWH, inclusive=True),  # 5 kgCO2/kWh, 5× coal
         "utilization": _q("fraction", "share of the year the cluster draws power", **_FRACTION),
@@ -120,7 +120,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "unit_price": _q("currency", "price per accelerator, overrides the catalog's",
                          **_UNIT_PRICE),
         "rental_price": _q("hourly_price", "rental price per accelerator-hour",
-                           maximum=10_000 * _USD / 3600.0),
+                           maximum=10_000 / 3600.0),
     },
 }
 
@@ -195,7 +195,7 @@ def all_scenario_paths() -> list[str]:
 
 
 #: How a bound is spelled in an error message: the largest unit not above it, per dimension.
-_BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
+BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
     "power": (("GW", 1e9), ("MW", 1e6), ("kW", 1e3), ("W", 1.0)),
     "data": (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("B", 1.0)),
     "bandwidth": (("PB/s", 1e15), ("TB/s", 1e12), ("GB/s", 1e9), ("MB/s", 1e6), ("B/s", 1.0)),
@@ -214,7 +214,7 @@ def describe_bound(value: float, dimension: str | None) -> str:
     """A bound as the user writes it: `1 GFLOPS`, `0.1%`, `1,000,000,000`."""
     if dimension == "fraction":
         return f"{value * 100:g}%"
-    units = _BOUND_UNITS.get(dimension or "", ())
+    units = BOUND_UNITS.get(dimension or "", ())
     symbol, factor = next(((s, f) for s, f in units if value >= f), units[-1] if units else ("", 1.0))
     scaled = float(f"{value / factor:.6g}")
     number = f"{int(scaled):,}" if scaled >= 1e4 and scaled == int(scaled) else f"{scaled:g}"
