@@ -3,7 +3,8 @@
 The pipeline, one verb per stage::
 
     parse(text)            -> Document      syntax tree (Lark)
-    load(path_or_text)     -> ScenarioSet   parsed + resolved typed scenarios (pydantic)
+    load_file(path)        -> ScenarioSet   parsed + resolved typed scenarios (pydantic)
+    load_text(text)        -> ScenarioSet   the same, from scenario text
     evaluate(scenario)     -> Result        every metric, with provenance
     build(paths, out_dir)  -> list of files briefings (Markdown, HTML)
 
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from scendsl.scenario import ScenarioSet
 
 __version__ = "0.1.0"
-__all__ = ["Diagnostic", "ScenarioError", "Span", "parse", "load", "check", "evaluate",
-           "__version__"]
+__all__ = ["Diagnostic", "ScenarioError", "Span", "parse", "load_file", "load_text", "load",
+           "check", "evaluate", "__version__"]
 
 
 def parse(text: str, file: str = "<string>") -> Document:
@@ -33,20 +34,36 @@ def parse(text: str, file: str = "<string>") -> Document:
     return _parse(text, file)
 
 
+def load_file(path: str | os.PathLike[str], *, max_variants: int = 1_000_000,
+              max_tokens: int = 25_000) -> ScenarioSet:
+    """Resolve a `.scn` file, or a folder of them, into typed scenarios.
+
+    Any other file is refused without being read into the error (a path is not trusted to hold a
+    scenario). Raises ScenarioError carrying every diagnostic."""
+    from scendsl.language.resolve import load_paths
+
+    return load_paths([os.fspath(path)], max_variants=max_variants, max_tokens=max_tokens)
+
+
+def load_text(text: str, *, name: str = "<string>", max_variants: int = 1_000_000,
+              max_tokens: int = 25_000) -> ScenarioSet:
+    """Resolve scenario text into typed scenarios; `name` stands for the file in diagnostics.
+    Imports are read relative to the current folder. Raises ScenarioError."""
+    from scendsl.language.resolve import load_text as _load_text
+
+    return _load_text(text, name, max_variants=max_variants, max_tokens=max_tokens)
+
+
 def load(path_or_text: str | os.PathLike[str], *, max_variants: int = 1_000_000,
          max_tokens: int = 25_000) -> ScenarioSet:
-    """Resolve a `.scn` file, a folder of them, or scenario text into typed scenarios.
-
-    A string naming an existing file or folder is read from disk; any other string is taken as
-    scenario text. Raises ScenarioError carrying every diagnostic.
-    """
-    from scendsl.language.resolve import load_paths, load_text
-
+    """Deprecated: guesses whether its argument is a path or text; use `load_file` or
+    `load_text`. Kept for existing callers: a path-like object, or a one-line string naming an
+    existing file or folder, goes to `load_file` (so a non-`.scn` file is refused unread), any
+    other string to `load_text`."""
     if isinstance(path_or_text, os.PathLike) or (
         "\n" not in path_or_text and os.path.exists(path_or_text)
     ):
-        return load_paths([os.fspath(path_or_text)], max_variants=max_variants,
-                          max_tokens=max_tokens)
+        return load_file(path_or_text, max_variants=max_variants, max_tokens=max_tokens)
     return load_text(path_or_text, max_variants=max_variants, max_tokens=max_tokens)
 
 

@@ -130,16 +130,34 @@ def single_value(draw, spec: F.FieldSpec) -> tuple[str, float]:
     if spec.kind == "integer" or dimension == "number" and high is not None:
         lo = int(low if low is not None else 1)
         hi = int(high) if high is not None else lo + 100_000
-        if spec.kind != "integer":  # pue: 1.00 .. 5.00
-            hundredths = draw(st.integers(int(lo * 100), int(hi * 100)))
+        if spec.kind != "integer":  # pue: 1.00 .. 5.00; an exclusive minimum is not drawn
+            start = int(lo * 100) + (0 if spec.inclusive else 1)
+            hundredths = draw(st.integers(start, int(hi * 100) // 2))
             return f"{hundredths // 100}.{hundredths % 100:02d}", hundredths / 100
         number = draw(st.integers(lo, hi))
         return str(number), number
     text = draw(positive_number())
     value = scendsl_number(text)
     if dimension != "number":
-        text += " " + draw(st.sampled_from(UNITS_BY_DIMENSION[dimension]))
+        symbol = draw(st.sampled_from(UNITS_BY_DIMENSION[dimension]))
+        factor = UNITS[symbol].factor
+        # The value and its double (the end of a drawn range) must lie inside the field's bounds;
+        # outside them, a value between the bounds is written in the same unit.
+        if not (_inside(spec, value * factor) and _inside(spec, 2 * value * factor)):
+            if high is None:
+                middle = low * 1000 if low else 1.0
+            else:
+                middle = math.sqrt(low * high) if low else high / 1000
+            value = float(f"{middle / factor:.3g}")
+            text = f"{value:g}"
+        text += " " + symbol
     return text, value
+
+
+def _inside(spec: F.FieldSpec, value: float) -> bool:
+    low, high = spec.minimum, spec.maximum
+    above = low is None or (value >= low if spec.inclusive else value > low)
+    return above and (high is None or value <= high)
 
 
 def scendsl_number(text: str) -> float:

@@ -63,17 +63,18 @@ def test_spread_is_normal_with_the_spread_as_90_percent_half_width():
         (1.125, 1.25, 1.375), rel=1e-9)
 
 
-def test_wide_spread_of_a_positive_quantity_is_truncated_at_zero():
+def test_wide_spread_of_a_positive_quantity_is_truncated_at_its_minimum():
     written = Uncertain(kind="relative", low=2_000, high=38_000, center=20_000, rel=0.90)
-    law = law_for("market.unit_price", written, scenario_field("market.unit_price"))
-    assert law.truncated
+    spec = scenario_field("market.unit_price")
+    law = law_for("market.unit_price", written, spec)
+    assert law.truncated and spec.minimum > 0 and not spec.inclusive
     z = np.sort(np.random.default_rng(1).standard_normal(50_000))
     values = law.values(z)
-    assert values.min() > 0
+    assert values.min() > spec.minimum
     assert np.all(np.diff(values) >= 0)  # monotone in z: copulas and ranks still work
-    # Median of the normal N(20000, σ) truncated at 0: μ + σ Φ⁻¹(½ + Φ(−μ/σ)/2).
+    # Median of the normal N(20000, σ) truncated at the minimum m: μ + σ Φ⁻¹(½ + Φ((m−μ)/σ)/2).
     sigma = 20_000 * 0.9 / 1.6448536269514722
-    cut = NORMAL.cdf(-20_000 / sigma)
+    cut = NORMAL.cdf((spec.minimum - 20_000) / sigma)
     assert law.quantile(0.5) == pytest.approx(20_000 + sigma * NORMAL.inv_cdf(0.5 + cut / 2),
                                               rel=1e-9)
 
@@ -209,7 +210,7 @@ scenario triple extends colossus2 {
         sample(triple, 10, catalog=catalog, correlations={("cluster.mfu", "cluster.count"): 0.5})
     with pytest.raises(ValueError, match="between -1 and 1"):
         sample(triple, 10, catalog=catalog, correlations={("cluster.mfu", "energy.pue"): 1.5})
-    with pytest.raises(ValueError, match="positive definite"):
+    with pytest.raises(ValueError, match="positive semidefinite"):
         sample(triple, 10, catalog=catalog, correlations={
             ("cluster.mfu", "energy.pue"): 0.9, ("energy.pue", "energy.utilization"): 0.9,
             ("cluster.mfu", "energy.utilization"): -0.9})

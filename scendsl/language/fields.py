@@ -35,6 +35,26 @@ def _int(doc: str, minimum: int = 1, maximum: int | None = None) -> FieldSpec:
 
 _FRACTION = dict(minimum=0.0, maximum=1.0)
 
+# Physical bounds, in SI base units (W, B, B/s, FLOP/s, USD, J, s, m²). They are wide (no real
+# cluster comes near them) but keep every value the model divides by, raises to a power or draws
+# on a log axis away from 0 and infinity: `check` refuses what lies outside, so evaluation never
+# meets a zero divisor or an overflow.
+# The minimum of a positive quantity stays exclusive: the Monte Carlo truncates a normal law at an
+# exclusive bound, where an inclusive one would clip (pile draws on the bound).
+_MWH = 3.6e9  # J
+_KWH = 3.6e6  # J
+_DAY = 86_400.0
+_MM2 = 1e-6  # m²
+MAX_ACCELERATORS = 1e9
+MAX_PARAMETERS = 1e16
+MAX_TOKENS = 1e18
+MAX_DEGREE = 10**9  # parallel degrees, batch sizes
+_POWER = dict(minimum=1.0, maximum=1e6, inclusive=False)  # one accelerator
+_FLOP_RATE = dict(minimum=1e9, maximum=1e20, inclusive=False)  # one accelerator, FLOP/s
+_LINK = dict(minimum=1e6, maximum=1e17, inclusive=False)
+_MEMORY = dict(minimum=1e6, maximum=1e15, inclusive=False)
+_UNIT_PRICE = dict(minimum=1.0, maximum=1e9, inclusive=False)
+
 #: Top-level attributes of a `scenario` block.
 SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
     "title": FieldSpec("string", doc="headline of the scenario"),
@@ -48,11 +68,13 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
 SECTIONS: dict[str, dict[str, FieldSpec]] = {
     "cluster": {
         "accelerator": FieldSpec("accelerator", doc="a catalog accelerator or an `accelerator` block"),
-        "count": _q("number", "number of accelerators", minimum=1.0, inclusive=True),
+        "count": _q("number", "number of accelerators", minimum=1.0, maximum=MAX_ACCELERATORS,
+                    inclusive=True),
         "fabric": FieldSpec("enum", choices=("infiniband", "ethernet", "roce", "nvlink", "ici"),
                             doc="scale-out network"),
         "mfu": _q("fraction", "model FLOPs utilisation", **_FRACTION),
-        "accelerator_power": _q("power", "all-in power per accelerator, overrides TDP × overhead"),
+        "accelerator_power": _q("power", "all-in power per accelerator, overrides TDP × overhead",
+                                **_POWER),
         "overhead": _q("fraction", "node and network power on top of the accelerators",
                        minimum=0.0, maximum=5.0, inclusive=True),
     },
@@ -60,15 +82,19 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "mix": FieldSpec("mix", doc="supply mix: `source share%, ...`, adding up to 100%"),
         "pue": _q("number", "power usage effectiveness (≥ 1)", minimum=1.0, maximum=5.0,
                   inclusive=True),
-        "price": _q("energy_price", "electricity price, overrides the per-source prices"),
+        "price": _q("energy_price", "electricity price, overrides the per-source prices",
+                    maximum=10_000 / _MWH),
         "intensity": _q("carbon_intensity", "carbon intensity, overrides the mix",
-                        inclusive=True),
+                        maximum=5.0 / _KWH, inclusive=True),  # 5 kgCO2/kWh, 5× coal
         "utilization": _q("fraction", "share of the year the cluster draws power", **_FRACTION),
     },
     "workload": {
-        "parameters": _q("number", "model parameters (N)"),
-        "active_parameters": _q("number", "parameters active per token (mixture of experts)"),
-        "tokens": _q("number", "training tokens (D)"),
+        "parameters": _q("number", "model parameters (N)", minimum=1.0,
+                         maximum=MAX_PARAMETERS, inclusive=False),
+        "active_parameters": _q("number", "parameters active per token (mixture of experts)",
+                                minimum=1.0, maximum=MAX_PARAMETERS, inclusive=False),
+        "tokens": _q("number", "training tokens (D)", minimum=1.0, maximum=MAX_TOKENS,
+                     inclusive=False),
         "precision": FieldSpec("enum", choices=("fp8", "bf16", "fp4"), doc="training precision"),
         "parallelism": FieldSpec("parallelism",
                                  doc="`tensor 8, pipeline 16, data auto` (also expert, "
@@ -79,40 +105,46 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "offload": FieldSpec("enum", choices=("none", "cpu"), doc="optimizer-state offload"),
         "recompute": FieldSpec("enum", choices=("none", "selective", "full"),
                                doc="activation recomputation"),
-        "sequence_length": _int("tokens per sequence"),
-        "micro_batch": _int("sequences per micro-batch"),
-        "global_batch": _int("sequences per optimizer step"),
-        "layers": _int("transformer layers"),
-        "hidden_size": _int("model width"),
-        "checkpoint_time": _q("time", "time to write one checkpoint"),
-        "baseline_parameters": _q("number", "parameters of the baseline model (scaling)"),
-        "baseline_tokens": _q("number", "tokens of the baseline model (scaling)"),
+        "sequence_length": _int("tokens per sequence", 1, 10**8),
+        "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE),
+        "global_batch": _int("sequences per optimizer step", 1, MAX_DEGREE),
+        "layers": _int("transformer layers", 1, 10**6),
+        "hidden_size": _int("model width", 1, 10**8),
+        "checkpoint_time": _q("time", "time to write one checkpoint", maximum=7 * _DAY),
+        "baseline_parameters": _q("number", "parameters of the baseline model (scaling)",
+                                  minimum=1.0, maximum=MAX_PARAMETERS, inclusive=False),
+        "baseline_tokens": _q("number", "tokens of the baseline model (scaling)", minimum=1.0,
+                              maximum=MAX_TOKENS, inclusive=False),
     },
     "market": {
-        "unit_price": _q("currency", "price per accelerator, overrides the catalog's"),
-        "rental_price": _q("hourly_price", "rental price per accelerator-hour"),
+        "unit_price": _q("currency", "price per accelerator, overrides the catalog's",
+                         **_UNIT_PRICE),
+        "rental_price": _q("hourly_price", "rental price per accelerator-hour",
+                           maximum=10_000 / 3600.0),
     },
 }
 
 #: Figures an `accelerator` block may set (names shared with the catalog).
 ACCELERATOR_FIGURES: dict[str, FieldSpec] = {
-    "bf16_dense": _q("flop_rate", "dense BF16 FLOP/s"),
-    "fp8_dense": _q("flop_rate", "dense FP8 FLOP/s"),
-    "fp4_dense": _q("flop_rate", "dense FP4 FLOP/s"),
-    "int8_dense": _q("flop_rate", "dense INT8 OP/s"),
-    "hbm": _q("data", "HBM capacity"),
-    "hbm_bandwidth": _q("bandwidth", "HBM bandwidth"),
-    "scaleup_bandwidth": _q("bandwidth", "scale-up (NVLink-class) bandwidth, bidirectional"),
+    "bf16_dense": _q("flop_rate", "dense BF16 FLOP/s", **_FLOP_RATE),
+    "fp8_dense": _q("flop_rate", "dense FP8 FLOP/s", **_FLOP_RATE),
+    "fp4_dense": _q("flop_rate", "dense FP4 FLOP/s", **_FLOP_RATE),
+    "int8_dense": _q("flop_rate", "dense INT8 OP/s", **_FLOP_RATE),
+    "hbm": _q("data", "HBM capacity", **_MEMORY),
+    "hbm_bandwidth": _q("bandwidth", "HBM bandwidth", **_LINK),
+    "scaleup_bandwidth": _q("bandwidth", "scale-up (NVLink-class) bandwidth, bidirectional",
+                            **_LINK),
     "scaleup_domain": _q("number", "accelerators in one scale-up domain", minimum=1.0,
-                         inclusive=True),
-    "scaleout_bandwidth": _q("bandwidth", "scale-out NIC bandwidth per accelerator"),
-    "hostlink_bandwidth": _q("bandwidth", "host link bandwidth, bidirectional"),
-    "host_memory": _q("data", "host memory reachable over the host link"),
-    "tdp": _q("power", "thermal design power"),
+                         maximum=1e6, inclusive=True),
+    "scaleout_bandwidth": _q("bandwidth", "scale-out NIC bandwidth per accelerator", **_LINK),
+    "hostlink_bandwidth": _q("bandwidth", "host link bandwidth, bidirectional", **_LINK),
+    "host_memory": _q("data", "host memory reachable over the host link", **_MEMORY),
+    "tdp": _q("power", "thermal design power", **_POWER),
     "system_power": _q("power", "rated power per accelerator at the server or rack, with its share "
-                                "of CPUs, NICs, switches and fans"),
-    "die_area": _q("area", "die area (for performance density)"),
-    "price": _q("currency", "unit price"),
+                                "of CPUs, NICs, switches and fans", **_POWER),
+    "die_area": _q("area", "die area (for performance density)", minimum=1 * _MM2,
+                   maximum=1e5 * _MM2, inclusive=False),
+    "price": _q("currency", "unit price", **_UNIT_PRICE),
 }
 
 ACCELERATOR_ATTRIBUTES: dict[str, FieldSpec] = {
@@ -129,9 +161,15 @@ REQUIRED_ACCELERATOR_FIGURES = ("bf16_dense", "hbm", "hbm_bandwidth", "scaleup_b
 REFERENCE_FIELDS: dict[str, FieldSpec] = {
     "title": FieldSpec("string", doc="name of the comparison entity"),
     "accelerator": FieldSpec("accelerator", doc="its accelerator"),
-    "count": _q("number", "its number of accelerators", minimum=1.0, inclusive=True),
+    "count": _q("number", "its number of accelerators", minimum=1.0, maximum=MAX_ACCELERATORS,
+                inclusive=True),
     "source": FieldSpec("string", doc="where the figures come from"),
 }
+
+#: Each degree of `workload.parallelism` (`tensor 8`, ...), when not `auto`.
+PARALLEL_DEGREE = _int("parallel degree", 1, MAX_DEGREE)
+#: Scenario names become page file names: this keeps them within every file system's limit.
+MAX_NAME_LENGTH = 100
 
 PARALLELISM_KEYS = ("tensor", "pipeline", "data", "expert", "microbatches", "interleave")
 
@@ -154,3 +192,30 @@ def all_scenario_paths() -> list[str]:
     for section, fields in SECTIONS.items():
         paths.extend(f"{section}.{name}" for name in fields)
     return paths
+
+
+#: How a bound is spelled in an error message: the largest unit not above it, per dimension.
+BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
+    "power": (("GW", 1e9), ("MW", 1e6), ("kW", 1e3), ("W", 1.0)),
+    "data": (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("B", 1.0)),
+    "bandwidth": (("PB/s", 1e15), ("TB/s", 1e12), ("GB/s", 1e9), ("MB/s", 1e6), ("B/s", 1.0)),
+    "flop_rate": (("EFLOPS", 1e18), ("PFLOPS", 1e15), ("TFLOPS", 1e12), ("GFLOPS", 1e9),
+                  ("FLOPS", 1.0)),
+    "currency": (("USD", 1.0),),
+    "energy_price": (("USD/MWh", 1.0 / _MWH),),
+    "hourly_price": (("USD/hour", 1.0 / 3600.0),),
+    "carbon_intensity": (("gCO2/kWh", 1e-3 / _KWH),),
+    "time": (("days", _DAY), ("hours", 3600.0), ("s", 1.0)),
+    "area": (("mm2", _MM2),),
+}
+
+
+def describe_bound(value: float, dimension: str | None) -> str:
+    """A bound as the user writes it: `1 GFLOPS`, `0.1%`, `1,000,000,000`."""
+    if dimension == "fraction":
+        return f"{value * 100:g}%"
+    units = BOUND_UNITS.get(dimension or "", ())
+    symbol, factor = next(((s, f) for s, f in units if value >= f), units[-1] if units else ("", 1.0))
+    scaled = float(f"{value / factor:.6g}")
+    number = f"{int(scaled):,}" if scaled >= 1e4 and scaled == int(scaled) else f"{scaled:g}"
+    return f"{number} {symbol}" if symbol else number

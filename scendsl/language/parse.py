@@ -15,7 +15,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language.syntax import Atom, Document, Statement
 
 #: Hard limits that keep hostile input from exhausting time or memory.
@@ -155,6 +155,9 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
         line = text.count("\n", 0, text.index("\x00")) + 1
         sink.error("file contains a NUL byte; is it a binary file?", Span(file, line, 1))
         sink.raise_if_errors()
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        raise ScenarioError([_surrogate_diagnostic(text, file, surrogate.start())])
     _check_size(text, file, sink, max_tokens)
     sink.raise_if_errors()
     work = text if text.endswith("\n") else text + "\n"
@@ -333,6 +336,10 @@ def parse_file(path: str, display_name: str | None = None, *,
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(_io_diagnostics(
             name, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"))
+    if b"\x00" in raw:  # a binary file (or /proc/self/environ): refused without quoting it
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise ScenarioError(_io_diagnostics(name, "file contains a NUL byte; is it a binary file?",
+                                            line))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -341,7 +348,22 @@ def parse_file(path: str, display_name: str | None = None, *,
     return parse(text, name, max_tokens=max_tokens)
 
 
+#: Half of a UTF-16 pair on its own: Python text can hold it, UTF-8 (files, JSON, a terminal)
+#: cannot, so it would break every output later.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_diagnostic(text: str, file: str, at: int) -> Diagnostic:
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    line_text = text[line_start: line_end if line_end >= 0 else len(text)]
+    line, col = text.count("\n", 0, at) + 1, at - line_start + 1
+    return Diagnostic(f"text holds a lone surrogate U+{ord(text[at]):04X}, which is not a character",
+                      Span(file, line, col, line, col + 1),
+                      "it cannot be written as UTF-8; decode the text with errors='strict'",
+                      source_line=_SURROGATE.sub("\ufffd", line_text))
+
+
 def _io_diagnostics(name: str, message: str, line: int = 1):
-    sink = DiagnosticSink({name: ""})  # a file we refused is not read again to quote a line
-    sink.error(message, Span(name, line, 1))
-    return sink.diagnostics
+    # A file we refused is never quoted (it may be a secret that merely exists at that path).
+    return [Diagnostic(message, Span(name, line, 1))]

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from scendsl.language.names import CatalogNames, catalog_names
-from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file
 from scendsl.language.syntax import Atom, Document, Statement
@@ -113,6 +113,10 @@ class _Resolver:
                             f"e.g. '{key} my_{key} {{ ... }}'")
             return
         name = statement.values[0].text
+        if len(name) > F.MAX_NAME_LENGTH:  # names become file names, which file systems limit
+            self.sink.error(f"a name is at most {F.MAX_NAME_LENGTH} characters; this one has "
+                            f"{len(name)}", statement.values[0].span, "choose a shorter name")
+            return
         definition = _Definition(key, name, statement, file)
         table = {"accelerator": self.accelerators, "reference": self.references}.get(
             key, self.definitions)
@@ -243,14 +247,17 @@ class _Resolver:
         too_low = lo is not None and (value < lo if spec.inclusive else value <= lo)
         too_high = hi is not None and value > hi
         if too_low or too_high:
-            if spec.dimension == "fraction" and hi == 1.0:
-                bound = "between 0% and 100%"
-            elif lo is not None and hi is not None:
-                bound = f"between {lo:g} and {hi:g}"
-            elif lo is not None:
-                bound = f"at least {lo:g}" if spec.inclusive else f"greater than {lo:g}"
+            if lo is not None and hi is not None and spec.inclusive and hi <= 10_000 or (
+                    spec.dimension == "fraction" and lo == 0.0 and hi == 1.0):
+                # A field's natural range (year, pue, a share) is given whole; a sanity limit
+                # (count ≤ 1e9) only to whoever passes it.
+                bound = (f"between {F.describe_bound(lo, spec.dimension)} and "  # type: ignore[arg-type]
+                         f"{F.describe_bound(hi, spec.dimension)}")  # type: ignore[arg-type]
+            elif too_low:
+                low = F.describe_bound(lo, spec.dimension)  # type: ignore[arg-type]
+                bound = f"at least {low}" if spec.inclusive else f"greater than {low}"
             else:
-                bound = f"at most {hi:g}"
+                bound = f"at most {F.describe_bound(hi, spec.dimension)}"  # type: ignore[arg-type]
             self.sink.error(f"'{label}' must be {bound}", span)
             return False
         return True
@@ -412,8 +419,7 @@ class _Resolver:
                     return None
                 values[name] = None
                 continue
-            number = self._single([value_atom], F.FieldSpec("integer", "number", minimum=1),
-                                  value_atom.span, name)
+            number = self._single([value_atom], F.PARALLEL_DEGREE, value_atom.span, name)
             if number is None:
                 return None
             if number != int(number):
@@ -557,6 +563,8 @@ class _Resolver:
                         if c is not None]
         if unread or len(self.sink.diagnostics) > errors_before:
             return None
+        if not self.correlations_hold(correlations):
+            return None
         scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
         return scenario.model_copy(update={"correlations": tuple(correlations)})
 
@@ -590,6 +598,50 @@ class _Resolver:
             self.sink.error("a correlation is a number between -1 and 1", atoms[3].span)
             return None
         return Correlation.model_construct(a=paths[0], b=paths[1], rho=number.value, span=statement.span)
+
+    def correlations_hold(self, correlations: list[Correlation]) -> bool:
+        """Refuse a pair correlated twice with two values, and statements that contradict each
+        other (a ~ b 1, b ~ c 1, a ~ c -1: no joint law has them). Statements are checked together
+        in groups linked by shared fields; a group whose matrix is not positive semidefinite is
+        reported at its last statement, with the others as notes."""
+        from scendsl.language.correlation import consistent
+
+        accepted: dict[tuple[str, str], Correlation] = {}
+        for correlation in correlations:
+            key = (min(correlation.a, correlation.b), max(correlation.a, correlation.b))
+            earlier = accepted.get(key)
+            if earlier is None:
+                accepted[key] = correlation
+            elif earlier.rho != correlation.rho:
+                self.sink.error(f"'{key[0]}' and '{key[1]}' are correlated twice, with "
+                                f"{earlier.rho:g} and {correlation.rho:g}", correlation.span,
+                                "keep one of the two statements",
+                                related=(("first correlated here", earlier.span),))
+                return False
+        groups: list[tuple[set[str], list[tuple[str, str]]]] = []
+        for key in accepted:
+            joined = [g for g in groups if key[0] in g[0] or key[1] in g[0]]
+            fields, keys = {key[0], key[1]}, [key]
+            for group in joined:
+                fields |= group[0]
+                keys = group[1] + keys
+                groups.remove(group)
+            groups.append((fields, keys))
+        holds = True
+        for _fields, keys in groups:
+            if consistent({key: accepted[key].rho for key in keys}):
+                continue
+            statements = sorted((accepted[key] for key in keys),
+                                key=lambda c: (c.span.file, c.span.line, c.span.col))
+            self.sink.error("these correlations contradict each other: no joint law has them all "
+                            "(their correlation matrix is not positive semidefinite)",
+                            statements[-1].span,
+                            "pairs not correlated are independent (0); if a ~ b and b ~ c are "
+                            "near 1, a ~ c must be near 1 too: write it, or weaken one",
+                            related=tuple(("together with this correlation", c.span)
+                                          for c in statements[:-1]))
+            holds = False
+        return holds
 
     def _assemble(self, definition, values, origins, claims, ancestors) -> Scenario | None:
         sections: dict[str, dict[str, object]] = {name: {} for name in F.SECTIONS}
@@ -1019,6 +1071,9 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
             if not target or os.path.isabs(target) or target.startswith("~"):
                 sink.error("an import names a path relative to the importing file", span)
                 continue
+            if not target.endswith(".scn"):  # never parse, and so quote, another kind of file
+                sink.error(f"import '{target}' is not a scenario file (.scn)", span)
+                continue
             target_path = os.path.normpath(os.path.join(os.path.dirname(path), target))
             target_real = os.path.realpath(target_path)
             if os.path.commonpath([root, target_real]) != root:
@@ -1101,7 +1156,11 @@ def scenario_files(paths: list[str], sink: DiagnosticSink,
             if roots is not None:
                 roots.update((file, path) for file in found)
         elif os.path.isfile(path):
-            files.append(path)
+            if path.endswith(".scn"):
+                files.append(path)
+            else:  # never parse, and so quote, a file that is not a scenario
+                sink.extend([Diagnostic(f"'{path}' is not a scenario file (.scn)",
+                                        Span(path, 1, 1))])
         else:
             sink.error(f"'{path}' does not exist", None)
     return files
@@ -1129,7 +1188,7 @@ def load_text(text: str, file: str = "<string>", *,
     """Parse and resolve scenario text; imports are read relative to the current folder."""
     sink = DiagnosticSink({file: text})
     document = parse(text, file, max_tokens=max_tokens)
-    documents = [document]
+    targets: list[str] = []
     root = os.path.realpath(os.getcwd())
     for statement in document.statements:
         if statement.key != "import":
@@ -1142,6 +1201,9 @@ def load_text(text: str, file: str = "<string>", *,
         if not target or os.path.isabs(target) or target.startswith("~"):
             sink.error("an import names a path relative to the current folder", span)
             continue
+        if not target.endswith(".scn"):
+            sink.error(f"import '{target}' is not a scenario file (.scn)", span)
+            continue
         if os.path.commonpath([root, os.path.realpath(target)]) != root:
             sink.error(f"import '{target}' reaches outside the current folder", span)
             continue
@@ -1149,5 +1211,7 @@ def load_text(text: str, file: str = "<string>", *,
             sink.error(f"imported file '{target}' does not exist", span,
                        "imports in scenario text are relative to the current folder")
             continue
-        documents.extend(load_documents([os.path.normpath(target)], sink, max_tokens=max_tokens))
+        targets.append(os.path.normpath(target))
+    # One pass over every import, so a file two of them import (a diamond) is read once.
+    documents = [document, *load_documents(targets, sink, max_tokens=max_tokens)]
     return resolve(documents, sink, max_variants=max_variants)

@@ -283,9 +283,16 @@ def correlate(scores: dict[str, np.ndarray], correlations: dict[tuple[str, str],
     try:
         factor = np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:
-        raise ValueError("the correlations are inconsistent (their matrix is not positive "
-                         "definite): " + ", ".join(f"{a}~{b} {r:g}" for (a, b), r in
-                                                    pairs.items())) from None
+        # Semidefinite (a pair at ρ = ±1) is a valid law that numpy's Cholesky refuses; the
+        # resolver has refused anything worse, so this only fails for correlations passed in.
+        from scendsl.language.correlation import psd_cholesky
+
+        semidefinite = psd_cholesky(matrix.tolist())
+        if semidefinite is None:
+            raise ValueError("the correlations are inconsistent (their matrix is not positive "
+                             "semidefinite): " + ", ".join(f"{a}~{b} {r:g}" for (a, b), r in
+                                                           pairs.items())) from None
+        factor = np.array(semidefinite)
     out = dict(scores)
     for i, name in enumerate(streams):  # row i of factor × scores, summed in a fixed order
         mixed = factor[i, 0] * scores[streams[0]]

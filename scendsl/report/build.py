@@ -1060,11 +1060,17 @@ def monte_carlo_runs(scenarios, samples: int = MONTE_CARLO_SAMPLES,
     return runs
 
 
+#: Names Windows reserves for devices, whatever the extension (`con.md` opens the console).
+WINDOWS_RESERVED_STEMS = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)])
+
+
 def _page_names(names: list[str]) -> dict[str, str]:
-    """File stem per scenario; names that clash with a topical page, or with each other on a
-    case-insensitive file system, get a `scenario-` prefix or a number."""
+    """File stem per scenario; names that clash with a topical page, with a name Windows
+    reserves (`CON`, `nul`, `COM1`), or with each other on a case-insensitive file system, get a
+    `scenario-` prefix or a number."""
     stems: dict[str, str] = {}
-    taken = {page.casefold() for page in TOPICAL_PAGES}
+    taken = {page.casefold() for page in TOPICAL_PAGES} | WINDOWS_RESERVED_STEMS
     for name in names:
         stem = name if name.casefold() not in taken else f"scenario-{name}"
         number = 2
