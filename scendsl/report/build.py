@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
-from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
+from scendsl.report.render import (TOPICAL_PAGES, Page, Renderer, TemplateProblem, read_only,
+                                   template_view)
 
 #: Monte Carlo draws per scenario with ranges (the seed is scendsl.model.uncertainty's default).
 MONTE_CARLO_SAMPLES = 10_000
@@ -87,6 +88,7 @@ class BuildReport:
 
 
 # ======================================================================================== views
+@template_view("html_cache")
 class Number:
     """A figure as templates see it: `text` to print, `derivation()` for the HTML page."""
 
@@ -131,6 +133,7 @@ class Number:
         return self.text
 
 
+@template_view()
 @dataclass
 class ClaimView:
     metric: str
@@ -149,6 +152,7 @@ class ClaimView:
     probability_value: float | None = None
 
 
+@template_view()
 @dataclass
 class SourceView:
     text: str
@@ -156,6 +160,7 @@ class SourceView:
     used_by: list[str]
 
 
+@template_view()
 @dataclass
 class ReferenceView:
     name: str
@@ -180,6 +185,7 @@ class ReferenceView:
         return f"{self.title} ({self.kind})"
 
 
+@template_view()
 @dataclass
 class RiskView:
     key: str
@@ -199,6 +205,7 @@ _EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) va
                               re.IGNORECASE)
 
 
+@template_view()
 @dataclass
 class CaveatView:
     """An input whose value lies outside the data (its note says "extrapolated"): another
@@ -290,6 +297,7 @@ def derivation(result, name: str) -> dict[str, Any]:
     return tree
 
 
+@template_view("attach_run")
 class ScenarioView:
     """One evaluated scenario for the templates."""
 
@@ -604,6 +612,7 @@ def share_text(share: float) -> str:
     return f"{round(percent)}%"
 
 
+@template_view()
 @dataclass
 class RangeView:
     """One range the analyst wrote, as the Monte Carlo draws it."""
@@ -618,6 +627,7 @@ class RangeView:
     also: list[str]
 
 
+@template_view()
 @dataclass
 class SpreadView:
     """A headline figure over the samples."""
@@ -630,6 +640,7 @@ class SpreadView:
     p95: Number
 
 
+@template_view()
 @dataclass
 class SwingView:
     """One range moved alone from its P5 to its P95, the others at their medians."""
@@ -644,6 +655,7 @@ class SwingView:
     rank_correlation: str  # Spearman's, every input moving at once ("+0.98"; "–" when none)
 
 
+@template_view()
 class UncertaintyView:
     """A scenario's Monte Carlo run and sensitivity ranking, as figures for the templates.
 
@@ -711,6 +723,7 @@ class UncertaintyView:
                     figure(metric.metric, swing.metric_at_high, metric.dimension), rho))
 
 
+@template_view()
 @dataclass
 class VariantView:
     name: str
@@ -718,6 +731,7 @@ class VariantView:
     view: ScenarioView
 
 
+@template_view()
 class SweepView:
     """A sweep: its variants evaluated (up to MAX_SWEEP_VARIANTS) for a table and a chart."""
 
@@ -1260,6 +1274,7 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
     def chart(context, kind: str, subject, metric: str | None = None) -> Markup:
         """A chart: inline SVG in the HTML page, nothing in the Markdown file."""
         page: Page = context["page"]
+        _check_chart_subject(kind, subject, metric)
         if kind == "power_by_source":
             key = requests.power_by_source(subject)
         elif kind == "compute":
@@ -1271,7 +1286,8 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
         elif kind == "tornado":
             key = requests.tornado(subject)
         else:
-            raise ValueError(f"unknown chart '{kind}'")
+            raise ValueError(f"unknown chart '{kind}' (power_by_source, compute, trajectory "
+                             "with a metric, intervals, tornado)")
         return page.token("", ChartSlot(key)) if key is not None else Markup("")
 
     clock = time.perf_counter()
@@ -1283,7 +1299,8 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
         "scenarios": views,
         "sweeps": sweeps,
         "risk_rules": load_rules(),
-        "reference_catalog": catalog.references,
+        # Plain read-only data: never the catalog's models (their methods read files).
+        "reference_catalog": read_only(catalog.references),
         "pages": [("index", "Index"), ("landscape", "Landscape"),
                   ("compute-divide", "Compute divide"), ("energy", "Energy"), ("risk", "Risk")],
     }
@@ -1323,6 +1340,20 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
     except TemplateProblem as problem:
         raise _as_scenario_error(problem) from None
     return files
+
+
+def _check_chart_subject(kind: str, subject: Any, metric: Any) -> None:
+    """A chart's subject must be what the build made for it: a template passes anything."""
+    scenarios = (isinstance(subject, ScenarioView) or (
+        isinstance(subject, (list, tuple)) and all(isinstance(v, ScenarioView) for v in subject)))
+    wanted = {"power_by_source": ("a scenario or a list of scenarios", scenarios),
+              "compute": ("a scenario or a list of scenarios", scenarios),
+              "intervals": ("a scenario", isinstance(subject, ScenarioView)),
+              "tornado": ("a scenario", isinstance(subject, ScenarioView)),
+              "trajectory": ("a sweep and a metric name",
+                             isinstance(subject, SweepView) and isinstance(metric, str))}
+    if kind in wanted and not wanted[kind][1]:
+        raise TypeError(f"chart '{kind}' takes {wanted[kind][0]}")
 
 
 def _chart_fragment(svg: str | None) -> str:
