@@ -1259,16 +1259,25 @@ class WorkSharing:
         return drawn, bodies
 
 
-def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
-                 templates_dir: str | None, timings: dict[str, float],
-                 pool=None, chart_workers=None) -> dict[str, bytes]:
-    """Render every page for both targets: templates, then charts and HTML conversion."""
-    from jinja2 import pass_context
-    from markupsafe import Markup
-
+def template_site(views: list[ScenarioView], sweeps: list[SweepView], catalog) -> dict[str, Any]:
+    """What every page's template gets: registered views (`render.template_view`) and plain
+    read-only data, never live models (their methods read files and unpickle)."""
     from scendsl.report.risk import load_rules
 
-    requests = ChartRequests()
+    return {
+        "scenarios": views,
+        "sweeps": sweeps,
+        "risk_rules": load_rules(),
+        "reference_catalog": read_only(catalog.references),
+        "pages": (("index", "Index"), ("landscape", "Landscape"),
+                  ("compute-divide", "Compute divide"), ("energy", "Energy"), ("risk", "Risk")),
+    }
+
+
+def chart_function(requests: ChartRequests) -> Callable:
+    """The templates' `chart(kind, subject, metric=None)`, asking `requests` for the drawing."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
 
     @pass_context
     def chart(context, kind: str, subject, metric: str | None = None) -> Markup:
@@ -1290,20 +1299,22 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
                              "with a metric, intervals, tornado)")
         return page.token("", ChartSlot(key)) if key is not None else Markup("")
 
+    return chart
+
+
+def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
+                 templates_dir: str | None, timings: dict[str, float],
+                 pool=None, chart_workers=None) -> dict[str, bytes]:
+    """Render every page for both targets: templates, then charts and HTML conversion."""
+    requests = ChartRequests()
+    chart = chart_function(requests)
+
     clock = time.perf_counter()
     try:
         renderer = Renderer(templates_dir, {"chart": chart})
     except TemplateProblem as problem:
         raise _as_scenario_error(problem) from None
-    site = {
-        "scenarios": views,
-        "sweeps": sweeps,
-        "risk_rules": load_rules(),
-        # Plain read-only data: never the catalog's models (their methods read files).
-        "reference_catalog": read_only(catalog.references),
-        "pages": [("index", "Index"), ("landscape", "Landscape"),
-                  ("compute-divide", "Compute divide"), ("energy", "Energy"), ("risk", "Risk")],
-    }
+    site = template_site(views, sweeps, catalog)
     jobs: list[tuple[str, str, str, dict[str, Any]]] = [
         ("index", "index.md.j2", "Briefings", {}),
         ("landscape", "landscape.md.j2", "Competitive landscape", {}),
@@ -1345,7 +1356,7 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
 def _check_chart_subject(kind: str, subject: Any, metric: Any) -> None:
     """A chart's subject must be what the build made for it: a template passes anything."""
     scenarios = (isinstance(subject, ScenarioView) or (
-        isinstance(subject, (list, tuple)) and all(isinstance(v, ScenarioView) for v in subject)))
+        isinstance(subject, list) and all(isinstance(v, ScenarioView) for v in subject)))
     wanted = {"power_by_source": ("a scenario or a list of scenarios", scenarios),
               "compute": ("a scenario or a list of scenarios", scenarios),
               "intervals": ("a scenario", isinstance(subject, ScenarioView)),
