@@ -453,14 +453,14 @@ def _sandbox_environment_class():
 
         def concat(self, parts) -> str:  # type: ignore[override]
             """Joins the output of a page, a macro or a block, within the output limit."""
+            # (The time budget is checked by the loops that make the parts, where an error
+            # can name the template's line.)
             kept, total = [], 0
-            for count, part in enumerate(parts):
+            for part in parts:
                 total += len(part)
                 if total > MAX_TEMPLATE_OUTPUT:
                     raise TemplateLimit(f"the template writes more than "
                                         f"{MAX_TEMPLATE_OUTPUT:,} characters")
-                if not count & 255:
-                    self.check_budget()
                 kept.append(part)
             return "".join(kept)
 
@@ -537,9 +537,15 @@ def _sandbox_environment_class():
                 return name not in hidden
             return self.is_safe_attribute(owner, name, None) and isinstance(owner, plain_types)
 
+        def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+            # Refused at once (Jinja's default is an undefined value that fails when used,
+            # which a filter such as `map` or `list` could carry along unnoticed).
+            raise SecurityError(f"access to attribute {attribute!r} of "
+                                f"{type(obj).__name__!r} object is unsafe")
+
         def getattr(self, obj: Any, attribute: str) -> Any:
             self.check_budget()
-            if isinstance(obj, Undefined):
+            if isinstance(obj, Undefined) and not attribute.startswith("_"):
                 return getattr(obj, attribute)  # StrictUndefined says what is missing
             if isinstance(obj, TemplateReference):
                 return self.getitem(obj, attribute)
