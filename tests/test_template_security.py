@@ -233,6 +233,9 @@ def test_string_and_number_growth_is_bounded(tmp_path, body):
     "{{ int('9' * 5000) }}",
     "{{ undefined_name }}",
     "{% for %}",
+    "{% extends 'index.md.j2' %}",
+    "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+    "{% for i in [1] %}" * 30 + "{% endfor %}" * 30,
 ])
 def test_template_errors_are_located_user_errors(tmp_path, body):
     message = _refused_quickly(tmp_path, body)

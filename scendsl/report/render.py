@@ -827,8 +827,12 @@ class Renderer:
 
     def _problem(self, error: BaseException, template: str) -> TemplateProblem:
         """A template error located in the template file, from Jinja's rewritten traceback."""
-        file = getattr(error, "filename", None)
-        line = getattr(error, "lineno", None)
+        from jinja2 import TemplateError
+
+        located = isinstance(error, (TemplateError, TemplateFileProblem))
+        # (A Python SyntaxError's line is one of the code Jinja generated, not the template's.)
+        file = getattr(error, "filename", None) if located else None
+        line = getattr(error, "lineno", None) if located else None
         if line is None:
             traceback = error.__traceback__
             while traceback is not None:
@@ -839,12 +843,16 @@ class Renderer:
         kind = type(error).__name__
         if isinstance(error, RecursionError):
             message = (f"template {template}: templates nest too deeply (a template that "
-                       "includes itself, or a macro that calls itself without end?)")
+                       "includes or extends itself, a macro that calls itself without end, or "
+                       "an expression nested too deep?)")
+        elif isinstance(error, SyntaxError) and not located:
+            message = (f"template {template}: the template nests too deeply to be compiled "
+                       f"({error.msg})")
         elif isinstance(error, (TemplateLimit, TemplateFileProblem)):
             message = f"template {template}: {error}"
         else:
             message = f"template {template}: {kind}: {clean_text(error)[:300]}"
-        return TemplateProblem(message, file or template, line)
+        return TemplateProblem(message, file or self._loader.paths.get(template, template), line)
 
 
 class TemplateFileProblem(Exception):
@@ -870,7 +878,8 @@ def _template_loader(folders: list[Path]):
     class FolderLoader(BaseLoader):
         def __init__(self) -> None:
             self.folders = [(str(folder), os.path.realpath(folder)) for folder in folders]
-            #: File names of the templates read (to locate errors in them).
+            #: File names of the templates read (to locate errors in them), by template name.
+            self.paths: dict[str, str] = {}
             self.files: set[str] = set()
 
         def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
@@ -886,6 +895,7 @@ def _template_loader(folders: list[Path]):
                         "a symbolic link (templates are read only from their folder)")
                 if os.path.isdir(real):
                     continue
+                self.paths.setdefault(template, path)
                 return self._read(template, path, real)
             raise TemplateNotFound(template)
 
@@ -916,6 +926,7 @@ def _template_loader(folders: list[Path]):
                     f"template '{template}' is not UTF-8 text (byte {error.start + 1})",
                     path, data[:error.start].count(b"\n") + 1) from None
             self.files.add(path)
+            self.paths[template] = path
             mtime = info.st_mtime
             return text, path, lambda: _mtime(real) == mtime
 
