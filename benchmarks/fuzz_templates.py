@@ -68,21 +68,36 @@ NUMBERS = ["0", "1", "-1", "2", "3.5", "1e308", "10**6", "10**100", "100000", "1
            "1.0/3", "none", "true", "false"]
 OPERATORS = ["+", "-", "*", "/", "//", "%", "**", "~", "==", "!=", "<", ">=", "and", "or",
              "in", "not in"]
-ATTRIBUTES: list[str] = []  # public names of the registered views, filled by setup()
+ATTRIBUTES: list[str] = []  # public names of the registered views, filled by Harness()
+#: Half the cases are "plain": only names, filters and attributes a template may use, so that
+#: more of them render and the rendering code further in is reached.
+PLAIN_NAMES = ["scenarios", "sweeps", "risk_rules", "reference_catalog", "pages", "s", "x"]
+PLAIN_FILTERS = FILTERS[:FILTERS.index("with_range") + 1]
+PLAIN_CALLS = ["range(3)", "dict(a=1)", "url('index', 'a')", "end_quote()",
+               "s.m('energy.facility_power')", "s.m('compute.peak')", "s.has('x')",
+               "s.figures('energy')", "s.breakdown('energy.facility_power')",
+               "s.value('energy.power_by_source')", "s.missing('energy')"]
+_plain = False
+
+
+def _names() -> list[str]:
+    return PLAIN_NAMES if _plain else NAMES
 
 
 def _attribute(rng: random.Random) -> str:
-    return rng.choice(ESCAPES) if rng.random() < 0.15 else rng.choice(ATTRIBUTES)
+    if _plain or rng.random() >= 0.15:
+        return rng.choice(ATTRIBUTES)
+    return rng.choice(ESCAPES)
 
 
 def expression(rng: random.Random, depth: int = 0) -> str:
     """A random Jinja expression over the template names."""
     if depth > 3:
-        return rng.choice(NAMES + STRINGS + NUMBERS)
+        return rng.choice(_names() + STRINGS + NUMBERS)
     roll = rng.random()
     inner = lambda: f"({expression(rng, depth + 1)})"  # noqa: E731
     if roll < 0.2:
-        return rng.choice(NAMES)
+        return rng.choice(_names())
     if roll < 0.3:
         return rng.choice(STRINGS + NUMBERS)
     if roll < 0.45:
@@ -93,10 +108,12 @@ def expression(rng: random.Random, depth: int = 0) -> str:
         args = ", ".join(inner() for _ in range(rng.randrange(3)))
         return f"{inner()}.{_attribute(rng)}({args})"
     if roll < 0.68:
+        if _plain:
+            return rng.choice(PLAIN_CALLS)
         args = ", ".join(inner() for _ in range(rng.randrange(3)))
         return f"{rng.choice(NAMES)}({args})"
     if roll < 0.8:
-        return f"{inner()}|{rng.choice(FILTERS)}"
+        return f"{inner()}|{rng.choice(PLAIN_FILTERS if _plain else FILTERS)}"
     if roll < 0.88:
         return f"({inner()} {rng.choice(OPERATORS)} {inner()})"
     if roll < 0.92:
@@ -117,7 +134,9 @@ def statements(rng: random.Random, depth: int = 0) -> str:
         elif roll < 0.4:
             parts.append(f"{{% set {rng.choice(['x', 's', 'ns'])} = {expression(rng)} %}}")
         elif roll < 0.52:
-            parts.append(f"{{% for x in {expression(rng)} %}}{{{{ loop.{rng.choice(ATTRIBUTES + ESCAPES + ['index', 'cycle(1, 2)', 'last'])} }}}}"
+            attribute = rng.choice(["index", "cycle(1, 2)", "last", "revindex", "first"]
+                                   + ([] if _plain else ESCAPES))
+            parts.append(f"{{% for x in {expression(rng)} %}}{{{{ loop.{attribute} }}}}"
                          f"{body()}{{% else %}}e{{% endfor %}}")
         elif roll < 0.6:
             parts.append(f"{{% if {expression(rng)} %}}{body()}{{% else %}}{body()}{{% endif %}}")
@@ -141,7 +160,8 @@ def statements(rng: random.Random, depth: int = 0) -> str:
             parts.append(rng.choice(["# Title\n", "| a | b |\n|---|---|\n| 1 | 2 |\n",
                                      "<script>alert(1)</script>\n", "[l](javascript:x)\n",
                                      "\ue000 1 \ue001", "{% raw %}{{ x }}{% endraw %}",
-                                     "{{ self.__init__ }}", "{{ self._TemplateReference__context }}",
+                                     "{{ self.__init__ }}",
+                                     "{{ self._TemplateReference__context }}",
                                      "{% block b %}blk{% endblock %}{{ self.b() }}",
                                      "{% filter upper %}t{% endfilter %}",
                                      "{% with y = 1 %}{{ y }}{% endwith %}"]))
@@ -150,7 +170,7 @@ def statements(rng: random.Random, depth: int = 0) -> str:
                          f"{', ' + expression(rng) if rng.random() < 0.3 else ''}) }}}}")
         elif roll < 0.98:
             parts.append("{% set s = scenarios[0] %}")
-        else:
+        elif not _plain:
             parts.append(rng.choice(["{% for", "{{ x", "{% endif %}", "{{ }}", "{% set %}",
                                      "{{ 1 +* 2 }}", "{% extends '_part.md.j2' %}"]))
     return "".join(parts)
@@ -208,9 +228,12 @@ class Harness:
 
 
 def _write_case(rng: random.Random, root: Path) -> Path:
+    global _plain
+    _plain = rng.random() < 0.5
     folder = root / "tpl"
     folder.mkdir()
-    (folder / "index.md.j2").write_text(statements(rng), encoding="utf-8")
+    prefix = "{% set s = scenarios[0] %}{% set x = s %}" if _plain else ""
+    (folder / "index.md.j2").write_text(prefix + statements(rng), encoding="utf-8")
     if rng.random() < 0.5:
         (folder / "_part.md.j2").write_text(
             "{% macro p(a) %}" + statements(rng, 1) + "{{ a }}{% endmacro %}" + statements(rng, 2),

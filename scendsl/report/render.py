@@ -8,9 +8,10 @@ the HTML forms. Links are written to `.md` pages and pointed at `.html` pages in
 
 Safety, in layers:
 
-1. Templates always run in Jinja's `SandboxedEnvironment` (built-in and user templates alike):
-   no attribute starting with `_`, no access to Python internals, no file reads outside the
-   template folders.
+1. Templates always run in a deny-by-default sandbox (built-in and user templates alike; see
+   "sandbox" below): they get registered views (`template_view`) and plain read-only data, and
+   may read and call nothing else; values, output and rendering time are bounded; templates are
+   read only from inside their folders (real paths); any failure is a located template error.
 2. Every value a Markdown template prints is escaped for Markdown unless it is `Markup` made by
    this module (`finalize` below): scenario text such as `[x](javascript:…)` or `<script>` stays
    text in the `.md` file as well as in the HTML.
@@ -586,6 +587,8 @@ def _sandbox_environment_class():
 
         def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
             __self.check_budget()
+            if isinstance(__obj, Undefined):
+                return __obj()  # fails saying what is undefined (a missing method, say)
             if not __self.is_safe_callable(__obj):
                 raise SecurityError(f"{type(__obj).__name__} object is not safely callable")
             owner = getattr(__obj, "__self__", None)
