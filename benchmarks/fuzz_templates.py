@@ -183,7 +183,6 @@ class Harness:
     def __init__(self) -> None:
         from scendsl.report import build, render
 
-        render.RENDER_SECONDS = 0.5
         captured = {}
         original = build.render_pages
 
@@ -261,8 +260,17 @@ def run(cases: int, seed: int) -> dict:
     """Render `cases` random templates; counts of internal errors, writes outside the output
     folder and leaks (see the module's docstring), with the failing templates."""
     from scendsl.errors import ScenarioError
+    from scendsl.report import render
     from scendsl.report.build import build
 
+    saved_budget, render.RENDER_SECONDS = render.RENDER_SECONDS, 0.5
+    try:
+        return _run(cases, seed, ScenarioError, build)
+    finally:
+        render.RENDER_SECONDS = saved_budget
+
+
+def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:  # noqa: N803
     harness = Harness()
     counts = {"cases": 0, "internal_errors": 0, "outside_writes": 0, "leaks": 0, "refused": 0,
               "slowest": 0.0, "seconds": 0.0}

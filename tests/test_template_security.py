@@ -287,3 +287,21 @@ def test_a_fake_number_cannot_bring_raw_html(tmp_path):
 def test_a_fake_number_is_not_taken_as_a_figure(tmp_path):
     body = "{{ namespace(text='x', derivation=none, html_cache='<script>bad()</script>')|num }}"
     assert "not a figure of the model" in _refused(tmp_path, body)
+
+
+# ------------------------------------------------------------------ fuzzing
+def test_template_fuzzer_finds_no_internal_errors_in_a_short_run():
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import fuzz_templates
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    budget = render.RENDER_SECONDS
+    result = fuzz_templates.run(60, seed=3)
+    assert render.RENDER_SECONDS == budget
+    assert result["cases"] == 60 and result["refused"] < 60
+    assert result["failures"] == [], result["failures"][:1]
