@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from markupsafe import Markup
@@ -277,7 +278,10 @@ def template_view(*hidden: str):
 
 def _view_hidden(obj: Any) -> frozenset[str] | None:
     """The hidden names of a registered view's class, or None if `obj` is not a view."""
-    for cls in type(obj).__mro__:
+    hidden = _TEMPLATE_VIEWS.get(type(obj))
+    if hidden is not None:
+        return hidden
+    for cls in type(obj).__mro__[1:]:
         hidden = _TEMPLATE_VIEWS.get(cls)
         if hidden is not None:
             return hidden
@@ -293,8 +297,6 @@ def is_template_number(value: Any) -> bool:
 def read_only(value: Any) -> Any:
     """Plain data as templates get it: mappings become read-only, lists and sets tuples,
     models their fields (recursively); strings, numbers, None and views stay."""
-    from types import MappingProxyType
-
     if value is None or isinstance(value, (str, int, float)):
         return value
     if _view_hidden(value) is not None:
@@ -312,8 +314,10 @@ def read_only(value: Any) -> Any:
 def _size(value: Any, limit: int = MAX_TEMPLATE_VALUE) -> int:
     """The expanded size of a value (characters, items, nested items; a shared item counts
     each time it occurs), counted up to a little past `limit`."""
-    from types import MappingProxyType
-
+    if isinstance(value, str):
+        return len(value)
+    if not isinstance(value, (list, tuple, dict, MappingProxyType)):
+        return 1
     total, stack = 0, [value]
     while stack:
         item = stack.pop()
@@ -396,6 +400,9 @@ def _sandbox_environment_class():
 
     plain_types = (str, int, float, bool, type(None), tuple, list, dict, range,
                    types.MappingProxyType)
+    #: Values no attribute may give a template, whatever it belongs to.
+    unsafe_values = (type, types.ModuleType, types.FunctionType, types.CodeType,
+                     types.FrameType, types.GeneratorType)
 
     class TemplateSandbox(ImmutableSandboxedEnvironment):
         """Deny by default: a template reads the public attributes of registered views
@@ -501,9 +508,7 @@ def _sandbox_environment_class():
 
         # -------------------------------------------------------------------- access
         def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-            if attr.startswith("_") or isinstance(value, (type, types.ModuleType,
-                                                          types.FunctionType, types.CodeType,
-                                                          types.FrameType)):
+            if attr.startswith("_") or isinstance(value, unsafe_values):
                 return False
             hidden = _view_hidden(obj)
             if hidden is not None:
@@ -546,6 +551,16 @@ def _sandbox_environment_class():
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             self.check_budget()
+            hidden = _TEMPLATE_VIEWS.get(type(obj))
+            if hidden is not None and attribute[:1] != "_" and attribute not in hidden:
+                # The common case first: a public attribute of a view.
+                try:
+                    value = getattr(obj, attribute)
+                except AttributeError:
+                    return self.undefined(obj=obj, name=attribute)
+                if not isinstance(value, unsafe_values):
+                    return value
+                return self.unsafe_undefined(obj, attribute)
             if isinstance(obj, Undefined) and not attribute.startswith("_"):
                 return getattr(obj, attribute)  # StrictUndefined says what is missing
             if isinstance(obj, TemplateReference):
