@@ -210,7 +210,9 @@ class Harness:
 
         requests = build.ChartRequests()
         try:
-            renderer = Renderer(folder, {"chart": build.chart_function(requests)})
+            chart = build.chart_function(
+                requests, max_charts=20 + 10 * (len(self.views) + len(self.sweeps)))
+            renderer = Renderer(folder, {"chart": chart})
             page = Page("index")
             text = renderer.render("index.md.j2", page, self.site)
             markdown = renderer.markdown_file(text, page)

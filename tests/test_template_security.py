@@ -187,6 +187,30 @@ def test_recursive_macros_stop_at_the_time_budget_or_depth(tmp_path, short_budge
     assert re.search(LOCATED, message)
 
 
+def test_many_different_charts_are_refused(tmp_path):
+    # Charts are drawn after the templates, outside their time budget: their number is bounded.
+    message = _refused_quickly(
+        tmp_path, "{% for i in range(1, 500) %}{{ chart('compute', [scenarios[0]] * i) }}"
+                  "{% endfor %}")
+    assert "different charts" in message
+
+
+def test_unknown_figures_a_template_asks_for_are_not_kept():
+    import scendsl
+    from scendsl.catalog import load_catalog
+    from scendsl.model.evaluate import evaluate, nodes_for
+    from scendsl.report.build import ScenarioView
+
+    scenario = scendsl.load(str(SKETCH)).get("colossus2")
+    catalog = load_catalog()
+    nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
+    view = ScenarioView(evaluate(scenario, catalog), catalog, "colossus2", nodes)
+    for index in range(1000):
+        assert view.m(f"no.such.figure{index}").text == "n/a"
+    assert view.m("energy.facility_power") is view.m("energy.facility_power")
+    assert len(view._numbers) == 1
+
+
 def test_range_larger_than_the_limit_is_refused(tmp_path):
     assert "at most 10,000" in _refused_quickly(tmp_path, "{{ range(100000)|length }}")
 
@@ -225,6 +249,7 @@ def test_string_and_number_growth_is_bounded(tmp_path, body):
     "{{ chart('bogus', scenarios) }}",
     "{{ chart('compute', 'not a scenario') }}",
     "{{ chart('trajectory', scenarios[0], 3) }}",
+    "{{ chart('trajectory', sweeps[0], 'no.such.metric') }}",
     "{{ scenarios[0].m([]) }}",
     "{{ 'x'|num }}",
     "{{ 1.5|with_range }}",

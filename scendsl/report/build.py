@@ -359,7 +359,10 @@ class ScenarioView:
         """The figure `name` (an input or a metric); an n/a figure when the model lacks it."""
         number = self._numbers.get(name)
         if number is None:
-            number = self._numbers[name] = self._make_number(name)
+            number = self._make_number(name)
+            if name in self._result.metrics or name in self._result.inputs:
+                # (only the model's figures are kept: a template may ask for any name)
+                self._numbers[name] = number
         return number
 
     def _make_number(self, name: str) -> Number:
@@ -1274,8 +1277,10 @@ def template_site(views: list[ScenarioView], sweeps: list[SweepView], catalog) -
     }
 
 
-def chart_function(requests: ChartRequests) -> Callable:
-    """The templates' `chart(kind, subject, metric=None)`, asking `requests` for the drawing."""
+def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Callable:
+    """The templates' `chart(kind, subject, metric=None)`, asking `requests` for the drawing;
+    at most `max_charts` different charts (each is drawn after the templates, outside their
+    time budget)."""
     from jinja2 import pass_context
     from markupsafe import Markup
 
@@ -1297,6 +1302,8 @@ def chart_function(requests: ChartRequests) -> Callable:
         else:
             raise ValueError(f"unknown chart '{kind}' (power_by_source, compute, trajectory "
                              "with a metric, intervals, tornado)")
+        if max_charts is not None and len(requests.jobs) > max_charts:
+            raise ValueError(f"more than {max_charts} different charts in the briefings")
         return page.token("", ChartSlot(key)) if key is not None else Markup("")
 
     return chart
@@ -1307,7 +1314,8 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
                  pool=None, chart_workers=None) -> dict[str, bytes]:
     """Render every page for both targets: templates, then charts and HTML conversion."""
     requests = ChartRequests()
-    chart = chart_function(requests)
+    # The built-in briefings draw about four charts per scenario and one per sweep.
+    chart = chart_function(requests, max_charts=20 + 10 * (len(views) + len(sweeps)))
 
     clock = time.perf_counter()
     try:
@@ -1365,6 +1373,10 @@ def _check_chart_subject(kind: str, subject: Any, metric: Any) -> None:
                              isinstance(subject, SweepView) and isinstance(metric, str))}
     if kind in wanted and not wanted[kind][1]:
         raise TypeError(f"chart '{kind}' takes {wanted[kind][0]}")
+    if kind == "trajectory" and subject.variants:
+        result = subject.variants[0].view._result
+        if metric not in result.metrics and metric not in result.inputs:
+            raise ValueError(f"chart 'trajectory': no figure '{metric}' in the model")
 
 
 def _chart_fragment(svg: str | None) -> str:
