@@ -196,12 +196,12 @@ def test_many_different_charts_are_refused(tmp_path):
 
 
 def test_unknown_figures_a_template_asks_for_are_not_kept():
-    import scendsl
     from scendsl.catalog import load_catalog
+    from scendsl.language.resolve import load_paths
     from scendsl.model.evaluate import evaluate, nodes_for
     from scendsl.report.build import ScenarioView
 
-    scenario = scendsl.load(str(SKETCH)).get("colossus2")
+    scenario = next(s for s in load_paths([str(SKETCH)]).scenarios if s.name == "colossus2")
     catalog = load_catalog()
     nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
     view = ScenarioView(evaluate(scenario, catalog), catalog, "colossus2", nodes)
