@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
-from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
+from scendsl.report.render import (TOPICAL_PAGES, Page, Renderer, TemplateProblem, read_only,
+                                   template_view)
 
 #: Monte Carlo draws per scenario with ranges (the seed is scendsl.model.uncertainty's default).
 MONTE_CARLO_SAMPLES = 10_000
@@ -100,6 +101,7 @@ class BuildReport:
 
 
 # ======================================================================================== views
+@template_view("html_cache")
 class Number:
     """A figure as templates see it: `text` to print, `derivation()` for the HTML page."""
 
@@ -144,6 +146,7 @@ class Number:
         return self.text
 
 
+@template_view()
 @dataclass
 class ClaimView:
     metric: str
@@ -162,6 +165,7 @@ class ClaimView:
     probability_value: float | None = None
 
 
+@template_view()
 @dataclass
 class SourceView:
     text: str
@@ -169,6 +173,7 @@ class SourceView:
     used_by: list[str]
 
 
+@template_view()
 @dataclass
 class ReferenceView:
     name: str
@@ -193,6 +198,7 @@ class ReferenceView:
         return f"{self.title} ({self.kind})"
 
 
+@template_view()
 @dataclass
 class RiskView:
     key: str
@@ -212,6 +218,7 @@ _EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) va
                               re.IGNORECASE)
 
 
+@template_view()
 @dataclass
 class CaveatView:
     """An input whose value lies outside the data (its note says "extrapolated"): another
@@ -303,6 +310,7 @@ def derivation(result, name: str) -> dict[str, Any]:
     return tree
 
 
+@template_view("attach_run")
 class ScenarioView:
     """One evaluated scenario for the templates."""
 
@@ -364,7 +372,10 @@ class ScenarioView:
         """The figure `name` (an input or a metric); an n/a figure when the model lacks it."""
         number = self._numbers.get(name)
         if number is None:
-            number = self._numbers[name] = self._make_number(name)
+            number = self._make_number(name)
+            if name in self._result.metrics or name in self._result.inputs:
+                # (only the model's figures are kept: a template may ask for any name)
+                self._numbers[name] = number
         return number
 
     def _make_number(self, name: str) -> Number:
@@ -617,6 +628,7 @@ def share_text(share: float) -> str:
     return f"{round(percent)}%"
 
 
+@template_view()
 @dataclass
 class RangeView:
     """One range the analyst wrote, as the Monte Carlo draws it."""
@@ -631,6 +643,7 @@ class RangeView:
     also: list[str]
 
 
+@template_view()
 @dataclass
 class SpreadView:
     """A headline figure over the samples."""
@@ -643,6 +656,7 @@ class SpreadView:
     p95: Number
 
 
+@template_view()
 @dataclass
 class SwingView:
     """One range moved alone from its P5 to its P95, the others at their medians."""
@@ -657,6 +671,7 @@ class SwingView:
     rank_correlation: str  # Spearman's, every input moving at once ("+0.98"; "–" when none)
 
 
+@template_view()
 class UncertaintyView:
     """A scenario's Monte Carlo run and sensitivity ranking, as figures for the templates.
 
@@ -724,6 +739,7 @@ class UncertaintyView:
                     figure(metric.metric, swing.metric_at_high, metric.dimension), rho))
 
 
+@template_view()
 @dataclass
 class VariantView:
     name: str
@@ -731,6 +747,7 @@ class VariantView:
     view: ScenarioView
 
 
+@template_view()
 class SweepView:
     """A sweep: its variants evaluated (up to MAX_SWEEP_VARIANTS) for a table and a chart."""
 
@@ -1325,21 +1342,33 @@ class WorkSharing:
         return drawn, bodies
 
 
-def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
-                 templates_dir: str | None, timings: dict[str, float],
-                 pool=None, chart_workers=None) -> dict[str, bytes]:
-    """Render every page for both targets: templates, then charts and HTML conversion."""
-    from jinja2 import pass_context
-    from markupsafe import Markup
-
+def template_site(views: list[ScenarioView], sweeps: list[SweepView], catalog) -> dict[str, Any]:
+    """What every page's template gets: registered views (`render.template_view`) and plain
+    read-only data, never live models (their methods read files and unpickle)."""
     from scendsl.report.risk import load_rules
 
-    requests = ChartRequests()
+    return {
+        "scenarios": views,
+        "sweeps": sweeps,
+        "risk_rules": load_rules(),
+        "reference_catalog": read_only(catalog.references),
+        "pages": (("index", "Index"), ("landscape", "Landscape"),
+                  ("compute-divide", "Compute divide"), ("energy", "Energy"), ("risk", "Risk")),
+    }
+
+
+def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Callable:
+    """The templates' `chart(kind, subject, metric=None)`, asking `requests` for the drawing;
+    at most `max_charts` different charts (each is drawn after the templates, outside their
+    time budget)."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
 
     @pass_context
     def chart(context, kind: str, subject, metric: str | None = None) -> Markup:
         """A chart: inline SVG in the HTML page, nothing in the Markdown file."""
         page: Page = context["page"]
+        _check_chart_subject(kind, subject, metric)
         if kind == "power_by_source":
             key = requests.power_by_source(subject)
         elif kind == "compute":
@@ -1351,22 +1380,29 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
         elif kind == "tornado":
             key = requests.tornado(subject)
         else:
-            raise ValueError(f"unknown chart '{kind}'")
+            raise ValueError(f"unknown chart '{kind}' (power_by_source, compute, trajectory "
+                             "with a metric, intervals, tornado)")
+        if max_charts is not None and len(requests.jobs) > max_charts:
+            raise ValueError(f"more than {max_charts} different charts in the briefings")
         return page.token("", ChartSlot(key)) if key is not None else Markup("")
+
+    return chart
+
+
+def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
+                 templates_dir: str | None, timings: dict[str, float],
+                 pool=None, chart_workers=None) -> dict[str, bytes]:
+    """Render every page for both targets: templates, then charts and HTML conversion."""
+    requests = ChartRequests()
+    # The built-in briefings draw about four charts per scenario and one per sweep.
+    chart = chart_function(requests, max_charts=20 + 10 * (len(views) + len(sweeps)))
 
     clock = time.perf_counter()
     try:
         renderer = Renderer(templates_dir, {"chart": chart})
     except TemplateProblem as problem:
         raise _as_scenario_error(problem) from None
-    site = {
-        "scenarios": views,
-        "sweeps": sweeps,
-        "risk_rules": load_rules(),
-        "reference_catalog": catalog.references,
-        "pages": [("index", "Index"), ("landscape", "Landscape"),
-                  ("compute-divide", "Compute divide"), ("energy", "Energy"), ("risk", "Risk")],
-    }
+    site = template_site(views, sweeps, catalog)
     jobs: list[tuple[str, str, str, dict[str, Any]]] = [
         ("index", "index.md.j2", "Briefings", {}),
         ("landscape", "landscape.md.j2", "Competitive landscape", {}),
@@ -1403,6 +1439,24 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
     except TemplateProblem as problem:
         raise _as_scenario_error(problem) from None
     return files
+
+
+def _check_chart_subject(kind: str, subject: Any, metric: Any) -> None:
+    """A chart's subject must be what the build made for it: a template passes anything."""
+    scenarios = (isinstance(subject, ScenarioView) or (
+        isinstance(subject, list) and all(isinstance(v, ScenarioView) for v in subject)))
+    wanted = {"power_by_source": ("a scenario or a list of scenarios", scenarios),
+              "compute": ("a scenario or a list of scenarios", scenarios),
+              "intervals": ("a scenario", isinstance(subject, ScenarioView)),
+              "tornado": ("a scenario", isinstance(subject, ScenarioView)),
+              "trajectory": ("a sweep and a metric name",
+                             isinstance(subject, SweepView) and isinstance(metric, str))}
+    if kind in wanted and not wanted[kind][1]:
+        raise TypeError(f"chart '{kind}' takes {wanted[kind][0]}")
+    if kind == "trajectory" and subject.variants:
+        result = subject.variants[0].view._result
+        if metric not in result.metrics and metric not in result.inputs:
+            raise ValueError(f"chart 'trajectory': no figure '{metric}' in the model")
 
 
 def _chart_fragment(svg: str | None) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scendsl.language.units import quantity_from_text
+from scendsl.report.render import template_view
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
 
@@ -43,6 +44,7 @@ class RiskRulesError(ValueError):
     """The rules file does not follow its schema (a bug in the data, reported at load)."""
 
 
+@template_view()
 @dataclass(frozen=True)
 class Condition:
     """`metric OP threshold`, e.g. reliability.goodput below 90%."""
@@ -84,6 +86,7 @@ class Condition:
         return f"{self.metric} is one of {self.written}"
 
 
+@template_view()
 @dataclass(frozen=True)
 class Rule:
     rating: str
@@ -96,6 +99,7 @@ class Rule:
         return " and ".join(c.describe() for c in self.when) or "otherwise"
 
 
+@template_view()
 @dataclass(frozen=True)
 class RiskDefinition:
     key: str

@@ -1,0 +1,332 @@
+"""User templates (`scendsl build --templates DIR`) are hostile input: the sandbox, the loader,
+the limits on size and time, and the errors they give (issue 10, items 1, 4, 12, 13, 14)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SKETCH
+
+from scendsl.errors import ScenarioError
+from scendsl.report import render
+from scendsl.report.build import render_files
+
+LOCATED = r"index\.md\.j2:\d+:\d+: error: template index\.md\.j2"
+
+
+def _templates(tmp_path: Path, body: str | bytes, name: str = "index.md.j2") -> Path:
+    folder = tmp_path / "tpl"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(body, bytes):
+        path.write_bytes(body)
+    else:
+        path.write_text(body, encoding="utf-8")
+    return folder
+
+
+def _render(folder: Path) -> dict[str, bytes]:
+    return render_files([str(SKETCH)], str(folder), samples=0)
+
+
+def _refused(tmp_path: Path, body: str | bytes, name: str = "index.md.j2") -> str:
+    """The message of the ScenarioError the build gives for a user template."""
+    with pytest.raises(ScenarioError) as caught:
+        _render(_templates(tmp_path, body, name))
+    return str(caught.value)
+
+
+# ------------------------------------------------------------------ 1. code execution
+class _Payload:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch '{self.marker}'",))
+
+
+def test_pickle_escape_via_model_method_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    data = pickle.dumps(_Payload(marker), protocol=0).decode("latin-1")
+    body = ("{{ reference_catalog.princeton_pli.parse_raw(data, content_type="
+            "'application/pickle', allow_pickle=True) }}").replace("data", repr(data))
+    message = _refused(tmp_path, body)
+    assert not marker.exists()
+    assert "index.md.j2" in message
+
+
+def test_parse_file_on_a_model_is_refused(tmp_path):
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"token": "s3cr3t-value"}', encoding="utf-8")
+    message = _refused(tmp_path,
+                       f"{{{{ reference_catalog.princeton_pli.parse_file('{secret}') }}}}")
+    assert "s3cr3t-value" not in message
+
+
+def test_templates_get_plain_read_only_data_not_models(tmp_path):
+    folder = _templates(tmp_path, "{{ reference_catalog.princeton_pli.title }} / "
+                                  "{{ reference_catalog['princeton_pli']['count'] }} / "
+                                  "{{ reference_catalog.princeton_pli.keys()|list|length }}\n")
+    assert _render(folder)["index.md"].startswith(
+        b"Princeton Language and Intelligence (PLI) cluster / 300 / ")
+
+
+@pytest.mark.parametrize("body", [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ s.__class__ }}",
+    "{{ scenarios[0].__class__.__init__.__globals__ }}",
+    "{{ '{0.__class__}'.format(scenarios) }}",
+    "{{ '{0.__class__}'.format_map({'x': 1}) }}",
+    "{{ '%s'|format(scenarios) }}",
+    "{{ '%s' % scenarios }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ joiner.__init__.__globals__ }}",
+    "{{ namespace.__init__.__globals__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ self._TemplateReference__context.environment }}",
+    "{{ range.__class__ }}",
+    "{{ lipsum.__globals__ }}",
+    "{% for x in [1] %}{{ loop.__class__.__init__.__globals__ }}{% endfor %}",
+    "{% macro m() %}{{ caller.__globals__ }}{% endmacro %}{% call m() %}x{% endcall %}",
+    "{% macro m() %}{{ caller._func.__globals__ }}{% endmacro %}{% call m() %}x{% endcall %}",
+    "{{ scenarios[0]._result }}",
+    "{{ scenarios[0].attach_run(none) }}",
+    "{{ scenarios[0].m('x').derivation.__func__ }}",
+    "{{ scenarios[0].summary }}{{ scenarios[0].m.__self__._catalog }}",
+    "{{ risk_rules[0].rules[0].when.__class__ }}",
+    "{{ [].pop() }}",
+    "{{ {}.update({'a': 1}) }}",
+    "{{ dict.fromkeys }}",
+    "{{ reference_catalog.princeton_pli.copy() }}",
+    "{{ ('a'|attr('__class__')) }}",
+    "{{ scenarios|map(attribute='_result')|list }}",
+    "{{ scenarios|sort(attribute='_catalog')|first }}",
+])
+def test_known_sandbox_escapes_are_refused(tmp_path, body):
+    message = _refused(tmp_path, body)
+    assert "index.md.j2" in message
+    assert "<class" not in message and "function" not in message.split("error:", 1)[1]
+
+
+# ------------------------------------------------------------------ 4. loader symlinks
+def test_template_symlink_out_of_the_folder_is_refused(tmp_path):
+    outside = tmp_path / "etc"
+    outside.mkdir()
+    (outside / "passwd").write_text("root:x:0:0:secret-line\n", encoding="utf-8")
+    folder = _templates(tmp_path, "before\n{% include 'sub/passwd' %}\n")
+    (folder / "sub").symlink_to(outside)
+    with pytest.raises(ScenarioError) as caught:
+        _render(folder)
+    message = str(caught.value)
+    assert "index.md.j2:2:" in message and "sub/passwd" in message and "outside" in message
+    assert "secret-line" not in message
+
+
+def test_a_page_template_that_is_a_symlink_out_of_the_folder_is_refused(tmp_path):
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("secret-line\n", encoding="utf-8")
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "index.md.j2").symlink_to(outside)
+    with pytest.raises(ScenarioError, match="outside the templates folder") as caught:
+        _render(folder)
+    assert "secret-line" not in str(caught.value)
+
+
+def test_symlinks_inside_the_template_folder_still_work(tmp_path):
+    folder = _templates(tmp_path, "shared part\n", name="parts/real.md.j2")
+    (folder / "linked").symlink_to(folder / "parts")
+    (folder / "index.md.j2").write_text("{% include 'linked/real.md.j2' %}", encoding="utf-8")
+    assert _render(folder)["index.md"] == b"shared part\n"
+
+
+def test_a_fifo_named_like_a_template_is_refused_without_hanging(tmp_path):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    os.mkfifo(folder / "index.md.j2")
+    with pytest.raises(ScenarioError, match="not a regular file"):
+        _render(folder)
+
+
+# ------------------------------------------------------------------ 12. denial of service
+@pytest.fixture
+def short_budget(monkeypatch):
+    monkeypatch.setattr(render, "RENDER_SECONDS", 0.5)
+
+
+def _refused_quickly(tmp_path: Path, body: str) -> str:
+    started = time.perf_counter()
+    message = _refused(tmp_path, body)
+    assert time.perf_counter() - started < 10
+    return message
+
+
+def test_nested_range_loops_stop_at_the_time_budget(tmp_path, short_budget):
+    message = _refused_quickly(
+        tmp_path, "\n{% for i in range(10000) %}{% for j in range(10000) %}{{ '' }}"
+                  "{% endfor %}{% endfor %}")
+    assert "index.md.j2:2:" in message and "longer than 0.5 s" in message
+
+
+def test_nested_loops_over_big_strings_stop_at_the_time_budget(tmp_path, short_budget):
+    message = _refused_quickly(
+        tmp_path, "{% set x = 'x' * 100000 %}{% for i in x %}{% for j in x %}{% endfor %}"
+                  "{% endfor %}")
+    assert "longer than" in message
+
+
+def test_recursive_macros_stop_at_the_time_budget_or_depth(tmp_path, short_budget):
+    message = _refused_quickly(
+        tmp_path, "{% macro f(n) %}{{ f(n + 1) }}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")
+    assert re.search(LOCATED, message)
+
+
+def test_many_different_charts_are_refused(tmp_path):
+    # Charts are drawn after the templates, outside their time budget: their number is bounded.
+    message = _refused_quickly(
+        tmp_path, "{% for i in range(1, 500) %}{{ chart('compute', [scenarios[0]] * i) }}"
+                  "{% endfor %}")
+    assert "different charts" in message
+
+
+def test_unknown_figures_a_template_asks_for_are_not_kept():
+    from scendsl.catalog import load_catalog
+    from scendsl.language.resolve import load_paths
+    from scendsl.model.evaluate import evaluate, nodes_for
+    from scendsl.report.build import ScenarioView
+
+    scenario = next(s for s in load_paths([str(SKETCH)]).scenarios if s.name == "colossus2")
+    catalog = load_catalog()
+    nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
+    view = ScenarioView(evaluate(scenario, catalog), catalog, "colossus2", nodes)
+    for index in range(1000):
+        assert view.m(f"no.such.figure{index}").text == "n/a"
+    assert view.m("energy.facility_power") is view.m("energy.facility_power")
+    assert len(view._numbers) == 1
+
+
+def test_range_larger_than_the_limit_is_refused(tmp_path):
+    assert "at most 10,000" in _refused_quickly(tmp_path, "{{ range(100000)|length }}")
+
+
+def test_lipsum_is_not_available(tmp_path):
+    assert "lipsum" in _refused_quickly(tmp_path, "{{ lipsum(n=2000000) }}")
+
+
+@pytest.mark.parametrize("body", [
+    "{{ ('x' * 10**4) * 10**5 }}",
+    "{{ ['x' * 1000] * 10**6 }}",
+    "{% set x = ['y' * 10**5] * 5 %}{{ [x, x, x] }}",
+    "{{ ('x' * 1000)|replace('x', 'x' * 1000)|replace('x', 'x' * 1000) }}",
+    "{{ ('x' * 1001).replace('x', 'x' * 1001) }}",
+    "{{ ('x' * 1000).join(['y'] * 10000) }}",
+    "{{ ['x' * 1000] * 1000|join('y' * 1000) }}",
+    "{% set ns = namespace(s='x' * 100000) %}{% for i in range(40) %}"
+    "{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{% set a = 'x' * 600000 %}{% set a = a ~ a %}{% set a = a ~ a %}{{ a }}",
+    "{{ 10 ** (10 ** 8) }}",
+    "{{ (2 ** 90000) * (2 ** 90000) }}",
+    "{{ 'x'|center(10**9) }}",
+    "{{ 'x'.ljust(10**9) }}",
+    "{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}",
+])
+def test_string_and_number_growth_is_bounded(tmp_path, body):
+    assert re.search(LOCATED, _refused_quickly(tmp_path, body))
+
+
+# ------------------------------------------------------------------ 13. errors are the user's
+@pytest.mark.parametrize("body", [
+    "{{ 1 // 0 }}",
+    "{{ [].pop() }}",
+    "{% include 'index.md.j2' %}",
+    "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+    "{{ chart('bogus', scenarios) }}",
+    "{{ chart('compute', 'not a scenario') }}",
+    "{{ chart('trajectory', scenarios[0], 3) }}",
+    "{{ chart('trajectory', sweeps[0], 'no.such.metric') }}",
+    "{{ scenarios[0].m([]) }}",
+    "{{ 'x'|num }}",
+    "{{ 1.5|with_range }}",
+    "{{ 'maybe'|verdict }}",
+    "{{ 10.0 ** 400 }}",
+    "{{ int('9' * 5000) }}",
+    "{{ undefined_name }}",
+    "{% for %}",
+    "{% extends 'index.md.j2' %}",
+    "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+    "{% for i in [1] %}" * 30 + "{% endfor %}" * 30,
+])
+def test_template_errors_are_located_user_errors(tmp_path, body):
+    message = _refused_quickly(tmp_path, body)
+    assert re.search(LOCATED, message), message
+    assert "internal error" not in message and "bug in scendsl" not in message
+
+
+def test_non_utf8_template_is_a_located_error(tmp_path):
+    message = _refused(tmp_path, b"line one\nline two \xff\xfe\n")
+    assert re.search(r"index\.md\.j2:2:1: error: .*not UTF-8", message)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads unreadable files")
+def test_unreadable_template_is_a_located_error(tmp_path):
+    folder = _templates(tmp_path, "x")
+    (folder / "index.md.j2").chmod(0)
+    with pytest.raises(ScenarioError, match="cannot read template 'index.md.j2'"):
+        _render(folder)
+
+
+def test_template_error_exits_1_on_the_command_line(tmp_path, capsys):
+    from scendsl.cli import main
+
+    folder = _templates(tmp_path, "\n{{ 1 // 0 }}")
+    code = main(["build", str(SKETCH), "-o", str(tmp_path / "out"), "--templates", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "index.md.j2:2:" in err and "ZeroDivisionError" in err
+    assert "internal error" not in err
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ 14. raw HTML
+def test_page_token_is_not_reachable_from_templates(tmp_path):
+    message = _refused(tmp_path, "{{ page.token('x', '<script>alert(1)</script>') }}")
+    assert "token" in message
+
+
+def test_a_fake_number_cannot_bring_raw_html(tmp_path):
+    body = ("{% set n = namespace(text='x', derivation=none, html_cache='<script>bad()</script>'"
+            ") %}{{ n }} {{ n.html_cache }} "
+            "{{ '<script>c()</script>'|badge }}")
+    files = _render(_templates(tmp_path, body))
+    html = files["index.html"].decode()
+    assert "<script" not in html and "<script" not in files["index.md"].decode()
+    assert "&lt;script&gt;" in html
+
+
+def test_a_fake_number_is_not_taken_as_a_figure(tmp_path):
+    body = "{{ namespace(text='x', derivation=none, html_cache='<script>bad()</script>')|num }}"
+    assert "not a figure of the model" in _refused(tmp_path, body)
+
+
+# ------------------------------------------------------------------ fuzzing
+def test_template_fuzzer_finds_no_internal_errors_in_a_short_run():
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import fuzz_templates
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    budget = render.RENDER_SECONDS
+    result = fuzz_templates.run(60, seed=3)
+    assert render.RENDER_SECONDS == budget
+    assert result["cases"] == 60 and result["refused"] < 60
+    assert result["failures"] == [], result["failures"][:1]
