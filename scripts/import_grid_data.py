@@ -65,9 +65,11 @@ LB_PER_MWH_TO_G_PER_KWH = 0.45359237  # 1 lb = 453.59237 g (exact); per MWh -> p
 INTENSITY_SOURCE = "Ember and Energy Institute via Our World in Data, carbon intensity of electricity"
 PER_CAPITA_SOURCE = "Ember and Energy Institute via Our World in Data, per capita electricity"
 US_STATE_SOURCE = (
-    "EPA eGRID2023 state CO2e total output emission rate (STC2ERTA), via CodeCarbon 3.3.2"
-    " usa_emissions.json"
+    "EPA eGRID2023 state CO2e total output emission rate (STC2ERTA, epa.gov/egrid), as copied"
+    " into CodeCarbon 3.3.2 (github.com/mlco2/codecarbon); not checked against EPA's own file"
 )
+#: A copy of the primary data, not EPA's own file: B, not A.
+US_STATE_CONFIDENCE = "B"
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,8 @@ def build_toml(
         name = pycountry.subdivisions.get(code=code).name
         lines.extend([f"[{_q(code)}]", f"name = {_q(name)}", "", f"[{_q(code)}.grid_intensity]"])
         note = "direct (combustion) emissions of generation in the state, not lifecycle"
-        lines.append(f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", US_STATE_SOURCE, "A", note))
+        lines.append(f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", US_STATE_SOURCE,
+                                              US_STATE_CONFIDENCE, note))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

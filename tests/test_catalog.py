@@ -357,14 +357,16 @@ def test_missing_required_figure(data_dir: Path) -> None:
     assert (info.value.entry, info.value.field) == ("MI300X", "hbm_bandwidth")
 
 
-H100_TDP = "tdp = { value = '700 W', source = 'NVIDIA H100 datasheet (mirror archive-lib.hpctech.co.jp)'"
+H100_TDP = ("tdp = { value = '700 W', source = \"NVIDIA H100 Tensor Core GPU datasheet, H100 SXM "
+            "column (nvidia.com/en-us/data-center/h100/): up to 700 W; read from a copy of the table "
+            "(archive-lib.hpctech.co.jp), not from NVIDIA's page\"")
 H100_HEAD = "available_year = 2023\nhostlink_kind = 'PCIe Gen5 x16'\n"
 
 
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("confidence = 'A', note = 'up to 700 W", "confidence = 'X', note = 'up to 700 W", "tdp"),
+        ("confidence = 'B', note = 'up to 700 W", "confidence = 'X', note = 'up to 700 W", "tdp"),
         (H100_TDP, "tdp = { value = '700 W', source = '  '", "tdp"),
         ("tdp = { value = '700 W'", "tdp = { value = '700 Watts'", "tdp"),
         (H100_HEAD, H100_HEAD + "bf16_dens = 1\n", "bf16_dens"),

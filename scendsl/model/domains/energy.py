@@ -1,7 +1,7 @@
 """Energy domain: power, energy, emissions and cost of the cluster and of its training run.
 
 IT power = accelerators × power per accelerator × (1 + network overhead); facility power = IT power
-× PUE (models.md; ML CO2 Impact, LLMCarbon). Rated power sizes the site; measured training power
+× PUE (ML CO2 Impact, LLMCarbon). Rated power sizes the site; measured training power
 sits below it (Latif et al. 2024), so energy uses the measured fraction.
 """
 

@@ -1,6 +1,6 @@
 """Export control: what US rules on advanced computing ICs say about the scenario's hardware.
 
-The chip's figures are the ones the rules use (figures.md §B1, models.md):
+The chip's figures are the ones the rules use (ECCN 3A090 Technical Note):
 
 - Total Processing Performance TPP = dense rate in tera-operations per second × bit length, the
   highest over the chip's precisions (BF16 × 16, FP8 × 8, INT8 × 8, FP4 × 4);
@@ -23,7 +23,7 @@ analyses that need another one.
 interpreter tries every interval the rules' thresholds cut that property into and reports the
 status only when all intervals agree; otherwise the status is "undetermined" and `export.rule`
 lists the status per interval (TPU v5e: TPP 3,152 — not controlled, 3A090.b or 3A090.a
-depending on a die area Google does not publish, figures.md §B6).
+depending on a die area Google does not publish).
 """
 
 from __future__ import annotations
@@ -46,20 +46,22 @@ UNDETERMINED = "undetermined"
 #: The day of the scenario year on which rules are taken to be in force (see the module doc).
 DECISION_MONTH, DECISION_DAY = 7, 1
 
-#: Bit length each precision counts with in TPP (EAR 3A090 Technical Note, figures.md §B1).
+#: Bit length each precision counts with in TPP (EAR 3A090 Technical Note).
 TPP_BIT_LENGTHS = {"bf16_dense": 16, "fp8_dense": 8, "int8_dense": 8, "fp4_dense": 4}
 
 #: ECCN prefix of the advanced-computing IC classes whose membership `export.controlled` reports.
 CONTROLLED_ECCN = "3A090"
 
-#: The accelerator the AI-diffusion caps count in ("H100 equivalents", figures.md §B5).
+#: The accelerator the AI-diffusion caps count in ("H100 equivalents", 90 FR 4544).
 H100_EQUIVALENT_BASIS = "H100"
 
 _TERA = 1e12
 _MM2 = 1e-6  # m² per mm²
 
 _RULES_FILE = "catalog export_rules.toml"
-_B1 = "EAR ECCN 3A090 Technical Note (TPP, performance density), figures.md §B1"
+_B1 = ("EAR, 15 CFR Part 774 Supp. 1, ECCN 3A090 Technical Notes: TPP = 2 × MacTOPS × bit "
+       "length, performance density = TPP / die area (ecfr.gov)")
+_DIFFUSION = "Framework for AI Diffusion, 90 FR 4544 (2025): caps counted in H100 equivalents"
 
 
 # ============================================================================ the chip's figures
@@ -314,9 +316,10 @@ _optional_rate("fp4_dense", "FP4")
         "export.fp4_dense × 4) / 10¹²",
         inputs=("accelerator.bf16_dense", "export.fp8_dense", "export.int8_dense",
                 "export.fp4_dense"),
-        sources=(_B1, "figures.md §B6 (H100 15,831; GB200 40,000)"), importance=5)
+        sources=(_B1, "derived from the catalog's dense rates (H100 1,978.9 × 8 = 15,831; "
+                       "GB200 5,000 × 8 = 40,000)"), importance=5)
 def tpp(bf16_dense, fp8_dense, int8_dense, fp4_dense):
-    """TPP of one accelerator (dense rates; sparsity does not count, figures.md §B1)."""
+    """TPP of one accelerator (dense rates; sparsity does not count)."""
     return total_processing_performance(bf16_dense, fp8_dense, int8_dense, fp4_dense)
 
 
@@ -333,7 +336,8 @@ def performance_density(tpp_value, die_area):
             "US export-licence status for the accelerator to the scenario's region on 1 July of "
             "the scenario year (allowed / notification / licence_required / case_by_case / "
             "presumption_of_denial; undetermined when a missing die area decides)",
-            sources=("catalog export_rules.toml (figures.md §B2-B5)",), value_type="text",
+            sources=("catalog export_rules.toml (Federal Register rules of 2022-2026)",),
+            value_type="text",
             importance=8,
             formula="rules in force on scenario.year-07-01 applied to export.tpp, "
                     "export.performance_density, accelerator.scaleup_bandwidth, "
@@ -353,7 +357,7 @@ def _rule(ctx: Context) -> Found:
 @input_node("export.controlled", "bool",
             "Whether the accelerator is an ECCN 3A090.a or .b advanced-computing IC on 1 July of "
             "the scenario year (by TPP, performance density and, in 2022-23, I/O bandwidth)",
-            sources=("catalog export_rules.toml (figures.md §B2)",), value_type="bool",
+            sources=("catalog export_rules.toml (3A090 classes)",), value_type="bool",
             importance=3,
             formula="chip meets a 3A090 class of a rule in force on scenario.year-07-01")
 def _controlled(ctx: Context) -> Found:
@@ -370,7 +374,8 @@ def _controlled(ctx: Context) -> Found:
 
 @input_node("export.h100_tpp", "number",
             "TPP of one H100, the unit of the AI-diffusion caps (H100 equivalents)",
-            sources=(_B1, "figures.md §B5 (implied 15,831)"))
+            sources=(_B1, "Tier 2 cap of 790,000,000 TPP reported as ~49,901 H100 equivalents "
+                          "(90 FR 4544), implying 15,831 per H100"))
 def _h100_tpp(ctx: Context) -> Found:
     entry = ctx.catalog.accelerators.get(H100_EQUIVALENT_BASIS)
     if entry is None:
@@ -385,7 +390,7 @@ def _h100_tpp(ctx: Context) -> Found:
         "The cluster's compute in H100 equivalents (the unit of the AI-diffusion caps)",
         "cluster.count × export.tpp / export.h100_tpp",
         inputs=("cluster.count", "export.tpp", "export.h100_tpp"),
-        sources=("figures.md §B5",), importance=4)
+        sources=(_DIFFUSION,), importance=4)
 def h100_equivalents(count, tpp_value, h100_tpp):
     """Accelerators weighted by TPP relative to an H100."""
     return count * tpp_value / h100_tpp
@@ -408,7 +413,7 @@ def _tier2_cap(ctx: Context) -> Found:
         "The cluster's TPP as a share of one Tier 2 country's 2025-2027 AI-diffusion cap",
         "cluster.count × export.tpp / export.tier2_country_cap",
         inputs=("cluster.count", "export.tpp", "export.tier2_country_cap"),
-        sources=("figures.md §B5",), importance=1)
+        sources=(_DIFFUSION,), importance=1)
 def share_of_tier2_cap(count, tpp_value, cap):
     """Above 1: the cluster alone would exceed a Tier 2 country's cap (had the rule stood)."""
     return count * tpp_value / cap
