@@ -266,6 +266,12 @@ def test_h20_is_dated_and_priced(catalog: Catalog) -> None:
     assert {year: fig.value for year, fig in h20.price.items()} == {2024: 13_500, 2025: 11_000}
 
 
+def test_a100_rents_by_the_capacity_block_rate(catalog: Catalog) -> None:
+    rent = catalog.market.rental["A100_40GB"][2024]
+    assert rent.value * 3600 == pytest.approx(1.844)  # USD per accelerator-hour
+    assert "p4d" in rent.source and "on-demand" in (rent.note or "")
+
+
 # ---------------------------------------------------------------------------------- sources
 
 
