@@ -260,6 +260,19 @@ def test_china_variants_differ_from_their_parents_only_in_interconnect(catalog: 
         assert acc[parent].figures["scaleup_bandwidth"].value > 400e9
 
 
+def test_china_variants_pass_the_2022_rule_and_fail_the_2023_one(catalog: Catalog) -> None:
+    # The A800 and H800 cut NVLink to 400 GB/s to stay under the Oct 2022 interconnect criterion;
+    # the Oct 2023 rule dropped that criterion. Their parents needed a licence from the start.
+    from scendsl.model.domains.export_control import status_for
+
+    before, after = dt.date(2023, 7, 1), dt.date(2024, 7, 1)
+    for variant, parent in (("A800", "A100_80GB"), ("H800", "H100")):
+        assert status_for(catalog, variant, "CN", before).status == "allowed", variant
+        assert status_for(catalog, parent, "CN", before).status == "licence_required", parent
+        assert status_for(catalog, variant, "CN", after).status == "presumption_of_denial"
+    assert status_for(catalog, "V100", "CN", after).status == "allowed"  # TPP 2,000
+
+
 def test_h20_is_dated_and_priced(catalog: Catalog) -> None:
     h20 = catalog.accelerators["H20"]
     assert h20.announced == "2023-11"
