@@ -22,7 +22,14 @@ from scendsl.catalog import (
     load_catalog,
 )
 
-ACCELERATORS = set("H100 H200 B200 GB200 MI300X MI325X Gaudi3 TPUv5p TPUv6e TPUv5e H20".split())
+#: Chips added for published runs and the compute divide (issue 12).
+NEW_CHIPS = (
+    "V100 A100_40GB A100_80GB A800 H800 L40S B300 GB300 MI250X MI355X Gaudi2 TPUv3 TPUv4 TPUv7"
+    " Trainium2".split()
+)
+ACCELERATORS = set(
+    "H100 H200 B200 GB200 MI300X MI325X Gaudi3 TPUv5p TPUv6e TPUv5e H20".split() + NEW_CHIPS
+)
 ENERGY = set(
     "coal gas stranded_gas solar wind offshore_wind nuclear smr hydro geothermal grid".split()
 )
@@ -155,10 +162,15 @@ def test_tpp_matches_the_bis_h100_equivalence(catalog: Catalog) -> None:
 
 
 def test_chips_without_fp8_run_at_bf16_rate(catalog: Catalog) -> None:
-    for name in ("TPUv5e", "TPUv6e"):
+    for name in ("TPUv5e", "TPUv6e", "TPUv3", "TPUv4", "A100_40GB", "A100_80GB", "A800",
+                 "MI250X"):
         figs = catalog.accelerators[name].figures
-        assert figs["fp8_dense"].value == figs["bf16_dense"].value
-        assert "BF16" in (figs["fp8_dense"].note or "")
+        assert figs["fp8_dense"].value == figs["bf16_dense"].value, name
+        assert "BF16" in (figs["fp8_dense"].note or ""), name
+    # The V100 has neither BF16 nor FP8: its FP16 tensor rate stands in for both.
+    v100 = catalog.accelerators["V100"].figures
+    assert v100["fp8_dense"].value == v100["bf16_dense"].value == pytest.approx(125e12)
+    assert "FP16" in (v100["fp8_dense"].note or "") and "FP16" in (v100["bf16_dense"].note or "")
 
 
 def test_prices(catalog: Catalog) -> None:
@@ -167,12 +179,110 @@ def test_prices(catalog: Catalog) -> None:
     assert prices == {2024: 30_000, 2025: 25_000, 2026: 20_000}
     assert all(fig.confidence == "C" for fig in gb200.values())
     assert catalog.accelerators["H100"].price[2023].value == pytest.approx(27_500)
-    for name in ("TPUv5p", "TPUv5e", "TPUv6e"):
+    for name in ("TPUv5p", "TPUv5e", "TPUv6e", "TPUv3", "TPUv4", "TPUv7", "Trainium2"):
         acc = catalog.accelerators[name]
         assert acc.price == {}
-        assert "not sold" in (acc.note or "")
+        assert "not sold" in (acc.note or "").lower(), name
     for acc in catalog.accelerators.values():
         assert all(fig.dimension == "currency" for fig in acc.price.values())
+
+
+# -------------------------------------------------------- chips of published runs (issue 12)
+
+#: Plausible ranges for the chips of 2017-2026 (SI units): a typo of a factor 1,000 fails.
+PLAUSIBLE = {
+    "bf16_dense": (50e12, 5_000e12),
+    "fp8_dense": (50e12, 10_000e12),
+    "hbm": (16e9, 400e9),
+    "hbm_bandwidth": (500e9, 10e12),
+    "scaleup_bandwidth": (32e9, 2e12),
+    "hostlink_bandwidth": (16e9, 1e12),
+    "tdp": (100, 2_000),
+}
+
+#: What an A-graded source must name: the vendor's own document (site or document title).
+VENDOR_DOCUMENTS = {
+    "NVIDIA": ("nvidia.com",),
+    "AMD": ("amd.com",),
+    "Intel": ("intel.com", "habana.ai"),
+    "Google": ("cloud.google.com", "blog.google"),
+    "AWS": ("awsdocs-neuron", "aws.amazon.com"),
+}
+
+
+@pytest.mark.parametrize("name", NEW_CHIPS)
+def test_new_chip_has_required_figures_in_plausible_ranges(catalog: Catalog, name: str) -> None:
+    acc = catalog.accelerators[name]
+    for key, (low, high) in PLAUSIBLE.items():
+        value = acc.figures[key].value
+        assert low <= value <= high, f"{name}.{key} = {acc.figures[key].text}"
+    assert 1 <= acc.figures["scaleup_domain"].value <= 10_000
+    assert 2017 <= acc.available_year <= 2026
+    assert acc.vendor in VENDOR_DOCUMENTS
+
+
+@pytest.mark.parametrize("name", NEW_CHIPS)
+def test_new_chip_a_grades_cite_the_vendor_s_own_document(catalog: Catalog, name: str) -> None:
+    acc = catalog.accelerators[name]
+    markers = VENDOR_DOCUMENTS[acc.vendor]
+    figures = [*acc.figures.items(), *((f"price.{y}", f) for y, f in acc.price.items())]
+    for key, fig in figures:
+        if fig.confidence == "A":
+            assert any(m in fig.source for m in markers), f"{name}.{key}: {fig.source}"
+        if fig.confidence == "U":
+            assert fig.note, f"{name}.{key}: a placeholder says why"
+
+
+def test_new_chips_dense_rates_from_vendor_documents(catalog: Catalog) -> None:
+    acc = catalog.accelerators
+    # Google Cloud TPU docs and the AWS Neuron docs, read directly.
+    assert acc["TPUv3"].figures["bf16_dense"].value == pytest.approx(123e12)
+    assert acc["TPUv4"].figures["bf16_dense"].value == pytest.approx(275e12)
+    assert acc["TPUv4"].figures["tdp"].value == pytest.approx(192)
+    assert acc["TPUv7"].figures["fp8_dense"].value == pytest.approx(4614e12)
+    assert acc["TPUv7"].figures["scaleup_domain"].value == 9216
+    assert acc["Trainium2"].figures["fp8_dense"].value == pytest.approx(1299e12)  # dense, not 2,563
+    # GiB in the vendor documents become GB here.
+    assert acc["TPUv4"].figures["hbm"].value == pytest.approx(32 * 2**30, rel=1e-3)
+    assert acc["Trainium2"].figures["hbm"].value == pytest.approx(96 * 2**30, rel=1e-3)
+    # Sparse headlines halved: A100 624 -> 312, GB300 rack 360 PF FP8 sparse / 72 / 2.
+    assert acc["A100_80GB"].figures["bf16_dense"].value == pytest.approx(312e12)
+    assert acc["GB300"].figures["fp8_dense"].value == pytest.approx(5e15)
+    assert acc["GB300"].hostlink_shared_by == 2
+
+
+def test_china_variants_differ_from_their_parents_only_in_interconnect(catalog: Catalog) -> None:
+    acc = catalog.accelerators
+    for variant, parent in (("A800", "A100_80GB"), ("H800", "H100")):
+        for key in ("bf16_dense", "fp8_dense", "hbm", "hbm_bandwidth", "tdp"):
+            assert acc[variant].figures[key].value == acc[parent].figures[key].value, variant
+        assert acc[variant].figures["scaleup_bandwidth"].value == pytest.approx(400e9)
+        assert acc[parent].figures["scaleup_bandwidth"].value > 400e9
+
+
+def test_china_variants_pass_the_2022_rule_and_fail_the_2023_one(catalog: Catalog) -> None:
+    # The A800 and H800 cut NVLink to 400 GB/s to stay under the Oct 2022 interconnect criterion;
+    # the Oct 2023 rule dropped that criterion. Their parents needed a licence from the start.
+    from scendsl.model.domains.export_control import status_for
+
+    before, after = dt.date(2023, 7, 1), dt.date(2024, 7, 1)
+    for variant, parent in (("A800", "A100_80GB"), ("H800", "H100")):
+        assert status_for(catalog, variant, "CN", before).status == "allowed", variant
+        assert status_for(catalog, parent, "CN", before).status == "licence_required", parent
+        assert status_for(catalog, variant, "CN", after).status == "presumption_of_denial"
+    assert status_for(catalog, "V100", "CN", after).status == "allowed"  # TPP 2,000
+
+
+def test_h20_is_dated_and_priced(catalog: Catalog) -> None:
+    h20 = catalog.accelerators["H20"]
+    assert h20.announced == "2023-11"
+    assert {year: fig.value for year, fig in h20.price.items()} == {2024: 13_500, 2025: 11_000}
+
+
+def test_a100_rents_by_the_capacity_block_rate(catalog: Catalog) -> None:
+    rent = catalog.market.rental["A100_40GB"][2024]
+    assert rent.value * 3600 == pytest.approx(1.844)  # USD per accelerator-hour
+    assert "p4d" in rent.source and "on-demand" in (rent.note or "")
 
 
 # ---------------------------------------------------------------------------------- sources

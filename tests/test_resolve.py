@@ -167,6 +167,34 @@ accelerator B extends A {
     assert b.base == "H100" and b.figures["tdp"] == 800 and b.figures["hbm"] == 100e9
 
 
+def test_extending_a_block_that_overrides_a_catalog_entry_inherits_the_override():
+    # A block named like a catalog accelerator overrides it; an accelerator extending that name
+    # must see the override, not reach past it to the catalog (adding A100_80GB to the catalog
+    # silently dropped a validation case's scale-out figure this way).
+    result = load(HEADER + """
+accelerator H100 {
+  scaleout_bandwidth 50 GB/s
+  tdp 650 W
+}
+accelerator H100_big extends H100 {
+  hbm 100 GB
+}
+""")
+    big = result.get("base").accelerators["H100_big"]
+    assert big.base == "H100"
+    assert big.figures["scaleout_bandwidth"] == 50e9 and big.figures["tdp"] == 650
+    assert big.figures["hbm"] == 100e9
+
+
+def test_a_block_extending_its_own_catalog_name_still_reaches_the_catalog():
+    result = load(HEADER + """
+accelerator H100 extends H100 {
+  tdp 650 W
+}
+""")
+    h100 = result.get("base").accelerators["H100"]
+    assert h100.base == "H100" and h100.figures == {"tdp": 650}
+
 def test_errors_across_scenarios_are_all_reported():
     with pytest.raises(ScenarioError) as caught:
         load(HEADER.replace("GB200", "GB2000").replace("pue 1.25", "pue 5 MW"))

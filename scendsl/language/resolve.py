@@ -781,8 +781,10 @@ class _Resolver:
                 target[item.key] = value
         if len(self.sink.diagnostics) > errors_before:
             return None
-        # An accelerator that extends a custom one inherits its figures and its catalog root.
-        if base is not None and base in self.accelerators and base not in self.catalog.accelerators:
+        # An accelerator that extends a custom one inherits its figures and its catalog root. A
+        # block named like a catalog entry overrides that entry for its extenders too; only a
+        # block that extends its own name reaches past itself to the catalog.
+        if base is not None and base in self.accelerators and base != definition.name:
             chain = chain + (definition.name,)
             if base in chain:
                 cycle = chain[chain.index(base):] + (base,)
