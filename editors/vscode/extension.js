@@ -9,12 +9,13 @@ let client = null;
 
 function serverOptions() {
   const config = vscode.workspace.getConfiguration("scendsl");
-  const command = config.get("server.command", "scendsl");
-  const args = config.get("server.args", ["lsp"]);
   // Run from the workspace folder, so that a relative command (.venv/bin/scendsl) and the
-  // server's relative imports mean what they mean on the command line.
+  // server's relative paths mean what they mean on the command line.
   const folders = vscode.workspace.workspaceFolders;
   const cwd = folders && folders.length ? folders[0].uri.fsPath : undefined;
+  const expand = (text) => (cwd ? text.split("${workspaceFolder}").join(cwd) : text);
+  const command = expand(config.get("server.command", "scendsl"));
+  const args = config.get("server.args", ["lsp"]).map(expand);
   return { command, args, transport: TransportKind.stdio, options: { cwd } };
 }
 
