@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -102,9 +103,15 @@ EXPECTED = [
 # ---------------------------------------------------------------------------- TextMate
 
 @pytest.fixture(scope="module")
-def textmate():
+def textmate(tmp_path_factory):
     """A tokeniser for the VS Code grammar: text -> [(line, col, text, scopes)]."""
-    from textmate_grammar.parsers.base import LanguageParser
+    # The engine makes a cache folder in the working directory when imported: not in the project.
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("textmate"))
+    try:
+        from textmate_grammar.parsers.base import LanguageParser
+    finally:
+        os.chdir(here)
 
     # The engine logs every unmatched character inside a string at WARNING: expected, not news.
     logging.getLogger("textmate_grammar").setLevel(logging.ERROR)
@@ -289,4 +296,5 @@ def test_vscode_client_starts_the_language_server_over_stdio():
     client = (VSCODE / "extension.js").read_text(encoding="utf-8")
     assert 'require("vscode-languageclient/node")' in client
     assert "TransportKind.stdio" in client
-    assert not (VSCODE / "node_modules").exists()
+    # The client library is fetched by `npm install`, never committed.
+    assert "node_modules/" in (VSCODE / ".gitignore").read_text(encoding="utf-8").split()
