@@ -42,11 +42,16 @@ def test_new_starter_checks_clean_and_evaluates(tmp_path, accelerator, region):
     assert max(len(line) for line in text.splitlines()) <= 100
 
 
-def test_new_starter_checks_clean_for_every_catalog_accelerator(tmp_path):
-    for accelerator in catalog_names().accelerators:
+def test_new_starter_checks_clean_for_every_catalog_accelerator_and_region(tmp_path):
+    names = catalog_names()
+    for accelerator in names.accelerators:
         output = tmp_path / f"{accelerator}.scn"
         assert main(["new", "probe", "--accelerator", accelerator, "-o", str(output)]) == 0
         assert _only(output).cluster.accelerator == accelerator
+    for region in names.regions:
+        output = tmp_path / f"{region}.scn"
+        assert main(["new", "probe", "--region", region, "-o", str(output)]) == 0
+        assert _only(output).region == region
 
 
 def test_new_writes_name_dot_scn_by_default(tmp_path, monkeypatch):
