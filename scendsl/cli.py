@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 
@@ -362,6 +361,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 @command("new")
 def cmd_new(args: argparse.Namespace) -> int:
+    import os
+
     from scendsl.language.starter import check_name, new_text
 
     output = args.output or f"{check_name(args.name)}.scn"
