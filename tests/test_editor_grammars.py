@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scendsl.language import fields as F
 from scendsl.language.resolve import _DEFINITION_KEYWORDS
@@ -241,6 +243,18 @@ def test_pygments_lexer_tokens_each_construct(lexer, line, text, _scope, token):
             found.append(kind)
     assert found, f"no token {text!r} on line {line}"
     assert found[0] == string_to_tokentype(token), found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*'ab_.0123456789kM%"\\#{}[],<=>~±+/- \n\t\r@',
+                                  "to ", "scenario ", "accelerator ", "expect ", "MW", "cluster",
+                                  "count "]), max_size=120).map("".join))
+def test_pygments_lexer_keeps_every_character_of_any_text(text):
+    from scendsl.pygments_lexer import ScendslLexer
+
+    # Whatever an editor holds mid-keystroke: no exception, nothing lost or invented.
+    tokens = list(ScendslLexer().get_tokens_unprocessed(text))
+    assert "".join(value for _, _, value in tokens) == text
 
 
 def test_pygments_finds_the_lexer_by_name_and_file_name():
