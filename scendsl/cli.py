@@ -1,4 +1,4 @@
-"""The `scendsl` command line: check, eval, explain, build, diff, fmt, schema.
+"""The `scendsl` command line: check, eval, explain, build, diff, fmt, new, schema.
 
 Each command imports only what it needs, so `scendsl check` starts fast. A user's mistake ends in
 located diagnostics and exit code 1; a misuse of the command line in exit code 2; never a traceback.
@@ -401,6 +401,35 @@ def _numeric(parser: argparse.ArgumentParser, flag: str, **options) -> None:
     parser.add_argument(flag, type=_bounded(flag), **options)
 
 
+@command("new")
+def cmd_new(args: argparse.Namespace) -> int:
+    import os
+
+    from scendsl.language.starter import check_name, new_text
+
+    output = args.output or f"{check_name(args.name)}.scn"
+    if output != "-" and os.path.lexists(output):
+        print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
+        return EXIT_ERROR
+    text = new_text(args.name, output=output if output != "-" else f"{args.name}.scn",
+                    base=args.base, accelerator=args.accelerator, region=args.region,
+                    inline=args.inline)
+    if output == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        with open(output, "x", encoding="utf-8", newline="\n") as handle:  # "x": never overwrite
+            handle.write(text)
+    except FileExistsError:
+        print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as error:
+        print(f"error: cannot write '{output}': {error.strerror or error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"wrote {output}; check it with: scendsl check {output}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
     _numeric(parser, "--samples", default=10_000, metavar="N",
              help="Monte Carlo samples for scenarios with ranges (0: none; default 10,000)")
@@ -462,6 +491,19 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("paths", nargs="+", metavar="PATH")
     fmt.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 naming the files that would change")
+
+    new = sub.add_parser("new", help="write a commented starter scenario that passes check")
+    new.add_argument("name", metavar="NAME", help="the scenario's name (letters, digits, '_')")
+    new.add_argument("--from", dest="base", metavar="SCENARIO",
+                     help="start from a scenario: FILE.scn, FILE.scn:NAME, or a NAME defined in "
+                          "the output's folder (extends it when the new file can import it, "
+                          "else copies its values)")
+    new.add_argument("--inline", action="store_true",
+                     help="with --from: copy the values even when the new file could extend it")
+    new.add_argument("--accelerator", metavar="ID", help="a catalog accelerator (default H100)")
+    new.add_argument("--region", metavar="CC", help="a catalog region code (default US)")
+    new.add_argument("-o", "--output", metavar="FILE",
+                     help="where to write (default NAME.scn; '-' prints it); never overwritten")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario and result models")
     return parser
