@@ -84,7 +84,7 @@ def test_new_rejects_a_name_that_cannot_name_a_scenario(tmp_path, capsys, name):
 
 
 @pytest.mark.parametrize("option,value,hint", [
-    ("--accelerator", "GB300x", "did you mean 'GB200'?"),
+    ("--accelerator", "GB2000x", "did you mean 'GB200'?"),
     ("--accelerator", "h100", "did you mean 'H100'?"),
     ("--region", "us", "did you mean 'US'?"),
     ("--region", "Germany", "regions: US, CN"),
