@@ -359,6 +359,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+@command("lsp")
+def cmd_lsp(args: argparse.Namespace) -> int:
+    try:  # the optional extra: pygls is imported by this command only
+        from scendsl.lsp.server import main as serve
+    except ImportError as error:
+        print(f"error: the language server needs the 'lsp' extra ({error.name} is missing): "
+              "pip install 'scendsl[lsp]'", file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
+
+
 def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=int, default=10_000, metavar="N",
                         help="Monte Carlo samples for scenarios with ranges (0: none; "
@@ -423,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write nothing; exit 1 naming the files that would change")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario and result models")
+
+    lsp = sub.add_parser("lsp", help="run the language server for editors (stdio)")
+    lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     return parser
 
 
