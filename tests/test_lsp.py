@@ -159,6 +159,12 @@ async def test_hover_on_count_shows_unit_and_bounds(client: LanguageClient):
     assert "cluster.count" in text and "number of accelerators" in text
     assert "unit:" in text and "bounds: ≥ 1" in text
     assert "100,000" in text  # its value in this scenario
+    region = await client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(uri), _position(BASE, "region US", len("region U"))))
+    assert "United States" in region.contents.value and "grid intensity" in region.contents.value
+    value = await client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(uri), _position(BASE, "pue 1.25", len("pue 1"))))
+    assert "SI: `1.25`" in value.contents.value and "hover.scn:11" in value.contents.value
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -187,6 +193,14 @@ async def test_completion_after_accelerator_lists_gb200(client: LanguageClient):
     labels = [item.label for item in result.items]
     assert "GB200" in labels and "H100" in labels
     assert "count" not in labels
+    # After a number, the units of the field's dimension.
+    power = text.replace("    mfu         40%", "    accelerator_power 700 ")
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [T.TextDocumentContentChangeWholeDocument(text=power)]))
+    result = await client.text_document_completion_async(T.CompletionParams(
+        T.TextDocumentIdentifier(uri), _position(power, "accelerator_power 700 ", 22)))
+    assert [item.label for item in result.items] == ["W", "kW", "MW", "GW"]
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -233,3 +247,16 @@ async def test_keystroke_diagnostics_arrive_promptly(client: LanguageClient):
     await _until(lambda: client.diagnostics[uri])
     assert loop.time() - start < 1.0
     assert client.diagnostics[uri][0].message == "'energy.pue' must be between 1 and 5"
+
+
+def test_check_does_not_import_the_language_server(tmp_path):
+    """`scendsl check` must start as fast as before: pygls is imported by `scendsl lsp` only."""
+    import subprocess
+
+    path = tmp_path / "base.scn"
+    path.write_text(BASE, encoding="utf-8")
+    code = ("import sys; from scendsl.cli import main; code = main(['check', sys.argv[1]]); "
+            "assert code == 0; assert 'pygls' not in sys.modules and 'lsprotocol' not in "
+            "sys.modules, 'check imported the language server'")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -765,11 +765,12 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
         if key == "expect":
             if len(before) == 1:
                 return _metrics(analysis)
-            if len(before) == 3:
-                metric = _metric_names().get(before[1]) or _metric_names().get(
+            if len(before) == 4 and _is_number(before[3]):  # expect METRIC OP NUMBER |
+                names = _metric_names()
+                metric = names.get(before[1]) or names.get(
                     re.sub(r"^(divide|reference)\.[^.]+\.", r"\1.{ref}.", before[1]))
-                return _unit_items(metric.dimension) if metric and metric.value_type == "number" \
-                    and _is_number(before[2]) else []
+                if metric is not None and metric.value_type == "number":
+                    return _unit_items(metric.dimension)
             return []
         if key == "correlate":
             return [Completion(p, "field") for p in F.all_scenario_paths()] \
