@@ -297,6 +297,17 @@ class Workspace:
         return sorted(found)
 
 
+def internal_error(workspace: Workspace, path: str, error: Exception) -> Analysis:
+    """What to show when the analysis itself fails: the CLI's words for a bug of ours."""
+    display = workspace.display(path)
+    message = (f"internal error: {type(error).__name__}: {error}\n"
+               "This is a bug in scendsl, not in your scenario. "
+               "Set SCENDSL_DEBUG=1 to see the traceback.")
+    return Analysis(os.path.realpath(path), display, None, [],
+                    [Diagnostic(message, Span(display, 1, 1))], None,
+                    {display: os.path.realpath(path)})
+
+
 _IMPORT_LINE = re.compile(r'^[ \t]*import[ \t]+"([^"\n]+)"', re.MULTILINE)
 
 

@@ -77,7 +77,12 @@ class ScenarioServer(LanguageServer):
         """Analyse a changed file, and the files that import it, and publish what changed."""
         roots = [path] + [p for p in self.files.importers(path) if p != path]
         for root in roots:
-            analysis = self.files.analyse(root)
+            try:
+                analysis = self.files.analyse(root)
+            except Exception as error:  # a bug of ours: say so where the user looks, as the CLI does
+                if os.environ.get("SCENDSL_DEBUG"):
+                    raise
+                analysis = A.internal_error(self.files, root, error)
             if root in self.files.overlay:
                 self.analyses[root] = analysis
             self.publish(root, analysis)
