@@ -78,6 +78,7 @@ def _sample(scenario):
 
 
 def _registry_node(name: str):
+    from scendsl.model import domains  # noqa: F401  (registers every node)
     from scendsl.model.registry import REGISTRY
 
     return REGISTRY.nodes.get(name)
@@ -450,6 +451,8 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
         unit = f"SI unit {BASE_UNIT.get(dimension, dimension)}"
         if units:
             unit += "; write " + ", ".join(units)
+        elif spec.kind == "integer":
+            unit = "a whole number (no unit)"
         elif dimension == "fraction":
             unit = "a fraction: write `40%` or `0.4`"
         else:
@@ -463,7 +466,12 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
     elif spec.kind == "string":
         lines.append('- text in double quotes')
     else:
-        lines.append(f"- {spec.kind}")
+        lines.append("- " + {
+            "accelerator": "a catalog accelerator, or the name of an `accelerator` block",
+            "region": f"one of the catalog's {len(catalog_names().regions)} region codes",
+            "mix": "energy sources of the catalog with their shares, adding up to 100%",
+            "parallelism": "degrees by kind: " + ", ".join(F.PARALLELISM_KEYS),
+        }.get(spec.kind, spec.kind))
     if kind == "scenario":
         lines.append("- default: " + _default_text(path))
     return "\n".join(lines)
@@ -498,9 +506,11 @@ def _default_text(path: str) -> str:
 
 def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
     result = analysis.result(scenario)
-    if result is None or path not in result.inputs:
+    if result is None:
         return ""
-    node = result.inputs[path]
+    node = result.inputs.get(path) or result.inputs.get(f"scenario.{path}")
+    if node is None:
+        return ""
     text = f"\n\nIn `{scenario}`: **{format_value(node.value, node.dimension)}**"
     if node.origin:
         text += f" — from {node.origin}"
@@ -692,10 +702,13 @@ def claim_value(analysis: Analysis, scenario: str | None, statement: Statement) 
 
 def _claim_hover(analysis: Analysis, scenario: str | None, statement: Statement,
                  atom: Atom) -> Hover | None:
-    node = _registry_node(atom.text)
-    lines = [f"**{atom.text}**" + (f" — {node.meaning}" if node is not None else "")]
+    node = _registry_node(atom.text) or _registry_node(_template(atom.text))
+    parts = atom.text.split(".")
+    ref = parts[1] if len(parts) > 2 else ""
+    lines = [f"**{atom.text}**" + (f" — {node.meaning.replace('{ref}', ref)}"
+                                   if node is not None else "")]
     if node is not None and node.formula:
-        lines += ["", f"`{node.formula}`"]
+        lines += ["", f"`{node.formula.replace('{ref}', ref)}`"]
     value = claim_value(analysis, scenario, statement)
     if value is not None:
         verdict = {True: "the claim holds", False: "the claim FAILS", None: "not decidable"}[
@@ -763,6 +776,8 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
     tokens = _TOKEN.findall(line)
     at_new = not line or line[-1] in " \t,"
     before = tokens if at_new else tokens[:-1]  # the complete tokens before the cursor
+    if re.fullmatch(r'\s*import\s+"[^"]*', line):
+        return _import_files(analysis)
     if "{" in line or "}" in line:
         return []
     kinds = [h[0] if h else "" for h in stack]
@@ -778,8 +793,7 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
                 return _metrics(analysis)
             if len(before) == 4 and _is_number(before[3]):  # expect METRIC OP NUMBER |
                 names = _metric_names()
-                metric = names.get(before[1]) or names.get(
-                    re.sub(r"^(divide|reference)\.[^.]+\.", r"\1.{ref}.", before[1]))
+                metric = names.get(before[1]) or names.get(_template(before[1]))
                 if metric is not None and metric.value_type == "number":
                     return _unit_items(metric.dimension)
             return []
@@ -791,6 +805,28 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
     if block == "sweep":
         return _values(analysis, F.scenario_field(key), before)
     return _values(analysis, spec_of(block, key), before)
+
+
+def _template(metric: str) -> str:
+    """The registry's name of a per-reference metric: `divide.csu.x` → `divide.{ref}.x`."""
+    return re.sub(r"^(divide|reference)\.[^.]+\.", r"\1.{ref}.", metric)
+
+
+def _import_files(analysis: Analysis | None) -> list[Completion]:
+    """`.scn` files beside the file (and in its subfolders), for `import "`."""
+    if analysis is None:
+        return []
+    folder = os.path.dirname(analysis.path)
+    found = []
+    for current, subfolders, names in os.walk(folder):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))[:20]
+        for name in sorted(names):
+            path = os.path.join(current, name)
+            if name.endswith(".scn") and path != analysis.path:
+                found.append(Completion(os.path.relpath(path, folder).replace(os.sep, "/"), "file"))
+        if len(found) > 200:
+            break
+    return found
 
 
 def _keys(kinds: list[str]) -> list[Completion]:
