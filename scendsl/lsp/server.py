@@ -8,6 +8,7 @@ in `analysis.py`.
 from __future__ import annotations
 
 import os
+import re
 
 from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
@@ -36,6 +37,20 @@ class ScenarioServer(LanguageServer):
         self.files = A.Workspace()
         self.analyses: dict[str, A.Analysis] = {}  # real path -> analysis (open documents)
         self.published: dict[str, set[str]] = {}  # root path -> uris it published to
+        self.virtual: dict[str, str] = {}  # stand-in path -> uri of an unsaved, unnamed buffer
+
+    def path_of(self, uri: str) -> str:
+        """The file behind a uri; an `untitled:` buffer gets a stand-in path in the workspace."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path:
+            return os.path.realpath(path)
+        name = "untitled-" + re.sub(r"[^A-Za-z0-9_-]", "_", uri.split(":", 1)[-1])[-40:] + ".scn"
+        path = os.path.join(self.files.root, name)
+        self.virtual[path] = uri
+        return path
+
+    def uri_of(self, path: str) -> str:
+        return self.virtual.get(path) or from_fs_path(path)
 
     # ------------------------------------------------------------------ positions
     def lines_of(self, path: str) -> list[str]:
@@ -67,7 +82,7 @@ class ScenarioServer(LanguageServer):
 
     # ------------------------------------------------------------------ analysis
     def analysis(self, uri: str) -> tuple[A.Analysis | None, A.Document | None]:
-        path = os.path.realpath(to_fs_path(uri) or "")
+        path = self.path_of(uri)
         analysis = self.analyses.get(path)
         if analysis is None:
             return None, None
@@ -95,18 +110,18 @@ class ScenarioServer(LanguageServer):
             path = analysis.files.get(display) or self.files.path(display)
             if path not in lines:
                 lines[path] = self.lines_of(path)
-            by_uri.setdefault(from_fs_path(path), []).append(
+            by_uri.setdefault(self.uri_of(path), []).append(
                 self.diagnostic(path, diagnostic, lines[path]))
-        uri = from_fs_path(root)
+        uri = self.uri_of(root)
         by_uri.setdefault(uri, [])
         # A file this root no longer reports on is cleared (unless it is open: its own
         # analysis publishes for it).
         for old in self.published.get(root, set()) - set(by_uri):
-            if os.path.realpath(to_fs_path(old) or "") not in self.analyses:
+            if self.path_of(old) not in self.analyses:
                 by_uri[old] = []
         self.published[root] = set(by_uri)
         for target, diagnostics in by_uri.items():
-            target_path = os.path.realpath(to_fs_path(target) or "")
+            target_path = self.path_of(target)
             if target != uri and target_path in self.analyses and target_path != root:
                 # An open imported file: add what its own analysis found.
                 own = self.analyses[target_path]
@@ -128,7 +143,7 @@ class ScenarioServer(LanguageServer):
         for label, span in d.related:
             other = self.files.path(span.file)
             related.append(T.DiagnosticRelatedInformation(
-                T.Location(from_fs_path(other), self.client_range(other, span_range(span))), label))
+                T.Location(self.uri_of(other), self.client_range(other, span_range(span))), label))
         return T.Diagnostic(range=self.client_range(path, span_range(d.span), lines),
                             message=message, severity=_SEVERITY.get(d.severity),
                             source="scendsl", related_information=related or None)
@@ -154,21 +169,21 @@ def initialized(ls: ScenarioServer, params: T.InitializedParams) -> None:
 
 @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: ScenarioServer, params: T.DidOpenTextDocumentParams) -> None:
-    path = os.path.realpath(to_fs_path(params.text_document.uri) or "")
+    path = ls.path_of(params.text_document.uri)
     ls.files.overlay[path] = params.text_document.text
     ls.refresh(path)
 
 
 @server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ScenarioServer, params: T.DidChangeTextDocumentParams) -> None:
-    path = os.path.realpath(to_fs_path(params.text_document.uri) or "")
+    path = ls.path_of(params.text_document.uri)
     ls.files.overlay[path] = ls.workspace.get_text_document(params.text_document.uri).source
     ls.refresh(path)
 
 
 @server.feature(T.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: ScenarioServer, params: T.DidCloseTextDocumentParams) -> None:
-    path = os.path.realpath(to_fs_path(params.text_document.uri) or "")
+    path = ls.path_of(params.text_document.uri)
     ls.files.overlay.pop(path, None)
     ls.analyses.pop(path, None)
     for uri in ls.published.pop(path, set()):
@@ -212,7 +227,7 @@ def definition(ls: ScenarioServer, params: T.DefinitionParams) -> T.Location | N
                          ls.from_client(params.text_document.uri, params.position))
     if found is None:
         return None
-    return T.Location(from_fs_path(found.path), ls.client_range(found.path, found.range))
+    return T.Location(ls.uri_of(found.path), ls.client_range(found.path, found.range))
 
 
 @server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
@@ -238,7 +253,7 @@ def document_symbol(ls: ScenarioServer, params: T.DocumentSymbolParams) -> list[
 def formatting(ls: ScenarioServer, params: T.DocumentFormattingParams) -> list[T.TextEdit] | None:
     document = ls.workspace.get_text_document(params.text_document.uri)
     text = document.source
-    path = os.path.realpath(to_fs_path(params.text_document.uri) or "")
+    path = ls.path_of(params.text_document.uri)
     new = A.formatted(text, ls.files.display(path))
     if new is None or new == text:
         return [] if new is not None else None
