@@ -181,6 +181,15 @@ async def test_expect_shows_current_value_and_verdict(client: LanguageClient):
     labels = [h.label for h in hints]
     assert any("= 100,000 (holds)" in label for label in labels)
     assert any("peak" in label and "facility" in label for label in labels)
+    # With ranges, the hover gives the claim's 90% range and how often it holds.
+    ranged = BASE.replace("mfu         40%", "mfu         30% to 45%").replace(
+        "pue 1.25", "pue 1.25 ± 10%")
+    uri = _open(client, "ranged.scn", ranged)
+    await _diagnostics(client, uri)
+    result = await client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(uri), _position(ranged, "energy.facility_power >=", 3)))
+    assert "90% range (P5–P95):" in result.contents.value
+    assert "holds in 0% of" in result.contents.value
 
 
 @pytest.mark.asyncio(loop_scope="module")

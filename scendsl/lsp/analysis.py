@@ -173,6 +173,7 @@ class Workspace:
         self.root = os.path.realpath(root or os.getcwd())
         self.overlay: dict[str, str] = {}  # real path -> text of an open document
         self.last_good: dict[str, Document] = {}  # real path -> last text that parsed
+        self._import_cache: dict[str, tuple[object, set[str]]] = {}
 
     def display(self, path: str) -> str:
         real = os.path.realpath(path)
@@ -269,6 +270,26 @@ class Workspace:
         own = next((d for d in documents if d.file == display), None)
         return Analysis(path, display, own, documents, diagnostics, scenarios, files)
 
+    def _imports_of(self, path: str) -> set[str]:
+        """The files `path` imports by its import lines; read from disk once per change."""
+        real = os.path.realpath(path)
+        key: object = None
+        if real not in self.overlay:
+            try:
+                stat = os.stat(real)
+            except OSError:
+                return set()
+            key = (stat.st_mtime_ns, stat.st_size)
+            cached = self._import_cache.get(real)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+        text = self.text(real) or ""
+        targets = {os.path.realpath(os.path.join(os.path.dirname(real), target))
+                   for target in _IMPORT_LINE.findall(text)} if "import" in text else set()
+        if key is not None:
+            self._import_cache[real] = (key, targets)
+        return targets
+
     def importers(self, path: str) -> list[str]:
         """Open documents, and `.scn` files in the same folder, that import `path` directly or
         through other files (by their import lines; cheap enough for every keystroke)."""
@@ -280,14 +301,7 @@ class Workspace:
                               if n.endswith(".scn"))
         except OSError:
             pass
-        graph: dict[str, set[str]] = {}
-        for candidate in candidates:
-            text = self.text(candidate)
-            if text is None or "import" not in text:
-                continue
-            graph[os.path.realpath(candidate)] = {
-                os.path.realpath(os.path.join(os.path.dirname(candidate), target))
-                for target in _IMPORT_LINE.findall(text)}
+        graph = {os.path.realpath(c): self._imports_of(c) for c in candidates}
         found: set[str] = set()
         frontier = {real}
         while frontier:
