@@ -364,6 +364,8 @@ def cmd_lsp(args: argparse.Namespace) -> int:
     try:  # the optional extra: pygls is imported by this command only
         from scendsl.lsp.server import main as serve
     except ImportError as error:
+        if (error.name or "").partition(".")[0] not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
         print(f"error: the language server needs the 'lsp' extra ({error.name} is missing): "
               "pip install 'scendsl[lsp]'", file=sys.stderr)
         return EXIT_ERROR
