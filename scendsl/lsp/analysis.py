@@ -40,6 +40,14 @@ CALIBRATION_DEFAULTS = {
     "workload.micro_batch": "default_micro_batch",
     "workload.sequence_length": "default_sequence_length",
 }
+#: Defaults the model writes in code rather than in the registry's formulas or the calibration.
+MODEL_DEFAULTS = {
+    "energy.mix": "`grid 100%`: the region's grid",
+    "workload.precision": "`bf16`",
+    "workload.framework": "`megatron` (Megatron-LM, whose papers the formulas follow)",
+    "workload.recompute": "`selective` with megatron, `full` otherwise",
+    "workload.offload": "`none`",
+}
 #: The figures shown beside each scenario: label, metric.
 HEADLINE = (("peak", "cluster.peak"), ("facility", "energy.facility_power"),
             ("training", "reliability.training_time"))
@@ -486,7 +494,7 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
             "mix": "energy sources of the catalog with their shares, adding up to 100%",
             "parallelism": "degrees by kind: " + ", ".join(F.PARALLELISM_KEYS),
         }.get(spec.kind, spec.kind))
-    if kind == "scenario":
+    if kind == "scenario" and spec.kind != "string":
         lines.append("- default: " + _default_text(path))
     return "\n".join(lines)
 
@@ -508,9 +516,18 @@ def _default_text(path: str) -> str:
         return "none: every scenario sets it"
     key = CALIBRATION_DEFAULTS.get(path)
     if key is None:
-        node = _registry_node(path)
-        return ("none: unset, the model leaves what depends on it n/a or uses the catalog"
-                if node is None else f"none ({node.meaning})")
+        if path in MODEL_DEFAULTS:
+            return MODEL_DEFAULTS[path]
+        # An input node that reads the field says in its formula what it falls back on.
+        from scendsl.model.registry import REGISTRY
+
+        _registry_node(path)  # registers every node
+        for node in REGISTRY.nodes.values():
+            if node.formula.startswith(f"scenario {path}, else "):
+                sources = f" ({'; '.join(node.sources)})" if node.sources else ""
+                return node.formula.removeprefix(f"scenario {path}, else ") + sources
+        return ("none: the model derives it from other inputs or leaves what needs it n/a "
+                "(`scendsl explain` shows which)")
     figure = catalog().calibration.get(key)
     if figure is None:
         return f"calibration `{key}`"
