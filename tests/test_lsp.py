@@ -56,7 +56,8 @@ ROOT: dict[str, Path] = {}
 CLIENT: list = []
 
 
-def client_state():
+def client_state() -> dict[str, list[str]]:
+    """The diagnostics the client holds, for failure messages."""
     return {uri: [d.message for d in ds] for uri, ds in CLIENT[0].diagnostics.items()}
 
 
@@ -95,7 +96,7 @@ async def _diagnostics(client: LanguageClient, uri: str) -> list[T.Diagnostic]:
     raise AssertionError(f"no diagnostics; the server said: {client.error}")
 
 
-async def _until(condition, seconds: float = 30.0) -> None:
+async def _until(condition, seconds: float = 10.0) -> None:
     """Poll until the diagnostics the client holds satisfy `condition`."""
     for _ in range(int(seconds / 0.01)):
         if condition():
@@ -111,7 +112,7 @@ def _position(text: str, needle: str, offset: int = 0) -> T.Position:
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_typo_gets_the_cli_message_and_span(client: LanguageClient, tmp_path):
+async def test_typo_gets_the_cli_message_and_span(client: LanguageClient):
     text = BASE.replace("scenario base", "scenario typo").replace("accelerator GB200",
                                                                    "accelerator GB2000")
     (ROOT["path"] / "typo.scn").write_text(text, encoding="utf-8")
