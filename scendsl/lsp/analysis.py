@@ -85,11 +85,21 @@ def _sample(scenario):
     return sample(scenario, HOVER_SAMPLES, HOVER_SEED) if has_uncertainty(scenario) else None
 
 
-def _registry_node(name: str):
+def _registry():
     from scendsl.model import domains  # noqa: F401  (registers every node)
     from scendsl.model.registry import REGISTRY
 
-    return REGISTRY.nodes.get(name)
+    return REGISTRY
+
+
+def _registry_node(name: str):
+    return _registry().nodes.get(name)
+
+
+def _catalog_folder() -> str:
+    import scendsl.catalog as package
+
+    return os.path.dirname(package.__file__)
 
 
 def format_value(value: Any, dimension: str) -> str:
@@ -519,10 +529,7 @@ def _default_text(path: str) -> str:
         if path in MODEL_DEFAULTS:
             return MODEL_DEFAULTS[path]
         # An input node that reads the field says in its formula what it falls back on.
-        from scendsl.model.registry import REGISTRY
-
-        _registry_node(path)  # registers every node
-        for node in REGISTRY.nodes.values():
+        for node in _registry().nodes.values():
             if node.formula.startswith(f"scenario {path}, else "):
                 sources = f" ({'; '.join(node.sources)})" if node.sources else ""
                 return node.formula.removeprefix(f"scenario {path}, else ") + sources
@@ -1010,9 +1017,7 @@ def definition(analysis: Analysis, workspace: Workspace, document: Document,
 
 
 def _catalog_location(file: str, name: str) -> Location | None:
-    import scendsl.catalog as package
-
-    path = os.path.join(os.path.dirname(package.__file__), file)
+    path = os.path.join(_catalog_folder(), file)
     try:
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle):

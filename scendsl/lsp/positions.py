@@ -7,8 +7,10 @@ client's encoding (UTF-16 by default) with the open document's lines.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from scendsl.errors import Span
+if TYPE_CHECKING:  # the stages are imported by analysis.py alone
+    from scendsl.errors import Span
 
 
 @dataclass(frozen=True, slots=True)
