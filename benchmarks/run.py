@@ -208,6 +208,83 @@ def bench_validation() -> None:
     report("validation_not_expressible", summary.not_expressible, "cases")
 
 
+def lsp_text(lines: int = 200) -> str:
+    """A sample scenario file grown to `lines` lines with renamed copies of its first scenario."""
+    text = (ROOT / "scenarios" / "colossus2.scn").read_text("utf-8")
+    block = text[text.index("scenario colossus2 {"):text.index("# The article's market table")]
+    index = 0
+    while text.count("\n") + block.count("\n") + 1 <= lines:
+        text += "\n" + block.replace("scenario colossus2 {", f"scenario copy{index} {{")
+        index += 1
+    return text + "# padding\n" * (lines - text.count("\n"))
+
+
+@group("lsp")
+def bench_lsp() -> None:
+    """A keystroke in a 200-line file: from `didChange` sent to its diagnostics received, through
+    a real `scendsl lsp` over stdio (median of 30 keystrokes)."""
+    import json
+    import statistics
+
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        print("lsp: skipped (install the 'lsp' extra)", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "keystrokes.scn"
+        text = lsp_text()
+        path.write_text(text, "utf-8")
+        uri = path.as_uri()
+        server = subprocess.Popen([sys.executable, "-m", "scendsl", "lsp"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, cwd=ROOT)
+
+        def send(method: str, params: dict, id_: int | None = None) -> None:
+            message = {"jsonrpc": "2.0", "method": method, "params": params}
+            if id_ is not None:
+                message["id"] = id_
+            body = json.dumps(message).encode()
+            server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            server.stdin.flush()
+
+        def receive() -> dict:
+            length = 0
+            while (line := server.stdout.readline().strip()):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            return json.loads(server.stdout.read(length))
+
+        def diagnostics() -> list:
+            while True:
+                message = receive()
+                if message.get("method") == "textDocument/publishDiagnostics":
+                    return message["params"]["diagnostics"]
+
+        send("initialize", {"processId": None, "rootUri": Path(folder).as_uri(),
+                            "capabilities": {}}, 1)
+        while receive().get("id") != 1:
+            pass
+        send("initialized", {})
+        send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "scendsl",
+                                                        "version": 1, "text": text}})
+        assert diagnostics() == [], "the benchmark file should be free of errors"
+        times = []
+        for version in range(2, 32):
+            # Alternately a typo and its fix: half the keystrokes report an error.
+            changed = text.replace("count       100k", "count       100kk", 1) if version % 2 \
+                else text
+            start = time.perf_counter()
+            send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                            "contentChanges": [{"text": changed}]})
+            diagnostics()
+            times.append(time.perf_counter() - start)
+        send("shutdown", None, 2)
+        send("exit", None)
+        server.wait(timeout=10)
+    report("lsp_diagnostics_ms", statistics.median(times) * 1000, "ms")
+    report("lsp_diagnostics_max_ms", max(times) * 1000, "ms")
+
+
 def main(argv: list[str]) -> int:
     chosen = argv or list(GROUPS)
     unknown = [name for name in chosen if name not in GROUPS]

@@ -430,6 +430,19 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@command("lsp")
+def cmd_lsp(args: argparse.Namespace) -> int:
+    try:  # the optional extra: pygls is imported by this command only
+        from scendsl.lsp.server import main as serve
+    except ImportError as error:
+        if (error.name or "").partition(".")[0] not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        print(f"error: the language server needs the 'lsp' extra ({error.name} is missing): "
+              "pip install 'scendsl[lsp]'", file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
+
+
 def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
     _numeric(parser, "--samples", default=10_000, metavar="N",
              help="Monte Carlo samples for scenarios with ranges (0: none; default 10,000)")
@@ -506,6 +519,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where to write (default NAME.scn; '-' prints it); never overwritten")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario and result models")
+
+    lsp = sub.add_parser("lsp", help="run the language server for editors (stdio)")
+    lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     return parser
 
 

@@ -1,0 +1,285 @@
+"""`scendsl lsp`: the language server, over stdio (pygls + lsprotocol).
+
+Thin: it keeps the open documents, turns protocol positions (UTF-16 by default) into the
+code-point positions of `analysis` and back, and publishes diagnostics. Every answer is computed
+in `analysis.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from lsprotocol import types as T
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from scendsl import __version__
+from scendsl.lsp import analysis as A
+from scendsl.lsp.positions import Pos, Range, span_range
+
+_SEVERITY = {"error": T.DiagnosticSeverity.Error, "warning": T.DiagnosticSeverity.Warning}
+_SYMBOL_KIND = {"scenario": T.SymbolKind.Class, "sweep": T.SymbolKind.Array,
+                "accelerator": T.SymbolKind.Struct, "reference": T.SymbolKind.Object,
+                "import": T.SymbolKind.File, "section": T.SymbolKind.Namespace,
+                "field": T.SymbolKind.Field, "claim": T.SymbolKind.Boolean}
+_COMPLETION_KIND = {"field": T.CompletionItemKind.Field, "section": T.CompletionItemKind.Module,
+                    "keyword": T.CompletionItemKind.Keyword, "value": T.CompletionItemKind.Value,
+                    "unit": T.CompletionItemKind.Unit, "metric": T.CompletionItemKind.Property,
+                    "name": T.CompletionItemKind.Reference, "file": T.CompletionItemKind.File}
+
+
+class ScenarioServer(LanguageServer):
+    """The server and its state: the workspace and the latest analysis of each open file."""
+
+    def __init__(self) -> None:
+        super().__init__("scendsl", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Full)
+        self.files = A.Workspace()
+        self.analyses: dict[str, A.Analysis] = {}  # real path -> analysis (open documents)
+        self.published: dict[str, set[str]] = {}  # root path -> uris it published to
+        self.virtual: dict[str, str] = {}  # stand-in path -> uri of an unsaved, unnamed buffer
+
+    def path_of(self, uri: str) -> str:
+        """The file behind a uri; an `untitled:` buffer gets a stand-in path in the workspace."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path:
+            return os.path.realpath(path)
+        name = "untitled-" + re.sub(r"[^A-Za-z0-9_-]", "_", uri.split(":", 1)[-1])[-40:] + ".scn"
+        path = os.path.join(self.files.root, name)
+        self.virtual[path] = uri
+        return path
+
+    def uri_of(self, path: str) -> str:
+        return self.virtual.get(path) or from_fs_path(path)
+
+    # ------------------------------------------------------------------ positions
+    def lines_of(self, path: str) -> list[str]:
+        text = self.files.text(path) or ""
+        return text.split("\n")
+
+    def to_client(self, lines: list[str], pos: Pos) -> T.Position:
+        line = lines[pos.line] if pos.line < len(lines) else ""
+        codec = self.workspace.position_codec
+        return T.Position(pos.line, codec.client_num_units(line[:pos.char]))
+
+    def client_range(self, path: str, r: Range, lines: list[str] | None = None) -> T.Range:
+        lines = lines if lines is not None else self.lines_of(path)
+        return T.Range(self.to_client(lines, r.start), self.to_client(lines, r.end))
+
+    def from_client(self, uri: str, position: T.Position) -> Pos:
+        document = self.workspace.get_text_document(uri)
+        lines = document.source.split("\n")
+        line = lines[position.line] if position.line < len(lines) else ""
+        codec = self.workspace.position_codec
+        units = char = 0
+        for char, c in enumerate(line):  # noqa: B007
+            if units >= position.character:
+                break
+            units += codec.impl.code_units_for_char(c)
+        else:
+            char = len(line)
+        return Pos(position.line, char)
+
+    # ------------------------------------------------------------------ analysis
+    def analysis(self, uri: str) -> tuple[A.Analysis | None, A.Document | None]:
+        path = self.path_of(uri)
+        analysis = self.analyses.get(path)
+        if analysis is None:
+            return None, None
+        return analysis, analysis.document or self.files.last_good.get(path)
+
+    def refresh(self, path: str) -> None:
+        """Analyse a changed file, and the files that import it, and publish what changed."""
+        roots = [path] + [p for p in self.files.importers(path) if p != path]
+        for root in roots:
+            try:
+                analysis = self.files.analyse(root)
+            except Exception as error:  # a bug of ours: say so where the user looks, as the CLI does
+                if os.environ.get("SCENDSL_DEBUG"):
+                    raise
+                analysis = A.internal_error(self.files, root, error)
+            if root in self.files.overlay:
+                self.analyses[root] = analysis
+            self.publish(root, analysis)
+
+    def publish(self, root: str, analysis: A.Analysis) -> None:
+        by_uri: dict[str, list[T.Diagnostic]] = {}
+        lines: dict[str, list[str]] = {}
+        for diagnostic in analysis.diagnostics:
+            display = diagnostic.span.file if diagnostic.span else analysis.display
+            path = analysis.files.get(display) or self.files.path(display)
+            if path not in lines:
+                lines[path] = self.lines_of(path)
+            by_uri.setdefault(self.uri_of(path), []).append(
+                self.diagnostic(path, diagnostic, lines[path]))
+        uri = self.uri_of(root)
+        by_uri.setdefault(uri, [])
+        # A file this root no longer reports on is cleared (unless it is open: its own
+        # analysis publishes for it).
+        for old in self.published.get(root, set()) - set(by_uri):
+            if self.path_of(old) not in self.analyses:
+                by_uri[old] = []
+        self.published[root] = set(by_uri)
+        for target, diagnostics in by_uri.items():
+            target_path = self.path_of(target)
+            if target != uri and target_path in self.analyses and target_path != root:
+                # An open imported file: add what its own analysis found.
+                own = self.analyses[target_path]
+                seen = {(d.range.start.line, d.range.start.character, d.message)
+                        for d in diagnostics}
+                for extra in own.diagnostics:
+                    if extra.span is not None and extra.span.file == own.display:
+                        converted = self.diagnostic(target_path, extra)
+                        key = (converted.range.start.line, converted.range.start.character,
+                               converted.message)
+                        if key not in seen:
+                            diagnostics.append(converted)
+            self.text_document_publish_diagnostics(
+                T.PublishDiagnosticsParams(uri=target, diagnostics=diagnostics))
+
+    def diagnostic(self, path: str, d: A.Diagnostic, lines: list[str] | None = None) -> T.Diagnostic:
+        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        related = []
+        for label, span in d.related:
+            other = self.files.path(span.file)
+            related.append(T.DiagnosticRelatedInformation(
+                T.Location(self.uri_of(other), self.client_range(other, span_range(span))), label))
+        return T.Diagnostic(range=self.client_range(path, span_range(d.span), lines),
+                            message=message, severity=_SEVERITY.get(d.severity),
+                            source="scendsl", related_information=related or None)
+
+
+server = ScenarioServer()
+
+
+@server.feature(T.INITIALIZED)
+def initialized(ls: ScenarioServer, params: T.InitializedParams) -> None:
+    root = ls.workspace.root_path
+    if ls.workspace.folders:
+        root = to_fs_path(next(iter(ls.workspace.folders.values())).uri) or root
+    if root:
+        ls.files.root = os.path.realpath(root)
+        # File names in messages, and the resolver's second reading of a file to quote a line,
+        # are relative to the workspace folder, as for `scendsl check` run there.
+        try:
+            os.chdir(ls.files.root)
+        except OSError:
+            pass
+
+
+@server.feature(T.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: ScenarioServer, params: T.DidOpenTextDocumentParams) -> None:
+    path = ls.path_of(params.text_document.uri)
+    ls.files.overlay[path] = params.text_document.text
+    ls.refresh(path)
+
+
+@server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: ScenarioServer, params: T.DidChangeTextDocumentParams) -> None:
+    path = ls.path_of(params.text_document.uri)
+    ls.files.overlay[path] = ls.workspace.get_text_document(params.text_document.uri).source
+    ls.refresh(path)
+
+
+@server.feature(T.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: ScenarioServer, params: T.DidCloseTextDocumentParams) -> None:
+    path = ls.path_of(params.text_document.uri)
+    ls.files.overlay.pop(path, None)
+    ls.analyses.pop(path, None)
+    for uri in ls.published.pop(path, set()):
+        ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    # Files importing it now read it from disk again.
+    for importer in ls.files.importers(path):
+        if importer in ls.analyses:
+            ls.refresh(importer)
+
+
+@server.feature(T.TEXT_DOCUMENT_HOVER)
+def hover(ls: ScenarioServer, params: T.HoverParams) -> T.Hover | None:
+    analysis, document = ls.analysis(params.text_document.uri)
+    if analysis is None or document is None:
+        return None
+    answer = A.hover(analysis, document, ls.from_client(params.text_document.uri, params.position))
+    if answer is None:
+        return None
+    path = analysis.path
+    return T.Hover(T.MarkupContent(T.MarkupKind.Markdown, answer.markdown),
+                   ls.client_range(path, span_range(answer.span)))
+
+
+@server.feature(T.TEXT_DOCUMENT_COMPLETION,
+                T.CompletionOptions(trigger_characters=[" ", ",", "."]))
+def completion(ls: ScenarioServer, params: T.CompletionParams) -> T.CompletionList:
+    analysis, _ = ls.analysis(params.text_document.uri)
+    text = ls.workspace.get_text_document(params.text_document.uri).source
+    items = A.complete(analysis, text, ls.from_client(params.text_document.uri, params.position))
+    return T.CompletionList(is_incomplete=False, items=[
+        T.CompletionItem(label=i.label, kind=_COMPLETION_KIND.get(i.kind), detail=i.detail or None,
+                         documentation=i.documentation or None) for i in items])
+
+
+@server.feature(T.TEXT_DOCUMENT_DEFINITION)
+def definition(ls: ScenarioServer, params: T.DefinitionParams) -> T.Location | None:
+    analysis, document = ls.analysis(params.text_document.uri)
+    if analysis is None or document is None:
+        return None
+    found = A.definition(analysis, ls.files, document,
+                         ls.from_client(params.text_document.uri, params.position))
+    if found is None:
+        return None
+    return T.Location(ls.uri_of(found.path), ls.client_range(found.path, found.range))
+
+
+@server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def document_symbol(ls: ScenarioServer, params: T.DocumentSymbolParams) -> list[T.DocumentSymbol]:
+    analysis, document = ls.analysis(params.text_document.uri)
+    if document is None:
+        return []
+    lines = document.text.split("\n")
+
+    def convert(symbol: A.Symbol) -> T.DocumentSymbol:
+        return T.DocumentSymbol(
+            name=symbol.name, detail=symbol.detail or None,
+            kind=_SYMBOL_KIND.get(symbol.kind, T.SymbolKind.Field),
+            range=T.Range(ls.to_client(lines, symbol.range.start), ls.to_client(lines, symbol.range.end)),
+            selection_range=T.Range(ls.to_client(lines, symbol.selection.start),
+                                    ls.to_client(lines, symbol.selection.end)),
+            children=[convert(c) for c in symbol.children] or None)
+
+    return [convert(s) for s in A.symbols(document)]
+
+
+@server.feature(T.TEXT_DOCUMENT_FORMATTING)
+def formatting(ls: ScenarioServer, params: T.DocumentFormattingParams) -> list[T.TextEdit] | None:
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    text = document.source
+    path = ls.path_of(params.text_document.uri)
+    new = A.formatted(text, ls.files.display(path))
+    if new is None or new == text:
+        return [] if new is not None else None
+    lines = text.split("\n")
+    end = T.Position(len(lines) - 1, ls.workspace.position_codec.client_num_units(lines[-1]))
+    return [T.TextEdit(T.Range(T.Position(0, 0), end), new)]
+
+
+@server.feature(T.TEXT_DOCUMENT_INLAY_HINT)
+def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHint]:
+    analysis, document = ls.analysis(params.text_document.uri)
+    if analysis is None or analysis.document is None or analysis.scenarios is None:
+        return []
+    lines = analysis.document.text.split("\n")
+    hints = A.inlay_hints(analysis, analysis.document, params.range.start.line,
+                          params.range.end.line)
+    return [T.InlayHint(position=ls.to_client(lines, h.pos), label=h.label,
+                        kind=T.InlayHintKind.Type, tooltip=h.tooltip or None,
+                        padding_left=True) for h in hints]
+
+
+def main() -> int:
+    """Serve over stdio until the client says exit."""
+    import sys
+
+    server.start_io()
+    if sys.stdout.closed:  # pygls closes stdout at exit; the CLI's last flush must not fail
+        sys.stdout = open(os.devnull, "w")
+    return 0

@@ -1,0 +1,272 @@
+"""The language server end to end: a real LSP client talks to `python -m scendsl lsp` over stdio.
+
+One server serves the whole module (starting one costs about a second); each test opens its own
+files in a workspace folder made for the module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pygls")
+pytest_lsp = pytest.importorskip("pytest_lsp")
+
+from lsprotocol import types as T  # noqa: E402
+from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
+
+from scendsl.language.resolve import load_paths  # noqa: E402
+from scendsl.errors import ScenarioError  # noqa: E402
+
+BASE = """\
+scenario base {
+  title  "Base"
+  year   2026
+  region US
+  cluster {
+    accelerator GB200
+    count       100k
+    mfu         40%
+  }
+  energy {
+    pue 1.25
+  }
+  workload {
+    parameters 2T
+    tokens     40T
+    precision  fp8
+  }
+  expect energy.facility_power >= 500 MW "over 500 MW"
+  expect cluster.count >= 100k "over 100,000 units"
+}
+"""
+
+CHILD = """\
+import "base.scn"
+
+scenario child extends base {
+  year 2025
+}
+"""
+
+ROOT: dict[str, Path] = {}
+CLIENT: list = []
+
+
+def client_state() -> dict[str, list[str]]:
+    """The diagnostics the client holds, for failure messages."""
+    return {uri: [d.message for d in ds] for uri, ds in CLIENT[0].diagnostics.items()}
+
+
+@pytest_lsp.fixture(
+    scope="module",
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "scendsl", "lsp"]),
+)
+async def client(lsp_client: LanguageClient, tmp_path_factory):
+    root = tmp_path_factory.mktemp("workspace")
+    ROOT["path"] = root
+    CLIENT[:] = [lsp_client]
+    (root / "base.scn").write_text(BASE, encoding="utf-8")
+    (root / "child.scn").write_text(CHILD, encoding="utf-8")
+    await lsp_client.initialize_session(T.InitializeParams(
+        capabilities=T.ClientCapabilities(),
+        root_uri=root.as_uri(),
+        workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="workspace")]))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _open(client: LanguageClient, name: str, text: str, version: int = 1) -> str:
+    path = ROOT["path"] / name
+    uri = path.as_uri()
+    client.text_document_did_open(T.DidOpenTextDocumentParams(
+        T.TextDocumentItem(uri=uri, language_id="scendsl", version=version, text=text)))
+    return uri
+
+
+async def _diagnostics(client: LanguageClient, uri: str) -> list[T.Diagnostic]:
+    """Wait for the server's first diagnostics for `uri`."""
+    for _ in range(200):
+        if uri in client.diagnostics:
+            return client.diagnostics[uri]
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"no diagnostics; the server said: {client.error}")
+
+
+async def _until(condition, seconds: float = 10.0) -> None:
+    """Poll until the diagnostics the client holds satisfy `condition`."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the server did not publish the expected diagnostics: {client_state()}")
+
+
+def _position(text: str, needle: str, offset: int = 0) -> T.Position:
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index)
+    return T.Position(line, index - (text.rfind("\n", 0, index) + 1))
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_typo_gets_the_cli_message_and_span(client: LanguageClient):
+    text = BASE.replace("scenario base", "scenario typo").replace("accelerator GB200",
+                                                                   "accelerator GB2000")
+    (ROOT["path"] / "typo.scn").write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as cli:
+        load_paths([str(ROOT["path"] / "typo.scn")])
+    expected = cli.value.diagnostics[0]
+    uri = _open(client, "typo.scn", text)
+    diagnostics = await _diagnostics(client, uri)
+    assert len(diagnostics) == 1
+    got = diagnostics[0]
+    assert got.message.splitlines()[0] == expected.message == "unknown accelerator 'GB2000'"
+    assert "did you mean 'GB200'?" in got.message
+    assert got.severity == T.DiagnosticSeverity.Error
+    assert (got.range.start.line, got.range.start.character) == (expected.span.line - 1,
+                                                                 expected.span.col - 1)
+    assert got.range.end.character == expected.span.end_col - 1
+    # Fixing the typo as you type clears it.
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [T.TextDocumentContentChangeWholeDocument(text=text.replace("GB2000", "GB200"))]))
+    await _until(lambda: not client.diagnostics[uri])
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_unsaved_import_breaks_its_importer(client: LanguageClient):
+    child_uri = _open(client, "child.scn", CHILD)
+    assert not await _diagnostics(client, child_uri)
+    # The imported file, open and edited but not saved, renames its scenario: the importer's
+    # `extends` now names nothing.
+    base_uri = _open(client, "base.scn", BASE.replace("scenario base", "scenario based"))
+    await _until(lambda: client.diagnostics.get(child_uri))
+    messages = [d.message for d in client.diagnostics[child_uri]]
+    assert messages and messages[0].startswith(
+        "'child' extends 'base', which is not a defined scenario")
+    client.text_document_did_close(T.DidCloseTextDocumentParams(T.TextDocumentIdentifier(base_uri)))
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_count_shows_unit_and_bounds(client: LanguageClient):
+    uri = _open(client, "hover.scn", BASE)
+    await _diagnostics(client, uri)
+    result = await client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(uri), _position(BASE, "count       100k", 1)))
+    text = result.contents.value
+    assert "cluster.count" in text and "number of accelerators" in text
+    assert "unit:" in text and "bounds: ≥ 1" in text
+    assert "100,000" in text  # its value in this scenario
+    region = await client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(uri), _position(BASE, "region US", len("region U"))))
+    assert "United States" in region.contents.value and "grid intensity" in region.contents.value
+    value = await client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(uri), _position(BASE, "pue 1.25", len("pue 1"))))
+    assert "SI: `1.25`" in value.contents.value and "hover.scn:11" in value.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_expect_shows_current_value_and_verdict(client: LanguageClient):
+    uri = _open(client, "claims.scn", BASE)
+    await _diagnostics(client, uri)
+    result = await client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(uri), _position(BASE, "energy.facility_power >=", 3)))
+    text = result.contents.value
+    assert "energy.facility_power" in text
+    assert "the claim FAILS" in text and " MW" in text
+    hints = await client.text_document_inlay_hint_async(T.InlayHintParams(
+        T.TextDocumentIdentifier(uri), T.Range(T.Position(0, 0), T.Position(30, 0))))
+    labels = [h.label for h in hints]
+    assert any("= 100,000 (holds)" in label for label in labels)
+    assert any("peak" in label and "facility" in label for label in labels)
+    # With ranges, the hover gives the claim's 90% range and how often it holds.
+    ranged = BASE.replace("mfu         40%", "mfu         30% to 45%").replace(
+        "pue 1.25", "pue 1.25 ± 10%")
+    uri = _open(client, "ranged.scn", ranged)
+    await _diagnostics(client, uri)
+    result = await client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(uri), _position(ranged, "energy.facility_power >=", 3)))
+    assert "90% range (P5–P95):" in result.contents.value
+    assert "holds in 0% of" in result.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_completion_after_accelerator_lists_gb200(client: LanguageClient):
+    text = BASE.replace("accelerator GB200", "accelerator ")
+    uri = _open(client, "complete.scn", text)
+    await _diagnostics(client, uri)
+    result = await client.text_document_completion_async(T.CompletionParams(
+        T.TextDocumentIdentifier(uri), _position(text, "accelerator ", len("accelerator "))))
+    labels = [item.label for item in result.items]
+    assert "GB200" in labels and "H100" in labels
+    assert "count" not in labels
+    # After a number, the units of the field's dimension.
+    power = text.replace("    mfu         40%", "    accelerator_power 700 ")
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [T.TextDocumentContentChangeWholeDocument(text=power)]))
+    result = await client.text_document_completion_async(T.CompletionParams(
+        T.TextDocumentIdentifier(uri), _position(power, "accelerator_power 700 ", 22)))
+    assert [item.label for item in result.items] == ["W", "kW", "MW", "GW"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_definition_of_extends_target(client: LanguageClient):
+    uri = _open(client, "child.scn", CHILD)
+    await _diagnostics(client, uri)
+    result = await client.text_document_definition_async(T.DefinitionParams(
+        T.TextDocumentIdentifier(uri), _position(CHILD, "extends base", len("extends b"))))
+    assert result.uri == (ROOT["path"] / "base.scn").as_uri()
+    assert (result.range.start.line, result.range.start.character) == (0, 9)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_document_symbols_and_formatting(client: LanguageClient):
+    messy = "scenario   tidy {\n title \"T\"\n year 2026\n  region US\n cluster {\n" \
+            "  accelerator GB200\n  count 8\n }\n}\n"
+    uri = _open(client, "tidy.scn", messy)
+    await _diagnostics(client, uri)
+    symbols = await client.text_document_document_symbol_async(T.DocumentSymbolParams(
+        T.TextDocumentIdentifier(uri)))
+    assert [s.name for s in symbols] == ["tidy"]
+    assert [c.name for c in symbols[0].children] == ["title", "year", "region", "cluster"]
+    assert [c.name for c in symbols[0].children[3].children] == ["accelerator", "count"]
+    edits = await client.text_document_formatting_async(T.DocumentFormattingParams(
+        T.TextDocumentIdentifier(uri), T.FormattingOptions(tab_size=2, insert_spaces=True)))
+    from scendsl.language.format import format_text
+
+    assert len(edits) == 1 and edits[0].new_text == format_text(messy)
+    assert edits[0].new_text.startswith("scenario tidy {\n  title")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_keystroke_diagnostics_arrive_promptly(client: LanguageClient):
+    """A 200-line file: each change's diagnostics come back well within a second end to end
+    (the analysis alone is benchmarked as lsp_diagnostics_ms)."""
+    text = "\n".join(BASE.replace("scenario base", f"scenario s{i}") for i in range(10))
+    uri = _open(client, "big.scn", text)
+    await _diagnostics(client, uri)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [T.TextDocumentContentChangeWholeDocument(text=text.replace("pue 1.25", "pue 0.5", 1))]))
+    await _until(lambda: client.diagnostics[uri])
+    assert loop.time() - start < 1.0
+    assert client.diagnostics[uri][0].message == "'energy.pue' must be between 1 and 5"
+
+
+def test_check_does_not_import_the_language_server(tmp_path):
+    """`scendsl check` must start as fast as before: pygls is imported by `scendsl lsp` only."""
+    import subprocess
+
+    path = tmp_path / "base.scn"
+    path.write_text(BASE, encoding="utf-8")
+    code = ("import sys; from scendsl.cli import main; code = main(['check', sys.argv[1]]); "
+            "assert code == 0; assert 'pygls' not in sys.modules and 'lsprotocol' not in "
+            "sys.modules, 'check imported the language server'")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
