@@ -318,6 +318,8 @@ def _held_inputs(scenario: Scenario, catalog: Catalog, expanded: list[tuple[Node
     """Inputs that read an uncertain scenario field but do not carry its range."""
     paths = [path for path, _spec in written.values() if not path.startswith(("accelerator ",
                                                                                "reference "))]
+    if not paths:  # only accelerator figures or reference counts vary: nothing to trace
+        return ()
     held = []
     for node, ref in expanded:
         hit = found.get(node.name)
