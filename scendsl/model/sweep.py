@@ -49,6 +49,8 @@ from scendsl.scenario import Scenario, Sweep, Uncertain, central
 
 #: Default number of variants evaluated together (bounds memory for 10^6-variant sweeps).
 DEFAULT_CHUNK = 200_000
+#: An input looked up for more combinations of axis labels than this is named in the notes.
+_MANY_COMBINATIONS = 10_000
 
 
 # ================================================================================== the plan
@@ -190,7 +192,7 @@ class SweepPlan:
     def _table_column(self, node: Node, axes: tuple[int, ...], values: list[Any]) -> _InputColumn:
         shape = tuple(self.shape[a] for a in axes)
         size = math.prod(shape)
-        if size > 10_000:
+        if size > _MANY_COMBINATIONS:
             self.notes.add(f"{node.name}: looked up for {size:,} combinations of "
                            + ", ".join(self.paths[a] for a in axes))
         return _InputColumn("table", axes=axes, grid=_grid(values, shape))
