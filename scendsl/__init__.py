@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.errors import Diagnostic, ScenarioError, Span
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def parse(text: str, file: str = "<string>") -> Document:
     return _parse(text, file)
 
 
-def load_file(path: str | os.PathLike[str], *, max_variants: int = 1_000_000,
+def load_file(path: str | os.PathLike[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
               max_tokens: int = 25_000) -> ScenarioSet:
     """Resolve a `.scn` file, or a folder of them, into typed scenarios.
 
@@ -45,7 +46,7 @@ def load_file(path: str | os.PathLike[str], *, max_variants: int = 1_000_000,
     return load_paths([os.fspath(path)], max_variants=max_variants, max_tokens=max_tokens)
 
 
-def load_text(text: str, *, name: str = "<string>", max_variants: int = 1_000_000,
+def load_text(text: str, *, name: str = "<string>", max_variants: int = DEFAULT_MAX_VARIANTS,
               max_tokens: int = 25_000) -> ScenarioSet:
     """Resolve scenario text into typed scenarios; `name` stands for the file in diagnostics.
     Imports are read relative to the current folder. Raises ScenarioError."""
@@ -54,7 +55,7 @@ def load_text(text: str, *, name: str = "<string>", max_variants: int = 1_000_00
     return _load_text(text, name, max_variants=max_variants, max_tokens=max_tokens)
 
 
-def load(path_or_text: str | os.PathLike[str], *, max_variants: int = 1_000_000,
+def load(path_or_text: str | os.PathLike[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
          max_tokens: int = 25_000) -> ScenarioSet:
     """Deprecated: guesses whether its argument is a path or text; use `load_file` or
     `load_text`. Kept for existing callers: a path-like object, or a one-line string naming an
@@ -67,7 +68,7 @@ def load(path_or_text: str | os.PathLike[str], *, max_variants: int = 1_000_000,
     return load_text(path_or_text, max_variants=max_variants, max_tokens=max_tokens)
 
 
-def check(paths: list[str], *, max_variants: int = 1_000_000,
+def check(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
           max_tokens: int = 25_000) -> ScenarioSet:
     """Everything `scendsl check` verifies: load the files, then check every claim's metric
     and unit against the model. Raises ScenarioError with all diagnostics."""

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.errors import Diagnostic, ScenarioError
 from scendsl.terminal import StreamClosed
 
@@ -42,8 +43,6 @@ def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=N
 
 
 def _max_variants(args: argparse.Namespace) -> int:
-    from scendsl.language.resolve import DEFAULT_MAX_VARIANTS
-
     value = getattr(args, "max_variants", None)
     return DEFAULT_MAX_VARIANTS if value is None else value
 
@@ -102,7 +101,7 @@ def find_scenario(scenarios, name: str):
 
 
 def _unknown(kind: str, name: str, candidates) -> int:
-    from scendsl.language.resolve import suggest
+    from scendsl.suggest import suggest
 
     hint = suggest(name, candidates)
     print(f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else ""), file=sys.stderr)
@@ -149,11 +148,14 @@ def _eval_json(results, runs, sweeps) -> None:
         out.write(("\n" if index == 0 else ",\n") + text)
     out.write("]")
     if sweeps:
-        from scendsl.model.sweep import evaluate_sweep, iter_json
+        from scendsl.model.sweep import evaluate_sweep
+        from scendsl.progress import progress
+        from scendsl.report.export import iter_json
 
         out.write(',\n "sweeps": [')
         for index, sweep in enumerate(sweeps):
-            table = evaluate_sweep(sweep, show_progress=sys.stderr.isatty())
+            with progress(sweep.size, f"sweep {sweep.name}") as ticker:
+                table = evaluate_sweep(sweep, on_progress=ticker.advance)
             head = {"name": sweep.name, "base": sweep.base,
                     "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
                     "units": dict(table.units)}
@@ -178,10 +180,13 @@ def _eval_csv(results, sweeps) -> None:
     for result in results:
         writer.writerow([result.name, "", *(_csv_cell(result.metrics[n].value) for n in numeric)])
     if sweeps:
-        from scendsl.model.sweep import evaluate_sweep, iter_records
+        from scendsl.model.sweep import evaluate_sweep
+        from scendsl.progress import progress
+        from scendsl.report.export import iter_records
 
         for sweep in sweeps:
-            table = evaluate_sweep(sweep, nodes=numeric, show_progress=sys.stderr.isatty())
+            with progress(sweep.size, f"sweep {sweep.name}") as ticker:
+                table = evaluate_sweep(sweep, nodes=numeric, on_progress=ticker.advance)
             for record in iter_records(table):
                 values = record["values"]
                 writer.writerow([record["name"], sweep.name,
@@ -444,9 +449,10 @@ def cmd_lsp(args: argparse.Namespace) -> int:
 
 
 def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
-    _numeric(parser, "--samples", default=10_000, metavar="N",
-             help="Monte Carlo samples for scenarios with ranges (0: none; default 10,000)")
-    _numeric(parser, "--seed", default=20251126,
+    _numeric(parser, "--samples", default=DEFAULT_SAMPLES, metavar="N",
+             help="Monte Carlo samples for scenarios with ranges (0: none; default "
+                  f"{DEFAULT_SAMPLES:,})")
+    _numeric(parser, "--seed", default=DEFAULT_SEED,
              help="random seed (fixed by default: same inputs, same numbers)")
 
 

@@ -15,8 +15,10 @@ import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.model.evaluate import evaluate
 from scendsl.model.registry import Node
-from scendsl.model.sweep import (Categorical, SweepPlan, evaluate_sweep, iter_json, progress,
-                                 run_frames, gather_number, to_csv)
+from scendsl.model.engine import Categorical, gather_number, run_frames
+from scendsl.model.sweep import SweepPlan, evaluate_sweep
+from scendsl.progress import progress
+from scendsl.report.export import iter_json, to_csv
 
 from conftest import ROOT, SKETCH
 
@@ -212,6 +214,13 @@ def test_engine_none_splits_rows():
 def test_categorical_column_helpers():
     column = Categorical(np.array([1, 0, 1]), ("a", "b"))
     assert [column.value(i) for i in range(3)] == ["b", "a", "b"]
+
+
+def test_sweep_reports_progress_per_chunk_through_its_callback(catalog):
+    sweep = scendsl.load(COLOSSUS).sweeps[0]
+    done: list[int] = []
+    evaluate_sweep(sweep, catalog, chunk=5, nodes=["market.capex"], on_progress=done.append)
+    assert done == [5, 5, 2]  # 12 variants in chunks of 5
 
 
 def test_progress_is_silent_without_a_terminal(capsys):

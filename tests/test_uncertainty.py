@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pytest
@@ -14,9 +13,9 @@ import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.language.fields import scenario_field
 from scendsl.model.evaluate import evaluate
-from scendsl.model.sweep import with_field
-from scendsl.model.uncertainty import (Z90, law_for, normal_cdf, normal_quantile, sample,
-                                       sensitivity, spearman, tornado_svg)
+from scendsl.model.trace import with_field
+from scendsl.model.laws import Z90, law_for, normal_cdf, normal_quantile
+from scendsl.model.uncertainty import sample, sensitivity, spearman
 from scendsl.scenario import Uncertain
 
 from conftest import ROOT
@@ -252,15 +251,6 @@ def test_sensitivity_swings_by_hand(catalog):
     capex = by_metric["market.capex"]
     assert all(s.swing == 0.0 and s.spearman is None for s in capex.swings)
     assert len(result.rows()) == sum(len(m.swings) for m in result.metrics)
-
-
-def test_tornado_svg_is_deterministic(catalog):
-    result = sensitivity(scenario("colossus2_uncertain"), 1_000, catalog=catalog)
-    first, second = tornado_svg(result), tornado_svg(result)
-    assert first == second
-    root = ElementTree.fromstring(first.encode())
-    assert root.tag.endswith("svg")
-    assert "dc:date" not in first and "Matplotlib v" not in first
 
 
 def test_correlate_statement_reaches_the_sampler():

@@ -7,17 +7,18 @@ expands sweep axes. Every mistake becomes a located diagnostic; all of them are 
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 from dataclasses import dataclass, field
 
+from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.language.names import CatalogNames, catalog_names
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file
 from scendsl.language.syntax import Atom, Document, Statement
 from scendsl.language.units import DIMENSION_EXAMPLES, Number, lookup_unit, parse_number
+from scendsl.suggest import suggest
 from scendsl.scenario import (
     Claim,
     Cluster,
@@ -36,7 +37,6 @@ from scendsl.scenario import (
     Workload,
 )
 
-DEFAULT_MAX_VARIANTS = 1_000_000
 MAX_IMPORT_DEPTH = 32
 MAX_STRING_LENGTH = 10_000
 MAX_EXTENDS_DEPTH = 64
@@ -46,17 +46,6 @@ MAX_WHOLE_NUMBER = 10**15
 
 _DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import")
 _CLAIM_OPS = ("<", "<=", ">", ">=", "==", "~=")
-
-
-def suggest(name: str, candidates) -> str | None:
-    """A 'did you mean' hint for a misspelt name, or None."""
-    # A name that differs only in case is the likeliest meaning ('h100' is H100, not V100).
-    lowered = {c.lower(): c for c in candidates}
-    if name.lower() in lowered:
-        matches = [lowered[name.lower()]]
-    else:
-        matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
 
 
 @dataclass

@@ -44,7 +44,7 @@ def check_name(name: str) -> str:
 def _check_catalog(kind: str, value: str | None, names) -> str | None:
     if value is None or value in names:
         return value
-    from scendsl.language.resolve import suggest
+    from scendsl.suggest import suggest
 
     hint = suggest(value, names) or f"{kind}s: " + ", ".join(names)
     raise _fail(f"unknown {kind} '{value}'", hint)

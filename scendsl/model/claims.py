@@ -80,7 +80,7 @@ def claim_problems(scenario: Scenario, known: dict[str, MetricInfo], sink: Diagn
     for claim in scenario.claims:
         info = known.get(claim.metric)
         if info is None:
-            from scendsl.language.resolve import suggest
+            from scendsl.suggest import suggest
 
             sink.error(f"unknown metric '{claim.metric}'", claim.metric_span,
                        suggest(claim.metric, known) or "`scendsl eval` lists every metric")

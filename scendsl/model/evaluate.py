@@ -133,14 +133,31 @@ def compute_values(scenario: Scenario, catalog: Catalog,
     return values, found
 
 
+def input_values(scenario: Scenario,
+                 catalog: Catalog) -> tuple[dict[str, Any], dict[str, Found]]:
+    """Every input node's value (None when unavailable) and what it found; no metric is run."""
+    context = Context(scenario, catalog)
+    values: dict[str, Any] = {}
+    found: dict[str, Found] = {}
+    with _quiet_numpy():
+        _run_nodes([(node, ref) for node, ref in nodes_for(scenario, catalog)
+                    if node.kind == "input"], context, values, found, None)
+    return values, found
+
+
+def call_input(node: Node, ref: str | None, context: Context) -> Found | None:
+    """An input node's look-up for the context's scenario (None when it finds nothing)."""
+    try:
+        return node.compute(context, ref) if ref is not None else node.compute(context)
+    except LookupError:
+        return None
+
+
 def _run_nodes(nodes, context: Context, values: dict[str, Any], found: dict[str, Found],
                overrides: dict[str, Any] | None) -> None:
     for node, ref in nodes:
         if node.kind == "input":
-            try:
-                hit = node.compute(context, ref) if ref is not None else node.compute(context)
-            except LookupError:
-                hit = None
+            hit = call_input(node, ref, context)
             if hit is not None:
                 found[node.name] = hit
             value = hit.value if hit is not None else None

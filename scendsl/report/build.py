@@ -44,12 +44,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.report.render import (TOPICAL_PAGES, Page, Renderer, TemplateProblem, read_only,
                                    template_view)
 
 #: Monte Carlo draws per scenario with ranges (the seed is scendsl.model.uncertainty's default).
-MONTE_CARLO_SAMPLES = 10_000
+MONTE_CARLO_SAMPLES = DEFAULT_SAMPLES
 #: Largest sweep drawn in a briefing; bigger sweeps get a summary (use `scendsl eval --sweeps`).
 MAX_SWEEP_VARIANTS = 200
 #: A bigger sweep's table: this many evenly spaced variants (the first and the last among them),

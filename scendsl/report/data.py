@@ -10,27 +10,18 @@ Values are in SI base units; keys keep the registry's order, which is stable bet
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import numpy as np
 
 from scendsl.model.evaluate import MetricResult, Result
+from scendsl.model.values import json_safe
 
 SCHEMA_VERSION = 1
 
 
-def _number(value: Any) -> Any:
-    """JSON has no inf/nan: they become null (and are explained by `note`)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _number(v) for k, v in value.items()}
-    return value
-
-
 def metric_data(node: MetricResult) -> dict[str, Any]:
-    data: dict[str, Any] = {"value": _number(node.value), "unit": node.unit,
+    data: dict[str, Any] = {"value": json_safe(node.value), "unit": node.unit,
                             "meaning": node.meaning}
     if node.formula:
         data["formula"] = node.formula
@@ -64,11 +55,11 @@ def result_data(result: Result, samples: Any = None) -> dict[str, Any]:
             for name, entry in data[section].items():
                 summary = samples.summary(name)
                 if summary is not None and isinstance(samples.numbers.get(name), np.ndarray):
-                    entry.update(_number({"p5": summary.p5, "p50": summary.p50,
+                    entry.update(json_safe({"p5": summary.p5, "p50": summary.p50,
                                           "p95": summary.p95, "mean": summary.mean}))
     data["claims"] = [
-        {"metric": c.metric, "op": c.op, "expected": c.expected, "actual": _number(c.actual),
-         "holds": c.holds, "margin": _number(c.margin), "tolerance": c.tolerance,
+        {"metric": c.metric, "op": c.op, "expected": c.expected, "actual": json_safe(c.actual),
+         "holds": c.holds, "margin": json_safe(c.margin), "tolerance": c.tolerance,
          "unit": c.unit, "quote": c.quote, "file": c.file, "line": c.line}
         for c in result.claims
     ]
