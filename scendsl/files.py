@@ -205,7 +205,7 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
     """
     try:
         info = os.lstat(out_dir)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         info = None
     except OSError as error:
         raise problem(f"cannot use '{out_dir}' as the output folder: {reason(error)}") from None
@@ -254,7 +254,7 @@ def _check_missing_folder(out_dir: str) -> None:
     while True:
         try:
             info = os.stat(ancestor)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             ancestor = os.path.dirname(ancestor)
             continue
         except OSError as error:
