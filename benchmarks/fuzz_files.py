@@ -27,6 +27,7 @@ first failures are described on stderr. Every case derives from (seed, index) al
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import hashlib
 import io
@@ -56,6 +57,11 @@ HEADER = ('scenario {name} {{\n  title "T"\n  year 2026\n  region US\n'
 UNFORMATTED = 'scenario   {name} {{\n title "T"\n year 2026\n region US\n cluster {{ accelerator H100\n count 8 }}\n}}\n'
 TIMEOUT = 10
 PAGES = ("index.md", "index.html", "risk.md", "energy.html")
+
+
+#: How each command ended ("build ok", "fmt refused", ...): a fuzzer that only ever meets
+#: refusals would test little.
+OUTCOMES: collections.Counter = collections.Counter()
 
 
 class Hang(Exception):
@@ -176,11 +182,12 @@ def make_case(rng: random.Random, case: Path, sentinel: Path, pages: dict[str, b
     case.mkdir()
     scenarios = case / "in"
     scenarios.mkdir()
-    for index in range(rng.randint(0, 3)):
+    for index in range(rng.randint(1, 3)):
         text = (HEADER if rng.random() < 0.5 else UNFORMATTED).format(name=f"s{index}")
         (scenarios / f"s{index}.scn").write_text(text)
-    trouble(rng, scenarios, ["a.scn", "b.scn", "s0.scn", "pipe.scn", "link.scn", "notes.txt"],
-            sentinel)
+    if rng.random() < 0.6:
+        trouble(rng, scenarios, ["a.scn", "b.scn", "s0.scn", "pipe.scn", "link.scn", "notes.txt"],
+                sentinel)
     templates = None
     if rng.random() < 0.3:
         templates = case / "tpl"
@@ -217,8 +224,8 @@ def make_case(rng: random.Random, case: Path, sentinel: Path, pages: dict[str, b
 # --------------------------------------------------------------------------------- running
 def run_case(rng: random.Random, tree: dict, pages: dict[str, bytes]) -> str | None:
     """Run one command on the tree; a description of an internal error, else None."""
-    command = rng.choice(["check", "fmt", "fmt-check", "write", "write", "out-of-date",
-                          *(["build"] if rng.random() < 0.02 else [])])
+    command = ("build" if rng.random() < 0.02 else
+               rng.choice(["check", "fmt", "fmt-check", "write", "write", "out-of-date"]))
     if command in ("write", "out-of-date"):
         try:
             check_output_folder(str(tree["out"]), [str(tree["in"])])
@@ -229,10 +236,13 @@ def run_case(rng: random.Random, tree: dict, pages: dict[str, bytes]) -> str | N
         except ScenarioError as error:
             for diagnostic in error.diagnostics:
                 diagnostic.render()
+            OUTCOMES[f"{command} refused"] += 1
+            return None
         except Hang:
             raise
         except BaseException:
             return f"{command}: {traceback.format_exc()}"
+        OUTCOMES[f"{command} ok"] += 1
         return None
     argv = {"check": ["check", str(tree["in"])],
             "fmt": ["fmt", str(tree["in"])],
@@ -248,6 +258,7 @@ def run_case(rng: random.Random, tree: dict, pages: dict[str, bytes]) -> str | N
     except BaseException:
         return f"{' '.join(argv)}: {traceback.format_exc()}"
     text = err.getvalue()
+    OUTCOMES[f"{command} {'ok' if code == 0 else 'refused'}"] += 1
     if "internal error" in text or "Traceback" in text or code not in (0, 1):
         return f"{' '.join(argv)} -> {code}: {text[-2000:]}"
     return None
@@ -341,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuzz_fs_rate {totals['cases'] / wall:.4g} cases/s")
     for index, problem in totals["failures"][:10]:
         print(f"# case {index}: {problem}", file=sys.stderr)
+    print("# " + ", ".join(f"{key}: {n}" for key, n in sorted(OUTCOMES.items())), file=sys.stderr)
     print(f"# seed {args.seed}, {wall:.0f} s", file=sys.stderr)
     bad = totals["internal_errors"] + totals["outside_writes"] + totals["hangs"]
     return 1 if bad or totals["leftovers"] else 0
