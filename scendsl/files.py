@@ -371,7 +371,8 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     except OSError as error:
         if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
-            raise
+            raise problem(f"cannot write the briefings into '{folder}': {reason(error)} (making "
+                          f"a new folder in '{parent}')", None, "the old output is kept") from None
         _write_in_place(content, target, removed)
         return [str(target / name) for name in files], removed
     lock = _lock(fresh)

@@ -1137,10 +1137,26 @@ def _fork_pool(initializer=None):
     try:
         import multiprocessing
 
-        return multiprocessing.get_context("fork").Pool(1, initializer=_quiet_worker,
-                                                        initargs=(initializer,))
+        with _sigint_ignored():  # inherited at the fork: no window before the initializer runs
+            return multiprocessing.get_context("fork").Pool(1, initializer=_quiet_worker,
+                                                            initargs=(initializer,))
     except (OSError, ValueError, ImportError):
         return None
+
+
+@contextmanager
+def _sigint_ignored():
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _quiet_worker(initializer=None) -> None:
