@@ -389,9 +389,7 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         os.chmod(fresh, (target.stat().st_mode & 0o7777) if exists else 0o777 & ~_umask())
         _swap(fresh, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.chmod(fresh, 0o700)
-        shutil.rmtree(fresh, ignore_errors=True)
+        remove_tree(fresh)
         raise
     finally:
         os.close(lock)
@@ -501,9 +499,23 @@ def clean_leftovers(target: Path) -> list[str]:
             continue  # a build is using it
         finally:
             os.close(descriptor)
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
         removed.append(str(path))
     return removed
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a temporary folder of ours, read-only parts included (it may hold the old copy
+    of a 0555 output folder); links inside are removed, never followed. Best effort."""
+    def writable_then_retry(function, failed, _):
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(failed), 0o700)
+            function(failed)
+
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
+    with contextlib.suppress(OSError):
+        shutil.rmtree(path, onerror=writable_then_retry)
 
 
 def _swap(fresh: Path, target: Path) -> None:
@@ -512,7 +524,7 @@ def _swap(fresh: Path, target: Path) -> None:
         os.rename(fresh, target)
         return
     if _exchange(fresh, target):
-        shutil.rmtree(fresh, ignore_errors=True)  # now the old contents; else the next build's
+        remove_tree(fresh)  # now the old contents; else the next build's
         return
     backup = Path(tempfile.mkdtemp(prefix=f".{target.name[:_NAME_KEPT]}.old-", dir=target.parent))
     os.rmdir(backup)
@@ -522,7 +534,7 @@ def _swap(fresh: Path, target: Path) -> None:
     except BaseException:
         os.rename(backup, target)
         raise
-    shutil.rmtree(backup, ignore_errors=True)
+    remove_tree(backup)
 
 
 def _exchange(first: Path, second: Path) -> bool:

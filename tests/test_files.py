@@ -2,7 +2,8 @@
 
 Each test is named after the problem it pins (issue "Security and hostile input, round two",
 items 2, 3, 8, 9, 17, 19, 20 and 23). The tests run as root in CI, which ignores permission bits,
-so folder and disk failures are provoked by the operating system's own refusals where possible
+so permission tests run the command without the capabilities that override permission bits
+(`setpriv`), and disk failures are provoked by the operating system's own refusals where possible
 and otherwise injected at the `os` call that fails (never by replacing scendsl's own code).
 """
 
@@ -321,16 +322,48 @@ def test_read_only_output_folder_keeps_its_mode_and_gets_the_files(tmp_path, cap
         out.chmod(0o755)
 
 
-@pytest.mark.skipif(AS_ROOT, reason="root writes into read-only folders")
-def test_read_only_parent_is_a_clear_error(tmp_path, capsys):
+def as_user(*argv, cwd: Path) -> subprocess.CompletedProcess:
+    """The command in a new process that obeys permission bits, also when the tests run as root
+    (root without the capabilities that override them)."""
+    prefix: list[str] = []
+    if AS_ROOT:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root, and no setpriv to drop the permission override")
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    done = subprocess.run([*prefix, sys.executable, "-m", "scendsl", *map(str, argv)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    return done
+
+
+def test_read_only_parent_is_a_clear_error(tmp_path):
     parent = tmp_path / "ro"
     parent.mkdir()
     parent.chmod(0o555)
     try:
-        code, err = run(capsys, "build", SKETCH, "-o", parent / "out")
-        assert code == 1 and "permission denied" in err
+        done = as_user("build", SKETCH, "-o", parent / "out", cwd=ROOT)
+        assert done.returncode == 1 and "permission denied" in done.stderr, done.stderr
+        assert list(parent.iterdir()) == []
     finally:
         parent.chmod(0o755)
+
+
+def test_read_only_output_folder_is_rebuilt_and_its_old_copy_removed(tmp_path):
+    out = tmp_path / "out"
+    assert as_user("build", SKETCH, "-o", out, cwd=ROOT).returncode == 0
+    (out / "sub").mkdir()
+    (out / "sub" / "mine.txt").write_text("mine\n", encoding="utf-8")
+    (tmp_path / ".out.new-dead" / "ro").mkdir(parents=True)  # a killed build's, read-only
+    for folder in (out / "sub", out, tmp_path / ".out.new-dead" / "ro", tmp_path / ".out.new-dead"):
+        folder.chmod(0o555)
+    try:
+        done = as_user("build", SKETCH, "-o", out, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        assert (out.stat().st_mode & 0o777) == 0o555 and (out / "sub" / "mine.txt").exists()
+        assert leftovers(tmp_path) == []  # the old copy (0555) and the dead folder are gone
+    finally:
+        for folder in (out, out / "sub"):
+            folder.chmod(0o755)
 
 
 # ------------------------------------------------------ item 23: unreadable subfolders
@@ -353,15 +386,16 @@ def test_unreadable_subfolder_is_reported(tmp_path, capsys, monkeypatch):
     assert "ok:" not in err
 
 
-@pytest.mark.skipif(AS_ROOT, reason="root reads folders without read permission")
-def test_unreadable_subfolder_is_reported_without_injection(tmp_path, capsys):
+def test_unreadable_subfolder_is_reported_without_injection(tmp_path):
     folder = tmp_path / "sc"
     (folder / "locked").mkdir(parents=True)
     (folder / "a.scn").write_text(HEADER, encoding="utf-8")
+    (folder / "locked" / "b.scn").write_text(HEADER.replace("base", "other"), encoding="utf-8")
     (folder / "locked").chmod(0)
     try:
-        code, err = run(capsys, "check", folder)
-        assert code == 1 and "cannot read folder" in err
+        done = as_user("check", folder, cwd=tmp_path)
+        assert done.returncode == 1 and "cannot read folder" in done.stderr, done.stderr
+        assert "ok:" not in done.stderr
     finally:
         (folder / "locked").chmod(0o755)
 
