@@ -142,40 +142,51 @@ def _put(path: Path, text: str) -> None:
 
 def trouble(rng: random.Random, folder: Path, names: list[str], sentinel: Path) -> None:
     """Plant 1-4 random problems in `folder`, with file names from `names`."""
-    inside = [p for p in folder.rglob("*") if not p.is_symlink()] if folder.is_dir() else []
+    try:
+        inside = [p for p in folder.rglob("*") if not p.is_symlink()] if folder.is_dir() else []
+    except OSError:
+        inside = []
     for _ in range(rng.randint(1, 4)):
-        if not folder.is_dir() or folder.is_symlink():
-            return
-        sub = folder
-        if rng.random() < 0.3:
-            sub = folder / rng.choice(["sub", "deep/er", "x.scn"])
-            with contextlib.suppress(OSError):
-                sub.mkdir(parents=True, exist_ok=True)
-            if not sub.is_dir() or sub.is_symlink():
-                sub = folder
-        path = sub / rng.choice(names)
-        if os.path.realpath(path.parent) != str(path.parent.absolute()):
-            continue  # a link in the way: the fuzzer itself must not write through it
-        kind = rng.randrange(8)
+        try:  # an earlier problem (a folder made unreadable) may stop the next: that is fine
+            _one_trouble(rng, folder, names, sentinel, inside)
+        except OSError:
+            pass
+
+
+def _one_trouble(rng: random.Random, folder: Path, names: list[str], sentinel: Path,
+                 inside: list[Path]) -> None:
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    sub = folder
+    if rng.random() < 0.3:
+        sub = folder / rng.choice(["sub", "deep/er", "x.scn"])
         with contextlib.suppress(OSError):
-            if path.is_symlink() or path.is_file():
-                path.unlink()
-            elif path.is_dir():
-                shutil.rmtree(path)
-            if kind <= 2:
-                _link(rng, path, sentinel, inside)
-            elif kind == 3:
-                _special(rng, path)
-            elif kind == 4:
-                path.mkdir()  # a folder where a file belongs
-                _put(path / "a.scn", HEADER.format(name="in_folder"))
-            elif kind == 5:
-                _put(path, rng.choice(["", "\0\0", "scenario {", "index.md\n../x.md\n"]))
-                os.chmod(path, rng.choice([0, 0o200, 0o444]))
-            elif kind == 6:
-                _link(rng, folder / rng.choice(["sub", "linked", "up"]), sentinel, inside)
-            else:
-                os.chmod(sub, rng.choice([0, 0o111, 0o333, 0o555]))
+            sub.mkdir(parents=True, exist_ok=True)
+        if not sub.is_dir() or sub.is_symlink():
+            sub = folder
+    path = sub / rng.choice(names)
+    if os.path.realpath(path.parent) != str(path.parent.absolute()):
+        return  # a link in the way: the fuzzer itself must not write through it
+    kind = rng.randrange(8)
+    with contextlib.suppress(OSError):
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+        if kind <= 2:
+            _link(rng, path, sentinel, inside)
+        elif kind == 3:
+            _special(rng, path)
+        elif kind == 4:
+            path.mkdir()  # a folder where a file belongs
+            _put(path / "a.scn", HEADER.format(name="in_folder"))
+        elif kind == 5:
+            _put(path, rng.choice(["", "\0\0", "scenario {", "index.md\n../x.md\n"]))
+            os.chmod(path, rng.choice([0, 0o200, 0o444]))
+        elif kind == 6:
+            _link(rng, folder / rng.choice(["sub", "linked", "up"]), sentinel, inside)
+        else:
+            os.chmod(sub, rng.choice([0, 0o111, 0o333, 0o555]))
 
 
 def make_case(rng: random.Random, case: Path, sentinel: Path, pages: dict[str, bytes]) -> dict:
@@ -266,7 +277,9 @@ def run_case(rng: random.Random, tree: dict, pages: dict[str, bytes]) -> str | N
 
 def _unlock(folder: Path) -> None:
     """Make every folder of a case removable again (modes were made hostile on purpose)."""
-    for base, folders, _ in os.walk(folder):
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o755)
+    for base, folders, _ in os.walk(folder):  # each folder is opened after its parent's chmod
         for name in folders:
             path = os.path.join(base, name)
             if not os.path.islink(path):  # never change a mode through a link

@@ -49,7 +49,7 @@ _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a de
 
 
 def problem(message: str, path: str | None = None, hint: str | None = None) -> ScenarioError:
-    """A user-facing file error: located at line 1 of `path` when it names a file."""
+    """A user-facing file error; located at line 1 of `path` when one is given (a file)."""
     span = Span(path, 1, 1) if path is not None else None
     return ScenarioError([Diagnostic(message, span, hint)])
 
@@ -65,13 +65,15 @@ def _kind(mode: int) -> str:
 
 
 # ------------------------------------------------------------------------------------ reading
-def open_regular(path: str):
+def open_regular(path: str, *, follow_link: bool = True):
     """Open a regular file for reading in binary mode; OSError for anything else, never block.
 
     Opened non-blocking so that a FIFO put in the file's place does not block the open, then
-    checked with fstat: only a regular file is returned.
+    checked with fstat: only a regular file is returned. With `follow_link` False a symbolic
+    link at `path` itself is refused (ELOOP).
     """
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags if follow_link else flags | os.O_NOFOLLOW)
     try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
@@ -221,6 +223,10 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
             kind = "a file" if stat.S_ISREG(followed.st_mode) else _kind(followed.st_mode)
             raise problem(f"refusing to write the briefings into '{out_dir}': it is {kind}, "
                           "not a folder", None, "name a folder (it is made if missing)")
+        try:  # the build carries the folder's other files over: it must read it
+            os.listdir(out_dir)
+        except OSError as error:
+            raise problem(f"cannot use '{out_dir}' as the output folder: {reason(error)}") from None
     else:
         _check_missing_folder(out_dir)
     target = Path(os.path.realpath(out_dir))
@@ -230,7 +236,7 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
         why = "it is the root or home folder"
     elif cwd == target or target in cwd.parents:
         why = "it holds the current directory"
-    elif (target / ".git").exists() or (target / "pyproject.toml").exists():
+    elif os.path.lexists(target / ".git") or os.path.lexists(target / "pyproject.toml"):
         why = "it holds a project (.git or pyproject.toml)"
     else:
         for path in paths:
@@ -269,7 +275,7 @@ def _check_missing_folder(out_dir: str) -> None:
 def read_manifest(folder: Path) -> list[str]:
     """The files an earlier build wrote into `folder` (none without a manifest)."""
     try:
-        with _open_nofollow(folder / MANIFEST) as handle:
+        with open_regular(str(folder / MANIFEST), follow_link=False) as handle:
             text = handle.read(1024 * 1024).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return []
@@ -292,24 +298,6 @@ def manifest_bytes(files: dict[str, bytes]) -> bytes:
     return (_MANIFEST_HEAD + "".join(f"{name}\n" for name in sorted(files))).encode("utf-8")
 
 
-def _open_nofollow(path: Path):
-    return open_regular_nofollow(str(path))
-
-
-def open_regular_nofollow(path: str):
-    """Like `open_regular`, but a symbolic link at `path` itself is refused (ELOOP)."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW
-                         | getattr(os, "O_CLOEXEC", 0))
-    try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise OSError(errno.EINVAL, f"not a regular file ({_kind(mode)})", path)
-        return os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
-
-
 def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
     """Names that differ between a fresh build and `folder`: missing, changed or extra.
 
@@ -320,7 +308,7 @@ def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
     stale = []
     for name, content in wanted.items():
         try:
-            with _open_nofollow(folder / name) as handle:
+            with open_regular(str(folder / name), follow_link=False) as handle:
                 same = handle.read(len(content) + 1) == content
         except OSError:
             stale.append(f"{name} (missing)")
