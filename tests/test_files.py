@@ -348,6 +348,20 @@ def test_read_only_parent_is_a_clear_error(tmp_path):
         parent.chmod(0o755)
 
 
+def test_unreadable_output_folder_is_a_clear_error(tmp_path):
+    # Found by benchmarks/fuzz_files.py run without the permission override.
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o311)  # can enter and write, not list
+    try:
+        done = as_user("build", SKETCH, "-o", out, cwd=ROOT)
+        assert done.returncode == 1, done.stderr
+        assert f"cannot use '{out}' as the output folder: permission denied" in done.stderr
+        assert leftovers(tmp_path) == []
+    finally:
+        out.chmod(0o755)
+
+
 def test_read_only_output_folder_is_rebuilt_and_its_old_copy_removed(tmp_path):
     out = tmp_path / "out"
     assert as_user("build", SKETCH, "-o", out, cwd=ROOT).returncode == 0
