@@ -454,8 +454,8 @@ def _version() -> str:
     return __version__
 
 
-#: errno values of a system that refuses (disk full, read-only, ...): the user's to fix, not a bug.
-_SYSTEM_REFUSALS = {28, 122, 30, 5, 24, 23, 12}  # ENOSPC EDQUOT EROFS EIO EMFILE ENFILE ENOMEM
+#: What a system that refuses says (disk full, read-only, ...): the user's to fix, not a bug.
+_SYSTEM_REFUSALS = ("ENOSPC", "EDQUOT", "EROFS", "EIO", "EMFILE", "ENFILE", "ENOMEM")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -487,7 +487,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # a bug of ours: say so plainly; the traceback is opt-in
-        if isinstance(error, OSError) and error.errno in _SYSTEM_REFUSALS:
+        import errno
+
+        if isinstance(error, OSError) and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS:
             from scendsl.files import reason
 
             where = f"{error.filename}: " if error.filename else ""
