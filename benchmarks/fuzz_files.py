@@ -18,7 +18,8 @@ broken link or runs through a file. Then one command runs on it in this process:
 
 The contract: no internal error (a traceback or "internal error"), no hang (each case runs under
 a 10 s alarm: opening a FIFO would block), no write outside the folders named on the command
-line (the sentinel folder's files, modes and mtimes are hashed before and after every case) and
+line (the sentinel folder's files, modes and mtimes are hashed before and after every case, and
+so is the template folder, which is only read; the case folder may gain nothing but the output) and
 no temporary folder left beside the output. Prints `fuzz_fs_cases N`, `fuzz_fs_internal_errors
 N`, `fuzz_fs_outside_writes N`, `fuzz_fs_hangs N`, `fuzz_fs_leftovers N` and the rate; the
 first failures are described on stderr. Every case derives from (seed, index) alone.
@@ -275,6 +276,15 @@ def run_case(rng: random.Random, tree: dict, pages: dict[str, bytes]) -> str | N
     return None
 
 
+def _beside(case: Path, tree: dict) -> tuple:
+    """What no command may change in a case: the template folder (read only) and the case
+    folder's other entries (the output folder and the build's temporary folders aside)."""
+    names = sorted(n for n in os.listdir(case)
+                   if n != "out" and ".out.new-" not in n and ".out.old-" not in n)
+    templates = fingerprint(tree["tpl"]) if tree["tpl"] is not None else {}
+    return names, templates
+
+
 def _unlock(folder: Path) -> None:
     """Make every folder of a case removable again (modes were made hostile on purpose)."""
     with contextlib.suppress(OSError):
@@ -317,6 +327,7 @@ def run(cases: int, seed: int) -> dict:
                 signal.alarm(TIMEOUT)
                 try:
                     tree = make_case(rng, case, sentinel, pages)
+                    beside = _beside(case, tree)
                     problem = run_case(rng, tree, pages)
                 except Hang:
                     totals["hangs"] += 1
@@ -328,6 +339,10 @@ def run(cases: int, seed: int) -> dict:
                     totals["internal_errors"] += 1
                 if problem is not None:
                     totals["failures"].append((index, problem))
+                changed_beside = _beside(case, tree) != beside
+                if changed_beside:
+                    totals["outside_writes"] += 1
+                    totals["failures"].append((index, "written beside the named folders"))
                 after = fingerprint(sentinel)
                 if after != before:
                     totals["outside_writes"] += 1
