@@ -55,7 +55,8 @@ from scendsl.files import check_output_folder, out_of_date, write_output  # noqa
 
 HEADER = ('scenario {name} {{\n  title "T"\n  year 2026\n  region US\n'
           '  cluster {{\n    accelerator H100\n    count 8\n  }}\n}}\n')
-UNFORMATTED = 'scenario   {name} {{\n title "T"\n year 2026\n region US\n cluster {{ accelerator H100\n count 8 }}\n}}\n'
+UNFORMATTED = ('scenario   {name} {{\n title "T"\n year 2026\n region US\n'
+               ' cluster {{ accelerator H100\n count 8 }}\n}}\n')
 TIMEOUT = 10
 PAGES = ("index.md", "index.html", "risk.md", "energy.html")
 
@@ -105,7 +106,8 @@ def fingerprint(folder: Path) -> dict[str, tuple]:
 def _link(rng: random.Random, path: Path, sentinel: Path, inside: list[Path]) -> None:
     choice = rng.randrange(7)
     if choice == 0:
-        target: str | Path = sentinel / rng.choice(["victim.html", "secret.scn", "dir", "victim.sh"])
+        target: str | Path = sentinel / rng.choice(["victim.html", "secret.scn", "dir",
+                                                    "victim.sh"])
     elif choice == 1:
         target = os.path.relpath(sentinel / rng.choice(["secret.scn", "dir", "victim.html"]),
                                  path.parent)
