@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -465,14 +466,16 @@ def clean_leftovers(target: Path) -> list[str]:
     """Remove the temporary folders killed builds of `target` left beside it; returns them."""
     import fcntl
 
-    stem = f".{target.name[:_NAME_KEPT]}."
+    # Exactly the names mkdtemp gives ours (8 characters of its alphabet after the prefix), so
+    # that a folder of the user's called `.out.new-ideas` is never taken for one.
+    pattern = re.compile(re.escape(f".{target.name[:_NAME_KEPT]}.") + r"(new|old)-[a-z0-9_]{8}")
     removed = []
     try:
         names = sorted(os.listdir(target.parent))
     except OSError:
         return removed
     for name in names:
-        if not (name.startswith(stem + "new-") or name.startswith(stem + "old-")):
+        if not pattern.fullmatch(name):
             continue
         path = target.parent / name
         if path.is_symlink() or not path.is_dir():

@@ -203,18 +203,19 @@ def test_output_naming_an_existing_file_is_refused_without_renaming(tmp_path, ca
 # ------------------------------------------------------------- item 9: SIGKILL leftovers
 def test_leftover_temp_folders_are_cleaned(tmp_path, capsys):
     out = tmp_path / "out"
-    for name in (".out.new-k1lled", ".out.old-k1lled"):
+    for name in (".out.new-k1lled_1", ".out.old-k1lled_2"):  # as mkdtemp names them
         (tmp_path / name).mkdir()
         (tmp_path / name / "index.md").write_text("half\n", encoding="utf-8")
-    (tmp_path / ".other.new-x").mkdir()  # another output folder's: not ours to judge
+    (tmp_path / ".other.new-x1234567").mkdir()  # another output folder's: not ours to judge
+    (tmp_path / ".out.new-ideas").mkdir()  # the user's own, named like ours but not by mkdtemp
     assert run(capsys, "build", SKETCH, "-o", out)[0] == 0
-    assert leftovers(tmp_path) == [".other.new-x"]
+    assert leftovers(tmp_path) == [".other.new-x1234567", ".out.new-ideas"]
 
 
 def test_leftover_of_a_killed_build_is_cleaned_but_a_live_one_is_kept(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    killed, live = tmp_path / ".out.new-killed", tmp_path / ".out.new-live"
+    killed, live = tmp_path / ".out.new-killed00", tmp_path / ".out.new-live0000"
     killed.mkdir()
     live.mkdir()
     # A build that took the lock on its folder and was then killed: SIGKILL releases the lock.
@@ -239,7 +240,7 @@ def test_leftover_of_a_killed_build_is_cleaned_but_a_live_one_is_kept(tmp_path):
 
 
 # ------------------------------------------------------------------ item 17: Ctrl-C
-@pytest.mark.parametrize("delay", [0.4, 1.0])
+@pytest.mark.parametrize("delay", [0.3, 0.6])
 def test_interrupted_build_prints_one_line_and_exits_130(tmp_path, delay):
     scenarios = tmp_path / "scenarios"
     shutil.copytree(ROOT / "scenarios", scenarios)
@@ -367,8 +368,9 @@ def test_read_only_output_folder_is_rebuilt_and_its_old_copy_removed(tmp_path):
     assert as_user("build", SKETCH, "-o", out, cwd=ROOT).returncode == 0
     (out / "sub").mkdir()
     (out / "sub" / "mine.txt").write_text("mine\n", encoding="utf-8")
-    (tmp_path / ".out.new-dead" / "ro").mkdir(parents=True)  # a killed build's, read-only
-    for folder in (out / "sub", out, tmp_path / ".out.new-dead" / "ro", tmp_path / ".out.new-dead"):
+    dead = tmp_path / ".out.new-dead0000"  # a killed build's, read-only
+    (dead / "ro").mkdir(parents=True)
+    for folder in (out / "sub", out, dead / "ro", dead):
         folder.chmod(0o555)
     try:
         done = as_user("build", SKETCH, "-o", out, cwd=ROOT)
