@@ -96,8 +96,11 @@ def fingerprint(folder: Path) -> dict[str, tuple]:
             info = os.lstat(path)
             digest = ""
             if stat.S_ISREG(info.st_mode):
-                with open(path, "rb") as handle:
-                    digest = hashlib.sha256(handle.read()).hexdigest()
+                try:
+                    with open(path, "rb") as handle:
+                        digest = hashlib.sha256(handle.read()).hexdigest()
+                except OSError:
+                    digest = "unreadable"  # its mode and mtime still tell a write
             state[path] = (info.st_mode, info.st_mtime_ns, info.st_size, digest)
     return state
 
