@@ -537,6 +537,10 @@ def _version() -> str:
     return __version__
 
 
+#: What a system that refuses says (disk full, read-only, ...): the user's to fix, not a bug.
+_SYSTEM_REFUSALS = ("ENOSPC", "EDQUOT", "EROFS", "EIO", "EMFILE", "ENFILE", "ENOMEM")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `scendsl` console script."""
     # The command line loads no pydantic plugins: discovering them scans every installed
@@ -557,7 +561,8 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as error:
         print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # workers ignore SIGINT; writes are atomic, so nothing is half done
+        print("interrupted", file=sys.stderr)
         return 130
     except StreamClosed as error:  # `scendsl eval x.scn >&-`: nowhere to write the results
         print(f"error: {error}; nothing written", file=sys.stderr)
@@ -568,6 +573,14 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # a bug of ours: say so plainly; the traceback is opt-in
+        import errno
+
+        if isinstance(error, OSError) and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS:
+            from scendsl.files import reason
+
+            where = f"{error.filename}: " if error.filename else ""
+            print(f"error: {where}{reason(error)}", file=sys.stderr)
+            return EXIT_ERROR
         import os
 
         if os.environ.get("SCENDSL_DEBUG"):
@@ -583,6 +596,7 @@ def run() -> None:
 
     Tearing down numpy, matplotlib and pydantic takes 60–100 ms and there is nothing left to
     do: every file is written (atomically) and closed by then, so flush and exit at once."""
+    import contextlib
     import os
 
     from scendsl.terminal import install
@@ -594,6 +608,13 @@ def run() -> None:
         sys.stderr.flush()
     except (BrokenPipeError, StreamClosed):
         pass
+    except OSError as error:  # stdout to a full disk (/dev/full)
+        from scendsl.files import reason
+
+        if code == EXIT_OK:  # else main has said why already
+            with contextlib.suppress(OSError):
+                os.write(2, f"error: cannot write the output: {reason(error)}\n".encode())
+            code = EXIT_ERROR
     os._exit(code)
 
 

@@ -3,6 +3,7 @@ and the risk register's rules."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SKETCH
+from scendsl import files as files_module
 from scendsl.errors import ScenarioError
 from scendsl.report import build as build_module
 from scendsl.report.build import build, render_files
@@ -590,24 +592,32 @@ def test_build_then_check_is_clean(tmp_path):
     assert check.exit_code == 0 and check.stale == [] and check.written == []
 
 
+def _as_if_built_earlier(out: Path, name: str, text: str) -> None:
+    """A page an earlier build wrote: the file, and its name in the build's manifest."""
+    (out / name).write_text(text, encoding="utf-8")
+    with open(out / ".scendsl-manifest", "a", encoding="utf-8") as manifest:
+        manifest.write(name + "\n")
+
+
 def test_check_reports_missing_changed_and_extra_files_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     build([str(SKETCH)], str(out))
     (out / "energy.md").unlink()
     (out / "risk.html").write_text("edited by hand", encoding="utf-8")
-    (out / "old_scenario.md").write_text("from an earlier build", encoding="utf-8")
+    _as_if_built_earlier(out, "old_scenario.md", "from an earlier build")
+    (out / "README.md").write_text("the user's own", encoding="utf-8")  # not ours: not extra
     before = snapshot(out)
     report = build([str(SKETCH)], str(out), check=True)
     assert report.exit_code == 1
-    assert sorted(report.stale) == ["energy.md (missing)", "old_scenario.md (extra)",
-                                    "risk.html (changed)"]
+    assert sorted(report.stale) == [".scendsl-manifest (changed)", "energy.md (missing)",
+                                    "old_scenario.md (extra)", "risk.html (changed)"]
     assert snapshot(out) == before
 
 
 def test_build_removes_stale_pages_and_keeps_other_files(tmp_path):
     out = tmp_path / "out"
     build([str(SKETCH)], str(out))
-    (out / "old_scenario.html").write_text("stale", encoding="utf-8")
+    _as_if_built_earlier(out, "old_scenario.html", "stale")
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     (out / "assets").mkdir()
     (out / "assets" / "logo.svg").write_text("<svg/>", encoding="utf-8")
@@ -641,10 +651,10 @@ def test_a_failure_while_writing_leaves_the_old_folder(tmp_path, monkeypatch):
     before = snapshot(out)
 
     def broken_swap(fresh, target):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(build_module, "_swap", broken_swap)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(files_module, "_swap", broken_swap)
+    with pytest.raises(ScenarioError, match="no space left on device"):
         build([str(SKETCH)], str(out))
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
@@ -881,13 +891,13 @@ def test_refuses_an_output_folder_that_holds_the_project(tmp_path, monkeypatch, 
 def test_without_a_writable_parent_files_are_replaced_one_by_one(tmp_path, monkeypatch):
     out = tmp_path / "out"
     build([str(SKETCH)], str(out))
-    (out / "old_scenario.md").write_text("stale", encoding="utf-8")
+    _as_if_built_earlier(out, "old_scenario.md", "stale")
     (out / "risk.md").write_text("edited", encoding="utf-8")
 
     def no_sibling(*args, **kwargs):
         raise PermissionError("read-only parent")
 
-    monkeypatch.setattr(build_module.tempfile, "mkdtemp", no_sibling)
+    monkeypatch.setattr(files_module.tempfile, "mkdtemp", no_sibling)
     report = build([str(SKETCH)], str(out))
     assert [Path(p).name for p in report.removed] == ["old_scenario.md"]
     assert build([str(SKETCH)], str(out), check=True).stale == []

@@ -536,6 +536,11 @@ def test_a_fifo_in_a_folder_or_an_import_does_not_block(outside):
     (folder / "a.scn").write_text('import "pipe.scn"\n' + HEADER)
     refused_file(folder / "a.scn", "does not exist")
     (folder / "a.scn").write_text(HEADER)
+    # Refused by name, never opened (one file policy: scendsl.files); the rest still loads.
+    error = timed(load_paths, [str(folder)])
+    assert isinstance(error, ScenarioError)
+    assert any("pipe.scn' is a FIFO, not a file" in m for m in located(error))
+    os.unlink(folder / "pipe.scn")
     assert timed(load_paths, [str(folder)]).get("base").year == 2026
 
 

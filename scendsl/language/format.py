@@ -46,17 +46,13 @@ Layout rules
 from __future__ import annotations
 
 import bisect
-import contextlib
-import os
 import re
-import stat
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from scendsl.errors import Diagnostic, ScenarioError, Span, sorted_diagnostics
+from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span, sorted_diagnostics
+from scendsl.files import open_regular, replace_file, scenario_files
 from scendsl.language.parse import parse, parse_file
 from scendsl.language.syntax import Atom, Document, Statement
 
@@ -95,7 +91,7 @@ def format_paths(
     """
     changed: list[str] = []
     errors: list[Diagnostic] = []
-    for path in _expand(paths):
+    for path in _expand(paths, errors):
         try:
             document = parse_file(path)
             formatted = format_document(document)
@@ -104,7 +100,7 @@ def format_paths(
             continue
         new_bytes = formatted.encode("utf-8")
         try:
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 old_bytes = handle.read()
         except OSError as error:
             errors.append(Diagnostic(f"cannot read file: {error.strerror or error}", Span(path, 1, 1)))
@@ -120,7 +116,7 @@ def format_paths(
         if check:
             continue
         try:
-            _write_atomic(path, new_bytes)
+            replace_file(path, new_bytes)
         except OSError as error:
             changed.remove(path)
             errors.append(Diagnostic(f"cannot write file: {error.strerror or error}", Span(path, 1, 1)))
@@ -132,39 +128,13 @@ def format_paths(
     return changed, code
 
 
-def _expand(paths: Iterable[str]) -> list[str]:
-    """Files named on the command line, and the `*.scn` files under named folders, sorted."""
-    seen: set[str] = set()
-    files: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = sorted(str(p) for p in Path(path).rglob("*.scn") if p.is_file())
-        else:
-            found = [path]  # a missing file becomes a "cannot read" diagnostic in parse_file
-        for file in found:
-            if file not in seen:
-                seen.add(file)
-                files.append(file)
+def _expand(paths: Iterable[str], errors: list[Diagnostic]) -> list[str]:
+    """Files named on the command line, and the `*.scn` files under named folders, sorted, by
+    the discovery policy of every command (links leaving a named folder and FIFOs refused)."""
+    sink = DiagnosticSink()
+    files = scenario_files(list(paths), sink, empty_is_error=False)
+    errors.extend(sink.diagnostics)
     return files
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    """Replace the file's content in one step, so a crash leaves the old or the new file."""
-    target = os.path.realpath(path)  # rewrite a symlink's target, keep the link
-    folder, name = os.path.split(target)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".fmt", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        with contextlib.suppress(OSError):  # keep the file's permissions, not mkstemp's 0600
-            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 # ---------------------------------------------------------------------------- atoms

@@ -329,7 +329,9 @@ def parse_file(path: str, display_name: str | None = None, *,
     """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics."""
     name = display_name or path
     try:
-        with open(path, "rb") as handle:
+        from scendsl.files import open_regular  # never blocks on a FIFO
+
+        with open_regular(path) as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ScenarioError(_io_diagnostics(name, f"cannot read file: {error.strerror or error}"))

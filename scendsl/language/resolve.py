@@ -1121,41 +1121,11 @@ def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
 def scenario_files(paths: list[str], sink: DiagnosticSink,
                    roots: dict[str, str] | None = None) -> list[str]:
     """Expand directories into their `.scn` files (sorted, recursively); `roots` receives, for
-    each file found in a named folder, that folder (its imports may reach anywhere inside it)."""
-    files: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = []
-            root = os.path.realpath(path)
-            for folder, subfolders, names in os.walk(path):
-                subfolders.sort()
-                for name in sorted(names):
-                    file = os.path.join(folder, name)
-                    if not name.endswith(".scn"):
-                        continue
-                    # A shared folder must not make us read (and quote) a file elsewhere through a
-                    # link, nor block on a FIFO: only regular files inside the folder count.
-                    real = os.path.realpath(file)
-                    if os.path.commonpath([root, real]) != root:
-                        sink.sources.setdefault(file, "")  # never read it to quote a line
-                        sink.error(f"'{file}' links to a file outside '{path}'", Span(file, 1, 1),
-                                   "name that file on the command line instead")
-                    elif os.path.isfile(real):
-                        found.append(file)
-            if not found:
-                sink.error(f"no .scn files in '{path}'", None)
-            files.extend(found)
-            if roots is not None:
-                roots.update((file, path) for file in found)
-        elif os.path.isfile(path):
-            if path.endswith(".scn"):
-                files.append(path)
-            else:  # never parse, and so quote, a file that is not a scenario
-                sink.extend([Diagnostic(f"'{path}' is not a scenario file (.scn)",
-                                        Span(path, 1, 1))])
-        else:
-            sink.error(f"'{path}' does not exist", None)
-    return files
+    each file found in a named folder, that folder (its imports may reach anywhere inside it).
+    The one discovery policy of every command: `scendsl.files.scenario_files`."""
+    from scendsl.files import scenario_files as discover
+
+    return discover(paths, sink, roots)
 
 
 def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,

@@ -34,8 +34,6 @@ from __future__ import annotations
 import gc
 import os
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -46,6 +44,7 @@ from typing import Any
 
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.files import check_output_folder, out_of_date, write_output
 from scendsl.report.render import (TOPICAL_PAGES, Page, Renderer, TemplateProblem, read_only,
                                    template_view)
 
@@ -66,8 +65,6 @@ SWEEP_SUMMARY_METRICS = ("market.capex", "energy.facility_power", "energy.annual
                          "reliability.training_time")
 #: An axis with more values than this is described by its first and last values and a count.
 _AXIS_LABELS_LISTED = 12
-#: File kinds the build owns in its output folder (others are left alone).
-GENERATED_SUFFIXES = (".md", ".html")
 
 #: Claim operators as a reader writes them.
 _OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "~=": "≈"}
@@ -902,7 +899,7 @@ def build(paths: list[str], out_dir: str, templates_dir: str | None = None,
         report.stale = out_of_date(files, Path(out_dir))
         report.exit_code = 1 if report.stale else 0
     else:
-        report.written, report.removed = write_atomically(files, Path(out_dir))
+        report.written, report.removed = write_output(files, Path(out_dir))
     timings["write"] = time.perf_counter() - started
     timings["total"] = time.perf_counter() - start
     return report
@@ -1238,9 +1235,36 @@ def _fork_pool(initializer=None):
     try:
         import multiprocessing
 
-        return multiprocessing.get_context("fork").Pool(1, initializer=initializer)
+        with _sigint_ignored():  # inherited at the fork: no window before the initializer runs
+            return multiprocessing.get_context("fork").Pool(1, initializer=_quiet_worker,
+                                                            initargs=(initializer,))
     except (OSError, ValueError, ImportError):
         return None
+
+
+@contextmanager
+def _sigint_ignored():
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_worker(initializer=None) -> None:
+    """Workers ignore Ctrl-C: the terminal sends SIGINT to the whole process group, and only the
+    main process should answer it (one line, exit 130); it then terminates the workers."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer()
 
 
 #: Rough cost of turning Markdown into HTML, in seconds per character (measured on the sample
@@ -1474,175 +1498,3 @@ def _as_scenario_error(problem: TemplateProblem) -> ScenarioError:
     sink = DiagnosticSink()
     sink.error(problem.message, span, hint)  # quotes the template line, like a scenario's
     return ScenarioError(sink.diagnostics)
-
-
-# ---------------------------------------------------------------------------------- writing
-def _generated(folder: Path) -> dict[str, Path]:
-    """Files of ours already in `folder`: top-level Markdown and HTML files (not symlinks)."""
-    if not folder.is_dir():
-        return {}
-    return {entry.name: entry for entry in sorted(folder.iterdir())
-            if entry.suffix in GENERATED_SUFFIXES and entry.is_file() and not entry.is_symlink()}
-
-
-def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
-    """Names that differ between a fresh build and `folder`: missing, changed or extra."""
-    present = _generated(folder)
-    stale = []
-    for name, content in files.items():
-        path = present.get(name)
-        if path is None:
-            stale.append(f"{name} (missing)")
-        elif path.read_bytes() != content:
-            stale.append(f"{name} (changed)")
-    stale.extend(f"{name} (extra)" for name in present if name not in files)
-    return stale
-
-
-def write_atomically(files: dict[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
-    """Replace `folder` by a new one holding `files` and the old folder's other contents.
-
-    The new folder is written beside the old one and swapped in with renames, so a failure at
-    any point leaves either the old folder or the complete new one. Files that are not ours
-    (anything but top-level .md/.html) are carried over (hard-linked where possible); our stale
-    files are dropped. Where no folder can be made beside it (a read-only parent), each file is
-    replaced atomically in place instead.
-    """
-    target = Path(os.path.realpath(folder))
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    old = _generated(target)
-    removed = sorted(str(target / name) for name in old if name not in files)
-    try:
-        fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=parent))
-    except PermissionError:
-        if not target.is_dir():
-            raise
-        return _write_in_place(files, target, removed), removed
-    try:
-        os.chmod(fresh, 0o777 & ~_umask())
-        if target.is_dir():
-            os.chmod(fresh, target.stat().st_mode & 0o7777)
-            for entry in sorted(target.iterdir()):  # keep what is not ours
-                if entry.name in old:
-                    continue
-                destination = fresh / entry.name
-                if entry.is_symlink():
-                    os.symlink(os.readlink(entry), destination)
-                elif entry.is_dir():
-                    shutil.copytree(entry, destination, symlinks=True, copy_function=_link_or_copy)
-                else:
-                    _link_or_copy(entry, destination)
-        for name, content in files.items():
-            _write_file(fresh / name, content)
-        _swap(fresh, target)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    return [str(target / name) for name in files], removed
-
-
-def _write_file(path: Path, content: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(path, 0o666 & ~_umask())
-
-
-def _link_or_copy(source, destination) -> None:
-    """A hard link (the carried-over file is not modified), else a copy."""
-    try:
-        os.link(source, destination)
-    except OSError:
-        shutil.copy2(source, destination)
-
-
-def _write_in_place(files: dict[str, bytes], target: Path, removed: list[str]) -> list[str]:
-    """Fallback: each file written to a temporary name in `target` and renamed over the old."""
-    for name, content in files.items():
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=target)
-        os.close(handle)
-        try:
-            _write_file(Path(temporary), content)
-            os.replace(temporary, target / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    for path in removed:
-        Path(path).unlink(missing_ok=True)
-    return [str(target / name) for name in files]
-
-
-def check_output_folder(out_dir: str, paths: list[str]) -> None:
-    """Refuse an output folder that holds the project: the build replaces the whole folder.
-
-    Raises ScenarioError for the current directory or one of its parents, the home or root
-    folder, a folder with `.git` or `pyproject.toml`, and a folder that holds the scenarios.
-    """
-    target = Path(os.path.realpath(out_dir))
-    cwd = Path(os.path.realpath(os.getcwd()))
-    reason = None
-    if target in (Path(target.anchor), Path(os.path.realpath(os.path.expanduser("~")))):
-        reason = "it is the root or home folder"
-    elif cwd == target or target in cwd.parents:
-        reason = "it holds the current directory"
-    elif (target / ".git").exists() or (target / "pyproject.toml").exists():
-        reason = "it holds a project (.git or pyproject.toml)"
-    else:
-        for path in paths:
-            real = Path(os.path.realpath(path))
-            if real == target or target in real.parents:
-                reason = f"it holds the scenario files ({path})"
-                break
-    if reason:
-        sink = DiagnosticSink()
-        sink.error(f"refusing to write the briefings into '{out_dir}': {reason}", None,
-                   "the build replaces its output folder as a whole: give it a folder of its "
-                   "own, such as out/")
-        raise ScenarioError(sink.diagnostics)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _swap(fresh: Path, target: Path) -> None:
-    """Put `fresh` in place of `target`: an atomic exchange where the OS offers one."""
-    if not target.exists():
-        os.rename(fresh, target)
-        return
-    if _exchange(fresh, target):
-        shutil.rmtree(fresh)  # now holds the old contents
-        return
-    backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    os.rmdir(backup)
-    os.rename(target, backup)
-    try:
-        os.rename(fresh, target)
-    except BaseException:
-        os.rename(backup, target)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Linux renameat2(RENAME_EXCHANGE): swap two directories in one step; False if unsupported."""
-    import ctypes
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
-    status = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
-                       rename_exchange)
-    return status == 0
