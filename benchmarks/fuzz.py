@@ -3,6 +3,13 @@
     python benchmarks/fuzz.py                      # 100,000 cases on every core
     python benchmarks/fuzz.py --cases 5000 --jobs 1 --seed 7
     python benchmarks/fuzz.py --evaluate           # also run the model on what the language accepts
+    python benchmarks/fuzz.py --mode templates --cases 10000   # user templates (fuzz_templates.py)
+    python benchmarks/fuzz.py --mode files --cases 10000       # the file policy (fuzz_files.py)
+
+Three modes, one harness: `language` (the default, below), `templates` (random Jinja over the
+template data, in the sandbox: benchmarks/fuzz_templates.py) and `files` (random links, FIFOs and
+permissions in input, template and output folders: benchmarks/fuzz_files.py). The other modes take
+their own options after `--mode NAME`.
 
 Cases are mutations of the sample files (the sketch, scenarios/, the broken fixtures), token soups
 and random text. Each goes through `load_text` (as text, or as a file for one case in ten, so
@@ -270,7 +277,22 @@ def save(folder: Path, prefix: str, entries) -> None:
             f"case {index} ({kind}, {'file' if as_file else 'text'})\n{problem}\n", "utf-8")
 
 
+MODES = {"templates": "fuzz_templates", "files": "fuzz_files"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--mode" in argv:
+        at = argv.index("--mode")
+        mode = argv[at + 1] if at + 1 < len(argv) else ""
+        rest = argv[:at] + argv[at + 2:]
+        if mode in MODES:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            return __import__(MODES[mode]).main(rest)
+        if mode != "language":
+            print(f"fuzz.py: --mode is one of language, {', '.join(MODES)}", file=sys.stderr)
+            return 2
+        argv = rest
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
