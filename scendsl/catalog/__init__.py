@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scendsl.language.units import DIMENSION_EXAMPLES, quantity_from_text
 
 __all__ = [
+    "STATUS_ORDER",
     "Accelerator",
     "Catalog",
     "CatalogError",
@@ -39,7 +40,6 @@ __all__ = [
     "RuleBounds",
     "RuleClass",
     "RuleTreatment",
-    "STATUS_ORDER",
     "load_catalog",
 ]
 

@@ -37,7 +37,7 @@ MAX_RECOVERY_TOKENS = 50_000
 _TOKEN_ESTIMATE = re.compile(
     r'[ \t\f\r]*(?:#[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[^\s"\[\]{},#]+|\n\s*|.)')
 # A line start followed by more than MAX_LINE_LENGTH characters ('^' keeps the search linear).
-_LONG_LINE = re.compile(r"^[^\n]{%d}" % (MAX_LINE_LENGTH + 1), re.MULTILINE)
+_LONG_LINE = re.compile(rf"^[^\n]{{{MAX_LINE_LENGTH + 1}}}", re.MULTILINE)
 # Brackets, and the comments and strings whose brackets do not count.
 _BRACKET_OR_SKIPPED = re.compile(r'#[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[{}\[\]]')
 
@@ -334,7 +334,8 @@ def parse_file(path: str, display_name: str | None = None, *,
         with open_regular(path) as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise ScenarioError(_io_diagnostics(name, f"cannot read file: {error.strerror or error}"))
+        raise ScenarioError(
+            _io_diagnostics(name, f"cannot read file: {error.strerror or error}")) from error
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(_io_diagnostics(
             name, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"))
@@ -346,7 +347,7 @@ def parse_file(path: str, display_name: str | None = None, *,
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ScenarioError(_io_diagnostics(name, "file is not valid UTF-8 text", line))
+        raise ScenarioError(_io_diagnostics(name, "file is not valid UTF-8 text", line)) from error
     return parse(text, name, max_tokens=max_tokens)
 
 

@@ -162,8 +162,14 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
     NAME defined in a `.scn` file under `folder`. Raises ScenarioError with every problem, and
     when `new_name` is already defined there (the new file could not be checked with it)."""
     from scendsl.errors import DiagnosticSink
-    from scendsl.language.resolve import (DEFAULT_MAX_VARIANTS, _Resolver, load_documents,
-                                          load_paths, scenario_files, suggest)
+    from scendsl.language.resolve import (
+        DEFAULT_MAX_VARIANTS,
+        _Resolver,
+        load_documents,
+        load_paths,
+        scenario_files,
+        suggest,
+    )
 
     path, _, name = spec.rpartition(":") if ".scn:" in spec else (spec, "", "")
     if not name and not path.endswith(".scn") and not os.path.isfile(path):

@@ -234,7 +234,7 @@ class Workspace:
         def visit(path: str, display: str, stack: tuple[str, ...], via: Span | None) -> None:
             real = os.path.realpath(path)
             if real in stack:
-                cycle = " → ".join(os.path.basename(p) for p in stack[stack.index(real):] + (real,))
+                cycle = " → ".join(os.path.basename(p) for p in (*stack[stack.index(real):], real))
                 sink.error(f"import cycle: {cycle}", via, "remove one of the imports")
                 return
             if real in seen:
@@ -274,7 +274,7 @@ class Workspace:
                                "name the file on the command line instead")
                     continue
                 target_display = os.path.normpath(os.path.join(os.path.dirname(display), target))
-                visit(target_path, target_display, stack + (real,), span)
+                visit(target_path, target_display, (*stack, real), span)
 
         visit(path, display, (), None)
         scenarios = None
@@ -452,7 +452,7 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
     if kind == "scenario" and path == "expect" and place.index == 0:
         return _claim_hover(analysis, scenario_name, statement, atom)
     spec = spec_of(kind, path)
-    if spec is None or atom.kind != "word" and spec.kind not in ("quantity", "integer"):
+    if spec is None or (atom.kind != "word" and spec.kind not in ("quantity", "integer")):
         return None
     if spec.kind == "accelerator":
         return _name_hover(analysis, "accelerator", atom)
@@ -838,7 +838,7 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
         if key == "correlate":
             return [Completion(p, "field") for p in F.all_scenario_paths()] \
                 if before[-1] in ("correlate", ",") else []
-        path = ".".join(kinds[1:] + [key]) if len(kinds) > 1 else key
+        path = ".".join([*kinds[1:], key]) if len(kinds) > 1 else key
         return _values(analysis, F.scenario_field(path), before)
     if block == "sweep":
         return _values(analysis, F.scenario_field(key), before)
@@ -913,7 +913,7 @@ def _values(analysis: Analysis | None, spec: F.FieldSpec | None, before: list[st
                 for code, region in catalog().regions.items()]
     if spec.kind == "enum" and len(before) == 1:
         return [Completion(c, "value") for c in spec.choices]
-    if spec.kind == "mix" and before[-1] in (",",) + (before[0],):
+    if spec.kind == "mix" and before[-1] in (",", before[0]):
         return [Completion(name, "value", source.title)
                 for name, source in catalog().energy_sources.items()]
     if spec.kind == "parallelism" and before[-1] in (",", before[0]):
@@ -1087,7 +1087,7 @@ def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -
             line = line_at(document.text, start)
             brace = line.rfind("{")
             at = brace + 1 if brace >= 0 else len(line)
-            hints.append(Hint(Pos(start, at), "  " + " · ".join(f"{l} {v}" for l, v in figures),
+            hints.append(Hint(Pos(start, at), "  " + " · ".join(f"{label} {v}" for label, v in figures),
                               "headline figures of " + name))
         for item in statement.body or []:
             if item.key != "expect" or not first <= item.span.line - 1 <= last:

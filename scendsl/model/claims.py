@@ -36,8 +36,8 @@ class MetricInfo(NamedTuple):
 
 def build_index() -> dict[str, MetricInfo]:
     """The registry's namespace (imports the whole model)."""
-    from scendsl.model.registry import REGISTRY
     from scendsl.model import domains  # noqa: F401  (registers every node)
+    from scendsl.model.registry import REGISTRY
 
     return {node.name: MetricInfo(node.dimension, node.value_type)
             for node in REGISTRY.nodes.values()}

@@ -39,8 +39,16 @@ import numpy as np
 
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.model.context import Context
-from scendsl.model.engine import (Categorical, Partial, element, factorize, gather_category,
-                                  gather_number, hashable, run_frames)
+from scendsl.model.engine import (
+    Categorical,
+    Partial,
+    element,
+    factorize,
+    gather_category,
+    gather_number,
+    hashable,
+    run_frames,
+)
 from scendsl.model.evaluate import call_input, compute_values, nodes_for
 from scendsl.model.registry import Node
 from scendsl.model.trace import WHOLE, Probe, same, touches, traced_input, with_field
@@ -177,7 +185,7 @@ class SweepPlan:
             values: list[Any] = []
             for combo in itertools.product(*(range(self.shape[a]) for a in ordered)):
                 indices = [0] * len(self.shape)
-                for axis, index in zip(ordered, combo):
+                for axis, index in zip(ordered, combo, strict=True):
                     indices[axis] = index
                 value, reads = traced_input(node, ref, self.variant(tuple(indices)),
                                             self.catalog)
@@ -332,7 +340,7 @@ class SweepTable:
     def labels(self, index: int) -> tuple[str, ...]:
         """The label of each axis for variant `index`."""
         position = np.unravel_index(index, self.shape)
-        return tuple(axis.labels[int(i)] for axis, i in zip(self.sweep.axes, position))
+        return tuple(axis.labels[int(i)] for axis, i in zip(self.sweep.axes, position, strict=True))
 
     def name(self, index: int) -> str:
         return self.sweep.variant_name(self.labels(index))
@@ -378,7 +386,7 @@ class SweepTable:
                 stats: Sequence[float | None] = [nan_to_none(stored.grid[()])] * 6
             else:
                 stats = spread(stored.expand()) or [None] * 6
-            out[name] = dict(zip(("min", "p5", "p50", "p95", "max", "mean"), stats))
+            out[name] = dict(zip(("min", "p5", "p50", "p95", "max", "mean"), stats, strict=True))
         return out
 
 
