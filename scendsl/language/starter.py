@@ -272,9 +272,10 @@ def inlined_text(name: str, base: Base, *, accelerator: str | None = None,
     check_name(name)
     values = dict(base.values)
     values["title"] = _quote(_title(name))
-    if check_accelerator(accelerator):
+    accelerator, region = check_accelerator(accelerator), check_region(region)
+    if accelerator:
         values["cluster.accelerator"] = accelerator
-    if check_region(region):
+    if region:
         values["region"] = region
     # A catalog accelerator replaces a custom one: its blocks are then not needed.
     blocks = base.accelerator_blocks if values.get("cluster.accelerator") == base.values.get(

@@ -430,7 +430,7 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
             names = ", ".join(f"`{n}`" for n in F.SECTIONS[path])
             return Hover(f"**{path}** section: {names}", statement.key_span)
         spec = spec_of(kind, path)
-        if spec is None:
+        if spec is None or path is None:  # spec_of gives no spec without a path
             return None
         text = _field_text(kind, path, spec)
         if kind == "scenario" and scenario_name:
@@ -460,7 +460,8 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         return _name_hover(analysis, "region", atom)
     if spec.kind == "mix" and atom.kind == "word":
         return _name_hover(analysis, "energy", atom)
-    if spec.kind in ("quantity", "integer") and kind == "scenario" and scenario_name:
+    if (spec.kind in ("quantity", "integer") and kind == "scenario" and scenario_name
+            and path is not None):
         return _value_hover(analysis, scenario_name, path, statement)
     return None
 
@@ -611,7 +612,7 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
     cat = catalog()
     if kind == "accelerator":
         custom = analysis.definitions().get(("accelerator", name)) if analysis else None
-        if custom is not None:
+        if analysis is not None and custom is not None:
             text = f"**{name}**: accelerator defined at `{custom.span}`"
             scenarios = analysis.scenarios
             built = None
@@ -876,13 +877,12 @@ def _keys(kinds: list[str]) -> list[Completion]:
         items += [Completion(n, "section", "section: " + ", ".join(f)) for n, f in F.SECTIONS.items()]
         items += [Completion("expect", "keyword", "a claim: expect METRIC OP VALUE \"quote\""),
                   Completion("correlate", "keyword", "correlate FIELD, FIELD RHO")]
-        items += [Completion(p, "field", F.scenario_field(p).doc) for p in F.all_scenario_paths()
-                  if "." in p]
+        items += [Completion(p, "field", _doc(p)) for p in F.all_scenario_paths() if "." in p]
         return items
     if block == "scenario" and kinds[-1] in F.SECTIONS:
         return [Completion(n, "field", s.doc) for n, s in F.SECTIONS[kinds[-1]].items()]
     if block == "sweep":
-        return [Completion(p, "field", F.scenario_field(p).doc) for p in F.all_scenario_paths()]
+        return [Completion(p, "field", _doc(p)) for p in F.all_scenario_paths()]
     if block == "accelerator":
         table = {**F.ACCELERATOR_ATTRIBUTES, **F.ACCELERATOR_FIGURES}
         return [Completion(n, "field", s.doc) for n, s in table.items()]
@@ -901,6 +901,12 @@ def _header_values(analysis: Analysis | None, key: str, before: list[str]) -> li
             return _accelerators(analysis)
         return _scenario_names(analysis, exclude=before[1])
     return []
+
+
+def _doc(path: str) -> str:
+    """The doc of a scenario path that F.all_scenario_paths() lists."""
+    spec = F.scenario_field(path)
+    return spec.doc if spec is not None else ""
 
 
 def _values(analysis: Analysis | None, spec: F.FieldSpec | None, before: list[str]) -> list[Completion]:
@@ -985,9 +991,9 @@ def definition(analysis: Analysis, workspace: Workspace, document: Document,
     target: Definition | None = None
     if len(place.chain) == 1:
         if top.key == "import" and atom.kind == "string":
-            path = os.path.normpath(os.path.join(os.path.dirname(analysis.files.get(
+            imported = os.path.normpath(os.path.join(os.path.dirname(analysis.files.get(
                 document.file, workspace.path(document.file))), atom.text[1:-1]))
-            return Location(path, Range(Pos(0, 0), Pos(0, 0)))
+            return Location(imported, Range(Pos(0, 0), Pos(0, 0)))
         if place.index == 2 and atom.kind == "word":
             table = "accelerator" if top.key == "accelerator" else "scenario"
             target = defs.get((table, atom.text))
