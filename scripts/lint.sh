@@ -15,5 +15,5 @@ step() {
 step ruff check --output-format concise .
 step ruff format --check --output-format concise .
 step mypy
-step lint-imports --no-cache
+step lint-imports
 exit $status
