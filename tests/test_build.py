@@ -4,6 +4,7 @@ and the risk register's rules."""
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import re
 import shutil
@@ -281,7 +282,7 @@ def test_concentration_shows_the_compute_ratio_when_that_rule_decides(caveat_fil
     assert "| 1.67% | `market.share_of_global_market` |" in md  # not what decided the rating
     risk = caveat_files["risk.md"].decode()
     section = risk[risk.index("## Concentration"):]
-    line = next(l for l in section.splitlines() if "(frontier.md)" in l)
+    line = next(row for row in section.splitlines() if "(frontier.md)" in row)
     assert line.startswith(f"| [GB200 frontier cluster in 2026](frontier.md) | {ratio} |")
 
 
@@ -475,7 +476,7 @@ def test_log_axis_labels_do_not_overlap(sketch_files):
                  if anchor == "middle" and size == 8.5 and text.endswith("FLOP/s")]
         assert len(ticks) >= 2
         assert ticks[0][0] >= len(ticks[0][1]) / 2 * 8.5 * 0.62  # the first is not cut off
-        for (x1, label1), (x2, label2) in zip(ticks, ticks[1:]):
+        for (x1, label1), (x2, label2) in itertools.pairwise(ticks):
             # 8.5 pt DejaVu Sans: at most 0.62 em a character, even for capitals
             half_widths = (len(label1) + len(label2)) / 2 * 8.5 * 0.62
             assert x2 - x1 > half_widths, (label1, label2)

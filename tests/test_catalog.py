@@ -525,13 +525,13 @@ def test_region_code_must_be_two_letters(data_dir: Path) -> None:
 
 def test_invalid_toml_names_the_file(data_dir: Path) -> None:
     (data_dir / "energy.toml").write_text("[coal\n", encoding="utf-8")
-    with pytest.raises(CatalogError, match="energy.toml"):
+    with pytest.raises(CatalogError, match=r"energy\.toml"):
         _load_from(data_dir)
 
 
 def test_missing_file_names_the_file(data_dir: Path) -> None:
     (data_dir / "market.toml").unlink()
-    with pytest.raises(CatalogError, match="market.toml"):
+    with pytest.raises(CatalogError, match=r"market\.toml"):
         _load_from(data_dir)
 
 

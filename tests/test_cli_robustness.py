@@ -206,7 +206,7 @@ def test_rich_diff_output_escapes_user_text():
         status, name, title, flips, inputs, metrics = "~", "a", f"T{HOSTILE}", [], [], []
 
     class Result:
-        scenarios = [Entry()]
+        scenarios = (Entry(),)
 
         def headline(self):
             return "1 scenario changed"

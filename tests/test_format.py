@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import scendsl
+from conftest import FIXTURES, ROOT, SKETCH
 from scendsl.errors import ScenarioError
 from scendsl.language.format import format_paths, format_text, normalise_number
-
-from conftest import FIXTURES, ROOT, SKETCH
 
 FORMAT_FIXTURES = FIXTURES / "format"
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("**/*.scn"))
@@ -365,7 +364,7 @@ def scenario_texts(draw):
     pue = draw(st.sampled_from(["1.25", "1.2_5", "1.25 +/- 10%", "1.1 to 1.4"]))
     shares = draw(st.sampled_from([(60, 25, 15), (100,), (50, 50)]))
     sources = ("stranded_gas", "solar", "grid")
-    mix = entries([f"{source} {share}%" for source, share in zip(sources, shares)])
+    mix = entries([f"{source} {share}%" for source, share in zip(sources, shares, strict=False)])
     parallelism = entries(["tensor 8", "pipeline 16", "data auto"])
     title = draw(st.sampled_from(['"Base"', '"with # hash"', '"esc \\" quote # x"']))
 

@@ -267,7 +267,7 @@ def test_arrays_and_scalars_agree(scenarios):
              "reliability.training_time", "scaling.loss", "scaling.marginal_gain",
              "scaling.reducible_loss_share", "scaling.tokens_per_parameter",
              "scaling.loss_drop_per_doubling"]
-    for i, (count, n) in enumerate(zip(counts, params)):
+    for i, (count, n) in enumerate(zip(counts, params, strict=True)):
         single = values(scenario, {"cluster.count": count, "workload.parameters": n})
         for name in names:
             if single[name] is None:

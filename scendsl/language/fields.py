@@ -7,6 +7,7 @@ atoms into typed values, and `docs/language.md` documents the same table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ def _int(doc: str, minimum: int = 1, maximum: int | None = None) -> FieldSpec:
     return FieldSpec("integer", "number", False, (), minimum, maximum, True, doc)
 
 
-_FRACTION = dict(minimum=0.0, maximum=1.0)
+_FRACTION: dict[str, Any] = dict(minimum=0.0, maximum=1.0)
 
 # Physical bounds, in SI base units (W, B, B/s, FLOP/s, USD, J, s, m²). They are wide (no real
 # cluster comes near them) but keep every value the model divides by, raises to a power or draws
@@ -49,11 +50,11 @@ MAX_ACCELERATORS = 1e9
 MAX_PARAMETERS = 1e16
 MAX_TOKENS = 1e18
 MAX_DEGREE = 10**9  # parallel degrees, batch sizes
-_POWER = dict(minimum=1.0, maximum=1e6, inclusive=False)  # one accelerator
-_FLOP_RATE = dict(minimum=1e9, maximum=1e20, inclusive=False)  # one accelerator, FLOP/s
-_LINK = dict(minimum=1e6, maximum=1e17, inclusive=False)
-_MEMORY = dict(minimum=1e6, maximum=1e15, inclusive=False)
-_UNIT_PRICE = dict(minimum=1.0, maximum=1e9, inclusive=False)
+_POWER: dict[str, Any] = dict(minimum=1.0, maximum=1e6, inclusive=False)  # one accelerator
+_FLOP_RATE: dict[str, Any] = dict(minimum=1e9, maximum=1e20, inclusive=False)  # one accelerator, FLOP/s
+_LINK: dict[str, Any] = dict(minimum=1e6, maximum=1e17, inclusive=False)
+_MEMORY: dict[str, Any] = dict(minimum=1e6, maximum=1e15, inclusive=False)
+_UNIT_PRICE: dict[str, Any] = dict(minimum=1.0, maximum=1e9, inclusive=False)
 
 #: Top-level attributes of a `scenario` block.
 SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {

@@ -28,7 +28,6 @@ from scendsl.model.registry import REGISTRY, Node
 from scendsl.scenario import Claim, Scenario, Uncertain
 
 
-
 @dataclass(frozen=True, slots=True)
 class MetricResult:
     """One evaluated node: value (SI), unit and how it was obtained.
