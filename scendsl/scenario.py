@@ -79,10 +79,13 @@ class Parallelism(_Frozen):
     interleave: int = 1
 
 
+# Each section's fields, their types and their enumerated choices follow the language's field
+# table (`scendsl.language.fields`, which this layer may not import); `tests/test_fields.py`
+# holds the two equal.
 class Cluster(_Frozen):
     accelerator: str
     count: Value
-    fabric: str | None = None
+    fabric: Literal["infiniband", "ethernet", "roce", "nvlink", "ici"] | None = None
     mfu: Value | None = None
     accelerator_power: Value | None = Field(None, description="measured all-in W per accelerator")
     overhead: Value | None = Field(None, description="node and network power overhead, fraction")

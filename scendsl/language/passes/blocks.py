@@ -117,7 +117,7 @@ class BlocksPass(ValueReader, ResolverState):
             value = self.value(item.values, spec, item.key_span, item.key)
             if value is not None:
                 found[item.key] = value
-        for required in ("accelerator", "count"):
+        for required in F.REQUIRED_REFERENCE_FIELDS:
             if required not in found and len(self.sink.diagnostics) == errors_before:
                 self.sink.error(f"reference '{definition.name}' does not set '{required}'",
                                 statement.values[0].span)
