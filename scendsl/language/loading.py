@@ -14,7 +14,7 @@ from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.files import scenario_files
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file
 from scendsl.language.passes import resolve
-from scendsl.language.syntax import Document
+from scendsl.language.syntax import Document, Statement
 from scendsl.scenario import ScenarioSet
 
 MAX_IMPORT_DEPTH = 32
@@ -70,17 +70,10 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
         for statement in document.statements:
             if statement.key != "import":
                 continue
-            if len(statement.values) != 1 or statement.values[0].kind != "string" or statement.body:
-                sink.error("write imports as: import \"file.scn\"", statement.span)
+            named = _import_target(statement, sink, "the importing file")
+            if named is None:
                 continue
-            target = statement.values[0].text[1:-1]
-            span = statement.values[0].span
-            if not target or os.path.isabs(target) or target.startswith("~"):
-                sink.error("an import names a path relative to the importing file", span)
-                continue
-            if not target.endswith(".scn"):  # never parse, and so quote, another kind of file
-                sink.error(f"import '{target}' is not a scenario file (.scn)", span)
-                continue
+            target, span = named
             target_path = os.path.normpath(os.path.join(os.path.dirname(path), target))
             target_real = os.path.realpath(target_path)
             if os.path.commonpath([root, target_real]) != root:
@@ -95,6 +88,21 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
         visit(path, (displays or {}).get(path, path), os.path.realpath(root), (), None)
     return [d for d in documents if d is not None]
 
+
+def _import_target(statement: Statement, sink: DiagnosticSink,
+                   relative_to: str) -> tuple[str, Span] | None:
+    """The relative `.scn` path an import line names, or None after saying what is wrong."""
+    if len(statement.values) != 1 or statement.values[0].kind != "string" or statement.body:
+        sink.error("write imports as: import \"file.scn\"", statement.span)
+        return None
+    target, span = statement.values[0].text[1:-1], statement.values[0].span
+    if not target or os.path.isabs(target) or target.startswith("~"):
+        sink.error(f"an import names a path relative to {relative_to}", span)
+        return None
+    if not target.endswith(".scn"):  # never parse, and so quote, another kind of file
+        sink.error(f"import '{target}' is not a scenario file (.scn)", span)
+        return None
+    return target, span
 
 
 def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
@@ -125,16 +133,10 @@ def load_text(text: str, file: str = "<string>", *,
         if statement.key != "import":
             continue
         # The same rules as imports between files: a relative path inside the current folder.
-        if len(statement.values) != 1 or statement.values[0].kind != "string" or statement.body:
-            sink.error("write imports as: import \"file.scn\"", statement.span)
+        named = _import_target(statement, sink, "the current folder")
+        if named is None:
             continue
-        target, span = statement.values[0].text[1:-1], statement.values[0].span
-        if not target or os.path.isabs(target) or target.startswith("~"):
-            sink.error("an import names a path relative to the current folder", span)
-            continue
-        if not target.endswith(".scn"):
-            sink.error(f"import '{target}' is not a scenario file (.scn)", span)
-            continue
+        target, span = named
         if os.path.commonpath([root, os.path.realpath(target)]) != root:
             sink.error(f"import '{target}' reaches outside the current folder", span)
             continue
