@@ -9,6 +9,7 @@ reported together.
 
 from __future__ import annotations
 
+from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.language.loading import (MAX_IMPORT_DEPTH, load_documents, load_paths, load_text,
                                       scenario_files)
 from scendsl.language.passes import Resolver, resolve
@@ -16,6 +17,6 @@ from scendsl.language.passes.definitions import DEFINITION_KEYWORDS
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH
 from scendsl.language.values import MAX_STRING_LENGTH, MAX_WHOLE_NUMBER
 
-__all__ = ["DEFINITION_KEYWORDS", "MAX_EXTENDS_DEPTH", "MAX_IMPORT_DEPTH", "MAX_STRING_LENGTH",
+__all__ = ["DEFAULT_MAX_VARIANTS", "DEFINITION_KEYWORDS", "MAX_EXTENDS_DEPTH", "MAX_IMPORT_DEPTH", "MAX_STRING_LENGTH",
            "MAX_WHOLE_NUMBER", "Resolver", "load_documents", "load_paths", "load_text", "resolve",
            "scenario_files"]
