@@ -83,17 +83,20 @@ def value(path: str, spec: F.FieldSpec, required: tuple[str, ...]) -> str:
 def table(heading: str, rows: dict[str, F.FieldSpec], required: tuple[str, ...],
           prefix: str = "") -> str:
     lines = [f"| {heading} | value |", "|---|---|"]
-    lines += [f"| `{prefix}{name}` | {value(prefix + name, spec, required)} |" for name, spec in rows.items()]
+    lines += [f"| `{prefix}{name}` | {value(prefix + name, spec, required)} |"
+              for name, spec in rows.items()]
     return "\n".join(lines)
 
 
 def tables() -> dict[str, str]:
     """Each generated table of the language reference, by marker name."""
-    sections = "\n".join("\n".join(table("section.field", fields, F.REQUIRED_SCENARIO_FIELDS, f"{section}.").split("\n")[
-        2 if i else 0:]) for i, (section, fields) in enumerate(F.SECTIONS.items()))
+    sections = [table("section.field", fields, F.REQUIRED_SCENARIO_FIELDS, f"{section}.")
+                for section, fields in F.SECTIONS.items()]
+    # One table for every section: the header once.
+    sections = [sections[0]] + [t.split("\n", 2)[2] for t in sections[1:]]
     return {
         "scenario": table("field", F.SCENARIO_ATTRIBUTES, F.REQUIRED_SCENARIO_FIELDS),
-        "sections": sections,
+        "sections": "\n".join(sections),
         "accelerator": table("field", {**F.ACCELERATOR_ATTRIBUTES, **F.ACCELERATOR_FIGURES},
                              F.REQUIRED_ACCELERATOR_FIGURES),
         "reference": table("field", F.REFERENCE_FIELDS, F.REQUIRED_REFERENCE_FIELDS),

@@ -122,8 +122,8 @@ def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
     return resolve(documents, sink, max_variants=max_variants)
 
 
-def load_text(text: str, file: str = "<string>", *,
-              max_variants: int = DEFAULT_MAX_VARIANTS, max_tokens: int = MAX_TOKENS) -> ScenarioSet:
+def load_text(text: str, file: str = "<string>", *, max_variants: int = DEFAULT_MAX_VARIANTS,
+              max_tokens: int = MAX_TOKENS) -> ScenarioSet:
     """Parse and resolve scenario text; imports are read relative to the current folder."""
     sink = DiagnosticSink({file: text})
     document = parse(text, file, max_tokens=max_tokens)

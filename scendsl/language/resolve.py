@@ -2,8 +2,8 @@
 
 The entry points of the language: `load_paths`, `load_text` and `load_documents` (reading files
 and their imports: `scendsl.language.loading`) and `resolve`, which runs the resolver's passes
-(`scendsl.language.passes`: definitions → extends → values → claims → sweeps; values are read
-by `scendsl.language.values`). Every mistake becomes a located diagnostic; all of them are
+(`scendsl.language.passes`: definitions → extends → values → claims → sweeps; values are
+read by `scendsl.language.values`). Every mistake becomes a located diagnostic; all of them are
 reported together.
 """
 
@@ -17,6 +17,6 @@ from scendsl.language.passes.definitions import DEFINITION_KEYWORDS
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH
 from scendsl.language.values import MAX_STRING_LENGTH, MAX_WHOLE_NUMBER
 
-__all__ = ["DEFAULT_MAX_VARIANTS", "DEFINITION_KEYWORDS", "MAX_EXTENDS_DEPTH", "MAX_IMPORT_DEPTH", "MAX_STRING_LENGTH",
-           "MAX_WHOLE_NUMBER", "Resolver", "load_documents", "load_paths", "load_text", "resolve",
-           "scenario_files"]
+__all__ = ["DEFAULT_MAX_VARIANTS", "DEFINITION_KEYWORDS", "MAX_EXTENDS_DEPTH", "MAX_IMPORT_DEPTH",
+           "MAX_STRING_LENGTH", "MAX_WHOLE_NUMBER", "Resolver", "load_documents", "load_paths",
+           "load_text", "resolve", "scenario_files"]
