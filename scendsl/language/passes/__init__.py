@@ -36,7 +36,8 @@ def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
     for document in documents:
         sink.sources.setdefault(document.file, document.text)
     resolver = Resolver(sink, catalog or catalog_names(), max_variants)
-    resolver.collect(documents)
+    resolver.collect(documents)  # definitions
+    # Custom hardware and references first: scenarios name them.
     accelerators = {}
     references = {}
     for definition in resolver.order:
@@ -48,6 +49,7 @@ def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
             built = resolver.build_reference(definition)
             if built is not None:
                 references[built.name] = built
+    # Each scenario: extends, values, claims.
     scenarios: dict[str, Scenario] = {}
     for definition in resolver.order:
         if definition.kind == "scenario":
