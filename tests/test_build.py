@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SKETCH
+from factories import scenario_text
 from scendsl import files as files_module
 from scendsl.errors import ScenarioError
 from scendsl.report import build as build_module
@@ -638,8 +639,7 @@ def test_a_scenario_error_leaves_the_output_folder_unchanged(tmp_path):
     build([str(scenarios)], str(out))
     before = snapshot(out)
     (scenarios / "broken.scn").write_text(
-        'scenario broken {\n  title "Broken"\n  year 2026\n  region US\n'
-        '  cluster { accelerator NOPE\n count 10 }\n}\n', encoding="utf-8")
+        scenario_text("broken", title="Broken", accelerator="NOPE", count=10), encoding="utf-8")
     with pytest.raises(ScenarioError):
         build([str(scenarios)], str(out))
     assert snapshot(out) == before
@@ -663,9 +663,7 @@ def test_a_failure_while_writing_leaves_the_old_folder(tmp_path, monkeypatch):
 
 def test_a_scenario_named_like_a_topical_page_gets_its_own_file(tmp_path):
     scenario = tmp_path / "energy.scn"
-    scenario.write_text('scenario energy {\n  title "Energy"\n  year 2026\n  region US\n'
-                        '  cluster {\n    accelerator H100\n    count 8\n  }\n}\n',
-                        encoding="utf-8")
+    scenario.write_text(scenario_text("energy", title="Energy"), encoding="utf-8")
     files = render_files([str(scenario)])
     assert "scenario-energy.md" in files and "energy.md" in files
     assert b"(scenario-energy.md)" in files["index.md"]
@@ -863,9 +861,7 @@ def test_index_links_to_the_sweep_section_of_its_base_briefing(sketch_files):
 
 def test_a_scenario_without_workload_is_briefed_with_what_is_known(tmp_path):
     scenario = tmp_path / "tiny.scn"
-    scenario.write_text('scenario tiny {\n  title "Tiny"\n  year 2026\n  region US\n'
-                        '  cluster {\n    accelerator H100\n    count 8\n  }\n}\n',
-                        encoding="utf-8")
+    scenario.write_text(scenario_text("tiny", title="Tiny"), encoding="utf-8")
     md = render_files([str(scenario)])["tiny.md"].decode()
     findings = [line for line in md.splitlines() if line.startswith("> - ")]
     assert len(findings) >= 3

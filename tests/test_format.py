@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import scendsl
 from conftest import FIXTURES, ROOT, SKETCH
+from factories import scenario_text
 from scendsl.errors import ScenarioError
 from scendsl.language.format import format_paths, format_text, normalise_number
 
@@ -503,8 +504,8 @@ def test_any_document_keeps_its_syntax_tree_and_comments(text):
 
 
 def test_claim_quotes_align_in_one_column():
-    text = ('scenario s {\n  year 2026\n  region US\n  cluster.accelerator H100\n  cluster.count 8\n\n'
-            '  expect cluster.count >= 8 "a"\n  expect energy.facility_power ~= 5 MW ± 10% "b"\n}\n')
+    text = scenario_text("s", body='\n  expect cluster.count >= 8 "a"\n'
+                                   '  expect energy.facility_power ~= 5 MW ± 10% "b"\n')
     out = format_text(text)
     claims = [line for line in out.splitlines() if "expect" in line]
     assert len({line.index('"') for line in claims}) == 1

@@ -166,6 +166,8 @@ REFERENCE_FIELDS: dict[str, FieldSpec] = {
                 inclusive=True),
     "source": FieldSpec("string", doc="where the figures come from"),
 }
+#: Fields a `reference` block must set.
+REQUIRED_REFERENCE_FIELDS = ("accelerator", "count")
 
 #: Each degree of `workload.parallelism` (`tensor 8`, ...), when not `auto`.
 PARALLEL_DEGREE = _int("parallel degree", 1, MAX_DEGREE)

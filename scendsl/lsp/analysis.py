@@ -19,13 +19,11 @@ from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.format import format_text
 from scendsl.language.names import catalog_names
-from scendsl.language.parse import parse, parse_file
-from scendsl.language.resolve import MAX_IMPORT_DEPTH, resolve
+from scendsl.language.resolve import DEFINITION_KEYWORDS, load_documents, resolve
 from scendsl.language.syntax import Atom, Document, Statement
 from scendsl.language.units import BASE_UNIT, DIMENSION_EXAMPLES, UNITS, parse_number
 from scendsl.lsp.positions import Pos, Range, contains, line_at, span_range
 
-DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import")
 #: Samples drawn for a hover on a claim of an uncertain scenario (a few milliseconds).
 HOVER_SAMPLES = 2000
 HOVER_SEED = 20251126
@@ -212,71 +210,19 @@ class Workspace:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def _parse(self, path: str, display: str) -> Document:
-        real = os.path.realpath(path)
-        if real in self.overlay:
-            return parse(self.overlay[real], display)
-        return parse_file(path, display)
-
     def analyse(self, path: str) -> Analysis:
         """Parse and resolve a file and its imports; every diagnostic `scendsl check` gives."""
         path = os.path.realpath(path)
         display = self.display(path)
         sink = DiagnosticSink()
-        documents: list[Document] = []
         files: dict[str, str] = {}
-        seen: set[str] = set()
         # Imports may reach anywhere in the workspace folder (as with `scendsl check FOLDER`).
         root = self.root if display != path else os.path.dirname(path)
-
-        # The same walk and the same messages as the resolver's load_documents, reading open
-        # documents from the editor instead of the disk.
-        def visit(path: str, display: str, stack: tuple[str, ...], via: Span | None) -> None:
-            real = os.path.realpath(path)
-            if real in stack:
-                cycle = " → ".join(os.path.basename(p) for p in (*stack[stack.index(real):], real))
-                sink.error(f"import cycle: {cycle}", via, "remove one of the imports")
-                return
-            if real in seen:
-                return
-            if len(stack) > MAX_IMPORT_DEPTH:
-                sink.error(f"imports are nested more than {MAX_IMPORT_DEPTH} deep", via)
-                return
-            if via is not None and real not in self.overlay and not os.path.isfile(path):
-                sink.error(f"imported file '{display}' does not exist", via,
-                           "import paths are relative to the importing file")
-                return
-            seen.add(real)
-            files[display] = real
-            try:
-                document = self._parse(path, display)
-            except ScenarioError as error:
-                sink.extend(error.diagnostics)
-                return
-            self.last_good[real] = document
-            sink.sources[display] = document.text
-            documents.append(document)
-            for statement in document.statements:
-                if statement.key != "import":
-                    continue
-                if (len(statement.values) != 1 or statement.values[0].kind != "string"
-                        or statement.body):
-                    sink.error("write imports as: import \"file.scn\"", statement.span)
-                    continue
-                target = statement.values[0].text[1:-1]
-                span = statement.values[0].span
-                if not target or os.path.isabs(target) or target.startswith("~"):
-                    sink.error("an import names a path relative to the importing file", span)
-                    continue
-                target_path = os.path.normpath(os.path.join(os.path.dirname(path), target))
-                if os.path.commonpath([root, os.path.realpath(target_path)]) != root:
-                    sink.error(f"import '{target}' reaches outside the scenario folder", span,
-                               "name the file on the command line instead")
-                    continue
-                target_display = os.path.normpath(os.path.join(os.path.dirname(display), target))
-                visit(target_path, target_display, (*stack, real), span)
-
-        visit(path, display, (), None)
+        # The loader of `scendsl check`, reading open documents from the editor, not the disk.
+        documents = load_documents([path], sink, roots={path: root}, overrides=self.overlay,
+                                   displays={path: display}, visited=files)
+        for document in documents:
+            self.last_good[files[document.file]] = document
         scenarios = None
         try:
             scenarios = resolve(documents, sink)

@@ -53,7 +53,7 @@ from scendsl.model.evaluate import call_input, compute_values, nodes_for
 from scendsl.model.registry import Node
 from scendsl.model.trace import WHOLE, Probe, same, touches, traced_input, with_field
 from scendsl.model.values import nan_to_none, spread
-from scendsl.scenario import Scenario, Sweep, Uncertain, Value, central
+from scendsl.scenario import Scenario, Sweep, Uncertain, Value, apply_sweep_point, central
 
 #: Default number of variants evaluated together (bounds memory for 10^6-variant sweeps).
 DEFAULT_CHUNK = 200_000
@@ -137,8 +137,6 @@ class SweepPlan:
         """The variant at one label index per axis (cached: tables revisit the same few)."""
         scenario = self._variants.get(indices)
         if scenario is None:
-            from scendsl.language.resolve import apply_sweep_point
-
             scenario = self._variants[indices] = apply_sweep_point(self.sweep, indices)
         return scenario
 
