@@ -76,7 +76,7 @@ class Parallelism(_Frozen):
     data: int | None = Field(None, description="None means 'auto': count / (tensor × pipeline)")
     expert: int = 1
     microbatches: int | None = None
-    interleave: int = 1
+    interleave: int | None = Field(None, description="None: the framework's default")
 
 
 class Cluster(_Frozen):
@@ -114,6 +114,12 @@ class Workload(_Frozen):
     checkpoint_time: Value | None = None
     baseline_parameters: Value | None = None
     baseline_tokens: Value | None = None
+    # issue 12: performance
+    attention_heads: int | None = None
+    vocabulary: int | None = None
+    sequence_parallel: Literal["on", "off"] | None = None
+    experts: int | None = None
+    experts_per_token: int | None = None
 
 
 class Market(_Frozen):
