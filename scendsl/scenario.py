@@ -118,6 +118,7 @@ class Workload(_Frozen):
     attention_heads: int | None = None
     vocabulary: int | None = None
     sequence_parallel: Literal["on", "off"] | None = None
+    flash_attention: Literal["on", "off"] | None = None
     experts: int | None = None
     experts_per_token: int | None = None
 

@@ -120,6 +120,8 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
         "sequence_parallel": FieldSpec("enum", choices=("on", "off"),
                                        doc="Megatron sequence parallelism (Korthikanti et al. 2022)"),
+        "flash_attention": FieldSpec("enum", choices=("on", "off"),
+                                     doc="fused attention keeping the score matrix on chip"),
         "experts": _int("experts per mixture-of-experts layer E", 1, 10**6),
         "experts_per_token": _int("experts each token is routed to (top-k)", 1, 10**6),
     },

@@ -62,6 +62,8 @@ GSHARD = ("Lepikhin et al. 2021, GShard; Fedus et al. 2022, Switch Transformer: 
           "all-to-all, twice forward and twice backward per MoE layer")
 STRAGGLER = ("expected maximum of n independent normal step times: μ(1 + σ·√(2 ln n)) (extreme "
              "value statistics); Jiang et al. 2024, MegaScale (NSDI): stragglers at 10,000+ GPUs")
+FLASH = ("Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
+         "IO-Awareness (NeurIPS): the s×s score matrix stays on chip")
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
 FRAMEWORKS = ("megatron", "deepspeed", "neox")
@@ -179,10 +181,15 @@ def _interleave(ctx: Context) -> Found:
     if framework != "megatron" or ctx.scenario.workload.parallelism.pipeline <= 1:
         return Found(1, "default", note="no interleaving: no pipeline, or a framework whose "
                                         "pipeline does not interleave")
-    default = ctx.calibration("default_interleave")
-    return Found(default.value, "default: catalog calibration.default_interleave", default.source,
-                 default.confidence, "Megatron-LM runs interleave their pipeline stages; capped "
-                                     "at the layers per stage")
+    chunk = ctx.calibration("default_layers_per_chunk")
+    layers = ctx.field("workload.layers")
+    if layers is None:
+        layers = _derived_width(ctx)[0] / ctx.calibration("default_width_per_layer").value
+    pipeline = ctx.scenario.workload.parallelism.pipeline
+    chunks = max(1, int(float(layers) // (pipeline * chunk.value)))
+    return Found(chunks, "default: catalog calibration.default_layers_per_chunk", chunk.source,
+                 chunk.confidence, f"Megatron-LM recipes cut each of the {pipeline} stages into "
+                 f"chunks of ~{chunk.value:g} layers: v = ⌊L / (p·{chunk.value:g})⌋ = {chunks}")
 
 
 @input_node("workload.microbatches_setting", "number",
@@ -266,6 +273,15 @@ def _sequence_parallel(ctx: Context) -> Found:
            "only Megatron-LM implements it, and only with tensor parallelism")
     return ctx.scenario_value("workload.sequence_parallel", Found(
         default, f"default for {framework}", note=why))
+
+
+@input_node("workload.flash_attention", "text",
+            "Fused (flash) attention: on keeps the score matrix out of HBM", value_type="text",
+            sources=(FLASH,))
+def _flash_attention(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.flash_attention", Found(
+        "on", "default", note="every current framework fuses attention (FlashAttention, 2022); "
+                              "runs before 2022 had none: write `flash_attention off`"))
 
 
 @input_node("workload.experts", "number", "Experts per mixture-of-experts layer (1 = dense)",
@@ -731,17 +747,21 @@ def compute_time(hardware, used, rate):
 
 
 def activation_traffic_bytes(sequence, micro_batch, hidden, layers, tensor, pipeline, m,
-                             recompute, sequence_parallel):
+                             recompute, sequence_parallel, score_heads=0.0):
     """HBM bytes the memory-bound (element-wise) kernels move per step and accelerator.
 
-    Each of a layer's 34·sbh activation bytes (Korthikanti, with flash attention: no score
-    matrix) is written in the forward pass and read in the backward pass; full recomputation
-    runs the forward once more.
+    Each of a layer's 34·sbh activation bytes (Korthikanti) is written in the forward pass and
+    read in the backward pass; full recomputation runs the forward once more. With flash
+    attention the s×s score matrix never reaches HBM (score_heads = 0); without it its
+    5as/h·sbh bytes (softmax, dropout, their masks) go the same way, once more when selective
+    recomputation recomputes them.
     """
     per_layer = activation_bytes_per_layer(sequence, micro_batch, hidden, 0.0, tensor,
                                            "selective", sequence_parallel)
     passes = np.where(recompute == "full", 3.0, 2.0)
-    return per_layer * passes * m * layers / pipeline
+    scores = 5.0 * score_heads * sequence / (hidden * tensor) * sequence * micro_batch * hidden
+    score_passes = np.where(recompute == "none", 2.0, 3.0)
+    return (per_layer * passes + scores * score_passes) * m * layers / pipeline
 
 
 @metric("performance.memory_time", "time", "Memory-bound time per step (element-wise kernels)",
@@ -750,14 +770,17 @@ def activation_traffic_bytes(sequence, micro_batch, hidden, layers, tensor, pipe
         ("workload.sequence_length", "workload.micro_batch", "workload.hidden_size",
          "workload.layers", "workload.tensor_parallel", "workload.pipeline_parallel",
          "performance.microbatches", "workload.recompute", "workload.sequence_parallel",
-         "accelerator.hbm_bandwidth", "performance.hbm_efficiency"),
-        sources=(KORTHIKANTI, LLM_ANALYSIS))
+         "accelerator.hbm_bandwidth", "performance.hbm_efficiency",
+         "workload.flash_attention", "performance.attention_heads"),
+        sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH))
 def memory_time(sequence, micro_batch, hidden, layers, tensor, pipeline, m, recompute,
-                sequence_parallel, hbm_bandwidth, efficiency):
+                sequence_parallel, hbm_bandwidth, efficiency, flash, heads):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
-    without sequence parallelism every tensor-parallel rank repeats it on the whole sequence."""
+    without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
+    without flash attention the score matrix adds its traffic."""
+    score_heads = np.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(sequence, micro_batch, hidden, layers, tensor, pipeline,
-                                       m, recompute, sequence_parallel == "on")
+                                       m, recompute, sequence_parallel == "on", score_heads)
     return traffic / (hbm_bandwidth * efficiency)
 
 
