@@ -175,3 +175,12 @@ def test_expert_parallelism_spreads_experts_and_costs_all_to_all():
     assert spread["performance.parameters_per_accelerator"] == pytest.approx(
         (671e9 - experts + experts / 64) / 16)
     assert spread["performance.model_state_memory"] < local["performance.model_state_memory"] / 2
+
+
+def test_vocabulary_takes_the_embeddings_out_of_the_derived_shape():
+    plain = values("accelerator H100\n    count 8", "parameters 1B\n    tokens 1T")
+    vocab = values("accelerator H100\n    count 8", "parameters 1B\n    tokens 1T\n"
+                   "    vocabulary 128256")
+    h, layers = vocab["workload.hidden_size"], vocab["workload.layers"]
+    assert 12 * layers * h**2 + 128256 * h == pytest.approx(1e9)
+    assert h < plain["workload.hidden_size"]

@@ -220,10 +220,18 @@ def _sequence_length(ctx: Context) -> Found:
 
 
 def _derived_width(ctx: Context) -> tuple[float, str]:
-    """Width h of a model of N parameters with N ≈ 12·L·h² and h/L = calibrated aspect."""
+    """Width h of a model of N parameters with N ≈ 12·L·h² (+ V·h of embeddings when the
+    scenario gives the vocabulary) and h/L = calibrated aspect."""
     parameters = ctx.scenario_value("workload.parameters").value
     aspect = ctx.calibration("default_width_per_layer").value
-    return float(np.cbrt(aspect * parameters / 12.0)), f"h = (h/L · N / 12)^(1/3), h/L = {aspect:g}"
+    width = float(np.cbrt(aspect * parameters / 12.0))
+    vocabulary = ctx.field("workload.vocabulary")
+    if vocabulary is None:
+        return width, f"h = (h/L · N / 12)^(1/3), h/L = {aspect:g}"
+    for _ in range(30):  # Newton on 12·h³/(h/L) + V·h − N = 0, from above: converges
+        width -= ((12.0 * width**3 / aspect + vocabulary * width - parameters)
+                  / (36.0 * width**2 / aspect + vocabulary))
+    return width, f"12·h³/(h/L) + V·h = N, h/L = {aspect:g}, V = {vocabulary:,}"
 
 
 @input_node("workload.hidden_size", "number", "Model width h",
