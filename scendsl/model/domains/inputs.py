@@ -35,7 +35,7 @@ def _count(ctx: Context) -> Found:
 
 @input_node("cluster.mfu", "fraction", "Model FLOPs utilisation: useful share of peak FLOP/s",
             formula="given, else default_mfu (BF16) × min(speedup, peak ratio) / peak ratio at "
-                    "FP8 or FP4 (issue 12, mechanism 4)")
+                    "FP8 or FP4")
 def _mfu(ctx: Context) -> Found:
     if ctx.field("cluster.mfu") is not None:
         return ctx.scenario_value("cluster.mfu")

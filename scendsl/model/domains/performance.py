@@ -9,6 +9,16 @@ Two ways to the training time stand side by side:
   collectives, the pipeline bubble, the optimizer update and host-link traffic), each from a
   published formula; `performance.achieved_mfu` is the MFU that step implies.
 
+Model FLOPs count attention (Narayanan et al. 2021, eq. 3: 6·N + 12·L·h·s per token); the
+matrix maths run at a GEMM efficiency that grows with the per-accelerator width h/t, times the
+end-to-end gain of FP8/FP4 over BF16 (not the datasheet ratio); the default MFU at FP8/FP4 is
+the BF16 default carried over the same gain. A synchronous step waits for its slowest
+accelerator (`performance.straggler_factor`), and `performance.scaling_efficiency` is the share
+left after that and the exposed data-parallel exchange. A mixture of experts computes with its
+active parameters, holds all of them (experts spread over the `expert` ranks) and pays the
+all-to-all of expert parallelism. `performance.path_ratio` and `performance.paths_disagree`
+compare the two paths.
+
 `performance.reference_step_time` evaluates one fixed, documented reference workload (a 1B model,
 calibration `reference_*`) with the scenario's accelerator, to compare with the source article's
 benchmark table. Every formula is vectorised (numpy), so sweeps and Monte Carlo samples run
