@@ -184,3 +184,12 @@ def test_vocabulary_takes_the_embeddings_out_of_the_derived_shape():
     h, layers = vocab["workload.hidden_size"], vocab["workload.layers"]
     assert 12 * layers * h**2 + 128256 * h == pytest.approx(1e9)
     assert h < plain["workload.hidden_size"]
+
+
+def test_moe_width_follows_the_active_parameters_not_the_total():
+    moe = values("accelerator H100\n    count 2048", "parameters 671B\n    active_parameters 37B\n"
+                 "    tokens 14.8T")
+    dense = values("accelerator H100\n    count 2048", "parameters 37B\n    tokens 14.8T")
+    # Inactive experts add no width: the attention FLOPs are those of a 37B-wide model.
+    assert moe["workload.hidden_size"] == pytest.approx(dense["workload.hidden_size"])
+    assert moe["workload.training_flops"] == pytest.approx(dense["workload.training_flops"])

@@ -230,9 +230,11 @@ def _sequence_length(ctx: Context) -> Found:
 
 
 def _derived_width(ctx: Context) -> tuple[float, str]:
-    """Width h of a model of N parameters with N ≈ 12·L·h² (+ V·h of embeddings when the
-    scenario gives the vocabulary) and h/L = calibrated aspect."""
-    parameters = ctx.scenario_value("workload.parameters").value
+    """Width h of a model of N (active) parameters with N ≈ 12·L·h² (+ V·h of embeddings when
+    the scenario gives the vocabulary) and h/L = calibrated aspect."""
+    # A mixture of experts' layers are as wide as its active parameters say (DeepSeek-V3:
+    # 12 · 61 · 7,168² = 37.6B for 37B active of 671B): the inactive experts add no width.
+    parameters = _active_parameters(ctx).value
     aspect = ctx.calibration("default_width_per_layer").value
     width = float(np.cbrt(aspect * parameters / 12.0))
     vocabulary = ctx.field("workload.vocabulary")
