@@ -76,7 +76,7 @@ class Parallelism(_Frozen):
     data: int | None = Field(None, description="None means 'auto': count / (tensor × pipeline)")
     expert: int = 1
     microbatches: int | None = None
-    interleave: int = 1
+    interleave: int | None = Field(None, description="None: the framework's default")
 
 
 # Each section's fields, their types and their enumerated choices follow the language's field
@@ -117,6 +117,13 @@ class Workload(_Frozen):
     checkpoint_time: Value | None = None
     baseline_parameters: Value | None = None
     baseline_tokens: Value | None = None
+    # issue 12: performance
+    attention_heads: int | None = None
+    vocabulary: int | None = None
+    sequence_parallel: Literal["on", "off"] | None = None
+    flash_attention: Literal["on", "off"] | None = None
+    experts: int | None = None
+    experts_per_token: int | None = None
 
 
 class Market(_Frozen):

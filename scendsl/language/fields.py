@@ -116,6 +116,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
                                   minimum=1.0, maximum=MAX_PARAMETERS, inclusive=False),
         "baseline_tokens": _q("number", "tokens of the baseline model (scaling)", minimum=1.0,
                               maximum=MAX_TOKENS, inclusive=False),
+        # issue 12: performance
+        "attention_heads": _int("attention heads a", 1, 10**6),
+        "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
+        "sequence_parallel": FieldSpec("enum", choices=("on", "off"),
+                                       doc="Megatron sequence parallelism (Korthikanti et al. 2022)"),
+        "flash_attention": FieldSpec("enum", choices=("on", "off"),
+                                     doc="fused attention keeping the score matrix on chip"),
+        "experts": _int("experts per mixture-of-experts layer E", 1, 10**6),
+        "experts_per_token": _int("experts each token is routed to (top-k)", 1, 10**6),
     },
     "market": {
         "unit_price": _q("currency", "price per accelerator, overrides the catalog's",
