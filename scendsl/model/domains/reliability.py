@@ -265,15 +265,21 @@ def checkpoint_interval(recovery, restart_kept, in_memory_kept, restart_tau, in_
         "holds the downtime); else performance.training_time / reliability.goodput",
         inputs=("performance.training_time", "reliability.goodput", "cluster.mfu_basis",
                 "workload.duration", "workload.accelerator_hours", "cluster.count"),
-        sources=_YOUNG_DALY, importance=2)
+        sources=_YOUNG_DALY, importance=2, optional=("performance.training_time",))
 def training_time(ideal_time, kept_share, basis, duration, accelerator_time, count):
-    """The run's wall-clock time: given, or computed without counting downtime twice."""
+    """The run's wall-clock time: given, or computed without counting downtime twice (None when
+    neither is possible)."""
+    if ideal_time is None:
+        ideal_time = np.nan  # not computable: only a given duration or accelerator-time helps
     kept_share = np.asarray(kept_share, dtype=float)
     stretched = np.where(kept_share > 0, ideal_time / np.where(kept_share > 0, kept_share, 1.0),
                          np.inf)
     computed = np.asarray(ideal_time, dtype=float) if basis == "wallclock" else stretched
     computed = np.where(np.asarray(accelerator_time) > 0, accelerator_time / count, computed)
-    return np.where(np.asarray(duration) > 0, duration, computed)
+    result = np.where(np.asarray(duration) > 0, duration, computed)
+    if np.ndim(result) == 0:
+        return None if np.isnan(result) else float(result)
+    return result
 
 
 @metric("reliability.lost_time", "time",
