@@ -114,14 +114,13 @@ def _mfu_basis(ctx: Context) -> Found:
 
 @input_node("workload.duration", "time", "Wall-clock duration of the run, given directly")
 def _duration(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.duration", Found(0.0, "not given (0: computed)"))
+    return ctx.scenario_value("workload.duration")  # unset: n/a, and the time is computed
 
 
 @input_node("workload.accelerator_hours", "time",
             "Accelerator-time of the run, given directly")
 def _accelerator_hours(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.accelerator_hours",
-                              Found(0.0, "not given (0: computed)"))
+    return ctx.scenario_value("workload.accelerator_hours")  # unset: n/a
 
 
 # ------------------------------------------------------------------------------ formulas
@@ -265,12 +264,15 @@ def checkpoint_interval(recovery, restart_kept, in_memory_kept, restart_tau, in_
         "holds the downtime); else performance.training_time / reliability.goodput",
         inputs=("performance.training_time", "reliability.goodput", "cluster.mfu_basis",
                 "workload.duration", "workload.accelerator_hours", "cluster.count"),
-        sources=_YOUNG_DALY, importance=2, optional=("performance.training_time",))
+        sources=_YOUNG_DALY, importance=2,
+        optional=("performance.training_time", "workload.duration", "workload.accelerator_hours"))
 def training_time(ideal_time, kept_share, basis, duration, accelerator_time, count):
     """The run's wall-clock time: given, or computed without counting downtime twice (None when
     neither is possible)."""
     if ideal_time is None:
         ideal_time = np.nan  # not computable: only a given duration or accelerator-time helps
+    duration = 0.0 if duration is None else duration
+    accelerator_time = 0.0 if accelerator_time is None else accelerator_time
     kept_share = np.asarray(kept_share, dtype=float)
     stretched = np.where(kept_share > 0, ideal_time / np.where(kept_share > 0, kept_share, 1.0),
                          np.inf)
