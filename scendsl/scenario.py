@@ -104,6 +104,7 @@ class Energy(_Frozen):
     # issue 12: energy/reliability
     site_class: Literal["hyperscale", "colocation", "enterprise"] | None = None
     training_power_fraction: Value | None = None
+    idle_power_fraction: Value | None = None
 
 
 class Workload(_Frozen):

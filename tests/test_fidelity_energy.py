@@ -212,3 +212,17 @@ def test_embodied_carbon_scales_with_count_and_is_amortised_over_the_lifetime():
     lifetime = result.inputs["cluster.lifetime"].value
     assert result.value("energy.annual_embodied_carbon") == pytest.approx(
         result.value("energy.embodied_carbon") * 365.25 * 86_400 / lifetime)
+
+
+def test_idle_energy_is_drawn_in_the_hours_the_cluster_does_not_train():
+    text = """
+scenario idle extends h100 {
+  energy.utilization 75%
+  energy.idle_power_fraction 30%
+}
+"""
+    result = evaluate(load(text).get("idle"))
+    facility = result.value("energy.facility_power")
+    assert result.value("energy.idle_power") == pytest.approx(0.3 * facility)
+    assert result.value("energy.annual_idle_energy") == pytest.approx(
+        0.3 * facility * 0.25 * 365.25 * 86_400)

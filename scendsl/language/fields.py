@@ -108,6 +108,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
                                 doc="kind of site, for the default PUE by year"),
         "training_power_fraction": _q("fraction", "power while training ÷ rated power",
                                       **_FRACTION),
+        "idle_power_fraction": _q("fraction", "power while idle ÷ rated power", **_FRACTION),
     },
     "workload": {
         "parameters": _q("number", "model parameters (N)", minimum=1.0,

@@ -347,3 +347,25 @@ def accelerator_energy(accelerator_hours, tdp):
         importance=4)
 def training_it_energy(training_energy, pue):
     return training_energy / pue
+
+
+@input_node("energy.idle_power_fraction", "fraction",
+            "Power while idle ÷ rated power per accelerator (servers powered, no work)")
+def _idle_fraction(ctx: Context) -> Found:
+    return ctx.scenario_or_calibration("energy.idle_power_fraction", "idle_power_fraction")
+
+
+@metric("energy.idle_power", "power", "Facility power while the cluster is powered but idle",
+        "energy.facility_power × energy.idle_power_fraction",
+        ("energy.facility_power", "energy.idle_power_fraction"), (_BLOOM,), importance=3)
+def idle_power(facility_power, idle_fraction):
+    return facility_power * idle_fraction
+
+
+@metric("energy.annual_idle_energy", "energy",
+        "Electricity drawn in a year while the cluster is powered but not training "
+        "(not in energy.annual_energy)",
+        "energy.idle_power × (1 − energy.utilization) × one year",
+        ("energy.idle_power", "energy.utilization"), (_BLOOM,), importance=3)
+def annual_idle_energy(idle, utilization):
+    return idle * (1 - utilization) * SECONDS_PER_YEAR
