@@ -269,6 +269,8 @@ def checkpoint_interval(recovery, restart_kept, in_memory_kept, restart_tau, in_
 def training_time(ideal_time, kept_share, basis, duration, accelerator_time, count):
     """The run's wall-clock time: given, or computed without counting downtime twice (None when
     neither is possible)."""
+    if ideal_time is None and duration is None and accelerator_time is None:
+        return None  # nothing to compute it from
     if ideal_time is None:
         ideal_time = np.nan  # not computable: only a given duration or accelerator-time helps
     duration = 0.0 if duration is None else duration
