@@ -89,6 +89,13 @@ class Cluster(_Frozen):
     mfu: Value | None = None
     accelerator_power: Value | None = Field(None, description="measured all-in W per accelerator")
     overhead: Value | None = Field(None, description="node and network power overhead, fraction")
+    # issue 12: energy/reliability
+    mfu_basis: Literal["running", "wallclock"] | None = None
+    interruption_rate: Value | None = Field(None, description="per accelerator per day")
+    restart_time: Value | None = Field(None, description="seconds to resume after an interruption")
+    recovery: Literal["auto", "restart", "in_memory"] | None = None
+    embodied_carbon: Value | None = Field(None, description="kg CO2e per accelerator")
+    lifetime: Value | None = Field(None, description="service life, seconds")
 
 
 class Energy(_Frozen):
@@ -97,6 +104,10 @@ class Energy(_Frozen):
     price: Value | None = Field(None, description="USD per joule; overrides the per-source prices")
     intensity: Value | None = Field(None, description="kg CO2 per joule; overrides the mix")
     utilization: Value | None = Field(None, description="share of the year the cluster runs")
+    # issue 12: energy/reliability
+    site_class: Literal["hyperscale", "colocation", "enterprise"] | None = None
+    training_power_fraction: Value | None = None
+    idle_power_fraction: Value | None = None
 
 
 class Workload(_Frozen):
@@ -124,6 +135,9 @@ class Workload(_Frozen):
     flash_attention: Literal["on", "off"] | None = None
     experts: int | None = None
     experts_per_token: int | None = None
+    # issue 12: energy/reliability
+    duration: Value | None = Field(None, description="wall-clock seconds, given directly")
+    accelerator_hours: Value | None = Field(None, description="accelerator-seconds, given directly")
 
 
 class Market(_Frozen):

@@ -378,7 +378,7 @@ def test_calibration(catalog: Catalog) -> None:
     assert rate == pytest.approx(419 / (54 * 16_384), rel=1e-3)
     assert cal["node_overhead"].value == pytest.approx((10_200 / 8 - 700) / 700, abs=1e-3)
     assert cal["training_power_fraction"].value == pytest.approx(8.4 / 10.2, abs=1e-3)
-    assert cal["default_pue"].value == pytest.approx(1.56)
+    assert cal["pue_hyperscale_2024"].value == pytest.approx(1.09)
     assert cal["smr_unit_power"].value == pytest.approx(300e6)
     assert cal["household_annual_energy"].dimension == "energy"
     assert cal["checkpoint_write_time"].dimension == "time"

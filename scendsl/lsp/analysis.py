@@ -31,7 +31,6 @@ HOVER_SEED = 20251126
 CALIBRATION_DEFAULTS = {
     "cluster.mfu": "default_mfu",
     "cluster.overhead": "network_overhead",
-    "energy.pue": "default_pue",
     "energy.utilization": "default_utilization",
     "workload.checkpoint_time": "checkpoint_write_time",
     "workload.zero_stage": "default_zero_stage",

@@ -235,7 +235,7 @@ def _run(nodes: list[Node], start: int, values: dict[str, Any], rows: np.ndarray
         node = nodes[position]
         if node.kind == "metric":
             args = [values[name] for name in node.inputs]
-            if any(arg is None for arg in args):
+            if node.lacks_input(args):
                 values[node.name] = None
                 continue
             if not any(_is_column(arg) for arg in args):

@@ -165,7 +165,7 @@ def _run_nodes(nodes, context: Context, values: dict[str, Any], found: dict[str,
             values[node.name] = value
             continue
         args = [values[name] for name in node.inputs]
-        if any(arg is None for arg in args):
+        if node.lacks_input(args):
             values[node.name] = None
             continue
         values[node.name] = node.compute(*args)
