@@ -85,11 +85,13 @@ _FILES = (
     "references.toml",
     "calibration.toml",
     "export_rules.toml",
+    "country_groups.toml",
+    "iso3166.toml",
 )
 _GROUPS = frozenset({"A:5", "A:6", "D:1", "D:2", "D:3", "D:4", "D:5", "E:1", "E:2"})
 _YEAR_RE = re.compile(r"^[0-9]{4}$")
 _FISCAL_RE = re.compile(r"^FY[0-9]{4}$")
-_REGION_RE = re.compile(r"^[A-Z]{2}$")
+_REGION_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 _ISO_DATE_RE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 
 
@@ -151,7 +153,11 @@ class EnergySource(_Frozen):
 
 
 class Region(_Frozen):
-    """A country (ISO 3166-1 alpha-2): grid carbon intensity by year and export-control standing."""
+    """A country (ISO 3166-1 alpha-2) or subdivision (ISO 3166-2): grid intensity, export standing.
+
+    `fallback` marks a region regions.toml does not describe: its figures are stand-ins (the
+    parent country's or the world average, each figure's note says which), for a warning.
+    """
 
     code: str = Field(pattern=_REGION_RE.pattern)
     name: str
@@ -160,6 +166,41 @@ class Region(_Frozen):
     diffusion_tier: Literal[1, 2, 3]
     grid_intensity: dict[int, Figure]
     electricity_price: Figure | None = None
+    fallback: bool = False
+
+
+class GroupMembership(_Frozen):
+    """A dated membership of one region in one EAR country group (country_groups.toml)."""
+
+    region: str
+    group: str
+    start: _dt.date
+    end: _dt.date | None = None
+    citation: str
+    source: str = Field(min_length=1)
+    confidence: str = Field(pattern=CONFIDENCE_PATTERN)
+
+
+class CountryGroups(_Frozen):
+    """EAR country groups (15 CFR 740 Supp. 1) by date: `groups_on(code, date)`."""
+
+    as_of: _dt.date
+    members: dict[str, tuple[str, ...]]
+    sources: dict[str, str]
+    changes: tuple[GroupMembership, ...] = ()
+
+    def groups_on(self, region: str, date: _dt.date) -> tuple[str, ...]:
+        """The groups `region` (or, for a subdivision, its country) is in on `date`, sorted."""
+        code = region.split("-", 1)[0]
+        found = {group for group, codes in self.members.items() if code in codes}
+        found |= {change.group for change in self.changes if change.region == code
+                  and change.start <= date and (change.end is None or date < change.end)}
+        return tuple(sorted(found))
+
+    def memberships(self, region: str) -> tuple[GroupMembership, ...]:
+        """The dated changes that concern `region` (or its country)."""
+        code = region.split("-", 1)[0]
+        return tuple(change for change in self.changes if change.region == code)
 
 
 class Reference(_Frozen):
@@ -255,6 +296,7 @@ class Catalog(_Frozen):
     calibration: dict[str, Figure]
     market: MarketData
     export_rules: tuple[ExportRule, ...]
+    country_groups: CountryGroups
 
 
 @functools.lru_cache(maxsize=1)
@@ -272,7 +314,10 @@ def _load_from(directory: Traversable | Path) -> Catalog:
     directory = Path(directory) if isinstance(directory, str) else directory
     data = {name: _read(directory, name) for name in _FILES}
     accelerators = _accelerators(data["accelerators.toml"])
+    country_groups = _country_groups(data["country_groups.toml"])
     regions = _regions(data["regions.toml"])
+    regions.update(_fallback_regions(data["iso3166.toml"], data["regions.toml"],
+                                     data["country_groups.toml"], country_groups, regions))
     return Catalog(
         accelerators=accelerators,
         energy_sources=_energy(data["energy.toml"]),
@@ -281,6 +326,7 @@ def _load_from(directory: Traversable | Path) -> Catalog:
         calibration=_calibration(data["calibration.toml"]),
         market=_market(data["market.toml"], accelerators),
         export_rules=_export_rules(data["export_rules.toml"], regions),
+        country_groups=country_groups,
     )
 
 
@@ -473,7 +519,7 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
             continue
         raw = _table(raw, file, code)
         if not _REGION_RE.match(code):
-            message = "region codes are ISO 3166-1 alpha-2: two upper-case letters"
+            message = "region codes are ISO 3166-1 alpha-2 (two upper-case letters) or ISO 3166-2"
             raise CatalogError(file, code, "", message)
         _check_keys(raw, _REGION_FIELDS, file, code)
         groups = raw.get("groups", [])
@@ -502,6 +548,89 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
             diffusion_tier=_int(raw, file, code, "diffusion_tier"),
             grid_intensity=grid_intensity,
             electricity_price=price,
+        )
+    return out
+
+
+def _country_groups(data: Mapping[str, Any]) -> CountryGroups:
+    """EAR country groups and their dated changes (schema at the top of country_groups.toml)."""
+    file = "country_groups.toml"
+    _check_keys(data, {"meta", "groups", "changes", "diffusion"}, file, "")
+    meta = _table(data.get("meta"), file, "meta")
+    members: dict[str, tuple[str, ...]] = {}
+    sources: dict[str, str] = {}
+    for group, raw in _table(data.get("groups"), file, "groups").items():
+        raw = _table(raw, file, f"groups.{group}")
+        if group not in _GROUPS:
+            raise CatalogError(file, "groups", group, "not an EAR country group")
+        codes = raw.get("members")
+        if not isinstance(codes, list) or any(not _REGION_RE.match(str(c)) for c in codes):
+            raise CatalogError(file, f"groups.{group}", "members", "expected ISO 3166-1 codes")
+        members[group] = tuple(codes)
+        sources[group] = _string(raw, file, f"groups.{group}", "source")
+    changes = []
+    for index, raw in enumerate(data.get("changes", [])):
+        raw = dict(_table(raw, file, f"changes[{index}]"))
+        raw["start"], raw["end"] = raw.pop("from", None), raw.pop("to", None)
+        changes.append(_build(GroupMembership, file, f"changes[{index}]", **raw))
+    return _build(CountryGroups, file, "meta", as_of=meta.get("as_of"), members=members,
+                  sources=sources, changes=tuple(changes))
+
+
+#: The day the AI-diffusion tiers are read for regions regions.toml does not list (its start).
+_DIFFUSION_DAY = _dt.date(2025, 1, 13)
+
+
+def _fallback_regions(
+    iso: Mapping[str, Any],
+    regions_data: Mapping[str, Any],
+    groups_data: Mapping[str, Any],
+    groups: CountryGroups,
+    regions: Mapping[str, Region],
+) -> dict[str, Region]:
+    """A Region for every ISO code of iso3166.toml that regions.toml does not describe.
+
+    Its grid figures are stand-ins, each labelled in its note: the country's own for a
+    subdivision of a described country (US-TX: the US figures), else the world average. Its
+    country groups come from country_groups.toml as of that file's date.
+    """
+    file = "iso3166.toml"
+    raw_world = _table(regions_data.get("series", {}), "regions.toml", "series").get("WORLD")
+    if raw_world is None:
+        raise CatalogError("regions.toml", "series", "WORLD", "missing: needed for stand-ins")
+    series = _year_table(raw_world, "regions.toml", "series.WORLD", "", "carbon_intensity")
+    tier1 = set(_table(groups_data.get("diffusion", {}), "country_groups.toml",
+                       "diffusion").get("tier1", []))
+    names = {**_table(iso.get("countries", {}), file, "countries"),
+             **_table(iso.get("subdivisions", {}), file, "subdivisions")}
+    out: dict[str, Region] = {}
+    for code, name in names.items():
+        if code in regions:
+            continue
+        if not _REGION_RE.match(code) or not isinstance(name, str):
+            raise CatalogError(file, code, "", "expected CODE = 'name' with an ISO 3166 code")
+        country = code.split("-", 1)[0]
+        parent = regions.get(country) if country != code else None
+        if parent is not None:
+            grid, used = parent.grid_intensity, f"the figure of {country}"
+        else:
+            grid, used = series, "the world average"
+        note = f"fallback: no figure for {code} ({name}); {used} used"
+        grid = {year: figure.model_copy(update={"note": "; ".join(
+            n for n in (figure.note, note) if n)}) for year, figure in grid.items()}
+        member_of = tuple(g for g in groups.groups_on(code, groups.as_of) if g in _GROUPS)
+        if country in tier1:
+            tier = 1
+        elif country == "MO" or "D:5" in groups.groups_on(code, _DIFFUSION_DAY):
+            tier = 3
+        else:
+            tier = 2
+        out[code] = Region.model_construct(
+            code=code, name=name, groups=member_of, diffusion_tier=tier,
+            groups_note=f"country_groups.toml as of {groups.as_of.isoformat()}",
+            grid_intensity=grid,
+            electricity_price=parent.electricity_price if parent is not None else None,
+            fallback=True,
         )
     return out
 

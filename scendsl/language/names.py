@@ -40,3 +40,21 @@ def catalog_names() -> CatalogNames:
         regions=_keys("regions.toml", skip=("series",)),  # [series.X]: shared grid series
         references=_keys("references.toml"),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def iso_region_names() -> dict[str, str]:
+    """Every ISO code a scenario may name as its region, with its name (iso3166.toml, generated).
+
+    Read from a generated file rather than from pycountry so that `check` stays quick.
+    """
+    with open(_CATALOG / "iso3166.toml", "rb") as handle:
+        data = tomllib.load(handle)
+    return {**data["countries"], **data["subdivisions"]}
+
+
+def is_region(name: str, names: CatalogNames | None = None) -> bool:
+    """Whether `name` is a region: one with figures (regions.toml) or any ISO 3166-1 country,
+    US state (ISO 3166-2, `US-TX`) or other subdivision the catalog accepts."""
+    regions = (names or catalog_names()).regions
+    return name in regions or name in iso_region_names()

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
-from scendsl.language.names import CatalogNames, catalog_names
+from scendsl.language.names import CatalogNames, catalog_names, is_region
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file
@@ -283,6 +283,16 @@ class _Resolver:
             return self.string(atom)
         if kind in ("mix", "parallelism"):
             return self._keyword_list(atoms, spec, where, label)
+        if kind == "region" and atom.kind in ("word", "string"):
+            # Any ISO 3166-1 country; a subdivision ("US-TX") is quoted, since '-' ends a name.
+            name = atom.text if atom.kind == "word" else self.string(atom)
+            if name is not None and not is_region(name, self.catalog):
+                self.sink.error(f"unknown region '{name}'", atom.span,
+                                suggest(name, self.catalog.regions)
+                                or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE, "
+                                   'or US states as "US-TX"')
+                return None
+            return name
         if atom.kind != "word":
             self.sink.error(f"'{label}' expects a name", atom.span, _value_hint(atoms, spec))
             return None
@@ -292,13 +302,6 @@ class _Resolver:
                 self.sink.error(f"unknown {label} '{name}'", atom.span,
                                 suggest(name, spec.choices)
                                 or "one of: " + ", ".join(spec.choices))
-                return None
-            return name
-        if kind == "region":
-            if name not in self.catalog.regions:
-                self.sink.error(f"unknown region '{name}'", atom.span,
-                                suggest(name, self.catalog.regions)
-                                or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE")
                 return None
             return name
         if kind == "accelerator":
