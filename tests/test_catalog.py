@@ -48,7 +48,7 @@ DATA_FILES = (
     "calibration.toml",
     "export_rules.toml",
     "country_groups.toml",
-    "iso3166.toml",
+    "iso3166.tsv",
 )
 
 

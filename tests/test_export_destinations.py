@@ -222,7 +222,7 @@ def test_a_region_without_figures_evaluates_with_labelled_stand_ins():
     scenario = _load("CU", 2024)
     result = evaluate(scenario)
     assert result.value("region.fallback") is True
-    assert "fallback: no figure for CU (Cuba); the world average used" in (
+    assert "fallback: no figure for the region; the world average used" in (
         CATALOG.regions["CU"].grid_intensity[2024].note)
     france = _load("FR", 2024)
     assert evaluate(france).value("region.fallback") is False
@@ -256,7 +256,7 @@ def test_an_unknown_region_is_still_refused_with_a_located_error():
 
 
 def test_checking_a_region_does_not_import_pycountry():
-    # `check` reads the generated iso3166.toml: pycountry would cost its import and a JSON load.
+    # `check` reads the generated iso3166.tsv: pycountry would cost its import and a JSON load.
     code = ("import sys; from scendsl.language.names import is_region; "
             "assert is_region('CU') and is_region('US-TX'); "
             "print('pycountry' in sys.modules)")

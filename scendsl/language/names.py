@@ -42,15 +42,20 @@ def catalog_names() -> CatalogNames:
     )
 
 
+def parse_iso_names(text: str) -> dict[str, str]:
+    """The codes and names of an iso3166.tsv text (CODE, a tab, the name; '#' comments)."""
+    pairs = (line.split("\t", 1) for line in text.splitlines()
+             if line.strip() and not line.startswith("#"))
+    return {code: name for code, name in pairs}
+
+
 @functools.lru_cache(maxsize=1)
 def iso_region_names() -> dict[str, str]:
-    """Every ISO code a scenario may name as its region, with its name (iso3166.toml, generated).
+    """Every ISO code a scenario may name as its region, with its name (iso3166.tsv, generated).
 
     Read from a generated file rather than from pycountry so that `check` stays quick.
     """
-    with open(_CATALOG / "iso3166.toml", "rb") as handle:
-        data = tomllib.load(handle)
-    return {**data["countries"], **data["subdivisions"]}
+    return parse_iso_names((_CATALOG / "iso3166.tsv").read_text(encoding="utf-8"))
 
 
 def is_region(name: str, names: CatalogNames | None = None) -> bool:

@@ -500,7 +500,7 @@ def status_for(catalog: Catalog, accelerator: str, region: str, date: _dt.date) 
 @input_node("region.fallback", "bool",
             "Whether the scenario's region lacks regional figures of its own (not described in "
             "regions.toml): its grid figures are the parent country's or the world average",
-            sources=("catalog regions.toml; iso3166.toml",), value_type="bool", importance=2,
+            sources=("catalog regions.toml; iso3166.tsv",), value_type="bool", importance=2,
             formula="scenario.region not in regions.toml")
 def _region_fallback(ctx: Context) -> Found:
     # Kept in the result so that a warnings stage can report the stand-in figures; it lives here
