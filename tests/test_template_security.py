@@ -178,7 +178,7 @@ def test_nested_loops_over_big_strings_stop_at_the_time_budget(tmp_path, short_b
     message = _refused_quickly(
         tmp_path, "{% set x = 'x' * 100000 %}{% for i in x %}{% for j in x %}{% endfor %}"
                   "{% endfor %}")
-    assert "longer than" in message
+    assert "longer than" in message or "loops went through more than" in message
 
 
 def test_recursive_macros_stop_at_the_time_budget_or_depth(tmp_path, short_budget):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,9 +40,11 @@ TOPICAL_PAGES = ("index", "landscape", "compute-divide", "energy", "risk")
 
 _TOKEN_OPEN, _TOKEN_CLOSE = "\ue000", "\ue001"
 _TOKEN_RE = re.compile("\ue000([0-9]+)\ue001")
+_PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
 # Private-use characters (our tokens among them) and control characters never come from a
 # scenario into a page.
-_UNWANTED_RE = re.compile("[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNWANTED_RE = re.compile("[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+                          "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]])")
 _AUTOLINK_RE = re.compile(r"://|(www)\.", re.IGNORECASE)
 _ISSUE_REFERENCE_RE = re.compile(r"#(?=[0-9])")
@@ -248,6 +251,13 @@ MAX_INTEGER_BITS = 100_000
 RENDER_SECONDS = 10.0
 #: Largest template file read, in bytes.
 MAX_TEMPLATE_FILE = 1_000_000
+#: Most loop items one template (with its macros and includes) may go through: a macro's or a
+#: `{% set %}` block's output is held as a list with an entry per item until it is joined, so
+#: the count of items bounds its memory (the sample briefings go through a few thousand).
+MAX_LOOP_ITEMS = 1_000_000
+#: Seconds past the rendering budget after which an alarm stops a template the sandbox's
+#: checks cannot reach (compiling, one long operation).
+ALARM_GRACE = 1.0
 
 #: The classes whose public attributes templates may read, with the public names they may not
 #: (registered with `template_view`). Everything else a template reaches is plain data.
@@ -426,6 +436,7 @@ def _sandbox_environment_class():
         def __init__(self, **options: Any) -> None:
             super().__init__(**options)
             self.deadline = float("inf")
+            self.loop_items = 0
             self.trusted_callables: set[int] = set()
             self.globals.clear()
             self.install_globals(range=self.bounded_range, dict=dict,
@@ -453,6 +464,10 @@ def _sandbox_environment_class():
             for count, item in enumerate(iterable):
                 if not count & 63:
                     self.check_budget()
+                self.loop_items += 1
+                if self.loop_items > MAX_LOOP_ITEMS:
+                    raise TemplateLimit(f"loops went through more than {MAX_LOOP_ITEMS:,} "
+                                        "items (the limit for one template)")
                 yield item
 
         @staticmethod
@@ -682,17 +697,29 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "templates"
 
 
-def _bytecode_cache():
+def _bytecode_cache(environment: str):
     """Compiled templates kept between runs (a tenth of a second per build), keyed by the
     template's source, so an edited template is recompiled; None where no cache folder can be
-    made. Compiled sandboxed templates keep their sandbox checks."""
+    made. Compiled sandboxed templates keep their sandbox checks.
+
+    Each environment has its own folder: the Markdown and HTML environments compile the same
+    source differently, so a template compiled by one must never be run by the other (a user
+    template including `page.html.j2` would otherwise poison every later build). The cache is
+    only made inside a cache or home folder that exists: an odd HOME gets no cache."""
     import os
 
     from jinja2 import FileSystemBytecodeCache
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        home = os.environ.get("HOME") or ""
+        if not os.path.isabs(home) or not os.path.isdir(home):
+            return None
+        base = os.path.join(home, ".cache")
+    elif not os.path.isdir(base):
+        return None
     # Named after the sandbox's code generator: code compiled by an older one is not reused.
-    folder = os.path.join(base, "scendsl", "templates-sandbox-2")
+    folder = os.path.join(base, "scendsl", "templates-sandbox-3", environment)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:
@@ -727,16 +754,17 @@ class Renderer:
                 return Markup("n/a")
             return md_escape(value)
 
-        cache = _bytecode_cache()
         sandbox = _sandbox_environment_class()
         self.markdown_env = sandbox(
             loader=loader, autoescape=True, finalize=finalize, undefined=StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-            bytecode_cache=cache)
+            bytecode_cache=_bytecode_cache("markdown"))
+        # The HTML page (its head, styles and the policy that forbids scripts) is ours alone:
+        # user templates shape the Markdown, which is cleaned before it becomes HTML.
         self.html_env = sandbox(
-            loader=loader, autoescape=True, undefined=StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-            bytecode_cache=cache)
+            loader=_template_loader([builtin_templates_dir()]), autoescape=True,
+            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True, bytecode_cache=_bytecode_cache("html"))
         self._install_filters(pass_context)
         if globals_:
             self.markdown_env.install_globals(**globals_)
@@ -823,9 +851,14 @@ class Renderer:
         import time
 
         started = time.perf_counter()
-        env.deadline = started + RENDER_SECONDS - self._spent
+        left = RENDER_SECONDS - self._spent
+        env.deadline = started + left
+        env.loop_items = 0
         try:
-            return work()
+            # A backstop after the sandbox's own deadline (whose errors name the line): it stops
+            # what the sandbox cannot see, such as compiling a huge template.
+            with _alarm(left + ALARM_GRACE):
+                return work()
         except Exception as error:
             raise self._problem(error, template) from None
         finally:
@@ -881,6 +914,31 @@ class Renderer:
         else:
             message = f"template {template}: {kind}: {clean_text(error)[:300]}"
         return TemplateProblem(message, file or self._loader.paths.get(template, template), line)
+
+
+@contextmanager
+def _alarm(seconds: float):
+    """Raise TemplateLimit in the main thread once `seconds` have passed (where signals can
+    be used; elsewhere the sandbox's own checks are the only bound)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TemplateLimit(f"rendering took longer than {RENDER_SECONDS:g} s (the limit for "
+                            "templates): a template too large to compile, or a loop too long?")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class TemplateFileProblem(Exception):
@@ -953,6 +1011,12 @@ def _template_loader(folders: list[Path]):
                 raise TemplateFileProblem(
                     f"template '{template}' is not UTF-8 text (byte {error.start + 1})",
                     path, data[:error.start].count(b"\n") + 1) from None
+            private = _PRIVATE_USE_RE.search(text)
+            if private:
+                raise TemplateFileProblem(
+                    f"template '{template}' contains the private-use character "
+                    f"U+{ord(private.group()):04X} (reserved for the build's placeholders)",
+                    path, text.count("\n", 0, private.start()) + 1)
             self.files.add(path)
             self.paths[template] = path
             mtime = info.st_mtime
