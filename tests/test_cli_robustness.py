@@ -183,7 +183,8 @@ def test_control_bytes_in_titles_and_quotes_are_escaped_by_eval_and_diff(tmp_pat
                  ["diff", str(old), str(new), "--format", "json"]):
         done = scendsl(*args)
         assert done.returncode == 0, (args, done.stderr)
-        if "csv" not in args:  # the CSV holds numbers only
+        # The CSV holds numbers only; Markdown for GitHub drops bidi controls from user text.
+        if "csv" not in args and "markdown" not in args:
             assert b"\\u202e" in done.stdout or b"\\u2066" in done.stdout, args
         _assert_no_raw_controls(done.stdout)
         _assert_no_raw_controls(done.stderr)
