@@ -10,10 +10,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.errors import Diagnostic, ScenarioError
 from scendsl.terminal import StreamClosed
+
+if TYPE_CHECKING:
+    from scendsl.model.evaluate import Result
+    from scendsl.scenario import ScenarioSet
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -54,13 +59,12 @@ def _max_tokens(args: argparse.Namespace) -> int:
     return MAX_TOKENS if value is None else value
 
 
-def load_or_report(args: argparse.Namespace):
+def load_or_report(args: argparse.Namespace) -> ScenarioSet | None:
     """Load the scenarios named on the command line; None after printing diagnostics."""
-    from scendsl.language.resolve import load_paths
+    from scendsl.app.pipeline import load
 
     try:
-        return load_paths(args.paths, max_variants=_max_variants(args),
-                          max_tokens=_max_tokens(args))
+        return load(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
     except ScenarioError as error:
         print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
         return None
@@ -86,20 +90,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def find_scenario(scenarios, name: str):
-    """A scenario or sweep variant by name."""
-    for scenario in scenarios.scenarios:
-        if scenario.name == name:
-            return scenario
-    if "[" in name:
-        for sweep in scenarios.sweeps:
-            if name.startswith(sweep.name + "["):
-                variant = sweep.variant_named(name)  # alone: a million-variant sweep is not made
-                if variant is not None:
-                    return variant
-    return None
-
-
 def _unknown(kind: str, name: str, candidates) -> int:
     from scendsl.suggest import suggest
 
@@ -108,141 +98,28 @@ def _unknown(kind: str, name: str, candidates) -> int:
     return EXIT_ERROR
 
 
-def monte_carlo(scenarios, args: argparse.Namespace) -> dict:
-    """Monte Carlo runs (by scenario name) for the scenarios that carry ranges."""
-    if getattr(args, "samples", 0) <= 0:
-        return {}
-    from scendsl.model.uncertainty import check_sample_budget, has_uncertainty, sample
-
-    check_sample_budget(scenarios, args.samples)  # the runs are held together
-    return {s.name: sample(s, args.samples, args.seed) for s in scenarios if has_uncertainty(s)}
-
-
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
     scenarios = load_or_report(args)
     if scenarios is None:
         return EXIT_ERROR
-    from scendsl.model.evaluate import evaluate
+    from scendsl.app.pipeline import evaluate_all, sweep_table
 
-    results = [evaluate(scenario) for scenario in scenarios.scenarios]
-    runs = monte_carlo(scenarios.scenarios, args)
+    evaluation = evaluate_all(scenarios, args.samples, args.seed)
     sweeps = list(scenarios.sweeps) if args.sweeps else []
     if args.format == "json":
-        _eval_json(results, runs, sweeps)
+        from scendsl.report.export import write_eval_json
+
+        write_eval_json(sys.stdout, evaluation.results, evaluation.runs, sweeps, sweep_table)
     elif args.format == "csv":
-        _eval_csv(results, sweeps)
+        from scendsl.report.export import write_eval_csv
+
+        write_eval_csv(sys.stdout, evaluation.results, sweeps, sweep_table)
     else:
-        _eval_text(results, runs, sweeps)
+        from scendsl.report.text import write_eval_text
+
+        write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps)
     return EXIT_OK
-
-
-def _eval_json(results, runs, sweeps) -> None:
-    from scendsl.report.data import SCHEMA_VERSION, result_data
-
-    out = sys.stdout
-    out.write(f'{{"version": {SCHEMA_VERSION},\n "scenarios": [')
-    for index, result in enumerate(results):
-        text = json.dumps(result_data(result, runs.get(result.name)), indent=2,
-                          ensure_ascii=False, allow_nan=False)
-        out.write(("\n" if index == 0 else ",\n") + text)
-    out.write("]")
-    if sweeps:
-        from scendsl.model.sweep import evaluate_sweep
-        from scendsl.progress import progress
-        from scendsl.report.export import iter_json
-
-        out.write(',\n "sweeps": [')
-        for index, sweep in enumerate(sweeps):
-            with progress(sweep.size, f"sweep {sweep.name}") as ticker:
-                table = evaluate_sweep(sweep, on_progress=ticker.advance)
-            head = {"name": sweep.name, "base": sweep.base,
-                    "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
-                    "units": dict(table.units)}
-            out.write(("\n" if index == 0 else ",\n") + json.dumps(head)[:-1] + ', "variants": ')
-            for piece in iter_json(table):  # streamed: a million variants never sit in memory
-                out.write(piece)
-            out.write("}")
-        out.write("]")
-    out.write("}\n")
-
-
-def _eval_csv(results, sweeps) -> None:
-    import csv
-
-    from scendsl.model.registry import REGISTRY
-
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    names = [n for n in results[0].metrics] if results else []
-    numeric = [n for n in names if REGISTRY.nodes.get(n) is None
-               or REGISTRY.nodes[n].value_type == "number"]
-    writer.writerow(["scenario", "sweep", *numeric])
-    for result in results:
-        writer.writerow([result.name, "", *(_csv_cell(result.metrics[n].value) for n in numeric)])
-    if sweeps:
-        from scendsl.model.sweep import evaluate_sweep
-        from scendsl.progress import progress
-        from scendsl.report.export import iter_records
-
-        for sweep in sweeps:
-            with progress(sweep.size, f"sweep {sweep.name}") as ticker:
-                table = evaluate_sweep(sweep, nodes=numeric, on_progress=ticker.advance)
-            for record in iter_records(table):
-                values = record["values"]
-                writer.writerow([record["name"], sweep.name,
-                                 *(_csv_cell(values.get(n)) for n in numeric)])
-
-
-def _csv_cell(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return repr(float(value)) if isinstance(value, (int, float)) else str(value)
-
-
-def _expected_text(claim) -> str:
-    from scendsl.model.registry import REGISTRY
-    from scendsl.report.numbers import format_value
-
-    node = REGISTRY.nodes.get(claim.metric)
-    dimension = node.dimension if node is not None else "number"
-    text = format_value(claim.expected, dimension)
-    if claim.tolerance is not None:
-        text += f" ± {claim.tolerance * 100:g}%"
-    return text
-
-
-def _eval_text(results, runs, sweeps) -> None:
-    from scendsl.report.explain import value_text
-    from scendsl.report.numbers import format_value
-
-    for result in results:
-        run = runs.get(result.name)
-        print(f"{result.name}: {result.title}")
-        domain = None
-        nodes = {**result.inputs, **result.metrics}
-        # Grouped by domain (inputs first), in the registry's order within each.
-        order = {d: i for i, d in enumerate(dict.fromkeys(n.split(".", 1)[0] for n in nodes))}
-        for name, node in sorted(nodes.items(), key=lambda item: (
-                order[item[0].split(".", 1)[0]], item[1].kind != "input")):
-            if name.split(".", 1)[0] != domain:
-                domain = name.split(".", 1)[0]
-                print(f"  [{domain}]")
-            line = f"    {name:<44} {value_text(node)}"
-            summary = run.summary(name) if run is not None and name in run.varying() else None
-            if summary is not None:
-                line += (f"   (90%: {format_value(summary.p5, node.dimension)} to "
-                         f"{format_value(summary.p95, node.dimension)})")
-            print(line)
-        probabilities = run.claims if run is not None else [None] * len(result.claims)
-        for claim, chance in zip(result.claims, probabilities):
-            verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
-            if chance is not None and chance.probability is not None:
-                verdict += f" (holds in {chance.probability:.0%} of samples)"
-            print(f"  claim {claim.metric} {claim.op} {_expected_text(claim)}: {verdict}"
-                  f"  ({claim.file}:{claim.line})")
-        print()
-    for sweep in sweeps:  # the variants themselves are listed by --format csv or json
-        print(f"sweep {sweep.name}: {sweep.size:,} variants (eval --format csv lists them)")
 
 
 @command("explain")
@@ -251,6 +128,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     scenarios = load_or_report(args)
     if scenarios is None:
         return EXIT_ERROR
+    from scendsl.app.pipeline import find_scenario, monte_carlo
+
     scenario = find_scenario(scenarios, args.scenario)
     if scenario is None:
         return _unknown("scenario", args.scenario, [s.name for s in scenarios.scenarios])
@@ -261,7 +140,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.metric not in result.metrics and args.metric not in result.inputs:
         return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
     sys.stdout.write(explain_text(result, args.metric))
-    runs = monte_carlo([scenario], args)
+    runs = monte_carlo([scenario], args.samples, args.seed)
     if scenario.name in runs:
         from scendsl.model.uncertainty import sensitivity
         from scendsl.report.explain import uncertainty_text
@@ -272,14 +151,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _evaluate_paths(paths: list[str], label: str, fmt: str):
+def _evaluate_paths(paths: list[str], label: str, fmt: str) -> list[Result] | None:
     """Evaluate every plain scenario under `paths`; None after printing diagnostics."""
-    from scendsl.language.resolve import load_paths
-    from scendsl.model.evaluate import evaluate
+    from scendsl.app.pipeline import evaluate_paths
 
     try:
-        scenarios = load_paths(paths)
-        return [evaluate(s) for s in scenarios.scenarios]
+        return evaluate_paths(paths)
     except ScenarioError as error:
         print(f"error: the {label} scenarios do not load:", file=sys.stderr)
         print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
@@ -295,7 +172,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.git:
         new_paths = args.paths or ["scenarios"]
         with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
-            from scendsl.gitsnap import GitSnapshotError, snapshot
+            from scendsl.app.gitsnap import GitSnapshotError, snapshot
 
             try:
                 old_paths = snapshot(args.git, new_paths, folder)
@@ -346,29 +223,20 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 @command("schema")
 def cmd_schema(args: argparse.Namespace) -> int:
-    from scendsl.model.evaluate import Result
-    from scendsl.scenario import ScenarioSet, complete_models
+    from scendsl.report.export import schema_document
 
-    complete_models()
-
-    document = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "scendsl models",
-        "scenarios": ScenarioSet.model_json_schema(),
-        "result": Result.model_json_schema(),
-    }
-    json.dump(document, sys.stdout, indent=2, sort_keys=True)
+    json.dump(schema_document(), sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
     return EXIT_OK
 
 
 @command("build")
 def cmd_build(args: argparse.Namespace) -> int:
-    from scendsl.report.build import build
+    from scendsl.app.build import build
 
     report = build(args.paths or ["scenarios"], args.output, templates_dir=args.templates,
                    check=args.check, samples=args.samples, seed=args.seed)
-    print(report.summary(), file=sys.stderr)
+    print(report.status_line(), file=sys.stderr)
     return report.exit_code
 
 

@@ -3,7 +3,7 @@
 A chart is a `matplotlib.figure.Figure` rendered by the SVG canvas: no pyplot, no GUI backend, no
 global state (every setting is applied with `rc_context` for the one chart). matplotlib is
 imported only when a chart is drawn: the build forks a chart worker first thing, which imports
-it while the main process loads and evaluates (scendsl.report.build).
+it while the main process loads and evaluates (scendsl.app.build).
 
 Output is byte-for-byte deterministic: a fixed hash salt per chart (derived from what it shows,
 so the ids of two different charts on one page never clash), no date or creator metadata, the

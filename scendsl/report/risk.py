@@ -21,8 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from scendsl.language.units import quantity_from_text
-from scendsl.report.render import template_view
+from scendsl.catalog.quantities import read_quantity
+from scendsl.report.sandbox import template_view
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
 
@@ -147,7 +147,7 @@ def _condition(raw: Mapping[str, Any], where: str) -> Condition:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise RiskRulesError(f"{where}: '{op}' needs a quantity such as '100 MW'")
         try:
-            si, dimension = quantity_from_text(str(value))
+            si, dimension = read_quantity(str(value))
         except ValueError as error:
             raise RiskRulesError(f"{where}: {error}") from None
         return Condition(metric, op, si, str(value), dimension)
