@@ -1,7 +1,10 @@
 """The `scendsl` command line: check, eval, explain, build, diff, fmt, new, schema.
 
-Each command imports only what it needs, so `scendsl check` starts fast. A user's mistake ends in
-located diagnostics and exit code 1; a misuse of the command line in exit code 2; never a traceback.
+Argument parsing and dispatch only: each command parses its arguments, calls the application
+layer (scendsl.app) and prints through the presentation layer (scendsl.report). Each command
+imports only what it needs, so `scendsl check` starts fast. Every error a user can reach is a
+ScendslError, caught once in `main`: located diagnostics, never a traceback. The exit codes are
+scendsl.errors.EXIT_* (the README's "Exit codes").
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
-from scendsl.errors import Diagnostic, ScenarioError
+from scendsl.errors import (EXIT_CHANGED, EXIT_CLAIM_FAILS, EXIT_INPUT, EXIT_INTERNAL,
+                            EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Diagnostic, ScenarioError,
+                            ScendslError)
 from scendsl.terminal import StreamClosed
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import Result
     from scendsl.scenario import ScenarioSet
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -59,27 +62,18 @@ def _max_tokens(args: argparse.Namespace) -> int:
     return MAX_TOKENS if value is None else value
 
 
-def load_or_report(args: argparse.Namespace) -> ScenarioSet | None:
-    """Load the scenarios named on the command line; None after printing diagnostics."""
-    from scendsl.app.pipeline import load
+def load(args: argparse.Namespace) -> ScenarioSet:
+    """The scenarios named on the command line (raises ScenarioError)."""
+    from scendsl.app.pipeline import load as load_paths
 
-    try:
-        return load(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
-    except ScenarioError as error:
-        print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
-        return None
+    return load_paths(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
 
 
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
     from scendsl import check
 
-    try:
-        scenarios = check(args.paths, max_variants=_max_variants(args),
-                          max_tokens=_max_tokens(args))
-    except ScenarioError as error:
-        print_diagnostics(error.diagnostics, args.format)
-        return EXIT_ERROR
+    scenarios = check(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
     if args.format == "json":
         print_diagnostics([], "json")
     else:
@@ -95,14 +89,12 @@ def _unknown(kind: str, name: str, candidates) -> int:
 
     hint = suggest(name, candidates)
     print(f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else ""), file=sys.stderr)
-    return EXIT_ERROR
+    return EXIT_INPUT
 
 
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
-    scenarios = load_or_report(args)
-    if scenarios is None:
-        return EXIT_ERROR
+    scenarios = load(args)
     from scendsl.app.pipeline import evaluate_all, sweep_table
 
     evaluation = evaluate_all(scenarios, args.samples, args.seed)
@@ -125,28 +117,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
 @command("explain")
 def cmd_explain(args: argparse.Namespace) -> int:
     args.paths = [args.path]
-    scenarios = load_or_report(args)
-    if scenarios is None:
-        return EXIT_ERROR
-    from scendsl.app.pipeline import find_scenario, monte_carlo
+    scenarios = load(args)
+    from scendsl.app.pipeline import evaluate_one, find_scenario, spread_of
 
     scenario = find_scenario(scenarios, args.scenario)
     if scenario is None:
         return _unknown("scenario", args.scenario, [s.name for s in scenarios.scenarios])
-    from scendsl.model.evaluate import evaluate
     from scendsl.report.explain import explain_text
 
-    result = evaluate(scenario)
+    result = evaluate_one(scenario)
     if args.metric not in result.metrics and args.metric not in result.inputs:
         return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
     sys.stdout.write(explain_text(result, args.metric))
-    runs = monte_carlo([scenario], args.samples, args.seed)
-    if scenario.name in runs:
-        from scendsl.model.uncertainty import sensitivity
+    spread = spread_of(scenario, args.metric, args.samples, args.seed)
+    if spread is not None:
         from scendsl.report.explain import uncertainty_text
 
-        run = runs[scenario.name]
-        ranking = sensitivity(scenario, run, metrics=[args.metric])
+        run, ranking = spread
         sys.stdout.write(uncertainty_text(result, args.metric, run, ranking))
     return EXIT_OK
 
@@ -172,13 +159,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.git:
         new_paths = args.paths or ["scenarios"]
         with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
-            from scendsl.app.gitsnap import GitSnapshotError, snapshot
+            from scendsl.app.gitsnap import snapshot
 
-            try:
-                old_paths = snapshot(args.git, new_paths, folder)
-            except GitSnapshotError as error:
-                print(f"error: {error}", file=sys.stderr)
-                return EXIT_USAGE if error.usage else EXIT_ERROR
+            old_paths = snapshot(args.git, new_paths, folder)
             old = _evaluate_paths(old_paths, f"{args.git}", args.format) if old_paths else []
     else:
         if len(args.paths) != 2:
@@ -189,7 +172,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         new_paths = [args.paths[1]]
     new = _evaluate_paths(new_paths, "new", args.format)
     if old is None or new is None:
-        return EXIT_ERROR
+        return EXIT_INPUT
     result = D.diff_results(old, new, args.threshold)
     if args.format == "json":
         sys.stdout.write(D.render_json(result))
@@ -204,9 +187,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(D.render_text(result))
     if args.fail_on_claims and result.claims_now_failing:
-        return 3
+        return EXIT_CLAIM_FAILS
     if args.exit_code and result.changed:
-        return 2
+        return EXIT_CHANGED
     return EXIT_OK
 
 
@@ -283,7 +266,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     output = args.output or f"{check_name(args.name)}.scn"
     if output != "-" and os.path.lexists(output):
         print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INPUT
     text = new_text(args.name, output=output if output != "-" else f"{args.name}.scn",
                     base=args.base, accelerator=args.accelerator, region=args.region,
                     inline=args.inline)
@@ -295,10 +278,10 @@ def cmd_new(args: argparse.Namespace) -> int:
             handle.write(text)
     except FileExistsError:
         print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INPUT
     except OSError as error:
         print(f"error: cannot write '{output}': {error.strerror or error}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INPUT
     print(f"wrote {output}; check it with: scendsl check {output}", file=sys.stderr)
     return EXIT_OK
 
@@ -312,7 +295,7 @@ def cmd_lsp(args: argparse.Namespace) -> int:
             raise
         print(f"error: the language server needs the 'lsp' extra ({error.name} is missing): "
               "pip install 'scendsl[lsp]'", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INPUT
     return serve()
 
 
@@ -363,9 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     _numeric(diff, "--threshold", default=0.0, metavar="PCT",
              help="hide metrics that moved less than PCT per cent")
     diff.add_argument("--exit-code", action="store_true",
-                      help="exit 2 when anything changed (like terraform plan -detailed-exitcode)")
+                      help=f"exit {EXIT_CHANGED} when anything changed (like terraform plan "
+                           "-detailed-exitcode)")
     diff.add_argument("--fail-on-claims", action="store_true",
-                      help="exit 3 when a claim flips to failing")
+                      help=f"exit {EXIT_CLAIM_FAILS} when a claim flips to failing")
     build = sub.add_parser("build", help="build the briefings (Markdown and HTML)")
     build.add_argument("paths", nargs="*", metavar="PATH", help="default: scenarios/")
     build.add_argument("-o", "--output", default="out", metavar="DIR", help="default: out/")
@@ -426,15 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
-    except ScenarioError as error:
-        print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
-        return EXIT_ERROR
+    except ScendslError as error:  # every error a user can reach
+        if error.diagnostics:
+            print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
+        else:
+            print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:  # workers ignore SIGINT; writes are atomic, so nothing is half done
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except StreamClosed as error:  # `scendsl eval x.scn >&-`: nowhere to write the results
         print(f"error: {error}; nothing written", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INPUT
     except BrokenPipeError:  # `scendsl eval ... | head`: the reader left; that is not an error
         import os
 
@@ -448,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
 
             where = f"{error.filename}: " if error.filename else ""
             print(f"error: {where}{reason(error)}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_INPUT
         import os
 
         if os.environ.get("SCENDSL_DEBUG"):
@@ -456,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {type(error).__name__}: {error}\n"
               "This is a bug in scendsl, not in your scenario. "
               "Set SCENDSL_DEBUG=1 to see the traceback.", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INTERNAL
 
 
 def run() -> None:
@@ -482,7 +469,7 @@ def run() -> None:
         if code == EXIT_OK:  # else main has said why already
             with contextlib.suppress(OSError):
                 os.write(2, f"error: cannot write the output: {reason(error)}\n".encode())
-            code = EXIT_ERROR
+            code = EXIT_INPUT
     os._exit(code)
 
 

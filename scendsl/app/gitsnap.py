@@ -13,19 +13,21 @@ import os
 import subprocess
 import threading
 
-from scendsl.errors import Diagnostic, ScenarioError, Span
+from scendsl.errors import (EXIT_INPUT, EXIT_USAGE, Diagnostic, ScenarioError, ScendslError,
+                            Span)
 from scendsl.language.parse import MAX_FILE_BYTES
 
 #: Modes of the tree entries that are files (symbolic links and submodules are not copied).
 _FILE_MODES = ("100644", "100755")
 
 
-class GitSnapshotError(Exception):
+class GitSnapshotError(ScendslError):
     """The revision or a path cannot be used; `usage` marks a misuse of the command line."""
 
-    def __init__(self, message: str, usage: bool = False):
+    def __init__(self, message: str, usage: bool = False) -> None:
         super().__init__(message)
         self.usage = usage
+        self.exit_code = EXIT_USAGE if usage else EXIT_INPUT
 
 
 def _git(args: list[str], cwd: str | None = None) -> str:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from scendsl.catalog import Catalog
     from scendsl.model.evaluate import Result
     from scendsl.model.sweep import SweepTable
-    from scendsl.model.uncertainty import Samples
+    from scendsl.model.uncertainty import Samples, Sensitivity
     from scendsl.scenario import Scenario, ScenarioSet, Sweep
 
 
@@ -67,6 +67,26 @@ def monte_carlo(scenarios: Sequence[Scenario], samples: int, seed: int) -> dict[
 
     check_sample_budget(scenarios, samples)  # the runs are held together
     return {scenario.name: run for scenario, run in sample_each(scenarios, samples, seed)}
+
+
+def evaluate_one(scenario: Scenario) -> Result:
+    """One scenario (or sweep variant) evaluated against the shared model."""
+    from scendsl.model.evaluate import evaluate
+
+    return evaluate(scenario)
+
+
+def spread_of(scenario: Scenario, metric: str, samples: int,
+              seed: int) -> tuple[Samples, Sensitivity] | None:
+    """The Monte Carlo run of `scenario` and the ranking of its inputs by their swing on
+    `metric` (what `explain` shows); None without ranges or samples."""
+    runs = monte_carlo([scenario], samples, seed)
+    if scenario.name not in runs:
+        return None
+    from scendsl.model.uncertainty import sensitivity
+
+    run = runs[scenario.name]
+    return run, sensitivity(scenario, run, metrics=[metric])
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from markupsafe import Markup
 
+from scendsl.errors import ScendslError
 from scendsl.report import sandbox
 from scendsl.report.sandbox import (MAX_TEMPLATE_VALUE, TemplateFileProblem, TemplateLimit,
                                     is_template_number, sandbox_environment_class,
@@ -66,7 +67,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "h1": {"id"}, "h2": {"id"}, "h3": 
                       "h4": {"id"}, "h5": {"id"}, "h6": {"id"}, "ol": {"start"}}
 
 
-class TemplateProblem(Exception):
+class TemplateProblem(ScendslError):
     """A template could not be rendered; `file` and `line` locate it when known."""
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scendsl.catalog.quantities import read_quantity
+from scendsl.errors import ScendslError
 from scendsl.report.sandbox import template_view
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
@@ -40,7 +41,7 @@ _NUMERIC_OPS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
 _OTHER_OPS = ("equals", "in", "is")
 
 
-class RiskRulesError(ValueError):
+class RiskRulesError(ScendslError, ValueError):
     """The rules file does not follow its schema (a bug in the data, reported at load)."""
 
 

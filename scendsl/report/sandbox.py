@@ -17,6 +17,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from scendsl.errors import ScendslError
+
 
 #: Longest string, list or tuple a template may make (with `*`, `+`, `~`, filters or calls).
 MAX_TEMPLATE_VALUE = 1_000_000
@@ -134,7 +136,7 @@ def too_big(what: str) -> TemplateLimit:
                          "(the limit for values in templates)")
 
 
-class TemplateLimit(Exception):
+class TemplateLimit(ScendslError):
     """A template went past a limit of the sandbox (size, time); a user error."""
 
 
@@ -453,7 +455,7 @@ def sandbox_environment_class():
 _SANDBOX_CLASS = None
 
 
-class TemplateFileProblem(Exception):
+class TemplateFileProblem(ScendslError):
     """A template file that cannot be used: outside the template folders, unreadable, not a
     file, not UTF-8, too big. `filename` and `lineno` locate it when known."""
 
