@@ -259,30 +259,15 @@ def _numeric(parser: argparse.ArgumentParser, flag: str, **options) -> None:
 
 @command("new")
 def cmd_new(args: argparse.Namespace) -> int:
-    import os
+    from scendsl.app.starter import new_scenario
 
-    from scendsl.language.starter import check_name, new_text
-
-    output = args.output or f"{check_name(args.name)}.scn"
-    if output != "-" and os.path.lexists(output):
-        print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
-        return EXIT_INPUT
-    text = new_text(args.name, output=output if output != "-" else f"{args.name}.scn",
-                    base=args.base, accelerator=args.accelerator, region=args.region,
-                    inline=args.inline)
+    text, output = new_scenario(args.name, args.output, base=args.base,
+                                accelerator=args.accelerator, region=args.region,
+                                inline=args.inline)
     if output == "-":
         sys.stdout.write(text)
-        return EXIT_OK
-    try:
-        with open(output, "x", encoding="utf-8", newline="\n") as handle:  # "x": never overwrite
-            handle.write(text)
-    except FileExistsError:
-        print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
-        return EXIT_INPUT
-    except OSError as error:
-        print(f"error: cannot write '{output}': {error.strerror or error}", file=sys.stderr)
-        return EXIT_INPUT
-    print(f"wrote {output}; check it with: scendsl check {output}", file=sys.stderr)
+    else:
+        print(f"wrote {output}; check it with: scendsl check {output}", file=sys.stderr)
     return EXIT_OK
 
 

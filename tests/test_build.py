@@ -907,7 +907,7 @@ def test_without_a_writable_parent_files_are_replaced_one_by_one(tmp_path, monke
 def test_committed_briefings_are_up_to_date():
     # Relative, as the README's command names them: the briefings quote the scenario paths.
     report = build(["scenarios"], "out", check=True)
-    assert report.exit_code == 0, report.summary() + "\nrun `scendsl build` and commit out/"
+    assert report.exit_code == 0, report.status_line() + "\nrun `scendsl build` and commit out/"
 
 
 # ------------------------------------------------------------------------ killed mid-way
