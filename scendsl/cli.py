@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.errors import (EXIT_CHANGED, EXIT_CLAIM_FAILS, EXIT_INPUT, EXIT_INTERNAL,
@@ -28,15 +28,21 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
-def command(name: str):
-    def register(function: Callable[[argparse.Namespace], int]):
+Command = Callable[[argparse.Namespace], int]
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    """Register the decorated function as the subcommand `name`."""
+
+    def register(function: Command) -> Command:
         COMMANDS[name] = function
         return function
 
     return register
 
 
-def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=None) -> None:
+def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text",
+                      stream: TextIO | None = None) -> None:
     """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI."""
     if fmt == "json":
         json.dump({"diagnostics": [d.to_json() for d in diagnostics]}, sys.stdout, indent=2)
@@ -84,7 +90,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _unknown(kind: str, name: str, candidates) -> int:
+def _unknown(kind: str, name: str, candidates: list[str]) -> int:
     from scendsl.suggest import suggest
 
     hint = suggest(name, candidates)
@@ -238,7 +244,7 @@ def _bounded(flag: str) -> Callable[[str], float]:
     """The argparse `type=` for `flag`: parse, then check against NUMERIC_OPTIONS."""
     kind, low, high = NUMERIC_OPTIONS[flag]
 
-    def parse(text: str):
+    def parse(text: str) -> float:
         try:
             value = kind(text.replace("_", "")) if kind is int else kind(text)
         except (ValueError, OverflowError):
@@ -253,7 +259,7 @@ def _bounded(flag: str) -> Callable[[str], float]:
     return parse
 
 
-def _numeric(parser: argparse.ArgumentParser, flag: str, **options) -> None:
+def _numeric(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
     parser.add_argument(flag, type=_bounded(flag), **options)
 
 
@@ -415,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug of ours: say so plainly; the traceback is opt-in
         import errno
 
-        if isinstance(error, OSError) and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS:
+        if (isinstance(error, OSError) and error.errno is not None
+                and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS):
             from scendsl.files import reason
 
             where = f"{error.filename}: " if error.filename else ""

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,10 @@ from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.views import (MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView)
 
 if TYPE_CHECKING:
-    from scendsl.scenario import Sweep
+    from multiprocessing.pool import Pool
+
+    from scendsl.catalog import Catalog
+    from scendsl.scenario import ScenarioSet, Sweep
 
 #: Monte Carlo draws per scenario with ranges (the seed is scendsl.defaults.DEFAULT_SEED).
 MONTE_CARLO_SAMPLES = DEFAULT_SAMPLES
@@ -145,7 +149,7 @@ def render_files(paths: list[str], templates_dir: str | None = None,
 
 
 @contextmanager
-def _cyclic_gc_paused():
+def _cyclic_gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused for the duration of a build, then restored.
 
     A build allocates much and keeps most of it until the end, and makes few reference cycles
@@ -185,8 +189,9 @@ def _load_and_render(paths: list[str], templates_dir: str | None, timings: dict[
                 worker.join()
 
 
-def _render_files(scenarios, catalog, templates_dir: str | None, timings: dict[str, float],
-                  pool, samples: int, seed: int | None, chart_workers=None) -> dict[str, bytes]:
+def _render_files(scenarios: ScenarioSet, catalog: Catalog, templates_dir: str | None,
+                  timings: dict[str, float], pool: Pool | None, samples: int, seed: int | None,
+                  chart_workers: Pool | None = None) -> dict[str, bytes]:
     from scendsl.model.evaluate import evaluate, nodes_for
 
     # The Monte Carlo runs in the worker while this process evaluates every scenario.
@@ -224,10 +229,10 @@ def _render_files(scenarios, catalog, templates_dir: str | None, timings: dict[s
                                         ScenarioView(result, catalog, "", nodes),
                                         axis_values(sweep, index)))
         host = by_name.get(sweep.base)
-        view = SweepView(sweep, variants, host.page if host is not None else "index")
-        sweeps.append(view)
+        sweep_view = SweepView(sweep, variants, host.page if host is not None else "index")
+        sweeps.append(sweep_view)
         if host is not None:
-            host.sweeps.append(view)
+            host.sweeps.append(sweep_view)
     timings["evaluate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

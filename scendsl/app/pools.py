@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scendsl.app.pipeline import monte_carlo_runs
 
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
-def work_pool():
+
+def work_pool() -> Pool | None:
     """A worker process for the Monte Carlo and part of the Markdown → HTML work, or None.
 
     Used on Linux with two or more cores (fork keeps the start cheap and shares what this process
@@ -27,7 +31,7 @@ def work_pool():
     return _fork_pool()
 
 
-def chart_pool():
+def chart_pool() -> Pool | None:
     """A worker process that imports matplotlib at once and draws the charts later, or None.
 
     Forked at the start of a build, it spends the time this process loads and evaluates on the
@@ -39,7 +43,7 @@ def chart_pool():
     return _fork_pool(warm_up)
 
 
-def _fork_pool(initializer=None):
+def _fork_pool(initializer: Callable[[], None] | None = None) -> Pool | None:
     """A pool of one forked process (Linux, two or more cores, SCENDSL_JOBS not 1), or None."""
     import sys
 
@@ -59,7 +63,7 @@ def _fork_pool(initializer=None):
 
 
 @contextmanager
-def _sigint_ignored():
+def _sigint_ignored() -> Iterator[None]:
     import signal
 
     try:
@@ -73,7 +77,7 @@ def _sigint_ignored():
         signal.signal(signal.SIGINT, previous)
 
 
-def _quiet_worker(initializer=None) -> None:
+def _quiet_worker(initializer: Callable[[], None] | None = None) -> None:
     """Workers ignore Ctrl-C: the terminal sends SIGINT to the whole process group, and only the
     main process should answer it (one line, exit 130); it then terminates the workers."""
     import signal
@@ -126,7 +130,8 @@ class WorkSharing:
     chart worker as soon as a template asks for it. Without workers everything is done here.
     """
 
-    def __init__(self, pool, timings: dict[str, float], chart_workers=None) -> None:
+    def __init__(self, pool: Pool | None, timings: dict[str, float],
+                 chart_workers: Pool | None = None) -> None:
         self.pool, self.timings, self.chart_workers = pool, timings, chart_workers
         self.charts: dict[str, Any] = {}  # key -> job (drawn here) or AsyncResult (worker)
         self.pages: list[Any] = []  # text (here) or AsyncResult (worker)

@@ -37,7 +37,7 @@ import io
 import math
 import pickle
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -66,7 +66,7 @@ _TOP = 0.35 * _PT  # room for the title above the axes
 _ROW_LABEL_GAP = 4.0  # points between a row label and the axes
 
 #: Every setting that shows in a chart, applied for the duration of one chart.
-_SETTINGS = {
+_SETTINGS: Any = {  # Any: matplotlib types the keys as a Literal of every rc name
     "svg.fonttype": "none",  # text stays text (see the module's docstring)
     "text.usetex": False,
     "text.parse_math": False,  # "$5" and "$\alpha$" are text, never mathtext
@@ -119,9 +119,10 @@ def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
         # placeholder width and stays SVG text, which the browser draws from its font-family
         # fallbacks: nothing to warn about (and the warning would print our source paths).
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
-        svg = {"power_by_source": power_by_source, "compute_bars": compute_bars,
-               "trajectory": trajectory, "intervals": intervals,
-               "tornado": tornado}[function](*arguments)
+        drawers: dict[str, Callable[..., str | None]] = {
+            "power_by_source": power_by_source, "compute_bars": compute_bars,
+            "trajectory": trajectory, "intervals": intervals, "tornado": tornado}
+        svg = drawers[function](*arguments)
     return svg, time.perf_counter() - started
 
 
@@ -180,7 +181,8 @@ def _chart(salt: str, height: float, margins: tuple[float, float, float, float],
     top, bottom), the chart settings in force while it is made and saved: (figure, axes)."""
     from matplotlib import rc_context
 
-    with rc_context(dict(_SETTINGS, **{"svg.hashsalt": salt})):
+    settings: Any = {**_SETTINGS, "svg.hashsalt": salt}
+    with rc_context(settings):
         figure = pickle.loads(_template(x_log, y_log))
         figure.set_size_inches(_WIDTH_IN, height / _PT)
         left, right, top, bottom = margins
@@ -300,7 +302,7 @@ def _value_label(axes, value: float, index: int, text: str, outward_right: bool 
               va="center", fontsize=_SMALL, color=_VALUE)
 
 
-def _bars(axes, rows: Sequence[tuple[float, float, float, str]], height: float,
+def _bars(axes: Any, rows: Sequence[tuple[float, float, float, str]], height: float,
           edge: str = "none", edge_width: float = 0.0) -> None:
     """Horizontal bars (row, start, end, colour) as one PolyCollection: a chart's bars are drawn
     in one go, without a Rectangle (and a data-limit update) per bar. Empty bars are skipped."""
@@ -536,9 +538,9 @@ def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
     to its P95 relative to its median, the median as a line and the mean as a diamond, the
     P5 and P95 written at the ends (figures in different units share one relative axis)."""
     salt = _salt("intervals", (rows, title))
-    rows = [(label, *(float(v) for v in values), dimension)
-            for label, *values, dimension in rows
-            if len(_finite(values)) == len(values) and float(values[1]) > 0]
+    rows = [(label, float(p5), float(p50), float(p95), float(mean), dimension)
+            for label, p5, p50, p95, mean, dimension in rows
+            if len(_finite([p5, p50, p95, mean])) == 4 and float(p50) > 0]
     if not rows:
         return None
     labels = [_short(f"{label} · {format_value(p50, dimension)}", 50)
@@ -577,7 +579,7 @@ def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
     ... at its P95, dimension) a bar from the baseline (every range at its median) to each end,
     relative to the baseline; the largest swing on top, the figure's values at the ends."""
     salt = _salt("tornado", (rows, title))
-    cleaned = []
+    cleaned: list[tuple[float, str, float, float, str, str]] = []
     for label, name, baseline, at_low, at_high, dimension in rows:
         values = [baseline, at_low, at_high]
         if len(_finite(values)) != len(values) or float(baseline) <= 0:
@@ -600,8 +602,8 @@ def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
                        [text for row in cleaned for text in row[4:]], "baseline",
                        "relative to the baseline: every range at its median",
                        WIDTH - left_margin - right_margin)
-        _bars(axes, [(index, 0.0, row[column], colour) for index, row in enumerate(cleaned)
-                     for column, colour in ((2, low_colour), (3, high_colour))], 0.55)
+        _bars(axes, [(index, 0.0, end, colour) for index, row in enumerate(cleaned)
+                     for end, colour in ((row[2], low_colour), (row[3], high_colour))], 0.55)
         axes.axvline(0, color=_INK, linewidth=0.8)
         _row_labels(axes, labels)
         for index, (_swing, _label, low, high, low_text, high_text) in enumerate(cleaned):

@@ -11,12 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
 from scendsl.report.sandbox import read_only
 from scendsl.report.views import RiskView, ScenarioView, SweepView
+
+if TYPE_CHECKING:
+    from scendsl.catalog import Catalog
 
 
 class WorkSharer(Protocol):
@@ -98,12 +101,12 @@ class ChartRequests:
         self.jobs.setdefault(key, (function, args))
         return key
 
-    def power_by_source(self, subject) -> str:
+    def power_by_source(self, subject: ScenarioView | list[ScenarioView]) -> str:
         views = subject if isinstance(subject, list) else [subject]
         rows = [(v.title, dict(v.value("energy.power_by_source") or {})) for v in views]
         return self._add("power", "power_by_source", rows)
 
-    def compute(self, subject) -> str:
+    def compute(self, subject: ScenarioView | list[ScenarioView]) -> str:
         """All scenarios (a list) by title, or one scenario as "This cluster", against the
         references."""
         views = subject if isinstance(subject, list) else [subject]
@@ -121,9 +124,9 @@ class ChartRequests:
 
     def intervals(self, view: ScenarioView) -> str | None:
         """The headline figures' 90 % intervals around their medians."""
-        spreads = view.uncertainty.headline if view.uncertainty is not None else []
-        if not spreads:
+        if view.uncertainty is None or not view.uncertainty.headline:
             return None
+        spreads = view.uncertainty.headline
         rows = [(spread.label, spread.p5.value, spread.p50.value, spread.p95.value,
                  spread.mean.value, spread.figure.dimension) for spread in spreads]
         title = (f"Headline figures over {view.uncertainty.samples} samples: "
@@ -156,7 +159,8 @@ class ChartSlot:
     key: str
 
 
-def template_site(views: list[ScenarioView], sweeps: list[SweepView], catalog) -> dict[str, Any]:
+def template_site(views: list[ScenarioView], sweeps: list[SweepView],
+                  catalog: Catalog) -> dict[str, Any]:
     """What every page's template gets: registered views (`render.template_view`) and plain
     read-only data, never live models (their methods read files and unpickle)."""
     from scendsl.report.risk import load_rules
@@ -179,10 +183,11 @@ def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Ca
     from markupsafe import Markup
 
     @pass_context
-    def chart(context, kind: str, subject, metric: str | None = None) -> Markup:
+    def chart(context: Any, kind: str, subject: Any, metric: str | None = None) -> Markup:
         """A chart: inline SVG in the HTML page, nothing in the Markdown file."""
         page: Page = context["page"]
         _check_chart_subject(kind, subject, metric)
+        key: str | None
         if kind == "power_by_source":
             key = requests.power_by_source(subject)
         elif kind == "compute":
@@ -203,7 +208,7 @@ def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Ca
     return chart
 
 
-def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog,
+def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog: Catalog,
                  templates_dir: str | None, timings: dict[str, float],
                  sharing: WorkSharer) -> dict[str, bytes]:
     """Render every page for both targets: templates, then charts and HTML conversion

@@ -461,7 +461,7 @@ def markdown_to_html(text: str) -> str:
     """Markdown to HTML with the extensions our templates use (one converter per process)."""
     global _markdown_converter
     if _markdown_converter is None:
-        import markdown
+        import markdown  # type: ignore[import-untyped]
 
         converter = markdown.Markdown(extensions=["tables", "sane_lists", "toc"],
                                       output_format="html",

@@ -253,7 +253,7 @@ def assess_one(risk: RiskDefinition, value_of: Callable[[str], Any]) -> Assessme
         if not rule.when and skipped:
             return Assessment(risk, None, None, (f"not rated: {', '.join(missing)} is n/a",))
         higher = [s for s in skipped if RATINGS.index(s.rating) > RATINGS.index(rule.rating)]
-        caveats = ()
+        caveats: tuple[str, ...] = ()
         if higher:
             worst = max(higher, key=lambda s: RATINGS.index(s.rating)).rating
             names = sorted({c.metric for s in higher for c in s.when

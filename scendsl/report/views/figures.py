@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from scendsl.report.sandbox import template_view
 
 if TYPE_CHECKING:
+    from scendsl.model.evaluate import MetricResult, Result
     from scendsl.report.views.scenario import ScenarioView
 
 #: Short names of the headline metrics (scendsl.model.uncertainty.HEADLINE_METRICS) for the
@@ -67,7 +68,7 @@ class Number:
                  meaning: str = "", importance: int = 0, kind: str = "metric",
                  origin: str | None = None, confidence: str | None = None,
                  note: str | None = None, sources: tuple[str, ...] = (),
-                 explain: Callable[[], dict[str, Any]] | None = None) -> None:
+                 explain: Callable[[], dict[str, Any] | None] | None = None) -> None:
         from scendsl.report.numbers import format_value
 
         self.name, self.value, self.dimension = name, value, dimension
@@ -91,7 +92,7 @@ class Number:
     @property
     def from_scenario(self) -> bool:
         """An input written in the scenario file (not a catalog figure or default)."""
-        return bool(self.origin) and ".scn:" in self.origin
+        return self.origin is not None and ".scn:" in self.origin
 
     def derivation(self) -> dict[str, Any] | None:
         if self._explain is None:
@@ -231,7 +232,7 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
     return list(rows.values())
 
 
-def derivation(result, name: str) -> dict[str, Any]:
+def derivation(result: Result, name: str) -> dict[str, Any]:
     """The derivation of `name` as far as a briefing shows it (render.derivation_html): the
     node, its inputs, and its inputs' own inputs by name and value only.
 
@@ -245,7 +246,7 @@ def derivation(result, name: str) -> dict[str, Any]:
     if node.kind == "input":
         return explain_tree(result, name)  # an input is a leaf: its value and provenance
 
-    def metric_entry(current: str, metric) -> dict[str, Any]:
+    def metric_entry(current: str, metric: MetricResult) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": current, "value": value_text(metric),
                                  "meaning": metric.meaning, "kind": metric.kind}
         if metric.formula:

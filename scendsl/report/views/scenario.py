@@ -12,6 +12,8 @@ from scendsl.report.views.figures import (CaveatView, ClaimView, Number, Referen
                                           interval_text, share_text)
 
 if TYPE_CHECKING:
+    from scendsl.catalog import Catalog
+    from scendsl.model.evaluate import Result
     from scendsl.report.views.variation import SweepView, UncertaintyView
 
 #: A Monte Carlo run as the application layer hands it over (scendsl.app.pipeline.MonteCarloRun:
@@ -26,7 +28,8 @@ _OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "~=": "≈"}
 class ScenarioView:
     """One evaluated scenario for the templates."""
 
-    def __init__(self, result, catalog, page: str, nodes: dict[str, Any]) -> None:
+    def __init__(self, result: Result, catalog: Catalog, page: str,
+                 nodes: dict[str, Any]) -> None:
         self._result = result
         self._catalog = catalog
         self._nodes = nodes  # expanded registry nodes of this scenario, by name
@@ -64,7 +67,7 @@ class ScenarioView:
 
         self.uncertainty = UncertaintyView(self, run)
 
-    def summary(self, name: str):
+    def summary(self, name: str) -> Any:
         """P5/P50/P95/mean of a figure that moves with the ranges; None for any other.
 
         An input drawn from a range gives its law's exact percentiles (the range as written:
@@ -242,10 +245,13 @@ class ScenarioView:
         for ref in reference_names(self._result.scenario, self._catalog):
             block = self._result.scenario.references.get(ref)
             entry = self._catalog.references.get(ref)
-            title = block.title if block is not None else entry.title if entry else ref
-            kind = "scenario file" if block is not None else entry.kind.replace("_", " ")
-            source = (block.source if block is not None else entry.source) or ""
-            confidence = ("" if block is not None else entry.confidence) or ""
+            if block is not None:
+                title, kind, source, confidence = block.title, "scenario file", block.source, ""
+            else:
+                assert entry is not None  # reference_names names only references it knows
+                title, kind = entry.title, entry.kind.replace("_", " ")
+                source, confidence = entry.source, entry.confidence
+            source, confidence = source or "", confidence or ""
             m = self.m
             views.append(ReferenceView(
                 ref, title, kind, m(f"reference.{ref}.accelerator").text,

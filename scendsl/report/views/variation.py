@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (FINDING_METRICS, HEADLINE_LABELS, CaveatView, Number,
                                           extrapolated_inputs)
 from scendsl.report.views.scenario import MonteCarloRun, ScenarioView
+
+if TYPE_CHECKING:
+    from scendsl.scenario import Sweep
 
 #: Largest sweep drawn in a briefing; bigger sweeps get a summary (use `scendsl eval --sweeps`).
 MAX_SWEEP_VARIANTS = 200
@@ -154,7 +157,7 @@ class VariantView:
 class SweepView:
     """A sweep: its variants evaluated (up to MAX_SWEEP_VARIANTS) for a table and a chart."""
 
-    def __init__(self, sweep, variants: list[VariantView], host_page: str) -> None:
+    def __init__(self, sweep: Sweep, variants: list[VariantView], host_page: str) -> None:
         self.name = sweep.name
         self.base = sweep.base
         self.axes = [(axis.path, list(axis.labels)) for axis in sweep.axes]
