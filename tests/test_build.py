@@ -19,7 +19,8 @@ from scendsl import files as files_module
 from scendsl.errors import ScenarioError
 from scendsl.report import views as views_module
 from scendsl.app.build import build, render_files
-from scendsl.report.render import builtin_templates_dir, md_escape
+from scendsl.report.loader import builtin_templates_dir
+from scendsl.report.render import md_escape
 from scendsl.report.risk import (
     RiskRulesError,
     assess_one,

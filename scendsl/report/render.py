@@ -35,9 +35,10 @@ from markupsafe import Markup
 
 from scendsl.errors import ScendslError
 from scendsl.report import sandbox
-from scendsl.report.sandbox import (MAX_TEMPLATE_VALUE, TemplateFileProblem, TemplateLimit,
-                                    is_template_number, sandbox_environment_class,
-                                    template_loader, too_big, value_size)
+from scendsl.report.loader import (TemplateFileProblem, builtin_templates_dir, bytecode_cache,
+                                   template_loader)
+from scendsl.report.sandbox import (MAX_TEMPLATE_VALUE, TemplateLimit, is_template_number,
+                                    sandbox_environment_class, too_big, value_size)
 
 #: Page names of the topical briefings (also the reserved file names).
 TOPICAL_PAGES = ("index", "landscape", "compute-divide", "energy", "risk")
@@ -242,34 +243,6 @@ def derivation_html(tree: Mapping[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------------- templates
-def builtin_templates_dir() -> Path:
-    """The templates in the wheel (`scendsl/templates`), else the checkout's `templates/`."""
-    from importlib.resources import files
-
-    shipped = files("scendsl") / "templates"
-    if shipped.is_dir():
-        return Path(str(shipped))
-    return Path(__file__).resolve().parent.parent.parent / "templates"
-
-
-def _bytecode_cache():
-    """Compiled templates kept between runs (a tenth of a second per build), keyed by the
-    template's source, so an edited template is recompiled; None where no cache folder can be
-    made. Compiled sandboxed templates keep their sandbox checks."""
-    import os
-
-    from jinja2 import FileSystemBytecodeCache
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    # Named after the sandbox's code generator: code compiled by an older one is not reused.
-    folder = os.path.join(base, "scendsl", "templates-sandbox-2")
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError:
-        return None
-    return FileSystemBytecodeCache(folder)
-
-
 class Renderer:
     """Jinja environments (always sandboxed) and the Markdown → HTML pipeline."""
 
@@ -297,7 +270,7 @@ class Renderer:
                 return Markup("n/a")
             return md_escape(value)
 
-        cache = _bytecode_cache()
+        cache = bytecode_cache()
         sandbox = sandbox_environment_class()
         self.markdown_env = sandbox(
             loader=loader, autoescape=True, finalize=finalize, undefined=StrictUndefined,
