@@ -3,6 +3,13 @@
     python benchmarks/fuzz.py                      # 100,000 cases on every core
     python benchmarks/fuzz.py --cases 5000 --jobs 1 --seed 7
     python benchmarks/fuzz.py --evaluate           # also run the model on what the language accepts
+    python benchmarks/fuzz.py --mode templates --cases 10000   # user templates (fuzz_templates.py)
+    python benchmarks/fuzz.py --mode files --cases 10000       # the file policy (fuzz_files.py)
+
+Three modes, one harness: `language` (the default, below), `templates` (random Jinja over the
+template data, in the sandbox: benchmarks/fuzz_templates.py) and `files` (random links, FIFOs and
+permissions in input, template and output folders: benchmarks/fuzz_files.py). The other modes take
+their own options after `--mode NAME`.
 
 Cases are mutations of the sample files (the sketch, scenarios/, the broken fixtures), token soups
 and random text. Each goes through `load_text` (as text, or as a file for one case in ten, so
@@ -39,8 +46,8 @@ SEED_FILES = sorted([*(ROOT / "tests" / "fixtures" / "sketch").glob("*.scn"),
                      *(ROOT / "tests" / "fixtures" / "broken").glob("**/*.scn")])
 SLOW = 1.0  # seconds: the contract's bound on deciding any input
 
-SPECIAL = list('{}[]",#\n±%') + ["\r\n", "\t", "\\", "..", "+/-", ">=", "~=", "\x00", "\ufeff",
-                                  "\u2028", "\x0c", "\x85"]
+SPECIAL = [*'{}[]",#\n±%', "\r\n", "\t", "\\", "..", "+/-", ">=", "~=", "\x00", "\ufeff",
+           "\u2028", "\x0c", "\x85"]
 VOCABULARY = [
     "scenario", "sweep", "accelerator", "reference", "import", "extends", "from", "expect", "to",
     "correlate", "auto", "cluster", "energy", "workload", "market", "count", "mfu", "year",
@@ -109,7 +116,7 @@ def mutate(text: str, rng: random.Random) -> str:
             words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)
             if words:
                 old, new = rng.choice(words), rng.choice(words)
-                text = re.sub(rf"\b{re.escape(old)}\b", lambda _: new, text,
+                text = re.sub(rf"\b{re.escape(old)}\b", lambda _, new=new: new, text,
                               count=rng.choice([0, 1]))
         else:
             text = text[:pos] + text[pos + 1:pos + 2] + text[pos:pos + 1] + text[pos + 2:]
@@ -142,7 +149,7 @@ def generate(rng: random.Random) -> str:
             elif kind == "reference":
                 field = rng.choice(list(F.REFERENCE_FIELDS))
             else:
-                field = rng.choice(paths + ["expect", "correlate"])
+                field = rng.choice([*paths, "expect", "correlate"])
             value = rng.choice(VALUES + EXTREME_NUMBERS)
             if field == "expect":
                 value = f"energy.facility_power {rng.choice(['>=', '~=', '<'])} {value}"
@@ -159,7 +166,8 @@ def make_case(seed: int, index: int, seeds: list[str]) -> tuple[str, str, bool]:
     roll = index % 20
     if roll == 0:
         length = rng.choice([10, 100, 1000])
-        text = "".join(_random_char(rng) if rng.random() < 0.3 else rng.choice(SPECIAL + ["a", "1", " "])
+        text = "".join(_random_char(rng) if rng.random() < 0.3
+                       else rng.choice([*SPECIAL, "a", "1", " "])
                        for _ in range(rng.randint(0, length)))
         return "random", text, False
     if roll in (1, 2):
@@ -196,12 +204,12 @@ def check_case(text: str, as_file: bool, folder: str) -> tuple[str | None, bool,
             try:
                 diagnostic.render()
                 diagnostic.to_json()
-            except Exception:  # noqa: BLE001 - any failure to render is a finding
+            except Exception:  # any failure to render is a finding
                 return "diagnostic does not render:\n" + traceback.format_exc(), False, None
         return None, False, None
     except RecursionError:
         return "RecursionError (traceback omitted)", False, None
-    except Exception:  # noqa: BLE001 - the point of fuzzing
+    except Exception:  # the point of fuzzing
         return traceback.format_exc(), False, None
     return None, True, result
 
@@ -219,7 +227,7 @@ def evaluate_case(result) -> str | None:
             return None
         for scenario in result.scenarios[:5]:
             evaluate(scenario)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return traceback.format_exc()
     return None
 
@@ -270,7 +278,22 @@ def save(folder: Path, prefix: str, entries) -> None:
             f"case {index} ({kind}, {'file' if as_file else 'text'})\n{problem}\n", "utf-8")
 
 
+MODES = {"templates": "fuzz_templates", "files": "fuzz_files"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--mode" in argv:
+        at = argv.index("--mode")
+        mode = argv[at + 1] if at + 1 < len(argv) else ""
+        rest = argv[:at] + argv[at + 2:]
+        if mode in MODES:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            return __import__(MODES[mode]).main(rest)
+        if mode != "language":
+            print(f"fuzz.py: --mode is one of language, {', '.join(MODES)}", file=sys.stderr)
+            return 2
+        argv = rest
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)

@@ -273,7 +273,7 @@ def run(cases: int, seed: int) -> dict:
         sandbox.RENDER_SECONDS = saved_budget
 
 
-def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:  # noqa: N803
+def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:
     harness = Harness()
     counts = {"cases": 0, "internal_errors": 0, "outside_writes": 0, "leaks": 0, "refused": 0,
               "slowest": 0.0, "seconds": 0.0}
@@ -299,7 +299,7 @@ def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:  # noqa: N8
             except ScenarioError as error:
                 counts["refused"] += 1
                 str(error)  # must render
-            except BaseException as error:  # noqa: BLE001  (the fuzzer's whole point)
+            except BaseException as error:  # the fuzzer's whole point
                 if isinstance(error, KeyboardInterrupt):
                     raise
                 counts["internal_errors"] += 1

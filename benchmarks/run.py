@@ -161,7 +161,7 @@ print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 def bench_sweep() -> None:
     import scendsl
     from scendsl.catalog import load_catalog
-    from scendsl.language.resolve import apply_sweep_point
+    from scendsl.scenario import apply_sweep_point
     from scendsl.model.evaluate import evaluate
     from scendsl.model.sweep import evaluate_sweep
 

@@ -16,9 +16,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
-from scendsl.errors import (EXIT_CHANGED, EXIT_CLAIM_FAILS, EXIT_INPUT, EXIT_INTERNAL,
-                            EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Diagnostic, ScenarioError,
-                            ScendslError)
+from scendsl.errors import (
+    EXIT_CHANGED,
+    EXIT_CLAIM_FAILS,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Diagnostic,
+    ScenarioError,
+    ScendslError,
+)
 from scendsl.terminal import StreamClosed
 
 if TYPE_CHECKING:

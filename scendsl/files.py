@@ -472,7 +472,7 @@ def clean_leftovers(target: Path) -> list[str]:
     # Exactly the names mkdtemp gives ours (8 characters of its alphabet after the prefix), so
     # that a folder of the user's called `.out.new-ideas` is never taken for one.
     pattern = re.compile(re.escape(f".{target.name[:_NAME_KEPT]}.") + r"(new|old)-[a-z0-9_]{8}")
-    removed = []
+    removed: list[str] = []
     try:
         names = sorted(os.listdir(target.parent))
     except OSError:

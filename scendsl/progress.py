@@ -34,8 +34,13 @@ def progress(total: float, description: str) -> Iterator[Ticker]:
         yield Ticker()
         return
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from scendsl.terminal import unfiltered
 

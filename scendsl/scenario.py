@@ -76,16 +76,26 @@ class Parallelism(_Frozen):
     data: int | None = Field(None, description="None means 'auto': count / (tensor × pipeline)")
     expert: int = 1
     microbatches: int | None = None
-    interleave: int = 1
+    interleave: int | None = Field(None, description="None: the framework's default")
 
 
+# Each section's fields, their types and their enumerated choices follow the language's field
+# table (`scendsl.language.fields`, which this layer may not import); `tests/test_fields.py`
+# holds the two equal.
 class Cluster(_Frozen):
     accelerator: str
     count: Value
-    fabric: str | None = None
+    fabric: Literal["infiniband", "ethernet", "roce", "nvlink", "ici"] | None = None
     mfu: Value | None = None
     accelerator_power: Value | None = Field(None, description="measured all-in W per accelerator")
     overhead: Value | None = Field(None, description="node and network power overhead, fraction")
+    # issue 12: energy/reliability
+    mfu_basis: Literal["running", "wallclock"] | None = None
+    interruption_rate: Value | None = Field(None, description="per accelerator per day")
+    restart_time: Value | None = Field(None, description="seconds to resume after an interruption")
+    recovery: Literal["auto", "restart", "in_memory"] | None = None
+    embodied_carbon: Value | None = Field(None, description="kg CO2e per accelerator")
+    lifetime: Value | None = Field(None, description="service life, seconds")
 
 
 class Energy(_Frozen):
@@ -94,6 +104,10 @@ class Energy(_Frozen):
     price: Value | None = Field(None, description="USD per joule; overrides the per-source prices")
     intensity: Value | None = Field(None, description="kg CO2 per joule; overrides the mix")
     utilization: Value | None = Field(None, description="share of the year the cluster runs")
+    # issue 12: energy/reliability
+    site_class: Literal["hyperscale", "colocation", "enterprise"] | None = None
+    training_power_fraction: Value | None = None
+    idle_power_fraction: Value | None = None
 
 
 class Workload(_Frozen):
@@ -114,6 +128,16 @@ class Workload(_Frozen):
     checkpoint_time: Value | None = None
     baseline_parameters: Value | None = None
     baseline_tokens: Value | None = None
+    # issue 12: performance
+    attention_heads: int | None = None
+    vocabulary: int | None = None
+    sequence_parallel: Literal["on", "off"] | None = None
+    flash_attention: Literal["on", "off"] | None = None
+    experts: int | None = None
+    experts_per_token: int | None = None
+    # issue 12: energy/reliability
+    duration: Value | None = Field(None, description="wall-clock seconds, given directly")
+    accelerator_hours: Value | None = Field(None, description="accelerator-seconds, given directly")
 
 
 class Market(_Frozen):
@@ -228,16 +252,12 @@ class Sweep(_Frozen):
 
     def variants(self) -> Iterator[Scenario]:
         """Each variant as a Scenario, in a deterministic order (last axis fastest)."""
-        from scendsl.language.resolve import apply_sweep_point
-
         indices = [range(len(axis.labels)) for axis in self.axes]
         for combo in itertools.product(*indices):
             yield apply_sweep_point(self, combo)
 
     def variant_at(self, index: int) -> Scenario:
         """Variant number `index` of `variants()`, made alone (no other variant is built)."""
-        from scendsl.language.resolve import apply_sweep_point
-
         if not 0 <= index < self.size:
             raise IndexError(index)
         combo = []
@@ -248,8 +268,6 @@ class Sweep(_Frozen):
 
     def variant_named(self, name: str) -> Scenario | None:
         """The variant called `name` (`NAME[path=label,...]`), made alone; None if none is."""
-        from scendsl.language.resolve import apply_sweep_point
-
         rest = name.removeprefix(f"{self.name}[")
         if rest == name or not rest.endswith("]"):
             return None
@@ -268,6 +286,30 @@ class Sweep(_Frozen):
         if self.variant_name(tuple(a.labels[i] for a, i in zip(self.axes, combo))) != name:
             return None
         return apply_sweep_point(self, tuple(combo))
+
+
+def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
+    """The variant of `sweep` at one index per axis."""
+    template = sweep.template
+    top: dict[str, object] = {}
+    sections: dict[str, dict[str, object]] = {}
+    point: dict[str, str] = {}
+    origins = dict(template.origins)
+    for axis, index in zip(sweep.axes, indices):
+        value = axis.values[index]
+        point[axis.path] = axis.labels[index]
+        origins[axis.path] = sweep.span
+        if "." in axis.path:
+            section, _, name = axis.path.partition(".")
+            sections.setdefault(section, {})[name] = value
+        else:
+            top[axis.path] = value
+    for section, changes in sections.items():
+        top[section] = getattr(template, section).model_copy(update=changes)
+    labels = tuple(axis.labels[i] for axis, i in zip(sweep.axes, indices))
+    top.update(name=sweep.variant_name(labels), sweep=sweep.name, sweep_point=point,
+               origins=origins)
+    return template.model_copy(update=top)
 
 
 class ScenarioSet(_Frozen):

@@ -113,12 +113,13 @@ class _Visible(io.TextIOBase):
     def fileno(self) -> int:
         return self.unfiltered.fileno()
 
+    # Read-only views of the wrapped stream's settings (io.TextIOBase would answer None).
     @property
-    def encoding(self):  # io.TextIOBase would answer None
+    def encoding(self):  # type: ignore[override]
         return self.unfiltered.encoding
 
     @property
-    def errors(self):
+    def errors(self):  # type: ignore[override]
         return self.unfiltered.errors
 
     def __getattr__(self, name):  # buffer, reconfigure, ...

@@ -14,14 +14,13 @@ import re
 import pytest
 
 import scendsl
+from conftest import ROOT
 from scendsl import errors
 from scendsl.app.pipeline import evaluate_all, find_scenario, load, monte_carlo
 from scendsl.cli import main
 from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span
 from scendsl.language.units import parse_number
 from scendsl.report.views import axis_number
-
-from conftest import ROOT
 
 
 def _imports(path) -> set[str]:

@@ -2,9 +2,8 @@ import json
 import subprocess
 import sys
 
-from scendsl.cli import main
-
 from conftest import SKETCH
+from scendsl.cli import main
 
 
 def test_check_clean_file_exits_0(capsys):

@@ -9,6 +9,7 @@ import warnings
 
 import pytest
 
+from factories import scenario_text
 from scendsl.cli import NUMERIC_OPTIONS, main
 from scendsl.terminal import visible
 
@@ -147,11 +148,9 @@ def test_visible_escapes_controls_and_bidi_overrides_but_keeps_text():
 def _hostile_scenario(path, title_extra="", count=1000, at_least=1):
     path.write_text(
         "# comment \x1b[2J\u202e\n"
-        "scenario a {\n"
-        f'  title "T{title_extra}"\n  year 2026\n  region US\n'
-        f"  cluster {{\n    accelerator H100\n    count {count}\n  }}\n"
-        f'  expect cluster.count >= {at_least} "quote \x1b[31m\u202e"\n'
-        "}\n", encoding="utf-8")
+        + scenario_text("a", title=f"T{title_extra}", count=count,
+                        body=f'  expect cluster.count >= {at_least} "quote \x1b[31m\u202e"\n'),
+        encoding="utf-8")
 
 
 def _assert_no_raw_controls(data: bytes):
@@ -206,7 +205,7 @@ def test_rich_diff_output_escapes_user_text():
         status, name, title, flips, inputs, metrics = "~", "a", f"T{HOSTILE}", [], [], []
 
     class Result:
-        scenarios = [Entry()]
+        scenarios = (Entry(),)
 
         def headline(self):
             return "1 scenario changed"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from scendsl import check
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
-from scendsl import check
 
 BROKEN = Path("tests/fixtures/broken")
 CASES = sorted(p.name for p in BROKEN.iterdir() if p.suffix == ".scn" or p.is_dir())

@@ -102,7 +102,9 @@ def test_diff_against_git_revision(tmp_path, monkeypatch, capsys):
 
     repo = tmp_path / "repo"
     shutil.copytree(SAMPLES, repo / "scenarios")
-    run = lambda *args: subprocess.run(args, cwd=repo, check=True, capture_output=True)
+    def run(*args):
+        return subprocess.run(args, cwd=repo, check=True, capture_output=True)
+
     run("git", "init", "-q")
     run("git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", ".")
     run("git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "base")

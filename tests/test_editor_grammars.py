@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scendsl.language import fields as F
-from scendsl.language.resolve import _DEFINITION_KEYWORDS
+from scendsl.language.resolve import DEFINITION_KEYWORDS
 from scendsl.language.units import UNITS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +182,7 @@ def test_textmate_grammar_knows_every_field_choice_unit_and_keyword(textmate):
         wanted = ("support.type.property-name" if line.endswith(" 1")
                   else "constant.language" if line.startswith("  precision") else "keyword.other.unit")
         assert any(s.startswith(wanted) for s in scopes), (line, scopes)
-    keywords = " ".join((*_DEFINITION_KEYWORDS, *VALUE_KEYWORDS))
+    keywords = " ".join((*DEFINITION_KEYWORDS, *VALUE_KEYWORDS))
     for word in keywords.split():
         assert re.search(rf"\b{word}\b", GRAMMAR.read_text(encoding="utf-8")), word
 

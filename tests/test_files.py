@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SKETCH
+from factories import scenario_text
 from scendsl import files as files_module
 from scendsl.cli import main
 
-HEADER = ('scenario base {\n  title "Base"\n  year 2026\n  region US\n'
-          '  cluster {\n    accelerator H100\n    count 8\n  }\n}\n')
+HEADER = scenario_text("base", title="Base")
 UNFORMATTED = ('scenario   other {\n title "Other"\n year 2026\n region US\n'
                ' cluster { accelerator H100\n count 8 }\n}\n')
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import scendsl
+from conftest import FIXTURES, ROOT, SKETCH
+from factories import scenario_text
 from scendsl.errors import ScenarioError
 from scendsl.language.format import format_paths, format_text, normalise_number
-
-from conftest import FIXTURES, ROOT, SKETCH
 
 FORMAT_FIXTURES = FIXTURES / "format"
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("**/*.scn"))
@@ -365,7 +365,7 @@ def scenario_texts(draw):
     pue = draw(st.sampled_from(["1.25", "1.2_5", "1.25 +/- 10%", "1.1 to 1.4"]))
     shares = draw(st.sampled_from([(60, 25, 15), (100,), (50, 50)]))
     sources = ("stranded_gas", "solar", "grid")
-    mix = entries([f"{source} {share}%" for source, share in zip(sources, shares)])
+    mix = entries([f"{source} {share}%" for source, share in zip(sources, shares, strict=False)])
     parallelism = entries(["tensor 8", "pipeline 16", "data auto"])
     title = draw(st.sampled_from(['"Base"', '"with # hash"', '"esc \\" quote # x"']))
 
@@ -504,8 +504,8 @@ def test_any_document_keeps_its_syntax_tree_and_comments(text):
 
 
 def test_claim_quotes_align_in_one_column():
-    text = ('scenario s {\n  year 2026\n  region US\n  cluster.accelerator H100\n  cluster.count 8\n\n'
-            '  expect cluster.count >= 8 "a"\n  expect energy.facility_power ~= 5 MW ± 10% "b"\n}\n')
+    text = scenario_text("s", body='\n  expect cluster.count >= 8 "a"\n'
+                                   '  expect energy.facility_power ~= 5 MW ± 10% "b"\n')
     out = format_text(text)
     claims = [line for line in out.splitlines() if "expect" in line]
     assert len({line.index('"') for line in claims}) == 1

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import scendsl
+from conftest import FIXTURES, ROOT
 from scendsl.catalog import load_catalog
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
@@ -34,8 +35,6 @@ from scendsl.language import fields as F
 from scendsl.language.resolve import load_paths, load_text
 from scendsl.language.units import UNITS
 from scendsl.scenario import central
-
-from conftest import FIXTURES, ROOT
 
 try:
     from scendsl.language.format import format_text
@@ -127,7 +126,7 @@ def single_value(draw, spec: F.FieldSpec) -> tuple[str, float]:
         top = int((high if high is not None else 1.0) * 100)
         percent = draw(st.integers(1, top))
         return f"{percent}%", percent / 100
-    if spec.kind == "integer" or dimension == "number" and high is not None:
+    if spec.kind == "integer" or (dimension == "number" and high is not None):
         lo = int(low if low is not None else 1)
         hi = int(high) if high is not None else lo + 100_000
         if spec.kind != "integer":  # pue: 1.00 .. 5.00; an exclusive minimum is not drawn
@@ -204,9 +203,9 @@ def field_value(draw, spec: F.FieldSpec) -> str:
         sources = draw(st.lists(st.sampled_from(SOURCES), min_size=1, max_size=4, unique=True))
         cuts = sorted(draw(st.lists(st.integers(1, 99), min_size=len(sources) - 1,
                                     max_size=len(sources) - 1, unique=True)))
-        shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100])]
+        shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
         separator = draw(st.sampled_from([", ", ",\n      ", ",  # a comment\n    "]))
-        return separator.join(f"{s} {share}%" for s, share in zip(sources, shares))
+        return separator.join(f"{s} {share}%" for s, share in zip(sources, shares, strict=True))
     if kind == "parallelism":
         keys = draw(st.lists(st.sampled_from(F.PARALLELISM_KEYS), min_size=1, max_size=4,
                              unique=True))
@@ -407,7 +406,7 @@ VOCABULARY = [
 @given(st.lists(st.sampled_from(VOCABULARY), max_size=60),
        st.lists(st.sampled_from([" ", "", "  "]), min_size=60, max_size=60))
 def test_token_soup_ends_in_located_errors_only(tokens, gaps):
-    load_or_refuse("".join(t + g for t, g in zip(tokens, gaps)))
+    load_or_refuse("".join(t + g for t, g in zip(tokens, gaps, strict=False)))
 
 
 @fuzz(100)

@@ -124,7 +124,7 @@ def test_french_grid_is_several_times_cleaner_than_the_german_one_every_year() -
 
 def test_prices_are_positive_and_us_states_use_iso_3166_2_codes() -> None:
     data = _toml("electricity_prices.toml")
-    for code, series, year, figure in _figures(data):
+    for code, _series, year, figure in _figures(data):
         value = float(figure["value"].split()[0])
         assert 10 < value < 1000, f"{code} {year}: {value}"
     states = [c for c in data if c.startswith("US-")]

@@ -229,7 +229,7 @@ def test_correlations_inherited_through_extends_are_checked_with_the_childs():
 
 def test_pure_python_semidefinite_check_agrees_with_the_eigenvalues():
     rng = np.random.default_rng(7)
-    for n, trial in itertools.product((2, 3, 4, 6), range(60)):
+    for n, _trial in itertools.product((2, 3, 4, 6), range(60)):
         pairs = {(f"f{i}", f"f{j}"): float(rng.choice([-1.0, -0.9, -0.5, 0.0, 0.3, 0.9, 1.0]))
                  for i in range(n) for j in range(i + 1, n) if rng.random() < 0.7}
         names = sorted({name for pair in pairs for name in pair})

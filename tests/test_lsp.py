@@ -18,8 +18,8 @@ pytest_lsp = pytest.importorskip("pytest_lsp")
 from lsprotocol import types as T  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
-from scendsl.language.resolve import load_paths  # noqa: E402
 from scendsl.errors import ScenarioError  # noqa: E402
+from scendsl.language.resolve import load_paths  # noqa: E402
 
 BASE = """\
 scenario base {

@@ -10,11 +10,10 @@ import sys
 import numpy as np
 
 import scendsl
+from conftest import ROOT
 from scendsl.catalog import load_catalog
 from scendsl.model.evaluate import compute_values, input_values
 from scendsl.model.values import json_safe, nan_to_none, spread
-
-from conftest import ROOT
 
 
 def test_model_imports_no_report_matplotlib_or_rich():

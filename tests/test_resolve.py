@@ -3,10 +3,9 @@ import math
 import pytest
 
 import scendsl
+from conftest import SKETCH
 from scendsl.errors import ScenarioError
 from scendsl.scenario import Uncertain
-
-from conftest import SKETCH
 
 HEADER = """
 scenario base {

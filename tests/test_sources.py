@@ -31,7 +31,7 @@ TEXT_KEYS = {"source", "note", "citation", "groups_note", "sources"}
 #: File extensions that name a local file rather than a web page.
 FILE_EXTENSIONS = ("md", "csv", "json", "toml", "py", "txt", "xlsx", "xls", "yaml", "yml",
                    "ipynb", "parquet", "scn")
-FILE_TOKEN = re.compile(r"[\w.\-/&]+\.(?:%s)\b" % "|".join(FILE_EXTENSIONS))
+FILE_TOKEN = re.compile(rf"[\w.\-/&]+\.(?:{'|'.join(FILE_EXTENSIONS)})\b")
 
 #: A web address: scheme, or a host name (dotted, with a letters-only top-level label) before
 #: the first slash.

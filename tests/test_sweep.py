@@ -12,15 +12,14 @@ import numpy as np
 import pytest
 
 import scendsl
+from conftest import ROOT, SKETCH
 from scendsl.catalog import load_catalog
+from scendsl.model.engine import Categorical, gather_number, run_frames
 from scendsl.model.evaluate import evaluate
 from scendsl.model.registry import Node
-from scendsl.model.engine import Categorical, gather_number, run_frames
 from scendsl.model.sweep import SweepPlan, evaluate_sweep
 from scendsl.progress import progress
 from scendsl.report.export import iter_json, to_csv
-
-from conftest import ROOT, SKETCH
 
 COLOSSUS = (ROOT / "scenarios" / "colossus2.scn").read_text()
 

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SKETCH
 
+from conftest import SKETCH
 from scendsl.errors import ScenarioError
 from scendsl.report import sandbox
 from scendsl.app.build import render_files
@@ -277,7 +277,7 @@ def test_non_utf8_template_is_a_located_error(tmp_path):
 def test_unreadable_template_is_a_located_error(tmp_path):
     folder = _templates(tmp_path, "x")
     (folder / "index.md.j2").chmod(0)
-    with pytest.raises(ScenarioError, match="cannot read template 'index.md.j2'"):
+    with pytest.raises(ScenarioError, match=r"cannot read template 'index\.md\.j2'"):
         _render(folder)
 
 

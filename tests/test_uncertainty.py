@@ -10,15 +10,14 @@ import numpy as np
 import pytest
 
 import scendsl
+from conftest import ROOT
 from scendsl.catalog import load_catalog
 from scendsl.language.fields import scenario_field
 from scendsl.model.evaluate import evaluate
-from scendsl.model.trace import with_field
 from scendsl.model.laws import Z90, law_for, normal_cdf, normal_quantile
+from scendsl.model.trace import with_field
 from scendsl.model.uncertainty import sample, sensitivity, spearman
 from scendsl.scenario import Uncertain
-
-from conftest import ROOT
 
 COLOSSUS = (ROOT / "scenarios" / "colossus2.scn").read_text()
 NORMAL = statistics.NormalDist()
@@ -119,7 +118,7 @@ def test_scenario_without_ranges_has_zero_spread_and_certain_claims(catalog):
         assert summary.p5 == summary.p50 == summary.p95 == summary.mean
         assert summary.p50 == pytest.approx(float(result.value(name)), rel=1e-12)
     assert len(run.claims) == len(result.claims) > 0
-    for probability, claim in zip(run.claims, result.claims):
+    for probability, claim in zip(run.claims, result.claims, strict=True):
         assert probability.probability == (1.0 if claim.holds else 0.0)
 
 

@@ -20,8 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from validation.run import (  # noqa: E402  (the suite lives beside the package, not in it)
-    CALIBRATION, HERE, KINDS, NOT_EXPRESSIBLE, VALIDATION, load_cases, markdown,
-    parse_published, run, summarise,
+    CALIBRATION,
+    HERE,
+    KINDS,
+    NOT_EXPRESSIBLE,
+    VALIDATION,
+    load_cases,
+    markdown,
+    parse_published,
+    run,
+    summarise,
 )
 
 DATA = load_cases()

@@ -92,7 +92,7 @@ def metric_value(result, expression: str) -> float | None:
     """A metric, or a product/quotient of metrics ("a * b / c"), from one evaluated scenario."""
     parts = _TERM.split(expression.strip())
     value = _single(result, parts[0])
-    for op, name in zip(parts[1::2], parts[2::2]):
+    for op, name in zip(parts[1::2], parts[2::2], strict=True):
         other = _single(result, name)
         if value is None or other is None:
             return None

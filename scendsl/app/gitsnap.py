@@ -13,8 +13,7 @@ import os
 import subprocess
 import threading
 
-from scendsl.errors import (EXIT_INPUT, EXIT_USAGE, Diagnostic, ScenarioError, ScendslError,
-                            Span)
+from scendsl.errors import EXIT_INPUT, EXIT_USAGE, Diagnostic, ScenarioError, ScendslError, Span
 from scendsl.language.parse import MAX_FILE_BYTES
 
 #: Modes of the tree entries that are files (symbolic links and submodules are not copied).

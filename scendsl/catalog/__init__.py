@@ -28,6 +28,7 @@ from scendsl.errors import ScendslError
 from scendsl.language.units import DIMENSION_EXAMPLES, quantity_from_text
 
 __all__ = [
+    "STATUS_ORDER",
     "Accelerator",
     "Catalog",
     "CatalogError",
@@ -40,7 +41,6 @@ __all__ = [
     "RuleBounds",
     "RuleClass",
     "RuleTreatment",
-    "STATUS_ORDER",
     "load_catalog",
 ]
 
@@ -442,7 +442,7 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
         grid = raw.get("uses_region_grid", False)
         if not isinstance(grid, bool):
             raise CatalogError(file, name, "uses_region_grid", "must be true or false")
-        figures: dict[str, Figure | None] = {"intensity": None, "price": None}
+        figures: dict[str, Any] = {"intensity": None, "price": None}  # Figure | None
         for key, dimension in (("intensity", "carbon_intensity"), ("price", "energy_price")):
             if key in raw:
                 figures[key] = _figure(raw[key], file, name, key, dimension)

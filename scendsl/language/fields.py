@@ -7,6 +7,7 @@ atoms into typed values, and `docs/language.md` documents the same table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ def _int(doc: str, minimum: int = 1, maximum: int | None = None) -> FieldSpec:
     return FieldSpec("integer", "number", False, (), minimum, maximum, True, doc)
 
 
-_FRACTION = dict(minimum=0.0, maximum=1.0)
+_FRACTION: dict[str, Any] = dict(minimum=0.0, maximum=1.0)
 
 # Physical bounds, in SI base units (W, B, B/s, FLOP/s, USD, J, s, m²). They are wide (no real
 # cluster comes near them) but keep every value the model divides by, raises to a power or draws
@@ -49,11 +50,11 @@ MAX_ACCELERATORS = 1e9
 MAX_PARAMETERS = 1e16
 MAX_TOKENS = 1e18
 MAX_DEGREE = 10**9  # parallel degrees, batch sizes
-_POWER = dict(minimum=1.0, maximum=1e6, inclusive=False)  # one accelerator
-_FLOP_RATE = dict(minimum=1e9, maximum=1e20, inclusive=False)  # one accelerator, FLOP/s
-_LINK = dict(minimum=1e6, maximum=1e17, inclusive=False)
-_MEMORY = dict(minimum=1e6, maximum=1e15, inclusive=False)
-_UNIT_PRICE = dict(minimum=1.0, maximum=1e9, inclusive=False)
+_POWER: dict[str, Any] = dict(minimum=1.0, maximum=1e6, inclusive=False)  # one accelerator
+_FLOP_RATE: dict[str, Any] = dict(minimum=1e9, maximum=1e20, inclusive=False)  # one accelerator, FLOP/s
+_LINK: dict[str, Any] = dict(minimum=1e6, maximum=1e17, inclusive=False)
+_MEMORY: dict[str, Any] = dict(minimum=1e6, maximum=1e15, inclusive=False)
+_UNIT_PRICE: dict[str, Any] = dict(minimum=1.0, maximum=1e9, inclusive=False)
 
 #: Top-level attributes of a `scenario` block.
 SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
@@ -77,6 +78,22 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
                                 **_POWER),
         "overhead": _q("fraction", "node and network power on top of the accelerators",
                        minimum=0.0, maximum=5.0, inclusive=True),
+        # issue 12: energy/reliability
+        "mfu_basis": FieldSpec("enum", choices=("running", "wallclock"),
+                               doc="what cluster.mfu was measured over: while the job runs, or "
+                                   "over wall-clock time (downtime included)"),
+        "interruption_rate": _q("number", "unexpected job interruptions per accelerator per day",
+                                minimum=0.0, maximum=10.0, inclusive=True),
+        "restart_time": _q("time", "time to detect an interruption and resume training",
+                           maximum=7 * _DAY),
+        "recovery": FieldSpec("enum", choices=("auto", "restart", "in_memory"),
+                              doc="how interruptions are recovered: whole-job restart from "
+                                  "stored checkpoints, hot spares with in-memory checkpoints, "
+                                  "or auto (the better of the two)"),
+        "embodied_carbon": _q("mass", "manufacturing emissions per accelerator with its server "
+                                      "share, overrides the estimate", maximum=1e6),
+        "lifetime": _q("time", "service life over which the hardware is amortised",
+                       maximum=50 * 365.25 * _DAY),
     },
     "energy": {
         "mix": FieldSpec("mix", doc="supply mix: `source share%, ...`, adding up to 100%"),
@@ -87,6 +104,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "intensity": _q("carbon_intensity", "carbon intensity, overrides the mix",
                         maximum=5.0 / _KWH, inclusive=True),  # 5 kgCO2/kWh, 5× coal
         "utilization": _q("fraction", "share of the year the cluster draws power", **_FRACTION),
+        # issue 12: energy/reliability
+        "site_class": FieldSpec("enum", choices=("hyperscale", "colocation", "enterprise"),
+                                doc="kind of site, for the default PUE by year"),
+        "training_power_fraction": _q("fraction", "power while training ÷ rated power",
+                                      **_FRACTION),
+        "idle_power_fraction": _q("fraction", "power while idle ÷ rated power", **_FRACTION),
     },
     "workload": {
         "parameters": _q("number", "model parameters (N)", minimum=1.0,
@@ -115,6 +138,20 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
                                   minimum=1.0, maximum=MAX_PARAMETERS, inclusive=False),
         "baseline_tokens": _q("number", "tokens of the baseline model (scaling)", minimum=1.0,
                               maximum=MAX_TOKENS, inclusive=False),
+        # issue 12: performance
+        "attention_heads": _int("attention heads a", 1, 10**6),
+        "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
+        "sequence_parallel": FieldSpec("enum", choices=("on", "off"),
+                                       doc="Megatron sequence parallelism (Korthikanti et al. 2022)"),
+        "flash_attention": FieldSpec("enum", choices=("on", "off"),
+                                     doc="fused attention keeping the score matrix on chip"),
+        "experts": _int("experts per mixture-of-experts layer E", 1, 10**6),
+        "experts_per_token": _int("experts each token is routed to (top-k)", 1, 10**6),
+        # issue 12: energy/reliability
+        "duration": _q("time", "wall-clock duration of the run, given directly",
+                       maximum=100 * 365.25 * _DAY),
+        "accelerator_hours": _q("time", "accelerator-time of the run (e.g. '1.08M hours'), "
+                                        "given directly", maximum=1e9 * 365.25 * _DAY),
     },
     "market": {
         "unit_price": _q("currency", "price per accelerator, overrides the catalog's",
@@ -165,6 +202,8 @@ REFERENCE_FIELDS: dict[str, FieldSpec] = {
                 inclusive=True),
     "source": FieldSpec("string", doc="where the figures come from"),
 }
+#: Fields a `reference` block must set.
+REQUIRED_REFERENCE_FIELDS = ("accelerator", "count")
 
 #: Each degree of `workload.parallelism` (`tensor 8`, ...), when not `auto`.
 PARALLEL_DEGREE = _int("parallel degree", 1, MAX_DEGREE)
@@ -207,6 +246,7 @@ BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
     "carbon_intensity": (("gCO2/kWh", 1e-3 / _KWH),),
     "time": (("days", _DAY), ("hours", 3600.0), ("s", 1.0)),
     "area": (("mm2", _MM2),),
+    "mass": (("tCO2", 1e3), ("kgCO2", 1.0)),  # issue 12: energy/reliability
 }
 
 

@@ -50,6 +50,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeGuard, cast
 
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span, sorted_diagnostics
 from scendsl.files import open_regular, replace_file, scenario_files
@@ -152,7 +153,7 @@ def normalise_number(text: str) -> str:
         return text
     if "_" in whole:
         plain = whole.replace("_", "")
-        groups = []
+        groups: list[str] = []
         while len(plain) > 3:
             groups.insert(0, plain[-3:])
             plain = plain[:-3]
@@ -259,7 +260,8 @@ class _Formatter:
             if statement.body is None:
                 continue
             end = statement.values[-1].span if statement.values else statement.key_span
-            pos = self.line_starts[end.end_line - 1] + end.end_col - 1
+            end_line, end_col = _end(end)
+            pos = self.line_starts[end_line - 1] + end_col - 1
             while text[pos] != "{":  # only blanks, line breaks and comments lie between
                 pos = text.index("\n", pos) + 1 if text[pos] == "#" else pos + 1
             line = bisect.bisect_right(self.line_starts, pos)
@@ -270,14 +272,15 @@ class _Formatter:
         """Attach `comment` to the statement of `statements` that contains it; False if none does."""
         line, col = comment.line, comment.col
         for statement in statements:
-            if not statement.key_span.line <= line <= statement.span.end_line:
+            end_line, end_col = _end(statement.span)
+            if not statement.key_span.line <= line <= end_line:
                 continue
             if statement.body is None:
                 self.inner[id(statement)].append(comment)
                 return True
-            close_col = statement.span.end_col - 1
+            close_col = end_col - 1
             brace_line, _ = self.brace[id(statement)]
-            if line == statement.span.end_line and col > close_col:
+            if line == end_line and col > close_col:
                 self.closing[id(statement)].append(comment)
             elif line < brace_line:
                 self.inner[id(statement)].append(comment)
@@ -322,7 +325,7 @@ class _Formatter:
         previous_last = 0
         for index, item in enumerate(items):
             first, last = ((item.line, item.line) if isinstance(item, _Comment)
-                           else (item.key_span.line, item.span.end_line))
+                           else (item.key_span.line, _end(item.span)[0]))
             blank = index > 0 and (self._has_blank(previous_last, first) or _is_block(items[index - 1]))
             blank_before.append(blank)
             previous_last = last
@@ -358,12 +361,11 @@ class _Formatter:
             run.clear()
 
         for index, item in enumerate(items):
-            block = _is_block(item)
-            if block or blank_before[index]:
+            if _is_block(item) or blank_before[index]:
                 flush()
             if blank_before[index]:
                 out.append(_BLANK)
-            if block:
+            if _is_block(item):
                 out.extend(self._block(item, depth, verbatim))
             else:
                 run.append(item)
@@ -442,5 +444,10 @@ def _align_quotes(rendered: list[tuple[Statement | None, list[_Line]]], verbatim
         lines[0] = _Line(head.ljust(column) + quote, lines[0].comment, lines[0].group)
 
 
-def _is_block(item: Statement | _Comment) -> bool:
+def _end(span: Span) -> tuple[int, int]:
+    """(end line, end column) of a span from parse(), which always sets both."""
+    return cast(int, span.end_line), cast(int, span.end_col)
+
+
+def _is_block(item: Statement | _Comment) -> TypeGuard[Statement]:
     return isinstance(item, Statement) and item.body is not None

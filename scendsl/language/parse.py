@@ -11,12 +11,13 @@ import functools
 import re
 import threading
 from pathlib import Path
+from typing import cast
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
-from scendsl.language.syntax import Atom, Document, Statement
+from scendsl.language.syntax import Atom, AtomKind, Document, Statement
 
 #: Hard limits that keep hostile input from exhausting time or memory.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -37,7 +38,7 @@ MAX_RECOVERY_TOKENS = 50_000
 _TOKEN_ESTIMATE = re.compile(
     r'[ \t\f\r]*(?:#[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[^\s"\[\]{},#]+|\n\s*|.)')
 # A line start followed by more than MAX_LINE_LENGTH characters ('^' keeps the search linear).
-_LONG_LINE = re.compile(r"^[^\n]{%d}" % (MAX_LINE_LENGTH + 1), re.MULTILINE)
+_LONG_LINE = re.compile(rf"^[^\n]{{{MAX_LINE_LENGTH + 1}}}", re.MULTILINE)
 # Brackets, and the comments and strings whose brackets do not count.
 _BRACKET_OR_SKIPPED = re.compile(r'#[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[{}\[\]]')
 
@@ -58,7 +59,7 @@ _TERMINAL_WORDS = {
     "$END": "the end of the file",
 }
 
-_ATOM_KINDS = {
+_ATOM_KINDS: dict[str, AtomKind] = {
     "NUMBER": "number",
     "STRING": "string",
     "WORD": "word",
@@ -77,7 +78,9 @@ class _Build(Transformer):
         self.file = file
 
     def _span(self, first: Token, last: Token) -> Span:
-        return Span(self.file, first.line, first.column, last.end_line, last.end_column)
+        # Lark types a token's position as optional; the parser's tokens always carry one.
+        return Span(self.file, first.line, first.column,  # type: ignore[arg-type]
+                    last.end_line, last.end_column)
 
     def _atom(self, item: Token | Atom) -> Atom:
         if isinstance(item, Atom):
@@ -104,7 +107,8 @@ class _Build(Transformer):
                 end = atom.span
         key_span = self._span(key, key)
         if isinstance(end, Span):
-            span = Span(self.file, key.line, key.column, end.end_line, end.end_col)
+            span = Span(self.file, key.line, key.column,  # type: ignore[arg-type]
+                        end.end_line, end.end_col)
         else:
             span = key_span
         return Statement(str(key), key_span, values, body, span)
@@ -169,7 +173,8 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
             # The inline transformer stamps spans with the file name; one parse at a time.
             with _parser_lock:
                 builder.file = file
-                statements = parser.parse(work)
+                # The transformer turns the tree into statements as it parses.
+                statements = cast("list[Statement]", parser.parse(work))
             break
         except UnexpectedInput as error:
             at_end = isinstance(error, UnexpectedEOF) or (
@@ -267,7 +272,8 @@ def _blank_rest_of_line(text: str, line: int, col: int) -> str:
 def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | None]:
     """Turn a Lark error into (line, col, message, hint) in the user's words."""
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        pos = cast(int, error.pos_in_stream)  # always set for unexpected characters
+        char = text[pos] if pos < len(text) else ""
         if char == '"':
             return error.line, error.column, "unterminated string", 'close it with \'"\' on the same line'
         if char == "\\":
@@ -334,7 +340,8 @@ def parse_file(path: str, display_name: str | None = None, *,
         with open_regular(path) as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise ScenarioError(_io_diagnostics(name, f"cannot read file: {error.strerror or error}"))
+        raise ScenarioError(
+            _io_diagnostics(name, f"cannot read file: {error.strerror or error}")) from error
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(_io_diagnostics(
             name, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"))
@@ -346,7 +353,7 @@ def parse_file(path: str, display_name: str | None = None, *,
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ScenarioError(_io_diagnostics(name, "file is not valid UTF-8 text", line))
+        raise ScenarioError(_io_diagnostics(name, "file is not valid UTF-8 text", line)) from error
     return parse(text, name, max_tokens=max_tokens)
 
 

@@ -161,9 +161,11 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
     """The scenario named by `--from`: `FILE.scn` (its first scenario), `FILE.scn:NAME`, or a
     NAME defined in a `.scn` file under `folder`. Raises ScenarioError with every problem, and
     when `new_name` is already defined there (the new file could not be checked with it)."""
+    from scendsl.defaults import DEFAULT_MAX_VARIANTS
     from scendsl.errors import DiagnosticSink
-    from scendsl.language.resolve import (DEFAULT_MAX_VARIANTS, _Resolver, load_documents,
-                                          load_paths, scenario_files, suggest)
+    from scendsl.files import scenario_files
+    from scendsl.language.resolve import Resolver, load_documents, load_paths
+    from scendsl.suggest import suggest
 
     path, _, name = spec.rpartition(":") if ".scn:" in spec else (spec, "", "")
     if not name and not path.endswith(".scn") and not os.path.isfile(path):
@@ -176,7 +178,7 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
     sink = DiagnosticSink()
     roots: dict[str, str] = {}
     documents = load_documents(scenario_files([path], sink, roots), sink, roots=roots)
-    resolver = _Resolver(sink, catalog_names(), DEFAULT_MAX_VARIANTS)
+    resolver = Resolver(sink, catalog_names(), DEFAULT_MAX_VARIANTS)
     resolver.collect(documents)
     scenarios = [d for d in resolver.order if d.kind == "scenario"]
     if not name:
@@ -266,9 +268,10 @@ def inlined_text(name: str, base: Base, *, accelerator: str | None = None,
     check_name(name)
     values = dict(base.values)
     values["title"] = _quote(_title(name))
-    if check_accelerator(accelerator):
+    accelerator, region = check_accelerator(accelerator), check_region(region)
+    if accelerator:
         values["cluster.accelerator"] = accelerator
-    if check_region(region):
+    if region:
         values["region"] = region
     # A catalog accelerator replaces a custom one: its blocks are then not needed.
     blocks = base.accelerator_blocks if values.get("cluster.accelerator") == base.values.get(

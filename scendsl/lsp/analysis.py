@@ -19,13 +19,11 @@ from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.format import format_text
 from scendsl.language.names import catalog_names
-from scendsl.language.parse import parse, parse_file
-from scendsl.language.resolve import MAX_IMPORT_DEPTH, resolve
+from scendsl.language.resolve import DEFINITION_KEYWORDS, load_documents, resolve
 from scendsl.language.syntax import Atom, Document, Statement
 from scendsl.language.units import BASE_UNIT, DIMENSION_EXAMPLES, UNITS, parse_number
 from scendsl.lsp.positions import Pos, Range, contains, line_at, span_range
 
-DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import")
 #: Samples drawn for a hover on a claim of an uncertain scenario (a few milliseconds).
 HOVER_SAMPLES = 2000
 HOVER_SEED = 20251126
@@ -33,7 +31,6 @@ HOVER_SEED = 20251126
 CALIBRATION_DEFAULTS = {
     "cluster.mfu": "default_mfu",
     "cluster.overhead": "network_overhead",
-    "energy.pue": "default_pue",
     "energy.utilization": "default_utilization",
     "workload.checkpoint_time": "checkpoint_write_time",
     "workload.zero_stage": "default_zero_stage",
@@ -212,71 +209,19 @@ class Workspace:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def _parse(self, path: str, display: str) -> Document:
-        real = os.path.realpath(path)
-        if real in self.overlay:
-            return parse(self.overlay[real], display)
-        return parse_file(path, display)
-
     def analyse(self, path: str) -> Analysis:
         """Parse and resolve a file and its imports; every diagnostic `scendsl check` gives."""
         path = os.path.realpath(path)
         display = self.display(path)
         sink = DiagnosticSink()
-        documents: list[Document] = []
         files: dict[str, str] = {}
-        seen: set[str] = set()
         # Imports may reach anywhere in the workspace folder (as with `scendsl check FOLDER`).
         root = self.root if display != path else os.path.dirname(path)
-
-        # The same walk and the same messages as the resolver's load_documents, reading open
-        # documents from the editor instead of the disk.
-        def visit(path: str, display: str, stack: tuple[str, ...], via: Span | None) -> None:
-            real = os.path.realpath(path)
-            if real in stack:
-                cycle = " → ".join(os.path.basename(p) for p in stack[stack.index(real):] + (real,))
-                sink.error(f"import cycle: {cycle}", via, "remove one of the imports")
-                return
-            if real in seen:
-                return
-            if len(stack) > MAX_IMPORT_DEPTH:
-                sink.error(f"imports are nested more than {MAX_IMPORT_DEPTH} deep", via)
-                return
-            if via is not None and real not in self.overlay and not os.path.isfile(path):
-                sink.error(f"imported file '{display}' does not exist", via,
-                           "import paths are relative to the importing file")
-                return
-            seen.add(real)
-            files[display] = real
-            try:
-                document = self._parse(path, display)
-            except ScenarioError as error:
-                sink.extend(error.diagnostics)
-                return
-            self.last_good[real] = document
-            sink.sources[display] = document.text
-            documents.append(document)
-            for statement in document.statements:
-                if statement.key != "import":
-                    continue
-                if (len(statement.values) != 1 or statement.values[0].kind != "string"
-                        or statement.body):
-                    sink.error("write imports as: import \"file.scn\"", statement.span)
-                    continue
-                target = statement.values[0].text[1:-1]
-                span = statement.values[0].span
-                if not target or os.path.isabs(target) or target.startswith("~"):
-                    sink.error("an import names a path relative to the importing file", span)
-                    continue
-                target_path = os.path.normpath(os.path.join(os.path.dirname(path), target))
-                if os.path.commonpath([root, os.path.realpath(target_path)]) != root:
-                    sink.error(f"import '{target}' reaches outside the scenario folder", span,
-                               "name the file on the command line instead")
-                    continue
-                target_display = os.path.normpath(os.path.join(os.path.dirname(display), target))
-                visit(target_path, target_display, stack + (real,), span)
-
-        visit(path, display, (), None)
+        # The loader of `scendsl check`, reading open documents from the editor, not the disk.
+        documents = load_documents([path], sink, roots={path: root}, overrides=self.overlay,
+                                   displays={path: display}, visited=files)
+        for document in documents:
+            self.last_good[files[document.file]] = document
         scenarios = None
         try:
             scenarios = resolve(documents, sink)
@@ -430,7 +375,7 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
             names = ", ".join(f"`{n}`" for n in F.SECTIONS[path])
             return Hover(f"**{path}** section: {names}", statement.key_span)
         spec = spec_of(kind, path)
-        if spec is None:
+        if spec is None or path is None:  # spec_of gives no spec without a path
             return None
         text = _field_text(kind, path, spec)
         if kind == "scenario" and scenario_name:
@@ -452,7 +397,7 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
     if kind == "scenario" and path == "expect" and place.index == 0:
         return _claim_hover(analysis, scenario_name, statement, atom)
     spec = spec_of(kind, path)
-    if spec is None or atom.kind != "word" and spec.kind not in ("quantity", "integer"):
+    if spec is None or (atom.kind != "word" and spec.kind not in ("quantity", "integer")):
         return None
     if spec.kind == "accelerator":
         return _name_hover(analysis, "accelerator", atom)
@@ -460,7 +405,8 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         return _name_hover(analysis, "region", atom)
     if spec.kind == "mix" and atom.kind == "word":
         return _name_hover(analysis, "energy", atom)
-    if spec.kind in ("quantity", "integer") and kind == "scenario" and scenario_name:
+    if (spec.kind in ("quantity", "integer") and kind == "scenario" and scenario_name
+            and path is not None):
         return _value_hover(analysis, scenario_name, path, statement)
     return None
 
@@ -611,7 +557,7 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
     cat = catalog()
     if kind == "accelerator":
         custom = analysis.definitions().get(("accelerator", name)) if analysis else None
-        if custom is not None:
+        if analysis is not None and custom is not None:
             text = f"**{name}**: accelerator defined at `{custom.span}`"
             scenarios = analysis.scenarios
             built = None
@@ -838,7 +784,7 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
         if key == "correlate":
             return [Completion(p, "field") for p in F.all_scenario_paths()] \
                 if before[-1] in ("correlate", ",") else []
-        path = ".".join(kinds[1:] + [key]) if len(kinds) > 1 else key
+        path = ".".join([*kinds[1:], key]) if len(kinds) > 1 else key
         return _values(analysis, F.scenario_field(path), before)
     if block == "sweep":
         return _values(analysis, F.scenario_field(key), before)
@@ -876,13 +822,12 @@ def _keys(kinds: list[str]) -> list[Completion]:
         items += [Completion(n, "section", "section: " + ", ".join(f)) for n, f in F.SECTIONS.items()]
         items += [Completion("expect", "keyword", "a claim: expect METRIC OP VALUE \"quote\""),
                   Completion("correlate", "keyword", "correlate FIELD, FIELD RHO")]
-        items += [Completion(p, "field", F.scenario_field(p).doc) for p in F.all_scenario_paths()
-                  if "." in p]
+        items += [Completion(p, "field", _doc(p)) for p in F.all_scenario_paths() if "." in p]
         return items
     if block == "scenario" and kinds[-1] in F.SECTIONS:
         return [Completion(n, "field", s.doc) for n, s in F.SECTIONS[kinds[-1]].items()]
     if block == "sweep":
-        return [Completion(p, "field", F.scenario_field(p).doc) for p in F.all_scenario_paths()]
+        return [Completion(p, "field", _doc(p)) for p in F.all_scenario_paths()]
     if block == "accelerator":
         table = {**F.ACCELERATOR_ATTRIBUTES, **F.ACCELERATOR_FIGURES}
         return [Completion(n, "field", s.doc) for n, s in table.items()]
@@ -903,6 +848,12 @@ def _header_values(analysis: Analysis | None, key: str, before: list[str]) -> li
     return []
 
 
+def _doc(path: str) -> str:
+    """The doc of a scenario path that F.all_scenario_paths() lists."""
+    spec = F.scenario_field(path)
+    return spec.doc if spec is not None else ""
+
+
 def _values(analysis: Analysis | None, spec: F.FieldSpec | None, before: list[str]) -> list[Completion]:
     if spec is None:
         return []
@@ -913,7 +864,7 @@ def _values(analysis: Analysis | None, spec: F.FieldSpec | None, before: list[st
                 for code, region in catalog().regions.items()]
     if spec.kind == "enum" and len(before) == 1:
         return [Completion(c, "value") for c in spec.choices]
-    if spec.kind == "mix" and before[-1] in (",",) + (before[0],):
+    if spec.kind == "mix" and before[-1] in (",", before[0]):
         return [Completion(name, "value", source.title)
                 for name, source in catalog().energy_sources.items()]
     if spec.kind == "parallelism" and before[-1] in (",", before[0]):
@@ -985,9 +936,9 @@ def definition(analysis: Analysis, workspace: Workspace, document: Document,
     target: Definition | None = None
     if len(place.chain) == 1:
         if top.key == "import" and atom.kind == "string":
-            path = os.path.normpath(os.path.join(os.path.dirname(analysis.files.get(
+            imported = os.path.normpath(os.path.join(os.path.dirname(analysis.files.get(
                 document.file, workspace.path(document.file))), atom.text[1:-1]))
-            return Location(path, Range(Pos(0, 0), Pos(0, 0)))
+            return Location(imported, Range(Pos(0, 0), Pos(0, 0)))
         if place.index == 2 and atom.kind == "word":
             table = "accelerator" if top.key == "accelerator" else "scenario"
             target = defs.get((table, atom.text))
@@ -1087,7 +1038,7 @@ def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -
             line = line_at(document.text, start)
             brace = line.rfind("{")
             at = brace + 1 if brace >= 0 else len(line)
-            hints.append(Hint(Pos(start, at), "  " + " · ".join(f"{l} {v}" for l, v in figures),
+            hints.append(Hint(Pos(start, at), "  " + " · ".join(f"{label} {v}" for label, v in figures),
                               "headline figures of " + name))
         for item in statement.body or []:
             if item.key != "expect" or not first <= item.span.line - 1 <= last:

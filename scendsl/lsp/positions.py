@@ -45,9 +45,7 @@ def contains(span: Span, pos: Pos) -> bool:
         return False
     if pos.line == r.start.line and pos.char < r.start.char:
         return False
-    if pos.line == r.end.line and pos.char > r.end.char:
-        return False
-    return True
+    return not (pos.line == r.end.line and pos.char > r.end.char)
 
 
 def line_at(text: str, line: int) -> str:

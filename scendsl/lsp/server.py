@@ -232,7 +232,7 @@ def definition(ls: ScenarioServer, params: T.DefinitionParams) -> T.Location | N
 
 @server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 def document_symbol(ls: ScenarioServer, params: T.DocumentSymbolParams) -> list[T.DocumentSymbol]:
-    analysis, document = ls.analysis(params.text_document.uri)
+    _analysis, document = ls.analysis(params.text_document.uri)
     if document is None:
         return []
     lines = document.text.split("\n")
@@ -264,7 +264,7 @@ def formatting(ls: ScenarioServer, params: T.DocumentFormattingParams) -> list[T
 
 @server.feature(T.TEXT_DOCUMENT_INLAY_HINT)
 def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHint]:
-    analysis, document = ls.analysis(params.text_document.uri)
+    analysis, _document = ls.analysis(params.text_document.uri)
     if analysis is None or analysis.document is None or analysis.scenarios is None:
         return []
     lines = analysis.document.text.split("\n")
@@ -281,5 +281,5 @@ def main() -> int:
 
     server.start_io()
     if sys.stdout.closed:  # pygls closes stdout at exit; the CLI's last flush must not fail
-        sys.stdout = open(os.devnull, "w")
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (stays open until exit)
     return 0

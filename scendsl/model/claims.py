@@ -36,8 +36,8 @@ class MetricInfo(NamedTuple):
 
 def build_index() -> dict[str, MetricInfo]:
     """The registry's namespace (imports the whole model)."""
-    from scendsl.model.registry import REGISTRY
     from scendsl.model import domains  # noqa: F401  (registers every node)
+    from scendsl.model.registry import REGISTRY
 
     return {node.name: MetricInfo(node.dimension, node.value_type)
             for node in REGISTRY.nodes.values()}
@@ -109,7 +109,9 @@ def validate_claims(scenarios: ScenarioSet) -> None:
         local = DiagnosticSink(sink.sources)
         claim_problems(scenario, expand(index, reference_names(scenario, names)), local)
         for diagnostic in local.diagnostics:
-            key = (diagnostic.span.file, diagnostic.span.line, diagnostic.span.col)
+            span = diagnostic.span
+            assert span is not None  # claim_problems locates every problem
+            key = (span.file, span.line, span.col)
             if key not in reported:
                 reported.add(key)
                 sink.diagnostics.append(diagnostic)

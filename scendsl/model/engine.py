@@ -169,7 +169,7 @@ def _vectorised(node: Node, args: list[Any], size: int) -> Any:
     """`node` computed on whole columns, or _FAILED when the formula is not array-safe."""
     try:
         result = node.compute(*args)
-    except Exception:  # noqa: BLE001  (any failure means: evaluate per distinct row instead)
+    except Exception:  # any failure means: evaluate per distinct row instead
         return _FAILED
     return result if _array_result(node.value_type, result, size) else _FAILED
 
@@ -235,7 +235,7 @@ def _run(nodes: list[Node], start: int, values: dict[str, Any], rows: np.ndarray
         node = nodes[position]
         if node.kind == "metric":
             args = [values[name] for name in node.inputs]
-            if any(arg is None for arg in args):
+            if node.lacks_input(args):
                 values[node.name] = None
                 continue
             if not any(_is_column(arg) for arg in args):

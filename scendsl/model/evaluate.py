@@ -28,7 +28,6 @@ from scendsl.model.registry import REGISTRY, Node
 from scendsl.scenario import Claim, Scenario, Uncertain
 
 
-
 @dataclass(frozen=True, slots=True)
 class MetricResult:
     """One evaluated node: value (SI), unit and how it was obtained.
@@ -166,7 +165,7 @@ def _run_nodes(nodes, context: Context, values: dict[str, Any], found: dict[str,
             values[node.name] = value
             continue
         args = [values[name] for name in node.inputs]
-        if any(arg is None for arg in args):
+        if node.lacks_input(args):
             values[node.name] = None
             continue
         values[node.name] = node.compute(*args)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -119,7 +119,8 @@ class InputLaw:
         if self.family == "lognormal":
             x = np.exp(self.mu + self.sigma * z)
         elif self.truncated:
-            cut = float(normal_cdf((self.lower - self.mu) / self.sigma))
+            lower = cast(float, self.lower)  # truncated implies a lower bound
+            cut = float(normal_cdf((lower - self.mu) / self.sigma))
             x = self.mu + self.sigma * normal_quantile(cut + normal_cdf(z) * (1.0 - cut))
         else:
             x = self.mu + self.sigma * z

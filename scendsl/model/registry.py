@@ -39,6 +39,13 @@ class Node:
     value_type: ValueType = "number"
     #: Higher is shown first in briefings and diffs (0 = detail).
     importance: int = 0
+    #: Inputs the formula can do without: passed as None when n/a instead of making it n/a.
+    optional: tuple[str, ...] = ()
+
+    def lacks_input(self, args: list[Any]) -> bool:
+        """Whether a required input is n/a (then the metric is n/a too)."""
+        return any(arg is None and name not in self.optional
+                   for name, arg in zip(self.inputs, args))
 
     @property
     def domain(self) -> str:
@@ -93,12 +100,14 @@ REGISTRY = Registry()
 
 def metric(name: str, dimension: str, meaning: str, formula: str, inputs: tuple[str, ...] = (),
            sources: tuple[str, ...] = (), value_type: ValueType = "number",
-           importance: int = 0) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a metric: `compute(*values_of_inputs)` returns its value."""
+           importance: int = 0, optional: tuple[str, ...] = ()
+           ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a metric: `compute(*values_of_inputs)` returns its value; `optional` inputs reach
+    it as None when n/a."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY.add(Node(name, "metric", dimension, meaning, function, formula, tuple(inputs),
-                          tuple(sources), value_type, importance))
+                          tuple(sources), value_type, importance, tuple(optional)))
         return function
 
     return register

@@ -33,19 +33,27 @@ import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.model.context import Context
-from scendsl.model.engine import (Categorical, Partial, element, factorize, gather_category,
-                                  gather_number, hashable, run_frames)
+from scendsl.model.engine import (
+    Categorical,
+    Partial,
+    element,
+    factorize,
+    gather_category,
+    gather_number,
+    hashable,
+    run_frames,
+)
 from scendsl.model.evaluate import call_input, compute_values, nodes_for
 from scendsl.model.registry import Node
 from scendsl.model.trace import WHOLE, Probe, same, touches, traced_input, with_field
 from scendsl.model.values import nan_to_none, spread
-from scendsl.scenario import Scenario, Sweep, Uncertain, central
+from scendsl.scenario import Scenario, Sweep, Uncertain, Value, apply_sweep_point, central
 
 #: Default number of variants evaluated together (bounds memory for 10^6-variant sweeps).
 DEFAULT_CHUNK = 200_000
@@ -129,8 +137,6 @@ class SweepPlan:
         """The variant at one label index per axis (cached: tables revisit the same few)."""
         scenario = self._variants.get(indices)
         if scenario is None:
-            from scendsl.language.resolve import apply_sweep_point
-
             scenario = self._variants[indices] = apply_sweep_point(self.sweep, indices)
         return scenario
 
@@ -147,7 +153,8 @@ class SweepPlan:
             return _InputColumn("constant", value=value), value
         identity = len(axes) == 1 and self._is_identity(node, ref, first, min(axes))
         if identity:
-            numbers = [central(v) for v in self.sweep.axes[min(axes)].values]
+            # _is_identity let only numbers through
+            numbers = [central(cast("Value", v)) for v in self.sweep.axes[min(axes)].values]
             column = _InputColumn("identity", axes=(min(axes),),
                                   grid=_grid(numbers, (len(numbers),)))
         else:
@@ -162,7 +169,7 @@ class SweepPlan:
         if not all(isinstance(v, (int, float, Uncertain)) and not isinstance(v, bool)
                    for v in values):
             return False
-        probe = Probe(central(values[0]))
+        probe = Probe(cast(float, central(cast("Value", values[0]))))
         scenario = with_field(first, self.paths[axis], probe)
         value, reads = traced_input(node, ref, scenario, self.catalog)
         return (value is probe and not probe.__dict__.get("inspected")
@@ -177,7 +184,7 @@ class SweepPlan:
             values: list[Any] = []
             for combo in itertools.product(*(range(self.shape[a]) for a in ordered)):
                 indices = [0] * len(self.shape)
-                for axis, index in zip(ordered, combo):
+                for axis, index in zip(ordered, combo, strict=True):
                     indices[axis] = index
                 value, reads = traced_input(node, ref, self.variant(tuple(indices)),
                                             self.catalog)
@@ -223,7 +230,7 @@ class VariantNames(Sequence[str]):
     def __len__(self) -> int:
         return self._table.size
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return [self._table.name(i) for i in range(*index.indices(len(self)))]
         if index < 0:
@@ -332,7 +339,7 @@ class SweepTable:
     def labels(self, index: int) -> tuple[str, ...]:
         """The label of each axis for variant `index`."""
         position = np.unravel_index(index, self.shape)
-        return tuple(axis.labels[int(i)] for axis, i in zip(self.sweep.axes, position))
+        return tuple(axis.labels[int(i)] for axis, i in zip(self.sweep.axes, position, strict=True))
 
     def name(self, index: int) -> str:
         return self.sweep.variant_name(self.labels(index))
@@ -343,7 +350,7 @@ class SweepTable:
         axis = self.sweep.axes[position]
         if all(isinstance(v, (int, float, Uncertain)) and not isinstance(v, bool)
                for v in axis.values):
-            table = np.asarray([central(v) for v in axis.values])
+            table = np.asarray([central(cast("Value", v)) for v in axis.values])
         else:
             table = np.asarray(axis.labels, dtype=object)
         along = [len(table) if i == position else 1 for i in range(len(self.shape))]
@@ -378,7 +385,7 @@ class SweepTable:
                 stats: Sequence[float | None] = [nan_to_none(stored.grid[()])] * 6
             else:
                 stats = spread(stored.expand()) or [None] * 6
-            out[name] = dict(zip(("min", "p5", "p50", "p95", "max", "mean"), stats))
+            out[name] = dict(zip(("min", "p5", "p50", "p95", "max", "mean"), stats, strict=True))
         return out
 
 

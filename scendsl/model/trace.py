@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel
@@ -29,7 +29,7 @@ WHOLE = ""  # a read of the whole scenario: every swept field
 class _Traced:
     """A read-only view of a pydantic model that records the dotted paths read through it."""
 
-    __slots__ = ("_target", "_path", "_reads", "_replaced")
+    __slots__ = ("_path", "_reads", "_replaced", "_target")
 
     def __init__(self, target: BaseModel, path: str, reads: set[str],
                  replaced: dict[str, Any] | None = None) -> None:
@@ -97,7 +97,7 @@ class _TracedContext(Context):
     accelerator_name = _recorded("accelerator_name")
     custom_accelerator = _recorded("custom_accelerator")
     catalog_accelerator = _recorded("catalog_accelerator")
-    _KNOWN = {"_derived", "_reads", "scenario", "catalog"}
+    _KNOWN: ClassVar[set[str]] = {"_derived", "_reads", "scenario", "catalog"}
 
     def __init__(self, scenario: Scenario, catalog: Catalog, reads: set[str]) -> None:
         self._derived: dict[str, Any] = {}
@@ -192,5 +192,5 @@ def same(a: Any, b: Any) -> bool:
         return a == b or (math.isnan(a) and math.isnan(b))
     try:
         return bool(a == b) and type(a) is type(b)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False

@@ -257,8 +257,10 @@ def sample(scenario: Scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAU
     claims = tuple(_claim_probability(claim, numbers.get(claim.metric), units)
                    for claim in scenario.claims)
     held = _held_inputs(scenario, catalog, expanded, found, written) if laws else ()
-    normalized = {tuple(sorted((aliases[a], aliases[b]))): float(rho)
-                  for (a, b), rho in (correlations or {}).items()}
+    normalized: dict[tuple[str, str], float] = {}
+    for (a, b), rho in (correlations or {}).items():
+        first, second = sorted((aliases[a], aliases[b]))
+        normalized[first, second] = float(rho)
     return Samples(scenario=scenario.name, size=samples, seed=seed, laws=tuple(laws),
                    correlations=normalized, draws=draws, numbers=numbers, units=units,
                    claims=claims, held=held, notes=tuple(notes), _nodes=nodes, _inputs=inputs)

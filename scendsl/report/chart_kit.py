@@ -12,11 +12,10 @@ import pickle
 import re
 from collections.abc import Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from scendsl.report.numbers import format_value
-
 
 #: Okabe–Ito palette (distinguishable with colour-vision deficiencies), then greys.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -130,7 +129,7 @@ def _chart(salt: str, height: float, margins: tuple[float, float, float, float],
         yield figure, axes
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(x_log: bool, y_log: bool) -> bytes:
     """An empty Figure with its Axes, pickled: a copy is made in a third of the time it takes
     to build the Axes anew (the same objects either way, so the same bytes)."""

@@ -35,18 +35,42 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from scendsl.report.chart_kit import (HIGHLIGHT, MUTED, WIDTH, _bars, _chart, _colours,
-                                      _decade_step, _decade_ticks, _finite, _GRID, _INK, _LABEL,
-                                      _legend, _measure, _plain_formatter, _PT, _relative_axis,
-                                      _row_labels, _salt, _short, _svg, _swatches, _template,
-                                      _text_width, _TITLE, _title, _TOP, _value_label)
+from scendsl.report.chart_kit import (
+    _GRID,
+    _INK,
+    _LABEL,
+    _PT,
+    _TITLE,
+    _TOP,
+    HIGHLIGHT,
+    MUTED,
+    WIDTH,
+    _bars,
+    _chart,
+    _colours,
+    _decade_step,
+    _decade_ticks,
+    _finite,
+    _legend,
+    _measure,
+    _plain_formatter,
+    _relative_axis,
+    _row_labels,
+    _salt,
+    _short,
+    _svg,
+    _swatches,
+    _template,
+    _text_width,
+    _title,
+    _value_label,
+)
 from scendsl.report.numbers import format_value
 
 
 def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
     """Draw one chart job `(function name, arguments)`: (SVG or None, seconds taken)."""
     import time
-
     import warnings
 
     started = time.perf_counter()
@@ -69,9 +93,9 @@ def warm_up() -> None:
     A chart worker's first job, done while the main process is still loading (so the first
     chart is as quick as the others).
     """
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.collections  # noqa: F401
-    import matplotlib.ticker  # noqa: F401
+    import matplotlib.backends.backend_svg
+    import matplotlib.collections
+    import matplotlib.ticker
 
     _measure("0", _LABEL, False)  # loads the font
     _measure("0", _TITLE, True)

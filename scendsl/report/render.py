@@ -35,10 +35,20 @@ from markupsafe import Markup
 
 from scendsl.errors import ScendslError
 from scendsl.report import sandbox
-from scendsl.report.loader import (TemplateFileProblem, builtin_templates_dir, bytecode_cache,
-                                   template_loader)
-from scendsl.report.sandbox import (MAX_TEMPLATE_VALUE, TemplateLimit, is_template_number,
-                                    sandbox_environment_class, too_big, value_size)
+from scendsl.report.loader import (
+    TemplateFileProblem,
+    builtin_templates_dir,
+    bytecode_cache,
+    template_loader,
+)
+from scendsl.report.sandbox import (
+    MAX_TEMPLATE_VALUE,
+    TemplateLimit,
+    is_template_number,
+    sandbox_environment_class,
+    too_big,
+    value_size,
+)
 
 #: Page names of the topical briefings (also the reserved file names).
 TOPICAL_PAGES = ("index", "landscape", "compute-divide", "energy", "risk")
@@ -434,7 +444,7 @@ def markdown_to_html(text: str) -> str:
     """Markdown to HTML with the extensions our templates use (one converter per process)."""
     global _markdown_converter
     if _markdown_converter is None:
-        import markdown  # type: ignore[import-untyped]
+        import markdown
 
         converter = markdown.Markdown(extensions=["tables", "sane_lists", "toc"],
                                       output_format="html",

@@ -18,7 +18,6 @@ from markupsafe import Markup
 
 from scendsl.errors import ScendslError
 
-
 #: Longest string, list or tuple a template may make (with `*`, `+`, `~`, filters or calls).
 MAX_TEMPLATE_VALUE = 1_000_000
 #: Most characters one page's template may write.
@@ -139,7 +138,7 @@ class TemplateLimit(ScendslError):
     """A template went past a limit of the sandbox (size, time); a user error."""
 
 
-def sandbox_environment_class():
+def sandbox_environment_class() -> type:
     """The sandbox every template runs in (made on first use: jinja2 is imported lazily)."""
     global _SANDBOX_CLASS
     if _SANDBOX_CLASS is not None:
@@ -151,8 +150,16 @@ def sandbox_environment_class():
     from jinja2 import nodes
     from jinja2.compiler import CodeGenerator
     from jinja2.environment import TemplateModule
-    from jinja2.runtime import (BlockReference, LoopContext, Macro, Namespace,
-                                TemplateReference, Undefined, markup_join, str_join)
+    from jinja2.runtime import (
+        BlockReference,
+        LoopContext,
+        Macro,
+        Namespace,
+        TemplateReference,
+        Undefined,
+        markup_join,
+        str_join,
+    )
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
     from markupsafe import soft_str
 
@@ -252,7 +259,7 @@ def sandbox_environment_class():
                                     f"for at most {MAX_RANGE:,}")
             return numbers
 
-        def concat(self, parts) -> str:  # type: ignore[override]
+        def concat(self, parts) -> str:
             """Joins the output of a page, a macro or a block, within the output limit."""
             # (The time budget is checked by the loops that make the parts, where an error
             # can name the template's line.)
@@ -393,7 +400,7 @@ def sandbox_environment_class():
                 return self.getattr(obj, argument)
             return self.undefined(obj=obj, name=argument)
 
-        def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:
             __self.check_budget()
             if isinstance(__obj, Undefined):
                 return __obj()  # fails saying what is undefined (a missing method, say)
@@ -451,4 +458,4 @@ def sandbox_environment_class():
     return TemplateSandbox
 
 
-_SANDBOX_CLASS = None
+_SANDBOX_CLASS: type | None = None

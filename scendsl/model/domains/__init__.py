@@ -3,6 +3,8 @@
 Order matters: a module may only use nodes declared by the modules before it.
 """
 
+# Kept in registration order (see above), not sorted.
+# isort: off
 from scendsl.model.domains import inputs  # noqa: F401
 from scendsl.model.domains import performance  # noqa: F401
 from scendsl.model.domains import reliability  # noqa: F401
@@ -11,6 +13,7 @@ from scendsl.model.domains import market  # noqa: F401
 from scendsl.model.domains import export_control  # noqa: F401
 from scendsl.model.domains import divide  # noqa: F401
 from scendsl.model.domains import scaling  # noqa: F401
+# isort: on
 from scendsl.model.registry import REGISTRY
 
 REGISTRY.check()

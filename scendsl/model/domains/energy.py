@@ -7,26 +7,74 @@ sits below it (Latif et al. 2024), so energy uses the measured fraction.
 
 from __future__ import annotations
 
+from scendsl.catalog.choices import default_choices
 from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.registry import input_node, metric
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # a unit conversion, not a fact about the world
 
 
-@input_node("energy.pue", "number", "Power usage effectiveness: facility power ÷ IT power")
+def _choice(ctx: Context, path: str) -> Found:
+    """The scenario's option for an enum field, else the catalog's default choice."""
+    if ctx.field(path) is not None:
+        return ctx.scenario_value(path)
+    key = path.partition(".")[2]
+    choice = default_choices()[key]
+    return Found(choice.value, f"catalog choices.{key}", choice.source, choice.confidence,
+                 choice.note)
+
+
+@input_node("energy.site_class", "text", "Kind of site (hyperscale, colocation, enterprise): "
+            "sets the default PUE", value_type="text")
+def _site_class(ctx: Context) -> Found:
+    return _choice(ctx, "energy.site_class")
+
+
+@input_node("energy.pue", "number", "Power usage effectiveness: facility power ÷ IT power",
+            formula="scenario energy.pue, else the PUE of the site class (energy.site_class) "
+                    "for the scenario's year (calibration.pue_<class>_<year>, nearest year)")
 def _pue(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("energy.pue", "default_pue")
+    if ctx.field("energy.pue") is not None:
+        return ctx.scenario_value("energy.pue")
+    site = _site_class(ctx)
+    prefix = f"pue_{site.value}_"
+    series = {int(key[len(prefix):]): figure for key, figure in ctx.catalog.calibration.items()
+              if key.startswith(prefix)}
+    found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.pue_{site.value}")
+    note = "; ".join(n for n in (f"site class {site.value} ({site.origin})", found.note) if n)
+    return Found(found.value, found.origin, found.source, found.confidence, note)
+
+
+def _measured_power(ctx: Context) -> bool:
+    return ctx.field("cluster.accelerator_power") is not None
 
 
 @input_node("energy.network_overhead", "fraction",
-            "Cluster network and storage power on top of the servers")
+            "Cluster network and storage power on top of the servers",
+            formula="scenario cluster.overhead, else 0 when cluster.accelerator_power (measured "
+                    "all-in) is given, else calibration.network_overhead")
 def _network_overhead(ctx: Context) -> Found:
+    if ctx.field("cluster.overhead") is None and _measured_power(ctx):
+        found = ctx.calibration("measured_power_fraction")
+        return Found(0.0, f"{ctx.where('cluster.accelerator_power')}: measured all-in power, "
+                     "no overhead added (catalog calibration.measured_power_fraction)",
+                     found.source, found.confidence, found.note)
     return ctx.scenario_or_calibration("cluster.overhead", "network_overhead")
 
 
 @input_node("energy.training_power_fraction", "fraction",
-            "Measured power while training ÷ rated power")
+            "Power while training ÷ the power per accelerator",
+            formula="scenario energy.training_power_fraction, else 100% when "
+                    "cluster.accelerator_power (measured) is given, else "
+                    "calibration.training_power_fraction (measured ÷ rated)")
 def _training_fraction(ctx: Context) -> Found:
+    if ctx.field("energy.training_power_fraction") is not None:
+        return ctx.scenario_value("energy.training_power_fraction")
+    if _measured_power(ctx):
+        found = ctx.calibration("measured_power_fraction")
+        return Found(found.value, f"{ctx.where('cluster.accelerator_power')}: measured power "
+                     "used as is (catalog calibration.measured_power_fraction)", found.source,
+                     found.confidence, found.note)
     return ctx.calibration("training_power_fraction")
 
 
@@ -219,3 +267,105 @@ input_node("energy.mix_shares", "fraction", "Share of each energy source in the 
         ("energy.facility_power", "energy.mix_shares"), value_type="breakdown", importance=4)
 def power_by_source(facility_power, shares):
     return {name: facility_power * share for name, share in shares.items()}
+
+
+# ---------------------------------------------------------------- issue 12: energy/reliability
+_ACT = "Gupta et al., ACT: Designing Sustainable Computer Systems with an Architectural Carbon " \
+       "Modeling Tool (ISCA 2022)"
+_LLMCARBON = "Faiz et al., LLMCarbon: Modeling the End-to-End Carbon Footprint of Large Language " \
+             "Models (ICLR 2024)"
+_BLOOM = "Luccioni, Viguier, Ligozat, Estimating the Carbon Footprint of BLOOM (JMLR 2023): " \
+         "dynamic energy = GPU-hours × TDP"
+
+
+@input_node("accelerator.embodied_carbon", "mass",
+            "Manufacturing emissions of one accelerator with its share of the server",
+            sources=(_ACT, _LLMCARBON),
+            formula="scenario cluster.embodied_carbon, else die_area × "
+                    "calibration.embodied_logic_kgco2_per_cm2 + hbm (GB) × "
+                    "calibration.embodied_hbm_kgco2_per_gb + calibration.embodied_server_share")
+def _embodied(ctx: Context) -> Found:
+    if ctx.field("cluster.embodied_carbon") is not None:
+        return ctx.scenario_value("cluster.embodied_carbon")
+    reticle = ctx.calibration("embodied_default_die_area")
+    area = ctx.accelerator_figure("die_area", Found(
+        reticle.value, "catalog calibration.embodied_default_die_area (no die area published)",
+        reticle.source, reticle.confidence, reticle.note))
+    hbm = ctx.accelerator_figure("hbm")
+    logic = ctx.calibration("embodied_logic_kgco2_per_cm2")
+    memory = ctx.calibration("embodied_hbm_kgco2_per_gb")
+    server = ctx.calibration("embodied_server_share")
+    value = area.value * 1e4 * logic.value + hbm.value / 1e9 * memory.value + server.value
+    sources = "; ".join(dict.fromkeys(f.source for f in (logic, memory, server) if f.source))
+    return Found(value, f"derived: die_area ({area.origin}) × logic + hbm ({hbm.origin}) × "
+                 "memory + server share (ACT/LLMCarbon approach)", sources, "C",
+                 "per-area and per-GB factors of ACT; the server share after Chien et al. 2023")
+
+
+@input_node("cluster.lifetime", "time", "Service life over which the hardware is amortised")
+def _lifetime(ctx: Context) -> Found:
+    return ctx.scenario_or_calibration("cluster.lifetime", "default_hardware_lifetime")
+
+
+@metric("energy.embodied_carbon", "mass",
+        "Manufacturing emissions of the cluster's accelerators and their servers",
+        "cluster.count × accelerator.embodied_carbon",
+        ("cluster.count", "accelerator.embodied_carbon"), (_ACT, _LLMCARBON), importance=4)
+def embodied_carbon(count, per_accelerator):
+    return count * per_accelerator
+
+
+@metric("energy.annual_embodied_carbon", "mass",
+        "Manufacturing emissions amortised over one year of the hardware's life",
+        "energy.embodied_carbon × one year ÷ cluster.lifetime",
+        ("energy.embodied_carbon", "cluster.lifetime"), (_LLMCARBON,), importance=3)
+def annual_embodied_carbon(embodied, lifetime):
+    return embodied * SECONDS_PER_YEAR / lifetime
+
+
+@metric("energy.training_embodied_carbon", "mass",
+        "Manufacturing emissions amortised over the training run",
+        "energy.embodied_carbon × reliability.training_time ÷ cluster.lifetime",
+        ("energy.embodied_carbon", "reliability.training_time", "cluster.lifetime"),
+        (_LLMCARBON,), importance=3)
+def training_embodied_carbon(embodied, training_time, lifetime):
+    return embodied * training_time / lifetime
+
+
+@metric("energy.accelerator_energy", "energy",
+        "Accelerator-only energy of the run: accelerator-hours at the chips' rated power "
+        "(no host, network or cooling)",
+        "reliability.accelerator_hours × 1 hour × accelerator.tdp",
+        ("reliability.accelerator_hours", "accelerator.tdp"), (_BLOOM,), importance=4)
+def accelerator_energy(accelerator_hours, tdp):
+    return accelerator_hours * 3600.0 * tdp
+
+
+@metric("energy.training_it_energy", "energy",
+        "IT energy of the training run: servers and network, before cooling and power losses",
+        "energy.training_energy ÷ energy.pue", ("energy.training_energy", "energy.pue"),
+        importance=4)
+def training_it_energy(training_energy, pue):
+    return training_energy / pue
+
+
+@input_node("energy.idle_power_fraction", "fraction",
+            "Power while idle ÷ rated power per accelerator (servers powered, no work)")
+def _idle_fraction(ctx: Context) -> Found:
+    return ctx.scenario_or_calibration("energy.idle_power_fraction", "idle_power_fraction")
+
+
+@metric("energy.idle_power", "power", "Facility power while the cluster is powered but idle",
+        "energy.facility_power × energy.idle_power_fraction",
+        ("energy.facility_power", "energy.idle_power_fraction"), (_BLOOM,), importance=3)
+def idle_power(facility_power, idle_fraction):
+    return facility_power * idle_fraction
+
+
+@metric("energy.annual_idle_energy", "energy",
+        "Electricity drawn in a year while the cluster is powered but not training "
+        "(not in energy.annual_energy)",
+        "energy.idle_power × (1 − energy.utilization) × one year",
+        ("energy.idle_power", "energy.utilization"), (_BLOOM,), importance=3)
+def annual_idle_energy(idle, utilization):
+    return idle * (1 - utilization) * SECONDS_PER_YEAR

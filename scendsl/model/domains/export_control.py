@@ -202,7 +202,7 @@ def _trials(chip: ChipFigures, rules: list[ExportRule]):
     """The unknown properties, and (their probe values, a chip with them) for every case."""
     unknown = [prop for prop in ("tpp", "pd", "io", "hbm_bandwidth") if getattr(chip, prop) is None]
     probes = [_probe_values(prop, rules) for prop in unknown]
-    cases = [(combo, replace(chip, **dict(zip(unknown, combo))))
+    cases = [(combo, replace(chip, **dict(zip(unknown, combo, strict=True))))
              for combo in itertools.product(*probes)]
     return unknown, cases
 
@@ -230,7 +230,7 @@ def export_status(chip: ChipFigures, region: Region, rules: Iterable[ExportRule]
                         for start, status in runs]
     else:
         for combo, decision in outcomes:
-            where = ", ".join(f"{_PROPERTY_WORDS[p]} = {v:g}" for p, v in zip(unknown, combo))
+            where = ", ".join(f"{_PROPERTY_WORDS[p]} = {v:g}" for p, v in zip(unknown, combo, strict=True))
             alternatives.append((where, decision.status))
     in_force_ids = tuple(rule.id for rule in in_force)
     return ExportDecision(UNDETERMINED, None, None, in_force_ids, tuple(alternatives))

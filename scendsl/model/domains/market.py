@@ -92,7 +92,7 @@ def _rental_price(ctx: Context) -> Found:
         return ctx.scenario_value("market.rental_price")
     entry = ctx.catalog_accelerator
     series = ctx.catalog.market.rental.get(entry.name) if entry is not None else None
-    if not series:
+    if entry is None or not series:
         raise LookupError(f"no rental price for accelerator '{ctx.accelerator_name}'")
     found = ctx.by_year(series, ctx.scenario.year, f"catalog market.rental.{entry.name}")
     return _with_note(found, _catalog_base_note(ctx))

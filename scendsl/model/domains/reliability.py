@@ -10,6 +10,18 @@ daily occurrence." The model makes that a number and follows it through to the t
 - goodput ≈ 1 − δ/τ − (τ/2 + R)/M: the share of wall-clock time spent on work that is kept
   (δ checkpoint write time, R restart time), and the training time stretched by it.
 
+At frontier scale a whole-job restart from stored checkpoints (R = 10 minutes) makes goodput fall
+to 0 once the job is interrupted every few minutes. Operators do not run that way: Gemini keeps
+redundant in-memory copies of the model state and recovers from an intact replica with hot
+spares (goodput 85 % → 97 %, Google 2023). The model evaluates both recoveries — whole-job
+restart (Llama 3 practice) and hot spares with in-memory checkpoints (Gemini practice) — and
+takes the one the scenario names, else the better (`cluster.recovery auto`). Interruption rate,
+restart time and checkpoint stall are scenario inputs. Partial restarts are not modelled.
+
+Which MFU the analyst gives matters (`cluster.mfu_basis`): an MFU measured while the job runs
+(how PaLM, Llama 3 and MegaScale report it) leaves the downtime out, so the run is stretched by
+goodput; an MFU over wall-clock already contains it and is not divided again.
+
 The rate is per accelerator and does not depend on the accelerator model: the calibration run
 used H100, and no comparable public count exists for GB200 (the article's "higher failure rate"
 is not quantified). That is a stated limitation, shown by the input's source.
@@ -19,12 +31,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.catalog.choices import default_choices
 from scendsl.model.context import Context, Found
 from scendsl.model.registry import input_node, metric
 
 SECONDS_PER_DAY = 86400.0
+SECONDS_PER_HOUR = 3600.0  # a unit conversion
 
 _LLAMA3 = "Meta, The Llama 3 Herd of Models (2024)"
+_GEMINI = ("Google, Gemini: A Family of Highly Capable Multimodal Models (2023), training "
+           "infrastructure: in-memory model-state replicas, goodput 85% to 97%")
 _YOUNG_DALY = ("Young, A first order approximation to the optimum checkpoint interval (1974)",
                "Daly, A higher order estimate of the optimum checkpoint interval for restart "
                "dumps (2006)")
@@ -32,22 +48,79 @@ _YOUNG_DALY = ("Young, A first order approximation to the optimum checkpoint int
 
 # ------------------------------------------------------------------------------ inputs
 @input_node("reliability.interruption_rate", "number",
-            "Unexpected job interruptions per accelerator per day", sources=(_LLAMA3,))
+            "Unexpected job interruptions per accelerator per day: the scenario's "
+            "cluster.interruption_rate, else the Llama 3 calibration", sources=(_LLAMA3,))
 def _interruption_rate(ctx: Context) -> Found:
-    return ctx.calibration("interruption_rate_per_accelerator_day")
+    return ctx.scenario_or_calibration("cluster.interruption_rate",
+                                       "interruption_rate_per_accelerator_day")
 
 
 @input_node("reliability.checkpoint_time", "time",
-            "Time to write one checkpoint (δ): the scenario's workload.checkpoint_time, "
-            "else the calibration estimate")
+            "Time training stalls per checkpoint written to storage (δ, whole-job restart): the "
+            "scenario's workload.checkpoint_time, else the calibration estimate")
 def _checkpoint_time(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("workload.checkpoint_time", "checkpoint_write_time")
 
 
 @input_node("reliability.restart_time", "time",
-            "Time to detect an interruption, recover and resume from the last checkpoint (R)")
+            "Time to detect an interruption, recover and resume from the last stored checkpoint "
+            "(R, whole-job restart): the scenario's cluster.restart_time, else the calibration")
 def _restart_time(ctx: Context) -> Found:
-    return ctx.calibration("restart_time")
+    return ctx.scenario_or_calibration("cluster.restart_time", "restart_time")
+
+
+@input_node("reliability.in_memory_checkpoint_time", "time",
+            "Time training stalls per in-memory checkpoint (hot spares and in-memory "
+            "checkpoints): the scenario's workload.checkpoint_time, else the calibration")
+def _in_memory_checkpoint_time(ctx: Context) -> Found:
+    return ctx.scenario_or_calibration("workload.checkpoint_time", "in_memory_checkpoint_stall")
+
+
+@input_node("reliability.in_memory_restart_time", "time",
+            "Time to swap in a hot spare and reload the state from peer memory: the scenario's "
+            "cluster.restart_time, else the calibration")
+def _in_memory_restart_time(ctx: Context) -> Found:
+    return ctx.scenario_or_calibration("cluster.restart_time", "in_memory_restart_time")
+
+
+def _choice(ctx: Context, path: str) -> Found:
+    if ctx.field(path) is not None:
+        return ctx.scenario_value(path)
+    key = path.partition(".")[2]
+    choice = default_choices()[key]
+    return Found(choice.value, f"catalog choices.{key}", choice.source, choice.confidence,
+                 choice.note)
+
+
+@input_node("reliability.recovery", "text",
+            "How interruptions are recovered: restart, in_memory, or auto (the better goodput)",
+            value_type="text")
+def _recovery(ctx: Context) -> Found:
+    return _choice(ctx, "cluster.recovery")
+
+
+@input_node("cluster.mfu_basis", "text",
+            "What the MFU was measured over: running (downtime excluded) or wallclock",
+            value_type="text",
+            formula="scenario cluster.mfu_basis, else choices.mfu_basis when the scenario gives "
+                    "cluster.mfu; running for the default MFU (a per-step figure)")
+def _mfu_basis(ctx: Context) -> Found:
+    if ctx.field("cluster.mfu") is None and ctx.field("cluster.mfu_basis") is None:
+        mfu = ctx.calibration("default_mfu")
+        return Found("running", "catalog calibration.default_mfu: measured per training step",
+                     mfu.source, mfu.confidence)
+    return _choice(ctx, "cluster.mfu_basis")
+
+
+@input_node("workload.duration", "time", "Wall-clock duration of the run, given directly")
+def _duration(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.duration")  # unset: n/a, and the time is computed
+
+
+@input_node("workload.accelerator_hours", "time",
+            "Accelerator-time of the run, given directly")
+def _accelerator_hours(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.accelerator_hours")  # unset: n/a
 
 
 # ------------------------------------------------------------------------------ formulas
@@ -102,50 +175,136 @@ def mtbi(failures):
     return np.where(failures > 0, SECONDS_PER_DAY / np.where(failures > 0, failures, 1.0), np.inf)
 
 
-@metric("reliability.checkpoint_interval", "time",
-        "Checkpoint interval that minimises lost time (Young/Daly)",
+@metric("reliability.restart_checkpoint_interval", "time",
+        "Checkpoint interval that minimises lost time with whole-job restarts (Young/Daly)",
         "τ = √(2δM)·[1 + ⅓√(δ/2M) + (δ/2M)/9] − δ if δ < 2M else M; "
         "δ = reliability.checkpoint_time, M = reliability.mtbi",
         inputs=("reliability.checkpoint_time", "reliability.mtbi"), sources=_YOUNG_DALY)
-def checkpoint_interval(delta, job_mtbi):
-    """Daly's optimal checkpoint interval for this job."""
+def restart_checkpoint_interval(delta, job_mtbi):
+    """Daly's optimal checkpoint interval with checkpoints written to storage."""
     return daly_interval(delta, job_mtbi)
+
+
+@metric("reliability.restart_goodput", "fraction",
+        "Goodput with whole-job restarts from stored checkpoints (Llama 3 practice)",
+        "1 − δ/τ − (τ/2 + R)/M, clipped to [0, 1]; δ = reliability.checkpoint_time, "
+        "τ = reliability.restart_checkpoint_interval, R = reliability.restart_time, "
+        "M = reliability.mtbi",
+        inputs=("reliability.checkpoint_time", "reliability.restart_checkpoint_interval",
+                "reliability.restart_time", "reliability.mtbi"), sources=_YOUNG_DALY + (_LLAMA3,))
+def restart_goodput(delta, tau, restart, job_mtbi):
+    """Goodput of a whole-job restart at its optimal checkpoint interval."""
+    return goodput_fraction(delta, tau, restart, job_mtbi)
+
+
+@metric("reliability.in_memory_checkpoint_interval", "time",
+        "Checkpoint interval that minimises lost time with in-memory checkpoints (Young/Daly)",
+        "Daly's τ with δ = reliability.in_memory_checkpoint_time, M = reliability.mtbi",
+        inputs=("reliability.in_memory_checkpoint_time", "reliability.mtbi"),
+        sources=_YOUNG_DALY)
+def in_memory_checkpoint_interval(delta, job_mtbi):
+    """Daly's optimal interval for checkpoints copied to host or peer memory."""
+    return daly_interval(delta, job_mtbi)
+
+
+@metric("reliability.in_memory_goodput", "fraction",
+        "Goodput with hot spares and in-memory checkpoints (Gemini practice)",
+        "1 − δ/τ − (τ/2 + R)/M with δ = reliability.in_memory_checkpoint_time, "
+        "τ = reliability.in_memory_checkpoint_interval, R = reliability.in_memory_restart_time",
+        inputs=("reliability.in_memory_checkpoint_time",
+                "reliability.in_memory_checkpoint_interval", "reliability.in_memory_restart_time",
+                "reliability.mtbi"), sources=_YOUNG_DALY + (_GEMINI,))
+def in_memory_goodput(delta, tau, restart, job_mtbi):
+    """Goodput of recovery from in-memory replicas onto hot spares."""
+    return goodput_fraction(delta, tau, restart, job_mtbi)
+
+
+def _use_in_memory(recovery, restart_kept, in_memory_kept):
+    """Whether the in-memory recovery applies: named, or `auto` and at least as good."""
+    if recovery == "in_memory":
+        return np.asarray(True)
+    if recovery == "restart":
+        return np.asarray(False)
+    return np.asarray(in_memory_kept) >= np.asarray(restart_kept)
 
 
 @metric("reliability.goodput", "fraction",
         "Share of wall-clock time spent on training work that is kept (not lost to checkpoint "
-        "writes, re-done work and restarts)",
-        "1 − δ/τ − (τ/2 + R)/M, clipped to [0, 1]; δ = reliability.checkpoint_time, "
-        "τ = reliability.checkpoint_interval, R = reliability.restart_time, M = reliability.mtbi",
-        inputs=("reliability.checkpoint_time", "reliability.checkpoint_interval",
-                "reliability.restart_time", "reliability.mtbi"),
-        sources=_YOUNG_DALY, importance=2)
-def goodput(delta, tau, restart, job_mtbi):
-    """Goodput of the job at the optimal checkpoint interval."""
-    return goodput_fraction(delta, tau, restart, job_mtbi)
+        "stalls, re-done work and restarts), with the recovery the operator uses",
+        "reliability.restart_goodput or reliability.in_memory_goodput as reliability.recovery "
+        "says; auto: the larger",
+        inputs=("reliability.recovery", "reliability.restart_goodput",
+                "reliability.in_memory_goodput"),
+        sources=_YOUNG_DALY + (_LLAMA3, _GEMINI), importance=2)
+def goodput(recovery, restart_kept, in_memory_kept):
+    """Goodput of the job with its recovery."""
+    use = _use_in_memory(recovery, restart_kept, in_memory_kept)
+    return np.where(use, in_memory_kept, restart_kept)
+
+
+@metric("reliability.checkpoint_interval", "time",
+        "Checkpoint interval of the recovery in use (Young/Daly optimum)",
+        "reliability.restart_checkpoint_interval or reliability.in_memory_checkpoint_interval, "
+        "as for reliability.goodput",
+        inputs=("reliability.recovery", "reliability.restart_goodput",
+                "reliability.in_memory_goodput", "reliability.restart_checkpoint_interval",
+                "reliability.in_memory_checkpoint_interval"), sources=_YOUNG_DALY)
+def checkpoint_interval(recovery, restart_kept, in_memory_kept, restart_tau, in_memory_tau):
+    """The optimal interval of whichever recovery applies."""
+    use = _use_in_memory(recovery, restart_kept, in_memory_kept)
+    return np.where(use, in_memory_tau, restart_tau)
 
 
 # ------------------------------------------------------------------------------ training time
 @metric("reliability.training_time", "time",
-        "Wall-clock training time including interruptions: checkpoint writes, re-done work and "
+        "Wall-clock training time including interruptions: checkpoint stalls, re-done work and "
         "restarts",
-        "performance.training_time / reliability.goodput",
-        inputs=("performance.training_time", "reliability.goodput"), sources=_YOUNG_DALY,
-        importance=2)
-def training_time(ideal_time, kept_share):
-    """Failure-free training time stretched by the goodput (infinite when goodput is 0)."""
+        "workload.duration if given; else workload.accelerator_hours / cluster.count if given; "
+        "else performance.training_time if cluster.mfu_basis is wallclock (the MFU already "
+        "holds the downtime); else performance.training_time / reliability.goodput",
+        inputs=("performance.training_time", "reliability.goodput", "cluster.mfu_basis",
+                "workload.duration", "workload.accelerator_hours", "cluster.count"),
+        sources=_YOUNG_DALY, importance=2,
+        optional=("performance.training_time", "workload.duration", "workload.accelerator_hours"))
+def training_time(ideal_time, kept_share, basis, duration, accelerator_time, count):
+    """The run's wall-clock time: given, or computed without counting downtime twice (None when
+    neither is possible)."""
+    if ideal_time is None and duration is None and accelerator_time is None:
+        return None  # nothing to compute it from
+    if ideal_time is None:
+        ideal_time = np.nan  # not computable: only a given duration or accelerator-time helps
+    duration = 0.0 if duration is None else duration
+    accelerator_time = 0.0 if accelerator_time is None else accelerator_time
     kept_share = np.asarray(kept_share, dtype=float)
-    return np.where(kept_share > 0, ideal_time / np.where(kept_share > 0, kept_share, 1.0), np.inf)
+    stretched = np.where(kept_share > 0, ideal_time / np.where(kept_share > 0, kept_share, 1.0),
+                         np.inf)
+    computed = np.asarray(ideal_time, dtype=float) if basis == "wallclock" else stretched
+    computed = np.where(np.asarray(accelerator_time) > 0, accelerator_time / count, computed)
+    result = np.where(np.asarray(duration) > 0, duration, computed)
+    if np.ndim(result) == 0:
+        return None if np.isnan(result) else float(result)
+    return result
 
 
 @metric("reliability.lost_time", "time",
         "Wall-clock time lost to interruptions over the run",
-        "reliability.training_time − performance.training_time",
-        inputs=("reliability.training_time", "performance.training_time"), sources=_YOUNG_DALY,
+        "reliability.training_time × (1 − reliability.goodput)",
+        inputs=("reliability.training_time", "reliability.goodput"), sources=_YOUNG_DALY,
         importance=1)
-def lost_time(real_time, ideal_time):
-    """Time the run spends writing checkpoints, re-doing lost work and restarting."""
-    return real_time - ideal_time
+def lost_time(real_time, kept_share):
+    """Time the run spends stalled for checkpoints, re-doing lost work and restarting."""
+    real_time = np.asarray(real_time, dtype=float)
+    kept_share = np.asarray(kept_share, dtype=float)
+    return np.where(kept_share > 0, real_time * (1.0 - kept_share), np.inf)
+
+
+@metric("reliability.accelerator_hours", "number",
+        "Accelerator-hours of the run: wall-clock time × accelerators, in hours",
+        "reliability.training_time × cluster.count ÷ 1 hour",
+        inputs=("reliability.training_time", "cluster.count"), importance=2)
+def accelerator_hours(real_time, count):
+    """Accelerator-hours the run occupies."""
+    return real_time * count / SECONDS_PER_HOUR
 
 
 @metric("reliability.interruptions", "number",

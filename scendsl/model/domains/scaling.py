@@ -121,7 +121,7 @@ def chinchilla_loss(parameters, tokens, e, a, b, alpha, beta):
 @metric("scaling.loss", "number",
         "Pre-training loss the Chinchilla law predicts for the workload (nats per token)",
         f"L(N, D) = {_LAW}; N = workload.parameters, D = workload.tokens",
-        inputs=("workload.parameters", "workload.tokens") + _LAW_INPUTS,
+        inputs=("workload.parameters", "workload.tokens", *_LAW_INPUTS),
         sources=(_CHINCHILLA,), importance=1)
 def loss(parameters, tokens, e, a, b, alpha, beta):
     """The workload's predicted loss."""
@@ -131,7 +131,7 @@ def loss(parameters, tokens, e, a, b, alpha, beta):
 @metric("scaling.baseline_loss", "number",
         "Pre-training loss the Chinchilla law predicts for the baseline model (nats per token)",
         f"L(N_b, D_b) = {_LAW}; N_b = scaling.baseline_parameters, D_b = scaling.baseline_tokens",
-        inputs=("scaling.baseline_parameters", "scaling.baseline_tokens") + _LAW_INPUTS,
+        inputs=("scaling.baseline_parameters", "scaling.baseline_tokens", *_LAW_INPUTS),
         sources=(_CHINCHILLA,))
 def baseline_loss(parameters, tokens, e, a, b, alpha, beta):
     """The baseline's predicted loss."""
@@ -191,7 +191,7 @@ def reducible_loss_share(gain, baseline, e):
         "Loss reduction one more doubling of the workload's compute would buy (nats per token), "
         "parameters and tokens each × √2",
         f"L(N, D) − L(√2·N, √2·D), L = {_LAW}",
-        inputs=("workload.parameters", "workload.tokens") + _LAW_INPUTS,
+        inputs=("workload.parameters", "workload.tokens", *_LAW_INPUTS),
         sources=(_CHINCHILLA,))
 def loss_drop_per_doubling(parameters, tokens, e, a, b, alpha, beta):
     """Diminishing returns: the gain of the next 2× compute, shrinking as the scale grows."""

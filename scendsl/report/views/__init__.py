@@ -20,14 +20,32 @@ What a page's template gets (scendsl.report.pages.template_site):
 - SweepView (VariantView): a sweep's variants, tabled and charted
 """
 
-from scendsl.report.views.figures import (FINDING_METRICS, HEADLINE_LABELS, CaveatView,
-                                          ClaimView, Number, ReferenceView, RiskView,
-                                          SourceView, derivation, extrapolated_inputs,
-                                          interval_text, share_text)
+from scendsl.report.views.figures import (
+                                          FINDING_METRICS,
+                                          HEADLINE_LABELS,
+                                          CaveatView,
+                                          ClaimView,
+                                          Number,
+                                          ReferenceView,
+                                          RiskView,
+                                          SourceView,
+                                          derivation,
+                                          extrapolated_inputs,
+                                          interval_text,
+                                          share_text,
+)
 from scendsl.report.views.scenario import ScenarioView
-from scendsl.report.views.variation import (MAX_SWEEP_VARIANTS, SWEEP_SUMMARY_METRICS, RangeView,
-                                            SpreadView, SweepView, SwingView, UncertaintyView,
-                                            VariantView, axis_number)
+from scendsl.report.views.variation import (
+                                          MAX_SWEEP_VARIANTS,
+                                          SWEEP_SUMMARY_METRICS,
+                                          RangeView,
+                                          SpreadView,
+                                          SweepView,
+                                          SwingView,
+                                          UncertaintyView,
+                                          VariantView,
+                                          axis_number,
+)
 
 __all__ = ["FINDING_METRICS", "HEADLINE_LABELS", "MAX_SWEEP_VARIANTS", "SWEEP_SUMMARY_METRICS",
            "CaveatView", "ClaimView", "Number", "RangeView", "ReferenceView", "RiskView",

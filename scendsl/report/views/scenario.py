@@ -7,9 +7,18 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.report.sandbox import template_view
-from scendsl.report.views.figures import (CaveatView, ClaimView, Number, ReferenceView, RiskView,
-                                          SourceView, derivation, extrapolated_inputs,
-                                          interval_text, share_text)
+from scendsl.report.views.figures import (
+    CaveatView,
+    ClaimView,
+    Number,
+    ReferenceView,
+    RiskView,
+    SourceView,
+    derivation,
+    extrapolated_inputs,
+    interval_text,
+    share_text,
+)
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog

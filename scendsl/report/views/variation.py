@@ -7,8 +7,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.report.sandbox import template_view
-from scendsl.report.views.figures import (FINDING_METRICS, HEADLINE_LABELS, CaveatView, Number,
-                                          extrapolated_inputs)
+from scendsl.report.views.figures import (
+    FINDING_METRICS,
+    HEADLINE_LABELS,
+    CaveatView,
+    Number,
+    extrapolated_inputs,
+)
 from scendsl.report.views.scenario import MonteCarloRun, ScenarioView
 
 if TYPE_CHECKING:
@@ -92,7 +97,7 @@ class UncertaintyView:
             if summary is None or law.stream != law.name:
                 continue  # an input that shares another's range is listed with it
             written = law.written
-            fmt = lambda value: format_value(value, law.dimension)  # noqa: E731
+            fmt = lambda value: format_value(value, law.dimension)
             text = (f"{fmt(written.low)} to {fmt(written.high)}" if written.kind == "interval"
                     else f"{fmt(written.center)} ± {sig((written.rel or 0) * 100)}%")
             also = [other.name for other in run.laws

@@ -1,0 +1,57 @@
+"""Pass 1, definitions: the named blocks of every document, each name once."""
+
+from __future__ import annotations
+
+from scendsl.language import fields as F
+from scendsl.language.passes.state import Definition, ResolverState
+from scendsl.language.syntax import Document, Statement
+from scendsl.suggest import suggest
+
+DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import")
+
+
+class DefinitionsPass(ResolverState):
+    """Collects the `scenario`, `sweep`, `accelerator` and `reference` blocks by name."""
+
+    def collect(self, documents: list[Document]) -> None:
+        for document in documents:
+            for statement in document.statements:
+                self._collect_statement(statement, document.file)
+
+    def _collect_statement(self, statement: Statement, file: str) -> None:
+        key = statement.key
+        if key == "import":
+            return  # handled while loading
+        if key not in DEFINITION_KEYWORDS:
+            self.sink.error(f"unknown definition '{key}'", statement.key_span,
+                            suggest(key, DEFINITION_KEYWORDS)
+                            or "a file holds 'scenario', 'sweep', 'accelerator', 'reference' "
+                               "and 'import' statements")
+            return
+        if statement.body is None:
+            self.sink.error(f"'{key}' needs a block: {key} NAME {{ ... }}", statement.span)
+            return
+        # Names become output file names: WORD allows only letters, digits and '_', plus dotted
+        # paths and a '/unit' tail, which are refused here, so '../x' or 'a/b' is never a name.
+        if (not statement.values or statement.values[0].kind != "word"
+                or "." in statement.values[0].text or "/" in statement.values[0].text):
+            self.sink.error(f"'{key}' needs a name", statement.key_span,
+                            f"e.g. '{key} my_{key} {{ ... }}'")
+            return
+        name = statement.values[0].text
+        if len(name) > F.MAX_NAME_LENGTH:  # names become file names, which file systems limit
+            self.sink.error(f"a name is at most {F.MAX_NAME_LENGTH} characters; this one has "
+                            f"{len(name)}", statement.values[0].span, "choose a shorter name")
+            return
+        definition = Definition(key, name, statement, file)
+        table = {"accelerator": self.accelerators, "reference": self.references}.get(
+            key, self.definitions)
+        if name in table:
+            first = table[name].statement.values[0].span
+            self.sink.error(f"'{name}' is defined twice", statement.values[0].span,
+                            "give one of them another name",
+                            related=(("first defined here", first),))
+            return
+        table[name] = definition
+        self.order.append(definition)
+

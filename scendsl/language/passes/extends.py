@@ -1,0 +1,108 @@
+"""Pass 2, extends: a scenario's lines as flat dotted paths, its parents' lines under its own."""
+
+from __future__ import annotations
+
+from scendsl.language import fields as F
+from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
+from scendsl.language.syntax import Statement
+from scendsl.language.values import join_atoms
+from scendsl.suggest import suggest
+
+
+class ExtendsPass(ResolverState):
+    """Flattens section blocks into dotted paths and applies `extends` chains as overrides."""
+
+    def scenario_entries(self, definition: Definition, chain: tuple[str, ...] = ()):
+        """Flat `path -> Statement` of a scenario with its extends chain applied, and its claims."""
+        statement = definition.statement
+        values = statement.values
+        parent_name = None
+        if len(values) >= 2:
+            if (len(values) != 3 or values[1].kind != "word" or values[1].text != "extends"
+                    or values[2].kind != "word"):
+                self.sink.error("a scenario header is 'scenario NAME' or "
+                                "'scenario NAME extends PARENT'", join_atoms(values[1:]))
+                return None
+            parent_name = values[2].text
+        entries: dict[str, Statement] = {}
+        claims: list[Statement] = []
+        ancestors: tuple[str, ...] = ()
+        if parent_name is not None:
+            parent = self.definitions.get(parent_name)
+            if parent is None or parent.kind != "scenario":
+                scenario_names = [d.name for d in self.definitions.values() if d.kind == "scenario"]
+                self.sink.error(f"'{definition.name}' extends '{parent_name}', which is not a "
+                                "defined scenario", values[2].span,
+                                suggest(parent_name, scenario_names) or "is an 'import' missing?")
+                return None
+            if len(chain) > MAX_EXTENDS_DEPTH:
+                first = self.definitions[chain[0]].statement.values[2]
+                self.sink.error(f"'{chain[0]}' extends a chain of more than "
+                                f"{MAX_EXTENDS_DEPTH} scenarios", first.span)
+                return None
+            if parent_name in chain or parent_name == definition.name:
+                self.sink.error(f"'{definition.name}' extends itself through "
+                                f"{' → '.join((definition.name,) + chain)}", values[2].span)
+                return None
+            inherited = self.scenario_entries(parent, chain + (definition.name,))
+            if inherited is None:
+                return None
+            parent_entries, parent_claims, parent_ancestors = inherited
+            entries.update(parent_entries)
+            # Correlations are assumptions and are inherited; claims are statements a source
+            # made about the parent, so a child that changes assumptions states its own.
+            claims.extend(s for s in parent_claims if s.key == "correlate")
+            ancestors = (parent_name,) + parent_ancestors
+        own: dict[str, Statement] = {}
+        for item in statement.body or []:
+            for path, setting in self._flatten(item):
+                if path in ("expect", "correlate"):
+                    claims.append(setting)  # both are inherited as a list, in order
+                    continue
+                if path in own:
+                    self.sink.error(f"'{path}' is set twice in '{definition.name}'",
+                                    setting.key_span, related=(("first set here", own[path].key_span),))
+                    continue
+                own[path] = setting
+        entries.update(own)
+        return entries, claims, ancestors
+
+    def _flatten(self, item: Statement):
+        """Yield (dotted path, statement) for a scenario body line or section block."""
+        key = item.key
+        if key in ("expect", "correlate"):
+            if item.body is not None:
+                self.sink.error(f"'{key}' takes no block", item.key_span)
+                return
+            yield key, item
+            return
+        if item.body is not None:
+            if key not in F.SECTIONS:
+                self.sink.error(f"unknown section '{key}'", item.key_span,
+                                suggest(key, F.SECTIONS) or "sections are " + ", ".join(F.SECTIONS))
+                return
+            if item.values:
+                self.sink.error(f"section '{key}' takes no value before '{{'", join_atoms(item.values))
+            for inner in item.body:
+                if inner.body is not None:
+                    self.sink.error(f"'{inner.key}' cannot hold a block inside '{key}'",
+                                    inner.key_span)
+                    continue
+                path = f"{key}.{inner.key}"
+                if F.scenario_field(path) is None:
+                    self.sink.error(f"unknown field '{inner.key}' in '{key}'", inner.key_span,
+                                    suggest(inner.key, F.SECTIONS[key])
+                                    or "fields of '" + key + "' are " + ", ".join(F.SECTIONS[key]))
+                    continue
+                yield path, inner
+            return
+        if F.scenario_field(key) is None:
+            if key in F.SECTIONS:
+                self.sink.error(f"section '{key}' needs a block", item.key_span,
+                                f"e.g. '{key} {{ ... }}', or set one field with '{key}.FIELD VALUE'")
+                return
+            self.sink.error(f"unknown field '{key}'", item.key_span,
+                            suggest(key, F.all_scenario_paths()))
+            return
+        yield key, item
+

@@ -1,0 +1,86 @@
+"""Pass 3, values: a scenario's flat lines read into a typed `Scenario`."""
+
+from __future__ import annotations
+
+from scendsl.errors import Span
+from scendsl.language import fields as F
+from scendsl.language.passes.claims import ClaimsPass
+from scendsl.language.passes.extends import ExtendsPass
+from scendsl.language.passes.state import Definition
+from scendsl.scenario import Cluster, Energy, Market, Scenario, Workload
+
+
+class ScenariosPass(ExtendsPass, ClaimsPass):
+    """Builds each scenario: its extends chain, its values, its claims and correlations."""
+
+    def build_scenario(self, definition: Definition) -> Scenario | None:
+        errors_before = len(self.sink.diagnostics)
+        flat = self.scenario_entries(definition)
+        if flat is None:
+            return None
+        entries, claim_statements, ancestors = flat
+        misspelt = len(self.sink.diagnostics) > errors_before
+        values: dict[str, object] = {}
+        origins: dict[str, Span] = {}
+        unread = False
+        for path, statement in entries.items():
+            # An inherited line is read once for its whole family (and, if wrong, reported once):
+            # a thousand scenarios extending one base do not read the base a thousand times.
+            if id(statement) not in self.read_values:
+                self.read_values[id(statement)] = self.value(
+                    statement.values, F.scenario_field(path), statement.key_span, path)
+            value = self.read_values[id(statement)]
+            if value is not None:
+                values[path] = value
+                origins[path] = statement.span
+            else:
+                unread = True
+        # After a misspelt field, "does not set" would only repeat the same mistake.
+        missing = [] if misspelt else [p for p in F.REQUIRED_SCENARIO_FIELDS if p not in entries]
+        for path in missing:
+            example = {"year": "year 2026", "region": "region US",
+                       "cluster.accelerator": "cluster.accelerator H100",
+                       "cluster.count": "cluster.count 100k"}[path]
+            self.sink.error(f"scenario '{definition.name}' does not set '{path}'",
+                            definition.statement.values[0].span, f"add e.g. '{example}'")
+        claims = [c for c in (self.claim(s) for s in claim_statements if s.key == "expect")
+                  if c is not None]
+        correlations = [c for c in (self.correlation(s, values)
+                                    for s in claim_statements if s.key == "correlate")
+                        if c is not None]
+        if unread or len(self.sink.diagnostics) > errors_before:
+            return None
+        if not self.correlations_hold(correlations):
+            return None
+        scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
+        return scenario.model_copy(update={"correlations": tuple(correlations)})
+
+
+    def _assemble(self, definition, values, origins, claims, ancestors) -> Scenario | None:
+        sections: dict[str, dict[str, object]] = {name: {} for name in F.SECTIONS}
+        top: dict[str, object] = {}
+        for path, value in values.items():
+            if "." in path:
+                section, _, name = path.partition(".")
+                sections[section][name] = value
+            else:
+                top[path] = value
+        if "mix" in sections["energy"]:
+            sections["energy"]["mix"] = tuple(sections["energy"]["mix"])
+        return Scenario.model_construct(
+            name=definition.name,
+            title=top.get("title", definition.name),
+            operator=top.get("operator"),
+            year=top["year"],
+            region=top["region"],
+            source=top.get("source"),
+            cluster=Cluster.model_construct(**sections["cluster"]),
+            energy=Energy.model_construct(**sections["energy"]),
+            workload=Workload.model_construct(**sections["workload"]),
+            market=Market.model_construct(**sections["market"]),
+            claims=claims,
+            origins=origins,
+            extends=ancestors,
+            span=definition.statement.values[0].span,
+        )
+

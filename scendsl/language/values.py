@@ -1,0 +1,375 @@
+"""Reading values: the atoms of one line, read against its field's spec.
+
+Quantities with units (`100k`, `1.2 GW`, `30 to 50 %`, `1.25 ± 10%`), whole numbers, names from
+the catalog, quoted strings, energy mixes and parallelism lists, each checked against its bounds.
+Every mistake is reported to the sink, located, and the reader returns None.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+from scendsl.errors import DiagnosticSink, Span
+from scendsl.language import fields as F
+from scendsl.language.names import CatalogNames
+from scendsl.language.syntax import Atom
+from scendsl.language.units import DIMENSION_EXAMPLES, UNITS, Number, lookup_unit, parse_number
+from scendsl.scenario import MixShare, Parallelism, Uncertain
+from scendsl.suggest import suggest
+
+MAX_STRING_LENGTH = 10_000
+#: Whole-number fields (layers, batch sizes, parallel degrees) above this are typos or attacks;
+#: Python would turn 1e300 into a 301-digit integer that numpy cannot hold.
+MAX_WHOLE_NUMBER = 10**15
+
+
+class ValueReader:
+    """Reads the values of lines; needs a sink, the catalog's names and the custom accelerators."""
+
+    sink: DiagnosticSink
+    #: Only the names are needed here: the full catalog (or a `CatalogNames`) will do.
+    catalog: CatalogNames
+    #: Custom `accelerator` blocks of this load, by name (a scenario may name them).
+    accelerators: Mapping[str, object]
+
+    def quantity(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
+        """Read `q`, `q to q` or `q ± y%` against the spec; returns float, Uncertain or None."""
+        if not atoms:
+            self.sink.error(f"'{label}' needs a value", where,
+                            f"expected {DIMENSION_EXAMPLES.get(spec.dimension or '', 'a value')}")
+            return None
+        parts = split_word(atoms, "to")
+        if len(parts) == 2:
+            low = self.single(parts[0], spec, where, label)
+            high = self.single(parts[1], spec, where, label)
+            if low is None or high is None:
+                return None
+            if not spec.uncertain:
+                self.sink.error(f"'{label}' cannot be uncertain", join_atoms(atoms), None)
+                return None
+            if low > high:
+                self.sink.error(f"the range of '{label}' runs backwards ({low:g} to {high:g})",
+                                join_atoms(atoms), "write the smaller value first")
+                return None
+            if low > 0:
+                product = low * high  # may overflow or underflow for extreme ends
+                center = (math.sqrt(product) if 0 < product < math.inf
+                          else math.sqrt(low) * math.sqrt(high))
+            else:
+                center = (low + high) / 2
+            return Uncertain.model_construct(kind="interval", low=low, high=high, center=center)
+        spread_at = next((i for i, a in enumerate(atoms) if a.kind == "plusminus"), None)
+        if spread_at is not None:
+            center = self.single(atoms[:spread_at], spec, where, label)
+            spread_atoms = atoms[spread_at + 1:]
+            if center is None:
+                return None
+            if not spec.uncertain:
+                self.sink.error(f"'{label}' cannot be uncertain", join_atoms(atoms), None)
+                return None
+            rel = self.percentage(spread_atoms, "a spread", "e.g. '1.25 ± 10%'",
+                                   atoms[spread_at].span)
+            if rel is None:
+                return None
+            if not 0 <= rel < 1:
+                self.sink.error("a spread must be between 0% and 100%", spread_atoms[0].span)
+                return None
+            return Uncertain.model_construct(kind="relative", low=center * (1 - rel), high=center * (1 + rel),
+                             center=center, rel=rel)
+        return self.single(atoms, spec, where, label)
+
+    def number(self, atom: Atom) -> Number | None:
+        """The atom's number, or None after reporting why it is not one (`1__0`)."""
+        try:
+            return parse_number(atom.text)
+        except ValueError as error:
+            self.sink.error(str(error), atom.span)
+            return None
+
+    def percentage(self, atoms: list[Atom], what: str, example: str, where: Span) -> float | None:
+        """The one percentage after a '±' (a spread or a tolerance), or None after an error."""
+        if len(atoms) != 1 or atoms[0].kind != "number" or not atoms[0].text.endswith("%"):
+            self.sink.error(f"{what} is written as a percentage after '±'",
+                            join_atoms(atoms) if atoms else where, example)
+            return None
+        number = self.number(atoms[0])
+        return None if number is None else number.value
+
+    def single(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
+        expected = DIMENSION_EXAMPLES.get(spec.dimension or "", "a value")
+        if not atoms or atoms[0].kind != "number" or len(atoms) > 2 or (
+                len(atoms) == 2 and atoms[1].kind != "word"):
+            span = join_atoms(atoms) if atoms else where
+            self.sink.error(f"'{label}' expects {expected}", span,
+                            value_hint(atoms, spec))
+            return None
+        number_atom = atoms[0]
+        number = self.number(number_atom)
+        if number is None:
+            return None
+        value, dimension = number.value, ("fraction" if number.percent else "number")
+        if not math.isfinite(value):
+            self.sink.error("number is too large", number_atom.span)
+            return None
+        if len(atoms) == 2:
+            unit_atom = atoms[1]
+            if number.percent:
+                self.sink.error("a percentage cannot carry a unit", unit_atom.span)
+                return None
+            unit = lookup_unit(unit_atom.text)
+            if unit is None:
+                glued = number_atom.span.end_col == unit_atom.span.col
+                self.sink.error(f"unknown unit '{unit_atom.text}'", unit_atom.span,
+                                suggest(unit_atom.text, UNITS)
+                                or ("write the unit apart from the number" if glued else None))
+                return None
+            value, dimension = value * unit.factor, unit.dimension
+            if not math.isfinite(value):
+                self.sink.error("number is too large", join_atoms(atoms))
+                return None
+        wanted = spec.dimension
+        if wanted == "fraction" and dimension == "number":
+            dimension = "fraction"  # `mfu 0.4` means 40 %
+        if dimension != wanted:
+            got = DIMENSION_EXAMPLES.get(dimension, dimension).split(" such as")[0]
+            hint = None
+            if wanted in ("number", "fraction") and len(atoms) == 2:
+                hint = f"'{label}' has no unit: remove '{atoms[1].text}'"
+            elif len(atoms) == 1:
+                hint = "add a unit after the number"
+            self.sink.error(f"'{label}' expects {expected}, not {got}", join_atoms(atoms), hint)
+            return None
+        if not self._in_bounds(value, spec, join_atoms(atoms), label):
+            return None
+        return value
+
+    def _in_bounds(self, value: float, spec: F.FieldSpec, span: Span, label: str) -> bool:
+        lo, hi = spec.minimum, spec.maximum
+        too_low = lo is not None and (value < lo if spec.inclusive else value <= lo)
+        too_high = hi is not None and value > hi
+        if too_low or too_high:
+            if lo is not None and hi is not None and spec.inclusive and hi <= 10_000 or (
+                    spec.dimension == "fraction" and lo == 0.0 and hi == 1.0):
+                # A field's natural range (year, pue, a share) is given whole; a sanity limit
+                # (count ≤ 1e9) only to whoever passes it.
+                bound = (f"between {F.describe_bound(lo, spec.dimension)} and "  # type: ignore[arg-type]
+                         f"{F.describe_bound(hi, spec.dimension)}")  # type: ignore[arg-type]
+            elif too_low:
+                low = F.describe_bound(lo, spec.dimension)  # type: ignore[arg-type]
+                bound = f"at least {low}" if spec.inclusive else f"greater than {low}"
+            else:
+                bound = f"at most {F.describe_bound(hi, spec.dimension)}"  # type: ignore[arg-type]
+            self.sink.error(f"'{label}' must be {bound}", span)
+            return False
+        return True
+
+    def value(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
+        """Read any field's atoms into a typed value, or None after reporting an error."""
+        kind = spec.kind
+        if kind == "quantity":
+            return self.quantity(atoms, spec, where, label)
+        if kind == "integer":
+            number = self.single(atoms, spec, where, label)
+            if number is None:
+                return None
+            if number != int(number):
+                self.sink.error(f"'{label}' must be a whole number", join_atoms(atoms))
+                return None
+            if abs(number) > MAX_WHOLE_NUMBER:
+                self.sink.error(f"'{label}' must be at most {MAX_WHOLE_NUMBER:,}", join_atoms(atoms))
+                return None
+            return int(number)
+        if len(atoms) != 1:
+            if kind in ("mix", "parallelism"):
+                return self._keyword_list(atoms, spec, where, label)
+            self.sink.error(f"'{label}' takes one value", join_atoms(atoms) if atoms else where,
+                            value_hint(atoms, spec))
+            return None
+        atom = atoms[0]
+        if kind == "string":
+            if atom.kind != "string":
+                self.sink.error(f"'{label}' expects text in double quotes", atom.span,
+                                f'e.g. {label} "{atom.text}"')
+                return None
+            return self.string(atom)
+        if kind in ("mix", "parallelism"):
+            return self._keyword_list(atoms, spec, where, label)
+        if atom.kind != "word":
+            self.sink.error(f"'{label}' expects a name", atom.span, value_hint(atoms, spec))
+            return None
+        name = atom.text
+        if kind == "enum":
+            if name not in spec.choices:
+                self.sink.error(f"unknown {label} '{name}'", atom.span,
+                                suggest(name, spec.choices)
+                                or "one of: " + ", ".join(spec.choices))
+                return None
+            return name
+        if kind == "region":
+            if name not in self.catalog.regions:
+                self.sink.error(f"unknown region '{name}'", atom.span,
+                                suggest(name, self.catalog.regions)
+                                or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE")
+                return None
+            return name
+        if kind == "accelerator":
+            if name not in self.catalog.accelerators and name not in self.accelerators:
+                known = list(self.catalog.accelerators) + list(self.accelerators)
+                self.sink.error(f"unknown accelerator '{name}'", atom.span,
+                                suggest(name, known)
+                                or "define it with an 'accelerator' block, or use one of: "
+                                   + ", ".join(sorted(self.catalog.accelerators)))
+                return None
+            return name
+        raise AssertionError(kind)
+
+    def string(self, atom: Atom) -> str | None:
+        raw = atom.text[1:-1]
+        if len(raw) > MAX_STRING_LENGTH:
+            self.sink.error(f"string is longer than {MAX_STRING_LENGTH} characters", atom.span)
+            return None
+        if "\\" not in raw:
+            return raw
+        out, i = [], 0
+        while i < len(raw):
+            char = raw[i]
+            if char == "\\":
+                nxt = raw[i + 1]
+                if nxt not in '"\\':
+                    col = atom.span.col + 1 + i
+                    self.sink.error(f"unknown escape '\\{nxt}' in string",
+                                    Span(atom.span.file, atom.span.line, col, atom.span.line, col + 2),
+                                    "only \\\" and \\\\ are escapes; write other characters as they are")
+                    return None
+                out.append(nxt)
+                i += 2
+            else:
+                out.append(char)
+                i += 1
+        return "".join(out)
+
+    def _keyword_list(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
+        """`stranded_gas 60%, solar 25%` (mix) or `tensor 8, pipeline 16, data auto`."""
+        groups = split_commas(atoms)
+        seen: dict[str, Span] = {}
+        entries: list[tuple[str, Atom | None, Span]] = []
+        for group in groups:
+            if len(group) != 2 or group[0].kind != "word":
+                example = ("'stranded_gas 60%, solar 40%'" if spec.kind == "mix"
+                           else "'tensor 8, pipeline 16, data auto'")
+                self.sink.error(f"each entry of '{label}' is a name and a value",
+                                join_atoms(group) if group else where, f"e.g. {example}")
+                return None
+            name_atom, value_atom = group
+            if name_atom.text in seen:
+                self.sink.error(f"'{name_atom.text}' appears twice in '{label}'", name_atom.span,
+                                related=(("first here", seen[name_atom.text]),))
+                return None
+            seen[name_atom.text] = name_atom.span
+            entries.append((name_atom.text, value_atom, name_atom.span))
+        if spec.kind == "mix":
+            return self._mix(entries, atoms, label)
+        return self._parallelism(entries)
+
+    def _mix(self, entries, atoms: list[Atom], label: str):
+        shares, ok = [], True
+        for name, value_atom, name_span in entries:
+            if name not in self.catalog.energy_sources:
+                self.sink.error(f"unknown energy source '{name}'", name_span,
+                                suggest(name, self.catalog.energy_sources)
+                                or "one of: " + ", ".join(sorted(self.catalog.energy_sources)))
+                ok = False
+                continue
+            if value_atom.kind != "number" or not value_atom.text.endswith("%"):
+                self.sink.error(f"the share of '{name}' is a percentage", value_atom.span,
+                                f"e.g. '{name} 60%'")
+                ok = False
+                continue
+            number = self.number(value_atom)
+            if number is None:
+                ok = False
+                continue
+            share = number.value
+            if not 0 < share <= 1:
+                self.sink.error(f"the share of '{name}' must be between 0% and 100%",
+                                value_atom.span)
+                ok = False
+                continue
+            shares.append(MixShare.model_construct(source=name, share=share))
+        if not ok:
+            return None
+        total = sum(s.share for s in shares)
+        if abs(total - 1.0) > 1e-6:
+            self.sink.error(f"the shares of '{label}' add up to {total * 100:g}%, not 100%",
+                            join_atoms(atoms), "adjust the shares so they sum to 100%")
+            return None
+        return tuple(shares)
+
+    def _parallelism(self, entries):
+        values: dict[str, int | None] = {}
+        for name, value_atom, name_span in entries:
+            if name not in F.PARALLELISM_KEYS:
+                self.sink.error(f"unknown kind of parallelism '{name}'", name_span,
+                                suggest(name, F.PARALLELISM_KEYS)
+                                or "one of: " + ", ".join(F.PARALLELISM_KEYS))
+                return None
+            if value_atom.kind == "word" and value_atom.text == "auto":
+                if name != "data" and name != "microbatches":
+                    self.sink.error("only 'data' and 'microbatches' can be 'auto'",
+                                    value_atom.span)
+                    return None
+                values[name] = None
+                continue
+            number = self.single([value_atom], F.PARALLEL_DEGREE, value_atom.span, name)
+            if number is None:
+                return None
+            if number != int(number):
+                self.sink.error(f"'{name}' must be a whole number", value_atom.span)
+                return None
+            if number > MAX_WHOLE_NUMBER:
+                self.sink.error(f"'{name}' must be at most {MAX_WHOLE_NUMBER:,}", value_atom.span)
+                return None
+            values[name] = int(number)
+        return Parallelism.model_construct(**values)
+
+
+
+# ---------------------------------------------------------------------- atoms helpers
+def join_atoms(atoms: list[Atom]) -> Span:
+    first, last = atoms[0].span, atoms[-1].span
+    return Span(first.file, first.line, first.col, last.end_line, last.end_col)
+
+
+def split_commas(atoms: list[Atom]) -> list[list[Atom]]:
+    groups: list[list[Atom]] = [[]]
+    for atom in atoms:
+        if atom.kind == "comma":
+            groups.append([])
+        else:
+            groups[-1].append(atom)
+    return groups
+
+
+def split_word(atoms: list[Atom], word: str) -> list[list[Atom]]:
+    parts: list[list[Atom]] = [[]]
+    for atom in atoms:
+        if atom.kind == "word" and atom.text == word:
+            parts.append([])
+        else:
+            parts[-1].append(atom)
+    return parts
+
+
+def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
+    if spec.kind in ("quantity", "integer"):
+        example = DIMENSION_EXAMPLES.get(spec.dimension or "", "")
+        if atoms and atoms[0].kind == "string":
+            return f"write the value without quotes: {example}"
+        return f"expected {example}" if example else None
+    if spec.kind == "enum":
+        return "one of: " + ", ".join(spec.choices)
+    if spec.kind == "string" and atoms:
+        return "put text in double quotes"
+    return None
+

@@ -1,0 +1,112 @@
+"""The field table (`scendsl.language.fields`) is the one declaration of each field: the typed
+models, the model's input nodes and the language reference agree with it."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import subprocess
+import sys
+import types
+import typing
+from pathlib import Path
+
+import pytest
+
+from scendsl import scenario as S
+from scendsl.language import fields as F
+import scendsl.model.domains  # noqa: F401  (registers the input nodes)
+from scendsl.model.registry import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Python type of each kind of field, as the typed models hold it.
+KIND_TYPES = {
+    "quantity": {float, S.Uncertain},
+    "integer": {int},
+    "string": {str},
+    "region": {str},
+    "accelerator": {str},
+    "mix": {tuple[S.MixShare, ...]},
+    "parallelism": {S.Parallelism},
+}
+
+
+def _types(annotation) -> set:
+    """The types of an annotation, `None` dropped and unions opened."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return set().union(*(_types(a) for a in typing.get_args(annotation))) - {type(None)}
+    return {annotation}
+
+
+def _expected(spec: F.FieldSpec) -> set:
+    if spec.kind == "enum":
+        return {typing.Literal[spec.choices]}
+    return KIND_TYPES[spec.kind]
+
+
+MODELS = [(section, getattr(S, section.capitalize()), fields)
+          for section, fields in F.SECTIONS.items()]
+MODELS += [("scenario", S.Scenario, F.SCENARIO_ATTRIBUTES),
+           ("accelerator", S.CustomAccelerator, F.ACCELERATOR_ATTRIBUTES),
+           ("reference", S.ReferenceEntity, F.REFERENCE_FIELDS)]
+
+
+@pytest.mark.parametrize(("name", "model", "fields"), MODELS, ids=[m[0] for m in MODELS])
+def test_typed_models_hold_the_field_tables_types_and_choices(name, model, fields):
+    S.complete_models()
+    model_fields = model.model_fields
+    if name in F.SECTIONS:  # a section model holds exactly its fields
+        assert set(model_fields) == set(fields)
+    for field_name, spec in fields.items():
+        assert field_name in model_fields, f"{name}.{field_name} has no place in {model.__name__}"
+        assert _types(model_fields[field_name].annotation) == _expected(spec), \
+            f"{name}.{field_name}: {model_fields[field_name].annotation} is not a {spec.kind}"
+
+
+def test_cluster_fabric_takes_only_the_fabrics_the_language_knows():
+    # The typed model held a plain string while the language refused all but five names.
+    with pytest.raises(ValueError):
+        S.Cluster(accelerator="H100", count=8.0, fabric="token-ring")
+    assert S.Cluster(accelerator="H100", count=8.0, fabric="roce").fabric == "roce"
+
+
+def _node_dimension(path: str, spec: F.FieldSpec) -> set[str]:
+    if spec.kind in ("quantity", "integer"):
+        return {"year"} if path == "year" else {spec.dimension}
+    return {"text"}
+
+
+def _scenario_reads(node) -> list[str]:
+    source = inspect.getsource(node.compute)
+    return re.findall(r'scenario_(?:value|or_calibration)\(\s*"([\w.]+)"', source)
+
+
+def test_input_nodes_reading_a_field_have_its_dimension():
+    checked = 0
+    for node in REGISTRY.inputs():
+        reads = _scenario_reads(node)
+        if not reads:
+            continue
+        # The node stands for the first field it reads (the others are fallbacks).
+        path = reads[0]
+        spec = F.scenario_field(path)
+        assert spec is not None, f"{node.name} reads '{path}', which the language lacks"
+        assert node.dimension in _node_dimension(path, spec), \
+            f"{node.name} is in {node.dimension}, the field '{path}' in {spec.dimension}"
+        assert (node.value_type == "text") == (spec.kind not in ("quantity", "integer"))
+        checked += 1
+    assert checked >= 20  # the pattern still finds the model's readers
+
+
+def test_accelerator_figure_inputs_have_the_figures_dimension():
+    for name, spec in F.ACCELERATOR_FIGURES.items():
+        node = REGISTRY.nodes.get(f"accelerator.{name}")
+        if node is not None:
+            assert node.dimension == spec.dimension, name
+
+
+def test_language_reference_field_table_is_generated_from_the_field_table():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_field_docs.py"),
+                             "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,52 @@
+"""docs/security.md maps each class of hostile input to the tests that prove it: every test it
+names must exist, and every item of the second hostile-input review must be mapped."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+DOC = Path("docs/security.md")
+TESTS = Path("tests")
+
+#: `test_file.py::test_name`, or `::test_name` meaning the file named last on the same line.
+_REFERENCE = re.compile(r"(test_[a-z0-9_]+\.py)?::(test_[A-Za-z0-9_]+)")
+
+
+def _test_functions(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+def _references() -> list[tuple[int, str, str]]:
+    found = []
+    for number, line in enumerate(DOC.read_text(encoding="utf-8").splitlines(), start=1):
+        current = None
+        for match in _REFERENCE.finditer(line):
+            current = match.group(1) or current
+            if current is not None:
+                found.append((number, current, match.group(2)))
+    return found
+
+
+def test_every_test_named_in_security_md_exists():
+    references = _references()
+    assert len(references) > 100
+    cache: dict[str, set[str]] = {}
+    missing = []
+    for line, file, name in references:
+        path = TESTS / file
+        if file not in cache:
+            cache[file] = _test_functions(path) if path.exists() else set()
+        if name not in cache[file]:
+            missing.append(f"docs/security.md:{line}: {file}::{name}")
+    assert not missing, "\n".join(missing)
+
+
+def test_every_item_of_the_second_review_is_mapped_to_a_test():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## The second review, item by item"):]
+    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
+    assert sorted(map(int, rows)) == list(range(1, 25))
