@@ -43,7 +43,8 @@ except ImportError:  # pragma: no cover - the formatter is written by another en
 
 CATALOG = load_catalog()
 ACCELERATORS = sorted(CATALOG.accelerators)
-REGIONS = sorted(CATALOG.regions)
+# A subdivision ("US-TX") is written quoted: '-' ends a name.
+REGIONS = sorted(f'"{code}"' if "-" in code else code for code in CATALOG.regions)
 SOURCES = sorted(CATALOG.energy_sources)
 UNITS_BY_DIMENSION: dict[str, list[str]] = {}
 for _symbol, _unit in sorted(UNITS.items()):

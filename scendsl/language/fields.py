@@ -61,7 +61,8 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
     "title": FieldSpec("string", doc="headline of the scenario"),
     "operator": FieldSpec("string", doc="who runs the cluster"),
     "year": _int("forecast year", 2000, 2100),
-    "region": FieldSpec("region", doc="ISO 3166-1 alpha-2 code of where the accelerators are"),
+    "region": FieldSpec("region", doc="ISO 3166 code of where the accelerators are "
+                                      "(country, or quoted US state \"US-TX\")"),
     "source": FieldSpec("string", doc="where the scenario's figures come from"),
 }
 

@@ -40,3 +40,26 @@ def catalog_names() -> CatalogNames:
         regions=_keys("regions.toml", skip=("series",)),  # [series.X]: shared grid series
         references=_keys("references.toml"),
     )
+
+
+def parse_iso_names(text: str) -> dict[str, str]:
+    """The codes and names of an iso3166.tsv text (CODE, a tab, the name; '#' comments)."""
+    pairs = (line.split("\t", 1) for line in text.splitlines()
+             if line.strip() and not line.startswith("#"))
+    return {code: name for code, name in pairs}
+
+
+@functools.lru_cache(maxsize=1)
+def iso_region_names() -> dict[str, str]:
+    """Every ISO code a scenario may name as its region, with its name (iso3166.tsv, generated).
+
+    Read from a generated file rather than from pycountry so that `check` stays quick.
+    """
+    return parse_iso_names((_CATALOG / "iso3166.tsv").read_text(encoding="utf-8"))
+
+
+def is_region(name: str, names: CatalogNames | None = None) -> bool:
+    """Whether `name` is a region: one with figures (regions.toml) or any ISO 3166-1 country,
+    US state (ISO 3166-2, `US-TX`) or other subdivision the catalog accepts."""
+    regions = (names or catalog_names()).regions
+    return name in regions or name in iso_region_names()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from scendsl.errors import Diagnostic, ScenarioError
 from scendsl.language import fields as F
-from scendsl.language.names import catalog_names
+from scendsl.language.names import catalog_names, is_region
 
 #: The default forecast year, a constant so that the same command writes the same bytes.
 DEFAULT_YEAR = 2026
@@ -56,7 +56,10 @@ def check_accelerator(accelerator: str | None) -> str | None:
 
 
 def check_region(region: str | None) -> str | None:
-    """A catalog region code (None passes), else ScenarioError with a did-you-mean."""
+    """A region code (None passes): any ISO 3166-1 country or accepted subdivision, else
+    ScenarioError with a did-you-mean among the regions with figures."""
+    if region is not None and is_region(region):
+        return region
     return _check_catalog("region", region, catalog_names().regions)
 
 
@@ -78,6 +81,11 @@ def _listing(label: str, names, indent: str) -> str:
     return "\n".join(textwrap.wrap(f"{label}: {', '.join(names)}.", MAX_WIDTH,
                                     initial_indent=indent + "# ",
                                     subsequent_indent=indent + "#   "))
+
+
+def _region_text(region: str) -> str:
+    """A region as written in a scenario: a subdivision ("US-TX") is quoted."""
+    return _quote(region) if "-" in region else region
 
 
 def _title(name: str) -> str:
@@ -103,7 +111,7 @@ scenario {name} {{
   title  {_quote(_title(name))}
   year   {DEFAULT_YEAR}  # {_doc("year")}
 {_listing("Regions", names.regions, "  ")}
-  region {region}  # {_doc("region")}
+  region {_region_text(region)}  # {_doc("region")}
   source "where the figures come from"
 
   cluster {{
@@ -244,7 +252,7 @@ def variant_text(name: str, base: Base, importing: str, *, accelerator: str | No
     if check_accelerator(accelerator):
         overrides.append(f"  cluster.accelerator {accelerator}")
     if check_region(region):
-        overrides.append(f"  region {region}")
+        overrides.append(f"  region {_region_text(region)}")
     body = "\n".join(overrides) + "\n" if overrides else ""
     text = f"""\
 # {name}: a variant of '{base.name}', written by `scendsl new`.

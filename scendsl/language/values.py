@@ -12,7 +12,7 @@ from typing import Mapping
 
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
-from scendsl.language.names import CatalogNames
+from scendsl.language.names import CatalogNames, is_region
 from scendsl.language.syntax import Atom
 from scendsl.language.units import DIMENSION_EXAMPLES, UNITS, Number, lookup_unit, parse_number
 from scendsl.scenario import MixShare, Parallelism, Uncertain
@@ -195,6 +195,16 @@ class ValueReader:
             return self.string(atom)
         if kind in ("mix", "parallelism"):
             return self._keyword_list(atoms, spec, where, label)
+        if kind == "region" and atom.kind in ("word", "string"):
+            # Any ISO 3166-1 country; a subdivision ("US-TX") is quoted, since '-' ends a name.
+            region = atom.text if atom.kind == "word" else self.string(atom)
+            if region is not None and not is_region(region, self.catalog):
+                self.sink.error(f"unknown region '{region}'", atom.span,
+                                suggest(region, self.catalog.regions)
+                                or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE, "
+                                   'or US states as "US-TX"')
+                return None
+            return region
         if atom.kind != "word":
             self.sink.error(f"'{label}' expects a name", atom.span, value_hint(atoms, spec))
             return None
@@ -204,13 +214,6 @@ class ValueReader:
                 self.sink.error(f"unknown {label} '{name}'", atom.span,
                                 suggest(name, spec.choices)
                                 or "one of: " + ", ".join(spec.choices))
-                return None
-            return name
-        if kind == "region":
-            if name not in self.catalog.regions:
-                self.sink.error(f"unknown region '{name}'", atom.span,
-                                suggest(name, self.catalog.regions)
-                                or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE")
                 return None
             return name
         if kind == "accelerator":

@@ -1,4 +1,9 @@
-"""Export control: what US rules on advanced computing ICs say about the scenario's hardware.
+"""Export control: what US export rules say about the scenario's hardware and destination.
+
+The rules are the advanced-computing rules on the chip's figures (2022-2026) and the controls on
+whole destinations (embargoes on Cuba, Iran, North Korea, Syria and parts of Ukraine; the
+Russia/Belarus sanctions; the arms embargo of Country Group D:5). Any ISO 3166-1 country is a
+destination; its EAR country groups on the decision date come from `country_groups.toml`.
 
 The chip's figures are the ones the rules use (ECCN 3A090 Technical Note):
 
@@ -102,6 +107,9 @@ class ExportDecision:
     in_force: tuple[str, ...]
     #: For an undetermined status: (description of the interval, status) per interval.
     alternatives: tuple[tuple[str, str], ...] = ()
+    #: Earlier rules in force that give the same final status (rule, class), e.g. an embargo
+    #: beside an advanced-computing rule: each alone would decide it.
+    also: tuple[tuple[ExportRule, str], ...] = ()
 
     def rule_text(self, date: _dt.date) -> str:
         """The rule id, class and citation that decide the status, in words."""
@@ -110,7 +118,11 @@ class ExportDecision:
             return f"undetermined: {cases}"
         if self.rule is None:
             return f"none: no rule in force on {date.isoformat()} restricts this chip there"
-        return f"{self.rule.id} [{self.chip_class}]: {self.rule.citation}"
+        text = f"{self.rule.id} [{self.chip_class}]: {self.rule.citation}"
+        if self.also:
+            text += "; also " + "; ".join(f"{rule.id} [{chip_class}]: {rule.citation}"
+                                          for rule, chip_class in self.also)
+        return text
 
 
 # Each bound of the schema: the chip property it tests and how (export_rules.toml header).
@@ -140,11 +152,15 @@ def _in_class(rule_class: RuleClass, chip: ChipFigures) -> bool:
     return any(_bounds_hold(bounds, chip) for bounds in rule_class.when)
 
 
-def _destination_matches(treatment, region: Region) -> bool:
-    groups = set(region.groups)
-    matched = (treatment.everywhere or region.code in treatment.regions
+def _destination_matches(treatment, region: Region, groups: frozenset[str]) -> bool:
+    """Whether `treatment` reaches `region`, which is in `groups` on the decision date.
+
+    A subdivision matches its own code and its country's (US-TX matches 'US'), never the reverse.
+    """
+    codes = {region.code, region.code.split("-", 1)[0]}
+    matched = (treatment.everywhere or bool(codes & set(treatment.regions))
                or bool(groups & set(treatment.groups)) or region.diffusion_tier in treatment.tiers)
-    excluded = (region.code in treatment.except_regions
+    excluded = (bool(codes & set(treatment.except_regions))
                 or bool(groups & set(treatment.except_groups)))
     return matched and not excluded
 
@@ -159,24 +175,28 @@ def rules_in_force(rules: Iterable[ExportRule], date: _dt.date) -> list[ExportRu
             and (rule.superseded_by is None or date < starts[rule.superseded_by])]
 
 
-def _decide_known(chip: ChipFigures, region: Region, rules: list[ExportRule]) -> ExportDecision:
+def _decide_known(chip: ChipFigures, region: Region, rules: list[ExportRule],
+                  groups: frozenset[str]) -> ExportDecision:
     """The schema's algorithm for a chip whose every tested property is known."""
     rank = {status: i for i, status in enumerate(STATUS_ORDER)}
-    status, decider, decider_class = STATUS_ORDER[0], None, None
+    status, deciders = STATUS_ORDER[0], []
     for rule in rules:  # already in order of `effective`
         chip_class = next((c for c in rule.classes
                            if c.applies_to == "accelerator" and _in_class(c, chip)), None)
         if chip_class is None:
             continue
         treatment = next((t for t in rule.treatments
-                          if chip_class.id in t.classes and _destination_matches(t, region)), None)
+                          if chip_class.id in t.classes
+                          and _destination_matches(t, region, groups)), None)
         if treatment is None:
             continue
         pick = max if rule.combine == "strictest" else min
-        status = pick(status, treatment.status, key=rank.__getitem__)
+        before, status = status, pick(status, treatment.status, key=rank.__getitem__)
         if status == treatment.status:  # this rule sets (or confirms) the status
-            decider, decider_class = rule, chip_class.id
-    return ExportDecision(status, decider, decider_class, tuple(r.id for r in rules))
+            deciders = ([] if status != before else deciders) + [(rule, chip_class.id)]
+    decider, decider_class = deciders[-1] if deciders else (None, None)
+    return ExportDecision(status, decider, decider_class, tuple(r.id for r in rules),
+                          also=tuple(reversed(deciders[:-1])))
 
 
 def _probe_values(prop: str, rules: list[ExportRule]) -> list[float]:
@@ -208,16 +228,19 @@ def _trials(chip: ChipFigures, rules: list[ExportRule]):
 
 
 def export_status(chip: ChipFigures, region: Region, rules: Iterable[ExportRule],
-                  date: _dt.date) -> ExportDecision:
+                  date: _dt.date, groups: Iterable[str] | None = None) -> ExportDecision:
     """Status of exporting `chip` to `region` on `date` under `rules` (export_rules.toml schema).
 
-    Known figures give one status. Unknown ones are tried in every interval the thresholds of the
+    `groups` are the destination's EAR country groups on `date` (default: `region.groups`, the
+    groups the catalog lists for it today). Known figures give one status. Unknown ones are tried in every interval the thresholds of the
     rules in force cut them into; if the intervals disagree the status is "undetermined" and the
     decision lists the status of each interval (adjacent intervals with one status merged).
     """
     in_force = rules_in_force(rules, date)
+    member_of = frozenset(region.groups if groups is None else groups)
     unknown, cases = _trials(chip, in_force)
-    outcomes = [(combo, _decide_known(trial, region, in_force)) for combo, trial in cases]
+    outcomes = [(combo, _decide_known(trial, region, in_force, member_of))
+                for combo, trial in cases]
     if len({decision.status for _, decision in outcomes}) == 1:
         # Whatever the unknown figures, one status: report the decider of the first case.
         return outcomes[0][1]
@@ -281,16 +304,50 @@ def _region(ctx: Context) -> Region:
     return region
 
 
+def destination_groups(catalog: Catalog, region: str, date: _dt.date) -> tuple[str, ...]:
+    """The EAR country groups of `region` (a subdivision: its country's) on `date`."""
+    return catalog.country_groups.groups_on(region, date)
+
+
+def rules_reaching(rules: Iterable[ExportRule], region: Region, groups: Iterable[str],
+                   date: _dt.date) -> list[ExportRule]:
+    """The rules in force on `date` with a treatment for this destination (any chip class)."""
+    member_of = frozenset(groups)
+    return [rule for rule in rules_in_force(rules, date)
+            if any(_destination_matches(t, region, member_of) for t in rule.treatments)]
+
+
+def destination_words(catalog: Catalog, region: Region, date: _dt.date) -> str:
+    """'CU (Cuba): EAR groups on 2024-07-01: D:5, E:2; rules reaching it: ...' for explain."""
+    groups = destination_groups(catalog, region.code, date)
+    reaching = rules_reaching(catalog.export_rules, region, groups, date)
+    rules = "; ".join(f"{rule.id} (effective {rule.effective.isoformat()}: {rule.citation})"
+                      for rule in reaching) or "none"
+    changes = "; ".join(f"{m.group} {m.start.isoformat()}–{m.end.isoformat() if m.end else ''} "
+                        f"({m.citation})" for m in catalog.country_groups.memberships(region.code))
+    words = (f"destination {region.code} ({region.name}): EAR country groups on {date.isoformat()}: "
+             f"{', '.join(groups) or 'none'} (catalog country_groups.toml, 15 CFR 740 Supp. 1"
+             f"{'; dated: ' + changes if changes else ''}); rules reaching it: {rules}")
+    if region.fallback:
+        words += "; the region is not described in regions.toml: its regional figures are stand-ins"
+    return words
+
+
 def _decision_found(ctx: Context, value) -> Found:
     date = decision_date(ctx.scenario.year)
     chip = chip_figures(ctx)
-    decision = export_status(chip, _region(ctx), ctx.catalog.export_rules, date)
+    region = _region(ctx)
+    groups = destination_groups(ctx.catalog, region.code, date)
+    decision = export_status(chip, region, ctx.catalog.export_rules, date, groups)
     pd = f"{chip.pd:.2f}" if chip.pd is not None else "unknown (no die area)"
     note = (f"decided on {date.isoformat()} (1 July of the scenario year); TPP {chip.tpp:,.0f}, "
-            f"PD {pd}; rules in force: {', '.join(decision.in_force) or 'none'}")
+            f"PD {pd}; {destination_words(ctx.catalog, region, date)}; "
+            f"rules in force: {', '.join(decision.in_force) or 'none'}")
     rule = decision.rule
+    sources = "; ".join(dict.fromkeys(r.source for r in (rule, *(r for r, _ in decision.also))
+                                      if r is not None))
     return Found(value(decision, date), f"{_RULES_FILE} for {ctx.accelerator_name} to "
-                 f"{ctx.scenario.region}", rule.source if rule else None,
+                 f"{ctx.scenario.region}", sources or None,
                  rule.confidence if rule else None, note)
 
 
@@ -336,12 +393,15 @@ def performance_density(tpp_value, die_area):
             "US export-licence status for the accelerator to the scenario's region on 1 July of "
             "the scenario year (allowed / notification / licence_required / case_by_case / "
             "presumption_of_denial; undetermined when a missing die area decides)",
-            sources=("catalog export_rules.toml (Federal Register rules of 2022-2026)",),
+            sources=("catalog export_rules.toml (advanced-computing rules of 2022-2026; "
+                     "embargoes and sanctions of 15 CFR Part 746; arms embargo D:5) and "
+                     "country_groups.toml (15 CFR 740 Supp. 1, by date)",),
             value_type="text",
             importance=8,
             formula="rules in force on scenario.year-07-01 applied to export.tpp, "
                     "export.performance_density, accelerator.scaleup_bandwidth, "
-                    "accelerator.hbm_bandwidth and the region's country groups and diffusion tier")
+                    "accelerator.hbm_bandwidth and the region's country groups on that date and "
+                    "diffusion tier")
 def _status(ctx: Context) -> Found:
     return _decision_found(ctx, lambda decision, date: decision.status)
 
@@ -433,4 +493,19 @@ def status_for(catalog: Catalog, accelerator: str, region: str, date: _dt.date) 
     """The decision for a catalog accelerator, destination and any date (analyses, tests)."""
     figures = catalog.accelerators[accelerator].figures
     chip = figures_from(lambda name: figures[name].value if name in figures else None)
-    return export_status(chip, catalog.regions[region], catalog.export_rules, date)
+    return export_status(chip, catalog.regions[region], catalog.export_rules, date,
+                         destination_groups(catalog, region, date))
+
+
+@input_node("region.fallback", "bool",
+            "Whether the scenario's region lacks regional figures of its own (not described in "
+            "regions.toml): its grid figures are the parent country's or the world average",
+            sources=("catalog regions.toml; iso3166.tsv",), value_type="bool", importance=2,
+            formula="scenario.region not in regions.toml")
+def _region_fallback(ctx: Context) -> Found:
+    # Kept in the result so that a warnings stage can report the stand-in figures; it lives here
+    # because this module is the one that reads a destination's standing from the catalog.
+    region = _region(ctx)
+    note = (f"{region.code} ({region.name}) has no regional figures: stand-ins used"
+            if region.fallback else None)
+    return Found(region.fallback, f"catalog regions.{region.code}", note=note)
