@@ -174,7 +174,7 @@ def _load_and_render(paths: list[str], templates_dir: str | None, timings: dict[
     try:
         clock = time.perf_counter()
         from scendsl.catalog import load_catalog
-        from scendsl.model import evaluate
+        from scendsl.model import evaluate  # noqa: F401  (before the fork: both processes need it)
 
         scenarios = load(paths)
         catalog = load_catalog()
@@ -257,7 +257,7 @@ def _render_files(scenarios: ScenarioSet, catalog: Catalog, templates_dir: str |
 def _prepare_rendering() -> None:
     """Import what rendering needs and read the risk rules: work that can overlap the wait
     for the worker's Monte Carlo (the same would otherwise be done a moment later)."""
-    import jinja2.sandbox
+    import jinja2.sandbox  # noqa: F401
 
     from scendsl.report.render import markdown_to_html
     from scendsl.report.risk import load_rules

@@ -97,7 +97,7 @@ def uncertainty_text(result: Result, name: str, samples: Any, ranking: Any) -> s
     if summary is None or summary.p5 == summary.p95:
         lines.append(f"  {name} does not depend on the uncertain inputs.")
         return "\n".join(lines) + "\n"
-    fmt = lambda v: format_value(v, node.dimension)
+    fmt = lambda v: format_value(v, node.dimension)  # noqa: E731
     lines.append(f"  P5 {fmt(summary.p5)}   median {fmt(summary.p50)}   P95 {fmt(summary.p95)}"
                  f"   mean {fmt(summary.mean)}")
     for metric in ranking.metrics:

@@ -151,7 +151,7 @@ class ReferenceView:
     @property
     def label(self) -> str:
         """The title, with the kind of entity unless the title already says it."""
-        squash = lambda text: "".join(ch for ch in text.lower() if ch.isalnum())
+        squash = lambda text: "".join(ch for ch in text.lower() if ch.isalnum())  # noqa: E731
         if squash(self.kind) in squash(self.title):
             return self.title
         return f"{self.title} ({self.kind})"
