@@ -306,7 +306,7 @@ def _unlock(folder: Path) -> None:
 
 def run(cases: int, seed: int) -> dict:
     """Run `cases` cases from `seed`; counts of cases, internal errors, outside writes, hangs."""
-    from scendsl.report.build import render_files
+    from scendsl.app.build import render_files
 
     rendered = render_files([str(ROOT / "tests" / "fixtures" / "sketch" / "language-sketch.scn")],
                             samples=0)

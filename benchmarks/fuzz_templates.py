@@ -181,7 +181,8 @@ class Harness:
     """The scenarios loaded and evaluated once; renders one case's index page like the build."""
 
     def __init__(self) -> None:
-        from scendsl.report import build, render
+        from scendsl.app import build
+        from scendsl.report import pages, sandbox
 
         captured = {}
         original = build.render_pages
@@ -197,20 +198,20 @@ class Harness:
             build.render_pages = original
         self.views, self.sweeps, self.catalog = (captured["views"], captured["sweeps"],
                                                  captured["catalog"])
-        self.site = build.template_site(self.views, self.sweeps, self.catalog)
+        self.site = pages.template_site(self.views, self.sweeps, self.catalog)
         self.drawn: dict[str, str | None] = {}
-        ATTRIBUTES[:] = sorted({name for cls in render._TEMPLATE_VIEWS for name in dir(cls)
+        ATTRIBUTES[:] = sorted({name for cls in sandbox._TEMPLATE_VIEWS for name in dir(cls)
                                 if not name.startswith("_")} | {"title", "name", "count"})
 
     def render_index(self, folder: str) -> dict[str, bytes]:
         """The index page of a build with templates `folder` (raises ScenarioError)."""
-        from scendsl.report import build
+        from scendsl.report import pages
         from scendsl.report.charts import draw
         from scendsl.report.render import Page, Renderer, TemplateProblem, html_body
 
-        requests = build.ChartRequests()
+        requests = pages.ChartRequests()
         try:
-            chart = build.chart_function(
+            chart = pages.chart_function(
                 requests, max_charts=20 + 10 * (len(self.views) + len(self.sweeps)))
             renderer = Renderer(folder, {"chart": chart})
             page = Page("index")
@@ -219,12 +220,12 @@ class Harness:
             for key, job in requests.take_new():
                 if key not in self.drawn:
                     self.drawn[key] = draw(job)[0]
-            page.fragments = [(md, build._chart_fragment(self.drawn.get(form.key)))
-                              if isinstance(form, build.ChartSlot) else (md, form)
+            page.fragments = [(md, pages._chart_fragment(self.drawn.get(form.key)))
+                              if isinstance(form, pages.ChartSlot) else (md, form)
                               for md, form in page.fragments]
             html = renderer.html_document(html_body(text), page, "Briefings")
         except TemplateProblem as problem:
-            raise build._as_scenario_error(problem) from None
+            raise pages._as_scenario_error(problem) from None
         return {"index.md": markdown.encode(), "index.html": html.encode()}
 
 
@@ -262,14 +263,14 @@ def run(cases: int, seed: int) -> dict:
     """Render `cases` random templates; counts of internal errors, writes outside the output
     folder and leaks (see the module's docstring), with the failing templates."""
     from scendsl.errors import ScenarioError
-    from scendsl.report import render
-    from scendsl.report.build import build
+    from scendsl.report import sandbox
+    from scendsl.app.build import build
 
-    saved_budget, render.RENDER_SECONDS = render.RENDER_SECONDS, 0.5
+    saved_budget, sandbox.RENDER_SECONDS = sandbox.RENDER_SECONDS, 0.5
     try:
         return _run(cases, seed, ScenarioError, build)
     finally:
-        render.RENDER_SECONDS = saved_budget
+        sandbox.RENDER_SECONDS = saved_budget
 
 
 def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:

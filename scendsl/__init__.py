@@ -6,9 +6,10 @@ The pipeline, one verb per stage::
     load_file(path)        -> ScenarioSet   parsed + resolved typed scenarios (pydantic)
     load_text(text)        -> ScenarioSet   the same, from scenario text
     evaluate(scenario)     -> Result        every metric, with provenance
-    build(paths, out_dir)  -> list of files briefings (Markdown, HTML)
+    build(paths, out_dir)  -> BuildReport   briefings (Markdown, HTML): scendsl.app.build
 
-Every stage raises `ScenarioError`, which carries all located diagnostics of the input.
+Every stage raises `ScenarioError`, which carries all located diagnostics of the input; every
+error a user can reach is a kind of `ScendslError` (scendsl.errors).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import os
 from typing import TYPE_CHECKING
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
-from scendsl.errors import Diagnostic, ScenarioError, Span
+from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span
 
 if TYPE_CHECKING:
     from scendsl.language.syntax import Document
     from scendsl.scenario import ScenarioSet
 
 __version__ = "0.1.0"
-__all__ = ["Diagnostic", "ScenarioError", "Span", "parse", "load_file", "load_text", "load",
+__all__ = ["Diagnostic", "ScenarioError", "ScendslError", "Span", "parse", "load_file", "load_text", "load",
            "check", "evaluate", "__version__"]
 
 

@@ -1,7 +1,10 @@
 """The `scendsl` command line: check, eval, explain, build, diff, fmt, new, schema.
 
-Each command imports only what it needs, so `scendsl check` starts fast. A user's mistake ends in
-located diagnostics and exit code 1; a misuse of the command line in exit code 2; never a traceback.
+Argument parsing and dispatch only: each command parses its arguments, calls the application
+layer (scendsl.app) and prints through the presentation layer (scendsl.report). Each command
+imports only what it needs, so `scendsl check` starts fast. Every error a user can reach is a
+ScendslError, caught once in `main`: located diagnostics, never a traceback. The exit codes are
+scendsl.errors.EXIT_* (the README's "Exit codes").
 """
 
 from __future__ import annotations
@@ -10,25 +13,45 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
-from scendsl.errors import Diagnostic, ScenarioError
+from scendsl.errors import (
+    EXIT_CHANGED,
+    EXIT_CLAIM_FAILS,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Diagnostic,
+    ScenarioError,
+    ScendslError,
+)
 from scendsl.terminal import StreamClosed
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+if TYPE_CHECKING:
+    from scendsl.model.evaluate import Result
+    from scendsl.scenario import ScenarioSet
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
-def command(name: str):
-    def register(function: Callable[[argparse.Namespace], int]):
+Command = Callable[[argparse.Namespace], int]
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    """Register the decorated function as the subcommand `name`."""
+
+    def register(function: Command) -> Command:
         COMMANDS[name] = function
         return function
 
     return register
 
 
-def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=None) -> None:
+def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text",
+                      stream: TextIO | None = None) -> None:
     """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI."""
     if fmt == "json":
         json.dump({"diagnostics": [d.to_json() for d in diagnostics]}, sys.stdout, indent=2)
@@ -54,28 +77,18 @@ def _max_tokens(args: argparse.Namespace) -> int:
     return MAX_TOKENS if value is None else value
 
 
-def load_or_report(args: argparse.Namespace):
-    """Load the scenarios named on the command line; None after printing diagnostics."""
-    from scendsl.language.resolve import load_paths
+def load(args: argparse.Namespace) -> ScenarioSet:
+    """The scenarios named on the command line (raises ScenarioError)."""
+    from scendsl.app.pipeline import load as load_paths
 
-    try:
-        return load_paths(args.paths, max_variants=_max_variants(args),
-                          max_tokens=_max_tokens(args))
-    except ScenarioError as error:
-        print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
-        return None
+    return load_paths(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
 
 
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
     from scendsl import check
 
-    try:
-        scenarios = check(args.paths, max_variants=_max_variants(args),
-                          max_tokens=_max_tokens(args))
-    except ScenarioError as error:
-        print_diagnostics(error.diagnostics, args.format)
-        return EXIT_ERROR
+    scenarios = check(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
     if args.format == "json":
         print_diagnostics([], "json")
     else:
@@ -86,200 +99,66 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def find_scenario(scenarios, name: str):
-    """A scenario or sweep variant by name."""
-    for scenario in scenarios.scenarios:
-        if scenario.name == name:
-            return scenario
-    if "[" in name:
-        for sweep in scenarios.sweeps:
-            if name.startswith(sweep.name + "["):
-                variant = sweep.variant_named(name)  # alone: a million-variant sweep is not made
-                if variant is not None:
-                    return variant
-    return None
-
-
-def _unknown(kind: str, name: str, candidates) -> int:
+def _unknown(kind: str, name: str, candidates: list[str]) -> int:
     from scendsl.suggest import suggest
 
     hint = suggest(name, candidates)
     print(f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else ""), file=sys.stderr)
-    return EXIT_ERROR
-
-
-def monte_carlo(scenarios, args: argparse.Namespace) -> dict:
-    """Monte Carlo runs (by scenario name) for the scenarios that carry ranges."""
-    if getattr(args, "samples", 0) <= 0:
-        return {}
-    from scendsl.model.uncertainty import check_sample_budget, has_uncertainty, sample
-
-    check_sample_budget(scenarios, args.samples)  # the runs are held together
-    return {s.name: sample(s, args.samples, args.seed) for s in scenarios if has_uncertainty(s)}
+    return EXIT_INPUT
 
 
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
-    scenarios = load_or_report(args)
-    if scenarios is None:
-        return EXIT_ERROR
-    from scendsl.model.evaluate import evaluate
+    scenarios = load(args)
+    from scendsl.app.pipeline import evaluate_all, sweep_table
 
-    results = [evaluate(scenario) for scenario in scenarios.scenarios]
-    runs = monte_carlo(scenarios.scenarios, args)
+    evaluation = evaluate_all(scenarios, args.samples, args.seed)
     sweeps = list(scenarios.sweeps) if args.sweeps else []
     if args.format == "json":
-        _eval_json(results, runs, sweeps)
+        from scendsl.report.export import write_eval_json
+
+        write_eval_json(sys.stdout, evaluation.results, evaluation.runs, sweeps, sweep_table)
     elif args.format == "csv":
-        _eval_csv(results, sweeps)
+        from scendsl.report.export import write_eval_csv
+
+        write_eval_csv(sys.stdout, evaluation.results, sweeps, sweep_table)
     else:
-        _eval_text(results, runs, sweeps)
+        from scendsl.report.text import write_eval_text
+
+        write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps)
     return EXIT_OK
-
-
-def _eval_json(results, runs, sweeps) -> None:
-    from scendsl.report.data import SCHEMA_VERSION, result_data
-
-    out = sys.stdout
-    out.write(f'{{"version": {SCHEMA_VERSION},\n "scenarios": [')
-    for index, result in enumerate(results):
-        text = json.dumps(result_data(result, runs.get(result.name)), indent=2,
-                          ensure_ascii=False, allow_nan=False)
-        out.write(("\n" if index == 0 else ",\n") + text)
-    out.write("]")
-    if sweeps:
-        from scendsl.model.sweep import evaluate_sweep
-        from scendsl.progress import progress
-        from scendsl.report.export import iter_json
-
-        out.write(',\n "sweeps": [')
-        for index, sweep in enumerate(sweeps):
-            with progress(sweep.size, f"sweep {sweep.name}") as ticker:
-                table = evaluate_sweep(sweep, on_progress=ticker.advance)
-            head = {"name": sweep.name, "base": sweep.base,
-                    "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
-                    "units": dict(table.units)}
-            out.write(("\n" if index == 0 else ",\n") + json.dumps(head)[:-1] + ', "variants": ')
-            for piece in iter_json(table):  # streamed: a million variants never sit in memory
-                out.write(piece)
-            out.write("}")
-        out.write("]")
-    out.write("}\n")
-
-
-def _eval_csv(results, sweeps) -> None:
-    import csv
-
-    from scendsl.model.registry import REGISTRY
-
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    names = [n for n in results[0].metrics] if results else []
-    numeric = [n for n in names if REGISTRY.nodes.get(n) is None
-               or REGISTRY.nodes[n].value_type == "number"]
-    writer.writerow(["scenario", "sweep", *numeric])
-    for result in results:
-        writer.writerow([result.name, "", *(_csv_cell(result.metrics[n].value) for n in numeric)])
-    if sweeps:
-        from scendsl.model.sweep import evaluate_sweep
-        from scendsl.progress import progress
-        from scendsl.report.export import iter_records
-
-        for sweep in sweeps:
-            with progress(sweep.size, f"sweep {sweep.name}") as ticker:
-                table = evaluate_sweep(sweep, nodes=numeric, on_progress=ticker.advance)
-            for record in iter_records(table):
-                values = record["values"]
-                writer.writerow([record["name"], sweep.name,
-                                 *(_csv_cell(values.get(n)) for n in numeric)])
-
-
-def _csv_cell(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return repr(float(value)) if isinstance(value, (int, float)) else str(value)
-
-
-def _expected_text(claim) -> str:
-    from scendsl.model.registry import REGISTRY
-    from scendsl.report.numbers import format_value
-
-    node = REGISTRY.nodes.get(claim.metric)
-    dimension = node.dimension if node is not None else "number"
-    text = format_value(claim.expected, dimension)
-    if claim.tolerance is not None:
-        text += f" ± {claim.tolerance * 100:g}%"
-    return text
-
-
-def _eval_text(results, runs, sweeps) -> None:
-    from scendsl.report.explain import value_text
-    from scendsl.report.numbers import format_value
-
-    for result in results:
-        run = runs.get(result.name)
-        print(f"{result.name}: {result.title}")
-        domain = None
-        nodes = {**result.inputs, **result.metrics}
-        # Grouped by domain (inputs first), in the registry's order within each.
-        order = {d: i for i, d in enumerate(dict.fromkeys(n.split(".", 1)[0] for n in nodes))}
-        for name, node in sorted(nodes.items(), key=lambda item: (
-                order[item[0].split(".", 1)[0]], item[1].kind != "input")):
-            if name.split(".", 1)[0] != domain:
-                domain = name.split(".", 1)[0]
-                print(f"  [{domain}]")
-            line = f"    {name:<44} {value_text(node)}"
-            summary = run.summary(name) if run is not None and name in run.varying() else None
-            if summary is not None:
-                line += (f"   (90%: {format_value(summary.p5, node.dimension)} to "
-                         f"{format_value(summary.p95, node.dimension)})")
-            print(line)
-        probabilities = run.claims if run is not None else [None] * len(result.claims)
-        for claim, chance in zip(result.claims, probabilities):
-            verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
-            if chance is not None and chance.probability is not None:
-                verdict += f" (holds in {chance.probability:.0%} of samples)"
-            print(f"  claim {claim.metric} {claim.op} {_expected_text(claim)}: {verdict}"
-                  f"  ({claim.file}:{claim.line})")
-        print()
-    for sweep in sweeps:  # the variants themselves are listed by --format csv or json
-        print(f"sweep {sweep.name}: {sweep.size:,} variants (eval --format csv lists them)")
 
 
 @command("explain")
 def cmd_explain(args: argparse.Namespace) -> int:
     args.paths = [args.path]
-    scenarios = load_or_report(args)
-    if scenarios is None:
-        return EXIT_ERROR
+    scenarios = load(args)
+    from scendsl.app.pipeline import evaluate_one, find_scenario, spread_of
+
     scenario = find_scenario(scenarios, args.scenario)
     if scenario is None:
         return _unknown("scenario", args.scenario, [s.name for s in scenarios.scenarios])
-    from scendsl.model.evaluate import evaluate
     from scendsl.report.explain import explain_text
 
-    result = evaluate(scenario)
+    result = evaluate_one(scenario)
     if args.metric not in result.metrics and args.metric not in result.inputs:
         return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
     sys.stdout.write(explain_text(result, args.metric))
-    runs = monte_carlo([scenario], args)
-    if scenario.name in runs:
-        from scendsl.model.uncertainty import sensitivity
+    spread = spread_of(scenario, args.metric, args.samples, args.seed)
+    if spread is not None:
         from scendsl.report.explain import uncertainty_text
 
-        run = runs[scenario.name]
-        ranking = sensitivity(scenario, run, metrics=[args.metric])
+        run, ranking = spread
         sys.stdout.write(uncertainty_text(result, args.metric, run, ranking))
     return EXIT_OK
 
 
-def _evaluate_paths(paths: list[str], label: str, fmt: str):
+def _evaluate_paths(paths: list[str], label: str, fmt: str) -> list[Result] | None:
     """Evaluate every plain scenario under `paths`; None after printing diagnostics."""
-    from scendsl.language.resolve import load_paths
-    from scendsl.model.evaluate import evaluate
+    from scendsl.app.pipeline import evaluate_paths
 
     try:
-        scenarios = load_paths(paths)
-        return [evaluate(s) for s in scenarios.scenarios]
+        return evaluate_paths(paths)
     except ScenarioError as error:
         print(f"error: the {label} scenarios do not load:", file=sys.stderr)
         print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
@@ -295,13 +174,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.git:
         new_paths = args.paths or ["scenarios"]
         with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
-            from scendsl.gitsnap import GitSnapshotError, snapshot
+            from scendsl.app.gitsnap import snapshot
 
-            try:
-                old_paths = snapshot(args.git, new_paths, folder)
-            except GitSnapshotError as error:
-                print(f"error: {error}", file=sys.stderr)
-                return EXIT_USAGE if error.usage else EXIT_ERROR
+            old_paths = snapshot(args.git, new_paths, folder)
             old = _evaluate_paths(old_paths, f"{args.git}", args.format) if old_paths else []
     else:
         if len(args.paths) != 2:
@@ -312,7 +187,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         new_paths = [args.paths[1]]
     new = _evaluate_paths(new_paths, "new", args.format)
     if old is None or new is None:
-        return EXIT_ERROR
+        return EXIT_INPUT
     result = D.diff_results(old, new, args.threshold)
     if args.format == "json":
         sys.stdout.write(D.render_json(result))
@@ -327,9 +202,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(D.render_text(result))
     if args.fail_on_claims and result.claims_now_failing:
-        return 3
+        return EXIT_CLAIM_FAILS
     if args.exit_code and result.changed:
-        return 2
+        return EXIT_CHANGED
     return EXIT_OK
 
 
@@ -346,29 +221,20 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 @command("schema")
 def cmd_schema(args: argparse.Namespace) -> int:
-    from scendsl.model.evaluate import Result
-    from scendsl.scenario import ScenarioSet, complete_models
+    from scendsl.report.export import schema_document
 
-    complete_models()
-
-    document = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "scendsl models",
-        "scenarios": ScenarioSet.model_json_schema(),
-        "result": Result.model_json_schema(),
-    }
-    json.dump(document, sys.stdout, indent=2, sort_keys=True)
+    json.dump(schema_document(), sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
     return EXIT_OK
 
 
 @command("build")
 def cmd_build(args: argparse.Namespace) -> int:
-    from scendsl.report.build import build
+    from scendsl.app.build import build
 
     report = build(args.paths or ["scenarios"], args.output, templates_dir=args.templates,
                    check=args.check, samples=args.samples, seed=args.seed)
-    print(report.summary(), file=sys.stderr)
+    print(report.status_line(), file=sys.stderr)
     return report.exit_code
 
 
@@ -387,7 +253,7 @@ def _bounded(flag: str) -> Callable[[str], float]:
     """The argparse `type=` for `flag`: parse, then check against NUMERIC_OPTIONS."""
     kind, low, high = NUMERIC_OPTIONS[flag]
 
-    def parse(text: str):
+    def parse(text: str) -> float:
         try:
             value = kind(text.replace("_", "")) if kind is int else kind(text)
         except (ValueError, OverflowError):
@@ -402,36 +268,21 @@ def _bounded(flag: str) -> Callable[[str], float]:
     return parse
 
 
-def _numeric(parser: argparse.ArgumentParser, flag: str, **options) -> None:
+def _numeric(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
     parser.add_argument(flag, type=_bounded(flag), **options)
 
 
 @command("new")
 def cmd_new(args: argparse.Namespace) -> int:
-    import os
+    from scendsl.app.starter import new_scenario
 
-    from scendsl.language.starter import check_name, new_text
-
-    output = args.output or f"{check_name(args.name)}.scn"
-    if output != "-" and os.path.lexists(output):
-        print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
-        return EXIT_ERROR
-    text = new_text(args.name, output=output if output != "-" else f"{args.name}.scn",
-                    base=args.base, accelerator=args.accelerator, region=args.region,
-                    inline=args.inline)
+    text, output = new_scenario(args.name, args.output, base=args.base,
+                                accelerator=args.accelerator, region=args.region,
+                                inline=args.inline)
     if output == "-":
         sys.stdout.write(text)
-        return EXIT_OK
-    try:
-        with open(output, "x", encoding="utf-8", newline="\n") as handle:  # "x": never overwrite
-            handle.write(text)
-    except FileExistsError:
-        print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as error:
-        print(f"error: cannot write '{output}': {error.strerror or error}", file=sys.stderr)
-        return EXIT_ERROR
-    print(f"wrote {output}; check it with: scendsl check {output}", file=sys.stderr)
+    else:
+        print(f"wrote {output}; check it with: scendsl check {output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -444,7 +295,7 @@ def cmd_lsp(args: argparse.Namespace) -> int:
             raise
         print(f"error: the language server needs the 'lsp' extra ({error.name} is missing): "
               "pip install 'scendsl[lsp]'", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INPUT
     return serve()
 
 
@@ -495,9 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     _numeric(diff, "--threshold", default=0.0, metavar="PCT",
              help="hide metrics that moved less than PCT per cent")
     diff.add_argument("--exit-code", action="store_true",
-                      help="exit 2 when anything changed (like terraform plan -detailed-exitcode)")
+                      help=f"exit {EXIT_CHANGED} when anything changed (like terraform plan "
+                           "-detailed-exitcode)")
     diff.add_argument("--fail-on-claims", action="store_true",
-                      help="exit 3 when a claim flips to failing")
+                      help=f"exit {EXIT_CLAIM_FAILS} when a claim flips to failing")
     build = sub.add_parser("build", help="build the briefings (Markdown and HTML)")
     build.add_argument("paths", nargs="*", metavar="PATH", help="default: scenarios/")
     build.add_argument("-o", "--output", default="out", metavar="DIR", help="default: out/")
@@ -558,15 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
-    except ScenarioError as error:
-        print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
-        return EXIT_ERROR
+    except ScendslError as error:  # every error a user can reach
+        if error.diagnostics:
+            print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
+        else:
+            print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:  # workers ignore SIGINT; writes are atomic, so nothing is half done
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except StreamClosed as error:  # `scendsl eval x.scn >&-`: nowhere to write the results
         print(f"error: {error}; nothing written", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INPUT
     except BrokenPipeError:  # `scendsl eval ... | head`: the reader left; that is not an error
         import os
 
@@ -575,12 +430,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug of ours: say so plainly; the traceback is opt-in
         import errno
 
-        if isinstance(error, OSError) and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS:
+        if (isinstance(error, OSError) and error.errno is not None
+                and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS):
             from scendsl.files import reason
 
             where = f"{error.filename}: " if error.filename else ""
             print(f"error: {where}{reason(error)}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_INPUT
         import os
 
         if os.environ.get("SCENDSL_DEBUG"):
@@ -588,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {type(error).__name__}: {error}\n"
               "This is a bug in scendsl, not in your scenario. "
               "Set SCENDSL_DEBUG=1 to see the traceback.", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INTERNAL
 
 
 def run() -> None:
@@ -614,7 +470,7 @@ def run() -> None:
         if code == EXIT_OK:  # else main has said why already
             with contextlib.suppress(OSError):
                 os.write(2, f"error: cannot write the output: {reason(error)}\n".encode())
-            code = EXIT_ERROR
+            code = EXIT_INPUT
     os._exit(code)
 
 

@@ -1,8 +1,13 @@
-"""The one error type of scendsl: a list of located diagnostics.
+"""The errors of scendsl: one root, `ScendslError`, and the exit codes of the command line.
 
-A `Diagnostic` is born in the parser or the resolver with a `Span` and travels unchanged to the
-CLI, which prints it as `path:line:col: error: message`, the source line and a caret, like a
-compiler; `--format json` prints the same fields for editors and CI.
+Every error a user can reach is a kind of `ScendslError`; the command line catches that root
+once (scendsl.cli.main). Most carry located diagnostics (`ScenarioError`): a `Diagnostic` is
+born in the parser or the resolver with a `Span` and travels unchanged to the CLI, which prints
+it as `path:line:col: error: message`, the source line and a caret, like a compiler; `--format
+json` prints the same fields for editors and CI. The other kinds (a catalog or risk-rules file
+that does not read, a git revision that cannot be used, ...) carry a message.
+
+Anything else reaching the command line is a bug of ours: "internal error", exit EXIT_INTERNAL.
 """
 
 from __future__ import annotations
@@ -12,6 +17,35 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+#: Exit codes of the `scendsl` command (the README's "Exit codes" table).
+EXIT_OK = 0
+#: The input is wrong (a scenario, a template, a file, a revision): diagnostics say where.
+EXIT_INPUT = 1
+#: The command line is wrong (argparse's own code).
+EXIT_USAGE = 2
+#: `diff --fail-on-claims`: a claim that held now fails.
+EXIT_CLAIM_FAILS = 3
+#: `diff --exit-code`: the results changed.
+EXIT_CHANGED = 4
+#: A bug in scendsl (an exception that is not a ScendslError).
+EXIT_INTERNAL = 70
+#: Interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+class ScendslError(Exception):
+    """The root of every error a user can reach; `exit_code` is the command's exit status.
+
+    Kinds with located diagnostics (ScenarioError) fill `diagnostics`; the others have a
+    message only and are printed as `error: message`."""
+
+    exit_code: int = EXIT_INPUT
+    diagnostics: list[Diagnostic]
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.diagnostics = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +121,17 @@ class Diagnostic:
 
 
 @dataclass
-class ScenarioError(Exception):
+class ScenarioError(ScendslError):
     """Raised by every stage with all the diagnostics it found, never only the first."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        super().__init__(self.__str__())
+        Exception.__init__(self, self.__str__())
+
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Diagnostic]]]:
+        # Made again from its diagnostics (a worker process sends it back pickled).
+        return (ScenarioError, (self.diagnostics,))
 
     def __str__(self) -> str:
         return "\n".join(d.render() for d in self.diagnostics)

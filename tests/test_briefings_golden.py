@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT, SKETCH
-from scendsl.report.build import render_files
+from scendsl.app.build import render_files
 
 
 @pytest.fixture(scope="module")

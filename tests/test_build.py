@@ -19,9 +19,10 @@ from conftest import ROOT, SKETCH
 from factories import scenario_text
 from scendsl import files as files_module
 from scendsl.errors import ScenarioError
-from scendsl.report import build as build_module
-from scendsl.report.build import build, render_files
-from scendsl.report.render import builtin_templates_dir, md_escape
+from scendsl.report import views as views_module
+from scendsl.app.build import build, render_files
+from scendsl.report.loader import builtin_templates_dir
+from scendsl.report.render import md_escape
 from scendsl.report.risk import (
     RiskRulesError,
     assess_one,
@@ -429,13 +430,13 @@ def test_without_samples_there_is_no_monte_carlo(ranged_files, tmp_path):
     (224.1e6, 224.2e6, "power", ""),  # reads the same at three digits: not shown
 ])
 def test_interval_text(low, high, dimension, text):
-    assert build_module.interval_text(low, high, dimension) == text
+    assert views_module.interval_text(low, high, dimension) == text
 
 
 @pytest.mark.parametrize("share, text", [(0.0, "0%"), (1.0, "100%"), (0.004, "under 1%"),
                                          (0.996, "over 99%"), (0.734, "73%"), (0.5, "50%")])
 def test_share_of_samples(share, text):
-    assert build_module.share_text(share) == text
+    assert views_module.share_text(share) == text
 
 
 def svg_texts(svg: str) -> list[tuple[float, float, str, float, str]]:
@@ -517,7 +518,7 @@ def test_charts_are_deterministic_and_two_charts_share_no_id():
 def test_charts_use_matplotlib_lazily_without_pyplot_or_global_settings():
     code = """
 import sys
-import scendsl.report.build, scendsl.report.charts as charts
+import scendsl.app.build, scendsl.report.charts as charts
 assert "matplotlib" not in sys.modules  # nothing imports it before a chart is drawn
 svg = charts.compute_bars([("a", 1e18, True)])
 import matplotlib
@@ -565,7 +566,7 @@ def test_templates_are_found_in_the_package_or_the_checkout():
 
 # ------------------------------------------------------------------------------ determinism
 def _build_in_subprocess(out: Path, seed: str, jobs: str) -> None:
-    code = ("import sys; from scendsl.report.build import build; "
+    code = ("import sys; from scendsl.app.build import build; "
             "sys.exit(build([sys.argv[1]], sys.argv[2]).exit_code)")
     env = dict(os.environ, PYTHONHASHSEED=seed, SCENDSL_JOBS=jobs)
     subprocess.run([sys.executable, "-c", code, str(SKETCH), str(out)], cwd=ROOT, env=env,
@@ -905,7 +906,7 @@ def test_without_a_writable_parent_files_are_replaced_one_by_one(tmp_path, monke
 def test_committed_briefings_are_up_to_date():
     # Relative, as the README's command names them: the briefings quote the scenario paths.
     report = build(["scenarios"], "out", check=True)
-    assert report.exit_code == 0, report.summary() + "\nrun `scendsl build` and commit out/"
+    assert report.exit_code == 0, report.status_line() + "\nrun `scendsl build` and commit out/"
 
 
 # ------------------------------------------------------------------------ killed mid-way

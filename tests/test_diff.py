@@ -78,9 +78,9 @@ def test_no_change_exits_0_even_with_exit_code(capsys):
     assert "No change in results." in capsys.readouterr().out
 
 
-def test_any_change_exits_2_with_exit_code(tmp_path, capsys):
+def test_any_change_exits_4_with_exit_code_not_2_like_a_usage_error(tmp_path, capsys):
     copy = edited_copy(tmp_path, *EDITS["changed_count"])
-    assert main(["diff", "scenarios", str(copy), "--exit-code"]) == 2
+    assert main(["diff", "scenarios", str(copy), "--exit-code"]) == 4
     headline = capsys.readouterr().out.splitlines()[0]
     # colossus2_2024 comes first: its build-cost claim flips to holding at 150k × $30k.
     assert headline.startswith("colossus2_2024: facility power +50% to 336 MW; 1 claim now holds")
@@ -111,5 +111,5 @@ def test_diff_against_git_revision(tmp_path, monkeypatch, capsys):
     target = repo / "scenarios" / "colossus2.scn"
     target.write_text(target.read_text().replace("count       100k ", "count       150k ", 1))
     monkeypatch.chdir(repo)
-    assert main(["diff", "--git", "HEAD", "scenarios", "--exit-code"]) == 2
+    assert main(["diff", "--git", "HEAD", "scenarios", "--exit-code"]) == 4
     assert "colossus2: facility power +50%" in capsys.readouterr().out

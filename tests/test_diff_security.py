@@ -9,7 +9,7 @@ import pytest
 
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
-from scendsl.gitsnap import snapshot
+from scendsl.app.gitsnap import snapshot
 from scendsl.language.parse import MAX_FILE_BYTES
 
 SAMPLES = Path("scenarios")
@@ -202,7 +202,7 @@ def test_markdown_injection_through_a_diff_pull_request_comment(tmp_path, capsys
 
 
 def test_markdown_injection_in_briefing_markdown(tmp_path):
-    from scendsl.report.build import render_files
+    from scendsl.app.build import render_files
 
     fields = {"title": HOSTILE_TEXTS[1], "operator": HOSTILE_TEXTS[3],
               "source": HOSTILE_TEXTS[2], "quote": INJECTION}

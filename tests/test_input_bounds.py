@@ -23,7 +23,8 @@ from scendsl.errors import ScenarioError
 from scendsl.language import fields as F
 from scendsl.language.correlation import consistent, psd_cholesky
 from scendsl.model.uncertainty import sample
-from scendsl.report.build import _page_names, build
+from scendsl.app.build import build
+from scendsl.report.pages import page_names
 
 SCENARIO = """\
 scenario s {{
@@ -253,7 +254,7 @@ def test_300_character_scenario_name_refused_at_check():
 
 def test_windows_reserved_scenario_names_get_safe_page_file_names(tmp_path):
     names = ["CON", "nul", "COM1", "aux", "Lpt9", "prn", "con_ok", "com10", "colossus2"]
-    pages = _page_names(names)
+    pages = page_names(names)
     for name in ("CON", "nul", "COM1", "aux", "Lpt9", "prn"):
         assert pages[name] == f"scenario-{name}"
     # Everything else keeps its name: the committed briefings' file names do not move.

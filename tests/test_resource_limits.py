@@ -9,7 +9,7 @@ from scendsl.cli import main
 from scendsl.errors import ScenarioError
 from scendsl.language.resolve import load_paths, load_text
 from scendsl.model.uncertainty import MONTE_CARLO_MEMORY_BUDGET, check_sample_budget
-from scendsl.report.build import MAX_BUILD_SWEEP_ROWS, SWEEP_SAMPLE_ROWS, sweep_rows
+from scendsl.app.build import MAX_BUILD_SWEEP_ROWS, SWEEP_SAMPLE_ROWS, sweep_rows
 
 SAMPLE = "scenarios/colossus2.scn"
 
@@ -85,7 +85,7 @@ def test_million_variant_sweep_briefing_is_summarised_not_tabulated(tmp_path, ca
 def test_sweep_caveats_are_linear_in_labels_and_variants(tmp_path):
     # Years past the data give extrapolation caveats for every variant; the caveat rows used to
     # scan every label of every axis once per variant.
-    from scendsl.report.build import render_files
+    from scendsl.app.build import render_files
 
     scn = _write(tmp_path, BASE + "sweep far from base {\n  year 2030 .. 2040\n"
                                   "  cluster.count 1 .. 90000\n}\n")

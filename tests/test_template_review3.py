@@ -9,8 +9,8 @@ import pytest
 
 from conftest import SKETCH
 from scendsl.errors import ScenarioError
-from scendsl.report import render
-from scendsl.report.build import render_files
+from scendsl.app.build import render_files
+from scendsl.report import loader, render, sandbox
 
 
 def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -55,10 +55,10 @@ def test_a_user_template_cannot_poison_the_compiled_template_cache(tmp_path, fre
 def test_an_odd_home_gets_no_cache_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "nonexistent"))
-    assert render._bytecode_cache("markdown") is None
+    assert loader.bytecode_cache("markdown") is None
     assert not (tmp_path / "nonexistent").exists()
     monkeypatch.setenv("HOME", "")
-    assert render._bytecode_cache("markdown") is None
+    assert loader.bytecode_cache("markdown") is None
 
 
 def test_user_templates_cannot_replace_the_html_page_or_its_styles(tmp_path, fresh_cache):
@@ -71,8 +71,8 @@ def test_user_templates_cannot_replace_the_html_page_or_its_styles(tmp_path, fre
 
 
 def test_compiling_a_huge_template_is_stopped_by_the_budget(tmp_path, monkeypatch, fresh_cache):
-    monkeypatch.setattr(render, "RENDER_SECONDS", 0.2)
-    monkeypatch.setattr(render, "ALARM_GRACE", 0.1)
+    monkeypatch.setattr(sandbox, "RENDER_SECONDS", 0.2)
+    monkeypatch.setattr(sandbox, "ALARM_GRACE", 0.1)
     macros = "".join(f"{{% macro m{i}() %}}{{{{ {i} }}}}{{% endmacro %}}" for i in range(20000))
     message = _refused(_folder(tmp_path, {"index.md.j2": macros}))
     assert "index.md.j2" in message and "longer than" in message

@@ -13,8 +13,8 @@ import pytest
 
 from conftest import SKETCH
 from scendsl.errors import ScenarioError
-from scendsl.report import render
-from scendsl.report.build import render_files
+from scendsl.report import sandbox
+from scendsl.app.build import render_files
 
 LOCATED = r"index\.md\.j2:\d+:\d+: error: template index\.md\.j2"
 
@@ -157,7 +157,7 @@ def test_a_fifo_named_like_a_template_is_refused_without_hanging(tmp_path):
 # ------------------------------------------------------------------ 12. denial of service
 @pytest.fixture
 def short_budget(monkeypatch):
-    monkeypatch.setattr(render, "RENDER_SECONDS", 0.5)
+    monkeypatch.setattr(sandbox, "RENDER_SECONDS", 0.5)
 
 
 def _refused_quickly(tmp_path: Path, body: str) -> str:
@@ -199,7 +199,7 @@ def test_unknown_figures_a_template_asks_for_are_not_kept():
     from scendsl.catalog import load_catalog
     from scendsl.language.resolve import load_paths
     from scendsl.model.evaluate import evaluate, nodes_for
-    from scendsl.report.build import ScenarioView
+    from scendsl.report.views import ScenarioView
 
     scenario = next(s for s in load_paths([str(SKETCH)]).scenarios if s.name == "colossus2")
     catalog = load_catalog()
@@ -325,8 +325,8 @@ def test_template_fuzzer_finds_no_internal_errors_in_a_short_run():
         import fuzz_templates
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    budget = render.RENDER_SECONDS
+    budget = sandbox.RENDER_SECONDS
     result = fuzz_templates.run(60, seed=3)
-    assert render.RENDER_SECONDS == budget
+    assert sandbox.RENDER_SECONDS == budget
     assert result["cases"] == 60 and result["refused"] < 60
     assert result["failures"] == [], result["failures"][:1]

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from scendsl.errors import ScendslError
 from scendsl.language.names import parse_iso_names
 from scendsl.language.units import DIMENSION_EXAMPLES, quantity_from_text
 
@@ -97,7 +98,7 @@ _REGION_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 _ISO_DATE_RE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 
 
-class CatalogError(ValueError):
+class CatalogError(ScendslError, ValueError):
     """A data file of the catalog is wrong; the message names the file, the entry and the field."""
 
     def __init__(self, file: str, entry: str, field: str, message: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.report.numbers import format_delta, format_value, sig
+
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
 
@@ -144,6 +145,7 @@ def _node_changes(old: dict[str, MetricResult], new: dict[str, MetricResult], ki
         if not _differs(old_value, new_value):
             continue
         ref = after or before
+        assert ref is not None  # the name comes from one of the two
         node = REGISTRY.nodes.get(name)
         change = Change(name, kind, old_value, new_value, ref.dimension,
                         node.value_type if node else "number", node.importance if node else 0,
@@ -165,6 +167,7 @@ def diff_results(old: list[Result], new: list[Result], threshold: float = 0.0) -
     for name in list(old_by_name) + [n for n in new_by_name if n not in old_by_name]:
         before, after = old_by_name.get(name), new_by_name.get(name)
         if before is None:
+            assert after is not None  # the name comes from one of the two
             entries.append(ScenarioDiff(name, "+", after.title))
             continue
         if after is None:

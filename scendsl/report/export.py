@@ -1,20 +1,39 @@
-"""A sweep's variants as data: plain records, streamed JSON and CSV.
+"""Results as data: the `eval --format json|csv` documents, and a sweep's variants as plain
+records, streamed JSON and CSV.
 
-Numbers are in SI base units (`SweepTable.units`); n/a is null in JSON and an empty CSV field.
-The table is read block by block, so a million variants stream without sitting in memory.
+The JSON shape tool builders read (`SCHEMA_VERSION`):
+```
+{"version": 1,
+ "scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
+                "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line"}]}],
+ "sweeps": [{"name", "base", "axes", "units", "variants": [...]}]}
+```
+Numbers are in SI base units (`SweepTable.units`); n/a is null in JSON and an empty CSV field;
+keys keep the registry's order, which is stable between releases. A sweep table is read block
+by block, so a million variants stream without sitting in memory.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.sweep import SweepTable
 from scendsl.model.values import json_safe
+
+if TYPE_CHECKING:
+    from scendsl.model.uncertainty import Samples
+    from scendsl.scenario import Sweep
+
+SCHEMA_VERSION = 1
+
+#: Every variant of a sweep evaluated (with only the named figures, when given).
+TableMaker = Callable[["Sweep", "Sequence[str] | None"], SweepTable]
 
 
 def _plain(value: Any) -> Any:
@@ -77,3 +96,120 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def metric_data(node: MetricResult) -> dict[str, Any]:
+    """One input or metric of a result as JSON-ready data."""
+    data: dict[str, Any] = {"value": json_safe(node.value), "unit": node.unit,
+                            "meaning": node.meaning}
+    if node.formula:
+        data["formula"] = node.formula
+    if node.inputs:
+        data["inputs"] = list(node.inputs)
+    if node.origin:
+        data["origin"] = node.origin
+    if node.sources:
+        data["sources"] = list(node.sources)
+    if node.confidence:
+        data["confidence"] = node.confidence
+    if node.note:
+        data["note"] = node.note
+    if node.distribution is not None:
+        data["distribution"] = node.distribution.model_dump()
+    return data
+
+
+def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any]:
+    """One scenario's result as JSON-ready data; with a Monte Carlo run (`Samples`), every
+    number carries its P5, P50, P95 and mean, and every claim the probability that it holds."""
+    scenario = result.scenario
+    data: dict[str, Any] = {"name": result.name, "title": result.title}
+    if scenario.sweep:
+        data["sweep"] = {"name": scenario.sweep, "point": dict(scenario.sweep_point)}
+    data["inputs"] = {name: metric_data(node) for name, node in result.inputs.items()}
+    data["metrics"] = {name: metric_data(node) for name, node in result.metrics.items()}
+    if samples is not None:
+        data["uncertainty"] = {"samples": samples.size, "seed": samples.seed}
+        for section in ("inputs", "metrics"):
+            for name, entry in data[section].items():
+                summary = samples.summary(name)
+                if summary is not None and isinstance(samples.numbers.get(name), np.ndarray):
+                    entry.update(json_safe({"p5": summary.p5, "p50": summary.p50,
+                                          "p95": summary.p95, "mean": summary.mean}))
+    data["claims"] = [
+        {"metric": c.metric, "op": c.op, "expected": c.expected, "actual": json_safe(c.actual),
+         "holds": c.holds, "margin": json_safe(c.margin), "tolerance": c.tolerance,
+         "unit": c.unit, "quote": c.quote, "file": c.file, "line": c.line}
+        for c in result.claims
+    ]
+    if samples is not None:
+        for claim, probability in zip(data["claims"], samples.claims):
+            claim["probability"] = probability.probability
+    return data
+
+
+def write_eval_json(out: IO[str], results: Sequence[Result], runs: dict[str, Samples],
+                    sweeps: Iterable[Sweep], table_of: TableMaker) -> None:
+    """The `scendsl eval --format json` document, written as it is made: each sweep's table
+    (`table_of`) is streamed, so a million variants never sit in memory."""
+    out.write(f'{{"version": {SCHEMA_VERSION},\n "scenarios": [')
+    for index, result in enumerate(results):
+        text = json.dumps(result_data(result, runs.get(result.name)), indent=2,
+                          ensure_ascii=False, allow_nan=False)
+        out.write(("\n" if index == 0 else ",\n") + text)
+    out.write("]")
+    sweeps = list(sweeps)
+    if sweeps:
+        out.write(',\n "sweeps": [')
+        for index, sweep in enumerate(sweeps):
+            table = table_of(sweep, None)
+            head = {"name": sweep.name, "base": sweep.base,
+                    "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
+                    "units": dict(table.units)}
+            out.write(("\n" if index == 0 else ",\n") + json.dumps(head)[:-1] + ', "variants": ')
+            for piece in iter_json(table):
+                out.write(piece)
+            out.write("}")
+        out.write("]")
+    out.write("}\n")
+
+
+def write_eval_csv(out: IO[str], results: Sequence[Result], sweeps: Iterable[Sweep],
+                   table_of: TableMaker) -> None:
+    """The `scendsl eval --format csv` table: one row per scenario, then per sweep variant,
+    one column per number figure (full precision, SI base units; n/a empty)."""
+    from scendsl.model.registry import REGISTRY
+
+    writer = csv.writer(out, lineterminator="\n")
+    names = [n for n in results[0].metrics] if results else []
+    numeric = [n for n in names if REGISTRY.nodes.get(n) is None
+               or REGISTRY.nodes[n].value_type == "number"]
+    writer.writerow(["scenario", "sweep", *numeric])
+    for result in results:
+        writer.writerow([result.name, "", *(csv_cell(result.metrics[n].value) for n in numeric)])
+    for sweep in sweeps:
+        table = table_of(sweep, numeric)
+        for record in iter_records(table):
+            values = record["values"]
+            writer.writerow([record["name"], sweep.name,
+                             *(csv_cell(values.get(n)) for n in numeric)])
+
+
+def csv_cell(value: Any) -> str:
+    """A number of `eval --format csv`: full precision (repr of the float); n/a empty."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return repr(float(value)) if isinstance(value, (int, float)) else str(value)
+
+
+def schema_document() -> dict[str, Any]:
+    """The `scendsl schema` document: JSON Schema of the scenario and result models."""
+    from scendsl.scenario import ScenarioSet, complete_models
+
+    complete_models()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "scendsl models",
+        "scenarios": ScenarioSet.model_json_schema(),
+        "result": Result.model_json_schema(),
+    }

@@ -21,8 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from scendsl.language.units import quantity_from_text
-from scendsl.report.render import template_view
+from scendsl.catalog.quantities import read_quantity
+from scendsl.errors import ScendslError
+from scendsl.report.sandbox import template_view
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
 
@@ -40,7 +41,7 @@ _NUMERIC_OPS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
 _OTHER_OPS = ("equals", "in", "is")
 
 
-class RiskRulesError(ValueError):
+class RiskRulesError(ScendslError, ValueError):
     """The rules file does not follow its schema (a bug in the data, reported at load)."""
 
 
@@ -147,7 +148,7 @@ def _condition(raw: Mapping[str, Any], where: str) -> Condition:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise RiskRulesError(f"{where}: '{op}' needs a quantity such as '100 MW'")
         try:
-            si, dimension = quantity_from_text(str(value))
+            si, dimension = read_quantity(str(value))
         except ValueError as error:
             raise RiskRulesError(f"{where}: {error}") from None
         return Condition(metric, op, si, str(value), dimension)
@@ -252,7 +253,7 @@ def assess_one(risk: RiskDefinition, value_of: Callable[[str], Any]) -> Assessme
         if not rule.when and skipped:
             return Assessment(risk, None, None, (f"not rated: {', '.join(missing)} is n/a",))
         higher = [s for s in skipped if RATINGS.index(s.rating) > RATINGS.index(rule.rating)]
-        caveats = ()
+        caveats: tuple[str, ...] = ()
         if higher:
             worst = max(higher, key=lambda s: RATINGS.index(s.rating)).rating
             names = sorted({c.metric for s in higher for c in s.when

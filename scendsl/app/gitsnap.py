@@ -13,19 +13,20 @@ import os
 import subprocess
 import threading
 
-from scendsl.errors import Diagnostic, ScenarioError, Span
+from scendsl.errors import EXIT_INPUT, EXIT_USAGE, Diagnostic, ScenarioError, ScendslError, Span
 from scendsl.language.parse import MAX_FILE_BYTES
 
 #: Modes of the tree entries that are files (symbolic links and submodules are not copied).
 _FILE_MODES = ("100644", "100755")
 
 
-class GitSnapshotError(Exception):
+class GitSnapshotError(ScendslError):
     """The revision or a path cannot be used; `usage` marks a misuse of the command line."""
 
-    def __init__(self, message: str, usage: bool = False):
+    def __init__(self, message: str, usage: bool = False) -> None:
         super().__init__(message)
         self.usage = usage
+        self.exit_code = EXIT_USAGE if usage else EXIT_INPUT
 
 
 def _git(args: list[str], cwd: str | None = None) -> str:
@@ -105,13 +106,15 @@ def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str) -> None:
     into_real = os.path.realpath(into)
     process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdin is not None and process.stdout is not None  # both are pipes
+    stdin, stdout = process.stdin, process.stdout
 
     def feed() -> None:
         # From a thread: git answers while we are still asking, and both pipes are finite.
         try:
             for oid, _ in wanted:
-                process.stdin.write(oid.encode("ascii") + b"\n")
-            process.stdin.close()
+                stdin.write(oid.encode("ascii") + b"\n")
+            stdin.close()
         except (BrokenPipeError, OSError):
             pass
 
@@ -119,7 +122,7 @@ def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str) -> None:
     writer.start()
     try:
         for oid, name in wanted:
-            header = process.stdout.readline().split()
+            header = stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob":
                 raise GitSnapshotError(f"git cat-file gave no blob for {name} ({oid})")
             size = int(header[2])
@@ -132,14 +135,14 @@ def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str) -> None:
             with open(target, "wb") as handle:
                 left = size
                 while left:
-                    chunk = process.stdout.read(min(left, 1 << 20))
+                    chunk = stdout.read(min(left, 1 << 20))
                     if not chunk:
                         raise GitSnapshotError(f"git cat-file ended early reading {name}")
                     handle.write(chunk)
                     left -= len(chunk)
-            process.stdout.read(1)  # the newline after each object
+            stdout.read(1)  # the newline after each object
     finally:
-        process.stdout.close()
+        stdout.close()
         if process.poll() is None:  # stopped early: git need not finish the list
             process.kill()
         process.wait()

@@ -1,0 +1,266 @@
+"""`scendsl build`: every briefing, in Markdown and HTML, written atomically.
+
+Pages: one per scenario (`<name>.md/.html`), `index`, `landscape` (the article's competitive-
+landscape table with the model's figures), and three topical briefings across scenarios:
+`compute-divide`, `energy`, `risk`. A sweep is not a page per variant: it gets a table and a
+trajectory chart in its base scenario's briefing (or in the index when the base is not built).
+
+The build is all or nothing. Everything is loaded, evaluated and rendered in memory first; any
+error (a scenario that does not load or evaluate, a template that fails) leaves the output folder
+untouched. The new folder is then written next to the old one and swapped in, so the folder is
+either as it was or completely new. `check=True` writes nothing and lists what is out of date.
+
+Uncertainty: a scenario that carries ranges gets a Monte Carlo run (10,000 draws, a fixed seed)
+and a sensitivity ranking (scendsl.model.uncertainty). Its briefing then shows each figure that
+moves with the 90 % interval of its samples, each claim with the share of samples in which it
+holds, and an "Uncertainty and sensitivity" section (an interval chart, a tornado chart, tables).
+Numbers are computed here, never in templates.
+
+Same inputs, same bytes: no timestamps, stable ordering, a fixed Monte Carlo seed, deterministic
+charts.
+
+Speed: on a machine with two or more cores two worker processes are forked. The chart worker
+comes first, before anything is loaded: it imports matplotlib (the slowest import of a build) on
+the second core while this process imports the model, loads and evaluates, then draws each chart
+as soon as a template asks for it. The work worker is forked once the scenarios are loaded: it
+runs the Monte Carlo while this process evaluates, then converts some pages to HTML while this
+process renders templates and converts the rest, at a lower priority, so that the charts (the
+longest chain of work) do not share a core three ways. `SCENDSL_JOBS=1` keeps everything in one
+process; the bytes are the same.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scendsl.app.pipeline import load, monte_carlo_runs
+from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, work_pool
+from scendsl.defaults import DEFAULT_SAMPLES
+from scendsl.files import check_output_folder, out_of_date, write_output
+from scendsl.report.pages import attach_risks, page_names, render_pages
+from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
+    from scendsl.catalog import Catalog
+    from scendsl.scenario import ScenarioSet, Sweep
+
+#: Monte Carlo draws per scenario with ranges (the seed is scendsl.defaults.DEFAULT_SEED).
+MONTE_CARLO_SAMPLES = DEFAULT_SAMPLES
+#: A bigger sweep's table: this many evenly spaced variants (the first and the last among them),
+#: and the least, median and greatest figure over all its variants.
+SWEEP_SAMPLE_ROWS = 11
+#: Variants evaluated one by one for the sweep tables of one build, over all its sweeps: once
+#: spent, each further sweep shows 3 (first, middle, last). A variant takes ~2 ms, so a file of
+#: hundreds of sweeps cannot keep a build busy for minutes.
+MAX_BUILD_SWEEP_ROWS = 2_000
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote, or (with check) what is out of date; `exit_code` for the CLI."""
+
+    out_dir: str
+    #: Every file the build produces, by name, in page order.
+    files: list[str] = field(default_factory=list)
+    #: Paths written (build) — empty for a check.
+    written: list[str] = field(default_factory=list)
+    #: Generated files of an earlier build that no longer belong (build: removed).
+    removed: list[str] = field(default_factory=list)
+    #: Check: files missing, changed or extra, as "name (missing|changed|extra)".
+    stale: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    #: Seconds per stage (load, evaluate, templates, charts, HTML, write), for tuning.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def status_line(self) -> str:
+        """One line for the terminal (the stale files listed under it for a check)."""
+        if self.stale:
+            return (f"{len(self.stale)} file(s) out of date in {self.out_dir}:\n"
+                    + "\n".join(f"  {line}" for line in self.stale))
+        if not self.written:
+            return f"{self.out_dir} is up to date ({len(self.files)} files)"
+        removed = f", removed {len(self.removed)} stale" if self.removed else ""
+        return f"wrote {len(self.written)} files to {self.out_dir}{removed}"
+
+
+def sweep_rows(size: int, rows_left: int) -> list[int]:
+    """Which variants of a sweep of `size` a briefing tabulates, with `rows_left` of the build's
+    MAX_BUILD_SWEEP_ROWS: all of a small sweep; else evenly spaced ones, first and last."""
+    if size <= min(MAX_SWEEP_VARIANTS, rows_left):
+        return list(range(size))
+    count = min(size, SWEEP_SAMPLE_ROWS if rows_left >= SWEEP_SAMPLE_ROWS else 3)
+    if count < 2:
+        return list(range(count))
+    return sorted({round(i * (size - 1) / (count - 1)) for i in range(count)})
+
+
+
+def axis_values(sweep: Sweep, index: int) -> dict[str, Any]:
+    """Each axis's resolved value (SweepAxis.values) at variant number `index` of the sweep
+    (the order of Sweep.variant_at: the last axis runs fastest)."""
+    values = {}
+    for axis in reversed(sweep.axes):
+        index, position = divmod(index, len(axis.labels))
+        values[axis.path] = axis.values[position]
+    return {axis.path: values[axis.path] for axis in sweep.axes}
+
+
+def build(paths: list[str], out_dir: str, templates_dir: str | None = None,
+          check: bool = False, samples: int = MONTE_CARLO_SAMPLES,
+          seed: int | None = None) -> BuildReport:
+    """Build every briefing of the scenarios under `paths` into `out_dir`.
+
+    Scenarios with ranges get a Monte Carlo run of `samples` draws (0: none) with `seed`
+    (None: the fixed default of scendsl.model.uncertainty, so a build is reproducible).
+    Raises ScenarioError (scenario or template problems) before anything is written.
+    With `check`, writes nothing and reports the files that differ from a fresh build.
+    """
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    check_output_folder(out_dir, paths)
+    files = render_files(paths, templates_dir, timings, samples=samples, seed=seed)
+    report = BuildReport(out_dir=out_dir, files=list(files), timings=timings)
+    started = time.perf_counter()
+    if check:
+        report.stale = out_of_date(files, Path(out_dir))
+        report.exit_code = 1 if report.stale else 0
+    else:
+        report.written, report.removed = write_output(files, Path(out_dir))
+    timings["write"] = time.perf_counter() - started
+    timings["total"] = time.perf_counter() - start
+    return report
+
+
+def render_files(paths: list[str], templates_dir: str | None = None,
+                 timings: dict[str, float] | None = None, samples: int = MONTE_CARLO_SAMPLES,
+                 seed: int | None = None) -> dict[str, bytes]:
+    """Every output file by name, rendered in memory (nothing touches the disk)."""
+    with _cyclic_gc_paused():
+        return _load_and_render(paths, templates_dir,
+                                timings if timings is not None else {}, samples, seed)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the duration of a build, then restored.
+
+    A build allocates much and keeps most of it until the end, and makes few reference cycles
+    (about 2 MB for the sample scenarios); the ~300 collections it would trigger scan everything
+    loaded and take about a tenth of the build's time. The forked worker inherits the pause.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_and_render(paths: list[str], templates_dir: str | None, timings: dict[str, float],
+                     samples: int, seed: int | None) -> dict[str, bytes]:
+    # The chart worker is forked first: it imports matplotlib (the slowest import of a build)
+    # on the second core while this process imports the model, loads and evaluates.
+    charts = chart_pool()
+    pool = None
+    try:
+        clock = time.perf_counter()
+        from scendsl.catalog import load_catalog
+        from scendsl.model import evaluate  # noqa: F401  (before the fork: both processes need it)
+
+        scenarios = load(paths)
+        catalog = load_catalog()
+        timings["load"] = time.perf_counter() - clock
+        pool = work_pool()  # forked now: it shares what is loaded (and the catalog's cache)
+        return _render_files(scenarios, catalog, templates_dir, timings, pool, samples, seed,
+                             charts)
+    finally:
+        for worker in (pool, charts):
+            if worker is not None:
+                worker.terminate()
+                worker.join()
+
+
+def _render_files(scenarios: ScenarioSet, catalog: Catalog, templates_dir: str | None,
+                  timings: dict[str, float], pool: Pool | None, samples: int, seed: int | None,
+                  chart_workers: Pool | None = None) -> dict[str, bytes]:
+    from scendsl.model.evaluate import evaluate, nodes_for
+
+    # The Monte Carlo runs in the worker while this process evaluates every scenario.
+    plain = list(scenarios.scenarios)
+    if samples > 0:  # here, not in the worker: refused before any work starts
+        from scendsl.model.uncertainty import check_sample_budget
+
+        check_sample_budget(plain, samples, catalog, together=False)
+    runs: Any = (pool.apply_async(_worker_task, (("monte carlo", (plain, samples, seed)),))
+                 if pool is not None and samples > 0 else None)
+
+    clock = time.perf_counter()
+    pages = page_names([s.name for s in scenarios.scenarios])
+    views: list[ScenarioView] = []
+    for scenario in scenarios.scenarios:
+        result = evaluate(scenario, catalog)
+        nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
+        views.append(ScenarioView(result, catalog, pages[scenario.name], nodes))
+    by_name = {view.name: view for view in views}
+    sweeps: list[SweepView] = []
+    rows_left = MAX_BUILD_SWEEP_ROWS
+    for sweep in scenarios.sweeps:
+        variants = []
+        indices = sweep_rows(sweep.size, rows_left)
+        rows_left = max(rows_left - len(indices), 0)
+        # One by one, not with the vectorised engine (model.sweep.evaluate_sweep): a table row
+        # is a whole ScenarioView (derivations, sources, notes for the caveats), which the
+        # engine's number columns do not carry. The rows are few (MAX_BUILD_SWEEP_ROWS); the
+        # summaries over every variant of a big sweep are vectorised (SweepView.summary).
+        for index in indices:
+            variant = sweep.variant_at(index)
+            result = evaluate(variant, catalog)
+            nodes = {node.name: node for node, _ in nodes_for(variant, catalog)}
+            variants.append(VariantView(variant.name, dict(variant.sweep_point),
+                                        ScenarioView(result, catalog, "", nodes),
+                                        axis_values(sweep, index)))
+        host = by_name.get(sweep.base)
+        sweep_view = SweepView(sweep, variants, host.page if host is not None else "index")
+        sweeps.append(sweep_view)
+        if host is not None:
+            host.sweeps.append(sweep_view)
+    timings["evaluate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    if runs is None:
+        runs = monte_carlo_runs(plain, samples, seed)
+        timings["monte carlo"] = time.perf_counter() - clock
+    else:
+        _prepare_rendering()  # while the worker finishes the Monte Carlo
+        timings["preparing the templates"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        runs, timings["monte carlo (in the worker)"] = runs.get()
+        timings["waiting for the monte carlo"] = time.perf_counter() - clock
+    for view in views:  # before any figure of a view is read: figures take their intervals
+        if view.name in runs:
+            view.attach_run(runs[view.name])
+    attach_risks(views)
+
+    return render_pages(views, sweeps, catalog, templates_dir, timings,
+                        WorkSharing(pool, timings, chart_workers))
+
+
+def _prepare_rendering() -> None:
+    """Import what rendering needs and read the risk rules: work that can overlap the wait
+    for the worker's Monte Carlo (the same would otherwise be done a moment later)."""
+    import jinja2.sandbox  # noqa: F401
+
+    from scendsl.report.render import markdown_to_html
+    from scendsl.report.risk import load_rules
+
+    load_rules()
+    markdown_to_html("")  # builds the Markdown converter of this process

@@ -1,0 +1,178 @@
+"""Load, evaluate with Monte Carlo, find by name: what every command does with scenarios.
+
+One function per step, shared by `eval`, `explain`, `diff` and `build`, so that the commands
+agree on what a scenario's numbers are. Errors are ScenarioError (located diagnostics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES
+
+if TYPE_CHECKING:
+    from scendsl.catalog import Catalog
+    from scendsl.model.evaluate import Result
+    from scendsl.model.sweep import SweepTable
+    from scendsl.model.uncertainty import Samples, Sensitivity
+    from scendsl.scenario import Scenario, ScenarioSet, Sweep
+
+
+def load(paths: Sequence[str], max_variants: int | None = None,
+         max_tokens: int | None = None) -> ScenarioSet:
+    """The scenarios of the files and folders named on the command line, resolved together
+    (one namespace); raises ScenarioError with every diagnostic."""
+    from scendsl.language.parse import MAX_TOKENS
+    from scendsl.language.resolve import load_paths
+
+    return load_paths(list(paths),
+                      max_variants=DEFAULT_MAX_VARIANTS if max_variants is None else max_variants,
+                      max_tokens=MAX_TOKENS if max_tokens is None else max_tokens)
+
+
+def find_scenario(scenarios: ScenarioSet, name: str) -> Scenario | None:
+    """A scenario or sweep variant by name (a variant is made alone: a million-variant sweep
+    is not expanded); None if there is none."""
+    for scenario in scenarios.scenarios:
+        if scenario.name == name:
+            return scenario
+    if "[" in name:
+        for sweep in scenarios.sweeps:
+            if name.startswith(sweep.name + "["):
+                variant = sweep.variant_named(name)
+                if variant is not None:
+                    return variant
+    return None
+
+
+def sample_each(scenarios: Iterable[Scenario], samples: int, seed: int,
+                catalog: Catalog | None = None) -> Iterator[tuple[Scenario, Samples]]:
+    """The Monte Carlo run (`samples` draws with `seed`) of each scenario that carries ranges,
+    one at a time. The memory budget is the caller's to check (check_sample_budget)."""
+    from scendsl.model.uncertainty import has_uncertainty, sample
+
+    for scenario in scenarios:
+        if has_uncertainty(scenario):
+            yield scenario, sample(scenario, samples, seed, catalog)
+
+
+def monte_carlo(scenarios: Sequence[Scenario], samples: int, seed: int) -> dict[str, Samples]:
+    """Monte Carlo runs (by scenario name) of the scenarios that carry ranges, held together;
+    none with `samples` 0."""
+    if samples <= 0:
+        return {}
+    from scendsl.model.uncertainty import check_sample_budget
+
+    check_sample_budget(scenarios, samples)  # the runs are held together
+    return {scenario.name: run for scenario, run in sample_each(scenarios, samples, seed)}
+
+
+def evaluate_one(scenario: Scenario) -> Result:
+    """One scenario (or sweep variant) evaluated against the shared model."""
+    from scendsl.model.evaluate import evaluate
+
+    return evaluate(scenario)
+
+
+def spread_of(scenario: Scenario, metric: str, samples: int,
+              seed: int) -> tuple[Samples, Sensitivity] | None:
+    """The Monte Carlo run of `scenario` and the ranking of its inputs by their swing on
+    `metric` (what `explain` shows); None without ranges or samples."""
+    runs = monte_carlo([scenario], samples, seed)
+    if scenario.name not in runs:
+        return None
+    from scendsl.model.uncertainty import sensitivity
+
+    run = runs[scenario.name]
+    return run, sensitivity(scenario, run, metrics=[metric])
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every plain scenario's result, in file order, and the Monte Carlo runs by name."""
+
+    results: list[Result]
+    runs: dict[str, Samples]
+
+
+def evaluate_all(scenarios: ScenarioSet, samples: int = 0,
+                 seed: int | None = None) -> Evaluation:
+    """Evaluate every plain scenario (not the sweeps' variants), with `samples` Monte Carlo
+    draws of those that carry ranges (0: none)."""
+    from scendsl.model.evaluate import evaluate
+
+    results = [evaluate(scenario) for scenario in scenarios.scenarios]
+    return Evaluation(results, monte_carlo(scenarios.scenarios, samples, _seed(seed)))
+
+
+def _seed(seed: int | None) -> int:
+    from scendsl.defaults import DEFAULT_SEED
+
+    return DEFAULT_SEED if seed is None else seed
+
+
+@dataclass(frozen=True)
+class MonteCarloRun:
+    """What the briefings use of a Monte Carlo run (scendsl.model.uncertainty.Samples) and of
+    its sensitivity ranking: plain data that a worker process can send back."""
+
+    scenario: str
+    size: int
+    seed: int
+    laws: tuple[Any, ...]  # InputLaw per uncertain input
+    claims: tuple[Any, ...]  # ClaimProbability per claim, in the scenario's order
+    held: tuple[str, ...]
+    notes: tuple[str, ...]
+    #: P5/P50/P95/mean (uncertainty.Summary) of every number node that moves with the ranges.
+    summaries: dict[str, Any]
+    ranking: Any  # uncertainty.Sensitivity of the headline metrics
+
+    def varying(self) -> list[str]:
+        return list(self.summaries)
+
+    def percentiles(self, name: str) -> Any:
+        """P5/P50/P95/mean of `name`; None when it does not move with the ranges."""
+        return self.summaries.get(name)
+
+
+def monte_carlo_runs(scenarios: Sequence[Scenario], samples: int = DEFAULT_SAMPLES,
+                     seed: int | None = None) -> dict[str, MonteCarloRun]:
+    """Monte Carlo (`samples` draws, `seed` or the fixed default) and sensitivity of every
+    scenario that carries ranges, by scenario name, summarised for the briefings."""
+    if samples <= 0:
+        return {}
+    from scendsl.catalog import load_catalog
+    from scendsl.model.uncertainty import sensitivity
+
+    catalog = load_catalog()
+    runs = {}
+    for scenario, run in sample_each(scenarios, samples, _seed(seed), catalog):
+        if not run.laws:
+            # has_uncertainty also counts a range in an accelerator block the scenario does
+            # not use: no input is drawn, nothing varies.
+            continue
+        summaries = {name: run.summary(name) for name in run.varying()}
+        runs[scenario.name] = MonteCarloRun(
+            scenario.name, run.size, run.seed, run.laws, run.claims, run.held, run.notes,
+            {name: summary for name, summary in summaries.items() if summary is not None},
+            sensitivity(scenario, run, catalog=catalog))
+    return runs
+
+
+def evaluate_paths(paths: Sequence[str]) -> list[Result]:
+    """Every plain scenario under `paths`, evaluated (no Monte Carlo): what `diff` compares."""
+    return evaluate_all(load(paths)).results
+
+
+def sweep_table(sweep: Sweep, nodes: Sequence[str] | None = None) -> SweepTable:
+    """Every variant of `sweep` evaluated with the vectorised engine (`nodes`: only those
+    figures), a progress bar on the terminal meanwhile."""
+    from scendsl.model.sweep import evaluate_sweep
+    from scendsl.progress import progress
+
+    with progress(sweep.size, f"sweep {sweep.name}") as ticker:
+        if nodes is None:
+            return evaluate_sweep(sweep, on_progress=ticker.advance)
+        return evaluate_sweep(sweep, nodes=list(nodes), on_progress=ticker.advance)

@@ -1,0 +1,188 @@
+"""The worker processes of a build and the work shared with them.
+
+On Linux with two or more cores a build forks two workers (`SCENDSL_JOBS=1`: none): a chart
+worker, forked first, that imports matplotlib while this process loads and then draws the charts
+templates ask for; and a work worker, forked once the scenarios are loaded, that runs the Monte
+Carlo and converts some pages to HTML. What a worker returns is byte-identical to what this
+process would make. Workers ignore Ctrl-C: the main process answers it and ends them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from scendsl.app.pipeline import monte_carlo_runs
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
+
+def work_pool() -> Pool | None:
+    """A worker process for the Monte Carlo and part of the Markdown → HTML work, or None.
+
+    Used on Linux with two or more cores (fork keeps the start cheap and shares what this process
+    has loaded); `SCENDSL_JOBS=1` turns it off. What the worker returns is byte-identical to what
+    this process would make.
+    """
+    return _fork_pool()
+
+
+def chart_pool() -> Pool | None:
+    """A worker process that imports matplotlib at once and draws the charts later, or None.
+
+    Forked at the start of a build, it spends the time this process loads and evaluates on the
+    import; the charts are drawn while the templates render and the pages are converted.
+    Same conditions as `work_pool`; the charts are byte-identical to ones drawn here.
+    """
+    from scendsl.report.charts import warm_up
+
+    return _fork_pool(warm_up)
+
+
+def _fork_pool(initializer: Callable[[], None] | None = None) -> Pool | None:
+    """A pool of one forked process (Linux, two or more cores, SCENDSL_JOBS not 1), or None."""
+    import sys
+
+    if os.environ.get("SCENDSL_JOBS") == "1" or not sys.platform.startswith("linux"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cores or 1) < 2:
+        return None
+    try:
+        import multiprocessing
+
+        with _sigint_ignored():  # inherited at the fork: no window before the initializer runs
+            return multiprocessing.get_context("fork").Pool(1, initializer=_quiet_worker,
+                                                            initargs=(initializer,))
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_worker(initializer: Callable[[], None] | None = None) -> None:
+    """Workers ignore Ctrl-C: the terminal sends SIGINT to the whole process group, and only the
+    main process should answer it (one line, exit 130); it then terminates the workers."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer()
+
+
+#: Rough cost of turning Markdown into HTML, in seconds per character (measured on the sample
+#: scenarios; only the balance between the two processes depends on it).
+_MARKDOWN_COST_PER_CHAR = 0.9e-6
+
+
+def _worker_task(task: tuple[str, Any]) -> tuple[Any, float]:
+    """One job of the worker process, with the seconds it took: the Monte Carlo runs, or one
+    page's Markdown turned into HTML."""
+    kind, payload = task
+    started = time.perf_counter()
+    if kind == "monte carlo":
+        return monte_carlo_runs(*payload), time.perf_counter() - started
+    from scendsl.report.render import html_body
+
+    _yield_to_the_charts()
+    return html_body(payload), time.perf_counter() - started
+
+
+_yielded = False
+
+
+def _yield_to_the_charts() -> None:
+    """Lower the work worker's priority once its Monte Carlo is done (its first page): its pages
+    are not needed before the charts are, and the charts are the build's longest chain of work,
+    which should not share a core three ways. Measured: ~0.1 s less per build on two cores."""
+    global _yielded
+    if not _yielded:
+        _yielded = True
+        try:
+            os.nice(10)
+        except OSError:
+            pass
+
+
+class WorkSharing:
+    """The pages' HTML conversion, shared with the worker as pages are rendered, and the charts.
+
+    A page's Markdown goes to the worker while the worker's estimated backlog is no larger than
+    this process's (which includes the time spent rendering templates, during which the worker
+    is free), and is otherwise converted here after the last template. Each chart goes to the
+    chart worker as soon as a template asks for it. Without workers everything is done here.
+    """
+
+    def __init__(self, pool: Pool | None, timings: dict[str, float],
+                 chart_workers: Pool | None = None) -> None:
+        self.pool, self.timings, self.chart_workers = pool, timings, chart_workers
+        self.charts: dict[str, Any] = {}  # key -> job (drawn here) or AsyncResult (worker)
+        self.pages: list[Any] = []  # text (here) or AsyncResult (worker)
+        self.worker_backlog = self.local_backlog = 0.0
+
+    def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None:
+        if key in self.charts:
+            return
+        if self.chart_workers is None:
+            self.charts[key] = job
+            return
+        from scendsl.report.charts import draw
+
+        self.charts[key] = self.chart_workers.apply_async(draw, (job,))
+
+    def page(self, text: str, template_seconds: float) -> None:
+        cost = len(text) * _MARKDOWN_COST_PER_CHAR
+        if self.pool is not None and self.worker_backlog <= self.local_backlog + template_seconds:
+            self.pages.append(self.pool.apply_async(_worker_task, (("page", text),)))
+            self.worker_backlog += cost
+        else:
+            self.pages.append(text)
+            self.local_backlog += cost
+
+    def finish(self) -> tuple[dict[str, str | None], list[str]]:
+        """Convert this process's pages, then collect the worker's pages and the charts (drawn
+        here without a chart worker): (charts, page bodies)."""
+        from scendsl.report.charts import draw
+        from scendsl.report.render import html_body
+
+        clock = time.perf_counter()
+        bodies: list[Any] = [html_body(p) if isinstance(p, str) else p for p in self.pages]
+        self.timings["markdown to html (here)"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        worker_seconds = 0.0
+        for index, body in enumerate(bodies):
+            if not isinstance(body, str):
+                bodies[index], seconds = body.get()
+                worker_seconds += seconds
+        if self.pool is not None:
+            self.timings["waiting for the worker"] = time.perf_counter() - clock
+            self.timings["markdown to html (in the worker)"] = worker_seconds
+        clock = time.perf_counter()
+        drawn: dict[str, str | None] = {}
+        chart_seconds = 0.0
+        for key, job in self.charts.items():
+            drawn[key], seconds = draw(job) if isinstance(job, tuple) else job.get()
+            chart_seconds += seconds
+        if self.chart_workers is None:
+            self.timings["charts"] = time.perf_counter() - clock
+        else:
+            self.timings["waiting for the charts"] = time.perf_counter() - clock
+            self.timings["charts (in the chart worker)"] = chart_seconds
+        return drawn, bodies

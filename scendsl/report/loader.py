@@ -1,0 +1,148 @@
+"""Where templates come from: the built-in folder, the user's folder, read only from inside
+them (real paths), as regular UTF-8 files of at most MAX_TEMPLATE_FILE bytes, and a cache of
+compiled templates between runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from scendsl.errors import ScendslError
+from scendsl.report.sandbox import MAX_TEMPLATE_FILE
+
+#: The build's placeholder characters (see render.py) never come from a template file.
+_PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
+
+
+def builtin_templates_dir() -> Path:
+    """The templates in the wheel (`scendsl/templates`), else the checkout's `templates/`."""
+    from importlib.resources import files
+
+    shipped = files("scendsl") / "templates"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def bytecode_cache(environment: str) -> Any:
+    """Compiled templates kept between runs (a tenth of a second per build), keyed by the
+    template's source, so an edited template is recompiled; None where no cache folder can be
+    made. Compiled sandboxed templates keep their sandbox checks.
+
+    Each environment has its own folder: the Markdown and HTML environments compile the same
+    source differently, so a template compiled by one must never be run by the other (a user
+    template including `page.html.j2` would otherwise poison every later build). The cache is
+    only made inside a cache or home folder that exists: an odd HOME gets no cache."""
+    import os
+
+    from jinja2 import FileSystemBytecodeCache
+
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        home = os.environ.get("HOME") or ""
+        if not os.path.isabs(home) or not os.path.isdir(home):
+            return None
+        base = os.path.join(home, ".cache")
+    elif not os.path.isdir(base):
+        return None
+    # Named after the sandbox's code generator: code compiled by an older one is not reused.
+    folder = os.path.join(base, "scendsl", "templates-sandbox-3", environment)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(folder)
+
+
+class TemplateFileProblem(ScendslError):
+    """A template file that cannot be used: outside the template folders, unreadable, not a
+    file, not UTF-8, too big. `filename` and `lineno` locate it when known."""
+
+    def __init__(self, message: str, filename: str | None = None,
+                 lineno: int | None = None) -> None:
+        super().__init__(message)
+        self.filename, self.lineno = filename, lineno
+
+
+def template_loader(folders: list[Path]) -> Any:
+    """A loader that reads templates from the folders, in order, and only from inside them:
+    a path whose real location (symbolic links followed) is outside its folder is refused,
+    as is anything that is not a regular UTF-8 file of at most MAX_TEMPLATE_FILE bytes."""
+    import os
+    import stat
+
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class FolderLoader(BaseLoader):
+        def __init__(self) -> None:
+            self.folders = [(str(folder), os.path.realpath(folder)) for folder in folders]
+            #: File names of the templates read (to locate errors in them), by template name.
+            self.paths: dict[str, str] = {}
+            self.files: set[str] = set()
+
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+            pieces = split_template_path(template)
+            for folder, real_folder in self.folders:
+                path = os.path.join(folder, *pieces)
+                if not os.path.lexists(path):
+                    continue
+                real = os.path.realpath(path)
+                if os.path.commonpath([real, real_folder]) != real_folder:
+                    raise TemplateFileProblem(
+                        f"template '{template}' leads outside the templates folder through "
+                        "a symbolic link (templates are read only from their folder)")
+                if os.path.isdir(real):
+                    continue
+                self.paths.setdefault(template, path)
+                return self._read(template, path, real)
+            raise TemplateNotFound(template)
+
+        def _read(self, template: str, path: str, real: str) -> tuple[str, str, Any]:
+            try:
+                # O_NONBLOCK: a FIFO named like a template must not hang the build.
+                fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            except OSError as error:
+                raise TemplateFileProblem(f"cannot read template '{template}': "
+                                          f"{error.strerror}", path) from None
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise TemplateFileProblem(f"template '{template}' is not a regular file",
+                                              path)
+                if info.st_size > MAX_TEMPLATE_FILE:
+                    raise TemplateFileProblem(f"template '{template}' is larger than "
+                                              f"{MAX_TEMPLATE_FILE:,} bytes", path)
+                try:
+                    data = handle.read(MAX_TEMPLATE_FILE + 1)
+                except OSError as error:
+                    raise TemplateFileProblem(f"cannot read template '{template}': "
+                                              f"{error.strerror}", path) from None
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise TemplateFileProblem(
+                    f"template '{template}' is not UTF-8 text (byte {error.start + 1})",
+                    path, data[:error.start].count(b"\n") + 1) from None
+            private = _PRIVATE_USE_RE.search(text)
+            if private:
+                raise TemplateFileProblem(
+                    f"template '{template}' contains the private-use character "
+                    f"U+{ord(private.group()):04X} (reserved for the build's placeholders)",
+                    path, text.count("\n", 0, private.start()) + 1)
+            self.files.add(path)
+            self.paths[template] = path
+            mtime = info.st_mtime
+            return text, path, lambda: _mtime(real) == mtime
+
+    return FolderLoader()
+
+
+def _mtime(path: str) -> float | None:
+    import os
+
+    try:
+        return os.path.getmtime(path)
+    except OSError:
+        return None

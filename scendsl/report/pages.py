@@ -1,0 +1,294 @@
+"""The briefing pages: page names, the data every template gets, chart requests, and the
+rendering of every page for both targets (Markdown files and HTML pages).
+
+Presentation only: the views come made and evaluated (scendsl.app.build makes them); the work
+of turning pages into HTML and drawing charts is handed to `sharing` (scendsl.app.pools), which
+does it here or in worker processes, with the same bytes either way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
+from scendsl.report.sandbox import read_only
+from scendsl.report.views import RiskView, ScenarioView, SweepView
+
+if TYPE_CHECKING:
+    from scendsl.catalog import Catalog
+
+
+class WorkSharer(Protocol):
+    """Where charts are drawn and pages converted to HTML (scendsl.app.pools.WorkSharing)."""
+
+    def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None: ...
+
+    def page(self, text: str, template_seconds: float) -> None: ...
+
+    def finish(self) -> tuple[dict[str, str | None], list[str]]: ...
+
+
+#: Names Windows reserves for devices, whatever the extension (`con.md` opens the console).
+WINDOWS_RESERVED_STEMS = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)])
+
+
+def page_names(names: list[str]) -> dict[str, str]:
+    """File stem per scenario; names that clash with a topical page, with a name Windows
+    reserves (`CON`, `nul`, `COM1`), or with each other on a case-insensitive file system, get a
+    `scenario-` prefix or a number."""
+    stems: dict[str, str] = {}
+    taken = {page.casefold() for page in TOPICAL_PAGES} | WINDOWS_RESERVED_STEMS
+    for name in names:
+        stem = name if name.casefold() not in taken else f"scenario-{name}"
+        number = 2
+        while stem.casefold() in taken:
+            stem, number = f"scenario-{name}-{number}", number + 1
+        taken.add(stem.casefold())
+        stems[name] = stem
+    return stems
+
+
+def attach_risks(views: list[ScenarioView]) -> None:
+    """Rate each scenario against the risk rules (scendsl.report.risk): its `risks`."""
+    from scendsl.report.risk import assess, load_rules
+
+    rules = load_rules()
+    for view in views:
+        for assessment in assess(view.value, rules):
+            rule = assessment.rule
+            # The value shown is that of the metric the deciding rule tests (the first, for a
+            # rule on several); the risk's declared driver when no condition decided.
+            driver = rule.when[0].metric if rule is not None and rule.when else (
+                assessment.risk.driver)
+            view.risks.append(RiskView(
+                assessment.risk.key, assessment.risk.title, assessment.risk.concern,
+                assessment.rating, view.m(driver),
+                rule.describe() if rule else "", rule.reason if rule else "",
+                rule.source if rule else "", rule.confidence if rule else "",
+                list(assessment.caveats)))
+
+
+# ---------------------------------------------------------------------------------- charts
+class ChartRequests:
+    """Charts templates ask for, as plain-data jobs; drawn after rendering.
+
+    Deferring the drawing lets a second process draw while this one turns Markdown into HTML.
+    A chart is keyed by its content, so pages that show the same data share one drawing (five
+    Colossus2 variants with the same peak get the same chart against the references).
+    """
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        self._taken = 0
+
+    def take_new(self) -> list[tuple[str, tuple[str, tuple[Any, ...]]]]:
+        """Jobs asked for since the last call, in order."""
+        items = list(self.jobs.items())[self._taken:]
+        self._taken = len(self.jobs)
+        return items
+
+    def _add(self, kind: str, function: str, *args: Any) -> str:
+        import hashlib
+
+        # repr of plain data (str, float, tuples, lists, dicts in insertion order) is stable.
+        digest = hashlib.sha256(repr((function, args)).encode("utf-8")).hexdigest()[:12]
+        key = f"{kind}-{digest}"
+        self.jobs.setdefault(key, (function, args))
+        return key
+
+    def power_by_source(self, subject: ScenarioView | list[ScenarioView]) -> str:
+        views = subject if isinstance(subject, list) else [subject]
+        rows = [(v.title, dict(v.value("energy.power_by_source") or {})) for v in views]
+        return self._add("power", "power_by_source", rows)
+
+    def compute(self, subject: ScenarioView | list[ScenarioView]) -> str:
+        """All scenarios (a list) by title, or one scenario as "This cluster", against the
+        references."""
+        views = subject if isinstance(subject, list) else [subject]
+        single = not isinstance(subject, list)
+        bars: list[tuple[str, float, bool]] = [
+            ("This cluster" if single else v.title, v.peak.value, True)
+            for v in views if v.peak.value is not None]
+        seen: set[str] = set()
+        for view in views:
+            for ref in view.references:
+                if ref.name not in seen and ref.peak.value is not None:
+                    seen.add(ref.name)
+                    bars.append((ref.title, ref.peak.value, False))
+        return self._add("compute", "compute_bars", bars)
+
+    def intervals(self, view: ScenarioView) -> str | None:
+        """The headline figures' 90 % intervals around their medians."""
+        if view.uncertainty is None or not view.uncertainty.headline:
+            return None
+        spreads = view.uncertainty.headline
+        rows = [(spread.label, spread.p5.value, spread.p50.value, spread.p95.value,
+                 spread.mean.value, spread.figure.dimension) for spread in spreads]
+        title = (f"Headline figures over {view.uncertainty.samples} samples: "
+                 "5th to 95th percentile around the median")
+        return self._add("intervals", "intervals", rows, title)
+
+    def tornado(self, view: ScenarioView) -> str | None:
+        """Each range alone from its P5 to its P95: how far it moves each headline figure."""
+        swings = view.uncertainty.swings if view.uncertainty is not None else []
+        if not swings:
+            return None
+        rows = [(swing.label, swing.input, swing.baseline.value, swing.at_low.value,
+                 swing.at_high.value, swing.baseline.dimension) for swing in swings]
+        title = "What moves the headline figures: each range alone from its P5 to its P95"
+        return self._add("tornado", "tornado", rows, title)
+
+    def trajectory(self, sweep: SweepView, metric: str) -> str | None:
+        if not sweep.variants:
+            return None
+        sample = sweep.variants[0].view.m(metric)
+        title = f"{sample.meaning} — sweep {sweep.name}"
+        return self._add("sweep", "trajectory", sweep.series(metric), sample.dimension,
+                         sweep.x_axis or "", title)
+
+
+@dataclass(frozen=True)
+class ChartSlot:
+    """A chart's place in a page, filled with its SVG once drawn."""
+
+    key: str
+
+
+def template_site(views: list[ScenarioView], sweeps: list[SweepView],
+                  catalog: Catalog) -> dict[str, Any]:
+    """What every page's template gets: registered views (`render.template_view`) and plain
+    read-only data, never live models (their methods read files and unpickle)."""
+    from scendsl.report.risk import load_rules
+
+    return {
+        "scenarios": views,
+        "sweeps": sweeps,
+        "risk_rules": load_rules(),
+        "reference_catalog": read_only(catalog.references),
+        "pages": (("index", "Index"), ("landscape", "Landscape"),
+                  ("compute-divide", "Compute divide"), ("energy", "Energy"), ("risk", "Risk")),
+    }
+
+
+def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Callable:
+    """The templates' `chart(kind, subject, metric=None)`, asking `requests` for the drawing;
+    at most `max_charts` different charts (each is drawn after the templates, outside their
+    time budget)."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    @pass_context
+    def chart(context: Any, kind: str, subject: Any, metric: str | None = None) -> Markup:
+        """A chart: inline SVG in the HTML page, nothing in the Markdown file."""
+        page: Page = context["page"]
+        _check_chart_subject(kind, subject, metric)
+        key: str | None
+        if kind == "power_by_source":
+            key = requests.power_by_source(subject)
+        elif kind == "compute":
+            key = requests.compute(subject)
+        elif kind == "trajectory" and metric is not None:
+            key = requests.trajectory(subject, metric)
+        elif kind == "intervals":
+            key = requests.intervals(subject)
+        elif kind == "tornado":
+            key = requests.tornado(subject)
+        else:
+            raise ValueError(f"unknown chart '{kind}' (power_by_source, compute, trajectory "
+                             "with a metric, intervals, tornado)")
+        if max_charts is not None and len(requests.jobs) > max_charts:
+            raise ValueError(f"more than {max_charts} different charts in the briefings")
+        return page.token("", ChartSlot(key)) if key is not None else Markup("")
+
+    return chart
+
+
+def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog: Catalog,
+                 templates_dir: str | None, timings: dict[str, float],
+                 sharing: WorkSharer) -> dict[str, bytes]:
+    """Render every page for both targets: templates, then charts and HTML conversion
+    (handed to `sharing`)."""
+    requests = ChartRequests()
+    # The built-in briefings draw about four charts per scenario and one per sweep.
+    chart = chart_function(requests, max_charts=20 + 10 * (len(views) + len(sweeps)))
+
+    clock = time.perf_counter()
+    try:
+        renderer = Renderer(templates_dir, {"chart": chart})
+    except TemplateProblem as problem:
+        raise _as_scenario_error(problem) from None
+    site = template_site(views, sweeps, catalog)
+    jobs: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("index", "index.md.j2", "Briefings", {}),
+        ("landscape", "landscape.md.j2", "Competitive landscape", {}),
+        ("compute-divide", "compute-divide.md.j2", "The compute divide", {}),
+        ("energy", "energy.md.j2", "Energy", {}),
+        ("risk", "risk.md.j2", "Risk register", {}),
+    ]
+    jobs.extend((view.page, "scenario.md.j2", view.title, {"s": view}) for view in views)
+    files: dict[str, bytes] = {}
+    rendered = []
+    template_seconds = 0.0
+    try:
+        for name, template, title, extra in jobs:
+            page = Page(name)
+            started = time.perf_counter()
+            text = renderer.render(template, page, dict(site, **extra))
+            files[f"{name}.md"] = renderer.markdown_file(text, page).encode("utf-8")
+            files[f"{name}.html"] = b""  # filled below; keeps the order md, html, md, html ...
+            template_seconds += time.perf_counter() - started
+            for key, job in requests.take_new():
+                sharing.chart(key, job)
+            sharing.page(text, template_seconds)
+            rendered.append((name, title, page))
+        timings["templates"] = time.perf_counter() - clock
+        charts, bodies = sharing.finish()
+        clock = time.perf_counter()
+        for (name, title, page), body in zip(rendered, bodies):
+            page.fragments = [(md, _chart_fragment(charts.get(form.key)))
+                              if isinstance(form, ChartSlot) else (md, form)
+                              for md, form in page.fragments]
+            files[f"{name}.html"] = renderer.html_document(body, page, title).encode("utf-8")
+        timings["html pages"] = time.perf_counter() - clock
+    except TemplateProblem as problem:
+        raise _as_scenario_error(problem) from None
+    return files
+
+
+def _check_chart_subject(kind: str, subject: Any, metric: Any) -> None:
+    """A chart's subject must be what the build made for it: a template passes anything."""
+    scenarios = (isinstance(subject, ScenarioView) or (
+        isinstance(subject, list) and all(isinstance(v, ScenarioView) for v in subject)))
+    wanted = {"power_by_source": ("a scenario or a list of scenarios", scenarios),
+              "compute": ("a scenario or a list of scenarios", scenarios),
+              "intervals": ("a scenario", isinstance(subject, ScenarioView)),
+              "tornado": ("a scenario", isinstance(subject, ScenarioView)),
+              "trajectory": ("a sweep and a metric name",
+                             isinstance(subject, SweepView) and isinstance(metric, str))}
+    if kind in wanted and not wanted[kind][1]:
+        raise TypeError(f"chart '{kind}' takes {wanted[kind][0]}")
+    if kind == "trajectory" and subject.variants:
+        result = subject.variants[0].view._result
+        if metric not in result.metrics and metric not in result.inputs:
+            raise ValueError(f"chart 'trajectory': no figure '{metric}' in the model")
+
+
+def _chart_fragment(svg: str | None) -> str:
+    return f'<figure class="chart">{svg}</figure>' if svg else ""
+
+
+def _as_scenario_error(problem: TemplateProblem) -> ScenarioError:
+    """Template problems travel like scenario problems: located diagnostics, exit code 1."""
+    span = Span(problem.file, problem.line or 1, 1) if problem.file else None
+    hint = None
+    if "SecurityError" in problem.message or "TemplateNotFound" in problem.message:
+        hint = ("templates run in a sandbox: only the data passed to them and the template "
+                "folders are reachable")
+    sink = DiagnosticSink()
+    sink.error(problem.message, span, hint)  # quotes the template line, like a scenario's
+    return ScenarioError(sink.diagnostics)

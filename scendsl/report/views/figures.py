@@ -1,0 +1,269 @@
+"""Figures, claims, sources, references, risks and caveats as templates see them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from scendsl.report.sandbox import template_view
+
+if TYPE_CHECKING:
+    from scendsl.model.evaluate import MetricResult, Result
+    from scendsl.report.views.scenario import ScenarioView
+
+#: Short names of the headline metrics (scendsl.model.uncertainty.HEADLINE_METRICS) for the
+#: charts and the key findings; other metrics go by their meaning.
+HEADLINE_LABELS = {
+    "energy.facility_power": "Facility power",
+    "energy.annual_emissions": "CO2 a year",
+    "performance.training_time": "Training time",
+    "reliability.training_time": "Training time with interruptions",
+    "market.capex": "Accelerator capex",
+    "cluster.peak_fp8": "FP8 peak",
+}
+#: Figures whose range the key findings give: those that vary, in this order, at most three.
+FINDING_METRICS = ("energy.facility_power", "reliability.training_time", "market.capex",
+                   "cluster.peak_fp8")
+
+
+def interval_text(low: float, high: float, dimension: str) -> str:
+    """A 90 % interval as people read it: `201–246 MW`, `30%–45%`, `999 MW – 1.2 GW`.
+
+    Both ends are written by format_value; a unit the two ends share is written once. Empty
+    when the two ends read the same (the figure does not visibly vary) or one is n/a.
+    """
+    from scendsl.report.numbers import format_value
+
+    first, last = format_value(low, dimension), format_value(high, dimension)
+    if first == last or "n/a" in (first, last):
+        return ""
+    if first.startswith(("−", "-")) or last.startswith(("−", "-")):
+        return f"{first} to {last}"  # "−3–2 MW" would read as a subtraction
+    head_first, _, unit_first = first.partition(" ")  # "475", "kt CO2"
+    head_last, _, unit_last = last.partition(" ")
+    if unit_first and unit_first == unit_last:
+        return f"{head_first}–{head_last} {unit_first}"
+    return f"{first} – {last}" if " " in first + last else f"{first}–{last}"
+
+
+def share_text(share: float) -> str:
+    """A share of the samples in whole percent; never 0% or 100% unless exactly so."""
+    percent = share * 100
+    if share <= 0 or share >= 1:
+        return f"{percent:.0f}%"
+    if percent < 1:
+        return "under 1%"
+    if percent > 99:
+        return "over 99%"
+    return f"{round(percent)}%"
+
+
+@template_view("html_cache")
+class Number:
+    """A figure as templates see it: `text` to print, `derivation()` for the HTML page."""
+
+    def __init__(self, name: str, value: Any, dimension: str, value_type: str = "number",
+                 meaning: str = "", importance: int = 0, kind: str = "metric",
+                 origin: str | None = None, confidence: str | None = None,
+                 note: str | None = None, sources: tuple[str, ...] = (),
+                 explain: Callable[[], dict[str, Any] | None] | None = None) -> None:
+        from scendsl.report.numbers import format_value
+
+        self.name, self.value, self.dimension = name, value, dimension
+        self.value_type, self.meaning, self.importance, self.kind = (
+            value_type, meaning, importance, kind)
+        self.origin, self.confidence, self.note, self.sources = origin, confidence, note, sources
+        self.text = format_value(value, dimension, value_type)
+        #: The 90 % interval over the Monte Carlo samples ("201–246 MW"), only for a number that
+        #: moves with the scenario's ranges; "" otherwise.
+        self.interval = ""
+        #: The derivation as HTML, kept by the renderer once made (the same on every page).
+        self.html_cache: str | None = None
+        self._explain = explain
+        self._tree: dict[str, Any] | None = None
+
+    @property
+    def available(self) -> bool:
+        """Whether there is a value to show (not None, not NaN)."""
+        return self.text != "n/a"
+
+    @property
+    def from_scenario(self) -> bool:
+        """An input written in the scenario file (not a catalog figure or default)."""
+        return self.origin is not None and ".scn:" in self.origin
+
+    def derivation(self) -> dict[str, Any] | None:
+        if self._explain is None:
+            return None
+        if self._tree is None:
+            self._tree = self._explain()
+        return self._tree
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@template_view()
+@dataclass
+class ClaimView:
+    metric: str
+    op: str
+    expected: str
+    tolerance: str
+    actual: Number
+    holds: bool | None
+    margin: str
+    quote: str
+    file: str
+    line: int
+    #: Under the scenario's ranges: "holds in 73% of samples" ("" without ranges).
+    probability: str = ""
+    #: The share of samples in which the claim holds (None without ranges or when n/a).
+    probability_value: float | None = None
+
+
+@template_view()
+@dataclass
+class SourceView:
+    text: str
+    confidence: str
+    used_by: list[str]
+
+
+@template_view()
+@dataclass
+class ReferenceView:
+    name: str
+    title: str
+    kind: str
+    accelerator: str
+    count: Number
+    peak: Number
+    compute_ratio: Number
+    time_to_train: Number
+    capex_to_close: Number
+    power_to_close: Number
+    source: str
+    confidence: str
+
+    @property
+    def label(self) -> str:
+        """The title, with the kind of entity unless the title already says it."""
+        squash = lambda text: "".join(ch for ch in text.lower() if ch.isalnum())  # noqa: E731
+        if squash(self.kind) in squash(self.title):
+            return self.title
+        return f"{self.title} ({self.kind})"
+
+
+@template_view()
+@dataclass
+class RiskView:
+    key: str
+    title: str
+    concern: str
+    rating: str | None
+    driver: Number
+    condition: str
+    reason: str
+    source: str
+    confidence: str
+    caveats: list[str]
+
+
+#: The words of an input's note that say its value is another year's figure (context.by_year).
+_EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) value used)?",
+                              re.IGNORECASE)
+
+
+@template_view()
+@dataclass
+class CaveatView:
+    """An input whose value lies outside the data (its note says "extrapolated"): another
+    year's figure stands in for the scenario's. The briefing lists them under the findings."""
+
+    name: str  # the input; `reference.*.unit_price` for the same input of several references
+    meaning: str
+    value: Number
+    used_year: str  # the year whose figure was used ("" when the note does not say)
+    missing_years: list[str]  # the years without a figure
+    clause: str  # the note's own words about the extrapolation
+    note: str  # the rest of the input's note (where the figure comes from), "" if none
+    references: int = 0  # references sharing this row (0: not a reference's input)
+    sweep: str = ""  # for a sweep's variants: the sweep's name ...
+    points: str = ""  # ... and its points where the figure is extrapolated ("year 2027, 2028")
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.name, self.used_year or self.clause, self.value.text)
+
+    @property
+    def used(self) -> str:
+        """What stands in for the missing figure: "the 2026 figure (there is none for 2028)"."""
+        if not self.used_year:
+            return self.clause
+        return (f"the {self.used_year} figure (there is none for "
+                f"{', '.join(self.missing_years)})")
+
+
+def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
+    """The inputs of a scenario whose value is extrapolated, one row per input (the same input
+    of every reference, with the same value, is one row)."""
+    rows: dict[tuple[str, str, str], CaveatView] = {}
+    for name in view.input_names:
+        number = view.m(name)
+        match = _EXTRAPOLATED_RE.search(number.note or "")
+        if match is None or not number.available:
+            continue
+        parts = name.split(".")
+        shown, meaning, is_reference = name, number.meaning, False
+        if parts[0] == "reference" and len(parts) >= 3:
+            shown = ".".join(["reference", "*", *parts[2:]])
+            meaning = number.meaning.replace(f"of {parts[1]}", "of each reference")
+            is_reference = True
+        missing, used_year = match.group(1) or "", match.group(2) or ""
+        note = (number.note or "")[:match.start()].strip(" ;,.")
+        note = note[:1].upper() + note[1:]
+        row = CaveatView(shown, meaning, number, used_year, [missing] if missing else [],
+                         match.group(0), note)
+        kept = rows.setdefault(row.key, row)
+        kept.references += int(is_reference)
+    return list(rows.values())
+
+
+def derivation(result: Result, name: str) -> dict[str, Any]:
+    """The derivation of `name` as far as a briefing shows it (render.derivation_html): the
+    node, its inputs, and its inputs' own inputs by name and value only.
+
+    The same entries as scendsl.report.explain.explain_tree, which walks the whole tree (the
+    terminal's `explain` prints all of it): cut to these two levels, deriving every figure of
+    a build takes a fraction of the time.
+    """
+    from scendsl.report.explain import explain_tree, value_text
+
+    node = result.node(name)
+    if node.kind == "input":
+        return explain_tree(result, name)  # an input is a leaf: its value and provenance
+
+    def metric_entry(current: str, metric: MetricResult) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": current, "value": value_text(metric),
+                                 "meaning": metric.meaning, "kind": metric.kind}
+        if metric.formula:
+            entry["formula"] = metric.formula
+        entry["sources"] = list(metric.sources)
+        return entry
+
+    tree = metric_entry(name, node)
+    children = []
+    for child_name in node.inputs:
+        child = result.node(child_name)
+        if child.kind == "input":
+            children.append(explain_tree(result, child_name))
+            continue
+        entry = metric_entry(child_name, child)
+        entry["inputs"] = [{"name": grandchild, "value": value_text(result.node(grandchild))}
+                           for grandchild in child.inputs]
+        children.append(entry)
+    tree["inputs"] = children
+    return tree

@@ -1,0 +1,310 @@
+"""One evaluated scenario for the templates: `ScenarioView`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from scendsl.report.sandbox import template_view
+from scendsl.report.views.figures import (
+    CaveatView,
+    ClaimView,
+    Number,
+    ReferenceView,
+    RiskView,
+    SourceView,
+    derivation,
+    extrapolated_inputs,
+    interval_text,
+    share_text,
+)
+
+if TYPE_CHECKING:
+    from scendsl.catalog import Catalog
+    from scendsl.model.evaluate import Result
+    from scendsl.report.views.variation import SweepView, UncertaintyView
+
+#: A Monte Carlo run as the application layer hands it over (scendsl.app.pipeline.MonteCarloRun:
+#: `varying()`, `percentiles(name)`, `laws`, `claims`, ...); presentation does not import it.
+MonteCarloRun = Any
+
+#: Claim operators as a reader writes them.
+_OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "~=": "≈"}
+
+
+@template_view("attach_run")
+class ScenarioView:
+    """One evaluated scenario for the templates."""
+
+    def __init__(self, result: Result, catalog: Catalog, page: str,
+                 nodes: dict[str, Any]) -> None:
+        self._result = result
+        self._catalog = catalog
+        self._nodes = nodes  # expanded registry nodes of this scenario, by name
+        self._numbers: dict[str, Number] = {}
+        scenario = result.scenario
+        self.name = scenario.name
+        self.page = page
+        self.title = scenario.title
+        self.operator = scenario.operator
+        self.year = scenario.year
+        self.region = scenario.region
+        self.source = scenario.source
+        self.file = scenario.span.file
+        self.line = scenario.span.line
+        self.extends = list(scenario.extends)
+        self.accelerator = scenario.cluster.accelerator
+        self.sweeps: list[SweepView] = []
+        self.risks: list[RiskView] = []
+        #: The Monte Carlo run over the scenario's ranges (None without ranges).
+        self.uncertainty: UncertaintyView | None = None
+        self._run: MonteCarloRun | None = None
+        self._varying: frozenset[str] = frozenset()
+        self._laws: dict[str, Any] = {}
+
+    def attach_run(self, run: MonteCarloRun) -> None:
+        """Give the figures their 90 % intervals and the briefing its uncertainty section.
+
+        Must come before any figure is read (figures are made once and kept).
+        """
+        self._run = run
+        self._varying = frozenset(run.varying())
+        self._laws = {law.name: law for law in run.laws}
+        self._numbers.clear()
+        from scendsl.report.views.variation import UncertaintyView
+
+        self.uncertainty = UncertaintyView(self, run)
+
+    def summary(self, name: str) -> Any:
+        """P5/P50/P95/mean of a figure that moves with the ranges; None for any other.
+
+        An input drawn from a range gives its law's exact percentiles (the range as written:
+        `30% to 45%` is P5 30%, P95 45%), every other figure those of its samples.
+        """
+        if self._run is None or name not in self._varying:
+            return None
+        summary = self._run.percentiles(name)
+        law = self._laws.get(name)
+        if law is None or summary is None:
+            return summary
+        from dataclasses import replace
+
+        return replace(summary, p5=law.quantile(0.05), p50=law.quantile(0.5),
+                       p95=law.quantile(0.95))
+
+    # ---------------------------------------------------------------------------- numbers
+    def m(self, name: str) -> Number:
+        """The figure `name` (an input or a metric); an n/a figure when the model lacks it."""
+        number = self._numbers.get(name)
+        if number is None:
+            number = self._make_number(name)
+            if name in self._result.metrics or name in self._result.inputs:
+                # (only the model's figures are kept: a template may ask for any name)
+                self._numbers[name] = number
+        return number
+
+    def _make_number(self, name: str) -> Number:
+        result = self._result
+        node = result.metrics.get(name) or result.inputs.get(name)
+        if node is None:
+            return Number(name, None, "number", meaning=f"{name} (not in the model)")
+        registered = self._nodes.get(name)
+        value_type = registered.value_type if registered is not None else "number"
+        if value_type == "number" and isinstance(node.value, str):
+            value_type = "text"
+        importance = registered.importance if registered is not None else 0
+        number = Number(name, node.value, node.dimension, value_type, node.meaning, importance,
+                        node.kind, node.origin, node.confidence, node.note, tuple(node.sources),
+                        explain=lambda: derivation(result, name))
+        summary = self.summary(name) if value_type == "number" else None
+        if summary is not None:
+            number.interval = interval_text(summary.p5, summary.p95, node.dimension)
+        return number
+
+    def has(self, name: str) -> bool:
+        return self.m(name).available
+
+    def value(self, name: str) -> Any:
+        return self.m(name).value
+
+    def figures(self, *domains: str, min_importance: int = 1) -> list[Number]:
+        """Available figures of the given domains, most important first (registry order)."""
+        return [n for n in self._domain_numbers(domains, min_importance) if n.available]
+
+    def missing(self, *domains: str, min_importance: int = 1) -> list[Number]:
+        """Figures of the domains that are n/a for this scenario (inputs missing)."""
+        return [n for n in self._domain_numbers(domains, min_importance) if not n.available]
+
+    def _domain_numbers(self, domains: Iterable[str], min_importance: int) -> list[Number]:
+        wanted = set(domains)
+        picked = []
+        for order, name in enumerate(self._nodes):
+            node = self._nodes[name]
+            if node.domain not in wanted or node.importance < min_importance:
+                continue
+            if node.value_type == "breakdown":
+                continue
+            picked.append((-node.importance, order, self.m(name)))
+        return [number for _, _, number in sorted(picked, key=lambda item: item[:2])]
+
+    def breakdown(self, name: str) -> list[tuple[str, Number]]:
+        """The parts of a breakdown figure (power by source) as numbers of their own."""
+        whole = self.m(name)
+        if not isinstance(whole.value, dict):
+            return []
+        return [(str(label).replace("_", " "),
+                 Number(f"{name}[{label}]", part, whole.dimension, meaning=whole.meaning,
+                        explain=whole.derivation))
+                for label, part in whole.value.items()]
+
+    # ---------------------------------------------------------------------------- sections
+    @cached_property
+    def claims(self) -> list[ClaimView]:
+        from scendsl.report.numbers import format_value, sig
+
+        views = []
+        chances = self._run.claims if self._run is not None else ()
+        for index, claim in enumerate(self._result.claims):
+            actual = self.m(claim.metric)
+            dimension = actual.dimension
+            margin = ""
+            if claim.margin is not None:
+                sign = "+" if claim.margin >= 0 else "−"
+                margin = f"{sign}{sig(abs(claim.margin) * 100, 2)}%"
+            tolerance = f"± {sig(claim.tolerance * 100, 2)}%" if claim.tolerance else ""
+            chance = chances[index].probability if index < len(chances) else None
+            views.append(ClaimView(claim.metric, _OPS.get(claim.op, claim.op),
+                                   format_value(claim.expected, dimension), tolerance, actual,
+                                   claim.holds, margin, claim.quote, claim.file, claim.line,
+                                   f"holds in {share_text(chance)} of samples"
+                                   if chance is not None else "", chance))
+        return views
+
+    @property
+    def claims_held(self) -> int:
+        return sum(1 for c in self.claims if c.holds is True)
+
+    @property
+    def claims_failed(self) -> int:
+        return sum(1 for c in self.claims if c.holds is False)
+
+    @property
+    def first_failed(self) -> ClaimView | None:
+        """The first claim that fails (the key findings quote it)."""
+        return next((c for c in self.claims if c.holds is False), None)
+
+    @property
+    def claims_in_doubt(self) -> list[ClaimView]:
+        """Under the ranges: claims other than the first failed one that fail at the centre or
+        do not hold in every sample (the key findings give their probability)."""
+        first = self.first_failed
+        return [c for c in self.claims if c is not first and c.probability_value is not None
+                and (c.holds is False or c.probability_value < 1)]
+
+    @cached_property
+    def assumptions(self) -> list[Number]:
+        """Every input with a value: the scenario's own first, then catalog figures and defaults."""
+        inputs = [self.m(name) for name in self._result.inputs]
+        inputs = [n for n in inputs if n.available and not n.name.startswith("reference.")]
+        return sorted(inputs, key=lambda n: not n.from_scenario)
+
+    @cached_property
+    def sources(self) -> list[SourceView]:
+        """Where the inputs' values come from, with confidence codes, in first-use order.
+
+        One row per source text; `confidence` lists the codes its figures carry ("A", "A, B").
+        Sources a node declares for its method (not for a value) are listed by `methods`.
+        """
+        found: dict[str, SourceView] = {}
+        if self.source:
+            found[self.source] = SourceView(self.source, "", ["scenario"])
+        for name, node in self._result.inputs.items():
+            if node.value is None:
+                continue
+            registered = self._nodes.get(name)
+            # An input's sources are its node's (methods) followed by its value's own source.
+            declared = len(registered.sources) if registered is not None else 0
+            for text in dict.fromkeys(node.sources[declared:]):
+                view = found.setdefault(text, SourceView(text, "", []))
+                codes = [c for c in view.confidence.split(", ") if c]
+                if node.confidence and node.confidence not in codes:
+                    view.confidence = ", ".join(codes + [node.confidence])
+                if name not in view.used_by:
+                    view.used_by.append(name)
+        return list(found.values())
+
+    @cached_property
+    def methods(self) -> list[SourceView]:
+        """Published formulas and papers the model's figures rest on, in registry order."""
+        found: dict[str, SourceView] = {}
+        for name, node in {**self._result.inputs, **self._result.metrics}.items():
+            if node.value is None:
+                continue
+            registered = self._nodes.get(name)
+            for text in (registered.sources if registered is not None else node.sources):
+                found.setdefault(text, SourceView(text, "", [])).used_by.append(name)
+        return list(found.values())
+
+    @cached_property
+    def references(self) -> list[ReferenceView]:
+        from scendsl.model.evaluate import reference_names
+
+        views = []
+        for ref in reference_names(self._result.scenario, self._catalog):
+            block = self._result.scenario.references.get(ref)
+            entry = self._catalog.references.get(ref)
+            if block is not None:
+                title, kind, source, confidence = block.title, "scenario file", block.source, ""
+            else:
+                assert entry is not None  # reference_names names only references it knows
+                title, kind = entry.title, entry.kind.replace("_", " ")
+                source, confidence = entry.source, entry.confidence
+            source, confidence = source or "", confidence or ""
+            m = self.m
+            views.append(ReferenceView(
+                ref, title, kind, m(f"reference.{ref}.accelerator").text,
+                m(f"reference.{ref}.count"), m(f"reference.{ref}.peak"),
+                m(f"divide.{ref}.compute_ratio"), m(f"divide.{ref}.time_to_train"),
+                m(f"divide.{ref}.capex_to_close"), m(f"divide.{ref}.power_to_close"),
+                source, confidence))
+        return views
+
+    @property
+    def peak(self) -> Number:
+        """Peak compute at the training precision (what the compute divide compares)."""
+        return self.m("cluster.peak") if self.has("cluster.peak") else self.m("cluster.peak_fp8")
+
+    @property
+    def input_names(self) -> list[str]:
+        """Every input of the scenario, in the registry's order."""
+        return list(self._result.inputs)
+
+    @property
+    def not_yet_shipping(self) -> bool:
+        """The accelerator is not available in volume by the scenario's year
+        (`export.launched` is false): the key findings say so first."""
+        launched = self.value("export.launched")
+        return launched is not None and not bool(launched)
+
+    @cached_property
+    def caveats(self) -> list[CaveatView]:
+        """Extrapolated inputs of this scenario, then those of its sweeps' variants. A variant's
+        row that repeats one of the scenario's (the same input, value and year used) is not
+        listed again: its years without data are added to the scenario's row."""
+        rows = extrapolated_inputs(self)
+        by_key = {row.key: row for row in rows}
+        for sweep in self.sweeps:
+            for row in sweep.caveats:
+                kept = by_key.get(row.key)
+                if kept is None:
+                    by_key[row.key] = row
+                    rows.append(row)
+                    continue
+                kept.missing_years = sorted(set(kept.missing_years) | set(row.missing_years))
+        return rows
+
+    @property
+    def top_risks(self) -> list[RiskView]:
+        return sorted((r for r in self.risks if r.rating in ("high", "medium")),
+                      key=lambda r: (r.rating != "high",))

@@ -1,0 +1,274 @@
+"""How figures vary: a scenario's Monte Carlo ranges and a sweep's variants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from scendsl.report.sandbox import template_view
+from scendsl.report.views.figures import (
+    FINDING_METRICS,
+    HEADLINE_LABELS,
+    CaveatView,
+    Number,
+    extrapolated_inputs,
+)
+from scendsl.report.views.scenario import MonteCarloRun, ScenarioView
+
+if TYPE_CHECKING:
+    from scendsl.scenario import Sweep
+
+#: Largest sweep drawn in a briefing; bigger sweeps get a summary (use `scendsl eval --sweeps`).
+MAX_SWEEP_VARIANTS = 200
+#: The figures summarised over every variant of a sampled sweep (the columns of the sweep
+#: tables in templates/_macros.md.j2), evaluated vectorised.
+SWEEP_SUMMARY_METRICS = ("market.capex", "energy.facility_power", "energy.annual_emissions",
+                         "reliability.training_time")
+#: An axis with more values than this is described by its first and last values and a count.
+_AXIS_LABELS_LISTED = 12
+
+
+@template_view()
+@dataclass
+class RangeView:
+    """One range the analyst wrote, as the Monte Carlo draws it."""
+
+    input: Number
+    written: str
+    law: str
+    p5: Number
+    p50: Number
+    p95: Number
+    #: Other inputs that pass on the same range (they move with this one).
+    also: list[str]
+
+
+@template_view()
+@dataclass
+class SpreadView:
+    """A headline figure over the samples."""
+
+    label: str
+    figure: Number  # the scenario's value (every range at its centre), with its interval
+    p5: Number
+    p50: Number
+    mean: Number
+    p95: Number
+
+
+@template_view()
+@dataclass
+class SwingView:
+    """One range moved alone from its P5 to its P95, the others at their medians."""
+
+    label: str  # the metric's short name
+    metric: str
+    input: str
+    input_range: str  # "30% → 45%"
+    baseline: Number  # every range at its median
+    at_low: Number  # the metric with this input at its P5
+    at_high: Number  # ... at its P95
+    rank_correlation: str  # Spearman's, every input moving at once ("+0.98"; "–" when none)
+
+
+@template_view()
+class UncertaintyView:
+    """A scenario's Monte Carlo run and sensitivity ranking, as figures for the templates.
+
+    Everything here is computed by scendsl.model.uncertainty; this only picks and formats.
+    """
+
+    def __init__(self, view: ScenarioView, run: MonteCarloRun) -> None:
+        from scendsl.model.uncertainty import HEADLINE_METRICS
+        from scendsl.report.numbers import format_value, sig
+
+        self.samples = f"{run.size:,}"
+        self.seed = run.seed
+        self.held = list(run.held)
+        self.notes = list(run.notes)
+
+        def figure(name: str, value: Any, dimension: str) -> Number:
+            return Number(name, value, dimension)  # a percentile: no derivation to show
+
+        self.ranges: list[RangeView] = []
+        for law in run.laws:
+            summary = view.summary(law.name)
+            if summary is None or law.stream != law.name:
+                continue  # an input that shares another's range is listed with it
+            written = law.written
+            fmt = lambda value: format_value(value, law.dimension)  # noqa: E731
+            text = (f"{fmt(written.low)} to {fmt(written.high)}" if written.kind == "interval"
+                    else f"{fmt(written.center)} ± {sig((written.rel or 0) * 100)}%")
+            also = [other.name for other in run.laws
+                    if other.stream == law.name and other.name != law.name]
+            self.ranges.append(RangeView(
+                view.m(law.name), text, "truncated normal" if law.truncated else law.family,
+                figure(law.name, summary.p5, law.dimension),
+                figure(law.name, summary.p50, law.dimension),
+                figure(law.name, summary.p95, law.dimension), also))
+
+        self.headline: list[SpreadView] = []
+        for name in HEADLINE_METRICS:
+            summary = view.summary(name)
+            number = view.m(name)
+            if summary is None or not number.interval:
+                continue
+            label = HEADLINE_LABELS.get(name, number.meaning)
+            self.headline.append(SpreadView(
+                label, number, figure(name, summary.p5, number.dimension),
+                figure(name, summary.p50, number.dimension),
+                figure(name, summary.mean, number.dimension),
+                figure(name, summary.p95, number.dimension)))
+        by_name = {spread.figure.name: spread for spread in self.headline}
+        self.findings = [by_name[name] for name in FINDING_METRICS if name in by_name][:3]
+
+        self.swings: list[SwingView] = []
+        for metric in run.ranking.metrics:
+            for swing in metric.swings:
+                if not swing.swing or swing.metric_at_low is None or swing.metric_at_high is None:
+                    continue
+                rho = ("–" if swing.spearman is None
+                       else f"{swing.spearman:+.2f}".replace("-", "−"))
+                self.swings.append(SwingView(
+                    HEADLINE_LABELS.get(metric.metric, metric.meaning), metric.metric,
+                    swing.input,
+                    f"{format_value(swing.input_low, swing.dimension)} → "
+                    f"{format_value(swing.input_high, swing.dimension)}",
+                    figure(metric.metric, metric.baseline, metric.dimension),
+                    figure(metric.metric, swing.metric_at_low, metric.dimension),
+                    figure(metric.metric, swing.metric_at_high, metric.dimension), rho))
+
+
+def axis_number(label: str, value: Any) -> float | None:
+    """A sweep axis value as a point on a chart's x axis: a number written plainly (`2027`,
+    `100k`, `40%`), not one with a unit (`400 g/kWh`) or a name."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or label.split() != [label]:
+        return None
+    return float(value)
+
+
+@template_view()
+@dataclass
+class VariantView:
+    name: str
+    labels: dict[str, str]
+    view: ScenarioView
+    #: The resolved value of each axis at this variant (SweepAxis.values), by path.
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@template_view()
+class SweepView:
+    """A sweep: its variants evaluated (up to MAX_SWEEP_VARIANTS) for a table and a chart."""
+
+    def __init__(self, sweep: Sweep, variants: list[VariantView], host_page: str) -> None:
+        self.name = sweep.name
+        self.base = sweep.base
+        self.axes = [(axis.path, list(axis.labels)) for axis in sweep.axes]
+        self.size = sweep.size
+        self.size_text = f"{sweep.size:,}"
+        self.variants = variants
+        self.host_page = host_page
+        #: Only some variants are in `variants` (evenly spaced; see sweep_rows).
+        self.truncated = self.sampled = sweep.size > len(variants)
+        self._sweep = sweep
+
+    @property
+    def axes_text(self) -> list[tuple[str, str]]:
+        """Each axis and its values as a sentence shows them: all of them, or for a long axis
+        the first three, an ellipsis, the last and how many (never a million labels)."""
+        out = []
+        for path, labels in self.axes:
+            if len(labels) <= _AXIS_LABELS_LISTED:
+                out.append((path, ", ".join(labels)))
+            else:
+                out.append((path, f"{', '.join(labels[:3])}, …, {labels[-1]} "
+                                  f"({len(labels):,} values)"))
+        return out
+
+    @cached_property
+    def summary(self) -> dict[str, dict[str, Number]]:
+        """For a sampled sweep, SWEEP_SUMMARY_METRICS over every variant: {metric: {"min",
+        "median", "max": Number}} (vectorised: a million variants take about a second)."""
+        if not self.sampled:
+            return {}
+        from scendsl.model.registry import REGISTRY
+        from scendsl.model.sweep import evaluate_sweep
+
+        table = evaluate_sweep(self._sweep, nodes=list(SWEEP_SUMMARY_METRICS),
+                               show_progress=False)
+        out = {}
+        for name, stats in table.summary().items():
+            node = REGISTRY.nodes.get(name)
+            dimension = node.dimension if node is not None else "number"
+            out[name] = {key: Number(name, stats[field], dimension)
+                         for key, field in (("min", "min"), ("median", "p50"), ("max", "max"))}
+        return out
+
+    @cached_property
+    def caveats(self) -> list[CaveatView]:
+        """Extrapolated inputs of the variants: one row per input, value and year used, with
+        the sweep's points where it applies (an axis is named only if not all its values are)."""
+        rows: dict[tuple[str, str, str], tuple[CaveatView, list[dict[str, str]]]] = {}
+        for variant in self.variants:
+            for row in extrapolated_inputs(variant.view):
+                kept, points = rows.setdefault(row.key, (row, []))
+                points.append(variant.labels)
+                for year in row.missing_years:
+                    if year not in kept.missing_years:
+                        kept.missing_years.append(year)
+        result = []
+        for row, points in rows.values():
+            row.sweep = self.name
+            partial = []
+            for path, labels in self._shown_labels:
+                # Linear in labels + points (a large axis is not rescanned once per point).
+                seen = {p.get(path) for p in points}
+                if len(seen) < len(labels):
+                    present = [label for label in labels if label in seen]
+                    partial.append(f"{path} {', '.join(present)}")
+            row.points = "; ".join(partial)
+            row.missing_years.sort()
+            result.append(row)
+        return result
+
+    @cached_property
+    def _shown_labels(self) -> list[tuple[str, list[str]]]:
+        """Each axis's labels among the variants shown, in order: all of a small sweep's (a
+        caveat of a sampled sweep names only the points it was seen at among those)."""
+        return [(path, list(dict.fromkeys(v.labels[path] for v in self.variants)))
+                for path, _ in self.axes]
+
+    @property
+    def anchor(self) -> str:
+        """Id of the sweep's heading ("## Sweep NAME"), as Markdown renderers slug it."""
+        return f"sweep-{self.name.lower()}"
+
+    @property
+    def x_axis(self) -> str | None:
+        """The axis plotted horizontally: `year` when swept, else the first numeric axis."""
+        paths = [path for path, _ in self.axes]
+        if "year" in paths:
+            return "year"
+        for path, _labels in self.axes:
+            # The values plotted are those of the variants shown (all of a small sweep's).
+            if all(axis_number(v.labels[path], v.values.get(path)) is not None
+                   for v in self.variants):
+                return path
+        return None
+
+    def series(self, metric: str) -> list[tuple[str, list[tuple[float, Any]]]]:
+        """One line per combination of the other axes: (x, value) points along `x_axis`."""
+        x_axis = self.x_axis
+        if x_axis is None:
+            return []
+        lines: dict[str, list[tuple[float, Any]]] = {}
+        for variant in self.variants:
+            others = [f"{path} {label}" for path, label in variant.labels.items() if path != x_axis]
+            key = ", ".join(others) or self.name
+            x = (variant.view.year if x_axis == "year"
+                 else axis_number(variant.labels[x_axis], variant.values.get(x_axis)))
+            assert x is not None  # x_axis is numeric at every variant shown
+            lines.setdefault(key, []).append((float(x), variant.view.value(metric)))
+        return list(lines.items())
