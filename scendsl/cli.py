@@ -254,11 +254,13 @@ def _bounded(flag: str) -> Callable[[str], float]:
     kind, low, high = NUMERIC_OPTIONS[flag]
 
     def parse(text: str) -> float:
+        expected = f"expects {'a whole number' if kind is int else 'a number'}, not {text!r}"
+        if not text.isascii():  # int() and float() also read other scripts' digits ('５')
+            raise argparse.ArgumentTypeError(expected)
         try:
             value = kind(text.replace("_", "")) if kind is int else kind(text)
         except (ValueError, OverflowError):
-            raise argparse.ArgumentTypeError(
-                f"expects {'a whole number' if kind is int else 'a number'}, not {text!r}")
+            raise argparse.ArgumentTypeError(expected) from None
         if not (low <= value <= high):  # also refuses nan
             raise argparse.ArgumentTypeError(f"must be between {int(low):,} and {int(high):,}, "
                                              f"not {text}")

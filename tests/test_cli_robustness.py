@@ -224,3 +224,14 @@ def test_missing_glyphs_in_charts_fall_back_silently():
         svg, _ = draw(("compute_bars", ([("漢字 🙂 label", 1e18, False),
                                          ("b", 2e18, True)], "title")))
     assert svg is not None and "漢字" in svg
+
+
+def test_numeric_options_take_ascii_digits_only(capsys):
+    # Python's int() reads '５' (fullwidth) and '٣' (Arabic-Indic) as digits; options must not.
+    from scendsl.cli import main
+
+    for option, value in (("--samples", "５"), ("--seed", "٣"), ("--threshold", "１.5")):
+        args = ["eval", "scenarios", option, value] if option != "--threshold" else \
+            ["diff", "scenarios", "scenarios", option, value]
+        assert main(args) == 2, (option, value)
+        assert "expects" in capsys.readouterr().err
