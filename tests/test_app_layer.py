@@ -133,7 +133,7 @@ def test_one_monte_carlo_for_eval_and_explain():
     alone = monte_carlo([uncertain], 200, 7)[uncertain.name]
     together = evaluation.runs[uncertain.name]
     name = "energy.facility_power"
-    assert alone.summary(name) == together.summary(name)
+    assert alone.percentiles(name) == together.percentiles(name)
     assert [r.name for r in evaluation.results] == [s.name for s in scenarios.scenarios]
 
 

@@ -7,7 +7,7 @@ command); this module follows their `import` lines.
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.errors import DiagnosticSink, ScenarioError, Span

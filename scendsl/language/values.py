@@ -8,7 +8,7 @@ Every mistake is reported to the sink, located, and the reader returns None.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
@@ -149,7 +149,7 @@ class ValueReader:
         too_low = lo is not None and (value < lo if spec.inclusive else value <= lo)
         too_high = hi is not None and value > hi
         if too_low or too_high:
-            if lo is not None and hi is not None and spec.inclusive and hi <= 10_000 or (
+            if (lo is not None and hi is not None and spec.inclusive and hi <= 10_000) or (
                     spec.dimension == "fraction" and lo == 0.0 and hi == 1.0):
                 # A field's natural range (year, pue, a share) is given whole; a sanity limit
                 # (count ≤ 1e9) only to whoever passes it.

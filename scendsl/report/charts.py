@@ -93,8 +93,8 @@ def warm_up() -> None:
     A chart worker's first job, done while the main process is still loading (so the first
     chart is as quick as the others).
     """
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.collections  # noqa: F401
+    import matplotlib.backends.backend_svg
+    import matplotlib.collections
     import matplotlib.ticker  # noqa: F401
 
     _measure("0", _LABEL, False)  # loads the font

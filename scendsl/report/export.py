@@ -132,7 +132,7 @@ def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any
         data["uncertainty"] = {"samples": samples.size, "seed": samples.seed}
         for section in ("inputs", "metrics"):
             for name, entry in data[section].items():
-                summary = samples.summary(name)
+                summary = samples.percentiles(name)
                 if summary is not None and isinstance(samples.numbers.get(name), np.ndarray):
                     entry.update(json_safe({"p5": summary.p5, "p50": summary.p50,
                                           "p95": summary.p95, "mean": summary.mean}))

@@ -438,7 +438,7 @@ def sandbox_environment_class() -> type:
                 return self.getattr(obj, argument)
             return self.undefined(obj=obj, name=argument)
 
-        def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:
             __self.check_budget()
             if isinstance(__obj, Undefined):
                 return __obj()  # fails saying what is undefined (a missing method, say)

@@ -42,7 +42,7 @@ def write_eval_text(out: IO[str], results: Sequence[Result], runs: dict[str, Sam
                 domain = name.split(".", 1)[0]
                 print(f"  [{domain}]", file=out)
             line = f"    {name:<44} {value_text(node)}"
-            summary = run.summary(name) if run is not None and name in run.varying() else None
+            summary = run.percentiles(name) if run is not None and name in run.varying() else None
             if summary is not None:
                 line += (f"   (90%: {format_value(summary.p5, node.dimension)} to "
                          f"{format_value(summary.p95, node.dimension)})")
