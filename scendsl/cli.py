@@ -258,7 +258,7 @@ def _bounded(flag: str) -> Callable[[str], float]:
             value = kind(text.replace("_", "")) if kind is int else kind(text)
         except (ValueError, OverflowError):
             raise argparse.ArgumentTypeError(
-                f"expects {'a whole number' if kind is int else 'a number'}, not {text!r}")
+                f"expects {'a whole number' if kind is int else 'a number'}, not {text!r}") from None
         if not (low <= value <= high):  # also refuses nan
             raise argparse.ArgumentTypeError(f"must be between {int(low):,} and {int(high):,}, "
                                              f"not {text}")

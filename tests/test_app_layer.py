@@ -113,7 +113,7 @@ def test_sweep_axis_numbers_are_the_numbers_written(tmp_path):
     checked = 0
     for sweep in scenarios.sweeps:
         for axis in sweep.axes:
-            for label, value in zip(axis.labels, axis.values):
+            for label, value in zip(axis.labels, axis.values, strict=True):
                 try:
                     expected = parse_number(label).value
                 except ValueError:

@@ -51,7 +51,7 @@ def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, A
         for offset, index in enumerate(range(start, stop)):
             values = {name: json_safe(column[offset]) if name in numbers
                       else _plain(column[offset]) for name, column in columns.items()}
-            yield {"name": table.name(index), "point": dict(zip(paths, table.labels(index))),
+            yield {"name": table.name(index), "point": dict(zip(paths, table.labels(index), strict=True)),
                    "values": values}
 
 
@@ -143,7 +143,7 @@ def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any
         for c in result.claims
     ]
     if samples is not None:
-        for claim, probability in zip(data["claims"], samples.claims):
+        for claim, probability in zip(data["claims"], samples.claims, strict=True):
             claim["probability"] = probability.probability
     return data
 

@@ -463,9 +463,9 @@ def sandbox_environment_class() -> type:
                 hits = len(text) + 1 if not old else text.count(old)
                 if len(text) + hits * max(0, len(new) - len(old)) > MAX_TEMPLATE_VALUE:
                     raise too_big("the replaced text")
-            if name == "join" and args and isinstance(args[0], (list, tuple, str)):
-                if len(text) * len(args[0]) > MAX_TEMPLATE_VALUE:
-                    raise too_big("the joined text")
+            if (name == "join" and args and isinstance(args[0], (list, tuple, str))
+                    and len(text) * len(args[0]) > MAX_TEMPLATE_VALUE):
+                raise too_big("the joined text")
 
         def call_binop(self, context, operator_: str, left: Any, right: Any) -> Any:
             self.check_budget()

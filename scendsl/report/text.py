@@ -48,7 +48,7 @@ def write_eval_text(out: IO[str], results: Sequence[Result], runs: dict[str, Sam
                          f"{format_value(summary.p95, node.dimension)})")
             print(line, file=out)
         probabilities = run.claims if run is not None else [None] * len(result.claims)
-        for claim, chance in zip(result.claims, probabilities):
+        for claim, chance in zip(result.claims, probabilities, strict=True):
             verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
             if chance is not None and chance.probability is not None:
                 verdict += f" (holds in {chance.probability:.0%} of samples)"

@@ -67,9 +67,9 @@ class BlocksPass(ValueReader, ResolverState):
         # block named like a catalog entry overrides that entry for its extenders too; only a
         # block that extends its own name reaches past itself to the catalog.
         if base is not None and base in self.accelerators and base != definition.name:
-            chain = chain + (definition.name,)
+            chain = (*chain, definition.name)
             if base in chain:
-                cycle = chain[chain.index(base):] + (base,)
+                cycle = (*chain[chain.index(base):], base)
                 self.sink.error(f"'{definition.name}' extends itself through "
                                 f"{' → '.join(cycle)}", values[2].span)
                 return None

@@ -229,7 +229,7 @@ class ScenarioView:
                 view = found.setdefault(text, SourceView(text, "", []))
                 codes = [c for c in view.confidence.split(", ") if c]
                 if node.confidence and node.confidence not in codes:
-                    view.confidence = ", ".join(codes + [node.confidence])
+                    view.confidence = ", ".join([*codes, node.confidence])
                 if name not in view.used_by:
                     view.used_by.append(name)
         return list(found.values())

@@ -97,7 +97,7 @@ class UncertaintyView:
             if summary is None or law.stream != law.name:
                 continue  # an input that shares another's range is listed with it
             written = law.written
-            fmt = lambda value: format_value(value, law.dimension)  # noqa: E731
+            fmt = lambda value, dimension=law.dimension: format_value(value, dimension)  # noqa: E731
             text = (f"{fmt(written.low)} to {fmt(written.high)}" if written.kind == "interval"
                     else f"{fmt(written.center)} ± {sig((written.rel or 0) * 100)}%")
             also = [other.name for other in run.laws
