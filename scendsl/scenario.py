@@ -145,11 +145,15 @@ class Market(_Frozen):
     rental_price: Value | None = Field(None, description="USD per accelerator-second")
 
 
+#: The comparisons a claim may make (the grammar's OP token).
+ClaimOp = Literal["<", "<=", ">", ">=", "==", "~="]
+
+
 class Claim(_Frozen):
     """`expect METRIC OP VALUE "quote"`: a statement of the source, checked by the model."""
 
     metric: str
-    op: Literal["<", "<=", ">", ">=", "==", "~="]
+    op: ClaimOp
     value: float
     dimension: str
     unit: str | None = Field(None, description="the unit as written, for display")
