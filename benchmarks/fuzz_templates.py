@@ -262,9 +262,9 @@ def _files_outside(root: Path) -> list[str]:
 def run(cases: int, seed: int) -> dict:
     """Render `cases` random templates; counts of internal errors, writes outside the output
     folder and leaks (see the module's docstring), with the failing templates."""
+    from scendsl.app.build import build
     from scendsl.errors import ScenarioError
     from scendsl.report import sandbox
-    from scendsl.app.build import build
 
     saved_budget, sandbox.RENDER_SECONDS = sandbox.RENDER_SECONDS, 0.5
     try:

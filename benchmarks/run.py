@@ -151,7 +151,7 @@ from scendsl.model.sweep import evaluate_sweep
 catalog = load_catalog()
 sweep = scendsl.load({text!r}, max_variants=2_000_000).sweeps[-1]
 start = time.perf_counter()
-evaluate_sweep(sweep, catalog).summary()
+evaluate_sweep(sweep, catalog).spreads()
 elapsed = time.perf_counter() - start
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
@@ -161,14 +161,14 @@ print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 def bench_sweep() -> None:
     import scendsl
     from scendsl.catalog import load_catalog
-    from scendsl.scenario import apply_sweep_point
     from scendsl.model.evaluate import evaluate
     from scendsl.model.sweep import evaluate_sweep
+    from scendsl.scenario import apply_sweep_point
 
     catalog = load_catalog()
     sweep = scendsl.load(sweep_text(100_000), max_variants=200_000).sweeps[-1]
     evaluate_sweep(sweep, catalog, chunk=1_000)  # warm caches
-    vectorised = best_of(3, lambda: evaluate_sweep(sweep, catalog).summary())
+    vectorised = best_of(3, lambda: evaluate_sweep(sweep, catalog).spreads())
     report("sweep_100k_variants", vectorised, "s")
 
     # One by one, on 200 variants spread over the sweep.

@@ -25,8 +25,19 @@ if TYPE_CHECKING:
     from scendsl.scenario import ScenarioSet
 
 __version__ = "0.1.0"
-__all__ = ["Diagnostic", "ScenarioError", "ScendslError", "Span", "parse", "load_file", "load_text", "load",
-           "check", "evaluate", "__version__"]
+__all__ = [
+    "Diagnostic",
+    "ScenarioError",
+    "ScendslError",
+    "Span",
+    "__version__",
+    "check",
+    "evaluate",
+    "load",
+    "load_file",
+    "load_text",
+    "parse",
+]
 
 
 def parse(text: str, file: str = "<string>") -> Document:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from typing import Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,7 +49,7 @@ class Uncertain(_Frozen):
     rel: float | None = Field(None, description="relative spread for '±' values")
 
 
-Value = Union[float, Uncertain]
+Value = float | Uncertain
 
 
 def central(value: Value | None, default: float | None = None) -> float | None:
@@ -145,11 +145,15 @@ class Market(_Frozen):
     rental_price: Value | None = Field(None, description="USD per accelerator-second")
 
 
+#: The comparisons a claim may make (the grammar's OP token).
+ClaimOp = Literal["<", "<=", ">", ">=", "==", "~="]
+
+
 class Claim(_Frozen):
     """`expect METRIC OP VALUE "quote"`: a statement of the source, checked by the model."""
 
     metric: str
-    op: Literal["<", "<=", ">", ">=", "==", "~="]
+    op: ClaimOp
     value: float
     dimension: str
     unit: str | None = Field(None, description="the unit as written, for display")
@@ -247,7 +251,7 @@ class Sweep(_Frozen):
         return size
 
     def variant_name(self, labels: tuple[str, ...]) -> str:
-        inner = ",".join(f"{axis.path}={label}" for axis, label in zip(self.axes, labels))
+        inner = ",".join(f"{axis.path}={label}" for axis, label in zip(self.axes, labels, strict=False))
         return f"{self.name}[{inner}]"
 
     def variants(self) -> Iterator[Scenario]:
@@ -283,7 +287,7 @@ class Sweep(_Frozen):
                 combo.append(axis.labels.index(label))
             except ValueError:
                 return None
-        if self.variant_name(tuple(a.labels[i] for a, i in zip(self.axes, combo))) != name:
+        if self.variant_name(tuple(a.labels[i] for a, i in zip(self.axes, combo, strict=False))) != name:
             return None
         return apply_sweep_point(self, tuple(combo))
 
@@ -295,7 +299,7 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
     sections: dict[str, dict[str, object]] = {}
     point: dict[str, str] = {}
     origins = dict(template.origins)
-    for axis, index in zip(sweep.axes, indices):
+    for axis, index in zip(sweep.axes, indices, strict=False):
         value = axis.values[index]
         point[axis.path] = axis.labels[index]
         origins[axis.path] = sweep.span
@@ -306,7 +310,7 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
             top[axis.path] = value
     for section, changes in sections.items():
         top[section] = getattr(template, section).model_copy(update=changes)
-    labels = tuple(axis.labels[i] for axis, i in zip(sweep.axes, indices))
+    labels = tuple(axis.labels[i] for axis, i in zip(sweep.axes, indices, strict=False))
     top.update(name=sweep.variant_name(labels), sweep=sweep.name, sweep_point=point,
                origins=origins)
     return template.model_copy(update=top)

@@ -110,7 +110,8 @@ def render(text: str) -> str:
         pattern = re.compile(re.escape(begin) + r"\n.*?" + re.escape(end), re.S)
         if not pattern.search(text):
             raise SystemExit(f"{DOCS.name}: no '{begin}' ... '{end}' markers")
-        text = pattern.sub(lambda _: f"{begin}\n{content}\n{end}", text)
+        replacement = f"{begin}\n{content}\n{end}"
+        text = pattern.sub(lambda _, r=replacement: r, text)
     return text
 
 

@@ -113,7 +113,7 @@ def test_sweep_axis_numbers_are_the_numbers_written(tmp_path):
     checked = 0
     for sweep in scenarios.sweeps:
         for axis in sweep.axes:
-            for label, value in zip(axis.labels, axis.values):
+            for label, value in zip(axis.labels, axis.values, strict=True):
                 try:
                     expected = parse_number(label).value
                 except ValueError:
@@ -133,7 +133,7 @@ def test_one_monte_carlo_for_eval_and_explain():
     alone = monte_carlo([uncertain], 200, 7)[uncertain.name]
     together = evaluation.runs[uncertain.name]
     name = "energy.facility_power"
-    assert alone.summary(name) == together.summary(name)
+    assert alone.percentiles(name) == together.percentiles(name)
     assert [r.name for r in evaluation.results] == [s.name for s in scenarios.scenarios]
 
 

@@ -18,9 +18,9 @@ import pytest
 from conftest import ROOT, SKETCH
 from factories import scenario_text
 from scendsl import files as files_module
+from scendsl.app.build import build, render_files
 from scendsl.errors import ScenarioError
 from scendsl.report import views as views_module
-from scendsl.app.build import build, render_files
 from scendsl.report.loader import builtin_templates_dir
 from scendsl.report.render import md_escape
 from scendsl.report.risk import (

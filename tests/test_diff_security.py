@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from scendsl.app.gitsnap import snapshot
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
-from scendsl.app.gitsnap import snapshot
 from scendsl.language.parse import MAX_FILE_BYTES
 
 SAMPLES = Path("scenarios")

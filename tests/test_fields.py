@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import scendsl.model.domains  # noqa: F401  (registers the input nodes)
 from scendsl import scenario as S
 from scendsl.language import fields as F
-import scendsl.model.domains  # noqa: F401  (registers the input nodes)
 from scendsl.model.registry import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 
 import scendsl
+from scendsl.app.build import build
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
 from scendsl.language import fields as F
 from scendsl.language.correlation import consistent, psd_cholesky
 from scendsl.model.uncertainty import sample
-from scendsl.app.build import build
 from scendsl.report.pages import page_names
 
 SCENARIO = """\

@@ -5,11 +5,11 @@ import time
 
 import pytest
 
+from scendsl.app.build import MAX_BUILD_SWEEP_ROWS, SWEEP_SAMPLE_ROWS, sweep_rows
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
 from scendsl.language.resolve import load_paths, load_text
 from scendsl.model.uncertainty import MONTE_CARLO_MEMORY_BUDGET, check_sample_budget
-from scendsl.app.build import MAX_BUILD_SWEEP_ROWS, SWEEP_SAMPLE_ROWS, sweep_rows
 
 SAMPLE = "scenarios/colossus2.scn"
 

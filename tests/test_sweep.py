@@ -130,7 +130,7 @@ def test_facility_power_scales_with_count_by_hand(catalog):
     assert np.allclose(per_accelerator, per_accelerator[0], rtol=1e-12)
     base = evaluate(scendsl.load(COLOSSUS).get("colossus2"), catalog)
     assert per_accelerator[0] == pytest.approx(base.value("energy.facility_power") / 100_000)
-    summary = table.summary()
+    summary = table.spreads()
     assert summary["cluster.count"]["min"] == 50_000
     assert summary["cluster.count"]["max"] == 200_000
     assert summary["energy.pue"] == {key: 1.25 for key in summary["energy.pue"]}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SKETCH
-from scendsl.errors import ScenarioError
 from scendsl.app.build import render_files
+from scendsl.errors import ScenarioError
 from scendsl.report import loader, render, sandbox
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SKETCH
+from scendsl.app.build import render_files
 from scendsl.errors import ScenarioError
 from scendsl.report import sandbox
-from scendsl.app.build import render_files
 
 LOCATED = r"index\.md\.j2:\d+:\d+: error: template index\.md\.j2"
 
@@ -98,7 +98,7 @@ def test_templates_get_plain_read_only_data_not_models(tmp_path):
     "{{ scenarios[0]._result }}",
     "{{ scenarios[0].attach_run(none) }}",
     "{{ scenarios[0].m('x').derivation.__func__ }}",
-    "{{ scenarios[0].summary }}{{ scenarios[0].m.__self__._catalog }}",
+    "{{ scenarios[0].percentiles }}{{ scenarios[0].m.__self__._catalog }}",
     "{{ risk_rules[0].rules[0].when.__class__ }}",
     "{{ [].pop() }}",
     "{{ {}.update({'a': 1}) }}",

@@ -96,11 +96,11 @@ scenario wide extends colossus2 {
 # ------------------------------------------------------------------------- Monte Carlo
 def test_median_of_a_symmetric_input_sits_at_its_centre(catalog):
     run = sample(scenario("colossus2_uncertain"), 20_000, catalog=catalog)
-    pue = run.summary("energy.pue")
+    pue = run.percentiles("energy.pue")
     assert pue.p50 == pytest.approx(1.25, abs=0.003)
     assert pue.p5 == pytest.approx(1.125, abs=0.005)
     assert pue.p95 == pytest.approx(1.375, abs=0.005)
-    mfu = run.summary("cluster.mfu")
+    mfu = run.percentiles("cluster.mfu")
     assert mfu.p50 == pytest.approx(math.sqrt(0.30 * 0.45), abs=0.003)
     assert mfu.mean > mfu.p50  # the lognormal leans right
     assert mfu.p5 == pytest.approx(0.30, abs=0.004)

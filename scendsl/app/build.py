@@ -220,7 +220,7 @@ def _render_files(scenarios: ScenarioSet, catalog: Catalog, templates_dir: str |
         # One by one, not with the vectorised engine (model.sweep.evaluate_sweep): a table row
         # is a whole ScenarioView (derivations, sources, notes for the caveats), which the
         # engine's number columns do not carry. The rows are few (MAX_BUILD_SWEEP_ROWS); the
-        # summaries over every variant of a big sweep are vectorised (SweepView.summary).
+        # summaries over every variant of a big sweep are vectorised (SweepView.across_variants).
         for index in indices:
             variant = sweep.variant_at(index)
             result = evaluate(variant, catalog)

@@ -153,7 +153,7 @@ def monte_carlo_runs(scenarios: Sequence[Scenario], samples: int = DEFAULT_SAMPL
             # has_uncertainty also counts a range in an accelerator block the scenario does
             # not use: no input is drawn, nothing varies.
             continue
-        summaries = {name: run.summary(name) for name in run.varying()}
+        summaries = {name: run.percentiles(name) for name in run.varying()}
         runs[scenario.name] = MonteCarloRun(
             scenario.name, run.size, run.seed, run.laws, run.claims, run.held, run.notes,
             {name: summary for name, summary in summaries.items() if summary is not None},

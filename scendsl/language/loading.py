@@ -7,7 +7,7 @@ command); this module follows their `import` lines.
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
@@ -41,7 +41,7 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
     def visit(path: str, display: str, root: str, stack: tuple[str, ...], via: Span | None):
         real = os.path.realpath(path)
         if real in stack:
-            cycle = " → ".join(os.path.basename(p) for p in stack[stack.index(real):] + (real,))
+            cycle = " → ".join(os.path.basename(p) for p in (*stack[stack.index(real):], real))
             sink.error(f"import cycle: {cycle}", via, "remove one of the imports")
             return
         if real in seen:
@@ -81,7 +81,7 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
                            "name the file on the command line instead")
                 continue
             target_display = os.path.normpath(os.path.join(os.path.dirname(display), target))
-            visit(target_path, target_display, root, stack + (real,), span)
+            visit(target_path, target_display, root, (*stack, real), span)
 
     for path in paths:
         root = (roots or {}).get(path) or os.path.dirname(os.path.abspath(path))

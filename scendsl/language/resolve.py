@@ -10,8 +10,13 @@ reported together.
 from __future__ import annotations
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
-from scendsl.language.loading import (MAX_IMPORT_DEPTH, load_documents, load_paths, load_text,
-                                      scenario_files)
+from scendsl.language.loading import (
+                                      MAX_IMPORT_DEPTH,
+                                      load_documents,
+                                      load_paths,
+                                      load_text,
+                                      scenario_files,
+)
 from scendsl.language.passes import Resolver, resolve
 from scendsl.language.passes.definitions import DEFINITION_KEYWORDS
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH

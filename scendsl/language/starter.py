@@ -251,7 +251,7 @@ def variant_text(name: str, base: Base, importing: str, *, accelerator: str | No
     overrides = []
     if check_accelerator(accelerator):
         overrides.append(f"  cluster.accelerator {accelerator}")
-    if check_region(region):
+    if region is not None and check_region(region):
         overrides.append(f"  region {_region_text(region)}")
     body = "\n".join(overrides) + "\n" if overrides else ""
     text = f"""\

@@ -8,7 +8,7 @@ Every mistake is reported to the sink, located, and the reader returns None.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import TYPE_CHECKING, Any
 
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
@@ -17,6 +17,9 @@ from scendsl.language.syntax import Atom
 from scendsl.language.units import DIMENSION_EXAMPLES, UNITS, Number, lookup_unit, parse_number
 from scendsl.scenario import MixShare, Parallelism, Uncertain
 from scendsl.suggest import suggest
+
+if TYPE_CHECKING:
+    from scendsl.language.passes.state import Definition
 
 MAX_STRING_LENGTH = 10_000
 #: Whole-number fields (layers, batch sizes, parallel degrees) above this are typos or attacks;
@@ -31,7 +34,9 @@ class ValueReader:
     #: Only the names are needed here: the full catalog (or a `CatalogNames`) will do.
     catalog: CatalogNames
     #: Custom `accelerator` blocks of this load, by name (a scenario may name them).
-    accelerators: Mapping[str, object]
+    #: (The same type as the resolver's own, which mypy requires of a mutable attribute that
+    #: two bases of a pass declare.)
+    accelerators: dict[str, Definition]
 
     def quantity(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         """Read `q`, `q to q` or `q ± y%` against the spec; returns float, Uncertain or None."""
@@ -149,12 +154,12 @@ class ValueReader:
         too_low = lo is not None and (value < lo if spec.inclusive else value <= lo)
         too_high = hi is not None and value > hi
         if too_low or too_high:
-            if lo is not None and hi is not None and spec.inclusive and hi <= 10_000 or (
+            if (lo is not None and hi is not None and spec.inclusive and hi <= 10_000) or (
                     spec.dimension == "fraction" and lo == 0.0 and hi == 1.0):
                 # A field's natural range (year, pue, a share) is given whole; a sanity limit
                 # (count ≤ 1e9) only to whoever passes it.
-                bound = (f"between {F.describe_bound(lo, spec.dimension)} and "  # type: ignore[arg-type]
-                         f"{F.describe_bound(hi, spec.dimension)}")  # type: ignore[arg-type]
+                bound = (f"between {F.describe_bound(lo, spec.dimension)} and "
+                         f"{F.describe_bound(hi, spec.dimension)}")
             elif too_low:
                 low = F.describe_bound(lo, spec.dimension)  # type: ignore[arg-type]
                 bound = f"at least {low}" if spec.inclusive else f"greater than {low}"
@@ -310,7 +315,9 @@ class ValueReader:
         return tuple(shares)
 
     def _parallelism(self, entries):
-        values: dict[str, int | None] = {}
+        # Degree by name; None ('auto') only for data and microbatches, which mypy cannot
+        # tell apart from the int-only degrees here, hence Any.
+        values: dict[str, Any] = {}
         for name, value_atom, name_span in entries:
             if name not in F.PARALLELISM_KEYS:
                 self.sink.error(f"unknown kind of parallelism '{name}'", name_span,

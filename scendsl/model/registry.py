@@ -45,7 +45,7 @@ class Node:
     def lacks_input(self, args: list[Any]) -> bool:
         """Whether a required input is n/a (then the metric is n/a too)."""
         return any(arg is None and name not in self.optional
-                   for name, arg in zip(self.inputs, args))
+                   for name, arg in zip(self.inputs, args, strict=True))
 
     @property
     def domain(self) -> str:

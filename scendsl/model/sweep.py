@@ -377,7 +377,7 @@ class SweepTable:
             out[name] = [categories[c] for c in stored.rows(start, stop).tolist()]
         return out
 
-    def summary(self) -> dict[str, dict[str, float | None]]:
+    def spreads(self) -> dict[str, dict[str, float | None]]:
         """Per number node: min, P5, P50, P95, max and mean over the variants (n/a ignored)."""
         out: dict[str, dict[str, float | None]] = {}
         for name, stored in self._numbers.items():

@@ -146,7 +146,7 @@ class Samples:
     _nodes: list[Node] = field(default_factory=list, repr=False)
     _inputs: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def summary(self, name: str) -> Summary | None:
+    def percentiles(self, name: str) -> Summary | None:
         """P5, P50, P95 and mean of one number node (None when n/a)."""
         value = self.numbers.get(name)
         unit = self.units.get(name, "")
@@ -161,11 +161,15 @@ class Samples:
         _low, p5, p50, p95, _high, mean = stats
         return Summary(p5, p50, p95, mean, unit)
 
+    #: The old name of `percentiles`, kept only until scendsl.lsp.analysis (edited on another
+    #: branch) calls `percentiles`; remove it then.
+    summary = percentiles
+
     def summaries(self) -> dict[str, Summary]:
         """Every number node that is not n/a, in evaluation order."""
         out = {}
         for name in self.numbers:
-            summary = self.summary(name)
+            summary = self.percentiles(name)
             if summary is not None:
                 out[name] = summary
         return out

@@ -93,8 +93,8 @@ def warm_up() -> None:
     A chart worker's first job, done while the main process is still loading (so the first
     chart is as quick as the others).
     """
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.collections  # noqa: F401
+    import matplotlib.backends.backend_svg
+    import matplotlib.collections
     import matplotlib.ticker  # noqa: F401
 
     _measure("0", _LABEL, False)  # loads the font
@@ -273,14 +273,14 @@ def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
                        WIDTH - left_margin - right_margin)
         axes.axvline(0, color="#C8CFD6", linewidth=0.8)
         _bars(axes, [(index, low, high, "#9CC3E0")
-                     for index, (low, high) in enumerate(zip(lows, highs))], 0.5,
+                     for index, (low, high) in enumerate(zip(lows, highs, strict=True))], 0.5,
               edge=HIGHLIGHT, edge_width=0.6)
         axes.vlines([0.0] * len(rows), [p - 0.3 for p in positions],
                     [p + 0.3 for p in positions], color=_INK, linewidth=1.6)
         axes.plot(means, list(positions), linestyle="none", marker="D", markersize=4.2,
                   markerfacecolor="#E69F00", markeredgecolor=_INK, markeredgewidth=0.5)
         _row_labels(axes, labels)
-        for index, (row, low, high) in enumerate(zip(rows, lows, highs)):
+        for index, (row, low, high) in enumerate(zip(rows, lows, highs, strict=True)):
             _value_label(axes, low, index, format_value(row[1], row[5]), outward_right=False)
             _value_label(axes, high, index, format_value(row[3], row[5]), outward_right=True)
         _title(figure, height, title)

@@ -92,7 +92,7 @@ def explain_text(result: Result, name: str) -> str:
 def uncertainty_text(result: Result, name: str, samples: Any, ranking: Any) -> str:
     """The metric's spread over the Monte Carlo samples and the inputs that drive it."""
     node = result.node(name)
-    summary = samples.summary(name)
+    summary = samples.percentiles(name)
     lines = ["", f"Uncertainty ({samples.size:,} samples, seed {samples.seed}):"]
     if summary is None or summary.p5 == summary.p95:
         lines.append(f"  {name} does not depend on the uncertain inputs.")

@@ -51,7 +51,7 @@ def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, A
         for offset, index in enumerate(range(start, stop)):
             values = {name: json_safe(column[offset]) if name in numbers
                       else _plain(column[offset]) for name, column in columns.items()}
-            yield {"name": table.name(index), "point": dict(zip(paths, table.labels(index))),
+            yield {"name": table.name(index), "point": dict(zip(paths, table.labels(index), strict=True)),
                    "values": values}
 
 
@@ -132,7 +132,7 @@ def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any
         data["uncertainty"] = {"samples": samples.size, "seed": samples.seed}
         for section in ("inputs", "metrics"):
             for name, entry in data[section].items():
-                summary = samples.summary(name)
+                summary = samples.percentiles(name)
                 if summary is not None and isinstance(samples.numbers.get(name), np.ndarray):
                     entry.update(json_safe({"p5": summary.p5, "p50": summary.p50,
                                           "p95": summary.p95, "mean": summary.mean}))
@@ -143,7 +143,7 @@ def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any
         for c in result.claims
     ]
     if samples is not None:
-        for claim, probability in zip(data["claims"], samples.claims):
+        for claim, probability in zip(data["claims"], samples.claims, strict=True):
             claim["probability"] = probability.probability
     return data
 

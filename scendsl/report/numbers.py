@@ -61,7 +61,7 @@ def format_value(value: Any, dimension: str, value_type: str = "number") -> str:
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
     if dimension == "year":
-        return str(int(round(value)))
+        return str(round(value))
     if dimension == "fraction":
         return f"{sig(value * 100, 3)}%"
     if dimension == "currency":

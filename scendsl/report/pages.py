@@ -249,7 +249,7 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog: Ca
         timings["templates"] = time.perf_counter() - clock
         charts, bodies = sharing.finish()
         clock = time.perf_counter()
-        for (name, title, page), body in zip(rendered, bodies):
+        for (name, title, page), body in zip(rendered, bodies, strict=True):
             page.fragments = [(md, _chart_fragment(charts.get(form.key)))
                               if isinstance(form, ChartSlot) else (md, form)
                               for md, form in page.fragments]

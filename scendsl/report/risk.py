@@ -247,7 +247,7 @@ def assess_one(risk: RiskDefinition, value_of: Callable[[str], Any]) -> Assessme
             continue
         if any(outcome is None for outcome in outcomes):
             skipped.append(rule)
-            missing.extend(c.metric for c, outcome in zip(rule.when, outcomes)
+            missing.extend(c.metric for c, outcome in zip(rule.when, outcomes, strict=True)
                            if outcome is None and c.metric not in missing)
             continue
         if not rule.when and skipped:

@@ -438,7 +438,7 @@ def sandbox_environment_class() -> type:
                 return self.getattr(obj, argument)
             return self.undefined(obj=obj, name=argument)
 
-        def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:
             __self.check_budget()
             if isinstance(__obj, Undefined):
                 return __obj()  # fails saying what is undefined (a missing method, say)
@@ -463,9 +463,9 @@ def sandbox_environment_class() -> type:
                 hits = len(text) + 1 if not old else text.count(old)
                 if len(text) + hits * max(0, len(new) - len(old)) > MAX_TEMPLATE_VALUE:
                     raise too_big("the replaced text")
-            if name == "join" and args and isinstance(args[0], (list, tuple, str)):
-                if len(text) * len(args[0]) > MAX_TEMPLATE_VALUE:
-                    raise too_big("the joined text")
+            if (name == "join" and args and isinstance(args[0], (list, tuple, str))
+                    and len(text) * len(args[0]) > MAX_TEMPLATE_VALUE):
+                raise too_big("the joined text")
 
         def call_binop(self, context, operator_: str, left: Any, right: Any) -> Any:
             self.check_budget()

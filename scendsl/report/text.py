@@ -42,13 +42,13 @@ def write_eval_text(out: IO[str], results: Sequence[Result], runs: dict[str, Sam
                 domain = name.split(".", 1)[0]
                 print(f"  [{domain}]", file=out)
             line = f"    {name:<44} {value_text(node)}"
-            summary = run.summary(name) if run is not None and name in run.varying() else None
+            summary = run.percentiles(name) if run is not None and name in run.varying() else None
             if summary is not None:
                 line += (f"   (90%: {format_value(summary.p5, node.dimension)} to "
                          f"{format_value(summary.p95, node.dimension)})")
             print(line, file=out)
         probabilities = run.claims if run is not None else [None] * len(result.claims)
-        for claim, chance in zip(result.claims, probabilities):
+        for claim, chance in zip(result.claims, probabilities, strict=True):
             verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
             if chance is not None and chance.probability is not None:
                 verdict += f" (holds in {chance.probability:.0%} of samples)"

@@ -46,9 +46,9 @@ def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
             if built is not None:
                 accelerators[built.name] = built
         elif definition.kind == "reference":
-            built = resolver.build_reference(definition)
-            if built is not None:
-                references[built.name] = built
+            reference = resolver.build_reference(definition)
+            if reference is not None:
+                references[reference.name] = reference
     # Each scenario: extends, values, claims.
     scenarios: dict[str, Scenario] = {}
     for definition in resolver.order:

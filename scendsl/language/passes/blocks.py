@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scendsl.language import fields as F
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.values import ValueReader, join_atoms
@@ -17,7 +19,7 @@ class BlocksPass(ValueReader, ResolverState):
         """Build an `accelerator` block once; `chain` is the accelerators extending it."""
         if definition.name not in self.built_accelerators:
             self.built_accelerators[definition.name] = self._build_accelerator(definition, chain)
-        return self.built_accelerators[definition.name]  # type: ignore[return-value]
+        return self.built_accelerators[definition.name]
 
     def _build_accelerator(self, definition: Definition,
                            chain: tuple[str, ...]) -> CustomAccelerator | None:
@@ -40,8 +42,10 @@ class BlocksPass(ValueReader, ResolverState):
         elif definition.name in self.catalog.accelerators:
             base = definition.name  # a block named like a catalog entry overrides it
         errors_before = len(self.sink.diagnostics)
-        attributes: dict[str, object] = {}
-        figures: dict[str, object] = {}
+        # Values read against each field's spec, typed as the model expects by that spec (which
+        # mypy cannot follow from the key): hence Any, not object.
+        attributes: dict[str, Any] = {}
+        figures: dict[str, Any] = {}
         for item in statement.body or []:
             if item.body is not None:
                 self.sink.error(f"'{item.key}' cannot hold a block here", item.key_span)
@@ -67,9 +71,9 @@ class BlocksPass(ValueReader, ResolverState):
         # block named like a catalog entry overrides that entry for its extenders too; only a
         # block that extends its own name reaches past itself to the catalog.
         if base is not None and base in self.accelerators and base != definition.name:
-            chain = chain + (definition.name,)
+            chain = (*chain, definition.name)
             if base in chain:
-                cycle = chain[chain.index(base):] + (base,)
+                cycle = (*chain[chain.index(base):], base)
                 self.sink.error(f"'{definition.name}' extends itself through "
                                 f"{' → '.join(cycle)}", values[2].span)
                 return None
@@ -107,7 +111,7 @@ class BlocksPass(ValueReader, ResolverState):
             self.sink.error("a reference header is 'reference NAME'", join_atoms(statement.values[1:]))
             return None
         errors_before = len(self.sink.diagnostics)
-        found: dict[str, object] = {}
+        found: dict[str, Any] = {}  # typed by each field's spec, as in `_build_accelerator`
         for item in statement.body or []:
             spec = F.REFERENCE_FIELDS.get(item.key)
             if spec is None or item.body is not None:

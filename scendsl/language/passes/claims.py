@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from scendsl.language import fields as F
 from scendsl.language.passes.state import ResolverState
 from scendsl.language.syntax import Statement
 from scendsl.language.units import UNITS, lookup_unit
 from scendsl.language.values import ValueReader, join_atoms
-from scendsl.scenario import Claim, Correlation, Uncertain
+from scendsl.scenario import Claim, ClaimOp, Correlation, Uncertain
 from scendsl.suggest import suggest
 
 
@@ -146,7 +147,8 @@ class ClaimsPass(ValueReader, ResolverState):
         if not math.isfinite(value):
             self.sink.error("number is too large", join_atoms(rest))
             return None
-        return Claim.model_construct(metric=metric_atom.text, op=op_atom.text, value=value, dimension=dimension,
+        op = cast(ClaimOp, op_atom.text)  # the grammar's OP token is one of these
+        return Claim.model_construct(metric=metric_atom.text, op=op, value=value, dimension=dimension,
                      unit=unit_text, tolerance=tolerance, quote=quote or "",
                      span=statement.span, metric_span=metric_atom.span)
 

@@ -42,9 +42,9 @@ class ExtendsPass(ResolverState):
                 return None
             if parent_name in chain or parent_name == definition.name:
                 self.sink.error(f"'{definition.name}' extends itself through "
-                                f"{' → '.join((definition.name,) + chain)}", values[2].span)
+                                f"{' → '.join((definition.name, *chain))}", values[2].span)
                 return None
-            inherited = self.scenario_entries(parent, chain + (definition.name,))
+            inherited = self.scenario_entries(parent, (*chain, definition.name))
             if inherited is None:
                 return None
             parent_entries, parent_claims, parent_ancestors = inherited
@@ -52,7 +52,7 @@ class ExtendsPass(ResolverState):
             # Correlations are assumptions and are inherited; claims are statements a source
             # made about the parent, so a child that changes assumptions states its own.
             claims.extend(s for s in parent_claims if s.key == "correlate")
-            ancestors = (parent_name,) + parent_ancestors
+            ancestors = (parent_name, *parent_ancestors)
         own: dict[str, Statement] = {}
         for item in statement.body or []:
             for path, setting in self._flatten(item):

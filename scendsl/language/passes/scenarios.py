@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scendsl.errors import Span
 from scendsl.language import fields as F
 from scendsl.language.passes.claims import ClaimsPass
 from scendsl.language.passes.extends import ExtendsPass
 from scendsl.language.passes.state import Definition
-from scendsl.scenario import Cluster, Energy, Market, Scenario, Workload
+from scendsl.scenario import Claim, Cluster, Energy, Market, Scenario, Workload
 
 
 class ScenariosPass(ExtendsPass, ClaimsPass):
@@ -20,15 +22,17 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             return None
         entries, claim_statements, ancestors = flat
         misspelt = len(self.sink.diagnostics) > errors_before
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         origins: dict[str, Span] = {}
         unread = False
         for path, statement in entries.items():
             # An inherited line is read once for its whole family (and, if wrong, reported once):
             # a thousand scenarios extending one base do not read the base a thousand times.
             if id(statement) not in self.read_values:
+                spec = F.scenario_field(path)
+                assert spec is not None, path  # extends.py keeps known fields only
                 self.read_values[id(statement)] = self.value(
-                    statement.values, F.scenario_field(path), statement.key_span, path)
+                    statement.values, spec, statement.key_span, path)
             value = self.read_values[id(statement)]
             if value is not None:
                 values[path] = value
@@ -56,9 +60,12 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         return scenario.model_copy(update={"correlations": tuple(correlations)})
 
 
-    def _assemble(self, definition, values, origins, claims, ancestors) -> Scenario | None:
-        sections: dict[str, dict[str, object]] = {name: {} for name in F.SECTIONS}
-        top: dict[str, object] = {}
+    def _assemble(self, definition: Definition, values: dict[str, Any], origins: dict[str, Span],
+                  claims: tuple[Claim, ...], ancestors: tuple[str, ...]) -> Scenario:
+        # Each value was read against its field's spec, so it has the type the model expects;
+        # that type depends on the path, which mypy cannot follow: hence Any, not object.
+        sections: dict[str, dict[str, Any]] = {name: {} for name in F.SECTIONS}
+        top: dict[str, Any] = {}
         for path, value in values.items():
             if "." in path:
                 section, _, name = path.partition(".")

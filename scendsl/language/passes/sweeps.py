@@ -107,8 +107,8 @@ class SweepsPass(ValueReader, ResolverState):
                 return None
             # Bounds are intervals, so the two ends decide for every value between them: a
             # range of a million values is not read a million times.
-            for number in (low, high):
-                if self.value([Atom("number", str(number), atoms[0].span)], spec,
+            for end in (low, high):
+                if self.value([Atom("number", str(end), atoms[0].span)], spec,
                               item.key_span, label_path) is None:
                     return None
             whole = spec.kind == "integer"

@@ -179,7 +179,8 @@ def _decide_known(chip: ChipFigures, region: Region, rules: list[ExportRule],
                   groups: frozenset[str]) -> ExportDecision:
     """The schema's algorithm for a chip whose every tested property is known."""
     rank = {status: i for i, status in enumerate(STATUS_ORDER)}
-    status, deciders = STATUS_ORDER[0], []
+    status = STATUS_ORDER[0]
+    deciders: list[tuple[ExportRule, str]] = []
     for rule in rules:  # already in order of `effective`
         chip_class = next((c for c in rule.classes
                            if c.applies_to == "accelerator" and _in_class(c, chip)), None)

@@ -191,7 +191,7 @@ def restart_checkpoint_interval(delta, job_mtbi):
         "τ = reliability.restart_checkpoint_interval, R = reliability.restart_time, "
         "M = reliability.mtbi",
         inputs=("reliability.checkpoint_time", "reliability.restart_checkpoint_interval",
-                "reliability.restart_time", "reliability.mtbi"), sources=_YOUNG_DALY + (_LLAMA3,))
+                "reliability.restart_time", "reliability.mtbi"), sources=(*_YOUNG_DALY, _LLAMA3))
 def restart_goodput(delta, tau, restart, job_mtbi):
     """Goodput of a whole-job restart at its optimal checkpoint interval."""
     return goodput_fraction(delta, tau, restart, job_mtbi)
@@ -213,7 +213,7 @@ def in_memory_checkpoint_interval(delta, job_mtbi):
         "τ = reliability.in_memory_checkpoint_interval, R = reliability.in_memory_restart_time",
         inputs=("reliability.in_memory_checkpoint_time",
                 "reliability.in_memory_checkpoint_interval", "reliability.in_memory_restart_time",
-                "reliability.mtbi"), sources=_YOUNG_DALY + (_GEMINI,))
+                "reliability.mtbi"), sources=(*_YOUNG_DALY, _GEMINI))
 def in_memory_goodput(delta, tau, restart, job_mtbi):
     """Goodput of recovery from in-memory replicas onto hot spares."""
     return goodput_fraction(delta, tau, restart, job_mtbi)
@@ -235,7 +235,7 @@ def _use_in_memory(recovery, restart_kept, in_memory_kept):
         "says; auto: the larger",
         inputs=("reliability.recovery", "reliability.restart_goodput",
                 "reliability.in_memory_goodput"),
-        sources=_YOUNG_DALY + (_LLAMA3, _GEMINI), importance=2)
+        sources=(*_YOUNG_DALY, _LLAMA3, _GEMINI), importance=2)
 def goodput(recovery, restart_kept, in_memory_kept):
     """Goodput of the job with its recovery."""
     use = _use_in_memory(recovery, restart_kept, in_memory_kept)

@@ -13,11 +13,12 @@ What a page's template gets (scendsl.report.pages.template_site):
 `chart(kind, subject, metric=None)` and the Markdown filters (scendsl.report.render).
 
 - Number: a figure (`text`, `interval`, `available`, `derivation()`, `meaning`, ...)
-- ScenarioView: one scenario (`m(name)`, `figures(...)`, `claims`, `sources`, `risks`,
-  `caveats`, `uncertainty`, `sweeps`, ...)
+- ScenarioView: one scenario (`m(name)`, `figures(...)`, `percentiles(name)`, `claims`,
+  `sources`, `risks`, `caveats`, `uncertainty`, `sweeps`, ...)
 - ClaimView, SourceView, ReferenceView, RiskView, CaveatView: rows of a briefing's tables
 - UncertaintyView (RangeView, SpreadView, SwingView): a scenario's Monte Carlo run
-- SweepView (VariantView): a sweep's variants, tabled and charted
+- SweepView (VariantView): a sweep's variants, tabled and charted (`across_variants`: min,
+  median and max of the summary metrics over every variant of a sampled sweep)
 """
 
 from scendsl.report.views.figures import (

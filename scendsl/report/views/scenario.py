@@ -76,7 +76,7 @@ class ScenarioView:
 
         self.uncertainty = UncertaintyView(self, run)
 
-    def summary(self, name: str) -> Any:
+    def percentiles(self, name: str) -> Any:
         """P5/P50/P95/mean of a figure that moves with the ranges; None for any other.
 
         An input drawn from a range gives its law's exact percentiles (the range as written:
@@ -117,7 +117,7 @@ class ScenarioView:
         number = Number(name, node.value, node.dimension, value_type, node.meaning, importance,
                         node.kind, node.origin, node.confidence, node.note, tuple(node.sources),
                         explain=lambda: derivation(result, name))
-        summary = self.summary(name) if value_type == "number" else None
+        summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
             number.interval = interval_text(summary.p5, summary.p95, node.dimension)
         return number
@@ -229,7 +229,7 @@ class ScenarioView:
                 view = found.setdefault(text, SourceView(text, "", []))
                 codes = [c for c in view.confidence.split(", ") if c]
                 if node.confidence and node.confidence not in codes:
-                    view.confidence = ", ".join(codes + [node.confidence])
+                    view.confidence = ", ".join([*codes, node.confidence])
                 if name not in view.used_by:
                     view.used_by.append(name)
         return list(found.values())

@@ -93,11 +93,11 @@ class UncertaintyView:
 
         self.ranges: list[RangeView] = []
         for law in run.laws:
-            summary = view.summary(law.name)
+            summary = view.percentiles(law.name)
             if summary is None or law.stream != law.name:
                 continue  # an input that shares another's range is listed with it
             written = law.written
-            fmt = lambda value: format_value(value, law.dimension)  # noqa: E731
+            fmt = lambda value, dimension=law.dimension: format_value(value, dimension)  # noqa: E731
             text = (f"{fmt(written.low)} to {fmt(written.high)}" if written.kind == "interval"
                     else f"{fmt(written.center)} ± {sig((written.rel or 0) * 100)}%")
             also = [other.name for other in run.laws
@@ -110,7 +110,7 @@ class UncertaintyView:
 
         self.headline: list[SpreadView] = []
         for name in HEADLINE_METRICS:
-            summary = view.summary(name)
+            summary = view.percentiles(name)
             number = view.m(name)
             if summary is None or not number.interval:
                 continue
@@ -188,7 +188,7 @@ class SweepView:
         return out
 
     @cached_property
-    def summary(self) -> dict[str, dict[str, Number]]:
+    def across_variants(self) -> dict[str, dict[str, Number]]:
         """For a sampled sweep, SWEEP_SUMMARY_METRICS over every variant: {metric: {"min",
         "median", "max": Number}} (vectorised: a million variants take about a second)."""
         if not self.sampled:
@@ -199,7 +199,7 @@ class SweepView:
         table = evaluate_sweep(self._sweep, nodes=list(SWEEP_SUMMARY_METRICS),
                                show_progress=False)
         out = {}
-        for name, stats in table.summary().items():
+        for name, stats in table.spreads().items():
             node = REGISTRY.nodes.get(name)
             dimension = node.dimension if node is not None else "number"
             out[name] = {key: Number(name, stats[field], dimension)
