@@ -69,7 +69,7 @@ def test_every_error_class_is_a_kind_of_scendsl_error():
             if (inspect.isclass(cls) and cls.__module__ == module.__name__
                     and issubclass(cls, BaseException)):
                 found[f"{module.__name__}.{name}"] = cls
-    assert "scendsl.errors.ScenarioError" in found and "scendsl.catalog.CatalogError" in found
+    assert "scendsl.errors.ScenarioError" in found and "scendsl.catalog.model.CatalogError" in found
     # StreamClosed is an OSError raised by the terminal wrapper (nowhere to write the results).
     strays = [name for name, cls in found.items()
               if not issubclass(cls, ScendslError) and name != "scendsl.terminal.StreamClosed"]

@@ -1,0 +1,90 @@
+"""Reading the catalog: the data files of a folder (or the package's own) into one cross-checked
+`Catalog`, cached by `load_catalog()`."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from scendsl.catalog.entries import (
+    _ISO_FILE,
+    _accelerators,
+    _calibration,
+    _country_groups,
+    _energy,
+    _fallback_regions,
+    _market,
+    _references,
+    _regions,
+)
+from scendsl.catalog.model import Catalog, CatalogError
+from scendsl.catalog.rules import _export_rules
+from scendsl.language.names import parse_iso_names
+
+_FILES = (
+    "accelerators.toml",
+    "energy.toml",
+    "regions.toml",
+    "market.toml",
+    "references.toml",
+    "calibration.toml",
+    "export_rules.toml",
+    "country_groups.toml",
+)
+
+@functools.lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The catalog shipped with the package, read once and cached."""
+    return _load_from(files("scendsl.catalog"))
+
+
+# --------------------------------------------------------------------------------------------
+# Loading. Every helper takes the file and entry it works on so that errors can name them.
+
+
+def _load_from(directory: Traversable | Path) -> Catalog:
+    """Read and validate the seven data files of `directory` (a folder or package resource)."""
+    directory = Path(directory) if isinstance(directory, str) else directory
+    data = {name: _read(directory, name) for name in _FILES}
+    accelerators = _accelerators(data["accelerators.toml"])
+    country_groups = _country_groups(data["country_groups.toml"])
+    regions = _regions(data["regions.toml"])
+    regions.update(_fallback_regions(_read_iso(directory), data["regions.toml"],
+                                     data["country_groups.toml"], country_groups, regions))
+    return Catalog(
+        accelerators=accelerators,
+        energy_sources=_energy(data["energy.toml"]),
+        regions=regions,
+        references=_references(data["references.toml"], accelerators),
+        calibration=_calibration(data["calibration.toml"]),
+        market=_market(data["market.toml"], accelerators),
+        export_rules=_export_rules(data["export_rules.toml"], regions),
+        country_groups=country_groups,
+    )
+
+
+def _read_iso(directory: Traversable | Path) -> dict[str, str]:
+    try:
+        text = (directory / _ISO_FILE).read_text(encoding="utf-8")
+    except OSError as exc:
+        message = f"cannot read the file ({exc.__class__.__name__})"
+        raise CatalogError(_ISO_FILE, "", "", message) from exc
+    try:
+        return parse_iso_names(text)
+    except ValueError as exc:  # a line without a tab
+        raise CatalogError(_ISO_FILE, "", "", "expected lines CODE<tab>name") from exc
+
+
+def _read(directory: Traversable | Path, name: str) -> dict[str, Any]:
+    try:
+        text = (directory / name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(name, "", "", f"cannot read the file ({exc.__class__.__name__})") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(name, "", "", f"not valid TOML: {exc}") from exc

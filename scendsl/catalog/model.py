@@ -1,0 +1,255 @@
+"""The catalog's types: the frozen entry models, the error a broken data file raises, and the
+constants (statuses, required figures, code patterns) the models and the loader share."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scendsl.errors import ScendslError
+
+CONFIDENCE_PATTERN = r"^[ABCU](/[ABCU])?$"
+
+#: Export-control statuses from least to most strict (see the schema in export_rules.toml).
+STATUS_ORDER: tuple[str, ...] = (
+    "allowed",
+    "notification",
+    "licence_required",
+    "case_by_case",
+    "presumption_of_denial",
+)
+
+Status = Literal["allowed", "notification", "licence_required", "case_by_case", "presumption_of_denial"]
+
+#: Figures every accelerator must have, with their dimension.
+REQUIRED_ACCELERATOR_FIGURES: dict[str, str] = {
+    "bf16_dense": "flop_rate",
+    "fp8_dense": "flop_rate",
+    "hbm": "data",
+    "hbm_bandwidth": "bandwidth",
+    "scaleup_bandwidth": "bandwidth",
+    "scaleup_domain": "number",
+    "hostlink_bandwidth": "bandwidth",
+    "tdp": "power",
+}
+#: Figures an accelerator may have, with their dimension.
+OPTIONAL_ACCELERATOR_FIGURES: dict[str, str] = {
+    "fp4_dense": "flop_rate",
+    "int8_dense": "flop_rate",
+    "scaleout_bandwidth": "bandwidth",
+    "die_area": "area",
+    "host_memory": "data",
+    "system_power": "power",
+}
+
+_GROUPS = frozenset({"A:5", "A:6", "D:1", "D:2", "D:3", "D:4", "D:5", "E:1", "E:2"})
+_REGION_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+_ISO_DATE_RE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+
+
+class CatalogError(ScendslError, ValueError):
+    """A data file of the catalog is wrong; the message names the file, the entry and the field."""
+
+    def __init__(self, file: str, entry: str, field: str, message: str) -> None:
+        self.file = file
+        self.entry = entry
+        self.field = field
+        self.reason = message
+        where = ".".join(part for part in (entry, field) if part)
+        super().__init__(f"{file}: {where}: {message}" if where else f"{file}: {message}")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Figure(_Frozen):
+    """One sourced fact: its value in SI base units, its dimension and the text it was written as."""
+
+    value: float
+    dimension: str
+    text: str
+    source: str = Field(min_length=1)
+    confidence: str = Field(pattern=CONFIDENCE_PATTERN)
+    note: str | None = None
+
+
+class Accelerator(_Frozen):
+    """An accelerator: plain facts (vendor, dates, host-link kind) and sourced figures by name.
+
+    `figures` always holds the required figures (`REQUIRED_ACCELERATOR_FIGURES`) and may hold the
+    optional ones. `price` is keyed by calendar year. `hostlink_shared_by` says how many
+    accelerators share the host link and host memory (2 for a GB200 superchip).
+    """
+
+    name: str
+    title: str
+    vendor: str
+    announced: str = Field(pattern=_ISO_DATE_RE.pattern)
+    available_year: int
+    hostlink_kind: str
+    hostlink_shared_by: int = Field(default=1, ge=1)
+    note: str | None = None
+    figures: dict[str, Figure]
+    price: dict[int, Figure] = Field(default_factory=dict)
+
+
+class EnergySource(_Frozen):
+    """An energy source of a mix: lifecycle carbon intensity and price, or the region's grid."""
+
+    name: str
+    title: str
+    intensity: Figure | None = None
+    price: Figure | None = None
+    uses_region_grid: bool = False
+
+
+class Region(_Frozen):
+    """A country (ISO 3166-1 alpha-2) or subdivision (ISO 3166-2): grid intensity, export standing.
+
+    `fallback` marks a region regions.toml does not describe: its figures are stand-ins (the
+    parent country's or the world average, each figure's note says which), for a warning.
+    """
+
+    code: str = Field(pattern=_REGION_RE.pattern)
+    name: str
+    groups: tuple[str, ...] = ()
+    groups_note: str | None = None
+    diffusion_tier: Literal[1, 2, 3]
+    grid_intensity: dict[int, Figure]
+    electricity_price: Figure | None = None
+    fallback: bool = False
+
+
+class GroupMembership(_Frozen):
+    """A dated membership of one region in one EAR country group (country_groups.toml)."""
+
+    region: str
+    group: str
+    start: _dt.date
+    end: _dt.date | None = None
+    citation: str
+    source: str = Field(min_length=1)
+    confidence: str = Field(pattern=CONFIDENCE_PATTERN)
+
+
+class CountryGroups(_Frozen):
+    """EAR country groups (15 CFR 740 Supp. 1) by date: `groups_on(code, date)`."""
+
+    as_of: _dt.date
+    members: dict[str, tuple[str, ...]]
+    sources: dict[str, str]
+    changes: tuple[GroupMembership, ...] = ()
+
+    def groups_on(self, region: str, date: _dt.date) -> tuple[str, ...]:
+        """The groups `region` (or, for a subdivision, its country) is in on `date`, sorted."""
+        code = region.split("-", 1)[0]
+        found = {group for group, codes in self.members.items() if code in codes}
+        found |= {change.group for change in self.changes if change.region == code
+                  and change.start <= date and (change.end is None or date < change.end)}
+        return tuple(sorted(found))
+
+    def memberships(self, region: str) -> tuple[GroupMembership, ...]:
+        """The dated changes that concern `region` (or its country)."""
+        code = region.split("-", 1)[0]
+        return tuple(change for change in self.changes if change.region == code)
+
+
+class Reference(_Frozen):
+    """A comparison entity for the compute-divide briefing: who has how many of which accelerator."""
+
+    name: str
+    title: str
+    kind: Literal["university", "open_source_lab", "national_resource"]
+    accelerator: str
+    count: int = Field(gt=0)
+    year: int | None = None
+    source: str = Field(min_length=1)
+    confidence: str = Field(pattern=CONFIDENCE_PATTERN)
+    note: str | None = None
+
+
+class MarketData(_Frozen):
+    """Market series: the source article's table plus cross-checks and rental prices.
+
+    Calendar-year series are keyed by int; NVIDIA's fiscal-year series by "FY2025" (the fiscal
+    year ending in late January 2025). `rental` maps an accelerator to its price per hour by year.
+    """
+
+    ai_gpu_market_size: dict[int, Figure]
+    nvidia_share: dict[int, Figure]
+    nvidia_datacenter_revenue: dict[str, Figure]
+    nvidia_total_revenue: dict[str, Figure]
+    figures: dict[str, Figure]
+    rental: dict[str, dict[int, Figure]]
+
+
+class RuleBounds(_Frozen):
+    """One alternative of a class: all set bounds must hold (bandwidths in B/s, PD in TPP/mm2)."""
+
+    tpp_min: float | None = None
+    tpp_below: float | None = None
+    tpp_max: float | None = None
+    pd_min: float | None = None
+    pd_below: float | None = None
+    io_min: float | None = None
+    hbm_bandwidth_min: float | None = None
+    hbm_bandwidth_max: float | None = None
+    hbm_bandwidth_density_min: float | None = None
+
+
+class RuleClass(_Frozen):
+    """A class a rule defines (e.g. 3A090.a): a chip is in it if it meets any alternative."""
+
+    id: str
+    applies_to: Literal["accelerator", "hbm"] = "accelerator"
+    when: tuple[RuleBounds, ...] = Field(min_length=1)
+
+
+class RuleTreatment(_Frozen):
+    """The status some classes get in the destinations the selectors match."""
+
+    classes: tuple[str, ...] = Field(min_length=1)
+    regions: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    tiers: tuple[int, ...] = ()
+    everywhere: bool = False
+    except_groups: tuple[str, ...] = ()
+    except_regions: tuple[str, ...] = ()
+    status: Status
+
+
+class ExportRule(_Frozen):
+    """A dated export-control action with its classes and destination treatments."""
+
+    id: str
+    title: str
+    effective: _dt.date
+    compliance: _dt.date | None = None
+    rescinded: _dt.date | None = None
+    superseded_by: str | None = None
+    citation: str
+    source: str = Field(min_length=1)
+    confidence: str = Field(pattern=CONFIDENCE_PATTERN)
+    note: str | None = None
+    combine: Literal["strictest", "relax"]
+    classes: tuple[RuleClass, ...] = ()
+    treatments: tuple[RuleTreatment, ...] = ()
+    limits: dict[str, Figure] = Field(default_factory=dict)
+
+
+class Catalog(_Frozen):
+    """Everything the model knows as data, validated and cross-checked."""
+
+    accelerators: dict[str, Accelerator]
+    energy_sources: dict[str, EnergySource]
+    regions: dict[str, Region]
+    references: dict[str, Reference]
+    calibration: dict[str, Figure]
+    market: MarketData
+    export_rules: tuple[ExportRule, ...]
+    country_groups: CountryGroups
+
