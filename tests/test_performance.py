@@ -5,7 +5,8 @@ import pytest
 
 import scendsl
 from scendsl.catalog import load_catalog
-from scendsl.model.domains import performance as perf
+from scendsl.model.domains import step_time
+from scendsl.model.domains import training_formulas as perf
 from scendsl.model.evaluate import compute_values, evaluate
 
 CATALOG = load_catalog()
@@ -223,12 +224,12 @@ def test_tensor_parallel_leaves_the_scale_up_domain():
 
 def test_zero3_communicates_one_and_a_half_times_data_parallelism():
     # Raw ring time with nothing to overlap (compute 0): Ψ = 1B over t·p = 1, d = 64, scale-out.
-    plain = perf.data_parallel_time(1e9, 64, 64, 1, 0.0, 1, 8, 900e9, 50e9)
+    plain = step_time.data_parallel_time(1e9, 64, 64, 1, 0.0, 1, 8, 900e9, 50e9)
     assert plain == pytest.approx(2 * 2e9 * 63 / 64 / 25e9)
-    stage3 = perf.data_parallel_time(1e9, 64, 64, 3, 0.0, 1, 8, 900e9, 50e9)
+    stage3 = step_time.data_parallel_time(1e9, 64, 64, 3, 0.0, 1, 8, 900e9, 50e9)
     assert stage3 == pytest.approx(1.5 * plain)
     # Overlap with the last micro-batch's backward pass hides part of it.
-    hidden = perf.data_parallel_time(1e9, 64, 64, 1, 3.0, 2, 8, 900e9, 50e9)
+    hidden = step_time.data_parallel_time(1e9, 64, 64, 1, 3.0, 2, 8, 900e9, 50e9)
     assert hidden == pytest.approx(max(plain - 2 / 3 * 3.0 / 2, 0))
 
 

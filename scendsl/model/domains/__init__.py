@@ -6,7 +6,12 @@ Order matters: a module may only use nodes declared by the modules before it.
 # Kept in registration order (see above), not sorted.
 # isort: off
 from scendsl.model.domains import inputs  # noqa: F401
+from scendsl.model.domains import workload  # noqa: F401
 from scendsl.model.domains import performance  # noqa: F401
+from scendsl.model.domains import parallel_layout  # noqa: F401
+from scendsl.model.domains import memory  # noqa: F401
+from scendsl.model.domains import step_time  # noqa: F401
+from scendsl.model.domains import crosscheck  # noqa: F401
 from scendsl.model.domains import reliability  # noqa: F401
 from scendsl.model.domains import energy  # noqa: F401
 from scendsl.model.domains import market  # noqa: F401

@@ -1,0 +1,183 @@
+"""Published formulas of training performance as vectorised functions, and their sources.
+
+Nothing here registers a node: the metric modules (`workload`, `performance`, `parallel_layout`,
+`memory`, `step_time`, `crosscheck`) cite these sources and call these functions, which run alike
+on floats and on numpy arrays (sweeps and Monte Carlo samples).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------- sources
+KAPLAN = "Kaplan et al. 2020, Scaling Laws for Neural Language Models (training compute C ≈ 6ND)"
+TM101 = "EleutherAI, Transformer Math 101 (2023): forward 2ND + backward 4ND"
+PALM = "Chowdhery et al. 2022, PaLM, App. B (model FLOPs utilisation, MFU)"
+NARAYANAN = ("Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters "
+             "Using Megatron-LM (SC21): pipeline bubble (p−1)/m, interleaved schedule, tensor "
+             "parallelism all-reduces")
+KORTHIKANTI = ("Korthikanti et al. 2022, Reducing Activation Recomputation in Large Transformer "
+               "Models: activation memory sbh(34 + 5as/h), sequence parallelism, selective "
+               "recomputation")
+ZERO = ("Rajbhandari et al. 2020, ZeRO: Memory Optimizations Toward Training Trillion Parameter "
+        "Models (SC20): 16Ψ bytes, ZeRO-1/2/3 partitioning, ZeRO-3 moves 1.5× the data-parallel "
+        "volume")
+ZERO_OFFLOAD = ("Ren et al. 2021, ZeRO-Offload: Democratizing Billion-Scale Model Training "
+                "(USENIX ATC): optimizer state and update on the CPU, fp16 gradients down and "
+                "parameters up")
+RING = "Calculon (Isaev et al., SC23), ring all-reduce 2·S·(n−1)/n per device"
+HOFFMANN = ("Hoffmann et al. 2022, Training Compute-Optimal Large Language Models "
+            "(≈ 20 tokens per parameter)")
+NEOX = ("Black et al. 2022, GPT-NeoX-20B (BigScience workshop): Megatron-style 3D parallelism on "
+        "DeepSpeed's non-interleaved 1F1B pipeline, ZeRO-1, full activation checkpointing")
+DEEPSPEED = ("DeepSpeed (Rasley et al. 2020, KDD): pipeline engine without interleaving, ZeRO "
+             "stages 0–3, whole-layer activation checkpointing, ZeRO-Offload")
+MEGATRON = ("Megatron-LM (Shoeybi et al. 2019; Narayanan et al. 2021; Korthikanti et al. 2022): "
+            "tensor + pipeline + data parallelism, interleaved 1F1B, sequence parallelism, "
+            "selective recomputation")
+LLM_ANALYSIS = ("Cheng Li 2023, llm-analysis (flops and HBM efficiency of the compute and "
+                "memory terms)")
+NARAYANAN_FLOPS = ("Narayanan et al. 2021 (SC21), eq. 3: model FLOPs per iteration "
+                   "72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) without recomputation (96·… with); "
+                   "per token 6·N + 12·l·h·s when N = 12·l·h² + V·h (= PaLM App. B, 6N + 12LHQT)")
+GEMM = ("Anthony et al. 2024, The Case for Co-Designing Model Architectures with Hardware "
+        "(arXiv:2401.14489): GEMM throughput grows with the matrix width and plateaus")
+TE_SPEEDUP = ("NVIDIA Transformer Engine docs, GEMM Speedups Across Precisions: FP8 1.41–1.61×, "
+              "NVFP4 2.03× over BF16 end to end (5B model, B300)")
+GSHARD = ("Lepikhin et al. 2021, GShard; Fedus et al. 2022, Switch Transformer: expert parallelism "
+          "dispatches and combines every token's hidden state to its top-k experts with "
+          "all-to-all, twice forward and twice backward per MoE layer")
+STRAGGLER = ("expected maximum of n independent normal step times: μ(1 + σ·√(2 ln n)) (extreme "
+             "value statistics); Jiang et al. 2024, MegaScale (NSDI): stragglers at 10,000+ GPUs")
+FLASH = ("Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
+         "IO-Awareness (NeurIPS): the s×s score matrix stays on chip")
+VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
+
+FRAMEWORKS = ("megatron", "deepspeed", "neox")
+#: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
+#: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
+PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0
+#: Activations and the collectives that carry them are 16-bit (Korthikanti's byte counts).
+ACTIVATION_BYTES = 2.0
+
+
+# ============================================================== vectorised building blocks
+def ring_allreduce_seconds(payload_bytes, ranks, link_bandwidth_bidirectional):
+    """Time of a ring all-reduce of `payload_bytes` over `ranks` devices.
+
+    Each device sends 2·S·(n−1)/n bytes (Calculon); links are full duplex, so the send rate is
+    half the bidirectional bandwidth the catalog lists.
+    """
+    ranks = np.maximum(ranks, 1)
+    return 2.0 * payload_bytes * (ranks - 1) / ranks / (link_bandwidth_bidirectional / 2.0)
+
+
+def host_link_seconds(traffic_bytes, hostlink_bandwidth, shared_by):
+    """Time to move `traffic_bytes` (both directions together) over this accelerator's share."""
+    return traffic_bytes / (hostlink_bandwidth / shared_by)
+
+
+def bubble_fraction(pipeline, microbatches, interleave):
+    """Idle share of a pipelined step: (p−1)/(v·m + p − 1) (Narayanan et al. 2021 §2.2)."""
+    return (pipeline - 1) / (interleave * microbatches + pipeline - 1)
+
+
+def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=False):
+    """Model-state bytes per accelerator for mixed-precision Adam (Rajbhandari et al. 2020).
+
+    `parameters` is Ψ on this accelerator (already divided by t·p). ZeRO-1 shards the 12 B of
+    optimizer state, ZeRO-2 also the 2 B of gradients, ZeRO-3 also the 2 B of parameters, over
+    the data-parallel ranks N_d: 16Ψ, 4Ψ + 12Ψ/N_d, 2Ψ + 14Ψ/N_d, 16Ψ/N_d. With the optimizer
+    offloaded to the host, its 12 B leave the accelerator (ZeRO-Offload).
+    """
+    nd = np.maximum(data_parallel, 1)
+
+    def kept(stage):  # share of a state kept per rank: sharded from this stage on
+        return np.where(zero_stage >= stage, 1.0 / nd, 1.0)
+
+    optimizer = OPTIMIZER_BYTES * kept(1) * np.where(offload_optimizer, 0.0, 1.0)
+    return parameters * (PARAMETER_BYTES * kept(3) + GRADIENT_BYTES * kept(2) + optimizer)
+
+
+def activation_bytes_per_layer(sequence, micro_batch, hidden, heads, tensor, recompute,
+                               sequence_parallel):
+    """Activation bytes one layer keeps for one micro-batch (Korthikanti et al. 2022, Table 2).
+
+    Without recomputation sbh(34 + 5as/h) with tensor and sequence parallelism dividing both
+    terms by t (Megatron); without sequence parallelism only 24 of the 34 are divided. Selective
+    recomputation drops the 5as/h attention term; full recomputation keeps only the layer input
+    (2sbh, divided by t with sequence parallelism).
+    """
+    sbh = sequence * micro_batch * hidden
+    linear = np.where(sequence_parallel, 34.0 / tensor, 10.0 + 24.0 / tensor)
+    attention = 5.0 * heads * sequence / (hidden * tensor)
+    full = np.where(sequence_parallel, 2.0 / tensor, 2.0)
+    factor = {"none": linear + attention, "selective": linear, "full": full}[recompute]
+    return sbh * factor
+
+
+def recompute_flops_factor(recompute, sequence, hidden):
+    """Hardware FLOPs over model FLOPs: full recomputation repeats the forward pass (4/3);
+    selective recomputation repeats the attention scores, s/(18h) of a layer's work
+    (Korthikanti et al. 2022, §5)."""
+    return {"none": 1.0 + 0.0 * sequence, "selective": 1.0 + sequence / (18.0 * hidden),
+            "full": 4.0 / 3.0 + 0.0 * sequence}[recompute]
+
+
+def framework_interleave(framework, interleave):
+    """Only Megatron-LM implements the interleaved 1F1B schedule; DeepSpeed's pipeline engine
+    (also under GPT-NeoX) runs plain 1F1B, so v = 1 there."""
+    return np.where(framework == "megatron", interleave, 1)
+
+
+def effective_interleave(framework, interleave, layers, pipeline):
+    """v under the framework, at most one chunk per layer of a stage."""
+    most = np.maximum(np.floor(layers / pipeline), 1.0)
+    return np.minimum(framework_interleave(framework, interleave), most)
+
+
+def matmul_efficiency_at(width, plateau, half_width):
+    """Share of the dense peak a GEMM of per-accelerator width W reaches: plateau·W/(W + w).
+
+    Narrow GEMMs leave SMs idle in their last wave and pay fixed tile overheads, so the
+    efficiency rises with the width and saturates (published GEMM sweeps, Anthony et al. 2024).
+    """
+    return plateau * width / (width + half_width)
+
+
+def precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4):
+    """Speed-up of the matrix maths over BF16: the published end-to-end gain, at most the
+    chip's own peak ratio (a chip without FP8 units gains nothing)."""
+    speedup = np.where(precision == "fp4", speedup_fp4,
+                       np.where(precision == "fp8", speedup_fp8, 1.0))
+    return np.minimum(speedup, peak / bf16_dense)
+
+
+def straggler_factor(accelerators, variability):
+    """A synchronous step waits for the slowest of n: 1 + σ·√(2 ln n)."""
+    return 1.0 + variability * np.sqrt(2.0 * np.log(np.maximum(accelerators, 1.0)))
+
+
+def link_for(group_size, scaleup_domain, scaleup_bandwidth, scaleout_bandwidth):
+    """A collective stays on the scale-up fabric only while its group fits in one domain."""
+    return np.where(group_size <= scaleup_domain, scaleup_bandwidth, scaleout_bandwidth)
+
+
+
+def activation_traffic_bytes(sequence, micro_batch, hidden, layers, tensor, pipeline, m,
+                             recompute, sequence_parallel, score_heads=0.0):
+    """HBM bytes the memory-bound (element-wise) kernels move per step and accelerator.
+
+    Each of a layer's 34·sbh activation bytes (Korthikanti) is written in the forward pass and
+    read in the backward pass; full recomputation runs the forward once more. With flash
+    attention the s×s score matrix never reaches HBM (score_heads = 0); without it its
+    5as/h·sbh bytes (softmax, dropout, their masks) go the same way, once more when selective
+    recomputation recomputes them.
+    """
+    per_layer = activation_bytes_per_layer(sequence, micro_batch, hidden, 0.0, tensor,
+                                           "selective", sequence_parallel)
+    passes = np.where(recompute == "full", 3.0, 2.0)
+    scores = 5.0 * score_heads * sequence / (hidden * tensor) * sequence * micro_batch * hidden
+    score_passes = np.where(recompute == "none", 2.0, 3.0)
+    return (per_layer * passes + scores * score_passes) * m * layers / pipeline
+
