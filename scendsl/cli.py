@@ -255,7 +255,7 @@ def _bounded(flag: str) -> Callable[[str], float]:
 
     def parse(text: str) -> float:
         expected = f"expects {'a whole number' if kind is int else 'a number'}, not {text!r}"
-        if not text.isascii():  # int() and float() also read other scripts' digits ('５')
+        if not text.isascii():  # int() and float() also read other scripts' digits (U+FF15)
             raise argparse.ArgumentTypeError(expected)
         try:
             value = kind(text.replace("_", "")) if kind is int else kind(text)

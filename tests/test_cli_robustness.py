@@ -227,10 +227,10 @@ def test_missing_glyphs_in_charts_fall_back_silently():
 
 
 def test_numeric_options_take_ascii_digits_only(capsys):
-    # Python's int() reads '５' (fullwidth) and '٣' (Arabic-Indic) as digits; options must not.
+    # Python's int() reads fullwidth and Arabic-Indic digits; options must not.
     from scendsl.cli import main
 
-    for option, value in (("--samples", "５"), ("--seed", "٣"), ("--threshold", "１.5")):
+    for option, value in (("--samples", "\uff15"), ("--seed", "\u0663"), ("--threshold", "\uff11.5")):
         args = ["eval", "scenarios", option, value] if option != "--threshold" else \
             ["diff", "scenarios", "scenarios", option, value]
         assert main(args) == 2, (option, value)

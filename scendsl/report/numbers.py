@@ -45,7 +45,7 @@ def sig(value: float, digits: int = 3) -> str:
     return text
 
 
-def format_value(value: Any, dimension: str, value_type: str = "number") -> str:
+def format_value(value: Any, dimension: str | None, value_type: str = "number") -> str:
     """A node's value as people read it."""
     if value is None:
         return "n/a"
@@ -75,7 +75,7 @@ def format_value(value: Any, dimension: str, value_type: str = "number") -> str:
             return "0 FLOP"
         exponent = math.floor(math.log10(abs(value)))
         return f"{value / 10 ** exponent:.2f}e{exponent} FLOP"
-    scales = _SCALES.get(dimension)
+    scales = _SCALES.get(dimension or "")
     if scales:
         for factor, suffix in scales:
             if abs(value) >= factor:
