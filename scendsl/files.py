@@ -14,10 +14,21 @@ Writing (`build`, `fmt`):
 - The build writes a new folder beside the output folder and swaps it in (an atomic exchange on
   Linux), so the output is the old build or the new one, never half. Temporary folders left by a
   killed build are removed by the next one (a live build holds a lock on its own).
+- The output folder is not reached through a symbolic link: `-o` is refused when it, or any
+  folder on its way, is a link, unless that link is also on the way to the current folder (as
+  written by `os.getcwd()` or `$PWD`: a system link such as `/home -> /usr/home` above the
+  project is fine, a link inside the project, `out -> ../victim`, or `~/public_html -> ...`
+  is not). The rule reads the normalised absolute path, so a relative and an absolute `-o`
+  are judged alike.
 - Nothing inside the output folder is followed: a symbolic link (or a folder) where a file of the
   build belongs is refused with an error naming it; files are created with `O_EXCL|O_NOFOLLOW`.
+- The build never crosses a file system boundary: an output folder holding a mount point (a
+  folder on another device) is refused before anything is copied, and removing a temporary
+  folder never descends into a folder of another device.
 - The output folder holds a manifest (`.scendsl-manifest`) of the files the build wrote; only
-  those are replaced or removed as stale. Everything else in the folder is the user's and kept.
+  those are replaced or removed as stale, and only if they are regular files: a name listed
+  there that is a folder, a link or anything else is the user's and kept. Everything else in
+  the folder is the user's and kept.
 - `fmt` replaces a file through a temporary file in the same folder and `os.replace`.
 - An operating-system refusal (disk full, read-only, a parent that is a file, a name too long, a
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
@@ -207,7 +218,8 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
 
     Refused: the current directory or one of its parents, the home or root folder, a folder with
     `.git` or `pyproject.toml`, a folder that holds the scenarios, an existing file, a symlink
-    loop or broken link, a path through a file, a name too long.
+    loop or broken link, a path through a file, a name too long, a path through a symbolic link
+    (see the module's docstring), a folder holding a mount point.
     """
     try:
         info = os.lstat(out_dir)
@@ -233,6 +245,7 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
             raise problem(f"cannot use '{out_dir}' as the output folder: {reason(error)}") from None
     else:
         _check_missing_folder(out_dir)
+    _refuse_linked_output(out_dir)
     target = Path(os.path.realpath(out_dir))
     cwd = Path(os.path.realpath(os.getcwd()))
     why = None
@@ -252,6 +265,50 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
         raise problem(f"refusing to write the briefings into '{out_dir}': {why}", None,
                       "the build replaces its output folder as a whole: give it a folder of its "
                       "own, such as out/")
+
+
+def _refuse_linked_output(out_dir: str) -> None:
+    """Refuse an output folder reached through a symbolic link not on the way to the cwd."""
+    cwd_ways = {os.path.normpath(os.getcwd())}
+    logical = os.environ.get("PWD")
+    if logical and os.path.isabs(logical):
+        with contextlib.suppress(OSError):
+            if os.path.samefile(logical, os.getcwd()):
+                cwd_ways.add(os.path.normpath(logical))
+    path = os.path.normpath(os.path.abspath(out_dir))
+    while True:
+        if os.path.islink(path) and not any(
+                way == path or way.startswith(path.rstrip(os.sep) + os.sep) for way in cwd_ways):
+            shown = "it is" if path == os.path.normpath(os.path.abspath(out_dir)) \
+                else f"'{path}' is"
+            raise problem(f"refusing to write the briefings into '{out_dir}': {shown} a "
+                          "symbolic link", None,
+                          "the build replaces what it finds there: name the real folder, or "
+                          "remove the link")
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+
+
+def _refuse_mounts(target: Path, shown: Path) -> None:
+    """Refuse an output folder that holds a folder of another device (a mount point): the build
+    copies and removes the folder's contents, and must never do so on another file system."""
+    device = os.lstat(target).st_dev
+    pending = [target]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISDIR(info.st_mode):
+                    continue
+                if info.st_dev != device:
+                    inside = Path(entry.path).relative_to(target)
+                    raise problem(f"refusing to write the briefings into '{shown}': "
+                                  f"'{shown / inside}' is on another file system (a mount "
+                                  "point)", None, "unmount it, or build into another folder")
+                pending.append(Path(entry.path))
 
 
 def _check_missing_folder(out_dir: str) -> None:
@@ -297,6 +354,14 @@ def _ours(name: str) -> bool:
             and not name.startswith(".") and name.endswith(GENERATED_SUFFIXES))
 
 
+def _regular(path: Path) -> bool:
+    """A regular file at `path` itself (a link, a folder or nothing is not)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def manifest_bytes(files: dict[str, bytes]) -> bytes:
     """The manifest for a build that writes `files` (sorted: same inputs, same bytes)."""
     return (_MANIFEST_HEAD + "".join(f"{name}\n" for name in sorted(files))).encode("utf-8")
@@ -321,7 +386,7 @@ def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
             stale.append(f"{name} (changed)")
     earlier = read_manifest(folder) if folder.is_dir() else []
     stale.extend(f"{name} (extra)" for name in earlier
-                 if name not in files and os.path.lexists(folder / name))
+                 if name not in files and _regular(folder / name))
     return stale
 
 
@@ -353,9 +418,10 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
     earlier = read_manifest(target) if exists else []
     if exists:
         _refuse_links(files, target, folder)
-    stale = [name for name in earlier if name not in files]
-    removed = [str(target / name) for name in stale
-               if os.path.lexists(target / name) and not os.path.islink(target / name)]
+        _refuse_mounts(target, folder)
+    # Only regular files are ours to remove: a forged manifest naming a folder removes nothing.
+    stale = [name for name in earlier if name not in files and _regular(target / name)]
+    removed = [str(target / name) for name in stale]
     content = dict(files)
     content[MANIFEST] = manifest_bytes(files)
     prefix = f".{target.name[:_NAME_KEPT]}.new-"
@@ -500,16 +566,48 @@ def clean_leftovers(target: Path) -> list[str]:
 
 def remove_tree(path: Path) -> None:
     """Remove a temporary folder of ours, read-only parts included (it may hold the old copy
-    of a 0555 output folder); links inside are removed, never followed. Best effort."""
-    def writable_then_retry(function, failed, _):
-        with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(failed), 0o700)
-            function(failed)
+    of a 0555 output folder); links inside are removed, never followed. Best effort.
 
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o700)
-    with contextlib.suppress(OSError):
-        shutil.rmtree(path, onerror=writable_then_retry)
+    Never crosses a file system: a folder on another device than `path` (a mount point) is
+    left in place with everything in it (shutil.rmtree has no such option, hence the walk).
+    """
+    try:
+        top = os.lstat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(top.st_mode):
+        return
+    _remove_folder(str(path), top.st_dev)
+
+
+def _remove_folder(top: str, device: int) -> None:
+    # A stack, not recursion: a carried-over folder may nest deeper than Python's recursion limit.
+    pending = [(top, False)]
+    while pending:
+        folder, emptied = pending.pop()
+        if emptied:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # fails where a folder of another device was left inside
+            continue
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        pending.append((folder, True))
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if info.st_dev == device:  # another file system is not ours to empty
+                    pending.append((entry.path, False))
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def _swap(fresh: Path, target: Path) -> None:
