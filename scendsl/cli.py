@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.errors import Diagnostic, ScenarioError
-from scendsl.terminal import StreamClosed
+from scendsl.terminal import StreamClosed, visible_path
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -239,7 +239,7 @@ def _eval_text(results, runs, sweeps) -> None:
             if chance is not None and chance.probability is not None:
                 verdict += f" (holds in {chance.probability:.0%} of samples)"
             print(f"  claim {claim.metric} {claim.op} {_expected_text(claim)}: {verdict}"
-                  f"  ({claim.file}:{claim.line})")
+                  f"  ({visible_path(claim.file)}:{claim.line})")
         print()
     for sweep in sweeps:  # the variants themselves are listed by --format csv or json
         print(f"sweep {sweep.name}: {sweep.size:,} variants (eval --format csv lists them)")
@@ -340,7 +340,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     changed, code = format_paths(args.paths, check=args.check)
     verb = "would reformat" if args.check else "reformatted"
     for name in changed:
-        print(f"{verb} {name}", file=sys.stderr)
+        print(f"{verb} {visible_path(name)}", file=sys.stderr)
     return code
 
 
@@ -414,7 +414,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     output = args.output or f"{check_name(args.name)}.scn"
     if output != "-" and os.path.lexists(output):
-        print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
+        print(f"error: '{visible_path(output)}' exists; scendsl new never overwrites a file",
+              file=sys.stderr)
         return EXIT_ERROR
     text = new_text(args.name, output=output if output != "-" else f"{args.name}.scn",
                     base=args.base, accelerator=args.accelerator, region=args.region,
@@ -426,12 +427,15 @@ def cmd_new(args: argparse.Namespace) -> int:
         with open(output, "x", encoding="utf-8", newline="\n") as handle:  # "x": never overwrite
             handle.write(text)
     except FileExistsError:
-        print(f"error: '{output}' exists; scendsl new never overwrites a file", file=sys.stderr)
+        print(f"error: '{visible_path(output)}' exists; scendsl new never overwrites a file",
+              file=sys.stderr)
         return EXIT_ERROR
     except OSError as error:
-        print(f"error: cannot write '{output}': {error.strerror or error}", file=sys.stderr)
+        print(f"error: cannot write '{visible_path(output)}': {error.strerror or error}",
+              file=sys.stderr)
         return EXIT_ERROR
-    print(f"wrote {output}; check it with: scendsl check {output}", file=sys.stderr)
+    print(f"wrote {visible_path(output)}; check it with: scendsl check {visible_path(output)}",
+          file=sys.stderr)
     return EXIT_OK
 
 
@@ -578,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(error, OSError) and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS:
             from scendsl.files import reason
 
-            where = f"{error.filename}: " if error.filename else ""
+            where = f"{visible_path(error.filename)}: " if error.filename else ""
             print(f"error: {where}{reason(error)}", file=sys.stderr)
             return EXIT_ERROR
         import os

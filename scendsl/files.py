@@ -46,6 +46,7 @@ import tempfile
 from pathlib import Path
 
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
+from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
 #: The list of files the last build wrote, kept in the output folder.
 MANIFEST = ".scendsl-manifest"
@@ -109,14 +110,14 @@ def scenario_files(paths: list[str], sink: DiagnosticSink, roots: dict[str, str]
             info = os.stat(path)
         except OSError as error:
             if error.errno == errno.ENOENT and not os.path.lexists(path):
-                sink.error(f"'{path}' does not exist", None)
+                sink.error(f"'{_p(path)}' does not exist", None)
             else:
-                sink.error(f"cannot read '{path}': {reason(error)}", None)
+                sink.error(f"cannot read '{_p(path)}': {reason(error)}", None)
             continue
         if stat.S_ISDIR(info.st_mode):
             found = _folder_files(path, sink)
             if not found and empty_is_error:
-                sink.error(f"no .scn files in '{path}'", None)
+                sink.error(f"no .scn files in '{_p(path)}'", None)
             files.extend(found)
             if roots is not None:
                 roots.update((file, path) for file in found)
@@ -124,9 +125,9 @@ def scenario_files(paths: list[str], sink: DiagnosticSink, roots: dict[str, str]
             if path.endswith(".scn"):
                 files.append(path)  # named on the command line: read, wherever a link points
             else:  # never parse, and so quote, a file that is not a scenario
-                _refuse(sink, path, f"'{path}' is not a scenario file (.scn)")
+                _refuse(sink, path, f"'{_p(path)}' is not a scenario file (.scn)")
         else:
-            _refuse(sink, path, f"'{path}' is {_kind(info.st_mode)}, not a file; it is not read")
+            _refuse(sink, path, f"'{_p(path)}' is {_kind(info.st_mode)}, not a file; it is not read")
     return list(dict.fromkeys(files))
 
 
@@ -145,7 +146,7 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as error:
-            sink.error(f"cannot read folder '{folder}': {reason(error)}", None,
+            sink.error(f"cannot read folder '{_p(folder)}': {reason(error)}", None,
                        "make it readable, or move it out of the folder")
             continue
         subfolders = []
@@ -154,7 +155,7 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
                 link = entry.is_symlink()
                 is_folder = entry.is_dir(follow_symlinks=False)
             except OSError as error:
-                sink.error(f"cannot read '{entry.path}': {reason(error)}", None)
+                sink.error(f"cannot read '{_p(entry.path)}': {reason(error)}", None)
                 continue
             if not link and is_folder:
                 subfolders.append(entry.path)
@@ -165,7 +166,7 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
                     if entry.name.endswith(".scn") or os.path.isdir(entry.path):
                         what = "folder" if os.path.isdir(entry.path) else "file"
                         _refuse(sink, entry.path,
-                                f"'{entry.path}' links to a {what} outside '{top}'",
+                                f"'{_p(entry.path)}' links to a {what} outside '{_p(top)}'",
                                 "name that file on the command line instead")
                     continue
                 if os.path.isdir(real):
@@ -175,14 +176,14 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
             try:
                 info = os.stat(entry.path)
             except OSError as error:
-                _refuse(sink, entry.path, f"cannot read '{entry.path}': "
+                _refuse(sink, entry.path, f"cannot read '{_p(entry.path)}': "
                         + ("a broken or looping link" if link else reason(error)))
                 continue
             if stat.S_ISREG(info.st_mode):
                 found.append(entry.path)
             else:
                 _refuse(sink, entry.path,
-                        f"'{entry.path}' is {_kind(info.st_mode)}, not a file; it is not read")
+                        f"'{_p(entry.path)}' is {_kind(info.st_mode)}, not a file; it is not read")
         pending.extend(reversed(subfolders))
     return found
 
@@ -226,7 +227,7 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
     except (FileNotFoundError, NotADirectoryError):
         info = None
     except OSError as error:
-        raise problem(f"cannot use '{out_dir}' as the output folder: {reason(error)}") from None
+        raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}") from None
     if info is not None:
         try:
             followed = os.stat(out_dir)
@@ -234,15 +235,15 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
             what = ("a symbolic link loop" if error.errno == errno.ELOOP
                     else "a broken symbolic link" if stat.S_ISLNK(info.st_mode)
                     else reason(error))
-            raise problem(f"cannot use '{out_dir}' as the output folder: {what}") from None
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {what}") from None
         if not stat.S_ISDIR(followed.st_mode):
             kind = "a file" if stat.S_ISREG(followed.st_mode) else _kind(followed.st_mode)
-            raise problem(f"refusing to write the briefings into '{out_dir}': it is {kind}, "
+            raise problem(f"refusing to write the briefings into '{_p(out_dir)}': it is {kind}, "
                           "not a folder", None, "name a folder (it is made if missing)")
         try:  # the build carries the folder's other files over: it must read it
             os.listdir(out_dir)
         except OSError as error:
-            raise problem(f"cannot use '{out_dir}' as the output folder: {reason(error)}") from None
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}") from None
     else:
         _check_missing_folder(out_dir)
     _refuse_linked_output(out_dir)
@@ -262,7 +263,7 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
                 why = f"it holds the scenario files ({path})"
                 break
     if why:
-        raise problem(f"refusing to write the briefings into '{out_dir}': {why}", None,
+        raise problem(f"refusing to write the briefings into '{_p(out_dir)}': {why}", None,
                       "the build replaces its output folder as a whole: give it a folder of its "
                       "own, such as out/")
 
@@ -280,8 +281,8 @@ def _refuse_linked_output(out_dir: str) -> None:
         if os.path.islink(path) and not any(
                 way == path or way.startswith(path.rstrip(os.sep) + os.sep) for way in cwd_ways):
             shown = "it is" if path == os.path.normpath(os.path.abspath(out_dir)) \
-                else f"'{path}' is"
-            raise problem(f"refusing to write the briefings into '{out_dir}': {shown} a "
+                else f"'{_p(path)}' is"
+            raise problem(f"refusing to write the briefings into '{_p(out_dir)}': {shown} a "
                           "symbolic link", None,
                           "the build replaces what it finds there: name the real folder, or "
                           "remove the link")
@@ -305,8 +306,8 @@ def _refuse_mounts(target: Path, shown: Path) -> None:
                     continue
                 if info.st_dev != device:
                     inside = Path(entry.path).relative_to(target)
-                    raise problem(f"refusing to write the briefings into '{shown}': "
-                                  f"'{shown / inside}' is on another file system (a mount "
+                    raise problem(f"refusing to write the briefings into '{_p(shown)}': "
+                                  f"'{_p(shown / inside)}' is on another file system (a mount "
                                   "point)", None, "unmount it, or build into another folder")
                 pending.append(Path(entry.path))
 
@@ -315,7 +316,7 @@ def _check_missing_folder(out_dir: str) -> None:
     """A folder to be made: every part of its path that exists must be a folder."""
     for part in Path(out_dir).parts:
         if len(os.fsencode(part)) > 255:
-            raise problem(f"cannot use '{out_dir}' as the output folder: a name is longer than "
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: a name is longer than "
                           "255 bytes")
     ancestor = os.path.dirname(os.path.abspath(out_dir))
     while True:
@@ -325,10 +326,10 @@ def _check_missing_folder(out_dir: str) -> None:
             ancestor = os.path.dirname(ancestor)
             continue
         except OSError as error:
-            raise problem(f"cannot use '{out_dir}' as the output folder: '{ancestor}': "
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}': "
                           f"{reason(error)}") from None
         if not stat.S_ISDIR(info.st_mode):
-            raise problem(f"cannot use '{out_dir}' as the output folder: '{ancestor}' is not a "
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}' is not a "
                           "folder")
         return
 
@@ -342,9 +343,9 @@ def read_manifest(folder: Path) -> list[str]:
         return []
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise problem(f"'{folder / MANIFEST}' is a symbolic link; refusing to follow it",
+            raise problem(f"'{_p(folder / MANIFEST)}' is a symbolic link; refusing to follow it",
                           None, "remove the link") from None
-        raise problem(f"cannot read '{folder / MANIFEST}': {reason(error)}") from None
+        raise problem(f"cannot read '{_p(folder / MANIFEST)}': {reason(error)}") from None
     return [name for name in text.split("\n") if _ours(name)]
 
 
@@ -401,11 +402,11 @@ def write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list
     except ScenarioError:
         raise
     except OSError as error:
-        where = f" ('{error.filename}')" if error.filename else ""
-        raise problem(f"cannot write the briefings into '{folder}': {reason(error)}{where}",
+        where = f" ('{_p(error.filename)}')" if error.filename else ""
+        raise problem(f"cannot write the briefings into '{_p(folder)}': {reason(error)}{where}",
                       None, "the old output is kept") from None
     except shutil.Error as error:
-        raise problem(f"cannot copy the other files of '{folder}': {error}", None,
+        raise problem(f"cannot copy the other files of '{_p(folder)}': {error}", None,
                       "the old output is kept") from None
 
 
@@ -429,8 +430,8 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     except OSError as error:
         if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
-            raise problem(f"cannot write the briefings into '{folder}': {reason(error)} (making "
-                          f"a new folder in '{parent}')", None, "the old output is kept") from None
+            raise problem(f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
+                          f"a new folder in '{_p(parent)}')", None, "the old output is kept") from None
         _write_in_place(content, target, removed)
         return [str(target / name) for name in files], removed
     lock = _lock(fresh)
@@ -462,10 +463,10 @@ def _refuse_links(files: dict[str, bytes], target: Path, shown: Path) -> None:
         except FileNotFoundError:
             continue
         if stat.S_ISLNK(mode):
-            raise problem(f"'{shown / name}' is a symbolic link; the build never writes through "
+            raise problem(f"'{_p(shown / name)}' is a symbolic link; the build never writes through "
                           "one", None, "remove the link, or build into another folder")
         if not stat.S_ISREG(mode):
-            raise problem(f"'{shown / name}' is {_kind(mode)}; the build writes a file there",
+            raise problem(f"'{_p(shown / name)}' is {_kind(mode)}; the build writes a file there",
                           None, "move it away, or build into another folder")
 
 

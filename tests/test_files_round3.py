@@ -160,3 +160,51 @@ def test_forged_manifest_naming_a_folder_does_not_remove_it(tmp_path, capsys):
     assert (out / "keep.md" / "notes.txt").read_text(encoding="utf-8") == "mine\n"
     assert (out / "link.md").is_symlink()
     assert (tmp_path / "elsewhere.md").read_text(encoding="utf-8") == "mine\n"
+
+
+# ------------------------------------------------------------ line breaks in printed file names
+BAD = "scenario broken {\n  title \"B\"\n  year 2026\n  region US\n  clusterr { }\n}\n"
+UNFORMATTED = ('scenario   other {\n title "Other"\n year 2026\n region US\n'
+               ' cluster { accelerator H100\n count 8 }\n}\n')
+
+
+def forged_lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.startswith(("fake:", "ok:", "\r"))
+            or "\r" in line]
+
+
+def test_line_breaks_in_file_names_cannot_forge_output_lines(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "in" / "a\nfake: ok.scn"
+    bad.parent.mkdir()
+    bad.write_text(BAD, encoding="utf-8")
+    code, err = run(capsys, "check", "in")
+    assert code == 1 and "a\\nfake: ok.scn:5:" in err, err
+    assert forged_lines(err) == [], err
+
+    messy = tmp_path / "fmt" / "b\r\nfake: ok.scn"
+    messy.parent.mkdir()
+    messy.write_text(UNFORMATTED, encoding="utf-8")
+    code, err = run(capsys, "fmt", "--check", "fmt")
+    assert code == 1 and "b\\r\\nfake: ok.scn" in err, err
+    assert forged_lines(err) == [], err
+
+    code, err = run(capsys, "build", SKETCH, "-o", "o\nfake: ok")
+    assert code == 0 and "files to o\\nfake: ok" in err, err
+    assert forged_lines(err) == [], err
+
+    code, err = run(capsys, "build", SKETCH, "-o", "o\nfake: ok", "--check")
+    assert code == 0 and "o\\nfake: ok is up to date" in err, err
+
+    (tmp_path / "plain.scn").write_text(BAD, encoding="utf-8")
+    (tmp_path / "link\nfake: ok.scn").symlink_to(tmp_path / "nowhere")
+    code, err = run(capsys, "check", str(tmp_path / "link\nfake: ok.scn"))
+    assert code == 1 and forged_lines(err) == [] and "link\\nfake" in err, err
+
+
+def test_visible_path_escapes_line_breaks_and_controls_but_visible_keeps_line_breaks():
+    from scendsl.terminal import visible, visible_path
+
+    assert visible_path("a\nb\rc\x1bd.scn") == "a\\nb\\rc\\u001bd.scn"
+    assert visible_path(Path("x") / "y.scn") == os.path.join("x", "y.scn")
+    assert visible("line one\nline two") == "line one\nline two"

@@ -45,6 +45,7 @@ from typing import Any
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.files import check_output_folder, out_of_date, write_output
+from scendsl.terminal import visible_path
 from scendsl.report.render import (TOPICAL_PAGES, Page, Renderer, TemplateProblem, read_only,
                                    template_view)
 
@@ -90,12 +91,12 @@ class BuildReport:
     def summary(self) -> str:
         """One line for the terminal (the stale files listed under it for a check)."""
         if self.stale:
-            return (f"{len(self.stale)} file(s) out of date in {self.out_dir}:\n"
+            return (f"{len(self.stale)} file(s) out of date in {visible_path(self.out_dir)}:\n"
                     + "\n".join(f"  {line}" for line in self.stale))
         if not self.written:
-            return f"{self.out_dir} is up to date ({len(self.files)} files)"
+            return f"{visible_path(self.out_dir)} is up to date ({len(self.files)} files)"
         removed = f", removed {len(self.removed)} stale" if self.removed else ""
-        return f"wrote {len(self.written)} files to {self.out_dir}{removed}"
+        return f"wrote {len(self.written)} files to {visible_path(self.out_dir)}{removed}"
 
 
 # ======================================================================================== views
