@@ -154,7 +154,7 @@ def test_forged_manifest_naming_a_folder_does_not_remove_it(tmp_path, capsys):
     (tmp_path / "elsewhere.md").write_text("mine\n", encoding="utf-8")
     with open(out / ".scendsl-manifest", "a", encoding="utf-8") as manifest:
         manifest.write("keep.md\nlink.md\n")
-    code, err = run(capsys, "build", SKETCH, "-o", out, "--check")
+    _code, err = run(capsys, "build", SKETCH, "-o", out, "--check")
     assert "keep.md" not in err and "link.md" not in err, err  # not the build's files
     assert run(capsys, "build", SKETCH, "-o", out)[0] == 0
     assert (out / "keep.md" / "notes.txt").read_text(encoding="utf-8") == "mine\n"

@@ -45,9 +45,9 @@ from typing import Any
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.files import check_output_folder, out_of_date, write_output
-from scendsl.terminal import visible_path
 from scendsl.report.render import (TOPICAL_PAGES, Page, Renderer, TemplateProblem, read_only,
                                    template_view)
+from scendsl.terminal import visible_path
 
 #: Monte Carlo draws per scenario with ranges (the seed is scendsl.model.uncertainty's default).
 MONTE_CARLO_SAMPLES = DEFAULT_SAMPLES
