@@ -355,7 +355,7 @@ def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHin
 
 def main() -> int:
     """Serve over stdio until the client says exit."""
-    server.start_io(stdin=CappedReader(sys.stdin.buffer))
+    server.start_io(stdin=CappedReader(sys.stdin.buffer))  # type: ignore[arg-type]  # reads only
     if sys.stdout.closed:  # pygls closes stdout at exit; the CLI's last flush must not fail
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (stays open until exit)
     return 0
