@@ -18,8 +18,8 @@ Writing (`build`, `fmt`):
   folder on its way, is a link, unless that link is also on the way to the current folder (as
   written by `os.getcwd()` or `$PWD`: a system link such as `/home -> /usr/home` above the
   project is fine, a link inside the project, `out -> ../victim`, or `~/public_html -> ...`
-  is not). The rule reads the normalised absolute path, so a relative and an absolute `-o`
-  are judged alike.
+  is not). Every prefix of `-o` as written is checked, made absolute but not normalised (the
+  OS resolves `evil/../x` through `evil`), so a relative and an absolute `-o` are judged alike.
 - Nothing inside the output folder is followed: a symbolic link (or a folder) where a file of the
   build belongs is refused with an error naming it; files are created with `O_EXCL|O_NOFOLLOW`.
 - The build never crosses a file system boundary: an output folder holding a mount point (a
@@ -269,27 +269,38 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
 
 
 def _refuse_linked_output(out_dir: str) -> None:
-    """Refuse an output folder reached through a symbolic link not on the way to the cwd."""
+    """Refuse an output folder reached through a symbolic link not on the way to the cwd.
+
+    Every prefix of the path as written is checked (not a normalised one: the OS resolves
+    `evil/../x` through the link `evil`, and `out/` follows the link `out`).
+    """
     cwd_ways = {os.path.normpath(os.getcwd())}
     logical = os.environ.get("PWD")
     if logical and os.path.isabs(logical):
         with contextlib.suppress(OSError):
             if os.path.samefile(logical, os.getcwd()):
                 cwd_ways.add(os.path.normpath(logical))
-    path = os.path.normpath(os.path.abspath(out_dir))
-    while True:
-        if os.path.islink(path) and not any(
-                way == path or way.startswith(path.rstrip(os.sep) + os.sep) for way in cwd_ways):
-            shown = "it is" if path == os.path.normpath(os.path.abspath(out_dir)) \
-                else f"'{_p(path)}' is"
-            raise problem(f"refusing to write the briefings into '{_p(out_dir)}': {shown} a "
-                          "symbolic link", None,
-                          "the build replaces what it finds there: name the real folder, or "
-                          "remove the link")
-        parent = os.path.dirname(path)
-        if parent == path:
-            return
-        path = parent
+    written = out_dir if os.path.isabs(out_dir) else os.path.join(os.getcwd(), out_dir)
+    prefix = os.path.splitdrive(written)[0] + os.sep
+    climbed = False
+    for part in written.split(os.sep):
+        if part in ("", "."):
+            continue
+        prefix = os.path.join(prefix, part)
+        if part == "..":
+            climbed = True
+            continue
+        if not os.path.islink(prefix):
+            continue
+        if not climbed and any(way == prefix or way.startswith(prefix.rstrip(os.sep) + os.sep)
+                               for way in cwd_ways):
+            continue  # a link the current folder itself is reached through: the user's setup
+        shown = "it is" if os.path.normpath(prefix) == os.path.normpath(written) \
+            else f"'{_p(prefix)}' is"
+        raise problem(f"refusing to write the briefings into '{_p(out_dir)}': {shown} a "
+                      "symbolic link", None,
+                      "the build replaces what it finds there: name the real folder, or "
+                      "remove the link")
 
 
 def _refuse_mounts(target: Path, shown: Path) -> None:

@@ -64,6 +64,24 @@ def test_output_folder_below_a_symlinked_folder_is_refused(tmp_path, capsys, mon
     assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
+@pytest.mark.parametrize("spelling", ["out/", "out/.", "evil/../victim", "./out"])
+def test_output_folder_through_a_symlink_spelt_otherwise_is_refused(tmp_path, capsys,
+                                                                    monkeypatch, spelling):
+    project = tmp_path / "project"
+    (project / "deep" / "er").mkdir(parents=True)
+    (project / "victim").mkdir()
+    (project / "victim" / "index.md").write_text("mine\n", encoding="utf-8")
+    target = victim(tmp_path)
+    (project / "out").symlink_to(Path("..") / "victim")
+    (project / "evil").symlink_to(project / "deep" / "er")  # evil/.. is deep/, not project/
+    (project / "deep" / "victim").mkdir()
+    monkeypatch.chdir(project)
+    code, err = run(capsys, "build", SKETCH, "-o", spelling)
+    assert code == 1 and "symbolic link" in err, err
+    assert (target / "index.md").read_text(encoding="utf-8") == "the victim's own index\n"
+    assert list((project / "deep" / "victim").iterdir()) == []
+
+
 def test_output_folder_under_a_symlink_above_the_current_folder_is_accepted(tmp_path, capsys,
                                                                              monkeypatch):
     # A link on the way to the current folder itself (like `/home -> /usr/home`) is the user's
