@@ -28,7 +28,7 @@ from scendsl.errors import (
     ScenarioError,
     ScendslError,
 )
-from scendsl.terminal import StreamClosed
+from scendsl.terminal import StreamClosed, visible_path
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import Result
@@ -215,7 +215,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     changed, code = format_paths(args.paths, check=args.check)
     verb = "would reformat" if args.check else "reformatted"
     for name in changed:
-        print(f"{verb} {name}", file=sys.stderr)
+        print(f"{verb} {visible_path(name)}", file=sys.stderr)
     return code
 
 
@@ -284,7 +284,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     if output == "-":
         sys.stdout.write(text)
     else:
-        print(f"wrote {output}; check it with: scendsl check {output}", file=sys.stderr)
+        print(f"wrote {visible_path(output)}; check it with: scendsl check {visible_path(output)}",
+              file=sys.stderr)
     return EXIT_OK
 
 
@@ -436,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
                 and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS):
             from scendsl.files import reason
 
-            where = f"{error.filename}: " if error.filename else ""
+            where = f"{visible_path(error.filename)}: " if error.filename else ""
             print(f"error: {where}{reason(error)}", file=sys.stderr)
             return EXIT_INPUT
         import os

@@ -87,9 +87,12 @@ class Diagnostic:
 
     def render(self) -> str:
         """Compiler-style text: location, message, the source line with a caret, hint, related."""
-        from scendsl.terminal import visible
+        from scendsl.terminal import visible, visible_path
 
-        where = f"{self.span}: " if self.span else ""
+        def at(span: Span) -> str:  # a line break in a file name must not forge a line
+            return f"{visible_path(span.file)}:{span.line}:{span.col}"
+
+        where = f"{at(self.span)}: " if self.span else ""
         lines = [visible(f"{where}{self.severity}: {self.message}")]
         if self.span is not None and self.source_line is not None:
             raw = self.source_line.rstrip("\n").expandtabs(1)
@@ -107,7 +110,7 @@ class Diagnostic:
         if self.hint:
             lines.append(visible(f"  hint: {self.hint}"))
         for label, span in self.related:
-            lines.append(visible(f"  {span}: note: {label}"))
+            lines.append(visible(f"  {at(span)}: note: {label}"))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:

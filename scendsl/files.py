@@ -14,10 +14,21 @@ Writing (`build`, `fmt`):
 - The build writes a new folder beside the output folder and swaps it in (an atomic exchange on
   Linux), so the output is the old build or the new one, never half. Temporary folders left by a
   killed build are removed by the next one (a live build holds a lock on its own).
+- The output folder is not reached through a symbolic link: `-o` is refused when it, or any
+  folder on its way, is a link, unless that link is also on the way to the current folder (as
+  written by `os.getcwd()` or `$PWD`: a system link such as `/home -> /usr/home` above the
+  project is fine, a link inside the project, `out -> ../victim`, or `~/public_html -> ...`
+  is not). Every prefix of `-o` as written is checked, made absolute but not normalised (the
+  OS resolves `evil/../x` through `evil`), so a relative and an absolute `-o` are judged alike.
 - Nothing inside the output folder is followed: a symbolic link (or a folder) where a file of the
   build belongs is refused with an error naming it; files are created with `O_EXCL|O_NOFOLLOW`.
+- The build never crosses a file system boundary: an output folder holding a mount point (a
+  folder on another device) is refused before anything is copied, and removing a temporary
+  folder never descends into a folder of another device.
 - The output folder holds a manifest (`.scendsl-manifest`) of the files the build wrote; only
-  those are replaced or removed as stale. Everything else in the folder is the user's and kept.
+  those are replaced or removed as stale, and only if they are regular files: a name listed
+  there that is a folder, a link or anything else is the user's and kept. Everything else in
+  the folder is the user's and kept.
 - `fmt` replaces a file through a temporary file in the same folder and `os.replace`.
 - An operating-system refusal (disk full, read-only, a parent that is a file, a name too long, a
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
@@ -35,6 +46,7 @@ import tempfile
 from pathlib import Path
 
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
+from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
 #: The list of files the last build wrote, kept in the output folder.
 MANIFEST = ".scendsl-manifest"
@@ -98,14 +110,14 @@ def scenario_files(paths: list[str], sink: DiagnosticSink, roots: dict[str, str]
             info = os.stat(path)
         except OSError as error:
             if error.errno == errno.ENOENT and not os.path.lexists(path):
-                sink.error(f"'{path}' does not exist", None)
+                sink.error(f"'{_p(path)}' does not exist", None)
             else:
-                sink.error(f"cannot read '{path}': {reason(error)}", None)
+                sink.error(f"cannot read '{_p(path)}': {reason(error)}", None)
             continue
         if stat.S_ISDIR(info.st_mode):
             found = _folder_files(path, sink)
             if not found and empty_is_error:
-                sink.error(f"no .scn files in '{path}'", None)
+                sink.error(f"no .scn files in '{_p(path)}'", None)
             files.extend(found)
             if roots is not None:
                 roots.update((file, path) for file in found)
@@ -113,9 +125,9 @@ def scenario_files(paths: list[str], sink: DiagnosticSink, roots: dict[str, str]
             if path.endswith(".scn"):
                 files.append(path)  # named on the command line: read, wherever a link points
             else:  # never parse, and so quote, a file that is not a scenario
-                _refuse(sink, path, f"'{path}' is not a scenario file (.scn)")
+                _refuse(sink, path, f"'{_p(path)}' is not a scenario file (.scn)")
         else:
-            _refuse(sink, path, f"'{path}' is {_kind(info.st_mode)}, not a file; it is not read")
+            _refuse(sink, path, f"'{_p(path)}' is {_kind(info.st_mode)}, not a file; it is not read")
     return list(dict.fromkeys(files))
 
 
@@ -134,7 +146,7 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as error:
-            sink.error(f"cannot read folder '{folder}': {reason(error)}", None,
+            sink.error(f"cannot read folder '{_p(folder)}': {reason(error)}", None,
                        "make it readable, or move it out of the folder")
             continue
         subfolders = []
@@ -143,7 +155,7 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
                 link = entry.is_symlink()
                 is_folder = entry.is_dir(follow_symlinks=False)
             except OSError as error:
-                sink.error(f"cannot read '{entry.path}': {reason(error)}", None)
+                sink.error(f"cannot read '{_p(entry.path)}': {reason(error)}", None)
                 continue
             if not link and is_folder:
                 subfolders.append(entry.path)
@@ -154,7 +166,7 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
                     if entry.name.endswith(".scn") or os.path.isdir(entry.path):
                         what = "folder" if os.path.isdir(entry.path) else "file"
                         _refuse(sink, entry.path,
-                                f"'{entry.path}' links to a {what} outside '{top}'",
+                                f"'{_p(entry.path)}' links to a {what} outside '{_p(top)}'",
                                 "name that file on the command line instead")
                     continue
                 if os.path.isdir(real):
@@ -164,14 +176,14 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
             try:
                 info = os.stat(entry.path)
             except OSError as error:
-                _refuse(sink, entry.path, f"cannot read '{entry.path}': "
+                _refuse(sink, entry.path, f"cannot read '{_p(entry.path)}': "
                         + ("a broken or looping link" if link else reason(error)))
                 continue
             if stat.S_ISREG(info.st_mode):
                 found.append(entry.path)
             else:
                 _refuse(sink, entry.path,
-                        f"'{entry.path}' is {_kind(info.st_mode)}, not a file; it is not read")
+                        f"'{_p(entry.path)}' is {_kind(info.st_mode)}, not a file; it is not read")
         pending.extend(reversed(subfolders))
     return found
 
@@ -207,14 +219,15 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
 
     Refused: the current directory or one of its parents, the home or root folder, a folder with
     `.git` or `pyproject.toml`, a folder that holds the scenarios, an existing file, a symlink
-    loop or broken link, a path through a file, a name too long.
+    loop or broken link, a path through a file, a name too long, a path through a symbolic link
+    (see the module's docstring), a folder holding a mount point.
     """
     try:
         info = os.lstat(out_dir)
     except (FileNotFoundError, NotADirectoryError):
         info = None
     except OSError as error:
-        raise problem(f"cannot use '{out_dir}' as the output folder: {reason(error)}") from None
+        raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}") from None
     if info is not None:
         try:
             followed = os.stat(out_dir)
@@ -222,17 +235,18 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
             what = ("a symbolic link loop" if error.errno == errno.ELOOP
                     else "a broken symbolic link" if stat.S_ISLNK(info.st_mode)
                     else reason(error))
-            raise problem(f"cannot use '{out_dir}' as the output folder: {what}") from None
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {what}") from None
         if not stat.S_ISDIR(followed.st_mode):
             kind = "a file" if stat.S_ISREG(followed.st_mode) else _kind(followed.st_mode)
-            raise problem(f"refusing to write the briefings into '{out_dir}': it is {kind}, "
+            raise problem(f"refusing to write the briefings into '{_p(out_dir)}': it is {kind}, "
                           "not a folder", None, "name a folder (it is made if missing)")
         try:  # the build carries the folder's other files over: it must read it
             os.listdir(out_dir)
         except OSError as error:
-            raise problem(f"cannot use '{out_dir}' as the output folder: {reason(error)}") from None
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}") from None
     else:
         _check_missing_folder(out_dir)
+    _refuse_linked_output(out_dir)
     target = Path(os.path.realpath(out_dir))
     cwd = Path(os.path.realpath(os.getcwd()))
     why = None
@@ -249,16 +263,71 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
                 why = f"it holds the scenario files ({path})"
                 break
     if why:
-        raise problem(f"refusing to write the briefings into '{out_dir}': {why}", None,
+        raise problem(f"refusing to write the briefings into '{_p(out_dir)}': {why}", None,
                       "the build replaces its output folder as a whole: give it a folder of its "
                       "own, such as out/")
+
+
+def _refuse_linked_output(out_dir: str) -> None:
+    """Refuse an output folder reached through a symbolic link not on the way to the cwd.
+
+    Every prefix of the path as written is checked (not a normalised one: the OS resolves
+    `evil/../x` through the link `evil`, and `out/` follows the link `out`).
+    """
+    cwd_ways = {os.path.normpath(os.getcwd())}
+    logical = os.environ.get("PWD")
+    if logical and os.path.isabs(logical):
+        with contextlib.suppress(OSError):
+            if os.path.samefile(logical, os.getcwd()):
+                cwd_ways.add(os.path.normpath(logical))
+    written = out_dir if os.path.isabs(out_dir) else os.path.join(os.getcwd(), out_dir)
+    prefix = os.path.splitdrive(written)[0] + os.sep
+    climbed = False
+    for part in written.split(os.sep):
+        if part in ("", "."):
+            continue
+        prefix = os.path.join(prefix, part)
+        if part == "..":
+            climbed = True
+            continue
+        if not os.path.islink(prefix):
+            continue
+        if not climbed and any(way == prefix or way.startswith(prefix.rstrip(os.sep) + os.sep)
+                               for way in cwd_ways):
+            continue  # a link the current folder itself is reached through: the user's setup
+        shown = "it is" if os.path.normpath(prefix) == os.path.normpath(written) \
+            else f"'{_p(prefix)}' is"
+        raise problem(f"refusing to write the briefings into '{_p(out_dir)}': {shown} a "
+                      "symbolic link", None,
+                      "the build replaces what it finds there: name the real folder, or "
+                      "remove the link")
+
+
+def _refuse_mounts(target: Path, shown: Path) -> None:
+    """Refuse an output folder that holds a folder of another device (a mount point): the build
+    copies and removes the folder's contents, and must never do so on another file system."""
+    device = os.lstat(target).st_dev
+    pending = [target]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISDIR(info.st_mode):
+                    continue
+                if info.st_dev != device:
+                    inside = Path(entry.path).relative_to(target)
+                    raise problem(f"refusing to write the briefings into '{_p(shown)}': "
+                                  f"'{_p(shown / inside)}' is on another file system (a mount "
+                                  "point)", None, "unmount it, or build into another folder")
+                pending.append(Path(entry.path))
 
 
 def _check_missing_folder(out_dir: str) -> None:
     """A folder to be made: every part of its path that exists must be a folder."""
     for part in Path(out_dir).parts:
         if len(os.fsencode(part)) > 255:
-            raise problem(f"cannot use '{out_dir}' as the output folder: a name is longer than "
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: a name is longer than "
                           "255 bytes")
     ancestor = os.path.dirname(os.path.abspath(out_dir))
     while True:
@@ -268,10 +337,10 @@ def _check_missing_folder(out_dir: str) -> None:
             ancestor = os.path.dirname(ancestor)
             continue
         except OSError as error:
-            raise problem(f"cannot use '{out_dir}' as the output folder: '{ancestor}': "
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}': "
                           f"{reason(error)}") from None
         if not stat.S_ISDIR(info.st_mode):
-            raise problem(f"cannot use '{out_dir}' as the output folder: '{ancestor}' is not a "
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}' is not a "
                           "folder")
         return
 
@@ -285,9 +354,9 @@ def read_manifest(folder: Path) -> list[str]:
         return []
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise problem(f"'{folder / MANIFEST}' is a symbolic link; refusing to follow it",
+            raise problem(f"'{_p(folder / MANIFEST)}' is a symbolic link; refusing to follow it",
                           None, "remove the link") from None
-        raise problem(f"cannot read '{folder / MANIFEST}': {reason(error)}") from None
+        raise problem(f"cannot read '{_p(folder / MANIFEST)}': {reason(error)}") from None
     return [name for name in text.split("\n") if _ours(name)]
 
 
@@ -295,6 +364,14 @@ def _ours(name: str) -> bool:
     """A name the build may write: a plain top-level file name with one of our suffixes."""
     return (bool(name) and "/" not in name and "\\" not in name and "\0" not in name
             and not name.startswith(".") and name.endswith(GENERATED_SUFFIXES))
+
+
+def _regular(path: Path) -> bool:
+    """A regular file at `path` itself (a link, a folder or nothing is not)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def manifest_bytes(files: dict[str, bytes]) -> bytes:
@@ -321,7 +398,7 @@ def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
             stale.append(f"{name} (changed)")
     earlier = read_manifest(folder) if folder.is_dir() else []
     stale.extend(f"{name} (extra)" for name in earlier
-                 if name not in files and os.path.lexists(folder / name))
+                 if name not in files and _regular(folder / name))
     return stale
 
 
@@ -336,11 +413,11 @@ def write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list
     except ScenarioError:
         raise
     except OSError as error:
-        where = f" ('{error.filename}')" if error.filename else ""
-        raise problem(f"cannot write the briefings into '{folder}': {reason(error)}{where}",
+        where = f" ('{_p(error.filename)}')" if error.filename else ""
+        raise problem(f"cannot write the briefings into '{_p(folder)}': {reason(error)}{where}",
                       None, "the old output is kept") from None
     except shutil.Error as error:
-        raise problem(f"cannot copy the other files of '{folder}': {error}", None,
+        raise problem(f"cannot copy the other files of '{_p(folder)}': {error}", None,
                       "the old output is kept") from None
 
 
@@ -353,9 +430,10 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
     earlier = read_manifest(target) if exists else []
     if exists:
         _refuse_links(files, target, folder)
-    stale = [name for name in earlier if name not in files]
-    removed = [str(target / name) for name in stale
-               if os.path.lexists(target / name) and not os.path.islink(target / name)]
+        _refuse_mounts(target, folder)
+    # Only regular files are ours to remove: a forged manifest naming a folder removes nothing.
+    stale = [name for name in earlier if name not in files and _regular(target / name)]
+    removed = [str(target / name) for name in stale]
     content = dict(files)
     content[MANIFEST] = manifest_bytes(files)
     prefix = f".{target.name[:_NAME_KEPT]}.new-"
@@ -363,8 +441,8 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     except OSError as error:
         if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
-            raise problem(f"cannot write the briefings into '{folder}': {reason(error)} (making "
-                          f"a new folder in '{parent}')", None, "the old output is kept") from None
+            raise problem(f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
+                          f"a new folder in '{_p(parent)}')", None, "the old output is kept") from None
         _write_in_place(content, target, removed)
         return [str(target / name) for name in files], removed
     lock = _lock(fresh)
@@ -396,10 +474,10 @@ def _refuse_links(files: dict[str, bytes], target: Path, shown: Path) -> None:
         except FileNotFoundError:
             continue
         if stat.S_ISLNK(mode):
-            raise problem(f"'{shown / name}' is a symbolic link; the build never writes through "
+            raise problem(f"'{_p(shown / name)}' is a symbolic link; the build never writes through "
                           "one", None, "remove the link, or build into another folder")
         if not stat.S_ISREG(mode):
-            raise problem(f"'{shown / name}' is {_kind(mode)}; the build writes a file there",
+            raise problem(f"'{_p(shown / name)}' is {_kind(mode)}; the build writes a file there",
                           None, "move it away, or build into another folder")
 
 
@@ -500,16 +578,48 @@ def clean_leftovers(target: Path) -> list[str]:
 
 def remove_tree(path: Path) -> None:
     """Remove a temporary folder of ours, read-only parts included (it may hold the old copy
-    of a 0555 output folder); links inside are removed, never followed. Best effort."""
-    def writable_then_retry(function, failed, _):
-        with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(failed), 0o700)
-            function(failed)
+    of a 0555 output folder); links inside are removed, never followed. Best effort.
 
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o700)
-    with contextlib.suppress(OSError):
-        shutil.rmtree(path, onerror=writable_then_retry)
+    Never crosses a file system: a folder on another device than `path` (a mount point) is
+    left in place with everything in it (shutil.rmtree has no such option, hence the walk).
+    """
+    try:
+        top = os.lstat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(top.st_mode):
+        return
+    _remove_folder(str(path), top.st_dev)
+
+
+def _remove_folder(top: str, device: int) -> None:
+    # A stack, not recursion: a carried-over folder may nest deeper than Python's recursion limit.
+    pending = [(top, False)]
+    while pending:
+        folder, emptied = pending.pop()
+        if emptied:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # fails where a folder of another device was left inside
+            continue
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        pending.append((folder, True))
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if info.st_dev == device:  # another file system is not ours to empty
+                    pending.append((entry.path, False))
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def _swap(fresh: Path, target: Path) -> None:

@@ -36,6 +36,16 @@ def visible(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def visible_path(path: object) -> str:
+    """A file name as printed: `visible`, and its line breaks spelt `\\n` and `\\r` too.
+
+    Normal output keeps its own line breaks (`visible` lets them through), so a file named
+    `a\\nfake: ok.scn` would print a forged line; every place that prints a path uses this.
+    """
+    text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
+    return visible(text.replace("\n", "\\n").replace("\r", "\\r"))
+
+
 #: ASCII spellings of the symbols scendsl writes, for streams that cannot encode them.
 ASCII_SPELLINGS = {
     "²": "^2", "³": "^3", "¹": "^1", "⁻": "^-", "⁵": "^5", "→": "->", "←": "<-", "×": "x",

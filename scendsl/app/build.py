@@ -45,6 +45,7 @@ from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.files import check_output_folder, out_of_date, write_output
 from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
+from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -83,12 +84,12 @@ class BuildReport:
     def status_line(self) -> str:
         """One line for the terminal (the stale files listed under it for a check)."""
         if self.stale:
-            return (f"{len(self.stale)} file(s) out of date in {self.out_dir}:\n"
+            return (f"{len(self.stale)} file(s) out of date in {visible_path(self.out_dir)}:\n"
                     + "\n".join(f"  {line}" for line in self.stale))
         if not self.written:
-            return f"{self.out_dir} is up to date ({len(self.files)} files)"
+            return f"{visible_path(self.out_dir)} is up to date ({len(self.files)} files)"
         removed = f", removed {len(self.removed)} stale" if self.removed else ""
-        return f"wrote {len(self.written)} files to {self.out_dir}{removed}"
+        return f"wrote {len(self.written)} files to {visible_path(self.out_dir)}{removed}"
 
 
 def sweep_rows(size: int, rows_left: int) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from scendsl.errors import ScendslError
+from scendsl.terminal import visible_path
 
 
 class StarterFileError(ScendslError):
@@ -21,7 +22,7 @@ def new_scenario(name: str, output: str | None, base: str | None = None,
 
     output = output or f"{check_name(name)}.scn"
     if output != "-" and os.path.lexists(output):
-        raise StarterFileError(f"'{output}' exists; scendsl new never overwrites a file")
+        raise StarterFileError(f"'{visible_path(output)}' exists; scendsl new never overwrites a file")
     text = new_text(name, output=output if output != "-" else f"{name}.scn", base=base,
                     accelerator=accelerator, region=region, inline=inline)
     if output == "-":
@@ -30,7 +31,7 @@ def new_scenario(name: str, output: str | None, base: str | None = None,
         with open(output, "x", encoding="utf-8", newline="\n") as handle:  # "x": never overwrite
             handle.write(text)
     except FileExistsError:
-        raise StarterFileError(f"'{output}' exists; scendsl new never overwrites a file") from None
+        raise StarterFileError(f"'{visible_path(output)}' exists; scendsl new never overwrites a file") from None
     except OSError as error:
-        raise StarterFileError(f"cannot write '{output}': {error.strerror or error}") from None
+        raise StarterFileError(f"cannot write '{visible_path(output)}': {error.strerror or error}") from None
     return text, output

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
+from scendsl.files import open_regular
 from scendsl.language import fields as F
 from scendsl.language.format import format_text
 from scendsl.language.names import catalog_names
+from scendsl.language.parse import MAX_FILE_BYTES
 from scendsl.language.resolve import DEFINITION_KEYWORDS, load_documents, resolve
 from scendsl.language.syntax import Atom, Document, Statement
 from scendsl.language.units import BASE_UNIT, DIMENSION_EXAMPLES, UNITS, parse_number
@@ -200,14 +202,11 @@ class Workspace:
         return os.path.normpath(os.path.join(self.root, display))
 
     def text(self, path: str) -> str | None:
+        """The open document's text, else the file's; None for anything `read_text` refuses."""
         real = os.path.realpath(path)
         if real in self.overlay:
             return self.overlay[real]
-        try:
-            with open(real, encoding="utf-8-sig") as handle:
-                return handle.read()
-        except (OSError, UnicodeDecodeError):
-            return None
+        return read_text(real)
 
     def analyse(self, path: str) -> Analysis:
         """Parse and resolve a file and its imports; every diagnostic `scendsl check` gives."""
@@ -273,6 +272,38 @@ class Workspace:
             found |= nxt
             frontier = nxt
         return sorted(found)
+
+
+def read_text(path: str) -> str | None:
+    """A neighbouring file's text, read as the parser reads it: a regular file only (a FIFO or
+    a device beside the document is never opened blocking nor read), at most the parser's
+    size limit, UTF-8. None for anything else, and for a file over the limit."""
+    try:
+        with open_regular(path) as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def import_target(workspace: Workspace, importing: str, target: str) -> str | None:
+    """The file an import line names, by the resolver's rules (a relative path that stays inside
+    the scenario folder, as `analyse` checks it); None for an import those rules refuse."""
+    if (not target or os.path.isabs(target) or target.startswith("~") or "\0" in target
+            or not target.endswith(".scn")):
+        return None
+    importing = os.path.realpath(importing)
+    root = (workspace.root if workspace.display(importing) != importing
+            else os.path.dirname(importing))
+    path = os.path.normpath(os.path.join(os.path.dirname(importing), target))
+    if os.path.commonpath([root, os.path.realpath(path)]) != root:
+        return None
+    return path
 
 
 def internal_error(workspace: Workspace, path: str, error: Exception) -> Analysis:
@@ -936,8 +967,10 @@ def definition(analysis: Analysis, workspace: Workspace, document: Document,
     target: Definition | None = None
     if len(place.chain) == 1:
         if top.key == "import" and atom.kind == "string":
-            imported = os.path.normpath(os.path.join(os.path.dirname(analysis.files.get(
-                document.file, workspace.path(document.file))), atom.text[1:-1]))
+            imported = import_target(workspace, analysis.files.get(
+                document.file, workspace.path(document.file)), atom.text[1:-1])
+            if imported is None or read_text(imported) is None:
+                return None  # refused by the import rules, or not a scenario file we can read
             return Location(imported, Range(Pos(0, 0), Pos(0, 0)))
         if place.index == 2 and atom.kind == "word":
             table = "accelerator" if top.key == "accelerator" else "scenario"

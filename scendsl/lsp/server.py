@@ -3,20 +3,37 @@
 Thin: it keeps the open documents, turns protocol positions (UTF-16 by default) into the
 code-point positions of `analysis` and back, and publishes diagnostics. Every answer is computed
 in `analysis.py`.
+
+Hostile or broken clients: a message larger than `MAX_MESSAGE_BYTES` is skipped unread (a
+`Content-Length` of 3 GB is not allocated), a request about a document that was never opened
+gets an empty answer and a log line (never a read of the disk), and an exception in a handler
+becomes a plain JSON-RPC error with one line of text, without the traceback pygls would send.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import re
+import sys
+from urllib.parse import unquote
 
 from lsprotocol import types as T
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from scendsl import __version__
 from scendsl.lsp import analysis as A
 from scendsl.lsp.positions import Pos, Range, span_range
+
+#: The largest message the server reads (an 8 MiB scenario, escaped as JSON, fits many times).
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+#: The longest header line read at once (a real one is about 30 bytes).
+MAX_HEADER_LINE = 4096
+_SKIPPED = b'{"jsonrpc": "2.0", "method": "$/scendsl/skipped"}'
+logger = logging.getLogger(__name__)
 
 _SEVERITY = {"error": T.DiagnosticSeverity.Error, "warning": T.DiagnosticSeverity.Warning}
 _SYMBOL_KIND = {"scenario": T.SymbolKind.Class, "sweep": T.SymbolKind.Array,
@@ -29,6 +46,30 @@ _COMPLETION_KIND = {"field": T.CompletionItemKind.Field, "section": T.Completion
                     "name": T.CompletionItemKind.Reference, "file": T.CompletionItemKind.File}
 
 
+class CappedReader:
+    """The server's stdin with bounded reads: a body over `MAX_MESSAGE_BYTES` is read through
+    in small pieces and thrown away (so the stream stays in step), and the loop gets a
+    notification that nothing handles in its place; a header line is at most `MAX_HEADER_LINE`."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def readline(self) -> bytes:
+        return self.inner.readline(MAX_HEADER_LINE)
+
+    def read(self, size: int) -> bytes:
+        if size <= MAX_MESSAGE_BYTES:
+            return self.inner.read(size)
+        left = size
+        while left > 0:
+            piece = self.inner.read(min(left, 1024 * 1024))
+            if not piece:
+                return b""  # the client closed the stream mid-message: the loop ends
+            left -= len(piece)
+        logger.warning("skipped a message of %d bytes (the limit is %d)", size, MAX_MESSAGE_BYTES)
+        return _SKIPPED
+
+
 class ScenarioServer(LanguageServer):
     """The server and its state: the workspace and the latest analysis of each open file."""
 
@@ -38,6 +79,38 @@ class ScenarioServer(LanguageServer):
         self.analyses: dict[str, A.Analysis] = {}  # real path -> analysis (open documents)
         self.published: dict[str, set[str]] = {}  # root path -> uris it published to
         self.virtual: dict[str, str] = {}  # stand-in path -> uri of an unsaved, unnamed buffer
+
+    def feature(self, feature_name: str, options=None):
+        """Register a handler guarded so that an exception becomes a one-line JSON-RPC error."""
+        register = super().feature(feature_name, options)
+
+        def decorate(function):
+            @functools.wraps(function)
+            def guarded(ls, params):
+                try:
+                    return function(ls, params)
+                except JsonRpcException:
+                    raise
+                except Exception as error:
+                    if os.environ.get("SCENDSL_DEBUG"):
+                        raise
+                    text = f"scendsl: internal error in {feature_name}: " \
+                        f"{type(error).__name__}: {error}"
+                    raise JsonRpcInternalError(message=text.split("\n")[0]) from None
+
+            register(guarded)
+            return function
+
+        return decorate
+
+    def open_text(self, uri: str) -> str | None:
+        """The text of an open document; None (and a log line) for a uri never opened, whose
+        file is not read: the client asks only about documents it opened."""
+        document = self.workspace.text_documents.get(unquote(uri))
+        if document is None:
+            logger.warning("request about a document that is not open: %s", uri)
+            return None
+        return document.source
 
     def path_of(self, uri: str) -> str:
         """The file behind a uri; an `untitled:` buffer gets a stand-in path in the workspace."""
@@ -67,8 +140,7 @@ class ScenarioServer(LanguageServer):
         return T.Range(self.to_client(lines, r.start), self.to_client(lines, r.end))
 
     def from_client(self, uri: str, position: T.Position) -> Pos:
-        document = self.workspace.get_text_document(uri)
-        lines = document.source.split("\n")
+        lines = (self.open_text(uri) or "").split("\n")
         line = lines[position.line] if position.line < len(lines) else ""
         codec = self.workspace.position_codec
         units = char = 0
@@ -176,8 +248,11 @@ def did_open(ls: ScenarioServer, params: T.DidOpenTextDocumentParams) -> None:
 
 @server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ScenarioServer, params: T.DidChangeTextDocumentParams) -> None:
+    text = ls.open_text(params.text_document.uri)
+    if text is None:
+        return
     path = ls.path_of(params.text_document.uri)
-    ls.files.overlay[path] = ls.workspace.get_text_document(params.text_document.uri).source
+    ls.files.overlay[path] = text
     ls.refresh(path)
 
 
@@ -211,7 +286,9 @@ def hover(ls: ScenarioServer, params: T.HoverParams) -> T.Hover | None:
                 T.CompletionOptions(trigger_characters=[" ", ",", "."]))
 def completion(ls: ScenarioServer, params: T.CompletionParams) -> T.CompletionList:
     analysis, _ = ls.analysis(params.text_document.uri)
-    text = ls.workspace.get_text_document(params.text_document.uri).source
+    text = ls.open_text(params.text_document.uri)
+    if text is None:
+        return T.CompletionList(is_incomplete=False, items=[])
     items = A.complete(analysis, text, ls.from_client(params.text_document.uri, params.position))
     return T.CompletionList(is_incomplete=False, items=[
         T.CompletionItem(label=i.label, kind=_COMPLETION_KIND.get(i.kind), detail=i.detail or None,
@@ -251,8 +328,9 @@ def document_symbol(ls: ScenarioServer, params: T.DocumentSymbolParams) -> list[
 
 @server.feature(T.TEXT_DOCUMENT_FORMATTING)
 def formatting(ls: ScenarioServer, params: T.DocumentFormattingParams) -> list[T.TextEdit] | None:
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    text = document.source
+    text = ls.open_text(params.text_document.uri)
+    if text is None:
+        return []
     path = ls.path_of(params.text_document.uri)
     new = A.formatted(text, ls.files.display(path))
     if new is None or new == text:
@@ -277,9 +355,7 @@ def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHin
 
 def main() -> int:
     """Serve over stdio until the client says exit."""
-    import sys
-
-    server.start_io()
+    server.start_io(stdin=CappedReader(sys.stdin.buffer))  # type: ignore[arg-type]  # reads only
     if sys.stdout.closed:  # pygls closes stdout at exit; the CLI's last flush must not fail
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (stays open until exit)
     return 0

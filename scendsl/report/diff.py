@@ -18,6 +18,7 @@ from scendsl.report.numbers import format_delta, format_value, sig
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
+from scendsl.terminal import visible_path
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def render_text(diff: Diff) -> str:
         lines.append(f"{entry.status} {entry.name}  {entry.title}")
         for flip in entry.flips:
             lines.append(f"    claim {flip.metric} {flip.op} …: {_verdict(flip.old_holds)} → "
-                         f"{_verdict(flip.new_holds)}  \"{flip.quote}\" ({flip.file}:{flip.line})")
+                         f"{_verdict(flip.new_holds)}  \"{flip.quote}\" ({visible_path(flip.file)}:{flip.line})")
         for change in entry.inputs:
             lines.append(f"    input  {change.name}: {change.old_text()} → {change.new_text()}")
         for change in entry.metrics:

@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING
 from scendsl.model.registry import REGISTRY
 from scendsl.report.explain import value_text
 from scendsl.report.numbers import format_value
+from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import ClaimResult, Result
@@ -53,7 +54,7 @@ def write_eval_text(out: IO[str], results: Sequence[Result], runs: dict[str, Sam
             if chance is not None and chance.probability is not None:
                 verdict += f" (holds in {chance.probability:.0%} of samples)"
             print(f"  claim {claim.metric} {claim.op} {expected_text(claim)}: {verdict}"
-                  f"  ({claim.file}:{claim.line})", file=out)
+                  f"  ({visible_path(claim.file)}:{claim.line})", file=out)
         print(file=out)
     for sweep in sweeps:  # the variants themselves are listed by --format csv or json
         print(f"sweep {sweep.name}: {sweep.size:,} variants (eval --format csv lists them)",
