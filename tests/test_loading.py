@@ -6,7 +6,7 @@ import pytest
 
 from scendsl.errors import DiagnosticSink, ScenarioError
 from scendsl.language.resolve import load_documents, load_paths
-from scendsl.lsp.analysis import Workspace
+from scendsl.lsp.workspace import Workspace
 
 BASE = """\
 scenario base {

@@ -22,9 +22,10 @@ pytest.importorskip("pygls")
 
 from pygls.exceptions import JsonRpcInternalError
 
-from scendsl.lsp import analysis as A
+from scendsl.lsp.navigation import definition
 from scendsl.lsp.positions import Pos
 from scendsl.lsp.server import MAX_MESSAGE_BYTES, ScenarioServer
+from scendsl.lsp.workspace import Workspace
 
 BASE = 'scenario base {\n  title "Base"\n  year 2026\n  region US\n}\n'
 
@@ -211,7 +212,7 @@ def test_workspace_text_reads_only_regular_files_within_the_parser_limit(tmp_pat
     os.mkfifo(tmp_path / "evil.scn")
     (tmp_path / "huge.scn").write_bytes(b"#" * (MAX_FILE_BYTES + 1))
     (tmp_path / "ok.scn").write_text(BASE, encoding="utf-8")
-    workspace = A.Workspace(str(tmp_path))
+    workspace = Workspace(str(tmp_path))
     assert workspace.text(str(tmp_path / "evil.scn")) is None
     assert workspace.text(str(tmp_path / "huge.scn")) is None
     assert workspace.text(str(tmp_path / "ok.scn")) == BASE
@@ -222,10 +223,10 @@ def definition_of_import(tmp_path: Path, target: str):
     document = tmp_path / "ws" / "doc.scn"
     text = f'import "{target}"\n\n' + BASE
     document.write_text(text, encoding="utf-8")
-    workspace = A.Workspace(str(tmp_path / "ws"))
+    workspace = Workspace(str(tmp_path / "ws"))
     analysis = workspace.analyse(str(document))
     parsed = analysis.document or workspace.last_good.get(os.path.realpath(document))
-    return A.definition(analysis, workspace, parsed, Pos(0, 9))
+    return definition(analysis, workspace, parsed, Pos(0, 9))
 
 
 def test_go_to_definition_on_an_import_follows_the_resolver_rules(tmp_path):

@@ -1,8 +1,9 @@
 """`scendsl lsp`: the language server, over stdio (pygls + lsprotocol).
 
 Thin: it keeps the open documents, turns protocol positions (UTF-16 by default) into the
-code-point positions of `analysis` and back, and publishes diagnostics. Every answer is computed
-in `analysis.py`.
+code-point positions of the answering modules and back, and publishes diagnostics. Every answer
+is computed in plain Python: `workspace.py` (analyses, diagnostics), `hover.py`, `completion.py`,
+`navigation.py` (definition, outline) and `hints.py` (inlay hints).
 
 Hostile or broken clients: a message larger than `MAX_MESSAGE_BYTES` is skipped unread (a
 `Content-Length` of 3 GB is not allocated), a request about a document that was never opened
@@ -25,8 +26,15 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from scendsl import __version__
-from scendsl.lsp import analysis as A
+from scendsl.errors import Diagnostic
+from scendsl.lsp.analysis import Document, formatted
+from scendsl.lsp.completion import complete
+from scendsl.lsp.hints import inlay_hints
+from scendsl.lsp.hover import hover as hover_at
+from scendsl.lsp.navigation import Symbol, symbols
+from scendsl.lsp.navigation import definition as definition_at
 from scendsl.lsp.positions import Pos, Range, span_range
+from scendsl.lsp.workspace import Analysis, Workspace, internal_error
 
 #: The largest message the server reads (an 8 MiB scenario, escaped as JSON, fits many times).
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -75,8 +83,8 @@ class ScenarioServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("scendsl", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Full)
-        self.files = A.Workspace()
-        self.analyses: dict[str, A.Analysis] = {}  # real path -> analysis (open documents)
+        self.files = Workspace()
+        self.analyses: dict[str, Analysis] = {}  # real path -> analysis (open documents)
         self.published: dict[str, set[str]] = {}  # root path -> uris it published to
         self.virtual: dict[str, str] = {}  # stand-in path -> uri of an unsaved, unnamed buffer
 
@@ -153,7 +161,7 @@ class ScenarioServer(LanguageServer):
         return Pos(position.line, char)
 
     # ------------------------------------------------------------------ analysis
-    def analysis(self, uri: str) -> tuple[A.Analysis | None, A.Document | None]:
+    def analysis(self, uri: str) -> tuple[Analysis | None, Document | None]:
         path = self.path_of(uri)
         analysis = self.analyses.get(path)
         if analysis is None:
@@ -169,12 +177,12 @@ class ScenarioServer(LanguageServer):
             except Exception as error:  # a bug of ours: say so where the user looks, as the CLI does
                 if os.environ.get("SCENDSL_DEBUG"):
                     raise
-                analysis = A.internal_error(self.files, root, error)
+                analysis = internal_error(self.files, root, error)
             if root in self.files.overlay:
                 self.analyses[root] = analysis
             self.publish(root, analysis)
 
-    def publish(self, root: str, analysis: A.Analysis) -> None:
+    def publish(self, root: str, analysis: Analysis) -> None:
         by_uri: dict[str, list[T.Diagnostic]] = {}
         lines: dict[str, list[str]] = {}
         for diagnostic in analysis.diagnostics:
@@ -209,7 +217,7 @@ class ScenarioServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 T.PublishDiagnosticsParams(uri=target, diagnostics=diagnostics))
 
-    def diagnostic(self, path: str, d: A.Diagnostic, lines: list[str] | None = None) -> T.Diagnostic:
+    def diagnostic(self, path: str, d: Diagnostic, lines: list[str] | None = None) -> T.Diagnostic:
         message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
         related = []
         for label, span in d.related:
@@ -274,7 +282,7 @@ def hover(ls: ScenarioServer, params: T.HoverParams) -> T.Hover | None:
     analysis, document = ls.analysis(params.text_document.uri)
     if analysis is None or document is None:
         return None
-    answer = A.hover(analysis, document, ls.from_client(params.text_document.uri, params.position))
+    answer = hover_at(analysis, document, ls.from_client(params.text_document.uri, params.position))
     if answer is None:
         return None
     path = analysis.path
@@ -289,7 +297,7 @@ def completion(ls: ScenarioServer, params: T.CompletionParams) -> T.CompletionLi
     text = ls.open_text(params.text_document.uri)
     if text is None:
         return T.CompletionList(is_incomplete=False, items=[])
-    items = A.complete(analysis, text, ls.from_client(params.text_document.uri, params.position))
+    items = complete(analysis, text, ls.from_client(params.text_document.uri, params.position))
     return T.CompletionList(is_incomplete=False, items=[
         T.CompletionItem(label=i.label, kind=_COMPLETION_KIND.get(i.kind), detail=i.detail or None,
                          documentation=i.documentation or None) for i in items])
@@ -300,7 +308,7 @@ def definition(ls: ScenarioServer, params: T.DefinitionParams) -> T.Location | N
     analysis, document = ls.analysis(params.text_document.uri)
     if analysis is None or document is None:
         return None
-    found = A.definition(analysis, ls.files, document,
+    found = definition_at(analysis, ls.files, document,
                          ls.from_client(params.text_document.uri, params.position))
     if found is None:
         return None
@@ -314,7 +322,7 @@ def document_symbol(ls: ScenarioServer, params: T.DocumentSymbolParams) -> list[
         return []
     lines = document.text.split("\n")
 
-    def convert(symbol: A.Symbol) -> T.DocumentSymbol:
+    def convert(symbol: Symbol) -> T.DocumentSymbol:
         return T.DocumentSymbol(
             name=symbol.name, detail=symbol.detail or None,
             kind=_SYMBOL_KIND.get(symbol.kind, T.SymbolKind.Field),
@@ -323,7 +331,7 @@ def document_symbol(ls: ScenarioServer, params: T.DocumentSymbolParams) -> list[
                                     ls.to_client(lines, symbol.selection.end)),
             children=[convert(c) for c in symbol.children] or None)
 
-    return [convert(s) for s in A.symbols(document)]
+    return [convert(s) for s in symbols(document)]
 
 
 @server.feature(T.TEXT_DOCUMENT_FORMATTING)
@@ -332,7 +340,7 @@ def formatting(ls: ScenarioServer, params: T.DocumentFormattingParams) -> list[T
     if text is None:
         return []
     path = ls.path_of(params.text_document.uri)
-    new = A.formatted(text, ls.files.display(path))
+    new = formatted(text, ls.files.display(path))
     if new is None or new == text:
         return [] if new is not None else None
     lines = text.split("\n")
@@ -346,7 +354,7 @@ def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHin
     if analysis is None or analysis.document is None or analysis.scenarios is None:
         return []
     lines = analysis.document.text.split("\n")
-    hints = A.inlay_hints(analysis, analysis.document, params.range.start.line,
+    hints = inlay_hints(analysis, analysis.document, params.range.start.line,
                           params.range.end.line)
     return [T.InlayHint(position=ls.to_client(lines, h.pos), label=h.label,
                         kind=T.InlayHintKind.Type, tooltip=h.tooltip or None,

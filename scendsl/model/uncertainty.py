@@ -161,10 +161,6 @@ class Samples:
         _low, p5, p50, p95, _high, mean = stats
         return Summary(p5, p50, p95, mean, unit)
 
-    #: The old name of `percentiles`, kept only until scendsl.lsp.analysis (edited on another
-    #: branch) calls `percentiles`; remove it then.
-    summary = percentiles
-
     def summaries(self) -> dict[str, Summary]:
         """Every number node that is not n/a, in evaluation order."""
         out = {}

@@ -1,0 +1,227 @@
+"""Completions: the fields of the block under the cursor, and the names, units, metrics and files
+that fit the field, worked out from the text so that they come while the file does not parse."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from scendsl.lsp.analysis import (
+    DEFINITION_KEYWORDS,
+    DIMENSION_EXAMPLES,
+    F,
+    catalog,
+    catalog_names,
+    metric_names,
+    parse_number,
+)
+from scendsl.lsp.places import metric_template, spec_of, units_for
+from scendsl.lsp.positions import Pos, line_at
+from scendsl.lsp.workspace import Analysis
+
+
+@dataclass
+class Completion:
+    label: str
+    kind: str  # field | section | keyword | value | unit | metric | name | file
+    detail: str = ""
+    documentation: str = ""
+
+
+_TOKEN = re.compile(r'"[^"\n]*"?|[^\s,"]+|,')
+
+
+def _block_stack(text: str, pos: Pos) -> list[list[str]]:
+    """The headers (as token lists) of the blocks open at `pos`, from the text alone, so that
+    completion works while the file does not parse."""
+    lines = text.split("\n")
+    stack: list[list[str]] = []
+    for number in range(min(pos.line + 1, len(lines))):
+        line = lines[number] if number < pos.line else lines[number][:pos.char]
+        line = _strip_comment(line)
+        tokens = _TOKEN.findall(line.replace("{", " { ").replace("}", " } "))
+        header: list[str] = []
+        for token in tokens:
+            if token == "{":
+                stack.append(header)
+                header = []
+            elif token == "}":
+                if stack:
+                    stack.pop()
+                header = []
+            else:
+                header.append(token)
+    return stack
+
+
+def _strip_comment(line: str) -> str:
+    out, quoted = [], False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted:
+            break
+        out.append(char)
+    return "".join(out)
+
+
+def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]:
+    """Completions at `pos`: fields of the block, names and units that fit the field."""
+    line = _strip_comment(line_at(text, pos.line)[:pos.char])
+    stack = _block_stack(text, pos)
+    tokens = _TOKEN.findall(line)
+    at_new = not line or line[-1] in " \t,"
+    before = tokens if at_new else tokens[:-1]  # the complete tokens before the cursor
+    if re.fullmatch(r'\s*import\s+"[^"]*', line):
+        return _import_files(analysis)
+    if "{" in line or "}" in line:
+        return []
+    kinds = [h[0] if h else "" for h in stack]
+    if not before:
+        return _keys(kinds)
+    key = before[0]
+    if not stack:
+        return _header_values(analysis, key, before)
+    block = kinds[0]
+    if block == "scenario":
+        if key == "expect":
+            if len(before) == 1:
+                return _metrics(analysis)
+            if len(before) == 4 and _is_number(before[3]):  # expect METRIC OP NUMBER |
+                names = metric_names()
+                metric = names.get(before[1]) or names.get(metric_template(before[1]))
+                if metric is not None and metric.value_type == "number":
+                    return _unit_items(metric.dimension)
+            return []
+        if key == "correlate":
+            return [Completion(p, "field") for p in F.all_scenario_paths()] \
+                if before[-1] in ("correlate", ",") else []
+        path = ".".join([*kinds[1:], key]) if len(kinds) > 1 else key
+        return _values(analysis, F.scenario_field(path), before)
+    if block == "sweep":
+        return _values(analysis, F.scenario_field(key), before)
+    return _values(analysis, spec_of(block, key), before)
+
+
+
+
+def _import_files(analysis: Analysis | None) -> list[Completion]:
+    """`.scn` files beside the file (and in its subfolders), for `import "`."""
+    if analysis is None:
+        return []
+    folder = os.path.dirname(analysis.path)
+    found = []
+    for current, subfolders, names in os.walk(folder):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))[:20]
+        for name in sorted(names):
+            path = os.path.join(current, name)
+            if name.endswith(".scn") and path != analysis.path:
+                found.append(Completion(os.path.relpath(path, folder).replace(os.sep, "/"), "file"))
+        if len(found) > 200:
+            break
+    return found
+
+
+def _keys(kinds: list[str]) -> list[Completion]:
+    if not kinds:
+        return [Completion(k, "keyword", "definition") for k in DEFINITION_KEYWORDS]
+    block = kinds[0]
+    if block == "scenario" and len(kinds) == 1:
+        items = [Completion(n, "field", s.doc) for n, s in F.SCENARIO_ATTRIBUTES.items()]
+        items += [Completion(n, "section", "section: " + ", ".join(f)) for n, f in F.SECTIONS.items()]
+        items += [Completion("expect", "keyword", "a claim: expect METRIC OP VALUE \"quote\""),
+                  Completion("correlate", "keyword", "correlate FIELD, FIELD RHO")]
+        items += [Completion(p, "field", _doc(p)) for p in F.all_scenario_paths() if "." in p]
+        return items
+    if block == "scenario" and kinds[-1] in F.SECTIONS:
+        return [Completion(n, "field", s.doc) for n, s in F.SECTIONS[kinds[-1]].items()]
+    if block == "sweep":
+        return [Completion(p, "field", _doc(p)) for p in F.all_scenario_paths()]
+    if block == "accelerator":
+        table = {**F.ACCELERATOR_ATTRIBUTES, **F.ACCELERATOR_FIGURES}
+        return [Completion(n, "field", s.doc) for n, s in table.items()]
+    if block == "reference":
+        return [Completion(n, "field", s.doc) for n, s in F.REFERENCE_FIELDS.items()]
+    return []
+
+
+def _header_values(analysis: Analysis | None, key: str, before: list[str]) -> list[Completion]:
+    if len(before) == 2 and key in ("scenario", "accelerator"):
+        return [Completion("extends", "keyword")]
+    if len(before) == 2 and key == "sweep":
+        return [Completion("from", "keyword")]
+    if len(before) == 3 and before[2] in ("extends", "from"):
+        if key == "accelerator":
+            return _accelerators(analysis)
+        return _scenario_names(analysis, exclude=before[1])
+    return []
+
+
+def _doc(path: str) -> str:
+    """The doc of a scenario path that F.all_scenario_paths() lists."""
+    spec = F.scenario_field(path)
+    return spec.doc if spec is not None else ""
+
+
+def _values(analysis: Analysis | None, spec: F.FieldSpec | None, before: list[str]) -> list[Completion]:
+    if spec is None:
+        return []
+    if spec.kind == "accelerator" and len(before) == 1:
+        return _accelerators(analysis)
+    if spec.kind == "region" and len(before) == 1:
+        return [Completion(code, "value", region.name)
+                for code, region in catalog().regions.items()]
+    if spec.kind == "enum" and len(before) == 1:
+        return [Completion(c, "value") for c in spec.choices]
+    if spec.kind == "mix" and before[-1] in (",", before[0]):
+        return [Completion(name, "value", source.title)
+                for name, source in catalog().energy_sources.items()]
+    if spec.kind == "parallelism" and before[-1] in (",", before[0]):
+        return [Completion(k, "value") for k in F.PARALLELISM_KEYS]
+    if spec.kind == "quantity" and _is_number(before[-1]) and len(before) >= 2:
+        return _unit_items(spec.dimension)
+    return []
+
+
+def _is_number(token: str) -> bool:
+    try:
+        number = parse_number(token)
+    except ValueError:
+        return False
+    return not number.percent
+
+
+def _unit_items(dimension: str | None) -> list[Completion]:
+    return [Completion(u, "unit", DIMENSION_EXAMPLES.get(dimension or "", ""))
+            for u in units_for(dimension)]
+
+
+def _accelerators(analysis: Analysis | None) -> list[Completion]:
+    items = [Completion(name, "value", entry.title)
+             for name, entry in catalog().accelerators.items()]
+    if analysis is not None:
+        items += [Completion(d.name, "value", f"accelerator defined in {d.file}")
+                  for (table, _), d in analysis.definitions().items()
+                  if table == "accelerator" and d.name not in catalog().accelerators]
+    return items
+
+
+def _scenario_names(analysis: Analysis | None, exclude: str) -> list[Completion]:
+    if analysis is None:
+        return []
+    return [Completion(d.name, "name", f"scenario in {d.file}")
+            for (table, _), d in analysis.definitions().items()
+            if d.kind == "scenario" and d.name != exclude]
+
+
+def _metrics(analysis: Analysis | None) -> list[Completion]:
+    references = list(catalog_names().references)
+    if analysis is not None:
+        references += [d.name for (t, _), d in analysis.definitions().items() if t == "reference"]
+    items = []
+    for name, info in metric_names().items():
+        unit = info.unit
+        names = [name.replace("{ref}", r) for r in references] if "{ref}" in name else [name]
+        items += [Completion(n, "metric", unit) for n in names]
+    return items

@@ -1,0 +1,110 @@
+"""Figures of evaluated scenarios shown in the editor: the headline figures beside each scenario,
+the current value of each claim, and the inlay hints that show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scendsl.lsp.analysis import Document, Statement, format_value
+from scendsl.lsp.positions import Pos, line_at
+from scendsl.lsp.workspace import Analysis
+
+#: The figures shown beside each scenario: label, metric.
+HEADLINE = (("peak", "cluster.peak"), ("facility", "energy.facility_power"),
+            ("training", "reliability.training_time"))
+
+
+def headline(analysis: Analysis, name: str) -> list[tuple[str, str]]:
+    """(label, value) of a scenario's headline figures, [] when it cannot be evaluated."""
+    result = analysis.result(name)
+    if result is None:
+        return []
+    out = []
+    for label, metric in HEADLINE:
+        node = result.metrics.get(metric) or result.inputs.get(metric)
+        if node is not None and node.value is not None:
+            out.append((label, format_value(node.value, node.dimension)))
+    return out
+
+
+@dataclass
+class ClaimValue:
+    """An `expect` evaluated: the metric's value, its 90% range, whether the claim holds."""
+
+    metric: str
+    value: str
+    holds: bool | None
+    range: str | None = None
+    probability: float | None = None
+
+    def short(self) -> str:
+        verdict = {True: "holds", False: "FAILS", None: "n/a"}[self.holds]
+        return f"= {self.value} ({verdict})"
+
+
+def claim_value(analysis: Analysis, scenario: str | None, statement: Statement) -> ClaimValue | None:
+    """The current value of the metric an `expect` line names, in its scenario."""
+    if scenario is None or not statement.values:
+        return None
+    result = analysis.result(scenario)
+    if result is None:
+        return None
+    metric = statement.values[0].text
+    node = result.metrics.get(metric) or result.inputs.get(metric)
+    if node is None:
+        return None
+    claim = next((c for c in result.claims if c.line == statement.span.line
+                  and c.file == statement.span.file), None)
+    out = ClaimValue(metric, format_value(node.value, node.dimension),
+                     claim.holds if claim is not None else None)
+    run = analysis.samples(scenario)
+    if run is not None:
+        summary = run.percentiles(metric) if metric in run.varying() else None
+        if summary is not None:
+            out.range = (f"{format_value(summary.p5, node.dimension)} to "
+                         f"{format_value(summary.p95, node.dimension)}")
+        if claim is not None:
+            index = result.claims.index(claim)
+            if index < len(run.claims) and run.claims[index].probability is not None:
+                out.probability = run.claims[index].probability
+    return out
+
+
+@dataclass
+class Hint:
+    pos: Pos
+    label: str
+    tooltip: str = ""
+
+
+def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -> list[Hint]:
+    """Headline figures after each scenario's header, and the value of each `expect` at its
+    line's end, for lines first..last (0-based)."""
+    hints: list[Hint] = []
+    for statement in document.statements:
+        if statement.key != "scenario" or not statement.values:
+            continue
+        start, end = statement.span.line - 1, (statement.span.end_line or statement.span.line) - 1
+        if end < first or start > last:
+            continue
+        name = statement.values[0].text
+        figures = headline(analysis, name)
+        if figures:
+            line = line_at(document.text, start)
+            brace = line.rfind("{")
+            at = brace + 1 if brace >= 0 else len(line)
+            hints.append(Hint(Pos(start, at), "  " + " · ".join(f"{label} {v}" for label, v in figures),
+                              "headline figures of " + name))
+        for item in statement.body or []:
+            if item.key != "expect" or not first <= item.span.line - 1 <= last:
+                continue
+            value = claim_value(analysis, name, item)
+            if value is None:
+                continue
+            line = line_at(document.text, item.span.line - 1)
+            label = "  " + value.short()
+            if value.range:
+                label += f" [90%: {value.range}]"
+            hints.append(Hint(Pos(item.span.line - 1, len(line.rstrip())), label,
+                              f"{value.metric} in {name}"))
+    return hints

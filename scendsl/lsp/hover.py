@@ -1,0 +1,342 @@
+"""Hovers: Markdown for what is under the cursor (a field with its unit, bounds and default, a
+value in SI units and where it was set, a catalog or defined name, a claim's metric and value)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scendsl.errors import Span
+from scendsl.lsp.analysis import (
+    BASE_UNIT,
+    HOVER_SAMPLES,
+    Atom,
+    Document,
+    F,
+    Statement,
+    catalog,
+    catalog_names,
+    format_value,
+    registry,
+    registry_node,
+)
+from scendsl.lsp.hints import claim_value, headline
+from scendsl.lsp.places import field_path, metric_template, place_at, spec_of, units_for
+from scendsl.lsp.positions import Pos
+from scendsl.lsp.workspace import Analysis
+
+#: Where a field that is left out gets its value (the model's `scenario_or_calibration` calls).
+CALIBRATION_DEFAULTS = {
+    "cluster.mfu": "default_mfu",
+    "cluster.overhead": "network_overhead",
+    "energy.utilization": "default_utilization",
+    "workload.checkpoint_time": "checkpoint_write_time",
+    "workload.zero_stage": "default_zero_stage",
+    "workload.micro_batch": "default_micro_batch",
+    "workload.sequence_length": "default_sequence_length",
+}
+#: Defaults the model writes in code rather than in the registry's formulas or the calibration.
+MODEL_DEFAULTS = {
+    "energy.mix": "`grid 100%`: the region's grid",
+    "workload.precision": "`bf16`",
+    "workload.framework": "`megatron` (Megatron-LM, whose papers the formulas follow)",
+    "workload.recompute": "`selective` with megatron, `full` otherwise",
+    "workload.offload": "`none`",
+}
+
+
+@dataclass
+class Hover:
+    markdown: str
+    span: Span
+
+
+def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
+    """Markdown for what is under the cursor: a field, a value, a name or a claim's metric."""
+    place = place_at(document, pos)
+    if place is None:
+        return None
+    statement = place.chain[-1]
+    kind, path = field_path(place.chain)
+    scenario_name = _block_name(place.chain[0])
+    if place.atom is None:
+        if len(place.chain) == 1:
+            return None
+        if kind == "scenario" and path in F.SECTIONS:
+            names = ", ".join(f"`{n}`" for n in F.SECTIONS[path])
+            return Hover(f"**{path}** section: {names}", statement.key_span)
+        spec = spec_of(kind, path)
+        if spec is None or path is None:  # spec_of gives no spec without a path
+            return None
+        text = _field_text(kind, path, spec)
+        if kind == "scenario" and scenario_name:
+            text += _current_input(analysis, scenario_name, path)
+        elif kind == "accelerator":
+            text += _accelerator_figure(analysis, place.chain[0], path)
+        return Hover(text, statement.key_span)
+    atom = place.atom
+    if len(place.chain) == 1:  # a block's header: its name or what it extends
+        if place.index == 2 and atom.kind == "word":
+            return _name_hover(analysis, "scenario" if kind in ("scenario", "sweep") else kind,
+                               atom)
+        if place.index == 0 and kind == "accelerator":
+            return _name_hover(analysis, "accelerator", atom)
+        if place.index == 0 and kind == "scenario":
+            text = _headline_text(analysis, atom.text)
+            return Hover(text, atom.span) if text else None
+        return None
+    if kind == "scenario" and path == "expect" and place.index == 0:
+        return _claim_hover(analysis, scenario_name, statement, atom)
+    spec = spec_of(kind, path)
+    if spec is None or (atom.kind != "word" and spec.kind not in ("quantity", "integer")):
+        return None
+    if spec.kind == "accelerator":
+        return _name_hover(analysis, "accelerator", atom)
+    if spec.kind == "region":
+        return _name_hover(analysis, "region", atom)
+    if spec.kind == "mix" and atom.kind == "word":
+        return _name_hover(analysis, "energy", atom)
+    if (spec.kind in ("quantity", "integer") and kind == "scenario" and scenario_name
+            and path is not None):
+        return _value_hover(analysis, scenario_name, path, statement)
+    return None
+
+
+def _block_name(statement: Statement) -> str | None:
+    values = statement.values
+    return values[0].text if values and values[0].kind == "word" else None
+
+
+
+
+def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
+    lines = [f"**{path}** — {spec.doc}", ""]
+    if spec.kind in ("quantity", "integer"):
+        dimension = spec.dimension or "number"
+        units = units_for(dimension)
+        unit = f"SI unit {BASE_UNIT.get(dimension, dimension)}"
+        if units:
+            unit += "; write " + ", ".join(units)
+        elif spec.kind == "integer":
+            unit = "a whole number (no unit)"
+        elif dimension == "fraction":
+            unit = "a fraction: write `40%` or `0.4`"
+        else:
+            unit = "a plain number (no unit); `k`, `M`, `B`, `T` multiply"
+        lines.append(f"- unit: {unit}")
+        lines.append(f"- bounds: {_bounds(spec)}")
+        if spec.uncertain:
+            lines.append("- may be uncertain: `a to b` or `x ± y%`")
+    elif spec.kind == "enum":
+        lines.append("- one of: " + ", ".join(f"`{c}`" for c in spec.choices))
+    elif spec.kind == "string":
+        lines.append('- text in double quotes')
+    else:
+        lines.append("- " + {
+            "accelerator": "a catalog accelerator, or the name of an `accelerator` block",
+            "region": f"one of the catalog's {len(catalog_names().regions)} region codes",
+            "mix": "energy sources of the catalog with their shares, adding up to 100%",
+            "parallelism": "degrees by kind: " + ", ".join(F.PARALLELISM_KEYS),
+        }.get(spec.kind, spec.kind))
+    if kind == "scenario" and spec.kind != "string":
+        lines.append("- default: " + _default_text(path))
+    return "\n".join(lines)
+
+
+def _bounds(spec: F.FieldSpec) -> str:
+    lo, hi = spec.minimum, spec.maximum
+    if spec.dimension == "fraction" and lo == 0.0 and hi == 1.0:
+        return "0% to 100%" if spec.inclusive else "above 0%, at most 100%"
+    parts = []
+    if lo is not None:
+        parts.append(f"≥ {lo:g}" if spec.inclusive else f"> {lo:g}")
+    if hi is not None:
+        parts.append(f"≤ {hi:g}")
+    return ", ".join(parts) if parts else "none"
+
+
+def _default_text(path: str) -> str:
+    if path in F.REQUIRED_SCENARIO_FIELDS:
+        return "none: every scenario sets it"
+    key = CALIBRATION_DEFAULTS.get(path)
+    if key is None:
+        if path in MODEL_DEFAULTS:
+            return MODEL_DEFAULTS[path]
+        # An input node that reads the field says in its formula what it falls back on.
+        for node in registry().nodes.values():
+            if node.formula.startswith(f"scenario {path}, else "):
+                sources = f" ({'; '.join(node.sources)})" if node.sources else ""
+                return node.formula.removeprefix(f"scenario {path}, else ") + sources
+        return ("none: the model derives it from other inputs or leaves what needs it n/a "
+                "(`scendsl explain` shows which)")
+    figure = catalog().calibration.get(key)
+    if figure is None:
+        return f"calibration `{key}`"
+    return (f"{figure.text} — calibration `{key}`: {figure.source} "
+            f"(confidence {figure.confidence})")
+
+
+def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
+    result = analysis.result(scenario)
+    if result is None:
+        return ""
+    node = result.inputs.get(path) or result.inputs.get(f"scenario.{path}")
+    if node is None:
+        return ""
+    text = f"\n\nIn `{scenario}`: **{format_value(node.value, node.dimension)}**"
+    if node.origin:
+        text += f" — from {node.origin}"
+    return text
+
+
+def _accelerator_figure(analysis: Analysis, block: Statement, figure: str) -> str:
+    base = None
+    values = block.values
+    if len(values) == 3 and values[1].text == "extends":
+        base = values[2].text
+    elif values:
+        base = values[0].text
+    entry = catalog().accelerators.get(base or "")
+    if entry is None or figure not in entry.figures:
+        return ""
+    value = entry.figures[figure]
+    return f"\n\nCatalog `{base}`: {value.text} — {value.source} (confidence {value.confidence})"
+
+
+def _value_hover(analysis: Analysis, scenario: str, path: str, statement: Statement) -> Hover | None:
+    sc = analysis.scenario(scenario)
+    if sc is None:
+        return None
+    section, _, name = path.rpartition(".")
+    value = getattr(getattr(sc, section), name, None) if section else getattr(sc, name, None)
+    if value is None:
+        return None
+    spec = F.scenario_field(path)
+    dimension = spec.dimension if spec is not None else "number"
+    unit = BASE_UNIT.get(dimension or "number", "")
+    unit = "" if unit == "1" else f" {unit}"
+    if hasattr(value, "low"):
+        si = f"{value.low:g}{unit} to {value.high:g}{unit} (centre {value.center:g}{unit})"
+        shown = f"{format_value(value.low, dimension)} to {format_value(value.high, dimension)}"
+    else:
+        si = f"{value:g}{unit}"
+        shown = format_value(value, dimension)
+    origin = sc.origins.get(path)
+    where = f"`{origin}`" if origin is not None else "inherited"
+    if origin is not None and (origin.file, origin.line) != (statement.span.file,
+                                                             statement.span.line):
+        where += " (this line is overridden)"
+    text = f"**{path}** = {shown}\n\n- SI: `{si}`\n- set at {where} in `{scenario}`"
+    return Hover(text, _values_span(statement))
+
+
+def _values_span(statement: Statement) -> Span:
+    first, last = statement.values[0].span, statement.values[-1].span
+    return Span(first.file, first.line, first.col, last.end_line, last.end_col)
+
+
+def _figure_line(label: str, figure) -> str:
+    note = f" — {figure.source} (confidence {figure.confidence})"
+    return f"- {label}: {figure.text}{note}"
+
+
+def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
+    """Markdown about an accelerator, region, energy source or scenario name."""
+    cat = catalog()
+    if kind == "accelerator":
+        custom = analysis.definitions().get(("accelerator", name)) if analysis else None
+        if analysis is not None and custom is not None:
+            text = f"**{name}**: accelerator defined at `{custom.span}`"
+            scenarios = analysis.scenarios
+            built = None
+            if scenarios is not None and scenarios.scenarios:
+                built = scenarios.scenarios[0].accelerators.get(name)
+            if built is not None:
+                if built.base:
+                    text += f", based on `{built.base}`"
+                for figure, value in built.figures.items():
+                    spec = F.ACCELERATOR_FIGURES.get(figure)
+                    shown = value.center if hasattr(value, "center") else value
+                    text += f"\n- {figure}: {format_value(shown, spec.dimension if spec else 'number')}"
+            return text
+        entry = cat.accelerators.get(name)
+        if entry is None:
+            return None
+        lines = [f"**{name}** — {entry.title} ({entry.vendor}, available {entry.available_year})",
+                 ""]
+        for figure in ("bf16_dense", "fp8_dense", "fp4_dense", "hbm", "hbm_bandwidth",
+                       "scaleup_bandwidth", "tdp"):
+            if figure in entry.figures:
+                lines.append(_figure_line(figure, entry.figures[figure]))
+        if entry.price:
+            year = max(entry.price)
+            lines.append(_figure_line(f"price {year}", entry.price[year]))
+        return "\n".join(lines)
+    if kind == "region":
+        region = cat.regions.get(name)
+        if region is None:
+            return None
+        lines = [f"**{name}** — {region.name}", "",
+                 f"- export-control tier: {region.diffusion_tier}"
+                 + (f"; groups {', '.join(region.groups)}" if region.groups else "")]
+        if region.grid_intensity:
+            year = max(region.grid_intensity)
+            lines.append(_figure_line(f"grid intensity {year}", region.grid_intensity[year]))
+        if region.electricity_price is not None:
+            lines.append(_figure_line("electricity price", region.electricity_price))
+        return "\n".join(lines)
+    if kind == "energy":
+        source = cat.energy_sources.get(name)
+        if source is None:
+            return None
+        lines = [f"**{name}** — {source.title}", ""]
+        if source.uses_region_grid:
+            lines.append("- the region's grid: its intensity and price")
+        if source.intensity is not None:
+            lines.append(_figure_line("carbon intensity", source.intensity))
+        if source.price is not None:
+            lines.append(_figure_line("price", source.price))
+        return "\n".join(lines)
+    if kind == "scenario" and analysis is not None:
+        definition = analysis.definitions().get(("scenario", name))
+        if definition is None:
+            return None
+        return f"**{name}**: {definition.kind} defined at `{definition.span}`" + (
+            "\n\n" + _headline_text(analysis, name) if analysis.scenario(name) else "")
+    return None
+
+
+def _name_hover(analysis: Analysis, kind: str, atom: Atom) -> Hover | None:
+    text = name_info(analysis, kind, atom.text)
+    return Hover(text, atom.span) if text else None
+
+
+
+
+def _headline_text(analysis: Analysis, name: str) -> str:
+    figures = headline(analysis, name)
+    return " · ".join(f"{label} **{value}**" for label, value in figures)
+
+
+
+
+def _claim_hover(analysis: Analysis, scenario: str | None, statement: Statement,
+                 atom: Atom) -> Hover | None:
+    node = registry_node(atom.text) or registry_node(metric_template(atom.text))
+    parts = atom.text.split(".")
+    ref = parts[1] if len(parts) > 2 else ""
+    lines = [f"**{atom.text}**" + (f" — {node.meaning.replace('{ref}', ref)}"
+                                   if node is not None else "")]
+    if node is not None and node.formula:
+        lines += ["", f"`{node.formula.replace('{ref}', ref)}`"]
+    value = claim_value(analysis, scenario, statement)
+    if value is not None:
+        verdict = {True: "the claim holds", False: "the claim FAILS", None: "not decidable"}[
+            value.holds]
+        lines += ["", f"Now in `{scenario}`: **{value.value}** — {verdict}"]
+        if value.range:
+            lines.append(f"- 90% range (P5–P95): {value.range}")
+        if value.probability is not None:
+            lines.append(f"- holds in {value.probability:.0%} of {HOVER_SAMPLES:,} samples")
+    elif analysis.scenarios is None:
+        lines += ["", "_(no value: fix the errors first)_"]
+    return Hover("\n".join(lines), atom.span)

@@ -1,0 +1,227 @@
+"""The files the language server knows: open documents (whose text overrides the disk), reading
+neighbouring files safely (`read_text`, `import_target`), and analysing a file with its imports
+and finding its importers, which gives the diagnostics `scendsl check` would."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
+from scendsl.files import open_regular
+from scendsl.lsp.analysis import (
+    MAX_FILE_BYTES,
+    Document,
+    Statement,
+    evaluate,
+    load_documents,
+    resolve,
+    sample,
+    validate_claims,
+)
+
+
+@dataclass
+class Definition:
+    """A named top-level block: where its name is and what it says."""
+
+    kind: str
+    name: str
+    file: str  # display name, as in spans
+    span: Span  # of the name
+    statement: Statement
+
+
+@dataclass
+class Analysis:
+    """One file resolved with everything it imports, as `scendsl check FILE` would."""
+
+    path: str
+    display: str
+    document: Document | None  # None when the file has syntax errors (see Workspace.last_good)
+    documents: list[Document]
+    diagnostics: list[Diagnostic]
+    scenarios: Any | None  # ScenarioSet when the file and its imports are free of errors
+    files: dict[str, str]  # display name -> path of every file read
+    _results: dict[str, Any] = field(default_factory=dict)
+    _samples: dict[str, Any] = field(default_factory=dict)
+
+    def definitions(self) -> dict[tuple[str, str], Definition]:
+        """Named blocks of the file and its imports, by (table, name); scenarios and sweeps
+        share one table, as in the resolver."""
+        found: dict[tuple[str, str], Definition] = {}
+        for document in self.documents:
+            for statement in document.statements:
+                if (statement.key in ("scenario", "sweep", "accelerator", "reference")
+                        and statement.values and statement.values[0].kind == "word"):
+                    table = statement.key if statement.key in ("accelerator", "reference") \
+                        else "scenario"
+                    name = statement.values[0].text
+                    found.setdefault((table, name), Definition(
+                        statement.key, name, document.file, statement.values[0].span, statement))
+        return found
+
+    def scenario(self, name: str):
+        if self.scenarios is None:
+            return None
+        return next((s for s in self.scenarios.scenarios if s.name == name), None)
+
+    def result(self, name: str):
+        """The evaluation of a scenario (cached), or None."""
+        if name not in self._results:
+            scenario = self.scenario(name)
+            try:
+                self._results[name] = evaluate(scenario) if scenario is not None else None
+            except ScenarioError:
+                self._results[name] = None
+        return self._results[name]
+
+    def samples(self, name: str):
+        """Monte Carlo samples of an uncertain scenario (cached), or None."""
+        if name not in self._samples:
+            scenario = self.scenario(name)
+            self._samples[name] = sample(scenario) if scenario is not None else None
+        return self._samples[name]
+
+
+class Workspace:
+    """Open documents (whose text overrides the disk) and the folder that names files.
+
+    File names in diagnostics are relative to `root` when the file is inside it, so the messages
+    read like those of `scendsl check` run from the workspace folder.
+    """
+
+    def __init__(self, root: str | None = None) -> None:
+        self.root = os.path.realpath(root or os.getcwd())
+        self.overlay: dict[str, str] = {}  # real path -> text of an open document
+        self.last_good: dict[str, Document] = {}  # real path -> last text that parsed
+        self._import_cache: dict[str, tuple[object, set[str]]] = {}
+
+    def display(self, path: str) -> str:
+        real = os.path.realpath(path)
+        if os.path.commonpath([self.root, real]) == self.root:
+            return os.path.relpath(real, self.root)
+        return real
+
+    def path(self, display: str) -> str:
+        return os.path.normpath(os.path.join(self.root, display))
+
+    def text(self, path: str) -> str | None:
+        """The open document's text, else the file's; None for anything `read_text` refuses."""
+        real = os.path.realpath(path)
+        if real in self.overlay:
+            return self.overlay[real]
+        return read_text(real)
+
+    def analyse(self, path: str) -> Analysis:
+        """Parse and resolve a file and its imports; every diagnostic `scendsl check` gives."""
+        path = os.path.realpath(path)
+        display = self.display(path)
+        sink = DiagnosticSink()
+        files: dict[str, str] = {}
+        # Imports may reach anywhere in the workspace folder (as with `scendsl check FOLDER`).
+        root = self.root if display != path else os.path.dirname(path)
+        # The loader of `scendsl check`, reading open documents from the editor, not the disk.
+        documents = load_documents([path], sink, roots={path: root}, overrides=self.overlay,
+                                   displays={path: display}, visited=files)
+        for document in documents:
+            self.last_good[files[document.file]] = document
+        scenarios = None
+        try:
+            scenarios = resolve(documents, sink)
+            validate_claims(scenarios)
+            diagnostics = list(sink.diagnostics)  # warnings only
+        except ScenarioError as error:
+            scenarios = None
+            diagnostics = error.diagnostics
+        own = next((d for d in documents if d.file == display), None)
+        return Analysis(path, display, own, documents, diagnostics, scenarios, files)
+
+    def _imports_of(self, path: str) -> set[str]:
+        """The files `path` imports by its import lines; read from disk once per change."""
+        real = os.path.realpath(path)
+        key: object = None
+        if real not in self.overlay:
+            try:
+                stat = os.stat(real)
+            except OSError:
+                return set()
+            key = (stat.st_mtime_ns, stat.st_size)
+            cached = self._import_cache.get(real)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+        text = self.text(real) or ""
+        targets = {os.path.realpath(os.path.join(os.path.dirname(real), target))
+                   for target in _IMPORT_LINE.findall(text)} if "import" in text else set()
+        if key is not None:
+            self._import_cache[real] = (key, targets)
+        return targets
+
+    def importers(self, path: str) -> list[str]:
+        """Open documents, and `.scn` files in the same folder, that import `path` directly or
+        through other files (by their import lines; cheap enough for every keystroke)."""
+        real = os.path.realpath(path)
+        candidates = set(self.overlay)
+        folder = os.path.dirname(real)
+        try:
+            candidates.update(os.path.join(folder, n) for n in os.listdir(folder)
+                              if n.endswith(".scn"))
+        except OSError:
+            pass
+        graph = {os.path.realpath(c): self._imports_of(c) for c in candidates}
+        found: set[str] = set()
+        frontier = {real}
+        while frontier:
+            nxt = {c for c, targets in graph.items() if targets & frontier and c not in found}
+            nxt.discard(real)
+            found |= nxt
+            frontier = nxt
+        return sorted(found)
+
+
+def read_text(path: str) -> str | None:
+    """A neighbouring file's text, read as the parser reads it: a regular file only (a FIFO or
+    a device beside the document is never opened blocking nor read), at most the parser's
+    size limit, UTF-8. None for anything else, and for a file over the limit."""
+    try:
+        with open_regular(path) as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def import_target(workspace: Workspace, importing: str, target: str) -> str | None:
+    """The file an import line names, by the resolver's rules (a relative path that stays inside
+    the scenario folder, as `analyse` checks it); None for an import those rules refuse."""
+    if (not target or os.path.isabs(target) or target.startswith("~") or "\0" in target
+            or not target.endswith(".scn")):
+        return None
+    importing = os.path.realpath(importing)
+    root = (workspace.root if workspace.display(importing) != importing
+            else os.path.dirname(importing))
+    path = os.path.normpath(os.path.join(os.path.dirname(importing), target))
+    if os.path.commonpath([root, os.path.realpath(path)]) != root:
+        return None
+    return path
+
+
+def internal_error(workspace: Workspace, path: str, error: Exception) -> Analysis:
+    """What to show when the analysis itself fails: the CLI's words for a bug of ours."""
+    display = workspace.display(path)
+    message = (f"internal error: {type(error).__name__}: {error}\n"
+               "This is a bug in scendsl, not in your scenario. "
+               "Set SCENDSL_DEBUG=1 to see the traceback.")
+    return Analysis(os.path.realpath(path), display, None, [],
+                    [Diagnostic(message, Span(display, 1, 1))], None,
+                    {display: os.path.realpath(path)})
+
+
+_IMPORT_LINE = re.compile(r'^[ \t]*import[ \t]+"([^"\n]+)"', re.MULTILINE)
