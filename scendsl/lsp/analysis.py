@@ -1,7 +1,8 @@
 """The language server's door to the stages of scendsl: the one module in `scendsl.lsp` that
 imports them (parser, resolver, field table, units, catalog, evaluation, sampling, formatter,
 number formatting), through their public entry points, so moving a stage changes only the imports
-below. The other modules of the package import these names from here.
+below. The other modules of the package import these names from here (they import only the base
+layers, `scendsl.errors` and `scendsl.files`, directly).
 
 Plain Python, no LSP types: positions are 0-based lines and code-point columns (`positions.Pos`),
 answers are dataclasses and Markdown strings; `server.py` turns them into protocol messages.
