@@ -425,10 +425,10 @@ def test_load_catalog_is_cached_and_frozen(catalog: Catalog) -> None:
 def test_loading_is_fast() -> None:
     directory = files("scendsl.catalog")
     _load_from(directory)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time of this process: other load does not count
     _load_from(directory)
     # The target is < 20 ms; the bound leaves room for slow CI machines.
-    assert time.perf_counter() - start < 0.1
+    assert time.process_time() - start < 0.1
 
 
 @pytest.fixture
