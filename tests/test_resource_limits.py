@@ -87,8 +87,10 @@ def test_sweep_caveats_are_linear_in_labels_and_variants(tmp_path):
     # scan every label of every axis once per variant.
     from scendsl.app.build import render_files
 
-    scn = _write(tmp_path, BASE + "sweep far from base {\n  year 2030 .. 2040\n"
-                                  "  cluster.count 1 .. 90000\n}\n")
+    scn = _write(
+        tmp_path,
+        BASE + "sweep far from base {\n  year 2030 .. 2040\n  cluster.count 1 .. 90000\n}\n",
+    )
     started = time.perf_counter()
     files = render_files([scn], samples=0)
     assert time.perf_counter() - started < 20
@@ -116,8 +118,9 @@ def test_variant_named_and_variant_at_agree_with_variants():
 
 # ------------------------------------------------------------------ total variants
 def test_three_hundred_sweeps_in_one_file_are_capped_in_total_before_expansion():
-    text = BASE + "".join(f"sweep s{i} from base {{ cluster.count 1 .. 4000 }}\n"
-                          for i in range(300))
+    text = BASE + "".join(
+        f"sweep s{i} from base {{ cluster.count 1 .. 4000 }}\n" for i in range(300)
+    )
     started = time.process_time()
     with pytest.raises(ScenarioError) as caught:
         load_text(text, "many.scn")

@@ -48,8 +48,11 @@ MODEL_DEFAULTS = {
     "workload.offload": "`none`",
 }
 #: The figures shown beside each scenario: label, metric.
-HEADLINE = (("peak", "cluster.peak"), ("facility", "energy.facility_power"),
-            ("training", "reliability.training_time"))
+HEADLINE = (
+    ("peak", "cluster.peak"),
+    ("facility", "energy.facility_power"),
+    ("training", "reliability.training_time"),
+)
 
 
 # ---------------------------------------------------------------------------- stage adapters
@@ -147,13 +150,23 @@ class Analysis:
         found: dict[tuple[str, str], Definition] = {}
         for document in self.documents:
             for statement in document.statements:
-                if (statement.key in ("scenario", "sweep", "accelerator", "reference")
-                        and statement.values and statement.values[0].kind == "word"):
-                    table = statement.key if statement.key in ("accelerator", "reference") \
+                if (
+                    statement.key in ("scenario", "sweep", "accelerator", "reference")
+                    and statement.values
+                    and statement.values[0].kind == "word"
+                ):
+                    table = (
+                        statement.key
+                        if statement.key in ("accelerator", "reference")
                         else "scenario"
+                    )
                     name = statement.values[0].text
-                    found.setdefault((table, name), Definition(
-                        statement.key, name, document.file, statement.values[0].span, statement))
+                    found.setdefault(
+                        (table, name),
+                        Definition(
+                            statement.key, name, document.file, statement.values[0].span, statement
+                        ),
+                    )
         return found
 
     def scenario(self, name: str):
@@ -217,8 +230,14 @@ class Workspace:
         # Imports may reach anywhere in the workspace folder (as with `scendsl check FOLDER`).
         root = self.root if display != path else os.path.dirname(path)
         # The loader of `scendsl check`, reading open documents from the editor, not the disk.
-        documents = load_documents([path], sink, roots={path: root}, overrides=self.overlay,
-                                   displays={path: display}, visited=files)
+        documents = load_documents(
+            [path],
+            sink,
+            roots={path: root},
+            overrides=self.overlay,
+            displays={path: display},
+            visited=files,
+        )
         for document in documents:
             self.last_good[files[document.file]] = document
         scenarios = None
@@ -246,8 +265,14 @@ class Workspace:
             if cached is not None and cached[0] == key:
                 return cached[1]
         text = self.text(real) or ""
-        targets = {os.path.realpath(os.path.join(os.path.dirname(real), target))
-                   for target in _IMPORT_LINE.findall(text)} if "import" in text else set()
+        targets = (
+            {
+                os.path.realpath(os.path.join(os.path.dirname(real), target))
+                for target in _IMPORT_LINE.findall(text)
+            }
+            if "import" in text
+            else set()
+        )
         if key is not None:
             self._import_cache[real] = (key, targets)
         return targets
@@ -259,8 +284,9 @@ class Workspace:
         candidates = set(self.overlay)
         folder = os.path.dirname(real)
         try:
-            candidates.update(os.path.join(folder, n) for n in os.listdir(folder)
-                              if n.endswith(".scn"))
+            candidates.update(
+                os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".scn")
+            )
         except OSError:
             pass
         graph = {os.path.realpath(c): self._imports_of(c) for c in candidates}
@@ -294,12 +320,18 @@ def read_text(path: str) -> str | None:
 def import_target(workspace: Workspace, importing: str, target: str) -> str | None:
     """The file an import line names, by the resolver's rules (a relative path that stays inside
     the scenario folder, as `analyse` checks it); None for an import those rules refuse."""
-    if (not target or os.path.isabs(target) or target.startswith("~") or "\0" in target
-            or not target.endswith(".scn")):
+    if (
+        not target
+        or os.path.isabs(target)
+        or target.startswith("~")
+        or "\0" in target
+        or not target.endswith(".scn")
+    ):
         return None
     importing = os.path.realpath(importing)
-    root = (workspace.root if workspace.display(importing) != importing
-            else os.path.dirname(importing))
+    root = (
+        workspace.root if workspace.display(importing) != importing else os.path.dirname(importing)
+    )
     path = os.path.normpath(os.path.join(os.path.dirname(importing), target))
     if os.path.commonpath([root, os.path.realpath(path)]) != root:
         return None
@@ -309,12 +341,20 @@ def import_target(workspace: Workspace, importing: str, target: str) -> str | No
 def internal_error(workspace: Workspace, path: str, error: Exception) -> Analysis:
     """What to show when the analysis itself fails: the CLI's words for a bug of ours."""
     display = workspace.display(path)
-    message = (f"internal error: {type(error).__name__}: {error}\n"
-               "This is a bug in scendsl, not in your scenario. "
-               "Set SCENDSL_DEBUG=1 to see the traceback.")
-    return Analysis(os.path.realpath(path), display, None, [],
-                    [Diagnostic(message, Span(display, 1, 1))], None,
-                    {display: os.path.realpath(path)})
+    message = (
+        f"internal error: {type(error).__name__}: {error}\n"
+        "This is a bug in scendsl, not in your scenario. "
+        "Set SCENDSL_DEBUG=1 to see the traceback."
+    )
+    return Analysis(
+        os.path.realpath(path),
+        display,
+        None,
+        [],
+        [Diagnostic(message, Span(display, 1, 1))],
+        None,
+        {display: os.path.realpath(path)},
+    )
 
 
 _IMPORT_LINE = re.compile(r'^[ \t]*import[ \t]+"([^"\n]+)"', re.MULTILINE)
@@ -417,8 +457,9 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
     atom = place.atom
     if len(place.chain) == 1:  # a block's header: its name or what it extends
         if place.index == 2 and atom.kind == "word":
-            return _name_hover(analysis, "scenario" if kind in ("scenario", "sweep") else kind,
-                               atom)
+            return _name_hover(
+                analysis, "scenario" if kind in ("scenario", "sweep") else kind, atom
+            )
         if place.index == 0 and kind == "accelerator":
             return _name_hover(analysis, "accelerator", atom)
         if place.index == 0 and kind == "scenario":
@@ -436,8 +477,12 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         return _name_hover(analysis, "region", atom)
     if spec.kind == "mix" and atom.kind == "word":
         return _name_hover(analysis, "energy", atom)
-    if (spec.kind in ("quantity", "integer") and kind == "scenario" and scenario_name
-            and path is not None):
+    if (
+        spec.kind in ("quantity", "integer")
+        and kind == "scenario"
+        and scenario_name
+        and path is not None
+    ):
         return _value_hover(analysis, scenario_name, path, statement)
     return None
 
@@ -473,14 +518,17 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
     elif spec.kind == "enum":
         lines.append("- one of: " + ", ".join(f"`{c}`" for c in spec.choices))
     elif spec.kind == "string":
-        lines.append('- text in double quotes')
+        lines.append("- text in double quotes")
     else:
-        lines.append("- " + {
-            "accelerator": "a catalog accelerator, or the name of an `accelerator` block",
-            "region": f"one of the catalog's {len(catalog_names().regions)} region codes",
-            "mix": "energy sources of the catalog with their shares, adding up to 100%",
-            "parallelism": "degrees by kind: " + ", ".join(F.PARALLELISM_KEYS),
-        }.get(spec.kind, spec.kind))
+        lines.append(
+            "- "
+            + {
+                "accelerator": "a catalog accelerator, or the name of an `accelerator` block",
+                "region": f"one of the catalog's {len(catalog_names().regions)} region codes",
+                "mix": "energy sources of the catalog with their shares, adding up to 100%",
+                "parallelism": "degrees by kind: " + ", ".join(F.PARALLELISM_KEYS),
+            }.get(spec.kind, spec.kind)
+        )
     if kind == "scenario" and spec.kind != "string":
         lines.append("- default: " + _default_text(path))
     return "\n".join(lines)
@@ -510,13 +558,14 @@ def _default_text(path: str) -> str:
             if node.formula.startswith(f"scenario {path}, else "):
                 sources = f" ({'; '.join(node.sources)})" if node.sources else ""
                 return node.formula.removeprefix(f"scenario {path}, else ") + sources
-        return ("none: the model derives it from other inputs or leaves what needs it n/a "
-                "(`scendsl explain` shows which)")
+        return (
+            "none: the model derives it from other inputs or leaves what needs it n/a "
+            "(`scendsl explain` shows which)"
+        )
     figure = catalog().calibration.get(key)
     if figure is None:
         return f"calibration `{key}`"
-    return (f"{figure.text} — calibration `{key}`: {figure.source} "
-            f"(confidence {figure.confidence})")
+    return f"{figure.text} — calibration `{key}`: {figure.source} (confidence {figure.confidence})"
 
 
 def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
@@ -546,7 +595,9 @@ def _accelerator_figure(analysis: Analysis, block: Statement, figure: str) -> st
     return f"\n\nCatalog `{base}`: {value.text} — {value.source} (confidence {value.confidence})"
 
 
-def _value_hover(analysis: Analysis, scenario: str, path: str, statement: Statement) -> Hover | None:
+def _value_hover(
+    analysis: Analysis, scenario: str, path: str, statement: Statement
+) -> Hover | None:
     sc = analysis.scenario(scenario)
     if sc is None:
         return None
@@ -566,8 +617,10 @@ def _value_hover(analysis: Analysis, scenario: str, path: str, statement: Statem
         shown = format_value(value, dimension)
     origin = sc.origins.get(path)
     where = f"`{origin}`" if origin is not None else "inherited"
-    if origin is not None and (origin.file, origin.line) != (statement.span.file,
-                                                             statement.span.line):
+    if origin is not None and (origin.file, origin.line) != (
+        statement.span.file,
+        statement.span.line,
+    ):
         where += " (this line is overridden)"
     text = f"**{path}** = {shown}\n\n- SI: `{si}`\n- set at {where} in `{scenario}`"
     return Hover(text, _values_span(statement))
@@ -600,15 +653,26 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
                 for figure, value in built.figures.items():
                     spec = F.ACCELERATOR_FIGURES.get(figure)
                     shown = value.center if hasattr(value, "center") else value
-                    text += f"\n- {figure}: {format_value(shown, spec.dimension if spec else 'number')}"
+                    text += (
+                        f"\n- {figure}: {format_value(shown, spec.dimension if spec else 'number')}"
+                    )
             return text
         entry = cat.accelerators.get(name)
         if entry is None:
             return None
-        lines = [f"**{name}** — {entry.title} ({entry.vendor}, available {entry.available_year})",
-                 ""]
-        for figure in ("bf16_dense", "fp8_dense", "fp4_dense", "hbm", "hbm_bandwidth",
-                       "scaleup_bandwidth", "tdp"):
+        lines = [
+            f"**{name}** — {entry.title} ({entry.vendor}, available {entry.available_year})",
+            "",
+        ]
+        for figure in (
+            "bf16_dense",
+            "fp8_dense",
+            "fp4_dense",
+            "hbm",
+            "hbm_bandwidth",
+            "scaleup_bandwidth",
+            "tdp",
+        ):
             if figure in entry.figures:
                 lines.append(_figure_line(figure, entry.figures[figure]))
         if entry.price:
@@ -619,9 +683,12 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
         region = cat.regions.get(name)
         if region is None:
             return None
-        lines = [f"**{name}** — {region.name}", "",
-                 f"- export-control tier: {region.diffusion_tier}"
-                 + (f"; groups {', '.join(region.groups)}" if region.groups else "")]
+        lines = [
+            f"**{name}** — {region.name}",
+            "",
+            f"- export-control tier: {region.diffusion_tier}"
+            + (f"; groups {', '.join(region.groups)}" if region.groups else ""),
+        ]
         if region.grid_intensity:
             year = max(region.grid_intensity)
             lines.append(_figure_line(f"grid intensity {year}", region.grid_intensity[year]))
@@ -645,7 +712,8 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
         if definition is None:
             return None
         return f"**{name}**: {definition.kind} defined at `{definition.span}`" + (
-            "\n\n" + _headline_text(analysis, name) if analysis.scenario(name) else "")
+            "\n\n" + _headline_text(analysis, name) if analysis.scenario(name) else ""
+        )
     return None
 
 
@@ -687,7 +755,9 @@ class ClaimValue:
         return f"= {self.value} ({verdict})"
 
 
-def claim_value(analysis: Analysis, scenario: str | None, statement: Statement) -> ClaimValue | None:
+def claim_value(
+    analysis: Analysis, scenario: str | None, statement: Statement
+) -> ClaimValue | None:
     """The current value of the metric an `expect` line names, in its scenario."""
     if scenario is None or not statement.values:
         return None
@@ -698,16 +768,25 @@ def claim_value(analysis: Analysis, scenario: str | None, statement: Statement) 
     node = result.metrics.get(metric) or result.inputs.get(metric)
     if node is None:
         return None
-    claim = next((c for c in result.claims if c.line == statement.span.line
-                  and c.file == statement.span.file), None)
-    out = ClaimValue(metric, format_value(node.value, node.dimension),
-                     claim.holds if claim is not None else None)
+    claim = next(
+        (
+            c
+            for c in result.claims
+            if c.line == statement.span.line and c.file == statement.span.file
+        ),
+        None,
+    )
+    out = ClaimValue(
+        metric, format_value(node.value, node.dimension), claim.holds if claim is not None else None
+    )
     run = analysis.samples(scenario)
     if run is not None:
         summary = run.summary(metric) if metric in run.varying() else None
         if summary is not None:
-            out.range = (f"{format_value(summary.p5, node.dimension)} to "
-                         f"{format_value(summary.p95, node.dimension)}")
+            out.range = (
+                f"{format_value(summary.p5, node.dimension)} to "
+                f"{format_value(summary.p95, node.dimension)}"
+            )
         if claim is not None:
             index = result.claims.index(claim)
             if index < len(run.claims) and run.claims[index].probability is not None:
@@ -715,19 +794,23 @@ def claim_value(analysis: Analysis, scenario: str | None, statement: Statement) 
     return out
 
 
-def _claim_hover(analysis: Analysis, scenario: str | None, statement: Statement,
-                 atom: Atom) -> Hover | None:
+def _claim_hover(
+    analysis: Analysis, scenario: str | None, statement: Statement, atom: Atom
+) -> Hover | None:
     node = _registry_node(atom.text) or _registry_node(_template(atom.text))
     parts = atom.text.split(".")
     ref = parts[1] if len(parts) > 2 else ""
-    lines = [f"**{atom.text}**" + (f" — {node.meaning.replace('{ref}', ref)}"
-                                   if node is not None else "")]
+    lines = [
+        f"**{atom.text}**"
+        + (f" — {node.meaning.replace('{ref}', ref)}" if node is not None else "")
+    ]
     if node is not None and node.formula:
         lines += ["", f"`{node.formula.replace('{ref}', ref)}`"]
     value = claim_value(analysis, scenario, statement)
     if value is not None:
         verdict = {True: "the claim holds", False: "the claim FAILS", None: "not decidable"}[
-            value.holds]
+            value.holds
+        ]
         lines += ["", f"Now in `{scenario}`: **{value.value}** — {verdict}"]
         if value.range:
             lines.append(f"- 90% range (P5–P95): {value.range}")
@@ -756,7 +839,7 @@ def _block_stack(text: str, pos: Pos) -> list[list[str]]:
     lines = text.split("\n")
     stack: list[list[str]] = []
     for number in range(min(pos.line + 1, len(lines))):
-        line = lines[number] if number < pos.line else lines[number][:pos.char]
+        line = lines[number] if number < pos.line else lines[number][: pos.char]
         line = _strip_comment(line)
         tokens = _TOKEN.findall(line.replace("{", " { ").replace("}", " } "))
         header: list[str] = []
@@ -786,7 +869,7 @@ def _strip_comment(line: str) -> str:
 
 def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]:
     """Completions at `pos`: fields of the block, names and units that fit the field."""
-    line = _strip_comment(line_at(text, pos.line)[:pos.char])
+    line = _strip_comment(line_at(text, pos.line)[: pos.char])
     stack = _block_stack(text, pos)
     tokens = _TOKEN.findall(line)
     at_new = not line or line[-1] in " \t,"
@@ -813,8 +896,11 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
                     return _unit_items(metric.dimension)
             return []
         if key == "correlate":
-            return [Completion(p, "field") for p in F.all_scenario_paths()] \
-                if before[-1] in ("correlate", ",") else []
+            return (
+                [Completion(p, "field") for p in F.all_scenario_paths()]
+                if before[-1] in ("correlate", ",")
+                else []
+            )
         path = ".".join([*kinds[1:], key]) if len(kinds) > 1 else key
         return _values(analysis, F.scenario_field(path), before)
     if block == "sweep":
@@ -850,9 +936,13 @@ def _keys(kinds: list[str]) -> list[Completion]:
     block = kinds[0]
     if block == "scenario" and len(kinds) == 1:
         items = [Completion(n, "field", s.doc) for n, s in F.SCENARIO_ATTRIBUTES.items()]
-        items += [Completion(n, "section", "section: " + ", ".join(f)) for n, f in F.SECTIONS.items()]
-        items += [Completion("expect", "keyword", "a claim: expect METRIC OP VALUE \"quote\""),
-                  Completion("correlate", "keyword", "correlate FIELD, FIELD RHO")]
+        items += [
+            Completion(n, "section", "section: " + ", ".join(f)) for n, f in F.SECTIONS.items()
+        ]
+        items += [
+            Completion("expect", "keyword", 'a claim: expect METRIC OP VALUE "quote"'),
+            Completion("correlate", "keyword", "correlate FIELD, FIELD RHO"),
+        ]
         items += [Completion(p, "field", _doc(p)) for p in F.all_scenario_paths() if "." in p]
         return items
     if block == "scenario" and kinds[-1] in F.SECTIONS:
@@ -885,19 +975,24 @@ def _doc(path: str) -> str:
     return spec.doc if spec is not None else ""
 
 
-def _values(analysis: Analysis | None, spec: F.FieldSpec | None, before: list[str]) -> list[Completion]:
+def _values(
+    analysis: Analysis | None, spec: F.FieldSpec | None, before: list[str]
+) -> list[Completion]:
     if spec is None:
         return []
     if spec.kind == "accelerator" and len(before) == 1:
         return _accelerators(analysis)
     if spec.kind == "region" and len(before) == 1:
-        return [Completion(code, "value", region.name)
-                for code, region in catalog().regions.items()]
+        return [
+            Completion(code, "value", region.name) for code, region in catalog().regions.items()
+        ]
     if spec.kind == "enum" and len(before) == 1:
         return [Completion(c, "value") for c in spec.choices]
     if spec.kind == "mix" and before[-1] in (",", before[0]):
-        return [Completion(name, "value", source.title)
-                for name, source in catalog().energy_sources.items()]
+        return [
+            Completion(name, "value", source.title)
+            for name, source in catalog().energy_sources.items()
+        ]
     if spec.kind == "parallelism" and before[-1] in (",", before[0]):
         return [Completion(k, "value") for k in F.PARALLELISM_KEYS]
     if spec.kind == "quantity" and _is_number(before[-1]) and len(before) >= 2:
@@ -914,26 +1009,33 @@ def _is_number(token: str) -> bool:
 
 
 def _unit_items(dimension: str | None) -> list[Completion]:
-    return [Completion(u, "unit", DIMENSION_EXAMPLES.get(dimension or "", ""))
-            for u in units_for(dimension)]
+    return [
+        Completion(u, "unit", DIMENSION_EXAMPLES.get(dimension or "", ""))
+        for u in units_for(dimension)
+    ]
 
 
 def _accelerators(analysis: Analysis | None) -> list[Completion]:
-    items = [Completion(name, "value", entry.title)
-             for name, entry in catalog().accelerators.items()]
+    items = [
+        Completion(name, "value", entry.title) for name, entry in catalog().accelerators.items()
+    ]
     if analysis is not None:
-        items += [Completion(d.name, "value", f"accelerator defined in {d.file}")
-                  for (table, _), d in analysis.definitions().items()
-                  if table == "accelerator" and d.name not in catalog().accelerators]
+        items += [
+            Completion(d.name, "value", f"accelerator defined in {d.file}")
+            for (table, _), d in analysis.definitions().items()
+            if table == "accelerator" and d.name not in catalog().accelerators
+        ]
     return items
 
 
 def _scenario_names(analysis: Analysis | None, exclude: str) -> list[Completion]:
     if analysis is None:
         return []
-    return [Completion(d.name, "name", f"scenario in {d.file}")
-            for (table, _), d in analysis.definitions().items()
-            if d.kind == "scenario" and d.name != exclude]
+    return [
+        Completion(d.name, "name", f"scenario in {d.file}")
+        for (table, _), d in analysis.definitions().items()
+        if d.kind == "scenario" and d.name != exclude
+    ]
 
 
 def _metrics(analysis: Analysis | None) -> list[Completion]:
@@ -955,8 +1057,9 @@ class Location:
     range: Range
 
 
-def definition(analysis: Analysis, workspace: Workspace, document: Document,
-               pos: Pos) -> Location | None:
+def definition(
+    analysis: Analysis, workspace: Workspace, document: Document, pos: Pos
+) -> Location | None:
     """Where the name under the cursor is defined: an extended scenario or accelerator, an
     imported file, a custom accelerator, a reference named in a metric."""
     place = place_at(document, pos)
@@ -967,8 +1070,11 @@ def definition(analysis: Analysis, workspace: Workspace, document: Document,
     target: Definition | None = None
     if len(place.chain) == 1:
         if top.key == "import" and atom.kind == "string":
-            imported = import_target(workspace, analysis.files.get(
-                document.file, workspace.path(document.file)), atom.text[1:-1])
+            imported = import_target(
+                workspace,
+                analysis.files.get(document.file, workspace.path(document.file)),
+                atom.text[1:-1],
+            )
             if imported is None or read_text(imported) is None:
                 return None  # refused by the import rules, or not a scenario file we can read
             return Location(imported, Range(Pos(0, 0), Pos(0, 0)))
@@ -1038,11 +1144,15 @@ def symbols(document: Document) -> list[Symbol]:
                 name = s.key if s.key != "expect" or not s.values else f"expect {s.values[0].text}"
                 selection = s.key_span
                 detail = " ".join(v.text for v in s.values)[:60]
-                kind = "section" if s.body is not None else (
-                    "claim" if s.key in ("expect", "correlate") else "field")
+                kind = (
+                    "section"
+                    if s.body is not None
+                    else ("claim" if s.key in ("expect", "correlate") else "field")
+                )
             children = walk(s.body, depth + 1) if s.body else []
-            out.append(Symbol(name, kind, detail, span_range(s.span), span_range(selection),
-                              children))
+            out.append(
+                Symbol(name, kind, detail, span_range(s.span), span_range(selection), children)
+            )
         return out
 
     return walk(document.statements, 0)
@@ -1071,8 +1181,13 @@ def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -
             line = line_at(document.text, start)
             brace = line.rfind("{")
             at = brace + 1 if brace >= 0 else len(line)
-            hints.append(Hint(Pos(start, at), "  " + " · ".join(f"{label} {v}" for label, v in figures),
-                              "headline figures of " + name))
+            hints.append(
+                Hint(
+                    Pos(start, at),
+                    "  " + " · ".join(f"{label} {v}" for label, v in figures),
+                    "headline figures of " + name,
+                )
+            )
         for item in statement.body or []:
             if item.key != "expect" or not first <= item.span.line - 1 <= last:
                 continue
@@ -1083,6 +1198,9 @@ def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -
             label = "  " + value.short()
             if value.range:
                 label += f" [90%: {value.range}]"
-            hints.append(Hint(Pos(item.span.line - 1, len(line.rstrip())), label,
-                              f"{value.metric} in {name}"))
+            hints.append(
+                Hint(
+                    Pos(item.span.line - 1, len(line.rstrip())), label, f"{value.metric} in {name}"
+                )
+            )
     return hints
