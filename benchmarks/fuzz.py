@@ -41,34 +41,185 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SEED_FILES = sorted([*(ROOT / "tests" / "fixtures" / "sketch").glob("*.scn"),
-                     *(ROOT / "scenarios").glob("**/*.scn"),
-                     *(ROOT / "tests" / "fixtures" / "broken").glob("**/*.scn")])
+SEED_FILES = sorted(
+    [
+        *(ROOT / "tests" / "fixtures" / "sketch").glob("*.scn"),
+        *(ROOT / "scenarios").glob("**/*.scn"),
+        *(ROOT / "tests" / "fixtures" / "broken").glob("**/*.scn"),
+    ]
+)
 SLOW = 1.0  # seconds: the contract's bound on deciding any input
 
-SPECIAL = [*'{}[]",#\n±%', "\r\n", "\t", "\\", "..", "+/-", ">=", "~=", "\x00", "\ufeff",
-           "\u2028", "\x0c", "\x85"]
-VOCABULARY = [
-    "scenario", "sweep", "accelerator", "reference", "import", "extends", "from", "expect", "to",
-    "correlate", "auto", "cluster", "energy", "workload", "market", "count", "mfu", "year",
-    "region", "mix", "parallelism", "tensor", "data", "pue", "title", "tdp", "GB200", "H100",
-    "US", "grid", "solar", "fp8", "cluster.count", "energy.mix", "workload.parameters", "base",
-    "colossus2", "{", "}", "[", "]", ",", "..", "±", "+/-", ">=", "~=", "<", "\n", "\n", "\n",
-    "100k", "40%", "1e999", "0", "-1", "1__0", "150%", "2T", "1.5", "1e-300", "1e308", "MW",
-    "GW", "USD/MWh", "GB/s", "days", "years", '"text"', '"a\\"b"', '"../x.scn"', '"/etc/passwd"',
-    '"references.scn"', "# c\n", "\t",
+SPECIAL = [
+    *'{}[]",#\n±%',
+    "\r\n",
+    "\t",
+    "\\",
+    "..",
+    "+/-",
+    ">=",
+    "~=",
+    "\x00",
+    "\ufeff",
+    "\u2028",
+    "\x0c",
+    "\x85",
 ]
-EXTREME_NUMBERS = ["1e999", "-1e999", "0", "-0", "1__0", "10_", "_1", "150%", "-5%", "1e308",
-                   "9" * 400, "1e-400", "0.0000001%", "1" + "0" * 30, "nan", "inf", "1e3k", "1.5.5",
-                   "1__0%", "10_%", "1e999%", "0%", "100%", "1e308 GW", "1e-320", "2.5", "1e15",
-                   "1e16", "-1", "1e999 to 1", "1 .. 1e999", "5 ± 1__0%", "5 ± 1e999%"]
+VOCABULARY = [
+    "scenario",
+    "sweep",
+    "accelerator",
+    "reference",
+    "import",
+    "extends",
+    "from",
+    "expect",
+    "to",
+    "correlate",
+    "auto",
+    "cluster",
+    "energy",
+    "workload",
+    "market",
+    "count",
+    "mfu",
+    "year",
+    "region",
+    "mix",
+    "parallelism",
+    "tensor",
+    "data",
+    "pue",
+    "title",
+    "tdp",
+    "GB200",
+    "H100",
+    "US",
+    "grid",
+    "solar",
+    "fp8",
+    "cluster.count",
+    "energy.mix",
+    "workload.parameters",
+    "base",
+    "colossus2",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "..",
+    "±",
+    "+/-",
+    ">=",
+    "~=",
+    "<",
+    "\n",
+    "\n",
+    "\n",
+    "100k",
+    "40%",
+    "1e999",
+    "0",
+    "-1",
+    "1__0",
+    "150%",
+    "2T",
+    "1.5",
+    "1e-300",
+    "1e308",
+    "MW",
+    "GW",
+    "USD/MWh",
+    "GB/s",
+    "days",
+    "years",
+    '"text"',
+    '"a\\"b"',
+    '"../x.scn"',
+    '"/etc/passwd"',
+    '"references.scn"',
+    "# c\n",
+    "\t",
+]
+EXTREME_NUMBERS = [
+    "1e999",
+    "-1e999",
+    "0",
+    "-0",
+    "1__0",
+    "10_",
+    "_1",
+    "150%",
+    "-5%",
+    "1e308",
+    "9" * 400,
+    "1e-400",
+    "0.0000001%",
+    "1" + "0" * 30,
+    "nan",
+    "inf",
+    "1e3k",
+    "1.5.5",
+    "1__0%",
+    "10_%",
+    "1e999%",
+    "0%",
+    "100%",
+    "1e308 GW",
+    "1e-320",
+    "2.5",
+    "1e15",
+    "1e16",
+    "-1",
+    "1e999 to 1",
+    "1 .. 1e999",
+    "5 ± 1__0%",
+    "5 ± 1e999%",
+]
 #: Values to give fields of fields.py in generated statements.
-VALUES = ["100k", "40%", "1.25", "45 USD/MWh", "500 MW", "2T", "30% to 45%", "1.25 ± 10%",
-          "1 to 0", "[50k, 100k]", "[]", "[1, 1]", "2025 .. 2028", "2028 .. 2025", '"text"',
-          "GB200", "H100", "US", "XX", "fp8", "auto", "tensor 8, pipeline 16, data auto",
-          "tensor 0", "stranded_gas 60%, solar 40%", "solar 50%, solar 50%", "grid 1__0%",
-          "coal 150%, wind -50%", "megatron", "1 days", "1e999 years", "3", "0", "-3", "1e300",
-          "10 GB/s", "5 PFLOPS ± 10%", "1400 W", "infiniband", "cpu", "full"]
+VALUES = [
+    "100k",
+    "40%",
+    "1.25",
+    "45 USD/MWh",
+    "500 MW",
+    "2T",
+    "30% to 45%",
+    "1.25 ± 10%",
+    "1 to 0",
+    "[50k, 100k]",
+    "[]",
+    "[1, 1]",
+    "2025 .. 2028",
+    "2028 .. 2025",
+    '"text"',
+    "GB200",
+    "H100",
+    "US",
+    "XX",
+    "fp8",
+    "auto",
+    "tensor 8, pipeline 16, data auto",
+    "tensor 0",
+    "stranded_gas 60%, solar 40%",
+    "solar 50%, solar 50%",
+    "grid 1__0%",
+    "coal 150%, wind -50%",
+    "megatron",
+    "1 days",
+    "1e999 years",
+    "3",
+    "0",
+    "-3",
+    "1e300",
+    "10 GB/s",
+    "5 PFLOPS ± 10%",
+    "1400 W",
+    "infiniband",
+    "cpu",
+    "full",
+]
 
 
 def _random_char(rng: random.Random) -> str:
@@ -84,13 +235,13 @@ def mutate(text: str, rng: random.Random) -> str:
         pos = rng.randint(0, len(text))
         operation = rng.randrange(10)
         if operation == 0:
-            text = text[:pos] + text[pos + rng.randint(1, 40):]
+            text = text[:pos] + text[pos + rng.randint(1, 40) :]
         elif operation == 1:
             text = text[:pos] + rng.choice(SPECIAL) + text[pos:]
         elif operation == 2:
             text = text[:pos] + _random_char(rng) + text[pos:]
         elif operation == 3:
-            text = text[:pos] + text[pos:pos + rng.randint(1, 300)] + text[pos:]
+            text = text[:pos] + text[pos : pos + rng.randint(1, 300)] + text[pos:]
         elif operation == 4 and rng.random() < 0.3:
             text = text[:pos]
         elif operation == 5:
@@ -110,16 +261,17 @@ def mutate(text: str, rng: random.Random) -> str:
         elif operation == 8:  # repeat a line many times
             lines = text.split("\n")
             i = rng.randrange(len(lines))
-            lines[i:i + 1] = [lines[i]] * rng.randint(2, 50)
+            lines[i : i + 1] = [lines[i]] * rng.randint(2, 50)
             text = "\n".join(lines)
         elif operation == 9:  # one name of the file in place of another: cycles, duplicates
             words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)
             if words:
                 old, new = rng.choice(words), rng.choice(words)
-                text = re.sub(rf"\b{re.escape(old)}\b", lambda _, new=new: new, text,
-                              count=rng.choice([0, 1]))
+                text = re.sub(
+                    rf"\b{re.escape(old)}\b", lambda _, new=new: new, text, count=rng.choice([0, 1])
+                )
         else:
-            text = text[:pos] + text[pos + 1:pos + 2] + text[pos:pos + 1] + text[pos + 2:]
+            text = text[:pos] + text[pos + 1 : pos + 2] + text[pos : pos + 1] + text[pos + 2 :]
     return text
 
 
@@ -141,8 +293,12 @@ def generate(rng: random.Random) -> str:
             header += f" extends {rng.choice(names)}"
         out.append(header + " {")
         if kind == "scenario" and rng.random() < 0.7:
-            out += ["  year 2026", "  region US", "  cluster.accelerator " + rng.choice(names),
-                    "  cluster.count 100k"]
+            out += [
+                "  year 2026",
+                "  region US",
+                "  cluster.accelerator " + rng.choice(names),
+                "  cluster.count 100k",
+            ]
         for _ in range(rng.randint(0, 8)):
             if kind == "accelerator":
                 field = rng.choice(accelerator_fields)
@@ -166,9 +322,10 @@ def make_case(seed: int, index: int, seeds: list[str]) -> tuple[str, str, bool]:
     roll = index % 20
     if roll == 0:
         length = rng.choice([10, 100, 1000])
-        text = "".join(_random_char(rng) if rng.random() < 0.3
-                       else rng.choice([*SPECIAL, "a", "1", " "])
-                       for _ in range(rng.randint(0, length)))
+        text = "".join(
+            _random_char(rng) if rng.random() < 0.3 else rng.choice([*SPECIAL, "a", "1", " "])
+            for _ in range(rng.randint(0, length))
+        )
         return "random", text, False
     if roll in (1, 2):
         tokens = [rng.choice(VOCABULARY) for _ in range(rng.randint(0, 80))]
@@ -244,8 +401,14 @@ def run_chunk(job: tuple[int, int, int, bool]) -> dict:
     seed, start, stop, evaluate = job
     folder = _worker_setup()
     seeds = [p.read_bytes().decode("utf-8", "replace") for p in SEED_FILES]
-    out = {"cases": 0, "accepted": 0, "failures": [], "model_failures": [], "slow": [],
-           "slowest": (0.0, -1, "")}
+    out = {
+        "cases": 0,
+        "accepted": 0,
+        "failures": [],
+        "model_failures": [],
+        "slow": [],
+        "slowest": (0.0, -1, ""),
+    }
     try:
         for index in range(start, stop):
             kind, text, as_file = make_case(seed, index, seeds)
@@ -275,7 +438,8 @@ def save(folder: Path, prefix: str, entries) -> None:
         stem = folder / f"{prefix}-{kind}-{index}"
         stem.with_suffix(".scn").write_bytes(text.encode("utf-8", "surrogatepass"))
         stem.with_suffix(".txt").write_text(
-            f"case {index} ({kind}, {'file' if as_file else 'text'})\n{problem}\n", "utf-8")
+            f"case {index} ({kind}, {'file' if as_file else 'text'})\n{problem}\n", "utf-8"
+        )
 
 
 MODES = {"templates": "fuzz_templates", "files": "fuzz_files"}
@@ -286,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--mode" in argv:
         at = argv.index("--mode")
         mode = argv[at + 1] if at + 1 < len(argv) else ""
-        rest = argv[:at] + argv[at + 2:]
+        rest = argv[:at] + argv[at + 2 :]
         if mode in MODES:
             sys.path.insert(0, str(ROOT / "benchmarks"))
             return __import__(MODES[mode]).main(rest)
@@ -299,17 +463,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--chunk", type=int, default=500)
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "fuzz-failures"),
-                        help="folder for failing inputs (created only when something fails)")
-    parser.add_argument("--evaluate", action="store_true",
-                        help="also evaluate what the language accepts (fuzzes the model)")
+    parser.add_argument(
+        "--out",
+        default=str(ROOT / "benchmarks" / "fuzz-failures"),
+        help="folder for failing inputs (created only when something fails)",
+    )
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="also evaluate what the language accepts (fuzzes the model)",
+    )
     args = parser.parse_args(argv)
 
-    jobs = [(args.seed, start, min(start + args.chunk, args.cases), args.evaluate)
-            for start in range(0, args.cases, args.chunk)]
+    jobs = [
+        (args.seed, start, min(start + args.chunk, args.cases), args.evaluate)
+        for start in range(0, args.cases, args.chunk)
+    ]
     began = time.perf_counter()
-    totals = {"cases": 0, "accepted": 0, "failures": [], "model_failures": [], "slow": [],
-              "slowest": (0.0, -1, "")}
+    totals = {
+        "cases": 0,
+        "accepted": 0,
+        "failures": [],
+        "model_failures": [],
+        "slow": [],
+        "slowest": (0.0, -1, ""),
+    }
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         for part in pool.imap_unordered(run_chunk, jobs):
             totals["cases"] += part["cases"]
@@ -333,8 +511,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuzz_rate {totals['cases'] / wall:.4g} cases/s")
     if args.evaluate:
         print(f"fuzz_model_failures {len(totals['model_failures'])} count")
-    print(f"# slowest case {slowest_index} ({len(slowest_text):,} characters); "
-          f"seed {args.seed}, {args.jobs} processes, {wall:.0f} s", file=sys.stderr)
+    print(
+        f"# slowest case {slowest_index} ({len(slowest_text):,} characters); "
+        f"seed {args.seed}, {args.jobs} processes, {wall:.0f} s",
+        file=sys.stderr,
+    )
     if totals["failures"] or totals["slow"] or totals["model_failures"]:
         print(f"# failing inputs written to {out}", file=sys.stderr)
     return 1 if totals["failures"] or totals["slow"] else 0

@@ -53,10 +53,14 @@ from scendsl.cli import main as cli_main  # noqa: E402
 from scendsl.errors import ScenarioError  # noqa: E402
 from scendsl.files import check_output_folder, out_of_date, write_output  # noqa: E402
 
-HEADER = ('scenario {name} {{\n  title "T"\n  year 2026\n  region US\n'
-          '  cluster {{\n    accelerator H100\n    count 8\n  }}\n}}\n')
-UNFORMATTED = ('scenario   {name} {{\n title "T"\n year 2026\n region US\n'
-               ' cluster {{ accelerator H100\n count 8 }}\n}}\n')
+HEADER = (
+    'scenario {name} {{\n  title "T"\n  year 2026\n  region US\n'
+    "  cluster {{\n    accelerator H100\n    count 8\n  }}\n}}\n"
+)
+UNFORMATTED = (
+    'scenario   {name} {{\n title "T"\n year 2026\n region US\n'
+    " cluster {{ accelerator H100\n count 8 }}\n}}\n"
+)
 TIMEOUT = 10
 PAGES = ("index.md", "index.html", "risk.md", "energy.html")
 
@@ -109,11 +113,13 @@ def fingerprint(folder: Path) -> dict[str, tuple]:
 def _link(rng: random.Random, path: Path, sentinel: Path, inside: list[Path]) -> None:
     choice = rng.randrange(7)
     if choice == 0:
-        target: str | Path = sentinel / rng.choice(["victim.html", "secret.scn", "dir",
-                                                    "victim.sh"])
+        target: str | Path = sentinel / rng.choice(
+            ["victim.html", "secret.scn", "dir", "victim.sh"]
+        )
     elif choice == 1:
-        target = os.path.relpath(sentinel / rng.choice(["secret.scn", "dir", "victim.html"]),
-                                 path.parent)
+        target = os.path.relpath(
+            sentinel / rng.choice(["secret.scn", "dir", "victim.html"]), path.parent
+        )
     elif choice == 2 and inside:
         target = os.path.relpath(rng.choice(inside), path.parent)
     elif choice == 3:
@@ -140,8 +146,9 @@ def _special(rng: random.Random, path: Path) -> None:
 
 def _put(path: Path, text: str) -> None:
     """A new file, never through a link nor into a FIFO (the fuzzer keeps its own rules)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                         | os.O_NONBLOCK, 0o644)
+    descriptor = os.open(
+        path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644
+    )
     with os.fdopen(descriptor, "w") as handle:
         handle.write(text)
 
@@ -159,8 +166,9 @@ def trouble(rng: random.Random, folder: Path, names: list[str], sentinel: Path) 
             pass
 
 
-def _one_trouble(rng: random.Random, folder: Path, names: list[str], sentinel: Path,
-                 inside: list[Path]) -> None:
+def _one_trouble(
+    rng: random.Random, folder: Path, names: list[str], sentinel: Path, inside: list[Path]
+) -> None:
     if not folder.is_dir() or folder.is_symlink():
         return
     sub = folder
@@ -203,25 +211,35 @@ def make_case(rng: random.Random, case: Path, sentinel: Path, pages: dict[str, b
         text = (HEADER if rng.random() < 0.5 else UNFORMATTED).format(name=f"s{index}")
         (scenarios / f"s{index}.scn").write_text(text)
     if rng.random() < 0.6:
-        trouble(rng, scenarios, ["a.scn", "b.scn", "s0.scn", "pipe.scn", "link.scn", "notes.txt"],
-                sentinel)
+        trouble(
+            rng,
+            scenarios,
+            ["a.scn", "b.scn", "s0.scn", "pipe.scn", "link.scn", "notes.txt"],
+            sentinel,
+        )
     templates = None
     if rng.random() < 0.3:
         templates = case / "tpl"
         shutil.copytree(ROOT / "templates", templates)
-        trouble(rng, templates, ["index.md.j2", "risk.md.j2", "page.html.j2", "_macros.md.j2",
-                                 "extra.md.j2"], sentinel)
+        trouble(
+            rng,
+            templates,
+            ["index.md.j2", "risk.md.j2", "page.html.j2", "_macros.md.j2", "extra.md.j2"],
+            sentinel,
+        )
     out = case / "out"
     shape = rng.randrange(10)
     if shape <= 5:  # an earlier build's folder
         out.mkdir()
         for name, content in pages.items():
             (out / name).write_bytes(content)
-        (out / ".scendsl-manifest").write_text("# earlier\n" + "".join(f"{n}\n" for n in pages)
-                                               + rng.choice(["", "gone.md\n", "../x.md\n"]))
+        (out / ".scendsl-manifest").write_text(
+            "# earlier\n"
+            + "".join(f"{n}\n" for n in pages)
+            + rng.choice(["", "gone.md\n", "../x.md\n"])
+        )
         (out / "README.md").write_text("the user's\n")
-        trouble(rng, out, [*PAGES, ".scendsl-manifest", "gone.md", "README.md", "assets"],
-                sentinel)
+        trouble(rng, out, [*PAGES, ".scendsl-manifest", "gone.md", "README.md", "assets"], sentinel)
         if rng.random() < 0.2:
             (case / f".out.new-planted{rng.randrange(1000)}").mkdir()
     elif shape == 6:
@@ -241,8 +259,11 @@ def make_case(rng: random.Random, case: Path, sentinel: Path, pages: dict[str, b
 # --------------------------------------------------------------------------------- running
 def run_case(rng: random.Random, tree: dict, pages: dict[str, bytes]) -> str | None:
     """Run one command on the tree; a description of an internal error, else None."""
-    command = ("build" if rng.random() < 0.02 else
-               rng.choice(["check", "fmt", "fmt-check", "write", "write", "out-of-date"]))
+    command = (
+        "build"
+        if rng.random() < 0.02
+        else rng.choice(["check", "fmt", "fmt-check", "write", "write", "out-of-date"])
+    )
     if command in ("write", "out-of-date"):
         try:
             check_output_folder(str(tree["out"]), [str(tree["in"])])
@@ -261,11 +282,20 @@ def run_case(rng: random.Random, tree: dict, pages: dict[str, bytes]) -> str | N
             return f"{command}: {traceback.format_exc()}"
         OUTCOMES[f"{command} ok"] += 1
         return None
-    argv = {"check": ["check", str(tree["in"])],
-            "fmt": ["fmt", str(tree["in"])],
-            "fmt-check": ["fmt", "--check", str(tree["in"])],
-            "build": ["build", str(tree["in"]), "-o", str(tree["out"]), "--samples", "0",
-                      *(["--templates", str(tree["tpl"])] if tree["tpl"] else [])]}[command]
+    argv = {
+        "check": ["check", str(tree["in"])],
+        "fmt": ["fmt", str(tree["in"])],
+        "fmt-check": ["fmt", "--check", str(tree["in"])],
+        "build": [
+            "build",
+            str(tree["in"]),
+            "-o",
+            str(tree["out"]),
+            "--samples",
+            "0",
+            *(["--templates", str(tree["tpl"])] if tree["tpl"] else []),
+        ],
+    }[command]
     err, out = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
@@ -284,8 +314,9 @@ def run_case(rng: random.Random, tree: dict, pages: dict[str, bytes]) -> str | N
 def _beside(case: Path, tree: dict) -> tuple:
     """What no command may change in a case: the template folder (read only) and the case
     folder's other entries (the output folder and the build's temporary folders aside)."""
-    names = sorted(n for n in os.listdir(case)
-                   if n != "out" and ".out.new-" not in n and ".out.old-" not in n)
+    names = sorted(
+        n for n in os.listdir(case) if n != "out" and ".out.new-" not in n and ".out.old-" not in n
+    )
     templates = fingerprint(tree["tpl"]) if tree["tpl"] is not None else {}
     return names, templates
 
@@ -308,13 +339,20 @@ def run(cases: int, seed: int) -> dict:
     """Run `cases` cases from `seed`; counts of cases, internal errors, outside writes, hangs."""
     from scendsl.app.build import render_files
 
-    rendered = render_files([str(ROOT / "tests" / "fixtures" / "sketch" / "language-sketch.scn")],
-                            samples=0)
+    rendered = render_files(
+        [str(ROOT / "tests" / "fixtures" / "sketch" / "language-sketch.scn")], samples=0
+    )
     # The pages the cases name, and a few more: the policy is the same for 36 files or 6, and
     # every file written is synced to disk.
     pages = {name: rendered[name] for name in [*PAGES, *sorted(rendered)[:2]]}
-    totals = {"cases": 0, "internal_errors": 0, "outside_writes": 0, "hangs": 0, "leftovers": 0,
-              "failures": []}
+    totals = {
+        "cases": 0,
+        "internal_errors": 0,
+        "outside_writes": 0,
+        "hangs": 0,
+        "leftovers": 0,
+        "failures": [],
+    }
     previous = signal.signal(signal.SIGALRM, _alarm)
     cwd = os.getcwd()
     # In memory where the system offers it: the cases make and remove ~100 entries each.
@@ -356,8 +394,11 @@ def run(cases: int, seed: int) -> dict:
                     shutil.rmtree(sentinel)
                     make_sentinel(sentinel)
                     before = fingerprint(sentinel)
-                stray = [p.name for p in case.iterdir()
-                         if (".new-" in p.name or ".old-" in p.name) and "planted" not in p.name]
+                stray = [
+                    p.name
+                    for p in case.iterdir()
+                    if (".new-" in p.name or ".old-" in p.name) and "planted" not in p.name
+                ]
                 if stray and problem is None:
                     totals["leftovers"] += 1
                     totals["failures"].append((index, f"left beside the output: {stray}"))

@@ -36,47 +36,244 @@ sys.path.insert(0, str(ROOT))
 SCENARIO = ROOT / "tests" / "fixtures" / "sketch" / "language-sketch.scn"
 FULL_BUILD_EVERY = 200
 
-NAMES = ["scenarios", "sweeps", "risk_rules", "reference_catalog", "pages", "s", "page", "self",
-         "range", "dict", "namespace", "chart", "url", "end_quote", "cycler", "joiner", "lipsum",
-         "nothing", "x", "ns", "ui"]
-ESCAPES = ["__class__", "__mro__", "__subclasses__", "__globals__", "__init__", "__dict__",
-           "__self__", "__func__", "__code__", "__builtins__", "_result", "_catalog", "_numbers",
-           "parse_raw", "parse_file", "model_dump", "model_fields", "format", "format_map",
-           "pop", "append", "update", "token", "fragments", "attach_run", "html_cache",
-           "gi_frame", "f_globals", "_TemplateReference__context", "environment", "_func",
-           "__getitem__", "mro", "copy", "setdefault", "clear", "_explain", "_run", "_laws",
-           "__reduce__", "_environment", "_body_stream", "globals", "loader", "cache"]
-FILTERS = ["abs", "attr('__class__')", "attr('title')", "capitalize", "count", "default('d')",
-           "dictsort", "first", "float", "groupby('name')", "int", "items", "last", "length",
-           "list", "lower", "map(attribute='name')", "map('upper')", "max", "min",
-           "reject", "rejectattr('name')", "replace('a', 'bb')", "reverse", "round",
-           "select", "selectattr('available')", "sort", "sort(attribute='title')", "string",
-           "sum", "title", "trim", "truncate(5)", "unique", "upper", "wordcount", "md", "code",
-           "join", "join(', ')", "shorten", "shorten(10)", "num", "badge", "verdict",
-           "with_range", "e", "escape", "safe", "format(1)", "center(10)", "indent(4)",
-           "wordwrap(5)", "batch(2)", "slice(2)", "pprint", "urlize", "xmlattr", "tojson",
-           "random", "filesizeformat", "forceescape", "urlencode", "map('format', 1)"]
-TESTS = ["defined", "undefined", "none", "number", "string", "mapping", "sequence", "iterable",
-         "callable", "sameas none", "eq 1", "in [1, 2]", "divisibleby 2", "odd", "even",
-         "lower", "upper", "true", "false", "boolean", "float", "integer", "escaped"]
-STRINGS = ["''", "'x'", "'<script>alert(1)</script>'", "'{0.__class__}'", "'%s'",
-           "'[x](javascript:alert(1))'", "'energy.facility_power'", "'compute.peak'",
-           "'index'", "'\\ue000 0 \\ue001'", "'# h'", "'**b**'", "'a|b'", "'é→²'",
-           "'x' * 1000", "'colossus2'", "'power_by_source'", "'compute'", "'trajectory'",
-           "'intervals'", "'tornado'", "'bogus'"]
-NUMBERS = ["0", "1", "-1", "2", "3.5", "1e308", "10**6", "10**100", "100000", "10000",
-           "1.0/3", "none", "true", "false"]
-OPERATORS = ["+", "-", "*", "/", "//", "%", "**", "~", "==", "!=", "<", ">=", "and", "or",
-             "in", "not in"]
+NAMES = [
+    "scenarios",
+    "sweeps",
+    "risk_rules",
+    "reference_catalog",
+    "pages",
+    "s",
+    "page",
+    "self",
+    "range",
+    "dict",
+    "namespace",
+    "chart",
+    "url",
+    "end_quote",
+    "cycler",
+    "joiner",
+    "lipsum",
+    "nothing",
+    "x",
+    "ns",
+    "ui",
+]
+ESCAPES = [
+    "__class__",
+    "__mro__",
+    "__subclasses__",
+    "__globals__",
+    "__init__",
+    "__dict__",
+    "__self__",
+    "__func__",
+    "__code__",
+    "__builtins__",
+    "_result",
+    "_catalog",
+    "_numbers",
+    "parse_raw",
+    "parse_file",
+    "model_dump",
+    "model_fields",
+    "format",
+    "format_map",
+    "pop",
+    "append",
+    "update",
+    "token",
+    "fragments",
+    "attach_run",
+    "html_cache",
+    "gi_frame",
+    "f_globals",
+    "_TemplateReference__context",
+    "environment",
+    "_func",
+    "__getitem__",
+    "mro",
+    "copy",
+    "setdefault",
+    "clear",
+    "_explain",
+    "_run",
+    "_laws",
+    "__reduce__",
+    "_environment",
+    "_body_stream",
+    "globals",
+    "loader",
+    "cache",
+]
+FILTERS = [
+    "abs",
+    "attr('__class__')",
+    "attr('title')",
+    "capitalize",
+    "count",
+    "default('d')",
+    "dictsort",
+    "first",
+    "float",
+    "groupby('name')",
+    "int",
+    "items",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map(attribute='name')",
+    "map('upper')",
+    "max",
+    "min",
+    "reject",
+    "rejectattr('name')",
+    "replace('a', 'bb')",
+    "reverse",
+    "round",
+    "select",
+    "selectattr('available')",
+    "sort",
+    "sort(attribute='title')",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "truncate(5)",
+    "unique",
+    "upper",
+    "wordcount",
+    "md",
+    "code",
+    "join",
+    "join(', ')",
+    "shorten",
+    "shorten(10)",
+    "num",
+    "badge",
+    "verdict",
+    "with_range",
+    "e",
+    "escape",
+    "safe",
+    "format(1)",
+    "center(10)",
+    "indent(4)",
+    "wordwrap(5)",
+    "batch(2)",
+    "slice(2)",
+    "pprint",
+    "urlize",
+    "xmlattr",
+    "tojson",
+    "random",
+    "filesizeformat",
+    "forceescape",
+    "urlencode",
+    "map('format', 1)",
+]
+TESTS = [
+    "defined",
+    "undefined",
+    "none",
+    "number",
+    "string",
+    "mapping",
+    "sequence",
+    "iterable",
+    "callable",
+    "sameas none",
+    "eq 1",
+    "in [1, 2]",
+    "divisibleby 2",
+    "odd",
+    "even",
+    "lower",
+    "upper",
+    "true",
+    "false",
+    "boolean",
+    "float",
+    "integer",
+    "escaped",
+]
+STRINGS = [
+    "''",
+    "'x'",
+    "'<script>alert(1)</script>'",
+    "'{0.__class__}'",
+    "'%s'",
+    "'[x](javascript:alert(1))'",
+    "'energy.facility_power'",
+    "'compute.peak'",
+    "'index'",
+    "'\\ue000 0 \\ue001'",
+    "'# h'",
+    "'**b**'",
+    "'a|b'",
+    "'é→²'",
+    "'x' * 1000",
+    "'colossus2'",
+    "'power_by_source'",
+    "'compute'",
+    "'trajectory'",
+    "'intervals'",
+    "'tornado'",
+    "'bogus'",
+]
+NUMBERS = [
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3.5",
+    "1e308",
+    "10**6",
+    "10**100",
+    "100000",
+    "10000",
+    "1.0/3",
+    "none",
+    "true",
+    "false",
+]
+OPERATORS = [
+    "+",
+    "-",
+    "*",
+    "/",
+    "//",
+    "%",
+    "**",
+    "~",
+    "==",
+    "!=",
+    "<",
+    ">=",
+    "and",
+    "or",
+    "in",
+    "not in",
+]
 ATTRIBUTES: list[str] = []  # public names of the registered views, filled by Harness()
 #: Half the cases are "plain": only names, filters and attributes a template may use, so that
 #: more of them render and the rendering code further in is reached.
 PLAIN_NAMES = ["scenarios", "sweeps", "risk_rules", "reference_catalog", "pages", "s", "x"]
-PLAIN_FILTERS = FILTERS[:FILTERS.index("with_range") + 1]
-PLAIN_CALLS = ["range(3)", "dict(a=1)", "url('index', 'a')", "end_quote()",
-               "s.m('energy.facility_power')", "s.m('compute.peak')", "s.has('x')",
-               "s.figures('energy')", "s.breakdown('energy.facility_power')",
-               "s.value('energy.power_by_source')", "s.missing('energy')"]
+PLAIN_FILTERS = FILTERS[: FILTERS.index("with_range") + 1]
+PLAIN_CALLS = [
+    "range(3)",
+    "dict(a=1)",
+    "url('index', 'a')",
+    "end_quote()",
+    "s.m('energy.facility_power')",
+    "s.m('compute.peak')",
+    "s.has('x')",
+    "s.figures('energy')",
+    "s.breakdown('energy.facility_power')",
+    "s.value('energy.power_by_source')",
+    "s.missing('energy')",
+]
 _plain = False
 
 
@@ -134,45 +331,85 @@ def statements(rng: random.Random, depth: int = 0) -> str:
         elif roll < 0.4:
             parts.append(f"{{% set {rng.choice(['x', 's', 'ns'])} = {expression(rng)} %}}")
         elif roll < 0.52:
-            attribute = rng.choice(["index", "cycle(1, 2)", "last", "revindex", "first"]
-                                   + ([] if _plain else ESCAPES))
-            parts.append(f"{{% for x in {expression(rng)} %}}{{{{ loop.{attribute} }}}}"
-                         f"{body()}{{% else %}}e{{% endfor %}}")
+            attribute = rng.choice(
+                ["index", "cycle(1, 2)", "last", "revindex", "first"] + ([] if _plain else ESCAPES)
+            )
+            parts.append(
+                f"{{% for x in {expression(rng)} %}}{{{{ loop.{attribute} }}}}"
+                f"{body()}{{% else %}}e{{% endfor %}}"
+            )
         elif roll < 0.6:
             parts.append(f"{{% if {expression(rng)} %}}{body()}{{% else %}}{body()}{{% endif %}}")
         elif roll < 0.66:
-            parts.append(f"{{% macro m(a, b=1) %}}{body()}{{{{ a }}}}{{{{ caller() if caller }}}}"
-                         f"{{% endmacro %}}{{{{ m({expression(rng)}) }}}}"
-                         f"{{% call m(1) %}}{body()}{{% endcall %}}")
+            parts.append(
+                f"{{% macro m(a, b=1) %}}{body()}{{{{ a }}}}{{{{ caller() if caller }}}}"
+                f"{{% endmacro %}}{{{{ m({expression(rng)}) }}}}"
+                f"{{% call m(1) %}}{body()}{{% endcall %}}"
+            )
         elif roll < 0.72:
-            parts.append(rng.choice([
-                "{% include '_part.md.j2' %}", "{% import '_part.md.j2' as ui %}{{ ui.p(1) }}",
-                "{% include 'sub/passwd' %}", "{% include '/etc/passwd' %}",
-                "{% include '../index.md.j2' %}", "{% include 'index.md.j2' %}",
-                "{% include 'fifo.md.j2' %}", "{% include 'latin.md.j2' %}",
-                "{% include 'scenario.md.j2' %}", "{% include ['nope', '_part.md.j2'] %}",
-                "{% from '_part.md.j2' import p %}{{ p(scenarios) }}",
-                "{% include page %}", "{% include x %}"]))
+            parts.append(
+                rng.choice(
+                    [
+                        "{% include '_part.md.j2' %}",
+                        "{% import '_part.md.j2' as ui %}{{ ui.p(1) }}",
+                        "{% include 'sub/passwd' %}",
+                        "{% include '/etc/passwd' %}",
+                        "{% include '../index.md.j2' %}",
+                        "{% include 'index.md.j2' %}",
+                        "{% include 'fifo.md.j2' %}",
+                        "{% include 'latin.md.j2' %}",
+                        "{% include 'scenario.md.j2' %}",
+                        "{% include ['nope', '_part.md.j2'] %}",
+                        "{% from '_part.md.j2' import p %}{{ p(scenarios) }}",
+                        "{% include page %}",
+                        "{% include x %}",
+                    ]
+                )
+            )
         elif roll < 0.78:
-            parts.append(f"{{% set ns = namespace(a={expression(rng)}) %}}"
-                         f"{{% set ns.a = {expression(rng)} %}}{{{{ ns.a }}}}")
+            parts.append(
+                f"{{% set ns = namespace(a={expression(rng)}) %}}"
+                f"{{% set ns.a = {expression(rng)} %}}{{{{ ns.a }}}}"
+            )
         elif roll < 0.84:
-            parts.append(rng.choice(["# Title\n", "| a | b |\n|---|---|\n| 1 | 2 |\n",
-                                     "<script>alert(1)</script>\n", "[l](javascript:x)\n",
-                                     "\ue000 1 \ue001", "{% raw %}{{ x }}{% endraw %}",
-                                     "{{ self.__init__ }}",
-                                     "{{ self._TemplateReference__context }}",
-                                     "{% block b %}blk{% endblock %}{{ self.b() }}",
-                                     "{% filter upper %}t{% endfilter %}",
-                                     "{% with y = 1 %}{{ y }}{% endwith %}"]))
+            parts.append(
+                rng.choice(
+                    [
+                        "# Title\n",
+                        "| a | b |\n|---|---|\n| 1 | 2 |\n",
+                        "<script>alert(1)</script>\n",
+                        "[l](javascript:x)\n",
+                        "\ue000 1 \ue001",
+                        "{% raw %}{{ x }}{% endraw %}",
+                        "{{ self.__init__ }}",
+                        "{{ self._TemplateReference__context }}",
+                        "{% block b %}blk{% endblock %}{{ self.b() }}",
+                        "{% filter upper %}t{% endfilter %}",
+                        "{% with y = 1 %}{{ y }}{% endwith %}",
+                    ]
+                )
+            )
         elif roll < 0.9:
-            parts.append(f"{{{{ chart({rng.choice(STRINGS[-6:])}, {expression(rng)}"
-                         f"{', ' + expression(rng) if rng.random() < 0.3 else ''}) }}}}")
+            parts.append(
+                f"{{{{ chart({rng.choice(STRINGS[-6:])}, {expression(rng)}"
+                f"{', ' + expression(rng) if rng.random() < 0.3 else ''}) }}}}"
+            )
         elif roll < 0.98:
             parts.append("{% set s = scenarios[0] %}")
         elif not _plain:
-            parts.append(rng.choice(["{% for", "{{ x", "{% endif %}", "{{ }}", "{% set %}",
-                                     "{{ 1 +* 2 }}", "{% extends '_part.md.j2' %}"]))
+            parts.append(
+                rng.choice(
+                    [
+                        "{% for",
+                        "{{ x",
+                        "{% endif %}",
+                        "{{ }}",
+                        "{% set %}",
+                        "{{ 1 +* 2 }}",
+                        "{% extends '_part.md.j2' %}",
+                    ]
+                )
+            )
     return "".join(parts)
 
 
@@ -196,12 +433,22 @@ class Harness:
             build.render_files([str(SCENARIO)], samples=500)
         finally:
             build.render_pages = original
-        self.views, self.sweeps, self.catalog = (captured["views"], captured["sweeps"],
-                                                 captured["catalog"])
+        self.views, self.sweeps, self.catalog = (
+            captured["views"],
+            captured["sweeps"],
+            captured["catalog"],
+        )
         self.site = pages.template_site(self.views, self.sweeps, self.catalog)
         self.drawn: dict[str, str | None] = {}
-        ATTRIBUTES[:] = sorted({name for cls in sandbox._TEMPLATE_VIEWS for name in dir(cls)
-                                if not name.startswith("_")} | {"title", "name", "count"})
+        ATTRIBUTES[:] = sorted(
+            {
+                name
+                for cls in sandbox._TEMPLATE_VIEWS
+                for name in dir(cls)
+                if not name.startswith("_")
+            }
+            | {"title", "name", "count"}
+        )
 
     def render_index(self, folder: str) -> dict[str, bytes]:
         """The index page of a build with templates `folder` (raises ScenarioError)."""
@@ -212,7 +459,8 @@ class Harness:
         requests = pages.ChartRequests()
         try:
             chart = pages.chart_function(
-                requests, max_charts=20 + 10 * (len(self.views) + len(self.sweeps)))
+                requests, max_charts=20 + 10 * (len(self.views) + len(self.sweeps))
+            )
             renderer = Renderer(folder, {"chart": chart})
             page = Page("index")
             text = renderer.render("index.md.j2", page, self.site)
@@ -220,9 +468,12 @@ class Harness:
             for key, job in requests.take_new():
                 if key not in self.drawn:
                     self.drawn[key] = draw(job)[0]
-            page.fragments = [(md, pages._chart_fragment(self.drawn.get(form.key)))
-                              if isinstance(form, pages.ChartSlot) else (md, form)
-                              for md, form in page.fragments]
+            page.fragments = [
+                (md, pages._chart_fragment(self.drawn.get(form.key)))
+                if isinstance(form, pages.ChartSlot)
+                else (md, form)
+                for md, form in page.fragments
+            ]
             html = renderer.html_document(html_body(text), page, "Briefings")
         except TemplateProblem as problem:
             raise pages._as_scenario_error(problem) from None
@@ -239,7 +490,8 @@ def _write_case(rng: random.Random, root: Path) -> Path:
     if rng.random() < 0.5:
         (folder / "_part.md.j2").write_text(
             "{% macro p(a) %}" + statements(rng, 1) + "{{ a }}{% endmacro %}" + statements(rng, 2),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     if rng.random() < 0.1:
         (folder / "sub").symlink_to("/etc")
     if rng.random() < 0.05:
@@ -275,8 +527,15 @@ def run(cases: int, seed: int) -> dict:
 
 def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:
     harness = Harness()
-    counts = {"cases": 0, "internal_errors": 0, "outside_writes": 0, "leaks": 0, "refused": 0,
-              "slowest": 0.0, "seconds": 0.0}
+    counts = {
+        "cases": 0,
+        "internal_errors": 0,
+        "outside_writes": 0,
+        "leaks": 0,
+        "refused": 0,
+        "slowest": 0.0,
+        "seconds": 0.0,
+    }
     failures: list[dict] = []
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="scendsl-fuzz-templates-"))
@@ -291,8 +550,7 @@ def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:
             files: dict[str, bytes] = {}
             try:
                 if index % FULL_BUILD_EVERY == FULL_BUILD_EVERY - 1:
-                    build([str(SCENARIO)], str(root / "out"), templates_dir=str(folder),
-                          samples=0)
+                    build([str(SCENARIO)], str(root / "out"), templates_dir=str(folder), samples=0)
                     files = {p.name: p.read_bytes() for p in (root / "out").glob("index.*")}
                 else:
                     files = harness.render_index(str(folder))
@@ -314,8 +572,13 @@ def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:
                 counts["leaks"] += 1
                 problem = "page shows /etc/passwd or carries <script>"
             if problem is not None:
-                failures.append({"case": index, "problem": problem,
-                                 "template": (folder / "index.md.j2").read_text("utf-8")})
+                failures.append(
+                    {
+                        "case": index,
+                        "problem": problem,
+                        "template": (folder / "index.md.j2").read_text("utf-8"),
+                    }
+                )
             counts["cases"] += 1
             shutil.rmtree(root, ignore_errors=True)
     finally:
@@ -332,9 +595,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=3, help="failing templates to print")
     args = parser.parse_args(argv)
     result = run(args.cases, args.seed)
-    for failure in result["failures"][:args.show]:
-        print(f"--- case {failure['case']}: {failure['problem']}\n{failure['template']}",
-              file=sys.stderr)
+    for failure in result["failures"][: args.show]:
+        print(
+            f"--- case {failure['case']}: {failure['problem']}\n{failure['template']}",
+            file=sys.stderr,
+        )
     print(f"fuzz_template_cases {result['cases']}")
     print(f"fuzz_template_internal_errors {result['internal_errors']}")
     print(f"fuzz_template_outside_writes {result['outside_writes']}")

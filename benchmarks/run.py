@@ -52,8 +52,15 @@ def cold(args: list[str]) -> float:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
     def run():
-        subprocess.run([sys.executable, "-m", "scendsl", *args], cwd=ROOT, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "scendsl", *args],
+            cwd=ROOT,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+
     run()  # warm the OS file cache and Python's bytecode cache
     return best_of(7, run)
 
@@ -61,7 +68,9 @@ def cold(args: list[str]) -> float:
 @group("check")
 def bench_check() -> None:
     report("check_sketch_cold", cold(["check", str(SKETCH)]), "s")
-    report("python_startup", best_of(7, lambda: subprocess.run([sys.executable, "-c", "pass"])), "s")
+    report(
+        "python_startup", best_of(7, lambda: subprocess.run([sys.executable, "-c", "pass"])), "s"
+    )
 
 
 def generated_text(target_bytes: int) -> str:
@@ -123,7 +132,8 @@ sweep bench_sweep from colossus2 {{
 def sweep_text(variants: int) -> str:
     """scenarios/colossus2.scn plus a sweep of `variants` (2 accelerators × 5 years × counts)."""
     return (ROOT / "scenarios" / "colossus2.scn").read_text() + SWEEP_TEMPLATE.format(
-        counts=variants // 10)
+        counts=variants // 10
+    )
 
 
 @group("mc")
@@ -176,8 +186,10 @@ def bench_sweep() -> None:
     import numpy
 
     picks = numpy.linspace(0, sweep.size - 1, 200).astype(int)
-    variants = [apply_sweep_point(sweep, tuple(int(i) for i in numpy.unravel_index(p, shape)))
-                for p in picks]
+    variants = [
+        apply_sweep_point(sweep, tuple(int(i) for i in numpy.unravel_index(p, shape)))
+        for p in picks
+    ]
     per_variant = best_of(3, lambda: [evaluate(v, catalog) for v in variants]) / len(variants)
     report("sweep_vectorised_speedup", per_variant * sweep.size / vectorised, "x")
 
@@ -185,8 +197,9 @@ def bench_sweep() -> None:
     child = _SWEEP_1M_CHILD.format(root=str(ROOT), text=sweep_text(1_000_000))
     times, peaks = [], []
     for _ in range(2):
-        output = subprocess.run([sys.executable, "-c", child], cwd=ROOT, check=True,
-                                capture_output=True, text=True).stdout.split()
+        output = subprocess.run(
+            [sys.executable, "-c", child], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout.split()
         times.append(float(output[0]))
         peaks.append(float(output[1]))
     report("sweep_1m_variants", min(times), "s")
@@ -210,7 +223,7 @@ def bench_validation() -> None:
 def lsp_text(lines: int = 200) -> str:
     """A sample scenario file grown to `lines` lines with renamed copies of its first scenario."""
     text = (ROOT / "scenarios" / "colossus2.scn").read_text("utf-8")
-    block = text[text.index("scenario colossus2 {"):text.index("# The article's market table")]
+    block = text[text.index("scenario colossus2 {") : text.index("# The article's market table")]
     index = 0
     while text.count("\n") + block.count("\n") + 1 <= lines:
         text += "\n" + block.replace("scenario colossus2 {", f"scenario copy{index} {{")
@@ -235,8 +248,12 @@ def bench_lsp() -> None:
         text = lsp_text()
         path.write_text(text, "utf-8")
         uri = path.as_uri()
-        server = subprocess.Popen([sys.executable, "-m", "scendsl", "lsp"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, cwd=ROOT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "scendsl", "lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+        )
 
         def send(method: str, params: dict, id_: int | None = None) -> None:
             message = {"jsonrpc": "2.0", "method": method, "params": params}
@@ -248,7 +265,7 @@ def bench_lsp() -> None:
 
         def receive() -> dict:
             length = 0
-            while (line := server.stdout.readline().strip()):
+            while line := server.stdout.readline().strip():
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
             return json.loads(server.stdout.read(length))
@@ -259,22 +276,33 @@ def bench_lsp() -> None:
                 if message.get("method") == "textDocument/publishDiagnostics":
                     return message["params"]["diagnostics"]
 
-        send("initialize", {"processId": None, "rootUri": Path(folder).as_uri(),
-                            "capabilities": {}}, 1)
+        send(
+            "initialize",
+            {"processId": None, "rootUri": Path(folder).as_uri(), "capabilities": {}},
+            1,
+        )
         while receive().get("id") != 1:
             pass
         send("initialized", {})
-        send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "scendsl",
-                                                        "version": 1, "text": text}})
+        send(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "scendsl", "version": 1, "text": text}},
+        )
         assert diagnostics() == [], "the benchmark file should be free of errors"
         times = []
         for version in range(2, 32):
             # Alternately a typo and its fix: half the keystrokes report an error.
-            changed = text.replace("count       100k", "count       100kk", 1) if version % 2 \
-                else text
+            changed = (
+                text.replace("count       100k", "count       100kk", 1) if version % 2 else text
+            )
             start = time.perf_counter()
-            send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                            "contentChanges": [{"text": changed}]})
+            send(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": uri, "version": version},
+                    "contentChanges": [{"text": changed}],
+                },
+            )
             diagnostics()
             times.append(time.perf_counter() - start)
         send("shutdown", None, 2)
@@ -288,7 +316,9 @@ def main(argv: list[str]) -> int:
     chosen = argv or list(GROUPS)
     unknown = [name for name in chosen if name not in GROUPS]
     if unknown:
-        print(f"unknown group(s): {', '.join(unknown)}; known: {', '.join(GROUPS)}", file=sys.stderr)
+        print(
+            f"unknown group(s): {', '.join(unknown)}; known: {', '.join(GROUPS)}", file=sys.stderr
+        )
         return 2
     os.chdir(ROOT)
     for name in chosen:

@@ -47,8 +47,12 @@ def parse(text: str, file: str = "<string>") -> Document:
     return _parse(text, file)
 
 
-def load_file(path: str | os.PathLike[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
-              max_tokens: int = 25_000) -> ScenarioSet:
+def load_file(
+    path: str | os.PathLike[str],
+    *,
+    max_variants: int = DEFAULT_MAX_VARIANTS,
+    max_tokens: int = 25_000,
+) -> ScenarioSet:
     """Resolve a `.scn` file, or a folder of them, into typed scenarios.
 
     Any other file is refused without being read into the error (a path is not trusted to hold a
@@ -58,8 +62,13 @@ def load_file(path: str | os.PathLike[str], *, max_variants: int = DEFAULT_MAX_V
     return load_paths([os.fspath(path)], max_variants=max_variants, max_tokens=max_tokens)
 
 
-def load_text(text: str, *, name: str = "<string>", max_variants: int = DEFAULT_MAX_VARIANTS,
-              max_tokens: int = 25_000) -> ScenarioSet:
+def load_text(
+    text: str,
+    *,
+    name: str = "<string>",
+    max_variants: int = DEFAULT_MAX_VARIANTS,
+    max_tokens: int = 25_000,
+) -> ScenarioSet:
     """Resolve scenario text into typed scenarios; `name` stands for the file in diagnostics.
     Imports are read relative to the current folder. Raises ScenarioError."""
     from scendsl.language.resolve import load_text as _load_text
@@ -67,8 +76,12 @@ def load_text(text: str, *, name: str = "<string>", max_variants: int = DEFAULT_
     return _load_text(text, name, max_variants=max_variants, max_tokens=max_tokens)
 
 
-def load(path_or_text: str | os.PathLike[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
-         max_tokens: int = 25_000) -> ScenarioSet:
+def load(
+    path_or_text: str | os.PathLike[str],
+    *,
+    max_variants: int = DEFAULT_MAX_VARIANTS,
+    max_tokens: int = 25_000,
+) -> ScenarioSet:
     """Deprecated: guesses whether its argument is a path or text; use `load_file` or
     `load_text`. Kept for existing callers: a path-like object, or a one-line string naming an
     existing file or folder, goes to `load_file` (so a non-`.scn` file is refused unread), any
@@ -80,15 +93,17 @@ def load(path_or_text: str | os.PathLike[str], *, max_variants: int = DEFAULT_MA
     return load_text(path_or_text, max_variants=max_variants, max_tokens=max_tokens)
 
 
-def check(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
-          max_tokens: int = 25_000) -> ScenarioSet:
+def check(
+    paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS, max_tokens: int = 25_000
+) -> ScenarioSet:
     """Everything `scendsl check` verifies: load the files, then check every claim's metric
     and unit against the model. Raises ScenarioError with all diagnostics."""
     from scendsl.language.resolve import load_paths
     from scendsl.model.claims import validate_claims
 
-    scenarios = load_paths([os.fspath(p) for p in paths], max_variants=max_variants,
-                           max_tokens=max_tokens)
+    scenarios = load_paths(
+        [os.fspath(p) for p in paths], max_variants=max_variants, max_tokens=max_tokens
+    )
     validate_claims(scenarios)
     return scenarios
 

@@ -50,8 +50,9 @@ def command(name: str) -> Callable[[Command], Command]:
     return register
 
 
-def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text",
-                      stream: TextIO | None = None) -> None:
+def print_diagnostics(
+    diagnostics: list[Diagnostic], fmt: str = "text", stream: TextIO | None = None
+) -> None:
     """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI."""
     if fmt == "json":
         json.dump({"diagnostics": [d.to_json() for d in diagnostics]}, sys.stdout, indent=2)
@@ -94,7 +95,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         count = len(scenarios.scenarios)
         variants = sum(s.size for s in scenarios.sweeps)
-        extra = f" and {len(scenarios.sweeps)} sweep(s) of {variants:,} variants" if scenarios.sweeps else ""
+        extra = (
+            f" and {len(scenarios.sweeps)} sweep(s) of {variants:,} variants"
+            if scenarios.sweeps
+            else ""
+        )
         print(f"ok: {count} scenario{'s' if count != 1 else ''}{extra}", file=sys.stderr)
     return EXIT_OK
 
@@ -180,8 +185,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
             old = _evaluate_paths(old_paths, f"{args.git}", args.format) if old_paths else []
     else:
         if len(args.paths) != 2:
-            print("usage: scendsl diff OLD NEW  (or: scendsl diff --git REV [PATH...])",
-                  file=sys.stderr)
+            print(
+                "usage: scendsl diff OLD NEW  (or: scendsl diff --git REV [PATH...])",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         old = _evaluate_paths([args.paths[0]], "old", args.format)
         new_paths = [args.paths[1]]
@@ -232,8 +239,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from scendsl.app.build import build
 
-    report = build(args.paths or ["scenarios"], args.output, templates_dir=args.templates,
-                   check=args.check, samples=args.samples, seed=args.seed)
+    report = build(
+        args.paths or ["scenarios"],
+        args.output,
+        templates_dir=args.templates,
+        check=args.check,
+        samples=args.samples,
+        seed=args.seed,
+    )
     print(report.status_line(), file=sys.stderr)
     return report.exit_code
 
@@ -262,8 +275,9 @@ def _bounded(flag: str) -> Callable[[str], float]:
         except (ValueError, OverflowError):
             raise argparse.ArgumentTypeError(expected) from None
         if not (low <= value <= high):  # also refuses nan
-            raise argparse.ArgumentTypeError(f"must be between {int(low):,} and {int(high):,}, "
-                                             f"not {text}")
+            raise argparse.ArgumentTypeError(
+                f"must be between {int(low):,} and {int(high):,}, not {text}"
+            )
         return value
 
     parse.__name__ = "whole number" if kind is int else "number"
@@ -278,14 +292,21 @@ def _numeric(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None
 def cmd_new(args: argparse.Namespace) -> int:
     from scendsl.app.starter import new_scenario
 
-    text, output = new_scenario(args.name, args.output, base=args.base,
-                                accelerator=args.accelerator, region=args.region,
-                                inline=args.inline)
+    text, output = new_scenario(
+        args.name,
+        args.output,
+        base=args.base,
+        accelerator=args.accelerator,
+        region=args.region,
+        inline=args.inline,
+    )
     if output == "-":
         sys.stdout.write(text)
     else:
-        print(f"wrote {visible_path(output)}; check it with: scendsl check {visible_path(output)}",
-              file=sys.stderr)
+        print(
+            f"wrote {visible_path(output)}; check it with: scendsl check {visible_path(output)}",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -296,18 +317,30 @@ def cmd_lsp(args: argparse.Namespace) -> int:
     except ImportError as error:
         if (error.name or "").partition(".")[0] not in ("pygls", "lsprotocol", "cattrs", "attrs"):
             raise
-        print(f"error: the language server needs the 'lsp' extra ({error.name} is missing): "
-              "pip install 'scendsl[lsp]'", file=sys.stderr)
+        print(
+            f"error: the language server needs the 'lsp' extra ({error.name} is missing): "
+            "pip install 'scendsl[lsp]'",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     return serve()
 
 
 def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
-    _numeric(parser, "--samples", default=DEFAULT_SAMPLES, metavar="N",
-             help="Monte Carlo samples for scenarios with ranges (0: none; default "
-                  f"{DEFAULT_SAMPLES:,})")
-    _numeric(parser, "--seed", default=DEFAULT_SEED,
-             help="random seed (fixed by default: same inputs, same numbers)")
+    _numeric(
+        parser,
+        "--samples",
+        default=DEFAULT_SAMPLES,
+        metavar="N",
+        help="Monte Carlo samples for scenarios with ranges (0: none; default "
+        f"{DEFAULT_SAMPLES:,})",
+    )
+    _numeric(
+        parser,
+        "--seed",
+        default=DEFAULT_SEED,
+        help="random seed (fixed by default: same inputs, same numbers)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -321,17 +354,28 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="parse and resolve scenarios; report every error")
     check.add_argument("paths", nargs="+", metavar="PATH", help=".scn files or folders")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    _numeric(check, "--max-variants", default=None,
-             help="most variants of a sweep, and of all sweeps together (default 1,000,000)")
-    _numeric(check, "--max-tokens", default=None,
-             help="largest file allowed, in tokens (default 25,000: any file is "
-                  "decided within a second)")
+    _numeric(
+        check,
+        "--max-variants",
+        default=None,
+        help="most variants of a sweep, and of all sweeps together (default 1,000,000)",
+    )
+    _numeric(
+        check,
+        "--max-tokens",
+        default=None,
+        help="largest file allowed, in tokens (default 25,000: any file is "
+        "decided within a second)",
+    )
 
     evaluate = sub.add_parser("eval", help="print every metric of every scenario")
     evaluate.add_argument("paths", nargs="+", metavar="PATH")
     evaluate.add_argument("--format", choices=("text", "json", "csv"), default="text")
-    evaluate.add_argument("--sweeps", action="store_true",
-                          help="also evaluate every sweep variant (vectorised, streamed)")
+    evaluate.add_argument(
+        "--sweeps",
+        action="store_true",
+        help="also evaluate every sweep variant (vectorised, streamed)",
+    )
     _numeric(evaluate, "--max-variants", default=None)
     _numeric(evaluate, "--max-tokens", default=None)
     _uncertainty_options(evaluate)
@@ -342,42 +386,73 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("metric", metavar="METRIC")
     _uncertainty_options(explain)
     diff = sub.add_parser("diff", help="what changed in the results between two versions")
-    diff.add_argument("paths", nargs="*", metavar="PATH",
-                      help="OLD NEW (files or folders), or with --git the paths to compare")
+    diff.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="OLD NEW (files or folders), or with --git the paths to compare",
+    )
     diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    _numeric(diff, "--threshold", default=0.0, metavar="PCT",
-             help="hide metrics that moved less than PCT per cent")
-    diff.add_argument("--exit-code", action="store_true",
-                      help=f"exit {EXIT_CHANGED} when anything changed (like terraform plan "
-                           "-detailed-exitcode)")
-    diff.add_argument("--fail-on-claims", action="store_true",
-                      help=f"exit {EXIT_CLAIM_FAILS} when a claim flips to failing")
+    _numeric(
+        diff,
+        "--threshold",
+        default=0.0,
+        metavar="PCT",
+        help="hide metrics that moved less than PCT per cent",
+    )
+    diff.add_argument(
+        "--exit-code",
+        action="store_true",
+        help=f"exit {EXIT_CHANGED} when anything changed (like terraform plan -detailed-exitcode)",
+    )
+    diff.add_argument(
+        "--fail-on-claims",
+        action="store_true",
+        help=f"exit {EXIT_CLAIM_FAILS} when a claim flips to failing",
+    )
     build = sub.add_parser("build", help="build the briefings (Markdown and HTML)")
     build.add_argument("paths", nargs="*", metavar="PATH", help="default: scenarios/")
     build.add_argument("-o", "--output", default="out", metavar="DIR", help="default: out/")
     build.add_argument("--templates", metavar="DIR", help="your own templates (sandboxed)")
-    build.add_argument("--check", action="store_true",
-                       help="write nothing; exit 1 naming the files that are out of date")
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming the files that are out of date",
+    )
     _uncertainty_options(build)
 
     fmt = sub.add_parser("fmt", help="rewrite files in the canonical layout")
     fmt.add_argument("paths", nargs="+", metavar="PATH")
-    fmt.add_argument("--check", action="store_true",
-                     help="write nothing; exit 1 naming the files that would change")
+    fmt.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming the files that would change",
+    )
 
     new = sub.add_parser("new", help="write a commented starter scenario that passes check")
     new.add_argument("name", metavar="NAME", help="the scenario's name (letters, digits, '_')")
-    new.add_argument("--from", dest="base", metavar="SCENARIO",
-                     help="start from a scenario: FILE.scn, FILE.scn:NAME, or a NAME defined in "
-                          "the output's folder (extends it when the new file can import it, "
-                          "else copies its values)")
-    new.add_argument("--inline", action="store_true",
-                     help="with --from: copy the values even when the new file could extend it")
+    new.add_argument(
+        "--from",
+        dest="base",
+        metavar="SCENARIO",
+        help="start from a scenario: FILE.scn, FILE.scn:NAME, or a NAME defined in "
+        "the output's folder (extends it when the new file can import it, "
+        "else copies its values)",
+    )
+    new.add_argument(
+        "--inline",
+        action="store_true",
+        help="with --from: copy the values even when the new file could extend it",
+    )
     new.add_argument("--accelerator", metavar="ID", help="a catalog accelerator (default H100)")
     new.add_argument("--region", metavar="CC", help="a catalog region code (default US)")
-    new.add_argument("-o", "--output", metavar="FILE",
-                     help="where to write (default NAME.scn; '-' prints it); never overwritten")
+    new.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write (default NAME.scn; '-' prints it); never overwritten",
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario and result models")
 
@@ -433,8 +508,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug of ours: say so plainly; the traceback is opt-in
         import errno
 
-        if (isinstance(error, OSError) and error.errno is not None
-                and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS):
+        if (
+            isinstance(error, OSError)
+            and error.errno is not None
+            and errno.errorcode.get(error.errno) in _SYSTEM_REFUSALS
+        ):
             from scendsl.files import reason
 
             where = f"{visible_path(error.filename)}: " if error.filename else ""
@@ -444,9 +522,12 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("SCENDSL_DEBUG"):
             raise
-        print(f"internal error: {type(error).__name__}: {error}\n"
-              "This is a bug in scendsl, not in your scenario. "
-              "Set SCENDSL_DEBUG=1 to see the traceback.", file=sys.stderr)
+        print(
+            f"internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in scendsl, not in your scenario. "
+            "Set SCENDSL_DEBUG=1 to see the traceback.",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -104,7 +104,7 @@ class Diagnostic:
                 width = max(len(raw) - start, 1)
             # The caret counts characters as shown, escapes included.
             shown_start = len(visible(raw[:start]))
-            width = max(len(visible(raw[start:start + width])), 1)
+            width = max(len(visible(raw[start : start + width])), 1)
             lines.append(f"  {text}")
             lines.append("  " + " " * shown_start + "^" + "~" * (width - 1))
         if self.hint:

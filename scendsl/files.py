@@ -57,8 +57,13 @@ GENERATED_SUFFIXES = (".md", ".html")
 #: would otherwise make the temporary name longer than the 255 a file system allows).
 _NAME_KEPT = 64
 
-_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
-          stat.S_IFBLK: "a device", stat.S_IFDIR: "a folder"}
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFDIR: "a folder",
+}
 
 
 def problem(message: str, path: str | None = None, hint: str | None = None) -> ScenarioError:
@@ -97,8 +102,13 @@ def open_regular(path: str, *, follow_link: bool = True):
         raise
 
 
-def scenario_files(paths: list[str], sink: DiagnosticSink, roots: dict[str, str] | None = None,
-                   *, empty_is_error: bool = True) -> list[str]:
+def scenario_files(
+    paths: list[str],
+    sink: DiagnosticSink,
+    roots: dict[str, str] | None = None,
+    *,
+    empty_is_error: bool = True,
+) -> list[str]:
     """The `.scn` files named by `paths` (files, or folders searched recursively, sorted).
 
     Problems go to `sink` as errors naming the path. `roots` receives, for each file found in a
@@ -127,7 +137,9 @@ def scenario_files(paths: list[str], sink: DiagnosticSink, roots: dict[str, str]
             else:  # never parse, and so quote, a file that is not a scenario
                 _refuse(sink, path, f"'{_p(path)}' is not a scenario file (.scn)")
         else:
-            _refuse(sink, path, f"'{_p(path)}' is {_kind(info.st_mode)}, not a file; it is not read")
+            _refuse(
+                sink, path, f"'{_p(path)}' is {_kind(info.st_mode)}, not a file; it is not read"
+            )
     return list(dict.fromkeys(files))
 
 
@@ -146,8 +158,11 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as error:
-            sink.error(f"cannot read folder '{_p(folder)}': {reason(error)}", None,
-                       "make it readable, or move it out of the folder")
+            sink.error(
+                f"cannot read folder '{_p(folder)}': {reason(error)}",
+                None,
+                "make it readable, or move it out of the folder",
+            )
             continue
         subfolders = []
         for entry in entries:
@@ -165,9 +180,12 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
                 if os.path.commonpath([root, real]) != root:
                     if entry.name.endswith(".scn") or os.path.isdir(entry.path):
                         what = "folder" if os.path.isdir(entry.path) else "file"
-                        _refuse(sink, entry.path,
-                                f"'{_p(entry.path)}' links to a {what} outside '{_p(top)}'",
-                                "name that file on the command line instead")
+                        _refuse(
+                            sink,
+                            entry.path,
+                            f"'{_p(entry.path)}' links to a {what} outside '{_p(top)}'",
+                            "name that file on the command line instead",
+                        )
                     continue
                 if os.path.isdir(real):
                     continue  # inside the folder: its files are found where they really are
@@ -176,14 +194,21 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
             try:
                 info = os.stat(entry.path)
             except OSError as error:
-                _refuse(sink, entry.path, f"cannot read '{_p(entry.path)}': "
-                        + ("a broken or looping link" if link else reason(error)))
+                _refuse(
+                    sink,
+                    entry.path,
+                    f"cannot read '{_p(entry.path)}': "
+                    + ("a broken or looping link" if link else reason(error)),
+                )
                 continue
             if stat.S_ISREG(info.st_mode):
                 found.append(entry.path)
             else:
-                _refuse(sink, entry.path,
-                        f"'{_p(entry.path)}' is {_kind(info.st_mode)}, not a file; it is not read")
+                _refuse(
+                    sink,
+                    entry.path,
+                    f"'{_p(entry.path)}' is {_kind(info.st_mode)}, not a file; it is not read",
+                )
         pending.extend(reversed(subfolders))
     return found
 
@@ -197,8 +222,7 @@ def replace_file(path: str, data: bytes) -> None:
     """
     target = os.path.realpath(path)
     folder, name = os.path.split(target)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name[:_NAME_KEPT]}.", suffix=".fmt",
-                                         dir=folder)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name[:_NAME_KEPT]}.", suffix=".fmt", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -232,18 +256,27 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
         try:
             followed = os.stat(out_dir)
         except OSError as error:
-            what = ("a symbolic link loop" if error.errno == errno.ELOOP
-                    else "a broken symbolic link" if stat.S_ISLNK(info.st_mode)
-                    else reason(error))
+            what = (
+                "a symbolic link loop"
+                if error.errno == errno.ELOOP
+                else "a broken symbolic link"
+                if stat.S_ISLNK(info.st_mode)
+                else reason(error)
+            )
             raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {what}") from None
         if not stat.S_ISDIR(followed.st_mode):
             kind = "a file" if stat.S_ISREG(followed.st_mode) else _kind(followed.st_mode)
-            raise problem(f"refusing to write the briefings into '{_p(out_dir)}': it is {kind}, "
-                          "not a folder", None, "name a folder (it is made if missing)")
+            raise problem(
+                f"refusing to write the briefings into '{_p(out_dir)}': it is {kind}, not a folder",
+                None,
+                "name a folder (it is made if missing)",
+            )
         try:  # the build carries the folder's other files over: it must read it
             os.listdir(out_dir)
         except OSError as error:
-            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}") from None
+            raise problem(
+                f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}"
+            ) from None
     else:
         _check_missing_folder(out_dir)
     _refuse_linked_output(out_dir)
@@ -263,9 +296,12 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
                 why = f"it holds the scenario files ({path})"
                 break
     if why:
-        raise problem(f"refusing to write the briefings into '{_p(out_dir)}': {why}", None,
-                      "the build replaces its output folder as a whole: give it a folder of its "
-                      "own, such as out/")
+        raise problem(
+            f"refusing to write the briefings into '{_p(out_dir)}': {why}",
+            None,
+            "the build replaces its output folder as a whole: give it a folder of its "
+            "own, such as out/",
+        )
 
 
 def _refuse_linked_output(out_dir: str) -> None:
@@ -292,15 +328,20 @@ def _refuse_linked_output(out_dir: str) -> None:
             continue
         if not os.path.islink(prefix):
             continue
-        if not climbed and any(way == prefix or way.startswith(prefix.rstrip(os.sep) + os.sep)
-                               for way in cwd_ways):
+        if not climbed and any(
+            way == prefix or way.startswith(prefix.rstrip(os.sep) + os.sep) for way in cwd_ways
+        ):
             continue  # a link the current folder itself is reached through: the user's setup
-        shown = "it is" if os.path.normpath(prefix) == os.path.normpath(written) \
+        shown = (
+            "it is"
+            if os.path.normpath(prefix) == os.path.normpath(written)
             else f"'{_p(prefix)}' is"
-        raise problem(f"refusing to write the briefings into '{_p(out_dir)}': {shown} a "
-                      "symbolic link", None,
-                      "the build replaces what it finds there: name the real folder, or "
-                      "remove the link")
+        )
+        raise problem(
+            f"refusing to write the briefings into '{_p(out_dir)}': {shown} a symbolic link",
+            None,
+            "the build replaces what it finds there: name the real folder, or remove the link",
+        )
 
 
 def _refuse_mounts(target: Path, shown: Path) -> None:
@@ -317,9 +358,13 @@ def _refuse_mounts(target: Path, shown: Path) -> None:
                     continue
                 if info.st_dev != device:
                     inside = Path(entry.path).relative_to(target)
-                    raise problem(f"refusing to write the briefings into '{_p(shown)}': "
-                                  f"'{_p(shown / inside)}' is on another file system (a mount "
-                                  "point)", None, "unmount it, or build into another folder")
+                    raise problem(
+                        f"refusing to write the briefings into '{_p(shown)}': "
+                        f"'{_p(shown / inside)}' is on another file system (a mount "
+                        "point)",
+                        None,
+                        "unmount it, or build into another folder",
+                    )
                 pending.append(Path(entry.path))
 
 
@@ -327,8 +372,9 @@ def _check_missing_folder(out_dir: str) -> None:
     """A folder to be made: every part of its path that exists must be a folder."""
     for part in Path(out_dir).parts:
         if len(os.fsencode(part)) > 255:
-            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: a name is longer than "
-                          "255 bytes")
+            raise problem(
+                f"cannot use '{_p(out_dir)}' as the output folder: a name is longer than 255 bytes"
+            )
     ancestor = os.path.dirname(os.path.abspath(out_dir))
     while True:
         try:
@@ -337,11 +383,14 @@ def _check_missing_folder(out_dir: str) -> None:
             ancestor = os.path.dirname(ancestor)
             continue
         except OSError as error:
-            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}': "
-                          f"{reason(error)}") from None
+            raise problem(
+                f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}': "
+                f"{reason(error)}"
+            ) from None
         if not stat.S_ISDIR(info.st_mode):
-            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}' is not a "
-                          "folder")
+            raise problem(
+                f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}' is not a folder"
+            )
         return
 
 
@@ -354,16 +403,25 @@ def read_manifest(folder: Path) -> list[str]:
         return []
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise problem(f"'{_p(folder / MANIFEST)}' is a symbolic link; refusing to follow it",
-                          None, "remove the link") from None
+            raise problem(
+                f"'{_p(folder / MANIFEST)}' is a symbolic link; refusing to follow it",
+                None,
+                "remove the link",
+            ) from None
         raise problem(f"cannot read '{_p(folder / MANIFEST)}': {reason(error)}") from None
     return [name for name in text.split("\n") if _ours(name)]
 
 
 def _ours(name: str) -> bool:
     """A name the build may write: a plain top-level file name with one of our suffixes."""
-    return (bool(name) and "/" not in name and "\\" not in name and "\0" not in name
-            and not name.startswith(".") and name.endswith(GENERATED_SUFFIXES))
+    return (
+        bool(name)
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+        and not name.startswith(".")
+        and name.endswith(GENERATED_SUFFIXES)
+    )
 
 
 def _regular(path: Path) -> bool:
@@ -397,8 +455,9 @@ def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
         if not same:
             stale.append(f"{name} (changed)")
     earlier = read_manifest(folder) if folder.is_dir() else []
-    stale.extend(f"{name} (extra)" for name in earlier
-                 if name not in files and _regular(folder / name))
+    stale.extend(
+        f"{name} (extra)" for name in earlier if name not in files and _regular(folder / name)
+    )
     return stale
 
 
@@ -414,11 +473,17 @@ def write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list
         raise
     except OSError as error:
         where = f" ('{_p(error.filename)}')" if error.filename else ""
-        raise problem(f"cannot write the briefings into '{_p(folder)}': {reason(error)}{where}",
-                      None, "the old output is kept") from None
+        raise problem(
+            f"cannot write the briefings into '{_p(folder)}': {reason(error)}{where}",
+            None,
+            "the old output is kept",
+        ) from None
     except shutil.Error as error:
-        raise problem(f"cannot copy the other files of '{_p(folder)}': {error}", None,
-                      "the old output is kept") from None
+        raise problem(
+            f"cannot copy the other files of '{_p(folder)}': {error}",
+            None,
+            "the old output is kept",
+        ) from None
 
 
 def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
@@ -441,8 +506,12 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     except OSError as error:
         if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
-            raise problem(f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
-                          f"a new folder in '{_p(parent)}')", None, "the old output is kept") from None
+            raise problem(
+                f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
+                f"a new folder in '{_p(parent)}')",
+                None,
+                "the old output is kept",
+            ) from None
         _write_in_place(content, target, removed)
         return [str(target / name) for name in files], removed
     lock = _lock(fresh)
@@ -474,11 +543,17 @@ def _refuse_links(files: dict[str, bytes], target: Path, shown: Path) -> None:
         except FileNotFoundError:
             continue
         if stat.S_ISLNK(mode):
-            raise problem(f"'{_p(shown / name)}' is a symbolic link; the build never writes through "
-                          "one", None, "remove the link, or build into another folder")
+            raise problem(
+                f"'{_p(shown / name)}' is a symbolic link; the build never writes through one",
+                None,
+                "remove the link, or build into another folder",
+            )
         if not stat.S_ISREG(mode):
-            raise problem(f"'{_p(shown / name)}' is {_kind(mode)}; the build writes a file there",
-                          None, "move it away, or build into another folder")
+            raise problem(
+                f"'{_p(shown / name)}' is {_kind(mode)}; the build writes a file there",
+                None,
+                "move it away, or build into another folder",
+            )
 
 
 def _carry_over(entry: Path, destination: Path) -> None:
@@ -492,8 +567,11 @@ def _carry_over(entry: Path, destination: Path) -> None:
 
 def _create(path: Path, content: bytes) -> None:
     """A new file (never an existing one, never through a link), written and synced."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                         | getattr(os, "O_CLOEXEC", 0), 0o666)
+    descriptor = os.open(
+        path,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+        0o666,
+    )
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(content)
         handle.flush()
@@ -537,8 +615,9 @@ def _lock(folder: Path) -> int:
     SIGKILL), so the next build can tell a live temporary folder from a leftover."""
     import fcntl
 
-    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-                         | getattr(os, "O_CLOEXEC", 0))
+    descriptor = os.open(
+        folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
     fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return descriptor
 
@@ -654,8 +733,12 @@ def _exchange(first: Path, second: Path) -> bool:
     except (OSError, AttributeError):
         return False
     at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
-    status = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
-                       rename_exchange)
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    status = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
     return status == 0

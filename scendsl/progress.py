@@ -44,8 +44,12 @@ def progress(total: float, description: str) -> Iterator[Ticker]:
 
     from scendsl.terminal import unfiltered
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(file=unfiltered(stream)), transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield Ticker(bar, task)

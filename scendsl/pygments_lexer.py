@@ -33,13 +33,30 @@ __all__ = ["ScendslLexer"]
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATH = rf"{_NAME}(?:\.{_NAME})*"
 _SECTIONS = tuple(_fields.SECTIONS)
-_FIELDS = tuple(sorted(
-    {*_fields.SCENARIO_ATTRIBUTES, *(name for section in _fields.SECTIONS.values() for name in section),
-     *_fields.ACCELERATOR_FIGURES, *_fields.ACCELERATOR_ATTRIBUTES, *_fields.REFERENCE_FIELDS},
-    key=lambda name: (-len(name), name)))
-_CHOICES = tuple(sorted(
-    {choice for section in _fields.SECTIONS.values() for spec in section.values()
-     for choice in spec.choices} | set(_fields.PARALLELISM_KEYS) | {"auto"}))
+_FIELDS = tuple(
+    sorted(
+        {
+            *_fields.SCENARIO_ATTRIBUTES,
+            *(name for section in _fields.SECTIONS.values() for name in section),
+            *_fields.ACCELERATOR_FIGURES,
+            *_fields.ACCELERATOR_ATTRIBUTES,
+            *_fields.REFERENCE_FIELDS,
+        },
+        key=lambda name: (-len(name), name),
+    )
+)
+_CHOICES = tuple(
+    sorted(
+        {
+            choice
+            for section in _fields.SECTIONS.values()
+            for spec in section.values()
+            for choice in spec.choices
+        }
+        | set(_fields.PARALLELISM_KEYS)
+        | {"auto"}
+    )
+)
 # Longest first, so that `USD/MWh` is not read as `USD`.
 _UNIT_RE = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=lambda u: (-len(u), u)))
 _FIELD_RE = "|".join(_FIELDS)
@@ -61,32 +78,70 @@ class ScendslLexer(RegexLexer):
             (r"#.*?$", Comment.Single),
             (r"\n", Whitespace),
             # Definitions. Inside `cluster`, `accelerator H100` is a field: a definition has a block.
-            (rf"(^[ \t]*)(accelerator)([ \t]+)({_NAME})(?:([ \t]+)(extends)([ \t]+)({_NAME}))?"
-             r"(?=[ \t]*\{)",
-             bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Class, Whitespace,
-                      Keyword, Whitespace, Name.Class)),
-            (rf"(^[ \t]*)(scenario|reference)([ \t]+)({_NAME})"
-             rf"(?:([ \t]+)(extends)([ \t]+)({_NAME}))?\b",
-             bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Class, Whitespace,
-                      Keyword, Whitespace, Name.Class)),
-            (rf"(^[ \t]*)(sweep)([ \t]+)({_NAME})(?:([ \t]+)(from)([ \t]+)({_NAME}))?\b",
-             bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Class, Whitespace,
-                      Keyword, Whitespace, Name.Class)),
+            (
+                rf"(^[ \t]*)(accelerator)([ \t]+)({_NAME})(?:([ \t]+)(extends)([ \t]+)({_NAME}))?"
+                r"(?=[ \t]*\{)",
+                bygroups(
+                    Whitespace,
+                    Keyword.Declaration,
+                    Whitespace,
+                    Name.Class,
+                    Whitespace,
+                    Keyword,
+                    Whitespace,
+                    Name.Class,
+                ),
+            ),
+            (
+                rf"(^[ \t]*)(scenario|reference)([ \t]+)({_NAME})"
+                rf"(?:([ \t]+)(extends)([ \t]+)({_NAME}))?\b",
+                bygroups(
+                    Whitespace,
+                    Keyword.Declaration,
+                    Whitespace,
+                    Name.Class,
+                    Whitespace,
+                    Keyword,
+                    Whitespace,
+                    Name.Class,
+                ),
+            ),
+            (
+                rf"(^[ \t]*)(sweep)([ \t]+)({_NAME})(?:([ \t]+)(from)([ \t]+)({_NAME}))?\b",
+                bygroups(
+                    Whitespace,
+                    Keyword.Declaration,
+                    Whitespace,
+                    Name.Class,
+                    Whitespace,
+                    Keyword,
+                    Whitespace,
+                    Name.Class,
+                ),
+            ),
             (r"(^[ \t]*)(import)\b", bygroups(Whitespace, Keyword.Namespace)),
-            (rf"{_KEY_START}(expect|correlate)([ \t]+)({_PATH})",
-             bygroups(Whitespace, Keyword, Whitespace, Name.Variable)),
-            (rf"{_KEY_START}({'|'.join(_SECTIONS)})(?=[ \t]*\{{)",
-             bygroups(Whitespace, Name.Namespace)),
-            (rf"{_KEY_START}({'|'.join(_SECTIONS)})(\.)({_FIELD_RE})(?![\w.])",
-             bygroups(Whitespace, Name.Namespace, Punctuation, Name.Attribute)),
+            (
+                rf"{_KEY_START}(expect|correlate)([ \t]+)({_PATH})",
+                bygroups(Whitespace, Keyword, Whitespace, Name.Variable),
+            ),
+            (
+                rf"{_KEY_START}({'|'.join(_SECTIONS)})(?=[ \t]*\{{)",
+                bygroups(Whitespace, Name.Namespace),
+            ),
+            (
+                rf"{_KEY_START}({'|'.join(_SECTIONS)})(\.)({_FIELD_RE})(?![\w.])",
+                bygroups(Whitespace, Name.Namespace, Punctuation, Name.Attribute),
+            ),
             (rf"{_KEY_START}({_FIELD_RE})(?![\w.])", bygroups(Whitespace, Name.Attribute)),
             (rf"{_KEY_START}({_PATH})", bygroups(Whitespace, Name.Variable)),
             (r"[ \t\f\r]+", Whitespace),
             (r'"', String.Double, "string"),
             # 100k, 2T, 1.5e25, 2_000, 40%, and the unit that may follow: 500 MW, 45 USD/MWh.
-            (rf"(-?[0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][+-]?[0-9]+)?[kMBGT]?%?)"
-             rf"(?:([ \t]+)({_UNIT_RE})(?![\w/.]))?",
-             bygroups(Number, Whitespace, Keyword.Type)),
+            (
+                rf"(-?[0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][+-]?[0-9]+)?[kMBGT]?%?)"
+                rf"(?:([ \t]+)({_UNIT_RE})(?![\w/.]))?",
+                bygroups(Number, Whitespace, Keyword.Type),
+            ),
             (r"±|\+/-", Operator),
             (r"\.\.", Operator),
             (r"<=|>=|==|~=|<|>", Operator),
@@ -97,7 +152,7 @@ class ScendslLexer(RegexLexer):
             (r"[{}\[\],]", Punctuation),
         ],
         "string": [
-            (r'\\.', String.Escape),
+            (r"\\.", String.Escape),
             (r'[^"\\\n]+', String.Double),
             (r'"', String.Double, "#pop"),
             # The language ends a string at the line: an unclosed one does not colour the file.

@@ -251,7 +251,9 @@ class Sweep(_Frozen):
         return size
 
     def variant_name(self, labels: tuple[str, ...]) -> str:
-        inner = ",".join(f"{axis.path}={label}" for axis, label in zip(self.axes, labels, strict=False))
+        inner = ",".join(
+            f"{axis.path}={label}" for axis, label in zip(self.axes, labels, strict=False)
+        )
         return f"{self.name}[{inner}]"
 
     def variants(self) -> Iterator[Scenario]:
@@ -287,7 +289,10 @@ class Sweep(_Frozen):
                 combo.append(axis.labels.index(label))
             except ValueError:
                 return None
-        if self.variant_name(tuple(a.labels[i] for a, i in zip(self.axes, combo, strict=False))) != name:
+        if (
+            self.variant_name(tuple(a.labels[i] for a, i in zip(self.axes, combo, strict=False)))
+            != name
+        ):
             return None
         return apply_sweep_point(self, tuple(combo))
 
@@ -311,8 +316,9 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
     for section, changes in sections.items():
         top[section] = getattr(template, section).model_copy(update=changes)
     labels = tuple(axis.labels[i] for axis, i in zip(sweep.axes, indices, strict=False))
-    top.update(name=sweep.variant_name(labels), sweep=sweep.name, sweep_point=point,
-               origins=origins)
+    top.update(
+        name=sweep.variant_name(labels), sweep=sweep.name, sweep_point=point, origins=origins
+    )
     return template.model_copy(update=top)
 
 
@@ -343,8 +349,22 @@ def complete_models() -> None:
     global _completed
     if _completed:
         return
-    for model in (Uncertain, MixShare, Parallelism, Cluster, Energy, Workload, Market, Claim,
-                  Correlation, CustomAccelerator, ReferenceEntity, Scenario, SweepAxis, Sweep,
-                  ScenarioSet):
+    for model in (
+        Uncertain,
+        MixShare,
+        Parallelism,
+        Cluster,
+        Energy,
+        Workload,
+        Market,
+        Claim,
+        Correlation,
+        CustomAccelerator,
+        ReferenceEntity,
+        Scenario,
+        SweepAxis,
+        Sweep,
+        ScenarioSet,
+    ):
         model.model_rebuild(force=True)
     _completed = True

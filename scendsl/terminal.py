@@ -26,7 +26,8 @@ import sys
 #: (except tab and line feed), DEL, bidirectional controls and invisible format characters.
 _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f"
-    "\u2028-\u202e\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]")
+    "\u2028-\u202e\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]"
+)
 
 
 def visible(text: str) -> str:
@@ -48,12 +49,49 @@ def visible_path(path: object) -> str:
 
 #: ASCII spellings of the symbols scendsl writes, for streams that cannot encode them.
 ASCII_SPELLINGS = {
-    "²": "^2", "³": "^3", "¹": "^1", "⁻": "^-", "⁵": "^5", "→": "->", "←": "<-", "×": "x",
-    "±": "+/-", "≤": "<=", "≥": ">=", "≈": "~", "≠": "!=", "…": "...", "–": "-", "—": "--",
-    "−": "-", "·": "*", "÷": "/", "√": "sqrt", "∞": "inf", "½": "1/2", "⅓": "1/3", "⅔": "2/3",
-    "§": "S", "µ": "u", "μ": "u", "°": "deg", "‘": "'", "’": "'", "“": '"', "”": '"',
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "│": "|", "─": "-", "├": "|", "└": "`",
-    "⌊": "floor(", "⌋": ")", "€": "EUR", "£": "GBP",
+    "²": "^2",
+    "³": "^3",
+    "¹": "^1",
+    "⁻": "^-",
+    "⁵": "^5",
+    "→": "->",
+    "←": "<-",
+    "×": "x",
+    "±": "+/-",
+    "≤": "<=",
+    "≥": ">=",
+    "≈": "~",
+    "≠": "!=",
+    "…": "...",
+    "–": "-",
+    "—": "--",
+    "−": "-",
+    "·": "*",
+    "÷": "/",
+    "√": "sqrt",
+    "∞": "inf",
+    "½": "1/2",
+    "⅓": "1/3",
+    "⅔": "2/3",
+    "§": "S",
+    "µ": "u",
+    "μ": "u",
+    "°": "deg",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "│": "|",
+    "─": "-",
+    "├": "|",
+    "└": "`",
+    "⌊": "floor(",
+    "⌋": ")",
+    "€": "EUR",
+    "£": "GBP",
 }
 
 
@@ -61,12 +99,15 @@ def _ascii_spelling(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
     pieces = []
-    for char in error.object[error.start:error.end]:
+    for char in error.object[error.start : error.end]:
         spelling = ASCII_SPELLINGS.get(char)
         if spelling is None:
             code = ord(char)
-            spelling = f"\\x{code:02x}" if code <= 0xFF else (
-                f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+            spelling = (
+                f"\\x{code:02x}"
+                if code <= 0xFF
+                else (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+            )
         pieces.append(spelling)
     return "".join(pieces), error.end
 
@@ -78,8 +119,7 @@ class StreamClosed(OSError):
     """Raised on a write to a standard stream that was closed when scendsl started."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"{name} (standard {'output' if name == 'stdout' else 'error'}) "
-                         "is closed")
+        super().__init__(f"{name} (standard {'output' if name == 'stdout' else 'error'}) is closed")
         self.stream_name = name
 
 

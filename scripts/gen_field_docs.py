@@ -80,25 +80,33 @@ def value(path: str, spec: F.FieldSpec, required: tuple[str, ...]) -> str:
     return cell.replace("|", "\\|")
 
 
-def table(heading: str, rows: dict[str, F.FieldSpec], required: tuple[str, ...],
-          prefix: str = "") -> str:
+def table(
+    heading: str, rows: dict[str, F.FieldSpec], required: tuple[str, ...], prefix: str = ""
+) -> str:
     lines = [f"| {heading} | value |", "|---|---|"]
-    lines += [f"| `{prefix}{name}` | {value(prefix + name, spec, required)} |"
-              for name, spec in rows.items()]
+    lines += [
+        f"| `{prefix}{name}` | {value(prefix + name, spec, required)} |"
+        for name, spec in rows.items()
+    ]
     return "\n".join(lines)
 
 
 def tables() -> dict[str, str]:
     """Each generated table of the language reference, by marker name."""
-    sections = [table("section.field", fields, F.REQUIRED_SCENARIO_FIELDS, f"{section}.")
-                for section, fields in F.SECTIONS.items()]
+    sections = [
+        table("section.field", fields, F.REQUIRED_SCENARIO_FIELDS, f"{section}.")
+        for section, fields in F.SECTIONS.items()
+    ]
     # One table for every section: the header once.
     sections = [sections[0]] + [t.split("\n", 2)[2] for t in sections[1:]]
     return {
         "scenario": table("field", F.SCENARIO_ATTRIBUTES, F.REQUIRED_SCENARIO_FIELDS),
         "sections": "\n".join(sections),
-        "accelerator": table("field", {**F.ACCELERATOR_ATTRIBUTES, **F.ACCELERATOR_FIGURES},
-                             F.REQUIRED_ACCELERATOR_FIGURES),
+        "accelerator": table(
+            "field",
+            {**F.ACCELERATOR_ATTRIBUTES, **F.ACCELERATOR_FIGURES},
+            F.REQUIRED_ACCELERATOR_FIGURES,
+        ),
         "reference": table("field", F.REFERENCE_FIELDS, F.REQUIRED_REFERENCE_FIELDS),
     }
 
@@ -120,8 +128,10 @@ def main(argv: list[str]) -> int:
     wanted = render(current)
     if "--check" in argv:
         if wanted != current:
-            print(f"{DOCS.name}: the field tables differ from fields.py; run "
-                  "python scripts/gen_field_docs.py")
+            print(
+                f"{DOCS.name}: the field tables differ from fields.py; run "
+                "python scripts/gen_field_docs.py"
+            )
             return 1
         return 0
     if wanted != current:

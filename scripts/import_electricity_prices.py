@@ -116,8 +116,11 @@ def read_eia(path: Path) -> list[dict[str, str]]:
         rows = list(csv.DictReader(handle))
     for row in rows:
         code = row["region"]
-        known = (pycountry.subdivisions.get(code=code) if "-" in code
-                 else pycountry.countries.get(alpha_2=code))
+        known = (
+            pycountry.subdivisions.get(code=code)
+            if "-" in code
+            else pycountry.countries.get(alpha_2=code)
+        )
         if known is None:
             raise SystemExit(f"{path.name}: {code} is not an ISO 3166 code")
         if not row["source"].strip() or not row["confidence"].strip():
@@ -174,7 +177,9 @@ def build_toml(
     for row in eia:
         year = int(row["year"])
         usd = float(row["cents_per_kwh"]) * 10  # cents/kWh -> USD/MWh
-        note = "average revenue per kWh sold to industrial customers (all sizes, incl. taxes billed)"
+        note = (
+            "average revenue per kWh sold to industrial customers (all sizes, incl. taxes billed)"
+        )
         if row["note"].strip():
             note += "; " + row["note"].strip()
         tables[row["region"]]["industrial_price"][year] = _figure(
@@ -234,8 +239,12 @@ def main(argv: list[str] | None = None) -> int:
         for p in (args.eurostat, args.ecb, args.eia)
     ]
     text = build_toml(
-        read_eurostat(args.eurostat), read_ecb_usd(args.ecb), read_eia(args.eia),
-        dataset=args.dataset, inputs=inputs, first_year=args.first_year,
+        read_eurostat(args.eurostat),
+        read_ecb_usd(args.ecb),
+        read_eia(args.eia),
+        dataset=args.dataset,
+        inputs=inputs,
+        first_year=args.first_year,
         eurostat_grade=args.eurostat_grade,
     )
     args.out.write_text(text, encoding="utf-8")

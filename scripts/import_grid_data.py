@@ -62,7 +62,9 @@ SERIES = {"OWID_WRL": "WORLD", "European Union (27)": "EU27"}
 LB_PER_MWH_TO_G_PER_KWH = 0.45359237  # 1 lb = 453.59237 g (exact); per MWh -> per kWh is /1000
 
 # Short on purpose: repeated on every figure; [meta].dataset names the release.
-INTENSITY_SOURCE = "Ember and Energy Institute via Our World in Data, carbon intensity of electricity"
+INTENSITY_SOURCE = (
+    "Ember and Energy Institute via Our World in Data, carbon intensity of electricity"
+)
 PER_CAPITA_SOURCE = "Ember and Energy Institute via Our World in Data, per capita electricity"
 US_STATE_SOURCE = (
     "EPA eGRID2023 state CO2e total output emission rate (STC2ERTA, epa.gov/egrid), as copied"
@@ -209,7 +211,9 @@ def build_toml(
         if data_key in ci:
             lines.append(f"[{key}.grid_intensity]")
             for year, value in sorted(ci[data_key].items()):
-                lines.append(f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", INTENSITY_SOURCE, "A"))
+                lines.append(
+                    f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", INTENSITY_SOURCE, "A")
+                )
             lines.append("")
         if data_key in pc:
             lines.append(f"[{key}.per_capita_electricity]")
@@ -226,8 +230,10 @@ def build_toml(
         name = pycountry.subdivisions.get(code=code).name
         lines.extend([f"[{_q(code)}]", f"name = {_q(name)}", "", f"[{_q(code)}.grid_intensity]"])
         note = "direct (combustion) emissions of generation in the state, not lifecycle"
-        lines.append(f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", US_STATE_SOURCE,
-                                              US_STATE_CONFIDENCE, note))
+        lines.append(
+            f"'{year}' = "
+            + _figure(f"{value:.1f} gCO2/kWh", US_STATE_SOURCE, US_STATE_CONFIDENCE, note)
+        )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -240,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("intensity", type=Path, help="owid-energy-data.csv or grapher CSV")
-    parser.add_argument("--per-capita", type=Path, help="grapher per-capita-electricity-generation.csv")
+    parser.add_argument(
+        "--per-capita", type=Path, help="grapher per-capita-electricity-generation.csv"
+    )
     parser.add_argument("--us-states", type=Path, help="CodeCarbon usa_emissions.json")
     parser.add_argument("--dataset", required=True, help="release and date of the inputs")
     parser.add_argument("--first-year", type=int, default=2019)
@@ -258,7 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         us_states = read_us_states(args.us_states)
         inputs.append((args.us_states.name, _sha256(args.us_states)))
     text = build_toml(
-        intensity, per_capita, us_states, dataset=args.dataset, inputs=inputs,
+        intensity,
+        per_capita,
+        us_states,
+        dataset=args.dataset,
+        inputs=inputs,
         first_year=args.first_year,
     )
     args.out.write_text(text, encoding="utf-8")

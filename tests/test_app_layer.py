@@ -34,24 +34,35 @@ def _imports(path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("layer, forbidden", [
-    ("report", ("scendsl.language", "scendsl.app", "scendsl.cli")),
-    ("app", ("scendsl.cli",)),
-])
+@pytest.mark.parametrize(
+    "layer, forbidden",
+    [
+        ("report", ("scendsl.language", "scendsl.app", "scendsl.cli")),
+        ("app", ("scendsl.cli",)),
+    ],
+)
 def test_report_imports_no_language_and_app_no_cli(layer, forbidden):
     # report/ is presentation: it gets loaded scenarios and numbers, it does not parse (the
     # build used to load scenarios itself and re-parse sweep labels with parse_number).
-    leaks = {f"{path.relative_to(ROOT)}: {name}"
-             for path in (ROOT / "scendsl" / layer).rglob("*.py")
-             for name in _imports(path) if name.startswith(forbidden)}
+    leaks = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "scendsl" / layer).rglob("*.py")
+        for name in _imports(path)
+        if name.startswith(forbidden)
+    }
     assert not leaks
 
 
 def test_cli_leaves_evaluation_to_the_app_layer():
     # No Monte Carlo, sweep evaluation, JSON or CSV writing of its own in cli.py.
     names = _imports(ROOT / "scendsl" / "cli.py")
-    assert not names & {"scendsl.model.uncertainty", "scendsl.model.sweep", "csv",
-                        "scendsl.language.resolve", "scendsl.report.data"}
+    assert not names & {
+        "scendsl.model.uncertainty",
+        "scendsl.model.sweep",
+        "csv",
+        "scendsl.language.resolve",
+        "scendsl.report.data",
+    }
 
 
 def _modules():
@@ -66,13 +77,19 @@ def test_every_error_class_is_a_kind_of_scendsl_error():
     found = {}
     for module in _modules():
         for name, cls in vars(module).items():
-            if (inspect.isclass(cls) and cls.__module__ == module.__name__
-                    and issubclass(cls, BaseException)):
+            if (
+                inspect.isclass(cls)
+                and cls.__module__ == module.__name__
+                and issubclass(cls, BaseException)
+            ):
                 found[f"{module.__name__}.{name}"] = cls
     assert "scendsl.errors.ScenarioError" in found and "scendsl.catalog.model.CatalogError" in found
     # StreamClosed is an OSError raised by the terminal wrapper (nowhere to write the results).
-    strays = [name for name, cls in found.items()
-              if not issubclass(cls, ScendslError) and name != "scendsl.terminal.StreamClosed"]
+    strays = [
+        name
+        for name, cls in found.items()
+        if not issubclass(cls, ScendslError) and name != "scendsl.terminal.StreamClosed"
+    ]
     assert strays == []
 
 
@@ -90,8 +107,9 @@ def test_diff_exit_code_is_not_the_usage_error_code(tmp_path):
     new = tmp_path / "new"
     new.mkdir()
     text = (ROOT / "scenarios" / "colossus2.scn").read_text(encoding="utf-8")
-    (new / "colossus2.scn").write_text(text.replace("    pue 1.25\n", "    pue 3.5\n"),
-                                       encoding="utf-8")
+    (new / "colossus2.scn").write_text(
+        text.replace("    pue 1.25\n", "    pue 3.5\n"), encoding="utf-8"
+    )
     old = tmp_path / "old"
     old.mkdir()
     (old / "colossus2.scn").write_text(text, encoding="utf-8")
@@ -146,7 +164,9 @@ def test_find_scenario_makes_a_sweep_variant_by_name():
 
 
 def test_eval_json_still_streams_the_sweeps(capsys):
-    assert main(["eval", "--sweeps", "--format", "json", "--samples", "0",
-                 "scenarios/colossus2.scn"]) == 0
+    assert (
+        main(["eval", "--sweeps", "--format", "json", "--samples", "0", "scenarios/colossus2.scn"])
+        == 0
+    )
     document = json.loads(capsys.readouterr().out)
     assert document["sweeps"][0]["variants"][0]["name"].startswith("colossus2_buildout[")

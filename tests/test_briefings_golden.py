@@ -21,14 +21,14 @@ def files() -> dict[str, bytes]:
 
 
 def test_scenario_briefing_markdown(files, file_regression):
-    file_regression.check(files["colossus2.md"].decode("utf-8"), extension=".md",
-                          encoding="utf-8")
+    file_regression.check(files["colossus2.md"].decode("utf-8"), extension=".md", encoding="utf-8")
 
 
 def test_uncertain_scenario_briefing_markdown(files, file_regression):
     # 10,000 samples with the fixed default seed: the same numbers on every machine.
-    file_regression.check(files["colossus2_uncertain.md"].decode("utf-8"), extension=".md",
-                          encoding="utf-8")
+    file_regression.check(
+        files["colossus2_uncertain.md"].decode("utf-8"), extension=".md", encoding="utf-8"
+    )
 
 
 def test_risk_briefing_markdown(files, file_regression):

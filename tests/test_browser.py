@@ -19,24 +19,39 @@ from scendsl.app.build import build
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs /usr/bin/chromium (apt-get install -y chromium)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)"
+)
 
 
 def chromium(tmp_path: Path, page: Path, *options: str) -> subprocess.CompletedProcess:
     profile = tmp_path / "profile"
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--hide-scrollbars",
-               f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *options,
-               page.as_uri()]
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *options,
+        page.as_uri(),
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
 def console_messages(stderr: str) -> list[str]:
     """Messages the page wrote to the console, and content it was refused (CSP)."""
-    return [line for line in stderr.splitlines()
-            if "CONSOLE" in line or "Refused to" in line or "Uncaught" in line]
+    return [
+        line
+        for line in stderr.splitlines()
+        if "CONSOLE" in line or "Refused to" in line or "Uncaught" in line
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +64,9 @@ def site(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("name, size", [("desktop", "1280,2400"), ("phone", "390,2400")])
 def test_a_briefing_renders_without_console_errors(site, tmp_path, name, size):
     shot = tmp_path / f"colossus2-{name}.png"
-    result = chromium(tmp_path, site / "colossus2.html", f"--screenshot={shot}",
-                      f"--window-size={size}")
+    result = chromium(
+        tmp_path, site / "colossus2.html", f"--screenshot={shot}", f"--window-size={size}"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -33,7 +33,7 @@ from scendsl.report.risk import (
 
 TOPICAL = ["index", "landscape", "compute-divide", "energy", "risk"]
 
-EVIL = r'''
+EVIL = r"""
 scenario evil {
   title     "<script>alert(1)</script> \"><img src=x onerror=alert(1)> [x](javascript:alert(1))"
   operator  "[x](javascript:alert(1)) <b onmouseover=alert(1)>"
@@ -58,8 +58,11 @@ reference evil_ref {
   count 10
   source "\"><img src=x onerror=alert(1)>"
 }
-'''.replace("QUOTE", r'<script>alert(1)</script> [x](javascript:alert(1)) \"><img src=x '
-                     r'onerror=alert(1)> | `tick` *star* _u_ $x$')
+""".replace(
+    "QUOTE",
+    r"<script>alert(1)</script> [x](javascript:alert(1)) \"><img src=x "
+    r"onerror=alert(1)> | `tick` *star* _u_ $x$",
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +84,7 @@ def test_every_page_in_both_formats(sketch_files):
 
 def test_sweep_is_a_table_and_a_chart_in_its_base_briefing(sketch_files):
     md = sketch_files["colossus2.md"].decode()
-    section = md[md.index("## Sweep colossus2\\_buildout"):md.index("## Claims checked")]
+    section = md[md.index("## Sweep colossus2\\_buildout") : md.index("## Claims checked")]
     rows = [line for line in section.splitlines() if re.match(r"\| 20\d\d \|", line)]
     assert len(rows) == 4 * 3  # years 2025..2028 × three counts
     html = sketch_files["colossus2.html"].decode()
@@ -92,8 +95,17 @@ def test_sweep_is_a_table_and_a_chart_in_its_base_briefing(sketch_files):
 def test_briefing_starts_with_findings_and_has_every_section(sketch_files):
     md = sketch_files["colossus2.md"].decode()
     headings = re.findall(r"^## (.+)$", md, flags=re.M)
-    assert headings == ["Compute and performance", "Compute divide", "Energy", "Market", "Risk",
-                        "Sweep colossus2\\_buildout", "Claims checked", "Assumptions", "Sources"]
+    assert headings == [
+        "Compute and performance",
+        "Compute divide",
+        "Energy",
+        "Market",
+        "Risk",
+        "Sweep colossus2\\_buildout",
+        "Claims checked",
+        "Assumptions",
+        "Sources",
+    ]
     bullets = _block(md, "Key findings")
     assert 3 <= len(bullets) <= 5
     assert all(re.search(r"\d", bullet) for bullet in bullets)  # every finding has its numbers
@@ -117,8 +129,11 @@ def test_every_number_in_html_expands_to_its_derivation(sketch_files):
 
 def test_claims_table_has_quote_value_verdict_and_margin(sketch_files):
     md = sketch_files["colossus2.md"].decode()
-    row = next(line for line in md.splitlines()
-               if line.startswith("| ") and "expected to consume over 500 MW" in line)
+    row = next(
+        line
+        for line in md.splitlines()
+        if line.startswith("| ") and "expected to consume over 500 MW" in line
+    )
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     # facility power: 100k × 1,667 W × (1 + 7.5%) × PUE 1.25 = 224 MW < 500 MW: the claim fails
     assert cells[2:] == ["`energy.facility_power`", "≥ 500 MW", "224 MW", "**fails**", "−55%"]
@@ -182,7 +197,7 @@ def _block(md: str, heading: str) -> list[str]:
     lines = md.splitlines()
     start = lines.index(f"> **{heading}**")
     block = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith(">"):
             break
         block.append(line)
@@ -194,7 +209,8 @@ def test_hardware_not_yet_shipping_is_the_first_finding(caveat_files):
     early = caveat_files["early.md"].decode()
     assert _block(early, "Key findings")[0] == (
         "> - **GB200 is not available in volume until 2025**: this 2024 scenario forecasts "
-        "hardware that is not yet shipping.")
+        "hardware that is not yet shipping."
+    )
     for shipping in ("late.md", "hopper.md"):  # GB200 in 2028; H100 (available 2024) in 2024
         assert "not available in volume until" not in caveat_files[shipping].decode()
 
@@ -204,14 +220,19 @@ def test_extrapolated_figures_are_listed_right_after_the_findings(caveat_files):
     lines = late.splitlines()
     # The box comes right after the key findings, before the first section.
     findings_end = lines.index("> **Key findings**") + 2 + len(_block(late, "Key findings"))
-    assert lines[findings_end:findings_end + 2] == ["", "> **Caveats: figures from outside the data**"]
+    assert lines[findings_end : findings_end + 2] == [
+        "",
+        "> **Caveats: figures from outside the data**",
+    ]
     assert late.index("**Caveats") < late.index("## Compute and performance")
     caveats = _block(late, "Caveats: figures from outside the data")
     # GB200 prices in the catalog stop at 2026 ($20k): 2028 uses the 2026 figure.
     price = next(line for line in caveats if "`market.unit_price`" in line)
-    assert price == ("> - Price of one accelerator in the scenario year (`market.unit_price`) is "
-                     "$20 k, the 2026 figure (there is none for 2028). Article forecast, "
-                     "'(est.)'; compare GB200 NVL72 rack ~USD 3.0-3.1M / 72 = ~USD 42k per …")
+    assert price == (
+        "> - Price of one accelerator in the scenario year (`market.unit_price`) is "
+        "$20 k, the 2026 figure (there is none for 2028). Article forecast, "
+        "'(est.)'; compare GB200 NVL72 rack ~USD 3.0-3.1M / 72 = ~USD 42k per …"
+    )
     market = next(line for line in caveats if "`market.global_market`" in line)
     assert "the 2026 figure (there is none for 2028)" in market
     # The four references' H100 price is one line.
@@ -230,9 +251,11 @@ def test_a_sweeps_extrapolated_variants_are_listed_in_the_base_briefing(caveat_f
     assert not any(line.startswith("> - Price of one accelerator in") for line in caveats)
     # ... but its sweep's 2027 and 2028 variants use the 2026 figures.
     price = next(line for line in caveats if "`market.unit_price`" in line)
-    assert price.startswith("> - In sweep `frontier_years` at year 2027, 2028: Price of one "
-                            "accelerator in the scenario year (`market.unit_price`) is $20 k, "
-                            "the 2026 figure (there is none for 2027, 2028).")
+    assert price.startswith(
+        "> - In sweep `frontier_years` at year 2027, 2028: Price of one "
+        "accelerator in the scenario year (`market.unit_price`) is $20 k, "
+        "the 2026 figure (there is none for 2027, 2028)."
+    )
     # The references' 2024 price stands in for 2026 in the scenario and for 2027-2028 in the
     # sweep: one line, with every year that has no figure.
     references = [line for line in caveats if "reference." in line]
@@ -256,14 +279,16 @@ def test_risk_driver_value_is_the_value_the_deciding_rule_tests(sketch_files):
     for name in ("colossus2", "colossus2_h100", "colossus2_uncertain"):
         result = evaluate(scenarios.get(name))
         md = sketch_files[f"{name}.md"].decode()
-        register = md[md.index("## Risk"):md.index("### Export control")]
-        for row in re.findall(r"^\| ([A-Za-z ]+) \| \*\*\w+\*\* \| (.*?) \| `(.*?)` \|", register,
-                              flags=re.M):
+        register = md[md.index("## Risk") : md.index("### Export control")]
+        for row in re.findall(
+            r"^\| ([A-Za-z ]+) \| \*\*\w+\*\* \| (.*?) \| `(.*?)` \|", register, flags=re.M
+        ):
             title, shown, rule = row
             metric = rule.split(" ")[0]
             node = result.metrics.get(metric) or result.inputs[metric]
-            value = format_value(node.value, node.dimension,
-                                 "bool" if isinstance(node.value, bool) else "number")
+            value = format_value(
+                node.value, node.dimension, "bool" if isinstance(node.value, bool) else "number"
+            )
             assert shown.split(" (")[0] == value, (name, title, rule, shown)
             checked.add(title)
     assert "Concentration" in checked
@@ -277,13 +302,14 @@ def test_concentration_shows_the_compute_ratio_when_that_rule_decides(caveat_fil
     row = next(line for line in md.splitlines() if line.startswith("| Concentration |"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[1:4] == ["**medium**", cells[2], "`divide.nairr_pilot.compute_ratio ≥ 10`"]
-    nairr = next(line for line in md.splitlines()
-                 if line.startswith("| US National AI Research Resource"))
+    nairr = next(
+        line for line in md.splitlines() if line.startswith("| US National AI Research Resource")
+    )
     ratio = [cell.strip() for cell in nairr.strip("|").split("|")][3]
     assert cells[2] == ratio and 10 <= float(ratio) < 100
     assert "| 1.67% | `market.share_of_global_market` |" in md  # not what decided the rating
     risk = caveat_files["risk.md"].decode()
-    section = risk[risk.index("## Concentration"):]
+    section = risk[risk.index("## Concentration") :]
     line = next(row for row in section.splitlines() if "(frontier.md)" in row)
     assert line.startswith(f"| [GB200 frontier cluster in 2026](frontier.md) | {ratio} |")
 
@@ -347,9 +373,13 @@ def test_a_figure_that_moves_with_the_ranges_shows_its_90_percent_interval(range
     # A figure the range does not reach (IT power does not depend on the PUE) shows none.
     assert _row(md, "| Rated power of the accelerators")[1] == "179 MW"
     # The input itself: the written range, as the law's exact percentiles.
-    assumptions = md[md.index("## Assumptions"):]
-    assert _row(assumptions, "| Power usage effectiveness: facility power ÷ IT power "
-                             "(`energy.pue`) |")[1] == "1.25 (1.12–1.38)"
+    assumptions = md[md.index("## Assumptions") :]
+    assert (
+        _row(
+            assumptions, "| Power usage effectiveness: facility power ÷ IT power (`energy.pue`) |"
+        )[1]
+        == "1.25 (1.12–1.38)"
+    )
 
 
 def test_each_claim_says_in_how_many_samples_it_holds(ranged_files):
@@ -370,10 +400,10 @@ def test_each_claim_says_in_how_many_samples_it_holds(ranged_files):
 
 def test_key_findings_give_the_headline_range_and_the_failing_claims_chances(ranged_files):
     md = ranged_files["ranged.md"].decode()
-    findings = md[md.index("> **Key findings**"):md.index("## Compute and performance")]
+    findings = md[md.index("> **Key findings**") : md.index("## Compute and performance")]
     ranges = next(line for line in findings.splitlines() if "Monte Carlo samples" in line)
     assert "`energy.pue` 1.25 ± 10%" in ranges and "10,000 Monte Carlo samples" in ranges
-    low, high = _numbers(ranges[ranges.index("facility power between"):])[:2]
+    low, high = _numbers(ranges[ranges.index("facility power between") :])[:2]
     assert abs(low - 201.6) <= 1.5 and abs(high - 246.4) <= 1.5
     claims = next(line for line in findings.splitlines() if "claims from the source" in line)
     assert "Of 3 claims from the source, 2 hold and 1 fails" in claims
@@ -383,7 +413,7 @@ def test_key_findings_give_the_headline_range_and_the_failing_claims_chances(ran
 
 def test_uncertainty_section_has_intervals_tornado_and_swing_table(ranged_files):
     md = ranged_files["ranged.md"].decode()
-    section = md[md.index("## Uncertainty and sensitivity"):md.index("## Claims checked")]
+    section = md[md.index("## Uncertainty and sensitivity") : md.index("## Claims checked")]
     law = _row(section, "| Power usage effectiveness")
     assert law[1:] == ["1.25 ± 10%", "normal", "1.12", "1.25", "1.38"]
     headline = _row(section, "| Facility power (`energy.facility_power`) |")
@@ -419,22 +449,34 @@ def test_without_samples_there_is_no_monte_carlo(ranged_files, tmp_path):
     assert "90% of 2,000 Monte Carlo samples" in other_seed and "(seed 7)" in other_seed
 
 
-@pytest.mark.parametrize("low, high, dimension, text", [
-    (201.4e6, 246.4e6, "power", "201–246 MW"),
-    (475e6, 582e6, "mass", "475–582 kt CO2"),
-    (0.3, 0.45, "fraction", "30%–45%"),
-    (999e6, 1.2e9, "power", "999 MW – 1.2 GW"),
-    (1.25e9, 2.5e9, "currency", "$1.25–$2.5 B"),
-    (50_000, 100_000, "number", "50,000–100,000"),
-    (-3e6, 2e6, "power", "-3 MW to 2 MW"),
-    (224.1e6, 224.2e6, "power", ""),  # reads the same at three digits: not shown
-])
+@pytest.mark.parametrize(
+    "low, high, dimension, text",
+    [
+        (201.4e6, 246.4e6, "power", "201–246 MW"),
+        (475e6, 582e6, "mass", "475–582 kt CO2"),
+        (0.3, 0.45, "fraction", "30%–45%"),
+        (999e6, 1.2e9, "power", "999 MW – 1.2 GW"),
+        (1.25e9, 2.5e9, "currency", "$1.25–$2.5 B"),
+        (50_000, 100_000, "number", "50,000–100,000"),
+        (-3e6, 2e6, "power", "-3 MW to 2 MW"),
+        (224.1e6, 224.2e6, "power", ""),  # reads the same at three digits: not shown
+    ],
+)
 def test_interval_text(low, high, dimension, text):
     assert views_module.interval_text(low, high, dimension) == text
 
 
-@pytest.mark.parametrize("share, text", [(0.0, "0%"), (1.0, "100%"), (0.004, "under 1%"),
-                                         (0.996, "over 99%"), (0.734, "73%"), (0.5, "50%")])
+@pytest.mark.parametrize(
+    "share, text",
+    [
+        (0.0, "0%"),
+        (1.0, "100%"),
+        (0.004, "under 1%"),
+        (0.996, "over 99%"),
+        (0.734, "73%"),
+        (0.5, "50%"),
+    ],
+)
 def test_share_of_samples(share, text):
     assert views_module.share_text(share) == text
 
@@ -457,11 +499,19 @@ def svg_texts(svg: str) -> list[tuple[float, float, str, float, str]]:
 def test_tornado_puts_the_largest_swing_on_top():
     from scendsl.report import charts
 
-    svg = charts.tornado([("Power", "energy.pue", 100.0, 90.0, 110.0, "power"),
-                          ("Time", "cluster.mfu", 10.0, 13.0, 7.0, "time"),
-                          ("Capex", "cluster.count", 5.0, 5.0, 5.0, "currency")], "t")
-    rows = sorted((y, text) for _x, y, anchor, _size, text in svg_texts(svg)
-                  if anchor == "end" and "←" in text)
+    svg = charts.tornado(
+        [
+            ("Power", "energy.pue", 100.0, 90.0, 110.0, "power"),
+            ("Time", "cluster.mfu", 10.0, 13.0, 7.0, "time"),
+            ("Capex", "cluster.count", 5.0, 5.0, 5.0, "currency"),
+        ],
+        "t",
+    )
+    rows = sorted(
+        (y, text)
+        for _x, y, anchor, _size, text in svg_texts(svg)
+        if anchor == "end" and "←" in text
+    )
     # Time swings ±30 % of its baseline, power ±10 %; capex does not move and gets no bar.
     assert [text for _y, text in rows] == ["Time ← cluster.mfu", "Power ← energy.pue"]
 
@@ -470,12 +520,18 @@ def test_log_axis_labels_do_not_overlap(sketch_files):
     """The compute charts' decade labels ("100 PFLOP/s") are spaced wider than they are."""
     from scendsl.report.charts import compute_bars
 
-    pages = [sketch_files["colossus2.html"].decode(), sketch_files["compute-divide.html"].decode(),
-             compute_bars([("a", 1e15, True), ("b", 1e23, False)])]
+    pages = [
+        sketch_files["colossus2.html"].decode(),
+        sketch_files["compute-divide.html"].decode(),
+        compute_bars([("a", 1e15, True), ("b", 1e23, False)]),
+    ]
     for page in pages:
         svg = re.search(r"<svg[^>]*Peak compute.*?</svg>", page, flags=re.S).group(0)
-        ticks = [(x, text) for x, _y, anchor, size, text in svg_texts(svg)
-                 if anchor == "middle" and size == 8.5 and text.endswith("FLOP/s")]
+        ticks = [
+            (x, text)
+            for x, _y, anchor, size, text in svg_texts(svg)
+            if anchor == "middle" and size == 8.5 and text.endswith("FLOP/s")
+        ]
         assert len(ticks) >= 2
         assert ticks[0][0] >= len(ticks[0][1]) / 2 * 8.5 * 0.62  # the first is not cut off
         for (x1, label1), (x2, label2) in itertools.pairwise(ticks):
@@ -499,11 +555,15 @@ def test_charts_are_deterministic_and_two_charts_share_no_id():
     bars = [("Cluster", 5e20, True), ("Reference", 1e19, False)]
     one = charts.compute_bars(bars)
     assert one == charts.compute_bars(bars)
-    svgs = [one, charts.compute_bars(bars[:1]),
-            charts.intervals([("Power", 2e8, 2.24e8, 2.46e8, 2.24e8, "power")], "t"),
-            charts.tornado([("Power", "energy.pue", 2.24e8, 2e8, 2.46e8, "power")], "t"),
-            charts.trajectory([("a", [(2025, 1.0), (2026, 2.0)]), ("b", [(2025, 2.0)])],
-                              "number", "year", "t")]
+    svgs = [
+        one,
+        charts.compute_bars(bars[:1]),
+        charts.intervals([("Power", 2e8, 2.24e8, 2.46e8, 2.24e8, "power")], "t"),
+        charts.tornado([("Power", "energy.pue", 2.24e8, 2e8, 2.46e8, "power")], "t"),
+        charts.trajectory(
+            [("a", [(2025, 1.0), (2026, 2.0)]), ("b", [(2025, 2.0)])], "number", "year", "t"
+        ),
+    ]
     seen: set[str] = set()
     for svg in svgs:
         assert svg.startswith("<svg") and "<title>" in svg
@@ -527,8 +587,9 @@ assert matplotlib.rcParams["svg.hashsalt"] is None  # settings were for the char
 assert matplotlib.rcParams["svg.fonttype"] == "path"
 print("ok")
 """
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -566,11 +627,18 @@ def test_templates_are_found_in_the_package_or_the_checkout():
 
 # ------------------------------------------------------------------------------ determinism
 def _build_in_subprocess(out: Path, seed: str, jobs: str) -> None:
-    code = ("import sys; from scendsl.app.build import build; "
-            "sys.exit(build([sys.argv[1]], sys.argv[2]).exit_code)")
+    code = (
+        "import sys; from scendsl.app.build import build; "
+        "sys.exit(build([sys.argv[1]], sys.argv[2]).exit_code)"
+    )
     env = dict(os.environ, PYTHONHASHSEED=seed, SCENDSL_JOBS=jobs)
-    subprocess.run([sys.executable, "-c", code, str(SKETCH), str(out)], cwd=ROOT, env=env,
-                   check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", code, str(SKETCH), str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
 
 
 def test_same_inputs_give_the_same_bytes_under_other_hash_seeds(tmp_path):
@@ -612,8 +680,12 @@ def test_check_reports_missing_changed_and_extra_files_and_writes_nothing(tmp_pa
     before = snapshot(out)
     report = build([str(SKETCH)], str(out), check=True)
     assert report.exit_code == 1
-    assert sorted(report.stale) == [".scendsl-manifest (changed)", "energy.md (missing)",
-                                    "old_scenario.md (extra)", "risk.html (changed)"]
+    assert sorted(report.stale) == [
+        ".scendsl-manifest (changed)",
+        "energy.md (missing)",
+        "old_scenario.md (extra)",
+        "risk.html (changed)",
+    ]
     assert snapshot(out) == before
 
 
@@ -640,7 +712,8 @@ def test_a_scenario_error_leaves_the_output_folder_unchanged(tmp_path):
     build([str(scenarios)], str(out))
     before = snapshot(out)
     (scenarios / "broken.scn").write_text(
-        scenario_text("broken", title="Broken", accelerator="NOPE", count=10), encoding="utf-8")
+        scenario_text("broken", title="Broken", accelerator="NOPE", count=10), encoding="utf-8"
+    )
     with pytest.raises(ScenarioError):
         build([str(scenarios)], str(out))
     assert snapshot(out) == before
@@ -697,7 +770,8 @@ def test_scenario_text_cannot_inject_html_or_links(tmp_path):
             parser.feed(text)
             assert parser.problems == [], name
             assert "<script" not in text.lower() and "onerror=alert" not in text.replace(
-                "onerror=alert(1)&gt;", "")
+                "onerror=alert(1)&gt;", ""
+            )
         else:
             prose = re.sub(r"`[^`]*`", "", text)  # code spans show `<` as written
             assert "<" not in prose, name  # no raw HTML at all in the Markdown
@@ -709,18 +783,21 @@ def test_scenario_text_cannot_inject_html_or_links(tmp_path):
     assert "&#124; \\`tick\\` \\*star\\* \\_u\\_" in evil
 
 
-@pytest.mark.parametrize("text, escaped", [
-    ("<b>&", "&lt;b&gt;&amp;"),
-    ("[x](javascript:alert(1))", r"\[x\](javascript:alert(1))"),
-    ("a | b", "a &#124; b"),
-    ("*not* _emphasis_ `code`", r"\*not\* \_emphasis\_ \`code\`"),
-    ("# not a heading", r"\# not a heading"),
-    ("- not a list", r"\- not a list"),
-    ("1. not a list", r"1\. not a list"),
-    ("4.80e26 FLOP", "4.80e26 FLOP"),
-    ("two\nlines\ttabs", "two lines tabs"),
-    ("\ue000 token \ue001", "token"),
-])
+@pytest.mark.parametrize(
+    "text, escaped",
+    [
+        ("<b>&", "&lt;b&gt;&amp;"),
+        ("[x](javascript:alert(1))", r"\[x\](javascript:alert(1))"),
+        ("a | b", "a &#124; b"),
+        ("*not* _emphasis_ `code`", r"\*not\* \_emphasis\_ \`code\`"),
+        ("# not a heading", r"\# not a heading"),
+        ("- not a list", r"\- not a list"),
+        ("1. not a list", r"1\. not a list"),
+        ("4.80e26 FLOP", "4.80e26 FLOP"),
+        ("two\nlines\ttabs", "two lines tabs"),
+        ("\ue000 token \ue001", "token"),
+    ],
+)
 def test_markdown_escaping(text, escaped):
     assert str(md_escape(text)) == escaped
 
@@ -733,13 +810,16 @@ def _user_templates(tmp_path: Path, name: str, body: str) -> str:
     return str(folder)
 
 
-@pytest.mark.parametrize("body", [
-    "{{ ''.__class__.__mro__ }}",
-    "{{ cycler.__init__.__globals__ }}",
-    "{{ s._result }}",
-    "{% include '/etc/passwd' %}",
-    "{% include '../../../../../../etc/passwd' %}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{{ cycler.__init__.__globals__ }}",
+        "{{ s._result }}",
+        "{% include '/etc/passwd' %}",
+        "{% include '../../../../../../etc/passwd' %}",
+    ],
+)
 def test_user_templates_cannot_escape_the_sandbox(tmp_path, body):
     templates = _user_templates(tmp_path, "scenario.md.j2", body)
     out = tmp_path / "out"
@@ -753,9 +833,11 @@ def test_user_templates_cannot_escape_the_sandbox(tmp_path, body):
 
 def test_user_template_overrides_one_page_and_the_rest_stay(tmp_path):
     templates = _user_templates(
-        tmp_path, "index.md.j2",
+        tmp_path,
+        "index.md.j2",
         "# Our briefings\n\n{% for s in scenarios %}- [{{ s.title }}]({{ url(s.page) }}): "
-        "{{ s.m('energy.facility_power') }}\n{% endfor %}")
+        "{{ s.m('energy.facility_power') }}\n{% endfor %}",
+    )
     files = render_files([str(SKETCH)], templates)
     index = files["index.md"].decode()
     assert index.startswith("# Our briefings\n") and "(colossus2.md): 224 MW" in index
@@ -797,23 +879,53 @@ def test_rules_file_mistakes_are_reported():
     with pytest.raises(RiskRulesError, match="reason"):
         parse_rules({"risk": [dict(base, rule=[dict(good_rule, reason="")])]})
     with pytest.raises(RiskRulesError, match="exactly one"):
-        parse_rules({"risk": [dict(base, rule=[dict(good_rule, when=[
-            {"metric": "m", "above": "1", "below": "2"}])])]})
+        parse_rules(
+            {
+                "risk": [
+                    dict(
+                        base,
+                        rule=[dict(good_rule, when=[{"metric": "m", "above": "1", "below": "2"}])],
+                    )
+                ]
+            }
+        )
     with pytest.raises(RiskRulesError, match="unknown unit"):
-        parse_rules({"risk": [dict(base, rule=[dict(good_rule, when=[
-            {"metric": "m", "above": "1 parsecs"}])])]})
+        parse_rules(
+            {
+                "risk": [
+                    dict(base, rule=[dict(good_rule, when=[{"metric": "m", "above": "1 parsecs"}])])
+                ]
+            }
+        )
 
 
-RULES = {"risk": [{
-    "key": "power", "title": "Power", "driver": "energy.facility_power", "concern": "c",
-    "rule": [
-        {"rating": "high", "when": [{"metric": "energy.facility_power", "at_least": "1 GW"}],
-         "reason": "r1", "source": "s1", "confidence": "C"},
-        {"rating": "medium", "when": [{"metric": "energy.annual_emissions",
-                                       "at_least": "25 ktCO2"}],
-         "reason": "r2", "source": "s2", "confidence": "B"},
-        {"rating": "low", "when": [], "reason": "r3", "source": "s3", "confidence": "C"},
-    ]}]}
+RULES = {
+    "risk": [
+        {
+            "key": "power",
+            "title": "Power",
+            "driver": "energy.facility_power",
+            "concern": "c",
+            "rule": [
+                {
+                    "rating": "high",
+                    "when": [{"metric": "energy.facility_power", "at_least": "1 GW"}],
+                    "reason": "r1",
+                    "source": "s1",
+                    "confidence": "C",
+                },
+                {
+                    "rating": "medium",
+                    "when": [{"metric": "energy.annual_emissions", "at_least": "25 ktCO2"}],
+                    "reason": "r2",
+                    "source": "s2",
+                    "confidence": "B",
+                },
+                {"rating": "low", "when": [], "reason": "r3", "source": "s3", "confidence": "C"},
+            ],
+        }
+    ]
+}
 
 
 def test_first_matching_rule_gives_the_rating():
@@ -830,22 +942,28 @@ def test_first_matching_rule_gives_the_rating():
 def test_a_rule_on_an_unavailable_metric_is_a_caveat_not_a_low_rating():
     (risk,) = parse_rules(RULES)
     # power unknown, emissions 1 kt < 25 kt: "otherwise" would claim power < 1 GW
-    assessment = assess_one(risk, {"energy.facility_power": None,
-                                   "energy.annual_emissions": 1e6}.get)
+    assessment = assess_one(
+        risk, {"energy.facility_power": None, "energy.annual_emissions": 1e6}.get
+    )
     assert (assessment.rating, assessment.caveats) == (
-        None, ("not rated: energy.facility_power is n/a",))
+        None,
+        ("not rated: energy.facility_power is n/a",),
+    )
     # power unknown, emissions 30 kt ≥ 25 kt: medium, but it could be high
-    assessment = assess_one(risk, {"energy.facility_power": None,
-                                   "energy.annual_emissions": 30e6}.get)
+    assessment = assess_one(
+        risk, {"energy.facility_power": None, "energy.annual_emissions": 30e6}.get
+    )
     assert (assessment.rating, assessment.caveats) == (
-        "medium", ("could be high: energy.facility_power is n/a",))
+        "medium",
+        ("could be high: energy.facility_power is n/a",),
+    )
     assessment = assess_one(risk, {}.get)
     assert assessment.rating is None and "energy.annual_emissions" in assessment.caveats[0]
 
 
 def test_risk_register_ratings_for_the_sketch(sketch_files):
     md = sketch_files["colossus2.md"].decode()
-    register = md[md.index("## Risk"):md.index("### Export control")]
+    register = md[md.index("## Risk") : md.index("### Export control")]
     ratings = dict(re.findall(r"^\| ([A-Za-z ]+) \| \*\*(\w+)\*\* \|", register, flags=re.M))
     # goodput 90% with in-memory recovery, but 47 interruptions a day ≥ 1 → medium;
     # 224 MW ≥ 75 MW → medium; 0.0089 nats per doubling < 0.01 → high
@@ -932,9 +1050,13 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_output(tmp_path, delay):
     new = _contents(expected_new)
     assert new != old
 
-    process = subprocess.Popen([sys.executable, "-m", "scendsl", "build", str(scenarios), "-o",
-                                str(out)], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scendsl", "build", str(scenarios), "-o", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     time.sleep(delay)
     try:
         os.killpg(process.pid, signal.SIGKILL)  # the build and its chart worker

@@ -77,7 +77,10 @@ def all_figures(catalog: Catalog) -> Iterator[tuple[str, Figure]]:
         yield f"calibration.{name}", fig
     market = catalog.market
     series_names = (
-        "ai_gpu_market_size", "nvidia_share", "nvidia_datacenter_revenue", "nvidia_total_revenue",
+        "ai_gpu_market_size",
+        "nvidia_share",
+        "nvidia_datacenter_revenue",
+        "nvidia_total_revenue",
         "figures",
     )
     for series in series_names:
@@ -164,8 +167,7 @@ def test_tpp_matches_the_bis_h100_equivalence(catalog: Catalog) -> None:
 
 
 def test_chips_without_fp8_run_at_bf16_rate(catalog: Catalog) -> None:
-    for name in ("TPUv5e", "TPUv6e", "TPUv3", "TPUv4", "A100_40GB", "A100_80GB", "A800",
-                 "MI250X"):
+    for name in ("TPUv5e", "TPUv6e", "TPUv3", "TPUv4", "A100_40GB", "A100_80GB", "A800", "MI250X"):
         figs = catalog.accelerators[name].figures
         assert figs["fp8_dense"].value == figs["bf16_dense"].value, name
         assert "BF16" in (figs["fp8_dense"].note or ""), name
@@ -333,8 +335,9 @@ def test_region_codes_and_tiers(catalog: Catalog) -> None:
         assert re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code)
         assert region.code == code
         assert {2023, 2024, 2025} <= set(region.grid_intensity), code
-    countries_in_tier1 = {code for code, r in regions.items() if r.diffusion_tier == 1
-                          and "-" not in code}
+    countries_in_tier1 = {
+        code for code, r in regions.items() if r.diffusion_tier == 1 and "-" not in code
+    }
     assert countries_in_tier1 == TIER1
     for code, region in regions.items():
         if "D:5" in region.groups or code == "MO":
@@ -425,10 +428,10 @@ def test_load_catalog_is_cached_and_frozen(catalog: Catalog) -> None:
 def test_loading_is_fast() -> None:
     directory = files("scendsl.catalog")
     _load_from(directory)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time of this process: other load does not count
     _load_from(directory)
     # The target is < 20 ms; the bound leaves room for slow CI machines.
-    assert time.perf_counter() - start < 0.1
+    assert time.process_time() - start < 0.1
 
 
 @pytest.fixture
@@ -465,15 +468,19 @@ def test_missing_required_figure(data_dir: Path) -> None:
     start = text.index("[MI300X]")
     line_start = text.index("hbm_bandwidth = ", start)
     line_end = text.index("\n", line_start) + 1
-    (data_dir / "accelerators.toml").write_text(text[:line_start] + text[line_end:], encoding="utf-8")
+    (data_dir / "accelerators.toml").write_text(
+        text[:line_start] + text[line_end:], encoding="utf-8"
+    )
     with pytest.raises(CatalogError) as info:
         _load_from(data_dir)
     assert (info.value.entry, info.value.field) == ("MI300X", "hbm_bandwidth")
 
 
-H100_TDP = ("tdp = { value = '700 W', source = \"NVIDIA H100 Tensor Core GPU datasheet, H100 SXM "
-            "column (nvidia.com/en-us/data-center/h100/): up to 700 W; read from a copy of the table "
-            "(archive-lib.hpctech.co.jp), not from NVIDIA's page\"")
+H100_TDP = (
+    "tdp = { value = '700 W', source = \"NVIDIA H100 Tensor Core GPU datasheet, H100 SXM "
+    "column (nvidia.com/en-us/data-center/h100/): up to 700 W; read from a copy of the table "
+    "(archive-lib.hpctech.co.jp), not from NVIDIA's page\""
+)
 H100_HEAD = "available_year = 2023\nhostlink_kind = 'PCIe Gen5 x16'\n"
 
 

@@ -30,8 +30,9 @@ def test_missing_path_exits_1(capsys):
 
 
 def test_python_dash_m_entry_point():
-    done = subprocess.run([sys.executable, "-m", "scendsl", "check", str(SKETCH)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "scendsl", "check", str(SKETCH)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
 
 

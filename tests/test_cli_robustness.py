@@ -18,6 +18,7 @@ SAMPLE = "scenarios/colossus2.scn"
 
 def scendsl(*args, env=None, close=(), **options):
     """Run `python -m scendsl ARGS` with the descriptors in `close` closed in the child."""
+
     def preexec():
         for fd in close:
             os.close(fd)
@@ -25,26 +26,34 @@ def scendsl(*args, env=None, close=(), **options):
     environment = {**os.environ, **(env or {})}
     options.setdefault("stdout", subprocess.PIPE)
     options.setdefault("stderr", subprocess.PIPE)
-    return subprocess.run([sys.executable, "-m", "scendsl", *args], env=environment,
-                          preexec_fn=preexec if close else None, timeout=120, **options)
+    return subprocess.run(
+        [sys.executable, "-m", "scendsl", *args],
+        env=environment,
+        preexec_fn=preexec if close else None,
+        timeout=120,
+        **options,
+    )
 
 
 # ------------------------------------------------------------------ 15: numeric options
-@pytest.mark.parametrize("argv, flag", [
-    (["eval", SAMPLE, "--seed", "-1"], "--seed"),
-    (["eval", SAMPLE, "--max-variants", "0"], "--max-variants"),
-    (["check", SAMPLE, "--max-variants", "-5"], "--max-variants"),
-    (["check", SAMPLE, "--max-tokens", "0"], "--max-tokens"),
-    (["check", SAMPLE, "--max-tokens", "99999999999"], "--max-tokens"),
-    (["eval", SAMPLE, "--samples", "-1"], "--samples"),
-    (["eval", SAMPLE, "--samples", "1e3"], "--samples"),
-    (["explain", SAMPLE, "colossus2", "cluster.count", "--samples", "1000000000"], "--samples"),
-    (["build", "--seed", "2.5"], "--seed"),
-    (["build", "--seed", str(2**64)], "--seed"),
-    (["diff", "a", "b", "--threshold", "nan"], "--threshold"),
-    (["diff", "a", "b", "--threshold", "-1"], "--threshold"),
-    (["diff", "a", "b", "--threshold", "inf"], "--threshold"),
-])
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["eval", SAMPLE, "--seed", "-1"], "--seed"),
+        (["eval", SAMPLE, "--max-variants", "0"], "--max-variants"),
+        (["check", SAMPLE, "--max-variants", "-5"], "--max-variants"),
+        (["check", SAMPLE, "--max-tokens", "0"], "--max-tokens"),
+        (["check", SAMPLE, "--max-tokens", "99999999999"], "--max-tokens"),
+        (["eval", SAMPLE, "--samples", "-1"], "--samples"),
+        (["eval", SAMPLE, "--samples", "1e3"], "--samples"),
+        (["explain", SAMPLE, "colossus2", "cluster.count", "--samples", "1000000000"], "--samples"),
+        (["build", "--seed", "2.5"], "--seed"),
+        (["build", "--seed", str(2**64)], "--seed"),
+        (["diff", "a", "b", "--threshold", "nan"], "--threshold"),
+        (["diff", "a", "b", "--threshold", "-1"], "--threshold"),
+        (["diff", "a", "b", "--threshold", "inf"], "--threshold"),
+    ],
+)
 def test_seed_minus_one_and_max_variants_zero_are_usage_errors(argv, flag, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -80,8 +89,9 @@ def test_numeric_options_at_their_bounds_are_accepted(capsys):
 def test_closed_stdout_is_a_clear_error_not_a_traceback():
     done = scendsl("eval", SAMPLE, close=(1,))
     assert done.returncode == 1
-    assert done.stderr.decode().strip() == \
-        "error: stdout (standard output) is closed; nothing written"
+    assert (
+        done.stderr.decode().strip() == "error: stdout (standard output) is closed; nothing written"
+    )
 
 
 def test_closed_stdout_does_not_fail_commands_that_write_only_to_stderr():
@@ -113,9 +123,19 @@ def test_closed_stdout_never_lets_an_output_file_take_descriptor_1(tmp_path):
 
 
 # ------------------------------------------------------------------ 18: ASCII-only terminals
-@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"},
-                                 {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0",
-                                  "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PYTHONIOENCODING": "ascii"},
+        {
+            "LC_ALL": "C",
+            "LANG": "C",
+            "PYTHONCOERCECLOCALE": "0",
+            "PYTHONUTF8": "0",
+            "PYTHONIOENCODING": "",
+        },
+    ],
+)
 def test_ascii_terminal_gets_ascii_spellings_not_unicode_encode_error(env):
     done = scendsl("eval", SAMPLE, env=env)
     assert done.returncode == 0, done.stderr
@@ -131,8 +151,7 @@ def test_ascii_spellings_of_the_known_symbols():
     from scendsl.terminal import ASCII_SPELLINGS  # noqa: F401  (registers the handler)
 
     text = "m² → 3 × 4 ± 5 ≤ 6 … – — 漢"
-    assert text.encode("ascii", "scendsl-ascii") == \
-        b"m^2 -> 3 x 4 +/- 5 <= 6 ... - -- \\u6f22"
+    assert text.encode("ascii", "scendsl-ascii") == b"m^2 -> 3 x 4 +/- 5 <= 6 ... - -- \\u6f22"
 
 
 # ------------------------------------------------------------------ 22: control characters
@@ -141,16 +160,22 @@ HOSTILE = "\x1b[2J\x1b]0;owned\x07\u202eevil\u2066\x9b31m\x00"
 
 def test_visible_escapes_controls_and_bidi_overrides_but_keeps_text():
     shown = visible(f"a\tb\nc{HOSTILE}é漢")
-    assert shown == ("a\tb\nc\\u001b[2J\\u001b]0;owned\\u0007\\u202eevil\\u2066\\u009b31m"
-                     "\\u0000é漢")
+    assert shown == (
+        "a\tb\nc\\u001b[2J\\u001b]0;owned\\u0007\\u202eevil\\u2066\\u009b31m\\u0000é漢"
+    )
 
 
 def _hostile_scenario(path, title_extra="", count=1000, at_least=1):
     path.write_text(
         "# comment \x1b[2J\u202e\n"
-        + scenario_text("a", title=f"T{title_extra}", count=count,
-                        body=f'  expect cluster.count >= {at_least} "quote \x1b[31m\u202e"\n'),
-        encoding="utf-8")
+        + scenario_text(
+            "a",
+            title=f"T{title_extra}",
+            count=count,
+            body=f'  expect cluster.count >= {at_least} "quote \x1b[31m\u202e"\n',
+        ),
+        encoding="utf-8",
+    )
 
 
 def _assert_no_raw_controls(data: bytes):
@@ -169,18 +194,21 @@ def test_control_bytes_in_check_diagnostics_are_shown_escaped(tmp_path):
     quoted = next(i for i, line in enumerate(lines) if "\\u202e" in line)
     caret = lines[quoted + 1]
     # The underline still spans the value, counted in characters as shown.
-    assert lines[quoted][caret.index("^"):len(caret)] == '"x\\u202e"  bogus 1'
-
+    assert lines[quoted][caret.index("^") : len(caret)] == '"x\\u202e"  bogus 1'
 
 
 def test_control_bytes_in_titles_and_quotes_are_escaped_by_eval_and_diff(tmp_path):
     old, new = tmp_path / "old.scn", tmp_path / "new.scn"
     _hostile_scenario(old, "\x1b[31m\u202e", at_least=950)
     _hostile_scenario(new, "\x1b[32m\u2066changed", count=900, at_least=950)
-    for args in (["eval", str(new)], ["eval", str(new), "--format", "json"],
-                 ["eval", str(new), "--format", "csv"], ["diff", str(old), str(new)],
-                 ["diff", str(old), str(new), "--format", "markdown"],
-                 ["diff", str(old), str(new), "--format", "json"]):
+    for args in (
+        ["eval", str(new)],
+        ["eval", str(new), "--format", "json"],
+        ["eval", str(new), "--format", "csv"],
+        ["diff", str(old), str(new)],
+        ["diff", str(old), str(new), "--format", "markdown"],
+        ["diff", str(old), str(new), "--format", "json"],
+    ):
         done = scendsl(*args)
         assert done.returncode == 0, (args, done.stderr)
         # The CSV holds numbers only; Markdown for GitHub drops bidi controls from user text.
@@ -221,8 +249,9 @@ def test_missing_glyphs_in_charts_fall_back_silently():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning fails the test
-        svg, _ = draw(("compute_bars", ([("漢字 🙂 label", 1e18, False),
-                                         ("b", 2e18, True)], "title")))
+        svg, _ = draw(
+            ("compute_bars", ([("漢字 🙂 label", 1e18, False), ("b", 2e18, True)], "title"))
+        )
     assert svg is not None and "漢字" in svg
 
 
@@ -230,8 +259,15 @@ def test_numeric_options_take_ascii_digits_only(capsys):
     # Python's int() reads fullwidth and Arabic-Indic digits; options must not.
     from scendsl.cli import main
 
-    for option, value in (("--samples", "\uff15"), ("--seed", "\u0663"), ("--threshold", "\uff11.5")):
-        args = ["eval", "scenarios", option, value] if option != "--threshold" else \
-            ["diff", "scenarios", "scenarios", option, value]
+    for option, value in (
+        ("--samples", "\uff15"),
+        ("--seed", "\u0663"),
+        ("--threshold", "\uff11.5"),
+    ):
+        args = (
+            ["eval", "scenarios", option, value]
+            if option != "--threshold"
+            else ["diff", "scenarios", "scenarios", option, value]
+        )
         assert main(args) == 2, (option, value)
         assert "expects" in capsys.readouterr().err

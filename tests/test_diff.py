@@ -54,7 +54,8 @@ def test_added_and_removed_scenarios(tmp_path, baseline, file_regression):
     shutil.copytree(SAMPLES, copy)
     (copy / "benchmarks.scn").unlink()
     (copy / "extra.scn").write_text(
-        'scenario tiny {\n  year 2026\n  region DE\n  cluster.accelerator MI300X\n  cluster.count 64\n}\n')
+        "scenario tiny {\n  year 2026\n  region DE\n  cluster.accelerator MI300X\n  cluster.count 64\n}\n"
+    )
     diff = diff_results(baseline, evaluate_folder(copy))
     statuses = {entry.name: entry.status for entry in diff.scenarios}
     assert statuses["tiny"] == "+"
@@ -102,6 +103,7 @@ def test_diff_against_git_revision(tmp_path, monkeypatch, capsys):
 
     repo = tmp_path / "repo"
     shutil.copytree(SAMPLES, repo / "scenarios")
+
     def run(*args):
         return subprocess.run(args, cwd=repo, check=True, capture_output=True)
 

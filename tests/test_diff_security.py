@@ -16,8 +16,12 @@ SAMPLES = Path("scenarios")
 
 
 def git(repo, *args):
-    subprocess.run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args],
-                   cwd=repo, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
 
 
 def committed_repo(tmp_path, edit=None):
@@ -41,7 +45,8 @@ FLIP = ("    pue 1.25\n", "    pue 3.5\n")
 
 
 def test_diff_git_absolute_path_finds_the_flipped_claim_like_a_relative_one(
-        tmp_path, monkeypatch, capsys):
+    tmp_path, monkeypatch, capsys
+):
     repo = committed_repo(tmp_path, FLIP)
     monkeypatch.chdir(repo)
     assert main(["diff", "--git", "HEAD", "scenarios", "--fail-on-claims"]) == 3
@@ -80,8 +85,9 @@ def test_diff_git_revision_that_looks_like_an_option_is_refused(tmp_path, monkey
     assert "cannot read revision 'no-such-rev'" in capsys.readouterr().err
 
 
-def test_diff_git_oversized_blob_refused_from_its_size_before_reading_it(tmp_path, monkeypatch,
-                                                                          capsys):
+def test_diff_git_oversized_blob_refused_from_its_size_before_reading_it(
+    tmp_path, monkeypatch, capsys
+):
     repo = committed_repo(tmp_path)
     big = repo / "scenarios" / "huge.scn"
     with open(big, "wb") as handle:
@@ -141,8 +147,7 @@ def test_diff_git_many_files_uses_three_git_processes_not_one_per_file(tmp_path,
 # ------------------------------------------------------------------ Markdown injection (item 7)
 cmarkgfm = pytest.importorskip("cmarkgfm")
 
-INJECTION = ("[Approve](https://evil.example/login) ![t](https://evil.example/pixel.png) "
-             "@octocat")
+INJECTION = "[Approve](https://evil.example/login) ![t](https://evil.example/pixel.png) @octocat"
 HOSTILE_TEXTS = [
     INJECTION,
     "see https://evil.example/a or HTTP://EVIL.EXAMPLE/b or ftp://evil.example/c",
@@ -187,15 +192,26 @@ def test_markdown_injection_md_escape_is_inert_on_github(text):
 
 
 def test_markdown_injection_through_a_diff_pull_request_comment(tmp_path, capsys):
-    scenario = ('scenario hostile {{\n  title "{title}"\n  year 2026\n  region DE\n'
-                '  cluster.accelerator MI300X\n  cluster.count {count}\n'
-                '  expect cluster.count >= 100 "{quote}"\n}}\n')
+    scenario = (
+        'scenario hostile {{\n  title "{title}"\n  year 2026\n  region DE\n'
+        "  cluster.accelerator MI300X\n  cluster.count {count}\n"
+        '  expect cluster.count >= 100 "{quote}"\n}}\n'
+    )
     for folder, count in (("old", 128), ("new", 64)):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "h.scn").write_text(
-            scenario.format(title=HOSTILE_TEXTS[1], count=count, quote=INJECTION))
-    code = main(["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--format", "markdown",
-                 "--fail-on-claims"])
+            scenario.format(title=HOSTILE_TEXTS[1], count=count, quote=INJECTION)
+        )
+    code = main(
+        [
+            "diff",
+            str(tmp_path / "old"),
+            str(tmp_path / "new"),
+            "--format",
+            "markdown",
+            "--fail-on-claims",
+        ]
+    )
     comment = capsys.readouterr().out
     assert code == 3 and "1 claim now fails" in comment
     assert_inert(comment, [INJECTION])
@@ -204,12 +220,17 @@ def test_markdown_injection_through_a_diff_pull_request_comment(tmp_path, capsys
 def test_markdown_injection_in_briefing_markdown(tmp_path):
     from scendsl.app.build import render_files
 
-    fields = {"title": HOSTILE_TEXTS[1], "operator": HOSTILE_TEXTS[3],
-              "source": HOSTILE_TEXTS[2], "quote": INJECTION}
+    fields = {
+        "title": HOSTILE_TEXTS[1],
+        "operator": HOSTILE_TEXTS[3],
+        "source": HOSTILE_TEXTS[2],
+        "quote": INJECTION,
+    }
     (tmp_path / "h.scn").write_text(
         'scenario hostile {{\n  title "{title}"\n  operator "{operator}"\n  year 2026\n'
         '  region DE\n  source "{source}"\n  cluster.accelerator MI300X\n  cluster.count 64\n'
-        '  expect cluster.count >= 100 "{quote}"\n}}\n'.format(**fields))
+        '  expect cluster.count >= 100 "{quote}"\n}}\n'.format(**fields)
+    )
     files = render_files([str(tmp_path / "h.scn")])
     page = cmarkgfm.github_flavored_markdown_to_html(files["hostile.md"].decode())
     visible = " ".join(rendered_text(page).replace("\u200b", "").split())

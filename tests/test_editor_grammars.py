@@ -25,22 +25,36 @@ from scendsl.language.units import UNITS
 ROOT = Path(__file__).resolve().parent.parent
 VSCODE = ROOT / "editors" / "vscode"
 GRAMMAR = VSCODE / "syntaxes" / "scendsl.tmLanguage.json"
-SAMPLES = sorted([*ROOT.glob("scenarios/*.scn"), *ROOT.glob("tests/fixtures/sketch/*.scn"),
-                  *ROOT.glob("validation/cases/*.scn")])
+SAMPLES = sorted(
+    [
+        *ROOT.glob("scenarios/*.scn"),
+        *ROOT.glob("tests/fixtures/sketch/*.scn"),
+        *ROOT.glob("validation/cases/*.scn"),
+    ]
+)
 SAMPLE_IDS = [str(p.relative_to(ROOT)) for p in SAMPLES]
 ROOT_SCOPE = "source.scendsl"
 
 #: Words the resolver reads inside values (not fields): headers, ranges, claims, `data auto`.
 VALUE_KEYWORDS = ("extends", "from", "to", "expect", "correlate", "auto")
 
-ALL_FIELDS = sorted({*F.SCENARIO_ATTRIBUTES, *(n for s in F.SECTIONS.values() for n in s),
-                     *F.ACCELERATOR_FIGURES, *F.ACCELERATOR_ATTRIBUTES, *F.REFERENCE_FIELDS})
-ALL_CHOICES = sorted({c for s in F.SECTIONS.values() for spec in s.values() for c in spec.choices}
-                     | set(F.PARALLELISM_KEYS))
+ALL_FIELDS = sorted(
+    {
+        *F.SCENARIO_ATTRIBUTES,
+        *(n for s in F.SECTIONS.values() for n in s),
+        *F.ACCELERATOR_FIGURES,
+        *F.ACCELERATOR_ATTRIBUTES,
+        *F.REFERENCE_FIELDS,
+    }
+)
+ALL_CHOICES = sorted(
+    {c for s in F.SECTIONS.values() for spec in s.values() for c in spec.choices}
+    | set(F.PARALLELISM_KEYS)
+)
 
 # One snippet with every construct, and the scope (TextMate) / token type (Pygments) expected of
 # its words: (line, text, TextMate scope prefix, Pygments token type name).
-SNIPPET = '''import "shared.scn"  # a comment
+SNIPPET = """import "shared.scn"  # a comment
 scenario big extends base {
   title "a \\"quoted\\" title"
   cluster {
@@ -61,7 +75,7 @@ sweep grow from big {
   cluster.count [50k, 1e5]
   workload.parallelism tensor 8, data auto
 }
-'''
+"""
 EXPECTED = [
     (0, "import", "keyword.control.import", "Keyword.Namespace"),
     (0, "shared.scn", "string.quoted.double", "Literal.String.Double"),
@@ -104,6 +118,7 @@ EXPECTED = [
 
 # ---------------------------------------------------------------------------- TextMate
 
+
 @pytest.fixture(scope="module")
 def textmate(tmp_path_factory):
     """A tokeniser for the VS Code grammar: text -> [(line, col, text, scopes)]."""
@@ -135,17 +150,21 @@ def _uncovered(text: str, tokens) -> list[str]:
             continue
         for offset in range(len(token)):
             covered[line][col + offset] = True
-    return [f"{n + 1}:{c + 1}: {lines[n][c]!r} in {lines[n].strip()!r}"
-            for n, row in enumerate(covered) for c, done in enumerate(row)
-            if not done and not lines[n][c].isspace()]
+    return [
+        f"{n + 1}:{c + 1}: {lines[n][c]!r} in {lines[n].strip()!r}"
+        for n, row in enumerate(covered)
+        for c, done in enumerate(row)
+        if not done and not lines[n][c].isspace()
+    ]
 
 
 def _scope_of(tokens, line: int, text: str) -> list[str]:
     for token_line, _, token, scopes in tokens:
         if token_line == line and token == text:
             return scopes
-    raise AssertionError(f"no token {text!r} on line {line}: "
-                         f"{[(t, s) for ln, _, t, s in tokens if ln == line]}")
+    raise AssertionError(
+        f"no token {text!r} on line {line}: {[(t, s) for ln, _, t, s in tokens if ln == line]}"
+    )
 
 
 def test_samples_exist():
@@ -161,26 +180,37 @@ def test_textmate_grammar_matches_every_character_of_the_samples(textmate, path)
 def test_textmate_grammar_leaves_an_unknown_character_unmatched(textmate):
     # The coverage check above can fail: a character no rule knows is reported.
     text = "scenario a {\n  year 2026 @\n}\n"
-    assert [gap.split(": ")[1] for gap in _uncovered(text, textmate(text))] == ["'@' in 'year 2026 @'"]
+    assert [gap.split(": ")[1] for gap in _uncovered(text, textmate(text))] == [
+        "'@' in 'year 2026 @'"
+    ]
 
 
-@pytest.mark.parametrize("line,text,scope,_token", EXPECTED, ids=[f"{e[0]}-{e[1]}" for e in EXPECTED])
+@pytest.mark.parametrize(
+    "line,text,scope,_token", EXPECTED, ids=[f"{e[0]}-{e[1]}" for e in EXPECTED]
+)
 def test_textmate_grammar_scopes_each_construct(textmate, line, text, scope, _token):
     scopes = _scope_of(textmate(SNIPPET), line, text)
     assert any(s.startswith(scope + ".") or s == scope for s in scopes), scopes
 
 
 def test_textmate_grammar_knows_every_field_choice_unit_and_keyword(textmate):
-    lines = ([f"  {name} 1" for name in ALL_FIELDS]
-             + [f"  {section}.{name} 1" for section, names in F.SECTIONS.items() for name in names]
-             + [f"  precision {choice}" for choice in ALL_CHOICES]
-             + [f"  price 1 {unit}" for unit in UNITS])
+    lines = (
+        [f"  {name} 1" for name in ALL_FIELDS]
+        + [f"  {section}.{name} 1" for section, names in F.SECTIONS.items() for name in names]
+        + [f"  precision {choice}" for choice in ALL_CHOICES]
+        + [f"  price 1 {unit}" for unit in UNITS]
+    )
     tokens = textmate("\n".join(lines) + "\n")
     for number, line in enumerate(lines):
         word = line.split()[-1] if not line.endswith(" 1") else line.split()[0].split(".")[-1]
         scopes = _scope_of(tokens, number, word)
-        wanted = ("support.type.property-name" if line.endswith(" 1")
-                  else "constant.language" if line.startswith("  precision") else "keyword.other.unit")
+        wanted = (
+            "support.type.property-name"
+            if line.endswith(" 1")
+            else "constant.language"
+            if line.startswith("  precision")
+            else "keyword.other.unit"
+        )
         assert any(s.startswith(wanted) for s in scopes), (line, scopes)
     keywords = " ".join((*DEFINITION_KEYWORDS, *VALUE_KEYWORDS))
     for word in keywords.split():
@@ -208,6 +238,7 @@ def test_textmate_grammar_does_not_let_an_unclosed_string_run_on(textmate):
 
 # ---------------------------------------------------------------------------- Pygments
 
+
 @pytest.fixture(scope="module")
 def lexer():
     from scendsl.pygments_lexer import ScendslLexer
@@ -221,8 +252,9 @@ def test_pygments_lexer_reads_the_samples_without_error_tokens(lexer, path):
 
     text = path.read_text(encoding="utf-8")
     tokens = list(lexer.get_tokens_unprocessed(text))
-    errors = [(text.count("\n", 0, index) + 1, value) for index, kind, value in tokens
-              if kind in Error]
+    errors = [
+        (text.count("\n", 0, index) + 1, value) for index, kind, value in tokens if kind in Error
+    ]
     assert errors == []
     assert "".join(value for _, _, value in tokens) == text
 
@@ -233,7 +265,9 @@ def test_pygments_lexer_marks_an_unknown_character_as_an_error(lexer):
     assert [v for _, t, v in lexer.get_tokens_unprocessed("year 2026 @\n") if t in Error] == ["@"]
 
 
-@pytest.mark.parametrize("line,text,_scope,token", EXPECTED, ids=[f"{e[0]}-{e[1]}" for e in EXPECTED])
+@pytest.mark.parametrize(
+    "line,text,_scope,token", EXPECTED, ids=[f"{e[0]}-{e[1]}" for e in EXPECTED]
+)
 def test_pygments_lexer_tokens_each_construct(lexer, line, text, _scope, token):
     from pygments.token import string_to_tokentype
 
@@ -246,9 +280,23 @@ def test_pygments_lexer_tokens_each_construct(lexer, line, text, _scope, token):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*'ab_.0123456789kM%"\\#{}[],<=>~±+/- \n\t\r@',
-                                  "to ", "scenario ", "accelerator ", "expect ", "MW", "cluster",
-                                  "count "]), max_size=120).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *'ab_.0123456789kM%"\\#{}[],<=>~±+/- \n\t\r@',
+                "to ",
+                "scenario ",
+                "accelerator ",
+                "expect ",
+                "MW",
+                "cluster",
+                "count ",
+            ]
+        ),
+        max_size=120,
+    ).map("".join)
+)
 def test_pygments_lexer_keeps_every_character_of_any_text(text):
     from scendsl.pygments_lexer import ScendslLexer
 
@@ -269,17 +317,21 @@ def test_pygments_finds_the_lexer_by_name_and_file_name():
 
 def test_command_line_never_imports_pygments(tmp_path):
     scenario = ROOT / "scenarios" / "benchmarks.scn"
-    code = ("import sys; from scendsl.cli import main\n"
-            f"codes = [main(['check', {str(scenario)!r}]),"
-            f" main(['new', 'probe', '-o', {str(tmp_path / 'probe.scn')!r}]),"
-            f" main(['fmt', '--check', {str(scenario)!r}])]\n"
-            "print(codes, 'pygments' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, check=True)
+    code = (
+        "import sys; from scendsl.cli import main\n"
+        f"codes = [main(['check', {str(scenario)!r}]),"
+        f" main(['new', 'probe', '-o', {str(tmp_path / 'probe.scn')!r}]),"
+        f" main(['fmt', '--check', {str(scenario)!r}])]\n"
+        "print(codes, 'pygments' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.strip() == "[0, 0, 0] False", result.stderr
 
 
 # ---------------------------------------------------------------------------- VS Code folder
+
 
 def test_vscode_extension_files_load_and_agree():
     package = json.loads((VSCODE / "package.json").read_text(encoding="utf-8"))
@@ -295,12 +347,16 @@ def test_vscode_extension_files_load_and_agree():
     assert (VSCODE / package["main"]).is_file()
     assert "vscode-languageclient" in package["dependencies"]
     assert package["contributes"]["configuration"]["properties"]["scendsl.server.args"][
-        "default"] == ["lsp"]
+        "default"
+    ] == ["lsp"]
     assert configuration["comments"]["lineComment"] == "#"
     assert ["{", "}"] in configuration["brackets"]
     # Every regex of the configuration compiles (VS Code reads them as JavaScript regexes).
-    for pattern in (*configuration["folding"]["markers"].values(),
-                    *configuration["indentationRules"].values(), configuration["wordPattern"]):
+    for pattern in (
+        *configuration["folding"]["markers"].values(),
+        *configuration["indentationRules"].values(),
+        configuration["wordPattern"],
+    ):
         re.compile(pattern)
     assert re.fullmatch(configuration["wordPattern"], "energy.price")
     assert re.fullmatch(configuration["wordPattern"], "USD/MWh")

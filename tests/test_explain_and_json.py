@@ -18,8 +18,10 @@ def colossus2():
     return evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2"))
 
 
-@pytest.mark.parametrize("metric", ["energy.facility_power", "cluster.peak_fp8",
-                                    "reliability.failures_per_day", "market.capex"])
+@pytest.mark.parametrize(
+    "metric",
+    ["energy.facility_power", "cluster.peak_fp8", "reliability.failures_per_day", "market.capex"],
+)
 def test_golden_explain(colossus2, metric, file_regression):
     file_regression.check(explain_text(colossus2, metric), fullpath=GOLDEN / f"{metric}.txt")
 
@@ -78,4 +80,5 @@ def test_metric_index_matches_the_registry():
     from scendsl.model.claims import build_index, metric_index
 
     assert metric_index() == build_index(), (
-        "scendsl/model/metric_index.json is stale: run `python -m scendsl.model.claims`")
+        "scendsl/model/metric_index.json is stale: run `python -m scendsl.model.claims`"
+    )

@@ -28,109 +28,352 @@ D = dt.date
 # (accelerator, destination, date, status, deciding rule id or None, the rule text followed)
 ROWS = [
     # --- allies (A:5 / A:6): no rule reaches them outside the diffusion rule's months
-    ("H100", "DE", D(2024, 7, 1), "allowed", None,
-     "acs2023: licence to D:1, D:4, D:5 'excluding any destination also in A:5 or A:6'; "
-     "Germany is in A:5 only"),
+    (
+        "H100",
+        "DE",
+        D(2024, 7, 1),
+        "allowed",
+        None,
+        "acs2023: licence to D:1, D:4, D:5 'excluding any destination also in A:5 or A:6'; "
+        "Germany is in A:5 only",
+    ),
     ("B200", "JP", D(2026, 7, 1), "allowed", None, "Japan: A:5, in no D group"),
     ("GB200", "FR", D(2027, 7, 1), "allowed", None, "France: A:5, in no D group"),
-    ("H100", "IL", D(2024, 7, 1), "allowed", None,
-     "acs2023 excludes A:5/A:6 destinations: Israel is D:4 and A:6"),
-    ("H100", "CY", D(2024, 7, 1), "allowed", "arms_embargo_d5",
-     "Cyprus is D:5 and A:6: acs2023 needs no licence, so no review policy applies; the arms "
-     "embargo alone requires none for an accelerator"),
+    (
+        "H100",
+        "IL",
+        D(2024, 7, 1),
+        "allowed",
+        None,
+        "acs2023 excludes A:5/A:6 destinations: Israel is D:4 and A:6",
+    ),
+    (
+        "H100",
+        "CY",
+        D(2024, 7, 1),
+        "allowed",
+        "arms_embargo_d5",
+        "Cyprus is D:5 and A:6: acs2023 needs no licence, so no review policy applies; the arms "
+        "embargo alone requires none for an accelerator",
+    ),
     ("H100", "US-TX", D(2025, 7, 1), "allowed", None, "a US state: not an export"),
     # --- China before and after each rule
-    ("H100", "CN", D(2022, 7, 1), "allowed", "arms_embargo_d5",
-     "oct2022 (87 FR 62186) takes effect on 2022-10-07; China's D:5 arms embargo alone "
-     "requires no licence for an accelerator"),
-    ("H100", "CN", D(2023, 7, 1), "licence_required", "oct2022",
-     "oct2022: 3A090.a = TPP >= 4,800 and I/O >= 600 GB/s, licence for China"),
-    ("A800", "CN", D(2023, 7, 1), "allowed", "arms_embargo_d5",
-     "oct2022: the A800's 400 GB/s interconnect is below the 600 GB/s criterion"),
-    ("A800", "CN", D(2024, 7, 1), "presumption_of_denial", "corrections2024",
-     "acs2023 drops the interconnect criterion; corrections2024: presumption of denial for D:5"),
-    ("H100", "CN", D(2024, 7, 1), "presumption_of_denial", "corrections2024",
-     "corrections2024 (Apr 2024): presumption of denial for Macau and D:5"),
-    ("H200", "CN", D(2026, 7, 1), "case_by_case", "jan2026",
-     "jan2026 (91 FR 1684): case-by-case review for H200, MI325X and less advanced chips"),
-    ("B200", "CN", D(2026, 7, 1), "presumption_of_denial", "corrections2024",
-     "jan2026 relaxes only 'H200 or less'; the B200 keeps the 2024 presumption of denial"),
+    (
+        "H100",
+        "CN",
+        D(2022, 7, 1),
+        "allowed",
+        "arms_embargo_d5",
+        "oct2022 (87 FR 62186) takes effect on 2022-10-07; China's D:5 arms embargo alone "
+        "requires no licence for an accelerator",
+    ),
+    (
+        "H100",
+        "CN",
+        D(2023, 7, 1),
+        "licence_required",
+        "oct2022",
+        "oct2022: 3A090.a = TPP >= 4,800 and I/O >= 600 GB/s, licence for China",
+    ),
+    (
+        "A800",
+        "CN",
+        D(2023, 7, 1),
+        "allowed",
+        "arms_embargo_d5",
+        "oct2022: the A800's 400 GB/s interconnect is below the 600 GB/s criterion",
+    ),
+    (
+        "A800",
+        "CN",
+        D(2024, 7, 1),
+        "presumption_of_denial",
+        "corrections2024",
+        "acs2023 drops the interconnect criterion; corrections2024: presumption of denial for D:5",
+    ),
+    (
+        "H100",
+        "CN",
+        D(2024, 7, 1),
+        "presumption_of_denial",
+        "corrections2024",
+        "corrections2024 (Apr 2024): presumption of denial for Macau and D:5",
+    ),
+    (
+        "H200",
+        "CN",
+        D(2026, 7, 1),
+        "case_by_case",
+        "jan2026",
+        "jan2026 (91 FR 1684): case-by-case review for H200, MI325X and less advanced chips",
+    ),
+    (
+        "B200",
+        "CN",
+        D(2026, 7, 1),
+        "presumption_of_denial",
+        "corrections2024",
+        "jan2026 relaxes only 'H200 or less'; the B200 keeps the 2024 presumption of denial",
+    ),
     # --- the H20 letter
-    ("H20", "CN", D(2024, 7, 1), "allowed", "arms_embargo_d5",
-     "H20: TPP 2,368 and PD 2.91 are below every 3A090 class"),
-    ("H20", "CN", D(2025, 7, 1), "licence_required", "h20_2025",
-     "h20_2025: is-informed letter of Apr 2025, licence for China and D:5"),
+    (
+        "H20",
+        "CN",
+        D(2024, 7, 1),
+        "allowed",
+        "arms_embargo_d5",
+        "H20: TPP 2,368 and PD 2.91 are below every 3A090 class",
+    ),
+    (
+        "H20",
+        "CN",
+        D(2025, 7, 1),
+        "licence_required",
+        "h20_2025",
+        "h20_2025: is-informed letter of Apr 2025, licence for China and D:5",
+    ),
     # --- the Gulf and other D:1 / D:4 countries under the Oct 2023 rule
     ("H100", "AE", D(2023, 7, 1), "allowed", None, "acs2023 takes effect on 2023-11-17"),
-    ("H100", "AE", D(2024, 7, 1), "licence_required", "acs2023",
-     "acs2023: licence to D:4 (the UAE is D:4)"),
-    ("GB200", "SA", D(2024, 7, 1), "licence_required", "acs2023",
-     "acs2023: licence to D:4 (Saudi Arabia is D:4)"),
-    ("H100", "AE", D(2025, 3, 1), "licence_required", "diffusion2025",
-     "diffusion2025 (90 FR 4544): Tier 2 needs a licence while the rule stood"),
-    ("H100", "IN", D(2025, 3, 1), "licence_required", "diffusion2025",
-     "diffusion2025: India is Tier 2"),
-    ("H100", "IN", D(2025, 7, 1), "allowed", None,
-     "diffusion2025 rescinded on 2025-05-13; India is A:5"),
+    (
+        "H100",
+        "AE",
+        D(2024, 7, 1),
+        "licence_required",
+        "acs2023",
+        "acs2023: licence to D:4 (the UAE is D:4)",
+    ),
+    (
+        "GB200",
+        "SA",
+        D(2024, 7, 1),
+        "licence_required",
+        "acs2023",
+        "acs2023: licence to D:4 (Saudi Arabia is D:4)",
+    ),
+    (
+        "H100",
+        "AE",
+        D(2025, 3, 1),
+        "licence_required",
+        "diffusion2025",
+        "diffusion2025 (90 FR 4544): Tier 2 needs a licence while the rule stood",
+    ),
+    (
+        "H100",
+        "IN",
+        D(2025, 3, 1),
+        "licence_required",
+        "diffusion2025",
+        "diffusion2025: India is Tier 2",
+    ),
+    (
+        "H100",
+        "IN",
+        D(2025, 7, 1),
+        "allowed",
+        None,
+        "diffusion2025 rescinded on 2025-05-13; India is A:5",
+    ),
     ("H100", "VN", D(2024, 7, 1), "licence_required", "acs2023", "acs2023: Vietnam is D:1"),
     ("H100", "KZ", D(2024, 7, 1), "licence_required", "acs2023", "acs2023: Kazakhstan is D:1"),
     # --- D:5 (arms embargo) destinations by date
-    ("H100", "VE", D(2022, 7, 1), "allowed", "arms_embargo_d5",
-     "before acs2023 no rule reached Venezuela; the arms embargo alone needs no licence"),
-    ("H100", "VE", D(2024, 7, 1), "presumption_of_denial", "corrections2024",
-     "Venezuela is D:5: acs2023 licence, corrections2024 presumption of denial"),
-    ("V100", "VE", D(2025, 7, 1), "allowed", "arms_embargo_d5",
-     "V100 is below every 3A090 class; Venezuela is under no embargo of Part 746"),
+    (
+        "H100",
+        "VE",
+        D(2022, 7, 1),
+        "allowed",
+        "arms_embargo_d5",
+        "before acs2023 no rule reached Venezuela; the arms embargo alone needs no licence",
+    ),
+    (
+        "H100",
+        "VE",
+        D(2024, 7, 1),
+        "presumption_of_denial",
+        "corrections2024",
+        "Venezuela is D:5: acs2023 licence, corrections2024 presumption of denial",
+    ),
+    (
+        "V100",
+        "VE",
+        D(2025, 7, 1),
+        "allowed",
+        "arms_embargo_d5",
+        "V100 is below every 3A090 class; Venezuela is under no embargo of Part 746",
+    ),
     ("H100", "IQ", D(2023, 12, 1), "licence_required", "acs2023", "acs2023: Iraq is D:1/D:4/D:5"),
-    ("H100", "IQ", D(2024, 7, 1), "presumption_of_denial", "corrections2024",
-     "corrections2024: Iraq is D:5"),
-    ("H100", "KH", D(2025, 7, 1), "presumption_of_denial", "corrections2024",
-     "Cambodia in D:5 from 2021-12-09 (86 FR 70015)"),
-    ("H100", "KH", D(2026, 7, 1), "licence_required", "acs2023",
-     "Cambodia removed from D:5 on 2026-02-03 (RIN 0694-AK41); still D:1"),
-    ("H100", "NI", D(2023, 12, 1), "allowed", None,
-     "Nicaragua in Country Group B until 2024-03-15"),
-    ("H100", "NI", D(2024, 7, 1), "presumption_of_denial", "corrections2024",
-     "Nicaragua in D:1 and D:5 from 2024-03-15 (FR Doc 2024-05696)"),
+    (
+        "H100",
+        "IQ",
+        D(2024, 7, 1),
+        "presumption_of_denial",
+        "corrections2024",
+        "corrections2024: Iraq is D:5",
+    ),
+    (
+        "H100",
+        "KH",
+        D(2025, 7, 1),
+        "presumption_of_denial",
+        "corrections2024",
+        "Cambodia in D:5 from 2021-12-09 (86 FR 70015)",
+    ),
+    (
+        "H100",
+        "KH",
+        D(2026, 7, 1),
+        "licence_required",
+        "acs2023",
+        "Cambodia removed from D:5 on 2026-02-03 (RIN 0694-AK41); still D:1",
+    ),
+    (
+        "H100",
+        "NI",
+        D(2023, 12, 1),
+        "allowed",
+        None,
+        "Nicaragua in Country Group B until 2024-03-15",
+    ),
+    (
+        "H100",
+        "NI",
+        D(2024, 7, 1),
+        "presumption_of_denial",
+        "corrections2024",
+        "Nicaragua in D:1 and D:5 from 2024-03-15 (FR Doc 2024-05696)",
+    ),
     # --- Russia and Belarus (15 CFR 746.8)
-    ("H100", "RU", D(2022, 2, 1), "allowed", "arms_embargo_d5",
-     "russia2022 takes effect on 2022-02-24"),
-    ("H100", "RU", D(2022, 7, 1), "presumption_of_denial", "russia2022",
-     "russia2022 (87 FR 12226): licence for CCL items, policy of denial, from 2022-02-24"),
-    ("H100", "RU", D(2023, 7, 1), "presumption_of_denial", "russia2022",
-     "russia2022: still in force"),
-    ("V100", "RU", D(2025, 7, 1), "presumption_of_denial", "russia2022",
-     "russia2022 covers every CCL item, whatever its TPP"),
-    ("H100", "BY", D(2022, 3, 1), "allowed", "arms_embargo_d5",
-     "belarus2022 takes effect on 2022-03-02"),
-    ("H100", "BY", D(2022, 7, 1), "presumption_of_denial", "belarus2022",
-     "belarus2022 (87 FR 13048): the Russia controls extended to Belarus"),
+    (
+        "H100",
+        "RU",
+        D(2022, 2, 1),
+        "allowed",
+        "arms_embargo_d5",
+        "russia2022 takes effect on 2022-02-24",
+    ),
+    (
+        "H100",
+        "RU",
+        D(2022, 7, 1),
+        "presumption_of_denial",
+        "russia2022",
+        "russia2022 (87 FR 12226): licence for CCL items, policy of denial, from 2022-02-24",
+    ),
+    (
+        "H100",
+        "RU",
+        D(2023, 7, 1),
+        "presumption_of_denial",
+        "russia2022",
+        "russia2022: still in force",
+    ),
+    (
+        "V100",
+        "RU",
+        D(2025, 7, 1),
+        "presumption_of_denial",
+        "russia2022",
+        "russia2022 covers every CCL item, whatever its TPP",
+    ),
+    (
+        "H100",
+        "BY",
+        D(2022, 3, 1),
+        "allowed",
+        "arms_embargo_d5",
+        "belarus2022 takes effect on 2022-03-02",
+    ),
+    (
+        "H100",
+        "BY",
+        D(2022, 7, 1),
+        "presumption_of_denial",
+        "belarus2022",
+        "belarus2022 (87 FR 13048): the Russia controls extended to Belarus",
+    ),
     # --- comprehensive embargoes (15 CFR Part 746)
-    ("H100", "CU", D(2022, 7, 1), "presumption_of_denial", "cuba_embargo",
-     "746.1(a)(1): all CCL items need a licence to Cuba, general policy of denial"),
-    ("V100", "CU", D(2025, 7, 1), "presumption_of_denial", "cuba_embargo",
-     "746.2 covers all items subject to the EAR, whatever their TPP"),
+    (
+        "H100",
+        "CU",
+        D(2022, 7, 1),
+        "presumption_of_denial",
+        "cuba_embargo",
+        "746.1(a)(1): all CCL items need a licence to Cuba, general policy of denial",
+    ),
+    (
+        "V100",
+        "CU",
+        D(2025, 7, 1),
+        "presumption_of_denial",
+        "cuba_embargo",
+        "746.2 covers all items subject to the EAR, whatever their TPP",
+    ),
     ("H100", "IR", D(2023, 7, 1), "presumption_of_denial", "iran_embargo", "746.7: Iran"),
     ("H20", "IR", D(2025, 7, 1), "presumption_of_denial", "iran_embargo", "746.7: Iran"),
-    ("H100", "KP", D(2023, 7, 1), "presumption_of_denial", "north_korea_embargo",
-     "746.4: North Korea"),
-    ("V100", "SY", D(2025, 7, 1), "presumption_of_denial", "syria_embargo",
-     "746.9: Syria, general policy of denial until 2025-09-02"),
-    ("V100", "SY", D(2026, 7, 1), "licence_required", "syria2025",
-     "syria2025 (90 FR 42315): licence still required for CCL items, favourable review"),
-    ("H100", "SY", D(2026, 7, 1), "presumption_of_denial", "corrections2024",
-     "Syria stays in D:5: a 3A090 chip keeps the D:5 presumption of denial"),
-    ("H100", "UA-43", D(2021, 7, 1), "presumption_of_denial", "crimea2015",
-     "746.6: Crimea region of Ukraine since the Jan 29 2015 rule"),
-    ("H100", "UA-14", D(2021, 7, 1), "allowed", None,
-     "the so-called DNR region is restricted from 2022-02-24 only"),
-    ("H100", "UA-14", D(2022, 7, 1), "presumption_of_denial", "covered_regions2022",
-     "87 FR 12226: comprehensive restrictions for the so-called DNR and LNR"),
+    (
+        "H100",
+        "KP",
+        D(2023, 7, 1),
+        "presumption_of_denial",
+        "north_korea_embargo",
+        "746.4: North Korea",
+    ),
+    (
+        "V100",
+        "SY",
+        D(2025, 7, 1),
+        "presumption_of_denial",
+        "syria_embargo",
+        "746.9: Syria, general policy of denial until 2025-09-02",
+    ),
+    (
+        "V100",
+        "SY",
+        D(2026, 7, 1),
+        "licence_required",
+        "syria2025",
+        "syria2025 (90 FR 42315): licence still required for CCL items, favourable review",
+    ),
+    (
+        "H100",
+        "SY",
+        D(2026, 7, 1),
+        "presumption_of_denial",
+        "corrections2024",
+        "Syria stays in D:5: a 3A090 chip keeps the D:5 presumption of denial",
+    ),
+    (
+        "H100",
+        "UA-43",
+        D(2021, 7, 1),
+        "presumption_of_denial",
+        "crimea2015",
+        "746.6: Crimea region of Ukraine since the Jan 29 2015 rule",
+    ),
+    (
+        "H100",
+        "UA-14",
+        D(2021, 7, 1),
+        "allowed",
+        None,
+        "the so-called DNR region is restricted from 2022-02-24 only",
+    ),
+    (
+        "H100",
+        "UA-14",
+        D(2022, 7, 1),
+        "presumption_of_denial",
+        "covered_regions2022",
+        "87 FR 12226: comprehensive restrictions for the so-called DNR and LNR",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("accelerator", "destination", "date", "status", "rule", "follows"),
-                         ROWS, ids=[f"{a}-{r}-{d.isoformat()}" for a, r, d, *_ in ROWS])
+@pytest.mark.parametrize(
+    ("accelerator", "destination", "date", "status", "rule", "follows"),
+    ROWS,
+    ids=[f"{a}-{r}-{d.isoformat()}" for a, r, d, *_ in ROWS],
+)
 def test_export_status_table(accelerator, destination, date, status, rule, follows):
     decision = status_for(CATALOG, accelerator, destination, date)
     assert decision.status == status, follows
@@ -144,9 +387,17 @@ def test_the_table_covers_what_it_claims_to():
     # Every rule of the table is a rule of the catalog, and every destination-wide rule is tried.
     ids = {rule.id for rule in CATALOG.export_rules}
     assert {row[4] for row in ROWS} - {None} <= ids
-    assert {"russia2022", "belarus2022", "cuba_embargo", "iran_embargo", "north_korea_embargo",
-            "syria_embargo", "syria2025", "crimea2015", "covered_regions2022"} <= {
-        row[4] for row in ROWS}
+    assert {
+        "russia2022",
+        "belarus2022",
+        "cuba_embargo",
+        "iran_embargo",
+        "north_korea_embargo",
+        "syria_embargo",
+        "syria2025",
+        "crimea2015",
+        "covered_regions2022",
+    } <= {row[4] for row in ROWS}
 
 
 def test_every_rule_is_dated_and_sourced():
@@ -178,8 +429,9 @@ def test_the_described_regions_agree_with_the_dated_groups_on_d_groups():
         if region.fallback:
             continue
         dated = CATALOG.country_groups.groups_on(code, D(2026, 7, 1))
-        assert ({g for g in region.groups if g.startswith("D:")}
-                == {g for g in dated if g.startswith("D:")}), code
+        assert {g for g in region.groups if g.startswith("D:")} == {
+            g for g in dated if g.startswith("D:")
+        }, code
 
 
 def _scenario(region: str, year: int, accelerator: str = "H100") -> str:
@@ -223,7 +475,8 @@ def test_a_region_without_figures_evaluates_with_labelled_stand_ins():
     result = evaluate(scenario)
     assert result.value("region.fallback") is True
     assert "fallback: no figure for the region; the world average used" in (
-        CATALOG.regions["CU"].grid_intensity[2024].note)
+        CATALOG.regions["CU"].grid_intensity[2024].note
+    )
     france = _load("FR", 2024)
     assert evaluate(france).value("region.fallback") is False
 
@@ -257,9 +510,11 @@ def test_an_unknown_region_is_still_refused_with_a_located_error():
 
 def test_checking_a_region_does_not_import_pycountry():
     # `check` reads the generated iso3166.tsv: pycountry would cost its import and a JSON load.
-    code = ("import sys; from scendsl.language.names import is_region; "
-            "assert is_region('CU') and is_region('US-TX'); "
-            "print('pycountry' in sys.modules)")
+    code = (
+        "import sys; from scendsl.language.names import is_region; "
+        "assert is_region('CU') and is_region('US-TX'); "
+        "print('pycountry' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

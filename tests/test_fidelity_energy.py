@@ -90,7 +90,8 @@ scenario running extends h100 {
     assert wall.value("reliability.goodput") < 1.0
     assert wall.value("reliability.training_time") == pytest.approx(ideal)
     assert run.value("reliability.training_time") == pytest.approx(
-        ideal / run.value("reliability.goodput"))
+        ideal / run.value("reliability.goodput")
+    )
 
 
 def test_default_mfu_is_a_running_figure_whatever_the_default_basis():
@@ -113,9 +114,11 @@ scenario hyperscale_2020 extends h100 {
 """
     scenarios = load(text)
     assert evaluate(scenarios.get("enterprise")).value("energy.pue") == pytest.approx(
-        calibration["pue_enterprise_2024"].value)
+        calibration["pue_enterprise_2024"].value
+    )
     assert evaluate(scenarios.get("hyperscale_2020")).value("energy.pue") == pytest.approx(
-        calibration["pue_hyperscale_2020"].value)
+        calibration["pue_hyperscale_2020"].value
+    )
     default = evaluate(scenarios.get("h100")).inputs["energy.pue"]
     # No class given: the catalog's argued default class, not the all-sites average 1.56.
     assert default.value == pytest.approx(calibration["pue_hyperscale_2024"].value)
@@ -133,7 +136,7 @@ def test_goodput_stays_positive_at_300k_accelerators():
     scenario = load().get("h100")
     out = values(scenario, {"cluster.count": np.array([3e5])})
     assert float(out["reliability.restart_goodput"][0]) < 0.05  # the whole-job restart collapses
-    assert float(out["reliability.goodput"][0]) > 0.5          # operators recover in memory
+    assert float(out["reliability.goodput"][0]) > 0.5  # operators recover in memory
 
 
 def test_doubling_a_100k_cluster_does_not_slow_training():
@@ -155,7 +158,8 @@ scenario ops extends h100 {
     assert result.value("reliability.failures_per_day") == pytest.approx(16.384)
     assert result.inputs["reliability.restart_time"].value == pytest.approx(1800.0)
     assert result.value("reliability.goodput") == pytest.approx(
-        result.value("reliability.restart_goodput"))
+        result.value("reliability.restart_goodput")
+    )
 
 
 def test_llama3_calibration_case_stays_reproducible():
@@ -200,7 +204,8 @@ scenario period {
 }
 """
     assert scendsl.evaluate(scendsl.load(text).get("period")).value(
-        "energy.training_energy") == pytest.approx(100 * 1e3 * 86_400)
+        "energy.training_energy"
+    ) == pytest.approx(100 * 1e3 * 86_400)
 
 
 def test_embodied_carbon_scales_with_count_and_is_amortised_over_the_lifetime():
@@ -211,7 +216,8 @@ def test_embodied_carbon_scales_with_count_and_is_amortised_over_the_lifetime():
     result = evaluate(scenario)
     lifetime = result.inputs["cluster.lifetime"].value
     assert result.value("energy.annual_embodied_carbon") == pytest.approx(
-        result.value("energy.embodied_carbon") * 365.25 * 86_400 / lifetime)
+        result.value("energy.embodied_carbon") * 365.25 * 86_400 / lifetime
+    )
 
 
 def test_idle_energy_is_drawn_in_the_hours_the_cluster_does_not_train():
@@ -225,4 +231,5 @@ scenario idle extends h100 {
     facility = result.value("energy.facility_power")
     assert result.value("energy.idle_power") == pytest.approx(0.3 * facility)
     assert result.value("energy.annual_idle_energy") == pytest.approx(
-        0.3 * facility * 0.25 * 365.25 * 86_400)
+        0.3 * facility * 0.25 * 365.25 * 86_400
+    )

@@ -45,11 +45,14 @@ def _expected(spec: F.FieldSpec) -> set:
     return KIND_TYPES[spec.kind]
 
 
-MODELS = [(section, getattr(S, section.capitalize()), fields)
-          for section, fields in F.SECTIONS.items()]
-MODELS += [("scenario", S.Scenario, F.SCENARIO_ATTRIBUTES),
-           ("accelerator", S.CustomAccelerator, F.ACCELERATOR_ATTRIBUTES),
-           ("reference", S.ReferenceEntity, F.REFERENCE_FIELDS)]
+MODELS = [
+    (section, getattr(S, section.capitalize()), fields) for section, fields in F.SECTIONS.items()
+]
+MODELS += [
+    ("scenario", S.Scenario, F.SCENARIO_ATTRIBUTES),
+    ("accelerator", S.CustomAccelerator, F.ACCELERATOR_ATTRIBUTES),
+    ("reference", S.ReferenceEntity, F.REFERENCE_FIELDS),
+]
 
 
 @pytest.mark.parametrize(("name", "model", "fields"), MODELS, ids=[m[0] for m in MODELS])
@@ -60,8 +63,9 @@ def test_typed_models_hold_the_field_tables_types_and_choices(name, model, field
         assert set(model_fields) == set(fields)
     for field_name, spec in fields.items():
         assert field_name in model_fields, f"{name}.{field_name} has no place in {model.__name__}"
-        assert _types(model_fields[field_name].annotation) == _expected(spec), \
+        assert _types(model_fields[field_name].annotation) == _expected(spec), (
             f"{name}.{field_name}: {model_fields[field_name].annotation} is not a {spec.kind}"
+        )
 
 
 def test_cluster_fabric_takes_only_the_fabrics_the_language_knows():
@@ -92,8 +96,9 @@ def test_input_nodes_reading_a_field_have_its_dimension():
         path = reads[0]
         spec = F.scenario_field(path)
         assert spec is not None, f"{node.name} reads '{path}', which the language lacks"
-        assert node.dimension in _node_dimension(path, spec), \
+        assert node.dimension in _node_dimension(path, spec), (
             f"{node.name} is in {node.dimension}, the field '{path}' in {spec.dimension}"
+        )
         assert (node.value_type == "text") == (spec.kind not in ("quantity", "integer"))
         checked += 1
     assert checked >= 20  # the pattern still finds the model's readers
@@ -107,6 +112,10 @@ def test_accelerator_figure_inputs_have_the_figures_dimension():
 
 
 def test_language_reference_field_table_is_generated_from_the_field_table():
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_field_docs.py"),
-                             "--check"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_field_docs.py"), "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

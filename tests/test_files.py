@@ -27,8 +27,10 @@ from scendsl import files as files_module
 from scendsl.cli import main
 
 HEADER = scenario_text("base", title="Base")
-UNFORMATTED = ('scenario   other {\n title "Other"\n year 2026\n region US\n'
-               ' cluster { accelerator H100\n count 8 }\n}\n')
+UNFORMATTED = (
+    'scenario   other {\n title "Other"\n year 2026\n region US\n'
+    " cluster { accelerator H100\n count 8 }\n}\n"
+)
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
@@ -147,8 +149,13 @@ def test_fmt_refuses_fifo_without_hanging(tmp_path, command):
     os.mkfifo(folder / "pipe.scn")
     for target in (folder, folder / "pipe.scn"):  # in a folder, and named on the command line
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "scendsl", command, str(target)],
-                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        done = subprocess.run(
+            [sys.executable, "-m", "scendsl", command, str(target)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
         assert time.perf_counter() - started < 30
         assert done.returncode == 1, done.stderr
         assert "pipe.scn' is a FIFO, not a file" in done.stderr
@@ -219,11 +226,18 @@ def test_leftover_of_a_killed_build_is_cleaned_but_a_live_one_is_kept(tmp_path):
     killed.mkdir()
     live.mkdir()
     # A build that took the lock on its folder and was then killed: SIGKILL releases the lock.
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; from pathlib import Path; "
-                               "from scendsl.files import _lock; _lock(Path(sys.argv[1])); "
-                               "print('locked', flush=True); time.sleep(60)", str(killed)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; "
+            "from scendsl.files import _lock; _lock(Path(sys.argv[1])); "
+            "print('locked', flush=True); time.sleep(60)",
+            str(killed),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         descriptor = os.open(live, os.O_RDONLY)  # a build still running holds its lock
@@ -245,9 +259,14 @@ def test_interrupted_build_prints_one_line_and_exits_130(tmp_path, delay):
     scenarios = tmp_path / "scenarios"
     shutil.copytree(ROOT / "scenarios", scenarios)
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "scendsl", "build", str(scenarios), "-o",
-                                str(out)], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scendsl", "build", str(scenarios), "-o", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(delay)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
     _, err = process.communicate(timeout=60)
@@ -279,8 +298,14 @@ def test_disk_full_keeps_old_output(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("command", [["schema"], ["eval", "scenarios"]])
 def test_disk_full_on_stdout_is_a_clear_error(command):
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "scendsl", *command], stdout=full,
-                              stderr=subprocess.PIPE, text=True, timeout=60, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, "-m", "scendsl", *command],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
     assert done.returncode == 1
     assert done.stderr.count("no space left on device") == 1, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
@@ -331,8 +356,13 @@ def as_user(*argv, cwd: Path) -> subprocess.CompletedProcess:
         if shutil.which("setpriv") is None:
             pytest.skip("root, and no setpriv to drop the permission override")
         prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
-    done = subprocess.run([*prefix, sys.executable, "-m", "scendsl", *map(str, argv)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "scendsl", *map(str, argv)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     return done
 

@@ -51,8 +51,7 @@ def test_output_folder_that_is_a_symlink_is_refused(tmp_path, capsys, monkeypatc
 
 
 @pytest.mark.parametrize("absolute", [False, True])
-def test_output_folder_below_a_symlinked_folder_is_refused(tmp_path, capsys, monkeypatch,
-                                                           absolute):
+def test_output_folder_below_a_symlinked_folder_is_refused(tmp_path, capsys, monkeypatch, absolute):
     project = tmp_path / "project"
     project.mkdir()
     (tmp_path / "elsewhere").mkdir()
@@ -65,8 +64,9 @@ def test_output_folder_below_a_symlinked_folder_is_refused(tmp_path, capsys, mon
 
 
 @pytest.mark.parametrize("spelling", ["out/", "out/.", "evil/../victim", "./out"])
-def test_output_folder_through_a_symlink_spelt_otherwise_is_refused(tmp_path, capsys,
-                                                                    monkeypatch, spelling):
+def test_output_folder_through_a_symlink_spelt_otherwise_is_refused(
+    tmp_path, capsys, monkeypatch, spelling
+):
     project = tmp_path / "project"
     (project / "deep" / "er").mkdir(parents=True)
     (project / "victim").mkdir()
@@ -82,8 +82,9 @@ def test_output_folder_through_a_symlink_spelt_otherwise_is_refused(tmp_path, ca
     assert list((project / "deep" / "victim").iterdir()) == []
 
 
-def test_output_folder_under_a_symlink_above_the_current_folder_is_accepted(tmp_path, capsys,
-                                                                             monkeypatch):
+def test_output_folder_under_a_symlink_above_the_current_folder_is_accepted(
+    tmp_path, capsys, monkeypatch
+):
     # A link on the way to the current folder itself (like `/home -> /usr/home`) is the user's
     # own setup, not a committed trap.
     (tmp_path / "real").mkdir()
@@ -103,25 +104,36 @@ def unshare_available() -> bool:
     return probe.returncode == 0
 
 
-needs_mount = pytest.mark.skipif(not unshare_available(),
-                                 reason="needs root and unshare -m to mount a tmpfs")
+needs_mount = pytest.mark.skipif(
+    not unshare_available(), reason="needs root and unshare -m to mount a tmpfs"
+)
 
 
 def in_mount_namespace(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
     """Run `script` (Python) in a private mount namespace where tmp_path/out/mnt is a tmpfs."""
     program = tmp_path / "script.py"
     program.write_text(textwrap.dedent(script), encoding="utf-8")
-    shell = (f"mount -t tmpfs tmpfs '{tmp_path}/out/mnt' && "
-             f"echo precious > '{tmp_path}/out/mnt/keep.txt' && "
-             f"'{sys.executable}' '{program}'")
-    return subprocess.run(["unshare", "-m", "sh", "-c", shell], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    shell = (
+        f"mount -t tmpfs tmpfs '{tmp_path}/out/mnt' && "
+        f"echo precious > '{tmp_path}/out/mnt/keep.txt' && "
+        f"'{sys.executable}' '{program}'"
+    )
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", shell],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @needs_mount
 def test_output_folder_holding_a_mount_point_is_refused_and_nothing_deleted_across_it(tmp_path):
     (tmp_path / "out" / "mnt").mkdir(parents=True)
-    result = in_mount_namespace(tmp_path, f"""
+    result = in_mount_namespace(
+        tmp_path,
+        f"""
         import os, sys
         from scendsl.cli import main
         code = main(["build", {str(SKETCH)!r}, "-o", "out"])
@@ -129,7 +141,8 @@ def test_output_folder_holding_a_mount_point_is_refused_and_nothing_deleted_acro
         assert open("out/mnt/keep.txt").read() == "precious\\n"
         assert os.path.ismount("out/mnt")
         print("ok")
-    """)
+    """,
+    )
     assert result.returncode == 0 and "ok" in result.stdout, result.stdout + result.stderr
     assert "is on another file system (a mount point)" in result.stderr
     assert "Traceback" not in result.stderr
@@ -139,7 +152,9 @@ def test_output_folder_holding_a_mount_point_is_refused_and_nothing_deleted_acro
 def test_remove_tree_never_descends_into_another_file_system(tmp_path):
     (tmp_path / "out" / "mnt").mkdir(parents=True)
     (tmp_path / "out" / "mine.txt").write_text("x", encoding="utf-8")
-    result = in_mount_namespace(tmp_path, """
+    result = in_mount_namespace(
+        tmp_path,
+        """
         import os
         from pathlib import Path
         from scendsl.files import remove_tree
@@ -147,7 +162,8 @@ def test_remove_tree_never_descends_into_another_file_system(tmp_path):
         assert open("out/mnt/keep.txt").read() == "precious\\n"
         assert not os.path.exists("out/mine.txt")
         print("ok")
-    """)
+    """,
+    )
     assert result.returncode == 0 and "ok" in result.stdout, result.stdout + result.stderr
 
 
@@ -181,14 +197,17 @@ def test_forged_manifest_naming_a_folder_does_not_remove_it(tmp_path, capsys):
 
 
 # ------------------------------------------------------------ line breaks in printed file names
-BAD = "scenario broken {\n  title \"B\"\n  year 2026\n  region US\n  clusterr { }\n}\n"
-UNFORMATTED = ('scenario   other {\n title "Other"\n year 2026\n region US\n'
-               ' cluster { accelerator H100\n count 8 }\n}\n')
+BAD = 'scenario broken {\n  title "B"\n  year 2026\n  region US\n  clusterr { }\n}\n'
+UNFORMATTED = (
+    'scenario   other {\n title "Other"\n year 2026\n region US\n'
+    " cluster { accelerator H100\n count 8 }\n}\n"
+)
 
 
 def forged_lines(text: str) -> list[str]:
-    return [line for line in text.split("\n") if line.startswith(("fake:", "ok:", "\r"))
-            or "\r" in line]
+    return [
+        line for line in text.split("\n") if line.startswith(("fake:", "ok:", "\r")) or "\r" in line
+    ]
 
 
 def test_line_breaks_in_file_names_cannot_forge_output_lines(tmp_path, capsys, monkeypatch):

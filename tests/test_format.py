@@ -35,8 +35,11 @@ scenario base {
 def _without_positions(value):
     """A model_dump with every source position dropped; `origins` keeps only its paths."""
     if isinstance(value, dict):
-        return {key: (sorted(item) if key == "origins" else _without_positions(item))
-                for key, item in value.items() if key not in ("span", "metric_span")}
+        return {
+            key: (sorted(item) if key == "origins" else _without_positions(item))
+            for key, item in value.items()
+            if key not in ("span", "metric_span")
+        }
     if isinstance(value, (list, tuple)):
         return [_without_positions(item) for item in value]
     if hasattr(value, "model_dump"):
@@ -62,7 +65,9 @@ def test_the_meaning_helper_sees_a_changed_value_and_ignores_positions():
     moved = "\n\n" + BASE.replace("  year   2026", "  year 2026   # moved")
     assert meaning(scendsl.load(BASE)) == meaning(scendsl.load(moved))
     assert meaning(scendsl.load(BASE)) != meaning(scendsl.load(BASE.replace("100k", "100_001")))
-    assert meaning(scendsl.load(BASE)) != meaning(scendsl.load(BASE.replace("count ", "mfu 40%\ncount ")))
+    assert meaning(scendsl.load(BASE)) != meaning(
+        scendsl.load(BASE.replace("count ", "mfu 40%\ncount "))
+    )
 
 
 # ---------------------------------------------------------------- layout rules
@@ -75,46 +80,54 @@ def test_golden_messy_file():
 
 
 def test_values_of_a_run_are_aligned_and_blank_lines_break_runs():
-    text = 'scenario a {\ntitle "A"\n      operator "Op"\n\nyear 2026\nregion US\ncluster.accelerator GB200\n' \
-           "cluster.count 8\n}\n"
+    text = (
+        'scenario a {\ntitle "A"\n      operator "Op"\n\nyear 2026\nregion US\ncluster.accelerator GB200\n'
+        "cluster.count 8\n}\n"
+    )
     assert format_text(text) == (
-        'scenario a {\n'
+        "scenario a {\n"
         '  title    "A"\n'
         '  operator "Op"\n'
-        '\n'
-        '  year                2026\n'
-        '  region              US\n'
-        '  cluster.accelerator GB200\n'
-        '  cluster.count       8\n'
-        '}\n')
+        "\n"
+        "  year                2026\n"
+        "  region              US\n"
+        "  cluster.accelerator GB200\n"
+        "  cluster.count       8\n"
+        "}\n"
+    )
     assert_same_meaning(text, format_text(text))
 
 
 def test_one_line_blocks_are_expanded_and_sections_are_followed_by_a_blank_line():
-    text = 'scenario a { title "A"\nyear 2026\nregion US\ncluster { accelerator GB200\ncount 8 }\n' \
-           "energy { pue 1.2 }\nmarket { }\n}\n"
+    text = (
+        'scenario a { title "A"\nyear 2026\nregion US\ncluster { accelerator GB200\ncount 8 }\n'
+        "energy { pue 1.2 }\nmarket { }\n}\n"
+    )
     assert format_text(text) == (
-        'scenario a {\n'
+        "scenario a {\n"
         '  title  "A"\n'
-        '  year   2026\n'
-        '  region US\n'
-        '  cluster {\n'
-        '    accelerator GB200\n'
-        '    count       8\n'
-        '  }\n'
-        '\n'
-        '  energy {\n'
-        '    pue 1.2\n'
-        '  }\n'
-        '\n'
-        '  market {}\n'
-        '}\n')
+        "  year   2026\n"
+        "  region US\n"
+        "  cluster {\n"
+        "    accelerator GB200\n"
+        "    count       8\n"
+        "  }\n"
+        "\n"
+        "  energy {\n"
+        "    pue 1.2\n"
+        "  }\n"
+        "\n"
+        "  market {}\n"
+        "}\n"
+    )
     assert_same_meaning(text, format_text(text))
 
 
 def test_top_level_blocks_are_separated_by_one_blank_line_with_their_leading_comments():
-    text = ('# file header\n\n\n\nimport "other.scn"\n# about a\nscenario a {\n}\n'
-            "scenario b {\n}\n\n\n\n# about c\n\nscenario c {\n}\n\n\n")
+    text = (
+        '# file header\n\n\n\nimport "other.scn"\n# about a\nscenario a {\n}\n'
+        "scenario b {\n}\n\n\n\n# about c\n\nscenario c {\n}\n\n\n"
+    )
     assert format_text(text) == (
         "# file header\n"
         "\n"
@@ -127,33 +140,40 @@ def test_top_level_blocks_are_separated_by_one_blank_line_with_their_leading_com
         "\n"
         "# about c\n"
         "\n"
-        "scenario c {}\n")
+        "scenario c {}\n"
+    )
 
 
 def test_atoms_spacing_plusminus_and_strings():
-    text = ('scenario a {\n  expect   cluster.count>=1  "q  #  \\"x\\""\n'
-            "  energy.pue   1.25+/-10%\n  sweep_like [ 1 ,2,[3 ,4] ]\n}\n")
+    text = (
+        'scenario a {\n  expect   cluster.count>=1  "q  #  \\"x\\""\n'
+        "  energy.pue   1.25+/-10%\n  sweep_like [ 1 ,2,[3 ,4] ]\n}\n"
+    )
     assert format_text(text) == (
         "scenario a {\n"
         '  expect     cluster.count >= 1 "q  #  \\"x\\""\n'
         "  energy.pue 1.25 ± 10%\n"
         "  sweep_like [1, 2, [3, 4]]\n"
-        "}\n")
+        "}\n"
+    )
 
 
-@pytest.mark.parametrize("written, canonical", [
-    ("100k", "100k"),
-    ("100000", "100000"),          # the analyst's magnitude is kept
-    ("100_000", "100_000"),
-    ("1_00_000", "100_000"),
-    ("10_00.5_0", "1_000.5_0"),    # the fraction is left as written
-    ("-1_0000k", "-10_000k"),
-    ("1E+6", "1e6"),
-    ("2.5E-3%", "2.5e-3%"),
-    ("1__0", "1__0"),              # the resolver rejects these: leave them for its diagnostic
-    ("10_", "10_"),
-    ("1_.5", "1.5"),
-])
+@pytest.mark.parametrize(
+    "written, canonical",
+    [
+        ("100k", "100k"),
+        ("100000", "100000"),  # the analyst's magnitude is kept
+        ("100_000", "100_000"),
+        ("1_00_000", "100_000"),
+        ("10_00.5_0", "1_000.5_0"),  # the fraction is left as written
+        ("-1_0000k", "-10_000k"),
+        ("1E+6", "1e6"),
+        ("2.5E-3%", "2.5e-3%"),
+        ("1__0", "1__0"),  # the resolver rejects these: leave them for its diagnostic
+        ("10_", "10_"),
+        ("1_.5", "1.5"),
+    ],
+)
 def test_number_normalisation_never_changes_the_value(written, canonical):
     from scendsl.language.units import parse_number
 
@@ -167,7 +187,10 @@ def test_number_normalisation_never_changes_the_value(written, canonical):
 
 
 def test_sweep_values_are_kept_verbatim_because_they_name_variants():
-    text = BASE + "sweep s from base {\n  cluster.count [1_00_000,2E+5]\n  energy.pue [1.2 +/- 5%]\n}\n"
+    text = (
+        BASE
+        + "sweep s from base {\n  cluster.count [1_00_000,2E+5]\n  energy.pue [1.2 +/- 5%]\n}\n"
+    )
     formatted = format_text(text)
     assert "  cluster.count [1_00_000, 2E+5]\n  energy.pue    [1.2 +/- 5%]\n" in formatted
     names = [s.name for s in scendsl.load(formatted).all_scenarios()]
@@ -176,15 +199,29 @@ def test_sweep_values_are_kept_verbatim_because_they_name_variants():
 
 
 def test_multi_line_mix_is_joined_when_it_fits_and_broken_when_it_does_not():
-    text = BASE.replace("  }\n}", "  }\n  energy {\n    mix stranded_gas 60%,\n        solar 25%,\n"
-                                  "  grid 15%\n    pue 1.2\n  }\n}")
+    text = BASE.replace(
+        "  }\n}",
+        "  }\n  energy {\n    mix stranded_gas 60%,\n        solar 25%,\n"
+        "  grid 15%\n    pue 1.2\n  }\n}",
+    )
     formatted = format_text(text)
     assert "    mix stranded_gas 60%, solar 25%, grid 15%\n    pue 1.2\n" in formatted
     assert_same_meaning(text, formatted)
 
-    long_names = ", ".join(f"{source} {share}%" for source, share in (
-        ("stranded_gas", 10), ("solar", 10), ("grid", 10), ("wind", 10), ("nuclear", 10),
-        ("hydro", 10), ("coal", 10), ("gas", 10), ("solar_storage", 20)))
+    long_names = ", ".join(
+        f"{source} {share}%"
+        for source, share in (
+            ("stranded_gas", 10),
+            ("solar", 10),
+            ("grid", 10),
+            ("wind", 10),
+            ("nuclear", 10),
+            ("hydro", 10),
+            ("coal", 10),
+            ("gas", 10),
+            ("solar_storage", 20),
+        )
+    )
     text = BASE.replace("  }\n}", f"  }}\n  energy {{\n    mix {long_names}\n  }}\n}}")
     formatted = format_text(text)
     assert "    mix stranded_gas 10%,\n        solar 10%,\n        grid 10%,\n" in formatted
@@ -213,7 +250,8 @@ def test_comments_everywhere_survive_in_place():
         "  }\n"
         "  # last in scenario\n"
         "}\n"
-        "# end of file\n")
+        "# end of file\n"
+    )
     assert format_text(text) == (
         "# top\n"
         "scenario a {  # header\n"
@@ -236,15 +274,19 @@ def test_comments_everywhere_survive_in_place():
         "  # last in scenario\n"
         "}\n"
         "\n"
-        "# end of file\n")
+        "# end of file\n"
+    )
     assert_same_meaning(text, format_text(text))
 
 
 def test_every_comment_of_the_input_is_in_the_output():
     text = (FORMAT_FIXTURES / "messy.scn").read_text("utf-8")
     formatted = format_text(text)
-    comments = [line[line.index("#"):].rstrip() for line in text.splitlines()
-                if "#" in line and '"' not in line]
+    comments = [
+        line[line.index("#") :].rstrip()
+        for line in text.splitlines()
+        if "#" in line and '"' not in line
+    ]
     for comment in comments:
         assert comment in formatted
 
@@ -276,8 +318,9 @@ def test_the_sketch_keeps_its_meaning(tmp_path):
     assert format_paths([str(tmp_path)], check=True) == ([], 0)
 
 
-@pytest.mark.parametrize("path", SCENARIO_FILES or [None],
-                         ids=[p.name for p in SCENARIO_FILES] or ["no-scenarios"])
+@pytest.mark.parametrize(
+    "path", SCENARIO_FILES or [None], ids=[p.name for p in SCENARIO_FILES] or ["no-scenarios"]
+)
 def test_every_scenario_file_keeps_its_meaning(path, tmp_path):
     if path is None:
         pytest.skip("scenarios/ holds no .scn file yet")
@@ -294,7 +337,7 @@ def test_every_scenario_file_keeps_its_meaning(path, tmp_path):
 def test_check_mode_writes_nothing_and_fails_when_a_file_would_change(tmp_path):
     messy = tmp_path / "messy.scn"
     tidy = tmp_path / "tidy.scn"
-    messy.write_text("scenario a {\ntitle \"A\"\n}\n", "utf-8")
+    messy.write_text('scenario a {\ntitle "A"\n}\n', "utf-8")
     tidy.write_text(BASE, "utf-8")
     before = messy.read_bytes()
     changed, code = format_paths([str(tmp_path)], check=True)
@@ -305,7 +348,7 @@ def test_check_mode_writes_nothing_and_fails_when_a_file_would_change(tmp_path):
 
 def test_write_mode_rewrites_atomically_and_keeps_permissions(tmp_path):
     messy = tmp_path / "messy.scn"
-    messy.write_text("scenario a {\ntitle \"A\"\n}", "utf-8")
+    messy.write_text('scenario a {\ntitle "A"\n}', "utf-8")
     os.chmod(messy, 0o640)
     changed, code = format_paths([str(messy)], check=False)
     assert (changed, code) == ([str(messy)], 0)
@@ -319,7 +362,7 @@ def test_a_file_with_syntax_errors_is_never_written(tmp_path):
     broken = tmp_path / "broken.scn"
     good = tmp_path / "good.scn"
     broken.write_text("scenario a {\n  title = 3\n", "utf-8")
-    good.write_text("scenario a {\ntitle \"A\"\n}\n", "utf-8")
+    good.write_text('scenario a {\ntitle "A"\n}\n', "utf-8")
     before = broken.read_bytes()
     diagnostics = []
     changed, code = format_paths([str(broken), str(good)], check=False, diagnostics=diagnostics)
@@ -369,15 +412,26 @@ def scenario_texts(draw):
     parallelism = entries(["tensor 8", "pipeline 16", "data auto"])
     title = draw(st.sampled_from(['"Base"', '"with # hash"', '"esc \\" quote # x"']))
 
-    top = [line(f"title {title}"), line("year " + draw(st.sampled_from(["2025", "2_026", "2026"]))),
-           line("region US")]
+    top = [
+        line(f"title {title}"),
+        line("year " + draw(st.sampled_from(["2025", "2_026", "2026"]))),
+        line("region US"),
+    ]
     cluster_form = draw(st.sampled_from(["block", "dotted", "one_line"]))
     if cluster_form == "block":
-        top.append(line("cluster {") + line("accelerator GB200") + line(f"count {count}")
-                   + line(f"mfu {mfu}") + line("}"))
+        top.append(
+            line("cluster {")
+            + line("accelerator GB200")
+            + line(f"count {count}")
+            + line(f"mfu {mfu}")
+            + line("}")
+        )
     elif cluster_form == "dotted":
-        top.append(line("cluster.accelerator GB200") + line(f"cluster.count {count}")
-                   + line(f"cluster.mfu {mfu}"))
+        top.append(
+            line("cluster.accelerator GB200")
+            + line(f"cluster.count {count}")
+            + line(f"cluster.mfu {mfu}")
+        )
     else:
         top.append(line(f"cluster {{ accelerator GB200\ncount {count} }}"))
     energy = [f"pue {pue}", f"mix {mix}"]
@@ -386,14 +440,23 @@ def scenario_texts(draw):
     else:
         top.append("".join(line("energy." + item) for item in energy))
     top.append(line(f"workload.parallelism {parallelism}"))
-    top.append(line('expect cluster.count >= ' + draw(st.sampled_from(["1E+3", "1_000", "1k"]))
-                    + ' "q # x"'))
+    top.append(
+        line(
+            "expect cluster.count >= " + draw(st.sampled_from(["1E+3", "1_000", "1k"])) + ' "q # x"'
+        )
+    )
     order = draw(st.permutations(top))
-    text = draw(st.sampled_from(["", "\n", "# header\n"])) + "scenario base {" + draw(_TRAILING) + "\n"
+    text = (
+        draw(st.sampled_from(["", "\n", "# header\n"])) + "scenario base {" + draw(_TRAILING) + "\n"
+    )
     text += "".join(order) + "}" + draw(_TRAILING) + draw(_BLANKS)
     if draw(st.booleans()):
-        text += line("sweep variants from base {") + line(f"cluster.count [{count}, 300k]") \
-            + line("year 2025 .. 2_027") + line("}")
+        text += (
+            line("sweep variants from base {")
+            + line(f"cluster.count [{count}, 300k]")
+            + line("year 2025 .. 2_027")
+            + line("}")
+        )
     if draw(st.booleans()):
         text = text.replace("\n", "\r\n")
     return text
@@ -429,16 +492,38 @@ def _atom_meaning(atom):
 
 
 def syntax_meaning(statements):
-    return [(s.key, [_atom_meaning(a) for a in s.values],
-             None if s.body is None else syntax_meaning(s.body)) for s in statements]
+    return [
+        (
+            s.key,
+            [_atom_meaning(a) for a in s.values],
+            None if s.body is None else syntax_meaning(s.body),
+        )
+        for s in statements
+    ]
 
 
-_NUMBERS = st.sampled_from(["1", "100k", "1_00_000", "100_000", "2.5e+3", "2.5E3", "40%", "-3",
-                            "1__0", "10_", "0.000_1", "7T", "1_.5"])
+_NUMBERS = st.sampled_from(
+    [
+        "1",
+        "100k",
+        "1_00_000",
+        "100_000",
+        "2.5e+3",
+        "2.5E3",
+        "40%",
+        "-3",
+        "1__0",
+        "10_",
+        "0.000_1",
+        "7T",
+        "1_.5",
+    ]
+)
 _WORDS = st.sampled_from(["GB200", "auto", "cluster.count", "USD/MWh", "to", "extends", "x_1"])
 _STRINGS = st.sampled_from(['"plain"', '"with # hash"', '"esc \\" # q"', '""'])
-_SIMPLE_ATOMS = st.one_of(_NUMBERS, _WORDS, _STRINGS,
-                          st.sampled_from([">=", "<", "~=", "+/-", "±", ".."]))
+_SIMPLE_ATOMS = st.one_of(
+    _NUMBERS, _WORDS, _STRINGS, st.sampled_from([">=", "<", "~=", "+/-", "±", ".."])
+)
 _GAP = st.sampled_from([" ", "  ", "\t"])
 _LIST_GAP = st.sampled_from(["", " ", "\n", " # in list\n  "])
 _COMMENT = st.sampled_from(["", "  # c", " #", "\t# x # y", '   # "q"'])
@@ -459,12 +544,15 @@ def _atom_source(draw, depth=0):
 
 @st.composite
 def _values_source(draw):
-    entries = draw(st.lists(st.lists(_atom_source(), min_size=1, max_size=3), min_size=0, max_size=4))
+    entries = draw(
+        st.lists(st.lists(_atom_source(), min_size=1, max_size=3), min_size=0, max_size=4)
+    )
     text = ""
     for index, entry in enumerate(entries):
         if index:
-            text += "," + draw(st.sampled_from([" ", "", "\n   ", "  # after comma\n  ",
-                                                "\n  # own line\n\n  "]))
+            text += "," + draw(
+                st.sampled_from([" ", "", "\n   ", "  # after comma\n  ", "\n  # own line\n\n  "])
+            )
         else:
             text += draw(_GAP)
         text += draw(_GAP).join(entry)
@@ -476,7 +564,9 @@ def _statements_source(draw, depth=0):
     text = ""
     for _ in range(draw(st.integers(0 if depth else 1, 4))):
         text += draw(st.sampled_from(["", "\n", "# own comment\n", "\n  # spaced\n\n"]))
-        text += draw(st.sampled_from(["", " ", "    ", "\t"])) + draw(_WORDS.filter(lambda w: "/" not in w))
+        text += draw(st.sampled_from(["", " ", "    ", "\t"])) + draw(
+            _WORDS.filter(lambda w: "/" not in w)
+        )
         text += draw(_values_source())
         if depth < 3 and draw(st.integers(0, 3)) == 0:
             body = draw(_statements_source(depth + 1))
@@ -495,7 +585,9 @@ def test_any_document_keeps_its_syntax_tree_and_comments(text):
         assume(False)  # the generator's rare invalid shapes (a one-line block's statement list)
     formatted = format_text(text)
     assert format_text(formatted) == formatted
-    assert syntax_meaning(scendsl.parse(formatted).statements) == syntax_meaning(original.statements)
+    assert syntax_meaning(scendsl.parse(formatted).statements) == syntax_meaning(
+        original.statements
+    )
     from scendsl.language.format import _scan_comments
 
     kept = " ".join(c.text for c in _scan_comments(formatted.split("\n")))
@@ -504,8 +596,11 @@ def test_any_document_keeps_its_syntax_tree_and_comments(text):
 
 
 def test_claim_quotes_align_in_one_column():
-    text = scenario_text("s", body='\n  expect cluster.count >= 8 "a"\n'
-                                   '  expect energy.facility_power ~= 5 MW ± 10% "b"\n')
+    text = scenario_text(
+        "s",
+        body='\n  expect cluster.count >= 8 "a"\n'
+        '  expect energy.facility_power ~= 5 MW ± 10% "b"\n',
+    )
     out = format_text(text)
     claims = [line for line in out.splitlines() if "expect" in line]
     assert len({line.index('"') for line in claims}) == 1

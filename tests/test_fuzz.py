@@ -52,22 +52,36 @@ for _symbol, _unit in sorted(UNITS.items()):
 
 #: Every sample the mutation fuzzer starts from: the sketch, the shipped scenarios, the broken ones.
 SEEDS = sorted(
-    [*(FIXTURES / "sketch").glob("*.scn"), *(ROOT / "scenarios").glob("**/*.scn"),
-     *(FIXTURES / "broken").glob("**/*.scn")])
+    [
+        *(FIXTURES / "sketch").glob("*.scn"),
+        *(ROOT / "scenarios").glob("**/*.scn"),
+        *(FIXTURES / "broken").glob("**/*.scn"),
+    ]
+)
 SEED_TEXTS = [p.read_bytes().decode("utf-8", "replace") for p in SEEDS]
 
 #: Reproducible and bounded: the same examples on every run, no example database. Shrinking a
 #: failure of these large inputs can take minutes, so CI reports the failing input as found;
 #: set SCENDSL_FUZZ_SHRINK=1 to have Hypothesis shrink it.
-_PHASES = tuple(Phase) if os.environ.get("SCENDSL_FUZZ_SHRINK") else (
-    Phase.explicit, Phase.reuse, Phase.generate)
-_FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True, phases=_PHASES,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_PHASES = (
+    tuple(Phase)
+    if os.environ.get("SCENDSL_FUZZ_SHRINK")
+    else (Phase.explicit, Phase.reuse, Phase.generate)
+)
+_FUZZ = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    phases=_PHASES,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def fuzz(examples: int) -> settings:
     """Settings of one property: reproducible, `examples` inputs."""
     return settings(_FUZZ, max_examples=examples)
+
 
 GRAMMAR_CHARS = '{}[]",#\n±%.<>=~+-/_\\ \t\r0123456789eEkMBGTaz'
 
@@ -99,8 +113,9 @@ def load_or_refuse(text: str):
 
 # ---------------------------------------------------------------------------------- valid text
 blank = st.sampled_from([" ", "  ", "\t", " \t ", "    "])
-comment_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\n\r"),
-                       max_size=20)
+comment_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\n\r"), max_size=20
+)
 
 
 @st.composite
@@ -189,8 +204,12 @@ def field_value(draw, spec: F.FieldSpec) -> str:
     if kind == "integer":
         return draw(single_value(spec))[0]
     if kind == "string":
-        body = draw(st.text(st.characters(blacklist_categories=("Cs", "Cc"),
-                                          blacklist_characters='"\\\n\r'), max_size=30))
+        body = draw(
+            st.text(
+                st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters='"\\\n\r'),
+                max_size=30,
+            )
+        )
         if draw(st.booleans()):
             body += draw(st.sampled_from(['\\"', "\\\\"]))
         return f'"{body}"'
@@ -202,14 +221,23 @@ def field_value(draw, spec: F.FieldSpec) -> str:
         return draw(st.sampled_from(ACCELERATORS))
     if kind == "mix":
         sources = draw(st.lists(st.sampled_from(SOURCES), min_size=1, max_size=4, unique=True))
-        cuts = sorted(draw(st.lists(st.integers(1, 99), min_size=len(sources) - 1,
-                                    max_size=len(sources) - 1, unique=True)))
+        cuts = sorted(
+            draw(
+                st.lists(
+                    st.integers(1, 99),
+                    min_size=len(sources) - 1,
+                    max_size=len(sources) - 1,
+                    unique=True,
+                )
+            )
+        )
         shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
         separator = draw(st.sampled_from([", ", ",\n      ", ",  # a comment\n    "]))
         return separator.join(f"{s} {share}%" for s, share in zip(sources, shares, strict=True))
     if kind == "parallelism":
-        keys = draw(st.lists(st.sampled_from(F.PARALLELISM_KEYS), min_size=1, max_size=4,
-                             unique=True))
+        keys = draw(
+            st.lists(st.sampled_from(F.PARALLELISM_KEYS), min_size=1, max_size=4, unique=True)
+        )
         parts = []
         for key in keys:
             auto = key in ("data", "microbatches") and draw(st.booleans())
@@ -223,14 +251,20 @@ def scenario_body(draw, required: bool) -> list[str]:
     """Body lines of a scenario: attributes, sections as blocks or dotted paths, claims."""
     lines: list[str] = []
     attributes = dict(F.SCENARIO_ATTRIBUTES)
-    chosen = [name for name in attributes
-              if (required and name in ("year", "region")) or draw(st.booleans())]
+    chosen = [
+        name
+        for name in attributes
+        if (required and name in ("year", "region")) or draw(st.booleans())
+    ]
     for name in chosen:
         lines.append(f"{name}{draw(blank)}{draw(field_value(attributes[name]))}")
     for section, specs in F.SECTIONS.items():
-        names = [n for n in specs
-                 if (required and f"{section}.{n}" in F.REQUIRED_SCENARIO_FIELDS)
-                 or draw(st.integers(0, 3)) == 0]
+        names = [
+            n
+            for n in specs
+            if (required and f"{section}.{n}" in F.REQUIRED_SCENARIO_FIELDS)
+            or draw(st.integers(0, 3)) == 0
+        ]
         values = [(n, draw(field_value(specs[n]))) for n in names]
         if not values:
             continue
@@ -253,8 +287,11 @@ def scenario_body(draw, required: bool) -> list[str]:
         if unit == " %":
             unit, value = "", f"{draw(st.integers(0, 100))}%"
         tolerance = f" ± {draw(st.integers(0, 50))}%" if op == "~=" else ""
-        quote = f' "{draw(comment_text).replace(chr(34), "").replace(chr(92), "")}"' \
-            if draw(st.booleans()) else ""
+        quote = (
+            f' "{draw(comment_text).replace(chr(34), "").replace(chr(92), "")}"'
+            if draw(st.booleans())
+            else ""
+        )
         lines.append(f"expect energy.facility_power {op} {value}{unit}{tolerance}{quote}")
     return lines
 
@@ -341,8 +378,11 @@ def _without_spans(value):
     return value
 
 
-@pytest.mark.skipif(format_text is None, reason="scendsl.language.format.format_text is not "
-                                                "written yet (another engineer owns format.py)")
+@pytest.mark.skipif(
+    format_text is None,
+    reason="scendsl.language.format.format_text is not "
+    "written yet (another engineer owns format.py)",
+)
 @fuzz(80)
 @given(valid_scenario_texts())
 def test_format_round_trip_gives_the_same_model(text):
@@ -370,11 +410,11 @@ def mutate(text: str, edits) -> str:
     for operation, where, argument in edits:
         pos = int(where * len(text))
         if operation == "delete":
-            text = text[:pos] + text[pos + argument:]
+            text = text[:pos] + text[pos + argument :]
         elif operation == "insert":
             text = text[:pos] + argument + text[pos:]
         elif operation == "duplicate":
-            text = text[:pos + argument] + text[pos:]
+            text = text[: pos + argument] + text[pos:]
         elif operation == "truncate":
             text = text[:pos]
         elif operation == "swap_lines":
@@ -393,40 +433,109 @@ def test_mutated_samples_end_in_located_errors_only(seed, edits):
 
 
 VOCABULARY = [
-    "scenario", "sweep", "accelerator", "reference", "import", "extends", "from", "expect", "to",
-    "auto", "cluster", "energy", "workload", "market", "count", "mfu", "year", "region", "mix",
-    "parallelism", "tensor", "data", "pue", "title", "tdp", "GB200", "US", "grid", "solar", "fp8",
-    "cluster.count", "energy.mix", "a", "b", "base", "{", "}", "[", "]", ",", "..", "±", "+/-",
-    ">=", "~=", "<", "\n", "\n", "\n", "100k", "40%", "1e999", "0", "-1", "1__0", "150%", "2T",
-    "1.5", "1e-300", "MW", "USD/MWh", "GB/s", "days", '"text"', '"a\\"b"', '"../x.scn"',
-    '"/etc/passwd"', "# c\n", "\t",
+    "scenario",
+    "sweep",
+    "accelerator",
+    "reference",
+    "import",
+    "extends",
+    "from",
+    "expect",
+    "to",
+    "auto",
+    "cluster",
+    "energy",
+    "workload",
+    "market",
+    "count",
+    "mfu",
+    "year",
+    "region",
+    "mix",
+    "parallelism",
+    "tensor",
+    "data",
+    "pue",
+    "title",
+    "tdp",
+    "GB200",
+    "US",
+    "grid",
+    "solar",
+    "fp8",
+    "cluster.count",
+    "energy.mix",
+    "a",
+    "b",
+    "base",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "..",
+    "±",
+    "+/-",
+    ">=",
+    "~=",
+    "<",
+    "\n",
+    "\n",
+    "\n",
+    "100k",
+    "40%",
+    "1e999",
+    "0",
+    "-1",
+    "1__0",
+    "150%",
+    "2T",
+    "1.5",
+    "1e-300",
+    "MW",
+    "USD/MWh",
+    "GB/s",
+    "days",
+    '"text"',
+    '"a\\"b"',
+    '"../x.scn"',
+    '"/etc/passwd"',
+    "# c\n",
+    "\t",
 ]
 
 
 @fuzz(200)
-@given(st.lists(st.sampled_from(VOCABULARY), max_size=60),
-       st.lists(st.sampled_from([" ", "", "  "]), min_size=60, max_size=60))
+@given(
+    st.lists(st.sampled_from(VOCABULARY), max_size=60),
+    st.lists(st.sampled_from([" ", "", "  "]), min_size=60, max_size=60),
+)
 def test_token_soup_ends_in_located_errors_only(tokens, gaps):
     load_or_refuse("".join(t + g for t, g in zip(tokens, gaps, strict=False)))
 
 
 @fuzz(100)
-@given(st.text(st.one_of(st.sampled_from(list(GRAMMAR_CHARS)),
-                         st.characters(blacklist_categories=())), max_size=300))
+@given(
+    st.text(
+        st.one_of(st.sampled_from(list(GRAMMAR_CHARS)), st.characters(blacklist_categories=())),
+        max_size=300,
+    )
+)
 def test_random_text_ends_in_located_errors_only(text):
     load_or_refuse(text)
 
 
 @fuzz(40)
-@given(st.integers(0, len(SEED_TEXTS) - 1), st.lists(mutation, min_size=1, max_size=4),
-       st.booleans())
+@given(
+    st.integers(0, len(SEED_TEXTS) - 1), st.lists(mutation, min_size=1, max_size=4), st.booleans()
+)
 def test_check_command_refuses_mutated_files_with_exit_1_and_no_traceback(seed, edits, as_bytes):
     text = mutate(SEED_TEXTS[seed], edits)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fuzzed.scn"
         if as_bytes:  # a byte-level edit may leave invalid UTF-8
             raw = text.encode("utf-8", "surrogatepass")
-            path.write_bytes(raw[: int(len(raw) * 0.7)] + b"\xff" + raw[int(len(raw) * 0.7):])
+            path.write_bytes(raw[: int(len(raw) * 0.7)] + b"\xff" + raw[int(len(raw) * 0.7) :])
         else:
             path.write_text(text, "utf-8", errors="surrogatepass")
         try:

@@ -28,9 +28,7 @@ from scendsl.language.units import quantity_from_text
 ROOT = Path(__file__).resolve().parent.parent
 CONFIDENCE = re.compile(r"^[ABCU](/[ABCU])?$")
 EU = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
-REQUIRED = EU + (
-    "GB NO CH US CA MX BR CN TW JP KR IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
-)
+REQUIRED = EU + ("GB NO CH US CA MX BR CN TW JP KR IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split())
 SERIES_DIMENSION = {
     "grid_intensity": "carbon_intensity",
     "per_capita_electricity": "energy",
@@ -209,7 +207,7 @@ def test_grid_import_of_a_grapher_download_writes_the_expected_toml(tmp_path: Pa
     rows = script.read_owid(src, script.INTENSITY_COLUMNS, required=True)
     text = script.build_toml(rows, [], {}, dataset="fixture v1", inputs=[("f.csv", "abc")])
     src_line = f"source = '{script.INTENSITY_SOURCE}', confidence = 'A'"
-    body = text[text.index("[meta]"):]
+    body = text[text.index("[meta]") :]
     assert body == (
         "[meta]\ndataset = 'fixture v1'\nfirst_year = 2019\nlast_year = 2020\ncountries = 2\n"
         "us_states = 0\n\n"
@@ -236,22 +234,39 @@ def test_grid_import_command_reads_the_full_owid_file_and_us_states(tmp_path: Pa
         encoding="utf-8",
     )
     states = tmp_path / "usa_emissions.json"
-    states.write_text(json.dumps({
-        "_unit": {"emissions": "lbs/MWh"},
-        "_source": {"name": "eGRID", "year": 2023},
-        "texas": {"emissions": 1000.0, "regionCode": "TX"},
-        "usa": {"emissions": 800.0, "regionCode": "usa"},
-    }), encoding="utf-8")
+    states.write_text(
+        json.dumps(
+            {
+                "_unit": {"emissions": "lbs/MWh"},
+                "_source": {"name": "eGRID", "year": 2023},
+                "texas": {"emissions": 1000.0, "regionCode": "TX"},
+                "usa": {"emissions": 800.0, "regionCode": "usa"},
+            }
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "grid.toml"
-    command = [sys.executable, str(ROOT / "scripts" / "import_grid_data.py"), str(owid),
-               "--us-states", str(states), "--dataset", "fixture", "--out", str(out)]
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "import_grid_data.py"),
+        str(owid),
+        "--us-states",
+        str(states),
+        "--dataset",
+        "fixture",
+        "--out",
+        str(out),
+    ]
     subprocess.run(command, check=True, capture_output=True)
     first = out.read_bytes()
     data = tomllib.loads(first.decode())
     assert data["IN"]["grid_intensity"]["2024"]["value"] == "708.3 gCO2/kWh"
     assert data["IN"]["per_capita_electricity"] == {
-        "2023": {"value": "1427 kWh", "source": data["IN"]["per_capita_electricity"]["2023"]["source"],
-                 "confidence": "A"},
+        "2023": {
+            "value": "1427 kWh",
+            "source": data["IN"]["per_capita_electricity"]["2023"]["source"],
+            "confidence": "A",
+        },
     }
     assert data["US-TX"]["name"] == "Texas"
     assert data["US-TX"]["grid_intensity"]["2023"]["value"] == "453.6 gCO2/kWh"  # 1000 lb/MWh
@@ -262,7 +277,9 @@ def test_grid_import_command_reads_the_full_owid_file_and_us_states(tmp_path: Pa
     assert out.read_bytes() == first  # deterministic
 
 
-def test_price_import_averages_half_years_converts_at_ecb_rates_and_skips_gaps(tmp_path: Path) -> None:
+def test_price_import_averages_half_years_converts_at_ecb_rates_and_skips_gaps(
+    tmp_path: Path,
+) -> None:
     script = _script("import_electricity_prices")
     wide = tmp_path / "wide.csv"
     wide.write_text(
@@ -285,8 +302,7 @@ def test_price_import_averages_half_years_converts_at_ecb_rates_and_skips_gaps(t
     ecb.write_text("Date,USD,JPY\n2023-12-29,1.2,150\n2023-01-02,1.0,140\n2022-06-01,N/A,1\n")
     eia = tmp_path / "eia.csv"
     eia.write_text(
-        "region,year,cents_per_kwh,source,confidence,note\n"
-        "US-TX,2023,6.60,EIA table,A,\n",
+        "region,year,cents_per_kwh,source,confidence,note\nUS-TX,2023,6.60,EIA table,A,\n",
         encoding="utf-8",
     )
     eurostat = script.read_eurostat(wide)

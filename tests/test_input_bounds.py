@@ -55,9 +55,14 @@ def accelerator_block(values: dict[str, str]) -> str:
     return "accelerator X {\n" + "".join(f"  {k} {v}\n" for k, v in values.items()) + "}\n"
 
 
-NEW_ACCELERATOR = {"bf16_dense": "500 TFLOPS", "hbm": "80 GB", "hbm_bandwidth": "3 TB/s",
-                   "scaleup_bandwidth": "900 GB/s", "hostlink_bandwidth": "128 GB/s",
-                   "tdp": "700 W"}
+NEW_ACCELERATOR = {
+    "bf16_dense": "500 TFLOPS",
+    "hbm": "80 GB",
+    "hbm_bandwidth": "3 TB/s",
+    "scaleup_bandwidth": "900 GB/s",
+    "hostlink_bandwidth": "128 GB/s",
+    "tdp": "700 W",
+}
 
 
 # ----------------------------------------------------------------------- 10: physical bounds
@@ -67,9 +72,13 @@ def test_parameters_5e_324_refused_at_check_not_a_zero_division():
 
 
 def test_tiny_baseline_parameters_and_tokens_refused_at_check():
-    messages = refusal(scenario("  workload.parameters 1B\n  workload.tokens 20B\n"
-                                "  workload.baseline_parameters 1e-300\n"
-                                "  workload.baseline_tokens 1e-300"))
+    messages = refusal(
+        scenario(
+            "  workload.parameters 1B\n  workload.tokens 20B\n"
+            "  workload.baseline_parameters 1e-300\n"
+            "  workload.baseline_tokens 1e-300"
+        )
+    )
     assert any("'workload.baseline_parameters' must be greater than 1" in m for m in messages)
     assert any("'workload.baseline_tokens' must be greater than 1" in m for m in messages)
 
@@ -79,20 +88,25 @@ def test_bf16_dense_1e_300_flops_refused_at_check_not_an_overflow_in_charts():
     messages = refusal(scenario(accelerator="X", before=block))
     assert any("'bf16_dense' must be greater than 1 GFLOPS" in m for m in messages)
     block = accelerator_block({**NEW_ACCELERATOR, "bf16_dense": "1e30 FLOPS"})
-    assert any("'bf16_dense' must be at most 100 EFLOPS" in m
-               for m in refusal(scenario(accelerator="X", before=block)))
+    assert any(
+        "'bf16_dense' must be at most 100 EFLOPS" in m
+        for m in refusal(scenario(accelerator="X", before=block))
+    )
 
 
-@pytest.mark.parametrize("line, fragment", [
-    ("  cluster.count 1e300", "'cluster.count' must be at most 1,000,000,000"),
-    ("  workload.tokens 1e300", "'workload.tokens' must be at most"),
-    ("  workload.layers 10000000", "'workload.layers' must be at most 1,000,000"),
-    ("  workload.parallelism tensor 1e12, pipeline 1", "'tensor' must be at most"),
-    ("  market.unit_price 1e300 USD", "'market.unit_price' must be at most"),
-    ("  energy.price 1e300 USD/MWh", "'energy.price' must be at most 10,000 USD/MWh"),
-    ("  workload.checkpoint_time 1e300 s", "'workload.checkpoint_time' must be at most 7 days"),
-    ("  cluster.accelerator_power 5 GW", "'cluster.accelerator_power' must be at most 1 MW"),
-])
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ("  cluster.count 1e300", "'cluster.count' must be at most 1,000,000,000"),
+        ("  workload.tokens 1e300", "'workload.tokens' must be at most"),
+        ("  workload.layers 10000000", "'workload.layers' must be at most 1,000,000"),
+        ("  workload.parallelism tensor 1e12, pipeline 1", "'tensor' must be at most"),
+        ("  market.unit_price 1e300 USD", "'market.unit_price' must be at most"),
+        ("  energy.price 1e300 USD/MWh", "'energy.price' must be at most 10,000 USD/MWh"),
+        ("  workload.checkpoint_time 1e300 s", "'workload.checkpoint_time' must be at most 7 days"),
+        ("  cluster.accelerator_power 5 GW", "'cluster.accelerator_power' must be at most 1 MW"),
+    ],
+)
 def test_absurd_magnitudes_refused_at_check(line, fragment):
     messages = refusal(scenario(line))
     assert any(fragment in m for m in messages), messages
@@ -104,14 +118,17 @@ def every_numeric_field():
             yield f"{section}.{name}", spec
     yield from (("year", F.SCENARIO_ATTRIBUTES["year"]),)
     yield from ((f"accelerator.{name}", spec) for name, spec in F.ACCELERATOR_FIGURES.items())
-    yield from (("accelerator.available_year", F.ACCELERATOR_ATTRIBUTES["available_year"]),
-                ("reference.count", F.REFERENCE_FIELDS["count"]),
-                ("parallelism degree", F.PARALLEL_DEGREE))
+    yield from (
+        ("accelerator.available_year", F.ACCELERATOR_ATTRIBUTES["available_year"]),
+        ("reference.count", F.REFERENCE_FIELDS["count"]),
+        ("parallelism degree", F.PARALLEL_DEGREE),
+    )
 
 
 def test_every_numeric_field_declares_a_minimum_and_a_maximum():
-    numeric = [(path, spec) for path, spec in every_numeric_field()
-               if spec.kind in ("quantity", "integer")]
+    numeric = [
+        (path, spec) for path, spec in every_numeric_field() if spec.kind in ("quantity", "integer")
+    ]
     assert len(numeric) > 30
     for path, spec in numeric:
         assert spec.minimum is not None and spec.maximum is not None, path
@@ -138,15 +155,19 @@ def edge_value(spec: F.FieldSpec, edge: str) -> str:
 def edge_scenario(edge: str, ranges: bool = False) -> str:
     """A scenario with every numeric field, and a new accelerator with every figure, at one
     edge of its bounds (or, with `ranges`, uncertain fields written from edge to edge)."""
+
     def value(spec: F.FieldSpec) -> str:
         if ranges and spec.kind == "quantity" and spec.uncertain:
             return f"{edge_value(spec, 'low')} to {edge_value(spec, 'high')}"
         return edge_value(spec, edge)
 
     block = accelerator_block({name: value(spec) for name, spec in F.ACCELERATOR_FIGURES.items()})
-    lines = "\n".join(f"  {section}.{name} {value(spec)}"
-                      for section, fields in F.SECTIONS.items() for name, spec in fields.items()
-                      if spec.kind in ("quantity", "integer"))
+    lines = "\n".join(
+        f"  {section}.{name} {value(spec)}"
+        for section, fields in F.SECTIONS.items()
+        for name, spec in fields.items()
+        if spec.kind in ("quantity", "integer")
+    )
     return scenario(lines, accelerator="X", before=block)
 
 
@@ -185,9 +206,11 @@ UNCERTAIN = """\
 
 
 def test_three_mutually_inconsistent_correlations_refused_at_check_with_the_statements():
-    text = scenario(UNCERTAIN + "  correlate cluster.mfu, energy.pue 1\n"
-                    "  correlate energy.pue, energy.utilization 1\n"
-                    "  correlate cluster.mfu, energy.utilization -1")
+    text = scenario(
+        UNCERTAIN + "  correlate cluster.mfu, energy.pue 1\n"
+        "  correlate energy.pue, energy.utilization 1\n"
+        "  correlate cluster.mfu, energy.utilization -1"
+    )
     messages = refusal(text)
     assert len(messages) == 1
     assert "correlations contradict each other" in messages[0]
@@ -197,32 +220,44 @@ def test_three_mutually_inconsistent_correlations_refused_at_check_with_the_stat
 
 def test_two_correlations_at_one_imply_the_third_and_are_refused_without_it():
     # a ~ b 1 and b ~ c 1 with a, c independent (unwritten: 0) describe no joint law.
-    messages = refusal(scenario(UNCERTAIN + "  correlate cluster.mfu, energy.pue 1\n"
-                                "  correlate energy.pue, energy.utilization 1"))
+    messages = refusal(
+        scenario(
+            UNCERTAIN + "  correlate cluster.mfu, energy.pue 1\n"
+            "  correlate energy.pue, energy.utilization 1"
+        )
+    )
     assert "contradict each other" in messages[0]
 
 
 def test_correlations_at_plus_and_minus_one_that_agree_run_in_the_monte_carlo():
-    text = scenario(UNCERTAIN + "  correlate cluster.mfu, energy.pue 1\n"
-                    "  correlate energy.pue, energy.utilization -1\n"
-                    "  correlate cluster.mfu, energy.utilization -1")
+    text = scenario(
+        UNCERTAIN + "  correlate cluster.mfu, energy.pue 1\n"
+        "  correlate energy.pue, energy.utilization -1\n"
+        "  correlate cluster.mfu, energy.utilization -1"
+    )
     run = sample(scendsl.load_text(text).get("s"), 500)
-    mfu, pue, utilization = (run.draws[name] for name in
-                             ("cluster.mfu", "energy.pue", "energy.utilization"))
+    mfu, pue, utilization = (
+        run.draws[name] for name in ("cluster.mfu", "energy.pue", "energy.utilization")
+    )
     assert np.corrcoef(np.log(mfu), np.log(pue))[0, 1] == pytest.approx(1.0, abs=1e-9)
     assert np.corrcoef(np.log(mfu), np.log(utilization))[0, 1] == pytest.approx(-1.0, abs=1e-9)
 
 
 def test_one_pair_correlated_twice_with_different_values_is_refused():
-    messages = refusal(scenario(UNCERTAIN + "  correlate cluster.mfu, energy.pue 0.5\n"
-                                "  correlate energy.pue, cluster.mfu 0.6"))
+    messages = refusal(
+        scenario(
+            UNCERTAIN + "  correlate cluster.mfu, energy.pue 0.5\n"
+            "  correlate energy.pue, cluster.mfu 0.6"
+        )
+    )
     assert "correlated twice" in messages[0] and "first correlated here" in messages[0]
 
 
 def test_correlations_inherited_through_extends_are_checked_with_the_childs():
-    text = scenario(UNCERTAIN + "  correlate cluster.mfu, energy.pue 0.9\n"
-                    "  correlate energy.pue, energy.utilization 0.9") + (
-        "scenario t extends s {\n  correlate cluster.mfu, energy.utilization -0.9\n}\n")
+    text = scenario(
+        UNCERTAIN + "  correlate cluster.mfu, energy.pue 0.9\n"
+        "  correlate energy.pue, energy.utilization 0.9"
+    ) + ("scenario t extends s {\n  correlate cluster.mfu, energy.utilization -0.9\n}\n")
     messages = refusal(text)
     assert "contradict each other" in messages[0] and ":2:3: error:" not in messages[0]
 
@@ -230,8 +265,12 @@ def test_correlations_inherited_through_extends_are_checked_with_the_childs():
 def test_pure_python_semidefinite_check_agrees_with_the_eigenvalues():
     rng = np.random.default_rng(7)
     for n, _trial in itertools.product((2, 3, 4, 6), range(60)):
-        pairs = {(f"f{i}", f"f{j}"): float(rng.choice([-1.0, -0.9, -0.5, 0.0, 0.3, 0.9, 1.0]))
-                 for i in range(n) for j in range(i + 1, n) if rng.random() < 0.7}
+        pairs = {
+            (f"f{i}", f"f{j}"): float(rng.choice([-1.0, -0.9, -0.5, 0.0, 0.3, 0.9, 1.0]))
+            for i in range(n)
+            for j in range(i + 1, n)
+            if rng.random() < 0.7
+        }
         names = sorted({name for pair in pairs for name in pair})
         matrix = np.eye(len(names))
         for (a, b), rho in pairs.items():
@@ -258,11 +297,12 @@ def test_windows_reserved_scenario_names_get_safe_page_file_names(tmp_path):
     for name in ("CON", "nul", "COM1", "aux", "Lpt9", "prn"):
         assert pages[name] == f"scenario-{name}"
     # Everything else keeps its name: the committed briefings' file names do not move.
-    assert (pages["con_ok"], pages["com10"], pages["colossus2"]) == ("con_ok", "com10",
-                                                                     "colossus2")
+    assert (pages["con_ok"], pages["com10"], pages["colossus2"]) == ("con_ok", "com10", "colossus2")
     source = tmp_path / "reserved.scn"
-    source.write_text("".join(scenario().replace("scenario s", f"scenario {name}")
-                              for name in ("CON", "aux")), encoding="utf-8")
+    source.write_text(
+        "".join(scenario().replace("scenario s", f"scenario {name}") for name in ("CON", "aux")),
+        encoding="utf-8",
+    )
     written = build([str(source)], str(tmp_path / "out"), samples=0).files
     assert "scenario-CON.md" in written and "scenario-aux.html" in written
     assert not {"CON.md", "CON.html", "aux.md", "aux.html"} & set(written)
@@ -270,8 +310,7 @@ def test_windows_reserved_scenario_names_get_safe_page_file_names(tmp_path):
 
 # ------------------------------------------------------------------------------ 24: API
 def test_load_text_with_a_diamond_import_reads_the_shared_file_once(tmp_path, monkeypatch):
-    (tmp_path / "d.scn").write_text("accelerator D extends H100 { tdp 700 W }\n",
-                                    encoding="utf-8")
+    (tmp_path / "d.scn").write_text("accelerator D extends H100 { tdp 700 W }\n", encoding="utf-8")
     (tmp_path / "b.scn").write_text('import "d.scn"\n', encoding="utf-8")
     (tmp_path / "c.scn").write_text('import "d.scn"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)

@@ -132,11 +132,11 @@ def test_file_just_under_8_mib_of_strings_with_an_unclosed_block_is_refused_fast
 
 # ------------------------------------------------------------------------ lines and tokens
 def test_extremely_long_line_is_refused_fast():
-    refused("scenario a { title \"" + "x" * 5_000_000 + "\" }\n", "line is longer than 20,000")
+    refused('scenario a { title "' + "x" * 5_000_000 + '" }\n', "line is longer than 20,000")
 
 
 def test_line_at_the_limit_is_read():
-    text = with_line('  year 2026\n', '  year 2026' + " " * (P.MAX_LINE_LENGTH - 20) + "\n")
+    text = with_line("  year 2026\n", "  year 2026" + " " * (P.MAX_LINE_LENGTH - 20) + "\n")
     assert timed(scendsl.load, text).get("base").year == 2026
 
 
@@ -150,15 +150,18 @@ def test_a_million_words_on_one_logical_line_is_refused_fast():
     refused("scenario a { year " + "a \\\n" * 300_000 + "}\n", "more than 25,000 tokens")
 
 
-@pytest.mark.parametrize("unit", [
-    "a a a a a a a a a a a a a a a a a a a a\n",        # words: the slowest tokens for Lark
-    't "x" "y" "z" "w" "v" "u" "s" "r" "q" "p"\n',      # strings
-    "  year 2026\n",                                    # duplicates: one diagnostic per line
-    "a [1, 2, [3, 4]]\n",                               # lists
-    "# just a comment\n",                               # comments
-    "a {\n",                                            # never closed
-    "a [\n",                                            # never closed
-])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "a a a a a a a a a a a a a a a a a a a a\n",  # words: the slowest tokens for Lark
+        't "x" "y" "z" "w" "v" "u" "s" "r" "q" "p"\n',  # strings
+        "  year 2026\n",  # duplicates: one diagnostic per line
+        "a [1, 2, [3, 4]]\n",  # lists
+        "# just a comment\n",  # comments
+        "a {\n",  # never closed
+        "a [\n",  # never closed
+    ],
+)
 def test_files_just_under_the_token_limit_are_decided_within_a_second(unit):
     text = fill(unit, P.MAX_TOKENS - 10, "scenario a {\n" if "year" in unit else "")
     assert P._count_tokens(text, 10**9) <= P.MAX_TOKENS
@@ -168,14 +171,19 @@ def test_files_just_under_the_token_limit_are_decided_within_a_second(unit):
 
 
 def test_valid_file_just_under_the_token_limit_is_accepted_within_a_second():
-    text = fill('  expect energy.facility_power >= 500 MW "q"\n', P.MAX_TOKENS - 10,
-                HEADER.rstrip().rstrip("}"), "}\n")
+    text = fill(
+        '  expect energy.facility_power >= 500 MW "q"\n',
+        P.MAX_TOKENS - 10,
+        HEADER.rstrip().rstrip("}"),
+        "}\n",
+    )
     assert len(timed(scendsl.load, text).get("base").claims) > 2_000
 
 
 def test_many_scenarios_just_under_the_token_limit_are_accepted_within_a_second():
-    text = HEADER + "".join(f"scenario s{i} extends base {{ cluster.count {i + 1} }}\n"
-                            for i in range(2_400))
+    text = HEADER + "".join(
+        f"scenario s{i} extends base {{ cluster.count {i + 1} }}\n" for i in range(2_400)
+    )
     assert P._count_tokens(text, 10**9) <= P.MAX_TOKENS
     assert len(timed(scendsl.load, text).scenarios) == 2_401
 
@@ -201,8 +209,10 @@ def test_blocks_nested_ten_thousand_deep_are_refused_fast():
 
 
 def test_deeply_nested_lists_are_refused():
-    refused("x " + "[" * (P.MAX_NESTING + 1) + "]" * (P.MAX_NESTING + 1) + "\n",
-            f"lists are nested more than {P.MAX_NESTING} deep")
+    refused(
+        "x " + "[" * (P.MAX_NESTING + 1) + "]" * (P.MAX_NESTING + 1) + "\n",
+        f"lists are nested more than {P.MAX_NESTING} deep",
+    )
     refused("x " + "[" * 9_000 + "]" * 9_000 + "\n", "lists are nested more than")
     refused("x " + "[\n" * 5_000 + "]\n" * 5_000, "lists are nested more than")
     refused("x " + "[" * 100_000 + "\n", "line is longer")
@@ -214,8 +224,10 @@ def test_lists_at_the_nesting_limit_parse():
 
 # --------------------------------------------------------------------------------- strings
 def test_string_over_the_length_limit_is_refused():
-    refused(with_line("  year 2026", '  title "' + "x" * (R.MAX_STRING_LENGTH + 1) + '"\n  year 2026'),
-            f"string is longer than {R.MAX_STRING_LENGTH}")
+    refused(
+        with_line("  year 2026", '  title "' + "x" * (R.MAX_STRING_LENGTH + 1) + '"\n  year 2026'),
+        f"string is longer than {R.MAX_STRING_LENGTH}",
+    )
 
 
 def test_string_at_the_length_limit_is_accepted():
@@ -230,27 +242,30 @@ def test_unterminated_string_and_escapes_at_line_end():
 
 
 # ------------------------------------------------------------------ lexer regex backtracking
-@pytest.mark.parametrize("atom", [
-    "1" * 19_000,                       # a run of digits
-    "1" + "_" * 19_000,                 # underscores
-    "1" + "_0" * 9_000,                 # alternating digits and underscores
-    "1." * 9_000,                       # dots after digits
-    "1" + "." * 19_000,                 # a run of dots (DOTDOT tokens)
-    "a." * 9_000 + "a",                 # a long dotted path
-    "a." * 9_000,                       # ... ending in a dot
-    "a/" * 9_000,                       # unit tails
-    "1e" + "9" * 19_000,                # an exponent of 19,000 digits
-    "1e" + "+" * 19_000,                # signs
-    "-" * 19_000,                       # minus signs
-    "%" * 19_000,                       # percent signs
-    "±" * 19_000,                       # spreads
-    "<=" * 9_000,                       # operators
-    ",\n" * 9_000,                      # commas swallowing line breaks
-    ", # c\n" * 4_000,                  # ... and comments
-    '"' + "\\\\" * 9_000 + '"',         # escaped backslashes
-    '"' + '\\"' * 9_000,                # escaped quotes, never closed
-    '"' + "x" * 19_000,                 # a string never closed
-])
+@pytest.mark.parametrize(
+    "atom",
+    [
+        "1" * 19_000,  # a run of digits
+        "1" + "_" * 19_000,  # underscores
+        "1" + "_0" * 9_000,  # alternating digits and underscores
+        "1." * 9_000,  # dots after digits
+        "1" + "." * 19_000,  # a run of dots (DOTDOT tokens)
+        "a." * 9_000 + "a",  # a long dotted path
+        "a." * 9_000,  # ... ending in a dot
+        "a/" * 9_000,  # unit tails
+        "1e" + "9" * 19_000,  # an exponent of 19,000 digits
+        "1e" + "+" * 19_000,  # signs
+        "-" * 19_000,  # minus signs
+        "%" * 19_000,  # percent signs
+        "±" * 19_000,  # spreads
+        "<=" * 9_000,  # operators
+        ",\n" * 9_000,  # commas swallowing line breaks
+        ", # c\n" * 4_000,  # ... and comments
+        '"' + "\\\\" * 9_000 + '"',  # escaped backslashes
+        '"' + '\\"' * 9_000,  # escaped quotes, never closed
+        '"' + "x" * 19_000,  # a string never closed
+    ],
+)
 def test_pathological_lexer_input_is_decided_within_a_second(atom):
     result = timed(scendsl.load, "scenario a {\n  count " + atom + "\n}\n")
     assert isinstance(result, ScenarioError)
@@ -259,7 +274,12 @@ def test_pathological_lexer_input_is_decided_within_a_second(atom):
 
 def test_number_parser_is_linear_on_long_runs():
     start = time.process_time()
-    for text in ("9" * 100_000, "1" + "_0" * 50_000, "1" + "_" * 100_000 + "0", "1." + "0" * 100_000):
+    for text in (
+        "9" * 100_000,
+        "1" + "_0" * 50_000,
+        "1" + "_" * 100_000 + "0",
+        "1." + "0" * 100_000,
+    ):
         try:
             parse_number(text)
         except ValueError:
@@ -268,31 +288,34 @@ def test_number_parser_is_linear_on_long_runs():
 
 
 # --------------------------------------------------------------------------------- numbers
-@pytest.mark.parametrize("old, new, fragment", [
-    ("count 100k", "count 1e999", "number is too large"),
-    ("count 100k", "count " + "9" * 400, "number is too large"),
-    ("count 100k", "count 1e999999999999999999", "number is too large"),
-    ("count 100k", "count 1e300 to 1e999", "number is too large"),
-    ("pue 1.25", "pue 1.25 ± 1e999%", "a spread must be between 0% and 100%"),
-    ("parameters 2T", "parameters 1e290 GB", "expects a plain number"),
-    ("parameters 2T", "parameters 1e308 GB", "number is too large"),
-    ("parameters 2T", "parameters 1e300T", "number is too large"),
-    ("tokens 40T", "tokens 40T\n    checkpoint_time 1e303 years", "number is too large"),
-    ("count 100k", "accelerator_power 1e308 GW\n    count 100k", "number is too large"),
-    ("count 100k", "count nan", "expects a plain number"),
-    ("count 100k", "count inf", "expects a plain number"),
-    ("count 100k", "count NaN%", "unexpected character '%'"),
-    ("count 100k", "count -inf", "unexpected"),
-    ('>= 500 MW "over', '>= 1e999 MW "over', "number is too large"),
-    ('>= 500 MW "over', '>= 1e300 EFLOPS "over', "number is too large"),
-    ('>= 500 MW "over', '~= 500 MW ± 1e999% "over', "a tolerance must be 0% or more"),
-    ('>= 500 MW "over', '~= 500 MW ± -5% "over', "a tolerance must be 0% or more"),
-    ("tensor 8", "tensor 1e999", "number is too large"),
-    ("tensor 8", "tensor 1e300", "must be at most 1,000,000,000"),
-    ("tokens 40T", "tokens 40T\n    layers 1e20", "must be at most 1,000,000"),
-    ("year 2026", "year 1e999", "number is too large"),
-    ("year 2026", "year 2026.5", "must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "old, new, fragment",
+    [
+        ("count 100k", "count 1e999", "number is too large"),
+        ("count 100k", "count " + "9" * 400, "number is too large"),
+        ("count 100k", "count 1e999999999999999999", "number is too large"),
+        ("count 100k", "count 1e300 to 1e999", "number is too large"),
+        ("pue 1.25", "pue 1.25 ± 1e999%", "a spread must be between 0% and 100%"),
+        ("parameters 2T", "parameters 1e290 GB", "expects a plain number"),
+        ("parameters 2T", "parameters 1e308 GB", "number is too large"),
+        ("parameters 2T", "parameters 1e300T", "number is too large"),
+        ("tokens 40T", "tokens 40T\n    checkpoint_time 1e303 years", "number is too large"),
+        ("count 100k", "accelerator_power 1e308 GW\n    count 100k", "number is too large"),
+        ("count 100k", "count nan", "expects a plain number"),
+        ("count 100k", "count inf", "expects a plain number"),
+        ("count 100k", "count NaN%", "unexpected character '%'"),
+        ("count 100k", "count -inf", "unexpected"),
+        ('>= 500 MW "over', '>= 1e999 MW "over', "number is too large"),
+        ('>= 500 MW "over', '>= 1e300 EFLOPS "over', "number is too large"),
+        ('>= 500 MW "over', '~= 500 MW ± 1e999% "over', "a tolerance must be 0% or more"),
+        ('>= 500 MW "over', '~= 500 MW ± -5% "over', "a tolerance must be 0% or more"),
+        ("tensor 8", "tensor 1e999", "number is too large"),
+        ("tensor 8", "tensor 1e300", "must be at most 1,000,000,000"),
+        ("tokens 40T", "tokens 40T\n    layers 1e20", "must be at most 1,000,000"),
+        ("year 2026", "year 1e999", "number is too large"),
+        ("year 2026", "year 2026.5", "must be a whole number"),
+    ],
+)
 def test_numbers_that_overflow_or_are_not_numbers_are_refused(old, new, fragment):
     refused(with_line(old, new), fragment)
 
@@ -300,8 +323,9 @@ def test_numbers_that_overflow_or_are_not_numbers_are_refused(old, new, fragment
 @pytest.mark.parametrize("bad", ["1__0%", "10_%"])
 def test_malformed_numbers_in_mixes_spreads_and_tolerances_are_located_errors(bad):
     # These once escaped as a bare ValueError (a traceback) instead of a diagnostic.
-    refused(with_line("stranded_gas 60%, solar 25%, grid 15%", f"stranded_gas {bad}, solar 100%"),
-            "_")
+    refused(
+        with_line("stranded_gas 60%, solar 25%, grid 15%", f"stranded_gas {bad}, solar 100%"), "_"
+    )
     refused(with_line("pue 1.25", f"pue 1.25 ± {bad}"), "_")
     refused(with_line('>= 500 MW "over', f'~= 500 MW ± {bad} "over'), "_")
 
@@ -312,40 +336,57 @@ def test_extreme_ranges_keep_a_finite_center():
     refused(with_line("count 100k", "count 1e200 to 1e300"), "'cluster.count' must be at most")
     wide = scendsl.load(with_line("count 100k", "count 2 to 1e9")).get("base")
     assert wide.cluster.count.center == pytest.approx(math.sqrt(2e9))
-    tiny = scendsl.load(with_line("parameters 2T", "parameters 2T\n    checkpoint_time 1e-200 s to 1e-190 s")).get("base")
+    tiny = scendsl.load(
+        with_line("parameters 2T", "parameters 2T\n    checkpoint_time 1e-200 s to 1e-190 s")
+    ).get("base")
     assert tiny.workload.checkpoint_time.center == pytest.approx(1e-195)
 
 
 # --------------------------------------------------------------------- counts and percentages
-@pytest.mark.parametrize("old, new, fragment", [
-    ("count 100k", "count 0", "'cluster.count' must be at least 1"),
-    ("count 100k", "count -5", "'cluster.count' must be at least 1"),
-    ("count 100k", "count 0 to 10", "'cluster.count' must be at least 1"),
-    ("tensor 8", "tensor 0", "must be at least 1"),
-    ("tensor 8", "tensor -2", "must be at least 1"),
-    ("tokens 40T", "tokens 40T\n    layers 0", "must be at least 1"),
-    ("tokens 40T", "tokens 0", "'workload.tokens' must be greater than 1"),
-    ("parameters 2T", "parameters -2T", "'workload.parameters' must be greater than 1"),
-    ("mfu 40%", "mfu 140%", "'cluster.mfu' must be between 0% and 100%"),
-    ("mfu 40%", "mfu 1.4", "'cluster.mfu' must be between 0% and 100%"),
-    ("mfu 40%", "mfu 0%", "'cluster.mfu' must be between 0% and 100%"),
-    ("mfu 40%", "mfu -10%", "'cluster.mfu' must be between 0% and 100%"),
-    ("mfu 40%", "mfu 30% to 140%", "'cluster.mfu' must be between 0% and 100%"),
-    ("pue 1.25", "pue 1.25\n    utilization 101%", "must be between 0% and 100%"),
-    ("pue 1.25", "pue 0.9", "'energy.pue' must be between 1 and 5"),
-    ("pue 1.25", "pue 125%", "'energy.pue' expects a plain number"),
-    ("count 100k", "count 50%", "'cluster.count' expects a plain number"),
-    ("pue 1.25", "pue 1.25 ± 100%", "a spread must be between 0% and 100%"),
-    ("stranded_gas 60%, solar 25%, grid 15%", "stranded_gas 150%, solar -50%",
-     "the share of 'stranded_gas' must be between 0% and 100%"),
-    ("stranded_gas 60%, solar 25%, grid 15%", "stranded_gas 60%, solar 30%",
-     "add up to 90%, not 100%"),
-    ("stranded_gas 60%, solar 25%, grid 15%", "stranded_gas 60%, solar 50%",
-     "add up to 110%, not 100%"),
-    ("stranded_gas 60%, solar 25%, grid 15%", "stranded_gas 0.6, solar 0.4",
-     "the share of 'stranded_gas' is a percentage"),
-    ("stranded_gas 60%, solar 25%, grid 15%", "solar 50%, solar 50%", "appears twice"),
-])
+@pytest.mark.parametrize(
+    "old, new, fragment",
+    [
+        ("count 100k", "count 0", "'cluster.count' must be at least 1"),
+        ("count 100k", "count -5", "'cluster.count' must be at least 1"),
+        ("count 100k", "count 0 to 10", "'cluster.count' must be at least 1"),
+        ("tensor 8", "tensor 0", "must be at least 1"),
+        ("tensor 8", "tensor -2", "must be at least 1"),
+        ("tokens 40T", "tokens 40T\n    layers 0", "must be at least 1"),
+        ("tokens 40T", "tokens 0", "'workload.tokens' must be greater than 1"),
+        ("parameters 2T", "parameters -2T", "'workload.parameters' must be greater than 1"),
+        ("mfu 40%", "mfu 140%", "'cluster.mfu' must be between 0% and 100%"),
+        ("mfu 40%", "mfu 1.4", "'cluster.mfu' must be between 0% and 100%"),
+        ("mfu 40%", "mfu 0%", "'cluster.mfu' must be between 0% and 100%"),
+        ("mfu 40%", "mfu -10%", "'cluster.mfu' must be between 0% and 100%"),
+        ("mfu 40%", "mfu 30% to 140%", "'cluster.mfu' must be between 0% and 100%"),
+        ("pue 1.25", "pue 1.25\n    utilization 101%", "must be between 0% and 100%"),
+        ("pue 1.25", "pue 0.9", "'energy.pue' must be between 1 and 5"),
+        ("pue 1.25", "pue 125%", "'energy.pue' expects a plain number"),
+        ("count 100k", "count 50%", "'cluster.count' expects a plain number"),
+        ("pue 1.25", "pue 1.25 ± 100%", "a spread must be between 0% and 100%"),
+        (
+            "stranded_gas 60%, solar 25%, grid 15%",
+            "stranded_gas 150%, solar -50%",
+            "the share of 'stranded_gas' must be between 0% and 100%",
+        ),
+        (
+            "stranded_gas 60%, solar 25%, grid 15%",
+            "stranded_gas 60%, solar 30%",
+            "add up to 90%, not 100%",
+        ),
+        (
+            "stranded_gas 60%, solar 25%, grid 15%",
+            "stranded_gas 60%, solar 50%",
+            "add up to 110%, not 100%",
+        ),
+        (
+            "stranded_gas 60%, solar 25%, grid 15%",
+            "stranded_gas 0.6, solar 0.4",
+            "the share of 'stranded_gas' is a percentage",
+        ),
+        ("stranded_gas 60%, solar 25%, grid 15%", "solar 50%, solar 50%", "appears twice"),
+    ],
+)
 def test_zero_negative_counts_and_senseless_percentages_are_refused(old, new, fragment):
     refused(with_line(old, new), fragment)
 
@@ -355,15 +396,23 @@ def test_sweep_over_the_variant_cap_is_refused_fast():
     # 101 years × 100 MFUs × 100 counts, each axis small on its own.
     mfus = ", ".join(f"{i}%" for i in range(1, 101))
     counts = ", ".join(str(i) for i in range(1, 101))
-    refused(HEADER + f"sweep s from base {{\n  year 2000 .. 2100\n  cluster.mfu [{mfus}]\n"
-                     f"  cluster.count [{counts}]\n}}\n",
-            "sweep 's' has more than 1,000,000 variants")
-    refused(HEADER + "sweep s from base {\n  year 2000 .. 2100\n  cluster.count 1 .. 100000\n}\n",
-            "the range 1 .. 100000 alone makes the sweep larger than 1,000,000 variants")
-    refused(HEADER + "sweep s from base {\n  cluster.count 1 .. 1e300\n}\n",
-            "alone makes the sweep larger than 1,000,000 variants")
-    refused(HEADER + "sweep s from base {\n  cluster.count 1 .. 1e999\n}\n",
-            "a range runs between whole numbers")
+    refused(
+        HEADER + f"sweep s from base {{\n  year 2000 .. 2100\n  cluster.mfu [{mfus}]\n"
+        f"  cluster.count [{counts}]\n}}\n",
+        "sweep 's' has more than 1,000,000 variants",
+    )
+    refused(
+        HEADER + "sweep s from base {\n  year 2000 .. 2100\n  cluster.count 1 .. 100000\n}\n",
+        "the range 1 .. 100000 alone makes the sweep larger than 1,000,000 variants",
+    )
+    refused(
+        HEADER + "sweep s from base {\n  cluster.count 1 .. 1e300\n}\n",
+        "alone makes the sweep larger than 1,000,000 variants",
+    )
+    refused(
+        HEADER + "sweep s from base {\n  cluster.count 1 .. 1e999\n}\n",
+        "a range runs between whole numbers",
+    )
 
 
 def test_sweep_at_the_variant_cap_is_accepted_within_a_second():
@@ -374,9 +423,13 @@ def test_sweep_at_the_variant_cap_is_accepted_within_a_second():
 
 
 def test_sweep_range_checks_its_ends_against_the_field():
-    refused(HEADER + "sweep s from base {\n  year 2090 .. 2200\n}\n",
-            "'year' must be between 2000 and 2100")
-    refused(HEADER + "sweep s from base {\n  cluster.mfu 0 .. 5\n}\n", "must be between 0% and 100%")
+    refused(
+        HEADER + "sweep s from base {\n  year 2090 .. 2200\n}\n",
+        "'year' must be between 2000 and 2100",
+    )
+    refused(
+        HEADER + "sweep s from base {\n  cluster.mfu 0 .. 5\n}\n", "must be between 0% and 100%"
+    )
     sweep = scendsl.load(HEADER + "sweep s from base {\n  year 2025 .. 2028\n}\n").sweeps[0]
     assert sweep.axes[0].values == (2025, 2026, 2027, 2028)
     assert all(type(v) is int for v in sweep.axes[0].values)
@@ -387,23 +440,30 @@ def test_max_variants_can_be_lowered():
         scendsl.load(HEADER + "sweep s from base {\n  year 2025 .. 2035\n}\n", max_variants=10)
     assert "larger than 10 variants" in located(caught.value)[0]
     with pytest.raises(ScenarioError) as caught:
-        scendsl.load(HEADER + "sweep s from base {\n  year 2025 .. 2029\n  cluster.mfu [30%, 40%, 50%]\n}\n",
-                     max_variants=10)
+        scendsl.load(
+            HEADER + "sweep s from base {\n  year 2025 .. 2029\n  cluster.mfu [30%, 40%, 50%]\n}\n",
+            max_variants=10,
+        )
     assert "has more than 10 variants" in located(caught.value)[0]
 
 
 # --------------------------------------------------------------------- extends and imports
 def test_accelerator_extends_cycle_is_an_error_not_a_recursion_error():
-    error = refused("accelerator X extends Y { tdp 9 W }\naccelerator Y extends X { tdp 9 W }\n"
-                    + HEADER, "extends itself through")
+    error = refused(
+        "accelerator X extends Y { tdp 9 W }\naccelerator Y extends X { tdp 9 W }\n" + HEADER,
+        "extends itself through",
+    )
     assert len(error.diagnostics) == 1
 
 
 def test_long_accelerator_extends_chain_is_refused():
     chain = "accelerator a0 extends H100 { tdp 700 W }\n" + "".join(
-        f"accelerator a{i} extends a{i - 1} {{ tdp 700 W }}\n" for i in range(1, 200))
-    refused(chain + with_line("accelerator GB200", "accelerator a199"),
-            f"extends a chain of more than {R.MAX_EXTENDS_DEPTH} accelerators")
+        f"accelerator a{i} extends a{i - 1} {{ tdp 700 W }}\n" for i in range(1, 200)
+    )
+    refused(
+        chain + with_line("accelerator GB200", "accelerator a199"),
+        f"extends a chain of more than {R.MAX_EXTENDS_DEPTH} accelerators",
+    )
     # Written the other way round (each block before its parent), the limit is the same.
     backwards = "".join(reversed(chain.splitlines(keepends=True)))
     refused(backwards + HEADER, f"extends a chain of more than {R.MAX_EXTENDS_DEPTH} accelerators")
@@ -412,15 +472,18 @@ def test_long_accelerator_extends_chain_is_refused():
 
 
 def test_long_scenario_extends_chain_is_refused_at_its_head():
-    chain = "".join(f"scenario s{i} extends {f's{i - 1}' if i else 'base'} {{ }}\n"
-                    for i in range(100))
+    chain = "".join(
+        f"scenario s{i} extends {f's{i - 1}' if i else 'base'} {{ }}\n" for i in range(100)
+    )
     error = refused(HEADER + chain, f"extends a chain of more than {R.MAX_EXTENDS_DEPTH} scenarios")
     assert "'s99'" in " ".join(located(error))
 
 
 def test_scenario_extends_cycle_is_refused():
-    refused("scenario a extends b { year 2026 }\nscenario b extends a { year 2026 }\n",
-            "extends itself through")
+    refused(
+        "scenario a extends b { year 2026 }\nscenario b extends a { year 2026 }\n",
+        "extends itself through",
+    )
 
 
 def write_chain(folder: Path, length: int) -> Path:
@@ -431,8 +494,10 @@ def write_chain(folder: Path, length: int) -> Path:
 
 
 def test_imports_nested_too_deep_are_refused(tmp_path):
-    refused_file(write_chain(tmp_path, R.MAX_IMPORT_DEPTH + 5),
-                 f"imports are nested more than {R.MAX_IMPORT_DEPTH} deep")
+    refused_file(
+        write_chain(tmp_path, R.MAX_IMPORT_DEPTH + 5),
+        f"imports are nested more than {R.MAX_IMPORT_DEPTH} deep",
+    )
 
 
 def test_imports_up_to_the_depth_limit_load(tmp_path):
@@ -548,14 +613,16 @@ def test_a_fifo_in_a_folder_or_an_import_does_not_block(outside):
 def test_imports_in_scenario_text_obey_the_same_rules(outside, monkeypatch):
     folder, secret = outside
     monkeypatch.chdir(folder)
-    for target, fragment in [(str(secret), "relative to the current folder"),
-                             ("../secret.scn", "reaches outside the current folder"),
-                             ("~/.ssh/id_rsa", "relative to the current folder"),
-                             ("missing.scn", "does not exist")]:
+    for target, fragment in [
+        (str(secret), "relative to the current folder"),
+        ("../secret.scn", "reaches outside the current folder"),
+        ("~/.ssh/id_rsa", "relative to the current folder"),
+        ("missing.scn", "does not exist"),
+    ]:
         assert_not_read(refused(f'import "{target}"\n' + HEADER, fragment))
     refused("import\n" + HEADER, "write imports as")
     refused("import other\n" + HEADER, "write imports as")
-    (folder / "ok.scn").write_text('reference lab { accelerator H100\n count 1k }\n')
+    (folder / "ok.scn").write_text("reference lab { accelerator H100\n count 1k }\n")
     assert "lab" in scendsl.load('import "ok.scn"\n' + HEADER).get("base").references
 
 
@@ -569,10 +636,21 @@ def test_diagnostics_never_read_a_file_to_quote_it_when_it_was_refused(tmp_path)
 SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@pytest.mark.parametrize("header", [
-    "scenario ../x {", "scenario /etc/x {", "scenario a/b {", "scenario a.b {", 'scenario "x" {',
-    "scenario x/y {", "scenario ~x {", "scenario .x {", "scenario {", "scenario a\\b {",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "scenario ../x {",
+        "scenario /etc/x {",
+        "scenario a/b {",
+        "scenario a.b {",
+        'scenario "x" {',
+        "scenario x/y {",
+        "scenario ~x {",
+        "scenario .x {",
+        "scenario {",
+        "scenario a\\b {",
+    ],
+)
 def test_scenario_names_cannot_name_a_path(header):
     # Names become output file names (`<name>.html`): only letters, digits and '_' get through.
     error = timed(scendsl.load, header + "\n  year 2026\n}\n")
@@ -590,13 +668,16 @@ def test_every_kind_of_definition_name_is_a_safe_file_name():
 
 
 # ------------------------------------------------------------------------------- the CLI
-@pytest.mark.parametrize("content", [
-    b"\x00\x01\x02binary",
-    b"\xff\xfe not utf-8",
-    b"scenario a {\n" + b"year 2026\n" * 100_000,
-    b"x " + b"[" * 50_000,
-    ("scenario a {\n  count " + "1" + "_" * 19_000 + "\n}\n").encode(),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\x01\x02binary",
+        b"\xff\xfe not utf-8",
+        b"scenario a {\n" + b"year 2026\n" * 100_000,
+        b"x " + b"[" * 50_000,
+        ("scenario a {\n  count " + "1" + "_" * 19_000 + "\n}\n").encode(),
+    ],
+)
 def test_check_refuses_hostile_files_with_exit_1_and_no_traceback(tmp_path, capsys, content):
     path = tmp_path / "hostile.scn"
     path.write_bytes(content)
@@ -610,8 +691,9 @@ def test_check_refuses_hostile_files_with_exit_1_and_no_traceback(tmp_path, caps
 
 
 def test_the_token_limit_can_be_raised_for_a_large_trusted_file():
-    text = HEADER + "".join(f"scenario s{i} extends base {{ cluster.count {i + 1} }}\n"
-                            for i in range(4_000))
+    text = HEADER + "".join(
+        f"scenario s{i} extends base {{ cluster.count {i + 1} }}\n" for i in range(4_000)
+    )
     with pytest.raises(ScenarioError, match="more than 25,000 tokens"):
         scendsl.load(text)
     assert len(scendsl.load(text, max_tokens=100_000).scenarios) == 4_001

@@ -27,22 +27,29 @@ def test_load_documents_reads_unsaved_text_over_the_disk(tmp_path):
     unsaved = BASE.replace("scenario base", "scenario edited")
     sink = DiagnosticSink()
     visited: dict[str, str] = {}
-    documents = load_documents([str(main)], sink, displays={str(main): "main.scn"},
-                               overrides={str((tmp_path / "base.scn").resolve()): unsaved},
-                               visited=visited)
+    documents = load_documents(
+        [str(main)],
+        sink,
+        displays={str(main): "main.scn"},
+        overrides={str((tmp_path / "base.scn").resolve()): unsaved},
+        visited=visited,
+    )
     assert not sink.has_errors
     assert [d.file for d in documents] == ["main.scn", "base.scn"]
     assert documents[1].text == unsaved
-    assert visited == {"main.scn": str(main.resolve()),
-                       "base.scn": str((tmp_path / "base.scn").resolve())}
+    assert visited == {
+        "main.scn": str(main.resolve()),
+        "base.scn": str((tmp_path / "base.scn").resolve()),
+    }
 
 
 def test_load_documents_reads_an_unsaved_file_not_yet_on_disk(tmp_path):
     main = tmp_path / "main.scn"
     main.write_text('import "new.scn"\n', encoding="utf-8")
     sink = DiagnosticSink()
-    documents = load_documents([str(main)], sink,
-                               overrides={str(tmp_path.resolve() / "new.scn"): BASE})
+    documents = load_documents(
+        [str(main)], sink, overrides={str(tmp_path.resolve() / "new.scn"): BASE}
+    )
     assert not sink.has_errors and len(documents) == 2
 
 

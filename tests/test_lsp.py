@@ -71,10 +71,13 @@ async def client(lsp_client: LanguageClient, tmp_path_factory):
     CLIENT[:] = [lsp_client]
     (root / "base.scn").write_text(BASE, encoding="utf-8")
     (root / "child.scn").write_text(CHILD, encoding="utf-8")
-    await lsp_client.initialize_session(T.InitializeParams(
-        capabilities=T.ClientCapabilities(),
-        root_uri=root.as_uri(),
-        workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="workspace")]))
+    await lsp_client.initialize_session(
+        T.InitializeParams(
+            capabilities=T.ClientCapabilities(),
+            root_uri=root.as_uri(),
+            workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="workspace")],
+        )
+    )
     yield
     await lsp_client.shutdown_session()
 
@@ -82,8 +85,11 @@ async def client(lsp_client: LanguageClient, tmp_path_factory):
 def _open(client: LanguageClient, name: str, text: str, version: int = 1) -> str:
     path = ROOT["path"] / name
     uri = path.as_uri()
-    client.text_document_did_open(T.DidOpenTextDocumentParams(
-        T.TextDocumentItem(uri=uri, language_id="scendsl", version=version, text=text)))
+    client.text_document_did_open(
+        T.DidOpenTextDocumentParams(
+            T.TextDocumentItem(uri=uri, language_id="scendsl", version=version, text=text)
+        )
+    )
     return uri
 
 
@@ -113,8 +119,9 @@ def _position(text: str, needle: str, offset: int = 0) -> T.Position:
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_typo_gets_the_cli_message_and_span(client: LanguageClient):
-    text = BASE.replace("scenario base", "scenario typo").replace("accelerator GB200",
-                                                                   "accelerator GB2000")
+    text = BASE.replace("scenario base", "scenario typo").replace(
+        "accelerator GB200", "accelerator GB2000"
+    )
     (ROOT["path"] / "typo.scn").write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError) as cli:
         load_paths([str(ROOT["path"] / "typo.scn")])
@@ -126,13 +133,18 @@ async def test_typo_gets_the_cli_message_and_span(client: LanguageClient):
     assert got.message.splitlines()[0] == expected.message == "unknown accelerator 'GB2000'"
     assert "did you mean 'GB200'?" in got.message
     assert got.severity == T.DiagnosticSeverity.Error
-    assert (got.range.start.line, got.range.start.character) == (expected.span.line - 1,
-                                                                 expected.span.col - 1)
+    assert (got.range.start.line, got.range.start.character) == (
+        expected.span.line - 1,
+        expected.span.col - 1,
+    )
     assert got.range.end.character == expected.span.end_col - 1
     # Fixing the typo as you type clears it.
-    client.text_document_did_change(T.DidChangeTextDocumentParams(
-        T.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        [T.TextDocumentContentChangeWholeDocument(text=text.replace("GB2000", "GB200"))]))
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [T.TextDocumentContentChangeWholeDocument(text=text.replace("GB2000", "GB200"))],
+        )
+    )
     await _until(lambda: not client.diagnostics[uri])
 
 
@@ -146,7 +158,8 @@ async def test_unsaved_import_breaks_its_importer(client: LanguageClient):
     await _until(lambda: client.diagnostics.get(child_uri))
     messages = [d.message for d in client.diagnostics[child_uri]]
     assert messages and messages[0].startswith(
-        "'child' extends 'base', which is not a defined scenario")
+        "'child' extends 'base', which is not a defined scenario"
+    )
     client.text_document_did_close(T.DidCloseTextDocumentParams(T.TextDocumentIdentifier(base_uri)))
 
 
@@ -154,17 +167,20 @@ async def test_unsaved_import_breaks_its_importer(client: LanguageClient):
 async def test_hover_on_count_shows_unit_and_bounds(client: LanguageClient):
     uri = _open(client, "hover.scn", BASE)
     await _diagnostics(client, uri)
-    result = await client.text_document_hover_async(T.HoverParams(
-        T.TextDocumentIdentifier(uri), _position(BASE, "count       100k", 1)))
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(BASE, "count       100k", 1))
+    )
     text = result.contents.value
     assert "cluster.count" in text and "number of accelerators" in text
     assert "unit:" in text and "bounds: ≥ 1" in text
     assert "100,000" in text  # its value in this scenario
-    region = await client.text_document_hover_async(T.HoverParams(
-        T.TextDocumentIdentifier(uri), _position(BASE, "region US", len("region U"))))
+    region = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(BASE, "region US", len("region U")))
+    )
     assert "United States" in region.contents.value and "grid intensity" in region.contents.value
-    value = await client.text_document_hover_async(T.HoverParams(
-        T.TextDocumentIdentifier(uri), _position(BASE, "pue 1.25", len("pue 1"))))
+    value = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(BASE, "pue 1.25", len("pue 1")))
+    )
     assert "SI: `1.25`" in value.contents.value and "hover.scn:11" in value.contents.value
 
 
@@ -172,23 +188,31 @@ async def test_hover_on_count_shows_unit_and_bounds(client: LanguageClient):
 async def test_expect_shows_current_value_and_verdict(client: LanguageClient):
     uri = _open(client, "claims.scn", BASE)
     await _diagnostics(client, uri)
-    result = await client.text_document_hover_async(T.HoverParams(
-        T.TextDocumentIdentifier(uri), _position(BASE, "energy.facility_power >=", 3)))
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(BASE, "energy.facility_power >=", 3))
+    )
     text = result.contents.value
     assert "energy.facility_power" in text
     assert "the claim FAILS" in text and " MW" in text
-    hints = await client.text_document_inlay_hint_async(T.InlayHintParams(
-        T.TextDocumentIdentifier(uri), T.Range(T.Position(0, 0), T.Position(30, 0))))
+    hints = await client.text_document_inlay_hint_async(
+        T.InlayHintParams(
+            T.TextDocumentIdentifier(uri), T.Range(T.Position(0, 0), T.Position(30, 0))
+        )
+    )
     labels = [h.label for h in hints]
     assert any("= 100,000 (holds)" in label for label in labels)
     assert any("peak" in label and "facility" in label for label in labels)
     # With ranges, the hover gives the claim's 90% range and how often it holds.
     ranged = BASE.replace("mfu         40%", "mfu         30% to 45%").replace(
-        "pue 1.25", "pue 1.25 ± 10%")
+        "pue 1.25", "pue 1.25 ± 10%"
+    )
     uri = _open(client, "ranged.scn", ranged)
     await _diagnostics(client, uri)
-    result = await client.text_document_hover_async(T.HoverParams(
-        T.TextDocumentIdentifier(uri), _position(ranged, "energy.facility_power >=", 3)))
+    result = await client.text_document_hover_async(
+        T.HoverParams(
+            T.TextDocumentIdentifier(uri), _position(ranged, "energy.facility_power >=", 3)
+        )
+    )
     assert "90% range (P5–P95):" in result.contents.value
     assert "holds in 0% of" in result.contents.value
 
@@ -198,18 +222,27 @@ async def test_completion_after_accelerator_lists_gb200(client: LanguageClient):
     text = BASE.replace("accelerator GB200", "accelerator ")
     uri = _open(client, "complete.scn", text)
     await _diagnostics(client, uri)
-    result = await client.text_document_completion_async(T.CompletionParams(
-        T.TextDocumentIdentifier(uri), _position(text, "accelerator ", len("accelerator "))))
+    result = await client.text_document_completion_async(
+        T.CompletionParams(
+            T.TextDocumentIdentifier(uri), _position(text, "accelerator ", len("accelerator "))
+        )
+    )
     labels = [item.label for item in result.items]
     assert "GB200" in labels and "H100" in labels
     assert "count" not in labels
     # After a number, the units of the field's dimension.
     power = text.replace("    mfu         40%", "    accelerator_power 700 ")
-    client.text_document_did_change(T.DidChangeTextDocumentParams(
-        T.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        [T.TextDocumentContentChangeWholeDocument(text=power)]))
-    result = await client.text_document_completion_async(T.CompletionParams(
-        T.TextDocumentIdentifier(uri), _position(power, "accelerator_power 700 ", 22)))
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [T.TextDocumentContentChangeWholeDocument(text=power)],
+        )
+    )
+    result = await client.text_document_completion_async(
+        T.CompletionParams(
+            T.TextDocumentIdentifier(uri), _position(power, "accelerator_power 700 ", 22)
+        )
+    )
     assert [item.label for item in result.items] == ["W", "kW", "MW", "GW"]
 
 
@@ -217,25 +250,34 @@ async def test_completion_after_accelerator_lists_gb200(client: LanguageClient):
 async def test_definition_of_extends_target(client: LanguageClient):
     uri = _open(client, "child.scn", CHILD)
     await _diagnostics(client, uri)
-    result = await client.text_document_definition_async(T.DefinitionParams(
-        T.TextDocumentIdentifier(uri), _position(CHILD, "extends base", len("extends b"))))
+    result = await client.text_document_definition_async(
+        T.DefinitionParams(
+            T.TextDocumentIdentifier(uri), _position(CHILD, "extends base", len("extends b"))
+        )
+    )
     assert result.uri == (ROOT["path"] / "base.scn").as_uri()
     assert (result.range.start.line, result.range.start.character) == (0, 9)
 
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_document_symbols_and_formatting(client: LanguageClient):
-    messy = "scenario   tidy {\n title \"T\"\n year 2026\n  region US\n cluster {\n" \
-            "  accelerator GB200\n  count 8\n }\n}\n"
+    messy = (
+        'scenario   tidy {\n title "T"\n year 2026\n  region US\n cluster {\n'
+        "  accelerator GB200\n  count 8\n }\n}\n"
+    )
     uri = _open(client, "tidy.scn", messy)
     await _diagnostics(client, uri)
-    symbols = await client.text_document_document_symbol_async(T.DocumentSymbolParams(
-        T.TextDocumentIdentifier(uri)))
+    symbols = await client.text_document_document_symbol_async(
+        T.DocumentSymbolParams(T.TextDocumentIdentifier(uri))
+    )
     assert [s.name for s in symbols] == ["tidy"]
     assert [c.name for c in symbols[0].children] == ["title", "year", "region", "cluster"]
     assert [c.name for c in symbols[0].children[3].children] == ["accelerator", "count"]
-    edits = await client.text_document_formatting_async(T.DocumentFormattingParams(
-        T.TextDocumentIdentifier(uri), T.FormattingOptions(tab_size=2, insert_spaces=True)))
+    edits = await client.text_document_formatting_async(
+        T.DocumentFormattingParams(
+            T.TextDocumentIdentifier(uri), T.FormattingOptions(tab_size=2, insert_spaces=True)
+        )
+    )
     from scendsl.language.format import format_text
 
     assert len(edits) == 1 and edits[0].new_text == format_text(messy)
@@ -251,9 +293,12 @@ async def test_keystroke_diagnostics_arrive_promptly(client: LanguageClient):
     await _diagnostics(client, uri)
     loop = asyncio.get_running_loop()
     start = loop.time()
-    client.text_document_did_change(T.DidChangeTextDocumentParams(
-        T.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        [T.TextDocumentContentChangeWholeDocument(text=text.replace("pue 1.25", "pue 0.5", 1))]))
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [T.TextDocumentContentChangeWholeDocument(text=text.replace("pue 1.25", "pue 0.5", 1))],
+        )
+    )
     await _until(lambda: client.diagnostics[uri])
     assert loop.time() - start < 1.0
     assert client.diagnostics[uri][0].message == "'energy.pue' must be between 1 and 5"
@@ -265,8 +310,10 @@ def test_check_does_not_import_the_language_server(tmp_path):
 
     path = tmp_path / "base.scn"
     path.write_text(BASE, encoding="utf-8")
-    code = ("import sys; from scendsl.cli import main; code = main(['check', sys.argv[1]]); "
-            "assert code == 0; assert 'pygls' not in sys.modules and 'lsprotocol' not in "
-            "sys.modules, 'check imported the language server'")
+    code = (
+        "import sys; from scendsl.cli import main; code = main(['check', sys.argv[1]]); "
+        "assert code == 0; assert 'pygls' not in sys.modules and 'lsprotocol' not in "
+        "sys.modules, 'check imported the language server'"
+    )
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

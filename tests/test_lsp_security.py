@@ -44,10 +44,14 @@ class RawClient:
 
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
-        self.process = subprocess.Popen([sys.executable, "-m", "scendsl", "lsp"], cwd=cwd,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE,
-                                        preexec_fn=limit if memory else None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scendsl", "lsp"],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=limit if memory else None,
+        )
         self.buffer = b""
 
     def send(self, data: bytes | dict) -> None:
@@ -85,9 +89,19 @@ class RawClient:
         return None
 
     def initialize(self, root: Path) -> None:
-        self.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": root.as_uri(), "capabilities": {},
-            "workspaceFolders": [{"uri": root.as_uri(), "name": "w"}]}})
+        self.send(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "processId": None,
+                    "rootUri": root.as_uri(),
+                    "capabilities": {},
+                    "workspaceFolders": [{"uri": root.as_uri(), "name": "w"}],
+                },
+            }
+        )
         assert self.answer(1) is not None
         self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
 
@@ -133,8 +147,14 @@ def test_message_over_the_limit_is_skipped_and_the_next_one_answered(tmp_path, c
     for _ in range(size // len(piece)):
         client.send(piece)
     client.send(b" " * (size % len(piece)))
-    client.send({"jsonrpc": "2.0", "id": 7, "method": "textDocument/documentSymbol",
-                 "params": {"textDocument": {"uri": (tmp_path / "x.scn").as_uri()}}})
+    client.send(
+        {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "method": "textDocument/documentSymbol",
+            "params": {"textDocument": {"uri": (tmp_path / "x.scn").as_uri()}},
+        }
+    )
     answer = client.answer(7)
     assert answer is not None and answer.get("result") == [], answer
     code, err = client.close()
@@ -144,25 +164,39 @@ def test_message_over_the_limit_is_skipped_and_the_next_one_answered(tmp_path, c
 def test_a_header_line_without_end_does_not_exhaust_memory(tmp_path, client):
     client.initialize(tmp_path)
     client.send(b"X-Junk: " + b"a" * (4 * 1024 * 1024) + b"\r\n\r\n")
-    client.send({"jsonrpc": "2.0", "id": 8, "method": "textDocument/documentSymbol",
-                 "params": {"textDocument": {"uri": (tmp_path / "x.scn").as_uri()}}})
+    client.send(
+        {
+            "jsonrpc": "2.0",
+            "id": 8,
+            "method": "textDocument/documentSymbol",
+            "params": {"textDocument": {"uri": (tmp_path / "x.scn").as_uri()}},
+        }
+    )
     assert client.answer(8) is not None
     assert client.close()[0] == 0
 
 
 @pytest.mark.parametrize("kind", ["missing", "fifo"])
-def test_formatting_a_document_never_opened_is_an_empty_answer_not_a_traceback(tmp_path, client,
-                                                                              kind):
+def test_formatting_a_document_never_opened_is_an_empty_answer_not_a_traceback(
+    tmp_path, client, kind
+):
     target = tmp_path / "never.scn"
     if kind == "fifo":
         os.mkfifo(target)  # a request about it must not open it (that would block)
     client.initialize(tmp_path)
     for request_id, method, extra in (
-            (2, "textDocument/formatting", {"options": {"tabSize": 2, "insertSpaces": True}}),
-            (3, "textDocument/completion", {"position": {"line": 0, "character": 0}}),
-            (4, "textDocument/hover", {"position": {"line": 0, "character": 0}})):
-        client.send({"jsonrpc": "2.0", "id": request_id, "method": method,
-                     "params": {"textDocument": {"uri": target.as_uri()}, **extra}})
+        (2, "textDocument/formatting", {"options": {"tabSize": 2, "insertSpaces": True}}),
+        (3, "textDocument/completion", {"position": {"line": 0, "character": 0}}),
+        (4, "textDocument/hover", {"position": {"line": 0, "character": 0}}),
+    ):
+        client.send(
+            {
+                "jsonrpc": "2.0",
+                "id": request_id,
+                "method": method,
+                "params": {"textDocument": {"uri": target.as_uri()}, **extra},
+            }
+        )
         answer = client.answer(request_id)
         assert answer is not None and "error" not in answer, answer
         assert "Traceback" not in json.dumps(answer)
@@ -196,11 +230,28 @@ def test_a_fifo_and_a_zero_device_beside_the_document_do_not_hang_the_server(tmp
     except (PermissionError, OSError):
         pass  # not root: the FIFO alone is the hang
     client.initialize(tmp_path)
-    client.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-        "uri": (tmp_path / "base.scn").as_uri(), "languageId": "scendsl", "version": 1,
-        "text": BASE}}})
-    client.send({"jsonrpc": "2.0", "id": 5, "method": "textDocument/documentSymbol",
-                 "params": {"textDocument": {"uri": (tmp_path / "base.scn").as_uri()}}})
+    client.send(
+        {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {
+                    "uri": (tmp_path / "base.scn").as_uri(),
+                    "languageId": "scendsl",
+                    "version": 1,
+                    "text": BASE,
+                }
+            },
+        }
+    )
+    client.send(
+        {
+            "jsonrpc": "2.0",
+            "id": 5,
+            "method": "textDocument/documentSymbol",
+            "params": {"textDocument": {"uri": (tmp_path / "base.scn").as_uri()}},
+        }
+    )
     answer = client.answer(5, timeout=30)
     assert answer is not None and answer.get("result"), answer
     assert client.close()[0] == 0
@@ -238,7 +289,12 @@ def test_go_to_definition_on_an_import_follows_the_resolver_rules(tmp_path):
     os.mkfifo(tmp_path / "ws" / "pipe.scn")
     found = definition_of_import(tmp_path, "base.scn")
     assert found is not None and found.path == str(tmp_path / "ws" / "base.scn")
-    for refused in ("../outside/secret.scn", "../../../../../../outside/secret.scn",
-                    str(tmp_path / "outside" / "secret.scn"), "notes.txt", "pipe.scn",
-                    "~/secret.scn"):
+    for refused in (
+        "../outside/secret.scn",
+        "../../../../../../outside/secret.scn",
+        str(tmp_path / "outside" / "secret.scn"),
+        "notes.txt",
+        "pipe.scn",
+        "~/secret.scn",
+    ):
         assert definition_of_import(tmp_path, refused) is None, refused

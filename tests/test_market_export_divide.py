@@ -21,8 +21,9 @@ CATALOG = load_catalog()
 HOUR = 3600.0
 
 
-def scenario(accelerator="GB200", count="100k", year=2026, region="US", precision="fp8",
-             extra="", blocks=""):
+def scenario(
+    accelerator="GB200", count="100k", year=2026, region="US", precision="fp8", extra="", blocks=""
+):
     """A minimal scenario; `extra` adds statements to it, `blocks` definitions after it."""
     text = f"""
 scenario s {{
@@ -105,8 +106,7 @@ def test_vendor_share_is_only_known_for_nvidia_parts():
 def test_rental_price_from_the_catalog_and_from_the_scenario():
     result = run(accelerator="H100", count="1k", year=2024)
     assert result.value("market.rental_price") == pytest.approx(2.99 / HOUR)
-    result = run(accelerator="H100", count="1k", year=2024,
-                 extra="market.rental_price 2 USD/hour")
+    result = run(accelerator="H100", count="1k", year=2024, extra="market.rental_price 2 USD/hour")
     assert result.value("market.rental_price") == pytest.approx(2 / HOUR)
     assert run(accelerator="Gaudi3", count="1k").value("market.rental_price") is None
 
@@ -125,15 +125,18 @@ def test_rental_cost_is_price_times_accelerators_times_training_time():
 def test_market_formulas_take_arrays():
     counts = np.array([50_000.0, 100_000.0, 200_000.0])
     np.testing.assert_allclose(market.capex(counts, 20_000.0), [1e9, 2e9, 4e9])
-    np.testing.assert_allclose(market.share_of_global_market(np.array([1e9, 2e9]), 120e9),
-                               [1 / 120, 2 / 120])
-    np.testing.assert_allclose(market.rental_cost(np.array([1.0, 2.0]) / HOUR, 10.0, 7200.0),
-                               [20.0, 40.0])
+    np.testing.assert_allclose(
+        market.share_of_global_market(np.array([1e9, 2e9]), 120e9), [1 / 120, 2 / 120]
+    )
+    np.testing.assert_allclose(
+        market.rental_cost(np.array([1.0, 2.0]) / HOUR, 10.0, 7200.0), [20.0, 40.0]
+    )
 
 
 def test_capex_follows_a_swept_count():
-    values, _ = compute_values(scenario(), CATALOG,
-                               {"cluster.count": np.array([50_000.0, 100_000.0, 200_000.0])})
+    values, _ = compute_values(
+        scenario(), CATALOG, {"cluster.count": np.array([50_000.0, 100_000.0, 200_000.0])}
+    )
     np.testing.assert_allclose(values["market.capex"], [1e9, 2e9, 4e9])
 
 
@@ -151,10 +154,12 @@ def test_tpp_by_hand():
 
 def test_tpp_and_density_take_arrays():
     rates = np.array([1.0e15, 2.0e15])
-    np.testing.assert_allclose(total_processing_performance(rates / 2, rates, 0.0, 0.0),
-                               [8_000, 16_000])
-    np.testing.assert_allclose(export_control.performance_density(np.array([8_140.0, 16_280.0]),
-                                                                  814e-6), [10.0, 20.0])
+    np.testing.assert_allclose(
+        total_processing_performance(rates / 2, rates, 0.0, 0.0), [8_000, 16_000]
+    )
+    np.testing.assert_allclose(
+        export_control.performance_density(np.array([8_140.0, 16_280.0]), 814e-6), [10.0, 20.0]
+    )
 
 
 def test_performance_density_needs_a_die_area():
@@ -168,8 +173,9 @@ def test_h100_equivalents_and_the_tier2_cap():
     # 100,000 × 40,000 / 15,831.2 = 252,665.6 H100 equivalents; × 40,000 TPP / 790M = 5.06 caps.
     assert result.value("export.h100_equivalents") == pytest.approx(100_000 * 40_000 / 15_831.2)
     assert result.value("export.share_of_tier2_cap") == pytest.approx(4e9 / 790e6)
-    assert run(accelerator="H100", count="1k").value("export.h100_equivalents") == \
-        pytest.approx(1000)
+    assert run(accelerator="H100", count="1k").value("export.h100_equivalents") == pytest.approx(
+        1000
+    )
 
 
 # ============================================================================ export status
@@ -224,8 +230,10 @@ def test_h20_needs_a_licence_only_from_the_april_2025_letter():
     later = status_for(CATALOG, "H20", "CN", dt.date(2025, 7, 1))
     assert later.status == "licence_required" and later.rule.id == "h20_2025"
     # Its TPP (296 × 8 = 2,368) and PD (2.91) are below every 3A090 class.
-    assert run(accelerator="H20", count="1", year=2025, region="CN").value(
-        "export.controlled") is False
+    assert (
+        run(accelerator="H20", count="1", year=2025, region="CN").value("export.controlled")
+        is False
+    )
 
 
 def test_anything_to_the_us_is_allowed_in_every_year():
@@ -241,16 +249,22 @@ def test_tpu_v5e_is_undetermined_where_its_unpublished_die_area_decides():
     result = run(accelerator="TPUv5e", count="256", year=2024, region="CN")
     assert result.value("export.status") == export_control.UNDETERMINED
     rule = result.value("export.rule")
-    assert rule == ("undetermined: allowed if PD < 1.6; notification if 1.6 ≤ PD < 5.92; "
-                    "presumption_of_denial if 5.92 ≤ PD")
+    assert rule == (
+        "undetermined: allowed if PD < 1.6; notification if 1.6 ≤ PD < 5.92; "
+        "presumption_of_denial if 5.92 ≤ PD"
+    )
     assert result.value("export.controlled") is None
     assert "undetermined" in result.node("export.controlled").note
     # Where every PD gives the same answer, the status is definite.
-    assert run(accelerator="TPUv5e", count="256", year=2024, region="US").value(
-        "export.status") == "allowed"
+    assert (
+        run(accelerator="TPUv5e", count="256", year=2024, region="US").value("export.status")
+        == "allowed"
+    )
     # Before Nov 2023 only TPP ≥ 4,800 with I/O ≥ 600 GB/s counted: TPU v5e was not controlled.
-    assert run(accelerator="TPUv5e", count="256", year=2023, region="CN").value(
-        "export.status") == "allowed"
+    assert (
+        run(accelerator="TPUv5e", count="256", year=2023, region="CN").value("export.status")
+        == "allowed"
+    )
 
 
 def test_statuses_are_the_schema_values_everywhere():
@@ -271,10 +285,17 @@ def test_statuses_are_the_schema_values_everywhere():
 
 
 def _rule(**fields):
-    base = dict(id="r", title="t", effective=dt.date(2030, 1, 1), citation="c", source="s",
-                confidence="C", combine="strictest",
-                classes=[{"id": "k", "when": [{"tpp_min": 1000}]}],
-                treatments=[{"classes": ["k"], "everywhere": True, "status": "licence_required"}])
+    base = dict(
+        id="r",
+        title="t",
+        effective=dt.date(2030, 1, 1),
+        citation="c",
+        source="s",
+        confidence="C",
+        combine="strictest",
+        classes=[{"id": "k", "when": [{"tpp_min": 1000}]}],
+        treatments=[{"classes": ["k"], "everywhere": True, "status": "licence_required"}],
+    )
     base.update(fields)
     return ExportRule(**base)
 
@@ -286,11 +307,23 @@ def test_the_interpreter_is_driven_by_data():
     assert export_status(chip, region, [_rule()], dt.date(2030, 1, 1)).status == "licence_required"
     rescinded = _rule(rescinded=dt.date(2030, 6, 1))
     assert export_status(chip, region, [rescinded], dt.date(2030, 6, 1)).status == "allowed"
-    excluded = _rule(treatments=[{"classes": ["k"], "everywhere": True, "except_regions": ["US"],
-                                  "status": "licence_required"}])
+    excluded = _rule(
+        treatments=[
+            {
+                "classes": ["k"],
+                "everywhere": True,
+                "except_regions": ["US"],
+                "status": "licence_required",
+            }
+        ]
+    )
     assert export_status(chip, region, [excluded], dt.date(2031, 1, 1)).status == "allowed"
-    relax = _rule(id="later", effective=dt.date(2031, 1, 1), combine="relax",
-                  treatments=[{"classes": ["k"], "everywhere": True, "status": "notification"}])
+    relax = _rule(
+        id="later",
+        effective=dt.date(2031, 1, 1),
+        combine="relax",
+        treatments=[{"classes": ["k"], "everywhere": True, "status": "notification"}],
+    )
     decision = export_status(chip, region, [_rule(), relax], dt.date(2031, 1, 1))
     assert decision.status == "notification" and decision.rule.id == "later"
 
@@ -299,8 +332,9 @@ def test_the_interpreter_is_driven_by_data():
 def test_hardware_not_launched_by_the_forecast_year_is_flagged():
     assert run(year=2024).value("export.launched") is False  # GB200 ships in 2025
     assert run(year=2025).value("export.launched") is True
-    np.testing.assert_array_equal(export_control.launched(2025, np.array([2024, 2025, 2026])),
-                                  [False, True, True])
+    np.testing.assert_array_equal(
+        export_control.launched(2025, np.array([2024, 2025, 2026])), [False, True, True]
+    )
 
 
 # ============================================================================ compute divide
@@ -310,10 +344,12 @@ def test_compute_ratio_against_catalog_and_scenario_references():
     # Princeton PLI: 300 H100 × 1,978.9 TFLOPS FP8 = 593.67 PFLOPS → ratio 842.2.
     assert result.value("reference.princeton_pli.peak") == pytest.approx(300 * 1978.9e12)
     assert result.value("divide.princeton_pli.compute_ratio") == pytest.approx(
-        scenario_peak / (300 * 1978.9e12))
+        scenario_peak / (300 * 1978.9e12)
+    )
     # NAIRR pilot: 5,000 H100 equivalents → 50.5×.
     assert result.value("divide.nairr_pilot.compute_ratio") == pytest.approx(
-        scenario_peak / (5000 * 1978.9e12))
+        scenario_peak / (5000 * 1978.9e12)
+    )
     for kind in ("university", "open_source_lab", "national_resource"):
         assert any(r.kind == kind for r in CATALOG.references.values()), kind
 
@@ -351,7 +387,8 @@ def test_time_capex_and_power_to_close_by_hand():
     ref_peak = 300 * 1978.9e12
     assert flops is not None
     assert result.value("divide.princeton_pli.time_to_train") == pytest.approx(
-        flops / (ref_peak * 0.40))
+        flops / (ref_peak * 0.40)
+    )
     more = 100_000 * 5e15 / 1978.9e12 - 300
     assert result.value("divide.princeton_pli.accelerators_to_close") == pytest.approx(more)
     # H100 has no 2026 price: the 2024 USD 25k is held (labelled).
@@ -363,7 +400,8 @@ def test_time_capex_and_power_to_close_by_hand():
     # The H100 platform figure: DGX H100 10.2 kW / 8 GPUs = 1,275 W per accelerator.
     assert system == pytest.approx(10_200 / 8)
     assert result.value("divide.princeton_pli.power_to_close") == pytest.approx(
-        more * system * (1 + overhead) * pue)
+        more * system * (1 + overhead) * pue
+    )
 
 
 def test_a_reference_larger_than_the_scenario_needs_nothing_to_close():
@@ -376,11 +414,14 @@ def test_a_reference_larger_than_the_scenario_needs_nothing_to_close():
 def test_divide_formulas_take_arrays():
     peaks = np.array([1e20, 5e20])
     np.testing.assert_allclose(divide.compute_ratio(peaks, 1e18), [100, 500])
-    np.testing.assert_allclose(divide.accelerators_to_close(peaks, 1e15, np.array([1e6, 1e3])),
-                               [0.0, 5e5 - 1e3])
-    np.testing.assert_allclose(divide.time_to_train(1e24, np.array([1e18, 2e18]), 0.5),
-                               [2e6, 1e6])
-    values, _ = compute_values(scenario(), CATALOG,
-                               {"cluster.count": np.array([50_000.0, 100_000.0])})
-    np.testing.assert_allclose(values["divide.princeton_pli.compute_ratio"],
-                               np.array([50_000, 100_000]) * 5e15 / (300 * 1978.9e12))
+    np.testing.assert_allclose(
+        divide.accelerators_to_close(peaks, 1e15, np.array([1e6, 1e3])), [0.0, 5e5 - 1e3]
+    )
+    np.testing.assert_allclose(divide.time_to_train(1e24, np.array([1e18, 2e18]), 0.5), [2e6, 1e6])
+    values, _ = compute_values(
+        scenario(), CATALOG, {"cluster.count": np.array([50_000.0, 100_000.0])}
+    )
+    np.testing.assert_allclose(
+        values["divide.princeton_pli.compute_ratio"],
+        np.array([50_000, 100_000]) * 5e15 / (300 * 1978.9e12),
+    )

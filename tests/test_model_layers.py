@@ -17,11 +17,13 @@ from scendsl.model.values import json_safe, nan_to_none, spread
 
 
 def test_model_imports_no_report_matplotlib_or_rich():
-    code = ("import sys, scendsl.model.sweep, scendsl.model.uncertainty, scendsl.model.engine, "
-            "scendsl.model.trace, scendsl.model.laws\n"
-            "bad = sorted(m for m in sys.modules if m.startswith(('scendsl.report', 'scendsl.cli', "
-            "'scendsl.progress', 'matplotlib', 'rich', 'jinja2')))\n"
-            "print(','.join(bad))")
+    code = (
+        "import sys, scendsl.model.sweep, scendsl.model.uncertainty, scendsl.model.engine, "
+        "scendsl.model.trace, scendsl.model.laws\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('scendsl.report', 'scendsl.cli', "
+        "'scendsl.progress', 'matplotlib', 'rich', 'jinja2')))\n"
+        "print(','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -38,10 +40,22 @@ def test_input_values_are_the_inputs_of_a_full_evaluation():
 
 
 def test_json_safe_nulls_nan_and_infinities_at_any_depth():
-    data = {"a": math.nan, "b": [1.0, math.inf, (-math.inf, 2)], "c": {"d": np.float64("nan")},
-            "e": "text", "f": None, "g": 3}
-    assert json_safe(data) == {"a": None, "b": [1.0, None, [None, 2]], "c": {"d": None},
-                               "e": "text", "f": None, "g": 3}
+    data = {
+        "a": math.nan,
+        "b": [1.0, math.inf, (-math.inf, 2)],
+        "c": {"d": np.float64("nan")},
+        "e": "text",
+        "f": None,
+        "g": 3,
+    }
+    assert json_safe(data) == {
+        "a": None,
+        "b": [1.0, None, [None, 2]],
+        "c": {"d": None},
+        "e": "text",
+        "f": None,
+        "g": 3,
+    }
 
 
 def test_nan_to_none_keeps_infinities():

@@ -21,10 +21,18 @@ def _only(path: Path):
     return scenario
 
 
-@pytest.mark.parametrize("accelerator,region", [
-    (None, None), ("GB200", "US"), ("MI300X", "DE"), ("TPUv5e", "JP"), ("H20", "CN"),
-    ("Gaudi3", "FR"), ("B200", "AE"),
-])
+@pytest.mark.parametrize(
+    "accelerator,region",
+    [
+        (None, None),
+        ("GB200", "US"),
+        ("MI300X", "DE"),
+        ("TPUv5e", "JP"),
+        ("H20", "CN"),
+        ("Gaudi3", "FR"),
+        ("B200", "AE"),
+    ],
+)
 def test_new_starter_checks_clean_and_evaluates(tmp_path, accelerator, region):
     output = tmp_path / "starter.scn"
     args = ["my_cluster", "-o", str(output)]
@@ -83,12 +91,15 @@ def test_new_rejects_a_name_that_cannot_name_a_scenario(tmp_path, capsys, name):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("option,value,hint", [
-    ("--accelerator", "GB2000x", "did you mean 'GB200'?"),
-    ("--accelerator", "h100", "did you mean 'H100'?"),
-    ("--region", "us", "did you mean 'US'?"),
-    ("--region", "Germany", "regions: US, CN"),
-])
+@pytest.mark.parametrize(
+    "option,value,hint",
+    [
+        ("--accelerator", "GB2000x", "did you mean 'GB200'?"),
+        ("--accelerator", "h100", "did you mean 'H100'?"),
+        ("--region", "us", "did you mean 'US'?"),
+        ("--region", "Germany", "regions: US, CN"),
+    ],
+)
 def test_new_rejects_unknown_catalog_names_with_a_hint(tmp_path, capsys, option, value, hint):
     assert main(["new", "x", option, value, "-o", str(tmp_path / "x.scn")]) == 1
     err = capsys.readouterr().err
@@ -101,8 +112,10 @@ def test_new_from_a_name_in_the_output_folder_extends_it(tmp_path):
     folder.mkdir()
     shutil.copy(COLOSSUS, folder / "colossus2.scn")
     output = folder / "bigger.scn"
-    assert main(["new", "bigger", "--from", "colossus2", "--accelerator", "B200",
-                 "-o", str(output)]) == 0
+    assert (
+        main(["new", "bigger", "--from", "colossus2", "--accelerator", "B200", "-o", str(output)])
+        == 0
+    )
     text = output.read_text(encoding="utf-8")
     assert 'import "colossus2.scn"' in text and "scenario bigger extends colossus2 {" in text
     scenario = next(s for s in check([str(output)]).scenarios if s.name == "bigger")
@@ -115,8 +128,9 @@ def test_new_from_a_name_in_the_output_folder_extends_it(tmp_path):
 
 def test_new_from_a_file_elsewhere_inlines_its_values(tmp_path):
     output = tmp_path / "mine.scn"
-    assert main(["new", "mine", "--from", f"{COLOSSUS}:colossus2_uncertain",
-                 "-o", str(output)]) == 0
+    assert (
+        main(["new", "mine", "--from", f"{COLOSSUS}:colossus2_uncertain", "-o", str(output)]) == 0
+    )
     text = output.read_text(encoding="utf-8")
     assert "extends" not in text and "import" not in text  # outside the folder: a copy
     copy = _only(output)
@@ -125,7 +139,8 @@ def test_new_from_a_file_elsewhere_inlines_its_values(tmp_path):
         assert getattr(copy, field) == getattr(base, field), field
     assert copy.title == "mine"
     assert evaluate(copy).metrics["energy.facility_power"].value == pytest.approx(
-        evaluate(base).metrics["energy.facility_power"].value)
+        evaluate(base).metrics["energy.facility_power"].value
+    )
 
 
 def test_new_from_a_file_takes_its_first_scenario(tmp_path):
@@ -137,7 +152,8 @@ def test_new_from_a_file_takes_its_first_scenario(tmp_path):
 def test_new_inline_copies_a_custom_accelerator_and_its_parents(tmp_path):
     source = tmp_path / "lab" / "custom.scn"
     source.parent.mkdir()
-    source.write_text('''accelerator BASE_CHIP extends H100 {
+    source.write_text(
+        """accelerator BASE_CHIP extends H100 {
   tdp 650 W
 }
 
@@ -156,7 +172,9 @@ scenario lab {
   energy.pue 1.2 ± 5%
   correlate cluster.mfu, energy.pue 0.5
 }
-''', encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     output = tmp_path / "elsewhere" / "copy.scn"
     output.parent.mkdir()
     assert main(["new", "copy", "--from", str(source), "-o", str(output)]) == 0
@@ -171,9 +189,12 @@ scenario lab {
 
 def test_new_inline_beside_the_base_imports_its_custom_accelerator(tmp_path):
     source = tmp_path / "custom.scn"
-    source.write_text("accelerator CHIP extends H100 {\n  tdp 650 W\n}\n\nscenario lab {\n"
-                      "  year 2026\n  region US\n  cluster.accelerator CHIP\n"
-                      "  cluster.count 8\n}\n", encoding="utf-8")
+    source.write_text(
+        "accelerator CHIP extends H100 {\n  tdp 650 W\n}\n\nscenario lab {\n"
+        "  year 2026\n  region US\n  cluster.accelerator CHIP\n"
+        "  cluster.count 8\n}\n",
+        encoding="utf-8",
+    )
     output = tmp_path / "copy.scn"
     assert main(["new", "copy", "--from", "lab", "--inline", "-o", str(output)]) == 0
     text = output.read_text(encoding="utf-8")
@@ -187,19 +208,20 @@ def test_new_from_reports_the_missing_and_the_taken(tmp_path, capsys):
     shutil.copy(COLOSSUS, folder / "colossus2.scn")
     assert main(["new", "x", "--from", "colosus2", "-o", str(folder / "x.scn")]) == 1
     assert "did you mean 'colossus2'?" in capsys.readouterr().err
-    assert main(["new", "colossus2_h100", "--from", "colossus2",
-                 "-o", str(folder / "x.scn")]) == 1
+    assert main(["new", "colossus2_h100", "--from", "colossus2", "-o", str(folder / "x.scn")]) == 1
     assert "'colossus2_h100' is already a scenario" in capsys.readouterr().err
-    assert main(["new", "x", "--from", str(tmp_path / "none.scn"), "-o",
-                 str(folder / "x.scn")]) == 1
+    assert (
+        main(["new", "x", "--from", str(tmp_path / "none.scn"), "-o", str(folder / "x.scn")]) == 1
+    )
     assert "does not exist" in capsys.readouterr().err
     assert sorted(p.name for p in folder.iterdir()) == ["colossus2.scn"]
 
 
 def test_new_from_a_broken_file_reports_its_located_errors(tmp_path, capsys):
     broken = tmp_path / "broken.scn"
-    broken.write_text("scenario b {\n  year 2026\n  region US\n  cluster.acelerator H100\n}\n",
-                      encoding="utf-8")
+    broken.write_text(
+        "scenario b {\n  year 2026\n  region US\n  cluster.acelerator H100\n}\n", encoding="utf-8"
+    )
     assert main(["new", "x", "--from", str(broken), "-o", str(tmp_path / "x.scn")]) == 1
     err = capsys.readouterr().err
     assert f"{broken}:4:3: error: unknown field" in err

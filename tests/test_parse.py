@@ -18,7 +18,12 @@ def test_comma_continues_the_line():
     doc = parse("mix coal 50%,\n    # a comment between\n    solar 50%\npue 1.2\n")
     assert [s.key for s in doc.statements] == ["mix", "pue"]
     assert kinds(doc.statements[0]) == [
-        ("word", "coal"), ("number", "50%"), ("comma", ","), ("word", "solar"), ("number", "50%")]
+        ("word", "coal"),
+        ("number", "50%"),
+        ("comma", ","),
+        ("word", "solar"),
+        ("number", "50%"),
+    ]
 
 
 def test_units_stand_apart_and_compound_units_are_one_word():
@@ -33,7 +38,15 @@ def test_units_stand_apart_and_compound_units_are_one_word():
 def test_numbers_with_magnitudes_separators_and_percent():
     doc = parse("x 100k 2T 1.5M 405B 100_000 40% 1e25 -3\n")
     assert [a.text for a in doc.statements[0].values] == [
-        "100k", "2T", "1.5M", "405B", "100_000", "40%", "1e25", "-3"]
+        "100k",
+        "2T",
+        "1.5M",
+        "405B",
+        "100_000",
+        "40%",
+        "1e25",
+        "-3",
+    ]
 
 
 def test_strings_with_escapes():

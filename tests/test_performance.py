@@ -12,8 +12,7 @@ from scendsl.model.evaluate import compute_values, evaluate
 CATALOG = load_catalog()
 
 
-def scenario(workload: str = "", accelerator: str = "GB200", count: str = "100k",
-             extra: str = ""):
+def scenario(workload: str = "", accelerator: str = "GB200", count: str = "100k", extra: str = ""):
     text = f"""
 scenario s {{
   title "performance test"
@@ -35,8 +34,10 @@ scenario s {{
 
 def values(workload: str = "", **kwargs) -> dict:
     result = evaluate(scenario(workload, **kwargs), CATALOG)
-    return {**{k: v.value for k, v in result.inputs.items()},
-            **{k: v.value for k, v in result.metrics.items()}}
+    return {
+        **{k: v.value for k, v in result.inputs.items()},
+        **{k: v.value for k, v in result.metrics.items()},
+    }
 
 
 COLOSSUS = """parameters 2T
@@ -107,9 +108,12 @@ def test_mixture_of_experts_counts_active_parameters():
 def test_zero_memory_matches_the_zero_paper(stage, expected_gb):
     # Rajbhandari et al. 2020, Fig. 1: Ψ = 7.5B, N_d = 64, K = 12.
     assert perf.model_state_bytes(7.5e9, stage, 64) / 1e9 == pytest.approx(expected_gb, abs=0.05)
-    v = values(f"""parameters 7.5B
+    v = values(
+        f"""parameters 7.5B
     parallelism tensor 1, pipeline 1, data 64
-    zero_stage {stage}""", count="64")
+    zero_stage {stage}""",
+        count="64",
+    )
     assert v["performance.model_state_memory"] / 1e9 == pytest.approx(expected_gb, abs=0.05)
 
 
@@ -119,9 +123,12 @@ def test_zero_hand_calculation_and_model_parallel_division():
     assert perf.model_state_bytes(psi, 2, 64) == pytest.approx(2 * psi + 14 * psi / 64)
     # CPU offload keeps only parameters and gradients on the GPU (ZeRO-Offload).
     assert perf.model_state_bytes(psi, 2, 64, True) == pytest.approx(2 * psi + 2 * psi / 64)
-    v = values("""parameters 70B
+    v = values(
+        """parameters 70B
     parallelism tensor 8, pipeline 4, data 4
-    zero_stage 0""", count="128")
+    zero_stage 0""",
+        count="128",
+    )
     assert v["performance.model_state_memory"] == pytest.approx(16 * 70e9 / 32)
 
 
@@ -146,22 +153,32 @@ def test_activation_memory_follows_korthikanti():
     neox = values(shape + "\n    recompute selective\n    framework neox", count="64")
     assert neox["performance.activation_memory"] == pytest.approx(sbh * (10 + 24 / 8) * 96)
     # Megatron's interleaved schedule keeps (1 + (p−1)/(p·v)) times as much (Korthikanti eq. 5).
-    interleaved = values(shape.replace("interleave 1", "interleave 2")
-                         + "\n    recompute selective", count="64")
+    interleaved = values(
+        shape.replace("interleave 1", "interleave 2") + "\n    recompute selective", count="64"
+    )
     assert interleaved["performance.activation_memory"] == pytest.approx(
-        sbh * 34 / 8 * 96 * (1 + 7 / 16))
+        sbh * 34 / 8 * 96 * (1 + 7 / 16)
+    )
 
 
 def test_fits_in_hbm_and_spill_goes_over_the_host_link():
-    small = values("""parameters 1B
-    parallelism tensor 1, pipeline 1, data 8""", accelerator="H100", count="8")
+    small = values(
+        """parameters 1B
+    parallelism tensor 1, pipeline 1, data 8""",
+        accelerator="H100",
+        count="8",
+    )
     assert small["performance.fits_in_hbm"] is True
     assert small["performance.offload_time"] == 0
-    big = values("""parameters 70B
+    big = values(
+        """parameters 70B
     parallelism tensor 1, pipeline 1, data 1
     zero_stage 0
     recompute full
-    sequence_length 4096""", accelerator="H100", count="1")
+    sequence_length 4096""",
+        accelerator="H100",
+        count="1",
+    )
     assert big["performance.fits_in_hbm"] is False
     need = big["performance.memory_per_accelerator"]
     assert need > 16 * 70e9
@@ -185,8 +202,9 @@ def test_cpu_offload_moves_four_bytes_per_parameter_over_the_host_link():
     assert gb200["performance.offload_time"] == pytest.approx(4 * shard / 450e9)
     assert h100["performance.optimizer_time"] == 0  # the CPU updates
     kept = values(workload.replace("offload cpu", "offload none"), accelerator="H100", count="8")
-    assert kept["performance.model_state_memory"] - h100["performance.model_state_memory"] == \
-        pytest.approx(12 * shard)
+    assert kept["performance.model_state_memory"] - h100[
+        "performance.model_state_memory"
+    ] == pytest.approx(12 * shard)
 
 
 # -------------------------------------------------------------------- communication
@@ -204,10 +222,16 @@ def test_tensor_parallel_leaves_the_scale_up_domain():
     sequence_length 4096
     micro_batch 1
     recompute selective"""
-    inside = values(common + "\n    parallelism tensor 8, pipeline 4, data 1, microbatches 16",
-                    accelerator="H100", count="32")
-    outside = values(common + "\n    parallelism tensor 16, pipeline 4, data 1, microbatches 16",
-                     accelerator="H100", count="64")
+    inside = values(
+        common + "\n    parallelism tensor 8, pipeline 4, data 1, microbatches 16",
+        accelerator="H100",
+        count="32",
+    )
+    outside = values(
+        common + "\n    parallelism tensor 16, pipeline 4, data 1, microbatches 16",
+        accelerator="H100",
+        count="64",
+    )
     payload = 2 * 1 * 4096 * 8192  # 16-bit b·s·h
     layers_times_m = 80 / 4 * 16
 
@@ -218,8 +242,9 @@ def test_tensor_parallel_leaves_the_scale_up_domain():
     # t = 16 > 8 GPUs per NVLink domain: the all-reduces cross a 400 Gb/s NIC: 50 GB/s each way,
     # 100 GB/s both ways (the catalog's bidirectional convention).
     assert outside["performance.tensor_parallel_time"] == pytest.approx(by_hand(16, 100e9))
-    assert (outside["performance.tensor_parallel_time"]
-            > 5 * inside["performance.tensor_parallel_time"])
+    assert (
+        outside["performance.tensor_parallel_time"] > 5 * inside["performance.tensor_parallel_time"]
+    )
 
 
 def test_zero3_communicates_one_and_a_half_times_data_parallelism():
@@ -237,8 +262,9 @@ def test_pipeline_bubble_by_hand_and_framework_ordering():
     assert perf.bubble_fraction(4, 8, 1) == pytest.approx(3 / 11)
     assert perf.bubble_fraction(4, 8, 2) == pytest.approx(3 / 19)
     assert perf.bubble_fraction(1, 8, 1) == 0
-    layout = ("parameters 70B\n"
-              "    parallelism tensor 8, pipeline 4, data 4, microbatches 8, interleave 2")
+    layout = (
+        "parameters 70B\n    parallelism tensor 8, pipeline 4, data 4, microbatches 8, interleave 2"
+    )
     megatron = values(layout + "\n    framework megatron", count="128")
     neox = values(layout + "\n    framework neox", count="128")
     deepspeed = values(layout + "\n    framework deepspeed", count="128")
@@ -257,24 +283,35 @@ def test_framework_defaults_follow_their_papers():
     # Full recomputation repeats the forward pass: 8ND of hardware work instead of 6ND.
     selective = 1 + 4096 / (18 * megatron["workload.hidden_size"])  # attention scores again
     assert deepspeed["performance.compute_time"] == pytest.approx(
-        megatron["performance.compute_time"] * (4 / 3) / selective)
+        megatron["performance.compute_time"] * (4 / 3) / selective
+    )
 
 
 # --------------------------------------------------------------------- the whole step
 def test_step_time_adds_its_parts_and_implies_an_mfu():
     v = values(COLOSSUS)
-    parts = (((v["performance.compute_time"] + v["performance.memory_time"]
-               + v["performance.tensor_parallel_time"] + v["performance.expert_parallel_time"])
-              / (1 - v["performance.pipeline_bubble"])
-              + v["performance.data_parallel_time"] + v["performance.optimizer_time"]
-              + v["performance.offload_time"]) * v["performance.straggler_factor"])
+    parts = (
+        (
+            v["performance.compute_time"]
+            + v["performance.memory_time"]
+            + v["performance.tensor_parallel_time"]
+            + v["performance.expert_parallel_time"]
+        )
+        / (1 - v["performance.pipeline_bubble"])
+        + v["performance.data_parallel_time"]
+        + v["performance.optimizer_time"]
+        + v["performance.offload_time"]
+    ) * v["performance.straggler_factor"]
     assert v["performance.step_time"] == pytest.approx(parts)
     d = 100_000 // 128
     assert v["performance.data_parallel"] == d
     assert v["performance.microbatches"] == 4 * 16  # calibrated 4 per stage
     assert v["performance.tokens_per_step"] == 64 * 1 * 4096 * d
-    mfu = v["performance.model_flops_per_token"] * v["performance.tokens_per_step"] / (
-        v["performance.step_time"] * 128 * d * 5e15)
+    mfu = (
+        v["performance.model_flops_per_token"]
+        * v["performance.tokens_per_step"]
+        / (v["performance.step_time"] * 128 * d * 5e15)
+    )
     assert v["performance.achieved_mfu"] == pytest.approx(mfu)
     # below what the FP8 matmuls reach against the FP8 peak
     assert 0 < v["performance.achieved_mfu"] < v["performance.matmul_rate"] / 5e15
@@ -291,35 +328,54 @@ def test_reference_step_reproduces_the_article_table(accelerator):
 
 
 def test_reference_step_differences_come_from_the_specs_alone():
-    steps = {name: values("", accelerator=name, count="8")["performance.reference_step_time"]
-             for name in ARTICLE}
+    steps = {
+        name: values("", accelerator=name, count="8")["performance.reference_step_time"]
+        for name in ARTICLE
+    }
     assert steps["H100"] > steps["B200"] > steps["GB200"]
     # A GB200 whose host link were PCIe-class (256 GB/s per superchip = 128 GB/s per GPU, like
     # H100) loses most of its lead over B200: the host link is what separates them.
-    slow = values("", accelerator="SlowHost", count="8", extra="""
+    slow = values(
+        "",
+        accelerator="SlowHost",
+        count="8",
+        extra="""
 accelerator SlowHost extends GB200 {
   hostlink_bandwidth 256 GB/s
-}""")["performance.reference_step_time"]
+}""",
+    )["performance.reference_step_time"]
     assert slow > steps["GB200"] + 0.1
     assert slow == pytest.approx(steps["B200"], rel=0.15)
 
 
 # ------------------------------------------------------------------ vectorisation
-ARRAY_NODES = ("cluster.peak_fp8", "cluster.peak", "cluster.effective_flops",
-               "workload.training_flops", "performance.training_time",
-               "performance.data_parallel", "performance.memory_per_accelerator",
-               "performance.fits_in_hbm", "performance.step_time", "performance.achieved_mfu",
-               "performance.offload_time", "performance.reference_step_time")
+ARRAY_NODES = (
+    "cluster.peak_fp8",
+    "cluster.peak",
+    "cluster.effective_flops",
+    "workload.training_flops",
+    "performance.training_time",
+    "performance.data_parallel",
+    "performance.memory_per_accelerator",
+    "performance.fits_in_hbm",
+    "performance.step_time",
+    "performance.achieved_mfu",
+    "performance.offload_time",
+    "performance.reference_step_time",
+)
 
 
 def test_formulas_accept_numpy_arrays():
-    base = scenario(COLOSSUS.replace("data auto", "data auto, interleave 1")
-                    + "\n    zero_stage 0")
+    base = scenario(COLOSSUS.replace("data auto", "data auto, interleave 1") + "\n    zero_stage 0")
     counts = np.array([50_000.0, 100_000.0, 200_000.0])
     mfus = np.array([0.3, 0.4, 0.45])
     parameters = np.array([0.5e12, 2e12, 4e12])
-    overrides = {"cluster.count": counts, "cluster.mfu": mfus, "workload.parameters": parameters,
-                 "workload.active_parameters": parameters}
+    overrides = {
+        "cluster.count": counts,
+        "cluster.mfu": mfus,
+        "workload.parameters": parameters,
+        "workload.active_parameters": parameters,
+    }
     arrays, _ = compute_values(base, CATALOG, overrides)
     for i in range(3):
         scalars, _ = compute_values(base, CATALOG, {k: v[i] for k, v in overrides.items()})

@@ -99,7 +99,8 @@ def test_daly_interval_is_mtbi_when_a_checkpoint_takes_longer_than_two_mtbi():
 def test_goodput_matches_a_hand_calculation():
     # 1 − 60/617.876 − (617.876/2 + 600)/3600 = 1 − 0.097106 − 0.252483 = 0.650410
     assert reliability.goodput_fraction(60.0, 617.876, 600.0, 3600.0) == pytest.approx(
-        0.650410, abs=1e-5)
+        0.650410, abs=1e-5
+    )
 
 
 def test_goodput_is_clipped_and_has_no_nan_at_the_edges():
@@ -160,7 +161,8 @@ def test_colossus_scale_fails_daily_and_loses_much_of_its_time(scenarios):
     # the operator's better recovery (in-memory checkpoints) is what the job gets.
     assert result.value("reliability.restart_goodput") == pytest.approx(0.56634, abs=1e-4)
     assert result.value("reliability.goodput") == pytest.approx(
-        result.value("reliability.in_memory_goodput"))
+        result.value("reliability.in_memory_goodput")
+    )
 
 
 def test_scenario_checkpoint_time_replaces_the_calibration(scenarios):
@@ -169,7 +171,8 @@ def test_scenario_checkpoint_time_replaces_the_calibration(scenarios):
     assert delta.value == 120.0 and "calibration" not in delta.origin
     m = result.value("reliability.mtbi")
     assert result.value("reliability.checkpoint_interval") == pytest.approx(
-        float(reliability.daly_interval(120.0, m)))
+        float(reliability.daly_interval(120.0, m))
+    )
 
 
 def test_more_accelerators_mean_more_failures_and_lower_goodput(scenarios):
@@ -187,10 +190,10 @@ def test_training_time_is_stretched_by_goodput(scenarios):
     if ideal is None:
         pytest.skip("performance.training_time is not available for this scenario")
     assert out["reliability.training_time"] == pytest.approx(ideal / out["reliability.goodput"])
-    assert out["reliability.lost_time"] == pytest.approx(
-        out["reliability.training_time"] - ideal)
+    assert out["reliability.lost_time"] == pytest.approx(out["reliability.training_time"] - ideal)
     assert out["reliability.interruptions"] == pytest.approx(
-        out["reliability.failures_per_day"] * out["reliability.training_time"] / 86_400)
+        out["reliability.failures_per_day"] * out["reliability.training_time"] / 86_400
+    )
 
 
 def test_zero_goodput_gives_infinite_training_time_not_an_error():
@@ -208,7 +211,8 @@ def test_scaling_against_a_named_baseline(scenarios):
     assert result.value("scaling.baseline_loss") == pytest.approx(gopher, abs=1e-5)
     assert result.value("scaling.marginal_gain") == pytest.approx(gopher - 1.93665, abs=1e-4)
     assert result.value("scaling.relative_gain") == pytest.approx(
-        (gopher - 1.93665) / gopher, abs=1e-4)
+        (gopher - 1.93665) / gopher, abs=1e-4
+    )
     # The law ranks Chinchilla below Gopher at the same compute, as the paper reports.
     assert result.value("scaling.marginal_gain") > 0
     # Chinchilla used about the same compute as Gopher: 70 × 1.4 / (280 × 0.3) = 1.1667.
@@ -243,8 +247,7 @@ def test_each_doubling_of_compute_buys_less(scenarios):
     # The power law's diminishing returns, the article's "plateau": L(N,D) − L(√2N, √2D)
     # falls as the scale grows, and never reaches zero.
     n = np.array([70e9, 405e9, 2e12, 10e12])
-    out = values(scenarios.get("colossus"), {"workload.parameters": n,
-                                             "workload.tokens": 20 * n})
+    out = values(scenarios.get("colossus"), {"workload.parameters": n, "workload.tokens": 20 * n})
     drops = out["scaling.loss_drop_per_doubling"]
     assert np.all(np.diff(drops) < 0) and np.all(drops > 0)
     # Hand check at 70B / 1.4T: 0.08349 × (1 − 2^−0.17) + 0.16316 × (1 − 2^−0.14) = 0.02437
@@ -264,13 +267,21 @@ def test_arrays_and_scalars_agree(scenarios):
     scenario = scenarios.get("colossus")
     counts = [5e4, 1e5, 2e5]
     params = [1e12, 2e12, 3e12]
-    batch = values(scenario, {"cluster.count": np.array(counts),
-                              "workload.parameters": np.array(params)})
-    names = ["reliability.failures_per_day", "reliability.mtbi",
-             "reliability.checkpoint_interval", "reliability.goodput",
-             "reliability.training_time", "scaling.loss", "scaling.marginal_gain",
-             "scaling.reducible_loss_share", "scaling.tokens_per_parameter",
-             "scaling.loss_drop_per_doubling"]
+    batch = values(
+        scenario, {"cluster.count": np.array(counts), "workload.parameters": np.array(params)}
+    )
+    names = [
+        "reliability.failures_per_day",
+        "reliability.mtbi",
+        "reliability.checkpoint_interval",
+        "reliability.goodput",
+        "reliability.training_time",
+        "scaling.loss",
+        "scaling.marginal_gain",
+        "scaling.reducible_loss_share",
+        "scaling.tokens_per_parameter",
+        "scaling.loss_drop_per_doubling",
+    ]
     for i, (count, n) in enumerate(zip(counts, params, strict=True)):
         single = values(scenario, {"cluster.count": count, "workload.parameters": n})
         for name in names:

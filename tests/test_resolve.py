@@ -46,7 +46,10 @@ def test_the_language_sketch_resolves_as_written():
     assert colossus.cluster.count == 100_000
     assert colossus.energy.price == pytest.approx(45 / 3.6e9)
     assert [c.metric for c in colossus.claims] == [
-        "cluster.peak_fp8", "energy.facility_power", "reliability.failures_per_day"]
+        "cluster.peak_fp8",
+        "energy.facility_power",
+        "reliability.failures_per_day",
+    ]
     assert colossus.claims[0].value == 90e18 and colossus.claims[0].dimension == "flop_rate"
     assert "MI355X" in colossus.accelerators and "open_lab" in colossus.references
     mi355x = colossus.accelerators["MI355X"]
@@ -59,7 +62,10 @@ def test_sections_and_values_are_typed_in_si():
     scenario = load(HEADER).get("base")
     assert scenario.cluster.mfu == 0.4
     assert [(m.source, m.share) for m in scenario.energy.mix] == [
-        ("stranded_gas", 0.6), ("solar", 0.25), ("grid", 0.15)]
+        ("stranded_gas", 0.6),
+        ("solar", 0.25),
+        ("grid", 0.15),
+    ]
     assert scenario.workload.parameters == 2e12
     assert scenario.workload.parallelism.tensor == 8
     assert scenario.workload.parallelism.data is None  # auto
@@ -68,14 +74,17 @@ def test_sections_and_values_are_typed_in_si():
 
 
 def test_extends_applies_dotted_overrides_deeply_and_chains():
-    scenario = load(HEADER + """
+    scenario = load(
+        HEADER
+        + """
 scenario h100 extends base {
   cluster.accelerator H100
 }
 scenario h100_small extends h100 {
   cluster { count 1k }
 }
-""").get("h100_small")
+"""
+    ).get("h100_small")
     assert scenario.cluster.accelerator == "H100"
     assert scenario.cluster.count == 1000
     assert scenario.cluster.mfu == 0.4  # from base, two levels up
@@ -96,12 +105,15 @@ scenario b extends a {
 
 
 def test_uncertain_values_keep_their_distribution():
-    scenario = load(HEADER + """
+    scenario = load(
+        HEADER
+        + """
 scenario u extends base {
   cluster.mfu 30% to 45%
   energy.pue 1.25 ± 10%
 }
-""").get("u")
+"""
+    ).get("u")
     mfu, pue = scenario.cluster.mfu, scenario.energy.pue
     assert (mfu.kind, mfu.low, mfu.high) == ("interval", 0.3, 0.45)
     assert mfu.center == pytest.approx(math.sqrt(0.3 * 0.45))
@@ -110,12 +122,15 @@ scenario u extends base {
 
 
 def test_sweep_is_a_cartesian_product_with_deterministic_names():
-    result = load(HEADER + """
+    result = load(
+        HEADER
+        + """
 sweep buildout from base {
   year 2025 .. 2027
   cluster.count [50k, 100k]
 }
-""")
+"""
+    )
     sweep = result.sweeps[0]
     assert sweep.size == 6
     variants = list(sweep.variants())
@@ -135,12 +150,15 @@ def test_sweep_cap_is_checked_before_expansion():
 
 
 def test_claims_keep_operator_tolerance_quote_and_location():
-    scenario = load(HEADER + """
+    scenario = load(
+        HEADER
+        + """
 scenario c extends base {
   expect cluster.peak_fp8 ~= 500 EFLOPS ± 10% "about 500"
   expect reliability.failures_per_day > 1
 }
-""").get("c")
+"""
+    ).get("c")
     # Claims are not inherited: the child states its own (the parent's quote is about the parent).
     approx, plain = scenario.claims
     assert (approx.op, approx.tolerance, approx.quote) == ("~=", 0.1, "about 500")
@@ -154,14 +172,17 @@ def test_custom_accelerator_without_base_needs_core_figures():
 
 
 def test_accelerator_extending_a_custom_one_inherits():
-    result = load(HEADER + """
+    result = load(
+        HEADER
+        + """
 accelerator A extends H100 {
   tdp 800 W
 }
 accelerator B extends A {
   hbm 100 GB
 }
-""")
+"""
+    )
     b = result.get("base").accelerators["B"]
     assert b.base == "H100" and b.figures["tdp"] == 800 and b.figures["hbm"] == 100e9
 
@@ -170,7 +191,9 @@ def test_extending_a_block_that_overrides_a_catalog_entry_inherits_the_override(
     # A block named like a catalog accelerator overrides it; an accelerator extending that name
     # must see the override, not reach past it to the catalog (adding A100_80GB to the catalog
     # silently dropped a validation case's scale-out figure this way).
-    result = load(HEADER + """
+    result = load(
+        HEADER
+        + """
 accelerator H100 {
   scaleout_bandwidth 50 GB/s
   tdp 650 W
@@ -178,7 +201,8 @@ accelerator H100 {
 accelerator H100_big extends H100 {
   hbm 100 GB
 }
-""")
+"""
+    )
     big = result.get("base").accelerators["H100_big"]
     assert big.base == "H100"
     assert big.figures["scaleout_bandwidth"] == 50e9 and big.figures["tdp"] == 650
@@ -186,13 +210,17 @@ accelerator H100_big extends H100 {
 
 
 def test_a_block_extending_its_own_catalog_name_still_reaches_the_catalog():
-    result = load(HEADER + """
+    result = load(
+        HEADER
+        + """
 accelerator H100 extends H100 {
   tdp 650 W
 }
-""")
+"""
+    )
     h100 = result.get("base").accelerators["H100"]
     assert h100.base == "H100" and h100.figures == {"tdp": 650}
+
 
 def test_errors_across_scenarios_are_all_reported():
     with pytest.raises(ScenarioError) as caught:
@@ -203,7 +231,9 @@ def test_errors_across_scenarios_are_all_reported():
 
 def test_imports_are_relative_to_the_importing_file(tmp_path):
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "refs.scn").write_text('reference lab {\n  accelerator H100\n  count 1k\n}\n')
+    (tmp_path / "sub" / "refs.scn").write_text(
+        "reference lab {\n  accelerator H100\n  count 1k\n}\n"
+    )
     main = tmp_path / "main.scn"
     main.write_text('import "sub/refs.scn"\n' + HEADER)
     result = scendsl.load(str(main))
@@ -222,7 +252,9 @@ def test_symlinked_import_outside_the_folder_is_refused(tmp_path):
 
 
 def test_correlate_names_two_uncertain_fields_and_is_inherited():
-    result = load(HEADER + """
+    result = load(
+        HEADER
+        + """
 scenario u extends base {
   cluster.mfu 30% to 45%
   energy.pue 1.25 ± 10%
@@ -231,20 +263,27 @@ scenario u extends base {
 scenario v extends u {
   title "child"
 }
-""")
+"""
+    )
     (correlation,) = result.get("v").correlations
     assert (correlation.a, correlation.b, correlation.rho) == ("cluster.mfu", "energy.pue", 0.6)
 
 
-@pytest.mark.parametrize("line, message", [
-    ("correlate cluster.mfu, energy.pue 1.5", "between -1 and 1"),
-    ("correlate cluster.mfu, cluster.count 0.5", "not uncertain"),
-    ("correlate cluster.mfu, cluster.mfu 0.5", "itself"),
-    ("correlate cluster.mfu energy.pue", "malformed"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("correlate cluster.mfu, energy.pue 1.5", "between -1 and 1"),
+        ("correlate cluster.mfu, cluster.count 0.5", "not uncertain"),
+        ("correlate cluster.mfu, cluster.mfu 0.5", "itself"),
+        ("correlate cluster.mfu energy.pue", "malformed"),
+    ],
+)
 def test_bad_correlations_are_located_errors(line, message):
     with pytest.raises(ScenarioError, match=message):
-        load(HEADER + f"scenario u extends base {{\n  cluster.mfu 30% to 45%\n  energy.pue 1.25 ± 10%\n  {line}\n}}\n")
+        load(
+            HEADER
+            + f"scenario u extends base {{\n  cluster.mfu 30% to 45%\n  energy.pue 1.25 ± 10%\n  {line}\n}}\n"
+        )
 
 
 def test_models_serialise_in_a_fresh_process():
@@ -253,9 +292,12 @@ def test_models_serialise_in_a_fresh_process():
     import subprocess
     import sys
 
-    code = ("import scendsl\n"
-            "s = scendsl.load(" + repr(HEADER + "sweep w from base {\n  energy.pue [1.2 ± 5%]\n}\n")
-            + ")\nprint(len(s.model_dump()['sweeps'][0]['axes']), len(s.model_dump_json()) > 0)\n")
+    code = (
+        "import scendsl\n"
+        "s = scendsl.load("
+        + repr(HEADER + "sweep w from base {\n  energy.pue [1.2 ± 5%]\n}\n")
+        + ")\nprint(len(s.model_dump()['sweeps'][0]['axes']), len(s.model_dump_json()) > 0)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "True"]
@@ -266,7 +308,8 @@ def test_imports_may_reach_across_the_named_folder_but_not_out_of_it(tmp_path):
     (folder / "shared").mkdir(parents=True)
     (folder / "studies").mkdir()
     (folder / "shared" / "refs.scn").write_text(
-        "reference lab {\n  accelerator H100\n  count 1k\n}\n")
+        "reference lab {\n  accelerator H100\n  count 1k\n}\n"
+    )
     (folder / "studies" / "main.scn").write_text('import "../shared/refs.scn"\n' + HEADER)
     # Named as a folder: a sibling folder inside it is reachable.
     assert "lab" in scendsl.load(str(folder)).get("base").references

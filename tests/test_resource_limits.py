@@ -87,8 +87,10 @@ def test_sweep_caveats_are_linear_in_labels_and_variants(tmp_path):
     # scan every label of every axis once per variant.
     from scendsl.app.build import render_files
 
-    scn = _write(tmp_path, BASE + "sweep far from base {\n  year 2030 .. 2040\n"
-                                  "  cluster.count 1 .. 90000\n}\n")
+    scn = _write(
+        tmp_path,
+        BASE + "sweep far from base {\n  year 2030 .. 2040\n  cluster.count 1 .. 90000\n}\n",
+    )
     started = time.perf_counter()
     files = render_files([scn], samples=0)
     assert time.perf_counter() - started < 20
@@ -99,9 +101,9 @@ def test_sweep_caveats_are_linear_in_labels_and_variants(tmp_path):
 def test_explain_one_variant_of_a_million_variant_sweep_evaluates_it_alone(tmp_path, capsys):
     scn = _write(tmp_path, BASE + "sweep big from base {\n  cluster.count 1 .. 1000000\n}\n")
     main(["check", scn])  # imports warm
-    started = time.perf_counter()
+    started = time.process_time()
     assert main(["explain", scn, "big[cluster.count=999999]", "cluster.count"]) == 0
-    assert time.perf_counter() - started < 3  # was 6 s: half a million variants made first
+    assert time.process_time() - started < 3  # was 6 s: half a million variants made first
     assert "999,999" in capsys.readouterr().out
 
 
@@ -116,12 +118,13 @@ def test_variant_named_and_variant_at_agree_with_variants():
 
 # ------------------------------------------------------------------ total variants
 def test_three_hundred_sweeps_in_one_file_are_capped_in_total_before_expansion():
-    text = BASE + "".join(f"sweep s{i} from base {{ cluster.count 1 .. 4000 }}\n"
-                          for i in range(300))
-    started = time.perf_counter()
+    text = BASE + "".join(
+        f"sweep s{i} from base {{ cluster.count 1 .. 4000 }}\n" for i in range(300)
+    )
+    started = time.process_time()
     with pytest.raises(ScenarioError) as caught:
         load_text(text, "many.scn")
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     first = caught.value.diagnostics[0]
     assert "the sweeps together have more than 1,000,000 variants" in first.message
     assert first.span.file == "many.scn" and first.span.line == 10 + 250  # the 251st sweep

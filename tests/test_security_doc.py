@@ -16,8 +16,11 @@ _REFERENCE = re.compile(r"(test_[a-z0-9_]+\.py)?::(test_[A-Za-z0-9_]+)")
 
 def _test_functions(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return {node.name for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    return {
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
 
 
 def _references() -> list[tuple[int, str, str]]:
@@ -47,13 +50,15 @@ def test_every_test_named_in_security_md_exists():
 
 def test_every_item_of_the_second_review_is_mapped_to_a_test():
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The second review, item by item"):text.index("## The third review")]
+    section = text[
+        text.index("## The second review, item by item") : text.index("## The third review")
+    ]
     rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
     assert sorted(map(int, rows)) == list(range(1, 25))
 
 
 def test_every_item_of_the_third_review_is_mapped_to_a_test():
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The third review"):text.index("## Known edges")]
+    section = text[text.index("## The third review") : text.index("## Known edges")]
     rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
     assert sorted(map(int, rows)) == list(range(25, 37))

@@ -29,8 +29,21 @@ CATALOG = PACKAGE / "catalog"
 TEXT_KEYS = {"source", "note", "citation", "groups_note", "sources"}
 
 #: File extensions that name a local file rather than a web page.
-FILE_EXTENSIONS = ("md", "csv", "json", "toml", "py", "txt", "xlsx", "xls", "yaml", "yml",
-                   "ipynb", "parquet", "scn")
+FILE_EXTENSIONS = (
+    "md",
+    "csv",
+    "json",
+    "toml",
+    "py",
+    "txt",
+    "xlsx",
+    "xls",
+    "yaml",
+    "yml",
+    "ipynb",
+    "parquet",
+    "scn",
+)
 FILE_TOKEN = re.compile(rf"[\w.\-/&]+\.(?:{'|'.join(FILE_EXTENSIONS)})\b")
 
 #: A web address: scheme, or a host name (dotted, with a letters-only top-level label) before
@@ -42,16 +55,49 @@ NOTES_SECTION = re.compile(r"§\s*[A-E]\d")
 
 #: Hosts that mirror, summarise or aggregate other documents: never enough for grade A.
 NON_PRIMARY_HOSTS = (
-    "github.io", "pages.dev",                          # personal pages
-    "archive-lib.hpctech.co.jp", "sgpjbg.com", "szlsw.org", "sibshop.uat.jiralog.com",  # mirrors
-    "grokipedia.com", "aiwiki.ai", "wikicarbon.org", "awesomeagents.ai", "gpu.blog",
-    "willitrunai.com", "wiaix.com", "emergentmind.com", "jaredwatkins.com",
-    "news.fishai.com.cn", "nenpower.com", "menafn.com", "telecomtv.com", "thxnews.com",
-    "statista.com", "neighborhoodsf.com", "chaincatcher.com", "newsbeep.com", "buzzbytech.com",
-    "republicofmining.com", "en.ain.ua", "getcoai.com", "relevanpress", "gurufocus.com",
-    "marketscreener.com", "compux.net", "aimultiple.com", "peniya.com",
-    "federalstatelaw.com", "frnow.com", "ai-analytics.org", "regulations.justia.com",
-    "videocardz", "eeworld", "supercluster.blog", "introl.com", "datacrunch.io",
+    "github.io",
+    "pages.dev",  # personal pages
+    "archive-lib.hpctech.co.jp",
+    "sgpjbg.com",
+    "szlsw.org",
+    "sibshop.uat.jiralog.com",  # mirrors
+    "grokipedia.com",
+    "aiwiki.ai",
+    "wikicarbon.org",
+    "awesomeagents.ai",
+    "gpu.blog",
+    "willitrunai.com",
+    "wiaix.com",
+    "emergentmind.com",
+    "jaredwatkins.com",
+    "news.fishai.com.cn",
+    "nenpower.com",
+    "menafn.com",
+    "telecomtv.com",
+    "thxnews.com",
+    "statista.com",
+    "neighborhoodsf.com",
+    "chaincatcher.com",
+    "newsbeep.com",
+    "buzzbytech.com",
+    "republicofmining.com",
+    "en.ain.ua",
+    "getcoai.com",
+    "relevanpress",
+    "gurufocus.com",
+    "marketscreener.com",
+    "compux.net",
+    "aimultiple.com",
+    "peniya.com",
+    "federalstatelaw.com",
+    "frnow.com",
+    "ai-analytics.org",
+    "regulations.justia.com",
+    "videocardz",
+    "eeworld",
+    "supercluster.blog",
+    "introl.com",
+    "datacrunch.io",
 )
 
 
@@ -119,17 +165,22 @@ def test_model_nodes_are_declared():
 
 
 def test_sources_name_only_files_the_package_ships():
-    missing = [(where, token) for where, text in ALL_CITATIONS
-               for token in local_file_references(text)
-               if token not in SHIPPED and token.rsplit("/", 1)[-1] not in SHIPPED]
+    missing = [
+        (where, token)
+        for where, text in ALL_CITATIONS
+        for token in local_file_references(text)
+        if token not in SHIPPED and token.rsplit("/", 1)[-1] not in SHIPPED
+    ]
     assert not missing, "sources naming files the package does not ship:\n" + "\n".join(
-        f"  {where}: {token}" for where, token in missing)
+        f"  {where}: {token}" for where, token in missing
+    )
 
 
 def test_sources_do_not_point_at_research_notes_sections():
     found = [(where, text) for where, text in ALL_CITATIONS if NOTES_SECTION.search(text)]
     assert not found, "sources citing a section of notes that are not shipped:\n" + "\n".join(
-        f"  {where}: {text[:120]}" for where, text in found)
+        f"  {where}: {text[:120]}" for where, text in found
+    )
 
 
 def test_grade_a_sources_are_not_mirrors_or_aggregators():
@@ -142,7 +193,8 @@ def test_grade_a_sources_are_not_mirrors_or_aggregators():
             if host in source.lower():
                 bad.append((path, host))
     assert not bad, "figures graded A on a mirror or aggregator:\n" + "\n".join(
-        f"  {path}: {host}" for path, host in bad)
+        f"  {path}: {host}" for path, host in bad
+    )
 
 
 def test_every_figure_has_a_source_and_a_known_confidence_code():
@@ -160,16 +212,21 @@ def test_every_figure_has_a_source_and_a_known_confidence_code():
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Ember via Our World in Data, owid-energy-data.csv column carbon_intensity_elec",
-     ["owid-energy-data.csv"]),
-    ("derived (figures.md C5)", ["figures.md"]),
-    ("EPA eGRID2023 via CodeCarbon 3.3.2 usa_emissions.json", ["usa_emissions.json"]),
-    ("https://github.com/owid/energy-data/blob/master/owid-energy-data.csv", []),
-    ("docs.cloud.google.com/tpu/docs/v6e.md.txt", []),
-    ("catalog export_rules.toml", ["export_rules.toml"]),
-    ("Hoffmann et al. 2022, Table A3", []),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Ember via Our World in Data, owid-energy-data.csv column carbon_intensity_elec",
+            ["owid-energy-data.csv"],
+        ),
+        ("derived (figures.md C5)", ["figures.md"]),
+        ("EPA eGRID2023 via CodeCarbon 3.3.2 usa_emissions.json", ["usa_emissions.json"]),
+        ("https://github.com/owid/energy-data/blob/master/owid-energy-data.csv", []),
+        ("docs.cloud.google.com/tpu/docs/v6e.md.txt", []),
+        ("catalog export_rules.toml", ["export_rules.toml"]),
+        ("Hoffmann et al. 2022, Table A3", []),
+    ],
+)
 def test_file_reference_detection(text, expected):
     assert local_file_references(text) == expected
 

@@ -69,14 +69,17 @@ def test_sketch_buildout_equals_one_by_one(catalog):
 def test_accelerator_year_count_region_sweep_equals_one_by_one(tmp_path, catalog):
     # MI355X is the sketch's own accelerator (extends MI300X, fp8 written as a range); H100 and
     # TPUv6e differ in price series, figures and export rules; regions differ in grid and rules.
-    scenarios = sketch_with(tmp_path, """
+    scenarios = sketch_with(
+        tmp_path,
+        """
 sweep hardware from colossus2 {
   cluster.accelerator [GB200, MI355X, H100, TPUv6e]
   year                2023 .. 2027
   region              [US, CN, AE]
   cluster.count       [10k, 100k]
 }
-""")
+""",
+    )
     sweep = scenarios.sweeps[-1]
     # chunk=7 splits the 120 variants into uneven chunks: chunk boundaries must not matter.
     table = evaluate_sweep(sweep, catalog, chunk=7)
@@ -87,7 +90,9 @@ sweep hardware from colossus2 {
 
 
 def test_category_axes_split_into_groups_and_match(catalog):
-    scenarios = scendsl.load(COLOSSUS + """
+    scenarios = scendsl.load(
+        COLOSSUS
+        + """
 sweep training from colossus2 {
   workload.framework   [megatron, deepspeed, neox]
   workload.recompute   [none, full]
@@ -97,7 +102,8 @@ sweep training from colossus2 {
   cluster.mfu          [30%, 45%]
   energy.price         [30 USD/MWh, 80 USD/MWh]
 }
-""")
+"""
+    )
     sweep = scenarios.sweeps[-1]
     table = evaluate_sweep(sweep, catalog, chunk=50)
     assert_matches_one_by_one(sweep, table, catalog)
@@ -147,13 +153,20 @@ def test_names_and_axis_values_follow_variant_order(catalog):
 
 def test_csv_and_streaming_json(catalog):
     sweep = scendsl.load(COLOSSUS).sweeps[0]
-    table = evaluate_sweep(sweep, catalog, nodes=["energy.facility_power", "market.capex",
-                                                   "export.status"])
+    table = evaluate_sweep(
+        sweep, catalog, nodes=["energy.facility_power", "market.capex", "export.status"]
+    )
     stream = io.StringIO()
     to_csv(table, stream)
     rows = list(csv.reader(io.StringIO(stream.getvalue())))
-    assert rows[0] == ["variant", "year", "cluster.count", "energy.facility_power",
-                       "market.capex", "export.status"]
+    assert rows[0] == [
+        "variant",
+        "year",
+        "cluster.count",
+        "energy.facility_power",
+        "market.capex",
+        "export.status",
+    ]
     assert len(rows) == 1 + 12
     assert rows[1][0] == table.names[0]
     assert float(rows[1][3]) == table.numbers["energy.facility_power"][0]  # full precision
@@ -184,10 +197,12 @@ def test_engine_falls_back_for_formulas_that_are_not_array_safe():
     def per_label(text, a):
         return {"big": 10.0, "small": 1.0}[text] * a
 
-    nodes = [Node("x", "input", "number", "x", lambda ctx: None),
-             _node("m", python_max, ("x",)),
-             _node("t", label, ("x",), "text"),
-             _node("u", per_label, ("t", "x"))]
+    nodes = [
+        Node("x", "input", "number", "x", lambda ctx: None),
+        _node("m", python_max, ("x",)),
+        _node("t", label, ("x",), "text"),
+        _node("u", per_label, ("t", "x")),
+    ]
     x = np.array([1.0, 3.0, 2.0, 5.0, 1.0])
     notes: set[str] = set()
     frames = run_frames(nodes, {"x": x}, 5, notes)
@@ -202,9 +217,11 @@ def test_engine_none_splits_rows():
     def maybe(a):
         return None if a < 0 else a * 2.0
 
-    nodes = [Node("x", "input", "number", "x", lambda ctx: None),
-             _node("y", maybe, ("x",)),
-             _node("z", lambda y: y + 1.0, ("y",))]
+    nodes = [
+        Node("x", "input", "number", "x", lambda ctx: None),
+        _node("y", maybe, ("x",)),
+        _node("z", lambda y: y + 1.0, ("y",)),
+    ]
     frames = run_frames(nodes, {"x": np.array([-1.0, 1.0, 2.0])}, 3)
     z = gather_number(frames, "z", 3)
     assert math.isnan(z[0]) and z[1:].tolist() == [3.0, 5.0]

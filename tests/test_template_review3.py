@@ -41,8 +41,13 @@ def fresh_cache(tmp_path, monkeypatch):
 def test_a_user_template_cannot_poison_the_compiled_template_cache(tmp_path, fresh_cache):
     # The Markdown environment compiling page.html.j2 first must not leave code that the HTML
     # environment then runs: each environment has its own cache folder.
-    hostile = _folder(tmp_path, {"index.md.j2": "{% set title='x' %}{% set body='' %}"
-                                                "{% set page='' %}{% include 'page.html.j2' %}"})
+    hostile = _folder(
+        tmp_path,
+        {
+            "index.md.j2": "{% set title='x' %}{% set body='' %}"
+            "{% set page='' %}{% include 'page.html.j2' %}"
+        },
+    )
     try:
         _build(hostile)
     except ScenarioError:
@@ -62,8 +67,13 @@ def test_an_odd_home_gets_no_cache_folder(tmp_path, monkeypatch):
 
 
 def test_user_templates_cannot_replace_the_html_page_or_its_styles(tmp_path, fresh_cache):
-    folder = _folder(tmp_path, {"page.html.j2": "<script>alert(1)</script>",
-                                "style.css": "</style><script>alert(2)</script><style>"})
+    folder = _folder(
+        tmp_path,
+        {
+            "page.html.j2": "<script>alert(1)</script>",
+            "style.css": "</style><script>alert(2)</script><style>",
+        },
+    )
     files = _build(folder)
     for name, data in files.items():
         if name.endswith(".html"):
@@ -79,8 +89,10 @@ def test_compiling_a_huge_template_is_stopped_by_the_budget(tmp_path, monkeypatc
 
 
 def test_a_macro_buffer_is_bounded_by_the_loop_item_limit(tmp_path, fresh_cache):
-    body = ("{% macro m() %}{% for i in range(10000) %}{% for j in range(10000) %}x"
-            "{% endfor %}{% endfor %}{% endmacro %}{{ m()|length }}")
+    body = (
+        "{% macro m() %}{% for i in range(10000) %}{% for j in range(10000) %}x"
+        "{% endfor %}{% endfor %}{% endmacro %}{{ m()|length }}"
+    )
     message = _refused(_folder(tmp_path, {"index.md.j2": body}))
     assert "loops went through more than" in message and "index.md.j2:1" in message
 

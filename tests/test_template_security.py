@@ -54,8 +54,10 @@ class _Payload:
 def test_pickle_escape_via_model_method_is_refused(tmp_path):
     marker = tmp_path / "pwned"
     data = pickle.dumps(_Payload(marker), protocol=0).decode("latin-1")
-    body = ("{{ reference_catalog.princeton_pli.parse_raw(data, content_type="
-            "'application/pickle', allow_pickle=True) }}").replace("data", repr(data))
+    body = (
+        "{{ reference_catalog.princeton_pli.parse_raw(data, content_type="
+        "'application/pickle', allow_pickle=True) }}"
+    ).replace("data", repr(data))
     message = _refused(tmp_path, body)
     assert not marker.exists()
     assert "index.md.j2" in message
@@ -64,50 +66,58 @@ def test_pickle_escape_via_model_method_is_refused(tmp_path):
 def test_parse_file_on_a_model_is_refused(tmp_path):
     secret = tmp_path / "secret.json"
     secret.write_text('{"token": "s3cr3t-value"}', encoding="utf-8")
-    message = _refused(tmp_path,
-                       f"{{{{ reference_catalog.princeton_pli.parse_file('{secret}') }}}}")
+    message = _refused(
+        tmp_path, f"{{{{ reference_catalog.princeton_pli.parse_file('{secret}') }}}}"
+    )
     assert "s3cr3t-value" not in message
 
 
 def test_templates_get_plain_read_only_data_not_models(tmp_path):
-    folder = _templates(tmp_path, "{{ reference_catalog.princeton_pli.title }} / "
-                                  "{{ reference_catalog['princeton_pli']['count'] }} / "
-                                  "{{ reference_catalog.princeton_pli.keys()|list|length }}\n")
+    folder = _templates(
+        tmp_path,
+        "{{ reference_catalog.princeton_pli.title }} / "
+        "{{ reference_catalog['princeton_pli']['count'] }} / "
+        "{{ reference_catalog.princeton_pli.keys()|list|length }}\n",
+    )
     assert _render(folder)["index.md"].startswith(
-        b"Princeton Language and Intelligence (PLI) cluster / 300 / ")
+        b"Princeton Language and Intelligence (PLI) cluster / 300 / "
+    )
 
 
-@pytest.mark.parametrize("body", [
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ s.__class__ }}",
-    "{{ scenarios[0].__class__.__init__.__globals__ }}",
-    "{{ '{0.__class__}'.format(scenarios) }}",
-    "{{ '{0.__class__}'.format_map({'x': 1}) }}",
-    "{{ '%s'|format(scenarios) }}",
-    "{{ '%s' % scenarios }}",
-    "{{ cycler.__init__.__globals__ }}",
-    "{{ joiner.__init__.__globals__ }}",
-    "{{ namespace.__init__.__globals__ }}",
-    "{{ self._TemplateReference__context }}",
-    "{{ self._TemplateReference__context.environment }}",
-    "{{ range.__class__ }}",
-    "{{ lipsum.__globals__ }}",
-    "{% for x in [1] %}{{ loop.__class__.__init__.__globals__ }}{% endfor %}",
-    "{% macro m() %}{{ caller.__globals__ }}{% endmacro %}{% call m() %}x{% endcall %}",
-    "{% macro m() %}{{ caller._func.__globals__ }}{% endmacro %}{% call m() %}x{% endcall %}",
-    "{{ scenarios[0]._result }}",
-    "{{ scenarios[0].attach_run(none) }}",
-    "{{ scenarios[0].m('x').derivation.__func__ }}",
-    "{{ scenarios[0].percentiles }}{{ scenarios[0].m.__self__._catalog }}",
-    "{{ risk_rules[0].rules[0].when.__class__ }}",
-    "{{ [].pop() }}",
-    "{{ {}.update({'a': 1}) }}",
-    "{{ dict.fromkeys }}",
-    "{{ reference_catalog.princeton_pli.copy() }}",
-    "{{ ('a'|attr('__class__')) }}",
-    "{{ scenarios|map(attribute='_result')|list }}",
-    "{{ scenarios|sort(attribute='_catalog')|first }}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ s.__class__ }}",
+        "{{ scenarios[0].__class__.__init__.__globals__ }}",
+        "{{ '{0.__class__}'.format(scenarios) }}",
+        "{{ '{0.__class__}'.format_map({'x': 1}) }}",
+        "{{ '%s'|format(scenarios) }}",
+        "{{ '%s' % scenarios }}",
+        "{{ cycler.__init__.__globals__ }}",
+        "{{ joiner.__init__.__globals__ }}",
+        "{{ namespace.__init__.__globals__ }}",
+        "{{ self._TemplateReference__context }}",
+        "{{ self._TemplateReference__context.environment }}",
+        "{{ range.__class__ }}",
+        "{{ lipsum.__globals__ }}",
+        "{% for x in [1] %}{{ loop.__class__.__init__.__globals__ }}{% endfor %}",
+        "{% macro m() %}{{ caller.__globals__ }}{% endmacro %}{% call m() %}x{% endcall %}",
+        "{% macro m() %}{{ caller._func.__globals__ }}{% endmacro %}{% call m() %}x{% endcall %}",
+        "{{ scenarios[0]._result }}",
+        "{{ scenarios[0].attach_run(none) }}",
+        "{{ scenarios[0].m('x').derivation.__func__ }}",
+        "{{ scenarios[0].percentiles }}{{ scenarios[0].m.__self__._catalog }}",
+        "{{ risk_rules[0].rules[0].when.__class__ }}",
+        "{{ [].pop() }}",
+        "{{ {}.update({'a': 1}) }}",
+        "{{ dict.fromkeys }}",
+        "{{ reference_catalog.princeton_pli.copy() }}",
+        "{{ ('a'|attr('__class__')) }}",
+        "{{ scenarios|map(attribute='_result')|list }}",
+        "{{ scenarios|sort(attribute='_catalog')|first }}",
+    ],
+)
 def test_known_sandbox_escapes_are_refused(tmp_path, body):
     message = _refused(tmp_path, body)
     assert "index.md.j2" in message
@@ -169,29 +179,33 @@ def _refused_quickly(tmp_path: Path, body: str) -> str:
 
 def test_nested_range_loops_stop_at_the_time_budget(tmp_path, short_budget):
     message = _refused_quickly(
-        tmp_path, "\n{% for i in range(10000) %}{% for j in range(10000) %}{{ '' }}"
-                  "{% endfor %}{% endfor %}")
+        tmp_path,
+        "\n{% for i in range(10000) %}{% for j in range(10000) %}{{ '' }}{% endfor %}{% endfor %}",
+    )
     assert "index.md.j2:2:" in message and "longer than 0.5 s" in message
 
 
 def test_nested_loops_over_big_strings_stop_at_the_time_budget(tmp_path, short_budget):
     message = _refused_quickly(
-        tmp_path, "{% set x = 'x' * 100000 %}{% for i in x %}{% for j in x %}{% endfor %}"
-                  "{% endfor %}")
+        tmp_path,
+        "{% set x = 'x' * 100000 %}{% for i in x %}{% for j in x %}{% endfor %}{% endfor %}",
+    )
     assert "longer than" in message or "loops went through more than" in message
 
 
 def test_recursive_macros_stop_at_the_time_budget_or_depth(tmp_path, short_budget):
     message = _refused_quickly(
-        tmp_path, "{% macro f(n) %}{{ f(n + 1) }}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")
+        tmp_path, "{% macro f(n) %}{{ f(n + 1) }}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"
+    )
     assert re.search(LOCATED, message)
 
 
 def test_many_different_charts_are_refused(tmp_path):
     # Charts are drawn after the templates, outside their time budget: their number is bounded.
     message = _refused_quickly(
-        tmp_path, "{% for i in range(1, 500) %}{{ chart('compute', [scenarios[0]] * i) }}"
-                  "{% endfor %}")
+        tmp_path,
+        "{% for i in range(1, 500) %}{{ chart('compute', [scenarios[0]] * i) }}{% endfor %}",
+    )
     assert "different charts" in message
 
 
@@ -219,49 +233,55 @@ def test_lipsum_is_not_available(tmp_path):
     assert "lipsum" in _refused_quickly(tmp_path, "{{ lipsum(n=2000000) }}")
 
 
-@pytest.mark.parametrize("body", [
-    "{{ ('x' * 10**4) * 10**5 }}",
-    "{{ ['x' * 1000] * 10**6 }}",
-    "{% set x = ['y' * 10**5] * 5 %}{{ [x, x, x] }}",
-    "{{ ('x' * 1000)|replace('x', 'x' * 1000)|replace('x', 'x' * 1000) }}",
-    "{{ ('x' * 1001).replace('x', 'x' * 1001) }}",
-    "{{ ('x' * 1000).join(['y'] * 10000) }}",
-    "{{ ['x' * 1000] * 1000|join('y' * 1000) }}",
-    "{% set ns = namespace(s='x' * 100000) %}{% for i in range(40) %}"
-    "{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
-    "{% set a = 'x' * 600000 %}{% set a = a ~ a %}{% set a = a ~ a %}{{ a }}",
-    "{{ 10 ** (10 ** 8) }}",
-    "{{ (2 ** 90000) * (2 ** 90000) }}",
-    "{{ 'x'|center(10**9) }}",
-    "{{ 'x'.ljust(10**9) }}",
-    "{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ('x' * 10**4) * 10**5 }}",
+        "{{ ['x' * 1000] * 10**6 }}",
+        "{% set x = ['y' * 10**5] * 5 %}{{ [x, x, x] }}",
+        "{{ ('x' * 1000)|replace('x', 'x' * 1000)|replace('x', 'x' * 1000) }}",
+        "{{ ('x' * 1001).replace('x', 'x' * 1001) }}",
+        "{{ ('x' * 1000).join(['y'] * 10000) }}",
+        "{{ ['x' * 1000] * 1000|join('y' * 1000) }}",
+        "{% set ns = namespace(s='x' * 100000) %}{% for i in range(40) %}"
+        "{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "{% set a = 'x' * 600000 %}{% set a = a ~ a %}{% set a = a ~ a %}{{ a }}",
+        "{{ 10 ** (10 ** 8) }}",
+        "{{ (2 ** 90000) * (2 ** 90000) }}",
+        "{{ 'x'|center(10**9) }}",
+        "{{ 'x'.ljust(10**9) }}",
+        "{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}",
+    ],
+)
 def test_string_and_number_growth_is_bounded(tmp_path, body):
     assert re.search(LOCATED, _refused_quickly(tmp_path, body))
 
 
 # ------------------------------------------------------------------ 13. errors are the user's
-@pytest.mark.parametrize("body", [
-    "{{ 1 // 0 }}",
-    "{{ [].pop() }}",
-    "{% include 'index.md.j2' %}",
-    "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
-    "{{ chart('bogus', scenarios) }}",
-    "{{ chart('compute', 'not a scenario') }}",
-    "{{ chart('trajectory', scenarios[0], 3) }}",
-    "{{ chart('trajectory', sweeps[0], 'no.such.metric') }}",
-    "{{ scenarios[0].m([]) }}",
-    "{{ 'x'|num }}",
-    "{{ 1.5|with_range }}",
-    "{{ 'maybe'|verdict }}",
-    "{{ 10.0 ** 400 }}",
-    "{{ int('9' * 5000) }}",
-    "{{ undefined_name }}",
-    "{% for %}",
-    "{% extends 'index.md.j2' %}",
-    "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
-    "{% for i in [1] %}" * 30 + "{% endfor %}" * 30,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ 1 // 0 }}",
+        "{{ [].pop() }}",
+        "{% include 'index.md.j2' %}",
+        "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+        "{{ chart('bogus', scenarios) }}",
+        "{{ chart('compute', 'not a scenario') }}",
+        "{{ chart('trajectory', scenarios[0], 3) }}",
+        "{{ chart('trajectory', sweeps[0], 'no.such.metric') }}",
+        "{{ scenarios[0].m([]) }}",
+        "{{ 'x'|num }}",
+        "{{ 1.5|with_range }}",
+        "{{ 'maybe'|verdict }}",
+        "{{ 10.0 ** 400 }}",
+        "{{ int('9' * 5000) }}",
+        "{{ undefined_name }}",
+        "{% for %}",
+        "{% extends 'index.md.j2' %}",
+        "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+        "{% for i in [1] %}" * 30 + "{% endfor %}" * 30,
+    ],
+)
 def test_template_errors_are_located_user_errors(tmp_path, body):
     message = _refused_quickly(tmp_path, body)
     assert re.search(LOCATED, message), message
@@ -300,9 +320,11 @@ def test_page_token_is_not_reachable_from_templates(tmp_path):
 
 
 def test_a_fake_number_cannot_bring_raw_html(tmp_path):
-    body = ("{% set n = namespace(text='x', derivation=none, html_cache='<script>bad()</script>'"
-            ") %}{{ n }} {{ n.html_cache }} "
-            "{{ '<script>c()</script>'|badge }}")
+    body = (
+        "{% set n = namespace(text='x', derivation=none, html_cache='<script>bad()</script>'"
+        ") %}{{ n }} {{ n.html_cache }} "
+        "{{ '<script>c()</script>'|badge }}"
+    )
     files = _render(_templates(tmp_path, body))
     html = files["index.html"].decode()
     assert "<script" not in html and "<script" not in files["index.md"].decode()

@@ -37,8 +37,9 @@ def test_normal_helpers_match_an_independent_implementation():
     probabilities = [1e-12, 1e-6, 0.001, 0.02425, 0.05, 0.3, 0.5, 0.7, 0.95, 0.999, 1 - 1e-9]
     expected = [NORMAL.inv_cdf(p) for p in probabilities]
     assert normal_quantile(probabilities) == pytest.approx(expected, rel=1e-12)
-    assert normal_cdf([-3.0, 0.0, 1.0]) == pytest.approx([NORMAL.cdf(-3.0), 0.5, NORMAL.cdf(1.0)],
-                                                         rel=1e-14)
+    assert normal_cdf([-3.0, 0.0, 1.0]) == pytest.approx(
+        [NORMAL.cdf(-3.0), 0.5, NORMAL.cdf(1.0)], rel=1e-14
+    )
     assert Z90 == pytest.approx(NORMAL.inv_cdf(0.95), rel=1e-15)
 
 
@@ -58,7 +59,8 @@ def test_spread_is_normal_with_the_spread_as_90_percent_half_width():
     assert law.family == "normal" and not law.truncated
     assert law.sigma == pytest.approx(0.125 / 1.6448536269514722, rel=1e-12)
     assert (law.quantile(0.05), law.quantile(0.5), law.quantile(0.95)) == pytest.approx(
-        (1.125, 1.25, 1.375), rel=1e-9)
+        (1.125, 1.25, 1.375), rel=1e-9
+    )
 
 
 def test_wide_spread_of_a_positive_quantity_is_truncated_at_its_minimum():
@@ -73,24 +75,33 @@ def test_wide_spread_of_a_positive_quantity_is_truncated_at_its_minimum():
     # Median of the normal N(20000, σ) truncated at the minimum m: μ + σ Φ⁻¹(½ + Φ((m−μ)/σ)/2).
     sigma = 20_000 * 0.9 / 1.6448536269514722
     cut = NORMAL.cdf((spec.minimum - 20_000) / sigma)
-    assert law.quantile(0.5) == pytest.approx(20_000 + sigma * NORMAL.inv_cdf(0.5 + cut / 2),
-                                              rel=1e-9)
+    assert law.quantile(0.5) == pytest.approx(
+        20_000 + sigma * NORMAL.inv_cdf(0.5 + cut / 2), rel=1e-9
+    )
 
 
 def test_draws_stay_inside_the_field_bounds(catalog):
-    run = sample(scenario("wide", """
+    run = sample(
+        scenario(
+            "wide",
+            """
 scenario wide extends colossus2 {
   cluster.mfu  50% to 99%
   energy.pue   1.1 ± 40%
 }
-"""), 20_000, catalog=catalog)
+""",
+        ),
+        20_000,
+        catalog=catalog,
+    )
     mfu, pue = run.draws["cluster.mfu"], run.draws["energy.pue"]
     # P(lognormal > 1) = 1 − Φ(ln(1/√(0.5·0.99)) / σ) ≈ 4.5 %: those draws sit on 100 %.
     assert mfu.max() == 1.0 and 0.03 < np.mean(mfu == 1.0) < 0.06
     # P(pue < 1) = Φ(−0.1 / (0.44/1.6449)) ≈ 35 %: those draws sit on 1 (a PUE is ≥ 1).
     assert pue.min() == 1.0
-    assert np.mean(pue == 1.0) == pytest.approx(NORMAL.cdf(-0.1 / (0.44 / 1.6448536269514722)),
-                                                abs=0.015)
+    assert np.mean(pue == 1.0) == pytest.approx(
+        NORMAL.cdf(-0.1 / (0.44 / 1.6448536269514722)), abs=0.015
+    )
 
 
 # ------------------------------------------------------------------------- Monte Carlo
@@ -135,33 +146,56 @@ def test_same_seed_same_bytes_other_seed_other_numbers(catalog):
 
 
 def test_adding_a_range_does_not_reshuffle_the_others(catalog):
-    one = sample(scenario("one", """
+    one = sample(
+        scenario(
+            "one",
+            """
 scenario one extends colossus2 { cluster.mfu 30% to 45% }
-"""), 5_000, catalog=catalog)
-    two = sample(scenario("two", """
+""",
+        ),
+        5_000,
+        catalog=catalog,
+    )
+    two = sample(
+        scenario(
+            "two",
+            """
 scenario two extends colossus2 {
   cluster.mfu  30% to 45%
   energy.pue   1.25 ± 10%
 }
-"""), 5_000, catalog=catalog)
+""",
+        ),
+        5_000,
+        catalog=catalog,
+    )
     np.testing.assert_array_equal(one.draws["cluster.mfu"], two.draws["cluster.mfu"])
 
 
 def test_claim_probabilities_by_hand(catalog):
-    run = sample(scenario("claims", """
+    run = sample(
+        scenario(
+            "claims",
+            """
 scenario claims extends colossus2 {
   energy.pue  1.25 ± 10%
   expect energy.pue >= 1.3             "above 1.3"
   expect energy.pue ~= 1.25 ± 5%       "within 5 % of 1.25"
 }
-"""), 20_000, catalog=catalog)
+""",
+        ),
+        20_000,
+        catalog=catalog,
+    )
     probabilities = {(c.metric, c.op, c.expected): c.probability for c in run.claims}
     sigma = 0.125 / 1.6448536269514722
     # P(pue ≥ 1.3) = 1 − Φ(0.05/σ) ≈ 0.255; P(|pue − 1.25| ≤ 0.0625) = 2Φ(0.0625/σ) − 1 ≈ 0.589.
     assert probabilities[("energy.pue", ">=", 1.3)] == pytest.approx(
-        1 - NORMAL.cdf(0.05 / sigma), abs=0.015)
+        1 - NORMAL.cdf(0.05 / sigma), abs=0.015
+    )
     assert probabilities[("energy.pue", "~=", 1.25)] == pytest.approx(
-        2 * NORMAL.cdf(0.0625 / sigma) - 1, abs=0.015)
+        2 * NORMAL.cdf(0.0625 / sigma) - 1, abs=0.015
+    )
     for claim in run.claims:
         assert 0.0 <= claim.probability <= 1.0
 
@@ -186,15 +220,17 @@ def test_every_sample_equals_evaluating_that_sample_alone(catalog):
 
 
 def test_correlated_inputs_follow_the_gaussian_copula(catalog):
-    triple = scenario("triple", """
+    triple = scenario(
+        "triple",
+        """
 scenario triple extends colossus2 {
   cluster.mfu         30% to 45%
   energy.pue          1.25 ± 10%
   energy.utilization  70% to 95%
 }
-""")
-    run = sample(triple, 20_000, catalog=catalog,
-                 correlations={("energy.pue", "cluster.mfu"): 0.6})
+""",
+    )
+    run = sample(triple, 20_000, catalog=catalog, correlations={("energy.pue", "cluster.mfu"): 0.6})
     mfu, pue, use = (run.draws[n] for n in ("cluster.mfu", "energy.pue", "energy.utilization"))
     # Rank correlation of a Gaussian copula: (6/π)·asin(ρ/2) = 0.582 for ρ = 0.6.
     assert spearman(mfu, pue) == pytest.approx(6 / math.pi * math.asin(0.3), abs=0.02)
@@ -209,19 +245,34 @@ scenario triple extends colossus2 {
     with pytest.raises(ValueError, match="between -1 and 1"):
         sample(triple, 10, catalog=catalog, correlations={("cluster.mfu", "energy.pue"): 1.5})
     with pytest.raises(ValueError, match="positive semidefinite"):
-        sample(triple, 10, catalog=catalog, correlations={
-            ("cluster.mfu", "energy.pue"): 0.9, ("energy.pue", "energy.utilization"): 0.9,
-            ("cluster.mfu", "energy.utilization"): -0.9})
+        sample(
+            triple,
+            10,
+            catalog=catalog,
+            correlations={
+                ("cluster.mfu", "energy.pue"): 0.9,
+                ("energy.pue", "energy.utilization"): 0.9,
+                ("cluster.mfu", "energy.utilization"): -0.9,
+            },
+        )
 
 
 def test_derived_inputs_held_at_the_centre_are_listed(catalog):
-    run = sample(scenario("params", """
+    run = sample(
+        scenario(
+            "params",
+            """
 scenario params extends colossus2 { workload.parameters 1T to 3T }
-"""), 100, catalog=catalog)
+""",
+        ),
+        100,
+        catalog=catalog,
+    )
     assert "workload.hidden_size" in run.held
     # The dense model's active parameters pass the same range on: one draw for both.
-    np.testing.assert_array_equal(run.draws["workload.parameters"],
-                                  run.draws["workload.active_parameters"])
+    np.testing.assert_array_equal(
+        run.draws["workload.parameters"], run.draws["workload.active_parameters"]
+    )
 
 
 # ------------------------------------------------------------------------- sensitivity
@@ -272,8 +323,13 @@ scenario a {
     samples = draw(scendsl.load(text).get("a"), 20_000)
     rho = np.corrcoef(samples.draws["cluster.mfu"], samples.draws["energy.pue"])[0, 1]
     assert 0.75 < rho < 0.85
-    independent = draw(scendsl.load(text.replace("  correlate cluster.mfu, energy.pue 0.8\n", "")).get("a"), 20_000)
-    assert abs(np.corrcoef(independent.draws["cluster.mfu"], independent.draws["energy.pue"])[0, 1]) < 0.05
+    independent = draw(
+        scendsl.load(text.replace("  correlate cluster.mfu, energy.pue 0.8\n", "")).get("a"), 20_000
+    )
+    assert (
+        abs(np.corrcoef(independent.draws["cluster.mfu"], independent.draws["energy.pue"])[0, 1])
+        < 0.05
+    )
 
 
 def test_a_range_in_hardware_the_scenario_does_not_use_is_no_uncertainty():

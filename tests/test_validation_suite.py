@@ -49,8 +49,11 @@ def _ids(item):
 def test_every_case_file_loads_and_names_its_scenarios(item):
     _, entry = item
     scenarios = scendsl.load(str(HERE / entry["file"]))
-    names = ([entry["base"], entry["scaled"]] if entry["kind"] == "scaling_efficiency"
-             else [entry["scenario"]])
+    names = (
+        [entry["base"], entry["scaled"]]
+        if entry["kind"] == "scaling_efficiency"
+        else [entry["scenario"]]
+    )
     for name in names:
         assert scenarios.get(name) is not None
 
@@ -106,8 +109,9 @@ def test_scaling_efficiency_is_speedup_over_growth(results):
     scenarios = scendsl.load(str(HERE / "cases" / "megatron.scn"))
     small = scendsl.evaluate(scenarios.get("narayanan_175b_384"))
     large = scendsl.evaluate(scenarios.get("narayanan_175b_1536"))
-    speedup = (small.metrics["performance.step_time"].value
-               / large.metrics["performance.step_time"].value)
+    speedup = (
+        small.metrics["performance.step_time"].value / large.metrics["performance.step_time"].value
+    )
     assert case.model == pytest.approx(speedup / 4.0)
 
 

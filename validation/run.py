@@ -26,8 +26,14 @@ from scendsl.language.units import lookup_unit, parse_number
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases.toml"
-KINDS = ("training_time", "throughput", "scaling_efficiency", "interruptions", "power",
-         "training_energy")
+KINDS = (
+    "training_time",
+    "throughput",
+    "scaling_efficiency",
+    "interruptions",
+    "power",
+    "training_energy",
+)
 VALIDATION, NOT_EXPRESSIBLE, CALIBRATION = "validation", "not expressible", "calibration"
 
 
@@ -37,21 +43,21 @@ class CaseResult:
 
     id: str
     kind: str
-    group: str                  # validation | not expressible | calibration
+    group: str  # validation | not expressible | calibration
     metric: str
-    published: float            # SI base units (or a plain ratio)
-    published_text: str         # as written in cases.toml ("60.1 s")
-    model: float | None         # None when the model gives n/a or the file fails to load
+    published: float  # SI base units (or a plain ratio)
+    published_text: str  # as written in cases.toml ("60.1 s")
+    model: float | None  # None when the model gives n/a or the file fails to load
     tolerance: float
     source: str
     scenario: str
-    unit: str = ""              # display unit of `published_text` ("s", "hours", "%", "")
+    unit: str = ""  # display unit of `published_text` ("s", "hours", "%", "")
     needs: list[str] = field(default_factory=list)
     stated: str = ""
     derivation: str = ""
     note: str = ""
     exercises: str = ""
-    problem: str = ""           # why there is no model figure
+    problem: str = ""  # why there is no model figure
 
     @property
     def error(self) -> float | None:
@@ -74,7 +80,7 @@ def load_cases(path: Path = CASES) -> dict:
 
 
 def parse_published(text: str) -> tuple[float, str, float]:
-    """"60.1 s" → (60.1 SI, "s", factor); "54.2%" → (0.542, "%", 0.01); "0.9" → (0.9, "", 1)."""
+    """ "60.1 s" → (60.1 SI, "s", factor); "54.2%" → (0.542, "%", 0.01); "0.9" → (0.9, "", 1)."""
     parts = text.split()
     number = parse_number(parts[0])
     if len(parts) == 1:
@@ -128,13 +134,23 @@ def _compare(entry: dict, group: str, loader: _Loader) -> CaseResult:
     scaling = entry["kind"] == "scaling_efficiency"
     scenario = f"{entry['base']} → {entry['scaled']}" if scaling else entry["scenario"]
     case = CaseResult(
-        id=entry["id"], kind=entry["kind"],
+        id=entry["id"],
+        kind=entry["kind"],
         group=NOT_EXPRESSIBLE if entry.get("needs") and group == VALIDATION else group,
-        metric=entry["metric"], published=published, published_text=entry["published"],
-        model=None, tolerance=float(entry["tolerance"]), source=entry["source"],
-        scenario=f"{entry['file']}: {scenario}", unit=unit, needs=list(entry.get("needs", [])),
-        stated=entry.get("stated", ""), derivation=entry.get("derivation", ""),
-        note=entry.get("note", ""), exercises=entry.get("exercises", ""))
+        metric=entry["metric"],
+        published=published,
+        published_text=entry["published"],
+        model=None,
+        tolerance=float(entry["tolerance"]),
+        source=entry["source"],
+        scenario=f"{entry['file']}: {scenario}",
+        unit=unit,
+        needs=list(entry.get("needs", [])),
+        stated=entry.get("stated", ""),
+        derivation=entry.get("derivation", ""),
+        note=entry.get("note", ""),
+        exercises=entry.get("exercises", ""),
+    )
     try:
         if scaling:
             # Efficiency = speed-up / growth in accelerators, with speed-up = T(base) / T(scaled).
@@ -145,8 +161,9 @@ def _compare(entry: dict, group: str, loader: _Loader) -> CaseResult:
             if None not in times and None not in counts:
                 case.model = (times[0] / times[1]) / (counts[1] / counts[0])
         else:
-            case.model = metric_value(loader.evaluate(entry["file"], entry["scenario"]),
-                                      case.metric)
+            case.model = metric_value(
+                loader.evaluate(entry["file"], entry["scenario"]), case.metric
+            )
         if case.model is None:
             case.problem = "the model gives n/a"
     except ScenarioError as error:
@@ -172,11 +189,11 @@ class Summary:
     cases: int
     kinds: int
     within: int
-    median_error: float      # of |error|, as a fraction
+    median_error: float  # of |error|, as a fraction
     max_error: float
     not_expressible: int
     calibration: int
-    no_figure: int           # validation cases where the model gives n/a (counted as failures)
+    no_figure: int  # validation cases where the model gives n/a (counted as failures)
 
 
 def summarise(results: list[CaseResult]) -> Summary:
@@ -184,13 +201,15 @@ def summarise(results: list[CaseResult]) -> Summary:
     counted = [r for r in results if r.group == VALIDATION]
     errors = [abs(r.error) for r in counted if r.error is not None]
     return Summary(
-        cases=len(counted), kinds=len({r.kind for r in counted}),
+        cases=len(counted),
+        kinds=len({r.kind for r in counted}),
         within=sum(1 for r in counted if r.within),
         median_error=statistics.median(errors) if errors else math.nan,
         max_error=max(errors) if errors else math.nan,
         not_expressible=sum(1 for r in results if r.group == NOT_EXPRESSIBLE),
         calibration=sum(1 for r in results if r.group == CALIBRATION),
-        no_figure=sum(1 for r in counted if r.error is None))
+        no_figure=sum(1 for r in counted if r.error is None),
+    )
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -236,13 +255,17 @@ def table(results: list[CaseResult]) -> str:
         lines.append(f"-- {group} ({len(chosen)})")
         for r in chosen:
             ok = "-" if r.within is None else ("yes" if r.within else "NO")
-            lines.append(f"{r.id:36} {r.kind:18} {shown(r.model, r):>14} "
-                         f"{shown(r.published, r):>14} {_error(r):>8} {r.tolerance:>5.0%}  {ok}")
+            lines.append(
+                f"{r.id:36} {r.kind:18} {shown(r.model, r):>14} "
+                f"{shown(r.published, r):>14} {_error(r):>8} {r.tolerance:>5.0%}  {ok}"
+            )
     s = summarise(results)
-    lines.append(f"validation cases {s.cases} ({s.kinds} kinds), within tolerance {s.within}, "
-                 f"median |error| {s.median_error * 100:.1f}%, max |error| "
-                 f"{s.max_error * 100:.1f}%; not expressible {s.not_expressible}; "
-                 f"calibration (not counted) {s.calibration}")
+    lines.append(
+        f"validation cases {s.cases} ({s.kinds} kinds), within tolerance {s.within}, "
+        f"median |error| {s.median_error * 100:.1f}%, max |error| "
+        f"{s.max_error * 100:.1f}%; not expressible {s.not_expressible}; "
+        f"calibration (not counted) {s.calibration}"
+    )
     return "\n".join(lines)
 
 
@@ -265,8 +288,7 @@ def markdown(results: list[CaseResult]) -> str:
         "tuned to these cases; where the model misses, the miss is the finding. Figures the "
         "model was calibrated on are listed apart and not counted.",
         "",
-        f"- validation cases: **{s.cases}** of {s.kinds} kinds; within tolerance: "
-        f"**{s.within}**",
+        f"- validation cases: **{s.cases}** of {s.kinds} kinds; within tolerance: **{s.within}**",
         f"- median absolute error: **{s.median_error * 100:.1f} %**; largest: "
         f"**{s.max_error * 100:.1f} %**",
         f"- not expressible in the language today: {s.not_expressible}; calibration figures "
@@ -275,40 +297,50 @@ def markdown(results: list[CaseResult]) -> str:
         "Error = (model − published) / published.",
         "",
     ]
-    sections = ((VALIDATION, "Validation cases"),
-                (NOT_EXPRESSIBLE, "Not expressible today (not counted)"),
-                (CALIBRATION, "Calibration figures (not counted)"))
+    sections = (
+        (VALIDATION, "Validation cases"),
+        (NOT_EXPRESSIBLE, "Not expressible today (not counted)"),
+        (CALIBRATION, "Calibration figures (not counted)"),
+    )
     for group, heading in sections:
         chosen = [r for r in results if r.group == group]
         if not chosen:
             continue
         out += [f"## {heading}", ""]
         if group == NOT_EXPRESSIBLE:
-            out += ["The model figure is what the model says today from the inputs the language "
-                    "can hold; the missing inputs are listed under *needs*.", ""]
+            out += [
+                "The model figure is what the model says today from the inputs the language "
+                "can hold; the missing inputs are listed under *needs*.",
+                "",
+            ]
             out.append("| case | kind | model today | published | error | needs | source |")
             out.append("|---|---|---|---|---|---|---|")
             for r in chosen:
-                out.append(f"| {r.id} | {r.kind} | {shown(r.model, r)} | "
-                           f"{shown(r.published, r)} | {_error(r)} | "
-                           f"{_cell('; '.join(r.needs))} | {_cell(r.source)} |")
+                out.append(
+                    f"| {r.id} | {r.kind} | {shown(r.model, r)} | "
+                    f"{shown(r.published, r)} | {_error(r)} | "
+                    f"{_cell('; '.join(r.needs))} | {_cell(r.source)} |"
+                )
         else:
-            out.append("| case | kind | model | published | error | tolerance | within? "
-                       "| source |")
+            out.append("| case | kind | model | published | error | tolerance | within? | source |")
             out.append("|---|---|---|---|---|---|---|---|")
             for r in chosen:
-                out.append(f"| {r.id} | {r.kind} | {shown(r.model, r)} | "
-                           f"{shown(r.published, r)} | {_error(r)} | ±{r.tolerance:.0%} | "
-                           f"{_verdict(r)} | {_cell(r.source)} |")
+                out.append(
+                    f"| {r.id} | {r.kind} | {shown(r.model, r)} | "
+                    f"{shown(r.published, r)} | {_error(r)} | ±{r.tolerance:.0%} | "
+                    f"{_verdict(r)} | {_cell(r.source)} |"
+                )
         out.append("")
     out += ["## Case details", ""]
     for r in results:
-        out.append(f"- **{r.id}** ({r.group}; `{r.scenario}`; `{r.metric}`)"
-                   + (f" — stated: {r.stated}" if r.stated else "")
-                   + (f" — derived: {r.derivation}" if r.derivation else "")
-                   + (f" — {r.note}" if r.note else "")
-                   + (f" — exercises: {r.exercises}" if r.exercises else "")
-                   + (f" — no model figure: {r.problem}" if r.problem else ""))
+        out.append(
+            f"- **{r.id}** ({r.group}; `{r.scenario}`; `{r.metric}`)"
+            + (f" — stated: {r.stated}" if r.stated else "")
+            + (f" — derived: {r.derivation}" if r.derivation else "")
+            + (f" — {r.note}" if r.note else "")
+            + (f" — exercises: {r.exercises}" if r.exercises else "")
+            + (f" — no model figure: {r.problem}" if r.problem else "")
+        )
     out.append("")
     return "\n".join(out)
 

@@ -84,8 +84,10 @@ class BuildReport:
     def status_line(self) -> str:
         """One line for the terminal (the stale files listed under it for a check)."""
         if self.stale:
-            return (f"{len(self.stale)} file(s) out of date in {visible_path(self.out_dir)}:\n"
-                    + "\n".join(f"  {line}" for line in self.stale))
+            return (
+                f"{len(self.stale)} file(s) out of date in {visible_path(self.out_dir)}:\n"
+                + "\n".join(f"  {line}" for line in self.stale)
+            )
         if not self.written:
             return f"{visible_path(self.out_dir)} is up to date ({len(self.files)} files)"
         removed = f", removed {len(self.removed)} stale" if self.removed else ""
@@ -103,7 +105,6 @@ def sweep_rows(size: int, rows_left: int) -> list[int]:
     return sorted({round(i * (size - 1) / (count - 1)) for i in range(count)})
 
 
-
 def axis_values(sweep: Sweep, index: int) -> dict[str, Any]:
     """Each axis's resolved value (SweepAxis.values) at variant number `index` of the sweep
     (the order of Sweep.variant_at: the last axis runs fastest)."""
@@ -114,9 +115,14 @@ def axis_values(sweep: Sweep, index: int) -> dict[str, Any]:
     return {axis.path: values[axis.path] for axis in sweep.axes}
 
 
-def build(paths: list[str], out_dir: str, templates_dir: str | None = None,
-          check: bool = False, samples: int = MONTE_CARLO_SAMPLES,
-          seed: int | None = None) -> BuildReport:
+def build(
+    paths: list[str],
+    out_dir: str,
+    templates_dir: str | None = None,
+    check: bool = False,
+    samples: int = MONTE_CARLO_SAMPLES,
+    seed: int | None = None,
+) -> BuildReport:
     """Build every briefing of the scenarios under `paths` into `out_dir`.
 
     Scenarios with ranges get a Monte Carlo run of `samples` draws (0: none) with `seed`
@@ -140,13 +146,18 @@ def build(paths: list[str], out_dir: str, templates_dir: str | None = None,
     return report
 
 
-def render_files(paths: list[str], templates_dir: str | None = None,
-                 timings: dict[str, float] | None = None, samples: int = MONTE_CARLO_SAMPLES,
-                 seed: int | None = None) -> dict[str, bytes]:
+def render_files(
+    paths: list[str],
+    templates_dir: str | None = None,
+    timings: dict[str, float] | None = None,
+    samples: int = MONTE_CARLO_SAMPLES,
+    seed: int | None = None,
+) -> dict[str, bytes]:
     """Every output file by name, rendered in memory (nothing touches the disk)."""
     with _cyclic_gc_paused():
-        return _load_and_render(paths, templates_dir,
-                                timings if timings is not None else {}, samples, seed)
+        return _load_and_render(
+            paths, templates_dir, timings if timings is not None else {}, samples, seed
+        )
 
 
 @contextmanager
@@ -166,8 +177,13 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_and_render(paths: list[str], templates_dir: str | None, timings: dict[str, float],
-                     samples: int, seed: int | None) -> dict[str, bytes]:
+def _load_and_render(
+    paths: list[str],
+    templates_dir: str | None,
+    timings: dict[str, float],
+    samples: int,
+    seed: int | None,
+) -> dict[str, bytes]:
     # The chart worker is forked first: it imports matplotlib (the slowest import of a build)
     # on the second core while this process imports the model, loads and evaluates.
     charts = chart_pool()
@@ -181,8 +197,9 @@ def _load_and_render(paths: list[str], templates_dir: str | None, timings: dict[
         catalog = load_catalog()
         timings["load"] = time.perf_counter() - clock
         pool = work_pool()  # forked now: it shares what is loaded (and the catalog's cache)
-        return _render_files(scenarios, catalog, templates_dir, timings, pool, samples, seed,
-                             charts)
+        return _render_files(
+            scenarios, catalog, templates_dir, timings, pool, samples, seed, charts
+        )
     finally:
         for worker in (pool, charts):
             if worker is not None:
@@ -190,9 +207,16 @@ def _load_and_render(paths: list[str], templates_dir: str | None, timings: dict[
                 worker.join()
 
 
-def _render_files(scenarios: ScenarioSet, catalog: Catalog, templates_dir: str | None,
-                  timings: dict[str, float], pool: Pool | None, samples: int, seed: int | None,
-                  chart_workers: Pool | None = None) -> dict[str, bytes]:
+def _render_files(
+    scenarios: ScenarioSet,
+    catalog: Catalog,
+    templates_dir: str | None,
+    timings: dict[str, float],
+    pool: Pool | None,
+    samples: int,
+    seed: int | None,
+    chart_workers: Pool | None = None,
+) -> dict[str, bytes]:
     from scendsl.model.evaluate import evaluate, nodes_for
 
     # The Monte Carlo runs in the worker while this process evaluates every scenario.
@@ -201,8 +225,11 @@ def _render_files(scenarios: ScenarioSet, catalog: Catalog, templates_dir: str |
         from scendsl.model.uncertainty import check_sample_budget
 
         check_sample_budget(plain, samples, catalog, together=False)
-    runs: Any = (pool.apply_async(_worker_task, (("monte carlo", (plain, samples, seed)),))
-                 if pool is not None and samples > 0 else None)
+    runs: Any = (
+        pool.apply_async(_worker_task, (("monte carlo", (plain, samples, seed)),))
+        if pool is not None and samples > 0
+        else None
+    )
 
     clock = time.perf_counter()
     pages = page_names([s.name for s in scenarios.scenarios])
@@ -226,9 +253,14 @@ def _render_files(scenarios: ScenarioSet, catalog: Catalog, templates_dir: str |
             variant = sweep.variant_at(index)
             result = evaluate(variant, catalog)
             nodes = {node.name: node for node, _ in nodes_for(variant, catalog)}
-            variants.append(VariantView(variant.name, dict(variant.sweep_point),
-                                        ScenarioView(result, catalog, "", nodes),
-                                        axis_values(sweep, index)))
+            variants.append(
+                VariantView(
+                    variant.name,
+                    dict(variant.sweep_point),
+                    ScenarioView(result, catalog, "", nodes),
+                    axis_values(sweep, index),
+                )
+            )
         host = by_name.get(sweep.base)
         sweep_view = SweepView(sweep, variants, host.page if host is not None else "index")
         sweeps.append(sweep_view)
@@ -251,8 +283,9 @@ def _render_files(scenarios: ScenarioSet, catalog: Catalog, templates_dir: str |
             view.attach_run(runs[view.name])
     attach_risks(views)
 
-    return render_pages(views, sweeps, catalog, templates_dir, timings,
-                        WorkSharing(pool, timings, chart_workers))
+    return render_pages(
+        views, sweeps, catalog, templates_dir, timings, WorkSharing(pool, timings, chart_workers)
+    )
 
 
 def _prepare_rendering() -> None:

@@ -70,15 +70,18 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
         raise GitSnapshotError(f"'{rev}' is not a revision", usage=True)
     top, relative = repository_paths(paths, cwd)
     try:
-        tree = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"],
-                    top).strip()
+        tree = _git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"], top
+        ).strip()
     except GitSnapshotError:
         tree = ""
     if not tree:
         raise GitSnapshotError(f"cannot read revision '{rev}': no such commit or tree")
     pathspecs = relative if all(relative) else []  # '' is the whole repository
-    listing = _git(["--literal-pathspecs", "ls-tree", "-r", "-z", "-l", "--full-tree", tree,
-                    "--", *pathspecs], top)
+    listing = _git(
+        ["--literal-pathspecs", "ls-tree", "-r", "-z", "-l", "--full-tree", tree, "--", *pathspecs],
+        top,
+    )
     wanted: list[tuple[str, str]] = []  # (object id, path)
     too_large = []
     for entry in filter(None, listing.split("\0")):
@@ -87,9 +90,13 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
         if kind != "blob" or mode not in _FILE_MODES or not name.endswith(".scn"):
             continue
         if int(size) > MAX_FILE_BYTES:
-            too_large.append(Diagnostic(
-                f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit "
-                f"({int(size):,} bytes at revision {rev})", Span(f"{rev}:{name}", 1, 1)))
+            too_large.append(
+                Diagnostic(
+                    f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit "
+                    f"({int(size):,} bytes at revision {rev})",
+                    Span(f"{rev}:{name}", 1, 1),
+                )
+            )
             continue
         wanted.append((oid, name))
     if too_large:
@@ -104,8 +111,13 @@ def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str) -> None:
     if not wanted:
         return
     into_real = os.path.realpath(into)
-    process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=top,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     assert process.stdin is not None and process.stdout is not None  # both are pipes
     stdin, stdout = process.stdin, process.stdout
 

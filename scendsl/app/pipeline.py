@@ -20,16 +20,19 @@ if TYPE_CHECKING:
     from scendsl.scenario import Scenario, ScenarioSet, Sweep
 
 
-def load(paths: Sequence[str], max_variants: int | None = None,
-         max_tokens: int | None = None) -> ScenarioSet:
+def load(
+    paths: Sequence[str], max_variants: int | None = None, max_tokens: int | None = None
+) -> ScenarioSet:
     """The scenarios of the files and folders named on the command line, resolved together
     (one namespace); raises ScenarioError with every diagnostic."""
     from scendsl.language.parse import MAX_TOKENS
     from scendsl.language.resolve import load_paths
 
-    return load_paths(list(paths),
-                      max_variants=DEFAULT_MAX_VARIANTS if max_variants is None else max_variants,
-                      max_tokens=MAX_TOKENS if max_tokens is None else max_tokens)
+    return load_paths(
+        list(paths),
+        max_variants=DEFAULT_MAX_VARIANTS if max_variants is None else max_variants,
+        max_tokens=MAX_TOKENS if max_tokens is None else max_tokens,
+    )
 
 
 def find_scenario(scenarios: ScenarioSet, name: str) -> Scenario | None:
@@ -47,8 +50,9 @@ def find_scenario(scenarios: ScenarioSet, name: str) -> Scenario | None:
     return None
 
 
-def sample_each(scenarios: Iterable[Scenario], samples: int, seed: int,
-                catalog: Catalog | None = None) -> Iterator[tuple[Scenario, Samples]]:
+def sample_each(
+    scenarios: Iterable[Scenario], samples: int, seed: int, catalog: Catalog | None = None
+) -> Iterator[tuple[Scenario, Samples]]:
     """The Monte Carlo run (`samples` draws with `seed`) of each scenario that carries ranges,
     one at a time. The memory budget is the caller's to check (check_sample_budget)."""
     from scendsl.model.uncertainty import has_uncertainty, sample
@@ -76,8 +80,9 @@ def evaluate_one(scenario: Scenario) -> Result:
     return evaluate(scenario)
 
 
-def spread_of(scenario: Scenario, metric: str, samples: int,
-              seed: int) -> tuple[Samples, Sensitivity] | None:
+def spread_of(
+    scenario: Scenario, metric: str, samples: int, seed: int
+) -> tuple[Samples, Sensitivity] | None:
     """The Monte Carlo run of `scenario` and the ranking of its inputs by their swing on
     `metric` (what `explain` shows); None without ranges or samples."""
     runs = monte_carlo([scenario], samples, seed)
@@ -97,8 +102,7 @@ class Evaluation:
     runs: dict[str, Samples]
 
 
-def evaluate_all(scenarios: ScenarioSet, samples: int = 0,
-                 seed: int | None = None) -> Evaluation:
+def evaluate_all(scenarios: ScenarioSet, samples: int = 0, seed: int | None = None) -> Evaluation:
     """Evaluate every plain scenario (not the sweeps' variants), with `samples` Monte Carlo
     draws of those that carry ranges (0: none)."""
     from scendsl.model.evaluate import evaluate
@@ -137,8 +141,9 @@ class MonteCarloRun:
         return self.summaries.get(name)
 
 
-def monte_carlo_runs(scenarios: Sequence[Scenario], samples: int = DEFAULT_SAMPLES,
-                     seed: int | None = None) -> dict[str, MonteCarloRun]:
+def monte_carlo_runs(
+    scenarios: Sequence[Scenario], samples: int = DEFAULT_SAMPLES, seed: int | None = None
+) -> dict[str, MonteCarloRun]:
     """Monte Carlo (`samples` draws, `seed` or the fixed default) and sensitivity of every
     scenario that carries ranges, by scenario name, summarised for the briefings."""
     if samples <= 0:
@@ -155,9 +160,16 @@ def monte_carlo_runs(scenarios: Sequence[Scenario], samples: int = DEFAULT_SAMPL
             continue
         summaries = {name: run.percentiles(name) for name in run.varying()}
         runs[scenario.name] = MonteCarloRun(
-            scenario.name, run.size, run.seed, run.laws, run.claims, run.held, run.notes,
+            scenario.name,
+            run.size,
+            run.seed,
+            run.laws,
+            run.claims,
+            run.held,
+            run.notes,
             {name: summary for name, summary in summaries.items() if summary is not None},
-            sensitivity(scenario, run, catalog=catalog))
+            sensitivity(scenario, run, catalog=catalog),
+        )
     return runs
 
 

@@ -56,8 +56,9 @@ def _fork_pool(initializer: Callable[[], None] | None = None) -> Pool | None:
         import multiprocessing
 
         with _sigint_ignored():  # inherited at the fork: no window before the initializer runs
-            return multiprocessing.get_context("fork").Pool(1, initializer=_quiet_worker,
-                                                            initargs=(initializer,))
+            return multiprocessing.get_context("fork").Pool(
+                1, initializer=_quiet_worker, initargs=(initializer,)
+            )
     except (OSError, ValueError, ImportError):
         return None
 
@@ -130,8 +131,9 @@ class WorkSharing:
     chart worker as soon as a template asks for it. Without workers everything is done here.
     """
 
-    def __init__(self, pool: Pool | None, timings: dict[str, float],
-                 chart_workers: Pool | None = None) -> None:
+    def __init__(
+        self, pool: Pool | None, timings: dict[str, float], chart_workers: Pool | None = None
+    ) -> None:
         self.pool, self.timings, self.chart_workers = pool, timings, chart_workers
         self.charts: dict[str, Any] = {}  # key -> job (drawn here) or AsyncResult (worker)
         self.pages: list[Any] = []  # text (here) or AsyncResult (worker)

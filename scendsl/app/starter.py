@@ -12,9 +12,14 @@ class StarterFileError(ScendslError):
     """The starter's file exists already, or cannot be written."""
 
 
-def new_scenario(name: str, output: str | None, base: str | None = None,
-                 accelerator: str | None = None, region: str | None = None,
-                 inline: bool = False) -> tuple[str, str]:
+def new_scenario(
+    name: str,
+    output: str | None,
+    base: str | None = None,
+    accelerator: str | None = None,
+    region: str | None = None,
+    inline: bool = False,
+) -> tuple[str, str]:
     """The starter scenario `name` and where it goes (`output`, default NAME.scn; "-" for
     standard output, which is the caller's to write). A file is written only if none is there
     (raises StarterFileError otherwise); the language's own checks raise ScenarioError."""
@@ -22,16 +27,28 @@ def new_scenario(name: str, output: str | None, base: str | None = None,
 
     output = output or f"{check_name(name)}.scn"
     if output != "-" and os.path.lexists(output):
-        raise StarterFileError(f"'{visible_path(output)}' exists; scendsl new never overwrites a file")
-    text = new_text(name, output=output if output != "-" else f"{name}.scn", base=base,
-                    accelerator=accelerator, region=region, inline=inline)
+        raise StarterFileError(
+            f"'{visible_path(output)}' exists; scendsl new never overwrites a file"
+        )
+    text = new_text(
+        name,
+        output=output if output != "-" else f"{name}.scn",
+        base=base,
+        accelerator=accelerator,
+        region=region,
+        inline=inline,
+    )
     if output == "-":
         return text, output
     try:
         with open(output, "x", encoding="utf-8", newline="\n") as handle:  # "x": never overwrite
             handle.write(text)
     except FileExistsError:
-        raise StarterFileError(f"'{visible_path(output)}' exists; scendsl new never overwrites a file") from None
+        raise StarterFileError(
+            f"'{visible_path(output)}' exists; scendsl new never overwrites a file"
+        ) from None
     except OSError as error:
-        raise StarterFileError(f"cannot write '{visible_path(output)}': {error.strerror or error}") from None
+        raise StarterFileError(
+            f"cannot write '{visible_path(output)}': {error.strerror or error}"
+        ) from None
     return text, output

@@ -63,4 +63,3 @@ __all__ = [
     "Status",
     "load_catalog",
 ]
-

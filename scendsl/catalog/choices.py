@@ -28,5 +28,7 @@ def default_choices() -> dict[str, Choice]:
     """Every default choice by field name (`mfu_basis`, `site_class`, `recovery`)."""
     with open(_FILE, "rb") as handle:
         data = tomllib.load(handle)
-    return {name: Choice(str(raw["value"]), str(raw["source"]), str(raw["confidence"]),
-                         raw.get("note")) for name, raw in data.items()}
+    return {
+        name: Choice(str(raw["value"]), str(raw["source"]), str(raw["confidence"]), raw.get("note"))
+        for name, raw in data.items()
+    }

@@ -39,8 +39,14 @@ _ISO_FILE = "iso3166.tsv"
 
 
 _ACCELERATOR_FIELDS = {
-    "title", "vendor", "announced", "available_year", "hostlink_kind", "hostlink_shared_by",
-    "note", "price",
+    "title",
+    "vendor",
+    "announced",
+    "available_year",
+    "hostlink_kind",
+    "hostlink_shared_by",
+    "note",
+    "price",
 }
 
 
@@ -62,7 +68,9 @@ def _accelerators(data: Mapping[str, Any]) -> dict[str, Accelerator]:
             key: _figure(raw[key], file, name, key, dim) for key, dim in dims.items() if key in raw
         }
         out[name] = _build(
-            Accelerator, file, name,
+            Accelerator,
+            file,
+            name,
             name=name,
             title=_string(raw, file, name, "title"),
             vendor=_string(raw, file, name, "vendor"),
@@ -94,14 +102,24 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
                 message = "required figure is missing (or set uses_region_grid = true)"
                 raise CatalogError(file, name, key, message)
         out[name] = _build(
-            EnergySource, file, name,
-            name=name, title=_string(raw, file, name, "title"), uses_region_grid=grid, **figures,
+            EnergySource,
+            file,
+            name,
+            name=name,
+            title=_string(raw, file, name, "title"),
+            uses_region_grid=grid,
+            **figures,
         )
     return out
 
 
 _REGION_FIELDS = {
-    "name", "groups", "groups_note", "diffusion_tier", "grid_intensity", "electricity_price",
+    "name",
+    "groups",
+    "groups_note",
+    "diffusion_tier",
+    "grid_intensity",
+    "electricity_price",
 }
 
 
@@ -139,7 +157,9 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
         if price is not None:
             price = _figure(price, file, code, "electricity_price", "energy_price")
         out[code] = _build(
-            Region, file, code,
+            Region,
+            file,
+            code,
             code=code,
             name=_string(raw, file, code, "name"),
             groups=tuple(groups),
@@ -172,8 +192,15 @@ def _country_groups(data: Mapping[str, Any]) -> CountryGroups:
         raw = dict(_table(raw, file, f"changes[{index}]"))
         raw["start"], raw["end"] = raw.pop("from", None), raw.pop("to", None)
         changes.append(_build(GroupMembership, file, f"changes[{index}]", **raw))
-    return _build(CountryGroups, file, "meta", as_of=meta.get("as_of"), members=members,
-                  sources=sources, changes=tuple(changes))
+    return _build(
+        CountryGroups,
+        file,
+        "meta",
+        as_of=meta.get("as_of"),
+        members=members,
+        sources=sources,
+        changes=tuple(changes),
+    )
 
 
 #: The day the AI-diffusion tiers are read for regions regions.toml does not list (its start).
@@ -198,16 +225,23 @@ def _fallback_regions(
     if raw_world is None:
         raise CatalogError("regions.toml", "series", "WORLD", "missing: needed for stand-ins")
     series = _year_table(raw_world, "regions.toml", "series.WORLD", "", "carbon_intensity")
-    tier1 = set(_table(groups_data.get("diffusion", {}), "country_groups.toml",
-                       "diffusion").get("tier1", []))
+    tier1 = set(
+        _table(groups_data.get("diffusion", {}), "country_groups.toml", "diffusion").get(
+            "tier1", []
+        )
+    )
     names = iso
     stand_ins: dict[str, dict[int, Figure]] = {}  # one labelled series per stand-in, shared
 
     def labelled(key: str, grid: dict[int, Figure], used: str) -> dict[int, Figure]:
         if key not in stand_ins:
             note = f"fallback: no figure for the region; {used} used"
-            stand_ins[key] = {year: figure.model_copy(update={"note": "; ".join(
-                n for n in (figure.note, note) if n)}) for year, figure in grid.items()}
+            stand_ins[key] = {
+                year: figure.model_copy(
+                    update={"note": "; ".join(n for n in (figure.note, note) if n)}
+                )
+                for year, figure in grid.items()
+            }
         return stand_ins[key]
 
     out: dict[str, Region] = {}
@@ -231,7 +265,10 @@ def _fallback_regions(
         else:
             tier = 2
         out[code] = Region.model_construct(
-            code=code, name=name, groups=member_of, diffusion_tier=tier,
+            code=code,
+            name=name,
+            groups=member_of,
+            diffusion_tier=tier,
             groups_note=f"country_groups.toml as of {groups.as_of.isoformat()}",
             grid_intensity=grid,
             electricity_price=parent.electricity_price if parent is not None else None,
@@ -269,8 +306,12 @@ def _calibration(data: Mapping[str, Any]) -> dict[str, Figure]:
 
 
 _MARKET_TABLES = {
-    "ai_gpu_market_size", "nvidia_share", "nvidia_datacenter_revenue", "nvidia_total_revenue",
-    "figures", "rental",
+    "ai_gpu_market_size",
+    "nvidia_share",
+    "nvidia_datacenter_revenue",
+    "nvidia_total_revenue",
+    "figures",
+    "rental",
 }
 
 
@@ -292,7 +333,9 @@ def _market(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) ->
     rental: dict[str, dict[int, Figure]] = {}
     for accelerator, raw in _table(data.get("rental", {}), file, "rental").items():
         if accelerator not in accelerators:
-            raise CatalogError(file, "rental", accelerator, "not an accelerator of accelerators.toml")
+            raise CatalogError(
+                file, "rental", accelerator, "not an accelerator of accelerators.toml"
+            )
         rental[accelerator] = _year_table(raw, file, "rental", accelerator, "hourly_price")
     figures = _table(data.get("figures", {}), file, "figures")
     return MarketData(
@@ -303,5 +346,3 @@ def _market(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) ->
         figures={name: _figure(item, file, "figures", name) for name, item in figures.items()},
         rental=rental,
     )
-
-

@@ -23,10 +23,14 @@ def _figure(raw: Any, file: str, entry: str, field: str, dimension: str | None =
         raise CatalogError(file, entry, field, f"expected a figure such as {example}")
     unknown = set(raw) - {"value", "source", "confidence", "note"}
     if unknown:
-        raise CatalogError(file, entry, field, f"unknown key(s) in figure: {', '.join(sorted(unknown))}")
+        raise CatalogError(
+            file, entry, field, f"unknown key(s) in figure: {', '.join(sorted(unknown))}"
+        )
     text = raw.get("value")
     if not isinstance(text, str):
-        raise CatalogError(file, entry, field, "value must be a string as in a scenario, e.g. '700 W'")
+        raise CatalogError(
+            file, entry, field, "value must be a string as in a scenario, e.g. '700 W'"
+        )
     try:
         value, found = quantity_from_text(text)
     except ValueError as exc:
@@ -55,7 +59,9 @@ def _year_table(
 ) -> dict[int, Figure]:
     """A table of figures keyed by four-digit year ("2024"), returned keyed by int."""
     if not isinstance(raw, Mapping):
-        raise CatalogError(file, entry, field, "expected a table keyed by year, e.g. '2024' = { ... }")
+        raise CatalogError(
+            file, entry, field, "expected a table keyed by year, e.g. '2024' = { ... }"
+        )
     out: dict[int, Figure] = {}
     for key, item in raw.items():
         where = f"{field}.{key}" if field else key
@@ -112,7 +118,9 @@ def _check_keys(raw: Mapping[str, Any], allowed: set[str], file: str, entry: str
             raise CatalogError(file, entry, key, f"unknown field; expected one of {expected}")
 
 
-def _build(model: type[BaseModel], file: str, entry: str, *, _where: str = "", **fields: Any) -> Any:
+def _build(
+    model: type[BaseModel], file: str, entry: str, *, _where: str = "", **fields: Any
+) -> Any:
     """Construct `model`, turning pydantic's first error into a CatalogError at `_where.field`."""
     try:
         return model(**fields)
@@ -120,5 +128,3 @@ def _build(model: type[BaseModel], file: str, entry: str, *, _where: str = "", *
         error = exc.errors()[0]
         field = ".".join(str(part) for part in (_where, *error["loc"]) if part != "")
         raise CatalogError(file, entry, field, error["msg"]) from exc
-
-

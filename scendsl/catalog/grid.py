@@ -88,7 +88,8 @@ def regions_with(series: str) -> frozenset[str]:
     """Codes that have at least one figure of `series` (e.g. `grid_intensity`, `industrial_price`)."""
     file = _FILE_OF[series]
     return frozenset(
-        code for code, entry in _data(file).items()
+        code
+        for code, entry in _data(file).items()
         if code != "meta" and isinstance(entry, dict) and series in entry
     )
 
@@ -165,8 +166,16 @@ def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> Reg
     if valid:
         reasons.append(f"no {what} for {code}")
     return RegionalFigure(
-        region=code, year=year, value=None, unit=unit, source=None, confidence=None,
-        year_used=None, region_used=None, fallback=True, reason="; ".join(reasons),
+        region=code,
+        year=year,
+        value=None,
+        unit=unit,
+        source=None,
+        confidence=None,
+        year_used=None,
+        region_used=None,
+        fallback=True,
+        reason="; ".join(reasons),
     )
 
 

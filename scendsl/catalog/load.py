@@ -36,6 +36,7 @@ _FILES = (
     "country_groups.toml",
 )
 
+
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The catalog shipped with the package, read once and cached."""
@@ -53,8 +54,15 @@ def _load_from(directory: Traversable | Path) -> Catalog:
     accelerators = _accelerators(data["accelerators.toml"])
     country_groups = _country_groups(data["country_groups.toml"])
     regions = _regions(data["regions.toml"])
-    regions.update(_fallback_regions(_read_iso(directory), data["regions.toml"],
-                                     data["country_groups.toml"], country_groups, regions))
+    regions.update(
+        _fallback_regions(
+            _read_iso(directory),
+            data["regions.toml"],
+            data["country_groups.toml"],
+            country_groups,
+            regions,
+        )
+    )
     return Catalog(
         accelerators=accelerators,
         energy_sources=_energy(data["energy.toml"]),
@@ -83,7 +91,9 @@ def _read(directory: Traversable | Path, name: str) -> dict[str, Any]:
     try:
         text = (directory / name).read_text(encoding="utf-8")
     except OSError as exc:
-        raise CatalogError(name, "", "", f"cannot read the file ({exc.__class__.__name__})") from exc
+        raise CatalogError(
+            name, "", "", f"cannot read the file ({exc.__class__.__name__})"
+        ) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

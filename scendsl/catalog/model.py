@@ -22,7 +22,9 @@ STATUS_ORDER: tuple[str, ...] = (
     "presumption_of_denial",
 )
 
-Status = Literal["allowed", "notification", "licence_required", "case_by_case", "presumption_of_denial"]
+Status = Literal[
+    "allowed", "notification", "licence_required", "case_by_case", "presumption_of_denial"
+]
 
 #: Figures every accelerator must have, with their dimension.
 REQUIRED_ACCELERATOR_FIGURES: dict[str, str] = {
@@ -148,8 +150,13 @@ class CountryGroups(_Frozen):
         """The groups `region` (or, for a subdivision, its country) is in on `date`, sorted."""
         code = region.split("-", 1)[0]
         found = {group for group, codes in self.members.items() if code in codes}
-        found |= {change.group for change in self.changes if change.region == code
-                  and change.start <= date and (change.end is None or date < change.end)}
+        found |= {
+            change.group
+            for change in self.changes
+            if change.region == code
+            and change.start <= date
+            and (change.end is None or date < change.end)
+        }
         return tuple(sorted(found))
 
     def memberships(self, region: str) -> tuple[GroupMembership, ...]:
@@ -252,4 +259,3 @@ class Catalog(_Frozen):
     market: MarketData
     export_rules: tuple[ExportRule, ...]
     country_groups: CountryGroups
-

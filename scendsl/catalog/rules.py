@@ -102,7 +102,9 @@ def _rule_treatments(
                 raise CatalogError(file, entry, f"{where}.regions", message)
         for group in treatment.groups + treatment.except_groups:
             if group not in _GROUPS:
-                raise CatalogError(file, entry, f"{where}.groups", f"unknown country group '{group}'")
+                raise CatalogError(
+                    file, entry, f"{where}.groups", f"unknown country group '{group}'"
+                )
         if not (treatment.regions or treatment.groups or treatment.tiers or treatment.everywhere):
             message = "names no destination (regions, groups, tiers or everywhere)"
             raise CatalogError(file, entry, where, message)
@@ -110,9 +112,7 @@ def _rule_treatments(
     return tuple(treatments)
 
 
-def _export_rules(
-    data: Mapping[str, Any], regions: Mapping[str, Region]
-) -> tuple[ExportRule, ...]:
+def _export_rules(data: Mapping[str, Any], regions: Mapping[str, Region]) -> tuple[ExportRule, ...]:
     """The rules, validated against regions.toml and each other, in order of `effective`."""
     file = "export_rules.toml"
     _check_keys(data, {"rules"}, file, "")
@@ -131,8 +131,13 @@ def _export_rules(
         }
         fields = {k: v for k, v in raw.items() if k not in ("classes", "treatments", "limits")}
         rule = _build(
-            ExportRule, file, entry,
-            classes=classes, treatments=treatments, limits=limits, **fields,
+            ExportRule,
+            file,
+            entry,
+            classes=classes,
+            treatments=treatments,
+            limits=limits,
+            **fields,
         )
         if rule.rescinded is not None and rule.rescinded < rule.effective:
             raise CatalogError(file, entry, "rescinded", "is before effective")

@@ -27,12 +27,12 @@ def psd_cholesky(matrix: Sequence[Sequence[float]]) -> list[list[float]] | None:
         pivot = matrix[j][j] - sum(factor[j][k] ** 2 for k in range(j))
         if pivot < -TOLERANCE:
             return None
-        root = pivot ** 0.5 if pivot > TOLERANCE else 0.0
+        root = pivot**0.5 if pivot > TOLERANCE else 0.0
         factor[j][j] = root
         for i in range(j + 1, n):
             rest = matrix[i][j] - sum(factor[i][k] * factor[j][k] for k in range(j))
             if root == 0.0:
-                if abs(rest) > TOLERANCE ** 0.5:
+                if abs(rest) > TOLERANCE**0.5:
                     return None
                 continue
             factor[i][j] = rest / root

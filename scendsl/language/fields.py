@@ -25,8 +25,15 @@ class FieldSpec:
     doc: str = ""
 
 
-def _q(dimension: str, doc: str, *, uncertain: bool = True, minimum: float | None = 0.0,
-       maximum: float | None = None, inclusive: bool = False) -> FieldSpec:
+def _q(
+    dimension: str,
+    doc: str,
+    *,
+    uncertain: bool = True,
+    minimum: float | None = 0.0,
+    maximum: float | None = None,
+    inclusive: bool = False,
+) -> FieldSpec:
     return FieldSpec("quantity", dimension, uncertain, (), minimum, maximum, inclusive, doc)
 
 
@@ -51,7 +58,9 @@ MAX_PARAMETERS = 1e16
 MAX_TOKENS = 1e18
 MAX_DEGREE = 10**9  # parallel degrees, batch sizes
 _POWER: dict[str, Any] = dict(minimum=1.0, maximum=1e6, inclusive=False)  # one accelerator
-_FLOP_RATE: dict[str, Any] = dict(minimum=1e9, maximum=1e20, inclusive=False)  # one accelerator, FLOP/s
+_FLOP_RATE: dict[str, Any] = dict(
+    minimum=1e9, maximum=1e20, inclusive=False
+)  # one accelerator, FLOP/s
 _LINK: dict[str, Any] = dict(minimum=1e6, maximum=1e17, inclusive=False)
 _MEMORY: dict[str, Any] = dict(minimum=1e6, maximum=1e15, inclusive=False)
 _UNIT_PRICE: dict[str, Any] = dict(minimum=1.0, maximum=1e9, inclusive=False)
@@ -61,104 +70,180 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
     "title": FieldSpec("string", doc="headline of the scenario"),
     "operator": FieldSpec("string", doc="who runs the cluster"),
     "year": _int("forecast year", 2000, 2100),
-    "region": FieldSpec("region", doc="ISO 3166 code of where the accelerators are "
-                                      "(country, or quoted US state \"US-TX\")"),
+    "region": FieldSpec(
+        "region",
+        doc='ISO 3166 code of where the accelerators are (country, or quoted US state "US-TX")',
+    ),
     "source": FieldSpec("string", doc="where the scenario's figures come from"),
 }
 
 #: Fields of each section, by section name.
 SECTIONS: dict[str, dict[str, FieldSpec]] = {
     "cluster": {
-        "accelerator": FieldSpec("accelerator", doc="a catalog accelerator or an `accelerator` block"),
-        "count": _q("number", "number of accelerators", minimum=1.0, maximum=MAX_ACCELERATORS,
-                    inclusive=True),
-        "fabric": FieldSpec("enum", choices=("infiniband", "ethernet", "roce", "nvlink", "ici"),
-                            doc="scale-out network"),
+        "accelerator": FieldSpec(
+            "accelerator", doc="a catalog accelerator or an `accelerator` block"
+        ),
+        "count": _q(
+            "number",
+            "number of accelerators",
+            minimum=1.0,
+            maximum=MAX_ACCELERATORS,
+            inclusive=True,
+        ),
+        "fabric": FieldSpec(
+            "enum",
+            choices=("infiniband", "ethernet", "roce", "nvlink", "ici"),
+            doc="scale-out network",
+        ),
         "mfu": _q("fraction", "model FLOPs utilisation", **_FRACTION),
-        "accelerator_power": _q("power", "all-in power per accelerator, overrides TDP × overhead",
-                                **_POWER),
-        "overhead": _q("fraction", "node and network power on top of the accelerators",
-                       minimum=0.0, maximum=5.0, inclusive=True),
+        "accelerator_power": _q(
+            "power", "all-in power per accelerator, overrides TDP × overhead", **_POWER
+        ),
+        "overhead": _q(
+            "fraction",
+            "node and network power on top of the accelerators",
+            minimum=0.0,
+            maximum=5.0,
+            inclusive=True,
+        ),
         # issue 12: energy/reliability
-        "mfu_basis": FieldSpec("enum", choices=("running", "wallclock"),
-                               doc="what cluster.mfu was measured over: while the job runs, or "
-                                   "over wall-clock time (downtime included)"),
-        "interruption_rate": _q("number", "unexpected job interruptions per accelerator per day",
-                                minimum=0.0, maximum=10.0, inclusive=True),
-        "restart_time": _q("time", "time to detect an interruption and resume training",
-                           maximum=7 * _DAY),
-        "recovery": FieldSpec("enum", choices=("auto", "restart", "in_memory"),
-                              doc="how interruptions are recovered: whole-job restart from "
-                                  "stored checkpoints, hot spares with in-memory checkpoints, "
-                                  "or auto (the better of the two)"),
-        "embodied_carbon": _q("mass", "manufacturing emissions per accelerator with its server "
-                                      "share, overrides the estimate", maximum=1e6),
-        "lifetime": _q("time", "service life over which the hardware is amortised",
-                       maximum=50 * 365.25 * _DAY),
+        "mfu_basis": FieldSpec(
+            "enum",
+            choices=("running", "wallclock"),
+            doc="what cluster.mfu was measured over: while the job runs, or "
+            "over wall-clock time (downtime included)",
+        ),
+        "interruption_rate": _q(
+            "number",
+            "unexpected job interruptions per accelerator per day",
+            minimum=0.0,
+            maximum=10.0,
+            inclusive=True,
+        ),
+        "restart_time": _q(
+            "time", "time to detect an interruption and resume training", maximum=7 * _DAY
+        ),
+        "recovery": FieldSpec(
+            "enum",
+            choices=("auto", "restart", "in_memory"),
+            doc="how interruptions are recovered: whole-job restart from "
+            "stored checkpoints, hot spares with in-memory checkpoints, "
+            "or auto (the better of the two)",
+        ),
+        "embodied_carbon": _q(
+            "mass",
+            "manufacturing emissions per accelerator with its server share, overrides the estimate",
+            maximum=1e6,
+        ),
+        "lifetime": _q(
+            "time", "service life over which the hardware is amortised", maximum=50 * 365.25 * _DAY
+        ),
     },
     "energy": {
         "mix": FieldSpec("mix", doc="supply mix: `source share%, ...`, adding up to 100%"),
-        "pue": _q("number", "power usage effectiveness (≥ 1)", minimum=1.0, maximum=5.0,
-                  inclusive=True),
-        "price": _q("energy_price", "electricity price, overrides the per-source prices",
-                    maximum=10_000 / _MWH),
-        "intensity": _q("carbon_intensity", "carbon intensity, overrides the mix",
-                        maximum=5.0 / _KWH, inclusive=True),  # 5 kgCO2/kWh, 5× coal
+        "pue": _q(
+            "number", "power usage effectiveness (≥ 1)", minimum=1.0, maximum=5.0, inclusive=True
+        ),
+        "price": _q(
+            "energy_price",
+            "electricity price, overrides the per-source prices",
+            maximum=10_000 / _MWH,
+        ),
+        "intensity": _q(
+            "carbon_intensity",
+            "carbon intensity, overrides the mix",
+            maximum=5.0 / _KWH,
+            inclusive=True,
+        ),  # 5 kgCO2/kWh, 5× coal
         "utilization": _q("fraction", "share of the year the cluster draws power", **_FRACTION),
         # issue 12: energy/reliability
-        "site_class": FieldSpec("enum", choices=("hyperscale", "colocation", "enterprise"),
-                                doc="kind of site, for the default PUE by year"),
-        "training_power_fraction": _q("fraction", "power while training ÷ rated power",
-                                      **_FRACTION),
+        "site_class": FieldSpec(
+            "enum",
+            choices=("hyperscale", "colocation", "enterprise"),
+            doc="kind of site, for the default PUE by year",
+        ),
+        "training_power_fraction": _q(
+            "fraction", "power while training ÷ rated power", **_FRACTION
+        ),
         "idle_power_fraction": _q("fraction", "power while idle ÷ rated power", **_FRACTION),
     },
     "workload": {
-        "parameters": _q("number", "model parameters (N)", minimum=1.0,
-                         maximum=MAX_PARAMETERS, inclusive=False),
-        "active_parameters": _q("number", "parameters active per token (mixture of experts)",
-                                minimum=1.0, maximum=MAX_PARAMETERS, inclusive=False),
-        "tokens": _q("number", "training tokens (D)", minimum=1.0, maximum=MAX_TOKENS,
-                     inclusive=False),
+        "parameters": _q(
+            "number", "model parameters (N)", minimum=1.0, maximum=MAX_PARAMETERS, inclusive=False
+        ),
+        "active_parameters": _q(
+            "number",
+            "parameters active per token (mixture of experts)",
+            minimum=1.0,
+            maximum=MAX_PARAMETERS,
+            inclusive=False,
+        ),
+        "tokens": _q(
+            "number", "training tokens (D)", minimum=1.0, maximum=MAX_TOKENS, inclusive=False
+        ),
         "precision": FieldSpec("enum", choices=("fp8", "bf16", "fp4"), doc="training precision"),
-        "parallelism": FieldSpec("parallelism",
-                                 doc="`tensor 8, pipeline 16, data auto` (also expert, "
-                                     "microbatches, interleave)"),
-        "framework": FieldSpec("enum", choices=("megatron", "deepspeed", "neox"),
-                               doc="training framework"),
+        "parallelism": FieldSpec(
+            "parallelism",
+            doc="`tensor 8, pipeline 16, data auto` (also expert, microbatches, interleave)",
+        ),
+        "framework": FieldSpec(
+            "enum", choices=("megatron", "deepspeed", "neox"), doc="training framework"
+        ),
         "zero_stage": _int("DeepSpeed ZeRO stage (0–3)", 0, 3),
         "offload": FieldSpec("enum", choices=("none", "cpu"), doc="optimizer-state offload"),
-        "recompute": FieldSpec("enum", choices=("none", "selective", "full"),
-                               doc="activation recomputation"),
+        "recompute": FieldSpec(
+            "enum", choices=("none", "selective", "full"), doc="activation recomputation"
+        ),
         "sequence_length": _int("tokens per sequence", 1, 10**8),
         "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE),
         "global_batch": _int("sequences per optimizer step", 1, MAX_DEGREE),
         "layers": _int("transformer layers", 1, 10**6),
         "hidden_size": _int("model width", 1, 10**8),
         "checkpoint_time": _q("time", "time to write one checkpoint", maximum=7 * _DAY),
-        "baseline_parameters": _q("number", "parameters of the baseline model (scaling)",
-                                  minimum=1.0, maximum=MAX_PARAMETERS, inclusive=False),
-        "baseline_tokens": _q("number", "tokens of the baseline model (scaling)", minimum=1.0,
-                              maximum=MAX_TOKENS, inclusive=False),
+        "baseline_parameters": _q(
+            "number",
+            "parameters of the baseline model (scaling)",
+            minimum=1.0,
+            maximum=MAX_PARAMETERS,
+            inclusive=False,
+        ),
+        "baseline_tokens": _q(
+            "number",
+            "tokens of the baseline model (scaling)",
+            minimum=1.0,
+            maximum=MAX_TOKENS,
+            inclusive=False,
+        ),
         # issue 12: performance
         "attention_heads": _int("attention heads a", 1, 10**6),
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
-        "sequence_parallel": FieldSpec("enum", choices=("on", "off"),
-                                       doc="Megatron sequence parallelism (Korthikanti et al. 2022)"),
-        "flash_attention": FieldSpec("enum", choices=("on", "off"),
-                                     doc="fused attention keeping the score matrix on chip"),
+        "sequence_parallel": FieldSpec(
+            "enum",
+            choices=("on", "off"),
+            doc="Megatron sequence parallelism (Korthikanti et al. 2022)",
+        ),
+        "flash_attention": FieldSpec(
+            "enum", choices=("on", "off"), doc="fused attention keeping the score matrix on chip"
+        ),
         "experts": _int("experts per mixture-of-experts layer E", 1, 10**6),
         "experts_per_token": _int("experts each token is routed to (top-k)", 1, 10**6),
         # issue 12: energy/reliability
-        "duration": _q("time", "wall-clock duration of the run, given directly",
-                       maximum=100 * 365.25 * _DAY),
-        "accelerator_hours": _q("time", "accelerator-time of the run (e.g. '1.08M hours'), "
-                                        "given directly", maximum=1e9 * 365.25 * _DAY),
+        "duration": _q(
+            "time", "wall-clock duration of the run, given directly", maximum=100 * 365.25 * _DAY
+        ),
+        "accelerator_hours": _q(
+            "time",
+            "accelerator-time of the run (e.g. '1.08M hours'), given directly",
+            maximum=1e9 * 365.25 * _DAY,
+        ),
     },
     "market": {
-        "unit_price": _q("currency", "price per accelerator, overrides the catalog's",
-                         **_UNIT_PRICE),
-        "rental_price": _q("hourly_price", "rental price per accelerator-hour",
-                           maximum=10_000 / 3600.0),
+        "unit_price": _q(
+            "currency", "price per accelerator, overrides the catalog's", **_UNIT_PRICE
+        ),
+        "rental_price": _q(
+            "hourly_price", "rental price per accelerator-hour", maximum=10_000 / 3600.0
+        ),
     },
 }
 
@@ -170,18 +255,29 @@ ACCELERATOR_FIGURES: dict[str, FieldSpec] = {
     "int8_dense": _q("flop_rate", "dense INT8 OP/s", **_FLOP_RATE),
     "hbm": _q("data", "HBM capacity", **_MEMORY),
     "hbm_bandwidth": _q("bandwidth", "HBM bandwidth", **_LINK),
-    "scaleup_bandwidth": _q("bandwidth", "scale-up (NVLink-class) bandwidth, bidirectional",
-                            **_LINK),
-    "scaleup_domain": _q("number", "accelerators in one scale-up domain", minimum=1.0,
-                         maximum=1e6, inclusive=True),
+    "scaleup_bandwidth": _q(
+        "bandwidth", "scale-up (NVLink-class) bandwidth, bidirectional", **_LINK
+    ),
+    "scaleup_domain": _q(
+        "number", "accelerators in one scale-up domain", minimum=1.0, maximum=1e6, inclusive=True
+    ),
     "scaleout_bandwidth": _q("bandwidth", "scale-out NIC bandwidth per accelerator", **_LINK),
     "hostlink_bandwidth": _q("bandwidth", "host link bandwidth, bidirectional", **_LINK),
     "host_memory": _q("data", "host memory reachable over the host link", **_MEMORY),
     "tdp": _q("power", "thermal design power", **_POWER),
-    "system_power": _q("power", "rated power per accelerator at the server or rack, with its share "
-                                "of CPUs, NICs, switches and fans", **_POWER),
-    "die_area": _q("area", "die area (for performance density)", minimum=1 * _MM2,
-                   maximum=1e5 * _MM2, inclusive=False),
+    "system_power": _q(
+        "power",
+        "rated power per accelerator at the server or rack, with its share "
+        "of CPUs, NICs, switches and fans",
+        **_POWER,
+    ),
+    "die_area": _q(
+        "area",
+        "die area (for performance density)",
+        minimum=1 * _MM2,
+        maximum=1e5 * _MM2,
+        inclusive=False,
+    ),
     "price": _q("currency", "unit price", **_UNIT_PRICE),
 }
 
@@ -193,14 +289,25 @@ ACCELERATOR_ATTRIBUTES: dict[str, FieldSpec] = {
 }
 
 #: Figures a new accelerator (without `extends`) must give.
-REQUIRED_ACCELERATOR_FIGURES = ("bf16_dense", "hbm", "hbm_bandwidth", "scaleup_bandwidth",
-                                "hostlink_bandwidth", "tdp")
+REQUIRED_ACCELERATOR_FIGURES = (
+    "bf16_dense",
+    "hbm",
+    "hbm_bandwidth",
+    "scaleup_bandwidth",
+    "hostlink_bandwidth",
+    "tdp",
+)
 
 REFERENCE_FIELDS: dict[str, FieldSpec] = {
     "title": FieldSpec("string", doc="name of the comparison entity"),
     "accelerator": FieldSpec("accelerator", doc="its accelerator"),
-    "count": _q("number", "its number of accelerators", minimum=1.0, maximum=MAX_ACCELERATORS,
-                inclusive=True),
+    "count": _q(
+        "number",
+        "its number of accelerators",
+        minimum=1.0,
+        maximum=MAX_ACCELERATORS,
+        inclusive=True,
+    ),
     "source": FieldSpec("string", doc="where the figures come from"),
 }
 #: Fields a `reference` block must set.
@@ -239,8 +346,13 @@ BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
     "power": (("GW", 1e9), ("MW", 1e6), ("kW", 1e3), ("W", 1.0)),
     "data": (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("B", 1.0)),
     "bandwidth": (("PB/s", 1e15), ("TB/s", 1e12), ("GB/s", 1e9), ("MB/s", 1e6), ("B/s", 1.0)),
-    "flop_rate": (("EFLOPS", 1e18), ("PFLOPS", 1e15), ("TFLOPS", 1e12), ("GFLOPS", 1e9),
-                  ("FLOPS", 1.0)),
+    "flop_rate": (
+        ("EFLOPS", 1e18),
+        ("PFLOPS", 1e15),
+        ("TFLOPS", 1e12),
+        ("GFLOPS", 1e9),
+        ("FLOPS", 1.0),
+    ),
     "currency": (("USD", 1.0),),
     "energy_price": (("USD/MWh", 1.0 / _MWH),),
     "hourly_price": (("USD/hour", 1.0 / 3600.0),),
@@ -256,7 +368,9 @@ def describe_bound(value: float, dimension: str | None) -> str:
     if dimension == "fraction":
         return f"{value * 100:g}%"
     units = BOUND_UNITS.get(dimension or "", ())
-    symbol, factor = next(((s, f) for s, f in units if value >= f), units[-1] if units else ("", 1.0))
+    symbol, factor = next(
+        ((s, f) for s, f in units if value >= f), units[-1] if units else ("", 1.0)
+    )
     scaled = float(f"{value / factor:.6g}")
     number = f"{int(scaled):,}" if scaled >= 1e4 and scaled == int(scaled) else f"{scaled:g}"
     return f"{number} {symbol}" if symbol else number

@@ -104,14 +104,19 @@ def format_paths(
             with open_regular(path) as handle:
                 old_bytes = handle.read()
         except OSError as error:
-            errors.append(Diagnostic(f"cannot read file: {error.strerror or error}", Span(path, 1, 1)))
+            errors.append(
+                Diagnostic(f"cannot read file: {error.strerror or error}", Span(path, 1, 1))
+            )
             continue
         if old_bytes == new_bytes:
             continue
         if old_bytes.decode("utf-8-sig", errors="replace") != document.text:
             # Edited between our two reads: writing would lose the edit.
-            errors.append(Diagnostic("file changed while it was being formatted; run fmt again",
-                                     Span(path, 1, 1)))
+            errors.append(
+                Diagnostic(
+                    "file changed while it was being formatted; run fmt again", Span(path, 1, 1)
+                )
+            )
             continue
         changed.append(path)
         if check:
@@ -120,7 +125,9 @@ def format_paths(
             replace_file(path, new_bytes)
         except OSError as error:
             changed.remove(path)
-            errors.append(Diagnostic(f"cannot write file: {error.strerror or error}", Span(path, 1, 1)))
+            errors.append(
+                Diagnostic(f"cannot write file: {error.strerror or error}", Span(path, 1, 1))
+            )
     if errors and diagnostics is None:
         raise ScenarioError(sorted_diagnostics(errors))
     if diagnostics is not None:
@@ -243,7 +250,9 @@ class _Formatter:
         self.line_starts = [0]
         for line in self.lines:
             self.line_starts.append(self.line_starts[-1] + len(line) + 1)
-        self.inner: dict[int, list[_Comment]] = defaultdict(list)  # id(statement) -> header comments
+        self.inner: dict[int, list[_Comment]] = defaultdict(
+            list
+        )  # id(statement) -> header comments
         self.closing: dict[int, list[_Comment]] = defaultdict(list)  # id(statement) -> after '}'
         self.loose: dict[int, list[_Comment]] = defaultdict(list)  # id(body) -> own-line comments
         self.brace: dict[int, tuple[int, int]] = {}  # id(statement) -> (line, col) of '{'
@@ -318,15 +327,22 @@ class _Formatter:
     def _has_blank(self, after: int, before: int) -> bool:
         return any(line in self.blank for line in range(after + 1, before))
 
-    def _body(self, statements: list[Statement], depth: int, top: bool, verbatim: bool) -> list[_Line]:
+    def _body(
+        self, statements: list[Statement], depth: int, top: bool, verbatim: bool
+    ) -> list[_Line]:
         items: list[Statement | _Comment] = [*statements, *self.loose[id(statements)]]
         items.sort(key=lambda item: item.line if isinstance(item, _Comment) else item.key_span.line)
         blank_before = []
         previous_last = 0
         for index, item in enumerate(items):
-            first, last = ((item.line, item.line) if isinstance(item, _Comment)
-                           else (item.key_span.line, _end(item.span)[0]))
-            blank = index > 0 and (self._has_blank(previous_last, first) or _is_block(items[index - 1]))
+            first, last = (
+                (item.line, item.line)
+                if isinstance(item, _Comment)
+                else (item.key_span.line, _end(item.span)[0])
+            )
+            blank = index > 0 and (
+                self._has_blank(previous_last, first) or _is_block(items[index - 1])
+            )
             blank_before.append(blank)
             previous_last = last
         if top:
@@ -334,7 +350,9 @@ class _Formatter:
                 if index == 0 or not _is_block(item):
                     continue
                 start = index  # the comments that lead into a block go with it
-                while start > 0 and isinstance(items[start - 1], _Comment) and not blank_before[start]:
+                while (
+                    start > 0 and isinstance(items[start - 1], _Comment) and not blank_before[start]
+                ):
                     start -= 1
                 if start > 0:
                     blank_before[start] = True
@@ -385,8 +403,15 @@ class _Formatter:
         lines.append(_Line(indent + "}", _joined(closing)))
         return lines
 
-    def _header(self, statement: Statement, prefix: str, suffix: str, extra: list[_Comment],
-                group: int, verbatim: bool) -> list[_Line]:
+    def _header(
+        self,
+        statement: Statement,
+        prefix: str,
+        suffix: str,
+        extra: list[_Comment],
+        group: int,
+        verbatim: bool,
+    ) -> list[_Line]:
         """A statement's key and values: one line, or one comma-separated entry per line."""
         entries: list[list[Atom]] = [[]]
         starts = [statement.key_span.line]
@@ -422,7 +447,9 @@ class _Formatter:
                 lines.append(_Line(continuation + comment.text))
             start = prefix if index == 0 else continuation
             end = "," if index < last else suffix
-            lines.append(_Line(start + _atoms_text(atoms, verbatim) + end, _joined(after[index]), group))
+            lines.append(
+                _Line(start + _atoms_text(atoms, verbatim) + end, _joined(after[index]), group)
+            )
         return lines
 
 
@@ -431,8 +458,13 @@ def _align_quotes(rendered: list[tuple[Statement | None, list[_Line]]], verbatim
     scans the claimed values and the quotes as two columns."""
     claims = []
     for statement, lines in rendered:
-        if (statement is not None and statement.key == "expect" and len(lines) == 1
-                and statement.values and statement.values[-1].kind == "string"):
+        if (
+            statement is not None
+            and statement.key == "expect"
+            and len(lines) == 1
+            and statement.values
+            and statement.values[-1].kind == "string"
+        ):
             quote = _atom_text(statement.values[-1], verbatim)
             head = lines[0].code[: -len(quote)].rstrip()
             if lines[0].code.endswith(quote):

@@ -20,11 +20,16 @@ from scendsl.scenario import ScenarioSet
 MAX_IMPORT_DEPTH = 32
 
 
-def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = MAX_TOKENS,
-                   roots: Mapping[str, str] | None = None,
-                   overrides: Mapping[str, str] | None = None,
-                   displays: Mapping[str, str] | None = None,
-                   visited: dict[str, str] | None = None) -> list[Document]:
+def load_documents(
+    paths: list[str],
+    sink: DiagnosticSink,
+    *,
+    max_tokens: int = MAX_TOKENS,
+    roots: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+    displays: Mapping[str, str] | None = None,
+    visited: dict[str, str] | None = None,
+) -> list[Document]:
     """Parse the named files and everything they import, each file once, in a stable order.
 
     Imports are resolved relative to the importing file and may not leave the folder named on the
@@ -41,7 +46,7 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
     def visit(path: str, display: str, root: str, stack: tuple[str, ...], via: Span | None):
         real = os.path.realpath(path)
         if real in stack:
-            cycle = " → ".join(os.path.basename(p) for p in (*stack[stack.index(real):], real))
+            cycle = " → ".join(os.path.basename(p) for p in (*stack[stack.index(real) :], real))
             sink.error(f"import cycle: {cycle}", via, "remove one of the imports")
             return
         if real in seen:
@@ -50,8 +55,11 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
             sink.error(f"imports are nested more than {MAX_IMPORT_DEPTH} deep", via)
             return
         if via is not None and real not in (overrides or {}) and not os.path.isfile(path):
-            sink.error(f"imported file '{display}' does not exist", via,
-                       "import paths are relative to the importing file")
+            sink.error(
+                f"imported file '{display}' does not exist",
+                via,
+                "import paths are relative to the importing file",
+            )
             return
         if visited is not None:
             visited[display] = real
@@ -77,8 +85,11 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
             target_path = os.path.normpath(os.path.join(os.path.dirname(path), target))
             target_real = os.path.realpath(target_path)
             if os.path.commonpath([root, target_real]) != root:
-                sink.error(f"import '{target}' reaches outside the scenario folder", span,
-                           "name the file on the command line instead")
+                sink.error(
+                    f"import '{target}' reaches outside the scenario folder",
+                    span,
+                    "name the file on the command line instead",
+                )
                 continue
             target_display = os.path.normpath(os.path.join(os.path.dirname(display), target))
             visit(target_path, target_display, root, (*stack, real), span)
@@ -89,11 +100,12 @@ def load_documents(paths: list[str], sink: DiagnosticSink, *, max_tokens: int = 
     return [d for d in documents if d is not None]
 
 
-def _import_target(statement: Statement, sink: DiagnosticSink,
-                   relative_to: str) -> tuple[str, Span] | None:
+def _import_target(
+    statement: Statement, sink: DiagnosticSink, relative_to: str
+) -> tuple[str, Span] | None:
     """The relative `.scn` path an import line names, or None after saying what is wrong."""
     if len(statement.values) != 1 or statement.values[0].kind != "string" or statement.body:
-        sink.error("write imports as: import \"file.scn\"", statement.span)
+        sink.error('write imports as: import "file.scn"', statement.span)
         return None
     target, span = statement.values[0].text[1:-1], statement.values[0].span
     if not target or os.path.isabs(target) or target.startswith("~"):
@@ -105,8 +117,9 @@ def _import_target(statement: Statement, sink: DiagnosticSink,
     return target, span
 
 
-def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
-               max_tokens: int = MAX_TOKENS) -> ScenarioSet:
+def load_paths(
+    paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS, max_tokens: int = MAX_TOKENS
+) -> ScenarioSet:
     """Parse and resolve files and directories together (one namespace)."""
     sink = DiagnosticSink()
     roots: dict[str, str] = {}
@@ -122,8 +135,13 @@ def load_paths(paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS,
     return resolve(documents, sink, max_variants=max_variants)
 
 
-def load_text(text: str, file: str = "<string>", *, max_variants: int = DEFAULT_MAX_VARIANTS,
-              max_tokens: int = MAX_TOKENS) -> ScenarioSet:
+def load_text(
+    text: str,
+    file: str = "<string>",
+    *,
+    max_variants: int = DEFAULT_MAX_VARIANTS,
+    max_tokens: int = MAX_TOKENS,
+) -> ScenarioSet:
     """Parse and resolve scenario text; imports are read relative to the current folder."""
     sink = DiagnosticSink({file: text})
     document = parse(text, file, max_tokens=max_tokens)
@@ -141,8 +159,11 @@ def load_text(text: str, file: str = "<string>", *, max_variants: int = DEFAULT_
             sink.error(f"import '{target}' reaches outside the current folder", span)
             continue
         if not os.path.isfile(target):
-            sink.error(f"imported file '{target}' does not exist", span,
-                       "imports in scenario text are relative to the current folder")
+            sink.error(
+                f"imported file '{target}' does not exist",
+                span,
+                "imports in scenario text are relative to the current folder",
+            )
             continue
         targets.append(os.path.normpath(target))
     # One pass over every import, so a file two of them import (a diamond) is read once.

@@ -44,8 +44,11 @@ def catalog_names() -> CatalogNames:
 
 def parse_iso_names(text: str) -> dict[str, str]:
     """The codes and names of an iso3166.tsv text (CODE, a tab, the name; '#' comments)."""
-    pairs = (line.split("\t", 1) for line in text.splitlines()
-             if line.strip() and not line.startswith("#"))
+    pairs = (
+        line.split("\t", 1)
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
     return {code: name for code, name in pairs}
 
 

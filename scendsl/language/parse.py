@@ -36,7 +36,8 @@ MAX_RECOVERY_TOKENS = 50_000
 # One match per token, comment or line break, with the blanks before it: a cheap estimate of
 # how many tokens Lark's lexer will see.
 _TOKEN_ESTIMATE = re.compile(
-    r'[ \t\f\r]*(?:#[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[^\s"\[\]{},#]+|\n\s*|.)')
+    r'[ \t\f\r]*(?:#[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[^\s"\[\]{},#]+|\n\s*|.)'
+)
 # A line start followed by more than MAX_LINE_LENGTH characters ('^' keeps the search linear).
 _LONG_LINE = re.compile(rf"^[^\n]{{{MAX_LINE_LENGTH + 1}}}", re.MULTILINE)
 # Brackets, and the comments and strings whose brackets do not count.
@@ -47,7 +48,7 @@ _TERMINAL_WORDS = {
     "_NL": "the end of the line",
     "WORD": "a name",
     "NUMBER": "a number",
-    "STRING": 'a string in double quotes',
+    "STRING": "a string in double quotes",
     "LBRACE": "'{'",
     "RBRACE": "'}'",
     "LSQB": "'['",
@@ -79,8 +80,7 @@ class _Build(Transformer):
 
     def _span(self, first: Token, last: Token) -> Span:
         # Lark types a token's position as optional; the parser's tokens always carry one.
-        return Span(self.file, first.line, first.column,  # type: ignore[arg-type]
-                    last.end_line, last.end_column)
+        return Span(self.file, first.line, first.column, last.end_line, last.end_column)  # type: ignore[arg-type]
 
     def _atom(self, item: Token | Atom) -> Atom:
         if isinstance(item, Atom):
@@ -107,8 +107,7 @@ class _Build(Transformer):
                 end = atom.span
         key_span = self._span(key, key)
         if isinstance(end, Span):
-            span = Span(self.file, key.line, key.column,  # type: ignore[arg-type]
-                        end.end_line, end.end_col)
+            span = Span(self.file, key.line, key.column, end.end_line, end.end_col)  # type: ignore[arg-type]
         else:
             span = key_span
         return Statement(str(key), key_span, values, body, span)
@@ -138,11 +137,22 @@ def _parser() -> tuple[Lark, _Build]:
     builder = _Build("<string>")
     # cache=True keeps Lark's grammar analysis in the temp folder: a cold start skips it.
     try:
-        lark = Lark(_grammar(), parser="lalr", lexer="contextual", transformer=builder,
-                    maybe_placeholders=False, cache=True)
+        lark = Lark(
+            _grammar(),
+            parser="lalr",
+            lexer="contextual",
+            transformer=builder,
+            maybe_placeholders=False,
+            cache=True,
+        )
     except OSError:  # a read-only temp folder: analyse the grammar every time
-        lark = Lark(_grammar(), parser="lalr", lexer="contextual", transformer=builder,
-                    maybe_placeholders=False)
+        lark = Lark(
+            _grammar(),
+            parser="lalr",
+            lexer="contextual",
+            transformer=builder,
+            maybe_placeholders=False,
+        )
     return lark, builder
 
 
@@ -152,8 +162,11 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
     `max_tokens` bounds the work a file may cause (see MAX_TOKENS)."""
     sink = DiagnosticSink({file: text})
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        sink.error(f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit",
-                   Span(file, 1, 1), "split it into several files joined with 'import'")
+        sink.error(
+            f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit",
+            Span(file, 1, 1),
+            "split it into several files joined with 'import'",
+        )
         sink.raise_if_errors()
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -178,7 +191,8 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
             break
         except UnexpectedInput as error:
             at_end = isinstance(error, UnexpectedEOF) or (
-                isinstance(error, UnexpectedToken) and error.token.type == "$END")
+                isinstance(error, UnexpectedToken) and error.token.type == "$END"
+            )
             if at_end:
                 _report_unclosed(work, file, sink)
                 break
@@ -205,8 +219,9 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
 def _count_tokens(text: str, limit: int, end: int | None = None) -> int:
     """About how many tokens Lark will lex in `text[:end]`, counting no further than limit + 1."""
     count = 0
-    for count, _ in enumerate(_TOKEN_ESTIMATE.finditer(text, 0, len(text) if end is None else end),
-                              1):
+    for count, _ in enumerate(
+        _TOKEN_ESTIMATE.finditer(text, 0, len(text) if end is None else end), 1
+    ):
         if count > limit:
             break
     return count
@@ -217,13 +232,19 @@ def _check_size(text: str, file: str, sink: DiagnosticSink, max_tokens: int = MA
     long_line = _LONG_LINE.search(text)
     if long_line is not None:
         line = text.count("\n", 0, long_line.start()) + 1
-        sink.error(f"line is longer than {MAX_LINE_LENGTH:,} characters", Span(file, line, 1),
-                   "break it into several lines")
+        sink.error(
+            f"line is longer than {MAX_LINE_LENGTH:,} characters",
+            Span(file, line, 1),
+            "break it into several lines",
+        )
         return
     if _count_tokens(text, max_tokens) > max_tokens:
-        sink.error(f"file has more than {max_tokens:,} tokens (names, numbers, symbols, comments)",
-                   Span(file, 1, 1), "split it into several files joined with 'import', or raise "
-                                     "the limit with --max-tokens")
+        sink.error(
+            f"file has more than {max_tokens:,} tokens (names, numbers, symbols, comments)",
+            Span(file, 1, 1),
+            "split it into several files joined with 'import', or raise "
+            "the limit with --max-tokens",
+        )
 
 
 def _check_nesting(statements: list[Statement], sink: DiagnosticSink, depth: int = 1) -> None:
@@ -275,7 +296,12 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
         pos = cast(int, error.pos_in_stream)  # always set for unexpected characters
         char = text[pos] if pos < len(text) else ""
         if char == '"':
-            return error.line, error.column, "unterminated string", 'close it with \'"\' on the same line'
+            return (
+                error.line,
+                error.column,
+                "unterminated string",
+                "close it with '\"' on the same line",
+            )
         if char == "\\":
             return error.line, error.column, "unexpected '\\' outside a string", None
         shown = repr(char) if char.isprintable() and char else f"U+{ord(char):04X}" if char else "?"
@@ -317,8 +343,11 @@ def _report_unclosed(text: str, file: str, sink: DiagnosticSink) -> None:
         char, line, col = text[pos], text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
         what = "block" if char == "{" else "list"
         close = "}" if char == "{" else "]"
-        sink.error(f"this {what} is never closed", Span(file, line, col, line, col + 1),
-                   f"add the missing '{close}'")
+        sink.error(
+            f"this {what} is never closed",
+            Span(file, line, col, line, col + 1),
+            f"add the missing '{close}'",
+        )
     else:
         last = text.rstrip("\n").count("\n") + 1
         sink.error("unexpected end of file", Span(file, last, 1))
@@ -330,8 +359,9 @@ def _or_list(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def parse_file(path: str, display_name: str | None = None, *,
-               max_tokens: int = MAX_TOKENS) -> Document:
+def parse_file(
+    path: str, display_name: str | None = None, *, max_tokens: int = MAX_TOKENS
+) -> Document:
     """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics."""
     name = display_name or path
     try:
@@ -341,14 +371,19 @@ def parse_file(path: str, display_name: str | None = None, *,
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ScenarioError(
-            _io_diagnostics(name, f"cannot read file: {error.strerror or error}")) from error
+            _io_diagnostics(name, f"cannot read file: {error.strerror or error}")
+        ) from error
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(_io_diagnostics(
-            name, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"))
+        raise ScenarioError(
+            _io_diagnostics(
+                name, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"
+            )
+        )
     if b"\x00" in raw:  # a binary file (or /proc/self/environ): refused without quoting it
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise ScenarioError(_io_diagnostics(name, "file contains a NUL byte; is it a binary file?",
-                                            line))
+        raise ScenarioError(
+            _io_diagnostics(name, "file contains a NUL byte; is it a binary file?", line)
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -365,12 +400,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _surrogate_diagnostic(text: str, file: str, at: int) -> Diagnostic:
     line_start = text.rfind("\n", 0, at) + 1
     line_end = text.find("\n", at)
-    line_text = text[line_start: line_end if line_end >= 0 else len(text)]
+    line_text = text[line_start : line_end if line_end >= 0 else len(text)]
     line, col = text.count("\n", 0, at) + 1, at - line_start + 1
-    return Diagnostic(f"text holds a lone surrogate U+{ord(text[at]):04X}, which is not a character",
-                      Span(file, line, col, line, col + 1),
-                      "it cannot be written as UTF-8; decode the text with errors='strict'",
-                      source_line=_SURROGATE.sub("\ufffd", line_text))
+    return Diagnostic(
+        f"text holds a lone surrogate U+{ord(text[at]):04X}, which is not a character",
+        Span(file, line, col, line, col + 1),
+        "it cannot be written as UTF-8; decode the text with errors='strict'",
+        source_line=_SURROGATE.sub("\ufffd", line_text),
+    )
 
 
 def _io_diagnostics(name: str, message: str, line: int = 1):

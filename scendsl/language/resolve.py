@@ -11,17 +11,28 @@ from __future__ import annotations
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.language.loading import (
-                                      MAX_IMPORT_DEPTH,
-                                      load_documents,
-                                      load_paths,
-                                      load_text,
-                                      scenario_files,
+    MAX_IMPORT_DEPTH,
+    load_documents,
+    load_paths,
+    load_text,
+    scenario_files,
 )
 from scendsl.language.passes import Resolver, resolve
 from scendsl.language.passes.definitions import DEFINITION_KEYWORDS
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH
 from scendsl.language.values import MAX_STRING_LENGTH, MAX_WHOLE_NUMBER
 
-__all__ = ["DEFAULT_MAX_VARIANTS", "DEFINITION_KEYWORDS", "MAX_EXTENDS_DEPTH", "MAX_IMPORT_DEPTH",
-           "MAX_STRING_LENGTH", "MAX_WHOLE_NUMBER", "Resolver", "load_documents", "load_paths",
-           "load_text", "resolve", "scenario_files"]
+__all__ = [
+    "DEFAULT_MAX_VARIANTS",
+    "DEFINITION_KEYWORDS",
+    "MAX_EXTENDS_DEPTH",
+    "MAX_IMPORT_DEPTH",
+    "MAX_STRING_LENGTH",
+    "MAX_WHOLE_NUMBER",
+    "Resolver",
+    "load_documents",
+    "load_paths",
+    "load_text",
+    "resolve",
+    "scenario_files",
+]

@@ -23,8 +23,19 @@ DEFAULT_REGION = "US"
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: Words the language gives a meaning to in a header or a value: not good names.
-RESERVED = ("scenario", "sweep", "accelerator", "reference", "import", "extends", "from", "to",
-            "expect", "correlate", *F.SECTIONS)
+RESERVED = (
+    "scenario",
+    "sweep",
+    "accelerator",
+    "reference",
+    "import",
+    "extends",
+    "from",
+    "to",
+    "expect",
+    "correlate",
+    *F.SECTIONS,
+)
 
 
 def _fail(message: str, hint: str | None = None) -> ScenarioError:
@@ -34,8 +45,10 @@ def _fail(message: str, hint: str | None = None) -> ScenarioError:
 def check_name(name: str) -> str:
     """`name` if it can name a scenario (and so an output file), else raise ScenarioError."""
     if not _IDENTIFIER.fullmatch(name):
-        raise _fail(f"'{name}' cannot name a scenario",
-                    "use letters, digits and '_', not starting with a digit, e.g. 'my_cluster'")
+        raise _fail(
+            f"'{name}' cannot name a scenario",
+            "use letters, digits and '_', not starting with a digit, e.g. 'my_cluster'",
+        )
     if name in RESERVED:
         raise _fail(f"'{name}' is a word of the language", f"e.g. 'my_{name}'")
     return name
@@ -78,9 +91,14 @@ def _listing(label: str, names, indent: str) -> str:
 
     from scendsl.language.format import MAX_WIDTH
 
-    return "\n".join(textwrap.wrap(f"{label}: {', '.join(names)}.", MAX_WIDTH,
-                                    initial_indent=indent + "# ",
-                                    subsequent_indent=indent + "#   "))
+    return "\n".join(
+        textwrap.wrap(
+            f"{label}: {', '.join(names)}.",
+            MAX_WIDTH,
+            initial_indent=indent + "# ",
+            subsequent_indent=indent + "#   ",
+        )
+    )
 
 
 def _region_text(region: str) -> str:
@@ -115,8 +133,13 @@ scenario {name} {{
   source "where the figures come from"
 
   cluster {{
-{_listing("Catalog accelerators (or define your own with an 'accelerator' block)",
-           names.accelerators, "    ")}
+{
+        _listing(
+            "Catalog accelerators (or define your own with an 'accelerator' block)",
+            names.accelerators,
+            "    ",
+        )
+    }
     accelerator {accelerator}
     count       1k  # {_doc("cluster.count")}; k, M, B, T magnitudes
     mfu         40%  # {_doc("cluster.mfu")}; a range reads '30% to 45%'
@@ -197,12 +220,13 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
     definition = resolver.definitions.get(name)
     if definition is None or definition.kind != "scenario":
         where = f"'{path}'" if os.path.isfile(path) else f"the .scn files under '{path}'"
-        raise _fail(f"no scenario '{name}' in {where}",
-                    suggest(name, [d.name for d in scenarios]))
+        raise _fail(f"no scenario '{name}' in {where}", suggest(name, [d.name for d in scenarios]))
     if new_name is not None and new_name in resolver.definitions:
         taken = resolver.definitions[new_name]
-        raise _fail(f"'{new_name}' is already a {taken.kind} in '{taken.file}'",
-                    "choose another name for the new scenario")
+        raise _fail(
+            f"'{new_name}' is already a {taken.kind} in '{taken.file}'",
+            "choose another name for the new scenario",
+        )
     entries, claims, _ = resolver.scenario_entries(definition)
     values = {key: _values_text(statement.values) for key, statement in entries.items()}
     correlations = tuple(_values_text(s.values) for s in claims if s.key == "correlate")
@@ -224,12 +248,17 @@ def _values_text(atoms) -> str:
 def _slice(text: str, span) -> str:
     lines = text.split("\n")
     if span.end_line is None or span.end_col is None:
-        return lines[span.line - 1][span.col - 1:]
+        return lines[span.line - 1][span.col - 1 :]
     if span.end_line == span.line:
-        return lines[span.line - 1][span.col - 1:span.end_col - 1]
-    middle = lines[span.line:span.end_line - 1]
-    return "\n".join([lines[span.line - 1][span.col - 1:], *middle,
-                      lines[span.end_line - 1][:span.end_col - 1]])
+        return lines[span.line - 1][span.col - 1 : span.end_col - 1]
+    middle = lines[span.line : span.end_line - 1]
+    return "\n".join(
+        [
+            lines[span.line - 1][span.col - 1 :],
+            *middle,
+            lines[span.end_line - 1][: span.end_col - 1],
+        ]
+    )
 
 
 def import_path(base_file: str, output: str) -> str | None:
@@ -244,8 +273,14 @@ def import_path(base_file: str, output: str) -> str | None:
     return os.path.relpath(target, os.path.realpath(folder)).replace(os.sep, "/")
 
 
-def variant_text(name: str, base: Base, importing: str, *, accelerator: str | None = None,
-                 region: str | None = None) -> str:
+def variant_text(
+    name: str,
+    base: Base,
+    importing: str,
+    *,
+    accelerator: str | None = None,
+    region: str | None = None,
+) -> str:
     """A scenario that extends `base`, importing its file; only what differs is written."""
     check_name(name)
     overrides = []
@@ -269,8 +304,14 @@ scenario {name} extends {base.name} {{
     return _canonical(text)
 
 
-def inlined_text(name: str, base: Base, *, accelerator: str | None = None,
-                 region: str | None = None, importing: str | None = None) -> str:
+def inlined_text(
+    name: str,
+    base: Base,
+    *,
+    accelerator: str | None = None,
+    region: str | None = None,
+    importing: str | None = None,
+) -> str:
     """A copy of `base`'s values (its extends chain applied) under a new name; a custom
     accelerator comes along as its blocks, or as an import of `importing` when given."""
     check_name(name)
@@ -282,10 +323,17 @@ def inlined_text(name: str, base: Base, *, accelerator: str | None = None,
     if region:
         values["region"] = region
     # A catalog accelerator replaces a custom one: its blocks are then not needed.
-    blocks = base.accelerator_blocks if values.get("cluster.accelerator") == base.values.get(
-        "cluster.accelerator") else ()
-    lines = [f"# {name}: a copy of the values of '{base.name}' ({_display(base.file)}), written by "
-             "`scendsl new`.", "# The claims of the original are its own and are not copied.", ""]
+    blocks = (
+        base.accelerator_blocks
+        if values.get("cluster.accelerator") == base.values.get("cluster.accelerator")
+        else ()
+    )
+    lines = [
+        f"# {name}: a copy of the values of '{base.name}' ({_display(base.file)}), written by "
+        "`scendsl new`.",
+        "# The claims of the original are its own and are not copied.",
+        "",
+    ]
     if blocks and importing is not None:
         lines += [f"import {_quote(importing)}", ""]
     else:
@@ -310,8 +358,15 @@ def _display(path: str) -> str:
     return os.path.basename(path)
 
 
-def new_text(name: str, *, output: str, base: str | None = None, accelerator: str | None = None,
-             region: str | None = None, inline: bool = False) -> str:
+def new_text(
+    name: str,
+    *,
+    output: str,
+    base: str | None = None,
+    accelerator: str | None = None,
+    region: str | None = None,
+    inline: bool = False,
+) -> str:
     """The text `scendsl new` writes to `output`: a starter, or a variant of / copy of `base`."""
     check_name(name)
     check_accelerator(accelerator)
@@ -323,6 +378,7 @@ def new_text(name: str, *, output: str, base: str | None = None, accelerator: st
     if inline or importing is None:
         # The copy imports the base's file for a custom accelerator when it can, rather than
         # defining the accelerator a second time beside the original.
-        return inlined_text(name, found, accelerator=accelerator, region=region,
-                            importing=importing)
+        return inlined_text(
+            name, found, accelerator=accelerator, region=region, importing=importing
+        )
     return variant_text(name, found, importing, accelerator=accelerator, region=region)

@@ -97,7 +97,12 @@ _UNIT_LIST = [
 
 #: Every unit the language accepts, by symbol. Singular spellings of time units are accepted too.
 UNITS: dict[str, Unit] = {u.symbol: u for u in _UNIT_LIST}
-for _plural, _singular in (("minutes", "minute"), ("hours", "hour"), ("days", "day"), ("years", "year")):
+for _plural, _singular in (
+    ("minutes", "minute"),
+    ("hours", "hour"),
+    ("days", "day"),
+    ("years", "year"),
+):
     UNITS[_singular] = Unit(_singular, "time", UNITS[_plural].factor)
 
 #: The SI base unit each dimension is reported in (JSON, explain).

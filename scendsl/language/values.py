@@ -41,8 +41,11 @@ class ValueReader:
     def quantity(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         """Read `q`, `q to q` or `q ± y%` against the spec; returns float, Uncertain or None."""
         if not atoms:
-            self.sink.error(f"'{label}' needs a value", where,
-                            f"expected {DIMENSION_EXAMPLES.get(spec.dimension or '', 'a value')}")
+            self.sink.error(
+                f"'{label}' needs a value",
+                where,
+                f"expected {DIMENSION_EXAMPLES.get(spec.dimension or '', 'a value')}",
+            )
             return None
         parts = split_word(atoms, "to")
         if len(parts) == 2:
@@ -54,34 +57,46 @@ class ValueReader:
                 self.sink.error(f"'{label}' cannot be uncertain", join_atoms(atoms), None)
                 return None
             if low > high:
-                self.sink.error(f"the range of '{label}' runs backwards ({low:g} to {high:g})",
-                                join_atoms(atoms), "write the smaller value first")
+                self.sink.error(
+                    f"the range of '{label}' runs backwards ({low:g} to {high:g})",
+                    join_atoms(atoms),
+                    "write the smaller value first",
+                )
                 return None
             if low > 0:
                 product = low * high  # may overflow or underflow for extreme ends
-                center = (math.sqrt(product) if 0 < product < math.inf
-                          else math.sqrt(low) * math.sqrt(high))
+                center = (
+                    math.sqrt(product)
+                    if 0 < product < math.inf
+                    else math.sqrt(low) * math.sqrt(high)
+                )
             else:
                 center = (low + high) / 2
             return Uncertain.model_construct(kind="interval", low=low, high=high, center=center)
         spread_at = next((i for i, a in enumerate(atoms) if a.kind == "plusminus"), None)
         if spread_at is not None:
             center = self.single(atoms[:spread_at], spec, where, label)
-            spread_atoms = atoms[spread_at + 1:]
+            spread_atoms = atoms[spread_at + 1 :]
             if center is None:
                 return None
             if not spec.uncertain:
                 self.sink.error(f"'{label}' cannot be uncertain", join_atoms(atoms), None)
                 return None
-            rel = self.percentage(spread_atoms, "a spread", "e.g. '1.25 ± 10%'",
-                                   atoms[spread_at].span)
+            rel = self.percentage(
+                spread_atoms, "a spread", "e.g. '1.25 ± 10%'", atoms[spread_at].span
+            )
             if rel is None:
                 return None
             if not 0 <= rel < 1:
                 self.sink.error("a spread must be between 0% and 100%", spread_atoms[0].span)
                 return None
-            return Uncertain.model_construct(kind="relative", low=center * (1 - rel), high=center * (1 + rel),
-                             center=center, rel=rel)
+            return Uncertain.model_construct(
+                kind="relative",
+                low=center * (1 - rel),
+                high=center * (1 + rel),
+                center=center,
+                rel=rel,
+            )
         return self.single(atoms, spec, where, label)
 
     def number(self, atom: Atom) -> Number | None:
@@ -95,19 +110,25 @@ class ValueReader:
     def percentage(self, atoms: list[Atom], what: str, example: str, where: Span) -> float | None:
         """The one percentage after a '±' (a spread or a tolerance), or None after an error."""
         if len(atoms) != 1 or atoms[0].kind != "number" or not atoms[0].text.endswith("%"):
-            self.sink.error(f"{what} is written as a percentage after '±'",
-                            join_atoms(atoms) if atoms else where, example)
+            self.sink.error(
+                f"{what} is written as a percentage after '±'",
+                join_atoms(atoms) if atoms else where,
+                example,
+            )
             return None
         number = self.number(atoms[0])
         return None if number is None else number.value
 
     def single(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         expected = DIMENSION_EXAMPLES.get(spec.dimension or "", "a value")
-        if not atoms or atoms[0].kind != "number" or len(atoms) > 2 or (
-                len(atoms) == 2 and atoms[1].kind != "word"):
+        if (
+            not atoms
+            or atoms[0].kind != "number"
+            or len(atoms) > 2
+            or (len(atoms) == 2 and atoms[1].kind != "word")
+        ):
             span = join_atoms(atoms) if atoms else where
-            self.sink.error(f"'{label}' expects {expected}", span,
-                            value_hint(atoms, spec))
+            self.sink.error(f"'{label}' expects {expected}", span, value_hint(atoms, spec))
             return None
         number_atom = atoms[0]
         number = self.number(number_atom)
@@ -125,9 +146,12 @@ class ValueReader:
             unit = lookup_unit(unit_atom.text)
             if unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
-                self.sink.error(f"unknown unit '{unit_atom.text}'", unit_atom.span,
-                                suggest(unit_atom.text, UNITS)
-                                or ("write the unit apart from the number" if glued else None))
+                self.sink.error(
+                    f"unknown unit '{unit_atom.text}'",
+                    unit_atom.span,
+                    suggest(unit_atom.text, UNITS)
+                    or ("write the unit apart from the number" if glued else None),
+                )
                 return None
             value, dimension = value * unit.factor, unit.dimension
             if not math.isfinite(value):
@@ -155,11 +179,14 @@ class ValueReader:
         too_high = hi is not None and value > hi
         if too_low or too_high:
             if (lo is not None and hi is not None and spec.inclusive and hi <= 10_000) or (
-                    spec.dimension == "fraction" and lo == 0.0 and hi == 1.0):
+                spec.dimension == "fraction" and lo == 0.0 and hi == 1.0
+            ):
                 # A field's natural range (year, pue, a share) is given whole; a sanity limit
                 # (count ≤ 1e9) only to whoever passes it.
-                bound = (f"between {F.describe_bound(lo, spec.dimension)} and "
-                         f"{F.describe_bound(hi, spec.dimension)}")
+                bound = (
+                    f"between {F.describe_bound(lo, spec.dimension)} and "
+                    f"{F.describe_bound(hi, spec.dimension)}"
+                )
             elif too_low:
                 low = F.describe_bound(lo, spec.dimension)  # type: ignore[arg-type]
                 bound = f"at least {low}" if spec.inclusive else f"greater than {low}"
@@ -182,20 +209,28 @@ class ValueReader:
                 self.sink.error(f"'{label}' must be a whole number", join_atoms(atoms))
                 return None
             if abs(number) > MAX_WHOLE_NUMBER:
-                self.sink.error(f"'{label}' must be at most {MAX_WHOLE_NUMBER:,}", join_atoms(atoms))
+                self.sink.error(
+                    f"'{label}' must be at most {MAX_WHOLE_NUMBER:,}", join_atoms(atoms)
+                )
                 return None
             return int(number)
         if len(atoms) != 1:
             if kind in ("mix", "parallelism"):
                 return self._keyword_list(atoms, spec, where, label)
-            self.sink.error(f"'{label}' takes one value", join_atoms(atoms) if atoms else where,
-                            value_hint(atoms, spec))
+            self.sink.error(
+                f"'{label}' takes one value",
+                join_atoms(atoms) if atoms else where,
+                value_hint(atoms, spec),
+            )
             return None
         atom = atoms[0]
         if kind == "string":
             if atom.kind != "string":
-                self.sink.error(f"'{label}' expects text in double quotes", atom.span,
-                                f'e.g. {label} "{atom.text}"')
+                self.sink.error(
+                    f"'{label}' expects text in double quotes",
+                    atom.span,
+                    f'e.g. {label} "{atom.text}"',
+                )
                 return None
             return self.string(atom)
         if kind in ("mix", "parallelism"):
@@ -204,10 +239,13 @@ class ValueReader:
             # Any ISO 3166-1 country; a subdivision ("US-TX") is quoted, since '-' ends a name.
             region = atom.text if atom.kind == "word" else self.string(atom)
             if region is not None and not is_region(region, self.catalog):
-                self.sink.error(f"unknown region '{region}'", atom.span,
-                                suggest(region, self.catalog.regions)
-                                or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE, "
-                                   'or US states as "US-TX"')
+                self.sink.error(
+                    f"unknown region '{region}'",
+                    atom.span,
+                    suggest(region, self.catalog.regions)
+                    or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE, "
+                    'or US states as "US-TX"',
+                )
                 return None
             return region
         if atom.kind != "word":
@@ -216,18 +254,23 @@ class ValueReader:
         name = atom.text
         if kind == "enum":
             if name not in spec.choices:
-                self.sink.error(f"unknown {label} '{name}'", atom.span,
-                                suggest(name, spec.choices)
-                                or "one of: " + ", ".join(spec.choices))
+                self.sink.error(
+                    f"unknown {label} '{name}'",
+                    atom.span,
+                    suggest(name, spec.choices) or "one of: " + ", ".join(spec.choices),
+                )
                 return None
             return name
         if kind == "accelerator":
             if name not in self.catalog.accelerators and name not in self.accelerators:
                 known = list(self.catalog.accelerators) + list(self.accelerators)
-                self.sink.error(f"unknown accelerator '{name}'", atom.span,
-                                suggest(name, known)
-                                or "define it with an 'accelerator' block, or use one of: "
-                                   + ", ".join(sorted(self.catalog.accelerators)))
+                self.sink.error(
+                    f"unknown accelerator '{name}'",
+                    atom.span,
+                    suggest(name, known)
+                    or "define it with an 'accelerator' block, or use one of: "
+                    + ", ".join(sorted(self.catalog.accelerators)),
+                )
                 return None
             return name
         raise AssertionError(kind)
@@ -246,9 +289,11 @@ class ValueReader:
                 nxt = raw[i + 1]
                 if nxt not in '"\\':
                     col = atom.span.col + 1 + i
-                    self.sink.error(f"unknown escape '\\{nxt}' in string",
-                                    Span(atom.span.file, atom.span.line, col, atom.span.line, col + 2),
-                                    "only \\\" and \\\\ are escapes; write other characters as they are")
+                    self.sink.error(
+                        f"unknown escape '\\{nxt}' in string",
+                        Span(atom.span.file, atom.span.line, col, atom.span.line, col + 2),
+                        'only \\" and \\\\ are escapes; write other characters as they are',
+                    )
                     return None
                 out.append(nxt)
                 i += 2
@@ -264,15 +309,24 @@ class ValueReader:
         entries: list[tuple[str, Atom | None, Span]] = []
         for group in groups:
             if len(group) != 2 or group[0].kind != "word":
-                example = ("'stranded_gas 60%, solar 40%'" if spec.kind == "mix"
-                           else "'tensor 8, pipeline 16, data auto'")
-                self.sink.error(f"each entry of '{label}' is a name and a value",
-                                join_atoms(group) if group else where, f"e.g. {example}")
+                example = (
+                    "'stranded_gas 60%, solar 40%'"
+                    if spec.kind == "mix"
+                    else "'tensor 8, pipeline 16, data auto'"
+                )
+                self.sink.error(
+                    f"each entry of '{label}' is a name and a value",
+                    join_atoms(group) if group else where,
+                    f"e.g. {example}",
+                )
                 return None
             name_atom, value_atom = group
             if name_atom.text in seen:
-                self.sink.error(f"'{name_atom.text}' appears twice in '{label}'", name_atom.span,
-                                related=(("first here", seen[name_atom.text]),))
+                self.sink.error(
+                    f"'{name_atom.text}' appears twice in '{label}'",
+                    name_atom.span,
+                    related=(("first here", seen[name_atom.text]),),
+                )
                 return None
             seen[name_atom.text] = name_atom.span
             entries.append((name_atom.text, value_atom, name_atom.span))
@@ -284,14 +338,18 @@ class ValueReader:
         shares, ok = [], True
         for name, value_atom, name_span in entries:
             if name not in self.catalog.energy_sources:
-                self.sink.error(f"unknown energy source '{name}'", name_span,
-                                suggest(name, self.catalog.energy_sources)
-                                or "one of: " + ", ".join(sorted(self.catalog.energy_sources)))
+                self.sink.error(
+                    f"unknown energy source '{name}'",
+                    name_span,
+                    suggest(name, self.catalog.energy_sources)
+                    or "one of: " + ", ".join(sorted(self.catalog.energy_sources)),
+                )
                 ok = False
                 continue
             if value_atom.kind != "number" or not value_atom.text.endswith("%"):
-                self.sink.error(f"the share of '{name}' is a percentage", value_atom.span,
-                                f"e.g. '{name} 60%'")
+                self.sink.error(
+                    f"the share of '{name}' is a percentage", value_atom.span, f"e.g. '{name} 60%'"
+                )
                 ok = False
                 continue
             number = self.number(value_atom)
@@ -300,8 +358,9 @@ class ValueReader:
                 continue
             share = number.value
             if not 0 < share <= 1:
-                self.sink.error(f"the share of '{name}' must be between 0% and 100%",
-                                value_atom.span)
+                self.sink.error(
+                    f"the share of '{name}' must be between 0% and 100%", value_atom.span
+                )
                 ok = False
                 continue
             shares.append(MixShare.model_construct(source=name, share=share))
@@ -309,8 +368,11 @@ class ValueReader:
             return None
         total = sum(s.share for s in shares)
         if abs(total - 1.0) > 1e-6:
-            self.sink.error(f"the shares of '{label}' add up to {total * 100:g}%, not 100%",
-                            join_atoms(atoms), "adjust the shares so they sum to 100%")
+            self.sink.error(
+                f"the shares of '{label}' add up to {total * 100:g}%, not 100%",
+                join_atoms(atoms),
+                "adjust the shares so they sum to 100%",
+            )
             return None
         return tuple(shares)
 
@@ -320,14 +382,15 @@ class ValueReader:
         values: dict[str, Any] = {}
         for name, value_atom, name_span in entries:
             if name not in F.PARALLELISM_KEYS:
-                self.sink.error(f"unknown kind of parallelism '{name}'", name_span,
-                                suggest(name, F.PARALLELISM_KEYS)
-                                or "one of: " + ", ".join(F.PARALLELISM_KEYS))
+                self.sink.error(
+                    f"unknown kind of parallelism '{name}'",
+                    name_span,
+                    suggest(name, F.PARALLELISM_KEYS) or "one of: " + ", ".join(F.PARALLELISM_KEYS),
+                )
                 return None
             if value_atom.kind == "word" and value_atom.text == "auto":
                 if name != "data" and name != "microbatches":
-                    self.sink.error("only 'data' and 'microbatches' can be 'auto'",
-                                    value_atom.span)
+                    self.sink.error("only 'data' and 'microbatches' can be 'auto'", value_atom.span)
                     return None
                 values[name] = None
                 continue
@@ -342,7 +405,6 @@ class ValueReader:
                 return None
             values[name] = int(number)
         return Parallelism.model_construct(**values)
-
 
 
 # ---------------------------------------------------------------------- atoms helpers
@@ -382,4 +444,3 @@ def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
     if spec.kind == "string" and atoms:
         return "put text in double quotes"
     return None
-

@@ -38,7 +38,7 @@ def _block_stack(text: str, pos: Pos) -> list[list[str]]:
     lines = text.split("\n")
     stack: list[list[str]] = []
     for number in range(min(pos.line + 1, len(lines))):
-        line = lines[number] if number < pos.line else lines[number][:pos.char]
+        line = lines[number] if number < pos.line else lines[number][: pos.char]
         line = _strip_comment(line)
         tokens = _TOKEN.findall(line.replace("{", " { ").replace("}", " } "))
         header: list[str] = []
@@ -68,7 +68,7 @@ def _strip_comment(line: str) -> str:
 
 def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]:
     """Completions at `pos`: fields of the block, names and units that fit the field."""
-    line = _strip_comment(line_at(text, pos.line)[:pos.char])
+    line = _strip_comment(line_at(text, pos.line)[: pos.char])
     stack = _block_stack(text, pos)
     tokens = _TOKEN.findall(line)
     at_new = not line or line[-1] in " \t,"
@@ -95,15 +95,16 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
                     return _unit_items(metric.dimension)
             return []
         if key == "correlate":
-            return [Completion(p, "field") for p in F.all_scenario_paths()] \
-                if before[-1] in ("correlate", ",") else []
+            return (
+                [Completion(p, "field") for p in F.all_scenario_paths()]
+                if before[-1] in ("correlate", ",")
+                else []
+            )
         path = ".".join([*kinds[1:], key]) if len(kinds) > 1 else key
         return _values(analysis, F.scenario_field(path), before)
     if block == "sweep":
         return _values(analysis, F.scenario_field(key), before)
     return _values(analysis, spec_of(block, key), before)
-
-
 
 
 def _import_files(analysis: Analysis | None) -> list[Completion]:
@@ -129,9 +130,13 @@ def _keys(kinds: list[str]) -> list[Completion]:
     block = kinds[0]
     if block == "scenario" and len(kinds) == 1:
         items = [Completion(n, "field", s.doc) for n, s in F.SCENARIO_ATTRIBUTES.items()]
-        items += [Completion(n, "section", "section: " + ", ".join(f)) for n, f in F.SECTIONS.items()]
-        items += [Completion("expect", "keyword", "a claim: expect METRIC OP VALUE \"quote\""),
-                  Completion("correlate", "keyword", "correlate FIELD, FIELD RHO")]
+        items += [
+            Completion(n, "section", "section: " + ", ".join(f)) for n, f in F.SECTIONS.items()
+        ]
+        items += [
+            Completion("expect", "keyword", 'a claim: expect METRIC OP VALUE "quote"'),
+            Completion("correlate", "keyword", "correlate FIELD, FIELD RHO"),
+        ]
         items += [Completion(p, "field", _doc(p)) for p in F.all_scenario_paths() if "." in p]
         return items
     if block == "scenario" and kinds[-1] in F.SECTIONS:
@@ -164,19 +169,24 @@ def _doc(path: str) -> str:
     return spec.doc if spec is not None else ""
 
 
-def _values(analysis: Analysis | None, spec: F.FieldSpec | None, before: list[str]) -> list[Completion]:
+def _values(
+    analysis: Analysis | None, spec: F.FieldSpec | None, before: list[str]
+) -> list[Completion]:
     if spec is None:
         return []
     if spec.kind == "accelerator" and len(before) == 1:
         return _accelerators(analysis)
     if spec.kind == "region" and len(before) == 1:
-        return [Completion(code, "value", region.name)
-                for code, region in catalog().regions.items()]
+        return [
+            Completion(code, "value", region.name) for code, region in catalog().regions.items()
+        ]
     if spec.kind == "enum" and len(before) == 1:
         return [Completion(c, "value") for c in spec.choices]
     if spec.kind == "mix" and before[-1] in (",", before[0]):
-        return [Completion(name, "value", source.title)
-                for name, source in catalog().energy_sources.items()]
+        return [
+            Completion(name, "value", source.title)
+            for name, source in catalog().energy_sources.items()
+        ]
     if spec.kind == "parallelism" and before[-1] in (",", before[0]):
         return [Completion(k, "value") for k in F.PARALLELISM_KEYS]
     if spec.kind == "quantity" and _is_number(before[-1]) and len(before) >= 2:
@@ -193,26 +203,33 @@ def _is_number(token: str) -> bool:
 
 
 def _unit_items(dimension: str | None) -> list[Completion]:
-    return [Completion(u, "unit", DIMENSION_EXAMPLES.get(dimension or "", ""))
-            for u in units_for(dimension)]
+    return [
+        Completion(u, "unit", DIMENSION_EXAMPLES.get(dimension or "", ""))
+        for u in units_for(dimension)
+    ]
 
 
 def _accelerators(analysis: Analysis | None) -> list[Completion]:
-    items = [Completion(name, "value", entry.title)
-             for name, entry in catalog().accelerators.items()]
+    items = [
+        Completion(name, "value", entry.title) for name, entry in catalog().accelerators.items()
+    ]
     if analysis is not None:
-        items += [Completion(d.name, "value", f"accelerator defined in {d.file}")
-                  for (table, _), d in analysis.definitions().items()
-                  if table == "accelerator" and d.name not in catalog().accelerators]
+        items += [
+            Completion(d.name, "value", f"accelerator defined in {d.file}")
+            for (table, _), d in analysis.definitions().items()
+            if table == "accelerator" and d.name not in catalog().accelerators
+        ]
     return items
 
 
 def _scenario_names(analysis: Analysis | None, exclude: str) -> list[Completion]:
     if analysis is None:
         return []
-    return [Completion(d.name, "name", f"scenario in {d.file}")
-            for (table, _), d in analysis.definitions().items()
-            if d.kind == "scenario" and d.name != exclude]
+    return [
+        Completion(d.name, "name", f"scenario in {d.file}")
+        for (table, _), d in analysis.definitions().items()
+        if d.kind == "scenario" and d.name != exclude
+    ]
 
 
 def _metrics(analysis: Analysis | None) -> list[Completion]:

@@ -10,8 +10,11 @@ from scendsl.lsp.positions import Pos, line_at
 from scendsl.lsp.workspace import Analysis
 
 #: The figures shown beside each scenario: label, metric.
-HEADLINE = (("peak", "cluster.peak"), ("facility", "energy.facility_power"),
-            ("training", "reliability.training_time"))
+HEADLINE = (
+    ("peak", "cluster.peak"),
+    ("facility", "energy.facility_power"),
+    ("training", "reliability.training_time"),
+)
 
 
 def headline(analysis: Analysis, name: str) -> list[tuple[str, str]]:
@@ -42,7 +45,9 @@ class ClaimValue:
         return f"= {self.value} ({verdict})"
 
 
-def claim_value(analysis: Analysis, scenario: str | None, statement: Statement) -> ClaimValue | None:
+def claim_value(
+    analysis: Analysis, scenario: str | None, statement: Statement
+) -> ClaimValue | None:
     """The current value of the metric an `expect` line names, in its scenario."""
     if scenario is None or not statement.values:
         return None
@@ -53,16 +58,25 @@ def claim_value(analysis: Analysis, scenario: str | None, statement: Statement) 
     node = result.metrics.get(metric) or result.inputs.get(metric)
     if node is None:
         return None
-    claim = next((c for c in result.claims if c.line == statement.span.line
-                  and c.file == statement.span.file), None)
-    out = ClaimValue(metric, format_value(node.value, node.dimension),
-                     claim.holds if claim is not None else None)
+    claim = next(
+        (
+            c
+            for c in result.claims
+            if c.line == statement.span.line and c.file == statement.span.file
+        ),
+        None,
+    )
+    out = ClaimValue(
+        metric, format_value(node.value, node.dimension), claim.holds if claim is not None else None
+    )
     run = analysis.samples(scenario)
     if run is not None:
         summary = run.percentiles(metric) if metric in run.varying() else None
         if summary is not None:
-            out.range = (f"{format_value(summary.p5, node.dimension)} to "
-                         f"{format_value(summary.p95, node.dimension)}")
+            out.range = (
+                f"{format_value(summary.p5, node.dimension)} to "
+                f"{format_value(summary.p95, node.dimension)}"
+            )
         if claim is not None:
             index = result.claims.index(claim)
             if index < len(run.claims) and run.claims[index].probability is not None:
@@ -93,8 +107,13 @@ def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -
             line = line_at(document.text, start)
             brace = line.rfind("{")
             at = brace + 1 if brace >= 0 else len(line)
-            hints.append(Hint(Pos(start, at), "  " + " · ".join(f"{label} {v}" for label, v in figures),
-                              "headline figures of " + name))
+            hints.append(
+                Hint(
+                    Pos(start, at),
+                    "  " + " · ".join(f"{label} {v}" for label, v in figures),
+                    "headline figures of " + name,
+                )
+            )
         for item in statement.body or []:
             if item.key != "expect" or not first <= item.span.line - 1 <= last:
                 continue
@@ -105,6 +124,9 @@ def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -
             label = "  " + value.short()
             if value.range:
                 label += f" [90%: {value.range}]"
-            hints.append(Hint(Pos(item.span.line - 1, len(line.rstrip())), label,
-                              f"{value.metric} in {name}"))
+            hints.append(
+                Hint(
+                    Pos(item.span.line - 1, len(line.rstrip())), label, f"{value.metric} in {name}"
+                )
+            )
     return hints

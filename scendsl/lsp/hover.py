@@ -76,8 +76,9 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
     atom = place.atom
     if len(place.chain) == 1:  # a block's header: its name or what it extends
         if place.index == 2 and atom.kind == "word":
-            return _name_hover(analysis, "scenario" if kind in ("scenario", "sweep") else kind,
-                               atom)
+            return _name_hover(
+                analysis, "scenario" if kind in ("scenario", "sweep") else kind, atom
+            )
         if place.index == 0 and kind == "accelerator":
             return _name_hover(analysis, "accelerator", atom)
         if place.index == 0 and kind == "scenario":
@@ -95,8 +96,12 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         return _name_hover(analysis, "region", atom)
     if spec.kind == "mix" and atom.kind == "word":
         return _name_hover(analysis, "energy", atom)
-    if (spec.kind in ("quantity", "integer") and kind == "scenario" and scenario_name
-            and path is not None):
+    if (
+        spec.kind in ("quantity", "integer")
+        and kind == "scenario"
+        and scenario_name
+        and path is not None
+    ):
         return _value_hover(analysis, scenario_name, path, statement)
     return None
 
@@ -104,8 +109,6 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
 def _block_name(statement: Statement) -> str | None:
     values = statement.values
     return values[0].text if values and values[0].kind == "word" else None
-
-
 
 
 def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
@@ -129,14 +132,17 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
     elif spec.kind == "enum":
         lines.append("- one of: " + ", ".join(f"`{c}`" for c in spec.choices))
     elif spec.kind == "string":
-        lines.append('- text in double quotes')
+        lines.append("- text in double quotes")
     else:
-        lines.append("- " + {
-            "accelerator": "a catalog accelerator, or the name of an `accelerator` block",
-            "region": f"one of the catalog's {len(catalog_names().regions)} region codes",
-            "mix": "energy sources of the catalog with their shares, adding up to 100%",
-            "parallelism": "degrees by kind: " + ", ".join(F.PARALLELISM_KEYS),
-        }.get(spec.kind, spec.kind))
+        lines.append(
+            "- "
+            + {
+                "accelerator": "a catalog accelerator, or the name of an `accelerator` block",
+                "region": f"one of the catalog's {len(catalog_names().regions)} region codes",
+                "mix": "energy sources of the catalog with their shares, adding up to 100%",
+                "parallelism": "degrees by kind: " + ", ".join(F.PARALLELISM_KEYS),
+            }.get(spec.kind, spec.kind)
+        )
     if kind == "scenario" and spec.kind != "string":
         lines.append("- default: " + _default_text(path))
     return "\n".join(lines)
@@ -166,13 +172,14 @@ def _default_text(path: str) -> str:
             if node.formula.startswith(f"scenario {path}, else "):
                 sources = f" ({'; '.join(node.sources)})" if node.sources else ""
                 return node.formula.removeprefix(f"scenario {path}, else ") + sources
-        return ("none: the model derives it from other inputs or leaves what needs it n/a "
-                "(`scendsl explain` shows which)")
+        return (
+            "none: the model derives it from other inputs or leaves what needs it n/a "
+            "(`scendsl explain` shows which)"
+        )
     figure = catalog().calibration.get(key)
     if figure is None:
         return f"calibration `{key}`"
-    return (f"{figure.text} — calibration `{key}`: {figure.source} "
-            f"(confidence {figure.confidence})")
+    return f"{figure.text} — calibration `{key}`: {figure.source} (confidence {figure.confidence})"
 
 
 def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
@@ -202,7 +209,9 @@ def _accelerator_figure(analysis: Analysis, block: Statement, figure: str) -> st
     return f"\n\nCatalog `{base}`: {value.text} — {value.source} (confidence {value.confidence})"
 
 
-def _value_hover(analysis: Analysis, scenario: str, path: str, statement: Statement) -> Hover | None:
+def _value_hover(
+    analysis: Analysis, scenario: str, path: str, statement: Statement
+) -> Hover | None:
     sc = analysis.scenario(scenario)
     if sc is None:
         return None
@@ -222,8 +231,10 @@ def _value_hover(analysis: Analysis, scenario: str, path: str, statement: Statem
         shown = format_value(value, dimension)
     origin = sc.origins.get(path)
     where = f"`{origin}`" if origin is not None else "inherited"
-    if origin is not None and (origin.file, origin.line) != (statement.span.file,
-                                                             statement.span.line):
+    if origin is not None and (origin.file, origin.line) != (
+        statement.span.file,
+        statement.span.line,
+    ):
         where += " (this line is overridden)"
     text = f"**{path}** = {shown}\n\n- SI: `{si}`\n- set at {where} in `{scenario}`"
     return Hover(text, _values_span(statement))
@@ -256,15 +267,26 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
                 for figure, value in built.figures.items():
                     spec = F.ACCELERATOR_FIGURES.get(figure)
                     shown = value.center if hasattr(value, "center") else value
-                    text += f"\n- {figure}: {format_value(shown, spec.dimension if spec else 'number')}"
+                    text += (
+                        f"\n- {figure}: {format_value(shown, spec.dimension if spec else 'number')}"
+                    )
             return text
         entry = cat.accelerators.get(name)
         if entry is None:
             return None
-        lines = [f"**{name}** — {entry.title} ({entry.vendor}, available {entry.available_year})",
-                 ""]
-        for figure in ("bf16_dense", "fp8_dense", "fp4_dense", "hbm", "hbm_bandwidth",
-                       "scaleup_bandwidth", "tdp"):
+        lines = [
+            f"**{name}** — {entry.title} ({entry.vendor}, available {entry.available_year})",
+            "",
+        ]
+        for figure in (
+            "bf16_dense",
+            "fp8_dense",
+            "fp4_dense",
+            "hbm",
+            "hbm_bandwidth",
+            "scaleup_bandwidth",
+            "tdp",
+        ):
             if figure in entry.figures:
                 lines.append(_figure_line(figure, entry.figures[figure]))
         if entry.price:
@@ -275,9 +297,12 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
         region = cat.regions.get(name)
         if region is None:
             return None
-        lines = [f"**{name}** — {region.name}", "",
-                 f"- export-control tier: {region.diffusion_tier}"
-                 + (f"; groups {', '.join(region.groups)}" if region.groups else "")]
+        lines = [
+            f"**{name}** — {region.name}",
+            "",
+            f"- export-control tier: {region.diffusion_tier}"
+            + (f"; groups {', '.join(region.groups)}" if region.groups else ""),
+        ]
         if region.grid_intensity:
             year = max(region.grid_intensity)
             lines.append(_figure_line(f"grid intensity {year}", region.grid_intensity[year]))
@@ -301,7 +326,8 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
         if definition is None:
             return None
         return f"**{name}**: {definition.kind} defined at `{definition.span}`" + (
-            "\n\n" + _headline_text(analysis, name) if analysis.scenario(name) else "")
+            "\n\n" + _headline_text(analysis, name) if analysis.scenario(name) else ""
+        )
     return None
 
 
@@ -310,28 +336,28 @@ def _name_hover(analysis: Analysis, kind: str, atom: Atom) -> Hover | None:
     return Hover(text, atom.span) if text else None
 
 
-
-
 def _headline_text(analysis: Analysis, name: str) -> str:
     figures = headline(analysis, name)
     return " · ".join(f"{label} **{value}**" for label, value in figures)
 
 
-
-
-def _claim_hover(analysis: Analysis, scenario: str | None, statement: Statement,
-                 atom: Atom) -> Hover | None:
+def _claim_hover(
+    analysis: Analysis, scenario: str | None, statement: Statement, atom: Atom
+) -> Hover | None:
     node = registry_node(atom.text) or registry_node(metric_template(atom.text))
     parts = atom.text.split(".")
     ref = parts[1] if len(parts) > 2 else ""
-    lines = [f"**{atom.text}**" + (f" — {node.meaning.replace('{ref}', ref)}"
-                                   if node is not None else "")]
+    lines = [
+        f"**{atom.text}**"
+        + (f" — {node.meaning.replace('{ref}', ref)}" if node is not None else "")
+    ]
     if node is not None and node.formula:
         lines += ["", f"`{node.formula.replace('{ref}', ref)}`"]
     value = claim_value(analysis, scenario, statement)
     if value is not None:
         verdict = {True: "the claim holds", False: "the claim FAILS", None: "not decidable"}[
-            value.holds]
+            value.holds
+        ]
         lines += ["", f"Now in `{scenario}`: **{value.value}** — {verdict}"]
         if value.range:
             lines.append(f"- 90% range (P5–P95): {value.range}")

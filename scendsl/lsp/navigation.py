@@ -18,8 +18,9 @@ class Location:
     range: Range
 
 
-def definition(analysis: Analysis, workspace: Workspace, document: Document,
-               pos: Pos) -> Location | None:
+def definition(
+    analysis: Analysis, workspace: Workspace, document: Document, pos: Pos
+) -> Location | None:
     """Where the name under the cursor is defined: an extended scenario or accelerator, an
     imported file, a custom accelerator, a reference named in a metric."""
     place = place_at(document, pos)
@@ -30,8 +31,11 @@ def definition(analysis: Analysis, workspace: Workspace, document: Document,
     target: Definition | None = None
     if len(place.chain) == 1:
         if top.key == "import" and atom.kind == "string":
-            imported = import_target(workspace, analysis.files.get(
-                document.file, workspace.path(document.file)), atom.text[1:-1])
+            imported = import_target(
+                workspace,
+                analysis.files.get(document.file, workspace.path(document.file)),
+                atom.text[1:-1],
+            )
             if imported is None or read_text(imported) is None:
                 return None  # refused by the import rules, or not a scenario file we can read
             return Location(imported, Range(Pos(0, 0), Pos(0, 0)))
@@ -73,6 +77,8 @@ def _catalog_location(file: str, name: str) -> Location | None:
     except OSError:
         return None
     return None
+
+
 @dataclass
 class Symbol:
     name: str
@@ -98,11 +104,15 @@ def symbols(document: Document) -> list[Symbol]:
                 name = s.key if s.key != "expect" or not s.values else f"expect {s.values[0].text}"
                 selection = s.key_span
                 detail = " ".join(v.text for v in s.values)[:60]
-                kind = "section" if s.body is not None else (
-                    "claim" if s.key in ("expect", "correlate") else "field")
+                kind = (
+                    "section"
+                    if s.body is not None
+                    else ("claim" if s.key in ("expect", "correlate") else "field")
+                )
             children = walk(s.body, depth + 1) if s.body else []
-            out.append(Symbol(name, kind, detail, span_range(s.span), span_range(selection),
-                              children))
+            out.append(
+                Symbol(name, kind, detail, span_range(s.span), span_range(selection), children)
+            )
         return out
 
     return walk(document.statements, 0)

@@ -44,14 +44,26 @@ _SKIPPED = b'{"jsonrpc": "2.0", "method": "$/scendsl/skipped"}'
 logger = logging.getLogger(__name__)
 
 _SEVERITY = {"error": T.DiagnosticSeverity.Error, "warning": T.DiagnosticSeverity.Warning}
-_SYMBOL_KIND = {"scenario": T.SymbolKind.Class, "sweep": T.SymbolKind.Array,
-                "accelerator": T.SymbolKind.Struct, "reference": T.SymbolKind.Object,
-                "import": T.SymbolKind.File, "section": T.SymbolKind.Namespace,
-                "field": T.SymbolKind.Field, "claim": T.SymbolKind.Boolean}
-_COMPLETION_KIND = {"field": T.CompletionItemKind.Field, "section": T.CompletionItemKind.Module,
-                    "keyword": T.CompletionItemKind.Keyword, "value": T.CompletionItemKind.Value,
-                    "unit": T.CompletionItemKind.Unit, "metric": T.CompletionItemKind.Property,
-                    "name": T.CompletionItemKind.Reference, "file": T.CompletionItemKind.File}
+_SYMBOL_KIND = {
+    "scenario": T.SymbolKind.Class,
+    "sweep": T.SymbolKind.Array,
+    "accelerator": T.SymbolKind.Struct,
+    "reference": T.SymbolKind.Object,
+    "import": T.SymbolKind.File,
+    "section": T.SymbolKind.Namespace,
+    "field": T.SymbolKind.Field,
+    "claim": T.SymbolKind.Boolean,
+}
+_COMPLETION_KIND = {
+    "field": T.CompletionItemKind.Field,
+    "section": T.CompletionItemKind.Module,
+    "keyword": T.CompletionItemKind.Keyword,
+    "value": T.CompletionItemKind.Value,
+    "unit": T.CompletionItemKind.Unit,
+    "metric": T.CompletionItemKind.Property,
+    "name": T.CompletionItemKind.Reference,
+    "file": T.CompletionItemKind.File,
+}
 
 
 class CappedReader:
@@ -82,7 +94,9 @@ class ScenarioServer(LanguageServer):
     """The server and its state: the workspace and the latest analysis of each open file."""
 
     def __init__(self) -> None:
-        super().__init__("scendsl", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Full)
+        super().__init__(
+            "scendsl", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Full
+        )
         self.files = Workspace()
         self.analyses: dict[str, Analysis] = {}  # real path -> analysis (open documents)
         self.published: dict[str, set[str]] = {}  # root path -> uris it published to
@@ -102,8 +116,10 @@ class ScenarioServer(LanguageServer):
                 except Exception as error:
                     if os.environ.get("SCENDSL_DEBUG"):
                         raise
-                    text = f"scendsl: internal error in {feature_name}: " \
+                    text = (
+                        f"scendsl: internal error in {feature_name}: "
                         f"{type(error).__name__}: {error}"
+                    )
                     raise JsonRpcInternalError(message=text.split("\n")[0]) from None
 
             register(guarded)
@@ -141,7 +157,7 @@ class ScenarioServer(LanguageServer):
     def to_client(self, lines: list[str], pos: Pos) -> T.Position:
         line = lines[pos.line] if pos.line < len(lines) else ""
         codec = self.workspace.position_codec
-        return T.Position(pos.line, codec.client_num_units(line[:pos.char]))
+        return T.Position(pos.line, codec.client_num_units(line[: pos.char]))
 
     def client_range(self, path: str, r: Range, lines: list[str] | None = None) -> T.Range:
         lines = lines if lines is not None else self.lines_of(path)
@@ -174,7 +190,9 @@ class ScenarioServer(LanguageServer):
         for root in roots:
             try:
                 analysis = self.files.analyse(root)
-            except Exception as error:  # a bug of ours: say so where the user looks, as the CLI does
+            except (
+                Exception
+            ) as error:  # a bug of ours: say so where the user looks, as the CLI does
                 if os.environ.get("SCENDSL_DEBUG"):
                     raise
                 analysis = internal_error(self.files, root, error)
@@ -191,7 +209,8 @@ class ScenarioServer(LanguageServer):
             if path not in lines:
                 lines[path] = self.lines_of(path)
             by_uri.setdefault(self.uri_of(path), []).append(
-                self.diagnostic(path, diagnostic, lines[path]))
+                self.diagnostic(path, diagnostic, lines[path])
+            )
         uri = self.uri_of(root)
         by_uri.setdefault(uri, [])
         # A file this root no longer reports on is cleared (unless it is open: its own
@@ -205,28 +224,41 @@ class ScenarioServer(LanguageServer):
             if target != uri and target_path in self.analyses and target_path != root:
                 # An open imported file: add what its own analysis found.
                 own = self.analyses[target_path]
-                seen = {(d.range.start.line, d.range.start.character, d.message)
-                        for d in diagnostics}
+                seen = {
+                    (d.range.start.line, d.range.start.character, d.message) for d in diagnostics
+                }
                 for extra in own.diagnostics:
                     if extra.span is not None and extra.span.file == own.display:
                         converted = self.diagnostic(target_path, extra)
-                        key = (converted.range.start.line, converted.range.start.character,
-                               converted.message)
+                        key = (
+                            converted.range.start.line,
+                            converted.range.start.character,
+                            converted.message,
+                        )
                         if key not in seen:
                             diagnostics.append(converted)
             self.text_document_publish_diagnostics(
-                T.PublishDiagnosticsParams(uri=target, diagnostics=diagnostics))
+                T.PublishDiagnosticsParams(uri=target, diagnostics=diagnostics)
+            )
 
     def diagnostic(self, path: str, d: Diagnostic, lines: list[str] | None = None) -> T.Diagnostic:
         message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
         related = []
         for label, span in d.related:
             other = self.files.path(span.file)
-            related.append(T.DiagnosticRelatedInformation(
-                T.Location(self.uri_of(other), self.client_range(other, span_range(span))), label))
-        return T.Diagnostic(range=self.client_range(path, span_range(d.span), lines),
-                            message=message, severity=_SEVERITY.get(d.severity),
-                            source="scendsl", related_information=related or None)
+            related.append(
+                T.DiagnosticRelatedInformation(
+                    T.Location(self.uri_of(other), self.client_range(other, span_range(span))),
+                    label,
+                )
+            )
+        return T.Diagnostic(
+            range=self.client_range(path, span_range(d.span), lines),
+            message=message,
+            severity=_SEVERITY.get(d.severity),
+            source="scendsl",
+            related_information=related or None,
+        )
 
 
 server = ScenarioServer()
@@ -286,21 +318,31 @@ def hover(ls: ScenarioServer, params: T.HoverParams) -> T.Hover | None:
     if answer is None:
         return None
     path = analysis.path
-    return T.Hover(T.MarkupContent(T.MarkupKind.Markdown, answer.markdown),
-                   ls.client_range(path, span_range(answer.span)))
+    return T.Hover(
+        T.MarkupContent(T.MarkupKind.Markdown, answer.markdown),
+        ls.client_range(path, span_range(answer.span)),
+    )
 
 
-@server.feature(T.TEXT_DOCUMENT_COMPLETION,
-                T.CompletionOptions(trigger_characters=[" ", ",", "."]))
+@server.feature(T.TEXT_DOCUMENT_COMPLETION, T.CompletionOptions(trigger_characters=[" ", ",", "."]))
 def completion(ls: ScenarioServer, params: T.CompletionParams) -> T.CompletionList:
     analysis, _ = ls.analysis(params.text_document.uri)
     text = ls.open_text(params.text_document.uri)
     if text is None:
         return T.CompletionList(is_incomplete=False, items=[])
     items = complete(analysis, text, ls.from_client(params.text_document.uri, params.position))
-    return T.CompletionList(is_incomplete=False, items=[
-        T.CompletionItem(label=i.label, kind=_COMPLETION_KIND.get(i.kind), detail=i.detail or None,
-                         documentation=i.documentation or None) for i in items])
+    return T.CompletionList(
+        is_incomplete=False,
+        items=[
+            T.CompletionItem(
+                label=i.label,
+                kind=_COMPLETION_KIND.get(i.kind),
+                detail=i.detail or None,
+                documentation=i.documentation or None,
+            )
+            for i in items
+        ],
+    )
 
 
 @server.feature(T.TEXT_DOCUMENT_DEFINITION)
@@ -308,8 +350,9 @@ def definition(ls: ScenarioServer, params: T.DefinitionParams) -> T.Location | N
     analysis, document = ls.analysis(params.text_document.uri)
     if analysis is None or document is None:
         return None
-    found = definition_at(analysis, ls.files, document,
-                         ls.from_client(params.text_document.uri, params.position))
+    found = definition_at(
+        analysis, ls.files, document, ls.from_client(params.text_document.uri, params.position)
+    )
     if found is None:
         return None
     return T.Location(ls.uri_of(found.path), ls.client_range(found.path, found.range))
@@ -324,12 +367,18 @@ def document_symbol(ls: ScenarioServer, params: T.DocumentSymbolParams) -> list[
 
     def convert(symbol: Symbol) -> T.DocumentSymbol:
         return T.DocumentSymbol(
-            name=symbol.name, detail=symbol.detail or None,
+            name=symbol.name,
+            detail=symbol.detail or None,
             kind=_SYMBOL_KIND.get(symbol.kind, T.SymbolKind.Field),
-            range=T.Range(ls.to_client(lines, symbol.range.start), ls.to_client(lines, symbol.range.end)),
-            selection_range=T.Range(ls.to_client(lines, symbol.selection.start),
-                                    ls.to_client(lines, symbol.selection.end)),
-            children=[convert(c) for c in symbol.children] or None)
+            range=T.Range(
+                ls.to_client(lines, symbol.range.start), ls.to_client(lines, symbol.range.end)
+            ),
+            selection_range=T.Range(
+                ls.to_client(lines, symbol.selection.start),
+                ls.to_client(lines, symbol.selection.end),
+            ),
+            children=[convert(c) for c in symbol.children] or None,
+        )
 
     return [convert(s) for s in symbols(document)]
 
@@ -354,11 +403,17 @@ def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHin
     if analysis is None or analysis.document is None or analysis.scenarios is None:
         return []
     lines = analysis.document.text.split("\n")
-    hints = inlay_hints(analysis, analysis.document, params.range.start.line,
-                          params.range.end.line)
-    return [T.InlayHint(position=ls.to_client(lines, h.pos), label=h.label,
-                        kind=T.InlayHintKind.Type, tooltip=h.tooltip or None,
-                        padding_left=True) for h in hints]
+    hints = inlay_hints(analysis, analysis.document, params.range.start.line, params.range.end.line)
+    return [
+        T.InlayHint(
+            position=ls.to_client(lines, h.pos),
+            label=h.label,
+            kind=T.InlayHintKind.Type,
+            tooltip=h.tooltip or None,
+            padding_left=True,
+        )
+        for h in hints
+    ]
 
 
 def main() -> int:

@@ -54,13 +54,23 @@ class Analysis:
         found: dict[tuple[str, str], Definition] = {}
         for document in self.documents:
             for statement in document.statements:
-                if (statement.key in ("scenario", "sweep", "accelerator", "reference")
-                        and statement.values and statement.values[0].kind == "word"):
-                    table = statement.key if statement.key in ("accelerator", "reference") \
+                if (
+                    statement.key in ("scenario", "sweep", "accelerator", "reference")
+                    and statement.values
+                    and statement.values[0].kind == "word"
+                ):
+                    table = (
+                        statement.key
+                        if statement.key in ("accelerator", "reference")
                         else "scenario"
+                    )
                     name = statement.values[0].text
-                    found.setdefault((table, name), Definition(
-                        statement.key, name, document.file, statement.values[0].span, statement))
+                    found.setdefault(
+                        (table, name),
+                        Definition(
+                            statement.key, name, document.file, statement.values[0].span, statement
+                        ),
+                    )
         return found
 
     def scenario(self, name: str):
@@ -124,8 +134,14 @@ class Workspace:
         # Imports may reach anywhere in the workspace folder (as with `scendsl check FOLDER`).
         root = self.root if display != path else os.path.dirname(path)
         # The loader of `scendsl check`, reading open documents from the editor, not the disk.
-        documents = load_documents([path], sink, roots={path: root}, overrides=self.overlay,
-                                   displays={path: display}, visited=files)
+        documents = load_documents(
+            [path],
+            sink,
+            roots={path: root},
+            overrides=self.overlay,
+            displays={path: display},
+            visited=files,
+        )
         for document in documents:
             self.last_good[files[document.file]] = document
         scenarios = None
@@ -153,8 +169,14 @@ class Workspace:
             if cached is not None and cached[0] == key:
                 return cached[1]
         text = self.text(real) or ""
-        targets = {os.path.realpath(os.path.join(os.path.dirname(real), target))
-                   for target in _IMPORT_LINE.findall(text)} if "import" in text else set()
+        targets = (
+            {
+                os.path.realpath(os.path.join(os.path.dirname(real), target))
+                for target in _IMPORT_LINE.findall(text)
+            }
+            if "import" in text
+            else set()
+        )
         if key is not None:
             self._import_cache[real] = (key, targets)
         return targets
@@ -166,8 +188,9 @@ class Workspace:
         candidates = set(self.overlay)
         folder = os.path.dirname(real)
         try:
-            candidates.update(os.path.join(folder, n) for n in os.listdir(folder)
-                              if n.endswith(".scn"))
+            candidates.update(
+                os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".scn")
+            )
         except OSError:
             pass
         graph = {os.path.realpath(c): self._imports_of(c) for c in candidates}
@@ -201,12 +224,18 @@ def read_text(path: str) -> str | None:
 def import_target(workspace: Workspace, importing: str, target: str) -> str | None:
     """The file an import line names, by the resolver's rules (a relative path that stays inside
     the scenario folder, as `analyse` checks it); None for an import those rules refuse."""
-    if (not target or os.path.isabs(target) or target.startswith("~") or "\0" in target
-            or not target.endswith(".scn")):
+    if (
+        not target
+        or os.path.isabs(target)
+        or target.startswith("~")
+        or "\0" in target
+        or not target.endswith(".scn")
+    ):
         return None
     importing = os.path.realpath(importing)
-    root = (workspace.root if workspace.display(importing) != importing
-            else os.path.dirname(importing))
+    root = (
+        workspace.root if workspace.display(importing) != importing else os.path.dirname(importing)
+    )
     path = os.path.normpath(os.path.join(os.path.dirname(importing), target))
     if os.path.commonpath([root, os.path.realpath(path)]) != root:
         return None
@@ -216,12 +245,20 @@ def import_target(workspace: Workspace, importing: str, target: str) -> str | No
 def internal_error(workspace: Workspace, path: str, error: Exception) -> Analysis:
     """What to show when the analysis itself fails: the CLI's words for a bug of ours."""
     display = workspace.display(path)
-    message = (f"internal error: {type(error).__name__}: {error}\n"
-               "This is a bug in scendsl, not in your scenario. "
-               "Set SCENDSL_DEBUG=1 to see the traceback.")
-    return Analysis(os.path.realpath(path), display, None, [],
-                    [Diagnostic(message, Span(display, 1, 1))], None,
-                    {display: os.path.realpath(path)})
+    message = (
+        f"internal error: {type(error).__name__}: {error}\n"
+        "This is a bug in scendsl, not in your scenario. "
+        "Set SCENDSL_DEBUG=1 to see the traceback."
+    )
+    return Analysis(
+        os.path.realpath(path),
+        display,
+        None,
+        [],
+        [Diagnostic(message, Span(display, 1, 1))],
+        None,
+        {display: os.path.realpath(path)},
+    )
 
 
 _IMPORT_LINE = re.compile(r'^[ \t]*import[ \t]+"([^"\n]+)"', re.MULTILINE)

@@ -30,8 +30,11 @@ class MetricInfo(NamedTuple):
 
     @property
     def unit(self) -> str:
-        return "" if self.value_type in ("bool", "text") else BASE_UNIT.get(self.dimension,
-                                                                            self.dimension)
+        return (
+            ""
+            if self.value_type in ("bool", "text")
+            else BASE_UNIT.get(self.dimension, self.dimension)
+        )
 
 
 def build_index() -> dict[str, MetricInfo]:
@@ -39,8 +42,9 @@ def build_index() -> dict[str, MetricInfo]:
     from scendsl.model import domains  # noqa: F401  (registers every node)
     from scendsl.model.registry import REGISTRY
 
-    return {node.name: MetricInfo(node.dimension, node.value_type)
-            for node in REGISTRY.nodes.values()}
+    return {
+        node.name: MetricInfo(node.dimension, node.value_type) for node in REGISTRY.nodes.values()
+    }
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,19 +86,25 @@ def claim_problems(scenario: Scenario, known: dict[str, MetricInfo], sink: Diagn
         if info is None:
             from scendsl.suggest import suggest
 
-            sink.error(f"unknown metric '{claim.metric}'", claim.metric_span,
-                       suggest(claim.metric, known) or "`scendsl eval` lists every metric")
+            sink.error(
+                f"unknown metric '{claim.metric}'",
+                claim.metric_span,
+                suggest(claim.metric, known) or "`scendsl eval` lists every metric",
+            )
             continue
         if info.value_type != "number":
-            sink.error(f"'{claim.metric}' is not a number and cannot be compared",
-                       claim.metric_span)
+            sink.error(
+                f"'{claim.metric}' is not a number and cannot be compared", claim.metric_span
+            )
             continue
         same = info.dimension == claim.dimension or (
-            info.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS)
+            info.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS
+        )
         if not same:
             wanted = DIMENSION_EXAMPLES.get(info.dimension, info.dimension)
-            sink.error(f"'{claim.metric}' is measured in {info.unit}; compare it with {wanted}",
-                       claim.span)
+            sink.error(
+                f"'{claim.metric}' is measured in {info.unit}; compare it with {wanted}", claim.span
+            )
 
 
 def validate_claims(scenarios: ScenarioSet) -> None:

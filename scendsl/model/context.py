@@ -87,8 +87,12 @@ class Context:
         custom = self.custom_accelerator
         if custom is not None and name in custom.figures:
             origin = f"{custom.span} (accelerator {custom.name})"
-            return _from_value(custom.figures[name], origin, source=custom.source,
-                               confidence="U" if custom.source is None else None)
+            return _from_value(
+                custom.figures[name],
+                origin,
+                source=custom.source,
+                confidence="U" if custom.source is None else None,
+            )
         entry = self.catalog_accelerator
         if entry is not None and name in entry.figures:
             return from_figure(entry.figures[name], f"catalog accelerators.{entry.name}.{name}")
@@ -109,7 +113,12 @@ class Context:
         if year in series:
             return from_figure(series[year], f"{origin}[{year}]")
         years = sorted(series)
-        nearest = years[0] if year < years[0] else years[-1] if year > years[-1] else min(
-            years, key=lambda y: (abs(y - year), y))
+        nearest = (
+            years[0]
+            if year < years[0]
+            else years[-1]
+            if year > years[-1]
+            else min(years, key=lambda y: (abs(y - year), y))
+        )
         note = f"extrapolated: no {year} figure, {nearest} value used"
         return from_figure(series[nearest], f"{origin}[{nearest}]", note)

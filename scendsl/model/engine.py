@@ -118,8 +118,10 @@ def _codes_of(value: Any) -> list[np.ndarray]:
     if isinstance(value, Categorical):
         return [value.codes]
     if isinstance(value, Partial):
-        return [np.unique(value.values, return_inverse=True)[1].reshape(-1),
-                value.missing.astype(np.int64)]
+        return [
+            np.unique(value.values, return_inverse=True)[1].reshape(-1),
+            value.missing.astype(np.int64),
+        ]
     if isinstance(value, dict):
         return [c for v in value.values() for c in _codes_of(v)]
     return []
@@ -179,7 +181,8 @@ def _array_result(value_type: str, result: Any, size: int) -> bool:
         return isinstance(result, np.ndarray) and result.dtype == bool and result.shape == (size,)
     if value_type == "breakdown":
         return isinstance(result, dict) and all(
-            _array_result("number", v, size) for v in result.values())
+            _array_result("number", v, size) for v in result.values()
+        )
     if isinstance(result, np.ndarray):
         return result.dtype != object and result.shape in ((), (size,))
     return isinstance(result, _NUMBER)
@@ -211,8 +214,9 @@ class Frame:
     values: dict[str, Any]
 
 
-def run_frames(nodes: Sequence[Node], inputs: dict[str, Any], size: int,
-               notes: set[str] | None = None) -> list[Frame]:
+def run_frames(
+    nodes: Sequence[Node], inputs: dict[str, Any], size: int, notes: set[str] | None = None
+) -> list[Frame]:
     """Evaluate every metric of `nodes` over `size` rows at once.
 
     `inputs` holds each input node's value: one value for every row, a numpy array of `size`
@@ -229,8 +233,16 @@ def run_frames(nodes: Sequence[Node], inputs: dict[str, Any], size: int,
     return frames
 
 
-def _run(nodes: list[Node], start: int, values: dict[str, Any], rows: np.ndarray | None,
-         size: int, used: set[str], frames: list[Frame], notes: set[str]) -> None:
+def _run(
+    nodes: list[Node],
+    start: int,
+    values: dict[str, Any],
+    rows: np.ndarray | None,
+    size: int,
+    used: set[str],
+    frames: list[Frame],
+    notes: set[str],
+) -> None:
     for position in range(start, len(nodes)):
         node = nodes[position]
         if node.kind == "metric":

@@ -90,7 +90,6 @@ class Result(BaseModel):
         return self.node(name).value
 
 
-
 def expand(node: Node, ref: str) -> Node:
     """A per-reference copy of a templated node (`divide.{ref}.compute_ratio`)."""
     from dataclasses import replace
@@ -121,8 +120,9 @@ def nodes_for(scenario: Scenario, catalog: Catalog) -> list[tuple[Node, str | No
     return list(_expanded(tuple(reference_names(scenario, catalog))))
 
 
-def compute_values(scenario: Scenario, catalog: Catalog,
-                   overrides: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Found]]:
+def compute_values(
+    scenario: Scenario, catalog: Catalog, overrides: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Found]]:
     """Evaluate every node; `overrides` replaces input values (arrays for sampling and sweeps)."""
     context = Context(scenario, catalog)
     values: dict[str, Any] = {}
@@ -132,15 +132,19 @@ def compute_values(scenario: Scenario, catalog: Catalog,
     return values, found
 
 
-def input_values(scenario: Scenario,
-                 catalog: Catalog) -> tuple[dict[str, Any], dict[str, Found]]:
+def input_values(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, Any], dict[str, Found]]:
     """Every input node's value (None when unavailable) and what it found; no metric is run."""
     context = Context(scenario, catalog)
     values: dict[str, Any] = {}
     found: dict[str, Found] = {}
     with _quiet_numpy():
-        _run_nodes([(node, ref) for node, ref in nodes_for(scenario, catalog)
-                    if node.kind == "input"], context, values, found, None)
+        _run_nodes(
+            [(node, ref) for node, ref in nodes_for(scenario, catalog) if node.kind == "input"],
+            context,
+            values,
+            found,
+            None,
+        )
     return values, found
 
 
@@ -152,8 +156,13 @@ def call_input(node: Node, ref: str | None, context: Context) -> Found | None:
         return None
 
 
-def _run_nodes(nodes, context: Context, values: dict[str, Any], found: dict[str, Found],
-               overrides: dict[str, Any] | None) -> None:
+def _run_nodes(
+    nodes,
+    context: Context,
+    values: dict[str, Any],
+    found: dict[str, Found],
+    overrides: dict[str, Any] | None,
+) -> None:
     for node, ref in nodes:
         if node.kind == "input":
             hit = call_input(node, ref, context)
@@ -190,8 +199,10 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     catalog = catalog or load_catalog()
     nodes = nodes_for(scenario, catalog)
     if scenario.claims:
-        raise_on_bad_claims(scenario, {node.name: MetricInfo(node.dimension, node.value_type)
-                                       for node, _ref in nodes})
+        raise_on_bad_claims(
+            scenario,
+            {node.name: MetricInfo(node.dimension, node.value_type) for node, _ref in nodes},
+        )
     values, found = compute_values(scenario, catalog)
     inputs: dict[str, MetricResult] = {}
     metrics: dict[str, MetricResult] = {}
@@ -200,20 +211,45 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
         if node.kind == "input":
             hit = found.get(node.name)
             inputs[node.name] = MetricResult(
-                name=node.name, kind="input", value=value, unit=node.unit,
-                dimension=node.dimension, meaning=node.meaning, formula=node.formula, inputs=(),
+                name=node.name,
+                kind="input",
+                value=value,
+                unit=node.unit,
+                dimension=node.dimension,
+                meaning=node.meaning,
+                formula=node.formula,
+                inputs=(),
                 sources=node.sources + ((hit.source,) if hit and hit.source else ()),
-                origin=hit.origin if hit else None, confidence=hit.confidence if hit else None,
-                note=hit.note if hit else None, distribution=hit.distribution if hit else None)
+                origin=hit.origin if hit else None,
+                confidence=hit.confidence if hit else None,
+                note=hit.note if hit else None,
+                distribution=hit.distribution if hit else None,
+            )
         else:
             metrics[node.name] = MetricResult(
-                name=node.name, kind="metric", value=value, unit=node.unit,
-                dimension=node.dimension, meaning=node.meaning, formula=node.formula,
-                inputs=node.inputs, sources=node.sources, origin=None, confidence=None,
-                note=None, distribution=None)
+                name=node.name,
+                kind="metric",
+                value=value,
+                unit=node.unit,
+                dimension=node.dimension,
+                meaning=node.meaning,
+                formula=node.formula,
+                inputs=node.inputs,
+                sources=node.sources,
+                origin=None,
+                confidence=None,
+                note=None,
+                distribution=None,
+            )
     claims = tuple(_check_claim(claim, values, metrics, inputs) for claim in scenario.claims)
-    return Result.model_construct(name=scenario.name, title=scenario.title, scenario=scenario,
-                                  inputs=inputs, metrics=metrics, claims=claims)
+    return Result.model_construct(
+        name=scenario.name,
+        title=scenario.title,
+        scenario=scenario,
+        inputs=inputs,
+        metrics=metrics,
+        claims=claims,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -223,8 +259,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-        "==": operator.eq}
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
 
 
 def claim_holds(op: str, actual: Any, expected: float, tolerance: float | None) -> Any:
@@ -246,6 +281,15 @@ def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs) -> Claim
     else:
         actual = None
     return ClaimResult.model_construct(
-        metric=claim.metric, op=claim.op, expected=claim.value, actual=actual, holds=holds,
-        margin=margin, tolerance=claim.tolerance, unit=node.unit if node else "",
-        quote=claim.quote, file=claim.span.file, line=claim.span.line)
+        metric=claim.metric,
+        op=claim.op,
+        expected=claim.value,
+        actual=actual,
+        holds=holds,
+        margin=margin,
+        tolerance=claim.tolerance,
+        unit=node.unit if node else "",
+        quote=claim.quote,
+        file=claim.span.file,
+        line=claim.span.line,
+    )

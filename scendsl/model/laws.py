@@ -51,14 +51,30 @@ def normal_cdf(x: Any) -> np.ndarray:
 
 
 # Acklam's rational approximation of Φ⁻¹ (relative error 1.2e-9), refined by one Halley step.
-_A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-      1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00)
-_B = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-      6.680131188771972e+01, -1.328068155288572e+01)
-_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-      -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00)
-_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-      3.754408661907416e+00)
+_A = (
+    -3.969683028665376e01,
+    2.209460984245205e02,
+    -2.759285104469687e02,
+    1.383577518672690e02,
+    -3.066479806614716e01,
+    2.506628277459239e00,
+)
+_B = (
+    -5.447609879822406e01,
+    1.615858368580409e02,
+    -1.556989798598866e02,
+    6.680131188771972e01,
+    -1.328068155288572e01,
+)
+_C = (
+    -7.784894002430293e-03,
+    -3.223964580411365e-01,
+    -2.400758277161838e00,
+    -2.549732539343734e00,
+    4.374664141464968e00,
+    2.938163982698783e00,
+)
+_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
 
 
 def normal_quantile(p: Any) -> np.ndarray:
@@ -71,14 +87,16 @@ def normal_quantile(p: Any) -> np.ndarray:
     lower = np.minimum(p, 1.0 - p)  # in [0, ½]
     with np.errstate(all="ignore"):
         tail = np.sqrt(-2.0 * np.log(lower))
-        tail_x = (((((_C[0] * tail + _C[1]) * tail + _C[2]) * tail + _C[3]) * tail + _C[4])
-                  * tail + _C[5]) / ((((_D[0] * tail + _D[1]) * tail + _D[2]) * tail + _D[3])
-                                     * tail + 1.0)
+        tail_x = (
+            ((((_C[0] * tail + _C[1]) * tail + _C[2]) * tail + _C[3]) * tail + _C[4]) * tail + _C[5]
+        ) / ((((_D[0] * tail + _D[1]) * tail + _D[2]) * tail + _D[3]) * tail + 1.0)
         q = lower - 0.5
         r = q * q
-        central_x = ((((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5])
-                     * q / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r
-                            + 1.0))
+        central_x = (
+            (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5])
+            * q
+            / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0)
+        )
         x = np.where(lower < 0.02425, tail_x, central_x)
         error = normal_cdf(x) - lower
         step = error * math.sqrt(2.0 * math.pi) * np.exp(x * x / 2.0)
@@ -109,9 +127,13 @@ class InputLaw:
 
     @property
     def truncated(self) -> bool:
-        return (self.family == "normal" and self.lower is not None and not self.lower_inclusive
-                and self.sigma > 0
-                and float(normal_cdf((self.lower - self.mu) / self.sigma)) > _NEGLIGIBLE_TAIL)
+        return (
+            self.family == "normal"
+            and self.lower is not None
+            and not self.lower_inclusive
+            and self.sigma > 0
+            and float(normal_cdf((self.lower - self.mu) / self.sigma)) > _NEGLIGIBLE_TAIL
+        )
 
     def values(self, z: Any) -> np.ndarray:
         """The input's values for standard normal scores `z` (monotone in z)."""
@@ -136,17 +158,35 @@ class InputLaw:
 
     def describe(self) -> dict[str, Any]:
         written = self.written
-        text = (f"{written.low:g} to {written.high:g}" if written.kind == "interval"
-                else f"{written.center:g} ± {written.rel:.0%}")
+        text = (
+            f"{written.low:g} to {written.high:g}"
+            if written.kind == "interval"
+            else f"{written.center:g} ± {written.rel:.0%}"
+        )
         law = "truncated normal" if self.truncated else self.family
-        return {"written": text, "law": law, "mu": self.mu, "sigma": self.sigma,
-                "lower": self.lower, "upper": self.upper, "stream": self.stream,
-                "p5": self.quantile(0.05), "p50": self.quantile(0.5),
-                "p95": self.quantile(0.95), "unit": self.unit}
+        return {
+            "written": text,
+            "law": law,
+            "mu": self.mu,
+            "sigma": self.sigma,
+            "lower": self.lower,
+            "upper": self.upper,
+            "stream": self.stream,
+            "p5": self.quantile(0.05),
+            "p50": self.quantile(0.5),
+            "p95": self.quantile(0.95),
+            "unit": self.unit,
+        }
 
 
-def law_for(name: str, written: Uncertain, spec: FieldSpec | None, unit: str = "",
-            stream: str | None = None, dimension: str = "number") -> InputLaw:
+def law_for(
+    name: str,
+    written: Uncertain,
+    spec: FieldSpec | None,
+    unit: str = "",
+    stream: str | None = None,
+    dimension: str = "number",
+) -> InputLaw:
     """The law of an input written as `written` (see the module docstring)."""
     lower, lower_inclusive, upper = _bounds(spec, written)
     if written.kind == "interval":
@@ -159,8 +199,19 @@ def law_for(name: str, written: Uncertain, spec: FieldSpec | None, unit: str = "
     else:
         family, mu = "normal", written.center
         sigma = abs(written.center) * (written.rel or 0.0) / Z90
-    return InputLaw(name, stream or name, written, family, mu, sigma, lower, lower_inclusive,
-                    upper, unit, dimension)
+    return InputLaw(
+        name,
+        stream or name,
+        written,
+        family,
+        mu,
+        sigma,
+        lower,
+        lower_inclusive,
+        upper,
+        unit,
+        dimension,
+    )
 
 
 def _bounds(spec: FieldSpec | None, written: Uncertain) -> tuple[float | None, bool, float | None]:
@@ -179,8 +230,11 @@ def standard_normals(seed: int, stream: str, size: int) -> np.ndarray:
     return np.random.default_rng([seed, stream_key(stream)]).standard_normal(size)
 
 
-def correlate(scores: dict[str, np.ndarray], correlations: dict[tuple[str, str], float],
-              aliases: dict[str, str]) -> dict[str, np.ndarray]:
+def correlate(
+    scores: dict[str, np.ndarray],
+    correlations: dict[tuple[str, str], float],
+    aliases: dict[str, str],
+) -> dict[str, np.ndarray]:
     """Mix the normal scores of correlated streams (Gaussian copula, Cholesky factor).
 
     `correlations` names inputs; an input that shares another's range stands for its stream.
@@ -194,8 +248,10 @@ def correlate(scores: dict[str, np.ndarray], correlations: dict[tuple[str, str],
         for name in (a, b):
             if name not in aliases:
                 known = ", ".join(sorted(aliases)) or "none"
-                raise ValueError(f"cannot correlate '{name}': it is not an uncertain input of "
-                                 f"the scenario (uncertain inputs: {known})")
+                raise ValueError(
+                    f"cannot correlate '{name}': it is not an uncertain input of "
+                    f"the scenario (uncertain inputs: {known})"
+                )
             names.append(aliases[name])
         first, second = sorted(names)
         if first == second:
@@ -219,9 +275,10 @@ def correlate(scores: dict[str, np.ndarray], correlations: dict[tuple[str, str],
 
         semidefinite = psd_cholesky(matrix.tolist())
         if semidefinite is None:
-            raise ValueError("the correlations are inconsistent (their matrix is not positive "
-                             "semidefinite): " + ", ".join(f"{a}~{b} {r:g}" for (a, b), r in
-                                                           pairs.items())) from None
+            raise ValueError(
+                "the correlations are inconsistent (their matrix is not positive "
+                "semidefinite): " + ", ".join(f"{a}~{b} {r:g}" for (a, b), r in pairs.items())
+            ) from None
         factor = np.array(semidefinite)
     out = dict(scores)
     for i, name in enumerate(streams):  # row i of factor × scores, summed in a fixed order

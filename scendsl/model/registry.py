@@ -44,8 +44,10 @@ class Node:
 
     def lacks_input(self, args: list[Any]) -> bool:
         """Whether a required input is n/a (then the metric is n/a too)."""
-        return any(arg is None and name not in self.optional
-                   for name, arg in zip(self.inputs, args, strict=True))
+        return any(
+            arg is None and name not in self.optional
+            for name, arg in zip(self.inputs, args, strict=True)
+        )
 
     @property
     def domain(self) -> str:
@@ -98,29 +100,67 @@ class Registry:
 REGISTRY = Registry()
 
 
-def metric(name: str, dimension: str, meaning: str, formula: str, inputs: tuple[str, ...] = (),
-           sources: tuple[str, ...] = (), value_type: ValueType = "number",
-           importance: int = 0, optional: tuple[str, ...] = ()
-           ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def metric(
+    name: str,
+    dimension: str,
+    meaning: str,
+    formula: str,
+    inputs: tuple[str, ...] = (),
+    sources: tuple[str, ...] = (),
+    value_type: ValueType = "number",
+    importance: int = 0,
+    optional: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a metric: `compute(*values_of_inputs)` returns its value; `optional` inputs reach
     it as None when n/a."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY.add(Node(name, "metric", dimension, meaning, function, formula, tuple(inputs),
-                          tuple(sources), value_type, importance, tuple(optional)))
+        REGISTRY.add(
+            Node(
+                name,
+                "metric",
+                dimension,
+                meaning,
+                function,
+                formula,
+                tuple(inputs),
+                tuple(sources),
+                value_type,
+                importance,
+                tuple(optional),
+            )
+        )
         return function
 
     return register
 
 
-def input_node(name: str, dimension: str, meaning: str, sources: tuple[str, ...] = (),
-               value_type: ValueType = "number", importance: int = 0,
-               formula: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def input_node(
+    name: str,
+    dimension: str,
+    meaning: str,
+    sources: tuple[str, ...] = (),
+    value_type: ValueType = "number",
+    importance: int = 0,
+    formula: str = "",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an input: `compute(context)` returns a `Found` (value and where it came from)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY.add(Node(name, "input", dimension, meaning, function, formula, (), tuple(sources),
-                          value_type, importance))
+        REGISTRY.add(
+            Node(
+                name,
+                "input",
+                dimension,
+                meaning,
+                function,
+                formula,
+                (),
+                tuple(sources),
+                value_type,
+                importance,
+            )
+        )
         return function
 
     return register

@@ -90,8 +90,13 @@ def _grid(values: list[Any], shape: tuple[int, ...]) -> Any:
         return np.asarray(values, dtype=np.int64).reshape(shape)
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return np.asarray(values, dtype=float).reshape(shape)
-    if values and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-                      for v in values) and any(v is not None for v in values):
+    if (
+        values
+        and all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values
+        )
+        and any(v is not None for v in values)
+    ):
         numbers = np.asarray([math.nan if v is None else float(v) for v in values])
         missing = np.asarray([v is None for v in values])
         return Partial(numbers.reshape(shape), missing.reshape(shape))
@@ -155,8 +160,9 @@ class SweepPlan:
         if identity:
             # _is_identity let only numbers through
             numbers = [central(cast("Value", v)) for v in self.sweep.axes[min(axes)].values]
-            column = _InputColumn("identity", axes=(min(axes),),
-                                  grid=_grid(numbers, (len(numbers),)))
+            column = _InputColumn(
+                "identity", axes=(min(axes),), grid=_grid(numbers, (len(numbers),))
+            )
         else:
             column = self._table(node, ref, axes)
         # The value for the first variant as the column gives it, for the caller's check.
@@ -166,14 +172,18 @@ class SweepPlan:
     def _is_identity(self, node: Node, ref: str | None, first: Scenario, axis: int) -> bool:
         """Whether the node returns the swept number as it is, without looking at it."""
         values = self.sweep.axes[axis].values
-        if not all(isinstance(v, (int, float, Uncertain)) and not isinstance(v, bool)
-                   for v in values):
+        if not all(
+            isinstance(v, (int, float, Uncertain)) and not isinstance(v, bool) for v in values
+        ):
             return False
         probe = Probe(cast(float, central(cast("Value", values[0]))))
         scenario = with_field(first, self.paths[axis], probe)
         value, reads = traced_input(node, ref, scenario, self.catalog)
-        return (value is probe and not probe.__dict__.get("inspected")
-                and self._axes_read(reads) == {axis})
+        return (
+            value is probe
+            and not probe.__dict__.get("inspected")
+            and self._axes_read(reads) == {axis}
+        )
 
     def _table(self, node: Node, ref: str | None, axes: set[int]) -> _InputColumn:
         """The node evaluated for every combination of the axes it reads (more if it turns
@@ -186,8 +196,7 @@ class SweepPlan:
                 indices = [0] * len(self.shape)
                 for axis, index in zip(ordered, combo, strict=True):
                     indices[axis] = index
-                value, reads = traced_input(node, ref, self.variant(tuple(indices)),
-                                            self.catalog)
+                value, reads = traced_input(node, ref, self.variant(tuple(indices)), self.catalog)
                 extra = self._axes_read(reads) - axes
                 if extra:
                     axes |= extra
@@ -200,8 +209,10 @@ class SweepPlan:
         shape = tuple(self.shape[a] for a in axes)
         size = math.prod(shape)
         if size > _MANY_COMBINATIONS:
-            self.notes.add(f"{node.name}: looked up for {size:,} combinations of "
-                           + ", ".join(self.paths[a] for a in axes))
+            self.notes.add(
+                f"{node.name}: looked up for {size:,} combinations of "
+                + ", ".join(self.paths[a] for a in axes)
+            )
         return _InputColumn("table", axes=axes, grid=_grid(values, shape))
 
     def _opaque_table(self, node: Node, ref: str | None) -> _InputColumn:
@@ -210,8 +221,9 @@ class SweepPlan:
         for indices in itertools.product(*(range(n) for n in self.shape)):
             hit = call_input(node, ref, Context(self.variant(indices), self.catalog))
             values.append(hit.value if hit is not None else None)
-        return _InputColumn("table", axes=tuple(range(len(self.shape))),
-                            grid=_grid(values, self.shape))
+        return _InputColumn(
+            "table", axes=tuple(range(len(self.shape))), grid=_grid(values, self.shape)
+        )
 
     # -------------------------------------------------------------------------- chunks
     def inputs(self, indices: tuple[np.ndarray, ...]) -> dict[str, Any]:
@@ -329,8 +341,10 @@ class SweepTable:
 
     @property
     def categories(self) -> dict[str, Categorical]:
-        return {name: Categorical(stored.expand(), self._categories[name])
-                for name, stored in self._codes.items()}
+        return {
+            name: Categorical(stored.expand(), self._categories[name])
+            for name, stored in self._codes.items()
+        }
 
     @property
     def names(self) -> VariantNames:
@@ -348,8 +362,9 @@ class SweepTable:
         """The value of axis `path` for every variant (numbers as numbers, else labels)."""
         position = next(i for i, axis in enumerate(self.sweep.axes) if axis.path == path)
         axis = self.sweep.axes[position]
-        if all(isinstance(v, (int, float, Uncertain)) and not isinstance(v, bool)
-               for v in axis.values):
+        if all(
+            isinstance(v, (int, float, Uncertain)) and not isinstance(v, bool) for v in axis.values
+        ):
             table = np.asarray([central(cast("Value", v)) for v in axis.values])
         else:
             table = np.asarray(axis.labels, dtype=object)
@@ -370,8 +385,9 @@ class SweepTable:
     def block(self, start: int, stop: int) -> dict[str, list[Any]]:
         """Every kept node's values for variants start..stop-1 as plain Python lists (numbers
         as floats, NaN where n/a), in `columns` order: for export without spreading a column."""
-        out: dict[str, list[Any]] = {name: stored.rows(start, stop).tolist()
-                                     for name, stored in self._numbers.items()}
+        out: dict[str, list[Any]] = {
+            name: stored.rows(start, stop).tolist() for name, stored in self._numbers.items()
+        }
         for name, stored in self._codes.items():
             categories = self._categories[name]
             out[name] = [categories[c] for c in stored.rows(start, stop).tolist()]
@@ -389,10 +405,15 @@ class SweepTable:
         return out
 
 
-def evaluate_sweep(sweep: Sweep, catalog: Catalog | None = None, chunk: int = DEFAULT_CHUNK, *,
-                   nodes: Sequence[str] | None = None,
-                   on_progress: Callable[[int], None] | None = None,
-                   show_progress: bool = False) -> SweepTable:
+def evaluate_sweep(
+    sweep: Sweep,
+    catalog: Catalog | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    *,
+    nodes: Sequence[str] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    show_progress: bool = False,
+) -> SweepTable:
     """Every variant of `sweep`, evaluated vectorised, chunk by chunk.
 
     `nodes` restricts the kept columns (all number, text and flag nodes by default); every node
@@ -407,10 +428,16 @@ def evaluate_sweep(sweep: Sweep, catalog: Catalog | None = None, chunk: int = DE
     size, shape, chunk = sweep.size, plan.shape, max(1, chunk)
     wanted = set(nodes) if nodes is not None else None
     keep = [node for node in plan.nodes if wanted is None or node.name in wanted]
-    numbers = {n.name: _Stored(shape, plan.depends[n.name], float)
-               for n in keep if n.value_type == "number"}
-    codes = {n.name: _Stored(shape, plan.depends[n.name], np.int64)
-             for n in keep if n.value_type in ("text", "bool")}
+    numbers = {
+        n.name: _Stored(shape, plan.depends[n.name], float)
+        for n in keep
+        if n.value_type == "number"
+    }
+    codes = {
+        n.name: _Stored(shape, plan.depends[n.name], np.int64)
+        for n in keep
+        if n.value_type in ("text", "bool")
+    }
     seen: dict[str, dict[Any, int]] = {name: {} for name in codes}
     categories: dict[str, list[Any]] = {name: [] for name in codes}
     notes: set[str] = set()
@@ -432,13 +459,18 @@ def evaluate_sweep(sweep: Sweep, catalog: Catalog | None = None, chunk: int = DE
             stored.add(indices, np.asarray(mapping, dtype=np.int64)[local.codes])
         if on_progress is not None:
             on_progress(stop - start)
-    all_notes = sorted(plan.notes) + [f"{name}: not vectorised (evaluated per distinct input)"
-                                      for name in sorted(notes)]
+    all_notes = sorted(plan.notes) + [
+        f"{name}: not vectorised (evaluated per distinct input)" for name in sorted(notes)
+    ]
     node_by_name = {node.name: node for node in plan.nodes}
     kept = (*numbers, *codes)
     return SweepTable(
-        sweep=sweep, size=size,
+        sweep=sweep,
+        size=size,
         units={name: node_by_name[name].unit for name in kept},
         depends={name: tuple(plan.paths[a] for a in plan.depends[name]) for name in kept},
-        notes=tuple(all_notes), _numbers=numbers, _codes=codes,
-        _categories={name: tuple(values) for name, values in categories.items()})
+        notes=tuple(all_notes),
+        _numbers=numbers,
+        _codes=codes,
+        _categories={name: tuple(values) for name, values in categories.items()},
+    )

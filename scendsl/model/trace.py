@@ -31,8 +31,9 @@ class _Traced:
 
     __slots__ = ("_path", "_reads", "_replaced", "_target")
 
-    def __init__(self, target: BaseModel, path: str, reads: set[str],
-                 replaced: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, target: BaseModel, path: str, reads: set[str], replaced: dict[str, Any] | None = None
+    ) -> None:
         self._target, self._path, self._reads, self._replaced = target, path, reads, replaced
 
     def __getattr__(self, name: str) -> Any:
@@ -57,8 +58,9 @@ class _Traced:
         real = {k: v._target if isinstance(v, _Traced) else v for k, v in update.items()}
         replaced = dict(self._replaced or {})
         replaced.update(update)
-        return _Traced(self._target.model_copy(update=real, deep=deep), self._path, self._reads,
-                       replaced)
+        return _Traced(
+            self._target.model_copy(update=real, deep=deep), self._path, self._reads, replaced
+        )
 
     def _whole(self) -> BaseModel:
         self._reads.add(self._path)
@@ -110,8 +112,9 @@ class _TracedContext(Context):
         self.scenario = _Traced(scenario, "", reads)  # type: ignore[assignment]
 
 
-def traced_input(node: Node, ref: str | None, scenario: Scenario,
-                 catalog: Catalog) -> tuple[Any, set[str]]:
+def traced_input(
+    node: Node, ref: str | None, scenario: Scenario, catalog: Catalog
+) -> tuple[Any, set[str]]:
     """An input node's value for `scenario` (None when unavailable) and the paths it read."""
     reads: set[str] = set()
     context = _TracedContext(scenario, catalog, reads)
@@ -187,8 +190,12 @@ def same(a: Any, b: Any) -> bool:
     if a is b:
         return True
     numbers = (int, float, np.integer, np.floating)
-    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, (bool, np.bool_)) \
-            and not isinstance(b, (bool, np.bool_)):
+    if (
+        isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and not isinstance(a, (bool, np.bool_))
+        and not isinstance(b, (bool, np.bool_))
+    ):
         return a == b or (math.isnan(a) and math.isnan(b))
     try:
         return bool(a == b) and type(a) is type(b)

@@ -47,9 +47,14 @@ from scendsl.scenario import Scenario, Uncertain
 MONTE_CARLO_MEMORY_BUDGET = 2 * 1024**3
 
 #: Metrics the sensitivity analysis ranks inputs for (those the model has).
-HEADLINE_METRICS = ("energy.facility_power", "energy.annual_emissions",
-                    "performance.training_time", "reliability.training_time", "market.capex",
-                    "cluster.peak_fp8")
+HEADLINE_METRICS = (
+    "energy.facility_power",
+    "energy.annual_emissions",
+    "performance.training_time",
+    "reliability.training_time",
+    "market.capex",
+    "cluster.peak_fp8",
+)
 
 
 def _written_fields(scenario: Scenario) -> dict[int, tuple[str, FieldSpec | None]]:
@@ -64,12 +69,16 @@ def _written_fields(scenario: Scenario) -> dict[int, tuple[str, FieldSpec | None
     for accelerator in scenario.accelerators.values():
         for name, value in accelerator.figures.items():
             if isinstance(value, Uncertain):
-                found[id(value)] = (f"accelerator {accelerator.name}.{name}",
-                                    ACCELERATOR_FIGURES.get(name))
+                found[id(value)] = (
+                    f"accelerator {accelerator.name}.{name}",
+                    ACCELERATOR_FIGURES.get(name),
+                )
     for reference in scenario.references.values():
         if isinstance(reference.count, Uncertain):
-            found[id(reference.count)] = (f"reference {reference.name}.count",
-                                          REFERENCE_FIELDS["count"])
+            found[id(reference.count)] = (
+                f"reference {reference.name}.count",
+                REFERENCE_FIELDS["count"],
+            )
     return found
 
 
@@ -81,7 +90,7 @@ def has_uncertainty(scenario: Scenario) -> bool:
     for path, _spec in _written_fields(scenario).values():
         if not path.startswith("accelerator "):
             return True
-        if path[len("accelerator "):].split(".", 1)[0] in used:
+        if path[len("accelerator ") :].split(".", 1)[0] in used:
             return True
     return False
 
@@ -98,8 +107,13 @@ class Summary:
     unit: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"p5": self.p5, "p50": self.p50, "p95": self.p95, "mean": self.mean,
-                "unit": self.unit}
+        return {
+            "p5": self.p5,
+            "p50": self.p50,
+            "p95": self.p95,
+            "mean": self.mean,
+            "unit": self.unit,
+        }
 
 
 @dataclass(frozen=True)
@@ -118,9 +132,17 @@ class ClaimProbability:
     probability: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "op": self.op, "expected": self.expected,
-                "tolerance": self.tolerance, "unit": self.unit, "quote": self.quote,
-                "file": self.file, "line": self.line, "probability": self.probability}
+        return {
+            "metric": self.metric,
+            "op": self.op,
+            "expected": self.expected,
+            "tolerance": self.tolerance,
+            "unit": self.unit,
+            "quote": self.quote,
+            "file": self.file,
+            "line": self.line,
+            "probability": self.probability,
+        }
 
 
 @dataclass
@@ -177,21 +199,30 @@ class Samples:
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (deterministic: the same seed gives the same bytes)."""
         return {
-            "scenario": self.scenario, "samples": self.size, "seed": self.seed,
+            "scenario": self.scenario,
+            "samples": self.size,
+            "seed": self.seed,
             "inputs": {law.name: law.describe() for law in self.laws},
-            "correlations": [{"inputs": list(pair), "rho": rho}
-                             for pair, rho in sorted(self.correlations.items())],
+            "correlations": [
+                {"inputs": list(pair), "rho": rho}
+                for pair, rho in sorted(self.correlations.items())
+            ],
             "metrics": {name: summary.as_dict() for name, summary in self.summaries().items()},
             "claims": [claim.as_dict() for claim in self.claims],
-            "held": list(self.held), "notes": list(self.notes),
+            "held": list(self.held),
+            "notes": list(self.notes),
         }
 
     def to_json(self) -> str:
         return json.dumps(json_safe(self.to_dict()), indent=2, ensure_ascii=False) + "\n"
 
 
-def check_sample_budget(scenarios: Iterable[Scenario], samples: int,
-                        catalog: Catalog | None = None, together: bool = True) -> None:
+def check_sample_budget(
+    scenarios: Iterable[Scenario],
+    samples: int,
+    catalog: Catalog | None = None,
+    together: bool = True,
+) -> None:
     """Raise ScenarioError if `samples` draws of the `scenarios` with ranges would take more
     than MONTE_CARLO_MEMORY_BUDGET: held `together` (their sum), or one at a time (the most)."""
     from scendsl.errors import Diagnostic, ScenarioError
@@ -200,19 +231,29 @@ def check_sample_budget(scenarios: Iterable[Scenario], samples: int,
         return
     catalog = catalog or load_catalog()
     sizes = [8 * samples * len(nodes_for(s, catalog)) for s in scenarios if has_uncertainty(s)]
-    need = (sum(sizes) if together else max(sizes, default=0))
+    need = sum(sizes) if together else max(sizes, default=0)
     if need <= MONTE_CARLO_MEMORY_BUDGET:
         return
     most = samples * MONTE_CARLO_MEMORY_BUDGET // max(need, 1)
-    raise ScenarioError([Diagnostic(
-        f"{samples:,} Monte Carlo samples of {len(sizes)} scenario(s) with ranges would take "
-        f"about {need / 1024**3:,.1f} GiB; the limit is {MONTE_CARLO_MEMORY_BUDGET / 1024**3:g} "
-        "GiB", hint=f"use --samples {most:,} or fewer")])
+    raise ScenarioError(
+        [
+            Diagnostic(
+                f"{samples:,} Monte Carlo samples of {len(sizes)} scenario(s) with ranges would take "
+                f"about {need / 1024**3:,.1f} GiB; the limit is {MONTE_CARLO_MEMORY_BUDGET / 1024**3:g} "
+                "GiB",
+                hint=f"use --samples {most:,} or fewer",
+            )
+        ]
+    )
 
 
-def sample(scenario: Scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED,
-           catalog: Catalog | None = None,
-           correlations: dict[tuple[str, str], float] | None = None) -> Samples:
+def sample(
+    scenario: Scenario,
+    samples: int = DEFAULT_SAMPLES,
+    seed: int = DEFAULT_SEED,
+    catalog: Catalog | None = None,
+    correlations: dict[tuple[str, str], float] | None = None,
+) -> Samples:
     """Monte Carlo over the scenario's ranges: `samples` draws of every uncertain input, every
     node evaluated once on the arrays, claims as probabilities (see the module docstring)."""
     if samples < 1:
@@ -233,15 +274,18 @@ def sample(scenario: Scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAU
             continue
         distribution = hit.distribution
         if not _is_center(hit.value, distribution.center):
-            notes.append(f"{node.name}: holds {hit.value!r}, not the centre of its range; "
-                         "held fixed")
+            notes.append(
+                f"{node.name}: holds {hit.value!r}, not the centre of its range; held fixed"
+            )
             continue
         stream = first_by_range.setdefault(id(distribution), node.name)
         aliases[node.name] = stream
         spec = written.get(id(distribution), (None, None))[1]
         laws.append(law_for(node.name, distribution, spec, node.unit, stream, node.dimension))
-    correlations = {**_written_correlations(scenario, expanded, found, written),
-                    **dict(correlations or {})}
+    correlations = {
+        **_written_correlations(scenario, expanded, found, written),
+        **dict(correlations or {}),
+    }
     streams = sorted({law.stream for law in laws})
     scores = {name: standard_normals(seed, name, samples) for name in streams}
     scores = correlate(scores, correlations, aliases)
@@ -250,23 +294,41 @@ def sample(scenario: Scenario, samples: int = DEFAULT_SAMPLES, seed: int = DEFAU
     inputs.update(draws)
     slow: set[str] = set()
     frames = run_frames(nodes, inputs, samples, slow)
-    numbers = {node.name: _collapse(gather_number(frames, node.name, samples))
-               for node in nodes if node.value_type == "number"}
+    numbers = {
+        node.name: _collapse(gather_number(frames, node.name, samples))
+        for node in nodes
+        if node.value_type == "number"
+    }
     notes.extend(f"{name}: not vectorised (evaluated per distinct input)" for name in sorted(slow))
     units = {node.name: node.unit for node in nodes}
-    claims = tuple(_claim_probability(claim, numbers.get(claim.metric), units)
-                   for claim in scenario.claims)
+    claims = tuple(
+        _claim_probability(claim, numbers.get(claim.metric), units) for claim in scenario.claims
+    )
     held = _held_inputs(scenario, catalog, expanded, found, written) if laws else ()
     normalized: dict[tuple[str, str], float] = {}
     for (a, b), rho in (correlations or {}).items():
         first, second = sorted((aliases[a], aliases[b]))
         normalized[first, second] = float(rho)
-    return Samples(scenario=scenario.name, size=samples, seed=seed, laws=tuple(laws),
-                   correlations=normalized, draws=draws, numbers=numbers, units=units,
-                   claims=claims, held=held, notes=tuple(notes), _nodes=nodes, _inputs=inputs)
+    return Samples(
+        scenario=scenario.name,
+        size=samples,
+        seed=seed,
+        laws=tuple(laws),
+        correlations=normalized,
+        draws=draws,
+        numbers=numbers,
+        units=units,
+        claims=claims,
+        held=held,
+        notes=tuple(notes),
+        _nodes=nodes,
+        _inputs=inputs,
+    )
 
 
-def _written_correlations(scenario: Scenario, expanded, found, written) -> dict[tuple[str, str], float]:
+def _written_correlations(
+    scenario: Scenario, expanded, found, written
+) -> dict[tuple[str, str], float]:
     """The scenario's `correlate` statements, from field paths to the input nodes they feed."""
     if not scenario.correlations:
         return {}
@@ -309,17 +371,32 @@ def _claim_probability(claim: Any, actual: Any, units: dict[str, str]) -> ClaimP
         if finite.size:
             holds = claim_holds(claim.op, finite, claim.value, claim.tolerance)
             probability = float(np.mean(holds))
-    return ClaimProbability(claim.metric, claim.op, claim.value, claim.tolerance,
-                            units.get(claim.metric, ""), claim.quote, claim.span.file,
-                            claim.span.line, probability)
+    return ClaimProbability(
+        claim.metric,
+        claim.op,
+        claim.value,
+        claim.tolerance,
+        units.get(claim.metric, ""),
+        claim.quote,
+        claim.span.file,
+        claim.span.line,
+        probability,
+    )
 
 
-def _held_inputs(scenario: Scenario, catalog: Catalog, expanded: list[tuple[Node, str | None]],
-                 found: dict[str, Any], written: dict[int, tuple[str, FieldSpec | None]]
-                 ) -> tuple[str, ...]:
+def _held_inputs(
+    scenario: Scenario,
+    catalog: Catalog,
+    expanded: list[tuple[Node, str | None]],
+    found: dict[str, Any],
+    written: dict[int, tuple[str, FieldSpec | None]],
+) -> tuple[str, ...]:
     """Inputs that read an uncertain scenario field but do not carry its range."""
-    paths = [path for path, _spec in written.values() if not path.startswith(("accelerator ",
-                                                                               "reference "))]
+    paths = [
+        path
+        for path, _spec in written.values()
+        if not path.startswith(("accelerator ", "reference "))
+    ]
     if not paths:  # only accelerator figures or reference counts vary: nothing to trace
         return ()
     held = []
@@ -353,10 +430,17 @@ class Swing:
     spearman: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "also": list(self.also), "unit": self.unit,
-                "input_p5": self.input_low, "input_p95": self.input_high,
-                "metric_at_p5": self.metric_at_low, "metric_at_p95": self.metric_at_high,
-                "swing": self.swing, "spearman": self.spearman}
+        return {
+            "input": self.input,
+            "also": list(self.also),
+            "unit": self.unit,
+            "input_p5": self.input_low,
+            "input_p95": self.input_high,
+            "metric_at_p5": self.metric_at_low,
+            "metric_at_p95": self.metric_at_high,
+            "swing": self.swing,
+            "spearman": self.spearman,
+        }
 
 
 @dataclass(frozen=True)
@@ -372,8 +456,13 @@ class MetricSensitivity:
     swings: tuple[Swing, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "unit": self.unit, "meaning": self.meaning,
-                "baseline": self.baseline, "swings": [s.as_dict() for s in self.swings]}
+        return {
+            "metric": self.metric,
+            "unit": self.unit,
+            "meaning": self.meaning,
+            "baseline": self.baseline,
+            "swings": [s.as_dict() for s in self.swings],
+        }
 
 
 @dataclass(frozen=True)
@@ -386,19 +475,30 @@ class Sensitivity:
     metrics: tuple[MetricSensitivity, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "samples": self.samples, "seed": self.seed,
-                "metrics": [m.as_dict() for m in self.metrics]}
+        return {
+            "scenario": self.scenario,
+            "samples": self.samples,
+            "seed": self.seed,
+            "metrics": [m.as_dict() for m in self.metrics],
+        }
 
     def rows(self) -> list[dict[str, Any]]:
         """One flat row per (metric, input), largest swing first: for a table."""
-        return [{"metric": m.metric, "metric_unit": m.unit, "baseline": m.baseline,
-                 **s.as_dict()} for m in self.metrics for s in m.swings]
+        return [
+            {"metric": m.metric, "metric_unit": m.unit, "baseline": m.baseline, **s.as_dict()}
+            for m in self.metrics
+            for s in m.swings
+        ]
 
 
-def sensitivity(scenario: Scenario, samples: Samples | int = DEFAULT_SAMPLES,
-                seed: int = DEFAULT_SEED,
-                metrics: Sequence[str] = HEADLINE_METRICS, catalog: Catalog | None = None,
-                correlations: dict[tuple[str, str], float] | None = None) -> Sensitivity:
+def sensitivity(
+    scenario: Scenario,
+    samples: Samples | int = DEFAULT_SAMPLES,
+    seed: int = DEFAULT_SEED,
+    metrics: Sequence[str] = HEADLINE_METRICS,
+    catalog: Catalog | None = None,
+    correlations: dict[tuple[str, str], float] | None = None,
+) -> Sensitivity:
     """Rank the uncertain inputs by their swing on each metric (those the scenario has).
 
     `samples` is a Monte Carlo run of this scenario (for the rank correlations) or a number of
@@ -409,12 +509,16 @@ def sensitivity(scenario: Scenario, samples: Samples | int = DEFAULT_SAMPLES,
     if not isinstance(samples, Samples):
         samples = sample(scenario, samples, seed, catalog, correlations)
     elif samples.scenario != scenario.name:
-        raise ValueError(f"the samples are of scenario '{samples.scenario}', "
-                         f"not '{scenario.name}'")
+        raise ValueError(f"the samples are of scenario '{samples.scenario}', not '{scenario.name}'")
     nodes = samples._nodes
     by_name = {node.name: node for node in nodes}
-    chosen = [name for name in metrics if name in by_name
-              and by_name[name].value_type == "number" and samples.numbers.get(name) is not None]
+    chosen = [
+        name
+        for name in metrics
+        if name in by_name
+        and by_name[name].value_type == "number"
+        and samples.numbers.get(name) is not None
+    ]
     streams: dict[str, list[InputLaw]] = {}
     for law in samples.laws:
         streams.setdefault(law.stream, []).append(law)
@@ -441,17 +545,29 @@ def sensitivity(scenario: Scenario, samples: Samples | int = DEFAULT_SAMPLES,
             lead = streams[stream][0]
             low, high = nan_to_none(at[2 * index]), nan_to_none(at[2 * index + 1])
             swing = abs(high - low) if low is not None and high is not None else 0.0
-            swings.append(Swing(
-                input=lead.name, also=tuple(law.name for law in streams[stream][1:]),
-                unit=lead.unit, dimension=lead.dimension, input_low=lead.quantile(0.05),
-                input_high=lead.quantile(0.95),
-                metric_at_low=low, metric_at_high=high, swing=swing,
-                spearman=spearman(samples.draws[lead.name], samples.numbers.get(name),
-                                  rank_cache)))
+            swings.append(
+                Swing(
+                    input=lead.name,
+                    also=tuple(law.name for law in streams[stream][1:]),
+                    unit=lead.unit,
+                    dimension=lead.dimension,
+                    input_low=lead.quantile(0.05),
+                    input_high=lead.quantile(0.95),
+                    metric_at_low=low,
+                    metric_at_high=high,
+                    swing=swing,
+                    spearman=spearman(
+                        samples.draws[lead.name], samples.numbers.get(name), rank_cache
+                    ),
+                )
+            )
         swings.sort(key=lambda s: (-s.swing, s.input))
         node = by_name[name]
-        results.append(MetricSensitivity(name, node.unit, node.dimension, node.meaning,
-                                         nan_to_none(at[-1]), tuple(swings)))
+        results.append(
+            MetricSensitivity(
+                name, node.unit, node.dimension, node.meaning, nan_to_none(at[-1]), tuple(swings)
+            )
+        )
     return Sensitivity(scenario.name, samples.size, samples.seed, tuple(results))
 
 

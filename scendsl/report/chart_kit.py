@@ -18,13 +18,32 @@ from typing import Any
 from scendsl.report.numbers import format_value
 
 #: Okabe–Ito palette (distinguishable with colour-vision deficiencies), then greys.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000", "#999999", "#666666")
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#666666",
+)
 #: Energy sources keep one colour across every chart of a build.
 SOURCE_COLOURS = {
-    "grid": "#999999", "stranded_gas": "#D55E00", "gas": "#E69F00", "gas_cc": "#E69F00",
-    "coal": "#000000", "solar": "#F0E442", "wind": "#56B4E9", "wind_onshore": "#56B4E9",
-    "wind_offshore": "#0072B2", "nuclear": "#CC79A7", "smr": "#CC79A7", "hydro": "#009E73",
+    "grid": "#999999",
+    "stranded_gas": "#D55E00",
+    "gas": "#E69F00",
+    "gas_cc": "#E69F00",
+    "coal": "#000000",
+    "solar": "#F0E442",
+    "wind": "#56B4E9",
+    "wind_onshore": "#56B4E9",
+    "wind_offshore": "#0072B2",
+    "nuclear": "#CC79A7",
+    "smr": "#CC79A7",
+    "hydro": "#009E73",
     "geothermal": "#666666",
 }
 HIGHLIGHT, MUTED = "#0072B2", "#B8C4CE"
@@ -86,8 +105,11 @@ def _short(text: str, limit: int = 44) -> str:
 
 
 def _finite(values: Sequence[Any]) -> list[float]:
-    return [float(v) for v in values
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+    return [
+        float(v)
+        for v in values
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    ]
 
 
 def _text_width(texts: Sequence[str], size: float = _LABEL, bold: bool = False) -> float:
@@ -112,8 +134,13 @@ def _salt(name: str, arguments: tuple[Any, ...]) -> str:
 
 
 @contextmanager
-def _chart(salt: str, height: float, margins: tuple[float, float, float, float],
-           x_log: bool = False, y_log: bool = False):
+def _chart(
+    salt: str,
+    height: float,
+    margins: tuple[float, float, float, float],
+    x_log: bool = False,
+    y_log: bool = False,
+):
     """A Figure `height` points high with one Axes placed by `margins` in points (left, right,
     top, bottom), the chart settings in force while it is made and saved: (figure, axes)."""
     from matplotlib import rc_context
@@ -124,8 +151,9 @@ def _chart(salt: str, height: float, margins: tuple[float, float, float, float],
         figure.set_size_inches(_WIDTH_IN, height / _PT)
         left, right, top, bottom = margins
         axes = figure.axes[0]
-        axes.set_position((left / WIDTH, bottom / height, 1 - (left + right) / WIDTH,
-                           1 - (top + bottom) / height))
+        axes.set_position(
+            (left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (top + bottom) / height)
+        )
         yield figure, axes
 
 
@@ -151,8 +179,16 @@ def _template(x_log: bool, y_log: bool) -> bytes:
 def _title(figure, height: float, title: str) -> None:
     """The chart's title at the top left of the figure (an axes title would start at the axes,
     right of the row labels)."""
-    figure.text(0.01, 1 - (0.08 * _PT) / height, _short(title, 90), ha="left", va="top",
-                fontsize=_TITLE, fontweight="bold", color=_INK)
+    figure.text(
+        0.01,
+        1 - (0.08 * _PT) / height,
+        _short(title, 90),
+        ha="left",
+        va="top",
+        fontsize=_TITLE,
+        fontweight="bold",
+        color=_INK,
+    )
 
 
 _ATTRIBUTE_RE = re.compile(r'\s(?:d|x|y|width|height|points|transform|viewBox|style)="[^"]*"')
@@ -167,6 +203,7 @@ _INDENT_RE = re.compile(r"\n[ \t]+")
 
 def _round_numbers(attribute: re.Match) -> str:
     """Coordinates to 0.01 pt: smaller, and the same bytes whatever the last digits were."""
+
     def rounded(number: re.Match) -> str:
         text = f"{float(number.group(0)):.2f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
@@ -181,7 +218,7 @@ def _svg(figure, title: str) -> str:
     buffer = io.StringIO()
     FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]  # no XML prolog or DOCTYPE: this is inline SVG
+    svg = svg[svg.index("<svg") :]  # no XML prolog or DOCTYPE: this is inline SVG
     svg = _METADATA_RE.sub("", svg, count=1)
     # matplotlib's default stroke style is a `<style>` rule for `*`, which inline in a page
     # would apply to the whole page: the same defaults as attributes of this <svg> instead.
@@ -195,8 +232,12 @@ def _svg(figure, title: str) -> str:
     svg = _ATTRIBUTE_RE.sub(_round_numbers, svg)
     svg = _INDENT_RE.sub("\n", svg)
     label = html.escape(title, quote=True)
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" class="chart" '
-                               'stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    svg = svg.replace(
+        "<svg ",
+        f'<svg role="img" aria-label="{label}" class="chart" '
+        'stroke-linejoin="round" stroke-linecap="butt" ',
+        1,
+    )
     head_end = svg.index(">") + 1
     return svg[:head_end] + f"<title>{label}</title>" + svg[head_end:].rstrip() + "\n"
 
@@ -222,36 +263,64 @@ def _row_labels(axes, labels: Sequence[str]) -> None:
 
     axes.set_yticks([])
     axes.set_ylim(len(labels) - 0.5, -0.5)  # row 0 at the top
-    transform = offset_copy(axes.get_yaxis_transform(), axes.figure, x=-_ROW_LABEL_GAP,
-                            units="points")
+    transform = offset_copy(
+        axes.get_yaxis_transform(), axes.figure, x=-_ROW_LABEL_GAP, units="points"
+    )
     for index, label in enumerate(labels):
-        axes.text(0, index, label, transform=transform, ha="right", va="center",
-                  fontsize=_LABEL, color=_INK)
+        axes.text(
+            0,
+            index,
+            label,
+            transform=transform,
+            ha="right",
+            va="center",
+            fontsize=_LABEL,
+            color=_INK,
+        )
 
 
 def _value_label(axes, value: float, index: int, text: str, outward_right: bool = True) -> None:
     """A value written just outside the end of a bar (3 points away)."""
     from matplotlib.transforms import offset_copy
 
-    transform = offset_copy(axes.transData, axes.figure, x=3 if outward_right else -3,
-                            units="points")
-    axes.text(value, index, text, transform=transform, ha="left" if outward_right else "right",
-              va="center", fontsize=_SMALL, color=_VALUE)
+    transform = offset_copy(
+        axes.transData, axes.figure, x=3 if outward_right else -3, units="points"
+    )
+    axes.text(
+        value,
+        index,
+        text,
+        transform=transform,
+        ha="left" if outward_right else "right",
+        va="center",
+        fontsize=_SMALL,
+        color=_VALUE,
+    )
 
 
-def _bars(axes: Any, rows: Sequence[tuple[float, float, float, str]], height: float,
-          edge: str = "none", edge_width: float = 0.0) -> None:
+def _bars(
+    axes: Any,
+    rows: Sequence[tuple[float, float, float, str]],
+    height: float,
+    edge: str = "none",
+    edge_width: float = 0.0,
+) -> None:
     """Horizontal bars (row, start, end, colour) as one PolyCollection: a chart's bars are drawn
     in one go, without a Rectangle (and a data-limit update) per bar. Empty bars are skipped."""
     from matplotlib.collections import PolyCollection
 
     half = height / 2
     kept = [(row, start, end, colour) for row, start, end, colour in rows if end != start]
-    shapes = [((start, row - half), (end, row - half), (end, row + half), (start, row + half))
-              for row, start, end, _colour in kept]
-    axes.add_collection(PolyCollection(shapes, facecolors=[c for *_rest, c in kept],
-                                       edgecolors=edge, linewidths=edge_width),
-                        autolim=False)
+    shapes = [
+        ((start, row - half), (end, row - half), (end, row + half), (start, row + half))
+        for row, start, end, _colour in kept
+    ]
+    axes.add_collection(
+        PolyCollection(
+            shapes, facecolors=[c for *_rest, c in kept], edgecolors=edge, linewidths=edge_width
+        ),
+        autolim=False,
+    )
 
 
 def _swatches(colours: Sequence[str]) -> list:
@@ -263,9 +332,17 @@ def _swatches(colours: Sequence[str]) -> list:
 
 def _legend(figure, handles, labels: Sequence[str], columns: int, height: float) -> None:
     """Entries in rows of `columns`, centred at the foot of the chart."""
-    figure.legend(handles, labels, loc="lower center", ncol=min(columns, len(labels)),
-                  bbox_to_anchor=(0.5, 0.04 * _PT / height), borderaxespad=0.0,
-                  handlelength=1.8, columnspacing=1.6, handletextpad=0.6)
+    figure.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(columns, len(labels)),
+        bbox_to_anchor=(0.5, 0.04 * _PT / height),
+        borderaxespad=0.0,
+        handlelength=1.8,
+        columnspacing=1.6,
+        handletextpad=0.6,
+    )
 
 
 def _colours(names: Sequence[str]) -> dict[str, str]:
@@ -287,7 +364,7 @@ def _decade_ticks(low: float, high: float, step: int | None = None) -> list[floa
     first, last = math.floor(math.log10(low) + 1e-9), math.ceil(math.log10(high) - 1e-9)
     if step is None:
         step = max(1, math.ceil((last - first) / 4))
-    return [10.0 ** e for e in range(first, last + 1, step)]
+    return [10.0**e for e in range(first, last + 1, step)]
 
 
 def _decade_step(low: float, high: float, dimension: str, axis_points: float) -> int:
@@ -307,8 +384,14 @@ def _percent(value: float, zero: str) -> str:
     return f"{percent:+g}%".replace("-", "−")
 
 
-def _relative_axis(axes, values: Sequence[float], ends: Sequence[str], zero: str,
-                   axis_label: str, axis_points: float) -> None:
+def _relative_axis(
+    axes,
+    values: Sequence[float],
+    ends: Sequence[str],
+    zero: str,
+    axis_label: str,
+    axis_points: float,
+) -> None:
     """Fit `values` (and 0) on a relative axis with room for the value labels `ends` at the
     ends of the bars; ticks by matplotlib's MaxNLocator, as many as their labels fit."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -319,8 +402,7 @@ def _relative_axis(axes, values: Sequence[float], ends: Sequence[str], zero: str
     room = max(axis_points - 2 * pad, 0.8 * _PT)
     axes.set_xlim(low - span * pad / room, high + span * pad / room)
     fit = int(axis_points / (_text_width([zero, "+100%"]) + 14))
-    axes.xaxis.set_major_locator(MaxNLocator(nbins=max(2, min(fit, 6)),
-                                             steps=[1, 2, 2.5, 5, 10]))
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=max(2, min(fit, 6)), steps=[1, 2, 2.5, 5, 10]))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _percent(value, zero)))
     axes.grid(True, axis="x", color=_GRID, linewidth=0.6)
     axes.set_xlabel(axis_label, color=_INK)

@@ -81,8 +81,12 @@ def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
         # fallbacks: nothing to warn about (and the warning would print our source paths).
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
         drawers: dict[str, Callable[..., str | None]] = {
-            "power_by_source": power_by_source, "compute_bars": compute_bars,
-            "trajectory": trajectory, "intervals": intervals, "tornado": tornado}
+            "power_by_source": power_by_source,
+            "compute_bars": compute_bars,
+            "trajectory": trajectory,
+            "intervals": intervals,
+            "tornado": tornado,
+        }
         svg = drawers[function](*arguments)
     return svg, time.perf_counter() - started
 
@@ -104,12 +108,16 @@ def warm_up() -> None:
 
 
 # ---------------------------------------------------------------------------------- charts
-def power_by_source(rows: Sequence[tuple[str, dict[str, float]]],
-                    title: str = "Facility power by supply source") -> str | None:
+def power_by_source(
+    rows: Sequence[tuple[str, dict[str, float]]], title: str = "Facility power by supply source"
+) -> str | None:
     """Stacked horizontal bars: for each row (a scenario) its power per energy source (W)."""
     salt = _salt("power_by_source", (rows, title))
-    rows = [(label, {k: float(v) for k, v in parts.items() if _finite([v]) and v > 0})
-            for label, parts in rows if parts]
+    rows = [
+        (label, {k: float(v) for k, v in parts.items() if _finite([v]) and v > 0})
+        for label, parts in rows
+        if parts
+    ]
     rows = [(label, parts) for label, parts in rows if parts]
     if not rows:
         return None
@@ -139,19 +147,27 @@ def power_by_source(rows: Sequence[tuple[str, dict[str, float]]],
         axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
         axes.xaxis.set_major_formatter(_plain_formatter(dimension="power", zero="0"))
         axes.grid(True, axis="x", color=_GRID, linewidth=0.6)
-        _legend(figure, _swatches([colours[s] for s in sources]),
-                [s.replace("_", " ") for s in sources], 4, height)
+        _legend(
+            figure,
+            _swatches([colours[s] for s in sources]),
+            [s.replace("_", " ") for s in sources],
+            4,
+            height,
+        )
         _title(figure, height, title)
         return _svg(figure, title)
 
 
-def compute_bars(bars: Sequence[tuple[str, float, bool]],
-                 title: str = "Peak compute at the training precision (log scale)",
-                 dimension: str = "flop_rate") -> str | None:
+def compute_bars(
+    bars: Sequence[tuple[str, float, bool]],
+    title: str = "Peak compute at the training precision (log scale)",
+    dimension: str = "flop_rate",
+) -> str | None:
     """Bars on a log scale: (label, value, highlighted), scenarios against references."""
     salt = _salt("compute_bars", (bars, title, dimension))
-    bars = [(label, float(value), bold) for label, value, bold in bars
-            if _finite([value]) and value > 0]
+    bars = [
+        (label, float(value), bold) for label, value, bold in bars if _finite([value]) and value > 0
+    ]
     if not bars:
         return None
     from matplotlib.ticker import FixedLocator, NullLocator
@@ -165,17 +181,26 @@ def compute_bars(bars: Sequence[tuple[str, float, bool]],
     left = 10.0 ** math.floor(math.log10(min(values)) - 0.3)
     right = 10.0 ** math.ceil(math.log10(max(values)) + 0.45)
     # The first tick label is centred on the axis' start: room for its half on the left.
-    left_margin = max(_text_width(labels) + 0.15 * _PT,
-                      _text_width([format_value(left, dimension)]) / 2 + 4)
+    left_margin = max(
+        _text_width(labels) + 0.15 * _PT, _text_width([format_value(left, dimension)]) / 2 + 4
+    )
     right_margin = 0.3 * _PT
     # Decade ticks short of the right edge, where a label would run off the chart, spaced so
     # that their labels do not run into each other.
     step = _decade_step(left, right, dimension, WIDTH - left_margin - right_margin)
     ticks = _decade_ticks(left, right / 10, step)
-    with _chart(salt, height, (left_margin, right_margin, top, bottom),
-                x_log=True) as (figure, axes):
-        _bars(axes, [(index, left, value, HIGHLIGHT if bold else MUTED)
-                     for index, (_, value, bold) in enumerate(bars)], 0.62)
+    with _chart(salt, height, (left_margin, right_margin, top, bottom), x_log=True) as (
+        figure,
+        axes,
+    ):
+        _bars(
+            axes,
+            [
+                (index, left, value, HIGHLIGHT if bold else MUTED)
+                for index, (_, value, bold) in enumerate(bars)
+            ],
+            0.62,
+        )
         axes.set_xlim(left, right)
         axes.xaxis.set_major_locator(FixedLocator(ticks))
         axes.xaxis.set_minor_locator(NullLocator())
@@ -187,14 +212,19 @@ def compute_bars(bars: Sequence[tuple[str, float, bool]],
         return _svg(figure, title)
 
 
-def trajectory(series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]],
-               dimension: str, x_label: str, title: str) -> str | None:
+def trajectory(
+    series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]],
+    dimension: str,
+    x_label: str,
+    title: str,
+) -> str | None:
     """Lines of a metric against a numeric axis (the sweep's years), one per other-axis value."""
     salt = _salt("trajectory", (series, dimension, x_label, title))
     cleaned = []
     for label, points in series:
-        kept = [(float(x), float(y)) for x, y in points
-                if y is not None and len(_finite([x, y])) == 2]
+        kept = [
+            (float(x), float(y)) for x, y in points if y is not None and len(_finite([x, y])) == 2
+        ]
         if kept:
             cleaned.append((label, kept))
     if not cleaned:
@@ -225,9 +255,17 @@ def trajectory(series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]
     with _chart(salt, height, margins, y_log=log) as (figure, axes):
         lines = []
         for index, (label, points) in enumerate(cleaned):
-            lines.extend(axes.plot([x for x, _ in points], [y for _, y in points],
-                                   color=colours[label], marker=markers[index % len(markers)],
-                                   markersize=4.5, markeredgewidth=0, linewidth=1.6))
+            lines.extend(
+                axes.plot(
+                    [x for x, _ in points],
+                    [y for _, y in points],
+                    color=colours[label],
+                    marker=markers[index % len(markers)],
+                    markersize=4.5,
+                    markeredgewidth=0,
+                    linewidth=1.6,
+                )
+            )
         if log:
             axes.yaxis.set_major_locator(FixedLocator(y_ticks))
             axes.yaxis.set_minor_locator(NullLocator())
@@ -236,7 +274,7 @@ def trajectory(series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]
         axes.set_ylim(y_low, y_high)
         axes.yaxis.set_major_formatter(_plain_formatter(dimension=dimension))
         axes.set_xlim(xs[0] - x_pad, xs[-1] + x_pad)
-        axes.xaxis.set_major_locator(FixedLocator(xs[::max(1, math.ceil(len(xs) / 12))]))
+        axes.xaxis.set_major_locator(FixedLocator(xs[:: max(1, math.ceil(len(xs) / 12))]))
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
         axes.set_xlabel(x_label, color=_INK)
         axes.grid(True, axis="y", color=_GRID, linewidth=0.6)
@@ -246,19 +284,24 @@ def trajectory(series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]
         return _svg(figure, title)
 
 
-def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
-              title: str) -> str | None:
+def intervals(
+    rows: Sequence[tuple[str, float, float, float, float, str]], title: str
+) -> str | None:
     """An interval chart: per figure (label, P5, P50, P95, mean, dimension) a bar from its P5
     to its P95 relative to its median, the median as a line and the mean as a diamond, the
     P5 and P95 written at the ends (figures in different units share one relative axis)."""
     salt = _salt("intervals", (rows, title))
-    rows = [(label, float(p5), float(p50), float(p95), float(mean), dimension)
-            for label, p5, p50, p95, mean, dimension in rows
-            if len(_finite([p5, p50, p95, mean])) == 4 and float(p50) > 0]
+    rows = [
+        (label, float(p5), float(p50), float(p95), float(mean), dimension)
+        for label, p5, p50, p95, mean, dimension in rows
+        if len(_finite([p5, p50, p95, mean])) == 4 and float(p50) > 0
+    ]
     if not rows:
         return None
-    labels = [_short(f"{label} · {format_value(p50, dimension)}", 50)
-              for label, _p5, p50, _p95, _mean, dimension in rows]
+    labels = [
+        _short(f"{label} · {format_value(p50, dimension)}", 50)
+        for label, _p5, p50, _p95, _mean, dimension in rows
+    ]
     ends = [format_value(v, row[5]) for row in rows for v in (row[1], row[3])]
     lows = [p5 / p50 - 1 for _l, p5, p50, _p95, _m, _d in rows]
     highs = [p95 / p50 - 1 for _l, _p5, p50, p95, _m, _d in rows]
@@ -268,17 +311,42 @@ def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
     left_margin, right_margin = _text_width(labels) + 0.15 * _PT, 0.2 * _PT
     positions = range(len(rows))
     with _chart(salt, height, (left_margin, right_margin, top, bottom)) as (figure, axes):
-        _relative_axis(axes, lows + highs + means, ends, "median",
-                       "relative to the median (line); diamond: the mean",
-                       WIDTH - left_margin - right_margin)
+        _relative_axis(
+            axes,
+            lows + highs + means,
+            ends,
+            "median",
+            "relative to the median (line); diamond: the mean",
+            WIDTH - left_margin - right_margin,
+        )
         axes.axvline(0, color="#C8CFD6", linewidth=0.8)
-        _bars(axes, [(index, low, high, "#9CC3E0")
-                     for index, (low, high) in enumerate(zip(lows, highs, strict=True))], 0.5,
-              edge=HIGHLIGHT, edge_width=0.6)
-        axes.vlines([0.0] * len(rows), [p - 0.3 for p in positions],
-                    [p + 0.3 for p in positions], color=_INK, linewidth=1.6)
-        axes.plot(means, list(positions), linestyle="none", marker="D", markersize=4.2,
-                  markerfacecolor="#E69F00", markeredgecolor=_INK, markeredgewidth=0.5)
+        _bars(
+            axes,
+            [
+                (index, low, high, "#9CC3E0")
+                for index, (low, high) in enumerate(zip(lows, highs, strict=True))
+            ],
+            0.5,
+            edge=HIGHLIGHT,
+            edge_width=0.6,
+        )
+        axes.vlines(
+            [0.0] * len(rows),
+            [p - 0.3 for p in positions],
+            [p + 0.3 for p in positions],
+            color=_INK,
+            linewidth=1.6,
+        )
+        axes.plot(
+            means,
+            list(positions),
+            linestyle="none",
+            marker="D",
+            markersize=4.2,
+            markerfacecolor="#E69F00",
+            markeredgecolor=_INK,
+            markeredgewidth=0.5,
+        )
         _row_labels(axes, labels)
         for index, (row, low, high) in enumerate(zip(rows, lows, highs, strict=True)):
             _value_label(axes, low, index, format_value(row[1], row[5]), outward_right=False)
@@ -287,8 +355,7 @@ def intervals(rows: Sequence[tuple[str, float, float, float, float, str]],
         return _svg(figure, title)
 
 
-def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
-            title: str) -> str | None:
+def tornado(rows: Sequence[tuple[str, str, float, float, float, str]], title: str) -> str | None:
     """A tornado chart: per (figure label, input, baseline, figure with the input at its P5,
     ... at its P95, dimension) a bar from the baseline (every range at its median) to each end,
     relative to the baseline; the largest swing on top, the figure's values at the ends."""
@@ -301,8 +368,16 @@ def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
         low, high = float(at_low) / float(baseline) - 1, float(at_high) / float(baseline) - 1
         if low == high:
             continue
-        cleaned.append((abs(high - low), f"{label} ← {name}", low, high,
-                        format_value(at_low, dimension), format_value(at_high, dimension)))
+        cleaned.append(
+            (
+                abs(high - low),
+                f"{label} ← {name}",
+                low,
+                high,
+                format_value(at_low, dimension),
+                format_value(at_high, dimension),
+            )
+        )
     if not cleaned:
         return None
     cleaned.sort(key=lambda row: (-row[0], row[1]))  # largest swing on top; ties by name
@@ -312,18 +387,34 @@ def tornado(rows: Sequence[tuple[str, str, float, float, float, str]],
     left_margin, right_margin = _text_width(labels) + 0.15 * _PT, 0.2 * _PT
     low_colour, high_colour = HIGHLIGHT, "#E69F00"
     with _chart(salt, height, (left_margin, right_margin, top, bottom)) as (figure, axes):
-        _relative_axis(axes, [value for row in cleaned for value in row[2:4]],
-                       [text for row in cleaned for text in row[4:]], "baseline",
-                       "relative to the baseline: every range at its median",
-                       WIDTH - left_margin - right_margin)
-        _bars(axes, [(index, 0.0, end, colour) for index, row in enumerate(cleaned)
-                     for end, colour in ((row[2], low_colour), (row[3], high_colour))], 0.55)
+        _relative_axis(
+            axes,
+            [value for row in cleaned for value in row[2:4]],
+            [text for row in cleaned for text in row[4:]],
+            "baseline",
+            "relative to the baseline: every range at its median",
+            WIDTH - left_margin - right_margin,
+        )
+        _bars(
+            axes,
+            [
+                (index, 0.0, end, colour)
+                for index, row in enumerate(cleaned)
+                for end, colour in ((row[2], low_colour), (row[3], high_colour))
+            ],
+            0.55,
+        )
         axes.axvline(0, color=_INK, linewidth=0.8)
         _row_labels(axes, labels)
         for index, (_swing, _label, low, high, low_text, high_text) in enumerate(cleaned):
             for value, text in ((low, low_text), (high, high_text)):
                 _value_label(axes, value, index, text, outward_right=value >= 0)
-        _legend(figure, _swatches([low_colour, high_colour]),
-                ["the range at its P5", "the range at its P95"], 2, height)
+        _legend(
+            figure,
+            _swatches([low_colour, high_colour]),
+            ["the range at its P5", "the range at its P95"],
+            2,
+            height,
+        )
         _title(figure, height, title)
         return _svg(figure, title)

@@ -109,16 +109,22 @@ class Diff:
                 short = top.name.split(".", 1)[-1].replace("_", " ")
                 rel = top.relative
                 if rel is not None:
-                    bits.append(f"{short} {'+' if rel >= 0 else '−'}{sig(abs(rel) * 100, 2)}% "
-                                f"to {top.new_text()}")
+                    bits.append(
+                        f"{short} {'+' if rel >= 0 else '−'}{sig(abs(rel) * 100, 2)}% "
+                        f"to {top.new_text()}"
+                    )
                 else:
                     bits.append(f"{short} {top.old_text()} → {top.new_text()}")
             failing = sum(1 for f in entry.flips if f.now_fails)
             holding = sum(1 for f in entry.flips if f.new_holds is True)
             if failing:
-                bits.append(f"{failing} claim{'s' if failing > 1 else ''} now fail{'s' if failing == 1 else ''}")
+                bits.append(
+                    f"{failing} claim{'s' if failing > 1 else ''} now fail{'s' if failing == 1 else ''}"
+                )
             if holding:
-                bits.append(f"{holding} claim{'s' if holding > 1 else ''} now hold{'s' if holding == 1 else ''}")
+                bits.append(
+                    f"{holding} claim{'s' if holding > 1 else ''} now hold{'s' if holding == 1 else ''}"
+                )
             if not bits:
                 bits.append("inputs changed, no metric moved beyond the threshold")
             parts.append(f"{entry.name}: " + "; ".join(bits))
@@ -136,8 +142,9 @@ def _differs(old: Any, new: Any) -> bool:
     return old != new
 
 
-def _node_changes(old: dict[str, MetricResult], new: dict[str, MetricResult], kind: str,
-                  threshold: float) -> list[Change]:
+def _node_changes(
+    old: dict[str, MetricResult], new: dict[str, MetricResult], kind: str, threshold: float
+) -> list[Change]:
     changes = []
     for name in list(old) + [n for n in new if n not in old]:
         before, after = old.get(name), new.get(name)
@@ -148,15 +155,27 @@ def _node_changes(old: dict[str, MetricResult], new: dict[str, MetricResult], ki
         ref = after or before
         assert ref is not None  # the name comes from one of the two
         node = REGISTRY.nodes.get(name)
-        change = Change(name, kind, old_value, new_value, ref.dimension,
-                        node.value_type if node else "number", node.importance if node else 0,
-                        ref.meaning)
+        change = Change(
+            name,
+            kind,
+            old_value,
+            new_value,
+            ref.dimension,
+            node.value_type if node else "number",
+            node.importance if node else 0,
+            ref.meaning,
+        )
         rel = change.relative
         if kind == "metric" and threshold and rel is not None and abs(rel) * 100 < threshold:
             continue
         changes.append(change)
     if kind == "metric":
-        changes.sort(key=lambda c: (-c.importance, -(abs(c.relative) if c.relative is not None else math.inf)))
+        changes.sort(
+            key=lambda c: (
+                -c.importance,
+                -(abs(c.relative) if c.relative is not None else math.inf),
+            )
+        )
     return changes
 
 
@@ -174,15 +193,23 @@ def diff_results(old: list[Result], new: list[Result], threshold: float = 0.0) -
         if after is None:
             entries.append(ScenarioDiff(name, "-", before.title))
             continue
-        entry = ScenarioDiff(name, "~", after.title,
-                             _node_changes(before.inputs, after.inputs, "input", 0.0),
-                             _node_changes(before.metrics, after.metrics, "metric", threshold),
-                             _flips(before, after))
+        entry = ScenarioDiff(
+            name,
+            "~",
+            after.title,
+            _node_changes(before.inputs, after.inputs, "input", 0.0),
+            _node_changes(before.metrics, after.metrics, "metric", threshold),
+            _flips(before, after),
+        )
         if entry.inputs or entry.metrics or entry.flips:
             entries.append(entry)
     # Scenarios whose claims flipped come first, then by how much their top metric moved.
-    entries.sort(key=lambda e: (0 if any(f.now_fails for f in e.flips) else 1 if e.flips else 2,
-                                {"~": 0, "+": 1, "-": 2}[e.status]))
+    entries.sort(
+        key=lambda e: (
+            0 if any(f.now_fails for f in e.flips) else 1 if e.flips else 2,
+            {"~": 0, "+": 1, "-": 2}[e.status],
+        )
+    )
     return Diff(entries, threshold)
 
 
@@ -192,8 +219,17 @@ def _flips(before: Result, after: Result) -> list[ClaimFlip]:
     for claim in after.claims:
         previous = old_claims.get((claim.metric, claim.op, claim.expected, claim.quote))
         if previous is not None and previous.holds != claim.holds:
-            flips.append(ClaimFlip(claim.metric, claim.op, claim.quote, previous.holds,
-                                   claim.holds, claim.file, claim.line))
+            flips.append(
+                ClaimFlip(
+                    claim.metric,
+                    claim.op,
+                    claim.quote,
+                    previous.holds,
+                    claim.holds,
+                    claim.file,
+                    claim.line,
+                )
+            )
     flips.sort(key=lambda f: not f.now_fails)
     return flips
 
@@ -209,14 +245,18 @@ def render_text(diff: Diff) -> str:
     for entry in diff.scenarios:
         lines.append(f"{entry.status} {entry.name}  {entry.title}")
         for flip in entry.flips:
-            lines.append(f"    claim {flip.metric} {flip.op} …: {_verdict(flip.old_holds)} → "
-                         f"{_verdict(flip.new_holds)}  \"{flip.quote}\" ({visible_path(flip.file)}:{flip.line})")
+            lines.append(
+                f"    claim {flip.metric} {flip.op} …: {_verdict(flip.old_holds)} → "
+                f'{_verdict(flip.new_holds)}  "{flip.quote}" ({visible_path(flip.file)}:{flip.line})'
+            )
         for change in entry.inputs:
             lines.append(f"    input  {change.name}: {change.old_text()} → {change.new_text()}")
         for change in entry.metrics:
             delta = change.delta_text()
-            lines.append(f"    metric {change.name}: {change.old_text()} → {change.new_text()}"
-                         + (f"  {delta}" if delta else ""))
+            lines.append(
+                f"    metric {change.name}: {change.old_text()} → {change.new_text()}"
+                + (f"  {delta}" if delta else "")
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -233,21 +273,29 @@ def render_rich(diff: Diff, console) -> None:
     console.print(f"[bold]{escape(diff.headline())}[/bold]\n")
     colours = {"+": "green", "-": "red", "~": "yellow"}
     for entry in diff.scenarios:
-        console.print(f"[{colours[entry.status]}]{entry.status} {escape(entry.name)}[/]  "
-                      f"{escape(entry.title)}")
+        console.print(
+            f"[{colours[entry.status]}]{entry.status} {escape(entry.name)}[/]  "
+            f"{escape(entry.title)}"
+        )
         for flip in entry.flips:
             colour = "red" if flip.now_fails else "green"
-            console.print(f"    [{colour}]claim {escape(flip.metric)} {escape(flip.op)} …: "
-                          f"{_verdict(flip.old_holds)} → {_verdict(flip.new_holds)}[/]  "
-                          f"\"{escape(flip.quote)}\"")
+            console.print(
+                f"    [{colour}]claim {escape(flip.metric)} {escape(flip.op)} …: "
+                f"{_verdict(flip.old_holds)} → {_verdict(flip.new_holds)}[/]  "
+                f'"{escape(flip.quote)}"'
+            )
         for change in entry.inputs:
-            console.print(f"    input  {escape(change.name)}: {escape(change.old_text())} → "
-                          f"{escape(change.new_text())}")
+            console.print(
+                f"    input  {escape(change.name)}: {escape(change.old_text())} → "
+                f"{escape(change.new_text())}"
+            )
         for change in entry.metrics:
             rel = change.relative
             colour = "cyan" if rel is None else ("green" if rel >= 0 else "magenta")
-            console.print(f"    metric {escape(change.name)}: {escape(change.old_text())} → "
-                          f"[{colour}]{escape(change.new_text())}  {escape(change.delta_text())}[/]")
+            console.print(
+                f"    metric {escape(change.name)}: {escape(change.old_text())} → "
+                f"[{colour}]{escape(change.new_text())}  {escape(change.delta_text())}[/]"
+            )
         console.print()
 
 
@@ -259,28 +307,49 @@ def render_markdown(diff: Diff) -> str:
     lines += ["| | scenario | top change | claims |", "|---|---|---|---|"]
     for entry in diff.scenarios:
         top = entry.metrics[0] if entry.metrics else None
-        top_text = (f"{top.name}: {top.old_text()} → {top.new_text()} {top.delta_text()}"
-                    if top else ("added" if entry.status == "+" else "removed" if entry.status == "-" else "inputs only"))
-        claims = ", ".join(f"{f.metric} {_verdict(f.old_holds)} → {_verdict(f.new_holds)}"
-                           for f in entry.flips) or "—"
+        top_text = (
+            f"{top.name}: {top.old_text()} → {top.new_text()} {top.delta_text()}"
+            if top
+            else (
+                "added"
+                if entry.status == "+"
+                else "removed"
+                if entry.status == "-"
+                else "inputs only"
+            )
+        )
+        claims = (
+            ", ".join(
+                f"{f.metric} {_verdict(f.old_holds)} → {_verdict(f.new_holds)}" for f in entry.flips
+            )
+            or "—"
+        )
         lines.append(f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} |")
     lines += ["", "<details><summary>Full detail</summary>", ""]
     for entry in diff.scenarios:
         lines += [f"#### {entry.status} {_md(entry.name)}", ""]
         if entry.flips:
             lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
-            lines += [f"| {_md(f.metric)} {_md(f.op)} | {_verdict(f.old_holds)} | "
-                      f"{_verdict(f.new_holds)} | {_md(f.quote)} |" for f in entry.flips]
+            lines += [
+                f"| {_md(f.metric)} {_md(f.op)} | {_verdict(f.old_holds)} | "
+                f"{_verdict(f.new_holds)} | {_md(f.quote)} |"
+                for f in entry.flips
+            ]
             lines.append("")
         if entry.inputs:
             lines += ["| input | old | new |", "|---|---|---|"]
-            lines += [f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} |"
-                      for c in entry.inputs]
+            lines += [
+                f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} |"
+                for c in entry.inputs
+            ]
             lines.append("")
         if entry.metrics:
             lines += ["| metric | old | new | change |", "|---|---|---|---|"]
-            lines += [f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} | "
-                      f"{_md(c.delta_text())} |" for c in entry.metrics]
+            lines += [
+                f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} | "
+                f"{_md(c.delta_text())} |"
+                for c in entry.metrics
+            ]
             lines.append("")
     lines += ["</details>", ""]
     return "\n".join(lines)
@@ -288,19 +357,38 @@ def render_markdown(diff: Diff) -> str:
 
 def render_json(diff: Diff) -> str:
     def change_data(change: Change) -> dict[str, Any]:
-        return {"name": change.name, "old": change.old, "new": change.new,
-                "relative": change.relative, "unit": _unit(change)}
+        return {
+            "name": change.name,
+            "old": change.old,
+            "new": change.new,
+            "relative": change.relative,
+            "unit": _unit(change),
+        }
 
     document = {
         "headline": diff.headline(),
         "changed": diff.changed,
         "claims_now_failing": diff.claims_now_failing,
         "scenarios": [
-            {"name": e.name, "status": e.status, "title": e.title,
-             "claims": [{"metric": f.metric, "op": f.op, "quote": f.quote, "old": f.old_holds,
-                         "new": f.new_holds, "file": f.file, "line": f.line} for f in e.flips],
-             "inputs": [change_data(c) for c in e.inputs],
-             "metrics": [change_data(c) for c in e.metrics]}
+            {
+                "name": e.name,
+                "status": e.status,
+                "title": e.title,
+                "claims": [
+                    {
+                        "metric": f.metric,
+                        "op": f.op,
+                        "quote": f.quote,
+                        "old": f.old_holds,
+                        "new": f.new_holds,
+                        "file": f.file,
+                        "line": f.line,
+                    }
+                    for f in e.flips
+                ],
+                "inputs": [change_data(c) for c in e.inputs],
+                "metrics": [change_data(c) for c in e.metrics],
+            }
             for e in diff.scenarios
         ],
     }

@@ -30,17 +30,27 @@ def explain_tree(result: Result, name: str) -> dict[str, Any]:
 
     def walk(current: str) -> dict[str, Any]:
         node = result.node(current)
-        entry: dict[str, Any] = {"name": current, "value": value_text(node),
-                                 "meaning": node.meaning, "kind": node.kind}
+        entry: dict[str, Any] = {
+            "name": current,
+            "value": value_text(node),
+            "meaning": node.meaning,
+            "kind": node.kind,
+        }
         if node.formula:
             entry["formula"] = node.formula
         if node.kind == "input":
-            entry.update(origin=node.origin, sources=list(node.sources),
-                         confidence=node.confidence, note=node.note)
+            entry.update(
+                origin=node.origin,
+                sources=list(node.sources),
+                confidence=node.confidence,
+                note=node.note,
+            )
             if node.distribution is not None:
                 d = node.distribution
-                entry["range"] = (f"{format_value(d.low, node.dimension)} to "
-                                  f"{format_value(d.high, node.dimension)}")
+                entry["range"] = (
+                    f"{format_value(d.low, node.dimension)} to "
+                    f"{format_value(d.high, node.dimension)}"
+                )
             return entry
         if current in seen:
             entry["repeat"] = True
@@ -72,7 +82,9 @@ def explain_text(result: Result, name: str) -> str:
             if entry.get("range"):
                 details.append(f"uncertain: 90% interval {entry['range']}")
             for source in entry.get("sources") or []:
-                confidence = f" [confidence {entry['confidence']}]" if entry.get("confidence") else ""
+                confidence = (
+                    f" [confidence {entry['confidence']}]" if entry.get("confidence") else ""
+                )
                 details.append(f"source: {source}{confidence}")
             if entry.get("note"):
                 details.append(f"note: {entry['note']}")
@@ -98,13 +110,16 @@ def uncertainty_text(result: Result, name: str, samples: Any, ranking: Any) -> s
         lines.append(f"  {name} does not depend on the uncertain inputs.")
         return "\n".join(lines) + "\n"
     fmt = lambda v: format_value(v, node.dimension)  # noqa: E731
-    lines.append(f"  P5 {fmt(summary.p5)}   median {fmt(summary.p50)}   P95 {fmt(summary.p95)}"
-                 f"   mean {fmt(summary.mean)}")
+    lines.append(
+        f"  P5 {fmt(summary.p5)}   median {fmt(summary.p50)}   P95 {fmt(summary.p95)}"
+        f"   mean {fmt(summary.mean)}"
+    )
     for metric in ranking.metrics:
         if not metric.swings:
             continue
-        lines.append("  What moves it most (each input from its P5 to its P95, the others at "
-                     "their medians):")
+        lines.append(
+            "  What moves it most (each input from its P5 to its P95, the others at their medians):"
+        )
         for swing in metric.swings:
             low = format_value(swing.input_low, swing.dimension)
             high = format_value(swing.input_high, swing.dimension)

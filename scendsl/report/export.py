@@ -49,10 +49,15 @@ def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, A
         stop = min(table.size, start + block)
         columns = table.block(start, stop)
         for offset, index in enumerate(range(start, stop)):
-            values = {name: json_safe(column[offset]) if name in numbers
-                      else _plain(column[offset]) for name, column in columns.items()}
-            yield {"name": table.name(index), "point": dict(zip(paths, table.labels(index), strict=True)),
-                   "values": values}
+            values = {
+                name: json_safe(column[offset]) if name in numbers else _plain(column[offset])
+                for name, column in columns.items()
+            }
+            yield {
+                "name": table.name(index),
+                "point": dict(zip(paths, table.labels(index), strict=True)),
+                "values": values,
+            }
 
 
 def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
@@ -100,8 +105,11 @@ def _cell(value: Any) -> str:
 
 def metric_data(node: MetricResult) -> dict[str, Any]:
     """One input or metric of a result as JSON-ready data."""
-    data: dict[str, Any] = {"value": json_safe(node.value), "unit": node.unit,
-                            "meaning": node.meaning}
+    data: dict[str, Any] = {
+        "value": json_safe(node.value),
+        "unit": node.unit,
+        "meaning": node.meaning,
+    }
     if node.formula:
         data["formula"] = node.formula
     if node.inputs:
@@ -134,12 +142,30 @@ def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any
             for name, entry in data[section].items():
                 summary = samples.percentiles(name)
                 if summary is not None and isinstance(samples.numbers.get(name), np.ndarray):
-                    entry.update(json_safe({"p5": summary.p5, "p50": summary.p50,
-                                          "p95": summary.p95, "mean": summary.mean}))
+                    entry.update(
+                        json_safe(
+                            {
+                                "p5": summary.p5,
+                                "p50": summary.p50,
+                                "p95": summary.p95,
+                                "mean": summary.mean,
+                            }
+                        )
+                    )
     data["claims"] = [
-        {"metric": c.metric, "op": c.op, "expected": c.expected, "actual": json_safe(c.actual),
-         "holds": c.holds, "margin": json_safe(c.margin), "tolerance": c.tolerance,
-         "unit": c.unit, "quote": c.quote, "file": c.file, "line": c.line}
+        {
+            "metric": c.metric,
+            "op": c.op,
+            "expected": c.expected,
+            "actual": json_safe(c.actual),
+            "holds": c.holds,
+            "margin": json_safe(c.margin),
+            "tolerance": c.tolerance,
+            "unit": c.unit,
+            "quote": c.quote,
+            "file": c.file,
+            "line": c.line,
+        }
         for c in result.claims
     ]
     if samples is not None:
@@ -148,14 +174,23 @@ def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any
     return data
 
 
-def write_eval_json(out: IO[str], results: Sequence[Result], runs: dict[str, Samples],
-                    sweeps: Iterable[Sweep], table_of: TableMaker) -> None:
+def write_eval_json(
+    out: IO[str],
+    results: Sequence[Result],
+    runs: dict[str, Samples],
+    sweeps: Iterable[Sweep],
+    table_of: TableMaker,
+) -> None:
     """The `scendsl eval --format json` document, written as it is made: each sweep's table
     (`table_of`) is streamed, so a million variants never sit in memory."""
     out.write(f'{{"version": {SCHEMA_VERSION},\n "scenarios": [')
     for index, result in enumerate(results):
-        text = json.dumps(result_data(result, runs.get(result.name)), indent=2,
-                          ensure_ascii=False, allow_nan=False)
+        text = json.dumps(
+            result_data(result, runs.get(result.name)),
+            indent=2,
+            ensure_ascii=False,
+            allow_nan=False,
+        )
         out.write(("\n" if index == 0 else ",\n") + text)
     out.write("]")
     sweeps = list(sweeps)
@@ -163,9 +198,12 @@ def write_eval_json(out: IO[str], results: Sequence[Result], runs: dict[str, Sam
         out.write(',\n "sweeps": [')
         for index, sweep in enumerate(sweeps):
             table = table_of(sweep, None)
-            head = {"name": sweep.name, "base": sweep.base,
-                    "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
-                    "units": dict(table.units)}
+            head = {
+                "name": sweep.name,
+                "base": sweep.base,
+                "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
+                "units": dict(table.units),
+            }
             out.write(("\n" if index == 0 else ",\n") + json.dumps(head)[:-1] + ', "variants": ')
             for piece in iter_json(table):
                 out.write(piece)
@@ -174,16 +212,20 @@ def write_eval_json(out: IO[str], results: Sequence[Result], runs: dict[str, Sam
     out.write("}\n")
 
 
-def write_eval_csv(out: IO[str], results: Sequence[Result], sweeps: Iterable[Sweep],
-                   table_of: TableMaker) -> None:
+def write_eval_csv(
+    out: IO[str], results: Sequence[Result], sweeps: Iterable[Sweep], table_of: TableMaker
+) -> None:
     """The `scendsl eval --format csv` table: one row per scenario, then per sweep variant,
     one column per number figure (full precision, SI base units; n/a empty)."""
     from scendsl.model.registry import REGISTRY
 
     writer = csv.writer(out, lineterminator="\n")
     names = [n for n in results[0].metrics] if results else []
-    numeric = [n for n in names if REGISTRY.nodes.get(n) is None
-               or REGISTRY.nodes[n].value_type == "number"]
+    numeric = [
+        n
+        for n in names
+        if REGISTRY.nodes.get(n) is None or REGISTRY.nodes[n].value_type == "number"
+    ]
     writer.writerow(["scenario", "sweep", *numeric])
     for result in results:
         writer.writerow([result.name, "", *(csv_cell(result.metrics[n].value) for n in numeric)])
@@ -191,8 +233,9 @@ def write_eval_csv(out: IO[str], results: Sequence[Result], sweeps: Iterable[Swe
         table = table_of(sweep, numeric)
         for record in iter_records(table):
             values = record["values"]
-            writer.writerow([record["name"], sweep.name,
-                             *(csv_cell(values.get(n)) for n in numeric)])
+            writer.writerow(
+                [record["name"], sweep.name, *(csv_cell(values.get(n)) for n in numeric)]
+            )
 
 
 def csv_cell(value: Any) -> str:

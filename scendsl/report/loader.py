@@ -59,8 +59,9 @@ class TemplateFileProblem(ScendslError):
     """A template file that cannot be used: outside the template folders, unreadable, not a
     file, not UTF-8, too big. `filename` and `lineno` locate it when known."""
 
-    def __init__(self, message: str, filename: str | None = None,
-                 lineno: int | None = None) -> None:
+    def __init__(
+        self, message: str, filename: str | None = None, lineno: int | None = None
+    ) -> None:
         super().__init__(message)
         self.filename, self.lineno = filename, lineno
 
@@ -92,7 +93,8 @@ def template_loader(folders: list[Path]) -> Any:
                 if os.path.commonpath([real, real_folder]) != real_folder:
                     raise TemplateFileProblem(
                         f"template '{template}' leads outside the templates folder through "
-                        "a symbolic link (templates are read only from their folder)")
+                        "a symbolic link (templates are read only from their folder)"
+                    )
                 if os.path.isdir(real):
                     continue
                 self.paths.setdefault(template, path)
@@ -104,33 +106,39 @@ def template_loader(folders: list[Path]) -> Any:
                 # O_NONBLOCK: a FIFO named like a template must not hang the build.
                 fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
             except OSError as error:
-                raise TemplateFileProblem(f"cannot read template '{template}': "
-                                          f"{error.strerror}", path) from None
+                raise TemplateFileProblem(
+                    f"cannot read template '{template}': {error.strerror}", path
+                ) from None
             with os.fdopen(fd, "rb") as handle:
                 info = os.fstat(handle.fileno())
                 if not stat.S_ISREG(info.st_mode):
-                    raise TemplateFileProblem(f"template '{template}' is not a regular file",
-                                              path)
+                    raise TemplateFileProblem(f"template '{template}' is not a regular file", path)
                 if info.st_size > MAX_TEMPLATE_FILE:
-                    raise TemplateFileProblem(f"template '{template}' is larger than "
-                                              f"{MAX_TEMPLATE_FILE:,} bytes", path)
+                    raise TemplateFileProblem(
+                        f"template '{template}' is larger than {MAX_TEMPLATE_FILE:,} bytes", path
+                    )
                 try:
                     data = handle.read(MAX_TEMPLATE_FILE + 1)
                 except OSError as error:
-                    raise TemplateFileProblem(f"cannot read template '{template}': "
-                                              f"{error.strerror}", path) from None
+                    raise TemplateFileProblem(
+                        f"cannot read template '{template}': {error.strerror}", path
+                    ) from None
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as error:
                 raise TemplateFileProblem(
                     f"template '{template}' is not UTF-8 text (byte {error.start + 1})",
-                    path, data[:error.start].count(b"\n") + 1) from None
+                    path,
+                    data[: error.start].count(b"\n") + 1,
+                ) from None
             private = _PRIVATE_USE_RE.search(text)
             if private:
                 raise TemplateFileProblem(
                     f"template '{template}' contains the private-use character "
                     f"U+{ord(private.group()):04X} (reserved for the build's placeholders)",
-                    path, text.count("\n", 0, private.start()) + 1)
+                    path,
+                    text.count("\n", 0, private.start()) + 1,
+                )
             self.files.add(path)
             self.paths[template] = path
             mtime = info.st_mtime

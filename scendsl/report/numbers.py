@@ -14,15 +14,32 @@ _HOUR = 3600.0
 # (factor, suffix) from largest to smallest, per dimension; values arrive in SI base units.
 _SCALES: dict[str, list[tuple[float, str]]] = {
     "power": [(1e9, "GW"), (1e6, "MW"), (1e3, "kW"), (1.0, "W")],
-    "energy": [(1e12 * _HOUR, "TWh"), (1e9 * _HOUR, "GWh"), (1e6 * _HOUR, "MWh"),
-               (1e3 * _HOUR, "kWh"), (_HOUR, "Wh")],
-    "flop_rate": [(1e21, "ZFLOP/s"), (1e18, "EFLOP/s"), (1e15, "PFLOP/s"), (1e12, "TFLOP/s"),
-                  (1e9, "GFLOP/s"), (1.0, "FLOP/s")],
+    "energy": [
+        (1e12 * _HOUR, "TWh"),
+        (1e9 * _HOUR, "GWh"),
+        (1e6 * _HOUR, "MWh"),
+        (1e3 * _HOUR, "kWh"),
+        (_HOUR, "Wh"),
+    ],
+    "flop_rate": [
+        (1e21, "ZFLOP/s"),
+        (1e18, "EFLOP/s"),
+        (1e15, "PFLOP/s"),
+        (1e12, "TFLOP/s"),
+        (1e9, "GFLOP/s"),
+        (1.0, "FLOP/s"),
+    ],
     "data": [(1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1.0, "B")],
     "bandwidth": [(1e12, "TB/s"), (1e9, "GB/s"), (1e6, "MB/s"), (1.0, "B/s")],
     "mass": [(1e9, "Mt CO2"), (1e6, "kt CO2"), (1e3, "t CO2"), (1.0, "kg CO2")],
-    "time": [(365.25 * 86400, "years"), (86400.0, "days"), (_HOUR, "hours"), (60.0, "min"),
-             (1.0, "s"), (1e-3, "ms")],
+    "time": [
+        (365.25 * 86400, "years"),
+        (86400.0, "days"),
+        (_HOUR, "hours"),
+        (60.0, "min"),
+        (1.0, "s"),
+        (1e-3, "ms"),
+    ],
     "area": [(1e-6, "mm²")],
     "carbon_intensity": [(1e-3 / (1e3 * _HOUR), "gCO2/kWh")],
     "energy_price": [(1.0 / (1e6 * _HOUR), "USD/MWh")],
@@ -74,7 +91,7 @@ def format_value(value: Any, dimension: str | None, value_type: str = "number") 
         if value == 0:
             return "0 FLOP"
         exponent = math.floor(math.log10(abs(value)))
-        return f"{value / 10 ** exponent:.2f}e{exponent} FLOP"
+        return f"{value / 10**exponent:.2f}e{exponent} FLOP"
     scales = _SCALES.get(dimension or "")
     if scales:
         for factor, suffix in scales:

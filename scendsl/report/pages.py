@@ -34,7 +34,8 @@ class WorkSharer(Protocol):
 
 #: Names Windows reserves for devices, whatever the extension (`con.md` opens the console).
 WINDOWS_RESERVED_STEMS = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)])
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)]
+)
 
 
 def page_names(names: list[str]) -> dict[str, str]:
@@ -63,14 +64,23 @@ def attach_risks(views: list[ScenarioView]) -> None:
             rule = assessment.rule
             # The value shown is that of the metric the deciding rule tests (the first, for a
             # rule on several); the risk's declared driver when no condition decided.
-            driver = rule.when[0].metric if rule is not None and rule.when else (
-                assessment.risk.driver)
-            view.risks.append(RiskView(
-                assessment.risk.key, assessment.risk.title, assessment.risk.concern,
-                assessment.rating, view.m(driver),
-                rule.describe() if rule else "", rule.reason if rule else "",
-                rule.source if rule else "", rule.confidence if rule else "",
-                list(assessment.caveats)))
+            driver = (
+                rule.when[0].metric if rule is not None and rule.when else (assessment.risk.driver)
+            )
+            view.risks.append(
+                RiskView(
+                    assessment.risk.key,
+                    assessment.risk.title,
+                    assessment.risk.concern,
+                    assessment.rating,
+                    view.m(driver),
+                    rule.describe() if rule else "",
+                    rule.reason if rule else "",
+                    rule.source if rule else "",
+                    rule.confidence if rule else "",
+                    list(assessment.caveats),
+                )
+            )
 
 
 # ---------------------------------------------------------------------------------- charts
@@ -88,7 +98,7 @@ class ChartRequests:
 
     def take_new(self) -> list[tuple[str, tuple[str, tuple[Any, ...]]]]:
         """Jobs asked for since the last call, in order."""
-        items = list(self.jobs.items())[self._taken:]
+        items = list(self.jobs.items())[self._taken :]
         self._taken = len(self.jobs)
         return items
 
@@ -113,7 +123,9 @@ class ChartRequests:
         single = not isinstance(subject, list)
         bars: list[tuple[str, float, bool]] = [
             ("This cluster" if single else v.title, v.peak.value, True)
-            for v in views if v.peak.value is not None]
+            for v in views
+            if v.peak.value is not None
+        ]
         seen: set[str] = set()
         for view in views:
             for ref in view.references:
@@ -127,10 +139,21 @@ class ChartRequests:
         if view.uncertainty is None or not view.uncertainty.headline:
             return None
         spreads = view.uncertainty.headline
-        rows = [(spread.label, spread.p5.value, spread.p50.value, spread.p95.value,
-                 spread.mean.value, spread.figure.dimension) for spread in spreads]
-        title = (f"Headline figures over {view.uncertainty.samples} samples: "
-                 "5th to 95th percentile around the median")
+        rows = [
+            (
+                spread.label,
+                spread.p5.value,
+                spread.p50.value,
+                spread.p95.value,
+                spread.mean.value,
+                spread.figure.dimension,
+            )
+            for spread in spreads
+        ]
+        title = (
+            f"Headline figures over {view.uncertainty.samples} samples: "
+            "5th to 95th percentile around the median"
+        )
         return self._add("intervals", "intervals", rows, title)
 
     def tornado(self, view: ScenarioView) -> str | None:
@@ -138,8 +161,17 @@ class ChartRequests:
         swings = view.uncertainty.swings if view.uncertainty is not None else []
         if not swings:
             return None
-        rows = [(swing.label, swing.input, swing.baseline.value, swing.at_low.value,
-                 swing.at_high.value, swing.baseline.dimension) for swing in swings]
+        rows = [
+            (
+                swing.label,
+                swing.input,
+                swing.baseline.value,
+                swing.at_low.value,
+                swing.at_high.value,
+                swing.baseline.dimension,
+            )
+            for swing in swings
+        ]
         title = "What moves the headline figures: each range alone from its P5 to its P95"
         return self._add("tornado", "tornado", rows, title)
 
@@ -148,8 +180,9 @@ class ChartRequests:
             return None
         sample = sweep.variants[0].view.m(metric)
         title = f"{sample.meaning} — sweep {sweep.name}"
-        return self._add("sweep", "trajectory", sweep.series(metric), sample.dimension,
-                         sweep.x_axis or "", title)
+        return self._add(
+            "sweep", "trajectory", sweep.series(metric), sample.dimension, sweep.x_axis or "", title
+        )
 
 
 @dataclass(frozen=True)
@@ -159,8 +192,9 @@ class ChartSlot:
     key: str
 
 
-def template_site(views: list[ScenarioView], sweeps: list[SweepView],
-                  catalog: Catalog) -> dict[str, Any]:
+def template_site(
+    views: list[ScenarioView], sweeps: list[SweepView], catalog: Catalog
+) -> dict[str, Any]:
     """What every page's template gets: registered views (`render.template_view`) and plain
     read-only data, never live models (their methods read files and unpickle)."""
     from scendsl.report.risk import load_rules
@@ -170,8 +204,13 @@ def template_site(views: list[ScenarioView], sweeps: list[SweepView],
         "sweeps": sweeps,
         "risk_rules": load_rules(),
         "reference_catalog": read_only(catalog.references),
-        "pages": (("index", "Index"), ("landscape", "Landscape"),
-                  ("compute-divide", "Compute divide"), ("energy", "Energy"), ("risk", "Risk")),
+        "pages": (
+            ("index", "Index"),
+            ("landscape", "Landscape"),
+            ("compute-divide", "Compute divide"),
+            ("energy", "Energy"),
+            ("risk", "Risk"),
+        ),
     }
 
 
@@ -199,8 +238,10 @@ def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Ca
         elif kind == "tornado":
             key = requests.tornado(subject)
         else:
-            raise ValueError(f"unknown chart '{kind}' (power_by_source, compute, trajectory "
-                             "with a metric, intervals, tornado)")
+            raise ValueError(
+                f"unknown chart '{kind}' (power_by_source, compute, trajectory "
+                "with a metric, intervals, tornado)"
+            )
         if max_charts is not None and len(requests.jobs) > max_charts:
             raise ValueError(f"more than {max_charts} different charts in the briefings")
         return page.token("", ChartSlot(key)) if key is not None else Markup("")
@@ -208,9 +249,14 @@ def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Ca
     return chart
 
 
-def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog: Catalog,
-                 templates_dir: str | None, timings: dict[str, float],
-                 sharing: WorkSharer) -> dict[str, bytes]:
+def render_pages(
+    views: list[ScenarioView],
+    sweeps: list[SweepView],
+    catalog: Catalog,
+    templates_dir: str | None,
+    timings: dict[str, float],
+    sharing: WorkSharer,
+) -> dict[str, bytes]:
     """Render every page for both targets: templates, then charts and HTML conversion
     (handed to `sharing`)."""
     requests = ChartRequests()
@@ -250,9 +296,12 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog: Ca
         charts, bodies = sharing.finish()
         clock = time.perf_counter()
         for (name, title, page), body in zip(rendered, bodies, strict=True):
-            page.fragments = [(md, _chart_fragment(charts.get(form.key)))
-                              if isinstance(form, ChartSlot) else (md, form)
-                              for md, form in page.fragments]
+            page.fragments = [
+                (md, _chart_fragment(charts.get(form.key)))
+                if isinstance(form, ChartSlot)
+                else (md, form)
+                for md, form in page.fragments
+            ]
             files[f"{name}.html"] = renderer.html_document(body, page, title).encode("utf-8")
         timings["html pages"] = time.perf_counter() - clock
     except TemplateProblem as problem:
@@ -262,14 +311,19 @@ def render_pages(views: list[ScenarioView], sweeps: list[SweepView], catalog: Ca
 
 def _check_chart_subject(kind: str, subject: Any, metric: Any) -> None:
     """A chart's subject must be what the build made for it: a template passes anything."""
-    scenarios = (isinstance(subject, ScenarioView) or (
-        isinstance(subject, list) and all(isinstance(v, ScenarioView) for v in subject)))
-    wanted = {"power_by_source": ("a scenario or a list of scenarios", scenarios),
-              "compute": ("a scenario or a list of scenarios", scenarios),
-              "intervals": ("a scenario", isinstance(subject, ScenarioView)),
-              "tornado": ("a scenario", isinstance(subject, ScenarioView)),
-              "trajectory": ("a sweep and a metric name",
-                             isinstance(subject, SweepView) and isinstance(metric, str))}
+    scenarios = isinstance(subject, ScenarioView) or (
+        isinstance(subject, list) and all(isinstance(v, ScenarioView) for v in subject)
+    )
+    wanted = {
+        "power_by_source": ("a scenario or a list of scenarios", scenarios),
+        "compute": ("a scenario or a list of scenarios", scenarios),
+        "intervals": ("a scenario", isinstance(subject, ScenarioView)),
+        "tornado": ("a scenario", isinstance(subject, ScenarioView)),
+        "trajectory": (
+            "a sweep and a metric name",
+            isinstance(subject, SweepView) and isinstance(metric, str),
+        ),
+    }
     if kind in wanted and not wanted[kind][1]:
         raise TypeError(f"chart '{kind}' takes {wanted[kind][0]}")
     if kind == "trajectory" and subject.variants:
@@ -287,8 +341,10 @@ def _as_scenario_error(problem: TemplateProblem) -> ScenarioError:
     span = Span(problem.file, problem.line or 1, 1) if problem.file else None
     hint = None
     if "SecurityError" in problem.message or "TemplateNotFound" in problem.message:
-        hint = ("templates run in a sandbox: only the data passed to them and the template "
-                "folders are reachable")
+        hint = (
+            "templates run in a sandbox: only the data passed to them and the template "
+            "folders are reachable"
+        )
     sink = DiagnosticSink()
     sink.error(problem.message, span, hint)  # quotes the template line, like a scenario's
     return ScenarioError(sink.diagnostics)

@@ -57,8 +57,9 @@ _TOKEN_OPEN, _TOKEN_CLOSE = "\ue000", "\ue001"
 _TOKEN_RE = re.compile("\ue000([0-9]+)\ue001")
 # Private-use characters (our tokens among them) and control characters never come from a
 # scenario into a page.
-_UNWANTED_RE = re.compile("[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-                          "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNWANTED_RE = re.compile(
+    "[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 _MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]])")
 _AUTOLINK_RE = re.compile(r"://|(www)\.", re.IGNORECASE)
 _ISSUE_REFERENCE_RE = re.compile(r"#(?=[0-9])")
@@ -68,15 +69,58 @@ _LINE_START_RE = re.compile(r"^(#|[+\-](?=\s|$)|[0-9]+[.)](?=\s|$))")
 #: A link to one of our pages, as the Markdown wrote it (after cleaning: no other quoting).
 _PAGE_LINK_RE = re.compile(r'href="([A-Za-z0-9_\-]+)\.md(#[A-Za-z0-9_\-]*)?"')
 _BLANK_LINES_RE = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
-_UNUSED_INLINE_PATTERNS = ("html", "image_link", "image_reference", "short_image_ref", "automail",
-                           "autolink", "reference", "short_reference", "linebreak", "not_strong")
+_UNUSED_INLINE_PATTERNS = (
+    "html",
+    "image_link",
+    "image_reference",
+    "short_image_ref",
+    "automail",
+    "autolink",
+    "reference",
+    "short_reference",
+    "linebreak",
+    "not_strong",
+)
 
 #: Tags the Markdown converter emits for our templates; everything else is removed.
-ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "table", "thead",
-                "tbody", "tr", "th", "td", "a", "em", "strong", "code", "pre", "blockquote",
-                "hr", "br", "sup", "sub"}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "h1": {"id"}, "h2": {"id"}, "h3": {"id"},
-                      "h4": {"id"}, "h5": {"id"}, "h6": {"id"}, "ol": {"start"}}
+ALLOWED_TAGS = {
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "blockquote",
+    "hr",
+    "br",
+    "sup",
+    "sub",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "h1": {"id"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
+    "ol": {"start"},
+}
 
 
 class TemplateProblem(ScendslError):
@@ -181,8 +225,10 @@ def number_markup(page: Page, number: Explainable) -> Markup:
             cached = f'<span class="num">{summary}</span>'
         else:
             kind = "num text" if getattr(number, "value_type", "number") == "text" else "num"
-            cached = (f'<details class="{kind}"><summary>{summary}</summary>'
-                      f'{derivation_html(tree)}</details>')
+            cached = (
+                f'<details class="{kind}"><summary>{summary}</summary>'
+                f"{derivation_html(tree)}</details>"
+            )
         if hasattr(number, "html_cache"):
             number.html_cache = cached  # the same on every page: derive once per build
     return page.token(md_escape(number.text), cached)
@@ -209,20 +255,20 @@ def derivation_html(tree: Mapping[str, Any]) -> str:
     def provenance(entry: Mapping[str, Any]) -> None:
         lines = []
         if entry.get("origin"):
-            lines.append(f'from {esc(entry["origin"])}')
+            lines.append(f"from {esc(entry['origin'])}")
         if entry.get("range"):
-            lines.append(f'90% interval {esc(entry["range"])}')
+            lines.append(f"90% interval {esc(entry['range'])}")
         confidence = entry.get("confidence")
         code = f' <span class="conf">{esc(confidence)}</span>' if confidence else ""
         for source in entry.get("sources") or []:
             lines.append(f"source: {esc(source)}{code}")
         if entry.get("note"):
-            lines.append(f'note: {esc(entry["note"])}')
+            lines.append(f"note: {esc(entry['note'])}")
         if lines:
             parts.append('<div class="o">' + "<br>".join(lines) + "</div>")
 
     def line(entry: Mapping[str, Any], with_meaning: bool) -> None:
-        parts.append(f'<code>{esc(entry["name"])}</code> = <b>{esc(entry["value"])}</b>')
+        parts.append(f"<code>{esc(entry['name'])}</code> = <b>{esc(entry['value'])}</b>")
         if with_meaning and entry.get("meaning"):
             parts.append(f' <span class="m">{esc(entry["meaning"])}</span>')
 
@@ -243,22 +289,26 @@ def derivation_html(tree: Mapping[str, Any]) -> str:
                 provenance(child)
             grandchildren = [] if child.get("repeat") else child.get("inputs") or []
             if grandchildren:
-                parts.append('<div class="o">with ' + "; ".join(
-                    f'<code>{esc(g["name"])}</code> = {esc(g["value"])}' for g in grandchildren)
-                    + "</div>")
+                parts.append(
+                    '<div class="o">with '
+                    + "; ".join(
+                        f"<code>{esc(g['name'])}</code> = {esc(g['value'])}" for g in grandchildren
+                    )
+                    + "</div>"
+                )
             parts.append("</li>")
         parts.append("</ul>")
     parts.append("</li></ul></div>")
     return "".join(parts)
 
 
-
 # ---------------------------------------------------------------------------------- templates
 class Renderer:
     """Jinja environments (always sandboxed) and the Markdown → HTML pipeline."""
 
-    def __init__(self, templates_dir: str | None = None,
-                 globals_: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, templates_dir: str | None = None, globals_: Mapping[str, Any] | None = None
+    ) -> None:
         from jinja2 import StrictUndefined, pass_context
 
         folders = [builtin_templates_dir()]
@@ -283,15 +333,26 @@ class Renderer:
 
         sandbox = sandbox_environment_class()
         self.markdown_env = sandbox(
-            loader=loader, autoescape=True, finalize=finalize, undefined=StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-            bytecode_cache=bytecode_cache("markdown"))
+            loader=loader,
+            autoescape=True,
+            finalize=finalize,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            bytecode_cache=bytecode_cache("markdown"),
+        )
         # The HTML page (its head, styles and the policy that forbids scripts) is ours alone:
         # user templates shape the Markdown, which is cleaned before it becomes HTML.
         self.html_env = sandbox(
-            loader=template_loader([builtin_templates_dir()]), autoescape=True,
-            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True, bytecode_cache=bytecode_cache("html"))
+            loader=template_loader([builtin_templates_dir()]),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            bytecode_cache=bytecode_cache("html"),
+        )
         self._install_filters(pass_context)
         if globals_:
             self.markdown_env.install_globals(**globals_)
@@ -320,10 +381,15 @@ class Renderer:
             interval = clean_text(getattr(value, "interval", "") or "")
             if not interval:
                 return shown
-            return shown + Markup(" ") + page.token(
-                f"({md_escape(interval)})",
-                f'<span class="range" title="90% interval: 5th to 95th percentile of the '
-                f'Monte Carlo samples">({html.escape(interval)})</span>')
+            return (
+                shown
+                + Markup(" ")
+                + page.token(
+                    f"({md_escape(interval)})",
+                    f'<span class="range" title="90% interval: 5th to 95th percentile of the '
+                    f'Monte Carlo samples">({html.escape(interval)})</span>',
+                )
+            )
 
         def url(name: str, anchor: str | None = None) -> Markup:
             """Link target of a page: `name.md` (the HTML page rewrites it to `name.html`)."""
@@ -336,8 +402,9 @@ class Renderer:
             """A risk rating: bold text in Markdown, a coloured label in HTML."""
             text = clean_text(rating or "not rated")
             css = rating if rating in ("low", "medium", "high") else "na"
-            return context["page"].token(f"**{md_escape(text)}**",
-                                         f'<span class="rating {css}">{html.escape(text)}</span>')
+            return context["page"].token(
+                f"**{md_escape(text)}**", f'<span class="rating {css}">{html.escape(text)}</span>'
+            )
 
         @pass_context
         def verdict(context, holds: bool | None) -> Markup:
@@ -346,8 +413,10 @@ class Renderer:
                 raise TypeError("verdict takes true, false or none")
             text = {True: "holds", False: "fails", None: "n/a"}[holds]
             css = {True: "holds", False: "fails", None: "na"}[holds]
-            return context["page"].token(f"**{text}**" if holds is not None else text,
-                                         f'<span class="verdict {css}">{text}</span>')
+            return context["page"].token(
+                f"**{text}**" if holds is not None else text,
+                f'<span class="verdict {css}">{text}</span>',
+            )
 
         @pass_context
         def end_quote(context) -> Markup:
@@ -356,8 +425,18 @@ class Renderer:
             nothing: a line on its own, it is a blank line in Markdown and no element in HTML."""
             return context["page"].token("", "")
 
-        ours = dict(md=md_escape, code=md_code, join=join, e=md_escape, shorten=shorten,
-                    escape=md_escape, num=num, badge=badge, verdict=verdict, with_range=with_range)
+        ours = dict(
+            md=md_escape,
+            code=md_code,
+            join=join,
+            e=md_escape,
+            shorten=shorten,
+            escape=md_escape,
+            num=num,
+            badge=badge,
+            verdict=verdict,
+            with_range=with_range,
+        )
         env.filters.update({name: env.bounded_filter(f) for name, f in ours.items()})
         env.install_globals(url=url, end_quote=end_quote)
 
@@ -368,8 +447,10 @@ class Renderer:
         Raises TemplateProblem (located in the template) on any template error.
         """
         return self._within_budget(
-            self.markdown_env, template,
-            lambda: self.markdown_env.get_template(template).render(dict(context, page=page)))
+            self.markdown_env,
+            template,
+            lambda: self.markdown_env.get_template(template).render(dict(context, page=page)),
+        )
 
     def _within_budget(self, env: Any, template: str, work: Callable[[], str]) -> str:
         """Run `work` (one template) within what is left of the build's rendering time; any
@@ -395,8 +476,12 @@ class Renderer:
     @staticmethod
     def markdown_file(text: str, page: Page) -> str:
         """The `.md` file: every token in its Markdown form, runs of blank lines collapsed."""
-        text = _TOKEN_RE.sub(lambda m: page.fragments[int(m.group(1))][0]
-                             if int(m.group(1)) < len(page.fragments) else "", text)
+        text = _TOKEN_RE.sub(
+            lambda m: (
+                page.fragments[int(m.group(1))][0] if int(m.group(1)) < len(page.fragments) else ""
+            ),
+            text,
+        )
         text = _UNWANTED_RE.sub("", text)
         return _BLANK_LINES_RE.sub("\n\n", text).strip("\n") + "\n"
 
@@ -409,9 +494,12 @@ class Renderer:
         """The cleaned body with numbers and charts filled in, wrapped in the page template."""
         body = _substitute(body, [html_form for _, html_form in page.fragments])
         return self._within_budget(
-            self.html_env, "page.html.j2",
+            self.html_env,
+            "page.html.j2",
             lambda: self.html_env.get_template("page.html.j2").render(
-                title=clean_text(title), body=Markup(body), page=page.name))
+                title=clean_text(title), body=Markup(body), page=page.name
+            ),
+        )
 
     def _problem(self, error: BaseException, template: str) -> TemplateProblem:
         """A template error located in the template file, from Jinja's rewritten traceback."""
@@ -430,18 +518,20 @@ class Renderer:
                 traceback = traceback.tb_next
         kind = type(error).__name__
         if isinstance(error, RecursionError):
-            message = (f"template {template}: templates nest too deeply (a template that "
-                       "includes or extends itself, a macro that calls itself without end, or "
-                       "an expression nested too deep?)")
+            message = (
+                f"template {template}: templates nest too deeply (a template that "
+                "includes or extends itself, a macro that calls itself without end, or "
+                "an expression nested too deep?)"
+            )
         elif isinstance(error, SyntaxError) and not located:
-            message = (f"template {template}: the template nests too deeply to be compiled "
-                       f"({error.msg})")
+            message = (
+                f"template {template}: the template nests too deeply to be compiled ({error.msg})"
+            )
         elif isinstance(error, (TemplateLimit, TemplateFileProblem)):
             message = f"template {template}: {error}"
         else:
             message = f"template {template}: {kind}: {clean_text(error)[:300]}"
         return TemplateProblem(message, file or self._loader.paths.get(template, template), line)
-
 
 
 _markdown_converter = None
@@ -453,12 +543,13 @@ def markdown_to_html(text: str) -> str:
     if _markdown_converter is None:
         import markdown
 
-        converter = markdown.Markdown(extensions=["tables", "sane_lists", "toc"],
-                                      output_format="html",
-                                      # toc only gives headings their ids; no "[TOC]"
-                                      # marker is looked for (a walk of every page's tree)
-                                      extension_configs={"toc": {"permalink": False,
-                                                                 "marker": ""}})
+        converter = markdown.Markdown(
+            extensions=["tables", "sane_lists", "toc"],
+            output_format="html",
+            # toc only gives headings their ids; no "[TOC]"
+            # marker is looked for (a walk of every page's tree)
+            extension_configs={"toc": {"permalink": False, "marker": ""}},
+        )
         # Raw HTML never passes (scenario text has none: `<` is escaped), and the syntax our
         # templates do not use goes too: safer, and a third faster on large tables.
         for name in _UNUSED_INLINE_PATTERNS:
@@ -482,10 +573,15 @@ def sanitize(body: str) -> str:
     """Keep only the tags Markdown emits; drop scripts, event handlers and unsafe URLs."""
     import nh3
 
-    return nh3.clean(body, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     clean_content_tags={"script", "style"},
-                     url_schemes={"http", "https", "mailto"},
-                     link_rel="noopener noreferrer", strip_comments=True)
+    return nh3.clean(
+        body,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        clean_content_tags={"script", "style"},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
 
 
 # A paragraph up to its first "</p>" (the loop unrolled: no lookahead at every character).

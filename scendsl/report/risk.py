@@ -141,8 +141,10 @@ def _condition(raw: Mapping[str, Any], where: str) -> Condition:
         raise RiskRulesError(f"{where}: a condition needs 'metric'")
     ops = [key for key in raw if key != "metric"]
     if len(ops) != 1 or ops[0] not in (*_NUMERIC_OPS, *_OTHER_OPS):
-        raise RiskRulesError(f"{where}: a condition has exactly one of "
-                             f"{', '.join((*_NUMERIC_OPS, *_OTHER_OPS))}; got {ops}")
+        raise RiskRulesError(
+            f"{where}: a condition has exactly one of "
+            f"{', '.join((*_NUMERIC_OPS, *_OTHER_OPS))}; got {ops}"
+        )
     op, value = ops[0], raw[ops[0]]
     if op in _NUMERIC_OPS:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -164,8 +166,9 @@ def _condition(raw: Mapping[str, Any], where: str) -> Condition:
     return Condition(metric, op, texts, ", ".join(t.replace("_", " ") for t in texts))
 
 
-def parse_rules(data: Mapping[str, Any],
-                origin: str = "risk_rules.toml") -> tuple[RiskDefinition, ...]:
+def parse_rules(
+    data: Mapping[str, Any], origin: str = "risk_rules.toml"
+) -> tuple[RiskDefinition, ...]:
     """Risk definitions from the parsed TOML; raises RiskRulesError on any schema mistake."""
     risks: list[RiskDefinition] = []
     keys: set[str] = set()
@@ -186,15 +189,19 @@ def parse_rules(data: Mapping[str, Any],
                 raise RiskRulesError(f"{here}: confidence must be one of A, B, C, U")
             for field in ("reason", "source"):
                 if not isinstance(rule.get(field), str) or not rule[field]:
-                    raise RiskRulesError(f"{here}: '{field}' is required: every threshold "
-                                         "says why and where it comes from")
+                    raise RiskRulesError(
+                        f"{here}: '{field}' is required: every threshold "
+                        "says why and where it comes from"
+                    )
             when = tuple(_condition(c, here) for c in rule.get("when", []))
-            rules.append(Rule(rule["rating"], when, rule["reason"], rule["source"],
-                              rule["confidence"]))
+            rules.append(
+                Rule(rule["rating"], when, rule["reason"], rule["source"], rule["confidence"])
+            )
         if not rules:
             raise RiskRulesError(f"{where}: at least one rule is needed")
-        risks.append(RiskDefinition(raw["key"], raw["title"], raw["driver"], raw["concern"],
-                                    tuple(rules)))
+        risks.append(
+            RiskDefinition(raw["key"], raw["title"], raw["driver"], raw["concern"], tuple(rules))
+        )
     return tuple(risks)
 
 
@@ -223,10 +230,13 @@ def rule_problems(risks: tuple[RiskDefinition, ...], dimensions: Mapping[str, st
                     continue
                 # A plain number may bound a fraction (0.9 is 90%), not the other way round.
                 same = wanted == condition.dimension or (
-                    wanted == "fraction" and condition.dimension == "number")
+                    wanted == "fraction" and condition.dimension == "number"
+                )
                 if not same:
-                    problems.append(f"{risk.key}: '{condition.describe()}' compares a "
-                                    f"{wanted} with a {condition.dimension}")
+                    problems.append(
+                        f"{risk.key}: '{condition.describe()}' compares a "
+                        f"{wanted} with a {condition.dimension}"
+                    )
     return problems
 
 
@@ -247,8 +257,11 @@ def assess_one(risk: RiskDefinition, value_of: Callable[[str], Any]) -> Assessme
             continue
         if any(outcome is None for outcome in outcomes):
             skipped.append(rule)
-            missing.extend(c.metric for c, outcome in zip(rule.when, outcomes, strict=True)
-                           if outcome is None and c.metric not in missing)
+            missing.extend(
+                c.metric
+                for c, outcome in zip(rule.when, outcomes, strict=True)
+                if outcome is None and c.metric not in missing
+            )
             continue
         if not rule.when and skipped:
             return Assessment(risk, None, None, (f"not rated: {', '.join(missing)} is n/a",))
@@ -256,15 +269,16 @@ def assess_one(risk: RiskDefinition, value_of: Callable[[str], Any]) -> Assessme
         caveats: tuple[str, ...] = ()
         if higher:
             worst = max(higher, key=lambda s: RATINGS.index(s.rating)).rating
-            names = sorted({c.metric for s in higher for c in s.when
-                            if value_of(c.metric) is None})
+            names = sorted({c.metric for s in higher for c in s.when if value_of(c.metric) is None})
             caveats = (f"could be {worst}: {', '.join(names)} is n/a",)
         return Assessment(risk, rule.rating, rule, caveats)
-    return Assessment(risk, None, None,
-                      (f"not rated: {', '.join(missing)} is n/a",) if missing else ())
+    return Assessment(
+        risk, None, None, (f"not rated: {', '.join(missing)} is n/a",) if missing else ()
+    )
 
 
-def assess(value_of: Callable[[str], Any],
-           risks: tuple[RiskDefinition, ...] | None = None) -> list[Assessment]:
+def assess(
+    value_of: Callable[[str], Any], risks: tuple[RiskDefinition, ...] | None = None
+) -> list[Assessment]:
     """The whole register for one scenario, in the rules file's order."""
     return [assess_one(risk, value_of) for risk in (risks if risks is not None else load_rules())]

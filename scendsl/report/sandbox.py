@@ -45,24 +45,106 @@ _TEMPLATE_VIEWS: dict[type, frozenset[str]] = {}
 
 #: Read-only methods of plain data that templates may call; no other attribute of plain data
 #: is reachable (`format` and the padding methods are left out: attribute access and size).
-_STR_METHODS = frozenset({
-    "capitalize", "casefold", "count", "endswith", "find", "index", "isalnum", "isalpha",
-    "isdecimal", "isdigit", "islower", "isnumeric", "isspace", "istitle", "isupper", "join",
-    "lower", "lstrip", "partition", "removeprefix", "removesuffix", "replace", "rfind", "rindex",
-    "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase",
-    "title", "upper", "striptags", "unescape"})
+_STR_METHODS = frozenset(
+    {
+        "capitalize",
+        "casefold",
+        "count",
+        "endswith",
+        "find",
+        "index",
+        "isalnum",
+        "isalpha",
+        "isdecimal",
+        "isdigit",
+        "islower",
+        "isnumeric",
+        "isspace",
+        "istitle",
+        "isupper",
+        "join",
+        "lower",
+        "lstrip",
+        "partition",
+        "removeprefix",
+        "removesuffix",
+        "replace",
+        "rfind",
+        "rindex",
+        "rpartition",
+        "rsplit",
+        "rstrip",
+        "split",
+        "splitlines",
+        "startswith",
+        "strip",
+        "swapcase",
+        "title",
+        "upper",
+        "striptags",
+        "unescape",
+    }
+)
 _MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
 _SEQUENCE_METHODS = frozenset({"count", "index"})
-_LOOP_ATTRIBUTES = frozenset({
-    "index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0",
-    "previtem", "nextitem", "cycle", "changed"})
+_LOOP_ATTRIBUTES = frozenset(
+    {
+        "index",
+        "index0",
+        "revindex",
+        "revindex0",
+        "first",
+        "last",
+        "length",
+        "depth",
+        "depth0",
+        "previtem",
+        "nextitem",
+        "cycle",
+        "changed",
+    }
+)
 #: Filters of Jinja that templates keep (the others pad, wrap or format without bounds, mark
 #: text as safe, or are random).
-_JINJA_FILTERS = frozenset({
-    "abs", "attr", "capitalize", "count", "d", "default", "dictsort", "first", "float",
-    "groupby", "int", "items", "last", "length", "list", "lower", "map", "max", "min", "reject",
-    "rejectattr", "replace", "reverse", "round", "select", "selectattr", "sort", "string",
-    "sum", "title", "trim", "truncate", "unique", "upper", "wordcount"})
+_JINJA_FILTERS = frozenset(
+    {
+        "abs",
+        "attr",
+        "capitalize",
+        "count",
+        "d",
+        "default",
+        "dictsort",
+        "first",
+        "float",
+        "groupby",
+        "int",
+        "items",
+        "last",
+        "length",
+        "list",
+        "lower",
+        "map",
+        "max",
+        "min",
+        "reject",
+        "rejectattr",
+        "replace",
+        "reverse",
+        "round",
+        "select",
+        "selectattr",
+        "sort",
+        "string",
+        "sum",
+        "title",
+        "trim",
+        "truncate",
+        "unique",
+        "upper",
+        "wordcount",
+    }
+)
 
 
 def template_view(*hidden: str):
@@ -90,8 +172,9 @@ def _view_hidden(obj: Any) -> frozenset[str] | None:
 
 def is_template_number(value: Any) -> bool:
     """A figure made by the build (a registered view with a text and a derivation)."""
-    return (_view_hidden(value) is not None and hasattr(value, "derivation")
-            and hasattr(value, "text"))
+    return (
+        _view_hidden(value) is not None and hasattr(value, "derivation") and hasattr(value, "text")
+    )
 
 
 def read_only(value: Any) -> Any:
@@ -138,8 +221,10 @@ def value_size(value: Any, limit: int = MAX_TEMPLATE_VALUE) -> int:
 
 
 def too_big(what: str) -> TemplateLimit:
-    return TemplateLimit(f"{what} would be longer than {MAX_TEMPLATE_VALUE:,} items "
-                         "(the limit for values in templates)")
+    return TemplateLimit(
+        f"{what} would be longer than {MAX_TEMPLATE_VALUE:,} items "
+        "(the limit for values in templates)"
+    )
 
 
 class TemplateLimit(ScendslError):
@@ -154,13 +239,16 @@ def alarm(seconds: float) -> Iterator[None]:
     import threading
 
     if threading.current_thread() is not threading.main_thread() or not hasattr(
-            signal, "setitimer"):
+        signal, "setitimer"
+    ):
         yield
         return
 
     def expired(signum: int, frame: Any) -> None:
-        raise TemplateLimit(f"rendering took longer than {RENDER_SECONDS:g} s (the limit for "
-                            "templates): a template too large to compile, or a loop too long?")
+        raise TemplateLimit(
+            f"rendering took longer than {RENDER_SECONDS:g} s (the limit for "
+            "templates): a template too large to compile, or a loop too long?"
+        )
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
@@ -231,11 +319,27 @@ def sandbox_environment_class() -> type:
                 raise too_big("a namespace attribute")
             super().__setitem__(name, value)
 
-    plain_types = (str, int, float, bool, type(None), tuple, list, dict, range,
-                   types.MappingProxyType)
+    plain_types = (
+        str,
+        int,
+        float,
+        bool,
+        type(None),
+        tuple,
+        list,
+        dict,
+        range,
+        types.MappingProxyType,
+    )
     #: Values no attribute may give a template, whatever it belongs to.
-    unsafe_values = (type, types.ModuleType, types.FunctionType, types.CodeType,
-                     types.FrameType, types.GeneratorType)
+    unsafe_values = (
+        type,
+        types.ModuleType,
+        types.FunctionType,
+        types.CodeType,
+        types.FrameType,
+        types.GeneratorType,
+    )
 
     class TemplateSandbox(ImmutableSandboxedEnvironment):
         """Deny by default: a template reads the public attributes of registered views
@@ -252,25 +356,30 @@ def sandbox_environment_class() -> type:
             self.loop_items = 0
             self.trusted_callables: set[int] = set()
             self.globals.clear()
-            self.install_globals(range=self.bounded_range, dict=dict,
-                                 namespace=BoundedNamespace)
-            self.filters = {name: self.bounded_filter(f) for name, f in self.filters.items()
-                            if name in _JINJA_FILTERS}
+            self.install_globals(range=self.bounded_range, dict=dict, namespace=BoundedNamespace)
+            self.filters = {
+                name: self.bounded_filter(f)
+                for name, f in self.filters.items()
+                if name in _JINJA_FILTERS
+            }
             self.filters["replace"] = self.bounded_filter(self.replace_filter)
             self.filters["_within_budget"] = self.within_budget
 
         def _generate(self, source, name, filename, defer_init=False):
             # Every loop's items pass the time budget (the tree, before it is compiled).
             for loop in source.find_all(nodes.For):
-                loop.iter = nodes.Filter(loop.iter, "_within_budget", [], [], None, None,
-                                         lineno=loop.lineno)
+                loop.iter = nodes.Filter(
+                    loop.iter, "_within_budget", [], [], None, None, lineno=loop.lineno
+                )
             return super()._generate(source, name, filename, defer_init)
 
         # -------------------------------------------------------------------- budget
         def check_budget(self) -> None:
             if time.perf_counter() > self.deadline:
-                raise TemplateLimit(f"rendering took longer than {RENDER_SECONDS:g} s (the "
-                                    "limit for templates): a loop or recursion too large?")
+                raise TemplateLimit(
+                    f"rendering took longer than {RENDER_SECONDS:g} s (the "
+                    "limit for templates): a loop or recursion too large?"
+                )
 
         def within_budget(self, iterable: Any):
             """A loop's items, checking the time budget every few items."""
@@ -279,8 +388,10 @@ def sandbox_environment_class() -> type:
                     self.check_budget()
                 self.loop_items += 1
                 if self.loop_items > MAX_LOOP_ITEMS:
-                    raise TemplateLimit(f"loops went through more than {MAX_LOOP_ITEMS:,} "
-                                        "items (the limit for one template)")
+                    raise TemplateLimit(
+                        f"loops went through more than {MAX_LOOP_ITEMS:,} "
+                        "items (the limit for one template)"
+                    )
                 yield item
 
         @staticmethod
@@ -293,8 +404,10 @@ def sandbox_environment_class() -> type:
         def bounded_range(self, *args: int) -> range:
             numbers = range(*args)
             if len(numbers) > MAX_RANGE:
-                raise TemplateLimit(f"range of {len(numbers):,} numbers: templates may ask "
-                                    f"for at most {MAX_RANGE:,}")
+                raise TemplateLimit(
+                    f"range of {len(numbers):,} numbers: templates may ask "
+                    f"for at most {MAX_RANGE:,}"
+                )
             return numbers
 
         def concat(self, parts) -> str:
@@ -305,8 +418,9 @@ def sandbox_environment_class() -> type:
             for part in parts:
                 total += len(part)
                 if total > MAX_TEMPLATE_OUTPUT:
-                    raise TemplateLimit(f"the template writes more than "
-                                        f"{MAX_TEMPLATE_OUTPUT:,} characters")
+                    raise TemplateLimit(
+                        f"the template writes more than {MAX_TEMPLATE_OUTPUT:,} characters"
+                    )
                 kept.append(part)
             return "".join(kept)
 
@@ -374,7 +488,8 @@ def sandbox_environment_class() -> type:
             owner = getattr(obj, "__self__", None)
             name = getattr(obj, "__name__", "")
             if not isinstance(obj, (types.MethodType, types.BuiltinMethodType)) or (
-                    owner is None or name.startswith("_")):
+                owner is None or name.startswith("_")
+            ):
                 return False
             hidden = _view_hidden(owner)
             if hidden is not None:
@@ -384,8 +499,9 @@ def sandbox_environment_class() -> type:
         def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
             # Refused at once (Jinja's default is an undefined value that fails when used,
             # which a filter such as `map` or `list` could carry along unnoticed).
-            raise SecurityError(f"access to attribute {attribute!r} of "
-                                f"{type(obj).__name__!r} object is unsafe")
+            raise SecurityError(
+                f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe"
+            )
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             self.check_budget()
@@ -404,16 +520,29 @@ def sandbox_environment_class() -> type:
             if isinstance(obj, TemplateReference):
                 return self.getitem(obj, attribute)
             if isinstance(obj, (dict, types.MappingProxyType)) and (
-                    attribute not in _MAPPING_METHODS):
+                attribute not in _MAPPING_METHODS
+            ):
                 try:
                     return obj[attribute]
                 except (TypeError, LookupError):
                     return self.undefined(obj=obj, name=attribute)
             if attribute.startswith("_") or not (
-                    _view_hidden(obj) is not None or isinstance(obj, (
-                        LoopContext, BlockReference, Namespace, TemplateModule, str, list,
-                        tuple, dict,
-                        types.MappingProxyType))):
+                _view_hidden(obj) is not None
+                or isinstance(
+                    obj,
+                    (
+                        LoopContext,
+                        BlockReference,
+                        Namespace,
+                        TemplateModule,
+                        str,
+                        list,
+                        tuple,
+                        dict,
+                        types.MappingProxyType,
+                    ),
+                )
+            ):
                 return self.unsafe_undefined(obj, attribute)
             try:
                 value = getattr(obj, attribute)
@@ -425,8 +554,9 @@ def sandbox_environment_class() -> type:
 
         def getitem(self, obj: Any, argument: Any) -> Any:
             self.check_budget()
-            if isinstance(obj, (str, list, tuple, dict, range, types.MappingProxyType,
-                                TemplateReference)):
+            if isinstance(
+                obj, (str, list, tuple, dict, range, types.MappingProxyType, TemplateReference)
+            ):
                 try:
                     return obj[argument]
                 except (TypeError, LookupError):
@@ -445,8 +575,7 @@ def sandbox_environment_class() -> type:
             if not __self.is_safe_callable(__obj):
                 raise SecurityError(f"{type(__obj).__name__} object is not safely callable")
             owner = getattr(__obj, "__self__", None)
-            if isinstance(owner, str) and getattr(__obj, "__name__", "") in ("join",
-                                                                             "replace"):
+            if isinstance(owner, str) and getattr(__obj, "__name__", "") in ("join", "replace"):
                 __self.check_string_method(owner, __obj.__name__, args)
             for argument in (*args, *kwargs.values()):
                 if value_size(argument) > MAX_TEMPLATE_VALUE:
@@ -463,8 +592,12 @@ def sandbox_environment_class() -> type:
                 hits = len(text) + 1 if not old else text.count(old)
                 if len(text) + hits * max(0, len(new) - len(old)) > MAX_TEMPLATE_VALUE:
                     raise too_big("the replaced text")
-            if (name == "join" and args and isinstance(args[0], (list, tuple, str))
-                    and len(text) * len(args[0]) > MAX_TEMPLATE_VALUE):
+            if (
+                name == "join"
+                and args
+                and isinstance(args[0], (list, tuple, str))
+                and len(text) * len(args[0]) > MAX_TEMPLATE_VALUE
+            ):
                 raise too_big("the joined text")
 
         def call_binop(self, context, operator_: str, left: Any, right: Any) -> Any:
@@ -478,18 +611,38 @@ def sandbox_environment_class() -> type:
                 if isinstance(left, sequences) and isinstance(right, int):
                     if value_size(left) * max(right, 0) > MAX_TEMPLATE_VALUE:
                         raise too_big("the repeated value")
-                elif isinstance(left, int) and isinstance(right, int) and (
-                        abs(left).bit_length() + abs(right).bit_length() > MAX_INTEGER_BITS):
+                elif (
+                    isinstance(left, int)
+                    and isinstance(right, int)
+                    and (abs(left).bit_length() + abs(right).bit_length() > MAX_INTEGER_BITS)
+                ):
                     raise TemplateLimit("integer too large for a template")
-            if operator_ == "+" and isinstance(left, sequences) and isinstance(
-                    right, sequences) and value_size(left) + value_size(right) > MAX_TEMPLATE_VALUE:
+            if (
+                operator_ == "+"
+                and isinstance(left, sequences)
+                and isinstance(right, sequences)
+                and value_size(left) + value_size(right) > MAX_TEMPLATE_VALUE
+            ):
                 raise too_big("the joined value")
-            if operator_ == "**" and isinstance(left, int) and isinstance(right, int) and (
-                    right > 0 and abs(left) > 1
-                    and right * abs(left).bit_length() > MAX_INTEGER_BITS):
+            if (
+                operator_ == "**"
+                and isinstance(left, int)
+                and isinstance(right, int)
+                and (
+                    right > 0
+                    and abs(left) > 1
+                    and right * abs(left).bit_length() > MAX_INTEGER_BITS
+                )
+            ):
                 raise TemplateLimit("integer too large for a template")
-            table = {"*": operator.mul, "+": operator.add, "**": operator.pow,
-                     "%": operator.mod, "//": operator.floordiv, "/": operator.truediv}
+            table = {
+                "*": operator.mul,
+                "+": operator.add,
+                "**": operator.pow,
+                "%": operator.mod,
+                "//": operator.floordiv,
+                "/": operator.truediv,
+            }
             return table[operator_](left, right)
 
     _SANDBOX_CLASS = TemplateSandbox

@@ -27,8 +27,9 @@ def expected_text(claim: ClaimResult) -> str:
     return text
 
 
-def write_eval_text(out: IO[str], results: Sequence[Result], runs: dict[str, Samples],
-                    sweeps: Iterable[Sweep]) -> None:
+def write_eval_text(
+    out: IO[str], results: Sequence[Result], runs: dict[str, Samples], sweeps: Iterable[Sweep]
+) -> None:
     """The report `scendsl eval` prints (the sweeps by size only: csv and json list them)."""
     for result in results:
         run = runs.get(result.name)
@@ -37,25 +38,33 @@ def write_eval_text(out: IO[str], results: Sequence[Result], runs: dict[str, Sam
         nodes = {**result.inputs, **result.metrics}
         # Grouped by domain (inputs first), in the registry's order within each.
         order = {d: i for i, d in enumerate(dict.fromkeys(n.split(".", 1)[0] for n in nodes))}
-        for name, node in sorted(nodes.items(), key=lambda item: (
-                order[item[0].split(".", 1)[0]], item[1].kind != "input")):
+        for name, node in sorted(
+            nodes.items(),
+            key=lambda item: (order[item[0].split(".", 1)[0]], item[1].kind != "input"),
+        ):
             if name.split(".", 1)[0] != domain:
                 domain = name.split(".", 1)[0]
                 print(f"  [{domain}]", file=out)
             line = f"    {name:<44} {value_text(node)}"
             summary = run.percentiles(name) if run is not None and name in run.varying() else None
             if summary is not None:
-                line += (f"   (90%: {format_value(summary.p5, node.dimension)} to "
-                         f"{format_value(summary.p95, node.dimension)})")
+                line += (
+                    f"   (90%: {format_value(summary.p5, node.dimension)} to "
+                    f"{format_value(summary.p95, node.dimension)})"
+                )
             print(line, file=out)
         probabilities = run.claims if run is not None else [None] * len(result.claims)
         for claim, chance in zip(result.claims, probabilities, strict=True):
             verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
             if chance is not None and chance.probability is not None:
                 verdict += f" (holds in {chance.probability:.0%} of samples)"
-            print(f"  claim {claim.metric} {claim.op} {expected_text(claim)}: {verdict}"
-                  f"  ({visible_path(claim.file)}:{claim.line})", file=out)
+            print(
+                f"  claim {claim.metric} {claim.op} {expected_text(claim)}: {verdict}"
+                f"  ({visible_path(claim.file)}:{claim.line})",
+                file=out,
+            )
         print(file=out)
     for sweep in sweeps:  # the variants themselves are listed by --format csv or json
-        print(f"sweep {sweep.name}: {sweep.size:,} variants (eval --format csv lists them)",
-              file=out)
+        print(
+            f"sweep {sweep.name}: {sweep.size:,} variants (eval --format csv lists them)", file=out
+        )

@@ -28,9 +28,13 @@ class Resolver(DefinitionsPass, ScenariosPass, BlocksPass, SweepsPass):
     """Every pass over one set of documents: `Resolver(sink, catalog, max_variants)`."""
 
 
-def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
-            max_variants: int = DEFAULT_MAX_VARIANTS,
-            catalog: CatalogNames | None = None) -> ScenarioSet:
+def resolve(
+    documents: list[Document],
+    sink: DiagnosticSink | None = None,
+    *,
+    max_variants: int = DEFAULT_MAX_VARIANTS,
+    catalog: CatalogNames | None = None,
+) -> ScenarioSet:
     """Resolve parsed documents into a ScenarioSet, or raise ScenarioError with every problem."""
     sink = sink or DiagnosticSink({d.file: d.text for d in documents})
     for document in documents:
@@ -56,7 +60,8 @@ def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
             scenario = resolver.build_scenario(definition)
             if scenario is not None:
                 scenarios[scenario.name] = scenario.model_copy(
-                    update={"accelerators": accelerators, "references": references})
+                    update={"accelerators": accelerators, "references": references}
+                )
     sweeps = []
     for definition in resolver.order:
         if definition.kind == "sweep":
@@ -65,5 +70,3 @@ def resolve(documents: list[Document], sink: DiagnosticSink | None = None, *,
                 sweeps.append(sweep)
     sink.raise_if_errors()
     return ScenarioSet.model_construct(scenarios=tuple(scenarios.values()), sweeps=tuple(sweeps))
-
-

@@ -14,27 +14,35 @@ from scendsl.suggest import suggest
 class BlocksPass(ValueReader, ResolverState):
     """Builds `accelerator` and `reference` blocks, before the scenarios that name them."""
 
-    def build_accelerator(self, definition: Definition,
-                          chain: tuple[str, ...] = ()) -> CustomAccelerator | None:
+    def build_accelerator(
+        self, definition: Definition, chain: tuple[str, ...] = ()
+    ) -> CustomAccelerator | None:
         """Build an `accelerator` block once; `chain` is the accelerators extending it."""
         if definition.name not in self.built_accelerators:
             self.built_accelerators[definition.name] = self._build_accelerator(definition, chain)
         return self.built_accelerators[definition.name]
 
-    def _build_accelerator(self, definition: Definition,
-                           chain: tuple[str, ...]) -> CustomAccelerator | None:
+    def _build_accelerator(
+        self, definition: Definition, chain: tuple[str, ...]
+    ) -> CustomAccelerator | None:
         statement = definition.statement
         values = statement.values
         base = None
         if len(values) >= 2:
             if len(values) != 3 or values[1].text != "extends" or values[2].kind != "word":
-                self.sink.error("an accelerator header is 'accelerator NAME' or "
-                                "'accelerator NAME extends BASE'", join_atoms(values[1:]))
+                self.sink.error(
+                    "an accelerator header is 'accelerator NAME' or "
+                    "'accelerator NAME extends BASE'",
+                    join_atoms(values[1:]),
+                )
                 return None
             base = values[2].text
             if base not in self.catalog.accelerators and base not in self.accelerators:
-                self.sink.error(f"unknown accelerator '{base}'", values[2].span,
-                                suggest(base, list(self.catalog.accelerators) + list(self.accelerators)))
+                self.sink.error(
+                    f"unknown accelerator '{base}'",
+                    values[2].span,
+                    suggest(base, list(self.catalog.accelerators) + list(self.accelerators)),
+                )
                 return None
             if base == definition.name and base not in self.catalog.accelerators:
                 self.sink.error(f"'{base}' extends itself", values[2].span)
@@ -56,8 +64,11 @@ class BlocksPass(ValueReader, ResolverState):
                 target, spec = figures, F.ACCELERATOR_FIGURES[item.key]
             else:
                 known = list(F.ACCELERATOR_ATTRIBUTES) + list(F.ACCELERATOR_FIGURES)
-                self.sink.error(f"unknown accelerator field '{item.key}'", item.key_span,
-                                suggest(item.key, known))
+                self.sink.error(
+                    f"unknown accelerator field '{item.key}'",
+                    item.key_span,
+                    suggest(item.key, known),
+                )
                 continue
             if item.key in target:
                 self.sink.error(f"'{item.key}' is set twice", item.key_span)
@@ -73,60 +84,83 @@ class BlocksPass(ValueReader, ResolverState):
         if base is not None and base in self.accelerators and base != definition.name:
             chain = (*chain, definition.name)
             if base in chain:
-                cycle = (*chain[chain.index(base):], base)
-                self.sink.error(f"'{definition.name}' extends itself through "
-                                f"{' → '.join(cycle)}", values[2].span)
+                cycle = (*chain[chain.index(base) :], base)
+                self.sink.error(
+                    f"'{definition.name}' extends itself through {' → '.join(cycle)}",
+                    values[2].span,
+                )
                 return None
             if len(chain) > MAX_EXTENDS_DEPTH:
-                self.sink.error(f"'{definition.name}' extends a chain of more than "
-                                f"{MAX_EXTENDS_DEPTH} accelerators", values[2].span)
+                self.sink.error(
+                    f"'{definition.name}' extends a chain of more than "
+                    f"{MAX_EXTENDS_DEPTH} accelerators",
+                    values[2].span,
+                )
                 return None
             parent = self.build_accelerator(self.accelerators[base], chain)
             if parent is None:
                 return None
             depth = self.accelerator_depths.get(parent.name, 0) + 1
             if depth > MAX_EXTENDS_DEPTH:  # the same limit whatever order the blocks come in
-                self.sink.error(f"'{definition.name}' extends a chain of more than "
-                                f"{MAX_EXTENDS_DEPTH} accelerators", values[2].span)
+                self.sink.error(
+                    f"'{definition.name}' extends a chain of more than "
+                    f"{MAX_EXTENDS_DEPTH} accelerators",
+                    values[2].span,
+                )
                 return None
             self.accelerator_depths[definition.name] = depth
             figures = {**parent.figures, **figures}
-            attributes = {"title": parent.title, "vendor": parent.vendor,
-                          "available_year": parent.available_year, "source": parent.source,
-                          **attributes}
+            attributes = {
+                "title": parent.title,
+                "vendor": parent.vendor,
+                "available_year": parent.available_year,
+                "source": parent.source,
+                **attributes,
+            }
             base = parent.base
         if base is None:
             missing = [f for f in F.REQUIRED_ACCELERATOR_FIGURES if f not in figures]
             if missing:
-                self.sink.error(f"accelerator '{definition.name}' is new and lacks "
-                                + ", ".join(missing), values[0].span,
-                                "give these figures, or write 'extends' with a catalog accelerator")
+                self.sink.error(
+                    f"accelerator '{definition.name}' is new and lacks " + ", ".join(missing),
+                    values[0].span,
+                    "give these figures, or write 'extends' with a catalog accelerator",
+                )
                 return None
-        return CustomAccelerator.model_construct(name=definition.name, base=base, figures=figures,
-                                 span=values[0].span, **attributes)
+        return CustomAccelerator.model_construct(
+            name=definition.name, base=base, figures=figures, span=values[0].span, **attributes
+        )
 
     def build_reference(self, definition: Definition) -> ReferenceEntity | None:
         statement = definition.statement
         if len(statement.values) != 1:
-            self.sink.error("a reference header is 'reference NAME'", join_atoms(statement.values[1:]))
+            self.sink.error(
+                "a reference header is 'reference NAME'", join_atoms(statement.values[1:])
+            )
             return None
         errors_before = len(self.sink.diagnostics)
         found: dict[str, Any] = {}  # typed by each field's spec, as in `_build_accelerator`
         for item in statement.body or []:
             spec = F.REFERENCE_FIELDS.get(item.key)
             if spec is None or item.body is not None:
-                self.sink.error(f"unknown reference field '{item.key}'", item.key_span,
-                                suggest(item.key, F.REFERENCE_FIELDS))
+                self.sink.error(
+                    f"unknown reference field '{item.key}'",
+                    item.key_span,
+                    suggest(item.key, F.REFERENCE_FIELDS),
+                )
                 continue
             value = self.value(item.values, spec, item.key_span, item.key)
             if value is not None:
                 found[item.key] = value
         for required in F.REQUIRED_REFERENCE_FIELDS:
             if required not in found and len(self.sink.diagnostics) == errors_before:
-                self.sink.error(f"reference '{definition.name}' does not set '{required}'",
-                                statement.values[0].span)
+                self.sink.error(
+                    f"reference '{definition.name}' does not set '{required}'",
+                    statement.values[0].span,
+                )
         if len(self.sink.diagnostics) > errors_before:
             return None
         found.setdefault("title", definition.name)
-        return ReferenceEntity.model_construct(name=definition.name, span=statement.values[0].span, **found)
-
+        return ReferenceEntity.model_construct(
+            name=definition.name, span=statement.values[0].span, **found
+        )

@@ -21,20 +21,32 @@ class ClaimsPass(ValueReader, ResolverState):
         """`correlate cluster.mfu, energy.pue 0.6`: both fields uncertain, rho in [-1, 1]."""
         atoms = statement.values
         usage = "write: correlate cluster.mfu, energy.pue 0.6"
-        if (len(atoms) != 4 or atoms[0].kind != "word" or atoms[1].kind != "comma"
-                or atoms[2].kind != "word" or atoms[3].kind != "number"):
-            self.sink.error("malformed correlation", join_atoms(atoms) if atoms else statement.key_span,
-                            usage)
+        if (
+            len(atoms) != 4
+            or atoms[0].kind != "word"
+            or atoms[1].kind != "comma"
+            or atoms[2].kind != "word"
+            or atoms[3].kind != "number"
+        ):
+            self.sink.error(
+                "malformed correlation", join_atoms(atoms) if atoms else statement.key_span, usage
+            )
             return None
         paths = []
         for atom in (atoms[0], atoms[2]):
             if F.scenario_field(atom.text) is None:
-                self.sink.error(f"unknown field '{atom.text}'", atom.span,
-                                suggest(atom.text, F.all_scenario_paths()))
+                self.sink.error(
+                    f"unknown field '{atom.text}'",
+                    atom.span,
+                    suggest(atom.text, F.all_scenario_paths()),
+                )
                 return None
             if not isinstance(values.get(atom.text), Uncertain):
-                self.sink.error(f"'{atom.text}' is not uncertain in this scenario", atom.span,
-                                "only inputs written as 'a to b' or 'x ± y%' can be correlated")
+                self.sink.error(
+                    f"'{atom.text}' is not uncertain in this scenario",
+                    atom.span,
+                    "only inputs written as 'a to b' or 'x ± y%' can be correlated",
+                )
                 return None
             paths.append(atom.text)
         if paths[0] == paths[1]:
@@ -46,7 +58,9 @@ class ClaimsPass(ValueReader, ResolverState):
         if number.percent or not -1 <= number.value <= 1:
             self.sink.error("a correlation is a number between -1 and 1", atoms[3].span)
             return None
-        return Correlation.model_construct(a=paths[0], b=paths[1], rho=number.value, span=statement.span)
+        return Correlation.model_construct(
+            a=paths[0], b=paths[1], rho=number.value, span=statement.span
+        )
 
     def correlations_hold(self, correlations: list[Correlation]) -> bool:
         """Refuse a pair correlated twice with two values, and statements that contradict each
@@ -62,10 +76,13 @@ class ClaimsPass(ValueReader, ResolverState):
             if earlier is None:
                 accepted[key] = correlation
             elif earlier.rho != correlation.rho:
-                self.sink.error(f"'{key[0]}' and '{key[1]}' are correlated twice, with "
-                                f"{earlier.rho:g} and {correlation.rho:g}", correlation.span,
-                                "keep one of the two statements",
-                                related=(("first correlated here", earlier.span),))
+                self.sink.error(
+                    f"'{key[0]}' and '{key[1]}' are correlated twice, with "
+                    f"{earlier.rho:g} and {correlation.rho:g}",
+                    correlation.span,
+                    "keep one of the two statements",
+                    related=(("first correlated here", earlier.span),),
+                )
                 return False
         groups: list[tuple[set[str], list[tuple[str, str]]]] = []
         for key in accepted:
@@ -80,30 +97,39 @@ class ClaimsPass(ValueReader, ResolverState):
         for _fields, keys in groups:
             if consistent({key: accepted[key].rho for key in keys}):
                 continue
-            statements = sorted((accepted[key] for key in keys),
-                                key=lambda c: (c.span.file, c.span.line, c.span.col))
-            self.sink.error("these correlations contradict each other: no joint law has them all "
-                            "(their correlation matrix is not positive semidefinite)",
-                            statements[-1].span,
-                            "pairs not correlated are independent (0); if a ~ b and b ~ c are "
-                            "near 1, a ~ c must be near 1 too: write it, or weaken one",
-                            related=tuple(("together with this correlation", c.span)
-                                          for c in statements[:-1]))
+            statements = sorted(
+                (accepted[key] for key in keys),
+                key=lambda c: (c.span.file, c.span.line, c.span.col),
+            )
+            self.sink.error(
+                "these correlations contradict each other: no joint law has them all "
+                "(their correlation matrix is not positive semidefinite)",
+                statements[-1].span,
+                "pairs not correlated are independent (0); if a ~ b and b ~ c are "
+                "near 1, a ~ c must be near 1 too: write it, or weaken one",
+                related=tuple(("together with this correlation", c.span) for c in statements[:-1]),
+            )
             holds = False
         return holds
 
-
     def claim(self, statement: Statement) -> Claim | None:
         atoms = statement.values
-        usage = "write claims as: expect METRIC OP VALUE \"quote\", e.g. " \
-                "expect energy.facility_power >= 500 MW \"over 500 MW\""
+        usage = (
+            'write claims as: expect METRIC OP VALUE "quote", e.g. '
+            'expect energy.facility_power >= 500 MW "over 500 MW"'
+        )
         if len(atoms) < 3 or atoms[0].kind != "word" or atoms[1].kind != "op":
-            self.sink.error("malformed claim", join_atoms(atoms) if atoms else statement.key_span, usage)
+            self.sink.error(
+                "malformed claim", join_atoms(atoms) if atoms else statement.key_span, usage
+            )
             return None
         metric_atom, op_atom = atoms[0], atoms[1]
         if "." not in metric_atom.text:
-            self.sink.error(f"'{metric_atom.text}' is not a metric name", metric_atom.span,
-                            "metrics are dotted names such as 'energy.facility_power'")
+            self.sink.error(
+                f"'{metric_atom.text}' is not a metric name",
+                metric_atom.span,
+                "metrics are dotted names such as 'energy.facility_power'",
+            )
             return None
         rest = atoms[2:]
         quote = None
@@ -113,11 +139,14 @@ class ClaimsPass(ValueReader, ResolverState):
         tolerance = None
         spread_at = next((i for i, a in enumerate(rest) if a.kind == "plusminus"), None)
         if spread_at is not None:
-            spread = rest[spread_at + 1:]
+            spread = rest[spread_at + 1 :]
             rest = rest[:spread_at]
             if op_atom.text != "~=":
-                self.sink.error("only '~=' takes a tolerance", op_atom.span,
-                                "write 'expect METRIC ~= VALUE ± 10%'")
+                self.sink.error(
+                    "only '~=' takes a tolerance",
+                    op_atom.span,
+                    "write 'expect METRIC ~= VALUE ± 10%'",
+                )
                 return None
             tolerance = self.percentage(spread, "a tolerance", "e.g. '± 10%'", op_atom.span)
             if tolerance is None:
@@ -126,29 +155,50 @@ class ClaimsPass(ValueReader, ResolverState):
                 self.sink.error("a tolerance must be 0% or more", spread[0].span)
                 return None
         elif op_atom.text == "~=":
-            self.sink.error("'~=' needs a tolerance", op_atom.span,
-                            "write 'expect METRIC ~= VALUE ± 10%'")
+            self.sink.error(
+                "'~=' needs a tolerance", op_atom.span, "write 'expect METRIC ~= VALUE ± 10%'"
+            )
             return None
-        if not rest or rest[0].kind != "number" or len(rest) > 2 or (len(rest) == 2 and rest[1].kind != "word"):
-            self.sink.error("a claim compares with a number and an optional unit",
-                            join_atoms(rest) if rest else op_atom.span, usage)
+        if (
+            not rest
+            or rest[0].kind != "number"
+            or len(rest) > 2
+            or (len(rest) == 2 and rest[1].kind != "word")
+        ):
+            self.sink.error(
+                "a claim compares with a number and an optional unit",
+                join_atoms(rest) if rest else op_atom.span,
+                usage,
+            )
             return None
         number = self.number(rest[0])
         if number is None:
             return None
-        value, dimension, unit_text = number.value, ("fraction" if number.percent else "number"), None
+        value, dimension, unit_text = (
+            number.value,
+            ("fraction" if number.percent else "number"),
+            None,
+        )
         if len(rest) == 2:
             unit = lookup_unit(rest[1].text)
             if unit is None:
-                self.sink.error(f"unknown unit '{rest[1].text}'", rest[1].span,
-                                suggest(rest[1].text, UNITS))
+                self.sink.error(
+                    f"unknown unit '{rest[1].text}'", rest[1].span, suggest(rest[1].text, UNITS)
+                )
                 return None
             value, dimension, unit_text = value * unit.factor, unit.dimension, unit.symbol
         if not math.isfinite(value):
             self.sink.error("number is too large", join_atoms(rest))
             return None
         op = cast(ClaimOp, op_atom.text)  # the grammar's OP token is one of these
-        return Claim.model_construct(metric=metric_atom.text, op=op, value=value, dimension=dimension,
-                     unit=unit_text, tolerance=tolerance, quote=quote or "",
-                     span=statement.span, metric_span=metric_atom.span)
-
+        return Claim.model_construct(
+            metric=metric_atom.text,
+            op=op,
+            value=value,
+            dimension=dimension,
+            unit=unit_text,
+            tolerance=tolerance,
+            quote=quote or "",
+            span=statement.span,
+            metric_span=metric_atom.span,
+        )

@@ -23,35 +23,49 @@ class DefinitionsPass(ResolverState):
         if key == "import":
             return  # handled while loading
         if key not in DEFINITION_KEYWORDS:
-            self.sink.error(f"unknown definition '{key}'", statement.key_span,
-                            suggest(key, DEFINITION_KEYWORDS)
-                            or "a file holds 'scenario', 'sweep', 'accelerator', 'reference' "
-                               "and 'import' statements")
+            self.sink.error(
+                f"unknown definition '{key}'",
+                statement.key_span,
+                suggest(key, DEFINITION_KEYWORDS)
+                or "a file holds 'scenario', 'sweep', 'accelerator', 'reference' "
+                "and 'import' statements",
+            )
             return
         if statement.body is None:
             self.sink.error(f"'{key}' needs a block: {key} NAME {{ ... }}", statement.span)
             return
         # Names become output file names: WORD allows only letters, digits and '_', plus dotted
         # paths and a '/unit' tail, which are refused here, so '../x' or 'a/b' is never a name.
-        if (not statement.values or statement.values[0].kind != "word"
-                or "." in statement.values[0].text or "/" in statement.values[0].text):
-            self.sink.error(f"'{key}' needs a name", statement.key_span,
-                            f"e.g. '{key} my_{key} {{ ... }}'")
+        if (
+            not statement.values
+            or statement.values[0].kind != "word"
+            or "." in statement.values[0].text
+            or "/" in statement.values[0].text
+        ):
+            self.sink.error(
+                f"'{key}' needs a name", statement.key_span, f"e.g. '{key} my_{key} {{ ... }}'"
+            )
             return
         name = statement.values[0].text
         if len(name) > F.MAX_NAME_LENGTH:  # names become file names, which file systems limit
-            self.sink.error(f"a name is at most {F.MAX_NAME_LENGTH} characters; this one has "
-                            f"{len(name)}", statement.values[0].span, "choose a shorter name")
+            self.sink.error(
+                f"a name is at most {F.MAX_NAME_LENGTH} characters; this one has {len(name)}",
+                statement.values[0].span,
+                "choose a shorter name",
+            )
             return
         definition = Definition(key, name, statement, file)
         table = {"accelerator": self.accelerators, "reference": self.references}.get(
-            key, self.definitions)
+            key, self.definitions
+        )
         if name in table:
             first = table[name].statement.values[0].span
-            self.sink.error(f"'{name}' is defined twice", statement.values[0].span,
-                            "give one of them another name",
-                            related=(("first defined here", first),))
+            self.sink.error(
+                f"'{name}' is defined twice",
+                statement.values[0].span,
+                "give one of them another name",
+                related=(("first defined here", first),),
+            )
             return
         table[name] = definition
         self.order.append(definition)
-

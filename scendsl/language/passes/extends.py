@@ -18,10 +18,16 @@ class ExtendsPass(ResolverState):
         values = statement.values
         parent_name = None
         if len(values) >= 2:
-            if (len(values) != 3 or values[1].kind != "word" or values[1].text != "extends"
-                    or values[2].kind != "word"):
-                self.sink.error("a scenario header is 'scenario NAME' or "
-                                "'scenario NAME extends PARENT'", join_atoms(values[1:]))
+            if (
+                len(values) != 3
+                or values[1].kind != "word"
+                or values[1].text != "extends"
+                or values[2].kind != "word"
+            ):
+                self.sink.error(
+                    "a scenario header is 'scenario NAME' or 'scenario NAME extends PARENT'",
+                    join_atoms(values[1:]),
+                )
                 return None
             parent_name = values[2].text
         entries: dict[str, Statement] = {}
@@ -31,18 +37,25 @@ class ExtendsPass(ResolverState):
             parent = self.definitions.get(parent_name)
             if parent is None or parent.kind != "scenario":
                 scenario_names = [d.name for d in self.definitions.values() if d.kind == "scenario"]
-                self.sink.error(f"'{definition.name}' extends '{parent_name}', which is not a "
-                                "defined scenario", values[2].span,
-                                suggest(parent_name, scenario_names) or "is an 'import' missing?")
+                self.sink.error(
+                    f"'{definition.name}' extends '{parent_name}', which is not a defined scenario",
+                    values[2].span,
+                    suggest(parent_name, scenario_names) or "is an 'import' missing?",
+                )
                 return None
             if len(chain) > MAX_EXTENDS_DEPTH:
                 first = self.definitions[chain[0]].statement.values[2]
-                self.sink.error(f"'{chain[0]}' extends a chain of more than "
-                                f"{MAX_EXTENDS_DEPTH} scenarios", first.span)
+                self.sink.error(
+                    f"'{chain[0]}' extends a chain of more than {MAX_EXTENDS_DEPTH} scenarios",
+                    first.span,
+                )
                 return None
             if parent_name in chain or parent_name == definition.name:
-                self.sink.error(f"'{definition.name}' extends itself through "
-                                f"{' → '.join((definition.name, *chain))}", values[2].span)
+                self.sink.error(
+                    f"'{definition.name}' extends itself through "
+                    f"{' → '.join((definition.name, *chain))}",
+                    values[2].span,
+                )
                 return None
             inherited = self.scenario_entries(parent, (*chain, definition.name))
             if inherited is None:
@@ -60,8 +73,11 @@ class ExtendsPass(ResolverState):
                     claims.append(setting)  # both are inherited as a list, in order
                     continue
                 if path in own:
-                    self.sink.error(f"'{path}' is set twice in '{definition.name}'",
-                                    setting.key_span, related=(("first set here", own[path].key_span),))
+                    self.sink.error(
+                        f"'{path}' is set twice in '{definition.name}'",
+                        setting.key_span,
+                        related=(("first set here", own[path].key_span),),
+                    )
                     continue
                 own[path] = setting
         entries.update(own)
@@ -78,31 +94,43 @@ class ExtendsPass(ResolverState):
             return
         if item.body is not None:
             if key not in F.SECTIONS:
-                self.sink.error(f"unknown section '{key}'", item.key_span,
-                                suggest(key, F.SECTIONS) or "sections are " + ", ".join(F.SECTIONS))
+                self.sink.error(
+                    f"unknown section '{key}'",
+                    item.key_span,
+                    suggest(key, F.SECTIONS) or "sections are " + ", ".join(F.SECTIONS),
+                )
                 return
             if item.values:
-                self.sink.error(f"section '{key}' takes no value before '{{'", join_atoms(item.values))
+                self.sink.error(
+                    f"section '{key}' takes no value before '{{'", join_atoms(item.values)
+                )
             for inner in item.body:
                 if inner.body is not None:
-                    self.sink.error(f"'{inner.key}' cannot hold a block inside '{key}'",
-                                    inner.key_span)
+                    self.sink.error(
+                        f"'{inner.key}' cannot hold a block inside '{key}'", inner.key_span
+                    )
                     continue
                 path = f"{key}.{inner.key}"
                 if F.scenario_field(path) is None:
-                    self.sink.error(f"unknown field '{inner.key}' in '{key}'", inner.key_span,
-                                    suggest(inner.key, F.SECTIONS[key])
-                                    or "fields of '" + key + "' are " + ", ".join(F.SECTIONS[key]))
+                    self.sink.error(
+                        f"unknown field '{inner.key}' in '{key}'",
+                        inner.key_span,
+                        suggest(inner.key, F.SECTIONS[key])
+                        or "fields of '" + key + "' are " + ", ".join(F.SECTIONS[key]),
+                    )
                     continue
                 yield path, inner
             return
         if F.scenario_field(key) is None:
             if key in F.SECTIONS:
-                self.sink.error(f"section '{key}' needs a block", item.key_span,
-                                f"e.g. '{key} {{ ... }}', or set one field with '{key}.FIELD VALUE'")
+                self.sink.error(
+                    f"section '{key}' needs a block",
+                    item.key_span,
+                    f"e.g. '{key} {{ ... }}', or set one field with '{key}.FIELD VALUE'",
+                )
                 return
-            self.sink.error(f"unknown field '{key}'", item.key_span,
-                            suggest(key, F.all_scenario_paths()))
+            self.sink.error(
+                f"unknown field '{key}'", item.key_span, suggest(key, F.all_scenario_paths())
+            )
             return
         yield key, item
-

@@ -32,7 +32,8 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
                 spec = F.scenario_field(path)
                 assert spec is not None, path  # extends.py keeps known fields only
                 self.read_values[id(statement)] = self.value(
-                    statement.values, spec, statement.key_span, path)
+                    statement.values, spec, statement.key_span, path
+                )
             value = self.read_values[id(statement)]
             if value is not None:
                 values[path] = value
@@ -42,16 +43,27 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         # After a misspelt field, "does not set" would only repeat the same mistake.
         missing = [] if misspelt else [p for p in F.REQUIRED_SCENARIO_FIELDS if p not in entries]
         for path in missing:
-            example = {"year": "year 2026", "region": "region US",
-                       "cluster.accelerator": "cluster.accelerator H100",
-                       "cluster.count": "cluster.count 100k"}[path]
-            self.sink.error(f"scenario '{definition.name}' does not set '{path}'",
-                            definition.statement.values[0].span, f"add e.g. '{example}'")
-        claims = [c for c in (self.claim(s) for s in claim_statements if s.key == "expect")
-                  if c is not None]
-        correlations = [c for c in (self.correlation(s, values)
-                                    for s in claim_statements if s.key == "correlate")
-                        if c is not None]
+            example = {
+                "year": "year 2026",
+                "region": "region US",
+                "cluster.accelerator": "cluster.accelerator H100",
+                "cluster.count": "cluster.count 100k",
+            }[path]
+            self.sink.error(
+                f"scenario '{definition.name}' does not set '{path}'",
+                definition.statement.values[0].span,
+                f"add e.g. '{example}'",
+            )
+        claims = [
+            c
+            for c in (self.claim(s) for s in claim_statements if s.key == "expect")
+            if c is not None
+        ]
+        correlations = [
+            c
+            for c in (self.correlation(s, values) for s in claim_statements if s.key == "correlate")
+            if c is not None
+        ]
         if unread or len(self.sink.diagnostics) > errors_before:
             return None
         if not self.correlations_hold(correlations):
@@ -59,9 +71,14 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
         return scenario.model_copy(update={"correlations": tuple(correlations)})
 
-
-    def _assemble(self, definition: Definition, values: dict[str, Any], origins: dict[str, Span],
-                  claims: tuple[Claim, ...], ancestors: tuple[str, ...]) -> Scenario:
+    def _assemble(
+        self,
+        definition: Definition,
+        values: dict[str, Any],
+        origins: dict[str, Span],
+        claims: tuple[Claim, ...],
+        ancestors: tuple[str, ...],
+    ) -> Scenario:
         # Each value was read against its field's spec, so it has the type the model expects;
         # that type depends on the path, which mypy cannot follow: hence Any, not object.
         sections: dict[str, dict[str, Any]] = {name: {} for name in F.SECTIONS}
@@ -90,4 +107,3 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             extends=ancestors,
             span=definition.statement.values[0].span,
         )
-

@@ -21,16 +21,22 @@ class SweepsPass(ValueReader, ResolverState):
         statement = definition.statement
         values = statement.values
         if len(values) != 3 or values[1].text != "from" or values[2].kind != "word":
-            self.sink.error("a sweep header is 'sweep NAME from SCENARIO'",
-                            join_atoms(values[1:]) if len(values) > 1 else values[0].span)
+            self.sink.error(
+                "a sweep header is 'sweep NAME from SCENARIO'",
+                join_atoms(values[1:]) if len(values) > 1 else values[0].span,
+            )
             return None
         base_name = values[2].text
         base_definition = self.definitions.get(base_name)
         if base_definition is None or base_definition.kind != "scenario":
-            self.sink.error(f"sweep '{definition.name}' starts from '{base_name}', which is not a "
-                            "defined scenario", values[2].span,
-                            suggest(base_name, [d.name for d in self.definitions.values()
-                                                if d.kind == "scenario"]))
+            self.sink.error(
+                f"sweep '{definition.name}' starts from '{base_name}', which is not a "
+                "defined scenario",
+                values[2].span,
+                suggest(
+                    base_name, [d.name for d in self.definitions.values() if d.kind == "scenario"]
+                ),
+            )
             return None
         base = scenarios.get(base_name)
         errors_before = len(self.sink.diagnostics)
@@ -39,8 +45,11 @@ class SweepsPass(ValueReader, ResolverState):
         for item in statement.body or []:
             spec = F.scenario_field(item.key)
             if spec is None or item.body is not None:
-                self.sink.error(f"unknown field '{item.key}'", item.key_span,
-                                suggest(item.key, F.all_scenario_paths()))
+                self.sink.error(
+                    f"unknown field '{item.key}'",
+                    item.key_span,
+                    suggest(item.key, F.all_scenario_paths()),
+                )
                 continue
             if any(axis.path == item.key for axis in axes):
                 self.sink.error(f"'{item.key}' is swept twice", item.key_span)
@@ -50,29 +59,41 @@ class SweepsPass(ValueReader, ResolverState):
                 continue
             size *= len(axis.labels)
             if size > self.max_variants:
-                self.sink.error(f"sweep '{definition.name}' has more than {self.max_variants:,} "
-                                "variants", item.span,
-                                "sweep fewer values, or raise the limit with --max-variants")
+                self.sink.error(
+                    f"sweep '{definition.name}' has more than {self.max_variants:,} variants",
+                    item.span,
+                    "sweep fewer values, or raise the limit with --max-variants",
+                )
                 return None
             if size + self.total_variants > self.max_variants:
                 self._too_many_in_all(definition.name, item.span)
                 return None
             axes.append(axis)
         if not axes and len(self.sink.diagnostics) == errors_before:
-            self.sink.error(f"sweep '{definition.name}' sweeps nothing", values[0].span,
-                            "add a line such as 'year 2025 .. 2028'")
+            self.sink.error(
+                f"sweep '{definition.name}' sweeps nothing",
+                values[0].span,
+                "add a line such as 'year 2025 .. 2028'",
+            )
         if len(self.sink.diagnostics) > errors_before or base is None:
             return None
         self.total_variants += size
-        return Sweep.model_construct(name=definition.name, base=base_name, axes=tuple(axes),
-                     span=values[0].span, template=base)
+        return Sweep.model_construct(
+            name=definition.name,
+            base=base_name,
+            axes=tuple(axes),
+            span=values[0].span,
+            template=base,
+        )
 
     def _too_many_in_all(self, what: str, span: Span) -> None:
-        self.sink.error(f"with '{what}' the sweeps together have more than "
-                        f"{self.max_variants:,} variants ({self.total_variants:,} in the sweeps "
-                        "before this one)", span,
-                        "sweep fewer values, build fewer files at once, or raise the limit with "
-                        "--max-variants")
+        self.sink.error(
+            f"with '{what}' the sweeps together have more than "
+            f"{self.max_variants:,} variants ({self.total_variants:,} in the sweeps "
+            "before this one)",
+            span,
+            "sweep fewer values, build fewer files at once, or raise the limit with --max-variants",
+        )
 
     def _axis(self, item: Statement, spec: F.FieldSpec, size_so_far: int) -> SweepAxis | None:
         atoms = item.values
@@ -87,20 +108,30 @@ class SweepsPass(ValueReader, ResolverState):
                     number = parse_number(atom.text) if atom.kind == "number" else None
                 except ValueError:
                     number = None
-                if (number is None or number.percent or not math.isfinite(number.value)
-                        or number.value != int(number.value)):
-                    self.sink.error("a range runs between whole numbers", atom.span,
-                                    "e.g. 'year 2025 .. 2028'")
+                if (
+                    number is None
+                    or number.percent
+                    or not math.isfinite(number.value)
+                    or number.value != int(number.value)
+                ):
+                    self.sink.error(
+                        "a range runs between whole numbers", atom.span, "e.g. 'year 2025 .. 2028'"
+                    )
                     return None
                 ends.append(int(number.value))
             low, high = ends
             if high < low:
-                self.sink.error("the range runs backwards", join_atoms(atoms), "write the smaller end first")
+                self.sink.error(
+                    "the range runs backwards", join_atoms(atoms), "write the smaller end first"
+                )
                 return None
             count = high - low + 1
             if count * size_so_far > self.max_variants:
-                self.sink.error(f"the range {low} .. {high} alone makes the sweep larger than "
-                                f"{self.max_variants:,} variants", join_atoms(atoms))
+                self.sink.error(
+                    f"the range {low} .. {high} alone makes the sweep larger than "
+                    f"{self.max_variants:,} variants",
+                    join_atoms(atoms),
+                )
                 return None
             if count * size_so_far + self.total_variants > self.max_variants:
                 self._too_many_in_all(item.key, join_atoms(atoms))  # before a label is made
@@ -108,18 +139,28 @@ class SweepsPass(ValueReader, ResolverState):
             # Bounds are intervals, so the two ends decide for every value between them: a
             # range of a million values is not read a million times.
             for end in (low, high):
-                if self.value([Atom("number", str(end), atoms[0].span)], spec,
-                              item.key_span, label_path) is None:
+                if (
+                    self.value(
+                        [Atom("number", str(end), atoms[0].span)], spec, item.key_span, label_path
+                    )
+                    is None
+                ):
                     return None
             whole = spec.kind == "integer"
             numbers = range(low, high + 1)
-            return SweepAxis.model_construct(path=label_path, labels=tuple(map(str, numbers)),
-                             values=tuple(numbers) if whole else tuple(map(float, numbers)))
+            return SweepAxis.model_construct(
+                path=label_path,
+                labels=tuple(map(str, numbers)),
+                values=tuple(numbers) if whole else tuple(map(float, numbers)),
+            )
         if len(atoms) == 1 and atoms[0].kind == "list":
             groups = split_commas(atoms[0].items)
             if not groups or any(not g for g in groups):
-                self.sink.error("a sweep list holds values separated by commas", atoms[0].span,
-                                "e.g. '[50k, 100k, 200k]'")
+                self.sink.error(
+                    "a sweep list holds values separated by commas",
+                    atoms[0].span,
+                    "e.g. '[50k, 100k, 200k]'",
+                )
                 return None
         else:
             groups = [atoms]
@@ -133,6 +174,6 @@ class SweepsPass(ValueReader, ResolverState):
         if len(set(labels)) != len(labels):
             self.sink.error(f"a value of '{label_path}' is listed twice", atoms[0].span)
             return None
-        return SweepAxis.model_construct(path=label_path, labels=tuple(labels), values=tuple(resolved))
-
-
+        return SweepAxis.model_construct(
+            path=label_path, labels=tuple(labels), values=tuple(resolved)
+        )

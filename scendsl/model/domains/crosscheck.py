@@ -29,40 +29,74 @@ from scendsl.model.domains.training_formulas import (
 from scendsl.model.registry import metric
 
 
-@metric("performance.mfu_step_time", "time", "Time of one optimizer step at the MFU (top down)",
-        "model_flops_per_token × tokens_per_step / (accelerators_used × peak_per_accelerator × "
-        "cluster.mfu)",
-        ("performance.model_flops_per_token", "performance.tokens_per_step",
-         "performance.accelerators_used", "performance.peak_per_accelerator", "cluster.mfu"),
-        sources=(PALM,))
+@metric(
+    "performance.mfu_step_time",
+    "time",
+    "Time of one optimizer step at the MFU (top down)",
+    "model_flops_per_token × tokens_per_step / (accelerators_used × peak_per_accelerator × "
+    "cluster.mfu)",
+    (
+        "performance.model_flops_per_token",
+        "performance.tokens_per_step",
+        "performance.accelerators_used",
+        "performance.peak_per_accelerator",
+        "cluster.mfu",
+    ),
+    sources=(PALM,),
+)
 def mfu_step_time(per_token, tokens, used, rate, mfu):
     """The step the MFU path implies, to set beside the bottom-up one."""
     return per_token * tokens / (used * rate * mfu)
 
 
-@metric("performance.path_ratio", "number",
-        "Bottom-up step time over the MFU path's step time (1 = the two paths agree)",
-        "performance.step_time / performance.mfu_step_time",
-        ("performance.step_time", "performance.mfu_step_time"), sources=(PALM, NARAYANAN))
+@metric(
+    "performance.path_ratio",
+    "number",
+    "Bottom-up step time over the MFU path's step time (1 = the two paths agree)",
+    "performance.step_time / performance.mfu_step_time",
+    ("performance.step_time", "performance.mfu_step_time"),
+    sources=(PALM, NARAYANAN),
+)
 def path_ratio(step, mfu_step):
     """> 1: the parts of the step add up to more than the MFU allows."""
     return step / mfu_step
 
 
-@metric("performance.paths_disagree", "number",
-        "Whether the MFU path and the bottom-up path differ by more than the stated factor",
-        "path_ratio > paths_disagree_factor or path_ratio < 1 / paths_disagree_factor",
-        ("performance.path_ratio", "performance.paths_disagree_factor"), value_type="bool")
+@metric(
+    "performance.paths_disagree",
+    "number",
+    "Whether the MFU path and the bottom-up path differ by more than the stated factor",
+    "path_ratio > paths_disagree_factor or path_ratio < 1 / paths_disagree_factor",
+    ("performance.path_ratio", "performance.paths_disagree_factor"),
+    value_type="bool",
+)
 def paths_disagree(ratio, factor):
     """A flag for warnings: one of the two training-time estimates is off."""
     return (ratio > factor) | (ratio < 1.0 / factor)
 
 
 # ======================================================================== reference step
-def reference_step_parts(parameters, sequence, micro_batch, m, accelerators, host_per_parameter,
-                         width_per_layer, bf16_dense, fp8_dense, hbm_bandwidth, scaleup_domain,
-                         scaleup, scaleout, hostlink, shared_by, plateau, half_width,
-                         speedup_fp8, hbm_efficiency) -> dict:
+def reference_step_parts(
+    parameters,
+    sequence,
+    micro_batch,
+    m,
+    accelerators,
+    host_per_parameter,
+    width_per_layer,
+    bf16_dense,
+    fp8_dense,
+    hbm_bandwidth,
+    scaleup_domain,
+    scaleup,
+    scaleout,
+    hostlink,
+    shared_by,
+    plateau,
+    half_width,
+    speedup_fp8,
+    hbm_efficiency,
+) -> dict:
     """The parts of the reference workload's step (seconds), from the scenario functions above.
 
     Pure data parallelism (t = p = 1), FP8 matrix maths, selective recomputation, the
@@ -72,12 +106,21 @@ def reference_step_parts(parameters, sequence, micro_batch, m, accelerators, hos
     layers = hidden / width_per_layer
     tokens = m * micro_batch * sequence * accelerators
     per_token = 6.0 * parameters + 12.0 * layers * hidden * sequence
-    rate = (bf16_dense * precision_gain("fp8", bf16_dense, fp8_dense, speedup_fp8, speedup_fp8)
-            * matmul_efficiency_at(hidden, plateau, half_width))
-    compute = (per_token * tokens * recompute_flops_factor("selective", sequence, hidden)
-               / accelerators / rate)
-    memory = activation_traffic_bytes(sequence, micro_batch, hidden, layers, 1.0, 1.0, m,
-                                      "selective", False) / (hbm_bandwidth * hbm_efficiency)
+    rate = (
+        bf16_dense
+        * precision_gain("fp8", bf16_dense, fp8_dense, speedup_fp8, speedup_fp8)
+        * matmul_efficiency_at(hidden, plateau, half_width)
+    )
+    compute = (
+        per_token
+        * tokens
+        * recompute_flops_factor("selective", sequence, hidden)
+        / accelerators
+        / rate
+    )
+    memory = activation_traffic_bytes(
+        sequence, micro_batch, hidden, layers, 1.0, 1.0, m, "selective", False
+    ) / (hbm_bandwidth * hbm_efficiency)
     link = link_for(accelerators, scaleup_domain, scaleup, scaleout)
     gradients = ring_allreduce_seconds(GRADIENT_BYTES * parameters, accelerators, link)
     data_comm = np.maximum(gradients - (2.0 / 3.0) * compute / m, 0.0)
@@ -85,32 +128,88 @@ def reference_step_parts(parameters, sequence, micro_batch, m, accelerators, hos
     return {"compute": compute, "memory": memory, "data_parallel": data_comm, "host": host}
 
 
-@metric("performance.reference_step_time", "time",
-        "Step time of the reference 1B workload on this accelerator (article benchmark table)",
-        "compute ((6·N + 12·L·h·s)·tokens·(1+s/18h) / 8 / FP8 matmul rate at width h) + memory "
-        "(2·34·sbh·L·m / (hbm_bw × hbm_eff)) + exposed gradient all-reduce (8 GPUs) + host "
-        "(24 B × N / (hostlink / shared_by))",
-        ("performance.reference_parameters", "performance.reference_sequence_length",
-         "performance.reference_micro_batch", "performance.reference_microbatches",
-         "performance.reference_accelerators", "performance.reference_host_traffic_per_parameter",
-         "performance.width_per_layer", "accelerator.bf16_dense", "accelerator.fp8_dense",
-         "accelerator.hbm_bandwidth", "accelerator.scaleup_domain",
-         "accelerator.scaleup_bandwidth", "performance.scaleout_bandwidth",
-         "accelerator.hostlink_bandwidth", "accelerator.hostlink_shared_by",
-         "performance.matmul_efficiency_large", "performance.matmul_half_width",
-         "performance.precision_speedup_fp8", "performance.hbm_efficiency"),
-        sources=(NARAYANAN_FLOPS, KORTHIKANTI, RING, VENDOR_LINKS, GEMM, TE_SPEEDUP,
-                 LLM_ANALYSIS,
-                 "AINews deep dive on GB200 and Colossus2 (source article), benchmark table: "
-                 "H100 ~1.2 s, B200 ~0.6 s, GB200 ~0.4 s (est.) per step of a 1B model"),
-        importance=1)
-def reference_step_time(parameters, sequence, micro_batch, m, accelerators, host_per_parameter,
-                        width_per_layer, bf16_dense, fp8_dense, hbm_bandwidth, scaleup_domain,
-                        scaleup, scaleout, hostlink, shared_by, plateau, half_width, speedup_fp8,
-                        hbm_efficiency):
+@metric(
+    "performance.reference_step_time",
+    "time",
+    "Step time of the reference 1B workload on this accelerator (article benchmark table)",
+    "compute ((6·N + 12·L·h·s)·tokens·(1+s/18h) / 8 / FP8 matmul rate at width h) + memory "
+    "(2·34·sbh·L·m / (hbm_bw × hbm_eff)) + exposed gradient all-reduce (8 GPUs) + host "
+    "(24 B × N / (hostlink / shared_by))",
+    (
+        "performance.reference_parameters",
+        "performance.reference_sequence_length",
+        "performance.reference_micro_batch",
+        "performance.reference_microbatches",
+        "performance.reference_accelerators",
+        "performance.reference_host_traffic_per_parameter",
+        "performance.width_per_layer",
+        "accelerator.bf16_dense",
+        "accelerator.fp8_dense",
+        "accelerator.hbm_bandwidth",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+        "accelerator.hostlink_bandwidth",
+        "accelerator.hostlink_shared_by",
+        "performance.matmul_efficiency_large",
+        "performance.matmul_half_width",
+        "performance.precision_speedup_fp8",
+        "performance.hbm_efficiency",
+    ),
+    sources=(
+        NARAYANAN_FLOPS,
+        KORTHIKANTI,
+        RING,
+        VENDOR_LINKS,
+        GEMM,
+        TE_SPEEDUP,
+        LLM_ANALYSIS,
+        "AINews deep dive on GB200 and Colossus2 (source article), benchmark table: "
+        "H100 ~1.2 s, B200 ~0.6 s, GB200 ~0.4 s (est.) per step of a 1B model",
+    ),
+    importance=1,
+)
+def reference_step_time(
+    parameters,
+    sequence,
+    micro_batch,
+    m,
+    accelerators,
+    host_per_parameter,
+    width_per_layer,
+    bf16_dense,
+    fp8_dense,
+    hbm_bandwidth,
+    scaleup_domain,
+    scaleup,
+    scaleout,
+    hostlink,
+    shared_by,
+    plateau,
+    half_width,
+    speedup_fp8,
+    hbm_efficiency,
+):
     """Sum of the reference step's parts; only the accelerator's own figures vary."""
-    parts = reference_step_parts(parameters, sequence, micro_batch, m, accelerators,
-                                 host_per_parameter, width_per_layer, bf16_dense, fp8_dense,
-                                 hbm_bandwidth, scaleup_domain, scaleup, scaleout, hostlink,
-                                 shared_by, plateau, half_width, speedup_fp8, hbm_efficiency)
+    parts = reference_step_parts(
+        parameters,
+        sequence,
+        micro_batch,
+        m,
+        accelerators,
+        host_per_parameter,
+        width_per_layer,
+        bf16_dense,
+        fp8_dense,
+        hbm_bandwidth,
+        scaleup_domain,
+        scaleup,
+        scaleout,
+        hostlink,
+        shared_by,
+        plateau,
+        half_width,
+        speedup_fp8,
+        hbm_efficiency,
+    )
     return parts["compute"] + parts["memory"] + parts["data_parallel"] + parts["host"]

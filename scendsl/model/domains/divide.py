@@ -40,8 +40,12 @@ def _entity(ctx: Context, ref: str):
     """The reference entity: the scenario files' block, else the catalog entry."""
     block = ctx.scenario.references.get(ref)
     if block is not None:
-        return block, f"{block.span} (reference {ref})", block.source, (
-            None if block.source else "U")
+        return (
+            block,
+            f"{block.span} (reference {ref})",
+            block.source,
+            (None if block.source else "U"),
+        )
     entry = ctx.catalog.references.get(ref)
     if entry is None:
         raise LookupError(f"unknown reference '{ref}'")
@@ -57,8 +61,14 @@ def _reference_context(ctx: Context, ref: str) -> Context:
 
 def _tag(found: Found, ref: str) -> Found:
     """Say in the origin that the figure is the reference's accelerator's."""
-    return Found(found.value, f"{found.origin} (reference {ref})", found.source,
-                 found.confidence, found.note, found.distribution)
+    return Found(
+        found.value,
+        f"{found.origin} (reference {ref})",
+        found.source,
+        found.confidence,
+        found.note,
+        found.distribution,
+    )
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -77,10 +87,13 @@ def _accelerator(ctx: Context, ref: str) -> Found:
     return Found(entity.accelerator, origin, source, confidence)
 
 
-@input_node("reference.{ref}.rate", "flop_rate",
-            "Dense rate of one accelerator of {ref} at the scenario's training precision",
-            formula="<precision>_dense of reference.{ref}.accelerator (FP4 → FP8 → BF16 when "
-                    "the chip lacks the precision)")
+@input_node(
+    "reference.{ref}.rate",
+    "flop_rate",
+    "Dense rate of one accelerator of {ref} at the scenario's training precision",
+    formula="<precision>_dense of reference.{ref}.accelerator (FP4 → FP8 → BF16 when "
+    "the chip lacks the precision)",
+)
 def _rate(ctx: Context, ref: str) -> Found:
     precision = ctx.scenario.workload.precision
     reference_ctx = _reference_context(ctx, ref)
@@ -91,17 +104,20 @@ def _rate(ctx: Context, ref: str) -> Found:
         except LookupError:
             continue
         if candidate != precision:
-            note = "; ".join(n for n in (found.note, f"no {precision} rate: {candidate} used")
-                             if n)
-            found = Found(found.value, found.origin, found.source, found.confidence, note,
-                          found.distribution)
+            note = "; ".join(n for n in (found.note, f"no {precision} rate: {candidate} used") if n)
+            found = Found(
+                found.value, found.origin, found.source, found.confidence, note, found.distribution
+            )
         return _tag(found, ref)
     raise LookupError(f"reference '{ref}' has no dense rate for {precision}")
 
 
-@input_node("reference.{ref}.unit_price", "currency",
-            "Price of one accelerator of {ref} in the scenario year",
-            formula="accelerator block's price, else the catalog price for scenario.year")
+@input_node(
+    "reference.{ref}.unit_price",
+    "currency",
+    "Price of one accelerator of {ref} in the scenario year",
+    formula="accelerator block's price, else the catalog price for scenario.year",
+)
 def _unit_price(ctx: Context, ref: str) -> Found:
     reference_ctx = _reference_context(ctx, ref)
     custom = reference_ctx.custom_accelerator
@@ -110,78 +126,117 @@ def _unit_price(ctx: Context, ref: str) -> Found:
     entry = reference_ctx.catalog_accelerator
     if entry is None or not entry.price:
         raise LookupError(f"no price for the accelerator of reference '{ref}'")
-    return _tag(reference_ctx.by_year(entry.price, ctx.scenario.year,
-                                      f"catalog accelerators.{entry.name}.price"), ref)
+    return _tag(
+        reference_ctx.by_year(
+            entry.price, ctx.scenario.year, f"catalog accelerators.{entry.name}.price"
+        ),
+        ref,
+    )
 
 
-@input_node("reference.{ref}.system_power", "power",
-            "Rated power per accelerator of {ref} with its share of hosts, NICs and fans",
-            formula="tdp of reference.{ref}.accelerator × (1 + calibration.node_overhead)")
+@input_node(
+    "reference.{ref}.system_power",
+    "power",
+    "Rated power per accelerator of {ref} with its share of hosts, NICs and fans",
+    formula="tdp of reference.{ref}.accelerator × (1 + calibration.node_overhead)",
+)
 def _system_power(ctx: Context, ref: str) -> Found:
     reference_ctx = _reference_context(ctx, ref)
     tdp = reference_ctx.accelerator_figure("tdp")
     overhead = ctx.calibration("node_overhead")
-    fallback = Found(tdp.value * (1 + overhead.value),
-                     f"derived: tdp ({tdp.origin}) × (1 + node_overhead)", overhead.source, "C")
+    fallback = Found(
+        tdp.value * (1 + overhead.value),
+        f"derived: tdp ({tdp.origin}) × (1 + node_overhead)",
+        overhead.source,
+        "C",
+    )
     return _tag(reference_ctx.accelerator_figure("system_power", fallback), ref)
 
 
 # ------------------------------------------------------------------------------ metrics
-@metric("reference.{ref}.peak", "flop_rate",
-        "Peak dense compute of {ref} at the scenario's training precision",
-        "reference.{ref}.rate × reference.{ref}.count",
-        inputs=("reference.{ref}.rate", "reference.{ref}.count"), importance=2)
+@metric(
+    "reference.{ref}.peak",
+    "flop_rate",
+    "Peak dense compute of {ref} at the scenario's training precision",
+    "reference.{ref}.rate × reference.{ref}.count",
+    inputs=("reference.{ref}.rate", "reference.{ref}.count"),
+    importance=2,
+)
 def reference_peak(rate, count):
     """All accelerators of the reference at their dense rate."""
     return rate * count
 
 
-@metric("divide.{ref}.compute_ratio", "number",
-        "How many times the scenario's peak compute exceeds {ref}'s",
-        f"{SCENARIO_PEAK} / reference.{{ref}}.peak",
-        inputs=(SCENARIO_PEAK, "reference.{ref}.peak"), sources=(_ARTICLE,), importance=6)
+@metric(
+    "divide.{ref}.compute_ratio",
+    "number",
+    "How many times the scenario's peak compute exceeds {ref}'s",
+    f"{SCENARIO_PEAK} / reference.{{ref}}.peak",
+    inputs=(SCENARIO_PEAK, "reference.{ref}.peak"),
+    sources=(_ARTICLE,),
+    importance=6,
+)
 def compute_ratio(scenario_peak, reference_peak_value):
     """Scenario peak over reference peak, same precision on both sides."""
     return scenario_peak / reference_peak_value
 
 
-@metric("divide.{ref}.time_to_train", "time",
-        "Time {ref} would need to train the scenario's model on its own hardware, at the "
-        "scenario's MFU and without interruptions",
-        f"{TRAINING_FLOPS} / (reference.{{ref}}.peak × cluster.mfu)",
-        inputs=(TRAINING_FLOPS, "reference.{ref}.peak", "cluster.mfu"),
-        sources=("Chowdhery et al. 2022 (PaLM): time = FLOPs / (peak × MFU)",), importance=5)
+@metric(
+    "divide.{ref}.time_to_train",
+    "time",
+    "Time {ref} would need to train the scenario's model on its own hardware, at the "
+    "scenario's MFU and without interruptions",
+    f"{TRAINING_FLOPS} / (reference.{{ref}}.peak × cluster.mfu)",
+    inputs=(TRAINING_FLOPS, "reference.{ref}.peak", "cluster.mfu"),
+    sources=("Chowdhery et al. 2022 (PaLM): time = FLOPs / (peak × MFU)",),
+    importance=5,
+)
 def time_to_train(training_flops, reference_peak_value, mfu):
     """Seconds; compare with performance.training_time of the scenario itself."""
     return training_flops / (reference_peak_value * mfu)
 
 
-@metric("divide.{ref}.accelerators_to_close", "number",
-        "Accelerators {ref} would have to add to match the scenario's peak compute",
-        f"max({SCENARIO_PEAK} / reference.{{ref}}.rate − reference.{{ref}}.count, 0)",
-        inputs=(SCENARIO_PEAK, "reference.{ref}.rate", "reference.{ref}.count"), importance=2)
+@metric(
+    "divide.{ref}.accelerators_to_close",
+    "number",
+    "Accelerators {ref} would have to add to match the scenario's peak compute",
+    f"max({SCENARIO_PEAK} / reference.{{ref}}.rate − reference.{{ref}}.count, 0)",
+    inputs=(SCENARIO_PEAK, "reference.{ref}.rate", "reference.{ref}.count"),
+    importance=2,
+)
 def accelerators_to_close(scenario_peak, rate, count):
     """Additional accelerators of the reference's own kind; 0 when it already has more."""
     return np.maximum(scenario_peak / rate - count, 0.0)
 
 
-@metric("divide.{ref}.capex_to_close", "currency",
-        "Purchase price of the accelerators {ref} would have to add to match the scenario's peak",
-        "divide.{ref}.accelerators_to_close × reference.{ref}.unit_price",
-        inputs=("divide.{ref}.accelerators_to_close", "reference.{ref}.unit_price"),
-        importance=4)
+@metric(
+    "divide.{ref}.capex_to_close",
+    "currency",
+    "Purchase price of the accelerators {ref} would have to add to match the scenario's peak",
+    "divide.{ref}.accelerators_to_close × reference.{ref}.unit_price",
+    inputs=("divide.{ref}.accelerators_to_close", "reference.{ref}.unit_price"),
+    importance=4,
+)
 def capex_to_close(accelerators, unit_price):
     """Accelerators only, at the catalog price for the scenario year."""
     return accelerators * unit_price
 
 
-@metric("divide.{ref}.power_to_close", "power",
-        "Facility power the accelerators {ref} would have to add would draw (at the scenario "
-        "site's network overhead and PUE)",
-        "divide.{ref}.accelerators_to_close × reference.{ref}.system_power × "
-        "(1 + energy.network_overhead) × energy.pue",
-        inputs=("divide.{ref}.accelerators_to_close", "reference.{ref}.system_power",
-                "energy.network_overhead", "energy.pue"), importance=3)
+@metric(
+    "divide.{ref}.power_to_close",
+    "power",
+    "Facility power the accelerators {ref} would have to add would draw (at the scenario "
+    "site's network overhead and PUE)",
+    "divide.{ref}.accelerators_to_close × reference.{ref}.system_power × "
+    "(1 + energy.network_overhead) × energy.pue",
+    inputs=(
+        "divide.{ref}.accelerators_to_close",
+        "reference.{ref}.system_power",
+        "energy.network_overhead",
+        "energy.pue",
+    ),
+    importance=3,
+)
 def power_to_close(accelerators, system_power, network_overhead, pue):
     """Rated facility power of the added accelerators, as energy.facility_power computes it."""
     return accelerators * system_power * (1.0 + network_overhead) * pue

@@ -20,26 +20,38 @@ def _choice(ctx: Context, path: str) -> Found:
         return ctx.scenario_value(path)
     key = path.partition(".")[2]
     choice = default_choices()[key]
-    return Found(choice.value, f"catalog choices.{key}", choice.source, choice.confidence,
-                 choice.note)
+    return Found(
+        choice.value, f"catalog choices.{key}", choice.source, choice.confidence, choice.note
+    )
 
 
-@input_node("energy.site_class", "text", "Kind of site (hyperscale, colocation, enterprise): "
-            "sets the default PUE", value_type="text")
+@input_node(
+    "energy.site_class",
+    "text",
+    "Kind of site (hyperscale, colocation, enterprise): sets the default PUE",
+    value_type="text",
+)
 def _site_class(ctx: Context) -> Found:
     return _choice(ctx, "energy.site_class")
 
 
-@input_node("energy.pue", "number", "Power usage effectiveness: facility power ÷ IT power",
-            formula="scenario energy.pue, else the PUE of the site class (energy.site_class) "
-                    "for the scenario's year (calibration.pue_<class>_<year>, nearest year)")
+@input_node(
+    "energy.pue",
+    "number",
+    "Power usage effectiveness: facility power ÷ IT power",
+    formula="scenario energy.pue, else the PUE of the site class (energy.site_class) "
+    "for the scenario's year (calibration.pue_<class>_<year>, nearest year)",
+)
 def _pue(ctx: Context) -> Found:
     if ctx.field("energy.pue") is not None:
         return ctx.scenario_value("energy.pue")
     site = _site_class(ctx)
     prefix = f"pue_{site.value}_"
-    series = {int(key[len(prefix):]): figure for key, figure in ctx.catalog.calibration.items()
-              if key.startswith(prefix)}
+    series = {
+        int(key[len(prefix) :]): figure
+        for key, figure in ctx.catalog.calibration.items()
+        if key.startswith(prefix)
+    }
     found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.pue_{site.value}")
     note = "; ".join(n for n in (f"site class {site.value} ({site.origin})", found.note) if n)
     return Found(found.value, found.origin, found.source, found.confidence, note)
@@ -49,32 +61,48 @@ def _measured_power(ctx: Context) -> bool:
     return ctx.field("cluster.accelerator_power") is not None
 
 
-@input_node("energy.network_overhead", "fraction",
-            "Cluster network and storage power on top of the servers",
-            formula="scenario cluster.overhead, else 0 when cluster.accelerator_power (measured "
-                    "all-in) is given, else calibration.network_overhead")
+@input_node(
+    "energy.network_overhead",
+    "fraction",
+    "Cluster network and storage power on top of the servers",
+    formula="scenario cluster.overhead, else 0 when cluster.accelerator_power (measured "
+    "all-in) is given, else calibration.network_overhead",
+)
 def _network_overhead(ctx: Context) -> Found:
     if ctx.field("cluster.overhead") is None and _measured_power(ctx):
         found = ctx.calibration("measured_power_fraction")
-        return Found(0.0, f"{ctx.where('cluster.accelerator_power')}: measured all-in power, "
-                     "no overhead added (catalog calibration.measured_power_fraction)",
-                     found.source, found.confidence, found.note)
+        return Found(
+            0.0,
+            f"{ctx.where('cluster.accelerator_power')}: measured all-in power, "
+            "no overhead added (catalog calibration.measured_power_fraction)",
+            found.source,
+            found.confidence,
+            found.note,
+        )
     return ctx.scenario_or_calibration("cluster.overhead", "network_overhead")
 
 
-@input_node("energy.training_power_fraction", "fraction",
-            "Power while training ÷ the power per accelerator",
-            formula="scenario energy.training_power_fraction, else 100% when "
-                    "cluster.accelerator_power (measured) is given, else "
-                    "calibration.training_power_fraction (measured ÷ rated)")
+@input_node(
+    "energy.training_power_fraction",
+    "fraction",
+    "Power while training ÷ the power per accelerator",
+    formula="scenario energy.training_power_fraction, else 100% when "
+    "cluster.accelerator_power (measured) is given, else "
+    "calibration.training_power_fraction (measured ÷ rated)",
+)
 def _training_fraction(ctx: Context) -> Found:
     if ctx.field("energy.training_power_fraction") is not None:
         return ctx.scenario_value("energy.training_power_fraction")
     if _measured_power(ctx):
         found = ctx.calibration("measured_power_fraction")
-        return Found(found.value, f"{ctx.where('cluster.accelerator_power')}: measured power "
-                     "used as is (catalog calibration.measured_power_fraction)", found.source,
-                     found.confidence, found.note)
+        return Found(
+            found.value,
+            f"{ctx.where('cluster.accelerator_power')}: measured power "
+            "used as is (catalog calibration.measured_power_fraction)",
+            found.source,
+            found.confidence,
+            found.note,
+        )
     return ctx.calibration("training_power_fraction")
 
 
@@ -83,34 +111,48 @@ def _utilization(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("energy.utilization", "default_utilization")
 
 
-@input_node("accelerator.system_power", "power",
-            "Rated power per accelerator with its share of hosts, NICs and fans",
-            formula="scenario cluster.accelerator_power, else the platform's figure, "
-                    "else tdp × (1 + calibration.node_overhead)")
+@input_node(
+    "accelerator.system_power",
+    "power",
+    "Rated power per accelerator with its share of hosts, NICs and fans",
+    formula="scenario cluster.accelerator_power, else the platform's figure, "
+    "else tdp × (1 + calibration.node_overhead)",
+)
 def _system_power(ctx: Context) -> Found:
     if ctx.field("cluster.accelerator_power") is not None:
         return ctx.scenario_value("cluster.accelerator_power")
     tdp = ctx.accelerator_figure("tdp")
     overhead = ctx.calibration("node_overhead")
-    fallback = Found(tdp.value * (1 + overhead.value),
-                     f"derived: tdp ({tdp.origin}) × (1 + node_overhead)",
-                     overhead.source, "C", "no platform figure; DGX H100 node overhead applied")
+    fallback = Found(
+        tdp.value * (1 + overhead.value),
+        f"derived: tdp ({tdp.origin}) × (1 + node_overhead)",
+        overhead.source,
+        "C",
+        "no platform figure; DGX H100 node overhead applied",
+    )
     return ctx.accelerator_figure("system_power", fallback)
 
 
-@input_node("energy.supply_intensity", "carbon_intensity",
-            "Lifecycle carbon intensity of the supply mix",
-            formula="scenario energy.intensity, else Σ share × intensity of each source "
-                    "(grid = the region's grid for the year)")
+@input_node(
+    "energy.supply_intensity",
+    "carbon_intensity",
+    "Lifecycle carbon intensity of the supply mix",
+    formula="scenario energy.intensity, else Σ share × intensity of each source "
+    "(grid = the region's grid for the year)",
+)
 def _intensity(ctx: Context) -> Found:
     if ctx.field("energy.intensity") is not None:
         return ctx.scenario_value("energy.intensity")
     return _mix_average(ctx, "intensity")
 
 
-@input_node("energy.supply_price", "energy_price", "Electricity price of the supply mix",
-            formula="scenario energy.price, else Σ share × price of each source "
-                    "(grid = the region's electricity price)")
+@input_node(
+    "energy.supply_price",
+    "energy_price",
+    "Electricity price of the supply mix",
+    formula="scenario energy.price, else Σ share × price of each source "
+    "(grid = the region's electricity price)",
+)
 def _price(ctx: Context) -> Found:
     if ctx.field("energy.price") is not None:
         return ctx.scenario_value("energy.price")
@@ -136,8 +178,13 @@ def _mix_average(ctx: Context, what: str) -> Found:
             notes.append(found.note)
     where = ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
     confidence = "C" if len(parts) > 1 else None
-    return Found(total, f"mix at {where}: " + ", ".join(parts), "; ".join(dict.fromkeys(sources)),
-                 confidence, "; ".join(notes) or None)
+    return Found(
+        total,
+        f"mix at {where}: " + ", ".join(parts),
+        "; ".join(dict.fromkeys(sources)),
+        confidence,
+        "; ".join(notes) or None,
+    )
 
 
 def _source_figure(ctx: Context, name: str, what: str) -> Found:
@@ -145,11 +192,15 @@ def _source_figure(ctx: Context, name: str, what: str) -> Found:
     if source.uses_region_grid:
         region = ctx.catalog.regions[ctx.scenario.region]
         if what == "intensity":
-            return ctx.by_year(region.grid_intensity, ctx.scenario.year,
-                               f"catalog regions.{region.code}.grid_intensity")
+            return ctx.by_year(
+                region.grid_intensity,
+                ctx.scenario.year,
+                f"catalog regions.{region.code}.grid_intensity",
+            )
         if region.electricity_price is not None:
-            return from_figure(region.electricity_price,
-                               f"catalog regions.{region.code}.electricity_price")
+            return from_figure(
+                region.electricity_price, f"catalog regions.{region.code}.electricity_price"
+            )
         # No regional price: the gas plant sets the marginal price of most grids.
         source = ctx.catalog.energy_sources["gas"]
     figure = getattr(source, what)
@@ -158,8 +209,9 @@ def _source_figure(ctx: Context, name: str, what: str) -> Found:
     return from_figure(figure, f"catalog energy.{source.name}.{what}")
 
 
-@input_node("energy.household_annual_energy", "energy",
-            "Electricity an average US household uses in a year")
+@input_node(
+    "energy.household_annual_energy", "energy", "Electricity an average US household uses in a year"
+)
 def _household(ctx: Context) -> Found:
     return ctx.calibration("household_annual_energy")
 
@@ -169,86 +221,141 @@ def _smr(ctx: Context) -> Found:
     return ctx.calibration("smr_unit_power")
 
 
-@metric("energy.it_power", "power", "Rated power of the accelerators, their servers and network",
-        "cluster.count × accelerator.system_power × (1 + energy.network_overhead)",
-        ("cluster.count", "accelerator.system_power", "energy.network_overhead"),
-        ("Latif et al. 2024; NVIDIA DGX H100 and GB200 NVL72 power specifications",),
-        importance=8)
+@metric(
+    "energy.it_power",
+    "power",
+    "Rated power of the accelerators, their servers and network",
+    "cluster.count × accelerator.system_power × (1 + energy.network_overhead)",
+    ("cluster.count", "accelerator.system_power", "energy.network_overhead"),
+    ("Latif et al. 2024; NVIDIA DGX H100 and GB200 NVL72 power specifications",),
+    importance=8,
+)
 def it_power(count, system_power, network_overhead):
     return count * system_power * (1 + network_overhead)
 
 
-@metric("energy.facility_power", "power", "Power the site draws from the grid at rated load",
-        "energy.it_power × energy.pue", ("energy.it_power", "energy.pue"),
-        ("The Green Grid, PUE definition; Uptime Institute surveys",), importance=10)
+@metric(
+    "energy.facility_power",
+    "power",
+    "Power the site draws from the grid at rated load",
+    "energy.it_power × energy.pue",
+    ("energy.it_power", "energy.pue"),
+    ("The Green Grid, PUE definition; Uptime Institute surveys",),
+    importance=10,
+)
 def facility_power(it_power, pue):
     return it_power * pue
 
 
-@metric("energy.average_power", "power", "Average facility power while the cluster trains",
-        "energy.facility_power × energy.training_power_fraction × energy.utilization",
-        ("energy.facility_power", "energy.training_power_fraction", "energy.utilization"),
-        ("Latif et al. 2024: measured 8.4 kW vs 10.2 kW rated on an 8×H100 node",), importance=5)
+@metric(
+    "energy.average_power",
+    "power",
+    "Average facility power while the cluster trains",
+    "energy.facility_power × energy.training_power_fraction × energy.utilization",
+    ("energy.facility_power", "energy.training_power_fraction", "energy.utilization"),
+    ("Latif et al. 2024: measured 8.4 kW vs 10.2 kW rated on an 8×H100 node",),
+    importance=5,
+)
 def average_power(facility_power, training_fraction, utilization):
     return facility_power * training_fraction * utilization
 
 
-@metric("energy.annual_energy", "energy", "Electricity the site uses in a year",
-        "energy.average_power × one year", ("energy.average_power",), importance=9)
+@metric(
+    "energy.annual_energy",
+    "energy",
+    "Electricity the site uses in a year",
+    "energy.average_power × one year",
+    ("energy.average_power",),
+    importance=9,
+)
 def annual_energy(average_power):
     return average_power * SECONDS_PER_YEAR
 
 
-@metric("energy.annual_emissions", "mass", "CO2-equivalent emitted per year (lifecycle)",
-        "energy.annual_energy × energy.supply_intensity",
-        ("energy.annual_energy", "energy.supply_intensity"),
-        ("IPCC AR5 WG3 Annex III; Ember via Our World in Data",), importance=8)
+@metric(
+    "energy.annual_emissions",
+    "mass",
+    "CO2-equivalent emitted per year (lifecycle)",
+    "energy.annual_energy × energy.supply_intensity",
+    ("energy.annual_energy", "energy.supply_intensity"),
+    ("IPCC AR5 WG3 Annex III; Ember via Our World in Data",),
+    importance=8,
+)
 def annual_emissions(annual_energy, intensity):
     return annual_energy * intensity
 
 
-@metric("energy.annual_cost", "currency", "Electricity bill per year",
-        "energy.annual_energy × energy.supply_price",
-        ("energy.annual_energy", "energy.supply_price"), ("Lazard LCOE+",), importance=6)
+@metric(
+    "energy.annual_cost",
+    "currency",
+    "Electricity bill per year",
+    "energy.annual_energy × energy.supply_price",
+    ("energy.annual_energy", "energy.supply_price"),
+    ("Lazard LCOE+",),
+    importance=6,
+)
 def annual_cost(annual_energy, price):
     return annual_energy * price
 
 
-@metric("energy.households_equivalent", "number",
-        "Number of US households using as much electricity in a year",
-        "energy.annual_energy ÷ energy.household_annual_energy",
-        ("energy.annual_energy", "energy.household_annual_energy"), ("US EIA",), importance=7)
+@metric(
+    "energy.households_equivalent",
+    "number",
+    "Number of US households using as much electricity in a year",
+    "energy.annual_energy ÷ energy.household_annual_energy",
+    ("energy.annual_energy", "energy.household_annual_energy"),
+    ("US EIA",),
+    importance=7,
+)
 def households(annual_energy, household):
     return annual_energy / household
 
 
-@metric("energy.smr_equivalent", "number",
-        "Small modular reactors needed to supply the facility at rated load",
-        "energy.facility_power ÷ energy.smr_unit_power",
-        ("energy.facility_power", "energy.smr_unit_power"), ("OPG Darlington BWRX-300",),
-        importance=6)
+@metric(
+    "energy.smr_equivalent",
+    "number",
+    "Small modular reactors needed to supply the facility at rated load",
+    "energy.facility_power ÷ energy.smr_unit_power",
+    ("energy.facility_power", "energy.smr_unit_power"),
+    ("OPG Darlington BWRX-300",),
+    importance=6,
+)
 def smr_equivalent(facility_power, smr_power):
     return facility_power / smr_power
 
 
-@metric("energy.training_energy", "energy", "Electricity used by the training run",
-        "energy.facility_power × energy.training_power_fraction × reliability.training_time",
-        ("energy.facility_power", "energy.training_power_fraction", "reliability.training_time"),
-        importance=7)
+@metric(
+    "energy.training_energy",
+    "energy",
+    "Electricity used by the training run",
+    "energy.facility_power × energy.training_power_fraction × reliability.training_time",
+    ("energy.facility_power", "energy.training_power_fraction", "reliability.training_time"),
+    importance=7,
+)
 def training_energy(facility_power, training_fraction, training_time):
     return facility_power * training_fraction * training_time
 
 
-@metric("energy.training_emissions", "mass", "CO2-equivalent emitted by the training run",
-        "energy.training_energy × energy.supply_intensity",
-        ("energy.training_energy", "energy.supply_intensity"), importance=7)
+@metric(
+    "energy.training_emissions",
+    "mass",
+    "CO2-equivalent emitted by the training run",
+    "energy.training_energy × energy.supply_intensity",
+    ("energy.training_energy", "energy.supply_intensity"),
+    importance=7,
+)
 def training_emissions(training_energy, intensity):
     return training_energy * intensity
 
 
-@metric("energy.training_cost", "currency", "Electricity cost of the training run",
-        "energy.training_energy × energy.supply_price",
-        ("energy.training_energy", "energy.supply_price"), importance=5)
+@metric(
+    "energy.training_cost",
+    "currency",
+    "Electricity cost of the training run",
+    "energy.training_energy × energy.supply_price",
+    ("energy.training_energy", "energy.supply_price"),
+    importance=5,
+)
 def training_cost(training_energy, price):
     return training_energy * price
 
@@ -258,48 +365,79 @@ def _power_by_source(ctx: Context) -> Found:
     return Found(shares, ctx.where("energy.mix") if ctx.scenario.energy.mix else "default: grid")
 
 
-input_node("energy.mix_shares", "fraction", "Share of each energy source in the supply",
-           value_type="breakdown")(_power_by_source)
+input_node(
+    "energy.mix_shares",
+    "fraction",
+    "Share of each energy source in the supply",
+    value_type="breakdown",
+)(_power_by_source)
 
 
-@metric("energy.power_by_source", "power", "Facility power supplied by each energy source",
-        "energy.facility_power × share of each source",
-        ("energy.facility_power", "energy.mix_shares"), value_type="breakdown", importance=4)
+@metric(
+    "energy.power_by_source",
+    "power",
+    "Facility power supplied by each energy source",
+    "energy.facility_power × share of each source",
+    ("energy.facility_power", "energy.mix_shares"),
+    value_type="breakdown",
+    importance=4,
+)
 def power_by_source(facility_power, shares):
     return {name: facility_power * share for name, share in shares.items()}
 
 
 # ---------------------------------------------------------------- issue 12: energy/reliability
-_ACT = "Gupta et al., ACT: Designing Sustainable Computer Systems with an Architectural Carbon " \
-       "Modeling Tool (ISCA 2022)"
-_LLMCARBON = "Faiz et al., LLMCarbon: Modeling the End-to-End Carbon Footprint of Large Language " \
-             "Models (ICLR 2024)"
-_BLOOM = "Luccioni, Viguier, Ligozat, Estimating the Carbon Footprint of BLOOM (JMLR 2023): " \
-         "dynamic energy = GPU-hours × TDP"
+_ACT = (
+    "Gupta et al., ACT: Designing Sustainable Computer Systems with an Architectural Carbon "
+    "Modeling Tool (ISCA 2022)"
+)
+_LLMCARBON = (
+    "Faiz et al., LLMCarbon: Modeling the End-to-End Carbon Footprint of Large Language "
+    "Models (ICLR 2024)"
+)
+_BLOOM = (
+    "Luccioni, Viguier, Ligozat, Estimating the Carbon Footprint of BLOOM (JMLR 2023): "
+    "dynamic energy = GPU-hours × TDP"
+)
 
 
-@input_node("accelerator.embodied_carbon", "mass",
-            "Manufacturing emissions of one accelerator with its share of the server",
-            sources=(_ACT, _LLMCARBON),
-            formula="scenario cluster.embodied_carbon, else die_area × "
-                    "calibration.embodied_logic_kgco2_per_cm2 + hbm (GB) × "
-                    "calibration.embodied_hbm_kgco2_per_gb + calibration.embodied_server_share")
+@input_node(
+    "accelerator.embodied_carbon",
+    "mass",
+    "Manufacturing emissions of one accelerator with its share of the server",
+    sources=(_ACT, _LLMCARBON),
+    formula="scenario cluster.embodied_carbon, else die_area × "
+    "calibration.embodied_logic_kgco2_per_cm2 + hbm (GB) × "
+    "calibration.embodied_hbm_kgco2_per_gb + calibration.embodied_server_share",
+)
 def _embodied(ctx: Context) -> Found:
     if ctx.field("cluster.embodied_carbon") is not None:
         return ctx.scenario_value("cluster.embodied_carbon")
     reticle = ctx.calibration("embodied_default_die_area")
-    area = ctx.accelerator_figure("die_area", Found(
-        reticle.value, "catalog calibration.embodied_default_die_area (no die area published)",
-        reticle.source, reticle.confidence, reticle.note))
+    area = ctx.accelerator_figure(
+        "die_area",
+        Found(
+            reticle.value,
+            "catalog calibration.embodied_default_die_area (no die area published)",
+            reticle.source,
+            reticle.confidence,
+            reticle.note,
+        ),
+    )
     hbm = ctx.accelerator_figure("hbm")
     logic = ctx.calibration("embodied_logic_kgco2_per_cm2")
     memory = ctx.calibration("embodied_hbm_kgco2_per_gb")
     server = ctx.calibration("embodied_server_share")
     value = area.value * 1e4 * logic.value + hbm.value / 1e9 * memory.value + server.value
     sources = "; ".join(dict.fromkeys(f.source for f in (logic, memory, server) if f.source))
-    return Found(value, f"derived: die_area ({area.origin}) × logic + hbm ({hbm.origin}) × "
-                 "memory + server share (ACT/LLMCarbon approach)", sources, "C",
-                 "per-area and per-GB factors of ACT; the server share after Chien et al. 2023")
+    return Found(
+        value,
+        f"derived: die_area ({area.origin}) × logic + hbm ({hbm.origin}) × "
+        "memory + server share (ACT/LLMCarbon approach)",
+        sources,
+        "C",
+        "per-area and per-GB factors of ACT; the server share after Chien et al. 2023",
+    )
 
 
 @input_node("cluster.lifetime", "time", "Service life over which the hardware is amortised")
@@ -307,65 +445,102 @@ def _lifetime(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("cluster.lifetime", "default_hardware_lifetime")
 
 
-@metric("energy.embodied_carbon", "mass",
-        "Manufacturing emissions of the cluster's accelerators and their servers",
-        "cluster.count × accelerator.embodied_carbon",
-        ("cluster.count", "accelerator.embodied_carbon"), (_ACT, _LLMCARBON), importance=4)
+@metric(
+    "energy.embodied_carbon",
+    "mass",
+    "Manufacturing emissions of the cluster's accelerators and their servers",
+    "cluster.count × accelerator.embodied_carbon",
+    ("cluster.count", "accelerator.embodied_carbon"),
+    (_ACT, _LLMCARBON),
+    importance=4,
+)
 def embodied_carbon(count, per_accelerator):
     return count * per_accelerator
 
 
-@metric("energy.annual_embodied_carbon", "mass",
-        "Manufacturing emissions amortised over one year of the hardware's life",
-        "energy.embodied_carbon × one year ÷ cluster.lifetime",
-        ("energy.embodied_carbon", "cluster.lifetime"), (_LLMCARBON,), importance=3)
+@metric(
+    "energy.annual_embodied_carbon",
+    "mass",
+    "Manufacturing emissions amortised over one year of the hardware's life",
+    "energy.embodied_carbon × one year ÷ cluster.lifetime",
+    ("energy.embodied_carbon", "cluster.lifetime"),
+    (_LLMCARBON,),
+    importance=3,
+)
 def annual_embodied_carbon(embodied, lifetime):
     return embodied * SECONDS_PER_YEAR / lifetime
 
 
-@metric("energy.training_embodied_carbon", "mass",
-        "Manufacturing emissions amortised over the training run",
-        "energy.embodied_carbon × reliability.training_time ÷ cluster.lifetime",
-        ("energy.embodied_carbon", "reliability.training_time", "cluster.lifetime"),
-        (_LLMCARBON,), importance=3)
+@metric(
+    "energy.training_embodied_carbon",
+    "mass",
+    "Manufacturing emissions amortised over the training run",
+    "energy.embodied_carbon × reliability.training_time ÷ cluster.lifetime",
+    ("energy.embodied_carbon", "reliability.training_time", "cluster.lifetime"),
+    (_LLMCARBON,),
+    importance=3,
+)
 def training_embodied_carbon(embodied, training_time, lifetime):
     return embodied * training_time / lifetime
 
 
-@metric("energy.accelerator_energy", "energy",
-        "Accelerator-only energy of the run: accelerator-hours at the chips' rated power "
-        "(no host, network or cooling)",
-        "reliability.accelerator_hours × 1 hour × accelerator.tdp",
-        ("reliability.accelerator_hours", "accelerator.tdp"), (_BLOOM,), importance=4)
+@metric(
+    "energy.accelerator_energy",
+    "energy",
+    "Accelerator-only energy of the run: accelerator-hours at the chips' rated power "
+    "(no host, network or cooling)",
+    "reliability.accelerator_hours × 1 hour × accelerator.tdp",
+    ("reliability.accelerator_hours", "accelerator.tdp"),
+    (_BLOOM,),
+    importance=4,
+)
 def accelerator_energy(accelerator_hours, tdp):
     return accelerator_hours * 3600.0 * tdp
 
 
-@metric("energy.training_it_energy", "energy",
-        "IT energy of the training run: servers and network, before cooling and power losses",
-        "energy.training_energy ÷ energy.pue", ("energy.training_energy", "energy.pue"),
-        importance=4)
+@metric(
+    "energy.training_it_energy",
+    "energy",
+    "IT energy of the training run: servers and network, before cooling and power losses",
+    "energy.training_energy ÷ energy.pue",
+    ("energy.training_energy", "energy.pue"),
+    importance=4,
+)
 def training_it_energy(training_energy, pue):
     return training_energy / pue
 
 
-@input_node("energy.idle_power_fraction", "fraction",
-            "Power while idle ÷ rated power per accelerator (servers powered, no work)")
+@input_node(
+    "energy.idle_power_fraction",
+    "fraction",
+    "Power while idle ÷ rated power per accelerator (servers powered, no work)",
+)
 def _idle_fraction(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("energy.idle_power_fraction", "idle_power_fraction")
 
 
-@metric("energy.idle_power", "power", "Facility power while the cluster is powered but idle",
-        "energy.facility_power × energy.idle_power_fraction",
-        ("energy.facility_power", "energy.idle_power_fraction"), (_BLOOM,), importance=3)
+@metric(
+    "energy.idle_power",
+    "power",
+    "Facility power while the cluster is powered but idle",
+    "energy.facility_power × energy.idle_power_fraction",
+    ("energy.facility_power", "energy.idle_power_fraction"),
+    (_BLOOM,),
+    importance=3,
+)
 def idle_power(facility_power, idle_fraction):
     return facility_power * idle_fraction
 
 
-@metric("energy.annual_idle_energy", "energy",
-        "Electricity drawn in a year while the cluster is powered but not training "
-        "(not in energy.annual_energy)",
-        "energy.idle_power × (1 − energy.utilization) × one year",
-        ("energy.idle_power", "energy.utilization"), (_BLOOM,), importance=3)
+@metric(
+    "energy.annual_idle_energy",
+    "energy",
+    "Electricity drawn in a year while the cluster is powered but not training "
+    "(not in energy.annual_energy)",
+    "energy.idle_power × (1 − energy.utilization) × one year",
+    ("energy.idle_power", "energy.utilization"),
+    (_BLOOM,),
+    importance=3,
+)
 def annual_idle_energy(idle, utilization):
     return idle * (1 - utilization) * SECONDS_PER_YEAR

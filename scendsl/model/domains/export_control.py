@@ -64,8 +64,10 @@ _TERA = 1e12
 _MM2 = 1e-6  # m² per mm²
 
 _RULES_FILE = "catalog export_rules.toml"
-_B1 = ("EAR, 15 CFR Part 774 Supp. 1, ECCN 3A090 Technical Notes: TPP = 2 × MacTOPS × bit "
-       "length, performance density = TPP / die area (ecfr.gov)")
+_B1 = (
+    "EAR, 15 CFR Part 774 Supp. 1, ECCN 3A090 Technical Notes: TPP = 2 × MacTOPS × bit "
+    "length, performance density = TPP / die area (ecfr.gov)"
+)
 _DIFFUSION = "Framework for AI Diffusion, 90 FR 4544 (2025): caps counted in H100 equivalents"
 
 
@@ -75,8 +77,13 @@ def total_processing_performance(bf16_dense, fp8_dense, int8_dense, fp4_dense):
 
     Rates a chip does not have are passed as 0. Works element-wise on arrays.
     """
-    return np.maximum(np.maximum(bf16_dense * 16.0, fp8_dense * 8.0),
-                      np.maximum(int8_dense * 8.0, fp4_dense * 4.0)) / _TERA
+    return (
+        np.maximum(
+            np.maximum(bf16_dense * 16.0, fp8_dense * 8.0),
+            np.maximum(int8_dense * 8.0, fp4_dense * 4.0),
+        )
+        / _TERA
+    )
 
 
 def decision_date(year: int) -> _dt.date:
@@ -120,21 +127,30 @@ class ExportDecision:
             return f"none: no rule in force on {date.isoformat()} restricts this chip there"
         text = f"{self.rule.id} [{self.chip_class}]: {self.rule.citation}"
         if self.also:
-            text += "; also " + "; ".join(f"{rule.id} [{chip_class}]: {rule.citation}"
-                                          for rule, chip_class in self.also)
+            text += "; also " + "; ".join(
+                f"{rule.id} [{chip_class}]: {rule.citation}" for rule, chip_class in self.also
+            )
         return text
 
 
 # Each bound of the schema: the chip property it tests and how (export_rules.toml header).
 _BOUND_TESTS = {
-    "tpp_min": ("tpp", ">="), "tpp_below": ("tpp", "<"), "tpp_max": ("tpp", "<="),
-    "pd_min": ("pd", ">="), "pd_below": ("pd", "<"),
+    "tpp_min": ("tpp", ">="),
+    "tpp_below": ("tpp", "<"),
+    "tpp_max": ("tpp", "<="),
+    "pd_min": ("pd", ">="),
+    "pd_below": ("pd", "<"),
     "io_min": ("io", ">="),
-    "hbm_bandwidth_min": ("hbm_bandwidth", ">="), "hbm_bandwidth_max": ("hbm_bandwidth", "<="),
+    "hbm_bandwidth_min": ("hbm_bandwidth", ">="),
+    "hbm_bandwidth_max": ("hbm_bandwidth", "<="),
 }
 _COMPARE = {">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b}
-_PROPERTY_WORDS = {"tpp": "TPP", "pd": "PD", "io": "I/O bandwidth",
-                   "hbm_bandwidth": "HBM bandwidth"}
+_PROPERTY_WORDS = {
+    "tpp": "TPP",
+    "pd": "PD",
+    "io": "I/O bandwidth",
+    "hbm_bandwidth": "HBM bandwidth",
+}
 
 
 def _bounds_hold(bounds: RuleBounds, chip: ChipFigures) -> bool:
@@ -144,8 +160,11 @@ def _bounds_hold(bounds: RuleBounds, chip: ChipFigures) -> bool:
         if limit is not None and not _COMPARE[op](getattr(chip, prop), limit):
             return False
     # A bound the interpreter does not know about (an hbm-only bound) never holds for a chip.
-    return all(getattr(bounds, name) is None for name in RuleBounds.model_fields
-               if name not in _BOUND_TESTS)
+    return all(
+        getattr(bounds, name) is None
+        for name in RuleBounds.model_fields
+        if name not in _BOUND_TESTS
+    )
 
 
 def _in_class(rule_class: RuleClass, chip: ChipFigures) -> bool:
@@ -158,10 +177,15 @@ def _destination_matches(treatment, region: Region, groups: frozenset[str]) -> b
     A subdivision matches its own code and its country's (US-TX matches 'US'), never the reverse.
     """
     codes = {region.code, region.code.split("-", 1)[0]}
-    matched = (treatment.everywhere or bool(codes & set(treatment.regions))
-               or bool(groups & set(treatment.groups)) or region.diffusion_tier in treatment.tiers)
-    excluded = (bool(codes & set(treatment.except_regions))
-                or bool(groups & set(treatment.except_groups)))
+    matched = (
+        treatment.everywhere
+        or bool(codes & set(treatment.regions))
+        or bool(groups & set(treatment.groups))
+        or region.diffusion_tier in treatment.tiers
+    )
+    excluded = bool(codes & set(treatment.except_regions)) or bool(
+        groups & set(treatment.except_groups)
+    )
     return matched and not excluded
 
 
@@ -169,26 +193,36 @@ def rules_in_force(rules: Iterable[ExportRule], date: _dt.date) -> list[ExportRu
     """Rules that apply on `date`: effective, not rescinded, not yet superseded."""
     rules = list(rules)
     starts = {rule.id: rule.effective for rule in rules}
-    return [rule for rule in rules
-            if rule.effective <= date
-            and (rule.rescinded is None or date < rule.rescinded)
-            and (rule.superseded_by is None or date < starts[rule.superseded_by])]
+    return [
+        rule
+        for rule in rules
+        if rule.effective <= date
+        and (rule.rescinded is None or date < rule.rescinded)
+        and (rule.superseded_by is None or date < starts[rule.superseded_by])
+    ]
 
 
-def _decide_known(chip: ChipFigures, region: Region, rules: list[ExportRule],
-                  groups: frozenset[str]) -> ExportDecision:
+def _decide_known(
+    chip: ChipFigures, region: Region, rules: list[ExportRule], groups: frozenset[str]
+) -> ExportDecision:
     """The schema's algorithm for a chip whose every tested property is known."""
     rank = {status: i for i, status in enumerate(STATUS_ORDER)}
     status = STATUS_ORDER[0]
     deciders: list[tuple[ExportRule, str]] = []
     for rule in rules:  # already in order of `effective`
-        chip_class = next((c for c in rule.classes
-                           if c.applies_to == "accelerator" and _in_class(c, chip)), None)
+        chip_class = next(
+            (c for c in rule.classes if c.applies_to == "accelerator" and _in_class(c, chip)), None
+        )
         if chip_class is None:
             continue
-        treatment = next((t for t in rule.treatments
-                          if chip_class.id in t.classes
-                          and _destination_matches(t, region, groups)), None)
+        treatment = next(
+            (
+                t
+                for t in rule.treatments
+                if chip_class.id in t.classes and _destination_matches(t, region, groups)
+            ),
+            None,
+        )
         if treatment is None:
             continue
         pick = max if rule.combine == "strictest" else min
@@ -196,15 +230,27 @@ def _decide_known(chip: ChipFigures, region: Region, rules: list[ExportRule],
         if status == treatment.status:  # this rule sets (or confirms) the status
             deciders = ([] if status != before else deciders) + [(rule, chip_class.id)]
     decider, decider_class = deciders[-1] if deciders else (None, None)
-    return ExportDecision(status, decider, decider_class, tuple(r.id for r in rules),
-                          also=tuple(reversed(deciders[:-1])))
+    return ExportDecision(
+        status,
+        decider,
+        decider_class,
+        tuple(r.id for r in rules),
+        also=tuple(reversed(deciders[:-1])),
+    )
 
 
 def _probe_values(prop: str, rules: list[ExportRule]) -> list[float]:
     """One value of `prop` inside each interval the rules' thresholds cut it into."""
-    limits = sorted({getattr(bounds, name) for rule in rules for c in rule.classes
-                     for bounds in c.when for name, (p, _) in _BOUND_TESTS.items()
-                     if p == prop and getattr(bounds, name) is not None})
+    limits = sorted(
+        {
+            getattr(bounds, name)
+            for rule in rules
+            for c in rule.classes
+            for bounds in c.when
+            for name, (p, _) in _BOUND_TESTS.items()
+            if p == prop and getattr(bounds, name) is not None
+        }
+    )
     probes = [0.0]
     for limit in limits:  # bounds are >=, < or <=: the limit and just above it cover both sides
         probes += [limit, math.nextafter(limit, math.inf)]
@@ -223,13 +269,20 @@ def _trials(chip: ChipFigures, rules: list[ExportRule]):
     """The unknown properties, and (their probe values, a chip with them) for every case."""
     unknown = [prop for prop in ("tpp", "pd", "io", "hbm_bandwidth") if getattr(chip, prop) is None]
     probes = [_probe_values(prop, rules) for prop in unknown]
-    cases = [(combo, replace(chip, **dict(zip(unknown, combo, strict=True))))
-             for combo in itertools.product(*probes)]
+    cases = [
+        (combo, replace(chip, **dict(zip(unknown, combo, strict=True))))
+        for combo in itertools.product(*probes)
+    ]
     return unknown, cases
 
 
-def export_status(chip: ChipFigures, region: Region, rules: Iterable[ExportRule],
-                  date: _dt.date, groups: Iterable[str] | None = None) -> ExportDecision:
+def export_status(
+    chip: ChipFigures,
+    region: Region,
+    rules: Iterable[ExportRule],
+    date: _dt.date,
+    groups: Iterable[str] | None = None,
+) -> ExportDecision:
     """Status of exporting `chip` to `region` on `date` under `rules` (export_rules.toml schema).
 
     `groups` are the destination's EAR country groups on `date` (default: `region.groups`, the
@@ -240,38 +293,51 @@ def export_status(chip: ChipFigures, region: Region, rules: Iterable[ExportRule]
     in_force = rules_in_force(rules, date)
     member_of = frozenset(region.groups if groups is None else groups)
     unknown, cases = _trials(chip, in_force)
-    outcomes = [(combo, _decide_known(trial, region, in_force, member_of))
-                for combo, trial in cases]
+    outcomes = [
+        (combo, _decide_known(trial, region, in_force, member_of)) for combo, trial in cases
+    ]
     if len({decision.status for _, decision in outcomes}) == 1:
         # Whatever the unknown figures, one status: report the decider of the first case.
         return outcomes[0][1]
     alternatives: list[tuple[str, str]] = []
     if len(unknown) == 1:
-        runs = [(combo[0], decision.status) for i, (combo, decision) in enumerate(outcomes)
-                if i == 0 or decision.status != outcomes[i - 1][1].status]
+        runs = [
+            (combo[0], decision.status)
+            for i, (combo, decision) in enumerate(outcomes)
+            if i == 0 or decision.status != outcomes[i - 1][1].status
+        ]
         starts = [start for start, _ in runs]
-        alternatives = [(_interval_words(unknown[0], start, starts), status)
-                        for start, status in runs]
+        alternatives = [
+            (_interval_words(unknown[0], start, starts), status) for start, status in runs
+        ]
     else:
         for combo, decision in outcomes:
-            where = ", ".join(f"{_PROPERTY_WORDS[p]} = {v:g}" for p, v in zip(unknown, combo, strict=True))
+            where = ", ".join(
+                f"{_PROPERTY_WORDS[p]} = {v:g}" for p, v in zip(unknown, combo, strict=True)
+            )
             alternatives.append((where, decision.status))
     in_force_ids = tuple(rule.id for rule in in_force)
     return ExportDecision(UNDETERMINED, None, None, in_force_ids, tuple(alternatives))
 
 
-def controlled_classes(chip: ChipFigures, rules: Iterable[ExportRule],
-                       date: _dt.date) -> set[str | None]:
+def controlled_classes(
+    chip: ChipFigures, rules: Iterable[ExportRule], date: _dt.date
+) -> set[str | None]:
     """The 3A090 accelerator classes the chip may be in on `date` (None: in none of them).
 
     More than one element means the answer depends on an unknown figure.
     """
     in_force = rules_in_force(rules, date)
-    classes = [rule_class for rule in in_force for rule_class in rule.classes
-               if rule_class.applies_to == "accelerator"
-               and rule_class.id.startswith(CONTROLLED_ECCN)]
-    return {next((c.id for c in classes if _in_class(c, trial)), None)
-            for _, trial in _trials(chip, in_force)[1]}
+    classes = [
+        rule_class
+        for rule in in_force
+        for rule_class in rule.classes
+        if rule_class.applies_to == "accelerator" and rule_class.id.startswith(CONTROLLED_ECCN)
+    ]
+    return {
+        next((c.id for c in classes if _in_class(c, trial)), None)
+        for _, trial in _trials(chip, in_force)[1]
+    }
 
 
 # ============================================================================ reading the context
@@ -310,25 +376,38 @@ def destination_groups(catalog: Catalog, region: str, date: _dt.date) -> tuple[s
     return catalog.country_groups.groups_on(region, date)
 
 
-def rules_reaching(rules: Iterable[ExportRule], region: Region, groups: Iterable[str],
-                   date: _dt.date) -> list[ExportRule]:
+def rules_reaching(
+    rules: Iterable[ExportRule], region: Region, groups: Iterable[str], date: _dt.date
+) -> list[ExportRule]:
     """The rules in force on `date` with a treatment for this destination (any chip class)."""
     member_of = frozenset(groups)
-    return [rule for rule in rules_in_force(rules, date)
-            if any(_destination_matches(t, region, member_of) for t in rule.treatments)]
+    return [
+        rule
+        for rule in rules_in_force(rules, date)
+        if any(_destination_matches(t, region, member_of) for t in rule.treatments)
+    ]
 
 
 def destination_words(catalog: Catalog, region: Region, date: _dt.date) -> str:
     """'CU (Cuba): EAR groups on 2024-07-01: D:5, E:2; rules reaching it: ...' for explain."""
     groups = destination_groups(catalog, region.code, date)
     reaching = rules_reaching(catalog.export_rules, region, groups, date)
-    rules = "; ".join(f"{rule.id} (effective {rule.effective.isoformat()}: {rule.citation})"
-                      for rule in reaching) or "none"
-    changes = "; ".join(f"{m.group} {m.start.isoformat()}–{m.end.isoformat() if m.end else ''} "
-                        f"({m.citation})" for m in catalog.country_groups.memberships(region.code))
-    words = (f"destination {region.code} ({region.name}): EAR country groups on {date.isoformat()}: "
-             f"{', '.join(groups) or 'none'} (catalog country_groups.toml, 15 CFR 740 Supp. 1"
-             f"{'; dated: ' + changes if changes else ''}); rules reaching it: {rules}")
+    rules = (
+        "; ".join(
+            f"{rule.id} (effective {rule.effective.isoformat()}: {rule.citation})"
+            for rule in reaching
+        )
+        or "none"
+    )
+    changes = "; ".join(
+        f"{m.group} {m.start.isoformat()}–{m.end.isoformat() if m.end else ''} ({m.citation})"
+        for m in catalog.country_groups.memberships(region.code)
+    )
+    words = (
+        f"destination {region.code} ({region.name}): EAR country groups on {date.isoformat()}: "
+        f"{', '.join(groups) or 'none'} (catalog country_groups.toml, 15 CFR 740 Supp. 1"
+        f"{'; dated: ' + changes if changes else ''}); rules reaching it: {rules}"
+    )
     if region.fallback:
         words += "; the region is not described in regions.toml: its regional figures are stand-ins"
     return words
@@ -341,25 +420,36 @@ def _decision_found(ctx: Context, value) -> Found:
     groups = destination_groups(ctx.catalog, region.code, date)
     decision = export_status(chip, region, ctx.catalog.export_rules, date, groups)
     pd = f"{chip.pd:.2f}" if chip.pd is not None else "unknown (no die area)"
-    note = (f"decided on {date.isoformat()} (1 July of the scenario year); TPP {chip.tpp:,.0f}, "
-            f"PD {pd}; {destination_words(ctx.catalog, region, date)}; "
-            f"rules in force: {', '.join(decision.in_force) or 'none'}")
+    note = (
+        f"decided on {date.isoformat()} (1 July of the scenario year); TPP {chip.tpp:,.0f}, "
+        f"PD {pd}; {destination_words(ctx.catalog, region, date)}; "
+        f"rules in force: {', '.join(decision.in_force) or 'none'}"
+    )
     rule = decision.rule
-    sources = "; ".join(dict.fromkeys(r.source for r in (rule, *(r for r, _ in decision.also))
-                                      if r is not None))
-    return Found(value(decision, date), f"{_RULES_FILE} for {ctx.accelerator_name} to "
-                 f"{ctx.scenario.region}", sources or None,
-                 rule.confidence if rule else None, note)
+    sources = "; ".join(
+        dict.fromkeys(r.source for r in (rule, *(r for r, _ in decision.also)) if r is not None)
+    )
+    return Found(
+        value(decision, date),
+        f"{_RULES_FILE} for {ctx.accelerator_name} to {ctx.scenario.region}",
+        sources or None,
+        rule.confidence if rule else None,
+        note,
+    )
 
 
 # ============================================================================ nodes
 def _optional_rate(figure: str, words: str) -> None:
-    @input_node(f"export.{figure}", "flop_rate",
-                f"Dense {words} rate counted in TPP (0 when the accelerator lists none)",
-                sources=(_B1,))
+    @input_node(
+        f"export.{figure}",
+        "flop_rate",
+        f"Dense {words} rate counted in TPP (0 when the accelerator lists none)",
+        sources=(_B1,),
+    )
     def _lookup(ctx: Context) -> Found:
-        return ctx.accelerator_figure(figure, Found(0.0, f"{ctx.accelerator_name} lists no "
-                                                         f"{words} rate: counts 0 in TPP"))
+        return ctx.accelerator_figure(
+            figure, Found(0.0, f"{ctx.accelerator_name} lists no {words} rate: counts 0 in TPP")
+        )
 
 
 _optional_rate("fp8_dense", "FP8")
@@ -367,124 +457,182 @@ _optional_rate("int8_dense", "INT8")
 _optional_rate("fp4_dense", "FP4")
 
 
-@metric("export.tpp", "number",
-        "Total Processing Performance (EAR 3A090): dense tera-operations per second × bit length, "
-        "highest over the precisions",
-        "max(accelerator.bf16_dense × 16, export.fp8_dense × 8, export.int8_dense × 8, "
-        "export.fp4_dense × 4) / 10¹²",
-        inputs=("accelerator.bf16_dense", "export.fp8_dense", "export.int8_dense",
-                "export.fp4_dense"),
-        sources=(_B1, "derived from the catalog's dense rates (H100 1,978.9 × 8 = 15,831; "
-                       "GB200 5,000 × 8 = 40,000)"), importance=5)
+@metric(
+    "export.tpp",
+    "number",
+    "Total Processing Performance (EAR 3A090): dense tera-operations per second × bit length, "
+    "highest over the precisions",
+    "max(accelerator.bf16_dense × 16, export.fp8_dense × 8, export.int8_dense × 8, "
+    "export.fp4_dense × 4) / 10¹²",
+    inputs=("accelerator.bf16_dense", "export.fp8_dense", "export.int8_dense", "export.fp4_dense"),
+    sources=(
+        _B1,
+        "derived from the catalog's dense rates (H100 1,978.9 × 8 = 15,831; "
+        "GB200 5,000 × 8 = 40,000)",
+    ),
+    importance=5,
+)
 def tpp(bf16_dense, fp8_dense, int8_dense, fp4_dense):
     """TPP of one accelerator (dense rates; sparsity does not count)."""
     return total_processing_performance(bf16_dense, fp8_dense, int8_dense, fp4_dense)
 
 
-@metric("export.performance_density", "number",
-        "Performance density (EAR 3A090): TPP per mm² of die area",
-        "export.tpp / (accelerator.die_area in mm²)",
-        inputs=("export.tpp", "accelerator.die_area"), sources=(_B1,), importance=2)
+@metric(
+    "export.performance_density",
+    "number",
+    "Performance density (EAR 3A090): TPP per mm² of die area",
+    "export.tpp / (accelerator.die_area in mm²)",
+    inputs=("export.tpp", "accelerator.die_area"),
+    sources=(_B1,),
+    importance=2,
+)
 def performance_density(tpp_value, die_area):
     """TPP per mm²; n/a for accelerators without a published die area."""
     return tpp_value / (die_area / _MM2)
 
 
-@input_node("export.status", "text",
-            "US export-licence status for the accelerator to the scenario's region on 1 July of "
-            "the scenario year (allowed / notification / licence_required / case_by_case / "
-            "presumption_of_denial; undetermined when a missing die area decides)",
-            sources=("catalog export_rules.toml (advanced-computing rules of 2022-2026; "
-                     "embargoes and sanctions of 15 CFR Part 746; arms embargo D:5) and "
-                     "country_groups.toml (15 CFR 740 Supp. 1, by date)",),
-            value_type="text",
-            importance=8,
-            formula="rules in force on scenario.year-07-01 applied to export.tpp, "
-                    "export.performance_density, accelerator.scaleup_bandwidth, "
-                    "accelerator.hbm_bandwidth and the region's country groups on that date and "
-                    "diffusion tier")
+@input_node(
+    "export.status",
+    "text",
+    "US export-licence status for the accelerator to the scenario's region on 1 July of "
+    "the scenario year (allowed / notification / licence_required / case_by_case / "
+    "presumption_of_denial; undetermined when a missing die area decides)",
+    sources=(
+        "catalog export_rules.toml (advanced-computing rules of 2022-2026; "
+        "embargoes and sanctions of 15 CFR Part 746; arms embargo D:5) and "
+        "country_groups.toml (15 CFR 740 Supp. 1, by date)",
+    ),
+    value_type="text",
+    importance=8,
+    formula="rules in force on scenario.year-07-01 applied to export.tpp, "
+    "export.performance_density, accelerator.scaleup_bandwidth, "
+    "accelerator.hbm_bandwidth and the region's country groups on that date and "
+    "diffusion tier",
+)
 def _status(ctx: Context) -> Found:
     return _decision_found(ctx, lambda decision, date: decision.status)
 
 
-@input_node("export.rule", "text",
-            "The rule (id, class, Federal Register citation) that decides export.status",
-            sources=("catalog export_rules.toml",), value_type="text", importance=4,
-            formula="the last rule in force whose treatment sets the final status")
+@input_node(
+    "export.rule",
+    "text",
+    "The rule (id, class, Federal Register citation) that decides export.status",
+    sources=("catalog export_rules.toml",),
+    value_type="text",
+    importance=4,
+    formula="the last rule in force whose treatment sets the final status",
+)
 def _rule(ctx: Context) -> Found:
     return _decision_found(ctx, lambda decision, date: decision.rule_text(date))
 
 
-@input_node("export.controlled", "bool",
-            "Whether the accelerator is an ECCN 3A090.a or .b advanced-computing IC on 1 July of "
-            "the scenario year (by TPP, performance density and, in 2022-23, I/O bandwidth)",
-            sources=("catalog export_rules.toml (3A090 classes)",), value_type="bool",
-            importance=3,
-            formula="chip meets a 3A090 class of a rule in force on scenario.year-07-01")
+@input_node(
+    "export.controlled",
+    "bool",
+    "Whether the accelerator is an ECCN 3A090.a or .b advanced-computing IC on 1 July of "
+    "the scenario year (by TPP, performance density and, in 2022-23, I/O bandwidth)",
+    sources=("catalog export_rules.toml (3A090 classes)",),
+    value_type="bool",
+    importance=3,
+    formula="chip meets a 3A090 class of a rule in force on scenario.year-07-01",
+)
 def _controlled(ctx: Context) -> Found:
     date = decision_date(ctx.scenario.year)
     classes = controlled_classes(chip_figures(ctx), ctx.catalog.export_rules, date)
     origin = f"{_RULES_FILE} classes in force on {date.isoformat()}"
     if len(classes) > 1:
         named = sorted(c or "none" for c in classes)
-        return Found(None, origin, note="undetermined: the die area decides between "
-                     + ", ".join(named))
+        return Found(
+            None, origin, note="undetermined: the die area decides between " + ", ".join(named)
+        )
     (chip_class,) = classes
     return Found(chip_class is not None, origin, note=f"class {chip_class or 'none'}")
 
 
-@input_node("export.h100_tpp", "number",
-            "TPP of one H100, the unit of the AI-diffusion caps (H100 equivalents)",
-            sources=(_B1, "Tier 2 cap of 790,000,000 TPP reported as ~49,901 H100 equivalents "
-                          "(90 FR 4544), implying 15,831 per H100"))
+@input_node(
+    "export.h100_tpp",
+    "number",
+    "TPP of one H100, the unit of the AI-diffusion caps (H100 equivalents)",
+    sources=(
+        _B1,
+        "Tier 2 cap of 790,000,000 TPP reported as ~49,901 H100 equivalents "
+        "(90 FR 4544), implying 15,831 per H100",
+    ),
+)
 def _h100_tpp(ctx: Context) -> Found:
     entry = ctx.catalog.accelerators.get(H100_EQUIVALENT_BASIS)
     if entry is None:
         raise LookupError(f"catalog has no {H100_EQUIVALENT_BASIS}")
-    rates = [entry.figures[name].value if name in entry.figures else 0.0
-             for name in TPP_BIT_LENGTHS]
-    return Found(float(total_processing_performance(*rates)),
-                 f"derived: TPP of catalog accelerators.{H100_EQUIVALENT_BASIS}", None, "C")
+    rates = [
+        entry.figures[name].value if name in entry.figures else 0.0 for name in TPP_BIT_LENGTHS
+    ]
+    return Found(
+        float(total_processing_performance(*rates)),
+        f"derived: TPP of catalog accelerators.{H100_EQUIVALENT_BASIS}",
+        None,
+        "C",
+    )
 
 
-@metric("export.h100_equivalents", "number",
-        "The cluster's compute in H100 equivalents (the unit of the AI-diffusion caps)",
-        "cluster.count × export.tpp / export.h100_tpp",
-        inputs=("cluster.count", "export.tpp", "export.h100_tpp"),
-        sources=(_DIFFUSION,), importance=4)
+@metric(
+    "export.h100_equivalents",
+    "number",
+    "The cluster's compute in H100 equivalents (the unit of the AI-diffusion caps)",
+    "cluster.count × export.tpp / export.h100_tpp",
+    inputs=("cluster.count", "export.tpp", "export.h100_tpp"),
+    sources=(_DIFFUSION,),
+    importance=4,
+)
 def h100_equivalents(count, tpp_value, h100_tpp):
     """Accelerators weighted by TPP relative to an H100."""
     return count * tpp_value / h100_tpp
 
 
-@input_node("export.tier2_country_cap", "number",
-            "AI-diffusion cap on cumulative TPP per Tier 2 country, 2025-2027 (no NVEU; rule "
-            "rescinded May 2025, kept as a yardstick)",
-            sources=("catalog export_rules.toml limits",))
+@input_node(
+    "export.tier2_country_cap",
+    "number",
+    "AI-diffusion cap on cumulative TPP per Tier 2 country, 2025-2027 (no NVEU; rule "
+    "rescinded May 2025, kept as a yardstick)",
+    sources=("catalog export_rules.toml limits",),
+)
 def _tier2_cap(ctx: Context) -> Found:
     for rule in ctx.catalog.export_rules:
         figure = rule.limits.get("tier2_country_cap_tpp")
         if figure is not None:
-            return Found(figure.value, f"{_RULES_FILE} {rule.id}.limits.tier2_country_cap_tpp",
-                         figure.source, figure.confidence, figure.note)
+            return Found(
+                figure.value,
+                f"{_RULES_FILE} {rule.id}.limits.tier2_country_cap_tpp",
+                figure.source,
+                figure.confidence,
+                figure.note,
+            )
     raise LookupError("no Tier 2 country cap in export_rules.toml")
 
 
-@metric("export.share_of_tier2_cap", "fraction",
-        "The cluster's TPP as a share of one Tier 2 country's 2025-2027 AI-diffusion cap",
-        "cluster.count × export.tpp / export.tier2_country_cap",
-        inputs=("cluster.count", "export.tpp", "export.tier2_country_cap"),
-        sources=(_DIFFUSION,), importance=1)
+@metric(
+    "export.share_of_tier2_cap",
+    "fraction",
+    "The cluster's TPP as a share of one Tier 2 country's 2025-2027 AI-diffusion cap",
+    "cluster.count × export.tpp / export.tier2_country_cap",
+    inputs=("cluster.count", "export.tpp", "export.tier2_country_cap"),
+    sources=(_DIFFUSION,),
+    importance=1,
+)
 def share_of_tier2_cap(count, tpp_value, cap):
     """Above 1: the cluster alone would exceed a Tier 2 country's cap (had the rule stood)."""
     return count * tpp_value / cap
 
 
-@metric("export.launched", "bool",
-        "Whether the accelerator is available in volume by the scenario year (false flags a "
-        "forecast on hardware not yet shipping)",
-        "accelerator.available_year ≤ scenario.year",
-        inputs=("accelerator.available_year", "scenario.year"), value_type="bool", importance=3)
+@metric(
+    "export.launched",
+    "bool",
+    "Whether the accelerator is available in volume by the scenario year (false flags a "
+    "forecast on hardware not yet shipping)",
+    "accelerator.available_year ≤ scenario.year",
+    inputs=("accelerator.available_year", "scenario.year"),
+    value_type="bool",
+    importance=3,
+)
 def launched(available_year, year):
     """True when the hardware ships by the forecast year (element-wise on arrays)."""
     return np.asarray(available_year) <= np.asarray(year)
@@ -494,19 +642,32 @@ def status_for(catalog: Catalog, accelerator: str, region: str, date: _dt.date) 
     """The decision for a catalog accelerator, destination and any date (analyses, tests)."""
     figures = catalog.accelerators[accelerator].figures
     chip = figures_from(lambda name: figures[name].value if name in figures else None)
-    return export_status(chip, catalog.regions[region], catalog.export_rules, date,
-                         destination_groups(catalog, region, date))
+    return export_status(
+        chip,
+        catalog.regions[region],
+        catalog.export_rules,
+        date,
+        destination_groups(catalog, region, date),
+    )
 
 
-@input_node("region.fallback", "bool",
-            "Whether the scenario's region lacks regional figures of its own (not described in "
-            "regions.toml): its grid figures are the parent country's or the world average",
-            sources=("catalog regions.toml; iso3166.tsv",), value_type="bool", importance=2,
-            formula="scenario.region not in regions.toml")
+@input_node(
+    "region.fallback",
+    "bool",
+    "Whether the scenario's region lacks regional figures of its own (not described in "
+    "regions.toml): its grid figures are the parent country's or the world average",
+    sources=("catalog regions.toml; iso3166.tsv",),
+    value_type="bool",
+    importance=2,
+    formula="scenario.region not in regions.toml",
+)
 def _region_fallback(ctx: Context) -> Found:
     # Kept in the result so that a warnings stage can report the stand-in figures; it lives here
     # because this module is the one that reads a destination's standing from the catalog.
     region = _region(ctx)
-    note = (f"{region.code} ({region.name}) has no regional figures: stand-ins used"
-            if region.fallback else None)
+    note = (
+        f"{region.code} ({region.name}) has no regional figures: stand-ins used"
+        if region.fallback
+        else None
+    )
     return Found(region.fallback, f"catalog regions.{region.code}", note=note)

@@ -16,14 +16,20 @@ def _year(ctx: Context) -> Found:
     return ctx.scenario_value("year")
 
 
-@input_node("scenario.region", "text", "Where the accelerators are installed (ISO 3166-1)",
-            value_type="text", importance=3)
+@input_node(
+    "scenario.region",
+    "text",
+    "Where the accelerators are installed (ISO 3166-1)",
+    value_type="text",
+    importance=3,
+)
 def _region(ctx: Context) -> Found:
     return ctx.scenario_value("region")
 
 
-@input_node("cluster.accelerator", "text", "Accelerator of the cluster", value_type="text",
-            importance=3)
+@input_node(
+    "cluster.accelerator", "text", "Accelerator of the cluster", value_type="text", importance=3
+)
 def _accelerator(ctx: Context) -> Found:
     return ctx.scenario_value("cluster.accelerator")
 
@@ -33,9 +39,12 @@ def _count(ctx: Context) -> Found:
     return ctx.scenario_value("cluster.count")
 
 
-@input_node("cluster.mfu", "fraction", "Model FLOPs utilisation: useful share of peak FLOP/s",
-            formula="given, else default_mfu (BF16) × min(speedup, peak ratio) / peak ratio at "
-                    "FP8 or FP4")
+@input_node(
+    "cluster.mfu",
+    "fraction",
+    "Model FLOPs utilisation: useful share of peak FLOP/s",
+    formula="given, else default_mfu (BF16) × min(speedup, peak ratio) / peak ratio at FP8 or FP4",
+)
 def _mfu(ctx: Context) -> Found:
     if ctx.field("cluster.mfu") is not None:
         return ctx.scenario_value("cluster.mfu")
@@ -57,26 +66,36 @@ def default_mfu_for_precision(ctx: Context) -> Found:
     try:
         peak = ctx.accelerator_figure(f"{precision}_dense").value
     except LookupError:
-        peak = bf16 if precision == "fp8" else ctx.accelerator_figure("fp8_dense", Found(
-            bf16, "bf16")).value
+        peak = (
+            bf16
+            if precision == "fp8"
+            else ctx.accelerator_figure("fp8_dense", Found(bf16, "bf16")).value
+        )
     ratio = peak / bf16
     speedup = ctx.calibration(f"precision_speedup_{precision}")
     gain = min(speedup.value, ratio)
     value = base.value * gain / ratio
-    note = (f"BF16 default {base.value:.0%} × {precision.upper()} speed-up {gain:.2f} / peak "
-            f"ratio {ratio:.2f} = {value:.1%} of the {precision.upper()} peak; the BF16 figure "
-            f"from {base.source}")
-    return Found(value, f"default: catalog calibration.default_mfu, precision_speedup_"
-                        f"{precision}", speedup.source, "C", note)
+    note = (
+        f"BF16 default {base.value:.0%} × {precision.upper()} speed-up {gain:.2f} / peak "
+        f"ratio {ratio:.2f} = {value:.1%} of the {precision.upper()} peak; the BF16 figure "
+        f"from {base.source}"
+    )
+    return Found(
+        value,
+        f"default: catalog calibration.default_mfu, precision_speedup_{precision}",
+        speedup.source,
+        "C",
+        note,
+    )
 
 
-@input_node("accelerator.available_year", "year",
-            "Year the accelerator is available in volume")
+@input_node("accelerator.available_year", "year", "Year the accelerator is available in volume")
 def _available(ctx: Context) -> Found:
     custom = ctx.custom_accelerator
     if custom is not None and custom.available_year is not None:
-        return Found(custom.available_year, f"{custom.span} (accelerator {custom.name})",
-                     custom.source)
+        return Found(
+            custom.available_year, f"{custom.span} (accelerator {custom.name})", custom.source
+        )
     entry = ctx.catalog_accelerator
     if entry is None:
         raise LookupError("no availability year")
@@ -95,8 +114,11 @@ for _name, _spec in ACCELERATOR_FIGURES.items():
         _figure_input(_name, _spec.dimension or "number", f"Accelerator figure: {_spec.doc}")
 
 
-@input_node("accelerator.hostlink_shared_by", "number",
-            "Accelerators sharing one host link (2 on a GB200 superchip)")
+@input_node(
+    "accelerator.hostlink_shared_by",
+    "number",
+    "Accelerators sharing one host link (2 on a GB200 superchip)",
+)
 def _shared(ctx: Context) -> Found:
     entry = ctx.catalog_accelerator
     shared = getattr(entry, "hostlink_shared_by", None) if entry is not None else None

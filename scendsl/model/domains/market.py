@@ -37,15 +37,20 @@ def _with_note(found: Found, note: str | None) -> Found:
     if note is None:
         return found
     notes = "; ".join(n for n in (found.note, note) if n)
-    return Found(found.value, found.origin, found.source, found.confidence, notes,
-                 found.distribution)
+    return Found(
+        found.value, found.origin, found.source, found.confidence, notes, found.distribution
+    )
 
 
 # ------------------------------------------------------------------------------ inputs
-@input_node("market.unit_price", "currency", "Price of one accelerator in the scenario year",
-            importance=4,
-            formula="scenario market.unit_price, else the accelerator block's price, else the "
-                    "catalog price for scenario.year (nearest year outside the data)")
+@input_node(
+    "market.unit_price",
+    "currency",
+    "Price of one accelerator in the scenario year",
+    importance=4,
+    formula="scenario market.unit_price, else the accelerator block's price, else the "
+    "catalog price for scenario.year (nearest year outside the data)",
+)
 def _unit_price(ctx: Context) -> Found:
     if ctx.field("market.unit_price") is not None:
         return ctx.scenario_value("market.unit_price")
@@ -59,23 +64,33 @@ def _unit_price(ctx: Context) -> Found:
     return _with_note(found, _catalog_base_note(ctx))
 
 
-@input_node("market.global_market", "currency",
-            "Global AI-GPU market in the scenario year (the article's market table)",
-            importance=3)
+@input_node(
+    "market.global_market",
+    "currency",
+    "Global AI-GPU market in the scenario year (the article's market table)",
+    importance=3,
+)
 def _global_market(ctx: Context) -> Found:
-    return ctx.by_year(ctx.catalog.market.ai_gpu_market_size, ctx.scenario.year,
-                       "catalog market.ai_gpu_market_size")
+    return ctx.by_year(
+        ctx.catalog.market.ai_gpu_market_size,
+        ctx.scenario.year,
+        "catalog market.ai_gpu_market_size",
+    )
 
 
-@input_node("market.vendor_share", "fraction",
-            "The accelerator vendor's share of the AI-GPU market in the scenario year (NVIDIA "
-            "only: the article gives no other vendor's share)",
-            importance=1)
+@input_node(
+    "market.vendor_share",
+    "fraction",
+    "The accelerator vendor's share of the AI-GPU market in the scenario year (NVIDIA "
+    "only: the article gives no other vendor's share)",
+    importance=1,
+)
 def _vendor_share(ctx: Context) -> Found:
     custom = ctx.custom_accelerator
     entry = ctx.catalog_accelerator
     vendor = (custom.vendor if custom is not None and custom.vendor else None) or (
-        entry.vendor if entry is not None else None)
+        entry.vendor if entry is not None else None
+    )
     series_name = VENDOR_SHARE_SERIES.get(vendor or "")
     if series_name is None:
         raise LookupError(f"no market share for vendor {vendor!r}")
@@ -83,10 +98,14 @@ def _vendor_share(ctx: Context) -> Found:
     return ctx.by_year(series, ctx.scenario.year, f"catalog market.{series_name}")
 
 
-@input_node("market.rental_price", "hourly_price", "Rental price per accelerator-hour",
-            importance=2,
-            formula="scenario market.rental_price, else the catalog rental price of the "
-                    "accelerator for scenario.year (nearest year outside the data)")
+@input_node(
+    "market.rental_price",
+    "hourly_price",
+    "Rental price per accelerator-hour",
+    importance=2,
+    formula="scenario market.rental_price, else the catalog rental price of the "
+    "accelerator for scenario.year (nearest year outside the data)",
+)
 def _rental_price(ctx: Context) -> Found:
     if ctx.field("market.rental_price") is not None:
         return ctx.scenario_value("market.rental_price")
@@ -99,49 +118,68 @@ def _rental_price(ctx: Context) -> Found:
 
 
 # ------------------------------------------------------------------------------ metrics
-@metric("market.capex", "currency", "Purchase price of the cluster's accelerators",
-        "cluster.count × market.unit_price", inputs=("cluster.count", "market.unit_price"),
-        importance=8)
+@metric(
+    "market.capex",
+    "currency",
+    "Purchase price of the cluster's accelerators",
+    "cluster.count × market.unit_price",
+    inputs=("cluster.count", "market.unit_price"),
+    importance=8,
+)
 def capex(count, unit_price):
     """Accelerators only: hosts, network, buildings and power plant are not included."""
     return count * unit_price
 
 
-@metric("market.share_of_global_market", "fraction",
-        "The cluster's accelerators as a share of the year's global AI-GPU market",
-        "market.capex / market.global_market", inputs=("market.capex", "market.global_market"),
-        sources=(_ARTICLE,), importance=6)
+@metric(
+    "market.share_of_global_market",
+    "fraction",
+    "The cluster's accelerators as a share of the year's global AI-GPU market",
+    "market.capex / market.global_market",
+    inputs=("market.capex", "market.global_market"),
+    sources=(_ARTICLE,),
+    importance=6,
+)
 def share_of_global_market(capex_value, global_market):
     """Share of one year's market; a build-out spread over several years takes less per year."""
     return capex_value / global_market
 
 
-@metric("market.share_of_vendor_market", "fraction",
-        "The cluster's accelerators as a share of the vendor's AI-GPU sales in the year",
-        "market.capex / (market.global_market × market.vendor_share)",
-        inputs=("market.capex", "market.global_market", "market.vendor_share"),
-        sources=(_ARTICLE,), importance=2)
+@metric(
+    "market.share_of_vendor_market",
+    "fraction",
+    "The cluster's accelerators as a share of the vendor's AI-GPU sales in the year",
+    "market.capex / (market.global_market × market.vendor_share)",
+    inputs=("market.capex", "market.global_market", "market.vendor_share"),
+    sources=(_ARTICLE,),
+    importance=2,
+)
 def share_of_vendor_market(capex_value, global_market, vendor_share):
     """Capex over the vendor's slice of the market (NVIDIA parts only)."""
     return capex_value / (global_market * vendor_share)
 
 
-@metric("market.rental_cost_ideal", "currency",
-        "Cost of renting the cluster for the uninterrupted training time",
-        "market.rental_price × cluster.count × performance.training_time",
-        inputs=("market.rental_price", "cluster.count", "performance.training_time"),
-        importance=2)
+@metric(
+    "market.rental_cost_ideal",
+    "currency",
+    "Cost of renting the cluster for the uninterrupted training time",
+    "market.rental_price × cluster.count × performance.training_time",
+    inputs=("market.rental_price", "cluster.count", "performance.training_time"),
+    importance=2,
+)
 def rental_cost_ideal(rental_price, count, training_time):
     """Accelerator-seconds of the ideal run × price per accelerator-second."""
     return rental_price * count * training_time
 
 
-@metric("market.rental_cost", "currency",
-        "Cost of renting the cluster for the training run, interruptions included",
-        "market.rental_price × cluster.count × reliability.training_time",
-        inputs=("market.rental_price", "cluster.count", "reliability.training_time"),
-        importance=5)
+@metric(
+    "market.rental_cost",
+    "currency",
+    "Cost of renting the cluster for the training run, interruptions included",
+    "market.rental_price × cluster.count × reliability.training_time",
+    inputs=("market.rental_price", "cluster.count", "reliability.training_time"),
+    importance=5,
+)
 def rental_cost(rental_price, count, wall_clock_time):
     """Rented hours are paid for the whole wall-clock time, lost work included."""
     return rental_price * count * wall_clock_time
-

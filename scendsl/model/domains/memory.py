@@ -20,63 +20,119 @@ from scendsl.model.registry import metric
 
 
 # ============================================================================== memory
-@metric("performance.parameters_per_accelerator", "number",
-        "Parameters held per accelerator (all experts counted, split over t, p and e)",
-        "(N_shared + N_expert / e) / (t·p), N_expert = (N − N_active) / (1 − k/E)",
-        ("workload.parameters", "workload.active_parameters", "workload.experts",
-         "workload.experts_per_token", "workload.expert_parallel", "workload.tensor_parallel",
-         "workload.pipeline_parallel"), sources=(GSHARD, NARAYANAN))
+@metric(
+    "performance.parameters_per_accelerator",
+    "number",
+    "Parameters held per accelerator (all experts counted, split over t, p and e)",
+    "(N_shared + N_expert / e) / (t·p), N_expert = (N − N_active) / (1 − k/E)",
+    (
+        "workload.parameters",
+        "workload.active_parameters",
+        "workload.experts",
+        "workload.experts_per_token",
+        "workload.expert_parallel",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+    ),
+    sources=(GSHARD, NARAYANAN),
+)
 def parameters_per_accelerator(parameters, active, experts, top_k, expert, tensor, pipeline):
     """Total parameters drive memory: the experts' weights are spread over the e ranks."""
     inactive_share = np.where(experts > 1, 1.0 - np.minimum(top_k, experts) / experts, 1.0)
-    expert_total = np.minimum((parameters - active) / np.maximum(inactive_share, 1e-9),
-                              parameters)
+    expert_total = np.minimum((parameters - active) / np.maximum(inactive_share, 1e-9), parameters)
     shared = parameters - expert_total
     return (shared + expert_total / np.maximum(expert, 1)) / (tensor * pipeline)
 
 
-@metric("performance.model_state_memory", "data",
-        "Parameters, gradients and optimizer state held per accelerator",
-        "Ψ = N/(t·p); 16Ψ | 4Ψ+12Ψ/N_d | 2Ψ+14Ψ/N_d | 16Ψ/N_d by ZeRO stage; −12Ψ' if offloaded",
-        ("performance.parameters_per_accelerator", "performance.data_parallel",
-         "workload.zero_stage", "workload.offload"), sources=(ZERO, ZERO_OFFLOAD))
+@metric(
+    "performance.model_state_memory",
+    "data",
+    "Parameters, gradients and optimizer state held per accelerator",
+    "Ψ = N/(t·p); 16Ψ | 4Ψ+12Ψ/N_d | 2Ψ+14Ψ/N_d | 16Ψ/N_d by ZeRO stage; −12Ψ' if offloaded",
+    (
+        "performance.parameters_per_accelerator",
+        "performance.data_parallel",
+        "workload.zero_stage",
+        "workload.offload",
+    ),
+    sources=(ZERO, ZERO_OFFLOAD),
+)
 def model_state_memory(parameters, data, zero_stage, offload):
     """Model state per accelerator under t, p, e and the ZeRO stage."""
     return model_state_bytes(parameters, zero_stage, data, offload == "cpu")
 
 
-@metric("performance.activation_memory", "data", "Activations held per accelerator",
-        "activation_bytes_per_layer × L/p layers × min(m, p) micro-batches in flight × "
-        "(1 + (p−1)/(p·v)) when interleaved",
-        ("workload.sequence_length", "workload.micro_batch", "workload.hidden_size",
-         "workload.layers", "performance.head_dim", "workload.tensor_parallel",
-         "workload.pipeline_parallel", "performance.microbatches", "workload.interleave",
-         "workload.recompute", "workload.framework", "performance.attention_heads",
-         "workload.sequence_parallel"), sources=(KORTHIKANTI, NARAYANAN))
-def activation_memory(sequence, micro_batch, hidden, layers, head_dim, tensor, pipeline, m,
-                      interleave, recompute, framework, heads, sequence_parallel):
+@metric(
+    "performance.activation_memory",
+    "data",
+    "Activations held per accelerator",
+    "activation_bytes_per_layer × L/p layers × min(m, p) micro-batches in flight × "
+    "(1 + (p−1)/(p·v)) when interleaved",
+    (
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.hidden_size",
+        "workload.layers",
+        "performance.head_dim",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.interleave",
+        "workload.recompute",
+        "workload.framework",
+        "performance.attention_heads",
+        "workload.sequence_parallel",
+    ),
+    sources=(KORTHIKANTI, NARAYANAN),
+)
+def activation_memory(
+    sequence,
+    micro_batch,
+    hidden,
+    layers,
+    head_dim,
+    tensor,
+    pipeline,
+    m,
+    interleave,
+    recompute,
+    framework,
+    heads,
+    sequence_parallel,
+):
     """Activations on the first pipeline stage, which holds the most (1F1B)."""
-    per_layer = activation_bytes_per_layer(sequence, micro_batch, hidden, heads, tensor,
-                                           recompute, sequence_parallel == "on")
+    per_layer = activation_bytes_per_layer(
+        sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on"
+    )
     v = effective_interleave(framework, interleave, layers, pipeline)
     in_flight = np.minimum(m, pipeline) * layers / pipeline
     interleaved = np.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)
     return per_layer * in_flight * interleaved
 
 
-@metric("performance.memory_per_accelerator", "data", "HBM the training job needs per accelerator",
-        "performance.model_state_memory + performance.activation_memory",
-        ("performance.model_state_memory", "performance.activation_memory"),
-        sources=(ZERO, KORTHIKANTI), importance=1)
+@metric(
+    "performance.memory_per_accelerator",
+    "data",
+    "HBM the training job needs per accelerator",
+    "performance.model_state_memory + performance.activation_memory",
+    ("performance.model_state_memory", "performance.activation_memory"),
+    sources=(ZERO, KORTHIKANTI),
+    importance=1,
+)
 def memory_per_accelerator(model_state, activations):
     """Model state plus activations (workspace and fragmentation not counted)."""
     return model_state + activations
 
 
-@metric("performance.fits_in_hbm", "number", "Whether the job fits in HBM without spilling",
-        "performance.memory_per_accelerator ≤ accelerator.hbm",
-        ("performance.memory_per_accelerator", "accelerator.hbm"), value_type="bool",
-        importance=1)
+@metric(
+    "performance.fits_in_hbm",
+    "number",
+    "Whether the job fits in HBM without spilling",
+    "performance.memory_per_accelerator ≤ accelerator.hbm",
+    ("performance.memory_per_accelerator", "accelerator.hbm"),
+    value_type="bool",
+    importance=1,
+)
 def fits_in_hbm(memory, hbm):
     """True where the memory need is within HBM."""
     return memory <= hbm

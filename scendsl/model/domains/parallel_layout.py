@@ -18,58 +18,105 @@ from scendsl.model.registry import metric
 
 
 # ============================================================================== layout
-@metric("performance.data_parallel", "number", "Data-parallel degree d",
-        "workload.data_parallel_setting if given, else ⌊cluster.count / (t·p)⌋",
-        ("workload.data_parallel_setting", "cluster.count", "workload.tensor_parallel",
-         "workload.pipeline_parallel"), sources=(NARAYANAN,))
+@metric(
+    "performance.data_parallel",
+    "number",
+    "Data-parallel degree d",
+    "workload.data_parallel_setting if given, else ⌊cluster.count / (t·p)⌋",
+    (
+        "workload.data_parallel_setting",
+        "cluster.count",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+    ),
+    sources=(NARAYANAN,),
+)
 def data_parallel(setting, count, tensor, pipeline):
     """d = count / (t·p) when auto (whole replicas only)."""
     auto = np.maximum(np.floor(count / (tensor * pipeline)), 1.0)
     return np.where(setting > 0, setting, auto)
 
 
-@metric("performance.accelerators_used", "number", "Accelerators the parallel layout occupies",
-        "t × p × d", ("workload.tensor_parallel", "workload.pipeline_parallel",
-                      "performance.data_parallel"))
+@metric(
+    "performance.accelerators_used",
+    "number",
+    "Accelerators the parallel layout occupies",
+    "t × p × d",
+    ("workload.tensor_parallel", "workload.pipeline_parallel", "performance.data_parallel"),
+)
 def accelerators_used(tensor, pipeline, data):
     """t·p·d (at most the cluster when d is auto)."""
     return tensor * pipeline * data
 
 
-@metric("performance.microbatches", "number", "Micro-batches per optimizer step and replica m",
-        "given; else global_batch / (b·d); else microbatches_per_stage × p",
-        ("workload.microbatches_setting", "workload.global_batch_setting",
-         "workload.micro_batch", "performance.data_parallel", "workload.pipeline_parallel",
-         "performance.microbatches_per_stage"), sources=(NARAYANAN,))
+@metric(
+    "performance.microbatches",
+    "number",
+    "Micro-batches per optimizer step and replica m",
+    "given; else global_batch / (b·d); else microbatches_per_stage × p",
+    (
+        "workload.microbatches_setting",
+        "workload.global_batch_setting",
+        "workload.micro_batch",
+        "performance.data_parallel",
+        "workload.pipeline_parallel",
+        "performance.microbatches_per_stage",
+    ),
+    sources=(NARAYANAN,),
+)
 def microbatches(setting, global_batch, micro_batch, data, pipeline, per_stage):
     """m: written, or implied by the global batch, or enough to keep the bubble modest."""
     from_batch = np.maximum(global_batch / (micro_batch * data), 1.0)
-    return np.where(setting > 0, setting,
-                    np.where(global_batch > 0, from_batch, per_stage * pipeline))
+    return np.where(
+        setting > 0, setting, np.where(global_batch > 0, from_batch, per_stage * pipeline)
+    )
 
 
-@metric("performance.tokens_per_step", "number", "Tokens per optimizer step (whole cluster)",
-        "m × b × s × d", ("performance.microbatches", "workload.micro_batch",
-                          "workload.sequence_length", "performance.data_parallel"))
+@metric(
+    "performance.tokens_per_step",
+    "number",
+    "Tokens per optimizer step (whole cluster)",
+    "m × b × s × d",
+    (
+        "performance.microbatches",
+        "workload.micro_batch",
+        "workload.sequence_length",
+        "performance.data_parallel",
+    ),
+)
 def tokens_per_step(m, micro_batch, sequence, data):
     """Global batch in tokens."""
     return m * micro_batch * sequence * data
 
 
-@metric("performance.steps", "number", "Optimizer steps of the training run",
-        "workload.tokens / performance.tokens_per_step",
-        ("workload.tokens", "performance.tokens_per_step"))
+@metric(
+    "performance.steps",
+    "number",
+    "Optimizer steps of the training run",
+    "workload.tokens / performance.tokens_per_step",
+    ("workload.tokens", "performance.tokens_per_step"),
+)
 def steps(tokens, per_step):
     """D over the global batch."""
     return tokens / per_step
 
 
-@metric("performance.pipeline_bubble", "fraction", "Idle share of each step in the pipeline",
-        "(p − 1) / (v·m + p − 1), v = interleave (≤ L/p) under megatron, 1 under deepspeed and "
-        "neox",
-        ("workload.pipeline_parallel", "performance.microbatches", "workload.interleave",
-         "workload.framework", "workload.layers"), sources=(NARAYANAN, MEGATRON, DEEPSPEED, NEOX))
+@metric(
+    "performance.pipeline_bubble",
+    "fraction",
+    "Idle share of each step in the pipeline",
+    "(p − 1) / (v·m + p − 1), v = interleave (≤ L/p) under megatron, 1 under deepspeed and neox",
+    (
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.interleave",
+        "workload.framework",
+        "workload.layers",
+    ),
+    sources=(NARAYANAN, MEGATRON, DEEPSPEED, NEOX),
+)
 def pipeline_bubble(pipeline, m, interleave, framework, layers):
     """Bubble of 1F1B (v = 1) or Megatron's interleaved schedule (v chunks per stage)."""
-    return bubble_fraction(pipeline, m, effective_interleave(framework, interleave, layers,
-                                                             pipeline))
+    return bubble_fraction(
+        pipeline, m, effective_interleave(framework, interleave, layers, pipeline)
+    )

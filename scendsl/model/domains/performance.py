@@ -49,33 +49,51 @@ from scendsl.model.registry import input_node, metric
 
 
 # ============================================================================ peak and MFU
-@metric("cluster.peak_bf16", "flop_rate", "Dense BF16 peak of the whole cluster",
-        "cluster.count × accelerator.bf16_dense", ("cluster.count", "accelerator.bf16_dense"),
-        sources=("vendor datasheets (dense, no sparsity)",), importance=2)
+@metric(
+    "cluster.peak_bf16",
+    "flop_rate",
+    "Dense BF16 peak of the whole cluster",
+    "cluster.count × accelerator.bf16_dense",
+    ("cluster.count", "accelerator.bf16_dense"),
+    sources=("vendor datasheets (dense, no sparsity)",),
+    importance=2,
+)
 def peak_bf16(count, bf16_dense):
     """Dense BF16 FLOP/s of all accelerators."""
     return count * bf16_dense
 
 
-@metric("cluster.peak_fp8", "flop_rate", "Dense FP8 peak of the whole cluster",
-        "cluster.count × accelerator.fp8_dense", ("cluster.count", "accelerator.fp8_dense"),
-        sources=("vendor datasheets (dense, no sparsity)",), importance=3)
+@metric(
+    "cluster.peak_fp8",
+    "flop_rate",
+    "Dense FP8 peak of the whole cluster",
+    "cluster.count × accelerator.fp8_dense",
+    ("cluster.count", "accelerator.fp8_dense"),
+    sources=("vendor datasheets (dense, no sparsity)",),
+    importance=3,
+)
 def peak_fp8(count, fp8_dense):
     """Dense FP8 FLOP/s of all accelerators."""
     return count * fp8_dense
 
 
-@input_node("performance.peak_per_accelerator", "flop_rate",
-            "Dense peak of one accelerator at the workload's precision",
-            sources=("vendor datasheets (dense, no sparsity)",),
-            formula="bf16_dense, fp8_dense or fp4_dense by workload.precision; a chip without "
-                    "the format runs it at the next wider one's rate")
+@input_node(
+    "performance.peak_per_accelerator",
+    "flop_rate",
+    "Dense peak of one accelerator at the workload's precision",
+    sources=("vendor datasheets (dense, no sparsity)",),
+    formula="bf16_dense, fp8_dense or fp4_dense by workload.precision; a chip without "
+    "the format runs it at the next wider one's rate",
+)
 def _peak_per_accelerator(ctx: Context) -> Found:
     """Only the figure the precision needs is read: a custom accelerator without `fp8_dense`
     still gets every FLOP/s metric when it trains in BF16 (issue 12)."""
     precision = ctx.field("workload.precision") or "bf16"
-    order = {"bf16": ("bf16_dense",), "fp8": ("fp8_dense", "bf16_dense"),
-             "fp4": ("fp4_dense", "fp8_dense", "bf16_dense")}[precision]
+    order = {
+        "bf16": ("bf16_dense",),
+        "fp8": ("fp8_dense", "bf16_dense"),
+        "fp4": ("fp4_dense", "fp8_dense", "bf16_dense"),
+    }[precision]
     for number, figure in enumerate(order):
         try:
             hit = ctx.accelerator_figure(figure)
@@ -83,42 +101,70 @@ def _peak_per_accelerator(ctx: Context) -> Found:
             continue
         if number == 0:
             return hit
-        return Found(hit.value, hit.origin, hit.source, hit.confidence,
-                     f"no {order[0]} figure: {precision.upper()} work runs at the {figure} rate")
+        return Found(
+            hit.value,
+            hit.origin,
+            hit.source,
+            hit.confidence,
+            f"no {order[0]} figure: {precision.upper()} work runs at the {figure} rate",
+        )
     raise LookupError(f"accelerator has no {order[-1]} figure")
 
 
-@metric("cluster.peak", "flop_rate", "Dense peak of the cluster at the workload's precision",
-        "cluster.count × performance.peak_per_accelerator",
-        ("cluster.count", "performance.peak_per_accelerator"), importance=2)
+@metric(
+    "cluster.peak",
+    "flop_rate",
+    "Dense peak of the cluster at the workload's precision",
+    "cluster.count × performance.peak_per_accelerator",
+    ("cluster.count", "performance.peak_per_accelerator"),
+    importance=2,
+)
 def peak(count, per_accelerator):
     """Cluster peak at the workload precision."""
     return count * per_accelerator
 
 
-@metric("cluster.effective_flops", "flop_rate", "Useful FLOP/s the cluster sustains (peak × MFU)",
-        "cluster.peak × cluster.mfu", ("cluster.peak", "cluster.mfu"), sources=(PALM,),
-        importance=3)
+@metric(
+    "cluster.effective_flops",
+    "flop_rate",
+    "Useful FLOP/s the cluster sustains (peak × MFU)",
+    "cluster.peak × cluster.mfu",
+    ("cluster.peak", "cluster.mfu"),
+    sources=(PALM,),
+    importance=3,
+)
 def effective_flops(cluster_peak, mfu):
     """Sustained model FLOP/s."""
     return cluster_peak * mfu
 
 
 # ==================================================================== compute and time
-@metric("performance.attention_heads", "number", "Attention heads a",
-        "workload.attention_heads if given, else h / performance.head_dim",
-        ("workload.attention_heads_setting", "workload.hidden_size", "performance.head_dim"),
-        sources=(KORTHIKANTI,))
+@metric(
+    "performance.attention_heads",
+    "number",
+    "Attention heads a",
+    "workload.attention_heads if given, else h / performance.head_dim",
+    ("workload.attention_heads_setting", "workload.hidden_size", "performance.head_dim"),
+    sources=(KORTHIKANTI,),
+)
 def attention_heads(setting, hidden, head_dim):
     """Heads as written, or the width over the usual head width."""
     return np.where(setting > 0, setting, hidden / head_dim)
 
 
-@metric("performance.model_flops_per_token", "number",
-        "Model FLOPs per training token (forward and backward), attention included",
-        "6·N_active + 12·L·h·s (Narayanan eq. 3 per token with N = 12·L·h² + V·h)",
-        ("workload.active_parameters", "workload.layers", "workload.hidden_size",
-         "workload.sequence_length"), sources=(NARAYANAN_FLOPS, PALM, KAPLAN))
+@metric(
+    "performance.model_flops_per_token",
+    "number",
+    "Model FLOPs per training token (forward and backward), attention included",
+    "6·N_active + 12·L·h·s (Narayanan eq. 3 per token with N = 12·L·h² + V·h)",
+    (
+        "workload.active_parameters",
+        "workload.layers",
+        "workload.hidden_size",
+        "workload.sequence_length",
+    ),
+    sources=(NARAYANAN_FLOPS, PALM, KAPLAN),
+)
 def model_flops_per_token(active, layers, hidden, sequence):
     """Weights (6N, the logit layer V·h inside N) plus the attention scores and their
     weighting (2·2·s·h per layer forward, ×3 with the backward pass): ~15 % more than 6N at
@@ -126,27 +172,42 @@ def model_flops_per_token(active, layers, hidden, sequence):
     return 6.0 * active + 12.0 * layers * hidden * sequence
 
 
-@metric("workload.training_flops", "flop", "Model FLOPs of the whole training run",
-        "performance.model_flops_per_token × workload.tokens",
-        ("performance.model_flops_per_token", "workload.tokens"),
-        sources=(KAPLAN, TM101, NARAYANAN_FLOPS), importance=3)
+@metric(
+    "workload.training_flops",
+    "flop",
+    "Model FLOPs of the whole training run",
+    "performance.model_flops_per_token × workload.tokens",
+    ("performance.model_flops_per_token", "workload.tokens"),
+    sources=(KAPLAN, TM101, NARAYANAN_FLOPS),
+    importance=3,
+)
 def training_flops(per_token, tokens):
     """C = (6·N_active + 12·L·h·s)·D: a mixture of experts counts its active parameters."""
     return per_token * tokens
 
 
-@metric("performance.training_time", "time", "Wall-clock time of the training run at the MFU",
-        "workload.training_flops / cluster.effective_flops",
-        ("workload.training_flops", "cluster.effective_flops"), sources=(PALM, NARAYANAN),
-        importance=3)
+@metric(
+    "performance.training_time",
+    "time",
+    "Wall-clock time of the training run at the MFU",
+    "workload.training_flops / cluster.effective_flops",
+    ("workload.training_flops", "cluster.effective_flops"),
+    sources=(PALM, NARAYANAN),
+    importance=3,
+)
 def training_time(flops, effective):
     """Seconds to do the run's FLOPs at peak × MFU."""
     return flops / effective
 
 
-@metric("workload.chinchilla_tokens", "number", "Compute-optimal tokens for the model size",
-        "performance.tokens_per_parameter_optimal × workload.parameters",
-        ("performance.tokens_per_parameter_optimal", "workload.parameters"), sources=(HOFFMANN,))
+@metric(
+    "workload.chinchilla_tokens",
+    "number",
+    "Compute-optimal tokens for the model size",
+    "performance.tokens_per_parameter_optimal × workload.parameters",
+    ("performance.tokens_per_parameter_optimal", "workload.parameters"),
+    sources=(HOFFMANN,),
+)
 def chinchilla_tokens(per_parameter, parameters):
     """≈ 20 tokens per parameter (Hoffmann et al. 2022)."""
     return per_parameter * parameters

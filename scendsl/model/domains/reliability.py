@@ -39,46 +39,66 @@ SECONDS_PER_DAY = 86400.0
 SECONDS_PER_HOUR = 3600.0  # a unit conversion
 
 _LLAMA3 = "Meta, The Llama 3 Herd of Models (2024)"
-_GEMINI = ("Google, Gemini: A Family of Highly Capable Multimodal Models (2023), training "
-           "infrastructure: in-memory model-state replicas, goodput 85% to 97%")
-_YOUNG_DALY = ("Young, A first order approximation to the optimum checkpoint interval (1974)",
-               "Daly, A higher order estimate of the optimum checkpoint interval for restart "
-               "dumps (2006)")
+_GEMINI = (
+    "Google, Gemini: A Family of Highly Capable Multimodal Models (2023), training "
+    "infrastructure: in-memory model-state replicas, goodput 85% to 97%"
+)
+_YOUNG_DALY = (
+    "Young, A first order approximation to the optimum checkpoint interval (1974)",
+    "Daly, A higher order estimate of the optimum checkpoint interval for restart dumps (2006)",
+)
 
 
 # ------------------------------------------------------------------------------ inputs
-@input_node("reliability.interruption_rate", "number",
-            "Unexpected job interruptions per accelerator per day: the scenario's "
-            "cluster.interruption_rate, else the Llama 3 calibration", sources=(_LLAMA3,))
+@input_node(
+    "reliability.interruption_rate",
+    "number",
+    "Unexpected job interruptions per accelerator per day: the scenario's "
+    "cluster.interruption_rate, else the Llama 3 calibration",
+    sources=(_LLAMA3,),
+)
 def _interruption_rate(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("cluster.interruption_rate",
-                                       "interruption_rate_per_accelerator_day")
+    return ctx.scenario_or_calibration(
+        "cluster.interruption_rate", "interruption_rate_per_accelerator_day"
+    )
 
 
-@input_node("reliability.checkpoint_time", "time",
-            "Time training stalls per checkpoint written to storage (δ, whole-job restart): the "
-            "scenario's workload.checkpoint_time, else the calibration estimate")
+@input_node(
+    "reliability.checkpoint_time",
+    "time",
+    "Time training stalls per checkpoint written to storage (δ, whole-job restart): the "
+    "scenario's workload.checkpoint_time, else the calibration estimate",
+)
 def _checkpoint_time(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("workload.checkpoint_time", "checkpoint_write_time")
 
 
-@input_node("reliability.restart_time", "time",
-            "Time to detect an interruption, recover and resume from the last stored checkpoint "
-            "(R, whole-job restart): the scenario's cluster.restart_time, else the calibration")
+@input_node(
+    "reliability.restart_time",
+    "time",
+    "Time to detect an interruption, recover and resume from the last stored checkpoint "
+    "(R, whole-job restart): the scenario's cluster.restart_time, else the calibration",
+)
 def _restart_time(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("cluster.restart_time", "restart_time")
 
 
-@input_node("reliability.in_memory_checkpoint_time", "time",
-            "Time training stalls per in-memory checkpoint (hot spares and in-memory "
-            "checkpoints): the scenario's workload.checkpoint_time, else the calibration")
+@input_node(
+    "reliability.in_memory_checkpoint_time",
+    "time",
+    "Time training stalls per in-memory checkpoint (hot spares and in-memory "
+    "checkpoints): the scenario's workload.checkpoint_time, else the calibration",
+)
 def _in_memory_checkpoint_time(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("workload.checkpoint_time", "in_memory_checkpoint_stall")
 
 
-@input_node("reliability.in_memory_restart_time", "time",
-            "Time to swap in a hot spare and reload the state from peer memory: the scenario's "
-            "cluster.restart_time, else the calibration")
+@input_node(
+    "reliability.in_memory_restart_time",
+    "time",
+    "Time to swap in a hot spare and reload the state from peer memory: the scenario's "
+    "cluster.restart_time, else the calibration",
+)
 def _in_memory_restart_time(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("cluster.restart_time", "in_memory_restart_time")
 
@@ -88,27 +108,38 @@ def _choice(ctx: Context, path: str) -> Found:
         return ctx.scenario_value(path)
     key = path.partition(".")[2]
     choice = default_choices()[key]
-    return Found(choice.value, f"catalog choices.{key}", choice.source, choice.confidence,
-                 choice.note)
+    return Found(
+        choice.value, f"catalog choices.{key}", choice.source, choice.confidence, choice.note
+    )
 
 
-@input_node("reliability.recovery", "text",
-            "How interruptions are recovered: restart, in_memory, or auto (the better goodput)",
-            value_type="text")
+@input_node(
+    "reliability.recovery",
+    "text",
+    "How interruptions are recovered: restart, in_memory, or auto (the better goodput)",
+    value_type="text",
+)
 def _recovery(ctx: Context) -> Found:
     return _choice(ctx, "cluster.recovery")
 
 
-@input_node("cluster.mfu_basis", "text",
-            "What the MFU was measured over: running (downtime excluded) or wallclock",
-            value_type="text",
-            formula="scenario cluster.mfu_basis, else choices.mfu_basis when the scenario gives "
-                    "cluster.mfu; running for the default MFU (a per-step figure)")
+@input_node(
+    "cluster.mfu_basis",
+    "text",
+    "What the MFU was measured over: running (downtime excluded) or wallclock",
+    value_type="text",
+    formula="scenario cluster.mfu_basis, else choices.mfu_basis when the scenario gives "
+    "cluster.mfu; running for the default MFU (a per-step figure)",
+)
 def _mfu_basis(ctx: Context) -> Found:
     if ctx.field("cluster.mfu") is None and ctx.field("cluster.mfu_basis") is None:
         mfu = ctx.calibration("default_mfu")
-        return Found("running", "catalog calibration.default_mfu: measured per training step",
-                     mfu.source, mfu.confidence)
+        return Found(
+            "running",
+            "catalog calibration.default_mfu: measured per training step",
+            mfu.source,
+            mfu.confidence,
+        )
     return _choice(ctx, "cluster.mfu_basis")
 
 
@@ -117,8 +148,7 @@ def _duration(ctx: Context) -> Found:
     return ctx.scenario_value("workload.duration")  # unset: n/a, and the time is computed
 
 
-@input_node("workload.accelerator_hours", "time",
-            "Accelerator-time of the run, given directly")
+@input_node("workload.accelerator_hours", "time", "Accelerator-time of the run, given directly")
 def _accelerator_hours(ctx: Context) -> Found:
     return ctx.scenario_value("workload.accelerator_hours")  # unset: n/a
 
@@ -154,66 +184,96 @@ def goodput_fraction(delta, tau, restart, mtbi):
 
 
 # ------------------------------------------------------------------------------ metrics
-@metric("reliability.failures_per_day", "number",
-        "Unexpected interruptions of the whole job per day (any accelerator, memory, network or "
-        "host fault stops a synchronous training job)",
-        "cluster.count × reliability.interruption_rate",
-        inputs=("cluster.count", "reliability.interruption_rate"), sources=(_LLAMA3,),
-        importance=2)
+@metric(
+    "reliability.failures_per_day",
+    "number",
+    "Unexpected interruptions of the whole job per day (any accelerator, memory, network or "
+    "host fault stops a synchronous training job)",
+    "cluster.count × reliability.interruption_rate",
+    inputs=("cluster.count", "reliability.interruption_rate"),
+    sources=(_LLAMA3,),
+    importance=2,
+)
 def failures_per_day(count, rate_per_accelerator_day):
     """Job interruptions per day: every accelerator adds its own rate."""
     return count * rate_per_accelerator_day
 
 
-@metric("reliability.mtbi", "time",
-        "Mean time between interruptions of the job (M)",
-        "1 day / reliability.failures_per_day",
-        inputs=("reliability.failures_per_day",), importance=1)
+@metric(
+    "reliability.mtbi",
+    "time",
+    "Mean time between interruptions of the job (M)",
+    "1 day / reliability.failures_per_day",
+    inputs=("reliability.failures_per_day",),
+    importance=1,
+)
 def mtbi(failures):
     """Mean time between job interruptions, seconds (infinite when nothing can fail)."""
     failures = np.asarray(failures, dtype=float)
     return np.where(failures > 0, SECONDS_PER_DAY / np.where(failures > 0, failures, 1.0), np.inf)
 
 
-@metric("reliability.restart_checkpoint_interval", "time",
-        "Checkpoint interval that minimises lost time with whole-job restarts (Young/Daly)",
-        "τ = √(2δM)·[1 + ⅓√(δ/2M) + (δ/2M)/9] − δ if δ < 2M else M; "
-        "δ = reliability.checkpoint_time, M = reliability.mtbi",
-        inputs=("reliability.checkpoint_time", "reliability.mtbi"), sources=_YOUNG_DALY)
+@metric(
+    "reliability.restart_checkpoint_interval",
+    "time",
+    "Checkpoint interval that minimises lost time with whole-job restarts (Young/Daly)",
+    "τ = √(2δM)·[1 + ⅓√(δ/2M) + (δ/2M)/9] − δ if δ < 2M else M; "
+    "δ = reliability.checkpoint_time, M = reliability.mtbi",
+    inputs=("reliability.checkpoint_time", "reliability.mtbi"),
+    sources=_YOUNG_DALY,
+)
 def restart_checkpoint_interval(delta, job_mtbi):
     """Daly's optimal checkpoint interval with checkpoints written to storage."""
     return daly_interval(delta, job_mtbi)
 
 
-@metric("reliability.restart_goodput", "fraction",
-        "Goodput with whole-job restarts from stored checkpoints (Llama 3 practice)",
-        "1 − δ/τ − (τ/2 + R)/M, clipped to [0, 1]; δ = reliability.checkpoint_time, "
-        "τ = reliability.restart_checkpoint_interval, R = reliability.restart_time, "
-        "M = reliability.mtbi",
-        inputs=("reliability.checkpoint_time", "reliability.restart_checkpoint_interval",
-                "reliability.restart_time", "reliability.mtbi"), sources=(*_YOUNG_DALY, _LLAMA3))
+@metric(
+    "reliability.restart_goodput",
+    "fraction",
+    "Goodput with whole-job restarts from stored checkpoints (Llama 3 practice)",
+    "1 − δ/τ − (τ/2 + R)/M, clipped to [0, 1]; δ = reliability.checkpoint_time, "
+    "τ = reliability.restart_checkpoint_interval, R = reliability.restart_time, "
+    "M = reliability.mtbi",
+    inputs=(
+        "reliability.checkpoint_time",
+        "reliability.restart_checkpoint_interval",
+        "reliability.restart_time",
+        "reliability.mtbi",
+    ),
+    sources=(*_YOUNG_DALY, _LLAMA3),
+)
 def restart_goodput(delta, tau, restart, job_mtbi):
     """Goodput of a whole-job restart at its optimal checkpoint interval."""
     return goodput_fraction(delta, tau, restart, job_mtbi)
 
 
-@metric("reliability.in_memory_checkpoint_interval", "time",
-        "Checkpoint interval that minimises lost time with in-memory checkpoints (Young/Daly)",
-        "Daly's τ with δ = reliability.in_memory_checkpoint_time, M = reliability.mtbi",
-        inputs=("reliability.in_memory_checkpoint_time", "reliability.mtbi"),
-        sources=_YOUNG_DALY)
+@metric(
+    "reliability.in_memory_checkpoint_interval",
+    "time",
+    "Checkpoint interval that minimises lost time with in-memory checkpoints (Young/Daly)",
+    "Daly's τ with δ = reliability.in_memory_checkpoint_time, M = reliability.mtbi",
+    inputs=("reliability.in_memory_checkpoint_time", "reliability.mtbi"),
+    sources=_YOUNG_DALY,
+)
 def in_memory_checkpoint_interval(delta, job_mtbi):
     """Daly's optimal interval for checkpoints copied to host or peer memory."""
     return daly_interval(delta, job_mtbi)
 
 
-@metric("reliability.in_memory_goodput", "fraction",
-        "Goodput with hot spares and in-memory checkpoints (Gemini practice)",
-        "1 − δ/τ − (τ/2 + R)/M with δ = reliability.in_memory_checkpoint_time, "
-        "τ = reliability.in_memory_checkpoint_interval, R = reliability.in_memory_restart_time",
-        inputs=("reliability.in_memory_checkpoint_time",
-                "reliability.in_memory_checkpoint_interval", "reliability.in_memory_restart_time",
-                "reliability.mtbi"), sources=(*_YOUNG_DALY, _GEMINI))
+@metric(
+    "reliability.in_memory_goodput",
+    "fraction",
+    "Goodput with hot spares and in-memory checkpoints (Gemini practice)",
+    "1 − δ/τ − (τ/2 + R)/M with δ = reliability.in_memory_checkpoint_time, "
+    "τ = reliability.in_memory_checkpoint_interval, R = reliability.in_memory_restart_time",
+    inputs=(
+        "reliability.in_memory_checkpoint_time",
+        "reliability.in_memory_checkpoint_interval",
+        "reliability.in_memory_restart_time",
+        "reliability.mtbi",
+    ),
+    sources=(*_YOUNG_DALY, _GEMINI),
+)
 def in_memory_goodput(delta, tau, restart, job_mtbi):
     """Goodput of recovery from in-memory replicas onto hot spares."""
     return goodput_fraction(delta, tau, restart, job_mtbi)
@@ -228,27 +288,38 @@ def _use_in_memory(recovery, restart_kept, in_memory_kept):
     return np.asarray(in_memory_kept) >= np.asarray(restart_kept)
 
 
-@metric("reliability.goodput", "fraction",
-        "Share of wall-clock time spent on training work that is kept (not lost to checkpoint "
-        "stalls, re-done work and restarts), with the recovery the operator uses",
-        "reliability.restart_goodput or reliability.in_memory_goodput as reliability.recovery "
-        "says; auto: the larger",
-        inputs=("reliability.recovery", "reliability.restart_goodput",
-                "reliability.in_memory_goodput"),
-        sources=(*_YOUNG_DALY, _LLAMA3, _GEMINI), importance=2)
+@metric(
+    "reliability.goodput",
+    "fraction",
+    "Share of wall-clock time spent on training work that is kept (not lost to checkpoint "
+    "stalls, re-done work and restarts), with the recovery the operator uses",
+    "reliability.restart_goodput or reliability.in_memory_goodput as reliability.recovery "
+    "says; auto: the larger",
+    inputs=("reliability.recovery", "reliability.restart_goodput", "reliability.in_memory_goodput"),
+    sources=(*_YOUNG_DALY, _LLAMA3, _GEMINI),
+    importance=2,
+)
 def goodput(recovery, restart_kept, in_memory_kept):
     """Goodput of the job with its recovery."""
     use = _use_in_memory(recovery, restart_kept, in_memory_kept)
     return np.where(use, in_memory_kept, restart_kept)
 
 
-@metric("reliability.checkpoint_interval", "time",
-        "Checkpoint interval of the recovery in use (Young/Daly optimum)",
-        "reliability.restart_checkpoint_interval or reliability.in_memory_checkpoint_interval, "
-        "as for reliability.goodput",
-        inputs=("reliability.recovery", "reliability.restart_goodput",
-                "reliability.in_memory_goodput", "reliability.restart_checkpoint_interval",
-                "reliability.in_memory_checkpoint_interval"), sources=_YOUNG_DALY)
+@metric(
+    "reliability.checkpoint_interval",
+    "time",
+    "Checkpoint interval of the recovery in use (Young/Daly optimum)",
+    "reliability.restart_checkpoint_interval or reliability.in_memory_checkpoint_interval, "
+    "as for reliability.goodput",
+    inputs=(
+        "reliability.recovery",
+        "reliability.restart_goodput",
+        "reliability.in_memory_goodput",
+        "reliability.restart_checkpoint_interval",
+        "reliability.in_memory_checkpoint_interval",
+    ),
+    sources=_YOUNG_DALY,
+)
 def checkpoint_interval(recovery, restart_kept, in_memory_kept, restart_tau, in_memory_tau):
     """The optimal interval of whichever recovery applies."""
     use = _use_in_memory(recovery, restart_kept, in_memory_kept)
@@ -256,16 +327,26 @@ def checkpoint_interval(recovery, restart_kept, in_memory_kept, restart_tau, in_
 
 
 # ------------------------------------------------------------------------------ training time
-@metric("reliability.training_time", "time",
-        "Wall-clock training time including interruptions: checkpoint stalls, re-done work and "
-        "restarts",
-        "workload.duration if given; else workload.accelerator_hours / cluster.count if given; "
-        "else performance.training_time if cluster.mfu_basis is wallclock (the MFU already "
-        "holds the downtime); else performance.training_time / reliability.goodput",
-        inputs=("performance.training_time", "reliability.goodput", "cluster.mfu_basis",
-                "workload.duration", "workload.accelerator_hours", "cluster.count"),
-        sources=_YOUNG_DALY, importance=2,
-        optional=("performance.training_time", "workload.duration", "workload.accelerator_hours"))
+@metric(
+    "reliability.training_time",
+    "time",
+    "Wall-clock training time including interruptions: checkpoint stalls, re-done work and "
+    "restarts",
+    "workload.duration if given; else workload.accelerator_hours / cluster.count if given; "
+    "else performance.training_time if cluster.mfu_basis is wallclock (the MFU already "
+    "holds the downtime); else performance.training_time / reliability.goodput",
+    inputs=(
+        "performance.training_time",
+        "reliability.goodput",
+        "cluster.mfu_basis",
+        "workload.duration",
+        "workload.accelerator_hours",
+        "cluster.count",
+    ),
+    sources=_YOUNG_DALY,
+    importance=2,
+    optional=("performance.training_time", "workload.duration", "workload.accelerator_hours"),
+)
 def training_time(ideal_time, kept_share, basis, duration, accelerator_time, count):
     """The run's wall-clock time: given, or computed without counting downtime twice (None when
     neither is possible)."""
@@ -276,8 +357,9 @@ def training_time(ideal_time, kept_share, basis, duration, accelerator_time, cou
     duration = 0.0 if duration is None else duration
     accelerator_time = 0.0 if accelerator_time is None else accelerator_time
     kept_share = np.asarray(kept_share, dtype=float)
-    stretched = np.where(kept_share > 0, ideal_time / np.where(kept_share > 0, kept_share, 1.0),
-                         np.inf)
+    stretched = np.where(
+        kept_share > 0, ideal_time / np.where(kept_share > 0, kept_share, 1.0), np.inf
+    )
     computed = np.asarray(ideal_time, dtype=float) if basis == "wallclock" else stretched
     computed = np.where(np.asarray(accelerator_time) > 0, accelerator_time / count, computed)
     result = np.where(np.asarray(duration) > 0, duration, computed)
@@ -286,11 +368,15 @@ def training_time(ideal_time, kept_share, basis, duration, accelerator_time, cou
     return result
 
 
-@metric("reliability.lost_time", "time",
-        "Wall-clock time lost to interruptions over the run",
-        "reliability.training_time × (1 − reliability.goodput)",
-        inputs=("reliability.training_time", "reliability.goodput"), sources=_YOUNG_DALY,
-        importance=1)
+@metric(
+    "reliability.lost_time",
+    "time",
+    "Wall-clock time lost to interruptions over the run",
+    "reliability.training_time × (1 − reliability.goodput)",
+    inputs=("reliability.training_time", "reliability.goodput"),
+    sources=_YOUNG_DALY,
+    importance=1,
+)
 def lost_time(real_time, kept_share):
     """Time the run spends stalled for checkpoints, re-doing lost work and restarting."""
     real_time = np.asarray(real_time, dtype=float)
@@ -298,20 +384,28 @@ def lost_time(real_time, kept_share):
     return np.where(kept_share > 0, real_time * (1.0 - kept_share), np.inf)
 
 
-@metric("reliability.accelerator_hours", "number",
-        "Accelerator-hours of the run: wall-clock time × accelerators, in hours",
-        "reliability.training_time × cluster.count ÷ 1 hour",
-        inputs=("reliability.training_time", "cluster.count"), importance=2)
+@metric(
+    "reliability.accelerator_hours",
+    "number",
+    "Accelerator-hours of the run: wall-clock time × accelerators, in hours",
+    "reliability.training_time × cluster.count ÷ 1 hour",
+    inputs=("reliability.training_time", "cluster.count"),
+    importance=2,
+)
 def accelerator_hours(real_time, count):
     """Accelerator-hours the run occupies."""
     return real_time * count / SECONDS_PER_HOUR
 
 
-@metric("reliability.interruptions", "number",
-        "Interruptions expected over the whole run",
-        "reliability.failures_per_day × reliability.training_time / 1 day",
-        inputs=("reliability.failures_per_day", "reliability.training_time"),
-        sources=(_LLAMA3,), importance=1)
+@metric(
+    "reliability.interruptions",
+    "number",
+    "Interruptions expected over the whole run",
+    "reliability.failures_per_day × reliability.training_time / 1 day",
+    inputs=("reliability.failures_per_day", "reliability.training_time"),
+    sources=(_LLAMA3,),
+    importance=1,
+)
 def interruptions(failures, real_time):
     """Interruptions the run will live through (how often the pipeline must recover)."""
     return failures * real_time / SECONDS_PER_DAY

@@ -30,8 +30,13 @@ from scendsl.model.registry import input_node, metric
 
 _CHINCHILLA = "Hoffmann et al. 2022, Training Compute-Optimal Large Language Models (approach 3)"
 _LAW = "E + A/N^α + B/D^β"
-_LAW_INPUTS = ("scaling.irreducible_loss", "scaling.parameter_coefficient",
-               "scaling.data_coefficient", "scaling.parameter_exponent", "scaling.data_exponent")
+_LAW_INPUTS = (
+    "scaling.irreducible_loss",
+    "scaling.parameter_coefficient",
+    "scaling.data_coefficient",
+    "scaling.parameter_exponent",
+    "scaling.data_exponent",
+)
 
 
 # ------------------------------------------------------------------------------ constants
@@ -41,8 +46,12 @@ def _constant(name: str, key: str, meaning: str) -> None:
         return ctx.calibration(key)
 
 
-_constant("irreducible_loss", "chinchilla_E", "Chinchilla E: loss of an infinite model on infinite data")
-_constant("parameter_coefficient", "chinchilla_A", "Chinchilla A: coefficient of the model-size term")
+_constant(
+    "irreducible_loss", "chinchilla_E", "Chinchilla E: loss of an infinite model on infinite data"
+)
+_constant(
+    "parameter_coefficient", "chinchilla_A", "Chinchilla A: coefficient of the model-size term"
+)
 _constant("data_coefficient", "chinchilla_B", "Chinchilla B: coefficient of the data term")
 _constant("parameter_exponent", "chinchilla_alpha", "Chinchilla α: exponent of the model-size term")
 _constant("data_exponent", "chinchilla_beta", "Chinchilla β: exponent of the data term")
@@ -72,39 +81,60 @@ def _baseline(ctx: Context) -> tuple[Found, Found]:
     if set_parameters is not None or set_tokens is not None:
         completed = f"completed at {k:g} tokens per parameter (compute-optimal)"
         if set_parameters is not None and set_tokens is not None:
-            return (ctx.scenario_value("workload.baseline_parameters"),
-                    ctx.scenario_value("workload.baseline_tokens"))
+            return (
+                ctx.scenario_value("workload.baseline_parameters"),
+                ctx.scenario_value("workload.baseline_tokens"),
+            )
         if set_parameters is not None:
             parameters = ctx.scenario_value("workload.baseline_parameters")
-            tokens = Found(k * parameters.value, f"derived from {parameters.origin}",
-                           ratio.source, "C", completed)
+            tokens = Found(
+                k * parameters.value,
+                f"derived from {parameters.origin}",
+                ratio.source,
+                "C",
+                completed,
+            )
             return parameters, tokens
         tokens = ctx.scenario_value("workload.baseline_tokens")
-        parameters = Found(tokens.value / k, f"derived from {tokens.origin}", ratio.source, "C",
-                           completed)
+        parameters = Found(
+            tokens.value / k, f"derived from {tokens.origin}", ratio.source, "C", completed
+        )
         return parameters, tokens
     fraction = ctx.calibration("baseline_compute_fraction")
-    parameters, tokens = default_baseline(_workload_center(ctx, "workload.parameters"),
-                                          _workload_center(ctx, "workload.tokens"),
-                                          fraction.value, k)
+    parameters, tokens = default_baseline(
+        _workload_center(ctx, "workload.parameters"),
+        _workload_center(ctx, "workload.tokens"),
+        fraction.value,
+        k,
+    )
     origin = "default: catalog calibration.baseline_compute_fraction"
-    note = (f"compute-optimal model ({k:g} tokens/parameter) trained with {fraction.value:.0%} "
-            f"of the workload's 6·N·D compute (central values); set workload.baseline_parameters "
-            f"/ baseline_tokens to compare with a named model")
-    return (Found(float(parameters), origin, fraction.source, "C", note),
-            Found(float(tokens), origin, fraction.source, "C", note))
+    note = (
+        f"compute-optimal model ({k:g} tokens/parameter) trained with {fraction.value:.0%} "
+        f"of the workload's 6·N·D compute (central values); set workload.baseline_parameters "
+        f"/ baseline_tokens to compare with a named model"
+    )
+    return (
+        Found(float(parameters), origin, fraction.source, "C", note),
+        Found(float(tokens), origin, fraction.source, "C", note),
+    )
 
 
-@input_node("scaling.baseline_parameters", "number",
-            "Parameters of the baseline model the workload is compared with",
-            sources=(_CHINCHILLA,))
+@input_node(
+    "scaling.baseline_parameters",
+    "number",
+    "Parameters of the baseline model the workload is compared with",
+    sources=(_CHINCHILLA,),
+)
 def _baseline_parameters(ctx: Context) -> Found:
     return _baseline(ctx)[0]
 
 
-@input_node("scaling.baseline_tokens", "number",
-            "Training tokens of the baseline model the workload is compared with",
-            sources=(_CHINCHILLA,))
+@input_node(
+    "scaling.baseline_tokens",
+    "number",
+    "Training tokens of the baseline model the workload is compared with",
+    sources=(_CHINCHILLA,),
+)
 def _baseline_tokens(ctx: Context) -> Found:
     return _baseline(ctx)[1]
 
@@ -114,85 +144,119 @@ def chinchilla_loss(parameters, tokens, e, a, b, alpha, beta):
     """Chinchilla loss L(N, D) = E + A/N^α + B/D^β in nats per token (arrays welcome)."""
     parameters = np.asarray(parameters, dtype=float)
     tokens = np.asarray(tokens, dtype=float)
-    return e + a / parameters ** alpha + b / tokens ** beta
+    return e + a / parameters**alpha + b / tokens**beta
 
 
 # ------------------------------------------------------------------------------ metrics
-@metric("scaling.loss", "number",
-        "Pre-training loss the Chinchilla law predicts for the workload (nats per token)",
-        f"L(N, D) = {_LAW}; N = workload.parameters, D = workload.tokens",
-        inputs=("workload.parameters", "workload.tokens", *_LAW_INPUTS),
-        sources=(_CHINCHILLA,), importance=1)
+@metric(
+    "scaling.loss",
+    "number",
+    "Pre-training loss the Chinchilla law predicts for the workload (nats per token)",
+    f"L(N, D) = {_LAW}; N = workload.parameters, D = workload.tokens",
+    inputs=("workload.parameters", "workload.tokens", *_LAW_INPUTS),
+    sources=(_CHINCHILLA,),
+    importance=1,
+)
 def loss(parameters, tokens, e, a, b, alpha, beta):
     """The workload's predicted loss."""
     return chinchilla_loss(parameters, tokens, e, a, b, alpha, beta)
 
 
-@metric("scaling.baseline_loss", "number",
-        "Pre-training loss the Chinchilla law predicts for the baseline model (nats per token)",
-        f"L(N_b, D_b) = {_LAW}; N_b = scaling.baseline_parameters, D_b = scaling.baseline_tokens",
-        inputs=("scaling.baseline_parameters", "scaling.baseline_tokens", *_LAW_INPUTS),
-        sources=(_CHINCHILLA,))
+@metric(
+    "scaling.baseline_loss",
+    "number",
+    "Pre-training loss the Chinchilla law predicts for the baseline model (nats per token)",
+    f"L(N_b, D_b) = {_LAW}; N_b = scaling.baseline_parameters, D_b = scaling.baseline_tokens",
+    inputs=("scaling.baseline_parameters", "scaling.baseline_tokens", *_LAW_INPUTS),
+    sources=(_CHINCHILLA,),
+)
 def baseline_loss(parameters, tokens, e, a, b, alpha, beta):
     """The baseline's predicted loss."""
     return chinchilla_loss(parameters, tokens, e, a, b, alpha, beta)
 
 
-@metric("scaling.compute_multiplier", "number",
-        "Training compute of the workload relative to the baseline (6·N·D ratio)",
-        "(workload.parameters × workload.tokens) / (scaling.baseline_parameters × "
-        "scaling.baseline_tokens)",
-        inputs=("workload.parameters", "workload.tokens", "scaling.baseline_parameters",
-                "scaling.baseline_tokens"))
+@metric(
+    "scaling.compute_multiplier",
+    "number",
+    "Training compute of the workload relative to the baseline (6·N·D ratio)",
+    "(workload.parameters × workload.tokens) / (scaling.baseline_parameters × "
+    "scaling.baseline_tokens)",
+    inputs=(
+        "workload.parameters",
+        "workload.tokens",
+        "scaling.baseline_parameters",
+        "scaling.baseline_tokens",
+    ),
+)
 def compute_multiplier(parameters, tokens, baseline_parameters, baseline_tokens):
     """How many times the baseline's compute the workload spends."""
     return (parameters * tokens) / (baseline_parameters * baseline_tokens)
 
 
-@metric("scaling.marginal_gain", "number",
-        "Loss reduction of the workload over the baseline (nats per token)",
-        "scaling.baseline_loss − scaling.loss",
-        inputs=("scaling.baseline_loss", "scaling.loss"), sources=(_CHINCHILLA,), importance=2)
+@metric(
+    "scaling.marginal_gain",
+    "number",
+    "Loss reduction of the workload over the baseline (nats per token)",
+    "scaling.baseline_loss − scaling.loss",
+    inputs=("scaling.baseline_loss", "scaling.loss"),
+    sources=(_CHINCHILLA,),
+    importance=2,
+)
 def marginal_gain(baseline, workload):
     """Absolute loss reduction bought by the extra compute."""
     return baseline - workload
 
 
-@metric("scaling.relative_gain", "fraction",
-        "Loss reduction of the workload over the baseline, as a share of the baseline's loss",
-        "scaling.marginal_gain / scaling.baseline_loss",
-        inputs=("scaling.marginal_gain", "scaling.baseline_loss"), sources=(_CHINCHILLA,),
-        importance=1)
+@metric(
+    "scaling.relative_gain",
+    "fraction",
+    "Loss reduction of the workload over the baseline, as a share of the baseline's loss",
+    "scaling.marginal_gain / scaling.baseline_loss",
+    inputs=("scaling.marginal_gain", "scaling.baseline_loss"),
+    sources=(_CHINCHILLA,),
+    importance=1,
+)
 def relative_gain(gain, baseline):
     """Relative loss reduction over the baseline."""
     return gain / baseline
 
 
-@metric("scaling.reducible_loss", "number",
-        "Loss left above the irreducible floor E after the workload (nats per token)",
-        "scaling.loss − scaling.irreducible_loss",
-        inputs=("scaling.loss", "scaling.irreducible_loss"), sources=(_CHINCHILLA,))
+@metric(
+    "scaling.reducible_loss",
+    "number",
+    "Loss left above the irreducible floor E after the workload (nats per token)",
+    "scaling.loss − scaling.irreducible_loss",
+    inputs=("scaling.loss", "scaling.irreducible_loss"),
+    sources=(_CHINCHILLA,),
+)
 def reducible_loss(workload, e):
     """What more parameters and data could still remove, per the law."""
     return workload - e
 
 
-@metric("scaling.reducible_loss_share", "fraction",
-        "Share of the baseline's remaining reducible loss (above E) that the workload closes",
-        "scaling.marginal_gain / (scaling.baseline_loss − scaling.irreducible_loss)",
-        inputs=("scaling.marginal_gain", "scaling.baseline_loss", "scaling.irreducible_loss"),
-        sources=(_CHINCHILLA,), importance=2)
+@metric(
+    "scaling.reducible_loss_share",
+    "fraction",
+    "Share of the baseline's remaining reducible loss (above E) that the workload closes",
+    "scaling.marginal_gain / (scaling.baseline_loss − scaling.irreducible_loss)",
+    inputs=("scaling.marginal_gain", "scaling.baseline_loss", "scaling.irreducible_loss"),
+    sources=(_CHINCHILLA,),
+    importance=2,
+)
 def reducible_loss_share(gain, baseline, e):
     """The policy figure: 'the workload closes X % of the remaining reducible loss'."""
     return gain / (baseline - e)
 
 
-@metric("scaling.loss_drop_per_doubling", "number",
-        "Loss reduction one more doubling of the workload's compute would buy (nats per token), "
-        "parameters and tokens each × √2",
-        f"L(N, D) − L(√2·N, √2·D), L = {_LAW}",
-        inputs=("workload.parameters", "workload.tokens", *_LAW_INPUTS),
-        sources=(_CHINCHILLA,))
+@metric(
+    "scaling.loss_drop_per_doubling",
+    "number",
+    "Loss reduction one more doubling of the workload's compute would buy (nats per token), "
+    "parameters and tokens each × √2",
+    f"L(N, D) − L(√2·N, √2·D), L = {_LAW}",
+    inputs=("workload.parameters", "workload.tokens", *_LAW_INPUTS),
+    sources=(_CHINCHILLA,),
+)
 def loss_drop_per_doubling(parameters, tokens, e, a, b, alpha, beta):
     """Diminishing returns: the gain of the next 2× compute, shrinking as the scale grows."""
     step = np.sqrt(2.0)
@@ -200,21 +264,28 @@ def loss_drop_per_doubling(parameters, tokens, e, a, b, alpha, beta):
     return now - chinchilla_loss(step * parameters, step * tokens, e, a, b, alpha, beta)
 
 
-@metric("scaling.compute_optimal_tokens", "number",
-        "Training tokens that would make the workload's model compute-optimal",
-        "workload.parameters × performance.tokens_per_parameter_optimal",
-        inputs=("workload.parameters", "performance.tokens_per_parameter_optimal"),
-        sources=(_CHINCHILLA,))
+@metric(
+    "scaling.compute_optimal_tokens",
+    "number",
+    "Training tokens that would make the workload's model compute-optimal",
+    "workload.parameters × performance.tokens_per_parameter_optimal",
+    inputs=("workload.parameters", "performance.tokens_per_parameter_optimal"),
+    sources=(_CHINCHILLA,),
+)
 def compute_optimal_tokens(parameters, tokens_per_parameter):
     """Chinchilla-optimal data for the model size (≈ 20 tokens per parameter)."""
     return parameters * tokens_per_parameter
 
 
-@metric("scaling.tokens_per_parameter", "number",
-        "Training tokens per parameter of the workload (≈ 20 is compute-optimal; more means a "
-        "smaller model trained longer, cheaper to serve)",
-        "workload.tokens / workload.parameters",
-        inputs=("workload.tokens", "workload.parameters"), sources=(_CHINCHILLA,))
+@metric(
+    "scaling.tokens_per_parameter",
+    "number",
+    "Training tokens per parameter of the workload (≈ 20 is compute-optimal; more means a "
+    "smaller model trained longer, cheaper to serve)",
+    "workload.tokens / workload.parameters",
+    inputs=("workload.tokens", "workload.parameters"),
+    sources=(_CHINCHILLA,),
+)
 def tokens_per_parameter(tokens, parameters):
     """Data-to-model ratio of the workload."""
     return tokens / parameters

@@ -40,97 +40,212 @@ from scendsl.model.registry import metric
 
 
 # ================================================================ parts of one step
-@metric("performance.matmul_efficiency", "fraction",
-        "Share of the dense BF16 peak that the model's matrix multiplications reach",
-        "matmul_efficiency_large × W / (W + matmul_half_width), W = h / t",
-        ("workload.hidden_size", "workload.tensor_parallel", "performance.matmul_efficiency_large",
-         "performance.matmul_half_width"), sources=(GEMM,))
+@metric(
+    "performance.matmul_efficiency",
+    "fraction",
+    "Share of the dense BF16 peak that the model's matrix multiplications reach",
+    "matmul_efficiency_large × W / (W + matmul_half_width), W = h / t",
+    (
+        "workload.hidden_size",
+        "workload.tensor_parallel",
+        "performance.matmul_efficiency_large",
+        "performance.matmul_half_width",
+    ),
+    sources=(GEMM,),
+)
 def matmul_efficiency(hidden, tensor, plateau, half_width):
     """Wide GEMMs come near the plateau; tensor parallelism narrows each accelerator's GEMMs."""
     return matmul_efficiency_at(hidden / tensor, plateau, half_width)
 
 
-@metric("performance.matmul_rate", "flop_rate",
-        "FLOP/s one accelerator's matrix multiplications sustain at the workload's precision",
-        "bf16_dense × min(precision speed-up, peak / bf16_dense) × matmul_efficiency",
-        ("workload.precision", "accelerator.bf16_dense", "performance.peak_per_accelerator",
-         "performance.precision_speedup_fp8", "performance.precision_speedup_fp4",
-         "performance.matmul_efficiency"), sources=(GEMM, TE_SPEEDUP))
+@metric(
+    "performance.matmul_rate",
+    "flop_rate",
+    "FLOP/s one accelerator's matrix multiplications sustain at the workload's precision",
+    "bf16_dense × min(precision speed-up, peak / bf16_dense) × matmul_efficiency",
+    (
+        "workload.precision",
+        "accelerator.bf16_dense",
+        "performance.peak_per_accelerator",
+        "performance.precision_speedup_fp8",
+        "performance.precision_speedup_fp4",
+        "performance.matmul_efficiency",
+    ),
+    sources=(GEMM, TE_SPEEDUP),
+)
 def matmul_rate(precision, bf16_dense, peak, speedup_fp8, speedup_fp4, efficiency):
     """The BF16 GEMM rate, times what FP8/FP4 really gain end to end."""
-    return bf16_dense * precision_gain(precision, bf16_dense, peak, speedup_fp8,
-                                       speedup_fp4) * efficiency
+    return (
+        bf16_dense
+        * precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4)
+        * efficiency
+    )
 
 
-@metric("performance.hardware_flops_per_step", "flop",
-        "FLOPs the accelerators execute per step (model FLOPs plus recomputation)",
-        "model_flops_per_token × tokens_per_step × recompute factor",
-        ("performance.model_flops_per_token", "performance.tokens_per_step", "workload.recompute",
-         "workload.sequence_length", "workload.hidden_size"), sources=(NARAYANAN_FLOPS, KORTHIKANTI))
+@metric(
+    "performance.hardware_flops_per_step",
+    "flop",
+    "FLOPs the accelerators execute per step (model FLOPs plus recomputation)",
+    "model_flops_per_token × tokens_per_step × recompute factor",
+    (
+        "performance.model_flops_per_token",
+        "performance.tokens_per_step",
+        "workload.recompute",
+        "workload.sequence_length",
+        "workload.hidden_size",
+    ),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI),
+)
 def hardware_flops_per_step(per_token, tokens, recompute, sequence, hidden):
     """Full recomputation repeats the forward pass; selective only the attention scores."""
     return per_token * tokens * recompute_flops_factor(recompute, sequence, hidden)
 
 
-@metric("performance.compute_time", "time", "Matrix-multiplication time per step",
-        "hardware_flops_per_step / accelerators_used / matmul_rate",
-        ("performance.hardware_flops_per_step", "performance.accelerators_used",
-         "performance.matmul_rate"), sources=(NARAYANAN_FLOPS, KORTHIKANTI, GEMM))
+@metric(
+    "performance.compute_time",
+    "time",
+    "Matrix-multiplication time per step",
+    "hardware_flops_per_step / accelerators_used / matmul_rate",
+    (
+        "performance.hardware_flops_per_step",
+        "performance.accelerators_used",
+        "performance.matmul_rate",
+    ),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GEMM),
+)
 def compute_time(hardware, used, rate):
     """Hardware FLOPs per accelerator over the rate its matmuls reach."""
     return hardware / used / rate
 
 
-@metric("performance.memory_time", "time", "Memory-bound time per step (element-wise kernels)",
-        "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti] / (hbm_bandwidth × "
-        "hbm_efficiency)",
-        ("workload.sequence_length", "workload.micro_batch", "workload.hidden_size",
-         "workload.layers", "workload.tensor_parallel", "workload.pipeline_parallel",
-         "performance.microbatches", "workload.recompute", "workload.sequence_parallel",
-         "accelerator.hbm_bandwidth", "performance.hbm_efficiency",
-         "workload.flash_attention", "performance.attention_heads"),
-        sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH))
-def memory_time(sequence, micro_batch, hidden, layers, tensor, pipeline, m, recompute,
-                sequence_parallel, hbm_bandwidth, efficiency, flash, heads):
+@metric(
+    "performance.memory_time",
+    "time",
+    "Memory-bound time per step (element-wise kernels)",
+    "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti] / (hbm_bandwidth × hbm_efficiency)",
+    (
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.hidden_size",
+        "workload.layers",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.recompute",
+        "workload.sequence_parallel",
+        "accelerator.hbm_bandwidth",
+        "performance.hbm_efficiency",
+        "workload.flash_attention",
+        "performance.attention_heads",
+    ),
+    sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH),
+)
+def memory_time(
+    sequence,
+    micro_batch,
+    hidden,
+    layers,
+    tensor,
+    pipeline,
+    m,
+    recompute,
+    sequence_parallel,
+    hbm_bandwidth,
+    efficiency,
+    flash,
+    heads,
+):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
     without flash attention the score matrix adds its traffic."""
     score_heads = np.where(flash == "on", 0.0, heads)
-    traffic = activation_traffic_bytes(sequence, micro_batch, hidden, layers, tensor, pipeline,
-                                       m, recompute, sequence_parallel == "on", score_heads)
+    traffic = activation_traffic_bytes(
+        sequence,
+        micro_batch,
+        hidden,
+        layers,
+        tensor,
+        pipeline,
+        m,
+        recompute,
+        sequence_parallel == "on",
+        score_heads,
+    )
     return traffic / (hbm_bandwidth * efficiency)
 
 
-@metric("performance.tensor_parallel_time", "time", "Tensor-parallel communication per step",
-        "2 B × 8·b·s·h·(t−1)/t per layer and micro-batch (×1.5 with full recompute) × L/p × m "
-        "/ (½ link), link = scale-up while t ≤ scaleup_domain else scale-out",
-        ("workload.sequence_length", "workload.micro_batch", "workload.hidden_size",
-         "workload.layers", "workload.tensor_parallel", "workload.pipeline_parallel",
-         "performance.microbatches", "workload.recompute", "accelerator.scaleup_domain",
-         "accelerator.scaleup_bandwidth", "performance.scaleout_bandwidth"),
-        sources=(NARAYANAN, KORTHIKANTI, RING))
-def tensor_parallel_time(sequence, micro_batch, hidden, layers, tensor, pipeline, m, recompute,
-                         domain, scaleup, scaleout):
+@metric(
+    "performance.tensor_parallel_time",
+    "time",
+    "Tensor-parallel communication per step",
+    "2 B × 8·b·s·h·(t−1)/t per layer and micro-batch (×1.5 with full recompute) × L/p × m "
+    "/ (½ link), link = scale-up while t ≤ scaleup_domain else scale-out",
+    (
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.hidden_size",
+        "workload.layers",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.recompute",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+    ),
+    sources=(NARAYANAN, KORTHIKANTI, RING),
+)
+def tensor_parallel_time(
+    sequence, micro_batch, hidden, layers, tensor, pipeline, m, recompute, domain, scaleup, scaleout
+):
     """Two all-reduces forward and two backward per layer (with sequence parallelism the same
     volume as all-gathers and reduce-scatters); they block the matmuls."""
     payload = ACTIVATION_BYTES * micro_batch * sequence * hidden
-    per_layer = 4.0 * ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, scaleup,
-                                                                         scaleout))
+    per_layer = 4.0 * ring_allreduce_seconds(
+        payload, tensor, link_for(tensor, domain, scaleup, scaleout)
+    )
     recomputed = np.where(recompute == "full", 1.5, 1.0)  # the repeated forward's 2 all-reduces
     return per_layer * recomputed * m * layers / pipeline
 
 
-@metric("performance.expert_parallel_time", "time",
-        "Expert-parallel all-to-all communication per step (mixture of experts)",
-        "4 all-to-alls × 2 B·b·s·k·h/t·(e−1)/e per layer and micro-batch × L/p × m / (½ link), "
-        "link = scale-up while t·e ≤ scaleup_domain else scale-out; 0 when e = 1",
-        ("workload.sequence_length", "workload.micro_batch", "workload.hidden_size",
-         "workload.layers", "workload.tensor_parallel", "workload.pipeline_parallel",
-         "workload.expert_parallel", "workload.experts_per_token", "performance.microbatches",
-         "workload.recompute", "accelerator.scaleup_domain", "accelerator.scaleup_bandwidth",
-         "performance.scaleout_bandwidth"), sources=(GSHARD,))
-def expert_parallel_time(sequence, micro_batch, hidden, layers, tensor, pipeline, expert, top_k,
-                         m, recompute, domain, scaleup, scaleout):
+@metric(
+    "performance.expert_parallel_time",
+    "time",
+    "Expert-parallel all-to-all communication per step (mixture of experts)",
+    "4 all-to-alls × 2 B·b·s·k·h/t·(e−1)/e per layer and micro-batch × L/p × m / (½ link), "
+    "link = scale-up while t·e ≤ scaleup_domain else scale-out; 0 when e = 1",
+    (
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.hidden_size",
+        "workload.layers",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "workload.expert_parallel",
+        "workload.experts_per_token",
+        "performance.microbatches",
+        "workload.recompute",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+    ),
+    sources=(GSHARD,),
+)
+def expert_parallel_time(
+    sequence,
+    micro_batch,
+    hidden,
+    layers,
+    tensor,
+    pipeline,
+    expert,
+    top_k,
+    m,
+    recompute,
+    domain,
+    scaleup,
+    scaleout,
+):
     """Dispatch and combine, forward and backward: each token's hidden state goes to its k
     experts and comes back; the share (e−1)/e leaves the accelerator. Blocks the experts'
     matmuls (no overlap modelled)."""
@@ -141,46 +256,77 @@ def expert_parallel_time(sequence, micro_batch, hidden, layers, tensor, pipeline
     return 4.0 * payload / (link / 2.0) * recomputed * m * layers / pipeline
 
 
-@metric("performance.data_parallel_time", "time",
-        "Exposed data-parallel gradient communication per step",
-        "max(0, ring(2 B × parameters_per_accelerator, d) × (1.5 if ZeRO-3) − ⅔ compute_time / m)"
-        ", over the scale-out fabric once the job leaves one scale-up domain",
-        ("performance.parameters_per_accelerator", "performance.data_parallel",
-         "performance.accelerators_used", "workload.zero_stage",
-         "performance.compute_time", "performance.microbatches", "accelerator.scaleup_domain",
-         "accelerator.scaleup_bandwidth", "performance.scaleout_bandwidth"),
-        sources=(RING, ZERO, NARAYANAN))
-def data_parallel_time(parameters, data, used, zero_stage, compute, m, domain, scaleup,
-                       scaleout):
+@metric(
+    "performance.data_parallel_time",
+    "time",
+    "Exposed data-parallel gradient communication per step",
+    "max(0, ring(2 B × parameters_per_accelerator, d) × (1.5 if ZeRO-3) − ⅔ compute_time / m)"
+    ", over the scale-out fabric once the job leaves one scale-up domain",
+    (
+        "performance.parameters_per_accelerator",
+        "performance.data_parallel",
+        "performance.accelerators_used",
+        "workload.zero_stage",
+        "performance.compute_time",
+        "performance.microbatches",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+    ),
+    sources=(RING, ZERO, NARAYANAN),
+)
+def data_parallel_time(parameters, data, used, zero_stage, compute, m, domain, scaleup, scaleout):
     """Gradient reduction overlaps only the backward pass of the last micro-batch: with a
     fixed global batch, more replicas mean fewer micro-batches each and more of it exposed."""
     gradients = GRADIENT_BYTES * parameters
     volume = np.where(zero_stage >= 3, 1.5, 1.0)
-    seconds = volume * ring_allreduce_seconds(gradients, data,
-                                              link_for(used, domain, scaleup, scaleout))
+    seconds = volume * ring_allreduce_seconds(
+        gradients, data, link_for(used, domain, scaleup, scaleout)
+    )
     return np.maximum(seconds - (2.0 / 3.0) * compute / m, 0.0)
 
 
-@metric("performance.optimizer_time", "time", "Adam update time per step on the accelerator",
-        "adam_traffic_per_parameter × parameters_per_accelerator (÷ d with ZeRO ≥ 1) / "
-        "(hbm_bandwidth × hbm_efficiency); 0 when offloaded",
-        ("performance.parameters_per_accelerator", "performance.data_parallel",
-         "workload.zero_stage", "workload.offload", "performance.adam_traffic_per_parameter",
-         "accelerator.hbm_bandwidth", "performance.hbm_efficiency"), sources=(ZERO, LLM_ANALYSIS))
-def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_bandwidth,
-                   efficiency):
+@metric(
+    "performance.optimizer_time",
+    "time",
+    "Adam update time per step on the accelerator",
+    "adam_traffic_per_parameter × parameters_per_accelerator (÷ d with ZeRO ≥ 1) / "
+    "(hbm_bandwidth × hbm_efficiency); 0 when offloaded",
+    (
+        "performance.parameters_per_accelerator",
+        "performance.data_parallel",
+        "workload.zero_stage",
+        "workload.offload",
+        "performance.adam_traffic_per_parameter",
+        "accelerator.hbm_bandwidth",
+        "performance.hbm_efficiency",
+    ),
+    sources=(ZERO, LLM_ANALYSIS),
+)
+def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_bandwidth, efficiency):
     """The update streams the fp32 state through HBM once; with offload it runs on the CPU."""
     shard = parameters / np.where(zero_stage >= 1, data, 1.0)
     on_device = np.where(offload == "cpu", 0.0, 1.0)
     return on_device * per_parameter * shard / (hbm_bandwidth * efficiency)
 
 
-@metric("performance.offload_traffic", "data", "Host-link traffic per step and accelerator",
-        "offload_traffic_per_parameter × optimizer shard (if offload cpu) + 2 × "
-        "max(0, memory_per_accelerator − hbm)",
-        ("performance.parameters_per_accelerator", "performance.data_parallel",
-         "workload.zero_stage", "workload.offload", "performance.offload_traffic_per_parameter",
-         "performance.memory_per_accelerator", "accelerator.hbm"), sources=(ZERO_OFFLOAD,))
+@metric(
+    "performance.offload_traffic",
+    "data",
+    "Host-link traffic per step and accelerator",
+    "offload_traffic_per_parameter × optimizer shard (if offload cpu) + 2 × "
+    "max(0, memory_per_accelerator − hbm)",
+    (
+        "performance.parameters_per_accelerator",
+        "performance.data_parallel",
+        "workload.zero_stage",
+        "workload.offload",
+        "performance.offload_traffic_per_parameter",
+        "performance.memory_per_accelerator",
+        "accelerator.hbm",
+    ),
+    sources=(ZERO_OFFLOAD,),
+)
 def offload_traffic(parameters, data, zero_stage, offload, per_parameter, memory, hbm):
     """ZeRO-Offload's gradients down and parameters up, plus whatever spills out of HBM (read
     in and written back once per step: a lower bound)."""
@@ -189,20 +335,31 @@ def offload_traffic(parameters, data, zero_stage, offload, per_parameter, memory
     return optimizer + 2.0 * np.maximum(memory - hbm, 0.0)
 
 
-@metric("performance.offload_time", "time", "Host-link time per step",
-        "performance.offload_traffic / (accelerator.hostlink_bandwidth / hostlink_shared_by)",
-        ("performance.offload_traffic", "accelerator.hostlink_bandwidth",
-         "accelerator.hostlink_shared_by"), sources=(ZERO_OFFLOAD, VENDOR_LINKS))
+@metric(
+    "performance.offload_time",
+    "time",
+    "Host-link time per step",
+    "performance.offload_traffic / (accelerator.hostlink_bandwidth / hostlink_shared_by)",
+    (
+        "performance.offload_traffic",
+        "accelerator.hostlink_bandwidth",
+        "accelerator.hostlink_shared_by",
+    ),
+    sources=(ZERO_OFFLOAD, VENDOR_LINKS),
+)
 def offload_time(traffic, hostlink, shared_by):
     """Host traffic over this accelerator's share of PCIe or NVLink-C2C."""
     return host_link_seconds(traffic, hostlink, shared_by)
 
 
-@metric("performance.straggler_factor", "number",
-        "Stretch of a synchronous step by its slowest accelerator",
-        "1 + straggler_variability × √(2 ln accelerators_used)",
-        ("performance.accelerators_used", "performance.straggler_variability"),
-        sources=(STRAGGLER,))
+@metric(
+    "performance.straggler_factor",
+    "number",
+    "Stretch of a synchronous step by its slowest accelerator",
+    "1 + straggler_variability × √(2 ln accelerators_used)",
+    ("performance.accelerators_used", "performance.straggler_variability"),
+    sources=(STRAGGLER,),
+)
 def straggler(used, variability):
     """Grows slowly but without bound with the number of accelerators."""
     return straggler_factor(used, variability)
@@ -214,64 +371,111 @@ def _replica_time(compute, memory, tensor_comm, expert_comm, bubble, optimizer, 
     return (compute + memory + tensor_comm + expert_comm) / (1.0 - bubble) + optimizer + offload
 
 
-@metric("performance.step_time", "time", "Time of one optimizer step (bottom up)",
-        "((compute + memory + tensor_parallel + expert_parallel) / (1 − pipeline_bubble) + "
-        "data_parallel + optimizer + offload) × straggler_factor",
-        ("performance.compute_time", "performance.memory_time",
-         "performance.tensor_parallel_time", "performance.expert_parallel_time",
-         "performance.pipeline_bubble", "performance.data_parallel_time",
-         "performance.optimizer_time", "performance.offload_time",
-         "performance.straggler_factor"),
-        sources=(NARAYANAN, KORTHIKANTI, ZERO, ZERO_OFFLOAD, RING, GSHARD, STRAGGLER),
-        importance=2)
-def step_time(compute, memory, tensor_comm, expert_comm, bubble, data_comm, optimizer, offload,
-              stragglers):
+@metric(
+    "performance.step_time",
+    "time",
+    "Time of one optimizer step (bottom up)",
+    "((compute + memory + tensor_parallel + expert_parallel) / (1 − pipeline_bubble) + "
+    "data_parallel + optimizer + offload) × straggler_factor",
+    (
+        "performance.compute_time",
+        "performance.memory_time",
+        "performance.tensor_parallel_time",
+        "performance.expert_parallel_time",
+        "performance.pipeline_bubble",
+        "performance.data_parallel_time",
+        "performance.optimizer_time",
+        "performance.offload_time",
+        "performance.straggler_factor",
+    ),
+    sources=(NARAYANAN, KORTHIKANTI, ZERO, ZERO_OFFLOAD, RING, GSHARD, STRAGGLER),
+    importance=2,
+)
+def step_time(
+    compute, memory, tensor_comm, expert_comm, bubble, data_comm, optimizer, offload, stragglers
+):
     """Per-micro-batch work stretched by the bubble, then the end-of-step work."""
     replica = _replica_time(compute, memory, tensor_comm, expert_comm, bubble, optimizer, offload)
     return (replica + data_comm) * stragglers
 
 
-@metric("performance.scaling_efficiency", "fraction",
-        "Share of the step left after data-parallel exchange and stragglers (1 = linear scaling)",
-        "one replica's step time / performance.step_time",
-        ("performance.compute_time", "performance.memory_time",
-         "performance.tensor_parallel_time", "performance.expert_parallel_time",
-         "performance.pipeline_bubble", "performance.optimizer_time", "performance.offload_time",
-         "performance.step_time"), sources=(RING, NARAYANAN, STRAGGLER), importance=1)
-def scaling_efficiency(compute, memory, tensor_comm, expert_comm, bubble, optimizer, offload,
-                       step):
+@metric(
+    "performance.scaling_efficiency",
+    "fraction",
+    "Share of the step left after data-parallel exchange and stragglers (1 = linear scaling)",
+    "one replica's step time / performance.step_time",
+    (
+        "performance.compute_time",
+        "performance.memory_time",
+        "performance.tensor_parallel_time",
+        "performance.expert_parallel_time",
+        "performance.pipeline_bubble",
+        "performance.optimizer_time",
+        "performance.offload_time",
+        "performance.step_time",
+    ),
+    sources=(RING, NARAYANAN, STRAGGLER),
+    importance=1,
+)
+def scaling_efficiency(compute, memory, tensor_comm, expert_comm, bubble, optimizer, offload, step):
     """What adding replicas costs: the exposed gradient exchange and the wait for the slowest."""
-    return _replica_time(compute, memory, tensor_comm, expert_comm, bubble, optimizer,
-                         offload) / step
+    return (
+        _replica_time(compute, memory, tensor_comm, expert_comm, bubble, optimizer, offload) / step
+    )
 
 
-@metric("performance.achieved_mfu", "fraction", "MFU implied by the bottom-up step time",
-        "model_flops_per_token·tokens_per_step / (step_time × accelerators_used × "
-        "peak_per_accelerator)",
-        ("performance.model_flops_per_token", "performance.tokens_per_step",
-         "performance.step_time", "performance.accelerators_used",
-         "performance.peak_per_accelerator"), sources=(PALM, NARAYANAN_FLOPS), importance=1)
+@metric(
+    "performance.achieved_mfu",
+    "fraction",
+    "MFU implied by the bottom-up step time",
+    "model_flops_per_token·tokens_per_step / (step_time × accelerators_used × "
+    "peak_per_accelerator)",
+    (
+        "performance.model_flops_per_token",
+        "performance.tokens_per_step",
+        "performance.step_time",
+        "performance.accelerators_used",
+        "performance.peak_per_accelerator",
+    ),
+    sources=(PALM, NARAYANAN_FLOPS),
+    importance=1,
+)
 def achieved_mfu(per_token, tokens, step, used, rate):
     """Model FLOPs per second over the peak of the accelerators in use."""
     return per_token * tokens / (step * used * rate)
 
 
-@metric("performance.model_flops_per_accelerator", "flop_rate",
-        "Achieved model FLOP/s per accelerator (bottom up)",
-        "model_flops_per_token × tokens_per_step / (step_time × accelerators_used)",
-        ("performance.model_flops_per_token", "performance.tokens_per_step",
-         "performance.step_time", "performance.accelerators_used"),
-        sources=(NARAYANAN_FLOPS,), importance=1)
+@metric(
+    "performance.model_flops_per_accelerator",
+    "flop_rate",
+    "Achieved model FLOP/s per accelerator (bottom up)",
+    "model_flops_per_token × tokens_per_step / (step_time × accelerators_used)",
+    (
+        "performance.model_flops_per_token",
+        "performance.tokens_per_step",
+        "performance.step_time",
+        "performance.accelerators_used",
+    ),
+    sources=(NARAYANAN_FLOPS,),
+    importance=1,
+)
 def model_flops_per_accelerator(per_token, tokens, step, used):
     """Useful FLOP/s, the figure papers report as 'TFLOP/s per GPU' without recomputation."""
     return per_token * tokens / (step * used)
 
 
-@metric("performance.hardware_flops_per_accelerator", "flop_rate",
-        "Achieved hardware FLOP/s per accelerator (recomputation included, bottom up)",
-        "hardware_flops_per_step / (step_time × accelerators_used)",
-        ("performance.hardware_flops_per_step", "performance.step_time",
-         "performance.accelerators_used"), sources=(NARAYANAN_FLOPS, KORTHIKANTI))
+@metric(
+    "performance.hardware_flops_per_accelerator",
+    "flop_rate",
+    "Achieved hardware FLOP/s per accelerator (recomputation included, bottom up)",
+    "hardware_flops_per_step / (step_time × accelerators_used)",
+    (
+        "performance.hardware_flops_per_step",
+        "performance.step_time",
+        "performance.accelerators_used",
+    ),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI),
+)
 def hardware_flops_per_accelerator(hardware, step, used):
     """Executed FLOP/s: Megatron's papers report this one (with recomputation)."""
     return hardware / (step * used)

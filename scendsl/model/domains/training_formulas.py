@@ -13,44 +13,73 @@ import numpy as np
 KAPLAN = "Kaplan et al. 2020, Scaling Laws for Neural Language Models (training compute C ≈ 6ND)"
 TM101 = "EleutherAI, Transformer Math 101 (2023): forward 2ND + backward 4ND"
 PALM = "Chowdhery et al. 2022, PaLM, App. B (model FLOPs utilisation, MFU)"
-NARAYANAN = ("Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters "
-             "Using Megatron-LM (SC21): pipeline bubble (p−1)/m, interleaved schedule, tensor "
-             "parallelism all-reduces")
-KORTHIKANTI = ("Korthikanti et al. 2022, Reducing Activation Recomputation in Large Transformer "
-               "Models: activation memory sbh(34 + 5as/h), sequence parallelism, selective "
-               "recomputation")
-ZERO = ("Rajbhandari et al. 2020, ZeRO: Memory Optimizations Toward Training Trillion Parameter "
-        "Models (SC20): 16Ψ bytes, ZeRO-1/2/3 partitioning, ZeRO-3 moves 1.5× the data-parallel "
-        "volume")
-ZERO_OFFLOAD = ("Ren et al. 2021, ZeRO-Offload: Democratizing Billion-Scale Model Training "
-                "(USENIX ATC): optimizer state and update on the CPU, fp16 gradients down and "
-                "parameters up")
+NARAYANAN = (
+    "Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters "
+    "Using Megatron-LM (SC21): pipeline bubble (p−1)/m, interleaved schedule, tensor "
+    "parallelism all-reduces"
+)
+KORTHIKANTI = (
+    "Korthikanti et al. 2022, Reducing Activation Recomputation in Large Transformer "
+    "Models: activation memory sbh(34 + 5as/h), sequence parallelism, selective "
+    "recomputation"
+)
+ZERO = (
+    "Rajbhandari et al. 2020, ZeRO: Memory Optimizations Toward Training Trillion Parameter "
+    "Models (SC20): 16Ψ bytes, ZeRO-1/2/3 partitioning, ZeRO-3 moves 1.5× the data-parallel "
+    "volume"
+)
+ZERO_OFFLOAD = (
+    "Ren et al. 2021, ZeRO-Offload: Democratizing Billion-Scale Model Training "
+    "(USENIX ATC): optimizer state and update on the CPU, fp16 gradients down and "
+    "parameters up"
+)
 RING = "Calculon (Isaev et al., SC23), ring all-reduce 2·S·(n−1)/n per device"
-HOFFMANN = ("Hoffmann et al. 2022, Training Compute-Optimal Large Language Models "
-            "(≈ 20 tokens per parameter)")
-NEOX = ("Black et al. 2022, GPT-NeoX-20B (BigScience workshop): Megatron-style 3D parallelism on "
-        "DeepSpeed's non-interleaved 1F1B pipeline, ZeRO-1, full activation checkpointing")
-DEEPSPEED = ("DeepSpeed (Rasley et al. 2020, KDD): pipeline engine without interleaving, ZeRO "
-             "stages 0–3, whole-layer activation checkpointing, ZeRO-Offload")
-MEGATRON = ("Megatron-LM (Shoeybi et al. 2019; Narayanan et al. 2021; Korthikanti et al. 2022): "
-            "tensor + pipeline + data parallelism, interleaved 1F1B, sequence parallelism, "
-            "selective recomputation")
-LLM_ANALYSIS = ("Cheng Li 2023, llm-analysis (flops and HBM efficiency of the compute and "
-                "memory terms)")
-NARAYANAN_FLOPS = ("Narayanan et al. 2021 (SC21), eq. 3: model FLOPs per iteration "
-                   "72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) without recomputation (96·… with); "
-                   "per token 6·N + 12·l·h·s when N = 12·l·h² + V·h (= PaLM App. B, 6N + 12LHQT)")
-GEMM = ("Anthony et al. 2024, The Case for Co-Designing Model Architectures with Hardware "
-        "(arXiv:2401.14489): GEMM throughput grows with the matrix width and plateaus")
-TE_SPEEDUP = ("NVIDIA Transformer Engine docs, GEMM Speedups Across Precisions: FP8 1.41–1.61×, "
-              "NVFP4 2.03× over BF16 end to end (5B model, B300)")
-GSHARD = ("Lepikhin et al. 2021, GShard; Fedus et al. 2022, Switch Transformer: expert parallelism "
-          "dispatches and combines every token's hidden state to its top-k experts with "
-          "all-to-all, twice forward and twice backward per MoE layer")
-STRAGGLER = ("expected maximum of n independent normal step times: μ(1 + σ·√(2 ln n)) (extreme "
-             "value statistics); Jiang et al. 2024, MegaScale (NSDI): stragglers at 10,000+ GPUs")
-FLASH = ("Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
-         "IO-Awareness (NeurIPS): the s×s score matrix stays on chip")
+HOFFMANN = (
+    "Hoffmann et al. 2022, Training Compute-Optimal Large Language Models "
+    "(≈ 20 tokens per parameter)"
+)
+NEOX = (
+    "Black et al. 2022, GPT-NeoX-20B (BigScience workshop): Megatron-style 3D parallelism on "
+    "DeepSpeed's non-interleaved 1F1B pipeline, ZeRO-1, full activation checkpointing"
+)
+DEEPSPEED = (
+    "DeepSpeed (Rasley et al. 2020, KDD): pipeline engine without interleaving, ZeRO "
+    "stages 0–3, whole-layer activation checkpointing, ZeRO-Offload"
+)
+MEGATRON = (
+    "Megatron-LM (Shoeybi et al. 2019; Narayanan et al. 2021; Korthikanti et al. 2022): "
+    "tensor + pipeline + data parallelism, interleaved 1F1B, sequence parallelism, "
+    "selective recomputation"
+)
+LLM_ANALYSIS = (
+    "Cheng Li 2023, llm-analysis (flops and HBM efficiency of the compute and memory terms)"
+)
+NARAYANAN_FLOPS = (
+    "Narayanan et al. 2021 (SC21), eq. 3: model FLOPs per iteration "
+    "72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) without recomputation (96·… with); "
+    "per token 6·N + 12·l·h·s when N = 12·l·h² + V·h (= PaLM App. B, 6N + 12LHQT)"
+)
+GEMM = (
+    "Anthony et al. 2024, The Case for Co-Designing Model Architectures with Hardware "
+    "(arXiv:2401.14489): GEMM throughput grows with the matrix width and plateaus"
+)
+TE_SPEEDUP = (
+    "NVIDIA Transformer Engine docs, GEMM Speedups Across Precisions: FP8 1.41–1.61×, "
+    "NVFP4 2.03× over BF16 end to end (5B model, B300)"
+)
+GSHARD = (
+    "Lepikhin et al. 2021, GShard; Fedus et al. 2022, Switch Transformer: expert parallelism "
+    "dispatches and combines every token's hidden state to its top-k experts with "
+    "all-to-all, twice forward and twice backward per MoE layer"
+)
+STRAGGLER = (
+    "expected maximum of n independent normal step times: μ(1 + σ·√(2 ln n)) (extreme "
+    "value statistics); Jiang et al. 2024, MegaScale (NSDI): stragglers at 10,000+ GPUs"
+)
+FLASH = (
+    "Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
+    "IO-Awareness (NeurIPS): the s×s score matrix stays on chip"
+)
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
 FRAMEWORKS = ("megatron", "deepspeed", "neox")
@@ -99,8 +128,9 @@ def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=F
     return parameters * (PARAMETER_BYTES * kept(3) + GRADIENT_BYTES * kept(2) + optimizer)
 
 
-def activation_bytes_per_layer(sequence, micro_batch, hidden, heads, tensor, recompute,
-                               sequence_parallel):
+def activation_bytes_per_layer(
+    sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel
+):
     """Activation bytes one layer keeps for one micro-batch (Korthikanti et al. 2022, Table 2).
 
     Without recomputation sbh(34 + 5as/h) with tensor and sequence parallelism dividing both
@@ -120,8 +150,11 @@ def recompute_flops_factor(recompute, sequence, hidden):
     """Hardware FLOPs over model FLOPs: full recomputation repeats the forward pass (4/3);
     selective recomputation repeats the attention scores, s/(18h) of a layer's work
     (Korthikanti et al. 2022, §5)."""
-    return {"none": 1.0 + 0.0 * sequence, "selective": 1.0 + sequence / (18.0 * hidden),
-            "full": 4.0 / 3.0 + 0.0 * sequence}[recompute]
+    return {
+        "none": 1.0 + 0.0 * sequence,
+        "selective": 1.0 + sequence / (18.0 * hidden),
+        "full": 4.0 / 3.0 + 0.0 * sequence,
+    }[recompute]
 
 
 def framework_interleave(framework, interleave):
@@ -148,8 +181,9 @@ def matmul_efficiency_at(width, plateau, half_width):
 def precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4):
     """Speed-up of the matrix maths over BF16: the published end-to-end gain, at most the
     chip's own peak ratio (a chip without FP8 units gains nothing)."""
-    speedup = np.where(precision == "fp4", speedup_fp4,
-                       np.where(precision == "fp8", speedup_fp8, 1.0))
+    speedup = np.where(
+        precision == "fp4", speedup_fp4, np.where(precision == "fp8", speedup_fp8, 1.0)
+    )
     return np.minimum(speedup, peak / bf16_dense)
 
 
@@ -163,9 +197,18 @@ def link_for(group_size, scaleup_domain, scaleup_bandwidth, scaleout_bandwidth):
     return np.where(group_size <= scaleup_domain, scaleup_bandwidth, scaleout_bandwidth)
 
 
-
-def activation_traffic_bytes(sequence, micro_batch, hidden, layers, tensor, pipeline, m,
-                             recompute, sequence_parallel, score_heads=0.0):
+def activation_traffic_bytes(
+    sequence,
+    micro_batch,
+    hidden,
+    layers,
+    tensor,
+    pipeline,
+    m,
+    recompute,
+    sequence_parallel,
+    score_heads=0.0,
+):
     """HBM bytes the memory-bound (element-wise) kernels move per step and accelerator.
 
     Each of a layer's 34·sbh activation bytes (Korthikanti) is written in the forward pass and
@@ -174,10 +217,10 @@ def activation_traffic_bytes(sequence, micro_batch, hidden, layers, tensor, pipe
     5as/h·sbh bytes (softmax, dropout, their masks) go the same way, once more when selective
     recomputation recomputes them.
     """
-    per_layer = activation_bytes_per_layer(sequence, micro_batch, hidden, 0.0, tensor,
-                                           "selective", sequence_parallel)
+    per_layer = activation_bytes_per_layer(
+        sequence, micro_batch, hidden, 0.0, tensor, "selective", sequence_parallel
+    )
     passes = np.where(recompute == "full", 3.0, 2.0)
     scores = 5.0 * score_heads * sequence / (hidden * tensor) * sequence * micro_batch * hidden
     score_passes = np.where(recompute == "none", 2.0, 3.0)
     return (per_layer * passes + scores * score_passes) * m * layers / pipeline
-

@@ -31,28 +31,38 @@ from scendsl.model.registry import input_node
 
 
 # ================================================================================ inputs
-@input_node("workload.parameters", "number", "Model parameters N (all experts of a mixture)",
-            importance=2)
+@input_node(
+    "workload.parameters", "number", "Model parameters N (all experts of a mixture)", importance=2
+)
 def _parameters(ctx: Context) -> Found:
     return ctx.scenario_value("workload.parameters")
 
 
-@input_node("workload.active_parameters", "number",
-            "Parameters active per token (N for a dense model)")
+@input_node(
+    "workload.active_parameters", "number", "Parameters active per token (N for a dense model)"
+)
 def _active_parameters(ctx: Context) -> Found:
     experts, top_k = ctx.field("workload.experts"), ctx.field("workload.experts_per_token")
     if ctx.field("workload.active_parameters") is None and experts and experts > 1:
         hit = ctx.scenario_value("workload.parameters")
         k = top_k or 1
         share = 1.0 / 3.0 + (2.0 / 3.0) * min(k, experts) / experts
-        return Found(hit.value * share, "derived from workload.parameters, experts",
-                     "Vaswani et al. 2017: the feed-forward block holds 8h² of a layer's 12h²",
-                     "C", f"mixture of experts: the feed-forward ⅔ of the parameters is split in "
-                     f"{experts} experts of which {k} are active: N × (⅓ + ⅔·{k}/{experts})")
+        return Found(
+            hit.value * share,
+            "derived from workload.parameters, experts",
+            "Vaswani et al. 2017: the feed-forward block holds 8h² of a layer's 12h²",
+            "C",
+            f"mixture of experts: the feed-forward ⅔ of the parameters is split in "
+            f"{experts} experts of which {k} are active: N × (⅓ + ⅔·{k}/{experts})",
+        )
     if ctx.field("workload.active_parameters") is None:
         hit = ctx.scenario_value("workload.parameters")
-        return Found(hit.value, hit.origin, note="dense model: every parameter is active",
-                     distribution=hit.distribution)
+        return Found(
+            hit.value,
+            hit.origin,
+            note="dense model: every parameter is active",
+            distribution=hit.distribution,
+        )
     return ctx.scenario_value("workload.active_parameters")
 
 
@@ -61,46 +71,80 @@ def _tokens(ctx: Context) -> Found:
     return ctx.scenario_value("workload.tokens")
 
 
-@input_node("workload.precision", "text", "Number format of the matrix maths (fp8, bf16, fp4)",
-            value_type="text")
+@input_node(
+    "workload.precision",
+    "text",
+    "Number format of the matrix maths (fp8, bf16, fp4)",
+    value_type="text",
+)
 def _precision(ctx: Context) -> Found:
     if "workload.precision" not in ctx.scenario.origins:
-        return Found(ctx.field("workload.precision"), "default",
-                     note="no precision given: the language's default")
+        return Found(
+            ctx.field("workload.precision"),
+            "default",
+            note="no precision given: the language's default",
+        )
     return ctx.scenario_value("workload.precision")
 
 
-@input_node("workload.framework", "text", "Training framework (megatron, deepspeed, neox)",
-            value_type="text")
+@input_node(
+    "workload.framework",
+    "text",
+    "Training framework (megatron, deepspeed, neox)",
+    value_type="text",
+)
 def _framework(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.framework", Found(
-        "megatron", "default", note="no framework given: Megatron-LM, whose papers the formulas "
-        "come from"))
+    return ctx.scenario_value(
+        "workload.framework",
+        Found(
+            "megatron",
+            "default",
+            note="no framework given: Megatron-LM, whose papers the formulas come from",
+        ),
+    )
 
 
-@input_node("workload.recompute", "text", "Activation recomputation (none, selective, full)",
-            value_type="text", sources=(KORTHIKANTI, DEEPSPEED, NEOX))
+@input_node(
+    "workload.recompute",
+    "text",
+    "Activation recomputation (none, selective, full)",
+    value_type="text",
+    sources=(KORTHIKANTI, DEEPSPEED, NEOX),
+)
 def _recompute(ctx: Context) -> Found:
     framework = ctx.field("workload.framework") or "megatron"
     default = "selective" if framework == "megatron" else "full"
-    why = ("Megatron-LM recomputes attention only (Korthikanti et al. 2022)"
-           if default == "selective" else
-           "DeepSpeed and GPT-NeoX checkpoint whole layers (activation checkpointing)")
-    return ctx.scenario_value("workload.recompute", Found(
-        default, f"default for {framework}", note=why))
+    why = (
+        "Megatron-LM recomputes attention only (Korthikanti et al. 2022)"
+        if default == "selective"
+        else "DeepSpeed and GPT-NeoX checkpoint whole layers (activation checkpointing)"
+    )
+    return ctx.scenario_value(
+        "workload.recompute", Found(default, f"default for {framework}", note=why)
+    )
 
 
-@input_node("workload.zero_stage", "number", "ZeRO stage 0–3 (how much model state is sharded)",
-            sources=(ZERO,))
+@input_node(
+    "workload.zero_stage",
+    "number",
+    "ZeRO stage 0–3 (how much model state is sharded)",
+    sources=(ZERO,),
+)
 def _zero_stage(ctx: Context) -> Found:
     return ctx.scenario_value("workload.zero_stage", ctx.calibration("default_zero_stage"))
 
 
-@input_node("workload.offload", "text", "Optimizer state offloaded to host memory (none, cpu)",
-            value_type="text", sources=(ZERO_OFFLOAD,))
+@input_node(
+    "workload.offload",
+    "text",
+    "Optimizer state offloaded to host memory (none, cpu)",
+    value_type="text",
+    sources=(ZERO_OFFLOAD,),
+)
 def _offload(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.offload", Found("none", "default",
-                                                         note="no offload unless asked"))
+    return ctx.scenario_value(
+        "workload.offload", Found("none", "default", note="no offload unless asked")
+    )
 
 
 def _parallelism_found(ctx: Context, value: object, note: str | None = None) -> Found:
@@ -118,8 +162,11 @@ def _pipeline(ctx: Context) -> Found:
     return _parallelism_found(ctx, ctx.scenario.workload.parallelism.pipeline)
 
 
-@input_node("workload.data_parallel_setting", "number",
-            "Data-parallel degree as written (0 = auto: accelerators / (t·p))")
+@input_node(
+    "workload.data_parallel_setting",
+    "number",
+    "Data-parallel degree as written (0 = auto: accelerators / (t·p))",
+)
 def _data(ctx: Context) -> Found:
     data = ctx.scenario.workload.parallelism.data
     if data is None:
@@ -127,29 +174,43 @@ def _data(ctx: Context) -> Found:
     return _parallelism_found(ctx, data)
 
 
-@input_node("workload.interleave", "number",
-            "Model chunks per pipeline stage v (interleaved schedule; 1 = plain 1F1B)")
+@input_node(
+    "workload.interleave",
+    "number",
+    "Model chunks per pipeline stage v (interleaved schedule; 1 = plain 1F1B)",
+)
 def _interleave(ctx: Context) -> Found:
     given = ctx.scenario.workload.parallelism.interleave
     if given is not None:
         return _parallelism_found(ctx, given)
     framework = ctx.field("workload.framework") or "megatron"
     if framework != "megatron" or ctx.scenario.workload.parallelism.pipeline <= 1:
-        return Found(1, "default", note="no interleaving: no pipeline, or a framework whose "
-                                        "pipeline does not interleave")
+        return Found(
+            1,
+            "default",
+            note="no interleaving: no pipeline, or a framework whose pipeline does not interleave",
+        )
     chunk = ctx.calibration("default_layers_per_chunk")
     layers = ctx.field("workload.layers")
     if layers is None:
         layers = _derived_width(ctx)[0] / ctx.calibration("default_width_per_layer").value
     pipeline = ctx.scenario.workload.parallelism.pipeline
     chunks = max(1, int(float(layers) // (pipeline * chunk.value)))
-    return Found(chunks, "default: catalog calibration.default_layers_per_chunk", chunk.source,
-                 chunk.confidence, f"Megatron-LM recipes cut each of the {pipeline} stages into "
-                 f"chunks of ~{chunk.value:g} layers: v = ⌊L / (p·{chunk.value:g})⌋ = {chunks}")
+    return Found(
+        chunks,
+        "default: catalog calibration.default_layers_per_chunk",
+        chunk.source,
+        chunk.confidence,
+        f"Megatron-LM recipes cut each of the {pipeline} stages into "
+        f"chunks of ~{chunk.value:g} layers: v = ⌊L / (p·{chunk.value:g})⌋ = {chunks}",
+    )
 
 
-@input_node("workload.microbatches_setting", "number",
-            "Micro-batches per step as written (0 = derived from the global batch)")
+@input_node(
+    "workload.microbatches_setting",
+    "number",
+    "Micro-batches per step as written (0 = derived from the global batch)",
+)
 def _microbatches(ctx: Context) -> Found:
     given = ctx.scenario.workload.parallelism.microbatches
     if given is None:
@@ -157,11 +218,15 @@ def _microbatches(ctx: Context) -> Found:
     return _parallelism_found(ctx, given)
 
 
-@input_node("workload.global_batch_setting", "number",
-            "Sequences per optimizer step as written (0 = derived from the micro-batches)")
+@input_node(
+    "workload.global_batch_setting",
+    "number",
+    "Sequences per optimizer step as written (0 = derived from the micro-batches)",
+)
 def _global_batch(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.global_batch", Found(0, "default",
-                                                             note="not given: derived"))
+    return ctx.scenario_value(
+        "workload.global_batch", Found(0, "default", note="not given: derived")
+    )
 
 
 @input_node("workload.micro_batch", "number", "Sequences per micro-batch b")
@@ -171,8 +236,9 @@ def _micro_batch(ctx: Context) -> Found:
 
 @input_node("workload.sequence_length", "number", "Tokens per sequence s")
 def _sequence_length(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.sequence_length",
-                              ctx.calibration("default_sequence_length"))
+    return ctx.scenario_value(
+        "workload.sequence_length", ctx.calibration("default_sequence_length")
+    )
 
 
 def _derived_width(ctx: Context) -> tuple[float, str]:
@@ -187,39 +253,63 @@ def _derived_width(ctx: Context) -> tuple[float, str]:
     if vocabulary is None:
         return width, f"h = (h/L · N / 12)^(1/3), h/L = {aspect:g}"
     for _ in range(30):  # Newton on 12·h³/(h/L) + V·h − N = 0, from above: converges
-        width -= ((12.0 * width**3 / aspect + vocabulary * width - parameters)
-                  / (36.0 * width**2 / aspect + vocabulary))
+        width -= (12.0 * width**3 / aspect + vocabulary * width - parameters) / (
+            36.0 * width**2 / aspect + vocabulary
+        )
     return width, f"12·h³/(h/L) + V·h = N, h/L = {aspect:g}, V = {vocabulary:,}"
 
 
-@input_node("workload.hidden_size", "number", "Model width h",
-            formula="given, else (h/L · N / 12)^(1/3) from N ≈ 12·L·h²")
+@input_node(
+    "workload.hidden_size",
+    "number",
+    "Model width h",
+    formula="given, else (h/L · N / 12)^(1/3) from N ≈ 12·L·h²",
+)
 def _hidden_size(ctx: Context) -> Found:
     if ctx.field("workload.hidden_size") is not None:
         return ctx.scenario_value("workload.hidden_size")
     width, how = _derived_width(ctx)
     aspect = ctx.calibration("default_width_per_layer")
-    return Found(width, "derived from workload.parameters", aspect.source, "C",
-                 f"not given: {how} (N ≈ 12·L·h², Kaplan et al. 2020)")
+    return Found(
+        width,
+        "derived from workload.parameters",
+        aspect.source,
+        "C",
+        f"not given: {how} (N ≈ 12·L·h², Kaplan et al. 2020)",
+    )
 
 
-@input_node("workload.layers", "number", "Transformer layers L",
-            formula="given, else h / (h/L) from the derived width")
+@input_node(
+    "workload.layers",
+    "number",
+    "Transformer layers L",
+    formula="given, else h / (h/L) from the derived width",
+)
 def _layers(ctx: Context) -> Found:
     if ctx.field("workload.layers") is not None:
         return ctx.scenario_value("workload.layers")
     width, how = _derived_width(ctx)
     aspect = ctx.calibration("default_width_per_layer")
-    return Found(width / aspect.value, "derived from workload.parameters", aspect.source, "C",
-                 f"not given: L = h / (h/L), {how}")
+    return Found(
+        width / aspect.value,
+        "derived from workload.parameters",
+        aspect.source,
+        "C",
+        f"not given: L = h / (h/L), {how}",
+    )
 
 
 # issue 12: performance
-@input_node("workload.attention_heads_setting", "number",
-            "Attention heads as written (0 = derived from the width)", sources=(KORTHIKANTI,))
+@input_node(
+    "workload.attention_heads_setting",
+    "number",
+    "Attention heads as written (0 = derived from the width)",
+    sources=(KORTHIKANTI,),
+)
 def _attention_heads(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.attention_heads", Found(
-        0, "default", note="not given: h / head width"))
+    return ctx.scenario_value(
+        "workload.attention_heads", Found(0, "default", note="not given: h / head width")
+    )
 
 
 @input_node("workload.vocabulary", "number", "Vocabulary size V", sources=(NARAYANAN_FLOPS,))
@@ -227,40 +317,68 @@ def _vocabulary(ctx: Context) -> Found:
     return ctx.scenario_value("workload.vocabulary", ctx.calibration("default_vocabulary"))
 
 
-@input_node("workload.sequence_parallel", "text",
-            "Megatron sequence parallelism (on, off): splits the non-tensor-parallel activations",
-            value_type="text", sources=(KORTHIKANTI,))
+@input_node(
+    "workload.sequence_parallel",
+    "text",
+    "Megatron sequence parallelism (on, off): splits the non-tensor-parallel activations",
+    value_type="text",
+    sources=(KORTHIKANTI,),
+)
 def _sequence_parallel(ctx: Context) -> Found:
     framework = ctx.field("workload.framework") or "megatron"
     tensor = ctx.scenario.workload.parallelism.tensor
     default = "on" if framework == "megatron" and tensor > 1 else "off"
-    why = ("Megatron-LM turns it on with tensor parallelism since Korthikanti et al. 2022 (runs "
-           "before 2022 had none: write `sequence_parallel off`)" if default == "on" else
-           "only Megatron-LM implements it, and only with tensor parallelism")
-    return ctx.scenario_value("workload.sequence_parallel", Found(
-        default, f"default for {framework}", note=why))
+    why = (
+        "Megatron-LM turns it on with tensor parallelism since Korthikanti et al. 2022 (runs "
+        "before 2022 had none: write `sequence_parallel off`)"
+        if default == "on"
+        else "only Megatron-LM implements it, and only with tensor parallelism"
+    )
+    return ctx.scenario_value(
+        "workload.sequence_parallel", Found(default, f"default for {framework}", note=why)
+    )
 
 
-@input_node("workload.flash_attention", "text",
-            "Fused (flash) attention: on keeps the score matrix out of HBM", value_type="text",
-            sources=(FLASH,))
+@input_node(
+    "workload.flash_attention",
+    "text",
+    "Fused (flash) attention: on keeps the score matrix out of HBM",
+    value_type="text",
+    sources=(FLASH,),
+)
 def _flash_attention(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.flash_attention", Found(
-        "on", "default", note="every current framework fuses attention (FlashAttention, 2022); "
-                              "runs before 2022 had none: write `flash_attention off`"))
+    return ctx.scenario_value(
+        "workload.flash_attention",
+        Found(
+            "on",
+            "default",
+            note="every current framework fuses attention (FlashAttention, 2022); "
+            "runs before 2022 had none: write `flash_attention off`",
+        ),
+    )
 
 
-@input_node("workload.experts", "number", "Experts per mixture-of-experts layer (1 = dense)",
-            sources=(GSHARD,))
+@input_node(
+    "workload.experts",
+    "number",
+    "Experts per mixture-of-experts layer (1 = dense)",
+    sources=(GSHARD,),
+)
 def _experts(ctx: Context) -> Found:
     return ctx.scenario_value("workload.experts", Found(1, "default", note="dense model"))
 
 
-@input_node("workload.experts_per_token", "number", "Experts each token is routed to (top-k)",
-            sources=(GSHARD,))
+@input_node(
+    "workload.experts_per_token",
+    "number",
+    "Experts each token is routed to (top-k)",
+    sources=(GSHARD,),
+)
 def _experts_per_token(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.experts_per_token", Found(
-        1, "default", note="one expert per token unless given (Switch Transformer)"))
+    return ctx.scenario_value(
+        "workload.experts_per_token",
+        Found(1, "default", note="one expert per token unless given (Switch Transformer)"),
+    )
 
 
 @input_node("workload.expert_parallel", "number", "Expert-parallel degree e", sources=(GSHARD,))
@@ -268,77 +386,170 @@ def _expert_parallel(ctx: Context) -> Found:
     return _parallelism_found(ctx, ctx.scenario.workload.parallelism.expert)
 
 
-def _calibration_input(name: str, key: str, dimension: str, meaning: str,
-                       sources: tuple[str, ...] = ()) -> None:
+def _calibration_input(
+    name: str, key: str, dimension: str, meaning: str, sources: tuple[str, ...] = ()
+) -> None:
     @input_node(name, dimension, meaning, sources=sources)
     def _lookup(ctx: Context) -> Found:
         return ctx.calibration(key)
 
 
-_calibration_input("performance.head_dim", "default_head_dim", "number",
-                   "Width of one attention head (heads a = h / head width)")
-_calibration_input("performance.width_per_layer", "default_width_per_layer", "number",
-                   "Model width per layer h/L, to derive h and L from N")
-_calibration_input("performance.matmul_efficiency_large", "matmul_efficiency_large", "fraction",
-                   "Share of the dense BF16 peak that wide GEMMs reach (plateau)", (GEMM,))
-_calibration_input("performance.matmul_half_width", "matmul_half_width", "number",
-                   "Per-accelerator GEMM width at which the GEMM efficiency is half its plateau",
-                   (GEMM,))
-_calibration_input("performance.precision_speedup_fp8", "precision_speedup_fp8", "number",
-                   "End-to-end speed-up of FP8 matrix maths over BF16", (TE_SPEEDUP,))
-_calibration_input("performance.precision_speedup_fp4", "precision_speedup_fp4", "number",
-                   "End-to-end speed-up of FP4 matrix maths over BF16", (TE_SPEEDUP,))
-_calibration_input("performance.straggler_variability", "straggler_variability", "fraction",
-                   "Coefficient of variation of one accelerator's time per step", (STRAGGLER,))
-_calibration_input("performance.paths_disagree_factor", "paths_disagree_factor", "number",
-                   "Factor between the MFU and bottom-up step times above which they disagree")
-_calibration_input("performance.hbm_efficiency", "hbm_efficiency", "fraction",
-                   "Share of HBM bandwidth that memory-bound kernels reach", (LLM_ANALYSIS,))
-_calibration_input("performance.microbatches_per_stage", "default_microbatches_per_stage",
-                   "number", "Micro-batches per pipeline stage when the batch is not given",
-                   (NARAYANAN,))
-_calibration_input("performance.offload_traffic_per_parameter", "offload_traffic_per_parameter",
-                   "number", "Host-link bytes per offloaded parameter per step (ZeRO-Offload)",
-                   (ZERO_OFFLOAD,))
-_calibration_input("performance.adam_traffic_per_parameter", "adam_update_traffic_per_parameter",
-                   "number", "HBM bytes read and written per parameter by the Adam update",
-                   (ZERO,))
-_calibration_input("performance.tokens_per_parameter_optimal", "chinchilla_tokens_per_parameter",
-                   "number", "Compute-optimal training tokens per parameter", (HOFFMANN,))
-_calibration_input("performance.reference_parameters", "reference_parameters", "number",
-                   "Reference workload: model parameters")
-_calibration_input("performance.reference_sequence_length", "reference_sequence_length",
-                   "number", "Reference workload: tokens per sequence")
-_calibration_input("performance.reference_micro_batch", "reference_micro_batch", "number",
-                   "Reference workload: sequences per micro-batch")
-_calibration_input("performance.reference_microbatches", "reference_microbatches", "number",
-                   "Reference workload: micro-batches (gradient accumulation) per step")
-_calibration_input("performance.reference_accelerators", "reference_accelerators", "number",
-                   "Reference workload: data-parallel accelerators")
-_calibration_input("performance.reference_host_traffic_per_parameter",
-                   "reference_host_traffic_per_parameter", "number",
-                   "Reference workload: host-link bytes per parameter per step")
+_calibration_input(
+    "performance.head_dim",
+    "default_head_dim",
+    "number",
+    "Width of one attention head (heads a = h / head width)",
+)
+_calibration_input(
+    "performance.width_per_layer",
+    "default_width_per_layer",
+    "number",
+    "Model width per layer h/L, to derive h and L from N",
+)
+_calibration_input(
+    "performance.matmul_efficiency_large",
+    "matmul_efficiency_large",
+    "fraction",
+    "Share of the dense BF16 peak that wide GEMMs reach (plateau)",
+    (GEMM,),
+)
+_calibration_input(
+    "performance.matmul_half_width",
+    "matmul_half_width",
+    "number",
+    "Per-accelerator GEMM width at which the GEMM efficiency is half its plateau",
+    (GEMM,),
+)
+_calibration_input(
+    "performance.precision_speedup_fp8",
+    "precision_speedup_fp8",
+    "number",
+    "End-to-end speed-up of FP8 matrix maths over BF16",
+    (TE_SPEEDUP,),
+)
+_calibration_input(
+    "performance.precision_speedup_fp4",
+    "precision_speedup_fp4",
+    "number",
+    "End-to-end speed-up of FP4 matrix maths over BF16",
+    (TE_SPEEDUP,),
+)
+_calibration_input(
+    "performance.straggler_variability",
+    "straggler_variability",
+    "fraction",
+    "Coefficient of variation of one accelerator's time per step",
+    (STRAGGLER,),
+)
+_calibration_input(
+    "performance.paths_disagree_factor",
+    "paths_disagree_factor",
+    "number",
+    "Factor between the MFU and bottom-up step times above which they disagree",
+)
+_calibration_input(
+    "performance.hbm_efficiency",
+    "hbm_efficiency",
+    "fraction",
+    "Share of HBM bandwidth that memory-bound kernels reach",
+    (LLM_ANALYSIS,),
+)
+_calibration_input(
+    "performance.microbatches_per_stage",
+    "default_microbatches_per_stage",
+    "number",
+    "Micro-batches per pipeline stage when the batch is not given",
+    (NARAYANAN,),
+)
+_calibration_input(
+    "performance.offload_traffic_per_parameter",
+    "offload_traffic_per_parameter",
+    "number",
+    "Host-link bytes per offloaded parameter per step (ZeRO-Offload)",
+    (ZERO_OFFLOAD,),
+)
+_calibration_input(
+    "performance.adam_traffic_per_parameter",
+    "adam_update_traffic_per_parameter",
+    "number",
+    "HBM bytes read and written per parameter by the Adam update",
+    (ZERO,),
+)
+_calibration_input(
+    "performance.tokens_per_parameter_optimal",
+    "chinchilla_tokens_per_parameter",
+    "number",
+    "Compute-optimal training tokens per parameter",
+    (HOFFMANN,),
+)
+_calibration_input(
+    "performance.reference_parameters",
+    "reference_parameters",
+    "number",
+    "Reference workload: model parameters",
+)
+_calibration_input(
+    "performance.reference_sequence_length",
+    "reference_sequence_length",
+    "number",
+    "Reference workload: tokens per sequence",
+)
+_calibration_input(
+    "performance.reference_micro_batch",
+    "reference_micro_batch",
+    "number",
+    "Reference workload: sequences per micro-batch",
+)
+_calibration_input(
+    "performance.reference_microbatches",
+    "reference_microbatches",
+    "number",
+    "Reference workload: micro-batches (gradient accumulation) per step",
+)
+_calibration_input(
+    "performance.reference_accelerators",
+    "reference_accelerators",
+    "number",
+    "Reference workload: data-parallel accelerators",
+)
+_calibration_input(
+    "performance.reference_host_traffic_per_parameter",
+    "reference_host_traffic_per_parameter",
+    "number",
+    "Reference workload: host-link bytes per parameter per step",
+)
 
 
-@input_node("accelerator.fp4_speedup", "number",
-            "FP4 rate over FP8 rate (1 where the chip has no FP4 units)")
+@input_node(
+    "accelerator.fp4_speedup",
+    "number",
+    "FP4 rate over FP8 rate (1 where the chip has no FP4 units)",
+)
 def _fp4_speedup(ctx: Context) -> Found:
     fp8 = ctx.accelerator_figure("fp8_dense")  # n/a without FP8: only FP4 scenarios need it
     try:
         fp4 = ctx.accelerator_figure("fp4_dense")
     except LookupError:
         return Found(1.0, fp8.origin, note="no FP4 figure: FP4 work runs at the FP8 rate")
-    return Found(fp4.value / fp8.value, fp4.origin, fp4.source, fp4.confidence,
-                 "fp4_dense / fp8_dense")
+    return Found(
+        fp4.value / fp8.value, fp4.origin, fp4.source, fp4.confidence, "fp4_dense / fp8_dense"
+    )
 
 
-@input_node("performance.scaleout_bandwidth", "bandwidth",
-            "Scale-out bandwidth per accelerator (bidirectional) used beyond the scale-up domain")
+@input_node(
+    "performance.scaleout_bandwidth",
+    "bandwidth",
+    "Scale-out bandwidth per accelerator (bidirectional) used beyond the scale-up domain",
+)
 def _scaleout(ctx: Context) -> Found:
     try:
         return ctx.accelerator_figure("scaleout_bandwidth")
     except LookupError:
         hit = ctx.accelerator_figure("scaleup_bandwidth")
-        return Found(hit.value, hit.origin, hit.source, hit.confidence,
-                     "no scale-out figure: the scale-up fabric (e.g. TPU ICI) is used throughout")
-
+        return Found(
+            hit.value,
+            hit.origin,
+            hit.source,
+            hit.confidence,
+            "no scale-out figure: the scale-up fabric (e.g. TPU ICI) is used throughout",
+        )

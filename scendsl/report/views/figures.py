@@ -24,8 +24,12 @@ HEADLINE_LABELS = {
     "cluster.peak_fp8": "FP8 peak",
 }
 #: Figures whose range the key findings give: those that vary, in this order, at most three.
-FINDING_METRICS = ("energy.facility_power", "reliability.training_time", "market.capex",
-                   "cluster.peak_fp8")
+FINDING_METRICS = (
+    "energy.facility_power",
+    "reliability.training_time",
+    "market.capex",
+    "cluster.peak_fp8",
+)
 
 
 def interval_text(low: float, high: float, dimension: str) -> str:
@@ -64,16 +68,30 @@ def share_text(share: float) -> str:
 class Number:
     """A figure as templates see it: `text` to print, `derivation()` for the HTML page."""
 
-    def __init__(self, name: str, value: Any, dimension: str, value_type: str = "number",
-                 meaning: str = "", importance: int = 0, kind: str = "metric",
-                 origin: str | None = None, confidence: str | None = None,
-                 note: str | None = None, sources: tuple[str, ...] = (),
-                 explain: Callable[[], dict[str, Any] | None] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        value: Any,
+        dimension: str,
+        value_type: str = "number",
+        meaning: str = "",
+        importance: int = 0,
+        kind: str = "metric",
+        origin: str | None = None,
+        confidence: str | None = None,
+        note: str | None = None,
+        sources: tuple[str, ...] = (),
+        explain: Callable[[], dict[str, Any] | None] | None = None,
+    ) -> None:
         from scendsl.report.numbers import format_value
 
         self.name, self.value, self.dimension = name, value, dimension
         self.value_type, self.meaning, self.importance, self.kind = (
-            value_type, meaning, importance, kind)
+            value_type,
+            meaning,
+            importance,
+            kind,
+        )
         self.origin, self.confidence, self.note, self.sources = origin, confidence, note, sources
         self.text = format_value(value, dimension, value_type)
         #: The 90 % interval over the Monte Carlo samples ("201–246 MW"), only for a number that
@@ -173,8 +191,9 @@ class RiskView:
 
 
 #: The words of an input's note that say its value is another year's figure (context.by_year).
-_EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) value used)?",
-                              re.IGNORECASE)
+_EXTRAPOLATED_RE = re.compile(
+    r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) value used)?", re.IGNORECASE
+)
 
 
 @template_view()
@@ -203,8 +222,7 @@ class CaveatView:
         """What stands in for the missing figure: "the 2026 figure (there is none for 2028)"."""
         if not self.used_year:
             return self.clause
-        return (f"the {self.used_year} figure (there is none for "
-                f"{', '.join(self.missing_years)})")
+        return f"the {self.used_year} figure (there is none for {', '.join(self.missing_years)})"
 
 
 def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
@@ -223,10 +241,11 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
             meaning = number.meaning.replace(f"of {parts[1]}", "of each reference")
             is_reference = True
         missing, used_year = match.group(1) or "", match.group(2) or ""
-        note = (number.note or "")[:match.start()].strip(" ;,.")
+        note = (number.note or "")[: match.start()].strip(" ;,.")
         note = note[:1].upper() + note[1:]
-        row = CaveatView(shown, meaning, number, used_year, [missing] if missing else [],
-                         match.group(0), note)
+        row = CaveatView(
+            shown, meaning, number, used_year, [missing] if missing else [], match.group(0), note
+        )
         kept = rows.setdefault(row.key, row)
         kept.references += int(is_reference)
     return list(rows.values())
@@ -247,8 +266,12 @@ def derivation(result: Result, name: str) -> dict[str, Any]:
         return explain_tree(result, name)  # an input is a leaf: its value and provenance
 
     def metric_entry(current: str, metric: MetricResult) -> dict[str, Any]:
-        entry: dict[str, Any] = {"name": current, "value": value_text(metric),
-                                 "meaning": metric.meaning, "kind": metric.kind}
+        entry: dict[str, Any] = {
+            "name": current,
+            "value": value_text(metric),
+            "meaning": metric.meaning,
+            "kind": metric.kind,
+        }
         if metric.formula:
             entry["formula"] = metric.formula
         entry["sources"] = list(metric.sources)
@@ -262,8 +285,10 @@ def derivation(result: Result, name: str) -> dict[str, Any]:
             children.append(explain_tree(result, child_name))
             continue
         entry = metric_entry(child_name, child)
-        entry["inputs"] = [{"name": grandchild, "value": value_text(result.node(grandchild))}
-                           for grandchild in child.inputs]
+        entry["inputs"] = [
+            {"name": grandchild, "value": value_text(result.node(grandchild))}
+            for grandchild in child.inputs
+        ]
         children.append(entry)
     tree["inputs"] = children
     return tree

@@ -37,8 +37,7 @@ _OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "~=": "≈"}
 class ScenarioView:
     """One evaluated scenario for the templates."""
 
-    def __init__(self, result: Result, catalog: Catalog, page: str,
-                 nodes: dict[str, Any]) -> None:
+    def __init__(self, result: Result, catalog: Catalog, page: str, nodes: dict[str, Any]) -> None:
         self._result = result
         self._catalog = catalog
         self._nodes = nodes  # expanded registry nodes of this scenario, by name
@@ -90,8 +89,9 @@ class ScenarioView:
             return summary
         from dataclasses import replace
 
-        return replace(summary, p5=law.quantile(0.05), p50=law.quantile(0.5),
-                       p95=law.quantile(0.95))
+        return replace(
+            summary, p5=law.quantile(0.05), p50=law.quantile(0.5), p95=law.quantile(0.95)
+        )
 
     # ---------------------------------------------------------------------------- numbers
     def m(self, name: str) -> Number:
@@ -114,9 +114,20 @@ class ScenarioView:
         if value_type == "number" and isinstance(node.value, str):
             value_type = "text"
         importance = registered.importance if registered is not None else 0
-        number = Number(name, node.value, node.dimension, value_type, node.meaning, importance,
-                        node.kind, node.origin, node.confidence, node.note, tuple(node.sources),
-                        explain=lambda: derivation(result, name))
+        number = Number(
+            name,
+            node.value,
+            node.dimension,
+            value_type,
+            node.meaning,
+            importance,
+            node.kind,
+            node.origin,
+            node.confidence,
+            node.note,
+            tuple(node.sources),
+            explain=lambda: derivation(result, name),
+        )
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
             number.interval = interval_text(summary.p5, summary.p95, node.dimension)
@@ -153,10 +164,19 @@ class ScenarioView:
         whole = self.m(name)
         if not isinstance(whole.value, dict):
             return []
-        return [(str(label).replace("_", " "),
-                 Number(f"{name}[{label}]", part, whole.dimension, meaning=whole.meaning,
-                        explain=whole.derivation))
-                for label, part in whole.value.items()]
+        return [
+            (
+                str(label).replace("_", " "),
+                Number(
+                    f"{name}[{label}]",
+                    part,
+                    whole.dimension,
+                    meaning=whole.meaning,
+                    explain=whole.derivation,
+                ),
+            )
+            for label, part in whole.value.items()
+        ]
 
     # ---------------------------------------------------------------------------- sections
     @cached_property
@@ -174,11 +194,22 @@ class ScenarioView:
                 margin = f"{sign}{sig(abs(claim.margin) * 100, 2)}%"
             tolerance = f"± {sig(claim.tolerance * 100, 2)}%" if claim.tolerance else ""
             chance = chances[index].probability if index < len(chances) else None
-            views.append(ClaimView(claim.metric, _OPS.get(claim.op, claim.op),
-                                   format_value(claim.expected, dimension), tolerance, actual,
-                                   claim.holds, margin, claim.quote, claim.file, claim.line,
-                                   f"holds in {share_text(chance)} of samples"
-                                   if chance is not None else "", chance))
+            views.append(
+                ClaimView(
+                    claim.metric,
+                    _OPS.get(claim.op, claim.op),
+                    format_value(claim.expected, dimension),
+                    tolerance,
+                    actual,
+                    claim.holds,
+                    margin,
+                    claim.quote,
+                    claim.file,
+                    claim.line,
+                    f"holds in {share_text(chance)} of samples" if chance is not None else "",
+                    chance,
+                )
+            )
         return views
 
     @property
@@ -199,8 +230,13 @@ class ScenarioView:
         """Under the ranges: claims other than the first failed one that fail at the centre or
         do not hold in every sample (the key findings give their probability)."""
         first = self.first_failed
-        return [c for c in self.claims if c is not first and c.probability_value is not None
-                and (c.holds is False or c.probability_value < 1)]
+        return [
+            c
+            for c in self.claims
+            if c is not first
+            and c.probability_value is not None
+            and (c.holds is False or c.probability_value < 1)
+        ]
 
     @cached_property
     def assumptions(self) -> list[Number]:
@@ -242,7 +278,7 @@ class ScenarioView:
             if node.value is None:
                 continue
             registered = self._nodes.get(name)
-            for text in (registered.sources if registered is not None else node.sources):
+            for text in registered.sources if registered is not None else node.sources:
                 found.setdefault(text, SourceView(text, "", [])).used_by.append(name)
         return list(found.values())
 
@@ -262,12 +298,22 @@ class ScenarioView:
                 source, confidence = entry.source, entry.confidence
             source, confidence = source or "", confidence or ""
             m = self.m
-            views.append(ReferenceView(
-                ref, title, kind, m(f"reference.{ref}.accelerator").text,
-                m(f"reference.{ref}.count"), m(f"reference.{ref}.peak"),
-                m(f"divide.{ref}.compute_ratio"), m(f"divide.{ref}.time_to_train"),
-                m(f"divide.{ref}.capex_to_close"), m(f"divide.{ref}.power_to_close"),
-                source, confidence))
+            views.append(
+                ReferenceView(
+                    ref,
+                    title,
+                    kind,
+                    m(f"reference.{ref}.accelerator").text,
+                    m(f"reference.{ref}.count"),
+                    m(f"reference.{ref}.peak"),
+                    m(f"divide.{ref}.compute_ratio"),
+                    m(f"divide.{ref}.time_to_train"),
+                    m(f"divide.{ref}.capex_to_close"),
+                    m(f"divide.{ref}.power_to_close"),
+                    source,
+                    confidence,
+                )
+            )
         return views
 
     @property
@@ -306,5 +352,7 @@ class ScenarioView:
 
     @property
     def top_risks(self) -> list[RiskView]:
-        return sorted((r for r in self.risks if r.rating in ("high", "medium")),
-                      key=lambda r: (r.rating != "high",))
+        return sorted(
+            (r for r in self.risks if r.rating in ("high", "medium")),
+            key=lambda r: (r.rating != "high",),
+        )

@@ -23,8 +23,12 @@ if TYPE_CHECKING:
 MAX_SWEEP_VARIANTS = 200
 #: The figures summarised over every variant of a sampled sweep (the columns of the sweep
 #: tables in templates/_macros.md.j2), evaluated vectorised.
-SWEEP_SUMMARY_METRICS = ("market.capex", "energy.facility_power", "energy.annual_emissions",
-                         "reliability.training_time")
+SWEEP_SUMMARY_METRICS = (
+    "market.capex",
+    "energy.facility_power",
+    "energy.annual_emissions",
+    "reliability.training_time",
+)
 #: An axis with more values than this is described by its first and last values and a count.
 _AXIS_LABELS_LISTED = 12
 
@@ -98,15 +102,27 @@ class UncertaintyView:
                 continue  # an input that shares another's range is listed with it
             written = law.written
             fmt = lambda value, dimension=law.dimension: format_value(value, dimension)  # noqa: E731
-            text = (f"{fmt(written.low)} to {fmt(written.high)}" if written.kind == "interval"
-                    else f"{fmt(written.center)} ± {sig((written.rel or 0) * 100)}%")
-            also = [other.name for other in run.laws
-                    if other.stream == law.name and other.name != law.name]
-            self.ranges.append(RangeView(
-                view.m(law.name), text, "truncated normal" if law.truncated else law.family,
-                figure(law.name, summary.p5, law.dimension),
-                figure(law.name, summary.p50, law.dimension),
-                figure(law.name, summary.p95, law.dimension), also))
+            text = (
+                f"{fmt(written.low)} to {fmt(written.high)}"
+                if written.kind == "interval"
+                else f"{fmt(written.center)} ± {sig((written.rel or 0) * 100)}%"
+            )
+            also = [
+                other.name
+                for other in run.laws
+                if other.stream == law.name and other.name != law.name
+            ]
+            self.ranges.append(
+                RangeView(
+                    view.m(law.name),
+                    text,
+                    "truncated normal" if law.truncated else law.family,
+                    figure(law.name, summary.p5, law.dimension),
+                    figure(law.name, summary.p50, law.dimension),
+                    figure(law.name, summary.p95, law.dimension),
+                    also,
+                )
+            )
 
         self.headline: list[SpreadView] = []
         for name in HEADLINE_METRICS:
@@ -115,11 +131,16 @@ class UncertaintyView:
             if summary is None or not number.interval:
                 continue
             label = HEADLINE_LABELS.get(name, number.meaning)
-            self.headline.append(SpreadView(
-                label, number, figure(name, summary.p5, number.dimension),
-                figure(name, summary.p50, number.dimension),
-                figure(name, summary.mean, number.dimension),
-                figure(name, summary.p95, number.dimension)))
+            self.headline.append(
+                SpreadView(
+                    label,
+                    number,
+                    figure(name, summary.p5, number.dimension),
+                    figure(name, summary.p50, number.dimension),
+                    figure(name, summary.mean, number.dimension),
+                    figure(name, summary.p95, number.dimension),
+                )
+            )
         by_name = {spread.figure.name: spread for spread in self.headline}
         self.findings = [by_name[name] for name in FINDING_METRICS if name in by_name][:3]
 
@@ -128,16 +149,20 @@ class UncertaintyView:
             for swing in metric.swings:
                 if not swing.swing or swing.metric_at_low is None or swing.metric_at_high is None:
                     continue
-                rho = ("–" if swing.spearman is None
-                       else f"{swing.spearman:+.2f}".replace("-", "−"))
-                self.swings.append(SwingView(
-                    HEADLINE_LABELS.get(metric.metric, metric.meaning), metric.metric,
-                    swing.input,
-                    f"{format_value(swing.input_low, swing.dimension)} → "
-                    f"{format_value(swing.input_high, swing.dimension)}",
-                    figure(metric.metric, metric.baseline, metric.dimension),
-                    figure(metric.metric, swing.metric_at_low, metric.dimension),
-                    figure(metric.metric, swing.metric_at_high, metric.dimension), rho))
+                rho = "–" if swing.spearman is None else f"{swing.spearman:+.2f}".replace("-", "−")
+                self.swings.append(
+                    SwingView(
+                        HEADLINE_LABELS.get(metric.metric, metric.meaning),
+                        metric.metric,
+                        swing.input,
+                        f"{format_value(swing.input_low, swing.dimension)} → "
+                        f"{format_value(swing.input_high, swing.dimension)}",
+                        figure(metric.metric, metric.baseline, metric.dimension),
+                        figure(metric.metric, swing.metric_at_low, metric.dimension),
+                        figure(metric.metric, swing.metric_at_high, metric.dimension),
+                        rho,
+                    )
+                )
 
 
 def axis_number(label: str, value: Any) -> float | None:
@@ -183,8 +208,9 @@ class SweepView:
             if len(labels) <= _AXIS_LABELS_LISTED:
                 out.append((path, ", ".join(labels)))
             else:
-                out.append((path, f"{', '.join(labels[:3])}, …, {labels[-1]} "
-                                  f"({len(labels):,} values)"))
+                out.append(
+                    (path, f"{', '.join(labels[:3])}, …, {labels[-1]} ({len(labels):,} values)")
+                )
         return out
 
     @cached_property
@@ -196,14 +222,15 @@ class SweepView:
         from scendsl.model.registry import REGISTRY
         from scendsl.model.sweep import evaluate_sweep
 
-        table = evaluate_sweep(self._sweep, nodes=list(SWEEP_SUMMARY_METRICS),
-                               show_progress=False)
+        table = evaluate_sweep(self._sweep, nodes=list(SWEEP_SUMMARY_METRICS), show_progress=False)
         out = {}
         for name, stats in table.spreads().items():
             node = REGISTRY.nodes.get(name)
             dimension = node.dimension if node is not None else "number"
-            out[name] = {key: Number(name, stats[field], dimension)
-                         for key, field in (("min", "min"), ("median", "p50"), ("max", "max"))}
+            out[name] = {
+                key: Number(name, stats[field], dimension)
+                for key, field in (("min", "min"), ("median", "p50"), ("max", "max"))
+            }
         return out
 
     @cached_property
@@ -237,8 +264,10 @@ class SweepView:
     def _shown_labels(self) -> list[tuple[str, list[str]]]:
         """Each axis's labels among the variants shown, in order: all of a small sweep's (a
         caveat of a sampled sweep names only the points it was seen at among those)."""
-        return [(path, list(dict.fromkeys(v.labels[path] for v in self.variants)))
-                for path, _ in self.axes]
+        return [
+            (path, list(dict.fromkeys(v.labels[path] for v in self.variants)))
+            for path, _ in self.axes
+        ]
 
     @property
     def anchor(self) -> str:
@@ -253,8 +282,9 @@ class SweepView:
             return "year"
         for path, _labels in self.axes:
             # The values plotted are those of the variants shown (all of a small sweep's).
-            if all(axis_number(v.labels[path], v.values.get(path)) is not None
-                   for v in self.variants):
+            if all(
+                axis_number(v.labels[path], v.values.get(path)) is not None for v in self.variants
+            ):
                 return path
         return None
 
@@ -267,8 +297,11 @@ class SweepView:
         for variant in self.variants:
             others = [f"{path} {label}" for path, label in variant.labels.items() if path != x_axis]
             key = ", ".join(others) or self.name
-            x = (variant.view.year if x_axis == "year"
-                 else axis_number(variant.labels[x_axis], variant.values.get(x_axis)))
+            x = (
+                variant.view.year
+                if x_axis == "year"
+                else axis_number(variant.labels[x_axis], variant.values.get(x_axis))
+            )
             assert x is not None  # x_axis is numeric at every variant shown
             lines.setdefault(key, []).append((float(x), variant.view.value(metric)))
         return list(lines.items())
