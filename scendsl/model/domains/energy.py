@@ -8,6 +8,8 @@ sits below it (Latif et al. 2024), so energy uses the measured fraction.
 from __future__ import annotations
 
 from scendsl.catalog.choices import default_choices
+from scendsl.catalog.grid import WORLD, RegionalFigure, electricity_price, grid_intensity
+from scendsl.catalog.quantities import read_quantity
 from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.registry import input_node, metric
 
@@ -138,7 +140,8 @@ def _system_power(ctx: Context) -> Found:
     "carbon_intensity",
     "Lifecycle carbon intensity of the supply mix",
     formula="scenario energy.intensity, else Σ share × intensity of each source "
-    "(grid = the region's grid for the year)",
+    "(grid = the region's grid for the year, grid.toml: its own figure, else its country's, "
+    "else the world average; a year past the data takes the latest year)",
 )
 def _intensity(ctx: Context) -> Found:
     if ctx.field("energy.intensity") is not None:
@@ -151,7 +154,8 @@ def _intensity(ctx: Context) -> Found:
     "energy_price",
     "Electricity price of the supply mix",
     formula="scenario energy.price, else Σ share × price of each source "
-    "(grid = the region's electricity price)",
+    "(grid = the region's industrial electricity price for the year, electricity_prices.toml, "
+    "else the gas plant's price)",
 )
 def _price(ctx: Context) -> Found:
     if ctx.field("energy.price") is not None:
@@ -171,10 +175,12 @@ def _mix_average(ctx: Context, what: str) -> Found:
     for name, share in _mix(ctx):
         found = _source_figure(ctx, name, what)
         total += share * found.value
-        parts.append(f"{share:.0%} {name}")
+        # The grid's figure depends on the region and year: say which one was read.
+        regional = ctx.catalog.energy_sources[name].uses_region_grid
+        parts.append(f"{share:.0%} {name}" + (f" ({found.origin})" if regional else ""))
         if found.source:
             sources.append(found.source)
-        if found.note and "extrapolated" in found.note:
+        if found.note and ("extrapolated" in found.note or "fallback" in found.note):
             notes.append(found.note)
     where = ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
     confidence = "C" if len(parts) > 1 else None
@@ -187,11 +193,46 @@ def _mix_average(ctx: Context, what: str) -> Found:
     )
 
 
+def _grid_lookup(ctx: Context, what: str) -> RegionalFigure:
+    """The regional figure for the scenario's region and year (grid.py never raises)."""
+    if what == "intensity":
+        return grid_intensity(ctx.scenario.region, ctx.scenario.year)
+    return electricity_price(ctx.scenario.region, ctx.scenario.year)
+
+
+def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
+    """A grid.py figure as an input's value, labelled when another region or year stands in.
+
+    The year label has the words of Context.by_year, which the briefings' caveats read.
+    """
+    value, _ = read_quantity(f"{figure.value} {figure.unit}")
+    notes = [figure.note] if figure.note else []
+    confidence = figure.confidence
+    if figure.region_used != figure.region:
+        used = "the world average" if figure.region_used == WORLD else figure.region_used
+        notes.append(f"fallback: no figure for {figure.region}; {used} used")
+        confidence = "C"  # another region's figure: a stand-in, not a measurement
+    if figure.year_used != figure.year:
+        notes.append(f"extrapolated: no {figure.year} figure, {figure.year_used} value used")
+    return Found(
+        value,
+        f"catalog {file} {figure.region_used}.{series}[{figure.year_used}]",
+        figure.source,
+        confidence,
+        "; ".join(notes) or None,
+    )
+
+
 def _source_figure(ctx: Context, name: str, what: str) -> Found:
     source = ctx.catalog.energy_sources[name]
     if source.uses_region_grid:
+        figure = _grid_lookup(ctx, what)
+        if what == "intensity" and figure.value is not None:
+            return _regional_found(figure, "grid.toml", "grid_intensity")
+        if what == "price" and figure.value is not None:
+            return _regional_found(figure, "electricity_prices.toml", "industrial_price")
         region = ctx.catalog.regions[ctx.scenario.region]
-        if what == "intensity":
+        if what == "intensity":  # not an ISO 3166 code grid.py knows: regions.toml's series
             return ctx.by_year(
                 region.grid_intensity,
                 ctx.scenario.year,
@@ -207,6 +248,63 @@ def _source_figure(ctx: Context, name: str, what: str) -> Found:
     if figure is None:
         raise LookupError(f"energy source '{name}' has no {what}")
     return from_figure(figure, f"catalog energy.{source.name}.{what}")
+
+
+def _grid_used(ctx: Context, path: str) -> bool:
+    """Whether the grid's figure enters the supply's figure (`path`: energy.intensity/price)."""
+    if ctx.field(path) is not None:
+        return False
+    return any(
+        share > 0 and ctx.catalog.energy_sources[name].uses_region_grid for name, share in _mix(ctx)
+    )
+
+
+def _grid_fallback(ctx: Context, what: str, path: str, default: str | None) -> Found:
+    # Kept in the result for a warnings stage: True when the grid figure the supply uses is
+    # another region's or year's, or missing (`default` then says what stood in).
+    figure = _grid_lookup(ctx, what)
+    file = "grid.toml" if what == "intensity" else "electricity_prices.toml"
+    origin = f"catalog {file}, region {figure.region}, year {figure.year}"
+    if not _grid_used(ctx, path):
+        return Found(False, origin, note="the grid's figure is not used by this scenario")
+    reason = figure.reason
+    if figure.value is None and default:
+        reason = f"{reason}; {default}" if reason else default
+    return Found(figure.fallback, origin, note=reason)
+
+
+@input_node(
+    "energy.grid_intensity_fallback",
+    "bool",
+    "Whether the grid carbon intensity used is a stand-in: another year's figure, the "
+    "country's for a subdivision, or the world average",
+    value_type="bool",
+    importance=2,
+    formula="the grid is in the supply mix and grid.toml has no figure for the scenario's "
+    "region and year",
+)
+def _grid_intensity_fallback(ctx: Context) -> Found:
+    return _grid_fallback(ctx, "intensity", "energy.intensity", None)
+
+
+@input_node(
+    "energy.grid_price_fallback",
+    "bool",
+    "Whether the grid electricity price used is a stand-in: another year's figure, the "
+    "country's for a subdivision, or, without one, a default price",
+    value_type="bool",
+    importance=2,
+    formula="the grid is in the supply mix and electricity_prices.toml has no industrial "
+    "price for the scenario's region and year",
+)
+def _grid_price_fallback(ctx: Context) -> Found:
+    region = ctx.catalog.regions[ctx.scenario.region]
+    default = (
+        f"catalog regions.{region.code}.electricity_price used"
+        if region.electricity_price is not None
+        else "the gas plant's price (catalog energy.gas.price) used"
+    )
+    return _grid_fallback(ctx, "price", "energy.price", default)
 
 
 @input_node(
