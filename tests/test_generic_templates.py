@@ -144,3 +144,10 @@ def test_context_is_listed_on_the_compute_divide_page_with_its_scenario(files):
 
 def test_scenario_without_context_prints_none(files):
     assert str(md_escape(CONTEXT)) not in files["india_h100.md"]
+
+
+def test_export_risk_rows_name_each_scenarios_own_accelerator_and_region(files):
+    export = files["risk.md"].split("## Export control", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in export.splitlines() if line.startswith("| [")]
+    assert any("(france_b200.md) (B200 in FR)" in row for row in rows)
+    assert any("(india_h100.md) (H100 in IN)" in row for row in rows)
