@@ -205,6 +205,7 @@ class Scenario(_Frozen):
     year: int
     region: str
     source: str | None = None
+    context: str | None = None
     cluster: Cluster
     energy: Energy = Energy.model_construct()
     workload: Workload = Workload.model_construct()

@@ -75,6 +75,9 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
         doc='ISO 3166 code of where the accelerators are (country, or quoted US state "US-TX")',
     ),
     "source": FieldSpec("string", doc="where the scenario's figures come from"),
+    "context": FieldSpec(
+        "string", doc="free text on the cluster and why it matters, printed in the briefings"
+    ),
 }
 
 #: Fields of each section, by section name.

@@ -98,6 +98,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             year=top["year"],
             region=top["region"],
             source=top.get("source"),
+            context=top.get("context"),
             cluster=Cluster.model_construct(**sections["cluster"]),
             energy=Energy.model_construct(**sections["energy"]),
             workload=Workload.model_construct(**sections["workload"]),

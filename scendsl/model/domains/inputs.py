@@ -117,7 +117,7 @@ for _name, _spec in ACCELERATOR_FIGURES.items():
 @input_node(
     "accelerator.hostlink_shared_by",
     "number",
-    "Accelerators sharing one host link (2 on a GB200 superchip)",
+    "Accelerators sharing one host link (2 on a Grace-Blackwell superchip)",
 )
 def _shared(ctx: Context) -> Found:
     entry = ctx.catalog_accelerator

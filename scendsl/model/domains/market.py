@@ -67,7 +67,7 @@ def _unit_price(ctx: Context) -> Found:
 @input_node(
     "market.global_market",
     "currency",
-    "Global AI-GPU market in the scenario year (the article's market table)",
+    "Global AI-GPU market in the scenario year (catalog market table)",
     importance=3,
 )
 def _global_market(ctx: Context) -> Found:
@@ -82,7 +82,7 @@ def _global_market(ctx: Context) -> Found:
     "market.vendor_share",
     "fraction",
     "The accelerator vendor's share of the AI-GPU market in the scenario year (NVIDIA "
-    "only: the article gives no other vendor's share)",
+    "only: the catalog has no other vendor's share)",
     importance=1,
 )
 def _vendor_share(ctx: Context) -> Found:

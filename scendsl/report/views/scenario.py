@@ -50,6 +50,7 @@ class ScenarioView:
         self.year = scenario.year
         self.region = scenario.region
         self.source = scenario.source
+        self.context = scenario.context
         self.file = scenario.span.file
         self.line = scenario.span.line
         self.extends = list(scenario.extends)
