@@ -177,7 +177,13 @@ async def test_hover_on_count_shows_unit_and_bounds(client: LanguageClient):
     region = await client.text_document_hover_async(
         T.HoverParams(T.TextDocumentIdentifier(uri), _position(BASE, "region US", len("region U")))
     )
-    assert "United States" in region.contents.value and "grid intensity" in region.contents.value
+    assert (
+        "United States" in region.contents.value and "grid intensity 2024" in region.contents.value
+    )
+    assert (
+        "Our World in Data" in region.contents.value
+        and "industrial electricity price" in region.contents.value
+    )
     value = await client.text_document_hover_async(
         T.HoverParams(T.TextDocumentIdentifier(uri), _position(BASE, "pue 1.25", len("pue 1")))
     )

@@ -43,6 +43,7 @@ __all__ = [
     "load_documents",
     "metric_names",
     "parse_number",
+    "regional_figures",
     "registry",
     "registry_node",
     "resolve",
@@ -61,6 +62,17 @@ def catalog():
     from scendsl.catalog import load_catalog
 
     return load_catalog()
+
+
+def regional_figures(region: str) -> list[tuple[str, Any]]:
+    """The region's latest grid carbon intensity and industrial electricity price, as found by
+    the energy model (a `RegionalFigure` each: value, unit, year and region used, source)."""
+    from scendsl.catalog.grid import electricity_price, grid_intensity
+
+    return [
+        ("grid intensity", grid_intensity(region, 2100)),
+        ("industrial electricity price", electricity_price(region, 2100)),
+    ]
 
 
 def validate_claims(scenarios) -> None:

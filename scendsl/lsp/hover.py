@@ -16,6 +16,7 @@ from scendsl.lsp.analysis import (
     catalog,
     catalog_names,
     format_value,
+    regional_figures,
     registry,
     registry_node,
 )
@@ -303,11 +304,15 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
             f"- export-control tier: {region.diffusion_tier}"
             + (f"; groups {', '.join(region.groups)}" if region.groups else ""),
         ]
-        if region.grid_intensity:
-            year = max(region.grid_intensity)
-            lines.append(_figure_line(f"grid intensity {year}", region.grid_intensity[year]))
-        if region.electricity_price is not None:
-            lines.append(_figure_line("electricity price", region.electricity_price))
+        for label, found in regional_figures(name):
+            if found.value is None or found.year_used is None:
+                lines.append(f"- {label}: no figure ({found.reason or 'not in the data'})")
+                continue
+            where = "" if found.region_used == name else f" of {found.region_used}"
+            lines.append(
+                f"- {label} {found.year_used}{where}: {found.value:,.4g} {found.unit} "
+                f"({found.confidence}; {found.source})"
+            )
         return "\n".join(lines)
     if kind == "energy":
         source = cat.energy_sources.get(name)
