@@ -17,9 +17,9 @@ import pytest
 
 from conftest import ROOT, SKETCH
 from factories import scenario_text
-from scendsl import files as files_module
 from scendsl.app.build import build, render_files
 from scendsl.errors import ScenarioError
+from scendsl.files import output as files_output
 from scendsl.report import views as views_module
 from scendsl.report.loader import builtin_templates_dir
 from scendsl.report.render import md_escape
@@ -730,7 +730,7 @@ def test_a_failure_while_writing_leaves_the_old_folder(tmp_path, monkeypatch):
     def broken_swap(fresh, target):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(files_module, "_swap", broken_swap)
+    monkeypatch.setattr(files_output, "_swap", broken_swap)
     with pytest.raises(ScenarioError, match="no space left on device"):
         build([str(SKETCH)], str(out))
     assert snapshot(out) == before
@@ -1016,7 +1016,7 @@ def test_without_a_writable_parent_files_are_replaced_one_by_one(tmp_path, monke
     def no_sibling(*args, **kwargs):
         raise PermissionError("read-only parent")
 
-    monkeypatch.setattr(files_module.tempfile, "mkdtemp", no_sibling)
+    monkeypatch.setattr(files_output.tempfile, "mkdtemp", no_sibling)
     report = build([str(SKETCH)], str(out))
     assert [Path(p).name for p in report.removed] == ["old_scenario.md"]
     assert build([str(SKETCH)], str(out), check=True).stale == []

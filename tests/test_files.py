@@ -1,4 +1,4 @@
-"""One file policy for every command (scendsl/files.py): hostile trees in input and output folders.
+"""One file policy for every command (scendsl/files/): hostile trees in input and output folders.
 
 Each test is named after the problem it pins (issue "Security and hostile input, round two",
 items 2, 3, 8, 9, 17, 19, 20 and 23). The tests run as root in CI, which ignores permission bits,

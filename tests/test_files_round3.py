@@ -1,4 +1,4 @@
-"""Output folder problems of the third hostile-input review (scendsl/files.py).
+"""Output folder problems of the third hostile-input review (scendsl/files/).
 
 Each test is named after the problem it pins: an output folder reached through a symbolic link,
 a mount point inside the output folder, a forged manifest naming a folder.

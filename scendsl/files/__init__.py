@@ -1,0 +1,69 @@
+"""One file policy for every command: which input files are read, and how output is written.
+
+Reading (`check`, `eval`, `build`, `fmt`, ...):
+- A folder named on the command line is searched recursively for `*.scn` files, in sorted order.
+- A symbolic link inside it (to a file or a folder) that resolves outside that folder is refused
+  with an error naming it, and never read. Links that stay inside are not followed as folders
+  (what they point at is found anyway) and are read as files.
+- Only regular files are opened: FIFOs, sockets and devices are refused without being opened
+  (opening a FIFO blocks), and every file is opened non-blocking and checked with `fstat`, so
+  a file swapped for a FIFO after the check cannot block either.
+- An unreadable subfolder, a broken link or a file of another kind is an error, never skipped.
+
+Writing (`build`, `fmt`):
+- The build writes a new folder beside the output folder and swaps it in (an atomic exchange on
+  Linux), so the output is the old build or the new one, never half. Temporary folders left by a
+  killed build are removed by the next one (a live build holds a lock on its own).
+- The output folder is not reached through a symbolic link: `-o` is refused when it, or any
+  folder on its way, is a link, unless that link is also on the way to the current folder (as
+  written by `os.getcwd()` or `$PWD`: a system link such as `/home -> /usr/home` above the
+  project is fine, a link inside the project, `out -> ../victim`, or `~/public_html -> ...`
+  is not). Every prefix of `-o` as written is checked, made absolute but not normalised (the
+  OS resolves `evil/../x` through `evil`), so a relative and an absolute `-o` are judged alike.
+- Nothing inside the output folder is followed: a symbolic link (or a folder) where a file of the
+  build belongs is refused with an error naming it; files are created with `O_EXCL|O_NOFOLLOW`.
+- The build never crosses a file system boundary: an output folder holding a mount point (a
+  folder on another device) is refused before anything is copied, and removing a temporary
+  folder never descends into a folder of another device.
+- The output folder holds a manifest (`.scendsl-manifest`) of the files the build wrote; only
+  those are replaced or removed as stale, and only if they are regular files: a name listed
+  there that is a folder, a link or anything else is the user's and kept. Everything else in
+  the folder is the user's and kept.
+- `fmt` replaces a file through a temporary file in the same folder and `os.replace`.
+- An operating-system refusal (disk full, read-only, a parent that is a file, a name too long, a
+  symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
+"""
+
+from scendsl.files.discovery import open_regular, scenario_files
+from scendsl.files.guard import check_output_folder
+from scendsl.files.output import (
+    GENERATED_SUFFIXES,
+    MANIFEST,
+    _lock,
+    clean_leftovers,
+    manifest_bytes,
+    out_of_date,
+    read_manifest,
+    remove_tree,
+    replace_file,
+    write_output,
+)
+from scendsl.files.problems import problem, reason
+
+__all__ = [
+    "GENERATED_SUFFIXES",
+    "MANIFEST",
+    "_lock",
+    "check_output_folder",
+    "clean_leftovers",
+    "manifest_bytes",
+    "open_regular",
+    "out_of_date",
+    "problem",
+    "read_manifest",
+    "reason",
+    "remove_tree",
+    "replace_file",
+    "scenario_files",
+    "write_output",
+]

@@ -1,0 +1,146 @@
+"""Reading: which `.scn` files a command reads, and opening only regular files.
+
+A folder is searched recursively in sorted order; a link inside it that leaves it is refused;
+FIFOs, sockets and devices are refused without being opened (see `scendsl.files`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from scendsl.errors import DiagnosticSink, Span
+from scendsl.files.problems import _kind, reason
+from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
+
+
+# ------------------------------------------------------------------------------------ reading
+def open_regular(path: str, *, follow_link: bool = True):
+    """Open a regular file for reading in binary mode; OSError for anything else, never block.
+
+    Opened non-blocking so that a FIFO put in the file's place does not block the open, then
+    checked with fstat: only a regular file is returned. With `follow_link` False a symbolic
+    link at `path` itself is refused (ELOOP).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags if follow_link else flags | os.O_NOFOLLOW)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"not a regular file ({_kind(mode)})", path)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def scenario_files(
+    paths: list[str],
+    sink: DiagnosticSink,
+    roots: dict[str, str] | None = None,
+    *,
+    empty_is_error: bool = True,
+) -> list[str]:
+    """The `.scn` files named by `paths` (files, or folders searched recursively, sorted).
+
+    Problems go to `sink` as errors naming the path. `roots` receives, for each file found in a
+    named folder, that folder (its imports may reach anywhere inside it).
+    """
+    files: list[str] = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError as error:
+            if error.errno == errno.ENOENT and not os.path.lexists(path):
+                sink.error(f"'{_p(path)}' does not exist", None)
+            else:
+                sink.error(f"cannot read '{_p(path)}': {reason(error)}", None)
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            found = _folder_files(path, sink)
+            if not found and empty_is_error:
+                sink.error(f"no .scn files in '{_p(path)}'", None)
+            files.extend(found)
+            if roots is not None:
+                roots.update((file, path) for file in found)
+        elif stat.S_ISREG(info.st_mode):
+            if path.endswith(".scn"):
+                files.append(path)  # named on the command line: read, wherever a link points
+            else:  # never parse, and so quote, a file that is not a scenario
+                _refuse(sink, path, f"'{_p(path)}' is not a scenario file (.scn)")
+        else:
+            _refuse(
+                sink, path, f"'{_p(path)}' is {_kind(info.st_mode)}, not a file; it is not read"
+            )
+    return list(dict.fromkeys(files))
+
+
+def _refuse(sink: DiagnosticSink, file: str, message: str, hint: str | None = None) -> None:
+    sink.sources.setdefault(file, "")  # never read a refused file to quote a line
+    sink.error(message, Span(file, 1, 1), hint)
+
+
+def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
+    root = os.path.realpath(top)
+    found: list[str] = []
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as error:
+            sink.error(
+                f"cannot read folder '{_p(folder)}': {reason(error)}",
+                None,
+                "make it readable, or move it out of the folder",
+            )
+            continue
+        subfolders = []
+        for entry in entries:
+            try:
+                link = entry.is_symlink()
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError as error:
+                sink.error(f"cannot read '{_p(entry.path)}': {reason(error)}", None)
+                continue
+            if not link and is_folder:
+                subfolders.append(entry.path)
+                continue
+            if link:
+                real = os.path.realpath(entry.path)
+                if os.path.commonpath([root, real]) != root:
+                    if entry.name.endswith(".scn") or os.path.isdir(entry.path):
+                        what = "folder" if os.path.isdir(entry.path) else "file"
+                        _refuse(
+                            sink,
+                            entry.path,
+                            f"'{_p(entry.path)}' links to a {what} outside '{_p(top)}'",
+                            "name that file on the command line instead",
+                        )
+                    continue
+                if os.path.isdir(real):
+                    continue  # inside the folder: its files are found where they really are
+            if not entry.name.endswith(".scn"):
+                continue
+            try:
+                info = os.stat(entry.path)
+            except OSError as error:
+                _refuse(
+                    sink,
+                    entry.path,
+                    f"cannot read '{_p(entry.path)}': "
+                    + ("a broken or looping link" if link else reason(error)),
+                )
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append(entry.path)
+            else:
+                _refuse(
+                    sink,
+                    entry.path,
+                    f"'{_p(entry.path)}' is {_kind(info.st_mode)}, not a file; it is not read",
+                )
+        pending.extend(reversed(subfolders))
+    return found

@@ -1,0 +1,173 @@
+"""The output-folder guard: refuse, before any work, an output folder the build must not replace.
+
+The project, home or root folder, the scenarios' folder, a path through a file or through a
+symbolic link (not on the way to the current folder), a folder holding a mount point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from pathlib import Path
+
+from scendsl.files.problems import _kind, problem, reason
+from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
+
+
+# ------------------------------------------------------------------------ the output folder
+def check_output_folder(out_dir: str, paths: list[str]) -> None:
+    """Refuse an output folder the build cannot or must not replace, before any work is done.
+
+    Refused: the current directory or one of its parents, the home or root folder, a folder with
+    `.git` or `pyproject.toml`, a folder that holds the scenarios, an existing file, a symlink
+    loop or broken link, a path through a file, a name too long, a path through a symbolic link
+    (see the module's docstring), a folder holding a mount point.
+    """
+    try:
+        info = os.lstat(out_dir)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None
+    except OSError as error:
+        raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}") from None
+    if info is not None:
+        try:
+            followed = os.stat(out_dir)
+        except OSError as error:
+            what = (
+                "a symbolic link loop"
+                if error.errno == errno.ELOOP
+                else "a broken symbolic link"
+                if stat.S_ISLNK(info.st_mode)
+                else reason(error)
+            )
+            raise problem(f"cannot use '{_p(out_dir)}' as the output folder: {what}") from None
+        if not stat.S_ISDIR(followed.st_mode):
+            kind = "a file" if stat.S_ISREG(followed.st_mode) else _kind(followed.st_mode)
+            raise problem(
+                f"refusing to write the briefings into '{_p(out_dir)}': it is {kind}, not a folder",
+                None,
+                "name a folder (it is made if missing)",
+            )
+        try:  # the build carries the folder's other files over: it must read it
+            os.listdir(out_dir)
+        except OSError as error:
+            raise problem(
+                f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}"
+            ) from None
+    else:
+        _check_missing_folder(out_dir)
+    _refuse_linked_output(out_dir)
+    target = Path(os.path.realpath(out_dir))
+    cwd = Path(os.path.realpath(os.getcwd()))
+    why = None
+    if target in (Path(target.anchor), Path(os.path.realpath(os.path.expanduser("~")))):
+        why = "it is the root or home folder"
+    elif cwd == target or target in cwd.parents:
+        why = "it holds the current directory"
+    elif os.path.lexists(target / ".git") or os.path.lexists(target / "pyproject.toml"):
+        why = "it holds a project (.git or pyproject.toml)"
+    else:
+        for path in paths:
+            real = Path(os.path.realpath(path))
+            if real == target or target in real.parents:
+                why = f"it holds the scenario files ({path})"
+                break
+    if why:
+        raise problem(
+            f"refusing to write the briefings into '{_p(out_dir)}': {why}",
+            None,
+            "the build replaces its output folder as a whole: give it a folder of its "
+            "own, such as out/",
+        )
+
+
+def _refuse_linked_output(out_dir: str) -> None:
+    """Refuse an output folder reached through a symbolic link not on the way to the cwd.
+
+    Every prefix of the path as written is checked (not a normalised one: the OS resolves
+    `evil/../x` through the link `evil`, and `out/` follows the link `out`).
+    """
+    cwd_ways = {os.path.normpath(os.getcwd())}
+    logical = os.environ.get("PWD")
+    if logical and os.path.isabs(logical):
+        with contextlib.suppress(OSError):
+            if os.path.samefile(logical, os.getcwd()):
+                cwd_ways.add(os.path.normpath(logical))
+    written = out_dir if os.path.isabs(out_dir) else os.path.join(os.getcwd(), out_dir)
+    prefix = os.path.splitdrive(written)[0] + os.sep
+    climbed = False
+    for part in written.split(os.sep):
+        if part in ("", "."):
+            continue
+        prefix = os.path.join(prefix, part)
+        if part == "..":
+            climbed = True
+            continue
+        if not os.path.islink(prefix):
+            continue
+        if not climbed and any(
+            way == prefix or way.startswith(prefix.rstrip(os.sep) + os.sep) for way in cwd_ways
+        ):
+            continue  # a link the current folder itself is reached through: the user's setup
+        shown = (
+            "it is"
+            if os.path.normpath(prefix) == os.path.normpath(written)
+            else f"'{_p(prefix)}' is"
+        )
+        raise problem(
+            f"refusing to write the briefings into '{_p(out_dir)}': {shown} a symbolic link",
+            None,
+            "the build replaces what it finds there: name the real folder, or remove the link",
+        )
+
+
+def _refuse_mounts(target: Path, shown: Path) -> None:
+    """Refuse an output folder that holds a folder of another device (a mount point): the build
+    copies and removes the folder's contents, and must never do so on another file system."""
+    device = os.lstat(target).st_dev
+    pending = [target]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISDIR(info.st_mode):
+                    continue
+                if info.st_dev != device:
+                    inside = Path(entry.path).relative_to(target)
+                    raise problem(
+                        f"refusing to write the briefings into '{_p(shown)}': "
+                        f"'{_p(shown / inside)}' is on another file system (a mount "
+                        "point)",
+                        None,
+                        "unmount it, or build into another folder",
+                    )
+                pending.append(Path(entry.path))
+
+
+def _check_missing_folder(out_dir: str) -> None:
+    """A folder to be made: every part of its path that exists must be a folder."""
+    for part in Path(out_dir).parts:
+        if len(os.fsencode(part)) > 255:
+            raise problem(
+                f"cannot use '{_p(out_dir)}' as the output folder: a name is longer than 255 bytes"
+            )
+    ancestor = os.path.dirname(os.path.abspath(out_dir))
+    while True:
+        try:
+            info = os.stat(ancestor)
+        except (FileNotFoundError, NotADirectoryError):
+            ancestor = os.path.dirname(ancestor)
+            continue
+        except OSError as error:
+            raise problem(
+                f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}': "
+                f"{reason(error)}"
+            ) from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise problem(
+                f"cannot use '{_p(out_dir)}' as the output folder: '{_p(ancestor)}' is not a folder"
+            )
+        return

@@ -1,0 +1,406 @@
+"""Writing: the manifest, atomic writes of a file and of the output folder, leftovers.
+
+The build writes a new folder beside the output folder and swaps it in; only files listed in
+the manifest are replaced or removed; temporary folders of killed builds are cleaned up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
+from scendsl.errors import ScenarioError
+from scendsl.files.discovery import open_regular
+from scendsl.files.guard import _refuse_mounts
+from scendsl.files.problems import _kind, problem, reason
+from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
+
+#: The list of files the last build wrote, kept in the output folder.
+MANIFEST = ".scendsl-manifest"
+_MANIFEST_HEAD = "# Files written by `scendsl build`; only these are replaced or removed by it.\n"
+#: Only these files of a build may be listed in (and so removed through) the manifest.
+GENERATED_SUFFIXES = (".md", ".html")
+#: Temporary folder names keep this much of the output folder's name (a name of 250 characters
+#: would otherwise make the temporary name longer than the 255 a file system allows).
+_NAME_KEPT = 64
+
+
+# ------------------------------------------------------------------------------ writing a file
+def replace_file(path: str, data: bytes) -> None:
+    """Replace the file's content in one step (a crash leaves the old or the new file).
+
+    A link named on the command line is kept and its target rewritten (naming it is consent);
+    the discovery has already refused links that leave a named folder. OSError on failure.
+    """
+    target = os.path.realpath(path)
+    folder, name = os.path.split(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name[:_NAME_KEPT]}.", suffix=".fmt", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        with contextlib.suppress(OSError):  # keep the file's permissions, not mkstemp's 0600
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# ----------------------------------------------------------------------------- the manifest
+def read_manifest(folder: Path) -> list[str]:
+    """The files an earlier build wrote into `folder` (none without a manifest)."""
+    try:
+        with open_regular(str(folder / MANIFEST), follow_link=False) as handle:
+            text = handle.read(1024 * 1024).decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise problem(
+                f"'{_p(folder / MANIFEST)}' is a symbolic link; refusing to follow it",
+                None,
+                "remove the link",
+            ) from None
+        raise problem(f"cannot read '{_p(folder / MANIFEST)}': {reason(error)}") from None
+    return [name for name in text.split("\n") if _ours(name)]
+
+
+def _ours(name: str) -> bool:
+    """A name the build may write: a plain top-level file name with one of our suffixes."""
+    return (
+        bool(name)
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+        and not name.startswith(".")
+        and name.endswith(GENERATED_SUFFIXES)
+    )
+
+
+def _regular(path: Path) -> bool:
+    """A regular file at `path` itself (a link, a folder or nothing is not)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
+    """The manifest for a build that writes `files` (sorted: same inputs, same bytes)."""
+    return (_MANIFEST_HEAD + "".join(f"{name}\n" for name in sorted(files))).encode("utf-8")
+
+
+def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
+    """Names that differ between a fresh build and `folder`: missing, changed or extra.
+
+    "extra" are files an earlier build wrote (by its manifest) that this build would remove.
+    """
+    wanted = dict(files)
+    wanted[MANIFEST] = manifest_bytes(files)
+    stale = []
+    for name, content in wanted.items():
+        try:
+            with open_regular(str(folder / name), follow_link=False) as handle:
+                same = handle.read(len(content) + 1) == content
+        except OSError:
+            stale.append(f"{name} (missing)")
+            continue
+        if not same:
+            stale.append(f"{name} (changed)")
+    earlier = read_manifest(folder) if folder.is_dir() else []
+    stale.extend(
+        f"{name} (extra)" for name in earlier if name not in files and _regular(folder / name)
+    )
+    return stale
+
+
+def write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
+    """Replace the build's files in `folder`; returns (written, removed) paths.
+
+    Raises ScenarioError naming the path for every refusal of the file system; the old folder
+    is then unchanged.
+    """
+    try:
+        return _write_output(files, folder)
+    except ScenarioError:
+        raise
+    except OSError as error:
+        where = f" ('{_p(error.filename)}')" if error.filename else ""
+        raise problem(
+            f"cannot write the briefings into '{_p(folder)}': {reason(error)}{where}",
+            None,
+            "the old output is kept",
+        ) from None
+    except shutil.Error as error:
+        raise problem(
+            f"cannot copy the other files of '{_p(folder)}': {error}",
+            None,
+            "the old output is kept",
+        ) from None
+
+
+def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
+    target = Path(os.path.realpath(folder))
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(target)
+    exists = target.is_dir()
+    earlier = read_manifest(target) if exists else []
+    if exists:
+        _refuse_links(files, target, folder)
+        _refuse_mounts(target, folder)
+    # Only regular files are ours to remove: a forged manifest naming a folder removes nothing.
+    stale = [name for name in earlier if name not in files and _regular(target / name)]
+    removed = [str(target / name) for name in stale]
+    content = dict(files)
+    content[MANIFEST] = manifest_bytes(files)
+    prefix = f".{target.name[:_NAME_KEPT]}.new-"
+    try:
+        fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    except OSError as error:
+        if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
+            raise problem(
+                f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
+                f"a new folder in '{_p(parent)}')",
+                None,
+                "the old output is kept",
+            ) from None
+        _write_in_place(content, target, removed)
+        return [str(target / name) for name in files], removed
+    lock = _lock(fresh)
+    try:
+        if exists:
+            skip = set(content) | set(stale)
+            for entry in sorted(target.iterdir()):  # keep what is not ours
+                if entry.name in skip:
+                    continue
+                _carry_over(entry, fresh / entry.name)
+        for name, data in content.items():
+            _create(fresh / name, data)
+        # The mode last: a read-only output folder (0555) stays read-only, but is written first.
+        os.chmod(fresh, (target.stat().st_mode & 0o7777) if exists else 0o777 & ~_umask())
+        _swap(fresh, target)
+    except BaseException:
+        remove_tree(fresh)
+        raise
+    finally:
+        os.close(lock)
+    return [str(target / name) for name in files], removed
+
+
+def _refuse_links(files: dict[str, bytes], target: Path, shown: Path) -> None:
+    for name in sorted(files):
+        path = target / name
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(mode):
+            raise problem(
+                f"'{_p(shown / name)}' is a symbolic link; the build never writes through one",
+                None,
+                "remove the link, or build into another folder",
+            )
+        if not stat.S_ISREG(mode):
+            raise problem(
+                f"'{_p(shown / name)}' is {_kind(mode)}; the build writes a file there",
+                None,
+                "move it away, or build into another folder",
+            )
+
+
+def _carry_over(entry: Path, destination: Path) -> None:
+    if entry.is_symlink():
+        os.symlink(os.readlink(entry), destination)  # the link itself, never what it points at
+    elif entry.is_dir():
+        shutil.copytree(entry, destination, symlinks=True, copy_function=_link_or_copy)
+    else:
+        _link_or_copy(entry, destination)
+
+
+def _create(path: Path, content: bytes) -> None:
+    """A new file (never an existing one, never through a link), written and synced."""
+    descriptor = os.open(
+        path,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+        0o666,
+    )
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _link_or_copy(source, destination) -> None:
+    """A hard link (the carried-over file is not modified), else a copy (never of a FIFO)."""
+    try:
+        os.link(source, destination, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, destination, follow_symlinks=False)
+
+
+def _write_in_place(files: dict[str, bytes], target: Path, removed: list[str]) -> None:
+    """Fallback without a writable parent: each file written to a temporary name in `target`
+    and renamed over the old one (a rename replaces a link, it never writes through it)."""
+    for name, content in files.items():
+        handle, temporary = tempfile.mkstemp(prefix=f".{name[:_NAME_KEPT]}.", dir=target)
+        os.close(handle)
+        try:
+            os.unlink(temporary)
+            _create(Path(temporary), content)
+            os.replace(temporary, target / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    for path in removed:
+        Path(path).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ---------------------------------------------------------------- leftovers of killed builds
+def _lock(folder: Path) -> int:
+    """Hold an exclusive lock on `folder` while this build uses it (released at exit, even by
+    SIGKILL), so the next build can tell a live temporary folder from a leftover."""
+    import fcntl
+
+    descriptor = os.open(
+        folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+def clean_leftovers(target: Path) -> list[str]:
+    """Remove the temporary folders killed builds of `target` left beside it; returns them."""
+    import fcntl
+
+    # Exactly the names mkdtemp gives ours (8 characters of its alphabet after the prefix), so
+    # that a folder of the user's called `.out.new-ideas` is never taken for one.
+    pattern = re.compile(re.escape(f".{target.name[:_NAME_KEPT]}.") + r"(new|old)-[a-z0-9_]{8}")
+    removed: list[str] = []
+    try:
+        names = sorted(os.listdir(target.parent))
+    except OSError:
+        return removed
+    for name in names:
+        if not pattern.fullmatch(name):
+            continue
+        path = target.parent / name
+        if path.is_symlink() or not path.is_dir():
+            continue
+        try:
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a build is using it
+        finally:
+            os.close(descriptor)
+        remove_tree(path)
+        removed.append(str(path))
+    return removed
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a temporary folder of ours, read-only parts included (it may hold the old copy
+    of a 0555 output folder); links inside are removed, never followed. Best effort.
+
+    Never crosses a file system: a folder on another device than `path` (a mount point) is
+    left in place with everything in it (shutil.rmtree has no such option, hence the walk).
+    """
+    try:
+        top = os.lstat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(top.st_mode):
+        return
+    _remove_folder(str(path), top.st_dev)
+
+
+def _remove_folder(top: str, device: int) -> None:
+    # A stack, not recursion: a carried-over folder may nest deeper than Python's recursion limit.
+    pending = [(top, False)]
+    while pending:
+        folder, emptied = pending.pop()
+        if emptied:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # fails where a folder of another device was left inside
+            continue
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        pending.append((folder, True))
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if info.st_dev == device:  # another file system is not ours to empty
+                    pending.append((entry.path, False))
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _swap(fresh: Path, target: Path) -> None:
+    """Put `fresh` in place of `target`: an atomic exchange where the OS offers one."""
+    if not target.exists():
+        os.rename(fresh, target)
+        return
+    if _exchange(fresh, target):
+        remove_tree(fresh)  # now the old contents; else the next build's
+        return
+    backup = Path(tempfile.mkdtemp(prefix=f".{target.name[:_NAME_KEPT]}.old-", dir=target.parent))
+    os.rmdir(backup)
+    os.rename(target, backup)
+    try:
+        os.rename(fresh, target)
+    except BaseException:
+        os.rename(backup, target)
+        raise
+    remove_tree(backup)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Linux renameat2(RENAME_EXCHANGE): swap two directories in one step; False if unsupported."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    status = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    return status == 0
