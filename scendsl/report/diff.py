@@ -18,6 +18,7 @@ from scendsl.report.numbers import format_delta, format_value, sig
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
+from scendsl.report.text import expected_text
 from scendsl.terminal import visible_path
 
 
@@ -62,6 +63,11 @@ class ClaimFlip:
     new_holds: bool | None
     file: str
     line: int
+    expected: str = ""  # as people read it: `500 MW ± 10%`
+    old_actual: Any = None
+    new_actual: Any = None
+    dimension: str = "number"
+    expected_value: float | None = None  # in SI units, like the actuals
 
     @property
     def now_fails(self) -> bool:
@@ -228,15 +234,35 @@ def _flips(before: Result, after: Result) -> list[ClaimFlip]:
                     claim.holds,
                     claim.file,
                     claim.line,
+                    expected_text(claim),
+                    previous.actual,
+                    claim.actual,
+                    _dimension(claim.metric),
+                    claim.expected,
                 )
             )
     flips.sort(key=lambda f: not f.now_fails)
     return flips
 
 
+def _dimension(metric: str) -> str:
+    node = REGISTRY.nodes.get(metric)
+    return node.dimension if node is not None else "number"
+
+
 # --------------------------------------------------------------------------- rendering
 def _verdict(holds: bool | None) -> str:
     return {True: "holds", False: "fails", None: "n/a"}[holds]
+
+
+def _claim_text(flip: ClaimFlip) -> str:
+    """`energy.facility_power >= 500 MW: fails → holds (224 MW → 627 MW)`."""
+    old = format_value(flip.old_actual, flip.dimension)
+    new = format_value(flip.new_actual, flip.dimension)
+    return (
+        f"{flip.metric} {flip.op} {flip.expected}: {_verdict(flip.old_holds)} → "
+        f"{_verdict(flip.new_holds)} ({old} → {new})"
+    )
 
 
 def render_text(diff: Diff) -> str:
@@ -246,8 +272,8 @@ def render_text(diff: Diff) -> str:
         lines.append(f"{entry.status} {entry.name}  {entry.title}")
         for flip in entry.flips:
             lines.append(
-                f"    claim {flip.metric} {flip.op} …: {_verdict(flip.old_holds)} → "
-                f'{_verdict(flip.new_holds)}  "{flip.quote}" ({visible_path(flip.file)}:{flip.line})'
+                f'    claim {_claim_text(flip)}  "{flip.quote}" '
+                f"({visible_path(flip.file)}:{flip.line})"
             )
         for change in entry.inputs:
             lines.append(f"    input  {change.name}: {change.old_text()} → {change.new_text()}")
@@ -280,9 +306,7 @@ def render_rich(diff: Diff, console) -> None:
         for flip in entry.flips:
             colour = "red" if flip.now_fails else "green"
             console.print(
-                f"    [{colour}]claim {escape(flip.metric)} {escape(flip.op)} …: "
-                f"{_verdict(flip.old_holds)} → {_verdict(flip.new_holds)}[/]  "
-                f'"{escape(flip.quote)}"'
+                f'    [{colour}]claim {escape(_claim_text(flip))}[/]  "{escape(flip.quote)}"'
             )
         for change in entry.inputs:
             console.print(
@@ -318,12 +342,7 @@ def render_markdown(diff: Diff) -> str:
                 else "inputs only"
             )
         )
-        claims = (
-            ", ".join(
-                f"{f.metric} {_verdict(f.old_holds)} → {_verdict(f.new_holds)}" for f in entry.flips
-            )
-            or "—"
-        )
+        claims = ", ".join(_claim_text(f) for f in entry.flips) or "—"
         lines.append(f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} |")
     lines += ["", "<details><summary>Full detail</summary>", ""]
     for entry in diff.scenarios:
@@ -331,8 +350,10 @@ def render_markdown(diff: Diff) -> str:
         if entry.flips:
             lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
             lines += [
-                f"| {_md(f.metric)} {_md(f.op)} | {_verdict(f.old_holds)} | "
-                f"{_verdict(f.new_holds)} | {_md(f.quote)} |"
+                f"| {_md(f.metric)} {_md(f.op)} {_md(f.expected)} | "
+                f"{_verdict(f.old_holds)} at {_md(format_value(f.old_actual, f.dimension))} | "
+                f"{_verdict(f.new_holds)} at {_md(format_value(f.new_actual, f.dimension))} | "
+                f"{_md(f.quote)} |"
                 for f in entry.flips
             ]
             lines.append("")
@@ -379,8 +400,12 @@ def render_json(diff: Diff) -> str:
                         "metric": f.metric,
                         "op": f.op,
                         "quote": f.quote,
+                        "expected": f.expected_value,
+                        "expected_text": f.expected,
                         "old": f.old_holds,
                         "new": f.new_holds,
+                        "old_actual": f.old_actual,
+                        "new_actual": f.new_actual,
                         "file": f.file,
                         "line": f.line,
                     }
