@@ -92,3 +92,25 @@ def test_export_status_flip_is_reported_in_json_and_keeps_the_exit_codes(tmp_pat
         },
     ]
     assert main(["diff", "scenarios", str(copy), "--exit-code"]) == EXIT_CHANGED
+
+
+def test_coloured_terminal_diff_shows_the_rating_flips_too(tmp_path):
+    from rich.console import Console
+
+    from scendsl.language.resolve import load_paths
+    from scendsl.model.evaluate import evaluate
+    from scendsl.report.diff import diff_results, render_rich, render_text
+
+    copy = _edited_samples(tmp_path, "benchmarks.scn", "  region US\n", "  region CN\n")
+    before, after = ([evaluate(s) for s in load_paths([str(p)]).scenarios] for p in (SAMPLES, copy))
+    diff = diff_results(before, after)
+    console = Console(record=True, width=300, color_system=None)
+    render_rich(diff, console)
+    rich_lines = console.export_text().splitlines()
+    wanted = [
+        "    risk export_control: medium → high",
+        "    export status: allowed → presumption of denial",
+    ]
+    text_lines = render_text(diff).splitlines()
+    for line in wanted:
+        assert line in text_lines and line in rich_lines

@@ -372,6 +372,8 @@ def render_rich(diff: Diff, console) -> None:
             console.print(
                 f'    [{colour}]claim {escape(_claim_text(flip))}[/]  "{escape(flip.quote)}"'
             )
+        for rating in entry.ratings:
+            console.print(f"    [bold]{escape(rating.text())}[/]")
         for change in entry.inputs:
             console.print(
                 f"    input  {escape(change.name)}: {escape(change.old_text())} → "
