@@ -219,6 +219,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_fmt(args: argparse.Namespace) -> int:
     from scendsl.language.format import format_paths
 
+    if args.diff:
+        diffs: list[str] = []
+        changed, code = format_paths(args.paths, check=True, diffs=diffs)
+        sys.stdout.write("".join(diffs))
+        return code
     changed, code = format_paths(args.paths, check=args.check)
     verb = "would reformat" if args.check else "reformatted"
     for name in changed:
@@ -428,6 +433,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="write nothing; exit 1 naming the files that would change",
+    )
+    fmt.add_argument(
+        "--diff",
+        action="store_true",
+        help="write nothing; print a unified diff of the changes; exit 1 when there are any",
     )
 
     new = sub.add_parser("new", help="write a commented starter scenario that passes check")

@@ -231,7 +231,8 @@ def test_rich_diff_output_escapes_user_text():
     from scendsl.report import diff as D
 
     class Entry:
-        status, name, title, flips, inputs, metrics = "~", "a", f"T{HOSTILE}", [], [], []
+        status, name, title = "~", "a", f"T{HOSTILE}"
+        flips, inputs, metrics, ratings = [], [], [], []
 
     class Result:
         scenarios = (Entry(),)

@@ -19,6 +19,10 @@ EDITS = {
     "changed_count": ("colossus2.scn", "count       100k ", "count       150k "),
     "changed_accelerator": ("landscape.scn", "accelerator TPUv5p", "accelerator TPUv6e"),
     "flipped_claim": ("colossus2.scn", "    pue 1.25\n", "    pue 3.5\n"),
+    # 8 → 50k accelerators: concentration (and two more risks) low → medium.
+    "risk_flip": ("benchmarks.scn", "    count       8\n", "    count       50k\n"),
+    # A US site → a Chinese one: export status allowed → presumption of denial.
+    "export_status_flip": ("benchmarks.scn", "  region US\n", "  region CN\n"),
 }
 
 

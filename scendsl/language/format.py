@@ -46,6 +46,8 @@ Layout rules
 from __future__ import annotations
 
 import bisect
+import difflib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -56,6 +58,7 @@ from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span, sort
 from scendsl.files import open_regular, replace_file, scenario_files
 from scendsl.language.parse import parse, parse_file
 from scendsl.language.syntax import Atom, Document, Statement
+from scendsl.terminal import visible_path
 
 INDENT = "  "
 MAX_WIDTH = 100
@@ -79,7 +82,11 @@ def format_document(document: Document) -> str:
 
 
 def format_paths(
-    paths: list[str], check: bool, *, diagnostics: list[Diagnostic] | None = None
+    paths: list[str],
+    check: bool,
+    *,
+    diagnostics: list[Diagnostic] | None = None,
+    diffs: list[str] | None = None,
 ) -> tuple[list[str], int]:
     """Format `.scn` files in place (folders are searched recursively for `*.scn`).
 
@@ -88,7 +95,8 @@ def format_paths(
     nothing is written. Each rewrite is atomic (a temporary file in the same folder, then
     `os.replace`), and a file with syntax errors is never written. Their diagnostics are appended
     to `diagnostics` when a list is given; otherwise a ScenarioError carrying all of them is raised
-    after every other file has been handled.
+    after every other file has been handled. When `diffs` is given (use it with `check`), the
+    unified diff of each file that would change is appended to it.
     """
     changed: list[str] = []
     errors: list[Diagnostic] = []
@@ -119,6 +127,8 @@ def format_paths(
             )
             continue
         changed.append(path)
+        if diffs is not None:
+            diffs.append(unified_diff(path, document.text, formatted))
         if check:
             continue
         try:
@@ -134,6 +144,21 @@ def format_paths(
         diagnostics.extend(sorted_diagnostics(errors))
     code = 1 if errors or (check and changed) else 0
     return changed, code
+
+
+def unified_diff(path: str, old: str, new: str) -> str:
+    """The unified diff from `old` to `new` with `--- a/PATH` / `+++ b/PATH` headers."""
+    name = visible_path(os.path.normpath(path))  # `./x.scn` reads as `a/x.scn`, not `a/./x.scn`
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{name}",
+        tofile=f"b/{name}",
+    )
+    # A last line without its newline would run into the next header.
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
 
 
 def _expand(paths: Iterable[str], errors: list[Diagnostic]) -> list[str]:

@@ -2,13 +2,15 @@
 
 Two sets of evaluated scenarios are compared by name: `+` added, `-` removed, `~` changed. For a
 changed scenario: the inputs that changed (old → new), every metric that moved (signed delta and
-per cent, the most important first) and the claims that flipped, which come first of all.
+per cent, the most important first) and the claims that flipped, which come first of all, followed
+by the risk ratings (the briefings' register) and the export status that changed.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,12 @@ from scendsl.report.numbers import format_delta, format_value, sig
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
+from scendsl.report.risk import RiskDefinition, assess, load_rules
+from scendsl.report.text import expected_text
 from scendsl.terminal import visible_path
+
+#: The metric whose change is reported beside the risk ratings.
+EXPORT_STATUS = "export.status"
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,35 @@ class ClaimFlip:
     new_holds: bool | None
     file: str
     line: int
+    expected: str = ""  # as people read it: `500 MW ± 10%`
+    old_actual: Any = None
+    new_actual: Any = None
+    dimension: str = "number"
+    expected_value: float | None = None  # in SI units, like the actuals
 
     @property
     def now_fails(self) -> bool:
         return self.new_holds is False
+
+
+@dataclass(frozen=True)
+class RatingFlip:
+    """A risk rating or the export status that changed: `concentration low → medium`."""
+
+    kind: str  # risk | export
+    key: str  # the risk's key, or the metric `export.status`
+    title: str
+    old: str | None
+    new: str | None
+
+    def text(self) -> str:
+        """`risk concentration: low → medium`, `export status: allowed → presumption of denial`."""
+        label = f"risk {self.key}" if self.kind == "risk" else "export status"
+        return f"{label}: {_rating(self.old)} → {_rating(self.new)}"
+
+
+def _rating(value: str | None) -> str:
+    return "not rated" if value is None else str(value).replace("_", " ")
 
 
 @dataclass
@@ -76,6 +108,7 @@ class ScenarioDiff:
     inputs: list[Change] = field(default_factory=list)
     metrics: list[Change] = field(default_factory=list)
     flips: list[ClaimFlip] = field(default_factory=list)
+    ratings: list[RatingFlip] = field(default_factory=list)
 
 
 @dataclass
@@ -125,6 +158,12 @@ class Diff:
                 bits.append(
                     f"{holding} claim{'s' if holding > 1 else ''} now hold{'s' if holding == 1 else ''}"
                 )
+            risks = [r for r in entry.ratings if r.kind == "risk"]
+            if len(risks) == 1:
+                bits.append(risks[0].text())
+            elif risks:
+                bits.append(f"{len(risks)} risk ratings changed")
+            bits += [r.text() for r in entry.ratings if r.kind == "export"]
             if not bits:
                 bits.append("inputs changed, no metric moved beyond the threshold")
             parts.append(f"{entry.name}: " + "; ".join(bits))
@@ -184,6 +223,7 @@ def diff_results(old: list[Result], new: list[Result], threshold: float = 0.0) -
     old_by_name = {r.name: r for r in old}
     new_by_name = {r.name: r for r in new}
     entries: list[ScenarioDiff] = []
+    rules = load_rules()
     for name in list(old_by_name) + [n for n in new_by_name if n not in old_by_name]:
         before, after = old_by_name.get(name), new_by_name.get(name)
         if before is None:
@@ -200,8 +240,9 @@ def diff_results(old: list[Result], new: list[Result], threshold: float = 0.0) -
             _node_changes(before.inputs, after.inputs, "input", 0.0),
             _node_changes(before.metrics, after.metrics, "metric", threshold),
             _flips(before, after),
+            _rating_flips(before, after, rules),
         )
-        if entry.inputs or entry.metrics or entry.flips:
+        if entry.inputs or entry.metrics or entry.flips or entry.ratings:
             entries.append(entry)
     # Scenarios whose claims flipped come first, then by how much their top metric moved.
     entries.sort(
@@ -228,15 +269,62 @@ def _flips(before: Result, after: Result) -> list[ClaimFlip]:
                     claim.holds,
                     claim.file,
                     claim.line,
+                    expected_text(claim),
+                    previous.actual,
+                    claim.actual,
+                    _dimension(claim.metric),
+                    claim.expected,
                 )
             )
     flips.sort(key=lambda f: not f.now_fails)
     return flips
 
 
+def _value_of(result: Result) -> Callable[[str], Any]:
+    """A node's value by name (inputs and metrics alike), None when the scenario lacks it."""
+
+    def value_of(name: str) -> Any:
+        node = result.metrics.get(name) or result.inputs.get(name)
+        return node.value if node is not None else None
+
+    return value_of
+
+
+def _rating_flips(
+    before: Result, after: Result, rules: tuple[RiskDefinition, ...]
+) -> list[RatingFlip]:
+    """Risk ratings (the briefings' register, scendsl.report.risk), then the export status."""
+    flips = [
+        RatingFlip("risk", old.risk.key, old.risk.title, old.rating, new.rating)
+        for old, new in zip(
+            assess(_value_of(before), rules), assess(_value_of(after), rules), strict=True
+        )
+        if old.rating != new.rating
+    ]
+    old_status, new_status = _value_of(before)(EXPORT_STATUS), _value_of(after)(EXPORT_STATUS)
+    if old_status != new_status:
+        flips.append(RatingFlip("export", EXPORT_STATUS, "Export status", old_status, new_status))
+    return flips
+
+
+def _dimension(metric: str) -> str:
+    node = REGISTRY.nodes.get(metric)
+    return node.dimension if node is not None else "number"
+
+
 # --------------------------------------------------------------------------- rendering
 def _verdict(holds: bool | None) -> str:
     return {True: "holds", False: "fails", None: "n/a"}[holds]
+
+
+def _claim_text(flip: ClaimFlip) -> str:
+    """`energy.facility_power >= 500 MW: fails → holds (224 MW → 627 MW)`."""
+    old = format_value(flip.old_actual, flip.dimension)
+    new = format_value(flip.new_actual, flip.dimension)
+    return (
+        f"{flip.metric} {flip.op} {flip.expected}: {_verdict(flip.old_holds)} → "
+        f"{_verdict(flip.new_holds)} ({old} → {new})"
+    )
 
 
 def render_text(diff: Diff) -> str:
@@ -246,9 +334,11 @@ def render_text(diff: Diff) -> str:
         lines.append(f"{entry.status} {entry.name}  {entry.title}")
         for flip in entry.flips:
             lines.append(
-                f"    claim {flip.metric} {flip.op} …: {_verdict(flip.old_holds)} → "
-                f'{_verdict(flip.new_holds)}  "{flip.quote}" ({visible_path(flip.file)}:{flip.line})'
+                f'    claim {_claim_text(flip)}  "{flip.quote}" '
+                f"({visible_path(flip.file)}:{flip.line})"
             )
+        for rating in entry.ratings:
+            lines.append(f"    {rating.text()}")
         for change in entry.inputs:
             lines.append(f"    input  {change.name}: {change.old_text()} → {change.new_text()}")
         for change in entry.metrics:
@@ -280,10 +370,10 @@ def render_rich(diff: Diff, console) -> None:
         for flip in entry.flips:
             colour = "red" if flip.now_fails else "green"
             console.print(
-                f"    [{colour}]claim {escape(flip.metric)} {escape(flip.op)} …: "
-                f"{_verdict(flip.old_holds)} → {_verdict(flip.new_holds)}[/]  "
-                f'"{escape(flip.quote)}"'
+                f'    [{colour}]claim {escape(_claim_text(flip))}[/]  "{escape(flip.quote)}"'
             )
+        for rating in entry.ratings:
+            console.print(f"    [bold]{escape(rating.text())}[/]")
         for change in entry.inputs:
             console.print(
                 f"    input  {escape(change.name)}: {escape(change.old_text())} → "
@@ -304,7 +394,10 @@ def render_markdown(diff: Diff) -> str:
     lines = ["### scendsl diff", "", _md(diff.headline()), ""]
     if not diff.scenarios:
         return "\n".join(lines)
-    lines += ["| | scenario | top change | claims |", "|---|---|---|---|"]
+    lines += [
+        "| | scenario | top change | claims | ratings |",
+        "|---|---|---|---|---|",
+    ]
     for entry in diff.scenarios:
         top = entry.metrics[0] if entry.metrics else None
         top_text = (
@@ -318,22 +411,31 @@ def render_markdown(diff: Diff) -> str:
                 else "inputs only"
             )
         )
-        claims = (
-            ", ".join(
-                f"{f.metric} {_verdict(f.old_holds)} → {_verdict(f.new_holds)}" for f in entry.flips
-            )
-            or "—"
+        claims = ", ".join(_claim_text(f) for f in entry.flips) or "—"
+        ratings = ", ".join(r.text() for r in entry.ratings) or "—"
+        lines.append(
+            f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} "
+            f"| {_md(ratings)} |"
         )
-        lines.append(f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} |")
     lines += ["", "<details><summary>Full detail</summary>", ""]
     for entry in diff.scenarios:
         lines += [f"#### {entry.status} {_md(entry.name)}", ""]
         if entry.flips:
             lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
             lines += [
-                f"| {_md(f.metric)} {_md(f.op)} | {_verdict(f.old_holds)} | "
-                f"{_verdict(f.new_holds)} | {_md(f.quote)} |"
+                f"| {_md(f.metric)} {_md(f.op)} {_md(f.expected)} | "
+                f"{_verdict(f.old_holds)} at {_md(format_value(f.old_actual, f.dimension))} | "
+                f"{_verdict(f.new_holds)} at {_md(format_value(f.new_actual, f.dimension))} | "
+                f"{_md(f.quote)} |"
                 for f in entry.flips
+            ]
+            lines.append("")
+        if entry.ratings:
+            lines += ["| rating | was | now |", "|---|---|---|"]
+            lines += [
+                f"| {'risk ' + _md(r.key) if r.kind == 'risk' else 'export status'} | "
+                f"{_md(_rating(r.old))} | {_md(_rating(r.new))} |"
+                for r in entry.ratings
             ]
             lines.append("")
         if entry.inputs:
@@ -379,12 +481,20 @@ def render_json(diff: Diff) -> str:
                         "metric": f.metric,
                         "op": f.op,
                         "quote": f.quote,
+                        "expected": f.expected_value,
+                        "expected_text": f.expected,
                         "old": f.old_holds,
                         "new": f.new_holds,
+                        "old_actual": f.old_actual,
+                        "new_actual": f.new_actual,
                         "file": f.file,
                         "line": f.line,
                     }
                     for f in e.flips
+                ],
+                "ratings": [
+                    {"kind": r.kind, "key": r.key, "title": r.title, "old": r.old, "new": r.new}
+                    for r in e.ratings
                 ],
                 "inputs": [change_data(c) for c in e.inputs],
                 "metrics": [change_data(c) for c in e.metrics],
