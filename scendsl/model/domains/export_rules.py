@@ -327,7 +327,7 @@ def controlled_classes(
     }
 
 
-# ============================================================================ destinations
+# ============================================================================ figures from a lookup
 def figures_from(lookup) -> ChipFigures:
     """TPP, PD, I/O and HBM bandwidth from `lookup(figure name) -> value or None`."""
     rates = [lookup(name) or 0.0 for name in TPP_BIT_LENGTHS]
@@ -339,6 +339,7 @@ def figures_from(lookup) -> ChipFigures:
     return ChipFigures(tpp_value, pd, lookup("scaleup_bandwidth"), lookup("hbm_bandwidth"))
 
 
+# ============================================================================ destinations
 def destination_groups(catalog: Catalog, region: str, date: _dt.date) -> tuple[str, ...]:
     """The EAR country groups of `region` (a subdivision: its country's) on `date`."""
     return catalog.country_groups.groups_on(region, date)
