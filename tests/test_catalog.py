@@ -267,7 +267,7 @@ def test_china_variants_differ_from_their_parents_only_in_interconnect(catalog: 
 def test_china_variants_pass_the_2022_rule_and_fail_the_2023_one(catalog: Catalog) -> None:
     # The A800 and H800 cut NVLink to 400 GB/s to stay under the Oct 2022 interconnect criterion;
     # the Oct 2023 rule dropped that criterion. Their parents needed a licence from the start.
-    from scendsl.model.domains.export_control import status_for
+    from scendsl.model.domains.export_rules import status_for
 
     before, after = dt.date(2023, 7, 1), dt.date(2024, 7, 1)
     for variant, parent in (("A800", "A100_80GB"), ("H800", "H100")):

@@ -19,7 +19,7 @@ import pytest
 import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.language.names import is_region
-from scendsl.model.domains.export_control import status_for
+from scendsl.model.domains.export_rules import status_for
 from scendsl.model.evaluate import evaluate
 
 CATALOG = load_catalog()

@@ -7,8 +7,8 @@ import pytest
 
 import scendsl
 from scendsl.catalog import STATUS_ORDER, ExportRule, load_catalog
-from scendsl.model.domains import divide, export_control, market
-from scendsl.model.domains.export_control import (
+from scendsl.model.domains import divide, export_control, export_rules, market
+from scendsl.model.domains.export_rules import (
     ChipFigures,
     decision_date,
     export_status,
@@ -247,7 +247,7 @@ def test_tpu_v5e_is_undetermined_where_its_unpublished_die_area_decides():
     # TPP 3,152 < 4,800: 3A090.a only if PD ≥ 5.92, 3A090.b if 1.6 ≤ PD < 5.92, else free.
     # Google publishes no die area, so in China (D:5, 2024) the status ranges over three values.
     result = run(accelerator="TPUv5e", count="256", year=2024, region="CN")
-    assert result.value("export.status") == export_control.UNDETERMINED
+    assert result.value("export.status") == export_rules.UNDETERMINED
     rule = result.value("export.rule")
     assert rule == (
         "undetermined: allowed if PD < 1.6; notification if 1.6 ≤ PD < 5.92; "
@@ -268,7 +268,7 @@ def test_tpu_v5e_is_undetermined_where_its_unpublished_die_area_decides():
 
 
 def test_statuses_are_the_schema_values_everywhere():
-    allowed = set(STATUS_ORDER) | {export_control.UNDETERMINED}
+    allowed = set(STATUS_ORDER) | {export_rules.UNDETERMINED}
     # Regions with figures, and one stand-in region per distinct standing (every code would take
     # ~20 s; two codes with the same groups and tier are decided alike unless a rule names one).
     named = {code for rule in CATALOG.export_rules for t in rule.treatments for code in t.regions}

@@ -13,6 +13,7 @@ from scendsl.model.domains import memory  # noqa: F401
 from scendsl.model.domains import step_time  # noqa: F401
 from scendsl.model.domains import crosscheck  # noqa: F401
 from scendsl.model.domains import reliability  # noqa: F401
+from scendsl.model.domains import energy_supply  # noqa: F401
 from scendsl.model.domains import energy  # noqa: F401
 from scendsl.model.domains import market  # noqa: F401
 from scendsl.model.domains import export_control  # noqa: F401

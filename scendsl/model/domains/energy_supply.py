@@ -1,0 +1,320 @@
+"""Energy supply: the inputs the energy model reads about the site, its hardware and its supply.
+
+Site class and PUE, network overhead, the measured or rated power per accelerator, the share of
+the year the cluster draws power, and the carbon intensity and price of the supply mix (the
+region's grid for the year, from grid.py, or a mix of sources), with flags for grid figures that
+stand in for missing ones. The metrics built on them are in `energy`.
+"""
+
+from __future__ import annotations
+
+from scendsl.catalog.choices import default_choices
+from scendsl.catalog.grid import WORLD, RegionalFigure, electricity_price, grid_intensity
+from scendsl.catalog.quantities import read_quantity
+from scendsl.model.context import Context, Found, from_figure
+from scendsl.model.registry import input_node
+
+
+def _choice(ctx: Context, path: str) -> Found:
+    """The scenario's option for an enum field, else the catalog's default choice."""
+    if ctx.field(path) is not None:
+        return ctx.scenario_value(path)
+    key = path.partition(".")[2]
+    choice = default_choices()[key]
+    return Found(
+        choice.value, f"catalog choices.{key}", choice.source, choice.confidence, choice.note
+    )
+
+
+@input_node(
+    "energy.site_class",
+    "text",
+    "Kind of site (hyperscale, colocation, enterprise): sets the default PUE",
+    value_type="text",
+)
+def _site_class(ctx: Context) -> Found:
+    return _choice(ctx, "energy.site_class")
+
+
+@input_node(
+    "energy.pue",
+    "number",
+    "Power usage effectiveness: facility power ÷ IT power",
+    formula="scenario energy.pue, else the PUE of the site class (energy.site_class) "
+    "for the scenario's year (calibration.pue_<class>_<year>, nearest year)",
+)
+def _pue(ctx: Context) -> Found:
+    if ctx.field("energy.pue") is not None:
+        return ctx.scenario_value("energy.pue")
+    site = _site_class(ctx)
+    prefix = f"pue_{site.value}_"
+    series = {
+        int(key[len(prefix) :]): figure
+        for key, figure in ctx.catalog.calibration.items()
+        if key.startswith(prefix)
+    }
+    found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.pue_{site.value}")
+    note = "; ".join(n for n in (f"site class {site.value} ({site.origin})", found.note) if n)
+    return Found(found.value, found.origin, found.source, found.confidence, note)
+
+
+def _measured_power(ctx: Context) -> bool:
+    return ctx.field("cluster.accelerator_power") is not None
+
+
+@input_node(
+    "energy.network_overhead",
+    "fraction",
+    "Cluster network and storage power on top of the servers",
+    formula="scenario cluster.overhead, else 0 when cluster.accelerator_power (measured "
+    "all-in) is given, else calibration.network_overhead",
+)
+def _network_overhead(ctx: Context) -> Found:
+    if ctx.field("cluster.overhead") is None and _measured_power(ctx):
+        found = ctx.calibration("measured_power_fraction")
+        return Found(
+            0.0,
+            f"{ctx.where('cluster.accelerator_power')}: measured all-in power, "
+            "no overhead added (catalog calibration.measured_power_fraction)",
+            found.source,
+            found.confidence,
+            found.note,
+        )
+    return ctx.scenario_or_calibration("cluster.overhead", "network_overhead")
+
+
+@input_node(
+    "energy.training_power_fraction",
+    "fraction",
+    "Power while training ÷ the power per accelerator",
+    formula="scenario energy.training_power_fraction, else 100% when "
+    "cluster.accelerator_power (measured) is given, else "
+    "calibration.training_power_fraction (measured ÷ rated)",
+)
+def _training_fraction(ctx: Context) -> Found:
+    if ctx.field("energy.training_power_fraction") is not None:
+        return ctx.scenario_value("energy.training_power_fraction")
+    if _measured_power(ctx):
+        found = ctx.calibration("measured_power_fraction")
+        return Found(
+            found.value,
+            f"{ctx.where('cluster.accelerator_power')}: measured power "
+            "used as is (catalog calibration.measured_power_fraction)",
+            found.source,
+            found.confidence,
+            found.note,
+        )
+    return ctx.calibration("training_power_fraction")
+
+
+@input_node("energy.utilization", "fraction", "Share of the year the cluster draws power")
+def _utilization(ctx: Context) -> Found:
+    return ctx.scenario_or_calibration("energy.utilization", "default_utilization")
+
+
+@input_node(
+    "accelerator.system_power",
+    "power",
+    "Rated power per accelerator with its share of hosts, NICs and fans",
+    formula="scenario cluster.accelerator_power, else the platform's figure, "
+    "else tdp × (1 + calibration.node_overhead)",
+)
+def _system_power(ctx: Context) -> Found:
+    if ctx.field("cluster.accelerator_power") is not None:
+        return ctx.scenario_value("cluster.accelerator_power")
+    tdp = ctx.accelerator_figure("tdp")
+    overhead = ctx.calibration("node_overhead")
+    fallback = Found(
+        tdp.value * (1 + overhead.value),
+        f"derived: tdp ({tdp.origin}) × (1 + node_overhead)",
+        overhead.source,
+        "C",
+        "no platform figure; DGX H100 node overhead applied",
+    )
+    return ctx.accelerator_figure("system_power", fallback)
+
+
+@input_node(
+    "energy.supply_intensity",
+    "carbon_intensity",
+    "Lifecycle carbon intensity of the supply mix",
+    formula="scenario energy.intensity, else Σ share × intensity of each source "
+    "(grid = the region's grid for the year, grid.toml: its own figure, else its country's, "
+    "else the world average; a year past the data takes the latest year)",
+)
+def _intensity(ctx: Context) -> Found:
+    if ctx.field("energy.intensity") is not None:
+        return ctx.scenario_value("energy.intensity")
+    return _mix_average(ctx, "intensity")
+
+
+@input_node(
+    "energy.supply_price",
+    "energy_price",
+    "Electricity price of the supply mix",
+    formula="scenario energy.price, else Σ share × price of each source "
+    "(grid = the region's industrial electricity price for the year, electricity_prices.toml, "
+    "else the gas plant's price)",
+)
+def _price(ctx: Context) -> Found:
+    if ctx.field("energy.price") is not None:
+        return ctx.scenario_value("energy.price")
+    return _mix_average(ctx, "price")
+
+
+def supply_mix(ctx: Context) -> list[tuple[str, float]]:
+    """(energy source, share) of the supply: the scenario's mix, else the region's grid."""
+    mix = ctx.scenario.energy.mix
+    if mix:
+        return [(share.source, share.share) for share in mix]
+    return [("grid", 1.0)]  # no mix given: the region's grid
+
+
+def _mix_average(ctx: Context, what: str) -> Found:
+    total, parts, sources, notes = 0.0, [], [], []
+    for name, share in supply_mix(ctx):
+        found = _source_figure(ctx, name, what)
+        total += share * found.value
+        # The grid's figure depends on the region and year: say which one was read.
+        regional = ctx.catalog.energy_sources[name].uses_region_grid
+        parts.append(f"{share:.0%} {name}" + (f" ({found.origin})" if regional else ""))
+        if found.source:
+            sources.append(found.source)
+        if found.note and ("extrapolated" in found.note or "fallback" in found.note):
+            notes.append(found.note)
+    where = ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
+    confidence = "C" if len(parts) > 1 else None
+    return Found(
+        total,
+        f"mix at {where}: " + ", ".join(parts),
+        "; ".join(dict.fromkeys(sources)),
+        confidence,
+        "; ".join(notes) or None,
+    )
+
+
+def _grid_lookup(ctx: Context, what: str) -> RegionalFigure:
+    """The regional figure for the scenario's region and year (grid.py never raises)."""
+    if what == "intensity":
+        return grid_intensity(ctx.scenario.region, ctx.scenario.year)
+    return electricity_price(ctx.scenario.region, ctx.scenario.year)
+
+
+def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
+    """A grid.py figure as an input's value, labelled when another region or year stands in.
+
+    The year label has the words of Context.by_year, which the briefings' caveats read.
+    """
+    value, _ = read_quantity(f"{figure.value} {figure.unit}")
+    notes = [figure.note] if figure.note else []
+    confidence = figure.confidence
+    if figure.region_used != figure.region:
+        used = "the world average" if figure.region_used == WORLD else figure.region_used
+        notes.append(f"fallback: no figure for {figure.region}; {used} used")
+        confidence = "C"  # another region's figure: a stand-in, not a measurement
+    if figure.year_used != figure.year:
+        notes.append(f"extrapolated: no {figure.year} figure, {figure.year_used} value used")
+    return Found(
+        value,
+        f"catalog {file} {figure.region_used}.{series}[{figure.year_used}]",
+        figure.source,
+        confidence,
+        "; ".join(notes) or None,
+    )
+
+
+def _source_figure(ctx: Context, name: str, what: str) -> Found:
+    source = ctx.catalog.energy_sources[name]
+    if source.uses_region_grid:
+        figure = _grid_lookup(ctx, what)
+        if what == "intensity" and figure.value is not None:
+            return _regional_found(figure, "grid.toml", "grid_intensity")
+        if what == "price" and figure.value is not None:
+            return _regional_found(figure, "electricity_prices.toml", "industrial_price")
+        region = ctx.catalog.regions[ctx.scenario.region]
+        if what == "intensity":  # not an ISO 3166 code grid.py knows: regions.toml's series
+            return ctx.by_year(
+                region.grid_intensity,
+                ctx.scenario.year,
+                f"catalog regions.{region.code}.grid_intensity",
+            )
+        if region.electricity_price is not None:
+            return from_figure(
+                region.electricity_price, f"catalog regions.{region.code}.electricity_price"
+            )
+        # No regional price: the gas plant sets the marginal price of most grids.
+        source = ctx.catalog.energy_sources["gas"]
+    figure = getattr(source, what)
+    if figure is None:
+        raise LookupError(f"energy source '{name}' has no {what}")
+    return from_figure(figure, f"catalog energy.{source.name}.{what}")
+
+
+def _grid_used(ctx: Context, path: str) -> bool:
+    """Whether the grid's figure enters the supply's figure (`path`: energy.intensity/price)."""
+    if ctx.field(path) is not None:
+        return False
+    return any(
+        share > 0 and ctx.catalog.energy_sources[name].uses_region_grid
+        for name, share in supply_mix(ctx)
+    )
+
+
+def _grid_fallback(ctx: Context, what: str, path: str, default: str | None) -> Found:
+    # Kept in the result for a warnings stage: True when the grid figure the supply uses is
+    # another region's or year's, or missing (`default` then says what stood in).
+    figure = _grid_lookup(ctx, what)
+    file = "grid.toml" if what == "intensity" else "electricity_prices.toml"
+    origin = f"catalog {file}, region {figure.region}, year {figure.year}"
+    if not _grid_used(ctx, path):
+        return Found(False, origin, note="the grid's figure is not used by this scenario")
+    reason = figure.reason
+    if figure.value is None and default:
+        reason = f"{reason}; {default}" if reason else default
+    return Found(figure.fallback, origin, note=reason)
+
+
+@input_node(
+    "energy.grid_intensity_fallback",
+    "bool",
+    "Whether the grid carbon intensity used is a stand-in: another year's figure, the "
+    "country's for a subdivision, or the world average",
+    value_type="bool",
+    importance=2,
+    formula="the grid is in the supply mix and grid.toml has no figure for the scenario's "
+    "region and year",
+)
+def _grid_intensity_fallback(ctx: Context) -> Found:
+    return _grid_fallback(ctx, "intensity", "energy.intensity", None)
+
+
+@input_node(
+    "energy.grid_price_fallback",
+    "bool",
+    "Whether the grid electricity price used is a stand-in: another year's figure, the "
+    "country's for a subdivision, or, without one, a default price",
+    value_type="bool",
+    importance=2,
+    formula="the grid is in the supply mix and electricity_prices.toml has no industrial "
+    "price for the scenario's region and year",
+)
+def _grid_price_fallback(ctx: Context) -> Found:
+    region = ctx.catalog.regions[ctx.scenario.region]
+    default = (
+        f"catalog regions.{region.code}.electricity_price used"
+        if region.electricity_price is not None
+        else "the gas plant's price (catalog energy.gas.price) used"
+    )
+    return _grid_fallback(ctx, "price", "energy.price", default)
+
+
+@input_node(
+    "energy.household_annual_energy", "energy", "Electricity an average US household uses in a year"
+)
+def _household(ctx: Context) -> Found:
+    return ctx.calibration("household_annual_energy")
+
+
+@input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")
+def _smr(ctx: Context) -> Found:
+    return ctx.calibration("smr_unit_power")
