@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scendsl.catalog import Catalog, Figure
+from scendsl.catalog.choices import default_choices
 from scendsl.scenario import Scenario, Uncertain
 
 
@@ -76,6 +77,17 @@ class Context:
         if self.field(path) is None:
             return self.calibration(key)
         return self.scenario_value(path)
+
+    def scenario_or_choice(self, path: str) -> Found:
+        """The scenario's option for the enum field `path`, else the catalog's default choice
+        for it (choices.toml, with the argument for it as the note)."""
+        if self.field(path) is not None:
+            return self.scenario_value(path)
+        key = path.partition(".")[2]
+        choice = default_choices()[key]
+        return Found(
+            choice.value, f"catalog choices.{key}", choice.source, choice.confidence, choice.note
+        )
 
     def calibration(self, key: str, note: str | None = None) -> Found:
         figure = self.catalog.calibration[key]

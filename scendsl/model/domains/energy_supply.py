@@ -8,22 +8,10 @@ stand in for missing ones. The metrics built on them are in `energy`.
 
 from __future__ import annotations
 
-from scendsl.catalog.choices import default_choices
 from scendsl.catalog.grid import WORLD, RegionalFigure, electricity_price, grid_intensity
 from scendsl.catalog.quantities import read_quantity
 from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.registry import input_node
-
-
-def _choice(ctx: Context, path: str) -> Found:
-    """The scenario's option for an enum field, else the catalog's default choice."""
-    if ctx.field(path) is not None:
-        return ctx.scenario_value(path)
-    key = path.partition(".")[2]
-    choice = default_choices()[key]
-    return Found(
-        choice.value, f"catalog choices.{key}", choice.source, choice.confidence, choice.note
-    )
 
 
 @input_node(
@@ -33,7 +21,7 @@ def _choice(ctx: Context, path: str) -> Found:
     value_type="text",
 )
 def _site_class(ctx: Context) -> Found:
-    return _choice(ctx, "energy.site_class")
+    return ctx.scenario_or_choice("energy.site_class")
 
 
 @input_node(

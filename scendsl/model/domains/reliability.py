@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from scendsl.catalog.choices import default_choices
 from scendsl.model.context import Context, Found
 from scendsl.model.registry import input_node, metric
 
@@ -103,16 +102,6 @@ def _in_memory_restart_time(ctx: Context) -> Found:
     return ctx.scenario_or_calibration("cluster.restart_time", "in_memory_restart_time")
 
 
-def _choice(ctx: Context, path: str) -> Found:
-    if ctx.field(path) is not None:
-        return ctx.scenario_value(path)
-    key = path.partition(".")[2]
-    choice = default_choices()[key]
-    return Found(
-        choice.value, f"catalog choices.{key}", choice.source, choice.confidence, choice.note
-    )
-
-
 @input_node(
     "reliability.recovery",
     "text",
@@ -120,7 +109,7 @@ def _choice(ctx: Context, path: str) -> Found:
     value_type="text",
 )
 def _recovery(ctx: Context) -> Found:
-    return _choice(ctx, "cluster.recovery")
+    return ctx.scenario_or_choice("cluster.recovery")
 
 
 @input_node(
@@ -140,7 +129,7 @@ def _mfu_basis(ctx: Context) -> Found:
             mfu.source,
             mfu.confidence,
         )
-    return _choice(ctx, "cluster.mfu_basis")
+    return ctx.scenario_or_choice("cluster.mfu_basis")
 
 
 @input_node("workload.duration", "time", "Wall-clock duration of the run, given directly")
