@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from scendsl.errors import Diagnostic, ScenarioError
 from scendsl.language import fields as F
 from scendsl.language.names import catalog_names, is_region
+from scendsl.language.passes.definitions import DEFINITION_KEYWORDS
 
 #: The default forecast year, a constant so that the same command writes the same bytes.
 DEFAULT_YEAR = 2026
@@ -24,11 +25,7 @@ DEFAULT_REGION = "US"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: Words the language gives a meaning to in a header or a value: not good names.
 RESERVED = (
-    "scenario",
-    "sweep",
-    "accelerator",
-    "reference",
-    "import",
+    *DEFINITION_KEYWORDS,
     "extends",
     "from",
     "to",
