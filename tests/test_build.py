@@ -23,7 +23,7 @@ from scendsl.files import output as files_output
 from scendsl.report import views as views_module
 from scendsl.report.loader import builtin_templates_dir
 from scendsl.report.render import md_escape
-from scendsl.report.risk import (
+from scendsl.model.risk import (
     RiskRulesError,
     assess_one,
     load_rules,

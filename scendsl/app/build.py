@@ -294,7 +294,7 @@ def _prepare_rendering() -> None:
     import jinja2.sandbox  # noqa: F401
 
     from scendsl.report.render import markdown_to_html
-    from scendsl.report.risk import load_rules
+    from scendsl.model.risk import load_rules
 
     load_rules()
     markdown_to_html("")  # builds the Markdown converter of this process

@@ -20,7 +20,7 @@ from scendsl.report.numbers import format_delta, format_value, sig
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
-from scendsl.report.risk import RiskDefinition, assess, load_rules
+from scendsl.model.risk import RiskDefinition, assess, load_rules
 from scendsl.report.text import expected_text
 from scendsl.terminal import visible_path
 
@@ -73,7 +73,7 @@ class ClaimFlip:
     old_actual: Any = None
     new_actual: Any = None
     dimension: str = "number"
-    expected_value: float | None = None  # in SI units, like the actuals
+    expected_value: float | str | bool | None = None  # in SI units, like the actuals
 
     @property
     def now_fails(self) -> bool:
@@ -191,6 +191,8 @@ def _node_changes(
         new_value = after.value if after else None
         if not _differs(old_value, new_value):
             continue
+        if name.startswith("risk."):  # the ratings are reported with the rule that moved them
+            continue
         ref = after or before
         assert ref is not None  # the name comes from one of the two
         node = REGISTRY.nodes.get(name)
@@ -293,7 +295,7 @@ def _value_of(result: Result) -> Callable[[str], Any]:
 def _rating_flips(
     before: Result, after: Result, rules: tuple[RiskDefinition, ...]
 ) -> list[RatingFlip]:
-    """Risk ratings (the briefings' register, scendsl.report.risk), then the export status."""
+    """Risk ratings (the briefings' register, scendsl.model.risk), then the export status."""
     flips = [
         RatingFlip("risk", old.risk.key, old.risk.title, old.rating, new.rating)
         for old, new in zip(
