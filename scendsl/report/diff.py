@@ -16,11 +16,11 @@ from typing import Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
+from scendsl.model.risk import RiskDefinition, assess, load_rules
 from scendsl.report.numbers import format_delta, format_value, sig
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
-from scendsl.model.risk import RiskDefinition, assess, load_rules
 from scendsl.report.text import expected_text
 from scendsl.terminal import visible_path
 

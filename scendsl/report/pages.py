@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
-from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
 from scendsl.model.risk import Condition, RiskDefinition, Rule
+from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
 from scendsl.report.sandbox import read_only, template_view
 from scendsl.report.views import RiskView, ScenarioView, SweepView
 

@@ -13,16 +13,78 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from scendsl.model.engine import Categorical
 from scendsl.model.registry import metric
-from scendsl.model.risk import RATINGS, RULES_FILE, RiskDefinition, assess_one, load_rules
+from scendsl.model.risk import (
+    RATINGS,
+    RULES_FILE,
+    Condition,
+    RiskDefinition,
+    assess_one,
+    load_rules,
+)
 
 
 def _rating(risk: RiskDefinition, names: tuple[str, ...]) -> Callable[..., Any]:
-    def rate(*values: Any) -> str | None:
+    def rate(*values: Any) -> Any:
         by_name = dict(zip(names, values, strict=True))
+        sizes = {len(v) for v in values if isinstance(v, np.ndarray) and v.ndim == 1}
+        if sizes:  # Monte Carlo samples or sweep variants: every row at once
+            (size,) = sizes
+            return _ratings(risk, by_name, size)
         return assess_one(risk, by_name.get).rating
 
     return rate
+
+
+def _outcome(condition: Condition, value: Any, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(holds, undecided) per row: `Condition.test` on a column."""
+    if not isinstance(value, np.ndarray):
+        verdict = condition.test(value)
+        return np.full(size, verdict is True), np.full(size, verdict is None)
+    if condition.op == "is" and value.dtype == bool:
+        return value == condition.threshold, np.zeros(size, dtype=bool)
+    if value.dtype.kind not in "fiu":
+        raise TypeError(f"no column test for {condition.describe()}")  # the engine goes by row
+    numbers = value.astype(float)
+    undecided = np.isnan(numbers)
+    limit = condition.threshold
+    tests = {
+        "above": numbers > limit,
+        "at_least": numbers >= limit,
+        "below": numbers < limit,
+        "at_most": numbers <= limit,
+    }
+    if condition.op not in tests:
+        raise TypeError(f"no column test for {condition.describe()}")
+    return tests[condition.op] & ~undecided, undecided
+
+
+def _ratings(risk: RiskDefinition, values: dict[str, Any], size: int) -> Categorical:
+    """`assess_one(...).rating` for every row at once (the same rules, the same semantics)."""
+    none = len(RATINGS)  # the code of "not rated"
+    codes = np.full(size, none, dtype=np.int64)
+    done = np.zeros(size, dtype=bool)
+    skipped = np.zeros(size, dtype=bool)
+    for rule in risk.rules:
+        failed = np.zeros(size, dtype=bool)
+        undecided = np.zeros(size, dtype=bool)
+        for condition in rule.when:
+            holds, unknown = _outcome(condition, values.get(condition.metric), size)
+            failed |= ~holds & ~unknown
+            undecided |= unknown
+        open_rows = ~done & ~failed
+        if not rule.when:  # "otherwise" never rates a row whose earlier rules were skipped
+            codes[open_rows & ~skipped] = RATINGS.index(rule.rating)
+            done |= open_rows
+            break
+        fires = open_rows & ~undecided
+        codes[fires] = RATINGS.index(rule.rating)
+        done |= fires
+        skipped |= open_rows & undecided
+    return Categorical(codes, (*RATINGS, None))
 
 
 def _formula(risk: RiskDefinition) -> str:
