@@ -94,3 +94,21 @@ def test_references_energy_sources_and_rules_follow_the_catalog(capsys):
 def test_an_unknown_kind_is_a_usage_error(capsys):
     assert main(["list", "chips"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_docs_metrics_md_is_generated_from_the_registry():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(root / "scripts" / "gen_metric_docs.py"), "--check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (root / "docs" / "metrics.md").read_text(encoding="utf-8")
+    for name in metric_index():
+        assert f"| `{name}` |" in text, name
