@@ -249,10 +249,14 @@ def schema_document() -> dict[str, Any]:
     """The `scendsl schema` document: JSON Schema of the scenario and result models."""
     from scendsl.scenario import ScenarioSet, complete_models
 
+    from scendsl.report.schema_names import add_catalog_enums
+
     complete_models()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "scendsl models",
-        "scenarios": ScenarioSet.model_json_schema(),
-        "result": Result.model_json_schema(),
-    }
+    return add_catalog_enums(
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "scendsl models",
+            "scenarios": ScenarioSet.model_json_schema(),
+            "result": Result.model_json_schema(),
+        }
+    )
