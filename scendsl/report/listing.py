@@ -118,12 +118,10 @@ def regions() -> Listing:
     """Every region a scenario may name, and which data the catalog has for it."""
     from scendsl.catalog import load_catalog
     from scendsl.catalog.grid import _series, regions_with
-    from scendsl.language.names import iso_region_names
 
     catalog = load_catalog()
-    names = dict(iso_region_names())
-    for code, region in catalog.regions.items():
-        names.setdefault(code, region.name)
+    # The catalog holds every region a scenario may name (every ISO code of iso3166.tsv).
+    names = {code: region.name for code, region in catalog.regions.items()}
     intensity, prices = regions_with("grid_intensity"), regions_with("industrial_price")
     members = catalog.country_groups.members
     columns = (

@@ -13,10 +13,10 @@ from typing import Any
 
 
 def _names() -> dict[str, Any]:
-    from scendsl.language.names import catalog_names, iso_region_names
+    from scendsl.catalog import load_catalog
     from scendsl.model.claims import REFERENCE_PLACEHOLDER, metric_index
 
-    names = catalog_names()
+    catalog = load_catalog()
     index = metric_index()
     plain = [name for name in index if REFERENCE_PLACEHOLDER not in name]
     templates = [name for name in index if REFERENCE_PLACEHOLDER in name]
@@ -27,11 +27,11 @@ def _names() -> dict[str, Any]:
         + "$"
         for name in templates
     ]
-    regions = list(names.regions) + sorted(set(iso_region_names()) - set(names.regions))
     return {
-        "accelerator": list(names.accelerators),
-        "energy_source": list(names.energy_sources),
-        "region": regions,
+        "accelerator": list(catalog.accelerators),
+        "energy_source": list(catalog.energy_sources),
+        # Every region a scenario may name: the catalog holds each ISO code of iso3166.tsv.
+        "region": list(catalog.regions),
         "metric": plain,
         "metric_patterns": patterns,
     }
