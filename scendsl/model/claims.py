@@ -64,12 +64,14 @@ def info_of(node) -> MetricInfo:
 def metric_index() -> dict[str, MetricInfo]:
     """The namespace as written to metric_index.json (templates keep their `{ref}`)."""
     with open(INDEX_FILE, encoding="utf-8") as handle:
-        return {
-            name: MetricInfo(
-                entry[0], entry[1], *(tuple(e) if isinstance(e, list) else e for e in entry[2:])
-            )
-            for name, entry in json.load(handle).items()
-        }
+        return {name: _info(entry) for name, entry in json.load(handle).items()}
+
+
+def _info(entry: list) -> MetricInfo:
+    """An index entry: [dimension, value type] or [dimension, value type, choices, ordered]."""
+    if len(entry) > 2:
+        return MetricInfo(entry[0], entry[1], tuple(entry[2]), bool(entry[3]))
+    return MetricInfo(entry[0], entry[1])
 
 
 def write_index() -> None:

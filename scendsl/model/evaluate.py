@@ -11,7 +11,7 @@ import functools
 import math
 import operator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -283,7 +283,7 @@ def claim_holds(
     """Whether `actual OP expected` holds (numbers: works on arrays too). A rating (`order`,
     low to high) compares by rank; a category or a flag by equality."""
     if op == "~=":
-        return abs(actual - expected) <= (tolerance or 0.0) * abs(expected)
+        return abs(actual - expected) <= (tolerance or 0.0) * abs(cast(float, expected))
     if isinstance(expected, str) and order:
         if actual not in order or expected not in order:
             return None
@@ -305,9 +305,10 @@ def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs, nodes) -
     else:
         if isinstance(actual, bool):
             actual = float(actual)
+        expected = cast(float, claim.value)  # a number claim (the resolver made it so)
         if actual is not None and isinstance(actual, (int, float)) and math.isfinite(actual):
-            holds = bool(claim_holds(claim.op, actual, claim.value, claim.tolerance))
-            margin = (actual - claim.value) / abs(claim.value) if claim.value else None
+            holds = bool(claim_holds(claim.op, actual, expected, claim.tolerance))
+            margin = (actual - expected) / abs(expected) if expected else None
         else:
             actual = None
     return ClaimResult.model_construct(

@@ -247,9 +247,8 @@ def csv_cell(value: Any) -> str:
 
 def schema_document() -> dict[str, Any]:
     """The `scendsl schema` document: JSON Schema of the scenario and result models."""
-    from scendsl.scenario import ScenarioSet, complete_models
-
     from scendsl.report.schema_names import add_catalog_enums
+    from scendsl.scenario import ScenarioSet, complete_models
 
     complete_models()
     return add_catalog_enums(
