@@ -226,3 +226,57 @@ def test_the_briefing_register_and_the_rating_metric_agree():
         for risk in load_rules():
             register = assess_one(risk, result.value).rating
             assert result.value(f"risk.{risk.key}") == register, (scenario.name, risk.key)
+
+
+def _write(tmp_path, name: str, region: str) -> str:
+    path = tmp_path / name
+    path.write_text(
+        scenario_text(
+            "c",
+            region=region,
+            body='  expect export.status == allowed "ships without a licence"\n'
+            "  expect export.controlled\n"
+            "  expect risk.export_control <= medium\n",
+        ),
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def test_name_and_flag_claims_in_eval_json(tmp_path, capsys):
+    import json
+
+    from scendsl.cli import main
+
+    assert main(["eval", _write(tmp_path, "c.scn", "CN"), "--format", "json"]) == 0
+    claims = json.loads(capsys.readouterr().out)["scenarios"][0]["claims"]
+    assert [(c["expected"], c["holds"]) for c in claims] == [
+        ("allowed", False),
+        (True, True),
+        ("medium", True),
+    ]
+    assert claims[0]["actual"] not in (None, "allowed") and claims[0]["margin"] is None
+
+
+def test_diff_reports_a_category_claim_that_flips_with_both_values(tmp_path, capsys):
+    from scendsl.cli import main
+
+    old, new = _write(tmp_path, "old.scn", "US"), _write(tmp_path, "new.scn", "CN")
+    assert main(["diff", old, new, "--fail-on-claims"]) == 3
+    out = capsys.readouterr().out
+    flip = next(line for line in out.splitlines() if "claim export.status" in line)
+    assert "export.status == allowed: holds → fails (allowed → " in flip, flip
+    assert "ships without a licence" in flip
+
+
+def test_the_briefing_claims_table_shows_category_and_flag_claims(tmp_path):
+    from scendsl.app.build import build
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    _write(folder, "c.scn", "CN")
+    build([str(folder)], str(tmp_path / "out"))
+    page = (tmp_path / "out" / "c.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| ") and "`export." in line]
+    assert any("= allowed" in row and "ships without a licence" in row for row in rows), rows
+    assert any("`export.controlled`" in row and "= yes" in row for row in rows), rows
