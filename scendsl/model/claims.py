@@ -57,7 +57,21 @@ def build_index() -> dict[str, MetricInfo]:
 
 def info_of(node) -> MetricInfo:
     """A registry node's MetricInfo."""
-    return MetricInfo(node.dimension, node.value_type, tuple(node.choices), node.ordered)
+    return MetricInfo(node.dimension, node.value_type, choices_of(node), node.ordered)
+
+
+def choices_of(node) -> tuple[str, ...]:
+    """A text node's values: its own, or those of the scenario field an input reads (the
+    language's field table declares them once: `workload.precision` is fp8, bf16 or fp4)."""
+    if node.choices:
+        return tuple(node.choices)
+    if node.kind == "input" and node.value_type == "text":
+        from scendsl.language.fields import scenario_field
+
+        spec = scenario_field(node.name)
+        if spec is not None and spec.choices:
+            return tuple(spec.choices)
+    return ()
 
 
 @functools.lru_cache(maxsize=1)

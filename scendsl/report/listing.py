@@ -196,6 +196,7 @@ def metric_rows() -> list[dict[str, Any]]:
     """Every node of the model (inputs and metrics) with its unit, kind, values and meaning;
     per-reference nodes keep their `{ref}` (docs/metrics.md is made from these rows)."""
     from scendsl.model import domains  # noqa: F401  (registers every node)
+    from scendsl.model.claims import choices_of
     from scendsl.model.registry import REGISTRY
 
     return [
@@ -204,7 +205,7 @@ def metric_rows() -> list[dict[str, Any]]:
             "domain": node.domain,
             "kind": node.value_kind,
             "unit": node.unit,
-            "values": list(node.choices),
+            "values": list(choices_of(node)),
             "role": node.kind,  # input or metric
             "meaning": node.meaning,
         }
