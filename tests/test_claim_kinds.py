@@ -280,3 +280,27 @@ def test_the_briefing_claims_table_shows_category_and_flag_claims(tmp_path):
     rows = [line for line in page.splitlines() if line.startswith("| ") and "`export." in line]
     assert any("= allowed" in row and "ships without a licence" in row for row in rows), rows
     assert any("`export.controlled`" in row and "= yes" in row for row in rows), rows
+
+
+def test_fmt_writes_flag_and_name_claims_in_the_canonical_layout():
+    from scendsl.language.format import format_text
+
+    text = _claims('expect   not   performance.paths_disagree "q"\nexpect export.status !=allowed')
+    formatted = format_text(text)
+    assert "  expect not performance.paths_disagree" in formatted
+    assert "  expect export.status != allowed\n" in formatted
+    assert format_text(formatted) == formatted
+
+    def meaning(source):
+        return [(c.metric, c.op, c.value, c.quote) for c in scendsl.load(source).get("c").claims]
+
+    assert meaning(formatted) == meaning(text)
+
+
+def test_eval_text_states_flag_claims_as_written(tmp_path, capsys):
+    from scendsl.cli import main
+
+    assert main(["eval", _write(tmp_path, "c.scn", "US")]) == 0
+    out = capsys.readouterr().out
+    assert "  claim export.controlled: holds" in out
+    assert "  claim export.status == allowed: holds" in out
