@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from scendsl.model.engine import Categorical
+from scendsl.model.engine import Categorical, element
 from scendsl.model.registry import metric
 from scendsl.model.risk import (
     RATINGS,
@@ -48,43 +48,57 @@ def _outcome(condition: Condition, value: Any, size: int) -> tuple[np.ndarray, n
         return value == condition.threshold, np.zeros(size, dtype=bool)
     if value.dtype.kind not in "fiu":
         raise TypeError(f"no column test for {condition.describe()}")  # the engine goes by row
-    numbers = value.astype(float)
-    undecided = np.isnan(numbers)
-    limit = condition.threshold
-    tests = {
-        "above": numbers > limit,
-        "at_least": numbers >= limit,
-        "below": numbers < limit,
-        "at_most": numbers <= limit,
-    }
-    if condition.op not in tests:
+    test = _COLUMN_TESTS.get(condition.op)
+    if test is None:
         raise TypeError(f"no column test for {condition.describe()}")
-    return tests[condition.op] & ~undecided, undecided
+    numbers = value.astype(float, copy=False)
+    undecided = np.isnan(numbers)
+    return test(numbers, condition.threshold) & ~undecided, undecided
+
+
+_COLUMN_TESTS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "above": np.greater,
+    "at_least": np.greater_equal,
+    "below": np.less,
+    "at_most": np.less_equal,
+}
 
 
 def _ratings(risk: RiskDefinition, values: dict[str, Any], size: int) -> Categorical:
-    """`assess_one(...).rating` for every row at once (the same rules, the same semantics)."""
-    none = len(RATINGS)  # the code of "not rated"
-    codes = np.full(size, none, dtype=np.int64)
-    done = np.zeros(size, dtype=bool)
-    skipped = np.zeros(size, dtype=bool)
+    """`assess_one(...).rating` for every row. A rating depends only on whether each condition
+    holds, fails or cannot be decided: the rows are grouped by those outcomes (tested on whole
+    columns) and `assess_one` rates one row of each group, so the rules' semantics stay in one
+    place (scendsl.model.risk)."""
+    # Each row's outcomes as one base-3 number (0 fails, 1 holds, 2 undecided).
+    keys = np.zeros(size, dtype=np.int64)
+    digits = 0
     for rule in risk.rules:
-        failed = np.zeros(size, dtype=bool)
-        undecided = np.zeros(size, dtype=bool)
         for condition in rule.when:
             holds, unknown = _outcome(condition, values.get(condition.metric), size)
-            failed |= ~holds & ~unknown
-            undecided |= unknown
-        open_rows = ~done & ~failed
-        if not rule.when:  # "otherwise" never rates a row whose earlier rules were skipped
-            codes[open_rows & ~skipped] = RATINGS.index(rule.rating)
-            done |= open_rows
-            break
-        fires = open_rows & ~undecided
-        codes[fires] = RATINGS.index(rule.rating)
-        done |= fires
-        skipped |= open_rows & undecided
-    return Categorical(codes, (*RATINGS, None))
+            keys = keys * 3 + holds + 2 * unknown
+            digits += 1
+    if digits <= _TABLE_DIGITS:  # a look-up table of every possible key: no sort needed
+        first = np.full(3**digits, size, dtype=np.int64)
+        np.minimum.at(first, keys, np.arange(size))
+        present = np.flatnonzero(first < size)
+        firsts = first[present]
+        number = np.zeros(3**digits, dtype=np.int64)
+        number[present] = np.arange(len(present))
+        groups = number[keys]
+    else:
+        _, firsts, groups = np.unique(keys, return_index=True, return_inverse=True)
+        groups = groups.reshape(-1)
+    categories = (*RATINGS, None)
+    codes = np.empty(len(firsts), dtype=np.int64)
+    for group, row in enumerate(firsts):
+        one = {name: element(value, int(row)) for name, value in values.items()}
+        codes[group] = categories.index(assess_one(risk, one.get).rating)
+    return Categorical(codes[groups], categories)
+
+
+#: Up to 3**12 possible outcome keys are tabled; more conditions (and int64's 39 ternary
+#: digits are far off) go through a sort.
+_TABLE_DIGITS = 12
 
 
 def _formula(risk: RiskDefinition) -> str:
@@ -92,6 +106,8 @@ def _formula(risk: RiskDefinition) -> str:
 
 
 for _risk in load_rules():
+    # The names the rules test. Rules scoped by jurisdiction or date would also read
+    # `scenario.region` and `scenario.year`: add them here when the rules do.
     _names = tuple(_risk.metrics())
     metric(
         f"risk.{_risk.key}",
