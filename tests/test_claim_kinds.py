@@ -304,3 +304,43 @@ def test_eval_text_states_flag_claims_as_written(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "  claim export.controlled: holds" in out
     assert "  claim export.status == allowed: holds" in out
+
+
+@pytest.mark.parametrize("conditions", [2, 13])  # a look-up table, then a sort (over 12)
+def test_rating_columns_match_the_rules_row_by_row(conditions):
+    from scendsl.model.domains.risk import _ratings
+    from scendsl.model.risk import parse_rules
+
+    when = [{"metric": f"x.m{i}", "at_least": str(i / conditions)} for i in range(conditions)]
+    (risk,) = parse_rules(
+        {
+            "risk": [
+                {
+                    "key": "k",
+                    "title": "K",
+                    "driver": "x.m0",
+                    "concern": "c",
+                    "rule": [
+                        {"rating": "high", "when": when, "reason": "r", "source": "s"}
+                        | {"confidence": "C"},
+                        {"rating": "medium", "when": when[:1], "reason": "r", "source": "s"}
+                        | {"confidence": "C"},
+                        {"rating": "low", "when": [], "reason": "r", "source": "s"}
+                        | {"confidence": "C"},
+                    ],
+                }
+            ]
+        }
+    )
+    rng = np.random.default_rng(7)
+    size = 400
+    values = {}
+    for i in range(conditions):
+        column = rng.uniform(0, 1.3, size)
+        column[rng.random(size) < 0.05] = np.nan  # n/a samples: rules skipped
+        values[f"x.m{i}"] = column
+    rated = _ratings(risk, values, size)
+    for row in range(size):
+        one = {name: None if np.isnan(v[row]) else float(v[row]) for name, v in values.items()}
+        assert rated.value(row) == assess_one(risk, one.get).rating, row
+    assert len({rated.value(row) for row in range(size)}) >= 2
