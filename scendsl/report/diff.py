@@ -73,7 +73,7 @@ class ClaimFlip:
     old_actual: Any = None
     new_actual: Any = None
     dimension: str = "number"
-    expected_value: float | str | bool | None = None  # in SI units, like the actuals
+    expected_value: float | str | bool | None = None  # SI units like the actuals; or a name, a flag
 
     @property
     def now_fails(self) -> bool:
