@@ -186,16 +186,19 @@ def _kind_problem(claim, info: MetricInfo):
         return (
             f"'{claim.value}' is not a value of '{name}'",
             where,
-            (f"{guess} " if guess else "") + _allowed(info).lstrip("; ").capitalize(),
+            " ".join(part for part in (guess, f"Its {_values(info)}.") if part),
         )
     return None
 
 
-def _allowed(info: MetricInfo) -> str:
-    if not info.choices:
-        return ""
+def _values(info: MetricInfo) -> str:
+    """`values are low < medium < high` (a rating) or `values are a, b, c`."""
     joiner = " < " if info.ordered else ", "
-    return f"; its values are {joiner.join(info.choices)}"
+    return f"values are {joiner.join(info.choices)}"
+
+
+def _allowed(info: MetricInfo) -> str:
+    return f"; its {_values(info)}" if info.choices else ""
 
 
 def _compare_hint(name: str, info: MetricInfo) -> str:
