@@ -61,12 +61,8 @@ def test_custom_bf16_rate_moves_fp8_and_fp4():
     b200 = load_catalog().accelerators["B200"].figures
     result = _inputs("accelerator F extends B200 {\n  bf16_dense 5 PFLOPS\n}", "F")
     factor = 5e15 / b200["bf16_dense"].value
-    assert result["accelerator.fp8_dense"].value == pytest.approx(
-        b200["fp8_dense"].value * factor
-    )
-    assert result["accelerator.fp4_dense"].value == pytest.approx(
-        b200["fp4_dense"].value * factor
-    )
+    assert result["accelerator.fp8_dense"].value == pytest.approx(b200["fp8_dense"].value * factor)
+    assert result["accelerator.fp4_dense"].value == pytest.approx(b200["fp4_dense"].value * factor)
 
 
 def test_custom_accelerator_without_fp8_still_gives_bf16_flop_rates():

@@ -1,5 +1,6 @@
-"""Results as data: the `eval --format json|csv` documents, and a sweep's variants as plain
-records, streamed JSON and CSV.
+"""Results as data: the `eval --format json` document, and a sweep's variants as plain
+records, streamed JSON and CSV (the analyst's tables, `eval --format csv|csv-wide|xlsx`, are
+scendsl.report.tables).
 
 The JSON shape tool builders read (`SCHEMA_VERSION`):
 ```
@@ -210,39 +211,6 @@ def write_eval_json(
             out.write("}")
         out.write("]")
     out.write("}\n")
-
-
-def write_eval_csv(
-    out: IO[str], results: Sequence[Result], sweeps: Iterable[Sweep], table_of: TableMaker
-) -> None:
-    """The `scendsl eval --format csv` table: one row per scenario, then per sweep variant,
-    one column per number figure (full precision, SI base units; n/a empty)."""
-    from scendsl.model.registry import REGISTRY
-
-    writer = csv.writer(out, lineterminator="\n")
-    names = [n for n in results[0].metrics] if results else []
-    numeric = [
-        n
-        for n in names
-        if REGISTRY.nodes.get(n) is None or REGISTRY.nodes[n].value_type == "number"
-    ]
-    writer.writerow(["scenario", "sweep", *numeric])
-    for result in results:
-        writer.writerow([result.name, "", *(csv_cell(result.metrics[n].value) for n in numeric)])
-    for sweep in sweeps:
-        table = table_of(sweep, numeric)
-        for record in iter_records(table):
-            values = record["values"]
-            writer.writerow(
-                [record["name"], sweep.name, *(csv_cell(values.get(n)) for n in numeric)]
-            )
-
-
-def csv_cell(value: Any) -> str:
-    """A number of `eval --format csv`: full precision (repr of the float); n/a empty."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return repr(float(value)) if isinstance(value, (int, float)) else str(value)
 
 
 def schema_document() -> dict[str, Any]:
