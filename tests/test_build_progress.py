@@ -23,8 +23,10 @@ def _build(tmp_path, stderr) -> subprocess.CompletedProcess:
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "SCENDSL_JOBS": "1"}
     env.pop("NO_COLOR", None)
     return subprocess.run(
-        [sys.executable, "-m", "scendsl", "build", str(source), "-o", str(tmp_path / "out")]
-        + ["--samples", "2000"],
+        [
+            *(sys.executable, "-m", "scendsl", "build", str(source)),
+            *("-o", str(tmp_path / "out"), "--samples", "2000"),
+        ],
         stdout=subprocess.PIPE,
         stderr=stderr,
         env=env,

@@ -93,7 +93,7 @@ def test_result_lookup_covers_inputs_and_metrics(base):
     assert count.origin is not None
     power = result["energy.facility_power"]
     assert power.unit == "W" and power.value > 0
-    with pytest.raises(KeyError, match="did you mean 'energy.facility_power'"):
+    with pytest.raises(KeyError, match=r"did you mean 'energy\.facility_power'"):
         result["energy.facility_pwr"]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
 from scendsl.language.typed import PYTHON_SOURCE, check_scenario, read_fields
@@ -42,7 +44,12 @@ def _assemble(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             sections.setdefault(section, {})[name] = value
         else:
             top[path] = value
-    models = {"cluster": Cluster, "energy": Energy, "workload": Workload, "market": Market}
+    models: dict[str, type[BaseModel]] = {
+        "cluster": Cluster,
+        "energy": Energy,
+        "workload": Workload,
+        "market": Market,
+    }
     for section, changes in sections.items():
         current = top.get(section)
         # Read field by field: a dump would turn a Parallelism or mix shares into dicts.

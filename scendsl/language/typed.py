@@ -48,10 +48,7 @@ def _display(path: str, value: Any) -> str:
     """The field as one line of text, for the diagnostic's quoted line."""
     if isinstance(value, str):
         return f"{path} {value}"
-    if isinstance(value, Uncertain):
-        shown = f"{value.low!r} to {value.high!r}"
-    else:
-        shown = repr(value)
+    shown = f"{value.low!r} to {value.high!r}" if isinstance(value, Uncertain) else repr(value)
     spec = F.scenario_field(path)
     unit = _SI_UNITS.get(spec.dimension or "") if spec is not None else None
     return f"{path} {shown}" + (f" {unit}" if unit else "")
@@ -61,9 +58,12 @@ def _as_text(spec: F.FieldSpec, value: Any) -> Any:
     """A mix or parallelism given as a mapping, as the language writes it; else `value`."""
     if spec.kind == "mix" and isinstance(value, Mapping):
         return ", ".join(f"{source} {float(share) * 100!r}%" for source, share in value.items())
-    if spec.kind == "mix" and isinstance(value, (tuple, list)):
-        if all(isinstance(item, MixShare) for item in value):
-            return ", ".join(f"{item.source} {item.share * 100!r}%" for item in value)
+    if (
+        spec.kind == "mix"
+        and isinstance(value, (tuple, list))
+        and all(isinstance(item, MixShare) for item in value)
+    ):
+        return ", ".join(f"{item.source} {item.share * 100!r}%" for item in value)
     if spec.kind == "parallelism" and isinstance(value, (Mapping, Parallelism)):
         items = value.model_dump() if isinstance(value, Parallelism) else dict(value)
         return ", ".join(
