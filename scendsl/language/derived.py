@@ -31,6 +31,7 @@ class Derivation:
     follows: str
     rule: str
     source: str
+    confidence: str
 
 
 @functools.lru_cache(maxsize=1)
@@ -40,7 +41,13 @@ def derivations() -> dict[str, Derivation]:
     with open(_FILE, "rb") as handle:
         data = tomllib.load(handle)
     return {
-        name: Derivation(name, str(raw["follows"]), str(raw["rule"]), str(raw["source"]))
+        name: Derivation(
+            name,
+            str(raw["follows"]),
+            str(raw["rule"]),
+            str(raw["source"]),
+            str(raw["confidence"]),
+        )
         for name, raw in data.items()
     }
 

@@ -133,7 +133,9 @@ class Context:
             f"accelerator {custom.name} ({custom.span}) ÷ {rule.follows} of {entry.name}"
         )
         note = f"follows {rule.follows}, keeping {entry.name}'s ratio: {rule.source}"
-        return _from_value(derived[name], origin, source=figure.source, confidence="C", note=note)
+        return _from_value(
+            derived[name], origin, source=figure.source, confidence=rule.confidence, note=note
+        )
 
     # -------------------------------------------------------------- series by year
     @staticmethod
