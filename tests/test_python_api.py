@@ -113,3 +113,20 @@ def test_package_build_writes_briefings(tmp_path):
     report = scendsl.build([source], tmp_path / "out", samples=0)
     assert "one.md" in report.files
     assert (tmp_path / "out" / "one.html").is_file()
+
+
+def test_names_are_taken_whole_us_state_region_and_enum(base):
+    changed = scendsl.with_changes(base, region="US-TX", precision="fp8")
+    assert (changed.region, changed.workload.precision) == ("US-TX", "fp8")
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.with_changes(base, precision="fp9")
+    assert "did you mean 'fp8'?" in _message(caught.value)
+
+
+def test_every_shipped_scenario_passes_the_python_checks():
+    # The same reader checks both ways in: what the language accepted, Python accepts too.
+    from scendsl.language.typed import check_scenario
+
+    scenarios = scendsl.load_file("scenarios")
+    for scenario in scenarios.all_scenarios():
+        check_scenario(scenario)

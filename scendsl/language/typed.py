@@ -18,6 +18,7 @@ from typing import Any
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.names import catalog_names
+from scendsl.language.syntax import Atom
 from scendsl.language.units import DIMENSION_EXAMPLES, UNITS
 from scendsl.language.values import ValueReader
 from scendsl.scenario import MixShare, Parallelism, Scenario, Uncertain
@@ -83,6 +84,12 @@ def _read_one(
     if isinstance(value, str):
         if spec.kind == "string":
             return value
+        if spec.kind in ("enum", "accelerator", "region"):
+            # A name is taken whole, as written ("US-TX" needs no quotes here): the reader
+            # checks it against the choices, the catalog or ISO 3166.
+            start = len(path) + 2
+            atom = Atom("word", value, Span(PYTHON_SOURCE, line, start, line, start + len(value)))
+            return reader.value([atom], spec, span, path)
         from scendsl.language.parse import parse
 
         try:
