@@ -130,3 +130,9 @@ def test_every_shipped_scenario_passes_the_python_checks():
     scenarios = scendsl.load_file("scenarios")
     for scenario in scenarios.all_scenarios():
         check_scenario(scenario)
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "", "a.b", "x" * 101])
+def test_scenario_names_are_words_as_in_a_file(name):
+    with pytest.raises(ScenarioError, match="a scenario name is a word"):
+        scendsl.make_scenario(name, accelerator="H100", count=1, year=2026, region="US")

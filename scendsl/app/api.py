@@ -7,6 +7,7 @@ the catalog's names, which the scenario models (the lowest layer) may not import
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,6 +16,8 @@ from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
 from scendsl.language.typed import PYTHON_SOURCE, check_scenario, read_fields
 from scendsl.scenario import Cluster, Energy, Market, Scenario, Workload
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: Each field's short name (`count`, `mfu`, `pue`): its last part, unique across sections.
 SHORT_NAMES: dict[str, str] = {path.rpartition(".")[2]: path for path in F.all_scenario_paths()}
@@ -69,10 +72,14 @@ def make_scenario(name: str, **fields: Any) -> Scenario:
     `mfu=0.4`) or dotted path; numbers in SI base units or text with units (`"1.2 GW"`,
     `"30% to 45%"`). `title` defaults to the name. Raises ScenarioError naming each wrong field.
     """
-    if not isinstance(name, str) or not name or len(name) > F.MAX_NAME_LENGTH:
+    # As in a file: names become output file names, so letters, digits and '_' only.
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > F.MAX_NAME_LENGTH:
         sink = DiagnosticSink()
         sink.error(
-            f"a scenario name is text of 1 to {F.MAX_NAME_LENGTH} characters, not {name!r}", None
+            f"a scenario name is a word of letters, digits and '_' (at most "
+            f"{F.MAX_NAME_LENGTH} characters), not {name!r}",
+            None,
+            "e.g. 'my_cluster'",
         )
         sink.raise_if_errors()
     values = read_fields(field_paths(fields), required=True)
