@@ -114,6 +114,12 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
 
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.output is not None and args.format not in ("csv", "csv-wide", "xlsx"):
+        print(
+            "error: -o FILE writes a table: use it with --format csv, csv-wide or xlsx",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     scenarios = load(args)
     from scendsl.app.pipeline import evaluate_all, sweep_table
 

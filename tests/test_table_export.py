@@ -151,3 +151,8 @@ def test_output_to_a_missing_folder_is_a_clear_error(source, tmp_path, capsys):
     target = tmp_path / "missing" / "t.csv"
     assert main(["eval", str(source), "--format", "csv", "-o", str(target)]) == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_output_file_is_refused_with_a_format_that_is_not_a_table(source, capsys):
+    assert main(["eval", str(source), "--format", "json", "-o", "x.json"]) == 2
+    assert "-o FILE writes a table" in capsys.readouterr().err
