@@ -156,3 +156,12 @@ def test_output_to_a_missing_folder_is_a_clear_error(source, tmp_path, capsys):
 def test_output_file_is_refused_with_a_format_that_is_not_a_table(source, capsys):
     assert main(["eval", str(source), "--format", "json", "-o", "x.json"]) == 2
     assert "-o FILE writes a table" in capsys.readouterr().err
+
+
+def test_new_output_file_gets_the_usual_permissions_not_private_ones(source, tmp_path):
+    target = tmp_path / "t.csv"
+    assert main(["eval", str(source), "--format", "csv", "-o", str(target)]) == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert target.read_text().startswith("scenario,sweep,")
