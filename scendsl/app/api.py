@@ -2,7 +2,7 @@
 
 They live in the application layer because checking a value needs the language's field specs and
 the catalog's names, which the scenario models (the lowest layer) may not import. The package
-(`scendsl.scenario`, `scendsl.with_changes`, `scendsl.evaluate`, `scendsl.build`) exposes them.
+exposes them: `scendsl.make_scenario`, `scendsl.with_changes`, `scendsl.evaluate`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Values given in Python, read against the same field specs as the language.
 
-The Python API (`scendsl.scenario`, `scendsl.with_changes`, `scendsl.evaluate`) hands scenario
-fields in as Python values: numbers in SI base units (`count=1000`, `accelerator_power=700.0`),
+The Python API (`scendsl.make_scenario`, `scendsl.with_changes`, `scendsl.evaluate`) hands
+scenario fields in as Python values: numbers in SI base units (`count=1000`, `accelerator_power=700.0`),
 `Uncertain` ranges, names (`"H100"`), or text in the language's own notation (`"1.2 GW"`,
 `"30% to 45%"`, `"solar 60%, grid 40%"`). Each is checked here by the resolver's reader
 (`ValueReader`): the same bounds, names, units and messages as a `.scn` file, so there is one
