@@ -5,8 +5,17 @@ The pipeline, one verb per stage::
     parse(text)            -> Document      syntax tree (Lark)
     load_file(path)        -> ScenarioSet   parsed + resolved typed scenarios (pydantic)
     load_text(text)        -> ScenarioSet   the same, from scenario text
-    evaluate(scenario)     -> Result        every metric, with provenance
+    evaluate(scenario)     -> Result        every metric, with provenance; result["name"]
     build(paths, out_dir)  -> BuildReport   briefings (Markdown, HTML): scendsl.app.build
+
+Scenarios made or changed in Python pass the language's own checks (scendsl.app.api):
+
+    make_scenario(name, **fields)     -> Scenario   e.g. accelerator="H100", count=1000
+    with_changes(scenario, **fields)  -> Scenario   e.g. with_changes(s, mfu=0.35)
+
+(`scendsl.scenario` is the module of the typed models, hence `make_scenario`.)
+
+docs/api.md shows each verb with examples that the tests run.
 
 Every stage raises `ScenarioError`, which carries all located diagnostics of the input; every
 error a user can reach is a kind of `ScendslError` (scendsl.errors).
@@ -15,14 +24,16 @@ error a user can reach is a kind of `ScendslError` (scendsl.errors).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span
 
 if TYPE_CHECKING:
+    from scendsl.app.build import BuildReport
     from scendsl.language.syntax import Document
-    from scendsl.scenario import ScenarioSet
+    from scendsl.model.evaluate import Result
+    from scendsl.scenario import Scenario, ScenarioSet
 
 __version__ = "0.1.0"
 __all__ = [
@@ -31,12 +42,15 @@ __all__ = [
     "ScendslError",
     "Span",
     "__version__",
+    "build",
     "check",
     "evaluate",
     "load",
     "load_file",
     "load_text",
+    "make_scenario",
     "parse",
+    "with_changes",
 ]
 
 
@@ -108,8 +122,50 @@ def check(
     return scenarios
 
 
-def evaluate(scenario):
-    """Evaluate one resolved scenario against the shared model; returns a typed `Result`."""
+def evaluate(scenario: Scenario) -> Result:
+    """Evaluate one scenario against the shared model; returns a typed `Result`.
+
+    The scenario's fields are checked first as the language checks them (one changed with
+    pydantic's `model_copy` bypasses the checks): a wrong one raises ScenarioError naming it."""
+    from scendsl.app.api import checked
     from scendsl.model.evaluate import evaluate as _evaluate
 
-    return _evaluate(scenario)
+    return _evaluate(checked(scenario))
+
+
+def make_scenario(name: str, **fields: Any) -> Scenario:
+    """A scenario made in Python, checked as a `scenario` block is: fields by short name
+    (`accelerator="H100"`, `count=1000`, `year=2026`, `region="US"`, `mfu=0.4`) or dotted path
+    (`**{"energy.pue": 1.2}`); numbers in SI base units, or text with units (`"1.2 GW"`,
+    `"30% to 45%"`). Raises ScenarioError naming each wrong field."""
+    from scendsl.app.api import make_scenario as _make_scenario
+
+    return _make_scenario(name, **fields)
+
+
+def with_changes(scenario: Scenario, **fields: Any) -> Scenario:
+    """A copy of `scenario` with some fields changed, checked as the language checks them
+    (`count=-5` raises ScenarioError naming `cluster.count` and its bounds)."""
+    from scendsl.app.api import with_changes as _with_changes
+
+    return _with_changes(scenario, **fields)
+
+
+def build(
+    paths: list[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    check: bool = False,
+    samples: int | None = None,
+    seed: int | None = None,
+) -> BuildReport:
+    """Write the briefings (Markdown and HTML) of the scenarios in `paths` to `out_dir`, all or
+    nothing, as `scendsl build` does; with `check`, write nothing and list what is out of date."""
+    from scendsl.app.build import build as _build
+
+    options: dict[str, Any] = {"check": check}
+    if samples is not None:
+        options["samples"] = samples
+    if seed is not None:
+        options["seed"] = seed
+    return _build([os.fspath(p) for p in paths], os.fspath(out_dir), **options)

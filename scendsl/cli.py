@@ -114,6 +114,12 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
 
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.output is not None and args.format not in ("csv", "csv-wide", "xlsx"):
+        print(
+            "error: -o FILE writes a table: use it with --format csv, csv-wide or xlsx",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     scenarios = load(args)
     from scendsl.app.pipeline import evaluate_all, sweep_table
 
@@ -123,15 +129,47 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from scendsl.report.export import write_eval_json
 
         write_eval_json(sys.stdout, evaluation.results, evaluation.runs, sweeps, sweep_table)
-    elif args.format == "csv":
-        from scendsl.report.export import write_eval_csv
-
-        write_eval_csv(sys.stdout, evaluation.results, sweeps, sweep_table)
+    elif args.format in ("csv", "csv-wide", "xlsx"):
+        _write_table(args, evaluation, sweeps)
     else:
         from scendsl.report.text import write_eval_text
 
         write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps)
     return EXIT_OK
+
+
+def _write_table(args: argparse.Namespace, evaluation: Any, sweeps: list[Any]) -> None:
+    """`eval --format csv|csv-wide|xlsx`, to stdout or to `-o FILE` (xlsx is binary: never
+    to a terminal)."""
+    import io
+
+    from scendsl.app.pipeline import sweep_table
+    from scendsl.files import replace_file
+    from scendsl.report.tables import ExportError, workbook_bytes, write_table
+
+    results, runs = evaluation.results, evaluation.runs
+    if args.format == "xlsx":
+        if args.output is None and sys.stdout.isatty():
+            raise ExportError("an xlsx workbook is binary: write it to a file with -o FILE")
+        data = workbook_bytes(results, runs, sweeps, sweep_table)
+    elif args.output is None:
+        write_table(args.format, sys.stdout, results, runs, sweeps, sweep_table)
+        return
+    else:
+        text = io.StringIO()
+        write_table(args.format, text, results, runs, sweeps, sweep_table)
+        data = text.getvalue().encode("utf-8")
+    if args.output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        replace_file(args.output, data)
+    except OSError as error:
+        from scendsl.files import reason
+
+        raise ExportError(f"cannot write {visible_path(args.output)}: {reason(error)}") from error
+    print(f"wrote {visible_path(args.output)}", file=sys.stderr)
 
 
 @command("explain")
@@ -393,7 +431,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="print every metric of every scenario")
     evaluate.add_argument("paths", nargs="+", metavar="PATH")
-    evaluate.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    evaluate.add_argument(
+        "--format",
+        choices=("text", "json", "csv", "csv-wide", "xlsx"),
+        default="text",
+        help="csv: one row per figure (tidy: value, unit, p5/p50/p95, origin); csv-wide: one "
+        "row per scenario with a units row; xlsx: one sheet per table (needs -o FILE on a "
+        "terminal)",
+    )
+    evaluate.add_argument(
+        "-o", "--output", metavar="FILE", help="write the csv or xlsx table to FILE"
+    )
     evaluate.add_argument(
         "--sweeps",
         action="store_true",

@@ -22,6 +22,11 @@ class Ticker:
         if self._bar is not None:
             self._bar.advance(self._task, amount)
 
+    def describe(self, description: str) -> None:
+        """Name the stage under way (a long build: evaluating, Monte Carlo, rendering)."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=description)
+
 
 @contextlib.contextmanager
 def progress(total: float, description: str) -> Iterator[Ticker]:

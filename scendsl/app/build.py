@@ -43,6 +43,7 @@ from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, work_pool
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.files import check_output_folder, out_of_date, write_output
+from scendsl.progress import Ticker, progress
 from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
 from scendsl.terminal import visible_path
@@ -197,9 +198,10 @@ def _load_and_render(
         catalog = load_catalog()
         timings["load"] = time.perf_counter() - clock
         pool = work_pool()  # forked now: it shares what is loaded (and the catalog's cache)
-        return _render_files(
-            scenarios, catalog, templates_dir, timings, pool, samples, seed, charts
-        )
+        with build_progress(scenarios, samples) as ticker:
+            return _render_files(
+                scenarios, catalog, templates_dir, timings, pool, samples, seed, charts, ticker
+            )
     finally:
         for worker in (pool, charts):
             if worker is not None:
@@ -216,8 +218,11 @@ def _render_files(
     samples: int,
     seed: int | None,
     chart_workers: Pool | None = None,
+    ticker: Ticker | None = None,
 ) -> dict[str, bytes]:
     from scendsl.model.evaluate import evaluate, nodes_for
+
+    ticker = ticker or Ticker()
 
     # The Monte Carlo runs in the worker while this process evaluates every scenario.
     plain = list(scenarios.scenarios)
@@ -235,6 +240,7 @@ def _render_files(
     pages = page_names([s.name for s in scenarios.scenarios])
     views: list[ScenarioView] = []
     for scenario in scenarios.scenarios:
+        ticker.advance()
         result = evaluate(scenario, catalog)
         nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
         views.append(ScenarioView(result, catalog, pages[scenario.name], nodes))
@@ -250,6 +256,7 @@ def _render_files(
         # engine's number columns do not carry. The rows are few (MAX_BUILD_SWEEP_ROWS); the
         # summaries over every variant of a big sweep are vectorised (SweepView.across_variants).
         for index in indices:
+            ticker.advance()
             variant = sweep.variant_at(index)
             result = evaluate(variant, catalog)
             nodes = {node.name: node for node, _ in nodes_for(variant, catalog)}
@@ -269,6 +276,8 @@ def _render_files(
     timings["evaluate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    if samples > 0:
+        ticker.describe(f"Monte Carlo ({samples:,} samples)")
     if runs is None:
         runs = monte_carlo_runs(plain, samples, seed)
         timings["monte carlo"] = time.perf_counter() - clock
@@ -282,10 +291,23 @@ def _render_files(
         if view.name in runs:
             view.attach_run(runs[view.name])
     attach_risks(views)
+    ticker.advance(2 if samples > 0 else 1)
+    ticker.describe("rendering")
 
     return render_pages(
         views, sweeps, catalog, templates_dir, timings, WorkSharing(pool, timings, chart_workers)
     )
+
+
+def build_progress(scenarios: ScenarioSet, samples: int) -> Any:
+    """A progress bar on the terminal (nothing when stderr is piped) over a build's steps: each
+    scenario and sweep row evaluated, the Monte Carlo runs, the rendering."""
+    rows, rows_left = 0, MAX_BUILD_SWEEP_ROWS
+    for sweep in scenarios.sweeps:
+        count = len(sweep_rows(sweep.size, rows_left))
+        rows, rows_left = rows + count, max(rows_left - count, 0)
+    steps = len(scenarios.scenarios) + rows + (1 if samples > 0 else 0) + 1
+    return progress(steps, "evaluating")
 
 
 def _prepare_rendering() -> None:

@@ -70,7 +70,17 @@ def monte_carlo(scenarios: Sequence[Scenario], samples: int, seed: int) -> dict[
     from scendsl.model.uncertainty import check_sample_budget
 
     check_sample_budget(scenarios, samples)  # the runs are held together
-    return {scenario.name: run for scenario, run in sample_each(scenarios, samples, seed)}
+    from scendsl.model.uncertainty import has_uncertainty
+    from scendsl.progress import progress
+
+    runs: dict[str, Samples] = {}
+    total = sum(1 for scenario in scenarios if has_uncertainty(scenario))
+    # A bar on the terminal for long runs (`eval --samples 1000000`), nothing when piped.
+    with progress(total, f"Monte Carlo ({samples:,} samples)") as ticker:
+        for scenario, run in sample_each(scenarios, samples, seed):
+            runs[scenario.name] = run
+            ticker.advance()
+    return runs
 
 
 def evaluate_one(scenario: Scenario) -> Result:

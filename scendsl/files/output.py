@@ -46,8 +46,12 @@ def replace_file(path: str, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        with contextlib.suppress(OSError):  # keep the file's permissions, not mkstemp's 0600
-            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        try:  # keep the file's permissions, not mkstemp's 0600
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:  # a new file (`eval -o`): the permissions any new file gets
+            mode = 0o666 & ~_umask()
+        with contextlib.suppress(OSError):
+            os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

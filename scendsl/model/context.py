@@ -11,6 +11,7 @@ from typing import Any
 
 from scendsl.catalog import Catalog, Figure
 from scendsl.catalog.choices import default_choices
+from scendsl.language.derived import derivations, derive
 from scendsl.scenario import Scenario, Uncertain
 
 
@@ -106,11 +107,35 @@ class Context:
                 confidence="U" if custom.source is None else None,
             )
         entry = self.catalog_accelerator
+        if custom is not None and entry is not None and name in entry.figures:
+            derived = self._derived_figure(name)
+            if derived is not None:
+                return derived
         if entry is not None and name in entry.figures:
             return from_figure(entry.figures[name], f"catalog accelerators.{entry.name}.{name}")
         if default is not None:
             return default
         raise LookupError(f"accelerator '{self.accelerator_name}' has no figure '{name}'")
+
+    def _derived_figure(self, name: str) -> Found | None:
+        """A catalog figure the custom block does not set but changes the figure of which it
+        follows (system power after TDP: catalog derived_figures.toml), scaled to follow it."""
+        custom, entry = self.custom_accelerator, self.catalog_accelerator
+        assert custom is not None and entry is not None
+        catalog_values = {key: figure.value for key, figure in entry.figures.items()}
+        derived = derive(custom.figures, catalog_values)
+        if name not in derived:
+            return None
+        rule = derivations()[name]
+        figure = entry.figures[name]
+        origin = (
+            f"derived: catalog accelerators.{entry.name}.{name} × {rule.follows} of "
+            f"accelerator {custom.name} ({custom.span}) ÷ {rule.follows} of {entry.name}"
+        )
+        note = f"follows {rule.follows}, keeping {entry.name}'s ratio: {rule.source}"
+        return _from_value(
+            derived[name], origin, source=figure.source, confidence=rule.confidence, note=note
+        )
 
     # -------------------------------------------------------------- series by year
     @staticmethod

@@ -90,6 +90,21 @@ class Result(BaseModel):
     def value(self, name: str) -> Any:
         return self.node(name).value
 
+    def __getitem__(self, name: str) -> MetricResult:
+        """An input or a metric by name (`result["cluster.count"]`): `.value` (SI), `.unit`,
+        `.origin` (where an input came from), `.sources`. KeyError with a did-you-mean."""
+        if name in self.metrics:
+            return self.metrics[name]
+        if name in self.inputs:
+            return self.inputs[name]
+        from scendsl.suggest import suggest
+
+        hint = suggest(name, [*self.inputs, *self.metrics])
+        raise KeyError(f"no input or metric '{name}'" + (f"; {hint}" if hint else ""))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.metrics or name in self.inputs
+
 
 def expand(node: Node, ref: str) -> Node:
     """A per-reference copy of a templated node (`divide.{ref}.compute_ratio`)."""

@@ -1,7 +1,9 @@
-"""Results as data: the `eval --format json|csv` documents, and a sweep's variants as plain
-records, streamed JSON and CSV.
+"""Results as data: the `eval --format json` document, and a sweep's variants as plain
+records, streamed JSON and CSV (the analyst's tables, `eval --format csv|csv-wide|xlsx`, are
+scendsl.report.tables).
 
-The JSON shape tool builders read (`SCHEMA_VERSION`):
+The JSON shape tool builders read (`SCHEMA_VERSION`, the document's `version`; described in full
+by `eval_schema`, printed by `scendsl schema` under `eval`):
 ```
 {"version": 1,
  "scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
@@ -212,41 +214,153 @@ def write_eval_json(
     out.write("}\n")
 
 
-def write_eval_csv(
-    out: IO[str], results: Sequence[Result], sweeps: Iterable[Sweep], table_of: TableMaker
-) -> None:
-    """The `scendsl eval --format csv` table: one row per scenario, then per sweep variant,
-    one column per number figure (full precision, SI base units; n/a empty)."""
-    from scendsl.model.registry import REGISTRY
-
-    writer = csv.writer(out, lineterminator="\n")
-    names = [n for n in results[0].metrics] if results else []
-    numeric = [
-        n
-        for n in names
-        if REGISTRY.nodes.get(n) is None or REGISTRY.nodes[n].value_type == "number"
-    ]
-    writer.writerow(["scenario", "sweep", *numeric])
-    for result in results:
-        writer.writerow([result.name, "", *(csv_cell(result.metrics[n].value) for n in numeric)])
-    for sweep in sweeps:
-        table = table_of(sweep, numeric)
-        for record in iter_records(table):
-            values = record["values"]
-            writer.writerow(
-                [record["name"], sweep.name, *(csv_cell(values.get(n)) for n in numeric)]
-            )
+def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": False,
+        **extra,
+    }
 
 
-def csv_cell(value: Any) -> str:
-    """A number of `eval --format csv`: full precision (repr of the float); n/a empty."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return repr(float(value)) if isinstance(value, (int, float)) else str(value)
+_STRING: dict[str, Any] = {"type": "string"}
+_NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
+_STRINGS: dict[str, Any] = {"type": "array", "items": _STRING}
+
+
+def eval_schema() -> dict[str, Any]:
+    """JSON Schema of the `scendsl eval --format json` document (version SCHEMA_VERSION): what
+    `write_eval_json` writes, checked against real output by the tests."""
+    any_value = {
+        "description": "a number (SI base units), text, a flag, a breakdown (object) or null "
+        "for n/a",
+        "type": ["number", "string", "boolean", "object", "null"],
+    }
+    figure = _object(
+        ["value", "unit", "meaning"],
+        {
+            "value": any_value,
+            "unit": {**_STRING, "description": "SI base unit; '1' for a plain number"},
+            "meaning": _STRING,
+            "formula": _STRING,
+            "inputs": {**_STRINGS, "description": "the figures a metric is computed from"},
+            "origin": {
+                **_STRING,
+                "description": "where an input came from: file:line:col, "
+                "a catalog entry or a labelled default",
+            },
+            "sources": _STRINGS,
+            "confidence": {
+                **_STRING,
+                "description": "A primary, B secondary, C estimate, U unconfirmed",
+            },
+            "note": _STRING,
+            "distribution": {"$ref": "#/$defs/uncertain"},
+            "p5": _NUMBER_OR_NULL,
+            "p50": _NUMBER_OR_NULL,
+            "p95": _NUMBER_OR_NULL,
+            "mean": _NUMBER_OR_NULL,
+        },
+    )
+    uncertain = _object(
+        ["kind", "low", "high", "center"],
+        {
+            "kind": {"enum": ["interval", "relative"]},
+            "low": {"type": "number"},
+            "high": {"type": "number"},
+            "center": {"type": "number"},
+            "rel": _NUMBER_OR_NULL,
+        },
+    )
+    claim = _object(
+        ["metric", "op", "expected", "actual", "holds", "margin", "unit", "quote", "file", "line"],
+        {
+            "metric": _STRING,
+            "op": {"enum": ["<", "<=", ">", ">=", "==", "~="]},
+            "expected": {"type": "number"},
+            "actual": _NUMBER_OR_NULL,
+            "holds": {"type": ["boolean", "null"]},
+            "margin": _NUMBER_OR_NULL,
+            "tolerance": _NUMBER_OR_NULL,
+            "unit": _STRING,
+            "quote": _STRING,
+            "file": _STRING,
+            "line": {"type": "integer"},
+            "probability": {
+                **_NUMBER_OR_NULL,
+                "description": "share of the Monte Carlo samples in which the claim holds",
+            },
+        },
+    )
+    figures = {"type": "object", "additionalProperties": {"$ref": "#/$defs/figure"}}
+    scenario = _object(
+        ["name", "title", "inputs", "metrics", "claims"],
+        {
+            "name": _STRING,
+            "title": _STRING,
+            "sweep": _object(
+                ["name", "point"],
+                {"name": _STRING, "point": {"type": "object", "additionalProperties": _STRING}},
+            ),
+            "inputs": figures,
+            "metrics": figures,
+            "uncertainty": _object(
+                ["samples", "seed"],
+                {"samples": {"type": "integer"}, "seed": {"type": "integer"}},
+            ),
+            "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}},
+        },
+    )
+    variant = _object(
+        ["name", "point", "values"],
+        {
+            "name": _STRING,
+            "point": {"type": "object", "additionalProperties": _STRING},
+            "values": {"type": "object", "additionalProperties": any_value},
+        },
+    )
+    sweep = _object(
+        ["name", "base", "axes", "units", "variants"],
+        {
+            "name": _STRING,
+            "base": _STRING,
+            "axes": {
+                "type": "array",
+                "items": _object(["path", "values"], {"path": _STRING, "values": _STRINGS}),
+            },
+            "units": {"type": "object", "additionalProperties": _STRING},
+            "variants": {"type": "array", "items": {"$ref": "#/$defs/variant"}},
+        },
+    )
+    return _object(
+        ["version", "scenarios"],
+        {
+            "version": {
+                "const": SCHEMA_VERSION,
+                "description": "the version of this document's shape; raised when a field "
+                "is renamed or removed or changes meaning (new fields keep it)",
+            },
+            "scenarios": {"type": "array", "items": {"$ref": "#/$defs/scenario"}},
+            "sweeps": {"type": "array", "items": {"$ref": "#/$defs/sweep"}},
+        },
+        title="scendsl eval --format json",
+        **{
+            "$defs": {
+                "figure": figure,
+                "uncertain": uncertain,
+                "claim": claim,
+                "scenario": scenario,
+                "variant": variant,
+                "sweep": sweep,
+            }
+        },
+    )
 
 
 def schema_document() -> dict[str, Any]:
-    """The `scendsl schema` document: JSON Schema of the scenario and result models."""
+    """The `scendsl schema` document: JSON Schema of the scenario and result models, and of the
+    `eval --format json` output (`eval`, with its `version`); catalog names as enums."""
     from scendsl.report.schema_names import add_catalog_enums
     from scendsl.scenario import ScenarioSet, complete_models
 
@@ -255,7 +369,9 @@ def schema_document() -> dict[str, Any]:
         {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "scendsl models",
+            "version": SCHEMA_VERSION,
             "scenarios": ScenarioSet.model_json_schema(),
             "result": Result.model_json_schema(),
+            "eval": eval_schema(),
         }
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scendsl.language import fields as F
+from scendsl.language.derived import derive
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.values import ValueReader, join_atoms
 from scendsl.scenario import CustomAccelerator, ReferenceEntity
@@ -109,7 +110,8 @@ class BlocksPass(ValueReader, ResolverState):
                 )
                 return None
             self.accelerator_depths[definition.name] = depth
-            figures = {**parent.figures, **figures}
+            # A figure derived from one this block changes follows it (derived_figures.toml).
+            figures = {**parent.figures, **derive(figures, parent.figures), **figures}
             attributes = {
                 "title": parent.title,
                 "vendor": parent.vendor,

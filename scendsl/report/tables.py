@@ -1,0 +1,376 @@
+"""Results as tables for analysts: `eval --format csv` (tidy, long), `csv-wide` and `xlsx`.
+
+- **long** (`csv`): one row per scenario (or sweep variant) and figure: `scenario, sweep,` one
+  column per sweep axis, `kind` (input or metric), `metric, value, unit, p5, p50, p95, origin,
+  source`. Percentiles are filled for scenarios with ranges (a Monte Carlo run); `origin` is
+  where an input came from (a scenario line, a catalog entry), `source` its citations.
+- **wide** (`csv-wide`): one row per scenario or variant, every input and metric a column; the
+  second row gives each column's unit.
+- **xlsx**: a workbook with one sheet per table (`scenarios` wide, `claims`, `uncertainty` when a
+  scenario has ranges, one `sweep …` sheet per sweep), units in the headers, numbers as numbers.
+  Deterministic: fixed document properties and zip timestamps, so the same inputs give the same
+  bytes. Needs openpyxl (the `xlsx` extra).
+
+Values are in SI base units at full precision; n/a is an empty cell. A flag is `true`/`false`
+in CSV and a boolean cell in xlsx; a breakdown (power by source) is JSON text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+
+from scendsl.errors import ScendslError
+from scendsl.model.evaluate import Result
+from scendsl.report.export import TableMaker, iter_records
+
+if TYPE_CHECKING:
+    from scendsl.model.uncertainty import Samples
+    from scendsl.scenario import Sweep
+
+#: The columns of the long table after the sweep axes.
+LONG_COLUMNS = ("kind", "metric", "value", "unit", "p5", "p50", "p95", "origin", "source")
+#: Rows an xlsx sheet holds (Excel's limit, header included).
+XLSX_MAX_ROWS = 1_048_576
+#: The xlsx zip entries' timestamp (the earliest a zip can hold): same inputs, same bytes.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class ExportError(ScendslError):
+    """A table that cannot be written in the chosen format (a sweep too large for a sheet)."""
+
+
+def _axes(sweeps: Sequence[Sweep]) -> list[str]:
+    """Every sweep axis path, in order of first appearance: the variant columns."""
+    paths: list[str] = []
+    for sweep in sweeps:
+        paths.extend(a.path for a in sweep.axes if a.path not in paths)
+    return paths
+
+
+def _plain(value: Any) -> Any:
+    """A cell value: numbers, text and flags as they are, NaN as None, a mapping as JSON."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return value
+
+
+def _percentiles(samples: Samples | None, name: str) -> tuple[Any, Any, Any]:
+    if samples is None or not isinstance(samples.numbers.get(name), np.ndarray):
+        return (None, None, None)
+    summary = samples.percentiles(name)
+    if summary is None:
+        return (None, None, None)
+    return (_plain(summary.p5), _plain(summary.p50), _plain(summary.p95))
+
+
+def long_rows(
+    results: Sequence[Result],
+    runs: dict[str, Samples],
+    sweeps: Iterable[Sweep],
+    table_of: TableMaker,
+) -> Iterator[list[Any]]:
+    """The long table, header first; sweep variants are streamed block by block."""
+    sweeps = list(sweeps)
+    axes = _axes(sweeps)
+    yield ["scenario", "sweep", *axes, *LONG_COLUMNS]
+    blank = [None] * len(axes)
+    for result in results:
+        samples = runs.get(result.name)
+        for kind, nodes in (("input", result.inputs), ("metric", result.metrics)):
+            for name, node in nodes.items():
+                yield [
+                    result.name,
+                    None,
+                    *blank,
+                    kind,
+                    name,
+                    _plain(node.value),
+                    node.unit,
+                    *_percentiles(samples, name),
+                    node.origin,
+                    "; ".join(node.sources) or None,
+                ]
+    for sweep in sweeps:
+        table = table_of(sweep, None)
+        kinds = _kinds(sweep)
+        for record in iter_records(table):
+            point = [record["point"].get(path) for path in axes]
+            for name, value in record["values"].items():
+                yield [
+                    record["name"],
+                    sweep.name,
+                    *point,
+                    kinds.get(name, "metric"),
+                    name,
+                    _plain(value),
+                    table.units.get(name),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ]
+
+
+def _kinds(sweep: Sweep) -> dict[str, str]:
+    """Whether each figure of a sweep is an input or a metric (as its template's are)."""
+    from scendsl.model.evaluate import evaluate
+
+    template = evaluate(sweep.template)
+    return {**dict.fromkeys(template.metrics, "metric"), **dict.fromkeys(template.inputs, "input")}
+
+
+def _wide_names(results: Sequence[Result]) -> tuple[list[str], dict[str, str]]:
+    """Every input then every metric over the results, in registry order, with its unit."""
+    inputs: dict[str, str] = {}
+    metrics: dict[str, str] = {}
+    for result in results:
+        for name, node in result.inputs.items():
+            inputs.setdefault(name, node.unit)
+        for name, node in result.metrics.items():
+            metrics.setdefault(name, node.unit)
+    return [*inputs, *metrics], {**inputs, **metrics}
+
+
+def wide_rows(
+    results: Sequence[Result],
+    sweeps: Iterable[Sweep],
+    table_of: TableMaker,
+    *,
+    units_row: bool = True,
+) -> Iterator[list[Any]]:
+    """The wide table: a header, a units row (`units_row`), then one row per scenario and per
+    sweep variant (streamed)."""
+    sweeps = list(sweeps)
+    axes = _axes(sweeps)
+    names, units = _wide_names(results)
+    if not results and sweeps:
+        names, units = _wide_names([_template_result(sweeps[0])])
+    yield ["scenario", "sweep", *axes, *names]
+    if units_row:
+        yield ["unit", None, *([None] * len(axes)), *(units[n] for n in names)]
+    blank = [None] * len(axes)
+    for result in results:
+        values = {**result.inputs, **result.metrics}
+        yield [
+            result.name,
+            None,
+            *blank,
+            *(_plain(values[n].value) if n in values else None for n in names),
+        ]
+    for sweep in sweeps:
+        table = table_of(sweep, None)
+        for record in iter_records(table):
+            values = record["values"]
+            yield [
+                record["name"],
+                sweep.name,
+                *(record["point"].get(path) for path in axes),
+                *(_plain(values.get(n)) for n in names),
+            ]
+
+
+def _template_result(sweep: Sweep) -> Result:
+    from scendsl.model.evaluate import evaluate
+
+    return evaluate(sweep.template)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def write_csv(out: IO[str], rows: Iterable[list[Any]]) -> None:
+    """Rows as CSV (numbers at full precision, n/a empty, flags true/false)."""
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+
+
+# ------------------------------------------------------------------------------------ xlsx
+def _sheet_title(name: str, taken: set[str]) -> str:
+    """An xlsx sheet title: at most 31 characters, none of []:*?/\\, unique."""
+    clean = "".join("_" if c in "[]:*?/\\" else c for c in name)[:31]
+    title, number = clean, 2
+    while title.lower() in taken:
+        suffix = f" ({number})"
+        title, number = clean[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(title.lower())
+    return title
+
+
+def _with_units(header: list[Any], units: list[Any]) -> list[Any]:
+    """Header cells with their unit: `energy.facility_power [W]` (the units row's label and
+    dimensionless figures stay bare)."""
+    units = [None, *units[1:]]
+    return [
+        f"{h} [{u}]" if u not in (None, "", "1") else h for h, u in zip(header, units, strict=True)
+    ]
+
+
+def _xlsx_cell(value: Any) -> Any:
+    # openpyxl writes Python numbers as numbers and bools as booleans; text stays text.
+    return _plain(value)
+
+
+def _append(sheet: Any, row: Iterable[Any]) -> None:
+    """A row of cells; text that starts with '=' stays text (scenario text is never a formula)."""
+    sheet.append([_xlsx_cell(c) for c in row])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
+def workbook_bytes(
+    results: Sequence[Result],
+    runs: dict[str, Samples],
+    sweeps: Iterable[Sweep],
+    table_of: TableMaker,
+) -> bytes:
+    """The xlsx workbook: sheets `scenarios` (wide), `claims`, `uncertainty` (scenarios with
+    ranges), one per sweep; units in the headers, numbers as numbers, fixed timestamps."""
+    try:
+        from openpyxl import Workbook
+    except ImportError as error:
+        raise ExportError("--format xlsx needs openpyxl: pip install 'scendsl[xlsx]'") from error
+    import datetime
+
+    sweeps = list(sweeps)
+    workbook = Workbook()
+    taken: set[str] = set()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = _sheet_title("scenarios", taken)
+    rows = wide_rows(results, [], table_of)
+    header, units = next(rows), next(rows)
+    _append(sheet, _with_units(header, units))
+    for row in rows:
+        _append(sheet, row)
+
+    claims = workbook.create_sheet(_sheet_title("claims", taken))
+    _append(
+        claims,
+        [
+            "scenario",
+            "metric",
+            "op",
+            "expected",
+            "actual",
+            "holds",
+            "unit",
+            "quote",
+            "file",
+            "line",
+        ],
+    )
+    for result in results:
+        for c in result.claims:
+            _append(
+                claims,
+                (
+                    result.name,
+                    c.metric,
+                    c.op,
+                    c.expected,
+                    c.actual,
+                    c.holds,
+                    c.unit,
+                    c.quote,
+                    c.file,
+                    c.line,
+                ),
+            )
+
+    uncertain = [r for r in results if r.name in runs]
+    if uncertain:
+        table = workbook.create_sheet(_sheet_title("uncertainty", taken))
+        _append(table, ["scenario", "metric", "unit", "p5", "p50", "p95"])
+        for result in uncertain:
+            samples = runs[result.name]
+            for name, node in {**result.inputs, **result.metrics}.items():
+                p5, p50, p95 = _percentiles(samples, name)
+                if p50 is not None:
+                    _append(table, [result.name, name, node.unit, p5, p50, p95])
+
+    for sweep in sweeps:
+        if sweep.size + 1 > XLSX_MAX_ROWS:
+            raise ExportError(
+                f"sweep '{sweep.name}' has {sweep.size:,} variants, more than an xlsx sheet "
+                f"holds ({XLSX_MAX_ROWS - 1:,}); use --format csv"
+            )
+        page = workbook.create_sheet(_sheet_title(f"sweep {sweep.name}", taken))
+        rows = wide_rows([], [sweep], table_of)
+        header, units = next(rows), next(rows)
+        _append(page, _with_units(header, units))
+        for row in rows:
+            _append(page, row)
+
+    fixed = datetime.datetime(2000, 1, 1)
+    workbook.properties.creator = "scendsl"
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    return _fixed_zip(_save(workbook, fixed))
+
+
+def _save(workbook: Any, modified: Any) -> bytes:
+    """The workbook's bytes, with `modified` kept (openpyxl's `save` stamps the current time)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        workbook.properties.modified = modified
+        ExcelWriter(workbook, archive).save()
+    return buffer.getvalue()
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same zip with every entry's timestamp fixed (zipfile stamps the current time)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info))
+    return out.getvalue()
+
+
+#: `scendsl eval --format` values written by this module.
+TABLE_FORMATS = ("csv", "csv-wide", "xlsx")
+
+
+def write_table(
+    fmt: str,
+    out: IO[str],
+    results: Sequence[Result],
+    runs: dict[str, Samples],
+    sweeps: Iterable[Sweep],
+    table_of: TableMaker,
+) -> None:
+    """`eval --format csv` (long) or `csv-wide`, streamed to `out`."""
+    if fmt == "csv":
+        write_csv(out, long_rows(results, runs, sweeps, table_of))
+    elif fmt == "csv-wide":
+        write_csv(out, wide_rows(results, sweeps, table_of))
+    else:
+        raise ValueError(fmt)
