@@ -182,6 +182,18 @@ class DiagnosticSink:
             Diagnostic(message, span, hint, "error", related, self._line_of(span))
         )
 
+    def warning(
+        self,
+        message: str,
+        span: Span | None,
+        hint: str | None = None,
+        related: tuple[tuple[str, Span], ...] = (),
+    ) -> Diagnostic:
+        """Collect a warning (it never fails the stage) and return it."""
+        diagnostic = Diagnostic(message, span, hint, "warning", related, self._line_of(span))
+        self.diagnostics.append(diagnostic)
+        return diagnostic
+
     def extend(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics.extend(diagnostics)
 
