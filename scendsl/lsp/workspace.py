@@ -20,6 +20,7 @@ from scendsl.lsp.analysis import (
     resolve,
     sample,
     validate_claims,
+    warnings_of,
 )
 
 
@@ -153,7 +154,23 @@ class Workspace:
             scenarios = None
             diagnostics = error.diagnostics
         own = next((d for d in documents if d.file == display), None)
-        return Analysis(path, display, own, documents, diagnostics, scenarios, files)
+        analysis = Analysis(path, display, own, documents, diagnostics, scenarios, files)
+        if scenarios is not None:
+            analysis.diagnostics = diagnostics + self._warnings(analysis, sink)
+        return analysis
+
+    @staticmethod
+    def _warnings(analysis: Analysis, sink: DiagnosticSink) -> list[Diagnostic]:
+        """The warnings `scendsl check` prints for the scenarios this file defines (those of
+        its imports are published when their own files are analysed)."""
+        found: list[Diagnostic] = []
+        for scenario in analysis.scenarios.scenarios:
+            if scenario.span.file != analysis.display:
+                continue
+            result = analysis.result(scenario.name)  # cached: hovers and hints reuse it
+            if result is not None:
+                found.extend(w.diagnostic for w in warnings_of(result, sink))
+        return found
 
     def _imports_of(self, path: str) -> set[str]:
         """The files `path` imports by its import lines; read from disk once per change."""

@@ -120,7 +120,9 @@ class ScenarioWarning:
     id: str
     rule: str
     scenario: str
+    #: "scenario 'NAME': TEXT", as diagnostics print it (they are not grouped by scenario).
     message: str
+    text: str
     hint: str
     metrics: tuple[str, ...]
     span: Span | None
@@ -301,7 +303,7 @@ def _extrapolated(rule: WarningRule, result: Result) -> list[tuple[str, list[str
 
 
 def _used(match: re.Match[str]) -> str:
-    missing, used_year = match.groups()
+    _missing, used_year = match.groups()
     if used_year:
         return f"the {used_year} figure stands in"
     return match.group(0)
@@ -343,7 +345,8 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
 
     def add(rule: WarningRule, key: str, metrics: list[str], extra: Mapping[str, str]) -> None:
         span = _located(result, rule.at)
-        message = f"scenario '{scenario.name}': " + _fill(rule.message, result, {**words, **extra})
+        text = _fill(rule.message, result, {**words, **extra})
+        message = f"scenario '{scenario.name}': {text}"
         hint = _fill(rule.hint, result, {**words, **extra})
         diagnostic = sink.warning(message, span, hint)
         found.append(
@@ -352,6 +355,7 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                 rule.id,
                 scenario.name,
                 message,
+                text,
                 hint,
                 tuple(dict.fromkeys(metrics)),
                 span,
