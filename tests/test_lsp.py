@@ -332,6 +332,7 @@ async def test_warnings_are_published_with_warning_severity(client: LanguageClie
     assert len(shipping) == 1, client_state()
     got = shipping[0]
     assert got.severity == T.DiagnosticSeverity.Warning
+    assert got.code == "not-shipping"
     assert got.message.splitlines()[0] == expected.message
     assert got.message.splitlines()[1] == f"hint: {expected.hint}"
     assert (got.range.start.line, got.range.start.character) == (

@@ -159,6 +159,11 @@ def test_check_json_carries_warnings_with_severity_warning(tmp_path, capsys):
     assert main(["check", "--format", "json", str(path)]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert [d["severity"] for d in payload["diagnostics"]] == ["warning"] * 3
+    assert [d["code"] for d in payload["diagnostics"]] == [
+        "grid-intensity-fallback",
+        "grid-price-fallback",
+        "region-fallback",
+    ]
     assert payload["diagnostics"][0]["span"]["line"] == 4
     assert main(["check", "--format", "json", "--strict", str(path)]) == 1
 

@@ -348,7 +348,7 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
         text = _fill(rule.message, result, {**words, **extra})
         message = f"scenario '{scenario.name}': {text}"
         hint = _fill(rule.hint, result, {**words, **extra})
-        diagnostic = sink.warning(message, span, hint)
+        diagnostic = sink.warning(message, span, hint, code=key)
         found.append(
             ScenarioWarning(
                 key,
