@@ -156,15 +156,15 @@ class Workspace:
         own = next((d for d in documents if d.file == display), None)
         analysis = Analysis(path, display, own, documents, diagnostics, scenarios, files)
         if scenarios is not None:
-            analysis.diagnostics = diagnostics + self._warnings(analysis, sink)
+            analysis.diagnostics = diagnostics + self._warnings(analysis, scenarios, sink)
         return analysis
 
     @staticmethod
-    def _warnings(analysis: Analysis, sink: DiagnosticSink) -> list[Diagnostic]:
+    def _warnings(analysis: Analysis, scenarios: Any, sink: DiagnosticSink) -> list[Diagnostic]:
         """The warnings `scendsl check` prints for the scenarios this file defines (those of
         its imports are published when their own files are analysed)."""
         found: list[Diagnostic] = []
-        for scenario in analysis.scenarios.scenarios:
+        for scenario in scenarios.scenarios:
             if scenario.span.file != analysis.display:
                 continue
             result = analysis.result(scenario.name)  # cached: hovers and hints reuse it
