@@ -109,6 +109,9 @@ class Workspace:
         self.overlay: dict[str, str] = {}  # real path -> text of an open document
         self.last_good: dict[str, Document] = {}  # real path -> last text that parsed
         self._import_cache: dict[str, tuple[object, set[str]]] = {}
+        #: display name -> scenario name -> (resolved scenario, its evaluation, its warnings): a
+        #: keystroke re-evaluates only the scenarios it changed.
+        self._evaluated: dict[str, dict[str, tuple[Any, Any, list[Diagnostic]]]] = {}
 
     def display(self, path: str) -> str:
         real = os.path.realpath(path)
@@ -159,17 +162,30 @@ class Workspace:
             analysis.diagnostics = diagnostics + self._warnings(analysis, scenarios, sink)
         return analysis
 
-    @staticmethod
-    def _warnings(analysis: Analysis, scenarios: Any, sink: DiagnosticSink) -> list[Diagnostic]:
+    def _warnings(
+        self, analysis: Analysis, scenarios: Any, sink: DiagnosticSink
+    ) -> list[Diagnostic]:
         """The warnings `scendsl check` prints for the scenarios this file defines (those of
         its imports are published when their own files are analysed)."""
         found: list[Diagnostic] = []
+        before = self._evaluated.get(analysis.display, {})
+        now: dict[str, tuple[Any, Any, list[Diagnostic]]] = {}
         for scenario in scenarios.scenarios:
             if scenario.span.file != analysis.display:
                 continue
-            result = analysis.result(scenario.name)  # cached: hovers and hints reuse it
-            if result is not None:
-                found.extend(w.diagnostic for w in warnings_of(result, sink))
+            kept = before.get(scenario.name)
+            if kept is not None and kept[0] == scenario:  # unchanged, spans included
+                analysis._results[scenario.name] = kept[1]
+                now[scenario.name] = kept
+                found.extend(kept[2])
+                continue
+            result = analysis.result(scenario.name)  # kept: hovers and hints reuse it
+            if result is None:
+                continue
+            warnings = [w.diagnostic for w in warnings_of(result, sink)]
+            now[scenario.name] = (scenario, result, warnings)
+            found.extend(warnings)
+        self._evaluated[analysis.display] = now
         return found
 
     def _imports_of(self, path: str) -> set[str]:
