@@ -228,6 +228,7 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
                         "hint": "h",
                         "why": "w",
                         "source": "s",
+                        "confidence": "C",
                         "when": [{"metric": "a.b", "is": "yes"}],
                     }
                 ]
@@ -245,6 +246,7 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
                         "hint": "h",
                         "why": "w",
                         "source": "s",
+                        "confidence": "C",
                     }
                 ]
             },

@@ -41,7 +41,8 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "at_most": lambda value, limit: value <= limit,
 }
 _OPS = ("is", "available", *_COMPARE, *(f"{op}_metric" for op in _COMPARE))
-_REQUIRED = ("id", "concerns", "at", "message", "hint", "why", "source")
+_REQUIRED = ("id", "concerns", "at", "message", "hint", "why", "source", "confidence")
+_CONFIDENCE = ("A", "B", "C", "U")
 
 #: The words Context.by_year writes in an input's note when another year's figure stands in.
 _EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) value used)?")
@@ -95,6 +96,7 @@ class WarningRule:
     hint: str
     why: str
     source: str
+    confidence: str
 
     def names(self) -> set[str]:
         """Every model name the rule reads or names (patterns with '*' included)."""
@@ -191,6 +193,8 @@ def parse_warning_rules(
             if not isinstance(raw[field], str) or not raw[field]:
                 raise WarningRulesError(f"{where}: '{field}' must be a non-empty string")
         where = f"{where} ({raw['id']})"
+        if raw["confidence"] not in _CONFIDENCE:
+            raise WarningRulesError(f"{where}: confidence must be one of A, B, C, U")
         if any(rule.id == raw["id"] for rule in rules):
             raise WarningRulesError(f"{where}: id is used twice")
         unknown = set(raw) - {*_REQUIRED, "when", "extrapolated", "except"}
@@ -214,6 +218,7 @@ def parse_warning_rules(
                 raw["hint"],
                 raw["why"],
                 raw["source"],
+                raw["confidence"],
             )
         )
     return tuple(rules)
