@@ -9,6 +9,7 @@ which would bury a reviewer under a thousand identical lines.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -172,11 +173,8 @@ def _keys(table: SweepTable) -> dict[tuple[object, ...], int]:
         [_axis_key(v, label) for v, label in zip(axis.values, axis.labels, strict=True)]
         for axis in table.sweep.axes
     ]
-    keys: dict[tuple[object, ...], int] = {}
-    for index in range(table.size):
-        position = np.unravel_index(index, table.shape)
-        keys[tuple(per_axis[a][int(i)] for a, i in enumerate(position))] = index
-    return keys
+    # itertools.product runs the last axis fastest, as the variants are numbered.
+    return {key: index for index, key in enumerate(itertools.product(*per_axis))}
 
 
 def _compare(
