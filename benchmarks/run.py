@@ -288,7 +288,8 @@ def bench_lsp() -> None:
             "textDocument/didOpen",
             {"textDocument": {"uri": uri, "languageId": "scendsl", "version": 1, "text": text}},
         )
-        assert diagnostics() == [], "the benchmark file should be free of errors"
+        errors = [d for d in diagnostics() if d.get("severity") == 1]  # warnings are fine
+        assert errors == [], "the benchmark file should be free of errors"
         times = []
         for version in range(2, 32):
             # Alternately a typo and its fix: half the keystrokes report an error.

@@ -90,9 +90,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from scendsl import check
 
     scenarios = check(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
+    from scendsl.app.pipeline import check_warnings
+
+    warnings = check_warnings(scenarios)
+    failed = bool(args.strict and warnings)  # --strict: a warning fails the check
     if args.format == "json":
-        print_diagnostics([], "json")
+        print_diagnostics(warnings, "json")
     else:
+        print_diagnostics(warnings)
         count = len(scenarios.scenarios)
         variants = sum(s.size for s in scenarios.sweeps)
         extra = (
@@ -100,8 +105,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             if scenarios.sweeps
             else ""
         )
-        print(f"ok: {count} scenario{'s' if count != 1 else ''}{extra}", file=sys.stderr)
-    return EXIT_OK
+        noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
+        status = "error (--strict)" if failed else "ok"
+        print(
+            f"{status}: {count} scenario{'s' if count != 1 else ''}{extra}{noted}", file=sys.stderr
+        )
+    return EXIT_INPUT if failed else EXIT_OK
 
 
 def _unknown(kind: str, name: str, candidates: list[str]) -> int:
@@ -371,6 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="parse and resolve scenarios; report every error")
     check.add_argument("paths", nargs="+", metavar="PATH", help=".scn files or folders")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--strict", action="store_true", help="exit 1 when there are warnings (default: exit 0)"
+    )
     _numeric(
         check,
         "--max-variants",

@@ -84,6 +84,9 @@ class Diagnostic:
     #: The text of the line the span points into, captured when the diagnostic is made so that
     #: rendering never has to reopen a file that may have changed.
     source_line: str | None = None
+    #: A stable name of the kind of problem, when it has one (a warning's rule id), so that
+    #: editors and CI can tell warnings apart without parsing their messages.
+    code: str | None = None
 
     def render(self) -> str:
         """Compiler-style text: location, message, the source line with a caret, hint, related."""
@@ -114,13 +117,16 @@ class Diagnostic:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "severity": self.severity,
             "message": self.message,
             "hint": self.hint,
             "span": self.span.to_json() if self.span else None,
             "related": [{"message": label, "span": span.to_json()} for label, span in self.related],
         }
+        if self.code is not None:
+            data["code"] = self.code
+        return data
 
 
 @dataclass
@@ -181,6 +187,19 @@ class DiagnosticSink:
         self.diagnostics.append(
             Diagnostic(message, span, hint, "error", related, self._line_of(span))
         )
+
+    def warning(
+        self,
+        message: str,
+        span: Span | None,
+        hint: str | None = None,
+        related: tuple[tuple[str, Span], ...] = (),
+        code: str | None = None,
+    ) -> Diagnostic:
+        """Collect a warning (it never fails the stage) and return it."""
+        diagnostic = Diagnostic(message, span, hint, "warning", related, self._line_of(span), code)
+        self.diagnostics.append(diagnostic)
+        return diagnostic
 
     def extend(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics.extend(diagnostics)

@@ -102,6 +102,11 @@ async def _diagnostics(client: LanguageClient, uri: str) -> list[T.Diagnostic]:
     raise AssertionError(f"no diagnostics; the server said: {client.error}")
 
 
+def _errors(diagnostics: list[T.Diagnostic]) -> list[T.Diagnostic]:
+    """The errors among diagnostics (the sample scenarios also get warnings: stand-in data)."""
+    return [d for d in diagnostics if d.severity == T.DiagnosticSeverity.Error]
+
+
 async def _until(condition, seconds: float = 10.0) -> None:
     """Poll until the diagnostics the client holds satisfy `condition`."""
     for _ in range(int(seconds / 0.01)):
@@ -128,7 +133,7 @@ async def test_typo_gets_the_cli_message_and_span(client: LanguageClient):
     expected = cli.value.diagnostics[0]
     uri = _open(client, "typo.scn", text)
     diagnostics = await _diagnostics(client, uri)
-    assert len(diagnostics) == 1
+    assert len(diagnostics) == 1  # an error stops the stages: no warnings either
     got = diagnostics[0]
     assert got.message.splitlines()[0] == expected.message == "unknown accelerator 'GB2000'"
     assert "did you mean 'GB200'?" in got.message
@@ -145,18 +150,18 @@ async def test_typo_gets_the_cli_message_and_span(client: LanguageClient):
             [T.TextDocumentContentChangeWholeDocument(text=text.replace("GB2000", "GB200"))],
         )
     )
-    await _until(lambda: not client.diagnostics[uri])
+    await _until(lambda: client.diagnostics[uri] and not _errors(client.diagnostics[uri]))
 
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_unsaved_import_breaks_its_importer(client: LanguageClient):
     child_uri = _open(client, "child.scn", CHILD)
-    assert not await _diagnostics(client, child_uri)
+    assert not _errors(await _diagnostics(client, child_uri))
     # The imported file, open and edited but not saved, renames its scenario: the importer's
     # `extends` now names nothing.
     base_uri = _open(client, "base.scn", BASE.replace("scenario base", "scenario based"))
-    await _until(lambda: client.diagnostics.get(child_uri))
-    messages = [d.message for d in client.diagnostics[child_uri]]
+    await _until(lambda: _errors(client.diagnostics.get(child_uri, [])))
+    messages = [d.message for d in _errors(client.diagnostics[child_uri])]
     assert messages and messages[0].startswith(
         "'child' extends 'base', which is not a defined scenario"
     )
@@ -305,9 +310,48 @@ async def test_keystroke_diagnostics_arrive_promptly(client: LanguageClient):
             [T.TextDocumentContentChangeWholeDocument(text=text.replace("pue 1.25", "pue 0.5", 1))],
         )
     )
-    await _until(lambda: client.diagnostics[uri])
+    await _until(lambda: _errors(client.diagnostics[uri]))
     assert loop.time() - start < 1.0
     assert client.diagnostics[uri][0].message == "'energy.pue' must be between 1 and 5"
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_warnings_are_published_with_warning_severity(client: LanguageClient):
+    """The warnings `scendsl check` prints (here: GB200 before it ships) reach the editor with
+    the same message and span, as Warning; fixing the year as you type clears that one."""
+    from scendsl.model.evaluate import evaluate
+    from scendsl.report.warnings import scenario_warnings
+
+    text = BASE.replace("scenario base", "scenario early").replace("year   2026", "year   2024")
+    (ROOT["path"] / "early.scn").write_text(text, encoding="utf-8")
+    scenario = load_paths([str(ROOT["path"] / "early.scn")]).scenarios[0]
+    expected = next(w for w in scenario_warnings(evaluate(scenario)) if w.rule == "not-shipping")
+    uri = _open(client, "early.scn", text)
+    diagnostics = await _diagnostics(client, uri)
+    shipping = [d for d in diagnostics if "not yet shipping" in d.message]
+    assert len(shipping) == 1, client_state()
+    got = shipping[0]
+    assert got.severity == T.DiagnosticSeverity.Warning
+    assert got.code == "not-shipping"
+    assert got.message.splitlines()[0] == expected.message
+    assert got.message.splitlines()[1] == f"hint: {expected.hint}"
+    assert (got.range.start.line, got.range.start.character) == (
+        expected.span.line - 1,
+        expected.span.col - 1,
+    )
+    assert got.range.start.line == text.splitlines().index("  year   2024")
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [T.TextDocumentContentChangeWholeDocument(text=text.replace("2024", "2025"))],
+        )
+    )
+    await _until(
+        lambda: (
+            client.diagnostics[uri]
+            and not any("not yet shipping" in d.message for d in client.diagnostics[uri])
+        )
+    )
 
 
 def test_check_does_not_import_the_language_server(tmp_path):

@@ -14,6 +14,7 @@ from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
+    from scendsl.errors import Diagnostic
     from scendsl.model.evaluate import Result
     from scendsl.model.sweep import SweepTable
     from scendsl.model.uncertainty import Samples, Sensitivity
@@ -171,6 +172,15 @@ def monte_carlo_runs(
             sensitivity(scenario, run, catalog=catalog),
         )
     return runs
+
+
+def check_warnings(scenarios: ScenarioSet) -> list[Diagnostic]:
+    """The located warnings of every plain scenario (evaluated without Monte Carlo): what
+    `scendsl check` prints after the errors it would have raised. Sweep variants are not
+    evaluated here (a sweep may hold a million of them)."""
+    from scendsl.report.warnings import warning_diagnostics
+
+    return warning_diagnostics(evaluate_all(scenarios).results)
 
 
 def evaluate_paths(paths: Sequence[str]) -> list[Result]:

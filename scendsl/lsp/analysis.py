@@ -49,6 +49,7 @@ __all__ = [
     "resolve",
     "sample",
     "validate_claims",
+    "warnings_of",
 ]
 
 #: Samples drawn for a hover on a claim of an uncertain scenario (a few milliseconds).
@@ -94,6 +95,14 @@ def evaluate(scenario):
     from scendsl.model.evaluate import evaluate as _evaluate
 
     return _evaluate(scenario)
+
+
+def warnings_of(result, sink) -> list:
+    """The located warnings of an evaluated scenario (catalog warnings.toml), as `scendsl
+    check` prints them; their diagnostics are also collected in `sink`."""
+    from scendsl.report.warnings import scenario_warnings
+
+    return scenario_warnings(result, sink)
 
 
 def sample(scenario):

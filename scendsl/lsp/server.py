@@ -256,6 +256,7 @@ class ScenarioServer(LanguageServer):
             range=self.client_range(path, span_range(d.span), lines),
             message=message,
             severity=_SEVERITY.get(d.severity),
+            code=d.code,
             source="scendsl",
             related_information=related or None,
         )

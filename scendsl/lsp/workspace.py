@@ -20,6 +20,7 @@ from scendsl.lsp.analysis import (
     resolve,
     sample,
     validate_claims,
+    warnings_of,
 )
 
 
@@ -108,6 +109,9 @@ class Workspace:
         self.overlay: dict[str, str] = {}  # real path -> text of an open document
         self.last_good: dict[str, Document] = {}  # real path -> last text that parsed
         self._import_cache: dict[str, tuple[object, set[str]]] = {}
+        #: display name -> scenario name -> (resolved scenario, its evaluation, its warnings): a
+        #: keystroke re-evaluates only the scenarios it changed.
+        self._evaluated: dict[str, dict[str, tuple[Any, Any, list[Diagnostic]]]] = {}
 
     def display(self, path: str) -> str:
         real = os.path.realpath(path)
@@ -153,7 +157,36 @@ class Workspace:
             scenarios = None
             diagnostics = error.diagnostics
         own = next((d for d in documents if d.file == display), None)
-        return Analysis(path, display, own, documents, diagnostics, scenarios, files)
+        analysis = Analysis(path, display, own, documents, diagnostics, scenarios, files)
+        if scenarios is not None:
+            analysis.diagnostics = diagnostics + self._warnings(analysis, scenarios, sink)
+        return analysis
+
+    def _warnings(
+        self, analysis: Analysis, scenarios: Any, sink: DiagnosticSink
+    ) -> list[Diagnostic]:
+        """The warnings `scendsl check` prints for the scenarios this file defines (those of
+        its imports are published when their own files are analysed)."""
+        found: list[Diagnostic] = []
+        before = self._evaluated.get(analysis.display, {})
+        now: dict[str, tuple[Any, Any, list[Diagnostic]]] = {}
+        for scenario in scenarios.scenarios:
+            if scenario.span.file != analysis.display:
+                continue
+            kept = before.get(scenario.name)
+            if kept is not None and kept[0] == scenario:  # unchanged, spans included
+                analysis._results[scenario.name] = kept[1]
+                now[scenario.name] = kept
+                found.extend(kept[2])
+                continue
+            result = analysis.result(scenario.name)  # kept: hovers and hints reuse it
+            if result is None:
+                continue
+            warnings = [w.diagnostic for w in warnings_of(result, sink)]
+            now[scenario.name] = (scenario, result, warnings)
+            found.extend(warnings)
+        self._evaluated[analysis.display] = now
+        return found
 
     def _imports_of(self, path: str) -> set[str]:
         """The files `path` imports by its import lines; read from disk once per change."""

@@ -5,7 +5,8 @@ The JSON shape tool builders read (`SCHEMA_VERSION`):
 ```
 {"version": 1,
  "scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
-                "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line"}]}],
+                "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line"}],
+                "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
  "sweeps": [{"name", "base", "axes", "units", "variants": [...]}]}
 ```
 Numbers are in SI base units (`SweepTable.units`); n/a is null in JSON and an empty CSV field;
@@ -171,6 +172,9 @@ def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any
     if samples is not None:
         for claim, probability in zip(data["claims"], samples.claims, strict=True):
             claim["probability"] = probability.probability
+    from scendsl.report.warnings import scenario_warnings
+
+    data["warnings"] = [warning.to_json() for warning in scenario_warnings(result)]
     return data
 
 

@@ -16,6 +16,8 @@ What a page's template gets (scendsl.report.pages.template_site):
 - ScenarioView: one scenario (`m(name)`, `figures(...)`, `percentiles(name)`, `claims`,
   `sources`, `risks`, `caveats`, `uncertainty`, `sweeps`, ...)
 - ClaimView, SourceView, ReferenceView, RiskView, CaveatView: rows of a briefing's tables
+- WarningView: a located warning (`label`, `text`, `hint`, `metrics`); a Number's `warnings`
+  holds the labels of those that concern it
 - UncertaintyView (RangeView, SpreadView, SwingView): a scenario's Monte Carlo run
 - SweepView (VariantView): a sweep's variants, tabled and charted (`across_variants`: min,
   median and max of the summary metrics over every variant of a sampled sweep)
@@ -30,6 +32,7 @@ from scendsl.report.views.figures import (
     ReferenceView,
     RiskView,
     SourceView,
+    WarningView,
     derivation,
     extrapolated_inputs,
     interval_text,
@@ -66,6 +69,7 @@ __all__ = [
     "SwingView",
     "UncertaintyView",
     "VariantView",
+    "WarningView",
     "axis_number",
     "derivation",
     "extrapolated_inputs",

@@ -94,6 +94,8 @@ class Number:
         )
         self.origin, self.confidence, self.note, self.sources = origin, confidence, note, sources
         self.text = format_value(value, dimension, value_type)
+        #: Labels ("W1") of the scenario's warnings that concern this figure.
+        self.warnings: list[str] = []
         #: The 90 % interval over the Monte Carlo samples ("201–246 MW"), only for a number that
         #: moves with the scenario's ranges; "" otherwise.
         self.interval = ""
@@ -188,6 +190,21 @@ class RiskView:
     source: str
     confidence: str
     caveats: list[str]
+
+
+@template_view()
+@dataclass
+class WarningView:
+    """A located warning about the scenario (scendsl.report.warnings): shown in a list under
+    the key findings, its `label` marks the rows of the figures it concerns."""
+
+    label: str  # "W1", "W2", ... in the order of the rules
+    id: str  # stable across versions: extrapolated-year:market.unit_price
+    text: str
+    hint: str
+    metrics: list[str]
+    file: str
+    line: int
 
 
 #: The words of an input's note that say its value is another year's figure (context.by_year).

@@ -14,6 +14,7 @@ from scendsl.report.views.figures import (
     ReferenceView,
     RiskView,
     SourceView,
+    WarningView,
     derivation,
     extrapolated_inputs,
     interval_text,
@@ -129,6 +130,7 @@ class ScenarioView:
             tuple(node.sources),
             explain=lambda: derivation(result, name),
         )
+        number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
             number.interval = interval_text(summary.p5, summary.p95, node.dimension)
@@ -333,6 +335,24 @@ class ScenarioView:
         (`export.launched` is false): the key findings say so first."""
         launched = self.value("export.launched")
         return launched is not None and not bool(launched)
+
+    @cached_property
+    def warnings(self) -> list[WarningView]:
+        """The scenario's located warnings (catalog warnings.toml), labelled W1, W2, ..."""
+        from scendsl.report.warnings import scenario_warnings
+
+        return [
+            WarningView(
+                f"W{index}",
+                w.id,
+                w.text,
+                w.hint,
+                list(w.metrics),
+                w.span.file if w.span else self.file,
+                w.span.line if w.span else self.line,
+            )
+            for index, w in enumerate(scenario_warnings(self._result), start=1)
+        ]
 
     @cached_property
     def caveats(self) -> list[CaveatView]:

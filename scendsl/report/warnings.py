@@ -1,0 +1,402 @@
+"""The warnings stage: located `warning:` diagnostics about an evaluated scenario.
+
+The rules live in `scendsl/catalog/warnings.toml` (schema at the top of that file): conditions on
+the model's figures (a flag that is true, a figure against a threshold or another figure, an
+input whose value is another year's), the figures each warning concerns, the scenario field it
+points at, and its wording. This module only reads and applies them: adding a warning never
+means changing Python.
+
+A warning is a `Diagnostic` with severity "warning", rendered like an error
+(`path:line:col: warning: ...`) by `scendsl check`, carried by `eval --format json`, shown in
+the briefings next to the figures it concerns and published by the language server. It lives
+in the presentation layer because its message prints figures the way the briefings do
+(scendsl.report.numbers); every consumer (export, views, diff, the application layer, the
+command line and the language server) sits at or above it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scendsl.catalog.quantities import read_quantity
+from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
+
+if TYPE_CHECKING:
+    from scendsl.model.evaluate import Result
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "warnings.toml"
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "above": lambda value, limit: value > limit,
+    "at_least": lambda value, limit: value >= limit,
+    "below": lambda value, limit: value < limit,
+    "at_most": lambda value, limit: value <= limit,
+}
+_OPS = ("is", "available", *_COMPARE, *(f"{op}_metric" for op in _COMPARE))
+_REQUIRED = ("id", "concerns", "at", "message", "hint", "why", "source")
+
+#: The words Context.by_year writes in an input's note when another year's figure stands in.
+_EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) value used)?")
+#: `{name}` or `{note:name}` in a message.
+_PLACEHOLDER_RE = re.compile(r"\{(?:(note):)?([A-Za-z_][\w.*]*)\}")
+_SCENARIO_WORDS = ("scenario", "region", "year", "accelerator")
+_MATCH_WORDS = ("input", "meaning", "used")
+
+
+class WarningRulesError(ScendslError, ValueError):
+    """The warnings file does not follow its schema (a bug in the data, reported at load)."""
+
+
+@dataclass(frozen=True)
+class WarningCondition:
+    """`metric OP value`: a flag, an availability, or a comparison with a threshold."""
+
+    metric: str
+    op: str
+    #: bool for is/available, the SI threshold for a comparison, a metric name for `*_metric`.
+    value: Any
+
+    def test(self, result: Result) -> bool:
+        """Whether the condition holds; a figure that is n/a never makes it hold."""
+        value = _value(result, self.metric)
+        if self.op == "available":
+            return (value is not None) is self.value
+        if value is None:
+            return False
+        if self.op == "is":
+            return isinstance(value, bool) and value is self.value
+        if isinstance(value, (bool, str, dict)):
+            return False
+        limit = _value(result, self.value) if self.op.endswith("_metric") else self.value
+        if limit is None or isinstance(limit, (bool, str, dict)):
+            return False
+        return _COMPARE[self.op.removesuffix("_metric")](float(value), float(limit))
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    """One rule of warnings.toml."""
+
+    id: str
+    when: tuple[WarningCondition, ...]
+    extrapolated: tuple[str, ...]
+    excluded: tuple[str, ...]
+    concerns: tuple[str, ...]
+    at: tuple[str, ...]
+    message: str
+    hint: str
+    why: str
+    source: str
+
+    def names(self) -> set[str]:
+        """Every model name the rule reads or names (patterns with '*' included)."""
+        names = {c.metric for c in self.when}
+        names |= {c.value for c in self.when if c.op.endswith("_metric")}
+        names |= set(self.concerns) | set(self.excluded)
+        names |= {p for p in self.extrapolated if p != "*"}
+        for text in (self.message, self.hint):
+            names |= {
+                name
+                for _, name in _PLACEHOLDER_RE.findall(text)
+                if name not in _SCENARIO_WORDS + _MATCH_WORDS
+            }
+        return names
+
+
+@dataclass(frozen=True)
+class ScenarioWarning:
+    """A warning about one scenario: what, where, and which figures it concerns."""
+
+    #: The rule's id, with the input for an extrapolated figure (`extrapolated-year:energy.pue`):
+    #: stable across versions, so `diff` can say which warnings appear or vanish.
+    id: str
+    rule: str
+    scenario: str
+    #: "scenario 'NAME': TEXT", as diagnostics print it (they are not grouped by scenario).
+    message: str
+    text: str
+    hint: str
+    metrics: tuple[str, ...]
+    span: Span | None
+    diagnostic: Diagnostic
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form in `eval --format json`: a diagnostic's fields plus id and metrics."""
+        return {
+            "id": self.id,
+            "severity": "warning",
+            "message": self.message,
+            "hint": self.hint,
+            "span": self.span.to_json() if self.span else None,
+            "metrics": list(self.metrics),
+        }
+
+    def concerns(self, name: str) -> bool:
+        """Whether the warning qualifies the figure `name`."""
+        return name in self.metrics
+
+
+# ---------------------------------------------------------------------------------- loading
+def _strings(raw: Any, where: str, field: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
+        raise WarningRulesError(f"{where}: '{field}' must be a list of names")
+    return tuple(raw)
+
+
+def _condition(raw: Any, where: str) -> WarningCondition:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("metric"), str):
+        raise WarningRulesError(f"{where}: a condition is {{ metric = NAME, OP = VALUE }}")
+    ops = [key for key in raw if key != "metric"]
+    if len(ops) != 1 or ops[0] not in _OPS:
+        raise WarningRulesError(f"{where}: a condition has exactly one of {', '.join(_OPS)}")
+    op, value = ops[0], raw[ops[0]]
+    if op in ("is", "available"):
+        if not isinstance(value, bool):
+            raise WarningRulesError(f"{where}: '{op}' needs true or false")
+        return WarningCondition(raw["metric"], op, value)
+    if op.endswith("_metric"):
+        if not isinstance(value, str) or not value:
+            raise WarningRulesError(f"{where}: '{op}' needs a metric name")
+        return WarningCondition(raw["metric"], op, value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise WarningRulesError(f"{where}: '{op}' needs a quantity such as '100 MW'")
+    try:
+        si, _dimension = read_quantity(str(value))
+    except ValueError as error:
+        raise WarningRulesError(f"{where}: {error}") from None
+    return WarningCondition(raw["metric"], op, si)
+
+
+def parse_warning_rules(
+    data: Mapping[str, Any], origin: str = "warnings.toml"
+) -> tuple[WarningRule, ...]:
+    """The rules of the parsed TOML; raises WarningRulesError on any schema mistake."""
+    rules: list[WarningRule] = []
+    for index, raw in enumerate(data.get("warning", [])):
+        where = f"{origin}: warning #{index + 1}"
+        for field in _REQUIRED:
+            if field not in raw:
+                raise WarningRulesError(f"{where}: '{field}' is required")
+        for field in ("id", "message", "hint", "why", "source"):
+            if not isinstance(raw[field], str) or not raw[field]:
+                raise WarningRulesError(f"{where}: '{field}' must be a non-empty string")
+        where = f"{where} ({raw['id']})"
+        if any(rule.id == raw["id"] for rule in rules):
+            raise WarningRulesError(f"{where}: id is used twice")
+        unknown = set(raw) - {*_REQUIRED, "when", "extrapolated", "except"}
+        if unknown:
+            raise WarningRulesError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        when = raw.get("when", [])
+        if not isinstance(when, list):
+            raise WarningRulesError(f"{where}: 'when' must be a list of conditions")
+        extrapolated = _strings(raw.get("extrapolated"), where, "extrapolated")
+        if bool(when) == bool(extrapolated):
+            raise WarningRulesError(f"{where}: give either 'when' or 'extrapolated'")
+        rules.append(
+            WarningRule(
+                raw["id"],
+                tuple(_condition(item, where) for item in when),
+                extrapolated,
+                _strings(raw.get("except"), where, "except"),
+                _strings(raw["concerns"], where, "concerns"),
+                _strings(raw["at"], where, "at"),
+                raw["message"],
+                raw["hint"],
+                raw["why"],
+                raw["source"],
+            )
+        )
+    return tuple(rules)
+
+
+@lru_cache(maxsize=1)
+def warning_rules() -> tuple[WarningRule, ...]:
+    """The rules of scendsl/catalog/warnings.toml (read once)."""
+    try:
+        with RULES_FILE.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise WarningRulesError(f"{RULES_FILE.name}: {error}") from None
+    return parse_warning_rules(data, RULES_FILE.name)
+
+
+# --------------------------------------------------------------------------------- applying
+def _value(result: Result, name: str) -> Any:
+    node = result.metrics.get(name) or result.inputs.get(name)
+    if node is None:
+        return None
+    value = node.value
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _figure(result: Result, name: str) -> str:
+    from scendsl.model.registry import REGISTRY
+    from scendsl.report.numbers import format_value
+
+    node = result.metrics.get(name) or result.inputs.get(name)
+    if node is None:
+        return "n/a"
+    registered = REGISTRY.nodes.get(name)
+    value_type = registered.value_type if registered is not None else "number"
+    return format_value(node.value, node.dimension, value_type)
+
+
+def _note(result: Result, name: str) -> str:
+    node = result.metrics.get(name) or result.inputs.get(name)
+    return (node.note or "no note") if node is not None else "n/a"
+
+
+def _fill(template: str, result: Result, words: Mapping[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        kind, name = match.groups()
+        if kind == "note":
+            return _note(result, name)
+        if name in words:
+            return words[name]
+        return _figure(result, name)
+
+    return _PLACEHOLDER_RE.sub(replace, template)
+
+
+def _expand(result: Result, patterns: Iterable[str]) -> list[str]:
+    """The result's names matching `patterns` (a name without '*' is kept as it is)."""
+    names: list[str] = []
+    for pattern in patterns:
+        if "*" not in pattern:
+            names.append(pattern)
+            continue
+        names.extend(
+            name for name in (*result.inputs, *result.metrics) if fnmatch.fnmatchcase(name, pattern)
+        )
+    return list(dict.fromkeys(names))
+
+
+def _extrapolated(rule: WarningRule, result: Result) -> list[tuple[str, list[str], re.Match]]:
+    """(label, inputs, the note's words) for each group of extrapolated inputs, in rule order."""
+    groups: dict[str, tuple[list[str], re.Match]] = {}
+    excluded = set(_expand(result, rule.excluded))
+    for name, node in result.inputs.items():
+        match = _EXTRAPOLATED_RE.search(node.note or "")
+        if match is None or name in excluded or node.value is None:
+            continue
+        pattern = next(
+            (p for p in rule.extrapolated if p == name or fnmatch.fnmatchcase(name, p)), None
+        )
+        if pattern is None:
+            continue
+        label = pattern if "*" in pattern and pattern != "*" else name
+        members, _ = groups.setdefault(label, ([], match))
+        members.append(name)
+    return [(label, members, match) for label, (members, match) in groups.items()]
+
+
+def _used(match: re.Match[str]) -> str:
+    _missing, used_year = match.groups()
+    if used_year:
+        return f"the {used_year} figure stands in"
+    return match.group(0)
+
+
+def _meaning(result: Result, label: str, members: list[str]) -> str:
+    meaning = result.node(members[0]).meaning
+    if label != members[0]:  # a group: "Price ... of each reference"
+        ref = members[0].split(".")[1] if members[0].startswith("reference.") else ""
+        if ref:
+            meaning = meaning.replace(f"of {ref}", "of each reference")
+    return meaning
+
+
+def _located(result: Result, fields: tuple[str, ...]) -> Span:
+    """The span of the first of `fields` the scenario sets, else the scenario's header."""
+    scenario = result.scenario
+    for field in fields:
+        span = scenario.origins.get(field)
+        if span is not None:
+            return span
+    return scenario.span
+
+
+def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> list[ScenarioWarning]:
+    """Every warning the rules give for one evaluated scenario, in rule order.
+
+    Their diagnostics are also collected in `sink` when one is given (its sources quote the
+    lines)."""
+    sink = sink if sink is not None else DiagnosticSink()
+    scenario = result.scenario
+    words = {
+        "scenario": scenario.name,
+        "region": scenario.region,
+        "year": str(scenario.year),
+        "accelerator": scenario.cluster.accelerator,
+    }
+    found: list[ScenarioWarning] = []
+
+    def add(rule: WarningRule, key: str, metrics: list[str], extra: Mapping[str, str]) -> None:
+        span = _located(result, rule.at)
+        text = _fill(rule.message, result, {**words, **extra})
+        message = f"scenario '{scenario.name}': {text}"
+        hint = _fill(rule.hint, result, {**words, **extra})
+        diagnostic = sink.warning(message, span, hint, code=key)
+        found.append(
+            ScenarioWarning(
+                key,
+                rule.id,
+                scenario.name,
+                message,
+                text,
+                hint,
+                tuple(dict.fromkeys(metrics)),
+                span,
+                diagnostic,
+            )
+        )
+
+    for rule in warning_rules():
+        concerns = _expand(result, rule.concerns)
+        if rule.extrapolated:
+            for label, members, match in _extrapolated(rule, result):
+                extra = {
+                    "input": label,
+                    "meaning": _meaning(result, label, members),
+                    "used": _used(match),
+                }
+                add(rule, f"{rule.id}:{label}", members + concerns, extra)
+            continue
+        if all(condition.test(result) for condition in rule.when):
+            add(rule, rule.id, concerns, {})
+    return found
+
+
+def warning_diagnostics(results: Iterable[Result]) -> list[Diagnostic]:
+    """The warnings of every result as diagnostics, in the order of the results."""
+    sink = DiagnosticSink()  # one cache of source lines for every scenario
+    for result in results:
+        scenario_warnings(result, sink)
+    return sink.diagnostics
+
+
+def warnings_data(result: Result) -> list[dict[str, Any]]:
+    """The warnings of one evaluated scenario as plain data (`id`, `rule`, `message`, `hint`,
+    `metrics`): what `diff` compares, by id, between two versions."""
+    return [
+        {
+            "id": w.id,
+            "rule": w.rule,
+            "message": w.message,
+            "hint": w.hint,
+            "metrics": list(w.metrics),
+        }
+        for w in scenario_warnings(result)
+    ]

@@ -1,0 +1,274 @@
+"""Located warnings (issue 13): rules as data in catalog/warnings.toml, printed by `check` at the
+scenario line that causes them (exit 0, 1 with --strict), carried by `eval --format json`,
+shown in the briefings next to the figures they concern."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import scendsl
+from scendsl.cli import main
+from scendsl.model.evaluate import evaluate
+from scendsl.report.warnings import (
+    WarningRulesError,
+    parse_warning_rules,
+    scenario_warnings,
+    warning_rules,
+    warnings_data,
+)
+
+#: France in 2024: its own grid intensity and industrial price, H100 prices of 2024, a layout
+#: that fits in HBM and agrees with the MFU path: no warning at all.
+CLEAN = """\
+scenario paris {
+  title  "An H100 site in France"
+  year   2024
+  region FR
+  cluster {
+    accelerator H100
+    count       10k
+  }
+}
+"""
+
+
+def _scenario(text: str, tmp_path=None, name: str = "x.scn"):
+    if tmp_path is not None:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return scendsl.load_file(path).scenarios[0]
+    return scendsl.load_text(text, name=name).scenarios[0]
+
+
+def _warnings(text: str, tmp_path=None):
+    return scenario_warnings(evaluate(_scenario(text, tmp_path)))
+
+
+def _with(block: str, text: str = CLEAN) -> str:
+    """`text` with `block` added at the end of its scenario."""
+    return text[: text.rindex("}")] + block + "}\n"
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def test_france_with_its_own_figures_gets_no_warning():
+    assert _warnings(CLEAN) == []
+
+
+def test_region_without_figures_gets_fallback_warnings_at_its_region_line(tmp_path):
+    text = CLEAN.replace("region FR", "region TV")  # Tuvalu: a valid code, no figures
+    found = {w.id: w for w in _warnings(text, tmp_path)}
+    assert set(found) == {"grid-intensity-fallback", "grid-price-fallback", "region-fallback"}
+    intensity = found["grid-intensity-fallback"]
+    assert intensity.span.line == _line_of(text, "region TV")
+    assert intensity.diagnostic.source_line == "  region TV"
+    assert "energy.annual_emissions" in intensity.metrics
+    assert "world average" in intensity.message
+    rendered = intensity.diagnostic.render()
+    assert rendered.startswith(f"{tmp_path / 'x.scn'}:{intensity.span.line}:3: warning: ")
+
+
+def test_a_figure_written_in_the_scenario_replaces_the_stand_in():
+    text = _with(
+        "  energy {\n    intensity 400 gCO2/kWh\n    price 90 USD/MWh\n  }\n",
+        CLEAN.replace("region FR", "region TV"),
+    )
+    assert [w.id for w in _warnings(text)] == ["region-fallback"]
+
+
+def test_extrapolated_year_warns_once_per_input_at_the_year_line():
+    text = CLEAN.replace("year   2024", "year   2031")
+    found = {w.id: w for w in _warnings(text)}
+    price = found["extrapolated-year:market.unit_price"]
+    assert price.span.line == _line_of(text, "year   2031")
+    assert re.search(r"no 2031 figure in the data: the \d{4} figure stands in", price.message)
+    assert price.metrics[0] == "market.unit_price"
+    # The grid's year has its own warning, not a second one; the references' prices none.
+    assert "extrapolated-year:energy.supply_intensity" not in found
+    assert "grid-intensity-fallback" in found
+    assert not any(key.startswith("extrapolated-year:reference.") for key in found)
+
+
+def test_job_that_does_not_fit_in_memory_warns_at_its_parallelism():
+    text = _with("  workload {\n    parameters 2T\n    tokens 40T\n    parallelism tensor 8\n  }\n")
+    found = {w.id: w for w in _warnings(text)}
+    memory = found["memory-does-not-fit"]
+    assert memory.span.line == _line_of(text, "parallelism tensor 8")
+    assert "does not fit in accelerator memory" in memory.message
+    assert "80 GB of HBM" in memory.message
+    assert "performance.training_time" in memory.metrics
+
+
+def test_bottom_up_and_mfu_times_that_disagree_warn_at_the_mfu():
+    text = _with(
+        "  workload {\n    parameters 7B\n    tokens 1T\n  }\n",
+        CLEAN.replace("count       10k", "count       10k\n    mfu         90%"),
+    )
+    scenario = _scenario(text)
+    result = evaluate(scenario)
+    assert result.value("performance.paths_disagree") is True
+    found = {w.id: w for w in scenario_warnings(result)}
+    disagree = found["paths-disagree"]
+    assert disagree.span.line == _line_of(text, "mfu         90%")
+    assert "stated factor of 1.5" in disagree.message
+
+
+def test_hardware_not_shipping_in_the_scenario_year_warns_at_the_year():
+    text = CLEAN.replace("accelerator H100", "accelerator GB200")
+    found = {w.id: w for w in _warnings(text)}
+    shipping = found["not-shipping"]
+    assert shipping.span.line == _line_of(text, "year   2024")
+    assert shipping.text == (
+        "GB200 is not available in volume until 2025: this 2024 scenario forecasts hardware "
+        "that is not yet shipping"
+    )
+
+
+def test_a_field_the_scenario_does_not_set_points_at_its_header():
+    from scendsl.report.warnings import _located
+
+    result = evaluate(_scenario(CLEAN))
+    assert _located(result, ("energy.pue", "region")) == result.scenario.origins["region"]
+    assert _located(result, ("energy.pue",)) == result.scenario.span
+
+
+def test_check_exits_0_with_warnings_and_1_with_strict(tmp_path, capsys):
+    path = tmp_path / "tv.scn"
+    text = CLEAN.replace("region FR", "region TV")
+    path.write_text(text, encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert f"{path}:{_line_of(text, 'region TV')}:3: warning: scenario 'paris': " in err
+    assert err.rstrip().endswith("ok: 1 scenario, 3 warnings")
+    assert main(["check", "--strict", str(path)]) == 1
+    assert capsys.readouterr().err.rstrip().endswith("error (--strict): 1 scenario, 3 warnings")
+    clean = tmp_path / "fr.scn"
+    clean.write_text(CLEAN, encoding="utf-8")
+    assert main(["check", "--strict", str(clean)]) == 0
+    assert capsys.readouterr().err.strip() == "ok: 1 scenario"
+
+
+def test_check_json_carries_warnings_with_severity_warning(tmp_path, capsys):
+    path = tmp_path / "tv.scn"
+    path.write_text(CLEAN.replace("region FR", "region TV"), encoding="utf-8")
+    assert main(["check", "--format", "json", str(path)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [d["severity"] for d in payload["diagnostics"]] == ["warning"] * 3
+    assert [d["code"] for d in payload["diagnostics"]] == [
+        "grid-intensity-fallback",
+        "grid-price-fallback",
+        "region-fallback",
+    ]
+    assert payload["diagnostics"][0]["span"]["line"] == 4
+    assert main(["check", "--format", "json", "--strict", str(path)]) == 1
+
+
+def test_eval_json_lists_each_scenarios_warnings(tmp_path, capsys):
+    path = tmp_path / "two.scn"
+    path.write_text(
+        CLEAN + "\n" + CLEAN.replace("paris", "early").replace("H100", "GB200"), encoding="utf-8"
+    )
+    assert main(["eval", "--format", "json", str(path)]) == 0
+    scenarios = json.loads(capsys.readouterr().out)["scenarios"]
+    assert scenarios[0]["warnings"] == []
+    (shipping,) = [w for w in scenarios[1]["warnings"] if w["id"] == "not-shipping"]
+    assert set(shipping) == {"id", "severity", "message", "hint", "span", "metrics"}
+    assert shipping["severity"] == "warning"
+    assert shipping["span"]["file"] == str(path) and shipping["span"]["line"] == 13
+    assert "export.launched" in shipping["metrics"]
+
+
+def test_warnings_data_is_plain_and_keyed_by_a_stable_id():
+    result = evaluate(_scenario(CLEAN.replace("accelerator H100", "accelerator GB200")))
+    data = warnings_data(result)
+    assert json.loads(json.dumps(data)) == data
+    assert {"not-shipping"} <= {entry["id"] for entry in data}
+    assert set(data[0]) == {"id", "rule", "message", "hint", "metrics"}
+
+
+def test_every_rule_names_known_metrics_and_scenario_fields():
+    from scendsl.model.registry import REGISTRY
+    from scendsl.report.views.figures import Number  # noqa: F401  (the views import cleanly)
+
+    known = set(REGISTRY.nodes)
+    fields = set(_scenario(CLEAN).origins) | {
+        "cluster.mfu",
+        "workload.parallelism",
+        "workload.parameters",
+    }
+    for rule in warning_rules():
+        for name in rule.names():
+            pattern = re.escape(name).replace(r"\*", "[^.]+")
+            assert any(re.fullmatch(pattern.replace("{ref}", "x"), k) for k in known) or any(
+                re.fullmatch(pattern, k.replace("{ref}", "x")) for k in known
+            ), f"{rule.id}: unknown metric {name!r}"
+        assert rule.at, rule.id
+        for field in rule.at:
+            assert field in fields, f"{rule.id}: unknown scenario field {field!r}"
+        assert rule.why and rule.source
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"warning": [{"id": "x"}]}, "'concerns' is required"),
+        (
+            {
+                "warning": [
+                    {
+                        "id": "x",
+                        "concerns": [],
+                        "at": [],
+                        "message": "m",
+                        "hint": "h",
+                        "why": "w",
+                        "source": "s",
+                        "when": [{"metric": "a.b", "is": "yes"}],
+                    }
+                ]
+            },
+            "'is' needs true or false",
+        ),
+        (
+            {
+                "warning": [
+                    {
+                        "id": "x",
+                        "concerns": [],
+                        "at": [],
+                        "message": "m",
+                        "hint": "h",
+                        "why": "w",
+                        "source": "s",
+                    }
+                ]
+            },
+            "give either 'when' or 'extrapolated'",
+        ),
+    ],
+)
+def test_a_malformed_rules_file_is_refused_with_the_rule_named(data, message):
+    with pytest.raises(WarningRulesError, match=re.escape(message)):
+        parse_warning_rules(data)
+
+
+def test_briefing_marks_the_rows_a_warning_concerns_and_lists_it(tmp_path):
+    from scendsl.app.build import build
+
+    source = tmp_path / "early.scn"
+    source.write_text(CLEAN.replace("accelerator H100", "accelerator GB200"), encoding="utf-8")
+    build([str(source)], str(tmp_path / "out"), samples=0)
+    page = (tmp_path / "out" / "paris.md").read_text(encoding="utf-8")
+    block = page[page.index("> **Warnings**") :].split("\n\n")[0]
+    (line,) = [item for item in block.splitlines() if "not yet shipping" in item]
+    label = re.search(r"\*\*(W\d+)\*\*", line).group(1)
+    assert "early.scn, line 3" in line
+    row = next(r for r in page.splitlines() if r.endswith("| `market.capex` |"))
+    assert f"⚠ {label} |" in row
+    html = (tmp_path / "out" / "paris.html").read_text(encoding="utf-8")
+    assert "not yet shipping" in html and f"⚠ {label}" in html
