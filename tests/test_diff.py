@@ -22,6 +22,8 @@ EDITS = {
     "risk_flip": ("benchmarks.scn", "    count       8\n", "    count       50k\n"),
     # A US site → a Chinese one: export status allowed → presumption of denial.
     "export_status_flip": ("benchmarks.scn", "  region US\n", "  region CN\n"),
+    # 2024 → 2025: GB200's not-shipping warning vanishes, a grid-data stand-in appears.
+    "warning_flip": ("colossus2.scn", "  year   2024\n", "  year   2025\n"),
     # One more value on a sweep's axis: four variants added, none moved.
     "changed_sweep": (
         "colossus2.scn",
@@ -217,3 +219,18 @@ def test_catalog_figures_that_follow_a_changed_accelerator_are_summarised(tmp_pa
     assert {causes for causes, _ in entry.groups()} == {("cluster.accelerator",)}
     everything = compare(baseline, evaluate_folder(copy), show_all=True)
     assert "    follows accelerator.tdp: 450 W → 300 W" in render_text(everything)
+
+
+def test_warnings_that_appear_or_vanish_follow_the_claims_and_ratings(tmp_path, capsys):
+    copy = edited_copy(tmp_path, *EDITS["warning_flip"])
+    assert main(["diff", "scenarios", str(copy), "--format", "json"]) == 0
+    entry = json.loads(capsys.readouterr().out)["scenarios"][0]
+    assert entry["name"] == "colossus2_2024"
+    changes = {(w["id"], w["change"]) for w in entry["warnings"]}
+    assert ("not-shipping", "vanished") in changes
+    assert ("grid-intensity-fallback", "appeared") in changes
+    assert main(["diff", "scenarios", str(copy)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("~ colossus2_2024  Colossus2 bought at 2024 prices")
+    kinds = [line.split()[0] for line in lines[start + 1 : start + 6]]
+    assert kinds == ["claim", "claim", "claim", "warning", "warning"]

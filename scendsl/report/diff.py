@@ -29,6 +29,7 @@ from scendsl.report.numbers import format_delta, format_value, sig
 from scendsl.report.render import md_escape as _md
 from scendsl.report.risk import RiskDefinition, assess, load_rules
 from scendsl.report.text import expected_text
+from scendsl.report.warnings import scenario_warnings
 from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
@@ -116,6 +117,19 @@ class RatingFlip:
         return f"{label}: {_rating(self.old)} → {_rating(self.new)}"
 
 
+@dataclass(frozen=True)
+class WarningFlip:
+    """A warning (scendsl.report.warnings) that appears or vanishes, matched by its id."""
+
+    id: str
+    text: str
+    appeared: bool
+
+    def line(self) -> str:
+        """`warning appears: …` or `warning gone: …`."""
+        return f"warning {'appears' if self.appeared else 'gone'}: {self.text}"
+
+
 def _rating(value: str | None) -> str:
     return "not rated" if value is None else str(value).replace("_", " ")
 
@@ -129,6 +143,7 @@ class ScenarioDiff:
     metrics: list[Change] = field(default_factory=list)
     flips: list[ClaimFlip] = field(default_factory=list)
     ratings: list[RatingFlip] = field(default_factory=list)
+    warnings: list[WarningFlip] = field(default_factory=list)
     #: Moves left out because the shown value did not change (`show_all` keeps them).
     hidden: int = 0
 
@@ -224,6 +239,14 @@ class Diff:
             elif risks:
                 bits.append(f"{len(risks)} risk ratings changed")
             bits += [r.text() for r in entry.ratings if r.kind == "export"]
+            appeared = sum(1 for w in entry.warnings if w.appeared)
+            gone = len(entry.warnings) - appeared
+            if appeared:
+                bits.append(
+                    f"{appeared} warning{'s' if appeared > 1 else ''} appear{'s' if appeared == 1 else ''}"
+                )
+            if gone:
+                bits.append(f"{gone} warning{'s' if gone > 1 else ''} gone")
             if not bits:
                 bits.append("inputs changed, no metric moved beyond the threshold")
             parts.append(f"{entry.name}: " + "; ".join(bits))
@@ -415,9 +438,10 @@ def diff_results(
             _attribute(metrics, inputs, _input_ancestors(after)),
             _flips(before, after),
             _rating_flips(before, after, rules),
+            _warning_flips(before, after),
             hidden_inputs + hidden_metrics,
         )
-        if entry.inputs or entry.metrics or entry.flips or entry.ratings:
+        if entry.inputs or entry.metrics or entry.flips or entry.ratings or entry.warnings:
             entries.append(entry)
         else:
             hidden_elsewhere += entry.hidden
@@ -496,6 +520,16 @@ def _rating_flips(
     return flips
 
 
+def _warning_flips(before: Result, after: Result) -> list[WarningFlip]:
+    """Warnings that appear or vanish; one that stays, even with other figures in its text,
+    is not a change."""
+    old = {w.id: w for w in scenario_warnings(before)}
+    new = {w.id: w for w in scenario_warnings(after)}
+    return [WarningFlip(i, w.text, True) for i, w in new.items() if i not in old] + [
+        WarningFlip(i, w.text, False) for i, w in old.items() if i not in new
+    ]
+
+
 def _dimension(metric: str) -> str:
     node = REGISTRY.nodes.get(metric)
     return node.dimension if node is not None else "number"
@@ -553,6 +587,9 @@ def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]
             )
         )
     lines += [("bold", f"    {rating.text()}") for rating in entry.ratings]
+    lines += [
+        ("yellow" if flip.appeared else "green", f"    {flip.line()}") for flip in entry.warnings
+    ]
     for change in entry.written_inputs:
         lines.append(("", f"    input  {change.name}: {change.old_text()} → {change.new_text()}"))
     following = entry.following_inputs
@@ -635,7 +672,7 @@ def render_markdown(diff: Diff) -> str:
     if not diff.changed:
         return "\n".join(lines)
     lines += [
-        "| | scenario | top change | claims | ratings |",
+        "| | scenario | top change | claims | ratings and warnings |",
         "|---|---|---|---|---|",
     ]
     for entry in diff.scenarios:
@@ -652,7 +689,8 @@ def render_markdown(diff: Diff) -> str:
             )
         )
         claims = ", ".join(_claim_text(f) for f in entry.flips) or "—"
-        ratings = ", ".join(r.text() for r in entry.ratings) or "—"
+        ratings = ", ".join([r.text() for r in entry.ratings] + [w.line() for w in entry.warnings])
+        ratings = ratings or "—"
         lines.append(
             f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} "
             f"| {_md(ratings)} |"
@@ -688,6 +726,12 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
             f"| {'risk ' + _md(r.key) if r.kind == 'risk' else 'export status'} | "
             f"{_md(_rating(r.old))} | {_md(_rating(r.new))} |"
             for r in entry.ratings
+        ]
+        lines.append("")
+    if entry.warnings:
+        lines += ["| warning | change |", "|---|---|"]
+        lines += [
+            f"| {_md(w.text)} | {'appears' if w.appeared else 'gone'} |" for w in entry.warnings
         ]
         lines.append("")
     following = entry.following_inputs
@@ -798,6 +842,14 @@ def render_json(diff: Diff) -> str:
                 "ratings": [
                     {"kind": r.kind, "key": r.key, "title": r.title, "old": r.old, "new": r.new}
                     for r in e.ratings
+                ],
+                "warnings": [
+                    {
+                        "id": w.id,
+                        "change": "appeared" if w.appeared else "vanished",
+                        "message": w.text,
+                    }
+                    for w in e.warnings
                 ],
                 "inputs": [change_data(c) for c in e.inputs],
                 "metrics": [change_data(c) for c in e.metrics],
