@@ -1,4 +1,4 @@
-"""The `scendsl` command line: check, eval, explain, build, diff, fmt, new, schema.
+"""The `scendsl` command line: check, eval, explain, build, diff, fmt, new, schema, list.
 
 Argument parsing and dispatch only: each command parses its arguments, calls the application
 layer (scendsl.app) and prints through the presentation layer (scendsl.report). Each command
@@ -261,6 +261,24 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@command("list")
+def cmd_list(args: argparse.Namespace) -> int:
+    from scendsl.report import listing as L
+
+    table = L.listing(args.kind)
+    if args.format == "json":
+        sys.stdout.write(table.to_json())
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        from scendsl.terminal import unfiltered
+
+        L.write_rich(Console(file=unfiltered(sys.stdout)), table)
+    else:
+        L.write_plain(sys.stdout, table)
+    return EXIT_OK
+
+
 @command("build")
 def cmd_build(args: argparse.Namespace) -> int:
     from scendsl.app.build import build
@@ -495,6 +513,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario and result models")
+
+    listing = sub.add_parser(
+        "list", help="list accelerators, regions, energy sources, metrics, references or rules"
+    )
+    listing.add_argument(
+        "kind",
+        choices=("accelerators", "regions", "energy-sources", "metrics", "references", "rules"),
+        help="what to list",
+    )
+    listing.add_argument("--format", choices=("text", "json"), default="text")
 
     lsp = sub.add_parser("lsp", help="run the language server for editors (stdio)")
     lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")

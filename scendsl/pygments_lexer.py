@@ -121,6 +121,10 @@ class ScendslLexer(RegexLexer):
             ),
             (r"(^[ \t]*)(import)\b", bygroups(Whitespace, Keyword.Namespace)),
             (
+                rf"{_KEY_START}(expect)([ \t]+)(not)([ \t]+)({_PATH})",
+                bygroups(Whitespace, Keyword, Whitespace, Operator.Word, Whitespace, Name.Variable),
+            ),
+            (
                 rf"{_KEY_START}(expect|correlate)([ \t]+)({_PATH})",
                 bygroups(Whitespace, Keyword, Whitespace, Name.Variable),
             ),
@@ -144,7 +148,7 @@ class ScendslLexer(RegexLexer):
             ),
             (r"±|\+/-", Operator),
             (r"\.\.", Operator),
-            (r"<=|>=|==|~=|<|>", Operator),
+            (r"<=|>=|==|!=|~=|<|>", Operator),
             (words(("to",), suffix=r"\b(?![./])"), Operator.Word),
             (words(("extends", "from"), suffix=r"\b(?![./])"), Keyword),
             (words(_CHOICES, suffix=r"\b(?![./])"), Name.Constant),

@@ -146,21 +146,28 @@ class Market(_Frozen):
 
 
 #: The comparisons a claim may make (the grammar's OP token).
-ClaimOp = Literal["<", "<=", ">", ">=", "==", "~="]
+ClaimOp = Literal["<", "<=", ">", ">=", "==", "!=", "~="]
 
 
 class Claim(_Frozen):
-    """`expect METRIC OP VALUE "quote"`: a statement of the source, checked by the model."""
+    """`expect METRIC OP VALUE "quote"`: a statement of the source, checked by the model.
+
+    The value is a number (with `dimension` from its unit), a name (`dimension` "category": a
+    category's or rating's value, `expect export.status == allowed`) or a flag (`dimension`
+    "bool": `expect performance.fits_in_hbm` is `== True`, `expect not ...` is `== False`).
+    """
 
     metric: str
     op: ClaimOp
-    value: float
+    value: bool | float | str
     dimension: str
     unit: str | None = Field(None, description="the unit as written, for display")
     tolerance: float | None = Field(None, description="relative tolerance of '~=' (± y%)")
     quote: str
     span: Span
     metric_span: Span
+    #: Where the compared value was written (None for a flag claim).
+    value_span: Span | None = None
 
 
 class Correlation(_Frozen):

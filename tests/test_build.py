@@ -20,16 +20,16 @@ from factories import scenario_text
 from scendsl.app.build import build, render_files
 from scendsl.errors import ScenarioError
 from scendsl.files import output as files_output
-from scendsl.report import views as views_module
-from scendsl.report.loader import builtin_templates_dir
-from scendsl.report.render import md_escape
-from scendsl.report.risk import (
+from scendsl.model.risk import (
     RiskRulesError,
     assess_one,
     load_rules,
     parse_rules,
     rule_problems,
 )
+from scendsl.report import views as views_module
+from scendsl.report.loader import builtin_templates_dir
+from scendsl.report.render import md_escape
 
 TOPICAL = ["index", "landscape", "compute-divide", "energy", "risk"]
 

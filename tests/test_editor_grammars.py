@@ -36,7 +36,7 @@ SAMPLE_IDS = [str(p.relative_to(ROOT)) for p in SAMPLES]
 ROOT_SCOPE = "source.scendsl"
 
 #: Words the resolver reads inside values (not fields): headers, ranges, claims, `data auto`.
-VALUE_KEYWORDS = ("extends", "from", "to", "expect", "correlate", "auto")
+VALUE_KEYWORDS = ("extends", "from", "to", "expect", "correlate", "auto", "not")
 
 ALL_FIELDS = sorted(
     {
@@ -75,6 +75,8 @@ sweep grow from big {
   cluster.count [50k, 1e5]
   workload.parallelism tensor 8, data auto
 }
+expect not performance.fits_in_hbm
+expect export.status != allowed
 """
 EXPECTED = [
     (0, "import", "keyword.control.import", "Keyword.Namespace"),
@@ -113,6 +115,9 @@ EXPECTED = [
     (18, "1e5", "constant.numeric", "Literal.Number"),
     (19, "tensor", "constant.language", "Name.Constant"),
     (19, "auto", "constant.language", "Name.Constant"),
+    (21, "not", "keyword.operator.logical", "Operator.Word"),
+    (21, "performance.fits_in_hbm", "variable.other.metric", "Name.Variable"),
+    (22, "!=", "keyword.operator.comparison", "Operator"),
 ]
 
 

@@ -38,7 +38,7 @@ def _without_positions(value):
         return {
             key: (sorted(item) if key == "origins" else _without_positions(item))
             for key, item in value.items()
-            if key not in ("span", "metric_span")
+            if key not in ("span", "metric_span", "value_span")
         }
     if isinstance(value, (list, tuple)):
         return [_without_positions(item) for item in value]

@@ -367,3 +367,37 @@ def test_check_does_not_import_the_language_server(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_completion_of_a_category_claim_lists_its_values_and_a_negated_flag_hovers(
+    client: LanguageClient,
+):
+    text = BASE.replace(
+        '  expect cluster.count >= 100k "over 100,000 units"',
+        "  expect export.status == \n  expect not export.controlled",
+    )
+    uri = _open(client, "category.scn", text)
+    result = await client.text_document_completion_async(
+        T.CompletionParams(
+            T.TextDocumentIdentifier(uri),
+            _position(text, "export.status == ", len("export.status == ")),
+        )
+    )
+    labels = [item.label for item in result.items]
+    assert "licence_required" in labels and "presumption_of_denial" in labels
+    complete = text.replace("export.status == ", "export.status == allowed")
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [T.TextDocumentContentChangeWholeDocument(text=complete)],
+        )
+    )
+    await _diagnostics(client, uri)
+    result = await client.text_document_hover_async(
+        T.HoverParams(
+            T.TextDocumentIdentifier(uri), _position(complete, "not export.controlled", 5)
+        )
+    )
+    assert "export.controlled" in result.contents.value
+    assert "the claim FAILS" in result.contents.value  # a GB200 is export-controlled

@@ -293,8 +293,8 @@ def _prepare_rendering() -> None:
     for the worker's Monte Carlo (the same would otherwise be done a moment later)."""
     import jinja2.sandbox  # noqa: F401
 
+    from scendsl.model.risk import load_rules
     from scendsl.report.render import markdown_to_html
-    from scendsl.report.risk import load_rules
 
     load_rules()
     markdown_to_html("")  # builds the Markdown converter of this process

@@ -1,7 +1,7 @@
 """Quantities in the data files (the catalog's tables, the risk rules) as analysts write them.
 
 Data files are written the way scenarios are ("989.4 TFLOPS", "40%"); readers of data files
-outside the language (scendsl.report.risk) read them through here, not through the parser.
+outside the language (scendsl.model.risk) read them through here, not through the parser.
 """
 
 from __future__ import annotations

@@ -157,8 +157,12 @@ scenario {name} {{
     # parallelism tensor 8, pipeline 4, data auto
   }}
 
-  # Claims of the source, each checked against the model, with its quote:
+  # Claims of the source, each checked against the model, with its quote
+  # (`scendsl list metrics` gives every metric's kind, unit and values):
   # expect energy.facility_power >= 10 MW "the quote"
+  # expect export.status == allowed
+  # expect performance.fits_in_hbm
+  # expect risk.energy_regulation <= medium
 }}
 """
     return _canonical(text)

@@ -86,8 +86,13 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
     block = kinds[0]
     if block == "scenario":
         if key == "expect":
-            if len(before) == 1:
+            if len(before) == 1 or (len(before) == 2 and before[1] == "not"):
                 return _metrics(analysis)
+            if len(before) == 3 and before[2] in ("==", "!=", "<", "<=", ">", ">="):
+                # expect METRIC OP |: a category's or rating's values
+                info = metric_names().get(before[1])
+                if info is not None and info.choices:
+                    return [Completion(c, "value", info.kind) for c in info.choices]
             if len(before) == 4 and _is_number(before[3]):  # expect METRIC OP NUMBER |
                 names = metric_names()
                 metric = names.get(before[1]) or names.get(metric_template(before[1]))

@@ -54,7 +54,9 @@ def claim_value(
     result = analysis.result(scenario)
     if result is None:
         return None
-    metric = statement.values[0].text
+    atoms = statement.values
+    # `expect not METRIC`: the metric is the second word
+    metric = atoms[1].text if len(atoms) > 1 and atoms[0].text == "not" else atoms[0].text
     node = result.metrics.get(metric) or result.inputs.get(metric)
     if node is None:
         return None

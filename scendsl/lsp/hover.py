@@ -86,7 +86,14 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
             text = _headline_text(analysis, atom.text)
             return Hover(text, atom.span) if text else None
         return None
-    if kind == "scenario" and path == "expect" and place.index == 0:
+    if kind == "scenario" and path == "expect" and place.index == 0 and atom.text != "not":
+        return _claim_hover(analysis, scenario_name, statement, atom)
+    if (
+        kind == "scenario"
+        and path == "expect"
+        and place.index == 1
+        and statement.values[0].text == "not"
+    ):  # expect not METRIC
         return _claim_hover(analysis, scenario_name, statement, atom)
     spec = spec_of(kind, path)
     if spec is None or (atom.kind != "word" and spec.kind not in ("quantity", "integer")):

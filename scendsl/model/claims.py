@@ -27,6 +27,16 @@ class MetricInfo(NamedTuple):
 
     dimension: str
     value_type: str
+    #: A category's or rating's values (empty: any name); a rating's from low to high.
+    choices: tuple[str, ...] = ()
+    ordered: bool = False
+
+    @property
+    def kind(self) -> str:
+        """number, category, rating, boolean or breakdown."""
+        from scendsl.model.registry import value_kind
+
+        return value_kind(self.value_type, self.ordered)
 
     @property
     def unit(self) -> str:
@@ -42,20 +52,52 @@ def build_index() -> dict[str, MetricInfo]:
     from scendsl.model import domains  # noqa: F401  (registers every node)
     from scendsl.model.registry import REGISTRY
 
-    return {
-        node.name: MetricInfo(node.dimension, node.value_type) for node in REGISTRY.nodes.values()
-    }
+    return {node.name: info_of(node) for node in REGISTRY.nodes.values()}
+
+
+def info_of(node) -> MetricInfo:
+    """A registry node's MetricInfo."""
+    return MetricInfo(node.dimension, node.value_type, choices_of(node), node.ordered)
+
+
+def choices_of(node) -> tuple[str, ...]:
+    """A text node's values: its own, or those of the scenario field an input reads (the
+    language's field table declares them once: `workload.precision` is fp8, bf16 or fp4)."""
+    if node.choices:
+        return tuple(node.choices)
+    if node.kind == "input" and node.value_type == "text":
+        from scendsl.language.fields import scenario_field
+
+        spec = scenario_field(node.name)
+        if spec is not None and spec.choices:
+            return tuple(spec.choices)
+    return ()
 
 
 @functools.lru_cache(maxsize=1)
 def metric_index() -> dict[str, MetricInfo]:
     """The namespace as written to metric_index.json (templates keep their `{ref}`)."""
     with open(INDEX_FILE, encoding="utf-8") as handle:
-        return {name: MetricInfo(*entry) for name, entry in json.load(handle).items()}
+        return {name: _info(entry) for name, entry in json.load(handle).items()}
+
+
+def _info(entry: list) -> MetricInfo:
+    """An index entry: [dimension, value type] or [dimension, value type, choices, ordered]."""
+    if len(entry) > 2:
+        return MetricInfo(entry[0], entry[1], tuple(entry[2]), bool(entry[3]))
+    return MetricInfo(entry[0], entry[1])
 
 
 def write_index() -> None:
-    data = {name: list(info) for name, info in build_index().items()}
+    # Choices only where a node has them: the file stays a short line per metric.
+    data = {
+        name: [
+            info.dimension,
+            info.value_type,
+            *([list(info.choices), info.ordered] if info.choices else []),
+        ]
+        for name, info in build_index().items()
+    }
     INDEX_FILE.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
@@ -80,7 +122,8 @@ def expand(index: dict[str, MetricInfo], references: list[str]) -> dict[str, Met
 
 
 def claim_problems(scenario: Scenario, known: dict[str, MetricInfo], sink: DiagnosticSink) -> None:
-    """Report claims that name no metric, or compare it with a value of another dimension."""
+    """Report claims that name no metric, or compare it with a value of another kind: a number
+    of another dimension, a name that is not one of a category's values, a flag compared."""
     for claim in scenario.claims:
         info = known.get(claim.metric)
         if info is None:
@@ -89,22 +132,88 @@ def claim_problems(scenario: Scenario, known: dict[str, MetricInfo], sink: Diagn
             sink.error(
                 f"unknown metric '{claim.metric}'",
                 claim.metric_span,
-                suggest(claim.metric, known) or "`scendsl eval` lists every metric",
+                suggest(claim.metric, known) or "`scendsl list metrics` lists every metric",
             )
             continue
-        if info.value_type != "number":
-            sink.error(
-                f"'{claim.metric}' is not a number and cannot be compared", claim.metric_span
+        problem = _kind_problem(claim, info)
+        if problem is not None:
+            message, where, hint = problem
+            sink.error(message, where, hint)
+
+
+def _kind_problem(claim, info: MetricInfo):
+    """(message, span, hint) when the claim does not fit the metric's kind, else None."""
+    name, kind = claim.metric, info.kind
+    where = claim.value_span or claim.span
+    flag_hint = f"write 'expect {name}' or 'expect not {name}'"
+    if kind == "breakdown":
+        return (f"'{name}' is a breakdown (a figure per part) and cannot be claimed", where, None)
+    if kind == "boolean":
+        if claim.dimension == "bool":
+            return None
+        return (f"'{name}' is a flag (true or false) and is not compared", where, flag_hint)
+    if claim.dimension == "bool":
+        return (f"'{name}' is a {kind}, not a flag", claim.metric_span, _compare_hint(name, info))
+    if kind == "number":
+        if claim.dimension == "category":
+            return (
+                f"'{name}' is a number measured in {info.unit or 'no unit'}, "
+                f"not a category: '{claim.value}' is no value of it",
+                where,
+                _compare_hint(name, info),
             )
-            continue
         same = info.dimension == claim.dimension or (
             info.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS
         )
-        if not same:
-            wanted = DIMENSION_EXAMPLES.get(info.dimension, info.dimension)
-            sink.error(
-                f"'{claim.metric}' is measured in {info.unit}; compare it with {wanted}", claim.span
-            )
+        if same:
+            return None
+        wanted = DIMENSION_EXAMPLES.get(info.dimension, info.dimension)
+        return (f"'{name}' is measured in {info.unit}; compare it with {wanted}", where, None)
+    # A category or a rating.
+    if claim.dimension != "category":
+        return (f"'{name}' is a {kind}, not a number", where, _compare_hint(name, info))
+    if kind == "category" and claim.op not in ("==", "!="):
+        return (
+            f"'{name}' is a category: its values have no order, so '{claim.op}' cannot compare "
+            "them",
+            where,
+            f"compare it with == or !={_allowed(info)}",
+        )
+    if info.choices and claim.value not in info.choices:
+        from scendsl.suggest import suggest
+
+        guess = suggest(str(claim.value), info.choices)
+        return (
+            f"'{claim.value}' is not a value of '{name}'",
+            where,
+            " ".join(part for part in (guess, f"Its {_values(info)}.") if part),
+        )
+    return None
+
+
+def _values(info: MetricInfo) -> str:
+    """`values are low < medium < high` (a rating) or `values are a, b, c`."""
+    joiner = " < " if info.ordered else ", "
+    return f"values are {joiner.join(info.choices)}"
+
+
+def _allowed(info: MetricInfo) -> str:
+    return f"; its {_values(info)}" if info.choices else ""
+
+
+def _compare_hint(name: str, info: MetricInfo) -> str:
+    """How a claim on this metric is written, by its kind."""
+    kind = info.kind
+    if kind == "boolean":
+        return f"write 'expect {name}' or 'expect not {name}'"
+    if kind == "category":
+        example = info.choices[0] if info.choices else "NAME"
+        return f"write 'expect {name} == {example}'{_allowed(info)}"
+    if kind == "rating":
+        example = info.choices[len(info.choices) // 2] if info.choices else "NAME"
+        return f"write 'expect {name} <= {example}'{_allowed(info)}"
+    wanted = DIMENSION_EXAMPLES.get(info.dimension, info.dimension)
+    return f"compare it with {wanted}, e.g. 'expect {name} >= ...'"
 
 
 def validate_claims(scenarios: ScenarioSet) -> None:

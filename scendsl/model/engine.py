@@ -177,6 +177,8 @@ def _vectorised(node: Node, args: list[Any], size: int) -> Any:
 
 
 def _array_result(value_type: str, result: Any, size: int) -> bool:
+    if isinstance(result, Categorical):
+        return len(result) == size
     if value_type == "bool":  # a scalar here would mean Python logic swallowed the array
         return isinstance(result, np.ndarray) and result.dtype == bool and result.shape == (size,)
     if value_type == "breakdown":
@@ -254,7 +256,8 @@ def _run(
                 values[node.name] = node.compute(*args)
                 continue
             result = _FAILED
-            if node.value_type != "text":  # text formulas may format numbers: never arrays
+            # Text formulas may format numbers: never arrays. A rating's formula rates columns.
+            if node.value_type != "text" or node.ordered:
                 result = _vectorised(node, args, size)
                 if result is _FAILED and node.value_type != "bool":
                     notes.add(node.name)

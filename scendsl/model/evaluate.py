@@ -11,7 +11,7 @@ import functools
 import math
 import operator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +19,7 @@ from scendsl.catalog import Catalog, load_catalog
 from scendsl.model import domains  # noqa: F401  (registers every node)
 from scendsl.model.claims import (
     REFERENCE_PLACEHOLDER,
-    MetricInfo,
+    info_of,
     raise_on_bad_claims,
     reference_names,
 )
@@ -59,8 +59,9 @@ class ClaimResult(BaseModel):
 
     metric: str
     op: str
-    expected: float
-    actual: float | None
+    #: A number (SI), a category's or rating's value, or a flag (true for `expect METRIC`).
+    expected: bool | float | str
+    actual: bool | float | str | None
     holds: bool | None
     margin: float | None
     tolerance: float | None
@@ -201,7 +202,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     if scenario.claims:
         raise_on_bad_claims(
             scenario,
-            {node.name: MetricInfo(node.dimension, node.value_type) for node, _ref in nodes},
+            {node.name: info_of(node) for node, _ref in nodes},
         )
     values, found = compute_values(scenario, catalog)
     inputs: dict[str, MetricResult] = {}
@@ -241,7 +242,10 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                 note=None,
                 distribution=None,
             )
-    claims = tuple(_check_claim(claim, values, metrics, inputs) for claim in scenario.claims)
+    by_name = {node.name: node for node, _ref in nodes}
+    claims = tuple(
+        _check_claim(claim, values, metrics, inputs, by_name) for claim in scenario.claims
+    )
     return Result.model_construct(
         name=scenario.name,
         title=scenario.title,
@@ -259,27 +263,54 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+_OPS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
-def claim_holds(op: str, actual: Any, expected: float, tolerance: float | None) -> Any:
-    """Whether `actual OP expected` holds (works on arrays too)."""
+def claim_holds(
+    op: str,
+    actual: Any,
+    expected: float | str | bool,
+    tolerance: float | None,
+    order: tuple[str, ...] = (),
+) -> Any:
+    """Whether `actual OP expected` holds (numbers: works on arrays too). A rating (`order`,
+    low to high) compares by rank; a category or a flag by equality."""
     if op == "~=":
-        return abs(actual - expected) <= (tolerance or 0.0) * abs(expected)
+        return abs(actual - expected) <= (tolerance or 0.0) * abs(cast(float, expected))
+    if isinstance(expected, str) and order:
+        if actual not in order or expected not in order:
+            return None
+        return _OPS[op](order.index(actual), order.index(expected))
     return _OPS[op](actual, expected)
 
 
-def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs) -> ClaimResult:
+def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs, nodes) -> ClaimResult:
     node = metrics.get(claim.metric) or inputs.get(claim.metric)
     actual = _plain(values.get(claim.metric))
     holds = margin = None
-    if isinstance(actual, bool):
-        actual = float(actual)
-    if actual is not None and isinstance(actual, (int, float)) and math.isfinite(actual):
-        holds = bool(claim_holds(claim.op, actual, claim.value, claim.tolerance))
-        margin = (actual - claim.value) / abs(claim.value) if claim.value else None
+    if claim.dimension in ("category", "bool"):
+        # A name or a flag: compared as such, with no margin.
+        registered = nodes.get(claim.metric)
+        order = registered.choices if registered is not None and registered.ordered else ()
+        if actual is not None:
+            result = claim_holds(claim.op, actual, claim.value, None, order)
+            holds = None if result is None else bool(result)
     else:
-        actual = None
+        if isinstance(actual, bool):
+            actual = float(actual)
+        expected = cast(float, claim.value)  # a number claim (the resolver made it so)
+        if actual is not None and isinstance(actual, (int, float)) and math.isfinite(actual):
+            holds = bool(claim_holds(claim.op, actual, expected, claim.tolerance))
+            margin = (actual - expected) / abs(expected) if expected else None
+        else:
+            actual = None
     return ClaimResult.model_construct(
         metric=claim.metric,
         op=claim.op,

@@ -41,6 +41,10 @@ class Node:
     importance: int = 0
     #: Inputs the formula can do without: passed as None when n/a instead of making it n/a.
     optional: tuple[str, ...] = ()
+    #: The values a text node can take (empty: any name), least to most severe when `ordered`.
+    choices: tuple[str, ...] = ()
+    #: A rating: its choices are ordered, so claims may compare them with < and >.
+    ordered: bool = False
 
     def lacks_input(self, args: list[Any]) -> bool:
         """Whether a required input is n/a (then the metric is n/a too)."""
@@ -54,11 +58,23 @@ class Node:
         return self.name.split(".", 1)[0]
 
     @property
+    def value_kind(self) -> str:
+        """What a claim may do with the node: number, category, rating, boolean or breakdown."""
+        return value_kind(self.value_type, self.ordered)
+
+    @property
     def unit(self) -> str:
         """SI base unit of the node's values (JSON, explain)."""
         if self.value_type in ("bool", "text"):
             return ""
         return BASE_UNIT.get(self.dimension, self.dimension)
+
+
+def value_kind(value_type: str, ordered: bool = False) -> str:
+    """The kind people read (`scendsl list metrics`, docs/metrics.md) for a value type."""
+    if value_type == "text":
+        return "rating" if ordered else "category"
+    return {"bool": "boolean"}.get(value_type, value_type)
 
 
 @dataclass
@@ -90,11 +106,24 @@ class Registry:
         seen: set[str] = set()
         for node in self.nodes.values():
             for name in node.inputs:
-                if name not in self.nodes:
+                # A node may name one reference's copy of a per-reference node
+                # (`divide.nairr_pilot.compute_ratio` of `divide.{ref}.compute_ratio`).
+                declared = name if name in self.nodes else _template_of(name, self.nodes)
+                if declared is None:
                     raise ValueError(f"'{node.name}' uses unknown node '{name}'")
-                if name not in seen:
+                if declared not in seen:
                     raise ValueError(f"'{node.name}' uses '{name}' before it is declared")
             seen.add(node.name)
+
+
+def _template_of(name: str, nodes: dict[str, Node]) -> str | None:
+    """The per-reference node (`a.{ref}.b`) whose copy for one reference `name` is."""
+    parts = name.split(".")
+    for index in range(1, len(parts) - 1):
+        template = ".".join([*parts[:index], "{ref}", *parts[index + 1 :]])
+        if template in nodes:
+            return template
+    return None
 
 
 REGISTRY = Registry()
@@ -110,6 +139,8 @@ def metric(
     value_type: ValueType = "number",
     importance: int = 0,
     optional: tuple[str, ...] = (),
+    choices: tuple[str, ...] = (),
+    ordered: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a metric: `compute(*values_of_inputs)` returns its value; `optional` inputs reach
     it as None when n/a."""
@@ -128,6 +159,8 @@ def metric(
                 value_type,
                 importance,
                 tuple(optional),
+                tuple(choices),
+                ordered,
             )
         )
         return function
@@ -143,6 +176,7 @@ def input_node(
     value_type: ValueType = "number",
     importance: int = 0,
     formula: str = "",
+    choices: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an input: `compute(context)` returns a `Found` (value and where it came from)."""
 
@@ -159,6 +193,7 @@ def input_node(
                 tuple(sources),
                 value_type,
                 importance,
+                choices=tuple(choices),
             )
         )
         return function

@@ -33,7 +33,7 @@ import numpy as np
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.defaults import DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.language.fields import ACCELERATOR_FIGURES, REFERENCE_FIELDS, SECTIONS, FieldSpec
-from scendsl.model.engine import gather_number, run_frames
+from scendsl.model.engine import gather_category, gather_number, run_frames
 from scendsl.model.evaluate import claim_holds, input_values, nodes_for
 from scendsl.model.laws import InputLaw, correlate, law_for, standard_normals
 from scendsl.model.registry import Node
@@ -122,7 +122,7 @@ class ClaimProbability:
 
     metric: str
     op: str
-    expected: float
+    expected: float | str | bool
     tolerance: float | None
     unit: str
     quote: str
@@ -301,8 +301,12 @@ def sample(
     }
     notes.extend(f"{name}: not vectorised (evaluated per distinct input)" for name in sorted(slow))
     units = {node.name: node.unit for node in nodes}
+    by_name = {node.name: node for node in nodes}
     claims = tuple(
-        _claim_probability(claim, numbers.get(claim.metric), units) for claim in scenario.claims
+        _named_claim_probability(claim, frames, samples, units, by_name.get(claim.metric))
+        if claim.dimension in ("category", "bool")
+        else _claim_probability(claim, numbers.get(claim.metric), units)
+        for claim in scenario.claims
     )
     held = _held_inputs(scenario, catalog, expanded, found, written) if laws else ()
     normalized: dict[tuple[str, str], float] = {}
@@ -376,6 +380,33 @@ def _claim_probability(claim: Any, actual: Any, units: dict[str, str]) -> ClaimP
         claim.op,
         claim.value,
         claim.tolerance,
+        units.get(claim.metric, ""),
+        claim.quote,
+        claim.span.file,
+        claim.span.line,
+        probability,
+    )
+
+
+def _named_claim_probability(
+    claim: Any, frames: list, size: int, units: dict[str, str], node: Node | None
+) -> ClaimProbability:
+    """A claim on a category, a rating or a flag: the share of the samples where the metric is
+    not n/a in which it holds."""
+    column = gather_category(frames, claim.metric, size)
+    order = node.choices if node is not None and node.ordered else ()
+    verdicts = [
+        None if value is None else claim_holds(claim.op, value, claim.value, None, order)
+        for value in column.categories
+    ]
+    decided = np.asarray([v is not None for v in verdicts], dtype=bool)[column.codes]
+    held = np.asarray([bool(v) for v in verdicts], dtype=bool)[column.codes]
+    probability = float(held[decided].mean()) if decided.any() else None
+    return ClaimProbability(
+        claim.metric,
+        claim.op,
+        claim.value,
+        None,
         units.get(claim.metric, ""),
         claim.quote,
         claim.span.file,

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
+from scendsl.model.risk import RiskDefinition, assess, load_rules
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps
 from scendsl.report.numbers import format_delta, format_value, sig
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
-from scendsl.report.risk import RiskDefinition, assess, load_rules
 from scendsl.report.text import expected_text
 from scendsl.report.warnings import scenario_warnings
 from scendsl.terminal import visible_path
@@ -94,7 +94,7 @@ class ClaimFlip:
     old_actual: Any = None
     new_actual: Any = None
     dimension: str = "number"
-    expected_value: float | None = None  # in SI units, like the actuals
+    expected_value: float | str | bool | None = None  # SI units like the actuals; or a name, a flag
 
     @property
     def now_fails(self) -> bool:
@@ -334,6 +334,8 @@ def _node_changes(
         new_value = after.value if after else None
         if not _differs(old_value, new_value):
             continue
+        if name.startswith("risk."):  # the ratings are reported with the rule that moved them
+            continue
         ref = after or before
         assert ref is not None  # the name comes from one of the two
         node = REGISTRY.nodes.get(name)
@@ -506,7 +508,7 @@ def _value_of(result: Result) -> Callable[[str], Any]:
 def _rating_flips(
     before: Result, after: Result, rules: tuple[RiskDefinition, ...]
 ) -> list[RatingFlip]:
-    """Risk ratings (the briefings' register, scendsl.report.risk), then the export status."""
+    """Risk ratings (the briefings' register, scendsl.model.risk), then the export status."""
     flips = [
         RatingFlip("risk", old.risk.key, old.risk.title, old.rating, new.rating)
         for old, new in zip(

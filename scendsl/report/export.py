@@ -251,12 +251,15 @@ def csv_cell(value: Any) -> str:
 
 def schema_document() -> dict[str, Any]:
     """The `scendsl schema` document: JSON Schema of the scenario and result models."""
+    from scendsl.report.schema_names import add_catalog_enums
     from scendsl.scenario import ScenarioSet, complete_models
 
     complete_models()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "scendsl models",
-        "scenarios": ScenarioSet.model_json_schema(),
-        "result": Result.model_json_schema(),
-    }
+    return add_catalog_enums(
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "scendsl models",
+            "scenarios": ScenarioSet.model_json_schema(),
+            "result": Result.model_json_schema(),
+        }
+    )

@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.model.risk import Condition, RiskDefinition, Rule
 from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
-from scendsl.report.sandbox import read_only
+from scendsl.report.sandbox import read_only, template_view
 from scendsl.report.views import RiskView, ScenarioView, SweepView
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
+
+# The risk register's rules come from the model (which knows nothing of templates); the risk
+# page reads them, so they are template views here.
+for _rule_class in (Condition, Rule, RiskDefinition):
+    template_view()(_rule_class)
 
 
 class WorkSharer(Protocol):
@@ -55,8 +61,8 @@ def page_names(names: list[str]) -> dict[str, str]:
 
 
 def attach_risks(views: list[ScenarioView]) -> None:
-    """Rate each scenario against the risk rules (scendsl.report.risk): its `risks`."""
-    from scendsl.report.risk import assess, load_rules
+    """Rate each scenario against the risk rules (scendsl.model.risk): its `risks`."""
+    from scendsl.model.risk import assess, load_rules
 
     rules = load_rules()
     for view in views:
@@ -197,7 +203,7 @@ def template_site(
 ) -> dict[str, Any]:
     """What every page's template gets: registered views (`render.template_view`) and plain
     read-only data, never live models (their methods read files and unpickle)."""
-    from scendsl.report.risk import load_rules
+    from scendsl.model.risk import load_rules
 
     return {
         "scenarios": views,

@@ -58,9 +58,14 @@ def write_eval_text(
             verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
             if chance is not None and chance.probability is not None:
                 verdict += f" (holds in {chance.probability:.0%} of samples)"
+            # A flag claim reads as written: `claim not performance.fits_in_hbm`.
+            stated = (
+                f"{'' if claim.expected else 'not '}{claim.metric}"
+                if isinstance(claim.expected, bool)
+                else f"{claim.metric} {claim.op} {expected_text(claim)}"
+            )
             print(
-                f"  claim {claim.metric} {claim.op} {expected_text(claim)}: {verdict}"
-                f"  ({visible_path(claim.file)}:{claim.line})",
+                f"  claim {stated}: {verdict}  ({visible_path(claim.file)}:{claim.line})",
                 file=out,
             )
         print(file=out)

@@ -113,29 +113,33 @@ class ClaimsPass(ValueReader, ResolverState):
         return holds
 
     def claim(self, statement: Statement) -> Claim | None:
+        """`expect METRIC OP VALUE [UNIT] ["quote"]`, `expect METRIC OP NAME ["quote"]` (a
+        category or rating) or `expect [not] METRIC ["quote"]` (a flag); whether the metric has
+        that kind is checked against the model's namespace (scendsl.model.claims)."""
         atoms = statement.values
         usage = (
             'write claims as: expect METRIC OP VALUE "quote", e.g. '
-            'expect energy.facility_power >= 500 MW "over 500 MW"'
+            'expect energy.facility_power >= 500 MW "over 500 MW", '
+            "expect export.status == licence_required, expect performance.fits_in_hbm"
         )
+        flag = self._flag_claim(statement)
+        if flag is not None:
+            return flag
         if len(atoms) < 3 or atoms[0].kind != "word" or atoms[1].kind != "op":
             self.sink.error(
                 "malformed claim", join_atoms(atoms) if atoms else statement.key_span, usage
             )
             return None
         metric_atom, op_atom = atoms[0], atoms[1]
-        if "." not in metric_atom.text:
-            self.sink.error(
-                f"'{metric_atom.text}' is not a metric name",
-                metric_atom.span,
-                "metrics are dotted names such as 'energy.facility_power'",
-            )
+        if not self._is_metric_name(metric_atom):
             return None
         rest = atoms[2:]
         quote = None
         if rest and rest[-1].kind == "string":
             quote = self.string(rest[-1])
             rest = rest[:-1]
+        if len(rest) == 1 and rest[0].kind == "word":
+            return self._category_claim(statement, metric_atom, op_atom, rest[0], quote)
         tolerance = None
         spread_at = next((i for i, a in enumerate(rest) if a.kind == "plusminus"), None)
         if spread_at is not None:
@@ -166,7 +170,7 @@ class ClaimsPass(ValueReader, ResolverState):
             or (len(rest) == 2 and rest[1].kind != "word")
         ):
             self.sink.error(
-                "a claim compares with a number and an optional unit",
+                "a claim compares with a number and an optional unit, or with a name",
                 join_atoms(rest) if rest else op_atom.span,
                 usage,
             )
@@ -201,4 +205,71 @@ class ClaimsPass(ValueReader, ResolverState):
             quote=quote or "",
             span=statement.span,
             metric_span=metric_atom.span,
+            value_span=join_atoms(rest),
+        )
+
+    def _is_metric_name(self, atom) -> bool:
+        if "." in atom.text:
+            return True
+        self.sink.error(
+            f"'{atom.text}' is not a metric name",
+            atom.span,
+            "metrics are dotted names such as 'energy.facility_power'",
+        )
+        return False
+
+    def _flag_claim(self, statement: Statement) -> Claim | None:
+        """`expect METRIC` or `expect not METRIC`, each with an optional quote (None when the
+        statement is not of that form: the general reader reports what is wrong)."""
+        atoms = list(statement.values)
+        quote_atom = atoms.pop() if atoms and atoms[-1].kind == "string" else None
+        negated = len(atoms) == 2 and atoms[0].kind == "word" and atoms[0].text == "not"
+        if negated:
+            atoms = atoms[1:]
+        if len(atoms) != 1 or atoms[0].kind != "word":
+            return None
+        if not self._is_metric_name(atoms[0]):
+            return None
+        quote = self.string(quote_atom) if quote_atom is not None else ""
+        return Claim.model_construct(
+            metric=atoms[0].text,
+            op="==",
+            value=not negated,
+            dimension="bool",
+            unit=None,
+            tolerance=None,
+            quote=quote or "",
+            span=statement.span,
+            metric_span=atoms[0].span,
+            value_span=None,
+        )
+
+    def _category_claim(self, statement, metric_atom, op_atom, value_atom, quote) -> Claim | None:
+        """`expect METRIC OP NAME`: a category (== or !=) or a rating (any order but ~=)."""
+        if op_atom.text == "~=":
+            self.sink.error(
+                "'~=' compares numbers, not names",
+                op_atom.span,
+                "compare a category with == or !=, a rating with <, <=, ==, !=, >=, >",
+            )
+            return None
+        if value_atom.text in ("true", "false"):
+            negated = (op_atom.text == "==") != (value_atom.text == "true")
+            self.sink.error(
+                f"write a flag claim without '{op_atom.text} {value_atom.text}'",
+                value_atom.span,
+                f"write 'expect {'not ' if negated else ''}{metric_atom.text}'",
+            )
+            return None
+        return Claim.model_construct(
+            metric=metric_atom.text,
+            op=cast(ClaimOp, op_atom.text),
+            value=value_atom.text,
+            dimension="category",
+            unit=None,
+            tolerance=None,
+            quote=quote or "",
+            span=statement.span,
+            metric_span=metric_atom.span,
+            value_span=value_atom.span,
         )

@@ -19,6 +19,7 @@ from scendsl.model.domains import market  # noqa: F401
 from scendsl.model.domains import export_control  # noqa: F401
 from scendsl.model.domains import divide  # noqa: F401
 from scendsl.model.domains import scaling  # noqa: F401
+from scendsl.model.domains import risk  # noqa: F401
 
 # isort: on
 from scendsl.model.registry import REGISTRY

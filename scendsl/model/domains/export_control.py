@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from scendsl.catalog import Region
+from scendsl.catalog import STATUS_ORDER, Region
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.export_rules import (
     MM2,
     TPP_BIT_LENGTHS,
+    UNDETERMINED,
     ChipFigures,
     controlled_classes,
     decision_date,
@@ -150,6 +151,7 @@ def performance_density(tpp_value, die_area):
     ),
     value_type="text",
     importance=8,
+    choices=(*STATUS_ORDER, UNDETERMINED),
     formula="rules in force on scenario.year-07-01 applied to export.tpp, "
     "export.performance_density, accelerator.scaleup_bandwidth, "
     "accelerator.hbm_bandwidth and the region's country groups on that date and "

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 MonteCarloRun = Any
 
 #: Claim operators as a reader writes them.
-_OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "~=": "≈"}
+_OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠", "~=": "≈"}
 
 
 @template_view("attach_run")

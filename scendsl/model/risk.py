@@ -5,6 +5,9 @@ risk, an ordered list of rules, each with conditions on metrics, a rating, the r
 threshold and where the threshold comes from. This module only reads and applies them; changing
 a threshold never means changing Python.
 
+The ratings are model metrics (`risk.<key>`, scendsl.model.domains.risk), so claims can compare
+them; the briefings' register (scendsl.report.pages) reads the deciding rule from here too.
+
 Semantics: the first rule whose conditions all hold gives the rating. A rule that cannot be
 evaluated because a metric is n/a is skipped; a lower rating found after it says so in a caveat,
 and the catch-all last rule never rates a risk whose conditions could not be checked: such a
@@ -23,7 +26,6 @@ from typing import Any
 
 from scendsl.catalog.quantities import read_quantity
 from scendsl.errors import ScendslError
-from scendsl.report.sandbox import template_view
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
 
@@ -45,7 +47,6 @@ class RiskRulesError(ScendslError, ValueError):
     """The rules file does not follow its schema (a bug in the data, reported at load)."""
 
 
-@template_view()
 @dataclass(frozen=True)
 class Condition:
     """`metric OP threshold`, e.g. reliability.goodput below 90%."""
@@ -87,7 +88,6 @@ class Condition:
         return f"{self.metric} is one of {self.written}"
 
 
-@template_view()
 @dataclass(frozen=True)
 class Rule:
     rating: str
@@ -100,7 +100,6 @@ class Rule:
         return " and ".join(c.describe() for c in self.when) or "otherwise"
 
 
-@template_view()
 @dataclass(frozen=True)
 class RiskDefinition:
     key: str

@@ -1,0 +1,354 @@
+"""`scendsl list KIND`: the names a scenario may use, with what the catalog and the model know
+of each — accelerators with their key figures, regions with the data each has, energy sources,
+metrics with their unit, kind and values, comparison references and rules.
+
+Each listing is a `Listing` (columns and rows of plain data, deterministic order), written as
+plain columns (piped), a rich table (a terminal) or JSON (`--format json`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+#: What `scendsl list` can list.
+KINDS = ("accelerators", "regions", "energy-sources", "metrics", "references", "rules")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    #: The unit of a number column's JSON values (SI), "" for text.
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One kind's table: `rows` hold, per column key, the text shown and (JSON) the value."""
+
+    kind: str
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    #: Per row and column: the text shown in a table (the value itself when absent).
+    texts: list[dict[str, str]] = field(default_factory=list)
+    note: str = ""
+
+    def text_of(self, row: int, key: str) -> str:
+        shown = self.texts[row].get(key) if row < len(self.texts) else None
+        if shown is not None:
+            return shown
+        value = self.rows[row].get(key)
+        if value is None:
+            return "–"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(v) for v in value) or "–"
+        return str(value)
+
+    def to_json(self) -> str:
+        document = {
+            "kind": self.kind,
+            "columns": [
+                {"key": c.key, "title": c.title, **({"unit": c.unit} if c.unit else {})}
+                for c in self.columns
+            ],
+            "rows": self.rows,
+        }
+        if self.note:
+            document["note"] = self.note
+        return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+# ------------------------------------------------------------------------------- the kinds
+def _figure(figure) -> tuple[float | None, str | None]:
+    return (figure.value, figure.text) if figure is not None else (None, None)
+
+
+def _years(years) -> str | None:
+    years = sorted(int(y) for y in years)
+    if not years:
+        return None
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def accelerators() -> Listing:
+    """Every catalog accelerator with its key figures (as the catalog writes them)."""
+    from scendsl.catalog import load_catalog
+
+    figures = (
+        ("bf16_dense", "BF16 dense", "FLOP/s"),
+        ("fp8_dense", "FP8 dense", "FLOP/s"),
+        ("hbm", "HBM", "B"),
+        ("hbm_bandwidth", "HBM bandwidth", "B/s"),
+        ("tdp", "TDP", "W"),
+    )
+    columns = (
+        Column("id", "id"),
+        Column("vendor", "vendor"),
+        Column("year", "available"),
+        *(Column(key, title, unit) for key, title, unit in figures),
+        Column("price_years", "price years"),
+        Column("title", "title"),
+    )
+    listing = Listing("accelerators", columns)
+    for name, chip in load_catalog().accelerators.items():
+        row: dict[str, Any] = {
+            "id": name,
+            "vendor": chip.vendor,
+            "year": chip.available_year,
+        }
+        texts: dict[str, str] = {}
+        for key, _title, _unit in figures:
+            value, text = _figure(chip.figures.get(key))
+            row[key] = value
+            if text is not None:
+                texts[key] = text
+        row["price_years"] = _years(chip.price)
+        row["title"] = chip.title
+        listing.rows.append(row)
+        listing.texts.append(texts)
+    return listing
+
+
+def regions() -> Listing:
+    """Every region a scenario may name, and which data the catalog has for it."""
+    from scendsl.catalog import load_catalog
+    from scendsl.catalog.grid import _series, regions_with
+
+    catalog = load_catalog()
+    # The catalog holds every region a scenario may name (every ISO code of iso3166.tsv).
+    names = {code: region.name for code, region in catalog.regions.items()}
+    intensity, prices = regions_with("grid_intensity"), regions_with("industrial_price")
+    members = catalog.country_groups.members
+    columns = (
+        Column("code", "code"),
+        Column("name", "name"),
+        Column("grid_intensity", "grid intensity years"),
+        Column("electricity_price", "electricity price years"),
+        Column("export_groups", "export groups"),
+        Column("risk_rules", "risk rules"),
+    )
+    listing = Listing(
+        "regions",
+        columns,
+        note="Without a figure of its own a region uses its country's, then the world "
+        "average, with a warning; the risk register's rules apply to every region.",
+    )
+    for code in sorted(names):
+        country = code.split("-", 1)[0]
+        listing.rows.append(
+            {
+                "code": code,
+                "name": names[code],
+                "grid_intensity": _years(_series("grid_intensity", code))
+                if code in intensity
+                else None,
+                "electricity_price": _years(_series("industrial_price", code))
+                if code in prices
+                else None,
+                "export_groups": sorted(g for g, codes in members.items() if country in codes),
+                "risk_rules": "general",
+            }
+        )
+        listing.texts.append({})
+    return listing
+
+
+def energy_sources() -> Listing:
+    """The energy sources of a supply mix, with their carbon intensity and price."""
+    from scendsl.catalog import load_catalog
+
+    columns = (
+        Column("name", "name"),
+        Column("title", "title"),
+        Column("intensity", "carbon intensity", "kg/J"),
+        Column("price", "price", "USD/J"),
+        Column("uses_region_grid", "region's grid"),
+    )
+    listing = Listing("energy-sources", columns)
+    for name, source in load_catalog().energy_sources.items():
+        intensity, intensity_text = _figure(source.intensity)
+        price, price_text = _figure(source.price)
+        listing.rows.append(
+            {
+                "name": name,
+                "title": source.title,
+                "intensity": intensity,
+                "price": price,
+                "uses_region_grid": source.uses_region_grid,
+            }
+        )
+        listing.texts.append(
+            {
+                k: v
+                for k, v in (("intensity", intensity_text), ("price", price_text))
+                if v is not None
+            }
+        )
+    return listing
+
+
+def metric_rows() -> list[dict[str, Any]]:
+    """Every node of the model (inputs and metrics) with its unit, kind, values and meaning;
+    per-reference nodes keep their `{ref}` (docs/metrics.md is made from these rows)."""
+    from scendsl.model import domains  # noqa: F401  (registers every node)
+    from scendsl.model.claims import choices_of
+    from scendsl.model.registry import REGISTRY
+
+    return [
+        {
+            "name": node.name,
+            "domain": node.domain,
+            "kind": node.value_kind,
+            "unit": node.unit,
+            "values": list(choices_of(node)),
+            "role": node.kind,  # input or metric
+            "meaning": node.meaning,
+        }
+        for node in REGISTRY.nodes.values()
+    ]
+
+
+def metrics() -> Listing:
+    columns = (
+        Column("name", "name"),
+        Column("kind", "kind"),
+        Column("unit", "unit"),
+        Column("values", "values"),
+        Column("meaning", "meaning"),
+    )
+    listing = Listing(
+        "metrics",
+        columns,
+        note="Names with {ref} exist once per comparison reference (scendsl list references).",
+    )
+    for row in metric_rows():
+        listing.rows.append(row)
+        joiner = " < " if row["kind"] == "rating" else ", "
+        listing.texts.append({"values": joiner.join(row["values"]) or "–"})
+    return listing
+
+
+def references() -> Listing:
+    from scendsl.catalog import load_catalog
+
+    columns = (
+        Column("name", "name"),
+        Column("kind", "kind"),
+        Column("accelerator", "accelerator"),
+        Column("count", "count"),
+        Column("year", "year"),
+        Column("title", "title"),
+    )
+    listing = Listing("references", columns)
+    for name, reference in load_catalog().references.items():
+        listing.rows.append(
+            {
+                "name": name,
+                "kind": reference.kind,
+                "accelerator": reference.accelerator,
+                "count": reference.count,
+                "year": reference.year,
+                "title": reference.title,
+            }
+        )
+        listing.texts.append({"count": f"{reference.count:,}"})
+    return listing
+
+
+def rules() -> Listing:
+    """The risk register's rules (risk_rules.toml), then the export-control rules."""
+    from scendsl.catalog import load_catalog
+    from scendsl.model.risk import load_rules
+
+    columns = (
+        Column("kind", "kind"),
+        Column("id", "id"),
+        Column("outcome", "outcome"),
+        Column("when", "when"),
+        Column("source", "source"),
+    )
+    listing = Listing("rules", columns)
+    for risk in load_rules():
+        for number, rule in enumerate(risk.rules, start=1):
+            listing.rows.append(
+                {
+                    "kind": "risk",
+                    "id": f"risk.{risk.key}#{number}",
+                    "outcome": rule.rating,
+                    "when": rule.describe(),
+                    "source": rule.source,
+                }
+            )
+            listing.texts.append({})
+    for export in load_catalog().export_rules:
+        dates = f"from {export.effective.isoformat()}"
+        if export.rescinded is not None:
+            dates += f" to {export.rescinded.isoformat()}"
+        listing.rows.append(
+            {
+                "kind": "export",
+                "id": export.id,
+                "outcome": sorted({t.status for t in export.treatments}),
+                "when": dates,
+                "source": export.citation,
+            }
+        )
+        listing.texts.append({})
+    return listing
+
+
+LISTINGS: dict[str, Callable[[], Listing]] = {
+    "accelerators": accelerators,
+    "regions": regions,
+    "energy-sources": energy_sources,
+    "metrics": metrics,
+    "references": references,
+    "rules": rules,
+}
+
+
+def listing(kind: str) -> Listing:
+    """The listing of `kind` (one of KINDS)."""
+    return LISTINGS[kind]()
+
+
+# ------------------------------------------------------------------------------- writing
+def write_plain(out: IO[str], table: Listing) -> None:
+    """Columns padded with spaces, one row a line: for pipes, grep and cut (tabs would not
+    align; the last column is never padded)."""
+    from scendsl.terminal import visible
+
+    keys = [c.key for c in table.columns]
+    cells = [[c.title for c in table.columns]]
+    cells += [
+        [visible(table.text_of(i, k)).replace("\n", " ") for k in keys]
+        for i in range(len(table.rows))
+    ]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(keys))]
+    for row in cells:
+        padded = [cell.ljust(widths[j]) for j, cell in enumerate(row[:-1])] + [row[-1]]
+        out.write("  ".join(padded).rstrip() + "\n")
+    if table.note:
+        out.write(f"\n{table.note}\n")
+
+
+def write_rich(console, table: Listing) -> None:
+    """A rich table for a terminal."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from scendsl.terminal import visible
+
+    rich_table = Table(title=f"scendsl list {table.kind}", show_lines=False)
+    for column in table.columns:
+        rich_table.add_column(column.title, overflow="fold")
+    for i in range(len(table.rows)):
+        rich_table.add_row(*(escape(visible(table.text_of(i, c.key))) for c in table.columns))
+    console.print(rich_table)
+    if table.note:
+        console.print(escape(table.note))

@@ -1,0 +1,114 @@
+"""`scendsl list` (issue #13, "Discoverability"): the names a scenario may use, piped as plain
+columns, on a terminal as a rich table, and as JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from scendsl.cli import main
+from scendsl.language.names import catalog_names, iso_region_names
+from scendsl.model.claims import metric_index
+from scendsl.report.listing import KINDS, listing, write_rich
+
+
+def _json(capsys, kind: str) -> dict:
+    assert main(["list", kind, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_listing_prints_plain_columns_when_piped(capsys, kind):
+    assert main(["list", kind]) == 0
+    out = capsys.readouterr().out
+    header, *rows = out.splitlines()
+    assert header.split()[0] in ("id", "code", "name", "kind")
+    assert rows and "\x1b" not in out  # no colour codes in a pipe
+    assert main(["list", kind]) == 0
+    assert capsys.readouterr().out == out  # deterministic
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_listing_draws_a_rich_table_on_a_terminal(kind):
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    write_rich(Console(file=buffer, width=200, force_terminal=True), listing(kind))
+    assert f"scendsl list {kind}" in buffer.getvalue()
+
+
+def test_accelerators_list_every_catalog_chip_with_its_figures(capsys):
+    document = _json(capsys, "accelerators")
+    rows = {row["id"]: row for row in document["rows"]}
+    assert list(rows) == list(catalog_names().accelerators)
+    assert rows["H100"]["vendor"] == "NVIDIA"
+    assert rows["H100"]["bf16_dense"] == pytest.approx(989.4e12)
+    units = {c["key"]: c.get("unit") for c in document["columns"]}
+    assert units["bf16_dense"] == "FLOP/s" and units["tdp"] == "W"
+
+
+def test_regions_list_every_accepted_code_and_the_data_each_has(capsys):
+    rows = {row["code"]: row for row in _json(capsys, "regions")["rows"]}
+    assert set(iso_region_names()) | set(catalog_names().regions) == set(rows)
+    france = rows["FR"]
+    assert france["grid_intensity"] and france["electricity_price"]
+    assert "A:5" in france["export_groups"]
+    assert "D:5" in rows["RU"]["export_groups"]
+    assert rows["AD"]["grid_intensity"] is None  # Andorra: no figure of its own
+
+
+def test_metrics_list_every_model_name_with_kind_unit_and_values(capsys):
+    rows = {row["name"]: row for row in _json(capsys, "metrics")["rows"]}
+    assert set(rows) == set(metric_index())
+    assert rows["energy.facility_power"]["kind"] == "number"
+    assert rows["energy.facility_power"]["unit"] == "W"
+    assert rows["export.status"]["kind"] == "category"
+    assert "licence_required" in rows["export.status"]["values"]
+    assert rows["performance.fits_in_hbm"]["kind"] == "boolean"
+    assert rows["risk.concentration"]["kind"] == "rating"
+    assert rows["risk.concentration"]["values"] == ["low", "medium", "high"]
+
+
+def test_the_plain_metrics_listing_shows_a_rating_order(capsys):
+    assert main(["list", "metrics"]) == 0
+    line = next(
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("risk.concentration")
+    )
+    assert "rating" in line and "low < medium < high" in line
+
+
+def test_references_energy_sources_and_rules_follow_the_catalog(capsys):
+    references = _json(capsys, "references")["rows"]
+    assert [r["name"] for r in references] == list(catalog_names().references)
+    sources = _json(capsys, "energy-sources")["rows"]
+    assert [s["name"] for s in sources] == list(catalog_names().energy_sources)
+    rules = _json(capsys, "rules")["rows"]
+    assert {r["kind"] for r in rules} == {"risk", "export"}
+    assert any(r["id"] == "russia_belarus_sanctions" or "russia" in r["id"] for r in rules)
+
+
+def test_an_unknown_kind_is_a_usage_error(capsys):
+    assert main(["list", "chips"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_docs_metrics_md_is_generated_from_the_registry():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(root / "scripts" / "gen_metric_docs.py"), "--check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (root / "docs" / "metrics.md").read_text(encoding="utf-8")
+    for name in metric_index():
+        assert f"| `{name}` |" in text, name
