@@ -31,7 +31,7 @@ from scendsl.errors import (
 from scendsl.terminal import StreamClosed, visible_path
 
 if TYPE_CHECKING:
-    from scendsl.model.evaluate import Result
+    from scendsl.app.pipeline import Reviewed
     from scendsl.scenario import ScenarioSet
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -205,12 +205,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _evaluate_paths(paths: list[str], label: str, fmt: str) -> list[Result] | None:
-    """Evaluate every plain scenario under `paths`; None after printing diagnostics."""
-    from scendsl.app.pipeline import evaluate_paths
+def _evaluate_paths(paths: list[str], label: str, fmt: str) -> Reviewed | None:
+    """Evaluate every plain scenario and sweep under `paths`; None after printing diagnostics."""
+    from scendsl.app.pipeline import evaluate_for_review
 
     try:
-        return evaluate_paths(paths)
+        return evaluate_for_review(paths)
     except ScenarioError as error:
         print(f"error: the {label} scenarios do not load:", file=sys.stderr)
         print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
@@ -221,6 +221,7 @@ def _evaluate_paths(paths: list[str], label: str, fmt: str) -> list[Result] | No
 def cmd_diff(args: argparse.Namespace) -> int:
     import tempfile
 
+    from scendsl.app.pipeline import Reviewed
     from scendsl.report import diff as D
 
     if args.git:
@@ -229,7 +230,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
             from scendsl.app.gitsnap import snapshot
 
             old_paths = snapshot(args.git, new_paths, folder)
-            old = _evaluate_paths(old_paths, f"{args.git}", args.format) if old_paths else []
+            old = (
+                _evaluate_paths(old_paths, f"{args.git}", args.format)
+                if old_paths
+                else Reviewed([], [])
+            )
     else:
         if len(args.paths) != 2:
             print(
@@ -242,7 +247,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     new = _evaluate_paths(new_paths, "new", args.format)
     if old is None or new is None:
         return EXIT_INPUT
-    result = D.diff_results(old, new, args.threshold)
+    result = D.diff_results(
+        old.results,
+        new.results,
+        args.threshold,
+        show_all=args.all,
+        old_sweeps=old.sweeps,
+        new_sweeps=new.sweeps,
+    )
     if args.format == "json":
         sys.stdout.write(D.render_json(result))
     elif args.format == "markdown":
@@ -483,6 +495,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="PCT",
         help="hide metrics that moved less than PCT per cent",
+    )
+    diff.add_argument(
+        "--all",
+        action="store_true",
+        help="show every move, also those that do not change the value as shown, and the "
+        "catalog and default figures that follow a changed input",
     )
     diff.add_argument(
         "--exit-code",

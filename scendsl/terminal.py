@@ -155,7 +155,10 @@ class _Visible(io.TextIOBase):
         return True
 
     def flush(self) -> None:
-        self.unfiltered.flush()
+        # The language server's transport closes stdout when the client says `exit`; a closed
+        # stream has nothing left to flush.
+        if not self.unfiltered.closed:
+            self.unfiltered.flush()
 
     def isatty(self) -> bool:
         return self.unfiltered.isatty()

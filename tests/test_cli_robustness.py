@@ -230,18 +230,9 @@ def test_rich_diff_output_escapes_user_text():
 
     from scendsl.report import diff as D
 
-    class Entry:
-        status, name, title = "~", "a", f"T{HOSTILE}"
-        flips, inputs, metrics, ratings = [], [], [], []
-
-    class Result:
-        scenarios = (Entry(),)
-
-        def headline(self):
-            return "1 scenario changed"
-
+    diff = D.Diff([D.ScenarioDiff("a", "~", f"T{HOSTILE}")])
     buffer = io.StringIO()
-    D.render_rich(Result(), Console(file=buffer, force_terminal=True))
+    D.render_rich(diff, Console(file=buffer, force_terminal=True))
     assert "\\u202e" in buffer.getvalue() and "\u202e" not in buffer.getvalue()
 
 

@@ -128,6 +128,18 @@ def client(tmp_path):
         made.process.wait()
 
 
+def test_shutdown_and_exit_end_the_server_with_0_and_no_traceback(tmp_path, client):
+    # The transport closes stdout on `exit`; flushing the closed stream once raised ValueError
+    # at the end of every session (exit 120 and a traceback in the editor's log).
+    client.initialize(tmp_path)
+    client.send({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None})
+    assert client.answer(2) is not None
+    client.send({"jsonrpc": "2.0", "method": "exit", "params": None})
+    code, err = client.close()
+    assert code == 0, err
+    assert "Traceback" not in err and "ValueError" not in err, err
+
+
 # ------------------------------------------------------------------ malformed messages
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS as on Linux")
 def test_content_length_of_3_gb_does_not_exhaust_memory(tmp_path):

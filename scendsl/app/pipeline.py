@@ -194,8 +194,25 @@ def check_warnings(scenarios: ScenarioSet) -> list[Diagnostic]:
 
 
 def evaluate_paths(paths: Sequence[str]) -> list[Result]:
-    """Every plain scenario under `paths`, evaluated (no Monte Carlo): what `diff` compares."""
+    """Every plain scenario under `paths`, evaluated (no Monte Carlo)."""
     return evaluate_all(load(paths)).results
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """What `diff` compares of one version: every plain scenario and every sweep, evaluated."""
+
+    results: list[Result]
+    sweeps: list[SweepTable]
+
+
+def evaluate_for_review(paths: Sequence[str]) -> Reviewed:
+    """Every plain scenario under `paths` and every sweep's variants (vectorised), evaluated
+    without Monte Carlo."""
+    scenarios = load(paths)
+    return Reviewed(
+        evaluate_all(scenarios).results, [sweep_table(sweep) for sweep in scenarios.sweeps]
+    )
 
 
 def sweep_table(sweep: Sweep, nodes: Sequence[str] | None = None) -> SweepTable:

@@ -1,31 +1,48 @@
 """What changed in the results, not only in the text: `scendsl diff`.
 
 Two sets of evaluated scenarios are compared by name: `+` added, `-` removed, `~` changed. For a
-changed scenario: the inputs that changed (old → new), every metric that moved (signed delta and
-per cent, the most important first) and the claims that flipped, which come first of all, followed
-by the risk ratings (the briefings' register) and the export status that changed.
+changed scenario: the claims that flipped come first, then the risk ratings (the briefings'
+register) and the export status that changed, then the inputs the author changed, each with the
+metrics it moved grouped under it (signed delta and per cent, the most important first). Sweeps
+are compared by variant (scendsl.report.diff_sweeps).
+
+What a reader cannot see is left out unless `show_all`: a move that does not change the value as
+shown (`4.53 TB → 4.53 TB`), and the catalog and default figures that merely follow a changed
+input (a new accelerator brings its own TDP).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, assess, load_rules
+from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps
 from scendsl.report.numbers import format_delta, format_value, sig
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
 from scendsl.report.text import expected_text
+from scendsl.report.warnings import scenario_warnings
 from scendsl.terminal import visible_path
+
+if TYPE_CHECKING:
+    from scendsl.model.sweep import SweepTable
 
 #: The metric whose change is reported beside the risk ratings.
 EXPORT_STATUS = "export.status"
+#: In the terminal, a group shows its metrics of at least this importance (registry), at most
+#: GROUP_SHOWN of them; the rest are counted (`--all` lists them).
+HEADLINE_IMPORTANCE = 3
+GROUP_SHOWN = 8
+#: An input written in a scenario file has its place as origin: `path:line:col`.
+_WRITTEN_ORIGIN = re.compile(r":\d+:\d+$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,10 @@ class Change:
     value_type: str
     importance: int
     meaning: str
+    #: For a metric: the changed inputs written in the scenario that moved it. For an input:
+    #: whether the author wrote it (False: a catalog or default figure that follows).
+    moved_by: tuple[str, ...] = ()
+    written: bool = True
 
     @property
     def relative(self) -> float | None:
@@ -96,6 +117,19 @@ class RatingFlip:
         return f"{label}: {_rating(self.old)} → {_rating(self.new)}"
 
 
+@dataclass(frozen=True)
+class WarningFlip:
+    """A warning (scendsl.report.warnings) that appears or vanishes, matched by its id."""
+
+    id: str
+    text: str
+    appeared: bool
+
+    def line(self) -> str:
+        """`warning appears: …` or `warning gone: …`."""
+        return f"warning {'appears' if self.appeared else 'gone'}: {self.text}"
+
+
 def _rating(value: str | None) -> str:
     return "not rated" if value is None else str(value).replace("_", " ")
 
@@ -109,16 +143,52 @@ class ScenarioDiff:
     metrics: list[Change] = field(default_factory=list)
     flips: list[ClaimFlip] = field(default_factory=list)
     ratings: list[RatingFlip] = field(default_factory=list)
+    warnings: list[WarningFlip] = field(default_factory=list)
+    #: Moves left out because the shown value did not change (`show_all` keeps them).
+    hidden: int = 0
+
+    @property
+    def written_inputs(self) -> list[Change]:
+        return [c for c in self.inputs if c.written]
+
+    @property
+    def following_inputs(self) -> list[Change]:
+        return [c for c in self.inputs if not c.written]
+
+    def groups(self) -> list[tuple[tuple[str, ...], list[Change]]]:
+        """The moved metrics grouped by the inputs that moved them, in the inputs' order."""
+        order = {c.name: i for i, c in enumerate(self.inputs)}
+        grouped: dict[tuple[str, ...], list[Change]] = {}
+        for change in self.metrics:
+            grouped.setdefault(change.moved_by, []).append(change)
+        return sorted(
+            grouped.items(),
+            key=lambda item: (len(item[0]) == 0, [order.get(n, 0) for n in item[0]]),
+        )
 
 
 @dataclass
 class Diff:
     scenarios: list[ScenarioDiff]
     threshold: float = 0.0
+    sweeps: list[SweepDiff] = field(default_factory=list)
+    show_all: bool = False
 
     @property
     def changed(self) -> bool:
-        return bool(self.scenarios)
+        return bool(self.scenarios or self.sweeps)
+
+    #: Hidden moves of scenarios that have nothing else to show.
+    hidden_elsewhere: int = 0
+
+    @property
+    def hidden(self) -> int:
+        """Moves below the shown precision (or the threshold), left out of this diff."""
+        return (
+            sum(s.hidden for s in self.scenarios)
+            + sum(s.hidden for s in self.sweeps)
+            + self.hidden_elsewhere
+        )
 
     @property
     def claims_now_failing(self) -> int:
@@ -126,7 +196,12 @@ class Diff:
 
     def headline(self) -> str:
         """One sentence a reviewer reads first."""
-        if not self.scenarios:
+        if not self.changed:
+            if self.hidden:
+                return (
+                    f"No change in results as shown ({self.hidden} move(s) below the shown "
+                    "precision; --all lists them)."
+                )
             return "No change in results."
         parts = []
         for entry in self.scenarios[:3]:
@@ -164,11 +239,41 @@ class Diff:
             elif risks:
                 bits.append(f"{len(risks)} risk ratings changed")
             bits += [r.text() for r in entry.ratings if r.kind == "export"]
+            appeared = sum(1 for w in entry.warnings if w.appeared)
+            gone = len(entry.warnings) - appeared
+            if appeared:
+                bits.append(
+                    f"{appeared} warning{'s' if appeared > 1 else ''} appear{'s' if appeared == 1 else ''}"
+                )
+            if gone:
+                bits.append(f"{gone} warning{'s' if gone > 1 else ''} gone")
             if not bits:
                 bits.append("inputs changed, no metric moved beyond the threshold")
             parts.append(f"{entry.name}: " + "; ".join(bits))
         more = len(self.scenarios) - 3
+        parts += [f"sweep {sweep.name}: {_sweep_headline(sweep)}" for sweep in self.sweeps[:3]]
+        if len(self.sweeps) > 3:
+            parts.append(f"{len(self.sweeps) - 3} more sweep(s) changed")
         return ". ".join(parts) + (f". And {more} more scenario(s)." if more > 0 else ".")
+
+
+def _sweep_headline(sweep: SweepDiff) -> str:
+    if sweep.status != "~":
+        return "added" if sweep.status == "+" else "removed"
+    bits = []
+    if sweep.added:
+        bits.append(f"{len(sweep.added)} variant(s) added")
+    if sweep.removed:
+        bits.append(f"{len(sweep.removed)} variant(s) removed")
+    if sweep.moves:
+        top = sweep.moves[0]
+        short = top.name.split(".", 1)[-1].replace("_", " ")
+        spread = top.range_text()
+        bits.append(
+            f"{short} moved in {top.moved} of {top.compared} variants"
+            + (f" ({spread})" if spread else "")
+        )
+    return "; ".join(bits) or "axes changed"
 
 
 def _is_number(value: Any) -> bool:
@@ -181,10 +286,48 @@ def _differs(old: Any, new: Any) -> bool:
     return old != new
 
 
+def _shown_alike(change: Change) -> bool:
+    """True when the move does not show: `4.53 TB → 4.53 TB`."""
+    return change.old_text() == change.new_text()
+
+
+def _is_written(before: MetricResult | None, after: MetricResult | None) -> bool:
+    return any(
+        node is not None and node.origin and _WRITTEN_ORIGIN.search(node.origin)
+        for node in (before, after)
+    )
+
+
+def _input_ancestors(result: Result) -> Callable[[str], frozenset[str]]:
+    """The input nodes a node of `result` is computed from, however indirectly: each node
+    carries the names it was computed from (references' figures included)."""
+    memo: dict[str, frozenset[str]] = {}
+
+    def ancestors(name: str) -> frozenset[str]:
+        if name in memo:
+            return memo[name]
+        memo[name] = frozenset()  # a cycle cannot occur; this only guards the recursion
+        node = result.metrics.get(name)
+        if node is None:
+            found = frozenset({name})
+        else:
+            found = frozenset().union(*(ancestors(parent) for parent in node.inputs))
+        memo[name] = found
+        return found
+
+    return ancestors
+
+
 def _node_changes(
-    old: dict[str, MetricResult], new: dict[str, MetricResult], kind: str, threshold: float
-) -> list[Change]:
+    old: dict[str, MetricResult],
+    new: dict[str, MetricResult],
+    kind: str,
+    threshold: float,
+    show_all: bool,
+) -> tuple[list[Change], int]:
+    """The nodes that differ, and how many moves were hidden (not shown, or below threshold)."""
     changes = []
+    hidden = 0
     for name in list(old) + [n for n in new if n not in old]:
         before, after = old.get(name), new.get(name)
         old_value = before.value if before else None
@@ -205,9 +348,14 @@ def _node_changes(
             node.value_type if node else "number",
             node.importance if node else 0,
             ref.meaning,
+            written=kind == "metric" or _is_written(before, after),
         )
         rel = change.relative
-        if kind == "metric" and threshold and rel is not None and abs(rel) * 100 < threshold:
+        below_threshold = (
+            kind == "metric" and threshold and rel is not None and abs(rel) * 100 < threshold
+        )
+        if below_threshold or (not show_all and _shown_alike(change)):
+            hidden += 1
             continue
         changes.append(change)
     if kind == "metric":
@@ -217,15 +365,60 @@ def _node_changes(
                 -(abs(c.relative) if c.relative is not None else math.inf),
             )
         )
-    return changes
+    return changes, hidden
 
 
-def diff_results(old: list[Result], new: list[Result], threshold: float = 0.0) -> Diff:
-    """Compare two evaluations scenario by scenario."""
+def _attribute(
+    metrics: list[Change], inputs: list[Change], ancestors: Callable[[str], frozenset[str]]
+) -> list[Change]:
+    """Each metric with the written inputs that moved it. A catalog or default figure that
+    changed follows from what the author wrote (the catalog is the same on both sides), so a
+    metric it moved is put under every written input that changed."""
+    written = [c.name for c in inputs if c.written]
+    following = {c.name for c in inputs if not c.written}
+    if not written:  # nothing written changed: each changed figure is its own cause
+        written, following = [c.name for c in inputs], set()
+    out = []
+    for change in metrics:
+        sources = ancestors(change.name)
+        causes = [n for n in written if n in sources]
+        if sources & following:
+            causes = written
+        out.append(
+            Change(
+                change.name,
+                change.kind,
+                change.old,
+                change.new,
+                change.dimension,
+                change.value_type,
+                change.importance,
+                change.meaning,
+                tuple(causes),
+                change.written,
+            )
+        )
+    return out
+
+
+def diff_results(
+    old: list[Result],
+    new: list[Result],
+    threshold: float = 0.0,
+    *,
+    show_all: bool = False,
+    old_sweeps: Sequence[SweepTable] = (),
+    new_sweeps: Sequence[SweepTable] = (),
+) -> Diff:
+    """Compare two evaluations scenario by scenario, and their sweeps variant by variant.
+
+    `threshold` (per cent) hides metrics that moved less; `show_all` keeps every move,
+    including those that do not change the value as shown."""
     old_by_name = {r.name: r for r in old}
     new_by_name = {r.name: r for r in new}
     entries: list[ScenarioDiff] = []
     rules = load_rules()
+    hidden_elsewhere = 0  # in scenarios with nothing else to show
     for name in list(old_by_name) + [n for n in new_by_name if n not in old_by_name]:
         before, after = old_by_name.get(name), new_by_name.get(name)
         if before is None:
@@ -235,17 +428,25 @@ def diff_results(old: list[Result], new: list[Result], threshold: float = 0.0) -
         if after is None:
             entries.append(ScenarioDiff(name, "-", before.title))
             continue
+        inputs, hidden_inputs = _node_changes(before.inputs, after.inputs, "input", 0.0, show_all)
+        metrics, hidden_metrics = _node_changes(
+            before.metrics, after.metrics, "metric", threshold, show_all
+        )
         entry = ScenarioDiff(
             name,
             "~",
             after.title,
-            _node_changes(before.inputs, after.inputs, "input", 0.0),
-            _node_changes(before.metrics, after.metrics, "metric", threshold),
+            inputs,
+            _attribute(metrics, inputs, _input_ancestors(after)),
             _flips(before, after),
             _rating_flips(before, after, rules),
+            _warning_flips(before, after),
+            hidden_inputs + hidden_metrics,
         )
-        if entry.inputs or entry.metrics or entry.flips or entry.ratings:
+        if entry.inputs or entry.metrics or entry.flips or entry.ratings or entry.warnings:
             entries.append(entry)
+        else:
+            hidden_elsewhere += entry.hidden
     # Scenarios whose claims flipped come first, then by how much their top metric moved.
     entries.sort(
         key=lambda e: (
@@ -253,7 +454,19 @@ def diff_results(old: list[Result], new: list[Result], threshold: float = 0.0) -
             {"~": 0, "+": 1, "-": 2}[e.status],
         )
     )
-    return Diff(entries, threshold)
+    # Names made per reference (divide.<reference>.…) are known to the results only.
+    nodes = {
+        name: (node.kind, node.dimension, "number", 0)
+        for result in ((*new, *old) if old_sweeps or new_sweeps else ())
+        for name, node in (*result.inputs.items(), *result.metrics.items())
+    }
+    return Diff(
+        entries,
+        threshold,
+        diff_sweeps(list(old_sweeps), list(new_sweeps), threshold, show_all, nodes),
+        show_all,
+        hidden_elsewhere,
+    )
 
 
 def _flips(before: Result, after: Result) -> list[ClaimFlip]:
@@ -309,6 +522,16 @@ def _rating_flips(
     return flips
 
 
+def _warning_flips(before: Result, after: Result) -> list[WarningFlip]:
+    """Warnings that appear or vanish; one that stays, even with other figures in its text,
+    is not a change."""
+    old = {w.id: w for w in scenario_warnings(before)}
+    new = {w.id: w for w in scenario_warnings(after)}
+    return [WarningFlip(i, w.text, True) for i, w in new.items() if i not in old] + [
+        WarningFlip(i, w.text, False) for i, w in old.items() if i not in new
+    ]
+
+
 def _dimension(metric: str) -> str:
     node = REGISTRY.nodes.get(metric)
     return node.dimension if node is not None else "number"
@@ -329,32 +552,110 @@ def _claim_text(flip: ClaimFlip) -> str:
     )
 
 
+def _headline_changes(changes: list[Change]) -> list[Change]:
+    """What the terminal shows of a group: its important metrics (at least the top three)."""
+    important = [c for c in changes if c.importance >= HEADLINE_IMPORTANCE]
+    return (important or changes[:3])[:GROUP_SHOWN]
+
+
+def _headline_moves(moves: list[VariantMove]) -> list[VariantMove]:
+    important = [m for m in moves if m.importance >= HEADLINE_IMPORTANCE]
+    return (important or moves[:3])[:GROUP_SHOWN]
+
+
+def _causes_text(causes: tuple[str, ...]) -> str:
+    return ", ".join(causes) if causes else "the model or the catalog"
+
+
+def _change_line(change: Change) -> str:
+    delta = change.delta_text()
+    return f"{change.name}: {change.old_text()} → {change.new_text()}" + (
+        f"  {delta}" if delta else ""
+    )
+
+
+_STATUS_STYLE = {"+": "green", "-": "red", "~": "yellow"}
+
+
+def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]]:
+    """The lines of one scenario, each with the rich style the terminal gives it."""
+    lines = [(_STATUS_STYLE[entry.status], f"{entry.status} {entry.name}  {entry.title}")]
+    for flip in entry.flips:
+        lines.append(
+            (
+                "red" if flip.now_fails else "green",
+                f'    claim {_claim_text(flip)}  "{flip.quote}" '
+                f"({visible_path(flip.file)}:{flip.line})",
+            )
+        )
+    lines += [("bold", f"    {rating.text()}") for rating in entry.ratings]
+    lines += [
+        ("yellow" if flip.appeared else "green", f"    {flip.line()}") for flip in entry.warnings
+    ]
+    for change in entry.written_inputs:
+        lines.append(("", f"    input  {change.name}: {change.old_text()} → {change.new_text()}"))
+    following = entry.following_inputs
+    if show_all:
+        lines += [
+            ("dim", f"    follows {c.name}: {c.old_text()} → {c.new_text()}") for c in following
+        ]
+    elif following:
+        lines.append(
+            ("dim", f"    and {len(following)} catalog or default figure(s) that follow (--all)")
+        )
+    for causes, changes in entry.groups():
+        lines.append(("", f"    moved by {_causes_text(causes)}:"))
+        shown = changes if show_all else _headline_changes(changes)
+        for change in shown:
+            rel = change.relative
+            style = "cyan" if rel is None else ("green" if rel >= 0 else "magenta")
+            lines.append((style, f"      {_change_line(change)}"))
+        if len(changes) > len(shown):
+            lines.append(("dim", f"      and {len(changes) - len(shown)} more metric(s) (--all)"))
+    return lines
+
+
+def _sweep_lines(sweep: SweepDiff, show_all: bool) -> list[tuple[str, str]]:
+    lines = [
+        (
+            _STATUS_STYLE[sweep.status],
+            f"{sweep.status} sweep {sweep.name}  from {sweep.base}: {sweep.summary()}",
+        )
+    ]
+    if sweep.status != "~":
+        return lines
+    if sweep.added:
+        lines.append(("green", f"    + {sweep.names_text(sweep.added)}"))
+    if sweep.removed:
+        lines.append(("red", f"    - {sweep.names_text(sweep.removed)}"))
+    if sweep.moves:
+        lines.append(("", f"    moved in the {sweep.compared} variant(s) both sides have:"))
+        shown = sweep.moves if show_all else _headline_moves(sweep.moves)
+        lines += [("", f"      {move.text()}") for move in shown]
+        if len(sweep.moves) > len(shown):
+            lines.append(
+                ("dim", f"      and {len(sweep.moves) - len(shown)} more metric(s) (--all)")
+            )
+    return lines
+
+
+def _all_lines(diff: Diff) -> list[tuple[str, str]]:
+    lines: list[tuple[str, str]] = []
+    for entry in diff.scenarios:
+        lines += [*_scenario_lines(entry, diff.show_all), ("", "")]
+    for sweep in diff.sweeps:
+        lines += [*_sweep_lines(sweep, diff.show_all), ("", "")]
+    return lines
+
+
 def render_text(diff: Diff) -> str:
     """Plain text (the terminal shows it coloured through rich when attached)."""
-    lines = [diff.headline(), ""]
-    for entry in diff.scenarios:
-        lines.append(f"{entry.status} {entry.name}  {entry.title}")
-        for flip in entry.flips:
-            lines.append(
-                f'    claim {_claim_text(flip)}  "{flip.quote}" '
-                f"({visible_path(flip.file)}:{flip.line})"
-            )
-        for rating in entry.ratings:
-            lines.append(f"    {rating.text()}")
-        for change in entry.inputs:
-            lines.append(f"    input  {change.name}: {change.old_text()} → {change.new_text()}")
-        for change in entry.metrics:
-            delta = change.delta_text()
-            lines.append(
-                f"    metric {change.name}: {change.old_text()} → {change.new_text()}"
-                + (f"  {delta}" if delta else "")
-            )
-        lines.append("")
+    lines = [diff.headline(), ""] + [text for _, text in _all_lines(diff)]
     return "\n".join(lines).rstrip() + "\n"
 
 
 def render_rich(diff: Diff, console) -> None:
-    """The same as render_text, coloured."""
+    """The same lines as render_text, coloured."""
     from rich.markup import escape as escape_markup
 
     from scendsl.terminal import visible
@@ -363,41 +664,17 @@ def render_rich(diff: Diff, console) -> None:
         return escape_markup(visible(text))
 
     console.print(f"[bold]{escape(diff.headline())}[/bold]\n")
-    colours = {"+": "green", "-": "red", "~": "yellow"}
-    for entry in diff.scenarios:
-        console.print(
-            f"[{colours[entry.status]}]{entry.status} {escape(entry.name)}[/]  "
-            f"{escape(entry.title)}"
-        )
-        for flip in entry.flips:
-            colour = "red" if flip.now_fails else "green"
-            console.print(
-                f'    [{colour}]claim {escape(_claim_text(flip))}[/]  "{escape(flip.quote)}"'
-            )
-        for rating in entry.ratings:
-            console.print(f"    [bold]{escape(rating.text())}[/]")
-        for change in entry.inputs:
-            console.print(
-                f"    input  {escape(change.name)}: {escape(change.old_text())} → "
-                f"{escape(change.new_text())}"
-            )
-        for change in entry.metrics:
-            rel = change.relative
-            colour = "cyan" if rel is None else ("green" if rel >= 0 else "magenta")
-            console.print(
-                f"    metric {escape(change.name)}: {escape(change.old_text())} → "
-                f"[{colour}]{escape(change.new_text())}  {escape(change.delta_text())}[/]"
-            )
-        console.print()
+    for style, text in _all_lines(diff):
+        console.print(f"[{style}]{escape(text)}[/]" if style and text else escape(text))
 
 
 def render_markdown(diff: Diff) -> str:
     """For a pull-request comment: headline, summary table, full detail inside <details>."""
     lines = ["### scendsl diff", "", _md(diff.headline()), ""]
-    if not diff.scenarios:
+    if not diff.changed:
         return "\n".join(lines)
     lines += [
-        "| | scenario | top change | claims | ratings |",
+        "| | scenario | top change | claims | ratings and warnings |",
         "|---|---|---|---|---|",
     ]
     for entry in diff.scenarios:
@@ -414,65 +691,135 @@ def render_markdown(diff: Diff) -> str:
             )
         )
         claims = ", ".join(_claim_text(f) for f in entry.flips) or "—"
-        ratings = ", ".join(r.text() for r in entry.ratings) or "—"
+        ratings = ", ".join([r.text() for r in entry.ratings] + [w.line() for w in entry.warnings])
+        ratings = ratings or "—"
         lines.append(
             f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} "
             f"| {_md(ratings)} |"
         )
+    for sweep in diff.sweeps:
+        lines.append(
+            f"| {sweep.status} | sweep {_md(sweep.name)} | {_md(_sweep_headline(sweep))} | — | — |"
+        )
     lines += ["", "<details><summary>Full detail</summary>", ""]
     for entry in diff.scenarios:
-        lines += [f"#### {entry.status} {_md(entry.name)}", ""]
-        if entry.flips:
-            lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
-            lines += [
-                f"| {_md(f.metric)} {_md(f.op)} {_md(f.expected)} | "
-                f"{_verdict(f.old_holds)} at {_md(format_value(f.old_actual, f.dimension))} | "
-                f"{_verdict(f.new_holds)} at {_md(format_value(f.new_actual, f.dimension))} | "
-                f"{_md(f.quote)} |"
-                for f in entry.flips
-            ]
-            lines.append("")
-        if entry.ratings:
-            lines += ["| rating | was | now |", "|---|---|---|"]
-            lines += [
-                f"| {'risk ' + _md(r.key) if r.kind == 'risk' else 'export status'} | "
-                f"{_md(_rating(r.old))} | {_md(_rating(r.new))} |"
-                for r in entry.ratings
-            ]
-            lines.append("")
-        if entry.inputs:
-            lines += ["| input | old | new |", "|---|---|---|"]
-            lines += [
-                f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} |"
-                for c in entry.inputs
-            ]
-            lines.append("")
-        if entry.metrics:
-            lines += ["| metric | old | new | change |", "|---|---|---|---|"]
-            lines += [
-                f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} | "
-                f"{_md(c.delta_text())} |"
-                for c in entry.metrics
-            ]
-            lines.append("")
+        lines += _scenario_markdown(entry, diff.show_all)
+    for sweep in diff.sweeps:
+        lines += _sweep_markdown(sweep)
     lines += ["</details>", ""]
     return "\n".join(lines)
 
 
+def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
+    lines = [f"#### {entry.status} {_md(entry.name)}", ""]
+    if entry.flips:
+        lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
+        lines += [
+            f"| {_md(f.metric)} {_md(f.op)} {_md(f.expected)} | "
+            f"{_verdict(f.old_holds)} at {_md(format_value(f.old_actual, f.dimension))} | "
+            f"{_verdict(f.new_holds)} at {_md(format_value(f.new_actual, f.dimension))} | "
+            f"{_md(f.quote)} |"
+            for f in entry.flips
+        ]
+        lines.append("")
+    if entry.ratings:
+        lines += ["| rating | was | now |", "|---|---|---|"]
+        lines += [
+            f"| {'risk ' + _md(r.key) if r.kind == 'risk' else 'export status'} | "
+            f"{_md(_rating(r.old))} | {_md(_rating(r.new))} |"
+            for r in entry.ratings
+        ]
+        lines.append("")
+    if entry.warnings:
+        lines += ["| warning | change |", "|---|---|"]
+        lines += [
+            f"| {_md(w.text)} | {'appears' if w.appeared else 'gone'} |" for w in entry.warnings
+        ]
+        lines.append("")
+    following = entry.following_inputs
+    if entry.inputs:
+        lines += ["| input | old | new |", "|---|---|---|"]
+        lines += [
+            f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} |"
+            for c in entry.written_inputs
+        ]
+        if show_all:
+            lines += [
+                f"| {_md(c.name)} (follows) | {_md(c.old_text())} | {_md(c.new_text())} |"
+                for c in following
+            ]
+        elif following:
+            lines.append(f"| and {len(following)} catalog or default figure(s) that follow | | |")
+        lines.append("")
+    for causes, changes in entry.groups():
+        lines += [
+            f"| moved by {_md(_causes_text(causes))} | old | new | change |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} | {_md(c.delta_text())} |"
+            for c in changes
+        ]
+        lines.append("")
+    return lines
+
+
+def _sweep_markdown(sweep: SweepDiff) -> list[str]:
+    lines = [
+        f"#### {sweep.status} sweep {_md(sweep.name)}",
+        "",
+        _md(f"From {sweep.base}: {sweep.summary()}."),
+        "",
+    ]
+    if sweep.added:
+        lines += [_md(f"Added: {sweep.names_text(sweep.added)}."), ""]
+    if sweep.removed:
+        lines += [_md(f"Removed: {sweep.names_text(sweep.removed)}."), ""]
+    if sweep.moves:
+        lines += [
+            "| input or metric | variants moved | change | largest |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {m.kind} {_md(m.name)} | {m.moved} of {m.compared} | {_md(m.range_text() or '—')} | "
+            f"{_md(m.example)}: {_md(m.old_text())} → {_md(m.new_text())} |"
+            for m in sweep.moves
+        ]
+        lines.append("")
+    return lines
+
+
 def render_json(diff: Diff) -> str:
     def change_data(change: Change) -> dict[str, Any]:
-        return {
+        data = {
             "name": change.name,
             "old": change.old,
             "new": change.new,
             "relative": change.relative,
-            "unit": _unit(change),
+            "unit": _unit(change.name),
+        }
+        if change.kind == "metric":
+            data["moved_by"] = list(change.moved_by)
+        else:
+            data["written"] = change.written
+        return data
+
+    def move_data(move: VariantMove) -> dict[str, Any]:
+        return {
+            "name": move.name,
+            "moved": move.moved,
+            "compared": move.compared,
+            "smallest": move.smallest,
+            "largest": move.largest,
+            "example": {"variant": move.example, "old": move.old, "new": move.new},
+            "unit": _unit(move.name),
         }
 
     document = {
         "headline": diff.headline(),
         "changed": diff.changed,
         "claims_now_failing": diff.claims_now_failing,
+        "hidden": diff.hidden,
         "scenarios": [
             {
                 "name": e.name,
@@ -498,17 +845,40 @@ def render_json(diff: Diff) -> str:
                     {"kind": r.kind, "key": r.key, "title": r.title, "old": r.old, "new": r.new}
                     for r in e.ratings
                 ],
+                "warnings": [
+                    {
+                        "id": w.id,
+                        "change": "appeared" if w.appeared else "vanished",
+                        "message": w.text,
+                    }
+                    for w in e.warnings
+                ],
                 "inputs": [change_data(c) for c in e.inputs],
                 "metrics": [change_data(c) for c in e.metrics],
+                "hidden": e.hidden,
             }
             for e in diff.scenarios
+        ],
+        "sweeps": [
+            {
+                "name": w.name,
+                "status": w.status,
+                "base": w.base,
+                "axes": {"old": list(w.old_axes), "new": list(w.new_axes)},
+                "variants": {"old": w.old_size, "new": w.new_size},
+                "added": w.added,
+                "removed": w.removed,
+                "metrics": [move_data(m) for m in w.moves],
+                "hidden": w.hidden,
+            }
+            for w in diff.sweeps
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False, default=_jsonable) + "\n"
 
 
-def _unit(change: Change) -> str:
-    node = REGISTRY.nodes.get(change.name)
+def _unit(name: str) -> str:
+    node = REGISTRY.nodes.get(name)
     return node.unit if node else ""
 
 
