@@ -26,8 +26,10 @@ ORIGINAL = "count       100k  #"
 EDITED = "count       120k  #"
 
 
-def _project(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+def _project(tmp_path: Path, name: str = "landscape.scn") -> Path:
+    """A project folder holding one sample file (a few scenarios: the tests stay quick)."""
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(ROOT / "scenarios" / name, tmp_path / "scenarios" / name)
     return tmp_path
 
 
@@ -218,7 +220,7 @@ def test_incremental_rebuild_renders_only_the_changed_pages_with_cold_build_byte
 
 
 def test_incremental_rebuild_of_a_base_scenario_renders_the_scenarios_that_inherit_it(tmp_path):
-    folder = _project(tmp_path)
+    folder = _project(tmp_path, "benchmarks.scn")
     builder = IncrementalBuilder([str(folder / "scenarios")], str(folder / "out"), samples=0)
     builder.build(write=False)
     scenario = folder / "scenarios" / "benchmarks.scn"

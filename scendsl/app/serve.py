@@ -176,7 +176,7 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
         sys_version = ""
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # the terminal shows builds, not requests
 
         def do_HEAD(self) -> None:
@@ -244,7 +244,8 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 while True:
                     with state.condition:
                         state.condition.wait_for(
-                            lambda: state.generation != seen or state.closed, KEEPALIVE_SECONDS
+                            lambda seen=seen: state.generation != seen or state.closed,
+                            KEEPALIVE_SECONDS,
                         )
                         if state.closed:
                             return
