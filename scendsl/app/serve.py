@@ -21,6 +21,7 @@ import ipaddress
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -243,10 +244,7 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                     self._event("error", error)
                 while True:
                     with state.condition:
-                        state.condition.wait_for(
-                            lambda seen=seen: state.generation != seen or state.closed,
-                            KEEPALIVE_SECONDS,
-                        )
+                        state.condition.wait_for(_moved(state, seen), KEEPALIVE_SECONDS)
                         if state.closed:
                             return
                         changed, seen, error = (
@@ -272,8 +270,16 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
     return Handler
 
 
+def _moved(state: LiveState, seen: int) -> Callable[[], bool]:
+    return lambda: state.generation != seen or state.closed
+
+
 def _type(suffix: str) -> str:
     return _CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
+class _ThreadingHTTPServer6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
 
 
 class LiveServer:
@@ -287,14 +293,24 @@ class LiveServer:
         # Until a build succeeds, the last good output (an earlier build's) is served.
         self.state.files = frozenset(read_manifest(Path(builder.out_dir)))
         handler = make_handler(builder.out_dir, self.state, lambda: self.port)
-        self.httpd = ThreadingHTTPServer((check_loopback(host), port), handler)
+        address = check_loopback(host)
+        server_class = _ThreadingHTTPServer6 if ":" in address else ThreadingHTTPServer
+        try:
+            self.httpd = server_class((address, port), handler)
+        except OSError as error:
+            from scendsl.files import reason
+
+            raise ScendslError(
+                f"cannot listen on {address} port {port}: {reason(error)} "
+                "(another server there? --port 0 takes any free port)"
+            ) from None
         self.httpd.daemon_threads = True
-        self.host, self.port = self.httpd.server_address[0], self.httpd.server_address[1]
+        self.host, self.port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in str(self.host) else self.host
+        host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/"
 
     def start(self) -> None:
