@@ -38,6 +38,7 @@ from scendsl.app.build import (
     sweep_rows,
 )
 from scendsl.app.pipeline import load, monte_carlo_runs
+from scendsl.app.sources import attach_sources
 from scendsl.files import check_output_folder, out_of_date, write_output
 from scendsl.report.pages import page_names, render_pages
 from scendsl.report.render import TOPICAL_PAGES
@@ -199,6 +200,7 @@ class IncrementalBuilder:
                 done = _Evaluated(scenario, result, nodes)
             new.evaluated[scenario.name] = done
             views.append(ScenarioView(done.result, catalog, pages[scenario.name], done.nodes))
+        attach_sources(views, plain)
         by_name = {view.name: view for view in views}
         sweeps = []
         rows_left = MAX_BUILD_SWEEP_ROWS
@@ -254,6 +256,7 @@ class IncrementalBuilder:
             new.templates,
             tuple(pages.items()),
             tuple((s, new.runs[s.name][1]) for s in plain),
+            tuple(view.source_text for view in views),
             tuple(sweep_keys.items()),
         )
         keys: dict[str, Any] = dict.fromkeys(TOPICAL_PAGES, everything)
@@ -263,7 +266,14 @@ class IncrementalBuilder:
             keys[view.page] = (
                 everything
                 if self.templates_dir is not None
-                else (new.templates, view.page, scenario, new.runs[view.name][1], hosted)
+                else (
+                    new.templates,
+                    view.page,
+                    scenario,
+                    view.source_text,
+                    new.runs[view.name][1],
+                    hosted,
+                )
             )
         order = [*TOPICAL_PAGES, *(view.page for view in views)]
         stale = [
