@@ -269,3 +269,18 @@ def test_build_open_without_a_browser_says_so(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "no browser found; open" in done.stderr
     assert "index.html yourself" in done.stderr
+
+
+def test_serve_refuses_an_output_folder_the_build_must_not_replace(tmp_path):
+    folder = _project(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "scendsl", "serve", "scenarios", "-o", "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+    )
+    assert done.returncode == 1
+    assert "refusing to write the briefings into '.'" in done.stderr
+    assert "Traceback" not in done.stderr and "serving" not in done.stderr

@@ -307,6 +307,7 @@ class LiveServer:
         self.httpd.daemon_threads = True
         self.host, self.port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._started = False
 
     @property
     def url(self) -> str:
@@ -315,6 +316,7 @@ class LiveServer:
 
     def start(self) -> None:
         self._thread.start()
+        self._started = True
 
     def rebuild(self, out: Any = sys.stderr) -> bool:
         """Build; tell the open pages (reload, or the error) and the terminal. True if good."""
@@ -339,7 +341,8 @@ class LiveServer:
 
     def stop(self) -> None:
         self.state.close()
-        self.httpd.shutdown()
+        if self._started:  # shutdown waits for serve_forever, which must have started
+            self.httpd.shutdown()
         self.httpd.server_close()
 
 
@@ -385,6 +388,9 @@ def serve(
     """Build, serve and rebuild on every change until Ctrl-C (exit 0)."""
     import watchfiles
 
+    from scendsl.files import check_output_folder
+
+    check_output_folder(builder.out_dir, builder.paths)  # a refused folder ends it at once
     server = LiveServer(builder, host, port)
     stop = threading.Event()
     try:
