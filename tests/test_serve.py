@@ -230,6 +230,17 @@ def test_incremental_rebuild_of_a_base_scenario_renders_the_scenarios_that_inher
     assert builder.rendered == [*TOPICAL_PAGES, "bench_h100", "bench_b200"]
 
 
+def test_incremental_rebuild_of_a_comment_renders_only_the_page_that_shows_it(tmp_path):
+    folder = _project(tmp_path)
+    builder = IncrementalBuilder([str(folder / "scenarios")], str(folder / "out"), samples=0)
+    builder.build(write=False)
+    scenario = folder / "scenarios" / "landscape.scn"
+    scenario.write_text(scenario.read_text().replace('# "100,000+"', '# "over 100,000"'))
+    builder.build(write=False)
+    # The model is the same; only xai_memphis's block as written (in its page) changed.
+    assert builder.rendered == ["xai_memphis"]
+
+
 def test_build_open_opens_the_index_in_the_browser(tmp_path):
     folder = _project(tmp_path)
     opened = folder / "opened.txt"

@@ -252,13 +252,14 @@ class IncrementalBuilder:
 
         # What each page shows, compared with what it showed in the last build.
         sweep_keys = {name: (rows.sweep, rows.indices) for name, rows in new.sweeps.items()}
-        everything = (
+        everything: tuple[Any, ...] = (
             new.templates,
             tuple(pages.items()),
             tuple((s, new.runs[s.name][1]) for s in plain),
-            tuple(view.source_text for view in views),
             tuple(sweep_keys.items()),
         )
+        if self.templates_dir is not None:  # the built-in set pages do not show the blocks
+            everything += (tuple(view.source_text for view in views),)
         keys: dict[str, Any] = dict.fromkeys(TOPICAL_PAGES, everything)
         for view in views:
             scenario = new.evaluated[view.name].scenario
