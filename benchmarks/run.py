@@ -10,6 +10,7 @@ runs, which is the figure least disturbed by other load.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -311,6 +312,82 @@ def bench_lsp() -> None:
         server.wait(timeout=10)
     report("lsp_diagnostics_ms", statistics.median(times) * 1000, "ms")
     report("lsp_diagnostics_max_ms", max(times) * 1000, "ms")
+
+
+# ------------------------------------------------------------------ serve and incremental builds
+def _sample_copy() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="scendsl-bench-"))
+    shutil.copytree(ROOT / "scenarios", folder / "scenarios")
+    return folder
+
+
+def _one_line_change(folder: Path, run: int) -> None:
+    """A one-line change in a sample scenario: xAI Memphis's accelerator count, a new value
+    each run (so its charts are drawn anew, as after a real edit)."""
+    path = folder / "scenarios" / "landscape.scn"
+    text = path.read_text()
+    path.write_text(
+        re.sub(r"count       [0-9]+k  #", f"count       {101 + run}k  #", text, count=1)
+    )
+
+
+@group("serve")
+def bench_serve() -> None:
+    """`build_incremental`: a second build in the same process after a one-line change
+    (rendering and writing); `serve_rebuild`: from the file write to the reload event of a
+    running `scendsl serve`."""
+    import signal
+    import urllib.request
+
+    from scendsl.app.incremental import IncrementalBuilder
+
+    folder = _sample_copy()
+    try:
+        builder = IncrementalBuilder([str(folder / "scenarios")], str(folder / "out"))
+        builder.build()
+        times, renders = [], []
+        for run in range(7):
+            _one_line_change(folder, run)
+            start = time.perf_counter()
+            built = builder.build()
+            times.append(time.perf_counter() - start)
+            renders.append(times[-1] - built.timings.get("write", 0.0))
+        report("build_incremental", min(times), "s")
+        report("build_incremental_without_write", min(renders), "s")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    folder = _sample_copy()
+    log = folder / "serve.log"
+    with open(log, "w") as handle:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "scendsl", "serve", "scenarios", "--port", "0"],
+            cwd=folder,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while not (found := re.search(r"http://127\.0\.0\.1:([0-9]+)/", log.read_text())):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not start: {log.read_text()}")
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{found.group(1)}/__scendsl/events"
+        times = []
+        with urllib.request.urlopen(url, timeout=60) as stream:
+            for run in range(7):
+                _one_line_change(folder, run)
+                start = time.perf_counter()
+                while not stream.readline().startswith(b"event: "):
+                    pass
+                times.append(time.perf_counter() - start)
+                stream.readline()  # the event's data
+        report("serve_rebuild", min(times), "s")
+        report("serve_rebuild_median", sorted(times)[len(times) // 2], "s")
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:

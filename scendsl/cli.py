@@ -1,4 +1,4 @@
-"""The `scendsl` command line: check, eval, explain, build, diff, fmt, new, schema, list.
+"""The `scendsl` command line: check, eval, explain, build, serve, diff, fmt, new, schema, list.
 
 Argument parsing and dispatch only: each command parses its arguments, calls the application
 layer (scendsl.app) and prints through the presentation layer (scendsl.report). Each command
@@ -330,7 +330,27 @@ def cmd_build(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     print(report.status_line(), file=sys.stderr)
+    if args.open and not args.check and report.exit_code == EXIT_OK:
+        from scendsl.app.serve import open_index
+
+        open_index(args.output)
     return report.exit_code
+
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    from scendsl.app.incremental import IncrementalBuilder
+    from scendsl.app.serve import check_loopback, serve
+
+    host = check_loopback(args.host)  # refused before anything is built
+    builder = IncrementalBuilder(
+        args.paths or ["scenarios"],
+        args.output,
+        templates_dir=args.templates,
+        samples=args.samples,
+        seed=args.seed,
+    )
+    return serve(builder, host, args.port)
 
 
 #: Every numeric option of every command, with its bounds: (kind, lowest, highest). Checked by
@@ -341,6 +361,7 @@ NUMERIC_OPTIONS: dict[str, tuple[type, float, float]] = {
     "--max-variants": (int, 1, 1_000_000_000),
     "--max-tokens": (int, 1, 10_000_000),  # more tokens than an 8 MiB file can hold
     "--threshold": (float, 0.0, 1e9),
+    "--port": (int, 0, 65535),
 }
 
 
@@ -521,7 +542,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write nothing; exit 1 naming the files that are out of date",
     )
+    build.add_argument(
+        "--open", action="store_true", help="open the index in the browser after the build"
+    )
     _uncertainty_options(build)
+
+    serve = sub.add_parser(
+        "serve", help="build, serve the briefings on localhost, rebuild and reload on save"
+    )
+    serve.add_argument("paths", nargs="*", metavar="PATH", help="default: scenarios/")
+    serve.add_argument("-o", "--output", default="out", metavar="DIR", help="default: out/")
+    serve.add_argument("--templates", metavar="DIR", help="your own templates (sandboxed)")
+    _numeric(serve, "--port", default=8000, help="default 8000 (0: any free port)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="a loopback address to listen on (default 127.0.0.1); no other is accepted",
+    )
+    _uncertainty_options(serve)
 
     fmt = sub.add_parser("fmt", help="rewrite files in the canonical layout")
     fmt.add_argument("paths", nargs="+", metavar="PATH")

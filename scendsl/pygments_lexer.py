@@ -1,8 +1,9 @@
-"""A Pygments lexer for `.scn` scenario files (the optional `highlight` extra).
+"""A Pygments lexer for `.scn` scenario files.
 
 Registered as the `pygments.lexers` entry point `scendsl`, so `pygmentize -l scendsl`, Sphinx,
 MkDocs and Markdown's codehilite highlight ```scendsl blocks. Nothing else in the package imports
-this module: the command line never pays for Pygments.
+this module but the briefings' highlighting (scendsl.report.highlight): `check` and the other
+commands (all but `build` and `serve`) never pay for Pygments.
 
 The word lists come from the language's own tables (fields, units), so a new field or unit is
 highlighted without editing this file.

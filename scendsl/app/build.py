@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, work_pool
+from scendsl.app.sources import attach_sources
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.files import check_output_folder, out_of_date, write_output
 from scendsl.progress import Ticker, progress
@@ -244,6 +245,7 @@ def _render_files(
         result = evaluate(scenario, catalog)
         nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
         views.append(ScenarioView(result, catalog, pages[scenario.name], nodes))
+    attach_sources(views, scenarios.scenarios)
     by_name = {view.name: view for view in views}
     sweeps: list[SweepView] = []
     rows_left = MAX_BUILD_SWEEP_ROWS

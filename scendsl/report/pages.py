@@ -9,7 +9,7 @@ does it here or in worker processes, with the same bytes either way.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -262,9 +262,10 @@ def render_pages(
     templates_dir: str | None,
     timings: dict[str, float],
     sharing: WorkSharer,
+    only: Container[str] | None = None,
 ) -> dict[str, bytes]:
-    """Render every page for both targets: templates, then charts and HTML conversion
-    (handed to `sharing`)."""
+    """Render every page (or the pages named in `only`) for both targets: templates, then
+    charts and HTML conversion (handed to `sharing`)."""
     requests = ChartRequests()
     # The built-in briefings draw about four charts per scenario and one per sweep.
     chart = chart_function(requests, max_charts=20 + 10 * (len(views) + len(sweeps)))
@@ -283,6 +284,8 @@ def render_pages(
         ("risk", "risk.md.j2", "Risk register", {}),
     ]
     jobs.extend((view.page, "scenario.md.j2", view.title, {"s": view}) for view in views)
+    if only is not None:  # an incremental rebuild: the other pages are unchanged
+        jobs = [job for job in jobs if job[0] in only]
     files: dict[str, bytes] = {}
     rendered = []
     template_seconds = 0.0

@@ -425,6 +425,20 @@ class Renderer:
             nothing: a line on its own, it is a blank line in Markdown and no element in HTML."""
             return context["page"].token("", "")
 
+        @pass_context
+        def scn_block(context, text: Any) -> Markup:
+            """A scenario's source text: a ```scn fence in Markdown, highlighted in HTML."""
+            from scendsl.report.highlight import scn_fence, scn_html
+
+            source = _UNWANTED_RE.sub("", str(text or "")).strip("\n")
+            if not source.strip():
+                return Markup("")
+            return context["page"].token(
+                scn_fence(source),
+                f'<figure class="scn-source"><pre class="scn"><code>{scn_html(source)}'
+                "</code></pre></figure>",
+            )
+
         ours = dict(
             md=md_escape,
             code=md_code,
@@ -436,6 +450,7 @@ class Renderer:
             badge=badge,
             verdict=verdict,
             with_range=with_range,
+            scn_block=scn_block,
         )
         env.filters.update({name: env.bounded_filter(f) for name, f in ours.items()})
         env.install_globals(url=url, end_quote=end_quote)

@@ -54,6 +54,8 @@ class ScenarioView:
         self.context = scenario.context
         self.file = scenario.span.file
         self.line = scenario.span.line
+        #: The scenario's block as written in its file (set by the build; None if unknown).
+        self.source_text: str | None = None
         self.extends = list(scenario.extends)
         self.accelerator = scenario.cluster.accelerator
         self.sweeps: list[SweepView] = []

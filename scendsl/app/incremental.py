@@ -1,0 +1,320 @@
+"""Incremental builds in one process: what `scendsl serve` runs after every change.
+
+An `IncrementalBuilder` keeps what a build made — the catalog, each scenario's evaluation and
+Monte Carlo run, each sweep's evaluated rows, each chart's SVG and each page's bytes — and on
+the next build redoes only what a change affects:
+
+- every file is parsed and resolved again (all of them take a few milliseconds; resolving is
+  over the files together, so a scenario that extends or imports a changed one is resolved anew);
+- a scenario is evaluated again only when its resolved model differs from the last build's (the
+  model includes what it inherited, so importers of a changed file are caught by this too);
+- a scenario's page is rendered again only when its scenario, its Monte Carlo run or its sweeps
+  changed; the set pages (index, landscape, compute-divide, energy, risk) show every scenario
+  and are rendered again when any of them changed; everything is rendered again when a template
+  changed (and every page depends on every scenario with user templates, which may show
+  anything on any page);
+- a chart is drawn again only when its data changed (charts are keyed by their content).
+
+Everything runs in this process (no workers: their start costs more than a rebuild). The
+files are the same bytes as a cold `build` of the same inputs, and are written the same way
+(scendsl.files.write_output: the output guard, the manifest, the atomic swap).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scendsl.app.build import (
+    MAX_BUILD_SWEEP_ROWS,
+    MONTE_CARLO_SAMPLES,
+    BuildReport,
+    _cyclic_gc_paused,
+    axis_values,
+    sweep_rows,
+)
+from scendsl.app.pipeline import load, monte_carlo_runs
+from scendsl.app.sources import attach_sources
+from scendsl.files import check_output_folder, out_of_date, write_output
+from scendsl.report.pages import page_names, render_pages
+from scendsl.report.render import TOPICAL_PAGES
+
+#: Chart drawings kept between builds (the samples draw about 20; each is a few tens of kB).
+MAX_KEPT_CHARTS = 200
+
+if TYPE_CHECKING:
+    from scendsl.catalog import Catalog
+    from scendsl.scenario import Scenario, Sweep
+
+
+@dataclass
+class _Evaluated:
+    scenario: Scenario
+    result: Any
+    nodes: dict[str, Any]
+
+
+@dataclass
+class _SweepRows:
+    sweep: Sweep
+    indices: list[int]
+    #: (variant name, sweep point, result, nodes, axis values) per tabulated variant.
+    rows: list[tuple[str, dict[str, str], Any, dict[str, Any], dict[str, Any]]]
+
+
+@dataclass
+class _Page:
+    key: Any
+    markdown: bytes
+    html: bytes
+
+
+@dataclass
+class _State:
+    evaluated: dict[str, _Evaluated] = field(default_factory=dict)
+    runs: dict[str, tuple[Scenario, Any]] = field(default_factory=dict)
+    sweeps: dict[str, _SweepRows] = field(default_factory=dict)
+    pages: dict[str, _Page] = field(default_factory=dict)
+    charts: dict[str, str | None] = field(default_factory=dict)
+    templates: str = ""
+
+
+class _CachedCharts:
+    """The WorkSharer of an incremental build: pages converted here, charts drawn here once
+    per content key and kept for the next build."""
+
+    def __init__(self, charts: dict[str, str | None], timings: dict[str, float]) -> None:
+        self.known = charts
+        self.wanted: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        self.pages: list[str] = []
+        self.timings = timings
+
+    def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None:
+        self.wanted.setdefault(key, job)
+
+    def page(self, text: str, template_seconds: float) -> None:
+        self.pages.append(text)
+
+    def finish(self) -> tuple[dict[str, str | None], list[str]]:
+        from scendsl.report.render import html_body
+
+        clock = time.perf_counter()
+        bodies = [html_body(text) for text in self.pages]
+        self.timings["markdown to html"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        drawn = {}
+        for key, job in self.wanted.items():
+            if key in self.known:
+                drawn[key] = self.known.pop(key)  # put back last: most recently used
+            else:
+                from scendsl.report.charts import draw
+
+                drawn[key], _ = draw(job)
+            self.known[key] = drawn[key]
+        self.timings["charts"] = time.perf_counter() - clock
+        return drawn, bodies
+
+
+class IncrementalBuilder:
+    """Builds the briefings of `paths` into `out_dir` again and again, redoing only what
+    changed since its last build (see the module's docstring). Not thread-safe: one build at
+    a time."""
+
+    def __init__(
+        self,
+        paths: list[str],
+        out_dir: str,
+        templates_dir: str | None = None,
+        samples: int = MONTE_CARLO_SAMPLES,
+        seed: int | None = None,
+    ) -> None:
+        self.paths, self.out_dir, self.templates_dir = list(paths), out_dir, templates_dir
+        self.samples, self.seed = samples, seed
+        self._state = _State()
+        self._catalog: Catalog | None = None
+        #: The pages rendered by the last build (for tests and the terminal).
+        self.rendered: list[str] = []
+        self._written = False
+
+    def template_folders(self) -> list[Path]:
+        """The folders whose files the pages are rendered from (watched by `serve`)."""
+        from scendsl.report.loader import builtin_templates_dir
+
+        folders = [Path(builtin_templates_dir())]
+        if self.templates_dir is not None:
+            folders.insert(0, Path(self.templates_dir))
+        return folders
+
+    def build(self, write: bool = True) -> BuildReport:
+        """Build (and with `write`, write) every file; raises ScenarioError before anything is
+        written, the last good output then stays."""
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        check_output_folder(self.out_dir, self.paths)
+        with _cyclic_gc_paused():
+            files = self._files(timings)
+        report = BuildReport(out_dir=self.out_dir, files=list(files), timings=timings)
+        if write:
+            clock = time.perf_counter()
+            # Nothing rendered anew and the folder as this builder left it: nothing to write.
+            if self.rendered or not self._written or out_of_date(files, Path(self.out_dir)):
+                report.written, report.removed = write_output(files, Path(self.out_dir))
+                self._written = True
+            timings["write"] = time.perf_counter() - clock
+        timings["total"] = time.perf_counter() - start
+        return report
+
+    def _files(self, timings: dict[str, float]) -> dict[str, bytes]:
+        from scendsl.model.evaluate import evaluate, nodes_for
+        from scendsl.report.pages import attach_risks
+        from scendsl.report.views import ScenarioView, SweepView, VariantView
+
+        clock = time.perf_counter()
+        scenarios = load(self.paths)
+        if self._catalog is None:
+            from scendsl.catalog import load_catalog
+
+            self._catalog = load_catalog()
+        catalog = self._catalog
+        timings["load"] = time.perf_counter() - clock
+        old, new = self._state, _State(charts=self._state.charts)
+        new.templates = self._templates_stamp()
+
+        clock = time.perf_counter()
+        plain = list(scenarios.scenarios)
+        if self.samples > 0:
+            from scendsl.model.uncertainty import check_sample_budget
+
+            check_sample_budget(plain, self.samples, catalog, together=False)
+        pages = page_names([s.name for s in plain])
+        views = []
+        for scenario in plain:
+            done = old.evaluated.get(scenario.name)
+            if done is None or done.scenario != scenario:
+                result = evaluate(scenario, catalog)
+                nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
+                done = _Evaluated(scenario, result, nodes)
+            new.evaluated[scenario.name] = done
+            views.append(ScenarioView(done.result, catalog, pages[scenario.name], done.nodes))
+        attach_sources(views, plain)
+        by_name = {view.name: view for view in views}
+        sweeps = []
+        rows_left = MAX_BUILD_SWEEP_ROWS
+        for sweep in scenarios.sweeps:
+            indices = sweep_rows(sweep.size, rows_left)
+            rows_left = max(rows_left - len(indices), 0)
+            rows = old.sweeps.get(sweep.name)
+            if rows is None or rows.sweep != sweep or rows.indices != indices:
+                rows = _SweepRows(sweep, indices, [])
+                for index in indices:
+                    variant = sweep.variant_at(index)
+                    result = evaluate(variant, catalog)
+                    nodes = {node.name: node for node, _ in nodes_for(variant, catalog)}
+                    rows.rows.append(
+                        (
+                            variant.name,
+                            dict(variant.sweep_point),
+                            result,
+                            nodes,
+                            axis_values(sweep, index),
+                        )
+                    )
+            new.sweeps[sweep.name] = rows
+            variants = [
+                VariantView(name, point, ScenarioView(result, catalog, "", nodes), values)
+                for name, point, result, nodes, values in rows.rows
+            ]
+            host = by_name.get(sweep.base)
+            sweep_view = SweepView(sweep, variants, host.page if host is not None else "index")
+            sweeps.append(sweep_view)
+            if host is not None:
+                host.sweeps.append(sweep_view)
+        timings["evaluate"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        for scenario in plain:
+            previous = old.runs.get(scenario.name)
+            if previous is not None and previous[0] == scenario:
+                new.runs[scenario.name] = previous
+            else:
+                run = monte_carlo_runs([scenario], self.samples, self.seed).get(scenario.name)
+                new.runs[scenario.name] = (scenario, run)
+        for view in views:
+            run = new.runs[view.name][1]
+            if run is not None:
+                view.attach_run(run)
+        attach_risks(views)
+        timings["monte carlo"] = time.perf_counter() - clock
+
+        # What each page shows, compared with what it showed in the last build.
+        sweep_keys = {name: (rows.sweep, rows.indices) for name, rows in new.sweeps.items()}
+        everything: tuple[Any, ...] = (
+            new.templates,
+            tuple(pages.items()),
+            tuple((s, new.runs[s.name][1]) for s in plain),
+            tuple(sweep_keys.items()),
+        )
+        if self.templates_dir is not None:  # the built-in set pages do not show the blocks
+            everything += (tuple(view.source_text for view in views),)
+        keys: dict[str, Any] = dict.fromkeys(TOPICAL_PAGES, everything)
+        for view in views:
+            scenario = new.evaluated[view.name].scenario
+            hosted = tuple(sweep_keys[s.name] for s in view.sweeps)
+            keys[view.page] = (
+                everything
+                if self.templates_dir is not None
+                else (
+                    new.templates,
+                    view.page,
+                    scenario,
+                    view.source_text,
+                    new.runs[view.name][1],
+                    hosted,
+                )
+            )
+        order = [*TOPICAL_PAGES, *(view.page for view in views)]
+        stale = [
+            name for name in order if name not in old.pages or old.pages[name].key != keys[name]
+        ]
+
+        files: dict[str, bytes] = {}
+        if stale:
+            sharing = _CachedCharts(new.charts, timings)
+            files = render_pages(
+                views, sweeps, catalog, self.templates_dir, timings, sharing, only=set(stale)
+            )
+        for name in order:
+            if name in stale:
+                new.pages[name] = _Page(keys[name], files[f"{name}.md"], files[f"{name}.html"])
+            else:
+                new.pages[name] = old.pages[name]
+        # The oldest drawings go once there are many: a long session of edits stays bounded.
+        while len(new.charts) > MAX_KEPT_CHARTS:
+            del new.charts[next(iter(new.charts))]
+        self._state = new
+        self.rendered = stale
+        out: dict[str, bytes] = {}
+        for name in order:
+            out[f"{name}.md"] = new.pages[name].markdown
+            out[f"{name}.html"] = new.pages[name].html
+        return out
+
+    def _templates_stamp(self) -> str:
+        """A digest of every template file's name and bytes: any edit renders every page."""
+        digest = hashlib.sha256()
+        for folder in self.template_folders():
+            for root, dirs, names in os.walk(folder):
+                dirs.sort()
+                for name in sorted(names):
+                    path = os.path.join(root, name)
+                    digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+                    try:
+                        with open(path, "rb") as handle:
+                            digest.update(handle.read())
+                    except OSError:
+                        digest.update(b"\1")
+        return digest.hexdigest()

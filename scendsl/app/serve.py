@@ -1,0 +1,437 @@
+"""`scendsl serve`: build, serve the briefings on this machine, rebuild and reload on every save.
+
+- The first build, and every rebuild after a change, is an `IncrementalBuilder` build: only the
+  scenarios, pages and charts a change affects are made again, and the files are written the
+  way `build` writes them (the output guard, the manifest, the atomic swap).
+- The output folder is served over HTTP on a loopback address only (127.0.0.1 by default; any
+  other address is refused), and only the files of the build: not the manifest, not the user's
+  other files in the folder. Requests that name another host (DNS rebinding) are refused.
+- The watcher (watchfiles) follows the scenario files and folders named on the command line and
+  the template folders; a change starts a rebuild.
+- Open pages reload through server-sent events. The script that listens is added by the server
+  to each HTML page it sends (with the page's content security policy widened to let it load it
+  and connect back); the built files never hold a script.
+- A build that fails shows its located diagnostics, the CLI's text, in the terminal and over the
+  open pages; the output folder keeps the last good build.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from scendsl.errors import EXIT_OK, EXIT_USAGE, ScendslError
+from scendsl.terminal import visible_path
+
+if TYPE_CHECKING:
+    from scendsl.app.incremental import IncrementalBuilder
+
+#: Where the server's own resources live; no page of a build can have this name (no `/`).
+EVENTS_PATH = "/__scendsl/events"
+SCRIPT_PATH = "/__scendsl/live.js"
+#: Seconds between keep-alive comments on an idle event stream (a closed tab is noticed then).
+KEEPALIVE_SECONDS = 15.0
+#: How long the watcher waits for more changes after the first (an editor's save is often two
+#: or three writes), in milliseconds.
+WATCH_STEP_MS = 30
+
+_FILE_NAME_RE = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*")
+_CSP_RE = re.compile(r'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(")')
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+}
+
+#: Reloads the page on `reload`; shows a build's error over the page on `error` (as text: the
+#: message never becomes markup).
+LIVE_SCRIPT = """\
+(function () {
+  "use strict";
+  var overlay = null;
+  function hide() { if (overlay) { overlay.remove(); overlay = null; } }
+  function show(text) {
+    hide();
+    overlay = document.createElement("div");
+    overlay.id = "scendsl-error";
+    var s = overlay.style;
+    s.position = "fixed"; s.inset = "0"; s.zIndex = "2147483647"; s.overflow = "auto";
+    s.background = "rgba(20, 20, 20, 0.92)"; s.color = "#fff"; s.padding = "2rem";
+    var title = document.createElement("h2");
+    title.textContent = "The build failed; this page is the last good one";
+    title.style.color = "#ff8080";
+    var pre = document.createElement("pre");
+    pre.textContent = text;
+    pre.style.whiteSpace = "pre-wrap";
+    pre.style.font = "14px/1.4 monospace";
+    overlay.appendChild(title);
+    overlay.appendChild(pre);
+    document.body.appendChild(overlay);
+  }
+  var events = new EventSource("/__scendsl/events");
+  events.addEventListener("reload", function () { window.location.reload(); });
+  events.addEventListener("error", function (event) {
+    if (typeof event.data === "string") { show(JSON.parse(event.data)); }
+  });
+})();
+"""
+
+
+def check_loopback(host: str) -> str:
+    """`host` if it is a loopback address or `localhost`; else a ScendslError (exit 2): the
+    briefings and the server are for this machine only."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if address is None or not address.is_loopback:
+        error = ScendslError(
+            f"serve listens on this machine only: '{host}' is not a loopback address "
+            "(use 127.0.0.1, ::1 or localhost)"
+        )
+        error.exit_code = EXIT_USAGE
+        raise error
+    return str(address)
+
+
+def diagnostics_text(error: BaseException) -> str:
+    """What the CLI prints for a failed build: located diagnostics, or the error's message."""
+    diagnostics = getattr(error, "diagnostics", None) or []
+    if diagnostics:
+        errors = sum(1 for d in diagnostics if d.severity == "error")
+        lines = [d.render() for d in diagnostics]
+        if errors:
+            lines.append(f"{errors} error{'s' if errors != 1 else ''}")
+        return "\n".join(lines)
+    if isinstance(error, ScendslError):
+        return f"error: {error}"
+    return (
+        f"internal error: {type(error).__name__}: {error}\n"
+        "This is a bug in scendsl, not in your scenario."
+    )
+
+
+class LiveState:
+    """The last build's outcome, shared by the builder and the request threads."""
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        #: Counts the builds that ended (good or not); event streams wait for it to move.
+        self.generation = 0
+        #: The last build's error text (None after a good build).
+        self.error: str | None = None
+        #: The files of the last good build (the names served).
+        self.files: frozenset[str] = frozenset()
+        #: Set when the server stops: event streams end.
+        self.closed = False
+
+    def finished(self, files: list[str] | None, error: str | None) -> None:
+        with self.condition:
+            if files is not None:
+                self.files = frozenset(files)
+            self.error = error
+            self.generation += 1
+            self.condition.notify_all()
+
+    def close(self) -> None:
+        with self.condition:
+            self.closed = True
+            self.condition.notify_all()
+
+
+def inject_live_script(page: bytes) -> bytes:
+    """An HTML page as served: the reload script added before `</head>`, and the page's
+    content security policy widened to load it from this server and connect back."""
+    text = page.decode("utf-8")
+    text = _CSP_RE.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}; script-src 'self'; connect-src 'self'{m.group(3)}",
+        text,
+        count=1,
+    )
+    tag = f'<script src="{SCRIPT_PATH}"></script>\n'
+    head = text.find("</head>")
+    text = text[:head] + tag + text[head:] if head >= 0 else text + tag
+    return text.encode("utf-8")
+
+
+def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> type:
+    """The request handler class serving `out_dir` with `state`'s events."""
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "scendsl"
+        sys_version = ""
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # the terminal shows builds, not requests
+
+        def do_HEAD(self) -> None:
+            self._answer(head=True)
+
+        def do_GET(self) -> None:
+            self._answer(head=False)
+
+        def _answer(self, head: bool) -> None:
+            if not self._host_allowed():
+                self._send(HTTPStatus.FORBIDDEN, b"forbidden host\n", "text/plain", head)
+                return
+            path = urlsplit(self.path).path
+            if path == EVENTS_PATH:
+                self._events()
+                return
+            if path == SCRIPT_PATH:
+                self._send(HTTPStatus.OK, LIVE_SCRIPT.encode(), "text/javascript", head)
+                return
+            name = unquote(path).lstrip("/") or "index.html"
+            if not _FILE_NAME_RE.fullmatch(name) or name not in state.files:
+                body = b"<!DOCTYPE html><title>Not found</title><p>No such page.</p>\n"
+                self._send(HTTPStatus.NOT_FOUND, inject_live_script(body), _type(".html"), head)
+                return
+            try:
+                flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+                descriptor = os.open(os.path.join(out_dir, name), flags)
+                with os.fdopen(descriptor, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head)
+                return
+            suffix = os.path.splitext(name)[1]
+            if suffix == ".html":
+                data = inject_live_script(data)
+            self._send(HTTPStatus.OK, data, _type(suffix), head)
+
+        def _host_allowed(self) -> bool:
+            host = (self.headers.get("Host") or "").strip().lower()
+            allowed = {f"{name}:{port()}" for name in ("127.0.0.1", "localhost", "[::1]")}
+            return host in allowed or host in ("127.0.0.1", "localhost", "[::1]")
+
+        def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+        def _events(self) -> None:
+            with state.condition:  # before the answer: a build after it is always seen
+                seen, error = state.generation, state.error
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                if error is not None:
+                    self._event("error", error)
+                while True:
+                    with state.condition:
+                        state.condition.wait_for(_moved(state, seen), KEEPALIVE_SECONDS)
+                        if state.closed:
+                            return
+                        changed, seen, error = (
+                            state.generation != seen,
+                            state.generation,
+                            state.error,
+                        )
+                    if not changed:
+                        self.wfile.write(b": keep-alive\n\n")
+                        self.wfile.flush()
+                    elif error is not None:
+                        self._event("error", error)
+                    else:
+                        self._event("reload", str(seen))
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                return  # the page was closed
+
+        def _event(self, name: str, data: str) -> None:
+            payload = json.dumps(data) if name == "error" else data
+            self.wfile.write(f"event: {name}\ndata: {payload}\n\n".encode())
+            self.wfile.flush()
+
+    return Handler
+
+
+def _moved(state: LiveState, seen: int) -> Callable[[], bool]:
+    return lambda: state.generation != seen or state.closed
+
+
+def _type(suffix: str) -> str:
+    return _CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
+class _ThreadingHTTPServer6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+class LiveServer:
+    """The HTTP server of `serve` in a thread, over a builder's output folder."""
+
+    def __init__(self, builder: IncrementalBuilder, host: str = "127.0.0.1", port: int = 8000):
+        self.builder = builder
+        self.state = LiveState()
+        from scendsl.files import read_manifest
+
+        # Until a build succeeds, the last good output (an earlier build's) is served.
+        self.state.files = frozenset(read_manifest(Path(builder.out_dir)))
+        handler = make_handler(builder.out_dir, self.state, lambda: self.port)
+        address = check_loopback(host)
+        server_class = _ThreadingHTTPServer6 if ":" in address else ThreadingHTTPServer
+        try:
+            self.httpd = server_class((address, port), handler)
+        except OSError as error:
+            from scendsl.files import reason
+
+            raise ScendslError(
+                f"cannot listen on {address} port {port}: {reason(error)} "
+                "(another server there? --port 0 takes any free port)"
+            ) from None
+        self.httpd.daemon_threads = True
+        self.host, self.port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._started = False
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def start(self) -> None:
+        self._thread.start()
+        self._started = True
+
+    def rebuild(self, out: Any = sys.stderr) -> bool:
+        """Build; tell the open pages (reload, or the error) and the terminal. True if good."""
+        started = time.perf_counter()
+        try:
+            report = self.builder.build()
+        except Exception as error:  # every failure shows in the page, and serving goes on
+            text = diagnostics_text(error)
+            print(text, file=out, flush=True)
+            print("the build failed; serving the last good output", file=out, flush=True)
+            self.state.finished(None, text)
+            return False
+        seconds = time.perf_counter() - started
+        pages = len(self.builder.rendered)
+        print(
+            f"built in {seconds:.2f} s ({pages} page{'s' if pages != 1 else ''} rendered)",
+            file=out,
+            flush=True,
+        )
+        self.state.finished(report.files, None)
+        return True
+
+    def stop(self) -> None:
+        self.state.close()
+        if self._started:  # shutdown waits for serve_forever, which must have started
+            self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def watched_paths(builder: IncrementalBuilder) -> tuple[list[str], Callable[[Any, str], bool]]:
+    """The folders to watch for `builder` (each named folder, the folder of each named file,
+    the template folders) and the filter of the changes that start a rebuild."""
+    folders: set[str] = set()
+    files: set[str] = set()
+    for path in builder.paths:
+        real = os.path.realpath(path)
+        if os.path.isdir(real):
+            folders.add(real)
+        else:
+            files.add(real)
+            folders.add(os.path.dirname(real))
+    templates = [os.path.realpath(folder) for folder in builder.template_folders()]
+    named = {os.path.realpath(p) for p in builder.paths if os.path.isdir(p)}
+    out = os.path.realpath(builder.out_dir)
+
+    def wanted(change: Any, path: str) -> bool:
+        real = os.path.realpath(path)
+        if real == out or real.startswith(out + os.sep):
+            return False  # our own writes
+        if any(real == t or real.startswith(t + os.sep) for t in templates):
+            return True
+        if not real.endswith(".scn"):
+            return False
+        # A `.scn` file in a named folder, or beside a named file (it may be imported).
+        return any(real.startswith(folder + os.sep) for folder in named) or os.path.dirname(
+            real
+        ) in {os.path.dirname(f) for f in files}
+
+    return sorted(folders | set(templates)), wanted
+
+
+def serve(
+    builder: IncrementalBuilder,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    out: Any = sys.stderr,
+    ready: Callable[[LiveServer], None] | None = None,
+) -> int:
+    """Build, serve and rebuild on every change until Ctrl-C (exit 0)."""
+    import watchfiles
+
+    from scendsl.files import check_output_folder
+
+    check_output_folder(builder.out_dir, builder.paths)  # a refused folder ends it at once
+    server = LiveServer(builder, host, port)
+    stop = threading.Event()
+    try:
+        server.rebuild(out)
+        server.start()
+        print(
+            f"serving {visible_path(builder.out_dir)} at {server.url} (Ctrl-C stops)",
+            file=out,
+            flush=True,
+        )
+        if ready is not None:
+            ready(server)
+        folders, wanted = watched_paths(builder)
+        for changes in watchfiles.watch(
+            *folders,
+            watch_filter=wanted,
+            step=WATCH_STEP_MS,
+            stop_event=stop,
+            raise_interrupt=True,
+        ):
+            names = sorted({visible_path(path) for _, path in changes})
+            print(f"changed: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}", file=out)
+            server.rebuild(out)
+    except KeyboardInterrupt:
+        print("stopped", file=out, flush=True)
+    finally:
+        stop.set()
+        server.stop()
+    return EXIT_OK
+
+
+def open_index(out_dir: str, out: Any = sys.stderr) -> bool:
+    """Open the built index in the user's browser (`build --open`); a message when there is
+    none. True if a browser took it."""
+    import webbrowser
+
+    index = Path(out_dir, "index.html").resolve()
+    try:
+        opened = webbrowser.open(index.as_uri())
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        print(f"no browser found; open {visible_path(str(index))} yourself", file=out)
+    return opened
