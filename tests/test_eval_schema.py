@@ -18,10 +18,12 @@ scenario plain {
   workload.parameters 70B
   workload.tokens 15T
   expect energy.facility_power > 1 MW "a claim"
+  expect export.status == allowed "a category"
+  expect not performance.paths_disagree "a flag"
 }
 scenario ranged {
   year 2027
-  region DE
+  region TV
   cluster.accelerator B200
   cluster.count 2k to 4k
   expect cluster.count >= 3k "half"
@@ -90,6 +92,9 @@ def test_eval_json_conforms_to_the_schema_scendsl_schema_prints(tmp_path, capsys
     document = json.loads(capsys.readouterr().out)
     assert document["version"] == SCHEMA_VERSION
     assert document["sweeps"] and "uncertainty" in document["scenarios"][1]
+    # Tuvalu has no grid figures: stand-in warnings; category and flag claims are kept as such.
+    assert document["scenarios"][1]["warnings"]
+    assert {type(c["expected"]) for c in document["scenarios"][0]["claims"]} == {float, str, bool}
     conforms(document, schema, schema)
 
 

@@ -281,9 +281,12 @@ def eval_schema() -> dict[str, Any]:
         ["metric", "op", "expected", "actual", "holds", "margin", "unit", "quote", "file", "line"],
         {
             "metric": _STRING,
-            "op": {"enum": ["<", "<=", ">", ">=", "==", "~="]},
-            "expected": {"type": "number"},
-            "actual": _NUMBER_OR_NULL,
+            "op": {"enum": ["<", "<=", ">", ">=", "==", "!=", "~="]},
+            "expected": {
+                "type": ["number", "string", "boolean"],
+                "description": "a number in SI base units, a category or rating, or a flag",
+            },
+            "actual": {"type": ["number", "string", "boolean", "null"]},
             "holds": {"type": ["boolean", "null"]},
             "margin": _NUMBER_OR_NULL,
             "tolerance": _NUMBER_OR_NULL,
@@ -295,6 +298,24 @@ def eval_schema() -> dict[str, Any]:
                 **_NUMBER_OR_NULL,
                 "description": "share of the Monte Carlo samples in which the claim holds",
             },
+        },
+    )
+    span = _object(
+        ["file", "line", "col", "end_line", "end_col"],
+        {
+            k: {"type": "integer"} if k != "file" else _STRING
+            for k in ("file", "line", "col", "end_line", "end_col")
+        },
+    )
+    warning = _object(
+        ["id", "severity", "message", "hint", "span", "metrics"],
+        {
+            "id": {**_STRING, "description": "the rule's id (catalog warnings.toml), stable"},
+            "severity": {"enum": ["warning"]},
+            "message": _STRING,
+            "hint": _STRING,
+            "span": {**span, "type": ["object", "null"]},
+            "metrics": {**_STRINGS, "description": "the figures the warning qualifies"},
         },
     )
     figures = {"type": "object", "additionalProperties": {"$ref": "#/$defs/figure"}}
@@ -314,6 +335,7 @@ def eval_schema() -> dict[str, Any]:
                 {"samples": {"type": "integer"}, "seed": {"type": "integer"}},
             ),
             "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}},
+            "warnings": {"type": "array", "items": {"$ref": "#/$defs/warning"}},
         },
     )
     variant = _object(
@@ -354,6 +376,7 @@ def eval_schema() -> dict[str, Any]:
                 "figure": figure,
                 "uncertain": uncertain,
                 "claim": claim,
+                "warning": warning,
                 "scenario": scenario,
                 "variant": variant,
                 "sweep": sweep,
