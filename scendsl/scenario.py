@@ -130,6 +130,7 @@ class Workload(_Frozen):
     baseline_tokens: Value | None = None
     # issue 12: performance
     attention_heads: int | None = None
+    head_dim: int | None = None
     vocabulary: int | None = None
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None

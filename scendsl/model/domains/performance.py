@@ -37,6 +37,7 @@ import numpy as np
 
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
+    DEEPSEEK_MLA,
     HOFFMANN,
     KAPLAN,
     KORTHIKANTI,
@@ -153,23 +154,39 @@ def attention_heads(setting, hidden, head_dim):
 
 
 @metric(
+    "performance.attention_width",
+    "number",
+    "Width of the attention scores and their weighting, a·d (= h unless heads are narrower or "
+    "wider than h/a)",
+    "workload.head_dim × performance.attention_heads if head_dim is given, else h",
+    ("workload.head_dim_setting", "performance.attention_heads", "workload.hidden_size"),
+    sources=(NARAYANAN_FLOPS, DEEPSEEK_MLA),
+)
+def attention_width(head_dim, heads, hidden):
+    """Narayanan's count assumes a·d = h; multi-head latent attention (DeepSeek-V2/V3: 128
+    heads of 192 + 128 on h = 7,168) and other shapes do not."""
+    return np.where(head_dim > 0, head_dim * heads, hidden)
+
+
+@metric(
     "performance.model_flops_per_token",
     "number",
     "Model FLOPs per training token (forward and backward), attention included",
-    "6·N_active + 12·L·h·s (Narayanan eq. 3 per token with N = 12·L·h² + V·h)",
+    "6·N_active + 12·L·(a·d)·s (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
+    "unless given)",
     (
         "workload.active_parameters",
         "workload.layers",
-        "workload.hidden_size",
+        "performance.attention_width",
         "workload.sequence_length",
     ),
     sources=(NARAYANAN_FLOPS, PALM, KAPLAN),
 )
-def model_flops_per_token(active, layers, hidden, sequence):
+def model_flops_per_token(active, layers, width, sequence):
     """Weights (6N, the logit layer V·h inside N) plus the attention scores and their
-    weighting (2·2·s·h per layer forward, ×3 with the backward pass): ~15 % more than 6N at
+    weighting (2·2·s·a·d per layer forward, ×3 with the backward pass): ~15 % more than 6N at
     h ≈ 2k, s = 2k; a few percent for frontier widths."""
-    return 6.0 * active + 12.0 * layers * hidden * sequence
+    return 6.0 * active + 12.0 * layers * width * sequence
 
 
 @metric(

@@ -41,10 +41,6 @@ SECONDS_PER_DAY = 86400.0
 SECONDS_PER_HOUR = 3600.0  # a unit conversion
 
 _LLAMA3 = "Meta, The Llama 3 Herd of Models (2024)"
-_KOKOLIS = (
-    "Kokolis et al., Revisiting Reliability in Large-Scale Machine Learning Research Clusters "
-    "(HPCA 2025): 6.50 failures per 1,000 node-days on 16,000 A100"
-)
 _GEMINI = (
     "Google, Gemini: A Family of Highly Capable Multimodal Models (2023), training "
     "infrastructure: in-memory model-state replicas, goodput 85% to 97%"
@@ -62,7 +58,7 @@ _YOUNG_DALY = (
     "Unexpected job interruptions per accelerator per day: the scenario's "
     "cluster.interruption_rate, else the published rate of the accelerator's generation, "
     "else the Llama 3 (H100) calibration",
-    sources=(_LLAMA3, _KOKOLIS),
+    sources=(_LLAMA3,),
 )
 def _interruption_rate(ctx: Context) -> Found:
     if ctx.field("cluster.interruption_rate") is not None:
