@@ -37,7 +37,6 @@ import numpy as np
 
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
-    DEEPSEEK_MLA,
     HOFFMANN,
     KAPLAN,
     KORTHIKANTI,
@@ -160,7 +159,7 @@ def attention_heads(setting, hidden, head_dim):
     "wider than h/a)",
     "workload.head_dim × performance.attention_heads if head_dim is given, else h",
     ("workload.head_dim_setting", "performance.attention_heads", "workload.hidden_size"),
-    sources=(NARAYANAN_FLOPS, DEEPSEEK_MLA),
+    sources=(NARAYANAN_FLOPS,),
 )
 def attention_width(head_dim, heads, hidden):
     """Narayanan's count assumes a·d = h; multi-head latent attention (DeepSeek-V2/V3: 128

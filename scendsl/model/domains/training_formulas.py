@@ -80,11 +80,6 @@ FLASH = (
     "Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
     "IO-Awareness (NeurIPS): the s×s score matrix stays on chip"
 )
-DEEPSEEK_MLA = (
-    "DeepSeek-AI 2024, DeepSeek-V2 and DeepSeek-V3 technical reports: multi-head latent "
-    "attention with 128 heads, query and key heads 192 wide (128 + 64 rotary), value heads 128, "
-    "on a hidden width of 7,168"
-)
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
 FRAMEWORKS = ("megatron", "deepspeed", "neox")
