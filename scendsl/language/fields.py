@@ -219,7 +219,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         # issue 12: performance
         "attention_heads": _int("attention heads a", 1, 10**6),
-        "head_dim": _int("width d of one attention head (attention width a·d; h when not given)", 1, 10**6),
+        "head_dim": _int(
+            "width d of one attention head (attention width a·d; h when not given)", 1, 10**6
+        ),
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
         "sequence_parallel": FieldSpec(
             "enum",

@@ -319,9 +319,7 @@ def _attention_heads(ctx: Context) -> Found:
     sources=(NARAYANAN_FLOPS,),
 )
 def _head_dim(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.head_dim", Found(0, "default", note="not given: a·d = h")
-    )
+    return ctx.scenario_value("workload.head_dim", Found(0, "default", note="not given: a·d = h"))
 
 
 @input_node("workload.vocabulary", "number", "Vocabulary size V", sources=(NARAYANAN_FLOPS,))
