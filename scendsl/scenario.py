@@ -139,6 +139,7 @@ class Workload(_Frozen):
     # issue 12: energy/reliability
     duration: Value | None = Field(None, description="wall-clock seconds, given directly")
     accelerator_hours: Value | None = Field(None, description="accelerator-seconds, given directly")
+    training_flops: Value | None = Field(None, description="model FLOPs of the run, given directly")
 
 
 class Market(_Frozen):

@@ -242,6 +242,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "accelerator-time of the run (e.g. '1.08M hours'), given directly",
             maximum=1e9 * 365.25 * _DAY,
         ),
+        "training_flops": _q(
+            "flop",
+            "model FLOPs of the whole run (e.g. '3.8e25 FLOP'), given directly instead of "
+            "(6·N + 12·L·h·s)·D",
+            minimum=1.0,
+            maximum=1e35,
+            inclusive=False,
+        ),
     },
     "market": {
         "unit_price": _q(

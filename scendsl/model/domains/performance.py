@@ -188,17 +188,37 @@ def model_flops_per_token(active, layers, width, sequence):
     return 6.0 * active + 12.0 * layers * width * sequence
 
 
+@input_node(
+    "workload.training_flops_given",
+    "flop",
+    "Model FLOPs of the whole run as the scenario gives them (workload.training_flops)",
+)
+def _training_flops_given(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.training_flops")  # unset: n/a, and C is computed
+
+
 @metric(
     "workload.training_flops",
     "flop",
     "Model FLOPs of the whole training run",
-    "performance.model_flops_per_token × workload.tokens",
-    ("performance.model_flops_per_token", "workload.tokens"),
+    "the scenario's workload.training_flops if given, else performance.model_flops_per_token "
+    "× workload.tokens",
+    ("performance.model_flops_per_token", "workload.tokens", "workload.training_flops_given"),
     sources=(KAPLAN, TM101, NARAYANAN_FLOPS),
     importance=3,
+    optional=(
+        "performance.model_flops_per_token",
+        "workload.tokens",
+        "workload.training_flops_given",
+    ),
 )
-def training_flops(per_token, tokens):
-    """C = (6·N_active + 12·L·h·s)·D: a mixture of experts counts its active parameters."""
+def training_flops(per_token, tokens, given):
+    """C = (6·N_active + 12·L·h·s)·D: a mixture of experts counts its active parameters. A run
+    that publishes its total compute (most do, few publish a shape) gives it directly."""
+    if given is not None:
+        return given
+    if per_token is None or tokens is None:
+        return None
     return per_token * tokens
 
 
