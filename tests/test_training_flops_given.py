@@ -45,3 +45,13 @@ def test_without_it_the_compute_comes_from_the_shape():
     r = result("parameters 405B\n    tokens 15.6T")
     per_token = r.value("performance.model_flops_per_token")
     assert r.value("workload.training_flops") == pytest.approx(per_token * 15.6e12)
+
+
+def test_out_of_range_compute_is_a_located_error_written_as_the_user_writes_it():
+    import scendsl.errors
+
+    with pytest.raises(scendsl.errors.ScenarioError) as caught:
+        result("training_flops 1e40 FLOP")
+    message = caught.value.diagnostics[0].render()
+    assert "must be at most 1e35 FLOP" in message
+    assert ":" in message.split("error")[0]  # path:line:col

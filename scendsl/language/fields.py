@@ -367,6 +367,7 @@ BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
         ("GFLOPS", 1e9),
         ("FLOPS", 1.0),
     ),
+    "flop": (("FLOP", 1.0),),
     "currency": (("USD", 1.0),),
     "energy_price": (("USD/MWh", 1.0 / _MWH),),
     "hourly_price": (("USD/hour", 1.0 / 3600.0),),
@@ -387,4 +388,6 @@ def describe_bound(value: float, dimension: str | None) -> str:
     )
     scaled = float(f"{value / factor:.6g}")
     number = f"{int(scaled):,}" if scaled >= 1e4 and scaled == int(scaled) else f"{scaled:g}"
+    if dimension == "flop":  # run compute is written '3.8e25 FLOP', not with 26 digits
+        number = f"{scaled:.3g}".replace("e+", "e")
     return f"{number} {symbol}" if symbol else number
