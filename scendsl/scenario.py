@@ -130,6 +130,7 @@ class Workload(_Frozen):
     baseline_tokens: Value | None = None
     # issue 12: performance
     attention_heads: int | None = None
+    head_dim: int | None = None
     vocabulary: int | None = None
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None
@@ -138,6 +139,7 @@ class Workload(_Frozen):
     # issue 12: energy/reliability
     duration: Value | None = Field(None, description="wall-clock seconds, given directly")
     accelerator_hours: Value | None = Field(None, description="accelerator-seconds, given directly")
+    training_flops: Value | None = Field(None, description="model FLOPs of the run, given directly")
 
 
 class Market(_Frozen):

@@ -296,6 +296,7 @@ def test_step_time_adds_its_parts_and_implies_an_mfu():
             + v["performance.memory_time"]
             + v["performance.tensor_parallel_time"]
             + v["performance.expert_parallel_time"]
+            + v["performance.pipeline_p2p_time"]
         )
         / (1 - v["performance.pipeline_bubble"])
         + v["performance.data_parallel_time"]

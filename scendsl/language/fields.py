@@ -219,6 +219,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         # issue 12: performance
         "attention_heads": _int("attention heads a", 1, 10**6),
+        "head_dim": _int(
+            "width d of one attention head (attention width a·d; h when not given)", 1, 10**6
+        ),
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
         "sequence_parallel": FieldSpec(
             "enum",
@@ -238,6 +241,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "time",
             "accelerator-time of the run (e.g. '1.08M hours'), given directly",
             maximum=1e9 * 365.25 * _DAY,
+        ),
+        "training_flops": _q(
+            "flop",
+            "model FLOPs of the whole run (e.g. '3.8e25 FLOP'), given directly instead of "
+            "(6·N + 12·L·h·s)·D",
+            minimum=1.0,
+            maximum=1e35,
+            inclusive=False,
         ),
     },
     "market": {
@@ -356,6 +367,7 @@ BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
         ("GFLOPS", 1e9),
         ("FLOPS", 1.0),
     ),
+    "flop": (("FLOP", 1.0),),
     "currency": (("USD", 1.0),),
     "energy_price": (("USD/MWh", 1.0 / _MWH),),
     "hourly_price": (("USD/hour", 1.0 / 3600.0),),
@@ -376,4 +388,6 @@ def describe_bound(value: float, dimension: str | None) -> str:
     )
     scaled = float(f"{value / factor:.6g}")
     number = f"{int(scaled):,}" if scaled >= 1e4 and scaled == int(scaled) else f"{scaled:g}"
+    if dimension == "flop":  # run compute is written '3.8e25 FLOP', not with 26 digits
+        number = f"{scaled:.3g}".replace("e+", "e")
     return f"{number} {symbol}" if symbol else number

@@ -153,36 +153,72 @@ def attention_heads(setting, hidden, head_dim):
 
 
 @metric(
+    "performance.attention_width",
+    "number",
+    "Width of the attention scores and their weighting, a·d (= h unless heads are narrower or "
+    "wider than h/a)",
+    "workload.head_dim × performance.attention_heads if head_dim is given, else h",
+    ("workload.head_dim_setting", "performance.attention_heads", "workload.hidden_size"),
+    sources=(NARAYANAN_FLOPS,),
+)
+def attention_width(head_dim, heads, hidden):
+    """Narayanan's count assumes a·d = h; multi-head latent attention (DeepSeek-V2/V3: 128
+    heads of 192 + 128 on h = 7,168) and other shapes do not."""
+    return np.where(head_dim > 0, head_dim * heads, hidden)
+
+
+@metric(
     "performance.model_flops_per_token",
     "number",
     "Model FLOPs per training token (forward and backward), attention included",
-    "6·N_active + 12·L·h·s (Narayanan eq. 3 per token with N = 12·L·h² + V·h)",
+    "6·N_active + 12·L·(a·d)·s (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
+    "unless given)",
     (
         "workload.active_parameters",
         "workload.layers",
-        "workload.hidden_size",
+        "performance.attention_width",
         "workload.sequence_length",
     ),
     sources=(NARAYANAN_FLOPS, PALM, KAPLAN),
 )
-def model_flops_per_token(active, layers, hidden, sequence):
+def model_flops_per_token(active, layers, width, sequence):
     """Weights (6N, the logit layer V·h inside N) plus the attention scores and their
-    weighting (2·2·s·h per layer forward, ×3 with the backward pass): ~15 % more than 6N at
+    weighting (2·2·s·a·d per layer forward, ×3 with the backward pass): ~15 % more than 6N at
     h ≈ 2k, s = 2k; a few percent for frontier widths."""
-    return 6.0 * active + 12.0 * layers * hidden * sequence
+    return 6.0 * active + 12.0 * layers * width * sequence
+
+
+@input_node(
+    "workload.training_flops_given",
+    "flop",
+    "Model FLOPs of the whole run as the scenario gives them (workload.training_flops)",
+)
+def _training_flops_given(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.training_flops")  # unset: n/a, and C is computed
 
 
 @metric(
     "workload.training_flops",
     "flop",
     "Model FLOPs of the whole training run",
-    "performance.model_flops_per_token × workload.tokens",
-    ("performance.model_flops_per_token", "workload.tokens"),
+    "the scenario's workload.training_flops if given, else performance.model_flops_per_token "
+    "× workload.tokens",
+    ("performance.model_flops_per_token", "workload.tokens", "workload.training_flops_given"),
     sources=(KAPLAN, TM101, NARAYANAN_FLOPS),
     importance=3,
+    optional=(
+        "performance.model_flops_per_token",
+        "workload.tokens",
+        "workload.training_flops_given",
+    ),
 )
-def training_flops(per_token, tokens):
-    """C = (6·N_active + 12·L·h·s)·D: a mixture of experts counts its active parameters."""
+def training_flops(per_token, tokens, given):
+    """C = (6·N_active + 12·L·h·s)·D: a mixture of experts counts its active parameters. A run
+    that publishes its total compute (most do, few publish a shape) gives it directly."""
+    if given is not None:
+        return given
+    if per_token is None or tokens is None:
+        return None
     return per_token * tokens
 
 

@@ -22,9 +22,12 @@ Which MFU the analyst gives matters (`cluster.mfu_basis`): an MFU measured while
 (how PaLM, Llama 3 and MegaScale report it) leaves the downtime out, so the run is stretched by
 goodput; an MFU over wall-clock already contains it and is not divided again.
 
-The rate is per accelerator and does not depend on the accelerator model: the calibration run
-used H100, and no comparable public count exists for GB200 (the article's "higher failure rate"
-is not quantified). That is a stated limitation, shown by the input's source.
+The rate is per accelerator and depends on the chip's generation where a published count of a
+comparable cluster exists (catalog `interruption_rate_<accelerator>`: the A100 family from Meta's
+RSC-1, Kokolis et al. 2024); every other chip takes the H100 rate of Llama 3, labelled as a
+stand-in. No comparable public count exists for GB200 (the article's "higher failure rate" is not
+quantified). Two A100 clusters of one operator differ ~2.8x (RSC-1 vs RSC-2), and new clusters
+fail more often than run-in ones: the rate is a typical figure, not a property of the chip.
 """
 
 from __future__ import annotations
@@ -53,12 +56,28 @@ _YOUNG_DALY = (
     "reliability.interruption_rate",
     "number",
     "Unexpected job interruptions per accelerator per day: the scenario's "
-    "cluster.interruption_rate, else the Llama 3 calibration",
+    "cluster.interruption_rate, else the published rate of the accelerator's generation, "
+    "else the Llama 3 (H100) calibration",
     sources=(_LLAMA3,),
 )
 def _interruption_rate(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration(
-        "cluster.interruption_rate", "interruption_rate_per_accelerator_day"
+    if ctx.field("cluster.interruption_rate") is not None:
+        return ctx.scenario_value("cluster.interruption_rate")
+    return accelerator_interruption_rate(ctx)
+
+
+def accelerator_interruption_rate(ctx: Context) -> Found:
+    """The catalog's rate for the scenario's accelerator (a custom one: for the chip it extends),
+    else the H100 rate of Llama 3, labelled as a stand-in for any other chip."""
+    entry = ctx.catalog_accelerator
+    key = f"interruption_rate_{entry.name}" if entry is not None else ""
+    if key in ctx.catalog.calibration:
+        return ctx.calibration(key)
+    if entry is not None and entry.name == "H100":
+        return ctx.calibration("interruption_rate_per_accelerator_day")
+    return ctx.calibration(
+        "interruption_rate_per_accelerator_day",
+        f"no published rate for {ctx.accelerator_name} in the catalog: the H100 rate stands in",
     )
 
 

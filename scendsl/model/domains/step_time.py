@@ -21,6 +21,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     PALM,
+    PIPELINE_P2P,
     RING,
     STRAGGLER,
     TE_SPEEDUP,
@@ -28,6 +29,7 @@ from scendsl.model.domains.training_formulas import (
     ZERO,
     ZERO_OFFLOAD,
     activation_traffic_bytes,
+    effective_interleave,
     host_link_seconds,
     link_for,
     matmul_efficiency_at,
@@ -257,6 +259,51 @@ def expert_parallel_time(
 
 
 @metric(
+    "performance.pipeline_p2p_time",
+    "time",
+    "Pipeline point-to-point communication per step (activations forward, gradients back)",
+    "2 × v × 2 B·b·s·h/t per micro-batch / (½ link) × m; link = scale-up while t·p ≤ "
+    "scaleup_domain else scale-out; 0 when p = 1",
+    (
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.hidden_size",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.interleave",
+        "workload.framework",
+        "workload.layers",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+    ),
+    sources=(PIPELINE_P2P,),
+)
+def pipeline_p2p_time(
+    sequence,
+    micro_batch,
+    hidden,
+    tensor,
+    pipeline,
+    m,
+    interleave,
+    framework,
+    layers,
+    domain,
+    scaleup,
+    scaleout,
+):
+    """Each stage sends every micro-batch on once per model chunk and its gradient back once;
+    the sends sit between the stages' matmuls (no overlap modelled)."""
+    v = effective_interleave(framework, interleave, layers, pipeline)
+    payload = ACTIVATION_BYTES * micro_batch * sequence * hidden / tensor
+    link = link_for(tensor * pipeline, domain, scaleup, scaleout)
+    staged = np.where(pipeline > 1, 1.0, 0.0)
+    return staged * 2.0 * v * payload / (link / 2.0) * m
+
+
+@metric(
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
@@ -365,37 +412,50 @@ def straggler(used, variability):
     return straggler_factor(used, variability)
 
 
-def _replica_time(compute, memory, tensor_comm, expert_comm, bubble, optimizer, offload):
+def _replica_time(compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload):
     """One replica's step alone: per-micro-batch work stretched by the bubble, then the
     optimizer and host traffic (no data-parallel exchange, no stragglers)."""
-    return (compute + memory + tensor_comm + expert_comm) / (1.0 - bubble) + optimizer + offload
+    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p
+    return per_microbatch / (1.0 - bubble) + optimizer + offload
 
 
 @metric(
     "performance.step_time",
     "time",
     "Time of one optimizer step (bottom up)",
-    "((compute + memory + tensor_parallel + expert_parallel) / (1 − pipeline_bubble) + "
-    "data_parallel + optimizer + offload) × straggler_factor",
+    "((compute + memory + tensor_parallel + expert_parallel + pipeline_p2p) / (1 − "
+    "pipeline_bubble) + data_parallel + optimizer + offload) × straggler_factor",
     (
         "performance.compute_time",
         "performance.memory_time",
         "performance.tensor_parallel_time",
         "performance.expert_parallel_time",
+        "performance.pipeline_p2p_time",
         "performance.pipeline_bubble",
         "performance.data_parallel_time",
         "performance.optimizer_time",
         "performance.offload_time",
         "performance.straggler_factor",
     ),
-    sources=(NARAYANAN, KORTHIKANTI, ZERO, ZERO_OFFLOAD, RING, GSHARD, STRAGGLER),
+    sources=(NARAYANAN, KORTHIKANTI, ZERO, ZERO_OFFLOAD, RING, GSHARD, STRAGGLER, PIPELINE_P2P),
     importance=2,
 )
 def step_time(
-    compute, memory, tensor_comm, expert_comm, bubble, data_comm, optimizer, offload, stragglers
+    compute,
+    memory,
+    tensor_comm,
+    expert_comm,
+    p2p,
+    bubble,
+    data_comm,
+    optimizer,
+    offload,
+    stragglers,
 ):
     """Per-micro-batch work stretched by the bubble, then the end-of-step work."""
-    replica = _replica_time(compute, memory, tensor_comm, expert_comm, bubble, optimizer, offload)
+    replica = _replica_time(
+        compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload
+    )
     return (replica + data_comm) * stragglers
 
 
@@ -409,6 +469,7 @@ def step_time(
         "performance.memory_time",
         "performance.tensor_parallel_time",
         "performance.expert_parallel_time",
+        "performance.pipeline_p2p_time",
         "performance.pipeline_bubble",
         "performance.optimizer_time",
         "performance.offload_time",
@@ -417,11 +478,14 @@ def step_time(
     sources=(RING, NARAYANAN, STRAGGLER),
     importance=1,
 )
-def scaling_efficiency(compute, memory, tensor_comm, expert_comm, bubble, optimizer, offload, step):
+def scaling_efficiency(
+    compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, step
+):
     """What adding replicas costs: the exposed gradient exchange and the wait for the slowest."""
-    return (
-        _replica_time(compute, memory, tensor_comm, expert_comm, bubble, optimizer, offload) / step
+    replica = _replica_time(
+        compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload
     )
+    return replica / step
 
 
 @metric(

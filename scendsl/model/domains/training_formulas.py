@@ -76,6 +76,12 @@ STRAGGLER = (
     "expected maximum of n independent normal step times: μ(1 + σ·√(2 ln n)) (extreme "
     "value statistics); Jiang et al. 2024, MegaScale (NSDI): stragglers at 10,000+ GPUs"
 )
+PIPELINE_P2P = (
+    "Narayanan et al. 2021 (SC21) §4.1: each pipeline boundary sends a micro-batch's b·s·h "
+    "activations forward and their gradients backward, split over the t tensor ranks "
+    "(scatter/gather; DeepSpeed's pipeline engine partitions them alike); §2.2.2: the "
+    "interleaved schedule multiplies this traffic by v"
+)
 FLASH = (
     "Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
     "IO-Awareness (NeurIPS): the s×s score matrix stays on chip"

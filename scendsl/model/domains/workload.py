@@ -312,6 +312,16 @@ def _attention_heads(ctx: Context) -> Found:
     )
 
 
+@input_node(
+    "workload.head_dim_setting",
+    "number",
+    "Width of one attention head as written (0 = not given: the heads span the hidden width)",
+    sources=(NARAYANAN_FLOPS,),
+)
+def _head_dim(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.head_dim", Found(0, "default", note="not given: a·d = h"))
+
+
 @input_node("workload.vocabulary", "number", "Vocabulary size V", sources=(NARAYANAN_FLOPS,))
 def _vocabulary(ctx: Context) -> Found:
     return ctx.scenario_value("workload.vocabulary", ctx.calibration("default_vocabulary"))
