@@ -425,6 +425,12 @@ class Renderer:
             nothing: a line on its own, it is a blank line in Markdown and no element in HTML."""
             return context["page"].token("", "")
 
+        @pass_context
+        def per_format(context, markdown: str, html_text: str) -> Markup:
+            """One text in the `.md` file, another in the HTML page (a sentence about the
+            HTML version is said to a Markdown reader only)."""
+            return context["page"].token(md_escape(markdown), _html_text(html_text))
+
         ours = dict(
             md=md_escape,
             code=md_code,
@@ -438,7 +444,7 @@ class Renderer:
             with_range=with_range,
         )
         env.filters.update({name: env.bounded_filter(f) for name, f in ours.items()})
-        env.install_globals(url=url, end_quote=end_quote)
+        env.install_globals(url=url, end_quote=end_quote, per_format=env.bounded_filter(per_format))
 
     # ------------------------------------------------------------------------------ rendering
     def render(self, template: str, page: Page, context: Mapping[str, Any]) -> str:
@@ -493,6 +499,9 @@ class Renderer:
     def html_document(self, body: str, page: Page, title: str) -> str:
         """The cleaned body with numbers and charts filled in, wrapped in the page template."""
         body = _substitute(body, [html_form for _, html_form in page.fragments])
+        from scendsl.report.layout import reading_layout
+
+        body = reading_layout(body)
         return self._within_budget(
             self.html_env,
             "page.html.j2",
