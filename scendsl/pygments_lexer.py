@@ -119,6 +119,7 @@ class ScendslLexer(RegexLexer):
                     Name.Class,
                 ),
             ),
+            (r"(^[ \t]*)(briefings)(?=[ \t]*\{)", bygroups(Whitespace, Keyword.Declaration)),
             (r"(^[ \t]*)(import)\b", bygroups(Whitespace, Keyword.Namespace)),
             (
                 rf"{_KEY_START}(expect|correlate)([ \t]+)({_PATH})",
