@@ -117,12 +117,13 @@ parent.document.body.append(out);
 """
 
 
-def framed(page: Path, width: int) -> Path:
-    """A host page showing `page`, with the measuring script, in a frame `width` px wide."""
+def framed(page: Path, width: int, folder: Path) -> Path:
+    """A host page in `folder` showing `page`, with the measuring script, in a frame `width` px
+    wide."""
     text = page.read_text(encoding="utf-8")
     text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)
     text = text.replace("</body>", MEASURE + "</body>")
-    host = page.parent / f"framed-{width}-{page.name}"
+    host = folder / f"framed-{width}-{page.name}"
     host.write_text(
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         "<style>body { margin: 0; } iframe { border: 0; display: block; }</style></head>"
@@ -138,7 +139,7 @@ def measured(tmp_path: Path, page: Path, width: int) -> dict:
     import json
 
     window = f"--window-size={max(width, 500)},2000"
-    result = chromium(tmp_path, framed(page, width), "--dump-dom", window)
+    result = chromium(tmp_path, framed(page, width, tmp_path), "--dump-dom", window)
     assert result.returncode == 0, result.stderr[-2000:]
     found = re.search(r'<pre id="measured">(.*?)</pre>', result.stdout, re.S)
     assert found, result.stdout[-2000:]
@@ -153,7 +154,14 @@ def samples(tmp_path_factory) -> Path:
     return out
 
 
-READING_PAGES = ["colossus2.html", "colossus2_uncertain.html", "landscape.html", "index.html"]
+READING_PAGES = [
+    "colossus2.html",
+    "colossus2_uncertain.html",
+    "landscape.html",
+    "compute-divide.html",
+    "energy.html",
+    "index.html",
+]
 
 
 @pytest.mark.parametrize("page", READING_PAGES)
@@ -179,7 +187,7 @@ def test_screenshots_of_a_briefing_at_phone_and_desktop_widths_are_kept(samples,
     shot = tmp_path / f"colossus2-{width}.png"
     result = chromium(
         tmp_path,
-        framed(samples / "colossus2.html", width),
+        framed(samples / "colossus2.html", width, tmp_path),
         f"--screenshot={shot}",
         f"--window-size={max(width, 500)},9000",
     )
