@@ -152,7 +152,16 @@ def power_by_source(
             totals.append(left)
         _bars(axes, segments, 0.62, edge="white", edge_width=0.5)
         _row_labels(axes, labels)
-        axes.set_xlim(0, max(totals) * 1.02)
+        # Each row's total written at its end (a row of kW beside rows of MW is too short to
+        # see), the axis long enough for every total to fit.
+        texts = [format_value(total, "power") for total in totals]
+        right = max(totals) * 1.02
+        for total, text in zip(totals, texts, strict=True):
+            room = axis_points - _measure(text, _SMALL, False) - 4
+            right = max(right, total * axis_points / max(room, 1.0))
+        axes.set_xlim(0, right)
+        for index, (total, text) in enumerate(zip(totals, texts, strict=True)):
+            _value_label(axes, total, index, text)
         # As many ticks as their labels fit side by side.
         nbins = max(2, min(6, int(axis_points // (tick_width + 14))))
         axes.xaxis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
