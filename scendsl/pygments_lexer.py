@@ -120,6 +120,7 @@ class ScendslLexer(RegexLexer):
                     Name.Class,
                 ),
             ),
+            (r"(^[ \t]*)(briefings)(?=[ \t]*\{)", bygroups(Whitespace, Keyword.Declaration)),
             (r"(^[ \t]*)(import)\b", bygroups(Whitespace, Keyword.Namespace)),
             (
                 rf"{_KEY_START}(expect)([ \t]+)(not)([ \t]+)({_PATH})",

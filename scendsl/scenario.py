@@ -225,6 +225,9 @@ class Scenario(_Frozen):
     accelerators: dict[str, CustomAccelerator] = {}
     #: Comparison entities defined in the loaded files; the catalog supplies more.
     references: dict[str, ReferenceEntity] = {}
+    #: The set's `briefings { comparison_precision ... }`: the dense precision at which pages
+    #: comparing scenarios (landscape, compute divide) put every peak side by side.
+    comparison_precision: Literal["bf16", "fp8", "fp4"] = "bf16"
     #: Where each input was written: dotted path -> span (for explain and diagnostics).
     origins: dict[str, Span] = {}
     #: The chain of scenarios this one extends, nearest first.

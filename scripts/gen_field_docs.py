@@ -108,6 +108,7 @@ def tables() -> dict[str, str]:
             F.REQUIRED_ACCELERATOR_FIGURES,
         ),
         "reference": table("field", F.REFERENCE_FIELDS, F.REQUIRED_REFERENCE_FIELDS),
+        "briefings": table("option", F.BRIEFINGS_FIELDS, ()),
     }
 
 

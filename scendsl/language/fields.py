@@ -327,6 +327,19 @@ REFERENCE_FIELDS: dict[str, FieldSpec] = {
 #: Fields a `reference` block must set.
 REQUIRED_REFERENCE_FIELDS = ("accelerator", "count")
 
+#: Options of the set-level `briefings { ... }` block: they hold for every scenario loaded
+#: together (one value per set, so that pages comparing scenarios compare like with like).
+BRIEFINGS_FIELDS: dict[str, FieldSpec] = {
+    "comparison_precision": FieldSpec(
+        "enum",
+        choices=("bf16", "fp8", "fp4"),
+        doc="dense precision at which the landscape and the compute divide compare every "
+        "scenario and reference (default bf16)",
+    ),
+}
+#: The comparison precision when no `briefings` block sets one.
+DEFAULT_COMPARISON_PRECISION = "bf16"
+
 #: Each degree of `workload.parallelism` (`tensor 8`, ...), when not `auto`.
 PARALLEL_DEGREE = _int("parallel degree", 1, MAX_DEGREE)
 #: Scenario names become page file names: this keeps them within every file system's limit.

@@ -47,15 +47,24 @@ SOURCE_COLOURS = {
     "geothermal": "#666666",
 }
 HIGHLIGHT, MUTED = "#0072B2", "#B8C4CE"
-_WIDTH_IN = 6.4  # inches; the page column is ~46 em, charts scale down on phones
+# A chart is drawn 5 in (480 CSS px) wide and scales down with the page: on a 390 px phone its
+# column is ~380 px, a scale of ~0.79, so the smallest text (9 pt = 12 CSS px at full size)
+# stays above 9 CSS px. Wider charts would need smaller text there; on a wide screen the chart
+# keeps its natural width (style.css).
+_WIDTH_IN = 5.0  # inches
 _PT = 72.0  # points per inch: sizes below are in points (the SVG's user unit)
 WIDTH = _WIDTH_IN * _PT
 
 _INK, _AXIS, _GRID, _VALUE = "#1d232b", "#555555", "#E3E3E3", "#333333"
 #: Font sizes (pt): row and tick labels, values at the ends of bars, titles, axis labels, legends.
-_LABEL, _SMALL, _TITLE, _AXIS_LABEL, _LEGEND = 8.5, 7.5, 10.0, 9.0, 8.0
-_TOP = 0.35 * _PT  # room for the title above the axes
+#: None is below 9 pt (see _WIDTH_IN).
+_LABEL, _SMALL, _TITLE, _AXIS_LABEL, _LEGEND = 9.5, 9.0, 10.5, 9.0, 9.0
+_TOP = 0.35 * _PT  # room for a one-line title above the axes
+_TITLE_LINE = 13.5  # points per further line of a wrapped title
 _ROW_LABEL_GAP = 4.0  # points between a row label and the axes
+#: Row labels wrap onto two lines within this width; a longer one is shortened, with its full
+#: text in a <title> (a tooltip; the page's table has it too).
+_ROW_LABEL_WIDTH = 0.36 * WIDTH
 
 #: Every setting that shows in a chart, applied for the duration of one chart.
 _SETTINGS: Any = {  # Any: matplotlib types the keys as a Literal of every rc name
@@ -176,19 +185,74 @@ def _template(x_log: bool, y_log: bool) -> bytes:
         return pickle.dumps(figure)
 
 
+def _wrap(text: str, width: float, size: float = _LABEL, bold: bool = False) -> list[str]:
+    """Words of `text` in lines no wider than `width` points (a single long word keeps its
+    own line)."""
+    lines: list[str] = []
+    for word in " ".join(str(text).split()).split(" "):
+        if lines and _measure(f"{lines[-1]} {word}", size, bold) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _title_lines(title: str) -> list[str]:
+    """The title wrapped to the chart's width (never cut)."""
+    return _wrap(title, WIDTH - 0.04 * _PT, _TITLE, True)
+
+
+def _top(title: str) -> float:
+    """Room above the axes for the (wrapped) title."""
+    return _TOP + _TITLE_LINE * (len(_title_lines(title)) - 1)
+
+
 def _title(figure, height: float, title: str) -> None:
     """The chart's title at the top left of the figure (an axes title would start at the axes,
-    right of the row labels)."""
+    right of the row labels), wrapped to the chart's width."""
     figure.text(
         0.01,
         1 - (0.08 * _PT) / height,
-        _short(title, 90),
+        "\n".join(_title_lines(title)),
         ha="left",
         va="top",
         fontsize=_TITLE,
         fontweight="bold",
         color=_INK,
+        linespacing=1.15,
     )
+
+
+def _fit_label(text: str) -> tuple[str, bool]:
+    """A row label in at most two lines of _ROW_LABEL_WIDTH: (text with a line break, whether
+    it had to be shortened)."""
+    lines = _wrap(text, _ROW_LABEL_WIDTH)
+    if len(lines) <= 2 and all(_measure(line, _LABEL, False) <= _ROW_LABEL_WIDTH for line in lines):
+        return "\n".join(lines), False
+    first = lines[0]
+    if _measure(first, _LABEL, False) > _ROW_LABEL_WIDTH:  # one very long word
+        first = _clip(first)
+        return first, True
+    rest = _clip(" ".join(lines[1:]))
+    return f"{first}\n{rest}", True
+
+
+def _clip(text: str) -> str:
+    """`text` shortened with an ellipsis to fit _ROW_LABEL_WIDTH."""
+    while len(text) > 1 and _measure(text + "…", _LABEL, False) > _ROW_LABEL_WIDTH:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _row_layout(labels: Sequence[str]) -> tuple[list[tuple[str, str | None]], float]:
+    """Row labels fitted (text, full text when shortened) and the row pitch in points: taller
+    when a label takes two lines."""
+    fitted = []
+    for label in labels:
+        text, shortened = _fit_label(label)
+        fitted.append((text, " ".join(str(label).split()) if shortened else None))
+    two_lines = any("\n" in text for text, _ in fitted)
+    return fitted, (0.42 if two_lines else 0.27) * _PT
 
 
 _ATTRIBUTE_RE = re.compile(r'\s(?:d|x|y|width|height|points|transform|viewBox|style)="[^"]*"')
@@ -226,6 +290,11 @@ def _svg(figure, title: str) -> str:
     # Group ids (figure_1, axes_1, patch_1, ...) repeat in every chart and nothing refers to
     # them; only clip paths and tick markers are referenced, by ids made from the chart's hash
     # salt: two different charts on one page never share an id.
+    # A shortened label's full text becomes the tooltip of its group.
+    for gid, full in getattr(figure, "scendsl_titles", {}).items():
+        svg = svg.replace(
+            f'<g id="{gid}">', f"<g><title>{html.escape(full, quote=True)}</title>", 1
+        )
     referenced = set(_REFERENCE_RE.findall(svg))
     svg = _ID_RE.sub(lambda m: m.group(0) if m.group(1) in referenced else "", svg)
     svg = _NO_ROTATION_RE.sub("", svg)
@@ -254,8 +323,9 @@ def _plain_formatter(dimension: str, zero: str | None = None):
     return FuncFormatter(label)
 
 
-def _row_labels(axes, labels: Sequence[str]) -> None:
-    """One label per row, right-aligned left of the axes, the first row on top.
+def _row_labels(axes, labels: Sequence[str | tuple[str, str | None]]) -> None:
+    """One label per row, right-aligned left of the axes, the first row on top; a label given
+    as (text, full text) shows the full text as its tooltip (a <title>).
 
     Plain texts rather than tick labels: a Tick is five artists, a label one.
     """
@@ -266,17 +336,25 @@ def _row_labels(axes, labels: Sequence[str]) -> None:
     transform = offset_copy(
         axes.get_yaxis_transform(), axes.figure, x=-_ROW_LABEL_GAP, units="points"
     )
+    titles = getattr(axes.figure, "scendsl_titles", {})
     for index, label in enumerate(labels):
-        axes.text(
+        text, full = label if isinstance(label, tuple) else (label, None)
+        artist = axes.text(
             0,
             index,
-            label,
+            text,
             transform=transform,
             ha="right",
             va="center",
             fontsize=_LABEL,
             color=_INK,
+            linespacing=1.1,
         )
+        if full is not None:
+            gid = f"scendsl-full-{index}"
+            artist.set_gid(gid)
+            titles[gid] = full
+    axes.figure.scendsl_titles = titles
 
 
 def _value_label(axes, value: float, index: int, text: str, outward_right: bool = True) -> None:
@@ -328,6 +406,12 @@ def _swatches(colours: Sequence[str]) -> list:
     from matplotlib.patches import Patch
 
     return [Patch(facecolor=colour, edgecolor="none") for colour in colours]
+
+
+def _legend_columns(labels: Sequence[str], most: int) -> int:
+    """How many legend entries fit side by side across the chart (at most `most`)."""
+    entry = _text_width(labels, _LEGEND) + 2.4 * _LEGEND + 1.6 * _LEGEND
+    return max(1, min(most, int((WIDTH - 0.2 * _PT) // entry)))
 
 
 def _legend(figure, handles, labels: Sequence[str], columns: int, height: float) -> None:

@@ -40,6 +40,7 @@ from scendsl.report.chart_kit import (
     _INK,
     _LABEL,
     _PT,
+    _SMALL,
     _TITLE,
     _TOP,
     HIGHLIGHT,
@@ -52,10 +53,12 @@ from scendsl.report.chart_kit import (
     _decade_ticks,
     _finite,
     _legend,
+    _legend_columns,
     _measure,
     _plain_formatter,
     _relative_axis,
     _row_labels,
+    _row_layout,
     _salt,
     _short,
     _svg,
@@ -63,6 +66,7 @@ from scendsl.report.chart_kit import (
     _template,
     _text_width,
     _title,
+    _top,
     _value_label,
 )
 from scendsl.report.numbers import format_value
@@ -127,11 +131,16 @@ def power_by_source(
     for _, parts in rows:
         sources.extend(s for s in parts if s not in sources)
     colours = _colours(sources)
-    labels = [_short(label) for label, _ in rows]
-    legend_rows = math.ceil(len(sources) / 4)
-    top, bottom = _TOP, 0.42 * _PT + 14.4 * legend_rows
-    height = top + bottom + 0.3 * _PT * len(rows)
-    margins = (_text_width(labels) + 0.15 * _PT, 0.2 * _PT, top, bottom)
+    labels, pitch = _row_layout([label for label, _ in rows])
+    names = [s.replace("_", " ") for s in sources]
+    columns = _legend_columns(names, 4)
+    legend_rows = math.ceil(len(sources) / columns)
+    top, bottom = _top(title), 0.42 * _PT + 14.4 * legend_rows
+    height = top + bottom + pitch * len(rows)
+    left_margin = _text_width([line for text, _ in labels for line in text.split("\n")])
+    margins = (left_margin + 0.15 * _PT, 0.2 * _PT, top, bottom)
+    axis_points = WIDTH - margins[0] - margins[1]
+    tick_width = _text_width([format_value(max(sum(p.values()) for _, p in rows), "power")])
     with _chart(salt, height, margins) as (figure, axes):
         segments, totals = [], []
         for index, (_, parts) in enumerate(rows):
@@ -143,53 +152,88 @@ def power_by_source(
             totals.append(left)
         _bars(axes, segments, 0.62, edge="white", edge_width=0.5)
         _row_labels(axes, labels)
-        axes.set_xlim(0, max(totals) * 1.02)
-        axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        # Each row's total written at its end (a row of kW beside rows of MW is too short to
+        # see), the axis long enough for every total to fit.
+        texts = [format_value(total, "power") for total in totals]
+        right = max(totals) * 1.02
+        for total, text in zip(totals, texts, strict=True):
+            room = axis_points - _measure(text, _SMALL, False) - 4
+            right = max(right, total * axis_points / max(room, 1.0))
+        axes.set_xlim(0, right)
+        for index, (total, text) in enumerate(zip(totals, texts, strict=True)):
+            _value_label(axes, total, index, text)
+        # As many ticks as their labels fit side by side.
+        nbins = max(2, min(6, int(axis_points // (tick_width + 14))))
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
         axes.xaxis.set_major_formatter(_plain_formatter(dimension="power", zero="0"))
         axes.grid(True, axis="x", color=_GRID, linewidth=0.6)
-        _legend(
-            figure,
-            _swatches([colours[s] for s in sources]),
-            [s.replace("_", " ") for s in sources],
-            4,
-            height,
-        )
+        _legend(figure, _swatches([colours[s] for s in sources]), names, columns, height)
         _title(figure, height, title)
         return _svg(figure, title)
 
 
 def compute_bars(
     bars: Sequence[tuple[str, float, bool]],
-    title: str = "Peak compute at the training precision (log scale)",
+    title: str = "Peak compute at the training precision",
     dimension: str = "flop_rate",
 ) -> str | None:
-    """Bars on a log scale: (label, value, highlighted), scenarios against references."""
+    """Bars (label, value, highlighted), scenarios against references.
+
+    Bars are proportional (a linear axis from 0) when the smallest is at least a twentieth of
+    the largest; otherwise the axis is logarithmic, and each bar's value label says how many
+    times the largest bar it is ("÷758"), so the eye is not left to read ratios off a log axis.
+    """
     salt = _salt("compute_bars", (bars, title, dimension))
     bars = [
         (label, float(value), bold) for label, value, bold in bars if _finite([value]) and value > 0
     ]
     if not bars:
         return None
-    from matplotlib.ticker import FixedLocator, NullLocator
+    from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 
-    labels = [_short(label) for label, _, _ in bars]
-    top, bottom = _TOP, 0.35 * _PT
-    height = top + bottom + 0.25 * _PT * len(bars)
+    labels, pitch = _row_layout([label for label, _, _ in bars])
     values = [value for _, value, _ in bars]
-    # The axis starts at a power of ten at least a third of a decade below the smallest value
-    # (a bar is never too short to see), and ends far enough right for the value labels.
-    left = 10.0 ** math.floor(math.log10(min(values)) - 0.3)
-    right = 10.0 ** math.ceil(math.log10(max(values)) + 0.45)
-    # The first tick label is centred on the axis' start: room for its half on the left.
-    left_margin = max(
-        _text_width(labels) + 0.15 * _PT, _text_width([format_value(left, dimension)]) / 2 + 4
-    )
-    right_margin = 0.3 * _PT
-    # Decade ticks short of the right edge, where a label would run off the chart, spaced so
-    # that their labels do not run into each other.
-    step = _decade_step(left, right, dimension, WIDTH - left_margin - right_margin)
-    ticks = _decade_ticks(left, right / 10, step)
-    with _chart(salt, height, (left_margin, right_margin, top, bottom), x_log=True) as (
+    largest = max(values)
+    log = largest / min(values) > 20
+    texts = []
+    for value in values:
+        text = format_value(value, dimension)
+        ratio = largest / value
+        if log and format_value(ratio, "number") not in ("1", "1.0"):
+            text += f" ÷{format_value(ratio, 'number')}"
+        texts.append(text)
+    if log:
+        title += " · log scale, ÷: times smaller than the largest bar"
+    top, bottom = _top(title), 0.35 * _PT
+    height = top + bottom + pitch * len(bars)
+    left_margin = _text_width([line for text, _ in labels for line in text.split("\n")])
+    left_margin += 0.15 * _PT
+    right_margin = 0.2 * _PT
+    axis_points = WIDTH - left_margin - right_margin
+    # The axis' start: 0, or a power of ten at least a third of a decade below the smallest
+    # value (a bar is never too short to see).
+    left = 10.0 ** math.floor(math.log10(min(values)) - 0.3) if log else 0.0
+    if log:  # the first tick label is centred on the axis' start: room for its half
+        half_tick = _text_width([format_value(left, dimension)]) / 2 + 4
+        if half_tick > left_margin:
+            left_margin = half_tick
+            axis_points = WIDTH - left_margin - right_margin
+
+    def position(value: float, right: float) -> float:
+        """Where `value` falls on the axis, in points from its start."""
+        if log:
+            return axis_points * math.log10(value / left) / math.log10(right / left)
+        return axis_points * value / right
+
+    # The axis ends where every value label fits right of its bar.
+    widths = [_measure(text, _SMALL, False) + 3 for text in texts]
+    right = largest * (10.0**0.1 if log else 1.02)
+    while any(
+        position(value, right) + width > axis_points
+        for value, width in zip(values, widths, strict=True)
+    ):
+        right *= 10.0**0.05 if log else 1.03
+    with _chart(salt, height, (left_margin, right_margin, top, bottom), x_log=log) as (
         figure,
         axes,
     ):
@@ -202,12 +246,21 @@ def compute_bars(
             0.62,
         )
         axes.set_xlim(left, right)
-        axes.xaxis.set_major_locator(FixedLocator(ticks))
-        axes.xaxis.set_minor_locator(NullLocator())
-        axes.xaxis.set_major_formatter(_plain_formatter(dimension=dimension))
+        if log:
+            # Decade ticks short of the right edge, where a label would run off the chart,
+            # spaced so that their labels do not run into each other.
+            step = _decade_step(left, right, dimension, axis_points)
+            axes.xaxis.set_major_locator(FixedLocator(_decade_ticks(left, right / 10, step)))
+            axes.xaxis.set_minor_locator(NullLocator())
+        else:
+            tick_width = _text_width([format_value(largest, dimension)])
+            nbins = max(2, min(6, int(axis_points // (tick_width + 14))))
+            axes.xaxis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
+        axes.xaxis.set_major_formatter(_plain_formatter(dimension=dimension, zero="0"))
+        axes.grid(True, axis="x", color=_GRID, linewidth=0.6)
         _row_labels(axes, labels)
-        for index, value in enumerate(values):
-            _value_label(axes, value, index, format_value(value, dimension))
+        for index, (value, text) in enumerate(zip(values, texts, strict=True)):
+            _value_label(axes, value, index, text)
         _title(figure, height, title)
         return _svg(figure, title)
 
@@ -245,9 +298,11 @@ def trajectory(
         y_low, y_high = (0.0 if positive else low - margin), high + margin
         locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
         tick_texts = [format_value(t, dimension) for t in locator.tick_values(y_low, y_high)]
-    legend_rows = math.ceil(len(cleaned) / 3) if len(cleaned) > 1 else 0
-    height = 2.9 * _PT
-    top, bottom = _TOP, 0.5 * _PT + 14.4 * legend_rows
+    legend_labels = [_short(label, 30) for label, _ in cleaned]
+    columns = _legend_columns(legend_labels, 3)
+    legend_rows = math.ceil(len(cleaned) / columns) if len(cleaned) > 1 else 0
+    top, bottom = _top(title), 0.5 * _PT + 14.4 * legend_rows
+    height = 2.6 * _PT + top - _TOP
     x_pad = (xs[-1] - xs[0]) * 0.05 or 0.5
     colours = _colours([label for label, _ in cleaned])
     markers = "osD^v<>"
@@ -279,7 +334,7 @@ def trajectory(
         axes.set_xlabel(x_label, color=_INK)
         axes.grid(True, axis="y", color=_GRID, linewidth=0.6)
         if legend_rows:
-            _legend(figure, lines, [_short(label, 30) for label, _ in cleaned], 3, height)
+            _legend(figure, lines, legend_labels, columns, height)
         _title(figure, height, title)
         return _svg(figure, title)
 
@@ -298,17 +353,20 @@ def intervals(
     ]
     if not rows:
         return None
-    labels = [
-        _short(f"{label} · {format_value(p50, dimension)}", 50)
-        for label, _p5, p50, _p95, _mean, dimension in rows
-    ]
+    labels, pitch = _row_layout(
+        [
+            f"{label} · {format_value(p50, dimension)}"
+            for label, _p5, p50, _p95, _mean, dimension in rows
+        ]
+    )
     ends = [format_value(v, row[5]) for row in rows for v in (row[1], row[3])]
     lows = [p5 / p50 - 1 for _l, p5, p50, _p95, _m, _d in rows]
     highs = [p95 / p50 - 1 for _l, _p5, p50, p95, _m, _d in rows]
     means = [mean / p50 - 1 for _l, _p5, p50, _p95, mean, _d in rows]
-    top, bottom = _TOP, 0.55 * _PT
-    height = top + bottom + 0.32 * _PT * len(rows)
-    left_margin, right_margin = _text_width(labels) + 0.15 * _PT, 0.2 * _PT
+    top, bottom = _top(title), 0.55 * _PT
+    height = top + bottom + max(pitch, 0.32 * _PT) * len(rows)
+    label_width = _text_width([line for text, _ in labels for line in text.split("\n")])
+    left_margin, right_margin = label_width + 0.15 * _PT, 0.2 * _PT
     positions = range(len(rows))
     with _chart(salt, height, (left_margin, right_margin, top, bottom)) as (figure, axes):
         _relative_axis(
@@ -381,10 +439,13 @@ def tornado(rows: Sequence[tuple[str, str, float, float, float, str]], title: st
     if not cleaned:
         return None
     cleaned.sort(key=lambda row: (-row[0], row[1]))  # largest swing on top; ties by name
-    labels = [_short(label, 60) for _swing, label, *_rest in cleaned]
-    top, bottom = _TOP, 0.8 * _PT
-    height = top + bottom + 0.3 * _PT * len(cleaned)
-    left_margin, right_margin = _text_width(labels) + 0.15 * _PT, 0.2 * _PT
+    labels, pitch = _row_layout([label for _swing, label, *_rest in cleaned])
+    legend_names = ["the range at its P5", "the range at its P95"]
+    columns = _legend_columns(legend_names, 2)
+    top, bottom = _top(title), 0.55 * _PT + 14.4 * math.ceil(2 / columns)
+    height = top + bottom + max(pitch, 0.3 * _PT) * len(cleaned)
+    label_width = _text_width([line for text, _ in labels for line in text.split("\n")])
+    left_margin, right_margin = label_width + 0.15 * _PT, 0.2 * _PT
     low_colour, high_colour = HIGHLIGHT, "#E69F00"
     with _chart(salt, height, (left_margin, right_margin, top, bottom)) as (figure, axes):
         _relative_axis(
@@ -409,12 +470,6 @@ def tornado(rows: Sequence[tuple[str, str, float, float, float, str]], title: st
         for index, (_swing, _label, low, high, low_text, high_text) in enumerate(cleaned):
             for value, text in ((low, low_text), (high, high_text)):
                 _value_label(axes, value, index, text, outward_right=value >= 0)
-        _legend(
-            figure,
-            _swatches([low_colour, high_colour]),
-            ["the range at its P5", "the range at its P95"],
-            2,
-            height,
-        )
+        _legend(figure, _swatches([low_colour, high_colour]), legend_names, columns, height)
         _title(figure, height, title)
         return _svg(figure, title)

@@ -122,23 +122,27 @@ class ChartRequests:
         rows = [(v.title, dict(v.value("energy.power_by_source") or {})) for v in views]
         return self._add("power", "power_by_source", rows)
 
-    def compute(self, subject: ScenarioView | list[ScenarioView]) -> str:
+    def compute(self, subject: ScenarioView | list[ScenarioView], references: bool = True) -> str:
         """All scenarios (a list) by title, or one scenario as "This cluster", against the
-        references."""
+        references (unless `references` is false), every peak at the set's comparison precision:
+        the numbers of the tables (`divide.peak`, `reference.*.comparison_peak`)."""
         views = subject if isinstance(subject, list) else [subject]
         single = not isinstance(subject, list)
         bars: list[tuple[str, float, bool]] = [
-            ("This cluster" if single else v.title, v.peak.value, True)
+            ("This cluster" if single else v.title, v.comparison_peak.value, True)
             for v in views
-            if v.peak.value is not None
+            if v.comparison_peak.value is not None
         ]
         seen: set[str] = set()
-        for view in views:
+        for view in views if references else []:
             for ref in view.references:
-                if ref.name not in seen and ref.peak.value is not None:
+                peak = ref.comparison_peak
+                if ref.name not in seen and peak is not None and peak.value is not None:
                     seen.add(ref.name)
-                    bars.append((ref.title, ref.peak.value, False))
-        return self._add("compute", "compute_bars", bars)
+                    bars.append((ref.title, peak.value, False))
+        precision = views[0].comparison_precision if views else "dense BF16"
+        title = f"Peak compute at {precision}"
+        return self._add("compute", "compute_bars", bars, title)
 
     def intervals(self, view: ScenarioView) -> str | None:
         """The headline figures' 90 % intervals around their medians."""
@@ -204,8 +208,11 @@ def template_site(
     """What every page's template gets: registered views (`render.template_view`) and plain
     read-only data, never live models (their methods read files and unpickle)."""
     from scendsl.model.risk import load_rules
+    from scendsl.report.views.scenario import precision_label
 
     return {
+        # One precision for every page that compares scenarios: the set's (all views share it).
+        "comparison_precision": (views[0].comparison_precision if views else precision_label(None)),
         "scenarios": views,
         "sweeps": sweeps,
         "risk_rules": load_rules(),
@@ -237,6 +244,8 @@ def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Ca
             key = requests.power_by_source(subject)
         elif kind == "compute":
             key = requests.compute(subject)
+        elif kind == "scenario_peaks":
+            key = requests.compute(subject, references=False)
         elif kind == "trajectory" and metric is not None:
             key = requests.trajectory(subject, metric)
         elif kind == "intervals":
@@ -245,8 +254,8 @@ def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Ca
             key = requests.tornado(subject)
         else:
             raise ValueError(
-                f"unknown chart '{kind}' (power_by_source, compute, trajectory "
-                "with a metric, intervals, tornado)"
+                f"unknown chart '{kind}' (power_by_source, compute, scenario_peaks, "
+                "trajectory with a metric, intervals, tornado)"
             )
         if max_charts is not None and len(requests.jobs) > max_charts:
             raise ValueError(f"more than {max_charts} different charts in the briefings")
@@ -326,6 +335,7 @@ def _check_chart_subject(kind: str, subject: Any, metric: Any) -> None:
     wanted = {
         "power_by_source": ("a scenario or a list of scenarios", scenarios),
         "compute": ("a scenario or a list of scenarios", scenarios),
+        "scenario_peaks": ("a list of scenarios", scenarios),
         "intervals": ("a scenario", isinstance(subject, ScenarioView)),
         "tornado": ("a scenario", isinstance(subject, ScenarioView)),
         "trajectory": (

@@ -439,6 +439,11 @@ class Renderer:
                 "</code></pre></figure>",
             )
 
+        def per_format(context, markdown: str, html_text: str) -> Markup:
+            """One text in the `.md` file, another in the HTML page (a sentence about the
+            HTML version is said to a Markdown reader only)."""
+            return context["page"].token(md_escape(markdown), _html_text(html_text))
+
         ours = dict(
             md=md_escape,
             code=md_code,
@@ -453,7 +458,7 @@ class Renderer:
             scn_block=scn_block,
         )
         env.filters.update({name: env.bounded_filter(f) for name, f in ours.items()})
-        env.install_globals(url=url, end_quote=end_quote)
+        env.install_globals(url=url, end_quote=end_quote, per_format=env.bounded_filter(per_format))
 
     # ------------------------------------------------------------------------------ rendering
     def render(self, template: str, page: Page, context: Mapping[str, Any]) -> str:
@@ -508,6 +513,9 @@ class Renderer:
     def html_document(self, body: str, page: Page, title: str) -> str:
         """The cleaned body with numbers and charts filled in, wrapped in the page template."""
         body = _substitute(body, [html_form for _, html_form in page.fragments])
+        from scendsl.report.layout import reading_layout
+
+        body = reading_layout(body)
         return self._within_budget(
             self.html_env,
             "page.html.j2",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.errors import DiagnosticSink
+from scendsl.language import fields as F
 from scendsl.language.names import CatalogNames, catalog_names
 from scendsl.language.passes.blocks import BlocksPass
 from scendsl.language.passes.definitions import DefinitionsPass
@@ -53,15 +54,20 @@ def resolve(
             reference = resolver.build_reference(definition)
             if reference is not None:
                 references[reference.name] = reference
+    # Set-level options, copied into every scenario like the custom hardware and references.
+    options = resolver.build_briefings()
+    shared = {
+        "accelerators": accelerators,
+        "references": references,
+        "comparison_precision": options.get("comparison_precision", F.DEFAULT_COMPARISON_PRECISION),
+    }
     # Each scenario: extends, values, claims.
     scenarios: dict[str, Scenario] = {}
     for definition in resolver.order:
         if definition.kind == "scenario":
             scenario = resolver.build_scenario(definition)
             if scenario is not None:
-                scenarios[scenario.name] = scenario.model_copy(
-                    update={"accelerators": accelerators, "references": references}
-                )
+                scenarios[scenario.name] = scenario.model_copy(update=shared)
     sweeps = []
     for definition in resolver.order:
         if definition.kind == "sweep":

@@ -166,3 +166,24 @@ class BlocksPass(ValueReader, ResolverState):
         return ReferenceEntity.model_construct(
             name=definition.name, span=statement.values[0].span, **found
         )
+
+    def build_briefings(self) -> dict[str, Any]:
+        """The set-level options of the `briefings` block (none without one)."""
+        found: dict[str, Any] = {}
+        for statement in self.briefings:
+            for item in statement.body or []:
+                spec = F.BRIEFINGS_FIELDS.get(item.key)
+                if spec is None or item.body is not None:
+                    self.sink.error(
+                        f"unknown briefings option '{item.key}'",
+                        item.key_span,
+                        suggest(item.key, F.BRIEFINGS_FIELDS),
+                    )
+                    continue
+                if item.key in found:
+                    self.sink.error(f"'{item.key}' is set twice", item.key_span)
+                    continue
+                value = self.value(item.values, spec, item.key_span, item.key)
+                if value is not None:
+                    found[item.key] = value
+        return found

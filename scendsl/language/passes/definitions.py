@@ -7,7 +7,7 @@ from scendsl.language.passes.state import Definition, ResolverState
 from scendsl.language.syntax import Document, Statement
 from scendsl.suggest import suggest
 
-DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import")
+DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import", "briefings")
 
 
 class DefinitionsPass(ResolverState):
@@ -18,6 +18,24 @@ class DefinitionsPass(ResolverState):
             for statement in document.statements:
                 self._collect_statement(statement, document.file)
 
+    def collect_briefings(self, statement: Statement) -> None:
+        """The set-level `briefings { ... }` block: once in the whole set, without a name."""
+        if statement.body is None or statement.values:
+            self.sink.error(
+                "'briefings' is a block without a name: briefings { comparison_precision bf16 }",
+                statement.key_span,
+            )
+            return
+        if self.briefings:
+            self.sink.error(
+                "'briefings' is given twice",
+                statement.key_span,
+                "the options hold for every scenario of the set: give them once",
+                related=(("first given here", self.briefings[0].key_span),),
+            )
+            return
+        self.briefings.append(statement)
+
     def _collect_statement(self, statement: Statement, file: str) -> None:
         key = statement.key
         if key == "import":
@@ -27,9 +45,12 @@ class DefinitionsPass(ResolverState):
                 f"unknown definition '{key}'",
                 statement.key_span,
                 suggest(key, DEFINITION_KEYWORDS)
-                or "a file holds 'scenario', 'sweep', 'accelerator', 'reference' "
-                "and 'import' statements",
+                or "a file holds 'scenario', 'sweep', 'accelerator', 'reference', "
+                "'briefings' and 'import' statements",
             )
+            return
+        if key == "briefings":
+            self.collect_briefings(statement)
             return
         if statement.body is None:
             self.sink.error(f"'{key}' needs a block: {key} NAME {{ ... }}", statement.span)

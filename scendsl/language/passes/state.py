@@ -35,6 +35,8 @@ class ResolverState:
     accelerators: dict[str, Definition] = field(default_factory=dict)
     references: dict[str, Definition] = field(default_factory=dict)
     order: list[Definition] = field(default_factory=list)
+    #: The set-level `briefings` block (at most one).
+    briefings: list[Statement] = field(default_factory=list)
     #: Accelerators already built (None after an error): an extends chain builds each parent once.
     built_accelerators: dict[str, CustomAccelerator | None] = field(default_factory=dict)
     #: How many custom accelerators each custom accelerator extends, through its parents.

@@ -9,7 +9,9 @@ template: `{ref}` is replaced by each reference's name by the evaluator.
 
 - peak = its accelerators' dense rate at the scenario's training precision × their count
   (a chip without that precision runs it at its next wider one: FP4 → FP8 → BF16);
-- compute ratio = scenario peak / reference peak;
+- compute ratio = scenario peak / reference peak, both at the set's comparison precision
+  (`briefings { comparison_precision ... }`, default BF16 dense): one precision for every
+  scenario and reference, whatever each scenario trains in;
 - time to train = the scenario's training FLOPs / (reference peak × the scenario's MFU): the same
   run on the reference's hardware, at the same efficiency;
 - accelerators to close = what the reference would have to add to match the scenario's peak, with
@@ -112,6 +114,88 @@ def _rate(ctx: Context, ref: str) -> Found:
     raise LookupError(f"reference '{ref}' has no dense rate for {precision}")
 
 
+def _rate_at(ctx: Context, precision: str) -> tuple[Found, str]:
+    """The dense rate of ctx's accelerator at `precision`, or at the next wider one it has."""
+    for candidate in PRECISION_FALLBACK[precision]:
+        try:
+            found = ctx.accelerator_figure(f"{candidate}_dense")
+        except LookupError:
+            continue
+        if candidate != precision:
+            note = "; ".join(n for n in (found.note, f"no {precision} rate: {candidate} used") if n)
+            found = Found(
+                found.value, found.origin, found.source, found.confidence, note, found.distribution
+            )
+        return found, candidate
+    raise LookupError(f"no dense rate for {precision}")
+
+
+@input_node(
+    "divide.precision",
+    "text",
+    "Dense precision at which the landscape and the compute divide compare peaks",
+    value_type="text",
+    formula="comparison_precision of the set's briefings block (default bf16)",
+)
+def _comparison_precision(ctx: Context) -> Found:
+    precision = ctx.scenario.comparison_precision
+    return Found(
+        precision,
+        "briefings block of the scenario set, else the default (bf16)",
+        note="one precision for every scenario and reference of the set",
+    )
+
+
+@input_node(
+    "divide.rate",
+    "flop_rate",
+    "Dense rate of one accelerator of the scenario at the comparison precision",
+    sources=("vendor datasheets (dense, no sparsity)",),
+    formula="<comparison precision>_dense of the scenario's accelerator (FP4 → FP8 → BF16 "
+    "when the chip lacks the precision)",
+)
+def _comparison_rate(ctx: Context) -> Found:
+    return _rate_at(ctx, ctx.scenario.comparison_precision)[0]
+
+
+@metric(
+    "divide.peak",
+    "flop_rate",
+    "Dense peak of the cluster at the comparison precision (what the compute divide compares)",
+    "cluster.count × divide.rate",
+    inputs=("cluster.count", "divide.rate"),
+    importance=2,
+)
+def comparison_peak(count, rate):
+    """All accelerators of the scenario at their dense rate at the comparison precision."""
+    return count * rate
+
+
+@input_node(
+    "reference.{ref}.comparison_rate",
+    "flop_rate",
+    "Dense rate of one accelerator of {ref} at the comparison precision",
+    formula="<comparison precision>_dense of reference.{ref}.accelerator (FP4 → FP8 → BF16 "
+    "when the chip lacks the precision)",
+)
+def _reference_comparison_rate(ctx: Context, ref: str) -> Found:
+    found, _ = _rate_at(_reference_context(ctx, ref), ctx.scenario.comparison_precision)
+    return _tag(found, ref)
+
+
+@metric(
+    "reference.{ref}.comparison_peak",
+    "flop_rate",
+    "Peak dense compute of {ref} at the comparison precision",
+    "reference.{ref}.comparison_rate × reference.{ref}.count",
+    inputs=("reference.{ref}.comparison_rate", "reference.{ref}.count"),
+    importance=2,
+)
+def reference_comparison_peak(rate, count):
+    """All accelerators of the reference at their dense rate at the comparison precision."""
+    return rate * count
+
+
 @input_node(
     "reference.{ref}.unit_price",
     "currency",
@@ -171,13 +255,13 @@ def reference_peak(rate, count):
     "divide.{ref}.compute_ratio",
     "number",
     "How many times the scenario's peak compute exceeds {ref}'s",
-    f"{SCENARIO_PEAK} / reference.{{ref}}.peak",
-    inputs=(SCENARIO_PEAK, "reference.{ref}.peak"),
+    "divide.peak / reference.{ref}.comparison_peak",
+    inputs=("divide.peak", "reference.{ref}.comparison_peak"),
     sources=(_ARTICLE,),
     importance=6,
 )
 def compute_ratio(scenario_peak, reference_peak_value):
-    """Scenario peak over reference peak, same precision on both sides."""
+    """Scenario peak over reference peak, both at the set's comparison precision."""
     return scenario_peak / reference_peak_value
 
 

@@ -167,6 +167,8 @@ class ReferenceView:
     power_to_close: Number
     source: str
     confidence: str
+    #: Its peak at the set's comparison precision (what compute_ratio divides by).
+    comparison_peak: Number | None = None
 
     @property
     def label(self) -> str:

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 #: `varying()`, `percentiles(name)`, `laws`, `claims`, ...); presentation does not import it.
 MonteCarloRun = Any
 
+
+def precision_label(precision: Any) -> str:
+    """`bf16` → `dense BF16` (the language's default when the model has no value)."""
+    return f"dense {str(precision or 'bf16').upper()}"
+
+
 #: Claim operators as a reader writes them.
 _OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠", "~=": "≈"}
 
@@ -317,6 +323,7 @@ class ScenarioView:
                     m(f"divide.{ref}.power_to_close"),
                     source,
                     confidence,
+                    m(f"reference.{ref}.comparison_peak"),
                 )
             )
         return views
@@ -325,6 +332,17 @@ class ScenarioView:
     def peak(self) -> Number:
         """Peak compute at the training precision (what the compute divide compares)."""
         return self.m("cluster.peak") if self.has("cluster.peak") else self.m("cluster.peak_fp8")
+
+    @property
+    def comparison_peak(self) -> Number:
+        """Peak compute at the set's comparison precision (`divide.peak`): what the landscape
+        and the compute divide put beside other scenarios and the references."""
+        return self.m("divide.peak")
+
+    @property
+    def comparison_precision(self) -> str:
+        """The comparison precision as a reader writes it: `dense BF16`."""
+        return precision_label(self.value("divide.precision"))
 
     @property
     def input_names(self) -> list[str]:
