@@ -439,6 +439,7 @@ class Renderer:
                 "</code></pre></figure>",
             )
 
+        @pass_context
         def per_format(context, markdown: str, html_text: str) -> Markup:
             """One text in the `.md` file, another in the HTML page (a sentence about the
             HTML version is said to a Markdown reader only)."""
