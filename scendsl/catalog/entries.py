@@ -174,7 +174,7 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
 def _country_groups(data: Mapping[str, Any]) -> CountryGroups:
     """EAR country groups and their dated changes (schema at the top of country_groups.toml)."""
     file = "country_groups.toml"
-    _check_keys(data, {"meta", "groups", "changes", "diffusion"}, file, "")
+    _check_keys(data, {"meta", "groups", "changes", "diffusion", "named"}, file, "")
     meta = _table(data.get("meta"), file, "meta")
     members: dict[str, tuple[str, ...]] = {}
     sources: dict[str, str] = {}
