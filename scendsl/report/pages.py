@@ -60,6 +60,7 @@ def attach_risks(views: list[ScenarioView]) -> None:
 
     rules = load_rules()
     for view in views:
+        view.jurisdiction_rules = _jurisdiction_rows(view, rules)
         for assessment in assess(view.value, rules):
             rule = assessment.rule
             # The value shown is that of the metric the deciding rule tests (the first, for a
@@ -81,6 +82,23 @@ def attach_risks(views: list[ScenarioView]) -> None:
                     list(assessment.caveats),
                 )
             )
+
+
+def _jurisdiction_rows(view: ScenarioView, rules: Any) -> list[dict[str, Any]]:
+    """The catalog's rules written for the scenario's region, as plain rows for its page."""
+    from scendsl.report.risk import jurisdiction_rules
+
+    return [
+        {
+            "risk": found.risk.title,
+            "where": found.rule.where(),
+            "in_force": found.in_force,
+            "rating": found.rule.rating,
+            "condition": found.rule.describe(),
+            "source": found.rule.source,
+        }
+        for found in jurisdiction_rules(view.region, view.year, rules)
+    ]
 
 
 # ---------------------------------------------------------------------------------- charts

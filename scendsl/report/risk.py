@@ -116,6 +116,14 @@ class RiskDefinition:
     concern: str
     rules: tuple[Rule, ...]
 
+    def rules_for(self, regions: list[str] | tuple[str, ...]) -> list[Rule]:
+        """The rules that apply everywhere and those written for one of `regions` (any date)."""
+        return [
+            rule
+            for rule in self.rules
+            if rule.scope is None or any(covers(rule.scope, region) for region in regions)
+        ]
+
     def metrics(self) -> list[str]:
         """Every metric the risk reads, driver first, without repeats."""
         names = [self.driver]

@@ -57,6 +57,8 @@ class ScenarioView:
         self.accelerator = scenario.cluster.accelerator
         self.sweeps: list[SweepView] = []
         self.risks: list[RiskView] = []
+        #: Risk rules written for the region's jurisdiction (pages.attach_risks), in force or not.
+        self.jurisdiction_rules: list[dict[str, Any]] = []
         #: The Monte Carlo run over the scenario's ranges (None without ranges).
         self.uncertainty: UncertaintyView | None = None
         self._run: MonteCarloRun | None = None
