@@ -124,6 +124,18 @@ class RiskDefinition:
             if rule.scope is None or any(covers(rule.scope, region) for region in regions)
         ]
 
+    def other_jurisdictions(self, regions: list[str] | tuple[str, ...]) -> list[str]:
+        """The jurisdictions of the rules that `rules_for(regions)` leaves out, sorted."""
+        kept = self.rules_for(regions)
+        return sorted(
+            {
+                code
+                for r in self.rules
+                if r not in kept and r.scope
+                for code in r.scope.jurisdictions
+            }
+        )
+
     def metrics(self) -> list[str]:
         """Every metric the risk reads, driver first, without repeats."""
         names = [self.driver]

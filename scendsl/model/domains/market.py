@@ -65,8 +65,8 @@ def price_table(ctx: Context, accelerator: str) -> tuple[dict[int, Any], str]:
 @input_node(
     "market.price_series",
     "text",
-    "Purchase-price series the unit price comes from (market: reported prices; article: the "
-    "source article's forecasts)",
+    "Purchase-price series the unit price comes from (market: reported prices, each sourced; "
+    "article: one publication's estimates and forecasts)",
     value_type="text",
     importance=4,
 )
