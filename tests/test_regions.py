@@ -237,7 +237,8 @@ sweep campus_years from campus {
 """,
         encoding="utf-8",
     )
-    page = render_files([str(path)], samples=0)["campus.md"].decode()
+    files = render_files([str(path)], samples=0)
+    page = files["campus.md"].decode()
     assert "Purchase prices come from the **market** price series" in page
     rows = {
         line.split("|")[1].strip(): line for line in page.splitlines() if line.startswith("| 202")
@@ -246,8 +247,9 @@ sweep campus_years from campus {
     assert (
         "$2.1 B *(extrapolated price)*" in rows["2026"] and "*(extrapolated price)*" in rows["2027"]
     )
-    landscape = render_files([str(path)], samples=0)["landscape.md"].decode()
-    assert "*(extrapolated price)*" not in landscape  # 2025 is within the data
+    assert "*(extrapolated price)*" not in files["landscape.md"].decode()  # 2025 is data
+    # The sweep's chart of capex says which of its points hold an extrapolated price.
+    assert "(extrapolated price at year 2026, 2027)" in files["campus.html"].decode()
 
 
 # ------------------------------------------------------------------ per-country comparison

@@ -197,10 +197,25 @@ class ChartRequests:
         if not sweep.variants:
             return None
         sample = sweep.variants[0].view.m(metric)
-        title = f"{sample.meaning} — sweep {sweep.name}"
+        title = f"{sample.meaning} — sweep {sweep.name}" + _extrapolated_price_note(sweep, metric)
         return self._add(
             "sweep", "trajectory", sweep.series(metric), sample.dimension, sweep.x_axis or "", title
         )
+
+
+def _extrapolated_price_note(sweep: SweepView, metric: str) -> str:
+    """`(extrapolated price at year 2027, 2028)` for a market figure whose unit price some
+    variants take from another year: a flat line past the data then says why."""
+    if not metric.startswith("market.") or sweep.x_axis is None:
+        return ""
+    points = []
+    for variant in sweep.variants:
+        view = variant.view
+        if view.has("market.price_extrapolated") and view.value("market.price_extrapolated"):
+            label = str(view.year) if sweep.x_axis == "year" else variant.labels[sweep.x_axis]
+            if label not in points:
+                points.append(label)
+    return f" (extrapolated price at {sweep.x_axis} {', '.join(points)})" if points else ""
 
 
 @dataclass(frozen=True)
