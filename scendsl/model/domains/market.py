@@ -96,7 +96,9 @@ def _price_extrapolated(ctx: Context) -> Found:
     year = ctx.scenario.year
     if year in table:
         return Found(False, f"{origin}[{year}]")
-    return Found(True, origin, note=f"the price series has no {year} figure; the nearest year's is used")
+    return Found(
+        True, origin, note=f"the price series has no {year} figure; the nearest year's is used"
+    )
 
 
 @input_node(
