@@ -155,11 +155,13 @@ def test_category_rating_and_flag_claims_hold_or_fail_by_the_model(tmp_path):
 
 
 def test_a_rating_claim_under_ranges_holds_in_the_share_of_samples_its_rule_says():
-    # Facility power straddles the 75 MW of the energy-regulation rules; emissions stay far
-    # below their 25 kt threshold, so the rating is medium exactly where power >= 75 MW.
+    # Facility power straddles the 75 MW of Texas's large-load rule (in force from 2025);
+    # emissions stay far below the 25 kt reporting threshold, so the rating is medium exactly
+    # where power >= 75 MW.
     scenario = scendsl.load(
         scenario_text(
             "c",
+            region='"US-TX"',
             count="20k to 80k",
             body="  energy.intensity 1 gCO2/kWh\n"
             "  expect risk.energy_regulation <= low\n"
@@ -199,7 +201,8 @@ def test_a_rating_under_ranges_is_the_register_rating_of_each_sample():
     for frame in frames:
         for position in range(frame.size):
             for risk in load_rules():
-                values = {name: element(frame.values[name], position) for name in risk.metrics()}
+                names = [*risk.metrics(), "scenario.region", "scenario.year"]
+                values = {name: element(frame.values[name], position) for name in names}
                 rating = element(frame.values[f"risk.{risk.key}"], position)
                 assert rating == assess_one(risk, values.get).rating, (risk.key, values)
                 seen.add((risk.key, rating))
@@ -344,3 +347,20 @@ def test_rating_columns_match_the_rules_row_by_row(conditions):
         one = {name: None if np.isnan(v[row]) else float(v[row]) for name, v in values.items()}
         assert rated.value(row) == assess_one(risk, one.get).rating, row
     assert len({rated.value(row) for row in range(size)}) >= 2
+
+
+def test_a_sweep_over_years_rates_each_variant_by_the_rules_in_force_that_year():
+    # Texas's 75 MW large-load rule is in force from 2025: a year sweep must not rate 2024 by
+    # it. The vectorised rating decides each (region, year) of the sweep, as evaluate does.
+    from scendsl.model.sweep import evaluate_sweep
+
+    scenarios = scendsl.load(
+        scenario_text("c", region='"US-TX"', count="60k", body="  energy.intensity 1 gCO2/kWh\n")
+        + "sweep years from c {\n  year 2023 .. 2026\n}\n"
+    )
+    (sweep,) = scenarios.sweeps
+    table = evaluate_sweep(sweep)
+    by_variant = [table.value("risk.energy_regulation", i) for i in range(table.size)]
+    one_by_one = [evaluate(v).value("risk.energy_regulation") for v in sweep.variants()]
+    assert by_variant == one_by_one
+    assert by_variant[0] != by_variant[-1]  # the rule came into force inside the sweep

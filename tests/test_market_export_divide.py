@@ -51,13 +51,18 @@ def run(**kwargs):
     return evaluate(scenario(**kwargs))
 
 
+#: The price series of the source article (GB200 USD 30k, 25k, 20k for 2024-2026; H100 25k).
+ARTICLE = "market.price_series article"
+
+
 # ============================================================================ market
-def test_capex_of_100k_gb200_at_the_2026_catalog_price_is_two_billion():
-    result = run()
+def test_capex_of_100k_gb200_at_the_articles_2026_price_is_two_billion():
+    result = run(extra=ARTICLE)
     # Hand calculation: 100,000 × USD 20,000 (article's 2026 GB200 ASP) = USD 2,000,000,000.
     assert result.value("market.unit_price") == 20_000
     assert result.value("market.capex") == pytest.approx(2e9)
-    assert "GB200.price[2026]" in result.node("market.unit_price").origin
+    assert "market.purchase.article.GB200[2026]" in result.node("market.unit_price").origin
+    assert result.value("market.price_series") == "article"
 
 
 def test_scenario_unit_price_overrides_the_catalog():
@@ -69,7 +74,9 @@ def test_scenario_unit_price_overrides_the_catalog():
 def test_price_outside_the_data_is_the_nearest_year_labelled_extrapolated():
     result = run(year=2028)
     node = result.node("market.unit_price")
-    assert node.value == 20_000 and "extrapolated" in node.note
+    # The market series' last GB200 point: an NVL72 rack (~USD 3.05M) / 72, in 2025.
+    assert node.value == 42_000 and "extrapolated: no 2028 figure, 2025 value used" in node.note
+    assert result.value("market.price_extrapolated") is True
     early = run(accelerator="H100", year=2022)
     assert early.value("market.unit_price") == 27_500  # the 2023 figure, held
     assert "extrapolated" in early.node("market.unit_price").note
@@ -83,7 +90,7 @@ def test_tpus_have_no_unit_price_so_no_capex():
 
 
 def test_share_of_global_market_and_vendor_share():
-    result = run()
+    result = run(extra=ARTICLE)
     # 2026: market USD 120B, NVIDIA 75% (article table). USD 2B / 120B = 1/60.
     assert result.value("market.global_market") == pytest.approx(120e9)
     assert result.value("market.share_of_global_market") == pytest.approx(2e9 / 120e9)
@@ -135,7 +142,9 @@ def test_market_formulas_take_arrays():
 
 def test_capex_follows_a_swept_count():
     values, _ = compute_values(
-        scenario(), CATALOG, {"cluster.count": np.array([50_000.0, 100_000.0, 200_000.0])}
+        scenario(extra=ARTICLE),
+        CATALOG,
+        {"cluster.count": np.array([50_000.0, 100_000.0, 200_000.0])},
     )
     np.testing.assert_allclose(values["market.capex"], [1e9, 2e9, 4e9])
 
@@ -389,7 +398,7 @@ accelerator Old {
 
 
 def test_time_capex_and_power_to_close_by_hand():
-    result = run()
+    result = run(extra=ARTICLE)
     flops = result.value("workload.training_flops")
     ref_peak = 300 * 1978.9e12
     assert flops is not None

@@ -174,7 +174,7 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
 def _country_groups(data: Mapping[str, Any]) -> CountryGroups:
     """EAR country groups and their dated changes (schema at the top of country_groups.toml)."""
     file = "country_groups.toml"
-    _check_keys(data, {"meta", "groups", "changes", "diffusion"}, file, "")
+    _check_keys(data, {"meta", "groups", "changes", "diffusion", "named"}, file, "")
     meta = _table(data.get("meta"), file, "meta")
     members: dict[str, tuple[str, ...]] = {}
     sources: dict[str, str] = {}
@@ -306,6 +306,7 @@ def _calibration(data: Mapping[str, Any]) -> dict[str, Figure]:
 
 
 _MARKET_TABLES = {
+    "purchase",
     "ai_gpu_market_size",
     "nvidia_share",
     "nvidia_datacenter_revenue",
@@ -313,6 +314,30 @@ _MARKET_TABLES = {
     "figures",
     "rental",
 }
+
+
+def _purchase_series(
+    data: Mapping[str, Any], file: str, accelerators: Mapping[str, Accelerator]
+) -> dict[str, dict[str, dict[int, Figure]]]:
+    """`[purchase.SERIES.ACCELERATOR]` price tables; SERIES is a choice of market.price_series."""
+    from scendsl.language.fields import SECTIONS
+
+    names = set(SECTIONS["market"]["price_series"].choices) - {"market"}
+    series: dict[str, dict[str, dict[int, Figure]]] = {}
+    for name, raw in _table(data.get("purchase", {}), file, "purchase").items():
+        if name not in names:
+            message = f"not a price series of the language ({', '.join(sorted(names))})"
+            raise CatalogError(file, "purchase", name, message)
+        tables: dict[str, dict[int, Figure]] = {}
+        for accelerator, table in _table(raw, file, f"purchase.{name}").items():
+            if accelerator not in accelerators:
+                message = "not an accelerator of accelerators.toml"
+                raise CatalogError(file, f"purchase.{name}", accelerator, message)
+            tables[accelerator] = _year_table(
+                table, file, f"purchase.{name}", accelerator, "currency"
+            )
+        series[name] = tables
+    return series
 
 
 def _market(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) -> MarketData:
@@ -339,6 +364,7 @@ def _market(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) ->
         rental[accelerator] = _year_table(raw, file, "rental", accelerator, "hourly_price")
     figures = _table(data.get("figures", {}), file, "figures")
     return MarketData(
+        purchase=_purchase_series(data, file, accelerators),
         ai_gpu_market_size=calendar("ai_gpu_market_size", "currency"),
         nvidia_share=calendar("nvidia_share", "fraction"),
         nvidia_datacenter_revenue=fiscal("nvidia_datacenter_revenue"),

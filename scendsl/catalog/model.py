@@ -192,6 +192,9 @@ class MarketData(_Frozen):
     nvidia_total_revenue: dict[str, Figure]
     figures: dict[str, Figure]
     rental: dict[str, dict[int, Figure]]
+    #: Purchase-price series other than the default `market` one (accelerators.toml `price`):
+    #: series name → accelerator → price by calendar year.
+    purchase: dict[str, dict[str, dict[int, Figure]]] = {}
 
 
 class RuleBounds(_Frozen):

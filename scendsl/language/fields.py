@@ -258,6 +258,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "rental_price": _q(
             "hourly_price", "rental price per accelerator-hour", maximum=10_000 / 3600.0
         ),
+        "price_series": FieldSpec(
+            "enum",
+            choices=("market", "article"),
+            doc="which catalog price series sets the unit price: market (reported prices, "
+            "each sourced) or article (the source article's forecasts)",
+        ),
     },
 }
 

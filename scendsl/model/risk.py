@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from scendsl.catalog.jurisdictions import Scope, applies, covers, parse_scope
 from scendsl.catalog.quantities import read_quantity
 from scendsl.errors import ScendslError
 
@@ -95,9 +96,15 @@ class Rule:
     reason: str
     source: str
     confidence: str
+    #: Where and when the rule applies; None: everywhere, always.
+    scope: Scope | None = None
 
     def describe(self) -> str:
         return " and ".join(c.describe() for c in self.when) or "otherwise"
+
+    def where(self) -> str:
+        """`EU, from 2 Aug 2025`; "everywhere" for a rule without a jurisdiction."""
+        return self.scope.describe() if self.scope else "everywhere"
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,26 @@ class RiskDefinition:
     driver: str
     concern: str
     rules: tuple[Rule, ...]
+
+    def rules_for(self, regions: list[str] | tuple[str, ...]) -> list[Rule]:
+        """The rules that apply everywhere and those written for one of `regions` (any date)."""
+        return [
+            rule
+            for rule in self.rules
+            if rule.scope is None or any(covers(rule.scope, region) for region in regions)
+        ]
+
+    def other_jurisdictions(self, regions: list[str] | tuple[str, ...]) -> list[str]:
+        """The jurisdictions of the rules that `rules_for(regions)` leaves out, sorted."""
+        kept = self.rules_for(regions)
+        return sorted(
+            {
+                code
+                for r in self.rules
+                if r not in kept and r.scope
+                for code in r.scope.jurisdictions
+            }
+        )
 
     def metrics(self) -> list[str]:
         """Every metric the risk reads, driver first, without repeats."""
@@ -193,8 +220,14 @@ def parse_rules(
                         "says why and where it comes from"
                     )
             when = tuple(_condition(c, here) for c in rule.get("when", []))
+            try:
+                scope = parse_scope(rule, here)
+            except ValueError as error:
+                raise RiskRulesError(str(error)) from None
             rules.append(
-                Rule(rule["rating"], when, rule["reason"], rule["source"], rule["confidence"])
+                Rule(
+                    rule["rating"], when, rule["reason"], rule["source"], rule["confidence"], scope
+                )
             )
         if not rules:
             raise RiskRulesError(f"{where}: at least one rule is needed")
@@ -239,6 +272,43 @@ def rule_problems(risks: tuple[RiskDefinition, ...], dimensions: Mapping[str, st
     return problems
 
 
+# ---------------------------------------------------------------------------------- jurisdiction
+def rule_applies(rule: Rule, region: str | None, year: int | None) -> bool:
+    """Whether `rule` applies to a site in `region` in `year` (judged on the export rules'
+    decision date, 1 July). A rule without a scope applies everywhere; a scoped rule does not
+    apply when the region or year is unknown."""
+    if rule.scope is None:
+        return True
+    if region is None or year is None:
+        return False
+    from scendsl.model.domains.export_rules import decision_date
+
+    return applies(rule.scope, str(region), decision_date(int(year)))
+
+
+@dataclass(frozen=True)
+class JurisdictionRule:
+    """A rule written for the region's jurisdiction, and whether it is in force on the date."""
+
+    risk: RiskDefinition
+    rule: Rule
+    in_force: bool
+
+
+def jurisdiction_rules(
+    region: str | None, year: int | None, risks: tuple[RiskDefinition, ...] | None = None
+) -> list[JurisdictionRule]:
+    """Every scoped rule whose jurisdiction covers `region`, in force in `year` or not."""
+    found: list[JurisdictionRule] = []
+    if region is None:
+        return found
+    for risk in risks if risks is not None else load_rules():
+        for rule in risk.rules:
+            if rule.scope is not None and covers(rule.scope, str(region)):
+                found.append(JurisdictionRule(risk, rule, rule_applies(rule, region, year)))
+    return found
+
+
 # ---------------------------------------------------------------------------------- rating
 def assess_one(risk: RiskDefinition, value_of: Callable[[str], Any]) -> Assessment:
     """Rate one risk; `value_of(name)` returns a metric's value or None.
@@ -250,7 +320,10 @@ def assess_one(risk: RiskDefinition, value_of: Callable[[str], Any]) -> Assessme
     """
     skipped: list[Rule] = []
     missing: list[str] = []
+    region, year = value_of("scenario.region"), value_of("scenario.year")
     for rule in risk.rules:
+        if not rule_applies(rule, region, year):
+            continue
         outcomes = [condition.test(value_of(condition.metric)) for condition in rule.when]
         if any(outcome is False for outcome in outcomes):
             continue

@@ -66,6 +66,7 @@ def attach_risks(views: list[ScenarioView]) -> None:
 
     rules = load_rules()
     for view in views:
+        view.jurisdiction_rules = _jurisdiction_rows(view, rules)
         for assessment in assess(view.value, rules):
             rule = assessment.rule
             # The value shown is that of the metric the deciding rule tests (the first, for a
@@ -87,6 +88,23 @@ def attach_risks(views: list[ScenarioView]) -> None:
                     list(assessment.caveats),
                 )
             )
+
+
+def _jurisdiction_rows(view: ScenarioView, rules: Any) -> list[dict[str, Any]]:
+    """The catalog's rules written for the scenario's region, as plain rows for its page."""
+    from scendsl.model.risk import jurisdiction_rules
+
+    return [
+        {
+            "risk": found.risk.title,
+            "where": found.rule.where(),
+            "in_force": found.in_force,
+            "rating": found.rule.rating,
+            "condition": found.rule.describe(),
+            "source": found.rule.source,
+        }
+        for found in jurisdiction_rules(view.region, view.year, rules)
+    ]
 
 
 # ---------------------------------------------------------------------------------- charts
@@ -189,10 +207,25 @@ class ChartRequests:
         if not sweep.variants:
             return None
         sample = sweep.variants[0].view.m(metric)
-        title = f"{sample.meaning} — sweep {sweep.name}"
+        title = f"{sample.meaning} — sweep {sweep.name}" + _extrapolated_price_note(sweep, metric)
         return self._add(
             "sweep", "trajectory", sweep.series(metric), sample.dimension, sweep.x_axis or "", title
         )
+
+
+def _extrapolated_price_note(sweep: SweepView, metric: str) -> str:
+    """`(extrapolated price at year 2027, 2028)` for a market figure whose unit price some
+    variants take from another year: a flat line past the data then says why."""
+    if not metric.startswith("market.") or sweep.x_axis is None:
+        return ""
+    points = []
+    for variant in sweep.variants:
+        view = variant.view
+        if view.has("market.price_extrapolated") and view.value("market.price_extrapolated"):
+            label = str(view.year) if sweep.x_axis == "year" else variant.labels[sweep.x_axis]
+            if label not in points:
+                points.append(label)
+    return f" (extrapolated price at {sweep.x_axis} {', '.join(points)})" if points else ""
 
 
 @dataclass(frozen=True)

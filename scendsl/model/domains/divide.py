@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from scendsl.model.context import Context, Found
+from scendsl.model.domains.market import price_table
 from scendsl.model.registry import input_node, metric
 from scendsl.scenario import Uncertain
 
@@ -208,14 +209,11 @@ def _unit_price(ctx: Context, ref: str) -> Found:
     if custom is not None and "price" in custom.figures:
         return _tag(reference_ctx.accelerator_figure("price"), ref)
     entry = reference_ctx.catalog_accelerator
-    if entry is None or not entry.price:
+    # The scenario's price series (market.price_series) prices the references too.
+    table, origin = price_table(ctx, entry.name) if entry is not None else ({}, "catalog")
+    if entry is None or not table:
         raise LookupError(f"no price for the accelerator of reference '{ref}'")
-    return _tag(
-        reference_ctx.by_year(
-            entry.price, ctx.scenario.year, f"catalog accelerators.{entry.name}.price"
-        ),
-        ref,
-    )
+    return _tag(reference_ctx.by_year(table, ctx.scenario.year, origin), ref)
 
 
 @input_node(

@@ -107,6 +107,21 @@ def households(annual_energy, household):
 
 
 @metric(
+    "energy.people_equivalent",
+    "number",
+    "Number of people of the region whose electricity (generated per person) equals the "
+    "site's in a year",
+    "energy.annual_energy ÷ energy.per_capita_electricity",
+    ("energy.annual_energy", "energy.per_capita_electricity"),
+    ("Ember and Energy Institute via Our World in Data, per capita electricity",),
+    importance=7,
+)
+def people(annual_energy, per_person):
+    """Per-person generation, not household use: citable for every country alike."""
+    return annual_energy / per_person
+
+
+@metric(
     "energy.smr_equivalent",
     "number",
     "Small modular reactors needed to supply the facility at rated load",

@@ -8,7 +8,13 @@ stand in for missing ones. The metrics built on them are in `energy`.
 
 from __future__ import annotations
 
-from scendsl.catalog.grid import WORLD, RegionalFigure, electricity_price, grid_intensity
+from scendsl.catalog.grid import (
+    WORLD,
+    RegionalFigure,
+    electricity_price,
+    grid_intensity,
+    per_capita_electricity,
+)
 from scendsl.catalog.quantities import read_quantity
 from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.registry import input_node
@@ -301,6 +307,21 @@ def _grid_price_fallback(ctx: Context) -> Found:
 )
 def _household(ctx: Context) -> Found:
     return ctx.calibration("household_annual_energy")
+
+
+@input_node(
+    "energy.per_capita_electricity",
+    "energy",
+    "Electricity generated per person and year in the scenario's region",
+    importance=2,
+    formula="grid.toml per_capita_electricity of scenario.region for scenario.year (Ember and "
+    "Energy Institute via Our World in Data); another year's figure is labelled extrapolated",
+)
+def _per_capita(ctx: Context) -> Found:
+    figure = per_capita_electricity(ctx.scenario.region, ctx.scenario.year)
+    if figure.value is None:
+        raise LookupError(f"no electricity per person for {ctx.scenario.region}")
+    return _regional_found(figure, "grid.toml", "per_capita_electricity")
 
 
 @input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")

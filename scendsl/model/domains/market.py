@@ -1,8 +1,10 @@
 """Market: what the cluster costs and how it compares with the AI-accelerator market.
 
 - Unit price: the scenario's `market.unit_price`, else a price given in the scenario's
-  `accelerator` block, else the catalog's price for the scenario year (the nearest year's,
-  labelled "extrapolated", outside the data). TPUs are not sold, so they have no price (n/a).
+  `accelerator` block, else the catalog's price for the scenario year in the price series the
+  scenario chooses (`market.price_series`: `market`, reported prices, by default; `article`, the
+  source article's forecasts), the nearest year's, labelled "extrapolated", outside the data.
+  TPUs are not sold, so they have no price (n/a).
 - Capex = accelerators × unit price (accelerators only: no hosts, network, building or power).
 - The global AI-GPU market and NVIDIA's share of it come from the source article's market table
   (2024-2026, confidence C); other years hold the nearest year's figure, labelled "extrapolated".
@@ -14,6 +16,8 @@
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from scendsl.model.context import Context, Found
 from scendsl.model.registry import input_node, metric
@@ -42,14 +46,68 @@ def _with_note(found: Found, note: str | None) -> Found:
     )
 
 
+def price_table(ctx: Context, accelerator: str) -> tuple[dict[int, Any], str]:
+    """The purchase prices of `accelerator` by year in the scenario's price series, and the
+    catalog path they come from (which names the series). A series without a price for the
+    accelerator gives way to the default `market` series, whose path then shows; an empty table
+    when neither has one."""
+    series = str(ctx.scenario_or_choice("market.price_series").value)
+    table = ctx.catalog.market.purchase.get(series, {}).get(accelerator)
+    if table:
+        return dict(table), f"catalog market.purchase.{series}.{accelerator}"
+    entry = ctx.catalog.accelerators.get(accelerator)
+    return (dict(entry.price) if entry is not None else {}), (
+        f"catalog accelerators.{accelerator}.price"
+    )
+
+
 # ------------------------------------------------------------------------------ inputs
+@input_node(
+    "market.price_series",
+    "text",
+    "Purchase-price series the unit price comes from (market: reported prices, each sourced; "
+    "article: one publication's estimates and forecasts)",
+    value_type="text",
+    importance=4,
+)
+def _price_series(ctx: Context) -> Found:
+    return ctx.scenario_or_choice("market.price_series")
+
+
+@input_node(
+    "market.price_extrapolated",
+    "bool",
+    "Whether the unit price is another year's figure: the series has no price for the "
+    "scenario year",
+    value_type="bool",
+    importance=2,
+    formula="the catalog price series has no figure for scenario.year (nearest year used)",
+)
+def _price_extrapolated(ctx: Context) -> Found:
+    if ctx.field("market.unit_price") is not None:
+        return Found(False, ctx.where("market.unit_price"), note="the scenario gives the price")
+    custom = ctx.custom_accelerator
+    if custom is not None and "price" in custom.figures:
+        return Found(False, "accelerator block", note="the scenario's accelerator gives the price")
+    entry = ctx.catalog_accelerator
+    table, origin = price_table(ctx, entry.name) if entry is not None else ({}, "catalog")
+    if not table:
+        raise LookupError(f"no price for accelerator '{ctx.accelerator_name}'")
+    year = ctx.scenario.year
+    if year in table:
+        return Found(False, f"{origin}[{year}]")
+    return Found(
+        True, origin, note=f"the price series has no {year} figure; the nearest year's is used"
+    )
+
+
 @input_node(
     "market.unit_price",
     "currency",
     "Price of one accelerator in the scenario year",
     importance=4,
     formula="scenario market.unit_price, else the accelerator block's price, else the "
-    "catalog price for scenario.year (nearest year outside the data)",
+    "catalog price for scenario.year in market.price_series (nearest year outside the data)",
 )
 def _unit_price(ctx: Context) -> Found:
     if ctx.field("market.unit_price") is not None:
@@ -58,9 +116,10 @@ def _unit_price(ctx: Context) -> Found:
     if custom is not None and "price" in custom.figures:
         return ctx.accelerator_figure("price")
     entry = ctx.catalog_accelerator
-    if entry is None or not entry.price:
+    table, origin = price_table(ctx, entry.name) if entry is not None else ({}, "catalog")
+    if entry is None or not table:
         raise LookupError(f"no price for accelerator '{ctx.accelerator_name}'")
-    found = ctx.by_year(entry.price, ctx.scenario.year, f"catalog accelerators.{entry.name}.price")
+    found = ctx.by_year(table, ctx.scenario.year, origin)
     return _with_note(found, _catalog_base_note(ctx))
 
 

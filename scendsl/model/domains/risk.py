@@ -15,15 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from scendsl.model.engine import Categorical, element
+from scendsl.model.engine import Categorical, Partial, element
 from scendsl.model.registry import metric
 from scendsl.model.risk import (
     RATINGS,
     RULES_FILE,
     Condition,
     RiskDefinition,
+    Rule,
     assess_one,
     load_rules,
+    rule_applies,
 )
 
 
@@ -73,6 +75,9 @@ def _ratings(risk: RiskDefinition, values: dict[str, Any], size: int) -> Categor
     keys = np.zeros(size, dtype=np.int64)
     digits = 0
     for rule in risk.rules:
+        if rule.scope is not None:  # in force for this row's region and year, or not
+            keys = keys * 3 + _applies(rule, values, size)
+            digits += 1
         for condition in rule.when:
             holds, unknown = _outcome(condition, values.get(condition.metric), size)
             keys = keys * 3 + holds + 2 * unknown
@@ -96,6 +101,38 @@ def _ratings(risk: RiskDefinition, values: dict[str, Any], size: int) -> Categor
     return Categorical(codes[groups], categories)
 
 
+def _codes(value: Any, size: int) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """A column as codes into its distinct values (a constant: one value)."""
+    if isinstance(value, Categorical):
+        return value.codes, value.categories
+    if isinstance(value, (np.ndarray, Partial)) and np.ndim(getattr(value, "values", value)) == 1:
+        rows = [element(value, row) for row in range(size)] if isinstance(value, Partial) else value
+        distinct, codes = np.unique(np.asarray(rows, dtype=object), return_inverse=True)
+        return codes.reshape(-1), tuple(distinct.tolist())
+    return np.zeros(size, dtype=np.int64), (value,)
+
+
+def _applies(rule: Rule, values: dict[str, Any], size: int) -> np.ndarray:
+    """Per row, whether a scoped rule applies to the row's region and year: decided once per
+    distinct (region, year), so a sweep over years costs a handful of decisions."""
+    regions, region_values = _codes(values.get("scenario.region"), size)
+    years, year_values = _codes(values.get("scenario.year"), size)
+    pairs = regions * len(year_values) + years
+    distinct, inverse = np.unique(pairs, return_inverse=True)
+    decided = np.array(
+        [
+            rule_applies(
+                rule,
+                region_values[int(pair) // len(year_values)],
+                year_values[int(pair) % len(year_values)],
+            )
+            for pair in distinct
+        ],
+        dtype=np.int64,
+    )
+    return decided[inverse.reshape(-1)]
+
+
 #: Up to 3**12 possible outcome keys are tabled; more conditions (and int64's 39 ternary
 #: digits are far off) go through a sort.
 _TABLE_DIGITS = 12
@@ -106,9 +143,11 @@ def _formula(risk: RiskDefinition) -> str:
 
 
 for _risk in load_rules():
-    # The names the rules test. Rules scoped by jurisdiction or date would also read
-    # `scenario.region` and `scenario.year`: add them here when the rules do.
+    # The names the rules test, and the region and year when a rule is scoped by jurisdiction
+    # or date.
     _names = tuple(_risk.metrics())
+    if any(rule.scope is not None for rule in _risk.rules):
+        _names += tuple(n for n in ("scenario.region", "scenario.year") if n not in _names)
     metric(
         f"risk.{_risk.key}",
         "text",

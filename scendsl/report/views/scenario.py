@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from scendsl.catalog.grid import region_name
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -56,6 +57,8 @@ class ScenarioView:
         self.operator = scenario.operator
         self.year = scenario.year
         self.region = scenario.region
+        #: The region's ISO 3166 name ("France"), the code itself when unknown.
+        self.region_name = region_name(scenario.region) or scenario.region
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
@@ -66,6 +69,8 @@ class ScenarioView:
         self.accelerator = scenario.cluster.accelerator
         self.sweeps: list[SweepView] = []
         self.risks: list[RiskView] = []
+        #: Risk rules written for the region's jurisdiction (pages.attach_risks), in force or not.
+        self.jurisdiction_rules: list[dict[str, Any]] = []
         #: The Monte Carlo run over the scenario's ranges (None without ranges).
         self.uncertainty: UncertaintyView | None = None
         self._run: MonteCarloRun | None = None
