@@ -232,5 +232,6 @@ def test_warnings_that_appear_or_vanish_follow_the_claims_and_ratings(tmp_path, 
     assert main(["diff", "scenarios", str(copy)]) == 0
     lines = capsys.readouterr().out.splitlines()
     start = lines.index("~ colossus2_2024  Colossus2 bought at 2024 prices")
-    kinds = [line.split()[0] for line in lines[start + 1 : start + 6]]
-    assert kinds == ["claim", "claim", "claim", "warning", "warning"]
+    kinds = [line.split()[0] for line in lines[start + 1 : start + 7]]
+    # 2024 → 2025 also takes the site out of EO 14110's reporting window (revoked in 2025).
+    assert kinds == ["claim", "claim", "claim", "risk", "warning", "warning"]
