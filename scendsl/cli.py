@@ -243,6 +243,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 @command("build")
 def cmd_build(args: argparse.Namespace) -> int:
     from scendsl.app.build import build
+    from scendsl.app.cache import default_cache_dir
 
     report = build(
         args.paths or ["scenarios"],
@@ -251,6 +252,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         check=args.check,
         samples=args.samples,
         seed=args.seed,
+        cache_dir=None if args.no_cache else default_cache_dir(),
     )
     print(report.status_line(), file=sys.stderr)
     return report.exit_code
@@ -424,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="write nothing; exit 1 naming the files that are out of date",
+    )
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither use nor fill the build cache (SCENDSL_CACHE_DIR, else ~/.cache/scendsl)",
     )
     _uncertainty_options(build)
 

@@ -725,6 +725,7 @@ def test_a_scenario_error_leaves_the_output_folder_unchanged(tmp_path):
 def test_a_failure_while_writing_leaves_the_old_folder(tmp_path, monkeypatch):
     out = tmp_path / "out"
     build([str(SKETCH)], str(out))
+    (out / "risk.md").write_text("edited", encoding="utf-8")  # so the build has to write
     before = snapshot(out)
 
     def broken_swap(fresh, target):

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, work_pool
 from scendsl.defaults import DEFAULT_SAMPLES
-from scendsl.files import check_output_folder, out_of_date, write_output
+from scendsl.files import check_output_folder, out_of_date, scenario_files, write_output
 from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
 from scendsl.terminal import visible_path
@@ -50,6 +50,7 @@ from scendsl.terminal import visible_path
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
+    from scendsl.app.cache import BuildCache
     from scendsl.catalog import Catalog
     from scendsl.scenario import ScenarioSet, Sweep
 
@@ -122,6 +123,7 @@ def build(
     check: bool = False,
     samples: int = MONTE_CARLO_SAMPLES,
     seed: int | None = None,
+    cache_dir: str | Path | None = None,
 ) -> BuildReport:
     """Build every briefing of the scenarios under `paths` into `out_dir`.
 
@@ -129,11 +131,13 @@ def build(
     (None: the fixed default of scendsl.model.uncertainty, so a build is reproducible).
     Raises ScenarioError (scenario or template problems) before anything is written.
     With `check`, writes nothing and reports the files that differ from a fresh build.
+    With `cache_dir` (the command line passes scendsl.app.cache.default_cache_dir()), work done
+    before is taken from the build cache there: the same bytes, sooner (scendsl.app.cache).
     """
     timings: dict[str, float] = {}
     start = time.perf_counter()
     check_output_folder(out_dir, paths)
-    files = render_files(paths, templates_dir, timings, samples=samples, seed=seed)
+    files = _cached_render(paths, templates_dir, timings, samples, seed, cache_dir)
     report = BuildReport(out_dir=out_dir, files=list(files), timings=timings)
     started = time.perf_counter()
     if check:
@@ -146,17 +150,63 @@ def build(
     return report
 
 
+def _cached_render(
+    paths: list[str],
+    templates_dir: str | None,
+    timings: dict[str, float],
+    samples: int,
+    seed: int | None,
+    cache_dir: str | Path | None,
+) -> dict[str, bytes]:
+    """`render_files`, or the files of an earlier build whose every input is unchanged."""
+    from scendsl.app.cache import build_key, open_cache
+
+    clock = time.perf_counter()
+    cache = open_cache(Path(cache_dir)) if cache_dir is not None else None
+    discovered = _discovered(paths) if cache is not None else None
+    key = None
+    if cache is not None and discovered is not None:
+        key = build_key(cache, paths, templates_dir, samples, seed, discovered)
+        files = cache.load_build(key)
+        timings["build cache"] = time.perf_counter() - clock
+        if files is not None:
+            return files
+    read: dict[str, str] = {}
+    files = render_files(paths, templates_dir, timings, samples, seed, cache=cache, read=read)
+    if cache is not None and key is not None:
+        clock = time.perf_counter()
+        cache.keep_build(key, read, files)
+        timings["keeping the build"] = time.perf_counter() - clock
+    return files
+
+
+def _discovered(paths: list[str]) -> list[str] | None:
+    """The scenario files `paths` name (None when any is refused: the build then says why)."""
+    from scendsl.errors import DiagnosticSink
+
+    sink = DiagnosticSink()
+    files = scenario_files(list(paths), sink)
+    return None if sink.has_errors else files
+
+
 def render_files(
     paths: list[str],
     templates_dir: str | None = None,
     timings: dict[str, float] | None = None,
     samples: int = MONTE_CARLO_SAMPLES,
     seed: int | None = None,
+    *,
+    cache: BuildCache | None = None,
+    read: dict[str, str] | None = None,
 ) -> dict[str, bytes]:
-    """Every output file by name, rendered in memory (nothing touches the disk)."""
+    """Every output file by name, rendered in memory (nothing touches the disk but `cache`).
+
+    Charts and HTML bodies found in `cache` are taken from it, and new ones kept there; `read`
+    receives every scenario file read (shown path -> real path).
+    """
     with _cyclic_gc_paused():
         return _load_and_render(
-            paths, templates_dir, timings if timings is not None else {}, samples, seed
+            paths, templates_dir, timings if timings is not None else {}, samples, seed, cache, read
         )
 
 
@@ -183,23 +233,38 @@ def _load_and_render(
     timings: dict[str, float],
     samples: int,
     seed: int | None,
+    cache: BuildCache | None = None,
+    read: dict[str, str] | None = None,
 ) -> dict[str, bytes]:
     # The chart worker is forked first: it imports matplotlib (the slowest import of a build)
-    # on the second core while this process imports the model, loads and evaluates.
-    charts = chart_pool()
+    # on the second core while this process imports the model, loads and evaluates. Not when
+    # these scenarios were built before with this cache: their charts are then mostly in it,
+    # and the few that are not are drawn here rather than paying for the import on spec.
+    charts = chart_pool() if cache is None or not cache.seen(paths) else None
     pool = None
     try:
         clock = time.perf_counter()
         from scendsl.catalog import load_catalog
         from scendsl.model import evaluate  # noqa: F401  (before the fork: both processes need it)
 
-        scenarios = load(paths)
+        scenarios = load(paths, visited=read)
         catalog = load_catalog()
         timings["load"] = time.perf_counter() - clock
         pool = work_pool()  # forked now: it shares what is loaded (and the catalog's cache)
-        return _render_files(
-            scenarios, catalog, templates_dir, timings, pool, samples, seed, charts
+        files = _render_files(
+            scenarios,
+            catalog,
+            templates_dir,
+            timings,
+            pool,
+            samples,
+            seed,
+            charts,
+            cache,
         )
+        if cache is not None:
+            cache.mark_seen(paths)
+        return files
     finally:
         for worker in (pool, charts):
             if worker is not None:
@@ -216,6 +281,7 @@ def _render_files(
     samples: int,
     seed: int | None,
     chart_workers: Pool | None = None,
+    cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
     from scendsl.model.evaluate import evaluate, nodes_for
 
@@ -284,7 +350,12 @@ def _render_files(
     attach_risks(views)
 
     return render_pages(
-        views, sweeps, catalog, templates_dir, timings, WorkSharing(pool, timings, chart_workers)
+        views,
+        sweeps,
+        catalog,
+        templates_dir,
+        timings,
+        WorkSharing(pool, timings, chart_workers, cache),
     )
 
 

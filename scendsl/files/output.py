@@ -126,7 +126,9 @@ def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
 def write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
     """Replace the build's files in `folder`; returns (written, removed) paths.
 
-    Raises ScenarioError naming the path for every refusal of the file system; the old folder
+    A file whose bytes are already there is not rewritten (its inode and mtime are kept, so
+    tools that watch the folder see only what changed) and is not among `written`; when
+    nothing changed the folder is left as it is. Raises ScenarioError naming the path for every refusal of the file system; the old folder
     is then unchanged.
     """
     try:
@@ -163,6 +165,10 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
     removed = [str(target / name) for name in stale]
     content = dict(files)
     content[MANIFEST] = manifest_bytes(files)
+    same = _unchanged(content, target) if exists else set()
+    if len(same) == len(content) and not stale:
+        return [], []
+    written = [str(target / name) for name in files if name not in same]
     prefix = f".{target.name[:_NAME_KEPT]}.new-"
     try:
         fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
@@ -174,8 +180,8 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
                 None,
                 "the old output is kept",
             ) from None
-        _write_in_place(content, target, removed)
-        return [str(target / name) for name in files], removed
+        _write_in_place({n: d for n, d in content.items() if n not in same}, target, removed)
+        return written, removed
     lock = _lock(fresh)
     try:
         if exists:
@@ -185,7 +191,10 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
                     continue
                 _carry_over(entry, fresh / entry.name)
         for name, data in content.items():
-            _create(fresh / name, data)
+            if name in same:  # the same bytes: the old file itself, its mtime kept
+                _link_or_copy(target / name, fresh / name)
+            else:
+                _create(fresh / name, data)
         # The mode last: a read-only output folder (0555) stays read-only, but is written first.
         os.chmod(fresh, (target.stat().st_mode & 0o7777) if exists else 0o777 & ~_umask())
         _swap(fresh, target)
@@ -194,7 +203,20 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         raise
     finally:
         os.close(lock)
-    return [str(target / name) for name in files], removed
+    return written, removed
+
+
+def _unchanged(content: dict[str, bytes], target: Path) -> set[str]:
+    """Names whose regular file in `target` already holds exactly these bytes."""
+    same = set()
+    for name, data in content.items():
+        try:
+            with open_regular(str(target / name), follow_link=False) as handle:
+                if handle.read(len(data) + 1) == data:
+                    same.add(name)
+        except OSError:
+            continue
+    return same
 
 
 def _refuse_links(files: dict[str, bytes], target: Path, shown: Path) -> None:
