@@ -1059,6 +1059,7 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_output(tmp_path, delay):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env=dict(os.environ, SCENDSL_JOBS="2"),  # with its workers, however busy the machine
     )
     time.sleep(delay)
     try:

@@ -159,3 +159,20 @@ def test_region_codes_are_checked_without_importing_pycountry():
         "assert not is_region_code('ZZ'); assert 'pycountry' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+def test_no_worker_is_forked_while_every_core_is_busy(monkeypatch):
+    from scendsl.app import pools
+
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.delenv("SCENDSL_JOBS", raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (float(cores), 0.0, 0.0))
+    assert pools.work_pool() is None
+    monkeypatch.setenv("SCENDSL_JOBS", "2")  # asked for: forked whatever the load
+    pool = pools.work_pool()
+    try:
+        assert pool is not None or cores < 2
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()

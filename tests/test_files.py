@@ -266,6 +266,7 @@ def test_interrupted_build_prints_one_line_and_exits_130(tmp_path, delay):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=dict(os.environ, SCENDSL_JOBS="2"),  # with its workers, however busy the machine
     )
     time.sleep(delay)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
