@@ -242,9 +242,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 @command("build")
 def cmd_build(args: argparse.Namespace) -> int:
+    import gc
+
     from scendsl.app.build import build
     from scendsl.app.cache import default_cache_dir
 
+    # No cyclic collection for the rest of this process: it ends at once after the build
+    # (`run`), and the one collection that re-enabling would start scans every object the
+    # build imported and kept (~145,000) for nothing: a tenth of a cold build's CPU.
+    gc.disable()
     report = build(
         args.paths or ["scenarios"],
         args.output,
