@@ -176,3 +176,13 @@ def test_no_worker_is_forked_while_every_core_is_busy(monkeypatch):
         if pool is not None:
             pool.terminate()
             pool.join()
+
+
+def test_a_cache_folder_others_may_write_is_not_used(tmp_path):
+    scenario = tmp_path / "one.scn"
+    scenario.write_text(scenario_text("one", title="One"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    (cache / "v1").mkdir(parents=True)
+    (cache / "v1").chmod(0o777)  # another user could plant entries: their HTML in our pages
+    build([str(scenario)], str(tmp_path / "out"), samples=0, cache_dir=cache)
+    assert list((cache / "v1").iterdir()) == []

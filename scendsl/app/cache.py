@@ -12,7 +12,8 @@ libraries that shape the bytes, Python's version, and the matplotlibrc files mat
 The cache never changes the output: an entry is used only when every input it was made from
 is the same, and each entry holds the hash of its bytes, checked when read, so a corrupted,
 truncated or foreign entry is ignored (and redone). Writes are atomic (a temporary name, then a
-rename); a cache folder that cannot be read or written is ignored. Deleting the folder is safe.
+rename); a cache folder that cannot be read or written, or that is not this user's alone (its
+`v1` folder owned by another or writable by others), is ignored. Deleting the folder is safe.
 
 Where: `SCENDSL_CACHE_DIR` if set (empty: no cache), else `$XDG_CACHE_HOME/scendsl`, else
 `~/.cache/scendsl` — never inside the output folder.
@@ -63,6 +64,23 @@ class BuildCache:
         self.folder = Path(folder) / f"v{_FORMAT}"
         self.fingerprint = fingerprint()
 
+    def private(self) -> bool:
+        """Whether the entries folder is this user's alone (made so if missing): an entry
+        another user could write would put their HTML into our briefings."""
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = os.stat(self.folder, follow_symlinks=False)
+        except (OSError, ValueError):
+            return False
+        import stat
+
+        owner = os.getuid() if hasattr(os, "getuid") else info.st_uid  # (Windows: no owners)
+        return (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == owner
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        )
+
     def key(self, kind: str, *parts: bytes | str) -> str:
         """The key of an entry of `kind` made from `parts` with this version of scendsl."""
         return digest(self.fingerprint, kind, *parts)
@@ -88,7 +106,8 @@ class BuildCache:
             return
         path = self._path(kind, key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.parent.mkdir(mode=0o700, exist_ok=True)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
         except (OSError, ValueError):
             return
@@ -263,8 +282,11 @@ def build_key(
 
 
 def open_cache(folder: Path | None) -> BuildCache | None:
-    """A BuildCache in `folder`, or None (no folder)."""
-    return BuildCache(folder) if folder is not None else None
+    """A BuildCache in `folder`, or None (no folder, or one that is not this user's alone)."""
+    if folder is None:
+        return None
+    cache_ = BuildCache(folder)
+    return cache_ if cache_.private() else None
 
 
 def chart_entry(svg: str | None) -> str:

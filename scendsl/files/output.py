@@ -194,7 +194,8 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
             if name in same:  # the same bytes: the old file itself, its mtime kept
                 _link_or_copy(target / name, fresh / name)
             else:
-                _create(fresh / name, data)
+                _create(fresh / name, data, sync=False)
+        _sync_files(fresh, [name for name in content if name not in same])
         # The mode last: a read-only output folder (0555) stays read-only, but is written first.
         os.chmod(fresh, (target.stat().st_mode & 0o7777) if exists else 0o777 & ~_umask())
         _swap(fresh, target)
@@ -249,8 +250,9 @@ def _carry_over(entry: Path, destination: Path) -> None:
         _link_or_copy(entry, destination)
 
 
-def _create(path: Path, content: bytes) -> None:
-    """A new file (never an existing one, never through a link), written and synced."""
+def _create(path: Path, content: bytes, sync: bool = True) -> None:
+    """A new file (never an existing one, never through a link), written and (with `sync`)
+    synced."""
     descriptor = os.open(
         path,
         os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
@@ -259,7 +261,41 @@ def _create(path: Path, content: bytes) -> None:
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(content)
         handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
+
+
+def _sync_files(folder: Path, names: list[str]) -> None:
+    """The files just written into `folder` on disk before it is swapped in: one syncfs of its
+    file system where Linux offers it (one journal commit; an fsync per file cost ~0.25 s for
+    the samples' 37 files), else an fsync per file. OSError if they cannot be synced."""
+    if not names or _syncfs(folder):
+        return
+    for name in names:
+        descriptor = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Linux syncfs(2) of the file system holding `folder`; False where it is not offered or
+    fails (the caller then syncs each file)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        return bool(syncfs(descriptor) == 0)
+    finally:
+        os.close(descriptor)
 
 
 def _link_or_copy(source, destination) -> None:
