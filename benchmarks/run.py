@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Fresh processes per figure (the best is reported); BENCH_RUNS=3 for a quicker, rougher run.
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 SKETCH = ROOT / "tests" / "fixtures" / "sketch" / "language-sketch.scn"
 GROUPS: dict[str, callable] = {}
 
@@ -43,13 +45,13 @@ def best_of(runs: int, function) -> float:
     return best
 
 
-def cold(args: list[str], runs: int = 7, before=None, **env_vars: str) -> float:
+def cold(args: list[str], runs: int | None = None, before=None, **env_vars: str) -> float:
     """Wall time of a fresh `python -m scendsl ...` process (see `cold_with_cpu`)."""
     return cold_with_cpu(args, runs, before, **env_vars)[0]
 
 
 def cold_with_cpu(
-    args: list[str], runs: int = 7, before=None, **env_vars: str
+    args: list[str], runs: int | None = None, before=None, **env_vars: str
 ) -> tuple[float, float]:
     """(wall, CPU) seconds of the best of `runs` fresh `python -m scendsl ...` processes; the
     CPU is that of the process and of every worker it started (each is waited for).
@@ -84,7 +86,7 @@ def cold_with_cpu(
         return time.perf_counter() - start, cpu() - used
 
     run()  # warm the OS file cache and Python's bytecode cache
-    results = [run() for _ in range(runs)]
+    results = [run() for _ in range(RUNS if runs is None else min(runs, RUNS))]
     return min(wall for wall, _ in results), min(used for _, used in results)
 
 
@@ -220,18 +222,38 @@ def bench_notebook() -> None:
         command = [sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "html"]
         command += ["--output-dir", folder, str(notebook)]
 
-        def convert() -> None:
+        def convert() -> tuple[float, float]:
+            import resource
+
+            def cpu() -> float:
+                usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+                return usage.ru_utime + usage.ru_stime
+
+            used, start = cpu(), time.perf_counter()
             subprocess.run(command, check=True, capture_output=True, cwd=folder)
+            return time.perf_counter() - start, cpu() - used
 
         convert()
-        seconds = best_of(3, convert)
-    out = Path(tempfile.mkdtemp(prefix="scendsl-bench-"))
+        runs = [convert() for _ in range(3)]
+        seconds, seconds_cpu = min(w for w, _ in runs), min(c for _, c in runs)
+    work = Path(tempfile.mkdtemp(prefix="scendsl-bench-"))
+    out = work / "out"
     try:
-        build = cold(["build", "scenarios", "-o", str(out)], runs=3)
+        args = ["build", "scenarios", "-o", str(out)]
+
+        def empty_out() -> None:
+            shutil.rmtree(out, ignore_errors=True)
+
+        build, build_cpu = cold_with_cpu(args, runs=3, before=empty_out)
+        cached = {"SCENDSL_CACHE_DIR": str(work / "cache")}
+        build_cached, _ = cold_with_cpu(args, runs=3, before=empty_out, **cached)
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     report("notebook_five_scenarios", seconds, "s")
-    report("notebook_ratio", seconds / build, "x")
+    report("notebook_five_scenarios_cpu", seconds_cpu, "s")
+    report("notebook_ratio", seconds / build, "x")  # against a build with no cache
+    report("notebook_cpu_ratio", seconds_cpu / build_cpu, "x")
+    report("notebook_ratio_cached", seconds / build_cached, "x")
 
 
 # ------------------------------------------------------------------ uncertainty and sweeps

@@ -26,7 +26,12 @@ as soon as a template asks for it. The work worker is forked once the scenarios 
 runs the Monte Carlo while this process evaluates, then converts some pages to HTML while this
 process renders templates and converts the rest, at a lower priority, so that the charts (the
 longest chain of work) do not share a core three ways. `SCENDSL_JOBS=1` keeps everything in one
-process; the bytes are the same.
+process; the bytes are the same. No worker is forked while every core is busy (scendsl.app.pools).
+
+With a build cache (`cache_dir`; scendsl.app.cache) a build whose every input is unchanged is
+taken whole from the cache (nothing loaded or drawn), and otherwise each chart and HTML body
+already made is; either way the bytes are those of a build without it. Files whose bytes are
+already in the output folder are not rewritten (scendsl.files.write_output).
 """
 
 from __future__ import annotations
