@@ -4,8 +4,8 @@ On Linux with two or more cores and one of them idle, a build forks two workers
 (`SCENDSL_JOBS=1`: none; any other value: whatever the load): a chart worker, forked first, that
 imports matplotlib while this process loads and then draws the charts templates ask for; and a
 work worker, forked once the scenarios are loaded, that runs the Monte Carlo and converts some
-pages to HTML. What a worker returns is byte-identical to what this
-process would make. Workers ignore Ctrl-C: the main process answers it and ends them.
+pages to HTML. What a worker returns is byte-identical to what this process would make. Workers
+ignore Ctrl-C: the main process answers it and ends them.
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ def _fork_pool(initializer: Callable[[], None] | None = None) -> Pool | None:
     """A pool of one forked process (Linux, two or more cores, SCENDSL_JOBS not 1), or None.
 
     Without SCENDSL_JOBS, also None while the machine is busy (a load average of at least its
-    cores): a worker then finds no idle core, so it shortens nothing and only adds its own
-    CPU (measured on two cores at load 2 and more: the same wall time, ~0.15 s more CPU).
+    cores): a worker then finds no idle core, so whatever time it saves the build it takes
+    from the machine's other processes, and it adds CPU of its own (measured on two cores: the
+    samples' build uses ~0.15 s more CPU in all with the workers than without).
     Any other SCENDSL_JOBS than 1 forks whatever the load.
     """
     import sys
