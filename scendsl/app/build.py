@@ -164,23 +164,26 @@ def _cached_render(
     cache_dir: str | Path | None,
 ) -> dict[str, bytes]:
     """`render_files`, or the files of an earlier build whose every input is unchanged."""
-    from scendsl.app.cache import build_key, open_cache
+    from scendsl.app.cache import build_key, folder_digest, open_cache
 
-    clock = time.perf_counter()
+    clock, started_ns = time.perf_counter(), time.time_ns()
     cache = open_cache(Path(cache_dir)) if cache_dir is not None else None
     discovered = _discovered(paths) if cache is not None else None
-    key = None
+    key = templates = None
     if cache is not None and discovered is not None:
-        key = build_key(cache, paths, templates_dir, samples, seed, discovered)
+        templates = folder_digest(templates_dir)
+        key = build_key(cache, paths, templates, samples, seed, discovered)
         files = cache.load_build(key)
         timings["build cache"] = time.perf_counter() - clock
         if files is not None:
             return files
     read: dict[str, str] = {}
     files = render_files(paths, templates_dir, timings, samples, seed, cache=cache, read=read)
-    if cache is not None and key is not None:
+    # Not recorded when a template changed while the build read them (scenario files: see
+    # keep_build).
+    if cache is not None and key is not None and folder_digest(templates_dir) == templates:
         clock = time.perf_counter()
-        cache.keep_build(key, read, files)
+        cache.keep_build(key, read, files, started_ns)
         timings["keeping the build"] = time.perf_counter() - clock
     return files
 

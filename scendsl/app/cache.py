@@ -165,10 +165,20 @@ class BuildCache:
             files[name] = content
         return files
 
-    def keep_build(self, key: str, read: dict[str, str], files: dict[str, bytes]) -> None:
-        """Record a build: the scenario files it read (display path -> real path), its outputs."""
+    def keep_build(
+        self, key: str, read: dict[str, str], files: dict[str, bytes], started_ns: int
+    ) -> None:
+        """Record a build that started at `started_ns` (time.time_ns): the scenario files it
+        read (display path -> real path) and its outputs. Not when a file read was modified
+        since a second before the start: what the build read may not be what is there now
+        (a second: file times are kept to the kernel's tick, not to the nanosecond)."""
         inputs = []
         for path, real in sorted(read.items()):
+            try:
+                if os.stat(path).st_mtime_ns >= started_ns - 1_000_000_000:
+                    return
+            except OSError:
+                return
             content_digest = file_digest(path)
             if content_digest is None:
                 return  # gone since: nothing sure to record
@@ -266,18 +276,16 @@ def _matplotlibrc_files() -> list[str]:
 def build_key(
     cache_: BuildCache,
     paths: list[str],
-    templates_dir: str | None,
+    templates: str,
     samples: int,
     seed: int | None,
     discovered: list[str],
 ) -> str:
     """The key of a whole build: its options, the working folder (paths are shown as given),
     the scenario files its paths name (a file added to a folder is a new input), and the
-    templates folder's content."""
+    templates folder's content (`templates`: its folder_digest)."""
     return cache_.key(
-        "build",
-        json.dumps([paths, os.getcwd(), samples, seed, discovered]),
-        folder_digest(templates_dir),
+        "build", json.dumps([list(paths), os.getcwd(), samples, seed, discovered]), templates
     )
 
 
