@@ -210,3 +210,17 @@ def test_a_scenario_modified_as_the_build_starts_is_not_recorded(tmp_path):
     _aged(scenario)
     build([str(scenario)], str(tmp_path / "out"), samples=0, cache_dir=cache)
     assert _entries(cache, "build")
+
+
+def test_a_cache_over_its_limit_loses_its_oldest_entries(tmp_path):
+    from scendsl.app.cache import BuildCache
+
+    cache = BuildCache(tmp_path / "cache")
+    for number in range(10):
+        cache.put("html", f"{number:064x}", b"x" * 1000)
+        past = time.time() - 100 + number  # entry 0 is the oldest
+        os.utime(cache._path("html", f"{number:064x}"), (past, past))
+    assert cache.trim(limit=20_000) == 0
+    assert cache.trim(limit=6_000) == 6  # down to three quarters of the limit: 4 entries left
+    kept = [n for n in range(10) if cache.get("html", f"{n:064x}") is not None]
+    assert kept == [6, 7, 8, 9]

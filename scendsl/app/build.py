@@ -185,6 +185,8 @@ def _cached_render(
         clock = time.perf_counter()
         cache.keep_build(key, read, files, started_ns)
         timings["keeping the build"] = time.perf_counter() - clock
+    if cache is not None:
+        cache.trim()
     return files
 
 

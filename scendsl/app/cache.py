@@ -13,7 +13,8 @@ The cache never changes the output: an entry is used only when every input it wa
 is the same, and each entry holds the hash of its bytes, checked when read, so a corrupted,
 truncated or foreign entry is ignored (and redone). Writes are atomic (a temporary name, then a
 rename); a cache folder that cannot be read or written, or that is not this user's alone (its
-`v1` folder owned by another or writable by others), is ignored. Deleting the folder is safe.
+`v1` folder owned by another or writable by others), is ignored. Deleting the folder is safe;
+a build that made something new trims the oldest entries beyond MAX_CACHE_BYTES.
 
 Where: `SCENDSL_CACHE_DIR` if set (empty: no cache), else `$XDG_CACHE_HOME/scendsl`, else
 `~/.cache/scendsl` — never inside the output folder.
@@ -36,6 +37,9 @@ _FORMAT = "1"
 _LIBRARIES = ("jinja2", "markdown", "markupsafe", "matplotlib", "nh3", "numpy", "pydantic", "lark")
 #: Entries larger than this are not kept (a hostile scenario could otherwise fill the disk).
 _MAX_ENTRY = 64 * 1024 * 1024
+#: After a build that made something new, the oldest entries are removed while the cache holds
+#: more than this (down to three quarters of it).
+MAX_CACHE_BYTES = 512 * 1024 * 1024
 
 
 def default_cache_dir() -> Path | None:
@@ -106,8 +110,7 @@ class BuildCache:
             return
         path = self._path(kind, key)
         try:
-            path.parent.parent.mkdir(mode=0o700, exist_ok=True)
-            path.parent.mkdir(mode=0o700, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
         except (OSError, ValueError):
             return
@@ -191,6 +194,35 @@ class BuildCache:
             outputs.append((name, blob))
         record = {"inputs": inputs, "outputs": outputs}
         self.put("build", key, json.dumps(record, sort_keys=True).encode("utf-8"))
+
+    def trim(self, limit: int = MAX_CACHE_BYTES) -> int:
+        """Remove the oldest entries (by modification time) while the cache holds more than
+        `limit` bytes, down to three quarters of it; returns how many were removed."""
+        entries: list[tuple[int, int, str]] = []
+        pending = [str(self.folder)]
+        while pending:
+            try:
+                with os.scandir(pending.pop()) as listing:
+                    for entry in listing:
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            info = entry.stat(follow_symlinks=False)
+                            entries.append((info.st_mtime_ns, info.st_size, entry.path))
+            except OSError:
+                continue
+        total = sum(size for _, size, _ in entries)
+        if total <= limit:
+            return 0
+        removed = 0
+        for _, size, path in sorted(entries):
+            if total <= limit * 3 // 4:
+                break
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                total -= size
+                removed += 1
+        return removed
 
 
 def file_digest(path: str) -> str | None:
