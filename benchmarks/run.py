@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Fresh processes per figure (the best is reported); BENCH_RUNS=3 for a quicker, rougher run.
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 SKETCH = ROOT / "tests" / "fixtures" / "sketch" / "language-sketch.scn"
 GROUPS: dict[str, callable] = {}
 
@@ -44,15 +46,36 @@ def best_of(runs: int, function) -> float:
     return best
 
 
-def cold(args: list[str]) -> float:
-    """Wall time of a fresh `python -m scendsl ...` process.
+def cold(args: list[str], runs: int | None = None, before=None, **env_vars: str) -> float:
+    """Wall time of a fresh `python -m scendsl ...` process (see `cold_with_cpu`)."""
+    return cold_with_cpu(args, runs, before, **env_vars)[0]
+
+
+def cold_with_cpu(
+    args: list[str], runs: int | None = None, before=None, **env_vars: str
+) -> tuple[float, float]:
+    """(wall, CPU) seconds of the best of `runs` fresh `python -m scendsl ...` processes; the
+    CPU is that of the process and of every worker it started (each is waited for).
 
     With bytecode caching on, as for a user: `pip install` compiles the package, so a shell
     that sets PYTHONDONTWRITEBYTECODE would otherwise measure recompiling our sources each run.
+    No build cache unless `SCENDSL_CACHE_DIR` is given in `env_vars`. `before()` runs before
+    each process, outside the timing.
     """
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    import resource
 
-    def run():
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["SCENDSL_CACHE_DIR"] = ""
+    env.update(env_vars)
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def run() -> tuple[float, float]:
+        if before is not None:
+            before()
+        used, start = cpu(), time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "scendsl", *args],
             cwd=ROOT,
@@ -61,13 +84,16 @@ def cold(args: list[str]) -> float:
             stderr=subprocess.DEVNULL,
             env=env,
         )
+        return time.perf_counter() - start, cpu() - used
 
     run()  # warm the OS file cache and Python's bytecode cache
-    return best_of(7, run)
+    results = [run() for _ in range(RUNS if runs is None else min(runs, RUNS))]
+    return min(wall for wall, _ in results), min(used for _, used in results)
 
 
 @group("check")
 def bench_check() -> None:
+    report("check_cold", cold(["check", "scenarios"]), "s")
     report("check_sketch_cold", cold(["check", str(SKETCH)]), "s")
     report(
         "python_startup", best_of(7, lambda: subprocess.run([sys.executable, "-c", "pass"])), "s"
@@ -113,11 +139,122 @@ def bench_eval() -> None:
 
 @group("build")
 def bench_build() -> None:
-    out = Path(tempfile.mkdtemp(prefix="scendsl-bench-"))
+    """The samples' build from a fresh process: with no cache (into an emptied folder), one
+    process without workers, and with a warm build cache: nothing changed into an empty folder
+    (`build_cached`) and into the folder it wrote (`build_unchanged`: nothing rewritten), and
+    one scenario edited before each run (`build_one_edit`: its charts and pages made again)."""
+    work = Path(tempfile.mkdtemp(prefix="scendsl-bench-"))
+    out, cache, scenarios = work / "out", work / "cache", work / "scenarios"
+    shutil.copytree(ROOT / "scenarios", scenarios)
     try:
-        report("build_cold", cold(["build", "scenarios", "-o", str(out)]), "s")
+
+        def empty_out() -> None:
+            shutil.rmtree(out, ignore_errors=True)
+
+        args = ["build", "scenarios", "-o", str(out)]
+        wall, cpu = cold_with_cpu(args, before=empty_out)
+        report("build_cold", wall, "s")
+        report("build_cold_cpu", cpu, "s")
+        wall, cpu = cold_with_cpu(args, before=empty_out, SCENDSL_JOBS="1")
+        report("build_cold_one_process", wall, "s")
+        report("build_cold_one_process_cpu", cpu, "s")
+
+        cached = {"SCENDSL_CACHE_DIR": str(cache)}
+        wall, cpu = cold_with_cpu(args, before=empty_out, **cached)
+        report("build_cached", wall, "s")
+        report("build_cached_cpu", cpu, "s")
+        wall, cpu = cold_with_cpu(args, **cached)
+        report("build_unchanged", wall, "s")
+        report("build_unchanged_cpu", cpu, "s")
+
+        edited = scenarios / "colossus2.scn"
+        original = edited.read_text(encoding="utf-8")
+        assert "pue 1.25" in original
+        edits = iter(range(1, 1000))
+
+        def edit() -> None:
+            edited.write_text(original.replace("pue 1.25", f"pue 1.{next(edits):03d}", 1))
+
+        edit_args = ["build", str(scenarios), "-o", str(work / "edited")]
+        cold_with_cpu(edit_args, runs=1, **cached)  # the cache holds these scenarios' parts
+        wall, cpu = cold_with_cpu(edit_args, runs=5, before=edit, **cached)
+        report("build_one_edit", wall, "s")
+        report("build_one_edit_cpu", cpu, "s")
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+NOTEBOOK_CELLS = [
+    "import scendsl\nfrom scendsl.model.evaluate import evaluate\n"
+    "import matplotlib.pyplot as plt\nfrom IPython.display import Markdown, display",
+    "scenarios = scendsl.load({folder!r})\nnames = {names!r}\n"
+    "results = {{n: evaluate(scenarios.get(n)) for n in names}}",
+    "for name, result in results.items():\n"
+    "    rows = ['| metric | value |', '|---|---|']\n"
+    "    rows += [f'| {{k}} | {{m.value}} {{m.unit}} |' for k, m in sorted(result.metrics.items())]\n"
+    "    display(Markdown(f'## {{name}}\\n' + '\\n'.join(rows)))",
+    "for metric in ['energy.facility_power', 'cluster.peak']:\n"
+    "    figure, axes = plt.subplots(figsize=(6.4, 2.5))\n"
+    "    axes.barh(names, [float(results[n].value(metric)) for n in names])\n"
+    "    axes.set_title(metric)\n    plt.show()",
+]
+
+
+@group("notebook")
+def bench_notebook() -> None:
+    """The route analysts use today: a notebook of five sample scenarios (their tables and two
+    charts) executed to HTML by `jupyter nbconvert`, against `build_cold` of all the samples;
+    needs the `bench` extra (nbconvert, ipykernel)."""
+    try:
+        import nbformat
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import ExecutePreprocessor  # noqa: F401
+    except ImportError as error:
+        print(f"notebook_ratio skipped: {error.name} is not installed (the 'bench' extra)")
+        return
+    del HTMLExporter
+    names = ["colossus2", "colossus2_h100", "bench_b200", "bench_gb200", "bench_h100"]
+    cells = [c.format(folder=str(ROOT / "scenarios"), names=names) for c in NOTEBOOK_CELLS]
+    with tempfile.TemporaryDirectory() as folder:
+        notebook = Path(folder) / "five.ipynb"
+        document = nbformat.v4.new_notebook()
+        document.cells = [nbformat.v4.new_code_cell(cell) for cell in cells]
+        nbformat.write(document, str(notebook))
+        command = [sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "html"]
+        command += ["--output-dir", folder, str(notebook)]
+
+        def convert() -> tuple[float, float]:
+            import resource
+
+            def cpu() -> float:
+                usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+                return usage.ru_utime + usage.ru_stime
+
+            used, start = cpu(), time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, cwd=folder)
+            return time.perf_counter() - start, cpu() - used
+
+        convert()
+        runs = [convert() for _ in range(3)]
+        seconds, seconds_cpu = min(w for w, _ in runs), min(c for _, c in runs)
+    work = Path(tempfile.mkdtemp(prefix="scendsl-bench-"))
+    out = work / "out"
+    try:
+        args = ["build", "scenarios", "-o", str(out)]
+
+        def empty_out() -> None:
+            shutil.rmtree(out, ignore_errors=True)
+
+        build, build_cpu = cold_with_cpu(args, runs=3, before=empty_out)
+        cached = {"SCENDSL_CACHE_DIR": str(work / "cache")}
+        build_cached, _ = cold_with_cpu(args, runs=3, before=empty_out, **cached)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report("notebook_five_scenarios", seconds, "s")
+    report("notebook_five_scenarios_cpu", seconds_cpu, "s")
+    report("notebook_ratio", seconds / build, "x")  # against a build with no cache
+    report("notebook_cpu_ratio", seconds_cpu / build_cpu, "x")
+    report("notebook_ratio_cached", seconds / build_cached, "x")
 
 
 # ------------------------------------------------------------------ uncertainty and sweeps

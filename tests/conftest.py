@@ -1,6 +1,11 @@
+import os
 from pathlib import Path
 
 import pytest
+
+# The command line keeps a build cache in the user's cache folder; tests never use or fill it
+# (tests of the cache name their own folder).
+os.environ["SCENDSL_CACHE_DIR"] = ""
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

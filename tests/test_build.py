@@ -743,6 +743,7 @@ def test_a_scenario_error_leaves_the_output_folder_unchanged(tmp_path):
 def test_a_failure_while_writing_leaves_the_old_folder(tmp_path, monkeypatch):
     out = tmp_path / "out"
     build([str(SKETCH)], str(out))
+    (out / "risk.md").write_text("edited", encoding="utf-8")  # so the build has to write
     before = snapshot(out)
 
     def broken_swap(fresh, target):
@@ -1079,6 +1080,7 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_output(tmp_path, delay):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env=dict(os.environ, SCENDSL_JOBS="2"),  # with its workers, however busy the machine
     )
     time.sleep(delay)
     try:

@@ -266,6 +266,7 @@ def test_interrupted_build_prints_one_line_and_exits_130(tmp_path, delay):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=dict(os.environ, SCENDSL_JOBS="2"),  # with its workers, however busy the machine
     )
     time.sleep(delay)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
@@ -279,7 +280,10 @@ def test_interrupted_build_prints_one_line_and_exits_130(tmp_path, delay):
 
 
 # ---------------------------------------------------------------- item 19: disk full
-def test_disk_full_keeps_old_output(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("syncfs", ["fails", "missing"])
+def test_disk_full_keeps_old_output(tmp_path, capsys, monkeypatch, syncfs):
+    import ctypes
+
     out = tmp_path / "out"
     assert run(capsys, "build", SKETCH, "-o", out)[0] == 0
     (out / "README.md").write_text("mine\n", encoding="utf-8")
@@ -288,6 +292,12 @@ def test_disk_full_keeps_old_output(tmp_path, capsys, monkeypatch):
     def full(descriptor):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    class Libc:  # syncfs(2) reports a writeback error (-1), or the C library has none
+        def __init__(self, *args, **kwargs):
+            if syncfs == "fails":
+                self.syncfs = lambda descriptor: -1
+
+    monkeypatch.setattr(ctypes, "CDLL", Libc)
     monkeypatch.setattr(os, "fsync", full)  # the system's refusal, where a full disk reports it
     code, err = run(capsys, "build", ROOT / "scenarios", "-o", out)
     assert code == 1 and "no space left on device" in err

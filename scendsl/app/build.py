@@ -26,7 +26,12 @@ as soon as a template asks for it. The work worker is forked once the scenarios 
 runs the Monte Carlo while this process evaluates, then converts some pages to HTML while this
 process renders templates and converts the rest, at a lower priority, so that the charts (the
 longest chain of work) do not share a core three ways. `SCENDSL_JOBS=1` keeps everything in one
-process; the bytes are the same.
+process; the bytes are the same. No worker is forked while every core is busy (scendsl.app.pools).
+
+With a build cache (`cache_dir`; scendsl.app.cache) a build whose every input is unchanged is
+taken whole from the cache (nothing loaded or drawn), and otherwise each chart and HTML body
+already made is; either way the bytes are those of a build without it. Files whose bytes are
+already in the output folder are not rewritten (scendsl.files.write_output).
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, work_pool
 from scendsl.app.sources import attach_sources
 from scendsl.defaults import DEFAULT_SAMPLES
-from scendsl.files import check_output_folder, out_of_date, write_output
+from scendsl.files import check_output_folder, out_of_date, scenario_files, write_output
 from scendsl.progress import Ticker, progress
 from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
@@ -52,6 +57,7 @@ from scendsl.terminal import visible_path
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
+    from scendsl.app.cache import BuildCache
     from scendsl.catalog import Catalog
     from scendsl.scenario import ScenarioSet, Sweep
 
@@ -124,6 +130,7 @@ def build(
     check: bool = False,
     samples: int = MONTE_CARLO_SAMPLES,
     seed: int | None = None,
+    cache_dir: str | Path | None = None,
 ) -> BuildReport:
     """Build every briefing of the scenarios under `paths` into `out_dir`.
 
@@ -131,11 +138,13 @@ def build(
     (None: the fixed default of scendsl.model.uncertainty, so a build is reproducible).
     Raises ScenarioError (scenario or template problems) before anything is written.
     With `check`, writes nothing and reports the files that differ from a fresh build.
+    With `cache_dir` (the command line passes scendsl.app.cache.default_cache_dir()), work done
+    before is taken from the build cache there: the same bytes, sooner (scendsl.app.cache).
     """
     timings: dict[str, float] = {}
     start = time.perf_counter()
     check_output_folder(out_dir, paths)
-    files = render_files(paths, templates_dir, timings, samples=samples, seed=seed)
+    files = _cached_render(paths, templates_dir, timings, samples, seed, cache_dir)
     report = BuildReport(out_dir=out_dir, files=list(files), timings=timings)
     started = time.perf_counter()
     if check:
@@ -148,17 +157,68 @@ def build(
     return report
 
 
+def _cached_render(
+    paths: list[str],
+    templates_dir: str | None,
+    timings: dict[str, float],
+    samples: int,
+    seed: int | None,
+    cache_dir: str | Path | None,
+) -> dict[str, bytes]:
+    """`render_files`, or the files of an earlier build whose every input is unchanged."""
+    from scendsl.app.cache import build_key, folder_digest, open_cache
+
+    clock, started_ns = time.perf_counter(), time.time_ns()
+    cache = open_cache(Path(cache_dir)) if cache_dir is not None else None
+    discovered = _discovered(paths) if cache is not None else None
+    key = templates = None
+    if cache is not None and discovered is not None:
+        templates = folder_digest(templates_dir)
+        key = build_key(cache, paths, templates, samples, seed, discovered)
+        files = cache.load_build(key)
+        timings["build cache"] = time.perf_counter() - clock
+        if files is not None:
+            return files
+    read: dict[str, str] = {}
+    files = render_files(paths, templates_dir, timings, samples, seed, cache=cache, read=read)
+    # Not recorded when a template changed while the build read them (scenario files: see
+    # keep_build).
+    if cache is not None and key is not None and folder_digest(templates_dir) == templates:
+        clock = time.perf_counter()
+        cache.keep_build(key, read, files, started_ns)
+        timings["keeping the build"] = time.perf_counter() - clock
+    if cache is not None:
+        cache.trim()
+    return files
+
+
+def _discovered(paths: list[str]) -> list[str] | None:
+    """The scenario files `paths` name (None when any is refused: the build then says why)."""
+    from scendsl.errors import DiagnosticSink
+
+    sink = DiagnosticSink()
+    files = scenario_files(list(paths), sink)
+    return None if sink.has_errors else files
+
+
 def render_files(
     paths: list[str],
     templates_dir: str | None = None,
     timings: dict[str, float] | None = None,
     samples: int = MONTE_CARLO_SAMPLES,
     seed: int | None = None,
+    *,
+    cache: BuildCache | None = None,
+    read: dict[str, str] | None = None,
 ) -> dict[str, bytes]:
-    """Every output file by name, rendered in memory (nothing touches the disk)."""
+    """Every output file by name, rendered in memory (nothing touches the disk but `cache`).
+
+    Charts and HTML bodies found in `cache` are taken from it, and new ones kept there; `read`
+    receives every scenario file read (shown path -> real path).
+    """
     with _cyclic_gc_paused():
         return _load_and_render(
-            paths, templates_dir, timings if timings is not None else {}, samples, seed
+            paths, templates_dir, timings if timings is not None else {}, samples, seed, cache, read
         )
 
 
@@ -185,24 +245,40 @@ def _load_and_render(
     timings: dict[str, float],
     samples: int,
     seed: int | None,
+    cache: BuildCache | None = None,
+    read: dict[str, str] | None = None,
 ) -> dict[str, bytes]:
     # The chart worker is forked first: it imports matplotlib (the slowest import of a build)
-    # on the second core while this process imports the model, loads and evaluates.
-    charts = chart_pool()
+    # on the second core while this process imports the model, loads and evaluates. Not when
+    # these scenarios were built before with this cache: their charts are then mostly in it,
+    # and the few that are not are drawn here rather than paying for the import on spec.
+    charts = chart_pool() if cache is None or not cache.seen(paths) else None
     pool = None
     try:
         clock = time.perf_counter()
         from scendsl.catalog import load_catalog
         from scendsl.model import evaluate  # noqa: F401  (before the fork: both processes need it)
 
-        scenarios = load(paths)
+        scenarios = load(paths, visited=read)
         catalog = load_catalog()
         timings["load"] = time.perf_counter() - clock
         pool = work_pool()  # forked now: it shares what is loaded (and the catalog's cache)
         with build_progress(scenarios, samples) as ticker:
-            return _render_files(
-                scenarios, catalog, templates_dir, timings, pool, samples, seed, charts, ticker
+            files = _render_files(
+                scenarios,
+                catalog,
+                templates_dir,
+                timings,
+                pool,
+                samples,
+                seed,
+                charts,
+                ticker,
+                cache,
             )
+        if cache is not None:
+            cache.mark_seen(paths)
+        return files
     finally:
         for worker in (pool, charts):
             if worker is not None:
@@ -220,6 +296,7 @@ def _render_files(
     seed: int | None,
     chart_workers: Pool | None = None,
     ticker: Ticker | None = None,
+    cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
     from scendsl.model.evaluate import evaluate, nodes_for
 
@@ -297,7 +374,12 @@ def _render_files(
     ticker.describe("rendering")
 
     return render_pages(
-        views, sweeps, catalog, templates_dir, timings, WorkSharing(pool, timings, chart_workers)
+        views,
+        sweeps,
+        catalog,
+        templates_dir,
+        timings,
+        WorkSharing(pool, timings, chart_workers, cache),
     )
 
 

@@ -22,10 +22,14 @@ if TYPE_CHECKING:
 
 
 def load(
-    paths: Sequence[str], max_variants: int | None = None, max_tokens: int | None = None
+    paths: Sequence[str],
+    max_variants: int | None = None,
+    max_tokens: int | None = None,
+    visited: dict[str, str] | None = None,
 ) -> ScenarioSet:
     """The scenarios of the files and folders named on the command line, resolved together
-    (one namespace); raises ScenarioError with every diagnostic."""
+    (one namespace); raises ScenarioError with every diagnostic. `visited` receives every
+    scenario file read (shown path -> real path)."""
     from scendsl.language.parse import MAX_TOKENS
     from scendsl.language.resolve import load_paths
 
@@ -33,6 +37,7 @@ def load(
         list(paths),
         max_variants=DEFAULT_MAX_VARIANTS if max_variants is None else max_variants,
         max_tokens=MAX_TOKENS if max_tokens is None else max_tokens,
+        visited=visited,
     )
 
 

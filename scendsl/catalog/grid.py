@@ -2,8 +2,9 @@
 
 The figures live in `grid.toml` and `electricity_prices.toml` beside this module, both generated
 by the import scripts in `scripts/` from published data sets (their headers say which release).
-Regions are ISO 3166-1 alpha-2 codes (`FR`) or ISO 3166-2 codes (`US-TX`), checked and named with
-pycountry.
+Regions are ISO 3166-1 alpha-2 codes (`FR`) or ISO 3166-2 codes (`US-TX`), checked and named from
+`iso3166.tsv` (generated from pycountry by scripts/build_iso3166.py): the codes a scenario may name.
+Importing pycountry and loading its tables took a tenth of a build.
 
 Every lookup returns a `RegionalFigure` and never raises: when the region or year has no figure,
 the nearest honest substitute is returned with `fallback=True` and a `reason` fit for a warning
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-import pycountry
+from scendsl.language.names import iso_region_names
 
 __all__ = [
     "RegionalFigure",
@@ -67,21 +68,14 @@ def _normalise(region: str) -> str:
 
 
 def is_region_code(region: str) -> bool:
-    """True for an ISO 3166-1 alpha-2 country code or an ISO 3166-2 subdivision code."""
-    code = _normalise(region)
-    if "-" in code:
-        return pycountry.subdivisions.get(code=code) is not None
-    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+    """True for an ISO 3166-1 alpha-2 country code or an ISO 3166-2 subdivision code that a
+    scenario may name (iso3166.tsv)."""
+    return _normalise(region) in iso_region_names()
 
 
 def region_name(region: str) -> str | None:
     """The ISO 3166 name of a country or subdivision code, or None for an unknown code."""
-    code = _normalise(region)
-    if "-" in code:
-        sub = pycountry.subdivisions.get(code=code)
-        return sub.name if sub is not None else None
-    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
-    return country.name if country is not None else None
+    return iso_region_names().get(_normalise(region))
 
 
 def regions_with(series: str) -> frozenset[str]:

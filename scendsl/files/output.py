@@ -130,7 +130,9 @@ def out_of_date(files: dict[str, bytes], folder: Path) -> list[str]:
 def write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
     """Replace the build's files in `folder`; returns (written, removed) paths.
 
-    Raises ScenarioError naming the path for every refusal of the file system; the old folder
+    A file whose bytes are already there is not rewritten (its inode and mtime are kept, so
+    tools that watch the folder see only what changed) and is not among `written`; when
+    nothing changed the folder is left as it is. Raises ScenarioError naming the path for every refusal of the file system; the old folder
     is then unchanged.
     """
     try:
@@ -167,6 +169,10 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
     removed = [str(target / name) for name in stale]
     content = dict(files)
     content[MANIFEST] = manifest_bytes(files)
+    same = _unchanged(content, target) if exists else set()
+    if len(same) == len(content) and not stale:
+        return [], []
+    written = [str(target / name) for name in files if name not in same]
     prefix = f".{target.name[:_NAME_KEPT]}.new-"
     try:
         fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
@@ -178,8 +184,8 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
                 None,
                 "the old output is kept",
             ) from None
-        _write_in_place(content, target, removed)
-        return [str(target / name) for name in files], removed
+        _write_in_place({n: d for n, d in content.items() if n not in same}, target, removed)
+        return written, removed
     lock = _lock(fresh)
     try:
         if exists:
@@ -189,7 +195,11 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
                     continue
                 _carry_over(entry, fresh / entry.name)
         for name, data in content.items():
-            _create(fresh / name, data)
+            if name in same:  # the same bytes: the old file itself, its mtime kept
+                _link_or_copy(target / name, fresh / name)
+            else:
+                _create(fresh / name, data, sync=False)
+        _sync_files(fresh, [name for name in content if name not in same])
         # The mode last: a read-only output folder (0555) stays read-only, but is written first.
         os.chmod(fresh, (target.stat().st_mode & 0o7777) if exists else 0o777 & ~_umask())
         _swap(fresh, target)
@@ -198,7 +208,20 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         raise
     finally:
         os.close(lock)
-    return [str(target / name) for name in files], removed
+    return written, removed
+
+
+def _unchanged(content: dict[str, bytes], target: Path) -> set[str]:
+    """Names whose regular file in `target` already holds exactly these bytes."""
+    same = set()
+    for name, data in content.items():
+        try:
+            with open_regular(str(target / name), follow_link=False) as handle:
+                if handle.read(len(data) + 1) == data:
+                    same.add(name)
+        except OSError:
+            continue
+    return same
 
 
 def _refuse_links(files: dict[str, bytes], target: Path, shown: Path) -> None:
@@ -231,8 +254,9 @@ def _carry_over(entry: Path, destination: Path) -> None:
         _link_or_copy(entry, destination)
 
 
-def _create(path: Path, content: bytes) -> None:
-    """A new file (never an existing one, never through a link), written and synced."""
+def _create(path: Path, content: bytes, sync: bool = True) -> None:
+    """A new file (never an existing one, never through a link), written and (with `sync`)
+    synced."""
     descriptor = os.open(
         path,
         os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
@@ -241,7 +265,41 @@ def _create(path: Path, content: bytes) -> None:
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(content)
         handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
+
+
+def _sync_files(folder: Path, names: list[str]) -> None:
+    """The files just written into `folder` on disk before it is swapped in: one syncfs of its
+    file system where Linux offers it (one journal commit; an fsync per file cost ~0.25 s for
+    the samples' 37 files), else an fsync per file. OSError if they cannot be synced."""
+    if not names or _syncfs(folder):
+        return
+    for name in names:
+        descriptor = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Linux syncfs(2) of the file system holding `folder`; False where it is not offered or
+    fails (the caller then syncs each file)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        return bool(syncfs(descriptor) == 0)
+    finally:
+        os.close(descriptor)
 
 
 def _link_or_copy(source, destination) -> None:

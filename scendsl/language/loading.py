@@ -118,13 +118,18 @@ def _import_target(
 
 
 def load_paths(
-    paths: list[str], *, max_variants: int = DEFAULT_MAX_VARIANTS, max_tokens: int = MAX_TOKENS
+    paths: list[str],
+    *,
+    max_variants: int = DEFAULT_MAX_VARIANTS,
+    max_tokens: int = MAX_TOKENS,
+    visited: dict[str, str] | None = None,
 ) -> ScenarioSet:
-    """Parse and resolve files and directories together (one namespace)."""
+    """Parse and resolve files and directories together (one namespace); `visited` receives
+    every file read (as for `load_documents`)."""
     sink = DiagnosticSink()
     roots: dict[str, str] = {}
     files = scenario_files(paths, sink, roots)
-    documents = load_documents(files, sink, max_tokens=max_tokens, roots=roots)
+    documents = load_documents(files, sink, max_tokens=max_tokens, roots=roots, visited=visited)
     if sink.has_errors:
         # Still resolve what parsed, so semantic errors of the other files show too.
         try:

@@ -1,0 +1,343 @@
+"""The build cache: work a build has done before, found again by the hash of what it depends on.
+
+Three kinds of entries, each keyed by a SHA-256 of its inputs and of the *fingerprint* (the
+contents of every file of the scendsl package and of its built-in templates, the versions of the
+libraries that shape the bytes, Python's version, and the matplotlibrc files matplotlib reads):
+
+- `chart`: a chart's SVG, by its job (the plain data it is drawn from);
+- `html`: a page's cleaned HTML body, by the page's rendered Markdown;
+- `build`: a whole build, by its options and the contents of every file it read (the scenario
+  files and their imports, the templates folder); the output files are `blob` entries by hash.
+
+The cache never changes the output: an entry is used only when every input it was made from
+is the same, and each entry holds the hash of its bytes, checked when read, so a corrupted,
+truncated or foreign entry is ignored (and redone). Writes are atomic (a temporary name, then a
+rename); a cache folder that cannot be read or written, or that is not this user's alone (its
+`v1` folder owned by another or writable by others), is ignored. Deleting the folder is safe;
+a build that made something new trims the oldest entries beyond MAX_CACHE_BYTES.
+
+Where: `SCENDSL_CACHE_DIR` if set (empty: no cache), else `$XDG_CACHE_HOME/scendsl`, else
+`~/.cache/scendsl` — never inside the output folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+
+#: Bumped when the layout of the entries changes (old entries are then simply not found).
+_FORMAT = "1"
+#: Libraries whose version can change the bytes of a briefing.
+_LIBRARIES = ("jinja2", "markdown", "markupsafe", "matplotlib", "nh3", "numpy", "pydantic", "lark")
+#: Entries larger than this are not kept (a hostile scenario could otherwise fill the disk).
+_MAX_ENTRY = 64 * 1024 * 1024
+#: After a build that made something new, the oldest entries are removed while the cache holds
+#: more than this (down to three quarters of it).
+MAX_CACHE_BYTES = 512 * 1024 * 1024
+
+
+def default_cache_dir() -> Path | None:
+    """The cache folder of this user (see the module's docstring), or None for no cache."""
+    chosen = os.environ.get("SCENDSL_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "scendsl" if os.path.isabs(base) else None
+
+
+def digest(*parts: bytes | str) -> str:
+    """SHA-256 of the parts, each length-prefixed (so that no two lists of parts collide)."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        hasher.update(b"%d:" % len(data))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+class BuildCache:
+    """Entries in `folder`, keyed by kind and hash. Every failure reads as a miss."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder) / f"v{_FORMAT}"
+        self.fingerprint = fingerprint()
+
+    def private(self) -> bool:
+        """Whether the entries folder is this user's alone (made so if missing): an entry
+        another user could write would put their HTML into our briefings."""
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = os.stat(self.folder, follow_symlinks=False)
+        except (OSError, ValueError):
+            return False
+        import stat
+
+        owner = os.getuid() if hasattr(os, "getuid") else info.st_uid  # (Windows: no owners)
+        return (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == owner
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        )
+
+    def key(self, kind: str, *parts: bytes | str) -> str:
+        """The key of an entry of `kind` made from `parts` with this version of scendsl."""
+        return digest(self.fingerprint, kind, *parts)
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        """The entry's bytes, or None (missing, unreadable, corrupted)."""
+        try:
+            with open(self._path(kind, key), "rb") as handle:
+                stored = handle.read(_MAX_ENTRY + 80)
+        except (OSError, ValueError):
+            return None
+        head, _, data = stored.partition(b"\n")
+        if head != hashlib.sha256(data).hexdigest().encode("ascii"):
+            return None
+        return data
+
+    def put(self, kind: str, key: str, data: bytes) -> None:
+        """Keep the entry (best effort: a full or read-only disk just means no cache)."""
+        if len(data) > _MAX_ENTRY:
+            return
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+        except (OSError, ValueError):
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
+            os.replace(temporary, path)
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+    def get_text(self, kind: str, key: str) -> str | None:
+        data = self.get(kind, key)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def put_text(self, kind: str, key: str, text: str) -> None:
+        self.put(kind, key, text.encode("utf-8", "surrogatepass"))
+
+    # ---------------------------------------------------------------------------- whole builds
+    def seen(self, paths: list[str]) -> bool:
+        """Whether these paths were built before with this scendsl (so most charts are here)."""
+        return self.get("seen", self._seen_key(paths)) is not None
+
+    def mark_seen(self, paths: list[str]) -> None:
+        self.put("seen", self._seen_key(paths), b"")
+
+    def _seen_key(self, paths: list[str]) -> str:
+        return self.key("seen", json.dumps([list(paths), os.getcwd()]))
+
+    def load_build(self, key: str) -> dict[str, bytes] | None:
+        """The output files of an earlier build with this key, if every file it read (by the
+        record: path, real path and content hash) is unchanged and every output is intact."""
+        data = self.get("build", key)
+        if data is None:
+            return None
+        try:
+            record = json.loads(data)
+            inputs = record["inputs"]
+            outputs = record["outputs"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        for path, real, expected in inputs:
+            if file_digest(path) != expected or os.path.realpath(path) != real:
+                return None
+        files: dict[str, bytes] = {}
+        for name, expected in outputs:
+            content = self.get("blob", expected)
+            if content is None or hashlib.sha256(content).hexdigest() != expected:
+                return None
+            files[name] = content
+        return files
+
+    def keep_build(
+        self, key: str, read: dict[str, str], files: dict[str, bytes], started_ns: int
+    ) -> None:
+        """Record a build that started at `started_ns` (time.time_ns): the scenario files it
+        read (display path -> real path) and its outputs. Not when a file read was modified
+        since a second before the start: what the build read may not be what is there now
+        (a second: file times are kept to the kernel's tick, not to the nanosecond)."""
+        inputs = []
+        for path, real in sorted(read.items()):
+            try:
+                if os.stat(path).st_mtime_ns >= started_ns - 1_000_000_000:
+                    return
+            except OSError:
+                return
+            content_digest = file_digest(path)
+            if content_digest is None:
+                return  # gone since: nothing sure to record
+            inputs.append((path, real, content_digest))
+        outputs = []
+        for name, content in files.items():
+            blob = hashlib.sha256(content).hexdigest()
+            if self.get("blob", blob) is None:
+                self.put("blob", blob, content)
+            outputs.append((name, blob))
+        record = {"inputs": inputs, "outputs": outputs}
+        self.put("build", key, json.dumps(record, sort_keys=True).encode("utf-8"))
+
+    def trim(self, limit: int = MAX_CACHE_BYTES) -> int:
+        """Remove the oldest entries (by modification time) while the cache holds more than
+        `limit` bytes, down to three quarters of it; returns how many were removed."""
+        entries: list[tuple[int, int, str]] = []
+        pending = [str(self.folder)]
+        while pending:
+            try:
+                with os.scandir(pending.pop()) as listing:
+                    for entry in listing:
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            info = entry.stat(follow_symlinks=False)
+                            entries.append((info.st_mtime_ns, info.st_size, entry.path))
+            except OSError:
+                continue
+        total = sum(size for _, size, _ in entries)
+        if total <= limit:
+            return 0
+        removed = 0
+        for _, size, path in sorted(entries):
+            if total <= limit * 3 // 4:
+                break
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                total -= size
+                removed += 1
+        return removed
+
+
+def file_digest(path: str) -> str | None:
+    """SHA-256 of a regular file's content, or None if it cannot be read as one."""
+    from scendsl.files import open_regular
+
+    try:
+        with open_regular(path) as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def folder_digest(folder: str | None) -> str:
+    """A hash of every file under `folder` by relative path and content (a templates folder: a
+    template added later may shadow a built-in one). Links and unreadable files count too."""
+    if folder is None:
+        return "none"
+    parts: list[str] = []
+    for top, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(top, name)
+            parts += [os.path.relpath(path, folder), file_digest(path) or "unreadable"]
+    return digest(os.path.realpath(folder), *parts)
+
+
+@cache
+def fingerprint() -> str:
+    """What every entry depends on besides its own inputs: this scendsl (the content of its
+    package and built-in templates), the libraries' versions, Python's, and matplotlibrc."""
+    from scendsl.report.loader import builtin_templates_dir
+
+    package = Path(__file__).resolve().parent.parent
+    parts: list[str | bytes] = [_FORMAT, sys.version, *_library_versions()]
+    for root in (package, Path(builtin_templates_dir())):
+        for top, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                if name.endswith((".pyc", ".pyo")):
+                    continue
+                path = os.path.join(top, name)
+                parts += [os.path.relpath(path, root), file_digest(path) or "unreadable"]
+    for path in _matplotlibrc_files():
+        parts += [path, file_digest(path) or "none"]
+    return digest(*parts)
+
+
+def _library_versions() -> list[str]:
+    """`name-version` of each library in _LIBRARIES, from the names of the installed
+    distributions' metadata folders (a listing per path entry; importing them would cost more
+    than a cached build). A library not found is named as such: its entries still agree."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                project = name.split("-", 1)[0].lower().replace("_", "-")
+                found.setdefault(project, name)
+    return [found.get(library, f"{library} not found") for library in _LIBRARIES]
+
+
+def _matplotlibrc_files() -> list[str]:
+    """The places matplotlib reads a matplotlibrc from (matplotlib.matplotlib_fname), without
+    importing it: settings the charts do not fix themselves could otherwise change their bytes."""
+    places = [os.path.join(os.getcwd(), "matplotlibrc")]
+    if os.environ.get("MATPLOTLIBRC"):
+        places += [
+            os.environ["MATPLOTLIBRC"],
+            os.path.join(os.environ["MATPLOTLIBRC"], "matplotlibrc"),
+        ]
+    config = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config"),
+        "matplotlib",
+    )
+    places.append(os.path.join(config, "matplotlibrc"))
+    return places
+
+
+def build_key(
+    cache_: BuildCache,
+    paths: list[str],
+    templates: str,
+    samples: int,
+    seed: int | None,
+    discovered: list[str],
+) -> str:
+    """The key of a whole build: its options, the working folder (paths are shown as given),
+    the scenario files its paths name (a file added to a folder is a new input), and the
+    templates folder's content (`templates`: its folder_digest)."""
+    return cache_.key(
+        "build", json.dumps([list(paths), os.getcwd(), samples, seed, discovered]), templates
+    )
+
+
+def open_cache(folder: Path | None) -> BuildCache | None:
+    """A BuildCache in `folder`, or None (no folder, or one that is not this user's alone)."""
+    if folder is None:
+        return None
+    cache_ = BuildCache(folder)
+    return cache_ if cache_.private() else None
+
+
+def chart_entry(svg: str | None) -> str:
+    """A drawn chart as cache text (a chart may be None: nothing to draw)."""
+    return "-" if svg is None else "+" + svg
+
+
+def chart_from_entry(text: str) -> tuple[bool, str | None]:
+    """(found, svg) from a chart's cache text."""
+    if text == "-":
+        return True, None
+    if text.startswith("+"):
+        return True, text[1:]
+    return False, None
