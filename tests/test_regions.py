@@ -14,8 +14,8 @@ import scendsl
 from scendsl.app.build import render_files
 from scendsl.catalog.jurisdictions import Scope, applies, covers, parse_scope
 from scendsl.model.evaluate import evaluate
-from scendsl.report.render import md_escape
 from scendsl.model.risk import RiskRulesError, jurisdiction_rules, load_rules, parse_rules
+from scendsl.report.render import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent
 

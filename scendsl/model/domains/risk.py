@@ -105,9 +105,10 @@ def _codes(value: Any, size: int) -> tuple[np.ndarray, tuple[Any, ...]]:
     """A column as codes into its distinct values (a constant: one value)."""
     if isinstance(value, Categorical):
         return value.codes, value.categories
-    if isinstance(value, (np.ndarray, Partial)) and np.ndim(getattr(value, "values", value)) == 1:
-        rows = [element(value, row) for row in range(size)] if isinstance(value, Partial) else value
-        distinct, codes = np.unique(np.asarray(rows, dtype=object), return_inverse=True)
+    if isinstance(value, Partial):
+        value = np.asarray([element(value, row) for row in range(size)], dtype=object)
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        distinct, codes = np.unique(value.astype(object), return_inverse=True)
         return codes.reshape(-1), tuple(distinct.tolist())
     return np.zeros(size, dtype=np.int64), (value,)
 
