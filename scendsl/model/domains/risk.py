@@ -108,8 +108,14 @@ def _codes(value: Any, size: int) -> tuple[np.ndarray, tuple[Any, ...]]:
     if isinstance(value, Partial):
         value = np.asarray([element(value, row) for row in range(size)], dtype=object)
     if isinstance(value, np.ndarray) and value.ndim == 1:
-        distinct, codes = np.unique(value.astype(object), return_inverse=True)
-        return codes.reshape(-1), tuple(distinct.tolist())
+        if value.dtype != object:  # numbers (years) or text of one kind: sortable
+            distinct, codes = np.unique(value, return_inverse=True)
+            return codes.reshape(-1), tuple(distinct.tolist())
+        index: dict[Any, int] = {}  # mixed values (n/a among them) need not sort
+        codes = np.fromiter(
+            (index.setdefault(v, len(index)) for v in value.tolist()), dtype=np.int64, count=size
+        )
+        return codes, tuple(index)
     return np.zeros(size, dtype=np.int64), (value,)
 
 
