@@ -69,9 +69,9 @@ def test_sweep_rows_small_sweeps_are_tabulated_whole_big_ones_sampled():
 def test_million_variant_sweep_briefing_is_summarised_not_tabulated(tmp_path, capsys):
     scn = _write(tmp_path, BASE + "sweep big from base {\n  cluster.count 1 .. 1000000\n}\n")
     out = tmp_path / "o"
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU: the machine's load does not count
     assert main(["build", scn, "-o", str(out), "--samples", "0"]) == 0
-    took = time.perf_counter() - started
+    took = time.process_time() - started
     page = (out / "base.md").read_text(encoding="utf-8")
     assert max(len(line) for line in page.splitlines()) < 2_000  # was one 7.9 MB line
     assert "over 1, 2, 3, …, 1000000 (1,000,000 values)" in page

@@ -52,6 +52,7 @@ from scendsl.files import check_output_folder, out_of_date, scenario_files, writ
 from scendsl.progress import Ticker, progress
 from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
+from scendsl.report.views.variation import SWEEP_SUMMARY_METRICS
 from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
@@ -286,6 +287,20 @@ def _load_and_render(
                 worker.join()
 
 
+def make_sweep_view(
+    sweep: Sweep, variants: list[VariantView], host_page: str, catalog: Catalog
+) -> SweepView:
+    """A sweep's view; when its table shows only some variants, the min/median/max over every
+    variant are evaluated here (vectorised), not while a template renders."""
+    view = SweepView(sweep, variants, host_page)
+    if view.sampled:
+        from scendsl.model.sweep import evaluate_sweep
+
+        table = evaluate_sweep(sweep, catalog, nodes=list(SWEEP_SUMMARY_METRICS))
+        view.attach_spreads(table.spreads())
+    return view
+
+
 def _render_files(
     scenarios: ScenarioSet,
     catalog: Catalog,
@@ -333,7 +348,7 @@ def _render_files(
         # One by one, not with the vectorised engine (model.sweep.evaluate_sweep): a table row
         # is a whole ScenarioView (derivations, sources, notes for the caveats), which the
         # engine's number columns do not carry. The rows are few (MAX_BUILD_SWEEP_ROWS); the
-        # summaries over every variant of a big sweep are vectorised (SweepView.across_variants).
+        # summaries over every variant of a big sweep are vectorised (evaluate_sweep below).
         for index in indices:
             ticker.advance()
             variant = sweep.variant_at(index)
@@ -348,7 +363,9 @@ def _render_files(
                 )
             )
         host = by_name.get(sweep.base)
-        sweep_view = SweepView(sweep, variants, host.page if host is not None else "index")
+        sweep_view = make_sweep_view(
+            sweep, variants, host.page if host is not None else "index", catalog
+        )
         sweeps.append(sweep_view)
         if host is not None:
             host.sweeps.append(sweep_view)

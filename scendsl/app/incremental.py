@@ -35,6 +35,7 @@ from scendsl.app.build import (
     BuildReport,
     _cyclic_gc_paused,
     axis_values,
+    make_sweep_view,
     sweep_rows,
 )
 from scendsl.app.pipeline import load, monte_carlo_runs
@@ -171,7 +172,7 @@ class IncrementalBuilder:
     def _files(self, timings: dict[str, float]) -> dict[str, bytes]:
         from scendsl.model.evaluate import evaluate, nodes_for
         from scendsl.report.pages import attach_risks
-        from scendsl.report.views import ScenarioView, SweepView, VariantView
+        from scendsl.report.views import ScenarioView, VariantView
 
         clock = time.perf_counter()
         scenarios = load(self.paths)
@@ -229,7 +230,9 @@ class IncrementalBuilder:
                 for name, point, result, nodes, values in rows.rows
             ]
             host = by_name.get(sweep.base)
-            sweep_view = SweepView(sweep, variants, host.page if host is not None else "index")
+            sweep_view = make_sweep_view(
+                sweep, variants, host.page if host is not None else "index", catalog
+            )
             sweeps.append(sweep_view)
             if host is not None:
                 host.sweeps.append(sweep_view)

@@ -27,7 +27,9 @@ MAX_TEMPLATE_OUTPUT = 20_000_000
 MAX_RANGE = 10_000
 #: Largest integer a template may compute, in bits.
 MAX_INTEGER_BITS = 100_000
-#: Seconds all templates of a build may take together (the sample briefings take well under one).
+#: CPU seconds all templates of a build may take together (the sample briefings take well under
+#: one). CPU time, not the wall clock: whether a build succeeds must not depend on how busy the
+#: machine is (a template cannot wait on anything but the processor: it has no I/O).
 RENDER_SECONDS = 10.0
 #: Largest template file read, in bytes.
 MAX_TEMPLATE_FILE = 1_000_000
@@ -233,8 +235,8 @@ class TemplateLimit(ScendslError):
 
 @contextmanager
 def alarm(seconds: float) -> Iterator[None]:
-    """Raise TemplateLimit in the main thread once `seconds` have passed (where signals can
-    be used; elsewhere the sandbox's own checks are the only bound)."""
+    """Raise TemplateLimit in the main thread once the process has used `seconds` of CPU time
+    (where signals can be used; elsewhere the sandbox's own checks are the only bound)."""
     import signal
     import threading
 
@@ -250,13 +252,13 @@ def alarm(seconds: float) -> Iterator[None]:
             "templates): a template too large to compile, or a loop too long?"
         )
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, max(seconds, 0.001))
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def sandbox_environment_class() -> type:
@@ -375,7 +377,7 @@ def sandbox_environment_class() -> type:
 
         # -------------------------------------------------------------------- budget
         def check_budget(self) -> None:
-            if time.perf_counter() > self.deadline:
+            if time.process_time() > self.deadline:
                 raise TemplateLimit(
                     f"rendering took longer than {RENDER_SECONDS:g} s (the "
                     "limit for templates): a loop or recursion too large?"

@@ -198,6 +198,7 @@ class SweepView:
         #: Only some variants are in `variants` (evenly spaced; see sweep_rows).
         self.truncated = self.sampled = sweep.size > len(variants)
         self._sweep = sweep
+        self._spreads: dict[str, dict[str, float | None]] = {}
 
     @property
     def axes_text(self) -> list[tuple[str, str]]:
@@ -213,18 +214,21 @@ class SweepView:
                 )
         return out
 
+    def attach_spreads(self, spreads: dict[str, dict[str, float | None]]) -> None:
+        """The min/P50/max of SWEEP_SUMMARY_METRICS over every variant, computed by the
+        evaluation stage (model.sweep.SweepTable.spreads): rendering never evaluates."""
+        self._spreads = spreads
+
     @cached_property
     def across_variants(self) -> dict[str, dict[str, Number]]:
         """For a sampled sweep, SWEEP_SUMMARY_METRICS over every variant: {metric: {"min",
-        "median", "max": Number}} (vectorised: a million variants take about a second)."""
+        "median", "max": Number}}, from the spreads the build attached (empty without them)."""
         if not self.sampled:
             return {}
         from scendsl.model.registry import REGISTRY
-        from scendsl.model.sweep import evaluate_sweep
 
-        table = evaluate_sweep(self._sweep, nodes=list(SWEEP_SUMMARY_METRICS), show_progress=False)
         out = {}
-        for name, stats in table.spreads().items():
+        for name, stats in self._spreads.items():
             node = REGISTRY.nodes.get(name)
             dimension = node.dimension if node is not None else "number"
             out[name] = {
