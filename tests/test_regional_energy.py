@@ -118,3 +118,20 @@ def test_grid_not_in_mix_is_not_flagged_even_without_regional_price():
     result = _result("IN", 2023, body)
     assert result.value("energy.grid_price_fallback") is False
     assert result.value("energy.grid_intensity_fallback") is False
+
+
+def test_us_state_intensity_is_labelled_direct_combustion_not_lifecycle():
+    # eGRID state rates count combustion only; the supply intensity must not pass for lifecycle.
+    texas, france = _result("US-TX", 2023), _result("FR", 2023)
+    note = texas.node("energy.supply_intensity").note
+    assert note and "not lifecycle" in note
+    assert "not lifecycle" not in (france.node("energy.supply_intensity").note or "")
+    assert "not lifecycle" in explain_text(texas, "energy.supply_intensity")
+
+
+def test_newly_covered_eurostat_countries_price_from_eurostat_not_the_gas_plant():
+    for region in ("PL", "SE", "NO", "GB", "TR"):
+        result = _result(region, 2019)
+        expected = _figure(PRICES, region, "industrial_price", 2019) * USD_PER_MWH
+        assert result.value("energy.supply_price") == pytest.approx(expected), region
+        assert result.value("energy.grid_price_fallback") is False, region

@@ -174,7 +174,11 @@ def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> Reg
 
 
 def grid_intensity(region: str, year: int) -> RegionalFigure:
-    """Lifecycle grid carbon intensity (gCO2/kWh); falls back to the parent country, then the world."""
+    """Grid carbon intensity (gCO2/kWh); falls back to the parent country, then the world.
+
+    Lifecycle for countries (Ember/OWID); for US states, EPA eGRID's direct combustion rate,
+    lower than lifecycle for the same grid: the figure's `note` then says "not lifecycle".
+    """
     return _lookup("grid_intensity", region, year, world_fallback=True)
 
 

@@ -131,7 +131,7 @@ def _system_power(ctx: Context) -> Found:
 @input_node(
     "energy.supply_intensity",
     "carbon_intensity",
-    "Lifecycle carbon intensity of the supply mix",
+    "Carbon intensity of the supply mix (lifecycle; a US state's grid: direct combustion)",
     formula="scenario energy.intensity, else Σ share × intensity of each source "
     "(grid = the region's grid for the year, grid.toml: its own figure, else its country's, "
     "else the world average; a year past the data takes the latest year)",
@@ -174,7 +174,9 @@ def _mix_average(ctx: Context, what: str) -> Found:
         parts.append(f"{share:.0%} {name}" + (f" ({found.origin})" if regional else ""))
         if found.source:
             sources.append(found.source)
-        if found.note and ("extrapolated" in found.note or "fallback" in found.note):
+        # Stand-ins, and a figure on another basis than lifecycle (US states' eGRID rates).
+        flagged = ("extrapolated", "fallback", "not lifecycle")
+        if found.note and any(word in found.note for word in flagged):
             notes.append(found.note)
     where = ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
     confidence = "C" if len(parts) > 1 else None
