@@ -63,7 +63,9 @@ def _file_name(rng: random.Random) -> str:
 
 
 def _quote(rng: random.Random) -> str:
-    return _text(rng, 60).replace("\\", "\\\\").replace('"', '\\"')
+    # A line break ends a string literal ("unterminated string"): file names carry those.
+    text = _text(rng, 60).replace("\n", " ").replace("\r", " ")
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def check_case(seed: int, index: int, folder: Path) -> tuple[str, str | None]:
@@ -79,9 +81,15 @@ def check_case(seed: int, index: int, folder: Path) -> tuple[str, str | None]:
     source.write_text(SCENARIO.replace("QUOTE", _quote(rng)), encoding="utf-8")
     out = case / ("table.xlsx" if fmt == "xlsx" else "table.csv")
     errors = io.StringIO()
-    with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+    # Named relative to the current folder, as an analyst would: the `origin` cells start
+    # with the file name itself.
+    with (
+        contextlib.chdir(case),
+        contextlib.redirect_stderr(errors),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         try:
-            code = main(["eval", str(source), "--format", fmt, "-o", str(out)])
+            code = main(["eval", source.name, "--format", fmt, "-o", str(out)])
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
     if "internal error" in errors.getvalue() or code not in (0, 1):
@@ -96,13 +104,13 @@ def check_case(seed: int, index: int, folder: Path) -> tuple[str, str | None]:
         return "ok", None
     for row in csv.reader(io.StringIO(out.read_text(encoding="utf-8"))):
         for cell in row:
-            if _CONTROL.search(cell):
-                return "failed", f"control character in cell {cell!r}"
             if cell.startswith(FORMULA_STARTS):
                 try:
                     float(cell)
                 except ValueError:
                     return "failed", f"formula-like cell {cell!r}"
+            if _CONTROL.search(cell):
+                return "failed", f"control character in cell {cell!r}"
     return "ok", None
 
 
