@@ -89,7 +89,7 @@ def check_case(seed: int, index: int, folder: Path) -> tuple[str, str | None]:
         contextlib.redirect_stdout(io.StringIO()),
     ):
         try:
-            code = main(["eval", source.name, "--format", fmt, "-o", str(out)])
+            code = main(["eval", "--format", fmt, "-o", str(out), "--", source.name])
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
     if "internal error" in errors.getvalue() or code not in (0, 1):
