@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import stat
+import struct
 import time
 import zipfile
 
@@ -175,6 +176,23 @@ def test_serve_error_event_cannot_forge_events_with_line_breaks_in_a_hostile_mes
     # The overlay shows the message as text, never as markup.
     assert "textContent = text" in serve_module.LIVE_SCRIPT
     assert "innerHTML" not in serve_module.LIVE_SCRIPT
+
+
+def test_serve_prints_no_traceback_for_a_page_not_in_utf8_or_a_client_that_went_away(
+    live, tmp_path, capfd
+):
+    server = live()
+    (tmp_path / "out" / "small.html").write_bytes(b"<p>\xff\xfe</p></head>")
+    status, _, body = _get(server, "/small.html")
+    assert status == 200 and "\ufffd".encode() in body
+    for _ in range(20):  # a client that asks, then resets the connection at once
+        client = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        client.sendall(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()
+    assert _get(server, "/index.html")[0] == 200
+    time.sleep(0.2)
+    assert "Traceback" not in capfd.readouterr().err
 
 
 # ------------------------------------------------------------------------------- the cache

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from scendsl.errors import EXIT_OK, EXIT_USAGE, ScendslError
-from scendsl.terminal import visible_path
+from scendsl.terminal import visible, visible_path
 
 if TYPE_CHECKING:
     from scendsl.app.incremental import IncrementalBuilder
@@ -178,7 +178,7 @@ class LiveState:
 def inject_live_script(page: bytes) -> bytes:
     """An HTML page as served: the reload script added before `</head>`, and the page's
     content security policy widened to load it from this server and connect back."""
-    text = page.decode("utf-8")
+    text = page.decode("utf-8", "replace")  # a page replaced by other bytes is still sent
     text = _CSP_RE.sub(
         lambda m: f"{m.group(1)}{m.group(2)}; script-src 'self'; connect-src 'self'{m.group(3)}",
         text,
@@ -359,6 +359,17 @@ class _LimitedHTTPServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request that failed: nothing for a client that went away, else one line (the
+        standard library would print a traceback into the terminal that shows the builds)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        print(
+            f"serve: a request failed: {type(error).__name__}: {visible(str(error))}",
+            file=sys.stderr,
+        )
 
 
 class _ThreadingHTTPServer6(_LimitedHTTPServer):
