@@ -5,11 +5,13 @@
     python benchmarks/fuzz.py --evaluate           # also run the model on what the language accepts
     python benchmarks/fuzz.py --mode templates --cases 10000   # user templates (fuzz_templates.py)
     python benchmarks/fuzz.py --mode files --cases 10000       # the file policy (fuzz_files.py)
+    python benchmarks/fuzz.py --mode tables --cases 300        # csv/xlsx export (fuzz_tables.py)
 
-Three modes, one harness: `language` (the default, below), `templates` (random Jinja over the
-template data, in the sandbox: benchmarks/fuzz_templates.py) and `files` (random links, FIFOs and
-permissions in input, template and output folders: benchmarks/fuzz_files.py). The other modes take
-their own options after `--mode NAME`.
+Four modes, one harness: `language` (the default, below), `templates` (random Jinja over the
+template data, in the sandbox: benchmarks/fuzz_templates.py), `files` (random links, FIFOs and
+permissions in input, template and output folders: benchmarks/fuzz_files.py) and `tables`
+(formula starts and controls in file names and quotes, through `eval --format csv|csv-wide|xlsx`:
+benchmarks/fuzz_tables.py). The other modes take their own options after `--mode NAME`.
 
 Cases are mutations of the sample files (the sketch, scenarios/, the broken fixtures), token soups
 and random text. Each goes through `load_text` (as text, or as a file for one case in ten, so
@@ -442,7 +444,7 @@ def save(folder: Path, prefix: str, entries) -> None:
         )
 
 
-MODES = {"templates": "fuzz_templates", "files": "fuzz_files"}
+MODES = {"templates": "fuzz_templates", "files": "fuzz_files", "tables": "fuzz_tables"}
 
 
 def main(argv: list[str] | None = None) -> int:

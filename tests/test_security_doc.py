@@ -59,6 +59,13 @@ def test_every_item_of_the_second_review_is_mapped_to_a_test():
 
 def test_every_item_of_the_third_review_is_mapped_to_a_test():
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The third review") : text.index("## Known edges")]
+    section = text[text.index("## The third review") : text.index("## The fourth review")]
     rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
     assert sorted(map(int, rows)) == list(range(25, 37))
+
+
+def test_every_item_of_the_fourth_review_is_mapped_to_a_test():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## The fourth review") : text.index("## Known edges")]
+    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
+    assert sorted(map(int, rows)) == list(range(37, 47))

@@ -13,7 +13,10 @@ The cache never changes the output: an entry is used only when every input it wa
 is the same, and each entry holds the hash of its bytes, checked when read, so a corrupted,
 truncated or foreign entry is ignored (and redone). Writes are atomic (a temporary name, then a
 rename); a cache folder that cannot be read or written, or that is not this user's alone (its
-`v1` folder owned by another or writable by others), is ignored. Deleting the folder is safe;
+`v1` folder owned by another or writable by others, or a folder above it where another user
+could swap it: owned by someone else than this user or root, or writable by others without
+the sticky bit), is ignored. An entry is read only as a regular file, never through a link,
+never from a FIFO. Deleting the folder is safe;
 a build that made something new trims the oldest entries beyond MAX_CACHE_BYTES.
 
 Where: `SCENDSL_CACHE_DIR` if set (empty: no cache), else `$XDG_CACHE_HOME/scendsl`, else
@@ -83,6 +86,7 @@ class BuildCache:
             stat.S_ISDIR(info.st_mode)
             and info.st_uid == owner
             and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+            and _no_one_else_can_swap(self.folder.parent, owner)
         )
 
     def key(self, kind: str, *parts: bytes | str) -> str:
@@ -93,9 +97,11 @@ class BuildCache:
         return self.folder / kind / key[:2] / key
 
     def get(self, kind: str, key: str) -> bytes | None:
-        """The entry's bytes, or None (missing, unreadable, corrupted)."""
+        """The entry's bytes, or None (missing, unreadable, corrupted, not a regular file)."""
+        from scendsl.files import open_regular
+
         try:
-            with open(self._path(kind, key), "rb") as handle:
+            with open_regular(str(self._path(kind, key)), follow_link=False) as handle:
                 stored = handle.read(_MAX_ENTRY + 80)
         except (OSError, ValueError):
             return None
@@ -223,6 +229,29 @@ class BuildCache:
                 total -= size
                 removed += 1
         return removed
+
+
+def _no_one_else_can_swap(folder: Path, owner: int) -> bool:
+    """Whether `folder` and every folder above it are safe from other users: each owned by
+    `owner` or root, and writable by no one else unless sticky (as /tmp is), so that no other
+    user can rename the cache's folder away and put their own in its place."""
+    import stat
+
+    if not hasattr(os, "getuid"):
+        return True  # (Windows: no owners, no such modes)
+    current = Path(os.path.realpath(folder))  # the folders really passed through
+    while True:
+        try:
+            info = os.stat(current)
+        except OSError:
+            return False
+        if info.st_uid not in (owner, 0):
+            return False
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+            return False
+        if current.parent == current:
+            return True
+        current = current.parent
 
 
 def file_digest(path: str) -> str | None:

@@ -5,7 +5,12 @@
   way `build` writes them (the output guard, the manifest, the atomic swap).
 - The output folder is served over HTTP on a loopback address only (127.0.0.1 by default; any
   other address is refused), and only the files of the build: not the manifest, not the user's
-  other files in the folder. Requests that name another host (DNS rebinding) are refused.
+  other files in the folder, never through a link or from a FIFO. Requests that name another
+  host (DNS rebinding) are refused, and so are requests another web site's page makes (an
+  `Origin` or `Sec-Fetch-Site` not this server's; following a link to a page is allowed).
+- Hostile local clients are bounded: at most MAX_CONNECTIONS connections at once (more are
+  closed unanswered), MAX_EVENT_STREAMS event streams (more get 503), and a connection that
+  sends nothing for REQUEST_TIMEOUT seconds is closed.
 - The watcher (watchfiles) follows the scenario files and folders named on the command line and
   the template folders; a change starts a rebuild.
 - Open pages reload through server-sent events. The script that listens is added by the server
@@ -33,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from scendsl.errors import EXIT_OK, EXIT_USAGE, ScendslError
-from scendsl.terminal import visible_path
+from scendsl.terminal import visible, visible_path
 
 if TYPE_CHECKING:
     from scendsl.app.incremental import IncrementalBuilder
@@ -46,6 +51,20 @@ KEEPALIVE_SECONDS = 15.0
 #: How long the watcher waits for more changes after the first (an editor's save is often two
 #: or three writes), in milliseconds.
 WATCH_STEP_MS = 30
+#: Connections served at once (one thread each); more are closed at once, unanswered.
+MAX_CONNECTIONS = 64
+#: Open pages listening for reloads at once; more get 503 (a page retries on its own).
+MAX_EVENT_STREAMS = 32
+#: Seconds a connection may stay silent (or a write blocked) before it is closed.
+REQUEST_TIMEOUT = 10.0
+#: Headers on every answer: nothing here may be framed, embedded or read by another site.
+_SAFE_HEADERS = (
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+)
 
 _FILE_NAME_RE = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*")
 _CSP_RE = re.compile(r'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(")')
@@ -139,6 +158,8 @@ class LiveState:
         self.files: frozenset[str] = frozenset()
         #: Set when the server stops: event streams end.
         self.closed = False
+        #: Event streams open now (at most MAX_EVENT_STREAMS).
+        self.streams = 0
 
     def finished(self, files: list[str] | None, error: str | None) -> None:
         with self.condition:
@@ -157,7 +178,7 @@ class LiveState:
 def inject_live_script(page: bytes) -> bytes:
     """An HTML page as served: the reload script added before `</head>`, and the page's
     content security policy widened to load it from this server and connect back."""
-    text = page.decode("utf-8")
+    text = page.decode("utf-8", "replace")  # a page replaced by other bytes is still sent
     text = _CSP_RE.sub(
         lambda m: f"{m.group(1)}{m.group(2)}; script-src 'self'; connect-src 'self'{m.group(3)}",
         text,
@@ -176,6 +197,7 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
         server_version = "scendsl"
         sys_version = ""
         protocol_version = "HTTP/1.1"
+        timeout = REQUEST_TIMEOUT  # a silent connection must not hold a thread for ever
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the terminal shows builds, not requests
@@ -191,6 +213,9 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 self._send(HTTPStatus.FORBIDDEN, b"forbidden host\n", "text/plain", head)
                 return
             path = urlsplit(self.path).path
+            if not self._site_allowed(navigation_ok=path != EVENTS_PATH):
+                self._send(HTTPStatus.FORBIDDEN, b"forbidden origin\n", "text/plain", head)
+                return
             if path == EVENTS_PATH:
                 self._events()
                 return
@@ -203,9 +228,10 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 self._send(HTTPStatus.NOT_FOUND, inject_live_script(body), _type(".html"), head)
                 return
             try:
-                flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-                descriptor = os.open(os.path.join(out_dir, name), flags)
-                with os.fdopen(descriptor, "rb") as handle:
+                from scendsl.files import open_regular
+
+                # Not through a link, not from a FIFO (which would hold the thread for ever).
+                with open_regular(os.path.join(out_dir, name), follow_link=False) as handle:
                     data = handle.read()
             except OSError:
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head)
@@ -220,12 +246,29 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
             allowed = {f"{name}:{port()}" for name in ("127.0.0.1", "localhost", "[::1]")}
             return host in allowed or host in ("127.0.0.1", "localhost", "[::1]")
 
+        def _site_allowed(self, navigation_ok: bool) -> bool:
+            """Whether the request comes from this server's own pages (or, if `navigation_ok`,
+            is the browser following a link to a page): another site's page may not read the
+            events nor fetch or embed the briefings."""
+            origin = self.headers.get("Origin")
+            if origin is not None:
+                allowed = {
+                    f"http://{name}:{port()}" for name in ("127.0.0.1", "localhost", "[::1]")
+                }
+                if origin.strip().lower() not in allowed:
+                    return False
+            site = (self.headers.get("Sec-Fetch-Site") or "").strip().lower()
+            if site in ("", "same-origin", "none"):
+                return True
+            mode = (self.headers.get("Sec-Fetch-Mode") or "").strip().lower()
+            return navigation_ok and mode == "navigate"
+
         def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
+            for header, value in _SAFE_HEADERS:
+                self.send_header(header, value)
             self.end_headers()
             if not head:
                 self.wfile.write(body)
@@ -233,9 +276,24 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
         def _events(self) -> None:
             with state.condition:  # before the answer: a build after it is always seen
                 seen, error = state.generation, state.error
+                full = state.streams >= MAX_EVENT_STREAMS
+                if not full:
+                    state.streams += 1
+            if full:
+                self.close_connection = True
+                self._send(HTTPStatus.SERVICE_UNAVAILABLE, b"too many pages\n", "text/plain", False)
+                return
+            try:
+                self._stream(seen, error)
+            finally:
+                with state.condition:
+                    state.streams -= 1
+
+        def _stream(self, seen: int, error: str | None) -> None:
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
+            for header, value in _SAFE_HEADERS:
+                self.send_header(header, value)
             self.send_header("Connection", "close")
             self.end_headers()
             self.close_connection = True
@@ -278,7 +336,43 @@ def _type(suffix: str) -> str:
     return _CONTENT_TYPES.get(suffix, "application/octet-stream")
 
 
-class _ThreadingHTTPServer6(ThreadingHTTPServer):
+class _LimitedHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, at most MAX_CONNECTIONS at once: beyond, a connection is
+    closed unanswered (a local client opening thousands cannot exhaust threads or memory)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request that failed: nothing for a client that went away, else one line (the
+        standard library would print a traceback into the terminal that shows the builds)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        print(
+            f"serve: a request failed: {type(error).__name__}: {visible(str(error))}",
+            file=sys.stderr,
+        )
+
+
+class _ThreadingHTTPServer6(_LimitedHTTPServer):
     address_family = socket.AF_INET6
 
 
@@ -294,7 +388,7 @@ class LiveServer:
         self.state.files = frozenset(read_manifest(Path(builder.out_dir)))
         handler = make_handler(builder.out_dir, self.state, lambda: self.port)
         address = check_loopback(host)
-        server_class = _ThreadingHTTPServer6 if ":" in address else ThreadingHTTPServer
+        server_class = _ThreadingHTTPServer6 if ":" in address else _LimitedHTTPServer
         try:
             self.httpd = server_class((address, port), handler)
         except OSError as error:

@@ -48,6 +48,8 @@ class _Reader(ValueReader):
 def _display(path: str, value: Any) -> str:
     """The field as one line of text, for the diagnostic's quoted line."""
     if isinstance(value, str):
+        if _text_problem(value) is not None:  # too long or unprintable to quote whole
+            return f"{path} {value[:60]!r}" + ("…" if len(value) > 60 else "")
         return f"{path} {value}"
     shown = f"{value.low!r} to {value.high!r}" if isinstance(value, Uncertain) else repr(value)
     spec = F.scenario_field(path)
@@ -82,6 +84,10 @@ def _read_one(
     span = Span(PYTHON_SOURCE, line, 1, line, len(text) + 1)
     value = _as_text(spec, value)
     if isinstance(value, str):
+        problem = _text_problem(value)
+        if problem is not None:
+            reader.sink.error(f"'{path}' {problem}", span)
+            return None
         if spec.kind == "string":
             return value
         if spec.kind in ("enum", "accelerator", "region"):
@@ -124,7 +130,11 @@ def _read_one(
         if isinstance(value, bool):
             reader.sink.error(f"'{path}' expects {expected}, not a truth value", span)
             return None
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float (the language: "number is too large")
+            reader.sink.error(f"'{path}' is a number too large", span)
+            return None
         if not math.isfinite(number):
             reader.sink.error(f"'{path}' must be a finite number", span)
             return None
@@ -143,6 +153,21 @@ def _read_one(
         )
         return None
     reader.sink.error(f"'{path}' expects text, not {type(value).__name__}", span)
+    return None
+
+
+def _text_problem(value: str) -> str | None:
+    """Why text given in Python could not have been written in a `.scn` file (the parser's
+    limits: its size, NUL bytes, lone surrogates), or None."""
+    from scendsl.language.parse import _SURROGATE, MAX_FILE_BYTES
+
+    if len(value) > MAX_FILE_BYTES or len(value.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        return f"is longer than a scenario file may be ({MAX_FILE_BYTES // (1024 * 1024)} MiB)"
+    if "\x00" in value:
+        return "holds a NUL character"
+    surrogate = _SURROGATE.search(value)
+    if surrogate is not None:
+        return f"holds a lone surrogate U+{ord(surrogate.group()):04X}, which is not a character"
     return None
 
 

@@ -13,6 +13,12 @@
 
 Values are in SI base units at full precision; n/a is an empty cell. A flag is `true`/`false`
 in CSV and a boolean cell in xlsx; a breakdown (power by source) is JSON text.
+
+Text comes partly from the user (file names in `origin`, quotes, names) and stays inert in a
+spreadsheet: every text cell goes through `cell_text` (control, bidi and invisible characters
+spelt `\\uXXXX`, as on a terminal; an xlsx cannot hold most of them anyway), and in CSV a text
+cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+carriage return) gets a leading `'`; in xlsx text cells are typed as text, never formulas.
 """
 
 from __future__ import annotations
@@ -187,6 +193,18 @@ def _template_result(sweep: Sweep) -> Result:
     return evaluate(sweep.template)
 
 
+#: What a spreadsheet opening a CSV file reads as the start of a formula (OWASP's list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(text: str) -> str:
+    """A text cell's content: control, bidi and invisible characters spelt `\\uXXXX` (line
+    feeds and tabs kept), so that a cell can neither rewrite a terminal nor break an xlsx."""
+    from scendsl.terminal import visible
+
+    return visible(text)
+
+
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -194,7 +212,11 @@ def _csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    text = cell_text(str(value))
+    # A leading quote makes a spreadsheet show the text as text, not run it as a formula.
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def write_csv(out: IO[str], rows: Iterable[list[Any]]) -> None:
@@ -227,7 +249,8 @@ def _with_units(header: list[Any], units: list[Any]) -> list[Any]:
 
 def _xlsx_cell(value: Any) -> Any:
     # openpyxl writes Python numbers as numbers and bools as booleans; text stays text.
-    return _plain(value)
+    value = _plain(value)
+    return cell_text(value) if isinstance(value, str) else value
 
 
 def _append(sheet: Any, row: Iterable[Any]) -> None:
