@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     GEMM,
     GRADIENT_BYTES,
+    GSHARD,
     KORTHIKANTI,
     LLM_ANALYSIS,
     NARAYANAN,
@@ -26,7 +28,7 @@ from scendsl.model.domains.training_formulas import (
     recompute_flops_factor,
     ring_allreduce_seconds,
 )
-from scendsl.model.registry import metric
+from scendsl.model.registry import input_node, metric
 
 
 @metric(
@@ -47,6 +49,67 @@ from scendsl.model.registry import metric
 def mfu_step_time(per_token, tokens, used, rate, mfu):
     """The step the MFU path implies, to set beside the bottom-up one."""
     return per_token * tokens / (used * rate * mfu)
+
+
+@input_node(
+    "cluster.mfu_origin",
+    "text",
+    "Where the MFU comes from: scenario (measured on the run itself) or default (the dense "
+    "calibration, carried to the precision)",
+    value_type="text",
+)
+def _mfu_origin(ctx: Context) -> Found:
+    if ctx.field("cluster.mfu") is not None:
+        return Found("scenario", ctx.where("cluster.mfu"))
+    return Found("default", "catalog calibration.default_mfu")
+
+
+@metric(
+    "performance.expert_stall_time",
+    "time",
+    "Expert all-to-all time per step that the MFU does not contain: the bottom-up path's "
+    "exposed expert-parallel time when the MFU is the dense default, else 0",
+    "expert_parallel_time / (1 − pipeline_bubble) × straggler_factor if cluster.mfu_origin is "
+    "default, else 0",
+    (
+        "cluster.mfu_origin",
+        "performance.expert_parallel_time",
+        "performance.pipeline_bubble",
+        "performance.straggler_factor",
+    ),
+    sources=(PALM, GSHARD),
+)
+def expert_stall_time(origin, expert_comm, bubble, stragglers):
+    """The default MFU was measured on dense runs (Llama 3 405B), which have no expert
+    all-to-all; an MFU measured on the mixture-of-experts run itself already holds it."""
+    if origin != "default":
+        return 0.0 * np.asarray(expert_comm, dtype=float)
+    return expert_comm / (1.0 - bubble) * stragglers
+
+
+@metric(
+    "performance.training_time",
+    "time",
+    "Wall-clock time of the training run at the MFU",
+    "workload.training_flops / cluster.effective_flops × (1 + expert_stall_time / "
+    "mfu_step_time); the bracket is 1 for a dense model, a given MFU or an unknown layout",
+    (
+        "workload.training_flops",
+        "cluster.effective_flops",
+        "performance.expert_stall_time",
+        "performance.mfu_step_time",
+    ),
+    sources=(PALM, NARAYANAN, GSHARD),
+    importance=3,
+    optional=("performance.expert_stall_time", "performance.mfu_step_time"),
+)
+def training_time(flops, effective, stall, mfu_step):
+    """Seconds to do the run's FLOPs at peak × MFU, plus a mixture of experts' all-to-all that
+    a dense MFU leaves out."""
+    base = flops / effective
+    if stall is None or mfu_step is None:
+        return base
+    return base * (1.0 + stall / mfu_step)
 
 
 @metric(

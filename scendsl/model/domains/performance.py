@@ -3,7 +3,9 @@
 Two ways to the training time stand side by side:
 
 * **top down** — `performance.training_time` = 6·N·D / (accelerators × peak × MFU), with the MFU
-  the analyst gives (or the calibrated default). This is the figure other domains use.
+  the analyst gives (or the calibrated default). This is the figure other domains use; it is
+  declared in `crosscheck`, because a mixture of experts at the (dense) default MFU also waits
+  for the expert all-to-all that only the bottom-up path prices.
 * **bottom up** — `performance.step_time` adds the parts of one optimizer step (matrix maths at
   a calibrated efficiency, memory-bound element-wise work, tensor- and data-parallel
   collectives, the pipeline bubble, the optimizer update and host-link traffic), each from a
@@ -40,7 +42,6 @@ from scendsl.model.domains.training_formulas import (
     HOFFMANN,
     KAPLAN,
     KORTHIKANTI,
-    NARAYANAN,
     NARAYANAN_FLOPS,
     PALM,
     TM101,
@@ -222,18 +223,8 @@ def training_flops(per_token, tokens, given):
     return per_token * tokens
 
 
-@metric(
-    "performance.training_time",
-    "time",
-    "Wall-clock time of the training run at the MFU",
-    "workload.training_flops / cluster.effective_flops",
-    ("workload.training_flops", "cluster.effective_flops"),
-    sources=(PALM, NARAYANAN),
-    importance=3,
-)
-def training_time(flops, effective):
-    """Seconds to do the run's FLOPs at peak × MFU."""
-    return flops / effective
+# performance.training_time is declared in `crosscheck`: a mixture of experts at the default
+# MFU adds the expert all-to-all that only the bottom-up path prices.
 
 
 @metric(

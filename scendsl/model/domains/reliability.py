@@ -82,6 +82,29 @@ def accelerator_interruption_rate(ctx: Context) -> Found:
 
 
 @input_node(
+    "reliability.gpu_failure_share",
+    "fraction",
+    "Share of the job interruptions the rate counts that a GPU causes (GPU, its memory, its "
+    "system processor, silent data corruption): the catalog share for the accelerator's "
+    "generation rate, else the share of all unexpected interruptions",
+    sources=(_LLAMA3,),
+)
+def _gpu_failure_share(ctx: Context) -> Found:
+    # The share depends on what the rate in use counts: a generation rate that leaves software
+    # bugs out has a larger GPU share than a rate of every interruption.
+    entry = ctx.catalog_accelerator
+    key = f"gpu_failure_share_{entry.name}" if entry is not None else ""
+    uses_generation_rate = (
+        ctx.field("cluster.interruption_rate") is None
+        and entry is not None
+        and f"interruption_rate_{entry.name}" in ctx.catalog.calibration
+    )
+    if uses_generation_rate and key in ctx.catalog.calibration:
+        return ctx.calibration(key)
+    return ctx.calibration("gpu_failure_share")
+
+
+@input_node(
     "reliability.checkpoint_time",
     "time",
     "Time training stalls per checkpoint written to storage (δ, whole-job restart): the "
@@ -205,6 +228,20 @@ def goodput_fraction(delta, tau, restart, mtbi):
 def failures_per_day(count, rate_per_accelerator_day):
     """Job interruptions per day: every accelerator adds its own rate."""
     return count * rate_per_accelerator_day
+
+
+@metric(
+    "reliability.gpu_failures_per_day",
+    "number",
+    "Job interruptions per day caused by a GPU (the count that reports of GPU failures give)",
+    "reliability.failures_per_day × reliability.gpu_failure_share",
+    inputs=("reliability.failures_per_day", "reliability.gpu_failure_share"),
+    sources=(_LLAMA3,),
+    importance=1,
+)
+def gpu_failures_per_day(failures, share):
+    """The GPU-caused part of the job's interruptions."""
+    return failures * share
 
 
 @metric(
