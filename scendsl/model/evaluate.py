@@ -210,54 +210,80 @@ class _quiet_numpy:
         numpy.seterr(**self._old)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What `evaluate` needs of the nodes of one set of reference names, worked out once."""
+
+    nodes: tuple[tuple[Node, str | None], ...]
+    #: (name, is an input, unit, dimension, meaning, formula, inputs, sources) per node.
+    rows: tuple[tuple[str, bool, str, str, str, str, tuple[str, ...], tuple[str, ...]], ...]
+    infos: dict[str, Any]
+    by_name: dict[str, Node]
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(refs: tuple[str, ...]) -> _Plan:
+    nodes = _expanded(refs)
+    rows = tuple(
+        (
+            node.name,
+            node.kind == "input",
+            node.unit,
+            node.dimension,
+            node.meaning,
+            node.formula,
+            node.inputs,
+            node.sources,
+        )
+        for node, _ref in nodes
+    )
+    return _Plan(
+        nodes,
+        rows,
+        {node.name: info_of(node) for node, _ref in nodes},
+        {node.name: node for node, _ref in nodes},
+    )
+
+
 def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     """Evaluate one resolved scenario against the shared model."""
     catalog = catalog or load_catalog()
-    nodes = nodes_for(scenario, catalog)
+    plan = _plan(tuple(reference_names(scenario, catalog)))
     if scenario.claims:
-        raise_on_bad_claims(
-            scenario,
-            {node.name: info_of(node) for node, _ref in nodes},
-        )
+        raise_on_bad_claims(scenario, plan.infos)
     values, found = compute_values(scenario, catalog)
     inputs: dict[str, MetricResult] = {}
     metrics: dict[str, MetricResult] = {}
-    for node, _ref in nodes:
-        value = _plain(values[node.name])
-        if node.kind == "input":
-            hit = found.get(node.name)
-            inputs[node.name] = MetricResult(
-                name=node.name,
-                kind="input",
-                value=value,
-                unit=node.unit,
-                dimension=node.dimension,
-                meaning=node.meaning,
-                formula=node.formula,
-                inputs=(),
-                sources=node.sources + ((hit.source,) if hit and hit.source else ()),
-                origin=hit.origin if hit else None,
-                confidence=hit.confidence if hit else None,
-                note=hit.note if hit else None,
-                distribution=hit.distribution if hit else None,
+    # Positional arguments in field order: two hundred results per evaluation.
+    for name, is_input, unit, dimension, meaning, formula, node_inputs, sources in plan.rows:
+        value = _plain(values[name])
+        if is_input:
+            hit = found.get(name)
+            if hit is None:
+                inputs[name] = MetricResult(
+                    name, "input", value, unit, dimension, meaning, formula, (), sources
+                )
+                continue
+            inputs[name] = MetricResult(
+                name,
+                "input",
+                value,
+                unit,
+                dimension,
+                meaning,
+                formula,
+                (),
+                (*sources, hit.source) if hit.source else sources,
+                hit.origin,
+                hit.confidence,
+                hit.note,
+                hit.distribution,
             )
         else:
-            metrics[node.name] = MetricResult(
-                name=node.name,
-                kind="metric",
-                value=value,
-                unit=node.unit,
-                dimension=node.dimension,
-                meaning=node.meaning,
-                formula=node.formula,
-                inputs=node.inputs,
-                sources=node.sources,
-                origin=None,
-                confidence=None,
-                note=None,
-                distribution=None,
+            metrics[name] = MetricResult(
+                name, "metric", value, unit, dimension, meaning, formula, node_inputs, sources
             )
-    by_name = {node.name: node for node, _ref in nodes}
+    by_name = plan.by_name
     claims = tuple(
         _check_claim(claim, values, metrics, inputs, by_name) for claim in scenario.claims
     )
