@@ -7,6 +7,9 @@ each test here pins that the fast path gives what the plain one gives.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 from importlib.resources import files
 from pathlib import Path
@@ -97,3 +100,27 @@ def test_evaluating_twice_gives_the_same_result() -> None:
     assert again.inputs == first.inputs
     assert again.metrics == first.metrics
     assert again.claims == first.claims
+
+
+def _modules_after_check(env: dict[str, str]) -> str:
+    code = (
+        "import sys\n"
+        "from scendsl.cli import _without_pydantic_plugins\n"
+        "_without_pydantic_plugins()\n"
+        "import scendsl\n"
+        "from scendsl.app.pipeline import check_warnings\n"
+        f"assert check_warnings(scendsl.check([{str(SAMPLES)!r}]))\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_check_command_does_not_look_for_pydantic_plugins() -> None:
+    """The command's pydantic builds its models without reading every package's entry points
+    (importlib.metadata was a fifth of `scendsl check`); naming plugins to skip keeps them."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    assert _modules_after_check(env) == "False"
+    assert _modules_after_check({**env, "PYDANTIC_DISABLE_PLUGINS": "some_plugin"}) == "True"
