@@ -190,7 +190,14 @@ def _run_nodes(
             values[node.name] = value
             continue
         args = [values[name] for name in node.inputs]
-        if node.lacks_input(args):
+        # lacks_input only when an input is n/a: most metrics have all theirs, and this plain
+        # loop is cheaper than its generator.
+        missing = False
+        for arg in args:
+            if arg is None:
+                missing = True
+                break
+        if missing and node.lacks_input(args):
             values[node.name] = None
             continue
         values[node.name] = node.compute(*args)
@@ -297,8 +304,13 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     )
 
 
+_PLAIN_TYPES = frozenset({float, int, bool, str, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """numpy scalars → Python numbers, so JSON and templates see plain values."""
+    if type(value) in _PLAIN_TYPES:
+        return value
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         return value.item()
     return value
