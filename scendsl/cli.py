@@ -701,7 +701,8 @@ def main(argv: list[str] | None = None) -> int:
 def _without_pydantic_plugins() -> None:
     """Let pydantic skip looking for plugins in this process: the command runs no third-party
     pydantic plugin, and the look-up imports importlib.metadata (email, zipfile, socket...) and
-    reads every installed package's entry points, a fifth of `scendsl check`'s own time.
+    reads every installed package's entry points: 40-75 ms of `scendsl check`'s ~330 ms
+    of CPU on a busy machine.
 
     A `PYDANTIC_DISABLE_PLUGINS` naming some plugins to skip is honoured by leaving the real
     loader in place. pydantic imports `get_plugins` from this module when it builds its first
