@@ -81,7 +81,7 @@ def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
     key = (id(ctx.catalog), chip, region.code, date)
     hit = _DECISIONS.get(key)
     if hit is not None and hit[0] is ctx.catalog:
-        return hit[1], date, hit[2], hit[3]  # type: ignore[return-value]
+        return hit[1], date, hit[2], hit[3]
     groups = destination_groups(ctx.catalog, region.code, date)
     decision = export_status(chip, region, ctx.catalog.export_rules, date, groups)
     pd = f"{chip.pd:.2f}" if chip.pd is not None else "unknown (no die area)"
