@@ -698,6 +698,27 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _without_pydantic_plugins() -> None:
+    """Let pydantic skip looking for plugins in this process: the command runs no third-party
+    pydantic plugin, and the look-up imports importlib.metadata (email, zipfile, socket...) and
+    reads every installed package's entry points: 40-75 ms of `scendsl check`'s ~330 ms
+    of CPU on a busy machine.
+
+    A `PYDANTIC_DISABLE_PLUGINS` naming some plugins to skip is honoured by leaving the real
+    loader in place. pydantic imports `get_plugins` from this module when it builds its first
+    validator; a pydantic without that module never asks for it."""
+    import os
+    import types
+
+    name = "pydantic.plugin._loader"
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS", "__all__") not in ("__all__", "1", "true"):
+        return
+    if name not in sys.modules:
+        loader = types.ModuleType(name, "No pydantic plugins in the scendsl command.")
+        loader.get_plugins = tuple  # type: ignore[attr-defined]  # () : no plugins
+        sys.modules[name] = loader
+
+
 def run() -> None:
     """The console script: `main`, then leave without Python's interpreter teardown.
 
@@ -709,6 +730,7 @@ def run() -> None:
     from scendsl.terminal import install
 
     install()
+    _without_pydantic_plugins()
     code = main()
     try:
         sys.stdout.flush()

@@ -15,6 +15,7 @@ average). A price is never substituted across countries: without one, `value` is
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
@@ -59,8 +60,59 @@ class RegionalFigure:
 
 
 @functools.cache
+def _text(file: str) -> str:
+    return files("scendsl.catalog").joinpath(file).read_text(encoding="utf-8")
+
+
+@functools.cache
 def _data(file: str) -> dict[str, Any]:
-    return tomllib.loads(files("scendsl.catalog").joinpath(file).read_text(encoding="utf-8"))
+    return tomllib.loads(_text(file))
+
+
+#: A table header's first key: `[FR]`, `[FR.grid_intensity]`, `['US-TX'.industrial_price]`.
+_HEADER_RE = re.compile(r"\[(?:'([^'\n]*)'|([A-Za-z0-9_-]+))[.\]]")
+_INDENTED_HEADER_RE = re.compile(r"\n[ \t]+\[")
+
+
+@functools.cache
+def _sections(file: str) -> dict[str, tuple[tuple[int, int], ...]] | None:
+    return _index(_text(file))
+
+
+def _index(text: str) -> dict[str, tuple[tuple[int, int], ...]] | None:
+    """Where each top-level key's tables are in `text` (None: a layout the split cannot
+    follow, such as arrays of tables or multi-line strings, so the whole file is parsed)."""
+    if "\n[[" in text or "'''" in text or '"""' in text or _INDENTED_HEADER_RE.search(text):
+        return None
+    heads: list[tuple[int, str]] = []
+    padded = "\n" + text  # padded[at + 1] is text[at]: a header on the first line is found too
+    at = padded.find("\n[")
+    while at >= 0:  # str.find, not a multi-line regex: a tenth of the time on the grid file
+        match = _HEADER_RE.match(text, at)
+        if match is None:  # a header written another way (double quotes, spaces)
+            return None
+        heads.append((at, match.group(1) or match.group(2)))
+        at = padded.find("\n[", at + 1)
+    if heads and tomllib.loads(text[: heads[0][0]]):  # keys before the first table
+        return None
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for (start, key), (end, _) in zip(heads, [*heads[1:], (len(text), "")], strict=True):
+        spans.setdefault(key, []).append((start, end))
+    return {key: tuple(parts) for key, parts in spans.items()}
+
+
+@functools.cache
+def _entry(file: str, code: str) -> Any:
+    """`_data(file).get(code)`, parsing only that code's tables: the grid file holds every
+    country's series, and parsing all of it took longer than evaluating the samples."""
+    sections = _sections(file)
+    if sections is None:
+        return _data(file).get(code)
+    spans = sections.get(code)
+    if spans is None:
+        return None
+    text = _text(file)
+    return tomllib.loads("".join(text[start:end] for start, end in spans)).get(code)
 
 
 def _normalise(region: str) -> str:
@@ -109,7 +161,7 @@ _WHAT = {
 
 
 def _series(series: str, code: str) -> dict[int, dict[str, str]]:
-    entry = _data(_FILE_OF[series]).get(code)
+    entry = _entry(_FILE_OF[series], code)
     if not isinstance(entry, dict):
         return {}
     return {int(year): fig for year, fig in entry.get(series, {}).items()}

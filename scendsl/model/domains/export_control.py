@@ -10,6 +10,9 @@ equivalents" and the `tier2_country_cap_tpp` limit of the diffusion rule.
 
 from __future__ import annotations
 
+import datetime as _dt
+from typing import Any
+
 import numpy as np
 
 from scendsl.catalog import STATUS_ORDER, Region
@@ -19,6 +22,7 @@ from scendsl.model.domains.export_rules import (
     TPP_BIT_LENGTHS,
     UNDETERMINED,
     ChipFigures,
+    ExportDecision,
     controlled_classes,
     decision_date,
     destination_groups,
@@ -60,10 +64,24 @@ def _region(ctx: Context) -> Region:
     return region
 
 
-def _decision_found(ctx: Context, value) -> Found:
+#: (catalog id, chip, region code, date) -> (catalog, decision, note, sources), and
+#: ("controlled", catalog id, chip, date) -> (catalog, classes). They depend only on these, and
+#: scenarios and sweeps repeat them: deciding was about half of an evaluation. An entry holds
+#: the catalog itself, so its id cannot be reused while the entry lives.
+_DECISIONS: dict[tuple, tuple[Any, ...]] = {}
+_DECISIONS_MAX = 4096
+
+
+def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
+    """The export decision for the scenario's chip, region and year, with its note and
+    sources (memoised per catalog)."""
     date = decision_date(ctx.scenario.year)
     chip = chip_figures(ctx)
     region = _region(ctx)
+    key = (id(ctx.catalog), chip, region.code, date)
+    hit = _DECISIONS.get(key)
+    if hit is not None and hit[0] is ctx.catalog:
+        return hit[1], date, hit[2], hit[3]
     groups = destination_groups(ctx.catalog, region.code, date)
     decision = export_status(chip, region, ctx.catalog.export_rules, date, groups)
     pd = f"{chip.pd:.2f}" if chip.pd is not None else "unknown (no die area)"
@@ -76,10 +94,19 @@ def _decision_found(ctx: Context, value) -> Found:
     sources = "; ".join(
         dict.fromkeys(r.source for r in (rule, *(r for r, _ in decision.also)) if r is not None)
     )
+    if len(_DECISIONS) >= _DECISIONS_MAX:
+        _DECISIONS.clear()
+    _DECISIONS[key] = (ctx.catalog, decision, note, sources or None)
+    return decision, date, note, sources or None
+
+
+def _decision_found(ctx: Context, value) -> Found:
+    decision, date, note, sources = _decision(ctx)
+    rule = decision.rule
     return Found(
         value(decision, date),
         f"{_RULES_FILE} for {ctx.accelerator_name} to {ctx.scenario.region}",
-        sources or None,
+        sources,
         rule.confidence if rule else None,
         note,
     )
@@ -186,7 +213,16 @@ def _rule(ctx: Context) -> Found:
 )
 def _controlled(ctx: Context) -> Found:
     date = decision_date(ctx.scenario.year)
-    classes = controlled_classes(chip_figures(ctx), ctx.catalog.export_rules, date)
+    chip = chip_figures(ctx)
+    key = ("controlled", id(ctx.catalog), chip, date)
+    hit = _DECISIONS.get(key)
+    if hit is not None and hit[0] is ctx.catalog:
+        classes = hit[1]
+    else:
+        classes = frozenset(controlled_classes(chip, ctx.catalog.export_rules, date))
+        if len(_DECISIONS) >= _DECISIONS_MAX:
+            _DECISIONS.clear()
+        _DECISIONS[key] = (ctx.catalog, classes)
     origin = f"{_RULES_FILE} classes in force on {date.isoformat()}"
     if len(classes) > 1:
         named = sorted(c or "none" for c in classes)

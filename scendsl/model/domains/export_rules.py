@@ -140,6 +140,11 @@ _PROPERTY_WORDS = {
 }
 
 
+#: The schema's bounds this interpreter does not test (read once: pydantic's `model_fields` is
+#: slow to ask for on every test).
+_UNTESTED_BOUNDS = tuple(name for name in RuleBounds.model_fields if name not in _BOUND_TESTS)
+
+
 def _bounds_hold(bounds: RuleBounds, chip: ChipFigures) -> bool:
     """Whether all set bounds of one alternative hold (every property must be known)."""
     for name, (prop, op) in _BOUND_TESTS.items():
@@ -147,11 +152,7 @@ def _bounds_hold(bounds: RuleBounds, chip: ChipFigures) -> bool:
         if limit is not None and not _COMPARE[op](getattr(chip, prop), limit):
             return False
     # A bound the interpreter does not know about (an hbm-only bound) never holds for a chip.
-    return all(
-        getattr(bounds, name) is None
-        for name in RuleBounds.model_fields
-        if name not in _BOUND_TESTS
-    )
+    return all(getattr(bounds, name) is None for name in _UNTESTED_BOUNDS)
 
 
 def _in_class(rule_class: RuleClass, chip: ChipFigures) -> bool:

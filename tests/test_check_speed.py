@@ -1,0 +1,126 @@
+"""What makes `scendsl check` and one evaluation fast must not change what they say.
+
+The grid data is parsed one region at a time, export decisions are memoised per catalog, chip,
+region and date, and the per-node parts of a result are worked out once per set of references:
+each test here pins that the fast path gives what the plain one gives.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+import scendsl
+from scendsl.catalog import grid
+from scendsl.catalog.load import _load_from, load_catalog
+from scendsl.model.evaluate import evaluate
+
+SAMPLES = Path(__file__).resolve().parent.parent / "scenarios"
+CATALOG_FILES = (
+    "accelerators.toml",
+    "energy.toml",
+    "regions.toml",
+    "market.toml",
+    "references.toml",
+    "calibration.toml",
+    "export_rules.toml",
+    "country_groups.toml",
+    "iso3166.tsv",
+)
+
+
+@pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml"])
+def test_grid_region_parsed_alone_equals_whole_file(file: str) -> None:
+    """Every code's tables, parsed alone, are what parsing the whole file gives."""
+    whole = tomllib.loads(grid._text(file))
+    assert grid._sections(file) is not None, "the shipped layout should be split, not parsed whole"
+    for code, entry in whole.items():
+        assert grid._entry(file, code) == entry, code
+    assert grid._entry(file, "ZZ-NOWHERE") is None
+
+
+def test_grid_index_groups_a_codes_tables_wherever_they_are() -> None:
+    text = (
+        "# comment\n[FR]\nname = 'France'\n[DE.grid_intensity]\n'2020' = 1\n"
+        "['US-TX']\nname = 'Texas'\n[FR.grid_intensity]\n'2021' = 2\n"
+    )
+    index = grid._index(text)
+    assert index is not None
+    fr = tomllib.loads("".join(text[a:b] for a, b in index["FR"]))
+    assert fr == {"FR": tomllib.loads(text)["FR"]}
+    assert set(index) == {"FR", "DE", "US-TX"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[[FR]]\nname = 'x'\n",  # an array of tables
+        "[FR]\nnote = '''\n[DE]\n'''\n",  # a header-like line inside a multi-line string
+        '[FR]\nname = "x"\n["DE"]\nname = "y"\n',  # a double-quoted key
+        "[FR]\nname = 'x'\n  [DE]\nname = 'y'\n",  # an indented header
+        "FR.name = 'x'\n[DE]\nname = 'y'\n",  # keys before the first table
+    ],
+)
+def test_grid_index_refuses_layouts_it_cannot_split(text: str) -> None:
+    """Anything but the generated layout is parsed whole (None), never split wrongly."""
+    assert grid._index(text) is None
+
+
+def _evaluated(name: str, catalog=None):
+    scenarios = scendsl.load(str(SAMPLES))
+    return evaluate(scenarios.get(name), catalog)
+
+
+def test_export_decision_memo_keeps_catalogs_apart(tmp_path: Path) -> None:
+    """A memoised decision of the shipped catalog is never reused for another catalog."""
+    source = files("scendsl.catalog")
+    for name in CATALOG_FILES:
+        text = (source / name).read_text(encoding="utf-8")
+        if name == "export_rules.toml":
+            for status in ("allowed", "notification", "licence_required", "case_by_case"):
+                text = text.replace(f"status = '{status}'", "status = 'presumption_of_denial'")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    shipped = _evaluated("china_h20_cn")
+    stricter = _evaluated("china_h20_cn", _load_from(tmp_path))
+    assert shipped["export.status"].value != "presumption_of_denial"
+    assert stricter["export.status"].value == "presumption_of_denial"
+    assert _evaluated("china_h20_cn")["export.status"].value == shipped["export.status"].value
+
+
+def test_evaluating_twice_gives_the_same_result() -> None:
+    """The memoised and per-plan parts give the first evaluation's result again."""
+    first = _evaluated("gulf_gb200_ae")
+    again = _evaluated("gulf_gb200_ae", load_catalog())
+    assert again.inputs == first.inputs
+    assert again.metrics == first.metrics
+    assert again.claims == first.claims
+
+
+def _modules_after_check(env: dict[str, str]) -> str:
+    code = (
+        "import sys\n"
+        "from scendsl.cli import _without_pydantic_plugins\n"
+        "_without_pydantic_plugins()\n"
+        "import scendsl\n"
+        "from scendsl.app.pipeline import check_warnings\n"
+        f"assert check_warnings(scendsl.check([{str(SAMPLES)!r}]))\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_check_command_does_not_look_for_pydantic_plugins() -> None:
+    """The command's pydantic builds its models without reading every package's entry points
+    (importlib.metadata and the scan were 40-75 ms of `scendsl check`); naming plugins to skip keeps them."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    assert _modules_after_check(env) == "False"
+    assert _modules_after_check({**env, "PYDANTIC_DISABLE_PLUGINS": "some_plugin"}) == "True"
