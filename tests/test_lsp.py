@@ -542,3 +542,26 @@ def test_worst_keystroke_gc_pass_does_not_walk_the_model_and_catalog():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_a_sweep_axis_value_gives_every_value_in_si(client: LanguageClient):
+    text = BASE + "\nsweep grow from base {\n  cluster.count [50k, 100k]\n  year 2025 .. 2027\n}\n"
+    uri = _open(client, "axis.scn", text)
+    await _diagnostics(client, uri)
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "[50k", 2))
+    )
+    hover = result.contents.value
+    assert "**cluster.count** in sweep `grow`: 50,000 · 100,000" in hover
+    assert "SI: `50000, 100000`" in hover and "6 variants of `base`" in hover
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "2025 ..", 1))
+    )
+    assert "2025 · 2026 · 2027" in result.contents.value  # years, not 2,025
+    # An option a field takes when left out: the model's default for the precision.
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "fp8", 1))
+    )
+    assert "**workload.precision** `fp8`" in result.contents.value
+    assert "default: `bf16`" in result.contents.value

@@ -156,7 +156,31 @@ def _hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         and path is not None
     ):
         return _value_hover(analysis, scenario_name, path, statement)
+    if spec.kind in ("quantity", "integer") and kind == "sweep" and scenario_name and path:
+        return _axis_hover(analysis, scenario_name, path, spec, statement)
     return None
+
+
+def _axis_hover(
+    analysis: Analysis, sweep: str, path: str, spec: F.FieldSpec, statement: Statement
+) -> Hover | None:
+    """A sweep's axis: each value as the briefings print it and in SI units."""
+    if analysis.scenarios is None:
+        return None
+    found = next((s for s in analysis.scenarios.sweeps if s.name == sweep), None)
+    axis = next((a for a in found.axes if a.path == path), None) if found else None
+    if found is None or axis is None:
+        return None
+    dimension = "year" if path == "year" else spec.dimension
+    unit = BASE_UNIT.get(dimension or "number", "")
+    unit = "" if unit in ("", "1") or dimension == "year" else f" {unit}"
+    shown = " · ".join(format_value(v, dimension) for v in axis.values)
+    si = ", ".join(f"{v:g}{unit}" if isinstance(v, (int, float)) else str(v) for v in axis.values)
+    text = (
+        f"**{path}** in sweep `{sweep}`: {shown}\n\n- SI: `{si}`\n"
+        f"- {len(axis.values)} values; {found.size} variants of `{found.base}` in all"
+    )
+    return Hover(text, _values_span(statement))
 
 
 def _block_name(statement: Statement) -> str | None:
@@ -273,6 +297,8 @@ def _choice_hover(
     if found is not None:
         lines.append("- the default" if found[0] == value else f"- the default is `{found[0]}`")
         lines[-1] += f" ({found[1]})"
+    elif kind in ("scenario", "sweep") and path in MODEL_DEFAULTS:
+        lines.append(f"- default: {MODEL_DEFAULTS[path]}")
     others = [c for c in spec.choices if c != value]
     if others:
         lines.append("- other options: " + ", ".join(f"`{c}`" for c in others))
