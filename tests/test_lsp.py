@@ -565,3 +565,23 @@ async def test_hover_on_a_sweep_axis_value_gives_every_value_in_si(client: Langu
     )
     assert "**workload.precision** `fp8`" in result.contents.value
     assert "default: `bf16`" in result.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_an_accelerator_block_figure_gives_si_and_the_catalog_figure_it_overrides(
+    client: LanguageClient,
+):
+    from scendsl.catalog import load_catalog
+
+    text = "accelerator GB300 extends GB200 {\n  tdp 1400 W\n}\n\n" + BASE.replace(
+        "scenario base", "scenario custom"
+    ).replace("GB200", "GB300")
+    uri = _open(client, "custom.scn", text)
+    assert not _errors(await _diagnostics(client, uri)), client_state()
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "1400 W", 1))
+    )
+    hover = result.contents.value
+    assert "**tdp** of `GB300` = 1.4 kW" in hover and "SI: `1400 W`" in hover
+    catalog = load_catalog().accelerators["GB200"].figures["tdp"]
+    assert f"overrides `GB200`'s {catalog.text} — {catalog.source}" in hover

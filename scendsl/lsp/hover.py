@@ -158,7 +158,49 @@ def _hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         return _value_hover(analysis, scenario_name, path, statement)
     if spec.kind in ("quantity", "integer") and kind == "sweep" and scenario_name and path:
         return _axis_hover(analysis, scenario_name, path, spec, statement)
+    if spec.kind == "quantity" and kind in ("accelerator", "reference") and scenario_name and path:
+        return _definition_value_hover(analysis, kind, scenario_name, path, spec, statement)
     return None
+
+
+def _definition_value_hover(
+    analysis: Analysis,
+    kind: str,
+    name: str,
+    figure: str,
+    spec: F.FieldSpec,
+    statement: Statement,
+) -> Hover | None:
+    """A figure of an `accelerator` or `reference` block as resolved, in SI units; for an
+    accelerator that extends a catalog entry, the catalog's figure it overrides."""
+    if analysis.scenarios is None or not analysis.scenarios.scenarios:
+        return None  # definitions are resolved with the scenarios that may use them
+    holder = analysis.scenarios.scenarios[0]
+    table = holder.accelerators if kind == "accelerator" else holder.references
+    entry = table.get(name)
+    if entry is None:
+        return None
+    value = entry.figures.get(figure) if kind == "accelerator" else getattr(entry, figure, None)
+    if value is None or isinstance(value, str):
+        return None
+    unit = BASE_UNIT.get(spec.dimension or "number", "")
+    unit = "" if unit in ("", "1") else f" {unit}"
+    if hasattr(value, "low"):
+        si = f"{value.low:g}{unit} to {value.high:g}{unit}"
+        shown = f"{format_value(value.low, spec.dimension)} to "
+        shown += format_value(value.high, spec.dimension)
+    else:
+        si = f"{value:g}{unit}"
+        shown = format_value(value, spec.dimension)
+    text = f"**{figure}** of `{name}` = {shown}\n\n- SI: `{si}`\n- set at `{statement.span}`"
+    base = catalog().accelerators.get(getattr(entry, "base", None) or "")
+    if base is not None and figure in base.figures:
+        over = base.figures[figure]
+        text += (
+            f"\n- overrides `{base.name}`'s {over.text} — {over.source} "
+            f"(confidence {over.confidence})"
+        )
+    return Hover(text, _values_span(statement))
 
 
 def _axis_hover(
