@@ -203,6 +203,10 @@ def _definition_value_hover(
     return Hover(text, _values_span(statement))
 
 
+#: The most values of a sweep axis a hover lists one by one.
+_AXIS_SHOWN = 12
+
+
 def _axis_hover(
     analysis: Analysis, sweep: str, path: str, spec: F.FieldSpec, statement: Statement
 ) -> Hover | None:
@@ -216,8 +220,14 @@ def _axis_hover(
     dimension = "year" if path == "year" else spec.dimension
     unit = BASE_UNIT.get(dimension or "number", "")
     unit = "" if unit in ("", "1") or dimension == "year" else f" {unit}"
-    shown = " · ".join(format_value(v, dimension) for v in axis.values)
-    si = ", ".join(f"{v:g}{unit}" if isinstance(v, (int, float)) else str(v) for v in axis.values)
+    numbers = [v for v in axis.values if isinstance(v, (int, float))]
+    if len(numbers) != len(axis.values):
+        return None  # not plain numbers: the field's own hover says enough
+    # A long axis (`year 2000 .. 2100`) shows its ends.
+    ends = numbers if len(numbers) <= _AXIS_SHOWN else [numbers[0], numbers[-1]]
+    gap = " · … · " if len(ends) < len(numbers) else " · "
+    shown = gap.join(format_value(v, dimension) for v in ends)
+    si = (", … , " if len(ends) < len(numbers) else ", ").join(f"{v:g}{unit}" for v in ends)
     text = (
         f"**{path}** in sweep `{sweep}`: {shown}\n\n- SI: `{si}`\n"
         f"- {len(axis.values)} values; {found.size} variants of `{found.base}` in all"
