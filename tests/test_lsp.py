@@ -401,3 +401,187 @@ async def test_completion_of_a_category_claim_lists_its_values_and_a_negated_fla
     )
     assert "export.controlled" in result.contents.value
     assert "the claim FAILS" in result.contents.value  # a GB200 is export-controlled
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_briefings_block_completes_and_hovers_its_options_and_values(client: LanguageClient):
+    text = BASE + "\nbriefings {\n  \n}\n"
+    uri = _open(client, "briefings.scn", text)
+    await _diagnostics(client, uri)
+    inside = T.Position(text.count("\n", 0, text.index("briefings {")) + 1, 2)
+    result = await client.text_document_completion_async(
+        T.CompletionParams(T.TextDocumentIdentifier(uri), inside)
+    )
+    assert [item.label for item in result.items] == ["comparison_precision"]
+    # Its values, in a block written on one line, the default marked.
+    one_line = BASE + "\nbriefings { comparison_precision  }\n"
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [T.TextDocumentContentChangeWholeDocument(text=one_line)],
+        )
+    )
+    after = "comparison_precision "
+    result = await client.text_document_completion_async(
+        T.CompletionParams(T.TextDocumentIdentifier(uri), _position(one_line, after, len(after)))
+    )
+    items = {item.label: item.detail for item in result.items}
+    assert list(items) == ["bf16", "fp8", "fp4"] and items["bf16"] == "default"
+    chosen = BASE + "\nbriefings { comparison_precision fp4 }\n"
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            [T.TextDocumentContentChangeWholeDocument(text=chosen)],
+        )
+    )
+    await _until(lambda: not _errors(client.diagnostics[uri]))
+    value = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(chosen, "fp4 }", 1))
+    )
+    assert "**comparison_precision** `fp4`" in value.contents.value
+    assert "the default is `bf16`" in value.contents.value
+    # The catalog's accelerators without the figure (they fall back to another precision).
+    from scendsl.catalog import load_catalog
+
+    lacking = [n for n, a in load_catalog().accelerators.items() if "fp4_dense" not in a.figures]
+    assert lacking and ", ".join(lacking) in value.contents.value
+    key = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(chosen, "comparison_precision", 3))
+    )
+    assert "default: `bf16`" in key.contents.value and "every scenario" in key.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_price_series_values_complete_and_hover_with_the_series_prices(
+    client: LanguageClient,
+):
+    from scendsl.catalog import load_catalog
+
+    text = BASE.replace("  expect energy", "  market { price_series  }\n  expect energy", 1)
+    uri = _open(client, "series.scn", text)
+    after = "price_series "
+    result = await client.text_document_completion_async(
+        T.CompletionParams(T.TextDocumentIdentifier(uri), _position(text, after, len(after)))
+    )
+    items = {item.label: item.detail for item in result.items}
+    assert set(items) == {"market", "article"} and items["market"] == "default"
+    article = text.replace("price_series  }", "price_series article }")
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [T.TextDocumentContentChangeWholeDocument(text=article)],
+        )
+    )
+    await _until(lambda: uri in client.diagnostics and not _errors(client.diagnostics[uri]))
+    value = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(article, "article }", 2))
+    )
+    text = value.contents.value
+    gb200 = load_catalog().market.purchase["article"]["GB200"]
+    assert f"2026 {gb200[2026].text}" in text and gb200[2026].source in text
+    assert "the default is `market`" in text
+    # What it gives in this scenario (GB200 in 2026), and from where.
+    assert "Unit price in `base`" in text and "market.purchase.article.GB200[2026]" in text
+    # The field's default comes from the catalog's choices, with its argument.
+    key = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(article, "price_series", 3))
+    )
+    assert "default: `market` — catalog choices.toml" in key.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_a_warned_field_shows_the_warning_rule(client: LanguageClient):
+    from scendsl.report.warnings import warning_rules
+
+    rule = next(r for r in warning_rules() if r.id == "not-shipping")
+    text = BASE.replace("scenario base", "scenario warned").replace("year   2026", "year   2024")
+    uri = _open(client, "warned.scn", text)
+    diagnostics = await _diagnostics(client, uri)
+    assert any(d.code == "not-shipping" for d in diagnostics), client_state()
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "year   2024", 1))
+    )
+    hover = result.contents.value
+    assert hover.startswith("**year**")  # the field's own hover comes first
+    assert "**warning** `not-shipping`" in hover and "rule `not-shipping`" in hover
+    assert f"why: {rule.why}" in hover and f"source: {rule.source}" in hover
+    # A line no warning points at shows none.
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "count       100k", 1))
+    )
+    assert "**warning**" not in result.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_completion_after_expect_offers_not(client: LanguageClient):
+    text = BASE.replace('  expect cluster.count >= 100k "over 100,000 units"', "  expect ")
+    uri = _open(client, "expectnot.scn", text)
+    result = await client.text_document_completion_async(
+        T.CompletionParams(T.TextDocumentIdentifier(uri), _position(text, "expect \n", 7))
+    )
+    labels = [item.label for item in result.items]
+    assert labels[0] == "not" and "energy.facility_power" in labels
+
+
+def test_worst_keystroke_gc_pass_does_not_walk_the_model_and_catalog():
+    """The worst keystroke of lsp_diagnostics_ms was a full garbage collection walking every
+    object of the loaded model and catalog; the server freezes them once loaded, so a full pass
+    walks only what the analyses create."""
+    import subprocess
+
+    code = (
+        "import gc\n"
+        "from scendsl.lsp.server import settle\n"
+        "from scendsl.lsp.analysis import catalog, registry\n"
+        "settle()\n"
+        "walked = gc.get_objects()\n"
+        "nodes = registry().nodes\n"
+        "assert not any(o is nodes for o in walked), 'the registry is still walked'\n"
+        "assert not any(o is catalog().accelerators for o in walked), 'the catalog is walked'\n"
+        "assert gc.get_freeze_count() > 10 * len(walked), (gc.get_freeze_count(), len(walked))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_a_sweep_axis_value_gives_every_value_in_si(client: LanguageClient):
+    text = BASE + "\nsweep grow from base {\n  cluster.count [50k, 100k]\n  year 2025 .. 2027\n}\n"
+    uri = _open(client, "axis.scn", text)
+    await _diagnostics(client, uri)
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "[50k", 2))
+    )
+    hover = result.contents.value
+    assert "**cluster.count** in sweep `grow`: 50,000 · 100,000" in hover
+    assert "SI: `50000, 100000`" in hover and "6 variants of `base`" in hover
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "2025 ..", 1))
+    )
+    assert "2025 · 2026 · 2027" in result.contents.value  # years, not 2,025
+    # An option a field takes when left out: the model's default for the precision.
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "fp8", 1))
+    )
+    assert "**workload.precision** `fp8`" in result.contents.value
+    assert "default: `bf16`" in result.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_an_accelerator_block_figure_gives_si_and_the_catalog_figure_it_overrides(
+    client: LanguageClient,
+):
+    from scendsl.catalog import load_catalog
+
+    text = "accelerator GB300 extends GB200 {\n  tdp 1400 W\n}\n\n" + BASE.replace(
+        "scenario base", "scenario custom"
+    ).replace("GB200", "GB300")
+    uri = _open(client, "custom.scn", text)
+    assert not _errors(await _diagnostics(client, uri)), client_state()
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, "1400 W", 1))
+    )
+    hover = result.contents.value
+    assert "**tdp** of `GB300` = 1.4 kW" in hover and "SI: `1400 W`" in hover
+    catalog = load_catalog().accelerators["GB200"].figures["tdp"]
+    assert f"overrides `GB200`'s {catalog.text} — {catalog.source}" in hover

@@ -37,6 +37,7 @@ __all__ = [
     "catalog",
     "catalog_folder",
     "catalog_names",
+    "default_choice",
     "evaluate",
     "format_value",
     "formatted",
@@ -49,6 +50,8 @@ __all__ = [
     "resolve",
     "sample",
     "validate_claims",
+    "warm_up",
+    "warning_rule",
     "warnings_of",
 ]
 
@@ -63,6 +66,15 @@ def catalog():
     from scendsl.catalog import load_catalog
 
     return load_catalog()
+
+
+def default_choice(path: str):
+    """The catalog's default option of an enum scenario field (choices.toml: value, source,
+    confidence, note), keyed as the model reads it (`market.price_series` → `price_series`);
+    None for a field without one."""
+    from scendsl.catalog.choices import default_choices
+
+    return default_choices().get(path.rpartition(".")[2])
 
 
 def regional_figures(region: str) -> list[tuple[str, Any]]:
@@ -103,6 +115,30 @@ def warnings_of(result, sink) -> list:
     from scendsl.report.warnings import scenario_warnings
 
     return scenario_warnings(result, sink)
+
+
+def warning_rule(code: str | None):
+    """The rule of warnings.toml behind a warning's code (`rule` or `rule:input`), or None."""
+    from scendsl.report.warnings import warning_rules
+
+    if not code:
+        return None
+    rule_id = code.split(":", 1)[0]
+    return next((rule for rule in warning_rules() if rule.id == rule_id), None)
+
+
+def warm_up() -> None:
+    """Import and load what every analysis reads (the model, the catalog, the metric index,
+    the warning rules), so that these long-lived objects exist before the server freezes them
+    out of the garbage collector's reach (see `server.settle`)."""
+    from scendsl.model.evaluate import evaluate as _evaluate  # noqa: F401  (imports the model)
+    from scendsl.report.warnings import warning_rules
+
+    catalog()
+    catalog_names()
+    registry()
+    metric_names()
+    warning_rules()
 
 
 def sample(scenario):

@@ -16,6 +16,7 @@ from scendsl.lsp.analysis import (
     metric_names,
     parse_number,
 )
+from scendsl.lsp.choices import choice_detail
 from scendsl.lsp.places import metric_template, spec_of, units_for
 from scendsl.lsp.positions import Pos, line_at
 from scendsl.lsp.workspace import Analysis
@@ -70,13 +71,14 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
     """Completions at `pos`: fields of the block, names and units that fit the field."""
     line = _strip_comment(line_at(text, pos.line)[: pos.char])
     stack = _block_stack(text, pos)
+    if re.fullmatch(r'\s*import\s+"[^"]*', line):
+        return _import_files(analysis)
+    # In a block opened on this line (`market { price_series |`), the statement starts after
+    # the brace; `_block_stack` has already counted the brace.
+    line = re.split(r"[{}]", line)[-1]
     tokens = _TOKEN.findall(line)
     at_new = not line or line[-1] in " \t,"
     before = tokens if at_new else tokens[:-1]  # the complete tokens before the cursor
-    if re.fullmatch(r'\s*import\s+"[^"]*', line):
-        return _import_files(analysis)
-    if "{" in line or "}" in line:
-        return []
     kinds = [h[0] if h else "" for h in stack]
     if not before:
         return _keys(kinds)
@@ -86,7 +88,9 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
     block = kinds[0]
     if block == "scenario":
         if key == "expect":
-            if len(before) == 1 or (len(before) == 2 and before[1] == "not"):
+            if len(before) == 1:  # `not` before a flag: `expect not export.controlled`
+                return [Completion("not", "keyword", "expect not FLAG"), *_metrics(analysis)]
+            if len(before) == 2 and before[1] == "not":
                 return _metrics(analysis)
             if len(before) == 3 and before[2] in ("==", "!=", "<", "<=", ">", ">="):
                 # expect METRIC OP |: a category's or rating's values
@@ -106,10 +110,10 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
                 else []
             )
         path = ".".join([*kinds[1:], key]) if len(kinds) > 1 else key
-        return _values(analysis, F.scenario_field(path), before)
+        return _values(analysis, F.scenario_field(path), before, block, path)
     if block == "sweep":
-        return _values(analysis, F.scenario_field(key), before)
-    return _values(analysis, spec_of(block, key), before)
+        return _values(analysis, F.scenario_field(key), before, block, key)
+    return _values(analysis, spec_of(block, key), before, block, key)
 
 
 def _import_files(analysis: Analysis | None) -> list[Completion]:
@@ -153,6 +157,8 @@ def _keys(kinds: list[str]) -> list[Completion]:
         return [Completion(n, "field", s.doc) for n, s in table.items()]
     if block == "reference":
         return [Completion(n, "field", s.doc) for n, s in F.REFERENCE_FIELDS.items()]
+    if block == "briefings":
+        return [Completion(n, "field", s.doc) for n, s in F.BRIEFINGS_FIELDS.items()]
     return []
 
 
@@ -175,7 +181,11 @@ def _doc(path: str) -> str:
 
 
 def _values(
-    analysis: Analysis | None, spec: F.FieldSpec | None, before: list[str]
+    analysis: Analysis | None,
+    spec: F.FieldSpec | None,
+    before: list[str],
+    block: str = "",
+    path: str = "",
 ) -> list[Completion]:
     if spec is None:
         return []
@@ -186,7 +196,7 @@ def _values(
             Completion(code, "value", region.name) for code, region in catalog().regions.items()
         ]
     if spec.kind == "enum" and len(before) == 1:
-        return [Completion(c, "value") for c in spec.choices]
+        return [Completion(c, "value", choice_detail(block, path, spec, c)) for c in spec.choices]
     if spec.kind == "mix" and before[-1] in (",", before[0]):
         return [
             Completion(name, "value", source.title)

@@ -19,10 +19,12 @@ from scendsl.lsp.analysis import (
     regional_figures,
     registry,
     registry_node,
+    warning_rule,
 )
+from scendsl.lsp.choices import choice_lines, default_of
 from scendsl.lsp.hints import claim_value, headline
 from scendsl.lsp.places import field_path, metric_template, place_at, spec_of, units_for
-from scendsl.lsp.positions import Pos
+from scendsl.lsp.positions import Pos, contains
 from scendsl.lsp.workspace import Analysis
 
 #: Where a field that is left out gets its value (the model's `scenario_or_calibration` calls).
@@ -52,7 +54,42 @@ class Hover:
 
 
 def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
-    """Markdown for what is under the cursor: a field, a value, a name or a claim's metric."""
+    """Markdown for what is under the cursor: a field, a value, a name or a claim's metric,
+    followed by the rules of the warnings that point at it."""
+    answer = _hover(analysis, document, pos)
+    warnings = [
+        d
+        for d in analysis.diagnostics
+        if d.severity == "warning"
+        and d.span is not None
+        and d.span.file == document.file
+        and contains(d.span, pos)
+    ]
+    if not warnings:
+        return answer
+    notes = "\n\n".join(_warning_text(d) for d in warnings)
+    if answer is None:
+        return Hover(notes, warnings[0].span)  # type: ignore[arg-type]  # located above
+    return Hover(answer.markdown + "\n\n---\n\n" + notes, answer.span)
+
+
+def _warning_text(diagnostic) -> str:
+    """A warning and the rule of warnings.toml behind it: why it is given, on what basis."""
+    lines = [f"**warning** `{diagnostic.code}`: {diagnostic.message}"]
+    rule = warning_rule(diagnostic.code)
+    if rule is not None:
+        lines += [
+            "",
+            f"- rule `{rule.id}` of warnings.toml",
+            f"- why: {rule.why}",
+            f"- source: {rule.source} (confidence {rule.confidence})",
+        ]
+        if rule.concerns:
+            lines.append("- qualifies: " + ", ".join(f"`{c}`" for c in rule.concerns))
+    return "\n".join(lines)
+
+
+def _hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
     place = place_at(document, pos)
     if place is None:
         return None
@@ -61,6 +98,12 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
     scenario_name = _block_name(place.chain[0])
     if place.atom is None:
         if len(place.chain) == 1:
+            if kind == "briefings":
+                names = ", ".join(f"`{n}`" for n in F.BRIEFINGS_FIELDS)
+                return Hover(
+                    f"**briefings** — options of the whole scenario set, given once: {names}",
+                    statement.key_span,
+                )
             return None
         if kind == "scenario" and path in F.SECTIONS:
             names = ", ".join(f"`{n}`" for n in F.SECTIONS[path])
@@ -104,6 +147,8 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         return _name_hover(analysis, "region", atom)
     if spec.kind == "mix" and atom.kind == "word":
         return _name_hover(analysis, "energy", atom)
+    if spec.kind == "enum" and path is not None:
+        return _choice_hover(analysis, kind, path, spec, scenario_name, atom)
     if (
         spec.kind in ("quantity", "integer")
         and kind == "scenario"
@@ -111,7 +156,83 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         and path is not None
     ):
         return _value_hover(analysis, scenario_name, path, statement)
+    if spec.kind in ("quantity", "integer") and kind == "sweep" and scenario_name and path:
+        return _axis_hover(analysis, scenario_name, path, spec, statement)
+    if spec.kind == "quantity" and kind in ("accelerator", "reference") and scenario_name and path:
+        return _definition_value_hover(analysis, kind, scenario_name, path, spec, statement)
     return None
+
+
+def _definition_value_hover(
+    analysis: Analysis,
+    kind: str,
+    name: str,
+    figure: str,
+    spec: F.FieldSpec,
+    statement: Statement,
+) -> Hover | None:
+    """A figure of an `accelerator` or `reference` block as resolved, in SI units; for an
+    accelerator that extends a catalog entry, the catalog's figure it overrides."""
+    if analysis.scenarios is None or not analysis.scenarios.scenarios:
+        return None  # definitions are resolved with the scenarios that may use them
+    holder = analysis.scenarios.scenarios[0]
+    table = holder.accelerators if kind == "accelerator" else holder.references
+    entry = table.get(name)
+    if entry is None:
+        return None
+    value = entry.figures.get(figure) if kind == "accelerator" else getattr(entry, figure, None)
+    if value is None or isinstance(value, str):
+        return None
+    unit = BASE_UNIT.get(spec.dimension or "number", "")
+    unit = "" if unit in ("", "1") else f" {unit}"
+    if hasattr(value, "low"):
+        si = f"{value.low:g}{unit} to {value.high:g}{unit}"
+        shown = f"{format_value(value.low, spec.dimension)} to "
+        shown += format_value(value.high, spec.dimension)
+    else:
+        si = f"{value:g}{unit}"
+        shown = format_value(value, spec.dimension)
+    text = f"**{figure}** of `{name}` = {shown}\n\n- SI: `{si}`\n- set at `{statement.span}`"
+    base = catalog().accelerators.get(getattr(entry, "base", None) or "")
+    if base is not None and figure in base.figures:
+        over = base.figures[figure]
+        text += (
+            f"\n- overrides `{base.name}`'s {over.text} — {over.source} "
+            f"(confidence {over.confidence})"
+        )
+    return Hover(text, _values_span(statement))
+
+
+#: The most values of a sweep axis a hover lists one by one.
+_AXIS_SHOWN = 12
+
+
+def _axis_hover(
+    analysis: Analysis, sweep: str, path: str, spec: F.FieldSpec, statement: Statement
+) -> Hover | None:
+    """A sweep's axis: each value as the briefings print it and in SI units."""
+    if analysis.scenarios is None:
+        return None
+    found = next((s for s in analysis.scenarios.sweeps if s.name == sweep), None)
+    axis = next((a for a in found.axes if a.path == path), None) if found else None
+    if found is None or axis is None:
+        return None
+    dimension = "year" if path == "year" else spec.dimension
+    unit = BASE_UNIT.get(dimension or "number", "")
+    unit = "" if unit in ("", "1") or dimension == "year" else f" {unit}"
+    numbers = [v for v in axis.values if isinstance(v, (int, float))]
+    if len(numbers) != len(axis.values):
+        return None  # not plain numbers: the field's own hover says enough
+    # A long axis (`year 2000 .. 2100`) shows its ends.
+    ends = numbers if len(numbers) <= _AXIS_SHOWN else [numbers[0], numbers[-1]]
+    gap = " · … · " if len(ends) < len(numbers) else " · "
+    shown = gap.join(format_value(v, dimension) for v in ends)
+    si = (", … , " if len(ends) < len(numbers) else ", ").join(f"{v:g}{unit}" for v in ends)
+    text = (
+        f"**{path}** in sweep `{sweep}`: {shown}\n\n- SI: `{si}`\n"
+        f"- {len(axis.values)} values; {found.size} variants of `{found.base}` in all"
+    )
+    return Hover(text, _values_span(statement))
 
 
 def _block_name(statement: Statement) -> str | None:
@@ -152,7 +273,11 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
             }.get(spec.kind, spec.kind)
         )
     if kind == "scenario" and spec.kind != "string":
-        lines.append("- default: " + _default_text(path))
+        lines.append("- default: " + _default_text(path, spec))
+    elif kind == "briefings":
+        found = default_of(kind, path, spec)
+        lines.append("- default: " + (f"`{found[0]}`, {found[1]}" if found else "none"))
+        lines.append("- holds for every scenario loaded together (one value per set)")
     return "\n".join(lines)
 
 
@@ -168,9 +293,12 @@ def _bounds(spec: F.FieldSpec) -> str:
     return ", ".join(parts) if parts else "none"
 
 
-def _default_text(path: str) -> str:
+def _default_text(path: str, spec: F.FieldSpec) -> str:
     if path in F.REQUIRED_SCENARIO_FIELDS:
         return "none: every scenario sets it"
+    choice = default_of("scenario", path, spec) if spec.kind == "enum" else None
+    if choice is not None:
+        return f"`{choice[0]}` — {choice[1]}"
     key = CALIBRATION_DEFAULTS.get(path)
     if key is None:
         if path in MODEL_DEFAULTS:
@@ -203,6 +331,38 @@ def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
     return text
 
 
+def _choice_hover(
+    analysis: Analysis,
+    kind: str,
+    path: str,
+    spec: F.FieldSpec,
+    scenario: str | None,
+    atom: Atom,
+) -> Hover:
+    """An option of an enum field: the field, whether it is the default, what it brings in."""
+    value = atom.text
+    lines = [f"**{path}** `{value}` — {spec.doc}", ""]
+    if value not in spec.choices:
+        lines.append("- not an option: " + ", ".join(f"`{c}`" for c in spec.choices))
+        return Hover("\n".join(lines), atom.span)
+    found = default_of(kind, path, spec)
+    if found is not None:
+        lines.append("- the default" if found[0] == value else f"- the default is `{found[0]}`")
+        lines[-1] += f" ({found[1]})"
+    elif kind in ("scenario", "sweep") and path in MODEL_DEFAULTS:
+        lines.append(f"- default: {MODEL_DEFAULTS[path]}")
+    others = [c for c in spec.choices if c != value]
+    if others:
+        lines.append("- other options: " + ", ".join(f"`{c}`" for c in others))
+    sc = analysis.scenario(scenario) if kind == "scenario" and scenario else None
+    lines += choice_lines(path, value, sc.cluster.accelerator if sc is not None else None)
+    if path == "market.price_series" and scenario:
+        current = _current_input(analysis, scenario, "market.unit_price").strip()
+        if current:
+            lines += ["", "Unit price in " + current.removeprefix("In ")]
+    return Hover("\n".join(lines), atom.span)
+
+
 def _accelerator_figure(analysis: Analysis, block: Statement, figure: str) -> str:
     base = None
     values = block.values
@@ -229,8 +389,17 @@ def _value_hover(
         return None
     spec = F.scenario_field(path)
     dimension = spec.dimension if spec is not None else "number"
+    # The model's input knows more than the field table (`year` is a year, not a count).
+    result = analysis.result(scenario)
+    node = (
+        result.inputs.get(path) or result.inputs.get(f"scenario.{path}")
+        if result is not None
+        else None
+    )
+    if node is not None and node.dimension:
+        dimension = node.dimension
     unit = BASE_UNIT.get(dimension or "number", "")
-    unit = "" if unit == "1" else f" {unit}"
+    unit = "" if unit in ("", "1") or dimension == "year" else f" {unit}"
     if hasattr(value, "low"):
         si = f"{value.low:g}{unit} to {value.high:g}{unit} (centre {value.center:g}{unit})"
         shown = f"{format_value(value.low, dimension)} to {format_value(value.high, dimension)}"

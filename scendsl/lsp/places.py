@@ -70,6 +70,8 @@ def spec_of(kind: str, path: str | None) -> F.FieldSpec | None:
         return F.ACCELERATOR_FIGURES.get(path) or F.ACCELERATOR_ATTRIBUTES.get(path)
     if kind == "reference":
         return F.REFERENCE_FIELDS.get(path)
+    if kind == "briefings":
+        return F.BRIEFINGS_FIELDS.get(path)
     return None
 
 
