@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import shutil
@@ -19,7 +17,7 @@ from scendsl.model.evaluate import evaluate
 from scendsl.model.registry import Node
 from scendsl.model.sweep import SweepPlan, evaluate_sweep
 from scendsl.progress import progress
-from scendsl.report.export import iter_json, to_csv
+from scendsl.report.export import iter_json
 
 COLOSSUS = (ROOT / "scenarios" / "colossus2.scn").read_text()
 
@@ -151,27 +149,11 @@ def test_names_and_axis_values_follow_variant_order(catalog):
     assert table.axis_values("cluster.count").tolist()[:3] == [50_000, 100_000, 200_000]
 
 
-def test_csv_and_streaming_json(catalog):
+def test_streaming_json(catalog):
     sweep = scendsl.load(COLOSSUS).sweeps[0]
     table = evaluate_sweep(
         sweep, catalog, nodes=["energy.facility_power", "market.capex", "export.status"]
     )
-    stream = io.StringIO()
-    to_csv(table, stream)
-    rows = list(csv.reader(io.StringIO(stream.getvalue())))
-    assert rows[0] == [
-        "variant",
-        "year",
-        "cluster.count",
-        "energy.facility_power",
-        "market.capex",
-        "export.status",
-    ]
-    assert len(rows) == 1 + 12
-    assert rows[1][0] == table.names[0]
-    assert float(rows[1][3]) == table.numbers["energy.facility_power"][0]  # full precision
-    assert rows[1][5] == table.value("export.status", 0)
-
     pieces = list(iter_json(table))
     assert len(pieces) == 12 + 2  # "[", one piece per variant, "]"
     records = json.loads("".join(pieces))

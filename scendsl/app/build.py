@@ -287,17 +287,24 @@ def _load_and_render(
                 worker.join()
 
 
-def make_sweep_view(
-    sweep: Sweep, variants: list[VariantView], host_page: str, catalog: Catalog
+def host_sweep(
+    sweep: Sweep,
+    variants: list[VariantView],
+    by_name: dict[str, ScenarioView],
+    catalog: Catalog,
 ) -> SweepView:
-    """A sweep's view; when its table shows only some variants, the min/median/max over every
-    variant are evaluated here (vectorised), not while a template renders."""
-    view = SweepView(sweep, variants, host_page)
+    """A sweep's view, shown on its base scenario's page when that scenario is built (else on
+    the index). When its table shows only some variants, the min/median/max over every variant
+    are evaluated here (vectorised), not while a template renders."""
+    host = by_name.get(sweep.base)
+    view = SweepView(sweep, variants, host.page if host is not None else "index")
     if view.sampled:
         from scendsl.model.sweep import evaluate_sweep
 
         table = evaluate_sweep(sweep, catalog, nodes=list(SWEEP_SUMMARY_METRICS))
         view.attach_spreads(table.spreads())
+    if host is not None:
+        host.sweeps.append(view)
     return view
 
 
@@ -362,13 +369,7 @@ def _render_files(
                     axis_values(sweep, index),
                 )
             )
-        host = by_name.get(sweep.base)
-        sweep_view = make_sweep_view(
-            sweep, variants, host.page if host is not None else "index", catalog
-        )
-        sweeps.append(sweep_view)
-        if host is not None:
-            host.sweeps.append(sweep_view)
+        sweeps.append(host_sweep(sweep, variants, by_name, catalog))
     timings["evaluate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

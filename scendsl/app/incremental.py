@@ -35,7 +35,7 @@ from scendsl.app.build import (
     BuildReport,
     _cyclic_gc_paused,
     axis_values,
-    make_sweep_view,
+    host_sweep,
     sweep_rows,
 )
 from scendsl.app.pipeline import load, monte_carlo_runs
@@ -229,13 +229,7 @@ class IncrementalBuilder:
                 VariantView(name, point, ScenarioView(result, catalog, "", nodes), values)
                 for name, point, result, nodes, values in rows.rows
             ]
-            host = by_name.get(sweep.base)
-            sweep_view = make_sweep_view(
-                sweep, variants, host.page if host is not None else "index", catalog
-            )
-            sweeps.append(sweep_view)
-            if host is not None:
-                host.sweeps.append(sweep_view)
+            sweeps.append(host_sweep(sweep, variants, by_name, catalog))
         timings["evaluate"] = time.perf_counter() - clock
 
         clock = time.perf_counter()

@@ -18,7 +18,6 @@ by block, so a million variants stream without sitting in memory.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -79,31 +78,6 @@ def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
             yield ("\n  " if index == 0 else ",\n  ") + text
     if not lines:
         yield "\n]\n"
-
-
-def to_csv(table: SweepTable, stream: IO[str]) -> None:
-    """The table as CSV: variant name, one column per axis (labels), then every kept node.
-
-    Numbers are written in SI base units at full precision (repr); n/a is an empty field; flags
-    are `true`/`false`.
-    """
-    writer = csv.writer(stream, lineterminator="\n")
-    paths = [axis.path for axis in table.sweep.axes]
-    writer.writerow(["variant", *paths, *table.columns])
-    for item in iter_records(table):
-        cells = [item["name"], *(item["point"][p] for p in paths)]
-        cells.extend(_cell(value) for value in item["values"].values())
-        writer.writerow(cells)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 def metric_data(node: MetricResult) -> dict[str, Any]:
