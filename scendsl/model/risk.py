@@ -16,7 +16,6 @@ risk is "not rated" rather than low.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from scendsl.catalog.conditions import NUMERIC_OPS, Condition, parse_condition
 from scendsl.catalog.jurisdictions import Scope, applies, covers, parse_scope
-from scendsl.catalog.quantities import read_quantity
 from scendsl.errors import ScendslError
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
@@ -34,59 +33,12 @@ RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.to
 RATINGS = ("low", "medium", "high")
 CONFIDENCE_CODES = ("A", "B", "C", "U")
 
-#: Comparison operators of a condition and how they read in a briefing.
-_NUMERIC_OPS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
-    "above": (">", lambda value, limit: value > limit),
-    "at_least": ("≥", lambda value, limit: value >= limit),
-    "below": ("<", lambda value, limit: value < limit),
-    "at_most": ("≤", lambda value, limit: value <= limit),
-}
-_OTHER_OPS = ("equals", "in", "is")
+#: The condition operators the register uses (scendsl.catalog.conditions has their grammar).
+_RISK_OPS = (*NUMERIC_OPS, "equals", "in", "is")
 
 
 class RiskRulesError(ScendslError, ValueError):
     """The rules file does not follow its schema (a bug in the data, reported at load)."""
-
-
-@dataclass(frozen=True)
-class Condition:
-    """`metric OP threshold`, e.g. reliability.goodput below 90%."""
-
-    metric: str
-    op: str
-    #: SI value for numeric operators; text, a tuple of texts or a bool otherwise.
-    threshold: Any
-    #: The threshold as written in the rules file ('90%'), for display.
-    written: str
-    #: Dimension of a numeric threshold ('fraction', 'power', ...), checked against the metric.
-    dimension: str | None = None
-
-    def test(self, value: Any) -> bool | None:
-        """Whether the condition holds for `value`; None when it cannot be decided (n/a)."""
-        if value is None:
-            return None
-        if self.op in _NUMERIC_OPS:
-            if isinstance(value, (bool, str, dict)):
-                return None
-            number = float(value)
-            if math.isnan(number):
-                return None
-            return _NUMERIC_OPS[self.op][1](number, self.threshold)
-        if self.op == "is":
-            return bool(value) is self.threshold
-        if self.op == "equals":
-            return str(value) == self.threshold
-        return str(value) in self.threshold
-
-    def describe(self) -> str:
-        """The condition as a reader sees it: `reliability.goodput < 90%`."""
-        if self.op in _NUMERIC_OPS:
-            return f"{self.metric} {_NUMERIC_OPS[self.op][0]} {self.written}"
-        if self.op == "is":
-            return f"{self.metric} is {'true' if self.threshold else 'false'}"
-        if self.op == "equals":
-            return f"{self.metric} = {self.written}"
-        return f"{self.metric} is one of {self.written}"
 
 
 @dataclass(frozen=True)
@@ -162,34 +114,7 @@ class Assessment:
 
 # ---------------------------------------------------------------------------------- loading
 def _condition(raw: Mapping[str, Any], where: str) -> Condition:
-    metric = raw.get("metric")
-    if not isinstance(metric, str) or not metric:
-        raise RiskRulesError(f"{where}: a condition needs 'metric'")
-    ops = [key for key in raw if key != "metric"]
-    if len(ops) != 1 or ops[0] not in (*_NUMERIC_OPS, *_OTHER_OPS):
-        raise RiskRulesError(
-            f"{where}: a condition has exactly one of "
-            f"{', '.join((*_NUMERIC_OPS, *_OTHER_OPS))}; got {ops}"
-        )
-    op, value = ops[0], raw[ops[0]]
-    if op in _NUMERIC_OPS:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise RiskRulesError(f"{where}: '{op}' needs a quantity such as '100 MW'")
-        try:
-            si, dimension = read_quantity(str(value))
-        except ValueError as error:
-            raise RiskRulesError(f"{where}: {error}") from None
-        return Condition(metric, op, si, str(value), dimension)
-    if op == "is":
-        if not isinstance(value, bool):
-            raise RiskRulesError(f"{where}: 'is' needs true or false")
-        return Condition(metric, op, value, str(value).lower())
-    if op == "equals":
-        return Condition(metric, op, str(value), str(value).replace("_", " "))
-    if not isinstance(value, list) or not value:
-        raise RiskRulesError(f"{where}: 'in' needs a non-empty list")
-    texts = tuple(str(v) for v in value)
-    return Condition(metric, op, texts, ", ".join(t.replace("_", " ") for t in texts))
+    return parse_condition(raw, where, _RISK_OPS, RiskRulesError)
 
 
 def parse_rules(

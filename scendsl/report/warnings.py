@@ -20,13 +20,13 @@ import fnmatch
 import math
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scendsl.catalog.quantities import read_quantity
+from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse_condition
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
 
 if TYPE_CHECKING:
@@ -34,13 +34,8 @@ if TYPE_CHECKING:
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "warnings.toml"
 
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "above": lambda value, limit: value > limit,
-    "at_least": lambda value, limit: value >= limit,
-    "below": lambda value, limit: value < limit,
-    "at_most": lambda value, limit: value <= limit,
-}
-_OPS = ("is", "available", *_COMPARE, *(f"{op}_metric" for op in _COMPARE))
+#: The condition operators warnings use (scendsl.catalog.conditions has their grammar).
+_WARNING_OPS = ("is", "available", *NUMERIC_OPS, *METRIC_OPS)
 _REQUIRED = ("id", "concerns", "at", "message", "hint", "why", "source", "confidence")
 _CONFIDENCE = ("A", "B", "C", "U")
 
@@ -56,30 +51,11 @@ class WarningRulesError(ScendslError, ValueError):
     """The warnings file does not follow its schema (a bug in the data, reported at load)."""
 
 
-@dataclass(frozen=True)
-class WarningCondition:
-    """`metric OP value`: a flag, an availability, or a comparison with a threshold."""
-
-    metric: str
-    op: str
-    #: bool for is/available, the SI threshold for a comparison, a metric name for `*_metric`.
-    value: Any
-
-    def test(self, result: Result) -> bool:
-        """Whether the condition holds; a figure that is n/a never makes it hold."""
-        value = _value(result, self.metric)
-        if self.op == "available":
-            return (value is not None) is self.value
-        if value is None:
-            return False
-        if self.op == "is":
-            return isinstance(value, bool) and value is self.value
-        if isinstance(value, (bool, str, dict)):
-            return False
-        limit = _value(result, self.value) if self.op.endswith("_metric") else self.value
-        if limit is None or isinstance(limit, (bool, str, dict)):
-            return False
-        return _COMPARE[self.op.removesuffix("_metric")](float(value), float(limit))
+def holds(condition: Condition, result: Result) -> bool:
+    """Whether a warning's condition holds for `result`; one that cannot be decided (a figure
+    is n/a) does not make the warning fire."""
+    limit = _value(result, condition.threshold) if condition.op in METRIC_OPS else None
+    return condition.test(_value(result, condition.metric), limit) is True
 
 
 @dataclass(frozen=True)
@@ -87,7 +63,7 @@ class WarningRule:
     """One rule of warnings.toml."""
 
     id: str
-    when: tuple[WarningCondition, ...]
+    when: tuple[Condition, ...]
     extrapolated: tuple[str, ...]
     excluded: tuple[str, ...]
     concerns: tuple[str, ...]
@@ -101,7 +77,7 @@ class WarningRule:
     def names(self) -> set[str]:
         """Every model name the rule reads or names (patterns with '*' included)."""
         names = {c.metric for c in self.when}
-        names |= {c.value for c in self.when if c.op.endswith("_metric")}
+        names |= {c.threshold for c in self.when if c.op in METRIC_OPS}
         names |= set(self.concerns) | set(self.excluded)
         names |= {p for p in self.extrapolated if p != "*"}
         for text in (self.message, self.hint):
@@ -155,28 +131,8 @@ def _strings(raw: Any, where: str, field: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _condition(raw: Any, where: str) -> WarningCondition:
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("metric"), str):
-        raise WarningRulesError(f"{where}: a condition is {{ metric = NAME, OP = VALUE }}")
-    ops = [key for key in raw if key != "metric"]
-    if len(ops) != 1 or ops[0] not in _OPS:
-        raise WarningRulesError(f"{where}: a condition has exactly one of {', '.join(_OPS)}")
-    op, value = ops[0], raw[ops[0]]
-    if op in ("is", "available"):
-        if not isinstance(value, bool):
-            raise WarningRulesError(f"{where}: '{op}' needs true or false")
-        return WarningCondition(raw["metric"], op, value)
-    if op.endswith("_metric"):
-        if not isinstance(value, str) or not value:
-            raise WarningRulesError(f"{where}: '{op}' needs a metric name")
-        return WarningCondition(raw["metric"], op, value)
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise WarningRulesError(f"{where}: '{op}' needs a quantity such as '100 MW'")
-    try:
-        si, _dimension = read_quantity(str(value))
-    except ValueError as error:
-        raise WarningRulesError(f"{where}: {error}") from None
-    return WarningCondition(raw["metric"], op, si)
+def _condition(raw: Any, where: str) -> Condition:
+    return parse_condition(raw, where, _WARNING_OPS, WarningRulesError)
 
 
 def parse_warning_rules(
@@ -379,7 +335,7 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                 }
                 add(rule, f"{rule.id}:{label}", members + concerns, extra)
             continue
-        if all(condition.test(result) for condition in rule.when):
+        if all(holds(condition, result) for condition in rule.when):
             add(rule, rule.id, concerns, {})
     return found
 
