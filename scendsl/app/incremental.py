@@ -13,7 +13,10 @@ the next build redoes only what a change affects:
   and are rendered again when any of them changed; everything is rendered again when a template
   changed (and every page depends on every scenario with user templates, which may show
   anything on any page);
-- a chart is drawn again only when its data changed (charts are keyed by their content).
+- a chart is drawn again only when its data changed (charts are keyed by their content);
+- a rendered page is converted to HTML again only when its text changed: numbers are
+  placeholder tokens in that text, so a set page whose figures changed but whose words did not
+  (the usual edit) keeps its HTML body, and only the numbers are filled in anew.
 
 Everything runs in this process (no workers: their start costs more than a rebuild). The
 files are the same bytes as a cold `build` of the same inputs, and are written the same way
@@ -46,6 +49,8 @@ from scendsl.report.render import TOPICAL_PAGES
 
 #: Chart drawings kept between builds (the samples draw about 20; each is a few tens of kB).
 MAX_KEPT_CHARTS = 200
+#: HTML bodies kept between builds, by page text (the samples have 18 pages).
+MAX_KEPT_BODIES = 100
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
@@ -81,6 +86,8 @@ class _State:
     sweeps: dict[str, _SweepRows] = field(default_factory=dict)
     pages: dict[str, _Page] = field(default_factory=dict)
     charts: dict[str, str | None] = field(default_factory=dict)
+    #: HTML body (`html_body`) by the rendered text it was converted from.
+    bodies: dict[str, str] = field(default_factory=dict)
     templates: str = ""
 
 
@@ -88,11 +95,16 @@ class _CachedCharts:
     """The WorkSharer of an incremental build: pages converted here, charts drawn here once
     per content key and kept for the next build."""
 
-    def __init__(self, charts: dict[str, str | None], timings: dict[str, float]) -> None:
+    def __init__(
+        self, charts: dict[str, str | None], bodies: dict[str, str], timings: dict[str, float]
+    ) -> None:
         self.known = charts
+        self.bodies = bodies
         self.wanted: dict[str, tuple[str, tuple[Any, ...]]] = {}
         self.pages: list[str] = []
         self.timings = timings
+        #: How many pages were converted from Markdown to HTML (not kept from a build before).
+        self.converted = 0
 
     def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None:
         self.wanted.setdefault(key, job)
@@ -104,7 +116,16 @@ class _CachedCharts:
         from scendsl.report.render import html_body
 
         clock = time.perf_counter()
-        bodies = [html_body(text) for text in self.pages]
+        bodies = []
+        for text in self.pages:
+            # html_body is a pure function of the text: a page whose words are unchanged
+            # (only its numbers, which are tokens here) keeps its body.
+            body = self.bodies.pop(text, None)
+            if body is None:
+                body = html_body(text)
+                self.converted += 1
+            self.bodies[text] = body  # put back last: most recently used
+            bodies.append(body)
         self.timings["markdown to html"] = time.perf_counter() - clock
         clock = time.perf_counter()
         drawn = {}
@@ -139,6 +160,9 @@ class IncrementalBuilder:
         self._catalog: Catalog | None = None
         #: The pages rendered by the last build (for tests and the terminal).
         self.rendered: list[str] = []
+        #: How many of those were converted from Markdown to HTML anew (the others' words were
+        #: unchanged, only their numbers).
+        self.converted = 0
         self._written = False
 
     def template_folders(self) -> list[Path]:
@@ -182,7 +206,7 @@ class IncrementalBuilder:
             self._catalog = load_catalog()
         catalog = self._catalog
         timings["load"] = time.perf_counter() - clock
-        old, new = self._state, _State(charts=self._state.charts)
+        old, new = self._state, _State(charts=self._state.charts, bodies=self._state.bodies)
         new.templates = self._templates_stamp()
 
         clock = time.perf_counter()
@@ -285,11 +309,13 @@ class IncrementalBuilder:
         ]
 
         files: dict[str, bytes] = {}
+        converted = 0
         if stale:
-            sharing = _CachedCharts(new.charts, timings)
+            sharing = _CachedCharts(new.charts, new.bodies, timings)
             files = render_pages(
                 views, sweeps, catalog, self.templates_dir, timings, sharing, only=set(stale)
             )
+            converted = sharing.converted
         for name in order:
             if name in stale:
                 new.pages[name] = _Page(keys[name], files[f"{name}.md"], files[f"{name}.html"])
@@ -298,8 +324,11 @@ class IncrementalBuilder:
         # The oldest drawings go once there are many: a long session of edits stays bounded.
         while len(new.charts) > MAX_KEPT_CHARTS:
             del new.charts[next(iter(new.charts))]
+        while len(new.bodies) > MAX_KEPT_BODIES:
+            del new.bodies[next(iter(new.bodies))]
         self._state = new
         self.rendered = stale
+        self.converted = converted
         out: dict[str, bytes] = {}
         for name in order:
             out[f"{name}.md"] = new.pages[name].markdown
