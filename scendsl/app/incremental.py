@@ -63,6 +63,10 @@ class _Evaluated:
     scenario: Scenario
     result: Any
     nodes: dict[str, Any]
+    #: The figures its views made (each with its derivation's HTML once shown), kept for the
+    #: next build's view of the same result and Monte Carlo run (`run`).
+    numbers: dict[str, Any] = field(default_factory=dict)
+    run: Any = None
 
 
 @dataclass
@@ -279,6 +283,12 @@ class IncrementalBuilder:
             run = new.runs[view.name][1]
             if run is not None:
                 view.attach_run(run)
+            # A figure is made from the result, its nodes and the run alone: the same ones
+            # make the same figures, whose derivations need not be made and written again.
+            done = new.evaluated[view.name]
+            if done.run is not run:
+                done.numbers, done.run = {}, run
+            view._numbers = done.numbers
         attach_risks(views)
         timings["monte carlo"] = time.perf_counter() - clock
 
