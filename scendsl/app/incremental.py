@@ -14,6 +14,8 @@ the next build redoes only what a change affects:
   and are rendered again when any of them changed; everything is rendered again when a template
   changed (and every page depends on every scenario with user templates, which may show
   anything on any page);
+- an unchanged scenario's view gets the figures made for it in the last build (same result,
+  same Monte Carlo run: same figures), with their derivations already written as HTML;
 - a chart is drawn again only when its data changed (charts are keyed by their content);
 - a rendered page is converted to HTML again only when its text changed: numbers are
   placeholder tokens in that text, so a set page whose figures changed but whose words did not
