@@ -219,6 +219,33 @@ def test_incremental_rebuild_renders_only_the_changed_pages_with_cold_build_byte
     assert {p: (folder / "out" / p).read_bytes() for p in cold} == cold
 
 
+def test_incremental_rebuild_of_a_number_keeps_the_html_bodies_of_pages_whose_words_are_same(
+    tmp_path,
+):
+    folder = _project(tmp_path)
+    paths = [str(folder / "scenarios")]
+    builder = IncrementalBuilder(paths, str(folder / "out"), samples=200)
+    builder.build()
+    assert builder.converted == len(builder.rendered)
+    scenario = folder / "scenarios" / "landscape.scn"
+    # (A small change: a larger one also changes which rule rates a risk, in words.)
+    edited = "count       101k  #"
+    scenario.write_text(scenario.read_text().replace(ORIGINAL, edited))
+    builder.build()
+    # The set pages show the new count's figures in the same words: their numbers are filled
+    # in anew, their Markdown is not converted again. The scenario's own page says more.
+    assert builder.rendered == [*TOPICAL_PAGES, "xai_memphis"]
+    assert builder.converted == 1
+    cold = render_files(paths, samples=200)
+    assert {p: (folder / "out" / p).read_bytes() for p in cold} == cold
+    # And back: every body is one the builder has converted before.
+    scenario.write_text(scenario.read_text().replace(edited, ORIGINAL))
+    builder.build()
+    assert builder.converted == 0
+    cold = render_files(paths, samples=200)
+    assert {p: (folder / "out" / p).read_bytes() for p in cold} == cold
+
+
 def test_incremental_rebuild_of_a_base_scenario_renders_the_scenarios_that_inherit_it(tmp_path):
     folder = _project(tmp_path, "benchmarks.scn")
     builder = IncrementalBuilder([str(folder / "scenarios")], str(folder / "out"), samples=0)

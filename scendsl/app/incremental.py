@@ -6,6 +6,7 @@ the next build redoes only what a change affects:
 
 - every file is parsed and resolved again (all of them take a few milliseconds; resolving is
   over the files together, so a scenario that extends or imports a changed one is resolved anew);
+  the blocks shown as written are looked for again only in files whose bytes changed;
 - a scenario is evaluated again only when its resolved model differs from the last build's (the
   model includes what it inherited, so importers of a changed file are caught by this too);
 - a scenario's page is rendered again only when its scenario, its Monte Carlo run or its sweeps
@@ -13,7 +14,12 @@ the next build redoes only what a change affects:
   and are rendered again when any of them changed; everything is rendered again when a template
   changed (and every page depends on every scenario with user templates, which may show
   anything on any page);
-- a chart is drawn again only when its data changed (charts are keyed by their content).
+- an unchanged scenario's view gets the figures made for it in the last build (same result,
+  same Monte Carlo run: same figures), with their derivations already written as HTML;
+- a chart is drawn again only when its data changed (charts are keyed by their content);
+- a rendered page is converted to HTML again only when its text changed: numbers are
+  placeholder tokens in that text, so a set page whose figures changed but whose words did not
+  (the usual edit) keeps its HTML body, and only the numbers are filled in anew.
 
 Everything runs in this process (no workers: their start costs more than a rebuild). The
 files are the same bytes as a cold `build` of the same inputs, and are written the same way
@@ -39,13 +45,15 @@ from scendsl.app.build import (
     sweep_rows,
 )
 from scendsl.app.pipeline import load, monte_carlo_runs
-from scendsl.app.sources import attach_sources
+from scendsl.app.sources import scenario_blocks
 from scendsl.files import check_output_folder, out_of_date, write_output
 from scendsl.report.pages import page_names, render_pages
 from scendsl.report.render import TOPICAL_PAGES
 
 #: Chart drawings kept between builds (the samples draw about 20; each is a few tens of kB).
 MAX_KEPT_CHARTS = 200
+#: HTML bodies kept between builds, by page text (the samples have 18 pages).
+MAX_KEPT_BODIES = 100
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
@@ -57,6 +65,10 @@ class _Evaluated:
     scenario: Scenario
     result: Any
     nodes: dict[str, Any]
+    #: The figures its views made (each with its derivation's HTML once shown), kept for the
+    #: next build's view of the same result and Monte Carlo run (`run`).
+    numbers: dict[str, Any] = field(default_factory=dict)
+    run: Any = None
 
 
 @dataclass
@@ -81,6 +93,8 @@ class _State:
     sweeps: dict[str, _SweepRows] = field(default_factory=dict)
     pages: dict[str, _Page] = field(default_factory=dict)
     charts: dict[str, str | None] = field(default_factory=dict)
+    #: HTML body (`html_body`) by the rendered text it was converted from.
+    bodies: dict[str, str] = field(default_factory=dict)
     templates: str = ""
 
 
@@ -88,11 +102,16 @@ class _CachedCharts:
     """The WorkSharer of an incremental build: pages converted here, charts drawn here once
     per content key and kept for the next build."""
 
-    def __init__(self, charts: dict[str, str | None], timings: dict[str, float]) -> None:
+    def __init__(
+        self, charts: dict[str, str | None], bodies: dict[str, str], timings: dict[str, float]
+    ) -> None:
         self.known = charts
+        self.bodies = bodies
         self.wanted: dict[str, tuple[str, tuple[Any, ...]]] = {}
         self.pages: list[str] = []
         self.timings = timings
+        #: How many pages were converted from Markdown to HTML (not kept from a build before).
+        self.converted = 0
 
     def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None:
         self.wanted.setdefault(key, job)
@@ -104,7 +123,16 @@ class _CachedCharts:
         from scendsl.report.render import html_body
 
         clock = time.perf_counter()
-        bodies = [html_body(text) for text in self.pages]
+        bodies = []
+        for text in self.pages:
+            # html_body is a pure function of the text: a page whose words are unchanged
+            # (only its numbers, which are tokens here) keeps its body.
+            body = self.bodies.pop(text, None)
+            if body is None:
+                body = html_body(text)
+                self.converted += 1
+            self.bodies[text] = body  # put back last: most recently used
+            bodies.append(body)
         self.timings["markdown to html"] = time.perf_counter() - clock
         clock = time.perf_counter()
         drawn = {}
@@ -139,7 +167,12 @@ class IncrementalBuilder:
         self._catalog: Catalog | None = None
         #: The pages rendered by the last build (for tests and the terminal).
         self.rendered: list[str] = []
+        #: How many of those were converted from Markdown to HTML anew (the others' words were
+        #: unchanged, only their numbers).
+        self.converted = 0
         self._written = False
+        #: Per scenario file: its bytes, its scenarios (name, line, column) and their blocks.
+        self._blocks: dict[str, tuple[bytes, Any, dict[str, str]]] = {}
 
     def template_folders(self) -> list[Path]:
         """The folders whose files the pages are rendered from (watched by `serve`)."""
@@ -182,7 +215,7 @@ class IncrementalBuilder:
             self._catalog = load_catalog()
         catalog = self._catalog
         timings["load"] = time.perf_counter() - clock
-        old, new = self._state, _State(charts=self._state.charts)
+        old, new = self._state, _State(charts=self._state.charts, bodies=self._state.bodies)
         new.templates = self._templates_stamp()
 
         clock = time.perf_counter()
@@ -201,7 +234,9 @@ class IncrementalBuilder:
                 done = _Evaluated(scenario, result, nodes)
             new.evaluated[scenario.name] = done
             views.append(ScenarioView(done.result, catalog, pages[scenario.name], done.nodes))
-        attach_sources(views, plain)
+        blocks = self._scenario_blocks(plain)
+        for view in views:
+            view.source_text = blocks.get(view.name)
         by_name = {view.name: view for view in views}
         sweeps = []
         rows_left = MAX_BUILD_SWEEP_ROWS
@@ -244,6 +279,12 @@ class IncrementalBuilder:
             run = new.runs[view.name][1]
             if run is not None:
                 view.attach_run(run)
+            # A figure is made from the result, its nodes and the run alone: the same ones
+            # make the same figures, whose derivations need not be made and written again.
+            done = new.evaluated[view.name]
+            if done.run is not run:
+                done.numbers, done.run = {}, run
+            view._numbers = done.numbers
         attach_risks(views)
         timings["monte carlo"] = time.perf_counter() - clock
 
@@ -279,11 +320,13 @@ class IncrementalBuilder:
         ]
 
         files: dict[str, bytes] = {}
+        converted = 0
         if stale:
-            sharing = _CachedCharts(new.charts, timings)
+            sharing = _CachedCharts(new.charts, new.bodies, timings)
             files = render_pages(
                 views, sweeps, catalog, self.templates_dir, timings, sharing, only=set(stale)
             )
+            converted = sharing.converted
         for name in order:
             if name in stale:
                 new.pages[name] = _Page(keys[name], files[f"{name}.md"], files[f"{name}.html"])
@@ -292,13 +335,40 @@ class IncrementalBuilder:
         # The oldest drawings go once there are many: a long session of edits stays bounded.
         while len(new.charts) > MAX_KEPT_CHARTS:
             del new.charts[next(iter(new.charts))]
+        while len(new.bodies) > MAX_KEPT_BODIES:
+            del new.bodies[next(iter(new.bodies))]
         self._state = new
         self.rendered = stale
+        self.converted = converted
         out: dict[str, bytes] = {}
         for name in order:
             out[f"{name}.md"] = new.pages[name].markdown
             out[f"{name}.html"] = new.pages[name].html
         return out
+
+    def _scenario_blocks(self, scenarios: list[Scenario]) -> dict[str, str]:
+        """`scenario_blocks`, with a file parsed again only when its bytes or its scenarios
+        changed since the last build."""
+        by_file: dict[str, list[Scenario]] = {}
+        for scenario in scenarios:
+            by_file.setdefault(scenario.span.file, []).append(scenario)
+        kept: dict[str, tuple[bytes, Any, dict[str, str]]] = {}
+        blocks: dict[str, str] = {}
+        for file, group in by_file.items():
+            wanted = tuple((s.name, s.span.line, s.span.col) for s in group)
+            before = _file_bytes(file)
+            known = self._blocks.get(file)
+            if known is not None and before is not None and known[:2] == (before, wanted):
+                found = known[2]
+                kept[file] = known
+            else:
+                found = scenario_blocks(group)
+                # Kept only when the file did not change while it was parsed.
+                if before is not None and _file_bytes(file) == before:
+                    kept[file] = (before, wanted, found)
+            blocks.update(found)
+        self._blocks = kept
+        return blocks
 
     def _templates_stamp(self) -> str:
         """A digest of every template file's name and bytes: any edit renders every page."""
@@ -315,3 +385,17 @@ class IncrementalBuilder:
                     except OSError:
                         digest.update(b"\1")
         return digest.hexdigest()
+
+
+def _file_bytes(path: str) -> bytes | None:
+    """A scenario file's bytes (None when it does not read, or is larger than a scenario file
+    may be)."""
+    from scendsl.files import open_regular
+    from scendsl.language.parse import MAX_FILE_BYTES
+
+    try:
+        with open_regular(path) as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    return raw if len(raw) <= MAX_FILE_BYTES else None
