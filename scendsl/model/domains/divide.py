@@ -57,13 +57,16 @@ def _entity(ctx: Context, ref: str):
 
 def _reference_context(ctx: Context, ref: str) -> Context:
     """A context whose accelerator is the reference's, so lookups follow the usual rules
-    (made once per reference and evaluation: four inputs of each reference ask for it)."""
+    (made once per accelerator and evaluation: four inputs of each reference ask for it, and
+    references often share an accelerator)."""
     made = ctx.__dict__.setdefault("_reference_contexts", {})
-    if ref not in made:
-        entity = _entity(ctx, ref)[0]
-        cluster = ctx.scenario.cluster.model_copy(update={"accelerator": entity.accelerator})
-        made[ref] = Context(ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog)
-    return made[ref]
+    accelerator = _entity(ctx, ref)[0].accelerator
+    if accelerator not in made:
+        cluster = ctx.scenario.cluster.model_copy(update={"accelerator": accelerator})
+        made[accelerator] = Context(
+            ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog
+        )
+    return made[accelerator]
 
 
 def _tag(found: Found, ref: str) -> Found:
