@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
-from scendsl.model.risk import RiskDefinition, assess, load_rules
+from scendsl.model.risk import RiskDefinition, load_rules
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps
 from scendsl.report.numbers import format_delta, format_value, sig
 
@@ -495,28 +495,24 @@ def _flips(before: Result, after: Result) -> list[ClaimFlip]:
     return flips
 
 
-def _value_of(result: Result) -> Callable[[str], Any]:
+def _value(result: Result, name: str) -> Any:
     """A node's value by name (inputs and metrics alike), None when the scenario lacks it."""
-
-    def value_of(name: str) -> Any:
-        node = result.metrics.get(name) or result.inputs.get(name)
-        return node.value if node is not None else None
-
-    return value_of
+    node = result.metrics.get(name) or result.inputs.get(name)
+    return node.value if node is not None else None
 
 
 def _rating_flips(
     before: Result, after: Result, rules: tuple[RiskDefinition, ...]
 ) -> list[RatingFlip]:
-    """Risk ratings (the briefings' register, scendsl.model.risk), then the export status."""
-    flips = [
-        RatingFlip("risk", old.risk.key, old.risk.title, old.rating, new.rating)
-        for old, new in zip(
-            assess(_value_of(before), rules), assess(_value_of(after), rules), strict=True
-        )
-        if old.rating != new.rating
-    ]
-    old_status, new_status = _value_of(before)(EXPORT_STATUS), _value_of(after)(EXPORT_STATUS)
+    """Risk ratings (the register's `risk.<key>` metrics, which the evaluation has rated),
+    then the export status."""
+    flips = []
+    for risk in rules:
+        name = f"risk.{risk.key}"
+        old, new = _value(before, name), _value(after, name)
+        if old != new:
+            flips.append(RatingFlip("risk", risk.key, risk.title, old, new))
+    old_status, new_status = _value(before, EXPORT_STATUS), _value(after, EXPORT_STATUS)
     if old_status != new_status:
         flips.append(RatingFlip("export", EXPORT_STATUS, "Export status", old_status, new_status))
     return flips
