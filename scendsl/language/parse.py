@@ -135,24 +135,17 @@ _parser_lock = threading.Lock()
 @functools.lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, _Build]:
     builder = _Build("<string>")
+    options = dict(
+        parser="lalr",
+        lexer="contextual",
+        transformer=builder,
+        maybe_placeholders=False,
+    )
     # cache=True keeps Lark's grammar analysis in the temp folder: a cold start skips it.
     try:
-        lark = Lark(
-            _grammar(),
-            parser="lalr",
-            lexer="contextual",
-            transformer=builder,
-            maybe_placeholders=False,
-            cache=True,
-        )
+        lark = Lark(_grammar(), cache=True, **options)
     except OSError:  # a read-only temp folder: analyse the grammar every time
-        lark = Lark(
-            _grammar(),
-            parser="lalr",
-            lexer="contextual",
-            transformer=builder,
-            maybe_placeholders=False,
-        )
+        lark = Lark(_grammar(), **options)
     return lark, builder
 
 
