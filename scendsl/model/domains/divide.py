@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from scendsl.model.context import Context, Found
+from scendsl.model.domains.energy_supply import rated_system_power
 from scendsl.model.domains.market import price_table
 from scendsl.model.registry import input_node, metric
 from scendsl.scenario import Uncertain
@@ -230,16 +231,7 @@ def _unit_price(ctx: Context, ref: str) -> Found:
     formula="tdp of reference.{ref}.accelerator × (1 + calibration.node_overhead)",
 )
 def _system_power(ctx: Context, ref: str) -> Found:
-    reference_ctx = _reference_context(ctx, ref)
-    tdp = reference_ctx.accelerator_figure("tdp")
-    overhead = ctx.calibration("node_overhead")
-    fallback = Found(
-        tdp.value * (1 + overhead.value),
-        f"derived: tdp ({tdp.origin}) × (1 + node_overhead)",
-        overhead.source,
-        "C",
-    )
-    return _tag(reference_ctx.accelerator_figure("system_power", fallback), ref)
+    return _tag(rated_system_power(_reference_context(ctx, ref)), ref)
 
 
 # ------------------------------------------------------------------------------ metrics

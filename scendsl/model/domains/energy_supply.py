@@ -116,6 +116,12 @@ def _utilization(ctx: Context) -> Found:
 def _system_power(ctx: Context) -> Found:
     if ctx.field("cluster.accelerator_power") is not None:
         return ctx.scenario_value("cluster.accelerator_power")
+    return rated_system_power(ctx, "no platform figure; DGX H100 node overhead applied")
+
+
+def rated_system_power(ctx: Context, note: str | None = None) -> Found:
+    """The accelerator's rated power with its share of hosts, NICs and fans: the catalog's (or
+    an `accelerator` block's) figure, else its TDP × (1 + the calibrated node overhead)."""
     tdp = ctx.accelerator_figure("tdp")
     overhead = ctx.calibration("node_overhead")
     fallback = Found(
@@ -123,7 +129,7 @@ def _system_power(ctx: Context) -> Found:
         f"derived: tdp ({tdp.origin}) × (1 + node_overhead)",
         overhead.source,
         "C",
-        "no platform figure; DGX H100 node overhead applied",
+        note,
     )
     return ctx.accelerator_figure("system_power", fallback)
 
