@@ -24,7 +24,7 @@ def headline(analysis: Analysis, name: str) -> list[tuple[str, str]]:
         return []
     out = []
     for label, metric in HEADLINE:
-        node = result.metrics.get(metric) or result.inputs.get(metric)
+        node = result.find(metric)
         if node is not None and node.value is not None:
             out.append((label, format_value(node.value, node.dimension)))
     return out
@@ -57,7 +57,7 @@ def claim_value(
     atoms = statement.values
     # `expect not METRIC`: the metric is the second word
     metric = atoms[1].text if len(atoms) > 1 and atoms[0].text == "not" else atoms[0].text
-    node = result.metrics.get(metric) or result.inputs.get(metric)
+    node = result.find(metric)
     if node is None:
         return None
     claim = next(

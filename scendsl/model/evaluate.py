@@ -89,6 +89,10 @@ class Result(BaseModel):
         """An input or a metric by name."""
         return self.metrics[name] if name in self.metrics else self.inputs[name]
 
+    def find(self, name: str) -> MetricResult | None:
+        """An input or a metric by name; None when the scenario has neither."""
+        return self.metrics.get(name) or self.inputs.get(name)
+
     def value(self, name: str) -> Any:
         return self.node(name).value
 

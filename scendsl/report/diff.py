@@ -497,7 +497,7 @@ def _flips(before: Result, after: Result) -> list[ClaimFlip]:
 
 def _value(result: Result, name: str) -> Any:
     """A node's value by name (inputs and metrics alike), None when the scenario lacks it."""
-    node = result.metrics.get(name) or result.inputs.get(name)
+    node = result.find(name)
     return node.value if node is not None else None
 
 

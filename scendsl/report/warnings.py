@@ -193,7 +193,7 @@ def warning_rules() -> tuple[WarningRule, ...]:
 
 # --------------------------------------------------------------------------------- applying
 def _value(result: Result, name: str) -> Any:
-    node = result.metrics.get(name) or result.inputs.get(name)
+    node = result.find(name)
     if node is None:
         return None
     value = node.value
@@ -206,7 +206,7 @@ def _figure(result: Result, name: str) -> str:
     from scendsl.model.registry import REGISTRY
     from scendsl.report.numbers import format_value
 
-    node = result.metrics.get(name) or result.inputs.get(name)
+    node = result.find(name)
     if node is None:
         return "n/a"
     registered = REGISTRY.nodes.get(name)
@@ -215,7 +215,7 @@ def _figure(result: Result, name: str) -> str:
 
 
 def _note(result: Result, name: str) -> str:
-    node = result.metrics.get(name) or result.inputs.get(name)
+    node = result.find(name)
     return (node.note or "no note") if node is not None else "n/a"
 
 

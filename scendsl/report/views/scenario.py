@@ -121,7 +121,7 @@ class ScenarioView:
 
     def _make_number(self, name: str) -> Number:
         result = self._result
-        node = result.metrics.get(name) or result.inputs.get(name)
+        node = result.find(name)
         if node is None:
             return Number(name, None, "number", meaning=f"{name} (not in the model)")
         registered = self._nodes.get(name)
