@@ -65,6 +65,19 @@ _FIELD_RE = "|".join(_FIELDS)
 _KEY_START = r"(^[ \t]*|(?<=\{)[ \t]*)"
 
 
+#: `KEYWORD NAME [extends NAME]`: the groups of a definition's header.
+_DEFINITION = bygroups(
+    Whitespace,
+    Keyword.Declaration,
+    Whitespace,
+    Name.Class,
+    Whitespace,
+    Keyword,
+    Whitespace,
+    Name.Class,
+)
+
+
 class ScendslLexer(RegexLexer):
     """Lexer for the scendsl scenario language."""
 
@@ -82,43 +95,16 @@ class ScendslLexer(RegexLexer):
             (
                 rf"(^[ \t]*)(accelerator)([ \t]+)({_NAME})(?:([ \t]+)(extends)([ \t]+)({_NAME}))?"
                 r"(?=[ \t]*\{)",
-                bygroups(
-                    Whitespace,
-                    Keyword.Declaration,
-                    Whitespace,
-                    Name.Class,
-                    Whitespace,
-                    Keyword,
-                    Whitespace,
-                    Name.Class,
-                ),
+                _DEFINITION,
             ),
             (
                 rf"(^[ \t]*)(scenario|reference)([ \t]+)({_NAME})"
                 rf"(?:([ \t]+)(extends)([ \t]+)({_NAME}))?\b",
-                bygroups(
-                    Whitespace,
-                    Keyword.Declaration,
-                    Whitespace,
-                    Name.Class,
-                    Whitespace,
-                    Keyword,
-                    Whitespace,
-                    Name.Class,
-                ),
+                _DEFINITION,
             ),
             (
                 rf"(^[ \t]*)(sweep)([ \t]+)({_NAME})(?:([ \t]+)(from)([ \t]+)({_NAME}))?\b",
-                bygroups(
-                    Whitespace,
-                    Keyword.Declaration,
-                    Whitespace,
-                    Name.Class,
-                    Whitespace,
-                    Keyword,
-                    Whitespace,
-                    Name.Class,
-                ),
+                _DEFINITION,
             ),
             (r"(^[ \t]*)(briefings)(?=[ \t]*\{)", bygroups(Whitespace, Keyword.Declaration)),
             (r"(^[ \t]*)(import)\b", bygroups(Whitespace, Keyword.Namespace)),
