@@ -17,7 +17,6 @@ from scendsl.report.warnings import (
     parse_warning_rules,
     scenario_warnings,
     warning_rules,
-    warnings_data,
 )
 
 #: France in 2024: its own grid intensity and industrial price, H100 prices of 2024, a layout
@@ -183,12 +182,12 @@ def test_eval_json_lists_each_scenarios_warnings(tmp_path, capsys):
     assert "export.launched" in shipping["metrics"]
 
 
-def test_warnings_data_is_plain_and_keyed_by_a_stable_id():
+def test_warnings_as_json_are_plain_and_keyed_by_a_stable_id():
     result = evaluate(_scenario(CLEAN.replace("accelerator H100", "accelerator GB200")))
-    data = warnings_data(result)
+    data = [warning.to_json() for warning in scenario_warnings(result)]
     assert json.loads(json.dumps(data)) == data
     assert {"not-shipping"} <= {entry["id"] for entry in data}
-    assert set(data[0]) == {"id", "rule", "message", "hint", "metrics"}
+    assert set(data[0]) == {"id", "severity", "message", "hint", "span", "metrics"}
 
 
 def test_every_rule_names_known_metrics_and_scenario_fields():

@@ -198,11 +198,6 @@ def check_warnings(scenarios: ScenarioSet) -> list[Diagnostic]:
     return warning_diagnostics(evaluate_all(scenarios).results)
 
 
-def evaluate_paths(paths: Sequence[str]) -> list[Result]:
-    """Every plain scenario under `paths`, evaluated (no Monte Carlo)."""
-    return evaluate_all(load(paths)).results
-
-
 @dataclass(frozen=True)
 class Reviewed:
     """What `diff` compares of one version: every plain scenario and every sweep, evaluated."""

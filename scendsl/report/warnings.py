@@ -346,18 +346,3 @@ def warning_diagnostics(results: Iterable[Result]) -> list[Diagnostic]:
     for result in results:
         scenario_warnings(result, sink)
     return sink.diagnostics
-
-
-def warnings_data(result: Result) -> list[dict[str, Any]]:
-    """The warnings of one evaluated scenario as plain data (`id`, `rule`, `message`, `hint`,
-    `metrics`): what `diff` compares, by id, between two versions."""
-    return [
-        {
-            "id": w.id,
-            "rule": w.rule,
-            "message": w.message,
-            "hint": w.hint,
-            "metrics": list(w.metrics),
-        }
-        for w in scenario_warnings(result)
-    ]
