@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
-from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps
-from scendsl.report.numbers import format_delta, format_value, sig
+from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
+from scendsl.report.numbers import format_delta, format_value
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
@@ -217,10 +217,7 @@ class Diff:
                 short = top.name.split(".", 1)[-1].replace("_", " ")
                 rel = top.relative
                 if rel is not None:
-                    bits.append(
-                        f"{short} {'+' if rel >= 0 else '−'}{sig(abs(rel) * 100, 2)}% "
-                        f"to {top.new_text()}"
-                    )
+                    bits.append(f"{short} {percent_change(rel)} to {top.new_text()}")
                 else:
                     bits.append(f"{short} {top.old_text()} → {top.new_text()}")
             failing = sum(1 for f in entry.flips if f.now_fails)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scendsl.model.registry import REGISTRY
-from scendsl.report.numbers import format_value
+from scendsl.report.numbers import format_value, sig
 
 if TYPE_CHECKING:
     from scendsl.model.sweep import SweepTable
@@ -57,7 +57,7 @@ class VariantMove:
         """`+3.1% … +3.4%`, or one figure when every variant moved alike."""
         if self.smallest is None or self.largest is None:
             return ""
-        low, high = _percent(self.smallest), _percent(self.largest)
+        low, high = percent_change(self.smallest), percent_change(self.largest)
         return low if low == high else f"{low} … {high}"
 
     def text(self) -> str:
@@ -346,8 +346,7 @@ def _none_if_nan(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _percent(relative: float) -> str:
-    from scendsl.report.numbers import sig
-
+def percent_change(relative: float) -> str:
+    """A relative change as the diff's headlines write it: `+50%`, `−3.1%`."""
     sign = "+" if relative >= 0 else "−"
     return f"{sign}{sig(abs(relative) * 100, 2)}%"
