@@ -41,14 +41,36 @@ Inputs (the script fetches nothing):
 * `--eia FILE`: `scripts/data/eia_industrial_prices.csv` (columns `region`, `year`,
   `cents_per_kwh`, `source`, `confidence`, `note`), copied by hand from the EIA tables named in
   its `source` column, because EIA's bulk files need an API key.
+* `--national FILE...` (repeatable): national figures copied by hand from the publications named
+  in each row, one CSV per region group (`scripts/data/national_prices_*.csv`: pass them all with
+  the shell glob; they are read in file-name order). Columns `region` (ISO 3166-1 alpha-2, or
+  ISO 3166-2 for a subdivision), `year`, `series` (`industrial_price`, or
+  `large_industrial_price` for a class of >= 70 GWh a year or extra-high voltage), `value` (as
+  published), `currency` (ISO 4217 code of the published value), `per` (`kWh` or `MWh`),
+  `measure` (what the figure is: average revenue per kWh or a tariff's energy charge, taxes,
+  customer class, period), `source` (the primary citation with its URL), `read_in` (where the
+  number was read: the same URL for grade A, the copy for grade B), `confidence` (A, B or C) and
+  `note`. A region, series and year may appear once across all inputs, and never where Eurostat
+  or the EIA already gives a figure.
+* `--rates FILE`: `scripts/data/exchange_rates.csv`, the annual rates (columns `currency`,
+  `year`, `per_usd` = units of the currency per US dollar, `source`, `note`) for currencies
+  the ECB does not publish (TWD, VND, and the pegged Gulf currencies), each with its source.
+  A national figure in a currency the ECB publishes is converted at the mean over the year's
+  days of the ECB's USD/currency cross rate (USD per EUR divided by the currency per EUR on the
+  same day); a figure in USD is not converted.
 * `--dataset TEXT`: which releases the inputs are and when they were retrieved (written to the
   header and `[meta]`).
 
-Usage:
+Usage (the command that wrote the committed file):
 
-    python scripts/import_electricity_prices.py --eurostat nrg_pc_205.csv --ecb eurofxref-hist.csv \\
-        --eia scripts/data/eia_industrial_prices.csv --dataset "..." \\
-        --out scendsl/catalog/electricity_prices.toml
+    python scripts/import_electricity_prices.py \\
+        --eurostat scripts/data/nrg_pc_205_2019-2025_extract.tsv --ecb eurofxref-hist.csv \\
+        --eia scripts/data/eia_industrial_prices.csv \\
+        --national scripts/data/national_prices_*.csv --rates scripts/data/exchange_rates.csv \\
+        --dataset "..." --out scendsl/catalog/electricity_prices.toml
+
+where `eurofxref-hist.csv` is the ECB file described above and `--dataset` is the text of the
+committed file's `[meta] dataset`.
 """
 
 from __future__ import annotations
@@ -195,6 +217,134 @@ def read_eia(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+#: Columns of a `--national` CSV, in order.
+NATIONAL_COLUMNS = [
+    "region",
+    "year",
+    "series",
+    "value",
+    "currency",
+    "per",
+    "measure",
+    "source",
+    "read_in",
+    "confidence",
+    "note",
+]
+#: Units a national figure may be published per, and the factor to a MWh.
+PER_MWH = {"kWh": 1000.0, "MWh": 1.0}
+
+
+def _known_region(code: str) -> bool:
+    if "-" in code:
+        return pycountry.subdivisions.get(code=code) is not None
+    return pycountry.countries.get(alpha_2=code) is not None
+
+
+def read_ecb_cross_rates(path: Path) -> dict[int, dict[str, float]]:
+    """Calendar year -> currency -> mean over the year's days of the ECB's USD per unit.
+
+    Each day's cross rate is the ECB's USD per EUR divided by its currency per EUR.
+    """
+    daily: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            usd_text = (row.get("USD") or "").strip()
+            if not usd_text or usd_text == "N/A":
+                continue
+            year = int(row["Date"][:4])
+            for currency, text in row.items():
+                text = (text or "").strip()
+                if not currency or currency in ("Date", "USD") or not text or text == "N/A":
+                    continue
+                daily[year][currency].append(float(usd_text) / float(text))
+    return {
+        year: {currency: statistics.fmean(rates) for currency, rates in by_currency.items()}
+        for year, by_currency in daily.items()
+    }
+
+
+def read_rates(path: Path) -> dict[tuple[str, int], dict[str, str]]:
+    """(currency, year) -> row of the sourced rate table for currencies the ECB lacks."""
+    out: dict[tuple[str, int], dict[str, str]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            key = (row["currency"].strip(), int(row["year"]))
+            if not row["source"].strip() or float(row["per_usd"]) <= 0:
+                raise SystemExit(f"{path.name}:{number}: {key[0]} {key[1]} has no source or rate")
+            if key in out:
+                raise SystemExit(f"{path.name}:{number}: {key[0]} {key[1]} given twice")
+            out[key] = row
+    return out
+
+
+def read_national(paths: list[Path]) -> list[dict[str, str]]:
+    """Rows of the hand-copied national price tables, validated, in file-name order."""
+    rows: list[dict[str, str]] = []
+    seen: dict[tuple[str, str, int], str] = {}
+    for path in sorted(paths, key=lambda p: p.name):
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames != NATIONAL_COLUMNS:
+                raise SystemExit(f"{path.name}:1: columns must be {','.join(NATIONAL_COLUMNS)}")
+            for number, row in enumerate(reader, start=2):
+                where = f"{path.name}:{number}"
+                row = {k: (v or "").strip() for k, v in row.items()}
+                if not _known_region(row["region"]):
+                    raise SystemExit(f"{where}: {row['region']} is not an ISO 3166 code")
+                if row["series"] not in BANDS.values():
+                    raise SystemExit(f"{where}: unknown series {row['series']!r}")
+                if row["per"] not in PER_MWH:
+                    raise SystemExit(f"{where}: per must be kWh or MWh, not {row['per']!r}")
+                if row["confidence"] not in ("A", "B", "C"):
+                    raise SystemExit(f"{where}: confidence must be A, B or C")
+                for column in ("source", "read_in", "measure", "currency"):
+                    if not row[column]:
+                        raise SystemExit(f"{where}: {row['region']} {row['year']} has no {column}")
+                if float(row["value"]) <= 0:
+                    raise SystemExit(f"{where}: value must be positive")
+                key = (row["region"], row["series"], int(row["year"]))
+                if key in seen:
+                    raise SystemExit(f"{where}: {' '.join(map(str, key))} already in {seen[key]}")
+                seen[key] = where
+                rows.append(row)
+    return rows
+
+
+def national_figure(
+    row: dict[str, str],
+    usd_per_unit: dict[int, dict[str, float]],
+    rates: dict[tuple[str, int], dict[str, str]],
+) -> tuple[float, str]:
+    """A national row's value in USD/MWh, and the note saying what it is and how it was converted."""
+    year, currency = int(row["year"]), row["currency"]
+    value = float(row["value"])
+    per_mwh = value * PER_MWH[row["per"]]
+    published = f"{row['value']} {currency}/{row['per']}"
+    if row["per"] != "MWh":
+        published += f" = {per_mwh:,.1f} {currency}/MWh"
+    if currency == "USD":
+        usd, how = per_mwh, "published in USD"
+    elif (currency, year) in rates:
+        rate = rates[(currency, year)]
+        per_usd = float(rate["per_usd"])
+        usd = per_mwh / per_usd
+        how = f"at {per_usd:.4f} {currency} per USD ({rate['source']})"
+    elif currency in usd_per_unit.get(year, {}):
+        cross = usd_per_unit[year][currency]
+        usd = per_mwh * cross
+        how = (
+            f"at {1 / cross:.4f} {currency} per USD (ECB reference rates, {year} mean of the daily"
+            f" USD/{currency} cross rates via EUR)"
+        )
+    else:
+        raise SystemExit(f"{row['region']} {year}: no {year} rate for {currency}")
+    note = f"{row['measure']}; {published}, {how}; read in {row['read_in']}"
+    if row["note"]:
+        note += f"; {row['note']}"
+    return usd, note
+
+
 def _q(text: str) -> str:
     return f"'{text}'" if "'" not in text else json.dumps(text, ensure_ascii=False)
 
@@ -222,6 +372,9 @@ def build_toml(
     first_year: int = 2019,
     eurostat_grade: str = DEFAULT_EUROSTAT_GRADE,
     eurostat_flags: Flags | None = None,
+    national: list[dict[str, str]] | None = None,
+    usd_per_unit: dict[int, dict[str, float]] | None = None,
+    rates: dict[tuple[str, int], dict[str, str]] | None = None,
 ) -> str:
     """The text of electricity_prices.toml."""
     # region -> series -> year -> figure line
@@ -257,6 +410,16 @@ def build_toml(
         tables[row["region"]]["industrial_price"][year] = _figure(
             f"{usd:.1f} USD/MWh", row["source"], row["confidence"], note
         )
+    for row in national or []:
+        year, series = int(row["year"]), row["series"]
+        if year in tables[row["region"]][series]:
+            raise SystemExit(
+                f"{row['region']} {series} {year}: Eurostat or the EIA already gives it"
+            )
+        usd, note = national_figure(row, usd_per_unit or {}, rates or {})
+        tables[row["region"]][series][year] = _figure(
+            f"{usd:.1f} USD/MWh", row["source"], row["confidence"], note
+        )
 
     countries = sorted(code for code in tables if "-" not in code)
     states = sorted(code for code in tables if "-" in code)
@@ -274,13 +437,16 @@ def build_toml(
     lines += [
         "# industrial_price: Europe = Eurostat band ID excluding VAT; US = EIA average industrial",
         "# revenue per kWh. The two are not the same measure (EIA includes taxes billed and all sizes).",
-        "# large_industrial_price: Eurostat band IF (70-150 GWh a year), where published.",
+        "# Other countries: national figures (an average revenue per kWh or a regulated tariff), each",
+        "# note saying what it measures and how it was converted to USD.",
+        "# large_industrial_price: Eurostat band IF (70-150 GWh a year), where published; elsewhere a",
+        "# national figure for extra-high-voltage or very large industrial customers.",
         "",
         "[meta]",
         f"dataset = {_q(dataset)}",
         f"years = [{', '.join(str(y) for y in years)}]",
         f"countries = {len(countries)}",
-        f"us_states = {len(states)}",
+        f"us_states = {sum(code.startswith('US-') for code in states)}",
         "",
     ]
     for code in countries + states:
@@ -301,14 +467,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eurostat", type=Path, required=True)
     parser.add_argument("--ecb", type=Path, required=True)
     parser.add_argument("--eia", type=Path, required=True)
+    parser.add_argument("--national", type=Path, nargs="+", action="extend", default=[])
+    parser.add_argument("--rates", type=Path)
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--eurostat-grade", default=DEFAULT_EUROSTAT_GRADE, choices=["A", "B"])
     parser.add_argument("--first-year", type=int, default=2019)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    national_paths = sorted(args.national, key=lambda p: p.name)
+    rate_paths = [args.rates] if args.rates else []
     inputs = [
         (p.name, hashlib.sha256(p.read_bytes()).hexdigest())
-        for p in (args.eurostat, args.ecb, args.eia)
+        for p in (args.eurostat, args.ecb, args.eia, *national_paths, *rate_paths)
     ]
     flags: Flags = {}
     text = build_toml(
@@ -320,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
         first_year=args.first_year,
         eurostat_grade=args.eurostat_grade,
         eurostat_flags=flags,
+        national=read_national(national_paths),
+        usd_per_unit=read_ecb_cross_rates(args.ecb),
+        rates=read_rates(args.rates) if args.rates else {},
     )
     args.out.write_text(text, encoding="utf-8")
     return 0

@@ -334,6 +334,79 @@ def test_price_import_refuses_a_hand_copied_row_without_a_source(tmp_path: Path)
         script.read_eia(eia)
 
 
+NATIONAL_HEADER = "region,year,series,value,currency,per,measure,source,read_in,confidence,note\n"
+
+
+def test_price_import_converts_national_figures_at_ecb_cross_rates_and_sourced_rates(
+    tmp_path: Path,
+) -> None:
+    script = _script("import_electricity_prices")
+    ecb = tmp_path / "eurofxref-hist.csv"
+    # Two days: USD/KRW cross rates 1.1/1400 and 1.0/1300; their mean is the rate used.
+    ecb.write_text("Date,USD,KRW,\n2023-01-02,1.1,1400,\n2023-06-01,1.0,1300,\n")
+    asia = tmp_path / "national_prices_asia.csv"
+    asia.write_text(
+        NATIONAL_HEADER
+        + "KR,2023,industrial_price,153.7,KRW,kWh,average sales price,KEPCO,a news page,B,\n"
+        + "TW,2024,large_industrial_price,4.29,TWD,kWh,average price,MOEA,MOEA,A,from October\n"
+        + "IN-WB,2025,large_industrial_price,88,USD,MWh,tariff,CEA,CEA,A,\n",
+        encoding="utf-8",
+    )
+    rates = tmp_path / "exchange_rates.csv"
+    rates.write_text(
+        "currency,year,per_usd,source,note\nTWD,2024,32.0,central bank annual mean,\n",
+        encoding="utf-8",
+    )
+    cross = script.read_ecb_cross_rates(ecb)
+    assert cross[2023]["KRW"] == pytest.approx((1.1 / 1400 + 1.0 / 1300) / 2)
+    text = script.build_toml(
+        {},
+        {},
+        [],
+        dataset="fixture",
+        inputs=[],
+        national=script.read_national([asia]),
+        usd_per_unit=cross,
+        rates=script.read_rates(rates),
+    )
+    data = tomllib.loads(text)
+    kr = data["KR"]["industrial_price"]["2023"]
+    assert kr["value"] == f"{153.7 * 1000 * cross[2023]['KRW']:.1f} USD/MWh"
+    assert kr["source"] == "KEPCO" and kr["confidence"] == "B"
+    assert kr["note"].startswith("average sales price; 153.7 KRW/kWh = 153,700.0 KRW/MWh")
+    assert "ECB reference rates, 2023 mean" in kr["note"] and "read in a news page" in kr["note"]
+    tw = data["TW"]["large_industrial_price"]["2024"]
+    assert tw["value"] == "134.1 USD/MWh"  # 4290 TWD/MWh / 32 TWD per USD
+    assert "32.0000 TWD per USD (central bank annual mean)" in tw["note"]
+    assert tw["note"].endswith("; from October")
+    assert data["IN-WB"]["large_industrial_price"]["2025"]["value"] == "88.0 USD/MWh"
+    assert data["meta"]["countries"] == 2 and data["meta"]["us_states"] == 0  # IN-WB is not
+
+
+def test_price_import_refuses_a_national_row_without_a_source_a_rate_or_twice(
+    tmp_path: Path,
+) -> None:
+    script = _script("import_electricity_prices")
+    table = tmp_path / "national_prices_x.csv"
+    row = "JP,2023,industrial_price,20,JPY,kWh,average,METI,{read_in},A,\n"
+    table.write_text(NATIONAL_HEADER + row.format(read_in=""), encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"national_prices_x\.csv:2: JP 2023 has no read_in"):
+        script.read_national([table])
+    table.write_text(NATIONAL_HEADER + row.format(read_in="METI") * 2, encoding="utf-8")
+    with pytest.raises(SystemExit, match=":3: JP industrial_price 2023 already in"):
+        script.read_national([table])
+    table.write_text(NATIONAL_HEADER + row.format(read_in="METI"), encoding="utf-8")
+    rows = script.read_national([table])
+    with pytest.raises(SystemExit, match="JP 2023: no 2023 rate for JPY"):
+        script.build_toml({}, {}, [], dataset="x", inputs=[], national=rows)
+    eia = [dict(region="JP", year="2023", cents_per_kwh="9", source="s", confidence="A", note="")]
+    with pytest.raises(SystemExit, match="Eurostat or the EIA already gives it"):
+        script.build_toml({}, {}, eia, dataset="x", inputs=[], national=rows)
+    table.write_text(NATIONAL_HEADER.replace("read_in,", ""), encoding="utf-8")
+    with pytest.raises(SystemExit, match="columns must be"):
+        script.read_national([table])
+
+
 # --- industrial prices: coverage and the Eurostat TSV extract -----------------------------------
 
 #: Eurostat nrg_pc_205 publishes band ID for these non-EU countries (UA to 2021, GB to 2020-S1).
