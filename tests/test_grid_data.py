@@ -412,8 +412,11 @@ def test_price_import_refuses_a_national_row_without_a_source_a_rate_or_twice(
 #: Eurostat nrg_pc_205 publishes band ID for these non-EU countries (UA to 2021, GB to 2020-S1).
 EUROSTAT_OTHERS = "NO IS AL BA GE MD ME MK RS TR UA GB".split()
 #: Required by issue 13 but without a citable primary figure in the catalog yet. The test fails
-#: when one is added, so that this list (and docs/regional-data.md) is kept honest.
-PRICE_GAPS = "CH CA MX BR CN TW JP KR IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
+#: when one is added, so that this list (and docs/regional-data.md) is kept honest. ID has only a
+#: large-industrial tariff (group I-4/TT), which the model does not read, so it stays listed.
+PRICE_GAPS = "CH CA MX BR CN JP IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
+#: Countries whose figures come from the hand-copied national tables (scripts/data/national_prices_*).
+NATIONAL = {"KR": "industrial_price", "TW": "industrial_price", "ID": "large_industrial_price"}
 
 
 def test_every_eu_member_and_eurostat_reporter_has_a_sourced_dated_industrial_price() -> None:
@@ -426,6 +429,31 @@ def test_every_eu_member_and_eurostat_reporter_has_a_sourced_dated_industrial_pr
             assert figure["source"].strip() and CONFIDENCE.match(figure["confidence"]), code
     for code in [*EU, "NO", "TR", "RS", "MK", "BA", "AL", "MD", "GE"]:
         assert "2024" in data[code]["industrial_price"], code  # every reporter of 2024
+
+
+def test_every_national_figure_is_the_committed_tables_row_sourced_dated_and_graded() -> None:
+    # Each catalog figure outside Eurostat and the EIA must be a row of a committed national
+    # table, with that row's source and grade, and a note naming the published value, how it was
+    # converted and where it was read, so that the CSV and the TOML cannot drift apart.
+    script = _script("import_electricity_prices")
+    rows = script.read_national(sorted((ROOT / "scripts" / "data").glob("national_prices_*.csv")))
+    by_key = {(r["region"], r["series"], r["year"]): r for r in rows}
+    seen = set()
+    for code, series, year, figure in _figures(_toml("electricity_prices.toml")):
+        if "nrg_pc_205" in figure["source"] or code == "US" or code.startswith("US-"):
+            continue
+        row = by_key[(code, series, year)]
+        seen.add((code, series, year))
+        assert 2019 <= int(year) <= 2025, (code, year)
+        assert figure["source"] == row["source"] and figure["confidence"] == row["confidence"]
+        assert row["confidence"] in ("A", "B", "C") and "http" in row["source"] + row["read_in"]
+        published = f"{row['value']} {row['currency']}/{row['per']}"
+        assert figure["note"].startswith(f"{row['measure']}; {published}"), (code, year)
+        assert f"read in {row['read_in']}" in figure["note"]
+        assert "published in USD" in figure["note"] or "per USD" in figure["note"]
+    assert seen == set(by_key)
+    for code, series in NATIONAL.items():
+        assert regions_with(series) >= {code}, code
 
 
 def test_required_countries_without_a_price_are_the_documented_gaps() -> None:
