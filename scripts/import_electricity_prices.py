@@ -301,8 +301,12 @@ def read_national(paths: list[Path]) -> list[dict[str, str]]:
                 for column in ("source", "read_in", "measure", "currency"):
                     if not row[column]:
                         raise SystemExit(f"{where}: {row['region']} {row['year']} has no {column}")
-                if float(row["value"]) <= 0:
-                    raise SystemExit(f"{where}: value must be positive")
+                try:
+                    positive = float(row["value"]) > 0 and int(row["year"]) > 0
+                except ValueError:
+                    positive = False
+                if not positive:
+                    raise SystemExit(f"{where}: year and value must be positive numbers")
                 key = (row["region"], row["series"], int(row["year"]))
                 if key in seen:
                     raise SystemExit(f"{where}: {' '.join(map(str, key))} already in {seen[key]}")

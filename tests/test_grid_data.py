@@ -402,6 +402,11 @@ def test_price_import_refuses_a_national_row_without_a_source_a_rate_or_twice(
     eia = [dict(region="JP", year="2023", cents_per_kwh="9", source="s", confidence="A", note="")]
     with pytest.raises(SystemExit, match="Eurostat or the EIA already gives it"):
         script.build_toml({}, {}, eia, dataset="x", inputs=[], national=rows)
+    table.write_text(
+        NATIONAL_HEADER + row.format(read_in="METI").replace(",20,", ",n/a,"), encoding="utf-8"
+    )
+    with pytest.raises(SystemExit, match=":2: year and value must be positive numbers"):
+        script.read_national([table])
     table.write_text(NATIONAL_HEADER.replace("read_in,", ""), encoding="utf-8")
     with pytest.raises(SystemExit, match="columns must be"):
         script.read_national([table])
