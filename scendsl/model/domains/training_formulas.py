@@ -86,6 +86,13 @@ FLASH = (
     "Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
     "IO-Awareness (NeurIPS): the s×s score matrix stays on chip"
 )
+ATTENTION_PRECISION = (
+    "attention stays in BF16 when the linear layers train in FP8/FP4: Transformer Engine's "
+    "low-precision recipes cover the 12 linear-layer GEMMs per layer and leave dot-product "
+    "attention in BF16 unless fp8_dpa is set (recipe default fp8_dpa=False); DeepSeek-AI 2024, "
+    "DeepSeek-V3 Technical Report §3.3.1: 'we maintain the original precision (e.g., BF16 or "
+    "FP32) for ... attention operators'"
+)
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
 FRAMEWORKS = ("megatron", "deepspeed", "neox")
@@ -191,6 +198,12 @@ def precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4):
         precision == "fp4", speedup_fp4, np.where(precision == "fp8", speedup_fp8, 1.0)
     )
     return np.minimum(speedup, peak / bf16_dense)
+
+
+def mixed_precision_gain(gain, attention_share):
+    """Speed-up of the whole matrix maths when only the linear layers gain `gain` and the
+    attention share of the FLOPs stays at the BF16 rate (Amdahl): 1 / ((1 − a)/g + a)."""
+    return 1.0 / ((1.0 - attention_share) / gain + attention_share)
 
 
 def straggler_factor(accelerators, variability):
