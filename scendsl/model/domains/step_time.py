@@ -26,6 +26,7 @@ from scendsl.model.domains.training_formulas import (
     RING,
     STRAGGLER,
     TE_SPEEDUP,
+    UNFUSED_ATTENTION,
     VENDOR_LINKS,
     ZERO,
     ZERO_OFFLOAD,
@@ -126,7 +127,8 @@ def compute_time(hardware, used, rate):
     "performance.memory_time",
     "time",
     "Memory-bound time per step (element-wise kernels)",
-    "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti] / (hbm_bandwidth × hbm_efficiency)",
+    "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti; without flash attention + "
+    "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch] / (hbm_bandwidth × hbm_efficiency)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -142,7 +144,7 @@ def compute_time(hardware, used, rate):
         "workload.flash_attention",
         "performance.attention_heads",
     ),
-    sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH),
+    sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH, UNFUSED_ATTENTION),
 )
 def memory_time(
     sequence,
@@ -161,7 +163,7 @@ def memory_time(
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
-    without flash attention the score matrix adds its traffic."""
+    without flash attention the score matrix adds what the unfused kernels move."""
     score_heads = np.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,
