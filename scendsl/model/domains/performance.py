@@ -39,6 +39,7 @@ import numpy as np
 
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
+    ATTENTION_PRECISION,
     HOFFMANN,
     KAPLAN,
     KORTHIKANTI,
@@ -187,6 +188,25 @@ def model_flops_per_token(active, layers, width, sequence):
     weighting (2·2·s·a·d per layer forward, ×3 with the backward pass): ~15 % more than 6N at
     h ≈ 2k, s = 2k; a few percent for frontier widths."""
     return 6.0 * active + 12.0 * layers * width * sequence
+
+
+@metric(
+    "performance.attention_flop_share",
+    "fraction",
+    "Share of the model FLOPs in the attention scores and their weighting (the part that "
+    "stays in BF16 when the linear layers train in FP8/FP4)",
+    "12·L·(a·d)·s / performance.model_flops_per_token",
+    (
+        "workload.layers",
+        "performance.attention_width",
+        "workload.sequence_length",
+        "performance.model_flops_per_token",
+    ),
+    sources=(NARAYANAN_FLOPS, ATTENTION_PRECISION),
+)
+def attention_flop_share(layers, width, sequence, per_token):
+    """Grows with s/h: ~20 % for an 8B model at 8k tokens, a few percent at frontier widths."""
+    return 12.0 * layers * width * sequence / per_token
 
 
 @input_node(

@@ -12,6 +12,7 @@ import numpy as np
 
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
+    ATTENTION_PRECISION,
     FLASH,
     GEMM,
     GRADIENT_BYTES,
@@ -25,6 +26,7 @@ from scendsl.model.domains.training_formulas import (
     RING,
     STRAGGLER,
     TE_SPEEDUP,
+    UNFUSED_ATTENTION,
     VENDOR_LINKS,
     ZERO,
     ZERO_OFFLOAD,
@@ -33,6 +35,7 @@ from scendsl.model.domains.training_formulas import (
     host_link_seconds,
     link_for,
     matmul_efficiency_at,
+    mixed_precision_gain,
     precision_gain,
     recompute_flops_factor,
     ring_allreduce_seconds,
@@ -64,7 +67,8 @@ def matmul_efficiency(hidden, tensor, plateau, half_width):
     "performance.matmul_rate",
     "flop_rate",
     "FLOP/s one accelerator's matrix multiplications sustain at the workload's precision",
-    "bf16_dense × min(precision speed-up, peak / bf16_dense) × matmul_efficiency",
+    "bf16_dense × G × matmul_efficiency, G = 1 / ((1 − a)/g + a), g = min(precision speed-up, "
+    "peak / bf16_dense) for the linear layers, a = attention_flop_share kept in BF16",
     (
         "workload.precision",
         "accelerator.bf16_dense",
@@ -72,16 +76,15 @@ def matmul_efficiency(hidden, tensor, plateau, half_width):
         "performance.precision_speedup_fp8",
         "performance.precision_speedup_fp4",
         "performance.matmul_efficiency",
+        "performance.attention_flop_share",
     ),
-    sources=(GEMM, TE_SPEEDUP),
+    sources=(GEMM, TE_SPEEDUP, ATTENTION_PRECISION),
 )
-def matmul_rate(precision, bf16_dense, peak, speedup_fp8, speedup_fp4, efficiency):
-    """The BF16 GEMM rate, times what FP8/FP4 really gain end to end."""
-    return (
-        bf16_dense
-        * precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4)
-        * efficiency
-    )
+def matmul_rate(precision, bf16_dense, peak, speedup_fp8, speedup_fp4, efficiency, attention):
+    """The BF16 GEMM rate, times what FP8/FP4 really gain end to end on the linear layers;
+    the attention scores and their weighting stay at the BF16 rate."""
+    gain = precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4)
+    return bf16_dense * mixed_precision_gain(gain, attention) * efficiency
 
 
 @metric(
@@ -124,7 +127,8 @@ def compute_time(hardware, used, rate):
     "performance.memory_time",
     "time",
     "Memory-bound time per step (element-wise kernels)",
-    "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti] / (hbm_bandwidth × hbm_efficiency)",
+    "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti; without flash attention + "
+    "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch] / (hbm_bandwidth × hbm_efficiency)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -140,7 +144,7 @@ def compute_time(hardware, used, rate):
         "workload.flash_attention",
         "performance.attention_heads",
     ),
-    sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH),
+    sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH, UNFUSED_ATTENTION),
 )
 def memory_time(
     sequence,
@@ -159,7 +163,7 @@ def memory_time(
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
-    without flash attention the score matrix adds its traffic."""
+    without flash attention the score matrix adds what the unfused kernels move."""
     score_heads = np.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,

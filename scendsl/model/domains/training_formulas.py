@@ -86,6 +86,21 @@ FLASH = (
     "Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
     "IO-Awareness (NeurIPS): the s×s score matrix stays on chip"
 )
+UNFUSED_ATTENTION = (
+    "Dao et al. 2022 (FlashAttention), §2.2 Algorithm 0 (standard attention: S = QKᵀ and "
+    "P = softmax(S) each written to and read from HBM, 'exacerbated by other elementwise "
+    "operations ... such as masking applied to S or dropout applied to P') and its backward "
+    "pass (dP, dS likewise); Narayanan et al. 2021 §4.2 (Megatron fuses scale, mask and "
+    "softmax): 13 bytes per score element forward, 19 backward, in 16 bits with a 1-byte "
+    "dropout mask"
+)
+ATTENTION_PRECISION = (
+    "attention stays in BF16 when the linear layers train in FP8/FP4: Transformer Engine's "
+    "low-precision recipes cover the 12 linear-layer GEMMs per layer and leave dot-product "
+    "attention in BF16 unless fp8_dpa is set (recipe default fp8_dpa=False); DeepSeek-AI 2024, "
+    "DeepSeek-V3 Technical Report §3.3.1: 'we maintain the original precision (e.g., BF16 or "
+    "FP32) for ... attention operators'"
+)
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
 FRAMEWORKS = ("megatron", "deepspeed", "neox")
@@ -94,6 +109,14 @@ FRAMEWORKS = ("megatron", "deepspeed", "neox")
 PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0
 #: Activations and the collectives that carry them are 16-bit (Korthikanti's byte counts).
 ACTIVATION_BYTES = 2.0
+#: HBM bytes per element of one head's s×s score matrix in standard (unfused) attention, 16-bit
+#: values and a 1-byte dropout mask (UNFUSED_ATTENTION). Forward: S = QKᵀ written (2), read by the
+#: fused scale-mask-softmax (2), P written (2), read by dropout (2), mask (1) and dropped P (2)
+#: written, read by the PV product (2) = 13. Backward: dP_drop = dO·Vᵀ written (2) and read by
+#: dropout's backward with the mask (2 + 1), dP written (2); softmax backward reads P and dP
+#: (2 + 2) and writes dS (2); dS read by the dQ and dK products (2 + 2); dropped P read for dV
+#: (2) = 19.
+SCORE_FORWARD_BYTES, SCORE_BACKWARD_BYTES = 13.0, 19.0
 
 
 # ============================================================== vectorised building blocks
@@ -193,6 +216,12 @@ def precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4):
     return np.minimum(speedup, peak / bf16_dense)
 
 
+def mixed_precision_gain(gain, attention_share):
+    """Speed-up of the whole matrix maths when only the linear layers gain `gain` and the
+    attention share of the FLOPs stays at the BF16 rate (Amdahl): 1 / ((1 − a)/g + a)."""
+    return 1.0 / ((1.0 - attention_share) / gain + attention_share)
+
+
 def straggler_factor(accelerators, variability):
     """A synchronous step waits for the slowest of n: 1 + σ·√(2 ln n)."""
     return 1.0 + variability * np.sqrt(2.0 * np.log(np.maximum(accelerators, 1.0)))
@@ -219,14 +248,16 @@ def activation_traffic_bytes(
 
     Each of a layer's 34·sbh activation bytes (Korthikanti) is written in the forward pass and
     read in the backward pass; full recomputation runs the forward once more. With flash
-    attention the s×s score matrix never reaches HBM (score_heads = 0); without it its
-    5as/h·sbh bytes (softmax, dropout, their masks) go the same way, once more when selective
-    recomputation recomputes them.
+    attention the s×s score matrix never reaches HBM (score_heads = 0); without it each of its
+    a·s²·b/t elements costs what the unfused kernels move (SCORE_FORWARD_BYTES forward,
+    SCORE_BACKWARD_BYTES backward), not only the 5 bytes Korthikanti's count keeps for the
+    backward pass; recomputation (selective or full) runs that forward once more.
     """
     per_layer = activation_bytes_per_layer(
         sequence, micro_batch, hidden, 0.0, tensor, "selective", sequence_parallel
     )
     passes = np.where(recompute == "full", 3.0, 2.0)
-    scores = 5.0 * score_heads * sequence / (hidden * tensor) * sequence * micro_batch * hidden
-    score_passes = np.where(recompute == "none", 2.0, 3.0)
-    return (per_layer * passes + scores * score_passes) * m * layers / pipeline
+    elements = score_heads * sequence * sequence * micro_batch / tensor
+    forwards = np.where(recompute == "none", 1.0, 2.0)
+    scores = elements * (SCORE_FORWARD_BYTES * forwards + SCORE_BACKWARD_BYTES)
+    return (per_layer * passes + scores) * m * layers / pipeline

@@ -1,0 +1,75 @@
+"""FP8/FP4 training speeds up the linear layers only: attention (the scores and their weighting)
+stays at the BF16 rate, so the matrix maths gain less than the linear-layer speed-up, the more so
+the larger the attention share of the FLOPs (long sequences on narrow models)."""
+
+import pytest
+
+import scendsl
+from scendsl.catalog import load_catalog
+from scendsl.model.domains.training_formulas import mixed_precision_gain
+from scendsl.model.evaluate import evaluate
+
+CATALOG = load_catalog()
+
+
+def values(precision: str, sequence: int, hidden: int = 4096, layers: int = 32) -> dict:
+    text = f"""
+scenario s {{
+  title "attention precision"
+  year 2025
+  region US
+  cluster {{
+    accelerator B200
+    count 8
+  }}
+  workload {{
+    parameters      8B
+    tokens          1T
+    precision       {precision}
+    parallelism     tensor 1, pipeline 1, data auto
+    sequence_length {sequence}
+    global_batch    64
+    layers          {layers}
+    hidden_size     {hidden}
+  }}
+}}
+"""
+    result = evaluate(scendsl.load(text).get("s"), CATALOG)
+    return {k: v.value for k, v in result.metrics.items()}
+
+
+def test_mixed_precision_gain_limits():
+    assert mixed_precision_gain(1.5, 0.0) == pytest.approx(1.5)  # all linear: the full gain
+    assert mixed_precision_gain(1.5, 1.0) == pytest.approx(1.0)  # all attention: no gain
+    assert mixed_precision_gain(1.0, 0.3) == pytest.approx(1.0)  # BF16 run: nothing changes
+
+
+def test_mixed_precision_gain_falls_as_the_attention_share_grows():
+    gains = [mixed_precision_gain(1.5, a) for a in (0.0, 0.1, 0.2, 0.4, 0.8)]
+    assert gains == sorted(gains, reverse=True)
+
+
+def test_attention_share_grows_with_the_sequence_length():
+    short = values("fp8", 2048)["performance.attention_flop_share"]
+    long = values("fp8", 16384)["performance.attention_flop_share"]
+    assert 0.0 < short < long < 1.0
+
+
+def test_bf16_matmul_rate_does_not_depend_on_the_attention_share():
+    short, long = values("bf16", 2048), values("bf16", 16384)
+    assert short["performance.matmul_rate"] == pytest.approx(long["performance.matmul_rate"])
+
+
+def test_fp8_matmul_rate_falls_with_the_attention_share_and_stays_above_bf16():
+    short, long = values("fp8", 2048), values("fp8", 16384)
+    bf16 = values("bf16", 16384)
+    assert long["performance.matmul_rate"] < short["performance.matmul_rate"]
+    assert long["performance.matmul_rate"] > bf16["performance.matmul_rate"]
+
+
+def test_fp8_rate_is_the_amdahl_blend_of_linear_gain_and_bf16_attention():
+    bf16, fp8 = values("bf16", 8192), values("fp8", 8192)
+    share = fp8["performance.attention_flop_share"]
+    gain = CATALOG.calibration["precision_speedup_fp8"].value
+    expected = bf16["performance.matmul_rate"] / ((1 - share) / gain + share)
+    assert fp8["performance.matmul_rate"] == pytest.approx(expected, rel=1e-9)
