@@ -86,6 +86,20 @@ FLASH = (
     "Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
     "IO-Awareness (NeurIPS): the s×s score matrix stays on chip"
 )
+CONTEXT_PARALLEL = (
+    "Megatron-Core context parallelism (docs, api-guide/context_parallel; NVIDIA Transformer "
+    "Engine's ring attention): the sequence and every activation split over the CP ranks; each "
+    "rank keeps its chunk's K/V, all-gathers them in the forward pass and again in the backward "
+    "pass and reduce-scatters their gradients, as point-to-point sends in a ring between a GPU "
+    "and its counterparts in the other tensor-parallel groups, overlapped with attention; GQA "
+    "sends only the KV heads; weights replicated, gradients reduced over data × context"
+)
+RING_ATTENTION = (
+    "Liu, Zaharia, Abbeel 2023, Ring Attention with Blockwise Transformers for Near-Infinite "
+    "Context (arXiv:2310.01889): each device sends its key-value block on while it computes "
+    "attention with the block it holds; the transfer is hidden while the block's compute lasts "
+    "longer"
+)
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
 FRAMEWORKS = ("megatron", "deepspeed", "neox")
@@ -230,3 +244,15 @@ def activation_traffic_bytes(
     scores = 5.0 * score_heads * sequence / (hidden * tensor) * sequence * micro_batch * hidden
     score_passes = np.where(recompute == "none", 2.0, 3.0)
     return (per_layer * passes + scores * score_passes) * m * layers / pipeline
+
+
+def context_parallel_exchange_seconds(
+    sequence, micro_batch, kv_width, kv_heads, tensor, context, kv_bytes, kv_passes, link
+):
+    """Seconds one rank spends sending K/V blocks around the context-parallel ring, per layer
+    and micro-batch: kv_passes × (c−1) blocks of K and V for its s/c tokens (its tensor-parallel
+    share of the KV heads), each at half the bidirectional link (Megatron-Core CP)."""
+    c = np.maximum(context, 1)
+    heads_per_rank_divisor = np.maximum(np.minimum(tensor, kv_heads), 1)
+    block = 2.0 * kv_bytes * micro_batch * (sequence / c) * kv_width / heads_per_rank_divisor
+    return kv_passes * (c - 1) * block / (link / 2.0)
