@@ -235,7 +235,8 @@ CP_CASES = (
 
 def test_nemo_context_parallel_rows_are_counted_and_within_tolerance():
     sys.path.insert(0, str(ROOT))
-    from validation.run import VALIDATION, run as run_cases
+    from validation.run import VALIDATION
+    from validation.run import run as run_cases
 
     results = {r.id: r for r in run_cases() if r.id in CP_CASES}
     assert set(results) == set(CP_CASES)
