@@ -92,6 +92,39 @@ def test_context_degree_must_divide_the_sequence():
     assert diagnostic.related[0][1].line == 13  # the sequence_length line
 
 
+SWEEP_BASE = TEXT.format(
+    layout="tensor 8, pipeline 8, context 2, data auto",
+    count=1024,
+    sequence=8192,
+    accelerator="H100",
+    extra="",
+)
+
+
+def test_sweep_to_a_cluster_smaller_than_one_replica_is_a_located_error():
+    text = SWEEP_BASE + "sweep grow from s {\n  cluster.count [64, 1024]\n}\n"
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.load_text(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert "variant [cluster.count=64]" in diagnostic.message
+    assert "needs 128 accelerators" in diagnostic.message
+    assert diagnostic.span.line == 22  # the sweep's line, not the base's
+
+
+def test_sweep_to_a_sequence_the_context_ranks_cannot_split_is_a_located_error():
+    text = SWEEP_BASE + "sweep seqs from s {\n  workload.sequence_length [4096, 8191]\n}\n"
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.load_text(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert "8,191 is not a multiple of 2" in diagnostic.message
+    assert diagnostic.span.line == 22
+
+
+def test_sweep_whose_layouts_all_fit_is_accepted():
+    text = SWEEP_BASE + "sweep grow from s {\n  cluster.count [128, 1024, 4096]\n}\n"
+    assert scendsl.load_text(text).sweeps[0].size == 3
+
+
 def test_layout_that_fits_exactly_is_accepted():
     scenario = load("tensor 8, pipeline 4, context 2, data 4", count=256)
     assert scenario.workload.parallelism.data == 4

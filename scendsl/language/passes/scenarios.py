@@ -66,7 +66,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             if c is not None
         ]
         if not unread and len(self.sink.diagnostics) == errors_before:
-            check_layout(definition.name, values, origins, self.sink)
+            check_layout(f"scenario '{definition.name}'", values, origins, self.sink)
         if unread or len(self.sink.diagnostics) > errors_before:
             return None
         if not self.correlations_hold(correlations):
