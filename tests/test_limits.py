@@ -416,10 +416,14 @@ def test_sweep_over_the_variant_cap_is_refused_fast():
 
 
 def test_sweep_at_the_variant_cap_is_accepted_within_a_second():
-    result = timed(scendsl.load, HEADER + "sweep s from base {\n  cluster.count 1 .. 1000000\n}\n")
+    # From 128: the base's layout (tensor 8 × pipeline 16) must fit every variant's cluster.
+    result = timed(
+        scendsl.load, HEADER + "sweep s from base {\n  cluster.count 128 .. 1000127\n}\n"
+    )
     sweep = result.sweeps[0]
     assert sweep.size == 1_000_000
-    assert sweep.axes[0].values[:3] == (1.0, 2.0, 3.0) and sweep.axes[0].labels[-1] == "1000000"
+    assert sweep.axes[0].values[:3] == (128.0, 129.0, 130.0)
+    assert sweep.axes[0].labels[-1] == "1000127"
 
 
 def test_sweep_range_checks_its_ends_against_the_field():
