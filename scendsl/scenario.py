@@ -69,14 +69,17 @@ class MixShare(_Frozen):
 
 
 class Parallelism(_Frozen):
-    """How the workload is split: tensor × pipeline × data ranks (data may be `auto`)."""
+    """How the workload is split: tensor × pipeline × context × data ranks (data may be `auto`)."""
 
     tensor: int = 1
     pipeline: int = 1
-    data: int | None = Field(None, description="None means 'auto': count / (tensor × pipeline)")
+    data: int | None = Field(
+        None, description="None means 'auto': count / (tensor × pipeline × context)"
+    )
     expert: int = 1
     microbatches: int | None = None
     interleave: int | None = Field(None, description="None: the framework's default")
+    context: int = Field(1, description="context-parallel ranks the sequence is split over")
 
 
 # Each section's fields, their types and their enumerated choices follow the language's field
@@ -131,6 +134,7 @@ class Workload(_Frozen):
     # issue 12: performance
     attention_heads: int | None = None
     head_dim: int | None = None
+    kv_heads: int | None = Field(None, description="key/value heads (GQA); None: one per head")
     vocabulary: int | None = None
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None

@@ -403,7 +403,7 @@ def scenario_texts(draw):
             text += "," + draw(_AFTER_COMMA) + pair
         return text
 
-    count = draw(st.sampled_from(["100k", "100_000", "1_00_000", "100000", "1e5", "1E+5", "8"]))
+    count = draw(st.sampled_from(["100k", "100_000", "1_00_000", "100000", "1e5", "1E+5", "128"]))
     mfu = draw(st.sampled_from(["40%", "30% to 45%", "40% +/- 10%", "40% ± 10%", "4_0%"]))
     pue = draw(st.sampled_from(["1.25", "1.2_5", "1.25 +/- 10%", "1.1 to 1.4"]))
     shares = draw(st.sampled_from([(60, 25, 15), (100,), (50, 50)]))

@@ -241,7 +241,10 @@ def field_value(draw, spec: F.FieldSpec) -> str:
         parts = []
         for key in keys:
             auto = key in ("data", "microbatches") and draw(st.booleans())
-            parts.append(f"{key} {'auto' if auto else draw(st.integers(1, 64))}")
+            # The ranks that occupy accelerators must fit any cluster the fuzzer draws (a layout
+            # larger than cluster.count is refused): 1 for those, any degree for the others.
+            fits = key in ("tensor", "pipeline", "context", "data")
+            parts.append(f"{key} {'auto' if auto else 1 if fits else draw(st.integers(1, 64))}")
         return ", ".join(parts)
     raise AssertionError(kind)
 

@@ -182,7 +182,7 @@ def test_valid_file_just_under_the_token_limit_is_accepted_within_a_second():
 
 def test_many_scenarios_just_under_the_token_limit_are_accepted_within_a_second():
     text = HEADER + "".join(
-        f"scenario s{i} extends base {{ cluster.count {i + 1} }}\n" for i in range(2_400)
+        f"scenario s{i} extends base {{ cluster.count {i + 128} }}\n" for i in range(2_400)
     )
     assert P._count_tokens(text, 10**9) <= P.MAX_TOKENS
     assert len(timed(scendsl.load, text).scenarios) == 2_401
@@ -416,10 +416,14 @@ def test_sweep_over_the_variant_cap_is_refused_fast():
 
 
 def test_sweep_at_the_variant_cap_is_accepted_within_a_second():
-    result = timed(scendsl.load, HEADER + "sweep s from base {\n  cluster.count 1 .. 1000000\n}\n")
+    # From 128: the base's layout (tensor 8 × pipeline 16) must fit every variant's cluster.
+    result = timed(
+        scendsl.load, HEADER + "sweep s from base {\n  cluster.count 128 .. 1000127\n}\n"
+    )
     sweep = result.sweeps[0]
     assert sweep.size == 1_000_000
-    assert sweep.axes[0].values[:3] == (1.0, 2.0, 3.0) and sweep.axes[0].labels[-1] == "1000000"
+    assert sweep.axes[0].values[:3] == (128.0, 129.0, 130.0)
+    assert sweep.axes[0].labels[-1] == "1000127"
 
 
 def test_sweep_range_checks_its_ends_against_the_field():
@@ -692,7 +696,7 @@ def test_check_refuses_hostile_files_with_exit_1_and_no_traceback(tmp_path, caps
 
 def test_the_token_limit_can_be_raised_for_a_large_trusted_file():
     text = HEADER + "".join(
-        f"scenario s{i} extends base {{ cluster.count {i + 1} }}\n" for i in range(4_000)
+        f"scenario s{i} extends base {{ cluster.count {i + 128} }}\n" for i in range(4_000)
     )
     with pytest.raises(ScenarioError, match="more than 25,000 tokens"):
         scendsl.load(text)

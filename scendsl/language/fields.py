@@ -187,7 +187,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "precision": FieldSpec("enum", choices=("fp8", "bf16", "fp4"), doc="training precision"),
         "parallelism": FieldSpec(
             "parallelism",
-            doc="`tensor 8, pipeline 16, data auto` (also expert, microbatches, interleave)",
+            doc="`tensor 8, pipeline 16, data auto` (also context, expert, microbatches, interleave)",
         ),
         "framework": FieldSpec(
             "enum", choices=("megatron", "deepspeed", "neox"), doc="training framework"
@@ -221,6 +221,11 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "attention_heads": _int("attention heads a", 1, 10**6),
         "head_dim": _int(
             "width d of one attention head (attention width a·d; h when not given)", 1, 10**6
+        ),
+        "kv_heads": _int(
+            "key/value heads (grouped-query attention; one per attention head when not given)",
+            1,
+            10**6,
         ),
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
         "sequence_parallel": FieldSpec(
@@ -351,7 +356,15 @@ PARALLEL_DEGREE = _int("parallel degree", 1, MAX_DEGREE)
 #: Scenario names become page file names: this keeps them within every file system's limit.
 MAX_NAME_LENGTH = 100
 
-PARALLELISM_KEYS = ("tensor", "pipeline", "data", "expert", "microbatches", "interleave")
+PARALLELISM_KEYS = (
+    "tensor",
+    "pipeline",
+    "data",
+    "expert",
+    "microbatches",
+    "interleave",
+    "context",
+)
 
 #: Scenario fields without which nothing can be computed.
 REQUIRED_SCENARIO_FIELDS = ("year", "region", "cluster.accelerator", "cluster.count")

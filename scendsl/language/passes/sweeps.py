@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from scendsl.errors import Span
 from scendsl.language import fields as F
+from scendsl.language.layout import LAYOUT_PATHS, check_layout
 from scendsl.language.passes.state import Definition, ResolverState
 from scendsl.language.syntax import Atom, Statement
 from scendsl.language.units import parse_number
 from scendsl.language.values import ValueReader, join_atoms, split_commas
-from scendsl.scenario import Scenario, Sweep, SweepAxis
+from scendsl.scenario import Scenario, Sweep, SweepAxis, central
 from scendsl.suggest import suggest
 
 
@@ -41,6 +43,7 @@ class SweepsPass(ValueReader, ResolverState):
         base = scenarios.get(base_name)
         errors_before = len(self.sink.diagnostics)
         axes: list[SweepAxis] = []
+        spans: dict[str, Span] = {}
         size = 1
         for item in statement.body or []:
             spec = F.scenario_field(item.key)
@@ -69,6 +72,7 @@ class SweepsPass(ValueReader, ResolverState):
                 self._too_many_in_all(definition.name, item.span)
                 return None
             axes.append(axis)
+            spans[axis.path] = item.span
         if not axes and len(self.sink.diagnostics) == errors_before:
             self.sink.error(
                 f"sweep '{definition.name}' sweeps nothing",
@@ -76,6 +80,8 @@ class SweepsPass(ValueReader, ResolverState):
                 "add a line such as 'year 2025 .. 2028'",
             )
         if len(self.sink.diagnostics) > errors_before or base is None:
+            return None
+        if not self._layouts_fit(definition.name, base, axes, spans):
             return None
         self.total_variants += size
         return Sweep.model_construct(
@@ -85,6 +91,41 @@ class SweepsPass(ValueReader, ResolverState):
             span=values[0].span,
             template=base,
         )
+
+    def _layouts_fit(
+        self, name: str, base: Scenario, axes: list[SweepAxis], spans: dict[str, Span]
+    ) -> bool:
+        """Every variant's layout must fit its cluster, as a scenario's own must: each
+        combination of the swept layout fields is checked, the first misfit reported at the
+        sweep's line."""
+        swept = [axis for axis in axes if axis.path in LAYOUT_PATHS]
+        if not swept:
+            return True
+        values: dict[str, object] = {
+            "cluster.count": base.cluster.count,
+            "workload.parallelism": base.workload.parallelism,
+            "workload.sequence_length": base.workload.sequence_length,
+        }
+        choices = []
+        for axis in swept:
+            pairs = list(zip(axis.labels, axis.values, strict=True))
+            if axis.path == "cluster.count":  # only the smallest cluster can be too small
+                pairs = [pairs[_smallest(axis.values)]]
+            choices.append(pairs)
+        # A sweep's layout axes are short lists in practice; a range of sequence lengths stops
+        # at its first misfit, so the cap only bounds a pathological product.
+        for combination in itertools.islice(itertools.product(*choices), 10_000):
+            variant = dict(values)
+            for axis, (_, value) in zip(swept, combination, strict=True):
+                variant[axis.path] = value
+            labels = ",".join(
+                f"{axis.path}={label}" for axis, (label, _) in zip(swept, combination, strict=True)
+            )
+            subject = f"sweep '{name}' variant [{labels}]"
+            origins = {**base.origins, **spans}
+            if not check_layout(subject, variant, origins, self.sink, spans[swept[0].path]):
+                return False
+        return True
 
     def _too_many_in_all(self, what: str, span: Span) -> None:
         self.sink.error(
@@ -177,3 +218,11 @@ class SweepsPass(ValueReader, ResolverState):
         return SweepAxis.model_construct(
             path=label_path, labels=tuple(labels), values=tuple(resolved)
         )
+
+
+def _smallest(values: tuple[object, ...]) -> int:
+    """Index of the smallest count; a range of a million plain numbers is compared in C."""
+    try:
+        return values.index(min(values))  # type: ignore[type-var]
+    except TypeError:  # uncertain counts: compare their central values
+        return min(range(len(values)), key=lambda i: central(values[i]) or 0.0)  # type: ignore[arg-type]

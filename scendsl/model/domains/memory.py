@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from scendsl.model.domains.training_formulas import (
+    CONTEXT_PARALLEL,
     GSHARD,
     KORTHIKANTI,
     NARAYANAN,
@@ -48,17 +49,19 @@ def parameters_per_accelerator(parameters, active, experts, top_k, expert, tenso
     "performance.model_state_memory",
     "data",
     "Parameters, gradients and optimizer state held per accelerator",
-    "Ψ = N/(t·p); 16Ψ | 4Ψ+12Ψ/N_d | 2Ψ+14Ψ/N_d | 16Ψ/N_d by ZeRO stage; −12Ψ' if offloaded",
+    "Ψ = N/(t·p); 16Ψ | 4Ψ+12Ψ/N_d | 2Ψ+14Ψ/N_d | 16Ψ/N_d by ZeRO stage, N_d = d·c; −12Ψ' if "
+    "offloaded",
     (
         "performance.parameters_per_accelerator",
-        "performance.data_parallel",
+        "performance.gradient_replicas",
         "workload.zero_stage",
         "workload.offload",
     ),
-    sources=(ZERO, ZERO_OFFLOAD),
+    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL),
 )
 def model_state_memory(parameters, data, zero_stage, offload):
-    """Model state per accelerator under t, p, e and the ZeRO stage."""
+    """Model state per accelerator under t, p, e and the ZeRO stage (sharded over d·c ranks:
+    Megatron's distributed optimizer spans the data- and context-parallel ranks)."""
     return model_state_bytes(parameters, zero_stage, data, offload == "cpu")
 
 
@@ -66,7 +69,7 @@ def model_state_memory(parameters, data, zero_stage, offload):
     "performance.activation_memory",
     "data",
     "Activations held per accelerator",
-    "activation_bytes_per_layer × L/p layers × min(m, p) micro-batches in flight × "
+    "activation_bytes_per_layer / c × L/p layers × min(m, p) micro-batches in flight × "
     "(1 + (p−1)/(p·v)) when interleaved",
     (
         "workload.sequence_length",
@@ -82,8 +85,9 @@ def model_state_memory(parameters, data, zero_stage, offload):
         "workload.framework",
         "performance.attention_heads",
         "workload.sequence_parallel",
+        "workload.context_parallel",
     ),
-    sources=(KORTHIKANTI, NARAYANAN),
+    sources=(KORTHIKANTI, NARAYANAN, CONTEXT_PARALLEL),
 )
 def activation_memory(
     sequence,
@@ -99,15 +103,18 @@ def activation_memory(
     framework,
     heads,
     sequence_parallel,
+    context,
 ):
-    """Activations on the first pipeline stage, which holds the most (1F1B)."""
+    """Activations on the first pipeline stage, which holds the most (1F1B). Context
+    parallelism splits every activation along the sequence, the 5as/h scores too (each rank's
+    s/c queries against all s keys): per layer sbh(34 + 5as/h) / c."""
     per_layer = activation_bytes_per_layer(
         sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on"
     )
     v = effective_interleave(framework, interleave, layers, pipeline)
     in_flight = np.minimum(m, pipeline) * layers / pipeline
     interleaved = np.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)
-    return per_layer * in_flight * interleaved
+    return per_layer / context * in_flight * interleaved
 
 
 @metric(

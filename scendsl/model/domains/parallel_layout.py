@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from scendsl.model.domains.training_formulas import (
+    CONTEXT_PARALLEL,
     DEEPSPEED,
     MEGATRON,
     NARAYANAN,
@@ -22,18 +23,19 @@ from scendsl.model.registry import metric
     "performance.data_parallel",
     "number",
     "Data-parallel degree d",
-    "workload.data_parallel_setting if given, else ⌊cluster.count / (t·p)⌋",
+    "workload.data_parallel_setting if given, else ⌊cluster.count / (t·p·c)⌋",
     (
         "workload.data_parallel_setting",
         "cluster.count",
         "workload.tensor_parallel",
         "workload.pipeline_parallel",
+        "workload.context_parallel",
     ),
-    sources=(NARAYANAN,),
+    sources=(NARAYANAN, CONTEXT_PARALLEL),
 )
-def data_parallel(setting, count, tensor, pipeline):
-    """d = count / (t·p) when auto (whole replicas only)."""
-    auto = np.maximum(np.floor(count / (tensor * pipeline)), 1.0)
+def data_parallel(setting, count, tensor, pipeline, context):
+    """d = count / (t·p·c) when auto (whole replicas only)."""
+    auto = np.maximum(np.floor(count / (tensor * pipeline * context)), 1.0)
     return np.where(setting > 0, setting, auto)
 
 
@@ -41,12 +43,30 @@ def data_parallel(setting, count, tensor, pipeline):
     "performance.accelerators_used",
     "number",
     "Accelerators the parallel layout occupies",
-    "t × p × d",
-    ("workload.tensor_parallel", "workload.pipeline_parallel", "performance.data_parallel"),
+    "t × p × c × d",
+    (
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "workload.context_parallel",
+        "performance.data_parallel",
+    ),
 )
-def accelerators_used(tensor, pipeline, data):
-    """t·p·d (at most the cluster when d is auto)."""
-    return tensor * pipeline * data
+def accelerators_used(tensor, pipeline, context, data):
+    """t·p·c·d (at most the cluster when d is auto)."""
+    return tensor * pipeline * context * data
+
+
+@metric(
+    "performance.gradient_replicas",
+    "number",
+    "Ranks holding the same weights, over which gradients are reduced and ZeRO shards (d × c)",
+    "performance.data_parallel × workload.context_parallel",
+    ("performance.data_parallel", "workload.context_parallel"),
+    sources=(CONTEXT_PARALLEL,),
+)
+def gradient_replicas(data, context):
+    """Context-parallel ranks hold the same weights as data-parallel replicas do."""
+    return data * context
 
 
 @metric(

@@ -13,6 +13,7 @@ import numpy as np
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
     ATTENTION_PRECISION,
+    CONTEXT_PARALLEL,
     FLASH,
     GEMM,
     GRADIENT_BYTES,
@@ -24,6 +25,7 @@ from scendsl.model.domains.training_formulas import (
     PALM,
     PIPELINE_P2P,
     RING,
+    RING_ATTENTION,
     STRAGGLER,
     TE_SPEEDUP,
     UNFUSED_ATTENTION,
@@ -31,6 +33,7 @@ from scendsl.model.domains.training_formulas import (
     ZERO,
     ZERO_OFFLOAD,
     activation_traffic_bytes,
+    context_parallel_exchange_seconds,
     effective_interleave,
     host_link_seconds,
     link_for,
@@ -128,7 +131,8 @@ def compute_time(hardware, used, rate):
     "time",
     "Memory-bound time per step (element-wise kernels)",
     "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti; without flash attention + "
-    "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch] / (hbm_bandwidth × hbm_efficiency)",
+    "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch] / c / (hbm_bandwidth × "
+    "hbm_efficiency)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -143,8 +147,9 @@ def compute_time(hardware, used, rate):
         "performance.hbm_efficiency",
         "workload.flash_attention",
         "performance.attention_heads",
+        "workload.context_parallel",
     ),
-    sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH, UNFUSED_ATTENTION),
+    sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH, UNFUSED_ATTENTION, CONTEXT_PARALLEL),
 )
 def memory_time(
     sequence,
@@ -160,10 +165,12 @@ def memory_time(
     efficiency,
     flash,
     heads,
+    context,
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
-    without flash attention the score matrix adds what the unfused kernels move."""
+    without flash attention the score matrix adds what the unfused kernels move; context
+    parallelism gives each rank s/c of the tokens (and of the score rows)."""
     score_heads = np.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,
@@ -177,14 +184,14 @@ def memory_time(
         sequence_parallel == "on",
         score_heads,
     )
-    return traffic / (hbm_bandwidth * efficiency)
+    return traffic / context / (hbm_bandwidth * efficiency)
 
 
 @metric(
     "performance.tensor_parallel_time",
     "time",
     "Tensor-parallel communication per step",
-    "2 B × 8·b·s·h·(t−1)/t per layer and micro-batch (×1.5 with full recompute) × L/p × m "
+    "2 B × 8·b·(s/c)·h·(t−1)/t per layer and micro-batch (×1.5 with full recompute) × L/p × m "
     "/ (½ link), link = scale-up while t ≤ scaleup_domain else scale-out",
     (
         "workload.sequence_length",
@@ -198,15 +205,28 @@ def memory_time(
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
+        "workload.context_parallel",
     ),
     sources=(NARAYANAN, KORTHIKANTI, RING),
 )
 def tensor_parallel_time(
-    sequence, micro_batch, hidden, layers, tensor, pipeline, m, recompute, domain, scaleup, scaleout
+    sequence,
+    micro_batch,
+    hidden,
+    layers,
+    tensor,
+    pipeline,
+    m,
+    recompute,
+    domain,
+    scaleup,
+    scaleout,
+    context,
 ):
     """Two all-reduces forward and two backward per layer (with sequence parallelism the same
-    volume as all-gathers and reduce-scatters); they block the matmuls."""
-    payload = ACTIVATION_BYTES * micro_batch * sequence * hidden
+    volume as all-gathers and reduce-scatters) on the rank's s/c tokens; they block the
+    matmuls."""
+    payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
     per_layer = 4.0 * ring_allreduce_seconds(
         payload, tensor, link_for(tensor, domain, scaleup, scaleout)
     )
@@ -218,7 +238,7 @@ def tensor_parallel_time(
     "performance.expert_parallel_time",
     "time",
     "Expert-parallel all-to-all communication per step (mixture of experts)",
-    "4 all-to-alls × 2 B·b·s·k·h/t·(e−1)/e per layer and micro-batch × L/p × m / (½ link), "
+    "4 all-to-alls × 2 B·b·(s/c)·k·h/t·(e−1)/e per layer and micro-batch × L/p × m / (½ link), "
     "link = scale-up while t·e ≤ scaleup_domain else scale-out; 0 when e = 1",
     (
         "workload.sequence_length",
@@ -234,6 +254,7 @@ def tensor_parallel_time(
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
+        "workload.context_parallel",
     ),
     sources=(GSHARD,),
 )
@@ -251,12 +272,14 @@ def expert_parallel_time(
     domain,
     scaleup,
     scaleout,
+    context,
 ):
     """Dispatch and combine, forward and backward: each token's hidden state goes to its k
     experts and comes back; the share (e−1)/e leaves the accelerator. Blocks the experts'
     matmuls (no overlap modelled)."""
     e = np.maximum(expert, 1)
-    payload = ACTIVATION_BYTES * micro_batch * sequence * top_k * hidden / tensor * (e - 1) / e
+    tokens = micro_batch * sequence / context
+    payload = ACTIVATION_BYTES * tokens * top_k * hidden / tensor * (e - 1) / e
     link = link_for(tensor * e, domain, scaleup, scaleout)
     recomputed = np.where(recompute == "full", 1.5, 1.0)
     return 4.0 * payload / (link / 2.0) * recomputed * m * layers / pipeline
@@ -266,7 +289,7 @@ def expert_parallel_time(
     "performance.pipeline_p2p_time",
     "time",
     "Pipeline point-to-point communication per step (activations forward, gradients back)",
-    "2 × v × 2 B·b·s·h/t per micro-batch / (½ link) × m; link = scale-up while t·p ≤ "
+    "2 × v × 2 B·b·(s/c)·h/t per micro-batch / (½ link) × m; link = scale-up while t·p ≤ "
     "scaleup_domain else scale-out; 0 when p = 1",
     (
         "workload.sequence_length",
@@ -281,6 +304,7 @@ def expert_parallel_time(
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
+        "workload.context_parallel",
     ),
     sources=(PIPELINE_P2P,),
 )
@@ -297,25 +321,152 @@ def pipeline_p2p_time(
     domain,
     scaleup,
     scaleout,
+    context,
 ):
     """Each stage sends every micro-batch on once per model chunk and its gradient back once;
     the sends sit between the stages' matmuls (no overlap modelled)."""
     v = effective_interleave(framework, interleave, layers, pipeline)
-    payload = ACTIVATION_BYTES * micro_batch * sequence * hidden / tensor
+    payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden / tensor
     link = link_for(tensor * pipeline, domain, scaleup, scaleout)
     staged = np.where(pipeline > 1, 1.0, 0.0)
     return staged * 2.0 * v * payload / (link / 2.0) * m
 
 
 @metric(
+    "performance.kv_heads",
+    "number",
+    "Key/value heads (grouped-query attention; = attention heads without it)",
+    "workload.kv_heads if given, else performance.attention_heads",
+    ("workload.kv_heads_setting", "performance.attention_heads"),
+    sources=(CONTEXT_PARALLEL,),
+)
+def kv_heads(setting, heads):
+    """Heads whose keys and values are stored and exchanged."""
+    return np.where(setting > 0, setting, heads)
+
+
+@metric(
+    "performance.kv_width",
+    "number",
+    "Width of one token's keys (and of its values): KV heads × head width",
+    "performance.kv_heads × performance.attention_width / performance.attention_heads",
+    ("performance.kv_heads", "performance.attention_width", "performance.attention_heads"),
+    sources=(CONTEXT_PARALLEL,),
+)
+def kv_width(kv, width, heads):
+    """h under multi-head attention; GQA shares each KV head between several query heads."""
+    return kv * width / heads
+
+
+@metric(
+    "performance.context_parallel_exchange_time",
+    "time",
+    "Time per step the context-parallel ring spends sending keys and values (before overlap)",
+    "kv_passes × (c−1) × 2 (K, V) × kv_bytes·b·(s/c)·kv_width/min(t, kv_heads) per layer and "
+    "micro-batch (× (kv_passes+1)/kv_passes with full recompute) × L/p × m / (½ link), link = "
+    "scale-up while t·c ≤ scaleup_domain else scale-out; 0 when c = 1",
+    (
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "performance.kv_width",
+        "performance.kv_heads",
+        "workload.tensor_parallel",
+        "workload.context_parallel",
+        "performance.context_parallel_kv_bytes",
+        "performance.context_parallel_kv_passes",
+        "workload.layers",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.recompute",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+    ),
+    sources=(CONTEXT_PARALLEL, RING_ATTENTION),
+)
+def context_parallel_exchange_time(
+    sequence,
+    micro_batch,
+    kv_width,
+    kv_heads,
+    tensor,
+    context,
+    kv_bytes,
+    kv_passes,
+    layers,
+    pipeline,
+    m,
+    recompute,
+    domain,
+    scaleup,
+    scaleout,
+):
+    """Megatron places a CP group's ranks t apart, so the ring spans t·c consecutive ranks:
+    inside one NVLink domain while that fits, over the scale-out fabric beyond."""
+    link = link_for(tensor * context, domain, scaleup, scaleout)
+    per_layer = context_parallel_exchange_seconds(
+        sequence, micro_batch, kv_width, kv_heads, tensor, context, kv_bytes, kv_passes, link
+    )
+    recomputed = np.where(recompute == "full", (kv_passes + 1.0) / kv_passes, 1.0)
+    return per_layer * recomputed * m * layers / pipeline
+
+
+@metric(
+    "performance.context_parallel_time",
+    "time",
+    "Exposed context-parallel communication per step (ring attention's K/V exchange)",
+    "max(0, context_parallel_exchange_time − (c−1)/c × attention time), attention time = "
+    "12·b·s²·(a·d) per layer and micro-batch / (t·c) × L/p × m (× recompute factor) / "
+    "matmul_rate",
+    (
+        "performance.context_parallel_exchange_time",
+        "workload.context_parallel",
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "performance.attention_width",
+        "workload.tensor_parallel",
+        "workload.layers",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.recompute",
+        "workload.hidden_size",
+        "performance.matmul_rate",
+    ),
+    sources=(CONTEXT_PARALLEL, RING_ATTENTION, NARAYANAN_FLOPS),
+)
+def context_parallel_time(
+    exchange,
+    context,
+    sequence,
+    micro_batch,
+    width,
+    tensor,
+    layers,
+    pipeline,
+    m,
+    recompute,
+    hidden,
+    rate,
+):
+    """Ring attention sends the next block while it computes on the one it holds: c−1 of the c
+    blocks' attention hide the transfers, and only what they cannot hide stalls the step."""
+    c = np.maximum(context, 1)
+    attention_flops = (
+        12.0 * micro_batch * sequence**2 * width / (tensor * c) * m * layers / pipeline
+    )
+    attention = attention_flops * recompute_flops_factor(recompute, sequence, hidden) / rate
+    return np.maximum(exchange - (c - 1) / c * attention, 0.0)
+
+
+@metric(
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
-    "max(0, ring(2 B × parameters_per_accelerator, d) × (1.5 if ZeRO-3) − ⅔ compute_time / m)"
+    "max(0, ring(2 B × parameters_per_accelerator, d·c) × (1.5 if ZeRO-3) − ⅔ compute_time / m)"
     ", over the scale-out fabric once the job leaves one scale-up domain",
     (
         "performance.parameters_per_accelerator",
-        "performance.data_parallel",
+        "performance.gradient_replicas",
         "performance.accelerators_used",
         "workload.zero_stage",
         "performance.compute_time",
@@ -324,7 +475,7 @@ def pipeline_p2p_time(
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
     ),
-    sources=(RING, ZERO, NARAYANAN),
+    sources=(RING, ZERO, NARAYANAN, CONTEXT_PARALLEL),
 )
 def data_parallel_time(parameters, data, used, zero_stage, compute, m, domain, scaleup, scaleout):
     """Gradient reduction overlaps only the backward pass of the last micro-batch: with a
@@ -341,11 +492,11 @@ def data_parallel_time(parameters, data, used, zero_stage, compute, m, domain, s
     "performance.optimizer_time",
     "time",
     "Adam update time per step on the accelerator",
-    "adam_traffic_per_parameter × parameters_per_accelerator (÷ d with ZeRO ≥ 1) / "
+    "adam_traffic_per_parameter × parameters_per_accelerator (÷ d·c with ZeRO ≥ 1) / "
     "(hbm_bandwidth × hbm_efficiency); 0 when offloaded",
     (
         "performance.parameters_per_accelerator",
-        "performance.data_parallel",
+        "performance.gradient_replicas",
         "workload.zero_stage",
         "workload.offload",
         "performance.adam_traffic_per_parameter",
@@ -369,7 +520,7 @@ def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_ban
     "max(0, memory_per_accelerator − hbm)",
     (
         "performance.parameters_per_accelerator",
-        "performance.data_parallel",
+        "performance.gradient_replicas",
         "workload.zero_stage",
         "workload.offload",
         "performance.offload_traffic_per_parameter",
@@ -416,10 +567,12 @@ def straggler(used, variability):
     return straggler_factor(used, variability)
 
 
-def _replica_time(compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload):
+def _replica_time(
+    compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, context_comm=0.0
+):
     """One replica's step alone: per-micro-batch work stretched by the bubble, then the
     optimizer and host traffic (no data-parallel exchange, no stragglers)."""
-    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p
+    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm
     return per_microbatch / (1.0 - bubble) + optimizer + offload
 
 
@@ -427,8 +580,8 @@ def _replica_time(compute, memory, tensor_comm, expert_comm, p2p, bubble, optimi
     "performance.step_time",
     "time",
     "Time of one optimizer step (bottom up)",
-    "((compute + memory + tensor_parallel + expert_parallel + pipeline_p2p) / (1 − "
-    "pipeline_bubble) + data_parallel + optimizer + offload) × straggler_factor",
+    "((compute + memory + tensor_parallel + expert_parallel + pipeline_p2p + context_parallel) "
+    "/ (1 − pipeline_bubble) + data_parallel + optimizer + offload) × straggler_factor",
     (
         "performance.compute_time",
         "performance.memory_time",
@@ -440,8 +593,19 @@ def _replica_time(compute, memory, tensor_comm, expert_comm, p2p, bubble, optimi
         "performance.optimizer_time",
         "performance.offload_time",
         "performance.straggler_factor",
+        "performance.context_parallel_time",
     ),
-    sources=(NARAYANAN, KORTHIKANTI, ZERO, ZERO_OFFLOAD, RING, GSHARD, STRAGGLER, PIPELINE_P2P),
+    sources=(
+        NARAYANAN,
+        KORTHIKANTI,
+        ZERO,
+        ZERO_OFFLOAD,
+        RING,
+        GSHARD,
+        STRAGGLER,
+        PIPELINE_P2P,
+        CONTEXT_PARALLEL,
+    ),
     importance=2,
 )
 def step_time(
@@ -455,10 +619,11 @@ def step_time(
     optimizer,
     offload,
     stragglers,
+    context_comm,
 ):
     """Per-micro-batch work stretched by the bubble, then the end-of-step work."""
     replica = _replica_time(
-        compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload
+        compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, context_comm
     )
     return (replica + data_comm) * stragglers
 
@@ -478,16 +643,17 @@ def step_time(
         "performance.optimizer_time",
         "performance.offload_time",
         "performance.step_time",
+        "performance.context_parallel_time",
     ),
     sources=(RING, NARAYANAN, STRAGGLER),
     importance=1,
 )
 def scaling_efficiency(
-    compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, step
+    compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, step, context_comm
 ):
     """What adding replicas costs: the exposed gradient exchange and the wait for the slowest."""
     replica = _replica_time(
-        compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload
+        compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, context_comm
     )
     return replica / step
 

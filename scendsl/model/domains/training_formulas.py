@@ -101,6 +101,20 @@ ATTENTION_PRECISION = (
     "DeepSeek-V3 Technical Report §3.3.1: 'we maintain the original precision (e.g., BF16 or "
     "FP32) for ... attention operators'"
 )
+CONTEXT_PARALLEL = (
+    "Megatron-Core context parallelism (docs, api-guide/context_parallel; NVIDIA Transformer "
+    "Engine's ring attention): the sequence and every activation split over the CP ranks; each "
+    "rank keeps its chunk's K/V, all-gathers them in the forward pass and again in the backward "
+    "pass and reduce-scatters their gradients, as point-to-point sends in a ring between a GPU "
+    "and its counterparts in the other tensor-parallel groups, overlapped with attention; GQA "
+    "sends only the KV heads; weights replicated, gradients reduced over data × context"
+)
+RING_ATTENTION = (
+    "Liu, Zaharia, Abbeel 2023, Ring Attention with Blockwise Transformers for Near-Infinite "
+    "Context (arXiv:2310.01889): each device sends its key-value block on while it computes "
+    "attention with the block it holds; the transfer is hidden while the block's compute lasts "
+    "longer"
+)
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
 FRAMEWORKS = ("megatron", "deepspeed", "neox")
@@ -261,3 +275,15 @@ def activation_traffic_bytes(
     forwards = np.where(recompute == "none", 1.0, 2.0)
     scores = elements * (SCORE_FORWARD_BYTES * forwards + SCORE_BACKWARD_BYTES)
     return (per_layer * passes + scores) * m * layers / pipeline
+
+
+def context_parallel_exchange_seconds(
+    sequence, micro_batch, kv_width, kv_heads, tensor, context, kv_bytes, kv_passes, link
+):
+    """Seconds one rank spends sending K/V blocks around the context-parallel ring, per layer
+    and micro-batch: kv_passes × (c−1) blocks of K and V for its s/c tokens (its tensor-parallel
+    share of the KV heads), each at half the bidirectional link (Megatron-Core CP)."""
+    c = np.maximum(context, 1)
+    heads_per_rank_divisor = np.maximum(np.minimum(tensor, kv_heads), 1)
+    block = 2.0 * kv_bytes * micro_batch * (sequence / c) * kv_width / heads_per_rank_divisor
+    return kv_passes * (c - 1) * block / (link / 2.0)

@@ -12,6 +12,7 @@ import numpy as np
 
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
+    CONTEXT_PARALLEL,
     DEEPSPEED,
     FLASH,
     GEMM,
@@ -22,6 +23,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     NEOX,
+    RING_ATTENTION,
     STRAGGLER,
     TE_SPEEDUP,
     ZERO,
@@ -165,13 +167,38 @@ def _pipeline(ctx: Context) -> Found:
 @input_node(
     "workload.data_parallel_setting",
     "number",
-    "Data-parallel degree as written (0 = auto: accelerators / (t·p))",
+    "Data-parallel degree as written (0 = auto: accelerators / (t·p·c))",
 )
 def _data(ctx: Context) -> Found:
     data = ctx.scenario.workload.parallelism.data
     if data is None:
-        return _parallelism_found(ctx, 0, "auto: every accelerator left over by t·p")
+        return _parallelism_found(ctx, 0, "auto: every accelerator left over by t·p·c")
     return _parallelism_found(ctx, data)
+
+
+@input_node(
+    "workload.context_parallel",
+    "number",
+    "Context-parallel degree c (ranks each sequence is split over)",
+    sources=(CONTEXT_PARALLEL, RING_ATTENTION),
+)
+def _context(ctx: Context) -> Found:
+    context = ctx.scenario.workload.parallelism.context
+    if context is None or context == 1:
+        return Found(1, "default", note="no context parallelism: each sequence on one rank")
+    return _parallelism_found(ctx, context)
+
+
+@input_node(
+    "workload.kv_heads_setting",
+    "number",
+    "Key/value heads as written (0 = one per attention head)",
+    sources=(CONTEXT_PARALLEL,),
+)
+def _kv_heads(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.kv_heads", Found(0, "default", note="not given: one per attention head")
+    )
 
 
 @input_node(
@@ -456,6 +483,20 @@ _calibration_input(
     "paths_disagree_factor",
     "number",
     "Factor between the MFU and bottom-up step times above which they disagree",
+)
+_calibration_input(
+    "performance.context_parallel_kv_bytes",
+    "context_parallel_kv_bytes",
+    "number",
+    "Bytes per element of the keys and values sent around the context-parallel ring",
+    (CONTEXT_PARALLEL,),
+)
+_calibration_input(
+    "performance.context_parallel_kv_passes",
+    "context_parallel_kv_passes",
+    "number",
+    "Times a layer's K/V go around the context-parallel ring per micro-batch",
+    (CONTEXT_PARALLEL,),
 )
 _calibration_input(
     "performance.hbm_efficiency",
