@@ -266,7 +266,9 @@ CP_CASES = (
 )
 
 
-def test_nemo_context_parallel_rows_are_counted_and_within_tolerance():
+def test_nemo_context_parallel_rows_are_counted_as_validation_cases():
+    # Whether they fall within tolerance is the validation report's finding (docs/validation.md),
+    # not a test's: a test that pinned it would push the model towards the cases.
     sys.path.insert(0, str(ROOT))
     from validation.run import VALIDATION
     from validation.run import run as run_cases
@@ -275,4 +277,4 @@ def test_nemo_context_parallel_rows_are_counted_and_within_tolerance():
     assert set(results) == set(CP_CASES)
     for result in results.values():
         assert result.group == VALIDATION and not result.needs
-        assert result.within, (result.id, result.error)
+        assert result.model is not None, result.id
