@@ -645,6 +645,10 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # numpy's OpenBLAS starts a thread per core when numpy is imported: 35-50 ms of CPU and of
+    # wall for `scendsl check`. Our only linear algebra is a Cholesky of a few correlated
+    # inputs, which one thread does as fast. Set before anything imports numpy.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
