@@ -124,3 +124,43 @@ def test_check_command_does_not_look_for_pydantic_plugins() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     assert _modules_after_check(env) == "False"
     assert _modules_after_check({**env, "PYDANTIC_DISABLE_PLUGINS": "some_plugin"}) == "True"
+
+
+def test_metric_result_unfrozen_keeps_equality_hash_repr_and_replace() -> None:
+    """MetricResult is a slots dataclass without `frozen` (frozen fields cost a fifth of an
+    evaluation): equal results still compare and hash equal, and repr and replace still work."""
+    import dataclasses
+
+    first = _evaluated("colossus2")
+    again = _evaluated("colossus2")
+    one, other = first["cluster.count"], again["cluster.count"]
+    assert one == other and one is not other
+    assert hash(one) == hash(other)
+    assert {one, other} == {one}
+    assert repr(one).startswith("MetricResult(name='cluster.count', kind='input', value=")
+    changed = dataclasses.replace(one, value=7)
+    assert changed.value == 7 and changed != one and one.value != 7
+    assert not hasattr(one, "__dict__")  # slots: a misspelt attribute cannot be set
+
+
+def _openblas_threads_after_main(env: dict[str, str]) -> str:
+    code = (
+        "import os, sys\n"
+        "from scendsl.cli import main\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported before main could set its threads'\n"
+        f"assert main(['check', {str(SAMPLES)!r}]) == 0\n"
+        "assert 'numpy' in sys.modules\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_command_line_starts_one_openblas_thread_unless_told() -> None:
+    """numpy's OpenBLAS started a thread per core on import (35-50 ms of `scendsl check`); the
+    command line asks for one before numpy is imported, and a user's own setting is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _openblas_threads_after_main(env) == "1"
+    assert _openblas_threads_after_main({**env, "OPENBLAS_NUM_THREADS": "3"}) == "3"
