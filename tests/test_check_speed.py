@@ -184,3 +184,23 @@ def test_check_runs_without_cycle_collection_and_turns_it_back_on() -> None:
     # samples with the collector on collected some 130 times.
     assert int(collections) < 40
     assert enabled == "True"
+
+
+def test_check_parses_each_shipped_catalog_file_once() -> None:
+    """The resolver's names and the evaluator's catalog come from the same files: `check`
+    parsed accelerators.toml and three others twice (some 6 ms). The shared parse gives the
+    catalog a folder read afresh gives."""
+    code = (
+        "import scendsl\n"
+        "from scendsl.app.pipeline import check_warnings\n"
+        "from scendsl.catalog.load import _FILES\n"
+        "from scendsl.language.names import shipped_file\n"
+        f"check_warnings(scendsl.check([{str(SAMPLES)!r}]))\n"
+        "info = shipped_file.cache_info()\n"
+        "print(info.hits, info.misses, len(_FILES))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    hits, misses, files = map(int, done.stdout.split())
+    assert misses == files  # each catalog file parsed once, by whichever asked first
+    assert hits >= 4  # accelerators, energy, regions, references: names first, then the catalog
+    assert _load_from(Path(scendsl.__file__).parent / "catalog") == load_catalog()
