@@ -204,3 +204,23 @@ def test_check_parses_each_shipped_catalog_file_once() -> None:
     assert misses == files  # each catalog file parsed once, by whichever asked first
     assert hits >= 4  # accelerators, energy, regions, references: names first, then the catalog
     assert _load_from(Path(scendsl.__file__).parent / "catalog") == load_catalog()
+
+
+def test_found_unfrozen_keeps_equality_and_hash_and_catalog_lookups_shared() -> None:
+    """Found is a slots dataclass without `frozen` (a hundred per evaluation): equal look-ups
+    still compare and hash equal, and a catalog figure's Found is the same object each time
+    (which is why nothing may change one)."""
+    from scendsl.model.context import Context, Found
+
+    scenario = scendsl.load(str(SAMPLES)).get("colossus2")
+    catalog = load_catalog()
+    first, again = Context(scenario, catalog), Context(scenario, catalog)
+    count, count_again = (
+        first.scenario_value("cluster.count"),
+        again.scenario_value("cluster.count"),
+    )
+    assert count == count_again and count is not count_again
+    assert hash(count) == hash(count_again)
+    assert first.accelerator_figure("tdp") is again.accelerator_figure("tdp")
+    assert repr(Found(1.0, "here")).startswith("Found(value=1.0, origin='here', source=None")
+    assert not hasattr(count, "__dict__")
