@@ -124,3 +124,103 @@ def test_check_command_does_not_look_for_pydantic_plugins() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     assert _modules_after_check(env) == "False"
     assert _modules_after_check({**env, "PYDANTIC_DISABLE_PLUGINS": "some_plugin"}) == "True"
+
+
+def test_metric_result_unfrozen_keeps_equality_hash_repr_and_replace() -> None:
+    """MetricResult is a slots dataclass without `frozen` (frozen fields cost a fifth of an
+    evaluation): equal results still compare and hash equal, and repr and replace still work."""
+    import dataclasses
+
+    first = _evaluated("colossus2")
+    again = _evaluated("colossus2")
+    one, other = first["cluster.count"], again["cluster.count"]
+    assert one == other and one is not other
+    assert hash(one) == hash(other)
+    assert {one, other} == {one}
+    assert repr(one).startswith("MetricResult(name='cluster.count', kind='input', value=")
+    changed = dataclasses.replace(one, value=7)
+    assert changed.value == 7 and changed != one and one.value != 7
+    assert not hasattr(one, "__dict__")  # slots: a misspelt attribute cannot be set
+
+
+def _openblas_threads_after_main(env: dict[str, str]) -> str:
+    code = (
+        "import os, sys\n"
+        "from scendsl.cli import main\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported before main could set its threads'\n"
+        f"assert main(['check', {str(SAMPLES)!r}]) == 0\n"
+        "assert 'numpy' in sys.modules\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_command_line_starts_one_openblas_thread_unless_told() -> None:
+    """numpy's OpenBLAS started a thread per core on import (35-50 ms of `scendsl check`); the
+    command line asks for one before numpy is imported, and a user's own setting is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _openblas_threads_after_main(env) == "1"
+    assert _openblas_threads_after_main({**env, "OPENBLAS_NUM_THREADS": "3"}) == "3"
+
+
+def test_check_runs_without_cycle_collection_and_turns_it_back_on() -> None:
+    """The collector walked start-up's long-lived objects a dozen times per `scendsl check` (a
+    tenth of its CPU, over a hundred collections): off while checking, on again afterwards
+    for whoever called `main`."""
+    code = (
+        "import gc, sys\n"
+        "runs = []\n"
+        "gc.callbacks.append(lambda phase, info: runs.append(1) if phase == 'start' else None)\n"
+        "from scendsl.cli import main\n"
+        f"assert main(['check', {str(SAMPLES)!r}]) == 0\n"
+        "print(len(runs), gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    collections, enabled = done.stdout.split()
+    # Importing the command line and parsing its arguments collect some 20 times; checking the
+    # samples with the collector on collected some 130 times.
+    assert int(collections) < 40
+    assert enabled == "True"
+
+
+def test_check_parses_each_shipped_catalog_file_once() -> None:
+    """The resolver's names and the evaluator's catalog come from the same files: `check`
+    parsed accelerators.toml and three others twice (some 6 ms). The shared parse gives the
+    catalog a folder read afresh gives."""
+    code = (
+        "import scendsl\n"
+        "from scendsl.app.pipeline import check_warnings\n"
+        "from scendsl.catalog.load import _FILES\n"
+        "from scendsl.language.names import shipped_file\n"
+        f"check_warnings(scendsl.check([{str(SAMPLES)!r}]))\n"
+        "info = shipped_file.cache_info()\n"
+        "print(info.hits, info.misses, len(_FILES))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    hits, misses, files = map(int, done.stdout.split())
+    assert misses == files  # each catalog file parsed once, by whichever asked first
+    assert hits >= 4  # accelerators, energy, regions, references: names first, then the catalog
+    assert _load_from(Path(scendsl.__file__).parent / "catalog") == load_catalog()
+
+
+def test_found_unfrozen_keeps_equality_and_hash_and_catalog_lookups_shared() -> None:
+    """Found is a slots dataclass without `frozen` (a hundred per evaluation): equal look-ups
+    still compare and hash equal, and a catalog figure's Found is the same object each time
+    (which is why nothing may change one)."""
+    from scendsl.model.context import Context, Found
+
+    scenario = scendsl.load(str(SAMPLES)).get("colossus2")
+    catalog = load_catalog()
+    first, again = Context(scenario, catalog), Context(scenario, catalog)
+    count, count_again = (
+        first.scenario_value("cluster.count"),
+        again.scenario_value("cluster.count"),
+    )
+    assert count == count_again and count is not count_again
+    assert hash(count) == hash(count_again)
+    assert first.accelerator_figure("tdp") is again.accelerator_figure("tdp")
+    assert repr(Found(1.0, "here")).startswith("Found(value=1.0, origin='here', source=None")
+    assert not hasattr(count, "__dict__")

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
+
+from scendsl.language.names import shipped_file
 
 __all__ = ["Scope", "applies", "covers", "named_groups", "parse_scope"]
 
@@ -23,8 +23,7 @@ __all__ = ["Scope", "applies", "covers", "named_groups", "parse_scope"]
 @functools.cache
 def named_groups() -> dict[str, tuple[str, ...]]:
     """Named groups of countries (`EU` → member codes) from country_groups.toml `[named]`."""
-    text = files("scendsl.catalog").joinpath("country_groups.toml").read_text(encoding="utf-8")
-    named = tomllib.loads(text).get("named", {})
+    named = shipped_file("country_groups.toml").get("named", {})  # parsed once, with the catalog
     return {name: tuple(raw["members"]) for name, raw in named.items()}
 
 

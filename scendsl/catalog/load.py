@@ -23,7 +23,7 @@ from scendsl.catalog.entries import (
 )
 from scendsl.catalog.model import Catalog, CatalogError
 from scendsl.catalog.rules import _export_rules
-from scendsl.language.names import parse_iso_names
+from scendsl.language.names import parse_iso_names, shipped_file
 
 _FILES = (
     "accelerators.toml",
@@ -40,17 +40,18 @@ _FILES = (
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The catalog shipped with the package, read once and cached."""
-    return _load_from(files("scendsl.catalog"))
+    return _load_from(files("scendsl.catalog"), shipped=True)
 
 
 # --------------------------------------------------------------------------------------------
 # Loading. Every helper takes the file and entry it works on so that errors can name them.
 
 
-def _load_from(directory: Traversable | Path) -> Catalog:
-    """Read and validate the seven data files of `directory` (a folder or package resource)."""
+def _load_from(directory: Traversable | Path, shipped: bool = False) -> Catalog:
+    """Read and validate the seven data files of `directory` (a folder or package resource);
+    `shipped`: it is the package's own, whose files the resolver may have parsed already."""
     directory = Path(directory) if isinstance(directory, str) else directory
-    data = {name: _read(directory, name) for name in _FILES}
+    data = {name: _read(directory, name, shipped) for name in _FILES}
     accelerators = _accelerators(data["accelerators.toml"])
     country_groups = _country_groups(data["country_groups.toml"])
     regions = _regions(data["regions.toml"])
@@ -87,14 +88,15 @@ def _read_iso(directory: Traversable | Path) -> dict[str, str]:
         raise CatalogError(_ISO_FILE, "", "", "expected lines CODE<tab>name") from exc
 
 
-def _read(directory: Traversable | Path, name: str) -> dict[str, Any]:
+def _read(directory: Traversable | Path, name: str, shipped: bool = False) -> dict[str, Any]:
     try:
+        if shipped:  # parsed once per process, shared with the resolver's names
+            return shipped_file(name)
         text = (directory / name).read_text(encoding="utf-8")
+        return tomllib.loads(text)
     except OSError as exc:
         raise CatalogError(
             name, "", "", f"cannot read the file ({exc.__class__.__name__})"
         ) from exc
-    try:
-        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(name, "", "", f"not valid TOML: {exc}") from exc

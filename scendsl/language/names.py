@@ -11,6 +11,7 @@ import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # The data files sit beside the catalog package; read by path so that checking never imports it.
 _CATALOG = Path(__file__).resolve().parent.parent / "catalog"
@@ -26,9 +27,16 @@ class CatalogNames:
     references: dict[str, None]
 
 
-def _keys(file: str, skip: tuple[str, ...] = ()) -> dict[str, None]:
+@functools.cache
+def shipped_file(file: str) -> dict[str, Any]:
+    """One shipped catalog file, parsed once per process and shared (read-only): the resolver
+    reads its names here, `load_catalog` its entries, so `check` parses each file once."""
     with open(_CATALOG / file, "rb") as handle:
-        return {key: None for key in tomllib.load(handle) if key not in skip}
+        return tomllib.load(handle)
+
+
+def _keys(file: str, skip: tuple[str, ...] = ()) -> dict[str, None]:
+    return {key: None for key in shipped_file(file) if key not in skip}
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,7 +16,10 @@ from scendsl.language.derived import derivations, derive
 from scendsl.scenario import Scenario, Uncertain
 
 
-@dataclass(frozen=True, slots=True)
+# Read-only by convention, as MetricResult: `from_figure` shares one Found per catalog figure
+# between evaluations, so nothing may change one. Not `frozen`: an evaluation makes a hundred,
+# and setting frozen fields (through `object.__setattr__`) cost a tenth of it.
+@dataclass(slots=True, unsafe_hash=True)
 class Found:
     """An input's value and where it came from."""
 
