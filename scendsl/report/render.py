@@ -232,9 +232,10 @@ class Page:
 
     def text(self, value: Any) -> Markup:
         """Scenario text: escaped for Markdown, or inside a table a token with both forms."""
-        if self.in_table:
-            return self.token(md_escape(value), _cell_text(value))
-        return md_escape(value)
+        markdown = md_escape(value)
+        if self.in_table and markdown:  # (no token for no text: a cell's spaces are trimmed)
+            return self.token(markdown, _cell_text(value))
+        return markdown
 
 
 def number_markup(page: Page, number: Explainable) -> Markup:
@@ -274,7 +275,13 @@ def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
     outer = page.in_table
     page.in_table = True
     try:
-        head = [h if isinstance(h, Markup) else page.text(h) for h in headers]
+        # A heading is inside its line: nothing in it starts a heading or a list ('#').
+        head = [
+            h
+            if isinstance(h, Markup)
+            else page.token(_escape_characters(clean_text(h)), _cell_text(h))
+            for h in headers
+        ]
         body = str(caller())
     finally:
         page.in_table = outer
@@ -535,15 +542,38 @@ class Renderer:
             page = context["page"]
             if not page.in_table or not markdown:
                 return markdown
-            return page.token(markdown, f"<code>{html.escape(markdown[1:-1], quote=False)}</code>")
+            return page.token(
+                markdown, f"<code>{html.escape(str(markdown)[1:-1], quote=False)}</code>"
+            )
 
         @pass_context
-        def em(context, value: Any) -> Markup:
-            """Emphasised text: `*text*` in Markdown, `<em>` in HTML (a table's too)."""
+        def em(context, value: Any = None, caller: Callable[[], str] | None = None) -> Markup:
+            """Emphasised text, `*text*` in Markdown and `<em>` in HTML (a table's too): of a
+            value, or of what a call block writes (`{% call em() %}…{% endcall %}`)."""
             page = context["page"]
+            if caller is not None:
+                body = str(caller())
+                if not page.in_table:
+                    return Markup(f"*{body}*")
+                # The block's words are the template's own: cleaned like a table's HTML.
+                return page.token(f"*{body}*", sanitize(f"<em>{body}</em>"))
             if not page.in_table:
                 return Markup(f"*{md_escape(value)}*")
             return page.token(f"*{md_escape(value)}*", f"<em>{_cell_text(value)}</em>")
+
+        @pass_context
+        def link(context, text: Any, name: str, anchor: str | None = None) -> Markup:
+            """A link to one of the briefings: `[text](name.md)` in Markdown, to `name.html`
+            in HTML (a table's too)."""
+            page = context["page"]
+            target = url(name, anchor)
+            markdown = f"[{md_escape(text)}]({target})"
+            if not page.in_table:
+                return Markup(markdown)
+            html_target = _PAGE_LINK_RE.sub(r'href="\1.html\2"', f'href="{target}"')
+            return page.token(
+                markdown, f'<a {html_target} rel="noopener noreferrer">{_cell_text(text)}</a>'
+            )
 
         @pass_context
         def table(context, *headers: Any, caller: Callable[[], str] | None = None) -> Markup:
@@ -572,6 +602,7 @@ class Renderer:
             end_quote=end_quote,
             per_format=env.bounded_filter(per_format),
             em=env.bounded_filter(em),
+            link=env.bounded_filter(link),
             table=env.bounded_filter(table),
         )
 
