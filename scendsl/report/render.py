@@ -233,9 +233,11 @@ class Page:
     def text(self, value: Any) -> Markup:
         """Scenario text: escaped for Markdown, or inside a table a token with both forms."""
         markdown = md_escape(value)
-        if self.in_table and markdown:  # (no token for no text: a cell's spaces are trimmed)
-            return self.token(markdown, _cell_text(value))
-        return markdown
+        if not self.in_table:
+            return markdown
+        shown = _cell_text(value)
+        # Most text reads the same in both (no token needed): no backslash, link or '|'.
+        return markdown if shown == markdown else self.token(markdown, shown)
 
 
 def number_markup(page: Page, number: Explainable) -> Markup:
@@ -294,10 +296,9 @@ def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
             raise ValueError(
                 f"a table row is written '| cell | cell |' on one line, not {clean_text(line)[:60]!r}"
             )
-        cells = [cell.strip() for cell in line[1:-1].split("|")]
-        if len(cells) != len(head):
-            raise ValueError(f"a table row has {len(cells)} cells, its table {len(head)} columns")
-        rows.append(cells)
+        # As Markdown tables do: missing cells are empty, cells beyond the columns are dropped.
+        cells = [cell.strip() for cell in line[1:-1].split("|")][: len(head)]
+        rows.append(cells + [""] * (len(head) - len(cells)))
     markdown = "| " + " | ".join(head) + " |\n|" + "---|" * len(head) + "\n" + body
     parts = ["<table>\n<thead>\n<tr>\n"]
     parts.extend(f"<th>{cell}</th>\n" for cell in head)
