@@ -133,3 +133,14 @@ def test_a_token_is_never_part_of_its_own_form():
     assert _resolve("\ue0000\ue001", forms) == "ab"
     assert _resolve("\ue0001\ue001", forms) == "cab"
     assert _resolve("\ue0002\ue001", forms) == ""
+
+
+def test_tables_count_toward_the_pages_output_limit(tmp_path, monkeypatch):
+    # A table's text is kept apart from the page's, and may not escape its limit that way.
+    from scendsl.report import render
+
+    monkeypatch.setattr(render, "MAX_TEMPLATE_OUTPUT", 1000)
+    body = '{% for i in range(50) %}{% call table("A") %}\n| {{ "x" * 30 }} |\n{% endcall %}{% endfor %}\n'
+    with pytest.raises(ScenarioError) as caught:
+        _index(tmp_path, body)
+    assert "writes more than 1,000 characters" in str(caught.value)

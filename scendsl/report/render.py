@@ -6,6 +6,10 @@ file and the HTML page — a number (plain text, or an expandable derivation), a
 the `.md` file gets the Markdown forms, the HTML page the Markdown converted, cleaned, and then
 the HTML forms. Links are written to `.md` pages and pointed at `.html` pages in the HTML.
 
+Tables are most of a briefing's text, and they are not converted: `{% call table(...) %}` makes
+a table a placeholder with both forms, the Markdown table and a `<table>` of the same cells
+(`make_table`), so the converter sees only the prose (issue 16).
+
 Safety, in layers:
 
 1. Templates always run in a deny-by-default sandbox (built-in and user templates alike; see
@@ -15,7 +19,9 @@ Safety, in layers:
 2. Every value a Markdown template prints is escaped for Markdown unless it is `Markup` made by
    this module (`finalize` below): scenario text such as `[x](javascript:…)` or `<script>` stays
    text in the `.md` file as well as in the HTML.
-3. The HTML body made from the Markdown is cleaned by `nh3` with only the tags Markdown emits.
+3. The HTML body made from the Markdown is cleaned by `nh3` with only the tags Markdown emits,
+   and so is every table's HTML (and `em` block's): their text is the template's and escaped
+   values.
 4. Numbers and charts reach the HTML page as placeholder tokens (private-use characters that
    are stripped from all scenario text) and are replaced by trusted HTML after cleaning: the SVG
    and the `<details>` derivations are built here, with every text in them escaped.
@@ -42,6 +48,7 @@ from scendsl.report.loader import (
     template_loader,
 )
 from scendsl.report.sandbox import (
+    MAX_TEMPLATE_OUTPUT,
     MAX_TEMPLATE_VALUE,
     TemplateLimit,
     is_template_number,
@@ -224,6 +231,8 @@ class Page:
     #: Inside a `table` call: what the template prints is a token with both forms (the
     #: table's HTML is made here, not by the Markdown converter).
     in_table: bool = False
+    #: Characters the page's tables hold (they count toward the template's output limit).
+    table_chars: int = 0
 
     def token(self, markdown_form: str, html_form: Any, block: bool = False) -> Markup:
         self.fragments.append((str(markdown_form), html_form))
@@ -287,6 +296,10 @@ def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
         body = str(caller())
     finally:
         page.in_table = outer
+    # A table's text is the page's, though kept apart from it: within the page's output limit.
+    page.table_chars += len(body)
+    if page.table_chars > MAX_TEMPLATE_OUTPUT:
+        raise TemplateLimit(f"the template writes more than {MAX_TEMPLATE_OUTPUT:,} characters")
     rows = []
     for line in body.split("\n"):
         line = line.strip()
