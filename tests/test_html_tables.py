@@ -11,8 +11,8 @@ import pytest
 
 from conftest import SKETCH
 from scendsl.app.build import render_files
-from scendsl.errors import ScenarioError
 from scendsl.app.incremental import IncrementalBuilder
+from scendsl.errors import ScenarioError
 from scendsl.report.render import _resolve, html_body
 
 TABLE_RE = re.compile(r"<table>.*?</table>", re.S)
