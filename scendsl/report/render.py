@@ -20,8 +20,8 @@ Safety, in layers:
    this module (`finalize` below): scenario text such as `[x](javascript:…)` or `<script>` stays
    text in the `.md` file as well as in the HTML.
 3. The HTML body made from the Markdown is cleaned by `nh3` with only the tags Markdown emits,
-   and so is every table's HTML (and `em` block's): their text is the template's and escaped
-   values.
+   and so is every table's HTML (and `em` block's) whose words hold a tag: their text is the
+   template's and escaped values.
 4. Numbers and charts reach the HTML page as placeholder tokens (private-use characters that
    are stripped from all scenario text) and are replaced by trusted HTML after cleaning: the SVG
    and the `<details>` derivations are built here, with every text in them escaped.
@@ -287,12 +287,7 @@ def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
     page.in_table = True
     try:
         # A heading is inside its line: nothing in it starts a heading or a list ('#').
-        head = [
-            h
-            if isinstance(h, Markup)
-            else page.token(_escape_characters(clean_text(h)), _cell_text(h))
-            for h in headers
-        ]
+        head = [h if isinstance(h, Markup) else _heading(page, h) for h in headers]
         body = str(caller())
     finally:
         page.in_table = outer
@@ -321,7 +316,13 @@ def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
         parts.extend(f"<td>{cell}</td>\n" for cell in cells)
         parts.append("</tr>\n")
     parts.append("</tbody>\n</table>")
-    return page.token(markdown, sanitize("".join(parts)), block=True)
+    table = "".join(parts)
+    return page.token(markdown, clean_words(table, body, *head), block=True)
+
+
+def _heading(page: Page, value: Any) -> Markup:
+    markdown, shown = _escape_characters(clean_text(value)), _cell_text(value)
+    return Markup(markdown) if markdown == shown else page.token(markdown, shown)
 
 
 def _html_text(value: Any) -> str:
@@ -570,7 +571,7 @@ class Renderer:
                 if not page.in_table:
                     return Markup(f"*{body}*")
                 # The block's words are the template's own: cleaned like a table's HTML.
-                return page.token(f"*{body}*", sanitize(f"<em>{body}</em>"))
+                return page.token(f"*{body}*", clean_words(f"<em>{body}</em>", body))
             if not page.in_table:
                 return Markup(f"*{md_escape(value)}*")
             return page.token(f"*{md_escape(value)}*", f"<em>{_cell_text(value)}</em>")
@@ -749,6 +750,12 @@ def html_body(text: str) -> str:
     return _PAGE_LINK_RE.sub(r'href="\1.html\2"', body)
 
 
+def clean_words(html_text: str, *words: str) -> str:
+    """HTML we made around a template's `words` (values in them are escaped, figures tokens),
+    cleaned by `sanitize` when the words hold a tag; without one nothing in them is markup."""
+    return sanitize(html_text) if any("<" in text for text in words) else html_text
+
+
 def sanitize(body: str) -> str:
     """Keep only the tags Markdown emits; drop scripts, event handlers and unsafe URLs."""
     import nh3
@@ -775,6 +782,8 @@ def _substitute(body: str, fragments: list[str]) -> str:
         inner = match.group(1)
         only = _TOKEN_RE.fullmatch(inner.strip())
         if only is not None:
+            if only.group(0).startswith(_BLOCK_OPEN):
+                return only.group(0)  # a table replaces the paragraph (filled in below)
             alone = fragment(only)
             if not alone or alone.lstrip().startswith(("<figure", "<svg", "<table")):
                 return alone  # a chart or a table on its own line replaces the paragraph
@@ -790,17 +799,13 @@ def _substitute(body: str, fragments: list[str]) -> str:
     return _UNWANTED_RE.sub("", body)
 
 
-def _resolve(text: str, forms: list[Any]) -> str:
+def _resolve(text: str, forms: list[Any], below: int | None = None) -> str:
     """`text` with each token replaced by its form in `forms`, and the tokens in that form (a
     table's cells) by theirs: only tokens made before it, so a form never contains itself."""
-
-    def replace(match: re.Match, below: int) -> str:
-        index = int(match.group(1))
-        if index >= below:
-            return ""
-        form = str(forms[index])
-        if _TOKEN_CLOSE not in form:
-            return form
-        return _TOKEN_RE.sub(lambda inner: replace(inner, index), form)
-
-    return _TOKEN_RE.sub(lambda match: replace(match, len(forms)), text)
+    parts = _TOKEN_RE.split(text)  # text, token number, text, ...
+    limit = len(forms) if below is None else below
+    for position in range(1, len(parts), 2):
+        index = int(parts[position])
+        form = str(forms[index]) if index < limit else ""
+        parts[position] = _resolve(form, forms, index) if _TOKEN_CLOSE in form else form
+    return "".join(parts)
