@@ -785,8 +785,8 @@ def _substitute(body: str, fragments: list[str]) -> str:
             if only.group(0).startswith(_BLOCK_OPEN):
                 return only.group(0)  # a table replaces the paragraph (filled in below)
             alone = fragment(only)
-            if not alone or alone.lstrip().startswith(("<figure", "<svg", "<table")):
-                return alone  # a chart or a table on its own line replaces the paragraph
+            if not alone or alone.lstrip().startswith(("<figure", "<svg")):
+                return alone  # a chart on its own line replaces the paragraph
         if "<details" in "".join(fragment(m) for m in _TOKEN_RE.finditer(inner)):
             return f'<div class="p">{inner}</div>'  # <details> is not allowed inside <p>
         return match.group(0)
