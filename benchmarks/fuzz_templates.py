@@ -51,6 +51,9 @@ NAMES = [
     "chart",
     "url",
     "end_quote",
+    "table",
+    "em",
+    "link",
     "cycler",
     "joiner",
     "lipsum",
@@ -266,6 +269,8 @@ PLAIN_CALLS = [
     "dict(a=1)",
     "url('index', 'a')",
     "end_quote()",
+    "em('*x*')",
+    "link('<b>x</b>', 'risk', 'a')",
     "s.m('energy.facility_power')",
     "s.m('compute.peak')",
     "s.has('x')",
@@ -388,6 +393,13 @@ def statements(rng: random.Random, depth: int = 0) -> str:
                         "{% with y = 1 %}{{ y }}{% endwith %}",
                     ]
                 )
+            )
+        elif roll < 0.87:
+            # A table made as HTML by the renderer: its words and values, raw HTML among them.
+            parts.append(
+                f"{{% call table('a', {expression(rng)}) %}}\n| {{{{ {expression(rng)} }}}} | "
+                f"{body()} |\n| <script>alert(1)</script> |\n{{% endcall %}}\n"
+                f"{{% call em() %}}{body()}<script>alert(2)</script>{{% endcall %}}\n"
             )
         elif roll < 0.9:
             parts.append(

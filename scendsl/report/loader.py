@@ -46,8 +46,10 @@ def bytecode_cache(environment: str) -> Any:
         base = os.path.join(home, ".cache")
     elif not os.path.isdir(base):
         return None
-    # Named after the sandbox's code generator: code compiled by an older one is not reused.
-    folder = os.path.join(base, "scendsl", "templates-sandbox-3", environment)
+    # Named after the sandbox's code generator and the filters' signatures (compiled code
+    # passes the context to the filters that took it when it was compiled): code compiled by
+    # an older one is not reused.
+    folder = os.path.join(base, "scendsl", "templates-sandbox-4", environment)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:

@@ -6,6 +6,10 @@ file and the HTML page — a number (plain text, or an expandable derivation), a
 the `.md` file gets the Markdown forms, the HTML page the Markdown converted, cleaned, and then
 the HTML forms. Links are written to `.md` pages and pointed at `.html` pages in the HTML.
 
+Tables are most of a briefing's text, and they are not converted: `{% call table(...) %}` makes
+a table a placeholder with both forms, the Markdown table and a `<table>` of the same cells
+(`make_table`), so the converter sees only the prose (issue 16).
+
 Safety, in layers:
 
 1. Templates always run in a deny-by-default sandbox (built-in and user templates alike; see
@@ -15,7 +19,9 @@ Safety, in layers:
 2. Every value a Markdown template prints is escaped for Markdown unless it is `Markup` made by
    this module (`finalize` below): scenario text such as `[x](javascript:…)` or `<script>` stays
    text in the `.md` file as well as in the HTML.
-3. The HTML body made from the Markdown is cleaned by `nh3` with only the tags Markdown emits.
+3. The HTML body made from the Markdown is cleaned by `nh3` with only the tags Markdown emits,
+   and so is every table's HTML (and `em` block's) whose words hold a tag: their text is the
+   template's and escaped values.
 4. Numbers and charts reach the HTML page as placeholder tokens (private-use characters that
    are stripped from all scenario text) and are replaced by trusted HTML after cleaning: the SVG
    and the `<details>` derivations are built here, with every text in them escaped.
@@ -42,6 +48,7 @@ from scendsl.report.loader import (
     template_loader,
 )
 from scendsl.report.sandbox import (
+    MAX_TEMPLATE_OUTPUT,
     MAX_TEMPLATE_VALUE,
     TemplateLimit,
     is_template_number,
@@ -54,7 +61,10 @@ from scendsl.report.sandbox import (
 TOPICAL_PAGES = ("index", "landscape", "compute-divide", "energy", "risk")
 
 _TOKEN_OPEN, _TOKEN_CLOSE = "\ue000", "\ue001"
-_TOKEN_RE = re.compile("\ue000([0-9]+)\ue001")
+#: Opens the token of a block made here (a table): a paragraph of its own in the HTML text.
+_BLOCK_OPEN = "\ue002"
+_TOKEN_RE = re.compile("[\ue000\ue002]([0-9]+)\ue001")
+_BLOCK_TOKEN_RE = re.compile("\ue002[0-9]+\ue001")
 # Private-use characters (our tokens among them) and control characters never come from a
 # scenario into a page.
 _UNWANTED_RE = re.compile(
@@ -195,6 +205,19 @@ def md_code(value: Any) -> Markup:
     return Markup(f"`{text}`") if text else Markup("")
 
 
+def _cell_text(value: Any) -> str:
+    """A value in a table's HTML: what the Markdown converter shows of `md_escape(value)`."""
+    return _cell_html_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _cell_html_text(text: str) -> str:
+    # As the converter and the cleaner write it: md_escape's backslashes and entities are gone
+    # (they keep GitHub from linking), its zero-width spaces after '#' and '@' are kept.
+    text = html.escape(clean_text(text), quote=False)
+    return _ISSUE_REFERENCE_RE.sub("#\u200b", text).replace("@", "@\u200b")
+
+
 # ---------------------------------------------------------------------------------- pages
 @dataclass
 class Page:
@@ -205,9 +228,25 @@ class Page:
     #: a builder replaces by HTML (a chart drawn later) before `html_document`.
     fragments: list[tuple[str, Any]] = field(default_factory=list)
 
-    def token(self, markdown_form: str, html_form: Any) -> Markup:
+    #: Inside a `table` call: what the template prints is a token with both forms (the
+    #: table's HTML is made here, not by the Markdown converter).
+    in_table: bool = False
+    #: Characters the page's tables hold (they count toward the template's output limit).
+    table_chars: int = 0
+
+    def token(self, markdown_form: str, html_form: Any, block: bool = False) -> Markup:
         self.fragments.append((str(markdown_form), html_form))
-        return Markup(f"{_TOKEN_OPEN}{len(self.fragments) - 1}{_TOKEN_CLOSE}")
+        opening = _BLOCK_OPEN if block else _TOKEN_OPEN
+        return Markup(f"{opening}{len(self.fragments) - 1}{_TOKEN_CLOSE}")
+
+    def text(self, value: Any) -> Markup:
+        """Scenario text: escaped for Markdown, or inside a table a token with both forms."""
+        markdown = md_escape(value)
+        if not self.in_table:
+            return markdown
+        shown = _cell_text(value)
+        # Most text reads the same in both (no token needed): no backslash, link or '|'.
+        return markdown if shown == markdown else self.token(markdown, shown)
 
 
 def number_markup(page: Page, number: Explainable) -> Markup:
@@ -232,6 +271,58 @@ def number_markup(page: Page, number: Explainable) -> Markup:
         if hasattr(number, "html_cache"):
             number.html_cache = cached  # the same on every page: derive once per build
     return page.token(md_escape(number.text), cached)
+
+
+def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
+    """A table of `headers` whose rows `caller` writes, one a line, as `| cell | cell |`.
+
+    While the rows are written, every value printed is a token with both forms (`Page.text`),
+    so the text between the bars is our tokens and the template's own words: the Markdown form
+    is the rows as written under a header, the HTML form a `<table>` of the same cells, cleaned
+    like any HTML from a template. The table is a block token: a paragraph of its own.
+    """
+    if not headers:
+        raise ValueError("a table needs at least one column")
+    outer = page.in_table
+    page.in_table = True
+    try:
+        # A heading is inside its line: nothing in it starts a heading or a list ('#').
+        head = [h if isinstance(h, Markup) else _heading(page, h) for h in headers]
+        body = str(caller())
+    finally:
+        page.in_table = outer
+    # A table's text is the page's, though kept apart from it: within the page's output limit.
+    page.table_chars += len(body)
+    if page.table_chars > MAX_TEMPLATE_OUTPUT:
+        raise TemplateLimit(f"the template writes more than {MAX_TEMPLATE_OUTPUT:,} characters")
+    rows = []
+    for line in body.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if len(line) < 2 or line[0] != "|" or line[-1] != "|":
+            raise ValueError(
+                f"a table row is written '| cell | cell |' on one line, not {clean_text(line)[:60]!r}"
+            )
+        # As Markdown tables do: missing cells are empty, cells beyond the columns are dropped.
+        cells = [cell.strip() for cell in line[1:-1].split("|")][: len(head)]
+        rows.append(cells + [""] * (len(head) - len(cells)))
+    markdown = "| " + " | ".join(head) + " |\n|" + "---|" * len(head) + "\n" + body
+    parts = ["<table>\n<thead>\n<tr>\n"]
+    parts.extend(f"<th>{cell}</th>\n" for cell in head)
+    parts.append("</tr>\n</thead>\n<tbody>\n")
+    for cells in rows:
+        parts.append("<tr>\n")
+        parts.extend(f"<td>{cell}</td>\n" for cell in cells)
+        parts.append("</tr>\n")
+    parts.append("</tbody>\n</table>")
+    table = "".join(parts)
+    return page.token(markdown, clean_words(table, body, *head), block=True)
+
+
+def _heading(page: Page, value: Any) -> Markup:
+    markdown, shown = _escape_characters(clean_text(value)), _cell_text(value)
+    return Markup(markdown) if markdown == shown else page.token(markdown, shown)
 
 
 def _html_text(value: Any) -> str:
@@ -329,7 +420,7 @@ class Renderer:
                 return number_markup(context["page"], value)
             if value is None:
                 return Markup("n/a")
-            return md_escape(value)
+            return context["page"].text(value)
 
         sandbox = sandbox_environment_class()
         self.markdown_env = sandbox(
@@ -360,13 +451,24 @@ class Renderer:
     def _install_filters(self, pass_context: Callable) -> None:
         env = self.markdown_env
 
-        def join(values, separator: str = ", ") -> Markup:
+        @pass_context
+        def join(context, values, separator: str = ", ") -> Markup:
             values = list(values)
             if value_size(values) + len(values) * value_size(separator) > MAX_TEMPLATE_VALUE:
                 raise too_big("the joined text")
+            html_separator = separator
             if not isinstance(separator, Markup):  # spaces of a separator are kept
-                separator = Markup(_escape_characters(_UNWANTED_RE.sub("", str(separator))))
-            return separator.join(v if isinstance(v, Markup) else md_escape(v) for v in values)
+                bare = _UNWANTED_RE.sub("", str(separator))
+                separator = Markup(_escape_characters(bare))
+                html_separator = html.escape(bare, quote=False)
+            joined = separator.join(v if isinstance(v, Markup) else md_escape(v) for v in values)
+            page = context["page"]
+            if not page.in_table:
+                return joined
+            return page.token(
+                joined,
+                html_separator.join(v if isinstance(v, Markup) else _cell_text(v) for v in values),
+            )
 
         @pass_context
         def num(context, value) -> Markup:
@@ -445,13 +547,64 @@ class Renderer:
             HTML version is said to a Markdown reader only)."""
             return context["page"].token(md_escape(markdown), _html_text(html_text))
 
+        @pass_context
+        def text(context, value: Any) -> Markup:
+            return context["page"].text(value)
+
+        @pass_context
+        def code(context, value: Any) -> Markup:
+            markdown = md_code(value)
+            page = context["page"]
+            if not page.in_table or not markdown:
+                return markdown
+            return page.token(
+                markdown, f"<code>{html.escape(str(markdown)[1:-1], quote=False)}</code>"
+            )
+
+        @pass_context
+        def em(context, value: Any = None, caller: Callable[[], str] | None = None) -> Markup:
+            """Emphasised text, `*text*` in Markdown and `<em>` in HTML (a table's too): of a
+            value, or of what a call block writes (`{% call em() %}…{% endcall %}`)."""
+            page = context["page"]
+            if caller is not None:
+                body = str(caller())
+                if not page.in_table:
+                    return Markup(f"*{body}*")
+                # The block's words are the template's own: cleaned like a table's HTML.
+                return page.token(f"*{body}*", clean_words(f"<em>{body}</em>", body))
+            if not page.in_table:
+                return Markup(f"*{md_escape(value)}*")
+            return page.token(f"*{md_escape(value)}*", f"<em>{_cell_text(value)}</em>")
+
+        @pass_context
+        def link(context, text: Any, name: str, anchor: str | None = None) -> Markup:
+            """A link to one of the briefings: `[text](name.md)` in Markdown, to `name.html`
+            in HTML (a table's too)."""
+            page = context["page"]
+            target = url(name, anchor)
+            markdown = f"[{md_escape(text)}]({target})"
+            if not page.in_table:
+                return Markup(markdown)
+            html_target = _PAGE_LINK_RE.sub(r'href="\1.html\2"', f'href="{target}"')
+            return page.token(
+                markdown, f'<a {html_target} rel="noopener noreferrer">{_cell_text(text)}</a>'
+            )
+
+        @pass_context
+        def table(context, *headers: Any, caller: Callable[[], str] | None = None) -> Markup:
+            """`{% call table("Column", ...) %}` rows `| cell | cell |`, one a line `{% endcall %}`:
+            a Markdown table in the `.md` file, made into HTML here (not by the converter)."""
+            if caller is None:
+                raise TypeError("table is called with {% call table(...) %} rows {% endcall %}")
+            return make_table(context["page"], headers, caller)
+
         ours = dict(
-            md=md_escape,
-            code=md_code,
+            md=text,
+            code=code,
             join=join,
-            e=md_escape,
+            e=text,
             shorten=shorten,
-            escape=md_escape,
+            escape=text,
             num=num,
             badge=badge,
             verdict=verdict,
@@ -459,7 +612,14 @@ class Renderer:
             scn_block=scn_block,
         )
         env.filters.update({name: env.bounded_filter(f) for name, f in ours.items()})
-        env.install_globals(url=url, end_quote=end_quote, per_format=env.bounded_filter(per_format))
+        env.install_globals(
+            url=url,
+            end_quote=end_quote,
+            per_format=env.bounded_filter(per_format),
+            em=env.bounded_filter(em),
+            link=env.bounded_filter(link),
+            table=env.bounded_filter(table),
+        )
 
     # ------------------------------------------------------------------------------ rendering
     def render(self, template: str, page: Page, context: Mapping[str, Any]) -> str:
@@ -497,12 +657,7 @@ class Renderer:
     @staticmethod
     def markdown_file(text: str, page: Page) -> str:
         """The `.md` file: every token in its Markdown form, runs of blank lines collapsed."""
-        text = _TOKEN_RE.sub(
-            lambda m: (
-                page.fragments[int(m.group(1))][0] if int(m.group(1)) < len(page.fragments) else ""
-            ),
-            text,
-        )
+        text = _resolve(text, [markdown_form for markdown_form, _ in page.fragments])
         text = _UNWANTED_RE.sub("", text)
         return _BLANK_LINES_RE.sub("\n\n", text).strip("\n") + "\n"
 
@@ -589,8 +744,16 @@ def html_body(text: str) -> str:
 
     A pure function of the text, so a worker process can do it for some of the pages.
     """
+    # A block made here (a table) is a paragraph of its own, which `_substitute` replaces.
+    text = _BLOCK_TOKEN_RE.sub(lambda m: f"\n\n{m.group(0)}\n\n", text)
     body = sanitize(markdown_to_html(_BLANK_LINES_RE.sub("\n\n", text)))
     return _PAGE_LINK_RE.sub(r'href="\1.html\2"', body)
+
+
+def clean_words(html_text: str, *words: str) -> str:
+    """HTML we made around a template's `words` (values in them are escaped, figures tokens),
+    cleaned by `sanitize` when the words hold a tag; without one nothing in them is markup."""
+    return sanitize(html_text) if any("<" in text for text in words) else html_text
 
 
 def sanitize(body: str) -> str:
@@ -619,6 +782,8 @@ def _substitute(body: str, fragments: list[str]) -> str:
         inner = match.group(1)
         only = _TOKEN_RE.fullmatch(inner.strip())
         if only is not None:
+            if only.group(0).startswith(_BLOCK_OPEN):
+                return only.group(0)  # a table replaces the paragraph (filled in below)
             alone = fragment(only)
             if not alone or alone.lstrip().startswith(("<figure", "<svg")):
                 return alone  # a chart on its own line replaces the paragraph
@@ -627,9 +792,20 @@ def _substitute(body: str, fragments: list[str]) -> str:
         return match.group(0)
 
     def fragment(match: re.Match) -> str:
-        index = int(match.group(1))
-        return str(fragments[index]) if index < len(fragments) else ""
+        return _resolve(match.group(0), fragments)
 
     body = _PARAGRAPH_RE.sub(paragraph, body)
-    body = _TOKEN_RE.sub(fragment, body)
+    body = _resolve(body, fragments)
     return _UNWANTED_RE.sub("", body)
+
+
+def _resolve(text: str, forms: list[Any], below: int | None = None) -> str:
+    """`text` with each token replaced by its form in `forms`, and the tokens in that form (a
+    table's cells) by theirs: only tokens made before it, so a form never contains itself."""
+    parts = _TOKEN_RE.split(text)  # text, token number, text, ...
+    limit = len(forms) if below is None else below
+    for position in range(1, len(parts), 2):
+        index = int(parts[position])
+        form = str(forms[index]) if index < limit else ""
+        parts[position] = _resolve(form, forms, index) if _TOKEN_CLOSE in form else form
+    return "".join(parts)
