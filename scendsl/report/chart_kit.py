@@ -130,10 +130,63 @@ def _text_width(texts: Sequence[str], size: float = _LABEL, bold: bool = False) 
 def _measure(text: str, size: float, bold: bool) -> float:
     """One text's width in points (kept: the same labels come back in chart after chart)."""
     from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
 
     prop = FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
-    return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]
+    return _extent(text, prop)[0]
+
+
+#: Most text extents kept (see _extent).
+_MAX_EXTENTS = 8192
+_extents: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+#: Font files by font properties and font lists (few: a chart uses a handful of fonts).
+_fonts: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+#: The rc settings that name the fonts of each generic family (as matplotlib's findfont).
+_FONT_LISTS = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
+
+
+def _extent(text: str, prop: Any) -> tuple[float, float, float]:
+    """Width, height and descent in points of plain (not mathtext) `text` in the font `prop`,
+    as the SVG renderer measures it, kept for the process under the font files and the text.
+
+    matplotlib lays text out at one size (TextToPath.FONT_SCALE) and scales the result to the
+    font's, so one layout serves every size, and the row label a chart measures to size its
+    margin (family "DejaVu Sans") is the one the renderer measures to draw it (family
+    "sans-serif", the same file): each text is laid out once, not once per size and family.
+    The numbers are the very ones matplotlib would return (the same arithmetic on the same
+    layout), so the charts' bytes are the same. Laying out a text costs ~20 µs a glyph.
+    """
+    import matplotlib
+    from matplotlib.textpath import text_to_path
+
+    unit = getattr(text_to_path, "FONT_SCALE", None)
+    params = matplotlib.rcParams
+    # What picks the font files: the properties and the families' font lists.
+    choice = (prop.copy(), *(tuple(params[name]) for name in _FONT_LISTS))
+    fonts = _fonts.get(choice)
+    if fonts is None:
+        from matplotlib.font_manager import fontManager
+
+        find = getattr(fontManager, "_find_fonts_by_props", None)
+        fonts = _fonts[choice] = tuple(find(prop)) if find is not None else None
+    if unit is None or fonts is None:  # another matplotlib: measured as it measures
+        return text_to_path.get_text_width_height_descent(text, prop, False)
+    key = (
+        text,
+        fonts,
+        params["text.kerning_factor"],
+        params["text.hinting_factor"],
+        params["font.enable_last_resort"],
+    )
+    found = _extents.get(key)
+    if found is None:
+        at_unit = prop.copy()
+        at_unit.set_size(unit)  # scale 1: the layout's own numbers
+        if len(_extents) >= _MAX_EXTENTS:
+            _extents.clear()
+        found = _extents[key] = text_to_path.get_text_width_height_descent(text, at_unit, False)
+    scale = prop.get_size_in_points() / unit
+    width, height, descent = found
+    return width * scale, height * scale, descent * scale
 
 
 def _salt(name: str, arguments: tuple[Any, ...]) -> str:
@@ -194,6 +247,8 @@ def _share_text_metrics() -> None:
     def metrics(renderer: Any, text: str, fontprop: Any, ismath: Any, dpi: float) -> Any:
         if type(getattr(renderer, "_vector_renderer", renderer)) is not RendererSVG:
             return measure(renderer, text, fontprop, ismath, dpi)
+        if ismath is False:  # what the SVG renderer measures, whatever the resolution
+            return _extent(text, fontprop)
         params = matplotlib.rcParams
         key = (
             text,
@@ -234,14 +289,30 @@ def _template(x_log: bool, y_log: bool) -> bytes:
 
 def _wrap(text: str, width: float, size: float = _LABEL, bold: bool = False) -> list[str]:
     """Words of `text` in lines no wider than `width` points (a single long word keeps its
-    own line)."""
+    own line): each line takes as many words as fit.
+
+    A line's words are found by bisection, not word by word: a line only widens as words are
+    added, so the longest run that fits is the same, for a few measurements rather than one a
+    word (a title of fifteen words fitting on one line: one).
+    """
+    words = " ".join(str(text).split()).split(" ")
     lines: list[str] = []
-    for word in " ".join(str(text).split()).split(" "):
-        if lines and _measure(f"{lines[-1]} {word}", size, bold) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
+    start = 0
+    while start < len(words):
+        fits, end = start + 1, len(words)  # words[start:fits] is a line; is a longer one?
+        if end > fits and _measure(" ".join(words[start:end]), size, bold) > width:
+            end -= 1  # too wide: the longest that fits is shorter
+            while fits < end:
+                middle = (fits + end + 1) // 2
+                if _measure(" ".join(words[start:middle]), size, bold) <= width:
+                    fits = middle
+                else:
+                    end = middle - 1
         else:
-            lines.append(word)
-    return lines or [""]
+            fits = end
+        lines.append(" ".join(words[start:fits]))
+        start = fits
+    return lines
 
 
 def _title_lines(title: str) -> list[str]:
@@ -285,9 +356,18 @@ def _fit_label(text: str) -> tuple[str, bool]:
 
 
 def _clip(text: str) -> str:
-    """`text` shortened with an ellipsis to fit _ROW_LABEL_WIDTH."""
-    while len(text) > 1 and _measure(text + "…", _LABEL, False) > _ROW_LABEL_WIDTH:
-        text = text[:-1]
+    """`text` shortened with an ellipsis to fit _ROW_LABEL_WIDTH: its longest start that fits
+    with the ellipsis (found by bisection: a longer start never makes it narrower), or its
+    first character."""
+    if _measure(text + "…", _LABEL, False) > _ROW_LABEL_WIDTH:
+        fits, end = 1, len(text) - 1  # text[:fits] is kept; is a longer start narrow enough?
+        while fits < end:
+            middle = (fits + end + 1) // 2
+            if _measure(text[:middle] + "…", _LABEL, False) <= _ROW_LABEL_WIDTH:
+                fits = middle
+            else:
+                end = middle - 1
+        text = text[:fits]
     return text.rstrip() + "…"
 
 
