@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from scendsl.report.chart_kit import (
@@ -53,6 +54,7 @@ from scendsl.report.chart_kit import (
     _decade_step,
     _decade_ticks,
     _finite,
+    _lean_import,
     _legend,
     _legend_columns,
     _measure,
@@ -96,15 +98,20 @@ def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
     return svg, time.perf_counter() - started
 
 
-def warm_up() -> None:
+def warm_up(lean: bool = False) -> None:
     """Import and prepare what drawing needs: the modules, the fonts, the Axes templates.
 
     A chart worker's first job, done while the main process is still loading (so the first
-    chart is as quick as the others).
+    chart is as quick as the others). `lean`: matplotlib is imported without the docstrings
+    nobody reads in a process that only draws (`chart_kit._lean_import`).
     """
-    import matplotlib.backends.backend_svg
-    import matplotlib.collections
-    import matplotlib.ticker  # noqa: F401
+    with _lean_import() if lean else nullcontext():
+        import matplotlib.backends.backend_svg
+        import matplotlib.collections
+        import matplotlib.figure
+        import matplotlib.legend
+        import matplotlib.textpath
+        import matplotlib.ticker  # noqa: F401
 
     _measure("0", _LABEL, False)  # loads the font
     _measure("0", _TITLE, True)
