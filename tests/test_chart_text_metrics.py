@@ -55,6 +55,27 @@ def test_text_metrics_are_measured_once_per_process_not_once_per_chart(monkeypat
     assert measured == []  # every text of the second drawing was known
 
 
+def test_font_heights_are_read_once_per_font_not_once_per_text_drawn(monkeypatch):
+    # Text reads the font's ascent, descent and line gap from its tables for every text drawn
+    # (finding the file, opening it): the SVG renderer now knows them per font.
+    from matplotlib.font_manager import fontManager
+
+    namespace: dict = {}
+    exec(_CHARTS, namespace)
+    first = namespace["svgs"]
+    looked_up = []
+    own = fontManager._find_fonts_by_props
+
+    def counting(prop, *args, **kwargs):
+        looked_up.append(prop)
+        return own(prop, *args, **kwargs)
+
+    monkeypatch.setattr(fontManager, "_find_fonts_by_props", counting)
+    exec(_CHARTS, namespace)
+    assert namespace["svgs"] == first
+    assert looked_up == []
+
+
 def test_charts_with_shared_metrics_are_byte_identical_to_matplotlibs_own_measuring():
     code = (
         "import hashlib, scendsl.report.chart_kit as kit\n"

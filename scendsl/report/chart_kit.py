@@ -311,6 +311,57 @@ def _share_text_metrics() -> None:
         return found
 
     setattr(text_module, "_get_text_metrics_with_cache", metrics)  # noqa: B010 (private)
+    if not hasattr(RendererSVG, "_get_font_height_metrics"):
+        RendererSVG._get_font_height_metrics = _font_height_metrics  # type: ignore[attr-defined]
+
+
+#: A font's ascent, descent and line gap, by font properties and font lists (see _extent).
+_heights: dict[tuple[Any, ...], tuple[float | None, float | None, float | None]] = {}
+
+
+def _font_height_metrics(_renderer: Any, prop: Any) -> tuple[Any, Any, Any]:
+    """A font's ascent, descent and line gap in points, as matplotlib's Text reads them from
+    the font's tables for every text it draws (finding the font file, opening it and reading
+    two tables each time), kept per font. The SVG canvas draws at 72 dpi, and these are the
+    numbers Text computes at 72 dpi, so the bytes are the same; (None, None, None) lets Text
+    measure as it would without the tables."""
+    import matplotlib
+    from matplotlib.font_manager import fontManager, get_font
+
+    params: Any = matplotlib.rcParams
+    key = (
+        prop.copy(),
+        *(tuple(params[name]) for name in _FONT_LISTS),
+        params["text.kerning_factor"],
+        params["font.enable_last_resort"],
+    )
+    found = _heights.get(key)
+    if found is None:
+        found = None, None, None
+        font = get_font(fontManager._find_fonts_by_props(prop))
+        dpi = 72  # the SVG canvas's resolution while it draws (FigureCanvasSVG.print_svg)
+        possible = [
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+            ("hhea", "lineGap", "ascent", "descent"),
+        ]
+        # The very arithmetic of matplotlib.text.Text._get_layout (3.11): the same floats.
+        for table_name, linegap_key, ascent_key, descent_key in possible:
+            table = font.get_sfnt_table(table_name)
+            if table is None:
+                continue
+            fontsize = prop.get_size_in_points()
+            units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+            scale = 1 / units_per_em * fontsize * dpi / 72
+            found = (
+                table[ascent_key] * scale,
+                -table[descent_key] * scale,
+                table[linegap_key] * scale,
+            )
+            break
+        if len(_heights) >= _MAX_EXTENTS:
+            _heights.clear()
+        _heights[key] = found
+    return found
 
 
 @cache
