@@ -338,7 +338,7 @@ def _font_height_metrics(_renderer: Any, prop: Any) -> tuple[Any, Any, Any]:
     found = _heights.get(key)
     if found is None:
         found = None, None, None
-        font = get_font(fontManager._find_fonts_by_props(prop))
+        font: Any = get_font(fontManager._find_fonts_by_props(prop))  # Any: tables by name
         dpi = 72  # the SVG canvas's resolution while it draws (FigureCanvasSVG.print_svg)
         possible = [
             ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
