@@ -24,9 +24,10 @@ that their labels ("100 PFLOP/s") never run into each other. Bars are one PolyCo
 chart, and each chart starts from a pickled copy of an empty Figure and Axes (a third of the
 time of building the Axes anew; the bytes are the same). Text metrics are kept for the whole
 process, not per chart (`chart_kit._share_text_metrics`): labels and ticks recur; each text is
-laid out once whatever its size (`chart_kit._extent`), the layout's own measuring included, and
-lines are wrapped by bisection. The chart worker imports matplotlib without the Artist `set()`
-docstrings (`chart_kit._lean_import`): four tenths of the import.
+laid out once whatever its size (`chart_kit._extent`), the layout's own measuring included,
+lines are wrapped by bisection, and a font's heights are read once, not once per text drawn
+(`chart_kit._font_height_metrics`). The chart worker imports matplotlib without the Artist
+`set()` docstrings (`chart_kit._lean_import`): four tenths of the import.
 
 Each public function takes plain data (labels and SI values) and returns one `<svg>` element, or
 None when there is nothing to draw. `draw` runs a job `(function name, arguments)` as the build
