@@ -23,7 +23,11 @@ from the labels' widths measured with the font, and decade ticks on a log axis a
 that their labels ("100 PFLOP/s") never run into each other. Bars are one PolyCollection per
 chart, and each chart starts from a pickled copy of an empty Figure and Axes (a third of the
 time of building the Axes anew; the bytes are the same). Text metrics are kept for the whole
-process, not per chart (`chart_kit._share_text_metrics`): labels and ticks recur.
+process, not per chart (`chart_kit._share_text_metrics`): labels and ticks recur; each text is
+laid out once whatever its size (`chart_kit._extent`), the layout's own measuring included,
+lines are wrapped by bisection, and a font's heights are read once, not once per text drawn
+(`chart_kit._font_height_metrics`). The chart worker imports matplotlib without the Artist
+`set()` docstrings (`chart_kit._lean_import`): four tenths of the import.
 
 Each public function takes plain data (labels and SI values) and returns one `<svg>` element, or
 None when there is nothing to draw. `draw` runs a job `(function name, arguments)` as the build
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from scendsl.report.chart_kit import (
@@ -53,6 +58,7 @@ from scendsl.report.chart_kit import (
     _decade_step,
     _decade_ticks,
     _finite,
+    _lean_import,
     _legend,
     _legend_columns,
     _measure,
@@ -96,15 +102,20 @@ def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
     return svg, time.perf_counter() - started
 
 
-def warm_up() -> None:
+def warm_up(lean: bool = False) -> None:
     """Import and prepare what drawing needs: the modules, the fonts, the Axes templates.
 
     A chart worker's first job, done while the main process is still loading (so the first
-    chart is as quick as the others).
+    chart is as quick as the others). `lean`: matplotlib is imported without the docstrings
+    nobody reads in a process that only draws (`chart_kit._lean_import`).
     """
-    import matplotlib.backends.backend_svg
-    import matplotlib.collections
-    import matplotlib.ticker  # noqa: F401
+    with _lean_import() if lean else nullcontext():
+        import matplotlib.backends.backend_svg
+        import matplotlib.collections
+        import matplotlib.figure
+        import matplotlib.legend
+        import matplotlib.textpath
+        import matplotlib.ticker  # noqa: F401
 
     _measure("0", _LABEL, False)  # loads the font
     _measure("0", _TITLE, True)
