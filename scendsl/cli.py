@@ -699,6 +699,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # a bug of ours: say so plainly; the traceback is opt-in
+        if _interrupted(error):
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         import errno
 
         if (
@@ -722,6 +725,19 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether Ctrl-C caused `error`: an interrupt that lands while Python defines a class
+    reaches us wrapped (a RuntimeError whose cause is the KeyboardInterrupt), not as itself."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _without_pydantic_plugins() -> None:

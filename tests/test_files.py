@@ -279,6 +279,22 @@ def test_interrupted_build_prints_one_line_and_exits_130(tmp_path, delay):
     assert not out.exists() or (out / ".scendsl-manifest").exists()  # nothing half-written
 
 
+def test_interrupt_wrapped_by_python_exits_130_not_internal_error(tmp_path, capsys, monkeypatch):
+    # Ctrl-C landing while Python defines a class (an import in the middle of a build) reaches
+    # the command line as a RuntimeError caused by the KeyboardInterrupt: still an interrupt.
+    import scendsl.cli as cli
+
+    def interrupted_while_importing(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__") from interrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "check", interrupted_while_importing)
+    assert cli.main(["check", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
 # ---------------------------------------------------------------- item 19: disk full
 @pytest.mark.parametrize("syncfs", ["fails", "missing"])
 def test_disk_full_keeps_old_output(tmp_path, capsys, monkeypatch, syncfs):
