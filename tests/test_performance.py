@@ -76,8 +76,10 @@ scenario s {
     count 1k }
 }"""
     result = evaluate(scendsl.load(text).get("s"), CATALOG)
-    assert result.value("cluster.mfu") == pytest.approx(0.40)
-    assert result.inputs["cluster.mfu"].origin == "catalog calibration.default_mfu"
+    assert result.value("cluster.mfu") is None  # not given: n/a, the default is its own input
+    assert result.value("cluster.default_mfu") == pytest.approx(0.40)
+    assert result.inputs["cluster.default_mfu"].origin == "catalog calibration.default_mfu"
+    assert result.value("performance.mfu") == pytest.approx(0.40)
     assert result.value("workload.training_flops") is None  # no workload: n/a, not guessed
 
 

@@ -36,13 +36,13 @@ from scendsl.model.registry import input_node, metric
     "time",
     "Time of one optimizer step at the MFU (top down)",
     "model_flops_per_token × tokens_per_step / (accelerators_used × peak_per_accelerator × "
-    "cluster.mfu)",
+    "performance.mfu)",
     (
         "performance.model_flops_per_token",
         "performance.tokens_per_step",
         "performance.accelerators_used",
         "performance.peak_per_accelerator",
-        "cluster.mfu",
+        "performance.mfu",
     ),
     sources=(PALM,),
 )

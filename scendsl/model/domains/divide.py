@@ -267,8 +267,8 @@ def compute_ratio(scenario_peak, reference_peak_value):
     "time",
     "Time {ref} would need to train the scenario's model on its own hardware, at the "
     "scenario's MFU and without interruptions",
-    f"{TRAINING_FLOPS} / (reference.{{ref}}.peak × cluster.mfu)",
-    inputs=(TRAINING_FLOPS, "reference.{ref}.peak", "cluster.mfu"),
+    f"{TRAINING_FLOPS} / (reference.{{ref}}.peak × performance.mfu)",
+    inputs=(TRAINING_FLOPS, "reference.{ref}.peak", "performance.mfu"),
     sources=("Chowdhery et al. 2022 (PaLM): time = FLOPs / (peak × MFU)",),
     importance=5,
 )

@@ -43,50 +43,24 @@ def _count(ctx: Context) -> Found:
     "cluster.mfu",
     "fraction",
     "Model FLOPs utilisation: useful share of peak FLOP/s",
-    formula="given, else default_mfu (BF16) × min(speedup, peak ratio) / peak ratio at FP8 or FP4",
+    formula="given (unset: n/a, and performance.mfu starts from cluster.default_mfu)",
 )
 def _mfu(ctx: Context) -> Found:
+    return ctx.scenario_value("cluster.mfu")
+
+
+@input_node(
+    "cluster.default_mfu",
+    "fraction",
+    "Default MFU when the scenario gives none: the dense BF16 calibration, a share of the BF16 "
+    "peak (performance.mfu carries it to the workload's precision)",
+    formula="catalog calibration.default_mfu when cluster.mfu is unset, else n/a",
+)
+def _default_mfu(ctx: Context) -> Found:
+    # Only a scenario without its own MFU reads the constant (and shows it as an input).
     if ctx.field("cluster.mfu") is not None:
-        return ctx.scenario_value("cluster.mfu")
-    return default_mfu_for_precision(ctx)
-
-
-def default_mfu_for_precision(ctx: Context) -> Found:
-    """The BF16 default MFU carried to the workload's precision.
-
-    The 40 % default is measured against the BF16 peak. At FP8 (FP4) the same step runs only
-    `precision_speedup_*` faster (published end-to-end GEMM gains), not as much faster as the
-    datasheet peak ratio: MFU against the lower-precision peak is the BF16 MFU × speedup / ratio.
-    """
-    base = ctx.calibration("default_mfu")
-    precision = ctx.field("workload.precision") or "bf16"
-    if precision == "bf16":
-        return base
-    bf16 = ctx.accelerator_figure("bf16_dense").value
-    try:
-        peak = ctx.accelerator_figure(f"{precision}_dense").value
-    except LookupError:
-        peak = (
-            bf16
-            if precision == "fp8"
-            else ctx.accelerator_figure("fp8_dense", Found(bf16, "bf16")).value
-        )
-    ratio = peak / bf16
-    speedup = ctx.calibration(f"precision_speedup_{precision}")
-    gain = min(speedup.value, ratio)
-    value = base.value * gain / ratio
-    note = (
-        f"BF16 default {base.value:.0%} × {precision.upper()} speed-up {gain:.2f} / peak "
-        f"ratio {ratio:.2f} = {value:.1%} of the {precision.upper()} peak; the BF16 figure "
-        f"from {base.source}"
-    )
-    return Found(
-        value,
-        f"default: catalog calibration.default_mfu, precision_speedup_{precision}",
-        speedup.source,
-        "C",
-        note,
-    )
+        raise LookupError("the scenario gives cluster.mfu")
+    return ctx.calibration("default_mfu")
 
 
 @input_node("accelerator.available_year", "year", "Year the accelerator is available in volume")

@@ -45,7 +45,10 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     NARAYANAN_FLOPS,
     PALM,
+    TE_SPEEDUP,
     TM101,
+    mixed_precision_gain,
+    precision_gain,
 )
 from scendsl.model.registry import input_node, metric
 
@@ -126,20 +129,6 @@ def peak(count, per_accelerator):
     return count * per_accelerator
 
 
-@metric(
-    "cluster.effective_flops",
-    "flop_rate",
-    "Useful FLOP/s the cluster sustains (peak × MFU)",
-    "cluster.peak × cluster.mfu",
-    ("cluster.peak", "cluster.mfu"),
-    sources=(PALM,),
-    importance=3,
-)
-def effective_flops(cluster_peak, mfu):
-    """Sustained model FLOP/s."""
-    return cluster_peak * mfu
-
-
 # ==================================================================== compute and time
 @metric(
     "performance.attention_heads",
@@ -207,6 +196,80 @@ def model_flops_per_token(active, layers, width, sequence):
 def attention_flop_share(layers, width, sequence, per_token):
     """Grows with s/h: ~20 % for an 8B model at 8k tokens, a few percent at frontier widths."""
     return 12.0 * layers * width * sequence / per_token
+
+
+@metric(
+    "performance.precision_gain",
+    "number",
+    "Speed-up of the model's matrix maths over BF16 at the workload's precision (1 in BF16): "
+    "the one gain both the MFU path and the bottom-up path use",
+    "G = 1 / ((1 − a)/g + a), g = min(precision_speedup_fp8 or _fp4, peak / bf16_dense) for the "
+    "linear layers, a = attention_flop_share kept in BF16; without a known shape a = 0 (the "
+    "linear-layer gain g over all FLOPs)",
+    (
+        "workload.precision",
+        "accelerator.bf16_dense",
+        "performance.peak_per_accelerator",
+        "performance.precision_speedup_fp8",
+        "performance.precision_speedup_fp4",
+        "performance.attention_flop_share",
+    ),
+    sources=(TE_SPEEDUP, ATTENTION_PRECISION),
+    optional=("performance.attention_flop_share",),
+)
+def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4, attention):
+    """The published FP8/FP4 gain is for the linear-layer GEMMs; attention runs in BF16
+    (Amdahl). A workload without parameters has no shape, hence no attention share."""
+    gain = precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4)
+    return mixed_precision_gain(gain, 0.0 if attention is None else attention)
+
+
+@metric(
+    "performance.mfu",
+    "fraction",
+    "Model FLOPs utilisation the MFU path uses: the scenario's, else the BF16 default carried "
+    "to the workload's precision",
+    "cluster.mfu if given, else cluster.default_mfu × performance.precision_gain / "
+    "(peak_per_accelerator / bf16_dense)",
+    (
+        "cluster.mfu",
+        "cluster.default_mfu",
+        "performance.precision_gain",
+        "performance.peak_per_accelerator",
+        "accelerator.bf16_dense",
+    ),
+    sources=(PALM, TE_SPEEDUP),
+    optional=(
+        "cluster.mfu",
+        "cluster.default_mfu",
+        "performance.precision_gain",
+        "performance.peak_per_accelerator",
+        "accelerator.bf16_dense",
+    ),
+)
+def mfu(given, default, gain, peak, bf16_dense):
+    """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
+    much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
+    default × G / ratio. An MFU the scenario gives is used as given."""
+    if given is not None:
+        return given
+    if default is None or gain is None or peak is None or bf16_dense is None:
+        return None
+    return default * gain * bf16_dense / peak
+
+
+@metric(
+    "cluster.effective_flops",
+    "flop_rate",
+    "Useful FLOP/s the cluster sustains (peak × MFU)",
+    "cluster.peak × performance.mfu",
+    ("cluster.peak", "performance.mfu"),
+    sources=(PALM,),
+    importance=3,
+)
+def effective_flops(cluster_peak, mfu):
+    """Sustained model FLOP/s."""
+    return cluster_peak * mfu
 
 
 @input_node(

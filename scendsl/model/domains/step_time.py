@@ -38,8 +38,6 @@ from scendsl.model.domains.training_formulas import (
     host_link_seconds,
     link_for,
     matmul_efficiency_at,
-    mixed_precision_gain,
-    precision_gain,
     recompute_flops_factor,
     ring_allreduce_seconds,
     straggler_factor,
@@ -70,24 +68,19 @@ def matmul_efficiency(hidden, tensor, plateau, half_width):
     "performance.matmul_rate",
     "flop_rate",
     "FLOP/s one accelerator's matrix multiplications sustain at the workload's precision",
-    "bf16_dense × G × matmul_efficiency, G = 1 / ((1 − a)/g + a), g = min(precision speed-up, "
-    "peak / bf16_dense) for the linear layers, a = attention_flop_share kept in BF16",
+    "bf16_dense × performance.precision_gain × matmul_efficiency",
     (
-        "workload.precision",
         "accelerator.bf16_dense",
-        "performance.peak_per_accelerator",
-        "performance.precision_speedup_fp8",
-        "performance.precision_speedup_fp4",
+        "performance.precision_gain",
         "performance.matmul_efficiency",
-        "performance.attention_flop_share",
     ),
     sources=(GEMM, TE_SPEEDUP, ATTENTION_PRECISION),
 )
-def matmul_rate(precision, bf16_dense, peak, speedup_fp8, speedup_fp4, efficiency, attention):
-    """The BF16 GEMM rate, times what FP8/FP4 really gain end to end on the linear layers;
-    the attention scores and their weighting stay at the BF16 rate."""
-    gain = precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4)
-    return bf16_dense * mixed_precision_gain(gain, attention) * efficiency
+def matmul_rate(bf16_dense, gain, efficiency):
+    """The BF16 GEMM rate, times what FP8/FP4 really gain end to end on the linear layers,
+    with the attention scores and their weighting at the BF16 rate: the gain the default MFU
+    is carried with too."""
+    return bf16_dense * gain * efficiency
 
 
 @metric(

@@ -1,0 +1,109 @@
+"""Issue 12, items 4 and 5: the default MFU at FP8/FP4 is carried with the same precision gain
+as the bottom-up step's matrix maths (`performance.precision_gain`): the linear layers gain the
+published speed-up, attention stays at the BF16 rate. Without a shape (no attention share) the
+gain is the linear-layer one; in BF16, or with the scenario's own MFU, nothing changes."""
+
+import pytest
+
+import scendsl
+from scendsl.catalog import load_catalog
+from scendsl.model.evaluate import evaluate
+from scendsl.model.registry import REGISTRY
+
+CATALOG = load_catalog()
+DEFAULT = CATALOG.calibration["default_mfu"].value
+SPEEDUP_FP8 = CATALOG.calibration["precision_speedup_fp8"].value
+
+
+def values(workload: str, cluster: str = "") -> dict:
+    text = f"""
+scenario s {{
+  title "default mfu"
+  year 2025
+  region US
+  cluster {{
+    accelerator H100
+    count 64
+    {cluster}
+  }}
+  workload {{
+    {workload}
+  }}
+}}
+"""
+    result = evaluate(scendsl.load(text).get("s"), CATALOG)
+    return {
+        **{k: v.value for k, v in result.inputs.items()},
+        **{k: v.value for k, v in result.metrics.items()},
+    }
+
+
+def shaped(precision: str, sequence: int) -> str:
+    return (
+        f"parameters 8B\n    tokens 1T\n    precision {precision}\n"
+        f"    layers 32\n    hidden_size 4096\n    sequence_length {sequence}\n"
+        "    global_batch 64\n    parallelism tensor 1, pipeline 1, data auto"
+    )
+
+
+def peak_ratio(v: dict) -> float:
+    return v["performance.peak_per_accelerator"] / v["accelerator.bf16_dense"]
+
+
+def test_default_mfu_at_fp8_keeps_attention_at_the_bf16_rate():
+    v = values(shaped("fp8", 8192))
+    share = v["performance.attention_flop_share"]
+    assert 0.05 < share < 0.5
+    blended = 1.0 / ((1.0 - share) / SPEEDUP_FP8 + share)
+    assert v["performance.precision_gain"] == pytest.approx(blended, rel=1e-9)
+    assert v["performance.mfu"] == pytest.approx(DEFAULT * blended / peak_ratio(v), rel=1e-9)
+    # Below the linear-layer figure of the rounds before: the attention FLOPs do not speed up.
+    assert v["performance.mfu"] < DEFAULT * SPEEDUP_FP8 / peak_ratio(v)
+
+
+def test_default_mfu_falls_with_the_attention_share_at_fp8():
+    short, long = values(shaped("fp8", 2048)), values(shaped("fp8", 32768))
+    assert short["performance.attention_flop_share"] < long["performance.attention_flop_share"]
+    assert long["performance.mfu"] < short["performance.mfu"]
+
+
+def test_without_a_shape_the_default_mfu_uses_the_linear_layer_gain():
+    # Total compute given, no parameters: no layers, width or attention share to blend with.
+    v = values("training_flops 1e24 FLOP\n    precision fp8")
+    assert v["performance.attention_flop_share"] is None
+    assert v["performance.precision_gain"] == pytest.approx(SPEEDUP_FP8)
+    assert v["performance.mfu"] == pytest.approx(DEFAULT * SPEEDUP_FP8 / peak_ratio(v))
+    assert v["performance.training_time"] is not None
+
+
+def test_bf16_default_mfu_does_not_depend_on_the_shape():
+    short, long = values(shaped("bf16", 2048)), values(shaped("bf16", 32768))
+    for v in (short, long):
+        assert v["performance.precision_gain"] == pytest.approx(1.0)
+        assert v["performance.mfu"] == pytest.approx(DEFAULT)
+
+
+def test_a_given_mfu_is_used_as_given_at_fp8():
+    v = values(shaped("fp8", 8192), cluster="mfu 33%")
+    assert v["cluster.mfu"] == pytest.approx(0.33)
+    assert v["cluster.default_mfu"] is None  # not read: no default row in the briefing
+    assert v["performance.mfu"] == pytest.approx(0.33)
+    assert v["cluster.effective_flops"] == pytest.approx(v["cluster.peak"] * 0.33)
+
+
+def test_the_mfu_path_and_the_bottom_up_path_share_one_precision_gain():
+    for name in ("performance.mfu", "performance.matmul_rate"):
+        assert "performance.precision_gain" in REGISTRY[name].inputs, name
+        assert "performance.precision_speedup_fp8" not in REGISTRY[name].inputs, name
+    v = values(shaped("fp8", 8192))
+    bottom_up_gain = v["performance.matmul_rate"] / (
+        v["accelerator.bf16_dense"] * v["performance.matmul_efficiency"]
+    )
+    mfu_path_gain = v["performance.mfu"] * peak_ratio(v) / DEFAULT
+    assert bottom_up_gain == pytest.approx(mfu_path_gain, rel=1e-9)
+
+
+def test_the_mfu_path_follows_the_blended_gain_in_the_training_time():
+    fp8, bf16 = values(shaped("fp8", 8192)), values(shaped("bf16", 8192))
+    speedup = bf16["performance.training_time"] / fp8["performance.training_time"]
+    assert speedup == pytest.approx(fp8["performance.precision_gain"], rel=1e-9)
