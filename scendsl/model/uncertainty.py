@@ -433,7 +433,8 @@ def _held_inputs(
     held = []
     for node, ref in expanded:
         hit = found.get(node.name)
-        if node.kind != "input" or (hit is not None and hit.distribution is not None):
+        # An n/a input holds no value (cluster.default_mfu when the scenario gives the MFU).
+        if node.kind != "input" or hit is None or hit.distribution is not None:
             continue
         _value, reads = traced_input(node, ref, scenario, catalog)
         if any(touches(read, path) for read in reads for path in paths):
