@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     GSHARD,
@@ -17,7 +18,23 @@ from scendsl.model.domains.training_formulas import (
     effective_interleave,
     model_state_bytes,
 )
-from scendsl.model.registry import metric
+from scendsl.model.registry import input_node, metric
+
+#: Where an FP8 linear layer's saved input comes from (calibration.low_precision_saved_input_bytes).
+TE_SAVED_INPUT = (
+    "NVIDIA Transformer Engine, pytorch/module/linear.py, layernorm_linear.py, layernorm_mlp.py: "
+    "under FP8 a linear layer keeps its FP8 input copy for the backward pass, not the 16-bit input"
+)
+
+
+@input_node(
+    "performance.low_precision_saved_input_bytes",
+    "number",
+    "Bytes per element of a linear layer's input kept for the backward pass under FP8 or FP4",
+    sources=(TE_SAVED_INPUT, KORTHIKANTI),
+)
+def _low_precision_saved_input_bytes(ctx: Context) -> Found:
+    return ctx.calibration("low_precision_saved_input_bytes")
 
 
 # ============================================================================== memory
@@ -70,7 +87,8 @@ def model_state_memory(parameters, data, zero_stage, offload):
     "data",
     "Activations held per accelerator",
     "activation_bytes_per_layer / c × L/p layers × min(m, p) micro-batches in flight × "
-    "(1 + (p−1)/(p·v)) when interleaved",
+    "(1 + (p−1)/(p·v)) when interleaved; at fp8 or fp4 the linear layers keep their inputs in "
+    "q bytes: 34 → (6 + 2q) + (16 + 5q) per sbh",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -86,8 +104,10 @@ def model_state_memory(parameters, data, zero_stage, offload):
         "performance.attention_heads",
         "workload.sequence_parallel",
         "workload.context_parallel",
+        "workload.precision",
+        "performance.low_precision_saved_input_bytes",
     ),
-    sources=(KORTHIKANTI, NARAYANAN, CONTEXT_PARALLEL),
+    sources=(KORTHIKANTI, NARAYANAN, CONTEXT_PARALLEL, TE_SAVED_INPUT),
 )
 def activation_memory(
     sequence,
@@ -104,12 +124,17 @@ def activation_memory(
     heads,
     sequence_parallel,
     context,
+    precision,
+    saved_input_bytes,
 ):
     """Activations on the first pipeline stage, which holds the most (1F1B). Context
     parallelism splits every activation along the sequence, the 5as/h scores too (each rank's
-    s/c queries against all s keys): per layer sbh(34 + 5as/h) / c."""
+    s/c queries against all s keys): per layer sbh(34 + 5as/h) / c. At fp8 or fp4 the linear
+    layers keep their inputs in low precision (Transformer Engine)."""
+    low = np.isin(precision, ("fp8", "fp4"))
+    saved = np.where(low, saved_input_bytes, 2.0)
     per_layer = activation_bytes_per_layer(
-        sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on"
+        sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on", saved
     )
     v = effective_interleave(framework, interleave, layers, pipeline)
     in_flight = np.minimum(m, pipeline) * layers / pipeline
