@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import scendsl
+from scendsl.errors import ScenarioError
 from scendsl.model.domains.training_formulas import (
     activation_bytes_per_layer,
     low_precision_linear_terms,
@@ -43,15 +44,19 @@ TEXT = """scenario s {{
     global_batch    512
     layers          96
     hidden_size     12288
-    attention_heads 96
+    attention_heads 96{extra}
   }}
 }}
 """
 
 
-def metric(name, precision="bf16", recompute="selective", sp="on"):
-    text = TEXT.format(precision=precision, recompute=recompute, sp=sp)
-    return evaluate(scendsl.load_text(text).get("s")).metrics[name].value
+def run(precision="bf16", recompute="selective", sp="on", extra=""):
+    text = TEXT.format(precision=precision, recompute=recompute, sp=sp, extra=extra)
+    return evaluate(scendsl.load_text(text).get("s"))
+
+
+def metric(name, precision="bf16", recompute="selective", sp="on", extra=""):
+    return run(precision, recompute, sp, extra).metrics[name].value
 
 
 def test_sixteen_bit_keeps_korthikantis_34_bytes():
@@ -105,11 +110,61 @@ def test_full_recomputation_keeps_only_the_layer_input_at_any_precision():
 
 
 def test_saved_input_bytes_come_from_the_catalog_and_explain_shows_them():
-    text = TEXT.format(precision="fp8", recompute="selective", sp="on")
-    result = evaluate(scendsl.load_text(text).get("s"))
+    result = run("fp8")
     entry = result.inputs["performance.low_precision_saved_input_bytes"]
     assert float(entry.value) == 1.0
     assert "low_precision_saved_input_bytes" in str(entry.origin)
+
+
+def _offload(layers):
+    return f"\n    activation_offload_layers {layers}"
+
+
+def test_offloaded_layers_leave_hbm_and_the_total_is_kept():
+    # 96 layers on 8 stages: 12 per stage; offloading 3 of them moves a quarter to the host.
+    before = run().metrics
+    after = run(extra=_offload(3)).metrics
+    held = after["performance.activation_memory"].value
+    moved = after["performance.offloaded_activation_memory"].value
+    assert before["performance.offloaded_activation_memory"].value == 0
+    assert held + moved == pytest.approx(before["performance.activation_memory"].value)
+    assert moved == pytest.approx(0.25 * before["performance.activation_memory"].value)
+
+
+def test_offloading_more_layers_monotonically_frees_hbm_and_keeps_one_layer():
+    held = [metric("performance.activation_memory", extra=_offload(n)) for n in (0, 1, 6, 11, 50)]
+    assert held[:4] == sorted(held[:4], reverse=True)
+    assert held[3] == pytest.approx(held[4])  # at most L/p − 1 layers leave: one stays
+    assert held[4] == pytest.approx(held[0] / 12)
+
+
+def test_offloaded_activations_travel_the_host_link_both_ways():
+    plain = run().metrics
+    offloaded = run(extra=_offload(6)).metrics
+    moved = offloaded["performance.offloaded_activation_memory"].value
+    extra_traffic = (
+        offloaded["performance.offload_traffic"].value - plain["performance.offload_traffic"].value
+    )
+    assert extra_traffic == pytest.approx(2 * moved)
+
+
+def test_negative_activation_offload_is_a_located_error():
+    text = TEXT.format(precision="bf16", recompute="selective", sp="on", extra=_offload(-1))
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.load_text(text)
+    rendered = caught.value.diagnostics[0].render()
+    assert "activation_offload_layers" in rendered and ":" in rendered
+
+
+def test_nemo_llama3_70b_gb200_fits_with_its_recipes_activation_offload():
+    # The recipe offloads 40 of 80 layers' activations (cpu_offloading_num_layers 40); without
+    # them the model put the fully sharded 70B run at 1.8x the GB200's HBM.
+    sys.path.insert(0, str(ROOT))
+    from validation.run import HERE
+
+    scenarios = scendsl.load(str(HERE / "cases" / "nemo.scn"))
+    result = evaluate(scenarios.get("nemo_llama3_70b_gb200"))
+    assert bool(result.metrics["performance.fits_in_hbm"].value)
 
 
 def test_nemo_llama31_405b_gb300_cp2_fits_in_hbm():
