@@ -197,7 +197,8 @@ def memory_fit_entry(entry: dict) -> dict:
         "source": entry["source"],
         "needs": list(entry.get("needs", [])),
         "note": f"layout of {entry['id']}; the figure is the model's memory per accelerator "
-        "over the accelerator's HBM (≤ 1: fits)",
+        "over the accelerator's HBM (≤ 1: fits)"
+        + (f". {entry['memory_fit_note']}" if entry.get("memory_fit_note") else ""),
         "exercises": "issue 12: memory per accelerator of published layouts",
     }
 
