@@ -180,3 +180,58 @@ def test_nemo_llama31_405b_gb300_cp2_fits_in_hbm():
     assert bool(result.metrics["performance.fits_in_hbm"].value)
     assert memory / hbm < 0.95
     assert np.isfinite(memory)
+
+
+# ------------------------------------------------------------------ the validation kind
+def _validation():
+    sys.path.insert(0, str(ROOT))
+    import validation.run as module
+
+    return module
+
+
+def test_every_published_layout_gets_a_memory_fit_case_with_its_source():
+    v = _validation()
+    data = v.load_cases()
+    flagged = [e for group in ("case", "calibration") for e in data[group] if e.get("memory_fit")]
+    assert len(flagged) >= 30  # SC21 Table 1 and 2, Korthikanti, MT-NLG, NeMo, Llama 3 Table 4
+    for entry in flagged:
+        fit = v.memory_fit_entry(entry)
+        assert fit["kind"] == "memory_fit" and fit["kind"] in v.KINDS
+        assert (fit["file"], fit["scenario"], fit["source"]) == (
+            entry["file"],
+            entry["scenario"],
+            entry["source"],
+        )
+        assert fit["metric"] == v.MEMORY_RATIO
+
+
+def _case(v, kind, model, published=1.0, tolerance=0.0):
+    return v.CaseResult(
+        id=f"{kind}_{model}",
+        kind=kind,
+        group=v.VALIDATION,
+        metric="m",
+        published=published,
+        published_text=str(published),
+        model=model,
+        tolerance=tolerance,
+        source="s",
+        scenario="f: s",
+    )
+
+
+def test_a_memory_fit_is_within_exactly_when_the_layout_fits():
+    v = _validation()
+    assert _case(v, "memory_fit", 0.2).within is True  # far below HBM still fits
+    assert _case(v, "memory_fit", 1.0).within is True
+    assert _case(v, "memory_fit", 1.001).within is False
+
+
+def test_memory_fit_distance_stays_out_of_the_error_statistics():
+    v = _validation()
+    results = [_case(v, "throughput", 1.1, tolerance=0.2), _case(v, "memory_fit", 0.2)]
+    summary = v.summarise(results)
+    assert summary.cases == 2 and summary.within == 2 and summary.kinds == 2
+    assert summary.median_error == pytest.approx(0.1)
+    assert summary.max_error == pytest.approx(0.1)

@@ -22,7 +22,7 @@ from scendsl.model.registry import input_node, metric
 
 #: Where an FP8 linear layer's saved input comes from (calibration.low_precision_saved_input_bytes).
 TE_SAVED_INPUT = (
-    "NVIDIA Transformer Engine, pytorch/module/linear.py, layernorm_linear.py, layernorm_mlp.py: "
+    "NVIDIA Transformer Engine source, PyTorch modules Linear, LayerNormLinear, LayerNormMLP: "
     "under FP8 a linear layer keeps its FP8 input copy for the backward pass, not the 16-bit input"
 )
 
