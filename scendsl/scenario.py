@@ -122,6 +122,7 @@ class Workload(_Frozen):
     framework: Literal["megatron", "deepspeed", "neox"] | None = None
     zero_stage: int | None = None
     offload: Literal["none", "cpu"] | None = None
+    activation_offload_layers: int | None = None
     recompute: Literal["none", "selective", "full"] | None = None
     sequence_length: int | None = None
     micro_batch: int | None = None

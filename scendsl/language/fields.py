@@ -194,6 +194,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "zero_stage": _int("DeepSpeed ZeRO stage (0–3)", 0, 3),
         "offload": FieldSpec("enum", choices=("none", "cpu"), doc="optimizer-state offload"),
+        "activation_offload_layers": _int(
+            "transformer layers per pipeline stage whose activations go to host memory "
+            "(Megatron Bridge cpu_offloading_num_layers)",
+            0,
+            10**6,
+        ),
         "recompute": FieldSpec(
             "enum", choices=("none", "selective", "full"), doc="activation recomputation"
         ),

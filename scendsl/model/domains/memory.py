@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     GSHARD,
@@ -17,7 +18,23 @@ from scendsl.model.domains.training_formulas import (
     effective_interleave,
     model_state_bytes,
 )
-from scendsl.model.registry import metric
+from scendsl.model.registry import input_node, metric
+
+#: Where an FP8 linear layer's saved input comes from (calibration.low_precision_saved_input_bytes).
+TE_SAVED_INPUT = (
+    "NVIDIA Transformer Engine source, PyTorch modules Linear, LayerNormLinear, LayerNormMLP: "
+    "under FP8 a linear layer keeps its FP8 input copy for the backward pass, not the 16-bit input"
+)
+
+
+@input_node(
+    "performance.low_precision_saved_input_bytes",
+    "number",
+    "Bytes per element of a linear layer's input kept for the backward pass under FP8 or FP4",
+    sources=(TE_SAVED_INPUT, KORTHIKANTI),
+)
+def _low_precision_saved_input_bytes(ctx: Context) -> Found:
+    return ctx.calibration("low_precision_saved_input_bytes")
 
 
 # ============================================================================== memory
@@ -65,31 +82,49 @@ def model_state_memory(parameters, data, zero_stage, offload):
     return model_state_bytes(parameters, zero_stage, data, offload == "cpu")
 
 
-@metric(
-    "performance.activation_memory",
-    "data",
-    "Activations held per accelerator",
-    "activation_bytes_per_layer / c × L/p layers × min(m, p) micro-batches in flight × "
-    "(1 + (p−1)/(p·v)) when interleaved",
-    (
-        "workload.sequence_length",
-        "workload.micro_batch",
-        "workload.hidden_size",
-        "workload.layers",
-        "performance.head_dim",
-        "workload.tensor_parallel",
-        "workload.pipeline_parallel",
-        "performance.microbatches",
-        "workload.interleave",
-        "workload.recompute",
-        "workload.framework",
-        "performance.attention_heads",
-        "workload.sequence_parallel",
-        "workload.context_parallel",
-    ),
-    sources=(KORTHIKANTI, NARAYANAN, CONTEXT_PARALLEL),
+ACTIVATION_OFFLOAD = (
+    "NVIDIA Megatron Bridge documentation, CPU Offloading (cpu_offloading_num_layers: the "
+    "activations of that many transformer layers go to host memory in the forward pass and "
+    "come back for the backward pass, 0 to num_layers − 1); Transformer Engine CPU offloading "
+    "(asynchronous transfers over PCIe or NVLink-C2C)"
 )
-def activation_memory(
+
+#: The inputs the first stage's activations depend on (activation_memory and its offloaded part).
+_ACTIVATION_INPUTS = (
+    "workload.sequence_length",
+    "workload.micro_batch",
+    "workload.hidden_size",
+    "workload.layers",
+    "performance.head_dim",
+    "workload.tensor_parallel",
+    "workload.pipeline_parallel",
+    "performance.microbatches",
+    "workload.interleave",
+    "workload.recompute",
+    "workload.framework",
+    "performance.attention_heads",
+    "workload.sequence_parallel",
+    "workload.context_parallel",
+    "workload.precision",
+    "performance.low_precision_saved_input_bytes",
+    "workload.activation_offload_layers",
+)
+
+
+@input_node(
+    "workload.activation_offload_layers",
+    "number",
+    "Transformer layers per pipeline stage whose activations go to host memory",
+    sources=(ACTIVATION_OFFLOAD,),
+)
+def _activation_offload_layers(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.activation_offload_layers",
+        Found(0, "default", note="no activation offload unless asked"),
+    )
+
+
+def _first_stage_activations(
     sequence,
     micro_batch,
     hidden,
@@ -104,17 +139,57 @@ def activation_memory(
     heads,
     sequence_parallel,
     context,
+    precision,
+    saved_input_bytes,
+    offload_layers,
 ):
-    """Activations on the first pipeline stage, which holds the most (1F1B). Context
-    parallelism splits every activation along the sequence, the 5as/h scores too (each rank's
-    s/c queries against all s keys): per layer sbh(34 + 5as/h) / c."""
+    """(held in HBM, offloaded to the host) activation bytes of the first pipeline stage.
+
+    The first stage holds the most (1F1B). Context parallelism splits every activation along
+    the sequence, the 5as/h scores too (each rank's s/c queries against all s keys): per layer
+    sbh(34 + 5as/h) / c. At fp8 or fp4 the linear layers keep their inputs in low precision
+    (Transformer Engine). Offloaded layers' activations leave HBM; at least one layer stays.
+    """
+    low = np.isin(precision, ("fp8", "fp4"))
+    saved = np.where(low, saved_input_bytes, 2.0)
     per_layer = activation_bytes_per_layer(
-        sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on"
+        sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on", saved
     )
     v = effective_interleave(framework, interleave, layers, pipeline)
-    in_flight = np.minimum(m, pipeline) * layers / pipeline
+    stage_layers = layers / pipeline
+    in_flight = np.minimum(m, pipeline) * stage_layers
     interleaved = np.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)
-    return per_layer / context * in_flight * interleaved
+    total = per_layer / context * in_flight * interleaved
+    offloaded = np.clip(offload_layers, 0.0, np.maximum(stage_layers - 1.0, 0.0)) / stage_layers
+    return total * (1.0 - offloaded), total * offloaded
+
+
+@metric(
+    "performance.activation_memory",
+    "data",
+    "Activations held per accelerator",
+    "activation_bytes_per_layer / c × L/p layers × min(m, p) micro-batches in flight × "
+    "(1 + (p−1)/(p·v)) when interleaved, less the offloaded layers' share; at fp8 or fp4 the "
+    "linear layers keep their inputs in q bytes: 34 → (6 + 2q) + (16 + 5q) per sbh",
+    _ACTIVATION_INPUTS,
+    sources=(KORTHIKANTI, NARAYANAN, CONTEXT_PARALLEL, TE_SAVED_INPUT, ACTIVATION_OFFLOAD),
+)
+def activation_memory(*inputs):
+    """Activations the first pipeline stage keeps in HBM."""
+    return _first_stage_activations(*inputs)[0]
+
+
+@metric(
+    "performance.offloaded_activation_memory",
+    "data",
+    "Activations offloaded to host memory per accelerator",
+    "first-stage activations × min(activation_offload_layers, L/p − 1) / (L/p)",
+    _ACTIVATION_INPUTS,
+    sources=(ACTIVATION_OFFLOAD,),
+)
+def offloaded_activation_memory(*inputs):
+    """Activations the first pipeline stage sends to the host and reads back."""
+    return _first_stage_activations(*inputs)[1]
 
 
 @metric(

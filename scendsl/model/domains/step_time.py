@@ -510,7 +510,7 @@ def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_ban
     "data",
     "Host-link traffic per step and accelerator",
     "offload_traffic_per_parameter × optimizer shard (if offload cpu) + 2 × "
-    "max(0, memory_per_accelerator − hbm)",
+    "(max(0, memory_per_accelerator − hbm) + offloaded_activation_memory)",
     (
         "performance.parameters_per_accelerator",
         "performance.gradient_replicas",
@@ -519,15 +519,19 @@ def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_ban
         "performance.offload_traffic_per_parameter",
         "performance.memory_per_accelerator",
         "accelerator.hbm",
+        "performance.offloaded_activation_memory",
     ),
     sources=(ZERO_OFFLOAD,),
 )
-def offload_traffic(parameters, data, zero_stage, offload, per_parameter, memory, hbm):
-    """ZeRO-Offload's gradients down and parameters up, plus whatever spills out of HBM (read
-    in and written back once per step: a lower bound)."""
+def offload_traffic(
+    parameters, data, zero_stage, offload, per_parameter, memory, hbm, offloaded_activations
+):
+    """ZeRO-Offload's gradients down and parameters up, plus whatever spills out of HBM and
+    the activations offloaded on purpose (read in and written back once per step: a lower
+    bound)."""
     shard = parameters / np.where(zero_stage >= 1, data, 1.0)
     optimizer = np.where(offload == "cpu", per_parameter * shard, 0.0)
-    return optimizer + 2.0 * np.maximum(memory - hbm, 0.0)
+    return optimizer + 2.0 * (np.maximum(memory - hbm, 0.0) + offloaded_activations)
 
 
 @metric(

@@ -172,21 +172,42 @@ def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=F
 
 
 def activation_bytes_per_layer(
-    sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel
+    sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel, saved_input=None
 ):
     """Activation bytes one layer keeps for one micro-batch (Korthikanti et al. 2022, Table 2).
 
     Without recomputation sbh(34 + 5as/h) with tensor and sequence parallelism dividing both
     terms by t (Megatron); without sequence parallelism only 24 of the 34 are divided. Selective
     recomputation drops the 5as/h attention term; full recomputation keeps only the layer input
-    (2sbh, divided by t with sequence parallelism).
+    (2sbh, divided by t with sequence parallelism). `saved_input` (bytes per element, None for
+    16-bit) is what an FP8 linear layer keeps of its input: see low_precision_linear_terms.
     """
     sbh = sequence * micro_batch * hidden
-    linear = np.where(sequence_parallel, 34.0 / tensor, 10.0 + 24.0 / tensor)
+    replicated, sharded = low_precision_linear_terms(saved_input)
+    linear = np.where(
+        sequence_parallel, (replicated + sharded) / tensor, replicated + sharded / tensor
+    )
     attention = 5.0 * heads * sequence / (hidden * tensor)
     full = np.where(sequence_parallel, 2.0 / tensor, 2.0)
     factor = {"none": linear + attention, "selective": linear, "full": full}[recompute]
     return sbh * factor
+
+
+def low_precision_linear_terms(saved_input=None):
+    """Korthikanti's 34 = 10 + 24 bytes per sbh (the 10 not split by t without sequence
+    parallelism) when linear layers keep `saved_input` bytes per element of their inputs.
+
+    Of the 10: layer-norm inputs 4, dropout masks 2, QKV input 2, first MLP input 2; of the 24:
+    Q and K 4, V 2, GeLU input 8, output-projection input 2, second MLP input 8. An FP8 linear
+    layer (Transformer Engine) keeps its FP8 input copy: QKV and first-MLP inputs 2 → q each,
+    second MLP input 8 → 4q; the projection's input is the attention output, which fused
+    attention keeps in 16 bits, so its q-byte copy comes on top. None (16-bit) gives 10 and 24.
+    """
+    if saved_input is None:
+        return 10.0, 24.0
+    q = np.asarray(saved_input, dtype=float)
+    low = q < 2.0  # a 16-bit run (q = 2) shares the tensors: no extra copy
+    return 6.0 + 2.0 * q, 16.0 + 4.0 * q + np.where(low, q, 0.0)
 
 
 def recompute_flops_factor(recompute, sequence, hidden):
