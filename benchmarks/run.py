@@ -358,9 +358,13 @@ def bench_validation() -> None:
 
     summary = summarise(run())
     report("validation_cases", summary.cases, "cases")
+    # The median and the maximum are over the cases with an error; a memory fit has none.
+    report("validation_cases_with_error", summary.with_error, "cases")
     report("validation_median_error", summary.median_error * 100, "%")
     report("validation_max_error", summary.max_error * 100, "%")
     report("validation_within_tolerance", summary.within, "cases")
+    report("validation_memory_fit_cases", summary.memory_fits, "cases")
+    report("validation_memory_fit_within", summary.memory_fits_within, "cases")
     report("validation_not_expressible", summary.not_expressible, "cases")
 
 

@@ -229,6 +229,9 @@ class Summary:
     not_expressible: int
     calibration: int
     no_figure: int  # validation cases where the model gives n/a (counted as failures)
+    with_error: int  # the cases behind the median and the maximum (memory fits have none)
+    memory_fits: int
+    memory_fits_within: int
 
 
 def summarise(results: list[CaseResult]) -> Summary:
@@ -236,6 +239,7 @@ def summarise(results: list[CaseResult]) -> Summary:
     within when it fits, but its distance to the bound is no error and stays out of the median."""
     counted = [r for r in results if r.group == VALIDATION]
     errors = [abs(r.error) for r in counted if r.error is not None and r.kind != "memory_fit"]
+    fits = [r for r in counted if r.kind == "memory_fit"]
     return Summary(
         cases=len(counted),
         kinds=len({r.kind for r in counted}),
@@ -245,6 +249,9 @@ def summarise(results: list[CaseResult]) -> Summary:
         not_expressible=sum(1 for r in results if r.group == NOT_EXPRESSIBLE),
         calibration=sum(1 for r in results if r.group == CALIBRATION),
         no_figure=sum(1 for r in counted if r.error is None),
+        with_error=len(errors),
+        memory_fits=len(fits),
+        memory_fits_within=sum(1 for r in fits if r.within),
     )
 
 
@@ -326,7 +333,8 @@ def markdown(results: list[CaseResult]) -> str:
         "",
         f"- validation cases: **{s.cases}** of {s.kinds} kinds; within tolerance: **{s.within}**",
         f"- median absolute error: **{s.median_error * 100:.1f} %**; largest: "
-        f"**{s.max_error * 100:.1f} %**",
+        f"**{s.max_error * 100:.1f} %** (over the {s.with_error} cases with an error)",
+        f"- memory fits: **{s.memory_fits_within}** of {s.memory_fits} published layouts fit",
         f"- not expressible in the language today: {s.not_expressible}; calibration figures "
         f"(not counted): {s.calibration}",
         "",
