@@ -112,7 +112,7 @@ def build_toml(prices: dict[str, dict[int, float]], inputs: list[Path]) -> str:
     lines += [
         "",
         "[meta]",
-        f"source = {_q(SOURCE)}",
+        f"dataset = {_q(SOURCE + '; ' + READ_IN)}",
         f"years = [{', '.join(str(y) for y in years)}]",
         f"countries = {len(prices)}",
     ]
