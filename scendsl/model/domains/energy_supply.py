@@ -219,8 +219,9 @@ def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
         notes.append(f"fallback: no figure for {figure.region}; {used} used")
         confidence = "C"  # another region's figure: a stand-in, not a measurement
     if figure.series is not None and figure.series != series:
-        # Another series stands in (a commercial tariff for an industrial price): flagged so.
-        notes.append(f"fallback: {figure.reason}")
+        # Another series stands in (a commercial tariff for an industrial price): said first,
+        # since the briefings shorten a long note to its start.
+        notes.insert(0, f"fallback: {figure.reason}")
         confidence = "C"
         file, series = _SERIES_FILE[figure.series], figure.series
     if figure.year_used != figure.year:
