@@ -589,7 +589,7 @@ def test_commercial_price_import_refuses_a_non_numeric_cell(tmp_path: Path) -> N
         "Economy ISO3,Economy Name,Indicator ID,Indicator,2019\nIND,India,WB.DB.58,Price,n/a\n",
         encoding="utf-8",
     )
-    with pytest.raises(SystemExit, match="bad.csv:2: 2019 is not a number"):
+    with pytest.raises(SystemExit, match=r"bad\.csv:2: 2019 is not a number"):
         script.read_worldbank(bad)
 
 
