@@ -52,8 +52,8 @@ SOURCE = (
     " https://www.worldbank.org/en/programs/business-enabling-environment/doing-business-legacy"
 )
 READ_IN = (
-    "read in the World Bank's Data360 export WB-DB.xlsx (data set WB.DB, updated 2023-07-17) as"
-    " kept in GitHub jacob-harr/gep_renewable_energy_production at commit 06f23bce"
+    "read in the World Bank's own Data360 export of data set WB.DB (updated 2023-07-17) as kept"
+    " in GitHub jacob-harr/gep_renewable_energy_production at commit 06f23bce"
 )
 GRADE = "B"  # a primary figure read through a third-party copy of the World Bank's export
 INDICATOR = "WB.DB.58"
