@@ -7,9 +7,12 @@ data)" data set WB.DB, last updated 2023-07-17; IC.ELC.PRI.KH.DB1619 in the Worl
 Indicators). The indicator's own description, read in the data set's "Indicator Metadata" sheet:
 "A monthly electricity consumption is assumed, for which a bill is then computed for a warehouse
 based in the largest business city of the economy for the month of March. The bill is then
-expressed back as a unit of kWh." The methodology it points to
-(https://archive.doingbusiness.org/en/methodology, getting electricity) describes the warehouse's
-connection as a permanent three-phase, four-wire Y, 140-kVA connection. It is a commercial
+expressed back as a unit of kWh." The data set's metadata points to the Doing Business
+methodology (https://archive.doingbusiness.org/en/methodology); its getting-electricity page, read
+as stored at http://www.doingbusiness.org/methodology/getting-electricity, describes the warehouse
+(in the largest business city, storing refrigerated goods, outside special economic zones) and its
+permanent three-phase, four-wire Y, 140-kVA connection. The monthly consumption assumed and the
+tax treatment are not stated in the text read. It is a commercial
 customer's tariff, not an industrial average: `scendsl.catalog.grid.electricity_price` reads it
 only for a country without an `industrial_price`, as a flagged stand-in.
 
