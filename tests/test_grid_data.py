@@ -34,6 +34,7 @@ SERIES_DIMENSION = {
     "per_capita_electricity": "energy",
     "industrial_price": "energy_price",
     "large_industrial_price": "energy_price",
+    "commercial_price": "energy_price",
 }
 
 
@@ -63,7 +64,7 @@ def _figures(data: dict):
 # --- the committed data ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml"])
+@pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml", "commercial_prices.toml"])
 def test_every_figure_has_a_source_a_confidence_and_a_unit_of_its_dimension(file: str) -> None:
     data = _toml(file)
     count = 0
@@ -167,8 +168,10 @@ def test_a_state_without_a_price_falls_back_to_its_country_never_to_another_coun
     assert not state.fallback and state.value == pytest.approx(66.0)
     wy = electricity_price("US-WY", 2023)  # not in the EIA excerpt
     assert wy.fallback and wy.region_used == "US" and "US used instead" in wy.reason
-    jp = electricity_price("JP", 2023)
-    assert jp.fallback and jp.value is None and jp.source is None
+    kp = electricity_price("KP", 2023)  # neither an industrial price nor a commercial tariff
+    assert kp.fallback and kp.value is None and kp.source is None
+    jp = electricity_price("JP", 2023)  # a stand-in, but Japan's own
+    assert jp.fallback and jp.region_used == "JP" and jp.series == "commercial_price"
 
 
 def test_large_band_prices_are_lower_than_the_mid_size_band_where_both_exist() -> None:
@@ -420,6 +423,9 @@ EUROSTAT_OTHERS = "NO IS AL BA GE MD ME MK RS TR UA GB".split()
 #: when one is added, so that this list (and docs/regional-data.md) is kept honest. ID has only a
 #: large-industrial tariff (group I-4/TT), which the model does not read, so it stays listed.
 PRICE_GAPS = "CH CA MX BR CN JP IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
+#: Required countries with no price at all, even after the commercial stand-in: none, since the
+#: World Bank's Doing Business tariff covers every required country without an industrial price.
+NO_PRICE_GAPS: list[str] = []
 #: Countries whose figures come from the hand-copied national tables (scripts/data/national_prices_*).
 NATIONAL = {"KR": "industrial_price", "TW": "industrial_price", "ID": "large_industrial_price"}
 
@@ -529,3 +535,99 @@ def test_price_import_refuses_a_tsv_row_with_a_missing_column(tmp_path: Path) ->
     )
     with pytest.raises(SystemExit, match=r"estat_nrg_pc_205.tsv:2: 2 columns, header has 3"):
         script.read_eurostat(tsv)
+
+
+def test_required_countries_without_any_price_after_the_commercial_stand_in() -> None:
+    unpriced = [c for c in REQUIRED if electricity_price(c, 2025).value is None]
+    assert unpriced == NO_PRICE_GAPS
+    # The stand-in covers exactly the industrial gaps: every other required country is priced
+    # from its own industrial series.
+    standing_in = [c for c in REQUIRED if electricity_price(c, 2025).series == "commercial_price"]
+    assert standing_in == [c for c in PRICE_GAPS if c not in NO_PRICE_GAPS]
+
+
+def _worldbank_csv(path: Path) -> Path:
+    header = "Economy ISO3,Economy Name,Indicator ID,Indicator,2017,2018,2019\n"
+    rows = [
+        "IND,India,WB.DB.58,Getting electricity : Price of electricity,17.6,..,18.2",
+        "XKX,Kosovo,WB.DB.58,Getting electricity : Price of electricity,12.8,12.1,9.5",
+        "ERI,Eritrea,WB.DB.58,Getting electricity : Price of electricity,,,",
+        'FRA,France,WB.DB.57,"Getting electricity : Minimum outage time",1.0,2.0,3.0',
+        "CHE,Switzerland,WB.DB.58,Getting electricity : Price of electricity,12.5,,13.6",
+    ]
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_commercial_price_import_converts_cents_skips_missing_and_maps_iso3(tmp_path: Path) -> None:
+    script = _script("import_commercial_prices")
+    extract = _worldbank_csv(tmp_path / "extract.csv")
+    prices = script.read_worldbank(extract)
+    # ISO3 -> ISO 3166-1 alpha-2; Kosovo (no ISO code), an all-empty row and another
+    # indicator's row are skipped; `..` and empty cells are missing years, not zeros.
+    assert prices == {"IN": {2017: 17.6, 2019: 18.2}, "CH": {2017: 12.5, 2019: 13.6}}
+    out = tmp_path / "commercial_prices.toml"
+    assert script.main(["--worldbank", str(extract), "--out", str(out)]) == 0
+    data = tomllib.loads(out.read_text(encoding="utf-8"))
+    assert data["meta"]["countries"] == 2 and data["meta"]["years"] == [2017, 2019]
+    india = data["IN"]["commercial_price"]
+    assert set(india) == {"2017", "2019"}
+    assert india["2019"]["value"] == "182.0 USD/MWh"  # 18.2 US cents/kWh
+    assert india["2019"]["confidence"] == "B"
+    assert "IC.ELC.PRI.KH.DB1619" in india["2019"]["source"]
+    assert (
+        "March 2019" in india["2019"]["note"]
+        and "not an industrial average" in india["2019"]["note"]
+    )
+    assert quantity_from_text(india["2017"]["value"])[1] == "energy_price"
+
+
+def test_commercial_price_import_refuses_a_non_numeric_cell(tmp_path: Path) -> None:
+    script = _script("import_commercial_prices")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Economy ISO3,Economy Name,Indicator ID,Indicator,2019\nIND,India,WB.DB.58,Price,n/a\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit, match=r"bad\.csv:2: 2019 is not a number"):
+        script.read_worldbank(bad)
+
+
+def test_committed_commercial_prices_are_the_committed_extract_regenerated() -> None:
+    # The catalog file is exactly what the script writes from the committed extract, so the
+    # two cannot drift apart (and nobody edits the generated file by hand).
+    script = _script("import_commercial_prices")
+    extract = ROOT / "scripts" / "data" / "worldbank_db_electricity_price_extract.csv"
+    text = script.build_toml(script.read_worldbank(extract), [extract])
+    committed = files("scendsl.catalog").joinpath("commercial_prices.toml").read_text("utf-8")
+    assert text == committed
+    assert _toml("commercial_prices.toml")["IN"]["commercial_price"]["2019"]["value"] == (
+        "182.0 USD/MWh"
+    )
+
+
+def test_price_lookup_order_industrial_then_own_commercial_then_nothing() -> None:
+    # A real industrial figure is never replaced, though France has a commercial tariff too.
+    assert "FR" in regions_with("commercial_price")
+    fr = electricity_price("FR", 2024)
+    assert not fr.fallback and fr.series == "industrial_price"
+    # A subdivision falls back to its parent country's industrial price first.
+    wy = electricity_price("US-WY", 2023)
+    assert wy.series == "industrial_price" and wy.region_used == "US"
+    # Without an industrial price, the country's own commercial tariff, flagged.
+    india = electricity_price("IN", 2026)
+    assert india.fallback and india.series == "commercial_price" and india.region_used == "IN"
+    assert india.value == pytest.approx(182.0) and india.year_used == 2019
+    assert india.reason == (
+        "no industrial electricity price for IN; the World Bank's 2019 Doing Business tariff"
+        " for a commercial warehouse in the largest business city of India (IN) stands in"
+    )
+    # Latest year at or before the scenario year, else the earliest.
+    assert electricity_price("IN", 2017).year_used == 2017
+    assert electricity_price("IN", 2010).year_used == 2014
+    # A subdivision of a country with neither: the country's commercial tariff.
+    alberta = electricity_price("CA-AB", 2024)
+    assert alberta.series == "commercial_price" and alberta.region_used == "CA"
+    assert "no industrial electricity price for CA-AB or CA" in alberta.reason
+    # The large-industrial band has no stand-in: a warehouse tariff says nothing about it.
+    assert electricity_price("IN", 2026, large=True).value is None

@@ -74,14 +74,28 @@ def test_texas_grid_is_its_own_state_figure_not_the_us_average():
 
 
 def test_region_without_price_figure_is_flagged_as_fallback_and_uses_the_labelled_default():
-    assert "IN" not in PRICES
-    result = _result("IN", 2023)
+    assert "KP" not in PRICES and "KP" not in _data("commercial_prices.toml")
+    result = _result("KP", 2023)
     assert result.value("energy.grid_price_fallback") is True
     flag = result.node("energy.grid_price_fallback")
-    assert "no industrial electricity price for IN" in flag.note
+    assert "no industrial electricity price for KP" in flag.note
     assert "energy.gas.price" in flag.note
     gas = _data("energy.toml")["gas"]["price"]["value"]
     assert result.value("energy.supply_price") == pytest.approx(float(gas.split()[0]) * USD_PER_MWH)
+
+
+def test_india_without_an_industrial_price_uses_its_own_commercial_tariff_flagged():
+    assert "IN" not in PRICES
+    result = _result("IN", 2025)
+    expected = _figure(_data("commercial_prices.toml"), "IN", "commercial_price", 2019)
+    assert result.value("energy.supply_price") == pytest.approx(expected * USD_PER_MWH)
+    assert result.value("energy.grid_price_fallback") is True
+    flag = result.node("energy.grid_price_fallback").note
+    assert "World Bank's 2019 Doing Business tariff for a commercial warehouse" in flag
+    assert "energy.gas.price" not in flag
+    explained = explain_text(result, "energy.supply_price")
+    assert "commercial_prices.toml IN.commercial_price[2019]" in explained
+    assert "stands in" in explained
 
 
 def test_french_price_comes_from_eurostat_for_the_year():

@@ -9,7 +9,9 @@ Importing pycountry and loading its tables took a tenth of a build.
 Every lookup returns a `RegionalFigure` and never raises: when the region or year has no figure,
 the nearest honest substitute is returned with `fallback=True` and a `reason` fit for a warning
 (the year before or after, the parent country of a subdivision, or for carbon intensity the world
-average). A price is never substituted across countries: without one, `value` is None.
+average). A price is never substituted across countries: a country without an industrial price
+uses its own commercial tariff (`commercial_prices.toml`, the World Bank's Doing Business
+figure), flagged as a stand-in; without either, `value` is None.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class RegionalFigure:
     fallback: bool
     reason: str | None = None
     note: str | None = None
+    #: The catalog series the figure was read from (e.g. `commercial_price` standing in for
+    #: `industrial_price`); None for a figure not read from a series.
+    series: str | None = None
 
 
 @functools.cache
@@ -145,18 +150,21 @@ _FILE_OF = {
     "per_capita_electricity": "grid.toml",
     "industrial_price": "electricity_prices.toml",
     "large_industrial_price": "electricity_prices.toml",
+    "commercial_price": "commercial_prices.toml",
 }
 _UNIT_OF = {
     "grid_intensity": "gCO2/kWh",
     "per_capita_electricity": "kWh",
     "industrial_price": "USD/MWh",
     "large_industrial_price": "USD/MWh",
+    "commercial_price": "USD/MWh",
 }
 _WHAT = {
     "grid_intensity": "grid carbon intensity",
     "per_capita_electricity": "electricity per person",
     "industrial_price": "industrial electricity price",
     "large_industrial_price": "large-industrial electricity price",
+    "commercial_price": "commercial electricity tariff",
 }
 
 
@@ -208,6 +216,7 @@ def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> Reg
             fallback=bool(reasons),
             reason="; ".join(reasons) or None,
             note=figure.get("note"),
+            series=series,
         )
     if valid:
         reasons.append(f"no {what} for {code}")
@@ -242,8 +251,47 @@ def per_capita_electricity(region: str, year: int) -> RegionalFigure:
 def electricity_price(region: str, year: int, *, large: bool = False) -> RegionalFigure:
     """Industrial electricity price (USD/MWh); `large` asks for the largest published band.
 
-    Falls back to another year or to the parent country of a subdivision, never to another
-    country: without a figure `value` is None and `fallback` is True.
+    Falls back to another year or to the parent country of a subdivision, then (not for
+    `large`) to the country's own commercial tariff, never to another country: without a
+    figure `value` is None and `fallback` is True.
     """
     series = "large_industrial_price" if large else "industrial_price"
-    return _lookup(series, region, year, world_fallback=False)
+    figure = _lookup(series, region, year, world_fallback=False)
+    if large or figure.value is not None:
+        return figure
+    return _commercial_stand_in(figure) or figure
+
+
+def _commercial_stand_in(missing: RegionalFigure) -> RegionalFigure | None:
+    """The country's own commercial tariff in place of the industrial price it lacks.
+
+    The World Bank's figure is a commercial warehouse's tariff, typically above what a large
+    industrial consumer pays; it is used as it is, never adjusted, and always flagged.
+    """
+    code = missing.region
+    if not is_region_code(code):
+        return None
+    country = code.split("-", 1)[0]
+    found = _lookup("commercial_price", country, missing.year, world_fallback=False)
+    if found.value is None:
+        return None
+    lacking = f"{code} or {country}" if country != code else code
+    reason = (
+        f"no industrial electricity price for {lacking}; the World Bank's {found.year_used}"
+        f" Doing Business tariff for a commercial warehouse in the largest business city of"
+        f" {region_name(country) or country} ({country}) stands in"
+    )
+    return RegionalFigure(
+        region=code,
+        year=missing.year,
+        value=found.value,
+        unit=found.unit,
+        source=found.source,
+        confidence=found.confidence,
+        year_used=found.year_used,
+        region_used=country,
+        fallback=True,
+        reason=reason,
+        note=found.note,
+        series="commercial_price",
+    )

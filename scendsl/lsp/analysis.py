@@ -82,10 +82,14 @@ def regional_figures(region: str) -> list[tuple[str, Any]]:
     the energy model (a `RegionalFigure` each: value, unit, year and region used, source)."""
     from scendsl.catalog.grid import electricity_price, grid_intensity
 
-    return [
-        ("grid intensity", grid_intensity(region, 2100)),
-        ("industrial electricity price", electricity_price(region, 2100)),
-    ]
+    price = electricity_price(region, 2100)
+    # A country without an industrial price gets its commercial tariff: say which it is.
+    label = (
+        "commercial electricity tariff (stand-in for the industrial price)"
+        if price.series == "commercial_price"
+        else "industrial electricity price"
+    )
+    return [("grid intensity", grid_intensity(region, 2100)), (label, price)]
 
 
 def validate_claims(scenarios) -> None:

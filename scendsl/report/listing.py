@@ -123,12 +123,14 @@ def regions() -> Listing:
     # The catalog holds every region a scenario may name (every ISO code of iso3166.tsv).
     names = {code: region.name for code, region in catalog.regions.items()}
     intensity, prices = regions_with("grid_intensity"), regions_with("industrial_price")
+    tariffs = regions_with("commercial_price")
     members = catalog.country_groups.members
     columns = (
         Column("code", "code"),
         Column("name", "name"),
         Column("grid_intensity", "grid intensity years"),
         Column("electricity_price", "electricity price years"),
+        Column("commercial_price", "commercial tariff years"),
         Column("export_groups", "export groups"),
         Column("risk_rules", "risk rules"),
     )
@@ -136,7 +138,9 @@ def regions() -> Listing:
         "regions",
         columns,
         note="Without a figure of its own a region uses its country's, then the world "
-        "average, with a warning; the risk register's rules apply to every region.",
+        "average, with a warning; without an industrial price, the country's commercial tariff "
+        "(World Bank, Doing Business) prices its grid, with a warning; the risk register's "
+        "rules apply to every region.",
     )
     for code in sorted(names):
         country = code.split("-", 1)[0]
@@ -149,6 +153,9 @@ def regions() -> Listing:
                 else None,
                 "electricity_price": _years(_series("industrial_price", code))
                 if code in prices
+                else None,
+                "commercial_price": _years(_series("commercial_price", code))
+                if code in tariffs
                 else None,
                 "export_groups": sorted(g for g, codes in members.items() if country in codes),
                 "risk_rules": "general",

@@ -154,7 +154,7 @@ def _intensity(ctx: Context) -> Found:
     "Electricity price of the supply mix",
     formula="scenario energy.price, else Σ share × price of each source "
     "(grid = the region's industrial electricity price for the year, electricity_prices.toml, "
-    "else the gas plant's price)",
+    "else the country's commercial tariff, commercial_prices.toml, else the gas plant's price)",
 )
 def _price(ctx: Context) -> Found:
     if ctx.field("energy.price") is not None:
@@ -202,6 +202,10 @@ def _grid_lookup(ctx: Context, what: str) -> RegionalFigure:
     return electricity_price(ctx.scenario.region, ctx.scenario.year)
 
 
+#: The catalog file of a stand-in series grid.py may return.
+_SERIES_FILE = {"commercial_price": "commercial_prices.toml"}
+
+
 def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
     """A grid.py figure as an input's value, labelled when another region or year stands in.
 
@@ -214,6 +218,12 @@ def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
         used = "the world average" if figure.region_used == WORLD else figure.region_used
         notes.append(f"fallback: no figure for {figure.region}; {used} used")
         confidence = "C"  # another region's figure: a stand-in, not a measurement
+    if figure.series is not None and figure.series != series:
+        # Another series stands in (a commercial tariff for an industrial price): said first,
+        # since the briefings shorten a long note to its start.
+        notes.insert(0, f"fallback: {figure.reason}")
+        confidence = "C"
+        file, series = _SERIES_FILE[figure.series], figure.series
     if figure.year_used != figure.year:
         notes.append(f"extrapolated: no {figure.year} figure, {figure.year_used} value used")
     return Found(
@@ -298,7 +308,7 @@ def _grid_intensity_fallback(ctx: Context) -> Found:
     value_type="bool",
     importance=2,
     formula="the grid is in the supply mix and electricity_prices.toml has no industrial "
-    "price for the scenario's region and year",
+    "price for the scenario's region and year (a commercial tariff or a default stands in)",
 )
 def _grid_price_fallback(ctx: Context) -> Found:
     region = ctx.catalog.regions[ctx.scenario.region]
