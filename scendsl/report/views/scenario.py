@@ -11,6 +11,7 @@ from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
     ClaimView,
+    DerivationParts,
     Number,
     ReferenceView,
     RiskView,
@@ -50,6 +51,7 @@ class ScenarioView:
         self._catalog = catalog
         self._nodes = nodes  # expanded registry nodes of this scenario, by name
         self._numbers: dict[str, Number] = {}
+        self._derivation_parts = DerivationParts(result)
         scenario = result.scenario
         self.name = scenario.name
         self.page = page
@@ -120,7 +122,7 @@ class ScenarioView:
         return number
 
     def _make_number(self, name: str) -> Number:
-        result = self._result
+        result, parts = self._result, self._derivation_parts
         node = result.find(name)
         if node is None:
             return Number(name, None, "number", meaning=f"{name} (not in the model)")
@@ -141,7 +143,7 @@ class ScenarioView:
             node.confidence,
             node.note,
             tuple(node.sources),
-            explain=lambda: derivation(result, name),
+            explain=lambda: derivation(result, name, parts),
         )
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
