@@ -59,3 +59,25 @@ def test_markdown_converter_does_not_search_installed_packages_for_its_extension
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_extrapolated_inputs_make_figures_only_of_inputs_whose_note_says_so():
+    # A sweep's variants list their extrapolated inputs; making a figure of each of their ~150
+    # inputs to read its note was a third of the figures a build made.
+    from scendsl.catalog import load_catalog
+    from scendsl.model.evaluate import nodes_for
+    from scendsl.report.views import ScenarioView
+    from scendsl.report.views.figures import extrapolated_inputs
+
+    catalog = load_catalog()
+    scenario = scendsl.load("scenarios/colossus2.scn").get("colossus2")
+    result = evaluate(scenario, catalog)
+    nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
+    view = ScenarioView(result, catalog, "colossus2", nodes)
+    rows = extrapolated_inputs(view)
+    assert rows
+    made = set(view._numbers)
+    assert made and all("extrapolated" in (view.input_note(name) or "") for name in made)
+    assert len(made) < len(result.inputs) / 4
+    fresh = ScenarioView(result, catalog, "colossus2", nodes)
+    assert all(fresh.input_note(name) == fresh.m(name).note for name in result.inputs)

@@ -249,6 +249,10 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
     of every reference, with the same value, is one row)."""
     rows: dict[tuple[str, str, str], CaveatView] = {}
     for name in view.input_names:
+        # The note first: most inputs are not extrapolated, and need no figure made here (a
+        # sweep's variants show a few figures of their ~150 inputs).
+        if _EXTRAPOLATED_RE.search(view.input_note(name) or "") is None:
+            continue
         number = view.m(name)
         match = _EXTRAPOLATED_RE.search(number.note or "")
         if match is None or not number.available:

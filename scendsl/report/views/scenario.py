@@ -356,6 +356,12 @@ class ScenarioView:
         """Every input of the scenario, in the registry's order."""
         return list(self._result.inputs)
 
+    def input_note(self, name: str) -> str | None:
+        """The note of input `name` (where its value comes from), None without one: the same
+        as `m(name).note`, without making the figure."""
+        node = self._result.inputs.get(name)
+        return node.note if node is not None else None
+
     @property
     def not_yet_shipping(self) -> bool:
         """The accelerator is not available in volume by the scenario's year
