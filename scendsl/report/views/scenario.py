@@ -166,16 +166,23 @@ class ScenarioView:
         return [n for n in self._domain_numbers(domains, min_importance) if not n.available]
 
     def _domain_numbers(self, domains: Iterable[str], min_importance: int) -> list[Number]:
-        wanted = set(domains)
-        picked = []
-        for order, name in enumerate(self._nodes):
-            node = self._nodes[name]
-            if node.domain not in wanted or node.importance < min_importance:
-                continue
-            if node.value_type == "breakdown":
-                continue
-            picked.append((-node.importance, order, self.m(name)))
-        return [number for _, _, number in sorted(picked, key=lambda item: item[:2])]
+        picked = [
+            (-importance, order, name)
+            for domain in dict.fromkeys(domains)
+            for importance, order, name in self._nodes_by_domain.get(domain, ())
+            if importance >= min_importance
+        ]
+        return [self.m(name) for _, _, name in sorted(picked)]
+
+    @cached_property
+    def _nodes_by_domain(self) -> dict[str, list[tuple[int, int, str]]]:
+        """(importance, registry order, name) of the nodes of each domain but breakdowns: a
+        page asks for the figures of a few domains at a time, seven times."""
+        by_domain: dict[str, list[tuple[int, int, str]]] = {}
+        for order, (name, node) in enumerate(self._nodes.items()):
+            if node.value_type != "breakdown":
+                by_domain.setdefault(node.domain, []).append((node.importance, order, name))
+        return by_domain
 
     def breakdown(self, name: str) -> list[tuple[str, Number]]:
         """The parts of a breakdown figure (power by source) as numbers of their own."""
