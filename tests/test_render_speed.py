@@ -81,3 +81,61 @@ def test_extrapolated_inputs_make_figures_only_of_inputs_whose_note_says_so():
     assert len(made) < len(result.inputs) / 4
     fresh = ScenarioView(result, catalog, "colossus2", nodes)
     assert all(fresh.input_note(name) == fresh.m(name).note for name in result.inputs)
+
+
+def test_pages_the_busy_worker_has_not_taken_are_converted_here_not_waited_for(monkeypatch):
+    # Pages were handed to the worker in advance; on a busy machine the worker (at a lower
+    # priority) fell behind and the build waited for its queue (0.15 s under a load of 4).
+    import multiprocessing
+    import os
+    import time
+
+    from scendsl.app.pools import WorkSharing
+    from scendsl.report.render import html_body
+
+    if not hasattr(os, "fork"):
+        pytest.skip("the workers are forked")
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        pool.apply_async(time.sleep, (0.3,))  # the worker is busy (a Monte Carlo, say)
+        timings: dict[str, float] = {}
+        sharing = WorkSharing(pool, timings)
+        texts = [f"# Page {n}\n\nSome *prose* of page {n}.\n" for n in range(6)]
+        for text in texts:
+            sharing.page(text, 0.0)
+        assert sum(not isinstance(page, str) for page in sharing.pages) == 1  # one at a time
+        _, bodies = sharing.finish()
+    finally:
+        pool.terminate()
+        pool.join()
+    assert bodies == [html_body(text) for text in texts]
+    assert timings["markdown to html (in the worker)"] > 0  # the one it took
+
+
+def test_an_idle_worker_takes_each_page_as_it_comes():
+    import multiprocessing
+    import os
+    import time
+
+    from scendsl.app.pools import WorkSharing
+    from scendsl.report.render import html_body
+
+    if not hasattr(os, "fork"):
+        pytest.skip("the workers are forked")
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        timings: dict[str, float] = {}
+        sharing = WorkSharing(pool, timings)
+        texts = [f"# Page {n}\n\nSome *prose* of page {n}.\n" for n in range(4)]
+        for text in texts:
+            sharing.page(text, 0.0)
+            deadline = time.monotonic() + 30
+            while not all(p.ready() for p in sharing.pages if not isinstance(p, str)):
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+        assert not any(isinstance(page, str) for page in sharing.pages)  # all in the worker
+        _, bodies = sharing.finish()
+    finally:
+        pool.terminate()
+        pool.join()
+    assert bodies == [html_body(text) for text in texts]
