@@ -139,3 +139,42 @@ def test_an_idle_worker_takes_each_page_as_it_comes():
         pool.terminate()
         pool.join()
     assert bodies == [html_body(text) for text in texts]
+
+
+_BUILD_AND_SAY_HOW_MATPLOTLIB_WAS_IMPORTED = """
+import sys
+from scendsl.app import pools
+from scendsl.app.build import build
+if sys.argv[3] == "ends":
+    pools.drawing_process_ends_after_the_build()
+assert "matplotlib" not in sys.modules
+build(["scenarios/colossus2.scn"], sys.argv[1], samples=0)
+from matplotlib.lines import Line2D
+print(len(Line2D.set.__doc__ or ""))
+"""
+
+
+def test_a_build_process_that_ends_after_it_imports_matplotlib_lean_for_its_charts(tmp_path):
+    # A command-line build on a busy machine draws its charts itself: matplotlib was imported
+    # with every Artist's `set()` docstring written (~0.08 s CPU), which nothing then reads.
+    import os
+    import subprocess
+    import sys
+
+    def run(out, mode: str) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", _BUILD_AND_SAY_HOW_MATPLOTLIB_WAS_IMPORTED, str(out), "", mode],
+            env=dict(os.environ, SCENDSL_JOBS="1", SCENDSL_CACHE_DIR=""),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return int(done.stdout.split()[-1])
+
+    lean, usual = run(tmp_path / "lean", "ends"), run(tmp_path / "usual", "goes on")
+    assert lean < usual / 2  # the property list of set() was not written
+    names = sorted(p.name for p in (tmp_path / "usual").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "lean").iterdir())
+    for name in names:  # the same charts
+        assert (tmp_path / "lean" / name).read_bytes() == (tmp_path / "usual" / name).read_bytes()
