@@ -178,3 +178,39 @@ def test_a_build_process_that_ends_after_it_imports_matplotlib_lean_for_its_char
     assert names == sorted(p.name for p in (tmp_path / "lean").iterdir())
     for name in names:  # the same charts
         assert (tmp_path / "lean" / name).read_bytes() == (tmp_path / "usual" / name).read_bytes()
+
+
+def test_a_page_handed_back_while_the_pool_is_ending_raises_nothing_in_its_thread(monkeypatch):
+    # Ctrl-C during a build ends the pool while the worker converts a page: the hand-over of
+    # the next page failed in the pool's thread ("Pool not running") and printed a traceback
+    # before "interrupted".
+    import multiprocessing
+    import os
+    import threading
+    import time
+
+    from scendsl.app.pools import WorkSharing
+    from scendsl.report.render import html_body
+
+    if not hasattr(os, "fork"):
+        pytest.skip("the workers are forked")
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        pool.apply_async(time.sleep, (0.2,))
+        timings: dict[str, float] = {}
+        sharing = WorkSharing(pool, timings)
+        texts = ["# One\n", "# Two\n", "# Three\n"]
+        for text in texts:
+            sharing.page(text, 0.0)
+        pool.close()  # takes no more work; what it has is finished
+        first = sharing.pages[0]
+        first.wait(30)  # handed back, with the next page waiting
+        assert first.ready() and isinstance(sharing.pages[1], str)
+        _, bodies = sharing.finish()
+    finally:
+        pool.terminate()
+        pool.join()
+    assert raised == []
+    assert bodies == [html_body(text) for text in texts]

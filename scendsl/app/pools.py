@@ -240,12 +240,15 @@ class WorkSharing:
             return
         index = self._waiting.popleft()
         self._worker_busy = True
-        self.pages[index] = self.pool.apply_async(
-            _worker_task,
-            (("page", self.pages[index]),),
-            callback=self._handed_back,
-            error_callback=self._worker_failed,
-        )
+        try:
+            self.pages[index] = self.pool.apply_async(
+                _worker_task,
+                (("page", self.pages[index]),),
+                callback=self._handed_back,
+                error_callback=self._worker_failed,
+            )
+        except ValueError:  # the pool is being ended (the build stopped): it takes no more
+            self._waiting.clear()
 
     def _handed_back(self, _result: Any) -> None:
         with self._lock:
