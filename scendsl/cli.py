@@ -345,11 +345,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     from scendsl.app.build import build
     from scendsl.app.cache import default_cache_dir
+    from scendsl.app.pools import drawing_process_ends_after_the_build
 
     # No cyclic collection for the rest of this process: it ends at once after the build
     # (`run`), and the one collection that re-enabling would start scans every object the
     # build imported and kept (~145,000) for nothing: a tenth of a cold build's CPU.
     gc.disable()
+    drawing_process_ends_after_the_build()
     report = build(
         args.paths or ["scenarios"],
         args.output,

@@ -11,7 +11,9 @@ ignore Ctrl-C: the main process answers it and ends them.
 from __future__ import annotations
 
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -120,11 +122,6 @@ def _quiet_worker(initializer: Callable[[], None] | None = None) -> None:
         initializer()
 
 
-#: Rough cost of turning Markdown into HTML, in seconds per character (measured on the sample
-#: scenarios; only the balance between the two processes depends on it).
-_MARKDOWN_COST_PER_CHAR = 0.9e-6
-
-
 def _worker_task(task: tuple[str, Any]) -> tuple[Any, float]:
     """One job of the worker process, with the seconds it took: the Monte Carlo runs, or one
     page's Markdown turned into HTML."""
@@ -154,13 +151,29 @@ def _yield_to_the_charts() -> None:
             pass
 
 
+_draws_then_ends = False
+
+
+def drawing_process_ends_after_the_build() -> None:
+    """Say that this process ends once its build is done (the command line's `build`): the
+    charts it draws itself (no chart worker: one core, a busy machine, SCENDSL_JOBS=1, or a
+    few charts missing from the build cache) import matplotlib lean, as the chart worker does
+    (`charts.import_matplotlib`: ~0.08 s less CPU). Not in a process that goes on to other
+    work, which may read the docstrings the lean import leaves out."""
+    global _draws_then_ends
+    _draws_then_ends = True
+
+
 class WorkSharing:
     """The pages' HTML conversion, shared with the worker as pages are rendered, and the charts.
 
-    A page's Markdown goes to the worker while the worker's estimated backlog is no larger than
-    this process's (which includes the time spent rendering templates, during which the worker
-    is free), and is otherwise converted here after the last template. Each chart goes to the
-    chart worker as soon as a template asks for it. Without workers everything is done here.
+    The worker takes the pages one at a time, in order, each as soon as it is free (it asks
+    for the next when it hands one back); after the last template this process converts those
+    it has not taken. So neither waits for the other: on a busy machine, where the worker
+    (at a lower priority) gets little time, this process does not wait for a queue of pages
+    handed over in advance (0.15 s of a build measured under a load of 4 on two cores), and on
+    an idle one the worker converts nearly all of them. Each chart goes to the chart worker as
+    soon as a template asks for it. Without workers everything is done here.
     """
 
     def __init__(
@@ -174,7 +187,11 @@ class WorkSharing:
         # key -> job (drawn here), AsyncResult (worker) or _Done (from the cache)
         self.charts: dict[str, Any] = {}
         self.pages: list[Any] = []  # text (here), AsyncResult (worker) or _Done (the cache)
-        self.worker_backlog = self.local_backlog = 0.0
+        # Pages waiting for the worker (indices into `pages`, oldest first), and whether it has
+        # one: shared with the pool's result thread, which hands the worker the next page.
+        self._waiting: deque[int] = deque()
+        self._worker_busy = False
+        self._lock = threading.Lock()
         # With a build cache: the cache key of each chart and page made here (not found in it).
         self.cache = cache
         self.chart_keys: dict[str, str] = {}
@@ -208,13 +225,40 @@ class WorkSharing:
                 self.pages.append(_Done(body))
                 return
             self.page_keys[len(self.pages)] = entry
-        cost = len(text) * _MARKDOWN_COST_PER_CHAR
-        if self.pool is not None and self.worker_backlog <= self.local_backlog + template_seconds:
-            self.pages.append(self.pool.apply_async(_worker_task, (("page", text),)))
-            self.worker_backlog += cost
-        else:
-            self.pages.append(text)
-            self.local_backlog += cost
+        self.pages.append(text)
+        if self.pool is not None:
+            with self._lock:
+                self._waiting.append(len(self.pages) - 1)
+                if not self._worker_busy:
+                    self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give the worker the oldest waiting page, if any (the caller holds the lock)."""
+        assert self.pool is not None
+        if not self._waiting:
+            self._worker_busy = False
+            return
+        index = self._waiting.popleft()
+        self._worker_busy = True
+        try:
+            self.pages[index] = self.pool.apply_async(
+                _worker_task,
+                (("page", self.pages[index]),),
+                callback=self._handed_back,
+                error_callback=self._worker_failed,
+            )
+        except ValueError:  # the pool is being ended (the build stopped): it takes no more
+            self._waiting.clear()
+
+    def _handed_back(self, _result: Any) -> None:
+        with self._lock:
+            self._hand_over()
+
+    def _worker_failed(self, _error: BaseException) -> None:
+        # Its error is raised where the page is collected (`finish`); no more pages go to it.
+        with self._lock:
+            self._waiting.clear()
+            self._worker_busy = True
 
     def finish(self) -> tuple[dict[str, str | None], list[str]]:
         """Convert this process's pages, then collect the worker's pages and the charts (drawn
@@ -222,6 +266,9 @@ class WorkSharing:
         from scendsl.report.charts import draw
         from scendsl.report.render import html_body
 
+        with self._lock:  # the pages the worker has not taken are converted here
+            self._waiting.clear()
+            self._worker_busy = True
         clock = time.perf_counter()
         bodies: list[Any] = [
             html_body(p) if isinstance(p, str) else p.value if isinstance(p, _Done) else p
@@ -238,6 +285,10 @@ class WorkSharing:
             self.timings["waiting for the worker"] = time.perf_counter() - clock
             self.timings["markdown to html (in the worker)"] = worker_seconds
         clock = time.perf_counter()
+        if _draws_then_ends and any(isinstance(job, tuple) for job in self.charts.values()):
+            from scendsl.report.charts import import_matplotlib
+
+            import_matplotlib(lean=True)
         drawn: dict[str, str | None] = {}
         chart_seconds = 0.0
         for key, job in self.charts.items():

@@ -102,13 +102,10 @@ def draw(job: tuple[str, tuple[Any, ...]]) -> tuple[str | None, float]:
     return svg, time.perf_counter() - started
 
 
-def warm_up(lean: bool = False) -> None:
-    """Import and prepare what drawing needs: the modules, the fonts, the Axes templates.
-
-    A chart worker's first job, done while the main process is still loading (so the first
-    chart is as quick as the others). `lean`: matplotlib is imported without the docstrings
-    nobody reads in a process that only draws (`chart_kit._lean_import`).
-    """
+def import_matplotlib(lean: bool = False) -> None:
+    """Import the parts of matplotlib that drawing needs. `lean`: without the docstrings
+    nobody reads in a process that only draws (`chart_kit._lean_import`); nothing is saved
+    once matplotlib is imported."""
     with _lean_import() if lean else nullcontext():
         import matplotlib.backends.backend_svg
         import matplotlib.collections
@@ -117,6 +114,15 @@ def warm_up(lean: bool = False) -> None:
         import matplotlib.textpath
         import matplotlib.ticker  # noqa: F401
 
+
+def warm_up(lean: bool = False) -> None:
+    """Import and prepare what drawing needs: the modules, the fonts, the Axes templates.
+
+    A chart worker's first job, done while the main process is still loading (so the first
+    chart is as quick as the others). `lean`: matplotlib is imported without the docstrings
+    nobody reads in a process that only draws (`chart_kit._lean_import`).
+    """
+    import_matplotlib(lean)
     _measure("0", _LABEL, False)  # loads the font
     _measure("0", _TITLE, True)
     for x_log, y_log in ((False, False), (True, False), (False, True)):

@@ -249,6 +249,10 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
     of every reference, with the same value, is one row)."""
     rows: dict[tuple[str, str, str], CaveatView] = {}
     for name in view.input_names:
+        # The note first: most inputs are not extrapolated, and need no figure made here (a
+        # sweep's variants show a few figures of their ~150 inputs).
+        if _EXTRAPOLATED_RE.search(view.input_note(name) or "") is None:
+            continue
         number = view.m(name)
         match = _EXTRAPOLATED_RE.search(number.note or "")
         if match is None or not number.available:
@@ -270,24 +274,58 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
     return list(rows.values())
 
 
-def derivation(result: Result, name: str) -> dict[str, Any]:
+class DerivationParts:
+    """What the derivations of one result's figures share: each node's value as text and each
+    input's entry (a leaf). A node is shown in the derivations of many figures (a scenario's
+    ~200 derivations name ~900 nodes, ~300 of them different); each is written once.
+
+    The entries are shared between trees: templates cannot change them (the sandbox is
+    immutable) and the HTML is written from them without changing them.
+    """
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        self._texts: dict[str, str] = {}
+        self._inputs: dict[str, dict[str, Any]] = {}
+
+    def text(self, name: str) -> str:
+        """The node's value as `explain` writes it."""
+        text = self._texts.get(name)
+        if text is None:
+            from scendsl.report.explain import value_text
+
+            text = self._texts[name] = value_text(self.result.node(name))
+        return text
+
+    def input_entry(self, name: str) -> dict[str, Any]:
+        """An input's entry: its value and provenance (explain_tree of a leaf)."""
+        entry = self._inputs.get(name)
+        if entry is None:
+            from scendsl.report.explain import explain_tree
+
+            entry = self._inputs[name] = explain_tree(self.result, name)
+        return entry
+
+
+def derivation(result: Result, name: str, parts: DerivationParts | None = None) -> dict[str, Any]:
     """The derivation of `name` as far as a briefing shows it (render.derivation_html): the
     node, its inputs, and its inputs' own inputs by name and value only.
 
     The same entries as scendsl.report.explain.explain_tree, which walks the whole tree (the
     terminal's `explain` prints all of it): cut to these two levels, deriving every figure of
-    a build takes a fraction of the time.
+    a build takes a fraction of the time. `parts` (of the same result) shares the entries of
+    nodes that several derivations show.
     """
-    from scendsl.report.explain import explain_tree, value_text
-
+    if parts is None or parts.result is not result:
+        parts = DerivationParts(result)
     node = result.node(name)
     if node.kind == "input":
-        return explain_tree(result, name)  # an input is a leaf: its value and provenance
+        return parts.input_entry(name)  # an input is a leaf: its value and provenance
 
     def metric_entry(current: str, metric: MetricResult) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": current,
-            "value": value_text(metric),
+            "value": parts.text(current),
             "meaning": metric.meaning,
             "kind": metric.kind,
         }
@@ -301,12 +339,11 @@ def derivation(result: Result, name: str) -> dict[str, Any]:
     for child_name in node.inputs:
         child = result.node(child_name)
         if child.kind == "input":
-            children.append(explain_tree(result, child_name))
+            children.append(parts.input_entry(child_name))
             continue
         entry = metric_entry(child_name, child)
         entry["inputs"] = [
-            {"name": grandchild, "value": value_text(result.node(grandchild))}
-            for grandchild in child.inputs
+            {"name": grandchild, "value": parts.text(grandchild)} for grandchild in child.inputs
         ]
         children.append(entry)
     tree["inputs"] = children

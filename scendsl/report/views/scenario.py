@@ -11,6 +11,7 @@ from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
     ClaimView,
+    DerivationParts,
     Number,
     ReferenceView,
     RiskView,
@@ -50,6 +51,7 @@ class ScenarioView:
         self._catalog = catalog
         self._nodes = nodes  # expanded registry nodes of this scenario, by name
         self._numbers: dict[str, Number] = {}
+        self._derivation_parts = DerivationParts(result)
         scenario = result.scenario
         self.name = scenario.name
         self.page = page
@@ -120,7 +122,7 @@ class ScenarioView:
         return number
 
     def _make_number(self, name: str) -> Number:
-        result = self._result
+        result, parts = self._result, self._derivation_parts
         node = result.find(name)
         if node is None:
             return Number(name, None, "number", meaning=f"{name} (not in the model)")
@@ -141,7 +143,7 @@ class ScenarioView:
             node.confidence,
             node.note,
             tuple(node.sources),
-            explain=lambda: derivation(result, name),
+            explain=lambda: derivation(result, name, parts),
         )
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
@@ -164,16 +166,23 @@ class ScenarioView:
         return [n for n in self._domain_numbers(domains, min_importance) if not n.available]
 
     def _domain_numbers(self, domains: Iterable[str], min_importance: int) -> list[Number]:
-        wanted = set(domains)
-        picked = []
-        for order, name in enumerate(self._nodes):
-            node = self._nodes[name]
-            if node.domain not in wanted or node.importance < min_importance:
-                continue
-            if node.value_type == "breakdown":
-                continue
-            picked.append((-node.importance, order, self.m(name)))
-        return [number for _, _, number in sorted(picked, key=lambda item: item[:2])]
+        picked = [
+            (-importance, order, name)
+            for domain in dict.fromkeys(domains)
+            for importance, order, name in self._nodes_by_domain.get(domain, ())
+            if importance >= min_importance
+        ]
+        return [self.m(name) for _, _, name in sorted(picked)]
+
+    @cached_property
+    def _nodes_by_domain(self) -> dict[str, list[tuple[int, int, str]]]:
+        """(importance, registry order, name) of the nodes of each domain but breakdowns: a
+        page asks for the figures of a few domains at a time, seven times."""
+        by_domain: dict[str, list[tuple[int, int, str]]] = {}
+        for order, (name, node) in enumerate(self._nodes.items()):
+            if node.value_type != "breakdown":
+                by_domain.setdefault(node.domain, []).append((node.importance, order, name))
+        return by_domain
 
     def breakdown(self, name: str) -> list[tuple[str, Number]]:
         """The parts of a breakdown figure (power by source) as numbers of their own."""
@@ -353,6 +362,12 @@ class ScenarioView:
     def input_names(self) -> list[str]:
         """Every input of the scenario, in the registry's order."""
         return list(self._result.inputs)
+
+    def input_note(self, name: str) -> str | None:
+        """The note of input `name` (where its value comes from), None without one: the same
+        as `m(name).note`, without making the figure."""
+        node = self._result.inputs.get(name)
+        return node.note if node is not None else None
 
     @property
     def not_yet_shipping(self) -> bool:

@@ -1,0 +1,216 @@
+"""Work the rendering of a build does once, not per figure (issue 16): the same output, less
+repeated work."""
+
+import pytest
+
+import scendsl
+from scendsl.model.evaluate import evaluate
+from scendsl.report.views.figures import DerivationParts, derivation
+
+
+@pytest.fixture(scope="module")
+def colossus2():
+    return evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2"))
+
+
+def test_derivations_sharing_parts_equal_derivations_made_alone(colossus2):
+    parts = DerivationParts(colossus2)
+    names = [*colossus2.metrics, *colossus2.inputs]
+    for name in names:
+        assert derivation(colossus2, name, parts) == derivation(colossus2, name), name
+
+
+def test_derivations_of_one_scenario_write_each_input_entry_once(colossus2):
+    # The scenario's ~200 derivations name each input many times: each input's entry (its value
+    # formatted, its provenance) is made once and shared, not made again per derivation.
+    parts = DerivationParts(colossus2)
+    seen: dict[str, dict] = {}
+    shared = 0
+    for name in colossus2.metrics:
+        for child in derivation(colossus2, name, parts)["inputs"]:
+            if child["kind"] != "input":
+                continue
+            if child["name"] in seen:
+                assert child is seen[child["name"]]
+                shared += 1
+            seen[child["name"]] = child
+    assert shared > 0
+
+
+def test_derivation_parts_of_another_result_are_not_used(colossus2):
+    other = evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2_h100"))
+    parts = DerivationParts(other)
+    name = "cluster.peak_fp8"
+    assert derivation(colossus2, name, parts) == derivation(colossus2, name)
+    assert derivation(colossus2, name, parts)["value"] != derivation(other, name)["value"]
+
+
+def test_markdown_converter_does_not_search_installed_packages_for_its_extensions():
+    # Extensions named by string are looked up among every installed package's entry points
+    # (importlib.metadata): ~20 ms of each process that converts a page.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from scendsl.report.render import markdown_to_html\n"
+        "assert markdown_to_html('| a |\\n|---|\\n| b |').startswith('<table>')\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_extrapolated_inputs_make_figures_only_of_inputs_whose_note_says_so():
+    # A sweep's variants list their extrapolated inputs; making a figure of each of their ~150
+    # inputs to read its note was a third of the figures a build made.
+    from scendsl.catalog import load_catalog
+    from scendsl.model.evaluate import nodes_for
+    from scendsl.report.views import ScenarioView
+    from scendsl.report.views.figures import extrapolated_inputs
+
+    catalog = load_catalog()
+    scenario = scendsl.load("scenarios/colossus2.scn").get("colossus2")
+    result = evaluate(scenario, catalog)
+    nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
+    view = ScenarioView(result, catalog, "colossus2", nodes)
+    rows = extrapolated_inputs(view)
+    assert rows
+    made = set(view._numbers)
+    assert made and all("extrapolated" in (view.input_note(name) or "") for name in made)
+    assert len(made) < len(result.inputs) / 4
+    fresh = ScenarioView(result, catalog, "colossus2", nodes)
+    assert all(fresh.input_note(name) == fresh.m(name).note for name in result.inputs)
+
+
+def test_pages_the_busy_worker_has_not_taken_are_converted_here_not_waited_for(monkeypatch):
+    # Pages were handed to the worker in advance; on a busy machine the worker (at a lower
+    # priority) fell behind and the build waited for its queue (0.15 s under a load of 4).
+    import multiprocessing
+    import os
+    import time
+
+    from scendsl.app.pools import WorkSharing
+    from scendsl.report.render import html_body
+
+    if not hasattr(os, "fork"):
+        pytest.skip("the workers are forked")
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        pool.apply_async(time.sleep, (0.3,))  # the worker is busy (a Monte Carlo, say)
+        timings: dict[str, float] = {}
+        sharing = WorkSharing(pool, timings)
+        texts = [f"# Page {n}\n\nSome *prose* of page {n}.\n" for n in range(6)]
+        for text in texts:
+            sharing.page(text, 0.0)
+        assert sum(not isinstance(page, str) for page in sharing.pages) == 1  # one at a time
+        _, bodies = sharing.finish()
+    finally:
+        pool.terminate()
+        pool.join()
+    assert bodies == [html_body(text) for text in texts]
+    assert timings["markdown to html (in the worker)"] > 0  # the one it took
+
+
+def test_an_idle_worker_takes_each_page_as_it_comes():
+    import multiprocessing
+    import os
+    import time
+
+    from scendsl.app.pools import WorkSharing
+    from scendsl.report.render import html_body
+
+    if not hasattr(os, "fork"):
+        pytest.skip("the workers are forked")
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        timings: dict[str, float] = {}
+        sharing = WorkSharing(pool, timings)
+        texts = [f"# Page {n}\n\nSome *prose* of page {n}.\n" for n in range(4)]
+        for text in texts:
+            sharing.page(text, 0.0)
+            deadline = time.monotonic() + 30
+            while not all(p.ready() for p in sharing.pages if not isinstance(p, str)):
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+        assert not any(isinstance(page, str) for page in sharing.pages)  # all in the worker
+        _, bodies = sharing.finish()
+    finally:
+        pool.terminate()
+        pool.join()
+    assert bodies == [html_body(text) for text in texts]
+
+
+_BUILD_AND_SAY_HOW_MATPLOTLIB_WAS_IMPORTED = """
+import sys
+from scendsl.app import pools
+from scendsl.app.build import build
+if sys.argv[3] == "ends":
+    pools.drawing_process_ends_after_the_build()
+assert "matplotlib" not in sys.modules
+build(["scenarios/colossus2.scn"], sys.argv[1], samples=0)
+from matplotlib.lines import Line2D
+print(len(Line2D.set.__doc__ or ""))
+"""
+
+
+def test_a_build_process_that_ends_after_it_imports_matplotlib_lean_for_its_charts(tmp_path):
+    # A command-line build on a busy machine draws its charts itself: matplotlib was imported
+    # with every Artist's `set()` docstring written (~0.08 s CPU), which nothing then reads.
+    import os
+    import subprocess
+    import sys
+
+    def run(out, mode: str) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", _BUILD_AND_SAY_HOW_MATPLOTLIB_WAS_IMPORTED, str(out), "", mode],
+            env=dict(os.environ, SCENDSL_JOBS="1", SCENDSL_CACHE_DIR=""),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return int(done.stdout.split()[-1])
+
+    lean, usual = run(tmp_path / "lean", "ends"), run(tmp_path / "usual", "goes on")
+    assert lean < usual / 2  # the property list of set() was not written
+    names = sorted(p.name for p in (tmp_path / "usual").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "lean").iterdir())
+    for name in names:  # the same charts
+        assert (tmp_path / "lean" / name).read_bytes() == (tmp_path / "usual" / name).read_bytes()
+
+
+def test_a_page_handed_back_while_the_pool_is_ending_raises_nothing_in_its_thread(monkeypatch):
+    # Ctrl-C during a build ends the pool while the worker converts a page: the hand-over of
+    # the next page failed in the pool's thread ("Pool not running") and printed a traceback
+    # before "interrupted".
+    import multiprocessing
+    import os
+    import threading
+    import time
+
+    from scendsl.app.pools import WorkSharing
+    from scendsl.report.render import html_body
+
+    if not hasattr(os, "fork"):
+        pytest.skip("the workers are forked")
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        pool.apply_async(time.sleep, (0.2,))
+        timings: dict[str, float] = {}
+        sharing = WorkSharing(pool, timings)
+        texts = ["# One\n", "# Two\n", "# Three\n"]
+        for text in texts:
+            sharing.page(text, 0.0)
+        pool.close()  # takes no more work; what it has is finished
+        first = sharing.pages[0]
+        first.wait(30)  # handed back, with the next page waiting
+        assert first.ready() and isinstance(sharing.pages[1], str)
+        _, bodies = sharing.finish()
+    finally:
+        pool.terminate()
+        pool.join()
+    assert raised == []
+    assert bodies == [html_body(text) for text in texts]
