@@ -102,7 +102,7 @@ def test_pages_the_busy_worker_has_not_taken_are_converted_here_not_waited_for(m
         sharing = WorkSharing(pool, timings)
         texts = [f"# Page {n}\n\nSome *prose* of page {n}.\n" for n in range(6)]
         for text in texts:
-            sharing.page(text, 0.0)
+            sharing.page(text)
         assert sum(not isinstance(page, str) for page in sharing.pages) == 1  # one at a time
         _, bodies = sharing.finish()
     finally:
@@ -128,7 +128,7 @@ def test_an_idle_worker_takes_each_page_as_it_comes():
         sharing = WorkSharing(pool, timings)
         texts = [f"# Page {n}\n\nSome *prose* of page {n}.\n" for n in range(4)]
         for text in texts:
-            sharing.page(text, 0.0)
+            sharing.page(text)
             deadline = time.monotonic() + 30
             while not all(p.ready() for p in sharing.pages if not isinstance(p, str)):
                 assert time.monotonic() < deadline
@@ -203,7 +203,7 @@ def test_a_page_handed_back_while_the_pool_is_ending_raises_nothing_in_its_threa
         sharing = WorkSharing(pool, timings)
         texts = ["# One\n", "# Two\n", "# Three\n"]
         for text in texts:
-            sharing.page(text, 0.0)
+            sharing.page(text)
         pool.close()  # takes no more work; what it has is finished
         first = sharing.pages[0]
         first.wait(30)  # handed back, with the next page waiting

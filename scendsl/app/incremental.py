@@ -116,7 +116,7 @@ class _CachedCharts:
     def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None:
         self.wanted.setdefault(key, job)
 
-    def page(self, text: str, template_seconds: float) -> None:
+    def page(self, text: str) -> None:
         self.pages.append(text)
 
     def finish(self) -> tuple[dict[str, str | None], list[str]]:

@@ -217,7 +217,7 @@ class WorkSharing:
 
         self.charts[key] = self.chart_workers.apply_async(draw, (job,))
 
-    def page(self, text: str, template_seconds: float) -> None:
+    def page(self, text: str) -> None:
         if self.cache is not None:
             entry = self.cache.key("html", text)
             body = self.cache.get_text("html", entry)

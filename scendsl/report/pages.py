@@ -33,7 +33,7 @@ class WorkSharer(Protocol):
 
     def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None: ...
 
-    def page(self, text: str, template_seconds: float) -> None: ...
+    def page(self, text: str) -> None: ...
 
     def finish(self) -> tuple[dict[str, str | None], list[str]]: ...
 
@@ -330,18 +330,15 @@ def render_pages(
         jobs = [job for job in jobs if job[0] in only]
     files: dict[str, bytes] = {}
     rendered = []
-    template_seconds = 0.0
     try:
         for name, template, title, extra in jobs:
             page = Page(name)
-            started = time.perf_counter()
             text = renderer.render(template, page, dict(site, **extra))
             files[f"{name}.md"] = renderer.markdown_file(text, page).encode("utf-8")
             files[f"{name}.html"] = b""  # filled below; keeps the order md, html, md, html ...
-            template_seconds += time.perf_counter() - started
             for key, job in requests.take_new():
                 sharing.chart(key, job)
-            sharing.page(text, template_seconds)
+            sharing.page(text)
             rendered.append((name, title, page))
         timings["templates"] = time.perf_counter() - clock
         charts, bodies = sharing.finish()
