@@ -13,7 +13,7 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
@@ -86,29 +86,12 @@ def load(args: argparse.Namespace) -> ScenarioSet:
     return load_paths(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
 
 
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector off for a short command, back on after it.
-
-    Start-up makes some 80,000 objects that live as long as the process (modules, classes, the
-    catalog, the scenarios); the collector walked them a dozen times to free a few thousand:
-    a tenth of `scendsl check`'s CPU. Without it, a check of 120 scenarios peaked 3 % higher."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
     from scendsl import check
+    from scendsl.app.collector import cyclic_gc_paused
 
-    with _no_cycle_collection():
+    with cyclic_gc_paused():
         scenarios = check(
             args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args)
         )
@@ -768,7 +751,6 @@ def run() -> None:
 
     Tearing down numpy, matplotlib and pydantic takes 60–100 ms and there is nothing left to
     do: every file is written (atomically) and closed by then, so flush and exit at once."""
-    import contextlib
     import os
 
     from scendsl.terminal import install

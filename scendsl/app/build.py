@@ -36,14 +36,12 @@ already in the output folder are not rewritten (scendsl.files.write_output).
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scendsl.app.collector import cyclic_gc_paused
 from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, work_pool
 from scendsl.app.sources import attach_sources
@@ -217,27 +215,10 @@ def render_files(
     Charts and HTML bodies found in `cache` are taken from it, and new ones kept there; `read`
     receives every scenario file read (shown path -> real path).
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _load_and_render(
             paths, templates_dir, timings if timings is not None else {}, samples, seed, cache, read
         )
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the duration of a build, then restored.
-
-    A build allocates much and keeps most of it until the end, and makes few reference cycles
-    (about 2 MB for the sample scenarios); the ~300 collections it would trigger scan everything
-    loaded and take about a tenth of the build's time. The forked worker inherits the pause.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_and_render(

@@ -39,11 +39,11 @@ from scendsl.app.build import (
     MAX_BUILD_SWEEP_ROWS,
     MONTE_CARLO_SAMPLES,
     BuildReport,
-    _cyclic_gc_paused,
     axis_values,
     host_sweep,
     sweep_rows,
 )
+from scendsl.app.collector import cyclic_gc_paused
 from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.sources import scenario_blocks
 from scendsl.files import check_output_folder, out_of_date, write_output
@@ -189,7 +189,7 @@ class IncrementalBuilder:
         timings: dict[str, float] = {}
         start = time.perf_counter()
         check_output_folder(self.out_dir, self.paths)
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             files = self._files(timings)
         report = BuildReport(out_dir=self.out_dir, files=list(files), timings=timings)
         if write:
