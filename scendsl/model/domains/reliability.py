@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.registry import input_node, metric
 
@@ -195,7 +196,7 @@ def daly_interval(delta, mtbi):
     mtbi = np.asarray(mtbi, dtype=float)
     ratio = delta / (2.0 * mtbi)
     daly = np.sqrt(2.0 * delta * mtbi) * (1.0 + np.sqrt(ratio) / 3.0 + ratio / 9.0) - delta
-    return np.where(delta < 2.0 * mtbi, daly, mtbi)
+    return scalar.where(delta < 2.0 * mtbi, daly, mtbi)
 
 
 def goodput_fraction(delta, tau, restart, mtbi):
@@ -208,9 +209,9 @@ def goodput_fraction(delta, tau, restart, mtbi):
     restart, mtbi = np.asarray(restart, dtype=float), np.asarray(mtbi, dtype=float)
     # Edge cases, chosen element-wise: no write cost when δ = 0, no losses when M is infinite
     # (no accelerators fail); both would otherwise be 0/0.
-    writing = np.where(tau > 0, delta / np.where(tau > 0, tau, 1.0), 0.0)
+    writing = scalar.where(tau > 0, delta / scalar.where(tau > 0, tau, 1.0), 0.0)
     finite = np.isfinite(mtbi)
-    losses = np.where(finite, (tau / 2.0 + restart) / np.where(finite, mtbi, 1.0), 0.0)
+    losses = scalar.where(finite, (tau / 2.0 + restart) / scalar.where(finite, mtbi, 1.0), 0.0)
     return np.clip(1.0 - writing - losses, 0.0, 1.0)
 
 
@@ -255,7 +256,9 @@ def gpu_failures_per_day(failures, share):
 def mtbi(failures):
     """Mean time between job interruptions, seconds (infinite when nothing can fail)."""
     failures = np.asarray(failures, dtype=float)
-    return np.where(failures > 0, SECONDS_PER_DAY / np.where(failures > 0, failures, 1.0), np.inf)
+    return scalar.where(
+        failures > 0, SECONDS_PER_DAY / scalar.where(failures > 0, failures, 1.0), np.inf
+    )
 
 
 @metric(
@@ -347,7 +350,7 @@ def _use_in_memory(recovery, restart_kept, in_memory_kept):
 def goodput(recovery, restart_kept, in_memory_kept):
     """Goodput of the job with its recovery."""
     use = _use_in_memory(recovery, restart_kept, in_memory_kept)
-    return np.where(use, in_memory_kept, restart_kept)
+    return scalar.where(use, in_memory_kept, restart_kept)
 
 
 @metric(
@@ -368,7 +371,7 @@ def goodput(recovery, restart_kept, in_memory_kept):
 def checkpoint_interval(recovery, restart_kept, in_memory_kept, restart_tau, in_memory_tau):
     """The optimal interval of whichever recovery applies."""
     use = _use_in_memory(recovery, restart_kept, in_memory_kept)
-    return np.where(use, in_memory_tau, restart_tau)
+    return scalar.where(use, in_memory_tau, restart_tau)
 
 
 # ------------------------------------------------------------------------------ training time
@@ -402,12 +405,12 @@ def training_time(ideal_time, kept_share, basis, duration, accelerator_time, cou
     duration = 0.0 if duration is None else duration
     accelerator_time = 0.0 if accelerator_time is None else accelerator_time
     kept_share = np.asarray(kept_share, dtype=float)
-    stretched = np.where(
-        kept_share > 0, ideal_time / np.where(kept_share > 0, kept_share, 1.0), np.inf
+    stretched = scalar.where(
+        kept_share > 0, ideal_time / scalar.where(kept_share > 0, kept_share, 1.0), np.inf
     )
     computed = np.asarray(ideal_time, dtype=float) if basis == "wallclock" else stretched
-    computed = np.where(np.asarray(accelerator_time) > 0, accelerator_time / count, computed)
-    result = np.where(np.asarray(duration) > 0, duration, computed)
+    computed = scalar.where(np.asarray(accelerator_time) > 0, accelerator_time / count, computed)
+    result = scalar.where(np.asarray(duration) > 0, duration, computed)
     if np.ndim(result) == 0:
         return None if np.isnan(result) else float(result)
     return result
@@ -426,7 +429,7 @@ def lost_time(real_time, kept_share):
     """Time the run spends stalled for checkpoints, re-doing lost work and restarting."""
     real_time = np.asarray(real_time, dtype=float)
     kept_share = np.asarray(kept_share, dtype=float)
-    return np.where(kept_share > 0, real_time * (1.0 - kept_share), np.inf)
+    return scalar.where(kept_share > 0, real_time * (1.0 - kept_share), np.inf)
 
 
 @metric(
