@@ -66,3 +66,26 @@ def test_fast_path_result_divides_by_zero_like_numpy():
     with np.errstate(all="ignore"):
         assert scalar.maximum(1.0, 2.0) / 0.0 == math.inf
         assert scalar.where(True, 1.0, 2.0) / 0.0 == math.inf
+
+
+@settings(max_examples=400, deadline=None)
+@given(numbers, numbers, numbers)
+def test_clip_matches_numpy(a, low, high):
+    assert same(scalar.clip(a, low, high), np.clip(a, low, high))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(numbers, st.booleans()))
+def test_as_float_matches_numpy(x):
+    assert same(scalar.as_float(x), np.asarray(x, dtype=float))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.sampled_from(["fp8", "fp4", "bf16", ""]), st.text(max_size=4)))
+def test_isin_matches_numpy(name):
+    assert same(scalar.isin(name, ("fp8", "fp4")), np.isin(name, ("fp8", "fp4")))
+
+
+def test_isin_of_names_array_goes_through_numpy():
+    names = np.array(["fp8", "bf16", "fp4"])
+    assert same(scalar.isin(names, ("fp8", "fp4")), np.isin(names, ("fp8", "fp4")))

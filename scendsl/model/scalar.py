@@ -64,3 +64,36 @@ def minimum(a: Any, b: Any) -> Any:
             if x >= y:
                 return _f64(y)
     return np.minimum(a, b)
+
+
+def clip(a: Any, low: Any, high: Any) -> Any:
+    """`np.clip(a, low, high)`."""
+    if (
+        type(a) in _FLOATS
+        and type(low) in _FLOATS
+        and type(high) in _FLOATS
+        and a == a  # NaN anywhere: numpy's rules
+        and low == low
+        and high == high
+    ):
+        # numpy's order: max(a, low) then min(.., high), each keeping the value on a tie.
+        value = low if a < low else a
+        return _f64(high if value > high else value)
+    return np.clip(a, low, high)
+
+
+def as_float(x: Any) -> Any:
+    """`np.asarray(x, dtype=float)`, a float64 scalar for a plain number: numpy's arithmetic
+    on a 0-d array costs several times that on a scalar, for the same values."""
+    value = _as_float(x)
+    if value is not None:
+        return _f64(value)
+    return np.asarray(x, dtype=float)
+
+
+def isin(element: Any, choices: tuple[str, ...]) -> Any:
+    """`np.isin(element, choices)` for names: a flag for one name (numpy's 0-d array holds
+    the same), an array of flags for an array of names."""
+    if type(element) is str:
+        return np.bool_(element in choices)
+    return np.isin(element, choices)

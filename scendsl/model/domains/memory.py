@@ -4,8 +4,6 @@ the pipeline schedule, and whether the job fits (Rajbhandari et al. 2020; Korthi
 
 from __future__ import annotations
 
-import numpy as np
-
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
@@ -153,7 +151,7 @@ def _first_stage_activations(
     sbh(34 + 5as/h) / c. At fp8 or fp4 the linear layers keep their inputs in low precision
     (Transformer Engine). Offloaded layers' activations leave HBM; at least one layer stays.
     """
-    low = np.isin(precision, ("fp8", "fp4"))
+    low = scalar.isin(precision, ("fp8", "fp4"))
     saved = scalar.where(low, saved_input_bytes, 2.0)
     per_layer = activation_bytes_per_layer(
         sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on", saved
@@ -163,7 +161,9 @@ def _first_stage_activations(
     in_flight = scalar.minimum(m, pipeline) * stage_layers
     interleaved = scalar.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)
     total = per_layer / context * in_flight * interleaved
-    offloaded = np.clip(offload_layers, 0.0, scalar.maximum(stage_layers - 1.0, 0.0)) / stage_layers
+    offloaded = (
+        scalar.clip(offload_layers, 0.0, scalar.maximum(stage_layers - 1.0, 0.0)) / stage_layers
+    )
     return total * (1.0 - offloaded), total * offloaded
 
 

@@ -207,7 +207,7 @@ def low_precision_linear_terms(saved_input=None):
     """
     if saved_input is None:
         return 10.0, 24.0
-    q = np.asarray(saved_input, dtype=float)
+    q = scalar.as_float(saved_input)
     low = q < 2.0  # a 16-bit run (q = 2) shares the tensors: no extra copy
     return 6.0 + 2.0 * q, 16.0 + 4.0 * q + scalar.where(low, q, 0.0)
 
