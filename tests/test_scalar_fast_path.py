@@ -89,3 +89,15 @@ def test_isin_matches_numpy(name):
 def test_isin_of_names_array_goes_through_numpy():
     names = np.array(["fp8", "bf16", "fp4"])
     assert same(scalar.isin(names, ("fp8", "fp4")), np.isin(names, ("fp8", "fp4")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_result_float64_becomes_the_float_item_gives(x):
+    """evaluate's `_plain` turns a float64 into a float with float(), not .item()."""
+    from scendsl.model.evaluate import _plain
+
+    value = np.float64(x)
+    plain = _plain(value)
+    assert type(plain) is float
+    assert np.float64(plain).tobytes() == np.float64(value.item()).tobytes()

@@ -2,10 +2,10 @@
 
 A formula is written once for numbers and for sample arrays, so it calls numpy; on two Python
 floats such a call costs about a microsecond, most of it numpy's dispatch, and an evaluation
-makes dozens of them. These take the branch in Python when every argument is a float (or a
-float64 and an int that a float64 holds exactly) and return the `np.float64` numpy's answer
-holds: the same value, so the same arithmetic downstream (division by zero still gives inf).
-Anything else (arrays, ints alone, NaN to compare) goes to numpy unchanged.
+makes dozens of them. These take the branch in Python for plain numbers (floats, float64s, and
+ints a float64 holds exactly; or ints alone, as int64) and return the numpy scalar of numpy's
+answer: the same value and dtype, so the same arithmetic downstream (division by zero still
+gives inf). Anything else (arrays, flags as values, NaN to compare) goes to numpy unchanged.
 """
 
 from __future__ import annotations
@@ -19,6 +19,13 @@ _FLOATS = (float, np.float64)
 _CONDITIONS = (bool, np.bool_)
 #: Integers a float64 holds exactly: numpy converts an int argument to float64 first.
 _EXACT_INT = 2**53
+_i64 = np.int64
+_INT64 = 2**63
+
+
+def _both_int(a: Any, b: Any) -> bool:
+    """Two Python ints numpy takes as int64 (a flag is not an int here)."""
+    return type(a) is int and type(b) is int and -_INT64 <= a < _INT64 and -_INT64 <= b < _INT64
 
 
 def _as_float(x: Any) -> float | None:
@@ -38,6 +45,8 @@ def where(condition: Any, a: Any, b: Any) -> Any:
         x, y = _as_float(a), _as_float(b)
         if x is not None and y is not None:
             return _f64(x if condition else y)
+    elif type(condition) in _CONDITIONS and _both_int(a, b):
+        return _i64(a if condition else b)
     return np.where(condition, a, b)
 
 
@@ -51,6 +60,8 @@ def maximum(a: Any, b: Any) -> Any:
                 return _f64(x)
             if x <= y:
                 return _f64(y)
+    elif _both_int(a, b):
+        return _i64(a if a > b else b)
     return np.maximum(a, b)
 
 
@@ -63,22 +74,20 @@ def minimum(a: Any, b: Any) -> Any:
                 return _f64(x)
             if x >= y:
                 return _f64(y)
+    elif _both_int(a, b):
+        return _i64(a if a < b else b)
     return np.minimum(a, b)
 
 
 def clip(a: Any, low: Any, high: Any) -> Any:
     """`np.clip(a, low, high)`."""
-    if (
-        type(a) in _FLOATS
-        and type(low) in _FLOATS
-        and type(high) in _FLOATS
-        and a == a  # NaN anywhere: numpy's rules
-        and low == low
-        and high == high
-    ):
-        # numpy's order: max(a, low) then min(.., high), each keeping the value on a tie.
-        value = low if a < low else a
-        return _f64(high if value > high else value)
+    if type(a) in _FLOATS or type(low) in _FLOATS or type(high) in _FLOATS:
+        x, lo, hi = _as_float(a), _as_float(low), _as_float(high)
+        # NaN anywhere: numpy's rules
+        if x is not None and lo is not None and hi is not None and x == x and lo == lo and hi == hi:
+            # numpy's order: max(a, low) then min(.., high), each keeping the value on a tie.
+            value = lo if x < lo else x
+            return _f64(hi if value > hi else value)
     return np.clip(a, low, high)
 
 
