@@ -183,6 +183,9 @@ def _pick_year(years: dict[int, dict[str, str]], year: int) -> int:
     return max(earlier) if earlier else min(years)
 
 
+# Cached: the files are fixed and a RegionalFigure frozen, and an evaluation asks for the same
+# region and year several times (intensity, price and their fallback flags), each parsing years.
+@functools.lru_cache(maxsize=4096)
 def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> RegionalFigure:
     code = _normalise(region)
     unit, what = _UNIT_OF[series], _WHAT[series]

@@ -327,6 +327,8 @@ def _plain(value: Any) -> Any:
     """numpy scalars → Python numbers, so JSON and templates see plain values."""
     if type(value) in _PLAIN_TYPES:
         return value
+    if isinstance(value, float):  # np.float64, most of the rest: float() is its .item()
+        return float(value)
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         return value.item()
     return value

@@ -38,9 +38,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from scendsl.catalog import STATUS_ORDER, Catalog, ExportRule, Region, RuleBounds, RuleClass
+from scendsl.model import scalar
 
 #: Status reported when unknown chip figures leave more than one status possible.
 UNDETERMINED = "undetermined"
@@ -65,9 +64,9 @@ def total_processing_performance(bf16_dense, fp8_dense, int8_dense, fp4_dense):
     Rates a chip does not have are passed as 0. Works element-wise on arrays.
     """
     return (
-        np.maximum(
-            np.maximum(bf16_dense * 16.0, fp8_dense * 8.0),
-            np.maximum(int8_dense * 8.0, fp4_dense * 4.0),
+        scalar.maximum(
+            scalar.maximum(bf16_dense * 16.0, fp8_dense * 8.0),
+            scalar.maximum(int8_dense * 8.0, fp4_dense * 4.0),
         )
         / _TERA
     )

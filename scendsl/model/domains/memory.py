@@ -4,8 +4,7 @@ the pipeline schedule, and whether the job fits (Rajbhandari et al. 2020; Korthi
 
 from __future__ import annotations
 
-import numpy as np
-
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
@@ -56,10 +55,12 @@ def _low_precision_saved_input_bytes(ctx: Context) -> Found:
 )
 def parameters_per_accelerator(parameters, active, experts, top_k, expert, tensor, pipeline):
     """Total parameters drive memory: the experts' weights are spread over the e ranks."""
-    inactive_share = np.where(experts > 1, 1.0 - np.minimum(top_k, experts) / experts, 1.0)
-    expert_total = np.minimum((parameters - active) / np.maximum(inactive_share, 1e-9), parameters)
+    inactive_share = scalar.where(experts > 1, 1.0 - scalar.minimum(top_k, experts) / experts, 1.0)
+    expert_total = scalar.minimum(
+        (parameters - active) / scalar.maximum(inactive_share, 1e-9), parameters
+    )
     shared = parameters - expert_total
-    return (shared + expert_total / np.maximum(expert, 1)) / (tensor * pipeline)
+    return (shared + expert_total / scalar.maximum(expert, 1)) / (tensor * pipeline)
 
 
 @metric(
@@ -150,17 +151,19 @@ def _first_stage_activations(
     sbh(34 + 5as/h) / c. At fp8 or fp4 the linear layers keep their inputs in low precision
     (Transformer Engine). Offloaded layers' activations leave HBM; at least one layer stays.
     """
-    low = np.isin(precision, ("fp8", "fp4"))
-    saved = np.where(low, saved_input_bytes, 2.0)
+    low = scalar.isin(precision, ("fp8", "fp4"))
+    saved = scalar.where(low, saved_input_bytes, 2.0)
     per_layer = activation_bytes_per_layer(
         sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on", saved
     )
     v = effective_interleave(framework, interleave, layers, pipeline)
     stage_layers = layers / pipeline
-    in_flight = np.minimum(m, pipeline) * stage_layers
-    interleaved = np.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)
+    in_flight = scalar.minimum(m, pipeline) * stage_layers
+    interleaved = scalar.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)
     total = per_layer / context * in_flight * interleaved
-    offloaded = np.clip(offload_layers, 0.0, np.maximum(stage_layers - 1.0, 0.0)) / stage_layers
+    offloaded = (
+        scalar.clip(offload_layers, 0.0, scalar.maximum(stage_layers - 1.0, 0.0)) / stage_layers
+    )
     return total * (1.0 - offloaded), total * offloaded
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.model import scalar
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DEEPSPEED,
@@ -35,8 +36,8 @@ from scendsl.model.registry import metric
 )
 def data_parallel(setting, count, tensor, pipeline, context):
     """d = count / (t·p·c) when auto (whole replicas only)."""
-    auto = np.maximum(np.floor(count / (tensor * pipeline * context)), 1.0)
-    return np.where(setting > 0, setting, auto)
+    auto = scalar.maximum(np.floor(count / (tensor * pipeline * context)), 1.0)
+    return scalar.where(setting > 0, setting, auto)
 
 
 @metric(
@@ -86,9 +87,9 @@ def gradient_replicas(data, context):
 )
 def microbatches(setting, global_batch, micro_batch, data, pipeline, per_stage):
     """m: written, or implied by the global batch, or enough to keep the bubble modest."""
-    from_batch = np.maximum(global_batch / (micro_batch * data), 1.0)
-    return np.where(
-        setting > 0, setting, np.where(global_batch > 0, from_batch, per_stage * pipeline)
+    from_batch = scalar.maximum(global_batch / (micro_batch * data), 1.0)
+    return scalar.where(
+        setting > 0, setting, scalar.where(global_batch > 0, from_batch, per_stage * pipeline)
     )
 
 

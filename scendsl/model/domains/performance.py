@@ -35,8 +35,7 @@ holds the sources and the vectorised formulas they share.
 
 from __future__ import annotations
 
-import numpy as np
-
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
@@ -140,7 +139,7 @@ def peak(count, per_accelerator):
 )
 def attention_heads(setting, hidden, head_dim):
     """Heads as written, or the width over the usual head width."""
-    return np.where(setting > 0, setting, hidden / head_dim)
+    return scalar.where(setting > 0, setting, hidden / head_dim)
 
 
 @metric(
@@ -155,7 +154,7 @@ def attention_heads(setting, hidden, head_dim):
 def attention_width(head_dim, heads, hidden):
     """Narayanan's count assumes a·d = h; multi-head latent attention (DeepSeek-V2/V3: 128
     heads of 192 + 128 on h = 7,168) and other shapes do not."""
-    return np.where(head_dim > 0, head_dim * heads, hidden)
+    return scalar.where(head_dim > 0, head_dim * heads, hidden)
 
 
 @metric(

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.registry import input_node, metric
 
@@ -191,11 +192,11 @@ def daly_interval(delta, mtbi):
     Daly (2006): τ = √(2δM)·[1 + ⅓√(δ/2M) + (δ/2M)/9] − δ when δ < 2M, else τ = M (checkpointing
     costs more than the work it would save). Works element-wise on arrays.
     """
-    delta = np.asarray(delta, dtype=float)
-    mtbi = np.asarray(mtbi, dtype=float)
+    delta = scalar.as_float(delta)
+    mtbi = scalar.as_float(mtbi)
     ratio = delta / (2.0 * mtbi)
     daly = np.sqrt(2.0 * delta * mtbi) * (1.0 + np.sqrt(ratio) / 3.0 + ratio / 9.0) - delta
-    return np.where(delta < 2.0 * mtbi, daly, mtbi)
+    return scalar.where(delta < 2.0 * mtbi, daly, mtbi)
 
 
 def goodput_fraction(delta, tau, restart, mtbi):
@@ -204,14 +205,14 @@ def goodput_fraction(delta, tau, restart, mtbi):
     δ/τ is the time spent writing checkpoints; each interruption (every M seconds on average)
     loses on average half an interval of work plus the restart time R.
     """
-    delta, tau = np.asarray(delta, dtype=float), np.asarray(tau, dtype=float)
-    restart, mtbi = np.asarray(restart, dtype=float), np.asarray(mtbi, dtype=float)
+    delta, tau = scalar.as_float(delta), scalar.as_float(tau)
+    restart, mtbi = scalar.as_float(restart), scalar.as_float(mtbi)
     # Edge cases, chosen element-wise: no write cost when δ = 0, no losses when M is infinite
     # (no accelerators fail); both would otherwise be 0/0.
-    writing = np.where(tau > 0, delta / np.where(tau > 0, tau, 1.0), 0.0)
+    writing = scalar.where(tau > 0, delta / scalar.where(tau > 0, tau, 1.0), 0.0)
     finite = np.isfinite(mtbi)
-    losses = np.where(finite, (tau / 2.0 + restart) / np.where(finite, mtbi, 1.0), 0.0)
-    return np.clip(1.0 - writing - losses, 0.0, 1.0)
+    losses = scalar.where(finite, (tau / 2.0 + restart) / scalar.where(finite, mtbi, 1.0), 0.0)
+    return scalar.clip(1.0 - writing - losses, 0.0, 1.0)
 
 
 # ------------------------------------------------------------------------------ metrics
@@ -254,8 +255,10 @@ def gpu_failures_per_day(failures, share):
 )
 def mtbi(failures):
     """Mean time between job interruptions, seconds (infinite when nothing can fail)."""
-    failures = np.asarray(failures, dtype=float)
-    return np.where(failures > 0, SECONDS_PER_DAY / np.where(failures > 0, failures, 1.0), np.inf)
+    failures = scalar.as_float(failures)
+    return scalar.where(
+        failures > 0, SECONDS_PER_DAY / scalar.where(failures > 0, failures, 1.0), np.inf
+    )
 
 
 @metric(
@@ -347,7 +350,7 @@ def _use_in_memory(recovery, restart_kept, in_memory_kept):
 def goodput(recovery, restart_kept, in_memory_kept):
     """Goodput of the job with its recovery."""
     use = _use_in_memory(recovery, restart_kept, in_memory_kept)
-    return np.where(use, in_memory_kept, restart_kept)
+    return scalar.where(use, in_memory_kept, restart_kept)
 
 
 @metric(
@@ -368,7 +371,7 @@ def goodput(recovery, restart_kept, in_memory_kept):
 def checkpoint_interval(recovery, restart_kept, in_memory_kept, restart_tau, in_memory_tau):
     """The optimal interval of whichever recovery applies."""
     use = _use_in_memory(recovery, restart_kept, in_memory_kept)
-    return np.where(use, in_memory_tau, restart_tau)
+    return scalar.where(use, in_memory_tau, restart_tau)
 
 
 # ------------------------------------------------------------------------------ training time
@@ -401,13 +404,15 @@ def training_time(ideal_time, kept_share, basis, duration, accelerator_time, cou
         ideal_time = np.nan  # not computable: only a given duration or accelerator-time helps
     duration = 0.0 if duration is None else duration
     accelerator_time = 0.0 if accelerator_time is None else accelerator_time
-    kept_share = np.asarray(kept_share, dtype=float)
-    stretched = np.where(
-        kept_share > 0, ideal_time / np.where(kept_share > 0, kept_share, 1.0), np.inf
+    kept_share = scalar.as_float(kept_share)
+    stretched = scalar.where(
+        kept_share > 0, ideal_time / scalar.where(kept_share > 0, kept_share, 1.0), np.inf
     )
-    computed = np.asarray(ideal_time, dtype=float) if basis == "wallclock" else stretched
-    computed = np.where(np.asarray(accelerator_time) > 0, accelerator_time / count, computed)
-    result = np.where(np.asarray(duration) > 0, duration, computed)
+    computed = scalar.as_float(ideal_time) if basis == "wallclock" else stretched
+    computed = scalar.where(
+        scalar.as_float(accelerator_time) > 0, accelerator_time / count, computed
+    )
+    result = scalar.where(scalar.as_float(duration) > 0, duration, computed)
     if np.ndim(result) == 0:
         return None if np.isnan(result) else float(result)
     return result
@@ -424,9 +429,9 @@ def training_time(ideal_time, kept_share, basis, duration, accelerator_time, cou
 )
 def lost_time(real_time, kept_share):
     """Time the run spends stalled for checkpoints, re-doing lost work and restarting."""
-    real_time = np.asarray(real_time, dtype=float)
-    kept_share = np.asarray(kept_share, dtype=float)
-    return np.where(kept_share > 0, real_time * (1.0 - kept_share), np.inf)
+    real_time = scalar.as_float(real_time)
+    kept_share = scalar.as_float(kept_share)
+    return scalar.where(kept_share > 0, real_time * (1.0 - kept_share), np.inf)
 
 
 @metric(

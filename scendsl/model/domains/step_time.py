@@ -8,8 +8,7 @@ then the scaling efficiency, the achieved MFU and the achieved FLOP/s per accele
 
 from __future__ import annotations
 
-import numpy as np
-
+from scendsl.model import scalar
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
     ATTENTION_PRECISION,
@@ -164,7 +163,7 @@ def memory_time(
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
     without flash attention the score matrix adds what the unfused kernels move; context
     parallelism gives each rank s/c of the tokens (and of the score rows)."""
-    score_heads = np.where(flash == "on", 0.0, heads)
+    score_heads = scalar.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,
         micro_batch,
@@ -223,7 +222,7 @@ def tensor_parallel_time(
     per_layer = 4.0 * ring_allreduce_seconds(
         payload, tensor, link_for(tensor, domain, scaleup, scaleout)
     )
-    recomputed = np.where(recompute == "full", 1.5, 1.0)  # the repeated forward's 2 all-reduces
+    recomputed = scalar.where(recompute == "full", 1.5, 1.0)  # the repeated forward's 2 all-reduces
     return per_layer * recomputed * m * layers / pipeline
 
 
@@ -270,11 +269,11 @@ def expert_parallel_time(
     """Dispatch and combine, forward and backward: each token's hidden state goes to its k
     experts and comes back; the share (e−1)/e leaves the accelerator. Blocks the experts'
     matmuls (no overlap modelled)."""
-    e = np.maximum(expert, 1)
+    e = scalar.maximum(expert, 1)
     tokens = micro_batch * sequence / context
     payload = ACTIVATION_BYTES * tokens * top_k * hidden / tensor * (e - 1) / e
     link = link_for(tensor * e, domain, scaleup, scaleout)
-    recomputed = np.where(recompute == "full", 1.5, 1.0)
+    recomputed = scalar.where(recompute == "full", 1.5, 1.0)
     return 4.0 * payload / (link / 2.0) * recomputed * m * layers / pipeline
 
 
@@ -321,7 +320,7 @@ def pipeline_p2p_time(
     v = effective_interleave(framework, interleave, layers, pipeline)
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden / tensor
     link = link_for(tensor * pipeline, domain, scaleup, scaleout)
-    staged = np.where(pipeline > 1, 1.0, 0.0)
+    staged = scalar.where(pipeline > 1, 1.0, 0.0)
     return staged * 2.0 * v * payload / (link / 2.0) * m
 
 
@@ -335,7 +334,7 @@ def pipeline_p2p_time(
 )
 def kv_heads(setting, heads):
     """Heads whose keys and values are stored and exchanged."""
-    return np.where(setting > 0, setting, heads)
+    return scalar.where(setting > 0, setting, heads)
 
 
 @metric(
@@ -400,7 +399,7 @@ def context_parallel_exchange_time(
     per_layer = context_parallel_exchange_seconds(
         sequence, micro_batch, kv_width, kv_heads, tensor, context, kv_bytes, kv_passes, link
     )
-    recomputed = np.where(recompute == "full", (kv_passes + 1.0) / kv_passes, 1.0)
+    recomputed = scalar.where(recompute == "full", (kv_passes + 1.0) / kv_passes, 1.0)
     return per_layer * recomputed * m * layers / pipeline
 
 
@@ -443,12 +442,12 @@ def context_parallel_time(
 ):
     """Ring attention sends the next block while it computes on the one it holds: c−1 of the c
     blocks' attention hide the transfers, and only what they cannot hide stalls the step."""
-    c = np.maximum(context, 1)
+    c = scalar.maximum(context, 1)
     attention_flops = (
         12.0 * micro_batch * sequence**2 * width / (tensor * c) * m * layers / pipeline
     )
     attention = attention_flops * recompute_flops_factor(recompute, sequence, hidden) / rate
-    return np.maximum(exchange - (c - 1) / c * attention, 0.0)
+    return scalar.maximum(exchange - (c - 1) / c * attention, 0.0)
 
 
 @metric(
@@ -474,11 +473,11 @@ def data_parallel_time(parameters, data, used, zero_stage, compute, m, domain, s
     """Gradient reduction overlaps only the backward pass of the last micro-batch: with a
     fixed global batch, more replicas mean fewer micro-batches each and more of it exposed."""
     gradients = GRADIENT_BYTES * parameters
-    volume = np.where(zero_stage >= 3, 1.5, 1.0)
+    volume = scalar.where(zero_stage >= 3, 1.5, 1.0)
     seconds = volume * ring_allreduce_seconds(
         gradients, data, link_for(used, domain, scaleup, scaleout)
     )
-    return np.maximum(seconds - (2.0 / 3.0) * compute / m, 0.0)
+    return scalar.maximum(seconds - (2.0 / 3.0) * compute / m, 0.0)
 
 
 @metric(
@@ -500,8 +499,8 @@ def data_parallel_time(parameters, data, used, zero_stage, compute, m, domain, s
 )
 def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_bandwidth, efficiency):
     """The update streams the fp32 state through HBM once; with offload it runs on the CPU."""
-    shard = parameters / np.where(zero_stage >= 1, data, 1.0)
-    on_device = np.where(offload == "cpu", 0.0, 1.0)
+    shard = parameters / scalar.where(zero_stage >= 1, data, 1.0)
+    on_device = scalar.where(offload == "cpu", 0.0, 1.0)
     return on_device * per_parameter * shard / (hbm_bandwidth * efficiency)
 
 
@@ -529,9 +528,9 @@ def offload_traffic(
     """ZeRO-Offload's gradients down and parameters up, plus whatever spills out of HBM and
     the activations offloaded on purpose (read in and written back once per step: a lower
     bound)."""
-    shard = parameters / np.where(zero_stage >= 1, data, 1.0)
-    optimizer = np.where(offload == "cpu", per_parameter * shard, 0.0)
-    return optimizer + 2.0 * (np.maximum(memory - hbm, 0.0) + offloaded_activations)
+    shard = parameters / scalar.where(zero_stage >= 1, data, 1.0)
+    optimizer = scalar.where(offload == "cpu", per_parameter * shard, 0.0)
+    return optimizer + 2.0 * (scalar.maximum(memory - hbm, 0.0) + offloaded_activations)
 
 
 @metric(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.model import scalar
+
 # ---------------------------------------------------------------------------------- sources
 KAPLAN = "Kaplan et al. 2020, Scaling Laws for Neural Language Models (training compute C ≈ 6ND)"
 TM101 = "EleutherAI, Transformer Math 101 (2023): forward 2ND + backward 4ND"
@@ -140,7 +142,7 @@ def ring_allreduce_seconds(payload_bytes, ranks, link_bandwidth_bidirectional):
     Each device sends 2·S·(n−1)/n bytes (Calculon); links are full duplex, so the send rate is
     half the bidirectional bandwidth the catalog lists.
     """
-    ranks = np.maximum(ranks, 1)
+    ranks = scalar.maximum(ranks, 1)
     return 2.0 * payload_bytes * (ranks - 1) / ranks / (link_bandwidth_bidirectional / 2.0)
 
 
@@ -162,12 +164,12 @@ def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=F
     the data-parallel ranks N_d: 16Ψ, 4Ψ + 12Ψ/N_d, 2Ψ + 14Ψ/N_d, 16Ψ/N_d. With the optimizer
     offloaded to the host, its 12 B leave the accelerator (ZeRO-Offload).
     """
-    nd = np.maximum(data_parallel, 1)
+    nd = scalar.maximum(data_parallel, 1)
 
     def kept(stage):  # share of a state kept per rank: sharded from this stage on
-        return np.where(zero_stage >= stage, 1.0 / nd, 1.0)
+        return scalar.where(zero_stage >= stage, 1.0 / nd, 1.0)
 
-    optimizer = OPTIMIZER_BYTES * kept(1) * np.where(offload_optimizer, 0.0, 1.0)
+    optimizer = OPTIMIZER_BYTES * kept(1) * scalar.where(offload_optimizer, 0.0, 1.0)
     return parameters * (PARAMETER_BYTES * kept(3) + GRADIENT_BYTES * kept(2) + optimizer)
 
 
@@ -184,11 +186,11 @@ def activation_bytes_per_layer(
     """
     sbh = sequence * micro_batch * hidden
     replicated, sharded = low_precision_linear_terms(saved_input)
-    linear = np.where(
+    linear = scalar.where(
         sequence_parallel, (replicated + sharded) / tensor, replicated + sharded / tensor
     )
     attention = 5.0 * heads * sequence / (hidden * tensor)
-    full = np.where(sequence_parallel, 2.0 / tensor, 2.0)
+    full = scalar.where(sequence_parallel, 2.0 / tensor, 2.0)
     factor = {"none": linear + attention, "selective": linear, "full": full}[recompute]
     return sbh * factor
 
@@ -205,9 +207,9 @@ def low_precision_linear_terms(saved_input=None):
     """
     if saved_input is None:
         return 10.0, 24.0
-    q = np.asarray(saved_input, dtype=float)
+    q = scalar.as_float(saved_input)
     low = q < 2.0  # a 16-bit run (q = 2) shares the tensors: no extra copy
-    return 6.0 + 2.0 * q, 16.0 + 4.0 * q + np.where(low, q, 0.0)
+    return 6.0 + 2.0 * q, 16.0 + 4.0 * q + scalar.where(low, q, 0.0)
 
 
 def recompute_flops_factor(recompute, sequence, hidden):
@@ -224,13 +226,13 @@ def recompute_flops_factor(recompute, sequence, hidden):
 def framework_interleave(framework, interleave):
     """Only Megatron-LM implements the interleaved 1F1B schedule; DeepSpeed's pipeline engine
     (also under GPT-NeoX) runs plain 1F1B, so v = 1 there."""
-    return np.where(framework == "megatron", interleave, 1)
+    return scalar.where(framework == "megatron", interleave, 1)
 
 
 def effective_interleave(framework, interleave, layers, pipeline):
     """v under the framework, at most one chunk per layer of a stage."""
-    most = np.maximum(np.floor(layers / pipeline), 1.0)
-    return np.minimum(framework_interleave(framework, interleave), most)
+    most = scalar.maximum(np.floor(layers / pipeline), 1.0)
+    return scalar.minimum(framework_interleave(framework, interleave), most)
 
 
 def matmul_efficiency_at(width, plateau, half_width):
@@ -245,10 +247,10 @@ def matmul_efficiency_at(width, plateau, half_width):
 def precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4):
     """Speed-up of the matrix maths over BF16: the published end-to-end gain, at most the
     chip's own peak ratio (a chip without FP8 units gains nothing)."""
-    speedup = np.where(
-        precision == "fp4", speedup_fp4, np.where(precision == "fp8", speedup_fp8, 1.0)
+    speedup = scalar.where(
+        precision == "fp4", speedup_fp4, scalar.where(precision == "fp8", speedup_fp8, 1.0)
     )
-    return np.minimum(speedup, peak / bf16_dense)
+    return scalar.minimum(speedup, peak / bf16_dense)
 
 
 def mixed_precision_gain(gain, attention_share):
@@ -259,12 +261,12 @@ def mixed_precision_gain(gain, attention_share):
 
 def straggler_factor(accelerators, variability):
     """A synchronous step waits for the slowest of n: 1 + σ·√(2 ln n)."""
-    return 1.0 + variability * np.sqrt(2.0 * np.log(np.maximum(accelerators, 1.0)))
+    return 1.0 + variability * np.sqrt(2.0 * np.log(scalar.maximum(accelerators, 1.0)))
 
 
 def link_for(group_size, scaleup_domain, scaleup_bandwidth, scaleout_bandwidth):
     """A collective stays on the scale-up fabric only while its group fits in one domain."""
-    return np.where(group_size <= scaleup_domain, scaleup_bandwidth, scaleout_bandwidth)
+    return scalar.where(group_size <= scaleup_domain, scaleup_bandwidth, scaleout_bandwidth)
 
 
 def activation_traffic_bytes(
@@ -291,9 +293,9 @@ def activation_traffic_bytes(
     per_layer = activation_bytes_per_layer(
         sequence, micro_batch, hidden, 0.0, tensor, "selective", sequence_parallel
     )
-    passes = np.where(recompute == "full", 3.0, 2.0)
+    passes = scalar.where(recompute == "full", 3.0, 2.0)
     elements = score_heads * sequence * sequence * micro_batch / tensor
-    forwards = np.where(recompute == "none", 1.0, 2.0)
+    forwards = scalar.where(recompute == "none", 1.0, 2.0)
     scores = elements * (SCORE_FORWARD_BYTES * forwards + SCORE_BACKWARD_BYTES)
     return (per_layer * passes + scores) * m * layers / pipeline
 
@@ -304,7 +306,7 @@ def context_parallel_exchange_seconds(
     """Seconds one rank spends sending K/V blocks around the context-parallel ring, per layer
     and micro-batch: kv_passes × (c−1) blocks of K and V for its s/c tokens (its tensor-parallel
     share of the KV heads), each at half the bidirectional link (Megatron-Core CP)."""
-    c = np.maximum(context, 1)
-    heads_per_rank_divisor = np.maximum(np.minimum(tensor, kv_heads), 1)
+    c = scalar.maximum(context, 1)
+    heads_per_rank_divisor = scalar.maximum(scalar.minimum(tensor, kv_heads), 1)
     block = 2.0 * kv_bytes * micro_batch * (sequence / c) * kv_width / heads_per_rank_divisor
     return kv_passes * (c - 1) * block / (link / 2.0)
