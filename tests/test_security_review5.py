@@ -52,3 +52,105 @@ def test_a_placeholder_inside_a_tag_is_not_filled_in(tmp_path, attack):
     for tag in _tags(page):
         assert "onmouseover" not in tag and "onclick" not in tag, tag
         assert "<" not in tag[1:], tag
+
+
+# ------------------------------------------------ fields bounded by another field (kv heads, ...)
+SCENARIO = """scenario s {{
+  year 2025
+  region US
+  cluster {{
+    accelerator H100
+    count 1024
+  }}
+  workload {{
+    parameters      405B
+    tokens          15.6T
+    framework       megatron
+    parallelism     tensor 8, pipeline 8, context 2, data auto
+    sequence_length 8192
+    micro_batch     1
+    global_batch    512
+    layers          126
+    hidden_size     16384
+    attention_heads 128
+    experts         8
+{extra}
+  }}
+}}
+{after}"""
+
+
+def _load(extra: str = "", after: str = ""):
+    import scendsl
+
+    return scendsl.load_text(SCENARIO.format(extra=extra, after=after))
+
+
+def _errors(extra: str = "", after: str = "") -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        _load(extra, after)
+    return [d.message for d in caught.value.diagnostics if d.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "limit"),
+    [
+        ("kv_heads 256", "workload.kv_heads", "workload.attention_heads"),
+        ("kv_heads 1000000", "workload.kv_heads", "workload.attention_heads"),
+        ("activation_offload_layers 127", "workload.activation_offload_layers", "workload.layers"),
+        (
+            "activation_offload_layers 1000000",
+            "workload.activation_offload_layers",
+            "workload.layers",
+        ),
+        ("experts_per_token 9", "workload.experts_per_token", "workload.experts"),
+    ],
+)
+def test_kv_heads_above_the_heads_and_offload_above_the_layers_are_refused_at_check(
+    line, field, limit
+):
+    (message,) = _errors("    " + line)
+    assert f"'{field}'" in message and f"more than '{limit}'" in message
+
+
+def test_fields_at_the_field_they_may_not_exceed_are_accepted():
+    scenarios = _load(
+        "    kv_heads 128\n    activation_offload_layers 126\n    experts_per_token 8"
+    )
+    workload = scenarios.get("s").workload
+    assert (workload.kv_heads, workload.activation_offload_layers) == (128, 126)
+
+
+def test_every_field_bound_by_another_names_a_field_of_its_section():
+    from scendsl.language import fields as F
+    from scendsl.language.layout import RELATIONS
+
+    assert len(RELATIONS) >= 3
+    for path, limit in RELATIONS:
+        section, _, name = limit.partition(".")
+        assert name in F.SECTIONS[section], (path, limit)
+        assert F.SECTIONS[section][name].kind == F.scenario_field(path).kind
+
+
+@pytest.mark.parametrize(
+    "axis",
+    [
+        "workload.kv_heads [8, 129]",
+        "workload.attention_heads [128, 4]\n  workload.kv_heads 8",
+        "workload.activation_offload_layers 0 .. 200",
+    ],
+)
+def test_a_sweep_setting_a_field_above_its_bound_is_refused(axis):
+    (message,) = _errors("    kv_heads 8", f"sweep w from s {{\n  {axis}\n}}\n")
+    assert message.startswith("sweep 'w' variant [") and "more than" in message
+
+
+def test_a_sweep_layout_misfit_after_ten_thousand_fitting_variants_is_refused():
+    # The layout check once stopped after 10,000 combinations: the 10,001st length went unchecked.
+    lengths = ",\n".join(
+        ", ".join(str(2 * i) for i in range(start, start + 100)) for start in range(1, 10_002, 100)
+    )
+    (message,) = _errors(
+        after=f"sweep w from s {{\n  workload.sequence_length [{lengths}, 8191]\n}}\n"
+    )
+    assert "[workload.sequence_length=8191]" in message and "not a multiple of 2" in message
