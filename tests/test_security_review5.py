@@ -154,3 +154,37 @@ def test_a_sweep_layout_misfit_after_ten_thousand_fitting_variants_is_refused():
         after=f"sweep w from s {{\n  workload.sequence_length [{lengths}, 8191]\n}}\n"
     )
     assert "[workload.sequence_length=8191]" in message and "not a multiple of 2" in message
+
+
+# ------------------------------------------------------------ regions and their figures
+def test_a_region_whose_source_rounds_a_divisor_to_zero_is_not_an_internal_error():
+    # Niue's electricity per person is 0 kWh in the source (rounded): people_equivalent
+    # divided by it ("internal error: ZeroDivisionError"); it is n/a now.
+    from scendsl.model.evaluate import evaluate
+
+    scenario = _load().get("s").model_copy(update={"region": "NU"})
+    result = evaluate(scenario)
+    assert result.metrics["energy.people_equivalent"].value is None
+
+
+def test_every_figure_the_model_divides_by_is_positive_for_every_region():
+    from scendsl.catalog import grid
+
+    for series in sorted(grid._POSITIVE_SERIES):
+        for code in grid.regions_with(series):
+            for year in (2000, 2025, 2100):
+                value = grid._lookup(series, code, year, world_fallback=False).value
+                assert value is None or value > 0, (series, code, year)
+
+
+@pytest.mark.parametrize(("subdivision", "country"), [("CA-QC", "CA"), ("AE-DU", "AE")])
+def test_canadian_and_emirati_subdivisions_get_their_countrys_export_and_risk_ratings(
+    subdivision, country
+):
+    from scendsl.model.evaluate import evaluate
+
+    base = _load().get("s")
+    results = [evaluate(base.model_copy(update={"region": r})) for r in (country, subdivision)]
+    for name in results[0].metrics:
+        if name.startswith(("export.", "risk.")):
+            assert results[1].metrics[name].value == results[0].metrics[name].value, name
