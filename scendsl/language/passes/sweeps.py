@@ -110,7 +110,9 @@ class SweepsPass(ValueReader, ResolverState):
             "workload.sequence_length": [(None, base.workload.sequence_length)],
         }
         for axis in swept:
-            pairs = list(zip(axis.labels, axis.values, strict=True))
+            pairs: list[tuple[str | None, object]] = list(
+                zip(axis.labels, axis.values, strict=True)
+            )
             if axis.path == "cluster.count":  # only the smallest cluster can be too small
                 pairs = [pairs[_smallest(axis.values)]]
             choices[axis.path] = pairs
@@ -151,15 +153,15 @@ class SweepsPass(ValueReader, ResolverState):
         for path, limit_path in RELATIONS:
             if path not in swept and limit_path not in swept:
                 continue
-            ends = []
+            ends: list[tuple[float | None, str | None]] = []
             for which, pick in ((path, max), (limit_path, min)):
                 if which in swept:
                     axis = swept[which]
-                    numbers = [
-                        (central(v), label)
+                    known = [
+                        (number, label)
                         for label, v in zip(axis.labels, axis.values, strict=True)
-                    ]  # type: ignore[arg-type]
-                    known = [(n, label) for n, label in numbers if n is not None]
+                        if (number := central(v)) is not None  # type: ignore[arg-type]
+                    ]
                     ends.append(pick(known) if known else (None, None))
                 else:
                     section, _, field = which.partition(".")
