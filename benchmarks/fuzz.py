@@ -13,8 +13,8 @@ permissions in input, template and output folders: benchmarks/fuzz_files.py) and
 (formula starts and controls in file names and quotes, through `eval --format csv|csv-wide|xlsx`:
 benchmarks/fuzz_tables.py). The other modes take their own options after `--mode NAME`.
 
-Cases are mutations of the sample files (the sketch, scenarios/, the broken fixtures), token soups
-and random text. Each goes through `load_text` (as text, or as a file for one case in ten, so
+Cases are mutations of the sample files (the sketch, scenarios/, the broken fixtures,
+validation/cases/), token soups and random text. Each goes through `load_text` (as text, or as a file for one case in ten, so
 UTF-8 decoding and file reading are fuzzed too). The contract: the input is accepted, or refused
 with a `ScenarioError` whose every diagnostic has a span (line ≥ 1, col ≥ 1) and renders; any
 other exception is a failure. Failing inputs are written to `--out` with their traceback, ready to
@@ -48,6 +48,8 @@ SEED_FILES = sorted(
         *(ROOT / "tests" / "fixtures" / "sketch").glob("*.scn"),
         *(ROOT / "scenarios").glob("**/*.scn"),
         *(ROOT / "tests" / "fixtures" / "broken").glob("**/*.scn"),
+        # Context parallelism, key/value heads and activation offload (the NeMo recipes).
+        *(ROOT / "validation" / "cases").glob("*.scn"),
     ]
 )
 SLOW = 1.0  # seconds: the contract's bound on deciding any input
@@ -90,6 +92,17 @@ VOCABULARY = [
     "mix",
     "parallelism",
     "tensor",
+    "context",
+    "kv_heads",
+    "attention_heads",
+    "activation_offload_layers",
+    "layers",
+    "sequence_length",
+    "workload.kv_heads",
+    "workload.sequence_length",
+    '"CA-QC"',
+    '"AE-DU"',
+    "NU",
     "data",
     "pue",
     "title",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -282,6 +283,19 @@ PLAIN_CALLS = [
 _plain = False
 
 
+_TAG_RE = re.compile(r'<[A-Za-z][^>"]*(?:"[^"]*"[^>"]*)*>')
+_HANDLER_RE = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def _broken_tag(page: str) -> bool:
+    """A tag holding another tag or an event handler: HTML past the cleaner, in an attribute."""
+    body = page.split("<body", 1)[-1]
+    return any(
+        "<" in tag[1:] or _HANDLER_RE.search(re.sub(r'"[^"]*"', '""', tag))
+        for tag in _TAG_RE.findall(body)
+    )
+
+
 def _names() -> list[str]:
     return PLAIN_NAMES if _plain else NAMES
 
@@ -401,7 +415,23 @@ def statements(rng: random.Random, depth: int = 0) -> str:
                 f"{body()} |\n| <script>alert(1)</script> |\n{{% endcall %}}\n"
                 f"{{% call em() %}}{body()}<script>alert(2)</script>{{% endcall %}}\n"
             )
-        elif roll < 0.9:
+        elif roll < 0.89:
+            # Placeholders (made or forged) in a link's address and in a tag a cell keeps:
+            # filled in there, their HTML would end the attribute.
+            value = rng.choice(
+                [
+                    expression(rng),
+                    "em('x') ~ '\\ue0000\\ue001'",
+                    "'\\ue0001\\ue001'",
+                    "link('y*\\\" onclick=\\\"alert(1)', 'risk')",
+                ]
+            )
+            parts.append(
+                f"[l](https://e.example/{{{{ {value} }}}})\n"
+                f"{{% call table('a') %}}| {{{{ link('y*\\\" onclick=\\\"x', 'risk') }}}} | "
+                f'<a href="https://e.example/{{{{ {value} }}}}">a</a> |{{% endcall %}}\n'
+            )
+        elif roll < 0.91:
             parts.append(
                 f"{{{{ chart({rng.choice(STRINGS[-6:])}, {expression(rng)}"
                 f"{', ' + expression(rng) if rng.random() < 0.3 else ''}) }}}}"
@@ -580,9 +610,10 @@ def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:
                 counts["outside_writes"] += 1
                 problem = f"wrote outside the output folder: {outside}"
             text = b"".join(files.values())
-            if b"root:x:0:0" in text or b"<script" in files.get("index.html", b""):
+            index_html = files.get("index.html", b"").decode("utf-8", "replace")
+            if b"root:x:0:0" in text or "<script" in index_html or _broken_tag(index_html):
                 counts["leaks"] += 1
-                problem = "page shows /etc/passwd or carries <script>"
+                problem = "page shows /etc/passwd, carries <script> or a tag holding HTML"
             if problem is not None:
                 failures.append(
                     {

@@ -71,6 +71,9 @@ def value(path: str, spec: F.FieldSpec, required: tuple[str, ...]) -> str:
     else:
         what = kind
     limit = bounds(spec)
+    if spec.at_most is not None:
+        section = path.rpartition(".")[0]
+        limit += f", at most `{section}.{spec.at_most}`"
     cell = f"{what} {limit}" if limit else what
     if spec.uncertain:
         cell += ", may be uncertain"

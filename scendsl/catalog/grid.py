@@ -172,7 +172,18 @@ def _series(series: str, code: str) -> dict[int, dict[str, str]]:
     entry = _entry(_FILE_OF[series], code)
     if not isinstance(entry, dict):
         return {}
-    return {int(year): fig for year, fig in entry.get(series, {}).items()}
+    years = {int(year): fig for year, fig in entry.get(series, {}).items()}
+    if series in _POSITIVE_SERIES:
+        # A source's 0 is a rounded-away figure (Niue's 0 kWh per person), not a usable one:
+        # the model divides by these, so such a year reads as missing.
+        years = {y: fig for y, fig in years.items() if float(fig["value"].split()[0]) > 0}
+    return years
+
+
+#: Series the model divides by (people per site, prices in ratios): only positive figures count.
+_POSITIVE_SERIES = frozenset(
+    {"per_capita_electricity", "industrial_price", "large_industrial_price", "commercial_price"}
+)
 
 
 def _pick_year(years: dict[int, dict[str, str]], year: int) -> int:

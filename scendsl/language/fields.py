@@ -23,6 +23,8 @@ class FieldSpec:
     #: Whether `minimum` itself is allowed.
     inclusive: bool = True
     doc: str = ""
+    #: Another field of the same section this one may not exceed, when both are set.
+    at_most: str | None = None
 
 
 def _q(
@@ -37,8 +39,10 @@ def _q(
     return FieldSpec("quantity", dimension, uncertain, (), minimum, maximum, inclusive, doc)
 
 
-def _int(doc: str, minimum: int = 1, maximum: int | None = None) -> FieldSpec:
-    return FieldSpec("integer", "number", False, (), minimum, maximum, True, doc)
+def _int(
+    doc: str, minimum: int = 1, maximum: int | None = None, at_most: str | None = None
+) -> FieldSpec:
+    return FieldSpec("integer", "number", False, (), minimum, maximum, True, doc, at_most)
 
 
 _FRACTION: dict[str, Any] = dict(minimum=0.0, maximum=1.0)
@@ -199,6 +203,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "(Megatron Bridge cpu_offloading_num_layers)",
             0,
             10**6,
+            at_most="layers",
         ),
         "recompute": FieldSpec(
             "enum", choices=("none", "selective", "full"), doc="activation recomputation"
@@ -232,6 +237,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "key/value heads (grouped-query attention; one per attention head when not given)",
             1,
             10**6,
+            at_most="attention_heads",
         ),
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
         "sequence_parallel": FieldSpec(
@@ -243,7 +249,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "enum", choices=("on", "off"), doc="fused attention keeping the score matrix on chip"
         ),
         "experts": _int("experts per mixture-of-experts layer E", 1, 10**6),
-        "experts_per_token": _int("experts each token is routed to (top-k)", 1, 10**6),
+        "experts_per_token": _int(
+            "experts each token is routed to (top-k)", 1, 10**6, at_most="experts"
+        ),
         # issue 12: energy/reliability
         "duration": _q(
             "time", "wall-clock duration of the run, given directly", maximum=100 * 365.25 * _DAY
@@ -429,3 +437,13 @@ def describe_bound(value: float, dimension: str | None) -> str:
     if dimension == "flop":  # run compute is written '3.8e25 FLOP', not with 26 digits
         number = f"{scaled:.3g}".replace("e+", "e")
     return f"{number} {symbol}" if symbol else number
+
+
+def field_relations() -> tuple[tuple[str, str], ...]:
+    """(path, path it may not exceed) for every field declared `at_most` another."""
+    return tuple(
+        (f"{section}.{name}", f"{section}.{spec.at_most}")
+        for section, specs in SECTIONS.items()
+        for name, spec in specs.items()
+        if spec.at_most is not None
+    )

@@ -10,10 +10,42 @@ from collections.abc import Mapping
 from typing import Any
 
 from scendsl.errors import DiagnosticSink, Span
+from scendsl.language import fields as F
 from scendsl.scenario import Parallelism, central
 
 #: The fields a layout check reads: a sweep over any of them checks each combination.
 LAYOUT_PATHS = ("cluster.count", "workload.parallelism", "workload.sequence_length")
+#: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
+RELATIONS = F.field_relations()
+
+
+def check_relations(
+    subject: str,
+    values: Mapping[str, Any],
+    origins: Mapping[str, Span],
+    sink: DiagnosticSink,
+    at: Span | None = None,
+) -> bool:
+    """Report a field set above the field it may not exceed (`workload.kv_heads` above
+    `workload.attention_heads`, ...), at `at` when given (a sweep's line), else at the field's
+    line. True when nothing was reported."""
+    fits = True
+    for path, limit_path in RELATIONS:
+        value, limit = central(values.get(path)), central(values.get(limit_path))
+        if value is None or limit is None or value <= limit:
+            continue
+        fits = False
+        sink.error(
+            f"{subject}: '{path}' is {value:,.0f}, more than '{limit_path}' ({limit:,.0f})",
+            at or origins.get(path),
+            f"make '{path}' at most '{limit_path}'",
+            (
+                ((f"'{limit_path}' is set here", origins[limit_path]),)
+                if limit_path in origins
+                else ()
+            ),
+        )
+    return fits
 
 
 def check_layout(

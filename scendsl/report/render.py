@@ -765,10 +765,14 @@ def clean_words(html_text: str, *words: str) -> str:
 
 
 def sanitize(body: str) -> str:
-    """Keep only the tags Markdown emits; drop scripts, event handlers and unsafe URLs."""
+    """Keep only the tags Markdown emits; drop scripts, event handlers and unsafe URLs.
+
+    A placeholder token left inside a tag (a link's address or title) is removed: tokens are
+    filled in with trusted HTML after cleaning, and HTML inside an attribute would end it.
+    """
     import nh3
 
-    return nh3.clean(
+    cleaned = nh3.clean(
         body,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -777,6 +781,13 @@ def sanitize(body: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+    if _TOKEN_CLOSE not in cleaned:
+        return cleaned
+    return _TAG_RE.sub(lambda m: _UNWANTED_RE.sub("", m.group(0)), cleaned)
+
+
+# A tag as the cleaner writes it: attribute values in double quotes, '"' in them an entity.
+_TAG_RE = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 
 
 # A paragraph up to its first "</p>" (the loop unrolled: no lookahead at every character).

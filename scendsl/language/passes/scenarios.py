@@ -6,7 +6,7 @@ from typing import Any
 
 from scendsl.errors import Span
 from scendsl.language import fields as F
-from scendsl.language.layout import check_layout
+from scendsl.language.layout import check_layout, check_relations
 from scendsl.language.passes.claims import ClaimsPass
 from scendsl.language.passes.extends import ExtendsPass
 from scendsl.language.passes.state import Definition
@@ -67,6 +67,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         ]
         if not unread and len(self.sink.diagnostics) == errors_before:
             check_layout(f"scenario '{definition.name}'", values, origins, self.sink)
+            check_relations(f"scenario '{definition.name}'", values, origins, self.sink)
         if unread or len(self.sink.diagnostics) > errors_before:
             return None
         if not self.correlations_hold(correlations):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 from scendsl.errors import Span
 from scendsl.language import fields as F
-from scendsl.language.layout import LAYOUT_PATHS, check_layout
+from scendsl.language.layout import LAYOUT_PATHS, RELATIONS, check_layout, check_relations
 from scendsl.language.passes.state import Definition, ResolverState
 from scendsl.language.syntax import Atom, Statement
 from scendsl.language.units import parse_number
@@ -95,35 +94,86 @@ class SweepsPass(ValueReader, ResolverState):
     def _layouts_fit(
         self, name: str, base: Scenario, axes: list[SweepAxis], spans: dict[str, Span]
     ) -> bool:
-        """Every variant's layout must fit its cluster, as a scenario's own must: each
-        combination of the swept layout fields is checked, the first misfit reported at the
-        sweep's line."""
+        """Every variant's layout must fit its cluster, as a scenario's own must, and no
+        variant may set a field above the field it may not exceed. Every variant is covered
+        without making the product: only the smallest cluster can be too small, and a
+        sequence length that some context degree does not divide is found from the lengths'
+        greatest common divisor. The first misfit is reported at the sweep's line."""
+        if not self._relations_hold(name, base, axes, spans):
+            return False
         swept = [axis for axis in axes if axis.path in LAYOUT_PATHS]
         if not swept:
             return True
-        values: dict[str, object] = {
-            "cluster.count": base.cluster.count,
-            "workload.parallelism": base.workload.parallelism,
-            "workload.sequence_length": base.workload.sequence_length,
+        choices: dict[str, list[tuple[str | None, object]]] = {
+            "cluster.count": [(None, base.cluster.count)],
+            "workload.parallelism": [(None, base.workload.parallelism)],
+            "workload.sequence_length": [(None, base.workload.sequence_length)],
         }
-        choices = []
         for axis in swept:
-            pairs = list(zip(axis.labels, axis.values, strict=True))
+            pairs: list[tuple[str | None, object]] = list(
+                zip(axis.labels, axis.values, strict=True)
+            )
             if axis.path == "cluster.count":  # only the smallest cluster can be too small
                 pairs = [pairs[_smallest(axis.values)]]
-            choices.append(pairs)
-        # A sweep's layout axes are short lists in practice; a range of sequence lengths stops
-        # at its first misfit, so the cap only bounds a pathological product.
-        for combination in itertools.islice(itertools.product(*choices), 10_000):
-            variant = dict(values)
-            for axis, (_, value) in zip(swept, combination, strict=True):
-                variant[axis.path] = value
+            choices[axis.path] = pairs
+        lengths = [_whole(v) for _, v in choices["workload.sequence_length"]]
+        divisor = math.gcd(*(n for n in lengths if n is not None))
+        origins = {**base.origins, **spans}
+        at = spans[swept[0].path]
+        for layout_pair in choices["workload.parallelism"]:
+            layout = layout_pair[1]
+            context = getattr(layout, "context", None) or 1
+            length_pair = choices["workload.sequence_length"][0]
+            if divisor % context:  # some length is not a multiple: the first such one
+                length_pair = next(
+                    pair
+                    for pair in choices["workload.sequence_length"]
+                    if (_whole(pair[1]) or 0) % context
+                )
+            chosen = {
+                "cluster.count": choices["cluster.count"][0],
+                "workload.parallelism": layout_pair,
+                "workload.sequence_length": length_pair,
+            }
+            variant = {path: value for path, (_, value) in chosen.items()}
             labels = ",".join(
-                f"{axis.path}={label}" for axis, (label, _) in zip(swept, combination, strict=True)
+                f"{axis.path}={chosen[axis.path][0]}" for axis in swept if axis.path in chosen
             )
             subject = f"sweep '{name}' variant [{labels}]"
-            origins = {**base.origins, **spans}
-            if not check_layout(subject, variant, origins, self.sink, spans[swept[0].path]):
+            if not check_layout(subject, variant, origins, self.sink, at):
+                return False
+        return True
+
+    def _relations_hold(
+        self, name: str, base: Scenario, axes: list[SweepAxis], spans: dict[str, Span]
+    ) -> bool:
+        """No variant sets a field above the field it may not exceed (`RELATIONS`): the
+        greatest value of the one is compared with the least of the other."""
+        swept = {axis.path: axis for axis in axes}
+        for path, limit_path in RELATIONS:
+            if path not in swept and limit_path not in swept:
+                continue
+            ends: list[tuple[float | None, str | None]] = []
+            for which, pick in ((path, max), (limit_path, min)):
+                if which in swept:
+                    axis = swept[which]
+                    known = [
+                        (number, label)
+                        for label, v in zip(axis.labels, axis.values, strict=True)
+                        if (number := central(v)) is not None  # type: ignore[arg-type]
+                    ]
+                    ends.append(pick(known) if known else (None, None))
+                else:
+                    section, _, field = which.partition(".")
+                    ends.append((central(getattr(getattr(base, section), field, None)), None))
+            (value, label), (limit, limit_label) = ends
+            if value is None or limit is None:
+                continue
+            variant = {path: value, limit_path: limit}
+            named = [f"{p}={lab}" for p, lab in ((path, label), (limit_path, limit_label)) if lab]
+            subject = f"sweep '{name}' variant [{','.join(named)}]"
+            at = spans[path] if path in swept else spans[limit_path]
+            if not check_relations(subject, variant, {**base.origins, **spans}, self.sink, at):
                 return False
         return True
 
@@ -218,6 +268,13 @@ class SweepsPass(ValueReader, ResolverState):
         return SweepAxis.model_construct(
             path=label_path, labels=tuple(labels), values=tuple(resolved)
         )
+
+
+def _whole(value: object) -> int | None:
+    """A whole number as an int (a sequence length may be read as a float), else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == int(value):
+        return int(value)
+    return None
 
 
 def _smallest(values: tuple[object, ...]) -> int:
