@@ -284,6 +284,10 @@ def _error(case: CaseResult) -> str:
     return "n/a" if case.error is None else f"{case.error * 100:+.1f}%"
 
 
+def _tolerance(case: CaseResult) -> str:
+    return "≤ 1" if case.kind == "memory_fit" else f"±{case.tolerance:.0%}"
+
+
 def _verdict(case: CaseResult) -> str:
     if case.within is None:
         return "no figure"
@@ -375,7 +379,7 @@ def markdown(results: list[CaseResult]) -> str:
             for r in chosen:
                 out.append(
                     f"| {r.id} | {r.kind} | {shown(r.model, r)} | "
-                    f"{shown(r.published, r)} | {_error(r)} | ±{r.tolerance:.0%} | "
+                    f"{shown(r.published, r)} | {_error(r)} | {_tolerance(r)} | "
                     f"{_verdict(r)} | {_cell(r.source)} |"
                 )
         out.append("")
