@@ -71,9 +71,11 @@ def value(path: str, spec: F.FieldSpec, required: tuple[str, ...]) -> str:
     else:
         what = kind
     limit = bounds(spec)
+    section = path.rpartition(".")[0]
     if spec.at_most is not None:
-        section = path.rpartition(".")[0]
         limit += f", at most `{section}.{spec.at_most}`"
+    if spec.divides is not None:
+        limit += f", divides `{section}.{spec.divides}`"
     cell = f"{what} {limit}" if limit else what
     if spec.uncertain:
         cell += ", may be uncertain"

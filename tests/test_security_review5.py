@@ -145,6 +145,45 @@ def test_a_sweep_setting_a_field_above_its_bound_is_refused(axis):
     assert message.startswith("sweep 'w' variant [") and "more than" in message
 
 
+@pytest.mark.parametrize("line", ["kv_heads 3", "kv_heads 48", "kv_heads 127"])
+def test_key_value_heads_that_do_not_divide_the_heads_are_refused_at_check(line):
+    # Grouped-query attention shares each key/value head among an equal group of query heads.
+    (message,) = _errors("    " + line)
+    assert (
+        "'workload.kv_heads'" in message and "does not divide 'workload.attention_heads'" in message
+    )
+
+
+@pytest.mark.parametrize("kv_heads", [1, 8, 64, 128])
+def test_key_value_heads_that_divide_the_heads_are_accepted(kv_heads):
+    assert _load(f"    kv_heads {kv_heads}").get("s").workload.kv_heads == kv_heads
+
+
+@pytest.mark.parametrize(
+    "axis",
+    [
+        "workload.kv_heads [8, 3]",
+        "workload.attention_heads [128, 100]\n  workload.kv_heads 8",
+        "workload.attention_heads [128, 96]\n  workload.kv_heads [8, 64]",
+    ],
+)
+def test_a_sweep_setting_a_field_that_does_not_divide_its_whole_is_refused(axis):
+    (message,) = _errors("    kv_heads 8", f"sweep w from s {{\n  {axis}\n}}\n")
+    assert message.startswith("sweep 'w' variant [") and "does not divide" in message
+
+
+def test_more_pipeline_stages_than_layers_are_refused_in_a_scenario_and_a_sweep():
+    import scendsl
+
+    text = SCENARIO.format(extra="", after="").replace("layers          126", "layers          4")
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.load_text(text)
+    (message,) = [d.message for d in caught.value.diagnostics if d.severity == "error"]
+    assert "8 pipeline stages" in message and "4 layers" in message
+    (message,) = _errors(after="sweep w from s {\n  workload.layers [126, 4]\n}\n")
+    assert "[workload.layers=4]" in message and "8 pipeline stages" in message
+
+
 def test_a_sweep_layout_misfit_after_ten_thousand_fitting_variants_is_refused():
     # The layout check once stopped after 10,000 combinations: the 10,001st length went unchecked.
     lengths = ",\n".join(

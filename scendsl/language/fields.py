@@ -25,6 +25,8 @@ class FieldSpec:
     doc: str = ""
     #: Another field of the same section this one may not exceed, when both are set.
     at_most: str | None = None
+    #: Another field of the same section this one must divide evenly, when both are set.
+    divides: str | None = None
 
 
 def _q(
@@ -40,9 +42,13 @@ def _q(
 
 
 def _int(
-    doc: str, minimum: int = 1, maximum: int | None = None, at_most: str | None = None
+    doc: str,
+    minimum: int = 1,
+    maximum: int | None = None,
+    at_most: str | None = None,
+    divides: str | None = None,
 ) -> FieldSpec:
-    return FieldSpec("integer", "number", False, (), minimum, maximum, True, doc, at_most)
+    return FieldSpec("integer", "number", False, (), minimum, maximum, True, doc, at_most, divides)
 
 
 _FRACTION: dict[str, Any] = dict(minimum=0.0, maximum=1.0)
@@ -238,6 +244,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             1,
             10**6,
             at_most="attention_heads",
+            divides="attention_heads",  # each key/value head serves an equal group of heads
         ),
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
         "sequence_parallel": FieldSpec(
@@ -437,6 +444,16 @@ def describe_bound(value: float, dimension: str | None) -> str:
     if dimension == "flop":  # run compute is written '3.8e25 FLOP', not with 26 digits
         number = f"{scaled:.3g}".replace("e+", "e")
     return f"{number} {symbol}" if symbol else number
+
+
+def field_divisors() -> tuple[tuple[str, str], ...]:
+    """(path, path it must divide) for every field declared to divide another."""
+    return tuple(
+        (f"{section}.{name}", f"{section}.{spec.divides}")
+        for section, specs in SECTIONS.items()
+        for name, spec in specs.items()
+        if spec.divides is not None
+    )
 
 
 def field_relations() -> tuple[tuple[str, str], ...]:

@@ -1,5 +1,6 @@
 """Whether a scenario's parallel layout can be placed: tensor × pipeline × context × data ranks
-on the cluster's accelerators, and the sequence split evenly over the context-parallel ranks.
+on the cluster's accelerators, at least one layer per pipeline stage, and the sequence split
+evenly over the context-parallel ranks; and the fields declared relative to one another.
 
 Checked once the scenario's values are read, so the message can name both lines it ties.
 """
@@ -14,9 +15,16 @@ from scendsl.language import fields as F
 from scendsl.scenario import Parallelism, central
 
 #: The fields a layout check reads: a sweep over any of them checks each combination.
-LAYOUT_PATHS = ("cluster.count", "workload.parallelism", "workload.sequence_length")
+LAYOUT_PATHS = (
+    "cluster.count",
+    "workload.parallelism",
+    "workload.sequence_length",
+    "workload.layers",
+)
 #: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
 RELATIONS = F.field_relations()
+#: (field, field it must divide), declared with the fields (`FieldSpec.divides`).
+DIVISORS = F.field_divisors()
 
 
 def check_relations(
@@ -27,8 +35,9 @@ def check_relations(
     at: Span | None = None,
 ) -> bool:
     """Report a field set above the field it may not exceed (`workload.kv_heads` above
-    `workload.attention_heads`, ...), at `at` when given (a sweep's line), else at the field's
-    line. True when nothing was reported."""
+    `workload.attention_heads`, ...) or one that does not divide the field it must divide
+    (`workload.kv_heads` into `workload.attention_heads`), at `at` when given (a sweep's line),
+    else at the field's line. True when nothing was reported."""
     fits = True
     for path, limit_path in RELATIONS:
         value, limit = central(values.get(path)), central(values.get(limit_path))
@@ -45,6 +54,20 @@ def check_relations(
                 else ()
             ),
         )
+    for path, whole_path in DIVISORS:
+        value, whole = central(values.get(path)), central(values.get(whole_path))
+        if value is None or whole is None or value > whole or whole % value == 0:
+            continue  # a value above the whole is reported above, as too large
+        fits = False
+        sink.error(
+            f"{subject}: '{path}' is {value:,.0f}, which does not divide '{whole_path}' "
+            f"({whole:,.0f})",
+            at or origins.get(path),
+            f"make '{path}' a divisor of '{whole_path}'",
+            ((f"'{whole_path}' is set here", origins[whole_path]),)
+            if whole_path in origins
+            else (),
+        )
     return fits
 
 
@@ -55,8 +78,9 @@ def check_layout(
     sink: DiagnosticSink,
     at: Span | None = None,
 ) -> bool:
-    """Report a layout that needs more accelerators than the cluster has, or a sequence that
-    the context-parallel ranks cannot split evenly; `subject` names the scenario or variant.
+    """Report a layout that needs more accelerators than the cluster has, more pipeline stages
+    than the model has layers, or a sequence that the context-parallel ranks cannot split
+    evenly; `subject` names the scenario or variant.
     Reported at `at` when given (a sweep's line), else at the `parallelism` line. True when
     nothing was reported."""
     layout = values.get("workload.parallelism")
@@ -89,6 +113,19 @@ def check_layout(
             span,
             "lower the tensor, pipeline or context degree, or raise cluster.count",
             related,
+        )
+    layers = central(values.get("workload.layers"))
+    if layers is not None and pipeline > layers:
+        sink.error(
+            f"{subject}: the layout has {pipeline:,} pipeline stages, but the model has "
+            f"{layers:,.0f} layers (a stage holds at least one layer)",
+            span,
+            "make the pipeline degree at most workload.layers",
+            (
+                (("the layers are set here", origins["workload.layers"]),)
+                if "workload.layers" in origins
+                else ()
+            ),
         )
     sequence = values.get("workload.sequence_length")
     if context > 1 and isinstance(sequence, (int, float)) and sequence % context:

@@ -6,7 +6,13 @@ import math
 
 from scendsl.errors import Span
 from scendsl.language import fields as F
-from scendsl.language.layout import LAYOUT_PATHS, RELATIONS, check_layout, check_relations
+from scendsl.language.layout import (
+    DIVISORS,
+    LAYOUT_PATHS,
+    RELATIONS,
+    check_layout,
+    check_relations,
+)
 from scendsl.language.passes.state import Definition, ResolverState
 from scendsl.language.syntax import Atom, Statement
 from scendsl.language.units import parse_number
@@ -108,13 +114,14 @@ class SweepsPass(ValueReader, ResolverState):
             "cluster.count": [(None, base.cluster.count)],
             "workload.parallelism": [(None, base.workload.parallelism)],
             "workload.sequence_length": [(None, base.workload.sequence_length)],
+            "workload.layers": [(None, base.workload.layers)],
         }
         for axis in swept:
             pairs: list[tuple[str | None, object]] = list(
                 zip(axis.labels, axis.values, strict=True)
             )
-            if axis.path == "cluster.count":  # only the smallest cluster can be too small
-                pairs = [pairs[_smallest(axis.values)]]
+            if axis.path in ("cluster.count", "workload.layers"):
+                pairs = [pairs[_smallest(axis.values)]]  # only the smallest can be too small
             choices[axis.path] = pairs
         lengths = [_whole(v) for _, v in choices["workload.sequence_length"]]
         divisor = math.gcd(*(n for n in lengths if n is not None))
@@ -134,6 +141,7 @@ class SweepsPass(ValueReader, ResolverState):
                 "cluster.count": choices["cluster.count"][0],
                 "workload.parallelism": layout_pair,
                 "workload.sequence_length": length_pair,
+                "workload.layers": choices["workload.layers"][0],
             }
             variant = {path: value for path, (_, value) in chosen.items()}
             labels = ",".join(
@@ -175,6 +183,47 @@ class SweepsPass(ValueReader, ResolverState):
             at = spans[path] if path in swept else spans[limit_path]
             if not check_relations(subject, variant, {**base.origins, **spans}, self.sink, at):
                 return False
+        return self._divisors_hold(name, base, swept, spans)
+
+    def _divisors_hold(
+        self, name: str, base: Scenario, swept: dict[str, SweepAxis], spans: dict[str, Span]
+    ) -> bool:
+        """No variant sets a field to a value that does not divide the field it must divide
+        (`DIVISORS`): a value divides every whole exactly when it divides their gcd, so the
+        first value that does not is paired with the first whole it leaves a remainder of."""
+        for path, whole_path in DIVISORS:
+            if path not in swept and whole_path not in swept:
+                continue
+            sides: list[list[tuple[int, str | None]]] = []
+            for which in (path, whole_path):
+                read: list[tuple[int | None, str | None]]
+                if which in swept:
+                    axis = swept[which]
+                    pairs = zip(axis.labels, axis.values, strict=True)
+                    read = [(_whole(central(v)), label) for label, v in pairs]  # type: ignore[arg-type]
+                else:
+                    section, _, field = which.partition(".")
+                    read = [(_whole(central(getattr(getattr(base, section), field, None))), None)]
+                sides.append([(number, label) for number, label in read if number])
+            values, wholes = sides
+            if not values or not wholes:
+                continue
+            common = math.gcd(*(whole for whole, _ in wholes))
+            for value, label in values:
+                if common % value == 0:
+                    continue
+                found = next(((w, lab) for w, lab in wholes if value <= w and w % value), None)
+                if found is None:
+                    continue  # every whole it misses is below it: reported as too large above
+                whole, whole_label = found
+                named = [
+                    f"{p}={lab}" for p, lab in ((path, label), (whole_path, whole_label)) if lab
+                ]
+                subject = f"sweep '{name}' variant [{','.join(named)}]"
+                at = spans[path] if path in swept else spans[whole_path]
+                variant = {path: value, whole_path: whole}
+                if not check_relations(subject, variant, {**base.origins, **spans}, self.sink, at):
+                    return False
         return True
 
     def _too_many_in_all(self, what: str, span: Span) -> None:
