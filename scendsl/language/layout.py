@@ -27,6 +27,11 @@ RELATIONS = F.field_relations()
 DIVISORS = F.field_divisors()
 
 
+def _set_here(what: str, path: str, origins: Mapping[str, Span]) -> tuple[tuple[str, Span], ...]:
+    """The note pointing at the line that set `path` ("<what> set here"), when one did."""
+    return ((f"{what} set here", origins[path]),) if path in origins else ()
+
+
 def check_relations(
     subject: str,
     values: Mapping[str, Any],
@@ -48,11 +53,7 @@ def check_relations(
             f"{subject}: '{path}' is {value:,.0f}, more than '{limit_path}' ({limit:,.0f})",
             at or origins.get(path),
             f"make '{path}' at most '{limit_path}'",
-            (
-                ((f"'{limit_path}' is set here", origins[limit_path]),)
-                if limit_path in origins
-                else ()
-            ),
+            _set_here(f"'{limit_path}' is", limit_path, origins),
         )
     for path, whole_path in DIVISORS:
         value, whole = central(values.get(path)), central(values.get(whole_path))
@@ -64,9 +65,7 @@ def check_relations(
             f"({whole:,.0f})",
             at or origins.get(path),
             f"make '{path}' a divisor of '{whole_path}'",
-            ((f"'{whole_path}' is set here", origins[whole_path]),)
-            if whole_path in origins
-            else (),
+            _set_here(f"'{whole_path}' is", whole_path, origins),
         )
     return fits
 
@@ -93,11 +92,7 @@ def check_layout(
     replica = tensor * pipeline * context
     written = f"tensor {tensor} × pipeline {pipeline} × context {context}"
     count = central(values.get("cluster.count"))
-    related = (
-        (("the cluster's accelerators are set here", origins["cluster.count"]),)
-        if "cluster.count" in origins
-        else ()
-    )
+    related = _set_here("the cluster's accelerators are", "cluster.count", origins)
     if count is not None and layout.data is not None and replica * layout.data > count:
         sink.error(
             f"{subject}: the layout {written} × data {layout.data} needs "
@@ -121,11 +116,7 @@ def check_layout(
             f"{layers:,.0f} layers (a stage holds at least one layer)",
             span,
             "make the pipeline degree at most workload.layers",
-            (
-                (("the layers are set here", origins["workload.layers"]),)
-                if "workload.layers" in origins
-                else ()
-            ),
+            _set_here("the layers are", "workload.layers", origins),
         )
     sequence = values.get("workload.sequence_length")
     if context > 1 and isinstance(sequence, (int, float)) and sequence % context:
@@ -134,10 +125,6 @@ def check_layout(
             f"ranks, but the sequence length {sequence:,.0f} is not a multiple of {context}",
             span,
             "choose a context degree that divides workload.sequence_length",
-            (
-                (("the sequence length is set here", origins["workload.sequence_length"]),)
-                if "workload.sequence_length" in origins
-                else ()
-            ),
+            _set_here("the sequence length is", "workload.sequence_length", origins),
         )
     return len(sink.diagnostics) == errors_before
