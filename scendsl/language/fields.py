@@ -446,21 +446,12 @@ def describe_bound(value: float, dimension: str | None) -> str:
     return f"{number} {symbol}" if symbol else number
 
 
-def field_divisors() -> tuple[tuple[str, str], ...]:
-    """(path, path it must divide) for every field declared to divide another."""
+def field_relations(relation: str) -> tuple[tuple[str, str], ...]:
+    """(path, path it is related to) for every field declared in `relation` to another of its
+    section: "at_most" (may not exceed it) or "divides" (must divide it)."""
     return tuple(
-        (f"{section}.{name}", f"{section}.{spec.divides}")
+        (f"{section}.{name}", f"{section}.{other}")
         for section, specs in SECTIONS.items()
         for name, spec in specs.items()
-        if spec.divides is not None
-    )
-
-
-def field_relations() -> tuple[tuple[str, str], ...]:
-    """(path, path it may not exceed) for every field declared `at_most` another."""
-    return tuple(
-        (f"{section}.{name}", f"{section}.{spec.at_most}")
-        for section, specs in SECTIONS.items()
-        for name, spec in specs.items()
-        if spec.at_most is not None
+        if (other := getattr(spec, relation)) is not None
     )

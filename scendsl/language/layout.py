@@ -22,9 +22,9 @@ LAYOUT_PATHS = (
     "workload.layers",
 )
 #: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
-RELATIONS = F.field_relations()
+RELATIONS = F.field_relations("at_most")
 #: (field, field it must divide), declared with the fields (`FieldSpec.divides`).
-DIVISORS = F.field_divisors()
+DIVISORS = F.field_relations("divides")
 
 
 def _set_here(what: str, path: str, origins: Mapping[str, Span]) -> tuple[tuple[str, Span], ...]:

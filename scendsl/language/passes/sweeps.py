@@ -161,27 +161,13 @@ class SweepsPass(ValueReader, ResolverState):
         for path, limit_path in RELATIONS:
             if path not in swept and limit_path not in swept:
                 continue
-            ends: list[tuple[float | None, str | None]] = []
-            for which, pick in ((path, max), (limit_path, min)):
-                if which in swept:
-                    axis = swept[which]
-                    known = [
-                        (number, label)
-                        for label, v in zip(axis.labels, axis.values, strict=True)
-                        if (number := central(v)) is not None  # type: ignore[arg-type]
-                    ]
-                    ends.append(pick(known) if known else (None, None))
-                else:
-                    section, _, field = which.partition(".")
-                    ends.append((central(getattr(getattr(base, section), field, None)), None))
-            (value, label), (limit, limit_label) = ends
-            if value is None or limit is None:
+            values = _values_in_sweep(path, swept, base)
+            limits = _values_in_sweep(limit_path, swept, base)
+            if not values or not limits:
                 continue
-            variant = {path: value, limit_path: limit}
-            named = [f"{p}={lab}" for p, lab in ((path, label), (limit_path, limit_label)) if lab]
-            subject = f"sweep '{name}' variant [{','.join(named)}]"
-            at = spans[path] if path in swept else spans[limit_path]
-            if not check_relations(subject, variant, {**base.origins, **spans}, self.sink, at):
+            if not self._pair_holds(
+                name, base, swept, spans, (path, *max(values)), (limit_path, *min(limits))
+            ):
                 return False
         return self._divisors_hold(name, base, swept, spans)
 
@@ -194,18 +180,14 @@ class SweepsPass(ValueReader, ResolverState):
         for path, whole_path in DIVISORS:
             if path not in swept and whole_path not in swept:
                 continue
-            sides: list[list[tuple[int, str | None]]] = []
-            for which in (path, whole_path):
-                read: list[tuple[int | None, str | None]]
-                if which in swept:
-                    axis = swept[which]
-                    pairs = zip(axis.labels, axis.values, strict=True)
-                    read = [(_whole(central(v)), label) for label, v in pairs]  # type: ignore[arg-type]
-                else:
-                    section, _, field = which.partition(".")
-                    read = [(_whole(central(getattr(getattr(base, section), field, None))), None)]
-                sides.append([(number, label) for number, label in read if number])
-            values, wholes = sides
+            values, wholes = (
+                [
+                    (n, label)
+                    for v, label in _values_in_sweep(which, swept, base)
+                    if (n := _whole(v))
+                ]
+                for which in (path, whole_path)
+            )
             if not values or not wholes:
                 continue
             common = math.gcd(*(whole for whole, _ in wholes))
@@ -215,16 +197,28 @@ class SweepsPass(ValueReader, ResolverState):
                 found = next(((w, lab) for w, lab in wholes if value <= w and w % value), None)
                 if found is None:
                     continue  # every whole it misses is below it: reported as too large above
-                whole, whole_label = found
-                named = [
-                    f"{p}={lab}" for p, lab in ((path, label), (whole_path, whole_label)) if lab
-                ]
-                subject = f"sweep '{name}' variant [{','.join(named)}]"
-                at = spans[path] if path in swept else spans[whole_path]
-                variant = {path: value, whole_path: whole}
-                if not check_relations(subject, variant, {**base.origins, **spans}, self.sink, at):
+                if not self._pair_holds(
+                    name, base, swept, spans, (path, value, label), (whole_path, *found)
+                ):
                     return False
         return True
+
+    def _pair_holds(
+        self,
+        name: str,
+        base: Scenario,
+        swept: dict[str, SweepAxis],
+        spans: dict[str, Span],
+        one: tuple[str, float, str | None],
+        other: tuple[str, float, str | None],
+    ) -> bool:
+        """`check_relations` on the variant that sets the two fields to these values (path,
+        value, the sweep's label when swept), reported at the line of the one that is swept."""
+        named = [f"{path}={label}" for path, _, label in (one, other) if label]
+        subject = f"sweep '{name}' variant [{','.join(named)}]"
+        at = spans[one[0]] if one[0] in swept else spans[other[0]]
+        variant = {one[0]: one[1], other[0]: other[1]}
+        return check_relations(subject, variant, {**base.origins, **spans}, self.sink, at)
 
     def _too_many_in_all(self, what: str, span: Span) -> None:
         self.sink.error(
@@ -317,6 +311,22 @@ class SweepsPass(ValueReader, ResolverState):
         return SweepAxis.model_construct(
             path=label_path, labels=tuple(labels), values=tuple(resolved)
         )
+
+
+def _values_in_sweep(
+    path: str, swept: dict[str, SweepAxis], base: Scenario
+) -> list[tuple[float, str | None]]:
+    """The central values a field takes across a sweep, each with its label (the base
+    scenario's one value, unlabelled, when the field is not swept); unknown values left out."""
+    read: list[tuple[float | None, str | None]]
+    if path in swept:
+        axis = swept[path]
+        pairs = zip(axis.labels, axis.values, strict=True)
+        read = [(central(v), label) for label, v in pairs]  # type: ignore[arg-type]
+    else:
+        section, _, field = path.partition(".")
+        read = [(central(getattr(getattr(base, section), field, None)), None)]
+    return [(value, label) for value, label in read if value is not None]
 
 
 def _whole(value: object) -> int | None:
