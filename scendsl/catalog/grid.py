@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from typing import Any
 
@@ -295,17 +295,5 @@ def _commercial_stand_in(missing: RegionalFigure) -> RegionalFigure | None:
         f" Doing Business tariff for a commercial warehouse in the largest business city of"
         f" {region_name(country) or country} ({country}) stands in"
     )
-    return RegionalFigure(
-        region=code,
-        year=missing.year,
-        value=found.value,
-        unit=found.unit,
-        source=found.source,
-        confidence=found.confidence,
-        year_used=found.year_used,
-        region_used=country,
-        fallback=True,
-        reason=reason,
-        note=found.note,
-        series="commercial_price",
-    )
+    # The country's figure (its region, year, value, source and series), asked for `code`.
+    return replace(found, region=code, fallback=True, reason=reason)
