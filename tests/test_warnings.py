@@ -128,6 +128,34 @@ def test_hardware_not_shipping_in_the_scenario_year_warns_at_the_year():
     )
 
 
+#: An accelerator of the scenario's own, with no price of any kind: the catalog cannot price it.
+UNPRICED = CLEAN.replace(
+    "scenario paris {",
+    "accelerator Custom {\n  bf16_dense 500 TFLOP/s\n  hbm 96 GB\n  hbm_bandwidth 3 TB/s\n"
+    "  scaleup_bandwidth 900 GB/s\n  hostlink_bandwidth 128 GB/s\n  tdp 650 W\n}\n\n"
+    "scenario paris {",
+).replace("accelerator H100", "accelerator Custom")
+
+
+def test_an_accelerator_without_any_price_warns_that_costs_are_left_out():
+    result = evaluate(_scenario(UNPRICED))
+    assert result.value("market.capex") is None
+    found = {w.id: w for w in scenario_warnings(result)}
+    purchase, rental = found["no-unit-price"], found["no-rental-price"]
+    assert purchase.span.line == rental.span.line == _line_of(UNPRICED, "    accelerator Custom")
+    assert "no purchase price for Custom" in purchase.message
+    assert "market.capex" in purchase.metrics
+    assert "market.rental_cost" in rental.metrics
+
+
+def test_a_price_written_in_the_scenario_silences_the_missing_price_warnings():
+    priced = _with(
+        "  market {\n    unit_price 30k USD\n    rental_price 2 USD/hour\n  }\n", UNPRICED
+    )
+    ids = {w.id for w in _warnings(priced)}
+    assert not {"no-unit-price", "no-rental-price"} & ids
+
+
 def test_a_field_the_scenario_does_not_set_points_at_its_header():
     from scendsl.report.warnings import _located
 
@@ -191,14 +219,13 @@ def test_warnings_as_json_are_plain_and_keyed_by_a_stable_id():
 
 
 def test_every_rule_names_known_metrics_and_scenario_fields():
+    from scendsl.language.fields import SCENARIO_ATTRIBUTES, SECTIONS
     from scendsl.model.registry import REGISTRY
     from scendsl.report.views.figures import Number  # noqa: F401  (the views import cleanly)
 
     known = set(REGISTRY.nodes)
-    fields = set(_scenario(CLEAN).origins) | {
-        "cluster.mfu",
-        "workload.parallelism",
-        "workload.parameters",
+    fields = set(SCENARIO_ATTRIBUTES) | {
+        f"{section}.{name}" for section, specs in SECTIONS.items() for name in specs
     }
     for rule in warning_rules():
         for name in rule.names():

@@ -76,6 +76,11 @@ _UNIT_LIST = [
     Unit("TFLOPS", "flop_rate", 1e12),
     Unit("PFLOPS", "flop_rate", 1e15),
     Unit("EFLOPS", "flop_rate", 1e18),
+    # Papers and vendor sheets write the rate with a slash as often as without.
+    Unit("GFLOP/s", "flop_rate", 1e9),
+    Unit("TFLOP/s", "flop_rate", 1e12),
+    Unit("PFLOP/s", "flop_rate", 1e15),
+    Unit("EFLOP/s", "flop_rate", 1e18),
     Unit("USD", "currency", 1.0),
     Unit("USD/MWh", "energy_price", 1.0 / (1e6 * _HOUR)),
     Unit("USD/kWh", "energy_price", 1.0 / (1e3 * _HOUR)),
