@@ -197,6 +197,8 @@ class CustomAccelerator(_Frozen):
     available_year: int | None = None
     source: str | None = None
     figures: dict[str, Value] = {}
+    #: A figure's own source, written after its value (`tdp 650 W source "..."`).
+    citations: dict[str, str] = {}
     span: Span
 
 
@@ -236,6 +238,9 @@ class Scenario(_Frozen):
     comparison_precision: Literal["bf16", "fp8", "fp4"] = "bf16"
     #: Where each input was written: dotted path -> span (for explain and diagnostics).
     origins: dict[str, Span] = {}
+    #: The analyst's source for an input, written after its value (`price 95 USD/MWh source
+    #: "..."`): dotted path -> text. Shown wherever the input's origin is.
+    citations: dict[str, str] = {}
     #: The chain of scenarios this one extends, nearest first.
     extends: tuple[str, ...] = ()
     #: For a sweep variant: the sweep's name and the values that make this variant.
@@ -323,6 +328,9 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
     sections: dict[str, dict[str, object]] = {}
     point: dict[str, str] = {}
     origins = dict(template.origins)
+    # A swept value replaces the base's, and with it the base's source for that value.
+    swept = {axis.path for axis in sweep.axes}
+    citations = {p: c for p, c in template.citations.items() if p not in swept}
     for axis, index in zip(sweep.axes, indices, strict=False):
         value = axis.values[index]
         point[axis.path] = axis.labels[index]
@@ -336,7 +344,11 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
         top[section] = getattr(template, section).model_copy(update=changes)
     labels = tuple(axis.labels[i] for axis, i in zip(sweep.axes, indices, strict=False))
     top.update(
-        name=sweep.variant_name(labels), sweep=sweep.name, sweep_point=point, origins=origins
+        name=sweep.variant_name(labels),
+        sweep=sweep.name,
+        sweep_point=point,
+        origins=origins,
+        citations=citations,
     )
     return template.model_copy(update=top)
 

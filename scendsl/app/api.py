@@ -122,6 +122,8 @@ def with_changes(scenario: Scenario, **changes: Any) -> Scenario:
     for number, path in enumerate(values, start=1):
         origins[path] = Span(PYTHON_SOURCE, number, 1)
     top["origins"] = origins
+    # A changed value no longer has the source the analyst gave for the old one.
+    top["citations"] = {p: c for p, c in scenario.citations.items() if p not in values}
     return Scenario.model_construct(**top)
 
 

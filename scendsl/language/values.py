@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from scendsl.language.passes.state import Definition
 
 MAX_STRING_LENGTH = 10_000
+#: The word after a value that starts its source: `price 95 USD/MWh source "..."`.
+CITE = "source"
 #: Whole-number fields (layers, batch sizes, parallel degrees) above this are typos or attacks;
 #: Python would turn 1e300 into a 301-digit integer that numpy cannot hold.
 MAX_WHOLE_NUMBER = 10**15
@@ -274,6 +276,24 @@ class ValueReader:
                 return None
             return name
         raise AssertionError(kind)
+
+    def cited(self, atoms: list[Atom], label: str) -> tuple[list[Atom], str | None, bool]:
+        """Split a trailing `source "..."` off a line's atoms: (the value's atoms, the source
+        text or None, whether the line is still readable). A `source` anywhere else, or without
+        its quoted text, is reported here."""
+        places = [i for i, atom in enumerate(atoms) if atom.kind == "word" and atom.text == CITE]
+        if not places:
+            return atoms, None, True
+        at = places[0]
+        if at == len(atoms) - 2 and atoms[-1].kind == "string" and at > 0:
+            text = self.string(atoms[-1])
+            return atoms[:at], text, text is not None
+        self.sink.error(
+            f"'{label}': a figure's source comes last, after its value, as {CITE} \"...\"",
+            join_atoms(atoms[at:]),
+            f"e.g. '{label.rpartition('.')[2]} ... {CITE} \"Operator annual report 2024, p. 12\"'",
+        )
+        return atoms, None, False
 
     def string(self, atom: Atom) -> str | None:
         raw = atom.text[1:-1]

@@ -93,6 +93,9 @@ class Context:
             if default is None:
                 raise LookupError(f"scenario '{self.scenario.name}' does not set '{path}'")
             return default
+        citation = self.scenario.citations.get(path)
+        if citation is not None:
+            return _from_value(value, self.where(path), source=citation)
         return _from_value(value, self.where(path))
 
     def scenario_or_calibration(self, path: str, key: str) -> Found:
@@ -123,11 +126,12 @@ class Context:
         custom = self.custom_accelerator
         if custom is not None and name in custom.figures:
             origin = f"{custom.span} (accelerator {custom.name})"
+            source = custom.citations.get(name, custom.source)
             return _from_value(
                 custom.figures[name],
                 origin,
-                source=custom.source,
-                confidence="U" if custom.source is None else None,
+                source=source,
+                confidence="U" if source is None else None,
             )
         entry = self.catalog_accelerator
         if custom is not None and entry is not None and name in entry.figures:

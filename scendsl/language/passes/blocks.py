@@ -55,6 +55,7 @@ class BlocksPass(ValueReader, ResolverState):
         # mypy cannot follow from the key): hence Any, not object.
         attributes: dict[str, Any] = {}
         figures: dict[str, Any] = {}
+        citations: dict[str, str] = {}
         for item in statement.body or []:
             if item.body is not None:
                 self.sink.error(f"'{item.key}' cannot hold a block here", item.key_span)
@@ -74,9 +75,12 @@ class BlocksPass(ValueReader, ResolverState):
             if item.key in target:
                 self.sink.error(f"'{item.key}' is set twice", item.key_span)
                 continue
-            value = self.value(item.values, spec, item.key_span, item.key)
+            atoms, citation, readable = self.cited(item.values, item.key)
+            value = self.value(atoms, spec, item.key_span, item.key) if readable else None
             if value is not None:
                 target[item.key] = value
+                if citation is not None:
+                    citations[item.key] = citation
         if len(self.sink.diagnostics) > errors_before:
             return None
         # An accelerator that extends a custom one inherits its figures and its catalog root. A
@@ -111,7 +115,17 @@ class BlocksPass(ValueReader, ResolverState):
                 return None
             self.accelerator_depths[definition.name] = depth
             # A figure derived from one this block changes follows it (derived_figures.toml).
-            figures = {**parent.figures, **derive(figures, parent.figures), **figures}
+            derived = derive(figures, parent.figures)
+            # A figure this block sets or changes no longer has the parent's source.
+            citations = {
+                **{
+                    k: c
+                    for k, c in parent.citations.items()
+                    if k not in derived and k not in figures
+                },
+                **citations,
+            }
+            figures = {**parent.figures, **derived, **figures}
             attributes = {
                 "title": parent.title,
                 "vendor": parent.vendor,
@@ -130,7 +144,12 @@ class BlocksPass(ValueReader, ResolverState):
                 )
                 return None
         return CustomAccelerator.model_construct(
-            name=definition.name, base=base, figures=figures, span=values[0].span, **attributes
+            name=definition.name,
+            base=base,
+            figures=figures,
+            citations={k: c for k, c in citations.items() if k in figures},
+            span=values[0].span,
+            **attributes,
         )
 
     def build_reference(self, definition: Definition) -> ReferenceEntity | None:

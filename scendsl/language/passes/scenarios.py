@@ -25,6 +25,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         misspelt = len(self.sink.diagnostics) > errors_before
         values: dict[str, Any] = {}
         origins: dict[str, Span] = {}
+        citations: dict[str, str] = {}
         unread = False
         for path, statement in entries.items():
             # An inherited line is read once for its whole family (and, if wrong, reported once):
@@ -32,13 +33,15 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             if id(statement) not in self.read_values:
                 spec = F.scenario_field(path)
                 assert spec is not None, path  # extends.py keeps known fields only
-                self.read_values[id(statement)] = self.value(
-                    statement.values, spec, statement.key_span, path
-                )
-            value = self.read_values[id(statement)]
+                atoms, citation, readable = self.cited(statement.values, path)
+                value = self.value(atoms, spec, statement.key_span, path) if readable else None
+                self.read_values[id(statement)] = (value, citation)
+            value, citation = self.read_values[id(statement)]
             if value is not None:
                 values[path] = value
                 origins[path] = statement.span
+                if citation is not None:
+                    citations[path] = citation
             else:
                 unread = True
         # After a misspelt field, "does not set" would only repeat the same mistake.
@@ -73,7 +76,9 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         if not self.correlations_hold(correlations):
             return None
         scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
-        return scenario.model_copy(update={"correlations": tuple(correlations)})
+        return scenario.model_copy(
+            update={"correlations": tuple(correlations), "citations": citations}
+        )
 
     def _assemble(
         self,
