@@ -422,12 +422,17 @@ EUROSTAT_OTHERS = "NO IS AL BA GE MD ME MK RS TR UA GB".split()
 #: Required by issue 13 but without a citable primary figure in the catalog yet. The test fails
 #: when one is added, so that this list (and docs/regional-data.md) is kept honest. ID has only a
 #: large-industrial tariff (group I-4/TT), which the model does not read, so it stays listed.
-PRICE_GAPS = "CH CA MX BR CN JP IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
+PRICE_GAPS = "CH CA MX CN JP IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
 #: Required countries with no price at all, even after the commercial stand-in: none, since the
 #: World Bank's Doing Business tariff covers every required country without an industrial price.
 NO_PRICE_GAPS: list[str] = []
 #: Countries whose figures come from the hand-copied national tables (scripts/data/national_prices_*).
-NATIONAL = {"KR": "industrial_price", "TW": "industrial_price", "ID": "large_industrial_price"}
+NATIONAL = {
+    "KR": "industrial_price",
+    "TW": "industrial_price",
+    "ID": "large_industrial_price",
+    "BR": "industrial_price",
+}
 
 
 def test_every_eu_member_and_eurostat_reporter_has_a_sourced_dated_industrial_price() -> None:
