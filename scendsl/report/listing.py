@@ -92,10 +92,12 @@ def accelerators() -> Listing:
         Column("year", "available"),
         *(Column(key, title, unit) for key, title, unit in figures),
         Column("price_years", "price years"),
+        Column("rental_years", "rental years"),
         Column("title", "title"),
     )
     listing = Listing("accelerators", columns)
-    for name, chip in load_catalog().accelerators.items():
+    catalog = load_catalog()
+    for name, chip in catalog.accelerators.items():
         row: dict[str, Any] = {
             "id": name,
             "vendor": chip.vendor,
@@ -108,6 +110,8 @@ def accelerators() -> Listing:
             if text is not None:
                 texts[key] = text
         row["price_years"] = _years(chip.price)
+        # TPUs and Trainium have no purchase price: their rental years are their only price data.
+        row["rental_years"] = _years(catalog.market.rental.get(name, {}))
         row["title"] = chip.title
         listing.rows.append(row)
         listing.texts.append(texts)
