@@ -328,6 +328,19 @@ def test_a100_prices_reach_back_to_its_launch_year(catalog: Catalog) -> None:
     assert all(on_demand[y].value * 3600 == pytest.approx(4.10) for y in (2021, 2022, 2023))
 
 
+def test_approximate_chip_costs_are_graded_c_and_say_they_are_estimates(catalog: Catalog) -> None:
+    estimated = {
+        name: year
+        for name, acc in catalog.accelerators.items()
+        for year, fig in acc.price.items()
+        if "Cost per chip (approx.)" in fig.source
+    }
+    assert {"MI325X", "MI355X", "MI250X", "A800", "H800", "GB300", "H200"} <= set(estimated)
+    for name, year in estimated.items():
+        fig = catalog.accelerators[name].price[year]
+        assert fig.confidence == "C" and "estimate" in (fig.note or ""), name
+
+
 def test_price_points_are_plausible_per_accelerator() -> None:
     """A unit slip (a rack price, or USD per month read as per hour) fails here."""
     catalog = load_catalog()
