@@ -300,6 +300,8 @@ def test_cloud_only_chips_have_chip_hour_rental_prices_and_no_purchase_price(
     catalog: Catalog,
 ) -> None:
     rental = catalog.market.rental
+    assert catalog.accelerators["Trainium2"].price == {}
+    assert rental["Trainium2"][2025].value * 3600 == pytest.approx(85.964 / 16)
     for name in ("TPUv3", "TPUv4", "TPUv5e", "TPUv5p", "TPUv6e"):
         assert catalog.accelerators[name].price == {}, name
         assert rental[name], name
