@@ -296,6 +296,64 @@ def test_a100_rents_by_the_capacity_block_rate(catalog: Catalog) -> None:
     assert "p4d" in rent.source and "on-demand" in (rent.note or "")
 
 
+def test_cloud_only_chips_have_chip_hour_rental_prices_and_no_purchase_price(
+    catalog: Catalog,
+) -> None:
+    rental = catalog.market.rental
+    assert catalog.accelerators["Trainium2"].price == {}
+    assert rental["Trainium2"][2025].value * 3600 == pytest.approx(85.964 / 16)
+    for name in ("TPUv3", "TPUv4", "TPUv5e", "TPUv5p", "TPUv6e"):
+        assert catalog.accelerators[name].price == {}, name
+        assert rental[name], name
+        assert all("Google" in fig.source for fig in rental[name].values()), name
+    # Google Cloud list prices, on-demand, USD per chip-hour.
+    per_hour = {
+        (name, year): rental[name][year].value * 3600
+        for name, year in (("TPUv3", 2020), ("TPUv4", 2022), ("TPUv5e", 2025), ("TPUv6e", 2024))
+    }
+    assert per_hour == pytest.approx(
+        {
+            ("TPUv3", 2020): 2.00,
+            ("TPUv4", 2022): 3.22,
+            ("TPUv5e", 2025): 1.20,
+            ("TPUv6e", 2024): 2.70,
+        }
+    )
+
+
+def test_a100_prices_reach_back_to_its_launch_year(catalog: Catalog) -> None:
+    launch = catalog.accelerators["A100_40GB"].price[2020]
+    assert launch.value == 24_875  # DGX A100 at USD 199,000 / 8 GPUs
+    assert "DGX A100" in launch.source and "/ 8" in launch.source
+    on_demand = catalog.market.rental["A100_40GB"]
+    assert {2021, 2022, 2023} <= set(on_demand)
+    assert all(on_demand[y].value * 3600 == pytest.approx(4.10) for y in (2021, 2022, 2023))
+
+
+def test_approximate_chip_costs_are_graded_c_and_say_they_are_estimates(catalog: Catalog) -> None:
+    estimated = {
+        name: year
+        for name, acc in catalog.accelerators.items()
+        for year, fig in acc.price.items()
+        if "Cost per chip (approx.)" in fig.source
+    }
+    assert {"MI325X", "MI355X", "MI250X", "A800", "H800", "GB300", "H200"} <= set(estimated)
+    for name, year in estimated.items():
+        fig = catalog.accelerators[name].price[year]
+        assert fig.confidence == "C" and "estimate" in (fig.note or ""), name
+
+
+def test_price_points_are_plausible_per_accelerator() -> None:
+    """A unit slip (a rack price, or USD per month read as per hour) fails here."""
+    catalog = load_catalog()
+    for name, acc in catalog.accelerators.items():
+        for year, fig in acc.price.items():
+            assert 2017 <= year <= 2026 and 5_000 <= fig.value <= 100_000, (name, year, fig.text)
+    for name, table in catalog.market.rental.items():
+        for year, fig in table.items():
+            assert 2017 <= year <= 2026 and 0.5 <= fig.value * 3600 <= 20, (name, year, fig.text)
+
+
 # ---------------------------------------------------------------------------------- sources
 
 

@@ -77,8 +77,8 @@ def test_price_outside_the_data_is_the_nearest_year_labelled_extrapolated():
     # The market series' last GB200 point: an NVL72 rack (~USD 3.05M) / 72, in 2025.
     assert node.value == 42_000 and "extrapolated: no 2028 figure, 2025 value used" in node.note
     assert result.value("market.price_extrapolated") is True
-    early = run(accelerator="H100", year=2022)
-    assert early.value("market.unit_price") == 27_500  # the 2023 figure, held
+    early = run(accelerator="H100", year=2021)
+    assert early.value("market.unit_price") == 44_489.88  # the 2022 figure (DGX H100 / 8), held
     assert "extrapolated" in early.node("market.unit_price").note
 
 

@@ -110,6 +110,7 @@ def accelerators() -> Listing:
             if text is not None:
                 texts[key] = text
         row["price_years"] = _years(chip.price)
+        # TPUs and Trainium have no purchase price: their rental years are their only price data.
         row["rental_years"] = _years(catalog.market.rental.get(name, {}))
         row["title"] = chip.title
         listing.rows.append(row)
