@@ -627,3 +627,33 @@ def test_the_resolver_s_names_are_the_catalog_s(catalog: Catalog) -> None:
     # ISO 3166-1; the US, Canadian and Emirati subdivisions; 4 Ukrainian ones
     assert len(catalog.regions) == 249 + 57 + 13 + 7 + 4
     assert list(names.references) == list(catalog.references)
+
+
+def test_a_platform_without_its_node_overhead_is_refused_naming_the_entry(data_dir: Path) -> None:
+    edit(data_dir / "accelerators.toml", "platform = 'tpu_host'", "platform = 'pod'")
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    assert (info.value.file, info.value.field) == ("accelerators.toml", "platform")
+    assert "node_overhead_pod" in str(info.value)
+
+
+def test_tpu_system_power_uses_the_tpu_host_overhead_not_the_gpu_servers() -> None:
+    import scendsl
+    from scendsl.model.evaluate import evaluate
+
+    text = (
+        "accelerator MyTPU extends TPUv5p {{\n  tdp 500 W\n}}\n"
+        "scenario {name} {{\n  year 2025\n  region US\n  cluster {{\n"
+        "    accelerator {chip}\n    count 1k\n  }}\n}}\n"
+    )
+    catalog = load_catalog()
+    tpu, gpu = catalog.calibration["node_overhead_tpu_host"], catalog.calibration["node_overhead"]
+    for chip in ("TPUv5p", "TPUv3", "MyTPU"):
+        scenario = scendsl.load_text(text.format(name="s", chip=chip)).get("s")
+        system = evaluate(scenario)["accelerator.system_power"]
+        tdp = 500.0 if chip == "MyTPU" else catalog.accelerators[chip].figures["tdp"].value
+        assert system.value == pytest.approx(tdp * (1 + tpu.value)), chip
+        assert "node_overhead_tpu_host" in system.origin
+    h100 = scendsl.load_text(text.format(name="g", chip="H100")).get("g")
+    assert evaluate(h100)["accelerator.system_power"].value == pytest.approx(1275.0)
+    assert tpu.value < gpu.value

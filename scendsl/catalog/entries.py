@@ -45,6 +45,7 @@ _ACCELERATOR_FIELDS = {
     "available_year",
     "hostlink_kind",
     "hostlink_shared_by",
+    "platform",
     "note",
     "price",
 }
@@ -78,6 +79,7 @@ def _accelerators(data: Mapping[str, Any]) -> dict[str, Accelerator]:
             available_year=_int(raw, file, name, "available_year"),
             hostlink_kind=_string(raw, file, name, "hostlink_kind"),
             hostlink_shared_by=_int(raw, file, name, "hostlink_shared_by", required=False) or 1,
+            platform=_string(raw, file, name, "platform", required=False) or "gpu_server",
             note=_string(raw, file, name, "note", required=False),
             figures=figures,
             price=_year_table(raw.get("price", {}), file, name, "price", "currency"),

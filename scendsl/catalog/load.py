@@ -64,12 +64,20 @@ def _load_from(directory: Traversable | Path, shipped: bool = False) -> Catalog:
             regions,
         )
     )
+    calibration = _calibration(data["calibration.toml"])
+    for name, accelerator in accelerators.items():
+        if accelerator.node_overhead_key not in calibration:
+            message = (
+                f"platform {accelerator.platform!r} has no node overhead: calibration.toml "
+                f"has no '{accelerator.node_overhead_key}'"
+            )
+            raise CatalogError("accelerators.toml", name, "platform", message)
     return Catalog(
         accelerators=accelerators,
         energy_sources=_energy(data["energy.toml"]),
         regions=regions,
         references=_references(data["references.toml"], accelerators),
-        calibration=_calibration(data["calibration.toml"]),
+        calibration=calibration,
         market=_market(data["market.toml"], accelerators),
         export_rules=_export_rules(data["export_rules.toml"], regions),
         country_groups=country_groups,

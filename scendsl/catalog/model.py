@@ -84,7 +84,9 @@ class Accelerator(_Frozen):
 
     `figures` always holds the required figures (`REQUIRED_ACCELERATOR_FIGURES`) and may hold the
     optional ones. `price` is keyed by calendar year. `hostlink_shared_by` says how many
-    accelerators share the host link and host memory (2 for a GB200 superchip).
+    accelerators share the host link and host memory (2 for a GB200 superchip). `platform` says
+    what kind of host the accelerator sits in, which sets the node overhead used when the catalog
+    has no system power for it (calibration `node_overhead`, or `node_overhead_<platform>`).
     """
 
     name: str
@@ -94,9 +96,17 @@ class Accelerator(_Frozen):
     available_year: int
     hostlink_kind: str
     hostlink_shared_by: int = Field(default=1, ge=1)
+    platform: str = "gpu_server"
     note: str | None = None
     figures: dict[str, Figure]
     price: dict[int, Figure] = Field(default_factory=dict)
+
+    @property
+    def node_overhead_key(self) -> str:
+        """The calibration constant of this accelerator's host platform."""
+        return (
+            "node_overhead" if self.platform == "gpu_server" else f"node_overhead_{self.platform}"
+        )
 
 
 class EnergySource(_Frozen):

@@ -228,7 +228,8 @@ def _unit_price(ctx: Context, ref: str) -> Found:
     "reference.{ref}.system_power",
     "power",
     "Rated power per accelerator of {ref} with its share of hosts, NICs and fans",
-    formula="tdp of reference.{ref}.accelerator × (1 + calibration.node_overhead)",
+    formula="the platform's figure of reference.{ref}.accelerator, else its tdp × (1 + its "
+    "host platform's node overhead: calibration.node_overhead or node_overhead_<platform>)",
 )
 def _system_power(ctx: Context, ref: str) -> Found:
     return _tag(rated_system_power(_reference_context(ctx, ref)), ref)

@@ -111,25 +111,32 @@ def _utilization(ctx: Context) -> Found:
     "power",
     "Rated power per accelerator with its share of hosts, NICs and fans",
     formula="scenario cluster.accelerator_power, else the platform's figure, "
-    "else tdp × (1 + calibration.node_overhead)",
+    "else tdp × (1 + the node overhead of the accelerator's host platform: "
+    "calibration.node_overhead for GPU servers, node_overhead_<platform> for others)",
 )
 def _system_power(ctx: Context) -> Found:
     if ctx.field("cluster.accelerator_power") is not None:
         return ctx.scenario_value("cluster.accelerator_power")
-    return rated_system_power(ctx, "no platform figure; DGX H100 node overhead applied")
+    return rated_system_power(ctx, "no platform figure; {overhead} applied")
 
 
 def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     """The accelerator's rated power with its share of hosts, NICs and fans: the catalog's (or
-    an `accelerator` block's) figure, else its TDP × (1 + the calibrated node overhead)."""
+    an `accelerator` block's) figure, else its TDP × (1 + its host platform's node overhead)."""
     tdp = ctx.accelerator_figure("tdp")
-    overhead = ctx.calibration("node_overhead")
+    # The host platform's constant (a custom block has its catalog base's; a new chip is
+    # taken for a GPU server): GPU servers share one, calibrated on DGX H100.
+    entry = ctx.catalog_accelerator
+    key = entry.node_overhead_key if entry is not None else "node_overhead"
+    overhead = ctx.calibration(key)
+    # The GPU servers' constant is the DGX H100 figure its source names.
+    what = "DGX H100 node overhead" if key == "node_overhead" else f"calibration.{key}"
     fallback = Found(
         tdp.value * (1 + overhead.value),
-        f"derived: tdp ({tdp.origin}) × (1 + node_overhead)",
+        f"derived: tdp ({tdp.origin}) × (1 + {key})",
         overhead.source,
         "C",
-        note,
+        note.format(overhead=what) if note is not None else None,
     )
     return ctx.accelerator_figure("system_power", fallback)
 
