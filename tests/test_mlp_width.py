@@ -7,6 +7,8 @@ Table 2 with width f), the selective-recompute share and the width derived from 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 import scendsl
@@ -109,7 +111,7 @@ def test_activation_memory_grows_with_the_mlp_width(mlp):
     ]
     assert memory == sorted(memory) and len(set(memory)) == 4
     # Linear in f: the MLP's saved tensors are f wide, everything else h wide.
-    steps = [b - a for a, b in zip(memory, memory[1:])]
+    steps = [b - a for a, b in pairwise(memory)]
     widths = [32768 - 16384, 53248 - 32768, 65536 - 53248]
     assert steps[0] / widths[0] == pytest.approx(steps[1] / widths[1], rel=1e-9)
     assert steps[1] / widths[1] == pytest.approx(steps[2] / widths[2], rel=1e-9)
