@@ -120,9 +120,10 @@ RING_ATTENTION = (
 GATED_MLP = (
     "Shazeer 2020, GLU Variants Improve Transformer (arXiv:2002.05202): a gated MLP (SwiGLU, "
     "GeGLU) has three weight matrices, h×f gate, h×f up and f×h down, against two of a plain "
-    "MLP; Megatron-LM arguments.py: ffn_hidden_size defaults to 4·h, with --swiglu to "
+    "MLP; Megatron-LM's training arguments: ffn_hidden_size defaults to 4·h, with --swiglu to "
     "int(4·h·2/3 / 64)·64 (the same weights as a plain 4h MLP, on a multiple of 64); Llama 3 "
-    "config.json intermediate_size 14,336 / 28,672 / 53,248 (8B / 70B / 405B) with SwiGLU"
+    "model configurations (Hugging Face meta-llama): intermediate_size 14,336 / 28,672 / "
+    "53,248 (8B / 70B / 405B) with SwiGLU"
 )
 MLP_ACTIVATIONS = (
     "Korthikanti et al. 2022, Table 2, with an MLP of width f = r·h (r = 4 in the paper): the "
