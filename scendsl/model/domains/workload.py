@@ -286,8 +286,17 @@ def _derived_width_with_ffn(ctx: Context, ffn: int) -> tuple[float, str]:
         width -= (
             (4.0 * width**3 + k * ffn * width**2) / aspect + vocabulary * width - parameters
         ) / ((12.0 * width**2 + 2.0 * k * ffn * width) / aspect + vocabulary)
+    if not vocabulary:
+        return width, f"L·(4h² + {k:g}·h·f) = N, f = {ffn:,}, h/L = {aspect:g}"
     how = f"L·(4h² + {k:g}·h·f) + V·h = N, f = {ffn:,}, h/L = {aspect:g}, V = {vocabulary:,}"
     return width, how
+
+
+def _shape_law(ctx: Context) -> str:
+    """Which parameter count the derived width follows, for the note."""
+    if ctx.field("workload.ffn_hidden_size") is None:
+        return "N ≈ 12·L·h², Kaplan et al. 2020"
+    return "attention 4h² and the MLP's k·h·f per layer"
 
 
 def _derived_width(ctx: Context) -> tuple[float, str]:
@@ -328,7 +337,7 @@ def _hidden_size(ctx: Context) -> Found:
         "derived from workload.parameters",
         aspect.source,
         "C",
-        f"not given: {how} (N ≈ 12·L·h², Kaplan et al. 2020)",
+        f"not given: {how} ({_shape_law(ctx)})",
     )
 
 
