@@ -137,6 +137,8 @@ class Workload(_Frozen):
     head_dim: int | None = None
     kv_heads: int | None = Field(None, description="key/value heads (GQA); None: one per head")
     vocabulary: int | None = None
+    ffn_hidden_size: int | None = Field(None, description="MLP width f; None: 4h (8h/3 gated)")
+    mlp: Literal["plain", "gated"] | None = None
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None
     experts: int | None = None

@@ -247,6 +247,18 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             divides="attention_heads",  # each key/value head serves an equal group of heads
         ),
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
+        "ffn_hidden_size": _int(
+            "MLP (feed-forward) width f, config.json intermediate_size (4·h when not given; "
+            "8h/3 rounded down to a multiple of 64 for a gated MLP, as Megatron-LM)",
+            1,
+            10**8,
+        ),
+        "mlp": FieldSpec(
+            "enum",
+            choices=("plain", "gated"),
+            doc="MLP kind: plain (two matrices h×f, f×h; GPT-3, Megatron) or gated "
+            "(SwiGLU/GeGLU: three, h×f twice and f×h; Llama)",
+        ),
         "sequence_parallel": FieldSpec(
             "enum",
             choices=("on", "off"),

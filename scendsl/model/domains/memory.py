@@ -10,6 +10,7 @@ from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     GSHARD,
     KORTHIKANTI,
+    MLP_ACTIVATIONS,
     NARAYANAN,
     ZERO,
     ZERO_OFFLOAD,
@@ -109,6 +110,8 @@ _ACTIVATION_INPUTS = (
     "workload.precision",
     "performance.low_precision_saved_input_bytes",
     "workload.activation_offload_layers",
+    "performance.ffn_width",
+    "workload.mlp",
 )
 
 
@@ -143,6 +146,8 @@ def _first_stage_activations(
     precision,
     saved_input_bytes,
     offload_layers,
+    ffn_width,
+    mlp,
 ):
     """(held in HBM, offloaded to the host) activation bytes of the first pipeline stage.
 
@@ -150,11 +155,21 @@ def _first_stage_activations(
     the sequence, the 5as/h scores too (each rank's s/c queries against all s keys): per layer
     sbh(34 + 5as/h) / c. At fp8 or fp4 the linear layers keep their inputs in low precision
     (Transformer Engine). Offloaded layers' activations leave HBM; at least one layer stays.
+    The MLP's saved tensors grow with its width f and its gate (mlp_activation_terms).
     """
     low = scalar.isin(precision, ("fp8", "fp4"))
     saved = scalar.where(low, saved_input_bytes, 2.0)
     per_layer = activation_bytes_per_layer(
-        sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel == "on", saved
+        sequence,
+        micro_batch,
+        hidden,
+        heads,
+        tensor,
+        recompute,
+        sequence_parallel == "on",
+        saved,
+        ffn_width / hidden,
+        mlp == "gated",
     )
     v = effective_interleave(framework, interleave, layers, pipeline)
     stage_layers = layers / pipeline
@@ -173,9 +188,18 @@ def _first_stage_activations(
     "Activations held per accelerator",
     "activation_bytes_per_layer / c × L/p layers × min(m, p) micro-batches in flight × "
     "(1 + (p−1)/(p·v)) when interleaved, less the offloaded layers' share; at fp8 or fp4 the "
-    "linear layers keep their inputs in q bytes: 34 → (6 + 2q) + (16 + 5q) per sbh",
+    "linear layers keep their inputs in q bytes: 34 → (6 + 2q) + (16 + 5q) per sbh; an MLP of "
+    "width f = r·h keeps 2r (plain) or 4r (gated) bytes per sbh at its activation's input and "
+    "2r (or r·q) at its second linear layer's input instead of 8 and 8",
     _ACTIVATION_INPUTS,
-    sources=(KORTHIKANTI, NARAYANAN, CONTEXT_PARALLEL, TE_SAVED_INPUT, ACTIVATION_OFFLOAD),
+    sources=(
+        KORTHIKANTI,
+        NARAYANAN,
+        CONTEXT_PARALLEL,
+        TE_SAVED_INPUT,
+        ACTIVATION_OFFLOAD,
+        MLP_ACTIVATIONS,
+    ),
 )
 def activation_memory(*inputs):
     """Activations the first pipeline stage keeps in HBM."""

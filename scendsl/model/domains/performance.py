@@ -39,6 +39,7 @@ from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
+    GATED_MLP,
     HOFFMANN,
     KAPLAN,
     KORTHIKANTI,
@@ -46,6 +47,7 @@ from scendsl.model.domains.training_formulas import (
     PALM,
     TE_SPEEDUP,
     TM101,
+    default_ffn_width,
     mixed_precision_gain,
     precision_gain,
 )
@@ -155,6 +157,20 @@ def attention_width(head_dim, heads, hidden):
     """Narayanan's count assumes a·d = h; multi-head latent attention (DeepSeek-V2/V3: 128
     heads of 192 + 128 on h = 7,168) and other shapes do not."""
     return scalar.where(head_dim > 0, head_dim * heads, hidden)
+
+
+@metric(
+    "performance.ffn_width",
+    "number",
+    "MLP (feed-forward) width f",
+    "workload.ffn_hidden_size if given, else 4h (plain) or ⌊8h/3 / 64⌋·64 (gated)",
+    ("workload.ffn_hidden_size_setting", "workload.mlp", "workload.hidden_size"),
+    sources=(GATED_MLP,),
+)
+def ffn_width(setting, mlp, hidden):
+    """The width as written, else the framework default for the MLP kind: a gated MLP's three
+    h×f matrices then hold what a plain MLP's two h×4h do."""
+    return scalar.where(setting > 0, setting, default_ffn_width(hidden, mlp == "gated"))
 
 
 @metric(

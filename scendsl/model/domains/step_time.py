@@ -14,11 +14,13 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     CONTEXT_PARALLEL,
     FLASH,
+    GATED_MLP,
     GEMM,
     GRADIENT_BYTES,
     GSHARD,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    MLP_ACTIVATIONS,
     NARAYANAN,
     NARAYANAN_FLOPS,
     PALM,
@@ -93,12 +95,16 @@ def matmul_rate(bf16_dense, gain, efficiency):
         "workload.recompute",
         "workload.sequence_length",
         "workload.hidden_size",
+        "performance.ffn_width",
+        "workload.mlp",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP),
 )
-def hardware_flops_per_step(per_token, tokens, recompute, sequence, hidden):
-    """Full recomputation repeats the forward pass; selective only the attention scores."""
-    return per_token * tokens * recompute_flops_factor(recompute, sequence, hidden)
+def hardware_flops_per_step(per_token, tokens, recompute, sequence, hidden, ffn, mlp):
+    """Full recomputation repeats the forward pass; selective only the attention scores, whose
+    share of a layer's work shrinks as the MLP widens."""
+    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+    return per_token * tokens * factor
 
 
 @metric(
@@ -122,7 +128,8 @@ def compute_time(hardware, used, rate):
     "performance.memory_time",
     "time",
     "Memory-bound time per step (element-wise kernels)",
-    "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti; without flash attention + "
+    "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti, the MLP's 16 of them 4r or 6r "
+    "for an MLP of width f = r·h, plain or gated; without flash attention + "
     "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch] / c / (hbm_bandwidth × "
     "hbm_efficiency)",
     (
@@ -140,8 +147,17 @@ def compute_time(hardware, used, rate):
         "workload.flash_attention",
         "performance.attention_heads",
         "workload.context_parallel",
+        "performance.ffn_width",
+        "workload.mlp",
     ),
-    sources=(KORTHIKANTI, LLM_ANALYSIS, FLASH, UNFUSED_ATTENTION, CONTEXT_PARALLEL),
+    sources=(
+        KORTHIKANTI,
+        LLM_ANALYSIS,
+        FLASH,
+        UNFUSED_ATTENTION,
+        CONTEXT_PARALLEL,
+        MLP_ACTIVATIONS,
+    ),
 )
 def memory_time(
     sequence,
@@ -158,6 +174,8 @@ def memory_time(
     flash,
     heads,
     context,
+    ffn,
+    mlp,
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
@@ -175,6 +193,8 @@ def memory_time(
         recompute,
         sequence_parallel == "on",
         score_heads,
+        ffn / hidden,
+        mlp == "gated",
     )
     return traffic / context / (hbm_bandwidth * efficiency)
 
@@ -423,6 +443,8 @@ def context_parallel_exchange_time(
         "workload.recompute",
         "workload.hidden_size",
         "performance.matmul_rate",
+        "performance.ffn_width",
+        "workload.mlp",
     ),
     sources=(CONTEXT_PARALLEL, RING_ATTENTION, NARAYANAN_FLOPS),
 )
@@ -439,6 +461,8 @@ def context_parallel_time(
     recompute,
     hidden,
     rate,
+    ffn,
+    mlp,
 ):
     """Ring attention sends the next block while it computes on the one it holds: c−1 of the c
     blocks' attention hide the transfers, and only what they cannot hide stalls the step."""
@@ -446,7 +470,8 @@ def context_parallel_time(
     attention_flops = (
         12.0 * micro_batch * sequence**2 * width / (tensor * c) * m * layers / pipeline
     )
-    attention = attention_flops * recompute_flops_factor(recompute, sequence, hidden) / rate
+    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+    attention = attention_flops * factor / rate
     return scalar.maximum(exchange - (c - 1) / c * attention, 0.0)
 
 

@@ -117,6 +117,23 @@ RING_ATTENTION = (
     "attention with the block it holds; the transfer is hidden while the block's compute lasts "
     "longer"
 )
+GATED_MLP = (
+    "Shazeer 2020, GLU Variants Improve Transformer (arXiv:2002.05202): a gated MLP (SwiGLU, "
+    "GeGLU) has three weight matrices, h×f gate, h×f up and f×h down, against two of a plain "
+    "MLP; Megatron-LM's training arguments: ffn_hidden_size defaults to 4·h, with --swiglu to "
+    "int(4·h·2/3 / 64)·64 (the same weights as a plain 4h MLP, on a multiple of 64); Llama 3 "
+    "model configurations (Hugging Face meta-llama): intermediate_size 14,336 / 28,672 / "
+    "53,248 (8B / 70B / 405B) with SwiGLU"
+)
+MLP_ACTIVATIONS = (
+    "Korthikanti et al. 2022, Table 2, with an MLP of width f = r·h (r = 4 in the paper): the "
+    "activation's input 2·4 → 2r bytes per sbh (gated: gate and up projections, 2·2r), the "
+    "second linear layer's input 2·4 → 2r; 34 sbh become 18 + 4r plain, 18 + 6r gated "
+    "(a gated MLP of width 8h/3 keeps the 34 of a plain 4h one)"
+)
+#: Per-layer MLP widths by default: f = 4h plain; gated f = 8h/3 rounded down to a multiple of
+#: 64, so 3·h·f ≈ 8h² matches the plain MLP's weights (GATED_MLP, Megatron-LM's defaults).
+PLAIN_FFN_RATIO, GATED_FFN_RATIO, GATED_FFN_MULTIPLE = 4.0, 8.0 / 3.0, 64.0
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
 FRAMEWORKS = ("megatron", "deepspeed", "neox")
@@ -174,7 +191,16 @@ def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=F
 
 
 def activation_bytes_per_layer(
-    sequence, micro_batch, hidden, heads, tensor, recompute, sequence_parallel, saved_input=None
+    sequence,
+    micro_batch,
+    hidden,
+    heads,
+    tensor,
+    recompute,
+    sequence_parallel,
+    saved_input=None,
+    ffn_ratio=PLAIN_FFN_RATIO,
+    gated=False,
 ):
     """Activation bytes one layer keeps for one micro-batch (Korthikanti et al. 2022, Table 2).
 
@@ -182,10 +208,11 @@ def activation_bytes_per_layer(
     terms by t (Megatron); without sequence parallelism only 24 of the 34 are divided. Selective
     recomputation drops the 5as/h attention term; full recomputation keeps only the layer input
     (2sbh, divided by t with sequence parallelism). `saved_input` (bytes per element, None for
-    16-bit) is what an FP8 linear layer keeps of its input: see low_precision_linear_terms.
+    16-bit) is what an FP8 linear layer keeps of its input: see low_precision_linear_terms;
+    `ffn_ratio` (f/h) and `gated` size the MLP's saved tensors: see mlp_activation_terms.
     """
     sbh = sequence * micro_batch * hidden
-    replicated, sharded = low_precision_linear_terms(saved_input)
+    replicated, sharded = low_precision_linear_terms(saved_input, ffn_ratio, gated)
     linear = scalar.where(
         sequence_parallel, (replicated + sharded) / tensor, replicated + sharded / tensor
     )
@@ -195,32 +222,65 @@ def activation_bytes_per_layer(
     return sbh * factor
 
 
-def low_precision_linear_terms(saved_input=None):
+def mlp_activation_terms(ffn_ratio=PLAIN_FFN_RATIO, gated=False):
+    """Bytes per sbh of the MLP's two f-wide saved tensors in 16 bits: (activation input,
+    second linear layer's input), with r = f/h.
+
+    Korthikanti's Table 2 counts a plain MLP of width 4h: the GeLU input 2·4 = 8 and the second
+    linear layer's input 2·4 = 8 bytes per sbh, i.e. 2r each. A gated MLP (SwiGLU) keeps the
+    gate and up projections, both f wide, as the activation's input: 2·2r; the second linear
+    layer's input (the gated product) stays f wide: 2r. The first linear layer's input (the
+    layer-norm output, 2) and the dropout mask (1) are h wide: unchanged.
+    """
+    r = ffn_ratio
+    return 2.0 * scalar.where(gated, 2.0, 1.0) * r, 2.0 * r
+
+
+def low_precision_linear_terms(saved_input=None, ffn_ratio=PLAIN_FFN_RATIO, gated=False):
     """Korthikanti's 34 = 10 + 24 bytes per sbh (the 10 not split by t without sequence
     parallelism) when linear layers keep `saved_input` bytes per element of their inputs.
 
     Of the 10: layer-norm inputs 4, dropout masks 2, QKV input 2, first MLP input 2; of the 24:
-    Q and K 4, V 2, GeLU input 8, output-projection input 2, second MLP input 8. An FP8 linear
-    layer (Transformer Engine) keeps its FP8 input copy: QKV and first-MLP inputs 2 → q each,
-    second MLP input 8 → 4q; the projection's input is the attention output, which fused
-    attention keeps in 16 bits, so its q-byte copy comes on top. None (16-bit) gives 10 and 24.
+    Q and K 4, V 2, GeLU input 8, output-projection input 2, second MLP input 8 (the last two
+    MLP terms 2r·… for an MLP of width f = r·h, gated or not: mlp_activation_terms). An FP8
+    linear layer (Transformer Engine) keeps its FP8 input copy: QKV and first-MLP inputs 2 → q
+    each, second MLP input 2r → r·q; the projection's input is the attention output, which
+    fused attention keeps in 16 bits, so its q-byte copy comes on top. None (16-bit) gives 10
+    and 24 for a plain 4h MLP.
     """
+    activation, second = mlp_activation_terms(ffn_ratio, gated)
     if saved_input is None:
-        return 10.0, 24.0
+        return 10.0, 8.0 + activation + second
     q = scalar.as_float(saved_input)
     low = q < 2.0  # a 16-bit run (q = 2) shares the tensors: no extra copy
-    return 6.0 + 2.0 * q, 16.0 + 4.0 * q + scalar.where(low, q, 0.0)
+    return 6.0 + 2.0 * q, 8.0 + activation + ffn_ratio * q + scalar.where(low, q, 0.0)
 
 
-def recompute_flops_factor(recompute, sequence, hidden):
+def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=False):
     """Hardware FLOPs over model FLOPs: full recomputation repeats the forward pass (4/3);
     selective recomputation repeats the attention scores, s/(18h) of a layer's work
-    (Korthikanti et al. 2022, §5)."""
+    (Korthikanti et al. 2022, §5) whose weights are 12h² (attention 4h², plain 4h MLP 8h²).
+    An MLP of width f has 2hf (plain) or 3hf (gated) weights: s/(18h) × 12h / (4h + 2f or 3f).
+    """
+    weights = 1.0
+    if ffn_width is not None:
+        weights = 12.0 * hidden / (4.0 * hidden + mlp_matrices(gated) * ffn_width)
     return {
         "none": 1.0 + 0.0 * sequence,
-        "selective": 1.0 + sequence / (18.0 * hidden),
+        "selective": 1.0 + sequence / (18.0 * hidden) * weights,
         "full": 4.0 / 3.0 + 0.0 * sequence,
     }[recompute]
+
+
+def mlp_matrices(gated):
+    """Weight matrices of an MLP: 3 gated (SwiGLU/GeGLU), 2 plain (GATED_MLP)."""
+    return scalar.where(gated, 3.0, 2.0)
+
+
+def default_ffn_width(hidden, gated):
+    """The MLP width when not given: 4h, gated 8h/3 down to a multiple of 64 (Megatron-LM)."""
+    gated_width = np.floor(GATED_FFN_RATIO * hidden / GATED_FFN_MULTIPLE) * GATED_FFN_MULTIPLE
+    return scalar.where(gated, scalar.maximum(gated_width, 1.0), PLAIN_FFN_RATIO * hidden)
 
 
 def framework_interleave(framework, interleave):
@@ -280,6 +340,8 @@ def activation_traffic_bytes(
     recompute,
     sequence_parallel,
     score_heads=0.0,
+    ffn_ratio=PLAIN_FFN_RATIO,
+    gated=False,
 ):
     """HBM bytes the memory-bound (element-wise) kernels move per step and accelerator.
 
@@ -288,10 +350,20 @@ def activation_traffic_bytes(
     attention the s×s score matrix never reaches HBM (score_heads = 0); without it each of its
     a·s²·b/t elements costs what the unfused kernels move (SCORE_FORWARD_BYTES forward,
     SCORE_BACKWARD_BYTES backward), not only the 5 bytes Korthikanti's count keeps for the
-    backward pass; recomputation (selective or full) runs that forward once more.
+    backward pass; recomputation (selective or full) runs that forward once more. An MLP of
+    width f = ffn_ratio·h, gated or not, sizes its share of the 34 (mlp_activation_terms).
     """
     per_layer = activation_bytes_per_layer(
-        sequence, micro_batch, hidden, 0.0, tensor, "selective", sequence_parallel
+        sequence,
+        micro_batch,
+        hidden,
+        0.0,
+        tensor,
+        "selective",
+        sequence_parallel,
+        None,
+        ffn_ratio,
+        gated,
     )
     passes = scalar.where(recompute == "full", 3.0, 2.0)
     elements = score_heads * sequence * sequence * micro_batch / tensor

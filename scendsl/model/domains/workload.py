@@ -15,6 +15,7 @@ from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DEEPSPEED,
     FLASH,
+    GATED_MLP,
     GEMM,
     GSHARD,
     HOFFMANN,
@@ -268,11 +269,45 @@ def _sequence_length(ctx: Context) -> Found:
     )
 
 
+def _mlp_matrices(ctx: Context) -> float:
+    """Weight matrices of the scenario's MLP: 3 gated, 2 plain."""
+    return 3.0 if ctx.field("workload.mlp") == "gated" else 2.0
+
+
+def _derived_width_with_ffn(ctx: Context, ffn: int) -> tuple[float, str]:
+    """Width h of a model of N (active) parameters whose MLP width f is given:
+    N = L·(4h² + k·h·f) + V·h with k = 2 or 3 matrices and L = h / (h/L)."""
+    parameters = _active_parameters(ctx).value
+    aspect = ctx.calibration("default_width_per_layer").value
+    vocabulary = ctx.field("workload.vocabulary") or 0
+    k = _mlp_matrices(ctx)
+    width = float(np.cbrt(aspect * parameters / 4.0))  # above the root: Newton converges
+    for _ in range(60):
+        width -= (
+            (4.0 * width**3 + k * ffn * width**2) / aspect + vocabulary * width - parameters
+        ) / ((12.0 * width**2 + 2.0 * k * ffn * width) / aspect + vocabulary)
+    if not vocabulary:
+        return width, f"L·(4h² + {k:g}·h·f) = N, f = {ffn:,}, h/L = {aspect:g}"
+    how = f"L·(4h² + {k:g}·h·f) + V·h = N, f = {ffn:,}, h/L = {aspect:g}, V = {vocabulary:,}"
+    return width, how
+
+
+def _shape_law(ctx: Context) -> str:
+    """Which parameter count the derived width follows, for the note."""
+    if ctx.field("workload.ffn_hidden_size") is None:
+        return "N ≈ 12·L·h², Kaplan et al. 2020"
+    return "attention 4h² and the MLP's k·h·f per layer"
+
+
 def _derived_width(ctx: Context) -> tuple[float, str]:
     """Width h of a model of N (active) parameters with N ≈ 12·L·h² (+ V·h of embeddings when
-    the scenario gives the vocabulary) and h/L = calibrated aspect."""
+    the scenario gives the vocabulary) and h/L = calibrated aspect; with the MLP width f
+    given, N = L·(4h² + k·h·f) + V·h instead."""
     # A mixture of experts' layers are as wide as its active parameters say (DeepSeek-V3:
     # 12 · 61 · 7,168² = 37.6B for 37B active of 671B): the inactive experts add no width.
+    ffn = ctx.field("workload.ffn_hidden_size")
+    if ffn is not None:
+        return _derived_width_with_ffn(ctx, ffn)
     parameters = _active_parameters(ctx).value
     aspect = ctx.calibration("default_width_per_layer").value
     width = float(np.cbrt(aspect * parameters / 12.0))
@@ -302,7 +337,7 @@ def _hidden_size(ctx: Context) -> Found:
         "derived from workload.parameters",
         aspect.source,
         "C",
-        f"not given: {how} (N ≈ 12·L·h², Kaplan et al. 2020)",
+        f"not given: {how} ({_shape_law(ctx)})",
     )
 
 
@@ -347,6 +382,32 @@ def _attention_heads(ctx: Context) -> Found:
 )
 def _head_dim(ctx: Context) -> Found:
     return ctx.scenario_value("workload.head_dim", Found(0, "default", note="not given: a·d = h"))
+
+
+@input_node(
+    "workload.ffn_hidden_size_setting",
+    "number",
+    "MLP width f as written (0 = not given: 4h, or 8h/3 to a multiple of 64 when gated)",
+    sources=(GATED_MLP,),
+)
+def _ffn_hidden_size(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.ffn_hidden_size", Found(0, "default", note="not given: the MLP kind's default")
+    )
+
+
+@input_node(
+    "workload.mlp",
+    "text",
+    "MLP kind (plain: two matrices h×f, f×h; gated: SwiGLU/GeGLU, three)",
+    value_type="text",
+    sources=(GATED_MLP,),
+)
+def _mlp(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.mlp",
+        Found("plain", "default", note="not given: a plain MLP (GPT-3, Megatron-LM's default)"),
+    )
 
 
 @input_node("workload.vocabulary", "number", "Vocabulary size V", sources=(NARAYANAN_FLOPS,))
