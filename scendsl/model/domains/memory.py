@@ -8,6 +8,8 @@ from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
+    FLASH,
+    GQA,
     GSHARD,
     KORTHIKANTI,
     MLP_ACTIVATIONS,
@@ -112,6 +114,8 @@ _ACTIVATION_INPUTS = (
     "workload.activation_offload_layers",
     "performance.ffn_width",
     "workload.mlp",
+    "performance.kv_heads",
+    "workload.flash_attention",
 )
 
 
@@ -148,6 +152,8 @@ def _first_stage_activations(
     offload_layers,
     ffn_width,
     mlp,
+    kv_heads,
+    flash_attention,
 ):
     """(held in HBM, offloaded to the host) activation bytes of the first pipeline stage.
 
@@ -170,6 +176,8 @@ def _first_stage_activations(
         saved,
         ffn_width / hidden,
         mlp == "gated",
+        kv_heads / heads,
+        flash_attention == "off",
     )
     v = effective_interleave(framework, interleave, layers, pipeline)
     stage_layers = layers / pipeline
@@ -190,7 +198,9 @@ def _first_stage_activations(
     "(1 + (p−1)/(p·v)) when interleaved, less the offloaded layers' share; at fp8 or fp4 the "
     "linear layers keep their inputs in q bytes: 34 → (6 + 2q) + (16 + 5q) per sbh; an MLP of "
     "width f = r·h keeps 2r (plain) or 4r (gated) bytes per sbh at its activation's input and "
-    "2r (or r·q) at its second linear layer's input instead of 8 and 8",
+    "2r (or r·q) at its second linear layer's input instead of 8 and 8; keys and values keep "
+    "2·kv_heads/heads each instead of 2 (grouped-query attention); with flash attention the "
+    "5as/h score term is never kept",
     _ACTIVATION_INPUTS,
     sources=(
         KORTHIKANTI,
@@ -199,6 +209,8 @@ def _first_stage_activations(
         TE_SAVED_INPUT,
         ACTIVATION_OFFLOAD,
         MLP_ACTIVATIONS,
+        GQA,
+        FLASH,
     ),
 )
 def activation_memory(*inputs):

@@ -40,6 +40,7 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     GATED_MLP,
+    GQA,
     HOFFMANN,
     KAPLAN,
     KORTHIKANTI,
@@ -142,6 +143,19 @@ def peak(count, per_accelerator):
 def attention_heads(setting, hidden, head_dim):
     """Heads as written, or the width over the usual head width."""
     return scalar.where(setting > 0, setting, hidden / head_dim)
+
+
+@metric(
+    "performance.kv_heads",
+    "number",
+    "Key/value heads (grouped-query attention; = attention heads without it)",
+    "workload.kv_heads if given, else performance.attention_heads",
+    ("workload.kv_heads_setting", "performance.attention_heads"),
+    sources=(GQA,),
+)
+def kv_heads(setting, heads):
+    """Heads whose keys and values are stored and exchanged."""
+    return scalar.where(setting > 0, setting, heads)
 
 
 @metric(

@@ -345,19 +345,6 @@ def pipeline_p2p_time(
 
 
 @metric(
-    "performance.kv_heads",
-    "number",
-    "Key/value heads (grouped-query attention; = attention heads without it)",
-    "workload.kv_heads if given, else performance.attention_heads",
-    ("workload.kv_heads_setting", "performance.attention_heads"),
-    sources=(CONTEXT_PARALLEL,),
-)
-def kv_heads(setting, heads):
-    """Heads whose keys and values are stored and exchanged."""
-    return scalar.where(setting > 0, setting, heads)
-
-
-@metric(
     "performance.kv_width",
     "number",
     "Width of one token's keys (and of its values): KV heads × head width",

@@ -88,6 +88,12 @@ FLASH = (
     "Dao et al. 2022, FlashAttention: Fast and Memory-Efficient Exact Attention with "
     "IO-Awareness (NeurIPS): the s×s score matrix stays on chip"
 )
+GQA = (
+    "Ainslie et al. 2023, GQA: Training Generalized Multi-Query Transformer Models from "
+    "Multi-Head Checkpoints (EMNLP): query heads share key/value heads in groups, so the keys "
+    "and values a layer computes, and keeps for its backward pass, are kv_heads × head width "
+    "wide instead of h"
+)
 UNFUSED_ATTENTION = (
     "Dao et al. 2022 (FlashAttention), §2.2 Algorithm 0 (standard attention: S = QKᵀ and "
     "P = softmax(S) each written to and read from HBM, 'exacerbated by other elementwise "
@@ -201,6 +207,8 @@ def activation_bytes_per_layer(
     saved_input=None,
     ffn_ratio=PLAIN_FFN_RATIO,
     gated=False,
+    kv_ratio=1.0,
+    scores_kept=True,
 ):
     """Activation bytes one layer keeps for one micro-batch (Korthikanti et al. 2022, Table 2).
 
@@ -209,14 +217,17 @@ def activation_bytes_per_layer(
     recomputation drops the 5as/h attention term; full recomputation keeps only the layer input
     (2sbh, divided by t with sequence parallelism). `saved_input` (bytes per element, None for
     16-bit) is what an FP8 linear layer keeps of its input: see low_precision_linear_terms;
-    `ffn_ratio` (f/h) and `gated` size the MLP's saved tensors: see mlp_activation_terms.
+    `ffn_ratio` (f/h) and `gated` size the MLP's saved tensors: see mlp_activation_terms;
+    `kv_ratio` (KV heads / attention heads) narrows the saved keys and values under grouped-query
+    attention; `scores_kept` false (fused, flash attention) keeps no s×s score matrix, so the
+    5as/h term is not kept even without recomputation (Dao et al. 2022).
     """
     sbh = sequence * micro_batch * hidden
-    replicated, sharded = low_precision_linear_terms(saved_input, ffn_ratio, gated)
+    replicated, sharded = low_precision_linear_terms(saved_input, ffn_ratio, gated, kv_ratio)
     linear = scalar.where(
         sequence_parallel, (replicated + sharded) / tensor, replicated + sharded / tensor
     )
-    attention = 5.0 * heads * sequence / (hidden * tensor)
+    attention = scalar.where(scores_kept, 5.0 * heads * sequence / (hidden * tensor), 0.0)
     full = scalar.where(sequence_parallel, 2.0 / tensor, 2.0)
     factor = {"none": linear + attention, "selective": linear, "full": full}[recompute]
     return sbh * factor
@@ -236,24 +247,28 @@ def mlp_activation_terms(ffn_ratio=PLAIN_FFN_RATIO, gated=False):
     return 2.0 * scalar.where(gated, 2.0, 1.0) * r, 2.0 * r
 
 
-def low_precision_linear_terms(saved_input=None, ffn_ratio=PLAIN_FFN_RATIO, gated=False):
+def low_precision_linear_terms(
+    saved_input=None, ffn_ratio=PLAIN_FFN_RATIO, gated=False, kv_ratio=1.0
+):
     """Korthikanti's 34 = 10 + 24 bytes per sbh (the 10 not split by t without sequence
     parallelism) when linear layers keep `saved_input` bytes per element of their inputs.
 
     Of the 10: layer-norm inputs 4, dropout masks 2, QKV input 2, first MLP input 2; of the 24:
     Q and K 4, V 2, GeLU input 8, output-projection input 2, second MLP input 8 (the last two
-    MLP terms 2r·… for an MLP of width f = r·h, gated or not: mlp_activation_terms). An FP8
-    linear layer (Transformer Engine) keeps its FP8 input copy: QKV and first-MLP inputs 2 → q
-    each, second MLP input 2r → r·q; the projection's input is the attention output, which
-    fused attention keeps in 16 bits, so its q-byte copy comes on top. None (16-bit) gives 10
-    and 24 for a plain 4h MLP.
+    MLP terms 2r·… for an MLP of width f = r·h, gated or not: mlp_activation_terms). Keys and
+    values are kv_ratio·h wide under grouped-query attention (KV heads / attention heads), so
+    Q, K and V keep 2 + 4·kv_ratio. An FP8 linear layer (Transformer Engine) keeps its FP8 input
+    copy: QKV and first-MLP inputs 2 → q each, second MLP input 2r → r·q; the projection's input
+    is the attention output, which fused attention keeps in 16 bits, so its q-byte copy comes
+    on top. None (16-bit) gives 10 and 24 for a plain 4h MLP and one KV head per head.
     """
     activation, second = mlp_activation_terms(ffn_ratio, gated)
+    attention = 4.0 + 4.0 * kv_ratio  # Q 2, K and V 2·kv_ratio each, projection input 2
     if saved_input is None:
-        return 10.0, 8.0 + activation + second
+        return 10.0, attention + activation + second
     q = scalar.as_float(saved_input)
     low = q < 2.0  # a 16-bit run (q = 2) shares the tensors: no extra copy
-    return 6.0 + 2.0 * q, 8.0 + activation + ffn_ratio * q + scalar.where(low, q, 0.0)
+    return 6.0 + 2.0 * q, attention + activation + ffn_ratio * q + scalar.where(low, q, 0.0)
 
 
 def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=False):
