@@ -195,10 +195,10 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
     from scendsl.report.views.figures import Number  # noqa: F401  (the views import cleanly)
 
     known = set(REGISTRY.nodes)
+    from scendsl.language.fields import SECTIONS
+
     fields = set(_scenario(CLEAN).origins) | {
-        "cluster.mfu",
-        "workload.parallelism",
-        "workload.parameters",
+        f"{section}.{name}" for section, names in SECTIONS.items() for name in names
     }
     for rule in warning_rules():
         for name in rule.names():
