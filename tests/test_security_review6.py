@@ -85,6 +85,21 @@ def test_the_never_finishes_warning_reaches_check_with_its_location(tmp_path, ca
     assert "Traceback" not in err
 
 
+def test_a_claim_on_an_infinite_figure_is_decided_not_left_undecided():
+    # `expect reliability.training_time < 100 days` read n/a for a run that never finishes, so
+    # `--fail-on-claims` let it through.
+    claims = (
+        '  expect reliability.training_time < 100 days "a"\n'
+        '  expect reliability.training_time ~= 30 days ± 10% "b"\n'
+        '  expect energy.training_cost > 1 USD "c"\n'
+    )
+    text = NEVER_FINISHES[: NEVER_FINISHES.rindex("}")] + claims + "}\n"
+    result = _result(text)
+    assert [c.holds for c in result.claims] == [False, False, True]
+    assert all(c.margin is None for c in result.claims)  # an infinite margin is no number
+    assert math.isinf(result.claims[0].actual)
+
+
 # --------------------------------------------- a relation whose other side the model fills in
 KV_HEADS = """\
 scenario s {
