@@ -134,6 +134,19 @@ def test_kv_heads_within_the_heads_the_model_takes_from_the_width_do_not_warn():
     assert _warning(result, "kv-heads-above-heads") is None
 
 
+def test_more_pipeline_stages_than_the_layers_the_model_takes_from_the_parameters_warn():
+    # `check` refuses `pipeline 8` beside `layers 4`; beside the 71 layers the model takes from
+    # 70B parameters, `pipeline 128` passed without a word.
+    text = KV_HEADS.replace("405B", "70B").replace("tensor 8, pipeline 8", "tensor 1, pipeline 128")
+    text = text.replace("    kv_heads    1000000\n", "")
+    result = _result(text)
+    assert result.inputs["workload.layers"].value < 128
+    warning = _warning(result, "pipeline-stages-above-layers")
+    assert warning is not None and warning.span is not None and warning.span.line == 11
+    fits = _result(text.replace("pipeline 128", "pipeline 8"))
+    assert _warning(fits, "pipeline-stages-above-layers") is None
+
+
 # ------------------------------------------- language server: messages that do not fit the types
 pytest.importorskip("pygls")
 
