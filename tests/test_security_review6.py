@@ -147,6 +147,19 @@ def test_more_pipeline_stages_than_the_layers_the_model_takes_from_the_parameter
     assert _warning(fits, "pipeline-stages-above-layers") is None
 
 
+def test_a_context_degree_that_does_not_divide_the_default_sequence_length_warns():
+    # `check` refuses `context 3` beside a written sequence length of 4096; beside the default
+    # 4,096 tokens it passed without a word.
+    text = KV_HEADS.replace("tensor 8, pipeline 8,", "tensor 8, pipeline 1, context 3,")
+    text = text.replace("    kv_heads    1000000\n", "")
+    result = _result(text)
+    warning = _warning(result, "context-does-not-divide-sequence")
+    assert warning is not None and warning.span is not None and warning.span.line == 11
+    assert "4,096" in warning.text
+    fits = _result(text.replace("context 3", "context 4"))
+    assert _warning(fits, "context-does-not-divide-sequence") is None
+
+
 # ------------------------------------------- language server: messages that do not fit the types
 pytest.importorskip("pygls")
 
