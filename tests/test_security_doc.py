@@ -73,6 +73,13 @@ def test_every_item_of_the_fourth_review_is_mapped_to_a_test():
 
 def test_every_item_of_the_fifth_review_is_mapped_to_a_test():
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The fifth review") : text.index("## Known edges")]
+    section = text[text.index("## The fifth review") : text.index("## The sixth review")]
     rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
     assert sorted(map(int, rows)) == list(range(47, 53))
+
+
+def test_every_item_of_the_sixth_review_is_mapped_to_a_test():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## The sixth review") : text.index("## Known edges")]
+    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
+    assert sorted(map(int, rows)) == list(range(53, 58))

@@ -15,6 +15,7 @@ import threading
 
 from scendsl.errors import EXIT_INPUT, EXIT_USAGE, Diagnostic, ScenarioError, ScendslError, Span
 from scendsl.language.parse import MAX_FILE_BYTES
+from scendsl.terminal import visible_path
 
 #: Modes of the tree entries that are files (symbolic links and submodules are not copied).
 _FILE_MODES = ("100644", "100755")
@@ -55,7 +56,10 @@ def repository_paths(paths: list[str], cwd: str | None = None) -> tuple[str, lis
         real = os.path.realpath(os.path.join(base, path))
         inside = os.path.relpath(real, top_real)
         if inside == os.pardir or inside.startswith(os.pardir + os.sep) or os.path.isabs(inside):
-            raise GitSnapshotError(f"'{path}' is outside the git repository at {top}", usage=True)
+            raise GitSnapshotError(
+                f"'{visible_path(path)}' is outside the git repository at {visible_path(top)}",
+                usage=True,
+            )
         relative.append("" if inside == os.curdir else inside.replace(os.sep, "/"))
     return top_real, relative
 
@@ -67,7 +71,7 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
     GitSnapshotError for a bad revision or a path outside the repository, ScenarioError
     (located at `REV:path`) for files over the parser's size limit."""
     if not rev or rev.startswith("-"):
-        raise GitSnapshotError(f"'{rev}' is not a revision", usage=True)
+        raise GitSnapshotError(f"'{visible_path(rev)}' is not a revision", usage=True)
     top, relative = repository_paths(paths, cwd)
     try:
         tree = _git(
@@ -76,7 +80,9 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
     except GitSnapshotError:
         tree = ""
     if not tree:
-        raise GitSnapshotError(f"cannot read revision '{rev}': no such commit or tree")
+        raise GitSnapshotError(
+            f"cannot read revision '{visible_path(rev)}': no such commit or tree"
+        )
     pathspecs = relative if all(relative) else []  # '' is the whole repository
     listing = _git(
         ["--literal-pathspecs", "ls-tree", "-r", "-z", "-l", "--full-tree", tree, "--", *pathspecs],

@@ -4,7 +4,8 @@ One grammar for the risk register (risk_rules.toml) and the warnings (warnings.t
 word means the same in both:
 
     above, at_least, below, at_most   VALUE a quantity as in a scenario ('100 MW', '90%')
-    above_metric, …, at_most_metric   VALUE another figure's name: compared with its value
+    not_divides                       the figure is not a whole divisor of VALUE
+    above_metric, …, not_divides_metric   VALUE another figure's name: compared with its value
     equals, in (a list)               for text
     is                                true or false, for flags
     available                         true or false: whether the figure is not n/a
@@ -29,6 +30,8 @@ NUMERIC_OPS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
     "at_least": ("≥", lambda value, limit: value >= limit),
     "below": ("<", lambda value, limit: value < limit),
     "at_most": ("≤", lambda value, limit: value <= limit),
+    # A relation of whole numbers (a context degree and the sequence it splits evenly).
+    "not_divides": ("∤", lambda value, limit: value > 0 and math.fmod(limit, value) != 0),
 }
 METRIC_OPS = tuple(f"{op}_metric" for op in NUMERIC_OPS)
 ALL_OPS = (*NUMERIC_OPS, *METRIC_OPS, "equals", "in", "is", "available")

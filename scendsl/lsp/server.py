@@ -9,12 +9,16 @@ Hostile or broken clients: a message larger than `MAX_MESSAGE_BYTES` is skipped 
 `Content-Length` of 3 GB is not allocated), a request about a document that was never opened
 gets an empty answer and a log line (never a read of the disk), and an exception in a handler
 becomes a plain JSON-RPC error with one line of text, without the traceback pygls would send.
+A message whose fields do not fit the protocol's types (a position of -1 or 2**40) is answered
+with an "invalid params" error (pygls logged two tracebacks and left the request unanswered), and
+pygls' own log records are one line each (`OneLineLog`).
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import json
 import logging
 import os
 import re
@@ -22,8 +26,9 @@ import sys
 from urllib.parse import unquote
 
 from lsprotocol import types as T
-from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from scendsl import __version__
@@ -41,7 +46,7 @@ from scendsl.lsp.workspace import Analysis, Workspace, internal_error
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 #: The longest header line read at once (a real one is about 30 bytes).
 MAX_HEADER_LINE = 4096
-_SKIPPED = b'{"jsonrpc": "2.0", "method": "$/scendsl/skipped"}'
+_SKIPPED = b'{"jsonrpc": "2.0", "method": "$/scendsl/skipped", "params": null}'
 logger = logging.getLogger(__name__)
 
 _SEVERITY = {"error": T.DiagnosticSeverity.Error, "warning": T.DiagnosticSeverity.Warning}
@@ -91,12 +96,63 @@ class CappedReader:
         return _SKIPPED
 
 
+class OneLineLog(logging.Filter):
+    """pygls' log records as one line each: the traceback it attaches to a message it could not
+    read or a request that failed is dropped (the client gets its answer; the log says what)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Unable to deserialize message\n%s":
+            return False  # ScenarioProtocol logs the message's problem itself, in one line
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {_first_line(record.exc_info[1])}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _first_line(error: BaseException) -> str:
+    """The innermost first cause of `error` (cattrs nests the field's own error in groups), as
+    one line: `ValueError: Position.line should be in range [0:2147483647], but was -1.`"""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    if error.__cause__ is not None and str(error) in ("", "Invalid Params", "Internal Error"):
+        return _first_line(error.__cause__)
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:300]
+
+
+for _name in ("pygls.protocol.json_rpc", "pygls.io_", "pygls.server"):
+    logging.getLogger(_name).addFilter(OneLineLog())
+
+
+class ScenarioProtocol(LanguageServerProtocol):
+    """The protocol, answering a request whose parameters do not fit the protocol's types."""
+
+    def structure_message(self, data: dict):
+        if "jsonrpc" not in data:  # an object inside a message: read with the message
+            return data
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            method, request_id = data.get("method"), data.get("id")
+            problem = _first_line(error)
+            logger.warning("refused a %s message: %s", method, problem)
+            if isinstance(request_id, (int, str)) and not isinstance(request_id, bool):
+                refusal = JsonRpcInvalidParams(
+                    message=f"scendsl: invalid parameters of {method}: {problem}"
+                )
+                self._send_response(request_id, None, refusal.to_response_error())
+            return super().structure_message(json.loads(_SKIPPED))
+
+
 class ScenarioServer(LanguageServer):
     """The server and its state: the workspace and the latest analysis of each open file."""
 
     def __init__(self) -> None:
         super().__init__(
-            "scendsl", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Full
+            "scendsl",
+            __version__,
+            text_document_sync_kind=T.TextDocumentSyncKind.Full,
+            protocol_cls=ScenarioProtocol,
         )
         self.files = Workspace()
         self.analyses: dict[str, Analysis] = {}  # real path -> analysis (open documents)

@@ -377,9 +377,12 @@ def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs, nodes) -
         if isinstance(actual, bool):
             actual = float(actual)
         expected = cast(float, claim.value)  # a number claim (the resolver made it so)
-        if actual is not None and isinstance(actual, (int, float)) and math.isfinite(actual):
+        if actual is not None and isinstance(actual, (int, float)) and not math.isnan(actual):
+            # An infinite figure (a run that never finishes) is decided like any other:
+            # `training_time < 100 days` fails; only its margin has no number.
             holds = bool(claim_holds(claim.op, actual, expected, claim.tolerance))
-            margin = (actual - expected) / abs(expected) if expected else None
+            finite = math.isfinite(actual)
+            margin = (actual - expected) / abs(expected) if expected and finite else None
         else:
             actual = None
     return ClaimResult.model_construct(

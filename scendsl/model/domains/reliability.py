@@ -429,9 +429,9 @@ def training_time(ideal_time, kept_share, basis, duration, accelerator_time, cou
 )
 def lost_time(real_time, kept_share):
     """Time the run spends stalled for checkpoints, re-doing lost work and restarting."""
-    real_time = scalar.as_float(real_time)
-    kept_share = scalar.as_float(kept_share)
-    return scalar.where(kept_share > 0, real_time * (1.0 - kept_share), np.inf)
+    # No special case for a goodput of 0: a computed training time is then already infinite,
+    # and a given one (workload.duration) is lost whole, not infinitely.
+    return scalar.as_float(real_time) * (1.0 - scalar.as_float(kept_share))
 
 
 @metric(
