@@ -144,7 +144,7 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
 @input_node(
     "energy.supply_intensity",
     "carbon_intensity",
-    "Carbon intensity of the supply mix (lifecycle; a US state's grid: direct combustion)",
+    "Carbon intensity of the supply mix (lifecycle for a country's grid, direct combustion for a US state's)",
     formula="scenario energy.intensity, else Σ share × intensity of each source "
     "(grid = the region's grid for the year, grid.toml: its own figure, else its country's, "
     "else the world average; a year past the data takes the latest year)",
