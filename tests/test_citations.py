@@ -139,3 +139,18 @@ def test_an_accelerator_figure_carries_its_own_source_and_a_changed_one_drops_it
     assert not any("table 5" in s for s in second["accelerator.tdp"].sources)
     assert "vendor datasheet, table 2" in second["accelerator.bf16_dense"].sources
     assert "table" not in str(first["accelerator.hbm"].sources)  # no source: none invented
+
+
+def test_a_hostile_source_text_is_escaped_in_the_markdown_and_html_pages(tmp_path):
+    hostile = "<script>alert(1)</script> | x | [a](javascript:alert(1)) <img src=x onerror=y>"
+    text = CITED.replace("RTE, Bilan électrique 2024", hostile)
+    path = tmp_path / "cited.scn"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "-o", str(out)]) == 0
+    page, html = ((out / f"paris.{ext}").read_text(encoding="utf-8") for ext in ("md", "html"))
+    row = next(line for line in page.splitlines() if "`energy.supply_intensity` |" in line)
+    assert row.count(" | ") == 2  # the text's pipes do not open new cells
+    assert "<script>" not in row and "<img" not in row  # (the file's listing is a code block)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert 'href="javascript:' not in html
