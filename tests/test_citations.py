@@ -91,6 +91,7 @@ def test_a_child_or_a_sweep_that_replaces_the_value_drops_its_source():
         ('    count source "x" 10k', 11),
         ("    count 10k source unquoted", 15),
         ('    count 10k source "a" source "b"', 15),
+        ('    count 10k source "  "', 22),
     ],
 )
 def test_a_misplaced_source_is_an_error_at_that_word(line, column):
@@ -99,7 +100,7 @@ def test_a_misplaced_source_is_an_error_at_that_word(line, column):
         _load(text)
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.span.line == 6 and diagnostic.span.col == column
-    assert "source comes last" in diagnostic.message
+    assert "source comes last" in diagnostic.message or "source is empty" in diagnostic.message
 
 
 ACCELERATORS = """\
@@ -154,3 +155,14 @@ def test_a_hostile_source_text_is_escaped_in_the_markdown_and_html_pages(tmp_pat
     assert "<script>" not in row and "<img" not in row  # (the file's listing is a code block)
     assert "<script>alert" not in html and "<img src=x" not in html
     assert 'href="javascript:' not in html
+
+
+def test_a_sweep_axis_takes_no_source():
+    text = (
+        CITED + 'sweep prices from paris {\n  energy.price [60 USD/MWh, 90 USD/MWh] source "x"\n}\n'
+    )
+    with pytest.raises(ScenarioError) as caught:
+        _load(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert "a sweep axis takes no source" in diagnostic.message
+    assert (diagnostic.span.line, diagnostic.span.col) == (15, 41)

@@ -287,6 +287,9 @@ class ValueReader:
         at = places[0]
         if at == len(atoms) - 2 and atoms[-1].kind == "string" and at > 0:
             text = self.string(atoms[-1])
+            if text is not None and not text.strip():
+                self.sink.error("a figure's source is empty", atoms[-1].span)
+                return atoms, None, False
             return atoms[:at], text, text is not None
         self.sink.error(
             f"'{label}': a figure's source comes last, after its value, as {CITE} \"...\"",
