@@ -366,6 +366,10 @@ def bench_validation() -> None:
     report("validation_memory_fit_cases", summary.memory_fits, "cases")
     report("validation_memory_fit_within", summary.memory_fits_within, "cases")
     report("validation_not_expressible", summary.not_expressible, "cases")
+    # The cases written after the model (held_out): what to expect on cases a reviewer holds back.
+    report("validation_held_out_cases", summary.held_out, "cases")
+    report("validation_held_out_median_error", summary.held_out_median_error * 100, "%")
+    report("validation_held_out_max_error", summary.held_out_max_error * 100, "%")
 
 
 def lsp_text(lines: int = 200) -> str:

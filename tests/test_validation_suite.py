@@ -118,3 +118,22 @@ def test_scaling_efficiency_is_speedup_over_growth(results):
 def test_docs_validation_md_is_up_to_date(results):
     # Regenerate with: python -m validation.run --markdown > docs/validation.md
     assert (ROOT / "docs" / "validation.md").read_text(encoding="utf-8") == markdown(results) + "\n"
+
+
+def test_held_out_figures_are_those_of_the_held_out_cases_alone(results):
+    summary = summarise(results)
+    held = [r for r in results if r.group == VALIDATION and r.held_out]
+    assert summary.held_out == len(held) > 0
+    errors = sorted(abs(r.error) for r in held if r.error is not None and r.kind != "memory_fit")
+    assert summary.held_out_max_error == errors[-1]
+    # A case not held out never enters them, however large its error.
+    flipped = [replace(r, held_out=not r.held_out) for r in results]
+    assert summarise(flipped).held_out == summary.cases - summary.held_out
+
+
+def test_a_held_out_memory_fit_inherits_the_flag_and_calibration_is_never_held_out():
+    from validation.run import memory_fit_entry
+
+    held = next(e for e in DATA["case"] if e.get("held_out") and e.get("memory_fit"))
+    assert memory_fit_entry(held)["held_out"] is True
+    assert not any(e.get("held_out") for e in DATA["calibration"])

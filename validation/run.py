@@ -62,6 +62,7 @@ class CaseResult:
     note: str = ""
     exercises: str = ""
     problem: str = ""  # why there is no model figure
+    held_out: bool = False  # written after the model, from runs it was never compared with
 
     @property
     def error(self) -> float | None:
@@ -159,6 +160,7 @@ def _compare(entry: dict, group: str, loader: _Loader) -> CaseResult:
         derivation=entry.get("derivation", ""),
         note=entry.get("note", ""),
         exercises=entry.get("exercises", ""),
+        held_out=bool(entry.get("held_out", False)),
     )
     try:
         if scaling:
@@ -200,6 +202,7 @@ def memory_fit_entry(entry: dict) -> dict:
         "over the accelerator's HBM (≤ 1: fits)"
         + (f". {entry['memory_fit_note']}" if entry.get("memory_fit_note") else ""),
         "exercises": "issue 12: memory per accelerator of published layouts",
+        "held_out": entry.get("held_out", False),
     }
 
 
@@ -232,14 +235,21 @@ class Summary:
     with_error: int  # the cases behind the median and the maximum (memory fits have none)
     memory_fits: int
     memory_fits_within: int
+    held_out: int  # the held-out cases among `cases`, and their own figures below
+    held_out_within: int
+    held_out_with_error: int
+    held_out_median_error: float
+    held_out_max_error: float
 
 
 def summarise(results: list[CaseResult]) -> Summary:
     """Statistics over the counted (validation) cases only; a memory fit counts as a case and
     within when it fits, but its distance to the bound is no error and stays out of the median."""
     counted = [r for r in results if r.group == VALIDATION]
-    errors = [abs(r.error) for r in counted if r.error is not None and r.kind != "memory_fit"]
+    errors = _errors(counted)
     fits = [r for r in counted if r.kind == "memory_fit"]
+    held = [r for r in counted if r.held_out]
+    held_errors = _errors(held)
     return Summary(
         cases=len(counted),
         kinds=len({r.kind for r in counted}),
@@ -252,7 +262,17 @@ def summarise(results: list[CaseResult]) -> Summary:
         with_error=len(errors),
         memory_fits=len(fits),
         memory_fits_within=sum(1 for r in fits if r.within),
+        held_out=len(held),
+        held_out_within=sum(1 for r in held if r.within),
+        held_out_with_error=len(held_errors),
+        held_out_median_error=statistics.median(held_errors) if held_errors else math.nan,
+        held_out_max_error=max(held_errors) if held_errors else math.nan,
     )
+
+
+def _errors(results: list[CaseResult]) -> list[float]:
+    """|error| of the cases that have one (a memory fit has none)."""
+    return [abs(r.error) for r in results if r.error is not None and r.kind != "memory_fit"]
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -341,6 +361,10 @@ def markdown(results: list[CaseResult]) -> str:
         f"- median absolute error: **{s.median_error * 100:.1f} %**; largest: "
         f"**{s.max_error * 100:.1f} %** (over the {s.with_error} cases with an error)",
         f"- memory fits: **{s.memory_fits_within}** of {s.memory_fits} published layouts fit",
+        f"- of these, held out (written after the model, from runs it had never been compared "
+        f"with): **{s.held_out}** cases, **{s.held_out_within}** within tolerance; median "
+        f"absolute error **{s.held_out_median_error * 100:.1f} %**, largest "
+        f"**{s.held_out_max_error * 100:.1f} %** (over the {s.held_out_with_error} with an error)",
         f"- not expressible in the language today: {s.not_expressible}; calibration figures "
         f"(not counted): {s.calibration}",
         "",
