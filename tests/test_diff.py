@@ -235,3 +235,25 @@ def test_warnings_that_appear_or_vanish_follow_the_claims_and_ratings(tmp_path, 
     kinds = [line.split()[0] for line in lines[start + 1 : start + 7]]
     # 2024 → 2025 also takes the site out of EO 14110's reporting window (revoked in 2025).
     assert kinds == ["claim", "claim", "claim", "risk", "warning", "warning"]
+
+
+def test_a_changed_source_of_a_figure_is_reported_even_when_no_result_moves(tmp_path, baseline):
+    old = '    pue 1.09 source "Google fleet PUE, Google 2025 Environmental Report (as summarised)"'
+    copy = edited_copy(tmp_path, "landscape.scn", old, '    pue 1.09 source "site filing, 2026"')
+    diff = compare(baseline, evaluate_folder(copy))
+    (entry,) = diff.scenarios
+    assert (entry.name, entry.inputs, entry.metrics) == ("google_deepmind_tpuv5p", [], [])
+    (change,) = entry.sources
+    assert (change.path, change.new) == ("energy.pue", "site filing, 2026")
+    assert "1 source changed" in diff.headline()
+    assert 'source of energy.pue: "Google fleet PUE' in render_text(diff)
+    assert "| energy.pue | Google fleet PUE" in render_markdown(diff)
+    data = json.loads(render_json(diff))["scenarios"][0]["sources"]
+    assert data == [{"path": "energy.pue", "old": change.old, "new": "site filing, 2026"}]
+
+
+def test_a_source_removed_with_its_value_unchanged_reads_none(tmp_path, baseline):
+    old = '    pue 1.09 source "Google fleet PUE, Google 2025 Environmental Report (as summarised)"'
+    copy = edited_copy(tmp_path, "landscape.scn", old, "    pue 1.09")
+    (entry,) = compare(baseline, evaluate_folder(copy)).scenarios
+    assert entry.sources[0].line().endswith("→ none")

@@ -134,6 +134,21 @@ def _rating(value: str | None) -> str:
     return "not rated" if value is None else str(value).replace("_", " ")
 
 
+@dataclass(frozen=True)
+class SourceChange:
+    """A scenario figure whose own source (`... source "..."`) was added, removed or changed."""
+
+    path: str
+    old: str | None
+    new: str | None
+
+    def line(self) -> str:
+        def quoted(text: str | None) -> str:
+            return f'"{text}"' if text is not None else "none"
+
+        return f"source of {self.path}: {quoted(self.old)} → {quoted(self.new)}"
+
+
 @dataclass
 class ScenarioDiff:
     name: str
@@ -146,6 +161,8 @@ class ScenarioDiff:
     warnings: list[WarningFlip] = field(default_factory=list)
     #: Moves left out because the shown value did not change (`show_all` keeps them).
     hidden: int = 0
+    #: Figures whose cited source changed: provenance a reviewer checks, even at the same value.
+    sources: list[SourceChange] = field(default_factory=list)
 
     @property
     def written_inputs(self) -> list[Change]:
@@ -244,6 +261,9 @@ class Diff:
                 )
             if gone:
                 bits.append(f"{gone} warning{'s' if gone > 1 else ''} gone")
+            if entry.sources:
+                count = len(entry.sources)
+                bits.append(f"{count} source{'s' if count > 1 else ''} changed")
             if not bits:
                 bits.append("inputs changed, no metric moved beyond the threshold")
             parts.append(f"{entry.name}: " + "; ".join(bits))
@@ -439,8 +459,16 @@ def diff_results(
             _rating_flips(before, after, rules),
             _warning_flips(before, after),
             hidden_inputs + hidden_metrics,
+            _source_changes(before, after),
         )
-        if entry.inputs or entry.metrics or entry.flips or entry.ratings or entry.warnings:
+        if (
+            entry.inputs
+            or entry.metrics
+            or entry.flips
+            or entry.ratings
+            or entry.warnings
+            or entry.sources
+        ):
             entries.append(entry)
         else:
             hidden_elsewhere += entry.hidden
@@ -464,6 +492,12 @@ def diff_results(
         show_all,
         hidden_elsewhere,
     )
+
+
+def _source_changes(before: Result, after: Result) -> list[SourceChange]:
+    old, new = before.scenario.citations, after.scenario.citations
+    paths = list(old) + [p for p in new if p not in old]
+    return [SourceChange(p, old.get(p), new.get(p)) for p in paths if old.get(p) != new.get(p)]
 
 
 def _flips(before: Result, after: Result) -> list[ClaimFlip]:
@@ -587,6 +621,7 @@ def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]
     ]
     for change in entry.written_inputs:
         lines.append(("", f"    input  {change.name}: {change.old_text()} → {change.new_text()}"))
+    lines += [("cyan", f"    {source.line()}") for source in entry.sources]
     following = entry.following_inputs
     if show_all:
         lines += [
@@ -680,6 +715,8 @@ def render_markdown(diff: Diff) -> str:
                 if entry.status == "+"
                 else "removed"
                 if entry.status == "-"
+                else "sources only"
+                if entry.sources and not entry.inputs
                 else "inputs only"
             )
         )
@@ -727,6 +764,13 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
         lines += ["| warning | change |", "|---|---|"]
         lines += [
             f"| {_md(w.text)} | {'appears' if w.appeared else 'gone'} |" for w in entry.warnings
+        ]
+        lines.append("")
+    if entry.sources:
+        lines += ["| source of | old | new |", "|---|---|---|"]
+        lines += [
+            f"| {_md(c.path)} | {_md(c.old or 'none')} | {_md(c.new or 'none')} |"
+            for c in entry.sources
         ]
         lines.append("")
     following = entry.following_inputs
@@ -848,6 +892,7 @@ def render_json(diff: Diff) -> str:
                 ],
                 "inputs": [change_data(c) for c in e.inputs],
                 "metrics": [change_data(c) for c in e.metrics],
+                "sources": [{"path": c.path, "old": c.old, "new": c.new} for c in e.sources],
                 "hidden": e.hidden,
             }
             for e in diff.scenarios
