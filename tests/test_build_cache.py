@@ -224,3 +224,48 @@ def test_a_cache_over_its_limit_loses_its_oldest_entries(tmp_path):
     assert cache.trim(limit=6_000) == 6  # down to three quarters of the limit: 4 entries left
     kept = [n for n in range(10) if cache.get("html", f"{n:064x}") is not None]
     assert kept == [6, 7, 8, 9]
+
+
+def test_a_pool_whose_ending_hangs_is_killed_and_the_build_goes_on(monkeypatch):
+    # Once, Pool.terminate waited for ever for a wake-up its worker-handler thread never got.
+    # Stand-in: a pool whose terminate hangs, over a real worker process.
+    import multiprocessing
+    import threading
+
+    from scendsl.app import pools
+
+    release = threading.Event()
+    worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    worker.start()
+
+    class HangingPool:
+        def __init__(self):
+            self._pool = [worker]
+
+        def terminate(self):
+            release.wait()
+
+        def join(self):
+            pass
+
+    monkeypatch.setattr(pools, "END_TIMEOUT", 0.3)
+    # In a thread of its own, so that an end_pool that waited for ever fails this test.
+    ending = threading.Thread(target=pools.end_pool, args=(HangingPool(),), daemon=True)
+    ending.start()
+    ending.join(5.0)
+    assert not ending.is_alive()
+    worker.join(5.0)
+    assert not worker.is_alive()
+    release.set()
+
+
+def test_a_pool_ends_normally_within_the_timeout():
+    import multiprocessing
+
+    from scendsl.app import pools
+
+    pool = multiprocessing.get_context("fork").Pool(1)
+    assert pool.apply(abs, (-3,)) == 3
+    worker = pool._pool[0]
+    pools.end_pool(pool)
+    assert not worker.is_alive()

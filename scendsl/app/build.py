@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from scendsl.app.collector import cyclic_gc_paused
 from scendsl.app.pipeline import load, monte_carlo_runs
-from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, work_pool
+from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, end_pool, work_pool
 from scendsl.app.sources import attach_sources
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.files import check_output_folder, out_of_date, scenario_files, write_output
@@ -264,8 +264,7 @@ def _load_and_render(
     finally:
         for worker in (pool, charts):
             if worker is not None:
-                worker.terminate()
-                worker.join()
+                end_pool(worker)
 
 
 def host_sweep(

@@ -89,6 +89,33 @@ def _fork_pool(initializer: Callable[[], None] | None = None) -> Pool | None:
         return None
 
 
+#: How long ending a pool may take before its worker is killed and the pool left behind.
+END_TIMEOUT = 5.0
+
+
+def end_pool(pool: Pool) -> None:
+    """Stop a pool's worker and its handler threads, never waiting for ever.
+
+    `Pool.terminate()` joins the pool's worker-handler thread, which waits in `select` for the
+    wake-up `terminate` sends; once, in the test suite, that wake-up was lost and the build
+    waited for ever (a signal to the process woke it). So the pool is ended from a daemon
+    thread: if that has not finished in END_TIMEOUT seconds, the worker is killed and the build
+    goes on (the thread is left to finish; the command exits without waiting for it).
+    """
+
+    def end() -> None:
+        pool.terminate()
+        pool.join()
+
+    ender = threading.Thread(target=end, name="scendsl-end-pool", daemon=True)
+    ender.start()
+    ender.join(END_TIMEOUT)
+    if ender.is_alive():
+        for process in getattr(pool, "_pool", ()):  # the worker processes (CPython's Pool)
+            if process.is_alive():
+                process.kill()
+
+
 def _busy(cores: int) -> bool:
     """Whether the last minute's load average leaves no core idle."""
     try:
