@@ -29,6 +29,7 @@ from scendsl.model.domains.training_formulas import (
     TE_SPEEDUP,
     ZERO,
     ZERO_OFFLOAD,
+    mlp_matrices,
 )
 from scendsl.model.registry import input_node
 
@@ -269,9 +270,15 @@ def _sequence_length(ctx: Context) -> Found:
     )
 
 
-def _mlp_matrices(ctx: Context) -> float:
-    """Weight matrices of the scenario's MLP: 3 gated, 2 plain."""
-    return 3.0 if ctx.field("workload.mlp") == "gated" else 2.0
+def _newton_width(parameters, aspect, vocabulary, cubic, quadratic, steps):
+    """The h with (cubic·h³ + quadratic·h²)/(h/L) + V·h = N, by Newton from (h/L·N/cubic)^(1/3),
+    which lies above the root, so the steps converge."""
+    width = float(np.cbrt(aspect * parameters / cubic))
+    for _ in range(steps):
+        width -= (
+            (cubic * width**3 + quadratic * width**2) / aspect + vocabulary * width - parameters
+        ) / ((3.0 * cubic * width**2 + 2.0 * quadratic * width) / aspect + vocabulary)
+    return width
 
 
 def _derived_width_with_ffn(ctx: Context, ffn: int) -> tuple[float, str]:
@@ -280,12 +287,8 @@ def _derived_width_with_ffn(ctx: Context, ffn: int) -> tuple[float, str]:
     parameters = _active_parameters(ctx).value
     aspect = ctx.calibration("default_width_per_layer").value
     vocabulary = ctx.field("workload.vocabulary") or 0
-    k = _mlp_matrices(ctx)
-    width = float(np.cbrt(aspect * parameters / 4.0))  # above the root: Newton converges
-    for _ in range(60):
-        width -= (
-            (4.0 * width**3 + k * ffn * width**2) / aspect + vocabulary * width - parameters
-        ) / ((12.0 * width**2 + 2.0 * k * ffn * width) / aspect + vocabulary)
+    k = float(mlp_matrices(ctx.field("workload.mlp") == "gated"))
+    width = _newton_width(parameters, aspect, vocabulary, 4.0, k * ffn, 60)
     if not vocabulary:
         return width, f"L·(4h² + {k:g}·h·f) = N, f = {ffn:,}, h/L = {aspect:g}"
     how = f"L·(4h² + {k:g}·h·f) + V·h = N, f = {ffn:,}, h/L = {aspect:g}, V = {vocabulary:,}"
@@ -310,14 +313,11 @@ def _derived_width(ctx: Context) -> tuple[float, str]:
         return _derived_width_with_ffn(ctx, ffn)
     parameters = _active_parameters(ctx).value
     aspect = ctx.calibration("default_width_per_layer").value
-    width = float(np.cbrt(aspect * parameters / 12.0))
     vocabulary = ctx.field("workload.vocabulary")
     if vocabulary is None:
+        width = float(np.cbrt(aspect * parameters / 12.0))
         return width, f"h = (h/L · N / 12)^(1/3), h/L = {aspect:g}"
-    for _ in range(30):  # Newton on 12·h³/(h/L) + V·h − N = 0, from above: converges
-        width -= (12.0 * width**3 / aspect + vocabulary * width - parameters) / (
-            36.0 * width**2 / aspect + vocabulary
-        )
+    width = _newton_width(parameters, aspect, vocabulary, 12.0, 0.0, 30)
     return width, f"12·h³/(h/L) + V·h = N, h/L = {aspect:g}, V = {vocabulary:,}"
 
 
