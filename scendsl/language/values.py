@@ -281,10 +281,9 @@ class ValueReader:
         """Split a trailing `source "..."` off a line's atoms: (the value's atoms, the source
         text or None, whether the line is still readable). A `source` anywhere else, or without
         its quoted text, is reported here."""
-        places = [i for i, atom in enumerate(atoms) if atom.kind == "word" and atom.text == CITE]
-        if not places:
+        at = cite_index(atoms)
+        if at is None:
             return atoms, None, True
-        at = places[0]
         if at == len(atoms) - 2 and atoms[-1].kind == "string" and at > 0:
             text = self.string(atoms[-1])
             if text is not None and not text.strip():
@@ -431,6 +430,11 @@ class ValueReader:
 
 
 # ---------------------------------------------------------------------- atoms helpers
+def cite_index(atoms: list[Atom]) -> int | None:
+    """Where the first `source` word of a line's atoms is, or None."""
+    return next((i for i, a in enumerate(atoms) if a.kind == "word" and a.text == CITE), None)
+
+
 def join_atoms(atoms: list[Atom]) -> Span:
     first, last = atoms[0].span, atoms[-1].span
     return Span(first.file, first.line, first.col, last.end_line, last.end_col)

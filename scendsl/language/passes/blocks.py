@@ -79,7 +79,7 @@ class BlocksPass(ValueReader, ResolverState):
             value = self.value(atoms, spec, item.key_span, item.key) if readable else None
             if value is not None:
                 target[item.key] = value
-                if citation is not None:
+                if citation is not None and target is figures:  # sources are per figure
                     citations[item.key] = citation
         if len(self.sink.diagnostics) > errors_before:
             return None
@@ -147,7 +147,7 @@ class BlocksPass(ValueReader, ResolverState):
             name=definition.name,
             base=base,
             figures=figures,
-            citations={k: c for k, c in citations.items() if k in figures},
+            citations=citations,
             span=values[0].span,
             **attributes,
         )

@@ -16,7 +16,7 @@ from scendsl.language.layout import (
 from scendsl.language.passes.state import Definition, ResolverState
 from scendsl.language.syntax import Atom, Statement
 from scendsl.language.units import parse_number
-from scendsl.language.values import CITE, ValueReader, join_atoms, split_commas
+from scendsl.language.values import CITE, ValueReader, cite_index, join_atoms, split_commas
 from scendsl.scenario import Scenario, Sweep, SweepAxis, central
 from scendsl.suggest import suggest
 
@@ -232,12 +232,12 @@ class SweepsPass(ValueReader, ResolverState):
     def _axis(self, item: Statement, spec: F.FieldSpec, size_so_far: int) -> SweepAxis | None:
         atoms = item.values
         label_path = item.key
-        cite = next((a for a in atoms if a.kind == "word" and a.text == CITE), None)
+        cite = cite_index(atoms)
         if cite is not None:
             self.sink.error(
                 f"a sweep axis takes no {CITE}: '{label_path}' varies, so no one source fits "
                 "its values",
-                join_atoms(atoms[atoms.index(cite) :]),
+                join_atoms(atoms[cite:]),
                 "cite the values in a comment, or the base scenario's value where it has one",
             )
             return None
