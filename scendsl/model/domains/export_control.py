@@ -325,19 +325,21 @@ def launched(available_year, year):
 @input_node(
     "region.fallback",
     "bool",
-    "Whether the scenario's region lacks regional figures of its own (not described in "
-    "regions.toml): its grid figures are the parent country's or the world average",
+    "Whether regions.toml does not describe the scenario's region: its country groups are "
+    "read from country_groups.toml alone (its grid figures have warnings of their own)",
     sources=("catalog regions.toml; iso3166.tsv",),
     value_type="bool",
     importance=2,
     formula="scenario.region not in regions.toml",
 )
 def _region_fallback(ctx: Context) -> Found:
-    # Kept in the result so that a warnings stage can report the stand-in figures; it lives here
-    # because this module is the one that reads a destination's standing from the catalog.
+    # It lives here because this module is the one that reads a destination's standing from the
+    # catalog. No warning rests on it: a region regions.toml does not describe may still have
+    # its own grid figures (grid.toml covers every country Ember does), and each stand-in figure
+    # has its own warning.
     region = _region(ctx)
     note = (
-        f"{region.code} ({region.name}) has no regional figures: stand-ins used"
+        f"{region.code} ({region.name}) is not described in regions.toml"
         if region.fallback
         else None
     )

@@ -378,7 +378,9 @@ def destination_words(catalog: Catalog, region: Region, date: _dt.date) -> str:
         f"{'; dated: ' + changes if changes else ''}); rules reaching it: {rules}"
     )
     if region.fallback:
-        words += "; the region is not described in regions.toml: its regional figures are stand-ins"
+        words += (
+            "; the region is not described in regions.toml: its groups are country_groups.toml's"
+        )
     return words
 
 
