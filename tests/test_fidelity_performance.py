@@ -89,9 +89,10 @@ def test_matmul_efficiency_grows_with_gemm_width():
         "accelerator A100_80GB\n    count 64",
         "parameters 1B\n    tokens 1B\n    hidden_size 1024\n    layers 16",
     )
-    wide = values(
+    wide = values(  # written unsharded: without a layout the model would shard it to fit
         "accelerator A100_80GB\n    count 64",
-        "parameters 100B\n    tokens 1B\n    hidden_size 12288\n    layers 60",
+        "parameters 100B\n    tokens 1B\n    hidden_size 12288\n    layers 60\n"
+        "    parallelism tensor 1, data auto",
     )
     sharded = values(
         "accelerator A100_80GB\n    count 64",

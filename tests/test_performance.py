@@ -98,7 +98,8 @@ def test_training_flops_is_6nd_plus_attention_and_time_divides_by_effective_rate
 def test_mixture_of_experts_counts_active_parameters():
     v = values("""parameters 1T
     active_parameters 100B
-    tokens 10T""")
+    tokens 10T
+    parallelism tensor 1, pipeline 1, data auto""")  # unsharded, as written
     attention = 12 * v["workload.layers"] * v["workload.hidden_size"] * 4096
     assert v["workload.training_flops"] == pytest.approx((6 * 100e9 + attention) * 10e12)
     # ... while memory holds every expert: 16 B/param over t·p = 1 with ZeRO-1 on 100k ranks

@@ -13,6 +13,7 @@ from typing import Any
 from scendsl.catalog import Catalog, Figure
 from scendsl.catalog.choices import default_choices
 from scendsl.language.derived import derivations, derive
+from scendsl.model.layout import Layout, choose
 from scendsl.scenario import Scenario, Uncertain
 
 
@@ -115,6 +116,26 @@ class Context:
         return Found(
             choice.value, f"catalog choices.{key}", choice.source, choice.confidence, choice.note
         )
+
+    def chosen_layout(self) -> Layout | None:
+        """The parallel layout chosen for a scenario that writes none (scendsl.model.layout),
+        worked out once per context; None when the scenario's own (or tensor 1, pipeline 1)
+        stands."""
+        try:
+            return self._layout  # type: ignore[has-type]
+        except AttributeError:
+            pass
+        # Imported here: the engine imports the model's domains, which use this context.
+        from scendsl.model.evaluate import layout_memory
+
+        self._layout: Layout | None = choose(self.scenario, self.catalog, layout_memory)
+        return self._layout
+
+    def with_layout(self, layout: Layout | None) -> Context:
+        """This context with `layout` as the chosen one (a candidate being judged, or the
+        degrees of a sweep's variants), without a search."""
+        self._layout = layout
+        return self
 
     def calibration(self, key: str, note: str | None = None) -> Found:
         figure = self.catalog.calibration[key]

@@ -24,6 +24,7 @@ from scendsl.model.claims import (
     reference_names,
 )
 from scendsl.model.context import Context, Found
+from scendsl.model.layout import Layout
 from scendsl.model.registry import REGISTRY, Node
 from scendsl.scenario import Claim, Scenario, Uncertain
 
@@ -172,6 +173,39 @@ def input_values(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, Any], 
             None,
         )
     return values, found
+
+
+#: What a candidate layout is judged by (scendsl.model.layout) and what bounds the pipeline.
+_LAYOUT_TARGETS = ("performance.memory_per_accelerator", "accelerator.hbm", "workload.layers")
+
+
+def layout_nodes(scenario: Scenario, catalog: Catalog) -> tuple[tuple[Node, str | None], ...]:
+    """The nodes a candidate layout is judged by (scendsl.model.layout), in evaluation order."""
+    return _layout_nodes(tuple(reference_names(scenario, catalog)))
+
+
+@functools.lru_cache(maxsize=64)
+def _layout_nodes(refs: tuple[str, ...]) -> tuple[tuple[Node, str | None], ...]:
+    """The nodes the memory per accelerator depends on, in evaluation order."""
+    nodes = _expanded(refs)
+    needed = set(_LAYOUT_TARGETS)
+    for node, _ref in reversed(nodes):
+        if node.name in needed:
+            needed.update(node.inputs)
+    return tuple((node, ref) for node, ref in nodes if node.name in needed)
+
+
+def layout_memory(
+    scenario: Scenario, catalog: Catalog, tensor: int, pipeline: int
+) -> tuple[Any, Any, Any]:
+    """(memory per accelerator, HBM, layers) of the scenario laid out as tensor × pipeline (a
+    candidate of scendsl.model.layout); only the nodes the memory depends on are run."""
+    context = Context(scenario, catalog).with_layout(Layout(tensor, pipeline, "a candidate"))
+    values: dict[str, Any] = {}
+    found: dict[str, Found] = {}
+    with _quiet_numpy():
+        _run_nodes(layout_nodes(scenario, catalog), context, values, found, None)
+    return tuple(_plain(values.get(name)) for name in _LAYOUT_TARGETS)  # type: ignore[return-value]
 
 
 def call_input(node: Node, ref: str | None, context: Context) -> Found | None:

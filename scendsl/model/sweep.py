@@ -49,9 +49,10 @@ from scendsl.model.engine import (
     hashable,
     run_frames,
 )
-from scendsl.model.evaluate import call_input, compute_values, nodes_for
+from scendsl.model.evaluate import call_input, compute_values, layout_nodes, nodes_for
+from scendsl.model.layout import COUNT, LAYERS, Layout, choose_columns, ladder, writes_no_layout
 from scendsl.model.registry import Node
-from scendsl.model.trace import WHOLE, Probe, same, touches, traced_input, with_field
+from scendsl.model.trace import LAYOUT, WHOLE, Probe, same, touches, traced_input, with_field
 from scendsl.model.values import nan_to_none, spread
 from scendsl.scenario import Scenario, Sweep, Uncertain, Value, apply_sweep_point, central
 
@@ -119,9 +120,30 @@ class SweepPlan:
         self.nodes = [node for node, _ in expanded]
         self.columns: dict[str, _InputColumn] = {}
         plain, _ = compute_values(first, catalog)
+        # A sweep whose variants write no layout gets each variant's chosen in the vectorised
+        # pass (`inputs`): a search per variant here would be an evaluation per variant. The
+        # inputs that follow the layout (the degrees, and defaults such as interleaving) are
+        # made per chunk for the degrees chosen, from the axes they read besides.
+        self.auto_layout = writes_no_layout(first)
+        self.layout_nodes = (
+            [node for node, _ in layout_nodes(first, catalog)] if self.auto_layout else []
+        )
+        #: Per input that follows the layout: its node, reference and the axes it reads.
+        self.layout_inputs: dict[str, tuple[Node, str | None, tuple[int, ...]]] = {}
         for node, ref in expanded:
             if node.kind != "input":
                 continue
+            if self.auto_layout:
+                _value, reads = traced_input(node, ref, first, catalog, layout=None)
+                if LAYOUT in reads:
+                    # What it reads may depend on the degrees (interleaving reads the layers
+                    # only with a pipeline): traced under every layout of the ladder.
+                    for tensor, pipeline in ladder(catalog):
+                        layout = Layout(tensor, pipeline, "a candidate")
+                        reads |= traced_input(node, ref, first, catalog, layout=layout)[1]
+                    axes = tuple(sorted(self._axes_read(reads)))
+                    self.layout_inputs[node.name] = (node, ref, axes)
+                    continue
             column, value = self._classify(node, ref, first)
             if not same(value, plain[node.name]):
                 # The recording view changed what the node computes: evaluate it untraced.
@@ -130,8 +152,16 @@ class SweepPlan:
             self.columns[node.name] = column
         #: Per node, the axes (indices) its value can vary with: its inputs' axes, passed on.
         self.depends: dict[str, tuple[int, ...]] = {}
-        for node in self.nodes:
+        # The chosen degrees vary with whatever the memory per accelerator varies with.
+        layout_axes: set[int] = set()
+        for node in self.layout_nodes:
             if node.kind == "input":
+                held = self.layout_inputs.get(node.name)
+                layout_axes.update(held[2] if held else self.columns[node.name].axes)
+        for node in self.nodes:
+            if node.name in self.layout_inputs:
+                axes = layout_axes | set(self.layout_inputs[node.name][2])
+            elif node.kind == "input":
                 axes = set(self.columns[node.name].axes)
             else:
                 axes = set().union(*(self.depends[name] for name in node.inputs))
@@ -227,8 +257,69 @@ class SweepPlan:
 
     # -------------------------------------------------------------------------- chunks
     def inputs(self, indices: tuple[np.ndarray, ...]) -> dict[str, Any]:
-        """Every input node's values for the variants at `indices` (one array per axis)."""
-        return {name: column.column(indices) for name, column in self.columns.items()}
+        """Every input node's values for the variants at `indices` (one array per axis), with
+        the layout chosen for each variant that writes none."""
+        values = {name: column.column(indices) for name, column in self.columns.items()}
+        if not self.auto_layout:
+            return values
+        size = len(indices[0]) if indices else 1
+
+        def memory_of(tensor: int, pipeline: int) -> tuple[Any, Any]:
+            candidate = {**values, **self._layout_columns(indices, tensor, pipeline)}
+            frames = run_frames(self.layout_nodes, candidate, size)
+            return (
+                gather_number(frames, "performance.memory_per_accelerator", size),
+                gather_number(frames, "accelerator.hbm", size),
+            )
+
+        tensor, pipeline = choose_columns(
+            self.catalog, values.get(COUNT), values.get(LAYERS), size, memory_of
+        )
+        values.update(self._layout_columns(indices, tensor, pipeline))
+        return values
+
+    def _layout_columns(
+        self, indices: tuple[np.ndarray, ...], tensor: Any, pipeline: Any
+    ) -> dict[str, Any]:
+        """The inputs that follow the layout, for the variants at `indices` laid out as
+        `tensor` × `pipeline` (numbers, or one per variant): each input is looked up once per
+        distinct layout and combination of the axes it reads."""
+        size = len(indices[0]) if indices else 1
+        out: dict[str, Any] = {}
+        tensors = np.broadcast_to(np.asarray(tensor, dtype=np.int64), (size,))
+        pipelines = np.broadcast_to(np.asarray(pipeline, dtype=np.int64), (size,))
+        for name, (node, ref, axes) in self.layout_inputs.items():
+            while True:  # as `_table`: more axes if a branch turns out to read more
+                keys = np.stack([tensors, pipelines, *(indices[a] for a in axes)], axis=1)
+                distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+                found: list[Any] = []
+                extra: set[int] = set()
+                for row in distinct.tolist():
+                    at = [0] * len(self.shape)
+                    for axis, index in zip(axes, row[2:], strict=True):
+                        at[axis] = index
+                    layout = Layout(row[0], row[1], "a variant's")
+                    variant = self.variant(tuple(at))
+                    value, reads = traced_input(node, ref, variant, self.catalog, layout=layout)
+                    extra = self._axes_read(reads) - set(axes)
+                    if extra:
+                        break
+                    found.append(value)
+                if not extra:
+                    break
+                axes = tuple(sorted(set(axes) | extra))
+                self.layout_inputs[name] = (node, ref, axes)
+            out[name] = _take(_grid(found, (len(found),)), inverse.reshape(-1))
+        return out
+
+
+def _take(grid: Any, rows: np.ndarray) -> Any:
+    """A column of `_grid` values read at `rows`."""
+    if isinstance(grid, Partial):
+        return Partial(grid.values[rows], grid.missing[rows])
+    if isinstance(grid, Categorical):
+        return Categorical(grid.codes[rows], grid.categories)
+    return grid[rows]
 
 
 # ============================================================================ the results

@@ -19,11 +19,16 @@ from pydantic import BaseModel
 
 from scendsl.catalog import Catalog
 from scendsl.model.context import Context
-from scendsl.model.evaluate import call_input
+from scendsl.model.evaluate import call_input, layout_memory
+from scendsl.model.layout import Layout, choose
 from scendsl.model.registry import Node
 from scendsl.scenario import Scenario, Uncertain
 
 WHOLE = ""  # a read of the whole scenario: every swept field
+#: Among an input's reads: it asked for the chosen parallel layout (scendsl.model.layout).
+LAYOUT = "<layout>"
+#: `traced_input`'s default: the layout is the node's to choose, as in `evaluate`.
+_FREE = object()
 
 
 class _Traced:
@@ -111,13 +116,27 @@ class _TracedContext(Context):
             reads.add(WHOLE)
         self.scenario = _Traced(scenario, "", reads)  # type: ignore[assignment]
 
+    def chosen_layout(self) -> Layout | None:
+        if "_layout" in vars(self):  # given (a sweep's variants): a read of the layout
+            self._reads.add(LAYOUT)
+            return self._layout
+        # Chosen here, it follows everything the memory depends on: a read of the whole.
+        self._reads.add(WHOLE)
+        return choose(self.scenario._target, self.catalog, layout_memory)  # type: ignore[attr-defined]
+
 
 def traced_input(
-    node: Node, ref: str | None, scenario: Scenario, catalog: Catalog
+    node: Node, ref: str | None, scenario: Scenario, catalog: Catalog, layout: Any = _FREE
 ) -> tuple[Any, set[str]]:
-    """An input node's value for `scenario` (None when unavailable) and the paths it read."""
+    """An input node's value for `scenario` (None when unavailable) and the paths it read.
+
+    With `layout` (a Layout, or None for the written degrees) the node sees that layout as
+    the chosen one, and a node that asks for it has `LAYOUT` among its reads.
+    """
     reads: set[str] = set()
     context = _TracedContext(scenario, catalog, reads)
+    if layout is not _FREE:
+        context.with_layout(layout)
     hit = call_input(node, ref, context)
     return (hit.value if hit is not None else None), reads
 

@@ -31,6 +31,7 @@ from scendsl.model.domains.training_formulas import (
     ZERO_OFFLOAD,
     mlp_matrices,
 )
+from scendsl.model.layout import SOURCE as LAYOUT_SOURCE
 from scendsl.model.registry import input_node
 
 
@@ -156,13 +157,47 @@ def _parallelism_found(ctx: Context, value: object, note: str | None = None) -> 
     return Found(value, ctx.where("workload.parallelism"), note=note)
 
 
-@input_node("workload.tensor_parallel", "number", "Tensor-parallel degree t")
+def _chosen(ctx: Context, degree: str) -> Found | None:
+    """The degree of the layout chosen for a scenario that writes none (scendsl.model.layout)."""
+    layout = ctx.chosen_layout()
+    if layout is None:
+        return None
+    return Found(getattr(layout, degree), "auto layout", LAYOUT_SOURCE, "C", layout.note)
+
+
+def _degrees(ctx: Context) -> tuple[int, int]:
+    """The tensor and pipeline degrees the run uses: chosen, else as written (the defaults that
+    follow from them, interleaving and sequence parallelism, must see the chosen ones)."""
+    layout = ctx.chosen_layout()
+    if layout is not None:
+        return layout.tensor, layout.pipeline
+    written = ctx.scenario.workload.parallelism
+    return written.tensor, written.pipeline
+
+
+@input_node(
+    "workload.tensor_parallel",
+    "number",
+    "Tensor-parallel degree t",
+    formula="as written, else (no parallelism written) the least sharding that fits in HBM",
+)
 def _tensor(ctx: Context) -> Found:
+    chosen = _chosen(ctx, "tensor")
+    if chosen is not None:
+        return chosen
     return _parallelism_found(ctx, ctx.scenario.workload.parallelism.tensor)
 
 
-@input_node("workload.pipeline_parallel", "number", "Pipeline-parallel degree p")
+@input_node(
+    "workload.pipeline_parallel",
+    "number",
+    "Pipeline-parallel degree p",
+    formula="as written, else (no parallelism written) the least sharding that fits in HBM",
+)
 def _pipeline(ctx: Context) -> Found:
+    chosen = _chosen(ctx, "pipeline")
+    if chosen is not None:
+        return chosen
     return _parallelism_found(ctx, ctx.scenario.workload.parallelism.pipeline)
 
 
@@ -213,7 +248,8 @@ def _interleave(ctx: Context) -> Found:
     if given is not None:
         return _parallelism_found(ctx, given)
     framework = ctx.field("workload.framework") or "megatron"
-    if framework != "megatron" or ctx.scenario.workload.parallelism.pipeline <= 1:
+    pipeline = _degrees(ctx)[1]
+    if framework != "megatron" or pipeline <= 1:
         return Found(
             1,
             "default",
@@ -223,7 +259,6 @@ def _interleave(ctx: Context) -> Found:
     layers = ctx.field("workload.layers")
     if layers is None:
         layers = _derived_width(ctx)[0] / ctx.calibration("default_width_per_layer").value
-    pipeline = ctx.scenario.workload.parallelism.pipeline
     chunks = max(1, int(float(layers) // (pipeline * chunk.value)))
     return Found(
         chunks,
@@ -424,7 +459,7 @@ def _vocabulary(ctx: Context) -> Found:
 )
 def _sequence_parallel(ctx: Context) -> Found:
     framework = ctx.field("workload.framework") or "megatron"
-    tensor = ctx.scenario.workload.parallelism.tensor
+    tensor = _degrees(ctx)[0]
     default = "on" if framework == "megatron" and tensor > 1 else "off"
     why = (
         "Megatron-LM turns it on with tensor parallelism since Korthikanti et al. 2022 (runs "

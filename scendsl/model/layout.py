@@ -1,0 +1,185 @@
+"""The parallel layout a scenario gets when it writes no `parallelism`.
+
+Without a layout every accelerator would hold the whole model (tensor 1, pipeline 1), which no
+large run does: a 400B model then "needs" terabytes per accelerator, the briefing warns that the
+run cannot start, and the bottom-up step time is that of an impossible layout. Operators shard
+until the job fits, and Narayanan et al. (2021, takeaway 1) give the order: tensor parallelism up
+to the accelerators of one server, then pipeline stages across servers. The model does the same:
+the first layout of that ladder whose memory per accelerator fits in HBM, judged by the
+scenario's own memory model (precision, recomputation, ZeRO stage, sequence length, ...); when
+none fits, the most sharded. The ladder's bounds are catalog data (calibration
+`auto_layout_max_tensor`, `auto_layout_max_pipeline`). A scenario that writes `parallelism`
+keeps what it wrote, and a sweep that varies it keeps each variant's.
+
+One rule, two evaluators: `choose` for one scenario (`evaluate`), `choose_columns` for many
+variants at once (a sweep's vectorised pass); both walk the same `ladder` and `allowed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scendsl.catalog import Catalog
+from scendsl.scenario import Parallelism, Scenario, central
+
+#: Where the choice comes from, for `explain` and the briefings' assumptions.
+SOURCE = (
+    "Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters Using "
+    "Megatron-LM (SC21), takeaway 1: tensor parallelism up to the GPUs of a server, then "
+    "pipeline parallelism across servers"
+)
+
+TENSOR, PIPELINE = "workload.tensor_parallel", "workload.pipeline_parallel"
+#: The figures a candidate is judged by, and the two that bound the ladder.
+MEMORY, HBM = "performance.memory_per_accelerator", "accelerator.hbm"
+COUNT, LAYERS = "cluster.count", "workload.layers"
+
+#: The layout of a scenario that writes none (the language's defaults).
+_NOT_WRITTEN = Parallelism()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A chosen layout: its tensor and pipeline degrees and why they were chosen."""
+
+    tensor: int
+    pipeline: int
+    note: str
+
+
+def writes_no_layout(scenario: Scenario) -> bool:
+    """Whether the layout is the model's to choose: the scenario writes no `parallelism`."""
+    return (
+        "workload.parallelism" not in scenario.origins
+        and scenario.workload.parallelism == _NOT_WRITTEN
+    )
+
+
+def ladder(catalog: Catalog) -> list[tuple[int, int]]:
+    """Candidate (tensor, pipeline) degrees in the order they are tried: tensor 1, 2, 4, … up to
+    the catalog's bound, then pipeline 2, 4, … at the largest tensor degree."""
+    calibration = catalog.calibration
+    max_tensor = int(calibration["auto_layout_max_tensor"].value)
+    max_pipeline = int(calibration["auto_layout_max_pipeline"].value)
+    steps, tensor = [], 1
+    while tensor <= max_tensor:
+        steps.append((tensor, 1))
+        tensor *= 2
+    tensor, pipeline = steps[-1][0], 2
+    while pipeline <= max_pipeline:
+        steps.append((tensor, pipeline))
+        pipeline *= 2
+    return steps
+
+
+def allowed(tensor: int, pipeline: int, count: Any, layers: Any) -> Any:
+    """Whether a candidate is a layout at all: no more model-parallel ranks than accelerators
+    and no more stages than layers (element-wise on columns)."""
+    return (tensor * pipeline <= count) & (pipeline <= layers)
+
+
+def choose(
+    scenario: Scenario,
+    catalog: Catalog,
+    memory_of: Callable[[Scenario, Catalog, int, int], tuple[Any, Any, Any]],
+) -> Layout | None:
+    """The layout for a scenario that writes no `parallelism`, or None to keep tensor 1,
+    pipeline 1 (the scenario wrote a layout, or the whole model fits on one accelerator, or its
+    memory is not known).
+
+    `memory_of(scenario, catalog, tensor, pipeline)` gives (memory per accelerator, HBM, layers)
+    of the scenario laid out so: the evaluation engine's, passed in so that this module does not
+    import the engine, which imports the model's domains.
+    """
+    if not writes_no_layout(scenario):
+        return None
+    memory, hbm, layers = memory_of(scenario, catalog, 1, 1)
+    if not (_known(memory) and _known(hbm)) or memory <= hbm:
+        return None
+    count = central(scenario.cluster.count, 1.0)
+    layers = layers if _known(layers) else 1.0
+    last: tuple[int, int, float] | None = None
+    for tensor, pipeline in ladder(catalog)[1:]:
+        if not allowed(tensor, pipeline, count, layers):
+            continue
+        memory, hbm, _ = memory_of(scenario, catalog, tensor, pipeline)
+        if not (_known(memory) and _known(hbm)):
+            continue
+        last = (tensor, pipeline, memory)
+        if memory <= hbm:
+            return Layout(
+                tensor,
+                pipeline,
+                "no parallelism written: the least sharding that fits in HBM "
+                f"({_gb(memory)} of {_gb(hbm)} per accelerator), tensor within a server first, "
+                "then pipeline stages",
+            )
+    if last is None:
+        return None
+    tensor, pipeline, memory = last
+    return Layout(
+        tensor,
+        pipeline,
+        "no parallelism written, and no layout of the ladder fits in HBM "
+        f"({_gb(memory)} of {_gb(hbm)} per accelerator at tensor {tensor} × pipeline "
+        f"{pipeline}): the most sharded one is used",
+    )
+
+
+def choose_columns(
+    catalog: Catalog,
+    count: Any,
+    layers: Any,
+    size: int,
+    memory_of: Callable[[int, int], tuple[Any, Any]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """`choose` for `size` variants at once: the tensor and pipeline degree of each.
+
+    `count` and `layers` are the variants' values or columns; `memory_of(tensor, pipeline)`
+    gives the memory per accelerator and the HBM of every variant laid out so (values or
+    columns).
+    """
+    tensor = np.ones(size, dtype=np.int64)
+    pipeline = np.ones(size, dtype=np.int64)
+    count, layers = _column(count, size, 1.0), _column(layers, size, 1.0)
+    settled = np.zeros(size, dtype=bool)  # the first fit is kept
+    for number, (t, p) in enumerate(ladder(catalog)):
+        ok = allowed(t, p, count, layers)
+        if number and not (ok & ~settled).any():
+            continue
+        memory, hbm = memory_of(t, p)
+        memory, hbm = _column(memory, size, np.nan), _column(hbm, size, np.nan)
+        known = ~np.isnan(memory) & ~np.isnan(hbm)
+        if not number:  # (1, 1): kept where it fits or the memory is not known, as in `choose`
+            settled = ~known | (memory <= hbm)
+            if settled.all():
+                break
+            continue
+        take = ~settled & ok & known  # the latest allowed candidate, the most sharded so far
+        tensor[take], pipeline[take] = t, p
+        settled |= take & (memory <= hbm)
+    return tensor, pipeline
+
+
+def _column(value: Any, size: int, missing: float) -> np.ndarray:
+    """A value or column as `size` floats (NaN, or `missing`, where n/a)."""
+    if value is None:
+        return np.full(size, missing)
+    values = getattr(value, "values", value)  # an n/a-aware column: its numbers
+    column = np.broadcast_to(np.asarray(values, dtype=float), (size,)).copy()
+    where = getattr(value, "missing", None)
+    if where is not None:
+        column[np.broadcast_to(where, (size,))] = missing
+    return column
+
+
+def _known(value: Any) -> bool:
+    return isinstance(value, (int, float)) and value == value
+
+
+def _gb(value: float) -> str:
+    return f"{value / 1e9:,.0f} GB"
