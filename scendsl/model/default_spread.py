@@ -219,7 +219,9 @@ def _claim_spread(claim: Any, frames: list, node: Node | None) -> ClaimSpread:
         verdicts: list[bool | None] = []
         for row in (0, 2):
             actual = column.value(row)
-            held = None if actual is None else claim_holds(claim.op, actual, claim.value, None, order)
+            held = (
+                None if actual is None else claim_holds(claim.op, actual, claim.value, None, order)
+            )
             verdicts.append(None if held is None else bool(held))
         return ClaimSpread(claim.metric, verdicts[0], verdicts[1])
     numbers = gather_number(frames, claim.metric, 3)
