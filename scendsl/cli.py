@@ -150,7 +150,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         from scendsl.report.text import write_eval_text
 
-        write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps)
+        write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps, evaluation.spreads)
     return EXIT_OK
 
 

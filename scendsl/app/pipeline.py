@@ -123,9 +123,8 @@ class Evaluation:
 def evaluate_all(scenarios: ScenarioSet, samples: int = 0, seed: int | None = None) -> Evaluation:
     """Evaluate every plain scenario (not the sweeps' variants), with `samples` Monte Carlo
     draws of those that carry ranges (0: none)."""
-    from scendsl.model.evaluate import evaluate
-
     from scendsl.model.default_spread import default_spread
+    from scendsl.model.evaluate import evaluate
 
     results = [evaluate(scenario) for scenario in scenarios.scenarios]
     spreads = {}

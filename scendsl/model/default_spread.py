@@ -213,23 +213,22 @@ def _downstream(nodes: list[Node], start: str) -> set[str]:
 
 def _claim_spread(claim: Any, frames: list, node: Node | None) -> ClaimSpread:
     """Whether the claim holds at the low end (row 0) and at the high end (row 2)."""
+    ends: list[bool | None] = []
     if claim.dimension in ("category", "bool"):
-        column = gather_category(frames, claim.metric, 3)
+        categories = gather_category(frames, claim.metric, 3)
         order = node.choices if node is not None and node.ordered else ()
-        verdicts: list[bool | None] = []
         for row in (0, 2):
-            actual = column.value(row)
+            actual = categories.value(row)
             held = (
                 None if actual is None else claim_holds(claim.op, actual, claim.value, None, order)
             )
-            verdicts.append(None if held is None else bool(held))
-        return ClaimSpread(claim.metric, verdicts[0], verdicts[1])
+            ends.append(None if held is None else bool(held))
+        return ClaimSpread(claim.metric, ends[0], ends[1])
     numbers = gather_number(frames, claim.metric, 3)
     if isinstance(numbers, np.ndarray):
         column = numbers
     else:  # the claim's figure does not move: the same value at both ends
         column = np.full(3, math.nan if numbers is None else float(numbers))
-    ends: list[bool | None] = []
     for row in (0, 2):
         actual = float(column[row])
         if math.isnan(actual):
