@@ -16,6 +16,7 @@ from scendsl.catalog import load_catalog
 from scendsl.cli import main
 from scendsl.model.default_spread import HIGH_KEY, LOW_KEY, SPREAD_INPUT, default_spread
 from scendsl.model.evaluate import compute_values, evaluate
+from scendsl.report.views import interval_text
 
 CATALOG = load_catalog()
 LOW = CATALOG.calibration[LOW_KEY]
@@ -189,3 +190,41 @@ def test_eval_text_shows_the_range_after_figures_and_claims_that_move(tmp_path, 
     assert "default MFU spread:" in line
     assert "holds only towards the low end" in leaning
     assert "default MFU" not in measured
+
+
+def test_figure_moving_with_both_keeps_its_monte_carlo_interval(tmp_path):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    ranged = (
+        SOURCE
+        + """
+scenario ranged extends leaning {
+  title "ranges and no MFU"
+  cluster.count 800 to 1200
+}
+"""
+    )
+    (folder / "spread.scn").write_text(ranged, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(folder), "-o", str(out), "--samples", "200"]) == 0
+    page = (out / "ranged.md").read_text(encoding="utf-8")
+    assert "## Uncertainty and sensitivity" in page and "## The default MFU's spread" in page
+    spread = default_spread(scendsl.load(ranged).get("ranged"), CATALOG)
+    assert spread is not None
+
+    def row(name: str) -> str:
+        return next(
+            line for line in page.splitlines() if line.startswith("|") and f"`{name}`" in line
+        )
+
+    def spread_text(name: str, dimension: str) -> str:
+        ends = spread.range_of(name)
+        assert ends is not None
+        return interval_text(ends.low, ends.high, dimension)
+
+    # The default MFU moves only with its spread: its bracket is the spread's range. The
+    # training time also moves with the count's range: its bracket is the Monte Carlo's.
+    assert f"({spread_text(SPREAD_INPUT, 'fraction')})" in row(SPREAD_INPUT)
+    time_row = row("performance.training_time")
+    assert "(" in time_row
+    assert spread_text("performance.training_time", "time") not in time_row
