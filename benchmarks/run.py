@@ -370,6 +370,14 @@ def bench_validation() -> None:
     report("validation_held_out_cases", summary.held_out, "cases")
     report("validation_held_out_median_error", summary.held_out_median_error * 100, "%")
     report("validation_held_out_max_error", summary.held_out_max_error * 100, "%")
+    # The second measure: cases whose scenario leans on the default MFU get a range from its
+    # spread; how many published figures lie inside it (all cases, then the held-out ones).
+    report("validation_default_range_cases", summary.default_range_cases, "cases")
+    report("validation_within_default_range", summary.within_default_range, "cases")
+    report("validation_held_out_default_range_cases", summary.held_out_default_range_cases, "cases")
+    report(
+        "validation_held_out_within_default_range", summary.held_out_within_default_range, "cases"
+    )
 
 
 def lsp_text(lines: int = 200) -> str:

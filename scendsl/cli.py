@@ -142,13 +142,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.format == "json":
         from scendsl.report.export import write_eval_json
 
-        write_eval_json(sys.stdout, evaluation.results, evaluation.runs, sweeps, sweep_table)
+        write_eval_json(
+            sys.stdout, evaluation.results, evaluation.runs, sweeps, sweep_table, evaluation.spreads
+        )
     elif args.format in ("csv", "csv-wide", "xlsx"):
         _write_table(args, evaluation, sweeps)
     else:
         from scendsl.report.text import write_eval_text
 
-        write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps)
+        write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps, evaluation.spreads)
     return EXIT_OK
 
 
@@ -201,6 +203,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.metric not in result.metrics and args.metric not in result.inputs:
         return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
     sys.stdout.write(explain_text(result, args.metric))
+    from scendsl.model.default_spread import default_spread
+    from scendsl.report.explain import default_spread_text
+
+    sys.stdout.write(
+        default_spread_text(result, args.metric, default_spread(scenario, None, result))
+    )
     spread = spread_of(scenario, args.metric, args.samples, args.seed)
     if spread is not None:
         from scendsl.report.explain import uncertainty_text

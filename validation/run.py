@@ -63,6 +63,17 @@ class CaseResult:
     exercises: str = ""
     problem: str = ""  # why there is no model figure
     held_out: bool = False  # written after the model, from runs it was never compared with
+    #: The model figure at the two ends of the default MFU's spread (low, high), when the
+    #: scenario gives no cluster.mfu and the compared figure moves with it; else None.
+    default_range: tuple[float, float] | None = None
+
+    @property
+    def within_default_range(self) -> bool | None:
+        """Whether the published figure lies inside the default MFU's range (None: no range)."""
+        if self.default_range is None:
+            return None
+        low, high = self.default_range
+        return low * (1 - 1e-12) <= self.published <= high * (1 + 1e-12)
 
     @property
     def error(self) -> float | None:
@@ -121,6 +132,9 @@ def _single(result, name: str) -> float | None:
     if entry is None:
         raise KeyError(f"no metric '{name}'")
     value = entry.value
+    spread, end = getattr(result, "spread_end", (None, None))
+    if spread is not None and name in spread.figures:
+        value = getattr(spread.figures[name], end)
     if value is None:
         return None
     value = float(value)
@@ -137,6 +151,52 @@ class _Loader:
         if file not in self.sets:
             self.sets[file] = scendsl.load(str(HERE / file))
         return scendsl.evaluate(self.sets[file].get(name))
+
+    def at_ends(self, file: str, name: str, result) -> tuple[object, object] | None:
+        """The result as seen at the default MFU spread's low and high ends (the figures that
+        move with it replaced), or None when the scenario gives its own MFU."""
+        from scendsl.model.default_spread import default_spread
+
+        spread = default_spread(self.sets[file].get(name), result=result)
+        if spread is None:
+            return None
+        return _AtEnd(result, spread, "at_low"), _AtEnd(result, spread, "at_high")
+
+
+class _AtEnd:
+    """A result whose figures that move with the default MFU read at one end of its spread."""
+
+    def __init__(self, result, spread, end: str):
+        self.metrics, self.inputs = result.metrics, result.inputs
+        self.spread_end = (spread, end)
+
+
+def _default_range(case: CaseResult, entry: dict, loader: _Loader, results: list) -> None:
+    """Set `case.default_range` when every scenario compared leans on the default MFU and the
+    compared figure moves with it."""
+    if case.kind == "memory_fit" or case.model is None:
+        return
+    names = [entry["base"], entry["scaled"]] if len(results) == 2 else [entry["scenario"]]
+    ends = [loader.at_ends(entry["file"], n, r) for n, r in zip(names, results, strict=True)]
+    if any(e is None for e in ends):
+        return
+    values = []
+    for index in (0, 1):  # every scenario at the low end, then every one at the high end
+        at = [e[index] for e in ends if e is not None]
+        if len(at) == 2:
+            times = metric_value(at[0], case.metric), metric_value(at[1], case.metric)
+            counts = metric_value(at[0], "cluster.count"), metric_value(at[1], "cluster.count")
+            if None in times or None in counts:
+                return
+            values.append((times[0] / times[1]) / (counts[1] / counts[0]))
+        else:
+            value = metric_value(at[0], case.metric)
+            if value is None:
+                return
+            values.append(value)
+    if abs(values[1] - values[0]) <= 1e-9 * abs(case.model):
+        return  # the compared figure does not move with the default MFU
+    case.default_range = (min(values), max(values))
 
 
 def _compare(entry: dict, group: str, loader: _Loader) -> CaseResult:
@@ -171,10 +231,11 @@ def _compare(entry: dict, group: str, loader: _Loader) -> CaseResult:
             counts = metric_value(base, "cluster.count"), metric_value(scaled, "cluster.count")
             if None not in times and None not in counts:
                 case.model = (times[0] / times[1]) / (counts[1] / counts[0])
+            _default_range(case, entry, loader, [base, scaled])
         else:
-            case.model = metric_value(
-                loader.evaluate(entry["file"], entry["scenario"]), case.metric
-            )
+            result = loader.evaluate(entry["file"], entry["scenario"])
+            case.model = metric_value(result, case.metric)
+            _default_range(case, entry, loader, [result])
         if case.model is None:
             case.problem = "the model gives n/a"
     except ScenarioError as error:
@@ -240,6 +301,12 @@ class Summary:
     held_out_with_error: int
     held_out_median_error: float
     held_out_max_error: float
+    #: Cases whose compared figure leans on the default MFU (a range from its spread), and how
+    #: many of them have the published figure inside that range; the same for the held-out.
+    default_range_cases: int = 0
+    within_default_range: int = 0
+    held_out_default_range_cases: int = 0
+    held_out_within_default_range: int = 0
 
 
 def summarise(results: list[CaseResult]) -> Summary:
@@ -267,6 +334,10 @@ def summarise(results: list[CaseResult]) -> Summary:
         held_out_with_error=len(held_errors),
         held_out_median_error=statistics.median(held_errors) if held_errors else math.nan,
         held_out_max_error=max(held_errors) if held_errors else math.nan,
+        default_range_cases=sum(1 for r in counted if r.default_range is not None),
+        within_default_range=sum(1 for r in counted if r.within_default_range),
+        held_out_default_range_cases=sum(1 for r in held if r.default_range is not None),
+        held_out_within_default_range=sum(1 for r in held if r.within_default_range),
     )
 
 
@@ -333,7 +404,8 @@ def table(results: list[CaseResult]) -> str:
         f"validation cases {s.cases} ({s.kinds} kinds), within tolerance {s.within}, "
         f"median |error| {s.median_error * 100:.1f}%, max |error| "
         f"{s.max_error * 100:.1f}%; not expressible {s.not_expressible}; "
-        f"calibration (not counted) {s.calibration}"
+        f"calibration (not counted) {s.calibration}; published figure inside the default "
+        f"MFU's range {s.within_default_range} of {s.default_range_cases}"
     )
     return "\n".join(lines)
 
@@ -365,6 +437,10 @@ def markdown(results: list[CaseResult]) -> str:
         f"with): **{s.held_out}** cases, **{s.held_out_within}** within tolerance; median "
         f"absolute error **{s.held_out_median_error * 100:.1f} %**, largest "
         f"**{s.held_out_max_error * 100:.1f} %** (over the {s.held_out_with_error} with an error)",
+        f"- leaning on the default MFU (the scenario gives no `cluster.mfu`): "
+        f"**{s.default_range_cases}** cases; the published figure lies inside the range from "
+        f"the default MFU's spread in **{s.within_default_range}** of them "
+        f"({s.held_out_within_default_range} of the {s.held_out_default_range_cases} held out)",
         f"- not expressible in the language today: {s.not_expressible}; calibration figures "
         f"(not counted): {s.calibration}",
         "",
@@ -406,6 +482,29 @@ def markdown(results: list[CaseResult]) -> str:
                     f"{shown(r.published, r)} | {_error(r)} | {_tolerance(r)} | "
                     f"{_verdict(r)} | {_cell(r.source)} |"
                 )
+        out.append("")
+    leaning = [r for r in results if r.group == VALIDATION and r.default_range is not None]
+    if leaning:
+        out += [
+            "## Cases that lean on the default MFU",
+            "",
+            "These scenarios give no `cluster.mfu`, so the model uses the default "
+            "(`calibration.default_mfu`) and shows the figure as a range: the scenario evaluated "
+            "at the two ends of the default's sourced spread (`calibration.default_mfu_low`, "
+            "`default_mfu_high`; no validation run is among their sources). The second measure "
+            "is whether the published figure lies inside that range; the point error above is "
+            "unchanged.",
+            "",
+            "| case | held out | model | range (default MFU spread) | published | inside? |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in leaning:
+            low, high = r.default_range or (math.nan, math.nan)
+            out.append(
+                f"| {r.id} | {'yes' if r.held_out else 'no'} | {shown(r.model, r)} | "
+                f"{shown(low, r)} – {shown(high, r)} | {shown(r.published, r)} | "
+                f"{'yes' if r.within_default_range else '**no**'} |"
+            )
         out.append("")
     out += ["## Case details", ""]
     for r in results:

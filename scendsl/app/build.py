@@ -300,6 +300,7 @@ def _render_files(
     ticker: Ticker | None = None,
     cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
+    from scendsl.model.default_spread import default_spread
     from scendsl.model.evaluate import evaluate, nodes_for
 
     ticker = ticker or Ticker()
@@ -324,6 +325,7 @@ def _render_files(
         result = evaluate(scenario, catalog)
         nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
         views.append(ScenarioView(result, catalog, pages[scenario.name], nodes))
+        views[-1].attach_default_spread(default_spread(scenario, catalog, result))
     attach_sources(views, scenarios.scenarios)
     by_name = {view.name: view for view in views}
     sweeps: list[SweepView] = []

@@ -69,6 +69,9 @@ class _Evaluated:
     #: next build's view of the same result and Monte Carlo run (`run`).
     numbers: dict[str, Any] = field(default_factory=dict)
     run: Any = None
+    #: The result at both ends of the default MFU's spread (None when the scenario gives its
+    #: MFU): made with the result, as the figures depend on it.
+    spread: Any = None
 
 
 @dataclass
@@ -203,6 +206,7 @@ class IncrementalBuilder:
         return report
 
     def _files(self, timings: dict[str, float]) -> dict[str, bytes]:
+        from scendsl.model.default_spread import default_spread
         from scendsl.model.evaluate import evaluate, nodes_for
         from scendsl.report.pages import attach_risks
         from scendsl.report.views import ScenarioView, VariantView
@@ -232,8 +236,10 @@ class IncrementalBuilder:
                 result = evaluate(scenario, catalog)
                 nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
                 done = _Evaluated(scenario, result, nodes)
+                done.spread = default_spread(scenario, catalog, result)
             new.evaluated[scenario.name] = done
             views.append(ScenarioView(done.result, catalog, pages[scenario.name], done.nodes))
+            views[-1].attach_default_spread(done.spread)
         blocks = self._scenario_blocks(plain)
         for view in views:
             view.source_text = blocks.get(view.name)

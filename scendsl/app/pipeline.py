@@ -7,7 +7,7 @@ agree on what a scenario's numbers are. Errors are ScenarioError (located diagno
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES
@@ -112,19 +112,27 @@ def spread_of(
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Every plain scenario's result, in file order, and the Monte Carlo runs by name."""
+    """Every plain scenario's result, in file order, the Monte Carlo runs by name, and the
+    default MFU's spread by name (scenarios without cluster.mfu; model.default_spread)."""
 
     results: list[Result]
     runs: dict[str, Samples]
+    spreads: dict[str, Any] = field(default_factory=dict)
 
 
 def evaluate_all(scenarios: ScenarioSet, samples: int = 0, seed: int | None = None) -> Evaluation:
     """Evaluate every plain scenario (not the sweeps' variants), with `samples` Monte Carlo
     draws of those that carry ranges (0: none)."""
+    from scendsl.model.default_spread import default_spread
     from scendsl.model.evaluate import evaluate
 
     results = [evaluate(scenario) for scenario in scenarios.scenarios]
-    return Evaluation(results, monte_carlo(scenarios.scenarios, samples, _seed(seed)))
+    spreads = {}
+    for scenario, result in zip(scenarios.scenarios, results, strict=True):
+        spread = default_spread(scenario, result=result)
+        if spread is not None:
+            spreads[scenario.name] = spread
+    return Evaluation(results, monte_carlo(scenarios.scenarios, samples, _seed(seed)), spreads)
 
 
 def _seed(seed: int | None) -> int:

@@ -128,3 +128,32 @@ def uncertainty_text(result: Result, name: str, samples: Any, ranking: Any) -> s
             rho = f"   rank corr. {swing.spearman:+.2f}" if swing.spearman is not None else ""
             lines.append(f"    {swing.input:<28} {low} → {high}: {at_low} → {at_high}{rho}")
     return "\n".join(lines) + "\n"
+
+
+def default_spread_text(result: Result, name: str, spread: Any) -> str:
+    """For a scenario without `cluster.mfu`: the default MFU's sourced spread and `name` at its
+    two ends ("" when the scenario gives its MFU)."""
+    if spread is None:
+        return ""
+    pct = lambda v: format_value(v, "fraction")  # noqa: E731
+    lines = [
+        "",
+        f"Default MFU spread (the scenario gives no cluster.mfu; {spread.input} = "
+        f"{pct(spread.default)}):",
+        f"  low end  {pct(spread.low)}: {spread.low_source} (catalog calibration.default_mfu_low)",
+        f"  high end {pct(spread.high)}: {spread.high_source} "
+        "(catalog calibration.default_mfu_high)",
+    ]
+    ends = spread.range_of(name)
+    dimension = result.node(name).dimension
+    if ends is not None:
+        lines.append(
+            f"  {name} at the low end {format_value(ends.at_low, dimension)}, at the high end "
+            f"{format_value(ends.at_high, dimension)} (monotone in the MFU: the range between "
+            "them is exact)"
+        )
+    elif name in spread.not_monotone:
+        lines.append(f"  {name} moves with the MFU but not monotonically: no range is given.")
+    else:
+        lines.append(f"  {name} does not depend on the default MFU.")
+    return "\n".join(lines) + "\n"

@@ -104,9 +104,14 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
     return data
 
 
-def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any]:
+def result_data(
+    result: Result, samples: Samples | None = None, spread: Any = None
+) -> dict[str, Any]:
     """One scenario's result as JSON-ready data; with a Monte Carlo run (`Samples`), every
-    number carries its P5, P50, P95 and mean, and every claim the probability that it holds."""
+    number carries its P5, P50, P95 and mean, and every claim the probability that it holds.
+    With the default MFU's spread (scendsl.model.default_spread.DefaultSpread), every number
+    that moves with it carries `default_mfu_range` and every claim on one its verdict at the
+    two ends."""
     scenario = result.scenario
     data: dict[str, Any] = {"name": result.name, "title": result.title}
     if scenario.sweep:
@@ -148,10 +153,39 @@ def result_data(result: Result, samples: Samples | None = None) -> dict[str, Any
     if samples is not None:
         for claim, probability in zip(data["claims"], samples.claims, strict=True):
             claim["probability"] = probability.probability
+    if spread is not None:
+        _add_spread(data, spread)
     from scendsl.report.warnings import scenario_warnings
 
     data["warnings"] = [warning.to_json() for warning in scenario_warnings(result)]
     return data
+
+
+def _add_spread(data: dict[str, Any], spread: Any) -> None:
+    """The default MFU's spread on a result's JSON data (see `result_data`)."""
+    data["default_mfu_spread"] = json_safe(
+        {
+            "input": spread.input,
+            "low": spread.low,
+            "default": spread.default,
+            "high": spread.high,
+            "low_source": spread.low_source,
+            "high_source": spread.high_source,
+            "not_monotone": list(spread.not_monotone),
+        }
+    )
+    for section in ("inputs", "metrics"):
+        for name, entry in data[section].items():
+            ends = spread.range_of(name)
+            if ends is not None:
+                entry["default_mfu_range"] = json_safe(ends.as_dict())
+    for claim, ends in zip(data["claims"], spread.claims, strict=True):
+        if ends is not None:
+            claim["default_mfu_range"] = {
+                "holds_at_low": ends.holds_at_low,
+                "holds_at_high": ends.holds_at_high,
+                "over_whole_range": ends.over_whole_range,
+            }
 
 
 def write_eval_json(
@@ -160,13 +194,16 @@ def write_eval_json(
     runs: dict[str, Samples],
     sweeps: Iterable[Sweep],
     table_of: TableMaker,
+    spreads: dict[str, Any] | None = None,
 ) -> None:
     """The `scendsl eval --format json` document, written as it is made: each sweep's table
-    (`table_of`) is streamed, so a million variants never sit in memory."""
+    (`table_of`) is streamed, so a million variants never sit in memory. `spreads`: the default
+    MFU's spread by scenario name (those without cluster.mfu)."""
+    spreads = spreads or {}
     out.write(f'{{"version": {SCHEMA_VERSION},\n "scenarios": [')
     for index, result in enumerate(results):
         text = json.dumps(
-            result_data(result, runs.get(result.name)),
+            result_data(result, runs.get(result.name), spreads.get(result.name)),
             indent=2,
             ensure_ascii=False,
             allow_nan=False,
@@ -239,6 +276,12 @@ def eval_schema() -> dict[str, Any]:
             "p50": _NUMBER_OR_NULL,
             "p95": _NUMBER_OR_NULL,
             "mean": _NUMBER_OR_NULL,
+            "default_mfu_range": _object(
+                ["low", "high", "at_low", "at_high"],
+                {k: {"type": "number"} for k in ("low", "high", "at_low", "at_high")},
+                description="the figure at the two ends of the default MFU's spread (a "
+                "scenario without cluster.mfu; only figures that move with it)",
+            ),
         },
     )
     uncertain = _object(
@@ -272,6 +315,19 @@ def eval_schema() -> dict[str, Any]:
                 **_NUMBER_OR_NULL,
                 "description": "share of the Monte Carlo samples in which the claim holds",
             },
+            "default_mfu_range": _object(
+                ["holds_at_low", "holds_at_high", "over_whole_range"],
+                {
+                    "holds_at_low": {"type": ["boolean", "null"]},
+                    "holds_at_high": {"type": ["boolean", "null"]},
+                    "over_whole_range": {
+                        "type": ["boolean", "null"],
+                        "description": "true: holds at both ends of the default MFU's spread "
+                        "(so over it: the figure is monotone in the MFU); false: fails at both; "
+                        "null: holds at one end only, or n/a",
+                    },
+                },
+            ),
         },
     )
     span = _object(
@@ -310,6 +366,20 @@ def eval_schema() -> dict[str, Any]:
             ),
             "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}},
             "warnings": {"type": "array", "items": {"$ref": "#/$defs/warning"}},
+            "default_mfu_spread": _object(
+                ["input", "low", "default", "high", "low_source", "high_source", "not_monotone"],
+                {
+                    "input": _STRING,
+                    "low": {"type": "number"},
+                    "default": {"type": "number"},
+                    "high": {"type": "number"},
+                    "low_source": _STRING,
+                    "high_source": _STRING,
+                    "not_monotone": _STRINGS,
+                },
+                description="a scenario without cluster.mfu: the default MFU's sourced spread, "
+                "whose two ends give the figures' default_mfu_range",
+            ),
         },
     )
     variant = _object(

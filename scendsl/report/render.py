@@ -483,13 +483,17 @@ class Renderer:
             interval = clean_text(getattr(value, "interval", "") or "")
             if not interval:
                 return shown
+            title = (
+                "range from the default MFU's spread: the figure at its two ends"
+                if getattr(value, "interval_kind", "") == "default_mfu"
+                else "90% interval: 5th to 95th percentile of the Monte Carlo samples"
+            )
             return (
                 shown
                 + Markup(" ")
                 + page.token(
                     f"({md_escape(interval)})",
-                    f'<span class="range" title="90% interval: 5th to 95th percentile of the '
-                    f'Monte Carlo samples">({html.escape(interval)})</span>',
+                    f'<span class="range" title="{title}">({html.escape(interval)})</span>',
                 )
             )
 

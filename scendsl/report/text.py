@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from scendsl.model.registry import REGISTRY
 from scendsl.report.explain import value_text
@@ -28,11 +28,18 @@ def expected_text(claim: ClaimResult) -> str:
 
 
 def write_eval_text(
-    out: IO[str], results: Sequence[Result], runs: dict[str, Samples], sweeps: Iterable[Sweep]
+    out: IO[str],
+    results: Sequence[Result],
+    runs: dict[str, Samples],
+    sweeps: Iterable[Sweep],
+    spreads: dict[str, Any] | None = None,
 ) -> None:
-    """The report `scendsl eval` prints (the sweeps by size only: csv and json list them)."""
+    """The report `scendsl eval` prints (the sweeps by size only: csv and json list them).
+    `spreads`: the default MFU's spread by scenario name (model.default_spread), whose range is
+    shown after each figure that moves with it and each claim on one."""
     for result in results:
         run = runs.get(result.name)
+        spread = (spreads or {}).get(result.name)
         print(f"{result.name}: {result.title}", file=out)
         domain = None
         nodes = {**result.inputs, **result.metrics}
@@ -52,12 +59,21 @@ def write_eval_text(
                     f"   (90%: {format_value(summary.p5, node.dimension)} to "
                     f"{format_value(summary.p95, node.dimension)})"
                 )
+            elif spread is not None and spread.range_of(name) is not None:
+                ends = spread.range_of(name)
+                line += (
+                    f"   (default MFU spread: {format_value(ends.low, node.dimension)} to "
+                    f"{format_value(ends.high, node.dimension)})"
+                )
             print(line, file=out)
         probabilities = run.claims if run is not None else [None] * len(result.claims)
-        for claim, chance in zip(result.claims, probabilities, strict=True):
+        over = spread.claims if spread is not None else [None] * len(result.claims)
+        for claim, chance, ends in zip(result.claims, probabilities, over, strict=True):
             verdict = {True: "holds", False: "FAILS", None: "n/a"}[claim.holds]
             if chance is not None and chance.probability is not None:
                 verdict += f" (holds in {chance.probability:.0%} of samples)"
+            if ends is not None:
+                verdict += f" ({ends.verdict})"
             # A flag claim reads as written: `claim not performance.fits_in_hbm`.
             stated = (
                 f"{'' if claim.expected else 'not '}{claim.metric}"

@@ -19,6 +19,8 @@ What a page's template gets (scendsl.report.pages.template_site):
 - WarningView: a located warning (`label`, `text`, `hint`, `metrics`); a Number's `warnings`
   holds the labels of those that concern it
 - UncertaintyView (RangeView, SpreadView, SwingView): a scenario's Monte Carlo run
+- DefaultSpreadView (SpreadEndsView): a scenario without `cluster.mfu` at both ends of the
+  default MFU's spread
 - SweepView (VariantView): a sweep's variants, tabled and charted (`across_variants`: min,
   median and max of the summary metrics over every variant of a sampled sweep)
 """
@@ -42,7 +44,9 @@ from scendsl.report.views.scenario import ScenarioView
 from scendsl.report.views.variation import (
     MAX_SWEEP_VARIANTS,
     SWEEP_SUMMARY_METRICS,
+    DefaultSpreadView,
     RangeView,
+    SpreadEndsView,
     SpreadView,
     SweepView,
     SwingView,
@@ -58,12 +62,14 @@ __all__ = [
     "SWEEP_SUMMARY_METRICS",
     "CaveatView",
     "ClaimView",
+    "DefaultSpreadView",
     "Number",
     "RangeView",
     "ReferenceView",
     "RiskView",
     "ScenarioView",
     "SourceView",
+    "SpreadEndsView",
     "SpreadView",
     "SweepView",
     "SwingView",

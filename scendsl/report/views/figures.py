@@ -99,6 +99,9 @@ class Number:
         #: The 90 % interval over the Monte Carlo samples ("201–246 MW"), only for a number that
         #: moves with the scenario's ranges; "" otherwise.
         self.interval = ""
+        #: What `interval` is: "" for the Monte Carlo's 90 % interval, "default_mfu" for the
+        #: range from the default MFU's spread (the figure at its two ends).
+        self.interval_kind = ""
         #: The derivation as HTML, kept by the renderer once made (the same on every page).
         self.html_cache: str | None = None
         self._explain = explain
@@ -142,6 +145,9 @@ class ClaimView:
     probability: str = ""
     #: The share of samples in which the claim holds (None without ranges or when n/a).
     probability_value: float | None = None
+    #: Over the default MFU's spread: "holds over the default MFU's whole range", ... ("" when
+    #: the scenario gives its MFU or the claim's figure does not move with it).
+    spread_verdict: str = ""
 
 
 @template_view()

@@ -25,12 +25,18 @@ from scendsl.report.views.figures import (
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
+    from scendsl.model.default_spread import DefaultSpread
     from scendsl.model.evaluate import Result
-    from scendsl.report.views.variation import SweepView, UncertaintyView
+    from scendsl.report.views.variation import DefaultSpreadView, SweepView, UncertaintyView
 
 #: A Monte Carlo run as the application layer hands it over (scendsl.app.pipeline.MonteCarloRun:
 #: `varying()`, `percentiles(name)`, `laws`, `claims`, ...); presentation does not import it.
 MonteCarloRun = Any
+
+
+def _spread_verdict(spread: Any) -> str:
+    """How a claim fares over the default MFU's spread ("" when its figure does not move)."""
+    return "" if spread is None else spread.verdict
 
 
 def precision_label(precision: Any) -> str:
@@ -42,7 +48,7 @@ def precision_label(precision: Any) -> str:
 _OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠", "~=": "≈"}
 
 
-@template_view("attach_run")
+@template_view("attach_run", "attach_default_spread")
 class ScenarioView:
     """One evaluated scenario for the templates."""
 
@@ -78,6 +84,10 @@ class ScenarioView:
         self._run: MonteCarloRun | None = None
         self._varying: frozenset[str] = frozenset()
         self._laws: dict[str, Any] = {}
+        #: The figures at both ends of the default MFU's spread (None when the scenario gives
+        #: its own cluster.mfu).
+        self.default_spread: DefaultSpreadView | None = None
+        self._spread: DefaultSpread | None = None
 
     def attach_run(self, run: MonteCarloRun) -> None:
         """Give the figures their 90 % intervals and the briefing its uncertainty section.
@@ -91,6 +101,18 @@ class ScenarioView:
         from scendsl.report.views.variation import UncertaintyView
 
         self.uncertainty = UncertaintyView(self, run)
+
+    def attach_default_spread(self, spread: DefaultSpread | None) -> None:
+        """Give the figures that move with the default MFU its spread's range (a figure that
+        also moves with the scenario's own ranges keeps its Monte Carlo interval), and the
+        briefing its default-MFU section. Must come before any figure is read."""
+        if spread is None:
+            return
+        self._spread = spread
+        self._numbers.clear()
+        from scendsl.report.views.variation import DefaultSpreadView
+
+        self.default_spread = DefaultSpreadView(self, spread)
 
     def percentiles(self, name: str) -> Any:
         """P5/P50/P95/mean of a figure that moves with the ranges; None for any other.
@@ -149,6 +171,11 @@ class ScenarioView:
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
             number.interval = interval_text(summary.p5, summary.p95, node.dimension)
+        elif self._spread is not None and value_type == "number":
+            spread = self._spread.range_of(name)
+            if spread is not None:
+                number.interval = interval_text(spread.low, spread.high, node.dimension)
+                number.interval_kind = "default_mfu" if number.interval else ""
         return number
 
     def has(self, name: str) -> bool:
@@ -210,6 +237,7 @@ class ScenarioView:
 
         views = []
         chances = self._run.claims if self._run is not None else ()
+        ends = self._spread.claims if self._spread is not None else ()
         for index, claim in enumerate(self._result.claims):
             actual = self.m(claim.metric)
             dimension = actual.dimension
@@ -233,9 +261,16 @@ class ScenarioView:
                     claim.line,
                     f"holds in {share_text(chance)} of samples" if chance is not None else "",
                     chance,
+                    _spread_verdict(ends[index] if index < len(ends) else None),
                 )
             )
         return views
+
+    @property
+    def claims_over_spread(self) -> list[ClaimView]:
+        """Claims on a figure that moves with the default MFU that do not hold over its whole
+        range (the key findings name them)."""
+        return [c for c in self.claims if c.spread_verdict and "whole" not in c.spread_verdict]
 
     @property
     def claims_held(self) -> int:

@@ -165,6 +165,59 @@ class UncertaintyView:
                 )
 
 
+#: The figures a briefing lists at both ends of the default MFU's spread (those that move).
+DEFAULT_SPREAD_FIGURES = (
+    "performance.mfu",
+    "performance.training_time",
+    "reliability.training_time",
+    "reliability.accelerator_hours",
+    "energy.training_energy",
+    "energy.training_emissions",
+    "energy.training_cost",
+    "market.rental_cost",
+)
+
+
+@template_view()
+@dataclass
+class SpreadEndsView:
+    """One figure at the default MFU spread's two ends."""
+
+    label: str
+    figure: Number  # the scenario's value (at the default), with its range
+    at_low: Number  # with the default MFU at the spread's low end
+    at_high: Number  # ... at its high end
+
+
+@template_view()
+class DefaultSpreadView:
+    """A scenario without `cluster.mfu` evaluated at both ends of the default MFU's spread
+    (scendsl.model.default_spread), as figures for the templates; this only picks and formats."""
+
+    def __init__(self, view: ScenarioView, spread: Any) -> None:
+        dimension = "fraction"
+        self.input = view.m(spread.input)
+        self.low = Number(spread.input, spread.low, dimension)
+        self.high = Number(spread.input, spread.high, dimension)
+        self.low_source = spread.low_source
+        self.high_source = spread.high_source
+        self.not_monotone = list(spread.not_monotone)
+        self.rows: list[SpreadEndsView] = []
+        for name in DEFAULT_SPREAD_FIGURES:
+            ends = spread.range_of(name)
+            number = view.m(name)
+            if ends is None or not number.interval:
+                continue
+            self.rows.append(
+                SpreadEndsView(
+                    HEADLINE_LABELS.get(name, number.meaning),
+                    number,
+                    Number(name, ends.at_low, number.dimension),
+                    Number(name, ends.at_high, number.dimension),
+                )
+            )
+
+
 def axis_number(label: str, value: Any) -> float | None:
     """A sweep axis value as a point on a chart's x axis: a number written plainly (`2027`,
     `100k`, `40%`), not one with a unit (`400 g/kWh`) or a name."""
