@@ -164,14 +164,19 @@ def read_published(path: Path) -> dict[str, dict[int, Figure]]:
     out: dict[str, dict[int, Figure]] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
-            missing = [k for k in ("region", "year", "value_kwh", "source", "read_in", "confidence")
-                       if not (row.get(k) or "").strip()]
+            missing = [
+                k
+                for k in ("region", "year", "value_kwh", "source", "read_in", "confidence")
+                if not (row.get(k) or "").strip()
+            ]
             if missing:
                 sys.exit(f"error: {path}:{line}: missing {', '.join(missing)}")
             region, year = row["region"].strip(), int(row["year"])
             if year in out.get(region, {}):
                 sys.exit(f"error: {path}:{line}: {region} {year} given twice")
-            note = "; ".join(p for p in (row.get("note", "").strip(), f"read in {row['read_in'].strip()}") if p)
+            note = "; ".join(
+                p for p in (row.get("note", "").strip(), f"read in {row['read_in'].strip()}") if p
+            )
             out.setdefault(region, {})[year] = Figure(
                 float(row["value_kwh"]), row["source"].strip(), row["confidence"].strip(), note
             )
@@ -294,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
 
     iea, skipped = read_iea(args.iea)
     derived, lacking = derive(
-        iea, read_household_size(args.household_size), read_population(args.population),
+        iea,
+        read_household_size(args.household_size),
+        read_population(args.population),
         args.first_year,
     )
     published = read_published(args.published)

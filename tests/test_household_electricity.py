@@ -54,9 +54,10 @@ def test_french_homes_are_french_figures_not_us_homes():
     assert homes == pytest.approx(energy / (_kwh("FR", 2023) * KWH))
     assert homes > 1.6 * energy / (_kwh("US", 2020) * KWH)
     assert fr.value("energy.household_country") == "France"
-    assert "households.toml FR.household_electricity[2023]" in fr.node(
-        "energy.household_annual_energy"
-    ).origin
+    assert (
+        "households.toml FR.household_electricity[2023]"
+        in fr.node("energy.household_annual_energy").origin
+    )
     assert fr.value("energy.household_fallback") is False
     assert _household_warnings(fr) == []
 
@@ -65,8 +66,10 @@ def test_region_without_household_figure_warns_and_names_the_default_country():
     result = _result("IN", 2024)  # India: no household figure in households.toml
     assert "IN" not in HOMES
     default = HOMES["meta"]["default_region"]
-    assert result.value("energy.household_country") == "United States" == (
-        scendsl.catalog.load_catalog().regions[default].name
+    assert (
+        result.value("energy.household_country")
+        == "United States"
+        == (scendsl.catalog.load_catalog().regions[default].name)
     )
     latest = max(int(y) for y in HOMES[default]["household_electricity"])
     assert result.value("energy.household_annual_energy") == pytest.approx(
@@ -84,8 +87,8 @@ def test_region_without_household_figure_warns_and_names_the_default_country():
 
 
 def test_us_state_takes_its_country_homes_with_a_warning():
-    result = _result("US-TX", 2023)
-    assert result.value("energy.household_annual_energy") == pytest.approx(_kwh("US", 2020) * KWH)
+    result = _result("US-TX", 2021)
+    assert result.value("energy.household_annual_energy") == pytest.approx(_kwh("US", 2021) * KWH)
     assert result.value("energy.household_country") == "United States"
     (warning,) = _household_warnings(result)
     assert "no household electricity use for US-TX" in warning.message
@@ -134,14 +137,25 @@ def _script():
 
 
 def _inputs(tmp_path: Path, published_rows: list[list[str]]) -> list[str]:
-    iea = {"countries": {
-        "France": {"Residential": {"2022": {"Total residential": {"products": {
-            "Electricity (PJ)": 36.0}}}}},
-        "Kosovo": {"Residential": {"2022": {"Total residential": {"products": {
-            "Electricity (PJ)": 1.0}}}}},
-        "Germany": {"Residential": {"2022": {"Total residential": {"products": {
-            "Electricity (PJ)": 72.0}}}}},
-    }}
+    iea = {
+        "countries": {
+            "France": {
+                "Residential": {
+                    "2022": {"Total residential": {"products": {"Electricity (PJ)": 36.0}}}
+                }
+            },
+            "Kosovo": {
+                "Residential": {
+                    "2022": {"Total residential": {"products": {"Electricity (PJ)": 1.0}}}
+                }
+            },
+            "Germany": {
+                "Residential": {
+                    "2022": {"Total residential": {"products": {"Electricity (PJ)": 72.0}}}
+                }
+            },
+        }
+    }
     (tmp_path / "iea.json").write_text(json.dumps(iea), encoding="utf-8")
     (tmp_path / "size.csv").write_text(
         "Country or area,ISO Code,Data source category,Reference date (dd/mm/yyyy),"
