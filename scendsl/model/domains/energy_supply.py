@@ -359,10 +359,12 @@ def _household_country(ctx: Context) -> str:
 )
 def _household(ctx: Context) -> Found:
     figure = _household_figure(ctx)
-    found = _regional_found(figure, "households.toml", "household_electricity")
-    if figure.region_used == figure.region or figure.region_used == figure.region.split("-")[0]:
-        return found
-    # Another country's homes: said first, since the briefings shorten a long note to its start.
+    if figure.region_used in (figure.region, figure.region.split("-")[0]):
+        return _regional_found(figure, "households.toml", "household_electricity")
+    # Another country's homes: said first, since the briefings shorten a long note to its start
+    # (and once: the figure is labelled as the default country's own).
+    used = replace(figure, region=figure.region_used)
+    found = _regional_found(used, "households.toml", "household_electricity")
     note = f"fallback: {figure.reason}; homes in {_household_country(ctx)} used"
     rest = f"; {found.note}" if found.note else ""
     return Found(found.value, found.origin, found.source, "C", note + rest)
