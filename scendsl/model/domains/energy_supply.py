@@ -363,7 +363,7 @@ def _household(ctx: Context) -> Found:
         return _regional_found(figure, "households.toml", "household_electricity")
     # Another country's homes: said first, since the briefings shorten a long note to its start
     # (and once: the figure is labelled as the default country's own).
-    used = replace(figure, region=figure.region_used)
+    used = replace(figure, region=figure.region_used or household_default_region())
     found = _regional_found(used, "households.toml", "household_electricity")
     note = f"fallback: {figure.reason}; homes in {_household_country(ctx)} used"
     rest = f"; {found.note}" if found.note else ""
