@@ -272,10 +272,13 @@ def test_a_sweeps_extrapolated_variants_are_listed_in_the_base_briefing(caveat_f
 def test_a_scenario_within_the_data_has_no_caveats(caveat_files):
     # H100, 2024, France: accelerator prices, grid intensity and industrial price all of 2024
     # (the US industrial price stops at 2023, so a US site would be extrapolated). Only the
-    # electricity generated per person stops at 2023 (Our World in Data): that one caveat.
+    # electricity generated per person (Our World in Data) and per household (IEA end uses)
+    # stop at 2023: those two caveats, the comparisons' figures.
     hopper = caveat_files["hopper.md"].decode()
     caveats = _block(hopper, "Caveats: figures from outside the data")
-    assert len(caveats) == 1 and "`energy.per_capita_electricity`" in caveats[0]
+    assert len(caveats) == 2
+    assert "`energy.household_annual_energy`" in caveats[0]
+    assert "`energy.per_capita_electricity`" in caveats[1]
 
 
 def test_risk_driver_value_is_the_value_the_deciding_rule_tests(sketch_files):

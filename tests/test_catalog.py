@@ -452,7 +452,7 @@ def test_calibration(catalog: Catalog) -> None:
     assert cal["training_power_fraction"].value == pytest.approx(8.4 / 10.2, abs=1e-3)
     assert cal["pue_hyperscale_2024"].value == pytest.approx(1.09)
     assert cal["smr_unit_power"].value == pytest.approx(300e6)
-    assert cal["household_annual_energy"].dimension == "energy"
+    assert "household_annual_energy" not in cal  # by country now: households.toml
     assert cal["checkpoint_write_time"].dimension == "time"
     assert cal["restart_time"].dimension == "time"
     assert cal["chinchilla_alpha"].value == pytest.approx(0.34)

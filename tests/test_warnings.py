@@ -62,7 +62,11 @@ def test_france_with_its_own_figures_gets_no_warning():
 def test_region_without_figures_gets_fallback_warnings_at_its_region_line(tmp_path):
     text = CLEAN.replace("region FR", "region TV")  # Tuvalu: a valid code, no figures
     found = {w.id: w for w in _warnings(text, tmp_path)}
-    assert set(found) == {"grid-intensity-fallback", "grid-price-fallback"}
+    assert set(found) == {
+        "grid-intensity-fallback",
+        "grid-price-fallback",
+        "household-fallback",
+    }
     intensity = found["grid-intensity-fallback"]
     assert intensity.span.line == _line_of(text, "region TV")
     assert intensity.diagnostic.source_line == "  region TV"
@@ -77,14 +81,16 @@ def test_a_figure_written_in_the_scenario_replaces_the_stand_in():
         "  energy {\n    intensity 400 gCO2/kWh\n    price 90 USD/MWh\n  }\n",
         CLEAN.replace("region FR", "region TV"),
     )
-    assert [w.id for w in _warnings(text)] == []
+    # The homes compared are still the default country's: the scenario cannot write them.
+    assert [w.id for w in _warnings(text)] == ["household-fallback"]
 
 
 def test_a_region_outside_regions_toml_with_its_own_grid_figure_is_not_called_a_stand_in():
     # Kenya is not described in regions.toml, but grid.toml has its own intensity for 2024: a
-    # warning that its figures were the world average was false (only the price stands in).
+    # warning that its figures were the world average was false (its price stands in).
     found = {w.id: w for w in _warnings(CLEAN.replace("region FR", "region KE"))}
-    assert set(found) == {"grid-price-fallback"}
+    assert "grid-intensity-fallback" not in found and "region-fallback" not in found
+    assert "grid-price-fallback" in found
     assert "KE" in found["grid-price-fallback"].message
 
 
@@ -179,9 +185,9 @@ def test_check_exits_0_with_warnings_and_1_with_strict(tmp_path, capsys):
     assert main(["check", str(path)]) == 0
     err = capsys.readouterr().err
     assert f"{path}:{_line_of(text, 'region TV')}:3: warning: scenario 'paris': " in err
-    assert err.rstrip().endswith("ok: 1 scenario, 2 warnings")
+    assert err.rstrip().endswith("ok: 1 scenario, 3 warnings")
     assert main(["check", "--strict", str(path)]) == 1
-    assert capsys.readouterr().err.rstrip().endswith("error (--strict): 1 scenario, 2 warnings")
+    assert capsys.readouterr().err.rstrip().endswith("error (--strict): 1 scenario, 3 warnings")
     clean = tmp_path / "fr.scn"
     clean.write_text(CLEAN, encoding="utf-8")
     assert main(["check", "--strict", str(clean)]) == 0
@@ -193,10 +199,11 @@ def test_check_json_carries_warnings_with_severity_warning(tmp_path, capsys):
     path.write_text(CLEAN.replace("region FR", "region TV"), encoding="utf-8")
     assert main(["check", "--format", "json", str(path)]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert [d["severity"] for d in payload["diagnostics"]] == ["warning"] * 2
+    assert [d["severity"] for d in payload["diagnostics"]] == ["warning"] * 3
     assert [d["code"] for d in payload["diagnostics"]] == [
         "grid-intensity-fallback",
         "grid-price-fallback",
+        "household-fallback",
     ]
     assert payload["diagnostics"][0]["span"]["line"] == 4
     assert main(["check", "--format", "json", "--strict", str(path)]) == 1

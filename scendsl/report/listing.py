@@ -128,6 +128,7 @@ def regions() -> Listing:
     names = {code: region.name for code, region in catalog.regions.items()}
     intensity, prices = regions_with("grid_intensity"), regions_with("industrial_price")
     tariffs = regions_with("commercial_price")
+    homes = regions_with("household_electricity")
     members = catalog.country_groups.members
     columns = (
         Column("code", "code"),
@@ -135,6 +136,7 @@ def regions() -> Listing:
         Column("grid_intensity", "grid intensity years"),
         Column("electricity_price", "electricity price years"),
         Column("commercial_price", "commercial tariff years"),
+        Column("household_electricity", "household use years"),
         Column("export_groups", "export groups"),
         Column("risk_rules", "risk rules"),
     )
@@ -143,8 +145,9 @@ def regions() -> Listing:
         columns,
         note="Without a figure of its own a region uses its country's, then the world "
         "average, with a warning; without an industrial price, the country's commercial tariff "
-        "(World Bank, Doing Business) prices its grid, with a warning; the risk register's "
-        "rules apply to every region.",
+        "(World Bank, Doing Business) prices its grid, with a warning; without a household "
+        "figure, the homes compared are its country's, else the default country's, with a "
+        "warning; the risk register's rules apply to every region.",
     )
     for code in sorted(names):
         country = code.split("-", 1)[0]
@@ -160,6 +163,9 @@ def regions() -> Listing:
                 else None,
                 "commercial_price": _years(_series("commercial_price", code))
                 if code in tariffs
+                else None,
+                "household_electricity": _years(_series("household_electricity", code))
+                if code in homes
                 else None,
                 "export_groups": sorted(g for g, codes in members.items() if country in codes),
                 "risk_rules": "general",

@@ -96,10 +96,11 @@ def annual_cost(annual_energy, price):
 @metric(
     "energy.households_equivalent",
     "number",
-    "Number of US households using as much electricity in a year",
+    "Number of homes of the scenario's country (energy.household_country) using as much "
+    "electricity in a year",
     "energy.annual_energy ÷ energy.household_annual_energy",
     ("energy.annual_energy", "energy.household_annual_energy"),
-    ("US EIA",),
+    ("households.toml: IEA, World Bank and UN DESA; US EIA",),
     importance=7,
 )
 def households(annual_energy, household):

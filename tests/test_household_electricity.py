@@ -1,0 +1,204 @@
+"""Issue 13, "Household comparisons always use US homes": the homes a site's electricity equals
+are the scenario's own country's (households.toml), named in the briefing; a subdivision takes
+its country's and a region without a figure the stated default country's, each with a located
+warning. Also the import script that writes households.toml.
+
+Expected figures are read from the data file itself (tomllib), not from the model.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+import tomllib
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+import scendsl
+from scendsl.app.build import render_files
+from scendsl.model.evaluate import evaluate
+from scendsl.report.listing import regions
+from scendsl.report.warnings import scenario_warnings
+from tests.factories import scenario_text
+
+ROOT = Path(__file__).resolve().parent.parent
+KWH = 3.6e6  # J
+HOMES = tomllib.loads(files("scendsl.catalog").joinpath("households.toml").read_text("utf-8"))
+
+
+def _kwh(region: str, year: int) -> float:
+    return float(HOMES[region]["household_electricity"][str(year)]["value"].split()[0])
+
+
+def _result(region: str, year: int):
+    written = f'"{region}"' if "-" in region else region  # a subdivision code is quoted
+    return evaluate(scendsl.load(scenario_text(region=written, year=year)).get("base"))
+
+
+def _household_warnings(result):
+    return [w for w in scenario_warnings(result) if w.id == "household-fallback"]
+
+
+def test_french_homes_are_french_figures_not_us_homes():
+    fr, us = _result("FR", 2023), _result("US", 2020)
+    assert fr.value("energy.household_annual_energy") == pytest.approx(_kwh("FR", 2023) * KWH)
+    assert us.value("energy.household_annual_energy") == pytest.approx(_kwh("US", 2020) * KWH)
+    # A French home uses well under half a US one: the same site equals twice as many homes.
+    assert _kwh("FR", 2023) < 0.6 * _kwh("US", 2020)
+    homes = fr.value("energy.households_equivalent")
+    energy = fr.value("energy.annual_energy")
+    assert homes == pytest.approx(energy / (_kwh("FR", 2023) * KWH))
+    assert homes > 1.6 * energy / (_kwh("US", 2020) * KWH)
+    assert fr.value("energy.household_country") == "France"
+    assert (
+        "households.toml FR.household_electricity[2023]"
+        in fr.node("energy.household_annual_energy").origin
+    )
+    assert fr.value("energy.household_fallback") is False
+    assert _household_warnings(fr) == []
+
+
+def test_region_without_household_figure_warns_and_names_the_default_country():
+    result = _result("IN", 2024)  # India: no household figure in households.toml
+    assert "IN" not in HOMES
+    default = HOMES["meta"]["default_region"]
+    assert (
+        result.value("energy.household_country")
+        == "United States"
+        == (scendsl.catalog.load_catalog().regions[default].name)
+    )
+    latest = max(int(y) for y in HOMES[default]["household_electricity"])
+    assert result.value("energy.household_annual_energy") == pytest.approx(
+        _kwh(default, latest) * KWH
+    )
+    assert result.value("energy.household_fallback") is True
+    node = result.node("energy.household_annual_energy")
+    assert node.confidence == "C"  # another country's homes: a stand-in
+    assert node.note.startswith("fallback: no household electricity use for IN")
+    (warning,) = _household_warnings(result)
+    assert "homes in United States" in warning.message
+    assert "no household electricity use for IN" in warning.message
+    text = scenario_text(region="IN", year=2024)
+    assert text.splitlines()[warning.span.line - 1].strip() == "region IN"  # located
+
+
+def test_us_state_takes_its_country_homes_with_a_warning():
+    result = _result("US-TX", 2021)
+    assert result.value("energy.household_annual_energy") == pytest.approx(_kwh("US", 2021) * KWH)
+    assert result.value("energy.household_country") == "United States"
+    (warning,) = _household_warnings(result)
+    assert "no household electricity use for US-TX" in warning.message
+
+
+def test_a_later_year_of_the_region_own_figure_is_not_a_household_warning():
+    result = _result("FR", 2027)  # the 2023 figure stands in: a comparison, labelled only
+    assert result.value("energy.household_fallback") is False
+    assert result.value("energy.household_annual_energy") == pytest.approx(_kwh("FR", 2023) * KWH)
+    assert _household_warnings(result) == []
+    ids = {w.id for w in scenario_warnings(result)}
+    assert "extrapolated-year:energy.household_annual_energy" not in ids
+
+
+def test_briefing_names_the_country_whose_homes_are_counted(tmp_path):
+    for region in ("FR", "IN"):
+        (tmp_path / f"{region}.scn").write_text(
+            scenario_text(f"s{region}", region=region, year=2024),
+            encoding="utf-8",
+        )
+    pages = render_files(sorted(str(p) for p in tmp_path.glob("*.scn")), samples=0)
+    france, india = pages["sFR.md"].decode(), pages["sIN.md"].decode()
+    assert "homes in France" in france and "United States" not in france
+    assert "homes in United States" in india  # the default, named, never assumed
+    assert "the household electricity use for IN in 2024 is a stand-in" in india
+
+
+def test_list_regions_shows_which_regions_have_a_household_figure():
+    listing = regions()
+    rows = {row["code"]: row for row in listing.rows}
+    assert rows["FR"]["household_electricity"] is not None
+    assert rows["IN"]["household_electricity"] is None
+    assert any(c.key == "household_electricity" for c in listing.columns)
+
+
+# --- the import script -------------------------------------------------------------------
+
+
+def _script():
+    path = ROOT / "scripts" / "import_household_electricity.py"
+    spec = importlib.util.spec_from_file_location("import_household_electricity", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _inputs(tmp_path: Path, published_rows: list[list[str]]) -> list[str]:
+    iea = {
+        "countries": {
+            "France": {
+                "Residential": {
+                    "2022": {"Total residential": {"products": {"Electricity (PJ)": 36.0}}}
+                }
+            },
+            "Kosovo": {
+                "Residential": {
+                    "2022": {"Total residential": {"products": {"Electricity (PJ)": 1.0}}}
+                }
+            },
+            "Germany": {
+                "Residential": {
+                    "2022": {"Total residential": {"products": {"Electricity (PJ)": 72.0}}}
+                }
+            },
+        }
+    }
+    (tmp_path / "iea.json").write_text(json.dumps(iea), encoding="utf-8")
+    (tmp_path / "size.csv").write_text(
+        "Country or area,ISO Code,Data source category,Reference date (dd/mm/yyyy),"
+        "Average household size (number of members)\n"
+        "France,250,LFS,1/7/99,4\n"
+        "France,250,DYB,1/7/15,2\n"  # the latest date wins over the earlier one
+        "Germany,276,DYB,1/7/11,2.5\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "pop.csv").write_text(
+        "Country Name,Country Code,Year,Value\nFrance,FRA,2022,10000000\n"
+        "Germany,DEU,2022,25000000\n",
+        encoding="utf-8",
+    )
+    with (tmp_path / "published.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["region", "year", "value_kwh", "source", "read_in", "confidence", "note"])
+        writer.writerows(published_rows)
+    return [
+        "--iea", str(tmp_path / "iea.json"),
+        "--household-size", str(tmp_path / "size.csv"),
+        "--population", str(tmp_path / "pop.csv"),
+        "--published", str(tmp_path / "published.csv"),
+        "--default-region", "DE",
+        "--out", str(tmp_path / "out.toml"),
+    ]  # fmt: skip
+
+
+def test_import_divides_residential_electricity_by_households(tmp_path):
+    published = [["DE", "2022", "3100", "Destatis", "destatis.de", "A", ""]]
+    assert _script().main(_inputs(tmp_path, published)) == 0
+    data = tomllib.loads((tmp_path / "out.toml").read_text(encoding="utf-8"))
+    # 36 PJ = 10 TWh over 10 M people / 2 a household = 5 M households: 2,000 kWh each.
+    fr = data["FR"]["household_electricity"]["2022"]
+    assert fr["value"] == "2000 kWh" and fr["confidence"] == "C"
+    assert "DYB of 01/07/2015" in fr["note"]
+    # A published average replaces the derived one (which would be 72 PJ / 10 M = 2,000).
+    assert data["DE"]["household_electricity"]["2022"]["value"] == "3100 kWh"
+    assert data["meta"]["default_region"] == "DE"
+    assert "XK" not in data and "Kosovo" in (tmp_path / "out.toml").read_text(encoding="utf-8")
+
+
+def test_import_refuses_a_published_row_without_its_source(tmp_path):
+    published = [["DE", "2022", "3100", "", "destatis.de", "A", ""]]
+    with pytest.raises(SystemExit, match="missing source"):
+        _script().main(_inputs(tmp_path, published))
