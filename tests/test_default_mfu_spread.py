@@ -228,3 +228,20 @@ scenario ranged extends leaning {
     time_row = row("performance.training_time")
     assert "(" in time_row
     assert spread_text("performance.training_time", "time") not in time_row
+
+
+def test_default_mfu_spread_ends_cite_no_validation_case_source():
+    """The spread's ends must come from runs the validation suite does not test: no address (URL
+    or arXiv id) that a validation case cites may be a source of either end."""
+    import re
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from validation.run import load_cases
+
+    cited = set()
+    for case in load_cases()["case"]:
+        cited |= set(re.findall(r"https?://\S+", case["source"]))
+        cited |= set(re.findall(r"\b\d{4}\.\d{4,5}\b", case["source"]))  # arXiv ids
+    assert cited  # the pattern finds what the cases cite
+    for end in (LOW, HIGH):
+        assert not [address for address in cited if address in end.source], end.source
