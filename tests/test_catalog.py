@@ -180,10 +180,8 @@ def test_chips_without_fp8_run_at_bf16_rate(catalog: Catalog) -> None:
 def test_prices(catalog: Catalog) -> None:
     gb200 = catalog.accelerators["GB200"].price
     # Reported prices (the market series): an NVL72 rack of ~USD 3.05M / 72 GPUs in 2025, the
-    # midpoint of USD 3.0-3.9M / 72 in 2026.
-    assert {year: fig.value for year, fig in gb200.items()} == pytest.approx(
-        {2025: 42_000, 2026: 3.45e6 / 72}, rel=1e-4
-    )
+    # midpoint of USD 3.0-3.9M / 72 (USD 47,917, written 47.92k) in 2026.
+    assert {year: fig.value for year, fig in gb200.items()} == {2025: 42_000, 2026: 47_920}
     # The source article's own GB200 estimates and forecasts are a series of their own.
     article = catalog.market.purchase["article"]["GB200"]
     assert {year: fig.value for year, fig in article.items()} == {
