@@ -179,8 +179,9 @@ def test_chips_without_fp8_run_at_bf16_rate(catalog: Catalog) -> None:
 
 def test_prices(catalog: Catalog) -> None:
     gb200 = catalog.accelerators["GB200"].price
-    # Reported prices (the market series): an NVL72 rack of ~USD 3.05M / 72 GPUs.
-    assert {year: fig.value for year, fig in gb200.items()} == {2025: 42_000}
+    # Reported prices (the market series): an NVL72 rack of ~USD 3.05M / 72 GPUs in 2025, the
+    # midpoint of USD 3.0-3.9M / 72 (USD 47,917, written 47.92k) in 2026.
+    assert {year: fig.value for year, fig in gb200.items()} == {2025: 42_000, 2026: 47_920}
     # The source article's own GB200 estimates and forecasts are a series of their own.
     article = catalog.market.purchase["article"]["GB200"]
     assert {year: fig.value for year, fig in article.items()} == {
@@ -328,6 +329,38 @@ def test_a100_prices_reach_back_to_its_launch_year(catalog: Catalog) -> None:
     on_demand = catalog.market.rental["A100_40GB"]
     assert {2021, 2022, 2023} <= set(on_demand)
     assert all(on_demand[y].value * 3600 == pytest.approx(4.10) for y in (2021, 2022, 2023))
+
+
+def test_2025_rental_gap_of_h200_mi300x_mi325x_l40s_is_filled_by_dated_medians(
+    catalog: Catalog,
+) -> None:
+    rental = catalog.market.rental
+    per_hour = {
+        name: rental[name][2025].value * 3600 for name in ("H200", "MI300X", "MI325X", "L40S")
+    }
+    assert per_hour == pytest.approx({"H200": 3.545, "MI300X": 3.15, "MI325X": 2.25, "L40S": 1.55})
+    for name in per_hour:
+        fig = rental[name][2025]
+        # One pinned version of the community table, so the figures can be re-read.
+        assert "cloud_gpu.json" in fig.source and "61a3021" in fig.source, name
+        assert fig.confidence == "C" and "median" in (fig.note or ""), name
+
+
+def test_b300_has_a_purchase_and_a_rental_price(catalog: Catalog) -> None:
+    b300 = catalog.accelerators["B300"]
+    assert {year: fig.value for year, fig in b300.price.items()} == {2026: 325_000 / 8}
+    assert "8-GPU system" in b300.price[2026].source and "/ 8" in (b300.price[2026].note or "")
+    assert catalog.market.rental["B300"][2026].value * 3600 == pytest.approx(6.125)
+
+
+def test_h100_rental_note_records_the_june_2025_aws_price_cut(catalog: Catalog) -> None:
+    note = catalog.market.rental["H100"][2025].note or ""
+    assert "98.32" in note and "55.04" in note and "Jun 5 2025" in note
+
+
+def test_h200_2026_price_is_the_reported_china_price(catalog: Catalog) -> None:
+    fig = catalog.accelerators["H200"].price[2026]
+    assert fig.value == 27_000 and "Reuters" in fig.source and "China" in (fig.note or "")
 
 
 def test_approximate_chip_costs_are_graded_c_and_say_they_are_estimates(catalog: Catalog) -> None:

@@ -74,8 +74,9 @@ def test_scenario_unit_price_overrides_the_catalog():
 def test_price_outside_the_data_is_the_nearest_year_labelled_extrapolated():
     result = run(year=2028)
     node = result.node("market.unit_price")
-    # The market series' last GB200 point: an NVL72 rack (~USD 3.05M) / 72, in 2025.
-    assert node.value == 42_000 and "extrapolated: no 2028 figure, 2025 value used" in node.note
+    # The market series' last GB200 point: an NVL72 rack (USD 3.0-3.9M, midpoint) / 72, in 2026.
+    assert node.value == 47_920
+    assert "extrapolated: no 2028 figure, 2026 value used" in node.note
     assert result.value("market.price_extrapolated") is True
     early = run(accelerator="H100", year=2021)
     assert early.value("market.unit_price") == 44_489.88  # the 2022 figure (DGX H100 / 8), held

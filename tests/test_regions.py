@@ -186,15 +186,15 @@ scenario s {{
 
 def test_capex_of_50k_gb200_in_2027_uses_a_sourced_price_labelled_extrapolated():
     result = evaluate(_scenario())
-    # 50,000 × USD 42,000 (an NVL72 rack of ~USD 3.05M / 72, the 2025 market price) = USD 2.1B,
-    # not USD 1B at the source article's USD 20k forecast.
-    assert result.value("market.unit_price") == 42_000
-    assert result.value("market.capex") == pytest.approx(2.1e9)
+    # 50,000 × USD 47,920 (an NVL72 rack of USD 3.0-3.9M, midpoint, / 72, the 2026 market price)
+    # = USD 2.4B, not USD 1B at the source article's USD 20k forecast.
+    assert result.value("market.unit_price") == 47_920
+    assert result.value("market.capex") == pytest.approx(2.396e9)
     assert result.value("market.price_series") == "market"
     assert result.value("market.price_extrapolated") is True
     node = result.node("market.unit_price")
-    assert node.origin == "catalog accelerators.GB200.price[2025]"
-    assert "extrapolated: no 2027 figure, 2025 value used" in node.note
+    assert node.origin == "catalog accelerators.GB200.price[2026]"
+    assert "extrapolated: no 2027 figure, 2026 value used" in node.note
     assert any("NVL72" in source for source in node.sources)
 
 
@@ -245,13 +245,11 @@ sweep campus_years from campus {
     rows = {
         line.split("|")[1].strip(): line for line in page.splitlines() if line.startswith("| 202")
     }
-    assert "extrapolated" not in rows["2025"]
-    assert (
-        "$2.1 B *(extrapolated price)*" in rows["2026"] and "*(extrapolated price)*" in rows["2027"]
-    )
+    assert "extrapolated" not in rows["2025"] and "extrapolated" not in rows["2026"]
+    assert "$2.4 B *(extrapolated price)*" in rows["2027"]
     assert "*(extrapolated price)*" not in files["landscape.md"].decode()  # 2025 is data
     # The sweep's chart of capex says which of its points hold an extrapolated price.
-    assert "(extrapolated price at year 2026, 2027)" in files["campus.html"].decode()
+    assert "(extrapolated price at year 2027)" in files["campus.html"].decode()
 
 
 # ------------------------------------------------------------------ per-country comparison

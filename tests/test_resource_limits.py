@@ -78,7 +78,7 @@ def test_million_variant_sweep_briefing_is_summarised_not_tabulated(tmp_path, ca
     assert "The table shows 11 evenly spaced variants of the 1,000,000" in page
     assert "| 1 |" in page and "| 1000000 |" in page
     # 1M H100 × 1,275 W × 1.075 × PUE 1.09 (hyperscale class, 2024 figure) = 1.49 GW
-    assert "| *max of all* | $32.5 B | 1.49 GW |" in page  # USD 32.5k: the 2024 H100 price, held
+    assert "| *max of all* | $27.5 B | 1.49 GW |" in page  # USD 27.5k: the 2026 H100 price
     assert took < 20, took  # was 31 s
 
 
