@@ -122,7 +122,7 @@ class Context:
         worked out once per context; None when the scenario's own (or tensor 1, pipeline 1)
         stands."""
         try:
-            return self._layout  # type: ignore[has-type]
+            return self._layout
         except AttributeError:
             pass
         # Imported here: the engine imports the model's domains, which use this context.

@@ -205,7 +205,8 @@ def layout_memory(
     found: dict[str, Found] = {}
     with _quiet_numpy():
         _run_nodes(layout_nodes(scenario, catalog), context, values, found, None)
-    return tuple(_plain(values.get(name)) for name in _LAYOUT_TARGETS)  # type: ignore[return-value]
+    memory, hbm, layers = (_plain(values.get(name)) for name in _LAYOUT_TARGETS)
+    return memory, hbm, layers
 
 
 def call_input(node: Node, ref: str | None, context: Context) -> Found | None:

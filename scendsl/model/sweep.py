@@ -141,8 +141,8 @@ class SweepPlan:
                     for tensor, pipeline in ladder(catalog):
                         layout = Layout(tensor, pipeline, "a candidate")
                         reads |= traced_input(node, ref, first, catalog, layout=layout)[1]
-                    axes = tuple(sorted(self._axes_read(reads)))
-                    self.layout_inputs[node.name] = (node, ref, axes)
+                    read_axes = tuple(sorted(self._axes_read(reads)))
+                    self.layout_inputs[node.name] = (node, ref, read_axes)
                     continue
             column, value = self._classify(node, ref, first)
             if not same(value, plain[node.name]):
