@@ -128,7 +128,11 @@ def test_bottom_up_and_mfu_times_that_disagree_warn_at_the_mfu():
     found = {w.id: w for w in scenario_warnings(result)}
     disagree = found["paths-disagree"]
     assert disagree.span.line == _line_of(text, "mfu         90%")
-    assert "stated factor of 1.5" in disagree.message
+    factor = result.value("performance.paths_disagree_factor")
+    assert f"stated factor of {factor:.3g}" in disagree.message
+    # The factor is the ratio of the default MFU spread's ends: one spread, one source of truth.
+    spread = result.inputs["performance.paths_disagree_factor"]
+    assert "default_mfu_high / calibration.default_mfu_low" in spread.origin
 
 
 def test_hardware_not_shipping_in_the_scenario_year_warns_at_the_year():

@@ -574,12 +574,28 @@ _calibration_input(
     "Coefficient of variation of one accelerator's time per step",
     (STRAGGLER,),
 )
-_calibration_input(
+
+
+@input_node(
     "performance.paths_disagree_factor",
-    "paths_disagree_factor",
     "number",
     "Factor between the MFU and bottom-up step times above which they disagree",
+    formula="calibration.default_mfu_high / calibration.default_mfu_low",
 )
+def _paths_disagree_factor(ctx: Context) -> Found:
+    # Step times in the ratio of the published MFU spread's ends are both plausible: only a
+    # larger gap says one path misses a mechanism. One spread, so one source of truth.
+    high, low = ctx.calibration("default_mfu_high"), ctx.calibration("default_mfu_low")
+    return Found(
+        high.value / low.value,
+        "derived: catalog calibration.default_mfu_high / calibration.default_mfu_low",
+        f"{high.source}; {low.source}",
+        "C",
+        f"the ratio of the ends of the default MFU's published spread ({high.value:.1%} / "
+        f"{low.value:.1%}): step times further apart than achieved MFU spreads disagree",
+    )
+
+
 _calibration_input(
     "performance.context_parallel_kv_bytes",
     "context_parallel_kv_bytes",
