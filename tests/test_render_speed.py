@@ -1,6 +1,9 @@
 """Work the rendering of a build does once, not per figure (issue 16): the same output, less
 repeated work."""
 
+import time
+from pathlib import Path
+
 import pytest
 
 import scendsl
@@ -214,3 +217,69 @@ def test_a_page_handed_back_while_the_pool_is_ending_raises_nothing_in_its_threa
         pool.join()
     assert raised == []
     assert bodies == [html_body(text) for text in texts]
+
+
+def test_scenario_source_highlighted_by_the_shared_lexer_and_formatter_reads_as_by_new_ones():
+    # scn_html keeps one lexer and one formatter per process (a new formatter builds its style
+    # sheet again): texts highlighted one after another read as each highlighted alone.
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+
+    from scendsl.pygments_lexer import ScendslLexer
+    from scendsl.report.highlight import scn_html
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(Path("scenarios").glob("*.scn"))]
+    texts += ['scenario "a" { note: "<b>&" }', ""]
+    for text in texts + texts[::-1]:
+        assert scn_html(text) == highlight(text, ScendslLexer(), HtmlFormatter(nowrap=True))
+
+
+def test_the_time_budget_reads_the_cpu_clock_once_every_few_template_operations(
+    tmp_path, monkeypatch
+):
+    # The CPU clock is a system call: read at every attribute, call and filter of a template it
+    # was a tenth of the rendering time of a build.
+    from scendsl.report import sandbox
+    from scendsl.report.render import Page, Renderer
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    operations = 3000
+    (folder / "x.md.j2").write_text(
+        "{% set d = {'a': 'b'} %}" + "{{ d.a|upper }}" * (operations // 2), encoding="utf-8"
+    )
+    renderer = Renderer(str(folder))
+    clock = time.process_time
+    readings = []
+
+    def counted() -> float:
+        readings.append(1)
+        return clock()
+
+    monkeypatch.setattr(time, "process_time", counted)
+    text = renderer.render("x.md.j2", Page("x"), {})
+    monkeypatch.undo()
+    assert text == "B" * (operations // 2)
+    assert 0 < len(readings) <= operations // sandbox.CLOCK_EVERY + 10
+
+
+def test_a_template_of_operations_without_loops_still_stops_at_the_time_budget(
+    tmp_path, monkeypatch
+):
+    from scendsl.report import sandbox
+    from scendsl.report.render import Page, Renderer, TemplateProblem
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    # A macro doubling its work at each level: calls and attributes, no loop.
+    (folder / "x.md.j2").write_text(
+        "{% macro f(n) %}{% if n < 40 %}{{ f(n + 1) }}{{ f(n + 1) }}{% endif %}{% endmacro %}"
+        "{{ f(0) }}",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sandbox, "RENDER_SECONDS", 0.3)
+    renderer = Renderer(str(folder))
+    started = time.process_time()
+    with pytest.raises(TemplateProblem, match=r"longer than 0\.3 s"):
+        renderer.render("x.md.j2", Page("x"), {})
+    assert time.process_time() - started < 3
