@@ -283,3 +283,27 @@ def test_a_template_of_operations_without_loops_still_stops_at_the_time_budget(
     with pytest.raises(TemplateProblem, match=r"longer than 0\.3 s"):
         renderer.render("x.md.j2", Page("x"), {})
     assert time.process_time() - started < 3
+
+
+def test_values_a_markdown_template_prints_are_escaped_by_finalize_alone(tmp_path):
+    # finalize makes Markup of every value (escaped for Markdown): the compiled template does
+    # not escape its result again (a copy of every value printed), in an autoescape block or not.
+    from scendsl.report.render import Page, Renderer
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    body = (
+        "{{ v }} {{ v|upper }}\n"
+        "{% autoescape false %}{{ v }}{% endautoescape %}\n"
+        "{% autoescape true %}{{ v }}{% endautoescape %}\n"
+    )
+    (folder / "x.md.j2").write_text(body, encoding="utf-8")
+    renderer = Renderer(str(folder))
+    assert "escape(environment.finalize" not in renderer.markdown_env.compile(body, raw=True)
+    page = Page("x")
+    text = renderer.markdown_file(renderer.render("x.md.j2", page, {"v": "<b>[x](y)</b>"}), page)
+    escaped, upper = r"&lt;b&gt;\[x\](y)&lt;/b&gt;", r"&lt;B&gt;\[X\](Y)&lt;/B&gt;"
+    assert text == f"{escaped} {upper}\n{escaped}{escaped}\n"  # (a block eats its newline)
+    # The HTML page's template has no finalize: what it prints is escaped by autoescape.
+    html_code = renderer.html_env.compile("{{ v }}", raw=True)
+    assert "escape(" in html_code

@@ -414,8 +414,12 @@ class Renderer:
 
         @pass_context
         def finalize(context, value: Any) -> Markup:
+            # Always Markup (the sandbox leaves its output unescaped): what a template prints
+            # is escaped here, for Markdown.
             if isinstance(value, Markup):
                 return value
+            if type(value) is str:  # the most common value, and never a figure
+                return context["page"].text(value)
             if is_template_number(value):
                 return number_markup(context["page"], value)
             if value is None:
@@ -427,6 +431,7 @@ class Renderer:
             loader=loader,
             autoescape=True,
             finalize=finalize,
+            finalize_makes_markup=True,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

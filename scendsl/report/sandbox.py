@@ -309,6 +309,20 @@ def sandbox_environment_class() -> type:
             super().visit_Tuple(node, frame)
             self.write(")")
 
+        def _output_child_pre(self, node, frame, finalize):
+            # A finalize that makes Markup of every value (the Markdown templates' escapes
+            # for Markdown) leaves `escape` nothing to do but copy its result: not called.
+            if finalize.src is not None and self.environment.finalize_makes_markup:
+                self.write(finalize.src)
+            else:
+                super()._output_child_pre(node, frame, finalize)
+
+        def _output_child_post(self, node, frame, finalize):
+            if finalize.src is not None and self.environment.finalize_makes_markup:
+                self.write(")")
+            else:
+                super()._output_child_post(node, frame, finalize)
+
         def visit_Concat(self, node, frame):
             self.write("environment.join_bounded((")
             for argument in node.nodes:
@@ -355,8 +369,10 @@ def sandbox_environment_class() -> type:
         code_generator_class = BudgetedCodeGenerator
         intercepted_binops = frozenset({"*", "+", "**", "%", "//", "/"})
 
-        def __init__(self, **options: Any) -> None:
+        def __init__(self, finalize_makes_markup: bool = False, **options: Any) -> None:
             super().__init__(**options)
+            #: The `finalize` given makes Markup of every value: its output is not escaped.
+            self.finalize_makes_markup = finalize_makes_markup and self.finalize is not None
             self.deadline = float("inf")
             self.loop_items = 0
             self.unclocked = 0
