@@ -307,3 +307,21 @@ def test_values_a_markdown_template_prints_are_escaped_by_finalize_alone(tmp_pat
     # The HTML page's template has no finalize: what it prints is escaped by autoescape.
     html_code = renderer.html_env.compile("{{ v }}", raw=True)
     assert "escape(" in html_code
+
+
+def test_formatted_values_kept_once_made_are_told_apart_by_type():
+    # format_value keeps the text of each (value, dimension) it made: True, 1 and 1.0 are equal
+    # keys to a dict but read differently, and a value's text is the same made or kept.
+    from scendsl.report.numbers import _format, format_value
+
+    assert format_value(True, "power") == "yes"
+    assert format_value(1, "power") == "1 W"
+    assert format_value(1.0, "power") == "1 W"
+    assert format_value(False, "fraction") == "no"
+    assert format_value(0, "fraction") == "0%"
+    values = [None, True, 0, 1, 2.5e6, -3.0, float("nan"), float("inf"), "h100_sxm", 2027]
+    values += [{"grid": 1.5e8, "solar": 2e7}]
+    for value in values:
+        for dimension in ("power", "currency", "year", "fraction", "flop", None):
+            assert format_value(value, dimension) == _format(value, dimension, "number")
+            assert format_value(value, dimension, "text") == _format(value, dimension, "text")
