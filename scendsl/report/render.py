@@ -201,8 +201,16 @@ def shorten(value: Any, limit: int = 110) -> str:
 
 def md_code(value: Any) -> Markup:
     """An identifier as inline code (metric names); backticks cannot occur in one."""
-    text = clean_text(value).replace("`", "'")
-    return Markup(f"`{text}`") if text else Markup("")
+    return _code_forms(value if type(value) is str else str(value))[0]
+
+
+@lru_cache(maxsize=8192)
+def _code_forms(text: str) -> tuple[Markup, str]:
+    # Its Markdown and its HTML in a table, kept: a build shows the same names thousands of times.
+    text = clean_text(text).replace("`", "'")
+    if not text:
+        return Markup(""), ""
+    return Markup(f"`{text}`"), f"<code>{html.escape(text, quote=False)}</code>"
 
 
 def _cell_text(value: Any) -> str:
@@ -485,7 +493,8 @@ class Renderer:
             `224 MW (201–246 MW)`; the interval is muted text in HTML."""
             page = context["page"]
             shown = number_markup(page, value)
-            interval = clean_text(getattr(value, "interval", "") or "")
+            interval = getattr(value, "interval", "") or ""  # most figures have none
+            interval = clean_text(interval) if interval else ""
             if not interval:
                 return shown
             return (
@@ -558,13 +567,11 @@ class Renderer:
 
         @pass_context
         def code(context, value: Any) -> Markup:
-            markdown = md_code(value)
+            markdown, html_form = _code_forms(value if type(value) is str else str(value))
             page = context["page"]
             if not page.in_table or not markdown:
                 return markdown
-            return page.token(
-                markdown, f"<code>{html.escape(str(markdown)[1:-1], quote=False)}</code>"
-            )
+            return page.token(markdown, html_form)
 
         @pass_context
         def em(context, value: Any = None, caller: Callable[[], str] | None = None) -> Markup:
