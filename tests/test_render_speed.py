@@ -40,6 +40,23 @@ def test_derivations_of_one_scenario_write_each_input_entry_once(colossus2):
     assert shared > 0
 
 
+def test_derivations_of_one_scenario_write_each_metric_input_entry_once(colossus2):
+    # A metric is an input of several others: its entry there (with its own inputs by name and
+    # value) is made once and shared, as an input's is.
+    parts = DerivationParts(colossus2)
+    seen: dict[str, dict] = {}
+    shared = 0
+    for name in colossus2.metrics:
+        for child in derivation(colossus2, name, parts)["inputs"]:
+            if child["kind"] == "input":
+                continue
+            if child["name"] in seen:
+                assert child is seen[child["name"]]
+                shared += 1
+            seen[child["name"]] = child
+    assert shared > 0
+
+
 def test_derivation_parts_of_another_result_are_not_used(colossus2):
     other = evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2_h100"))
     parts = DerivationParts(other)
