@@ -309,16 +309,21 @@ def sandbox_environment_class() -> type:
             super().visit_Tuple(node, frame)
             self.write(")")
 
-        def _output_child_pre(self, node, frame, finalize):
+        def _finalize_only(self, finalize) -> bool:
             # A finalize that makes Markup of every value (the Markdown templates' escapes
             # for Markdown) leaves `escape` nothing to do but copy its result: not called.
-            if finalize.src is not None and self.environment.finalize_makes_markup:
+            return finalize.src is not None and getattr(
+                self.environment, "finalize_makes_markup", False
+            )
+
+        def _output_child_pre(self, node, frame, finalize):
+            if self._finalize_only(finalize):
                 self.write(finalize.src)
             else:
                 super()._output_child_pre(node, frame, finalize)
 
         def _output_child_post(self, node, frame, finalize):
-            if finalize.src is not None and self.environment.finalize_makes_markup:
+            if self._finalize_only(finalize):
                 self.write(")")
             else:
                 super()._output_child_post(node, frame, finalize)
