@@ -57,6 +57,21 @@ def test_derivations_of_one_scenario_write_each_metric_input_entry_once(colossus
     assert shared > 0
 
 
+def test_derivation_html_keeping_its_entries_reads_as_made_alone(colossus2):
+    # A page keeps the HTML of each input entry its derivations show (entries are shared
+    # between the derivations of one result): the same HTML, each entry written once.
+    from scendsl.report.render import derivation_html
+
+    parts = DerivationParts(colossus2)
+    items: dict = {}
+    shown = 0
+    for name in [*colossus2.metrics, *colossus2.inputs]:
+        tree = derivation(colossus2, name, parts)
+        assert derivation_html(tree, items) == derivation_html(derivation(colossus2, name))
+        shown += len(tree.get("inputs") or [])
+    assert 0 < len(items) < shown
+
+
 def test_derivation_parts_of_another_result_are_not_used(colossus2):
     other = evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2_h100"))
     parts = DerivationParts(other)

@@ -241,6 +241,8 @@ class Page:
     in_table: bool = False
     #: Characters the page's tables hold (they count toward the template's output limit).
     table_chars: int = 0
+    #: The HTML of derivation entries shown in the page's derivations (`derivation_html`).
+    derivation_items: dict[int, tuple[Any, str]] = field(default_factory=dict)
 
     def token(self, markdown_form: str, html_form: Any, block: bool = False) -> Markup:
         self.fragments.append((str(markdown_form), html_form))
@@ -274,7 +276,7 @@ def number_markup(page: Page, number: Explainable) -> Markup:
             kind = "num text" if getattr(number, "value_type", "number") == "text" else "num"
             cached = (
                 f'<details class="{kind}"><summary>{summary}</summary>'
-                f"{derivation_html(tree)}</details>"
+                f"{derivation_html(tree, page.derivation_items)}</details>"
             )
         if hasattr(number, "html_cache"):
             number.html_cache = cached  # the same on every page: derive once per build
@@ -345,9 +347,15 @@ def _html_escape_text(text: str) -> str:
     return html.escape(_UNWANTED_RE.sub("", text), quote=True)
 
 
-def derivation_html(tree: Mapping[str, Any]) -> str:
+def derivation_html(
+    tree: Mapping[str, Any], items: dict[int, tuple[Any, str]] | None = None
+) -> str:
     """The derivation of a number: its formula and sources, its inputs with their values and
-    provenance, and their inputs by name and value (`scendsl explain` shows the whole tree)."""
+    provenance, and their inputs by name and value (`scendsl explain` shows the whole tree).
+
+    `items` keeps the HTML of each input entry by the entry (the derivations of one result
+    share their entries, scendsl.report.views.figures.DerivationParts): one for a page.
+    """
     esc = _html_text
     parts = ['<div class="why">', f'<p class="what">{esc(tree.get("meaning", ""))}</p>']
 
@@ -380,6 +388,11 @@ def derivation_html(tree: Mapping[str, Any]) -> str:
     if children:
         parts.append("<ul>")
         for child in children:
+            kept = items.get(id(child)) if items is not None else None
+            if kept is not None and kept[0] is child:
+                parts.append(kept[1])
+                continue
+            start = len(parts)
             parts.append("<li>")
             line(child, True)
             if child.get("formula") and not child.get("repeat"):
@@ -396,6 +409,9 @@ def derivation_html(tree: Mapping[str, Any]) -> str:
                     + "</div>"
                 )
             parts.append("</li>")
+            if items is not None:
+                # (the entry is kept with its HTML: its id names no other object meanwhile)
+                items[id(child)] = (child, "".join(parts[start:]))
         parts.append("</ul>")
     parts.append("</li></ul></div>")
     return "".join(parts)
