@@ -1,6 +1,9 @@
 """Work the rendering of a build does once, not per figure (issue 16): the same output, less
 repeated work."""
 
+import time
+from pathlib import Path
+
 import pytest
 
 import scendsl
@@ -35,6 +38,38 @@ def test_derivations_of_one_scenario_write_each_input_entry_once(colossus2):
                 shared += 1
             seen[child["name"]] = child
     assert shared > 0
+
+
+def test_derivations_of_one_scenario_write_each_metric_input_entry_once(colossus2):
+    # A metric is an input of several others: its entry there (with its own inputs by name and
+    # value) is made once and shared, as an input's is.
+    parts = DerivationParts(colossus2)
+    seen: dict[str, dict] = {}
+    shared = 0
+    for name in colossus2.metrics:
+        for child in derivation(colossus2, name, parts)["inputs"]:
+            if child["kind"] == "input":
+                continue
+            if child["name"] in seen:
+                assert child is seen[child["name"]]
+                shared += 1
+            seen[child["name"]] = child
+    assert shared > 0
+
+
+def test_derivation_html_keeping_its_entries_reads_as_made_alone(colossus2):
+    # A page keeps the HTML of each input entry its derivations show (entries are shared
+    # between the derivations of one result): the same HTML, each entry written once.
+    from scendsl.report.render import derivation_html
+
+    parts = DerivationParts(colossus2)
+    items: dict = {}
+    shown = 0
+    for name in [*colossus2.metrics, *colossus2.inputs]:
+        tree = derivation(colossus2, name, parts)
+        assert derivation_html(tree, items) == derivation_html(derivation(colossus2, name))
+        shown += len(tree.get("inputs") or [])
+    assert 0 < len(items) < shown
 
 
 def test_derivation_parts_of_another_result_are_not_used(colossus2):
@@ -214,3 +249,111 @@ def test_a_page_handed_back_while_the_pool_is_ending_raises_nothing_in_its_threa
         pool.join()
     assert raised == []
     assert bodies == [html_body(text) for text in texts]
+
+
+def test_scenario_source_highlighted_by_the_shared_lexer_and_formatter_reads_as_by_new_ones():
+    # scn_html keeps one lexer and one formatter per process (a new formatter builds its style
+    # sheet again): texts highlighted one after another read as each highlighted alone.
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+
+    from scendsl.pygments_lexer import ScendslLexer
+    from scendsl.report.highlight import scn_html
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(Path("scenarios").glob("*.scn"))]
+    texts += ['scenario "a" { note: "<b>&" }', ""]
+    for text in texts + texts[::-1]:
+        assert scn_html(text) == highlight(text, ScendslLexer(), HtmlFormatter(nowrap=True))
+
+
+def test_the_time_budget_reads_the_cpu_clock_once_every_few_template_operations(
+    tmp_path, monkeypatch
+):
+    # The CPU clock is a system call: read at every attribute, call and filter of a template it
+    # was a tenth of the rendering time of a build.
+    from scendsl.report import sandbox
+    from scendsl.report.render import Page, Renderer
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    operations = 3000
+    (folder / "x.md.j2").write_text(
+        "{% set d = {'a': 'b'} %}" + "{{ d.a|upper }}" * (operations // 2), encoding="utf-8"
+    )
+    renderer = Renderer(str(folder))
+    clock = time.process_time
+    readings = []
+
+    def counted() -> float:
+        readings.append(1)
+        return clock()
+
+    monkeypatch.setattr(time, "process_time", counted)
+    text = renderer.render("x.md.j2", Page("x"), {})
+    monkeypatch.undo()
+    assert text == "B" * (operations // 2)
+    assert 0 < len(readings) <= operations // sandbox.CLOCK_EVERY + 10
+
+
+def test_a_template_of_operations_without_loops_still_stops_at_the_time_budget(
+    tmp_path, monkeypatch
+):
+    from scendsl.report import sandbox
+    from scendsl.report.render import Page, Renderer, TemplateProblem
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    # A macro doubling its work at each level: calls and attributes, no loop.
+    (folder / "x.md.j2").write_text(
+        "{% macro f(n) %}{% if n < 40 %}{{ f(n + 1) }}{{ f(n + 1) }}{% endif %}{% endmacro %}"
+        "{{ f(0) }}",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sandbox, "RENDER_SECONDS", 0.3)
+    renderer = Renderer(str(folder))
+    started = time.process_time()
+    with pytest.raises(TemplateProblem, match=r"longer than 0\.3 s"):
+        renderer.render("x.md.j2", Page("x"), {})
+    assert time.process_time() - started < 3
+
+
+def test_values_a_markdown_template_prints_are_escaped_by_finalize_alone(tmp_path):
+    # finalize makes Markup of every value (escaped for Markdown): the compiled template does
+    # not escape its result again (a copy of every value printed), in an autoescape block or not.
+    from scendsl.report.render import Page, Renderer
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    body = (
+        "{{ v }} {{ v|upper }}\n"
+        "{% autoescape false %}{{ v }}{% endautoescape %}\n"
+        "{% autoescape true %}{{ v }}{% endautoescape %}\n"
+    )
+    (folder / "x.md.j2").write_text(body, encoding="utf-8")
+    renderer = Renderer(str(folder))
+    assert "escape(environment.finalize" not in renderer.markdown_env.compile(body, raw=True)
+    page = Page("x")
+    text = renderer.markdown_file(renderer.render("x.md.j2", page, {"v": "<b>[x](y)</b>"}), page)
+    escaped, upper = r"&lt;b&gt;\[x\](y)&lt;/b&gt;", r"&lt;B&gt;\[X\](Y)&lt;/B&gt;"
+    assert text == f"{escaped} {upper}\n{escaped}{escaped}\n"  # (a block eats its newline)
+    # The HTML page's template has no finalize: what it prints is escaped by autoescape.
+    html_code = renderer.html_env.compile("{{ v }}", raw=True)
+    assert "escape(" in html_code
+
+
+def test_formatted_values_kept_once_made_are_told_apart_by_type():
+    # format_value keeps the text of each (value, dimension) it made: True, 1 and 1.0 are equal
+    # keys to a dict but read differently, and a value's text is the same made or kept.
+    from scendsl.report.numbers import _format, format_value
+
+    assert format_value(True, "power") == "yes"
+    assert format_value(1, "power") == "1 W"
+    assert format_value(1.0, "power") == "1 W"
+    assert format_value(False, "fraction") == "no"
+    assert format_value(0, "fraction") == "0%"
+    values = [None, True, 0, 1, 2.5e6, -3.0, float("nan"), float("inf"), "h100_sxm", 2027]
+    values += [{"grid": 1.5e8, "solar": 2e7}]
+    for value in values:
+        for dimension in ("power", "currency", "year", "fraction", "flop", None):
+            assert format_value(value, dimension) == _format(value, dimension, "number")
+            assert format_value(value, dimension, "text") == _format(value, dimension, "text")

@@ -9,6 +9,8 @@ The colours are classes, styled by `templates/scn-highlight.css` (written by `st
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 #: The class of the highlighted block; the style sheet's rules are scoped under it.
 CSS_CLASS = "scn"
@@ -19,11 +21,19 @@ _BACKTICKS_RE = re.compile(r"`+")
 def scn_html(text: str) -> str:
     """The text as highlighted HTML spans (no wrapper); the same text, the same bytes."""
     from pygments import highlight
+
+    return highlight(text, *_lexer_and_formatter())
+
+
+@lru_cache(maxsize=1)
+def _lexer_and_formatter() -> tuple[Any, Any]:
+    # One of each per process: a new formatter builds its style sheet and its table of classes
+    # again (twice the time of highlighting a scenario); neither keeps anything of a text.
     from pygments.formatters import HtmlFormatter
 
     from scendsl.pygments_lexer import ScendslLexer
 
-    return highlight(text, ScendslLexer(), HtmlFormatter(nowrap=True))
+    return ScendslLexer(), HtmlFormatter(nowrap=True)
 
 
 def scn_fence(text: str) -> str:

@@ -49,7 +49,7 @@ def bytecode_cache(environment: str) -> Any:
     # Named after the sandbox's code generator and the filters' signatures (compiled code
     # passes the context to the filters that took it when it was compiled): code compiled by
     # an older one is not reused.
-    folder = os.path.join(base, "scendsl", "templates-sandbox-4", environment)
+    folder = os.path.join(base, "scendsl", "templates-sandbox-5", environment)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:

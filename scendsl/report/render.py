@@ -201,8 +201,16 @@ def shorten(value: Any, limit: int = 110) -> str:
 
 def md_code(value: Any) -> Markup:
     """An identifier as inline code (metric names); backticks cannot occur in one."""
-    text = clean_text(value).replace("`", "'")
-    return Markup(f"`{text}`") if text else Markup("")
+    return _code_forms(value if type(value) is str else str(value))[0]
+
+
+@lru_cache(maxsize=8192)
+def _code_forms(text: str) -> tuple[Markup, str]:
+    # Its Markdown and its HTML in a table, kept: a build shows the same names thousands of times.
+    text = clean_text(text).replace("`", "'")
+    if not text:
+        return Markup(""), ""
+    return Markup(f"`{text}`"), f"<code>{html.escape(text, quote=False)}</code>"
 
 
 def _cell_text(value: Any) -> str:
@@ -233,6 +241,8 @@ class Page:
     in_table: bool = False
     #: Characters the page's tables hold (they count toward the template's output limit).
     table_chars: int = 0
+    #: The HTML of derivation entries shown in the page's derivations (`derivation_html`).
+    derivation_items: dict[int, tuple[Any, str]] = field(default_factory=dict)
 
     def token(self, markdown_form: str, html_form: Any, block: bool = False) -> Markup:
         self.fragments.append((str(markdown_form), html_form))
@@ -266,7 +276,7 @@ def number_markup(page: Page, number: Explainable) -> Markup:
             kind = "num text" if getattr(number, "value_type", "number") == "text" else "num"
             cached = (
                 f'<details class="{kind}"><summary>{summary}</summary>'
-                f"{derivation_html(tree)}</details>"
+                f"{derivation_html(tree, page.derivation_items)}</details>"
             )
         if hasattr(number, "html_cache"):
             number.html_cache = cached  # the same on every page: derive once per build
@@ -337,9 +347,15 @@ def _html_escape_text(text: str) -> str:
     return html.escape(_UNWANTED_RE.sub("", text), quote=True)
 
 
-def derivation_html(tree: Mapping[str, Any]) -> str:
+def derivation_html(
+    tree: Mapping[str, Any], items: dict[int, tuple[Any, str]] | None = None
+) -> str:
     """The derivation of a number: its formula and sources, its inputs with their values and
-    provenance, and their inputs by name and value (`scendsl explain` shows the whole tree)."""
+    provenance, and their inputs by name and value (`scendsl explain` shows the whole tree).
+
+    `items` keeps the HTML of each input entry by the entry (the derivations of one result
+    share their entries, scendsl.report.views.figures.DerivationParts): one for a page.
+    """
     esc = _html_text
     parts = ['<div class="why">', f'<p class="what">{esc(tree.get("meaning", ""))}</p>']
 
@@ -372,6 +388,11 @@ def derivation_html(tree: Mapping[str, Any]) -> str:
     if children:
         parts.append("<ul>")
         for child in children:
+            kept = items.get(id(child)) if items is not None else None
+            if kept is not None and kept[0] is child:
+                parts.append(kept[1])
+                continue
+            start = len(parts)
             parts.append("<li>")
             line(child, True)
             if child.get("formula") and not child.get("repeat"):
@@ -388,6 +409,9 @@ def derivation_html(tree: Mapping[str, Any]) -> str:
                     + "</div>"
                 )
             parts.append("</li>")
+            if items is not None:
+                # (the entry is kept with its HTML: its id names no other object meanwhile)
+                items[id(child)] = (child, "".join(parts[start:]))
         parts.append("</ul>")
     parts.append("</li></ul></div>")
     return "".join(parts)
@@ -414,8 +438,12 @@ class Renderer:
 
         @pass_context
         def finalize(context, value: Any) -> Markup:
+            # Always Markup (the sandbox leaves its output unescaped): what a template prints
+            # is escaped here, for Markdown.
             if isinstance(value, Markup):
                 return value
+            if type(value) is str:  # the most common value, and never a figure
+                return context["page"].text(value)
             if is_template_number(value):
                 return number_markup(context["page"], value)
             if value is None:
@@ -427,6 +455,7 @@ class Renderer:
             loader=loader,
             autoescape=True,
             finalize=finalize,
+            finalize_makes_markup=True,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -480,7 +509,8 @@ class Renderer:
             `224 MW (201–246 MW)`; the interval is muted text in HTML."""
             page = context["page"]
             shown = number_markup(page, value)
-            interval = clean_text(getattr(value, "interval", "") or "")
+            interval = getattr(value, "interval", "") or ""  # most figures have none
+            interval = clean_text(interval) if interval else ""
             if not interval:
                 return shown
             title = (
@@ -557,13 +587,11 @@ class Renderer:
 
         @pass_context
         def code(context, value: Any) -> Markup:
-            markdown = md_code(value)
+            markdown, html_form = _code_forms(value if type(value) is str else str(value))
             page = context["page"]
             if not page.in_table or not markdown:
                 return markdown
-            return page.token(
-                markdown, f"<code>{html.escape(str(markdown)[1:-1], quote=False)}</code>"
-            )
+            return page.token(markdown, html_form)
 
         @pass_context
         def em(context, value: Any = None, caller: Callable[[], str] | None = None) -> Markup:

@@ -37,6 +37,9 @@ MAX_TEMPLATE_FILE = 1_000_000
 #: `{% set %}` block's output is held as a list with an entry per item until it is joined, so
 #: the count of items bounds its memory (the sample briefings go through a few thousand).
 MAX_LOOP_ITEMS = 1_000_000
+#: The sandbox reads the CPU clock at every this many operations of a template (attributes,
+#: calls, operators, filters) and every 64 loop items.
+CLOCK_EVERY = 16
 #: Seconds past the rendering budget after which an alarm stops a template the sandbox's
 #: checks cannot reach (compiling, one long operation).
 ALARM_GRACE = 1.0
@@ -306,6 +309,25 @@ def sandbox_environment_class() -> type:
             super().visit_Tuple(node, frame)
             self.write(")")
 
+        def _finalize_only(self, finalize) -> bool:
+            # A finalize that makes Markup of every value (the Markdown templates' escapes
+            # for Markdown) leaves `escape` nothing to do but copy its result: not called.
+            return finalize.src is not None and getattr(
+                self.environment, "finalize_makes_markup", False
+            )
+
+        def _output_child_pre(self, node, frame, finalize):
+            if self._finalize_only(finalize):
+                self.write(finalize.src)
+            else:
+                super()._output_child_pre(node, frame, finalize)
+
+        def _output_child_post(self, node, frame, finalize):
+            if self._finalize_only(finalize):
+                self.write(")")
+            else:
+                super()._output_child_post(node, frame, finalize)
+
         def visit_Concat(self, node, frame):
             self.write("environment.join_bounded((")
             for argument in node.nodes:
@@ -352,10 +374,13 @@ def sandbox_environment_class() -> type:
         code_generator_class = BudgetedCodeGenerator
         intercepted_binops = frozenset({"*", "+", "**", "%", "//", "/"})
 
-        def __init__(self, **options: Any) -> None:
+        def __init__(self, finalize_makes_markup: bool = False, **options: Any) -> None:
             super().__init__(**options)
+            #: The `finalize` given makes Markup of every value: its output is not escaped.
+            self.finalize_makes_markup = finalize_makes_markup and self.finalize is not None
             self.deadline = float("inf")
             self.loop_items = 0
+            self.unclocked = 0
             self.trusted_callables: set[int] = set()
             self.globals.clear()
             self.install_globals(range=self.bounded_range, dict=dict, namespace=BoundedNamespace)
@@ -377,6 +402,17 @@ def sandbox_environment_class() -> type:
 
         # -------------------------------------------------------------------- budget
         def check_budget(self) -> None:
+            """Counts an operation (attribute, call, operator, filter); every
+            `CLOCK_EVERY`th one reads the clock (`check_clock`)."""
+            # The CPU clock is a system call, most of what a check costs (tens of thousands of
+            # checks per build); between two readings are a few operations, each of bounded size.
+            self.unclocked += 1
+            if self.unclocked >= CLOCK_EVERY:
+                self.check_clock()
+
+        def check_clock(self) -> None:
+            """Raise TemplateLimit past the deadline."""
+            self.unclocked = 0
             if time.process_time() > self.deadline:
                 raise TemplateLimit(
                     f"rendering took longer than {RENDER_SECONDS:g} s (the "
@@ -387,7 +423,7 @@ def sandbox_environment_class() -> type:
             """A loop's items, checking the time budget every few items."""
             for count, item in enumerate(iterable):
                 if not count & 63:
-                    self.check_budget()
+                    self.check_clock()
                 self.loop_items += 1
                 if self.loop_items > MAX_LOOP_ITEMS:
                     raise TemplateLimit(

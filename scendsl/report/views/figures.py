@@ -281,8 +281,8 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
 
 
 class DerivationParts:
-    """What the derivations of one result's figures share: each node's value as text and each
-    input's entry (a leaf). A node is shown in the derivations of many figures (a scenario's
+    """What the derivations of one result's figures share: each node's value as text, each
+    input's entry (a leaf) and each metric's entry as the input of another. A node is shown in the derivations of many figures (a scenario's
     ~200 derivations name ~900 nodes, ~300 of them different); each is written once.
 
     The entries are shared between trees: templates cannot change them (the sandbox is
@@ -293,6 +293,7 @@ class DerivationParts:
         self.result = result
         self._texts: dict[str, str] = {}
         self._inputs: dict[str, dict[str, Any]] = {}
+        self._metric_inputs: dict[str, dict[str, Any]] = {}
 
     def text(self, name: str) -> str:
         """The node's value as `explain` writes it."""
@@ -312,6 +313,32 @@ class DerivationParts:
             entry = self._inputs[name] = explain_tree(self.result, name)
         return entry
 
+    def metric_input_entry(self, name: str) -> dict[str, Any]:
+        """A metric's entry as the input of another: its own inputs by name and value only
+        (a metric is an input of several others)."""
+        entry = self._metric_inputs.get(name)
+        if entry is None:
+            node = self.result.node(name)
+            entry = _metric_entry(self, name, node)
+            entry["inputs"] = [
+                {"name": grandchild, "value": self.text(grandchild)} for grandchild in node.inputs
+            ]
+            self._metric_inputs[name] = entry
+        return entry
+
+
+def _metric_entry(parts: DerivationParts, name: str, metric: MetricResult) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": name,
+        "value": parts.text(name),
+        "meaning": metric.meaning,
+        "kind": metric.kind,
+    }
+    if metric.formula:
+        entry["formula"] = metric.formula
+    entry["sources"] = list(metric.sources)
+    return entry
+
 
 def derivation(result: Result, name: str, parts: DerivationParts | None = None) -> dict[str, Any]:
     """The derivation of `name` as far as a briefing shows it (render.derivation_html): the
@@ -328,29 +355,11 @@ def derivation(result: Result, name: str, parts: DerivationParts | None = None) 
     if node.kind == "input":
         return parts.input_entry(name)  # an input is a leaf: its value and provenance
 
-    def metric_entry(current: str, metric: MetricResult) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "name": current,
-            "value": parts.text(current),
-            "meaning": metric.meaning,
-            "kind": metric.kind,
-        }
-        if metric.formula:
-            entry["formula"] = metric.formula
-        entry["sources"] = list(metric.sources)
-        return entry
-
-    tree = metric_entry(name, node)
-    children = []
-    for child_name in node.inputs:
-        child = result.node(child_name)
-        if child.kind == "input":
-            children.append(parts.input_entry(child_name))
-            continue
-        entry = metric_entry(child_name, child)
-        entry["inputs"] = [
-            {"name": grandchild, "value": parts.text(grandchild)} for grandchild in child.inputs
-        ]
-        children.append(entry)
-    tree["inputs"] = children
+    tree = _metric_entry(parts, name, node)
+    tree["inputs"] = [
+        parts.input_entry(child)
+        if result.node(child).kind == "input"
+        else parts.metric_input_entry(child)
+        for child in node.inputs
+    ]
     return tree
