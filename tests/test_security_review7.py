@@ -1,0 +1,101 @@
+"""Seventh hostile-input review: the build cache's records, the size of a build, and the user
+text of citations in every output. Each test is named after the class of problem it pins."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from factories import scenario_text
+from scendsl.app.build import build
+from scendsl.errors import ScenarioError
+from scendsl.files import write_output
+
+
+def _aged(path: Path) -> Path:
+    """Last modified a minute ago: a build records only inputs older than its start."""
+    past = time.time() - 60
+    os.utime(path, (past, past))
+    return path
+
+
+def _records(cache: Path) -> list[Path]:
+    return sorted(p for p in (cache / "v1" / "build").rglob("*") if p.is_file())
+
+
+def _rewrite(entry: Path, change) -> None:
+    """Change a cache entry's record and give it a matching hash, as anyone who can write the
+    folder (a restored CI cache, a copied home folder) can."""
+    _, _, data = entry.read_bytes().partition(b"\n")
+    record = change(json.loads(data))
+    data = json.dumps(record).encode("utf-8")
+    entry.write_bytes(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
+
+
+# ------------------------------------------------ a poisoned build record cannot write outside
+def test_a_poisoned_cache_record_cannot_make_the_build_write_outside_the_output_folder(tmp_path):
+    # A record naming `../escaped.md` or an absolute path was written there by the atomic
+    # writer (`fresh / name`): outside the output folder, e.g. a `.pth` file that Python runs.
+    source = tmp_path / "one.scn"
+    source.write_text(scenario_text("one", title="One"), encoding="utf-8")
+    _aged(source)
+    cache, out = tmp_path / "cache", tmp_path / "work" / "out"
+    build([str(source)], str(out), cache_dir=cache)
+    expected = {p.name: p.read_bytes() for p in out.iterdir()}
+    (record,) = _records(cache)
+    outside = tmp_path / "absolute.md"
+
+    def poison(entry):
+        blob = entry["outputs"][0][1]
+        entry["outputs"] += [["../escaped.md", blob], [str(outside), blob], [".hidden.md", blob]]
+        return entry
+
+    _rewrite(record, poison)
+    report = build([str(source)], str(out), cache_dir=cache)
+    assert "load" in report.timings  # the record was not used: the build was done again
+    assert not (tmp_path / "work" / "escaped.md").exists()
+    assert not outside.exists()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == expected
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        5,
+        [],
+        {"inputs": 5, "outputs": []},
+        {"inputs": [[1, 2, 3]], "outputs": []},
+        {"inputs": [["a"]], "outputs": []},
+        {"inputs": [], "outputs": [[1, 2]]},
+        {"inputs": [], "outputs": [["index.md", 7]]},
+        {"inputs": [], "outputs": {"index.md": "x"}},
+        {"inputs": [], "outputs": [["index.md", "../../x"]]},
+    ],
+)
+def test_a_cache_record_of_the_wrong_shape_is_a_miss_not_a_traceback(tmp_path, record):
+    source = tmp_path / "one.scn"
+    source.write_text(scenario_text("one", title="One"), encoding="utf-8")
+    _aged(source)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    build([str(source)], str(out), cache_dir=cache)
+    expected = {p.name: p.read_bytes() for p in out.iterdir()}
+    (entry,) = _records(cache)
+    _rewrite(entry, lambda _: record)
+    report = build([str(source)], str(tmp_path / "again"), cache_dir=cache)
+    assert "load" in report.timings
+    assert {p.name: p.read_bytes() for p in (tmp_path / "again").iterdir()} == expected
+
+
+def test_the_writer_refuses_a_page_name_that_is_not_a_plain_file_name(tmp_path):
+    out = tmp_path / "work" / "out"
+    for name in ("../escaped.md", str(tmp_path / "absolute.md"), "sub/x.md", ".hidden.md"):
+        with pytest.raises(ScenarioError, match="not a plain page name"):
+            write_output({"index.md": b"x", name: b"y"}, out)
+    assert not out.exists()
+    assert not (tmp_path / "work" / "escaped.md").exists()
+    assert not (tmp_path / "absolute.md").exists()
