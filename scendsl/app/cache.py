@@ -267,7 +267,7 @@ def _build_record(
         for o in outputs
     ):
         return None
-    return [tuple(i) for i in inputs], [tuple(o) for o in outputs]  # type: ignore[misc]
+    return [tuple(i) for i in inputs], [tuple(o) for o in outputs]
 
 
 def _no_one_else_can_swap(folder: Path, owner: int) -> bool:
