@@ -11,8 +11,16 @@ from pathlib import Path
 
 import pytest
 
+import scendsl
 from factories import scenario_text
 from scendsl.app.build import build
+from scendsl.app.build_bounds import (
+    MAX_BUILD_REFERENCES,
+    MAX_BUILD_SCENARIOS,
+    MAX_BUILD_SWEEPS,
+    check_build_size,
+)
+from scendsl.app.incremental import IncrementalBuilder
 from scendsl.errors import ScenarioError
 from scendsl.files import write_output
 
@@ -99,3 +107,70 @@ def test_the_writer_refuses_a_page_name_that_is_not_a_plain_file_name(tmp_path):
     assert not out.exists()
     assert not (tmp_path / "work" / "escaped.md").exists()
     assert not (tmp_path / "absolute.md").exists()
+
+
+# ----------------------------------------- a build of valid scenarios within its declared size
+_BASE = scenario_text("base")
+
+
+def _many(kind: str, count: int) -> str:
+    """`count` one-line definitions of `kind` beside a base scenario: within the parser's
+    limits (a few tokens each), each a page, a compared row or a tabulated sweep."""
+    if kind == "scenarios":
+        return _BASE + "".join(f"scenario s{i} extends base {{}}\n" for i in range(count - 1))
+    if kind == "references":
+        return _BASE + "".join(
+            f"reference r{i} {{\n  accelerator H100\n  count {i + 1}\n}}\n" for i in range(count)
+        )
+    return _BASE + "".join(
+        f"sweep w{i} from base {{\n  year [2024, 2025]\n}}\n" for i in range(count)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "count", "bound"),
+    [
+        ("scenarios", 1000, MAX_BUILD_SCENARIOS),
+        ("references", 2000, MAX_BUILD_REFERENCES),
+        ("sweeps", 1500, MAX_BUILD_SWEEPS),
+    ],
+)
+def test_a_build_of_more_definitions_than_it_shows_is_refused_at_the_first_beyond_before_any_work(
+    tmp_path, kind, count, bound
+):
+    # 1,000 one-line scenarios ran for 18 s, held 1 GB and failed with "template scenario.md.j2:
+    # rendering took longer than 10 s"; 6,000 references in three files or 1,500 sweeps with "page.html.j2:1:1:
+    # the template writes more than 20,000,000 characters": a built-in template blamed.
+    source = tmp_path / "big.scn"
+    source.write_text(_many(kind, count), encoding="utf-8")
+    started = time.process_time()
+    with pytest.raises(ScenarioError) as caught:
+        build([str(source)], str(tmp_path / "out"), samples=0)
+    assert time.process_time() - started < 5  # refused after loading, before evaluating
+    (diagnostic,) = caught.value.diagnostics
+    assert f"a build shows at most {bound:,} {kind}" in diagnostic.message
+    assert diagnostic.span is not None and diagnostic.span.file == str(source)
+    beyond = source.read_text(encoding="utf-8").splitlines()[diagnostic.span.line - 1]
+    name = {"scenarios": f"s{bound - 1} ", "references": f"r{bound} ", "sweeps": f"w{bound} "}
+    assert name[kind] in beyond
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_live_rebuild_of_serve_refuses_a_build_beyond_its_size_too(tmp_path):
+    source = tmp_path / "big.scn"
+    source.write_text(_many("scenarios", MAX_BUILD_SCENARIOS + 1), encoding="utf-8")
+    builder = IncrementalBuilder([str(source)], str(tmp_path / "out"), samples=0)
+    with pytest.raises(ScenarioError, match="a build shows at most"):
+        builder.build()
+
+
+@pytest.mark.parametrize(
+    ("kind", "bound"),
+    [
+        ("scenarios", MAX_BUILD_SCENARIOS),
+        ("references", MAX_BUILD_REFERENCES),
+        ("sweeps", MAX_BUILD_SWEEPS),
+    ],
+)
+def test_a_build_at_its_declared_size_is_accepted(kind, bound):
+    check_build_size(scendsl.load_text(_many(kind, bound), name="at.scn"))
