@@ -174,3 +174,59 @@ def test_the_live_rebuild_of_serve_refuses_a_build_beyond_its_size_too(tmp_path)
 )
 def test_a_build_at_its_declared_size_is_accepted(kind, bound):
     check_build_size(scendsl.load_text(_many(kind, bound), name="at.scn"))
+
+
+# ------------------------------------------ chart labels of long user text: linear, not quadratic
+#: A title at the string limit (10,000 characters) in 1,400 words, as a scenario may have.
+_LONG_TITLE = " ".join(f"word{i % 10}" for i in range(1_400))
+
+
+def test_a_scenario_title_of_ten_thousand_characters_labels_its_charts_within_a_second():
+    # Wrapping measured the whole rest of the title for each line (~20 µs a glyph): 12 s of
+    # CPU time a title per chart, so a file of 49 such scenarios built for over ten minutes.
+    from scendsl.report.chart_kit import _LABEL, _TITLE, WIDTH, _row_layout, _wrap
+
+    title = _LONG_TITLE.replace("word", "label")  # (measurements are kept per text)
+    started = time.process_time()
+    [(label, full)], _pitch = _row_layout([title])
+    lines = _wrap(title + " title", WIDTH, _TITLE, True)
+    assert time.process_time() - started < 1.5
+    assert full == title and label.endswith("…") and label.count("\n") == 1
+    assert " ".join(lines) == title + " title" and len(lines) > 20
+    assert all(len(line) < 200 for line in lines)
+    single = "x" * 10_000  # one word: its own line, clipped, never measured whole
+    assert _wrap(single, WIDTH, _LABEL) == [single]
+    [(clipped, _full)], _pitch = _row_layout([single])
+    assert clipped.endswith("…") and len(clipped) < 100
+
+
+def test_long_text_is_wrapped_and_clipped_as_word_by_word_and_letter_by_letter():
+    # The doubling search for long text finds the very lines and clips the greedy search does.
+    from scendsl.report.chart_kit import _LABEL, _ROW_LABEL_WIDTH, _TITLE, _clip, _measure, _wrap
+    from test_chart_text_metrics import _greedy_wrap
+
+    for text in (_LONG_TITLE[:700], "iiii WWWW " * 60, "a " * 300 + "Averyveryverylongword " * 9):
+        for width, size, bold in ((129.6, _LABEL, False), (357.0, _TITLE, True)):
+            assert _wrap(text, width, size, bold) == _greedy_wrap(text, width, size, bold)
+        two = _wrap(text, 129.6, _LABEL, False, most=2)
+        assert two[:2] == _greedy_wrap(text, 129.6, _LABEL, False)[:2]
+        assert " ".join(two) == " ".join(text.split())
+        # The longest start that fits with its ellipsis, as letter by letter from the end.
+        kept = _clip(text).removesuffix("…")
+        spaces = len(text[len(kept) :]) - len(text[len(kept) :].lstrip(" "))
+        assert text.startswith(kept) and 0 < len(kept) < len(text)
+        assert _measure(kept + "…", _LABEL, False) <= _ROW_LABEL_WIDTH
+        longer = text[: len(kept) + spaces + 1]
+        assert _measure(longer + "…", _LABEL, False) > _ROW_LABEL_WIDTH
+
+
+def test_a_build_of_scenarios_with_titles_at_the_string_limit_is_quick(tmp_path):
+    source = tmp_path / "long.scn"
+    text = _BASE + "".join(
+        f'scenario s{i} extends base {{\n  title "{_LONG_TITLE.replace("word", f"w{i}x")}"\n}}\n'
+        for i in range(3)
+    )
+    source.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    build([str(source)], str(tmp_path / "out"), samples=0)
+    assert time.perf_counter() - started < 30  # was 65 s (25 s of CPU time) on two cores
