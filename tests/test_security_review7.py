@@ -230,3 +230,41 @@ def test_a_build_of_scenarios_with_titles_at_the_string_limit_is_quick(tmp_path)
     started = time.perf_counter()
     build([str(source)], str(tmp_path / "out"), samples=0)
     assert time.perf_counter() - started < 30  # was 65 s (25 s of CPU time) on two cores
+
+
+# ------------------------------------------------- user text rich prints: as it is, never markup
+_RICH_HOSTILE = (
+    r"T :cross_mark: :white_check_mark: [link=https://evil.example]x[/link] a\\[bold]b \\"
+)
+
+
+def test_user_text_in_the_coloured_diff_is_shown_as_written_not_as_emoji_or_markup():
+    # rich's escape kept markup out, but `:cross_mark:` in a title or claim quote printed ❌
+    # (a forged verdict beside the real ones) and backslashes were dropped.
+    import io
+    import re
+
+    from rich.console import Console
+
+    from scendsl.report import diff as D
+
+    diff = D.Diff([D.ScenarioDiff("a", "~", _RICH_HOSTILE)])
+    buffer = io.StringIO()
+    D.render_rich(diff, Console(file=buffer, force_terminal=True, width=500))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", buffer.getvalue())
+    assert f"~ a  {_RICH_HOSTILE}" in shown.splitlines()
+    assert "❌" not in shown and "✅" not in shown and "\x1b]8;" not in buffer.getvalue()
+    assert shown.rstrip("\n").split("\n") == D.render_text(diff).rstrip("\n").split("\n")
+
+
+def test_user_text_in_the_coloured_listing_is_shown_as_written():
+    import io
+
+    from rich.console import Console
+
+    from scendsl.report.listing import Column, Listing, write_rich
+
+    table = Listing("accelerators", (Column("name", "name"),), [{"name": _RICH_HOSTILE}])
+    buffer = io.StringIO()
+    write_rich(Console(file=buffer, width=500, color_system=None), table)
+    assert _RICH_HOSTILE in buffer.getvalue() and "❌" not in buffer.getvalue()
