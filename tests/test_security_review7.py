@@ -268,3 +268,47 @@ def test_user_text_in_the_coloured_listing_is_shown_as_written():
     buffer = io.StringIO()
     write_rich(Console(file=buffer, width=500, color_system=None), table)
     assert _RICH_HOSTILE in buffer.getvalue() and "❌" not in buffer.getvalue()
+
+
+# ------------------------------------------ diff --git over a tree git itself would not check out
+def _git(repo: Path, *args: str, stdin: str | None = None) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args],
+        cwd=repo,
+        input=stdin,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def test_a_revision_whose_tree_holds_a_name_twice_is_a_clear_error_not_an_internal_one(
+    tmp_path, monkeypatch, capsys
+):
+    # A tree made with `git mktree` (or fetched without fsck, git's default) may hold `a.scn`
+    # as a file and as a folder: "internal error: FileExistsError". Or twice as a file, the
+    # second silently replacing the first.
+    from scendsl.cli import main
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.scn").write_text(scenario_text("a"), encoding="utf-8")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "a")
+    blob = _git(repo, "rev-parse", "HEAD:a.scn")
+    folder = _git(repo, "mktree", stdin=f"100644 blob {blob}\tb.scn\n")
+    monkeypatch.chdir(repo)
+    for entries in (
+        f"100644 blob {blob}\ta.scn\n040000 tree {folder}\ta.scn\n",
+        f"100644 blob {blob}\ta.scn\n100644 blob {blob}\ta.scn\n",
+    ):
+        tree = _git(repo, "mktree", stdin=entries)
+        commit = _git(repo, "commit-tree", tree, "-m", "crafted")
+        assert main(["diff", "--git", commit, "."]) == 1
+        err = capsys.readouterr().err
+        assert "internal error" not in err and "Traceback" not in err
+        assert "cannot copy 'a.scn" in err and "holds a name twice" in err
