@@ -6,12 +6,12 @@ reference machine) and a row of each topical page; every reference is a row besi
 the compute divide's figures grow with scenarios × references; every sweep is a section of its
 base scenario's page (its rows are bounded by build.MAX_BUILD_SWEEP_ROWS). Without these bounds
 a file of 1,000 one-line scenarios (`scenario sN extends base {}`), 6,000 references or 1,500
-sweeps — all within the parser's limits — ran for minutes, held gigabytes and then failed with
+sweeps — all within the parser's limits — ran up to a minute, held up to 1.5 GB and then failed with
 an error blaming a built-in template ("rendering took longer than 10 s", "the template writes
 more than 20,000,000 characters"). At the bounds together (150 scenarios, 25 references and
-20 sweeps of 100 variants) the built-in templates take about 3 s of the 10 s of CPU time the
+20 sweeps of 100 variants) the built-in templates take 3.7 s of the 10 s of CPU time the
 templates have (sandbox.RENDER_SECONDS), the largest page is 14 MB of the 20,000,000
-characters a page may have (sandbox.MAX_TEMPLATE_OUTPUT), and the build holds under 1 GB.
+characters a page may have (sandbox.MAX_TEMPLATE_OUTPUT), and the build holds 970 MB.
 """
 
 from __future__ import annotations
