@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -312,3 +313,34 @@ def test_a_revision_whose_tree_holds_a_name_twice_is_a_clear_error_not_an_intern
         err = capsys.readouterr().err
         assert "internal error" not in err and "Traceback" not in err
         assert "cannot copy 'a.scn" in err and "holds a name twice" in err
+
+
+# ------------------------------------------------ a large file in the templates folder: streamed
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS as on Linux")
+def test_a_large_file_in_the_templates_folder_is_hashed_in_pieces_not_read_whole(tmp_path):
+    # The cache's digest of the templates folder read each file whole: a 400 MB file beside the
+    # templates (data, `--templates .` in a project) needed 400 MB at once, and a larger one
+    # ended the build in "internal error: MemoryError".
+    import subprocess
+
+    from scendsl.app.cache import file_digest
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "index.md.j2").write_text("# {{ 1 + 1 }}\n", encoding="utf-8")
+    assert (
+        file_digest(str(folder / "index.md.j2")) == hashlib.sha256(b"# {{ 1 + 1 }}\n").hexdigest()
+    )
+    with open(folder / "data.bin", "wb") as handle:
+        handle.truncate(400 * 1024 * 1024)  # sparse: no disk used
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (300 * 1024 * 1024, resource.RLIM_INFINITY))\n"
+        "from scendsl.app.cache import folder_digest\n"
+        "print(folder_digest(sys.argv[1]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert len(done.stdout.strip()) == 64

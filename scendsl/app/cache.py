@@ -294,14 +294,20 @@ def _no_one_else_can_swap(folder: Path, owner: int) -> bool:
 
 
 def file_digest(path: str) -> str | None:
-    """SHA-256 of a regular file's content, or None if it cannot be read as one."""
+    """SHA-256 of a regular file's content, or None if it cannot be read as one.
+
+    Read in pieces: a templates folder may hold a file of gigabytes (data beside the templates,
+    `--templates .` in a project), which read whole ended a build in a MemoryError."""
     from scendsl.files import open_regular
 
+    hasher = hashlib.sha256()
     try:
         with open_regular(path) as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            while piece := handle.read(1 << 20):
+                hasher.update(piece)
     except OSError:
         return None
+    return hasher.hexdigest()
 
 
 def folder_digest(folder: str | None) -> str:
