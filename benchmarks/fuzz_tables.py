@@ -2,7 +2,8 @@
 
     python benchmarks/fuzz_tables.py --cases 300 --seed 1
 
-Each case writes one scenario whose file name and claim quote are random text drawn from what
+Each case writes one scenario whose file name, title, claim quote and a figure's own source
+(`price 95 USD/MWh source "..."`, the `source` column) are random text drawn from what
 attacks a spreadsheet or a terminal: formula starts (`= + - @`, tab, CR), quotes, C0 and C1
 controls, bidi overrides, invisible characters, CJK and emoji. It runs `scendsl eval` in this
 process in one of the three table formats, written to a file.
@@ -32,10 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SCENARIO = """scenario fuzzed {
+  title "TITLE"
   year 2026
   region US
   cluster.accelerator H100
   cluster.count 1000
+  energy.price 95 USD/MWh source "SOURCE"
   expect energy.facility_power > 1 MW "QUOTE"
 }
 """
@@ -78,7 +81,8 @@ def check_case(seed: int, index: int, folder: Path) -> tuple[str, str | None]:
     case = folder / str(index)
     case.mkdir()
     source = case / _file_name(rng)
-    source.write_text(SCENARIO.replace("QUOTE", _quote(rng)), encoding="utf-8")
+    text = SCENARIO.replace("QUOTE", _quote(rng)).replace("SOURCE", _quote(rng))
+    source.write_text(text.replace("TITLE", _quote(rng)), encoding="utf-8")
     out = case / ("table.xlsx" if fmt == "xlsx" else "table.csv")
     errors = io.StringIO()
     # Named relative to the current folder, as an analyst would: the `origin` cells start

@@ -21,6 +21,7 @@ import io
 import os
 import re
 import sys
+from typing import Any
 
 #: Characters that move the cursor, change colours, reorder or hide text: C0 and C1 controls
 #: (except tab and line feed), DEL, bidirectional controls and invisible format characters.
@@ -45,6 +46,16 @@ def visible_path(path: object) -> str:
     """
     text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
     return visible(text.replace("\n", "\\n").replace("\r", "\\r"))
+
+
+def rich_text(text: str, style: str = "") -> Any:
+    """Text for a rich console, shown as it is: `visible`, and never read as rich markup
+    (`[link=...]`, `[/]`), emoji codes (`:cross_mark:` would print ❌ beside a verdict) or
+    highlighted; rich's `escape` kept the markup out but still dropped backslashes and made
+    emoji. Every line of user text rich prints goes through this."""
+    from rich.text import Text
+
+    return Text(visible(text), style=style)
 
 
 #: ASCII spellings of the symbols scendsl writes, for streams that cannot encode them.

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scendsl.app.build_bounds import check_build_size
 from scendsl.app.collector import cyclic_gc_paused
 from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, end_pool, work_pool
@@ -242,6 +243,7 @@ def _load_and_render(
         from scendsl.model import evaluate  # noqa: F401  (before the fork: both processes need it)
 
         scenarios = load(paths, visited=read)
+        check_build_size(scenarios)
         catalog = load_catalog()
         timings["load"] = time.perf_counter() - clock
         pool = work_pool()  # forked now: it shares what is loaded (and the catalog's cache)

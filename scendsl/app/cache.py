@@ -33,6 +33,7 @@ import sys
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 #: Bumped when the layout of the entries changes (old entries are then simply not found).
 _FORMAT = "1"
@@ -154,15 +155,10 @@ class BuildCache:
     def load_build(self, key: str) -> dict[str, bytes] | None:
         """The output files of an earlier build with this key, if every file it read (by the
         record: path, real path and content hash) is unchanged and every output is intact."""
-        data = self.get("build", key)
-        if data is None:
+        record = _build_record(self.get("build", key))
+        if record is None:
             return None
-        try:
-            record = json.loads(data)
-            inputs = record["inputs"]
-            outputs = record["outputs"]
-        except (ValueError, KeyError, TypeError):
-            return None
+        inputs, outputs = record
         for path, real, expected in inputs:
             if file_digest(path) != expected or os.path.realpath(path) != real:
                 return None
@@ -231,6 +227,49 @@ class BuildCache:
         return removed
 
 
+_SHA256 = frozenset("0123456789abcdef")
+
+
+def _build_record(
+    data: bytes | None,
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]] | None:
+    """The (inputs, outputs) of a build record, or None for anything a build does not write.
+
+    Every entry is checked against the shape `keep_build` gives it, so a poisoned or foreign
+    record is a miss, never an exception; an output is named only as the build names its
+    pages (files.is_output_name: never `../x`, never an absolute path)."""
+    from scendsl.files import is_output_name
+
+    def text(value: Any) -> bool:
+        return isinstance(value, str) and "\0" not in value
+
+    def sha(value: Any) -> bool:
+        return isinstance(value, str) and len(value) == 64 and set(value) <= _SHA256
+
+    if data is None:
+        return None
+    try:
+        record = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    inputs, outputs = record.get("inputs"), record.get("outputs")
+    if not isinstance(inputs, list) or not isinstance(outputs, list):
+        return None
+    if not all(
+        isinstance(i, list) and len(i) == 3 and text(i[0]) and text(i[1]) and sha(i[2])
+        for i in inputs
+    ):
+        return None
+    if not all(
+        isinstance(o, list) and len(o) == 2 and text(o[0]) and is_output_name(o[0]) and sha(o[1])
+        for o in outputs
+    ):
+        return None
+    return [tuple(i) for i in inputs], [tuple(o) for o in outputs]
+
+
 def _no_one_else_can_swap(folder: Path, owner: int) -> bool:
     """Whether `folder` and every folder above it are safe from other users: each owned by
     `owner` or root, and writable by no one else unless sticky (as /tmp is), so that no other
@@ -255,14 +294,20 @@ def _no_one_else_can_swap(folder: Path, owner: int) -> bool:
 
 
 def file_digest(path: str) -> str | None:
-    """SHA-256 of a regular file's content, or None if it cannot be read as one."""
+    """SHA-256 of a regular file's content, or None if it cannot be read as one.
+
+    Read in pieces: a templates folder may hold a file of gigabytes (data beside the templates,
+    `--templates .` in a project), which read whole ended a build in a MemoryError."""
     from scendsl.files import open_regular
 
+    hasher = hashlib.sha256()
     try:
         with open_regular(path) as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            while piece := handle.read(1 << 20):
+                hasher.update(piece)
     except OSError:
         return None
+    return hasher.hexdigest()
 
 
 def folder_digest(folder: str | None) -> str:

@@ -107,12 +107,12 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
         wanted.append((oid, name))
     if too_large:
         raise ScenarioError(too_large)
-    _write_blobs(wanted, top, into)
+    _write_blobs(wanted, top, into, rev)
     inside = [os.path.join(into, *p.split("/")) if p else into for p in relative]
     return [path for path in inside if os.path.exists(path)]
 
 
-def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str) -> None:
+def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str, rev: str) -> None:
     """Every (object id, path) written under `into` through one `git cat-file --batch`."""
     if not wanted:
         return
@@ -149,8 +149,17 @@ def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str) -> None:
             # anyway, since a file written outside the folder would be silent.
             if os.path.commonpath([into_real, os.path.realpath(target)]) != into_real:
                 raise GitSnapshotError(f"refusing to write {name} outside the snapshot folder")
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as handle:
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                handle = open(target, "xb")  # noqa: SIM115 (closed below; a name twice: refused)
+            except OSError as error:
+                # A tree git would not check out (made with `git mktree`, fetched without
+                # fsck): the same name as a file and a folder, or twice.
+                raise GitSnapshotError(
+                    f"cannot copy '{visible_path(name)}' from revision '{visible_path(rev)}': "
+                    f"{error.strerror or error} (the revision's tree holds a name twice?)"
+                ) from None
+            with handle:
                 left = size
                 while left:
                     chunk = stdout.read(min(left, 1 << 20))

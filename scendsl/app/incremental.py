@@ -43,6 +43,7 @@ from scendsl.app.build import (
     host_sweep,
     sweep_rows,
 )
+from scendsl.app.build_bounds import check_build_size
 from scendsl.app.collector import cyclic_gc_paused
 from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.sources import scenario_blocks
@@ -213,6 +214,7 @@ class IncrementalBuilder:
 
         clock = time.perf_counter()
         scenarios = load(self.paths)
+        check_build_size(scenarios)
         if self._catalog is None:
             from scendsl.catalog import load_catalog
 

@@ -20,6 +20,9 @@ Writing (`build`, `fmt`):
   project is fine, a link inside the project, `out -> ../victim`, or `~/public_html -> ...`
   is not). Every prefix of `-o` as written is checked, made absolute but not normalised (the
   OS resolves `evil/../x` through `evil`), so a relative and an absolute `-o` are judged alike.
+- A name the build writes is a plain top-level `.md`/`.html` file name (`is_output_name`),
+  whoever gave it (the renderer, a record of the build cache, the manifest): never `../x`, an
+  absolute path or a hidden file; `write_output` refuses any other.
 - Nothing inside the output folder is followed: a symbolic link (or a folder) where a file of the
   build belongs is refused with an error naming it; files are created with `O_EXCL|O_NOFOLLOW`.
 - The build never crosses a file system boundary: an output folder holding a mount point (a
@@ -41,6 +44,7 @@ from scendsl.files.output import (
     MANIFEST,
     _lock,
     clean_leftovers,
+    is_output_name,
     manifest_bytes,
     out_of_date,
     read_manifest,
@@ -56,6 +60,7 @@ __all__ = [
     "_lock",
     "check_output_folder",
     "clean_leftovers",
+    "is_output_name",
     "manifest_bytes",
     "open_regular",
     "out_of_date",

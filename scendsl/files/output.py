@@ -75,11 +75,16 @@ def read_manifest(folder: Path) -> list[str]:
                 "remove the link",
             ) from None
         raise problem(f"cannot read '{_p(folder / MANIFEST)}': {reason(error)}") from None
-    return [name for name in text.split("\n") if _ours(name)]
+    return [name for name in text.split("\n") if is_output_name(name)]
 
 
-def _ours(name: str) -> bool:
-    """A name the build may write: a plain top-level file name with one of our suffixes."""
+def is_output_name(name: str) -> bool:
+    """A name the build may write: a plain top-level file name with one of our suffixes.
+
+    One rule for the manifest, the build cache's records and `write_output`: a name from
+    anywhere but the renderer (a forged manifest, a poisoned cache entry) can never reach
+    outside the output folder (`../x`, an absolute path) nor replace a hidden file.
+    """
     return (
         bool(name)
         and "/" not in name
@@ -155,6 +160,13 @@ def write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list
 
 
 def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
+    strange = sorted(name for name in files if not is_output_name(name))
+    if strange:  # `fresh / "/abs"` is "/abs": such a name would be written anywhere
+        raise problem(
+            f"refusing to write '{_p(strange[0])}' into '{_p(folder)}': not a plain page name",
+            None,
+            "the old output is kept",
+        )
     target = Path(os.path.realpath(folder))
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)

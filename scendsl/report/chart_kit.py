@@ -10,9 +10,9 @@ import io
 import math
 import pickle
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from scendsl.report.numbers import format_value
@@ -383,31 +383,69 @@ def _template(x_log: bool, y_log: bool) -> bytes:
         return pickle.dumps(figure)
 
 
-def _wrap(text: str, width: float, size: float = _LABEL, bold: bool = False) -> list[str]:
+#: Text longer than this (characters) is wrapped and clipped without measuring all of it:
+#: laying out a text costs ~20 µs a glyph, so measuring the whole rest of a 10,000-character
+#: scenario title for each of its lines took seconds a label, minutes a build.
+_LONG_TEXT = 400
+
+
+def _longest(fits: Callable[[int], bool], low: int, high: int, long: bool) -> int:
+    """The greatest n in [low, high] with `fits(n)`, `low` taken as fitting and `fits` as true up
+    to some n and false after it. Bisection over the whole range (one measurement when `high`
+    fits); for a `long` text the range is first narrowed by doubling from `low`, so the texts
+    measured are at most about twice the answer, never the whole text (the same answer)."""
+    if long:
+        step = 1
+        while low + step < high and fits(low + step):
+            step *= 2
+        low, high = low + step // 2, min(low + step, high)
+    if high > low and not fits(high):
+        high -= 1  # too wide: the longest that fits is shorter
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle - 1
+    else:
+        low = high
+    return low
+
+
+def _words_fit(
+    words: list[str], start: int, width: float, size: float, bold: bool, end: int
+) -> bool:
+    return _measure(" ".join(words[start:end]), size, bold) <= width
+
+
+def _wrap(
+    text: str, width: float, size: float = _LABEL, bold: bool = False, most: int | None = None
+) -> list[str]:
     """Words of `text` in lines no wider than `width` points (a single long word keeps its
-    own line): each line takes as many words as fit.
+    own line): each line takes as many words as fit. With `most`, only that many lines are
+    made, and the words left after them are one last item, unwrapped.
 
     A line's words are found by bisection, not word by word: a line only widens as words are
     added, so the longest run that fits is the same, for a few measurements rather than one a
     word (a title of fifteen words fitting on one line: one).
     """
     words = " ".join(str(text).split()).split(" ")
+    left = len(" ".join(words))  # characters from the current line's start to the end
     lines: list[str] = []
     start = 0
     while start < len(words):
-        fits, end = start + 1, len(words)  # words[start:fits] is a line; is a longer one?
-        if end > fits and _measure(" ".join(words[start:end]), size, bold) > width:
-            end -= 1  # too wide: the longest that fits is shorter
-            while fits < end:
-                middle = (fits + end + 1) // 2
-                if _measure(" ".join(words[start:middle]), size, bold) <= width:
-                    fits = middle
-                else:
-                    end = middle - 1
-        else:
-            fits = end
-        lines.append(" ".join(words[start:fits]))
-        start = fits
+        if most is not None and len(lines) == most:
+            lines.append(" ".join(words[start:]))
+            break
+        end = _longest(
+            partial(_words_fit, words, start, width, size, bold),
+            start + 1,
+            len(words),
+            left > _LONG_TEXT,
+        )
+        lines.append(" ".join(words[start:end]))
+        left -= len(lines[-1]) + 1
+        start = end
     return lines
 
 
@@ -440,11 +478,15 @@ def _title(figure, height: float, title: str) -> None:
 def _fit_label(text: str) -> tuple[str, bool]:
     """A row label in at most two lines of _ROW_LABEL_WIDTH: (text with a line break, whether
     it had to be shortened)."""
-    lines = _wrap(text, _ROW_LABEL_WIDTH)
-    if len(lines) <= 2 and all(_measure(line, _LABEL, False) <= _ROW_LABEL_WIDTH for line in lines):
+
+    def too_wide(line: str) -> bool:  # (a line of _LONG_TEXT characters is, unmeasured)
+        return len(line) > _LONG_TEXT or _measure(line, _LABEL, False) > _ROW_LABEL_WIDTH
+
+    lines = _wrap(text, _ROW_LABEL_WIDTH, most=2)  # (the rest of a long one is clipped below)
+    if len(lines) <= 2 and not any(too_wide(line) for line in lines):
         return "\n".join(lines), False
     first = lines[0]
-    if _measure(first, _LABEL, False) > _ROW_LABEL_WIDTH:  # one very long word
+    if too_wide(first):  # one very long word
         first = _clip(first)
         return first, True
     rest = _clip(" ".join(lines[1:]))
@@ -455,15 +497,11 @@ def _clip(text: str) -> str:
     """`text` shortened with an ellipsis to fit _ROW_LABEL_WIDTH: its longest start that fits
     with the ellipsis (found by bisection: a longer start never makes it narrower), or its
     first character."""
-    if _measure(text + "…", _LABEL, False) > _ROW_LABEL_WIDTH:
-        fits, end = 1, len(text) - 1  # text[:fits] is kept; is a longer start narrow enough?
-        while fits < end:
-            middle = (fits + end + 1) // 2
-            if _measure(text[:middle] + "…", _LABEL, False) <= _ROW_LABEL_WIDTH:
-                fits = middle
-            else:
-                end = middle - 1
-        text = text[:fits]
+
+    def fits(end: int) -> bool:
+        return _measure(text[:end] + "…", _LABEL, False) <= _ROW_LABEL_WIDTH
+
+    text = text[: _longest(fits, 1, len(text), len(text) > _LONG_TEXT)]
     return text.rstrip() + "…"
 
 

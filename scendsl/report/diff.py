@@ -684,16 +684,12 @@ def render_text(diff: Diff) -> str:
 
 def render_rich(diff: Diff, console) -> None:
     """The same lines as render_text, coloured."""
-    from rich.markup import escape as escape_markup
+    from scendsl.terminal import rich_text
 
-    from scendsl.terminal import visible
-
-    def escape(text: str) -> str:  # rich writes to the terminal as it is: no raw controls
-        return escape_markup(visible(text))
-
-    console.print(f"[bold]{escape(diff.headline())}[/bold]\n")
+    console.print(rich_text(diff.headline(), "bold"))
+    console.print()
     for style, text in _all_lines(diff):
-        console.print(f"[{style}]{escape(text)}[/]" if style and text else escape(text))
+        console.print(rich_text(text, style))
 
 
 def render_markdown(diff: Diff) -> str:

@@ -356,16 +356,15 @@ def write_plain(out: IO[str], table: Listing) -> None:
 
 def write_rich(console, table: Listing) -> None:
     """A rich table for a terminal."""
-    from rich.markup import escape
     from rich.table import Table
 
-    from scendsl.terminal import visible
+    from scendsl.terminal import rich_text
 
-    rich_table = Table(title=f"scendsl list {table.kind}", show_lines=False)
+    rich_table = Table(title=rich_text(f"scendsl list {table.kind}"), show_lines=False)
     for column in table.columns:
-        rich_table.add_column(column.title, overflow="fold")
+        rich_table.add_column(rich_text(column.title), overflow="fold")
     for i in range(len(table.rows)):
-        rich_table.add_row(*(escape(visible(table.text_of(i, c.key))) for c in table.columns))
+        rich_table.add_row(*(rich_text(table.text_of(i, c.key)) for c in table.columns))
     console.print(rich_table)
     if table.note:
-        console.print(escape(table.note))
+        console.print(rich_text(table.note))
