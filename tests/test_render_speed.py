@@ -357,3 +357,25 @@ def test_formatted_values_kept_once_made_are_told_apart_by_type():
         for dimension in ("power", "currency", "year", "fraction", "flop", None):
             assert format_value(value, dimension) == _format(value, dimension, "number")
             assert format_value(value, dimension, "text") == _format(value, dimension, "text")
+
+
+def test_compiled_templates_are_kept_per_version_of_the_code_generator(monkeypatch, tmp_path):
+    # A hand-numbered folder ("templates-sandbox-4") let code compiled by another version of the
+    # sandbox run: the folder is named after the generator's and filters' source instead.
+    from pathlib import Path
+
+    from scendsl.report import loader
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    before = loader._compiler_digest()
+    cache = loader.bytecode_cache("markdown")
+    assert cache is not None
+    assert Path(cache.directory) == tmp_path / "scendsl" / f"templates-{before}" / "markdown"
+    real = Path.read_bytes
+
+    def edited(self):
+        data = real(self)
+        return data + b"\n# edited" if self.name == "sandbox.py" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert loader._compiler_digest() != before

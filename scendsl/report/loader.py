@@ -46,15 +46,29 @@ def bytecode_cache(environment: str) -> Any:
         base = os.path.join(home, ".cache")
     elif not os.path.isdir(base):
         return None
-    # Named after the sandbox's code generator and the filters' signatures (compiled code
-    # passes the context to the filters that took it when it was compiled): code compiled by
-    # an older one is not reused.
-    folder = os.path.join(base, "scendsl", "templates-sandbox-5", environment)
+    folder = os.path.join(base, "scendsl", f"templates-{_compiler_digest()}", environment)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:
         return None
     return FileSystemBytecodeCache(folder)
+
+
+def _compiler_digest() -> str:
+    """What compiled template code depends on besides its source: the sandbox's code generator
+    and the filters it calls (compiled code passes the context to the filters that took it when
+    it was compiled). Their source's hash names the cache folder, so code compiled by another
+    version, or another checkout, is never run; Jinja's own version is in each entry."""
+    import hashlib
+
+    here = Path(__file__).resolve().parent
+    hasher = hashlib.sha256()
+    for name in ("sandbox.py", "render.py", "loader.py"):
+        try:
+            hasher.update((here / name).read_bytes())
+        except OSError:
+            hasher.update(b"unreadable")
+    return "sandbox-" + hasher.hexdigest()[:16]
 
 
 class TemplateFileProblem(ScendslError):

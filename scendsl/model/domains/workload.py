@@ -591,8 +591,8 @@ def _paths_disagree_factor(ctx: Context) -> Found:
         "derived: catalog calibration.default_mfu_high / calibration.default_mfu_low",
         f"{high.source}; {low.source}",
         "C",
-        f"the ratio of the ends of the default MFU's published spread ({high.value:.1%} / "
-        f"{low.value:.1%}): step times further apart than achieved MFU spreads disagree",
+        f"the ratio of the ends of the published spread of achieved MFU ({high.value:.1%} / "
+        f"{low.value:.1%}): step times further apart than that disagree",
     )
 
 
