@@ -398,7 +398,7 @@ def test_a_figure_that_moves_with_the_ranges_shows_its_90_percent_interval(range
 
 def test_each_claim_says_in_how_many_samples_it_holds(ranged_files):
     md = ranged_files["ranged.md"].decode()
-    header = _row(md, "| # | The source says |")
+    header = _row(md, "| # | Claim |")
     assert header[-1] == "Under the ranges"
     half = _row(md, "| 1 | “about half the time” |")
     nearly = _row(md, "| 2 | “nearly always” |")
@@ -419,8 +419,8 @@ def test_key_findings_give_the_headline_range_and_the_failing_claims_chances(ran
     assert "`energy.pue` 1.25 ± 10%" in ranges and "10,000 Monte Carlo samples" in ranges
     low, high = _numbers(ranges[ranges.index("facility power between") :])[:2]
     assert abs(low - 201.6) <= 1.5 and abs(high - 246.4) <= 1.5
-    claims = next(line for line in findings.splitlines() if "claims from the source" in line)
-    assert "Of 3 claims from the source, 2 hold and 1 fails" in claims
+    claims = next(line for line in findings.splitlines() if "claims checked" in line)
+    assert "Of 3 claims checked, 2 hold and 1 fails" in claims
     assert "the source says “never”" in claims and "the claim holds in 0% of samples" in claims
     assert re.search(r"“about half the time” holds in \d+% of samples", claims)
 
@@ -1092,3 +1092,23 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_output(tmp_path, delay):
         pass
     process.wait()
     assert _contents(out) in (old, new)
+
+
+def test_a_claim_written_without_a_quote_is_shown_as_its_test_not_as_empty_quotes(tmp_path):
+    # An analyst's own `expect` has no quote: the briefing showed “” as what "the source says".
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "s.scn").write_text(
+        "scenario s {\n  year 2024\n  region FR\n  cluster {\n    accelerator H100\n"
+        "    count 1000\n  }\n  expect energy.facility_power <= 1 MW\n}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert build([str(folder)], str(out)).exit_code == 0
+    md = (out / "s.md").read_text(encoding="utf-8")
+    assert "“”" not in md
+    row = _row(md, "| 1 | – |")
+    assert row[2] == "`energy.facility_power`"
+    findings = md[md.index("> **Key findings**") : md.index("## Compute and performance")]
+    assert "Of 1 claim checked, 0 hold and 1 fails: the scenario expects" in findings
+    assert "`energy.facility_power` ≤ 1 MW" in findings
