@@ -1112,3 +1112,21 @@ def test_a_claim_written_without_a_quote_is_shown_as_its_test_not_as_empty_quote
     findings = md[md.index("> **Key findings**") : md.index("## Compute and performance")]
     assert "Of 1 claim checked, 0 hold and 1 fails: the scenario expects" in findings
     assert "`energy.facility_power` ≤ 1 MW" in findings
+
+
+def test_a_reference_larger_than_the_cluster_needs_nothing_to_match_it(tmp_path):
+    # It read "$0" and "0 W" under "Matching this cluster would cost" / "…and draw".
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "s.scn").write_text(
+        "scenario s {\n  year 2024\n  region FR\n  cluster {\n    accelerator H100\n"
+        "    count 16\n  }\n}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert build([str(folder)], str(out)).exit_code == 0
+    md = (out / "s.md").read_text(encoding="utf-8")
+    section = md[md.index("## Compute divide") : md.index("## Energy")]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "H100 |" in line]
+    assert rows and all(row.endswith("| nothing: it is larger | – |") for row in rows)
+    assert "$0" not in section
