@@ -120,19 +120,26 @@ class Evaluation:
     spreads: dict[str, Any] = field(default_factory=dict)
 
 
-def evaluate_all(scenarios: ScenarioSet, samples: int = 0, seed: int | None = None) -> Evaluation:
+def evaluate_all(
+    scenarios: ScenarioSet, samples: int = 0, seed: int | None = None, spreads: bool = True
+) -> Evaluation:
     """Evaluate every plain scenario (not the sweeps' variants), with `samples` Monte Carlo
-    draws of those that carry ranges (0: none)."""
-    from scendsl.model.default_spread import default_spread
+    draws of those that carry ranges (0: none) and, unless `spreads` is false, the default
+    MFU's spread of those that lean on it."""
     from scendsl.model.evaluate import evaluate
 
     results = [evaluate(scenario) for scenario in scenarios.scenarios]
-    spreads = {}
+    runs = monte_carlo(scenarios.scenarios, samples, _seed(seed))
+    if not spreads:
+        return Evaluation(results, runs)
+    from scendsl.model.default_spread import default_spread
+
+    found = {}
     for scenario, result in zip(scenarios.scenarios, results, strict=True):
         spread = default_spread(scenario, result=result)
         if spread is not None:
-            spreads[scenario.name] = spread
-    return Evaluation(results, monte_carlo(scenarios.scenarios, samples, _seed(seed)), spreads)
+            found[scenario.name] = spread
+    return Evaluation(results, runs, found)
 
 
 def _seed(seed: int | None) -> int:
@@ -203,7 +210,8 @@ def check_warnings(scenarios: ScenarioSet) -> list[Diagnostic]:
     evaluated here (a sweep may hold a million of them)."""
     from scendsl.report.warnings import warning_diagnostics
 
-    return warning_diagnostics(evaluate_all(scenarios).results)
+    # Warnings rest on the figures alone: no spread is worked out for them.
+    return warning_diagnostics(evaluate_all(scenarios, spreads=False).results)
 
 
 @dataclass(frozen=True)
