@@ -138,6 +138,52 @@ def test_sweep_layout_defaults_follow_each_variants_degrees_across_branches():
     assert table.numbers["workload.interleave"].max() > 1  # a Megatron pipeline interleaves
 
 
+def test_full_recomputation_is_taken_only_when_no_layout_fits_without_it():
+    long = "\n    sequence_length 16384"
+    result = _result(accelerator="H100", count="1024", parameters="405B", extra=long)
+    assert result.value("workload.recompute") == "full"
+    assert result.inputs["workload.recompute"].origin == "auto layout"
+    assert "with full recomputation" in result.inputs["workload.recompute"].note
+    assert result.value("performance.fits_in_hbm") is True
+    # With the recomputation written, the ladder keeps it: nothing fits, the warning stays.
+    written = _result(
+        accelerator="H100",
+        count="1024",
+        parameters="405B",
+        extra=long + "\n    recompute selective",
+    )
+    assert written.value("workload.recompute") == "selective"
+    assert written.value("performance.fits_in_hbm") is False
+    assert "memory-does-not-fit" in {w.id for w in scenario_warnings(written)}
+    # A model that fits with the default recomputation keeps it.
+    assert _result().value("workload.recompute") == "selective"
+
+
+def test_sweep_variants_get_full_recomputation_as_each_would_alone():
+    text = BASE.format(parameters="405B", accelerator="H100", count="1024", extra="") + (
+        "sweep lengths from big {\n"
+        "  workload.sequence_length [4096, 16384]\n"
+        "  workload.parameters [70B, 405B]\n"
+        "}\n"
+    )
+    sweep = scendsl.load_text(text, name="len.scn").sweeps[0]
+    table = evaluate_sweep(sweep)
+    recompute = table.categories["workload.recompute"]
+    shown = [recompute.categories[code] for code in recompute.codes]
+    assert "full" in shown and "selective" in shown
+    for index in range(table.size):
+        alone = evaluate(sweep.variant_named(table.name(index)))
+        assert alone.value("workload.recompute") == shown[index], table.name(index)
+        assert _layout(alone) == (
+            table.numbers["workload.tensor_parallel"][index],
+            table.numbers["workload.pipeline_parallel"][index],
+        )
+        assert np.isclose(
+            alone.value("performance.memory_per_accelerator"),
+            table.numbers["performance.memory_per_accelerator"][index],
+        )
+
+
 def test_the_ladder_is_catalog_data():
     catalog = load_catalog()
     steps = ladder(catalog)

@@ -195,12 +195,10 @@ def _layout_nodes(refs: tuple[str, ...]) -> tuple[tuple[Node, str | None], ...]:
     return tuple((node, ref) for node, ref in nodes if node.name in needed)
 
 
-def layout_memory(
-    scenario: Scenario, catalog: Catalog, tensor: int, pipeline: int
-) -> tuple[Any, Any, Any]:
-    """(memory per accelerator, HBM, layers) of the scenario laid out as tensor × pipeline (a
-    candidate of scendsl.model.layout); only the nodes the memory depends on are run."""
-    context = Context(scenario, catalog).with_layout(Layout(tensor, pipeline, "a candidate"))
+def layout_memory(scenario: Scenario, catalog: Catalog, layout: Layout) -> tuple[Any, Any, Any]:
+    """(memory per accelerator, HBM, layers) of the scenario laid out as `layout` (a candidate
+    of scendsl.model.layout); only the nodes the memory depends on are run."""
+    context = Context(scenario, catalog).with_layout(layout)
     values: dict[str, Any] = {}
     found: dict[str, Found] = {}
     with _quiet_numpy():

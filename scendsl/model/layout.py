@@ -30,8 +30,11 @@ from scendsl.scenario import Parallelism, Scenario, central
 SOURCE = (
     "Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters Using "
     "Megatron-LM (SC21), takeaway 1: tensor parallelism up to the GPUs of a server, then "
-    "pipeline parallelism across servers"
+    "pipeline parallelism across servers; Korthikanti et al. 2022, Reducing Activation "
+    "Recomputation in Large Transformer Models: full recomputation keeps one input per layer"
 )
+#: The recomputation tried when no layout fits with the scenario's own.
+FULL = "full"
 
 TENSOR, PIPELINE = "workload.tensor_parallel", "workload.pipeline_parallel"
 #: The figures a candidate is judged by, and the two that bound the ladder.
@@ -44,11 +47,13 @@ _NOT_WRITTEN = Parallelism()
 
 @dataclass(frozen=True)
 class Layout:
-    """A chosen layout: its tensor and pipeline degrees and why they were chosen."""
+    """A chosen layout: its tensor and pipeline degrees, the recomputation it needs (None: the
+    scenario's own, or its framework's default) and why they were chosen."""
 
     tensor: int
     pipeline: int
     note: str
+    recompute: str | None = None
 
 
 def writes_no_layout(scenario: Scenario) -> bool:
@@ -57,6 +62,13 @@ def writes_no_layout(scenario: Scenario) -> bool:
         "workload.parallelism" not in scenario.origins
         and scenario.workload.parallelism == _NOT_WRITTEN
     )
+
+
+def recompute_choices(scenario: Scenario) -> tuple[str | None, ...]:
+    """The recomputations the ladder is walked with: the scenario's own (None), then full
+    recomputation when the scenario writes none (operators turn it on when nothing else fits)."""
+    written = "workload.recompute" in scenario.origins or scenario.workload.recompute is not None
+    return (None,) if written else (None, FULL)
 
 
 def ladder(catalog: Catalog) -> list[tuple[int, int]]:
@@ -85,48 +97,47 @@ def allowed(tensor: int, pipeline: int, count: Any, layers: Any) -> Any:
 def choose(
     scenario: Scenario,
     catalog: Catalog,
-    memory_of: Callable[[Scenario, Catalog, int, int], tuple[Any, Any, Any]],
+    memory_of: Callable[[Scenario, Catalog, Layout], tuple[Any, Any, Any]],
 ) -> Layout | None:
     """The layout for a scenario that writes no `parallelism`, or None to keep tensor 1,
     pipeline 1 (the scenario wrote a layout, or the whole model fits on one accelerator, or its
     memory is not known).
 
-    `memory_of(scenario, catalog, tensor, pipeline)` gives (memory per accelerator, HBM, layers)
-    of the scenario laid out so: the evaluation engine's, passed in so that this module does not
+    The ladder is walked with the scenario's recomputation, then (if it writes none) with full
+    recomputation; the first layout that fits is taken, else the most sharded of the first walk.
+    `memory_of(scenario, catalog, layout)` gives (memory per accelerator, HBM, layers) of the
+    scenario laid out so: the evaluation engine's, passed in so that this module does not
     import the engine, which imports the model's domains.
     """
     if not writes_no_layout(scenario):
         return None
-    memory, hbm, layers = memory_of(scenario, catalog, 1, 1)
+    memory, hbm, layers = memory_of(scenario, catalog, Layout(1, 1, _CANDIDATE))
     if not (_known(memory) and _known(hbm)) or memory <= hbm:
         return None
     count = central(scenario.cluster.count, 1.0)
     layers = layers if _known(layers) else 1.0
     last: tuple[int, int, float] | None = None
-    for tensor, pipeline in ladder(catalog)[1:]:
-        if not allowed(tensor, pipeline, count, layers):
-            continue
-        memory, hbm, _ = memory_of(scenario, catalog, tensor, pipeline)
-        if not (_known(memory) and _known(hbm)):
-            continue
-        last = (tensor, pipeline, memory)
-        if memory <= hbm:
-            return Layout(
-                tensor,
-                pipeline,
-                "no parallelism written: the least sharding that fits in HBM "
-                f"({_gb(memory)} of {_gb(hbm)} per accelerator), tensor within a server first, "
-                "then pipeline stages",
-            )
+    for recompute in recompute_choices(scenario):
+        for tensor, pipeline in ladder(catalog)[0 if recompute else 1 :]:
+            if not allowed(tensor, pipeline, count, layers):
+                continue
+            candidate = Layout(tensor, pipeline, _CANDIDATE, recompute)
+            memory, hbm, _ = memory_of(scenario, catalog, candidate)
+            if not (_known(memory) and _known(hbm)):
+                continue
+            if recompute is None:
+                last = (tensor, pipeline, memory)
+            if memory <= hbm:
+                return Layout(tensor, pipeline, _fits_note(memory, hbm, recompute), recompute)
     if last is None:
         return None
     tensor, pipeline, memory = last
     return Layout(
         tensor,
         pipeline,
-        "no parallelism written, and no layout of the ladder fits in HBM "
-        f"({_gb(memory)} of {_gb(hbm)} per accelerator at tensor {tensor} × pipeline "
-        f"{pipeline}): the most sharded one is used",
+        "no parallelism written, and no layout of the ladder fits in HBM, even with full "
+        f"recomputation ({_gb(memory)} of {_gb(hbm)} per accelerator at tensor {tensor} × "
+        f"pipeline {pipeline}): the most sharded one is used",
     )
 
 
@@ -135,34 +146,61 @@ def choose_columns(
     count: Any,
     layers: Any,
     size: int,
-    memory_of: Callable[[int, int], tuple[Any, Any]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """`choose` for `size` variants at once: the tensor and pipeline degree of each.
+    recomputes: tuple[str | None, ...],
+    memory_of: Callable[[int, int, str | None], tuple[Any, Any]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`choose` for `size` variants at once: the tensor and pipeline degree of each, and
+    whether it takes full recomputation.
 
-    `count` and `layers` are the variants' values or columns; `memory_of(tensor, pipeline)`
-    gives the memory per accelerator and the HBM of every variant laid out so (values or
-    columns).
+    `count` and `layers` are the variants' values or columns; `recomputes` is
+    `recompute_choices` of the variants (the same for all: a sweep that varies the
+    recomputation writes it); `memory_of(tensor, pipeline, recompute)` gives the memory per
+    accelerator and the HBM of every variant laid out so (values or columns).
     """
     tensor = np.ones(size, dtype=np.int64)
     pipeline = np.ones(size, dtype=np.int64)
+    full = np.zeros(size, dtype=bool)
     count, layers = _column(count, size, 1.0), _column(layers, size, 1.0)
     settled = np.zeros(size, dtype=bool)  # the first fit is kept
-    for number, (t, p) in enumerate(ladder(catalog)):
-        ok = allowed(t, p, count, layers)
-        if number and not (ok & ~settled).any():
-            continue
-        memory, hbm = memory_of(t, p)
-        memory, hbm = _column(memory, size, np.nan), _column(hbm, size, np.nan)
-        known = ~np.isnan(memory) & ~np.isnan(hbm)
-        if not number:  # (1, 1): kept where it fits or the memory is not known, as in `choose`
-            settled = ~known | (memory <= hbm)
-            if settled.all():
-                break
-            continue
-        take = ~settled & ok & known  # the latest allowed candidate, the most sharded so far
-        tensor[take], pipeline[take] = t, p
-        settled |= take & (memory <= hbm)
-    return tensor, pipeline
+    for recompute in recomputes:
+        for number, (t, p) in enumerate(ladder(catalog)):
+            first = recompute is None and not number
+            ok = allowed(t, p, count, layers)
+            if not first and not (ok & ~settled).any():
+                continue
+            memory, hbm = memory_of(t, p, recompute)
+            memory, hbm = _column(memory, size, np.nan), _column(hbm, size, np.nan)
+            known = ~np.isnan(memory) & ~np.isnan(hbm)
+            fits = memory <= hbm
+            if first:  # (1, 1): kept where it fits or the memory is not known, as in `choose`
+                settled = ~known | fits
+                if settled.all():
+                    return tensor, pipeline, full
+                continue
+            # The latest allowed candidate (the most sharded so far); full recomputation only
+            # where it makes the job fit.
+            take = ~settled & ok & known
+            if recompute is not None:
+                take &= fits
+            tensor[take], pipeline[take], full[take] = t, p, recompute is not None
+            settled |= take & fits
+    return tensor, pipeline, full
+
+
+def _fits_note(memory: float, hbm: float, recompute: str | None) -> str:
+    how = (
+        "tensor within a server first, then pipeline stages"
+        if recompute is None
+        else "with full recomputation, as no layout fits without it"
+    )
+    return (
+        "no parallelism written: the least sharding that fits in HBM "
+        f"({_gb(memory)} of {_gb(hbm)} per accelerator), {how}"
+    )
+
+
+#: The note of a layout being judged (never shown).
+_CANDIDATE = "a candidate"
 
 
 def _column(value: Any, size: int, missing: float) -> np.ndarray:

@@ -50,7 +50,16 @@ from scendsl.model.engine import (
     run_frames,
 )
 from scendsl.model.evaluate import call_input, compute_values, layout_nodes, nodes_for
-from scendsl.model.layout import COUNT, LAYERS, Layout, choose_columns, ladder, writes_no_layout
+from scendsl.model.layout import (
+    COUNT,
+    FULL,
+    LAYERS,
+    Layout,
+    choose_columns,
+    ladder,
+    recompute_choices,
+    writes_no_layout,
+)
 from scendsl.model.registry import Node
 from scendsl.model.trace import LAYOUT, WHOLE, Probe, same, touches, traced_input, with_field
 from scendsl.model.values import nan_to_none, spread
@@ -139,8 +148,9 @@ class SweepPlan:
                     # What it reads may depend on the degrees (interleaving reads the layers
                     # only with a pipeline): traced under every layout of the ladder.
                     for tensor, pipeline in ladder(catalog):
-                        layout = Layout(tensor, pipeline, "a candidate")
-                        reads |= traced_input(node, ref, first, catalog, layout=layout)[1]
+                        for recompute in (None, FULL):
+                            layout = Layout(tensor, pipeline, "a candidate", recompute)
+                            reads |= traced_input(node, ref, first, catalog, layout=layout)[1]
                     read_axes = tuple(sorted(self._axes_read(reads)))
                     self.layout_inputs[node.name] = (node, ref, read_axes)
                     continue
@@ -264,41 +274,49 @@ class SweepPlan:
             return values
         size = len(indices[0]) if indices else 1
 
-        def memory_of(tensor: int, pipeline: int) -> tuple[Any, Any]:
-            candidate = {**values, **self._layout_columns(indices, tensor, pipeline)}
+        def memory_of(tensor: int, pipeline: int, recompute: str | None) -> tuple[Any, Any]:
+            full = recompute is not None
+            candidate = {**values, **self._layout_columns(indices, tensor, pipeline, full)}
             frames = run_frames(self.layout_nodes, candidate, size)
             return (
                 gather_number(frames, "performance.memory_per_accelerator", size),
                 gather_number(frames, "accelerator.hbm", size),
             )
 
-        tensor, pipeline = choose_columns(
-            self.catalog, values.get(COUNT), values.get(LAYERS), size, memory_of
+        tensor, pipeline, full = choose_columns(
+            self.catalog,
+            values.get(COUNT),
+            values.get(LAYERS),
+            size,
+            recompute_choices(self.variant((0,) * len(self.shape))),
+            memory_of,
         )
-        values.update(self._layout_columns(indices, tensor, pipeline))
+        values.update(self._layout_columns(indices, tensor, pipeline, full))
         return values
 
     def _layout_columns(
-        self, indices: tuple[np.ndarray, ...], tensor: Any, pipeline: Any
+        self, indices: tuple[np.ndarray, ...], tensor: Any, pipeline: Any, full: Any
     ) -> dict[str, Any]:
         """The inputs that follow the layout, for the variants at `indices` laid out as
-        `tensor` × `pipeline` (numbers, or one per variant): each input is looked up once per
-        distinct layout and combination of the axes it reads."""
+        `tensor` × `pipeline`, with full recomputation where `full` (numbers or flags, or one
+        per variant): each input is looked up once per distinct layout and combination of the
+        axes it reads."""
         size = len(indices[0]) if indices else 1
         out: dict[str, Any] = {}
         tensors = np.broadcast_to(np.asarray(tensor, dtype=np.int64), (size,))
         pipelines = np.broadcast_to(np.asarray(pipeline, dtype=np.int64), (size,))
+        fulls = np.broadcast_to(np.asarray(full, dtype=np.int64), (size,))
         for name, (node, ref, axes) in self.layout_inputs.items():
             while True:  # as `_table`: more axes if a branch turns out to read more
-                keys = np.stack([tensors, pipelines, *(indices[a] for a in axes)], axis=1)
+                keys = np.stack([tensors, pipelines, fulls, *(indices[a] for a in axes)], axis=1)
                 distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
                 found: list[Any] = []
                 extra: set[int] = set()
                 for row in distinct.tolist():
                     at = [0] * len(self.shape)
-                    for axis, index in zip(axes, row[2:], strict=True):
+                    for axis, index in zip(axes, row[3:], strict=True):
                         at[axis] = index
-                    layout = Layout(row[0], row[1], "a variant's")
+                    layout = Layout(row[0], row[1], "a variant's", FULL if row[2] else None)
                     variant = self.variant(tuple(at))
                     value, reads = traced_input(node, ref, variant, self.catalog, layout=layout)
                     extra = self._axes_read(reads) - set(axes)

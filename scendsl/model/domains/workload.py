@@ -117,6 +117,9 @@ def _framework(ctx: Context) -> Found:
     sources=(KORTHIKANTI, DEEPSPEED, NEOX),
 )
 def _recompute(ctx: Context) -> Found:
+    layout = ctx.chosen_layout()
+    if layout is not None and layout.recompute is not None:
+        return Found(layout.recompute, "auto layout", LAYOUT_SOURCE, "C", layout.note)
     framework = ctx.field("workload.framework") or "megatron"
     default = "selective" if framework == "megatron" else "full"
     why = (
