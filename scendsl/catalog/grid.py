@@ -287,7 +287,8 @@ def household_electricity(region: str, year: int) -> RegionalFigure:
 def household_default_region() -> str:
     """The country whose homes stand in for a region without a household figure of its own
     (`[meta] default_region` of households.toml, chosen with its reason by the import)."""
-    return str(_data("households.toml")["meta"]["default_region"])
+    # Only the [meta] table is parsed (the file holds every country's series).
+    return str(_entry("households.toml", "meta")["default_region"])
 
 
 def electricity_price(region: str, year: int, *, large: bool = False) -> RegionalFigure:
