@@ -24,7 +24,7 @@ from scendsl.model.claims import (
     reference_names,
 )
 from scendsl.model.context import Context, Found
-from scendsl.model.layout import Layout
+from scendsl.model.layout import HBM, LAYERS, MEMORY, Layout
 from scendsl.model.registry import REGISTRY, Node
 from scendsl.scenario import Claim, Scenario, Uncertain
 
@@ -151,32 +151,29 @@ def compute_values(
     scenario: Scenario, catalog: Catalog, overrides: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, Found]]:
     """Evaluate every node; `overrides` replaces input values (arrays for sampling and sweeps)."""
-    context = Context(scenario, catalog)
-    values: dict[str, Any] = {}
-    found: dict[str, Found] = {}
-    with _quiet_numpy():
-        _run_nodes(nodes_for(scenario, catalog), context, values, found, overrides)
-    return values, found
+    return _values(nodes_for(scenario, catalog), Context(scenario, catalog), overrides)
 
 
 def input_values(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, Any], dict[str, Found]]:
     """Every input node's value (None when unavailable) and what it found; no metric is run."""
-    context = Context(scenario, catalog)
+    inputs = [(node, ref) for node, ref in nodes_for(scenario, catalog) if node.kind == "input"]
+    return _values(inputs, Context(scenario, catalog))
+
+
+def _values(
+    nodes, context: Context, overrides: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Found]]:
+    """The values of `nodes` (in evaluation order) for the context's scenario, and what each
+    input found."""
     values: dict[str, Any] = {}
     found: dict[str, Found] = {}
     with _quiet_numpy():
-        _run_nodes(
-            [(node, ref) for node, ref in nodes_for(scenario, catalog) if node.kind == "input"],
-            context,
-            values,
-            found,
-            None,
-        )
+        _run_nodes(nodes, context, values, found, overrides)
     return values, found
 
 
 #: What a candidate layout is judged by (scendsl.model.layout) and what bounds the pipeline.
-_LAYOUT_TARGETS = ("performance.memory_per_accelerator", "accelerator.hbm", "workload.layers")
+_LAYOUT_TARGETS = (MEMORY, HBM, LAYERS)
 
 
 def layout_nodes(scenario: Scenario, catalog: Catalog) -> tuple[tuple[Node, str | None], ...]:
@@ -199,10 +196,7 @@ def layout_memory(scenario: Scenario, catalog: Catalog, layout: Layout) -> tuple
     """(memory per accelerator, HBM, layers) of the scenario laid out as `layout` (a candidate
     of scendsl.model.layout); only the nodes the memory depends on are run."""
     context = Context(scenario, catalog).with_layout(layout)
-    values: dict[str, Any] = {}
-    found: dict[str, Found] = {}
-    with _quiet_numpy():
-        _run_nodes(layout_nodes(scenario, catalog), context, values, found, None)
+    values, _found = _values(layout_nodes(scenario, catalog), context)
     memory, hbm, layers = (_plain(values.get(name)) for name in _LAYOUT_TARGETS)
     return memory, hbm, layers
 

@@ -36,7 +36,6 @@ SOURCE = (
 #: The recomputation tried when no layout fits with the scenario's own.
 FULL = "full"
 
-TENSOR, PIPELINE = "workload.tensor_parallel", "workload.pipeline_parallel"
 #: The figures a candidate is judged by, and the two that bound the ladder.
 MEMORY, HBM = "performance.memory_per_accelerator", "accelerator.hbm"
 COUNT, LAYERS = "cluster.count", "workload.layers"

@@ -53,7 +53,9 @@ from scendsl.model.evaluate import call_input, compute_values, layout_nodes, nod
 from scendsl.model.layout import (
     COUNT,
     FULL,
+    HBM,
     LAYERS,
+    MEMORY,
     Layout,
     choose_columns,
     ladder,
@@ -134,6 +136,9 @@ class SweepPlan:
         # inputs that follow the layout (the degrees, and defaults such as interleaving) are
         # made per chunk for the degrees chosen, from the axes they read besides.
         self.auto_layout = writes_no_layout(first)
+        #: The recomputations the ladder is walked with: one for all variants (a sweep that
+        #: varies the recomputation writes it in every variant).
+        self.recomputes = recompute_choices(first)
         self.layout_nodes = (
             [node for node, _ in layout_nodes(first, catalog)] if self.auto_layout else []
         )
@@ -278,17 +283,14 @@ class SweepPlan:
             full = recompute is not None
             candidate = {**values, **self._layout_columns(indices, tensor, pipeline, full)}
             frames = run_frames(self.layout_nodes, candidate, size)
-            return (
-                gather_number(frames, "performance.memory_per_accelerator", size),
-                gather_number(frames, "accelerator.hbm", size),
-            )
+            return gather_number(frames, MEMORY, size), gather_number(frames, HBM, size)
 
         tensor, pipeline, full = choose_columns(
             self.catalog,
             values.get(COUNT),
             values.get(LAYERS),
             size,
-            recompute_choices(self.variant((0,) * len(self.shape))),
+            self.recomputes,
             memory_of,
         )
         values.update(self._layout_columns(indices, tensor, pipeline, full))
@@ -327,17 +329,10 @@ class SweepPlan:
                     break
                 axes = tuple(sorted(set(axes) | extra))
                 self.layout_inputs[name] = (node, ref, axes)
-            out[name] = _take(_grid(found, (len(found),)), inverse.reshape(-1))
+            # The distinct values as a one-axis table, read at each variant's row.
+            looked_up = _InputColumn("table", axes=(0,), grid=_grid(found, (len(found),)))
+            out[name] = looked_up.column((inverse.reshape(-1),))
         return out
-
-
-def _take(grid: Any, rows: np.ndarray) -> Any:
-    """A column of `_grid` values read at `rows`."""
-    if isinstance(grid, Partial):
-        return Partial(grid.values[rows], grid.missing[rows])
-    if isinstance(grid, Categorical):
-        return Categorical(grid.codes[rows], grid.categories)
-    return grid[rows]
 
 
 # ============================================================================ the results

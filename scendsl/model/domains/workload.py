@@ -117,9 +117,9 @@ def _framework(ctx: Context) -> Found:
     sources=(KORTHIKANTI, DEEPSPEED, NEOX),
 )
 def _recompute(ctx: Context) -> Found:
-    layout = ctx.chosen_layout()
-    if layout is not None and layout.recompute is not None:
-        return Found(layout.recompute, "auto layout", LAYOUT_SOURCE, "C", layout.note)
+    chosen = _chosen(ctx, "recompute")
+    if chosen is not None:
+        return chosen
     framework = ctx.field("workload.framework") or "megatron"
     default = "selective" if framework == "megatron" else "full"
     why = (
@@ -160,12 +160,13 @@ def _parallelism_found(ctx: Context, value: object, note: str | None = None) -> 
     return Found(value, ctx.where("workload.parallelism"), note=note)
 
 
-def _chosen(ctx: Context, degree: str) -> Found | None:
-    """The degree of the layout chosen for a scenario that writes none (scendsl.model.layout)."""
+def _chosen(ctx: Context, part: str) -> Found | None:
+    """A part of the layout chosen for a scenario that writes none (scendsl.model.layout): its
+    `tensor` or `pipeline` degree, or the `recompute` it needs; None when none is chosen."""
     layout = ctx.chosen_layout()
-    if layout is None:
+    if layout is None or getattr(layout, part) is None:
         return None
-    return Found(getattr(layout, degree), "auto layout", LAYOUT_SOURCE, "C", layout.note)
+    return Found(getattr(layout, part), "auto layout", LAYOUT_SOURCE, "C", layout.note)
 
 
 def _degrees(ctx: Context) -> tuple[int, int]:
