@@ -341,9 +341,9 @@ def _household_figure(ctx: Context) -> RegionalFigure:
     return replace(default, region=figure.region, fallback=True, reason=figure.reason)
 
 
-def _household_country(ctx: Context) -> str:
-    """The name of the country whose homes the comparison counts."""
-    used = _household_figure(ctx).region_used or household_default_region()
+def _household_country(ctx: Context, figure: RegionalFigure) -> str:
+    """The name of the country whose homes the comparison counts (`figure`: _household_figure)."""
+    used = figure.region_used or household_default_region()
     return ctx.catalog.regions[used].name
 
 
@@ -365,7 +365,7 @@ def _household(ctx: Context) -> Found:
     # (and once: the figure is labelled as the default country's own).
     used = replace(figure, region=figure.region_used or household_default_region())
     found = _regional_found(used, "households.toml", "household_electricity")
-    note = f"fallback: {figure.reason}; homes in {_household_country(ctx)} used"
+    note = f"fallback: {figure.reason}; homes in {_household_country(ctx, figure)} used"
     rest = f"; {found.note}" if found.note else ""
     return Found(found.value, found.origin, found.source, "C", note + rest)
 
@@ -380,7 +380,7 @@ def _household(ctx: Context) -> Found:
 )
 def _household_country_node(ctx: Context) -> Found:
     figure = _household_figure(ctx)
-    return Found(_household_country(ctx), f"catalog households.toml {figure.region_used}")
+    return Found(_household_country(ctx, figure), f"catalog households.toml {figure.region_used}")
 
 
 @input_node(
