@@ -378,4 +378,9 @@ def test_compiled_templates_are_kept_per_version_of_the_code_generator(monkeypat
         return data + b"\n# edited" if self.name == "sandbox.py" else data
 
     monkeypatch.setattr(Path, "read_bytes", edited)
-    assert loader._compiler_digest() != before
+    loader._compiler_digest.cache_clear()  # worked out once per process: as a new process
+    try:
+        assert loader._compiler_digest() != before
+    finally:
+        monkeypatch.undo()
+        loader._compiler_digest.cache_clear()

@@ -4,6 +4,7 @@ compiled templates between runs."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ def bytecode_cache(environment: str) -> Any:
     return FileSystemBytecodeCache(folder)
 
 
+@functools.cache
 def _compiler_digest() -> str:
     """What compiled template code depends on besides its source: the sandbox's code generator
     and the filters it calls (compiled code passes the context to the filters that took it when
