@@ -286,11 +286,30 @@ def test_framework_defaults_follow_their_papers():
     assert deepspeed["workload.recompute"] == "full"  # whole-layer activation checkpointing
     assert megatron["workload.recompute"] == "selective"
     assert values("parameters 7B", count="64")["workload.framework"] == "megatron"
-    # Full recomputation repeats the forward pass: 8ND of hardware work instead of 6ND.
+    # Full recomputation repeats the forward pass: 8ND of hardware work instead of 6ND; and
+    # DeepSpeed's engine reaches its calibrated share of Megatron-LM's matrix rate.
     selective = 1 + 4096 / (18 * megatron["workload.hidden_size"])  # attention scores again
+    share = CATALOG.calibration["framework_efficiency_deepspeed"].value
     assert deepspeed["performance.compute_time"] == pytest.approx(
-        megatron["performance.compute_time"] * (4 / 3) / selective
+        megatron["performance.compute_time"] * (4 / 3) / selective / share
     )
+
+
+@pytest.mark.parametrize("framework", ["megatron", "deepspeed", "neox"])
+def test_framework_share_of_the_matrix_rate_is_catalog_data(framework):
+    # Published runs of the same layout differ by framework: the share is a calibrated catalog
+    # figure per framework, and it scales the matrix rate alone.
+    got = values(f"parameters 7B\n    framework {framework}", count="64")
+    share = CATALOG.calibration[f"framework_efficiency_{framework}"].value
+    assert got["performance.framework_efficiency"] == pytest.approx(share)
+    assert got["performance.matmul_rate"] == pytest.approx(
+        got["accelerator.bf16_dense"]
+        * got["performance.precision_gain"]
+        * got["performance.matmul_efficiency"]
+        * share
+    )
+    assert CATALOG.calibration["framework_efficiency_megatron"].value == 1.0  # the reference
+    assert share <= 1.0
 
 
 # --------------------------------------------------------------------- the whole step

@@ -14,6 +14,7 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     CONTEXT_PARALLEL,
     FLASH,
+    FRAMEWORK_EFFICIENCY,
     GATED_MLP,
     GEMM,
     GRADIENT_BYTES,
@@ -69,19 +70,20 @@ def matmul_efficiency(hidden, tensor, plateau, half_width):
     "performance.matmul_rate",
     "flop_rate",
     "FLOP/s one accelerator's matrix multiplications sustain at the workload's precision",
-    "bf16_dense × performance.precision_gain × matmul_efficiency",
+    "bf16_dense × performance.precision_gain × matmul_efficiency × framework_efficiency",
     (
         "accelerator.bf16_dense",
         "performance.precision_gain",
         "performance.matmul_efficiency",
+        "performance.framework_efficiency",
     ),
-    sources=(GEMM, TE_SPEEDUP, ATTENTION_PRECISION),
+    sources=(GEMM, TE_SPEEDUP, ATTENTION_PRECISION, FRAMEWORK_EFFICIENCY),
 )
-def matmul_rate(bf16_dense, gain, efficiency):
+def matmul_rate(bf16_dense, gain, efficiency, framework):
     """The BF16 GEMM rate, times what FP8/FP4 really gain end to end on the linear layers,
     with the attention scores and their weighting at the BF16 rate: the gain the default MFU
-    is carried with too."""
-    return bf16_dense * gain * efficiency
+    is carried with too; then the share of it the training framework's kernels reach."""
+    return bf16_dense * gain * efficiency * framework
 
 
 @metric(

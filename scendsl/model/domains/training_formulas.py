@@ -65,6 +65,11 @@ GEMM = (
     "Anthony et al. 2024, The Case for Co-Designing Model Architectures with Hardware "
     "(arXiv:2401.14489): GEMM throughput grows with the matrix width and plateaus"
 )
+FRAMEWORK_EFFICIENCY = (
+    "the share of the modelled matrix rate a framework's published run reached on its own "
+    "layout (calibration framework_efficiency_megatron, _deepspeed, _neox): Megatron-LM 100 % "
+    "by definition; Megatron-DeepSpeed calibrated on BLOOM 176B, whose figure GPT-NeoX shares"
+)
 TE_SPEEDUP = (
     "NVIDIA Transformer Engine docs, GEMM Speedups Across Precisions: FP8 1.41–1.61×, "
     "NVFP4 2.03× over BF16 end to end (5B model, B300)"

@@ -15,6 +15,7 @@ from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DEEPSPEED,
     FLASH,
+    FRAMEWORK_EFFICIENCY,
     GATED_MLP,
     GEMM,
     GSHARD,
@@ -578,6 +579,19 @@ _calibration_input(
     "Coefficient of variation of one accelerator's time per step",
     (STRAGGLER,),
 )
+
+
+@input_node(
+    "performance.framework_efficiency",
+    "fraction",
+    "Share of the modelled matrix rate the training framework's kernels reach",
+    sources=(FRAMEWORK_EFFICIENCY,),
+)
+def _framework_efficiency(ctx: Context) -> Found:
+    # Published runs on the same GEMM widths differ by framework (fusion, pipeline engine,
+    # per-layer synchronisation): one calibrated share per framework, Megatron-LM the reference.
+    framework = ctx.field("workload.framework") or "megatron"
+    return ctx.calibration(f"framework_efficiency_{framework}")
 
 
 @input_node(
