@@ -186,6 +186,32 @@ def test_check_runs_without_cycle_collection_and_turns_it_back_on() -> None:
     assert enabled == "True"
 
 
+def test_console_check_does_not_collect_after_it_is_done() -> None:
+    """Turning the collector back on at the end of the console script's `check` started one
+    collection of every object the check had made (~12 ms) in a process about to exit: the
+    console script (`run`, which ends the process) leaves the collector off."""
+    code = (
+        "import gc, os, sys\n"
+        "from scendsl import cli\n"
+        "check = cli.COMMANDS['check']\n"
+        "state = {'checking': False}\n"
+        "def observed(args):\n"
+        "    state['checking'] = True\n"
+        "    return check(args)\n"
+        "cli.COMMANDS['check'] = observed\n"
+        "def note(phase, info):\n"
+        "    if phase == 'start' and state['checking']:\n"
+        "        os.write(1, b'collected\\n')\n"
+        "gc.callbacks.append(note)\n"
+        f"sys.argv = ['scendsl', 'check', {str(SAMPLES)!r}]\n"
+        "cli.run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "ok: " in done.stderr
+    assert done.stdout.count("collected") == 0
+
+
 def test_check_parses_each_shipped_catalog_file_once() -> None:
     """The resolver's names and the evaluator's catalog come from the same files: `check`
     parsed accelerators.toml and three others twice (some 6 ms). The shared parse gives the
