@@ -212,6 +212,25 @@ def test_console_check_does_not_collect_after_it_is_done() -> None:
     assert done.stdout.count("collected") == 0
 
 
+#: What renders briefings and terminals: `check` prints plain diagnostics and needs none of it.
+RENDERING = ("rich", "jinja2", "markdown", "matplotlib", "pygments", "nh3", "pycountry")
+
+
+def test_check_imports_no_rendering_library() -> None:
+    """Each of these costs `scendsl check` 10-100 ms of start-up; the warnings it prints are
+    plain text, so none may be imported on its way (text or JSON diagnostics alike)."""
+    code = (
+        "import sys\n"
+        "from scendsl.cli import main\n"
+        f"assert main(['check', {str(SAMPLES)!r}]) == 0\n"
+        f"assert main(['check', '--format', 'json', {str(SAMPLES)!r}]) == 0\n"
+        f"print('imported:', *(m for m in {RENDERING!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "imported:"
+
+
 def test_check_parses_each_shipped_catalog_file_once() -> None:
     """The resolver's names and the evaluator's catalog come from the same files: `check`
     parsed accelerators.toml and three others twice (some 6 ms). The shared parse gives the
