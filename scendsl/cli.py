@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from scendsl.scenario import ScenarioSet
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+#: Whether this process ends once the command returns (the console script, `run`).
+_ends_after_command = False
 
 
 Command = Callable[[argparse.Namespace], int]
@@ -91,7 +93,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from scendsl import check
     from scendsl.app.collector import cyclic_gc_paused
 
-    with cyclic_gc_paused():
+    # The console script's process ends with the command (`run`): the collector stays off
+    # then, as re-enabling it would start one collection of every object the check made.
+    with cyclic_gc_paused(until_exit=_ends_after_command):
         scenarios = check(
             args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args)
         )
@@ -765,6 +769,8 @@ def run() -> None:
 
     install()
     _without_pydantic_plugins()
+    global _ends_after_command
+    _ends_after_command = True
     code = main()
     try:
         sys.stdout.flush()

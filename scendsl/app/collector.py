@@ -8,8 +8,10 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the block, then restore it as it was.
+def cyclic_gc_paused(until_exit: bool = False) -> Iterator[None]:
+    """Pause the cyclic garbage collector for the block, then restore it as it was; with
+    `until_exit` (the process ends after the block), leave it paused: the first allocation
+    after re-enabling would start a collection of every object the block made.
 
     A command allocates much, keeps most of it until it ends and makes few reference cycles, so
     the collections it would trigger only walk what start-up loaded (modules, classes, the
@@ -21,5 +23,5 @@ def cyclic_gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if enabled:
+        if enabled and not until_exit:
             gc.enable()

@@ -5,10 +5,11 @@ Kept apart from the numeric catalog: a choice is a word, not a figure with a uni
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import tomli
 
 _FILE = Path(__file__).with_name("choices.toml")
 
@@ -27,7 +28,7 @@ class Choice:
 def default_choices() -> dict[str, Choice]:
     """Every default choice by field name (`mfu_basis`, `site_class`, `recovery`)."""
     with open(_FILE, "rb") as handle:
-        data = tomllib.load(handle)
+        data = tomli.load(handle)
     return {
         name: Choice(str(raw["value"]), str(raw["source"]), str(raw["confidence"]), raw.get("note"))
         for name, raw in data.items()

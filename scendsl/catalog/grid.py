@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from importlib.resources import files
 from typing import Any
+
+import tomli
 
 from scendsl.language.names import iso_region_names
 
@@ -75,7 +76,7 @@ def _text(file: str) -> str:
 
 @functools.cache
 def _data(file: str) -> dict[str, Any]:
-    return tomllib.loads(_text(file))
+    return tomli.loads(_text(file))
 
 
 #: A table header's first key: `[FR]`, `[FR.grid_intensity]`, `['US-TX'.industrial_price]`.
@@ -102,7 +103,7 @@ def _index(text: str) -> dict[str, tuple[tuple[int, int], ...]] | None:
             return None
         heads.append((at, match.group(1) or match.group(2)))
         at = padded.find("\n[", at + 1)
-    if heads and tomllib.loads(text[: heads[0][0]]):  # keys before the first table
+    if heads and tomli.loads(text[: heads[0][0]]):  # keys before the first table
         return None
     spans: dict[str, list[tuple[int, int]]] = {}
     for (start, key), (end, _) in zip(heads, [*heads[1:], (len(text), "")], strict=True):
@@ -121,7 +122,7 @@ def _entry(file: str, code: str) -> Any:
     if spans is None:
         return None
     text = _text(file)
-    return tomllib.loads("".join(text[start:end] for start, end in spans)).get(code)
+    return tomli.loads("".join(text[start:end] for start, end in spans)).get(code)
 
 
 def _normalise(region: str) -> str:

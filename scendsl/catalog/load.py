@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import functools
-import tomllib
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from scendsl.catalog.entries import (
     _ISO_FILE,
@@ -101,10 +102,10 @@ def _read(directory: Traversable | Path, name: str, shipped: bool = False) -> di
         if shipped:  # parsed once per process, shared with the resolver's names
             return shipped_file(name)
         text = (directory / name).read_text(encoding="utf-8")
-        return tomllib.loads(text)
+        return tomli.loads(text)
     except OSError as exc:
         raise CatalogError(
             name, "", "", f"cannot read the file ({exc.__class__.__name__})"
         ) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         raise CatalogError(name, "", "", f"not valid TOML: {exc}") from exc

@@ -10,11 +10,12 @@ to a block extending another block, the model to a block over a catalog entry.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from scendsl.scenario import Uncertain, central
 
@@ -39,7 +40,7 @@ def derivations() -> dict[str, Derivation]:
     """Every derived accelerator figure, in file order (a figure follows one listed before it
     or a figure that is not derived)."""
     with open(_FILE, "rb") as handle:
-        data = tomllib.load(handle)
+        data = tomli.load(handle)
     return {
         name: Derivation(
             name,

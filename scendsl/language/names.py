@@ -8,10 +8,11 @@ these names are exactly the validated catalog's.
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 # The data files sit beside the catalog package; read by path so that checking never imports it.
 _CATALOG = Path(__file__).resolve().parent.parent / "catalog"
@@ -32,7 +33,7 @@ def shipped_file(file: str) -> dict[str, Any]:
     """One shipped catalog file, parsed once per process and shared (read-only): the resolver
     reads its names here, `load_catalog` its entries, so `check` parses each file once."""
     with open(_CATALOG / file, "rb") as handle:
-        return tomllib.load(handle)
+        return tomli.load(handle)
 
 
 def _keys(file: str, skip: tuple[str, ...] = ()) -> dict[str, None]:

@@ -16,12 +16,13 @@ risk is "not rated" rather than low.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from scendsl.catalog.conditions import NUMERIC_OPS, Condition, parse_condition
 from scendsl.catalog.jurisdictions import Scope, applies, covers, parse_scope
@@ -167,7 +168,7 @@ def load_rules(path: str | None = None) -> tuple[RiskDefinition, ...]:
     """The risk register's rules (cached; `path` defaults to the catalog's file)."""
     file = Path(path) if path else RULES_FILE
     with open(file, "rb") as handle:
-        return parse_rules(tomllib.load(handle), file.name)
+        return parse_rules(tomli.load(handle), file.name)
 
 
 def rule_problems(risks: tuple[RiskDefinition, ...], dimensions: Mapping[str, str]) -> list[str]:

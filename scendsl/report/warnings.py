@@ -19,12 +19,13 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import tomli
 
 from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse_condition
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
@@ -185,8 +186,8 @@ def warning_rules() -> tuple[WarningRule, ...]:
     """The rules of scendsl/catalog/warnings.toml (read once)."""
     try:
         with RULES_FILE.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+            data = tomli.load(handle)
+    except (OSError, tomli.TOMLDecodeError) as error:
         raise WarningRulesError(f"{RULES_FILE.name}: {error}") from None
     return parse_warning_rules(data, RULES_FILE.name)
 
