@@ -60,3 +60,23 @@ def test_every_unit_has_a_positive_factor():
 def test_unknown_unit_in_catalog_text():
     with pytest.raises(ValueError, match="unknown unit"):
         quantity_from_text("5 parsecs")
+
+
+@pytest.mark.parametrize(
+    "seconds, shown",
+    [
+        (365.25 * 86400, "1 year"),
+        (86400.0, "1 day"),
+        (3600.0, "1 hour"),
+        (2 * 86400.0, "2 days"),
+        (1.5 * 3600, "1.5 hours"),
+        (60.0, "1 min"),
+        (90.0, "1.5 min"),
+    ],
+)
+def test_one_unit_of_time_reads_singular_and_parses_back(seconds, shown):
+    # A warning once said "a training time of 1 years"; the text is read back by the parser.
+    from scendsl.report.numbers import format_value
+
+    assert format_value(seconds, "time") == shown
+    assert quantity_from_text(shown)[0] == pytest.approx(seconds)

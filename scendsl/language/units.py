@@ -100,10 +100,12 @@ _UNIT_LIST = [
     Unit("MtCO2", "mass", 1e9),
 ]
 
-#: Every unit the language accepts, by symbol. Singular spellings of time units are accepted too.
+#: Every unit the language accepts, by symbol. Singular spellings of time units are accepted too,
+#: and `min`, which briefings write: a figure copied from a briefing reads back.
 UNITS: dict[str, Unit] = {u.symbol: u for u in _UNIT_LIST}
 for _plural, _singular in (
     ("minutes", "minute"),
+    ("minutes", "min"),
     ("hours", "hour"),
     ("days", "day"),
     ("years", "year"),

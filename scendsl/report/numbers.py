@@ -114,15 +114,26 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
     if scales:
         for factor, suffix in scales:
             if abs(value) >= factor:
-                return f"{sig(value / factor)} {suffix}"
+                return _with_unit(sig(value / factor), suffix)
         factor, suffix = scales[-1]
-        return f"{sig(value / factor)} {suffix}"
+        return _with_unit(sig(value / factor), suffix)
     for factor, word in _COUNT:
         if abs(value) >= factor:
             return f"{sig(value / factor)} {word}"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return sig(value)
+
+
+#: Units written as plural words, read as singular when the number is exactly one.
+_SINGULAR = {"years": "year", "days": "day", "hours": "hour"}
+
+
+def _with_unit(number: str, unit: str) -> str:
+    """`1 year`, not `1 years`; abbreviations (`1 min`, `1 MW`) stay as they are."""
+    if number in ("1", "−1", "-1"):
+        unit = _SINGULAR.get(unit, unit)
+    return f"{number} {unit}"
 
 
 def format_delta(old: float, new: float, dimension: str) -> str:
