@@ -134,6 +134,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if args.output is not None:
+        from scendsl.files import check_output_file
+
+        check_output_file(args.output)  # never over a scenario file, and before any work
     scenarios = load(args)
     from scendsl.app.pipeline import evaluate_all, sweep_table
 

@@ -1,0 +1,110 @@
+"""Eighth hostile-input review: the auto layout and the default MFU spread at extreme values,
+unusual regions, files that change kind under `serve`, and the command line's output paths.
+Each test is named after the class of problem it pins."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from factories import scenario_text
+from scendsl.app.incremental import IncrementalBuilder
+from scendsl.cli import main
+from scendsl.errors import ScenarioError
+
+
+def _scenario_file(folder: Path, name: str = "one") -> Path:
+    source = folder / f"{name}.scn"
+    source.write_text(scenario_text(name, title="One"), encoding="utf-8")
+    return source
+
+
+# ------------------------------------------- a table written over a scenario file is refused
+@pytest.mark.parametrize("target", ["input", "link to input", "new scn", "upper case"])
+def test_an_eval_table_written_over_a_scenario_file_is_refused_and_the_file_kept(
+    tmp_path, capsys, target
+):
+    # `eval --format csv -o one.scn` replaced the scenario with a table: the input was gone and
+    # the next `check` of the folder read CSV as a scenario.
+    source = _scenario_file(tmp_path)
+    before = source.read_bytes()
+    output = {
+        "input": source,
+        "link to input": tmp_path / "table.csv",
+        "new scn": tmp_path / "table.scn",
+        "upper case": tmp_path / "TABLE.SCN",
+    }[target]
+    if target == "link to input":
+        output.symlink_to(source.name)
+    code = main(["eval", str(source), "--samples", "0", "--format", "csv", "-o", str(output)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err and "internal error" not in err
+    assert "is a scenario file" in err
+    assert source.read_bytes() == before
+    if target in ("new scn", "upper case"):
+        assert not output.exists()
+
+
+def test_an_eval_table_written_beside_the_scenarios_is_still_written(tmp_path):
+    source = _scenario_file(tmp_path)
+    table = tmp_path / "table.csv"
+    assert main(["eval", str(source), "--samples", "0", "--format", "csv", "-o", str(table)]) == 0
+    assert table.read_text(encoding="utf-8").startswith("scenario,")
+
+
+# ------------------------------------- serve's rebuild reads the templates folder safely
+def _stamp_within(builder: IncrementalBuilder, seconds: float) -> str:
+    """The builder's digest of its templates, or a failure when it does not return in time
+    (a blocked open of a FIFO, a read that never ends)."""
+    done: list[str] = []
+    worker = threading.Thread(target=lambda: done.append(builder._templates_stamp()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not done:
+        pytest.fail(f"the templates' digest did not return within {seconds} s")
+    return done[0]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device link"])
+def test_serve_does_not_hang_on_a_fifo_or_a_device_in_the_templates_folder(tmp_path, kind):
+    # `serve --templates tpl` digested every file of the folder with a plain `open` and a
+    # whole `read()` at each rebuild: a FIFO there blocked the rebuild for ever, a link to
+    # /dev/zero read without end (the one-shot build's digest already refused both).
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "notes.txt").write_text("kept", encoding="utf-8")
+    odd = templates / "odd"
+    if kind == "fifo":
+        os.mkfifo(odd)
+    else:
+        odd.symlink_to("/dev/zero")
+    builder = IncrementalBuilder(["none.scn"], str(tmp_path / "out"), str(templates), samples=0)
+    first = _stamp_within(builder, 5.0)
+    (templates / "notes.txt").write_text("changed", encoding="utf-8")
+    assert _stamp_within(builder, 5.0) != first  # an edit beside it still starts a rebuild
+
+
+def test_serve_rebuilds_with_a_fifo_in_the_templates_folder(tmp_path):
+    source = _scenario_file(tmp_path)
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    os.mkfifo(templates / "pipe")
+    builder = IncrementalBuilder([str(source)], str(tmp_path / "out"), str(templates), samples=0)
+    done: list[object] = []
+    worker = threading.Thread(target=lambda: done.append(builder.build()), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert done, "the rebuild hung"
+    assert (tmp_path / "out" / "one.html").is_file()
+
+
+def test_a_refused_output_file_is_a_scenario_error_not_an_os_error(tmp_path):
+    from scendsl.files import check_output_file
+
+    with pytest.raises(ScenarioError, match="is a scenario file"):
+        check_output_file(str(_scenario_file(tmp_path)))
+    check_output_file(str(tmp_path / "table.xlsx"))
