@@ -122,7 +122,8 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
     from scendsl.suggest import suggest
 
     hint = suggest(name, candidates)
-    print(f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else ""), file=sys.stderr)
+    line = f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else "")
+    print(visible_path(line), file=sys.stderr)  # one line, whatever the name holds
     return EXIT_INPUT
 
 

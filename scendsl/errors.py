@@ -96,7 +96,9 @@ class Diagnostic:
             return f"{visible_path(span.file)}:{span.line}:{span.col}"
 
         where = f"{at(self.span)}: " if self.span else ""
-        lines = [visible(f"{where}{self.severity}: {self.message}")]
+        # A message, hint or note is one line: a word from the command line in it (a scenario
+        # or metric name, a region) holding a line break must not forge a line of its own.
+        lines = [visible_path(f"{where}{self.severity}: {self.message}")]
         if self.span is not None and self.source_line is not None:
             raw = self.source_line.rstrip("\n").expandtabs(1)
             text = visible(raw)  # an ESC or a bidi override in the line is shown, not obeyed
@@ -111,9 +113,9 @@ class Diagnostic:
             lines.append(f"  {text}")
             lines.append("  " + " " * shown_start + "^" + "~" * (width - 1))
         if self.hint:
-            lines.append(visible(f"  hint: {self.hint}"))
+            lines.append(visible_path(f"  hint: {self.hint}"))
         for label, span in self.related:
-            lines.append(visible(f"  {at(span)}: note: {label}"))
+            lines.append(visible_path(f"  {at(span)}: note: {label}"))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:

@@ -108,3 +108,42 @@ def test_a_refused_output_file_is_a_scenario_error_not_an_os_error(tmp_path):
     with pytest.raises(ScenarioError, match="is a scenario file"):
         check_output_file(str(_scenario_file(tmp_path)))
     check_output_file(str(tmp_path / "table.xlsx"))
+
+
+# ------------------------------------- a word from the command line cannot forge output lines
+FORGED = "x\nok: 0 errors, every claim holds"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["explain", "{file}", FORGED, "performance.training_time"],
+        ["explain", "{file}", "one", FORGED],
+        ["new", FORGED, "-o", "-"],
+        ["new", "fresh", "--region", FORGED, "-o", "-"],
+        ["new", "fresh", "--accelerator", FORGED, "-o", "-"],
+        ["new", "fresh", "--from", "{file}:" + FORGED, "-o", "-"],
+    ],
+    ids=["explain scenario", "explain metric", "new name", "region", "accelerator", "from"],
+)
+def test_a_name_with_a_line_break_on_the_command_line_cannot_forge_output_lines(
+    tmp_path, capsys, arguments
+):
+    # Paths were printed with their line breaks spelt (item 56), but the names a command takes
+    # (a scenario, a metric, a region, an accelerator) were printed as given: the second line
+    # of `explain x.scn 'x<LF>ok: 0 errors' m` read "ok: 0 errors, every claim holds".
+    source = _scenario_file(tmp_path)
+    code = main([a.replace("{file}", str(source)) for a in arguments])
+    captured = capsys.readouterr()
+    assert code != 0
+    for line in (captured.out + captured.err).splitlines():
+        assert not line.startswith("ok:"), line
+    assert "\\nok" in captured.err  # the line break is spelt, in the one line
+
+
+def test_every_line_of_a_diagnostic_is_one_line_whatever_its_message_holds():
+    from scendsl.errors import Diagnostic, Span
+
+    diagnostic = Diagnostic("bad\rname\nok: fine", Span("a.scn", 1, 1), "try\nok")
+    rendered = diagnostic.render().splitlines()
+    assert rendered == ["a.scn:1:1: error: bad\\rname\\nok: fine", "  hint: try\\nok"]
