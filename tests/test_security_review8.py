@@ -147,3 +147,80 @@ def test_every_line_of_a_diagnostic_is_one_line_whatever_its_message_holds():
     diagnostic = Diagnostic("bad\rname\nok: fine", Span("a.scn", 1, 1), "try\nok")
     rendered = diagnostic.render().splitlines()
     assert rendered == ["a.scn:1:1: error: bad\\rname\\nok: fine", "  hint: try\\nok"]
+
+
+# ------------------------------- a link swapped in between the discovery and the read is refused
+SECRET = 'scenario secret {\n  title "the secret outside"\n}\n'
+
+
+def _swap_for_link_outside(file: Path, outside: Path) -> None:
+    file.unlink()
+    file.symlink_to(outside)
+
+
+def test_a_file_swapped_for_a_link_outside_after_the_discovery_is_not_read(tmp_path):
+    # The discovery refused a link leaving the named folder, but the file was read later by
+    # its path, following whatever link was there by then: a file swapped between the two
+    # (a shared folder, `serve` rebuilding on every change) was read, parsed and quoted.
+    from scendsl.errors import DiagnosticSink
+    from scendsl.files import scenario_files
+    from scendsl.language.loading import load_documents
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    victim = _scenario_file(folder)
+    outside = tmp_path / "private.scn"
+    outside.write_text(SECRET, encoding="utf-8")
+    sink, roots = DiagnosticSink(), {}
+    files = scenario_files([str(folder)], sink, roots)
+    assert files == [str(victim)] and not sink.diagnostics
+    _swap_for_link_outside(victim, outside)  # after the discovery, before the read
+    documents = load_documents(files, sink, roots=roots)
+    assert documents == []
+    (diagnostic,) = sink.diagnostics
+    assert "leads outside" in diagnostic.message
+    assert "secret" not in diagnostic.render()
+
+
+def test_an_import_swapped_for_a_link_outside_is_not_read(tmp_path):
+    from scendsl.files import open_regular
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    inside = _scenario_file(folder, "inner")
+    outside = tmp_path / "private.scn"
+    outside.write_text(SECRET, encoding="utf-8")
+    with open_regular(str(inside), inside=str(folder)) as handle:
+        assert handle.read().startswith(b"scenario inner")
+    _swap_for_link_outside(inside, outside)
+    with pytest.raises(OSError, match="leads outside"):
+        open_regular(str(inside), inside=str(folder))
+    (folder / "near.scn").symlink_to("inner.scn")  # a link inside to a link out: still out
+    with pytest.raises(OSError, match="leads outside"):
+        open_regular(str(folder / "near.scn"), inside=str(folder))
+
+
+def test_fmt_never_writes_through_a_link_swapped_in_after_the_discovery(tmp_path):
+    from scendsl.files import replace_file
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    victim = _scenario_file(folder)
+    outside = tmp_path / "private.scn"
+    outside.write_text(SECRET, encoding="utf-8")
+    _swap_for_link_outside(victim, outside)
+    with pytest.raises(OSError, match="leads outside"):
+        replace_file(str(victim), b"formatted", inside=str(folder))
+    assert outside.read_text(encoding="utf-8") == SECRET
+    replace_file(str(folder / "new.scn"), b"formatted", inside=str(folder))
+    assert (folder / "new.scn").read_bytes() == b"formatted"
+
+
+def test_a_file_named_on_the_command_line_is_still_read_wherever_its_link_leads(tmp_path):
+    outside = tmp_path / "elsewhere" / "one.scn"
+    outside.parent.mkdir()
+    outside.write_text(scenario_text("one"), encoding="utf-8")
+    link = tmp_path / "here" / "one.scn"
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    assert main(["check", str(link)]) == 0

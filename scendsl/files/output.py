@@ -32,13 +32,22 @@ _NAME_KEPT = 64
 
 
 # ------------------------------------------------------------------------------ writing a file
-def replace_file(path: str, data: bytes) -> None:
+def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
     """Replace the file's content in one step (a crash leaves the old or the new file).
 
     A link named on the command line is kept and its target rewritten (naming it is consent);
-    the discovery has already refused links that leave a named folder. OSError on failure.
+    the discovery has already refused links that leave a named folder, and with `inside` (that
+    folder) a link swapped in since is refused here too. OSError on failure.
     """
     target = os.path.realpath(path)
+    if inside is not None:
+        root = os.path.realpath(inside)
+        if os.path.commonpath([root, target]) != root:
+            raise OSError(
+                errno.EACCES,
+                f"it leads outside '{_p(inside)}' (a link changed after the folder was searched)",
+                path,
+            )
     folder, name = os.path.split(target)
     handle, temporary = tempfile.mkstemp(prefix=f".{name[:_NAME_KEPT]}.", suffix=".fmt", dir=folder)
     try:

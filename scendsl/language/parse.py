@@ -353,14 +353,19 @@ def _or_list(words: list[str]) -> str:
 
 
 def parse_file(
-    path: str, display_name: str | None = None, *, max_tokens: int = MAX_TOKENS
+    path: str,
+    display_name: str | None = None,
+    *,
+    max_tokens: int = MAX_TOKENS,
+    inside: str | None = None,
 ) -> Document:
-    """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics."""
+    """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics. With
+    `inside` (a folder), a file that is not inside it when opened is refused unread."""
     name = display_name or path
     try:
         from scendsl.files import open_regular  # never blocks on a FIFO
 
-        with open_regular(path) as handle:
+        with open_regular(path, inside=inside) as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ScenarioError(
