@@ -224,3 +224,24 @@ def test_a_file_named_on_the_command_line_is_still_read_wherever_its_link_leads(
     link.parent.mkdir()
     link.symlink_to(outside)
     assert main(["check", str(link)]) == 0
+
+
+# ----------------------------- an output folder swapped for a link after its check is refused
+def test_an_output_folder_swapped_for_a_link_after_its_check_is_not_written_through(tmp_path):
+    # The output folder was checked (no link) before the build, then resolved again with
+    # realpath when written: swapped for a link in between (`serve` rebuilds for as long as it
+    # runs), the briefings went into the link's target, whose files were carried along.
+    from scendsl.files import check_output_folder, write_output
+
+    source = _scenario_file(tmp_path)
+    out, victim = tmp_path / "out", tmp_path / "victim"
+    out.mkdir()
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine", encoding="utf-8")
+    check_output_folder(str(out), [str(source)])  # the check passes: a real folder
+    out.rmdir()
+    out.symlink_to(victim)  # swapped while the build runs
+    with pytest.raises(ScenarioError, match="symbolic link"):
+        write_output({"index.md": b"page"}, out)
+    assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
+    assert out.is_symlink()

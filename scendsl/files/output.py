@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scendsl.errors import ScenarioError
 from scendsl.files.discovery import open_regular
-from scendsl.files.guard import _refuse_mounts
+from scendsl.files.guard import _refuse_linked_output, _refuse_mounts
 from scendsl.files.problems import _kind, problem, reason
 from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
@@ -176,6 +176,9 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
             None,
             "the old output is kept",
         )
+    # Checked again when writing, not only before the build: a folder swapped for a link in
+    # the meantime (`serve` rebuilds for as long as it runs) would be resolved to its target.
+    _refuse_linked_output(str(folder))
     target = Path(os.path.realpath(folder))
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
