@@ -245,3 +245,37 @@ def test_an_output_folder_swapped_for_a_link_after_its_check_is_not_written_thro
         write_output({"index.md": b"page"}, out)
     assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
     assert out.is_symlink()
+
+
+# ------------------------------------------------ a run shorter than one step is warned about
+def _warning_of(text: str, rule: str):
+    import scendsl
+    from scendsl.model.evaluate import evaluate
+    from scendsl.report.warnings import scenario_warnings
+
+    result = evaluate(scendsl.load_text(text, name="x.scn").scenarios[0])
+    return result, next((w for w in scenario_warnings(result) if w.rule == rule), None)
+
+
+def test_a_run_of_fewer_tokens_than_one_step_warns_at_the_tokens_line():
+    # One token on 10^9 accelerators (no parallelism written: the auto layout, the default
+    # global batch): 6.1e-14 optimizer steps and a training time of 2e-14 s beside a step
+    # time of minutes, in every output, without a word.
+    body = "  workload {\n    parameters 1B\n    tokens 1.0001\n  }\n"
+    result, warning = _warning_of(
+        scenario_text("s", count=1_000_000_000, body=body), "run-shorter-than-one-step"
+    )
+    assert result.metrics["performance.steps"].value < 1
+    assert warning is not None
+    assert warning.span is not None and warning.span.line == 10  # `tokens 1.0001`
+    assert "fewer than one optimizer step" in warning.text
+    assert "performance.training_time" in warning.metrics
+
+
+def test_a_run_of_many_steps_gets_no_one_step_warning():
+    body = "  workload {\n    parameters 1B\n    tokens 1T\n  }\n"
+    result, warning = _warning_of(
+        scenario_text("s", count=1024, body=body), "run-shorter-than-one-step"
+    )
+    assert result.metrics["performance.steps"].value > 1
+    assert warning is None
