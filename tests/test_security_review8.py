@@ -279,3 +279,37 @@ def test_a_run_of_many_steps_gets_no_one_step_warning():
     )
     assert result.metrics["performance.steps"].value > 1
     assert warning is None
+
+
+# ------------------------------------ a table is never written over a device, FIFO or folder
+@pytest.mark.parametrize("kind", ["fifo", "link to fifo", "folder"])
+def test_an_eval_table_is_not_written_over_a_fifo_a_device_or_a_folder(tmp_path, capsys, kind):
+    # `eval -o FILE` replaced FILE with a new regular file whatever it was: `-o /dev/null` (a
+    # common idiom) run as root replaced the system's /dev/null with a file of CSV, and a FIFO
+    # a reader waited on became a file. (A FIFO stands for the device here: a test never
+    # touches /dev.)
+    source = _scenario_file(tmp_path)
+    target = tmp_path / "pipe"
+    if kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)
+    output = target
+    if kind == "link to fifo":
+        output = tmp_path / "table.csv"
+        output.symlink_to(target.name)
+    code = main(["eval", str(source), "--samples", "0", "--format", "csv", "-o", str(output)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err and "internal error" not in err
+    assert "not a file" in err
+    assert target.is_dir() if kind == "folder" else target.is_fifo()
+
+
+def test_replacing_a_file_never_replaces_a_fifo_or_a_device(tmp_path):
+    from scendsl.files import replace_file
+
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(OSError, match="not a regular file"):
+        replace_file(str(tmp_path / "pipe"), b"table")
+    assert (tmp_path / "pipe").is_fifo()

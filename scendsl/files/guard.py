@@ -23,8 +23,9 @@ SCENARIO_SUFFIX = ".scn"
 
 def check_output_file(path: str) -> None:
     """Refuse, before any work, a file a command would write a table or export to when it is a
-    scenario file: its name as written or the file it leads to (through links) ends in `.scn`,
-    in any case. `eval -o one.scn` replaced the scenario with CSV."""
+    scenario file (its name as written or the file it leads to ends in `.scn`, in any case:
+    `eval -o one.scn` replaced the scenario with CSV) or is not a regular file (a folder, a
+    FIFO, a device: `eval -o /dev/null` replaced the device with a file)."""
     for name in (path, os.path.realpath(path)):
         if os.path.basename(name).lower().endswith(SCENARIO_SUFFIX):
             raise problem(
@@ -33,6 +34,18 @@ def check_output_file(path: str) -> None:
                 None,
                 "name a file ending in .csv or .xlsx",
             )
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # a new file, or one the write reports
+    if not stat.S_ISREG(mode):
+        # The file is replaced as a whole: a device (`-o /dev/null`) or a FIFO would become a
+        # regular file for every other program.
+        raise problem(
+            f"refusing to write the table to '{_p(path)}': it is {_kind(mode)}, not a file",
+            None,
+            "name a regular file, or leave out -o to write the table to standard output",
+        )
 
 
 # ------------------------------------------------------------------------ the output folder

@@ -40,6 +40,12 @@ def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
     folder) a link swapped in since is refused here too. OSError on failure.
     """
     target = os.path.realpath(path)
+    with contextlib.suppress(FileNotFoundError):
+        mode = os.stat(target).st_mode
+        if not stat.S_ISREG(mode):
+            # Replaced, `/dev/null` (`eval -o /dev/null`, as root) or a FIFO a reader waits on
+            # would become a regular file for every other program.
+            raise OSError(errno.EINVAL, f"it is {_kind(mode)}, not a regular file", path)
     if inside is not None:
         root = os.path.realpath(inside)
         if os.path.commonpath([root, target]) != root:
