@@ -313,3 +313,64 @@ def test_replacing_a_file_never_replaces_a_fifo_or_a_device(tmp_path):
     with pytest.raises(OSError, match="not a regular file"):
         replace_file(str(tmp_path / "pipe"), b"table")
     assert (tmp_path / "pipe").is_fifo()
+
+
+# ------------------------------- (held) the auto layout and the sweep at extreme valid inputs
+_EXTREME_ACCELERATORS = """accelerator tiny {
+  bf16_dense 1.1 GFLOPS
+  hbm 1.1 MB
+  hbm_bandwidth 1.1 MB/s
+  scaleup_bandwidth 1.1 MB/s
+  scaleout_bandwidth 1.1 MB/s
+  hostlink_bandwidth 1.1 MB/s
+  tdp 1.1 W
+}
+accelerator huge {
+  bf16_dense 99 EFLOPS
+  hbm 999 TB
+  hbm_bandwidth 99000 TB/s
+  scaleup_bandwidth 99000 TB/s
+  scaleout_bandwidth 99000 TB/s
+  hostlink_bandwidth 99000 TB/s
+  tdp 999 kW
+}
+"""
+
+
+@pytest.mark.parametrize("accelerator", ["tiny", "huge", "H100"])
+def test_the_auto_layout_at_extreme_inputs_gives_finite_figures_and_the_sweep_agrees(
+    accelerator,
+):
+    # No `parallelism` written: the model walks its ladder. At each end of parameters, tokens
+    # and count, dense and with more experts than accelerators, every figure is finite and the
+    # vectorised sweep chooses what `evaluate` chooses for each variant.
+    import math
+
+    import numpy as np
+
+    import scendsl
+    from scendsl.model.sweep import evaluate_sweep
+
+    body = "  workload {\n    parameters 1B\n    tokens 1T\n    experts 1000000\n  }\n"
+    text = _EXTREME_ACCELERATORS + scenario_text("s", accelerator=accelerator, body=body)
+    text += (
+        "sweep w from s {\n  workload.parameters [1.0001, 70B, 9.99e15]\n"
+        "  workload.tokens [1.0001, 9.9e17]\n  cluster.count [1, 7, 1000000000]\n}\n"
+    )
+    sweep = scendsl.load_text(text).sweeps[0]
+    with np.errstate(all="raise"):
+        table = evaluate_sweep(sweep)
+    for index, variant in enumerate(sweep.variants()):
+        result = scendsl.evaluate(variant)
+        for name, node in (*result.inputs.items(), *result.metrics.items()):
+            value = node.value
+            if isinstance(value, float) and name.startswith(("workload.", "performance.")):
+                assert not math.isnan(value), (variant.name, name)
+            if name in table.numbers and isinstance(value, (int, float)):
+                swept = table.value(name, index)
+                assert swept is not None and math.isclose(swept, value, rel_tol=1e-9), (
+                    variant.name,
+                    name,
+                    swept,
+                    value,
+                )
