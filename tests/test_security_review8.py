@@ -374,3 +374,32 @@ def test_the_auto_layout_at_extreme_inputs_gives_finite_figures_and_the_sweep_ag
                     swept,
                     value,
                 )
+
+
+# ------------------------- the templates' digest never reads a file outside the templates folder
+def test_the_templates_digest_does_not_read_a_huge_file_a_link_leads_to_outside_the_folder(
+    tmp_path,
+):
+    # The build's and `serve`'s digest of a templates folder followed links out of it and read
+    # what they named whole: a link to a file of terabytes (/proc/kcore, here a sparse 64 GiB
+    # file) held the build for as long as the read took, though the loader refuses such a
+    # template anyway.
+    from scendsl.app.cache import folder_digest
+
+    huge = tmp_path / "huge.bin"
+    with open(huge, "wb") as handle:
+        handle.truncate(64 << 30)
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "index.md.j2").write_text("# {{ 1 }}", encoding="utf-8")
+    (templates / "big").symlink_to(huge)
+    done: list[str] = []
+    worker = threading.Thread(target=lambda: done.append(folder_digest(str(templates))))
+    worker.daemon = True
+    worker.start()
+    worker.join(10.0)
+    assert done, "the digest read the file outside the folder"
+    first = done[0]
+    (templates / "big").unlink()
+    (templates / "big").symlink_to("index.md.j2")  # now a template inside: read, and counted
+    assert folder_digest(str(templates)) != first

@@ -293,8 +293,9 @@ def _no_one_else_can_swap(folder: Path, owner: int) -> bool:
         current = current.parent
 
 
-def file_digest(path: str) -> str | None:
-    """SHA-256 of a regular file's content, or None if it cannot be read as one.
+def file_digest(path: str, inside: str | None = None) -> str | None:
+    """SHA-256 of a regular file's content, or None if it cannot be read as one (or, with
+    `inside`, if it is not a file inside that folder).
 
     Read in pieces: a templates folder may hold a file of gigabytes (data beside the templates,
     `--templates .` in a project), which read whole ended a build in a MemoryError."""
@@ -302,7 +303,7 @@ def file_digest(path: str) -> str | None:
 
     hasher = hashlib.sha256()
     try:
-        with open_regular(path) as handle:
+        with open_regular(path, inside=inside) as handle:
             while piece := handle.read(1 << 20):
                 hasher.update(piece)
     except OSError:
@@ -312,7 +313,11 @@ def file_digest(path: str) -> str | None:
 
 def folder_digest(folder: str | None) -> str:
     """A hash of every file under `folder` by relative path and content (a templates folder: a
-    template added later may shadow a built-in one). Links and unreadable files count too."""
+    template added later may shadow a built-in one). Links and unreadable files count too.
+
+    A link counts by what it names, and only a file inside the folder by its content: the
+    loader refuses a template leading outside, and reading one (a link to a file of terabytes,
+    such as /proc/kcore) held every build and rebuild of `serve` for as long as it read."""
     if folder is None:
         return "none"
     parts: list[str] = []
@@ -320,7 +325,10 @@ def folder_digest(folder: str | None) -> str:
         dirs.sort()
         for name in sorted(names):
             path = os.path.join(top, name)
-            parts += [os.path.relpath(path, folder), file_digest(path) or "unreadable"]
+            parts += [os.path.relpath(path, folder), file_digest(path, folder) or "unreadable"]
+            if os.path.islink(path):
+                with contextlib.suppress(OSError):
+                    parts.append("link:" + os.readlink(path))
     return digest(os.path.realpath(folder), *parts)
 
 
