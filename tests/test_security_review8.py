@@ -403,3 +403,59 @@ def test_the_templates_digest_does_not_read_a_huge_file_a_link_leads_to_outside_
     (templates / "big").unlink()
     (templates / "big").symlink_to("index.md.j2")  # now a template inside: read, and counted
     assert folder_digest(str(templates)) != first
+
+
+# --------------------------- compiled templates are never read from a folder others can write
+def test_the_compiled_template_cache_is_not_used_in_a_folder_others_can_write(
+    tmp_path, monkeypatch
+):
+    from scendsl.report import loader
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # another user's, or anyone's: XDG_CACHE_HOME=/tmp/shared
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    assert loader.bytecode_cache("markdown") is None
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(mine))
+    assert loader.bytecode_cache("markdown") is not None
+
+
+def test_a_poisoned_compiled_template_in_a_shared_cache_folder_runs_no_code(tmp_path):
+    # Jinja reads a compiled template with pickle and marshal: an entry in a cache folder
+    # another user could write (XDG_CACHE_HOME=/tmp/shared, a group-writable home) ran their
+    # code in the next build, outside the sandbox. The build cache had refused such folders
+    # since the fourth review (item 40); the compiled-template cache had no such check.
+    import pickle
+    import subprocess
+    import sys
+
+    from jinja2.bccache import bc_magic
+
+    source = _scenario_file(tmp_path)
+    shared, marker = tmp_path / "shared", tmp_path / "PWNED"
+    shared.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_CACHE_HOME": str(shared), "HOME": str(tmp_path)}
+
+    def build(name: str) -> None:
+        env["SCENDSL_CACHE_DIR"] = str(tmp_path / f"cache-{name}")  # no build-cache hit
+        command = [sys.executable, "-m", "scendsl", "build", str(source), "-o", name]
+        subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
+
+    build("first")  # compiles the templates into a folder that is ours, for now
+    entries = list(shared.rglob("*.cache"))
+    assert entries
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    for folder in [shared, *shared.rglob("*")]:
+        if folder.is_dir():
+            folder.chmod(0o777)  # now anyone's
+    for entry in entries:
+        entry.write_bytes(bc_magic + pickle.dumps(Payload(), 2))
+    build("second")
+    assert not marker.exists()
+    assert (tmp_path / "second" / "one.html").is_file()

@@ -75,20 +75,9 @@ class BuildCache:
     def private(self) -> bool:
         """Whether the entries folder is this user's alone (made so if missing): an entry
         another user could write would put their HTML into our briefings."""
-        try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            info = os.stat(self.folder, follow_symlinks=False)
-        except (OSError, ValueError):
-            return False
-        import stat
+        from scendsl.files.private import private_folder
 
-        owner = os.getuid() if hasattr(os, "getuid") else info.st_uid  # (Windows: no owners)
-        return (
-            stat.S_ISDIR(info.st_mode)
-            and info.st_uid == owner
-            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-            and _no_one_else_can_swap(self.folder.parent, owner)
-        )
+        return private_folder(self.folder)
 
     def key(self, kind: str, *parts: bytes | str) -> str:
         """The key of an entry of `kind` made from `parts` with this version of scendsl."""
@@ -268,29 +257,6 @@ def _build_record(
     ):
         return None
     return [tuple(i) for i in inputs], [tuple(o) for o in outputs]
-
-
-def _no_one_else_can_swap(folder: Path, owner: int) -> bool:
-    """Whether `folder` and every folder above it are safe from other users: each owned by
-    `owner` or root, and writable by no one else unless sticky (as /tmp is), so that no other
-    user can rename the cache's folder away and put their own in its place."""
-    import stat
-
-    if not hasattr(os, "getuid"):
-        return True  # (Windows: no owners, no such modes)
-    current = Path(os.path.realpath(folder))  # the folders really passed through
-    while True:
-        try:
-            info = os.stat(current)
-        except OSError:
-            return False
-        if info.st_uid not in (owner, 0):
-            return False
-        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
-            return False
-        if current.parent == current:
-            return True
-        current = current.parent
 
 
 def file_digest(path: str, inside: str | None = None) -> str | None:

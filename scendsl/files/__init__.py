@@ -33,6 +33,8 @@ Writing (`build`, `fmt`):
   there that is a folder, a link or anything else is the user's and kept. Everything else in
   the folder is the user's and kept.
 - `fmt` replaces a file through a temporary file in the same folder and `os.replace`.
+- A cache folder (the build cache, the compiled templates) is used only when this user alone can
+  write it and no other user can swap a folder above it (`files.private.private_folder`).
 - A table (`eval -o FILE`) is never written to a scenario file: `-o`, or the file it leads to,
   ending in `.scn` is refused before any work (`check_output_file`).
 - An operating-system refusal (disk full, read-only, a parent that is a file, a name too long, a
