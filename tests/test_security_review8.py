@@ -459,3 +459,61 @@ def test_a_poisoned_compiled_template_in_a_shared_cache_folder_runs_no_code(tmp_
     build("second")
     assert not marker.exists()
     assert (tmp_path / "second" / "one.html").is_file()
+
+
+# -------------------------- the parser's grammar cache is never read from the shared temp folder
+def test_a_grammar_cache_planted_in_the_temp_folder_runs_no_code(tmp_path):
+    # Lark(cache=True) kept its analysis of the grammar in the temp folder under a name any
+    # local user can work out (the user's name and a hash of the public grammar) and
+    # unpickled it at every start: another user who made that file first ran their code in
+    # the analyst's `scendsl check`, `build` and language server.
+    import pickle
+    import subprocess
+    import sys
+
+    shared, home, marker = tmp_path / "tmp", tmp_path / "home", tmp_path / "PWNED"
+    shared.mkdir()
+    shared.chmod(0o1777)  # as /tmp
+    home.mkdir()
+    env = {**os.environ, "TMPDIR": str(shared), "HOME": str(home)}
+    env.pop("XDG_CACHE_HOME", None)
+    planting = (
+        "from lark import Lark\n"
+        "from scendsl.language.parse import _grammar\n"
+        "Lark(_grammar(), cache=True, parser='lalr', lexer='contextual', "
+        "maybe_placeholders=False)\n"
+    )
+    subprocess.run([sys.executable, "-c", planting], env=env, check=True)
+    (planted,) = shared.glob(".lark_cache_*")  # the name the other user works out
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    sha = planted.read_bytes().split(b"\n", 1)[0]
+    planted.write_bytes(sha + b"\n" + pickle.dumps(Payload(), 2))
+    source = _scenario_file(tmp_path)
+    check = subprocess.run(
+        [sys.executable, "-m", "scendsl", "check", str(source)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
+    assert not marker.exists()
+    assert list((home / ".cache" / "scendsl" / "grammar").glob("lark-*.pickle"))
+
+
+def test_the_grammar_cache_is_not_kept_in_a_folder_others_can_write(tmp_path, monkeypatch):
+    from scendsl.language.parse import _grammar_cache_file
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    assert _grammar_cache_file() is None
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(mine))
+    cache = _grammar_cache_file()
+    assert cache is not None and cache.startswith(str(mine))

@@ -36,7 +36,8 @@ Writing (`build`, `fmt`):
 - A cache folder (the build cache, the compiled templates) is used only when this user alone can
   write it and no other user can swap a folder above it (`files.private.private_folder`).
 - A table (`eval -o FILE`) is never written to a scenario file: `-o`, or the file it leads to,
-  ending in `.scn` is refused before any work (`check_output_file`).
+  ending in `.scn`, or one that is not a regular file (`/dev/null`), is refused before any
+  work (`check_output_file`).
 - An operating-system refusal (disk full, read-only, a parent that is a file, a name too long, a
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
 """
