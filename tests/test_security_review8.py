@@ -517,3 +517,24 @@ def test_the_grammar_cache_is_not_kept_in_a_folder_others_can_write(tmp_path, mo
     monkeypatch.setenv("XDG_CACHE_HOME", str(mine))
     cache = _grammar_cache_file()
     assert cache is not None and cache.startswith(str(mine))
+
+
+# --------------------------------- a diagnostic of a later stage quotes the line it points at
+def test_a_warning_quotes_its_own_line_in_a_file_holding_carriage_returns(tmp_path, capsys):
+    # A later stage (the warnings) reads the file again to quote a line; it read it in text
+    # mode, which turns a carriage return inside a string into a line break: every line after
+    # `title "x<CR>ok: all claims hold"` was quoted one off (the `region` warning showed the
+    # string's tail "ok: all claims hold" under its caret).
+    from scendsl.errors import DiagnosticSink, Span
+
+    source = tmp_path / "cr.scn"
+    text = scenario_text("a", title="x\rok: all claims hold")
+    source.write_bytes(text.encode("utf-8"))
+    lines = text.split("\n")
+    region = next(i for i, line in enumerate(lines, start=1) if "region" in line)
+    sink = DiagnosticSink()
+    sink.error("x", Span(str(source), region, 3))
+    assert sink.diagnostics[0].source_line == "  region US"
+    assert main(["check", str(source)]) == 0
+    err = capsys.readouterr().err
+    assert "ok: all claims hold" not in err.split(f":{region}:3: warning:")[1].splitlines()[1]
