@@ -126,7 +126,8 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
     from scendsl.suggest import suggest
 
     hint = suggest(name, candidates)
-    print(f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else ""), file=sys.stderr)
+    line = f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else "")
+    print(visible_path(line), file=sys.stderr)  # one line, whatever the name holds
     return EXIT_INPUT
 
 
@@ -138,6 +139,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if args.output is not None:
+        from scendsl.files import check_output_file
+
+        check_output_file(args.output)  # never over a scenario file, and before any work
     scenarios = load(args)
     from scendsl.app.pipeline import evaluate_all, sweep_table
 

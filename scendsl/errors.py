@@ -96,7 +96,9 @@ class Diagnostic:
             return f"{visible_path(span.file)}:{span.line}:{span.col}"
 
         where = f"{at(self.span)}: " if self.span else ""
-        lines = [visible(f"{where}{self.severity}: {self.message}")]
+        # A message, hint or note is one line: a word from the command line in it (a scenario
+        # or metric name, a region) holding a line break must not forge a line of its own.
+        lines = [visible_path(f"{where}{self.severity}: {self.message}")]
         if self.span is not None and self.source_line is not None:
             raw = self.source_line.rstrip("\n").expandtabs(1)
             text = visible(raw)  # an ESC or a bidi override in the line is shown, not obeyed
@@ -111,9 +113,9 @@ class Diagnostic:
             lines.append(f"  {text}")
             lines.append("  " + " " * shown_start + "^" + "~" * (width - 1))
         if self.hint:
-            lines.append(visible(f"  hint: {self.hint}"))
+            lines.append(visible_path(f"  hint: {self.hint}"))
         for label, span in self.related:
-            lines.append(visible(f"  {at(span)}: note: {label}"))
+            lines.append(visible_path(f"  {at(span)}: note: {label}"))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
@@ -161,13 +163,10 @@ class DiagnosticSink:
         if span.file not in self.sources:
             # A later stage quoting a file the parser read: read it again, but only a regular
             # file (never block on a FIFO) and no more than the parser's 8 MiB limit.
-            if not os.path.isfile(span.file):
+            text = _read_quoted(span.file)
+            if text is None:
                 return None
-            try:
-                with open(span.file, encoding="utf-8-sig") as handle:
-                    self.sources[span.file] = handle.read(8 * 1024 * 1024)
-            except (OSError, UnicodeDecodeError, ValueError):
-                return None
+            self.sources[span.file] = text
         lines = self._lines.get(span.file)
         if lines is None:
             # Lines as the parser counts them: only '\n' ends one (splitlines would also split at
@@ -222,3 +221,27 @@ def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         return (0, d.span.file, d.span.line, d.span.col)
 
     return sorted(diagnostics, key=key)
+
+
+def _read_quoted(path: str) -> str | None:
+    """A file's text as the parser read it, to quote a line of it; None if it is not a regular
+    file, does not read or is not UTF-8. Opened non-blocking and checked with fstat (as
+    `files.open_regular`, which this layer cannot import): a file swapped for a FIFO after the
+    parse must not block. Decoded from bytes, so a carriage return inside a line stays in it
+    (text mode turned it into a line break and every later line was quoted one off)."""
+    import stat
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            raw = handle.read(8 * 1024 * 1024)  # the parser's limit, parse.MAX_FILE_BYTES
+        return raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    finally:
+        os.close(descriptor)

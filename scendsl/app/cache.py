@@ -75,20 +75,9 @@ class BuildCache:
     def private(self) -> bool:
         """Whether the entries folder is this user's alone (made so if missing): an entry
         another user could write would put their HTML into our briefings."""
-        try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            info = os.stat(self.folder, follow_symlinks=False)
-        except (OSError, ValueError):
-            return False
-        import stat
+        from scendsl.files.private import private_folder
 
-        owner = os.getuid() if hasattr(os, "getuid") else info.st_uid  # (Windows: no owners)
-        return (
-            stat.S_ISDIR(info.st_mode)
-            and info.st_uid == owner
-            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-            and _no_one_else_can_swap(self.folder.parent, owner)
-        )
+        return private_folder(self.folder)
 
     def key(self, kind: str, *parts: bytes | str) -> str:
         """The key of an entry of `kind` made from `parts` with this version of scendsl."""
@@ -270,31 +259,9 @@ def _build_record(
     return [tuple(i) for i in inputs], [tuple(o) for o in outputs]
 
 
-def _no_one_else_can_swap(folder: Path, owner: int) -> bool:
-    """Whether `folder` and every folder above it are safe from other users: each owned by
-    `owner` or root, and writable by no one else unless sticky (as /tmp is), so that no other
-    user can rename the cache's folder away and put their own in its place."""
-    import stat
-
-    if not hasattr(os, "getuid"):
-        return True  # (Windows: no owners, no such modes)
-    current = Path(os.path.realpath(folder))  # the folders really passed through
-    while True:
-        try:
-            info = os.stat(current)
-        except OSError:
-            return False
-        if info.st_uid not in (owner, 0):
-            return False
-        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
-            return False
-        if current.parent == current:
-            return True
-        current = current.parent
-
-
-def file_digest(path: str) -> str | None:
-    """SHA-256 of a regular file's content, or None if it cannot be read as one.
+def file_digest(path: str, inside: str | None = None) -> str | None:
+    """SHA-256 of a regular file's content, or None if it cannot be read as one (or, with
+    `inside`, if it is not a file inside that folder).
 
     Read in pieces: a templates folder may hold a file of gigabytes (data beside the templates,
     `--templates .` in a project), which read whole ended a build in a MemoryError."""
@@ -302,7 +269,7 @@ def file_digest(path: str) -> str | None:
 
     hasher = hashlib.sha256()
     try:
-        with open_regular(path) as handle:
+        with open_regular(path, inside=inside) as handle:
             while piece := handle.read(1 << 20):
                 hasher.update(piece)
     except OSError:
@@ -312,7 +279,11 @@ def file_digest(path: str) -> str | None:
 
 def folder_digest(folder: str | None) -> str:
     """A hash of every file under `folder` by relative path and content (a templates folder: a
-    template added later may shadow a built-in one). Links and unreadable files count too."""
+    template added later may shadow a built-in one). Links and unreadable files count too.
+
+    A link counts by what it names, and only a file inside the folder by its content: the
+    loader refuses a template leading outside, and reading one (a link to a file of terabytes,
+    such as /proc/kcore) held every build and rebuild of `serve` for as long as it read."""
     if folder is None:
         return "none"
     parts: list[str] = []
@@ -320,7 +291,10 @@ def folder_digest(folder: str | None) -> str:
         dirs.sort()
         for name in sorted(names):
             path = os.path.join(top, name)
-            parts += [os.path.relpath(path, folder), file_digest(path) or "unreadable"]
+            parts += [os.path.relpath(path, folder), file_digest(path, folder) or "unreadable"]
+            if os.path.islink(path):
+                with contextlib.suppress(OSError):
+                    parts.append("link:" + os.readlink(path))
     return digest(os.path.realpath(folder), *parts)
 
 

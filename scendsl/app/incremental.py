@@ -28,8 +28,6 @@ files are the same bytes as a cold `build` of the same inputs, and are written t
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -380,19 +378,11 @@ class IncrementalBuilder:
 
     def _templates_stamp(self) -> str:
         """A digest of every template file's name and bytes: any edit renders every page."""
-        digest = hashlib.sha256()
-        for folder in self.template_folders():
-            for root, dirs, names in os.walk(folder):
-                dirs.sort()
-                for name in sorted(names):
-                    path = os.path.join(root, name)
-                    digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
-                    try:
-                        with open(path, "rb") as handle:
-                            digest.update(handle.read())
-                    except OSError:
-                        digest.update(b"\1")
-        return digest.hexdigest()
+        from scendsl.app.cache import folder_digest
+
+        # The cache's digest, not a second reading of the folder: it opens regular files only
+        # (a FIFO there blocked every rebuild, a link to a device read for ever), in pieces.
+        return "".join(folder_digest(str(folder)) for folder in self.template_folders())
 
 
 def _file_bytes(path: str) -> bytes | None:

@@ -33,12 +33,17 @@ Writing (`build`, `fmt`):
   there that is a folder, a link or anything else is the user's and kept. Everything else in
   the folder is the user's and kept.
 - `fmt` replaces a file through a temporary file in the same folder and `os.replace`.
+- A cache folder (the build cache, the compiled templates) is used only when this user alone can
+  write it and no other user can swap a folder above it (`files.private.private_folder`).
+- A table (`eval -o FILE`) is never written to a scenario file: `-o`, or the file it leads to,
+  ending in `.scn`, or one that is not a regular file (`/dev/null`), is refused before any
+  work (`check_output_file`).
 - An operating-system refusal (disk full, read-only, a parent that is a file, a name too long, a
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
 """
 
 from scendsl.files.discovery import open_regular, scenario_files
-from scendsl.files.guard import check_output_folder
+from scendsl.files.guard import check_output_file, check_output_folder
 from scendsl.files.output import (
     GENERATED_SUFFIXES,
     MANIFEST,
@@ -58,6 +63,7 @@ __all__ = [
     "GENERATED_SUFFIXES",
     "MANIFEST",
     "_lock",
+    "check_output_file",
     "check_output_folder",
     "clean_leftovers",
     "is_output_name",

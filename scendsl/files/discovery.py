@@ -6,6 +6,7 @@ FIFOs, sockets and devices are refused without being opened (see `scendsl.files`
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -16,23 +17,43 @@ from scendsl.terminal import visible_path as _p  # every path in a message: no l
 
 
 # ------------------------------------------------------------------------------------ reading
-def open_regular(path: str, *, follow_link: bool = True):
+def open_regular(path: str, *, follow_link: bool = True, inside: str | None = None):
     """Open a regular file for reading in binary mode; OSError for anything else, never block.
 
     Opened non-blocking so that a FIFO put in the file's place does not block the open, then
     checked with fstat: only a regular file is returned. With `follow_link` False a symbolic
-    link at `path` itself is refused (ELOOP).
+    link at `path` itself is refused (ELOOP). With `inside` (a folder), the file opened must be
+    one inside that folder: the check of the discovery or of an import is done again on what
+    was opened, so a link swapped in after it (to a file outside) is refused, not read.
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     descriptor = os.open(path, flags if follow_link else flags | os.O_NOFOLLOW)
     try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise OSError(errno.EINVAL, f"not a regular file ({_kind(mode)})", path)
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, f"not a regular file ({_kind(info.st_mode)})", path)
+        if inside is not None:
+            _refuse_outside(path, info, inside)
         return os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)
         raise
+
+
+def _refuse_outside(path: str, opened: os.stat_result, inside: str) -> None:
+    """OSError unless the file opened (`opened`: its fstat) is the file `path` leads to now and
+    that file lies inside the folder `inside`."""
+    root, real = os.path.realpath(inside), os.path.realpath(path)
+    now = None
+    if os.path.commonpath([root, real]) == root:
+        with contextlib.suppress(OSError):
+            now = os.stat(real)
+    if now is None or (now.st_dev, now.st_ino) != (opened.st_dev, opened.st_ino):
+        raise OSError(
+            errno.EACCES,
+            f"it leads outside '{_p(inside)}' (a link changed after the folder was searched)",
+            path,
+        )
 
 
 def scenario_files(

@@ -15,6 +15,38 @@ from pathlib import Path
 from scendsl.files.problems import _kind, problem, reason
 from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
+# -------------------------------------------------------------------------- an output file
+#: What an output file may never be: a scenario file (the input itself, an import, or a file
+#: the next `check` of its folder would read as one).
+SCENARIO_SUFFIX = ".scn"
+
+
+def check_output_file(path: str) -> None:
+    """Refuse, before any work, a file a command would write a table or export to when it is a
+    scenario file (its name as written or the file it leads to ends in `.scn`, in any case:
+    `eval -o one.scn` replaced the scenario with CSV) or is not a regular file (a folder, a
+    FIFO, a device: `eval -o /dev/null` replaced the device with a file)."""
+    for name in (path, os.path.realpath(path)):
+        if os.path.basename(name).lower().endswith(SCENARIO_SUFFIX):
+            raise problem(
+                f"refusing to write the table to '{_p(path)}': it is a scenario file "
+                f"({SCENARIO_SUFFIX})",
+                None,
+                "name a file ending in .csv or .xlsx",
+            )
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # a new file, or one the write reports
+    if not stat.S_ISREG(mode):
+        # The file is replaced as a whole: a device (`-o /dev/null`) or a FIFO would become a
+        # regular file for every other program.
+        raise problem(
+            f"refusing to write the table to '{_p(path)}': it is {_kind(mode)}, not a file",
+            None,
+            "name a regular file, or leave out -o to write the table to standard output",
+        )
+
 
 # ------------------------------------------------------------------------ the output folder
 def check_output_folder(out_dir: str, paths: list[str]) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scendsl.errors import ScenarioError
 from scendsl.files.discovery import open_regular
-from scendsl.files.guard import _refuse_mounts
+from scendsl.files.guard import _refuse_linked_output, _refuse_mounts
 from scendsl.files.problems import _kind, problem, reason
 from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
@@ -32,13 +32,28 @@ _NAME_KEPT = 64
 
 
 # ------------------------------------------------------------------------------ writing a file
-def replace_file(path: str, data: bytes) -> None:
+def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
     """Replace the file's content in one step (a crash leaves the old or the new file).
 
     A link named on the command line is kept and its target rewritten (naming it is consent);
-    the discovery has already refused links that leave a named folder. OSError on failure.
+    the discovery has already refused links that leave a named folder, and with `inside` (that
+    folder) a link swapped in since is refused here too. OSError on failure.
     """
     target = os.path.realpath(path)
+    with contextlib.suppress(FileNotFoundError):
+        mode = os.stat(target).st_mode
+        if not stat.S_ISREG(mode):
+            # Replaced, `/dev/null` (`eval -o /dev/null`, as root) or a FIFO a reader waits on
+            # would become a regular file for every other program.
+            raise OSError(errno.EINVAL, f"it is {_kind(mode)}, not a regular file", path)
+    if inside is not None:
+        root = os.path.realpath(inside)
+        if os.path.commonpath([root, target]) != root:
+            raise OSError(
+                errno.EACCES,
+                f"it leads outside '{_p(inside)}' (a link changed after the folder was searched)",
+                path,
+            )
     folder, name = os.path.split(target)
     handle, temporary = tempfile.mkstemp(prefix=f".{name[:_NAME_KEPT]}.", suffix=".fmt", dir=folder)
     try:
@@ -167,6 +182,9 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
             None,
             "the old output is kept",
         )
+    # Checked again when writing, not only before the build: a folder swapped for a link in
+    # the meantime (`serve` rebuilds for as long as it runs) would be resolved to its target.
+    _refuse_linked_output(str(folder))
     target = Path(os.path.realpath(folder))
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)

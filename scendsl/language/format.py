@@ -100,16 +100,18 @@ def format_paths(
     """
     changed: list[str] = []
     errors: list[Diagnostic] = []
-    for path in _expand(paths, errors):
+    roots: dict[str, str] = {}
+    for path in _expand(paths, errors, roots):
+        inside = roots.get(path)  # a file found in a named folder stays inside it
         try:
-            document = parse_file(path)
+            document = parse_file(path, inside=inside)
             formatted = format_document(document)
         except ScenarioError as error:
             errors.extend(error.diagnostics)
             continue
         new_bytes = formatted.encode("utf-8")
         try:
-            with open_regular(path) as handle:
+            with open_regular(path, inside=inside) as handle:
                 old_bytes = handle.read()
         except OSError as error:
             errors.append(
@@ -132,7 +134,7 @@ def format_paths(
         if check:
             continue
         try:
-            replace_file(path, new_bytes)
+            replace_file(path, new_bytes, inside=inside)
         except OSError as error:
             changed.remove(path)
             errors.append(
@@ -161,11 +163,14 @@ def unified_diff(path: str, old: str, new: str) -> str:
     )
 
 
-def _expand(paths: Iterable[str], errors: list[Diagnostic]) -> list[str]:
+def _expand(
+    paths: Iterable[str], errors: list[Diagnostic], roots: dict[str, str] | None = None
+) -> list[str]:
     """Files named on the command line, and the `*.scn` files under named folders, sorted, by
-    the discovery policy of every command (links leaving a named folder and FIFOs refused)."""
+    the discovery policy of every command (links leaving a named folder and FIFOs refused);
+    `roots` receives the named folder of each file found in one."""
     sink = DiagnosticSink()
-    files = scenario_files(list(paths), sink, empty_is_error=False)
+    files = scenario_files(list(paths), sink, roots, empty_is_error=False)
     errors.extend(sink.diagnostics)
     return files
 

@@ -67,7 +67,11 @@ def load_documents(
             if overrides is not None and real in overrides:
                 document = parse(overrides[real], display, max_tokens=max_tokens)
             else:
-                document = parse_file(path, display, max_tokens=max_tokens)
+                # A file found in a named folder, or imported, is read only inside the folder
+                # (checked on the file opened: a link swapped in since the check is refused); a
+                # file named on the command line is read wherever it leads.
+                inside = root if via is not None or path in (roots or {}) else None
+                document = parse_file(path, display, max_tokens=max_tokens, inside=inside)
         except ScenarioError as error:
             sink.extend(error.diagnostics)
             seen[real] = None  # type: ignore[assignment]

@@ -141,12 +141,41 @@ def _parser() -> tuple[Lark, _Build]:
         transformer=builder,
         maybe_placeholders=False,
     )
-    # cache=True keeps Lark's grammar analysis in the temp folder: a cold start skips it.
+    # A cache of Lark's grammar analysis lets a cold start skip it. Not cache=True: that keeps
+    # it in the temp folder under a name any local user can work out, and Lark unpickles it
+    # (code run in every command, the language server too); only a folder of ours holds it.
+    cache = _grammar_cache_file()
     try:
-        lark = Lark(_grammar(), cache=True, **options)
-    except OSError:  # a read-only temp folder: analyse the grammar every time
+        lark = Lark(_grammar(), cache=cache, **options) if cache else Lark(_grammar(), **options)
+    except OSError:  # a read-only cache folder: analyse the grammar every time
         lark = Lark(_grammar(), **options)
     return lark, builder
+
+
+def _grammar_cache_file() -> str | None:
+    """Where Lark keeps its analysis of the grammar: a file in this user's cache folder
+    (`XDG_CACHE_HOME`, else ~/.cache), named by the grammar, Lark's and Python's versions, or
+    None when that folder is not this user's alone (`files.private_folder`)."""
+    import hashlib
+    import os
+    import sys
+
+    import lark
+
+    from scendsl.files.private import private_folder
+
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        home = os.environ.get("HOME") or ""
+        if not os.path.isabs(home) or not os.path.isdir(home):
+            return None
+        base = os.path.join(home, ".cache")
+    folder = os.path.join(base, "scendsl", "grammar")
+    if not private_folder(folder):
+        return None
+    grammar = hashlib.sha256(_grammar().encode("utf-8")).hexdigest()[:16]
+    version = f"{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+    return os.path.join(folder, f"lark-{version}-{grammar}.pickle")
 
 
 def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) -> Document:
@@ -353,14 +382,19 @@ def _or_list(words: list[str]) -> str:
 
 
 def parse_file(
-    path: str, display_name: str | None = None, *, max_tokens: int = MAX_TOKENS
+    path: str,
+    display_name: str | None = None,
+    *,
+    max_tokens: int = MAX_TOKENS,
+    inside: str | None = None,
 ) -> Document:
-    """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics."""
+    """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics. With
+    `inside` (a folder), a file that is not inside it when opened is refused unread."""
     name = display_name or path
     try:
         from scendsl.files import open_regular  # never blocks on a FIFO
 
-        with open_regular(path) as handle:
+        with open_regular(path, inside=inside) as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ScenarioError(

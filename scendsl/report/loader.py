@@ -34,7 +34,8 @@ def bytecode_cache(environment: str) -> Any:
     Each environment has its own folder: the Markdown and HTML environments compile the same
     source differently, so a template compiled by one must never be run by the other (a user
     template including `page.html.j2` would otherwise poison every later build). The cache is
-    only made inside a cache or home folder that exists: an odd HOME gets no cache."""
+    only made inside a cache or home folder that exists: an odd HOME gets no cache, and it is
+    used only in a folder this user alone can write (`files.private_folder`)."""
     import os
 
     from jinja2 import FileSystemBytecodeCache
@@ -48,9 +49,11 @@ def bytecode_cache(environment: str) -> Any:
     elif not os.path.isdir(base):
         return None
     folder = os.path.join(base, "scendsl", f"templates-{_compiler_digest()}", environment)
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError:
+    from scendsl.files.private import private_folder
+
+    # An entry is code Jinja unpickles and runs outside the sandbox: only a folder this user
+    # alone can write, as the build cache (XDG_CACHE_HOME=/tmp/shared ran another user's code).
+    if not private_folder(folder):
         return None
     return FileSystemBytecodeCache(folder)
 

@@ -1,0 +1,53 @@
+"""Folders whose files the tool trusts as its own: the caches.
+
+A cache entry is read back as this user's own work (the build cache: page bodies and charts;
+the compiled-template cache: code Python runs, unpickled and unmarshalled by Jinja). So a cache
+folder is used only when this user alone can write it and no other user can swap it or any
+folder above it; anything else is not used (slower builds, same bytes).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+def private_folder(folder: Path | str) -> bool:
+    """Whether `folder` (made with mode 0700 if missing) is this user's alone: a folder, not a
+    link, owned by this user, writable by neither group nor others, and every folder above it
+    safe from other users (`no_one_else_can_swap`)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.stat(folder, follow_symlinks=False)
+    except (OSError, ValueError):
+        return False
+    owner = os.getuid() if hasattr(os, "getuid") else info.st_uid  # (Windows: no owners)
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == owner
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        and no_one_else_can_swap(folder.parent, owner)
+    )
+
+
+def no_one_else_can_swap(folder: Path, owner: int) -> bool:
+    """Whether `folder` and every folder above it are safe from other users: each owned by
+    `owner` or root, and writable by no one else unless sticky (as /tmp is), so that no other
+    user can rename the cache's folder away and put their own in its place."""
+    if not hasattr(os, "getuid"):
+        return True  # (Windows: no owners, no such modes)
+    current = Path(os.path.realpath(folder))  # the folders really passed through
+    while True:
+        try:
+            info = os.stat(current)
+        except OSError:
+            return False
+        if info.st_uid not in (owner, 0):
+            return False
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+            return False
+        if current.parent == current:
+            return True
+        current = current.parent
