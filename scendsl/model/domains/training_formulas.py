@@ -69,8 +69,9 @@ GEMM = (
 )
 FRAMEWORK_EFFICIENCY = (
     "the share of the modelled matrix rate a framework's published run reached on its own "
-    "layout (calibration framework_efficiency_megatron, _deepspeed, _neox): Megatron-LM 100 % "
-    "by definition; Megatron-DeepSpeed calibrated on BLOOM 176B, whose figure GPT-NeoX shares"
+    "layout (calibration framework_efficiency_megatron, _deepspeed, _neox, _fsdp, _jax): "
+    "Megatron-LM 100 % by definition; Megatron-DeepSpeed calibrated on BLOOM 176B, whose figure "
+    "GPT-NeoX shares; PyTorch FSDP on torchtitan's Llama 3 70B; JAX on MaxText's 16B on TPU v5e"
 )
 TE_SPEEDUP = (
     "NVIDIA Transformer Engine docs, GEMM Speedups Across Precisions: FP8 1.41–1.61×, "
@@ -151,7 +152,7 @@ VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s p
 
 FSDP = (
     "PyTorch FullyShardedDataParallel (FSDP2 as in TorchTitan, arXiv:2410.06511, ICLR "
-    "2025; OLMo, TinyLlama, MPT): parameters, gradients and optimizer "
+    "2025; OLMo, TinyLlama): parameters, gradients and optimizer "
     "state sharded over the data-parallel group (ZeRO-3), no pipeline interleaving; "
     "recomputation off in OLMo's and TinyLlama's published configs (OLMo TrainConfig "
     "activation_checkpointing None; TinyLlama activation_checkpointing_policy None); "
