@@ -102,7 +102,6 @@ def _precision(ctx: Context) -> Found:
     "text",
     f"Training framework ({', '.join(FRAMEWORKS)})",
     value_type="text",
-    sources=(FSDP, JAX),
 )
 def _framework(ctx: Context) -> Found:
     return ctx.scenario_value(
@@ -120,7 +119,7 @@ def _framework(ctx: Context) -> Found:
     "text",
     "Activation recomputation (none, selective, full)",
     value_type="text",
-    sources=(KORTHIKANTI, DEEPSPEED, NEOX, FSDP, JAX),
+    sources=(KORTHIKANTI, DEEPSPEED, NEOX),
 )
 def _recompute(ctx: Context) -> Found:
     chosen = _chosen(ctx, "recompute")
@@ -128,10 +127,19 @@ def _recompute(ctx: Context) -> Found:
         return chosen
     framework = ctx.field("workload.framework") or "megatron"
     defaults = FRAMEWORK_DEFAULTS[framework]
-    return ctx.scenario_value(
-        "workload.recompute",
-        Found(defaults.recompute, f"default for {framework}", note=defaults.recompute_note),
+    default = Found(
+        defaults.recompute,
+        f"default for {framework}",
+        _framework_source(framework),
+        note=defaults.recompute_note,
     )
+    return ctx.scenario_value("workload.recompute", default)
+
+
+def _framework_source(framework: str) -> str | None:
+    """The source of a framework's defaults, for the frameworks added with their recipes
+    (FSDP, JAX); the others' defaults cite the formulas' papers in the node's sources."""
+    return {"fsdp": FSDP, "jax": JAX}.get(framework)
 
 
 @input_node(
@@ -474,7 +482,7 @@ def _vocabulary(ctx: Context) -> Found:
     "text",
     "Megatron sequence parallelism (on, off): splits the non-tensor-parallel activations",
     value_type="text",
-    sources=(KORTHIKANTI, FSDP, JAX),
+    sources=(KORTHIKANTI,),
 )
 def _sequence_parallel(ctx: Context) -> Found:
     framework = ctx.field("workload.framework") or "megatron"
@@ -482,9 +490,8 @@ def _sequence_parallel(ctx: Context) -> Found:
     defaults = FRAMEWORK_DEFAULTS[framework]
     default = "on" if defaults.sequence_parallel and tensor > 1 else "off"
     why = defaults.sequence_parallel_note if default == "on" else defaults.no_sequence_parallel_note
-    return ctx.scenario_value(
-        "workload.sequence_parallel", Found(default, f"default for {framework}", note=why)
-    )
+    found = Found(default, f"default for {framework}", _framework_source(framework), note=why)
+    return ctx.scenario_value("workload.sequence_parallel", found)
 
 
 @input_node(
