@@ -5,7 +5,6 @@ import pytest
 
 import scendsl
 from scendsl.catalog import load_catalog
-from scendsl.defaults import FRAMEWORKS
 from scendsl.model.domains import step_time
 from scendsl.model.domains import training_formulas as perf
 from scendsl.model.evaluate import compute_values, evaluate
@@ -296,7 +295,7 @@ def test_framework_defaults_follow_their_papers():
     )
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", ["megatron", "deepspeed", "neox"])
 def test_framework_share_of_the_matrix_rate_is_catalog_data(framework):
     # Published runs of the same layout differ by framework: the share is a calibrated catalog
     # figure per framework, and it scales the matrix rate alone.

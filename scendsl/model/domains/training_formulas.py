@@ -157,7 +157,7 @@ FSDP = (
     "recomputation off in OLMo's and TinyLlama's published configs (OLMo TrainConfig "
     "activation_checkpointing None; TinyLlama activation_checkpointing_policy None); "
     "torchtitan's tensor parallelism shards the norms' activations along the sequence "
-    "(SequenceParallel, torchtitan/parallelisms/parallelize_llama.py)"
+    "(SequenceParallel in parallelize_llama, github.com/pytorch/torchtitan)"
 )
 JAX = (
     "JAX/XLA with GSPMD sharding (MaxText "
