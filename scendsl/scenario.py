@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scendsl.defaults import Framework
 from scendsl.errors import Span
 
 
@@ -119,7 +120,7 @@ class Workload(_Frozen):
     tokens: Value | None = None
     precision: Literal["fp8", "bf16", "fp4"] = "bf16"
     parallelism: Parallelism = Parallelism.model_construct()
-    framework: Literal["megatron", "deepspeed", "neox"] | None = None
+    framework: Framework | None = None
     zero_stage: int | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scendsl.defaults import FRAMEWORKS
+
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
@@ -199,9 +201,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "parallelism",
             doc="`tensor 8, pipeline 16, data auto` (also context, expert, microbatches, interleave)",
         ),
-        "framework": FieldSpec(
-            "enum", choices=("megatron", "deepspeed", "neox"), doc="training framework"
-        ),
+        "framework": FieldSpec("enum", choices=FRAMEWORKS, doc="training framework"),
         "zero_stage": _int("DeepSpeed ZeRO stage (0–3)", 0, 3),
         "offload": FieldSpec("enum", choices=("none", "cpu"), doc="optimizer-state offload"),
         "activation_offload_layers": _int(

@@ -42,9 +42,19 @@ MODEL_DEFAULTS = {
     "energy.mix": "`grid 100%`: the region's grid",
     "workload.precision": "`bf16`",
     "workload.framework": "`megatron` (Megatron-LM, whose papers the formulas follow)",
-    "workload.recompute": "`selective` with megatron, `full` otherwise",
+    "workload.recompute": "the framework's (`scendsl explain workload.recompute`)",
     "workload.offload": "`none`",
 }
+
+
+def _model_default(path: str) -> str | None:
+    """MODEL_DEFAULTS' text, the recomputation spelled out per framework from the model's table
+    (imported only when asked: the editor starts without the model)."""
+    if path == "workload.recompute":
+        from scendsl.model.domains.training_formulas import FRAMEWORK_DEFAULTS
+
+        return ", ".join(f"`{d.recompute}` with {name}" for name, d in FRAMEWORK_DEFAULTS.items())
+    return MODEL_DEFAULTS.get(path)
 
 
 @dataclass
@@ -302,7 +312,7 @@ def _default_text(path: str, spec: F.FieldSpec) -> str:
     key = CALIBRATION_DEFAULTS.get(path)
     if key is None:
         if path in MODEL_DEFAULTS:
-            return MODEL_DEFAULTS[path]
+            return _model_default(path) or ""
         # An input node that reads the field says in its formula what it falls back on.
         for node in registry().nodes.values():
             if node.formula.startswith(f"scenario {path}, else "):
@@ -350,7 +360,7 @@ def _choice_hover(
         lines.append("- the default" if found[0] == value else f"- the default is `{found[0]}`")
         lines[-1] += f" ({found[1]})"
     elif kind in ("scenario", "sweep") and path in MODEL_DEFAULTS:
-        lines.append(f"- default: {MODEL_DEFAULTS[path]}")
+        lines.append(f"- default: {_model_default(path)}")
     others = [c for c in spec.choices if c != value]
     if others:
         lines.append("- other options: " + ", ".join(f"`{c}`" for c in others))

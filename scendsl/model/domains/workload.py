@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.defaults import FRAMEWORKS
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DEEPSPEED,
     FLASH,
+    FRAMEWORK_DEFAULTS,
     FRAMEWORK_EFFICIENCY,
+    FSDP,
     GATED_MLP,
     GEMM,
     GSHARD,
     HOFFMANN,
+    JAX,
     KORTHIKANTI,
     LLM_ANALYSIS,
     NARAYANAN,
@@ -96,7 +100,7 @@ def _precision(ctx: Context) -> Found:
 @input_node(
     "workload.framework",
     "text",
-    "Training framework (megatron, deepspeed, neox)",
+    f"Training framework ({', '.join(FRAMEWORKS)})",
     value_type="text",
 )
 def _framework(ctx: Context) -> Found:
@@ -122,15 +126,20 @@ def _recompute(ctx: Context) -> Found:
     if chosen is not None:
         return chosen
     framework = ctx.field("workload.framework") or "megatron"
-    default = "selective" if framework == "megatron" else "full"
-    why = (
-        "Megatron-LM recomputes attention only (Korthikanti et al. 2022)"
-        if default == "selective"
-        else "DeepSpeed and GPT-NeoX checkpoint whole layers (activation checkpointing)"
+    defaults = FRAMEWORK_DEFAULTS[framework]
+    default = Found(
+        defaults.recompute,
+        f"default for {framework}",
+        _framework_source(framework),
+        note=defaults.recompute_note,
     )
-    return ctx.scenario_value(
-        "workload.recompute", Found(default, f"default for {framework}", note=why)
-    )
+    return ctx.scenario_value("workload.recompute", default)
+
+
+def _framework_source(framework: str) -> str | None:
+    """The source of a framework's defaults, for the frameworks added with their recipes
+    (FSDP, JAX); the others' defaults cite the formulas' papers in the node's sources."""
+    return {"fsdp": FSDP, "jax": JAX}.get(framework)
 
 
 @input_node(
@@ -140,7 +149,20 @@ def _recompute(ctx: Context) -> Found:
     sources=(ZERO,),
 )
 def _zero_stage(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.zero_stage", ctx.calibration("default_zero_stage"))
+    framework = ctx.field("workload.framework") or "megatron"
+    defaults = FRAMEWORK_DEFAULTS[framework]
+    if defaults.zero_stage is None:
+        return ctx.scenario_value("workload.zero_stage", ctx.calibration("default_zero_stage"))
+    # Sharding every model state over the data-parallel group is what FSDP and GSPMD's fully
+    # sharded data parallelism are: a definition of the framework, not a calibration.
+    sharded = Found(
+        defaults.zero_stage,
+        f"default for {framework}",
+        defaults.source,
+        "B",
+        "parameters, gradients and optimizer state sharded over the data-parallel group",
+    )
+    return ctx.scenario_value("workload.zero_stage", sharded)
 
 
 @input_node(
@@ -465,16 +487,11 @@ def _vocabulary(ctx: Context) -> Found:
 def _sequence_parallel(ctx: Context) -> Found:
     framework = ctx.field("workload.framework") or "megatron"
     tensor = _degrees(ctx)[0]
-    default = "on" if framework == "megatron" and tensor > 1 else "off"
-    why = (
-        "Megatron-LM turns it on with tensor parallelism since Korthikanti et al. 2022 (runs "
-        "before 2022 had none: write `sequence_parallel off`)"
-        if default == "on"
-        else "only Megatron-LM implements it, and only with tensor parallelism"
-    )
-    return ctx.scenario_value(
-        "workload.sequence_parallel", Found(default, f"default for {framework}", note=why)
-    )
+    defaults = FRAMEWORK_DEFAULTS[framework]
+    default = "on" if defaults.sequence_parallel and tensor > 1 else "off"
+    why = defaults.sequence_parallel_note if default == "on" else defaults.no_sequence_parallel_note
+    found = Found(default, f"default for {framework}", _framework_source(framework), note=why)
+    return ctx.scenario_value("workload.sequence_parallel", found)
 
 
 @input_node(
