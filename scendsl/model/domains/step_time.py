@@ -33,6 +33,7 @@ from scendsl.model.domains.training_formulas import (
     UNFUSED_ATTENTION,
     VENDOR_LINKS,
     ZERO,
+    ZERO3_OVERLAP,
     ZERO_OFFLOAD,
     activation_traffic_bytes,
     context_parallel_exchange_seconds,
@@ -468,8 +469,9 @@ def context_parallel_time(
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
-    "max(0, ring(2 B × parameters_per_accelerator, d·c) × (1.5 if ZeRO-3) − ⅔ compute_time / m)"
-    ", over the scale-out fabric once the job leaves one scale-up domain",
+    "ZeRO-0/1/2: max(0, ring(2 B × parameters_per_accelerator, d·c) − ⅔ compute_time / m); "
+    "ZeRO-3: m × max(0, 1.5 × ring(…) − compute_time / m); over the scale-out fabric once the "
+    "job leaves one scale-up domain",
     (
         "performance.parameters_per_accelerator",
         "performance.gradient_replicas",
@@ -481,17 +483,22 @@ def context_parallel_time(
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
     ),
-    sources=(RING, ZERO, NARAYANAN, CONTEXT_PARALLEL),
+    sources=(RING, ZERO, ZERO3_OVERLAP, NARAYANAN, CONTEXT_PARALLEL),
 )
 def data_parallel_time(parameters, data, used, zero_stage, compute, m, domain, scaleup, scaleout):
-    """Gradient reduction overlaps only the backward pass of the last micro-batch: with a
-    fixed global batch, more replicas mean fewer micro-batches each and more of it exposed."""
-    gradients = GRADIENT_BYTES * parameters
-    volume = scalar.where(zero_stage >= 3, 1.5, 1.0)
-    seconds = volume * ring_allreduce_seconds(
-        gradients, data, link_for(used, domain, scaleup, scaleout)
+    """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
+    of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
+    each and more of it exposed. ZeRO-3 (FSDP) gathers the parameters for the forward and again
+    for the backward pass and reduce-scatters the gradients in every micro-batch, prefetching
+    the next gather while it computes: half a ring three times per micro-batch, hidden behind
+    that micro-batch's forward and backward passes."""
+    ring = ring_allreduce_seconds(
+        GRADIENT_BYTES * parameters, data, link_for(used, domain, scaleup, scaleout)
     )
-    return scalar.maximum(seconds - (2.0 / 3.0) * compute / m, 0.0)
+    per_microbatch = compute / m
+    once_a_step = scalar.maximum(ring - (2.0 / 3.0) * per_microbatch, 0.0)
+    every_microbatch = m * scalar.maximum(1.5 * ring - per_microbatch, 0.0)
+    return scalar.where(zero_stage >= 3, every_microbatch, once_a_step)
 
 
 @metric(

@@ -150,6 +150,13 @@ MLP_ACTIVATIONS = (
 PLAIN_FFN_RATIO, GATED_FFN_RATIO, GATED_FFN_MULTIPLE = 4.0, 8.0 / 3.0, 64.0
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
+ZERO3_OVERLAP = (
+    "Zhao et al. 2023, PyTorch FSDP: Experiences on Scaling Fully Sharded Data Parallel "
+    "(VLDB 2023): each unit's parameters are all-gathered before its forward and again before "
+    "its backward computation and its gradients reduce-scattered after it, in every iteration "
+    "and micro-batch; forward and backward prefetching issue the next all-gather while the "
+    "current unit computes"
+)
 FSDP = (
     "PyTorch FullyShardedDataParallel (FSDP2 as in TorchTitan, arXiv:2410.06511, ICLR "
     "2025; OLMo, TinyLlama): parameters, gradients and optimizer "
