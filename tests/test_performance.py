@@ -264,6 +264,20 @@ def test_zero3_communicates_one_and_a_half_times_data_parallelism():
     assert hidden == pytest.approx(max(plain - 2 / 3 * 3.0 / 2, 0))
 
 
+def test_zero3_exchanges_every_micro_batch_behind_its_own_passes():
+    # FSDP gathers and reduce-scatters in each of the m micro-batches, prefetching behind that
+    # micro-batch's whole forward and backward passes (compute / m), not the last backward only.
+    plain = step_time.data_parallel_time(1e9, 64, 64, 1, 0.0, 1, 8, 900e9, 50e9)
+    compute, m = 0.4, 4  # 0.1 s a micro-batch against 1.5 x 0.16 s of exchange
+    exposed = step_time.data_parallel_time(1e9, 64, 64, 3, compute, m, 8, 900e9, 50e9)
+    assert exposed == pytest.approx(m * max(1.5 * plain - compute / m, 0))
+    assert exposed > 1.5 * plain - 2 / 3 * compute / m  # more than one exchange a step
+    # Enough compute per micro-batch hides all of it, where ZeRO-1 still shows a remainder.
+    long = 8 * 1.5 * plain * m
+    assert step_time.data_parallel_time(1e9, 64, 64, 3, long, m, 8, 900e9, 50e9) == 0
+    assert step_time.data_parallel_time(1e9, 64, 64, 1, 1.2 * plain * m, m, 8, 900e9, 50e9) > 0
+
+
 def test_pipeline_bubble_by_hand_and_framework_ordering():
     assert perf.bubble_fraction(4, 8, 1) == pytest.approx(3 / 11)
     assert perf.bubble_fraction(4, 8, 2) == pytest.approx(3 / 19)
