@@ -200,6 +200,16 @@ class ValueReader:
 
     def value(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         """Read any field's atoms into a typed value, or None after reporting an error."""
+        following = next_field_on_the_line(atoms, label)
+        if following is not None:
+            # `cluster { accelerator H100 count 256 }`: each field reads to the end of its line.
+            self.sink.error(
+                f"'{label}' is followed by '{following.text}' on the same line: each field of "
+                f"'{label.rpartition('.')[0]}' goes on a line of its own",
+                join_atoms(atoms[atoms.index(following) :]),
+                f"write '{following.text} ...' on the next line",
+            )
+            return None
         kind = spec.kind
         if kind == "quantity":
             return self.quantity(atoms, spec, where, label)
@@ -470,4 +480,17 @@ def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
         return "one of: " + ", ".join(spec.choices)
     if spec.kind == "string" and atoms:
         return "put text in double quotes"
+    return None
+
+
+def next_field_on_the_line(atoms: list[Atom], label: str) -> Atom | None:
+    """A word among a field's values that names another field of its block (`count` in
+    `accelerator H100 count 256`): two fields written on one line. None when there is none."""
+    block = label.rpartition(".")[0]
+    names = F.SECTIONS.get(block)
+    if not names:
+        return None
+    for atom in atoms[1:]:
+        if atom.kind == "word" and atom.text in names:
+            return atom
     return None
