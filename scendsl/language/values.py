@@ -8,6 +8,7 @@ Every mistake is reported to the sink, located, and the reader returns None.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from scendsl.errors import DiagnosticSink, Span
@@ -130,7 +131,8 @@ class ValueReader:
             or (len(atoms) == 2 and atoms[1].kind != "word")
         ):
             span = join_atoms(atoms) if atoms else where
-            self.sink.error(f"'{label}' expects {expected}", span, value_hint(atoms, spec))
+            hint = thousands_separator_hint(atoms) or value_hint(atoms, spec)
+            self.sink.error(f"'{label}' expects {expected}", span, hint)
             return None
         number_atom = atoms[0]
         number = self.number(number_atom)
@@ -151,7 +153,8 @@ class ValueReader:
                 self.sink.error(
                     f"unknown unit '{unit_atom.text}'",
                     unit_atom.span,
-                    suggest(unit_atom.text, UNITS)
+                    magnitude_word_hint(number_atom.text, unit_atom.text)
+                    or suggest(unit_atom.text, UNITS)
                     or ("write the unit apart from the number" if glued else None),
                 )
                 return None
@@ -232,7 +235,7 @@ class ValueReader:
             self.sink.error(
                 f"'{label}' takes one value",
                 join_atoms(atoms) if atoms else where,
-                value_hint(atoms, spec),
+                self._split_name_hint(atoms, spec) or value_hint(atoms, spec),
             )
             return None
         atom = atoms[0]
@@ -255,6 +258,7 @@ class ValueReader:
                     f"unknown region '{region}'",
                     atom.span,
                     suggest(region, self.catalog.regions)
+                    or region_code_hint(region)
                     or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE, "
                     'or US states as "US-TX"',
                 )
@@ -286,6 +290,26 @@ class ValueReader:
                 return None
             return name
         raise AssertionError(kind)
+
+    def _split_name_hint(self, atoms: list[Atom], spec: F.FieldSpec) -> str | None:
+        """'did you mean' for a name the tokenizer split at punctuation (`H-100` is `H` and
+        `-100`): the atoms written without a space between them, read without the marks."""
+        if spec.kind not in ("accelerator", "enum") or len(atoms) < 2:
+            return None
+        if any(
+            a.span.line != b.span.line or a.span.end_col != b.span.col for a, b in pairwise(atoms)
+        ):
+            return None
+        written = "".join(atom.text for atom in atoms)
+        bare = "".join(ch for ch in written if ch.isalnum() or ch == "_")
+        if spec.kind == "enum":
+            known = list(spec.choices)
+        else:
+            known = list(self.catalog.accelerators) + list(self.accelerators)
+        for name in known:
+            if bare.lower() == "".join(ch for ch in name if ch.isalnum()).lower():
+                return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
+        return None
 
     def cited(self, atoms: list[Atom], label: str) -> tuple[list[Atom], str | None, bool]:
         """Split a trailing `source "..."` off a line's atoms: (the value's atoms, the source
@@ -494,3 +518,58 @@ def next_field_on_the_line(atoms: list[Atom], label: str) -> Atom | None:
         if atom.kind == "word" and atom.text in names:
             return atom
     return None
+
+
+#: Magnitudes written as words, and the suffix the language writes them with.
+_MAGNITUDE_WORDS = {"thousand": "k", "million": "M", "billion": "B", "trillion": "T"}
+
+
+def magnitude_word_hint(number: str, word: str) -> str | None:
+    """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T)."""
+    lowered = word.lower()
+    suffix = _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
+    if suffix is None:
+        return None
+    return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
+
+
+def thousands_separator_hint(atoms: list[Atom]) -> str | None:
+    """`100,000` -> write `100000` or `100k`: a comma separates list items, not digit groups."""
+    if len(atoms) < 3 or atoms[0].kind != "number" or atoms[1].text != ",":
+        return None
+    digits = [atoms[0].text]
+    if len(atoms) % 2 == 0:  # number (, number)*: an odd count
+        return None
+    for comma, group in zip(atoms[1::2], atoms[2::2], strict=True):
+        if comma.text != "," or group.kind != "number" or not group.text.isdigit():
+            return None
+        digits.append(group.text)
+    if not all(len(g) == 3 for g in digits[1:]):
+        return None
+    whole = "".join(digits)
+    return f"numbers take no thousands separators: write {whole}, or {_short(whole)}"
+
+
+def _short(digits: str) -> str:
+    """A whole number with the largest magnitude suffix it reaches (100000 -> 100k)."""
+    value = int(digits)
+    for factor, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "k")):
+        if value >= factor:
+            return f"{value / factor:g}{suffix}"
+    return digits
+
+
+def region_code_hint(text: str) -> str | None:
+    """`Germany` -> did you mean 'DE'? A country written by its name, matched to its code."""
+    from difflib import get_close_matches
+
+    from scendsl.language.names import iso_region_names
+
+    by_name = {name.lower(): code for code, name in iso_region_names().items()}
+    found = by_name.get(text.lower())
+    if found is None:
+        close = get_close_matches(text.lower(), list(by_name), n=1, cutoff=0.8)
+        found = by_name[close[0]] if close else None
+    if found is None:
+        return None
+    return f"did you mean '{found}' ({iso_region_names()[found]})? regions are ISO codes"
