@@ -308,9 +308,9 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     def add(rule: WarningRule, key: str, metrics: list[str], extra: Mapping[str, str]) -> None:
         span = _located(result, rule.at)
         text = _fill(rule.message, result, {**words, **extra})
-        message = f"scenario '{scenario.name}': {text}"
         hint = _fill(rule.hint, result, {**words, **extra})
-        diagnostic = sink.warning(message, span, hint, code=key)
+        diagnostic = sink.warning(text, span, hint, code=key, scenario=scenario.name)
+        message = diagnostic.message
         found.append(
             ScenarioWarning(
                 key,
