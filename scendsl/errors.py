@@ -270,7 +270,7 @@ def group_shared(diagnostics: Iterable[Diagnostic]) -> list[SharedDiagnostic]:
             groups[index] = (diagnostic, [])
             continue
         key = replace(diagnostic, message="", scenario=None)
-        first, scenarios = groups.setdefault(key, (diagnostic, []))
+        scenarios = groups.setdefault(key, (diagnostic, []))[1]
         if diagnostic.scenario not in scenarios:
             scenarios.append(diagnostic.scenario)
     return [SharedDiagnostic(first, tuple(scenarios)) for first, scenarios in groups.values()]
