@@ -99,7 +99,8 @@ class ScenarioWarning:
     id: str
     rule: str
     scenario: str
-    #: "scenario 'NAME': TEXT", as diagnostics print it (they are not grouped by scenario).
+    #: "scenario 'NAME': TEXT", the diagnostic's message (JSON and the language server show it
+    #: per scenario; `check`'s text output names every scenario sharing a warning once).
     message: str
     text: str
     hint: str
