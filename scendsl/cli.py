@@ -28,6 +28,7 @@ from scendsl.errors import (
     Diagnostic,
     ScenarioError,
     ScendslError,
+    group_shared,
 )
 from scendsl.terminal import StreamClosed, visible_path
 
@@ -63,8 +64,8 @@ def print_diagnostics(
         return
     stream = stream or sys.stderr
     errors = sum(1 for d in diagnostics if d.severity == "error")
-    for diagnostic in diagnostics:
-        stream.write(diagnostic.render() + "\n")
+    for shared in group_shared(diagnostics):  # a problem several scenarios share, said once
+        stream.write(shared.render() + "\n")
     if errors:
         stream.write(f"{errors} error{'s' if errors != 1 else ''}\n")
 
@@ -114,12 +115,22 @@ def cmd_check(args: argparse.Namespace) -> int:
             if scenarios.sweeps
             else ""
         )
-        noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
+        noted = _warnings_noted(warnings)
         status = "error (--strict)" if failed else "ok"
         print(
             f"{status}: {count} scenario{'s' if count != 1 else ''}{extra}{noted}", file=sys.stderr
         )
     return EXIT_INPUT if failed else EXIT_OK
+
+
+def _warnings_noted(warnings: list[Diagnostic]) -> str:
+    """', 64 warnings (48 distinct)' for the summary line: the count is the one `--strict` and
+    `--format json` see (one per scenario), the distinct ones are what was printed above."""
+    if not warnings:
+        return ""
+    noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+    distinct = len(group_shared(warnings))
+    return noted + (f" ({distinct} distinct)" if distinct != len(warnings) else "")
 
 
 def _unknown(kind: str, name: str, candidates: list[str]) -> int:

@@ -13,7 +13,8 @@ Anything else reaching the command line is a bug of ours: "internal error", exit
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -87,6 +88,11 @@ class Diagnostic:
     #: A stable name of the kind of problem, when it has one (a warning's rule id), so that
     #: editors and CI can tell warnings apart without parsing their messages.
     code: str | None = None
+    #: The scenario the diagnostic is about, when it concerns one: its message is then
+    #: "scenario 'NAME': TEXT" (`scenario_message`) and `text` is TEXT, so that a problem several
+    #: scenarios share can be said once (`group_shared`).
+    scenario: str | None = None
+    text: str | None = None
 
     def render(self) -> str:
         """Compiler-style text: location, message, the source line with a caret, hint, related."""
@@ -194,9 +200,16 @@ class DiagnosticSink:
         hint: str | None = None,
         related: tuple[tuple[str, Span], ...] = (),
         code: str | None = None,
+        scenario: str | None = None,
     ) -> Diagnostic:
-        """Collect a warning (it never fails the stage) and return it."""
-        diagnostic = Diagnostic(message, span, hint, "warning", related, self._line_of(span), code)
+        """Collect a warning (it never fails the stage) and return it; one about `scenario`
+        says so at the start of its message."""
+        text = message if scenario is not None else None
+        if scenario is not None:
+            message = scenario_message(scenario, message)
+        diagnostic = Diagnostic(
+            message, span, hint, "warning", related, self._line_of(span), code, scenario, text
+        )
         self.diagnostics.append(diagnostic)
         return diagnostic
 
@@ -210,6 +223,57 @@ class DiagnosticSink:
     def raise_if_errors(self) -> None:
         if self.has_errors:
             raise ScenarioError(sorted_diagnostics(self.diagnostics))
+
+
+def scenario_message(scenario: str, text: str) -> str:
+    """The message of a diagnostic about one scenario."""
+    return f"scenario '{scenario}': {text}"
+
+
+def _scenarios_phrase(scenarios: tuple[str, ...], shown: int = 4) -> str:
+    """'scenarios 'a', 'b' and 'c'', or with more than `shown`: 'scenarios 'a', 'b', 'c' and 5
+    more' (a list of fifty names would hide the problem it introduces)."""
+    quoted = [f"'{name}'" for name in scenarios]
+    if len(quoted) > shown:
+        quoted = [*quoted[: shown - 1], f"{len(scenarios) - shown + 1} more"]
+    return f"scenarios {', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+@dataclass(frozen=True, slots=True)
+class SharedDiagnostic:
+    """One problem as the text output says it: a diagnostic and every scenario it concerns."""
+
+    diagnostic: Diagnostic
+    #: The scenarios in the order they were found (the diagnostic's own first); empty for a
+    #: diagnostic about no scenario.
+    scenarios: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        """The diagnostic's text, naming every scenario it concerns (escaped like any name)."""
+        if len(self.scenarios) < 2 or self.diagnostic.text is None:
+            return self.diagnostic.render()
+        message = f"{_scenarios_phrase(self.scenarios)}: {self.diagnostic.text}"
+        return replace(self.diagnostic, message=message).render()
+
+
+def group_shared(diagnostics: Iterable[Diagnostic]) -> list[SharedDiagnostic]:
+    """The diagnostics with a problem several scenarios share said once, in the order of first
+    occurrence.
+
+    Diagnostics about a scenario that agree in every field but the scenario (place, severity,
+    code, text, hint, notes) are one problem: a scenario that `extends` a base meets the base's
+    problems at the base's lines. Grouping is on those fields, never on rendered text; a
+    diagnostic about no scenario stays on its own."""
+    groups: dict[object, tuple[Diagnostic, list[str]]] = {}
+    for index, diagnostic in enumerate(diagnostics):
+        if diagnostic.scenario is None:
+            groups[index] = (diagnostic, [])
+            continue
+        key = replace(diagnostic, message="", scenario=None)
+        scenarios = groups.setdefault(key, (diagnostic, []))[1]
+        if diagnostic.scenario not in scenarios:
+            scenarios.append(diagnostic.scenario)
+    return [SharedDiagnostic(first, tuple(scenarios)) for first, scenarios in groups.values()]
 
 
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

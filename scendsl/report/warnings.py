@@ -99,7 +99,8 @@ class ScenarioWarning:
     id: str
     rule: str
     scenario: str
-    #: "scenario 'NAME': TEXT", as diagnostics print it (they are not grouped by scenario).
+    #: "scenario 'NAME': TEXT", the diagnostic's message (JSON and the language server show it
+    #: per scenario; `check`'s text output names every scenario sharing a warning once).
     message: str
     text: str
     hint: str
@@ -308,9 +309,9 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     def add(rule: WarningRule, key: str, metrics: list[str], extra: Mapping[str, str]) -> None:
         span = _located(result, rule.at)
         text = _fill(rule.message, result, {**words, **extra})
-        message = f"scenario '{scenario.name}': {text}"
         hint = _fill(rule.hint, result, {**words, **extra})
-        diagnostic = sink.warning(message, span, hint, code=key)
+        diagnostic = sink.warning(text, span, hint, code=key, scenario=scenario.name)
+        message = diagnostic.message
         found.append(
             ScenarioWarning(
                 key,
