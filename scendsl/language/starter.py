@@ -154,6 +154,8 @@ scenario {name} {{
     parameters 70B  # {_doc("workload.parameters")}
     tokens     15T  # {_doc("workload.tokens")}
     precision  bf16  # {_doc("workload.precision")}
+    # framework  megatron  # {_doc("workload.framework")}
+    # Without a layout, the least sharding that fits in memory is chosen:
     # parallelism tensor 8, pipeline 4, data auto
   }}
 
