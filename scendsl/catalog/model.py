@@ -86,7 +86,8 @@ class Accelerator(_Frozen):
     optional ones. `price` is keyed by calendar year. `hostlink_shared_by` says how many
     accelerators share the host link and host memory (2 for a GB200 superchip). `platform` says
     what kind of host the accelerator sits in, which sets the node overhead used when the catalog
-    has no system power for it (calibration `node_overhead`, or `node_overhead_<platform>`).
+    has no system power for it (calibration `node_overhead`, plus `node_overhead_fixed` per
+    accelerator, for a GPU server; `node_overhead_<platform>` for others).
     """
 
     name: str

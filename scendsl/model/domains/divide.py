@@ -229,7 +229,8 @@ def _unit_price(ctx: Context, ref: str) -> Found:
     "power",
     "Rated power per accelerator of {ref} with its share of hosts, NICs and fans",
     formula="the platform's figure of reference.{ref}.accelerator, else its tdp × (1 + its "
-    "host platform's node overhead: calibration.node_overhead or node_overhead_<platform>)",
+    "host platform's node overhead: calibration.node_overhead or node_overhead_<platform>), "
+    "plus calibration.node_overhead_fixed on a GPU server",
 )
 def _system_power(ctx: Context, ref: str) -> Found:
     return _tag(rated_system_power(_reference_context(ctx, ref)), ref)

@@ -115,8 +115,10 @@ def _utilization(ctx: Context) -> Found:
     "power",
     "Rated power per accelerator with its share of hosts, NICs and fans",
     formula="scenario cluster.accelerator_power, else the platform's figure, "
-    "else tdp × (1 + the node overhead of the accelerator's host platform: "
-    "calibration.node_overhead for GPU servers, node_overhead_<platform> for others)",
+    "else for a GPU server tdp × (1 + calibration.node_overhead) + "
+    "calibration.node_overhead_fixed (its non-GPU power: a share of the GPUs' power plus a "
+    "fixed part, fitted to DGX H100 and DGX B200), for other hosts "
+    "tdp × (1 + node_overhead_<platform>)",
 )
 def _system_power(ctx: Context) -> Found:
     if ctx.field("cluster.accelerator_power") is not None:
@@ -126,18 +128,27 @@ def _system_power(ctx: Context) -> Found:
 
 def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     """The accelerator's rated power with its share of hosts, NICs and fans: the catalog's (or
-    an `accelerator` block's) figure, else its TDP × (1 + its host platform's node overhead)."""
+    an `accelerator` block's) figure, else its TDP × (1 + its host platform's node overhead),
+    plus the fixed part per accelerator on a GPU server (calibration.node_overhead_fixed)."""
     tdp = ctx.accelerator_figure("tdp")
     # The host platform's constant (a custom block has its catalog base's; a new chip is
-    # taken for a GPU server): GPU servers share one, calibrated on DGX H100.
+    # taken for a GPU server): GPU servers share one, calibrated on DGX H100 and DGX B200.
     entry = ctx.catalog_accelerator
     key = entry.node_overhead_key if entry is not None else "node_overhead"
     overhead = ctx.calibration(key)
-    # The GPU servers' constant is the DGX H100 figure its source names.
-    what = "DGX H100 node overhead" if key == "node_overhead" else f"calibration.{key}"
+    value, origin = tdp.value * (1 + overhead.value), f"derived: tdp ({tdp.origin}) × (1 + {key})"
+    what = f"calibration.{key}"
+    if key == "node_overhead":
+        # A GPU server's non-GPU power is not all in proportion to its GPUs' (DGX A100, H100,
+        # B200 and B300 spend 3.3, 4.6, 6.3 and 5.7 kW on 3.2, 5.6, 8 and 8.8 kW of GPUs): a
+        # fixed part per accelerator is added to the share.
+        fixed = ctx.calibration("node_overhead_fixed")
+        value += fixed.value
+        origin += " + node_overhead_fixed"
+        what = "GPU-server node overhead (DGX H100 and DGX B200)"
     fallback = Found(
-        tdp.value * (1 + overhead.value),
-        f"derived: tdp ({tdp.origin}) × (1 + {key})",
+        value,
+        origin,
         overhead.source,
         "C",
         note.format(overhead=what) if note is not None else None,
