@@ -17,6 +17,7 @@ DEFAULT_MAX_VARIANTS = 1_000_000
 
 #: The training frameworks `workload.framework` accepts, declared once: the scenario type, the
 #: language's choices, the model's per-framework defaults and shares, and the editor's completions
-#: all read this list (each name needs `framework_efficiency_<name>` in calibration.toml).
+#: all read this list (each name needs its defaults in catalog/frameworks.toml and
+#: `framework_efficiency_<name>` in calibration.toml; the catalog checks both when it loads).
 Framework = Literal["megatron", "deepspeed", "neox", "fsdp", "jax"]
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)

@@ -20,6 +20,8 @@ from scendsl.catalog import (
     _load_from,
     load_catalog,
 )
+from scendsl.catalog.entries import _ISO_FILE
+from scendsl.catalog.load import _FILES
 
 #: Chips added for published runs and the compute divide (issue 12).
 NEW_CHIPS = (
@@ -38,17 +40,7 @@ REGIONS = set(
 )
 TIER1 = set("US AU BE CA DK FI FR DE IE IT JP NL NZ NO KR ES SE TW GB".split())
 CONFIDENCE = re.compile(r"^[ABCU](/[ABCU])?$")
-DATA_FILES = (
-    "accelerators.toml",
-    "energy.toml",
-    "regions.toml",
-    "market.toml",
-    "references.toml",
-    "calibration.toml",
-    "export_rules.toml",
-    "country_groups.toml",
-    "iso3166.tsv",
-)
+DATA_FILES = (*_FILES, _ISO_FILE)  # the loader's own list: a new data file is copied too
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from scendsl.language.fields import SECTIONS
 from scendsl.lsp.completion import complete
 from scendsl.lsp.hover import _model_default
 from scendsl.lsp.positions import Pos
-from scendsl.model.domains.training_formulas import FRAMEWORK_DEFAULTS
 from scendsl.model.evaluate import evaluate
 from scendsl.scenario import Workload
 
@@ -48,13 +47,13 @@ def values(workload: str) -> dict:
 
 
 def test_the_framework_list_is_declared_once_and_read_everywhere():
-    # The scenario type, the language's choices and the model's table all follow one list,
-    # and every name has its calibrated share in the catalog.
+    # The scenario type, the language's choices and the catalog's frameworks.toml all follow one
+    # list, and every name has its calibrated share in the catalog.
     assert "fsdp" in FRAMEWORKS and "jax" in FRAMEWORKS
     annotation = Workload.model_fields["framework"].annotation
     assert set(FRAMEWORKS) <= {a for arg in get_args(annotation) for a in get_args(arg)}
     assert tuple(SECTIONS["workload"]["framework"].choices) == FRAMEWORKS
-    assert tuple(FRAMEWORK_DEFAULTS) == FRAMEWORKS
+    assert tuple(CATALOG.frameworks) == FRAMEWORKS
     for name in FRAMEWORKS:
         assert f"framework_efficiency_{name}" in CATALOG.calibration
         assert CATALOG.calibration[f"framework_efficiency_{name}"].source
@@ -124,3 +123,30 @@ def test_editor_completes_and_hovers_the_new_frameworks():
     recompute = _model_default("workload.recompute")
     assert recompute is not None
     assert "`none` with fsdp" in recompute and "`full` with jax" in recompute
+
+
+def test_framework_defaults_are_catalog_data_checked_against_the_language(tmp_path):
+    # Facts are data: frameworks.toml holds each framework's defaults; a catalog that leaves out
+    # a framework the language accepts, or names one it does not, is refused when loaded.
+    import shutil
+    from importlib.resources import files
+
+    from scendsl.catalog.load import _load_from
+    from scendsl.catalog.model import CatalogError
+
+    shipped = files("scendsl.catalog")
+    for item in shipped.iterdir():
+        if item.name.endswith((".toml", ".tsv")):
+            shutil.copy(str(item), tmp_path / item.name)
+    frameworks = (tmp_path / "frameworks.toml").read_text(encoding="utf-8")
+    assert _load_from(tmp_path).frameworks["fsdp"].zero_stage == 3
+    (tmp_path / "frameworks.toml").write_text(
+        frameworks.replace('[fsdp]\nrecompute = "none"', '[fsdp]\nrecompute = "full"'),
+        encoding="utf-8",
+    )
+    assert _load_from(tmp_path).frameworks["fsdp"].recompute == "full"
+    (tmp_path / "frameworks.toml").write_text(
+        frameworks.replace("[jax]", "[pytorch]"), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError, match="not a framework the language accepts"):
+        _load_from(tmp_path)

@@ -28,6 +28,7 @@ from scendsl.catalog.model import (
     CountryGroups,
     EnergySource,
     Figure,
+    Framework,
     GroupMembership,
     MarketData,
     Reference,
@@ -291,6 +292,29 @@ def _references(
             message = f"'{accelerator}' is not an accelerator of accelerators.toml"
             raise CatalogError(file, name, "accelerator", message)
         out[name] = _build(Reference, file, name, name=name, **raw)
+    return out
+
+
+def _frameworks(data: Mapping[str, Any], calibration: Mapping[str, Figure]) -> dict[str, Framework]:
+    """The training frameworks' defaults: one entry for each name the language accepts, each
+    with its share of the matrix rate in calibration.toml."""
+    from scendsl.defaults import FRAMEWORKS
+
+    file = "frameworks.toml"
+    out: dict[str, Framework] = {}
+    for name, raw in data.items():
+        if name not in FRAMEWORKS:
+            message = "not a framework the language accepts: " + ", ".join(FRAMEWORKS)
+            raise CatalogError(file, name, "", message)
+        raw = _table(raw, file, name)
+        _check_keys(raw, set(Framework.model_fields), file, name)
+        if f"framework_efficiency_{name}" not in calibration:
+            message = f"calibration.toml has no 'framework_efficiency_{name}'"
+            raise CatalogError(file, name, "", message)
+        out[name] = _build(Framework, file, name, **raw)
+    for name in FRAMEWORKS:
+        if name not in out:
+            raise CatalogError(file, name, "", "the language accepts it: its defaults are missing")
     return out
 
 

@@ -18,6 +18,7 @@ from scendsl.catalog.entries import (
     _country_groups,
     _energy,
     _fallback_regions,
+    _frameworks,
     _market,
     _references,
     _regions,
@@ -33,6 +34,7 @@ _FILES = (
     "market.toml",
     "references.toml",
     "calibration.toml",
+    "frameworks.toml",
     "export_rules.toml",
     "country_groups.toml",
 )
@@ -49,7 +51,7 @@ def load_catalog() -> Catalog:
 
 
 def _load_from(directory: Traversable | Path, shipped: bool = False) -> Catalog:
-    """Read and validate the seven data files of `directory` (a folder or package resource);
+    """Read and validate the data files of `directory` (a folder or package resource);
     `shipped`: it is the package's own, whose files the resolver may have parsed already."""
     directory = Path(directory) if isinstance(directory, str) else directory
     data = {name: _read(directory, name, shipped) for name in _FILES}
@@ -79,6 +81,7 @@ def _load_from(directory: Traversable | Path, shipped: bool = False) -> Catalog:
         regions=regions,
         references=_references(data["references.toml"], accelerators),
         calibration=calibration,
+        frameworks=_frameworks(data["frameworks.toml"], calibration),
         market=_market(data["market.toml"], accelerators),
         export_rules=_export_rules(data["export_rules.toml"], regions),
         country_groups=country_groups,

@@ -262,6 +262,20 @@ class ExportRule(_Frozen):
     limits: dict[str, Figure] = Field(default_factory=dict)
 
 
+class Framework(_Frozen):
+    """A training framework's defaults: what a scenario that names it gets for the settings it
+    does not write (frameworks.toml)."""
+
+    recompute: Literal["none", "selective", "full"]
+    recompute_note: str = Field(min_length=1)
+    #: The ZeRO stage the framework always shards with, else None (calibration default).
+    zero_stage: int | None = Field(default=None, ge=0, le=3)
+    sequence_parallel: bool
+    sequence_parallel_note: str = ""
+    no_sequence_parallel_note: str = Field(min_length=1)
+    source: str | None = None
+
+
 class Catalog(_Frozen):
     """Everything the model knows as data, validated and cross-checked."""
 
@@ -270,6 +284,7 @@ class Catalog(_Frozen):
     regions: dict[str, Region]
     references: dict[str, Reference]
     calibration: dict[str, Figure]
+    frameworks: dict[str, Framework]
     market: MarketData
     export_rules: tuple[ExportRule, ...]
     country_groups: CountryGroups

@@ -48,12 +48,13 @@ MODEL_DEFAULTS = {
 
 
 def _model_default(path: str) -> str | None:
-    """MODEL_DEFAULTS' text, the recomputation spelled out per framework from the model's table
-    (imported only when asked: the editor starts without the model)."""
+    """MODEL_DEFAULTS' text, the recomputation spelled out per framework from the catalog's
+    frameworks.toml (read only when asked: the editor starts without the catalog)."""
     if path == "workload.recompute":
-        from scendsl.model.domains.training_formulas import FRAMEWORK_DEFAULTS
+        from scendsl.catalog import load_catalog
 
-        return ", ".join(f"`{d.recompute}` with {name}" for name, d in FRAMEWORK_DEFAULTS.items())
+        frameworks = load_catalog().frameworks
+        return ", ".join(f"`{d.recompute}` with {name}" for name, d in frameworks.items())
     return MODEL_DEFAULTS.get(path)
 
 

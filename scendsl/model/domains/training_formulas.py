@@ -7,8 +7,6 @@ on floats and on numpy arrays (sweeps and Monte Carlo samples).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from scendsl.model import scalar
@@ -157,85 +155,6 @@ ZERO3_OVERLAP = (
     "and micro-batch; forward and backward prefetching issue the next all-gather while the "
     "current unit computes"
 )
-FSDP = (
-    "PyTorch FullyShardedDataParallel (FSDP2 as in TorchTitan, arXiv:2410.06511, ICLR "
-    "2025; OLMo, TinyLlama): parameters, gradients and optimizer "
-    "state sharded over the data-parallel group (ZeRO-3), no pipeline interleaving; "
-    "recomputation off in OLMo's and TinyLlama's published configs (OLMo TrainConfig "
-    "activation_checkpointing None; TinyLlama activation_checkpointing_policy None); "
-    "torchtitan's tensor parallelism shards the norms' activations along the sequence "
-    "(SequenceParallel in parallelize_llama, github.com/pytorch/torchtitan)"
-)
-JAX = (
-    "JAX/XLA with GSPMD sharding (MaxText "
-    "MaxText/configs/base.yml: remat_policy 'full', ici_fsdp_parallelism -1 auto-sharded, "
-    "ici_tensor_parallelism 1, activations between layers sharded over the tensor axis; "
-    "PaLM §4: fully sharded data parallelism, rematerialization): parameters, gradients and "
-    "optimizer state sharded over the data axis (ZeRO-3), no pipeline interleaving"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class FrameworkDefaults:
-    """What a framework does when the scenario does not say: its published recipes' defaults."""
-
-    recompute: str  # none | selective | full
-    recompute_note: str
-    #: ZeRO stage the framework always uses (its sharding is the framework), else None: the
-    #: catalog's default_zero_stage.
-    zero_stage: int | None
-    #: Whether tensor parallelism splits the activations between its blocks too (Megatron's
-    #: sequence parallelism or an equivalent sharding).
-    sequence_parallel: bool
-    sequence_parallel_note: str
-    #: Why it is off: the framework has no such sharding, or there is no tensor parallelism.
-    no_sequence_parallel_note: str
-    source: str
-
-
-_NO_SEQUENCE_PARALLEL = "only Megatron-LM implements it, and only with tensor parallelism"
-_NO_TENSOR = "no tensor parallelism: the activations between layers are not split"
-_WHOLE_LAYERS = "DeepSpeed and GPT-NeoX checkpoint whole layers (activation checkpointing)"
-#: Per framework of `FRAMEWORKS` (scendsl.defaults). Only Megatron-LM interleaves its pipeline
-#: (framework_interleave).
-FRAMEWORK_DEFAULTS = {
-    "megatron": FrameworkDefaults(
-        "selective",
-        "Megatron-LM recomputes attention only (Korthikanti et al. 2022)",
-        None,
-        True,
-        "Megatron-LM turns it on with tensor parallelism since Korthikanti et al. 2022 (runs "
-        "before 2022 had none: write `sequence_parallel off`)",
-        _NO_SEQUENCE_PARALLEL,
-        MEGATRON,
-    ),
-    "deepspeed": FrameworkDefaults(
-        "full", _WHOLE_LAYERS, None, False, "", _NO_SEQUENCE_PARALLEL, DEEPSPEED
-    ),
-    "neox": FrameworkDefaults("full", _WHOLE_LAYERS, None, False, "", _NO_SEQUENCE_PARALLEL, NEOX),
-    "fsdp": FrameworkDefaults(
-        "none",
-        "FSDP runs keep their activations: OLMo's and TinyLlama's published configs turn "
-        "activation checkpointing off (torchtitan's recipes checkpoint per op at 8B and whole "
-        "layers at 70B and 405B: write `recompute`)",
-        3,
-        True,
-        "torchtitan's tensor parallelism splits the norms' activations along the sequence "
-        "(SequenceParallel), as Megatron-LM's does",
-        _NO_TENSOR,
-        FSDP,
-    ),
-    "jax": FrameworkDefaults(
-        "full",
-        "MaxText's default remat_policy is 'full' (PaLM: rematerialization)",
-        3,
-        True,
-        "GSPMD shards the activations between the tensor-parallel blocks over the tensor axis "
-        "(MaxText's logical axis rules), splitting them as sequence parallelism does",
-        _NO_TENSOR,
-        JAX,
-    ),
-}
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
 PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0

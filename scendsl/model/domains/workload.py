@@ -16,14 +16,11 @@ from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DEEPSPEED,
     FLASH,
-    FRAMEWORK_DEFAULTS,
     FRAMEWORK_EFFICIENCY,
-    FSDP,
     GATED_MLP,
     GEMM,
     GSHARD,
     HOFFMANN,
-    JAX,
     KORTHIKANTI,
     LLM_ANALYSIS,
     NARAYANAN,
@@ -126,20 +123,14 @@ def _recompute(ctx: Context) -> Found:
     if chosen is not None:
         return chosen
     framework = ctx.field("workload.framework") or "megatron"
-    defaults = FRAMEWORK_DEFAULTS[framework]
+    defaults = ctx.catalog.frameworks[framework]
     default = Found(
         defaults.recompute,
         f"default for {framework}",
-        _framework_source(framework),
+        defaults.source,
         note=defaults.recompute_note,
     )
     return ctx.scenario_value("workload.recompute", default)
-
-
-def _framework_source(framework: str) -> str | None:
-    """The source of a framework's defaults, for the frameworks added with their recipes
-    (FSDP, JAX); the others' defaults cite the formulas' papers in the node's sources."""
-    return {"fsdp": FSDP, "jax": JAX}.get(framework)
 
 
 @input_node(
@@ -150,7 +141,7 @@ def _framework_source(framework: str) -> str | None:
 )
 def _zero_stage(ctx: Context) -> Found:
     framework = ctx.field("workload.framework") or "megatron"
-    defaults = FRAMEWORK_DEFAULTS[framework]
+    defaults = ctx.catalog.frameworks[framework]
     if defaults.zero_stage is None:
         return ctx.scenario_value("workload.zero_stage", ctx.calibration("default_zero_stage"))
     # Sharding every model state over the data-parallel group is what FSDP and GSPMD's fully
@@ -487,10 +478,10 @@ def _vocabulary(ctx: Context) -> Found:
 def _sequence_parallel(ctx: Context) -> Found:
     framework = ctx.field("workload.framework") or "megatron"
     tensor = _degrees(ctx)[0]
-    defaults = FRAMEWORK_DEFAULTS[framework]
+    defaults = ctx.catalog.frameworks[framework]
     default = "on" if defaults.sequence_parallel and tensor > 1 else "off"
     why = defaults.sequence_parallel_note if default == "on" else defaults.no_sequence_parallel_note
-    found = Found(default, f"default for {framework}", _framework_source(framework), note=why)
+    found = Found(default, f"default for {framework}", defaults.source, note=why)
     return ctx.scenario_value("workload.sequence_parallel", found)
 
 
