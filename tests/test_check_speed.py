@@ -18,21 +18,12 @@ import pytest
 
 import scendsl
 from scendsl.catalog import grid
-from scendsl.catalog.load import _load_from, load_catalog
+from scendsl.catalog.entries import _ISO_FILE
+from scendsl.catalog.load import _FILES, _load_from, load_catalog
 from scendsl.model.evaluate import evaluate
 
 SAMPLES = Path(__file__).resolve().parent.parent / "scenarios"
-CATALOG_FILES = (
-    "accelerators.toml",
-    "energy.toml",
-    "regions.toml",
-    "market.toml",
-    "references.toml",
-    "calibration.toml",
-    "export_rules.toml",
-    "country_groups.toml",
-    "iso3166.tsv",
-)
+CATALOG_FILES = (*_FILES, _ISO_FILE)  # the loader's own list of data files
 
 
 @pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml"])

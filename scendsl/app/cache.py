@@ -48,11 +48,13 @@ MAX_CACHE_BYTES = 512 * 1024 * 1024
 
 def default_cache_dir() -> Path | None:
     """The cache folder of this user (see the module's docstring), or None for no cache."""
+    from scendsl.files.private import user_cache_base
+
     chosen = os.environ.get("SCENDSL_CACHE_DIR")
     if chosen is not None:
         return Path(chosen) if chosen.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "scendsl" if os.path.isabs(base) else None
+    base = user_cache_base()
+    return Path(base) / "scendsl" if base is not None else None
 
 
 def digest(*parts: bytes | str) -> str:

@@ -274,6 +274,7 @@ class Framework(_Frozen):
     sequence_parallel_note: str = ""
     no_sequence_parallel_note: str = Field(min_length=1)
     source: str | None = None
+    confidence: str | None = Field(default=None, pattern=CONFIDENCE_PATTERN)
 
 
 class Catalog(_Frozen):

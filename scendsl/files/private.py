@@ -13,6 +13,19 @@ import stat
 from pathlib import Path
 
 
+def user_cache_base() -> str | None:
+    """This user's cache folder by the XDG convention: `XDG_CACHE_HOME` when it is an absolute
+    path, else `~/.cache` when the home folder is an absolute path that exists; None otherwise
+    (an odd environment gets no cache rather than one made somewhere unexpected)."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if os.path.isabs(base):
+        return base
+    home = os.environ.get("HOME") or ""
+    if os.path.isabs(home) and os.path.isdir(home):
+        return os.path.join(home, ".cache")
+    return None
+
+
 def private_folder(folder: Path | str) -> bool:
     """Whether `folder` (made with mode 0700 if missing) is this user's alone: a folder, not a
     link, owned by this user, writable by neither group nor others, and every folder above it

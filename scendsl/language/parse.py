@@ -162,14 +162,11 @@ def _grammar_cache_file() -> str | None:
 
     import lark
 
-    from scendsl.files.private import private_folder
+    from scendsl.files.private import private_folder, user_cache_base
 
-    base = os.environ.get("XDG_CACHE_HOME") or ""
-    if not os.path.isabs(base):
-        home = os.environ.get("HOME") or ""
-        if not os.path.isabs(home) or not os.path.isdir(home):
-            return None
-        base = os.path.join(home, ".cache")
+    base = user_cache_base()
+    if base is None:
+        return None
     folder = os.path.join(base, "scendsl", "grammar")
     if not private_folder(folder):
         return None

@@ -40,16 +40,12 @@ def bytecode_cache(environment: str) -> Any:
 
     from jinja2 import FileSystemBytecodeCache
 
-    base = os.environ.get("XDG_CACHE_HOME") or ""
-    if not os.path.isabs(base):
-        home = os.environ.get("HOME") or ""
-        if not os.path.isabs(home) or not os.path.isdir(home):
-            return None
-        base = os.path.join(home, ".cache")
-    elif not os.path.isdir(base):
+    from scendsl.files.private import private_folder, user_cache_base
+
+    base = user_cache_base()
+    if base is None or not os.path.isdir(base):
         return None
     folder = os.path.join(base, "scendsl", f"templates-{_compiler_digest()}", environment)
-    from scendsl.files.private import private_folder
 
     # An entry is code Jinja unpickles and runs outside the sandbox: only a folder this user
     # alone can write, as the build cache (XDG_CACHE_HOME=/tmp/shared ran another user's code).

@@ -150,7 +150,7 @@ def _zero_stage(ctx: Context) -> Found:
         defaults.zero_stage,
         f"default for {framework}",
         defaults.source,
-        "B",
+        defaults.confidence,
         "parameters, gradients and optimizer state sharded over the data-parallel group",
     )
     return ctx.scenario_value("workload.zero_stage", sharded)
