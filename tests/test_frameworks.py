@@ -123,6 +123,11 @@ def test_editor_completes_and_hovers_the_new_frameworks():
     recompute = _model_default("workload.recompute")
     assert recompute is not None
     assert "`none` with fsdp" in recompute and "`full` with jax" in recompute
+    # The ZeRO stage a fully sharded framework uses is its own, not the catalog's default.
+    zero = _model_default("workload.zero_stage")
+    assert zero is not None
+    assert "`3` with fsdp" in zero and "`3` with jax" in zero
+    assert f"`{CATALOG.calibration['default_zero_stage'].text}` otherwise" in zero
 
 
 def test_framework_defaults_are_catalog_data_checked_against_the_language(tmp_path):

@@ -33,7 +33,6 @@ CALIBRATION_DEFAULTS = {
     "cluster.overhead": "network_overhead",
     "energy.utilization": "default_utilization",
     "workload.checkpoint_time": "checkpoint_write_time",
-    "workload.zero_stage": "default_zero_stage",
     "workload.micro_batch": "default_micro_batch",
     "workload.sequence_length": "default_sequence_length",
 }
@@ -43,6 +42,7 @@ MODEL_DEFAULTS = {
     "workload.precision": "`bf16`",
     "workload.framework": "`megatron` (Megatron-LM, whose papers the formulas follow)",
     "workload.recompute": "the framework's (`scendsl explain workload.recompute`)",
+    "workload.zero_stage": "the framework's, else calibration `default_zero_stage`",
     "workload.offload": "`none`",
 }
 
@@ -55,6 +55,16 @@ def _model_default(path: str) -> str | None:
 
         frameworks = load_catalog().frameworks
         return ", ".join(f"`{d.recompute}` with {name}" for name, d in frameworks.items())
+    if path == "workload.zero_stage":
+        from scendsl.catalog import load_catalog
+
+        loaded = load_catalog()
+        stage = loaded.calibration["default_zero_stage"]
+        sharded = [
+            f"`{d.zero_stage}` with {n}" for n, d in loaded.frameworks.items() if d.zero_stage
+        ]
+        rest = f"`{stage.text}` otherwise (calibration `default_zero_stage`: {stage.source})"
+        return ", ".join([*sharded, rest])
     return MODEL_DEFAULTS.get(path)
 
 
