@@ -94,6 +94,10 @@ def _precision(ctx: Context) -> Found:
     return ctx.scenario_value("workload.precision")
 
 
+#: The framework of a scenario that names none: Megatron-LM, whose papers the formulas follow.
+DEFAULT_FRAMEWORK = "megatron"
+
+
 @input_node(
     "workload.framework",
     "text",
@@ -104,11 +108,16 @@ def _framework(ctx: Context) -> Found:
     return ctx.scenario_value(
         "workload.framework",
         Found(
-            "megatron",
+            DEFAULT_FRAMEWORK,
             "default",
             note="no framework given: Megatron-LM, whose papers the formulas come from",
         ),
     )
+
+
+def _framework_of(ctx: Context) -> str:
+    """The framework the scenario names, else the default: the key of its catalog defaults."""
+    return ctx.field("workload.framework") or DEFAULT_FRAMEWORK
 
 
 @input_node(
@@ -122,7 +131,7 @@ def _recompute(ctx: Context) -> Found:
     chosen = _chosen(ctx, "recompute")
     if chosen is not None:
         return chosen
-    framework = ctx.field("workload.framework") or "megatron"
+    framework = _framework_of(ctx)
     defaults = ctx.catalog.frameworks[framework]
     default = Found(
         defaults.recompute,
@@ -140,7 +149,7 @@ def _recompute(ctx: Context) -> Found:
     sources=(ZERO,),
 )
 def _zero_stage(ctx: Context) -> Found:
-    framework = ctx.field("workload.framework") or "megatron"
+    framework = _framework_of(ctx)
     defaults = ctx.catalog.frameworks[framework]
     if defaults.zero_stage is None:
         return ctx.scenario_value("workload.zero_stage", ctx.calibration("default_zero_stage"))
@@ -265,9 +274,9 @@ def _interleave(ctx: Context) -> Found:
     given = ctx.scenario.workload.parallelism.interleave
     if given is not None:
         return _parallelism_found(ctx, given)
-    framework = ctx.field("workload.framework") or "megatron"
+    framework = _framework_of(ctx)
     pipeline = _degrees(ctx)[1]
-    if framework != "megatron" or pipeline <= 1:
+    if framework != "megatron" or pipeline <= 1:  # only Megatron-LM interleaves
         return Found(
             1,
             "default",
@@ -476,7 +485,7 @@ def _vocabulary(ctx: Context) -> Found:
     sources=(KORTHIKANTI,),
 )
 def _sequence_parallel(ctx: Context) -> Found:
-    framework = ctx.field("workload.framework") or "megatron"
+    framework = _framework_of(ctx)
     tensor = _degrees(ctx)[0]
     defaults = ctx.catalog.frameworks[framework]
     default = "on" if defaults.sequence_parallel and tensor > 1 else "off"
@@ -598,7 +607,7 @@ _calibration_input(
 def _framework_efficiency(ctx: Context) -> Found:
     # Published runs on the same GEMM widths differ by framework (fusion, pipeline engine,
     # per-layer synchronisation): one calibrated share per framework, Megatron-LM the reference.
-    framework = ctx.field("workload.framework") or "megatron"
+    framework = _framework_of(ctx)
     return ctx.calibration(f"framework_efficiency_{framework}")
 
 
