@@ -146,7 +146,7 @@ def test_framework_defaults_are_catalog_data_checked_against_the_language(tmp_pa
     frameworks = (tmp_path / "frameworks.toml").read_text(encoding="utf-8")
     assert _load_from(tmp_path).frameworks["fsdp"].zero_stage == 3
     (tmp_path / "frameworks.toml").write_text(
-        frameworks.replace('[fsdp]\nrecompute = "none"', '[fsdp]\nrecompute = "full"'),
+        frameworks.replace('recompute = "none"', 'recompute = "full"'),  # fsdp's alone
         encoding="utf-8",
     )
     assert _load_from(tmp_path).frameworks["fsdp"].recompute == "full"
@@ -155,3 +155,15 @@ def test_framework_defaults_are_catalog_data_checked_against_the_language(tmp_pa
     )
     with pytest.raises(CatalogError, match="not a framework the language accepts"):
         _load_from(tmp_path)
+
+
+def test_other_names_of_a_framework_point_at_one_framework_each():
+    # frameworks.toml's also_known_as: an alias names one framework, never another's own name.
+    from scendsl.language.names import framework_aliases, name_key
+
+    aliases = framework_aliases()
+    for framework, entry in CATALOG.frameworks.items():
+        for alias in entry.also_known_as:
+            assert aliases[name_key(alias)] == framework
+    own = {name_key(name): name for name in FRAMEWORKS}
+    assert all(own.get(key, framework) == framework for key, framework in aliases.items())

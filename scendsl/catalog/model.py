@@ -266,6 +266,8 @@ class Framework(_Frozen):
     """A training framework's defaults: what a scenario that names it gets for the settings it
     does not write (frameworks.toml)."""
 
+    #: Other names of the framework or of tools built on it (NeMo is Megatron-LM).
+    also_known_as: tuple[str, ...] = ()
     recompute: Literal["none", "selective", "full"]
     recompute_note: str = Field(min_length=1)
     #: The ZeRO stage the framework always shards with, else None (calibration default).

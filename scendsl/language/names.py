@@ -51,6 +51,23 @@ def catalog_names() -> CatalogNames:
     )
 
 
+def name_key(text: str) -> str:
+    """A name as compared with another: letters and digits only, lower case (`Megatron-Core`,
+    `megatron_core` and `MegatronCore` are one name)."""
+    return "".join(ch for ch in text if ch.isalnum()).lower()
+
+
+@functools.lru_cache(maxsize=1)
+def framework_aliases() -> dict[str, str]:
+    """Other names analysts use for the training frameworks (frameworks.toml `also_known_as`),
+    by `name_key`, with the framework the language writes for each."""
+    return {
+        name_key(alias): framework
+        for framework, entry in shipped_file("frameworks.toml").items()
+        for alias in entry.get("also_known_as", ())
+    }
+
+
 def parse_iso_names(text: str) -> dict[str, str]:
     """The codes and names of an iso3166.tsv text (CODE, a tab, the name; '#' comments)."""
     pairs = (

@@ -309,6 +309,24 @@ def _blank_rest_of_line(text: str, line: int, col: int) -> str:
     return text[:pos] + " " * (end - pos) + text[end:]
 
 
+def _hyphenated_name_hint(text: str, pos: int) -> str:
+    """A name written with a '-' (`Megatron-Core`, `A100-80GB`): names join their words with
+    '_'; a training framework's other name is told which framework it is."""
+    start = pos
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+        start -= 1
+    end = pos
+    while end < len(text) and (text[end].isalnum() or text[end] in "_-"):
+        end += 1
+    written = text[start:end]
+    from scendsl.language.names import framework_aliases, name_key
+
+    framework = framework_aliases().get(name_key(written))
+    if framework is not None:
+        return f"'{written}' is written `{framework}` here (the training framework)"
+    return f"names join their words with '_', not '-': write '{written.replace('-', '_')}'"
+
+
 def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | None]:
     """Turn a Lark error into (line, col, message, hint) in the user's words."""
     if isinstance(error, UnexpectedCharacters):
@@ -329,6 +347,8 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             hint = "write a field and its value separated by a space, e.g. 'pue 1.25'"
         elif char == "/":
             hint = "units stand apart from numbers: '45 USD/MWh'"
+        elif char == "-" and pos > 0 and text[pos - 1].isalnum():
+            hint = _hyphenated_name_hint(text, pos)
         return error.line, error.column, f"unexpected character {shown}", hint
     assert isinstance(error, UnexpectedToken)
     token = error.token

@@ -11,9 +11,10 @@ import math
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from scendsl.defaults import FRAMEWORKS
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
-from scendsl.language.names import CatalogNames, is_region
+from scendsl.language.names import CatalogNames, framework_aliases, is_region, name_key
 from scendsl.language.syntax import Atom
 from scendsl.language.units import DIMENSION_EXAMPLES, UNITS, Number, lookup_unit, parse_number
 from scendsl.scenario import MixShare, Parallelism, Uncertain
@@ -235,7 +236,7 @@ class ValueReader:
             self.sink.error(
                 f"'{label}' takes one value",
                 join_atoms(atoms) if atoms else where,
-                self._split_name_hint(atoms, spec) or value_hint(atoms, spec),
+                self._split_name_hint(atoms, spec, label) or value_hint(atoms, spec),
             )
             return None
         atom = atoms[0]
@@ -273,7 +274,9 @@ class ValueReader:
                 self.sink.error(
                     f"unknown {label} '{name}'",
                     atom.span,
-                    suggest(name, spec.choices) or "one of: " + ", ".join(spec.choices),
+                    alias_hint(label, name)
+                    or suggest(name, spec.choices)
+                    or "one of: " + ", ".join(spec.choices),
                 )
                 return None
             return name
@@ -291,7 +294,7 @@ class ValueReader:
             return name
         raise AssertionError(kind)
 
-    def _split_name_hint(self, atoms: list[Atom], spec: F.FieldSpec) -> str | None:
+    def _split_name_hint(self, atoms: list[Atom], spec: F.FieldSpec, label: str) -> str | None:
         """'did you mean' for a name the tokenizer split at punctuation (`H-100` is `H` and
         `-100`): the atoms written without a space between them, read without the marks."""
         if spec.kind not in ("accelerator", "enum") or len(atoms) < 2:
@@ -301,6 +304,9 @@ class ValueReader:
         ):
             return None
         written = "".join(atom.text for atom in atoms)
+        alias = alias_hint(label, written)
+        if alias is not None:
+            return alias
         bare = "".join(ch for ch in written if ch.isalnum() or ch == "_")
         if spec.kind == "enum":
             known = list(spec.choices)
@@ -573,3 +579,14 @@ def region_code_hint(text: str) -> str | None:
     if found is None:
         return None
     return f"did you mean '{found}' ({iso_region_names()[found]})? regions are ISO codes"
+
+
+def alias_hint(label: str, written: str) -> str | None:
+    """`framework NeMo` -> write `megatron`: a tool or other name of a training framework, told
+    which of the language's frameworks it is (frameworks.toml `also_known_as`)."""
+    if label.rpartition(".")[2] != "framework":
+        return None
+    framework = framework_aliases().get(name_key(written))
+    if framework is None:
+        return None
+    return f"'{written}' is written `{framework}` here (one of: {', '.join(FRAMEWORKS)})"
