@@ -68,6 +68,11 @@ def framework_aliases() -> dict[str, str]:
     }
 
 
+def framework_named(written: str) -> str | None:
+    """The training framework another of its names stands for (`NeMo` is `megatron`), or None."""
+    return framework_aliases().get(name_key(written))
+
+
 def parse_iso_names(text: str) -> dict[str, str]:
     """The codes and names of an iso3166.tsv text (CODE, a tab, the name; '#' comments)."""
     pairs = (

@@ -319,9 +319,9 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     while end < len(text) and (text[end].isalnum() or text[end] in "_-"):
         end += 1
     written = text[start:end]
-    from scendsl.language.names import framework_aliases, name_key
+    from scendsl.language.names import framework_named
 
-    framework = framework_aliases().get(name_key(written))
+    framework = framework_named(written)
     if framework is not None:
         return f"'{written}' is written `{framework}` here (the training framework)"
     return f"names join their words with '_', not '-': write '{written.replace('-', '_')}'"

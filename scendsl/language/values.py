@@ -14,9 +14,16 @@ from typing import TYPE_CHECKING, Any
 from scendsl.defaults import FRAMEWORKS
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
-from scendsl.language.names import CatalogNames, framework_aliases, is_region, name_key
+from scendsl.language.names import CatalogNames, framework_named, is_region, name_key
 from scendsl.language.syntax import Atom
-from scendsl.language.units import DIMENSION_EXAMPLES, UNITS, Number, lookup_unit, parse_number
+from scendsl.language.units import (
+    DIMENSION_EXAMPLES,
+    MAGNITUDES,
+    UNITS,
+    Number,
+    lookup_unit,
+    parse_number,
+)
 from scendsl.scenario import MixShare, Parallelism, Uncertain
 from scendsl.suggest import suggest
 
@@ -307,13 +314,12 @@ class ValueReader:
         alias = alias_hint(label, written)
         if alias is not None:
             return alias
-        bare = "".join(ch for ch in written if ch.isalnum() or ch == "_")
         if spec.kind == "enum":
             known = list(spec.choices)
         else:
             known = list(self.catalog.accelerators) + list(self.accelerators)
         for name in known:
-            if bare.lower() == "".join(ch for ch in name if ch.isalnum()).lower():
+            if name_key(written) == name_key(name):
                 return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
         return None
 
@@ -541,11 +547,10 @@ def magnitude_word_hint(number: str, word: str) -> str | None:
 
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
     """`100,000` -> write `100000` or `100k`: a comma separates list items, not digit groups."""
-    if len(atoms) < 3 or atoms[0].kind != "number" or atoms[1].text != ",":
+    # number (, number)*: an odd count of atoms, three at least
+    if len(atoms) < 3 or len(atoms) % 2 == 0 or atoms[0].kind != "number":
         return None
     digits = [atoms[0].text]
-    if len(atoms) % 2 == 0:  # number (, number)*: an odd count
-        return None
     for comma, group in zip(atoms[1::2], atoms[2::2], strict=True):
         if comma.text != "," or group.kind != "number" or not group.text.isdigit():
             return None
@@ -559,9 +564,9 @@ def thousands_separator_hint(atoms: list[Atom]) -> str | None:
 def _short(digits: str) -> str:
     """A whole number with the largest magnitude suffix it reaches (100000 -> 100k)."""
     value = int(digits)
-    for factor, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "k")):
-        if value >= factor:
-            return f"{value / factor:g}{suffix}"
+    for suffix in reversed(_MAGNITUDE_WORDS.values()):  # T, B, M, k: the language's magnitudes
+        if value >= MAGNITUDES[suffix]:
+            return f"{value / MAGNITUDES[suffix]:g}{suffix}"
     return digits
 
 
@@ -586,7 +591,7 @@ def alias_hint(label: str, written: str) -> str | None:
     which of the language's frameworks it is (frameworks.toml `also_known_as`)."""
     if label.rpartition(".")[2] != "framework":
         return None
-    framework = framework_aliases().get(name_key(written))
+    framework = framework_named(written)
     if framework is None:
         return None
     return f"'{written}' is written `{framework}` here (one of: {', '.join(FRAMEWORKS)})"

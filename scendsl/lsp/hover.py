@@ -48,24 +48,19 @@ MODEL_DEFAULTS = {
 
 
 def _model_default(path: str) -> str | None:
-    """MODEL_DEFAULTS' text, the recomputation spelled out per framework from the catalog's
-    frameworks.toml (read only when asked: the editor starts without the catalog)."""
+    """MODEL_DEFAULTS' text; the recomputation and the ZeRO stage spelled out per framework from
+    the catalog's frameworks.toml (read only when asked: the editor starts without the catalog)."""
+    if path not in ("workload.recompute", "workload.zero_stage"):
+        return MODEL_DEFAULTS.get(path)
+    from scendsl.catalog import load_catalog
+
+    loaded = load_catalog()
     if path == "workload.recompute":
-        from scendsl.catalog import load_catalog
-
-        frameworks = load_catalog().frameworks
-        return ", ".join(f"`{d.recompute}` with {name}" for name, d in frameworks.items())
-    if path == "workload.zero_stage":
-        from scendsl.catalog import load_catalog
-
-        loaded = load_catalog()
-        stage = loaded.calibration["default_zero_stage"]
-        sharded = [
-            f"`{d.zero_stage}` with {n}" for n, d in loaded.frameworks.items() if d.zero_stage
-        ]
-        rest = f"`{stage.text}` otherwise (calibration `default_zero_stage`: {stage.source})"
-        return ", ".join([*sharded, rest])
-    return MODEL_DEFAULTS.get(path)
+        return ", ".join(f"`{d.recompute}` with {n}" for n, d in loaded.frameworks.items())
+    stage = loaded.calibration["default_zero_stage"]
+    sharded = [f"`{d.zero_stage}` with {n}" for n, d in loaded.frameworks.items() if d.zero_stage]
+    rest = f"`{stage.text}` otherwise (calibration `default_zero_stage`: {stage.source})"
+    return ", ".join([*sharded, rest])
 
 
 @dataclass
