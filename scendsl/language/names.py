@@ -97,3 +97,21 @@ def is_region(name: str, names: CatalogNames | None = None) -> bool:
     US state (ISO 3166-2, `US-TX`) or other subdivision the catalog accepts."""
     regions = (names or catalog_names()).regions
     return name in regions or name in iso_region_names()
+
+
+def subdivision_hint(code: str) -> str | None:
+    """`BR-SP` -> write `BR`: an ISO 3166-2 subdivision the catalog has no figures of is placed
+    in its country, whose figures are what the scenario would use (None for anything else)."""
+    code = code.strip().upper()
+    country, dash, part = code.partition("-")
+    if not dash or not part or code in iso_region_names() or country not in iso_region_names():
+        return None
+    import pycountry  # only on this error path: loading ISO 3166-2 costs tens of milliseconds
+
+    subdivision = pycountry.subdivisions.get(code=code)
+    if subdivision is None:
+        return None
+    return (
+        f"'{code}' ({subdivision.name}) is a subdivision of {iso_region_names()[country]}, "
+        f"whose figures are national in the catalog: write {country}"
+    )

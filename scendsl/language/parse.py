@@ -309,6 +309,9 @@ def _blank_rest_of_line(text: str, line: int, col: int) -> str:
     return text[:pos] + " " * (end - pos) + text[end:]
 
 
+_SUBDIVISION = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}\Z")
+
+
 def _hyphenated_name_hint(text: str, pos: int) -> str:
     """A name written with a '-' (`Megatron-Core`, `A100-80GB`): names join their words with
     '_'; a training framework's other name is told which framework it is."""
@@ -319,6 +322,15 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     while end < len(text) and (text[end].isalnum() or text[end] in "_-"):
         end += 1
     written = text[start:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    field = text[line_start:start].split()
+    if field and field[-1] == "region" and _SUBDIVISION.match(written):
+        # ISO 3166-2 codes keep their '-': the language reads them as a quoted string
+        from scendsl.language.names import subdivision_hint
+
+        return subdivision_hint(written) or (
+            f'a region with a subdivision is quoted: write "{written.upper()}"'
+        )
     from scendsl.language.names import framework_named
 
     framework = framework_named(written)

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from scendsl.defaults import FRAMEWORKS
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
-from scendsl.language.names import CatalogNames, framework_named, is_region, name_key
+from scendsl.language.names import (
+    CatalogNames,
+    framework_named,
+    is_region,
+    name_key,
+    subdivision_hint,
+)
 from scendsl.language.syntax import Atom
 from scendsl.language.units import (
     DIMENSION_EXAMPLES,
@@ -265,10 +271,11 @@ class ValueReader:
                 self.sink.error(
                     f"unknown region '{region}'",
                     atom.span,
-                    suggest(region, self.catalog.regions)
+                    subdivision_hint(region)
+                    or suggest(region, self.catalog.regions)
                     or region_code_hint(region)
                     or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE, "
-                    'or US states as "US-TX"',
+                    'or subdivisions with figures of their own, quoted: "US-TX"',
                 )
                 return None
             return region
