@@ -114,6 +114,26 @@ def test_briefing_names_the_country_whose_homes_are_counted(tmp_path):
     assert "homes in France" in france and "United States" not in france
     assert "homes in United States" in india  # the default, named, never assumed
     assert "the household electricity use for IN in 2024 is a stand-in" in india
+    # The key findings compare the site with the region's own people, not another country's
+    # homes; France, with its own homes, keeps both comparisons.
+    finding = next(line for line in india.splitlines() if "The site draws" in line)
+    assert "people in India" in finding and "homes" not in finding
+    finding = next(line for line in france.splitlines() if "The site draws" in line)
+    assert "people in France" in finding and "homes in France" in finding
+
+
+def test_key_findings_leave_out_a_comparison_below_a_hundredth_of_a_reactor(tmp_path):
+    for name, count in (("small", 8), ("campus", "100k")):
+        (tmp_path / f"{name}.scn").write_text(
+            scenario_text(name, region="FR", year=2024, count=count), encoding="utf-8"
+        )
+    pages = render_files(sorted(str(p) for p in tmp_path.glob("*.scn")), samples=0)
+    small, campus = (
+        next(line for line in pages[f"{n}.md"].decode().splitlines() if "The site draws" in line)
+        for n in ("small", "campus")
+    )
+    assert "small modular reactors" not in small  # 8 accelerators: 0.00004 of one
+    assert "small modular reactors" in campus
 
 
 def test_list_regions_shows_which_regions_have_a_household_figure():

@@ -257,6 +257,25 @@ scenario triple extends colossus2 {
         )
 
 
+def test_inputs_that_read_only_whether_a_range_is_written_are_not_listed_as_held(catalog):
+    # Where the MFU and the PUE come from ("scenario") does not move with their sampled values.
+    run = sample(
+        scenario(
+            "ranges",
+            """
+scenario ranges extends colossus2 {
+  cluster.mfu 30% to 50%
+  energy.pue  1.1 to 1.4
+}
+""",
+        ),
+        100,
+        catalog=catalog,
+    )
+    assert run.held == ()
+    assert {"cluster.mfu", "energy.pue"} <= set(run.draws)
+
+
 def test_derived_inputs_held_at_the_centre_are_listed(catalog):
     run = sample(
         scenario(

@@ -174,6 +174,28 @@ def test_a_price_written_in_the_scenario_silences_the_missing_price_warnings():
     assert not {"no-unit-price", "no-rental-price"} & ids
 
 
+def test_a_small_site_at_the_default_hyperscale_pue_warns_at_its_count():
+    small = CLEAN.replace("count       10k", "count       64")
+    found = {w.id: w for w in _warnings(small)}
+    warning = found["default-site-class-small-site"]
+    assert warning.span.line == _line_of(small, "count       64")
+    assert "hyperscale, 1.09" in warning.message and "87.7 kW" in warning.message
+    assert "energy.pue" in warning.metrics
+
+
+@pytest.mark.parametrize(
+    "energy", ["  energy {\n    site_class hyperscale\n  }\n", "  energy {\n    pue 1.09\n  }\n"]
+)
+def test_a_site_class_or_pue_written_for_a_small_site_silences_the_site_class_warning(energy):
+    small = _with(energy, CLEAN.replace("count       10k", "count       64"))
+    assert "default-site-class-small-site" not in {w.id for w in _warnings(small)}
+
+
+def test_a_campus_at_the_default_site_class_gets_no_site_class_warning():
+    # 10k H100 draw about 14 MW of IT power: the scale the default is argued for
+    assert "default-site-class-small-site" not in {w.id for w in _warnings(CLEAN)}
+
+
 def test_a_field_the_scenario_does_not_set_points_at_its_header():
     from scendsl.report.warnings import _located
 
@@ -318,3 +340,11 @@ def test_briefing_marks_the_rows_a_warning_concerns_and_lists_it(tmp_path):
     assert f"⚠ {label} |" in row
     html = (tmp_path / "out" / "paris.html").read_text(encoding="utf-8")
     assert "not yet shipping" in html and f"⚠ {label}" in html
+
+
+def test_every_warning_rule_is_listed_in_the_language_reference():
+    from pathlib import Path
+
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text("utf-8")
+    missing = [rule.id for rule in warning_rules() if f"| `{rule.id}" not in reference]
+    assert missing == []

@@ -87,6 +87,11 @@ class Context:
             getter = _GETTERS[path] = attrgetter(path)
         return getter(self.scenario)
 
+    def written(self, path: str) -> bool:
+        """Whether the scenario sets `path`: its presence, which no sampled value changes (the
+        uncertainty trace does not count it as reading the value)."""
+        return self.field(path) is not None
+
     def scenario_value(self, path: str, default: Found | None = None) -> Found:
         """The scenario's value of `path`, else `default` (typically a calibration constant)."""
         value = self.field(path)

@@ -116,6 +116,14 @@ class _TracedContext(Context):
             reads.add(WHOLE)
         self.scenario = _Traced(scenario, "", reads)  # type: ignore[assignment]
 
+    def written(self, path: str) -> bool:
+        # Presence only: a range's samples never unset a field, so this is not a read of it.
+        before = set(self._reads)
+        try:
+            return super().written(path)
+        finally:
+            self._reads.intersection_update(before)
+
     def chosen_layout(self) -> Layout | None:
         if "_layout" in vars(self):  # given (a sweep's variants): a read of the layout
             self._reads.add(LAYOUT)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "warnings.toml"
 
 #: The condition operators warnings use (scendsl.catalog.conditions has their grammar).
-_WARNING_OPS = ("is", "available", *NUMERIC_OPS, *METRIC_OPS)
+_WARNING_OPS = ("is", "available", "equals", *NUMERIC_OPS, *METRIC_OPS)
 _REQUIRED = ("id", "concerns", "at", "message", "hint", "why", "source", "confidence")
 _CONFIDENCE = ("A", "B", "C", "U")
 

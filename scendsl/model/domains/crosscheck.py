@@ -59,7 +59,7 @@ def mfu_step_time(per_token, tokens, used, rate, mfu):
     value_type="text",
 )
 def _mfu_origin(ctx: Context) -> Found:
-    if ctx.field("cluster.mfu") is not None:
+    if ctx.written("cluster.mfu"):
         return Found("scenario", ctx.where("cluster.mfu"))
     return Found("default", "catalog calibration.default_mfu")
 

@@ -56,6 +56,21 @@ def _pue(ctx: Context) -> Found:
     return Found(found.value, found.origin, found.source, found.confidence, note)
 
 
+@input_node(
+    "energy.pue_origin",
+    "text",
+    "Where the PUE comes from: scenario (energy.pue written), site class (energy.site_class "
+    "written) or default (the catalog's default site class)",
+    value_type="text",
+)
+def _pue_origin(ctx: Context) -> Found:
+    # A warning reads it: the default site class is argued for campuses, not for small rooms.
+    for path, origin in (("energy.pue", "scenario"), ("energy.site_class", "site class")):
+        if ctx.written(path):
+            return Found(origin, ctx.where(path))
+    return Found("default", "catalog choices.site_class")
+
+
 def _measured_power(ctx: Context) -> bool:
     return ctx.field("cluster.accelerator_power") is not None
 

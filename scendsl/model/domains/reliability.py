@@ -164,7 +164,7 @@ def _recovery(ctx: Context) -> Found:
     "cluster.mfu; running for the default MFU (a per-step figure)",
 )
 def _mfu_basis(ctx: Context) -> Found:
-    if ctx.field("cluster.mfu") is None and ctx.field("cluster.mfu_basis") is None:
+    if not ctx.written("cluster.mfu") and not ctx.written("cluster.mfu_basis"):
         mfu = ctx.calibration("default_mfu")
         return Found(
             "running",
