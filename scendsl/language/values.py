@@ -220,12 +220,7 @@ class ValueReader:
         following = next_field_on_the_line(atoms, label)
         if following is not None:
             # `cluster { accelerator H100 count 256 }`: each field reads to the end of its line.
-            self.sink.error(
-                f"'{label}' is followed by '{following.text}' on the same line: each field of "
-                f"'{label.rpartition('.')[0]}' goes on a line of its own",
-                join_atoms(atoms[atoms.index(following) :]),
-                f"write '{following.text} ...' on the next line",
-            )
+            self.sink.error(*fields_on_one_line(atoms, following, label))
             return None
         kind = spec.kind
         if kind == "quantity":
@@ -528,15 +523,28 @@ def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
 
 def next_field_on_the_line(atoms: list[Atom], label: str) -> Atom | None:
     """A word among a field's values that names another field of its block (`count` in
-    `accelerator H100 count 256`): two fields written on one line. None when there is none."""
+    `accelerator H100 count 256`; `year` or a section in `title "t" year 2026`): two fields
+    written on one line. None when there is none."""
     block = label.rpartition(".")[0]
-    names = F.SECTIONS.get(block)
+    names: Any = F.SECTIONS.get(block) if block else {**F.SCENARIO_ATTRIBUTES, **F.SECTIONS}
     if not names:
         return None
     for atom in atoms[1:]:
         if atom.kind == "word" and atom.text in names:
             return atom
     return None
+
+
+def fields_on_one_line(atoms: list[Atom], following: Atom, label: str) -> tuple[str, Span, str]:
+    """The error for two fields written on one line: message, where, hint."""
+    block = label.rpartition(".")[0]
+    owner = f"'{block}'" if block else "a scenario"
+    return (
+        f"'{label}' is followed by '{following.text}' on the same line: each field of {owner} "
+        "goes on a line of its own",
+        join_atoms(atoms[atoms.index(following) :]),
+        f"write '{following.text} ...' on the next line",
+    )
 
 
 #: Magnitudes written as words, and the suffix the language writes them with.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scendsl.language import fields as F
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.syntax import Statement
-from scendsl.language.values import join_atoms
+from scendsl.language.values import fields_on_one_line, join_atoms, next_field_on_the_line
 from scendsl.suggest import suggest
 
 
@@ -93,6 +93,11 @@ class ExtendsPass(ResolverState):
             yield key, item
             return
         if item.body is not None:
+            following = next_field_on_the_line(item.values, key)
+            if key not in F.SECTIONS and F.scenario_field(key) is not None and following:
+                # `scenario x { title "t" year 2026 cluster { ... } }` on one line
+                self.sink.error(*fields_on_one_line(item.values, following, key))
+                return
             if key not in F.SECTIONS:
                 self.sink.error(
                     f"unknown section '{key}'",
