@@ -159,6 +159,9 @@ def test_explain_states_the_spread_and_the_figure_at_both_ends(tmp_path, capsys)
     assert "performance.mfu at the low end" in text
     assert main(["explain", str(path), "measured", "performance.mfu", "--samples", "0"]) == 0
     assert "Default MFU spread" not in capsys.readouterr().out
+    # A figure that does not move with the MFU is explained without the spread beside it.
+    assert main(["explain", str(path), "leaning", "energy.pue", "--samples", "0"]) == 0
+    assert "Default MFU spread" not in capsys.readouterr().out
 
 
 def test_validation_counts_published_figures_inside_the_default_range():

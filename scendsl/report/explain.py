@@ -132,9 +132,12 @@ def uncertainty_text(result: Result, name: str, samples: Any, ranking: Any) -> s
 
 def default_spread_text(result: Result, name: str, spread: Any) -> str:
     """For a scenario without `cluster.mfu`: the default MFU's sourced spread and `name` at its
-    two ends ("" when the scenario gives its MFU)."""
+    two ends ("" when the scenario gives its MFU, or when `name` does not move with it)."""
     if spread is None:
         return ""
+    ends = spread.range_of(name)
+    if ends is None and name not in spread.not_monotone:
+        return ""  # the figure does not move with the MFU: its spread is beside the point
     pct = lambda v: format_value(v, "fraction")  # noqa: E731
     lines = [
         "",
@@ -144,7 +147,6 @@ def default_spread_text(result: Result, name: str, spread: Any) -> str:
         f"  high end {pct(spread.high)}: {spread.high_source} "
         "(catalog calibration.default_mfu_high)",
     ]
-    ends = spread.range_of(name)
     dimension = result.node(name).dimension
     if ends is not None:
         lines.append(
@@ -152,8 +154,6 @@ def default_spread_text(result: Result, name: str, spread: Any) -> str:
             f"{format_value(ends.at_high, dimension)} (monotone in the MFU: the range between "
             "them is exact)"
         )
-    elif name in spread.not_monotone:
-        lines.append(f"  {name} moves with the MFU but not monotonically: no range is given.")
     else:
-        lines.append(f"  {name} does not depend on the default MFU.")
+        lines.append(f"  {name} moves with the MFU but not monotonically: no range is given.")
     return "\n".join(lines) + "\n"
