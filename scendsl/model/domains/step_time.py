@@ -26,6 +26,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN_FLOPS,
     PALM,
     PIPELINE_P2P,
+    PLATFORM_MATMUL,
     RING,
     RING_ATTENTION,
     STRAGGLER,
@@ -53,18 +54,20 @@ from scendsl.model.registry import metric
     "performance.matmul_efficiency",
     "fraction",
     "Share of the dense BF16 peak that the model's matrix multiplications reach",
-    "matmul_efficiency_large × W / (W + matmul_half_width), W = h / t",
+    "matmul_efficiency_large × platform_matmul_factor × W / (W + matmul_half_width), W = h / t",
     (
         "workload.hidden_size",
         "workload.tensor_parallel",
         "performance.matmul_efficiency_large",
         "performance.matmul_half_width",
+        "performance.platform_matmul_factor",
     ),
-    sources=(GEMM,),
+    sources=(GEMM, PLATFORM_MATMUL),
 )
-def matmul_efficiency(hidden, tensor, plateau, half_width):
-    """Wide GEMMs come near the plateau; tensor parallelism narrows each accelerator's GEMMs."""
-    return matmul_efficiency_at(hidden / tensor, plateau, half_width)
+def matmul_efficiency(hidden, tensor, plateau, half_width, platform):
+    """Wide GEMMs come near the plateau (the GPUs' times the platform's factor); tensor
+    parallelism narrows each accelerator's GEMMs."""
+    return matmul_efficiency_at(hidden / tensor, plateau * platform, half_width)
 
 
 @metric(

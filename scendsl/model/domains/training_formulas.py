@@ -68,8 +68,13 @@ GEMM = (
 FRAMEWORK_EFFICIENCY = (
     "the share of the modelled matrix rate a framework's published run reached on its own "
     "layout (calibration framework_efficiency_megatron, _deepspeed, _neox, _fsdp, _jax): "
-    "Megatron-LM 100 % by definition; Megatron-DeepSpeed calibrated on BLOOM 176B, whose figure "
-    "GPT-NeoX shares; PyTorch FSDP on torchtitan's Llama 3 70B; JAX on MaxText's 16B on TPU v5e"
+    "Megatron-LM 100 % by definition on GPUs and JAX on TPUs; Megatron-DeepSpeed calibrated on "
+    "BLOOM 176B, whose figure GPT-NeoX shares; PyTorch FSDP on torchtitan's Llama 3 70B"
+)
+PLATFORM_MATMUL = (
+    "the factor on the GEMM plateau an accelerator platform's matrix units reach (calibration "
+    "platform_matmul_factor, _tpu_host): 1 on GPUs, where the GEMM curve was measured; the "
+    "TPU's systolic matrix units under XLA calibrated on MaxText's 16B on TPU v5e"
 )
 TE_SPEEDUP = (
     "NVIDIA Transformer Engine docs, GEMM Speedups Across Precisions: FP8 1.41–1.61×, "

@@ -26,6 +26,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     NEOX,
+    PLATFORM_MATMUL,
     RING_ATTENTION,
     STRAGGLER,
     TE_SPEEDUP,
@@ -609,6 +610,24 @@ def _framework_efficiency(ctx: Context) -> Found:
     # per-layer synchronisation): one calibrated share per framework, Megatron-LM the reference.
     framework = _framework_of(ctx)
     return ctx.calibration(f"framework_efficiency_{framework}")
+
+
+@input_node(
+    "performance.platform_matmul_factor",
+    "fraction",
+    "Factor on the GEMM plateau the accelerator platform's matrix units reach (1 on GPUs)",
+    formula="calibration.platform_matmul_factor_<platform>, else platform_matmul_factor",
+    sources=(PLATFORM_MATMUL,),
+)
+def _platform_matmul_factor(ctx: Context) -> Found:
+    # How near its peak a chip's matrix units run is the chip's, not the framework's: the GEMM
+    # plateau was measured on GPUs, a TPU's systolic arrays reach more. A custom block has its
+    # catalog base's platform; a new chip is taken for a GPU.
+    entry = ctx.catalog_accelerator
+    key = entry.matmul_factor_key if entry is not None else "platform_matmul_factor"
+    if key not in ctx.catalog.calibration:
+        key = "platform_matmul_factor"
+    return ctx.calibration(key)
 
 
 @input_node(
