@@ -284,6 +284,9 @@ class Framework(_Frozen):
     sequence_parallel: bool
     sequence_parallel_note: str = ""
     no_sequence_parallel_note: str = Field(min_length=1)
+    #: Whether its pipeline runs the interleaved 1F1B schedule (else v = 1 whatever is written).
+    interleaved_schedule: bool
+    interleaved_schedule_note: str = Field(min_length=1)
     source: str | None = None
     confidence: str | None = Field(default=None, pattern=CONFIDENCE_PATTERN)
 

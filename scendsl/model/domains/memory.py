@@ -105,7 +105,6 @@ _ACTIVATION_INPUTS = (
     "performance.microbatches",
     "workload.interleave",
     "workload.recompute",
-    "workload.framework",
     "performance.attention_heads",
     "workload.sequence_parallel",
     "workload.context_parallel",
@@ -143,7 +142,6 @@ def _first_stage_activations(
     m,
     interleave,
     recompute,
-    framework,
     heads,
     sequence_parallel,
     context,
@@ -179,7 +177,7 @@ def _first_stage_activations(
         kv_heads / heads,
         flash_attention == "off",
     )
-    v = effective_interleave(framework, interleave, layers, pipeline)
+    v = effective_interleave(interleave, layers, pipeline)
     stage_layers = layers / pipeline
     in_flight = scalar.minimum(m, pipeline) * stage_layers
     interleaved = scalar.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)

@@ -317,7 +317,6 @@ def expert_parallel_time(
         "workload.pipeline_parallel",
         "performance.microbatches",
         "workload.interleave",
-        "workload.framework",
         "workload.layers",
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
@@ -334,7 +333,6 @@ def pipeline_p2p_time(
     pipeline,
     m,
     interleave,
-    framework,
     layers,
     domain,
     scaleup,
@@ -343,7 +341,7 @@ def pipeline_p2p_time(
 ):
     """Each stage sends every micro-batch on once per model chunk and its gradient back once;
     the sends sit between the stages' matmuls (no overlap modelled)."""
-    v = effective_interleave(framework, interleave, layers, pipeline)
+    v = effective_interleave(interleave, layers, pipeline)
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden / tensor
     link = link_for(tensor * pipeline, domain, scaleup, scaleout)
     staged = scalar.where(pipeline > 1, 1.0, 0.0)

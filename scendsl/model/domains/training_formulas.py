@@ -315,17 +315,11 @@ def default_ffn_width(hidden, gated):
     return scalar.where(gated, scalar.maximum(gated_width, 1.0), PLAIN_FFN_RATIO * hidden)
 
 
-def framework_interleave(framework, interleave):
-    """Only Megatron-LM implements the interleaved 1F1B schedule; DeepSpeed's pipeline engine
-    (also under GPT-NeoX) runs plain 1F1B, and FSDP and JAX runs have no pipeline by default,
-    so v = 1 there."""
-    return scalar.where(framework == "megatron", interleave, 1)
-
-
-def effective_interleave(framework, interleave, layers, pipeline):
-    """v under the framework, at most one chunk per layer of a stage."""
+def effective_interleave(interleave, layers, pipeline):
+    """v, at most one chunk per layer of a stage (whether the framework interleaves at all is
+    catalog data, frameworks.toml `interleaved_schedule`, applied by `workload.interleave`)."""
     most = scalar.maximum(np.floor(layers / pipeline), 1.0)
-    return scalar.minimum(framework_interleave(framework, interleave), most)
+    return scalar.minimum(interleave, most)
 
 
 def matmul_efficiency_at(width, plateau, half_width):

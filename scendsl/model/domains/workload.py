@@ -273,16 +273,25 @@ def _kv_heads(ctx: Context) -> Found:
 )
 def _interleave(ctx: Context) -> Found:
     given = ctx.scenario.workload.parallelism.interleave
-    if given is not None:
-        return _parallelism_found(ctx, given)
     framework = _framework_of(ctx)
-    pipeline = _degrees(ctx)[1]
-    if framework != "megatron" or pipeline <= 1:  # only Megatron-LM interleaves
+    defaults = ctx.catalog.frameworks[framework]
+    if not defaults.interleaved_schedule:
+        # The framework's pipeline engine has no interleaved schedule: a written v cannot apply.
+        ignored = (
+            f" (the {given} written does not apply)" if given is not None and given > 1 else ""
+        )
         return Found(
             1,
-            "default",
-            note="no interleaving: no pipeline, or a framework whose pipeline does not interleave",
+            f"default for {framework}",
+            defaults.source,
+            defaults.confidence,
+            f"no interleaving{ignored}: {defaults.interleaved_schedule_note}",
         )
+    if given is not None:
+        return _parallelism_found(ctx, given)
+    pipeline = _degrees(ctx)[1]
+    if pipeline <= 1:
+        return Found(1, "default", note="no interleaving: no pipeline")
     chunk = ctx.calibration("default_layers_per_chunk")
     layers = ctx.field("workload.layers")
     if layers is None:
