@@ -33,6 +33,7 @@ CALIBRATION_DEFAULTS = {
     "cluster.overhead": "network_overhead",
     "energy.utilization": "default_utilization",
     "workload.checkpoint_time": "checkpoint_write_time",
+    "workload.dropout": "default_dropout",
     "workload.micro_batch": "default_micro_batch",
     "workload.sequence_length": "default_sequence_length",
 }

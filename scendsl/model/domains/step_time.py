@@ -13,6 +13,7 @@ from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
     ATTENTION_PRECISION,
     CONTEXT_PARALLEL,
+    DROPOUT,
     FLASH,
     FRAMEWORK_EFFICIENCY,
     GATED_MLP,
@@ -136,7 +137,8 @@ def compute_time(hardware, used, rate):
     "Memory-bound time per step (element-wise kernels)",
     "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti, the MLP's 16 of them 4r or 6r "
     "for an MLP of width f = r·h, plain or gated; without flash attention + "
-    "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch] / c / (hbm_bandwidth × "
+    "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch; at dropout 0 the masks go: 32·sbh, "
+    "(8 or 16 + 14) B] / c / (hbm_bandwidth × "
     "hbm_efficiency)",
     (
         "workload.sequence_length",
@@ -155,6 +157,7 @@ def compute_time(hardware, used, rate):
         "workload.context_parallel",
         "performance.ffn_width",
         "workload.mlp",
+        "workload.dropout",
     ),
     sources=(
         KORTHIKANTI,
@@ -163,6 +166,7 @@ def compute_time(hardware, used, rate):
         UNFUSED_ATTENTION,
         CONTEXT_PARALLEL,
         MLP_ACTIVATIONS,
+        DROPOUT,
     ),
 )
 def memory_time(
@@ -182,11 +186,13 @@ def memory_time(
     context,
     ffn,
     mlp,
+    dropout,
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
     without flash attention the score matrix adds what the unfused kernels move; context
-    parallelism gives each rank s/c of the tokens (and of the score rows)."""
+    parallelism gives each rank s/c of the tokens (and of the score rows); without dropout no
+    mask is written or read."""
     score_heads = scalar.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,
@@ -201,6 +207,7 @@ def memory_time(
         score_heads,
         ffn / hidden,
         mlp == "gated",
+        dropout,
     )
     return traffic / context / (hbm_bandwidth * efficiency)
 

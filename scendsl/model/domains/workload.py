@@ -15,6 +15,7 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DEEPSPEED,
+    DROPOUT,
     FLASH,
     FRAMEWORK_EFFICIENCY,
     GATED_MLP,
@@ -521,6 +522,16 @@ def _flash_attention(ctx: Context) -> Found:
             "runs before 2022 had none: write `flash_attention off`",
         ),
     )
+
+
+@input_node(
+    "workload.dropout",
+    "fraction",
+    "Dropout probability of the attention probabilities and hidden states (0: no masks)",
+    sources=(DROPOUT,),
+)
+def _dropout(ctx: Context) -> Found:
+    return ctx.scenario_or_calibration("workload.dropout", "default_dropout")
 
 
 @input_node(
