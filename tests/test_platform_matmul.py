@@ -85,3 +85,50 @@ def test_reference_step_on_a_tpu_sees_its_matrix_units():
     tpu = evaluate(scenario, CATALOG).metrics["performance.reference_step_time"].value
     flat = evaluate(scenario, gpu_like).metrics["performance.reference_step_time"].value
     assert tpu < flat
+
+
+# ------------------------------------------------- the framework of a TPU run that names none
+def test_tpu_scenario_without_a_framework_gets_jax_from_data():
+    # Megatron-LM does not run on TPUs: frameworks.toml makes JAX the default on their platform.
+    assert "tpu_host" in CATALOG.frameworks["jax"].default_on
+    got = evaluate(
+        scendsl.load(scenario_text("s", accelerator="TPUv5p", count=256)).get("s"), CATALOG
+    )
+    framework = got.inputs["workload.framework"]
+    assert framework.value == "jax" and "tpu_host" in framework.origin
+    assert got.inputs["workload.zero_stage"].value == 3  # JAX's own default, not megatron's
+    gpu = evaluate(scendsl.load(scenario_text("s", count=256)).get("s"), CATALOG)
+    assert gpu.inputs["workload.framework"].value == "megatron"
+
+
+def test_a_written_framework_beats_the_platform_default():
+    text = scenario_text(
+        "s", accelerator="TPUv5p", body="  workload {\n    framework megatron\n  }\n"
+    )
+    got = evaluate(scendsl.load(text).get("s"), CATALOG)
+    assert got.inputs["workload.framework"].value == "megatron"
+
+
+def test_one_default_framework_per_platform_is_checked_when_the_catalog_loads(tmp_path):
+    import shutil
+    from importlib.resources import files
+
+    from scendsl.catalog.load import _load_from
+    from scendsl.catalog.model import CatalogError
+
+    for item in files("scendsl.catalog").iterdir():
+        if item.name.endswith((".toml", ".tsv")):
+            shutil.copy(str(item), tmp_path / item.name)
+    path = tmp_path / "frameworks.toml"
+    text = path.read_text(encoding="utf-8")
+    claim = 'default_on = ["tpu_host"]\ndefault_on_note = "also"\n'
+    path.write_text(text.replace("[fsdp]\n", "[fsdp]\n" + claim), encoding="utf-8")
+    with pytest.raises(CatalogError, match="already defaults to"):
+        _load_from(tmp_path)
+
+
+def test_editor_hover_names_the_platform_default_framework():
+    from scendsl.lsp.hover import _model_default
+
+    text = _model_default("workload.framework")
+    assert text is not None and "`megatron`" in text and "`jax` on accelerators of platform" in text

@@ -277,6 +277,9 @@ class Framework(_Frozen):
 
     #: Other names of the framework or of tools built on it (NeMo is Megatron-LM).
     also_known_as: tuple[str, ...] = ()
+    #: Accelerator platforms whose scenarios get this framework when they name none, and why.
+    default_on: tuple[str, ...] = ()
+    default_on_note: str = ""
     recompute: Literal["none", "selective", "full"]
     recompute_note: str = Field(min_length=1)
     #: The ZeRO stage the framework always shards with, else None (calibration default).

@@ -96,7 +96,8 @@ def _precision(ctx: Context) -> Found:
     return ctx.scenario_value("workload.precision")
 
 
-#: The framework of a scenario that names none: Megatron-LM, whose papers the formulas follow.
+#: The framework of a scenario that names none, on a platform no framework is the default of
+#: (frameworks.toml `default_on`): Megatron-LM, whose papers the formulas follow.
 DEFAULT_FRAMEWORK = "megatron"
 
 
@@ -107,19 +108,39 @@ DEFAULT_FRAMEWORK = "megatron"
     value_type="text",
 )
 def _framework(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.framework",
-        Found(
+    if ctx.field("workload.framework") is not None:
+        return ctx.scenario_value("workload.framework")
+    name, platform = _platform_default_framework(ctx)
+    if platform is None:
+        return Found(
             DEFAULT_FRAMEWORK,
             "default",
             note="no framework given: Megatron-LM, whose papers the formulas come from",
-        ),
+        )
+    defaults = ctx.catalog.frameworks[name]
+    return Found(
+        name,
+        f"default on platform {platform} (catalog frameworks.{name}.default_on)",
+        defaults.source,
+        defaults.confidence,
+        f"no framework given: {defaults.default_on_note}",
     )
+
+
+def _platform_default_framework(ctx: Context) -> tuple[str, str | None]:
+    """The framework of a scenario that names none: the one frameworks.toml makes the default on
+    the accelerator's platform (with that platform), else Megatron-LM (and None)."""
+    entry = ctx.catalog_accelerator  # a custom block has its base's platform
+    if entry is not None:
+        for name, defaults in ctx.catalog.frameworks.items():
+            if entry.platform in defaults.default_on:
+                return name, entry.platform
+    return DEFAULT_FRAMEWORK, None
 
 
 def _framework_of(ctx: Context) -> str:
     """The framework the scenario names, else the default: the key of its catalog defaults."""
-    return ctx.field("workload.framework") or DEFAULT_FRAMEWORK
+    return ctx.field("workload.framework") or _platform_default_framework(ctx)[0]
 
 
 @input_node(
