@@ -132,3 +132,31 @@ def test_editor_hover_names_the_platform_default_framework():
 
     text = _model_default("workload.framework")
     assert text is not None and "`megatron`" in text and "`jax` on accelerators of platform" in text
+
+
+def test_sweep_over_platforms_and_dropout_equals_one_by_one():
+    # The platform factor and the platform's default framework are read from the accelerator,
+    # the dropout is a number: a sweep varying them must give each variant's own figures.
+    import numpy as np
+
+    from scendsl.model.sweep import evaluate_sweep
+    from scendsl.scenario import apply_sweep_point
+
+    body = "  workload {\n    parameters 70B\n    tokens 1T\n  }\n"
+    text = scenario_text("base", accelerator="TPUv5p", count=1024, body=body) + (
+        "\nsweep s from base {\n  cluster.accelerator [TPUv5p, H100]\n"
+        "  workload.dropout [0, 0.1]\n}\n"
+    )
+    sweep = scendsl.load(text).sweeps[-1]
+    table = evaluate_sweep(sweep, CATALOG)
+    shape = tuple(len(axis.labels) for axis in sweep.axes)
+    names = ("performance.platform_matmul_factor", "performance.step_time")
+    frameworks = set()
+    for flat in range(sweep.size):
+        point = tuple(int(i) for i in np.unravel_index(flat, shape))
+        one = evaluate(apply_sweep_point(sweep, point), CATALOG)
+        frameworks.add(one.inputs["workload.framework"].value)
+        for name in names:
+            want = (one.metrics.get(name) or one.inputs[name]).value
+            assert table.numbers[name][flat] == pytest.approx(want, rel=1e-9), (point, name)
+    assert frameworks == {"jax", "megatron"}
