@@ -314,6 +314,17 @@ def _frameworks(data: Mapping[str, Any], calibration: Mapping[str, Figure]) -> d
     for name in FRAMEWORKS:
         if name not in out:
             raise CatalogError(file, name, "", "the language accepts it: its defaults are missing")
+    claimed: dict[str, str] = {}
+    for name, framework in out.items():
+        if framework.default_on and not framework.default_on_note:
+            raise CatalogError(
+                file, name, "default_on_note", "say why it is the platform's default"
+            )
+        for platform in framework.default_on:
+            if platform in claimed:
+                message = f"platform {platform!r} already defaults to {claimed[platform]!r}"
+                raise CatalogError(file, name, "default_on", message)
+            claimed[platform] = name
     return out
 
 

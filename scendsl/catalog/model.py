@@ -87,7 +87,8 @@ class Accelerator(_Frozen):
     accelerators share the host link and host memory (2 for a GB200 superchip). `platform` says
     what kind of host the accelerator sits in, which sets the node overhead used when the catalog
     has no system power for it (calibration `node_overhead`, plus `node_overhead_fixed` per
-    accelerator, for a GPU server; `node_overhead_<platform>` for others).
+    accelerator, for a GPU server; `node_overhead_<platform>` for others), and the factor on the
+    GEMM plateau its matrix units reach (`platform_matmul_factor_<platform>`, 1 when absent).
     """
 
     name: str
@@ -108,6 +109,14 @@ class Accelerator(_Frozen):
         return (
             "node_overhead" if self.platform == "gpu_server" else f"node_overhead_{self.platform}"
         )
+
+    @property
+    def matmul_factor_key(self) -> str:
+        """The calibration constant of this platform's matrix units (`platform_matmul_factor`
+        for a GPU server, whose GEMMs the plateau was measured on)."""
+        if self.platform == "gpu_server":
+            return "platform_matmul_factor"
+        return f"platform_matmul_factor_{self.platform}"
 
 
 class EnergySource(_Frozen):
@@ -268,6 +277,9 @@ class Framework(_Frozen):
 
     #: Other names of the framework or of tools built on it (NeMo is Megatron-LM).
     also_known_as: tuple[str, ...] = ()
+    #: Accelerator platforms whose scenarios get this framework when they name none, and why.
+    default_on: tuple[str, ...] = ()
+    default_on_note: str = ""
     recompute: Literal["none", "selective", "full"]
     recompute_note: str = Field(min_length=1)
     #: The ZeRO stage the framework always shards with, else None (calibration default).
@@ -275,6 +287,9 @@ class Framework(_Frozen):
     sequence_parallel: bool
     sequence_parallel_note: str = ""
     no_sequence_parallel_note: str = Field(min_length=1)
+    #: Whether its pipeline runs the interleaved 1F1B schedule (else v = 1 whatever is written).
+    interleaved_schedule: bool
+    interleaved_schedule_note: str = Field(min_length=1)
     source: str | None = None
     confidence: str | None = Field(default=None, pattern=CONFIDENCE_PATTERN)
 

@@ -267,6 +267,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "flash_attention": FieldSpec(
             "enum", choices=("on", "off"), doc="fused attention keeping the score matrix on chip"
         ),
+        "dropout": _q(
+            "fraction",
+            "dropout probability of the attention probabilities and hidden states (0: none, "
+            "no masks kept or moved; Megatron-LM's default 0.1)",
+            minimum=0.0,
+            maximum=1.0,
+            inclusive=True,
+        ),
         "experts": _int("experts per mixture-of-experts layer E", 1, 10**6),
         "experts_per_token": _int(
             "experts each token is routed to (top-k)", 1, 10**6, at_most="experts"

@@ -33,6 +33,7 @@ CALIBRATION_DEFAULTS = {
     "cluster.overhead": "network_overhead",
     "energy.utilization": "default_utilization",
     "workload.checkpoint_time": "checkpoint_write_time",
+    "workload.dropout": "default_dropout",
     "workload.micro_batch": "default_micro_batch",
     "workload.sequence_length": "default_sequence_length",
 }
@@ -50,11 +51,19 @@ MODEL_DEFAULTS = {
 def _model_default(path: str) -> str | None:
     """MODEL_DEFAULTS' text; the recomputation and the ZeRO stage spelled out per framework from
     the catalog's frameworks.toml (read only when asked: the editor starts without the catalog)."""
-    if path not in ("workload.recompute", "workload.zero_stage"):
+    if path not in ("workload.recompute", "workload.zero_stage", "workload.framework"):
         return MODEL_DEFAULTS.get(path)
     from scendsl.catalog import load_catalog
 
     loaded = load_catalog()
+    if path == "workload.framework":
+        # Some platforms have their own default framework (frameworks.toml default_on).
+        own = [
+            f"`{n}` on accelerators of platform {', '.join(d.default_on)}"
+            for n, d in loaded.frameworks.items()
+            if d.default_on
+        ]
+        return "; ".join([MODEL_DEFAULTS[path], *own])
     if path == "workload.recompute":
         return ", ".join(f"`{d.recompute}` with {n}" for n, d in loaded.frameworks.items())
     stage = loaded.calibration["default_zero_stage"]

@@ -195,7 +195,8 @@ def reference_step_parts(
     "performance.reference_step_time",
     "time",
     "Step time of the reference 1B workload on this accelerator (article benchmark table)",
-    "compute ((6·N + 12·L·h·s)·tokens·(1+s/18h) / 8 / FP8 matmul rate at width h) + memory "
+    "compute ((6·N + 12·L·h·s)·tokens·(1+s/18h) / 8 / FP8 matmul rate at width h, the "
+    "platform's factor on the plateau) + memory "
     "(2·34·sbh·L·m / (hbm_bw × hbm_eff)) + exposed gradient all-reduce (8 GPUs) + host "
     "(24 B × N / (hostlink / shared_by))",
     (
@@ -218,6 +219,7 @@ def reference_step_parts(
         "performance.matmul_half_width",
         "performance.precision_speedup_fp8",
         "performance.hbm_efficiency",
+        "performance.platform_matmul_factor",
     ),
     sources=(
         NARAYANAN_FLOPS,
@@ -252,8 +254,10 @@ def reference_step_time(
     half_width,
     speedup_fp8,
     hbm_efficiency,
+    platform,
 ):
-    """Sum of the reference step's parts; only the accelerator's own figures vary."""
+    """Sum of the reference step's parts; only the accelerator's own figures vary (its
+    platform's matrix units among them)."""
     parts = reference_step_parts(
         parameters,
         sequence,
@@ -270,7 +274,7 @@ def reference_step_time(
         scaleout,
         hostlink,
         shared_by,
-        plateau,
+        plateau * platform,
         half_width,
         speedup_fp8,
         hbm_efficiency,

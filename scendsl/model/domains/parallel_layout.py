@@ -126,18 +126,16 @@ def steps(tokens, per_step):
     "performance.pipeline_bubble",
     "fraction",
     "Idle share of each step in the pipeline",
-    "(p − 1) / (v·m + p − 1), v = interleave (≤ L/p) under megatron, 1 under deepspeed and neox",
+    "(p − 1) / (v·m + p − 1), v = interleave (≤ L/p; 1 under a framework without the "
+    "interleaved schedule)",
     (
         "workload.pipeline_parallel",
         "performance.microbatches",
         "workload.interleave",
-        "workload.framework",
         "workload.layers",
     ),
     sources=(NARAYANAN, MEGATRON, DEEPSPEED, NEOX),
 )
-def pipeline_bubble(pipeline, m, interleave, framework, layers):
+def pipeline_bubble(pipeline, m, interleave, layers):
     """Bubble of 1F1B (v = 1) or Megatron's interleaved schedule (v chunks per stage)."""
-    return bubble_fraction(
-        pipeline, m, effective_interleave(framework, interleave, layers, pipeline)
-    )
+    return bubble_fraction(pipeline, m, effective_interleave(interleave, layers, pipeline))

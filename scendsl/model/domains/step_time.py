@@ -13,6 +13,7 @@ from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
     ATTENTION_PRECISION,
     CONTEXT_PARALLEL,
+    DROPOUT,
     FLASH,
     FRAMEWORK_EFFICIENCY,
     GATED_MLP,
@@ -26,6 +27,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN_FLOPS,
     PALM,
     PIPELINE_P2P,
+    PLATFORM_MATMUL,
     RING,
     RING_ATTENTION,
     STRAGGLER,
@@ -53,18 +55,20 @@ from scendsl.model.registry import metric
     "performance.matmul_efficiency",
     "fraction",
     "Share of the dense BF16 peak that the model's matrix multiplications reach",
-    "matmul_efficiency_large × W / (W + matmul_half_width), W = h / t",
+    "matmul_efficiency_large × platform_matmul_factor × W / (W + matmul_half_width), W = h / t",
     (
         "workload.hidden_size",
         "workload.tensor_parallel",
         "performance.matmul_efficiency_large",
         "performance.matmul_half_width",
+        "performance.platform_matmul_factor",
     ),
-    sources=(GEMM,),
+    sources=(GEMM, PLATFORM_MATMUL),
 )
-def matmul_efficiency(hidden, tensor, plateau, half_width):
-    """Wide GEMMs come near the plateau; tensor parallelism narrows each accelerator's GEMMs."""
-    return matmul_efficiency_at(hidden / tensor, plateau, half_width)
+def matmul_efficiency(hidden, tensor, plateau, half_width, platform):
+    """Wide GEMMs come near the plateau (the GPUs' times the platform's factor); tensor
+    parallelism narrows each accelerator's GEMMs."""
+    return matmul_efficiency_at(hidden / tensor, plateau * platform, half_width)
 
 
 @metric(
@@ -133,7 +137,8 @@ def compute_time(hardware, used, rate):
     "Memory-bound time per step (element-wise kernels)",
     "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti, the MLP's 16 of them 4r or 6r "
     "for an MLP of width f = r·h, plain or gated; without flash attention + "
-    "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch] / c / (hbm_bandwidth × "
+    "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch; at dropout 0 the masks go: 32·sbh, "
+    "(8 or 16 + 14) B] / c / (hbm_bandwidth × "
     "hbm_efficiency)",
     (
         "workload.sequence_length",
@@ -152,6 +157,7 @@ def compute_time(hardware, used, rate):
         "workload.context_parallel",
         "performance.ffn_width",
         "workload.mlp",
+        "workload.dropout",
     ),
     sources=(
         KORTHIKANTI,
@@ -160,6 +166,7 @@ def compute_time(hardware, used, rate):
         UNFUSED_ATTENTION,
         CONTEXT_PARALLEL,
         MLP_ACTIVATIONS,
+        DROPOUT,
     ),
 )
 def memory_time(
@@ -179,11 +186,13 @@ def memory_time(
     context,
     ffn,
     mlp,
+    dropout,
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
     without flash attention the score matrix adds what the unfused kernels move; context
-    parallelism gives each rank s/c of the tokens (and of the score rows)."""
+    parallelism gives each rank s/c of the tokens (and of the score rows); without dropout no
+    mask is written or read."""
     score_heads = scalar.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,
@@ -198,6 +207,7 @@ def memory_time(
         score_heads,
         ffn / hidden,
         mlp == "gated",
+        dropout,
     )
     return traffic / context / (hbm_bandwidth * efficiency)
 
@@ -314,7 +324,6 @@ def expert_parallel_time(
         "workload.pipeline_parallel",
         "performance.microbatches",
         "workload.interleave",
-        "workload.framework",
         "workload.layers",
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
@@ -331,7 +340,6 @@ def pipeline_p2p_time(
     pipeline,
     m,
     interleave,
-    framework,
     layers,
     domain,
     scaleup,
@@ -340,7 +348,7 @@ def pipeline_p2p_time(
 ):
     """Each stage sends every micro-batch on once per model chunk and its gradient back once;
     the sends sit between the stages' matmuls (no overlap modelled)."""
-    v = effective_interleave(framework, interleave, layers, pipeline)
+    v = effective_interleave(interleave, layers, pipeline)
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden / tensor
     link = link_for(tensor * pipeline, domain, scaleup, scaleout)
     staged = scalar.where(pipeline > 1, 1.0, 0.0)

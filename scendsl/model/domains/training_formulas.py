@@ -68,8 +68,13 @@ GEMM = (
 FRAMEWORK_EFFICIENCY = (
     "the share of the modelled matrix rate a framework's published run reached on its own "
     "layout (calibration framework_efficiency_megatron, _deepspeed, _neox, _fsdp, _jax): "
-    "Megatron-LM 100 % by definition; Megatron-DeepSpeed calibrated on BLOOM 176B, whose figure "
-    "GPT-NeoX shares; PyTorch FSDP on torchtitan's Llama 3 70B; JAX on MaxText's 16B on TPU v5e"
+    "Megatron-LM 100 % by definition on GPUs and JAX on TPUs; Megatron-DeepSpeed calibrated on "
+    "BLOOM 176B, whose figure GPT-NeoX shares; PyTorch FSDP on torchtitan's Llama 3 70B"
+)
+PLATFORM_MATMUL = (
+    "the factor on the GEMM plateau an accelerator platform's matrix units reach (calibration "
+    "platform_matmul_factor, _tpu_host): 1 on GPUs, where the GEMM curve was measured; the "
+    "TPU's systolic matrix units under XLA calibrated on MaxText's 16B on TPU v5e"
 )
 TE_SPEEDUP = (
     "NVIDIA Transformer Engine docs, GEMM Speedups Across Precisions: FP8 1.41–1.61×, "
@@ -99,6 +104,13 @@ GQA = (
     "Multi-Head Checkpoints (EMNLP): query heads share key/value heads in groups, so the keys "
     "and values a layer computes, and keeps for its backward pass, are kv_heads × head width "
     "wide instead of h"
+)
+DROPOUT = (
+    "Korthikanti et al. 2022, Table 2 (dropout masks 1 byte per element: attention "
+    "probabilities as²b, after attention and after the MLP sbh each; the dropped probabilities "
+    "2as²b kept for the PV product's backward pass); PyTorch torch.nn.functional.dropout: at "
+    "p = 0 the input is returned unchanged (no mask drawn or kept); Megatron-LM's arguments "
+    "--attention-dropout and --hidden-dropout default to 0.1"
 )
 UNFUSED_ATTENTION = (
     "Dao et al. 2022 (FlashAttention), §2.2 Algorithm 0 (standard attention: S = QKᵀ and "
@@ -168,6 +180,15 @@ ACTIVATION_BYTES = 2.0
 #: (2 + 2) and writes dS (2); dS read by the dQ and dK products (2 + 2); dropped P read for dV
 #: (2) = 19.
 SCORE_FORWARD_BYTES, SCORE_BACKWARD_BYTES = 13.0, 19.0
+#: What dropout adds, none of which exists at dropout 0 (PyTorch's dropout at p = 0 returns its
+#: input: no mask, no copy): per sbh, the 1-byte masks of the attention output's and the MLP
+#: output's dropout (Korthikanti Table 2, 2 of the 34); per a·s²·b element kept, the attention
+#: probabilities' mask (1) and dropped copy (2), 3 of Korthikanti's 5 (softmax output 2 stays);
+#: per score element moved by the unfused kernels, forward P read by dropout (2), mask (1) and
+#: dropped P written (2) of the 13, backward dP_drop read with the mask (2 + 1) and dP written (2)
+#: of the 19 (DROPOUT).
+DROPOUT_MASK_BYTES, DROPOUT_SCORE_BYTES = 2.0, 3.0
+DROPOUT_SCORE_FORWARD_BYTES, DROPOUT_SCORE_BACKWARD_BYTES = 5.0, 5.0
 
 
 # ============================================================== vectorised building blocks
@@ -221,6 +242,7 @@ def activation_bytes_per_layer(
     gated=False,
     kv_ratio=1.0,
     scores_kept=True,
+    dropout=None,
 ):
     """Activation bytes one layer keeps for one micro-batch (Korthikanti et al. 2022, Table 2).
 
@@ -232,17 +254,30 @@ def activation_bytes_per_layer(
     `ffn_ratio` (f/h) and `gated` size the MLP's saved tensors: see mlp_activation_terms;
     `kv_ratio` (KV heads / attention heads) narrows the saved keys and values under grouped-query
     attention; `scores_kept` false (fused, flash attention) keeps no s×s score matrix, so the
-    5as/h term is not kept even without recomputation (Dao et al. 2022).
+    5as/h term is not kept even without recomputation (Dao et al. 2022). At `dropout` 0 no mask
+    or dropped copy is kept (None: dropout on): 34 → 32 and 5as/h → 2as/h (DROPOUT_MASK_BYTES,
+    DROPOUT_SCORE_BYTES).
     """
     sbh = sequence * micro_batch * hidden
     replicated, sharded = low_precision_linear_terms(saved_input, ffn_ratio, gated, kv_ratio)
+    off = dropout_off(dropout)
+    replicated = replicated - DROPOUT_MASK_BYTES * off
     linear = scalar.where(
         sequence_parallel, (replicated + sharded) / tensor, replicated + sharded / tensor
     )
-    attention = scalar.where(scores_kept, 5.0 * heads * sequence / (hidden * tensor), 0.0)
+    kept = 5.0 - DROPOUT_SCORE_BYTES * off
+    attention = scalar.where(scores_kept, kept * heads * sequence / (hidden * tensor), 0.0)
     full = scalar.where(sequence_parallel, 2.0 / tensor, 2.0)
     factor = {"none": linear + attention, "selective": linear, "full": full}[recompute]
     return sbh * factor
+
+
+def dropout_off(dropout):
+    """1 where the run trains without dropout (probability 0), else 0; None (not given to the
+    formula) counts dropout on, as Korthikanti's 34 + 5as/h do."""
+    if dropout is None:
+        return 0.0
+    return scalar.where(dropout > 0.0, 0.0, 1.0)
 
 
 def mlp_activation_terms(ffn_ratio=PLAIN_FFN_RATIO, gated=False):
@@ -310,17 +345,11 @@ def default_ffn_width(hidden, gated):
     return scalar.where(gated, scalar.maximum(gated_width, 1.0), PLAIN_FFN_RATIO * hidden)
 
 
-def framework_interleave(framework, interleave):
-    """Only Megatron-LM implements the interleaved 1F1B schedule; DeepSpeed's pipeline engine
-    (also under GPT-NeoX) runs plain 1F1B, and FSDP and JAX runs have no pipeline by default,
-    so v = 1 there."""
-    return scalar.where(framework == "megatron", interleave, 1)
-
-
-def effective_interleave(framework, interleave, layers, pipeline):
-    """v under the framework, at most one chunk per layer of a stage."""
+def effective_interleave(interleave, layers, pipeline):
+    """v, at most one chunk per layer of a stage (whether the framework interleaves at all is
+    catalog data, frameworks.toml `interleaved_schedule`, applied by `workload.interleave`)."""
     most = scalar.maximum(np.floor(layers / pipeline), 1.0)
-    return scalar.minimum(framework_interleave(framework, interleave), most)
+    return scalar.minimum(interleave, most)
 
 
 def matmul_efficiency_at(width, plateau, half_width):
@@ -370,6 +399,7 @@ def activation_traffic_bytes(
     score_heads=0.0,
     ffn_ratio=PLAIN_FFN_RATIO,
     gated=False,
+    dropout=None,
 ):
     """HBM bytes the memory-bound (element-wise) kernels move per step and accelerator.
 
@@ -379,7 +409,8 @@ def activation_traffic_bytes(
     a·s²·b/t elements costs what the unfused kernels move (SCORE_FORWARD_BYTES forward,
     SCORE_BACKWARD_BYTES backward), not only the 5 bytes Korthikanti's count keeps for the
     backward pass; recomputation (selective or full) runs that forward once more. An MLP of
-    width f = ffn_ratio·h, gated or not, sizes its share of the 34 (mlp_activation_terms).
+    width f = ffn_ratio·h, gated or not, sizes its share of the 34 (mlp_activation_terms). At
+    `dropout` 0 neither the masks nor the dropped scores are moved (DROPOUT_*_BYTES).
     """
     per_layer = activation_bytes_per_layer(
         sequence,
@@ -392,11 +423,15 @@ def activation_traffic_bytes(
         None,
         ffn_ratio,
         gated,
+        dropout=dropout,
     )
     passes = scalar.where(recompute == "full", 3.0, 2.0)
     elements = score_heads * sequence * sequence * micro_batch / tensor
     forwards = scalar.where(recompute == "none", 1.0, 2.0)
-    scores = elements * (SCORE_FORWARD_BYTES * forwards + SCORE_BACKWARD_BYTES)
+    off = dropout_off(dropout)
+    forward = SCORE_FORWARD_BYTES - DROPOUT_SCORE_FORWARD_BYTES * off
+    backward = SCORE_BACKWARD_BYTES - DROPOUT_SCORE_BACKWARD_BYTES * off
+    scores = elements * (forward * forwards + backward)
     return (per_layer * passes + scores) * m * layers / pipeline
 
 

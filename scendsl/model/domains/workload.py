@@ -15,6 +15,7 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DEEPSPEED,
+    DROPOUT,
     FLASH,
     FRAMEWORK_EFFICIENCY,
     GATED_MLP,
@@ -26,6 +27,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     NEOX,
+    PLATFORM_MATMUL,
     RING_ATTENTION,
     STRAGGLER,
     TE_SPEEDUP,
@@ -94,7 +96,8 @@ def _precision(ctx: Context) -> Found:
     return ctx.scenario_value("workload.precision")
 
 
-#: The framework of a scenario that names none: Megatron-LM, whose papers the formulas follow.
+#: The framework of a scenario that names none, on a platform no framework is the default of
+#: (frameworks.toml `default_on`): Megatron-LM, whose papers the formulas follow.
 DEFAULT_FRAMEWORK = "megatron"
 
 
@@ -105,19 +108,39 @@ DEFAULT_FRAMEWORK = "megatron"
     value_type="text",
 )
 def _framework(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.framework",
-        Found(
+    if ctx.field("workload.framework") is not None:
+        return ctx.scenario_value("workload.framework")
+    name, platform = _platform_default_framework(ctx)
+    if platform is None:
+        return Found(
             DEFAULT_FRAMEWORK,
             "default",
             note="no framework given: Megatron-LM, whose papers the formulas come from",
-        ),
+        )
+    defaults = ctx.catalog.frameworks[name]
+    return Found(
+        name,
+        f"default on platform {platform} (catalog frameworks.{name}.default_on)",
+        defaults.source,
+        defaults.confidence,
+        f"no framework given: {defaults.default_on_note}",
     )
+
+
+def _platform_default_framework(ctx: Context) -> tuple[str, str | None]:
+    """The framework of a scenario that names none: the one frameworks.toml makes the default on
+    the accelerator's platform (with that platform), else Megatron-LM (and None)."""
+    entry = ctx.catalog_accelerator  # a custom block has its base's platform
+    if entry is not None:
+        for name, defaults in ctx.catalog.frameworks.items():
+            if entry.platform in defaults.default_on:
+                return name, entry.platform
+    return DEFAULT_FRAMEWORK, None
 
 
 def _framework_of(ctx: Context) -> str:
     """The framework the scenario names, else the default: the key of its catalog defaults."""
-    return ctx.field("workload.framework") or DEFAULT_FRAMEWORK
+    return ctx.field("workload.framework") or _platform_default_framework(ctx)[0]
 
 
 @input_node(
@@ -272,16 +295,25 @@ def _kv_heads(ctx: Context) -> Found:
 )
 def _interleave(ctx: Context) -> Found:
     given = ctx.scenario.workload.parallelism.interleave
-    if given is not None:
-        return _parallelism_found(ctx, given)
     framework = _framework_of(ctx)
-    pipeline = _degrees(ctx)[1]
-    if framework != "megatron" or pipeline <= 1:  # only Megatron-LM interleaves
+    defaults = ctx.catalog.frameworks[framework]
+    if not defaults.interleaved_schedule:
+        # The framework's pipeline engine has no interleaved schedule: a written v cannot apply.
+        ignored = (
+            f" (the {given} written does not apply)" if given is not None and given > 1 else ""
+        )
         return Found(
             1,
-            "default",
-            note="no interleaving: no pipeline, or a framework whose pipeline does not interleave",
+            f"default for {framework}",
+            defaults.source,
+            defaults.confidence,
+            f"no interleaving{ignored}: {defaults.interleaved_schedule_note}",
         )
+    if given is not None:
+        return _parallelism_found(ctx, given)
+    pipeline = _degrees(ctx)[1]
+    if pipeline <= 1:
+        return Found(1, "default", note="no interleaving: no pipeline")
     chunk = ctx.calibration("default_layers_per_chunk")
     layers = ctx.field("workload.layers")
     if layers is None:
@@ -514,6 +546,16 @@ def _flash_attention(ctx: Context) -> Found:
 
 
 @input_node(
+    "workload.dropout",
+    "fraction",
+    "Dropout probability of the attention probabilities and hidden states (0: no masks)",
+    sources=(DROPOUT,),
+)
+def _dropout(ctx: Context) -> Found:
+    return ctx.scenario_or_calibration("workload.dropout", "default_dropout")
+
+
+@input_node(
     "workload.experts",
     "number",
     "Experts per mixture-of-experts layer (1 = dense)",
@@ -609,6 +651,24 @@ def _framework_efficiency(ctx: Context) -> Found:
     # per-layer synchronisation): one calibrated share per framework, Megatron-LM the reference.
     framework = _framework_of(ctx)
     return ctx.calibration(f"framework_efficiency_{framework}")
+
+
+@input_node(
+    "performance.platform_matmul_factor",
+    "fraction",
+    "Factor on the GEMM plateau the accelerator platform's matrix units reach (1 on GPUs)",
+    formula="calibration.platform_matmul_factor_<platform>, else platform_matmul_factor",
+    sources=(PLATFORM_MATMUL,),
+)
+def _platform_matmul_factor(ctx: Context) -> Found:
+    # How near its peak a chip's matrix units run is the chip's, not the framework's: the GEMM
+    # plateau was measured on GPUs, a TPU's systolic arrays reach more. A custom block has its
+    # catalog base's platform; a new chip is taken for a GPU.
+    entry = ctx.catalog_accelerator
+    key = entry.matmul_factor_key if entry is not None else "platform_matmul_factor"
+    if key not in ctx.catalog.calibration:
+        key = "platform_matmul_factor"
+    return ctx.calibration(key)
 
 
 @input_node(
