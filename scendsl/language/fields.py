@@ -84,7 +84,7 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
     "year": _int("forecast year", 2000, 2100),
     "region": FieldSpec(
         "region",
-        doc='ISO 3166 code of where the accelerators are (country, or a quoted subdivision with figures of its own, "US-TX")',
+        doc='ISO 3166 code of where the accelerators are (country, or quoted state "US-TX")',
     ),
     "source": FieldSpec("string", doc="where the scenario's figures come from"),
     "context": FieldSpec(
