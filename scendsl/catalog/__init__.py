@@ -21,9 +21,9 @@ from scendsl.catalog.load import _load_from as _load_from
 from scendsl.catalog.load import load_catalog
 from scendsl.catalog.model import (
     CONFIDENCE_PATTERN,
+    DEFAULT_JURISDICTION,
     OPTIONAL_ACCELERATOR_FIGURES,
     REQUIRED_ACCELERATOR_FIGURES,
-    DEFAULT_JURISDICTION,
     STATUS_ORDER,
     US,
     Accelerator,
@@ -47,9 +47,9 @@ from scendsl.catalog.model import (
 
 __all__ = [
     "CONFIDENCE_PATTERN",
+    "DEFAULT_JURISDICTION",
     "OPTIONAL_ACCELERATOR_FIGURES",
     "REQUIRED_ACCELERATOR_FIGURES",
-    "DEFAULT_JURISDICTION",
     "STATUS_ORDER",
     "US",
     "Accelerator",

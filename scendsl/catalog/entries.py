@@ -18,8 +18,8 @@ from scendsl.catalog.fields import (
     _year_table,
 )
 from scendsl.catalog.model import (
-    _GROUPS,
     _COUNTRY_RE,
+    _GROUPS,
     _ISO_DATE_RE,
     _REGION_RE,
     DEFAULT_JURISDICTION,

@@ -8,8 +8,8 @@ from typing import Any
 
 from scendsl.catalog.fields import _build, _check_keys, _figure, _table
 from scendsl.catalog.model import (
-    _GROUPS,
     _COUNTRY_RE,
+    _GROUPS,
     CatalogError,
     ExportGuidance,
     ExportRule,

@@ -67,7 +67,7 @@ def jurisdiction(ctx: Context) -> Jurisdiction:
     if custom is not None and custom.subject_to is not None:
         where = f"{custom.span} (accelerator {custom.name})"
         return Jurisdiction.model_construct(
-            codes=custom.subject_to,
+            codes=(custom.subject_to,),
             source=custom.source or where,
             confidence="U" if custom.source is None else "C",
             note=f"given in {where}",
@@ -346,9 +346,11 @@ def _guidance(ctx: Context):
 def _guidance_text(ctx: Context) -> Found:
     found, date = _guidance(ctx)
     if not found:
+        # The value does not carry the date: a year that changes nothing moves nothing.
         return Found(
-            f"none: no guidance in force on {date.isoformat()} names this chip",
+            "none",
             f"{_RULES_FILE} [[guidance]]",
+            note=f"no guidance in force on {date.isoformat()} names or covers this chip",
         )
     return Found(
         "; ".join(f"{item.id}: {item.citation}" for item in found),
@@ -373,7 +375,7 @@ def _named_in_guidance(ctx: Context) -> Found:
     found, date = _guidance(ctx)
     return Found(
         bool(found),
-        f"{_RULES_FILE} [[guidance]] on {date.isoformat()}",
+        f"{_RULES_FILE} [[guidance]]",
         "; ".join(item.source for item in found) or None,
         found[0].confidence if found else None,
         ", ".join(item.id for item in found) or None,

@@ -54,12 +54,13 @@ from scendsl.model import scalar
 UNDETERMINED = "undetermined"
 
 #: Status of a chip the US rules do not reach (its `subject_to` lacks US): no US licence status
-#: applies. It comes before every rule status (it is no restriction), but is not one of them: no
-#: rule can set it, and combining never starts from it.
+#: applies. It is not one of the rules' statuses (STATUS_ORDER): no rule can set it and the
+#: rules are not combined for such a chip, so it has no place in their order.
 OUTSIDE_US_RULES = "outside_us_rules"
 
-#: Every value `export.status` can take, least strict first, then "undetermined".
-STATUS_VALUES = (OUTSIDE_US_RULES, *STATUS_ORDER, UNDETERMINED)
+#: Every value `export.status` can take: the rules' statuses, least strict first, then the two
+#: that say no single US status was decided.
+STATUS_VALUES = (*STATUS_ORDER, UNDETERMINED, OUTSIDE_US_RULES)
 
 #: The day of the scenario year on which rules are taken to be in force (see the module doc).
 DECISION_MONTH, DECISION_DAY = 7, 1
