@@ -14,6 +14,8 @@ from scendsl.catalog import CatalogError, load_catalog
 from scendsl.catalog.rules import _export_guidance
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
+from scendsl.lsp.completion import complete
+from scendsl.lsp.positions import Pos
 from scendsl.model.domains import export_rules
 from scendsl.model.domains.export_rules import decision_date, status_for
 from scendsl.model.evaluate import evaluate
@@ -263,3 +265,18 @@ def test_guidance_naming_a_chip_the_catalog_lacks_is_a_catalog_error():
     }
     with pytest.raises(CatalogError, match="'Ascend910X' is not an accelerator"):
         _export_guidance(raw, CATALOG.accelerators)
+
+
+# ============================================================================ the editor
+def test_the_editor_offers_the_ascend_chips_and_subject_to_with_country_codes():
+    text = scenario_text("s", accelerator="A")
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.strip() == "accelerator A")
+    offered = {c.label for c in complete(None, text, Pos(row, len(lines[row]) - 1))}
+    assert {"Ascend910B", "Ascend910C"} <= offered
+    block = "accelerator K extends Ascend910C {\n  sub\n}\n"
+    fields = {c.label for c in complete(None, block, Pos(1, 2))}
+    assert "subject_to" in fields
+    value = "accelerator K extends Ascend910C {\n  subject_to \n}\n"
+    codes = {c.label for c in complete(None, value, Pos(1, len("  subject_to ")))}
+    assert {"CN", "US"} <= codes

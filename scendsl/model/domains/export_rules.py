@@ -17,6 +17,12 @@ that is a fact (thresholds, countries, dates, statuses) is data there; this modu
 to read the schema, plus the ECCN prefix "3A090" that `export.controlled` reports. It registers no
 nodes: those are in `export_control`.
 
+**Whose rules.** These are US rules. A chip whose `subject_to` (accelerators.toml, or an
+accelerator block) does not list US, such as Huawei's Ascend, gets the status "outside_us_rules"
+(`outside_us_rules()`): none of the rules is applied to it. The `[[guidance]]` of the same file
+(BIS on General Prohibition 10, May 2025) sets no status; `guidance_reaching()` says which
+guidance names or covers a chip on a date.
+
 **Date.** A scenario has a year, not a date; its status is decided on **1 July** of that year (the
 middle of the year). Rules that take effect or end in the second half of the year (Oct 2022,
 Nov 2023, Dec 2024) therefore count from the following year's scenarios; the AI-diffusion rule
