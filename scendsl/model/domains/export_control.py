@@ -208,7 +208,7 @@ def performance_density(tpp_value, die_area):
     "US export-licence status for the accelerator to the scenario's region on 1 July of "
     "the scenario year (allowed / notification / licence_required / case_by_case / "
     "presumption_of_denial; undetermined when a missing die area decides; outside_us_rules "
-    "when the accelerator is not subject to US controls)",
+    "when the US rules do not reach the chip)",
     sources=(
         "catalog export_rules.toml (advanced-computing rules of 2022-2026; "
         "embargoes and sanctions of 15 CFR Part 746; arms embargo D:5) and "
