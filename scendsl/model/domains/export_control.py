@@ -372,7 +372,7 @@ def _guidance_text(ctx: Context) -> Found:
     formula="export.guidance is not none",
 )
 def _named_in_guidance(ctx: Context) -> Found:
-    found, date = _guidance(ctx)
+    found, _date = _guidance(ctx)
     return Found(
         bool(found),
         f"{_RULES_FILE} [[guidance]]",
