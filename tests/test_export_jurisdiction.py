@@ -199,16 +199,14 @@ def test_a_block_extending_a_catalog_chip_keeps_its_jurisdiction_unless_it_says_
     assert _result("H100", blocks=relabelled).value("export.status") == "outside_us_rules"
 
 
-def test_a_subdivision_as_subject_to_is_a_located_error(tmp_path):
-    text = scenario_text("s", accelerator="Kylin") + NEW_CHIP.format(extra='  subject_to "US-TX"\n')
-    path = tmp_path / "k.scn"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError) as caught:
-        scendsl.check([path])
-    (rendered,) = [d.render() for d in caught.value.diagnostics]
-    assert "'subject_to' names a country, not the subdivision 'US-TX'" in rendered
-    line = text.splitlines().index('  subject_to "US-TX"') + 1
-    assert rendered.startswith(f"{path}:{line}:")
+def test_a_subdivision_as_subject_to_stands_for_its_country():
+    quoted = NEW_CHIP.format(extra='  subject_to "US-TX"\n')
+    result = _result("Kylin", blocks=quoted)
+    assert result.value("accelerator.subject_to") == "US"
+    assert result.value("export.status") == "presumption_of_denial"
+    assert _result("Kylin", blocks=quoted.replace("US-TX", "UA-43")).value("export.status") == (
+        "outside_us_rules"
+    )
 
 
 # ============================================================================ the guidance

@@ -77,14 +77,6 @@ class BlocksPass(ValueReader, ResolverState):
                 continue
             atoms, citation, readable = self.cited(item.values, item.key)
             value = self.value(atoms, spec, item.key_span, item.key) if readable else None
-            if item.key == "subject_to" and value is not None and "-" in value:
-                # A jurisdiction is a country, not a subdivision ("US-TX").
-                self.sink.error(
-                    f"'subject_to' names a country, not the subdivision '{value}'",
-                    join_atoms(atoms),
-                    f"write 'subject_to {value.split('-', 1)[0]}'",
-                )
-                continue
             if value is not None:
                 target[item.key] = value
                 if citation is not None and target is figures:  # sources are per figure

@@ -67,7 +67,8 @@ def jurisdiction(ctx: Context) -> Jurisdiction:
     if custom is not None and custom.subject_to is not None:
         where = f"{custom.span} (accelerator {custom.name})"
         return Jurisdiction.model_construct(
-            codes=(custom.subject_to,),
+            # A subdivision ("US-TX") is under its country's export controls.
+            codes=(custom.subject_to.split("-", 1)[0],),
             source=custom.source or where,
             confidence="U" if custom.source is None else "C",
             note=f"given in {where}",
@@ -289,7 +290,7 @@ def _subject_to(ctx: Context) -> Found:
     elif ctx.catalog_accelerator is not None and not subject_to.assumed:
         origin = f"catalog accelerators.{ctx.catalog_accelerator.name}.subject_to"
     else:
-        origin = "default (docs/export-control.md): US"
+        origin = "default: US (an accelerator that does not say)"
     return Found(
         ", ".join(subject_to.codes),
         origin,
@@ -304,7 +305,7 @@ def _subject_to(ctx: Context) -> Found:
     "bool",
     "Whether nothing says whose export controls reach the accelerator, so US is assumed "
     "(a new accelerator block without subject_to)",
-    sources=("docs/export-control.md: the default is US",),
+    sources=("the language's default for an accelerator that does not say: US",),
     value_type="bool",
     importance=1,
     formula="accelerator.subject_to is the default",
