@@ -246,6 +246,14 @@ def test_the_guidance_covers_an_unnamed_chinese_chip_in_a_3a090_class():
     assert _result("Kylin", blocks=small).value("export.named_in_guidance") is False
 
 
+def test_list_rules_shows_the_guidance_with_its_date_and_citation(capsys):
+    assert main(["list", "rules", "--format", "json"]) == 0
+    rows = [r for r in json.loads(capsys.readouterr().out)["rows"] if r["kind"] == "guidance"]
+    assert [(r["id"], r["when"]) for r in rows] == [("gp10_prc_ics_2025", "from 2025-05-13")]
+    assert rows[0]["outcome"] == ["Ascend910B", "Ascend910C"]
+    assert "736.2(b)(10)" in rows[0]["source"]
+
+
 def test_guidance_naming_a_chip_the_catalog_lacks_is_a_catalog_error():
     raw = {
         "guidance": [

@@ -70,6 +70,7 @@ def jurisdiction(ctx: Context) -> Jurisdiction:
             # A subdivision ("US-TX") is under its country's export controls.
             codes=(custom.subject_to.split("-", 1)[0],),
             source=custom.source or where,
+            # The analyst's own statement: unconfirmed without a source, a judgement with one.
             confidence="U" if custom.source is None else "C",
             note=f"given in {where}",
             assumed=False,

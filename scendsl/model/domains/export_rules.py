@@ -339,7 +339,9 @@ def export_status(
     return ExportDecision(UNDETERMINED, None, None, in_force_ids, tuple(alternatives))
 
 
-def outside_us_rules(jurisdiction: Jurisdiction, rules: Iterable[ExportRule], date: _dt.date):
+def outside_us_rules(
+    jurisdiction: Jurisdiction, rules: Iterable[ExportRule], date: _dt.date
+) -> ExportDecision | None:
     """The decision for a chip the US rules do not reach (None if they do reach it)."""
     if jurisdiction.reached_by_us_rules:
         return None
