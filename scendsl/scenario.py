@@ -200,6 +200,8 @@ class CustomAccelerator(_Frozen):
     vendor: str | None = None
     available_year: int | None = None
     source: str | None = None
+    #: Whose export controls reach it (an ISO 3166-1 code); None: the catalog entry's, else US.
+    subject_to: str | None = None
     figures: dict[str, Value] = {}
     #: A figure's own source, written after its value (`tdp 650 W source "..."`).
     citations: dict[str, str] = {}

@@ -29,7 +29,9 @@ NEW_CHIPS = (
     " Trainium2".split()
 )
 ACCELERATORS = set(
-    "H100 H200 B200 GB200 MI300X MI325X Gaudi3 TPUv5p TPUv6e TPUv5e H20".split() + NEW_CHIPS
+    "H100 H200 B200 GB200 MI300X MI325X Gaudi3 TPUv5p TPUv6e TPUv5e H20".split()
+    + NEW_CHIPS
+    + ["Ascend910B", "Ascend910C"]
 )
 ENERGY = set(
     "coal gas stranded_gas solar wind offshore_wind nuclear smr hydro geothermal grid".split()

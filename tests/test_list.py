@@ -90,7 +90,7 @@ def test_references_energy_sources_and_rules_follow_the_catalog(capsys):
     sources = _json(capsys, "energy-sources")["rows"]
     assert [s["name"] for s in sources] == list(catalog_names().energy_sources)
     rules = _json(capsys, "rules")["rows"]
-    assert {r["kind"] for r in rules} == {"risk", "export"}
+    assert {r["kind"] for r in rules} == {"risk", "export", "guidance"}
     assert any(r["id"] == "russia_belarus_sanctions" or "russia" in r["id"] for r in rules)
 
 

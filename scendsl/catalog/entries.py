@@ -18,9 +18,11 @@ from scendsl.catalog.fields import (
     _year_table,
 )
 from scendsl.catalog.model import (
+    _COUNTRY_RE,
     _GROUPS,
     _ISO_DATE_RE,
     _REGION_RE,
+    DEFAULT_JURISDICTION,
     OPTIONAL_ACCELERATOR_FIGURES,
     REQUIRED_ACCELERATOR_FIGURES,
     Accelerator,
@@ -30,6 +32,7 @@ from scendsl.catalog.model import (
     Figure,
     Framework,
     GroupMembership,
+    Jurisdiction,
     MarketData,
     Reference,
     Region,
@@ -50,7 +53,35 @@ _ACCELERATOR_FIELDS = {
     "platform",
     "note",
     "price",
+    "subject_to",
 }
+
+
+def _jurisdiction(raw: Any, file: str, entry: str) -> Jurisdiction:
+    """`subject_to = { value = ['US'], source = '...', confidence = 'B', note = '...' }`."""
+    field = "subject_to"
+    if not isinstance(raw, Mapping):
+        example = "{ value = ['US'], source = '...', confidence = 'B' }"
+        raise CatalogError(file, entry, field, f"expected a table such as {example}")
+    _check_keys(raw, {"value", "source", "confidence", "note"}, file, f"{entry}.{field}")
+    codes = raw.get("value")
+    if (
+        not isinstance(codes, list)
+        or not codes
+        or not all(isinstance(c, str) and _COUNTRY_RE.match(c) for c in codes)
+    ):
+        message = "value must be a list of ISO 3166-1 alpha-2 country codes such as ['US']"
+        raise CatalogError(file, entry, field, message)
+    return _build(
+        Jurisdiction,
+        file,
+        entry,
+        _where=field,
+        codes=tuple(codes),
+        source=raw.get("source"),
+        confidence=raw.get("confidence"),
+        note=raw.get("note"),
+    )
 
 
 def _accelerators(data: Mapping[str, Any]) -> dict[str, Accelerator]:
@@ -85,6 +116,11 @@ def _accelerators(data: Mapping[str, Any]) -> dict[str, Accelerator]:
             note=_string(raw, file, name, "note", required=False),
             figures=figures,
             price=_year_table(raw.get("price", {}), file, name, "price", "currency"),
+            subject_to=(
+                _jurisdiction(raw["subject_to"], file, name)
+                if "subject_to" in raw
+                else DEFAULT_JURISDICTION
+            ),
         )
     return out
 

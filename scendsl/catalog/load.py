@@ -24,7 +24,7 @@ from scendsl.catalog.entries import (
     _regions,
 )
 from scendsl.catalog.model import Catalog, CatalogError
-from scendsl.catalog.rules import _export_rules
+from scendsl.catalog.rules import _export_guidance, _export_rules
 from scendsl.language.names import parse_iso_names, shipped_file
 
 _FILES = (
@@ -85,6 +85,7 @@ def _load_from(directory: Traversable | Path, shipped: bool = False) -> Catalog:
         market=_market(data["market.toml"], accelerators),
         export_rules=_export_rules(data["export_rules.toml"], regions),
         country_groups=country_groups,
+        export_guidance=_export_guidance(data["export_rules.toml"], accelerators),
     )
 
 

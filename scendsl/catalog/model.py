@@ -79,6 +79,41 @@ class Figure(_Frozen):
     note: str | None = None
 
 
+#: The jurisdiction whose export rules export_rules.toml models: a chip not subject to it gets
+#: no US licence status (see `Jurisdiction`).
+US = "US"
+
+#: An ISO 3166-1 alpha-2 country code (a jurisdiction is a country, never a subdivision).
+_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+
+
+class Jurisdiction(_Frozen):
+    """Whose export controls reach an accelerator as an item (accelerators.toml `subject_to`):
+    ISO 3166-1 codes, sourced. `assumed` marks the default of an entry or block that says
+    nothing (US, the jurisdiction of every accelerator before this field existed)."""
+
+    codes: tuple[str, ...] = Field(min_length=1)
+    source: str = Field(min_length=1)
+    confidence: str = Field(pattern=CONFIDENCE_PATTERN)
+    note: str | None = None
+    assumed: bool = False
+
+    @property
+    def reached_by_us_rules(self) -> bool:
+        """Whether the US licence rules of export_rules.toml apply to the chip at all."""
+        return US in self.codes
+
+
+#: What an accelerator that does not say is taken to be subject to (documented in
+#: docs/export-control.md; a custom block without it gets a warning).
+DEFAULT_JURISDICTION = Jurisdiction(
+    codes=(US,),
+    source="default: the entry does not say whose export controls reach it; US assumed",
+    confidence="U",
+    assumed=True,
+)
+
+
 class Accelerator(_Frozen):
     """An accelerator: plain facts (vendor, dates, host-link kind) and sourced figures by name.
 
@@ -102,6 +137,8 @@ class Accelerator(_Frozen):
     note: str | None = None
     figures: dict[str, Figure]
     price: dict[int, Figure] = Field(default_factory=dict)
+    #: Whose export controls reach the chip (US unless the entry says otherwise).
+    subject_to: Jurisdiction = DEFAULT_JURISDICTION
 
     @property
     def node_overhead_key(self) -> str:
@@ -271,6 +308,28 @@ class ExportRule(_Frozen):
     limits: dict[str, Figure] = Field(default_factory=dict)
 
 
+class ExportGuidance(_Frozen):
+    """A dated agency statement on how the rules apply to some chips (export_rules.toml
+    `[[guidance]]`): not a licence requirement, a warning that dealing in the chips risks
+    violating the rules. It reaches a chip it names, or one subject to one of `origins` that is
+    in a 3A090 advanced-computing class on the date."""
+
+    id: str
+    title: str
+    issued: _dt.date
+    withdrawn: _dt.date | None = None
+    citation: str
+    source: str = Field(min_length=1)
+    confidence: str = Field(pattern=CONFIDENCE_PATTERN)
+    note: str | None = None
+    #: Catalog accelerators the guidance names.
+    names: tuple[str, ...] = ()
+    #: Jurisdictions of origin: a chip subject to one of them and in a 3A090 class is covered.
+    origins: tuple[str, ...] = ()
+    #: What it means for the scenario, in one sentence (shown as the node's note).
+    effect: str = Field(min_length=1)
+
+
 class Framework(_Frozen):
     """A training framework's defaults: what a scenario that names it gets for the settings it
     does not write (frameworks.toml)."""
@@ -306,3 +365,5 @@ class Catalog(_Frozen):
     market: MarketData
     export_rules: tuple[ExportRule, ...]
     country_groups: CountryGroups
+    #: Guidance on how the export rules apply to named chips (export_rules.toml `[[guidance]]`).
+    export_guidance: tuple[ExportGuidance, ...] = ()

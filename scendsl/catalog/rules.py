@@ -8,8 +8,10 @@ from typing import Any
 
 from scendsl.catalog.fields import _build, _check_keys, _figure, _table
 from scendsl.catalog.model import (
+    _COUNTRY_RE,
     _GROUPS,
     CatalogError,
+    ExportGuidance,
     ExportRule,
     Region,
     RuleBounds,
@@ -115,7 +117,7 @@ def _rule_treatments(
 def _export_rules(data: Mapping[str, Any], regions: Mapping[str, Region]) -> tuple[ExportRule, ...]:
     """The rules, validated against regions.toml and each other, in order of `effective`."""
     file = "export_rules.toml"
-    _check_keys(data, {"rules"}, file, "")
+    _check_keys(data, {"rules", "guidance"}, file, "")
     raw_rules = data.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         raise CatalogError(file, "", "rules", "expected one or more [[rules]] tables")
@@ -156,3 +158,34 @@ def _export_rules(data: Mapping[str, Any], regions: Mapping[str, Region]) -> tup
             message = "the superseding rule must take effect later"
             raise CatalogError(file, rule.id, "superseded_by", message)
     return tuple(sorted(rules, key=lambda rule: rule.effective))
+
+
+def _export_guidance(
+    data: Mapping[str, Any], accelerators: Mapping[str, Any]
+) -> tuple[ExportGuidance, ...]:
+    """export_rules.toml `[[guidance]]`: statements on how the rules apply to named chips, in
+    order of issue; the chips they name must be catalog accelerators."""
+    file = "export_rules.toml"
+    raw_items = data.get("guidance", [])
+    if not isinstance(raw_items, list):
+        raise CatalogError(file, "", "guidance", "expected [[guidance]] tables")
+    items: list[ExportGuidance] = []
+    for index, raw in enumerate(raw_items):
+        raw = _table(raw, file, f"guidance[{index}]")
+        entry = str(raw.get("id") or f"guidance[{index}]")
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+        item = _build(ExportGuidance, file, entry, **fields)
+        for name in item.names:
+            if name not in accelerators:
+                message = f"'{name}' is not an accelerator of accelerators.toml"
+                raise CatalogError(file, entry, "names", message)
+        for code in item.origins:
+            if not _COUNTRY_RE.match(code):
+                message = f"'{code}' is not an ISO 3166-1 alpha-2 country code"
+                raise CatalogError(file, entry, "origins", message)
+        if item.withdrawn is not None and item.withdrawn < item.issued:
+            raise CatalogError(file, entry, "withdrawn", "is before issued")
+        items.append(item)
+    if len({item.id for item in items}) != len(items):
+        raise CatalogError(file, "", "guidance", "guidance ids must be unique")
+    return tuple(sorted(items, key=lambda item: item.issued))

@@ -352,6 +352,13 @@ ACCELERATOR_ATTRIBUTES: dict[str, FieldSpec] = {
     "vendor": FieldSpec("string", doc="maker"),
     "source": FieldSpec("string", doc="where the figures come from"),
     "available_year": _int("year of volume availability", 2000, 2100),
+    "subject_to": FieldSpec(
+        "region",
+        doc="whose export controls reach it: an ISO 3166-1 country code (a subdivision stands "
+        "for its country), US for a chip designed or made with US technology (default: the "
+        "extended entry's, else US, with a warning); a chip the US rules do not reach gets no "
+        "US licence status",
+    ),
 }
 
 #: Figures a new accelerator (without `extends`) must give.

@@ -316,6 +316,20 @@ def rules() -> Listing:
             }
         )
         listing.texts.append({})
+    for guidance in load_catalog().export_guidance:
+        dates = f"from {guidance.issued.isoformat()}"
+        if guidance.withdrawn is not None:
+            dates += f" to {guidance.withdrawn.isoformat()}"
+        listing.rows.append(
+            {
+                "kind": "guidance",
+                "id": guidance.id,
+                "outcome": sorted(guidance.names),
+                "when": dates,
+                "source": guidance.citation,
+            }
+        )
+        listing.texts.append({})
     return listing
 
 

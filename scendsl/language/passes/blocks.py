@@ -131,6 +131,7 @@ class BlocksPass(ValueReader, ResolverState):
                 "vendor": parent.vendor,
                 "available_year": parent.available_year,
                 "source": parent.source,
+                "subject_to": parent.subject_to,
                 **attributes,
             }
             base = parent.base

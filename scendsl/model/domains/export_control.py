@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from scendsl.catalog import STATUS_ORDER, Region
+from scendsl.catalog import DEFAULT_JURISDICTION, Jurisdiction, Region
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.export_rules import (
     MM2,
+    OUTSIDE_US_RULES,
+    STATUS_VALUES,
     TPP_BIT_LENGTHS,
-    UNDETERMINED,
     ChipFigures,
     ExportDecision,
     controlled_classes,
@@ -29,6 +30,8 @@ from scendsl.model.domains.export_rules import (
     destination_words,
     export_status,
     figures_from,
+    guidance_reaching,
+    outside_us_rules,
     total_processing_performance,
 )
 from scendsl.model.registry import input_node, metric
@@ -57,6 +60,25 @@ def chip_figures(ctx: Context) -> ChipFigures:
     return figures_from(lookup)
 
 
+def jurisdiction(ctx: Context) -> Jurisdiction:
+    """Whose export controls reach the scenario's accelerator: its block's `subject_to`, else
+    the catalog entry's (the one it extends), else the documented default (US, assumed)."""
+    custom = ctx.custom_accelerator
+    if custom is not None and custom.subject_to is not None:
+        where = f"{custom.span} (accelerator {custom.name})"
+        return Jurisdiction.model_construct(
+            # A subdivision ("US-TX") is under its country's export controls.
+            codes=(custom.subject_to.split("-", 1)[0],),
+            source=custom.source or where,
+            # The analyst's own statement: unconfirmed without a source, a judgement with one.
+            confidence="U" if custom.source is None else "C",
+            note=f"given in {where}",
+            assumed=False,
+        )
+    entry = ctx.catalog_accelerator
+    return entry.subject_to if entry is not None else DEFAULT_JURISDICTION
+
+
 def _region(ctx: Context) -> Region:
     region = ctx.catalog.regions.get(ctx.scenario.region)
     if region is None:
@@ -78,10 +100,24 @@ def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
     date = decision_date(ctx.scenario.year)
     chip = chip_figures(ctx)
     region = _region(ctx)
-    key = (id(ctx.catalog), chip, region.code, date)
+    subject_to = jurisdiction(ctx)
+    key = (id(ctx.catalog), chip, region.code, date, subject_to.codes)
     hit = _DECISIONS.get(key)
     if hit is not None and hit[0] is ctx.catalog:
         return hit[1], date, hit[2], hit[3]
+    outside = outside_us_rules(subject_to, ctx.catalog.export_rules, date)
+    if outside is not None:
+        note = (
+            f"decided on {date.isoformat()} (1 July of the scenario year): "
+            f"{ctx.accelerator_name} is subject to the export controls of "
+            f"{', '.join(subject_to.codes)} (accelerator.subject_to), not to the US licence "
+            "rules of export_rules.toml, which are not applied; what US guidance says about "
+            "dealing in the chip is export.guidance"
+        )
+        if len(_DECISIONS) >= _DECISIONS_MAX:
+            _DECISIONS.clear()
+        _DECISIONS[key] = (ctx.catalog, outside, note, subject_to.source)
+        return outside, date, note, subject_to.source
     groups = destination_groups(ctx.catalog, region.code, date)
     decision = export_status(chip, region, ctx.catalog.export_rules, date, groups)
     pd = f"{chip.pd:.2f}" if chip.pd is not None else "unknown (no die area)"
@@ -103,11 +139,14 @@ def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
 def _decision_found(ctx: Context, value) -> Found:
     decision, date, note, sources = _decision(ctx)
     rule = decision.rule
+    confidence = rule.confidence if rule else None
+    if decision.status == OUTSIDE_US_RULES:
+        confidence = jurisdiction(ctx).confidence
     return Found(
         value(decision, date),
         f"{_RULES_FILE} for {ctx.accelerator_name} to {ctx.scenario.region}",
         sources,
-        rule.confidence if rule else None,
+        confidence,
         note,
     )
 
@@ -170,7 +209,8 @@ def performance_density(tpp_value, die_area):
     "text",
     "US export-licence status for the accelerator to the scenario's region on 1 July of "
     "the scenario year (allowed / notification / licence_required / case_by_case / "
-    "presumption_of_denial; undetermined when a missing die area decides)",
+    "presumption_of_denial; undetermined when a missing die area decides; outside_us_rules "
+    "when the US rules do not reach the chip)",
     sources=(
         "catalog export_rules.toml (advanced-computing rules of 2022-2026; "
         "embargoes and sanctions of 15 CFR Part 746; arms embargo D:5) and "
@@ -178,11 +218,11 @@ def performance_density(tpp_value, die_area):
     ),
     value_type="text",
     importance=8,
-    choices=(*STATUS_ORDER, UNDETERMINED),
+    choices=STATUS_VALUES,
     formula="rules in force on scenario.year-07-01 applied to export.tpp, "
     "export.performance_density, accelerator.scaleup_bandwidth, "
     "accelerator.hbm_bandwidth and the region's country groups on that date and "
-    "diffusion tier",
+    "diffusion tier (outside_us_rules when accelerator.subject_to lacks US)",
 )
 def _status(ctx: Context) -> Found:
     return _decision_found(ctx, lambda decision, date: decision.status)
@@ -231,6 +271,117 @@ def _controlled(ctx: Context) -> Found:
         )
     (chip_class,) = classes
     return Found(chip_class is not None, origin, note=f"class {chip_class or 'none'}")
+
+
+@input_node(
+    "accelerator.subject_to",
+    "text",
+    "Whose export controls reach the accelerator as an item (ISO 3166-1 codes; the US rules "
+    "of export_rules.toml apply only when US is among them)",
+    sources=("catalog accelerators.toml subject_to; an accelerator block's subject_to",),
+    value_type="text",
+    importance=3,
+    formula="the accelerator block's subject_to, else the catalog entry's, else US (assumed)",
+)
+def _subject_to(ctx: Context) -> Found:
+    subject_to = jurisdiction(ctx)
+    custom = ctx.custom_accelerator
+    if custom is not None and custom.subject_to is not None:
+        origin = f"{custom.span} (accelerator {custom.name})"
+    elif ctx.catalog_accelerator is not None and not subject_to.assumed:
+        origin = f"catalog accelerators.{ctx.catalog_accelerator.name}.subject_to"
+    else:
+        origin = "default: US (an accelerator that does not say)"
+    return Found(
+        ", ".join(subject_to.codes),
+        origin,
+        subject_to.source,
+        subject_to.confidence,
+        subject_to.note,
+    )
+
+
+@input_node(
+    "accelerator.subject_to_assumed",
+    "bool",
+    "Whether nothing says whose export controls reach the accelerator, so US is assumed "
+    "(a new accelerator block without subject_to)",
+    sources=("the language's default for an accelerator that does not say: US",),
+    value_type="bool",
+    importance=1,
+    formula="accelerator.subject_to is the default",
+)
+def _subject_to_assumed(ctx: Context) -> Found:
+    assumed = jurisdiction(ctx).assumed
+    return Found(assumed, "accelerator.subject_to", note="US assumed" if assumed else None)
+
+
+def _guidance(ctx: Context):
+    date = decision_date(ctx.scenario.year)
+    custom = ctx.custom_accelerator
+    names = {ctx.accelerator_name}
+    if custom is not None and custom.base is not None:
+        names.add(custom.base)
+    found = guidance_reaching(
+        ctx.catalog.export_guidance,
+        names,
+        jurisdiction(ctx),
+        chip_figures(ctx),
+        ctx.catalog.export_rules,
+        date,
+    )
+    return found, date
+
+
+@input_node(
+    "export.guidance",
+    "text",
+    "US agency guidance in force on 1 July of the scenario year that names the accelerator "
+    "or covers its origin and class (id: citation), or none: a risk of dealing in the chip "
+    "anywhere, beside the licence status",
+    sources=("catalog export_rules.toml [[guidance]]",),
+    value_type="text",
+    importance=5,
+    formula="guidance issued by scenario.year-07-01 naming the accelerator (or the catalog "
+    "entry it extends), or covering accelerator.subject_to and a 3A090 class",
+)
+def _guidance_text(ctx: Context) -> Found:
+    found, date = _guidance(ctx)
+    if not found:
+        # The value does not carry the date: a year that changes nothing moves nothing.
+        return Found(
+            "none",
+            f"{_RULES_FILE} [[guidance]]",
+            note=f"no guidance in force on {date.isoformat()} names or covers this chip",
+        )
+    return Found(
+        "; ".join(f"{item.id}: {item.citation}" for item in found),
+        f"{_RULES_FILE} [[guidance]] for {ctx.accelerator_name} on {date.isoformat()}",
+        "; ".join(item.source for item in found),
+        found[0].confidence,
+        " ".join(item.effect + "." for item in found),
+    )
+
+
+@input_node(
+    "export.named_in_guidance",
+    "bool",
+    "Whether US agency guidance in force on 1 July of the scenario year names the accelerator "
+    "or covers it (export.guidance)",
+    sources=("catalog export_rules.toml [[guidance]]",),
+    value_type="bool",
+    importance=2,
+    formula="export.guidance is not none",
+)
+def _named_in_guidance(ctx: Context) -> Found:
+    found, _date = _guidance(ctx)
+    return Found(
+        bool(found),
+        f"{_RULES_FILE} [[guidance]]",
+        "; ".join(item.source for item in found) or None,
+        found[0].confidence if found else None,
+        ", ".join(item.id for item in found) or None,
+    )
 
 
 @input_node(

@@ -17,6 +17,12 @@ that is a fact (thresholds, countries, dates, statuses) is data there; this modu
 to read the schema, plus the ECCN prefix "3A090" that `export.controlled` reports. It registers no
 nodes: those are in `export_control`.
 
+**Whose rules.** These are US rules. A chip whose `subject_to` (accelerators.toml, or an
+accelerator block) does not list US, such as Huawei's Ascend, gets the status "outside_us_rules"
+(`outside_us_rules()`): none of the rules is applied to it. The `[[guidance]]` of the same file
+(BIS on General Prohibition 10, May 2025) sets no status; `guidance_reaching()` says which
+guidance names or covers a chip on a date.
+
 **Date.** A scenario has a year, not a date; its status is decided on **1 July** of that year (the
 middle of the year). Rules that take effect or end in the second half of the year (Oct 2022,
 Nov 2023, Dec 2024) therefore count from the following year's scenarios; the AI-diffusion rule
@@ -38,11 +44,29 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from scendsl.catalog import STATUS_ORDER, Catalog, ExportRule, Region, RuleBounds, RuleClass
+from scendsl.catalog import (
+    STATUS_ORDER,
+    Catalog,
+    ExportGuidance,
+    ExportRule,
+    Jurisdiction,
+    Region,
+    RuleBounds,
+    RuleClass,
+)
 from scendsl.model import scalar
 
 #: Status reported when unknown chip figures leave more than one status possible.
 UNDETERMINED = "undetermined"
+
+#: Status of a chip the US rules do not reach (its `subject_to` lacks US): no US licence status
+#: applies. It is not one of the rules' statuses (STATUS_ORDER): no rule can set it and the
+#: rules are not combined for such a chip, so it has no place in their order.
+OUTSIDE_US_RULES = "outside_us_rules"
+
+#: Every value `export.status` can take: the rules' statuses, least strict first, then the two
+#: that say no single US status was decided.
+STATUS_VALUES = (*STATUS_ORDER, UNDETERMINED, OUTSIDE_US_RULES)
 
 #: The day of the scenario year on which rules are taken to be in force (see the module doc).
 DECISION_MONTH, DECISION_DAY = 7, 1
@@ -103,9 +127,17 @@ class ExportDecision:
     #: Earlier rules in force that give the same final status (rule, class), e.g. an embargo
     #: beside an advanced-computing rule: each alone would decide it.
     also: tuple[tuple[ExportRule, str], ...] = ()
+    #: Whose export controls reach the chip; set when they are not the US's (OUTSIDE_US_RULES).
+    subject_to: tuple[str, ...] = ()
 
     def rule_text(self, date: _dt.date) -> str:
         """The rule id, class and citation that decide the status, in words."""
+        if self.status == OUTSIDE_US_RULES:
+            return (
+                f"none: the chip is subject to the export controls of "
+                f"{', '.join(self.subject_to)}, not to the US rules the catalog models, so no "
+                "US licence status applies"
+            )
         if self.alternatives:
             cases = "; ".join(f"{status} if {where}" for where, status in self.alternatives)
             return f"undetermined: {cases}"
@@ -307,6 +339,43 @@ def export_status(
     return ExportDecision(UNDETERMINED, None, None, in_force_ids, tuple(alternatives))
 
 
+def outside_us_rules(
+    jurisdiction: Jurisdiction, rules: Iterable[ExportRule], date: _dt.date
+) -> ExportDecision | None:
+    """The decision for a chip the US rules do not reach (None if they do reach it)."""
+    if jurisdiction.reached_by_us_rules:
+        return None
+    in_force = tuple(rule.id for rule in rules_in_force(rules, date))
+    return ExportDecision(OUTSIDE_US_RULES, None, None, in_force, subject_to=jurisdiction.codes)
+
+
+def guidance_reaching(
+    guidance: Iterable[ExportGuidance],
+    names: Iterable[str],
+    jurisdiction: Jurisdiction,
+    chip: ChipFigures,
+    rules: Iterable[ExportRule],
+    date: _dt.date,
+) -> list[ExportGuidance]:
+    """The guidance in force on `date` that names the chip (`names`: its name and the catalog
+    entry it extends) or covers its origin and 3A090 class (export_rules.toml `[[guidance]]`)."""
+    names = set(names)
+    reaching = []
+    classes: set[str | None] | None = None
+    for item in guidance:
+        if item.issued > date or (item.withdrawn is not None and date >= item.withdrawn):
+            continue
+        if names & set(item.names):
+            reaching.append(item)
+            continue
+        if set(jurisdiction.codes) & set(item.origins):
+            if classes is None:
+                classes = controlled_classes(chip, rules, date)
+            if None not in classes:  # in a 3A090 class whatever the unknown figures
+                reaching.append(item)
+    return reaching
+
+
 def controlled_classes(
     chip: ChipFigures, rules: Iterable[ExportRule], date: _dt.date
 ) -> set[str | None]:
@@ -386,7 +455,11 @@ def destination_words(catalog: Catalog, region: Region, date: _dt.date) -> str:
 
 def status_for(catalog: Catalog, accelerator: str, region: str, date: _dt.date) -> ExportDecision:
     """The decision for a catalog accelerator, destination and any date (analyses, tests)."""
-    figures = catalog.accelerators[accelerator].figures
+    entry = catalog.accelerators[accelerator]
+    figures = entry.figures
+    outside = outside_us_rules(entry.subject_to, catalog.export_rules, date)
+    if outside is not None:
+        return outside
     chip = figures_from(lambda name: figures[name].value if name in figures else None)
     return export_status(
         chip,
