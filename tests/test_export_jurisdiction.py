@@ -88,7 +88,20 @@ def test_a_subject_to_that_is_not_a_list_of_country_codes_is_a_catalog_error():
     }
     raw["subject_to"] = {"value": ["CN-GD"], "source": "s", "confidence": "C"}
     with pytest.raises(CatalogError, match="subject_to: value must be a list of ISO 3166-1"):
-        _accelerators({"X": raw})
+        _accelerators({"X": raw}, {})
+
+
+def test_an_entry_without_subject_to_takes_its_vendors_and_an_unknown_vendor_is_refused():
+    from scendsl.catalog.entries import _accelerators, _vendors
+
+    raw = {k: v for k, v in _raw_entry("H100").items() if k != "price"}
+    assert "subject_to" not in raw  # written once, for the vendor (vendors.toml)
+    vendors = _vendors(
+        {"NVIDIA": {"subject_to": {"value": ["US"], "source": "s", "confidence": "B"}}}
+    )
+    assert _accelerators({"X": raw}, vendors)["X"].subject_to.codes == ("US",)
+    with pytest.raises(CatalogError, match="vendors.toml has no vendor 'NVIDIA'"):
+        _accelerators({"X": raw}, {})
 
 
 def _raw_entry(name):

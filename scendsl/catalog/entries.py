@@ -22,7 +22,6 @@ from scendsl.catalog.model import (
     _GROUPS,
     _ISO_DATE_RE,
     _REGION_RE,
-    DEFAULT_JURISDICTION,
     OPTIONAL_ACCELERATOR_FIGURES,
     REQUIRED_ACCELERATOR_FIGURES,
     Accelerator,
@@ -84,12 +83,35 @@ def _jurisdiction(raw: Any, file: str, entry: str) -> Jurisdiction:
     )
 
 
-def _accelerators(data: Mapping[str, Any]) -> dict[str, Accelerator]:
+def _vendors(data: Mapping[str, Any]) -> dict[str, Jurisdiction]:
+    """vendors.toml: each vendor's `subject_to`, which its accelerators take unless they say."""
+    file = "vendors.toml"
+    out: dict[str, Jurisdiction] = {}
+    for name, raw in data.items():
+        raw = _table(raw, file, name)
+        _check_keys(raw, {"subject_to"}, file, name)
+        if "subject_to" not in raw:
+            raise CatalogError(file, name, "subject_to", "required field is missing")
+        out[name] = _jurisdiction(raw["subject_to"], file, name)
+    return out
+
+
+def _accelerators(
+    data: Mapping[str, Any], vendors: Mapping[str, Jurisdiction]
+) -> dict[str, Accelerator]:
     file = "accelerators.toml"
     dims = {**REQUIRED_ACCELERATOR_FIGURES, **OPTIONAL_ACCELERATOR_FIGURES}
     out: dict[str, Accelerator] = {}
     for name, raw in data.items():
         raw = _table(raw, file, name)
+        vendor = _string(raw, file, name, "vendor")
+        if "subject_to" in raw:
+            subject_to = _jurisdiction(raw["subject_to"], file, name)
+        elif vendor in vendors:
+            subject_to = vendors[vendor]
+        else:
+            message = f"no subject_to, and vendors.toml has no vendor {vendor!r} to take it from"
+            raise CatalogError(file, name, "subject_to", message)
         _check_keys(raw, _ACCELERATOR_FIELDS | set(dims), file, name)
         for required in REQUIRED_ACCELERATOR_FIGURES:
             if required not in raw:
@@ -107,7 +129,7 @@ def _accelerators(data: Mapping[str, Any]) -> dict[str, Accelerator]:
             name,
             name=name,
             title=_string(raw, file, name, "title"),
-            vendor=_string(raw, file, name, "vendor"),
+            vendor=vendor,
             announced=announced,
             available_year=_int(raw, file, name, "available_year"),
             hostlink_kind=_string(raw, file, name, "hostlink_kind"),
@@ -116,11 +138,7 @@ def _accelerators(data: Mapping[str, Any]) -> dict[str, Accelerator]:
             note=_string(raw, file, name, "note", required=False),
             figures=figures,
             price=_year_table(raw.get("price", {}), file, name, "price", "currency"),
-            subject_to=(
-                _jurisdiction(raw["subject_to"], file, name)
-                if "subject_to" in raw
-                else DEFAULT_JURISDICTION
-            ),
+            subject_to=subject_to,
         )
     return out
 

@@ -22,6 +22,7 @@ from scendsl.catalog.entries import (
     _market,
     _references,
     _regions,
+    _vendors,
 )
 from scendsl.catalog.model import Catalog, CatalogError
 from scendsl.catalog.rules import _export_guidance, _export_rules
@@ -37,6 +38,7 @@ _FILES = (
     "frameworks.toml",
     "export_rules.toml",
     "country_groups.toml",
+    "vendors.toml",
 )
 
 
@@ -55,7 +57,7 @@ def _load_from(directory: Traversable | Path, shipped: bool = False) -> Catalog:
     `shipped`: it is the package's own, whose files the resolver may have parsed already."""
     directory = Path(directory) if isinstance(directory, str) else directory
     data = {name: _read(directory, name, shipped) for name in _FILES}
-    accelerators = _accelerators(data["accelerators.toml"])
+    accelerators = _accelerators(data["accelerators.toml"], _vendors(data["vendors.toml"]))
     country_groups = _country_groups(data["country_groups.toml"])
     regions = _regions(data["regions.toml"])
     regions.update(
