@@ -100,7 +100,7 @@ def test_an_entry_without_subject_to_takes_its_vendors_and_an_unknown_vendor_is_
         {"NVIDIA": {"subject_to": {"value": ["US"], "source": "s", "confidence": "B"}}}
     )
     assert _accelerators({"X": raw}, vendors)["X"].subject_to.codes == ("US",)
-    with pytest.raises(CatalogError, match="vendors.toml has no vendor 'NVIDIA'"):
+    with pytest.raises(CatalogError, match=r"vendors\.toml has no vendor 'NVIDIA'"):
         _accelerators({"X": raw}, {})
 
 
