@@ -226,3 +226,41 @@ def test_progress_is_silent_without_a_terminal(capsys):
         ticker.advance(10)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+SITING = """\
+scenario siting {
+  title  "Where to site a cluster"
+  year   2026
+  region US
+  cluster {
+    accelerator B200
+    count       20k
+  }
+}
+
+sweep siting_regions from siting {
+  region [US, NO, CN]
+}
+
+sweep siting_years from siting {
+  year 2025 .. 2026
+}
+"""
+
+
+def test_a_sweep_table_shows_the_figures_that_differ_and_names_those_that_do_not(tmp_path):
+    from scendsl.app.build import render_files
+
+    (tmp_path / "siting.scn").write_text(SITING, encoding="utf-8")
+    page = render_files([str(tmp_path / "siting.scn")], samples=0)["siting.md"].decode()
+    regions = page[page.index("## Sweep siting\\_regions") :].split("\n## ")[0]
+    header = next(line for line in regions.splitlines() if line.startswith("| region"))
+    # Over regions the energy cost, the emissions and the export status move; capex does not.
+    assert "Energy cost a year" in header and "CO2 a year" in header
+    assert "Export status" in header and "Accelerator capex" not in header
+    assert "presumption of denial" in regions  # CN
+    assert "The same in every variant: Accelerator capex" in regions
+    years = page[page.index("## Sweep siting\\_years") :].split("\n## ")[0]
+    header = next(line for line in years.splitlines() if line.startswith("| year"))
+    assert "Accelerator capex" in header and "Export status" not in header

@@ -23,12 +23,19 @@ if TYPE_CHECKING:
 MAX_SWEEP_VARIANTS = 200
 #: The figures summarised over every variant of a sampled sweep (the columns of the sweep
 #: tables in templates/_macros.md.j2), evaluated vectorised.
-SWEEP_SUMMARY_METRICS = (
-    "market.capex",
-    "energy.facility_power",
-    "energy.annual_emissions",
-    "reliability.training_time",
+#: The figures a sweep's table may show, in order, with their column headings: those that differ
+#: between its variants are shown (`SweepView.columns`), so a sweep over regions shows the energy
+#: cost, emissions and export status that move, not the capex and power that do not.
+SWEEP_COLUMNS = (
+    ("market.capex", "Accelerator capex"),
+    ("energy.facility_power", "Facility power"),
+    ("energy.annual_cost", "Energy cost a year"),
+    ("energy.annual_emissions", "CO2 a year"),
+    ("reliability.training_time", "Training time with interruptions"),
+    ("export.status", "Export status"),
 )
+#: The numeric ones, summarised over every variant of a sampled sweep (min, median, max).
+SWEEP_SUMMARY_METRICS = tuple(name for name, _ in SWEEP_COLUMNS if name != "export.status")
 #: An axis with more values than this is described by its first and last values and a count.
 _AXIS_LABELS_LISTED = 12
 
@@ -252,6 +259,31 @@ class SweepView:
         self.truncated = self.sampled = sweep.size > len(variants)
         self._sweep = sweep
         self._spreads: dict[str, dict[str, float | None]] = {}
+
+    @cached_property
+    def columns(self) -> list[tuple[str, str]]:
+        """The SWEEP_COLUMNS whose figure differs between the variants shown (or, for a sampled
+        sweep, over all of them); the first column alone when none does. The first column is
+        also the trajectory chart's figure."""
+        varying = []
+        for name, heading in SWEEP_COLUMNS:
+            shown = {variant.view.m(name).text for variant in self.variants}
+            spread = self._spreads.get(name) or {}
+            if len(shown) > 1 or (self.sampled and spread.get("min") != spread.get("max")):
+                varying.append((name, heading))
+        return varying or [SWEEP_COLUMNS[0]]
+
+    @cached_property
+    def constant(self) -> list[tuple[str, Number]]:
+        """The SWEEP_COLUMNS left out of the table because every variant has the same figure:
+        (heading, the figure), said once beside the table."""
+        shown = {name for name, _ in self.columns}
+        first = self.variants[0].view
+        return [
+            (heading, first.m(name))
+            for name, heading in SWEEP_COLUMNS
+            if name not in shown and first.m(name).available
+        ]
 
     @property
     def axes_text(self) -> list[tuple[str, str]]:
