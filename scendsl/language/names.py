@@ -51,6 +51,19 @@ def catalog_names() -> CatalogNames:
     )
 
 
+#: The longest text a hint for a value written as in prose reads or repeats: no name, region,
+#: framework or number of the language is longer, so longer text gets the field's general hint.
+#: (A 20,000-character line made the split-name hint normalise it again for each of 1,000
+#: accelerators, and 1,434 thousands groups ran `int()` past Python's 4,300-digit limit.)
+HINT_TEXT_LIMIT = 100
+
+
+def hint_text(text: str) -> str | None:
+    """`text` when a hint may read and repeat it (HINT_TEXT_LIMIT characters at most), else
+    None: every prose hint goes through this, so none works on or echoes a hostile length."""
+    return text if len(text) <= HINT_TEXT_LIMIT else None
+
+
 def name_key(text: str) -> str:
     """A name as compared with another: letters and digits only, lower case (`Megatron-Core`,
     `megatron_core` and `MegatronCore` are one name)."""
@@ -70,6 +83,8 @@ def framework_aliases() -> dict[str, str]:
 
 def framework_named(written: str) -> str | None:
     """The training framework another of its names stands for (`NeMo` is `megatron`), or None."""
+    if hint_text(written) is None:
+        return None
     return framework_aliases().get(name_key(written))
 
 

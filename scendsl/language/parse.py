@@ -318,9 +318,11 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     end = pos
     while end < len(text) and (text[end].isalnum() or text[end] in "_-"):
         end += 1
-    written = text[start:end]
-    from scendsl.language.names import framework_named
+    from scendsl.language.names import framework_named, hint_text
 
+    written = hint_text(text[start:end])
+    if written is None:  # a hostile length: the rule, without repeating the line
+        return "names join their words with '_', not '-'"
     framework = framework_named(written)
     if framework is not None:
         return f"'{written}' is written `{framework}` here (the training framework)"

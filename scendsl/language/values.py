@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from scendsl.defaults import FRAMEWORKS
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
-from scendsl.language.names import CatalogNames, framework_named, is_region, name_key
+from scendsl.language.names import (
+    CatalogNames,
+    framework_named,
+    hint_text,
+    is_region,
+    name_key,
+)
 from scendsl.language.syntax import Atom
 from scendsl.language.units import (
     DIMENSION_EXAMPLES,
@@ -310,7 +316,9 @@ class ValueReader:
             a.span.line != b.span.line or a.span.end_col != b.span.col for a, b in pairwise(atoms)
         ):
             return None
-        written = "".join(atom.text for atom in atoms)
+        written = hint_text("".join(atom.text for atom in atoms))
+        if written is None:
+            return None
         alias = alias_hint(label, written)
         if alias is not None:
             return alias
@@ -318,8 +326,9 @@ class ValueReader:
             known = list(spec.choices)
         else:
             known = list(self.catalog.accelerators) + list(self.accelerators)
+        key = name_key(written)
         for name in known:
-            if name_key(written) == name_key(name):
+            if key == name_key(name):
                 return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
         return None
 
@@ -538,10 +547,14 @@ _MAGNITUDE_WORDS = {"thousand": "k", "million": "M", "billion": "B", "trillion":
 
 def magnitude_word_hint(number: str, word: str) -> str | None:
     """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T)."""
+    if hint_text(word) is None:
+        return None
     lowered = word.lower()
     suffix = _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
     if suffix is None:
         return None
+    if hint_text(number) is None:
+        return f"magnitudes are suffixes of the number (k, M, B, T): write {suffix}, not {word}"
     return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
 
 
@@ -557,7 +570,9 @@ def thousands_separator_hint(atoms: list[Atom]) -> str | None:
         digits.append(group.text)
     if not all(len(g) == 3 for g in digits[1:]):
         return None
-    whole = "".join(digits)
+    whole = hint_text("".join(digits))
+    if whole is None:
+        return "numbers take no thousands separators: write the digits without commas"
     return f"numbers take no thousands separators: write {whole}, or {_short(whole)}"
 
 
@@ -576,6 +591,8 @@ def region_code_hint(text: str) -> str | None:
 
     from scendsl.language.names import iso_region_names
 
+    if hint_text(text) is None:
+        return None
     by_name = {name.lower(): code for code, name in iso_region_names().items()}
     found = by_name.get(text.lower())
     if found is None:
