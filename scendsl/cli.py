@@ -16,7 +16,12 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
+from scendsl.defaults import (
+    DEFAULT_MAX_VARIANTS,
+    DEFAULT_SAMPLES,
+    DEFAULT_SEED,
+    NUMERIC_OPTIONS,
+)
 from scendsl.errors import (
     EXIT_CHANGED,
     EXIT_CLAIM_FAILS,
@@ -396,16 +401,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(builder, host, args.port)
 
 
-#: Every numeric option of every command, with its bounds: (kind, lowest, highest). Checked by
-#: argparse when the command line is read, so a bad value ends in exit 2 and a clear message.
-NUMERIC_OPTIONS: dict[str, tuple[type, float, float]] = {
-    "--samples": (int, 0, 100_000_000),  # memory is checked again against the scenarios
-    "--seed": (int, 0, 2**64 - 1),  # numpy's seed sequence takes non-negative integers
-    "--max-variants": (int, 1, 1_000_000_000),
-    "--max-tokens": (int, 1, 10_000_000),  # more tokens than an 8 MiB file can hold
-    "--threshold": (float, 0.0, 1e9),
-    "--port": (int, 0, 65535),
-}
+# Every numeric option of every command has its bounds in defaults.NUMERIC_OPTIONS (kind,
+# lowest, highest), checked by argparse when the command line is read: exit 2, a clear message.
 
 
 def _bounded(flag: str) -> Callable[[str], float]:

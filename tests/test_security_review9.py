@@ -79,3 +79,103 @@ def test_prose_hints_for_names_of_ordinary_length_are_kept():
     assert "did you mean 'H100'?" in (split[0].hint or "")
     region = _diagnostics(scenario_text(region="Germany"))
     assert "did you mean 'DE'" in (region[0].hint or "")
+
+
+# ------------------------------------------- the embedding API given hostile Python values
+def _draft():
+    return scendsl.make_scenario("draft", accelerator="H100", count=8, year=2026, region="US")
+
+
+@pytest.mark.parametrize(
+    "share",
+    ["x", None, [1], 10**400, True, math.nan, math.inf],
+    ids=["text", "None", "list", "10**400", "True", "nan", "inf"],
+)
+def test_an_energy_mix_given_as_a_mapping_with_a_hostile_share_is_a_scenario_error(share):
+    # `with_changes(s, mix={"solar": 10**400})` raised OverflowError, `{"solar": "x"}`
+    # ValueError, `{"solar": None}` TypeError from float(), before any check: the scalars'
+    # checks (finite, a number, not a truth value) were not made on a mapping's values.
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.with_changes(_draft(), mix={"solar": share, "grid": 0.5})
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.span is not None and "energy.mix" in (diagnostic.source_line or "")
+
+
+def test_an_energy_mix_mapping_of_numbers_is_still_read():
+    changed = scendsl.with_changes(_draft(), mix={"solar": 0.6, "grid": 0.4})
+    assert [(m.source, m.share) for m in changed.energy.mix] == [("solar", 0.6), ("grid", 0.4)]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: scendsl.load_text(None),
+        lambda: scendsl.load_text(b"scenario x {}"),
+        lambda: scendsl.load_file(None),
+        lambda: scendsl.load_file(b"x.scn"),
+        lambda: scendsl.check("x.scn"),
+        lambda: scendsl.check([b"x.scn"]),
+        lambda: scendsl.build("x.scn", "out"),
+        lambda: scendsl.evaluate(None),
+        lambda: scendsl.evaluate("draft"),
+        lambda: scendsl.load_text("x", max_tokens="5"),
+        lambda: scendsl.load_text("x", max_variants=1.5),
+    ],
+    ids=[
+        "load_text None",
+        "load_text bytes",
+        "load_file None",
+        "load_file bytes",
+        "check a str",
+        "check bytes",
+        "build a str",
+        "evaluate None",
+        "evaluate a name",
+        "max_tokens str",
+        "max_variants float",
+    ],
+)
+def test_an_argument_of_the_wrong_type_is_a_type_error_naming_it(call, tmp_path, monkeypatch):
+    # `load_text(None)` and `evaluate(None)` raised AttributeError from deep inside,
+    # `load_file(b"x.scn")` a TypeError about `endswith`, and `check("x.scn")` read the string
+    # as a list of one-letter paths ("'x' does not exist", "'.' does not exist" ...; a folder
+    # named like a letter would have been checked).
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError) as caught:
+        call()
+    assert "scendsl." in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("samples", -1),
+        ("samples", math.nan),
+        ("samples", 1.5),
+        ("samples", True),
+        ("samples", 10**12),
+        ("seed", -1),
+        ("seed", math.nan),
+        ("seed", "1"),
+        ("seed", 2**70),
+    ],
+    ids=repr,
+)
+def test_the_apis_numeric_options_are_bounded_as_the_command_lines(tmp_path, option, value):
+    # `build(samples=-1)` and `build(seed="1")` were accepted, `seed=-1` raised numpy's
+    # ValueError and `samples=nan` a TypeError from numpy: the API skipped the bounds the
+    # command line checks (cli.NUMERIC_OPTIONS: --samples 0-100,000,000, --seed 0-2^64-1).
+    source = tmp_path / "one.scn"
+    source.write_text(scenario_text("one", body="  cluster.mfu 30% to 45%\n"), encoding="utf-8")
+    with pytest.raises((ScenarioError, TypeError)) as caught:
+        scendsl.build([source], tmp_path / "out", **{option: value})
+    assert option in str(caught.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_path_with_a_nul_byte_is_a_scenario_error_not_a_value_error(tmp_path):
+    # `load_file("a\x00.scn")` raised os.stat's ValueError ("embedded null byte").
+    for call in (scendsl.load_file, lambda path: scendsl.check([path])):
+        with pytest.raises(ScenarioError) as caught:
+            call(str(tmp_path / "a\x00.scn"))
+        assert "\\u0000" in str(caught.value) or "NUL" in str(caught.value)
