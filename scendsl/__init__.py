@@ -181,8 +181,8 @@ def build(
         options["samples"] = _checked_option("build", "samples", samples)
     if seed is not None:
         options["seed"] = _checked_option("build", "seed", seed)
-    paths = _checked_paths("build", paths)
-    return _build(paths, _checked_path("build", out_dir, "out_dir"), **options)
+    names = _checked_paths("build", paths)
+    return _build(names, _checked_path("build", out_dir, "out_dir"), **options)
 
 
 # ------------------------------------------------------------------- the verbs' arguments
