@@ -14,7 +14,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from scendsl.defaults import (
     DEFAULT_MAX_VARIANTS,
@@ -486,8 +486,17 @@ def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors print the command line's words as every path and
+    name is printed (`visible_path`): "unrecognized arguments: x<LF>ok: ..." forged a line, an
+    ESC sequence reached the terminal. The sub-commands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(visible_path(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="scendsl",
         description="Scenario language and policy-briefing compiler for AI compute.",
     )

@@ -179,3 +179,27 @@ def test_a_path_with_a_nul_byte_is_a_scenario_error_not_a_value_error(tmp_path):
         with pytest.raises(ScenarioError) as caught:
             call(str(tmp_path / "a\x00.scn"))
         assert "\\u0000" in str(caught.value) or "NUL" in str(caught.value)
+
+
+# ---------------------------------------- the command line's usage errors print words safely
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["schema", "x\nok: 0 errors, every claim holds"],
+        ["list", "regions", "\x1b[2J\rok: 0 errors"],
+        ["check", "--format=json\nok", "a.scn"],
+        ["eval", "--samples", "5\nok: fine", "a.scn"],
+    ],
+    ids=["unrecognized argument", "escape and carriage return", "unknown option", "option value"],
+)
+def test_a_usage_error_prints_the_command_lines_words_on_one_line_without_controls(
+    argv, capsys
+):
+    # argparse's own errors ("unrecognized arguments: ...") printed the words as given: a line
+    # break forged an output line ("ok: 0 errors, every claim holds"), an ESC sequence reached
+    # the terminal (item 69 made the diagnostics' names one line, not argparse's messages).
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\r" not in err
+    assert not any(line.startswith("ok") for line in err.splitlines())
+    assert "error:" in err
