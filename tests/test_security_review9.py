@@ -192,9 +192,7 @@ def test_a_path_with_a_nul_byte_is_a_scenario_error_not_a_value_error(tmp_path):
     ],
     ids=["unrecognized argument", "escape and carriage return", "unknown option", "option value"],
 )
-def test_a_usage_error_prints_the_command_lines_words_on_one_line_without_controls(
-    argv, capsys
-):
+def test_a_usage_error_prints_the_command_lines_words_on_one_line_without_controls(argv, capsys):
     # argparse's own errors ("unrecognized arguments: ...") printed the words as given: a line
     # break forged an output line ("ok: 0 errors, every claim holds"), an ESC sequence reached
     # the terminal (item 69 made the diagnostics' names one line, not argparse's messages).
@@ -203,3 +201,38 @@ def test_a_usage_error_prints_the_command_lines_words_on_one_line_without_contro
     assert "\x1b" not in err and "\r" not in err
     assert not any(line.startswith("ok") for line in err.splitlines())
     assert "error:" in err
+
+
+# -------------------------------------------------------------- the environment's settings
+@pytest.mark.parametrize(
+    ("value", "meaning"),
+    [
+        ("1", 1),
+        (" 1\n", 1),  # as a shell or a .env file may leave it
+        ("0", 1),
+        ("-1", 1),
+        ("2", 2),
+        ("1000000000", 2),  # still one worker of each kind, never a thousand forks
+        ("x", None),
+        ("", None),
+        ("2.5", None),
+        ("\uff11", None),  # a full-width digit one, which int() would read
+    ],
+)
+def test_scendsl_jobs_is_read_as_a_whole_number_with_a_documented_fallback(
+    value, meaning, monkeypatch
+):
+    # Any value but exactly "1" forked the workers whatever the load: SCENDSL_JOBS=0 or -1
+    # (meant as "no workers"), "1 " with a blank, or a word. Now: 1 or less, none; 2 or more,
+    # forked whatever the load; anything else is as if unset (forked when a core is idle).
+    from scendsl.app.pools import jobs_setting
+
+    monkeypatch.setenv("SCENDSL_JOBS", value)
+    assert jobs_setting() == meaning
+
+
+def test_scendsl_jobs_zero_forks_no_worker(monkeypatch):
+    from scendsl.app.pools import _fork_pool
+
+    monkeypatch.setenv("SCENDSL_JOBS", "0")
+    assert _fork_pool() is None
