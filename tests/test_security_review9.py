@@ -5,7 +5,11 @@ values. Each test is named after the class of problem it pins."""
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -236,3 +240,107 @@ def test_scendsl_jobs_zero_forks_no_worker(monkeypatch):
 
     monkeypatch.setenv("SCENDSL_JOBS", "0")
     assert _fork_pool() is None
+
+
+# ------------------------------- a cache entry that cannot be read or written is a miss
+def _cached_run(tmp_path, command: list[str], cache: Path, timeout: float = 60.0, limit=None):
+    """`scendsl COMMAND` in a subprocess whose private cache folder is `cache`."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "HOME": str(tmp_path)}
+    env["SCENDSL_CACHE_DIR"] = ""  # the build cache is not what is tried here
+    return subprocess.run(
+        [sys.executable, "-m", "scendsl", *command],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+    )
+
+
+def _private_cache(tmp_path) -> Path:
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    return cache
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to a fifo", "folder"])
+def test_a_grammar_cache_entry_that_is_not_a_small_regular_file_is_not_read(tmp_path, kind):
+    # Lark opens its cache file blocking and reads its first line whole: a FIFO there (or a
+    # link to one) hung every command for ever, a link to /dev/zero filled the memory (7 GB in
+    # 10 s; not tried here: a test never touches /dev), though the build cache has read its entries non-blocking, regular files
+    # only, since the fourth review.
+    source = tmp_path / "one.scn"
+    source.write_text(scenario_text("one"), encoding="utf-8")
+    cache = _private_cache(tmp_path)
+    first = _cached_run(tmp_path, ["check", source.name], cache)
+    assert first.returncode == 0, first.stderr
+    (entry,) = (cache / "scendsl" / "grammar").glob("lark-*.pickle")
+    entry.unlink()
+    if kind == "fifo":
+        os.mkfifo(entry)
+    elif kind == "link to a fifo":
+        os.mkfifo(tmp_path / "pipe")
+        entry.symlink_to(tmp_path / "pipe")
+    else:
+        entry.mkdir()
+    try:
+        second = _cached_run(tmp_path, ["check", source.name], cache, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"check hung on a grammar cache entry that is a {kind}")
+    assert second.returncode == 0, second.stderr
+
+
+@pytest.mark.parametrize("kind", ["truncated", "fifo"])
+def test_a_compiled_template_entry_that_does_not_read_is_a_miss(tmp_path, kind):
+    # Jinja reads an entry's checksum with pickle.load and lets its errors through: an entry cut
+    # short after its header (a crash while the cache's file system wrote it, a restored cache)
+    # failed every later build with "template index.md.j2: UnpicklingError"; a FIFO in its place
+    # hung the build (Jinja opens entries blocking).
+    from jinja2.bccache import bc_magic
+
+    source = tmp_path / "one.scn"
+    source.write_text(scenario_text("one", title="One"), encoding="utf-8")
+    cache = _private_cache(tmp_path)
+    first = _cached_run(tmp_path, ["build", source.name, "-o", "first"], cache)
+    assert first.returncode == 0, first.stderr
+    entries = list(cache.rglob("*.cache"))
+    assert entries
+    for entry in entries:
+        entry.unlink()
+        if kind == "truncated":
+            entry.write_bytes(bc_magic + b"\x80\x04trunc")
+        else:
+            os.mkfifo(entry)
+    try:
+        second = _cached_run(tmp_path, ["build", source.name, "-o", "second"], cache, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the build hung on a compiled-template entry that is a FIFO")
+    assert second.returncode == 0, second.stderr
+    assert (tmp_path / "second" / "one.html").read_bytes() == (
+        tmp_path / "first" / "one.html"
+    ).read_bytes()
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_build(tmp_path):
+    # Jinja lets the errors of writing a compiled template through: a cache folder on a full,
+    # read-only or quota-bound file system failed the build with "template index.md.j2:
+    # OSError: [Errno 27] File too large" (the rule of every cache: a failure is a miss). A
+    # file-size limit of 0 stands for the full disk, whoever runs the test; `build --check`
+    # writes nothing else.
+    import resource
+    import signal
+
+    def no_room() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    source = tmp_path / "one.scn"
+    source.write_text(scenario_text("one", title="One"), encoding="utf-8")
+    cache = _private_cache(tmp_path)
+    run = _cached_run(
+        tmp_path, ["build", "--check", source.name, "-o", "out"], cache, limit=no_room
+    )
+    assert "error" not in run.stderr and "template" not in run.stderr, run.stderr
+    assert run.returncode == 1  # out of date: nothing was ever built there
+    assert "out of date in out" in run.stderr, run.stderr

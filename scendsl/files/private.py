@@ -64,3 +64,22 @@ def no_one_else_can_swap(folder: Path, owner: int) -> bool:
         if current.parent == current:
             return True
         current = current.parent
+
+
+#: The largest cache entry a library is let read (the grammar's analysis is about 0.2 MB): Lark
+#: reads its cache file's first line whole, so a file of zeros would fill the memory.
+MAX_CACHE_ENTRY = 64 * 1024 * 1024
+
+
+def usable_entry(path: str) -> bool:
+    """Whether a library may open the cache entry `path` itself (Lark opens its cache file
+    blocking, follows links and reads its first line whole): nothing is there yet, or a
+    regular file, not a link, of at most MAX_CACHE_ENTRY bytes. Anything else (a FIFO would
+    block, a link to /dev/zero read without end) is not used: no cache, same results."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_CACHE_ENTRY

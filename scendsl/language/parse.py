@@ -162,7 +162,7 @@ def _grammar_cache_file() -> str | None:
 
     import lark
 
-    from scendsl.files.private import private_folder, user_cache_base
+    from scendsl.files.private import private_folder, usable_entry, user_cache_base
 
     base = user_cache_base()
     if base is None:
@@ -172,7 +172,8 @@ def _grammar_cache_file() -> str | None:
         return None
     grammar = hashlib.sha256(_grammar().encode("utf-8")).hexdigest()[:16]
     version = f"{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-    return os.path.join(folder, f"lark-{version}-{grammar}.pickle")
+    path = os.path.join(folder, f"lark-{version}-{grammar}.pickle")
+    return path if usable_entry(path) else None
 
 
 def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) -> Document:
