@@ -344,3 +344,50 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_build(tmp_path):
     assert "error" not in run.stderr and "template" not in run.stderr, run.stderr
     assert run.returncode == 1  # out of date: nothing was ever built there
     assert "out of date in out" in run.stderr, run.stderr
+
+
+# ------------------------------------------------- `scendsl new` writes its file whole or not
+def test_scendsl_new_leaves_no_half_written_starter_when_the_disk_is_full(tmp_path):
+    # `new` wrote its starter with open("x") and write(): a full disk or a quota cut it short
+    # (a file-size limit of 1,000 bytes stands for both) and left a starter that does not
+    # parse ("this block is never closed"), which the next `new` then refused to replace
+    # ("exists; scendsl new never overwrites a file").
+    import resource
+    import signal
+
+    def no_room() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+    run = subprocess.run(
+        [sys.executable, "-m", "scendsl", "new", "half"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=no_room,
+    )
+    assert run.returncode == 1
+    assert "cannot write 'half.scn'" in run.stderr and "Traceback" not in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no part, no temporary file
+    again = subprocess.run(
+        [sys.executable, "-m", "scendsl", "new", "half"], cwd=tmp_path, capture_output=True
+    )
+    assert again.returncode == 0
+    assert scendsl.load_file(tmp_path / "half.scn").get("half") is not None
+
+
+def test_scendsl_new_still_never_overwrites_and_keeps_the_usual_permissions(tmp_path, capsys):
+    import stat
+
+    target = tmp_path / "mine.scn"
+    target.write_text("# mine\n", encoding="utf-8")
+    assert main(["new", "mine", "-o", str(target)]) == 1
+    assert "never overwrites" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == "# mine\n"
+    fresh = tmp_path / "fresh.scn"
+    assert main(["new", "fresh", "-o", str(fresh)]) == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.scn", "mine.scn"]
