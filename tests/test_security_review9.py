@@ -391,3 +391,32 @@ def test_scendsl_new_still_never_overwrites_and_keeps_the_usual_permissions(tmp_
     os.umask(mask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.scn", "mine.scn"]
+
+
+# ---------------------------------------- a cache folder is never made where it is not used
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
+def test_no_cache_folder_is_made_in_another_users_home(tmp_path, monkeypatch):
+    # `sudo scendsl build` keeps the user's HOME: the caches' folders were made (as root, with
+    # `mkdir(parents=True)`) in that user's ~/.cache before the check that refuses them there,
+    # leaving ~/.cache/scendsl/grammar owned by root, which the user could neither remove nor
+    # use (their own later runs were refused their caches).
+    from scendsl.files.private import private_folder
+    from scendsl.language.parse import _grammar_cache_file
+
+    alice = tmp_path / "alice"
+    alice.mkdir(mode=0o755)
+    os.chown(alice, 54321, 54321)
+    monkeypatch.setenv("HOME", str(alice))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert _grammar_cache_file() is None
+    assert not private_folder(alice / ".cache" / "scendsl" / "templates")
+    assert list(alice.iterdir()) == []
+
+
+def test_a_cache_folder_is_still_made_in_a_folder_of_ours(tmp_path):
+    from scendsl.files.private import private_folder
+
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    assert private_folder(mine / "cache" / "scendsl" / "grammar")
+    assert (mine / "cache" / "scendsl" / "grammar").is_dir()

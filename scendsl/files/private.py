@@ -31,12 +31,20 @@ def private_folder(folder: Path | str) -> bool:
     link, owned by this user, writable by neither group nor others, and every folder above it
     safe from other users (`no_one_else_can_swap`)."""
     folder = Path(folder)
+    owner = os.getuid() if hasattr(os, "getuid") else None  # (Windows: no owners)
+    # Nothing is made where it would not be used: `sudo` keeps the user's HOME, and folders
+    # made there by root are ones the user can neither use nor remove.
+    existing = folder
+    while not os.path.lexists(existing) and existing.parent != existing:
+        existing = existing.parent
+    if existing != folder and owner is not None and not no_one_else_can_swap(existing, owner):
+        return False
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.stat(folder, follow_symlinks=False)
     except (OSError, ValueError):
         return False
-    owner = os.getuid() if hasattr(os, "getuid") else info.st_uid  # (Windows: no owners)
+    owner = info.st_uid if owner is None else owner
     return (
         stat.S_ISDIR(info.st_mode)
         and info.st_uid == owner
