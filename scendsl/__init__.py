@@ -91,6 +91,8 @@ def load_text(
     from scendsl.language.resolve import load_text as _load_text
 
     text = _checked_text("load_text", text)
+    if not isinstance(name, str):
+        raise _type_error("load_text", "name", "a str", name)
     max_variants = _checked_option("load_text", "max_variants", max_variants)
     max_tokens = _checked_option("load_text", "max_tokens", max_tokens)
     return _load_text(text, name, max_variants=max_variants, max_tokens=max_tokens)

@@ -124,6 +124,7 @@ def test_an_energy_mix_mapping_of_numbers_is_still_read():
         lambda: scendsl.evaluate("draft"),
         lambda: scendsl.load_text("x", max_tokens="5"),
         lambda: scendsl.load_text("x", max_variants=1.5),
+        lambda: scendsl.load_text("x", name=None),
     ],
     ids=[
         "load_text None",
@@ -137,6 +138,7 @@ def test_an_energy_mix_mapping_of_numbers_is_still_read():
         "evaluate a name",
         "max_tokens str",
         "max_variants float",
+        "name None",
     ],
 )
 def test_an_argument_of_the_wrong_type_is_a_type_error_naming_it(call, tmp_path, monkeypatch):
