@@ -422,3 +422,21 @@ def test_a_cache_folder_is_still_made_in_a_folder_of_ours(tmp_path):
     mine.mkdir(mode=0o700)
     assert private_folder(mine / "cache" / "scendsl" / "grammar")
     assert (mine / "cache" / "scendsl" / "grammar").is_dir()
+
+
+def test_the_language_fuzzer_writes_values_as_in_prose_at_hostile_lengths(tmp_path):
+    # The fuzzer's mutations never wrote `1,000,...` with hundreds of groups (item 76's
+    # internal error): one case in forty is now such a value, and each is decided.
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import fuzz
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    cases = [fuzz.make_case(9, index, []) for index in range(39, 39 + 40 * 30, 40)]
+    assert {kind for kind, _, _ in cases} == {"prose"}
+    assert any(",000,000" in text for _, text, _ in cases)
+    for _, text, as_file in cases:
+        failure, _, _ = fuzz.check_case(text, as_file, str(tmp_path))
+        assert failure is None, failure
