@@ -58,6 +58,9 @@ def parse(text: str, file: str = "<string>") -> Document:
     """Parse scenario text into a syntax tree, or raise ScenarioError."""
     from scendsl.language.parse import parse as _parse
 
+    text = _checked_text("parse", text)
+    if not isinstance(file, str):
+        raise _type_error("parse", "file", "a str", file)
     return _parse(text, file)
 
 

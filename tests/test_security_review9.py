@@ -125,6 +125,8 @@ def test_an_energy_mix_mapping_of_numbers_is_still_read():
         lambda: scendsl.load_text("x", max_tokens="5"),
         lambda: scendsl.load_text("x", max_variants=1.5),
         lambda: scendsl.load_text("x", name=None),
+        lambda: scendsl.parse(None),
+        lambda: scendsl.parse(b"scenario x {}"),
     ],
     ids=[
         "load_text None",
@@ -139,6 +141,8 @@ def test_an_energy_mix_mapping_of_numbers_is_still_read():
         "max_tokens str",
         "max_variants float",
         "name None",
+        "parse None",
+        "parse bytes",
     ],
 )
 def test_an_argument_of_the_wrong_type_is_a_type_error_naming_it(call, tmp_path, monkeypatch):
