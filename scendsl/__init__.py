@@ -165,7 +165,10 @@ def with_changes(scenario: Scenario, **fields: Any) -> Scenario:
     """A copy of `scenario` with some fields changed, checked as the language checks them
     (`count=-5` raises ScenarioError naming `cluster.count` and its bounds)."""
     from scendsl.app.api import with_changes as _with_changes
+    from scendsl.scenario import Scenario
 
+    if not isinstance(scenario, Scenario):
+        raise _type_error("with_changes", "the scenario", "a Scenario", scenario)
     return _with_changes(scenario, **fields)
 
 

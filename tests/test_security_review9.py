@@ -127,6 +127,7 @@ def test_an_energy_mix_mapping_of_numbers_is_still_read():
         lambda: scendsl.load_text("x", name=None),
         lambda: scendsl.parse(None),
         lambda: scendsl.parse(b"scenario x {}"),
+        lambda: scendsl.with_changes(None, count=1),
     ],
     ids=[
         "load_text None",
@@ -143,6 +144,7 @@ def test_an_energy_mix_mapping_of_numbers_is_still_read():
         "name None",
         "parse None",
         "parse bytes",
+        "with_changes None",
     ],
 )
 def test_an_argument_of_the_wrong_type_is_a_type_error_naming_it(call, tmp_path, monkeypatch):
