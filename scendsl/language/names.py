@@ -14,6 +14,8 @@ from typing import Any
 
 import tomli
 
+from scendsl.suggest import MAX_SUGGESTED_NAME
+
 # The data files sit beside the catalog package; read by path so that checking never imports it.
 _CATALOG = Path(__file__).resolve().parent.parent / "catalog"
 
@@ -55,7 +57,7 @@ def catalog_names() -> CatalogNames:
 #: framework or number of the language is longer, so longer text gets the field's general hint.
 #: (A 20,000-character line made the split-name hint normalise it again for each of 1,000
 #: accelerators, and 1,434 thousands groups ran `int()` past Python's 4,300-digit limit.)
-HINT_TEXT_LIMIT = 100
+HINT_TEXT_LIMIT = MAX_SUGGESTED_NAME
 
 
 def hint_text(text: str) -> str | None:
