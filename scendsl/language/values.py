@@ -7,6 +7,7 @@ Every mistake is reported to the sink, located, and the reader returns None.
 
 from __future__ import annotations
 
+import functools
 import math
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -323,13 +324,12 @@ class ValueReader:
         if alias is not None:
             return alias
         if spec.kind == "enum":
-            known = list(spec.choices)
+            known = tuple(spec.choices)
         else:
-            known = list(self.catalog.accelerators) + list(self.accelerators)
-        key = name_key(written)
-        for name in known:
-            if key == name_key(name):
-                return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
+            known = (*self.catalog.accelerators, *self.accelerators)
+        name = _by_name_key(known).get(name_key(written))
+        if name is not None:
+            return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
         return None
 
     def cited(self, atoms: list[Atom], label: str) -> tuple[list[Atom], str | None, bool]:
@@ -513,6 +513,16 @@ def split_word(atoms: list[Atom], word: str) -> list[list[Atom]]:
         else:
             parts[-1].append(atom)
     return parts
+
+
+@functools.lru_cache(maxsize=8)
+def _by_name_key(names: tuple[str, ...]) -> dict[str, str]:
+    """The first of `names` for each `name_key`, made once per list of names (the split-name
+    hint looked through every name again for each line: quadratic in a file's definitions)."""
+    keyed: dict[str, str] = {}
+    for name in names:
+        keyed.setdefault(name_key(name), name)
+    return keyed
 
 
 def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
