@@ -228,8 +228,10 @@ def _checked_path(verb: str, path: object, argument: str = "the path") -> str:
 
 def _checked_paths(verb: str, paths: object) -> list[str]:
     """A list of paths; one path given alone (a str is a sequence of letters) is a TypeError."""
-    if isinstance(paths, (str, bytes, os.PathLike)) or not hasattr(paths, "__iter__"):
+    if isinstance(paths, (str, bytes, os.PathLike)):
         raise _type_error(verb, "paths", f"a list of paths (write [{paths!r:.60}])", paths)
+    if not hasattr(paths, "__iter__"):
+        raise _type_error(verb, "paths", "a list of paths", paths)
     return [_checked_path(verb, path, "each path") for path in paths]
 
 
