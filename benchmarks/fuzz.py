@@ -14,7 +14,8 @@ permissions in input, template and output folders: benchmarks/fuzz_files.py) and
 benchmarks/fuzz_tables.py). The other modes take their own options after `--mode NAME`.
 
 Cases are mutations of the sample files (the sketch, scenarios/, the broken fixtures,
-validation/cases/), token soups and random text. Each goes through `load_text` (as text, or as a file for one case in ten, so
+validation/cases/), token soups, random text and, one case in forty, a value written as in
+prose at a hostile length (`prose_case`). Each goes through `load_text` (as text, or as a file for one case in ten, so
 UTF-8 decoding and file reading are fuzzed too). The contract: the input is accepted, or refused
 with a `ScenarioError` whose every diagnostic has a span (line ≥ 1, col ≥ 1) and renders; any
 other exception is a failure. Failing inputs are written to `--out` with their traceback, ready to
@@ -331,8 +332,54 @@ def generate(rng: random.Random) -> str:
     return "\n".join(out) + "\n"
 
 
+#: Values written as in prose, which the hints read (`100,000`, `70 billion`, `H-100`,
+#: `Germany`, `NeMo`), each grown to a hostile length or given a control or bidi character.
+_PROSE_FIELDS = [
+    ("cluster.count", "1{groups}"),
+    ("workload.parameters", "{number} billion"),
+    ("workload.parameters", "70 {word}"),
+    ("cluster.accelerator", "H{dashes}"),
+    ("workload.framework", "{hyphens}"),
+    ("workload.framework", "{alias}"),
+    ("region", "{country}"),
+    ("region", '"{country}"'),
+]
+_PROSE_WORDS = ["billion", "Billions", "thousand", "trillion", "bn", "Germany", "NeMo"]
+_PROSE_ODD = ["", "\u202e", "\x1b[31m", "\u200b", "\r", "é", "\ufeff"]
+
+
+def prose_case(rng: random.Random) -> str:
+    """A valid scenario with one value written as in prose, at a hostile length (a hint must
+    neither crash, nor take long, nor repeat the line: the ninth review, item 76)."""
+    field, shape = rng.choice(_PROSE_FIELDS)
+    size = rng.choice([1, 2, 3, 10, 110, 500, 1500, 4000, 6000])
+    odd = rng.choice(_PROSE_ODD)
+    value = shape.format(
+        groups=",000" * size,
+        number=rng.choice(["7", "7." + "7" * size, "9" * min(size, 300)]),
+        word=rng.choice(_PROSE_WORDS) * max(1, size // 10) + odd,
+        dashes="-1" * size,
+        hyphens="-".join(
+            rng.choice(["Ne", "Mo", "Megatron", "Core", odd or "x"]) for _ in range(size)
+        ),
+        alias=rng.choice(["NeMo", "Megatron-Core", "MaxText", "torchtitan", "GPT-NeoX"]) + odd,
+        country=rng.choice(["Germany", "United States", "Côte d'Ivoire"]) * max(1, size // 20)
+        + odd,
+    )
+    lines = {
+        "year": "2026",
+        "region": "US",
+        "cluster.accelerator": "H100",
+        "cluster.count": "8",
+        field: value,  # in place of the line it replaces: a field written twice is refused first
+    }
+    return "scenario p {\n" + "".join(f"  {k} {v}\n" for k, v in lines.items()) + "}\n"
+
+
 def make_case(seed: int, index: int, seeds: list[str]) -> tuple[str, str, bool]:
     """(kind, text, as_file) of case `index`: derived from (seed, index) only."""
+    if index % 40 == 39:  # prose values, with their own generator (other cases unchanged)
+        return "prose", prose_case(random.Random(f"prose-{seed}-{index}")), False
     rng = random.Random(seed * 1_000_003 + index)
     roll = index % 20
     if roll == 0:

@@ -58,6 +58,9 @@ def parse(text: str, file: str = "<string>") -> Document:
     """Parse scenario text into a syntax tree, or raise ScenarioError."""
     from scendsl.language.parse import parse as _parse
 
+    text = _checked_text("parse", text)
+    if not isinstance(file, str):
+        raise _type_error("parse", "file", "a str", file)
     return _parse(text, file)
 
 
@@ -73,7 +76,10 @@ def load_file(
     scenario). Raises ScenarioError carrying every diagnostic."""
     from scendsl.language.resolve import load_paths
 
-    return load_paths([os.fspath(path)], max_variants=max_variants, max_tokens=max_tokens)
+    path = _checked_path("load_file", path)
+    max_variants = _checked_option("load_file", "max_variants", max_variants)
+    max_tokens = _checked_option("load_file", "max_tokens", max_tokens)
+    return load_paths([path], max_variants=max_variants, max_tokens=max_tokens)
 
 
 def load_text(
@@ -87,6 +93,11 @@ def load_text(
     Imports are read relative to the current folder. Raises ScenarioError."""
     from scendsl.language.resolve import load_text as _load_text
 
+    text = _checked_text("load_text", text)
+    if not isinstance(name, str):
+        raise _type_error("load_text", "name", "a str", name)
+    max_variants = _checked_option("load_text", "max_variants", max_variants)
+    max_tokens = _checked_option("load_text", "max_tokens", max_tokens)
     return _load_text(text, name, max_variants=max_variants, max_tokens=max_tokens)
 
 
@@ -100,8 +111,10 @@ def load(
     `load_text`. Kept for existing callers: a path-like object, or a one-line string naming an
     existing file or folder, goes to `load_file` (so a non-`.scn` file is refused unread), any
     other string to `load_text`."""
+    if not isinstance(path_or_text, (str, os.PathLike)):
+        raise _type_error("load", "its argument", "a str or os.PathLike", path_or_text)
     if isinstance(path_or_text, os.PathLike) or (
-        "\n" not in path_or_text and os.path.exists(path_or_text)
+        "\n" not in path_or_text and "\x00" not in path_or_text and os.path.exists(path_or_text)
     ):
         return load_file(path_or_text, max_variants=max_variants, max_tokens=max_tokens)
     return load_text(path_or_text, max_variants=max_variants, max_tokens=max_tokens)
@@ -116,7 +129,9 @@ def check(
     from scendsl.model.claims import validate_claims
 
     scenarios = load_paths(
-        [os.fspath(p) for p in paths], max_variants=max_variants, max_tokens=max_tokens
+        _checked_paths("check", paths),
+        max_variants=_checked_option("check", "max_variants", max_variants),
+        max_tokens=_checked_option("check", "max_tokens", max_tokens),
     )
     validate_claims(scenarios)
     return scenarios
@@ -129,7 +144,10 @@ def evaluate(scenario: Scenario) -> Result:
     pydantic's `model_copy` bypasses the checks): a wrong one raises ScenarioError naming it."""
     from scendsl.app.api import checked
     from scendsl.model.evaluate import evaluate as _evaluate
+    from scendsl.scenario import Scenario
 
+    if not isinstance(scenario, Scenario):
+        raise _type_error("evaluate", "the scenario", "a Scenario (from load_file ...)", scenario)
     return _evaluate(checked(scenario))
 
 
@@ -147,7 +165,10 @@ def with_changes(scenario: Scenario, **fields: Any) -> Scenario:
     """A copy of `scenario` with some fields changed, checked as the language checks them
     (`count=-5` raises ScenarioError naming `cluster.count` and its bounds)."""
     from scendsl.app.api import with_changes as _with_changes
+    from scendsl.scenario import Scenario
 
+    if not isinstance(scenario, Scenario):
+        raise _type_error("with_changes", "the scenario", "a Scenario", scenario)
     return _with_changes(scenario, **fields)
 
 
@@ -165,7 +186,67 @@ def build(
 
     options: dict[str, Any] = {"check": check}
     if samples is not None:
-        options["samples"] = samples
+        options["samples"] = _checked_option("build", "samples", samples)
     if seed is not None:
-        options["seed"] = seed
-    return _build([os.fspath(p) for p in paths], os.fspath(out_dir), **options)
+        options["seed"] = _checked_option("build", "seed", seed)
+    names = _checked_paths("build", paths)
+    return _build(names, _checked_path("build", out_dir, "out_dir"), **options)
+
+
+# ------------------------------------------------------------------- the verbs' arguments
+# A tool builder's values reach the verbs unchecked by argparse: each verb checks its arguments
+# here first, so a wrong type is a TypeError naming the verb and the argument (documented in
+# docs/api.md) and a value out of the command line's bounds a ScenarioError, never an
+# AttributeError or numpy's ValueError from deep inside.
+
+
+def _type_error(verb: str, argument: str, wanted: str, value: object) -> TypeError:
+    return TypeError(f"scendsl.{verb}() takes {argument} as {wanted}, not {type(value).__name__}")
+
+
+def _checked_text(verb: str, text: object) -> str:
+    if not isinstance(text, str):
+        wanted = "a str (decode the bytes first)" if isinstance(text, bytes) else "a str"
+        raise _type_error(verb, "the scenario text", wanted, text)
+    return text
+
+
+def _checked_path(verb: str, path: object, argument: str = "the path") -> str:
+    """A path given as str or os.PathLike, as a str; a NUL in it (no file is named so) is a
+    ScenarioError."""
+    name = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(name, str):
+        raise _type_error(verb, argument, "a str or os.PathLike", path)
+    if "\x00" in name:
+        from scendsl.terminal import visible_path
+
+        raise ScenarioError(
+            [Diagnostic(f"'{visible_path(name)}' holds a NUL character: no file is named so")]
+        )
+    return name
+
+
+def _checked_paths(verb: str, paths: object) -> list[str]:
+    """A list of paths; one path given alone (a str is a sequence of letters) is a TypeError."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        raise _type_error(verb, "paths", f"a list of paths (write [{paths!r:.60}])", paths)
+    if not hasattr(paths, "__iter__"):
+        raise _type_error(verb, "paths", "a list of paths", paths)
+    return [_checked_path(verb, path, "each path") for path in paths]
+
+
+def _checked_option(verb: str, name: str, value: object) -> Any:
+    """A numeric keyword argument within the bounds of the command-line option of that name
+    (`defaults.NUMERIC_OPTIONS`)."""
+    from scendsl.defaults import NUMERIC_OPTIONS
+
+    kind, low, high = NUMERIC_OPTIONS["--" + name.replace("_", "-")]
+    allowed = (int,) if kind is int else (int, float)
+    if isinstance(value, bool) or not isinstance(value, allowed):
+        wanted = "a whole number" if kind is int else "a number"
+        raise _type_error(verb, name, wanted, value)
+    if not low <= value <= high:  # also refuses nan
+        raise ScenarioError(
+            [Diagnostic(f"{name} must be between {int(low):,} and {int(high):,}, not {value!r}")]
+        )
+    return value

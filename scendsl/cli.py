@@ -14,9 +14,14 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES, DEFAULT_SEED
+from scendsl.defaults import (
+    DEFAULT_MAX_VARIANTS,
+    DEFAULT_SAMPLES,
+    DEFAULT_SEED,
+    NUMERIC_OPTIONS,
+)
 from scendsl.errors import (
     EXIT_CHANGED,
     EXIT_CLAIM_FAILS,
@@ -396,16 +401,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(builder, host, args.port)
 
 
-#: Every numeric option of every command, with its bounds: (kind, lowest, highest). Checked by
-#: argparse when the command line is read, so a bad value ends in exit 2 and a clear message.
-NUMERIC_OPTIONS: dict[str, tuple[type, float, float]] = {
-    "--samples": (int, 0, 100_000_000),  # memory is checked again against the scenarios
-    "--seed": (int, 0, 2**64 - 1),  # numpy's seed sequence takes non-negative integers
-    "--max-variants": (int, 1, 1_000_000_000),
-    "--max-tokens": (int, 1, 10_000_000),  # more tokens than an 8 MiB file can hold
-    "--threshold": (float, 0.0, 1e9),
-    "--port": (int, 0, 65535),
-}
+# Every numeric option of every command has its bounds in defaults.NUMERIC_OPTIONS (kind,
+# lowest, highest), checked by argparse when the command line is read: exit 2, a clear message.
 
 
 def _bounded(flag: str) -> Callable[[str], float]:
@@ -489,8 +486,17 @@ def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors print the command line's words as every path and
+    name is printed (`visible_path`): "unrecognized arguments: x<LF>ok: ..." forged a line, an
+    ESC sequence reached the terminal. The sub-commands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(visible_path(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="scendsl",
         description="Scenario language and policy-briefing compiler for AI compute.",
     )

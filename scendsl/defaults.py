@@ -21,3 +21,15 @@ DEFAULT_MAX_VARIANTS = 1_000_000
 #: `framework_efficiency_<name>` in calibration.toml; the catalog checks both when it loads).
 Framework = Literal["megatron", "deepspeed", "neox", "fsdp", "jax"]
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
+
+#: The numeric options of the command line and the library API, each with its type and bounds,
+#: declared once: argparse checks the command line's (`cli._bounded`, exit 2) and the package's
+#: verbs check their keyword arguments of the same name (`scendsl._checked_option`).
+NUMERIC_OPTIONS: dict[str, tuple[type, float, float]] = {
+    "--samples": (int, 0, 100_000_000),  # memory is checked again against the scenarios
+    "--seed": (int, 0, 2**64 - 1),  # numpy's seed sequence takes non-negative integers
+    "--max-variants": (int, 1, 1_000_000_000),
+    "--max-tokens": (int, 1, 10_000_000),  # more tokens than an 8 MiB file can hold
+    "--threshold": (float, 0.0, 1e9),
+    "--port": (int, 0, 65535),
+}

@@ -94,6 +94,13 @@ def test_every_item_of_the_seventh_review_is_mapped_to_a_test():
 
 def test_every_item_of_the_eighth_review_is_mapped_to_a_test():
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The eighth review") : text.index("## Known edges")]
+    section = text[text.index("## The eighth review") : text.index("## The ninth review")]
     rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
     assert sorted(map(int, rows)) == list(range(65, 76))
+
+
+def test_every_item_of_the_ninth_review_is_mapped_to_a_test():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## The ninth review") : text.index("## Known edges")]
+    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
+    assert sorted(map(int, rows)) == list(range(76, 86))

@@ -1,9 +1,9 @@
 """The worker processes of a build and the work shared with them.
 
 On Linux with two or more cores and one of them idle, a build forks two workers
-(`SCENDSL_JOBS=1`: none; any other value: whatever the load): a chart worker, forked first, that
-imports matplotlib while this process loads and then draws the charts templates ask for; and a
-work worker, forked once the scenarios are loaded, that runs the Monte Carlo and converts some
+(`SCENDSL_JOBS=1`, 0 or below: none; 2 or more: whatever the load; see `jobs_setting`): a
+chart worker, forked first, that imports matplotlib while this process loads and then draws
+the charts templates ask for; and a work worker, forked once the scenarios are loaded, that runs the Monte Carlo and converts some
 pages to HTML. What a worker returns is byte-identical to what this process would make. Workers
 ignore Ctrl-C: the main process answers it and ends them.
 """
@@ -61,22 +61,34 @@ def _chart_worker_start() -> None:
     warm_up(lean=True)
 
 
+def jobs_setting() -> int | None:
+    """SCENDSL_JOBS as the build reads it: 1 for no workers (written 1, 0 or below), 2 for
+    workers whatever the load (2 or more: a build has at most one worker of each kind), None
+    for the default (unset, empty, or not a whole number in ASCII digits: as if unset)."""
+    text = os.environ.get("SCENDSL_JOBS", "").strip()
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return 1 if int(text) <= 1 else 2
+
+
 def _fork_pool(initializer: Callable[[], None] | None = None) -> Pool | None:
-    """A pool of one forked process (Linux, two or more cores, SCENDSL_JOBS not 1), or None.
+    """A pool of one forked process (Linux, two or more cores, SCENDSL_JOBS not 1 or less), or
+    None.
 
     Without SCENDSL_JOBS, also None while the machine is busy (a load average of at least its
     cores): a worker then finds no idle core, so whatever time it saves the build it takes
     from the machine's other processes, and it adds CPU of its own (measured on two cores: the
     samples' build uses ~0.15 s more CPU in all with the workers than without).
-    Any other SCENDSL_JOBS than 1 forks whatever the load.
+    SCENDSL_JOBS of 2 or more forks whatever the load (`jobs_setting`).
     """
     import sys
 
-    jobs = os.environ.get("SCENDSL_JOBS")
-    if jobs == "1" or not sys.platform.startswith("linux"):
+    jobs = jobs_setting()
+    if jobs == 1 or not sys.platform.startswith("linux"):
         return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if (cores or 1) < 2 or (not jobs and _busy(cores or 1)):
+    if (cores or 1) < 2 or (jobs is None and _busy(cores or 1)):
         return None
     try:
         import multiprocessing

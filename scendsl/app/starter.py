@@ -40,9 +40,10 @@ def new_scenario(
     )
     if output == "-":
         return text, output
+    from scendsl.files import create_file
+
     try:
-        with open(output, "x", encoding="utf-8", newline="\n") as handle:  # "x": never overwrite
-            handle.write(text)
+        create_file(output, text.encode("utf-8"))  # whole or not at all, never over a file
     except FileExistsError:
         raise StarterFileError(
             f"'{visible_path(output)}' exists; scendsl new never overwrites a file"

@@ -33,6 +33,8 @@ Writing (`build`, `fmt`):
   there that is a folder, a link or anything else is the user's and kept. Everything else in
   the folder is the user's and kept.
 - `fmt` replaces a file through a temporary file in the same folder and `os.replace`.
+- `new` creates its file whole or not at all, never over anything (`create_file`: a temporary
+  file beside it, then a hard link to the name, which fails if the name is taken).
 - A cache folder (the build cache, the compiled templates) is used only when this user alone can
   write it and no other user can swap a folder above it (`files.private.private_folder`).
 - A table (`eval -o FILE`) is never written to a scenario file: `-o`, or the file it leads to,
@@ -49,6 +51,7 @@ from scendsl.files.output import (
     MANIFEST,
     _lock,
     clean_leftovers,
+    create_file,
     is_output_name,
     manifest_bytes,
     out_of_date,
@@ -66,6 +69,7 @@ __all__ = [
     "check_output_file",
     "check_output_folder",
     "clean_leftovers",
+    "create_file",
     "is_output_name",
     "manifest_bytes",
     "open_regular",

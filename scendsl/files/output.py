@@ -74,6 +74,44 @@ def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
         raise
 
 
+def create_file(path: str, data: bytes) -> None:
+    """A new file holding `data`, whole or not at all, never over anything already at `path`
+    (a file, a link, a FIFO): written to a temporary file beside it, then linked to its name,
+    which fails if the name is taken. FileExistsError when it is; other OSErrors (a full disk)
+    leave nothing behind. A file system without hard links gets the file created exclusively
+    and removed again if writing it fails."""
+    folder = os.path.dirname(path) or "."
+    handle, temporary = tempfile.mkstemp(prefix=".scendsl-new.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # as any new file, not mkstemp's 0600
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                raise
+            _create_or_remove(Path(path), data)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _create_or_remove(path: Path, data: bytes) -> None:
+    try:
+        _create(path, data)
+    except FileExistsError:
+        raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()  # ours: O_EXCL made it
+        raise
+
+
 # ----------------------------------------------------------------------------- the manifest
 def read_manifest(folder: Path) -> list[str]:
     """The files an earlier build wrote into `folder` (none without a manifest)."""

@@ -31,12 +31,20 @@ def private_folder(folder: Path | str) -> bool:
     link, owned by this user, writable by neither group nor others, and every folder above it
     safe from other users (`no_one_else_can_swap`)."""
     folder = Path(folder)
+    owner = os.getuid() if hasattr(os, "getuid") else None  # (Windows: no owners)
+    # Nothing is made where it would not be used: `sudo` keeps the user's HOME, and folders
+    # made there by root are ones the user can neither use nor remove.
+    existing = folder
+    while not os.path.lexists(existing) and existing.parent != existing:
+        existing = existing.parent
+    if existing != folder and owner is not None and not no_one_else_can_swap(existing, owner):
+        return False
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.stat(folder, follow_symlinks=False)
     except (OSError, ValueError):
         return False
-    owner = os.getuid() if hasattr(os, "getuid") else info.st_uid  # (Windows: no owners)
+    owner = info.st_uid if owner is None else owner
     return (
         stat.S_ISDIR(info.st_mode)
         and info.st_uid == owner
@@ -64,3 +72,22 @@ def no_one_else_can_swap(folder: Path, owner: int) -> bool:
         if current.parent == current:
             return True
         current = current.parent
+
+
+#: The largest cache entry a library is let read (the grammar's analysis is about 0.2 MB): Lark
+#: reads its cache file's first line whole, so a file of zeros would fill the memory.
+MAX_CACHE_ENTRY = 64 * 1024 * 1024
+
+
+def usable_entry(path: str) -> bool:
+    """Whether a library may open the cache entry `path` itself (Lark opens its cache file
+    blocking, follows links and reads its first line whole): nothing is there yet, or a
+    regular file, not a link, of at most MAX_CACHE_ENTRY bytes. Anything else (a FIFO would
+    block, a link to /dev/zero read without end) is not used: no cache, same results."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_CACHE_ENTRY

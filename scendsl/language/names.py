@@ -14,6 +14,8 @@ from typing import Any
 
 import tomli
 
+from scendsl.suggest import MAX_SUGGESTED_NAME
+
 # The data files sit beside the catalog package; read by path so that checking never imports it.
 _CATALOG = Path(__file__).resolve().parent.parent / "catalog"
 
@@ -51,6 +53,19 @@ def catalog_names() -> CatalogNames:
     )
 
 
+#: The longest text a hint for a value written as in prose reads or repeats: no name, region,
+#: framework or number of the language is longer, so longer text gets the field's general hint.
+#: (A 20,000-character line made the split-name hint normalise it again for each of 1,000
+#: accelerators, and 1,434 thousands groups ran `int()` past Python's 4,300-digit limit.)
+HINT_TEXT_LIMIT = MAX_SUGGESTED_NAME
+
+
+def hint_text(text: str) -> str | None:
+    """`text` when a hint may read and repeat it (HINT_TEXT_LIMIT characters at most), else
+    None: every prose hint goes through this, so none works on or echoes a hostile length."""
+    return text if len(text) <= HINT_TEXT_LIMIT else None
+
+
 def name_key(text: str) -> str:
     """A name as compared with another: letters and digits only, lower case (`Megatron-Core`,
     `megatron_core` and `MegatronCore` are one name)."""
@@ -70,6 +85,8 @@ def framework_aliases() -> dict[str, str]:
 
 def framework_named(written: str) -> str | None:
     """The training framework another of its names stands for (`NeMo` is `megatron`), or None."""
+    if hint_text(written) is None:
+        return None
     return framework_aliases().get(name_key(written))
 
 
@@ -102,7 +119,10 @@ def is_region(name: str, names: CatalogNames | None = None) -> bool:
 def subdivision_hint(code: str) -> str | None:
     """`BR-SP` -> write `BR`: an ISO 3166-2 subdivision the catalog has no figures of is placed
     in its country, whose figures are what the scenario would use (None for anything else)."""
-    code = code.strip().upper()
+    written = hint_text(code)
+    if written is None:
+        return None
+    code = written.strip().upper()
     country, dash, part = code.partition("-")
     if not dash or not part or code in iso_region_names() or country not in iso_region_names():
         return None

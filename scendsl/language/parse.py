@@ -162,7 +162,7 @@ def _grammar_cache_file() -> str | None:
 
     import lark
 
-    from scendsl.files.private import private_folder, user_cache_base
+    from scendsl.files.private import private_folder, usable_entry, user_cache_base
 
     base = user_cache_base()
     if base is None:
@@ -172,7 +172,8 @@ def _grammar_cache_file() -> str | None:
         return None
     grammar = hashlib.sha256(_grammar().encode("utf-8")).hexdigest()[:16]
     version = f"{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-    return os.path.join(folder, f"lark-{version}-{grammar}.pickle")
+    path = os.path.join(folder, f"lark-{version}-{grammar}.pickle")
+    return path if usable_entry(path) else None
 
 
 def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) -> Document:
@@ -321,18 +322,18 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     end = pos
     while end < len(text) and (text[end].isalnum() or text[end] in "_-"):
         end += 1
-    written = text[start:end]
+    from scendsl.language.names import framework_named, hint_text, subdivision_hint
+
+    written = hint_text(text[start:end])
+    if written is None:  # a hostile length: the rule, without repeating the line
+        return "names join their words with '_', not '-'"
     line_start = text.rfind("\n", 0, start) + 1
     field = text[line_start:start].split()
     if field and field[-1] == "region" and _SUBDIVISION.match(written):
         # ISO 3166-2 codes keep their '-': the language reads them as a quoted string
-        from scendsl.language.names import subdivision_hint
-
         return subdivision_hint(written) or (
             f'a region with a subdivision is quoted: write "{written.upper()}"'
         )
-    from scendsl.language.names import framework_named
-
     framework = framework_named(written)
     if framework is not None:
         return f"'{written}' is written `{framework}` here (the training framework)"

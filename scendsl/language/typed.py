@@ -60,7 +60,7 @@ def _display(path: str, value: Any) -> str:
 def _as_text(spec: F.FieldSpec, value: Any) -> Any:
     """A mix or parallelism given as a mapping, as the language writes it; else `value`."""
     if spec.kind == "mix" and isinstance(value, Mapping):
-        return ", ".join(f"{source} {float(share) * 100!r}%" for source, share in value.items())
+        return ", ".join(f"{source} {_percent(share)}" for source, share in value.items())
     if (
         spec.kind == "mix"
         and isinstance(value, (tuple, list))
@@ -75,6 +75,18 @@ def _as_text(spec: F.FieldSpec, value: Any) -> Any:
             if degree is not None or name in ("data", "microbatches")
         )
     return value
+
+
+def _percent(share: Any) -> str:
+    """A mapping's share (a fraction) as the language writes it; anything but a real number
+    (text, None, a truth value, an int beyond any float) as itself, for the reader to refuse
+    with the field's located error rather than float() raising first."""
+    if isinstance(share, (int, float)) and not isinstance(share, bool):
+        try:
+            return f"{float(share) * 100!r}%"
+        except OverflowError:
+            pass
+    return repr(share)
 
 
 def _read_one(

@@ -7,6 +7,7 @@ Every mistake is reported to the sink, located, and the reader returns None.
 
 from __future__ import annotations
 
+import functools
 import math
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from scendsl.language import fields as F
 from scendsl.language.names import (
     CatalogNames,
     framework_named,
+    hint_text,
     is_region,
     name_key,
     subdivision_hint,
@@ -312,17 +314,19 @@ class ValueReader:
             a.span.line != b.span.line or a.span.end_col != b.span.col for a, b in pairwise(atoms)
         ):
             return None
-        written = "".join(atom.text for atom in atoms)
+        written = hint_text("".join(atom.text for atom in atoms))
+        if written is None:
+            return None
         alias = alias_hint(label, written)
         if alias is not None:
             return alias
         if spec.kind == "enum":
-            known = list(spec.choices)
+            known = tuple(spec.choices)
         else:
-            known = list(self.catalog.accelerators) + list(self.accelerators)
-        for name in known:
-            if name_key(written) == name_key(name):
-                return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
+            known = (*self.catalog.accelerators, *self.accelerators)
+        name = _by_name_key(known).get(name_key(written))
+        if name is not None:
+            return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
         return None
 
     def cited(self, atoms: list[Atom], label: str) -> tuple[list[Atom], str | None, bool]:
@@ -508,6 +512,16 @@ def split_word(atoms: list[Atom], word: str) -> list[list[Atom]]:
     return parts
 
 
+@functools.lru_cache(maxsize=8)
+def _by_name_key(names: tuple[str, ...]) -> dict[str, str]:
+    """The first of `names` for each `name_key`, made once per list of names (the split-name
+    hint looked through every name again for each line: quadratic in a file's definitions)."""
+    keyed: dict[str, str] = {}
+    for name in names:
+        keyed.setdefault(name_key(name), name)
+    return keyed
+
+
 def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
     if spec.kind in ("quantity", "integer"):
         example = DIMENSION_EXAMPLES.get(spec.dimension or "", "")
@@ -553,10 +567,14 @@ _MAGNITUDE_WORDS = {"thousand": "k", "million": "M", "billion": "B", "trillion":
 
 def magnitude_word_hint(number: str, word: str) -> str | None:
     """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T)."""
+    if hint_text(word) is None:
+        return None
     lowered = word.lower()
     suffix = _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
     if suffix is None:
         return None
+    if hint_text(number) is None:
+        return f"magnitudes are suffixes of the number (k, M, B, T): write {suffix}, not {word}"
     return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
 
 
@@ -572,7 +590,9 @@ def thousands_separator_hint(atoms: list[Atom]) -> str | None:
         digits.append(group.text)
     if not all(len(g) == 3 for g in digits[1:]):
         return None
-    whole = "".join(digits)
+    whole = hint_text("".join(digits))
+    if whole is None:
+        return "numbers take no thousands separators: write the digits without commas"
     return f"numbers take no thousands separators: write {whole}, or {_short(whole)}"
 
 
@@ -591,6 +611,8 @@ def region_code_hint(text: str) -> str | None:
 
     from scendsl.language.names import iso_region_names
 
+    if hint_text(text) is None:
+        return None
     by_name = {name.lower(): code for code, name in iso_region_names().items()}
     found = by_name.get(text.lower())
     if found is None:

@@ -218,6 +218,13 @@ def _compare_hint(name: str, info: MetricInfo) -> str:
 
 def validate_claims(scenarios: ScenarioSet) -> None:
     """Check every claim of every scenario (for `scendsl check`); raise with all problems."""
+    from scendsl.suggest import suggestion_budget
+
+    with suggestion_budget():  # a did-you-mean per unknown metric, bounded per check
+        _validate_claims(scenarios)
+
+
+def _validate_claims(scenarios: ScenarioSet) -> None:
     from scendsl.language.names import catalog_names
 
     index = metric_index()

@@ -36,6 +36,7 @@ def bytecode_cache(environment: str) -> Any:
     template including `page.html.j2` would otherwise poison every later build). The cache is
     only made inside a cache or home folder that exists: an odd HOME gets no cache, and it is
     used only in a folder this user alone can write (`files.private_folder`)."""
+    import contextlib
     import os
 
     from jinja2 import FileSystemBytecodeCache
@@ -51,7 +52,26 @@ def bytecode_cache(environment: str) -> Any:
     # alone can write, as the build cache (XDG_CACHE_HOME=/tmp/shared ran another user's code).
     if not private_folder(folder):
         return None
-    return FileSystemBytecodeCache(folder)
+
+    class MissingOnFailure(FileSystemBytecodeCache):
+        """Jinja's file cache with the rule of every cache: a failure is a miss. Jinja opens
+        an entry blocking (a FIFO hung the build) and lets an entry's unpickling errors and a
+        failed write through (a truncated entry, a full or read-only disk failed the build)."""
+
+        def load_bytecode(self, bucket: Any) -> None:
+            from scendsl.files import open_regular
+
+            try:
+                with open_regular(self._get_cache_filename(bucket), follow_link=False) as entry:
+                    bucket.load_bytecode(entry)
+            except Exception:  # unreadable or corrupt: compiled again, as if never kept
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    return MissingOnFailure(folder)
 
 
 @functools.cache

@@ -37,6 +37,20 @@ def resolve(
     catalog: CatalogNames | None = None,
 ) -> ScenarioSet:
     """Resolve parsed documents into a ScenarioSet, or raise ScenarioError with every problem."""
+    from scendsl.suggest import suggestion_budget
+
+    # Did-you-mean hints compare names with names: bounded per load, not quadratic in it.
+    with suggestion_budget():
+        return _resolve(documents, sink, max_variants=max_variants, catalog=catalog)
+
+
+def _resolve(
+    documents: list[Document],
+    sink: DiagnosticSink | None,
+    *,
+    max_variants: int,
+    catalog: CatalogNames | None,
+) -> ScenarioSet:
     sink = sink or DiagnosticSink({d.file: d.text for d in documents})
     for document in documents:
         sink.sources.setdefault(document.file, document.text)
