@@ -299,3 +299,15 @@ def test_the_editor_offers_the_ascend_chips_and_subject_to_with_country_codes():
     value = "accelerator K extends Ascend910C {\n  subject_to \n}\n"
     codes = {c.label for c in complete(None, value, Pos(1, len("  subject_to ")))}
     assert {"CN", "US"} <= codes
+
+
+def test_a_briefing_names_a_flag_that_drives_a_high_risk_without_printing_yes(tmp_path):
+    from scendsl.app.build import render_files
+
+    (tmp_path / "ascend.scn").write_text(
+        scenario_text("ascend", accelerator="Ascend910C", region="CN", year=2025, count=384),
+        encoding="utf-8",
+    )
+    page = render_files([str(tmp_path / "ascend.scn")], samples=0)["ascend.md"].decode()
+    risks = next(line for line in page.splitlines() if "Risks rated high" in line)
+    assert "export control (named in guidance)" in risks and " yes" not in risks
