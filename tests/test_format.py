@@ -605,3 +605,9 @@ def test_claim_quotes_align_in_one_column():
     claims = [line for line in out.splitlines() if "expect" in line]
     assert len({line.index('"') for line in claims}) == 1
     assert format_text(out) == out
+
+
+def test_the_sample_scenarios_are_in_the_canonical_layout():
+    # Analysts copy the samples: they show the layout `scendsl fmt` writes.
+    changed, code = format_paths([str(ROOT / "scenarios")], check=True)
+    assert (changed, code) == ([], 0)
