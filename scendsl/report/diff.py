@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scendsl.model.evaluate import MetricResult, Result
+from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
@@ -33,7 +33,7 @@ from scendsl.report.warnings import scenario_warnings
 from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
-    from scendsl.model.sweep import SweepTable
+    from scendsl.report.diff_sweeps import TableLike
 
 #: The metric whose change is reported beside the risk ratings.
 EXPORT_STATUS = "export.status"
@@ -141,12 +141,16 @@ class SourceChange:
     path: str
     old: str | None
     new: str | None
+    #: written: a citation in the scenario; catalog: the cited source of a catalog or default
+    #: figure from the same entry on both sides (a change of the catalog, seen in JSON results).
+    kind: str = "written"
 
     def line(self) -> str:
         def quoted(text: str | None) -> str:
             return f'"{text}"' if text is not None else "none"
 
-        return f"source of {self.path}: {quoted(self.old)} → {quoted(self.new)}"
+        label = "source of" if self.kind == "written" else "catalog source of"
+        return f"{label} {self.path}: {quoted(self.old)} → {quoted(self.new)}"
 
 
 @dataclass
@@ -166,10 +170,15 @@ class ScenarioDiff:
 
     @property
     def written_inputs(self) -> list[Change]:
-        return [c for c in self.inputs if c.written]
+        """The inputs shown as causes: those the author wrote, or, when none of them changed
+        (the catalog or the model did: two JSON results), every changed figure."""
+        written = [c for c in self.inputs if c.written]
+        return written or list(self.inputs)
 
     @property
     def following_inputs(self) -> list[Change]:
+        if not any(c.written for c in self.inputs):
+            return []
         return [c for c in self.inputs if not c.written]
 
     def groups(self) -> list[tuple[tuple[str, ...], list[Change]]]:
@@ -197,6 +206,9 @@ class Diff:
 
     #: Hidden moves of scenarios that have nothing else to show.
     hidden_elsewhere: int = 0
+    #: Where the two sides come from, when not from scenario files evaluated here: one line
+    #: for the header (`both sides from JSON results: ...`).
+    sides: str = ""
 
     @property
     def hidden(self) -> int:
@@ -315,7 +327,7 @@ def _is_written(before: MetricResult | None, after: MetricResult | None) -> bool
     )
 
 
-def _input_ancestors(result: Result) -> Callable[[str], frozenset[str]]:
+def _input_ancestors(result: Evaluated) -> Callable[[str], frozenset[str]]:
     """The input nodes a node of `result` is computed from, however indirectly: each node
     carries the names it was computed from (references' figures included)."""
     memo: dict[str, frozenset[str]] = {}
@@ -336,8 +348,8 @@ def _input_ancestors(result: Result) -> Callable[[str], frozenset[str]]:
 
 
 def _node_changes(
-    old: dict[str, MetricResult],
-    new: dict[str, MetricResult],
+    old: Mapping[str, MetricResult],
+    new: Mapping[str, MetricResult],
     kind: str,
     threshold: float,
     show_all: bool,
@@ -418,19 +430,75 @@ def _attribute(
     return out
 
 
+@dataclass(frozen=True)
+class Evaluated:
+    """One evaluated scenario as the diff reads it: values, origins and sources, the input
+    graph (each node's `inputs`), claims and warnings. Made from a Result evaluated here
+    (`evaluated`) or from the JSON of `scendsl eval --format json` from any scendsl version
+    and catalog (scendsl.report.diff_json), so that both are compared by one code path."""
+
+    name: str
+    title: str
+    inputs: Mapping[str, MetricResult]
+    metrics: Mapping[str, MetricResult]
+    claims: tuple[ClaimResult, ...]
+    #: (id, text) of each warning (scendsl.report.warnings), in rule order.
+    warnings: tuple[tuple[str, str], ...]
+    #: The citations written in the scenario (`... source "..."`), by path.
+    citations: Mapping[str, str]
+
+    def find(self, name: str) -> MetricResult | None:
+        """An input or a metric by name, None when the scenario lacks it."""
+        node = self.inputs.get(name)
+        return node if node is not None else self.metrics.get(name)
+
+
+def evaluated(result: Result) -> Evaluated:
+    """What the diff needs of a Result evaluated in this process."""
+    return Evaluated(
+        result.name,
+        result.title,
+        result.inputs,
+        result.metrics,
+        tuple(result.claims),
+        tuple((w.id, w.text) for w in scenario_warnings(result)),
+        result.scenario.citations,
+    )
+
+
 def diff_results(
     old: list[Result],
     new: list[Result],
     threshold: float = 0.0,
     *,
     show_all: bool = False,
-    old_sweeps: Sequence[SweepTable] = (),
-    new_sweeps: Sequence[SweepTable] = (),
+    old_sweeps: Sequence[TableLike] = (),
+    new_sweeps: Sequence[TableLike] = (),
 ) -> Diff:
     """Compare two evaluations scenario by scenario, and their sweeps variant by variant.
 
     `threshold` (per cent) hides metrics that moved less; `show_all` keeps every move,
     including those that do not change the value as shown."""
+    return diff_evaluated(
+        [evaluated(r) for r in old],
+        [evaluated(r) for r in new],
+        threshold,
+        show_all=show_all,
+        old_sweeps=old_sweeps,
+        new_sweeps=new_sweeps,
+    )
+
+
+def diff_evaluated(
+    old: list[Evaluated],
+    new: list[Evaluated],
+    threshold: float = 0.0,
+    *,
+    show_all: bool = False,
+    old_sweeps: Sequence[TableLike] = (),
+    new_sweeps: Sequence[TableLike] = (),
+) -> Diff:
+    """`diff_results` on what the diff needs of each scenario (`Evaluated`)."""
     old_by_name = {r.name: r for r in old}
     new_by_name = {r.name: r for r in new}
     entries: list[ScenarioDiff] = []
@@ -494,13 +562,33 @@ def diff_results(
     )
 
 
-def _source_changes(before: Result, after: Result) -> list[SourceChange]:
-    old, new = before.scenario.citations, after.scenario.citations
+def _source_changes(before: Evaluated, after: Evaluated) -> list[SourceChange]:
+    """Citations written in the scenario that changed, then the cited sources of catalog and
+    default figures taken from the same entry on both sides (with one catalog on both sides,
+    as when scenario files are compared here, these never differ)."""
+    old, new = before.citations, after.citations
     paths = list(old) + [p for p in new if p not in old]
-    return [SourceChange(p, old.get(p), new.get(p)) for p in paths if old.get(p) != new.get(p)]
+    changes = [SourceChange(p, old.get(p), new.get(p)) for p in paths if old.get(p) != new.get(p)]
+    for name, node in after.inputs.items():
+        previous = before.inputs.get(name)
+        if (
+            previous is None
+            or previous.origin != node.origin
+            or _is_written(previous, node)
+            or previous.sources == node.sources
+        ):
+            continue
+        changes.append(
+            SourceChange(name, _sources_text(previous), _sources_text(node), kind="catalog")
+        )
+    return changes
 
 
-def _flips(before: Result, after: Result) -> list[ClaimFlip]:
+def _sources_text(node: MetricResult) -> str | None:
+    return "; ".join(node.sources) if node.sources else None
+
+
+def _flips(before: Evaluated, after: Evaluated) -> list[ClaimFlip]:
     old_claims = {(c.metric, c.op, c.expected, c.quote): c for c in before.claims}
     flips = []
     for claim in after.claims:
@@ -526,14 +614,14 @@ def _flips(before: Result, after: Result) -> list[ClaimFlip]:
     return flips
 
 
-def _value(result: Result, name: str) -> Any:
+def _value(result: Evaluated, name: str) -> Any:
     """A node's value by name (inputs and metrics alike), None when the scenario lacks it."""
     node = result.find(name)
     return node.value if node is not None else None
 
 
 def _rating_flips(
-    before: Result, after: Result, rules: tuple[RiskDefinition, ...]
+    before: Evaluated, after: Evaluated, rules: tuple[RiskDefinition, ...]
 ) -> list[RatingFlip]:
     """Risk ratings (the register's `risk.<key>` metrics, which the evaluation has rated),
     then the export status."""
@@ -549,13 +637,13 @@ def _rating_flips(
     return flips
 
 
-def _warning_flips(before: Result, after: Result) -> list[WarningFlip]:
+def _warning_flips(before: Evaluated, after: Evaluated) -> list[WarningFlip]:
     """Warnings that appear or vanish; one that stays, even with other figures in its text,
     is not a change."""
-    old = {w.id: w for w in scenario_warnings(before)}
-    new = {w.id: w for w in scenario_warnings(after)}
-    return [WarningFlip(i, w.text, True) for i, w in new.items() if i not in old] + [
-        WarningFlip(i, w.text, False) for i, w in old.items() if i not in new
+    old = dict(before.warnings)
+    new = dict(after.warnings)
+    return [WarningFlip(i, text, True) for i, text in new.items() if i not in old] + [
+        WarningFlip(i, text, False) for i, text in old.items() if i not in new
     ]
 
 
