@@ -764,9 +764,14 @@ def _all_lines(diff: Diff) -> list[tuple[str, str]]:
     return lines
 
 
+def _sides(diff: Diff) -> list[str]:
+    """The header line saying where both sides come from, when not from scenario files."""
+    return [diff.sides] if diff.sides else []
+
+
 def render_text(diff: Diff) -> str:
     """Plain text (the terminal shows it coloured through rich when attached)."""
-    lines = [diff.headline(), ""] + [text for _, text in _all_lines(diff)]
+    lines = [*_sides(diff), diff.headline(), ""] + [text for _, text in _all_lines(diff)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -774,6 +779,8 @@ def render_rich(diff: Diff, console) -> None:
     """The same lines as render_text, coloured."""
     from scendsl.terminal import rich_text
 
+    for line in _sides(diff):
+        console.print(rich_text(line, "dim"))
     console.print(rich_text(diff.headline(), "bold"))
     console.print()
     for style, text in _all_lines(diff):
@@ -782,7 +789,8 @@ def render_rich(diff: Diff, console) -> None:
 
 def render_markdown(diff: Diff) -> str:
     """For a pull-request comment: headline, summary table, full detail inside <details>."""
-    lines = ["### scendsl diff", "", _md(diff.headline()), ""]
+    lines = ["### scendsl diff", "", *(_md(line) for line in _sides(diff))]
+    lines += ["", _md(diff.headline()), ""] if diff.sides else [_md(diff.headline()), ""]
     if not diff.changed:
         return "\n".join(lines)
     lines += [
@@ -936,7 +944,8 @@ def render_json(diff: Diff) -> str:
             "unit": _unit(move.name),
         }
 
-    document = {
+    document: dict[str, Any] = {"sides": diff.sides} if diff.sides else {}
+    document |= {
         "headline": diff.headline(),
         "changed": diff.changed,
         "claims_now_failing": diff.claims_now_failing,
