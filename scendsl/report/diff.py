@@ -527,7 +527,7 @@ def diff_evaluated(
             _rating_flips(before, after, rules),
             _warning_flips(before, after),
             hidden_inputs + hidden_metrics,
-            _source_changes(before, after),
+            _source_changes(before, after, any(c.written for c in inputs)),
         )
         if (
             entry.inputs
@@ -562,10 +562,13 @@ def diff_evaluated(
     )
 
 
-def _source_changes(before: Evaluated, after: Evaluated) -> list[SourceChange]:
+def _source_changes(
+    before: Evaluated, after: Evaluated, written_changed: bool
+) -> list[SourceChange]:
     """Citations written in the scenario that changed, then the cited sources of catalog and
-    default figures taken from the same entry on both sides (with one catalog on both sides,
-    as when scenario files are compared here, these never differ)."""
+    default figures: of the same entry on both sides (with one catalog on both sides, as when
+    scenario files are compared here, these never differ), or of any entry when nothing
+    written changed (the catalog did; else a new entry merely follows a written change)."""
     old, new = before.citations, after.citations
     paths = list(old) + [p for p in new if p not in old]
     changes = [SourceChange(p, old.get(p), new.get(p)) for p in paths if old.get(p) != new.get(p)]
@@ -573,7 +576,7 @@ def _source_changes(before: Evaluated, after: Evaluated) -> list[SourceChange]:
         previous = before.inputs.get(name)
         if (
             previous is None
-            or previous.origin != node.origin
+            or (written_changed and previous.origin != node.origin)
             or _is_written(previous, node)
             or previous.sources == node.sources
         ):
@@ -810,6 +813,8 @@ def render_markdown(diff: Diff) -> str:
                 else "sources only"
                 if entry.sources and not entry.inputs
                 else "inputs only"
+                if entry.inputs
+                else "—"
             )
         )
         claims = ", ".join(_claim_text(f) for f in entry.flips) or "—"
@@ -861,7 +866,8 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
     if entry.sources:
         lines += ["| source of | old | new |", "|---|---|---|"]
         lines += [
-            f"| {_md(c.path)} | {_md(c.old or 'none')} | {_md(c.new or 'none')} |"
+            f"| {_md(c.path)}{' (catalog)' if c.kind == 'catalog' else ''} "
+            f"| {_md(c.old or 'none')} | {_md(c.new or 'none')} |"
             for c in entry.sources
         ]
         lines.append("")
@@ -985,7 +991,11 @@ def render_json(diff: Diff) -> str:
                 ],
                 "inputs": [change_data(c) for c in e.inputs],
                 "metrics": [change_data(c) for c in e.metrics],
-                "sources": [{"path": c.path, "old": c.old, "new": c.new} for c in e.sources],
+                "sources": [
+                    {"path": c.path, "old": c.old, "new": c.new}
+                    | ({"kind": c.kind} if c.kind != "written" else {})
+                    for c in e.sources
+                ],
                 "hidden": e.hidden,
             }
             for e in diff.scenarios
