@@ -575,12 +575,21 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("scenario", metavar="SCENARIO")
     explain.add_argument("metric", metavar="METRIC")
     _uncertainty_options(explain)
-    diff = sub.add_parser("diff", help="what changed in the results between two versions")
+    diff = sub.add_parser(
+        "diff",
+        help="what changed in the results between two versions",
+        description="Compare two versions' results: OLD NEW scenario files or folders (both "
+        "evaluated here), --git REV, or OLD.json NEW.json, two results of `scendsl eval "
+        "--format json [--sweeps]` each made by its own scendsl and catalog (a change of the "
+        "catalog or the model: evaluate the base branch's checkout into base.json and the pull "
+        "request's into head.json, then `scendsl diff base.json head.json --format markdown`).",
+    )
     diff.add_argument(
         "paths",
         nargs="*",
         metavar="PATH",
-        help="OLD NEW (files or folders), or with --git the paths to compare",
+        help="OLD NEW (files or folders, or two eval JSON results), or with --git the paths to "
+        "compare",
     )
     diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")

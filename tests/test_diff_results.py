@@ -296,3 +296,10 @@ def test_control_characters_in_names_are_shown_not_obeyed(tmp_path, base_json, c
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\nforged" not in out
     assert "evil\\u001b[2J\\nforged: ok" in out
+
+
+def test_the_readme_states_the_size_bound_the_code_declares():
+    from scendsl.defaults import MAX_RESULT_JSON_BYTES
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"larger than {MAX_RESULT_JSON_BYTES // 2**20} MiB (`MAX_RESULT_JSON_BYTES`" in readme
