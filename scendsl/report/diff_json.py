@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from scendsl.defaults import MAX_RESULT_JSON_BYTES
-from scendsl.errors import Diagnostic, ScenarioError, Span
+from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span
 from scendsl.files.discovery import open_regular
 from scendsl.files.problems import problem, reason
 from scendsl.model.evaluate import ClaimResult, MetricResult
@@ -103,8 +103,9 @@ def read_eval_json(path: str) -> EvalDocument:
     return _Reader(path).document(document)
 
 
-class _Shape(Exception):
-    """The document is not of the `eval` shape: where (a JSON path) and what."""
+class _Shape(ScendslError):
+    """The document is not of the `eval` shape: where (a JSON path) and what; turned into a
+    located ScenarioError by `_Reader.document` before it leaves this module."""
 
 
 class _Reader:
