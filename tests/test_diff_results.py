@@ -303,3 +303,45 @@ def test_the_readme_states_the_size_bound_the_code_declares():
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert f"larger than {MAX_RESULT_JSON_BYTES // 2**20} MiB (`MAX_RESULT_JSON_BYTES`" in readme
+
+
+def test_nan_literals_and_unbounded_integers_are_refused(tmp_path, base_json, capsys):
+    text = base_json.read_text()
+    nan = tmp_path / "nan.json"
+    nan.write_text(text.replace('"value": 1.25,', '"value": NaN,', 1))
+    big = tmp_path / "big.json"
+    big.write_text(text.replace('"value": 1.25,', '"value": 1' + "0" * 400 + ",", 1))
+    assert main(["diff", str(base_json), str(nan)]) == 1
+    assert "NaN is not a value `eval --format json` writes" in capsys.readouterr().err
+    assert main(["diff", str(base_json), str(big)]) == 1
+    assert "a number too large" in capsys.readouterr().err
+
+
+def test_an_input_graph_that_is_a_long_chain_or_a_cycle_does_not_recurse(tmp_path, base_json):
+    """The graph of a hand-made file is not the registry's: 20,000 metrics in a chain, and two
+    that name each other, are walked without recursion."""
+    document = real_document(base_json)
+    for side in ("old", "new"):
+        data = copy.deepcopy(document)
+        metrics = data["scenarios"][0]["metrics"]
+        value = 1.0 if side == "old" else 2.0
+        metrics["chain.0"] = {
+            "value": value,
+            "unit": "1",
+            "meaning": "",
+            "inputs": ["cluster.count"],
+        }
+        for i in range(1, 20_000):
+            metrics[f"chain.{i}"] = {
+                "value": value,
+                "unit": "1",
+                "meaning": "",
+                "inputs": [f"chain.{i - 1}"],
+            }
+        metrics["loop.a"] = {"value": value, "unit": "1", "meaning": "", "inputs": ["loop.b"]}
+        metrics["loop.b"] = {"value": value, "unit": "1", "meaning": "", "inputs": ["loop.a"]}
+        (tmp_path / f"{side}.json").write_text(json.dumps(data))
+    diff = diff_result_files(str(tmp_path / "old.json"), str(tmp_path / "new.json"), show_all=True)
+    moved = {c.name: c.moved_by for c in diff.scenarios[0].metrics}
+    assert len(moved) == 20_002
+    assert moved["loop.a"] == moved["loop.b"] == ()

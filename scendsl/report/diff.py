@@ -329,20 +329,29 @@ def _is_written(before: MetricResult | None, after: MetricResult | None) -> bool
 
 def _input_ancestors(result: Evaluated) -> Callable[[str], frozenset[str]]:
     """The input nodes a node of `result` is computed from, however indirectly: each node
-    carries the names it was computed from (references' figures included)."""
+    carries the names it was computed from (references' figures included). Walked without
+    recursion: a graph read from a JSON file may be a chain of any length, or even a cycle."""
     memo: dict[str, frozenset[str]] = {}
 
     def ancestors(name: str) -> frozenset[str]:
-        if name in memo:
-            return memo[name]
-        memo[name] = frozenset()  # a cycle cannot occur; this only guards the recursion
-        node = result.metrics.get(name)
-        if node is None:
-            found = frozenset({name})
-        else:
-            found = frozenset().union(*(ancestors(parent) for parent in node.inputs))
-        memo[name] = found
-        return found
+        visiting: set[str] = set()
+        stack = [(name, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if current in memo:
+                continue
+            node = result.metrics.get(current)
+            if node is None:
+                memo[current] = frozenset({current})
+            elif expanded:
+                # A parent without a memo is still being expanded: a cycle, it adds nothing.
+                memo[current] = frozenset().union(*(memo.get(p, frozenset()) for p in node.inputs))
+                visiting.discard(current)
+            elif current not in visiting:
+                visiting.add(current)
+                stack.append((current, True))
+                stack.extend((parent, False) for parent in node.inputs if parent not in memo)
+        return memo[name]
 
     return ancestors
 

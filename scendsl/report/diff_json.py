@@ -94,7 +94,11 @@ def read_eval_json(path: str) -> EvalDocument:
             f"the result file is not UTF-8 text (byte {error.start})", path, _HINT
         ) from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except _Shape as error:
+        raise problem(
+            f"not a result of `scendsl eval --format json`: {error}", path, _HINT
+        ) from None
     except json.JSONDecodeError as error:
         span = Span(path, error.lineno, error.colno)
         raise ScenarioError([Diagnostic(f"not JSON: {error.msg}", span, _HINT)]) from None
@@ -344,15 +348,26 @@ def _texts(value: Any, where: str) -> tuple[str, ...]:
     return tuple(_text(v, f"{where}[{i}]") for i, v in enumerate(_list(value, where)))
 
 
-def _value(value: Any, where: str) -> Any:
-    """A figure's value: a number, text, a flag, null, or a breakdown of numbers by name."""
-    if value is None or isinstance(value, (bool, int, float)):
+def _value(value: Any, where: str, *, breakdown: bool = True) -> Any:
+    """A figure's value: a number, text, a flag, null, or a breakdown (an object of such)."""
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        if abs(value) > _LARGEST:  # JSON integers have no bound; floats do
+            raise _Shape(f"{where}: a number too large")
         return value
     if isinstance(value, str):
         return visible_path(value)
-    if isinstance(value, dict):
-        return {visible_path(str(k)): _value(v, where) for k, v in value.items()}
+    if isinstance(value, dict) and breakdown:
+        return {visible_path(str(k)): _value(v, where, breakdown=False) for k, v in value.items()}
     raise _Shape(f"{where}: expected a number, text, a flag or null, got {_kind(value)}")
+
+
+_LARGEST = 1e300
+
+
+def _refuse_constant(name: str) -> float:
+    raise _Shape(f"{name} is not a value `eval --format json` writes (n/a is null)")
 
 
 def _claim(data: Any, where: str) -> ClaimResult:
@@ -360,17 +375,15 @@ def _claim(data: Any, where: str) -> ClaimResult:
     op = _text(item.get("op"), f"{where}.op")
     if op not in _CLAIM_OPS:
         raise _Shape(f"{where}.op: unknown comparison {op!r}")
-    expected = item.get("expected")
-    if not isinstance(expected, (bool, int, float, str)):
+    expected = _value(item.get("expected"), f"{where}.expected", breakdown=False)
+    if expected is None:
         raise _Shape(f"{where}.expected: expected a number, text or a flag")
-    actual = _value(item.get("actual"), f"{where}.actual")
-    if isinstance(actual, dict):
-        raise _Shape(f"{where}.actual: expected a number, text, a flag or null")
+    actual = _value(item.get("actual"), f"{where}.actual", breakdown=False)
     holds = item.get("holds")
     if holds is not None and not isinstance(holds, bool):
         raise _Shape(f"{where}.holds: expected true, false or null")
     tolerance = item.get("tolerance")
-    if tolerance is not None and not _is_number(tolerance):
+    if tolerance is not None and (not _is_number(tolerance) or abs(tolerance) > _LARGEST):
         raise _Shape(f"{where}.tolerance: expected a number or null")
     line = item.get("line")
     if not isinstance(line, int) or isinstance(line, bool):
@@ -379,7 +392,7 @@ def _claim(data: Any, where: str) -> ClaimResult:
     return ClaimResult.model_construct(
         metric=_text(item.get("metric"), f"{where}.metric"),
         op=op,
-        expected=visible_path(expected) if isinstance(expected, str) else expected,
+        expected=expected,
         actual=actual,
         holds=holds,
         margin=None,
