@@ -345,3 +345,12 @@ def test_an_input_graph_that_is_a_long_chain_or_a_cycle_does_not_recurse(tmp_pat
     moved = {c.name: c.moved_by for c in diff.scenarios[0].metrics}
     assert len(moved) == 20_002
     assert moved["loop.a"] == moved["loop.b"] == ()
+
+
+def test_the_version_written_in_the_json_is_the_package_version():
+    import tomllib
+
+    from scendsl.defaults import VERSION
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert VERSION == scendsl.__version__ == pyproject["project"]["version"]

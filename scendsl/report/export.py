@@ -199,11 +199,11 @@ def write_eval_json(
     """The `scendsl eval --format json` document, written as it is made: each sweep's table
     (`table_of`) is streamed, so a million variants never sit in memory. `spreads`: the default
     MFU's spread by scenario name (those without cluster.mfu)."""
-    from scendsl import __version__
+    from scendsl.defaults import VERSION
 
     spreads = spreads or {}
     # Which scendsl wrote it: `scendsl diff OLD.json NEW.json` names each side's.
-    writer = json.dumps(__version__)
+    writer = json.dumps(VERSION)
     out.write(f'{{"version": {SCHEMA_VERSION},\n "scendsl": {writer},\n "scenarios": [')
     for index, result in enumerate(results):
         text = json.dumps(
