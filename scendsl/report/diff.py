@@ -6,6 +6,10 @@ register) and the export status that changed, then the inputs the author changed
 metrics it moved grouped under it (signed delta and per cent, the most important first). Sweeps
 are compared by variant (scendsl.report.diff_sweeps).
 
+The two sides are scenario files evaluated here (`diff_results`), or two results of
+`scendsl eval --format json`, each from its own scendsl and catalog (scendsl.report.diff_json):
+both are read as `Evaluated` scenarios and compared by `diff_evaluated`.
+
 What a reader cannot see is left out unless `show_all`: a move that does not change the value as
 shown (`4.53 TB → 4.53 TB`), and the catalog and default figures that merely follow a changed
 input (a new accelerator brings its own TDP).
@@ -142,7 +146,7 @@ class SourceChange:
     old: str | None
     new: str | None
     #: written: a citation in the scenario; catalog: the cited source of a catalog or default
-    #: figure from the same entry on both sides (a change of the catalog, seen in JSON results).
+    #: figure (a change of the catalog, seen in two JSON results; `_source_changes`).
     kind: str = "written"
 
     def line(self) -> str:
