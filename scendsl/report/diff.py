@@ -65,6 +65,13 @@ class Change:
     #: whether the author wrote it (False: a catalog or default figure that follows).
     moved_by: tuple[str, ...] = ()
     written: bool = True
+    #: For an input the author did not write: where it came from on the new side (a catalog
+    #: entry, a labelled default), shown when it is a cause (`ScenarioDiff.written_inputs`).
+    origin: str = ""
+
+    def origin_note(self) -> str:
+        """`  (catalog calibration.pue_hyperscale[2024])` for a catalog or default figure."""
+        return f"  ({self.origin})" if not self.written and self.origin else ""
 
     @property
     def relative(self) -> float | None:
@@ -391,6 +398,7 @@ def _node_changes(
             node.importance if node else 0,
             ref.meaning,
             written=kind == "metric" or _is_written(before, after),
+            origin=(after.origin if after is not None else None) or "",
         )
         rel = change.relative
         below_threshold = (
@@ -438,6 +446,7 @@ def _attribute(
                 change.meaning,
                 tuple(causes),
                 change.written,
+                change.origin,
             )
         )
     return out
@@ -724,7 +733,13 @@ def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]
         ("yellow" if flip.appeared else "green", f"    {flip.line()}") for flip in entry.warnings
     ]
     for change in entry.written_inputs:
-        lines.append(("", f"    input  {change.name}: {change.old_text()} → {change.new_text()}"))
+        lines.append(
+            (
+                "",
+                f"    input  {change.name}: {change.old_text()} → {change.new_text()}"
+                + change.origin_note(),
+            )
+        )
     lines += [("cyan", f"    {source.line()}") for source in entry.sources]
     following = entry.following_inputs
     if show_all:
@@ -888,7 +903,7 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
     if entry.inputs:
         lines += ["| input | old | new |", "|---|---|---|"]
         lines += [
-            f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} |"
+            f"| {_md(c.name + c.origin_note())} | {_md(c.old_text())} | {_md(c.new_text())} |"
             for c in entry.written_inputs
         ]
         if show_all:
@@ -950,6 +965,8 @@ def render_json(diff: Diff) -> str:
             data["moved_by"] = list(change.moved_by)
         else:
             data["written"] = change.written
+            if not change.written and change.origin:
+                data["origin"] = change.origin
         return data
 
     def move_data(move: VariantMove) -> dict[str, Any]:
