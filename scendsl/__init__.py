@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from scendsl.defaults import DEFAULT_MAX_VARIANTS
+from scendsl.defaults import DEFAULT_MAX_VARIANTS, VERSION
 from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from scendsl.model.evaluate import Result
     from scendsl.scenario import Scenario, ScenarioSet
 
-__version__ = "0.1.0"
+__version__ = VERSION
 __all__ = [
     "Diagnostic",
     "ScenarioError",

@@ -39,6 +39,7 @@ from scendsl.terminal import StreamClosed, visible_path
 
 if TYPE_CHECKING:
     from scendsl.app.pipeline import Reviewed
+    from scendsl.report.diff import Diff
     from scendsl.scenario import ScenarioSet
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -262,6 +263,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from scendsl.app.pipeline import Reviewed
     from scendsl.report import diff as D
 
+    if not args.git and any(p.lower().endswith(".json") for p in args.paths):
+        return _diff_result_files(args)
     if args.git:
         new_paths = args.paths or ["scenarios"]
         with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
@@ -293,6 +296,28 @@ def cmd_diff(args: argparse.Namespace) -> int:
         old_sweeps=old.sweeps,
         new_sweeps=new.sweeps,
     )
+    return _print_diff(args, result)
+
+
+def _diff_result_files(args: argparse.Namespace) -> int:
+    """`scendsl diff OLD.json NEW.json`: two results of `eval --format json`, each from its own
+    scendsl and catalog (scendsl.report.diff_json)."""
+    from scendsl.report.diff_json import diff_result_files, is_result_file
+
+    if len(args.paths) != 2 or not all(is_result_file(p) for p in args.paths):
+        print(
+            "usage: scendsl diff OLD.json NEW.json  (two results of `scendsl eval --format "
+            "json`; scenario files and folders are compared as OLD NEW)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    result = diff_result_files(args.paths[0], args.paths[1], args.threshold, show_all=args.all)
+    return _print_diff(args, result)
+
+
+def _print_diff(args: argparse.Namespace, result: Diff) -> int:
+    from scendsl.report import diff as D
+
     if args.format == "json":
         sys.stdout.write(D.render_json(result))
     elif args.format == "markdown":
@@ -550,12 +575,21 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("scenario", metavar="SCENARIO")
     explain.add_argument("metric", metavar="METRIC")
     _uncertainty_options(explain)
-    diff = sub.add_parser("diff", help="what changed in the results between two versions")
+    diff = sub.add_parser(
+        "diff",
+        help="what changed in the results between two versions",
+        description="Compare two versions' results: OLD NEW scenario files or folders (both "
+        "evaluated here), --git REV, or OLD.json NEW.json, two results of `scendsl eval "
+        "--format json [--sweeps]` each made by its own scendsl and catalog (a change of the "
+        "catalog or the model: evaluate the base branch's checkout into base.json and the pull "
+        "request's into head.json, then `scendsl diff base.json head.json --format markdown`).",
+    )
     diff.add_argument(
         "paths",
         nargs="*",
         metavar="PATH",
-        help="OLD NEW (files or folders), or with --git the paths to compare",
+        help="OLD NEW (files or folders, or two eval JSON results), or with --git the paths to "
+        "compare",
     )
     diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")

@@ -12,6 +12,13 @@ DEFAULT_SEED = 20251126
 #: Monte Carlo draws per scenario with ranges (`--samples`, the briefings).
 DEFAULT_SAMPLES = 10_000
 
+#: This scendsl's version (`scendsl.__version__`, `--version`, the eval JSON's `scendsl`), here so
+#: that every layer may read it; pyproject.toml carries the same.
+VERSION = "0.1.0"
+
+#: Largest `eval --format json` file `scendsl diff` reads (bytes): a result file is read whole.
+MAX_RESULT_JSON_BYTES = 128 * 2**20
+
 #: Most variants a sweep may have (`--max-variants`): bigger ones are refused when loaded.
 DEFAULT_MAX_VARIANTS = 1_000_000
 

@@ -6,6 +6,10 @@ register) and the export status that changed, then the inputs the author changed
 metrics it moved grouped under it (signed delta and per cent, the most important first). Sweeps
 are compared by variant (scendsl.report.diff_sweeps).
 
+The two sides are scenario files evaluated here (`diff_results`), or two results of
+`scendsl eval --format json`, each from its own scendsl and catalog (scendsl.report.diff_json):
+both are read as `Evaluated` scenarios and compared by `diff_evaluated`.
+
 What a reader cannot see is left out unless `show_all`: a move that does not change the value as
 shown (`4.53 TB → 4.53 TB`), and the catalog and default figures that merely follow a changed
 input (a new accelerator brings its own TDP).
@@ -16,11 +20,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scendsl.model.evaluate import MetricResult, Result
+from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
@@ -33,7 +37,7 @@ from scendsl.report.warnings import scenario_warnings
 from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
-    from scendsl.model.sweep import SweepTable
+    from scendsl.report.diff_sweeps import TableLike
 
 #: The metric whose change is reported beside the risk ratings.
 EXPORT_STATUS = "export.status"
@@ -61,6 +65,13 @@ class Change:
     #: whether the author wrote it (False: a catalog or default figure that follows).
     moved_by: tuple[str, ...] = ()
     written: bool = True
+    #: For an input the author did not write: where it came from on the new side (a catalog
+    #: entry, a labelled default), shown when it is a cause (`ScenarioDiff.written_inputs`).
+    origin: str = ""
+
+    def origin_note(self) -> str:
+        """`  (catalog calibration.pue_hyperscale[2024])` for a catalog or default figure."""
+        return f"  ({self.origin})" if not self.written and self.origin else ""
 
     @property
     def relative(self) -> float | None:
@@ -141,12 +152,16 @@ class SourceChange:
     path: str
     old: str | None
     new: str | None
+    #: written: a citation in the scenario; catalog: the cited source of a catalog or default
+    #: figure (a change of the catalog, seen in two JSON results; `_source_changes`).
+    kind: str = "written"
 
     def line(self) -> str:
         def quoted(text: str | None) -> str:
             return f'"{text}"' if text is not None else "none"
 
-        return f"source of {self.path}: {quoted(self.old)} → {quoted(self.new)}"
+        label = "source of" if self.kind == "written" else "catalog source of"
+        return f"{label} {self.path}: {quoted(self.old)} → {quoted(self.new)}"
 
 
 @dataclass
@@ -166,10 +181,15 @@ class ScenarioDiff:
 
     @property
     def written_inputs(self) -> list[Change]:
-        return [c for c in self.inputs if c.written]
+        """The inputs shown as causes: those the author wrote, or, when none of them changed
+        (the catalog or the model did: two JSON results), every changed figure."""
+        written = [c for c in self.inputs if c.written]
+        return written or list(self.inputs)
 
     @property
     def following_inputs(self) -> list[Change]:
+        if not any(c.written for c in self.inputs):
+            return []
         return [c for c in self.inputs if not c.written]
 
     def groups(self) -> list[tuple[tuple[str, ...], list[Change]]]:
@@ -197,6 +217,9 @@ class Diff:
 
     #: Hidden moves of scenarios that have nothing else to show.
     hidden_elsewhere: int = 0
+    #: Where the two sides come from, when not from scenario files evaluated here: one line
+    #: for the header (`both sides from JSON results: ...`).
+    sides: str = ""
 
     @property
     def hidden(self) -> int:
@@ -315,29 +338,38 @@ def _is_written(before: MetricResult | None, after: MetricResult | None) -> bool
     )
 
 
-def _input_ancestors(result: Result) -> Callable[[str], frozenset[str]]:
+def _input_ancestors(result: Evaluated) -> Callable[[str], frozenset[str]]:
     """The input nodes a node of `result` is computed from, however indirectly: each node
-    carries the names it was computed from (references' figures included)."""
+    carries the names it was computed from (references' figures included). Walked without
+    recursion: a graph read from a JSON file may be a chain of any length, or even a cycle."""
     memo: dict[str, frozenset[str]] = {}
 
     def ancestors(name: str) -> frozenset[str]:
-        if name in memo:
-            return memo[name]
-        memo[name] = frozenset()  # a cycle cannot occur; this only guards the recursion
-        node = result.metrics.get(name)
-        if node is None:
-            found = frozenset({name})
-        else:
-            found = frozenset().union(*(ancestors(parent) for parent in node.inputs))
-        memo[name] = found
-        return found
+        visiting: set[str] = set()
+        stack = [(name, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if current in memo:
+                continue
+            node = result.metrics.get(current)
+            if node is None:
+                memo[current] = frozenset({current})
+            elif expanded:
+                # A parent without a memo is still being expanded: a cycle, it adds nothing.
+                memo[current] = frozenset().union(*(memo.get(p, frozenset()) for p in node.inputs))
+                visiting.discard(current)
+            elif current not in visiting:
+                visiting.add(current)
+                stack.append((current, True))
+                stack.extend((parent, False) for parent in node.inputs if parent not in memo)
+        return memo[name]
 
     return ancestors
 
 
 def _node_changes(
-    old: dict[str, MetricResult],
-    new: dict[str, MetricResult],
+    old: Mapping[str, MetricResult],
+    new: Mapping[str, MetricResult],
     kind: str,
     threshold: float,
     show_all: bool,
@@ -366,6 +398,7 @@ def _node_changes(
             node.importance if node else 0,
             ref.meaning,
             written=kind == "metric" or _is_written(before, after),
+            origin=(after.origin if after is not None else None) or "",
         )
         rel = change.relative
         below_threshold = (
@@ -413,9 +446,46 @@ def _attribute(
                 change.meaning,
                 tuple(causes),
                 change.written,
+                change.origin,
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """One evaluated scenario as the diff reads it: values, origins and sources, the input
+    graph (each node's `inputs`), claims and warnings. Made from a Result evaluated here
+    (`evaluated`) or from the JSON of `scendsl eval --format json` from any scendsl version
+    and catalog (scendsl.report.diff_json), so that both are compared by one code path."""
+
+    name: str
+    title: str
+    inputs: Mapping[str, MetricResult]
+    metrics: Mapping[str, MetricResult]
+    claims: tuple[ClaimResult, ...]
+    #: (id, text) of each warning (scendsl.report.warnings), in rule order.
+    warnings: tuple[tuple[str, str], ...]
+    #: The citations written in the scenario (`... source "..."`), by path.
+    citations: Mapping[str, str]
+
+    def find(self, name: str) -> MetricResult | None:
+        """An input or a metric by name, None when the scenario lacks it."""
+        node = self.inputs.get(name)
+        return node if node is not None else self.metrics.get(name)
+
+
+def evaluated(result: Result) -> Evaluated:
+    """What the diff needs of a Result evaluated in this process."""
+    return Evaluated(
+        result.name,
+        result.title,
+        result.inputs,
+        result.metrics,
+        tuple(result.claims),
+        tuple((w.id, w.text) for w in scenario_warnings(result)),
+        result.scenario.citations,
+    )
 
 
 def diff_results(
@@ -424,13 +494,33 @@ def diff_results(
     threshold: float = 0.0,
     *,
     show_all: bool = False,
-    old_sweeps: Sequence[SweepTable] = (),
-    new_sweeps: Sequence[SweepTable] = (),
+    old_sweeps: Sequence[TableLike] = (),
+    new_sweeps: Sequence[TableLike] = (),
 ) -> Diff:
     """Compare two evaluations scenario by scenario, and their sweeps variant by variant.
 
     `threshold` (per cent) hides metrics that moved less; `show_all` keeps every move,
     including those that do not change the value as shown."""
+    return diff_evaluated(
+        [evaluated(r) for r in old],
+        [evaluated(r) for r in new],
+        threshold,
+        show_all=show_all,
+        old_sweeps=old_sweeps,
+        new_sweeps=new_sweeps,
+    )
+
+
+def diff_evaluated(
+    old: list[Evaluated],
+    new: list[Evaluated],
+    threshold: float = 0.0,
+    *,
+    show_all: bool = False,
+    old_sweeps: Sequence[TableLike] = (),
+    new_sweeps: Sequence[TableLike] = (),
+) -> Diff:
+    """`diff_results` on what the diff needs of each scenario (`Evaluated`)."""
     old_by_name = {r.name: r for r in old}
     new_by_name = {r.name: r for r in new}
     entries: list[ScenarioDiff] = []
@@ -459,7 +549,7 @@ def diff_results(
             _rating_flips(before, after, rules),
             _warning_flips(before, after),
             hidden_inputs + hidden_metrics,
-            _source_changes(before, after),
+            _source_changes(before, after, any(c.written for c in inputs)),
         )
         if (
             entry.inputs
@@ -494,13 +584,36 @@ def diff_results(
     )
 
 
-def _source_changes(before: Result, after: Result) -> list[SourceChange]:
-    old, new = before.scenario.citations, after.scenario.citations
+def _source_changes(
+    before: Evaluated, after: Evaluated, written_changed: bool
+) -> list[SourceChange]:
+    """Citations written in the scenario that changed, then the cited sources of catalog and
+    default figures: of the same entry on both sides (with one catalog on both sides, as when
+    scenario files are compared here, these never differ), or of any entry when nothing
+    written changed (the catalog did; else a new entry merely follows a written change)."""
+    old, new = before.citations, after.citations
     paths = list(old) + [p for p in new if p not in old]
-    return [SourceChange(p, old.get(p), new.get(p)) for p in paths if old.get(p) != new.get(p)]
+    changes = [SourceChange(p, old.get(p), new.get(p)) for p in paths if old.get(p) != new.get(p)]
+    for name, node in after.inputs.items():
+        previous = before.inputs.get(name)
+        if (
+            previous is None
+            or (written_changed and previous.origin != node.origin)
+            or _is_written(previous, node)
+            or previous.sources == node.sources
+        ):
+            continue
+        changes.append(
+            SourceChange(name, _sources_text(previous), _sources_text(node), kind="catalog")
+        )
+    return changes
 
 
-def _flips(before: Result, after: Result) -> list[ClaimFlip]:
+def _sources_text(node: MetricResult) -> str | None:
+    return "; ".join(node.sources) if node.sources else None
+
+
+def _flips(before: Evaluated, after: Evaluated) -> list[ClaimFlip]:
     old_claims = {(c.metric, c.op, c.expected, c.quote): c for c in before.claims}
     flips = []
     for claim in after.claims:
@@ -526,14 +639,14 @@ def _flips(before: Result, after: Result) -> list[ClaimFlip]:
     return flips
 
 
-def _value(result: Result, name: str) -> Any:
+def _value(result: Evaluated, name: str) -> Any:
     """A node's value by name (inputs and metrics alike), None when the scenario lacks it."""
     node = result.find(name)
     return node.value if node is not None else None
 
 
 def _rating_flips(
-    before: Result, after: Result, rules: tuple[RiskDefinition, ...]
+    before: Evaluated, after: Evaluated, rules: tuple[RiskDefinition, ...]
 ) -> list[RatingFlip]:
     """Risk ratings (the register's `risk.<key>` metrics, which the evaluation has rated),
     then the export status."""
@@ -549,13 +662,13 @@ def _rating_flips(
     return flips
 
 
-def _warning_flips(before: Result, after: Result) -> list[WarningFlip]:
+def _warning_flips(before: Evaluated, after: Evaluated) -> list[WarningFlip]:
     """Warnings that appear or vanish; one that stays, even with other figures in its text,
     is not a change."""
-    old = {w.id: w for w in scenario_warnings(before)}
-    new = {w.id: w for w in scenario_warnings(after)}
-    return [WarningFlip(i, w.text, True) for i, w in new.items() if i not in old] + [
-        WarningFlip(i, w.text, False) for i, w in old.items() if i not in new
+    old = dict(before.warnings)
+    new = dict(after.warnings)
+    return [WarningFlip(i, text, True) for i, text in new.items() if i not in old] + [
+        WarningFlip(i, text, False) for i, text in old.items() if i not in new
     ]
 
 
@@ -620,7 +733,13 @@ def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]
         ("yellow" if flip.appeared else "green", f"    {flip.line()}") for flip in entry.warnings
     ]
     for change in entry.written_inputs:
-        lines.append(("", f"    input  {change.name}: {change.old_text()} → {change.new_text()}"))
+        lines.append(
+            (
+                "",
+                f"    input  {change.name}: {change.old_text()} → {change.new_text()}"
+                + change.origin_note(),
+            )
+        )
     lines += [("cyan", f"    {source.line()}") for source in entry.sources]
     following = entry.following_inputs
     if show_all:
@@ -676,9 +795,14 @@ def _all_lines(diff: Diff) -> list[tuple[str, str]]:
     return lines
 
 
+def _sides(diff: Diff) -> list[str]:
+    """The header line saying where both sides come from, when not from scenario files."""
+    return [diff.sides] if diff.sides else []
+
+
 def render_text(diff: Diff) -> str:
     """Plain text (the terminal shows it coloured through rich when attached)."""
-    lines = [diff.headline(), ""] + [text for _, text in _all_lines(diff)]
+    lines = [*_sides(diff), diff.headline(), ""] + [text for _, text in _all_lines(diff)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -686,6 +810,8 @@ def render_rich(diff: Diff, console) -> None:
     """The same lines as render_text, coloured."""
     from scendsl.terminal import rich_text
 
+    for line in _sides(diff):
+        console.print(rich_text(line, "dim"))
     console.print(rich_text(diff.headline(), "bold"))
     console.print()
     for style, text in _all_lines(diff):
@@ -694,7 +820,8 @@ def render_rich(diff: Diff, console) -> None:
 
 def render_markdown(diff: Diff) -> str:
     """For a pull-request comment: headline, summary table, full detail inside <details>."""
-    lines = ["### scendsl diff", "", _md(diff.headline()), ""]
+    lines = ["### scendsl diff", "", *(_md(line) for line in _sides(diff))]
+    lines += ["", _md(diff.headline()), ""] if diff.sides else [_md(diff.headline()), ""]
     if not diff.changed:
         return "\n".join(lines)
     lines += [
@@ -714,6 +841,8 @@ def render_markdown(diff: Diff) -> str:
                 else "sources only"
                 if entry.sources and not entry.inputs
                 else "inputs only"
+                if entry.inputs
+                else "—"
             )
         )
         claims = ", ".join(_claim_text(f) for f in entry.flips) or "—"
@@ -765,7 +894,8 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
     if entry.sources:
         lines += ["| source of | old | new |", "|---|---|---|"]
         lines += [
-            f"| {_md(c.path)} | {_md(c.old or 'none')} | {_md(c.new or 'none')} |"
+            f"| {_md(c.path)}{' (catalog)' if c.kind == 'catalog' else ''} "
+            f"| {_md(c.old or 'none')} | {_md(c.new or 'none')} |"
             for c in entry.sources
         ]
         lines.append("")
@@ -773,7 +903,7 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
     if entry.inputs:
         lines += ["| input | old | new |", "|---|---|---|"]
         lines += [
-            f"| {_md(c.name)} | {_md(c.old_text())} | {_md(c.new_text())} |"
+            f"| {_md(c.name + c.origin_note())} | {_md(c.old_text())} | {_md(c.new_text())} |"
             for c in entry.written_inputs
         ]
         if show_all:
@@ -835,6 +965,8 @@ def render_json(diff: Diff) -> str:
             data["moved_by"] = list(change.moved_by)
         else:
             data["written"] = change.written
+            if not change.written and change.origin:
+                data["origin"] = change.origin
         return data
 
     def move_data(move: VariantMove) -> dict[str, Any]:
@@ -848,7 +980,8 @@ def render_json(diff: Diff) -> str:
             "unit": _unit(move.name),
         }
 
-    document = {
+    document: dict[str, Any] = {"sides": diff.sides} if diff.sides else {}
+    document |= {
         "headline": diff.headline(),
         "changed": diff.changed,
         "claims_now_failing": diff.claims_now_failing,
@@ -888,7 +1021,11 @@ def render_json(diff: Diff) -> str:
                 ],
                 "inputs": [change_data(c) for c in e.inputs],
                 "metrics": [change_data(c) for c in e.metrics],
-                "sources": [{"path": c.path, "old": c.old, "new": c.new} for c in e.sources],
+                "sources": [
+                    {"path": c.path, "old": c.old, "new": c.new}
+                    | ({"kind": c.kind} if c.kind != "written" else {})
+                    for c in e.sources
+                ],
                 "hidden": e.hidden,
             }
             for e in diff.scenarios

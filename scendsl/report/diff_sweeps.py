@@ -11,23 +11,57 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from scendsl.model.registry import REGISTRY
 from scendsl.report.numbers import format_value, sig
 
-if TYPE_CHECKING:
-    from scendsl.model.sweep import SweepTable
-
 #: Beyond this many moved variants of one metric, "the displayed value moved" is judged by the
 #: relative change (3 significant figures shown) instead of formatting every value.
 FORMAT_CHECK_LIMIT = 20_000
 #: How many added or removed variant names are named before "and N more".
 NAMES_SHOWN = 8
+
+
+class _AxisLike(Protocol):
+    @property
+    def path(self) -> str: ...
+    @property
+    def values(self) -> Sequence[Any]: ...
+    @property
+    def labels(self) -> Sequence[str]: ...
+
+
+class _SweepLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def base(self) -> str: ...
+    @property
+    def axes(self) -> Sequence[_AxisLike]: ...
+
+
+class _ColumnLike(Protocol):
+    def value(self, index: int) -> Any: ...
+
+
+class TableLike(Protocol):
+    """What the diff reads of a sweep's table: a SweepTable evaluated here, or one read from
+    the JSON of `scendsl eval --format json --sweeps` (scendsl.report.diff_json)."""
+
+    @property
+    def sweep(self) -> _SweepLike: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def numbers(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def categories(self) -> Mapping[str, _ColumnLike]: ...
+    def name(self, index: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -116,8 +150,8 @@ NodeInfo = tuple[str, str, str, int]
 
 
 def diff_sweeps(
-    old: list[SweepTable],
-    new: list[SweepTable],
+    old: list[TableLike],
+    new: list[TableLike],
     threshold: float = 0.0,
     show_all: bool = False,
     nodes: Mapping[str, NodeInfo] | None = None,
@@ -154,7 +188,7 @@ def diff_sweeps(
     return out
 
 
-def _axes(table: SweepTable) -> tuple[str, ...]:
+def _axes(table: TableLike) -> tuple[str, ...]:
     return tuple(axis.path for axis in table.sweep.axes)
 
 
@@ -167,7 +201,7 @@ def _axis_key(value: object, label: str) -> object:
     return label
 
 
-def _keys(table: SweepTable) -> dict[tuple[object, ...], int]:
+def _keys(table: TableLike) -> dict[tuple[object, ...], int]:
     """Each variant's axis values → its index (variants in `Sweep.variants()` order)."""
     per_axis = [
         [_axis_key(v, label) for v, label in zip(axis.values, axis.labels, strict=True)]
@@ -178,7 +212,7 @@ def _keys(table: SweepTable) -> dict[tuple[object, ...], int]:
 
 
 def _compare(
-    before: SweepTable, after: SweepTable, threshold: float, show_all: bool, info: _NodeLookup
+    before: TableLike, after: TableLike, threshold: float, show_all: bool, info: _NodeLookup
 ) -> SweepDiff:
     entry = SweepDiff(
         after.sweep.name,
@@ -257,7 +291,7 @@ def _number_move(
     name: str,
     old: np.ndarray,
     new: np.ndarray,
-    after: SweepTable,
+    after: TableLike,
     new_index: np.ndarray,
     threshold: float,
     show_all: bool,
@@ -316,7 +350,7 @@ def _category_move(
     new_column: Any,
     old_index: np.ndarray,
     new_index: np.ndarray,
-    after: SweepTable,
+    after: TableLike,
 ) -> VariantMove | None:
     old_values = [old_column.value(int(i)) for i in old_index]
     new_values = [new_column.value(int(i)) for i in new_index]

@@ -5,7 +5,7 @@ scendsl.report.tables).
 The JSON shape tool builders read (`SCHEMA_VERSION`, the document's `version`; described in full
 by `eval_schema`, printed by `scendsl schema` under `eval`):
 ```
-{"version": 1,
+{"version": 1, "scendsl": "<the version that wrote it>",
  "scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
                 "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line"}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
@@ -199,8 +199,12 @@ def write_eval_json(
     """The `scendsl eval --format json` document, written as it is made: each sweep's table
     (`table_of`) is streamed, so a million variants never sit in memory. `spreads`: the default
     MFU's spread by scenario name (those without cluster.mfu)."""
+    from scendsl.defaults import VERSION
+
     spreads = spreads or {}
-    out.write(f'{{"version": {SCHEMA_VERSION},\n "scenarios": [')
+    # Which scendsl wrote it: `scendsl diff OLD.json NEW.json` names each side's.
+    writer = json.dumps(VERSION)
+    out.write(f'{{"version": {SCHEMA_VERSION},\n "scendsl": {writer},\n "scenarios": [')
     for index, result in enumerate(results):
         text = json.dumps(
             result_data(result, runs.get(result.name), spreads.get(result.name)),
@@ -410,6 +414,10 @@ def eval_schema() -> dict[str, Any]:
                 "const": SCHEMA_VERSION,
                 "description": "the version of this document's shape; raised when a field "
                 "is renamed or removed or changes meaning (new fields keep it)",
+            },
+            "scendsl": {
+                **_STRING,
+                "description": "the version of the scendsl that wrote the document",
             },
             "scenarios": {"type": "array", "items": {"$ref": "#/$defs/scenario"}},
             "sweeps": {"type": "array", "items": {"$ref": "#/$defs/sweep"}},

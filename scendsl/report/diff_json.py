@@ -1,0 +1,460 @@
+"""`scendsl diff OLD.json NEW.json`: two results of `scendsl eval --format json [--sweeps]`.
+
+Each side may come from another scendsl version and another catalog (the base branch's checkout
+and a pull request's, each evaluated with its own scendsl), so a change of a catalog figure, a
+calibration constant or a formula shows as well as a change of a scenario. The files are read
+into the diff's own view of a scenario (scendsl.report.diff.Evaluated) and of a sweep's table
+(TableLike), so the comparison and the renderers are those of a diff of scenario files.
+
+Only a document of the `eval` shape at this scendsl's `SCHEMA_VERSION` is read; a file that is
+not JSON, has another shape or version, or is larger than `MAX_RESULT_JSON_BYTES` is refused
+with a located error. Every string read is made visible (scendsl.terminal.visible_path): a
+control character in a name cannot reach the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from scendsl.defaults import MAX_RESULT_JSON_BYTES
+from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span
+from scendsl.files.discovery import open_regular
+from scendsl.files.problems import problem, reason
+from scendsl.model.evaluate import ClaimResult, MetricResult
+from scendsl.model.registry import REGISTRY
+from scendsl.report.diff import _WRITTEN_ORIGIN, Diff, Evaluated, diff_evaluated
+from scendsl.report.export import SCHEMA_VERSION
+from scendsl.terminal import visible_path
+
+_HINT = "make it with `scendsl eval PATH --format json [--sweeps] > FILE.json`"
+_CLAIM_OPS = frozenset({"<", "<=", ">", ">=", "==", "!=", "~="})
+
+
+@dataclass
+class EvalDocument:
+    """One `eval --format json` file as the diff reads it."""
+
+    path: str
+    #: The scendsl that wrote it (`scendsl` in the document), None when it does not say.
+    scendsl: str | None
+    scenarios: list[Evaluated]
+    sweeps: list[JsonSweepTable] = field(default_factory=list)
+
+
+def is_result_file(path: str) -> bool:
+    """Whether `scendsl diff` reads `path` as an `eval --format json` result."""
+    return path.lower().endswith(".json")
+
+
+def diff_result_files(
+    old_path: str, new_path: str, threshold: float = 0.0, *, show_all: bool = False
+) -> Diff:
+    """Compare two `eval --format json` files; the header says where both sides come from."""
+    old, new = read_eval_json(old_path), read_eval_json(new_path)
+    diff = diff_evaluated(
+        old.scenarios,
+        new.scenarios,
+        threshold,
+        show_all=show_all,
+        old_sweeps=old.sweeps,
+        new_sweeps=new.sweeps,
+    )
+    diff.sides = (
+        f"Both sides from JSON results: old {visible_path(old.path)} "
+        f"(scendsl {old.scendsl or 'version not recorded'}), new {visible_path(new.path)} "
+        f"(scendsl {new.scendsl or 'version not recorded'})."
+    )
+    return diff
+
+
+def read_eval_json(path: str) -> EvalDocument:
+    """Read and check one `eval --format json` file; ScenarioError (located) when it is not one."""
+    try:
+        with open_regular(path) as handle:
+            raw = handle.read(MAX_RESULT_JSON_BYTES + 1)
+    except OSError as error:
+        raise problem(f"cannot read the result file: {reason(error)}", path) from None
+    if len(raw) > MAX_RESULT_JSON_BYTES:
+        raise problem(
+            f"the result file is larger than {MAX_RESULT_JSON_BYTES // 2**20} MiB",
+            path,
+            "compare fewer scenarios or sweeps at a time",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise problem(
+            f"the result file is not UTF-8 text (byte {error.start})", path, _HINT
+        ) from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except _Shape as error:
+        raise problem(
+            f"not a result of `scendsl eval --format json`: {error}", path, _HINT
+        ) from None
+    except json.JSONDecodeError as error:
+        span = Span(path, error.lineno, error.colno)
+        raise ScenarioError([Diagnostic(f"not JSON: {error.msg}", span, _HINT)]) from None
+    except RecursionError:
+        raise problem("not JSON this diff reads: nested too deeply", path, _HINT) from None
+    return _Reader(path).document(document)
+
+
+class _Shape(ScendslError):
+    """The document is not of the `eval` shape: where (a JSON path) and what; turned into a
+    located ScenarioError by `_Reader.document` before it leaves this module."""
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def document(self, data: Any) -> EvalDocument:
+        try:
+            return self._document(data)
+        except _Shape as error:
+            raise problem(
+                f"not a result of `scendsl eval --format json`: {error}", self.path, _HINT
+            ) from None
+
+    def _document(self, data: Any) -> EvalDocument:
+        top = _object(data, "the document")
+        if "version" not in top:
+            raise _Shape("no `version`")
+        version = top["version"]
+        if version != SCHEMA_VERSION or isinstance(version, bool):
+            raise _Shape(
+                f"its format is version {_shown(version)}, this scendsl reads version "
+                f"{SCHEMA_VERSION} (evaluate both sides with a scendsl of the same format)"
+            )
+        writer = top.get("scendsl")
+        scenarios = [
+            self._scenario(item, f"scenarios[{i}]")
+            for i, item in enumerate(_list(top.get("scenarios"), "scenarios"))
+        ]
+        _unique([s.name for s in scenarios], "scenario")
+        sweeps = [
+            self._sweep(item, f"sweeps[{i}]")
+            for i, item in enumerate(_list(top.get("sweeps", []), "sweeps"))
+        ]
+        _unique([t.sweep.name for t in sweeps], "sweep")
+        return EvalDocument(
+            self.path,
+            _text(writer, "scendsl") if writer is not None else None,
+            scenarios,
+            sweeps,
+        )
+
+    def _scenario(self, data: Any, where: str) -> Evaluated:
+        item = _object(data, where)
+        name = _text(item.get("name"), f"{where}.name")
+        inputs = self._figures(item.get("inputs"), f"{where}.inputs", "input")
+        metrics = self._figures(item.get("metrics"), f"{where}.metrics", "metric")
+        claims = tuple(
+            _claim(c, f"{where}.claims[{i}]")
+            for i, c in enumerate(_list(item.get("claims"), f"{where}.claims"))
+        )
+        warnings = []
+        prefix = f"scenario '{name}': "
+        for i, entry in enumerate(_list(item.get("warnings", []), f"{where}.warnings")):
+            warning = _object(entry, f"{where}.warnings[{i}]")
+            message = _text(warning.get("message"), f"{where}.warnings[{i}].message")
+            # The JSON's message names the scenario; the diff's lines name it once above.
+            text = message[len(prefix) :] if message.startswith(prefix) else message
+            warnings.append((_text(warning.get("id"), f"{where}.warnings[{i}].id"), text))
+        # A citation written in the scenario is the source of the input it sets.
+        citations = {
+            n: "; ".join(node.sources)
+            for n, node in inputs.items()
+            if node.sources and node.origin and _written(node.origin)
+        }
+        return Evaluated(
+            name,
+            _text(item.get("title"), f"{where}.title"),
+            inputs,
+            metrics,
+            claims,
+            tuple(warnings),
+            citations,
+        )
+
+    def _figures(self, data: Any, where: str, kind: str) -> dict[str, MetricResult]:
+        out = {}
+        for raw_name, entry in _object(data, where).items():
+            name = visible_path(raw_name)
+            at = f"{where}.{name}"
+            figure = _object(entry, at)
+            if "value" not in figure:
+                raise _Shape(f"{at}: no `value`")
+            unit = _text(figure.get("unit"), f"{at}.unit")
+            origin = figure.get("origin")
+            out[name] = MetricResult(
+                name,
+                kind,
+                _value(figure["value"], f"{at}.value"),
+                unit,
+                _dimension_of(name, unit),
+                _text(figure.get("meaning"), f"{at}.meaning"),
+                inputs=_texts(figure.get("inputs", []), f"{at}.inputs"),
+                sources=_texts(figure.get("sources", []), f"{at}.sources"),
+                origin=_text(origin, f"{at}.origin") if origin is not None else None,
+            )
+        return out
+
+    def _sweep(self, data: Any, where: str) -> JsonSweepTable:
+        item = _object(data, where)
+        axes = []
+        for i, entry in enumerate(_list(item.get("axes"), f"{where}.axes")):
+            axis = _object(entry, f"{where}.axes[{i}]")
+            labels = _texts(axis.get("values"), f"{where}.axes[{i}].values")
+            if not labels:
+                raise _Shape(f"{where}.axes[{i}]: no values")
+            axes.append((_text(axis.get("path"), f"{where}.axes[{i}].path"), labels))
+        if not axes:
+            raise _Shape(f"{where}: no axes")
+        variants = _list(item.get("variants"), f"{where}.variants")
+        size = math.prod(len(labels) for _, labels in axes)
+        if len(variants) != size:
+            raise _Shape(
+                f"{where}: {len(variants)} variants where its axes make {size} "
+                "(`eval --format json --sweeps` writes every variant)"
+            )
+        names: list[str] = []
+        rows: list[Mapping[str, Any]] = []
+        shape = [len(labels) for _, labels in axes]
+        for index, entry in enumerate(variants):
+            at = f"{where}.variants[{index}]"
+            variant = _object(entry, at)
+            point = _object(variant.get("point"), f"{at}.point")
+            position = np.unravel_index(index, shape) if shape else ()
+            for (path, labels), p in zip(axes, position, strict=True):
+                if point.get(path) != labels[int(p)]:
+                    raise _Shape(f"{at}: not in the order of the axes' values (last axis fastest)")
+            names.append(_text(variant.get("name"), f"{at}.name"))
+            rows.append(_object(variant.get("values"), f"{at}.values"))
+        return JsonSweepTable.of(
+            _text(item.get("name"), f"{where}.name"),
+            _text(item.get("base"), f"{where}.base"),
+            axes,
+            names,
+            rows,
+        )
+
+
+# ------------------------------------------------------------------------------ sweep tables
+@dataclass(frozen=True)
+class _Axis:
+    path: str
+    values: tuple[Any, ...]  # the resolved value where the variants carry it, else the label
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Sweep:
+    name: str
+    base: str
+    axes: tuple[_Axis, ...]
+
+
+@dataclass(frozen=True)
+class _Column:
+    values: tuple[Any, ...]
+
+    def value(self, index: int) -> Any:
+        return self.values[index]
+
+
+@dataclass(frozen=True)
+class JsonSweepTable:
+    """A sweep's variants read from JSON, as the diff reads a SweepTable (TableLike)."""
+
+    sweep: _Sweep
+    size: int
+    numbers: Mapping[str, np.ndarray]
+    categories: Mapping[str, _Column]
+    names: tuple[str, ...]
+
+    def name(self, index: int) -> str:
+        return self.names[index]
+
+    @staticmethod
+    def of(
+        name: str,
+        base: str,
+        axes: Sequence[tuple[str, tuple[str, ...]]],
+        names: list[str],
+        rows: list[Mapping[str, Any]],
+    ) -> JsonSweepTable:
+        """The table of `rows` (each variant's values), in the axes' order."""
+        columns: dict[str, list[Any]] = {}
+        for index, row in enumerate(rows):
+            for raw_name, value in row.items():
+                column = columns.setdefault(visible_path(raw_name), [None] * len(rows))
+                column[index] = _value(value, f"sweeps.{name}.values")
+        numbers: dict[str, np.ndarray] = {}
+        categories: dict[str, _Column] = {}
+        for key, column in columns.items():
+            if all(v is None or _is_number(v) for v in column):
+                numbers[key] = np.asarray(
+                    [np.nan if v is None else float(v) for v in column], dtype=float
+                )
+            else:
+                categories[key] = _Column(tuple(column))
+        stride = len(rows)
+        resolved = []
+        for path, labels in axes:
+            stride //= len(labels)
+            # An axis names a field (`year`); the variants carry it as an input (`scenario.year`).
+            carried = columns.get(path) or columns.get(f"scenario.{path}")
+            values = tuple(
+                carried[j * stride]
+                if carried is not None and _is_number(carried[j * stride])
+                else label
+                for j, label in enumerate(labels)
+            )
+            resolved.append(_Axis(path, values, labels))
+        return JsonSweepTable(
+            _Sweep(name, base, tuple(resolved)), len(rows), numbers, categories, tuple(names)
+        )
+
+
+# -------------------------------------------------------------------------------- the checks
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Shape(f"{where}: expected an object, got {_kind(value)}")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Shape(f"{where}: expected a list, got {_kind(value)}")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise _Shape(f"{where}: expected text, got {_kind(value)}")
+    return visible_path(value)
+
+
+def _texts(value: Any, where: str) -> tuple[str, ...]:
+    return tuple(_text(v, f"{where}[{i}]") for i, v in enumerate(_list(value, where)))
+
+
+def _value(value: Any, where: str, *, breakdown: bool = True) -> Any:
+    """A figure's value: a number, text, a flag, null, or a breakdown (an object of such)."""
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        if abs(value) > _LARGEST:  # JSON integers have no bound; floats do
+            raise _Shape(f"{where}: a number too large")
+        return value
+    if isinstance(value, str):
+        return visible_path(value)
+    if isinstance(value, dict) and breakdown:
+        return {visible_path(str(k)): _value(v, where, breakdown=False) for k, v in value.items()}
+    raise _Shape(f"{where}: expected a number, text, a flag or null, got {_kind(value)}")
+
+
+_LARGEST = 1e300
+
+
+def _refuse_constant(name: str) -> float:
+    raise _Shape(f"{name} is not a value `eval --format json` writes (n/a is null)")
+
+
+def _claim(data: Any, where: str) -> ClaimResult:
+    item = _object(data, where)
+    op = _text(item.get("op"), f"{where}.op")
+    if op not in _CLAIM_OPS:
+        raise _Shape(f"{where}.op: unknown comparison {op!r}")
+    expected = _value(item.get("expected"), f"{where}.expected", breakdown=False)
+    if expected is None:
+        raise _Shape(f"{where}.expected: expected a number, text or a flag")
+    actual = _value(item.get("actual"), f"{where}.actual", breakdown=False)
+    holds = item.get("holds")
+    if holds is not None and not isinstance(holds, bool):
+        raise _Shape(f"{where}.holds: expected true, false or null")
+    tolerance = item.get("tolerance")
+    if tolerance is not None and (not _is_number(tolerance) or abs(tolerance) > _LARGEST):
+        raise _Shape(f"{where}.tolerance: expected a number or null")
+    line = item.get("line")
+    if not isinstance(line, int) or isinstance(line, bool):
+        raise _Shape(f"{where}.line: expected an integer")
+    # Built without validation: every field was checked above, as the evaluation builds them.
+    return ClaimResult.model_construct(
+        metric=_text(item.get("metric"), f"{where}.metric"),
+        op=op,
+        expected=expected,
+        actual=actual,
+        holds=holds,
+        margin=None,
+        tolerance=float(tolerance) if tolerance is not None else None,
+        unit=_text(item.get("unit"), f"{where}.unit"),
+        quote=_text(item.get("quote"), f"{where}.quote"),
+        file=_text(item.get("file"), f"{where}.file"),
+        line=line,
+    )
+
+
+def _unique(names: list[str], kind: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise _Shape(f"two {kind}s named {name!r}")
+        seen.add(name)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a flag"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "an object"
+    return "a list" if isinstance(value, list) else type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    return visible_path(json.dumps(value))[:40]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _written(origin: str) -> bool:
+    return _WRITTEN_ORIGIN.search(origin) is not None
+
+
+def _dimension_of(name: str, unit: str) -> str:
+    """The JSON gives each figure its unit, not its dimension: the registry's node (or the
+    per-reference node it is a copy of) knows it; else the dimension whose base unit it is."""
+    node = REGISTRY.nodes.get(name)
+    if node is None:
+        parts = name.split(".")
+        for index in range(1, len(parts) - 1):
+            template = ".".join([*parts[:index], "{ref}", *parts[index + 1 :]])
+            node = REGISTRY.nodes.get(template)
+            if node is not None:
+                break
+    if node is not None:
+        return node.dimension
+    return _dimensions_by_unit().get(unit, "number")
+
+
+@lru_cache(maxsize=1)
+def _dimensions_by_unit() -> dict[str, str]:
+    # "1" is the unit of several dimensions (number, fraction): a plain number then.
+    return {n.unit: n.dimension for n in REGISTRY.nodes.values() if n.unit not in ("", "1")}
