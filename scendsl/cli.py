@@ -35,6 +35,7 @@ from scendsl.errors import (
     ScendslError,
     group_shared,
 )
+from scendsl.suggest import quoted
 from scendsl.terminal import StreamClosed, visible_path
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
     from scendsl.suggest import suggest
 
     hint = suggest(name, candidates)
-    line = f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else "")
+    line = f"error: unknown {kind} {quoted(name)}" + (f"; {hint}" if hint else "")
     print(visible_path(line), file=sys.stderr)  # one line, whatever the name holds
     return EXIT_INPUT
 

@@ -94,6 +94,16 @@ class Diagnostic:
     scenario: str | None = None
     text: str | None = None
 
+    def __post_init__(self) -> None:
+        # A message that repeats a hostile length of user text is bounded here, once for every
+        # maker of diagnostics (suggest.quoted is the way to quote; this is the net under it).
+        from scendsl.suggest import bounded_message
+
+        for name in ("message", "text"):
+            value = getattr(self, name)
+            if value is not None and len(value) > 1_000:
+                object.__setattr__(self, name, bounded_message(value))
+
     def render(self) -> str:
         """Compiler-style text: location, message, the source line with a caret, hint, related."""
         from scendsl.terminal import visible, visible_path

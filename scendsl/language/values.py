@@ -33,7 +33,7 @@ from scendsl.language.units import (
     parse_number,
 )
 from scendsl.scenario import MixShare, Parallelism, Uncertain
-from scendsl.suggest import suggest
+from scendsl.suggest import quoted, suggest
 
 if TYPE_CHECKING:
     from scendsl.language.passes.state import Definition
@@ -167,7 +167,7 @@ class ValueReader:
             if unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
                 self.sink.error(
-                    f"unknown unit '{unit_atom.text}'",
+                    f"unknown unit {quoted(unit_atom.text)}",
                     unit_atom.span,
                     magnitude_word_hint(number_atom.text, unit_atom.text)
                     or suggest(unit_atom.text, UNITS)
@@ -266,7 +266,7 @@ class ValueReader:
             region = atom.text if atom.kind == "word" else self.string(atom)
             if region is not None and not is_region(region, self.catalog):
                 self.sink.error(
-                    f"unknown region '{region}'",
+                    f"unknown region {quoted(region)}",
                     atom.span,
                     subdivision_hint(region)
                     or suggest(region, self.catalog.regions)
@@ -283,7 +283,7 @@ class ValueReader:
         if kind == "enum":
             if name not in spec.choices:
                 self.sink.error(
-                    f"unknown {label} '{name}'",
+                    f"unknown {label} {quoted(name)}",
                     atom.span,
                     alias_hint(label, name)
                     or suggest(name, spec.choices)
@@ -295,7 +295,7 @@ class ValueReader:
             if name not in self.catalog.accelerators and name not in self.accelerators:
                 known = list(self.catalog.accelerators) + list(self.accelerators)
                 self.sink.error(
-                    f"unknown accelerator '{name}'",
+                    f"unknown accelerator {quoted(name)}",
                     atom.span,
                     suggest(name, known)
                     or "define it with an 'accelerator' block, or use one of: "
@@ -413,7 +413,7 @@ class ValueReader:
         for name, value_atom, name_span in entries:
             if name not in self.catalog.energy_sources:
                 self.sink.error(
-                    f"unknown energy source '{name}'",
+                    f"unknown energy source {quoted(name)}",
                     name_span,
                     suggest(name, self.catalog.energy_sources)
                     or "one of: " + ", ".join(sorted(self.catalog.energy_sources)),
@@ -433,7 +433,7 @@ class ValueReader:
             share = number.value
             if not 0 < share <= 1:
                 self.sink.error(
-                    f"the share of '{name}' must be between 0% and 100%", value_atom.span
+                    f"the share of {quoted(name)} must be between 0% and 100%", value_atom.span
                 )
                 ok = False
                 continue
@@ -457,7 +457,7 @@ class ValueReader:
         for name, value_atom, name_span in entries:
             if name not in F.PARALLELISM_KEYS:
                 self.sink.error(
-                    f"unknown kind of parallelism '{name}'",
+                    f"unknown kind of parallelism {quoted(name)}",
                     name_span,
                     suggest(name, F.PARALLELISM_KEYS) or "one of: " + ", ".join(F.PARALLELISM_KEYS),
                 )
@@ -472,10 +472,12 @@ class ValueReader:
             if number is None:
                 return None
             if number != int(number):
-                self.sink.error(f"'{name}' must be a whole number", value_atom.span)
+                self.sink.error(f"{quoted(name)} must be a whole number", value_atom.span)
                 return None
             if number > MAX_WHOLE_NUMBER:
-                self.sink.error(f"'{name}' must be at most {MAX_WHOLE_NUMBER:,}", value_atom.span)
+                self.sink.error(
+                    f"{quoted(name)} must be at most {MAX_WHOLE_NUMBER:,}", value_atom.span
+                )
                 return None
             values[name] = int(number)
         return Parallelism.model_construct(**values)

@@ -1,0 +1,93 @@
+"""Tenth hostile-input review: messages that repeat what was written, the one cache switch,
+the country-name hints' budget, file names that are not UTF-8 in JSON output, and this
+round's new surfaces (subject_to, dropout, the sweep tables, the small-site warning). Each test
+is named after the class of problem it pins."""
+
+from __future__ import annotations
+
+import pytest
+
+import scendsl
+from factories import scenario_text
+from scendsl.errors import Diagnostic, ScenarioError
+from scendsl.suggest import quoted
+
+
+def _diagnostics(text: str) -> list:
+    """The diagnostics of loading `text`; any other exception fails the test."""
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.load_text(text)
+    return caught.value.diagnostics
+
+
+# ------------------------------------------------- messages quote user text through quoted()
+def test_quoted_keeps_an_ordinary_word_whole_and_shortens_a_hostile_one():
+    assert quoted("H100") == "'H100'"
+    assert quoted("x" * 100) == "'" + "x" * 100 + "'"
+    long = quoted("x" * 20_000)
+    assert long == "'" + "x" * 40 + "…' (20,000 characters)"
+
+
+_LONG = "Q" * 19_900  # a word within the line limit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        scenario_text(region=_LONG),
+        scenario_text(region='"' + "Q" * 9_000 + '"'),
+        scenario_text(accelerator=_LONG),
+        scenario_text(count=f"3 {_LONG}"),
+        scenario_text(body=f"  {_LONG} 3\n"),
+        f"scenario s {{ {_LONG} {{ x 1 }} }}\n",
+        f"{_LONG} x {{ }}\n",
+        f"scenario a extends {_LONG} {{ }}\n",
+        scenario_text() + f"sweep w from base {{ {_LONG} [1, 2] }}\n",
+        f"sweep w from {_LONG} {{ count [1, 2] }}\n",
+        f"accelerator a extends {_LONG} {{ }}\n",
+        f'import "{"q" * 9_000}.scn"\n',
+    ],
+    ids=[
+        "region",
+        "quoted-region",
+        "accelerator",
+        "unit",
+        "field",
+        "section",
+        "definition",
+        "extends",
+        "sweep-field",
+        "sweep-from",
+        "accelerator-extends",
+        "import",
+    ],
+)
+def test_a_message_does_not_repeat_a_hostile_word_whole(text):
+    # `unknown region '<19,900 characters>'`: hints were bounded (item 76) but messages
+    # repeated the word whole (20 KB a message, 60 KB with the quoted line).
+    diagnostics = _diagnostics(text)
+    assert diagnostics
+    for diagnostic in diagnostics:
+        assert len(diagnostic.message) < 200, diagnostic.message[:120]
+        assert "characters)" in diagnostic.message or "at most" in diagnostic.message
+
+
+def test_a_word_of_a_few_hundred_characters_is_quoted_short_as_well():
+    # Below the diagnostic's own net (1,000 characters) the message sites quote with quoted().
+    (diagnostic,) = _diagnostics(scenario_text(region="Q" * 500))
+    assert (
+        diagnostic.message
+        == "unknown region 'QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ…' (500 characters)"
+    )
+
+
+def test_a_diagnostic_made_without_quoted_is_still_bounded():
+    diagnostic = Diagnostic(f"unknown thing '{'z' * 5_000}' here")
+    assert diagnostic.message == f"unknown thing '{'z' * 40}…' (5,000 characters) here"
+    unquoted = Diagnostic("z" * 5_000)
+    assert len(unquoted.message) <= 1_000
+
+
+def test_an_ordinary_message_is_unchanged():
+    (diagnostic,) = _diagnostics(scenario_text(region="Germanyy"))
+    assert diagnostic.message == "unknown region 'Germanyy'"
