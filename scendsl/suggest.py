@@ -74,12 +74,8 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     if len(name) > MAX_SUGGESTED_NAME:
         return None
     pool = list(candidates)
-    budget = _remaining.get()
-    if budget is not None:
-        cost = sum(map(len, pool)) + len(name) * len(pool)
-        if cost > budget[0]:
-            return None
-        budget[0] -= cost
+    if not _spend(name, pool):
+        return None
     # A name that differs only in case is the likeliest meaning ('h100' is H100, not V100).
     lowered = {c.lower(): c for c in pool}
     if name.lower() in lowered:
@@ -87,3 +83,29 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     else:
         matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def _spend(name: str, pool: list[str]) -> bool:
+    """Charge comparing `name` with `pool` to the current `suggestion_budget`; False (and
+    nothing charged) when it would overspend it."""
+    budget = _remaining.get()
+    if budget is None:
+        return True
+    cost = sum(map(len, pool)) + len(name) * len(pool)
+    if cost > budget[0]:
+        return False
+    budget[0] -= cost
+    return True
+
+
+def close_match(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate closest to `name` (difflib, at least `cutoff` alike), or None: within the
+    current `suggestion_budget` and MAX_SUGGESTED_NAME, as `suggest` is, for hints that word
+    their own sentence (a country's name -> its code)."""
+    if len(name) > MAX_SUGGESTED_NAME:
+        return None
+    pool = list(candidates)
+    if not _spend(name, pool):
+        return None
+    matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
+    return matches[0] if matches else None

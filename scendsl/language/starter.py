@@ -69,9 +69,11 @@ def check_accelerator(accelerator: str | None) -> str | None:
 def check_region(region: str | None) -> str | None:
     """A region code (None passes): any ISO 3166-1 country or accepted subdivision, else
     ScenarioError with a did-you-mean among the regions with figures."""
-    if region is not None and is_region(region):
+    if region is None or is_region(region):
         return region
-    return _check_catalog("region", region, catalog_names().regions)
+    from scendsl.language.values import region_hint
+
+    raise _fail(f"unknown region {quoted(region)}", region_hint(region, catalog_names().regions))
 
 
 def _doc(path: str) -> str:
