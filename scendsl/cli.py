@@ -65,7 +65,10 @@ def print_diagnostics(
 ) -> None:
     """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI."""
     if fmt == "json":
-        json.dump({"diagnostics": [d.to_json() for d in diagnostics]}, sys.stdout, indent=2)
+        from scendsl.model.values import json_safe  # a file name that is not UTF-8
+
+        data = json_safe({"diagnostics": [d.to_json() for d in diagnostics]})
+        json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
     stream = stream or sys.stderr

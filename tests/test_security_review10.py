@@ -144,3 +144,50 @@ def test_new_quotes_a_hostile_region_short(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["new", "x", "--region", "Q" * 10_000]) == 1
     assert len(capsys.readouterr().err) < 600
+
+
+# ------------------------------------------------- file names that are not UTF-8, in JSON
+def _strings(data):
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+def _strict_json(raw: bytes):
+    """`raw` read as a strict parser does: UTF-8, and no lone surrogate in any string."""
+    import json
+
+    data = json.loads(raw.decode("utf-8"))
+    for text in _strings(data):
+        assert not any("\ud800" <= ch <= "\udfff" for ch in text), text
+    return data
+
+
+@pytest.mark.parametrize(
+    ("args", "region"),
+    [(["check", "--format", "json"], "Germanyy"), (["eval", "--format", "json"], "US")],
+)
+def test_json_output_of_a_file_name_that_is_not_utf8_is_strict_json(
+    tmp_path, monkeypatch, capfdbinary, args, region
+):
+    # A file `bad\xff.scn` was named `"bad\udcff.scn"` in JSON output: a lone surrogate, which
+    # strict JSON parsers (and UTF-8 encoders) refuse. It is spelt as printed paths are.
+    import os
+
+    from scendsl.cli import main
+
+    folder = tmp_path / "sc"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    with open(os.path.join(os.fsencode(folder), b"bad\xff.scn"), "w") as handle:
+        handle.write(scenario_text(region=region))
+    main([*args, "sc"])
+    out = capfdbinary.readouterr().out
+    data = _strict_json(out)
+    assert "sc/bad\\udcff.scn" in "\n".join(_strings(data))
