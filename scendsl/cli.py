@@ -372,6 +372,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     # build imported and kept (~145,000) for nothing: a tenth of a cold build's CPU.
     gc.disable()
     drawing_process_ends_after_the_build()
+    if args.no_cache:  # no cache of any kind, as SCENDSL_CACHE_DIR="" (workers inherit it)
+        import os
+
+        os.environ["SCENDSL_CACHE_DIR"] = ""
     report = build(
         args.paths or ["scenarios"],
         args.output,
@@ -601,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--no-cache",
         action="store_true",
-        help="neither use nor fill the build cache (SCENDSL_CACHE_DIR, else ~/.cache/scendsl)",
+        help="neither use nor fill any cache (as SCENDSL_CACHE_DIR=''; else ~/.cache/scendsl)",
     )
     _uncertainty_options(build)
 

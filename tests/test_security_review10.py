@@ -191,3 +191,69 @@ def test_json_output_of_a_file_name_that_is_not_utf8_is_strict_json(
     out = capfdbinary.readouterr().out
     data = _strict_json(out)
     assert "sc/bad\\udcff.scn" in "\n".join(_strings(data))
+
+
+# ------------------------------------------------- one switch for every cache
+def test_an_empty_cache_dir_turns_off_every_cache(tmp_path, monkeypatch):
+    # SCENDSL_CACHE_DIR="" (and --no-cache) turned off the build cache only: the grammar's
+    # analysis and the compiled templates stayed in XDG_CACHE_HOME.
+    from scendsl.app.cache import default_cache_dir
+    from scendsl.language.parse import _grammar_cache_file
+    from scendsl.report import loader
+
+    mine = tmp_path / "xdg"
+    mine.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(mine))
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
+    assert default_cache_dir() is None
+    assert _grammar_cache_file() is None
+    assert loader.bytecode_cache("markdown") is None
+    assert list(mine.iterdir()) == []
+
+
+def test_a_cache_dir_holds_every_cache_each_in_its_own_folder(tmp_path, monkeypatch):
+    from scendsl.app.cache import default_cache_dir
+    from scendsl.language.parse import _grammar_cache_file
+    from scendsl.report import loader
+
+    xdg, chosen = tmp_path / "xdg", tmp_path / "chosen"
+    xdg.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(chosen))
+    assert default_cache_dir() == chosen
+    grammar = _grammar_cache_file()
+    assert grammar is not None and grammar.startswith(str(chosen / "grammar") + "/")
+    assert loader.bytecode_cache("markdown") is not None
+    assert {p.name.split("-")[0] for p in chosen.iterdir()} == {"grammar", "templates"}
+    assert list(xdg.iterdir()) == []
+
+
+def test_a_cache_dir_others_can_write_is_not_used_for_the_grammar_or_templates(
+    tmp_path, monkeypatch
+):
+    from scendsl.language.parse import _grammar_cache_file
+    from scendsl.report import loader
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(shared))
+    assert _grammar_cache_file() is None
+    assert loader.bytecode_cache("markdown") is None
+
+
+def test_build_no_cache_writes_no_cache_of_any_kind(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "one.scn").write_text(scenario_text("one"), encoding="utf-8")
+    xdg = tmp_path / "xdg"
+    xdg.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_CACHE_HOME": str(xdg), "HOME": str(tmp_path)}
+    env.pop("SCENDSL_CACHE_DIR")
+    command = [sys.executable, "-m", "scendsl", "build", "one.scn", "-o", "out", "--no-cache"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "one.html").is_file()
+    assert not (xdg / "scendsl").exists()  # (matplotlib keeps its font list there)
