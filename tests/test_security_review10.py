@@ -257,3 +257,34 @@ def test_build_no_cache_writes_no_cache_of_any_kind(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "one.html").is_file()
     assert not (xdg / "scendsl").exists()  # (matplotlib keeps its font list there)
+
+
+# ------------------------------------------------- the sweep tables' varying columns
+def test_a_sampled_sweep_does_not_call_an_export_status_the_same_when_a_hidden_variant_differs(
+    tmp_path,
+):
+    # A sweep of more than 200 variants shows 11 of them and the min/median/max of the numbers
+    # over all; the export status (a category, not summarised) was judged on the 11 shown, so
+    # 201 'allowed' regions and CN in a variant not shown read "The same in every variant:
+    # Export status allowed".
+    from scendsl.cli import main
+    from scendsl.language.names import iso_region_names
+    from scendsl.model.sweep import evaluate_sweep
+
+    countries = [code for code in iso_region_names() if "-" not in code]
+    probe = scenario_text("sb") + f"sweep all from sb {{\n  region [{', '.join(countries)}]\n}}\n"
+    (sweep,) = scendsl.load_text(probe).sweeps
+    table = evaluate_sweep(sweep, nodes=["export.status"])
+    statuses = table.block(0, sweep.size)["export.status"]
+    allowed = [c for c, s in zip(countries, statuses, strict=True) if s == "allowed"]
+    assert len(allowed) > 200 and "CN" not in allowed
+    regions = [*allowed[:5], "CN", *allowed[5:]]
+    text = scenario_text("sb") + "sweep hidden from sb {\n  region [\n"
+    text += ",\n".join(f"    {code}" for code in regions) + "\n  ]\n}\n"
+    (tmp_path / "s.scn").write_text(text, encoding="utf-8")
+    assert main(["build", str(tmp_path / "s.scn"), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "sb.md").read_text(encoding="utf-8")
+    table_text = page.split("## Sweep hidden")[1].split("\n## ")[0]
+    assert "variants of the" in table_text  # sampled
+    assert "Export status allowed" not in table_text
+    assert "| Export status |" in table_text
