@@ -288,3 +288,85 @@ def test_a_sampled_sweep_does_not_call_an_export_status_the_same_when_a_hidden_v
     assert "variants of the" in table_text  # sampled
     assert "Export status allowed" not in table_text
     assert "| Export status |" in table_text
+
+
+def test_a_rendered_diagnostic_quotes_a_hostile_line_around_its_caret():
+    # The message was bounded, but the rendered diagnostic quoted the line whole and drew a
+    # caret under all of it: 40 KB for one error on a 20,000-character line.
+    text = 'scenario x { title "' + "t" * 9_900 + '" year 2026 region US }\n'
+    (diagnostic,) = [d for d in _diagnostics(text) if "followed by" in d.message]
+    rendered = diagnostic.render()
+    assert len(rendered) < 1_000
+    line, caret = rendered.splitlines()[1:3]
+    assert line.startswith("  …") and '" year 2026' in line
+    assert line[caret.index("^") :].startswith("year")
+
+
+def test_an_ordinary_line_is_quoted_whole():
+    (diagnostic,) = _diagnostics(scenario_text(region="Germanyy"))
+    assert diagnostic.render().splitlines()[1] == "    region Germanyy"
+
+
+# ------------------------------------------------- this round's new surfaces: what held
+@pytest.mark.parametrize(
+    ("subject", "message"),
+    [
+        ("cn", "unknown region 'cn'"),
+        ('"CN-GD"', "unknown region 'CN-GD'"),
+        ("XX", "unknown region 'XX'"),
+        ("EU", "unknown region 'EU'"),
+        ('""', "unknown region ''"),
+        ("[US, CN]", "'subject_to' expects a name"),
+        ("US CN", "'subject_to' takes one value"),
+        ("3", "'subject_to' expects a name"),
+        ("{ US }", "'subject_to' cannot hold a block here"),
+        ('"' + "Q" * 9_000 + '"', "unknown region 'QQQQ"),
+    ],
+)
+def test_an_odd_subject_to_of_an_accelerator_block_is_a_located_error(subject, message):
+    text = f"accelerator x extends H100 {{\n  subject_to {subject}\n}}\n"
+    text += scenario_text(accelerator="x")
+    (diagnostic,) = _diagnostics(text)
+    assert diagnostic.message.startswith(message)
+    assert diagnostic.span is not None and diagnostic.span.line == 2
+    assert len(diagnostic.message) < 200
+
+
+def test_a_block_extending_a_catalog_chip_may_name_another_country_or_a_subdivision():
+    for subject in ("CN", '"US-TX"'):
+        text = f"accelerator x extends H100 {{\n  subject_to {subject}\n}}\n"
+        assert scendsl.load_text(text + scenario_text(accelerator="x")).scenarios
+
+
+@pytest.mark.parametrize(
+    "value", ["-0.1", "1.5", "0.5 to 1.5", "0.1 ± 200%", "nan", "inf", "0.1 GB", "high"]
+)
+def test_a_dropout_out_of_bounds_or_not_a_fraction_is_a_located_error(value):
+    (diagnostic,) = _diagnostics(scenario_text(body=f"  workload {{\n    dropout {value}\n  }}\n"))
+    assert diagnostic.span is not None and diagnostic.span.line == 9
+
+
+def test_a_sweep_over_dropout_out_of_bounds_is_a_located_error():
+    text = scenario_text() + "sweep w from base {\n  workload.dropout [0, 2]\n}\n"
+    (diagnostic,) = _diagnostics(text)
+    assert "between 0% and 100%" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ('"BR-SP"', "unknown region 'BR-SP'"),
+        ("BR-SP", "unexpected character '-'"),
+        ('"br-sp"', "unknown region 'br-sp'"),
+        ("br-sp", "unexpected character '-'"),
+    ],
+)
+def test_a_subdivision_without_figures_is_placed_in_its_country_however_written(region, message):
+    (diagnostic,) = _diagnostics(scenario_text(region=region))
+    assert diagnostic.message == message
+    assert "is a subdivision of Brazil" in (diagnostic.hint or "")
+
+
+def test_a_ten_thousand_character_quoted_region_gets_a_short_message_and_hint():
+    (diagnostic,) = _diagnostics(scenario_text(region='"BR-' + "S" * 9_990 + '"'))
+    assert len(diagnostic.message) < 200 and len(diagnostic.hint or "") < 200
