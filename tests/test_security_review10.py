@@ -332,6 +332,14 @@ def test_an_odd_subject_to_of_an_accelerator_block_is_a_located_error(subject, m
     assert len(diagnostic.message) < 200
 
 
+def test_a_subject_to_written_as_a_list_is_told_it_takes_one_code():
+    # The catalog's entries write `subject_to` as a list; a block takes one code, and the
+    # error said only "'subject_to' expects a name".
+    text = "accelerator x extends H100 {\n  subject_to [US, CN]\n}\n" + scenario_text()
+    (diagnostic,) = _diagnostics(text)
+    assert (diagnostic.hint or "").startswith("one ISO 3166 code")
+
+
 def test_a_block_extending_a_catalog_chip_may_name_another_country_or_a_subdivision():
     for subject in ("CN", '"US-TX"'):
         text = f"accelerator x extends H100 {{\n  subject_to {subject}\n}}\n"

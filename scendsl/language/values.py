@@ -531,6 +531,8 @@ def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
         return "one of: " + ", ".join(spec.choices)
     if spec.kind == "string" and atoms:
         return "put text in double quotes"
+    if spec.kind == "region":  # `subject_to [US, CN]`: the catalog's entries take a list
+        return 'one ISO 3166 code, such as US or CN, or a subdivision quoted: "US-TX"'
     return None
 
 
