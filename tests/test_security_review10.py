@@ -378,3 +378,15 @@ def test_a_subdivision_without_figures_is_placed_in_its_country_however_written(
 def test_a_ten_thousand_character_quoted_region_gets_a_short_message_and_hint():
     (diagnostic,) = _diagnostics(scenario_text(region='"BR-' + "S" * 9_990 + '"'))
     assert len(diagnostic.message) < 200 and len(diagnostic.hint or "") < 200
+
+
+def test_a_one_variant_sweep_is_one_variant_in_its_table_and_the_index(tmp_path):
+    from scendsl.cli import main
+
+    text = scenario_text("sb") + "sweep one from sb {\n  cluster.count [16]\n}\n"
+    (tmp_path / "s.scn").write_text(text, encoding="utf-8")
+    assert main(["build", str(tmp_path / "s.scn"), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "sb.md").read_text(encoding="utf-8")
+    index = (tmp_path / "out" / "index.md").read_text(encoding="utf-8")
+    assert "(1 variant, from `sb`)" in page and "1 variants" not in page
+    assert "1 variant of `sb`" in index
