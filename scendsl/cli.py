@@ -35,6 +35,7 @@ from scendsl.errors import (
     ScendslError,
     group_shared,
 )
+from scendsl.suggest import quoted
 from scendsl.terminal import StreamClosed, visible_path
 
 if TYPE_CHECKING:
@@ -65,7 +66,10 @@ def print_diagnostics(
 ) -> None:
     """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI."""
     if fmt == "json":
-        json.dump({"diagnostics": [d.to_json() for d in diagnostics]}, sys.stdout, indent=2)
+        from scendsl.model.values import json_safe  # a file name that is not UTF-8
+
+        data = json_safe({"diagnostics": [d.to_json() for d in diagnostics]})
+        json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
     stream = stream or sys.stderr
@@ -143,7 +147,7 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
     from scendsl.suggest import suggest
 
     hint = suggest(name, candidates)
-    line = f"error: unknown {kind} '{name}'" + (f"; {hint}" if hint else "")
+    line = f"error: unknown {kind} {quoted(name)}" + (f"; {hint}" if hint else "")
     print(visible_path(line), file=sys.stderr)  # one line, whatever the name holds
     return EXIT_INPUT
 
@@ -393,6 +397,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     # build imported and kept (~145,000) for nothing: a tenth of a cold build's CPU.
     gc.disable()
     drawing_process_ends_after_the_build()
+    if args.no_cache:  # no cache of any kind, as SCENDSL_CACHE_DIR="" (workers inherit it)
+        import os
+
+        os.environ["SCENDSL_CACHE_DIR"] = ""
     report = build(
         args.paths or ["scenarios"],
         args.output,
@@ -631,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--no-cache",
         action="store_true",
-        help="neither use nor fill the build cache (SCENDSL_CACHE_DIR, else ~/.cache/scendsl)",
+        help="neither use nor fill any cache (as SCENDSL_CACHE_DIR=''; else ~/.cache/scendsl)",
     )
     _uncertainty_options(build)
 

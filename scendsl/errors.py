@@ -72,6 +72,22 @@ class Span:
         }
 
 
+#: The longest source line a rendered diagnostic quotes whole; a longer one (a line may hold
+#: 20,000 characters) is quoted as SHOWN_LINE characters around the caret, with ellipses.
+SHOWN_LINE = 240
+
+
+def _line_window(raw: str, start: int, width: int) -> tuple[str, int, int]:
+    """`raw` cut to SHOWN_LINE characters from a little before `start` ('…' where cut), and the
+    caret's start and width in it."""
+    left = max(0, min(start - 40, len(raw) - SHOWN_LINE))
+    right = left + SHOWN_LINE
+    head = "…" if left > 0 else ""
+    tail = "…" if right < len(raw) else ""
+    width = max(min(width, right - start), 1)
+    return head + raw[left:right] + tail, start - left + len(head), width
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem found in the input, with where it is and, when we know one, how to fix it."""
@@ -94,6 +110,16 @@ class Diagnostic:
     scenario: str | None = None
     text: str | None = None
 
+    def __post_init__(self) -> None:
+        # A message that repeats a hostile length of user text is bounded here, once for every
+        # maker of diagnostics (suggest.quoted is the way to quote; this is the net under it).
+        from scendsl.suggest import bounded_message
+
+        for name in ("message", "text"):
+            value = getattr(self, name)
+            if value is not None and len(value) > 1_000:
+                object.__setattr__(self, name, bounded_message(value))
+
     def render(self) -> str:
         """Compiler-style text: location, message, the source line with a caret, hint, related."""
         from scendsl.terminal import visible, visible_path
@@ -113,6 +139,9 @@ class Diagnostic:
                 width = max(self.span.end_col - self.span.col, 1)
             else:
                 width = max(len(raw) - start, 1)
+            if len(raw) > SHOWN_LINE:  # a hostile length: the part around the caret
+                raw, start, width = _line_window(raw, start, width)
+                text = visible(raw)
             # The caret counts characters as shown, escapes included.
             shown_start = len(visible(raw[:start]))
             width = max(len(visible(raw[start : start + width])), 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -10,6 +11,40 @@ from contextvars import ContextVar
 #: The longest name a suggestion is sought for (and the longest text a prose hint reads,
 #: `language.names.hint_text`): no name of the language or the catalog is longer.
 MAX_SUGGESTED_NAME = 100
+
+#: The longest user text a message repeats whole (`quoted`); past it, its first QUOTE_KEPT
+#: characters, an ellipsis and its length. No name of the language or the catalog is longer,
+#: so an ordinary message is unchanged; a 20,000-character word is not repeated whole.
+QUOTE_LIMIT = MAX_SUGGESTED_NAME
+QUOTE_KEPT = 40
+
+#: The longest message a diagnostic keeps (`bounded_message`): longer ones are messages that
+#: repeat user text without `quoted`, and are bounded as a last resort.
+MESSAGE_LIMIT = 1_000
+
+_LONG_QUOTE = re.compile(rf"'([^'\n]{{{QUOTE_LIMIT + 1},}})'")
+
+
+def quoted(text: str) -> str:
+    """A user's word or value as a message repeats it: in single quotes, whole up to
+    QUOTE_LIMIT characters, else its start, an ellipsis and its length (`'QQQ…' (20,000
+    characters)`). Every message that quotes what was written goes through this."""
+    if len(text) <= QUOTE_LIMIT:
+        return f"'{text}'"
+    return f"'{text[:QUOTE_KEPT]}…' ({len(text):,} characters)"
+
+
+def bounded_message(message: str) -> str:
+    """`message` as a diagnostic keeps it: unchanged up to MESSAGE_LIMIT characters; longer,
+    each over-long quoted word in it shortened as `quoted` does, and what is still too long
+    cut (the net under messages that interpolate user text without `quoted`)."""
+    if len(message) <= MESSAGE_LIMIT:
+        return message
+    message = _LONG_QUOTE.sub(lambda found: quoted(found.group(1)), message)
+    if len(message) <= MESSAGE_LIMIT:
+        return message
+    return f"{message[: MESSAGE_LIMIT - 40]}… ({len(message):,} characters)"
+
 
 #: What one load (`suggestion_budget`) may spend on suggestions, in characters compared: each
 #: call costs the length of every candidate plus the name's length once per candidate (difflib
@@ -39,12 +74,8 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     if len(name) > MAX_SUGGESTED_NAME:
         return None
     pool = list(candidates)
-    budget = _remaining.get()
-    if budget is not None:
-        cost = sum(map(len, pool)) + len(name) * len(pool)
-        if cost > budget[0]:
-            return None
-        budget[0] -= cost
+    if not _spend(name, pool):
+        return None
     # A name that differs only in case is the likeliest meaning ('h100' is H100, not V100).
     lowered = {c.lower(): c for c in pool}
     if name.lower() in lowered:
@@ -52,3 +83,29 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     else:
         matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def _spend(name: str, pool: list[str]) -> bool:
+    """Charge comparing `name` with `pool` to the current `suggestion_budget`; False (and
+    nothing charged) when it would overspend it."""
+    budget = _remaining.get()
+    if budget is None:
+        return True
+    cost = sum(map(len, pool)) + len(name) * len(pool)
+    if cost > budget[0]:
+        return False
+    budget[0] -= cost
+    return True
+
+
+def close_match(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate closest to `name` (difflib, at least `cutoff` alike), or None: within the
+    current `suggestion_budget` and MAX_SUGGESTED_NAME, as `suggest` is, for hints that word
+    their own sentence (a country's name -> its code)."""
+    if len(name) > MAX_SUGGESTED_NAME:
+        return None
+    pool = list(candidates)
+    if not _spend(name, pool):
+        return None
+    matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
+    return matches[0] if matches else None

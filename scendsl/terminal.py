@@ -38,6 +38,19 @@ def visible(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+#: A lone surrogate: how Python decodes a byte of a file name that is not UTF-8 (`\udcff`).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def spelt_surrogates(text: str) -> str:
+    """`text` with each lone surrogate spelt `\\udcff`, as a printed path shows it: a file name
+    that is not UTF-8 holds one, and strict JSON parsers (and UTF-8 encoders) refuse it. Every
+    string of JSON output goes through this (`model.values.json_safe`)."""
+    if _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def visible_path(path: object) -> str:
     """A file name as printed: `visible`, and its line breaks spelt `\\n` and `\\r` too.
 

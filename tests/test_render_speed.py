@@ -366,6 +366,7 @@ def test_compiled_templates_are_kept_per_version_of_the_code_generator(monkeypat
 
     from scendsl.report import loader
 
+    monkeypatch.delenv("SCENDSL_CACHE_DIR")  # the caches in XDG_CACHE_HOME
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     before = loader._compiler_digest()
     cache = loader.bytecode_cache("markdown")

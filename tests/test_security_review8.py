@@ -411,6 +411,7 @@ def test_the_templates_digest_does_not_read_a_huge_file_a_link_leads_to_outside_
 def test_the_compiled_template_cache_is_not_used_in_a_folder_others_can_write(
     tmp_path, monkeypatch
 ):
+    monkeypatch.delenv("SCENDSL_CACHE_DIR")  # the caches in XDG_CACHE_HOME
     from scendsl.report import loader
 
     shared = tmp_path / "shared"
@@ -439,9 +440,9 @@ def test_a_poisoned_compiled_template_in_a_shared_cache_folder_runs_no_code(tmp_
     shared, marker = tmp_path / "shared", tmp_path / "PWNED"
     shared.mkdir(mode=0o700)
     env = {**os.environ, "XDG_CACHE_HOME": str(shared), "HOME": str(tmp_path)}
+    env.pop("SCENDSL_CACHE_DIR")  # every cache in the shared folder (once anyone's: no hit)
 
     def build(name: str) -> None:
-        env["SCENDSL_CACHE_DIR"] = str(tmp_path / f"cache-{name}")  # no build-cache hit
         command = [sys.executable, "-m", "scendsl", "build", str(source), "-o", name]
         subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
 
@@ -479,6 +480,7 @@ def test_a_grammar_cache_planted_in_the_temp_folder_runs_no_code(tmp_path):
     home.mkdir()
     env = {**os.environ, "TMPDIR": str(shared), "HOME": str(home)}
     env.pop("XDG_CACHE_HOME", None)
+    env.pop("SCENDSL_CACHE_DIR", None)  # the caches in the home folder, as a user's
     planting = (
         "from lark import Lark\n"
         "from scendsl.language.parse import _grammar\n"
@@ -507,6 +509,7 @@ def test_a_grammar_cache_planted_in_the_temp_folder_runs_no_code(tmp_path):
 
 
 def test_the_grammar_cache_is_not_kept_in_a_folder_others_can_write(tmp_path, monkeypatch):
+    monkeypatch.delenv("SCENDSL_CACHE_DIR")  # the caches in XDG_CACHE_HOME
     from scendsl.language.parse import _grammar_cache_file
 
     shared = tmp_path / "shared"

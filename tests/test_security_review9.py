@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -254,7 +255,9 @@ def test_scendsl_jobs_zero_forks_no_worker(monkeypatch):
 def _cached_run(tmp_path, command: list[str], cache: Path, timeout: float = 60.0, limit=None):
     """`scendsl COMMAND` in a subprocess whose private cache folder is `cache`."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "HOME": str(tmp_path)}
-    env["SCENDSL_CACHE_DIR"] = ""  # the build cache is not what is tried here
+    env.pop("SCENDSL_CACHE_DIR")  # every cache in XDG_CACHE_HOME
+    # The build cache is not what is tried here: no hit may skip the templates.
+    shutil.rmtree(cache / "scendsl" / "v1", ignore_errors=True)
     return subprocess.run(
         [sys.executable, "-m", "scendsl", *command],
         cwd=tmp_path,

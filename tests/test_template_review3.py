@@ -33,6 +33,7 @@ def _refused(folder: Path) -> str:
 
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("SCENDSL_CACHE_DIR")  # the caches in XDG_CACHE_HOME
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     (tmp_path / "cache").mkdir()
     return tmp_path / "cache"
@@ -58,6 +59,7 @@ def test_a_user_template_cannot_poison_the_compiled_template_cache(tmp_path, fre
 
 
 def test_an_odd_home_gets_no_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("SCENDSL_CACHE_DIR")  # the caches in the home folder
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "nonexistent"))
     assert loader.bytecode_cache("markdown") is None

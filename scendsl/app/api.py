@@ -16,6 +16,7 @@ from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
 from scendsl.language.typed import PYTHON_SOURCE, check_scenario, read_fields
 from scendsl.scenario import Cluster, Energy, Market, Scenario, Workload
+from scendsl.suggest import quoted
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -31,7 +32,7 @@ def field_paths(changes: dict[str, Any]) -> dict[str, Any]:
         path = key if "." in key else SHORT_NAMES.get(key, key)
         if path in paths:
             sink = DiagnosticSink()
-            sink.error(f"'{path}' is given twice (as '{key}' and by its other name)", None)
+            sink.error(f"'{path}' is given twice (as {quoted(key)} and by its other name)", None)
             sink.raise_if_errors()
         paths[path] = value
     return paths

@@ -283,8 +283,12 @@ def host_sweep(
     if view.sampled:
         from scendsl.model.sweep import evaluate_sweep
 
-        table = evaluate_sweep(sweep, catalog, nodes=list(SWEEP_SUMMARY_METRICS))
-        view.attach_spreads(table.spreads())
+        # The export status too: a category that differs only in variants the table leaves
+        # out must not be said to be "the same in every variant".
+        table = evaluate_sweep(sweep, catalog, nodes=[*SWEEP_SUMMARY_METRICS, "export.status"])
+        view.attach_spreads(
+            table.spreads(), varying={"export.status": table.distinct("export.status") > 1}
+        )
     if host is not None:
         host.sweeps.append(view)
     return view

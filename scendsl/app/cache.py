@@ -19,8 +19,9 @@ the sticky bit), is ignored. An entry is read only as a regular file, never thro
 never from a FIFO. Deleting the folder is safe;
 a build that made something new trims the oldest entries beyond MAX_CACHE_BYTES.
 
-Where: `SCENDSL_CACHE_DIR` if set (empty: no cache), else `$XDG_CACHE_HOME/scendsl`, else
-`~/.cache/scendsl` — never inside the output folder.
+Where: the `v1` folder of `files.private.cache_root()`: `SCENDSL_CACHE_DIR` if set (empty: no
+cache of any kind), else `$XDG_CACHE_HOME/scendsl`, else `~/.cache/scendsl` — never inside the
+output folder. The grammar's analysis and the compiled templates live beside it.
 """
 
 from __future__ import annotations
@@ -48,13 +49,10 @@ MAX_CACHE_BYTES = 512 * 1024 * 1024
 
 def default_cache_dir() -> Path | None:
     """The cache folder of this user (see the module's docstring), or None for no cache."""
-    from scendsl.files.private import user_cache_base
+    from scendsl.files.private import cache_root
 
-    chosen = os.environ.get("SCENDSL_CACHE_DIR")
-    if chosen is not None:
-        return Path(chosen) if chosen.strip() else None
-    base = user_cache_base()
-    return Path(base) / "scendsl" if base is not None else None
+    root = cache_root()
+    return Path(root) if root is not None else None
 
 
 def digest(*parts: bytes | str) -> str:

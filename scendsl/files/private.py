@@ -26,6 +26,19 @@ def user_cache_base() -> str | None:
     return None
 
 
+def cache_root() -> str | None:
+    """The one folder every cache of scendsl lives under, each in its own subfolder (the build
+    cache `v1`, the grammar's analysis `grammar`, the compiled templates `templates-*`):
+    `SCENDSL_CACHE_DIR` when it is set (empty: no cache of any kind; `build --no-cache` sets
+    it so), else `scendsl` in this user's cache folder (`user_cache_base`), else None. Each
+    cache uses its subfolder only when this user's alone (`private_folder`)."""
+    chosen = os.environ.get("SCENDSL_CACHE_DIR")
+    if chosen is not None:
+        return chosen if chosen.strip() else None
+    base = user_cache_base()
+    return os.path.join(base, "scendsl") if base is not None else None
+
+
 def private_folder(folder: Path | str) -> bool:
     """Whether `folder` (made with mode 0700 if missing) is this user's alone: a folder, not a
     link, owned by this user, writable by neither group nor others, and every folder above it

@@ -16,6 +16,7 @@ from scendsl.language.parse import MAX_TOKENS, parse, parse_file
 from scendsl.language.passes import resolve
 from scendsl.language.syntax import Document, Statement
 from scendsl.scenario import ScenarioSet
+from scendsl.suggest import quoted
 
 MAX_IMPORT_DEPTH = 32
 
@@ -90,7 +91,7 @@ def load_documents(
             target_real = os.path.realpath(target_path)
             if os.path.commonpath([root, target_real]) != root:
                 sink.error(
-                    f"import '{target}' reaches outside the scenario folder",
+                    f"import {quoted(target)} reaches outside the scenario folder",
                     span,
                     "name the file on the command line instead",
                 )
@@ -116,7 +117,7 @@ def _import_target(
         sink.error(f"an import names a path relative to {relative_to}", span)
         return None
     if not target.endswith(".scn"):  # never parse, and so quote, another kind of file
-        sink.error(f"import '{target}' is not a scenario file (.scn)", span)
+        sink.error(f"import {quoted(target)} is not a scenario file (.scn)", span)
         return None
     return target, span
 
@@ -165,11 +166,11 @@ def load_text(
             continue
         target, span = named
         if os.path.commonpath([root, os.path.realpath(target)]) != root:
-            sink.error(f"import '{target}' reaches outside the current folder", span)
+            sink.error(f"import {quoted(target)} reaches outside the current folder", span)
             continue
         if not os.path.isfile(target):
             sink.error(
-                f"imported file '{target}' does not exist",
+                f"imported file {quoted(target)} does not exist",
                 span,
                 "imports in scenario text are relative to the current folder",
             )

@@ -153,8 +153,9 @@ def _parser() -> tuple[Lark, _Build]:
 
 
 def _grammar_cache_file() -> str | None:
-    """Where Lark keeps its analysis of the grammar: a file in this user's cache folder
-    (`XDG_CACHE_HOME`, else ~/.cache), named by the grammar, Lark's and Python's versions, or
+    """Where Lark keeps its analysis of the grammar: a file in the `grammar` folder of the
+    caches' folder (`files.private.cache_root`: SCENDSL_CACHE_DIR, else XDG_CACHE_HOME or
+    ~/.cache), named by the grammar, Lark's and Python's versions, or
     None when that folder is not this user's alone (`files.private_folder`)."""
     import hashlib
     import os
@@ -162,12 +163,12 @@ def _grammar_cache_file() -> str | None:
 
     import lark
 
-    from scendsl.files.private import private_folder, usable_entry, user_cache_base
+    from scendsl.files.private import cache_root, private_folder, usable_entry
 
-    base = user_cache_base()
-    if base is None:
+    root = cache_root()  # SCENDSL_CACHE_DIR governs this cache as the others
+    if root is None:
         return None
-    folder = os.path.join(base, "scendsl", "grammar")
+    folder = os.path.join(root, "grammar")
     if not private_folder(folder):
         return None
     grammar = hashlib.sha256(_grammar().encode("utf-8")).hexdigest()[:16]

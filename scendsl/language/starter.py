@@ -16,6 +16,7 @@ from scendsl.errors import Diagnostic, ScenarioError
 from scendsl.language import fields as F
 from scendsl.language.names import catalog_names, is_region
 from scendsl.language.passes.definitions import DEFINITION_KEYWORDS
+from scendsl.suggest import quoted
 
 #: The default forecast year, a constant so that the same command writes the same bytes.
 DEFAULT_YEAR = 2026
@@ -43,7 +44,7 @@ def check_name(name: str) -> str:
     """`name` if it can name a scenario (and so an output file), else raise ScenarioError."""
     if not _IDENTIFIER.fullmatch(name):
         raise _fail(
-            f"'{name}' cannot name a scenario",
+            f"{quoted(name)} cannot name a scenario",
             "use letters, digits and '_', not starting with a digit, e.g. 'my_cluster'",
         )
     if name in RESERVED:
@@ -57,7 +58,7 @@ def _check_catalog(kind: str, value: str | None, names) -> str | None:
     from scendsl.suggest import suggest
 
     hint = suggest(value, names) or f"{kind}s: " + ", ".join(names)
-    raise _fail(f"unknown {kind} '{value}'", hint)
+    raise _fail(f"unknown {kind} {quoted(value)}", hint)
 
 
 def check_accelerator(accelerator: str | None) -> str | None:
@@ -68,9 +69,11 @@ def check_accelerator(accelerator: str | None) -> str | None:
 def check_region(region: str | None) -> str | None:
     """A region code (None passes): any ISO 3166-1 country or accepted subdivision, else
     ScenarioError with a did-you-mean among the regions with figures."""
-    if region is not None and is_region(region):
+    if region is None or is_region(region):
         return region
-    return _check_catalog("region", region, catalog_names().regions)
+    from scendsl.language.values import region_hint
+
+    raise _fail(f"unknown region {quoted(region)}", region_hint(region, catalog_names().regions))
 
 
 def _doc(path: str) -> str:
@@ -205,7 +208,7 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
     if not name and not path.endswith(".scn") and not os.path.isfile(path):
         path, name = folder, spec
         if not os.path.isdir(folder):
-            raise _fail(f"no scenario '{spec}': '{folder}' is not a folder")
+            raise _fail(f"no scenario {quoted(spec)}: {quoted(folder)} is not a folder")
     elif not os.path.isfile(path):
         raise _fail(f"'{path}' does not exist", "--from takes FILE.scn, FILE.scn:NAME or NAME")
     load_paths([path])  # the base must itself check clean: its errors, located, come first
@@ -223,7 +226,9 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
     definition = resolver.definitions.get(name)
     if definition is None or definition.kind != "scenario":
         where = f"'{path}'" if os.path.isfile(path) else f"the .scn files under '{path}'"
-        raise _fail(f"no scenario '{name}' in {where}", suggest(name, [d.name for d in scenarios]))
+        raise _fail(
+            f"no scenario {quoted(name)} in {where}", suggest(name, [d.name for d in scenarios])
+        )
     if new_name is not None and new_name in resolver.definitions:
         taken = resolver.definitions[new_name]
         raise _fail(

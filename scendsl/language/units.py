@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scendsl.suggest import quoted
+
 # Dimensions are plain strings so that they print well in error messages.
 DIMENSIONLESS = "number"
 
@@ -153,10 +155,10 @@ def parse_number(text: str) -> Number:
     """
     match = _NUMBER_RE.match(text)
     if not match:
-        raise ValueError(f"'{text}' is not a number")
+        raise ValueError(f"{quoted(text)} is not a number")
     sign, digits, magnitude, percent = match.groups()
     if digits.startswith("_") or digits.endswith("_") or "__" in digits:
-        raise ValueError(f"misplaced '_' in number '{text}'")
+        raise ValueError(f"misplaced '_' in number {quoted(text)}")
     value = float(digits.replace("_", ""))
     if magnitude:
         value *= MAGNITUDES[magnitude]
@@ -179,13 +181,13 @@ def quantity_from_text(text: str) -> tuple[float, str]:
     """
     parts = text.split()
     if not parts or len(parts) > 2:
-        raise ValueError(f"expected a number and an optional unit, got '{text}'")
+        raise ValueError(f"expected a number and an optional unit, got {quoted(text)}")
     number = parse_number(parts[0])
     if len(parts) == 1:
         return number.value, "fraction" if number.percent else DIMENSIONLESS
     if number.percent:
-        raise ValueError(f"a percentage cannot carry a unit: '{text}'")
+        raise ValueError(f"a percentage cannot carry a unit: {quoted(text)}")
     unit = lookup_unit(parts[1])
     if unit is None:
-        raise ValueError(f"unknown unit '{parts[1]}' in '{text}'")
+        raise ValueError(f"unknown unit {quoted(parts[1])} in {quoted(text)}")
     return number.value * unit.factor, unit.dimension

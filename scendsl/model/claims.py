@@ -16,6 +16,7 @@ from typing import NamedTuple
 from scendsl.errors import DiagnosticSink, ScenarioError
 from scendsl.language.units import BASE_UNIT, DIMENSION_EXAMPLES
 from scendsl.scenario import Scenario, ScenarioSet
+from scendsl.suggest import quoted
 
 INDEX_FILE = Path(__file__).resolve().parent / "metric_index.json"
 REFERENCE_PLACEHOLDER = "{ref}"
@@ -147,18 +148,26 @@ def _kind_problem(claim, info: MetricInfo):
     where = claim.value_span or claim.span
     flag_hint = f"write 'expect {name}' or 'expect not {name}'"
     if kind == "breakdown":
-        return (f"'{name}' is a breakdown (a figure per part) and cannot be claimed", where, None)
+        return (
+            f"{quoted(name)} is a breakdown (a figure per part) and cannot be claimed",
+            where,
+            None,
+        )
     if kind == "boolean":
         if claim.dimension == "bool":
             return None
-        return (f"'{name}' is a flag (true or false) and is not compared", where, flag_hint)
+        return (f"{quoted(name)} is a flag (true or false) and is not compared", where, flag_hint)
     if claim.dimension == "bool":
-        return (f"'{name}' is a {kind}, not a flag", claim.metric_span, _compare_hint(name, info))
+        return (
+            f"{quoted(name)} is a {kind}, not a flag",
+            claim.metric_span,
+            _compare_hint(name, info),
+        )
     if kind == "number":
         if claim.dimension == "category":
             return (
-                f"'{name}' is a number measured in {info.unit or 'no unit'}, "
-                f"not a category: '{claim.value}' is no value of it",
+                f"{quoted(name)} is a number measured in {info.unit or 'no unit'}, "
+                f"not a category: {quoted(claim.value)} is no value of it",
                 where,
                 _compare_hint(name, info),
             )
@@ -168,13 +177,13 @@ def _kind_problem(claim, info: MetricInfo):
         if same:
             return None
         wanted = DIMENSION_EXAMPLES.get(info.dimension, info.dimension)
-        return (f"'{name}' is measured in {info.unit}; compare it with {wanted}", where, None)
+        return (f"{quoted(name)} is measured in {info.unit}; compare it with {wanted}", where, None)
     # A category or a rating.
     if claim.dimension != "category":
-        return (f"'{name}' is a {kind}, not a number", where, _compare_hint(name, info))
+        return (f"{quoted(name)} is a {kind}, not a number", where, _compare_hint(name, info))
     if kind == "category" and claim.op not in ("==", "!="):
         return (
-            f"'{name}' is a category: its values have no order, so '{claim.op}' cannot compare "
+            f"{quoted(name)} is a category: its values have no order, so '{claim.op}' cannot compare "
             "them",
             where,
             f"compare it with == or !={_allowed(info)}",
@@ -184,7 +193,7 @@ def _kind_problem(claim, info: MetricInfo):
 
         guess = suggest(str(claim.value), info.choices)
         return (
-            f"'{claim.value}' is not a value of '{name}'",
+            f"{quoted(claim.value)} is not a value of {quoted(name)}",
             where,
             " ".join(part for part in (guess, f"Its {_values(info)}.") if part),
         )

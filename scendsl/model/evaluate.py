@@ -27,6 +27,7 @@ from scendsl.model.context import Context, Found
 from scendsl.model.layout import HBM, LAYERS, MEMORY, Layout
 from scendsl.model.registry import REGISTRY, Node
 from scendsl.scenario import Claim, Scenario, Uncertain
+from scendsl.suggest import quoted
 
 
 # Read-only by convention: nothing changes a MetricResult after `evaluate` made it. Not
@@ -111,7 +112,7 @@ class Result(BaseModel):
         from scendsl.suggest import suggest
 
         hint = suggest(name, [*self.inputs, *self.metrics])
-        raise KeyError(f"no input or metric '{name}'" + (f"; {hint}" if hint else ""))
+        raise KeyError(f"no input or metric {quoted(name)}" + (f"; {hint}" if hint else ""))
 
     def __contains__(self, name: object) -> bool:
         return name in self.metrics or name in self.inputs

@@ -497,6 +497,10 @@ class SweepTable:
             out[name] = [categories[c] for c in stored.rows(start, stop).tolist()]
         return out
 
+    def distinct(self, name: str) -> int:
+        """How many different values the text or flag node `name` takes over the variants."""
+        return len(self._categories[name])
+
     def spreads(self) -> dict[str, dict[str, float | None]]:
         """Per number node: min, P5, P50, P95, max and mean over the variants (n/a ignored)."""
         out: dict[str, dict[str, float | None]] = {}

@@ -7,13 +7,19 @@ from typing import Any
 
 import numpy as np
 
+from scendsl.terminal import spelt_surrogates
+
 
 def json_safe(data: Any) -> Any:
-    """NaN and infinities become None, in nested dicts and lists too (JSON has no such numbers)."""
+    """NaN and infinities become None, in nested dicts and lists too (JSON has no such numbers);
+    a lone surrogate in a string (a file name that is not UTF-8) is spelt `\\udcff`, as printed
+    paths show it, since strict JSON parsers refuse it."""
     if isinstance(data, float):
         return data if math.isfinite(data) else None
+    if isinstance(data, str):
+        return spelt_surrogates(data)
     if isinstance(data, dict):
-        return {k: json_safe(v) for k, v in data.items()}
+        return {json_safe(k): json_safe(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
         return [json_safe(v) for v in data]
     return data

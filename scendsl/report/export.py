@@ -207,7 +207,7 @@ def write_eval_json(
     out.write(f'{{"version": {SCHEMA_VERSION},\n "scendsl": {writer},\n "scenarios": [')
     for index, result in enumerate(results):
         text = json.dumps(
-            result_data(result, runs.get(result.name), spreads.get(result.name)),
+            json_safe(result_data(result, runs.get(result.name), spreads.get(result.name))),
             indent=2,
             ensure_ascii=False,
             allow_nan=False,
@@ -225,7 +225,11 @@ def write_eval_json(
                 "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
                 "units": dict(table.units),
             }
-            out.write(("\n" if index == 0 else ",\n") + json.dumps(head)[:-1] + ', "variants": ')
+            out.write(
+                ("\n" if index == 0 else ",\n")
+                + json.dumps(json_safe(head))[:-1]
+                + ', "variants": '
+            )
             for piece in iter_json(table):
                 out.write(piece)
             out.write("}")

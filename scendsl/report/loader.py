@@ -41,12 +41,12 @@ def bytecode_cache(environment: str) -> Any:
 
     from jinja2 import FileSystemBytecodeCache
 
-    from scendsl.files.private import private_folder, user_cache_base
+    from scendsl.files.private import cache_root, private_folder
 
-    base = user_cache_base()
-    if base is None or not os.path.isdir(base):
+    root = cache_root()  # SCENDSL_CACHE_DIR governs this cache as the others
+    if root is None or not os.path.isdir(os.path.dirname(os.path.abspath(root))):
         return None
-    folder = os.path.join(base, "scendsl", f"templates-{_compiler_digest()}", environment)
+    folder = os.path.join(root, f"templates-{_compiler_digest()}", environment)
 
     # An entry is code Jinja unpickles and runs outside the sandbox: only a folder this user
     # alone can write, as the build cache (XDG_CACHE_HOME=/tmp/shared ran another user's code).

@@ -9,7 +9,7 @@ from scendsl.language.derived import derive
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.values import ValueReader, join_atoms
 from scendsl.scenario import CustomAccelerator, ReferenceEntity
-from scendsl.suggest import suggest
+from scendsl.suggest import quoted, suggest
 
 
 class BlocksPass(ValueReader, ResolverState):
@@ -40,13 +40,13 @@ class BlocksPass(ValueReader, ResolverState):
             base = values[2].text
             if base not in self.catalog.accelerators and base not in self.accelerators:
                 self.sink.error(
-                    f"unknown accelerator '{base}'",
+                    f"unknown accelerator {quoted(base)}",
                     values[2].span,
                     suggest(base, list(self.catalog.accelerators) + list(self.accelerators)),
                 )
                 return None
             if base == definition.name and base not in self.catalog.accelerators:
-                self.sink.error(f"'{base}' extends itself", values[2].span)
+                self.sink.error(f"{quoted(base)} extends itself", values[2].span)
                 return None
         elif definition.name in self.catalog.accelerators:
             base = definition.name  # a block named like a catalog entry overrides it
@@ -58,7 +58,7 @@ class BlocksPass(ValueReader, ResolverState):
         citations: dict[str, str] = {}
         for item in statement.body or []:
             if item.body is not None:
-                self.sink.error(f"'{item.key}' cannot hold a block here", item.key_span)
+                self.sink.error(f"{quoted(item.key)} cannot hold a block here", item.key_span)
                 continue
             if item.key in F.ACCELERATOR_ATTRIBUTES:
                 target, spec = attributes, F.ACCELERATOR_ATTRIBUTES[item.key]
@@ -67,13 +67,13 @@ class BlocksPass(ValueReader, ResolverState):
             else:
                 known = list(F.ACCELERATOR_ATTRIBUTES) + list(F.ACCELERATOR_FIGURES)
                 self.sink.error(
-                    f"unknown accelerator field '{item.key}'",
+                    f"unknown accelerator field {quoted(item.key)}",
                     item.key_span,
                     suggest(item.key, known),
                 )
                 continue
             if item.key in target:
-                self.sink.error(f"'{item.key}' is set twice", item.key_span)
+                self.sink.error(f"{quoted(item.key)} is set twice", item.key_span)
                 continue
             atoms, citation, readable = self.cited(item.values, item.key)
             value = self.value(atoms, spec, item.key_span, item.key) if readable else None
@@ -166,7 +166,7 @@ class BlocksPass(ValueReader, ResolverState):
             spec = F.REFERENCE_FIELDS.get(item.key)
             if spec is None or item.body is not None:
                 self.sink.error(
-                    f"unknown reference field '{item.key}'",
+                    f"unknown reference field {quoted(item.key)}",
                     item.key_span,
                     suggest(item.key, F.REFERENCE_FIELDS),
                 )
@@ -195,13 +195,13 @@ class BlocksPass(ValueReader, ResolverState):
                 spec = F.BRIEFINGS_FIELDS.get(item.key)
                 if spec is None or item.body is not None:
                     self.sink.error(
-                        f"unknown briefings option '{item.key}'",
+                        f"unknown briefings option {quoted(item.key)}",
                         item.key_span,
                         suggest(item.key, F.BRIEFINGS_FIELDS),
                     )
                     continue
                 if item.key in found:
-                    self.sink.error(f"'{item.key}' is set twice", item.key_span)
+                    self.sink.error(f"{quoted(item.key)} is set twice", item.key_span)
                     continue
                 value = self.value(item.values, spec, item.key_span, item.key)
                 if value is not None:

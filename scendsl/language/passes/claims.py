@@ -11,7 +11,7 @@ from scendsl.language.syntax import Statement
 from scendsl.language.units import UNITS, lookup_unit
 from scendsl.language.values import ValueReader, join_atoms
 from scendsl.scenario import Claim, ClaimOp, Correlation, Uncertain
-from scendsl.suggest import suggest
+from scendsl.suggest import quoted, suggest
 
 
 class ClaimsPass(ValueReader, ResolverState):
@@ -36,14 +36,14 @@ class ClaimsPass(ValueReader, ResolverState):
         for atom in (atoms[0], atoms[2]):
             if F.scenario_field(atom.text) is None:
                 self.sink.error(
-                    f"unknown field '{atom.text}'",
+                    f"unknown field {quoted(atom.text)}",
                     atom.span,
                     suggest(atom.text, F.all_scenario_paths()),
                 )
                 return None
             if not isinstance(values.get(atom.text), Uncertain):
                 self.sink.error(
-                    f"'{atom.text}' is not uncertain in this scenario",
+                    f"{quoted(atom.text)} is not uncertain in this scenario",
                     atom.span,
                     "only inputs written as 'a to b' or 'x ± y%' can be correlated",
                 )
@@ -187,7 +187,9 @@ class ClaimsPass(ValueReader, ResolverState):
             unit = lookup_unit(rest[1].text)
             if unit is None:
                 self.sink.error(
-                    f"unknown unit '{rest[1].text}'", rest[1].span, suggest(rest[1].text, UNITS)
+                    f"unknown unit {quoted(rest[1].text)}",
+                    rest[1].span,
+                    suggest(rest[1].text, UNITS),
                 )
                 return None
             value, dimension, unit_text = value * unit.factor, unit.dimension, unit.symbol
@@ -212,7 +214,7 @@ class ClaimsPass(ValueReader, ResolverState):
         if "." in atom.text:
             return True
         self.sink.error(
-            f"'{atom.text}' is not a metric name",
+            f"{quoted(atom.text)} is not a metric name",
             atom.span,
             "metrics are dotted names such as 'energy.facility_power'",
         )

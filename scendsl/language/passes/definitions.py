@@ -5,7 +5,7 @@ from __future__ import annotations
 from scendsl.language import fields as F
 from scendsl.language.passes.state import Definition, ResolverState
 from scendsl.language.syntax import Document, Statement
-from scendsl.suggest import suggest
+from scendsl.suggest import quoted, suggest
 
 DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import", "briefings")
 
@@ -42,7 +42,7 @@ class DefinitionsPass(ResolverState):
             return  # handled while loading
         if key not in DEFINITION_KEYWORDS:
             self.sink.error(
-                f"unknown definition '{key}'",
+                f"unknown definition {quoted(key)}",
                 statement.key_span,
                 suggest(key, DEFINITION_KEYWORDS)
                 or "a file holds 'scenario', 'sweep', 'accelerator', 'reference', "
@@ -53,7 +53,7 @@ class DefinitionsPass(ResolverState):
             self.collect_briefings(statement)
             return
         if statement.body is None:
-            self.sink.error(f"'{key}' needs a block: {key} NAME {{ ... }}", statement.span)
+            self.sink.error(f"{quoted(key)} needs a block: {key} NAME {{ ... }}", statement.span)
             return
         # Names become output file names: WORD allows only letters, digits and '_', plus dotted
         # paths and a '/unit' tail, which are refused here, so '../x' or 'a/b' is never a name.
@@ -82,7 +82,7 @@ class DefinitionsPass(ResolverState):
         if name in table:
             first = table[name].statement.values[0].span
             self.sink.error(
-                f"'{name}' is defined twice",
+                f"{quoted(name)} is defined twice",
                 statement.values[0].span,
                 "give one of them another name",
                 related=(("first defined here", first),),

@@ -6,7 +6,7 @@ from scendsl.language import fields as F
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.syntax import Statement
 from scendsl.language.values import fields_on_one_line, join_atoms, next_field_on_the_line
-from scendsl.suggest import suggest
+from scendsl.suggest import quoted, suggest
 
 
 class ExtendsPass(ResolverState):
@@ -38,7 +38,7 @@ class ExtendsPass(ResolverState):
             if parent is None or parent.kind != "scenario":
                 scenario_names = [d.name for d in self.definitions.values() if d.kind == "scenario"]
                 self.sink.error(
-                    f"'{definition.name}' extends '{parent_name}', which is not a defined scenario",
+                    f"'{definition.name}' extends {quoted(parent_name)}, which is not a defined scenario",
                     values[2].span,
                     suggest(parent_name, scenario_names) or "is an 'import' missing?",
                 )
@@ -88,7 +88,7 @@ class ExtendsPass(ResolverState):
         key = item.key
         if key in ("expect", "correlate"):
             if item.body is not None:
-                self.sink.error(f"'{key}' takes no block", item.key_span)
+                self.sink.error(f"{quoted(key)} takes no block", item.key_span)
                 return
             yield key, item
             return
@@ -100,25 +100,26 @@ class ExtendsPass(ResolverState):
                 return
             if key not in F.SECTIONS:
                 self.sink.error(
-                    f"unknown section '{key}'",
+                    f"unknown section {quoted(key)}",
                     item.key_span,
                     suggest(key, F.SECTIONS) or "sections are " + ", ".join(F.SECTIONS),
                 )
                 return
             if item.values:
                 self.sink.error(
-                    f"section '{key}' takes no value before '{{'", join_atoms(item.values)
+                    f"section {quoted(key)} takes no value before '{{'", join_atoms(item.values)
                 )
             for inner in item.body:
                 if inner.body is not None:
                     self.sink.error(
-                        f"'{inner.key}' cannot hold a block inside '{key}'", inner.key_span
+                        f"{quoted(inner.key)} cannot hold a block inside {quoted(key)}",
+                        inner.key_span,
                     )
                     continue
                 path = f"{key}.{inner.key}"
                 if F.scenario_field(path) is None:
                     self.sink.error(
-                        f"unknown field '{inner.key}' in '{key}'",
+                        f"unknown field {quoted(inner.key)} in {quoted(key)}",
                         inner.key_span,
                         suggest(inner.key, F.SECTIONS[key])
                         or "fields of '" + key + "' are " + ", ".join(F.SECTIONS[key]),
@@ -129,13 +130,13 @@ class ExtendsPass(ResolverState):
         if F.scenario_field(key) is None:
             if key in F.SECTIONS:
                 self.sink.error(
-                    f"section '{key}' needs a block",
+                    f"section {quoted(key)} needs a block",
                     item.key_span,
                     f"e.g. '{key} {{ ... }}', or set one field with '{key}.FIELD VALUE'",
                 )
                 return
             self.sink.error(
-                f"unknown field '{key}'", item.key_span, suggest(key, F.all_scenario_paths())
+                f"unknown field {quoted(key)}", item.key_span, suggest(key, F.all_scenario_paths())
             )
             return
         yield key, item

@@ -18,7 +18,7 @@ from scendsl.language.syntax import Atom, Statement
 from scendsl.language.units import parse_number
 from scendsl.language.values import CITE, ValueReader, cite_index, join_atoms, split_commas
 from scendsl.scenario import Scenario, Sweep, SweepAxis, central
-from scendsl.suggest import suggest
+from scendsl.suggest import quoted, suggest
 
 
 class SweepsPass(ValueReader, ResolverState):
@@ -37,7 +37,7 @@ class SweepsPass(ValueReader, ResolverState):
         base_definition = self.definitions.get(base_name)
         if base_definition is None or base_definition.kind != "scenario":
             self.sink.error(
-                f"sweep '{definition.name}' starts from '{base_name}', which is not a "
+                f"sweep '{definition.name}' starts from {quoted(base_name)}, which is not a "
                 "defined scenario",
                 values[2].span,
                 suggest(
@@ -54,13 +54,13 @@ class SweepsPass(ValueReader, ResolverState):
             spec = F.scenario_field(item.key)
             if spec is None or item.body is not None:
                 self.sink.error(
-                    f"unknown field '{item.key}'",
+                    f"unknown field {quoted(item.key)}",
                     item.key_span,
                     suggest(item.key, F.all_scenario_paths()),
                 )
                 continue
             if any(axis.path == item.key for axis in axes):
-                self.sink.error(f"'{item.key}' is swept twice", item.key_span)
+                self.sink.error(f"{quoted(item.key)} is swept twice", item.key_span)
                 continue
             axis = self._axis(item, spec, size)
             if axis is None:
@@ -147,7 +147,7 @@ class SweepsPass(ValueReader, ResolverState):
             labels = ",".join(
                 f"{axis.path}={chosen[axis.path][0]}" for axis in swept if axis.path in chosen
             )
-            subject = f"sweep '{name}' variant [{labels}]"
+            subject = f"sweep {quoted(name)} variant [{labels}]"
             if not check_layout(subject, variant, origins, self.sink, at):
                 return False
         return True
@@ -215,7 +215,7 @@ class SweepsPass(ValueReader, ResolverState):
         """`check_relations` on the variant that sets the two fields to these values (path,
         value, the sweep's label when swept), reported at the line of the one that is swept."""
         named = [f"{path}={label}" for path, _, label in (one, other) if label]
-        subject = f"sweep '{name}' variant [{','.join(named)}]"
+        subject = f"sweep {quoted(name)} variant [{','.join(named)}]"
         at = spans[one[0]] if one[0] in swept else spans[other[0]]
         variant = {one[0]: one[1], other[0]: other[1]}
         return check_relations(subject, variant, {**base.origins, **spans}, self.sink, at)

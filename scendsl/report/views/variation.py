@@ -259,6 +259,8 @@ class SweepView:
         self.truncated = self.sampled = sweep.size > len(variants)
         self._sweep = sweep
         self._spreads: dict[str, dict[str, float | None]] = {}
+        #: For a sampled sweep: whether each category column differs over every variant.
+        self._varying: dict[str, bool] = {}
 
     @cached_property
     def columns(self) -> list[tuple[str, str]]:
@@ -269,7 +271,8 @@ class SweepView:
         for name, heading in SWEEP_COLUMNS:
             shown = {variant.view.m(name).text for variant in self.variants}
             spread = self._spreads.get(name) or {}
-            if len(shown) > 1 or (self.sampled and spread.get("min") != spread.get("max")):
+            hidden = spread.get("min") != spread.get("max") or self._varying.get(name, False)
+            if len(shown) > 1 or (self.sampled and hidden):
                 varying.append((name, heading))
         return varying or [SWEEP_COLUMNS[0]]
 
@@ -299,10 +302,14 @@ class SweepView:
                 )
         return out
 
-    def attach_spreads(self, spreads: dict[str, dict[str, float | None]]) -> None:
-        """The min/P50/max of SWEEP_SUMMARY_METRICS over every variant, computed by the
-        evaluation stage (model.sweep.SweepTable.spreads): rendering never evaluates."""
+    def attach_spreads(
+        self, spreads: dict[str, dict[str, float | None]], varying: dict[str, bool] | None = None
+    ) -> None:
+        """The min/P50/max of SWEEP_SUMMARY_METRICS over every variant, and whether each
+        category column (the export status) differs over them, computed by the evaluation stage
+        (model.sweep.SweepTable): rendering never evaluates."""
         self._spreads = spreads
+        self._varying = varying or {}
 
     @cached_property
     def across_variants(self) -> dict[str, dict[str, Number]]:
