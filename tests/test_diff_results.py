@@ -186,6 +186,34 @@ def test_eval_json_names_the_scendsl_that_wrote_it_and_older_files_still_diff(
     assert "(scendsl version not recorded)" in capsys.readouterr().out
 
 
+def test_a_figure_only_one_model_has_is_named_once_not_as_a_change_of_every_scenario(
+    tmp_path, base_json, capsys
+):
+    # The old model as if it had no energy.pue_origin input: a model change, not an edit.
+    document = json.loads(base_json.read_text())
+    for scenario in document["scenarios"]:
+        scenario["inputs"].pop("energy.pue_origin", None)
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(document))
+    assert main(["diff", str(older), str(base_json)]) == 0
+    out = capsys.readouterr().out
+    assert "Only the new results have energy.pue_origin (a change of the model" in out
+    assert "input  energy.pue_origin" not in out
+
+
+def test_a_long_source_that_changed_is_shown_by_the_words_that_changed():
+    from scendsl.report.diff import SourceChange
+
+    shared = "Shehabi et al. 2024, United States Data Center Energy Usage Report (LBNL), "
+    old = shared + "colocation PUE 1.4 in 2023; " + shared
+    new = shared + "colocation PUE 1.45 in 2024; " + shared
+    line = SourceChange("energy.pue", old, new, kind="catalog").line()
+    assert "PUE 1.4 in 2023" in line and "PUE 1.45 in 2024" in line
+    assert line.count("Shehabi") < 4 and "…" in line  # the shared text is not repeated whole
+    short = SourceChange("energy.pue", "LBNL 2024", "LBNL 2025").line()
+    assert short == 'source of energy.pue: "LBNL 2024" → "LBNL 2025"'
+
+
 # ------------------------------------------------------------------------------- refusals
 def real_document(base_json):
     return json.loads(base_json.read_text())

@@ -156,12 +156,44 @@ class SourceChange:
     #: figure (a change of the catalog, seen in two JSON results; `_source_changes`).
     kind: str = "written"
 
+    def shown(self) -> tuple[str | None, str | None]:
+        """The two sources as a reader compares them: long ones cut to the words that changed,
+        with a little context and '…' for what the two share (JSON keeps them whole)."""
+        return _changed_part(self.old, self.new)
+
     def line(self) -> str:
         def quoted(text: str | None) -> str:
             return f'"{text}"' if text is not None else "none"
 
         label = "source of" if self.kind == "written" else "catalog source of"
-        return f"{label} {self.path}: {quoted(self.old)} → {quoted(self.new)}"
+        old, new = self.shown()
+        return f"{label} {self.path}: {quoted(old)} → {quoted(new)}"
+
+
+#: Sources longer than this are shown by the part that changed; CONTEXT characters around it.
+_SOURCE_SHOWN_WHOLE = 120
+_SOURCE_CONTEXT = 30
+
+
+def _changed_part(old: str | None, new: str | None) -> tuple[str | None, str | None]:
+    if old is None or new is None or max(len(old), len(new)) <= _SOURCE_SHOWN_WHOLE:
+        return old, new
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    # Cut at word boundaries, CONTEXT characters away from the change.
+    head = old.rfind(" ", 0, max(0, start - _SOURCE_CONTEXT)) + 1 if start > _SOURCE_CONTEXT else 0
+
+    def cut(text: str) -> str:
+        tail_at = len(text) - end
+        stop = text.find(" ", tail_at + _SOURCE_CONTEXT) if end > _SOURCE_CONTEXT else -1
+        middle = text[head : stop if stop >= 0 else len(text)]
+        return ("…" if head else "") + middle + ("…" if stop >= 0 else "")
+
+    return cut(old), cut(new)
 
 
 @dataclass
@@ -895,7 +927,7 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
         lines += ["| source of | old | new |", "|---|---|---|"]
         lines += [
             f"| {_md(c.path)}{' (catalog)' if c.kind == 'catalog' else ''} "
-            f"| {_md(c.old or 'none')} | {_md(c.new or 'none')} |"
+            f"| {_md(c.shown()[0] or 'none')} | {_md(c.shown()[1] or 'none')} |"
             for c in entry.sources
         ]
         lines.append("")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -58,9 +58,13 @@ def diff_result_files(
 ) -> Diff:
     """Compare two `eval --format json` files; the header says where both sides come from."""
     old, new = read_eval_json(old_path), read_eval_json(new_path)
+    # Figures one model has and the other has not (a new input node, a renamed metric) would
+    # read as a change of every scenario: named once in the header, left out of the comparison.
+    old_names, new_names = _figure_names(old.scenarios), _figure_names(new.scenarios)
+    only_new, only_old = sorted(new_names - old_names), sorted(old_names - new_names)
     diff = diff_evaluated(
-        old.scenarios,
-        new.scenarios,
+        _without(old.scenarios, set(only_old)),
+        _without(new.scenarios, set(only_new)),
         threshold,
         show_all=show_all,
         old_sweeps=old.sweeps,
@@ -70,8 +74,41 @@ def diff_result_files(
         f"Both sides from JSON results: old {visible_path(old.path)} "
         f"(scendsl {old.scendsl or 'version not recorded'}), new {visible_path(new.path)} "
         f"(scendsl {new.scendsl or 'version not recorded'})."
+        + _model_figures_text("the new results have", only_new)
+        + _model_figures_text("the old results have", only_old)
     )
     return diff
+
+
+def _figure_names(scenarios: list[Evaluated]) -> set[str]:
+    """Every input and metric some scenario of one side has."""
+    return {name for s in scenarios for name in (*s.inputs, *s.metrics)}
+
+
+def _without(scenarios: list[Evaluated], names: set[str]) -> list[Evaluated]:
+    if not names:
+        return scenarios
+    return [
+        replace(
+            s,
+            inputs={k: v for k, v in s.inputs.items() if k not in names},
+            metrics={k: v for k, v in s.metrics.items() if k not in names},
+        )
+        for s in scenarios
+    ]
+
+
+#: Figures named in the header before it says how many more there are.
+_MODEL_FIGURES_NAMED = 8
+
+
+def _model_figures_text(side: str, names: list[str]) -> str:
+    if not names:
+        return ""
+    named = ", ".join(names[:_MODEL_FIGURES_NAMED])
+    more = len(names) - _MODEL_FIGURES_NAMED
+    rest = f" and {more} more" if more > 0 else ""
+    return f" Only {side} {named}{rest} (a change of the model; not compared)."
 
 
 def read_eval_json(path: str) -> EvalDocument:
