@@ -858,6 +858,21 @@ def test_user_templates_cannot_escape_the_sandbox(tmp_path, body):
     assert not out.exists()
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/self/fd")
+def test_a_failed_build_with_workers_leaves_no_descriptor_open(tmp_path, monkeypatch):
+    # Its traceback keeps the pools alive: their pipes must be closed when they are ended,
+    # not by a later garbage collection (a long-lived process ran out of descriptors).
+    monkeypatch.setenv("SCENDSL_JOBS", "2")
+    templates = _user_templates(tmp_path, "scenario.md.j2", "{{ ''.__class__.__mro__ }}")
+    errors = []
+    before = len(os.listdir("/proc/self/fd"))
+    for attempt in range(3):
+        with pytest.raises(ScenarioError) as caught:
+            build([str(SKETCH)], str(tmp_path / f"out{attempt}"), templates_dir=templates)
+        errors.append(caught)  # kept, as a caller keeps the error it reports
+    assert len(os.listdir("/proc/self/fd")) <= before
+
+
 def test_user_template_overrides_one_page_and_the_rest_stay(tmp_path):
     templates = _user_templates(
         tmp_path,

@@ -10,6 +10,7 @@ ignore Ctrl-C: the main process answers it and ends them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -118,6 +119,7 @@ def end_pool(pool: Pool) -> None:
     def end() -> None:
         pool.terminate()
         pool.join()
+        _release(pool)
 
     ender = threading.Thread(target=end, name="scendsl-end-pool", daemon=True)
     ender.start()
@@ -126,6 +128,22 @@ def end_pool(pool: Pool) -> None:
         for process in getattr(pool, "_pool", ()):  # the worker processes (CPython's Pool)
             if process.is_alive():
                 process.kill()
+
+
+def _release(pool: Pool) -> None:
+    """Close an ended pool's pipes and process handles now. CPython leaves them to the pool's
+    finalizer, and a failed build's traceback keeps the pool alive until a full garbage
+    collection: 16 descriptors a build, which ran a long-lived process (the test suite, an
+    embedding tool) out of them."""
+    queues = (getattr(pool, name, None) for name in ("_inqueue", "_outqueue", "_change_notifier"))
+    for queue in queues:
+        for end in (getattr(queue, "_reader", None), getattr(queue, "_writer", None)):
+            if end is not None:
+                with contextlib.suppress(OSError):
+                    end.close()
+    for process in getattr(pool, "_pool", ()):
+        with contextlib.suppress(ValueError):  # still running: left to the finalizer
+            process.close()
 
 
 def _busy(cores: int) -> bool:
