@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, SKETCH
 from factories import scenario_text
 from scendsl.app.build import build
@@ -268,4 +270,6 @@ def test_a_pool_ends_normally_within_the_timeout():
     assert pool.apply(abs, (-3,)) == 3
     worker = pool._pool[0]
     pools.end_pool(pool)
-    assert not worker.is_alive()
+    # Ended and released: Process.close() succeeds only on a process that has finished.
+    with pytest.raises(ValueError, match="closed"):
+        worker.is_alive()
