@@ -77,6 +77,7 @@ def _jurisdiction(raw: Any, file: str, entry: str) -> Jurisdiction:
         entry,
         _where=field,
         codes=tuple(codes),
+        declared_in=f"{file.removesuffix('.toml')}.{entry}.{field}",
         source=raw.get("source"),
         confidence=raw.get("confidence"),
         note=raw.get("note"),

@@ -97,6 +97,8 @@ class Jurisdiction(_Frozen):
     confidence: str = Field(pattern=CONFIDENCE_PATTERN)
     note: str | None = None
     assumed: bool = False
+    #: Where the catalog states it (`accelerators.H100.subject_to`, `vendors.NVIDIA.subject_to`).
+    declared_in: str = ""
 
     @property
     def reached_by_us_rules(self) -> bool:

@@ -278,10 +278,14 @@ def _controlled(ctx: Context) -> Found:
     "text",
     "Whose export controls reach the accelerator as an item (ISO 3166-1 codes; the US rules "
     "of export_rules.toml apply only when US is among them)",
-    sources=("catalog accelerators.toml subject_to; an accelerator block's subject_to",),
+    sources=(
+        "catalog vendors.toml subject_to, or an accelerators.toml entry's; an accelerator "
+        "block's subject_to",
+    ),
     value_type="text",
     importance=3,
-    formula="the accelerator block's subject_to, else the catalog entry's, else US (assumed)",
+    formula="the accelerator block's subject_to, else the catalog entry's (its own, else its "
+    "vendor's), else US (assumed)",
 )
 def _subject_to(ctx: Context) -> Found:
     subject_to = jurisdiction(ctx)
@@ -289,7 +293,7 @@ def _subject_to(ctx: Context) -> Found:
     if custom is not None and custom.subject_to is not None:
         origin = f"{custom.span} (accelerator {custom.name})"
     elif ctx.catalog_accelerator is not None and not subject_to.assumed:
-        origin = f"catalog accelerators.{ctx.catalog_accelerator.name}.subject_to"
+        origin = f"catalog {subject_to.declared_in}"
     else:
         origin = "default: US (an accelerator that does not say)"
     return Found(
