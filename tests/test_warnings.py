@@ -348,3 +348,18 @@ def test_every_warning_rule_is_listed_in_the_language_reference():
     reference = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text("utf-8")
     missing = [rule.id for rule in warning_rules() if f"| `{rule.id}" not in reference]
     assert missing == []
+
+
+def test_inputs_that_say_where_a_figure_comes_from_are_not_assumption_rows(tmp_path):
+    from scendsl.app.build import render_files
+    from scendsl.model.registry import REGISTRY
+
+    provenance = sorted(name for name, node in REGISTRY.nodes.items() if node.provenance)
+    assert {"cluster.mfu_origin", "energy.pue_origin"} <= set(provenance)
+    result = evaluate(_scenario(CLEAN))
+    assert result.value("energy.pue_origin") == "default"  # in explain, JSON and warnings
+    (tmp_path / "paris.scn").write_text(CLEAN, encoding="utf-8")
+    page = render_files([str(tmp_path / "paris.scn")], samples=0)["paris.md"].decode()
+    assumptions = page[page.index("## Assumptions") :]
+    assert "(`energy.pue`)" in assumptions  # the PUE's own row names its origin
+    assert not [name for name in provenance if f"(`{name}`)" in assumptions]

@@ -45,6 +45,10 @@ class Node:
     choices: tuple[str, ...] = ()
     #: A rating: its choices are ordered, so claims may compare them with < and >.
     ordered: bool = False
+    #: An input that says where another figure comes from (`energy.pue_origin`): in explain,
+    #: JSON, claims and warnings, not among a briefing's assumptions, whose row for that figure
+    #: already names its origin.
+    provenance: bool = False
 
     def lacks_input(self, args: list[Any]) -> bool:
         """Whether a required input is n/a (then the metric is n/a too)."""
@@ -177,8 +181,10 @@ def input_node(
     importance: int = 0,
     formula: str = "",
     choices: tuple[str, ...] = (),
+    provenance: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare an input: `compute(context)` returns a `Found` (value and where it came from)."""
+    """Declare an input: `compute(context)` returns a `Found` (value and where it came from);
+    `provenance`: it says where another figure comes from (`Node.provenance`)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY.add(
@@ -194,6 +200,7 @@ def input_node(
                 value_type,
                 importance,
                 choices=tuple(choices),
+                provenance=provenance,
             )
         )
         return function

@@ -57,6 +57,7 @@ def mfu_step_time(per_token, tokens, used, rate, mfu):
     "Where the MFU comes from: scenario (measured on the run itself) or default (the dense "
     "calibration, carried to the precision)",
     value_type="text",
+    provenance=True,
 )
 def _mfu_origin(ctx: Context) -> Found:
     if ctx.written("cluster.mfu"):

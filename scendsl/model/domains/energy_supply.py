@@ -62,6 +62,7 @@ def _pue(ctx: Context) -> Found:
     "Where the PUE comes from: scenario (energy.pue written), site class (energy.site_class "
     "written) or default (the catalog's default site class)",
     value_type="text",
+    provenance=True,
 )
 def _pue_origin(ctx: Context) -> Found:
     # A warning reads it: the default site class is argued for campuses, not for small rooms.

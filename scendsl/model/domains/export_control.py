@@ -314,6 +314,7 @@ def _subject_to(ctx: Context) -> Found:
     value_type="bool",
     importance=1,
     formula="accelerator.subject_to is the default",
+    provenance=True,
 )
 def _subject_to_assumed(ctx: Context) -> Found:
     assumed = jurisdiction(ctx).assumed

@@ -300,8 +300,14 @@ class ScenarioView:
 
     @cached_property
     def assumptions(self) -> list[Number]:
-        """Every input with a value: the scenario's own first, then catalog figures and defaults."""
-        inputs = [self.m(name) for name in self._result.inputs]
+        """Every input with a value: the scenario's own first, then catalog figures and defaults
+        (not the inputs that only say where another comes from, `Node.provenance`)."""
+        shown = [
+            name
+            for name in self._result.inputs
+            if not getattr(self._nodes.get(name), "provenance", False)
+        ]
+        inputs = [self.m(name) for name in shown]
         inputs = [n for n in inputs if n.available and not n.name.startswith("reference.")]
         return sorted(inputs, key=lambda n: not n.from_scenario)
 
