@@ -128,7 +128,7 @@ def starter_text(name: str, *, accelerator: str | None = None, region: str | Non
 scenario {name} {{
   title  {_quote(_title(name))}
   year   {DEFAULT_YEAR}  # {_doc("year")}
-{_listing("Regions", names.regions, "  ")}
+  # Any ISO 3166-1 country code; `scendsl list regions` shows the figures each one has.
   region {_region_text(region)}  # {_doc("region")}
   source "where the figures come from"
 
