@@ -536,12 +536,17 @@ def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
     return None
 
 
+#: What a scenario's own lines may start with: its fields and its sections (read for every
+#: top-level field, so made once).
+_TOP_LEVEL_NAMES = frozenset({*F.SCENARIO_ATTRIBUTES, *F.SECTIONS})
+
+
 def next_field_on_the_line(atoms: list[Atom], label: str) -> Atom | None:
     """A word among a field's values that names another field of its block (`count` in
     `accelerator H100 count 256`; `year` or a section in `title "t" year 2026`): two fields
     written on one line. None when there is none."""
     block = label.rpartition(".")[0]
-    names: Any = F.SECTIONS.get(block) if block else {**F.SCENARIO_ATTRIBUTES, **F.SECTIONS}
+    names: Any = F.SECTIONS.get(block) if block else _TOP_LEVEL_NAMES
     if not names:
         return None
     for atom in atoms[1:]:
@@ -619,6 +624,15 @@ def region_hint(region: str, regions: Iterable[str]) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _regions_by_name() -> dict[str, str]:
+    """Each ISO region code by its name in lower case (made once: a file may name thousands of
+    unknown regions)."""
+    from scendsl.language.names import iso_region_names
+
+    return {name.lower(): code for code, name in iso_region_names().items()}
+
+
 def region_code_hint(text: str) -> str | None:
     """`Germany` -> did you mean 'DE'? A country written by its name, matched to its code."""
     from scendsl.language.names import iso_region_names
@@ -626,7 +640,7 @@ def region_code_hint(text: str) -> str | None:
 
     if hint_text(text) is None:
         return None
-    by_name = {name.lower(): code for code, name in iso_region_names().items()}
+    by_name = _regions_by_name()
     found = by_name.get(text.lower())
     if found is None:
         # within the load's suggestion budget: 2,700 unknown regions compared with every

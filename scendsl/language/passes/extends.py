@@ -93,12 +93,16 @@ class ExtendsPass(ResolverState):
             yield key, item
             return
         if item.body is not None:
-            following = next_field_on_the_line(item.values, key)
-            if key not in F.SECTIONS and F.scenario_field(key) is not None and following:
-                # `scenario x { title "t" year 2026 cluster { ... } }` on one line
-                self.sink.error(*fields_on_one_line(item.values, following, key))
-                return
             if key not in F.SECTIONS:
+                # `scenario x { title "t" year 2026 cluster { ... } }` on one line
+                following = (
+                    next_field_on_the_line(item.values, key)
+                    if F.scenario_field(key) is not None
+                    else None
+                )
+                if following is not None:
+                    self.sink.error(*fields_on_one_line(item.values, following, key))
+                    return
                 self.sink.error(
                     f"unknown section {quoted(key)}",
                     item.key_span,
