@@ -71,10 +71,8 @@ def suggestion_budget(characters: int = SUGGESTION_BUDGET) -> Iterator[None]:
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None (also for a name longer than
     MAX_SUGGESTED_NAME, and inside a `suggestion_budget` once it is spent)."""
-    if len(name) > MAX_SUGGESTED_NAME:
-        return None
-    pool = list(candidates)
-    if not _spend(name, pool):
+    pool = _affordable(name, candidates)
+    if pool is None:
         return None
     # A name that differs only in case is the likeliest meaning ('h100' is H100, not V100).
     lowered = {c.lower(): c for c in pool}
@@ -85,27 +83,29 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{matches[0]}'?" if matches else None
 
 
-def _spend(name: str, pool: list[str]) -> bool:
-    """Charge comparing `name` with `pool` to the current `suggestion_budget`; False (and
-    nothing charged) when it would overspend it."""
+def _affordable(name: str, candidates: Iterable[str]) -> list[str] | None:
+    """The candidates to compare `name` with, the comparison charged to the current
+    `suggestion_budget`; None (nothing charged) for a name over MAX_SUGGESTED_NAME or when it
+    would overspend the budget."""
+    if len(name) > MAX_SUGGESTED_NAME:
+        return None
+    pool = list(candidates)
     budget = _remaining.get()
     if budget is None:
-        return True
+        return pool
     cost = sum(map(len, pool)) + len(name) * len(pool)
     if cost > budget[0]:
-        return False
+        return None
     budget[0] -= cost
-    return True
+    return pool
 
 
 def close_match(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The candidate closest to `name` (difflib, at least `cutoff` alike), or None: within the
     current `suggestion_budget` and MAX_SUGGESTED_NAME, as `suggest` is, for hints that word
     their own sentence (a country's name -> its code)."""
-    if len(name) > MAX_SUGGESTED_NAME:
-        return None
-    pool = list(candidates)
-    if not _spend(name, pool):
+    pool = _affordable(name, candidates)
+    if pool is None:
         return None
     matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
     return matches[0] if matches else None
