@@ -142,20 +142,21 @@ class Accelerator(_Frozen):
     #: Whose export controls reach the chip (US unless the entry says otherwise).
     subject_to: Jurisdiction = DEFAULT_JURISDICTION
 
+    def platform_key(self, constant: str) -> str:
+        """The calibration key of a per-platform constant: `constant` itself for a GPU server
+        (the platform the constants were first measured on), else `constant_<platform>`."""
+        return constant if self.platform == "gpu_server" else f"{constant}_{self.platform}"
+
     @property
     def node_overhead_key(self) -> str:
         """The calibration constant of this accelerator's host platform."""
-        return (
-            "node_overhead" if self.platform == "gpu_server" else f"node_overhead_{self.platform}"
-        )
+        return self.platform_key("node_overhead")
 
     @property
     def matmul_factor_key(self) -> str:
         """The calibration constant of this platform's matrix units (`platform_matmul_factor`
         for a GPU server, whose GEMMs the plateau was measured on)."""
-        if self.platform == "gpu_server":
-            return "platform_matmul_factor"
-        return f"platform_matmul_factor_{self.platform}"
+        return self.platform_key("platform_matmul_factor")
 
 
 class EnergySource(_Frozen):
