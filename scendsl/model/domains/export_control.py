@@ -86,12 +86,19 @@ def _region(ctx: Context) -> Region:
     return region
 
 
-#: (catalog id, chip, region code, date) -> (catalog, decision, note, sources), and
-#: ("controlled", catalog id, chip, date) -> (catalog, classes). They depend only on these, and
-#: scenarios and sweeps repeat them: deciding was about half of an evaluation. An entry holds
-#: the catalog itself, so its id cannot be reused while the entry lives.
+#: (catalog id, chip, region code, date, jurisdiction, accelerator) -> (catalog, decision, note,
+#: sources), and ("controlled", catalog id, chip, date) -> (catalog, classes). They depend only
+#: on these, and scenarios and sweeps repeat them: deciding was about half of an evaluation. An
+#: entry holds the catalog itself, so its id cannot be reused while the entry lives.
 _DECISIONS: dict[tuple, tuple[Any, ...]] = {}
 _DECISIONS_MAX = 4096
+
+
+def _remember(key: tuple, entry: tuple[Any, ...]) -> None:
+    """Keep a decision, emptying the memo first when it is full."""
+    if len(_DECISIONS) >= _DECISIONS_MAX:
+        _DECISIONS.clear()
+    _DECISIONS[key] = entry
 
 
 def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
@@ -101,10 +108,20 @@ def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
     chip = chip_figures(ctx)
     region = _region(ctx)
     subject_to = jurisdiction(ctx)
-    key = (id(ctx.catalog), chip, region.code, date, subject_to.codes)
+    # The accelerator's name is in the key: a chip outside US reach is named in its note.
+    key = (id(ctx.catalog), chip, region.code, date, subject_to.codes, ctx.accelerator_name)
     hit = _DECISIONS.get(key)
     if hit is not None and hit[0] is ctx.catalog:
         return hit[1], date, hit[2], hit[3]
+    decision, note, sources = _decide(ctx, chip, region, subject_to, date)
+    _remember(key, (ctx.catalog, decision, note, sources))
+    return decision, date, note, sources
+
+
+def _decide(
+    ctx: Context, chip: ChipFigures, region: Region, subject_to: Jurisdiction, date: _dt.date
+) -> tuple[ExportDecision, str, str | None]:
+    """The decision, its note and its sources (`_decision` keeps them)."""
     outside = outside_us_rules(subject_to, ctx.catalog.export_rules, date)
     if outside is not None:
         note = (
@@ -114,10 +131,7 @@ def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
             "rules of export_rules.toml, which are not applied; what US guidance says about "
             "dealing in the chip is export.guidance"
         )
-        if len(_DECISIONS) >= _DECISIONS_MAX:
-            _DECISIONS.clear()
-        _DECISIONS[key] = (ctx.catalog, outside, note, subject_to.source)
-        return outside, date, note, subject_to.source
+        return outside, note, subject_to.source
     groups = destination_groups(ctx.catalog, region.code, date)
     decision = export_status(chip, region, ctx.catalog.export_rules, date, groups)
     pd = f"{chip.pd:.2f}" if chip.pd is not None else "unknown (no die area)"
@@ -130,10 +144,7 @@ def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
     sources = "; ".join(
         dict.fromkeys(r.source for r in (rule, *(r for r, _ in decision.also)) if r is not None)
     )
-    if len(_DECISIONS) >= _DECISIONS_MAX:
-        _DECISIONS.clear()
-    _DECISIONS[key] = (ctx.catalog, decision, note, sources or None)
-    return decision, date, note, sources or None
+    return decision, note, sources or None
 
 
 def _decision_found(ctx: Context, value) -> Found:
@@ -260,9 +271,7 @@ def _controlled(ctx: Context) -> Found:
         classes = hit[1]
     else:
         classes = frozenset(controlled_classes(chip, ctx.catalog.export_rules, date))
-        if len(_DECISIONS) >= _DECISIONS_MAX:
-            _DECISIONS.clear()
-        _DECISIONS[key] = (ctx.catalog, classes)
+        _remember(key, (ctx.catalog, classes))
     origin = f"{_RULES_FILE} classes in force on {date.isoformat()}"
     if len(classes) > 1:
         named = sorted(c or "none" for c in classes)
