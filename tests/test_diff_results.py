@@ -343,6 +343,11 @@ def test_nan_literals_and_unbounded_integers_are_refused(tmp_path, base_json, ca
     assert "NaN is not a value `eval --format json` writes" in capsys.readouterr().err
     assert main(["diff", str(base_json), str(big)]) == 1
     assert "a number too large" in capsys.readouterr().err
+    # An exponent beyond a float's range reads as an infinity, which no result holds.
+    infinite = tmp_path / "infinite.json"
+    infinite.write_text(text.replace('"value": 1.25,', '"value": -1e400,', 1))
+    assert main(["diff", str(base_json), str(infinite)]) == 1
+    assert "a number too large" in capsys.readouterr().err
 
 
 def test_an_input_graph_that_is_a_long_chain_or_a_cycle_does_not_recurse(tmp_path, base_json):

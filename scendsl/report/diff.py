@@ -925,11 +925,12 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
         lines.append("")
     if entry.sources:
         lines += ["| source of | old | new |", "|---|---|---|"]
-        lines += [
-            f"| {_md(c.path)}{' (catalog)' if c.kind == 'catalog' else ''} "
-            f"| {_md(c.shown()[0] or 'none')} | {_md(c.shown()[1] or 'none')} |"
-            for c in entry.sources
-        ]
+        for change in entry.sources:
+            old, new = change.shown()
+            catalog = " (catalog)" if change.kind == "catalog" else ""
+            lines.append(
+                f"| {_md(change.path)}{catalog} | {_md(old or 'none')} | {_md(new or 'none')} |"
+            )
         lines.append("")
     following = entry.following_inputs
     if entry.inputs:

@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 
 from scendsl.defaults import MAX_RESULT_JSON_BYTES
-from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span
+from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span, scenario_message
 from scendsl.files.discovery import open_regular
 from scendsl.files.problems import problem, reason
 from scendsl.model.evaluate import ClaimResult, MetricResult
 from scendsl.model.registry import REGISTRY
-from scendsl.report.diff import _WRITTEN_ORIGIN, Diff, Evaluated, diff_evaluated
+from scendsl.report.diff import _WRITTEN_ORIGIN, Diff, Evaluated, _is_number, diff_evaluated
 from scendsl.report.export import SCHEMA_VERSION
 from scendsl.terminal import visible_path
 
@@ -199,7 +199,7 @@ class _Reader:
             for i, c in enumerate(_list(item.get("claims"), f"{where}.claims"))
         )
         warnings = []
-        prefix = f"scenario '{name}': "
+        prefix = scenario_message(name, "")
         for i, entry in enumerate(_list(item.get("warnings", []), f"{where}.warnings")):
             warning = _object(entry, f"{where}.warnings[{i}]")
             message = _text(warning.get("message"), f"{where}.warnings[{i}].message")
@@ -387,10 +387,11 @@ def _texts(value: Any, where: str) -> tuple[str, ...]:
 
 def _value(value: Any, where: str, *, breakdown: bool = True) -> Any:
     """A figure's value: a number, text, a flag, null, or a breakdown (an object of such)."""
-    if value is None or isinstance(value, (bool, float)):
+    if value is None or isinstance(value, bool):
         return value
-    if isinstance(value, int):
-        if abs(value) > _LARGEST:  # JSON integers have no bound; floats do
+    if isinstance(value, (int, float)):
+        # JSON integers have no bound, and a literal such as 1e400 reads as an infinity
+        if abs(value) > _LARGEST:
             raise _Shape(f"{where}: a number too large")
         return value
     if isinstance(value, str):
@@ -465,10 +466,6 @@ def _kind(value: Any) -> str:
 
 def _shown(value: Any) -> str:
     return visible_path(json.dumps(value))[:40]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _written(origin: str) -> bool:

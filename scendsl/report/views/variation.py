@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 #: Largest sweep drawn in a briefing; bigger sweeps get a summary (use `scendsl eval --sweeps`).
 MAX_SWEEP_VARIANTS = 200
-#: The figures summarised over every variant of a sampled sweep (the columns of the sweep
-#: tables in templates/_macros.md.j2), evaluated vectorised.
 #: The figures a sweep's table may show, in order, with their column headings: those that differ
 #: between its variants are shown (`SweepView.columns`), so a sweep over regions shows the energy
 #: cost, emissions and export status that move, not the capex and power that do not.
@@ -34,7 +32,8 @@ SWEEP_COLUMNS = (
     ("reliability.training_time", "Training time with interruptions"),
     ("export.status", "Export status"),
 )
-#: The numeric ones, summarised over every variant of a sampled sweep (min, median, max).
+#: The numeric ones, summarised over every variant of a sampled sweep (min, median, max),
+#: evaluated vectorised.
 SWEEP_SUMMARY_METRICS = tuple(name for name, _ in SWEEP_COLUMNS if name != "export.status")
 #: An axis with more values than this is described by its first and last values and a count.
 _AXIS_LABELS_LISTED = 12
