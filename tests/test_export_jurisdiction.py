@@ -311,3 +311,17 @@ def test_a_briefing_names_a_flag_that_drives_a_high_risk_without_printing_yes(tm
     page = render_files([str(tmp_path / "ascend.scn")], samples=0)["ascend.md"].decode()
     risks = next(line for line in page.splitlines() if "Risks rated high" in line)
     assert "export control (named in guidance)" in risks and " yes" not in risks
+
+
+def test_a_chip_outside_us_reach_is_named_in_its_own_note_when_another_has_its_figures():
+    # The decisions are memoised by chip figures: the name in the note must be the scenario's.
+    text = (
+        scenario_text("catalog_chip", accelerator="Ascend910C", region="CN", year=2025)
+        + "accelerator MyAscend extends Ascend910C {\n}\n"
+        + scenario_text("own_chip", accelerator="MyAscend", region="CN", year=2025)
+    )
+    scenarios = scendsl.load_text(text)
+    first = evaluate(scenarios.get("catalog_chip")).node("export.status").note
+    second = evaluate(scenarios.get("own_chip")).node("export.status").note
+    assert "Ascend910C is subject to" in first
+    assert "MyAscend is subject to" in second
