@@ -607,7 +607,9 @@ def test_claim_quotes_align_in_one_column():
     assert format_text(out) == out
 
 
-def test_the_sample_scenarios_are_in_the_canonical_layout():
-    # Analysts copy the samples: they show the layout `scendsl fmt` writes.
-    changed, code = format_paths([str(ROOT / "scenarios")], check=True)
+@pytest.mark.parametrize("folder", ["scenarios", "validation/cases"])
+def test_the_sample_and_validation_scenarios_are_in_the_canonical_layout(folder):
+    # Analysts copy the samples and read the validation cases beside their sources: both show
+    # the layout `scendsl fmt` writes.
+    changed, code = format_paths([str(ROOT / folder)], check=True)
     assert (changed, code) == ([], 0)
