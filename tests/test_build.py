@@ -1145,3 +1145,9 @@ def test_a_reference_larger_than_the_cluster_needs_nothing_to_match_it(tmp_path)
     rows = [line for line in section.splitlines() if line.startswith("| ") and "H100 |" in line]
     assert rows and all(row.endswith("| nothing: it is larger | – |") for row in rows)
     assert "$0" not in section
+    # The compute-divide page says the same of the largest reference, through the same macro.
+    divide = (out / "compute-divide.md").read_text(encoding="utf-8")
+    gap = divide[divide.index("## What closing the gap would take") :]
+    row = next(line for line in gap.splitlines() if line.startswith("| [s]"))
+    assert row.endswith("| nothing: the reference is larger | – |")
+    assert "$0" not in gap and "0 W" not in gap
