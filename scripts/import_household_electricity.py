@@ -229,7 +229,7 @@ def read_national(
             if cell.get("residential_kwh"):
                 kwh = float(cell["residential_kwh"])
                 residential = (
-                    f"{kwh / 1e9:,.2f} TWh residential electricity ({cell['residential_source']},"
+                    f"{kwh / 1e9:,.6g} TWh residential electricity ({cell['residential_source']},"
                     f" read in {cell['residential_read_in']})"
                 )
             elif year in iea.get(region, {}):

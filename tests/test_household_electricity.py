@@ -283,7 +283,7 @@ def test_import_national_total_divided_by_census_households(tmp_path):
     data = tomllib.loads(text)
     cn = data["CN"]["household_electricity"]["2020"]
     assert cn["value"] == "2000 kWh" and cn["confidence"] == "C"
-    assert "1,000.00 TWh" in cn["note"] and "500.00 million households (census" in cn["note"]
+    assert "1,000 TWh" in cn["note"] and "500.00 million households (census" in cn["note"]
     assert data["CN"]["name"] == "China"
     fr = data["FR"]["household_electricity"]
     assert fr["2022"]["value"] == "4000 kWh"  # the national parts replace the IEA/UN series
