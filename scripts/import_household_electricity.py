@@ -325,11 +325,11 @@ def build_toml(
         "# script on new inputs instead (its docstring says where each comes from).",
         *(f"# Input: {name} (sha256 {digest})" for name, digest in inputs),
         "# household_electricity: kWh a household uses in a year. Published averages where a",
-        f"# statistics office gives one ({', '.join(published) or 'none'}); national residential",
-        "# electricity ÷ households (C) where the IEA or the UN table misses the country"
-        f" ({', '.join(national or []) or 'none'});",
-        "# elsewhere derived (C): IEA residential electricity ÷ (World Bank population ÷ UN DESA",
-        "# average household size).",
+        f"# statistics office gives one ({', '.join(published) or 'none'}); national residential"
+        " electricity ÷ households (C)",
+        "# where the IEA or the UN table misses the country"
+        f" ({', '.join(national or []) or 'none'}); elsewhere derived (C):",
+        "# IEA residential electricity ÷ (World Bank population ÷ UN DESA average household size).",
         f"# Skipped input names (not ISO 3166-1): {', '.join(skipped) or 'none'}",
         f"# Not derived: {', '.join(lacking) or 'none'}",
         "",
