@@ -29,6 +29,15 @@ The figure is the electricity one average household of the country uses in a yea
   The household size is of private households while the population counts everyone (people
   in institutions too), and the size is the latest survey's, often years before the energy
   year: both bend the figure slightly, so it is graded C and its note gives every part.
+* **National** parts (grade C, the division is ours), copied by hand into
+  `scripts/data/household_electricity_national.csv` (columns region, year, residential_kwh,
+  residential_source, residential_read_in, households, household_size, households_source,
+  households_read_in, note), for countries the two kinds above miss: one row per year, the
+  residential electricity total of a national statistics office, regulator or utility (empty:
+  the IEA figure above, for a country the IEA covers but the UN table does not) ÷ the
+  households, either a count (census or register) or the year's World Bank population ÷ the
+  stated household size (exactly one of the two). A country with national rows takes only
+  those (not the IEA/UN series); a published average still replaces them.
 
 Usage (from the repository root):
 
@@ -36,6 +45,7 @@ Usage (from the repository root):
         --iea energy_consumptions_by_sector.json --household-size Household_size.csv \\
         --population population.csv \\
         --published scripts/data/household_electricity_published.csv \\
+        --national scripts/data/household_electricity_national.csv \\
         --out scendsl/catalog/households.toml
 
 `--default-region` (default US) names the country whose figure stands in, with a warning, for a
@@ -183,6 +193,77 @@ def read_published(path: Path) -> dict[str, dict[int, Figure]]:
     return out
 
 
+NATIONAL_DATASET = (
+    "; national residential electricity and households from"
+    " scripts/data/household_electricity_national.csv"
+)
+NATIONAL_REQUIRED = (
+    "region",
+    "year",
+    "residential_source",
+    "residential_read_in",
+    "households_source",
+    "households_read_in",
+)
+
+
+def read_national(
+    path: Path,
+    iea: dict[str, dict[int, float]],
+    population: dict[str, dict[int, int]],
+) -> dict[str, dict[int, Figure]]:
+    """Hand-copied national parts: residential electricity ÷ households, region -> year -> figure.
+
+    Each row names the source of both parts; the division (and, for a household size, the
+    population of the year) is done here, so the note can give every part."""
+    out: dict[str, dict[int, Figure]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            cell = {k: (v or "").strip() for k, v in row.items() if k is not None}
+            missing = [k for k in NATIONAL_REQUIRED if not cell.get(k)]
+            if missing:
+                sys.exit(f"error: {path}:{line}: missing {', '.join(missing)}")
+            region, year = cell["region"], int(cell["year"])
+            if year in out.get(region, {}):
+                sys.exit(f"error: {path}:{line}: {region} {year} given twice")
+            if cell.get("residential_kwh"):
+                kwh = float(cell["residential_kwh"])
+                residential = (
+                    f"{kwh / 1e9:,.6g} TWh residential electricity ({cell['residential_source']},"
+                    f" read in {cell['residential_read_in']})"
+                )
+            elif year in iea.get(region, {}):
+                pj = iea[region][year]
+                kwh = pj * KWH_PER_PJ
+                residential = (
+                    f"{pj:.2f} PJ residential electricity ({IEA_SOURCE}) = {kwh / 1e9:,.1f} TWh"
+                )
+            else:
+                sys.exit(f"error: {path}:{line}: no residential_kwh and no IEA figure for {region}")
+            count, size = cell.get("households"), cell.get("household_size")
+            if bool(count) == bool(size):
+                sys.exit(f"error: {path}:{line}: give exactly one of households, household_size")
+            where = f"{cell['households_source']}, read in {cell['households_read_in']}"
+            if count:
+                households = float(count)
+                parts = f"{households / 1e6:,.2f} million households ({where})"
+            else:
+                people = population.get(region, {}).get(year)
+                if people is None:
+                    sys.exit(f"error: {path}:{line}: no population for {region} {year}")
+                households = people / float(size)
+                parts = (
+                    f"{households / 1e6:,.2f} million households = {people:,} people"
+                    f" ({POPULATION_SOURCE}, {year}) ÷ {float(size):g} members a household ({where})"
+                )
+            note = f"derived: {residential}, ÷ {parts}"
+            if cell.get("note"):
+                note += f"; {cell['note']}"
+            source = f"derived: {cell['residential_source']} ÷ {cell['households_source']}"
+            out.setdefault(region, {})[year] = Figure(round(kwh / households), source, "C", note)
+    return out
+
+
 def derive(
     iea: dict[str, dict[int, float]],
     sizes: dict[str, tuple[float, tuple[int, int, int], str]],
@@ -234,6 +315,7 @@ def build_toml(
     published: list[str],
     default_region: str,
     default_reason: str,
+    national: list[str] | None = None,
 ) -> str:
     """The text of households.toml."""
     lines = [
@@ -243,7 +325,10 @@ def build_toml(
         "# script on new inputs instead (its docstring says where each comes from).",
         *(f"# Input: {name} (sha256 {digest})" for name, digest in inputs),
         "# household_electricity: kWh a household uses in a year. Published averages where a",
-        f"# statistics office gives one ({', '.join(published) or 'none'}); elsewhere derived (C):",
+        f"# statistics office gives one ({', '.join(published) or 'none'}); national residential"
+        " electricity ÷ households (C)",
+        "# where the IEA or the UN table misses the country"
+        f" ({', '.join(national or []) or 'none'}); elsewhere derived (C):",
         "# IEA residential electricity ÷ (World Bank population ÷ UN DESA average household size).",
         f"# Skipped input names (not ISO 3166-1): {', '.join(skipped) or 'none'}",
         f"# Not derived: {', '.join(lacking) or 'none'}",
@@ -251,7 +336,7 @@ def build_toml(
         "[meta]",
         f"default_region = {_q(default_region)}",
         f"default_reason = {_q(default_reason)}",
-        f"dataset = {_q(DERIVED_SOURCE + '; published averages from scripts/data/household_electricity_published.csv')}",
+        f"dataset = {_q(DERIVED_SOURCE + '; published averages from scripts/data/household_electricity_published.csv' + (NATIONAL_DATASET if national else ''))}",
         f"countries = {len(figures)}",
         "",
     ]
@@ -282,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--household-size", type=Path, required=True)
     parser.add_argument("--population", type=Path, required=True)
     parser.add_argument("--published", type=Path, required=True)
+    parser.add_argument(
+        "--national",
+        type=Path,
+        help="national residential electricity totals and household counts or sizes (CSV)",
+    )
     parser.add_argument("--first-year", type=int, default=2019)
     parser.add_argument(
         "--default-region",
@@ -298,18 +388,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     iea, skipped = read_iea(args.iea)
+    population = read_population(args.population)
     derived, lacking = derive(
-        iea,
-        read_household_size(args.household_size),
-        read_population(args.population),
-        args.first_year,
+        iea, read_household_size(args.household_size), population, args.first_year
     )
+    national = read_national(args.national, iea, population) if args.national else {}
     published = read_published(args.published)
-    figures = {**derived, **published}  # a published average replaces the derived series
-    inputs = [
-        (p.name, _sha256(p))
-        for p in (args.iea, args.household_size, args.population, args.published)
-    ]
+    # A published average replaces the derived series, national parts the IEA/UN one.
+    figures = {**derived, **national, **published}
+    lacking = [item for item in lacking if item.split()[0] not in figures]
+    paths = [args.iea, args.household_size, args.population, args.published]
+    inputs = [(p.name, _sha256(p)) for p in paths + ([args.national] if args.national else [])]
     if args.default_region not in figures:
         sys.exit(f"error: --default-region {args.default_region} has no figure")
     text = build_toml(
@@ -320,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         published=sorted(published),
         default_region=args.default_region,
         default_reason=args.default_reason,
+        national=sorted(set(national) - set(published)),
     )
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}: {len(figures)} countries", file=sys.stderr)

@@ -62,9 +62,37 @@ def test_french_homes_are_french_figures_not_us_homes():
     assert _household_warnings(fr) == []
 
 
+def test_chinese_homes_are_chinese_figures_not_us_homes():
+    # China has no IEA end-use or UN household-size row: its figure is the national kind
+    # (NEA residential electricity ÷ census households), so the site equals Chinese homes.
+    cn = _result("CN", 2023)
+    assert cn.value("energy.household_annual_energy") == pytest.approx(_kwh("CN", 2023) * KWH)
+    assert cn.value("energy.household_country") == "China"
+    assert cn.value("energy.household_fallback") is False
+    assert _household_warnings(cn) == []
+    assert (
+        "households.toml CN.household_electricity[2023]"
+        in cn.node("energy.household_annual_energy").origin
+    )
+    entry = HOMES["CN"]["household_electricity"]["2023"]
+    assert entry["confidence"] == "C" and "census" in entry["note"].lower()
+    # A Chinese home uses about a quarter of a US one: four times as many homes.
+    homes = cn.value("energy.households_equivalent")
+    assert homes > 3 * cn.value("energy.annual_energy") / (_kwh("US", 2021) * KWH)
+
+
+def test_countries_once_on_the_us_fallback_have_their_own_homes():
+    for region in ("CN", "IN", "SE", "DK", "TW"):
+        assert region in HOMES, region
+        result = _result(region, 2024)  # a later year: the latest own figure stands in
+        assert result.value("energy.household_fallback") is False, region
+        assert _household_warnings(result) == [], region
+        assert result.value("energy.household_country") != "United States"
+
+
 def test_region_without_household_figure_warns_and_names_the_default_country():
-    result = _result("IN", 2024)  # India: no household figure in households.toml
-    assert "IN" not in HOMES
+    result = _result("BO", 2024)  # Bolivia: no household figure in households.toml
+    assert "BO" not in HOMES
     default = HOMES["meta"]["default_region"]
     assert (
         result.value("energy.household_country")
@@ -78,12 +106,12 @@ def test_region_without_household_figure_warns_and_names_the_default_country():
     assert result.value("energy.household_fallback") is True
     node = result.node("energy.household_annual_energy")
     assert node.confidence == "C"  # another country's homes: a stand-in
-    assert node.note.startswith("fallback: no household electricity use for IN")
+    assert node.note.startswith("fallback: no household electricity use for BO")
     (warning,) = _household_warnings(result)
     assert "homes in United States" in warning.message
-    assert "no household electricity use for IN" in warning.message
-    text = scenario_text(region="IN", year=2024)
-    assert text.splitlines()[warning.span.line - 1].strip() == "region IN"  # located
+    assert "no household electricity use for BO" in warning.message
+    text = scenario_text(region="BO", year=2024)
+    assert text.splitlines()[warning.span.line - 1].strip() == "region BO"  # located
 
 
 def test_us_state_takes_its_country_homes_with_a_warning():
@@ -104,20 +132,22 @@ def test_a_later_year_of_the_region_own_figure_is_not_a_household_warning():
 
 
 def test_briefing_names_the_country_whose_homes_are_counted(tmp_path):
-    for region in ("FR", "IN"):
+    for region in ("FR", "BO", "CN"):
         (tmp_path / f"{region}.scn").write_text(
             scenario_text(f"s{region}", region=region, year=2024),
             encoding="utf-8",
         )
     pages = render_files(sorted(str(p) for p in tmp_path.glob("*.scn")), samples=0)
-    france, india = pages["sFR.md"].decode(), pages["sIN.md"].decode()
+    france, bolivia = pages["sFR.md"].decode(), pages["sBO.md"].decode()
+    china = pages["sCN.md"].decode()
     assert "homes in France" in france and "United States" not in france
-    assert "homes in United States" in india  # the default, named, never assumed
-    assert "the household electricity use for IN in 2024 is a stand-in" in india
+    assert "homes in China" in china and "homes in United States" not in china
+    assert "homes in United States" in bolivia  # the default, named, never assumed
+    assert "the household electricity use for BO in 2024 is a stand-in" in bolivia
     # The key findings compare the site with the region's own people, not another country's
     # homes; France, with its own homes, keeps both comparisons.
-    finding = next(line for line in india.splitlines() if "The site draws" in line)
-    assert "people in India" in finding and "homes" not in finding
+    finding = next(line for line in bolivia.splitlines() if "The site draws" in line)
+    assert "people in Bolivia" in finding and "homes" not in finding
     finding = next(line for line in france.splitlines() if "The site draws" in line)
     assert "people in France" in finding and "homes in France" in finding
 
@@ -140,7 +170,8 @@ def test_list_regions_shows_which_regions_have_a_household_figure():
     listing = regions()
     rows = {row["code"]: row for row in listing.rows}
     assert rows["FR"]["household_electricity"] is not None
-    assert rows["IN"]["household_electricity"] is None
+    assert rows["IN"]["household_electricity"] is not None  # the national kind
+    assert rows["BO"]["household_electricity"] is None
     assert any(c.key == "household_electricity" for c in listing.columns)
 
 
@@ -222,3 +253,72 @@ def test_import_refuses_a_published_row_without_its_source(tmp_path):
     published = [["DE", "2022", "3100", "", "destatis.de", "A", ""]]
     with pytest.raises(SystemExit, match="missing source"):
         _script().main(_inputs(tmp_path, published))
+
+
+NATIONAL_HEADER = [
+    "region", "year", "residential_kwh", "residential_source", "residential_read_in",
+    "households", "household_size", "households_source", "households_read_in", "note",
+]  # fmt: skip
+
+
+def _with_national(tmp_path: Path, args: list[str], rows: list[list[str]]) -> list[str]:
+    with (tmp_path / "national.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(NATIONAL_HEADER)
+        writer.writerows(rows)
+    return [*args, "--national", str(tmp_path / "national.csv")]
+
+
+def test_import_national_total_divided_by_census_households(tmp_path):
+    rows = [
+        # A country without IEA or UN rows: 1,000 TWh over 500 M census households.
+        ["CN", "2020", "1000000000000", "NEA", "xinhua", "500000000", "", "census", "nbs", ""],
+        # An IEA country without a UN size: the IEA total over the population ÷ a national
+        # size (36 PJ = 10 TWh; 10 M people / 4 = 2.5 M households: 4,000 kWh, not 2,000).
+        ["FR", "2022", "", "IEA", "the IEA input", "", "4", "INSEE", "insee.fr", "a note"],
+    ]
+    args = _with_national(tmp_path, _inputs(tmp_path, []), rows)
+    assert _script().main(args) == 0
+    text = (tmp_path / "out.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    cn = data["CN"]["household_electricity"]["2020"]
+    assert cn["value"] == "2000 kWh" and cn["confidence"] == "C"
+    assert "1,000 TWh" in cn["note"] and "500.00 million households (census" in cn["note"]
+    assert data["CN"]["name"] == "China"
+    fr = data["FR"]["household_electricity"]
+    assert fr["2022"]["value"] == "4000 kWh"  # the national parts replace the IEA/UN series
+    assert (
+        "36.00 PJ" in fr["2022"]["note"] and "÷ 4 members a household (INSEE" in fr["2022"]["note"]
+    )
+    assert fr["2022"]["note"].endswith("; a note")
+    assert "# Input: national.csv (sha256" in text
+    assert "misses the country (CN, FR)" in text
+
+
+def test_import_published_average_replaces_national_parts(tmp_path):
+    rows = [["DE", "2022", "", "IEA", "the IEA input", "10000000", "", "Destatis", "x", ""]]
+    published = [["DE", "2022", "3100", "Destatis", "destatis.de", "A", ""]]
+    args = _with_national(tmp_path, _inputs(tmp_path, published), rows)
+    assert _script().main(args) == 0
+    data = tomllib.loads((tmp_path / "out.toml").read_text(encoding="utf-8"))
+    assert data["DE"]["household_electricity"]["2022"]["value"] == "3100 kWh"
+
+
+@pytest.mark.parametrize(
+    ("households", "size", "message"),
+    [("5", "2", "exactly one of households, household_size"), ("", "", "exactly one")],
+)
+def test_import_refuses_a_national_row_without_one_household_measure(
+    tmp_path, households, size, message
+):
+    rows = [["CN", "2020", "1e12", "NEA", "x", households, size, "census", "nbs", ""]]
+    args = _with_national(tmp_path, _inputs(tmp_path, []), rows)
+    with pytest.raises(SystemExit, match=message):
+        _script().main(args)
+
+
+def test_import_refuses_a_national_row_without_a_residential_figure(tmp_path):
+    rows = [["CN", "2020", "", "NEA", "x", "5", "", "census", "nbs", ""]]  # no IEA row for CN
+    args = _with_national(tmp_path, _inputs(tmp_path, []), rows)
+    with pytest.raises(SystemExit, match="no residential_kwh and no IEA figure for CN"):
+        _script().main(args)

@@ -100,7 +100,7 @@ def annual_cost(annual_energy, price):
     "electricity in a year",
     "energy.annual_energy ÷ energy.household_annual_energy",
     ("energy.annual_energy", "energy.household_annual_energy"),
-    ("households.toml: IEA, World Bank and UN DESA; US EIA",),
+    ("households.toml: IEA, World Bank and UN DESA; US EIA; national statistics and utilities",),
     importance=7,
 )
 def households(annual_energy, household):
