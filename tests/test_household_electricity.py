@@ -87,18 +87,15 @@ def test_countries_once_on_the_us_fallback_have_their_own_homes():
         result = _result(region, 2024)  # a later year: the latest own figure stands in
         assert result.value("energy.household_fallback") is False, region
         assert _household_warnings(result) == [], region
-        assert result.value("energy.household_country") != "United States"
+        assert result.value("energy.household_country") != "the United States"
 
 
 def test_region_without_household_figure_warns_and_names_the_default_country():
     result = _result("BO", 2024)  # Bolivia: no household figure in households.toml
     assert "BO" not in HOMES
     default = HOMES["meta"]["default_region"]
-    assert (
-        result.value("energy.household_country")
-        == "United States"
-        == (scendsl.catalog.load_catalog().regions[default].name)
-    )
+    assert scendsl.catalog.load_catalog().regions[default].name == "United States"
+    assert result.value("energy.household_country") == "the United States"  # as said in text
     latest = max(int(y) for y in HOMES[default]["household_electricity"])
     assert result.value("energy.household_annual_energy") == pytest.approx(
         _kwh(default, latest) * KWH
@@ -108,7 +105,7 @@ def test_region_without_household_figure_warns_and_names_the_default_country():
     assert node.confidence == "C"  # another country's homes: a stand-in
     assert node.note.startswith("fallback: no household electricity use for BO")
     (warning,) = _household_warnings(result)
-    assert "homes in United States" in warning.message
+    assert "homes in the United States" in warning.message
     assert "no household electricity use for BO" in warning.message
     text = scenario_text(region="BO", year=2024)
     assert text.splitlines()[warning.span.line - 1].strip() == "region BO"  # located
@@ -117,7 +114,7 @@ def test_region_without_household_figure_warns_and_names_the_default_country():
 def test_us_state_takes_its_country_homes_with_a_warning():
     result = _result("US-TX", 2021)
     assert result.value("energy.household_annual_energy") == pytest.approx(_kwh("US", 2021) * KWH)
-    assert result.value("energy.household_country") == "United States"
+    assert result.value("energy.household_country") == "the United States"
     (warning,) = _household_warnings(result)
     assert "no household electricity use for US-TX" in warning.message
 
@@ -141,8 +138,8 @@ def test_briefing_names_the_country_whose_homes_are_counted(tmp_path):
     france, bolivia = pages["sFR.md"].decode(), pages["sBO.md"].decode()
     china = pages["sCN.md"].decode()
     assert "homes in France" in france and "United States" not in france
-    assert "homes in China" in china and "homes in United States" not in china
-    assert "homes in United States" in bolivia  # the default, named, never assumed
+    assert "homes in China" in china and "homes in the United States" not in china
+    assert "homes in the United States" in bolivia  # the default, named, never assumed
     assert "the household electricity use for BO in 2024 is a stand-in" in bolivia
     # The key findings compare the site with the region's own people, not another country's
     # homes; France, with its own homes, keeps both comparisons.
@@ -322,3 +319,31 @@ def test_import_refuses_a_national_row_without_a_residential_figure(tmp_path):
     args = _with_national(tmp_path, _inputs(tmp_path, []), rows)
     with pytest.raises(SystemExit, match="no residential_kwh and no IEA figure for CN"):
         _script().main(args)
+
+
+def test_sentences_name_a_country_as_running_text_does(tmp_path):
+    # They read "people in Iran, Islamic Republic of", "homes in United States" and "the
+    # jurisdiction of United States": ISO names, written for lists, in the middle of sentences.
+    codes = ("IR", "KR", "BO", "US")
+    for region in codes:
+        (tmp_path / f"{region}.scn").write_text(
+            scenario_text(f"s{region}", region=region, year=2024), encoding="utf-8"
+        )
+    pages = render_files(sorted(str(p) for p in tmp_path.glob("*.scn")), samples=0)
+    iran, korea, bolivia, us = (pages[f"s{code}.md"].decode() for code in codes)
+    assert "people in Iran (" in iran and "Islamic Republic" not in iran
+    assert "people in South Korea (" in korea and "Korea, Republic of" not in korea
+    assert "homes in the United States" in bolivia
+    assert "jurisdiction of the United States (US)" in us
+    assert "largest business city of Bolivia (BO)" in bolivia
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("Iran", "IR"), ("South Korea", "KR"), ("Russia", "RU"), ("Vietnam", "VN")],
+)
+def test_a_country_written_by_its_common_name_gets_its_code(written, code):
+    # Only ISO names were matched: "Russia" is not close enough to "Russian Federation".
+    from scendsl.language.values import region_code_hint
+
+    assert region_code_hint(written).startswith(f"did you mean '{code}'")

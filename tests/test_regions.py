@@ -299,7 +299,7 @@ _CITATIONS = _citations()
 SAMPLES = {
     "eu_gigafactory_fr": ("FR", "France"),
     "india_sovereign_h100": ("IN", "India"),
-    "gulf_gb200_ae": ("AE", "United Arab Emirates"),
+    "gulf_gb200_ae": ("AE", "the United Arab Emirates"),
     "china_h20_cn": ("CN", "China"),
     "university_consortium_de": ("DE", "Germany"),
 }

@@ -26,7 +26,7 @@ from typing import Any
 
 import tomli
 
-from scendsl.language.names import iso_region_names
+from scendsl.language.names import iso_reading_names, iso_region_names
 
 __all__ = [
     "RegionalFigure",
@@ -37,6 +37,7 @@ __all__ = [
     "is_region_code",
     "per_capita_electricity",
     "region_name",
+    "region_reading_name",
     "regions_with",
 ]
 
@@ -138,6 +139,12 @@ def is_region_code(region: str) -> bool:
 def region_name(region: str) -> str | None:
     """The ISO 3166 name of a country or subdivision code, or None for an unknown code."""
     return iso_region_names().get(_normalise(region))
+
+
+def region_reading_name(region: str) -> str | None:
+    """A country's or subdivision's name as a sentence uses it ("the United States", "Iran",
+    "South Korea"), or None for an unknown code."""
+    return iso_reading_names().get(_normalise(region))
 
 
 def regions_with(series: str) -> frozenset[str]:
@@ -323,7 +330,7 @@ def _commercial_stand_in(missing: RegionalFigure) -> RegionalFigure | None:
     reason = (
         f"no industrial electricity price for {lacking}; the World Bank's {found.year_used}"
         f" Doing Business tariff for a commercial warehouse in the largest business city of"
-        f" {region_name(country) or country} ({country}) stands in"
+        f" {region_reading_name(country) or country} ({country}) stands in"
     )
     # The country's figure (its region, year, value, source and series), asked for `code`.
     return replace(found, region=code, fallback=True, reason=reason)

@@ -90,14 +90,26 @@ def framework_named(written: str) -> str | None:
     return framework_aliases().get(name_key(written))
 
 
+def _iso_rows(text: str) -> list[list[str]]:
+    """The rows of an iso3166.tsv text: CODE, the ISO name and, optionally, the name as a
+    sentence uses it, tab-separated; '#' lines are comments. A line without a tab is refused."""
+    rows = [
+        line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
+    if any(len(row) < 2 for row in rows):
+        raise ValueError("expected lines CODE<tab>name")
+    return rows
+
+
 def parse_iso_names(text: str) -> dict[str, str]:
-    """The codes and names of an iso3166.tsv text (CODE, a tab, the name; '#' comments)."""
-    pairs = (
-        line.split("\t", 1)
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("#")
-    )
-    return {code: name for code, name in pairs}
+    """The codes and ISO names of an iso3166.tsv text."""
+    return {row[0]: row[1] for row in _iso_rows(text)}
+
+
+def parse_iso_reading_names(text: str) -> dict[str, str]:
+    """The codes and the names as a sentence uses them ("the United States", "Iran") of an
+    iso3166.tsv text; the ISO name where a row gives none."""
+    return {row[0]: row[2] if len(row) > 2 and row[2] else row[1] for row in _iso_rows(text)}
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,6 +119,13 @@ def iso_region_names() -> dict[str, str]:
     Read from a generated file rather than from pycountry so that `check` stays quick.
     """
     return parse_iso_names((_CATALOG / "iso3166.tsv").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def iso_reading_names() -> dict[str, str]:
+    """Every ISO code a scenario may name, with its name as a sentence uses it: "people in the
+    United States", "homes in Iran" (iso3166.tsv's third column, generated)."""
+    return parse_iso_reading_names((_CATALOG / "iso3166.tsv").read_text(encoding="utf-8"))
 
 
 def is_region(name: str, names: CatalogNames | None = None) -> bool:

@@ -626,11 +626,16 @@ def region_hint(region: str, regions: Iterable[str]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _regions_by_name() -> dict[str, str]:
-    """Each ISO region code by its name in lower case (made once: a file may name thousands of
-    unknown regions)."""
-    from scendsl.language.names import iso_region_names
+    """Each ISO region code by its names in lower case: the ISO name and the name running text
+    uses ("iran", "south korea", "united states"); made once: a file may name thousands of
+    unknown regions."""
+    from scendsl.language.names import iso_reading_names, iso_region_names
 
-    return {name.lower(): code for code, name in iso_region_names().items()}
+    by_name = {
+        name.lower().removeprefix("the "): code for code, name in iso_reading_names().items()
+    }
+    by_name.update((name.lower(), code) for code, name in iso_region_names().items())
+    return by_name
 
 
 def region_code_hint(text: str) -> str | None:

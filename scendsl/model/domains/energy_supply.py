@@ -18,6 +18,7 @@ from scendsl.catalog.grid import (
     household_default_region,
     household_electricity,
     per_capita_electricity,
+    region_reading_name,
 )
 from scendsl.catalog.quantities import read_quantity
 from scendsl.model.context import Context, Found, from_figure
@@ -371,7 +372,8 @@ def _household_figure(ctx: Context) -> RegionalFigure:
 def _household_country(ctx: Context, figure: RegionalFigure) -> str:
     """The name of the country whose homes the comparison counts (`figure`: _household_figure)."""
     used = figure.region_used or household_default_region()
-    return ctx.catalog.regions[used].name
+    # Said in sentences ("homes in the United States"), so the name a sentence uses.
+    return region_reading_name(used) or ctx.catalog.regions[used].name
 
 
 @input_node(

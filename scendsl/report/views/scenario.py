@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from scendsl.catalog.grid import region_name
+from scendsl.catalog.grid import region_name, region_reading_name
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -65,8 +65,11 @@ class ScenarioView:
         self.operator = scenario.operator
         self.year = scenario.year
         self.region = scenario.region
-        #: The region's ISO 3166 name ("France"), the code itself when unknown.
+        #: The region's ISO 3166 name ("France", "Korea, Republic of"), the code itself when unknown.
         self.region_name = region_name(scenario.region) or scenario.region
+        #: The region's name as a sentence uses it ("people in the United States", "in South
+        #: Korea"), the code itself when unknown.
+        self.region_reading_name = region_reading_name(scenario.region) or scenario.region
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
