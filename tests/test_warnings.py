@@ -120,14 +120,14 @@ def test_job_that_does_not_fit_in_memory_warns_at_its_parallelism():
 def test_bottom_up_and_mfu_times_that_disagree_warn_at_the_mfu():
     text = _with(
         "  workload {\n    parameters 7B\n    tokens 1T\n  }\n",
-        CLEAN.replace("count       10k", "count       10k\n    mfu         90%"),
+        CLEAN.replace("count       10k", "count       10k\n    mfu         15%"),
     )
     scenario = _scenario(text)
     result = evaluate(scenario)
     assert result.value("performance.paths_disagree") is True
     found = {w.id: w for w in scenario_warnings(result)}
     disagree = found["paths-disagree"]
-    assert disagree.span.line == _line_of(text, "mfu         90%")
+    assert disagree.span.line == _line_of(text, "mfu         15%")
     factor = result.value("performance.paths_disagree_factor")
     assert f"stated factor of {factor:.3g}" in disagree.message
     # The factor is the ratio of the default MFU spread's ends: one spread, one source of truth.

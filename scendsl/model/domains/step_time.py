@@ -25,9 +25,11 @@ from scendsl.model.domains.training_formulas import (
     MLP_ACTIVATIONS,
     NARAYANAN,
     NARAYANAN_FLOPS,
+    NCCL_CHANNELS,
     PALM,
     PIPELINE_P2P,
     PLATFORM_MATMUL,
+    RANK_ORDER,
     RING,
     RING_ATTENTION,
     STRAGGLER,
@@ -474,35 +476,71 @@ def context_parallel_time(
 
 
 @metric(
+    "performance.gradient_replicas_per_domain",
+    "number",
+    "Ranks of one gradient-reduction group (data × context) inside one scale-up domain",
+    "min(d·c, max(1, ⌊scaleup_domain / t⌋)): ranks are numbered tensor first, then context "
+    "and data, so a domain holds ⌊domain / t⌋ consecutive replicas",
+    (
+        "performance.gradient_replicas",
+        "accelerator.scaleup_domain",
+        "workload.tensor_parallel",
+    ),
+    sources=(RANK_ORDER,),
+)
+def gradient_replicas_per_domain(replicas, domain, tensor):
+    """With t = 8 on 8-GPU servers each server holds one replica of a group; with t = 1 (FSDP,
+    ZeRO-3 without tensor parallelism) all eight of its GPUs are replicas of one group."""
+    return scalar.minimum(replicas, scalar.maximum(domain // tensor, 1))
+
+
+@metric(
+    "performance.data_parallel_bandwidth",
+    "bandwidth",
+    "Bandwidth (bidirectional) at which each rank's share of the gradient collectives moves",
+    "the scale-up bandwidth while the job fits in one domain; beyond it min(scale-up, g × "
+    "scale-out), g = gradient_replicas_per_domain: the rings leave each domain over the NICs "
+    "of all its g replicas, and the traffic inside the domain runs on the scale-up fabric",
+    (
+        "performance.accelerators_used",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+        "performance.gradient_replicas_per_domain",
+    ),
+    sources=(RING, NCCL_CHANNELS, RANK_ORDER),
+)
+def data_parallel_bandwidth(used, domain, scaleup, scaleout, per_domain):
+    """A ring of n ranks, g to a domain, crosses each domain boundary once per channel: the
+    domain's 2·S of traffic leaves over g NICs at once, as fast as g × scale-out per rank."""
+    return link_for(used, domain, scaleup, scalar.minimum(scaleup, per_domain * scaleout))
+
+
+@metric(
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
     "ZeRO-0/1/2: max(0, ring(2 B × parameters_per_accelerator, d·c) − ⅔ compute_time / m); "
-    "ZeRO-3: m × max(0, 1.5 × ring(…) − compute_time / m); over the scale-out fabric once the "
-    "job leaves one scale-up domain",
+    "ZeRO-3: m × max(0, 1.5 × ring(…) − compute_time / m); at "
+    "performance.data_parallel_bandwidth",
     (
         "performance.parameters_per_accelerator",
         "performance.gradient_replicas",
-        "performance.accelerators_used",
         "workload.zero_stage",
         "performance.compute_time",
         "performance.microbatches",
-        "accelerator.scaleup_domain",
-        "accelerator.scaleup_bandwidth",
-        "performance.scaleout_bandwidth",
+        "performance.data_parallel_bandwidth",
     ),
     sources=(RING, ZERO, ZERO3_OVERLAP, NARAYANAN, CONTEXT_PARALLEL),
 )
-def data_parallel_time(parameters, data, used, zero_stage, compute, m, domain, scaleup, scaleout):
+def data_parallel_time(parameters, data, zero_stage, compute, m, bandwidth):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
     each and more of it exposed. ZeRO-3 (FSDP) gathers the parameters for the forward and again
     for the backward pass and reduce-scatters the gradients in every micro-batch, prefetching
     the next gather while it computes: half a ring three times per micro-batch, hidden behind
     that micro-batch's forward and backward passes."""
-    ring = ring_allreduce_seconds(
-        GRADIENT_BYTES * parameters, data, link_for(used, domain, scaleup, scaleout)
-    )
+    ring = ring_allreduce_seconds(GRADIENT_BYTES * parameters, data, bandwidth)
     per_microbatch = compute / m
     once_a_step = scalar.maximum(ring - (2.0 / 3.0) * per_microbatch, 0.0)
     every_microbatch = m * scalar.maximum(1.5 * ring - per_microbatch, 0.0)

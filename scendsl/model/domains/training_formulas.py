@@ -36,6 +36,22 @@ ZERO_OFFLOAD = (
     "parameters up"
 )
 RING = "Calculon (Isaev et al., SC23), ring all-reduce 2·S·(n−1)/n per device"
+RANK_ORDER = (
+    "Megatron-Core, initialize_model_parallel in its parallel_state module "
+    "(github.com/NVIDIA/Megatron-LM): ranks are numbered in the order tp-cp-ep-dp-pp, tensor "
+    "ranks consecutive, then context, expert and data; DeepSpeed's pipe-data-model topology and "
+    "FSDP's flat data ranks number the same way, so a server of k accelerators holds k / t "
+    "consecutive ranks of one gradient-reduction group"
+)
+NCCL_CHANNELS = (
+    "NCCL rings and channels: each channel's ring runs through the accelerators of a server "
+    "over NVLink and leaves it through one NIC, and NCCL opens a channel per NIC, so an "
+    "all-reduce among a server's k ranks crosses the network over all k NICs (NVIDIA/nccl-tests "
+    "issue 196, NCCL developer: 'if you have 8 NICs, Tree will struggle to get better "
+    "performance than ring'); measured all-reduce bus bandwidth of H100 SXM servers with "
+    "NDR InfiniBand (one 400 Gb/s NIC per GPU) is 400-450 GB/s, eight NICs' worth (Saturn "
+    "Cloud, Validating Multi-Node GPU Clusters with NCCL Tests: expected bus bandwidth)"
+)
 HOFFMANN = (
     "Hoffmann et al. 2022, Training Compute-Optimal Large Language Models "
     "(≈ 20 tokens per parameter)"
