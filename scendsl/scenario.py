@@ -118,7 +118,7 @@ class Workload(_Frozen):
     parameters: Value | None = None
     active_parameters: Value | None = None
     tokens: Value | None = None
-    precision: Literal["fp8", "bf16", "fp4"] = "bf16"
+    precision: Literal["fp8", "bf16", "fp16", "fp4"] = "bf16"
     parallelism: Parallelism = Parallelism.model_construct()
     framework: Framework | None = None
     zero_stage: int | None = None

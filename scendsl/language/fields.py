@@ -196,7 +196,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "tokens": _q(
             "number", "training tokens (D)", minimum=1.0, maximum=MAX_TOKENS, inclusive=False
         ),
-        "precision": FieldSpec("enum", choices=("fp8", "bf16", "fp4"), doc="training precision"),
+        "precision": FieldSpec(
+            "enum", choices=("fp8", "bf16", "fp16", "fp4"), doc="training precision"
+        ),
         "parallelism": FieldSpec(
             "parallelism",
             doc="`tensor 8, pipeline 16, data auto` (also context, expert, microbatches, interleave)",

@@ -63,7 +63,7 @@ def info_of(node) -> MetricInfo:
 
 def choices_of(node) -> tuple[str, ...]:
     """A text node's values: its own, or those of the scenario field an input reads (the
-    language's field table declares them once: `workload.precision` is fp8, bf16 or fp4)."""
+    language's field table declares them once: `workload.precision` is fp8, bf16, fp16 or fp4)."""
     if node.choices:
         return tuple(node.choices)
     if node.kind == "input" and node.value_type == "text":

@@ -89,8 +89,8 @@ def peak_fp8(count, fp8_dense):
     "flop_rate",
     "Dense peak of one accelerator at the workload's precision",
     sources=("vendor datasheets (dense, no sparsity)",),
-    formula="bf16_dense, fp8_dense or fp4_dense by workload.precision; a chip without "
-    "the format runs it at the next wider one's rate",
+    formula="bf16_dense, fp8_dense or fp4_dense by workload.precision (fp16 at bf16_dense, the "
+    "16-bit tensor rate); a chip without the format runs it at the next wider one's rate",
 )
 def _peak_per_accelerator(ctx: Context) -> Found:
     """Only the figure the precision needs is read: a custom accelerator without `fp8_dense`
@@ -98,6 +98,9 @@ def _peak_per_accelerator(ctx: Context) -> Found:
     precision = ctx.field("workload.precision") or "bf16"
     order = {
         "bf16": ("bf16_dense",),
+        # The catalog lists one 16-bit tensor rate: FP16 and BF16 run at the same rate on every
+        # chip that has both, and it is the FP16 rate of a chip without BF16 (V100).
+        "fp16": ("bf16_dense",),
         "fp8": ("fp8_dense", "bf16_dense"),
         "fp4": ("fp4_dense", "fp8_dense", "bf16_dense"),
     }[precision]
@@ -106,6 +109,10 @@ def _peak_per_accelerator(ctx: Context) -> Found:
             hit = ctx.accelerator_figure(figure)
         except LookupError:
             continue
+        if number == 0 and precision == "fp16":
+            said = "FP16 at the 16-bit tensor rate (bf16_dense)"
+            note = f"{said}; {hit.note}" if hit.note else said
+            return Found(hit.value, hit.origin, hit.source, hit.confidence, note)
         if number == 0:
             return hit
         return Found(

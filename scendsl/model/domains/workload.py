@@ -83,7 +83,7 @@ def _tokens(ctx: Context) -> Found:
 @input_node(
     "workload.precision",
     "text",
-    "Number format of the matrix maths (fp8, bf16, fp4)",
+    "Number format of the matrix maths (fp8, bf16, fp16, fp4)",
     value_type="text",
 )
 def _precision(ctx: Context) -> Found:
