@@ -363,3 +363,16 @@ def test_inputs_that_say_where_a_figure_comes_from_are_not_assumption_rows(tmp_p
     assumptions = page[page.index("## Assumptions") :]
     assert "(`energy.pue`)" in assumptions  # the PUE's own row names its origin
     assert not [name for name in provenance if f"(`{name}`)" in assumptions]
+
+
+def test_a_global_batch_written_in_tokens_warns_at_the_batch():
+    # "batch size 4M tokens" written as `global_batch 4M` made every step 16 billion tokens.
+    block = "  workload {{\n    parameters 8B\n    tokens 1T\n    sequence_length 4096\n    global_batch {}\n  }}\n"
+    text = _with(block.format("4M"))
+    found = {w.id: w for w in _warnings(text)}
+    batch = found["global-batch-in-tokens"]
+    assert batch.span.line == _line_of(text, "global_batch 4M")
+    assert "16.4 billion tokens a step" in batch.message
+    assert "`global_batch 1024`" in batch.hint
+    # The same batch in sequences, as the paper's 4M tokens are: no warning.
+    assert "global-batch-in-tokens" not in {w.id for w in _warnings(_with(block.format("1024")))}
