@@ -91,6 +91,7 @@ class Cluster(_Frozen):
     count: Value
     fabric: Literal["infiniband", "ethernet", "roce", "nvlink", "ici"] | None = None
     mfu: Value | None = None
+    hfu: Value | None = None
     accelerator_power: Value | None = Field(None, description="measured all-in W per accelerator")
     overhead: Value | None = Field(None, description="node and network power overhead, fraction")
     # issue 12: energy/reliability

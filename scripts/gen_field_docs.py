@@ -72,11 +72,14 @@ def value(path: str, spec: F.FieldSpec, required: tuple[str, ...]) -> str:
         what = kind
     limit = bounds(spec)
     section = path.rpartition(".")[0]
-    if spec.at_most is not None:
-        limit += f", at most `{section}.{spec.at_most}`"
-    if spec.divides is not None:
-        limit += f", divides `{section}.{spec.divides}`"
     cell = f"{what} {limit}" if limit else what
+    for phrase, other in (
+        ("at most", spec.at_most),
+        ("divides", spec.divides),
+        ("not with", spec.excludes),
+    ):
+        if other is not None:
+            cell += f", {phrase} `{section}.{other}`"
     if spec.uncertain:
         cell += ", may be uncertain"
     cell += f": {spec.doc}" if spec.doc else ""

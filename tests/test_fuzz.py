@@ -272,6 +272,9 @@ def scenario_body(draw, required: bool) -> list[str]:
             if (required and f"{section}.{n}" in F.REQUIRED_SCENARIO_FIELDS)
             or draw(st.integers(0, 3)) == 0
         ]
+        # Two fields that say one thing two ways (cluster.mfu, cluster.hfu): at most one in a
+        # scenario (a variant's replaces its parent's).
+        names = [n for n in names if specs[n].excludes not in names]
         values = [(n, draw(field_value(specs[n]))) for n in names]
         if not values:
             continue

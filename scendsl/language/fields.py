@@ -6,7 +6,7 @@ atoms into typed values, and `docs/language.md` documents the same table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scendsl.defaults import FRAMEWORKS
@@ -29,6 +29,8 @@ class FieldSpec:
     at_most: str | None = None
     #: Another field of the same section this one must divide evenly, when both are set.
     divides: str | None = None
+    #: Another field of the same section that says the same thing another way: one or the other.
+    excludes: str | None = None
 
 
 def _q(
@@ -111,6 +113,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             doc="scale-out network",
         ),
         "mfu": _q("fraction", "model FLOPs utilisation", **_FRACTION),
+        "hfu": replace(
+            _q(
+                "fraction",
+                "hardware FLOPs utilisation (recomputed FLOPs counted), as papers that recompute "
+                "activations report it; the model turns it into the MFU",
+                **_FRACTION,
+            ),
+            excludes="mfu",
+        ),
         "accelerator_power": _q(
             "power", "all-in power per accelerator, overrides TDP × overhead", **_POWER
         ),
@@ -477,7 +488,8 @@ def describe_bound(value: float, dimension: str | None) -> str:
 
 def field_relations(relation: str) -> tuple[tuple[str, str], ...]:
     """(path, path it is related to) for every field declared in `relation` to another of its
-    section: "at_most" (may not exceed it) or "divides" (must divide it)."""
+    section: "at_most" (may not exceed it), "divides" (must divide it) or "excludes" (the two
+    say one thing two ways: a scenario writes one)."""
     return tuple(
         (f"{section}.{name}", f"{section}.{other}")
         for section, specs in SECTIONS.items()

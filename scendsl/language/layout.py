@@ -25,6 +25,8 @@ LAYOUT_PATHS = (
 RELATIONS = F.field_relations("at_most")
 #: (field, field it must divide), declared with the fields (`FieldSpec.divides`).
 DIVISORS = F.field_relations("divides")
+#: (field, field it says the same thing as), declared with the fields (`FieldSpec.excludes`).
+EXCLUSIONS = F.field_relations("excludes")
 
 
 def _set_here(what: str, path: str, origins: Mapping[str, Span]) -> tuple[tuple[str, Span], ...]:
@@ -54,6 +56,17 @@ def check_relations(
             at or origins.get(path),
             f"make '{path}' at most '{limit_path}'",
             _set_here(f"'{limit_path}' is", limit_path, origins),
+        )
+    for path, other_path in EXCLUSIONS:
+        if values.get(path) is None or values.get(other_path) is None:
+            continue
+        fits = False
+        sink.error(
+            f"{subject}: '{path}' and '{other_path}' are both set: they say the same thing two "
+            "ways",
+            at or origins.get(path),
+            f"write '{path}' or '{other_path}', not both",
+            _set_here(f"'{other_path}' is", other_path, origins),
         )
     for path, whole_path in DIVISORS:
         value, whole = central(values.get(path)), central(values.get(whole_path))

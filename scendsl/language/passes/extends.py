@@ -9,6 +9,10 @@ from scendsl.language.values import fields_on_one_line, join_atoms, next_field_o
 from scendsl.suggest import quoted, suggest
 
 
+#: (field, field it says the same thing as), declared with the fields (`FieldSpec.excludes`).
+_ALTERNATIVES = F.field_relations("excludes")
+
+
 class ExtendsPass(ResolverState):
     """Flattens section blocks into dotted paths and applies `extends` chains as overrides."""
 
@@ -80,6 +84,13 @@ class ExtendsPass(ResolverState):
                     )
                     continue
                 own[path] = setting
+        for path, other in _ALTERNATIVES:
+            # A child that says a thing one way replaces the parent's saying it the other way
+            # (`cluster.hfu` under a parent's `cluster.mfu`); both in one scenario is an error.
+            if path in own and other not in own:
+                entries.pop(other, None)
+            elif other in own and path not in own:
+                entries.pop(path, None)
         entries.update(own)
         return entries, claims, ancestors
 

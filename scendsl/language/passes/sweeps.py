@@ -8,6 +8,7 @@ from scendsl.errors import Span
 from scendsl.language import fields as F
 from scendsl.language.layout import (
     DIVISORS,
+    EXCLUSIONS,
     LAYOUT_PATHS,
     RELATIONS,
     check_layout,
@@ -156,7 +157,8 @@ class SweepsPass(ValueReader, ResolverState):
         self, name: str, base: Scenario, axes: list[SweepAxis], spans: dict[str, Span]
     ) -> bool:
         """No variant sets a field above the field it may not exceed (`RELATIONS`): the
-        greatest value of the one is compared with the least of the other."""
+        greatest value of the one is compared with the least of the other; nor sets two fields
+        that say one thing two ways (`EXCLUSIONS`)."""
         swept = {axis.path: axis for axis in axes}
         for path, limit_path in RELATIONS:
             if path not in swept and limit_path not in swept:
@@ -169,6 +171,16 @@ class SweepsPass(ValueReader, ResolverState):
                 name, base, swept, spans, (path, *max(values)), (limit_path, *min(limits))
             ):
                 return False
+        for path, other_path in EXCLUSIONS:  # one or the other, in every variant
+            if path not in swept and other_path not in swept:
+                continue
+            values = _values_in_sweep(path, swept, base)
+            others = _values_in_sweep(other_path, swept, base)
+            if values and others:
+                if not self._pair_holds(
+                    name, base, swept, spans, (path, *values[0]), (other_path, *others[0])
+                ):
+                    return False
         return self._divisors_hold(name, base, swept, spans)
 
     def _divisors_hold(

@@ -60,8 +60,9 @@ def mfu_step_time(per_token, tokens, used, rate, mfu):
     provenance=True,
 )
 def _mfu_origin(ctx: Context) -> Found:
-    if ctx.written("cluster.mfu"):
-        return Found("scenario", ctx.where("cluster.mfu"))
+    for path in ("cluster.mfu", "cluster.hfu"):
+        if ctx.written(path):
+            return Found("scenario", ctx.where(path))
     return Found("default", "catalog calibration.default_mfu")
 
 

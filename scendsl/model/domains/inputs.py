@@ -50,16 +50,28 @@ def _mfu(ctx: Context) -> Found:
 
 
 @input_node(
+    "cluster.hfu",
+    "fraction",
+    "Hardware FLOPs utilisation: executed share of peak FLOP/s, recomputation counted",
+    formula="given (unset: n/a); performance.mfu = cluster.hfu / performance.recompute_factor",
+)
+def _hfu(ctx: Context) -> Found:
+    return ctx.scenario_value("cluster.hfu")
+
+
+@input_node(
     "cluster.default_mfu",
     "fraction",
     "Default MFU when the scenario gives none: the dense BF16 calibration, a share of the BF16 "
     "peak (performance.mfu carries it to the workload's precision)",
-    formula="catalog calibration.default_mfu when cluster.mfu is unset, else n/a",
+    formula="catalog calibration.default_mfu when neither cluster.mfu nor cluster.hfu is set, "
+    "else n/a",
 )
 def _default_mfu(ctx: Context) -> Found:
-    # Only a scenario without its own MFU reads the constant (and shows it as an input).
-    if ctx.field("cluster.mfu") is not None:
-        raise LookupError("the scenario gives cluster.mfu")
+    # Only a scenario without its own MFU (or HFU) reads the constant (and shows it as an input).
+    for path in ("cluster.mfu", "cluster.hfu"):
+        if ctx.field(path) is not None:
+            raise LookupError(f"the scenario gives {path}")
     return ctx.calibration("default_mfu")
 
 

@@ -51,6 +51,7 @@ from scendsl.model.domains.training_formulas import (
     default_ffn_width,
     mixed_precision_gain,
     precision_gain,
+    recompute_flops_factor,
 )
 from scendsl.model.registry import input_node, metric
 
@@ -261,14 +262,38 @@ def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4
 
 
 @metric(
+    "performance.recompute_factor",
+    "number",
+    "FLOPs the accelerators execute per model FLOP: 1 without recomputation, 4/3 with full "
+    "recomputation (the forward pass run twice), a little above 1 with selective",
+    "1 + the recomputed forward share: full 1/3, selective the attention scores' share of a "
+    "layer's forward work",
+    (
+        "workload.recompute",
+        "workload.sequence_length",
+        "workload.hidden_size",
+        "performance.ffn_width",
+        "workload.mlp",
+    ),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP),
+)
+def recompute_factor(recompute, sequence, hidden, ffn, mlp):
+    """Full recomputation repeats the forward pass; selective only the attention scores, whose
+    share of a layer's work shrinks as the MLP widens."""
+    return recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+
+
+@metric(
     "performance.mfu",
     "fraction",
-    "Model FLOPs utilisation the MFU path uses: the scenario's, else the BF16 default carried "
-    "to the workload's precision",
-    "cluster.mfu if given, else cluster.default_mfu × performance.precision_gain / "
-    "(peak_per_accelerator / bf16_dense)",
+    "Model FLOPs utilisation the MFU path uses: the scenario's (or its HFU without the "
+    "recomputed FLOPs), else the BF16 default carried to the workload's precision",
+    "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
+    "cluster.default_mfu × performance.precision_gain / (peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
+        "cluster.hfu",
+        "performance.recompute_factor",
         "cluster.default_mfu",
         "performance.precision_gain",
         "performance.peak_per_accelerator",
@@ -277,18 +302,23 @@ def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4
     sources=(PALM, TE_SPEEDUP),
     optional=(
         "cluster.mfu",
+        "cluster.hfu",
+        "performance.recompute_factor",
         "cluster.default_mfu",
         "performance.precision_gain",
         "performance.peak_per_accelerator",
         "accelerator.bf16_dense",
     ),
 )
-def mfu(given, default, gain, peak, bf16_dense):
+def mfu(given, hfu, recompute_factor, default, gain, peak, bf16_dense):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
     much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
-    default × G / ratio. An MFU the scenario gives is used as given."""
+    default × G / ratio. An MFU the scenario gives is used as given; an HFU counts the
+    recomputed forward passes as work, which the MFU does not (PaLM App. B)."""
     if given is not None:
         return given
+    if hfu is not None and recompute_factor is not None:
+        return hfu / recompute_factor
     if default is None or gain is None or peak is None or bf16_dense is None:
         return None
     return default * gain * bf16_dense / peak

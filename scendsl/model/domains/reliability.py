@@ -164,7 +164,7 @@ def _recovery(ctx: Context) -> Found:
     "cluster.mfu; running for the default MFU (a per-step figure)",
 )
 def _mfu_basis(ctx: Context) -> Found:
-    if not ctx.written("cluster.mfu") and not ctx.written("cluster.mfu_basis"):
+    if not any(ctx.written(path) for path in ("cluster.mfu", "cluster.hfu", "cluster.mfu_basis")):
         mfu = ctx.calibration("default_mfu")
         return Found(
             "running",

@@ -16,7 +16,6 @@ from scendsl.model.domains.training_formulas import (
     DROPOUT,
     FLASH,
     FRAMEWORK_EFFICIENCY,
-    GATED_MLP,
     GEMM,
     GRADIENT_BYTES,
     GSHARD,
@@ -97,22 +96,16 @@ def matmul_rate(bf16_dense, gain, efficiency, framework):
     "performance.hardware_flops_per_step",
     "flop",
     "FLOPs the accelerators execute per step (model FLOPs plus recomputation)",
-    "model_flops_per_token × tokens_per_step × recompute factor",
+    "model_flops_per_token × tokens_per_step × recompute_factor",
     (
         "performance.model_flops_per_token",
         "performance.tokens_per_step",
-        "workload.recompute",
-        "workload.sequence_length",
-        "workload.hidden_size",
-        "performance.ffn_width",
-        "workload.mlp",
+        "performance.recompute_factor",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI),
 )
-def hardware_flops_per_step(per_token, tokens, recompute, sequence, hidden, ffn, mlp):
-    """Full recomputation repeats the forward pass; selective only the attention scores, whose
-    share of a layer's work shrinks as the MLP widens."""
-    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+def hardware_flops_per_step(per_token, tokens, factor):
+    """The model's FLOPs and what recomputation runs again."""
     return per_token * tokens * factor
 
 
