@@ -71,3 +71,16 @@ def test_work_worker_shares_the_markdown_converter_built_before_the_fork(monkeyp
         assert pool.apply(_converter_id) == id(render._markdown_converter)
     finally:
         pools.end_pool(pool)
+
+
+@needs_fork
+def test_work_worker_is_forked_with_the_monte_carlo_module_imported():
+    # Before: imported after the fork, by this process (the sample budget) and by the worker.
+    code = (
+        "import sys; from scendsl.app import pools\n"
+        "assert 'scendsl.model.uncertainty' not in sys.modules\n"
+        "pool = pools.work_pool(); assert pool is not None\n"
+        "assert 'scendsl.model.uncertainty' in sys.modules\n"
+        "pools.end_pool(pool)\n"
+    )
+    _run(code)

@@ -62,7 +62,10 @@ def _share_with_the_chart_worker() -> None:
 def _share_with_the_work_worker() -> None:
     """Build this process's Markdown converter before the work worker is forked: both convert
     pages, and the worker then shares it rather than importing and building its own (~0.03 s
-    of CPU). This process would build it a moment later anyway (`_prepare_rendering`)."""
+    of CPU). This process would build it a moment later anyway (`_prepare_rendering`). The
+    Monte Carlo's module too, which this process imports next to check the sample budget
+    (~0.01 s)."""
+    import scendsl.model.uncertainty  # noqa: F401
     from scendsl.report.render import markdown_to_html
 
     markdown_to_html("")
