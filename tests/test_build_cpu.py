@@ -84,3 +84,43 @@ def test_work_worker_is_forked_with_the_monte_carlo_module_imported():
         "pools.end_pool(pool)\n"
     )
     _run(code)
+
+
+def test_longest_with_any_guess_finds_what_bisection_finds():
+    from scendsl.report.chart_kit import _longest
+
+    for low in range(0, 4):
+        for high in range(low, low + 12):
+            for answer in range(low, high + 1):
+                asked: list[int] = []
+
+                def fits(n: int, answer: int = answer, asked: list[int] = asked) -> bool:
+                    asked.append(n)
+                    return n <= answer
+
+                plain = _longest(fits, low, high, False)
+                assert plain == answer
+                for guess in range(low - 2, high + 3):
+                    asked.clear()
+                    found = _longest(fits, low, high, False, lambda guess=guess: guess)
+                    assert found == answer, (low, high, answer, guess)
+                    assert all(low <= n <= high for n in asked)
+                    if guess == answer and low < answer < high:
+                        assert len(asked) == 2  # the guess, and the next one: too wide
+
+
+def test_wrapping_a_long_title_measures_few_texts_it_does_not_draw():
+    # Before: the whole title, then each bisection probe: 8 texts for its 3 lines. The search
+    # now starts where the average width of a character says each line ends.
+    from scendsl.report import chart_kit
+
+    title = (
+        "Purchase price of the cluster's accelerators — sweep gulf_gb200_ae_years "
+        "(extrapolated price at year 2027, 2028)"
+    )
+    chart_kit._average_character(chart_kit._TITLE, True)  # measured once per process
+    chart_kit._measure.cache_clear()
+    lines = chart_kit._title_lines(title)
+    assert len(lines) == 3
+    measured = chart_kit._measure.cache_info().currsize
+    assert measured <= 5, measured
