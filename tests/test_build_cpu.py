@@ -1,0 +1,126 @@
+"""The CPU of a cold build across its processes (issue 16): work the workers would repeat is done
+once, before they are forked, and shared."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+needs_fork = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+    reason="workers are forked on Linux with two or more cores",
+)
+
+
+def _run(code: str, **env: str) -> None:
+    environment = {**os.environ, "SCENDSL_JOBS": "2", **env}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60, env=environment)
+
+
+@needs_fork
+def test_chart_worker_is_forked_with_numpy_imported_not_importing_it_again():
+    # Before: the chart worker imported numpy and numpy.ma itself, and so did the build's process.
+    code = (
+        "import sys; from scendsl.app import pools\n"
+        "assert 'numpy' not in sys.modules\n"
+        "pool = pools.chart_pool(); assert pool is not None\n"
+        "assert 'numpy.ma' in sys.modules  # imported here, before the fork\n"
+        "pools.end_pool(pool)\n"
+    )
+    _run(code, OPENBLAS_NUM_THREADS="1")
+
+
+@needs_fork
+def test_chart_worker_sets_its_own_blas_threads_when_the_environment_does_not():
+    # Without OPENBLAS_NUM_THREADS (an embedding program), numpy is left to the worker, which
+    # sets one BLAS thread before importing it: not imported here first.
+    code = (
+        "import os, sys; from scendsl.app import pools\n"
+        "pool = pools.chart_pool(); assert pool is not None\n"
+        "assert 'numpy' not in sys.modules\n"
+        "pools.end_pool(pool)\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    environment["SCENDSL_JOBS"] = "2"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60, env=environment)
+
+
+def _converter_id() -> int:
+    from scendsl.report import render
+
+    return id(render._markdown_converter)
+
+
+@needs_fork
+def test_work_worker_shares_the_markdown_converter_built_before_the_fork(monkeypatch):
+    # Before: the worker imported markdown and built a converter of its own for its first page.
+    from scendsl.app import pools
+    from scendsl.report import render
+
+    monkeypatch.setenv("SCENDSL_JOBS", "2")
+    monkeypatch.setattr(render, "_markdown_converter", None)
+    pool = pools.work_pool()
+    assert pool is not None
+    try:
+        assert render._markdown_converter is not None
+        # The worker's converter is this process's object, copied by the fork.
+        assert pool.apply(_converter_id) == id(render._markdown_converter)
+    finally:
+        pools.end_pool(pool)
+
+
+@needs_fork
+def test_work_worker_is_forked_with_the_monte_carlo_module_imported():
+    # Before: imported after the fork, by this process (the sample budget) and by the worker.
+    code = (
+        "import sys; from scendsl.app import pools\n"
+        "assert 'scendsl.model.uncertainty' not in sys.modules\n"
+        "pool = pools.work_pool(); assert pool is not None\n"
+        "assert 'scendsl.model.uncertainty' in sys.modules\n"
+        "pools.end_pool(pool)\n"
+    )
+    _run(code)
+
+
+def test_longest_with_any_guess_finds_what_bisection_finds():
+    from scendsl.report.chart_kit import _longest
+
+    for low in range(0, 4):
+        for high in range(low, low + 12):
+            for answer in range(low, high + 1):
+                asked: list[int] = []
+
+                def fits(n: int, answer: int = answer, asked: list[int] = asked) -> bool:
+                    asked.append(n)
+                    return n <= answer
+
+                plain = _longest(fits, low, high, False)
+                assert plain == answer
+                for guess in range(low - 2, high + 3):
+                    asked.clear()
+                    found = _longest(fits, low, high, False, lambda guess=guess: guess)
+                    assert found == answer, (low, high, answer, guess)
+                    assert all(low <= n <= high for n in asked)
+                    if guess == answer and low < answer < high:
+                        assert len(asked) == 2  # the guess, and the next one: too wide
+
+
+def test_wrapping_a_long_title_measures_few_texts_it_does_not_draw():
+    # Before: the whole title, then each bisection probe: 8 texts for its 3 lines. The search
+    # now starts where the average width of a character says each line ends.
+    from scendsl.report import chart_kit
+
+    title = (
+        "Purchase price of the cluster's accelerators — sweep gulf_gb200_ae_years "
+        "(extrapolated price at year 2027, 2028)"
+    )
+    chart_kit._average_character(chart_kit._TITLE, True)  # measured once per process
+    chart_kit._measure.cache_clear()
+    lines = chart_kit._title_lines(title)
+    assert len(lines) == 3
+    measured = chart_kit._measure.cache_info().currsize
+    assert measured <= 5, measured
