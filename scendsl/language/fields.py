@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scendsl import defaults
 from scendsl.defaults import FRAMEWORKS
 
 
@@ -401,8 +402,8 @@ DEFAULT_COMPARISON_PRECISION = "bf16"
 
 #: Each degree of `workload.parallelism` (`tensor 8`, ...), when not `auto`.
 PARALLEL_DEGREE = _int("parallel degree", 1, MAX_DEGREE)
-#: Scenario names become page file names: this keeps them within every file system's limit.
-MAX_NAME_LENGTH = 100
+#: Scenario names become page file names: the bound is declared in scendsl.defaults.
+MAX_NAME_LENGTH = defaults.MAX_NAME_LENGTH
 
 PARALLELISM_KEYS = (
     "tensor",

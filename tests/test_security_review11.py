@@ -1,0 +1,139 @@
+"""Eleventh hostile-input review: result files that `scendsl diff` reads (numbers of thousands
+of digits, keys written twice, text longer than any result holds), and what this round tried
+elsewhere. Each test is named after the class of problem it pins."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from scendsl.cli import main
+from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH
+
+SAMPLE = Path(__file__).parent.parent / "scenarios" / "china_h20_cn.scn"
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    """`scendsl eval SAMPLE --format json` of one sample file: a real result file."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(["eval", str(SAMPLE), "--format", "json"]) == 0
+    path = tmp_path_factory.mktemp("result") / "base.json"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def _refused(base: Path, bad: Path, capsys) -> str:
+    """The error output of `scendsl diff base bad`, which must refuse with a located error."""
+    assert main(["diff", str(base), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
+    assert f"{bad}:" in err
+    return err
+
+
+# ------------------------------------------------ diff: numbers Python's int() will not read
+@pytest.mark.parametrize("digits", [4_301, 100_000])
+def test_a_json_integer_of_thousands_of_digits_is_a_located_error_not_an_internal_one(
+    digits, tmp_path, result, capsys
+):
+    text = result.read_text(encoding="utf-8")
+    bad = tmp_path / "bad.json"
+    at = text.index('"value": ') + len('"value": ')
+    end = text.index(",", at)
+    bad.write_text(text[:at] + "9" * digits + text[end:], encoding="utf-8")
+    line = text.count("\n", 0, at) + 1
+    column = at - text.rfind("\n", 0, at)
+    err = _refused(result, bad, capsys)
+    assert f"{bad}:{line}:{column}: error: " in err
+    assert f"a number too large ({digits:,} digits" in err
+    assert len(err) < 1_000
+
+
+def test_a_json_integer_of_thousands_of_digits_outside_any_value_is_refused_too(
+    tmp_path, result, capsys
+):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": 1, "scenarios": [], "x": ' + "9" * 5_000 + "}")
+    err = _refused(result, bad, capsys)
+    assert f"{bad}:1:38: error: " in err and "a number too large (5,000 digits" in err
+
+
+# ------------------------------------------------------------- diff: a key written twice
+def test_a_key_written_twice_in_one_object_is_refused_not_read_as_the_last(
+    tmp_path, result, capsys
+):
+    text = result.read_text(encoding="utf-8")
+    bad = tmp_path / "bad.json"
+    # A later "version" would win silently: the file would be read as another format's.
+    bad.write_text(text.replace('"version": 1,', '"version": 1, "version": 1,', 1))
+    err = _refused(result, bad, capsys)
+    assert "the key 'version' twice in one object" in err
+    document = json.loads(text)
+    metrics = document["scenarios"][0]["metrics"]
+    name = next(iter(metrics))
+    pairs = json.dumps(metrics[name])
+    twice = text.replace(f'"{name}": ', f'"{name}": {pairs}, "{name}": ', 1)
+    bad.write_text(twice, encoding="utf-8")
+    assert f"the key '{name}' twice in one object" in _refused(result, bad, capsys)
+
+
+# --------------------------------------------- diff: text longer than any result file holds
+def _with(result: Path, tmp_path: Path, change) -> Path:
+    document = json.loads(result.read_text(encoding="utf-8"))
+    change(document)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    return bad
+
+
+_LONG_NAME = "n" * (MAX_NAME_LENGTH + 1)
+_LONG_TEXT = "t" * (MAX_LINE_LENGTH + 1)
+
+
+def _first_input(d):
+    inputs = d["scenarios"][0]["inputs"]
+    return inputs[next(iter(inputs))]
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda d: d.update(scendsl=_LONG_NAME), "scendsl"),
+        (lambda d: d["scenarios"][0].update(name=_LONG_NAME), "scenarios[0].name"),
+        (lambda d: d["scenarios"][0].update(title=_LONG_TEXT), "scenarios[0].title"),
+        (
+            lambda d: d["scenarios"][0]["metrics"].update({_LONG_TEXT: {"value": 1}}),
+            "scenarios[0].metrics",
+        ),
+        (lambda d: _first_input(d).update(value=_LONG_TEXT), ".value"),
+    ],
+    ids=["version", "scenario-name", "title", "figure-name", "text-value"],
+)
+def test_text_longer_than_any_result_holds_is_refused_not_echoed(
+    change, where, tmp_path, result, capsys
+):
+    bad = _with(result, tmp_path, change)
+    err = _refused(result, bad, capsys)
+    assert where in err and "characters" in err
+    assert len(err) < 1_000
+
+
+def test_text_as_long_as_a_scenario_may_write_is_still_read(tmp_path, result, capsys):
+    def change(d):
+        d["scenarios"][0]["title"] = "t" * 10_000
+        d["scenarios"][0]["name"] = "n" * MAX_NAME_LENGTH
+
+    bad = _with(result, tmp_path, change)
+    assert main(["diff", str(result), str(bad)]) == 0
+    assert "n" * MAX_NAME_LENGTH in capsys.readouterr().out
+
+
+def test_a_version_written_as_a_float_is_another_format(tmp_path, result, capsys):
+    bad = _with(result, tmp_path, lambda d: d.update(version=1.0))
+    assert "its format is version 1.0" in _refused(result, bad, capsys)
