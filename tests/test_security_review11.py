@@ -137,3 +137,69 @@ def test_text_as_long_as_a_scenario_may_write_is_still_read(tmp_path, result, ca
 def test_a_version_written_as_a_float_is_another_format(tmp_path, result, capsys):
     bad = _with(result, tmp_path, lambda d: d.update(version=1.0))
     assert "its format is version 1.0" in _refused(result, bad, capsys)
+
+
+# ------------------------------- templates: what a page writes is data, never an object's repr
+def _user_templates(tmp_path: Path, body: str) -> Path:
+    folder = tmp_path / "tpl"
+    folder.mkdir(exist_ok=True)
+    (folder / "index.md.j2").write_text(body, encoding="utf-8")
+    return folder
+
+
+def _render_with(tmp_path: Path, body: str) -> dict[str, bytes]:
+    from conftest import SKETCH
+    from scendsl.app.build import render_files
+
+    return render_files([str(SKETCH)], str(_user_templates(tmp_path, body)), samples=0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ scenarios[0] }}",
+        "{{ scenarios[0].m }}",
+        "{{ scenarios[0]|attr('m') }}",
+        "{{ scenarios[:1] }}",
+        "{{ {'a': scenarios[0]} }}",
+        "{{ range }}",
+        "{{ url }}",
+        "{{ namespace }}",
+        "{{ namespace(text='x', derivation=none) }}",
+        "{{ 'a'.upper }}",
+        "{{ scenarios|map(attribute='name') }}",
+        "{{ 'x' ~ scenarios[0] }}",
+        "{{ scenarios[0]|string }}",
+        "{{ scenarios[0]|upper }}",
+        "{{ scenarios[0]|replace('a', 'b') }}",
+        "{{ scenarios[0]|truncate(300) }}",
+    ],
+)
+def test_a_template_cannot_write_an_object_that_is_not_data(tmp_path, body):
+    """Python makes up the text of a view, a method or a function from its class and memory
+    address: internal names, and never the same bytes twice."""
+    from scendsl.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        _render_with(tmp_path, body + "\n")
+    message = str(caught.value)
+    assert "index.md.j2:1:" in message
+    assert "not data a page can write" in message
+    assert " at 0x" not in message
+
+
+@pytest.mark.parametrize(
+    ("body", "written"),
+    [
+        ("{{ scenarios[0].name }}", "colossus2"),
+        ("{{ [1, 'a', none, true, 2.5] }}", "\\[1, 'a', None, True, 2.5\\]"),
+        ("{{ {'a': (1, 2)} }}", "{'a': (1, 2)}"),
+        ("{{ 'n: ' ~ 3 ~ scenarios[0].m('cluster.count') }}", "n: 3"),
+        ("{{ scenarios|map(attribute='name')|list }}", "\\['colossus2"),
+        ("{{ scenarios[0].m('cluster.count')|string }}", ""),
+    ],
+)
+def test_plain_data_and_figures_are_still_written(tmp_path, body, written):
+    files = _render_with(tmp_path, body + "\n")
+    page = files["index.md"].decode("utf-8")
+    assert written in page

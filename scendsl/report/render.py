@@ -448,7 +448,7 @@ class Renderer:
                 return number_markup(context["page"], value)
             if value is None:
                 return Markup("n/a")
-            return context["page"].text(value)
+            return context["page"].text(context.environment.written(value))
 
         sandbox = sandbox_environment_class()
         self.markdown_env = sandbox(
