@@ -167,12 +167,25 @@ def _render_with(tmp_path: Path, body: str) -> dict[str, bytes]:
         "{{ namespace }}",
         "{{ namespace(text='x', derivation=none) }}",
         "{{ 'a'.upper }}",
+        "{{ scenarios[0]|with_range }}",
         "{{ scenarios|map(attribute='name') }}",
         "{{ 'x' ~ scenarios[0] }}",
         "{{ scenarios[0]|string }}",
         "{{ scenarios[0]|upper }}",
         "{{ scenarios[0]|replace('a', 'b') }}",
         "{{ scenarios[0]|truncate(300) }}",
+        "{{ scenarios[0]|code }}",
+        "{{ scenarios[0]|e }}",
+        "{{ scenarios|join(', ') }}",
+        "{{ scenarios[0]|shorten }}",
+        "{{ scenarios[0]|badge }}",
+        "{{ scenarios[0]|scn_block }}",
+        "{{ em(scenarios[0]) }}",
+        "{{ link(scenarios[0], 'index') }}",
+        "{{ url(scenarios[0]) }}",
+        "{{ per_format(scenarios[0], 'x') }}",
+        "{% call table(url) %}| a |{% endcall %}",
+        "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(url) }}",
     ],
 )
 def test_a_template_cannot_write_an_object_that_is_not_data(tmp_path, body):
@@ -184,7 +197,7 @@ def test_a_template_cannot_write_an_object_that_is_not_data(tmp_path, body):
         _render_with(tmp_path, body + "\n")
     message = str(caught.value)
     assert "index.md.j2:1:" in message
-    assert "not data a page can write" in message
+    assert "not data a page can write" in message or "not a figure of the model: a " in message
     assert " at 0x" not in message
 
 
@@ -197,6 +210,8 @@ def test_a_template_cannot_write_an_object_that_is_not_data(tmp_path, body):
         ("{{ 'n: ' ~ 3 ~ scenarios[0].m('cluster.count') }}", "n: 3"),
         ("{{ scenarios|map(attribute='name')|list }}", "\\['colossus2"),
         ("{{ scenarios[0].m('cluster.count')|string }}", ""),
+        ("{{ scenarios|map(attribute='name')|join(', ') }}", "colossus2, "),
+        ("{{ link(scenarios[0].name, 'index') }} {{ 3|code }}", "](index.md) `3`"),
     ],
 )
 def test_plain_data_and_figures_are_still_written(tmp_path, body, written):

@@ -186,6 +186,40 @@ def is_template_number(value: Any) -> bool:
     )
 
 
+def written_text(value: Any) -> Any:
+    """`value` when a page may write it as text: plain data (text, numbers, flags, None, and
+    lists, tuples and dicts of them) or a figure (a view with a text of its own); else
+    SecurityError. Python makes up the text of anything else (a view, a method, a function, a
+    loop, a generator) from its class and memory address: internal names, and never the same
+    bytes twice. Every conversion of a template's value to text passes here."""
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    from jinja2.runtime import Undefined
+
+    if isinstance(value, Undefined) or (
+        _view_hidden(value) is not None and type(value).__str__ is not object.__str__
+    ):
+        return value  # (an undefined value says itself what is missing)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, (str, int, float)):
+            continue
+        if type(item) in (list, tuple):
+            stack.extend(item)
+        elif isinstance(item, (dict, MappingProxyType)):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            from jinja2.exceptions import SecurityError
+
+            raise SecurityError(
+                f"a {type(item).__name__} is not data a page can write (Python makes up its "
+                "text from its class and memory address): write one of its fields or figures"
+            )
+    return value
+
+
 def read_only(value: Any) -> Any:
     """Plain data as templates get it: mappings become read-only, lists and sets tuples,
     models their fields (recursively); strings, numbers, None and views stay."""
@@ -487,34 +521,7 @@ def sandbox_environment_class() -> type:
 
             return bounded
 
-        @staticmethod
-        def written(value: Any) -> Any:
-            """`value` when a page may write it as text: plain data (text, numbers, flags,
-            None, and lists, tuples and dicts of them) or a figure (a view with a text of its
-            own); else SecurityError. Python makes up the text of anything else (a view, a
-            method, a function, a loop) from its class and memory address: internal names,
-            and never the same bytes twice."""
-            if isinstance(value, Undefined) or (
-                _view_hidden(value) is not None and type(value).__str__ is not object.__str__
-            ):
-                return value  # (an undefined value says itself what is missing)
-            stack = [value]
-            while stack:
-                item = stack.pop()
-                if item is None or isinstance(item, (str, int, float)):
-                    continue
-                if type(item) in (list, tuple):
-                    stack.extend(item)
-                elif type(item) in (dict, types.MappingProxyType):
-                    stack.extend(item.keys())
-                    stack.extend(item.values())
-                else:
-                    raise SecurityError(
-                        f"a {type(item).__name__} is not data a page can write (Python makes "
-                        "up its text from its class and memory address): write one of its "
-                        "fields or figures"
-                    )
-            return value
+        written = staticmethod(written_text)
 
         @staticmethod
         def replace_filter(value: Any, old: Any, new: Any, count: Any = None) -> Any:
