@@ -305,7 +305,15 @@ class _Reader:
                 if point.get(path) != labels[int(p)]:
                     raise _Shape(f"{at}: not in the order of the axes' values (last axis fastest)")
             names.append(_text(variant.get("name"), f"{at}.name"))
-            rows.append(_object(variant.get("values"), f"{at}.values"))
+            row = _object(variant.get("values"), f"{at}.values")
+            # Every variant has the sweep's figures: a variant naming its own would make a
+            # table of variants x names cells, the square of what the file holds.
+            if rows and row.keys() != rows[0].keys():
+                raise _Shape(
+                    f"{at}.values: not the figures of {where}.variants[0] "
+                    "(`eval --format json --sweeps` writes the same figures for every variant)"
+                )
+            rows.append(row)
         return JsonSweepTable.of(
             _name(item.get("name"), f"{where}.name"),
             _text(item.get("base"), f"{where}.base"),
