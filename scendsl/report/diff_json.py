@@ -553,8 +553,10 @@ def _dimension_of(name: str, unit: str) -> str:
     """The JSON gives each figure its unit, not its dimension: the registry's node (or the
     per-reference node it is a copy of) knows it; else the dimension whose base unit it is."""
     node = REGISTRY.nodes.get(name)
-    if node is None:
-        parts = name.split(".")
+    parts = name.split(".")
+    # A name of more parts than any node's is none of theirs (and trying each part as the
+    # reference would build it again for each: its length squared).
+    if node is None and len(parts) <= _most_parts():
         for index in range(1, len(parts) - 1):
             template = ".".join([*parts[:index], "{ref}", *parts[index + 1 :]])
             node = REGISTRY.nodes.get(template)
@@ -563,6 +565,11 @@ def _dimension_of(name: str, unit: str) -> str:
     if node is not None:
         return node.dimension
     return _dimensions_by_unit().get(unit, "number")
+
+
+@lru_cache(maxsize=1)
+def _most_parts() -> int:
+    return max(len(name.split(".")) for name in REGISTRY.nodes)
 
 
 @lru_cache(maxsize=1)
