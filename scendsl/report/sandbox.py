@@ -186,6 +186,10 @@ def is_template_number(value: Any) -> bool:
     )
 
 
+#: The text Python makes up for an object (`<... object at 0x...>`): a view without its own.
+_OBJECT_STR: Any = object.__str__
+
+
 def written_text(value: Any) -> Any:
     """`value` when a page may write it as text: plain data (text, numbers, flags, None, and
     lists, tuples and dicts of them) or a figure (a view with a text of its own); else
@@ -197,7 +201,7 @@ def written_text(value: Any) -> Any:
     from jinja2.runtime import Undefined
 
     if isinstance(value, Undefined) or (
-        _view_hidden(value) is not None and type(value).__str__ is not object.__str__
+        _view_hidden(value) is not None and type(value).__str__ is not _OBJECT_STR
     ):
         return value  # (an undefined value says itself what is missing)
     stack = [value]
