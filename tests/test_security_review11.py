@@ -285,3 +285,18 @@ def test_a_figure_name_of_thousands_of_parts_costs_its_length_not_its_square(
     assert main(["diff", str(result), str(head)]) == 0
     assert time.process_time() - started < 1.5
     assert "Only the new results have a.a.a." in capsys.readouterr().out
+
+
+# ------------------------------------- new: a name the language refuses is refused by new too
+def test_new_refuses_a_name_longer_than_the_language_takes(tmp_path, capsys):
+    """`new` wrote a scenario of a 150-character name that `check` then refused, and for 300
+    characters failed on the file system ("cannot write ...: file name too long")."""
+    import scendsl
+
+    for length in (MAX_NAME_LENGTH + 1, 300):
+        assert main(["new", "a" * length, "-o", str(tmp_path / "x.scn")]) == 1
+        err = capsys.readouterr().err
+        assert f"a name is at most {MAX_NAME_LENGTH} characters; this one has {length}" in err
+        assert not (tmp_path / "x.scn").exists()
+    assert main(["new", "a" * MAX_NAME_LENGTH, "-o", "-"]) == 0
+    assert scendsl.load_text(capsys.readouterr().out)

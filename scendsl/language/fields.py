@@ -405,6 +405,15 @@ PARALLEL_DEGREE = _int("parallel degree", 1, MAX_DEGREE)
 #: Scenario names become page file names: the bound is declared in scendsl.defaults.
 MAX_NAME_LENGTH = defaults.MAX_NAME_LENGTH
 
+
+def name_length_problem(name: str) -> str | None:
+    """The message for a definition's name longer than MAX_NAME_LENGTH, else None (one
+    wording for the language and `scendsl new`)."""
+    if len(name) <= MAX_NAME_LENGTH:
+        return None
+    return f"a name is at most {MAX_NAME_LENGTH} characters; this one has {len(name)}"
+
+
 PARALLELISM_KEYS = (
     "tensor",
     "pipeline",
