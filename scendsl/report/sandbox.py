@@ -218,8 +218,8 @@ def written_text(value: Any) -> Any:
             from jinja2.exceptions import SecurityError
 
             raise SecurityError(
-                f"a {type(item).__name__} is not data a page can write (Python makes up its "
-                "text from its class and memory address): write one of its fields or figures"
+                f"a {type(item).__name__} is not data a page can write (text, numbers, "
+                "flags, none, lists and dicts of them, or a figure): write one of its fields"
             )
     return value
 
