@@ -134,6 +134,24 @@ def test_text_as_long_as_a_scenario_may_write_is_still_read(tmp_path, result, ca
     assert "n" * MAX_NAME_LENGTH in capsys.readouterr().out
 
 
+def test_the_longest_variant_names_eval_writes_are_read(tmp_path, capsys):
+    """A variant's name holds a label of each axis: three axes of 9,000-character strings make
+    names of 27,034 characters, longer than one line, and `eval` writes them."""
+    from factories import scenario_text
+
+    a, b = '"' + "A" * 9_000 + '"', '"' + "B" * 9_000 + '"'
+    axes = "".join(f"  {field} [{a}, {b}]\n" for field in ("operator", "context", "title"))
+    source = tmp_path / "s.scn"
+    source.write_text(scenario_text() + f"sweep w from base {{\n{axes}}}\n", encoding="utf-8")
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(["eval", str(source), "--format", "json", "--sweeps", "--samples", "0"]) == 0
+    result = tmp_path / "r.json"
+    result.write_text(buffer.getvalue(), encoding="utf-8")
+    assert main(["diff", str(result), str(result)]) == 0
+    assert "No change in results." in capsys.readouterr().out
+
+
 def test_a_version_written_as_a_float_is_another_format(tmp_path, result, capsys):
     bad = _with(result, tmp_path, lambda d: d.update(version=1.0))
     assert "its format is version 1.0" in _refused(result, bad, capsys)

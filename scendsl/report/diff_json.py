@@ -304,7 +304,10 @@ class _Reader:
             for (path, labels), p in zip(axes, position, strict=True):
                 if point.get(path) != labels[int(p)]:
                     raise _Shape(f"{at}: not in the order of the axes' values (last axis fastest)")
-            names.append(_text(variant.get("name"), f"{at}.name"))
+            # A variant's name holds a label of each axis, each up to a line of a scenario.
+            names.append(
+                _text(variant.get("name"), f"{at}.name", (len(axes) + 1) * MAX_LINE_LENGTH)
+            )
             row = _object(variant.get("values"), f"{at}.values")
             # Every variant has the sweep's figures: a variant naming its own would make a
             # table of variants x names cells, the square of what the file holds.
