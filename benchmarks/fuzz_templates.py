@@ -12,7 +12,8 @@ whole `build` into a fresh output folder.
 
 The contract: a case renders, or is refused with a ScenarioError (a located user error). Counted
 as failures: any other exception (an internal error), a file written outside the output folder,
-and a page that shows `/etc/passwd` or carries a `<script>` into the HTML. Prints
+and a page that shows `/etc/passwd`, a Python object's memory address (`<... at 0x7f...>`:
+an object that is not data, written) or carries a `<script>` into the HTML. Prints
 `fuzz_template_cases N`, `fuzz_template_internal_errors N`, `fuzz_template_outside_writes N`,
 `fuzz_template_leaks N`, `fuzz_template_refused N`, `fuzz_template_slowest S s` and the rate.
 The rendering time budget is lowered to half a second so cases that loop without end are quick.
@@ -36,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 SCENARIO = ROOT / "tests" / "fixtures" / "sketch" / "language-sketch.scn"
 FULL_BUILD_EVERY = 200
+#: A Python object's made-up text on a page: `<... object at 0x7f3a...>`, escaped or not.
+_ADDRESS = re.compile(rb" at 0x[0-9a-f]{6,}")
 
 NAMES = [
     "scenarios",
@@ -614,6 +617,9 @@ def _run(cases: int, seed: int, ScenarioError: type, build) -> dict:
             if b"root:x:0:0" in text or "<script" in index_html or _broken_tag(index_html):
                 counts["leaks"] += 1
                 problem = "page shows /etc/passwd, carries <script> or a tag holding HTML"
+            elif _ADDRESS.search(text):
+                counts["leaks"] += 1
+                problem = "page shows a Python object's text (its memory address)"
             if problem is not None:
                 failures.append(
                     {

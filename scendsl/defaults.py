@@ -19,6 +19,14 @@ VERSION = "0.1.0"
 #: Largest `eval --format json` file `scendsl diff` reads (bytes): a result file is read whole.
 MAX_RESULT_JSON_BYTES = 128 * 2**20
 
+#: Most characters of a name (a scenario's, a definition's): names become page file names, and
+#: this keeps them within every file system's limit. `scendsl diff` reads no longer name.
+MAX_NAME_LENGTH = 100
+
+#: Most characters of one line of a scenario file, so of any text a scenario writes (a string
+#: holds at most 10,000): `scendsl diff` reads no longer text from a result file.
+MAX_LINE_LENGTH = 20_000
+
 #: Most variants a sweep may have (`--max-variants`): bigger ones are refused when loaded.
 DEFAULT_MAX_VARIANTS = 1_000_000
 

@@ -324,7 +324,7 @@ def test_page_token_is_not_reachable_from_templates(tmp_path):
 def test_a_fake_number_cannot_bring_raw_html(tmp_path):
     body = (
         "{% set n = namespace(text='x', derivation=none, html_cache='<script>bad()</script>'"
-        ") %}{{ n }} {{ n.html_cache }} "
+        ") %}{{ n.text }} {{ n.html_cache }} "
         "{{ '<script>c()</script>'|badge }}"
     )
     files = _render(_templates(tmp_path, body))

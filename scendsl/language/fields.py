@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from scendsl import defaults
 from scendsl.defaults import FRAMEWORKS
 
 
@@ -414,8 +415,17 @@ DEFAULT_COMPARISON_PRECISION = "bf16"
 
 #: Each degree of `workload.parallelism` (`tensor 8`, ...), when not `auto`.
 PARALLEL_DEGREE = _int("parallel degree", 1, MAX_DEGREE)
-#: Scenario names become page file names: this keeps them within every file system's limit.
-MAX_NAME_LENGTH = 100
+#: Scenario names become page file names: the bound is declared in scendsl.defaults.
+MAX_NAME_LENGTH = defaults.MAX_NAME_LENGTH
+
+
+def name_length_problem(name: str) -> str | None:
+    """The message for a definition's name longer than MAX_NAME_LENGTH, else None (one
+    wording for the language and `scendsl new`)."""
+    if len(name) <= MAX_NAME_LENGTH:
+        return None
+    return f"a name is at most {MAX_NAME_LENGTH} characters; this one has {len(name)}"
+
 
 PARALLELISM_KEYS = (
     "tensor",

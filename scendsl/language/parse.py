@@ -16,6 +16,7 @@ from typing import cast
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from scendsl import defaults
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language.syntax import Atom, AtomKind, Document, Statement
 
@@ -29,7 +30,7 @@ MAX_NESTING = 16
 #: file raises the token limit with `max_tokens` (`--max-tokens` on the command line); the
 #: 8 MiB file limit stays.
 MAX_TOKENS = 25_000
-MAX_LINE_LENGTH = 20_000  # characters; a string holds at most 10,000 (resolve.MAX_STRING_LENGTH)
+MAX_LINE_LENGTH = defaults.MAX_LINE_LENGTH  # a string holds at most 10,000 (MAX_STRING_LENGTH)
 #: Each syntax error costs one more parse; stop recovering once the parses would add up to more.
 MAX_RECOVERY_TOKENS = 50_000
 

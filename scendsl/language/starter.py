@@ -49,6 +49,9 @@ def check_name(name: str) -> str:
         )
     if name in RESERVED:
         raise _fail(f"'{name}' is a word of the language", f"e.g. 'my_{name}'")
+    too_long = F.name_length_problem(name)
+    if too_long is not None:
+        raise _fail(too_long, "choose a shorter name")
     return name
 
 

@@ -8,7 +8,9 @@ into the diff's own view of a scenario (scendsl.report.diff.Evaluated) and of a 
 
 Only a document of the `eval` shape at this scendsl's `SCHEMA_VERSION` is read; a file that is
 not JSON, has another shape or version, or is larger than `MAX_RESULT_JSON_BYTES` is refused
-with a located error. Every string read is made visible (scendsl.terminal.visible_path): a
+with a located error, and so is what no result holds: a key twice in one object, a number of
+more digits than a float's range, a name longer than `MAX_NAME_LENGTH` or a text longer than
+`MAX_LINE_LENGTH` (a line of a scenario file). Every string read is made visible (scendsl.terminal.visible_path): a
 control character in a name cannot reach the terminal.
 """
 
@@ -23,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from scendsl.defaults import MAX_RESULT_JSON_BYTES
+from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH, MAX_RESULT_JSON_BYTES
 from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span, scenario_message
 from scendsl.files.discovery import open_regular
 from scendsl.files.problems import problem, reason
@@ -31,6 +33,7 @@ from scendsl.model.evaluate import ClaimResult, MetricResult
 from scendsl.model.registry import REGISTRY
 from scendsl.report.diff import _WRITTEN_ORIGIN, Diff, Evaluated, _is_number, diff_evaluated
 from scendsl.report.export import SCHEMA_VERSION
+from scendsl.suggest import quoted
 from scendsl.terminal import visible_path
 
 _HINT = "make it with `scendsl eval PATH --format json [--sweeps] > FILE.json`"
@@ -131,7 +134,23 @@ def read_eval_json(path: str) -> EvalDocument:
             f"the result file is not UTF-8 text (byte {error.start})", path, _HINT
         ) from None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_int=_bounded_int,
+            object_pairs_hook=_object_once,
+        )
+    except _Digits as error:
+        # Python's int() refuses more than 4,300 digits: refused here first, where it is written.
+        at = text.find(error.literal)
+        line, column = (
+            (text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)) if at >= 0 else (1, 1)
+        )
+        message = (
+            f"not a result of `scendsl eval --format json`: a number too large ({error.digits:,} "
+            "digits; no result holds a number beyond a float's range)"
+        )
+        raise ScenarioError([Diagnostic(message, Span(path, line, column), _HINT)]) from None
     except _Shape as error:
         raise problem(
             f"not a result of `scendsl eval --format json`: {error}", path, _HINT
@@ -142,6 +161,15 @@ def read_eval_json(path: str) -> EvalDocument:
     except RecursionError:
         raise problem("not JSON this diff reads: nested too deeply", path, _HINT) from None
     return _Reader(path).document(document)
+
+
+class _Digits(ScendslError):
+    """An integer literal of more digits than any result holds (`literal`, as written)."""
+
+    def __init__(self, literal: str) -> None:
+        super().__init__(literal[:40])
+        self.literal = literal
+        self.digits = len(literal.lstrip("-"))
 
 
 class _Shape(ScendslError):
@@ -166,12 +194,14 @@ class _Reader:
         if "version" not in top:
             raise _Shape("no `version`")
         version = top["version"]
-        if version != SCHEMA_VERSION or isinstance(version, bool):
+        if version != SCHEMA_VERSION or type(version) is not int:
             raise _Shape(
                 f"its format is version {_shown(version)}, this scendsl reads version "
                 f"{SCHEMA_VERSION} (evaluate both sides with a scendsl of the same format)"
             )
         writer = top.get("scendsl")
+        if writer is not None:
+            _name(writer, "scendsl")
         scenarios = [
             self._scenario(item, f"scenarios[{i}]")
             for i, item in enumerate(_list(top.get("scenarios"), "scenarios"))
@@ -191,7 +221,7 @@ class _Reader:
 
     def _scenario(self, data: Any, where: str) -> Evaluated:
         item = _object(data, where)
-        name = _text(item.get("name"), f"{where}.name")
+        name = _name(item.get("name"), f"{where}.name")
         inputs = self._figures(item.get("inputs"), f"{where}.inputs", "input")
         metrics = self._figures(item.get("metrics"), f"{where}.metrics", "metric")
         claims = tuple(
@@ -225,7 +255,7 @@ class _Reader:
     def _figures(self, data: Any, where: str, kind: str) -> dict[str, MetricResult]:
         out = {}
         for raw_name, entry in _object(data, where).items():
-            name = visible_path(raw_name)
+            name = _key(raw_name, where)
             at = f"{where}.{name}"
             figure = _object(entry, at)
             if "value" not in figure:
@@ -274,10 +304,21 @@ class _Reader:
             for (path, labels), p in zip(axes, position, strict=True):
                 if point.get(path) != labels[int(p)]:
                     raise _Shape(f"{at}: not in the order of the axes' values (last axis fastest)")
-            names.append(_text(variant.get("name"), f"{at}.name"))
-            rows.append(_object(variant.get("values"), f"{at}.values"))
+            # A variant's name holds a label of each axis, each up to a line of a scenario.
+            names.append(
+                _text(variant.get("name"), f"{at}.name", (len(axes) + 1) * MAX_LINE_LENGTH)
+            )
+            row = _object(variant.get("values"), f"{at}.values")
+            # Every variant has the sweep's figures: a variant naming its own would make a
+            # table of variants x names cells, the square of what the file holds.
+            if rows and row.keys() != rows[0].keys():
+                raise _Shape(
+                    f"{at}.values: not the figures of {where}.variants[0] "
+                    "(`eval --format json --sweeps` writes the same figures for every variant)"
+                )
+            rows.append(row)
         return JsonSweepTable.of(
-            _text(item.get("name"), f"{where}.name"),
+            _name(item.get("name"), f"{where}.name"),
             _text(item.get("base"), f"{where}.base"),
             axes,
             names,
@@ -333,7 +374,9 @@ class JsonSweepTable:
         columns: dict[str, list[Any]] = {}
         for index, row in enumerate(rows):
             for raw_name, value in row.items():
-                column = columns.setdefault(visible_path(raw_name), [None] * len(rows))
+                column = columns.setdefault(
+                    _key(raw_name, f"sweeps.{name}.values"), [None] * len(rows)
+                )
                 column[index] = _value(value, f"sweeps.{name}.values")
         numbers: dict[str, np.ndarray] = {}
         categories: dict[str, _Column] = {}
@@ -375,10 +418,47 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
-def _text(value: Any, where: str) -> str:
+def _text(value: Any, where: str, longest: int = MAX_LINE_LENGTH) -> str:
     if not isinstance(value, str):
         raise _Shape(f"{where}: expected text, got {_kind(value)}")
+    if len(value) > longest:
+        raise _Shape(
+            f"{where}: text of {len(value):,} characters, no result holds more than {longest:,}"
+        )
     return visible_path(value)
+
+
+def _name(value: Any, where: str) -> str:
+    """A scenario's or a sweep's name, or a version: no longer than a name of the language."""
+    return _text(value, where, MAX_NAME_LENGTH)
+
+
+def _key(key: str, where: str) -> str:
+    """A figure's name, a key of `where`: no longer than a line of a scenario file."""
+    if len(key) > MAX_LINE_LENGTH:
+        raise _Shape(
+            f"{where}: a name of {len(key):,} characters, no result holds more than {MAX_LINE_LENGTH:,}"
+        )
+    return visible_path(key)
+
+
+def _object_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each written once: `json` keeps the last of two silently."""
+    built = dict(pairs)
+    if len(built) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Shape(f"the key {quoted(visible_path(key))} twice in one object")
+            seen.add(key)
+    return built
+
+
+def _bounded_int(literal: str) -> int:
+    # 1e300 (_LARGEST) has 301 digits: more than 309 are beyond a float's range in any case.
+    if len(literal) > 310:
+        raise _Digits(literal)
+    return int(literal)
 
 
 def _texts(value: Any, where: str) -> tuple[str, ...]:
@@ -395,9 +475,9 @@ def _value(value: Any, where: str, *, breakdown: bool = True) -> Any:
             raise _Shape(f"{where}: a number too large")
         return value
     if isinstance(value, str):
-        return visible_path(value)
+        return _text(value, where)
     if isinstance(value, dict) and breakdown:
-        return {visible_path(str(k)): _value(v, where, breakdown=False) for k, v in value.items()}
+        return {_key(str(k), where): _value(v, where, breakdown=False) for k, v in value.items()}
     raise _Shape(f"{where}: expected a number, text, a flag or null, got {_kind(value)}")
 
 
@@ -476,8 +556,10 @@ def _dimension_of(name: str, unit: str) -> str:
     """The JSON gives each figure its unit, not its dimension: the registry's node (or the
     per-reference node it is a copy of) knows it; else the dimension whose base unit it is."""
     node = REGISTRY.nodes.get(name)
-    if node is None:
-        parts = name.split(".")
+    parts = name.split(".")
+    # A name of more parts than any node's is none of theirs (and trying each part as the
+    # reference would build it again for each: its length squared).
+    if node is None and len(parts) <= _most_parts():
         for index in range(1, len(parts) - 1):
             template = ".".join([*parts[:index], "{ref}", *parts[index + 1 :]])
             node = REGISTRY.nodes.get(template)
@@ -486,6 +568,11 @@ def _dimension_of(name: str, unit: str) -> str:
     if node is not None:
         return node.dimension
     return _dimensions_by_unit().get(unit, "number")
+
+
+@lru_cache(maxsize=1)
+def _most_parts() -> int:
+    return max(len(name.split(".")) for name in REGISTRY.nodes)
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from scendsl.model.risk import Condition, RiskDefinition, Rule
 from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
 from scendsl.report.sandbox import read_only, template_view
 from scendsl.report.views import RiskView, ScenarioView, SweepView
+from scendsl.suggest import quoted
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
@@ -286,8 +287,9 @@ def chart_function(requests: ChartRequests, max_charts: int | None = None) -> Ca
         elif kind == "tornado":
             key = requests.tornado(subject)
         else:
+            named = quoted(kind) if isinstance(kind, str) else f"a {type(kind).__name__}"
             raise ValueError(
-                f"unknown chart '{kind}' (power_by_source, compute, scenario_peaks, "
+                f"unknown chart {named} (power_by_source, compute, scenario_peaks, "
                 "trajectory with a metric, intervals, tornado)"
             )
         if max_charts is not None and len(requests.jobs) > max_charts:

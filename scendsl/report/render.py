@@ -150,6 +150,11 @@ class Explainable(Protocol):
 
 
 # ---------------------------------------------------------------------------------- escaping
+def _text_of(value: Any) -> str:
+    # A template's value as text: refused when its text would be Python's made-up one.
+    return value if type(value) is str else str(sandbox.written_text(value))
+
+
 def clean_text(value: Any) -> str:
     """Scenario text on one line, without control or private-use characters."""
     return " ".join(_UNWANTED_RE.sub("", str(value)).split())
@@ -176,7 +181,7 @@ def md_escape(value: Any) -> Markup:
     would turn into a link or a mention (`https://`, `www.`, `a@b.example`, `@user`, `#12`)
     is broken by an entity or a zero-width space: it reads the same and stays text.
     """
-    return _md_escape_text(value if type(value) is str else str(value))
+    return _md_escape_text(value if type(value) is str else _text_of(value))
 
 
 @lru_cache(maxsize=8192)
@@ -189,7 +194,7 @@ def _md_escape_text(text: str) -> Markup:
 
 def shorten(value: Any, limit: int = 110) -> str:
     """The first clause of a note, at most `limit` characters (the HTML shows it in full)."""
-    text = clean_text(value)
+    text = clean_text(_text_of(value))
     if len(text) <= limit:
         return text
     for mark in (". ", "; ", " — ", ", "):
@@ -215,7 +220,7 @@ def _code_forms(text: str) -> tuple[Markup, str]:
 
 def _cell_text(value: Any) -> str:
     """A value in a table's HTML: what the Markdown converter shows of `md_escape(value)`."""
-    return _cell_html_text(value if type(value) is str else str(value))
+    return _cell_html_text(value if type(value) is str else _text_of(value))
 
 
 @lru_cache(maxsize=8192)
@@ -265,7 +270,9 @@ def number_markup(page: Page, number: Explainable) -> Markup:
     Only figures the build made (`is_template_number`) are taken: their HTML is trusted.
     """
     if not is_template_number(number):
-        raise TypeError(f"not a figure of the model: {clean_text(number)[:60]!r}")
+        plain = number is None or isinstance(number, (str, int, float))  # else its repr's address
+        shown = repr(clean_text(number)[:60]) if plain else f"a {type(number).__name__}"
+        raise TypeError(f"not a figure of the model: {shown}")
     cached = getattr(number, "html_cache", None)
     if cached is None:
         tree = number.derivation()
@@ -448,7 +455,7 @@ class Renderer:
                 return number_markup(context["page"], value)
             if value is None:
                 return Markup("n/a")
-            return context["page"].text(value)
+            return context["page"].text(context.environment.written(value))
 
         sandbox = sandbox_environment_class()
         self.markdown_env = sandbox(
@@ -529,14 +536,14 @@ class Renderer:
 
         def url(name: str, anchor: str | None = None) -> Markup:
             """Link target of a page: `name.md` (the HTML page rewrites it to `name.html`)."""
-            safe_name = re.sub(r"[^A-Za-z0-9_\-]", "", str(name))
-            safe_anchor = re.sub(r"[^A-Za-z0-9_\-]", "", str(anchor)) if anchor else ""
+            safe_name = re.sub(r"[^A-Za-z0-9_\-]", "", _text_of(name))
+            safe_anchor = re.sub(r"[^A-Za-z0-9_\-]", "", _text_of(anchor)) if anchor else ""
             return Markup(f"{safe_name}.md" + (f"#{safe_anchor}" if safe_anchor else ""))
 
         @pass_context
         def badge(context, rating: str | None) -> Markup:
             """A risk rating: bold text in Markdown, a coloured label in HTML."""
-            text = clean_text(rating or "not rated")
+            text = clean_text(_text_of(rating or "not rated"))
             css = rating if rating in ("low", "medium", "high") else "na"
             return context["page"].token(
                 f"**{md_escape(text)}**", f'<span class="rating {css}">{html.escape(text)}</span>'
@@ -566,7 +573,7 @@ class Renderer:
             """A scenario's source text: a ```scn fence in Markdown, highlighted in HTML."""
             from scendsl.report.highlight import scn_fence, scn_html
 
-            source = _UNWANTED_RE.sub("", str(text or "")).strip("\n")
+            source = _UNWANTED_RE.sub("", _text_of(text or "")).strip("\n")
             if not source.strip():
                 return Markup("")
             return context["page"].token(
@@ -587,7 +594,7 @@ class Renderer:
 
         @pass_context
         def code(context, value: Any) -> Markup:
-            markdown, html_form = _code_forms(value if type(value) is str else str(value))
+            markdown, html_form = _code_forms(_text_of(value))
             page = context["page"]
             if not page.in_table or not markdown:
                 return markdown

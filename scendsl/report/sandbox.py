@@ -90,6 +90,10 @@ _STR_METHODS = frozenset(
         "unescape",
     }
 )
+#: Filters that make text of their first argument: it must be data a page may write.
+_TEXT_FILTERS = frozenset(
+    {"string", "upper", "lower", "title", "capitalize", "trim", "truncate", "replace", "wordcount"}
+)
 _MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
 _SEQUENCE_METHODS = frozenset({"count", "index"})
 _LOOP_ATTRIBUTES = frozenset(
@@ -180,6 +184,44 @@ def is_template_number(value: Any) -> bool:
     return (
         _view_hidden(value) is not None and hasattr(value, "derivation") and hasattr(value, "text")
     )
+
+
+#: The text Python makes up for an object (`<... object at 0x...>`): a view without its own.
+_OBJECT_STR: Any = object.__str__
+
+
+def written_text(value: Any) -> Any:
+    """`value` when a page may write it as text: plain data (text, numbers, flags, None, and
+    lists, tuples and dicts of them) or a figure (a view with a text of its own); else
+    SecurityError. Python makes up the text of anything else (a view, a method, a function, a
+    loop, a generator) from its class and memory address: internal names, and never the same
+    bytes twice. Every conversion of a template's value to text passes here."""
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    from jinja2.runtime import Undefined
+
+    if isinstance(value, Undefined) or (
+        _view_hidden(value) is not None and type(value).__str__ is not _OBJECT_STR
+    ):
+        return value  # (an undefined value says itself what is missing)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, (str, int, float)):
+            continue
+        if type(item) in (list, tuple):
+            stack.extend(item)
+        elif isinstance(item, (dict, MappingProxyType)):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            from jinja2.exceptions import SecurityError
+
+            raise SecurityError(
+                f"a {type(item).__name__} is not data a page can write (text, numbers, "
+                "flags, none, lists and dicts of them, or a figure): write one of its fields"
+            )
+    return value
 
 
 def read_only(value: Any) -> Any:
@@ -385,11 +427,11 @@ def sandbox_environment_class() -> type:
             self.globals.clear()
             self.install_globals(range=self.bounded_range, dict=dict, namespace=BoundedNamespace)
             self.filters = {
-                name: self.bounded_filter(f)
+                name: self.bounded_filter(f, text=name in _TEXT_FILTERS)
                 for name, f in self.filters.items()
                 if name in _JINJA_FILTERS
             }
-            self.filters["replace"] = self.bounded_filter(self.replace_filter)
+            self.filters["replace"] = self.bounded_filter(self.replace_filter, text=True)
             self.filters["_within_budget"] = self.within_budget
 
         def _generate(self, source, name, filename, defer_init=False):
@@ -465,21 +507,25 @@ def sandbox_environment_class() -> type:
         def join_bounded(self, parts: tuple, autoescape: bool) -> str:
             if value_size(parts) > MAX_TEMPLATE_VALUE:
                 raise too_big("the joined text")
-            texts = [soft_str(part) for part in parts]
+            texts = [soft_str(part if type(part) is str else self.written(part)) for part in parts]
             return markup_join(texts) if autoescape else str_join(texts)
 
-        def bounded_filter(self, function: Callable) -> Callable:
+        def bounded_filter(self, function: Callable, text: bool = False) -> Callable:
             from functools import wraps
 
             @wraps(function)
             def bounded(*args: Any, **kwargs: Any) -> Any:
                 self.check_budget()
+                if text and args:
+                    self.written(args[0])
                 result = function(*args, **kwargs)
                 if value_size(result) > MAX_TEMPLATE_VALUE:
                     raise too_big(f"the result of filter '{function.__name__}'")
                 return result
 
             return bounded
+
+        written = staticmethod(written_text)
 
         @staticmethod
         def replace_filter(value: Any, old: Any, new: Any, count: Any = None) -> Any:

@@ -68,12 +68,9 @@ class DefinitionsPass(ResolverState):
             )
             return
         name = statement.values[0].text
-        if len(name) > F.MAX_NAME_LENGTH:  # names become file names, which file systems limit
-            self.sink.error(
-                f"a name is at most {F.MAX_NAME_LENGTH} characters; this one has {len(name)}",
-                statement.values[0].span,
-                "choose a shorter name",
-            )
+        too_long = F.name_length_problem(name)  # names become file names, which are limited
+        if too_long is not None:
+            self.sink.error(too_long, statement.values[0].span, "choose a shorter name")
             return
         definition = Definition(key, name, statement, file)
         table = {"accelerator": self.accelerators, "reference": self.references}.get(
