@@ -44,7 +44,6 @@ from scendsl.model.domains.training_formulas import (
     host_link_seconds,
     link_for,
     matmul_efficiency_at,
-    recompute_flops_factor,
     ring_allreduce_seconds,
     straggler_factor,
 )
@@ -433,29 +432,13 @@ def context_parallel_exchange_time(
         "workload.layers",
         "workload.pipeline_parallel",
         "performance.microbatches",
-        "workload.recompute",
-        "workload.hidden_size",
+        "performance.recompute_factor",
         "performance.matmul_rate",
-        "performance.ffn_width",
-        "workload.mlp",
     ),
     sources=(CONTEXT_PARALLEL, RING_ATTENTION, NARAYANAN_FLOPS),
 )
 def context_parallel_time(
-    exchange,
-    context,
-    sequence,
-    micro_batch,
-    width,
-    tensor,
-    layers,
-    pipeline,
-    m,
-    recompute,
-    hidden,
-    rate,
-    ffn,
-    mlp,
+    exchange, context, sequence, micro_batch, width, tensor, layers, pipeline, m, factor, rate
 ):
     """Ring attention sends the next block while it computes on the one it holds: c−1 of the c
     blocks' attention hide the transfers, and only what they cannot hide stalls the step."""
@@ -463,7 +446,6 @@ def context_parallel_time(
     attention_flops = (
         12.0 * micro_batch * sequence**2 * width / (tensor * c) * m * layers / pipeline
     )
-    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
     attention = attention_flops * factor / rate
     return scalar.maximum(exchange - (c - 1) / c * attention, 0.0)
 
