@@ -8,7 +8,6 @@ from scendsl.language.syntax import Statement
 from scendsl.language.values import fields_on_one_line, join_atoms, next_field_on_the_line
 from scendsl.suggest import quoted, suggest
 
-
 #: (field, field it says the same thing as), declared with the fields (`FieldSpec.excludes`).
 _ALTERNATIVES = F.field_relations("excludes")
 

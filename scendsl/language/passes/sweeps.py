@@ -176,11 +176,14 @@ class SweepsPass(ValueReader, ResolverState):
                 continue
             values = _values_in_sweep(path, swept, base)
             others = _values_in_sweep(other_path, swept, base)
-            if values and others:
-                if not self._pair_holds(
+            if (
+                values
+                and others
+                and not self._pair_holds(
                     name, base, swept, spans, (path, *values[0]), (other_path, *others[0])
-                ):
-                    return False
+                )
+            ):
+                return False
         return self._divisors_hold(name, base, swept, spans)
 
     def _divisors_hold(
