@@ -235,9 +235,7 @@ def read_national(
             elif year in iea.get(region, {}):
                 pj = iea[region][year]
                 kwh = pj * KWH_PER_PJ
-                residential = (
-                    f"{pj:.2f} PJ residential electricity ({IEA_SOURCE}) = {kwh / 1e9:,.1f} TWh"
-                )
+                residential = _iea_part(pj)
             else:
                 sys.exit(f"error: {path}:{line}: no residential_kwh and no IEA figure for {region}")
             count, size = cell.get("households"), cell.get("household_size")
@@ -252,16 +250,26 @@ def read_national(
                 if people is None:
                     sys.exit(f"error: {path}:{line}: no population for {region} {year}")
                 households = people / float(size)
-                parts = (
-                    f"{households / 1e6:,.2f} million households = {people:,} people"
-                    f" ({POPULATION_SOURCE}, {year}) ÷ {float(size):g} members a household ({where})"
-                )
+                parts = _households_part(people, year, float(size), where)
             note = f"derived: {residential}, ÷ {parts}"
             if cell.get("note"):
                 note += f"; {cell['note']}"
             source = f"derived: {cell['residential_source']} ÷ {cell['households_source']}"
             out.setdefault(region, {})[year] = Figure(round(kwh / households), source, "C", note)
     return out
+
+
+def _iea_part(pj: float) -> str:
+    """A note's residential part from the IEA figure: its petajoules and terawatt-hours."""
+    return f"{pj:.2f} PJ residential electricity ({IEA_SOURCE}) = {pj * KWH_PER_PJ / 1e9:,.1f} TWh"
+
+
+def _households_part(people: int, year: int, size: float, where: str) -> str:
+    """A note's household part from the year's population and a household size (read `where`)."""
+    return (
+        f"{people / size / 1e6:,.2f} million households = {people:,} people"
+        f" ({POPULATION_SOURCE}, {year}) ÷ {size:g} members a household ({where})"
+    )
 
 
 def derive(
@@ -288,12 +296,10 @@ def derive(
             pj = iea[code][year]
             households = people / size
             kwh = pj * KWH_PER_PJ / households
+            where = f"{SIZE_SOURCE}, {category} of {sd:02d}/{sm:02d}/{sy}"
             note = (
-                f"derived: {pj:.2f} PJ residential electricity ({IEA_SOURCE}) = "
-                f"{pj * KWH_PER_PJ / 1e9:,.1f} TWh, ÷ {households / 1e6:,.2f} million households"
-                f" = {people:,} people ({POPULATION_SOURCE}, {year}) ÷ {size:g} members a household"
-                f" ({SIZE_SOURCE}, {category} of {sd:02d}/{sm:02d}/{sy}); private households only,"
-                " population counts everyone"
+                f"derived: {_iea_part(pj)}, ÷ {_households_part(people, year, size, where)};"
+                " private households only, population counts everyone"
             )
             out.setdefault(code, {})[year] = Figure(round(kwh), DERIVED_SOURCE, "C", note)
     return out, lacking
