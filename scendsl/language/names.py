@@ -113,19 +113,25 @@ def parse_iso_reading_names(text: str) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=1)
+def _shipped_iso_text() -> str:
+    """iso3166.tsv as shipped, read once for both its name columns."""
+    return (_CATALOG / "iso3166.tsv").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
 def iso_region_names() -> dict[str, str]:
     """Every ISO code a scenario may name as its region, with its name (iso3166.tsv, generated).
 
     Read from a generated file rather than from pycountry so that `check` stays quick.
     """
-    return parse_iso_names((_CATALOG / "iso3166.tsv").read_text(encoding="utf-8"))
+    return parse_iso_names(_shipped_iso_text())
 
 
 @functools.lru_cache(maxsize=1)
 def iso_reading_names() -> dict[str, str]:
     """Every ISO code a scenario may name, with its name as a sentence uses it: "people in the
     United States", "homes in Iran" (iso3166.tsv's third column, generated)."""
-    return parse_iso_reading_names((_CATALOG / "iso3166.tsv").read_text(encoding="utf-8"))
+    return parse_iso_reading_names(_shipped_iso_text())
 
 
 def is_region(name: str, names: CatalogNames | None = None) -> bool:
