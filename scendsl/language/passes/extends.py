@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from scendsl.language import fields as F
+from scendsl.language.layout import EXCLUSIONS
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.syntax import Statement
 from scendsl.language.values import fields_on_one_line, join_atoms, next_field_on_the_line
 from scendsl.suggest import quoted, suggest
-
-#: (field, field it says the same thing as), declared with the fields (`FieldSpec.excludes`).
-_ALTERNATIVES = F.field_relations("excludes")
 
 
 class ExtendsPass(ResolverState):
@@ -83,7 +81,7 @@ class ExtendsPass(ResolverState):
                     )
                     continue
                 own[path] = setting
-        for path, other in _ALTERNATIVES:
+        for path, other in EXCLUSIONS:
             # A child that says a thing one way replaces the parent's saying it the other way
             # (`cluster.hfu` under a parent's `cluster.mfu`); both in one scenario is an error.
             if path in own and other not in own:
