@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from scendsl.model.context import Context, Found
+from scendsl.model.domains.inputs import OWN_UTILISATION
 from scendsl.model.domains.training_formulas import (
     GEMM,
     GRADIENT_BYTES,
@@ -60,7 +61,7 @@ def mfu_step_time(per_token, tokens, used, rate, mfu):
     provenance=True,
 )
 def _mfu_origin(ctx: Context) -> Found:
-    for path in ("cluster.mfu", "cluster.hfu"):
+    for path in OWN_UTILISATION:
         if ctx.written(path):
             return Found("scenario", ctx.where(path))
     return Found("default", "catalog calibration.default_mfu")

@@ -49,6 +49,11 @@ def _mfu(ctx: Context) -> Found:
     return ctx.scenario_value("cluster.mfu")
 
 
+#: The fields in which a scenario gives its own utilisation: an MFU, or an HFU the model turns
+#: into one (the language lets a scenario write one of the two).
+OWN_UTILISATION = ("cluster.mfu", "cluster.hfu")
+
+
 @input_node(
     "cluster.hfu",
     "fraction",
@@ -69,7 +74,7 @@ def _hfu(ctx: Context) -> Found:
 )
 def _default_mfu(ctx: Context) -> Found:
     # Only a scenario without its own MFU (or HFU) reads the constant (and shows it as an input).
-    for path in ("cluster.mfu", "cluster.hfu"):
+    for path in OWN_UTILISATION:
         if ctx.field(path) is not None:
             raise LookupError(f"the scenario gives {path}")
     return ctx.calibration("default_mfu")

@@ -36,6 +36,7 @@ import numpy as np
 
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
+from scendsl.model.domains.inputs import OWN_UTILISATION
 from scendsl.model.registry import input_node, metric
 
 SECONDS_PER_DAY = 86400.0
@@ -164,7 +165,7 @@ def _recovery(ctx: Context) -> Found:
     "cluster.mfu; running for the default MFU (a per-step figure)",
 )
 def _mfu_basis(ctx: Context) -> Found:
-    if not any(ctx.written(path) for path in ("cluster.mfu", "cluster.hfu", "cluster.mfu_basis")):
+    if not any(ctx.written(path) for path in (*OWN_UTILISATION, "cluster.mfu_basis")):
         mfu = ctx.calibration("default_mfu")
         return Found(
             "running",
