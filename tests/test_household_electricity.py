@@ -149,17 +149,18 @@ def test_briefing_names_the_country_whose_homes_are_counted(tmp_path):
     assert "people in France" in finding and "homes in France" in finding
 
 
-def test_key_findings_leave_out_a_comparison_below_a_hundredth_of_a_reactor(tmp_path):
-    for name, count in (("small", 8), ("campus", "100k")):
+def test_key_findings_leave_out_a_comparison_below_a_tenth_of_a_reactor(tmp_path):
+    for name, count in (("small", 8), ("regional", "8k"), ("campus", "100k")):
         (tmp_path / f"{name}.scn").write_text(
             scenario_text(name, region="FR", year=2024, count=count), encoding="utf-8"
         )
     pages = render_files(sorted(str(p) for p in tmp_path.glob("*.scn")), samples=0)
-    small, campus = (
+    small, regional, campus = (
         next(line for line in pages[f"{n}.md"].decode().splitlines() if "The site draws" in line)
-        for n in ("small", "campus")
+        for n in ("small", "regional", "campus")
     )
     assert "small modular reactors" not in small  # 8 accelerators: 0.00004 of one
+    assert "small modular reactors" not in regional  # 8k accelerators: a few hundredths
     assert "small modular reactors" in campus
 
 
