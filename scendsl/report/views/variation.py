@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -224,6 +225,18 @@ class DefaultSpreadView:
             )
 
 
+#: A sweep's text value as written (`"CA-QC"`) shows without the language's quotes when it is a
+#: plain code or name; anything else keeps them, so no text changes what a table cell means.
+_PLAIN_QUOTED = re.compile(r'"([A-Za-z0-9][A-Za-z0-9 ._-]*)"')
+
+
+def shown_label(label: str) -> str:
+    """A sweep axis label as a briefing shows it: `"CA-QC"` reads CA-QC; the quotes are the
+    language's syntax, not part of the value."""
+    plain = _PLAIN_QUOTED.fullmatch(label)
+    return plain.group(1) if plain else label
+
+
 def axis_number(label: str, value: Any) -> float | None:
     """A sweep axis value as a point on a chart's x axis: a number written plainly (`2027`,
     `100k`, `40%`), not one with a unit (`400 g/kWh`) or a name."""
@@ -241,6 +254,9 @@ class VariantView:
     #: The resolved value of each axis at this variant (SweepAxis.values), by path.
     values: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.labels = {path: shown_label(label) for path, label in self.labels.items()}
+
 
 @template_view()
 class SweepView:
@@ -249,7 +265,9 @@ class SweepView:
     def __init__(self, sweep: Sweep, variants: list[VariantView], host_page: str) -> None:
         self.name = sweep.name
         self.base = sweep.base
-        self.axes = [(axis.path, list(axis.labels)) for axis in sweep.axes]
+        self.axes = [
+            (axis.path, [shown_label(label) for label in axis.labels]) for axis in sweep.axes
+        ]
         self.size = sweep.size
         self.size_text = f"{sweep.size:,}"
         self.variants = variants
