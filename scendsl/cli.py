@@ -37,6 +37,7 @@ from scendsl.errors import (
 )
 from scendsl.suggest import quoted
 from scendsl.terminal import StreamClosed, visible_path
+from scendsl.wording import counted
 
 if TYPE_CHECKING:
     from scendsl.app.pipeline import Reviewed
@@ -121,15 +122,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         count = len(scenarios.scenarios)
         variants = sum(s.size for s in scenarios.sweeps)
         extra = (
-            f" and {len(scenarios.sweeps)} sweep(s) of {variants:,} variants"
+            f" and {counted(len(scenarios.sweeps), 'sweep')} of {counted(variants, 'variant')}"
             if scenarios.sweeps
             else ""
         )
         noted = _warnings_noted(warnings)
         status = "error (--strict)" if failed else "ok"
-        print(
-            f"{status}: {count} scenario{'s' if count != 1 else ''}{extra}{noted}", file=sys.stderr
-        )
+        print(f"{status}: {counted(count, 'scenario')}{extra}{noted}", file=sys.stderr)
     return EXIT_INPUT if failed else EXIT_OK
 
 

@@ -141,7 +141,7 @@ def test_a_value_added_to_a_sweep_is_reported_as_added_variants_and_sets_exit_co
     copy = edited_copy(tmp_path, *EDITS["changed_sweep"])
     assert main(["diff", "scenarios", str(copy), "--exit-code"]) == 4
     out = capsys.readouterr().out
-    assert out.startswith("sweep colossus2_buildout: 4 variant(s) added.")
+    assert out.startswith("sweep colossus2_buildout: 4 variants added.")
     assert "colossus2_buildout[year=2028,cluster.count=300k]" in out
     assert "No change in results" not in out
 

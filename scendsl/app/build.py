@@ -53,6 +53,7 @@ from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
 from scendsl.report.views.variation import SWEEP_SUMMARY_METRICS
 from scendsl.terminal import visible_path
+from scendsl.wording import counted
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -93,7 +94,7 @@ class BuildReport:
         """One line for the terminal (the stale files listed under it for a check)."""
         if self.stale:
             return (
-                f"{len(self.stale)} file(s) out of date in {visible_path(self.out_dir)}:\n"
+                f"{counted(len(self.stale), 'file')} out of date in {visible_path(self.out_dir)}:\n"
                 + "\n".join(f"  {line}" for line in self.stale)
             )
         if not self.written:

@@ -24,7 +24,10 @@ def _figure(raw: Any, file: str, entry: str, field: str, dimension: str | None =
     unknown = set(raw) - {"value", "source", "confidence", "note"}
     if unknown:
         raise CatalogError(
-            file, entry, field, f"unknown key(s) in figure: {', '.join(sorted(unknown))}"
+            file,
+            entry,
+            field,
+            f"unknown {'key' if len(unknown) == 1 else 'keys'} in figure: {', '.join(sorted(unknown))}",
         )
     text = raw.get("value")
     if not isinstance(text, str):

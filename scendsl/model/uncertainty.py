@@ -40,6 +40,7 @@ from scendsl.model.registry import Node
 from scendsl.model.trace import touches, traced_input
 from scendsl.model.values import json_safe, nan_to_none, spread
 from scendsl.scenario import Scenario, Uncertain
+from scendsl.wording import counted
 
 #: Memory a Monte Carlo run may take, in bytes: samples × nodes × 8 (one float64 array per
 #: node), summed over the scenarios whose runs are held together. `--samples 1000000000` would
@@ -238,7 +239,7 @@ def check_sample_budget(
     raise ScenarioError(
         [
             Diagnostic(
-                f"{samples:,} Monte Carlo samples of {len(sizes)} scenario(s) with ranges would take "
+                f"{samples:,} Monte Carlo samples of {counted(len(sizes), 'scenario')} with ranges would take "
                 f"about {need / 1024**3:,.1f} GiB; the limit is {MONTE_CARLO_MEMORY_BUDGET / 1024**3:g} "
                 "GiB",
                 hint=f"use --samples {most:,} or fewer",

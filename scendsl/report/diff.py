@@ -35,6 +35,7 @@ from scendsl.report.render import md_escape as _md
 from scendsl.report.text import expected_text
 from scendsl.report.warnings import scenario_warnings
 from scendsl.terminal import visible_path
+from scendsl.wording import counted
 
 if TYPE_CHECKING:
     from scendsl.report.diff_sweeps import TableLike
@@ -271,7 +272,7 @@ class Diff:
         if not self.changed:
             if self.hidden:
                 return (
-                    f"No change in results as shown ({self.hidden} move(s) below the shown "
+                    f"No change in results as shown ({counted(self.hidden, 'move')} below the shown "
                     "precision; --all lists them)."
                 )
             return "No change in results."
@@ -325,8 +326,8 @@ class Diff:
         more = len(self.scenarios) - 3
         parts += [f"sweep {sweep.name}: {_sweep_headline(sweep)}" for sweep in self.sweeps[:3]]
         if len(self.sweeps) > 3:
-            parts.append(f"{len(self.sweeps) - 3} more sweep(s) changed")
-        return ". ".join(parts) + (f". And {more} more scenario(s)." if more > 0 else ".")
+            parts.append(f"{counted(len(self.sweeps) - 3, 'more sweep')} changed")
+        return ". ".join(parts) + (f". And {counted(more, 'more scenario')}." if more > 0 else ".")
 
 
 def _sweep_headline(sweep: SweepDiff) -> str:
@@ -334,9 +335,9 @@ def _sweep_headline(sweep: SweepDiff) -> str:
         return "added" if sweep.status == "+" else "removed"
     bits = []
     if sweep.added:
-        bits.append(f"{len(sweep.added)} variant(s) added")
+        bits.append(f"{counted(len(sweep.added), 'variant')} added")
     if sweep.removed:
-        bits.append(f"{len(sweep.removed)} variant(s) removed")
+        bits.append(f"{counted(len(sweep.removed), 'variant')} removed")
     if sweep.moves:
         top = sweep.moves[0]
         short = top.name.split(".", 1)[-1].replace("_", " ")
@@ -780,7 +781,10 @@ def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]
         ]
     elif following:
         lines.append(
-            ("dim", f"    and {len(following)} catalog or default figure(s) that follow (--all)")
+            (
+                "dim",
+                f"    and {counted(len(following), 'catalog or default figure')} that follow (--all)",
+            )
         )
     for causes, changes in entry.groups():
         lines.append(("", f"    moved by {_causes_text(causes)}:"))
@@ -790,7 +794,9 @@ def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]
             style = "cyan" if rel is None else ("green" if rel >= 0 else "magenta")
             lines.append((style, f"      {_change_line(change)}"))
         if len(changes) > len(shown):
-            lines.append(("dim", f"      and {len(changes) - len(shown)} more metric(s) (--all)"))
+            lines.append(
+                ("dim", f"      and {counted(len(changes) - len(shown), 'more metric')} (--all)")
+            )
     return lines
 
 
@@ -808,12 +814,17 @@ def _sweep_lines(sweep: SweepDiff, show_all: bool) -> list[tuple[str, str]]:
     if sweep.removed:
         lines.append(("red", f"    - {sweep.names_text(sweep.removed)}"))
     if sweep.moves:
-        lines.append(("", f"    moved in the {sweep.compared} variant(s) both sides have:"))
+        lines.append(
+            ("", f"    moved in the {counted(sweep.compared, 'variant')} both sides have:")
+        )
         shown = sweep.moves if show_all else _headline_moves(sweep.moves)
         lines += [("", f"      {move.text()}") for move in shown]
         if len(sweep.moves) > len(shown):
             lines.append(
-                ("dim", f"      and {len(sweep.moves) - len(shown)} more metric(s) (--all)")
+                (
+                    "dim",
+                    f"      and {counted(len(sweep.moves) - len(shown), 'more metric')} (--all)",
+                )
             )
     return lines
 
@@ -945,7 +956,9 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
                 for c in following
             ]
         elif following:
-            lines.append(f"| and {len(following)} catalog or default figure(s) that follow | | |")
+            lines.append(
+                f"| and {counted(len(following), 'catalog or default figure')} that follow | | |"
+            )
         lines.append("")
     for causes, changes in entry.groups():
         lines += [

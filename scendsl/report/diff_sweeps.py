@@ -19,6 +19,7 @@ import numpy as np
 
 from scendsl.model.registry import REGISTRY
 from scendsl.report.numbers import format_value, sig
+from scendsl.wording import counted
 
 #: Beyond this many moved variants of one metric, "the displayed value moved" is judged by the
 #: relative change (3 significant figures shown) instead of formatting every value.
@@ -136,7 +137,7 @@ class SweepDiff:
         if self.removed:
             bits.append(f"{len(self.removed)} removed")
         if self.moves:
-            bits.append(f"{len(self.moves)} figure(s) moved")
+            bits.append(f"{counted(len(self.moves), 'figure')} moved")
         return ": ".join([bits[0], ", ".join(bits[1:])]) if len(bits) > 1 else bits[0]
 
     def names_text(self, names: list[str]) -> str:

@@ -157,7 +157,9 @@ def parse_warning_rules(
             raise WarningRulesError(f"{where}: id is used twice")
         unknown = set(raw) - {*_REQUIRED, "when", "extrapolated", "except"}
         if unknown:
-            raise WarningRulesError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+            raise WarningRulesError(
+                f"{where}: unknown {'field' if len(unknown) == 1 else 'fields'} {', '.join(sorted(unknown))}"
+            )
         when = raw.get("when", [])
         if not isinstance(when, list):
             raise WarningRulesError(f"{where}: 'when' must be a list of conditions")

@@ -1,0 +1,10 @@
+"""Words for counts in messages and reports: '1 variant', '4 variants', '1,024 figures'."""
+
+from __future__ import annotations
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`count` and the noun in the number it takes, the count grouped by thousands: a report
+    read in a pull request says '1 more scenario', never '1 more scenario(s)'."""
+    word = noun if count == 1 else (plural if plural is not None else noun + "s")
+    return f"{count:,} {word}"
