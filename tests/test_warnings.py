@@ -376,3 +376,38 @@ def test_a_global_batch_written_in_tokens_warns_at_the_batch():
     assert "`global_batch 1024`" in batch.hint
     # The same batch in sequences, as the paper's 4M tokens are: no warning.
     assert "global-batch-in-tokens" not in {w.id for w in _warnings(_with(block.format("1024")))}
+
+
+def test_a_new_accelerator_without_a_scaleup_domain_is_told_why_its_bottom_up_figures_are_missing():
+    text = """
+accelerator Card {
+  bf16_dense 500 TFLOP/s
+  hbm 32 GB
+  hbm_bandwidth 1 TB/s
+  scaleup_bandwidth 400 GB/s
+  hostlink_bandwidth 64 GB/s
+  tdp 300 W
+  subject_to US
+}
+
+scenario card {
+  year 2026
+  region DE
+  cluster {
+    accelerator Card
+    count 64
+  }
+  workload {
+    parameters 7B
+    tokens 1T
+  }
+}
+"""
+    result = evaluate(_scenario(text))
+    assert result.value("performance.step_time") is None
+    found = {w.id: w for w in scenario_warnings(result)}
+    domain = found["no-scaleup-domain"]
+    assert domain.span.line == _line_of(text, "    accelerator Card")
+    assert "performance.step_time" in domain.metrics
+    given = text.replace("  tdp 300 W\n", "  tdp 300 W\n  scaleup_domain 8\n")
+    assert "no-scaleup-domain" not in {w.id for w in _warnings(given)}
