@@ -231,7 +231,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
     result = evaluate_one(scenario)
     if args.metric not in result.metrics and args.metric not in result.inputs:
         return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
-    sys.stdout.write(explain_text(result, args.metric))
+    if args.format == "json":
+        import json
+
+        from scendsl.report.explain import explain_document
+
+        document = explain_document(result, args.metric, args.depth)
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    sys.stdout.write(explain_text(result, args.metric, args.depth))
     from scendsl.model.default_spread import default_spread
     from scendsl.report.explain import default_spread_text
 
@@ -581,6 +589,20 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("path", metavar="PATH")
     explain.add_argument("scenario", metavar="SCENARIO")
     explain.add_argument("metric", metavar="METRIC")
+    _numeric(
+        explain,
+        "--depth",
+        default=None,
+        metavar="N",
+        help="show the tree N levels deep; the figures below are counted, not listed",
+    )
+    explain.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: the derivation tree as data (for tools), with the inputs that leave an n/a "
+        "figure so; the text adds the default MFU's spread and the Monte Carlo spread",
+    )
     _uncertainty_options(explain)
     diff = sub.add_parser(
         "diff",

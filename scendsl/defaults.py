@@ -47,4 +47,5 @@ NUMERIC_OPTIONS: dict[str, tuple[type, float, float]] = {
     "--max-tokens": (int, 1, 10_000_000),  # more tokens than an 8 MiB file can hold
     "--threshold": (float, 0.0, 1e9),
     "--port": (int, 0, 65535),
+    "--depth": (int, 1, 10_000),  # `explain`: levels of the derivation tree shown
 }

@@ -82,3 +82,94 @@ def test_metric_index_matches_the_registry():
     assert metric_index() == build_index(), (
         "scendsl/model/metric_index.json is stale: run `python -m scendsl.model.claims`"
     )
+
+
+CARD_WITHOUT_DOMAIN = """
+accelerator Card {
+  bf16_dense 500 TFLOP/s
+  hbm 32 GB
+  hbm_bandwidth 1 TB/s
+  scaleup_bandwidth 400 GB/s
+  hostlink_bandwidth 64 GB/s
+  tdp 300 W
+  subject_to US
+}
+
+scenario card {
+  year 2026
+  region DE
+  cluster {
+    accelerator Card
+    count 64
+  }
+  workload {
+    parameters 7B
+    tokens 1T
+  }
+}
+"""
+
+
+def test_an_na_figure_is_explained_by_the_inputs_without_a_value_first(tmp_path, capsys):
+    path = tmp_path / "card.scn"
+    path.write_text(CARD_WITHOUT_DOMAIN, encoding="utf-8")
+    assert main(["explain", str(path), "card", "performance.step_time"]) == 0
+    out = capsys.readouterr().out
+    head = out.split("performance.step_time = n/a")[0]
+    assert "performance.step_time is n/a: no value for" in head
+    assert "accelerator.scaleup_domain" in head
+    # A figure with a value says nothing of missing inputs, even when some leaf is n/a.
+    assert main(["explain", str(path), "card", "performance.training_time"]) == 0
+    assert "is n/a" not in capsys.readouterr().out
+
+
+def test_explain_depth_counts_the_figures_it_does_not_list(colossus2):
+    full = explain_tree(colossus2, "performance.step_time")
+    shallow = explain_tree(colossus2, "performance.step_time", depth=1)
+    assert [c["name"] for c in shallow["inputs"]] == [c["name"] for c in full["inputs"]]
+    for child, whole in zip(shallow["inputs"], full["inputs"], strict=True):
+        assert "inputs" not in child
+        if whole.get("inputs"):  # a figure expanded in full is counted at depth 1
+            assert child["inputs_hidden"] == len(whole["inputs"])
+    text = explain_text(colossus2, "performance.step_time", depth=1)
+    assert len(text.splitlines()) < len(
+        explain_text(colossus2, "performance.step_time").splitlines()
+    )
+    assert "inputs below (a larger --depth shows them)" in text
+
+
+def test_explain_depth_still_expands_a_figure_first_met_below_the_cut(colossus2):
+    def names(entry, out):
+        out.append((entry["name"], "inputs" in entry, entry.get("repeat", False)))
+        for child in entry.get("inputs") or []:
+            names(child, out)
+        return out
+
+    seen = names(explain_tree(colossus2, "energy.training_energy", depth=2), [])
+    expanded = {name for name, has_inputs, _ in seen if has_inputs}
+    for name, _, repeat in seen:
+        # "derived above" only ever points at a figure the tree does expand somewhere
+        assert not repeat or name in expanded, name
+
+
+def test_explain_json_is_the_tree_as_data(capsys):
+    argv = ["explain", "scenarios/colossus2.scn", "colossus2", "energy.facility_power"]
+    assert main([*argv, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["scenario"] == "colossus2" and document["metric"] == "energy.facility_power"
+    assert document["missing"] == []
+    assert document["tree"] == json.loads(json.dumps(explain_tree(colossus2_result(), argv[3])))
+    assert main([*argv, "--format", "json", "--depth", "1"]) == 0
+    tree = json.loads(capsys.readouterr().out)["tree"]
+    assert all("inputs" not in child for child in tree["inputs"])
+
+
+def colossus2_result():
+    return evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2"))
+
+
+@pytest.mark.parametrize("depth", ["0", "-1", "two", "1e9"])
+def test_explain_depth_out_of_bounds_is_a_usage_error(depth, capsys):
+    argv = ["explain", "scenarios/colossus2.scn", "colossus2", "energy.facility_power"]
+    assert main([*argv, "--depth", depth]) == 2
+    assert "--depth" in capsys.readouterr().err

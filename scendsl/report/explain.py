@@ -11,6 +11,7 @@ from typing import Any
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.report.numbers import format_value
+from scendsl.wording import counted
 
 
 def value_text(node: MetricResult) -> str:
@@ -21,14 +22,16 @@ def value_text(node: MetricResult) -> str:
     return format_value(node.value, node.dimension, value_type)
 
 
-def explain_tree(result: Result, name: str) -> dict[str, Any]:
+def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[str, Any]:
     """The derivation of `name` as nested data: {name, value, meaning, formula, origin, ..., inputs}.
 
-    A node reached twice is expanded only the first time (`"repeat": true` afterwards).
+    A node reached twice is expanded only the first time (`"repeat": true` afterwards). With
+    `depth`, a derived figure that many levels below `name` lists no inputs but says how many it
+    has (`"inputs_hidden"`); it is not counted as expanded, so a shallower path to it still is.
     """
     seen: set[str] = set()
 
-    def walk(current: str) -> dict[str, Any]:
+    def walk(current: str, level: int) -> dict[str, Any]:
         node = result.node(current)
         entry: dict[str, Any] = {
             "name": current,
@@ -55,17 +58,60 @@ def explain_tree(result: Result, name: str) -> dict[str, Any]:
         if current in seen:
             entry["repeat"] = True
             return entry
-        seen.add(current)
         entry["sources"] = list(node.sources)
-        entry["inputs"] = [walk(child) for child in node.inputs]
+        if depth is not None and level >= depth and node.inputs:
+            entry["inputs_hidden"] = len(node.inputs)
+            return entry
+        seen.add(current)
+        entry["inputs"] = [walk(child, level + 1) for child in node.inputs]
         return entry
 
-    return walk(name)
+    return walk(name, 0)
 
 
-def explain_text(result: Result, name: str) -> str:
-    """The derivation tree as indented text for the terminal."""
+def missing_inputs(result: Result, name: str) -> list[str]:
+    """Why `name` is n/a: the inputs without a value reached from it through figures that are
+    n/a themselves, in the order the tree shows them ([] when `name` has a value)."""
+    found: list[str] = []
+    seen: set[str] = set()
+
+    def walk(current: str) -> None:
+        if current in seen:
+            return
+        seen.add(current)
+        node = result.node(current)
+        if node.value is not None:
+            return
+        if node.kind == "input":
+            found.append(current)
+            return
+        for child in node.inputs:
+            walk(child)
+
+    walk(name)
+    return found
+
+
+def explain_document(result: Result, name: str, depth: int | None = None) -> dict[str, Any]:
+    """What `scendsl explain --format json` prints: the scenario, the metric, the inputs that
+    leave it n/a (`missing`) and its derivation tree (`explain_tree`)."""
+    return {
+        "scenario": result.name,
+        "metric": name,
+        "missing": missing_inputs(result, name),
+        "tree": explain_tree(result, name, depth),
+    }
+
+
+def explain_text(result: Result, name: str, depth: int | None = None) -> str:
+    """The derivation tree as indented text for the terminal; an n/a figure first names the
+    inputs without a value that leave it so (a missing figure can sit hundreds of lines down)."""
     lines: list[str] = [f"{result.name}: {result.title}", ""]
+    missing = missing_inputs(result, name)
+    if missing:
+        lines.append(f"{name} is n/a: no value for")
+        lines += [f"  {item}   ({result.node(item).meaning})" for item in missing]
+        lines.append("")
 
     def render(entry: dict[str, Any], prefix: str, last: bool, root: bool) -> None:
         branch = "" if root else ("└─ " if last else "├─ ")
@@ -90,6 +136,9 @@ def explain_text(result: Result, name: str) -> str:
                 details.append(f"note: {entry['note']}")
         elif entry.get("sources") and not entry.get("repeat"):
             details.append("sources: " + "; ".join(entry["sources"]))
+        if entry.get("inputs_hidden"):
+            hidden = entry["inputs_hidden"]
+            details.append(f"… {counted(hidden, 'input')} below (a larger --depth shows them)")
         children = entry.get("inputs") or []
         bar = "│  " if children else "   "
         for detail in details:
@@ -97,7 +146,7 @@ def explain_text(result: Result, name: str) -> str:
         for index, child in enumerate(children):
             render(child, child_prefix, index == len(children) - 1, False)
 
-    render(explain_tree(result, name), "", True, True)
+    render(explain_tree(result, name, depth), "", True, True)
     return "\n".join(lines) + "\n"
 
 
