@@ -295,6 +295,19 @@ def test_import_refuses_a_published_row_without_its_source(tmp_path):
         _script().main(_inputs(tmp_path, published))
 
 
+def test_every_national_row_is_in_households_toml_with_both_parts_cited():
+    for row in _hand_copied("household_electricity_national.csv"):
+        assert bool(row["households"].strip()) != bool(row["household_size"].strip()), row
+        entry = HOMES[row["region"]]["household_electricity"][row["year"]]
+        source = f"derived: {row['residential_source']} ÷ {row['households_source']}"
+        assert entry["source"] == source and entry["confidence"] == "C"
+        assert f"read in {row['households_read_in']}" in entry["note"]
+        if row["residential_kwh"].strip():  # else the IEA figure, cited by the import itself
+            assert f"read in {row['residential_read_in']}" in entry["note"]
+        else:
+            assert "IEA Energy End-uses" in entry["note"]
+
+
 NATIONAL_HEADER = [
     "region", "year", "residential_kwh", "residential_source", "residential_read_in",
     "households", "household_size", "households_source", "households_read_in", "note",
