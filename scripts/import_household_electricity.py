@@ -39,8 +39,10 @@ The figure is the electricity one average household of the country uses in a yea
   residential electricity total of a national statistics office, regulator or utility (empty:
   the IEA figure above, for a country the IEA covers but the UN table does not) ÷ the
   households, either a count (census or register) or the year's World Bank population ÷ the
-  stated household size (exactly one of the two). A country with national rows takes only
-  those (not the IEA/UN series); a published average still replaces them.
+  stated household size (exactly one of the two). A total published month by month (Malaysia's,
+  on data.gov.my) is entered as the sum of the year's twelve months, the sum named as ours in
+  the row's source and note. A country with national rows takes only those (not the IEA/UN
+  series); a published average still replaces them.
 
 Usage (from the repository root):
 
