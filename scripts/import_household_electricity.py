@@ -8,8 +8,11 @@ The figure is the electricity one average household of the country uses in a yea
 
 * **Published** averages, copied by hand into `scripts/data/household_electricity_published.csv`
   (columns region, year, value_kwh, source, read_in, confidence, note): a statistics office's or
-  regulator's own figure per household or residential customer. A country with a published
-  figure takes only those (a derived figure of another year would mix two measures).
+  regulator's own figure per household or residential customer. A figure published per month
+  (Singapore's EMA gives the year's average monthly use of a household account) is entered times
+  12, the monthly figure and the multiplication named in the row's source and note. A country
+  with a published figure takes only those (a derived figure of another year would mix two
+  measures).
 * **Derived** (grade C, the division is ours): the residential sector's electricity use ÷ the
   number of households, where
     - residential electricity is "Total residential", product "Electricity (PJ)", of the IEA
@@ -36,8 +39,10 @@ The figure is the electricity one average household of the country uses in a yea
   residential electricity total of a national statistics office, regulator or utility (empty:
   the IEA figure above, for a country the IEA covers but the UN table does not) ÷ the
   households, either a count (census or register) or the year's World Bank population ÷ the
-  stated household size (exactly one of the two). A country with national rows takes only
-  those (not the IEA/UN series); a published average still replaces them.
+  stated household size (exactly one of the two). A total published month by month (Malaysia's,
+  on data.gov.my) is entered as the sum of the year's twelve months, the sum named as ours in
+  the row's source and note. A country with national rows takes only those (not the IEA/UN
+  series); a published average still replaces them.
 
 Usage (from the repository root):
 
@@ -331,7 +336,7 @@ def build_toml(
         "# script on new inputs instead (its docstring says where each comes from).",
         *(f"# Input: {name} (sha256 {digest})" for name, digest in inputs),
         "# household_electricity: kWh a household uses in a year. Published averages where a",
-        f"# statistics office gives one ({', '.join(published) or 'none'}); national residential"
+        f"# statistics office or regulator gives one ({', '.join(published) or 'none'}); national residential"
         " electricity ÷ households (C)",
         "# where the IEA or the UN table misses the country"
         f" ({', '.join(national or []) or 'none'}); elsewhere derived (C):",

@@ -9,8 +9,10 @@ Expected figures are read from the data file itself (tomllib), not from the mode
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.util
 import json
+import re
 import sys
 import tomllib
 from importlib.resources import files
@@ -81,8 +83,24 @@ def test_chinese_homes_are_chinese_figures_not_us_homes():
     assert homes > 3 * cn.value("energy.annual_energy") / (_kwh("US", 2021) * KWH)
 
 
+def test_singapore_homes_are_the_ema_average_not_us_homes():
+    # Singapore was on the US fallback: its homes are now the Energy Market Authority's average
+    # household account, published per month, times 12.
+    sg = _result("SG", 2022)
+    assert sg.value("energy.household_annual_energy") == pytest.approx(_kwh("SG", 2022) * KWH)
+    assert sg.value("energy.household_country") == "Singapore"
+    assert sg.value("energy.household_fallback") is False
+    assert _household_warnings(sg) == []
+    entry = HOMES["SG"]["household_electricity"]["2022"]
+    monthly = float(re.search(r"([\d.]+) kWh a month", entry["source"]).group(1))
+    assert _kwh("SG", 2022) == round(monthly * 12)  # the monthly figure named, times 12
+    assert entry["confidence"] == "B" and "Energy Market Authority" in entry["source"]
+    # A Singapore home uses about half a US one: the same site equals twice as many homes.
+    assert _kwh("SG", 2022) < 0.55 * _kwh("US", 2021)
+
+
 def test_countries_once_on_the_us_fallback_have_their_own_homes():
-    for region in ("CN", "IN", "SE", "DK", "TW"):
+    for region in ("CN", "IN", "SE", "DK", "TW", "SG", "TH", "MY"):
         assert region in HOMES, region
         result = _result(region, 2024)  # a later year: the latest own figure stands in
         assert result.value("energy.household_fallback") is False, region
@@ -176,6 +194,31 @@ def test_list_regions_shows_which_regions_have_a_household_figure():
 # --- the import script -------------------------------------------------------------------
 
 
+def _hand_copied(name: str) -> list[dict[str, str]]:
+    with (ROOT / "scripts" / "data" / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize(
+    "name", ["household_electricity_published.csv", "household_electricity_national.csv"]
+)
+def test_households_toml_was_written_from_the_committed_hand_copied_table(name):
+    # The TOML records the sha256 of each input: a row added to a table without rerunning the
+    # import (or a TOML edited by hand after it) shows here.
+    text = files("scendsl.catalog").joinpath("households.toml").read_text("utf-8")
+    digest = hashlib.sha256((ROOT / "scripts" / "data" / name).read_bytes()).hexdigest()
+    assert f"# Input: {name} (sha256 {digest})" in text
+
+
+def test_every_published_average_is_in_households_toml_with_its_source_and_grade():
+    for row in _hand_copied("household_electricity_published.csv"):
+        assert all(row[k].strip() for k in ("source", "read_in", "confidence")), row
+        entry = HOMES[row["region"]]["household_electricity"][row["year"]]
+        assert entry["value"] == f"{float(row['value_kwh']):.0f} kWh"
+        assert entry["source"] == row["source"] and entry["confidence"] == row["confidence"]
+        assert entry["note"].endswith(f"read in {row['read_in']}")
+
+
 def _script():
     path = ROOT / "scripts" / "import_household_electricity.py"
     spec = importlib.util.spec_from_file_location("import_household_electricity", path)
@@ -251,6 +294,19 @@ def test_import_refuses_a_published_row_without_its_source(tmp_path):
     published = [["DE", "2022", "3100", "", "destatis.de", "A", ""]]
     with pytest.raises(SystemExit, match="missing source"):
         _script().main(_inputs(tmp_path, published))
+
+
+def test_every_national_row_is_in_households_toml_with_both_parts_cited():
+    for row in _hand_copied("household_electricity_national.csv"):
+        assert bool(row["households"].strip()) != bool(row["household_size"].strip()), row
+        entry = HOMES[row["region"]]["household_electricity"][row["year"]]
+        source = f"derived: {row['residential_source']} ÷ {row['households_source']}"
+        assert entry["source"] == source and entry["confidence"] == "C"
+        assert f"read in {row['households_read_in']}" in entry["note"]
+        if row["residential_kwh"].strip():  # else the IEA figure, cited by the import itself
+            assert f"read in {row['residential_read_in']}" in entry["note"]
+        else:
+            assert "IEA Energy End-uses" in entry["note"]
 
 
 NATIONAL_HEADER = [
