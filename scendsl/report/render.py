@@ -56,6 +56,7 @@ from scendsl.report.sandbox import (
     too_big,
     value_size,
 )
+from scendsl.wording import counted
 
 #: Page names of the topical briefings (also the reserved file names).
 TOPICAL_PAGES = ("index", "landscape", "compute-divide", "energy", "risk")
@@ -593,6 +594,14 @@ class Renderer:
             return context["page"].text(value)
 
         @pass_context
+        def counted_words(context, count: Any, noun: Any, plural: Any = None) -> Markup:
+            """`{{ n|counted("scenario") }}`: '1 scenario', '4 scenarios', as escaped text."""
+            if isinstance(count, bool) or not isinstance(count, int):
+                raise TypeError(f"counted counts a whole number, not {type(count).__name__}")
+            words = counted(count, str(noun), None if plural is None else str(plural))
+            return context["page"].text(words)
+
+        @pass_context
         def code(context, value: Any) -> Markup:
             markdown, html_form = _code_forms(_text_of(value))
             page = context["page"]
@@ -640,6 +649,7 @@ class Renderer:
         ours = dict(
             md=text,
             code=code,
+            counted=counted_words,
             join=join,
             e=text,
             shorten=shorten,
