@@ -18,9 +18,9 @@ from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
 from scendsl.language.names import (
     CatalogNames,
+    currency_names,
     framework_named,
     hint_text,
-    currency_names,
     is_region,
     latest_rate,
     name_key,
@@ -30,9 +30,9 @@ from scendsl.language.syntax import Atom
 from scendsl.language.units import (
     DIMENSION_EXAMPLES,
     MAGNITUDES,
+    MONEY_DIMENSIONS,
     UNITS,
     Number,
-    MONEY_DIMENSIONS,
     lookup_unit,
     money_unit,
     parse_number,

@@ -65,7 +65,7 @@ def in_usd(value: Any, rate: ExchangeRate, year: int) -> Any:
 def written_amount(value: Any, unit: str) -> str:
     """An amount held in a currency's SI unit (per joule, per second) as written: `0.25 EUR/kWh`,
     `0.2 to 0.3 EUR/kWh`, `30,000 EUR ± 10%`."""
-    code, _, per = unit.partition("/")
+    per = unit.partition("/")[2]
     factor = UNITS["USD/" + per if per else "USD"].factor
 
     def amount(number: float) -> str:
