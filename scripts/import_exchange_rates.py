@@ -120,8 +120,8 @@ GRADE = "B"
 
 SOURCE = (
     "Board of Governors of the Federal Reserve System, Foreign Exchange Rates, {release}, series"
-    " {series} (https://fred.stlouisfed.org/series/{series}), as kept in GitHub"
-    " datasets/exchange-rates ({file})"
+    " {series} (https://fred.stlouisfed.org/series/{series}), as kept in"
+    " https://github.com/datasets/exchange-rates/blob/main/{file}"
 )
 
 
