@@ -173,7 +173,8 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "price": _q(
             "energy_price",
-            "electricity price, overrides the per-source prices",
+            "electricity price, overrides the per-source prices; in USD or another currency "
+            "(0.25 EUR/kWh), converted at the year's rate",
             maximum=10_000 / _MWH,
         ),
         "intensity": _q(
@@ -313,10 +314,16 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
     },
     "market": {
         "unit_price": _q(
-            "currency", "price per accelerator, overrides the catalog's", **_UNIT_PRICE
+            "currency",
+            "price per accelerator, overrides the catalog's; in USD or another currency "
+            "(30k EUR), converted at the year's rate",
+            **_UNIT_PRICE,
         ),
         "rental_price": _q(
-            "hourly_price", "rental price per accelerator-hour", maximum=10_000 / 3600.0
+            "hourly_price",
+            "rental price per accelerator-hour; in USD or another currency (2 GBP/hour), "
+            "converted at the year's rate",
+            maximum=10_000 / 3600.0,
         ),
         "price_series": FieldSpec(
             "enum",
