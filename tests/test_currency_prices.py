@@ -225,3 +225,22 @@ def test_completion_offers_prices_in_other_currencies_in_a_scenario_only():
     block = "accelerator Chip extends H100 {\n  price 20k \n}\n"
     offered = {c.label for c in complete(None, block, Pos(1, len("  price 20k ")))}
     assert "USD" in offered and "EUR" not in offered
+
+
+def test_with_changes_drops_the_currency_of_a_replaced_price():
+    (scenario,) = _load(PRICES).scenarios
+    changed = scendsl.with_changes(scenario, price=70 / 3.6e9)
+    assert "energy.price" not in changed.currencies
+    assert changed.currencies["market.unit_price"] == "EUR"
+    assert evaluate(changed)["energy.supply_price"].value == pytest.approx(70 / 3.6e9)
+
+
+def test_python_evaluate_checks_a_price_in_won_at_its_rate_not_as_dollars():
+    """150 KRW/kWh is 150,000 KRW/MWh: read as dollars it broke the 10,000 USD/MWh bound."""
+    (scenario,) = _load(PRICES.replace("0.25 EUR/kWh", "150 KRW/kWh")).scenarios
+    krw = exchange_rate("KRW", 2024)
+    price = scendsl.evaluate(scenario)["energy.supply_price"].value
+    assert price == pytest.approx(150 * _KWH / krw.per_usd)
+    bad = scenario.model_copy(update={"currencies": {"energy.price": "XYZ/kWh"}})
+    with pytest.raises(ScenarioError, match="unknown currency 'XYZ'"):
+        scendsl.evaluate(bad)

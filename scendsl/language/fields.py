@@ -173,8 +173,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "price": _q(
             "energy_price",
-            "electricity price, overrides the per-source prices; in USD or another currency "
-            "(0.25 EUR/kWh), converted at the year's rate",
+            "electricity price, overrides the per-source prices (or in EUR, JPY...)",
             maximum=10_000 / _MWH,
         ),
         "intensity": _q(
@@ -315,14 +314,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
     "market": {
         "unit_price": _q(
             "currency",
-            "price per accelerator, overrides the catalog's; in USD or another currency "
-            "(30k EUR), converted at the year's rate",
+            "price per accelerator, overrides the catalog's (or in EUR, JPY...)",
             **_UNIT_PRICE,
         ),
         "rental_price": _q(
             "hourly_price",
-            "rental price per accelerator-hour; in USD or another currency (2 GBP/hour), "
-            "converted at the year's rate",
+            "rental price per accelerator-hour (or in EUR, JPY...)",
             maximum=10_000 / 3600.0,
         ),
         "price_series": FieldSpec(
