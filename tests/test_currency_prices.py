@@ -4,6 +4,7 @@ and the briefing), and every mistake a located error with a hint."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -244,3 +245,19 @@ def test_python_evaluate_checks_a_price_in_won_at_its_rate_not_as_dollars():
     bad = scenario.model_copy(update={"currencies": {"energy.price": "XYZ/kWh"}})
     with pytest.raises(ScenarioError, match="unknown currency 'XYZ'"):
         scendsl.evaluate(bad)
+
+
+def test_a_correlation_written_on_a_price_in_another_currency_is_kept():
+    """The model holds the range in USD, a new object; the uncertainty stage finds a written
+    range by identity, so the converted one must be known as `energy.price` too."""
+    text = PRICES.replace(
+        'price 0.25 EUR/kWh source "tariff of the site"',
+        "price 0.2 EUR/kWh to 0.3 EUR/kWh\n    pue   1.1 to 1.4",
+    ).replace("  market {", "  correlate energy.price, energy.pue 0.9\n  market {")
+    (scenario,) = _load(text).scenarios
+    drawn = sample(scenario, samples=2000, seed=3)
+    assert drawn.correlations == {("energy.pue", "energy.supply_price"): 0.9}
+    price, pue = drawn.draws["energy.supply_price"], drawn.draws["energy.pue"]
+    assert np.corrcoef(price, pue)[0, 1] > 0.8
+    eur = exchange_rate("EUR", 2024)
+    assert price.min() > 0.2 * _KWH / eur.per_usd * 0.5
