@@ -60,6 +60,8 @@ _CHOICES = tuple(
 )
 # Longest first, so that `USD/MWh` is not read as `USD`.
 _UNIT_RE = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=lambda u: (-len(u), u)))
+# A price in another currency: an ISO 4217 code, alone or per MWh, kWh or hour (`0.25 EUR/kWh`).
+_UNIT_RE += r"|[A-Z]{3}(?:/(?:MWh|kWh|hour))?"
 _FIELD_RE = "|".join(_FIELDS)
 # A key starts a line, or follows `{` when a block's last statement shares its line.
 _KEY_START = r"(^[ \t]*|(?<=\{)[ \t]*)"

@@ -248,6 +248,11 @@ class Scenario(_Frozen):
     #: The analyst's source for an input, written after its value (`price 95 USD/MWh source
     #: "..."`): dotted path -> text. Shown wherever the input's origin is.
     citations: dict[str, str] = {}
+    #: A price written in another currency than USD (`price 0.25 EUR/kWh`): dotted path -> the
+    #: unit as written, whose first part is the ISO 4217 code. The field then holds the amount in
+    #: that currency (per joule, per second), which the model converts to USD at the scenario
+    #: year's rate, saying which it used.
+    currencies: dict[str, str] = {}
     #: The chain of scenarios this one extends, nearest first.
     extends: tuple[str, ...] = ()
     #: For a sweep variant: the sweep's name and the values that make this variant.
@@ -338,6 +343,7 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
     # A swept value replaces the base's, and with it the base's source for that value.
     swept = {axis.path for axis in sweep.axes}
     citations = {p: c for p, c in template.citations.items() if p not in swept}
+    currencies = {p: c for p, c in template.currencies.items() if p not in swept}
     for axis, index in zip(sweep.axes, indices, strict=False):
         value = axis.values[index]
         point[axis.path] = axis.labels[index]
@@ -356,6 +362,7 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
         sweep_point=point,
         origins=origins,
         citations=citations,
+        currencies=currencies,
     )
     return template.model_copy(update=top)
 

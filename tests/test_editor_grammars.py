@@ -373,3 +373,15 @@ def test_vscode_client_starts_the_language_server_over_stdio():
     assert "TransportKind.stdio" in client
     # The client library is fetched by `npm install`, never committed.
     assert "node_modules/" in (VSCODE / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_both_grammars_mark_a_price_in_another_currency_as_a_unit(textmate, lexer):
+    """`0.25 EUR/kWh`, `30k JPY`, `2 GBP/hour`: the currency's unit is scoped as USD's is."""
+    lines = ["  price 0.25 EUR/kWh", "  unit_price 30k JPY", "  rental_price 2 GBP/hour"]
+    text = "\n".join(lines) + "\n"
+    tokens = textmate(text)
+    for number, line in enumerate(lines):
+        unit = line.split()[-1]
+        assert any(s.startswith("keyword.other.unit") for s in _scope_of(tokens, number, unit))
+    typed = [v for _, t, v in lexer.get_tokens_unprocessed(text) if str(t) == "Token.Keyword.Type"]
+    assert typed == ["EUR/kWh", "JPY", "GBP/hour"]

@@ -125,6 +125,8 @@ def with_changes(scenario: Scenario, **changes: Any) -> Scenario:
     top["origins"] = origins
     # A changed value no longer has the source the analyst gave for the old one.
     top["citations"] = {p: c for p, c in scenario.citations.items() if p not in values}
+    # ... and is in USD, whatever currency the old one was written in.
+    top["currencies"] = {p: c for p, c in scenario.currencies.items() if p not in values}
     return Scenario.model_construct(**top)
 
 

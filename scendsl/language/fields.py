@@ -173,7 +173,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "price": _q(
             "energy_price",
-            "electricity price, overrides the per-source prices",
+            "electricity price, overrides the per-source prices (or in EUR, JPY...)",
             maximum=10_000 / _MWH,
         ),
         "intensity": _q(
@@ -313,10 +313,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
     },
     "market": {
         "unit_price": _q(
-            "currency", "price per accelerator, overrides the catalog's", **_UNIT_PRICE
+            "currency",
+            "price per accelerator, overrides the catalog's (or in EUR, JPY...)",
+            **_UNIT_PRICE,
         ),
         "rental_price": _q(
-            "hourly_price", "rental price per accelerator-hour", maximum=10_000 / 3600.0
+            "hourly_price",
+            "rental price per accelerator-hour (or in EUR, JPY...)",
+            maximum=10_000 / 3600.0,
         ),
         "price_series": FieldSpec(
             "enum",

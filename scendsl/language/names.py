@@ -53,6 +53,26 @@ def catalog_names() -> CatalogNames:
     )
 
 
+#: The catalog's exchange rates (read here by path too: `check` reports a currency without a rate).
+RATES_FILE = "exchange_rates.toml"
+
+
+@functools.lru_cache(maxsize=1)
+def currency_names() -> dict[str, str]:
+    """The currencies the catalog has exchange rates for: ISO 4217 code -> name, in code order."""
+    return {
+        code: entry["name"] for code, entry in shipped_file(RATES_FILE).items() if code != "meta"
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def latest_rate(code: str) -> float:
+    """The last year's rate of `code` (units per US dollar): what the resolver checks a price's
+    bounds at, before the model converts it at its scenario year's rate."""
+    rates = shipped_file(RATES_FILE)[code]["per_usd"]
+    return float(rates[max(rates, key=int)])
+
+
 #: The longest text a hint for a value written as in prose reads or repeats: no name, region,
 #: framework or number of the language is longer, so longer text gets the field's general hint.
 #: (A 20,000-character line made the split-name hint normalise it again for each of 1,000

@@ -17,12 +17,12 @@ from typing import Any
 
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
-from scendsl.language.names import catalog_names
+from scendsl.language.names import catalog_names, currency_names, latest_rate
 from scendsl.language.syntax import Atom
 from scendsl.language.units import DIMENSION_EXAMPLES, UNITS
 from scendsl.language.values import ValueReader
 from scendsl.scenario import MixShare, Parallelism, Scenario, Uncertain
-from scendsl.suggest import suggest
+from scendsl.suggest import quoted, suggest
 
 #: The file name diagnostics about Python-given values carry.
 PYTHON_SOURCE = "<python>"
@@ -248,4 +248,27 @@ def scenario_fields(scenario: Scenario) -> dict[str, Any]:
 def check_scenario(scenario: Scenario) -> None:
     """Check every field of a typed scenario as the language would (a scenario made or changed
     in Python, e.g. with pydantic's `model_copy`); raises ScenarioError naming the fields."""
-    read_fields(scenario_fields(scenario), scenario.accelerators)
+    fields = scenario_fields(scenario)
+    for path, unit in scenario.currencies.items():
+        code = unit.split("/")[0]
+        if code not in currency_names():
+            sink = DiagnosticSink()
+            sink.error(f"unknown currency {quoted(code)} of '{path}'", None, None)
+            sink.raise_if_errors()
+        if path in fields:
+            # Checked in USD at the currency's latest rate, as the resolver checks it: 150
+            # KRW/kWh is no price above 10,000 USD/MWh.
+            fields[path] = _scaled(fields[path], 1.0 / latest_rate(code))
+    read_fields(fields, scenario.accelerators)
+
+
+def _scaled(value: Any, factor: float) -> Any:
+    if isinstance(value, Uncertain):
+        return value.model_copy(
+            update={
+                "low": value.low * factor,
+                "high": value.high * factor,
+                "center": value.center * factor,
+            }
+        )
+    return value * factor

@@ -174,6 +174,27 @@ def lookup_unit(symbol: str) -> Unit | None:
     return UNITS.get(symbol)
 
 
+#: The dimensions of money: amounts a scenario may write in another currency than USD.
+MONEY_DIMENSIONS = frozenset({"currency", "energy_price", "hourly_price"})
+
+#: A money unit in another currency than USD: an ISO 4217 code, alone or per MWh, kWh or hour.
+_MONEY_RE = re.compile(r"^([A-Za-z]{3})(/MWh|/kWh|/hour)?$")
+
+
+def money_unit(symbol: str) -> tuple[str, Unit] | None:
+    """For a symbol shaped like money (`EUR/kWh`, `jpy`): the code as written and the USD unit of
+    the same shape (`USD/kWh`), whose factor and dimension the amount takes. None otherwise.
+
+    Whether the code is a currency with a rate is the caller's question: the language knows the
+    shape, the catalog the rates.
+    """
+    match = _MONEY_RE.match(symbol)
+    if match is None:
+        return None
+    code, per = match.groups()
+    return code, UNITS["USD" + (per or "")]
+
+
 def quantity_from_text(text: str) -> tuple[float, str]:
     """Convert a catalog quantity such as `"989.4 TFLOPS"` or `"40%"` to (SI value, dimension).
 

@@ -18,9 +18,11 @@ from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
 from scendsl.language.names import (
     CatalogNames,
+    currency_names,
     framework_named,
     hint_text,
     is_region,
+    latest_rate,
     name_key,
     subdivision_hint,
 )
@@ -28,9 +30,11 @@ from scendsl.language.syntax import Atom
 from scendsl.language.units import (
     DIMENSION_EXAMPLES,
     MAGNITUDES,
+    MONEY_DIMENSIONS,
     UNITS,
     Number,
     lookup_unit,
+    money_unit,
     parse_number,
 )
 from scendsl.scenario import MixShare, Parallelism, Uncertain
@@ -57,6 +61,10 @@ class ValueReader:
     #: (The same type as the resolver's own, which mypy requires of a mutable attribute that
     #: two bases of a pass declare.)
     accelerators: dict[str, Definition]
+    #: Set to a list by a reader that keeps a price's currency (the scenario values pass): the
+    #: unit of each amount of money read since (`USD/MWh`, `EUR/kWh`: a code with a rate). None
+    #: (the default) makes an amount in another currency an error: nothing would convert it.
+    currencies_read: list[str] | None = None
 
     def quantity(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         """Read `q`, `q to q` or `q ± y%` against the spec; returns float, Uncertain or None."""
@@ -72,6 +80,14 @@ class ValueReader:
             low = self.single(parts[0], spec, where, label)
             high = self.single(parts[1], spec, where, label)
             if low is None or high is None:
+                return None
+            codes = dict.fromkeys(unit.split("/")[0] for unit in self.currencies_read or ())
+            if len(codes) > 1:
+                self.sink.error(
+                    f"the range of '{label}' is written in two currencies ({' and '.join(codes)})",
+                    join_atoms(atoms),
+                    "write both ends in one currency",
+                )
                 return None
             if not spec.uncertain:
                 self.sink.error(f"'{label}' cannot be uncertain", join_atoms(atoms), None)
@@ -156,6 +172,7 @@ class ValueReader:
         if number is None:
             return None
         value, dimension = number.value, ("fraction" if number.percent else "number")
+        currency = None  # the ISO 4217 code of an amount in another currency than USD
         if not math.isfinite(value):
             self.sink.error("number is too large", number_atom.span)
             return None
@@ -165,7 +182,14 @@ class ValueReader:
                 self.sink.error("a percentage cannot carry a unit", unit_atom.span)
                 return None
             unit = lookup_unit(unit_atom.text)
-            if unit is None:
+            money = money_unit(unit_atom.text) if unit is None else None
+            if money is not None and is_currency_like(money[0], unit_atom.text):
+                problem = currency_problem(money[0], unit_atom.text)
+                if problem is not None:
+                    self.sink.error(problem[0], unit_atom.span, problem[1])
+                    return None
+                currency, unit = money
+            elif unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
                 self.sink.error(
                     f"unknown unit {quoted(unit_atom.text)}",
@@ -191,8 +215,22 @@ class ValueReader:
                 hint = "add a unit after the number"
             self.sink.error(f"'{label}' expects {expected}, not {got}", join_atoms(atoms), hint)
             return None
-        if not self._in_bounds(value, spec, join_atoms(atoms), label):
+        if currency is not None and self.currencies_read is None:
+            self.sink.error(
+                f"'{label}' takes US dollars here",
+                atoms[1].span,
+                f"write the amount in {atoms[1].text.replace(currency, 'USD', 1)}: a price in "
+                "another currency is converted where a scenario sets it (energy.price, "
+                "market.unit_price, market.rental_price), not in a sweep or a block",
+            )
             return None
+        # Bounds are in US dollars: another currency's amount is checked at its latest rate
+        # (the model converts it at its scenario year's).
+        in_usd = value / latest_rate(currency) if currency is not None else value
+        if not self._in_bounds(in_usd, spec, join_atoms(atoms), label):
+            return None
+        if self.currencies_read is not None and dimension in MONEY_DIMENSIONS:
+            self.currencies_read.append(atoms[1].text)
         return value
 
     def _in_bounds(self, value: float, spec: F.FieldSpec, span: Span, label: str) -> bool:
@@ -666,3 +704,49 @@ def alias_hint(label: str, written: str) -> str | None:
     if framework is None:
         return None
     return f"'{written}' is written `{framework}` here (one of: {', '.join(FRAMEWORKS)})"
+
+
+def is_currency_like(code: str, written: str) -> bool:
+    """Whether a unit shaped like money (`EUR/kWh`, `eur`) is meant as a currency: its code is a
+    currency in any case, or it is written in capitals and resembles no unit (`KWH` is `kWh`)."""
+    upper = code.upper()
+    if upper in currency_names() or upper in iso_currencies():
+        return True
+    # `XYZ/MWh` has the shape of a price (no other unit ends so); a bare `KWH` may be a unit.
+    return code.isupper() and ("/" in written or suggest(written, UNITS) is None)
+
+
+def claim_currency_hint(written: str) -> str | None:
+    """The hint for a claim's figure written in another currency than USD (`5B EUR`)."""
+    money = money_unit(written)
+    if money is None or not is_currency_like(money[0], written):
+        return None
+    return (
+        f"a claim compares in US dollars: write {quoted(written.replace(money[0], 'USD', 1))} "
+        "(a scenario's own prices may be written in another currency, a claim's figure not)"
+    )
+
+
+def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
+    """(message, hint) when `code` is no currency with a rate, or not written in capitals."""
+    upper = code.upper()
+    listed = "currencies with an exchange rate: " + ", ".join(currency_names())
+    if upper in currency_names():
+        if code == upper:
+            return None
+        return (
+            f"currency codes are written in capitals: {quoted(code)}",
+            f"write {quoted(written.replace(code, upper, 1))}",
+        )
+    name = iso_currencies().get(upper)
+    if name is not None:
+        return f"no exchange rate for {upper} ({name}) in the catalog", f"{listed}; or write USD"
+    return f"unknown currency {quoted(code)}", suggest(code, currency_names()) or listed
+
+
+@functools.cache
+def iso_currencies() -> dict[str, str]:
+    """Every ISO 4217 currency (pycountry): code -> name. Only read to explain a mistake."""
+    import pycountry  # loading its tables is slow: never on the way of a correct file
+
+    return {currency.alpha_3: currency.name for currency in pycountry.currencies}

@@ -16,11 +16,17 @@ from typing import Any
 from scendsl.errors import ScenarioError
 from scendsl.language import fields as F
 from scendsl.language.format import format_text
-from scendsl.language.names import catalog_names
+from scendsl.language.names import catalog_names, currency_names
 from scendsl.language.parse import MAX_FILE_BYTES
 from scendsl.language.resolve import DEFINITION_KEYWORDS, load_documents, resolve
 from scendsl.language.syntax import Atom, Document, Statement
-from scendsl.language.units import BASE_UNIT, DIMENSION_EXAMPLES, UNITS, parse_number
+from scendsl.language.units import (
+    BASE_UNIT,
+    DIMENSION_EXAMPLES,
+    MONEY_DIMENSIONS,
+    UNITS,
+    parse_number,
+)
 
 __all__ = [
     "BASE_UNIT",
@@ -29,6 +35,7 @@ __all__ = [
     "HOVER_SAMPLES",
     "HOVER_SEED",
     "MAX_FILE_BYTES",
+    "MONEY_DIMENSIONS",
     "UNITS",
     "Atom",
     "Document",
@@ -37,6 +44,7 @@ __all__ = [
     "catalog",
     "catalog_folder",
     "catalog_names",
+    "currency_names",
     "default_choice",
     "evaluate",
     "format_value",

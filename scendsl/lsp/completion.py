@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from scendsl.lsp.analysis import (
     DEFINITION_KEYWORDS,
     DIMENSION_EXAMPLES,
+    MONEY_DIMENSIONS,
     F,
     catalog,
     catalog_names,
+    currency_names,
     metric_names,
     parse_number,
 )
@@ -205,7 +207,7 @@ def _values(
     if spec.kind == "parallelism" and before[-1] in (",", before[0]):
         return [Completion(k, "value") for k in F.PARALLELISM_KEYS]
     if spec.kind == "quantity" and _is_number(before[-1]) and len(before) >= 2:
-        return _unit_items(spec.dimension)
+        return _unit_items(spec.dimension, foreign_money=block == "scenario")
     return []
 
 
@@ -217,11 +219,18 @@ def _is_number(token: str) -> bool:
     return not number.percent
 
 
-def _unit_items(dimension: str | None) -> list[Completion]:
-    return [
-        Completion(u, "unit", DIMENSION_EXAMPLES.get(dimension or "", ""))
-        for u in units_for(dimension)
-    ]
+def _unit_items(dimension: str | None, foreign_money: bool = False) -> list[Completion]:
+    """The units of `dimension`; with `foreign_money` (a scenario's own price), the same price
+    in each currency the catalog has a rate for after the USD ones (`EUR/kWh`)."""
+    detail = DIMENSION_EXAMPLES.get(dimension or "", "")
+    items = [Completion(u, "unit", detail) for u in units_for(dimension)]
+    if foreign_money and dimension in MONEY_DIMENSIONS:
+        items += [
+            Completion(u.replace("USD", code, 1), "unit", f"{name}, converted to USD")
+            for u in units_for(dimension)
+            for code, name in currency_names().items()
+        ]
+    return items
 
 
 def _accelerators(analysis: Analysis | None) -> list[Completion]:

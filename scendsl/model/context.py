@@ -12,7 +12,9 @@ from typing import Any
 
 from scendsl.catalog import Catalog, Figure
 from scendsl.catalog.choices import default_choices
+from scendsl.catalog.currency import ExchangeRate, exchange_rate
 from scendsl.language.derived import derivations, derive
+from scendsl.language.units import UNITS
 from scendsl.model.layout import Layout, choose
 from scendsl.scenario import Scenario, Uncertain
 
@@ -31,6 +33,55 @@ class Found:
     note: str | None = None
     #: The analyst's range, when the value is uncertain (sampled by the uncertainty stage).
     distribution: Uncertain | None = None
+
+
+#: (id of a range written in another currency, its currency, scenario year) -> (the range, the
+#: range in USD): a range is converted once per rate, so every node reading it holds the same
+#: object and the uncertainty stage draws it once (it matches ranges by identity).
+_IN_USD: dict[tuple[int, str, int], tuple[Uncertain, Uncertain]] = {}
+
+
+def in_usd(value: Any, rate: ExchangeRate, year: int) -> Any:
+    """`value` (a number or a range in `rate`'s currency) in US dollars."""
+    if not isinstance(value, Uncertain):
+        return rate.to_usd(value)
+    key = (id(value), rate.currency, year)
+    hit = _IN_USD.get(key)
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    if len(_IN_USD) > 10_000:  # a long-running server: keep it small
+        _IN_USD.clear()
+    converted = value.model_copy(
+        update={
+            "low": rate.to_usd(value.low),
+            "high": rate.to_usd(value.high),
+            "center": rate.to_usd(value.center),
+        }
+    )
+    _IN_USD[key] = (value, converted)
+    return converted
+
+
+def written_amount(value: Any, unit: str) -> str:
+    """An amount held in a currency's SI unit (per joule, per second) as written: `0.25 EUR/kWh`,
+    `0.2 to 0.3 EUR/kWh`, `30,000 EUR ± 10%`."""
+    per = unit.partition("/")[2]
+    factor = UNITS["USD/" + per if per else "USD"].factor
+
+    def amount(number: float) -> str:
+        return f"{number / factor:,.6g}"
+
+    if not isinstance(value, Uncertain):
+        return f"{amount(value)} {unit}"
+    if value.kind == "relative" and value.rel is not None:
+        return f"{amount(value.center)} {unit} ± {value.rel * 100:g}%"
+    return f"{amount(value.low)} to {amount(value.high)} {unit}"
+
+
+def converted_range(value: Uncertain, currency: str, year: int) -> Uncertain | None:
+    """The USD range an evaluation made of `value` (written in `currency`), if it made one."""
+    hit = _IN_USD.get((id(value), currency, year))
+    return hit[1] if hit is not None and hit[0] is value else None
 
 
 def _from_value(value: Any, origin: str, **extra: Any) -> Found:
@@ -100,9 +151,24 @@ class Context:
                 raise LookupError(f"scenario '{self.scenario.name}' does not set '{path}'")
             return default
         citation = self.scenario.citations.get(path)
+        written = self.scenario.currencies.get(path)
+        if written is not None:
+            return self._in_usd(path, value, written, citation)
         if citation is not None:
             return _from_value(value, self.where(path), source=citation)
         return _from_value(value, self.where(path))
+
+    def _in_usd(self, path: str, value: Any, unit: str, citation: str | None) -> Found:
+        """A price written in another currency (`unit`: `EUR/kWh`), converted to USD at its
+        scenario year's rate; the note gives the amount as written, the rate, its year and its
+        source."""
+        rate = exchange_rate(unit.split("/")[0], self.scenario.year)
+        note = (
+            f"written as {written_amount(value, unit)}, converted at {rate.describe()} "
+            f"({rate.source})"
+        )
+        converted = in_usd(value, rate, self.scenario.year)
+        return _from_value(converted, self.where(path), source=citation, note=note)
 
     def scenario_or_calibration(self, path: str, key: str) -> Found:
         """The scenario's value of `path`, else the calibration constant `key` (read only then,

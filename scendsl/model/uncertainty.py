@@ -33,6 +33,7 @@ import numpy as np
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.defaults import DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.language.fields import ACCELERATOR_FIGURES, REFERENCE_FIELDS, SECTIONS, FieldSpec
+from scendsl.model.context import converted_range
 from scendsl.model.engine import gather_category, gather_number, run_frames
 from scendsl.model.evaluate import claim_holds, input_values, nodes_for
 from scendsl.model.laws import InputLaw, correlate, law_for, standard_normals
@@ -67,6 +68,11 @@ def _written_fields(scenario: Scenario) -> dict[int, tuple[str, FieldSpec | None
             value = getattr(part, name, None)
             if isinstance(value, Uncertain):
                 found[id(value)] = (f"{section}.{name}", spec)
+                written = scenario.currencies.get(f"{section}.{name}")
+                currency = written.split("/")[0] if written else None
+                usd = converted_range(value, currency, scenario.year) if currency else None
+                if usd is not None:  # the range the input node holds, in USD
+                    found[id(usd)] = (f"{section}.{name}", spec)
     for accelerator in scenario.accelerators.values():
         for name, value in accelerator.figures.items():
             if isinstance(value, Uncertain):

@@ -129,6 +129,24 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
 _SINGULAR = {"years": "year", "days": "day", "hours": "hour"}
 
 
+#: Per what a price in another currency may be written (scendsl.scenario `currencies`): the
+#: factor from its SI unit (per joule, per second) to the written one.
+_PER: dict[str, float] = {"": 1.0, "MWh": 1.0 / (1e6 * _HOUR), "kWh": 1.0 / (1e3 * _HOUR)}
+_PER["hour"] = 1.0 / _HOUR
+
+
+def money_as_written(usd: float, unit: str, per_usd: float, rate_year: int, latest: bool) -> str:
+    """A price the scenario wrote in another currency, as written and in USD at the rate used:
+    `0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`, `30 k EUR ($32.5 k at ...)`."""
+    code, _, per = unit.partition("/")
+    at = f"at the {rate_year} average rate" + (", the latest" if latest else "")
+    if not per:
+        amount = format_value(usd * per_usd, "currency").replace("$", "")
+        return f"{amount} {code} ({format_value(usd, 'currency')} {at})"
+    factor = _PER[per]
+    return f"{sig(usd * per_usd / factor)} {unit} ({sig(usd / factor)} USD/{per} {at})"
+
+
 def _with_unit(number: str, unit: str) -> str:
     """`1 year`, not `1 years`; abbreviations (`1 min`, `1 MW`) stay as they are."""
     if number in ("1", "−1", "-1"):

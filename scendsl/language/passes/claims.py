@@ -9,7 +9,7 @@ from scendsl.language import fields as F
 from scendsl.language.passes.state import ResolverState
 from scendsl.language.syntax import Statement
 from scendsl.language.units import UNITS, lookup_unit
-from scendsl.language.values import ValueReader, join_atoms
+from scendsl.language.values import ValueReader, claim_currency_hint, join_atoms
 from scendsl.scenario import Claim, ClaimOp, Correlation, Uncertain
 from scendsl.suggest import quoted, suggest
 
@@ -189,7 +189,7 @@ class ClaimsPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"unknown unit {quoted(rest[1].text)}",
                     rest[1].span,
-                    suggest(rest[1].text, UNITS),
+                    suggest(rest[1].text, UNITS) or claim_currency_hint(rest[1].text),
                 )
                 return None
             value, dimension, unit_text = value * unit.factor, unit.dimension, unit.symbol

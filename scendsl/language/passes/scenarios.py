@@ -26,6 +26,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         values: dict[str, Any] = {}
         origins: dict[str, Span] = {}
         citations: dict[str, str] = {}
+        currencies: dict[str, str] = {}
         unread = False
         for path, statement in entries.items():
             # An inherited line is read once for its whole family (and, if wrong, reported once):
@@ -34,14 +35,20 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
                 spec = F.scenario_field(path)
                 assert spec is not None, path  # extends.py keeps known fields only
                 atoms, citation, readable = self.cited(statement.values, path)
+                self.currencies_read = []  # a price may be written in another currency
                 value = self.value(atoms, spec, statement.key_span, path) if readable else None
-                self.read_values[id(statement)] = (value, citation)
-            value, citation = self.read_values[id(statement)]
+                written = self.currencies_read
+                self.currencies_read = None
+                currency = written[0] if written and not written[0].startswith("USD") else None
+                self.read_values[id(statement)] = (value, citation, currency)
+            value, citation, currency = self.read_values[id(statement)]
             if value is not None:
                 values[path] = value
                 origins[path] = statement.span
                 if citation is not None:
                     citations[path] = citation
+                if currency is not None:
+                    currencies[path] = currency
             else:
                 unread = True
         # After a misspelt field, "does not set" would only repeat the same mistake.
@@ -77,7 +84,11 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             return None
         scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
         return scenario.model_copy(
-            update={"correlations": tuple(correlations), "citations": citations}
+            update={
+                "correlations": tuple(correlations),
+                "citations": citations,
+                "currencies": currencies,
+            }
         )
 
     def _assemble(

@@ -41,9 +41,9 @@ class ResolverState:
     built_accelerators: dict[str, CustomAccelerator | None] = field(default_factory=dict)
     #: How many custom accelerators each custom accelerator extends, through its parents.
     accelerator_depths: dict[str, int] = field(default_factory=dict)
-    #: Value of each scenario line already read (None after an error) and the source written
-    #: after it (None if none), by id of its Statement.
-    read_values: dict[int, tuple[object, str | None]] = field(default_factory=dict)
+    #: Value of each scenario line already read (None after an error), the source written
+    #: after it (None if none) and the currency of a price not in USD, by id of its Statement.
+    read_values: dict[int, tuple[object, str | None, str | None]] = field(default_factory=dict)
     #: Variants of the sweeps built so far: all the sweeps of one load (a file, or every file of
     #: a build) share the `max_variants` cap, so 300 sweeps cannot add up to hundreds of millions.
     total_variants: int = 0

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from scendsl.catalog.currency import exchange_rate
 from scendsl.catalog.grid import region_name, region_reading_name
+from scendsl.report.numbers import money_as_written
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -170,6 +172,9 @@ class ScenarioView:
             tuple(node.sources),
             explain=lambda: derivation(result, name, parts),
         )
+        written = self._written_money.get(node.origin or "") if node.kind == "input" else None
+        if written is not None and isinstance(node.value, float):
+            number.text = written_money_text(node.value, written, self._result.scenario.year)
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
@@ -180,6 +185,17 @@ class ScenarioView:
                 number.interval = interval_text(spread.low, spread.high, node.dimension)
                 number.interval_kind = "default_mfu" if number.interval else ""
         return number
+
+    @cached_property
+    def _written_money(self) -> dict[str, str]:
+        """Prices the scenario wrote in another currency: the line's location (an input's
+        origin) -> the unit as written (`EUR/kWh`)."""
+        scenario = self._result.scenario
+        return {
+            str(scenario.origins[path]): unit
+            for path, unit in scenario.currencies.items()
+            if path in scenario.origins
+        }
 
     def has(self, name: str) -> bool:
         return self.m(name).available
@@ -461,3 +477,9 @@ class ScenarioView:
             (r for r in self.risks if r.rating in ("high", "medium")),
             key=lambda r: (r.rating != "high",),
         )
+
+
+def written_money_text(usd: float, unit: str, year: int) -> str:
+    """A price written in another currency, as written and in USD at its scenario year's rate."""
+    rate = exchange_rate(unit.split("/")[0], year)
+    return money_as_written(usd, unit, rate.per_usd, rate.year_used, rate.year_used < year)

@@ -1,0 +1,248 @@
+"""Write `scendsl/catalog/exchange_rates.toml`: annual US-dollar exchange rates (development-time only).
+
+A scenario may write a price in another currency (`0.25 EUR/kWh`, `4.5M JPY`, `2 GBP/hour`); the
+model converts it to US dollars at the annual average rate of the scenario's year. This script
+writes those rates, one table per ISO 4217 currency, in units of the currency per US dollar.
+
+Inputs (the script fetches nothing):
+
+* `--yearly FILE`: `scripts/data/fed_exchange_rates_yearly.csv`, `data/yearly.csv` of the public
+  GitHub repository `datasets/exchange-rates` (commit fa7d9499, 2026-07-21), copied unchanged:
+  the Board of Governors of the Federal Reserve System's annual averages of daily noon buying
+  rates (release G.5A; the H.10 daily rates averaged), read from FRED (series `AEX..US` and
+  `AEXUS..`), columns `Date` (`2024-01-01` for 2024), `Country`, `Value`.
+* `--monthly FILE`: `scripts/data/fed_exchange_rates_monthly_extract.csv`, the rows of that
+  repository's `data/monthly.csv` (the Fed's G.5 monthly averages, FRED series `EX....`) for the
+  countries with no annual series (the United Kingdom and Sri Lanka), copied unchanged with the
+  header. A year's rate for them is the mean of its twelve monthly averages; a year with fewer
+  than twelve months is left out.
+* `--dataset TEXT`: which releases the inputs are and when they were retrieved (written to
+  `[meta]`).
+
+Direction. The repository's README says five series (Australia, Euro, Ireland, New Zealand,
+United Kingdom) are US dollars per unit and the rest units per US dollar. That describes FRED's
+series, not the files: the repository's `scripts/country_codes.py` lists those five as `inverse`
+and its `scripts/main.py` writes `1 / value` rounded to 4 decimals for them, so every row of the
+files is units per US dollar. `KNOWN_2023` checks each currency's direction against the Fed's
+published 2023 annual averages (rounded): a series the wrong way round is off by a factor of
+(rate)², at least 15 % for every currency here (the euro, 0.925 against 1.081),
+and the script stops.
+
+Not written: Venezuela (the series runs through the bolívar's redenominations of 2008, 2018 and
+2021, so its years are not one currency), the euro area's former currencies and the Irish pound
+(monthly to 2001 only), and years before 2000 (a scenario's year is 2000 or later).
+
+Usage (the command that wrote the committed file):
+
+    python scripts/import_exchange_rates.py \\
+        --yearly scripts/data/fed_exchange_rates_yearly.csv \\
+        --monthly scripts/data/fed_exchange_rates_monthly_extract.csv \\
+        --dataset "..." --out scendsl/catalog/exchange_rates.toml
+
+where `--dataset` is the text of the committed file's `[meta] dataset`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import pycountry
+
+FIRST_YEAR = 2000
+
+#: The data set's country labels: (ISO 4217 code, FRED annual series or "" , FRED monthly series),
+#: as its `scripts/country_codes.py` names them. The code is checked against pycountry.
+SERIES: dict[str, tuple[str, str, str]] = {
+    "Australia": ("AUD", "AEXUSAL", "EXUSAL"),
+    "Brazil": ("BRL", "AEXBZUS", "EXBZUS"),
+    "Canada": ("CAD", "AEXCAUS", "EXCAUS"),
+    "China": ("CNY", "AEXCHUS", "EXCHUS"),
+    "Denmark": ("DKK", "AEXDNUS", "EXDNUS"),
+    "Euro": ("EUR", "AEXUSEU", "EXUSEU"),
+    "Hong Kong": ("HKD", "AEXHKUS", "EXHKUS"),
+    "India": ("INR", "AEXINUS", "EXINUS"),
+    "Japan": ("JPY", "AEXJPUS", "EXJPUS"),
+    "Malaysia": ("MYR", "AEXMAUS", "EXMAUS"),
+    "Mexico": ("MXN", "AEXMXUS", "EXMXUS"),
+    "New Zealand": ("NZD", "AEXUSNZ", "EXUSNZ"),
+    "Norway": ("NOK", "AEXNOUS", "EXNOUS"),
+    "Singapore": ("SGD", "AEXSIUS", "EXSIUS"),
+    "South Africa": ("ZAR", "AEXSFUS", "EXSFUS"),
+    "South Korea": ("KRW", "AEXKOUS", "EXKOUS"),
+    "Sri Lanka": ("LKR", "", "EXSLUS"),
+    "Sweden": ("SEK", "AEXSDUS", "EXSDUS"),
+    "Switzerland": ("CHF", "AEXSZUS", "EXSZUS"),
+    "Taiwan": ("TWD", "AEXTAUS", "EXTAUS"),
+    "Thailand": ("THB", "AEXTHUS", "EXTHUS"),
+    "United Kingdom": ("GBP", "", "EXUSUK"),
+}
+#: Series FRED quotes in US dollars per unit, which the data set inverts (its `inverse` list).
+INVERTED = {"Australia", "Euro", "New Zealand", "United Kingdom"}
+#: Skipped labels, and why (see the docstring).
+SKIPPED = {"Venezuela"}
+
+#: The Fed's 2023 annual averages, units per US dollar, rounded (G.5A, January 2024 release);
+#: only the direction and the order of magnitude are checked, within 5 %.
+KNOWN_2023 = {
+    "AUD": 1.505,
+    "BRL": 4.99,
+    "CAD": 1.35,
+    "CHF": 0.898,
+    "CNY": 7.08,
+    "DKK": 6.89,
+    "EUR": 0.925,
+    "GBP": 0.804,
+    "HKD": 7.83,
+    "INR": 82.6,
+    "JPY": 140.5,
+    "KRW": 1306.0,
+    "LKR": 327.0,
+    "MXN": 17.7,
+    "MYR": 4.56,
+    "NOK": 10.56,
+    "NZD": 1.628,
+    "SEK": 10.61,
+    "SGD": 1.343,
+    "THB": 34.8,
+    "TWD": 31.2,
+    "ZAR": 18.45,
+}
+
+#: Read in a copy of the Fed's figures (the GitHub data set), not the Fed's own download: graded B,
+#: as the other imports grade a third party's copy.
+GRADE = "B"
+
+SOURCE = (
+    "Board of Governors of the Federal Reserve System, Foreign Exchange Rates, {release}, series"
+    " {series} (https://fred.stlouisfed.org/series/{series}), as kept in"
+    " https://github.com/datasets/exchange-rates/blob/main/{file}"
+)
+
+
+def _rows(path: Path) -> list[tuple[int, int, str, float]]:
+    """(year, month, country label, value) of a data-set CSV; empty values are skipped."""
+    out = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        if header[:2] != ["Date", "Country"]:
+            raise SystemExit(f"{path.name}: unexpected header {header}")
+        for number, (date, country, value) in enumerate(reader, start=2):
+            if not value:
+                continue
+            year, month, _day = (int(part) for part in date.split("-"))
+            try:
+                rate = float(value)
+            except ValueError as exc:
+                raise SystemExit(f"{path.name}:{number}: {value!r} is not a number") from exc
+            out.append((year, month, country, rate))
+    return out
+
+
+def annual_rates(yearly: Path, monthly: Path) -> dict[str, dict[int, tuple[float, str]]]:
+    """Currency code -> year -> (units per US dollar, how the figure was made)."""
+    rates: dict[str, dict[int, tuple[float, str]]] = defaultdict(dict)
+    for year, _month, country, value in _rows(yearly):
+        if country in SKIPPED or year < FIRST_YEAR:
+            continue
+        if country not in SERIES or not SERIES[country][1]:
+            raise SystemExit(f"{yearly.name}: no currency known for {country!r}")
+        rates[SERIES[country][0]][year] = (value, "annual")
+    months: dict[tuple[str, int], list[float]] = defaultdict(list)
+    for year, _month, country, value in _rows(monthly):
+        if country not in SERIES or SERIES[country][1] or year < FIRST_YEAR:
+            continue  # a country with an annual series takes it
+        months[SERIES[country][0], year].append(value)
+    for (code, year), values in sorted(months.items()):
+        if len(values) == 12:
+            rates[code][year] = (round(statistics.fmean(values), 4), "monthly")
+    return rates
+
+
+def check_directions(rates: dict[str, dict[int, tuple[float, str]]]) -> None:
+    """Stop unless every currency's 2023 rate is its known figure (units per US dollar)."""
+    for code, known in KNOWN_2023.items():
+        value = rates[code][2023][0]
+        if abs(value / known - 1) > 0.05:
+            raise SystemExit(
+                f"{code} 2023: {value} per USD, the Fed published about {known}: wrong direction?"
+            )
+    missing = set(rates) - set(KNOWN_2023)
+    if missing:
+        raise SystemExit(f"no known 2023 figure to check: {sorted(missing)}")
+
+
+def _entry(label: str, code: str, years: dict[int, tuple[float, str]]) -> list[str]:
+    currency = pycountry.currencies.get(alpha_3=code)
+    if currency is None:
+        raise SystemExit(f"{code} ({label}) is not an ISO 4217 code")
+    annual, monthly = SERIES[label][1], SERIES[label][2]
+    if annual:
+        source = SOURCE.format(release="G.5A annual", series=annual, file="data/yearly.csv")
+        how = "the annual average of daily noon buying rates in New York"
+    else:
+        source = SOURCE.format(release="G.5 monthly", series=monthly, file="data/monthly.csv")
+        how = "the mean of the twelve monthly averages (the data set keeps no annual series)"
+    if label in INVERTED:
+        how += f"; FRED quotes USD per {code}, the data set inverts it and rounds to 4 decimals"
+    lines = [
+        f"[{code}]",
+        f"name = {json.dumps(currency.name, ensure_ascii=False)}",
+        f"source = {json.dumps(source)}",
+        f"confidence = '{GRADE}'",
+        f"note = {json.dumps(how)}",
+        "",
+        f"[{code}.per_usd]",
+    ]
+    lines += [f"{year} = {value}" for year, (value, _) in sorted(years.items())]
+    return [*lines, ""]
+
+
+def render(rates: dict[str, dict[int, tuple[float, str]]], dataset: str, inputs: list) -> str:
+    """The TOML text: a header, `[meta]` and one table per currency in code order."""
+    years = sorted({year for table in rates.values() for year in table})
+    label_of = {code: label for label, (code, _, _) in SERIES.items()}
+    lines = [
+        "# Annual average exchange rates of the US dollar, in units of each currency per US dollar.",
+        "#",
+        "# GENERATED by scripts/import_exchange_rates.py: do not edit by hand; its docstring says",
+        "# where each input comes from and how each series' direction was checked.",
+        *[f"# Input: {name} (sha256 {digest})" for name, digest in inputs],
+        "# A price written in one of these currencies is converted at its scenario year's rate;",
+        "# a year past the last one here takes the last (the model's note says so).",
+        "",
+        "[meta]",
+        f"dataset = {json.dumps(dataset)}",
+        "unit = 'units of the currency per US dollar'",
+        f"years = [{years[0]}, {years[-1]}]",
+        f"currencies = {len(rates)}",
+        "",
+    ]
+    for code in sorted(rates):
+        lines += _entry(label_of[code], code, rates[code])
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--yearly", type=Path, required=True)
+    parser.add_argument("--monthly", type=Path, required=True)
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    rates = annual_rates(args.yearly, args.monthly)
+    check_directions(rates)
+    inputs = [
+        (p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (args.yearly, args.monthly)
+    ]
+    args.out.write_text(render(rates, args.dataset, inputs), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
