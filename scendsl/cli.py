@@ -718,11 +718,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of the scenario and result models")
 
     listing = sub.add_parser(
-        "list", help="list accelerators, regions, energy sources, metrics, references or rules"
+        "list",
+        help="list accelerators, regions, energy sources, metrics, references, currencies or rules",
     )
     listing.add_argument(
         "kind",
-        choices=("accelerators", "regions", "energy-sources", "metrics", "references", "rules"),
+        choices=(
+            "accelerators",
+            "regions",
+            "energy-sources",
+            "metrics",
+            "references",
+            "currencies",
+            "rules",
+        ),
         help="what to list",
     )
     listing.add_argument("--format", choices=("text", "json"), default="text")

@@ -115,3 +115,15 @@ def test_docs_metrics_md_is_generated_from_the_registry():
     text = (root / "docs" / "metrics.md").read_text(encoding="utf-8")
     for name in metric_index():
         assert f"| `{name}` |" in text, name
+
+
+def test_list_currencies_gives_each_currency_with_a_rate_its_years_and_latest_rate(capsys):
+    from scendsl.catalog.currency import currency_names, exchange_rate
+
+    table = listing("currencies")
+    rows = {row["code"]: row for row in table.rows}
+    assert list(rows) == list(currency_names())
+    euro = rows["EUR"]
+    last = exchange_rate("EUR", 10_000)
+    assert euro["years"][1] == last.year_used and euro["latest"] == last.per_usd
+    assert "fred.stlouisfed.org" in euro["source"]  # the JSON keeps the whole citation

@@ -9,12 +9,21 @@ plain columns (piped), a rich table (a terminal) or JSON (`--format json`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 #: What `scendsl list` can list.
-KINDS = ("accelerators", "regions", "energy-sources", "metrics", "references", "rules")
+KINDS = (
+    "accelerators",
+    "regions",
+    "energy-sources",
+    "metrics",
+    "references",
+    "currencies",
+    "rules",
+)
 
 
 @dataclass(frozen=True)
@@ -277,6 +286,52 @@ def references() -> Listing:
     return listing
 
 
+def currencies() -> Listing:
+    """The currencies a scenario may write a price in, with the years of their US-dollar rates
+    and the latest rate."""
+    from scendsl.catalog.currency import currency_names, exchange_rate
+
+    columns = (
+        Column("code", "code"),
+        Column("name", "name"),
+        Column("years", "rate years"),
+        Column("latest", "latest rate, per USD"),
+        Column("source", "source"),
+    )
+    listing = Listing(
+        "currencies",
+        columns,
+        note="A price written in one of these (`price 0.25 EUR/kWh`) is converted to US dollars "
+        "at its scenario year's annual average; a later year takes the latest.",
+    )
+    for code, name in currency_names().items():
+        first, last = exchange_rate(code, 0), exchange_rate(code, 10_000)
+        listing.rows.append(
+            {
+                "code": code,
+                "name": name,
+                "years": [first.year_used, last.year_used],
+                "latest": last.per_usd,
+                "source": last.source,
+            }
+        )
+        listing.texts.append(
+            {
+                "years": f"{first.year_used}–{last.year_used}",
+                "latest": f"{last.per_usd:g} {code} ({last.year_used})",
+                "source": _series(last.source),
+            }
+        )
+    return listing
+
+
+def _series(source: str) -> str:
+    """A rate's source in a table cell: the release and the series (`Fed G.5A AEXUSAL`); the
+    JSON keeps the whole citation."""
+    found = re.search(r"\b(G\.5A?)\b.*?\bseries (\w+)", source)
+    return f"Fed {found[1]} {found[2]}" if found else source
+
+
 def rules() -> Listing:
     """The risk register's rules (risk_rules.toml), then the export-control rules."""
     from scendsl.catalog import load_catalog
@@ -339,6 +394,7 @@ LISTINGS: dict[str, Callable[[], Listing]] = {
     "energy-sources": energy_sources,
     "metrics": metrics,
     "references": references,
+    "currencies": currencies,
     "rules": rules,
 }
 
