@@ -1,12 +1,14 @@
-"""Grid carbon intensity below the country: Chinese provinces (MEE factors) beside the US states
-(EPA eGRID), each figure with its source and its basis, and a province with a figure of its own
-no longer placed on China's national grid with a fallback warning.
+"""Grid carbon intensity below the country: Chinese provinces (MEE factors) and Canadian provinces
+(ECCC National Inventory Report) beside the US states (EPA eGRID), each figure with its source and
+its basis, and a province with a figure of its own no longer placed on its country's national grid
+with a fallback warning.
 
 Expected figures are read from the catalog file or the committed input, not from the model.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.util
 import json
@@ -29,6 +31,7 @@ from tests.factories import scenario_text
 ROOT = Path(__file__).resolve().parent.parent
 #: The input the import read, committed so that the provinces' rows can be regenerated here.
 CN_INPUT = ROOT / "scripts" / "data" / "china_provincial_emissions.json"
+CA_INPUT = ROOT / "scripts" / "data" / "canada_nir2020_a13_consumption_intensity.csv"
 GRID_TEXT = files("scendsl.catalog").joinpath("grid.toml").read_text(encoding="utf-8")
 GRID = tomllib.loads(GRID_TEXT)
 G_PER_KWH = 1e-3 / 3.6e6  # gCO2/kWh in kg/J
@@ -55,7 +58,7 @@ def _tables(text: str, prefix: str) -> str:
 
 def test_every_subdivision_figure_has_a_source_a_grade_and_a_note_naming_its_basis() -> None:
     subdivisions = _subdivisions()
-    assert {key[:2] for key in subdivisions} == {"US", "CN"}
+    assert {key[:2] for key in subdivisions} == {"US", "CN", "CA"}
     for code, table in subdivisions.items():
         assert is_region_code(code), code
         for year, figure in table["grid_intensity"].items():
@@ -63,6 +66,7 @@ def test_every_subdivision_figure_has_a_source_a_grade_and_a_note_naming_its_bas
             # The phrase the model passes on to the briefing for a basis other than lifecycle.
             assert "not lifecycle" in figure["note"], (code, year)
     assert GRID["meta"]["cn_provinces"] == sum(key.startswith("CN-") for key in subdivisions)
+    assert GRID["meta"]["ca_provinces"] == sum(key.startswith("CA-") for key in subdivisions)
 
 
 def test_chinese_provinces_are_the_mee_2023_factors_with_the_announcement_as_source() -> None:
@@ -88,6 +92,29 @@ def test_the_import_reproduces_the_committed_province_rows_from_the_committed_in
     )
     assert _tables(text, "CN-") == _tables(GRID_TEXT, "CN-")
     assert "cn_provinces = 30\n" in text
+
+
+def test_the_import_reproduces_the_committed_canadian_rows_from_the_cited_csv() -> None:
+    script = _script()
+    digest = hashlib.sha256(CA_INPUT.read_bytes()).hexdigest()
+    assert f"# Input: {CA_INPUT.name} (sha256 {digest})" in GRID_TEXT
+    provinces = script.read_ca_provinces(CA_INPUT)
+    text = script.build_toml([], [], {}, dataset="d", inputs=[], ca_provinces=provinces)
+    assert _tables(text, "CA-") == _tables(GRID_TEXT, "CA-")
+
+
+def test_canadian_provinces_are_the_nir_consumption_intensities_as_printed() -> None:
+    rows = list(csv.DictReader(CA_INPUT.open(encoding="utf-8")))
+    for row in rows:
+        figure = GRID[row["region"]]["grid_intensity"][row["year"]]
+        assert figure["value"] == f"{row['value_g_co2e_per_kwh']} gCO2/kWh"  # as printed
+        assert f"Table {row['table']}," in figure["source"]
+        assert ("preliminary" in figure["note"]) == (row["year"] == "2018")
+    # Prince Edward Island's consumption intensity is not published: it keeps Canada's figure.
+    assert "CA-PE" not in GRID and len({row["region"] for row in rows}) == 12
+    quebec, alberta = grid_intensity("CA-QC", 2018), grid_intensity("CA-AB", 2018)
+    assert not quebec.fallback and not alberta.fallback
+    assert alberta.value > 100 * quebec.value  # gas and coal against hydro, one country
 
 
 def test_the_province_import_refuses_another_unit_and_a_code_outside_china(tmp_path: Path) -> None:
