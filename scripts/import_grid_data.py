@@ -24,6 +24,15 @@ Inputs (the script fetches nothing; obtain them first):
   wheel of the PyPI package `codecarbon` (version 3.3.2: `pip download codecarbon==3.3.2 --no-deps`,
   then unzip the wheel). It holds EPA eGRID2023 state emission rates (field STC2ERTA, lb CO2e/MWh),
   written here as ISO 3166-2 codes (`US-TX`).
+* `--cn-provinces FILE` (optional): `codecarbon/data/private_infra/2023/china_provincial_emissions.json`
+  of the same wheel. It holds the provincial average electricity CO2 emission factors for 2023
+  published by China's Ministry of Ecology and Environment (MEE) and National Bureau of Statistics
+  (Announcement 2025 No. 47, Table 3; gCO2/kWh), already keyed by ISO 3166-2 code (`CN-YN`); its
+  `metadata` names the announcement and the basis, both written into each figure.
+* `--ca-provinces FILE` (optional): `scripts/data/canada_nir2020_a13_consumption_intensity.csv`,
+  the consumption intensity of Canada's provinces and territories (g CO2 eq/kWh, 2013-2018) as
+  printed in Environment and Climate Change Canada's National Inventory Report, 2020 edition,
+  Part 3, Annex 13; the `.md` beside it says how it was read and what was left out.
 * `--dataset TEXT` (required): the release the inputs come from and when it was published or
   retrieved. It is written into the file header and `[meta]`, because a figure without its vintage
   cannot be checked.
@@ -32,6 +41,8 @@ Usage:
 
     python scripts/import_grid_data.py carbon-intensity-electricity.csv \\
         --per-capita per-capita-electricity-generation.csv --us-states usa_emissions.json \\
+        --cn-provinces china_provincial_emissions.json \\
+        --ca-provinces scripts/data/canada_nir2020_a13_consumption_intensity.csv \\
         --dataset "OWID grapher carbon-intensity-electricity, Ember 2025-05 release" \\
         --out scendsl/catalog/grid.toml
 
@@ -72,6 +83,19 @@ US_STATE_SOURCE = (
 )
 #: A copy of the primary data, not EPA's own file: B, not A.
 US_STATE_CONFIDENCE = "B"
+US_STATE_NOTE = "direct (combustion) emissions of generation in the state, not lifecycle"
+#: Chinese provinces: {source}, {announcement}, {published}, {year} come from the file's metadata.
+CN_PROVINCE_SOURCE = (
+    "{source} ({url}), as copied into CodeCarbon 3.3.2 (github.com/mlco2/codecarbon); not checked"
+    " against MEE's own table"
+)
+CN_PROVINCE_CONFIDENCE = "B"
+# The MEE factor counts CO2 from fuel burnt in power plants, no other gas and no upstream
+# emissions; "not lifecycle" is the phrase the briefing flags a figure of another basis by.
+CN_PROVINCE_NOTE = (
+    "direct (combustion) CO2 only, not CO2e, not lifecycle: MEE provincial average of the"
+    " electricity generated in the province, adjusted for inter-provincial transfers"
+)
 
 
 @dataclass(frozen=True)
@@ -133,6 +157,53 @@ def read_us_states(path: Path) -> dict[str, tuple[int, float]]:
     return states
 
 
+def read_cn_provinces(path: Path) -> tuple[dict[str, tuple[int, float]], str]:
+    """ISO 3166-2 code -> (year, gCO2/kWh) from CodeCarbon's china_provincial_emissions.json,
+    and the source text for every figure (the MEE announcement, from the file's metadata)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    meta = data.get("metadata", {})
+    if meta.get("unit") != "gCO2/kWh":
+        raise SystemExit(f"{path.name}: expected gCO2/kWh, found {meta.get('unit')!r}")
+    source = CN_PROVINCE_SOURCE.format(source=meta["source"].rstrip("."), url=meta["source_url"])
+    provinces = {}
+    for code, entry in data["data"].items():
+        if not code.startswith("CN-") or pycountry.subdivisions.get(code=code) is None:
+            raise SystemExit(f"{path.name}: {code} is not an ISO 3166-2 code of China")
+        if entry.get("unit") != "gCO2/kWh":
+            raise SystemExit(f"{path.name}: {code}: expected gCO2/kWh, found {entry.get('unit')!r}")
+        provinces[code] = (int(entry["year"]), float(entry["emission_factor"]))
+    return provinces, source
+
+
+CA_PROVINCE_SOURCE = (
+    "Environment and Climate Change Canada, National Inventory Report 1990-2018 (2020 edition),"
+    " Part 3, Annex 13, Table {table}, consumption intensity (g CO2 eq/kWh); read from the"
+    " report's PDF as kept in the public repository nrc-cnrc/OpenStudio-Measures"
+)
+CA_PROVINCE_CONFIDENCE = "A"
+CA_PROVINCE_NOTE = (
+    "direct (combustion) CO2e of the province's utility generation plus SF6 of transmission, per"
+    " kWh consumed after losses; not lifecycle; imported electricity not counted"
+)
+#: The report's own mark on its latest year (Annex 13, note a).
+CA_PRELIMINARY_YEAR = 2018
+
+
+def read_ca_provinces(path: Path) -> dict[str, dict[int, tuple[str, str]]]:
+    """ISO 3166-2 code -> year -> (value as printed, Annex 13 table) from the cited CSV."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        records = list(csv.DictReader(handle))
+    provinces: dict[str, dict[int, tuple[str, str]]] = {}
+    for record in records:
+        code = record["region"]
+        if not code.startswith("CA-") or pycountry.subdivisions.get(code=code) is None:
+            raise SystemExit(f"{path.name}: {code} is not an ISO 3166-2 code of Canada")
+        value = record["value_g_co2e_per_kwh"]
+        float(value)  # a number as printed: refuse anything else here, not in the catalog
+        provinces.setdefault(code, {})[int(record["year"])] = (value, record["table"])
+    return provinces
+
+
 def _q(text: str) -> str:
     """A TOML literal string (no escapes), or a basic one when the text holds an apostrophe."""
     if "'" not in text:
@@ -163,8 +234,15 @@ def build_toml(
     dataset: str,
     inputs: list[tuple[str, str]],
     first_year: int = 2019,
+    cn_provinces: dict[str, tuple[int, float]] | None = None,
+    cn_source: str = "",
+    ca_provinces: dict[str, dict[int, tuple[str, str]]] | None = None,
 ) -> str:
-    """The text of grid.toml. `inputs` = (file name, sha256) of each input, for the header."""
+    """The text of grid.toml. `inputs` = (file name, sha256) of each input, for the header;
+    `cn_provinces` and `cn_source` as `read_cn_provinces` returns them, `ca_provinces` as
+    `read_ca_provinces` does."""
+    cn_provinces = cn_provinces or {}
+    ca_provinces = ca_provinces or {}
     ci = _series(intensity, first_year)
     pc = _series(per_capita, first_year)
     names = {row.key: row.name for row in intensity}
@@ -181,7 +259,8 @@ def build_toml(
     last = max((year for series in ci.values() for year in series), default=first_year)
 
     lines = [
-        "# Grid carbon intensity by country (ISO 3166-1 alpha-2) and US state (ISO 3166-2), by year.",
+        "# Grid carbon intensity by country (ISO 3166-1 alpha-2) and by US state, Chinese province and",
+        "# Canadian province or territory (ISO 3166-2), by year.",
         "#",
         "# GENERATED by scripts/import_grid_data.py: do not edit by hand; run the script on a new",
         "# release instead (its docstring says where each input comes from).",
@@ -195,6 +274,11 @@ def build_toml(
         "# per_capita_electricity: electricity generated per person and year (kWh), not household use.",
         "# US-XX grid_intensity: EPA eGRID state rate, direct (combustion) CO2e per kWh generated, so",
         "# lower than a lifecycle figure for the same grid.",
+        "# CN-XX grid_intensity: China MEE provincial average factor, direct (combustion) CO2 only per",
+        "# kWh generated in the province, adjusted for inter-provincial transfers; not lifecycle.",
+        "# CA-XX grid_intensity: ECCC National Inventory Report consumption intensity, direct",
+        "# (combustion) CO2e per kWh consumed after losses, 2013-2018 (2020 edition); not lifecycle.",
+        "# A subdivision's figure says its basis in its `note`.",
         "# Skipped input codes (not ISO 3166-1): " + (", ".join(skipped) or "none") + ".",
         "",
         "[meta]",
@@ -203,6 +287,8 @@ def build_toml(
         f"last_year = {last}",
         f"countries = {len(countries)}",
         f"us_states = {len(us_states)}",
+        f"cn_provinces = {len(cn_provinces)}",
+        f"ca_provinces = {len(ca_provinces)}",
         "",
     ]
 
@@ -226,14 +312,31 @@ def build_toml(
             table(name, names.get(series_key, series_key), series_key)
     for alpha2, key in sorted(countries.items()):
         table(alpha2, pycountry.countries.get(alpha_2=alpha2).name, key)
-    for code, (year, value) in sorted(us_states.items()):
+    # code -> year -> the figure's value, source, confidence and note
+    subdivisions: dict[str, dict[int, tuple[str, str, str, str]]] = {}
+    for code, (year, value) in us_states.items():
+        figure = (f"{value:.1f}", US_STATE_SOURCE, US_STATE_CONFIDENCE, US_STATE_NOTE)
+        subdivisions.setdefault(code, {})[year] = figure
+    for code, (year, value) in cn_provinces.items():
+        figure = (f"{value:.1f}", cn_source, CN_PROVINCE_CONFIDENCE, CN_PROVINCE_NOTE)
+        subdivisions.setdefault(code, {})[year] = figure
+    for code, years in ca_provinces.items():
+        for year, (printed, table_no) in years.items():
+            note = CA_PROVINCE_NOTE
+            if year == CA_PRELIMINARY_YEAR:
+                note += "; preliminary data, as the report marks its latest year"
+            source = CA_PROVINCE_SOURCE.format(table=table_no)
+            subdivisions.setdefault(code, {})[year] = (
+                printed,
+                source,
+                CA_PROVINCE_CONFIDENCE,
+                note,
+            )
+    for code, years in sorted(subdivisions.items()):
         name = pycountry.subdivisions.get(code=code).name
         lines.extend([f"[{_q(code)}]", f"name = {_q(name)}", "", f"[{_q(code)}.grid_intensity]"])
-        note = "direct (combustion) emissions of generation in the state, not lifecycle"
-        lines.append(
-            f"'{year}' = "
-            + _figure(f"{value:.1f} gCO2/kWh", US_STATE_SOURCE, US_STATE_CONFIDENCE, note)
-        )
+        for year, (value, source, confidence, note) in sorted(years.items()):
+            lines.append(f"'{year}' = " + _figure(f"{value} gCO2/kWh", source, confidence, note))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -250,6 +353,14 @@ def main(argv: list[str] | None = None) -> int:
         "--per-capita", type=Path, help="grapher per-capita-electricity-generation.csv"
     )
     parser.add_argument("--us-states", type=Path, help="CodeCarbon usa_emissions.json")
+    parser.add_argument(
+        "--cn-provinces", type=Path, help="CodeCarbon china_provincial_emissions.json"
+    )
+    parser.add_argument(
+        "--ca-provinces",
+        type=Path,
+        help="scripts/data/canada_nir2020_a13_consumption_intensity.csv",
+    )
     parser.add_argument("--dataset", required=True, help="release and date of the inputs")
     parser.add_argument("--first-year", type=int, default=2019)
     parser.add_argument("--out", type=Path, required=True)
@@ -265,6 +376,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.us_states is not None:
         us_states = read_us_states(args.us_states)
         inputs.append((args.us_states.name, _sha256(args.us_states)))
+    cn_provinces: dict[str, tuple[int, float]] = {}
+    cn_source = ""
+    if args.cn_provinces is not None:
+        cn_provinces, cn_source = read_cn_provinces(args.cn_provinces)
+        inputs.append((args.cn_provinces.name, _sha256(args.cn_provinces)))
+    ca_provinces: dict[str, dict[int, tuple[str, str]]] = {}
+    if args.ca_provinces is not None:
+        ca_provinces = read_ca_provinces(args.ca_provinces)
+        inputs.append((args.ca_provinces.name, _sha256(args.ca_provinces)))
     text = build_toml(
         intensity,
         per_capita,
@@ -272,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         dataset=args.dataset,
         inputs=inputs,
         first_year=args.first_year,
+        cn_provinces=cn_provinces,
+        cn_source=cn_source,
+        ca_provinces=ca_provinces,
     )
     args.out.write_text(text, encoding="utf-8")
     regions = text.count("grid_intensity]")

@@ -312,7 +312,7 @@ def test_an_ordinary_line_is_quoted_whole():
     ("subject", "message"),
     [
         ("cn", "unknown region 'cn'"),
-        ('"CN-GD"', "unknown region 'CN-GD'"),
+        ('"BR-SP"', "unknown region 'BR-SP'"),
         ("XX", "unknown region 'XX'"),
         ("EU", "unknown region 'EU'"),
         ('""', "unknown region ''"),

@@ -272,7 +272,9 @@ def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> Reg
 def grid_intensity(region: str, year: int) -> RegionalFigure:
     """Grid carbon intensity (gCO2/kWh); falls back to the parent country, then the world.
 
-    Lifecycle for countries (Ember/OWID); for US states, EPA eGRID's direct combustion rate,
+    Lifecycle for countries (Ember/OWID); a subdivision's figure may be on another basis (US
+    states: EPA eGRID's direct combustion rate; Chinese provinces: MEE's direct CO2 factor;
+    Canadian provinces: the National Inventory Report's direct consumption intensity),
     lower than lifecycle for the same grid: the figure's `note` then says "not lifecycle".
     """
     return _lookup("grid_intensity", region, year, world_fallback=True)

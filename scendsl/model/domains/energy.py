@@ -70,7 +70,7 @@ def annual_energy(average_power):
 @metric(
     "energy.annual_emissions",
     "mass",
-    "CO2-equivalent emitted per year (lifecycle for a country's grid, direct combustion for a US state's)",
+    "CO2-equivalent emitted per year (lifecycle for a country's grid; a state's or province's may be direct combustion, as its note says)",
     "energy.annual_energy × energy.supply_intensity",
     ("energy.annual_energy", "energy.supply_intensity"),
     ("IPCC AR5 WG3 Annex III; Ember via Our World in Data",),

@@ -176,7 +176,7 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
 @input_node(
     "energy.supply_intensity",
     "carbon_intensity",
-    "Carbon intensity of the supply mix (lifecycle for a country's grid, direct combustion for a US state's)",
+    "Carbon intensity of the supply mix (lifecycle for a country's grid; a state's or province's may be direct combustion, as its note says)",
     formula="scenario energy.intensity, else Σ share × intensity of each source "
     "(grid = the region's grid for the year, grid.toml: its own figure, else its country's, "
     "else the world average; a year past the data takes the latest year)",
@@ -219,7 +219,7 @@ def _mix_average(ctx: Context, what: str) -> Found:
         parts.append(f"{share:.0%} {name}" + (f" ({found.origin})" if regional else ""))
         if found.source:
             sources.append(found.source)
-        # Stand-ins, and a figure on another basis than lifecycle (US states' eGRID rates).
+        # Stand-ins, and a figure on another basis than lifecycle (a subdivision's direct rate).
         flagged = ("extrapolated", "fallback", "not lifecycle")
         if found.note and any(word in found.note for word in flagged):
             notes.append(found.note)
