@@ -1,6 +1,7 @@
 """A mixture of experts at the default MFU (issue 12, mechanism 8): the default was measured on
-dense runs, which have no expert all-to-all, so the MFU path adds the all-to-all the bottom-up
-path prices; a dense model, or an MFU the scenario measured on its own MoE run, is not stretched.
+dense runs, which have no expert all-to-all and no token permutation, so the MFU path adds what
+the bottom-up path prices for both; experts kept on one rank still permute their tokens; a dense
+model, or an MFU the scenario measured on its own MoE run, is not stretched.
 """
 
 import pytest
@@ -49,7 +50,7 @@ def test_moe_at_the_dense_default_mfu_pays_its_exposed_all_to_all():
     v = values(64)
     ideal = v["workload.training_flops"] / v["cluster.effective_flops"]
     stall = (
-        v["performance.expert_parallel_time"]
+        (v["performance.expert_parallel_time"] + v["performance.expert_permutation_time"])
         / (1 - v["performance.pipeline_bubble"])
         * v["performance.straggler_factor"]
     )
@@ -59,12 +60,21 @@ def test_moe_at_the_dense_default_mfu_pays_its_exposed_all_to_all():
     )
 
 
-def test_experts_kept_local_cost_no_all_to_all_so_no_stretch():
+def test_experts_kept_local_cost_no_all_to_all_only_their_permutation():
     v = values(1)
-    assert v["performance.expert_stall_time"] == 0
-    assert v["performance.training_time"] == pytest.approx(
-        v["workload.training_flops"] / v["cluster.effective_flops"]
+    assert v["performance.expert_parallel_time"] == 0
+    stall = (
+        v["performance.expert_permutation_time"]
+        / (1 - v["performance.pipeline_bubble"])
+        * v["performance.straggler_factor"]
     )
+    assert v["performance.expert_stall_time"] == pytest.approx(stall)
+    assert v["performance.training_time"] == pytest.approx(
+        v["workload.training_flops"]
+        / v["cluster.effective_flops"]
+        * (1 + stall / v["performance.mfu_step_time"])
+    )
+    assert stall < values(64)["performance.expert_stall_time"]
 
 
 def test_an_mfu_measured_on_the_moe_run_already_holds_its_all_to_all():

@@ -15,6 +15,7 @@ from scendsl.model.domains.training_formulas import (
     GSHARD,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    MOE_PERMUTATION,
     NARAYANAN,
     NARAYANAN_FLOPS,
     PALM,
@@ -70,24 +71,27 @@ def _mfu_origin(ctx: Context) -> Found:
 @metric(
     "performance.expert_stall_time",
     "time",
-    "Expert all-to-all time per step that the MFU does not contain: the bottom-up path's "
-    "exposed expert-parallel time when the MFU is the dense default, else 0",
-    "expert_parallel_time / (1 − pipeline_bubble) × straggler_factor if cluster.mfu_origin is "
+    "Expert all-to-all and token permutation time per step that the MFU does not contain: the "
+    "bottom-up path's exposed expert-parallel and permutation time when the MFU is the dense "
     "default, else 0",
+    "(expert_parallel_time + expert_permutation_time) / (1 − pipeline_bubble) × "
+    "straggler_factor if cluster.mfu_origin is default, else 0",
     (
         "cluster.mfu_origin",
         "performance.expert_parallel_time",
         "performance.pipeline_bubble",
         "performance.straggler_factor",
+        "performance.expert_permutation_time",
     ),
-    sources=(PALM, GSHARD),
+    sources=(PALM, GSHARD, MOE_PERMUTATION),
 )
-def expert_stall_time(origin, expert_comm, bubble, stragglers):
-    """The default MFU was measured on dense runs (Llama 3 405B), which have no expert
-    all-to-all; an MFU measured on the mixture-of-experts run itself already holds it."""
+def expert_stall_time(origin, expert_comm, bubble, stragglers, permutation):
+    """The default MFU was measured on dense runs (Llama 3 405B), which have neither the expert
+    all-to-all nor the token permutation; an MFU measured on the mixture-of-experts run itself
+    already holds both."""
     if origin != "default":
         return 0.0 * np.asarray(expert_comm, dtype=float)
-    return expert_comm / (1.0 - bubble) * stragglers
+    return (expert_comm + permutation) / (1.0 - bubble) * stragglers
 
 
 @metric(

@@ -22,6 +22,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MLP_ACTIVATIONS,
+    MOE_PERMUTATION,
     NARAYANAN,
     NARAYANAN_FLOPS,
     NCCL_CHANNELS,
@@ -302,6 +303,55 @@ def expert_parallel_time(
     link = link_for(tensor * e, domain, scaleup, scaleout)
     recomputed = scalar.where(recompute == "full", 1.5, 1.0)
     return 4.0 * payload / (link / 2.0) * recomputed * m * layers / pipeline
+
+
+@metric(
+    "performance.expert_permutation_time",
+    "time",
+    "Token permutation and un-permutation around the experts per step (mixture of experts)",
+    "expert_permutation_passes × 2 B·b·(s/c)·k·h/t per layer and micro-batch (×1.5 with full "
+    "recompute) × L/p × m / (hbm_bandwidth × hbm_efficiency); 0 for a dense model (E = 1)",
+    (
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.hidden_size",
+        "workload.layers",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "workload.experts",
+        "workload.experts_per_token",
+        "performance.microbatches",
+        "workload.recompute",
+        "accelerator.hbm_bandwidth",
+        "performance.hbm_efficiency",
+        "performance.expert_permutation_passes",
+        "workload.context_parallel",
+    ),
+    sources=(MOE_PERMUTATION, LLM_ANALYSIS),
+)
+def expert_permutation_time(
+    sequence,
+    micro_batch,
+    hidden,
+    layers,
+    tensor,
+    pipeline,
+    experts,
+    top_k,
+    m,
+    recompute,
+    hbm_bandwidth,
+    efficiency,
+    passes,
+    context,
+):
+    """Routed tokens are copied into expert order and back, with or without expert parallelism
+    (grouped and block-sparse expert kernels need them contiguous); the copies are memory-bound
+    and sit between the router and the experts' matmuls, so they do not overlap them."""
+    routed = ACTIVATION_BYTES * micro_batch * sequence / context * top_k * hidden / tensor
+    recomputed = scalar.where(recompute == "full", 1.5, 1.0)
+    per_layer = scalar.where(experts > 1, passes * routed, 0.0) * recomputed
+    return per_layer * m * layers / pipeline / (hbm_bandwidth * efficiency)
 
 
 @metric(
@@ -606,11 +656,20 @@ def straggler(used, variability):
 
 
 def _replica_time(
-    compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, context_comm=0.0
+    compute,
+    memory,
+    tensor_comm,
+    expert_comm,
+    p2p,
+    bubble,
+    optimizer,
+    offload,
+    context_comm=0.0,
+    permutation=0.0,
 ):
     """One replica's step alone: per-micro-batch work stretched by the bubble, then the
     optimizer and host traffic (no data-parallel exchange, no stragglers)."""
-    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm
+    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm + permutation
     return per_microbatch / (1.0 - bubble) + optimizer + offload
 
 
@@ -618,8 +677,9 @@ def _replica_time(
     "performance.step_time",
     "time",
     "Time of one optimizer step (bottom up)",
-    "((compute + memory + tensor_parallel + expert_parallel + pipeline_p2p + context_parallel) "
-    "/ (1 − pipeline_bubble) + data_parallel + optimizer + offload) × straggler_factor",
+    "((compute + memory + tensor_parallel + expert_parallel + expert_permutation + pipeline_p2p "
+    "+ context_parallel) / (1 − pipeline_bubble) + data_parallel + optimizer + offload) × "
+    "straggler_factor",
     (
         "performance.compute_time",
         "performance.memory_time",
@@ -632,6 +692,7 @@ def _replica_time(
         "performance.offload_time",
         "performance.straggler_factor",
         "performance.context_parallel_time",
+        "performance.expert_permutation_time",
     ),
     sources=(
         NARAYANAN,
@@ -643,6 +704,7 @@ def _replica_time(
         STRAGGLER,
         PIPELINE_P2P,
         CONTEXT_PARALLEL,
+        MOE_PERMUTATION,
     ),
     importance=2,
 )
@@ -658,10 +720,20 @@ def step_time(
     offload,
     stragglers,
     context_comm,
+    permutation,
 ):
     """Per-micro-batch work stretched by the bubble, then the end-of-step work."""
     replica = _replica_time(
-        compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, context_comm
+        compute,
+        memory,
+        tensor_comm,
+        expert_comm,
+        p2p,
+        bubble,
+        optimizer,
+        offload,
+        context_comm,
+        permutation,
     )
     return (replica + data_comm) * stragglers
 
@@ -682,16 +754,36 @@ def step_time(
         "performance.offload_time",
         "performance.step_time",
         "performance.context_parallel_time",
+        "performance.expert_permutation_time",
     ),
     sources=(RING, NARAYANAN, STRAGGLER),
     importance=1,
 )
 def scaling_efficiency(
-    compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, step, context_comm
+    compute,
+    memory,
+    tensor_comm,
+    expert_comm,
+    p2p,
+    bubble,
+    optimizer,
+    offload,
+    step,
+    context_comm,
+    permutation,
 ):
     """What adding replicas costs: the exposed gradient exchange and the wait for the slowest."""
     replica = _replica_time(
-        compute, memory, tensor_comm, expert_comm, p2p, bubble, optimizer, offload, context_comm
+        compute,
+        memory,
+        tensor_comm,
+        expert_comm,
+        p2p,
+        bubble,
+        optimizer,
+        offload,
+        context_comm,
+        permutation,
     )
     return replica / step
 

@@ -101,6 +101,12 @@ GSHARD = (
     "dispatches and combines every token's hidden state to its top-k experts with "
     "all-to-all, twice forward and twice backward per MoE layer"
 )
+MOE_PERMUTATION = (
+    "NVIDIA Megatron-Core MoE token dispatcher (permute / unpermute around the experts); "
+    "Gale et al. 2023, MegaBlocks: Efficient Sparse Training with Mixture-of-Experts (MLSys), "
+    "Figure 3: routed tokens are gathered into expert order and scattered back, a memory-bound "
+    "copy of every routed hidden state, forward and backward"
+)
 STRAGGLER = (
     "expected maximum of n independent normal step times: μ(1 + σ·√(2 ln n)) (extreme "
     "value statistics); Jiang et al. 2024, MegaScale (NSDI): stragglers at 10,000+ GPUs"

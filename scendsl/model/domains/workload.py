@@ -24,6 +24,7 @@ from scendsl.model.domains.training_formulas import (
     HOFFMANN,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    MOE_PERMUTATION,
     NARAYANAN,
     NARAYANAN_FLOPS,
     NEOX,
@@ -711,6 +712,14 @@ _calibration_input(
     "fraction",
     "Share of HBM bandwidth that memory-bound kernels reach",
     (LLM_ANALYSIS,),
+)
+_calibration_input(
+    "performance.expert_permutation_passes",
+    "expert_permutation_passes",
+    "number",
+    "Passes over every routed copy of a token's hidden state per MoE layer and micro-batch "
+    "(permute and unpermute, each read and written, forward and backward)",
+    (MOE_PERMUTATION,),
 )
 _calibration_input(
     "performance.microbatches_per_stage",
