@@ -5,6 +5,8 @@ of problem it pins."""
 
 from __future__ import annotations
 
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -68,7 +70,8 @@ def test_an_invisible_or_non_breaking_space_is_named_and_the_fix_given(
     count, named, hint, tmp_path, capsys
 ):
     err = _check(tmp_path, capsys, count=count)
-    assert f"({named})" in err
+    code, _, name = named.partition(" ")
+    assert f"unexpected character {code} ({name})" in err
     assert hint in err
 
 
@@ -99,3 +102,40 @@ def test_a_long_string_of_look_alike_characters_gets_a_bounded_message(tmp_path,
     err = _check(tmp_path, capsys, region='"' + "\u0421" * 9_000 + '"')
     assert "unknown region" in err
     assert len(err) < 3_000
+
+
+def test_an_invisible_line_separator_is_named_once(tmp_path, capsys):
+    err = _check(tmp_path, capsys, count="1000 \u2028")
+    assert "unexpected character U+2028 (LINE SEPARATOR)" in err
+
+
+# --------------------------------------------- serve: the watched folder removed and put back
+def _wait_for(log: Path, text: str, count: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while log.read_text().count(text) < count:
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {count} x {text!r} in the serve log:\n{log.read_text()}")
+        time.sleep(0.05)
+
+
+def test_serve_keeps_watching_a_folder_that_is_removed_and_put_back(tmp_path):
+    """`rm -rf scenarios; cp -r elsewhere scenarios` (a checkout, a restore) while serving: the
+    watcher lost the folder and never rebuilt again, silently."""
+    from test_serve import Server, _project
+
+    folder = _project(tmp_path)
+    server = Server(folder)
+    try:
+        _wait_for(server.log, "built in", 1)
+        kept = tmp_path / "kept"
+        shutil.move(folder / "scenarios", kept)
+        _wait_for(server.log, "the build failed", 1, 30)
+        time.sleep(0.3)
+        shutil.move(kept, folder / "scenarios")
+        _wait_for(server.log, "built in", 2)
+        # and it goes on watching the folder put back
+        scn = folder / "scenarios" / "landscape.scn"
+        scn.write_text(scn.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        _wait_for(server.log, "built in", 3)
+    finally:
+        assert server.stop() == 0

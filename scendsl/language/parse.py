@@ -352,7 +352,8 @@ def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
 
     name = unicodedata.name(char, "")
     if name:
-        shown = f"{repr(char) if char.isprintable() else shown} (U+{ord(char):04X} {name})"
+        code = f"U+{ord(char):04X}"
+        shown = f"{char!r} ({code} {name})" if char.isprintable() else f"{code} ({name})"
     plain = plain_character(char)
     if plain is None:
         return shown, None
