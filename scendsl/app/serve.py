@@ -456,8 +456,13 @@ def watched_paths(builder: IncrementalBuilder) -> tuple[list[str], Callable[[Any
     named = {os.path.realpath(p) for p in builder.paths if os.path.isdir(p)}
     out = os.path.realpath(builder.out_dir)
 
+    roots = folders | set(templates)
+
     def wanted(change: Any, path: str) -> bool:
         real = os.path.realpath(path)
+        if real in roots:
+            # a watched folder itself removed or moved away: `serve` watches it anew
+            return getattr(change, "name", "") == "deleted"
         if real == out or real.startswith(out + os.sep):
             return False  # our own writes
         if any(real == t or real.startswith(t + os.sep) for t in templates):
@@ -498,15 +503,22 @@ def serve(
         if ready is not None:
             ready(server)
         folders, wanted = watched_paths(builder)
-        for changes in watchfiles.watch(
-            *folders,
-            watch_filter=wanted,
-            step=WATCH_STEP_MS,
-            stop_event=stop,
-            raise_interrupt=True,
-        ):
-            names = sorted({visible_path(path) for _, path in changes})
-            print(f"changed: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}", file=out)
+        while not stop.is_set():
+            for changes in watchfiles.watch(
+                *folders,
+                watch_filter=wanted,
+                step=WATCH_STEP_MS,
+                stop_event=stop,
+                raise_interrupt=True,
+            ):
+                names = sorted({visible_path(path) for _, path in changes})
+                print(f"changed: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}", file=out)
+                server.rebuild(out)
+                if any(os.path.realpath(path) in folders for _, path in changes):
+                    break  # a watch on a removed folder sees nothing of the folder put back
+            else:
+                break
+            _await_folders(folders, out)
             server.rebuild(out)
     except KeyboardInterrupt:
         print("stopped", file=out, flush=True)
@@ -514,6 +526,16 @@ def serve(
         stop.set()
         server.stop()
     return EXIT_OK
+
+
+def _await_folders(folders: list[str], out: Any) -> None:
+    """Wait (serving the last good output) until every watched folder is there again: one
+    removed, moved away or replaced (`rm -rf`, a checkout, a restore) is watched anew."""
+    missing = [folder for folder in folders if not os.path.isdir(folder)]
+    shown = ", ".join(visible_path(folder) for folder in missing[:3])
+    print(f"watching again when {shown} is back", file=out, flush=True)
+    while not all(os.path.isdir(folder) for folder in folders):
+        time.sleep(WATCH_STEP_MS / 1000)
 
 
 def open_index(out_dir: str, out: Any = sys.stderr) -> bool:

@@ -8,6 +8,7 @@ these names are exactly the validated catalog's.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,44 @@ def hint_text(text: str) -> str | None:
     """`text` when a hint may read and repeat it (HINT_TEXT_LIMIT characters at most), else
     None: every prose hint goes through this, so none works on or echoes a hostile length."""
     return text if len(text) <= HINT_TEXT_LIMIT else None
+
+
+@functools.lru_cache(maxsize=1)
+def _lookalikes() -> tuple[dict[str, str], frozenset[str]]:
+    """lookalikes.toml: each look-alike character's plain ASCII, and the invisible ones."""
+    table = shipped_file("lookalikes.toml")
+    return dict(table["lookalikes"]), frozenset(table["invisible"])
+
+
+def plain_character(char: str) -> str | None:
+    """The ASCII text a character prints like (a Cyrillic `\\u0430` -> `a`, a full-width
+    `\\uFF28` -> `H`, a non-breaking space -> a space, a zero-width space -> ''), or None for
+    ASCII and for a character that looks like none (lookalikes.toml, then Unicode's
+    compatibility folding)."""
+    if char.isascii():
+        return None
+    table, invisible = _lookalikes()
+    if char in invisible:
+        return ""
+    if char in table:
+        return table[char]
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if folded.isascii() and folded.isprintable() else None
+
+
+def plain_reading(text: str) -> str | None:
+    """`text` with each look-alike character replaced by its plain ASCII (full-width
+    `\\uFF35\\uFF33` -> `US`), when it holds one and the rest is ASCII; None otherwise (and
+    for a hostile length)."""
+    if hint_text(text) is None or text.isascii():
+        return None
+    plain = []
+    for char in text:
+        found = char if char.isascii() else plain_character(char)
+        if found is None:
+            return None
+        plain.append(found)
+    return "".join(plain)
 
 
 def name_key(text: str) -> str:

@@ -342,6 +342,31 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     return f"names join their words with '_', not '-': write '{written.replace('-', '_')}'"
 
 
+def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
+    """A character outside ASCII, named (pasted text prints a Cyrillic `\\u0430` like `a`),
+    with its plain form when it only looks like one of the language's own (lookalikes.toml,
+    NFKC)."""
+    import unicodedata
+
+    from scendsl.language.names import plain_character
+
+    name = unicodedata.name(char, "")
+    if name:
+        code = f"U+{ord(char):04X}"
+        shown = f"{char!r} ({code} {name})" if char.isprintable() else f"{code} ({name})"
+    plain = plain_character(char)
+    if plain is None:
+        return shown, None
+    if plain == "":
+        return shown, "an invisible character: delete it"
+    if plain.isspace():
+        return shown, "it only looks like a space: write a plain space"
+    return (
+        shown,
+        f"it only looks like {plain!r}: write {plain!r} (the language outside quotes is ASCII)",
+    )
+
+
 def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | None]:
     """Turn a Lark error into (line, col, message, hint) in the user's words."""
     if isinstance(error, UnexpectedCharacters):
@@ -364,6 +389,8 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             hint = "units stand apart from numbers: '45 USD/MWh'"
         elif char == "-" and pos > 0 and text[pos - 1].isalnum():
             hint = _hyphenated_name_hint(text, pos)
+        elif char and not char.isascii():
+            shown, hint = _lookalike(char, shown)
         return error.line, error.column, f"unexpected character {shown}", hint
     assert isinstance(error, UnexpectedToken)
     token = error.token

@@ -652,7 +652,17 @@ def _short(digits: str) -> str:
 def region_hint(region: str, regions: Iterable[str]) -> str:
     """The hint for an unknown region, in a scenario and on the command line (`new --region`):
     a subdivision placed in its country, a did-you-mean among the regions with figures, a
-    country written by its name, else what a region is."""
+    country written by its name, else what a region is; a region written in characters that
+    only look like the plain ones (full-width letters, a Cyrillic `\\u0421`) is told its plain spelling."""
+    from scendsl.language.names import iso_region_names, plain_reading
+
+    plain = plain_reading(region)
+    if plain is not None and plain != region:
+        regions = list(regions)
+        if plain in regions or plain in iso_region_names():
+            return f"it holds characters that only look like plain ones: write '{plain}'"
+        found = region_hint(plain, regions)
+        return f"it holds characters that only look like plain ones, read as '{plain}': {found}"
     return (
         subdivision_hint(region)
         or suggest(region, regions)
