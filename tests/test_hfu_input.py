@@ -63,9 +63,21 @@ def test_mfu_and_hfu_together_are_refused_at_the_hfu_with_the_mfu_line():
     assert "'cluster.mfu' is set here" in [note for note, _ in diagnostic.related]
 
 
-def test_a_sweep_over_hfu_from_a_scenario_with_an_mfu_is_refused():
+def test_a_sweep_over_hfu_replaces_its_base_mfu_as_a_child_would():
     text = TEXT.format(utilisation="mfu 40%", recompute="full") + (
-        "sweep w from s {\n  cluster.hfu [40%, 50%]\n}\n"
+        "sweep w from s {\n  cluster.hfu [40%, 52%]\n}\n"
+    )
+    (sweep,) = scendsl.load_text(text, name="s.scn").sweeps
+    scenarios = list(sweep.variants())
+    assert all("cluster.mfu" not in variant.origins for variant in scenarios)
+    results = [evaluate(variant) for variant in scenarios]
+    assert [r.value("cluster.mfu") for r in results] == [None, None]
+    assert [r.value("performance.mfu") for r in results] == pytest.approx([0.30, 0.39])
+
+
+def test_a_sweep_over_both_hfu_and_mfu_is_refused():
+    text = TEXT.format(utilisation="mfu 40%", recompute="full") + (
+        "sweep w from s {\n  cluster.hfu [40%, 50%]\n  cluster.mfu [30%, 35%]\n}\n"
     )
     with pytest.raises(ScenarioError) as raised:
         scendsl.load_text(text, name="s.scn")

@@ -87,6 +87,7 @@ class SweepsPass(ValueReader, ResolverState):
             )
         if len(self.sink.diagnostics) > errors_before or base is None:
             return None
+        base = _replaced_by_axes(base, axes)
         if not self._layouts_fit(definition.name, base, axes, spans):
             return None
         self.total_variants += size
@@ -335,6 +336,37 @@ class SweepsPass(ValueReader, ResolverState):
         return SweepAxis.model_construct(
             path=label_path, labels=tuple(labels), values=tuple(resolved)
         )
+
+
+def _replaced_by_axes(base: Scenario, axes: list[SweepAxis]) -> Scenario:
+    """The base the variants start from: a swept field replaces the base's other way of saying
+    the same thing (`cluster.hfu` swept over a base that writes `cluster.mfu`), as a child
+    scenario's does in the extends pass; sweeping both of a pair stays an error."""
+    swept = {axis.path for axis in axes}
+    replaced = [
+        other
+        for pair in EXCLUSIONS
+        for path, other in (pair, pair[::-1])
+        if path in swept and other not in swept and other in base.origins
+    ]
+    if not replaced:
+        return base
+    update: dict[str, object] = {}
+    for path in replaced:
+        section, _, field = path.partition(".")
+        model = update.get(section, getattr(base, section))
+        update[section] = model.model_copy(update={field: None})  # type: ignore[attr-defined]
+    kept = set(base.origins) - set(replaced)
+    update.update(
+        origins={p: span for p, span in base.origins.items() if p in kept},
+        citations={p: c for p, c in base.citations.items() if p in kept},
+        currencies={p: c for p, c in base.currencies.items() if p in kept},
+        # A range that is no longer an input moves with nothing.
+        correlations=tuple(
+            c for c in base.correlations if c.a not in replaced and c.b not in replaced
+        ),
+    )
+    return base.model_copy(update=update)
 
 
 def _values_in_sweep(
