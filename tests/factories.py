@@ -21,3 +21,31 @@ def scenario_text(
         f"scenario {name} {{\n{title_line}  year {year}\n  region {region}\n"
         f"  cluster {{\n    accelerator {accelerator}\n    count {count}\n  }}\n{body}}}\n"
     )
+
+
+#: A new accelerator block that gives no `scaleup_domain` (the language does not require it),
+#: and a scenario that trains on it: its bottom-up step time is n/a.
+CARD_WITHOUT_SCALEUP_DOMAIN = """
+accelerator Card {
+  bf16_dense 500 TFLOP/s
+  hbm 32 GB
+  hbm_bandwidth 1 TB/s
+  scaleup_bandwidth 400 GB/s
+  hostlink_bandwidth 64 GB/s
+  tdp 300 W
+  subject_to US
+}
+
+scenario card {
+  year 2026
+  region DE
+  cluster {
+    accelerator Card
+    count 64
+  }
+  workload {
+    parameters 7B
+    tokens 1T
+  }
+}
+"""

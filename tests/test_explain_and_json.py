@@ -9,6 +9,7 @@ import scendsl
 from scendsl.cli import main
 from scendsl.model.evaluate import evaluate
 from scendsl.report.explain import explain_text, explain_tree
+from tests.factories import CARD_WITHOUT_SCALEUP_DOMAIN
 
 GOLDEN = Path("tests/fixtures/explain")
 
@@ -84,35 +85,9 @@ def test_metric_index_matches_the_registry():
     )
 
 
-CARD_WITHOUT_DOMAIN = """
-accelerator Card {
-  bf16_dense 500 TFLOP/s
-  hbm 32 GB
-  hbm_bandwidth 1 TB/s
-  scaleup_bandwidth 400 GB/s
-  hostlink_bandwidth 64 GB/s
-  tdp 300 W
-  subject_to US
-}
-
-scenario card {
-  year 2026
-  region DE
-  cluster {
-    accelerator Card
-    count 64
-  }
-  workload {
-    parameters 7B
-    tokens 1T
-  }
-}
-"""
-
-
 def test_an_na_figure_is_explained_by_the_inputs_without_a_value_first(tmp_path, capsys):
     path = tmp_path / "card.scn"
-    path.write_text(CARD_WITHOUT_DOMAIN, encoding="utf-8")
+    path.write_text(CARD_WITHOUT_SCALEUP_DOMAIN, encoding="utf-8")
     assert main(["explain", str(path), "card", "performance.step_time"]) == 0
     out = capsys.readouterr().out
     head = out.split("performance.step_time = n/a")[0]

@@ -18,6 +18,7 @@ from scendsl.report.warnings import (
     scenario_warnings,
     warning_rules,
 )
+from tests.factories import CARD_WITHOUT_SCALEUP_DOMAIN
 
 #: France in 2024: its own grid intensity and industrial price, H100 prices of 2024, a layout
 #: that fits in HBM and agrees with the MFU path: no warning at all.
@@ -379,30 +380,7 @@ def test_a_global_batch_written_in_tokens_warns_at_the_batch():
 
 
 def test_a_new_accelerator_without_a_scaleup_domain_is_told_why_its_bottom_up_figures_are_missing():
-    text = """
-accelerator Card {
-  bf16_dense 500 TFLOP/s
-  hbm 32 GB
-  hbm_bandwidth 1 TB/s
-  scaleup_bandwidth 400 GB/s
-  hostlink_bandwidth 64 GB/s
-  tdp 300 W
-  subject_to US
-}
-
-scenario card {
-  year 2026
-  region DE
-  cluster {
-    accelerator Card
-    count 64
-  }
-  workload {
-    parameters 7B
-    tokens 1T
-  }
-}
-"""
+    text = CARD_WITHOUT_SCALEUP_DOMAIN
     result = evaluate(_scenario(text))
     assert result.value("performance.step_time") is None
     found = {w.id: w for w in scenario_warnings(result)}
