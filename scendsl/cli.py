@@ -35,6 +35,7 @@ from scendsl.errors import (
     ScendslError,
     group_shared,
 )
+from scendsl.report.listing import KINDS as LISTING_KINDS
 from scendsl.suggest import quoted
 from scendsl.terminal import StreamClosed, visible_path
 from scendsl.wording import counted
@@ -723,15 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument(
         "kind",
-        choices=(
-            "accelerators",
-            "regions",
-            "energy-sources",
-            "metrics",
-            "references",
-            "currencies",
-            "rules",
-        ),
+        choices=LISTING_KINDS,
         help="what to list",
     )
     listing.add_argument("--format", choices=("text", "json"), default="text")

@@ -1,6 +1,7 @@
 """`scendsl list KIND`: the names a scenario may use, with what the catalog and the model know
 of each — accelerators with their key figures, regions with the data each has, energy sources,
-metrics with their unit, kind and values, comparison references and rules.
+metrics with their unit, kind and values, comparison references, the currencies a price may
+be written in, and rules.
 
 Each listing is a `Listing` (columns and rows of plain data, deterministic order), written as
 plain columns (piped), a rich table (a terminal) or JSON (`--format json`).
