@@ -655,31 +655,14 @@ def straggler(used, variability):
     return straggler_factor(used, variability)
 
 
-def _replica_time(
-    compute,
-    memory,
-    tensor_comm,
-    expert_comm,
-    p2p,
-    bubble,
-    optimizer,
-    offload,
-    context_comm=0.0,
-    permutation=0.0,
-):
-    """One replica's step alone: per-micro-batch work stretched by the bubble, then the
-    optimizer and host traffic (no data-parallel exchange, no stragglers)."""
-    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm + permutation
-    return per_microbatch / (1.0 - bubble) + optimizer + offload
-
-
 @metric(
-    "performance.step_time",
+    "performance.replica_time",
     "time",
-    "Time of one optimizer step (bottom up)",
-    "((compute + memory + tensor_parallel + expert_parallel + expert_permutation + pipeline_p2p "
-    "+ context_parallel) / (1 − pipeline_bubble) + data_parallel + optimizer + offload) × "
-    "straggler_factor",
+    "Time of one data-parallel replica's step alone: per-micro-batch work stretched by the "
+    "pipeline bubble, then the optimizer and host traffic (no data-parallel exchange, no "
+    "stragglers)",
+    "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + pipeline_p2p "
+    "+ context_parallel) / (1 − pipeline_bubble) + optimizer + offload",
     (
         "performance.compute_time",
         "performance.memory_time",
@@ -687,10 +670,8 @@ def _replica_time(
         "performance.expert_parallel_time",
         "performance.pipeline_p2p_time",
         "performance.pipeline_bubble",
-        "performance.data_parallel_time",
         "performance.optimizer_time",
         "performance.offload_time",
-        "performance.straggler_factor",
         "performance.context_parallel_time",
         "performance.expert_permutation_time",
     ),
@@ -699,42 +680,47 @@ def _replica_time(
         KORTHIKANTI,
         ZERO,
         ZERO_OFFLOAD,
-        RING,
         GSHARD,
-        STRAGGLER,
         PIPELINE_P2P,
         CONTEXT_PARALLEL,
         MOE_PERMUTATION,
     ),
-    importance=2,
 )
-def step_time(
+def replica_time(
     compute,
     memory,
     tensor_comm,
     expert_comm,
     p2p,
     bubble,
-    data_comm,
     optimizer,
     offload,
-    stragglers,
     context_comm,
     permutation,
 ):
-    """Per-micro-batch work stretched by the bubble, then the end-of-step work."""
-    replica = _replica_time(
-        compute,
-        memory,
-        tensor_comm,
-        expert_comm,
-        p2p,
-        bubble,
-        optimizer,
-        offload,
-        context_comm,
-        permutation,
-    )
+    """Every part of a step that one replica pays on its own, declared once: the step time and
+    the scaling efficiency both start from it."""
+    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm + permutation
+    return per_microbatch / (1.0 - bubble) + optimizer + offload
+
+
+@metric(
+    "performance.step_time",
+    "time",
+    "Time of one optimizer step (bottom up)",
+    "(replica_time + data_parallel) × straggler_factor, replica_time = (compute + memory + "
+    "tensor_parallel + expert_parallel + expert_permutation + pipeline_p2p + context_parallel) / "
+    "(1 − pipeline_bubble) + optimizer + offload",
+    (
+        "performance.replica_time",
+        "performance.data_parallel_time",
+        "performance.straggler_factor",
+    ),
+    sources=(RING, STRAGGLER),
+    importance=2,
+)
+def step_time(replica, data_comm, stragglers):
+    """One replica's step, then the exposed gradient exchange, stretched by the slowest rank."""
     return (replica + data_comm) * stragglers
 
 
@@ -742,49 +728,13 @@ def step_time(
     "performance.scaling_efficiency",
     "fraction",
     "Share of the step left after data-parallel exchange and stragglers (1 = linear scaling)",
-    "one replica's step time / performance.step_time",
-    (
-        "performance.compute_time",
-        "performance.memory_time",
-        "performance.tensor_parallel_time",
-        "performance.expert_parallel_time",
-        "performance.pipeline_p2p_time",
-        "performance.pipeline_bubble",
-        "performance.optimizer_time",
-        "performance.offload_time",
-        "performance.step_time",
-        "performance.context_parallel_time",
-        "performance.expert_permutation_time",
-    ),
+    "performance.replica_time / performance.step_time",
+    ("performance.replica_time", "performance.step_time"),
     sources=(RING, NARAYANAN, STRAGGLER),
     importance=1,
 )
-def scaling_efficiency(
-    compute,
-    memory,
-    tensor_comm,
-    expert_comm,
-    p2p,
-    bubble,
-    optimizer,
-    offload,
-    step,
-    context_comm,
-    permutation,
-):
+def scaling_efficiency(replica, step):
     """What adding replicas costs: the exposed gradient exchange and the wait for the slowest."""
-    replica = _replica_time(
-        compute,
-        memory,
-        tensor_comm,
-        expert_comm,
-        p2p,
-        bubble,
-        optimizer,
-        offload,
-        context_comm,
-        permutation,
-    )
     return replica / step
 
 
