@@ -17,6 +17,7 @@ from typing import Any
 
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
+from scendsl.language.derived import scaled
 from scendsl.language.names import catalog_names, currency_names, latest_rate
 from scendsl.language.syntax import Atom
 from scendsl.language.units import DIMENSION_EXAMPLES, UNITS
@@ -258,17 +259,5 @@ def check_scenario(scenario: Scenario) -> None:
         if path in fields:
             # Checked in USD at the currency's latest rate, as the resolver checks it: 150
             # KRW/kWh is no price above 10,000 USD/MWh.
-            fields[path] = _scaled(fields[path], 1.0 / latest_rate(code))
+            fields[path] = scaled(fields[path], 1.0 / latest_rate(code))
     read_fields(fields, scenario.accelerators)
-
-
-def _scaled(value: Any, factor: float) -> Any:
-    if isinstance(value, Uncertain):
-        return value.model_copy(
-            update={
-                "low": value.low * factor,
-                "high": value.high * factor,
-                "center": value.center * factor,
-            }
-        )
-    return value * factor
