@@ -207,6 +207,12 @@ def memory_time(
     return traffic / context / (hbm_bandwidth * efficiency)
 
 
+def _forward_repeated(recompute):
+    """The factor on traffic a layer moves half in its forward pass and half in its backward:
+    full recomputation runs the forward pass again (3 halves), the other policies do not."""
+    return scalar.where(recompute == "full", 1.5, 1.0)
+
+
 @metric(
     "performance.tensor_parallel_time",
     "time",
@@ -250,7 +256,7 @@ def tensor_parallel_time(
     per_layer = 4.0 * ring_allreduce_seconds(
         payload, tensor, link_for(tensor, domain, scaleup, scaleout)
     )
-    recomputed = scalar.where(recompute == "full", 1.5, 1.0)  # the repeated forward's 2 all-reduces
+    recomputed = _forward_repeated(recompute)  # the repeated forward's 2 all-reduces
     return per_layer * recomputed * m * layers / pipeline
 
 
@@ -301,7 +307,7 @@ def expert_parallel_time(
     tokens = micro_batch * sequence / context
     payload = ACTIVATION_BYTES * tokens * top_k * hidden / tensor * (e - 1) / e
     link = link_for(tensor * e, domain, scaleup, scaleout)
-    recomputed = scalar.where(recompute == "full", 1.5, 1.0)
+    recomputed = _forward_repeated(recompute)
     return 4.0 * payload / (link / 2.0) * recomputed * m * layers / pipeline
 
 
@@ -349,7 +355,7 @@ def expert_permutation_time(
     (grouped and block-sparse expert kernels need them contiguous); the copies are memory-bound
     and sit between the router and the experts' matmuls, so they do not overlap them."""
     routed = ACTIVATION_BYTES * micro_batch * sequence / context * top_k * hidden / tensor
-    recomputed = scalar.where(recompute == "full", 1.5, 1.0)
+    recomputed = _forward_repeated(recompute)
     per_layer = scalar.where(experts > 1, passes * routed, 0.0) * recomputed
     return per_layer * m * layers / pipeline / (hbm_bandwidth * efficiency)
 
