@@ -57,37 +57,35 @@ def values(
     }
 
 
+def step_from_parts(v: dict) -> float:
+    """The bottom-up step summed here from its parts, the permutation among the per-micro-batch
+    work (0 for a dense model), as a check on the model's own sum."""
+    per_microbatch = (
+        v["performance.compute_time"]
+        + v["performance.memory_time"]
+        + v["performance.tensor_parallel_time"]
+        + v["performance.expert_parallel_time"]
+        + v["performance.pipeline_p2p_time"]
+        + v["performance.context_parallel_time"]
+        + v["performance.expert_permutation_time"]
+    )
+    parts = per_microbatch / (1 - v["performance.pipeline_bubble"])
+    parts += v["performance.data_parallel_time"]
+    parts += v["performance.optimizer_time"] + v["performance.offload_time"]
+    return parts * v["performance.straggler_factor"]
+
+
 def test_dense_model_pays_no_permutation_and_its_step_is_untouched():
     v = values(experts=1)
     assert v["performance.expert_permutation_time"] == 0
     assert v["performance.expert_stall_time"] == 0
-    parts = (
-        v["performance.compute_time"]
-        + v["performance.memory_time"]
-        + v["performance.tensor_parallel_time"]
-        + v["performance.expert_parallel_time"]
-        + v["performance.pipeline_p2p_time"]
-        + v["performance.context_parallel_time"]
-    ) / (1 - v["performance.pipeline_bubble"]) + v["performance.data_parallel_time"]
-    parts += v["performance.optimizer_time"] + v["performance.offload_time"]
-    assert v["performance.step_time"] == pytest.approx(parts * v["performance.straggler_factor"])
+    assert v["performance.step_time"] == pytest.approx(step_from_parts(v))
 
 
 def test_permutation_is_a_part_of_the_moe_step():
     v = values()
-    permutation = v["performance.expert_permutation_time"]
-    assert permutation > 0
-    parts = (
-        v["performance.compute_time"]
-        + v["performance.memory_time"]
-        + v["performance.tensor_parallel_time"]
-        + v["performance.expert_parallel_time"]
-        + v["performance.pipeline_p2p_time"]
-        + v["performance.context_parallel_time"]
-        + permutation
-    ) / (1 - v["performance.pipeline_bubble"]) + v["performance.data_parallel_time"]
-    parts += v["performance.optimizer_time"] + v["performance.offload_time"]
-    assert v["performance.step_time"] == pytest.approx(parts * v["performance.straggler_factor"])
+    assert v["performance.expert_permutation_time"] > 0
+    assert v["performance.step_time"] == pytest.approx(step_from_parts(v))
 
 
 def test_permutation_grows_with_the_routed_copies_and_shrinks_with_tensor_ranks():
