@@ -354,3 +354,13 @@ def test_template_fuzzer_finds_no_internal_errors_in_a_short_run():
     assert sandbox.RENDER_SECONDS == budget
     assert result["cases"] == 60 and result["refused"] < 60
     assert result["failures"] == [], result["failures"][:1]
+
+
+def test_the_counted_filter_refuses_what_is_no_count_and_escapes_its_noun(tmp_path):
+    message = _refused(tmp_path, '{{ "many"|counted("scenario") }}')
+    assert re.search(LOCATED, message) and "counted counts a whole number, not str" in message
+    assert "counted counts a whole number" in _refused(tmp_path, '{{ true|counted("x") }}')
+    pages = _render(_templates(tmp_path, '{{ 2|counted("<img src=x onerror=alert(1)>") }}'))
+    for page in ("index.md", "index.html"):
+        text = pages[page].decode()
+        assert "<img" not in text.split("</style>")[-1] and "2 &lt;img" in text
