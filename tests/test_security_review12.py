@@ -139,3 +139,42 @@ def test_serve_keeps_watching_a_folder_that_is_removed_and_put_back(tmp_path):
         _wait_for(server.log, "built in", 3)
     finally:
         assert server.stop() == 0
+
+
+def test_serve_survives_a_folder_removed_before_its_watch_begins(tmp_path, monkeypatch):
+    """The folder moved away between the first build and the start of the watch (the race the
+    test above met on a loaded machine): watchfiles refused to start ("No path was found") and
+    `serve` ended with an internal error. It now shows the failed build, waits and rebuilds."""
+    import _thread
+    import io
+    import threading
+
+    from scendsl.app.incremental import IncrementalBuilder
+    from scendsl.app.serve import serve
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent.parent / "scenarios" / "landscape.scn", folder)
+    kept = tmp_path / "kept"
+    monkeypatch.chdir(tmp_path)
+    log = io.StringIO()
+    builder = IncrementalBuilder(["scenarios"], str(tmp_path / "out"), samples=0)
+
+    def put_back_then_stop() -> None:
+        deadline = time.monotonic() + 60
+        while "watching again" not in log.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        shutil.move(kept, folder)
+        while log.getvalue().count("built in") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _thread.interrupt_main()
+
+    def move_away(_server) -> None:  # runs after the first build, before the watch starts
+        shutil.move(folder, kept)
+        threading.Thread(target=put_back_then_stop, daemon=True).start()
+
+    assert serve(builder, port=0, out=log, ready=move_away) == 0
+    text = log.getvalue()
+    assert "internal error" not in text
+    assert "the build failed" in text and "scenarios is back" in text
+    assert text.count("built in") >= 2 and "stopped" in text

@@ -492,6 +492,8 @@ def serve(
     check_output_folder(builder.out_dir, builder.paths)  # a refused folder ends it at once
     server = LiveServer(builder, host, port)
     stop = threading.Event()
+    # Found once, while the named paths are there: a named folder gone later is still a folder.
+    folders, wanted = watched_paths(builder)
     try:
         server.rebuild(out)
         server.start()
@@ -502,22 +504,29 @@ def serve(
         )
         if ready is not None:
             ready(server)
-        folders, wanted = watched_paths(builder)
         while not stop.is_set():
-            for changes in watchfiles.watch(
-                *folders,
-                watch_filter=wanted,
-                step=WATCH_STEP_MS,
-                stop_event=stop,
-                raise_interrupt=True,
-            ):
-                names = sorted({visible_path(path) for _, path in changes})
-                print(f"changed: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}", file=out)
+            try:
+                for changes in watchfiles.watch(
+                    *folders,
+                    watch_filter=wanted,
+                    step=WATCH_STEP_MS,
+                    stop_event=stop,
+                    raise_interrupt=True,
+                ):
+                    names = sorted({visible_path(path) for _, path in changes})
+                    shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+                    print(f"changed: {shown}", file=out)
+                    server.rebuild(out)
+                    if any(os.path.realpath(path) in folders for _, path in changes):
+                        break  # a watch on a removed folder sees nothing of the folder put back
+                else:
+                    break
+            except FileNotFoundError:
+                # A folder gone before its watch began (between the build and the watch, or
+                # while waiting for it): watchfiles cannot start, so no change would say so.
+                if all(os.path.isdir(folder) for folder in folders):
+                    raise
                 server.rebuild(out)
-                if any(os.path.realpath(path) in folders for _, path in changes):
-                    break  # a watch on a removed folder sees nothing of the folder put back
-            else:
-                break
             _await_folders(folders, out)
             server.rebuild(out)
     except KeyboardInterrupt:
