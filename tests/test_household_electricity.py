@@ -158,7 +158,7 @@ def test_briefing_names_the_country_whose_homes_are_counted(tmp_path):
     assert "homes in France" in france and "United States" not in france
     assert "homes in China" in china and "homes in the United States" not in china
     assert "homes in the United States" in bolivia  # the default, named, never assumed
-    assert "the household electricity use for BO in 2024 is a stand-in" in bolivia
+    assert "the household electricity use for Bolivia (BO) in 2024 is a stand-in" in bolivia
     # The key findings compare the site with the region's own people, not another country's
     # homes; France, with its own homes, keeps both comparisons.
     finding = next(line for line in bolivia.splitlines() if "The site draws" in line)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import tomli
 
 from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse_condition
+from scendsl.catalog.grid import region_reading_name
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ _CONFIDENCE = ("A", "B", "C", "U")
 _EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) value used)?")
 #: `{name}` or `{note:name}` in a message.
 _PLACEHOLDER_RE = re.compile(r"\{(?:(note):)?([A-Za-z_][\w.*]*)\}")
-_SCENARIO_WORDS = ("scenario", "region", "year", "accelerator")
+_SCENARIO_WORDS = ("scenario", "region", "region_name", "year", "accelerator")
 _MATCH_WORDS = ("input", "meaning", "used")
 
 
@@ -283,6 +284,13 @@ def _meaning(result: Result, label: str, members: list[str]) -> str:
     return meaning
 
 
+def _named_region(code: str) -> str:
+    """A region as a sentence names it, with its code: "Quebec (CA-QC)"; the code alone when the
+    catalog has no name for it."""
+    name = region_reading_name(code)
+    return f"{name} ({code})" if name else code
+
+
 def _located(result: Result, fields: tuple[str, ...]) -> Span:
     """The span of the first of `fields` the scenario sets, else the scenario's header."""
     scenario = result.scenario
@@ -303,6 +311,7 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     words = {
         "scenario": scenario.name,
         "region": scenario.region,
+        "region_name": _named_region(scenario.region),
         "year": str(scenario.year),
         "accelerator": scenario.cluster.accelerator,
     }
