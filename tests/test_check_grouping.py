@@ -53,7 +53,11 @@ def _warning_lines(lines: list[str]) -> list[str]:
 def test_an_inherited_warning_prints_once_naming_every_scenario(tmp_path, capsys):
     code, lines, _ = _check(tmp_path, capsys)
     assert code == 0
-    carbon = [line for line in _warning_lines(lines) if "grid carbon intensity used for Tuvalu (TV)" in line]
+    carbon = [
+        line
+        for line in _warning_lines(lines)
+        if "grid carbon intensity used for Tuvalu (TV)" in line
+    ]
     # base, bigger and again share the 2024 warning at the base's region line (4:3): once.
     shared = [line for line in carbon if "in 2024" in line]
     assert len(shared) == 1
@@ -90,7 +94,11 @@ def test_json_keeps_one_warning_per_scenario(tmp_path, capsys):
     assert code == 0
     diagnostics = json.loads(out)["diagnostics"]
     assert len(diagnostics) == 14
-    shared = [d for d in diagnostics if "grid carbon intensity used for Tuvalu (TV) in 2024" in d["message"]]
+    shared = [
+        d
+        for d in diagnostics
+        if "grid carbon intensity used for Tuvalu (TV) in 2024" in d["message"]
+    ]
     assert [d["message"].split(":")[0] for d in shared] == [
         "scenario 'base'",
         "scenario 'bigger'",
