@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from conftest import ROOT, SKETCH
 from factories import scenario_text
 from scendsl.app.build import build, render_files
+from scendsl.catalog import load_catalog
 from scendsl.errors import ScenarioError
 from scendsl.files import output as files_output
 from scendsl.model.risk import (
@@ -240,10 +242,13 @@ def test_extrapolated_figures_are_listed_right_after_the_findings(caveat_files):
     )
     market = next(line for line in caveats if "`market.global_market`" in line)
     assert "the 2026 figure (there is none for 2028)" in market
-    # The four references' H100 price is one line.
+    # The references' prices are one line for each accelerator they use, however many share it.
+    used = Counter(ref.accelerator for ref in load_catalog().references.values())
     references = [line for line in caveats if "reference." in line]
-    assert len(references) == 1 and "(`reference.*.unit_price`, 4 references)" in references[0]
-    assert "the 2024 figure (there is none for 2028)" in references[0]
+    assert len(references) == len(used)
+    h100 = next(line for line in references if f"{used['H100']} references" in line)
+    assert "(`reference.*.unit_price`," in h100
+    assert "the 2024 figure (there is none for 2028)" in h100
     # In the HTML, the value opens to its derivation like every figure.
     html = caveat_files["late.html"].decode()
     assert "Caveats: figures from outside the data" in html
@@ -261,11 +266,13 @@ def test_a_sweeps_extrapolated_variants_are_listed_in_the_base_briefing(caveat_f
         "accelerator in the scenario year (`market.unit_price`) is $20 k, "
         "the 2026 figure (there is none for 2027, 2028)."
     )
-    # The references' 2024 price stands in for 2026 in the scenario and for 2027-2028 in the
-    # sweep: one line, with every year that has no figure.
+    # The H100 references' 2024 price stands in for 2026 in the scenario and for 2027-2028 in
+    # the sweep: one line, with every year that has no figure.
+    used = Counter(ref.accelerator for ref in load_catalog().references.values())
     references = [line for line in caveats if "reference." in line]
-    assert len(references) == 1
-    assert "the 2024 figure (there is none for 2026, 2027, 2028)" in references[0]
+    h100 = [line for line in references if f"{used['H100']} references" in line]
+    assert len(h100) == 1
+    assert "the 2024 figure (there is none for 2026, 2027, 2028)" in h100[0]
     assert "frontier\\_years" not in caveat_files["early.md"].decode()  # not its base
 
 

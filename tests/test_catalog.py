@@ -596,6 +596,21 @@ def test_reference_to_unknown_accelerator(data_dir: Path) -> None:
     assert where == ("references.toml", "princeton_pli", "accelerator")
 
 
+@pytest.mark.parametrize("region", ["XX", "us", "US-TX", ""])
+def test_reference_in_an_unknown_region_is_refused(data_dir: Path, region: str) -> None:
+    edit(data_dir / "references.toml", "region = 'US'", f"region = '{region}'")
+    with pytest.raises(CatalogError) as info:
+        _load_from(data_dir)
+    where = (info.value.file, info.value.entry, info.value.field)
+    assert where == ("references.toml", "princeton_pli", "region")
+
+
+def test_every_reference_names_its_country(catalog) -> None:
+    """The key finding picks a scenario's own country's resource by this code."""
+    assert all(ref.region for ref in catalog.references.values())
+    assert len({ref.region for ref in catalog.references.values()}) > 1  # not one country's
+
+
 def test_export_rule_with_unknown_region(data_dir: Path) -> None:
     edit(data_dir / "export_rules.toml", "regions = ['CN', 'HK']", "regions = ['CN', 'XX']")
     with pytest.raises(CatalogError) as info:

@@ -231,6 +231,8 @@ class Reference(_Frozen):
     name: str
     title: str
     kind: Literal["university", "open_source_lab", "national_resource"]
+    #: ISO 3166-1 code of the country the resource is in or serves.
+    region: str = Field(pattern=r"^[A-Z]{2}$")
     accelerator: str
     count: int = Field(gt=0)
     year: int | None = None

@@ -175,6 +175,8 @@ class ReferenceView:
     confidence: str
     #: Its peak at the set's comparison precision (what compute_ratio divides by).
     comparison_peak: Number | None = None
+    #: ISO 3166-1 code of the country it is in or serves ("" for a scenario file's block).
+    region: str = ""
 
     @property
     def label(self) -> str:

@@ -375,12 +375,13 @@ class ScenarioView:
         for ref in reference_names(self._result.scenario, self._catalog):
             block = self._result.scenario.references.get(ref)
             entry = self._catalog.references.get(ref)
+            region = ""
             if block is not None:
                 title, kind, source, confidence = block.title, "scenario file", block.source, ""
             else:
                 assert entry is not None  # reference_names names only references it knows
                 title, kind = entry.title, entry.kind.replace("_", " ")
-                source, confidence = entry.source, entry.confidence
+                source, confidence, region = entry.source, entry.confidence, entry.region
             source, confidence = source or "", confidence or ""
             m = self.m
             views.append(
@@ -398,9 +399,25 @@ class ScenarioView:
                     source,
                     confidence,
                     m(f"reference.{ref}.comparison_peak"),
+                    region,
                 )
             )
         return views
+
+    @cached_property
+    def headline_reference(self) -> ReferenceView | None:
+        """The reference a key finding compares the scenario with: the largest national
+        resource of the scenario's own country when the catalog has one (a Japanese site beside
+        ABCI, a US one beside the NAIRR pilot), else the largest reference of all."""
+        peaks = {
+            r.name: r.comparison_peak.value
+            for r in self.references
+            if r.comparison_peak is not None and r.comparison_peak.available
+        }
+        compared = [r for r in self.references if r.name in peaks]
+        country = self.region.partition("-")[0]
+        own = [r for r in compared if r.region == country and r.kind == "national resource"]
+        return max(own or compared, key=lambda r: peaks[r.name], default=None)
 
     @property
     def peak(self) -> Number:
