@@ -319,10 +319,11 @@ def test_concentration_shows_the_compute_ratio_when_that_rule_decides(caveat_fil
     md = caveat_files["frontier.md"].decode()
     # 100k GB200 at the catalog's 2026 price of $20k: $2 B of a $120 B market = 1.67% < 2%, so
     # the market-share rules do not apply; 100k × 5 PFLOP/s = 500 EFLOP/s is ~50 times the
-    # NAIRR pilot (≥ 10): medium, decided by the compute ratio, which is the value shown.
+    # NAIRR pilot, the US site's own national resource (≥ 10): medium, decided by the compute
+    # ratio, which is the value shown.
     row = next(line for line in md.splitlines() if line.startswith("| Concentration |"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
-    assert cells[1:4] == ["**medium**", cells[2], "`divide.nairr_pilot.compute_ratio ≥ 10`"]
+    assert cells[1:4] == ["**medium**", cells[2], "`divide.public_resource_ratio ≥ 10`"]
     nairr = next(
         line for line in md.splitlines() if line.startswith("| US National AI Research Resource")
     )

@@ -4,6 +4,7 @@ references are found from the catalog here, never named."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,57 @@ def test_a_state_is_compared_with_its_countrys_national_resource(tmp_path):
 
 def test_a_country_without_its_own_resource_is_compared_with_the_largest(tmp_path):
     catalog = load_catalog()
-    largest = max(catalog.references.values(), key=_peak)
+    national = [r for r in catalog.references.values() if r.kind == "national_resource"]
+    largest = max(national, key=_peak)
     without = next(c for c in ("KE", "BR", "NG", "AR") if not _national(c))
     assert f"times that of the {largest.title}" in _key_findings(tmp_path, without)
+
+
+def _evaluated(region: str, extra: str = "", count: int = 1000, accelerator: str = "H100"):
+    import scendsl
+
+    name = "s_" + region.replace("-", "_").lower()
+    text = SCENARIO.format(name=name, region=region).replace("count 1000", f"count {count}")
+    text = text.replace("accelerator H100", f"accelerator {accelerator}")
+    return scendsl.evaluate(scendsl.load_text(text + extra).scenarios[0])
+
+
+def test_the_model_names_the_resource_it_compares_with_and_says_why():
+    country = _countries_with_a_national_resource()[0]
+    expected = max(_national(country), key=_peak)
+    result = _evaluated(country)
+    chosen = result["divide.public_resource"]
+    assert chosen.value == expected.name
+    assert chosen.origin == f"catalog references.{expected.name}"
+    assert result["divide.public_resource_peak"].value == pytest.approx(_peak(expected))
+    ratio = result["divide.public_resource_ratio"].value
+    assert ratio == pytest.approx(result["divide.peak"].value / _peak(expected))
+
+
+def test_a_scenario_block_replacing_a_national_resource_takes_it_out_of_the_comparison():
+    """A block with a catalog entry's name replaces the entry, and a block has no country."""
+    country = _countries_with_a_national_resource()[0]
+    own = max(_national(country), key=_peak)
+    block = f'\nreference {own.name} {{\n  title "x"\n  accelerator H100\n  count 10\n}}\n'
+    chosen = _evaluated(country, block)["divide.public_resource"].value
+    assert chosen != own.name
+
+
+def test_the_concentration_risk_is_rated_against_the_compared_resource():
+    """Twelve times the smallest national resource is 'medium' in its own country (ten times
+    the compared resource is the threshold) and, where the largest is compared, what the ratio to
+    the largest says."""
+    catalog = load_catalog()
+    national = [r for r in catalog.references.values() if r.kind == "national_resource"]
+    smallest, largest = min(national, key=_peak), max(national, key=_peak)
+    # The chip with the most dense BF16 per accelerator keeps the cluster's market share small.
+    chip = max(catalog.accelerators.values(), key=lambda a: a.figures["bf16_dense"].value)
+    count = math.ceil(12 * _peak(smallest) / chip.figures["bf16_dense"].value)
+    at_home = _evaluated(smallest.region, count=count, accelerator=chip.name)
+    assert at_home["market.share_of_global_market"].value < 0.02  # the market rules stay quiet
+    assert at_home["divide.public_resource"].value == smallest.name
+    assert at_home["risk.concentration"].value == "medium"
+    without = next(c for c in ("KE", "BR", "NG", "AR") if not _national(c))
+    elsewhere = _evaluated(without, count=count, accelerator=chip.name)
+    expected = "medium" if 12 * _peak(smallest) >= 10 * _peak(largest) else "low"
+    assert elsewhere["risk.concentration"].value == expected

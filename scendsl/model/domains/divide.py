@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scendsl.catalog.grid import region_reading_name
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.energy_supply import rated_system_power
 from scendsl.model.domains.market import price_table
@@ -236,7 +237,90 @@ def _system_power(ctx: Context, ref: str) -> Found:
     return _tag(rated_system_power(_reference_context(ctx, ref)), ref)
 
 
+def _public_resource(ctx: Context) -> tuple[str, float, bool]:
+    """The national research resource the scenario is compared with: the largest of its own
+    country's (a subdivision's country: "US-TX" is in the US), else the largest of all; its name,
+    its peak at the comparison precision, and whether it is the scenario's own country's.
+    A catalog entry replaced by a scenario file's block is not one (the block has no country)."""
+    made = ctx.__dict__.get("_public_resource")
+    if made is not None:
+        return made
+    country = ctx.scenario.region.partition("-")[0]
+    national = [
+        (name, entry)
+        for name, entry in ctx.catalog.references.items()
+        if entry.kind == "national_resource" and name not in ctx.scenario.references
+    ]
+    if not national:
+        raise LookupError("no national research resource in the catalog's references")
+    precision = ctx.scenario.comparison_precision
+
+    def peak(name: str) -> float:
+        rate, _ = _rate_at(_reference_context(ctx, name), precision)
+        return float(rate.value) * float(_entity(ctx, name)[0].count)
+
+    own = [name for name, entry in national if entry.region == country]
+    name = max(own or [name for name, _ in national], key=peak)
+    made = (name, peak(name), bool(own))
+    ctx.__dict__["_public_resource"] = made
+    return made
+
+
+def _public_resource_found(ctx: Context, value: object) -> Found:
+    name, _, own = _public_resource(ctx)
+    entry = ctx.catalog.references[name]
+    country = ctx.scenario.region.partition("-")[0]
+    place = region_reading_name(country) or country
+    why = (
+        f"the national research resource of {place}"
+        if own
+        else f"the largest national research resource in the catalog: none for {place}"
+    )
+    return Found(
+        value, f"catalog references.{name}", entry.source, entry.confidence, f"{entry.title}: {why}"
+    )
+
+
+@input_node(
+    "divide.public_resource",
+    "text",
+    "The national research resource the scenario is compared with (its own country's largest "
+    "in the catalog, else the largest of all)",
+    value_type="text",
+    formula="the catalog reference of kind national_resource whose region is the scenario's "
+    "country, the largest at the comparison precision; else the largest of that kind",
+)
+def _public_resource_name(ctx: Context) -> Found:
+    return _public_resource_found(ctx, _public_resource(ctx)[0])
+
+
+@input_node(
+    "divide.public_resource_peak",
+    "flop_rate",
+    "Peak dense compute of that national research resource at the comparison precision",
+    formula="reference.<divide.public_resource>.comparison_peak: its count × its accelerator's "
+    "dense rate at the comparison precision",
+)
+def _public_resource_peak(ctx: Context) -> Found:
+    return _public_resource_found(ctx, _public_resource(ctx)[1])
+
+
 # ------------------------------------------------------------------------------ metrics
+@metric(
+    "divide.public_resource_ratio",
+    "number",
+    "How many times the scenario's peak compute exceeds the national research resource it is "
+    "compared with (its country's, else the largest)",
+    "divide.peak / divide.public_resource_peak",
+    inputs=("divide.peak", "divide.public_resource_peak"),
+    sources=(_ARTICLE,),
+    importance=6,
+)
+def public_resource_ratio(scenario_peak, resource_peak):
+    """Scenario peak over the resource's peak, both at the set's comparison precision."""
+    return scenario_peak / resource_peak
+
+
 @metric(
     "reference.{ref}.peak",
     "flop_rate",

@@ -406,18 +406,11 @@ class ScenarioView:
 
     @cached_property
     def headline_reference(self) -> ReferenceView | None:
-        """The reference a key finding compares the scenario with: the largest national
-        resource of the scenario's own country when the catalog has one (a Japanese site beside
-        ABCI, a US one beside the NAIRR pilot), else the largest reference of all."""
-        peaks = {
-            r.name: r.comparison_peak.value
-            for r in self.references
-            if r.comparison_peak is not None and r.comparison_peak.available
-        }
-        compared = [r for r in self.references if r.name in peaks]
-        country = self.region.partition("-")[0]
-        own = [r for r in compared if r.region == country and r.kind == "national resource"]
-        return max(own or compared, key=lambda r: peaks[r.name], default=None)
+        """The reference a key finding compares the scenario with: the national research
+        resource the model compares it with (`divide.public_resource`: its own country's largest,
+        a Japanese site beside ABCI, a US one beside the NAIRR pilot; else the largest)."""
+        chosen = self._result.value("divide.public_resource")
+        return next((r for r in self.references if r.name == chosen), None)
 
     @property
     def peak(self) -> Number:
