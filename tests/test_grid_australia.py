@@ -23,7 +23,7 @@ from types import ModuleType
 import pytest
 
 import scendsl
-from scendsl.catalog.grid import grid_intensity, is_region_code
+from scendsl.catalog.grid import grid_intensity, is_region_code, region_reading_name
 from scendsl.cli import main
 from scendsl.model.evaluate import evaluate
 from scendsl.report.warnings import scenario_warnings
@@ -200,3 +200,21 @@ def test_list_regions_shows_the_states_with_their_edition_years(capsys) -> None:
         assert editions[0] in str(rows[code]["grid_intensity"]), code
         assert editions[-1] in str(rows[code]["grid_intensity"]), code
     assert rows["AU-NT"]["name"] == "Northern Territory"
+
+
+def test_a_state_without_its_own_per_person_figure_is_compared_with_its_countrys_people(
+    tmp_path: Path,
+) -> None:
+    # The per-person figure of a state is its country's (grid.toml has none for a state): the
+    # briefing said "people in Tasmania" of Australia's figure.
+    body = "  energy {\n    mix grid 100%\n  }\n"
+    path = tmp_path / "site.scn"
+    path.write_text(scenario_text(region='"AU-TAS"', year=2024, body=body), encoding="utf-8")
+    assert main(["build", "-o", str(tmp_path / "out"), str(path)]) == 0
+    page = (tmp_path / "out" / "base.md").read_text(encoding="utf-8")
+    country = "AU-TAS".split("-")[0]
+    assert "AU-TAS" not in GRID or "per_capita_electricity" not in GRID["AU-TAS"]
+    assert f"people in {region_reading_name(country)} (" in page
+    assert f"people in {region_reading_name('AU-TAS')}" not in page
+    energy = (tmp_path / "out" / "energy.md").read_text(encoding="utf-8")
+    assert f"({region_reading_name(country)}) |" in energy
