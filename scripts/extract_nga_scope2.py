@@ -28,6 +28,7 @@ import io
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
@@ -100,7 +101,7 @@ def read_edition(path: Path) -> tuple[int, str, dict[str, str]]:
         if not title.startswith(TABLE_TITLES):
             continue
         table = title.split()[1].rstrip(":")
-        values: dict[str, list[object]] = {}
+        values: dict[str, list[Any]] = {}
         for row in rows[1:]:
             if isinstance(row[0], str) and len(row) > 1:
                 values.setdefault(_label(row[0]), row[1:])
