@@ -33,6 +33,11 @@ Inputs (the script fetches nothing; obtain them first):
   the consumption intensity of Canada's provinces and territories (g CO2 eq/kWh, 2013-2018) as
   printed in Environment and Climate Change Canada's National Inventory Report, 2020 edition,
   Part 3, Annex 13; the `.md` beside it says how it was read and what was left out.
+* `--au-states FILE` (optional): `scripts/data/australia_nga_scope2_location.csv`, the scope 2
+  (location-based) emission factors of Australia's states and territories (kg CO2-e/kWh) as
+  published in DCCEEW's National Greenhouse Accounts Factors, editions 2021-2025, written from
+  the editions' workbooks by `scripts/extract_nga_scope2.py`; the `.md` beside it says where the
+  workbooks were read, how a grid maps to an ISO code and what was left out.
 * `--dataset TEXT` (required): the release the inputs come from and when it was published or
   retrieved. It is written into the file header and `[meta]`, because a figure without its vintage
   cannot be checked.
@@ -43,6 +48,7 @@ Usage:
         --per-capita per-capita-electricity-generation.csv --us-states usa_emissions.json \\
         --cn-provinces china_provincial_emissions.json \\
         --ca-provinces scripts/data/canada_nir2020_a13_consumption_intensity.csv \\
+        --au-states scripts/data/australia_nga_scope2_location.csv \\
         --dataset "OWID grapher carbon-intensity-electricity, Ember 2025-05 release" \\
         --out scendsl/catalog/grid.toml
 
@@ -62,6 +68,7 @@ import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pycountry
@@ -204,6 +211,53 @@ def read_ca_provinces(path: Path) -> dict[str, dict[int, tuple[str, str]]]:
     return provinces
 
 
+AU_STATE_SOURCE = (
+    "Department of Climate Change, Energy, the Environment and Water (DCCEEW), Australian National"
+    " Greenhouse Accounts Factors {edition}, Table {table}, scope 2 emission factor for {grid}"
+    " ({printed} kg CO2-e/kWh); read from the edition's workbook as kept in the public repository"
+    " krledger/emissionsGreenHouseGas"
+)
+AU_STATE_CONFIDENCE = "A"
+# The edition's year is the key: the workbooks do not say which financial year a factor rests on.
+AU_STATE_NOTE = (
+    "scope 2 (location-based) factor: direct (combustion) CO2e of the grid's generation per kWh"
+    " consumed; not lifecycle (the separate scope 3 factor, upstream fuel and network losses, is"
+    " not added); the factor of the NGA Factors {edition} edition, keyed by the edition's year and"
+    " resting on inventory data of an earlier financial year"
+)
+#: The grid a code's figure is for, when the code's own name does not say it.
+AU_SHARED_GRID = {
+    "AU-ACT": "one factor for New South Wales and the Australian Capital Territory",
+    "AU-NSW": "one factor for New South Wales and the Australian Capital Territory",
+    "AU-NT": "the Darwin Katherine Interconnected System (DKIS), the territory's main grid",
+    "AU-WA": "the South West Interconnected System (SWIS), the state's main grid; the Pilbara's"
+    " North Western system has another factor",
+}
+
+
+def read_au_states(path: Path) -> dict[str, dict[int, tuple[str, str, str]]]:
+    """ISO 3166-2 code -> edition -> (kg CO2-e/kWh as published, table, grid) from the cited CSV."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        records = list(csv.DictReader(handle))
+    states: dict[str, dict[int, tuple[str, str, str]]] = {}
+    for record in records:
+        code = record["region"]
+        if not code.startswith("AU-") or pycountry.subdivisions.get(code=code) is None:
+            raise SystemExit(f"{path.name}: {code} is not an ISO 3166-2 code of Australia")
+        printed = record["scope2_kg_co2e_per_kwh"]
+        if not 0 <= Decimal(printed) < 2:  # kg per kWh: a figure in g would be hundreds
+            raise SystemExit(f"{path.name}: {code}: {printed} is not in kg CO2-e/kWh")
+        edition = int(record["edition"])
+        states.setdefault(code, {})[edition] = (printed, record["table"], record["grid"])
+    return states
+
+
+def _kg_to_g(printed: str) -> str:
+    """kg/kWh as published -> g/kWh, exactly (0.73 -> 730): a unit change, no rounding."""
+    grams = Decimal(printed) * 1000
+    return f"{grams.normalize():f}" if grams == grams.to_integral_value() else f"{grams:f}"
+
+
 def _q(text: str) -> str:
     """A TOML literal string (no escapes), or a basic one when the text holds an apostrophe."""
     if "'" not in text:
@@ -237,12 +291,14 @@ def build_toml(
     cn_provinces: dict[str, tuple[int, float]] | None = None,
     cn_source: str = "",
     ca_provinces: dict[str, dict[int, tuple[str, str]]] | None = None,
+    au_states: dict[str, dict[int, tuple[str, str, str]]] | None = None,
 ) -> str:
     """The text of grid.toml. `inputs` = (file name, sha256) of each input, for the header;
     `cn_provinces` and `cn_source` as `read_cn_provinces` returns them, `ca_provinces` as
-    `read_ca_provinces` does."""
+    `read_ca_provinces` does, `au_states` as `read_au_states` does."""
     cn_provinces = cn_provinces or {}
     ca_provinces = ca_provinces or {}
+    au_states = au_states or {}
     ci = _series(intensity, first_year)
     pc = _series(per_capita, first_year)
     names = {row.key: row.name for row in intensity}
@@ -259,8 +315,8 @@ def build_toml(
     last = max((year for series in ci.values() for year in series), default=first_year)
 
     lines = [
-        "# Grid carbon intensity by country (ISO 3166-1 alpha-2) and by US state, Chinese province and",
-        "# Canadian province or territory (ISO 3166-2), by year.",
+        "# Grid carbon intensity by country (ISO 3166-1 alpha-2) and by US state, Chinese province,",
+        "# Canadian province or territory and Australian state or territory (ISO 3166-2), by year.",
         "#",
         "# GENERATED by scripts/import_grid_data.py: do not edit by hand; run the script on a new",
         "# release instead (its docstring says where each input comes from).",
@@ -278,6 +334,9 @@ def build_toml(
         "# kWh generated in the province, adjusted for inter-provincial transfers; not lifecycle.",
         "# CA-XX grid_intensity: ECCC National Inventory Report consumption intensity, direct",
         "# (combustion) CO2e per kWh consumed after losses, 2013-2018 (2020 edition); not lifecycle.",
+        "# AU-XX grid_intensity: DCCEEW National Greenhouse Accounts Factors scope 2 (location-based)",
+        "# factor, direct (combustion) CO2e per kWh consumed; not lifecycle; keyed by the edition's",
+        "# year (2021-2025), not by the earlier financial year of the data behind it.",
         "# A subdivision's figure says its basis in its `note`.",
         "# Skipped input codes (not ISO 3166-1): " + (", ".join(skipped) or "none") + ".",
         "",
@@ -289,6 +348,7 @@ def build_toml(
         f"us_states = {len(us_states)}",
         f"cn_provinces = {len(cn_provinces)}",
         f"ca_provinces = {len(ca_provinces)}",
+        f"au_states = {len(au_states)}",
         "",
     ]
 
@@ -332,6 +392,16 @@ def build_toml(
                 CA_PROVINCE_CONFIDENCE,
                 note,
             )
+    for code, editions in au_states.items():
+        for edition, (printed, table_no, grid) in editions.items():
+            note = AU_STATE_NOTE.format(edition=edition)
+            if code in AU_SHARED_GRID:
+                note += f"; {AU_SHARED_GRID[code]}"
+            source = AU_STATE_SOURCE.format(
+                edition=edition, table=table_no, grid=grid, printed=printed
+            )
+            figure = (_kg_to_g(printed), source, AU_STATE_CONFIDENCE, note)
+            subdivisions.setdefault(code, {})[edition] = figure
     for code, years in sorted(subdivisions.items()):
         name = pycountry.subdivisions.get(code=code).name
         lines.extend([f"[{_q(code)}]", f"name = {_q(name)}", "", f"[{_q(code)}.grid_intensity]"])
@@ -361,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="scripts/data/canada_nir2020_a13_consumption_intensity.csv",
     )
+    parser.add_argument(
+        "--au-states", type=Path, help="scripts/data/australia_nga_scope2_location.csv"
+    )
     parser.add_argument("--dataset", required=True, help="release and date of the inputs")
     parser.add_argument("--first-year", type=int, default=2019)
     parser.add_argument("--out", type=Path, required=True)
@@ -385,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.ca_provinces is not None:
         ca_provinces = read_ca_provinces(args.ca_provinces)
         inputs.append((args.ca_provinces.name, _sha256(args.ca_provinces)))
+    au_states: dict[str, dict[int, tuple[str, str, str]]] = {}
+    if args.au_states is not None:
+        au_states = read_au_states(args.au_states)
+        inputs.append((args.au_states.name, _sha256(args.au_states)))
     text = build_toml(
         intensity,
         per_capita,
@@ -395,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         cn_provinces=cn_provinces,
         cn_source=cn_source,
         ca_provinces=ca_provinces,
+        au_states=au_states,
     )
     args.out.write_text(text, encoding="utf-8")
     regions = text.count("grid_intensity]")

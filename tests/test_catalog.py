@@ -659,8 +659,9 @@ def test_the_resolver_s_names_are_the_catalog_s(catalog: Catalog) -> None:
     # names.regions: the regions with figures; the catalog adds a stand-in for every other code.
     assert list(names.regions) == [c for c, r in catalog.regions.items() if not r.fallback]
     assert all(is_region(code, names) for code in catalog.regions)
-    # ISO 3166-1; the US, Canadian, Emirati and Chinese (less HK, MO, TW) subdivisions; 4 Ukrainian
-    assert len(catalog.regions) == 249 + 57 + 13 + 7 + 31 + 4
+    # ISO 3166-1; the US, Canadian, Emirati, Chinese (less HK, MO, TW) and Australian
+    # subdivisions; 4 Ukrainian
+    assert len(catalog.regions) == 249 + 57 + 13 + 7 + 31 + 8 + 4
     assert list(names.references) == list(catalog.references)
 
 

@@ -213,7 +213,7 @@ def test_grid_import_of_a_grapher_download_writes_the_expected_toml(tmp_path: Pa
     body = text[text.index("[meta]") :]
     assert body == (
         "[meta]\ndataset = 'fixture v1'\nfirst_year = 2019\nlast_year = 2020\ncountries = 2\n"
-        "us_states = 0\ncn_provinces = 0\nca_provinces = 0\n\n"
+        "us_states = 0\ncn_provinces = 0\nca_provinces = 0\nau_states = 0\n\n"
         "[EU27]\nname = 'European Union (27)'\n\n[EU27.grid_intensity]\n"
         f"'2019' = {{ value = '287.3 gCO2/kWh', {src_line} }}\n\n"
         "[WORLD]\nname = 'World'\n\n[WORLD.grid_intensity]\n"

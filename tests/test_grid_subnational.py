@@ -58,7 +58,7 @@ def _tables(text: str, prefix: str) -> str:
 
 def test_every_subdivision_figure_has_a_source_a_grade_and_a_note_naming_its_basis() -> None:
     subdivisions = _subdivisions()
-    assert {key[:2] for key in subdivisions} == {"US", "CN", "CA"}
+    assert {key[:2] for key in subdivisions} == {"US", "CN", "CA", "AU"}
     for code, table in subdivisions.items():
         assert is_region_code(code), code
         for year, figure in table["grid_intensity"].items():

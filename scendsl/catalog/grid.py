@@ -274,8 +274,9 @@ def grid_intensity(region: str, year: int) -> RegionalFigure:
 
     Lifecycle for countries (Ember/OWID); a subdivision's figure may be on another basis (US
     states: EPA eGRID's direct combustion rate; Chinese provinces: MEE's direct CO2 factor;
-    Canadian provinces: the National Inventory Report's direct consumption intensity),
-    lower than lifecycle for the same grid: the figure's `note` then says "not lifecycle".
+    Canadian provinces: the National Inventory Report's direct consumption intensity;
+    Australian states: the NGA Factors' scope 2 factor, by edition), lower than lifecycle for
+    the same grid: the figure's `note` then says "not lifecycle".
     """
     return _lookup("grid_intensity", region, year, world_fallback=True)
 

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.currency import exchange_rate
-from scendsl.catalog.grid import region_name, region_reading_name
+from scendsl.catalog.grid import per_capita_electricity, region_name, region_reading_name
 from scendsl.report.numbers import money_as_written
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
@@ -50,6 +50,13 @@ def precision_label(precision: Any) -> str:
 _OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠", "~=": "≈"}
 
 
+def _people_reading_name(region: str, year: int) -> str:
+    """The reading name of the region whose per-person figure the model reads for `region`
+    (grid.per_capita_electricity: the region's own, else its country's)."""
+    used = per_capita_electricity(region, year).region_used or region
+    return region_reading_name(used) or used
+
+
 @template_view("attach_run", "attach_default_spread")
 class ScenarioView:
     """One evaluated scenario for the templates."""
@@ -72,6 +79,10 @@ class ScenarioView:
         #: The region's name as a sentence uses it ("people in the United States", "in South
         #: Korea"), the code itself when unknown.
         self.region_reading_name = region_reading_name(scenario.region) or scenario.region
+        #: Whose people energy.people_equivalent counts, as a sentence names them: the region's,
+        #: or its country's when a subdivision has no per-person figure of its own (a site in a
+        #: state is then compared with people of the state's country, and says so).
+        self.people_reading_name = _people_reading_name(scenario.region, scenario.year)
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
