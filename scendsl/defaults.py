@@ -37,6 +37,10 @@ DEFAULT_MAX_VARIANTS = 1_000_000
 Framework = Literal["megatron", "deepspeed", "neox", "fsdp", "jax"]
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
 
+#: What a comparison entity of the compute divide is (catalog references.toml, `reference`).
+ReferenceKind = Literal["university", "open_source_lab", "national_resource"]
+REFERENCE_KINDS: tuple[str, ...] = get_args(ReferenceKind)
+
 #: The numeric options of the command line and the library API, each with its type and bounds,
 #: declared once: argparse checks the command line's (`cli._bounded`, exit 2) and the package's
 #: verbs check their keyword arguments of the same name (`scendsl._checked_option`).

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scendsl.defaults import Framework
+from scendsl.defaults import Framework, ReferenceKind
 from scendsl.errors import Span
 
 
@@ -217,6 +217,10 @@ class ReferenceEntity(_Frozen):
     accelerator: str
     count: Value
     source: str | None = None
+    #: What it is, when the block says.
+    kind: ReferenceKind | None = None
+    #: ISO 3166-1 code of the country it is in or serves, when the block says.
+    region: str | None = None
     span: Span
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from scendsl.catalog import load_catalog
+from scendsl.catalog.grid import region_reading_name
 from scendsl.cli import main
 from scendsl.language.names import iso_region_names
 
@@ -126,3 +127,52 @@ def test_the_concentration_risk_is_rated_against_the_compared_resource():
     elsewhere = _evaluated(without, count=count, accelerator=chip.name)
     expected = "medium" if 12 * _peak(smallest) >= 10 * _peak(largest) else "low"
     assert elsewhere["risk.concentration"].value == expected
+
+
+OWN_RESOURCE = """
+reference local_pool {{
+  title "A local public pool"
+  accelerator H100
+  count 200
+  kind national_resource
+  region "{region}"
+}}
+"""
+
+
+@pytest.mark.parametrize(("country", "written"), [("KE", "KE"), ("AU", "AU-TAS")])
+def test_an_analysts_own_national_resource_is_what_its_countrys_scenarios_are_compared_with(
+    country, written
+):
+    """A country the catalog has no resource for: the analyst writes one, with its country (a
+    subdivision stands for its country), and the key finding and the risk use it."""
+    if _national(country) or written not in iso_region_names():
+        pytest.skip(f"the catalog has a resource for {country} or does not accept {written}")
+    result = _evaluated(country, OWN_RESOURCE.format(region=written))
+    assert result["divide.public_resource"].value == "local_pool"
+    place = region_reading_name(country)
+    assert f"the national research resource of {place}" in result["divide.public_resource"].note
+    assert result["divide.public_resource_ratio"].value == pytest.approx(5.0)  # 1,000 / 200
+
+
+def test_an_analysts_resource_of_another_country_is_only_a_row(tmp_path):
+    result = _evaluated("KE", OWN_RESOURCE.format(region="TZ"))
+    assert result["divide.public_resource"].value != "local_pool"
+    assert "divide.local_pool.compute_ratio" in result.metrics
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [("kind national", "national_resource"), ('region "XX"', "unknown region")],
+)
+def test_a_wrong_kind_or_region_in_a_reference_block_is_a_located_error(
+    tmp_path, capsys, line, message
+):
+    block = "reference p {\n  accelerator H100\n  count 5\n  " + line + "\n}\n"
+    text = SCENARIO.format(name="s", region="KE") + block
+    source = tmp_path / "p.scn"
+    source.write_text(text, encoding="utf-8")
+    assert main(["check", str(source)]) == 1
+    err = capsys.readouterr().err
+    row = text.splitlines().index("  " + line) + 1
+    assert f"p.scn:{row}:" in err and message in err and "internal error" not in err

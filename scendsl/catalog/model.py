@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scendsl.defaults import ReferenceKind
 from scendsl.errors import ScendslError
 
 CONFIDENCE_PATTERN = r"^[ABCU](/[ABCU])?$"
@@ -230,7 +231,7 @@ class Reference(_Frozen):
 
     name: str
     title: str
-    kind: Literal["university", "open_source_lab", "national_resource"]
+    kind: ReferenceKind
     #: ISO 3166-1 code of the country the resource is in or serves.
     region: str = Field(pattern=r"^[A-Z]{2}$")
     accelerator: str

@@ -400,6 +400,16 @@ REFERENCE_FIELDS: dict[str, FieldSpec] = {
         inclusive=True,
     ),
     "source": FieldSpec("string", doc="where the figures come from"),
+    "kind": FieldSpec(
+        "enum",
+        choices=defaults.REFERENCE_KINDS,
+        doc="what it is; a national_resource is what scenarios of its region are compared with",
+    ),
+    "region": FieldSpec(
+        "region",
+        doc="ISO 3166 code of the country it is in or serves (a subdivision stands for its "
+        "country)",
+    ),
 }
 #: Fields a `reference` block must set.
 REQUIRED_REFERENCE_FIELDS = ("accelerator", "count")

@@ -183,6 +183,8 @@ class BlocksPass(ValueReader, ResolverState):
         if len(self.sink.diagnostics) > errors_before:
             return None
         found.setdefault("title", definition.name)
+        if "region" in found:  # compared by country: "US-TX" serves the US
+            found["region"] = str(found["region"]).partition("-")[0]
         return ReferenceEntity.model_construct(
             name=definition.name, span=statement.values[0].span, **found
         )

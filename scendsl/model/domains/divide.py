@@ -24,11 +24,12 @@ from __future__ import annotations
 import numpy as np
 
 from scendsl.catalog.grid import region_reading_name
+from scendsl.catalog.model import Reference
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.energy_supply import rated_system_power
 from scendsl.model.domains.market import price_table
 from scendsl.model.registry import input_node, metric
-from scendsl.scenario import Uncertain
+from scendsl.scenario import ReferenceEntity, Uncertain
 
 #: The scenario-side nodes the comparison uses (declared by the performance domain).
 SCENARIO_PEAK = "cluster.peak"
@@ -240,27 +241,33 @@ def _system_power(ctx: Context, ref: str) -> Found:
 def _public_resource(ctx: Context) -> tuple[str, float, bool]:
     """The national research resource the scenario is compared with: the largest of its own
     country's (a subdivision's country: "US-TX" is in the US), else the largest of all; its name,
-    its peak at the comparison precision, and whether it is the scenario's own country's.
-    A catalog entry replaced by a scenario file's block is not one (the block has no country)."""
+    its peak at the comparison precision, and whether it is the scenario's own country's. A
+    scenario file's `reference` block counts when it says `kind national_resource`; one that
+    replaces a catalog entry replaces it here too."""
     made = ctx.__dict__.get("_public_resource")
     if made is not None:
         return made
     country = ctx.scenario.region.partition("-")[0]
-    national = [
-        (name, entry)
-        for name, entry in ctx.catalog.references.items()
-        if entry.kind == "national_resource" and name not in ctx.scenario.references
-    ]
+    entities: dict[str, Reference | ReferenceEntity] = {
+        **ctx.catalog.references,
+        **ctx.scenario.references,
+    }
+    national = {
+        name: entity
+        for name, entity in entities.items()
+        if getattr(entity, "kind", None) == "national_resource"
+    }
     if not national:
-        raise LookupError("no national research resource in the catalog's references")
+        raise LookupError("no national research resource among the references")
     precision = ctx.scenario.comparison_precision
 
     def peak(name: str) -> float:
         rate, _ = _rate_at(_reference_context(ctx, name), precision)
-        return float(rate.value) * float(_entity(ctx, name)[0].count)
+        count = national[name].count
+        return float(rate.value) * float(count.center if isinstance(count, Uncertain) else count)
 
-    own = [name for name, entry in national if entry.region == country]
-    name = max(own or [name for name, _ in national], key=peak)
+    own = [name for name, entity in national.items() if entity.region == country]
+    name = max(own or list(national), key=peak)
     made = (name, peak(name), bool(own))
     ctx.__dict__["_public_resource"] = made
     return made
@@ -268,27 +275,26 @@ def _public_resource(ctx: Context) -> tuple[str, float, bool]:
 
 def _public_resource_found(ctx: Context, value: object) -> Found:
     name, _, own = _public_resource(ctx)
-    entry = ctx.catalog.references[name]
+    entity, origin, source, confidence = _entity(ctx, name)
     country = ctx.scenario.region.partition("-")[0]
     place = region_reading_name(country) or country
     why = (
         f"the national research resource of {place}"
         if own
-        else f"the largest national research resource in the catalog: none for {place}"
+        else f"the largest national research resource: none for {place}"
     )
-    return Found(
-        value, f"catalog references.{name}", entry.source, entry.confidence, f"{entry.title}: {why}"
-    )
+    return Found(value, origin, source, confidence, f"{entity.title}: {why}")
 
 
 @input_node(
     "divide.public_resource",
     "text",
-    "The national research resource the scenario is compared with (its own country's largest "
-    "in the catalog, else the largest of all)",
+    "The national research resource the scenario is compared with (its own country's largest, "
+    "else the largest of all)",
     value_type="text",
-    formula="the catalog reference of kind national_resource whose region is the scenario's "
-    "country, the largest at the comparison precision; else the largest of that kind",
+    formula="the reference of kind national_resource (the catalog's, or a scenario file's "
+    "block) whose region is the scenario's country, the largest at the comparison precision; "
+    "else the largest of that kind",
 )
 def _public_resource_name(ctx: Context) -> Found:
     return _public_resource_found(ctx, _public_resource(ctx)[0])

@@ -389,6 +389,8 @@ class ScenarioView:
             region = ""
             if block is not None:
                 title, kind, source, confidence = block.title, "scenario file", block.source, ""
+                kind = (block.kind or kind).replace("_", " ")
+                region = block.region or ""
             else:
                 assert entry is not None  # reference_names names only references it knows
                 title, kind = entry.title, entry.kind.replace("_", " ")
