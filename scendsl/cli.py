@@ -20,6 +20,7 @@ from scendsl.defaults import (
     DEFAULT_MAX_VARIANTS,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
+    LIST_KINDS,
     NUMERIC_OPTIONS,
 )
 from scendsl.errors import (
@@ -35,7 +36,6 @@ from scendsl.errors import (
     ScendslError,
     group_shared,
 )
-from scendsl.report.listing import KINDS as LISTING_KINDS
 from scendsl.suggest import quoted
 from scendsl.terminal import StreamClosed, visible_path
 from scendsl.wording import counted
@@ -724,7 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument(
         "kind",
-        choices=LISTING_KINDS,
+        choices=LIST_KINDS,
         help="what to list",
     )
     listing.add_argument("--format", choices=("text", "json"), default="text")

@@ -53,3 +53,15 @@ NUMERIC_OPTIONS: dict[str, tuple[type, float, float]] = {
     "--port": (int, 0, 65535),
     "--depth": (int, 1, 10_000),  # `explain`: levels of the derivation tree shown
 }
+
+#: What `scendsl list` can list (scendsl.report.listing makes each): here so that the command
+#: line's parser offers them without importing the listings.
+LIST_KINDS: tuple[str, ...] = (
+    "accelerators",
+    "regions",
+    "energy-sources",
+    "metrics",
+    "references",
+    "currencies",
+    "rules",
+)

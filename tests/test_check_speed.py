@@ -222,6 +222,33 @@ def test_check_imports_no_rendering_library() -> None:
     assert done.stdout.splitlines()[-1] == "imported:"
 
 
+def test_check_does_not_import_the_listings_for_the_list_commands_choices() -> None:
+    """The command line's parser offers `scendsl list`'s kinds from scendsl.defaults: importing
+    the listings module for them cost every `scendsl check` 2-4 ms of start-up."""
+    code = (
+        "import sys\n"
+        "from scendsl.cli import build_parser, main\n"
+        "build_parser().parse_args(['list', 'rules'])\n"
+        f"assert main(['check', {str(SAMPLES)!r}]) == 0\n"
+        "print('scendsl.report.listing' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_list_kinds_are_the_kinds_the_listings_make() -> None:
+    """Every kind the parser offers is one `scendsl list` makes, and no other."""
+    from scendsl.cli import build_parser
+    from scendsl.report.listing import KINDS, LISTINGS
+
+    assert tuple(LISTINGS) == KINDS
+    for kind in KINDS:
+        assert build_parser().parse_args(["list", kind]).kind == kind
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["list", "chips"])
+
+
 def test_compiled_toml_parser_reads_every_shipped_file_as_the_standard_library() -> None:
     """The catalog is parsed with tomli (compiled: ~10 ms less of `scendsl check`) rather
     than the standard library's tomllib, its pure-Python copy: the same data, to the type."""

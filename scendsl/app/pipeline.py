@@ -15,6 +15,7 @@ from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
     from scendsl.errors import Diagnostic
+    from scendsl.language.resolve import ParsedFiles
     from scendsl.model.evaluate import Result
     from scendsl.model.sweep import SweepTable
     from scendsl.model.uncertainty import Samples, Sensitivity
@@ -26,10 +27,12 @@ def load(
     max_variants: int | None = None,
     max_tokens: int | None = None,
     visited: dict[str, str] | None = None,
+    parsed: ParsedFiles | None = None,
 ) -> ScenarioSet:
     """The scenarios of the files and folders named on the command line, resolved together
     (one namespace); raises ScenarioError with every diagnostic. `visited` receives every
-    scenario file read (shown path -> real path)."""
+    scenario file read (shown path -> real path); `parsed` keeps their documents for the next
+    load in this process (unchanged files are not parsed again)."""
     from scendsl.language.parse import MAX_TOKENS
     from scendsl.language.resolve import load_paths
 
@@ -38,6 +41,7 @@ def load(
         max_variants=DEFAULT_MAX_VARIANTS if max_variants is None else max_variants,
         max_tokens=MAX_TOKENS if max_tokens is None else max_tokens,
         visited=visited,
+        parsed=parsed,
     )
 
 

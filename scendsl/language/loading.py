@@ -12,13 +12,39 @@ from collections.abc import Mapping
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.files import scenario_files
-from scendsl.language.parse import MAX_TOKENS, parse, parse_file
+from scendsl.language.parse import MAX_TOKENS, parse, parse_file, read_scenario_text
 from scendsl.language.passes import resolve
 from scendsl.language.syntax import Document, Statement
 from scendsl.scenario import ScenarioSet
 from scendsl.suggest import quoted
 
 MAX_IMPORT_DEPTH = 32
+
+
+class ParsedFiles:
+    """The documents of the last load's file texts, for the next load in the same process
+    (`scendsl serve`'s rebuilds): a file whose text, name and token limit are unchanged is not
+    parsed again. Only the latest load's documents are kept, so it never grows past the files
+    loaded; a document is never changed once parsed (the resolver only reads it)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, int, str], Document] = {}
+        self._used: dict[tuple[str, int, str], Document] = {}
+
+    def document(self, text: str, file: str, max_tokens: int) -> Document:
+        """`parse(text, file)`, or the document it gave last time."""
+        key = (file, max_tokens, text)
+        document = self._used.get(key)
+        if document is None:
+            document = self._kept.get(key)
+        if document is None:
+            document = parse(text, file, max_tokens=max_tokens)
+        self._used[key] = document
+        return document
+
+    def loaded(self) -> None:
+        """A load is done: keep its documents only."""
+        self._kept, self._used = self._used, {}
 
 
 def load_documents(
@@ -30,6 +56,7 @@ def load_documents(
     overrides: Mapping[str, str] | None = None,
     displays: Mapping[str, str] | None = None,
     visited: dict[str, str] | None = None,
+    parsed: ParsedFiles | None = None,
 ) -> list[Document]:
     """Parse the named files and everything they import, each file once, in a stable order.
 
@@ -39,7 +66,8 @@ def load_documents(
 
     An editor passes the texts it holds unsaved as `overrides` (real path -> text; read instead of
     the disk), the names it shows the named files by as `displays` (path -> name), and receives
-    in `visited` every file read or tried (name -> real path).
+    in `visited` every file read or tried (name -> real path). With `parsed`, a file read from
+    the disk whose text it parsed last time is not parsed again.
     """
     documents: list[Document] = []
     seen: dict[str, Document] = {}
@@ -72,7 +100,11 @@ def load_documents(
                 # (checked on the file opened: a link swapped in since the check is refused); a
                 # file named on the command line is read wherever it leads.
                 inside = root if via is not None or path in (roots or {}) else None
-                document = parse_file(path, display, max_tokens=max_tokens, inside=inside)
+                if parsed is None:
+                    document = parse_file(path, display, max_tokens=max_tokens, inside=inside)
+                else:
+                    text = read_scenario_text(path, display, inside=inside)
+                    document = parsed.document(text, display, max_tokens)
         except ScenarioError as error:
             sink.extend(error.diagnostics)
             seen[real] = None  # type: ignore[assignment]
@@ -102,6 +134,8 @@ def load_documents(
     for path in paths:
         root = (roots or {}).get(path) or os.path.dirname(os.path.abspath(path))
         visit(path, (displays or {}).get(path, path), os.path.realpath(root), (), None)
+    if parsed is not None:
+        parsed.loaded()
     return [d for d in documents if d is not None]
 
 
@@ -128,13 +162,16 @@ def load_paths(
     max_variants: int = DEFAULT_MAX_VARIANTS,
     max_tokens: int = MAX_TOKENS,
     visited: dict[str, str] | None = None,
+    parsed: ParsedFiles | None = None,
 ) -> ScenarioSet:
     """Parse and resolve files and directories together (one namespace); `visited` receives
-    every file read (as for `load_documents`)."""
+    every file read and `parsed` keeps their documents (as for `load_documents`)."""
     sink = DiagnosticSink()
     roots: dict[str, str] = {}
     files = scenario_files(paths, sink, roots)
-    documents = load_documents(files, sink, max_tokens=max_tokens, roots=roots, visited=visited)
+    documents = load_documents(
+        files, sink, max_tokens=max_tokens, roots=roots, visited=visited, parsed=parsed
+    )
     if sink.has_errors:
         # Still resolve what parsed, so semantic errors of the other files show too.
         try:

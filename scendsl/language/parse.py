@@ -450,6 +450,12 @@ def parse_file(
     """Read and parse a file; unreadable or non-UTF-8 files become located diagnostics. With
     `inside` (a folder), a file that is not inside it when opened is refused unread."""
     name = display_name or path
+    return parse(read_scenario_text(path, name, inside=inside), name, max_tokens=max_tokens)
+
+
+def read_scenario_text(path: str, name: str, *, inside: str | None = None) -> str:
+    """A scenario file's text, as `parse_file` reads it (`name`: the file as diagnostics
+    show it); unreadable, oversized, binary or non-UTF-8 files raise located diagnostics."""
     try:
         from scendsl.files import open_regular  # never blocks on a FIFO
 
@@ -475,7 +481,7 @@ def parse_file(
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ScenarioError(_io_diagnostics(name, "file is not valid UTF-8 text", line)) from error
-    return parse(text, name, max_tokens=max_tokens)
+    return text
 
 
 #: Half of a UTF-16 pair on its own: Python text can hold it, UTF-8 (files, JSON, a terminal)

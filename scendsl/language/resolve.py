@@ -12,6 +12,7 @@ from __future__ import annotations
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.language.loading import (
     MAX_IMPORT_DEPTH,
+    ParsedFiles,
     load_documents,
     load_paths,
     load_text,
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_IMPORT_DEPTH",
     "MAX_STRING_LENGTH",
     "MAX_WHOLE_NUMBER",
+    "ParsedFiles",
     "Resolver",
     "load_documents",
     "load_paths",

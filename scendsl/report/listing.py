@@ -15,16 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-#: What `scendsl list` can list.
-KINDS = (
-    "accelerators",
-    "regions",
-    "energy-sources",
-    "metrics",
-    "references",
-    "currencies",
-    "rules",
-)
+from scendsl.defaults import LIST_KINDS
+
+#: What `scendsl list` can list (declared in scendsl.defaults, which the command line reads).
+KINDS = LIST_KINDS
 
 
 @dataclass(frozen=True)
