@@ -10,6 +10,8 @@ import math
 from functools import lru_cache
 from typing import Any
 
+from scendsl.catalog.currency import exchange_rate, written_factor
+
 _HOUR = 3600.0
 
 # (factor, suffix) from largest to smallest, per dimension; values arrive in SI base units.
@@ -129,22 +131,23 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
 _SINGULAR = {"years": "year", "days": "day", "hours": "hour"}
 
 
-#: Per what a price in another currency may be written (scendsl.scenario `currencies`): the
-#: factor from its SI unit (per joule, per second) to the written one.
-_PER: dict[str, float] = {"": 1.0, "MWh": 1.0 / (1e6 * _HOUR), "kWh": 1.0 / (1e3 * _HOUR)}
-_PER["hour"] = 1.0 / _HOUR
-
-
 def money_as_written(usd: float, unit: str, per_usd: float, rate_year: int, latest: bool) -> str:
-    """A price the scenario wrote in another currency, as written and in USD at the rate used:
+    """An amount the scenario wrote in another currency, as written and in USD at the rate used:
     `0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`, `30 k EUR ($32.5 k at ...)`."""
     code, _, per = unit.partition("/")
     at = f"at the {rate_year} average rate" + (", the latest" if latest else "")
     if not per:
         amount = format_value(usd * per_usd, "currency").replace("$", "")
         return f"{amount} {code} ({format_value(usd, 'currency')} {at})"
-    factor = _PER[per]
+    factor = written_factor(unit)  # the units table's, as the resolver read the amount
     return f"{sig(usd * per_usd / factor)} {unit} ({sig(usd / factor)} USD/{per} {at})"
+
+
+def written_money_text(usd: float, unit: str, year: int) -> str:
+    """An amount written in another currency (a price, a claim's figure), as written and in
+    USD at its scenario year's rate."""
+    rate = exchange_rate(unit.split("/")[0], year)
+    return money_as_written(usd, unit, rate.per_usd, rate.year_used, rate.year_used < year)
 
 
 def _with_unit(number: str, unit: str) -> str:

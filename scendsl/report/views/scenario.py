@@ -6,9 +6,8 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from scendsl.catalog.currency import exchange_rate
 from scendsl.catalog.grid import region_name, region_reading_name
-from scendsl.report.numbers import money_as_written
+from scendsl.report.numbers import written_money_text
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -266,11 +265,16 @@ class ScenarioView:
                 margin = f"{sign}{sig(abs(claim.margin) * 100, 2)}%"
             tolerance = f"± {sig(claim.tolerance * 100, 2)}%" if claim.tolerance else ""
             chance = chances[index].probability if index < len(chances) else None
+            expected = (
+                written_money_text(claim.expected, claim.currency, claim.year)
+                if claim.currency and claim.year is not None and isinstance(claim.expected, float)
+                else format_value(claim.expected, dimension)
+            )
             views.append(
                 ClaimView(
                     claim.metric,
                     _OPS.get(claim.op, claim.op),
-                    format_value(claim.expected, dimension),
+                    expected,
                     tolerance,
                     actual,
                     claim.holds,
@@ -477,9 +481,3 @@ class ScenarioView:
             (r for r in self.risks if r.rating in ("high", "medium")),
             key=lambda r: (r.rating != "high",),
         )
-
-
-def written_money_text(usd: float, unit: str, year: int) -> str:
-    """A price written in another currency, as written and in USD at its scenario year's rate."""
-    rate = exchange_rate(unit.split("/")[0], year)
-    return money_as_written(usd, unit, rate.per_usd, rate.year_used, rate.year_used < year)
