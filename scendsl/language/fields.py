@@ -362,7 +362,7 @@ ACCELERATOR_FIGURES: dict[str, FieldSpec] = {
         maximum=1e5 * _MM2,
         inclusive=False,
     ),
-    "price": _q("currency", "unit price", **_UNIT_PRICE),
+    "price": _q("currency", "unit price (or in EUR, JPY...)", **_UNIT_PRICE),
 }
 
 ACCELERATOR_ATTRIBUTES: dict[str, FieldSpec] = {

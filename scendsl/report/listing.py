@@ -302,8 +302,9 @@ def currencies() -> Listing:
     listing = Listing(
         "currencies",
         columns,
-        note="A price written in one of these (`price 0.25 EUR/kWh`) is converted to US dollars "
-        "at its scenario year's annual average; a later year takes the latest.",
+        note="A price or a claim's figure written in one of these (`price 0.25 EUR/kWh`) is "
+        "converted to US dollars at its scenario year's annual average; a later year takes the "
+        "latest.",
     )
     for code, name in currency_names().items():
         years = rate_years(code)
