@@ -352,3 +352,25 @@ def test_list_currencies_reads_the_years_with_a_rate():
         assert rate_years(code) == years
         assert rows[code]["years"] == [years[0], years[-1]]
     assert np.isclose(rows["EUR"]["latest"], _per_usd("EUR", 10_000))
+
+
+def test_the_briefings_scales_are_the_units_tables():
+    """report/numbers.py keeps no factor of its own for a unit the language reads."""
+    from scendsl.report.numbers import _SCALES
+
+    checked = 0
+    for scales in _SCALES.values():
+        for factor, suffix in scales:
+            symbol = suffix.replace(" ", "").replace("²", "2")
+            if symbol in UNITS:
+                assert factor == UNITS[symbol].factor, suffix
+                checked += 1
+    assert checked >= 30
+
+
+def test_a_small_or_large_amount_reads_back_as_written():
+    from scendsl.model.context import written_amount
+
+    assert written_amount(50e6, "EUR") == "50,000,000 EUR"
+    assert written_amount(2e-7 * _KWH, "EUR/kWh") == "2e-07 EUR/kWh"
+    assert written_amount(30_000.0, "EUR") == "30,000 EUR"

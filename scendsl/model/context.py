@@ -63,8 +63,9 @@ def written_amount(value: Any, unit: str) -> str:
     factor = written_factor(unit)
 
     def amount(number: float) -> str:
-        text = f"{number / factor:,.6g}"
-        return text if "e" not in text else f"{number / factor:,.0f}"
+        written = number / factor
+        # `50M EUR` reads back as 50,000,000 EUR, not 5e+07 EUR.
+        return f"{written:,.0f}" if 1e6 <= abs(written) < 1e18 else f"{written:,.6g}"
 
     if not isinstance(value, Uncertain):
         return f"{amount(value)} {unit}"

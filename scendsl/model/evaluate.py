@@ -16,6 +16,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict
 
 from scendsl.catalog import Catalog, load_catalog
+from scendsl.catalog.currency import exchange_rate
 from scendsl.model import domains  # noqa: F401  (registers every node)
 from scendsl.model.claims import (
     REFERENCE_PLACEHOLDER,
@@ -23,7 +24,6 @@ from scendsl.model.claims import (
     raise_on_bad_claims,
     reference_names,
 )
-from scendsl.catalog.currency import exchange_rate
 from scendsl.model.context import (
     Context,
     Found,
