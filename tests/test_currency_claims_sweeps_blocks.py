@@ -175,7 +175,10 @@ def test_eval_text_json_and_the_briefing_show_both_amounts(tmp_path, capsys):
     assert claim["note"].startswith("written as 50,000,000 EUR")
     out = tmp_path / "out"
     assert main(["build", str(path), "-o", str(out), "--no-cache", "--samples", "0"]) == 0
-    assert shown in (out / "frankfurt.md").read_text(encoding="utf-8")
+    page = (out / "frankfurt.md").read_text(encoding="utf-8")
+    assert shown in page
+    price = 4.5e6 / _per_usd("JPY", 2024)
+    assert f"| 4.5 M JPY (${price / 1e3:.1f} k at the 2024 average rate) |" in page
 
 
 def test_a_claim_in_usd_has_no_currency_and_no_note():

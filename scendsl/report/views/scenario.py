@@ -172,6 +172,8 @@ class ScenarioView:
             explain=lambda: derivation(result, name, parts),
         )
         written = self._written_money.get(node.origin or "") if node.kind == "input" else None
+        if written is None and node.kind == "input" and node.dimension == "currency":
+            written = self._written_block_prices.get(node.origin or "")
         if written is not None and isinstance(node.value, float):
             number.text = written_money_text(node.value, written, self._result.scenario.year)
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
@@ -194,6 +196,17 @@ class ScenarioView:
             str(scenario.origins[path]): unit
             for path, unit in scenario.currencies.items()
             if path in scenario.origins
+        }
+
+    @cached_property
+    def _written_block_prices(self) -> dict[str, str]:
+        """Accelerator blocks whose price is written in another currency: the origin of the
+        block's figures -> the unit as written (`JPY`; the price is the block's only amount of
+        money, so the origin, shared by its figures, is told apart by the dimension)."""
+        return {
+            f"{block.span} (accelerator {block.name})": block.currencies["price"]
+            for block in self._result.scenario.accelerators.values()
+            if "price" in block.currencies
         }
 
     def has(self, name: str) -> bool:
