@@ -175,6 +175,10 @@ class Claim(_Frozen):
     value: bool | float | str
     dimension: str
     unit: str | None = Field(None, description="the unit as written, for display")
+    #: An amount written in another currency than USD (`< 50M EUR`): the unit as written
+    #: (`EUR`, `EUR/kWh`). `value` then holds the amount in that currency (SI: per joule, per
+    #: second), which the model converts to USD at the scenario year's rate, as its prices.
+    currency: str | None = None
     tolerance: float | None = Field(None, description="relative tolerance of '~=' (± y%)")
     quote: str
     span: Span
@@ -206,6 +210,10 @@ class CustomAccelerator(_Frozen):
     figures: dict[str, Value] = {}
     #: A figure's own source, written after its value (`tdp 650 W source "..."`).
     citations: dict[str, str] = {}
+    #: A price written in another currency (`price 4.5M JPY`): figure -> the unit as written.
+    #: The figure holds the amount in that currency; the model converts it at the year of the
+    #: scenario that uses the block (the block has no year of its own).
+    currencies: dict[str, str] = {}
     span: Span
 
 
@@ -270,6 +278,9 @@ class SweepAxis(_Frozen):
     labels: tuple[str, ...]
     #: The resolved value of each label, in the same order.
     values: tuple[object, ...]
+    #: Per label, the unit of an amount written in another currency (`EUR/kWh`), else None;
+    #: empty when no value of the axis is (the value then holds the amount in that currency).
+    currencies: tuple[str | None, ...] = ()
 
 
 class Sweep(_Frozen):
@@ -350,6 +361,9 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
     currencies = {p: c for p, c in template.currencies.items() if p not in swept}
     for axis, index in zip(sweep.axes, indices, strict=False):
         value = axis.values[index]
+        written = axis.currencies[index] if axis.currencies else None
+        if written is not None:
+            currencies[axis.path] = written
         point[axis.path] = axis.labels[index]
         origins[axis.path] = sweep.span
         if "." in axis.path:

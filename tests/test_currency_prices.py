@@ -164,31 +164,17 @@ def test_a_misspelt_unit_in_capitals_still_suggests_the_unit():
     assert "unknown unit 'KWH'" in diagnostic.message
 
 
-@pytest.mark.parametrize(
-    ("text", "where"),
-    [
-        (PRICES + "sweep s from frankfurt {\n  energy.price [40 USD/MWh, 50 EUR/MWh]\n}\n", 17),
-        (
-            PRICES.replace(
-                "scenario frankfurt",
-                "accelerator Chip extends H100 {\n  price 20k EUR\n}\nscenario frankfurt",
-            ),
-            2,
-        ),
-    ],
-)
-def test_a_currency_where_nothing_would_convert_it_is_an_error(text, where):
-    diagnostic = _error(text)
+def test_a_currency_where_nothing_would_convert_it_is_an_error():
+    """A value changed in Python (`with_changes`) is read in US dollars only; a scenario, a
+    sweep, a claim and an accelerator block may write another currency
+    (tests/test_currency_claims_sweeps_blocks.py)."""
+    (scenario,) = _load(PRICES).scenarios
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.with_changes(scenario, unit_price="20k EUR")
+    (diagnostic,) = caught.value.diagnostics
     assert "takes US dollars here" in diagnostic.message
-    assert diagnostic.span.line == where
+    assert diagnostic.span.line == 1
     assert "USD" in diagnostic.hint
-
-
-def test_a_claim_in_another_currency_is_an_error_that_says_claims_compare_in_usd():
-    text = PRICES.replace("  market {", '  expect market.capex <= 40M EUR "x"\n  market {')
-    diagnostic = _error(text)
-    assert "unknown unit 'EUR'" in diagnostic.message
-    assert "a claim compares in US dollars: write 'USD'" in diagnostic.hint
 
 
 def test_a_sweep_of_another_field_keeps_the_currency_and_a_swept_usd_price_drops_it():

@@ -15,8 +15,16 @@ import functools
 from dataclasses import dataclass
 
 from scendsl.language.names import RATES_FILE, currency_names, shipped_file
+from scendsl.language.units import money_unit
 
-__all__ = ["RATES_FILE", "ExchangeRate", "currency_names", "exchange_rate"]
+__all__ = [
+    "RATES_FILE",
+    "ExchangeRate",
+    "currency_names",
+    "exchange_rate",
+    "rate_years",
+    "written_factor",
+]
 
 
 @dataclass(frozen=True)
@@ -63,13 +71,33 @@ class ExchangeRate:
         return f"{text}; {reason}" if reason else text
 
 
+def _series(currency: str) -> dict[int, float]:
+    """The currency's rates by year (units per US dollar); KeyError if the catalog has none."""
+    if currency == "meta":
+        raise KeyError(currency)
+    return {int(y): float(v) for y, v in shipped_file(RATES_FILE)[currency]["per_usd"].items()}
+
+
+def rate_years(currency: str) -> list[int]:
+    """The years the catalog has an annual rate of `currency` for, in order; KeyError if none."""
+    return sorted(_series(currency))
+
+
+def written_factor(unit: str) -> float:
+    """The factor from the SI unit an amount of money is held in (per joule, per second) to
+    the unit it was written in (`EUR/kWh`, `JPY`): the USD unit's of the same shape, read from
+    the units table. KeyError for a unit that is no amount of money."""
+    money = money_unit(unit)
+    if money is None:
+        raise KeyError(unit)
+    return money[1].factor
+
+
 @functools.lru_cache(maxsize=256)
 def exchange_rate(currency: str, year: int) -> ExchangeRate:
     """The rate for `currency` in scenario year `year`; KeyError if the catalog has none."""
-    if currency == "meta":
-        raise KeyError(currency)
-    entry = shipped_file(RATES_FILE)[currency]
-    years = {int(y): float(v) for y, v in entry["per_usd"].items()}
+    entry = shipped_file(RATES_FILE)[currency] if currency != "meta" else {}
+    years = _series(currency)
     used = year if year in years else (max(years) if year > max(years) else min(years))
     return ExchangeRate(
         currency=currency,

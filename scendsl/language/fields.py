@@ -11,6 +11,7 @@ from typing import Any
 
 from scendsl import defaults
 from scendsl.defaults import FRAMEWORKS
+from scendsl.language.units import UNITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +363,7 @@ ACCELERATOR_FIGURES: dict[str, FieldSpec] = {
         maximum=1e5 * _MM2,
         inclusive=False,
     ),
-    "price": _q("currency", "unit price", **_UNIT_PRICE),
+    "price": _q("currency", "unit price (or in EUR, JPY...)", **_UNIT_PRICE),
 }
 
 ACCELERATOR_ATTRIBUTES: dict[str, FieldSpec] = {
@@ -472,26 +473,26 @@ def all_scenario_paths() -> list[str]:
     return paths
 
 
+def _units(*symbols: str) -> tuple[tuple[str, float], ...]:
+    """(symbol, factor) of units the language reads, the factors from its one table."""
+    return tuple((symbol, UNITS[symbol].factor) for symbol in symbols)
+
+
 #: How a bound is spelled in an error message: the largest unit not above it, per dimension.
 BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
-    "power": (("GW", 1e9), ("MW", 1e6), ("kW", 1e3), ("W", 1.0)),
-    "data": (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("B", 1.0)),
-    "bandwidth": (("PB/s", 1e15), ("TB/s", 1e12), ("GB/s", 1e9), ("MB/s", 1e6), ("B/s", 1.0)),
-    "flop_rate": (
-        ("EFLOPS", 1e18),
-        ("PFLOPS", 1e15),
-        ("TFLOPS", 1e12),
-        ("GFLOPS", 1e9),
-        ("FLOPS", 1.0),
-    ),
-    "flop": (("FLOP", 1.0),),
-    "currency": (("USD", 1.0),),
-    "energy_price": (("USD/MWh", 1.0 / _MWH),),
-    "hourly_price": (("USD/hour", 1.0 / 3600.0),),
-    "carbon_intensity": (("gCO2/kWh", 1e-3 / _KWH),),
-    "time": (("days", _DAY), ("hours", 3600.0), ("s", 1.0)),
-    "area": (("mm2", _MM2),),
-    "mass": (("tCO2", 1e3), ("kgCO2", 1.0)),  # issue 12: energy/reliability
+    "power": _units("GW", "MW", "kW", "W"),
+    "data": _units("PB", "TB", "GB", "MB", "B"),
+    # PB/s spells the largest bandwidth bound only (the language reads no such unit).
+    "bandwidth": (("PB/s", 1e15), *_units("TB/s", "GB/s", "MB/s", "B/s")),
+    "flop_rate": _units("EFLOPS", "PFLOPS", "TFLOPS", "GFLOPS", "FLOPS"),
+    "flop": _units("FLOP"),
+    "currency": _units("USD"),
+    "energy_price": _units("USD/MWh"),
+    "hourly_price": _units("USD/hour"),
+    "carbon_intensity": _units("gCO2/kWh"),
+    "time": _units("days", "hours", "s"),
+    "area": _units("mm2"),
+    "mass": _units("tCO2", "kgCO2"),  # issue 12: energy/reliability
 }
 
 

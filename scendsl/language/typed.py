@@ -250,6 +250,19 @@ def check_scenario(scenario: Scenario) -> None:
     """Check every field of a typed scenario as the language would (a scenario made or changed
     in Python, e.g. with pydantic's `model_copy`); raises ScenarioError naming the fields."""
     fields = scenario_fields(scenario)
+    # A claim's or an accelerator block's figure may be in another currency too.
+    for where, unit in (
+        *((f"expect {claim.metric}", claim.currency) for claim in scenario.claims),
+        *(
+            (f"accelerator {block.name}.{name}", unit)
+            for block in scenario.accelerators.values()
+            for name, unit in block.currencies.items()
+        ),
+    ):
+        if unit and unit.split("/")[0] not in currency_names():
+            sink = DiagnosticSink()
+            sink.error(f"unknown currency {quoted(unit.split('/')[0])} of '{where}'", None, None)
+            sink.raise_if_errors()
     for path, unit in scenario.currencies.items():
         code = unit.split("/")[0]
         if code not in currency_names():

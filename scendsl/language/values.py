@@ -66,6 +66,21 @@ class ValueReader:
     #: (the default) makes an amount in another currency an error: nothing would convert it.
     currencies_read: list[str] | None = None
 
+    def value_in_currency(
+        self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str
+    ) -> tuple[Any, str | None]:
+        """`value`, for a line that may write an amount in another currency (a scenario's, a
+        sweep's or an accelerator block's price): the value and the unit it was written in
+        (`EUR/kWh`; None for US dollars and anything not money)."""
+        self.currencies_read = []
+        try:
+            value = self.value(atoms, spec, where, label)
+            written = self.currencies_read
+        finally:
+            self.currencies_read = None
+        currency = written[0] if written and not written[0].startswith("USD") else None
+        return value, currency
+
     def quantity(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         """Read `q`, `q to q` or `q ± y%` against the spec; returns float, Uncertain or None."""
         if not atoms:
@@ -220,8 +235,8 @@ class ValueReader:
                 f"'{label}' takes US dollars here",
                 atoms[1].span,
                 f"write the amount in {atoms[1].text.replace(currency, 'USD', 1)}: a price in "
-                "another currency is converted where a scenario sets it (energy.price, "
-                "market.unit_price, market.rental_price), not in a sweep or a block",
+                "another currency is converted where a scenario, a sweep or an accelerator "
+                "block sets it (energy.price, market.unit_price, market.rental_price, price)",
             )
             return None
         # Bounds are in US dollars: another currency's amount is checked at its latest rate
@@ -724,17 +739,6 @@ def is_currency_like(code: str, written: str) -> bool:
         return True
     # `XYZ/MWh` has the shape of a price (no other unit ends so); a bare `KWH` may be a unit.
     return code.isupper() and ("/" in written or suggest(written, UNITS) is None)
-
-
-def claim_currency_hint(written: str) -> str | None:
-    """The hint for a claim's figure written in another currency than USD (`5B EUR`)."""
-    money = money_unit(written)
-    if money is None or not is_currency_like(money[0], written):
-        return None
-    return (
-        f"a claim compares in US dollars: write {quoted(written.replace(money[0], 'USD', 1))} "
-        "(a scenario's own prices may be written in another currency, a claim's figure not)"
-    )
 
 
 def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:

@@ -12,11 +12,10 @@ from typing import Any
 
 from scendsl.catalog import Catalog, Figure
 from scendsl.catalog.choices import default_choices
-from scendsl.catalog.currency import ExchangeRate, exchange_rate
-from scendsl.language.derived import derivations, derive
-from scendsl.language.units import UNITS
+from scendsl.catalog.currency import ExchangeRate, exchange_rate, written_factor
+from scendsl.language.derived import derivations, derive, scaled
 from scendsl.model.layout import Layout, choose
-from scendsl.scenario import Scenario, Uncertain
+from scendsl.scenario import Claim, Scenario, Uncertain
 
 
 # Read-only by convention, as MetricResult: `from_figure` shares one Found per catalog figure
@@ -35,41 +34,38 @@ class Found:
     distribution: Uncertain | None = None
 
 
-#: (id of a range written in another currency, its currency, scenario year) -> (the range, the
-#: range in USD): a range is converted once per rate, so every node reading it holds the same
-#: object and the uncertainty stage draws it once (it matches ranges by identity).
-_IN_USD: dict[tuple[int, str, int], tuple[Uncertain, Uncertain]] = {}
+#: A memo of one evaluation's conversions: id of an amount written in another currency ->
+#: (the amount, its currency, the year's rate applied, the amount in USD). A range is converted
+#: once per evaluation, so every node reading it holds the same object and the uncertainty stage
+#: draws it once (it matches ranges by identity); the entry holds the amount, so its id cannot
+#: be reused while the memo lives.
+Conversions = dict[int, tuple[Any, str, int, Any]]
 
 
-def in_usd(value: Any, rate: ExchangeRate, year: int) -> Any:
-    """`value` (a number or a range in `rate`'s currency) in US dollars."""
+def in_usd(value: Any, rate: ExchangeRate, memo: Conversions | None = None) -> Any:
+    """`value` (a number or a range in `rate`'s currency) in US dollars; a range is converted
+    once per `memo` (an evaluation's)."""
     if not isinstance(value, Uncertain):
         return rate.to_usd(value)
-    key = (id(value), rate.currency, year)
-    hit = _IN_USD.get(key)
-    if hit is not None and hit[0] is value:
-        return hit[1]
-    if len(_IN_USD) > 10_000:  # a long-running server: keep it small
-        _IN_USD.clear()
-    converted = value.model_copy(
-        update={
-            "low": rate.to_usd(value.low),
-            "high": rate.to_usd(value.high),
-            "center": rate.to_usd(value.center),
-        }
-    )
-    _IN_USD[key] = (value, converted)
+    if memo is None:
+        return scaled(value, rate.usd_per_unit)
+    hit = memo.get(id(value))
+    if hit is not None and hit[0] is value and hit[1:3] == (rate.currency, rate.year):
+        return hit[3]
+    converted = scaled(value, rate.usd_per_unit)
+    memo[id(value)] = (value, rate.currency, rate.year, converted)
     return converted
 
 
 def written_amount(value: Any, unit: str) -> str:
     """An amount held in a currency's SI unit (per joule, per second) as written: `0.25 EUR/kWh`,
     `0.2 to 0.3 EUR/kWh`, `30,000 EUR ± 10%`."""
-    per = unit.partition("/")[2]
-    factor = UNITS["USD/" + per if per else "USD"].factor
+    factor = written_factor(unit)
 
     def amount(number: float) -> str:
-        return f"{number / factor:,.6g}"
+        written = number / factor
+        # `50M EUR` reads back as 50,000,000 EUR, not 5e+07 EUR.
+        return f"{written:,.0f}" if 1e6 <= abs(written) < 1e18 else f"{written:,.6g}"
 
     if not isinstance(value, Uncertain):
         return f"{amount(value)} {unit}"
@@ -78,10 +74,41 @@ def written_amount(value: Any, unit: str) -> str:
     return f"{amount(value.low)} to {amount(value.high)} {unit}"
 
 
-def converted_range(value: Uncertain, currency: str, year: int) -> Uncertain | None:
-    """The USD range an evaluation made of `value` (written in `currency`), if it made one."""
-    hit = _IN_USD.get((id(value), currency, year))
-    return hit[1] if hit is not None and hit[0] is value else None
+def converted_ranges(memo: Conversions) -> dict[int, int]:
+    """id of each range an evaluation converted (`memo`) -> id of the written range."""
+    return {id(hit[3]): key for key, hit in memo.items() if isinstance(hit[3], Uncertain)}
+
+
+def claims_in_usd(scenario: Scenario) -> tuple[Claim, ...]:
+    """The scenario's claims, each amount written in another currency (`expect energy.annual_cost
+    < 50M EUR`) converted to US dollars at the scenario year's rate, as its prices are: a claim
+    on a scenario priced in that currency then holds or fails whatever the rate. A converted
+    claim keeps its `currency`, which says how it was written."""
+    if not any(claim.currency for claim in scenario.claims):
+        return scenario.claims
+    return tuple(
+        claim.model_copy(
+            update={
+                "value": in_usd(claim.value, exchange_rate(code, scenario.year)),
+            }
+        )
+        if (code := money_code(claim.currency)) is not None and isinstance(claim.value, float)
+        else claim
+        for claim in scenario.claims
+    )
+
+
+def money_code(unit: str | None) -> str | None:
+    """The ISO 4217 code of a money unit as written (`EUR/kWh` -> `EUR`); None for None."""
+    return unit.split("/")[0] if unit else None
+
+
+def conversion_note(value: Any, unit: str, rate: ExchangeRate) -> str:
+    """What explain says under an amount written in another currency: the amount as written,
+    the rate, its year and its source."""
+    return (
+        f"written as {written_amount(value, unit)}, converted at {rate.describe()} ({rate.source})"
+    )
 
 
 def _from_value(value: Any, origin: str, **extra: Any) -> Found:
@@ -116,9 +143,14 @@ _GETTERS: dict[str, attrgetter] = {}
 class Context:
     """Read access to one scenario and the catalog, for input nodes."""
 
-    def __init__(self, scenario: Scenario, catalog: Catalog) -> None:
+    def __init__(
+        self, scenario: Scenario, catalog: Catalog, conversions: Conversions | None = None
+    ) -> None:
         self.scenario = scenario
         self.catalog = catalog
+        #: The amounts in other currencies this evaluation converted (shared by the contexts it
+        #: makes for the references, which read the same accelerator blocks).
+        self.conversions: Conversions = {} if conversions is None else conversions
         self.accelerator_name = scenario.cluster.accelerator
         custom = scenario.accelerators.get(self.accelerator_name)
         self.custom_accelerator = custom
@@ -153,22 +185,21 @@ class Context:
         citation = self.scenario.citations.get(path)
         written = self.scenario.currencies.get(path)
         if written is not None:
-            return self._in_usd(path, value, written, citation)
+            return self._in_usd(self.where(path), value, written, citation)
         if citation is not None:
             return _from_value(value, self.where(path), source=citation)
         return _from_value(value, self.where(path))
 
-    def _in_usd(self, path: str, value: Any, unit: str, citation: str | None) -> Found:
-        """A price written in another currency (`unit`: `EUR/kWh`), converted to USD at its
+    def _in_usd(
+        self, origin: str, value: Any, unit: str, source: str | None, **extra: Any
+    ) -> Found:
+        """An amount written in another currency (`unit`: `EUR/kWh`), converted to USD at its
         scenario year's rate; the note gives the amount as written, the rate, its year and its
         source."""
         rate = exchange_rate(unit.split("/")[0], self.scenario.year)
-        note = (
-            f"written as {written_amount(value, unit)}, converted at {rate.describe()} "
-            f"({rate.source})"
-        )
-        converted = in_usd(value, rate, self.scenario.year)
-        return _from_value(converted, self.where(path), source=citation, note=note)
+        converted = in_usd(value, rate, self.conversions)
+        note = conversion_note(value, unit, rate)
+        return _from_value(converted, origin, source=source, note=note, **extra)
 
     def scenario_or_calibration(self, path: str, key: str) -> Found:
         """The scenario's value of `path`, else the calibration constant `key` (read only then,
@@ -219,6 +250,13 @@ class Context:
         if custom is not None and name in custom.figures:
             origin = f"{custom.span} (accelerator {custom.name})"
             source = custom.citations.get(name, custom.source)
+            written = custom.currencies.get(name)
+            if written is not None:
+                # The block has no year: its price is paid in the year of the scenario using it,
+                # as the catalog's prices are read for that year (see docs/language.md).
+                confidence = "U" if source is None else None
+                value = custom.figures[name]
+                return self._in_usd(origin, value, written, source, confidence=confidence)
             return _from_value(
                 custom.figures[name],
                 origin,

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from scendsl.catalog import Catalog, load_catalog
+from scendsl.model.context import claims_in_usd
 from scendsl.model.engine import gather_category, gather_number, run_frames
 from scendsl.model.evaluate import Result, claim_holds, evaluate, nodes_for
 from scendsl.model.registry import Node
@@ -184,7 +185,7 @@ def default_spread(
         _claim_spread(claim, frames, by_name.get(claim.metric))
         if claim.metric in downstream or claim.metric == SPREAD_INPUT
         else None
-        for claim in scenario.claims
+        for claim in claims_in_usd(scenario)
     )
     return DefaultSpread(
         scenario.name,

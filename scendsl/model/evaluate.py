@@ -16,6 +16,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict
 
 from scendsl.catalog import Catalog, load_catalog
+from scendsl.catalog.currency import exchange_rate
 from scendsl.model import domains  # noqa: F401  (registers every node)
 from scendsl.model.claims import (
     REFERENCE_PLACEHOLDER,
@@ -23,7 +24,13 @@ from scendsl.model.claims import (
     raise_on_bad_claims,
     reference_names,
 )
-from scendsl.model.context import Context, Found
+from scendsl.model.context import (
+    Context,
+    Found,
+    claims_in_usd,
+    conversion_note,
+    money_code,
+)
 from scendsl.model.layout import HBM, LAYERS, MEMORY, Layout
 from scendsl.model.registry import REGISTRY, Node
 from scendsl.scenario import Claim, Scenario, Uncertain
@@ -77,6 +84,12 @@ class ClaimResult(BaseModel):
     quote: str
     file: str
     line: int
+    #: A figure written in another currency (`< 50M EUR`): the unit as written; `expected` is
+    #: then in USD, converted at the rate of `year` (the scenario's), as its prices are.
+    currency: str | None = None
+    year: int | None = None
+    #: For such a figure: the amount as written, the rate, its year and its source.
+    note: str | None = None
 
 
 class Result(BaseModel):
@@ -155,10 +168,13 @@ def compute_values(
     return _values(nodes_for(scenario, catalog), Context(scenario, catalog), overrides)
 
 
-def input_values(scenario: Scenario, catalog: Catalog) -> tuple[dict[str, Any], dict[str, Found]]:
-    """Every input node's value (None when unavailable) and what it found; no metric is run."""
+def input_values(
+    scenario: Scenario, catalog: Catalog, context: Context | None = None
+) -> tuple[dict[str, Any], dict[str, Found]]:
+    """Every input node's value (None when unavailable) and what it found; no metric is run.
+    `context`: the scenario's, when the caller reads its memo of conversions afterwards."""
     inputs = [(node, ref) for node, ref in nodes_for(scenario, catalog) if node.kind == "input"]
-    return _values(inputs, Context(scenario, catalog))
+    return _values(inputs, context or Context(scenario, catalog))
 
 
 def _values(
@@ -336,7 +352,8 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
             )
     by_name = plan.by_name
     claims = tuple(
-        _check_claim(claim, values, metrics, inputs, by_name) for claim in scenario.claims
+        _check_claim(claim, values, metrics, inputs, by_name, scenario.year)
+        for claim in claims_in_usd(scenario)
     )
     return Result.model_construct(
         name=scenario.name,
@@ -390,7 +407,9 @@ def claim_holds(
     return _OPS[op](actual, expected)
 
 
-def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs, nodes) -> ClaimResult:
+def _check_claim(
+    claim: Claim, values: dict[str, Any], metrics, inputs, nodes, year: int
+) -> ClaimResult:
     node = metrics.get(claim.metric) or inputs.get(claim.metric)
     actual = _plain(values.get(claim.metric))
     holds = margin = None
@@ -425,4 +444,16 @@ def _check_claim(claim: Claim, values: dict[str, Any], metrics, inputs, nodes) -
         quote=claim.quote,
         file=claim.span.file,
         line=claim.span.line,
+        currency=claim.currency,
+        year=year if claim.currency else None,
+        note=_conversion_note(claim, year) if claim.currency else None,
     )
+
+
+def _conversion_note(claim: Claim, year: int) -> str | None:
+    """How a claim's figure written in another currency was converted (`claims_in_usd`)."""
+    code = money_code(claim.currency)
+    if code is None or not isinstance(claim.value, float):
+        return None
+    rate = exchange_rate(code, year)
+    return conversion_note(claim.value * rate.per_usd, cast(str, claim.currency), rate)

@@ -217,6 +217,8 @@ class SweepPlan:
     def _is_identity(self, node: Node, ref: str | None, first: Scenario, axis: int) -> bool:
         """Whether the node returns the swept number as it is, without looking at it."""
         values = self.sweep.axes[axis].values
+        if self.sweep.axes[axis].currencies:
+            return False  # amounts in other currencies: the node converts each at its rate
         if not all(
             isinstance(v, (int, float, Uncertain)) and not isinstance(v, bool) for v in values
         ):
@@ -466,7 +468,8 @@ class SweepTable:
         """The value of axis `path` for every variant (numbers as numbers, else labels)."""
         position = next(i for i, axis in enumerate(self.sweep.axes) if axis.path == path)
         axis = self.sweep.axes[position]
-        if all(
+        # Amounts in several currencies are no one scale: their labels say what they are.
+        if not axis.currencies and all(
             isinstance(v, (int, float, Uncertain)) and not isinstance(v, bool) for v in axis.values
         ):
             table = np.asarray([central(cast("Value", v)) for v in axis.values])

@@ -104,7 +104,8 @@ class _TracedContext(Context):
     accelerator_name = _recorded("accelerator_name")
     custom_accelerator = _recorded("custom_accelerator")
     catalog_accelerator = _recorded("catalog_accelerator")
-    _KNOWN: ClassVar[set[str]] = {"_derived", "_reads", "scenario", "catalog"}
+    # `conversions` is a memo of the evaluation's, not a read of the scenario.
+    _KNOWN: ClassVar[set[str]] = {"_derived", "_reads", "scenario", "catalog", "conversions"}
 
     def __init__(self, scenario: Scenario, catalog: Catalog, reads: set[str]) -> None:
         self._derived: dict[str, Any] = {}

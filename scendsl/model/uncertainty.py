@@ -33,7 +33,7 @@ import numpy as np
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.defaults import DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.language.fields import ACCELERATOR_FIGURES, REFERENCE_FIELDS, SECTIONS, FieldSpec
-from scendsl.model.context import converted_range
+from scendsl.model.context import Context, Conversions, claims_in_usd, converted_ranges
 from scendsl.model.engine import gather_category, gather_number, run_frames
 from scendsl.model.evaluate import claim_holds, input_values, nodes_for
 from scendsl.model.laws import InputLaw, correlate, law_for, standard_normals
@@ -59,8 +59,11 @@ HEADLINE_METRICS = (
 )
 
 
-def _written_fields(scenario: Scenario) -> dict[int, tuple[str, FieldSpec | None]]:
-    """Each range the analyst wrote, by object identity: its dotted path and field spec."""
+def _written_fields(
+    scenario: Scenario, conversions: Conversions | None = None
+) -> dict[int, tuple[str, FieldSpec | None]]:
+    """Each range the analyst wrote, by object identity: its dotted path and field spec; with
+    an evaluation's `conversions`, each range it converted to USD too (what the node holds)."""
     found: dict[int, tuple[str, FieldSpec | None]] = {}
     for section, fields in SECTIONS.items():
         part = getattr(scenario, section)
@@ -68,11 +71,6 @@ def _written_fields(scenario: Scenario) -> dict[int, tuple[str, FieldSpec | None
             value = getattr(part, name, None)
             if isinstance(value, Uncertain):
                 found[id(value)] = (f"{section}.{name}", spec)
-                written = scenario.currencies.get(f"{section}.{name}")
-                currency = written.split("/")[0] if written else None
-                usd = converted_range(value, currency, scenario.year) if currency else None
-                if usd is not None:  # the range the input node holds, in USD
-                    found[id(usd)] = (f"{section}.{name}", spec)
     for accelerator in scenario.accelerators.values():
         for name, value in accelerator.figures.items():
             if isinstance(value, Uncertain):
@@ -86,6 +84,9 @@ def _written_fields(scenario: Scenario) -> dict[int, tuple[str, FieldSpec | None
                 f"reference {reference.name}.count",
                 REFERENCE_FIELDS["count"],
             )
+    for usd, written in converted_ranges(conversions or {}).items():
+        if written in found:
+            found[usd] = found[written]
     return found
 
 
@@ -267,10 +268,11 @@ def sample(
         raise ValueError("at least one sample is needed")
     catalog = catalog or load_catalog()
     # Input nodes only: the metrics are computed once, on the sample arrays, below.
-    values, found = input_values(scenario, catalog)
+    context = Context(scenario, catalog)
+    values, found = input_values(scenario, catalog, context)
     expanded = nodes_for(scenario, catalog)
     nodes = [node for node, _ in expanded]
-    written = _written_fields(scenario)
+    written = _written_fields(scenario, context.conversions)
     laws: list[InputLaw] = []
     aliases: dict[str, str] = {}  # input name → its stream
     first_by_range: dict[int, str] = {}
@@ -313,7 +315,7 @@ def sample(
         _named_claim_probability(claim, frames, samples, units, by_name.get(claim.metric))
         if claim.dimension in ("category", "bool")
         else _claim_probability(claim, numbers.get(claim.metric), units)
-        for claim in scenario.claims
+        for claim in claims_in_usd(scenario)
     )
     held = _held_inputs(scenario, catalog, expanded, found, written) if laws else ()
     normalized: dict[tuple[str, str], float] = {}

@@ -150,6 +150,9 @@ def result_data(
         }
         for c in result.claims
     ]
+    for claim, checked in zip(data["claims"], result.claims, strict=True):
+        if checked.note:  # a figure written in another currency: how it was converted
+            claim["note"] = checked.note
     if samples is not None:
         for claim, probability in zip(data["claims"], samples.claims, strict=True):
             claim["probability"] = probability.probability
@@ -319,6 +322,11 @@ def eval_schema() -> dict[str, Any]:
             "quote": _STRING,
             "file": _STRING,
             "line": {"type": "integer"},
+            "note": {
+                **_STRING,
+                "description": "a figure written in another currency than USD: the amount as "
+                "written and the rate it was converted at (`expected` is in USD)",
+            },
             "probability": {
                 **_NUMBER_OR_NULL,
                 "description": "share of the Monte Carlo samples in which the claim holds",

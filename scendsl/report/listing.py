@@ -284,7 +284,7 @@ def references() -> Listing:
 def currencies() -> Listing:
     """The currencies a scenario may write a price in, with the years of their US-dollar rates
     and the latest rate."""
-    from scendsl.catalog.currency import currency_names, exchange_rate
+    from scendsl.catalog.currency import currency_names, exchange_rate, rate_years
 
     columns = (
         Column("code", "code"),
@@ -296,23 +296,25 @@ def currencies() -> Listing:
     listing = Listing(
         "currencies",
         columns,
-        note="A price written in one of these (`price 0.25 EUR/kWh`) is converted to US dollars "
-        "at its scenario year's annual average; a later year takes the latest.",
+        note="A price or a claim's figure written in one of these (`price 0.25 EUR/kWh`) is "
+        "converted to US dollars at its scenario year's annual average; a later year takes the "
+        "latest.",
     )
     for code, name in currency_names().items():
-        first, last = exchange_rate(code, 0), exchange_rate(code, 10_000)
+        years = rate_years(code)
+        first, last = years[0], exchange_rate(code, years[-1])
         listing.rows.append(
             {
                 "code": code,
                 "name": name,
-                "years": [first.year_used, last.year_used],
+                "years": [first, last.year_used],
                 "latest": last.per_usd,
                 "source": last.source,
             }
         )
         listing.texts.append(
             {
-                "years": f"{first.year_used}–{last.year_used}",
+                "years": f"{first}–{last.year_used}",
                 "latest": f"{last.per_usd:g} {code} ({last.year_used})",
                 "source": _series(last.source),
             }

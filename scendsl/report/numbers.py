@@ -10,41 +10,47 @@ import math
 from functools import lru_cache
 from typing import Any
 
-_HOUR = 3600.0
+from scendsl.catalog.currency import exchange_rate, written_factor
+from scendsl.catalog.quantities import unit_factor
+
+
+def _scale(*steps: tuple[str, str]) -> list[tuple[float, str]]:
+    """(factor, suffix) from (unit symbol, suffix shown): the factors are the units table's."""
+    return [(unit_factor(symbol), shown) for symbol, shown in steps]
+
 
 # (factor, suffix) from largest to smallest, per dimension; values arrive in SI base units.
 _SCALES: dict[str, list[tuple[float, str]]] = {
-    "power": [(1e9, "GW"), (1e6, "MW"), (1e3, "kW"), (1.0, "W")],
-    "energy": [
-        (1e12 * _HOUR, "TWh"),
-        (1e9 * _HOUR, "GWh"),
-        (1e6 * _HOUR, "MWh"),
-        (1e3 * _HOUR, "kWh"),
-        (_HOUR, "Wh"),
-    ],
+    "power": _scale(("GW", "GW"), ("MW", "MW"), ("kW", "kW"), ("W", "W")),
+    "energy": _scale(("TWh", "TWh"), ("GWh", "GWh"), ("MWh", "MWh"), ("kWh", "kWh"), ("Wh", "Wh")),
+    # A zettaFLOP/s no scenario writes (the language has no such unit), a briefing may show.
     "flop_rate": [
         (1e21, "ZFLOP/s"),
-        (1e18, "EFLOP/s"),
-        (1e15, "PFLOP/s"),
-        (1e12, "TFLOP/s"),
-        (1e9, "GFLOP/s"),
-        (1.0, "FLOP/s"),
+        *_scale(
+            ("EFLOP/s", "EFLOP/s"),
+            ("PFLOP/s", "PFLOP/s"),
+            ("TFLOP/s", "TFLOP/s"),
+            ("GFLOP/s", "GFLOP/s"),
+            ("FLOP/s", "FLOP/s"),
+        ),
     ],
-    "data": [(1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1.0, "B")],
-    "bandwidth": [(1e12, "TB/s"), (1e9, "GB/s"), (1e6, "MB/s"), (1.0, "B/s")],
-    "mass": [(1e9, "Mt CO2"), (1e6, "kt CO2"), (1e3, "t CO2"), (1.0, "kg CO2")],
-    "time": [
-        (365.25 * 86400, "years"),
-        (86400.0, "days"),
-        (_HOUR, "hours"),
-        (60.0, "min"),
-        (1.0, "s"),
-        (1e-3, "ms"),
-    ],
-    "area": [(1e-6, "mm²")],
-    "carbon_intensity": [(1e-3 / (1e3 * _HOUR), "gCO2/kWh")],
-    "energy_price": [(1.0 / (1e6 * _HOUR), "USD/MWh")],
-    "hourly_price": [(1.0 / _HOUR, "USD/hour")],
+    "data": _scale(("PB", "PB"), ("TB", "TB"), ("GB", "GB"), ("MB", "MB"), ("B", "B")),
+    "bandwidth": _scale(("TB/s", "TB/s"), ("GB/s", "GB/s"), ("MB/s", "MB/s"), ("B/s", "B/s")),
+    "mass": _scale(
+        ("MtCO2", "Mt CO2"), ("ktCO2", "kt CO2"), ("tCO2", "t CO2"), ("kgCO2", "kg CO2")
+    ),
+    "time": _scale(
+        ("years", "years"),
+        ("days", "days"),
+        ("hours", "hours"),
+        ("min", "min"),
+        ("s", "s"),
+        ("ms", "ms"),
+    ),
+    "area": _scale(("mm2", "mm²")),
+    "carbon_intensity": _scale(("gCO2/kWh", "gCO2/kWh")),
+    "energy_price": _scale(("USD/MWh", "USD/MWh")),
+    "hourly_price": _scale(("USD/hour", "USD/hour")),
 }
 
 _CURRENCY = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")]
@@ -129,22 +135,23 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
 _SINGULAR = {"years": "year", "days": "day", "hours": "hour"}
 
 
-#: Per what a price in another currency may be written (scendsl.scenario `currencies`): the
-#: factor from its SI unit (per joule, per second) to the written one.
-_PER: dict[str, float] = {"": 1.0, "MWh": 1.0 / (1e6 * _HOUR), "kWh": 1.0 / (1e3 * _HOUR)}
-_PER["hour"] = 1.0 / _HOUR
-
-
 def money_as_written(usd: float, unit: str, per_usd: float, rate_year: int, latest: bool) -> str:
-    """A price the scenario wrote in another currency, as written and in USD at the rate used:
+    """An amount the scenario wrote in another currency, as written and in USD at the rate used:
     `0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`, `30 k EUR ($32.5 k at ...)`."""
     code, _, per = unit.partition("/")
     at = f"at the {rate_year} average rate" + (", the latest" if latest else "")
     if not per:
         amount = format_value(usd * per_usd, "currency").replace("$", "")
         return f"{amount} {code} ({format_value(usd, 'currency')} {at})"
-    factor = _PER[per]
+    factor = written_factor(unit)  # the units table's, as the resolver read the amount
     return f"{sig(usd * per_usd / factor)} {unit} ({sig(usd / factor)} USD/{per} {at})"
+
+
+def written_money_text(usd: float, unit: str, year: int) -> str:
+    """An amount written in another currency (a price, a claim's figure), as written and in
+    USD at its scenario year's rate."""
+    rate = exchange_rate(unit.split("/")[0], year)
+    return money_as_written(usd, unit, rate.per_usd, rate.year_used, rate.year_used < year)
 
 
 def _with_unit(number: str, unit: str) -> str:

@@ -56,6 +56,7 @@ class BlocksPass(ValueReader, ResolverState):
         attributes: dict[str, Any] = {}
         figures: dict[str, Any] = {}
         citations: dict[str, str] = {}
+        currencies: dict[str, str] = {}  # a price written in another currency
         for item in statement.body or []:
             if item.body is not None:
                 self.sink.error(f"{quoted(item.key)} cannot hold a block here", item.key_span)
@@ -76,11 +77,17 @@ class BlocksPass(ValueReader, ResolverState):
                 self.sink.error(f"{quoted(item.key)} is set twice", item.key_span)
                 continue
             atoms, citation, readable = self.cited(item.values, item.key)
-            value = self.value(atoms, spec, item.key_span, item.key) if readable else None
+            value, currency = (
+                self.value_in_currency(atoms, spec, item.key_span, item.key)
+                if readable
+                else (None, None)
+            )
             if value is not None:
                 target[item.key] = value
                 if citation is not None and target is figures:  # sources are per figure
                     citations[item.key] = citation
+                if currency is not None:
+                    currencies[item.key] = currency
         if len(self.sink.diagnostics) > errors_before:
             return None
         # An accelerator that extends a custom one inherits its figures and its catalog root. A
@@ -114,6 +121,7 @@ class BlocksPass(ValueReader, ResolverState):
                 )
                 return None
             self.accelerator_depths[definition.name] = depth
+            own = set(figures)
             # A figure derived from one this block changes follows it (derived_figures.toml).
             derived = derive(figures, parent.figures)
             # A figure this block sets or changes no longer has the parent's source.
@@ -126,6 +134,11 @@ class BlocksPass(ValueReader, ResolverState):
                 **citations,
             }
             figures = {**parent.figures, **derived, **figures}
+            # ... and a figure it sets in US dollars no longer the parent's currency.
+            currencies = {
+                **{k: c for k, c in parent.currencies.items() if k not in own},
+                **currencies,
+            }
             attributes = {
                 "title": parent.title,
                 "vendor": parent.vendor,
@@ -149,6 +162,7 @@ class BlocksPass(ValueReader, ResolverState):
             base=base,
             figures=figures,
             citations=citations,
+            currencies=currencies,
             span=values[0].span,
             **attributes,
         )

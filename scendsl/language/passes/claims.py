@@ -8,8 +8,13 @@ from typing import cast
 from scendsl.language import fields as F
 from scendsl.language.passes.state import ResolverState
 from scendsl.language.syntax import Statement
-from scendsl.language.units import UNITS, lookup_unit
-from scendsl.language.values import ValueReader, claim_currency_hint, join_atoms
+from scendsl.language.units import UNITS, lookup_unit, money_unit
+from scendsl.language.values import (
+    ValueReader,
+    currency_problem,
+    is_currency_like,
+    join_atoms,
+)
 from scendsl.scenario import Claim, ClaimOp, Correlation, Uncertain
 from scendsl.suggest import quoted, suggest
 
@@ -183,16 +188,27 @@ class ClaimsPass(ValueReader, ResolverState):
             ("fraction" if number.percent else "number"),
             None,
         )
+        currency = None
         if len(rest) == 2:
             unit = lookup_unit(rest[1].text)
+            # A budget in another currency (`< 50M EUR`): converted by the model at the
+            # scenario year's rate, as the scenario's prices are.
+            money = money_unit(rest[1].text) if unit is None else None
+            if money is not None and is_currency_like(money[0], rest[1].text):
+                problem = currency_problem(money[0], rest[1].text)
+                if problem is not None:
+                    self.sink.error(problem[0], rest[1].span, problem[1])
+                    return None
+                currency, unit = rest[1].text, money[1]
             if unit is None:
                 self.sink.error(
                     f"unknown unit {quoted(rest[1].text)}",
                     rest[1].span,
-                    suggest(rest[1].text, UNITS) or claim_currency_hint(rest[1].text),
+                    suggest(rest[1].text, UNITS),
                 )
                 return None
-            value, dimension, unit_text = value * unit.factor, unit.dimension, unit.symbol
+            value, dimension = value * unit.factor, unit.dimension
+            unit_text = currency or unit.symbol
         if not math.isfinite(value):
             self.sink.error("number is too large", join_atoms(rest))
             return None
@@ -203,6 +219,7 @@ class ClaimsPass(ValueReader, ResolverState):
             value=value,
             dimension=dimension,
             unit=unit_text,
+            currency=currency,
             tolerance=tolerance,
             quote=quote or "",
             span=statement.span,

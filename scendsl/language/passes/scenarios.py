@@ -35,11 +35,12 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
                 spec = F.scenario_field(path)
                 assert spec is not None, path  # extends.py keeps known fields only
                 atoms, citation, readable = self.cited(statement.values, path)
-                self.currencies_read = []  # a price may be written in another currency
-                value = self.value(atoms, spec, statement.key_span, path) if readable else None
-                written = self.currencies_read
-                self.currencies_read = None
-                currency = written[0] if written and not written[0].startswith("USD") else None
+                # A price may be written in another currency.
+                value, currency = (
+                    self.value_in_currency(atoms, spec, statement.key_span, path)
+                    if readable
+                    else (None, None)
+                )
                 self.read_values[id(statement)] = (value, citation, currency)
             value, citation, currency = self.read_values[id(statement)]
             if value is not None:

@@ -323,18 +323,23 @@ class SweepsPass(ValueReader, ResolverState):
                 return None
         else:
             groups = [atoms]
-        labels, resolved = [], []
+        labels, resolved, currencies = [], [], []
         for group in groups:
-            value = self.value(group, spec, item.key_span, label_path)
+            # Each value keeps its own amount and currency (`[0.05 EUR/kWh, 50 USD/MWh]`).
+            value, currency = self.value_in_currency(group, spec, item.key_span, label_path)
             if value is None:
                 return None
             labels.append(" ".join(a.text for a in group))
             resolved.append(value)
+            currencies.append(currency)
         if len(set(labels)) != len(labels):
             self.sink.error(f"a value of '{label_path}' is listed twice", atoms[0].span)
             return None
         return SweepAxis.model_construct(
-            path=label_path, labels=tuple(labels), values=tuple(resolved)
+            path=label_path,
+            labels=tuple(labels),
+            values=tuple(resolved),
+            currencies=tuple(currencies) if any(currencies) else (),
         )
 
 

@@ -67,7 +67,7 @@ def _reference_context(ctx: Context, ref: str) -> Context:
     if accelerator not in made:
         cluster = ctx.scenario.cluster.model_copy(update={"accelerator": accelerator})
         made[accelerator] = Context(
-            ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog
+            ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog, ctx.conversions
         )
     return made[accelerator]
 

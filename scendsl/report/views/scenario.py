@@ -6,9 +6,8 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from scendsl.catalog.currency import exchange_rate
 from scendsl.catalog.grid import per_capita_electricity, region_name, region_reading_name
-from scendsl.report.numbers import money_as_written
+from scendsl.report.numbers import written_money_text
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -184,6 +183,8 @@ class ScenarioView:
             explain=lambda: derivation(result, name, parts),
         )
         written = self._written_money.get(node.origin or "") if node.kind == "input" else None
+        if written is None and node.kind == "input" and node.dimension == "currency":
+            written = self._written_block_prices.get(node.origin or "")
         if written is not None and isinstance(node.value, float):
             number.text = written_money_text(node.value, written, self._result.scenario.year)
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
@@ -206,6 +207,17 @@ class ScenarioView:
             str(scenario.origins[path]): unit
             for path, unit in scenario.currencies.items()
             if path in scenario.origins
+        }
+
+    @cached_property
+    def _written_block_prices(self) -> dict[str, str]:
+        """Accelerator blocks whose price is written in another currency: the origin of the
+        block's figures -> the unit as written (`JPY`; the price is the block's only amount of
+        money, so the origin, shared by its figures, is told apart by the dimension)."""
+        return {
+            f"{block.span} (accelerator {block.name})": block.currencies["price"]
+            for block in self._result.scenario.accelerators.values()
+            if "price" in block.currencies
         }
 
     def has(self, name: str) -> bool:
@@ -277,11 +289,16 @@ class ScenarioView:
                 margin = f"{sign}{sig(abs(claim.margin) * 100, 2)}%"
             tolerance = f"± {sig(claim.tolerance * 100, 2)}%" if claim.tolerance else ""
             chance = chances[index].probability if index < len(chances) else None
+            expected = (
+                written_money_text(claim.expected, claim.currency, claim.year)
+                if claim.currency and claim.year is not None and isinstance(claim.expected, float)
+                else format_value(claim.expected, dimension)
+            )
             views.append(
                 ClaimView(
                     claim.metric,
                     _OPS.get(claim.op, claim.op),
-                    format_value(claim.expected, dimension),
+                    expected,
                     tolerance,
                     actual,
                     claim.holds,
@@ -500,9 +517,3 @@ class ScenarioView:
             (r for r in self.risks if r.rating in ("high", "medium")),
             key=lambda r: (r.rating != "high",),
         )
-
-
-def written_money_text(usd: float, unit: str, year: int) -> str:
-    """A price written in another currency, as written and in USD at its scenario year's rate."""
-    rate = exchange_rate(unit.split("/")[0], year)
-    return money_as_written(usd, unit, rate.per_usd, rate.year_used, rate.year_used < year)
