@@ -1,5 +1,6 @@
 """Golden diffs of edited copies of the samples (read the .md files before committing them)."""
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -257,3 +258,46 @@ def test_a_source_removed_with_its_value_unchanged_reads_none(tmp_path, baseline
     copy = edited_copy(tmp_path, "landscape.scn", old, "    pue 1.09")
     (entry,) = compare(baseline, evaluate_folder(copy)).scenarios
     assert entry.sources[0].line().endswith("→ none")
+
+
+CURRENCY_CLAIM = """scenario eu {{
+  region DE
+  year {year}
+  cluster {{
+    accelerator H100
+    count {count}
+  }}
+  energy {{ price 0.20 EUR/kWh }}
+  workload {{
+    parameters 7B
+    tokens 1T
+  }}
+  expect energy.annual_cost < 3M EUR
+}}
+"""
+
+
+def test_a_claim_in_another_currency_flips_across_a_change_of_year(tmp_path):
+    """The claim is matched by its amount as written, not by its dollars at each year's rate
+    (which differ, so the flip went unreported)."""
+    from scendsl.catalog.currency import exchange_rate, rate_years
+
+    years = rate_years("EUR")
+    old_year, new_year = next(
+        (a, b)
+        for a, b in itertools.pairwise(years)
+        if exchange_rate("EUR", a).usd_per_unit != exchange_rate("EUR", b).usd_per_unit
+    )
+    folders = []
+    for name, year, count in (("old", old_year, 1000), ("new", new_year, 5000)):
+        folder = tmp_path / name
+        folder.mkdir()
+        text = CURRENCY_CLAIM.format(year=year, count=count)
+        (folder / "eu.scn").write_text(text, encoding="utf-8")
+        folders.append(evaluate_folder(folder))
+    old, new = folders
+    assert old.results[0].claims[0].holds and not new.results[0].claims[0].holds
+    diff = compare(old, new)
+    assert diff.claims_now_failing == 1
+    assert "claim energy.annual_cost < 3 M EUR (" in render_text(diff)
+    assert "holds → fails" in render_text(diff)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from scendsl.catalog.currency import exchange_rate
 from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
@@ -646,11 +647,22 @@ def _sources_text(node: MetricResult) -> str | None:
     return "; ".join(node.sources) if node.sources else None
 
 
+def _claim_key(claim: Any) -> tuple[Any, ...]:
+    """A claim as written. An amount in another currency (`< 50M EUR`) is known by that amount,
+    not by its dollars at the scenario year's rate: a change of year must not hide its flip."""
+    expected = claim.expected
+    currency, year = getattr(claim, "currency", None), getattr(claim, "year", None)
+    if currency and year is not None and isinstance(expected, float):
+        rate = exchange_rate(currency.split("/")[0], year)
+        expected = (currency, float(f"{expected / rate.usd_per_unit:.9g}"))
+    return (claim.metric, claim.op, expected, claim.quote)
+
+
 def _flips(before: Evaluated, after: Evaluated) -> list[ClaimFlip]:
-    old_claims = {(c.metric, c.op, c.expected, c.quote): c for c in before.claims}
+    old_claims = {_claim_key(c): c for c in before.claims}
     flips = []
     for claim in after.claims:
-        previous = old_claims.get((claim.metric, claim.op, claim.expected, claim.quote))
+        previous = old_claims.get(_claim_key(claim))
         if previous is not None and previous.holds != claim.holds:
             flips.append(
                 ClaimFlip(
