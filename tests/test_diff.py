@@ -301,3 +301,4 @@ def test_a_claim_in_another_currency_flips_across_a_change_of_year(tmp_path):
     assert diff.claims_now_failing == 1
     assert "claim energy.annual_cost < 3 M EUR (" in render_text(diff)
     assert "holds → fails" in render_text(diff)
+    assert '""' not in render_text(diff)  # the claim quotes no one: no empty quote marks

@@ -769,8 +769,9 @@ def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]
         lines.append(
             (
                 "red" if flip.now_fails else "green",
-                f'    claim {_claim_text(flip)}  "{flip.quote}" '
-                f"({visible_path(flip.file)}:{flip.line})",
+                f"    claim {_claim_text(flip)}  "
+                + (f'"{flip.quote}" ' if flip.quote else "")  # a claim need not quote anyone
+                + f"({visible_path(flip.file)}:{flip.line})",
             )
         )
     lines += [("bold", f"    {rating.text()}") for rating in entry.ratings]
