@@ -87,6 +87,11 @@ def test_the_plain_metrics_listing_shows_a_rating_order(capsys):
 def test_references_energy_sources_and_rules_follow_the_catalog(capsys):
     references = _json(capsys, "references")["rows"]
     assert [r["name"] for r in references] == list(catalog_names().references)
+    # Each with the country it serves: what a scenario's key finding is matched by.
+    from scendsl.catalog import load_catalog
+
+    countries = {name: ref.region for name, ref in load_catalog().references.items()}
+    assert {r["name"]: r["region"] for r in references} == countries
     sources = _json(capsys, "energy-sources")["rows"]
     assert [s["name"] for s in sources] == list(catalog_names().energy_sources)
     rules = _json(capsys, "rules")["rows"]

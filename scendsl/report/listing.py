@@ -260,6 +260,7 @@ def references() -> Listing:
     columns = (
         Column("name", "name"),
         Column("kind", "kind"),
+        Column("region", "region"),
         Column("accelerator", "accelerator"),
         Column("count", "count"),
         Column("year", "year"),
@@ -271,6 +272,7 @@ def references() -> Listing:
             {
                 "name": name,
                 "kind": reference.kind,
+                "region": reference.region,
                 "accelerator": reference.accelerator,
                 "count": reference.count,
                 "year": reference.year,
