@@ -51,3 +51,13 @@ def test_two_tpu_slices_exchange_gradients_over_the_dcn_not_the_ici():
 def test_a_tpu_v5p_job_inside_one_pod_stays_on_the_ici():
     ici = CATALOG.accelerators["TPUv5p"].figures["scaleup_bandwidth"].value
     assert values("TPUv5p", 512)["performance.data_parallel_bandwidth"] == pytest.approx(ici)
+
+
+@pytest.mark.parametrize("name", ["TPUv5e", "TPUv6e"])
+def test_tpu_pods_of_256_chips_reach_past_the_pod_over_their_host_nics(name):
+    # v5e and v6e pods are 256 chips: a larger job is multi-slice and leaves the pod over the
+    # hosts' NICs (Google lists them per 8-chip host)
+    figures = CATALOG.accelerators[name].figures
+    assert figures["scaleup_domain"].value == 256
+    assert "NIC" in figures["scaleout_bandwidth"].source
+    assert figures["scaleout_bandwidth"].value < figures["scaleup_bandwidth"].value / 10
