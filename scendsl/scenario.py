@@ -123,6 +123,7 @@ class Workload(_Frozen):
     parallelism: Parallelism = Parallelism.model_construct()
     framework: Framework | None = None
     zero_stage: int | None = None
+    shard_group: int | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
     recompute: Literal["none", "selective", "full"] | None = None

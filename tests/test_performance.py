@@ -256,27 +256,27 @@ def test_tensor_parallel_leaves_the_scale_up_domain():
 def test_zero3_communicates_one_and_a_half_times_data_parallelism():
     # Raw ring time with nothing to overlap (compute 0): Ψ = 1B over t·p = 1, d = 64, at one
     # 400 Gb/s NIC (50 GB/s both ways here).
-    plain = step_time.data_parallel_time(1e9, 64, 1, 0.0, 1, 50e9)
+    plain = step_time.data_parallel_time(1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9)
     assert plain == pytest.approx(2 * 2e9 * 63 / 64 / 25e9)
-    stage3 = step_time.data_parallel_time(1e9, 64, 3, 0.0, 1, 50e9)
+    stage3 = step_time.data_parallel_time(1e9, 64, 3, 0.0, 1, 50e9, 64, 50e9, 50e9)
     assert stage3 == pytest.approx(1.5 * plain)
     # Overlap with the last micro-batch's backward pass hides part of it.
-    hidden = step_time.data_parallel_time(1e9, 64, 1, 3.0, 2, 50e9)
+    hidden = step_time.data_parallel_time(1e9, 64, 1, 3.0, 2, 50e9, 64, 50e9, 50e9)
     assert hidden == pytest.approx(max(plain - 2 / 3 * 3.0 / 2, 0))
 
 
 def test_zero3_exchanges_every_micro_batch_behind_its_own_passes():
     # FSDP gathers and reduce-scatters in each of the m micro-batches, prefetching behind that
     # micro-batch's whole forward and backward passes (compute / m), not the last backward only.
-    plain = step_time.data_parallel_time(1e9, 64, 1, 0.0, 1, 50e9)
+    plain = step_time.data_parallel_time(1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9)
     compute, m = 0.4, 4  # 0.1 s a micro-batch against 1.5 x 0.16 s of exchange
-    exposed = step_time.data_parallel_time(1e9, 64, 3, compute, m, 50e9)
+    exposed = step_time.data_parallel_time(1e9, 64, 3, compute, m, 50e9, 64, 50e9, 50e9)
     assert exposed == pytest.approx(m * max(1.5 * plain - compute / m, 0))
     assert exposed > 1.5 * plain - 2 / 3 * compute / m  # more than one exchange a step
     # Enough compute per micro-batch hides all of it, where ZeRO-1 still shows a remainder.
     long = 8 * 1.5 * plain * m
-    assert step_time.data_parallel_time(1e9, 64, 3, long, m, 50e9) == 0
-    assert step_time.data_parallel_time(1e9, 64, 1, 1.2 * plain * m, m, 50e9) > 0
+    assert step_time.data_parallel_time(1e9, 64, 3, long, m, 50e9, 64, 50e9, 50e9) == 0
+    assert step_time.data_parallel_time(1e9, 64, 1, 1.2 * plain * m, m, 50e9, 64, 50e9, 50e9) > 0
 
 
 def test_pipeline_bubble_by_hand_and_framework_ordering():

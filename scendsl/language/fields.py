@@ -218,6 +218,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "framework": FieldSpec("enum", choices=FRAMEWORKS, doc="training framework"),
         "zero_stage": _int("DeepSpeed ZeRO stage (0–3)", 0, 3),
+        "shard_group": _int(
+            "data-parallel replicas one ZeRO shard group spans, replicated across groups "
+            "(MaxText ici_fsdp with dcn_data_parallelism, FSDP HYBRID_SHARD); 0 = all",
+            0,
+            MAX_DEGREE,
+        ),
         "offload": FieldSpec("enum", choices=("none", "cpu"), doc="optimizer-state offload"),
         "activation_offload_layers": _int(
             "transformer layers per pipeline stage whose activations go to host memory "

@@ -12,6 +12,7 @@ from scendsl.model.domains.training_formulas import (
     FLASH,
     GQA,
     GSHARD,
+    HYBRID_SHARD,
     KORTHIKANTI,
     MLP_ACTIVATIONS,
     NARAYANAN,
@@ -67,23 +68,52 @@ def parameters_per_accelerator(parameters, active, experts, top_k, expert, tenso
     return (shared + expert_total / scalar.maximum(expert, 1)) / (tensor * pipeline)
 
 
+@input_node(
+    "workload.shard_group",
+    "number",
+    "Data-parallel replicas one ZeRO shard group spans (0 = all of them)",
+    sources=(HYBRID_SHARD,),
+)
+def _shard_group(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.shard_group",
+        Found(0, "default", note="not given: the model state is sharded over every replica"),
+    )
+
+
+@metric(
+    "performance.shard_replicas",
+    "number",
+    "Replicas over which ZeRO shards the model state (N_d)",
+    "min(shard_group, d·c) if shard_group > 0, else d·c: a hybrid layout shards within a group "
+    "(a TPU slice, a node) and replicates across groups",
+    ("workload.shard_group", "performance.gradient_replicas"),
+    sources=(HYBRID_SHARD, ZERO),
+)
+def shard_replicas(group, replicas):
+    """Each shard group holds one whole copy of the model state, so a chip keeps 1/group of it
+    however many groups the job has."""
+    return scalar.where(group > 0, scalar.minimum(group, replicas), replicas)
+
+
 @metric(
     "performance.model_state_memory",
     "data",
     "Parameters, gradients and optimizer state held per accelerator",
-    "Ψ = N/(t·p); 16Ψ | 4Ψ+12Ψ/N_d | 2Ψ+14Ψ/N_d | 16Ψ/N_d by ZeRO stage, N_d = d·c; −12Ψ' if "
-    "offloaded",
+    "Ψ = N/(t·p); 16Ψ | 4Ψ+12Ψ/N_d | 2Ψ+14Ψ/N_d | 16Ψ/N_d by ZeRO stage, N_d = "
+    "performance.shard_replicas (d·c unless a shard group is written); −12Ψ' if offloaded",
     (
         "performance.parameters_per_accelerator",
-        "performance.gradient_replicas",
+        "performance.shard_replicas",
         "workload.zero_stage",
         "workload.offload",
     ),
-    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL),
+    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL, HYBRID_SHARD),
 )
 def model_state_memory(parameters, data, zero_stage, offload):
     """Model state per accelerator under t, p, e and the ZeRO stage (sharded over d·c ranks:
-    Megatron's distributed optimizer spans the data- and context-parallel ranks)."""
+    Megatron's distributed optimizer spans the data- and context-parallel ranks; over the shard
+    group only in a hybrid layout)."""
     return model_state_bytes(parameters, zero_stage, data, offload == "cpu")
 
 

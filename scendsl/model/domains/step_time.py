@@ -19,6 +19,7 @@ from scendsl.model.domains.training_formulas import (
     GEMM,
     GRADIENT_BYTES,
     GSHARD,
+    HYBRID_SHARD,
     KORTHIKANTI,
     LLM_ANALYSIS,
     MLP_ACTIVATIONS,
@@ -548,12 +549,57 @@ def data_parallel_bandwidth(used, domain, scaleup, scaleout, per_domain):
 
 
 @metric(
+    "performance.shard_group_bandwidth",
+    "bandwidth",
+    "Bandwidth (bidirectional) of the ZeRO collectives inside one shard group",
+    "performance.data_parallel_bandwidth without a shard group; with one, the scale-up "
+    "bandwidth while a group's t × shard_replicas ranks fit in one domain",
+    (
+        "performance.shard_replicas",
+        "performance.gradient_replicas",
+        "workload.tensor_parallel",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.data_parallel_bandwidth",
+    ),
+    sources=(HYBRID_SHARD, RANK_ORDER),
+)
+def shard_group_bandwidth(shard, replicas, tensor, domain, scaleup, data_bandwidth):
+    """A shard group that fits in a slice or node gathers and reduce-scatters over its ICI or
+    NVLink; only the replicas of each shard talk across domains."""
+    inside = link_for(shard * tensor, domain, scaleup, data_bandwidth)
+    return scalar.where(shard < replicas, inside, data_bandwidth)
+
+
+@metric(
+    "performance.cross_group_bandwidth",
+    "bandwidth",
+    "Bandwidth (bidirectional) per rank of the all-reduce of each shard across shard groups",
+    "the scale-up bandwidth while the job fits in one domain, else min(scale-up, scale-out): "
+    "every rank all-reduces its own shard with its counterparts at once, each over its own "
+    "share of the scale-out network",
+    (
+        "performance.accelerators_used",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+    ),
+    sources=(HYBRID_SHARD, RING),
+)
+def cross_group_bandwidth(used, domain, scaleup, scaleout):
+    """All ranks of a domain leave it together, so none gets more than its own NIC share."""
+    return link_for(used, domain, scaleup, scalar.minimum(scaleup, scaleout))
+
+
+@metric(
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
     "ZeRO-0/1/2: max(0, ring(2 B × parameters_per_accelerator, d·c) − ⅔ compute_time / m); "
-    "ZeRO-3: m × max(0, 1.5 × ring(…) − compute_time / m); at "
-    "performance.data_parallel_bandwidth",
+    "ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
+    "performance.shard_group_bandwidth, plus, with a shard group, max(0, ring(2 B × "
+    "parameters_per_accelerator / N_d, d·c / N_d) − ⅔ compute_time / m) at "
+    "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth",
     (
         "performance.parameters_per_accelerator",
         "performance.gradient_replicas",
@@ -561,32 +607,44 @@ def data_parallel_bandwidth(used, domain, scaleup, scaleout, per_domain):
         "performance.compute_time",
         "performance.microbatches",
         "performance.data_parallel_bandwidth",
+        "performance.shard_replicas",
+        "performance.shard_group_bandwidth",
+        "performance.cross_group_bandwidth",
     ),
-    sources=(RING, ZERO, ZERO3_OVERLAP, NARAYANAN, CONTEXT_PARALLEL),
+    sources=(RING, ZERO, ZERO3_OVERLAP, NARAYANAN, CONTEXT_PARALLEL, HYBRID_SHARD),
 )
-def data_parallel_time(parameters, data, zero_stage, compute, m, bandwidth):
+def data_parallel_time(
+    parameters, data, zero_stage, compute, m, bandwidth, shard, shard_bandwidth, cross_bandwidth
+):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
     each and more of it exposed. ZeRO-3 (FSDP) gathers the parameters for the forward and again
     for the backward pass and reduce-scatters the gradients in every micro-batch, prefetching
     the next gather while it computes: half a ring three times per micro-batch, hidden behind
-    that micro-batch's forward and backward passes."""
-    ring = ring_allreduce_seconds(GRADIENT_BYTES * parameters, data, bandwidth)
+    that micro-batch's forward and backward passes. A hybrid ZeRO-3 layout runs those rings
+    inside its shard group only and all-reduces each reduced shard across the groups once a
+    step, as the plain data-parallel reduction does."""
     per_microbatch = compute / m
+    ring = ring_allreduce_seconds(GRADIENT_BYTES * parameters, data, bandwidth)
     once_a_step = scalar.maximum(ring - (2.0 / 3.0) * per_microbatch, 0.0)
-    every_microbatch = m * scalar.maximum(1.5 * ring - per_microbatch, 0.0)
-    return scalar.where(zero_stage >= 3, every_microbatch, once_a_step)
+    in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
+    every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)
+    across = ring_allreduce_seconds(
+        GRADIENT_BYTES * parameters / shard, data / shard, cross_bandwidth
+    )
+    across_groups = scalar.maximum(across - (2.0 / 3.0) * per_microbatch, 0.0)
+    return scalar.where(zero_stage >= 3, every_microbatch + across_groups, once_a_step)
 
 
 @metric(
     "performance.optimizer_time",
     "time",
     "Adam update time per step on the accelerator",
-    "adam_traffic_per_parameter × parameters_per_accelerator (÷ d·c with ZeRO ≥ 1) / "
+    "adam_traffic_per_parameter × parameters_per_accelerator (÷ shard_replicas with ZeRO ≥ 1) / "
     "(hbm_bandwidth × hbm_efficiency); 0 when offloaded",
     (
         "performance.parameters_per_accelerator",
-        "performance.gradient_replicas",
+        "performance.shard_replicas",
         "workload.zero_stage",
         "workload.offload",
         "performance.adam_traffic_per_parameter",
@@ -610,7 +668,7 @@ def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_ban
     "(max(0, memory_per_accelerator − hbm) + offloaded_activation_memory)",
     (
         "performance.parameters_per_accelerator",
-        "performance.gradient_replicas",
+        "performance.shard_replicas",
         "workload.zero_stage",
         "workload.offload",
         "performance.offload_traffic_per_parameter",

@@ -182,6 +182,16 @@ MLP_ACTIVATIONS = (
 PLAIN_FFN_RATIO, GATED_FFN_RATIO, GATED_FFN_MULTIPLE = 4.0, 8.0 / 3.0, 64.0
 VENDOR_LINKS = "vendor datasheets: PCIe Gen5 x16 128 GB/s, NVLink-C2C 900 GB/s per GB200 superchip"
 
+HYBRID_SHARD = (
+    "MaxText multi-slice sharding (AI-Hypercomputer/maxtext docs: ici_fsdp_parallelism -1 "
+    "shards within a slice over the ICI, dcn_data_parallelism -1 replicates across slices over "
+    "the data-centre network, dcn_fsdp_parallelism 1; MaxText/configs/v5p/128b.sh); PyTorch "
+    "FSDP ShardingStrategy.HYBRID_SHARD (pytorch/pytorch PR 89915: ZeRO-3 sharding within a "
+    "node, data parallelism across nodes; Zhao et al. 2023, PyTorch FSDP, VLDB, hybrid "
+    "sharding): the gradients are reduce-scattered within the shard group, then each shard is "
+    "all-reduced across its replicas"
+)
+
 ZERO3_OVERLAP = (
     "Zhao et al. 2023, PyTorch FSDP: Experiences on Scaling Fully Sharded Data Parallel "
     "(VLDB 2023): each unit's parameters are all-gathered before its forward and again before "
