@@ -65,3 +65,87 @@ def _wait_for(log: Path, text: str, count: int, limit: float = 60) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"no {count} x {text!r} in the serve log:\n{log.read_text()}")
         time.sleep(0.05)
+
+
+# ------------------------------------- the language server: every URI is a document of its own
+def _lsp_symbols(client, uri: str, text: str, request_id: int) -> dict:
+    client.send(
+        {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {"uri": uri, "languageId": "scendsl", "version": 1, "text": text}
+            },
+        }
+    )
+    client.send(
+        {
+            "jsonrpc": "2.0",
+            "id": request_id,
+            "method": "textDocument/documentSymbol",
+            "params": {"textDocument": {"uri": uri}},
+        }
+    )
+    answer = client.answer(request_id)
+    assert answer is not None, uri
+    return answer
+
+
+def _scenario(name: str) -> str:
+    return f'scenario {name} {{\n  title "T"\n  year 2026\n  region US\n}}\n'
+
+
+def test_a_file_uri_naming_no_path_the_system_takes_is_a_document_not_an_internal_error(
+    tmp_path,
+):
+    """`file:///…/a%00b.scn` (a NUL in the path) made every request about it an "internal
+    error: ValueError: embedded null byte"; such a document is now held as an unsaved buffer."""
+    pytest.importorskip("pygls")
+    from test_lsp_security import RawClient
+
+    client = RawClient(tmp_path)
+    try:
+        client.initialize(tmp_path)
+        uri = tmp_path.as_uri() + "/a%00b.scn"
+        answer = _lsp_symbols(client, uri, _scenario("alpha"), 2)
+        assert "error" not in answer, answer
+        assert [s["name"] for s in answer["result"]] == ["alpha"]
+        code, err = client.close()
+        assert code == 0 and "internal error" not in err, err
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+            client.process.wait()
+
+
+def test_two_unsaved_buffers_whose_names_differ_only_in_punctuation_are_two_documents(tmp_path):
+    """`untitled:a.scn` and `untitled:a_scn`, or `http://a/x.scn` and `http://a_x.scn`, were
+    given one stand-in path: the second buffer's outline, hovers and diagnostics answered
+    for the first."""
+    pytest.importorskip("pygls")
+    from test_lsp_security import RawClient
+
+    client = RawClient(tmp_path)
+    try:
+        client.initialize(tmp_path)
+        pairs = [("untitled:a.scn", "untitled:a_scn"), ("http://a/x.scn", "http://a_x.scn")]
+        request_id = 10
+        for first, second in pairs:
+            _lsp_symbols(client, first, _scenario("alpha"), request_id)
+            _lsp_symbols(client, second, _scenario("beta"), request_id + 1)
+            client.send(
+                {
+                    "jsonrpc": "2.0",
+                    "id": request_id + 2,
+                    "method": "textDocument/documentSymbol",
+                    "params": {"textDocument": {"uri": first}},
+                }
+            )
+            answer = client.answer(request_id + 2)
+            assert [s["name"] for s in answer["result"]] == ["alpha"], (first, answer)
+            request_id += 10
+        assert client.close()[0] == 0
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+            client.process.wait()
