@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import json
 import logging
 import os
@@ -196,9 +197,12 @@ class ScenarioServer(LanguageServer):
     def path_of(self, uri: str) -> str:
         """The file behind a uri; an `untitled:` buffer gets a stand-in path in the workspace."""
         path = to_fs_path(uri) if uri.startswith("file:") else None
-        if path:
+        if path and "\0" not in path:  # a NUL names no file: held as an unsaved buffer
             return os.path.realpath(path)
-        name = "untitled-" + re.sub(r"[^A-Za-z0-9_-]", "_", uri.split(":", 1)[-1])[-40:] + ".scn"
+        # The uri's own digest keeps two buffers apart whose names differ only in punctuation.
+        digest = hashlib.sha256(uri.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        readable = re.sub(r"[^A-Za-z0-9_-]", "_", uri.split(":", 1)[-1])[-40:]
+        name = f"untitled-{readable}-{digest}.scn"
         path = os.path.join(self.files.root, name)
         self.virtual[path] = uri
         return path
