@@ -149,3 +149,52 @@ def test_two_unsaved_buffers_whose_names_differ_only_in_punctuation_are_two_docu
         if client.process.poll() is None:
             client.process.kill()
             client.process.wait()
+
+
+def test_requests_about_a_document_over_the_file_limit_do_no_work_on_its_text(tmp_path):
+    """A document over the parser's file limit (`parse.MAX_FILE_BYTES`; messages may be up to
+    64 MiB) was still walked by completion, character by character, at every request: 2.8 s of
+    CPU a keystroke for a 60 MB document. Every request about it now gets an empty answer."""
+    pytest.importorskip("pygls")
+    from scendsl.language.parse import MAX_FILE_BYTES
+    from test_lsp_security import RawClient
+
+    line = "  # a comment line\n"
+    big = _scenario("alpha") + line * (MAX_FILE_BYTES // len(line) + 1)
+    uri = (tmp_path / "big.scn").as_uri()
+    client = RawClient(tmp_path)
+    try:
+        client.initialize(tmp_path)
+        _lsp_symbols(client, uri, _scenario("alpha"), 2)  # a good version first
+        client.send(
+            {
+                "jsonrpc": "2.0",
+                "method": "textDocument/didChange",
+                "params": {
+                    "textDocument": {"uri": uri, "version": 2},
+                    "contentChanges": [{"text": big}],
+                },
+            }
+        )
+        last = big.count("\n")
+        for request_id, method in ((3, "textDocument/completion"), (4, "textDocument/hover")):
+            client.send(
+                {
+                    "jsonrpc": "2.0",
+                    "id": request_id,
+                    "method": method,
+                    "params": {
+                        "textDocument": {"uri": uri},
+                        "position": {"line": last, "character": 0},
+                    },
+                }
+            )
+            answer = client.answer(request_id, timeout=60)
+            assert answer is not None and "error" not in answer, answer
+            assert answer["result"] in (None, {"isIncomplete": False, "items": []}), answer
+        code, err = client.close()
+        assert code == 0 and "over the file limit" in err, err
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+            client.process.wait()
