@@ -198,3 +198,31 @@ def test_requests_about_a_document_over_the_file_limit_do_no_work_on_its_text(tm
         if client.process.poll() is None:
             client.process.kill()
             client.process.wait()
+
+
+# --------------------------------- an import of something that is there but not a file says what
+@pytest.mark.parametrize("kind", ["fifo", "link to a fifo", "folder"])
+def test_an_import_of_a_fifo_or_a_folder_says_what_it_is_not_that_it_does_not_exist(
+    tmp_path, capsys, kind
+):
+    """`import "pipe.scn"` of a FIFO (or a link to one, or a folder named `x.scn`) was
+    "imported file 'pipe.scn' does not exist", with the hint to write the path relative to the
+    importing file: the user looks for a typo in a name that is right."""
+    from scendsl.cli import main
+
+    target = tmp_path / "pipe.scn"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(tmp_path / "pipe")
+        target.symlink_to(tmp_path / "pipe")
+    main_file = tmp_path / "main.scn"
+    main_file.write_text('import "pipe.scn"\n' + _scenario("alpha"), encoding="utf-8")
+    assert main(["check", str(main_file)]) == 1
+    err = capsys.readouterr().err
+    expected = "a folder" if kind == "folder" else "a FIFO"
+    assert "main.scn:1:8: error: imported file '" in err, err
+    assert f"pipe.scn' is {expected}, not a file; it is not read" in err, err
+    assert "does not exist" not in err and "internal error" not in err, err
