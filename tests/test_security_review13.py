@@ -226,3 +226,17 @@ def test_an_import_of_a_fifo_or_a_folder_says_what_it_is_not_that_it_does_not_ex
     assert "main.scn:1:8: error: imported file '" in err, err
     assert f"pipe.scn' is {expected}, not a file; it is not read" in err, err
     assert "does not exist" not in err and "internal error" not in err, err
+
+
+def test_an_import_of_a_fifo_in_scenario_text_says_what_it_is(tmp_path, monkeypatch):
+    """The same class through `load_text` (scenario text, imports relative to the current
+    folder): a FIFO named by an import "did not exist"."""
+    from scendsl.errors import ScenarioError
+    from scendsl.language.loading import load_text
+
+    os.mkfifo(tmp_path / "pipe.scn")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError) as caught:
+        load_text('import "pipe.scn"\n' + _scenario("alpha"))
+    messages = [d.message for d in caught.value.diagnostics]
+    assert "imported file 'pipe.scn' is a FIFO, not a file; it is not read" in messages, messages

@@ -210,11 +210,17 @@ def load_text(
             sink.error(f"import {quoted(target)} reaches outside the current folder", span)
             continue
         if not os.path.isfile(target):
-            sink.error(
-                f"imported file {quoted(target)} does not exist",
-                span,
-                "imports in scenario text are relative to the current folder",
-            )
+            kind = kind_of(target)
+            if kind is not None:
+                sink.error(
+                    f"imported file {quoted(target)} is {kind}, not a file; it is not read", span
+                )
+            else:
+                sink.error(
+                    f"imported file {quoted(target)} does not exist",
+                    span,
+                    "imports in scenario text are relative to the current folder",
+                )
             continue
         targets.append(os.path.normpath(target))
     # One pass over every import, so a file two of them import (a diamond) is read once.
