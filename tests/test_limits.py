@@ -604,7 +604,7 @@ def test_a_fifo_in_a_folder_or_an_import_does_not_block(outside):
     folder, _ = outside
     os.mkfifo(folder / "pipe.scn")
     (folder / "a.scn").write_text('import "pipe.scn"\n' + HEADER)
-    refused_file(folder / "a.scn", "does not exist")
+    refused_file(folder / "a.scn", "pipe.scn' is a FIFO, not a file")  # said so (item 100)
     (folder / "a.scn").write_text(HEADER)
     # Refused by name, never opened (one file policy: scendsl.files); the rest still loads.
     error = timed(load_paths, [str(folder)])

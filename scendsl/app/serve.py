@@ -463,6 +463,12 @@ def watched_paths(builder: IncrementalBuilder) -> tuple[list[str], Callable[[Any
         if real in roots:
             # a watched folder itself removed or moved away: `serve` watches it anew
             return getattr(change, "name", "") == "deleted"
+        # A link is judged by its own name too, the one the build reads: `x.scn` made a link
+        # to a FIFO, or to a file outside the folder, is a change of `x.scn`.
+        given = os.path.abspath(path)
+        return (given != real and judged(given)) or judged(real)
+
+    def judged(real: str) -> bool:
         if real == out or real.startswith(out + os.sep):
             return False  # our own writes
         if any(real == t or real.startswith(t + os.sep) for t in templates):

@@ -60,7 +60,7 @@ from scendsl.files.output import (
     replace_file,
     write_output,
 )
-from scendsl.files.problems import problem, reason
+from scendsl.files.problems import kind_of, problem, reason
 
 __all__ = [
     "GENERATED_SUFFIXES",
@@ -71,6 +71,7 @@ __all__ = [
     "clean_leftovers",
     "create_file",
     "is_output_name",
+    "kind_of",
     "manifest_bytes",
     "open_regular",
     "out_of_date",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 
 from scendsl.errors import Diagnostic, ScenarioError, Span
@@ -25,6 +26,16 @@ def reason(error: OSError) -> str:
     """The operating system's reason, in lower case: "no space left on device"."""
     text = error.strerror or str(error) or type(error).__name__
     return text[:1].lower() + text[1:]
+
+
+def kind_of(path: str) -> str | None:
+    """What `path` leads to when it is there but not a regular file ("a FIFO", "a folder"),
+    for a message that says so; None for a regular file and for nothing there."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return None if stat.S_ISREG(mode) else _kind(mode)
 
 
 def _kind(mode: int) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
-from scendsl.files import scenario_files
+from scendsl.files import kind_of, scenario_files
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file, read_scenario_text
 from scendsl.language.passes import resolve
 from scendsl.language.syntax import Document, Statement
@@ -84,11 +84,15 @@ def load_documents(
             sink.error(f"imports are nested more than {MAX_IMPORT_DEPTH} deep", via)
             return
         if via is not None and real not in (overrides or {}) and not os.path.isfile(path):
-            sink.error(
-                f"imported file '{display}' does not exist",
-                via,
-                "import paths are relative to the importing file",
-            )
+            kind = kind_of(path)  # a FIFO or a folder is there: the name is right
+            if kind is not None:
+                sink.error(f"imported file '{display}' is {kind}, not a file; it is not read", via)
+            else:
+                sink.error(
+                    f"imported file '{display}' does not exist",
+                    via,
+                    "import paths are relative to the importing file",
+                )
             return
         if visited is not None:
             visited[display] = real
@@ -206,11 +210,17 @@ def load_text(
             sink.error(f"import {quoted(target)} reaches outside the current folder", span)
             continue
         if not os.path.isfile(target):
-            sink.error(
-                f"imported file {quoted(target)} does not exist",
-                span,
-                "imports in scenario text are relative to the current folder",
-            )
+            kind = kind_of(target)
+            if kind is not None:
+                sink.error(
+                    f"imported file {quoted(target)} is {kind}, not a file; it is not read", span
+                )
+            else:
+                sink.error(
+                    f"imported file {quoted(target)} does not exist",
+                    span,
+                    "imports in scenario text are relative to the current folder",
+                )
             continue
         targets.append(os.path.normpath(target))
     # One pass over every import, so a file two of them import (a diamond) is read once.

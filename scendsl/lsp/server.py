@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import json
 import logging
 import os
@@ -33,7 +34,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from scendsl import __version__
 from scendsl.errors import Diagnostic
-from scendsl.lsp.analysis import Document, formatted, warm_up
+from scendsl.lsp.analysis import MAX_FILE_BYTES, Document, formatted, warm_up
 from scendsl.lsp.completion import complete
 from scendsl.lsp.hints import inlay_hints
 from scendsl.lsp.hover import hover as hover_at
@@ -184,21 +185,30 @@ class ScenarioServer(LanguageServer):
 
         return decorate
 
-    def open_text(self, uri: str) -> str | None:
+    def open_text(self, uri: str, whole: bool = False) -> str | None:
         """The text of an open document; None (and a log line) for a uri never opened, whose
-        file is not read: the client asks only about documents it opened."""
+        file is not read: the client asks only about documents it opened. A document over the
+        parser's file limit (`MAX_FILE_BYTES`, counted in characters: no more than its bytes)
+        is None too unless `whole`, so no request walks it: the limit bounds each request's
+        work, not the 64 MiB a message may hold."""
         document = self.workspace.text_documents.get(unquote(uri))
         if document is None:
             logger.warning("request about a document that is not open: %s", uri)
+            return None
+        if not whole and len(document.source) > MAX_FILE_BYTES:
+            logger.warning("request about a document over the file limit: %s", uri)
             return None
         return document.source
 
     def path_of(self, uri: str) -> str:
         """The file behind a uri; an `untitled:` buffer gets a stand-in path in the workspace."""
         path = to_fs_path(uri) if uri.startswith("file:") else None
-        if path:
+        if path and "\0" not in path:  # a NUL names no file: held as an unsaved buffer
             return os.path.realpath(path)
-        name = "untitled-" + re.sub(r"[^A-Za-z0-9_-]", "_", uri.split(":", 1)[-1])[-40:] + ".scn"
+        # The uri's own digest keeps two buffers apart whose names differ only in punctuation.
+        digest = hashlib.sha256(uri.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        readable = re.sub(r"[^A-Za-z0-9_-]", "_", uri.split(":", 1)[-1])[-40:]
+        name = f"untitled-{readable}-{digest}.scn"
         path = os.path.join(self.files.root, name)
         self.virtual[path] = uri
         return path
@@ -235,6 +245,8 @@ class ScenarioServer(LanguageServer):
 
     # ------------------------------------------------------------------ analysis
     def analysis(self, uri: str) -> tuple[Analysis | None, Document | None]:
+        if self.open_text(uri) is None:  # never opened, or over the file limit
+            return None, None
         path = self.path_of(uri)
         analysis = self.analyses.get(path)
         if analysis is None:
@@ -361,7 +373,7 @@ def did_open(ls: ScenarioServer, params: T.DidOpenTextDocumentParams) -> None:
 
 @server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ScenarioServer, params: T.DidChangeTextDocumentParams) -> None:
-    text = ls.open_text(params.text_document.uri)
+    text = ls.open_text(params.text_document.uri, whole=True)  # the parser says it is too large
     if text is None:
         return
     path = ls.path_of(params.text_document.uri)
