@@ -49,3 +49,17 @@ scenario card {
   }
 }
 """
+
+
+def only_diagnostic(text: str, name: str = "scenario.scn"):
+    """The one diagnostic that loading `text` (as file `name`) raises: the test fails if it
+    loads, or if it gives more than one."""
+    import pytest
+
+    import scendsl
+    from scendsl.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.load_text(text, name=name)
+    (diagnostic,) = caught.value.diagnostics
+    return diagnostic

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import scendsl
+from factories import only_diagnostic
 from scendsl.catalog import load_catalog
 from scendsl.catalog.currency import exchange_rate, rate_years, written_factor
 from scendsl.cli import main
@@ -64,10 +65,7 @@ def _load(text: str):
 
 
 def _error(text: str):
-    with pytest.raises(ScenarioError) as caught:
-        _load(text)
-    (diagnostic,) = caught.value.diagnostics
-    return diagnostic
+    return only_diagnostic(text, name="money.scn")
 
 
 # ------------------------------------------------------------------------------------ claims

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scendsl
+from factories import only_diagnostic
 from scendsl.catalog.currency import exchange_rate
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
@@ -47,10 +48,7 @@ def _load(text: str):
 
 
 def _error(text: str):
-    with pytest.raises(ScenarioError) as caught:
-        _load(text)
-    (diagnostic,) = caught.value.diagnostics
-    return diagnostic
+    return only_diagnostic(text, name="prices.scn")
 
 
 def test_the_resolver_keeps_the_amount_and_the_unit_it_was_written_in():
