@@ -69,3 +69,42 @@ def test_cross_slice_reduce_is_exposed_once_it_outlasts_the_backward_pass():
     small, large = values(512, 32), values(512, 2, parameters="1T", micro=1)
     assert small["performance.data_parallel_time"] == pytest.approx(0.0)
     assert large["performance.data_parallel_time"] > 1.0
+
+
+SHARDED = """scenario sg {{
+  region US
+  year 2025
+  cluster {{
+    accelerator H100
+    count 1024
+  }}
+  workload {{
+    parameters 70B
+    tokens 1T
+    parallelism tensor 8, pipeline 4, data {data}
+    zero_stage 3
+    shard_group {group}
+  }}
+}}
+"""
+
+
+@pytest.mark.parametrize(("data", "group"), [("auto", 5), ("auto", 64), ("32", 12)])
+def test_a_shard_group_that_does_not_divide_the_replicas_is_a_located_error(data, group):
+    """1,024 / (8 × 4) = 32 replicas: a group of 5 or 12 leaves a part-group, one of 64 spans
+    replicas the layout does not have; the model would compute with fractional groups."""
+    from factories import only_diagnostic
+
+    text = SHARDED.format(data=data, group=group)
+    diagnostic = only_diagnostic(text, name="sg.scn")
+    assert "does not divide the layout's 32 replicas" in diagnostic.message
+    row = next(i for i, line in enumerate(text.splitlines(), 1) if "shard_group" in line)
+    assert diagnostic.span.line == row
+
+
+@pytest.mark.parametrize("group", [1, 8, 32])
+def test_a_shard_group_that_divides_the_replicas_is_accepted(group):
+    import scendsl
+
+    (scenario,) = scendsl.load_text(SHARDED.format(data="auto", group=group)).scenarios
+    assert scenario.workload.shard_group == group

@@ -91,8 +91,9 @@ def check_layout(
     at: Span | None = None,
 ) -> bool:
     """Report a layout that needs more accelerators than the cluster has, more pipeline stages
-    than the model has layers, or a sequence that the context-parallel ranks cannot split
-    evenly; `subject` names the scenario or variant.
+    than the model has layers, a sequence that the context-parallel ranks cannot split evenly,
+    or a ZeRO shard group that does not divide the replicas; `subject` names the scenario or
+    variant.
     Reported at `at` when given (a sweep's line), else at the `parallelism` line. True when
     nothing was reported."""
     layout = values.get("workload.parallelism")
@@ -140,4 +141,19 @@ def check_layout(
             "choose a context degree that divides workload.sequence_length",
             _set_here("the sequence length is", "workload.sequence_length", origins),
         )
+    group = values.get("workload.shard_group")
+    if isinstance(group, int) and group > 0:
+        data = layout.data
+        if data is None and count is not None and count % replica == 0:
+            data = int(count // replica)  # `data auto`: every accelerator the replica leaves
+        replicas = data * context if data is not None else None
+        if replicas is not None and (group > replicas or replicas % group):
+            sink.error(
+                f"{subject}: a ZeRO shard group of {group:,} replicas does not divide the "
+                f"layout's {replicas:,} replicas (data {data:,} × context {context}): each "
+                "group holds one whole copy of the model state",
+                origins.get("workload.shard_group") or span,
+                "choose a shard group that divides data × context, or 0 for all of them",
+                (("the layout is", span),) if span is not None else (),
+            )
     return len(sink.diagnostics) == errors_before
