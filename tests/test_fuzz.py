@@ -202,6 +202,10 @@ def field_value(draw, spec: F.FieldSpec) -> str:
             return f"{first} {draw(st.sampled_from(['±', '+/-']))} {draw(st.integers(0, 99))}%"
         return first
     if kind == "integer":
+        if spec is F.SECTIONS["workload"]["shard_group"]:
+            # A shard group must divide the layout's replicas, and the layouts drawn here may
+            # have a single one: 0 (all of them) or 1 divides any count.
+            return draw(st.sampled_from(["0", "1"]))
         if spec.at_most is not None:
             # At most another field the fuzzer draws on its own (kv_heads <= attention_heads):
             # its minimum fits any value of that field.
