@@ -193,6 +193,11 @@ def iso_reading_names() -> dict[str, str]:
     return parse_iso_reading_names(_shipped_iso_text())
 
 
+def country_of(region: str) -> str:
+    """The ISO 3166-1 country of a region code: `US-TX` -> `US`, `FR` -> `FR`."""
+    return region.partition("-")[0]
+
+
 def is_region(name: str, names: CatalogNames | None = None) -> bool:
     """Whether `name` is a region: one with figures (regions.toml) or any ISO 3166-1 country,
     US state (ISO 3166-2, `US-TX`) or other subdivision the catalog accepts."""

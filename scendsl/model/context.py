@@ -196,7 +196,7 @@ class Context:
         """An amount written in another currency (`unit`: `EUR/kWh`), converted to USD at its
         scenario year's rate; the note gives the amount as written, the rate, its year and its
         source."""
-        rate = exchange_rate(unit.split("/")[0], self.scenario.year)
+        rate = exchange_rate(money_code(unit), self.scenario.year)
         converted = in_usd(value, rate, self.conversions)
         note = conversion_note(value, unit, rate)
         return _from_value(converted, origin, source=source, note=note, **extra)

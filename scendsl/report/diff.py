@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.currency import exchange_rate
+from scendsl.model.context import money_code
 from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
@@ -653,7 +654,7 @@ def _claim_key(claim: Any) -> tuple[Any, ...]:
     expected = claim.expected
     currency, year = getattr(claim, "currency", None), getattr(claim, "year", None)
     if currency and year is not None and isinstance(expected, float):
-        rate = exchange_rate(currency.split("/")[0], year)
+        rate = exchange_rate(money_code(currency), year)
         expected = (currency, float(f"{expected / rate.usd_per_unit:.9g}"))
     return (claim.metric, claim.op, expected, claim.quote)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from scendsl.catalog.currency import exchange_rate, written_factor
 from scendsl.catalog.quantities import unit_factor
+from scendsl.model.context import money_code
 
 
 def _scale(*steps: tuple[str, str]) -> list[tuple[float, str]]:
@@ -150,7 +151,7 @@ def money_as_written(usd: float, unit: str, per_usd: float, rate_year: int, late
 def written_money_text(usd: float, unit: str, year: int) -> str:
     """An amount written in another currency (a price, a claim's figure), as written and in
     USD at its scenario year's rate."""
-    rate = exchange_rate(unit.split("/")[0], year)
+    rate = exchange_rate(money_code(unit), year)
     return money_as_written(usd, unit, rate.per_usd, rate.year_used, rate.year_used < year)
 
 

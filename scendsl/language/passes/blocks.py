@@ -6,6 +6,7 @@ from typing import Any
 
 from scendsl.language import fields as F
 from scendsl.language.derived import derive
+from scendsl.language.names import country_of
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.values import ValueReader, join_atoms
 from scendsl.scenario import CustomAccelerator, ReferenceEntity
@@ -198,7 +199,7 @@ class BlocksPass(ValueReader, ResolverState):
             return None
         found.setdefault("title", definition.name)
         if "region" in found:  # compared by country: "US-TX" serves the US
-            found["region"] = str(found["region"]).partition("-")[0]
+            found["region"] = country_of(str(found["region"]))
         return ReferenceEntity.model_construct(
             name=definition.name, span=statement.values[0].span, **found
         )

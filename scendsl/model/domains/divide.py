@@ -25,6 +25,7 @@ import numpy as np
 
 from scendsl.catalog.grid import region_reading_name
 from scendsl.catalog.model import Reference
+from scendsl.language.names import country_of
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.energy_supply import rated_system_power
 from scendsl.model.domains.market import price_table
@@ -247,7 +248,7 @@ def _public_resource(ctx: Context) -> tuple[str, float, bool]:
     made = ctx.__dict__.get("_public_resource")
     if made is not None:
         return made
-    country = ctx.scenario.region.partition("-")[0]
+    country = country_of(ctx.scenario.region)
     entities: dict[str, Reference | ReferenceEntity] = {
         **ctx.catalog.references,
         **ctx.scenario.references,
@@ -263,8 +264,7 @@ def _public_resource(ctx: Context) -> tuple[str, float, bool]:
 
     def peak(name: str) -> float:
         rate, _ = _rate_at(_reference_context(ctx, name), precision)
-        count = national[name].count
-        return float(rate.value) * float(count.center if isinstance(count, Uncertain) else count)
+        return float(rate.value) * float(_count(ctx, name).value)
 
     own = [name for name, entity in national.items() if entity.region == country]
     name = max(own or list(national), key=peak)
@@ -276,7 +276,7 @@ def _public_resource(ctx: Context) -> tuple[str, float, bool]:
 def _public_resource_found(ctx: Context, value: object) -> Found:
     name, _, own = _public_resource(ctx)
     entity, origin, source, confidence = _entity(ctx, name)
-    country = ctx.scenario.region.partition("-")[0]
+    country = country_of(ctx.scenario.region)
     place = region_reading_name(country) or country
     why = (
         f"the national research resource of {place}"
