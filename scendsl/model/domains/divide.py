@@ -21,8 +21,13 @@ template: `{ref}` is replaced by each reference's name by the evaluator.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
+from scendsl.catalog import Catalog
 from scendsl.catalog.grid import region_reading_name
 from scendsl.catalog.model import Reference
 from scendsl.language.names import country_of
@@ -30,7 +35,7 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.energy_supply import rated_system_power
 from scendsl.model.domains.market import price_table
 from scendsl.model.registry import input_node, metric
-from scendsl.scenario import ReferenceEntity, Uncertain
+from scendsl.scenario import ReferenceEntity, Scenario, Uncertain
 
 #: The scenario-side nodes the comparison uses (declared by the performance domain).
 SCENARIO_PEAK = "cluster.peak"
@@ -85,8 +90,68 @@ def _tag(found: Found, ref: str) -> Found:
     )
 
 
+#: What a catalog reference's inputs found, shared by every evaluation: (catalog id, input,
+#: reference, the scenario fields the input reads) -> (catalog, Found). Such a reference on a
+#: catalog accelerator reads nothing else of the scenario, and a set's scenarios share their few
+#: years and precisions: eight references' look-ups were a fifth of an evaluation. The entry
+#: holds the catalog, so its id cannot be reused while the entry lives.
+_SHARED: dict[tuple[Any, ...], tuple[Catalog, Found]] = {}
+
+
+def _shared_by_scenarios(
+    reads: Callable[[Context], tuple[Any, ...]],
+) -> Callable[[Callable[[Context, str], Found]], Callable[[Context, str], Found]]:
+    """Memoise a reference input over evaluations, keyed by `reads(ctx)`: every scenario field
+    it reads besides the catalog (a wrong key would serve one scenario another's figure)."""
+
+    def wrap(compute: Callable[[Context, str], Found]) -> Callable[[Context, str], Found]:
+        @functools.wraps(compute)
+        def shared(ctx: Context, ref: str) -> Found:
+            scenario, catalog = ctx.scenario, ctx.catalog
+            entry = catalog.references.get(ref)
+            # A traced view (sweeps, Monte Carlo) must see every read it makes; a scenario
+            # file's reference or accelerator block of that name is the scenario's own.
+            if (
+                type(scenario) is not Scenario
+                or entry is None
+                or ref in scenario.references
+                or entry.accelerator in scenario.accelerators
+            ):
+                return compute(ctx, ref)
+            key = (id(catalog), compute.__name__, ref, *reads(ctx))
+            hit = _SHARED.get(key)
+            if hit is not None and hit[0] is catalog:
+                return hit[1]
+            found = compute(ctx, ref)
+            if len(_SHARED) >= 4096:
+                _SHARED.clear()
+            _SHARED[key] = (catalog, found)
+            return found
+
+        return shared
+
+    return wrap
+
+
+def _nothing(ctx: Context) -> tuple[()]:
+    return ()
+
+
+def _training_precision(ctx: Context) -> tuple[str]:
+    return (ctx.scenario.workload.precision,)
+
+
+def _comparison_precision_read(ctx: Context) -> tuple[str]:
+    return (ctx.scenario.comparison_precision,)
+
+
+def _year_and_price_series(ctx: Context) -> tuple[int, Any]:
+    return (ctx.scenario.year, ctx.field("market.price_series"))
+
+
 # ------------------------------------------------------------------------------ inputs
 @input_node("reference.{ref}.count", "number", "Accelerators of {ref}")
+@_shared_by_scenarios(_nothing)
 def _count(ctx: Context, ref: str) -> Found:
     entity, origin, source, confidence = _entity(ctx, ref)
     count, note = entity.count, getattr(entity, "note", None)  # catalog entries have a note
@@ -96,6 +161,7 @@ def _count(ctx: Context, ref: str) -> Found:
 
 
 @input_node("reference.{ref}.accelerator", "text", "Accelerator of {ref}", value_type="text")
+@_shared_by_scenarios(_nothing)
 def _accelerator(ctx: Context, ref: str) -> Found:
     entity, origin, source, confidence = _entity(ctx, ref)
     return Found(entity.accelerator, origin, source, confidence)
@@ -108,6 +174,7 @@ def _accelerator(ctx: Context, ref: str) -> Found:
     formula="<precision>_dense of reference.{ref}.accelerator (FP4 → FP8 → BF16 when "
     "the chip lacks the precision)",
 )
+@_shared_by_scenarios(_training_precision)
 def _rate(ctx: Context, ref: str) -> Found:
     precision = ctx.scenario.workload.precision
     reference_ctx = _reference_context(ctx, ref)
@@ -190,6 +257,7 @@ def comparison_peak(count, rate):
     formula="<comparison precision>_dense of reference.{ref}.accelerator (FP4 → FP8 → BF16 "
     "when the chip lacks the precision)",
 )
+@_shared_by_scenarios(_comparison_precision_read)
 def _reference_comparison_rate(ctx: Context, ref: str) -> Found:
     found, _ = _rate_at(_reference_context(ctx, ref), ctx.scenario.comparison_precision)
     return _tag(found, ref)
@@ -214,6 +282,7 @@ def reference_comparison_peak(rate, count):
     "Price of one accelerator of {ref} in the scenario year",
     formula="accelerator block's price, else the catalog price for scenario.year",
 )
+@_shared_by_scenarios(_year_and_price_series)
 def _unit_price(ctx: Context, ref: str) -> Found:
     reference_ctx = _reference_context(ctx, ref)
     custom = reference_ctx.custom_accelerator
@@ -235,6 +304,7 @@ def _unit_price(ctx: Context, ref: str) -> Found:
     "host platform's node overhead: calibration.node_overhead or node_overhead_<platform>), "
     "plus calibration.node_overhead_fixed on a GPU server",
 )
+@_shared_by_scenarios(_nothing)
 def _system_power(ctx: Context, ref: str) -> Found:
     return _tag(rated_system_power(_reference_context(ctx, ref)), ref)
 
@@ -260,10 +330,9 @@ def _public_resource(ctx: Context) -> tuple[str, float, bool]:
     }
     if not national:
         raise LookupError("no national research resource among the references")
-    precision = ctx.scenario.comparison_precision
 
     def peak(name: str) -> float:
-        rate, _ = _rate_at(_reference_context(ctx, name), precision)
+        rate = _reference_comparison_rate(ctx, name)
         return float(rate.value) * float(_count(ctx, name).value)
 
     own = [name for name, entity in national.items() if entity.region == country]

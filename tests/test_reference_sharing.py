@@ -1,0 +1,107 @@
+"""A catalog reference's figures are looked up once and shared by later evaluations: every
+evaluation must still get its own scenario's figures. Each test evaluates a plain scenario first
+(filling the shared look-ups), then one that differs in exactly what the look-ups read, and
+compares with a fresh evaluation of the second alone."""
+
+from __future__ import annotations
+
+import pytest
+
+import scendsl
+from scendsl.catalog import load_catalog
+from scendsl.model.domains import divide
+
+BASE = """scenario s {{
+  region "US"
+  year {year}
+  cluster {{
+    accelerator H100
+    count 1000
+  }}
+  workload {{
+    parameters 70B
+    tokens 1T
+    precision {precision}
+  }}
+}}
+"""
+
+
+def _reference_figures(result) -> dict[str, object]:
+    return {
+        name: (item.value, item.origin)
+        for name, item in {**result.inputs, **result.metrics}.items()
+        if name.startswith(("reference.", "divide."))
+    }
+
+
+def _fresh(text: str) -> dict[str, object]:
+    divide._SHARED.clear()
+    return _reference_figures(scendsl.evaluate(scendsl.load_text(text).get("s")))
+
+
+def _after_another(first: str, second: str) -> dict[str, object]:
+    divide._SHARED.clear()
+    scendsl.evaluate(scendsl.load_text(first).get("s"))
+    assert divide._SHARED, "the first evaluation shared nothing: the test would prove nothing"
+    return _reference_figures(scendsl.evaluate(scendsl.load_text(second).get("s")))
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"year": 2023, "precision": "bf16"}, {"year": 2026, "precision": "bf16"}),
+        ({"year": 2025, "precision": "bf16"}, {"year": 2025, "precision": "fp8"}),
+    ],
+    ids=["year", "precision"],
+)
+def test_a_shared_look_up_follows_what_the_scenario_reads(first, second):
+    before = BASE.format(**first)
+    after = BASE.format(**second)
+    assert _after_another(before, after) == _fresh(after)
+    assert _fresh(before) != _fresh(after)
+
+
+def _a_catalog_reference():
+    return next(iter(load_catalog().references.values()))
+
+
+def test_a_reference_block_replacing_a_catalog_entry_is_never_served_the_catalogs():
+    ref = _a_catalog_reference()
+    plain = BASE.format(year=2025, precision="bf16")
+    replaced = (
+        plain
+        + f"""
+reference {ref.name} {{
+  title "Our own"
+  accelerator A100_80GB
+  count 7
+}}
+"""
+    )
+    figures = _after_another(plain, replaced)
+    assert figures == _fresh(replaced)
+    assert figures[f"reference.{ref.name}.count"][0] == 7
+
+
+def test_an_accelerator_block_named_like_a_references_accelerator_is_the_scenarios_own():
+    ref = _a_catalog_reference()
+    plain = BASE.format(year=2025, precision="bf16")
+    # A block of the same name as the reference's catalog accelerator, with other figures.
+    changed = (
+        plain
+        + f"""
+accelerator {ref.accelerator} extends {ref.accelerator} {{
+  bf16_dense 1 PFLOP/s
+  fp8_dense 2 PFLOP/s
+  tdp 100 W
+  price 1000 USD
+}}
+"""
+    )
+    figures = _after_another(plain, changed)
+    assert figures == _fresh(changed)
+    assert (
+        figures[f"reference.{ref.name}.system_power"]
+        != _fresh(plain)[f"reference.{ref.name}.system_power"]
+    )
