@@ -26,7 +26,7 @@ from typing import Any
 
 import tomli
 
-from scendsl.language.names import iso_reading_names, iso_region_names
+from scendsl.language.names import country_of, iso_reading_names, iso_region_names
 
 __all__ = [
     "RegionalFigure",
@@ -223,7 +223,7 @@ def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> Reg
     unit, what = _UNIT_OF[series], _WHAT[series]
     valid = is_region_code(code)
     reasons = [] if valid else [f"'{region}' is not an ISO 3166 country or subdivision code"]
-    candidates = [code, code.split("-", 1)[0]] if valid and "-" in code else [code] if valid else []
+    candidates = [code, country_of(code)] if valid and "-" in code else [code] if valid else []
     if world_fallback:
         candidates.append(WORLD)
     for candidate in candidates:
@@ -325,7 +325,7 @@ def _commercial_stand_in(missing: RegionalFigure) -> RegionalFigure | None:
     code = missing.region
     if not is_region_code(code):
         return None
-    country = code.split("-", 1)[0]
+    country = country_of(code)
     found = _lookup("commercial_price", country, missing.year, world_fallback=False)
     if found.value is None:
         return None

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scendsl.language.names import shipped_file
+from scendsl.language.names import country_of, shipped_file
 
 __all__ = ["Scope", "applies", "covers", "named_groups", "parse_scope"]
 
@@ -54,7 +54,7 @@ class Scope:
 def covers(scope: Scope, region: str) -> bool:
     """Whether `region` lies inside one of the scope's jurisdictions (whatever the date)."""
     code = str(region).strip().upper()
-    country = code.split("-", 1)[0]
+    country = country_of(code)
     groups = named_groups()
     for jurisdiction in scope.jurisdictions:
         if jurisdiction in groups:
@@ -91,7 +91,7 @@ def parse_scope(raw: Mapping[str, Any], where: str) -> Scope | None:
         raise ValueError(f"{where}: 'jurisdiction' is a non-empty list of codes")
     groups = named_groups()
     for code in codes:
-        country = code.split("-", 1)[0]
+        country = country_of(code)
         if code not in groups and not (len(country) == 2 and country.isupper()):
             raise ValueError(f"{where}: '{code}' is neither an ISO 3166 code nor a named group")
     for name, day in (("from", start), ("to", end)):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scendsl.defaults import ReferenceKind
 from scendsl.errors import ScendslError
+from scendsl.language.names import country_of
 
 CONFIDENCE_PATTERN = r"^[ABCU](/[ABCU])?$"
 
@@ -209,7 +210,7 @@ class CountryGroups(_Frozen):
 
     def groups_on(self, region: str, date: _dt.date) -> tuple[str, ...]:
         """The groups `region` (or, for a subdivision, its country) is in on `date`, sorted."""
-        code = region.split("-", 1)[0]
+        code = country_of(region)
         found = {group for group, codes in self.members.items() if code in codes}
         found |= {
             change.group
@@ -222,7 +223,7 @@ class CountryGroups(_Frozen):
 
     def memberships(self, region: str) -> tuple[GroupMembership, ...]:
         """The dated changes that concern `region` (or its country)."""
-        code = region.split("-", 1)[0]
+        code = country_of(region)
         return tuple(change for change in self.changes if change.region == code)
 
 

@@ -20,7 +20,7 @@ from scendsl.language import fields as F
 from scendsl.language.derived import scaled
 from scendsl.language.names import catalog_names, currency_names, latest_rate
 from scendsl.language.syntax import Atom
-from scendsl.language.units import DIMENSION_EXAMPLES, UNITS
+from scendsl.language.units import DIMENSION_EXAMPLES, UNITS, currency_code
 from scendsl.language.values import ValueReader
 from scendsl.scenario import MixShare, Parallelism, Scenario, Uncertain
 from scendsl.suggest import quoted, suggest
@@ -259,12 +259,12 @@ def check_scenario(scenario: Scenario) -> None:
             for name, unit in block.currencies.items()
         ),
     ):
-        if unit and unit.split("/")[0] not in currency_names():
+        if unit and currency_code(unit) not in currency_names():
             sink = DiagnosticSink()
-            sink.error(f"unknown currency {quoted(unit.split('/')[0])} of '{where}'", None, None)
+            sink.error(f"unknown currency {quoted(currency_code(unit))} of '{where}'", None, None)
             sink.raise_if_errors()
     for path, unit in scenario.currencies.items():
-        code = unit.split("/")[0]
+        code = currency_code(unit)
         if code not in currency_names():
             sink = DiagnosticSink()
             sink.error(f"unknown currency {quoted(code)} of '{path}'", None, None)

@@ -195,6 +195,11 @@ def money_unit(symbol: str) -> tuple[str, Unit] | None:
     return code, UNITS["USD" + (per or "")]
 
 
+def currency_code(unit: str) -> str:
+    """The ISO 4217 code of a money unit as written: `EUR/kWh` -> `EUR`, `JPY` -> `JPY`."""
+    return unit.partition("/")[0]
+
+
 def quantity_from_text(text: str) -> tuple[float, str]:
     """Convert a catalog quantity such as `"989.4 TFLOPS"` or `"40%"` to (SI value, dimension).
 

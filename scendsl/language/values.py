@@ -33,6 +33,7 @@ from scendsl.language.units import (
     MONEY_DIMENSIONS,
     UNITS,
     Number,
+    currency_code,
     lookup_unit,
     money_unit,
     parse_number,
@@ -96,7 +97,7 @@ class ValueReader:
             high = self.single(parts[1], spec, where, label)
             if low is None or high is None:
                 return None
-            codes = dict.fromkeys(unit.split("/")[0] for unit in self.currencies_read or ())
+            codes = dict.fromkeys(currency_code(unit) for unit in self.currencies_read or ())
             if len(codes) > 1:
                 self.sink.error(
                     f"the range of '{label}' is written in two currencies ({' and '.join(codes)})",

@@ -14,6 +14,7 @@ from scendsl.catalog import Catalog, Figure
 from scendsl.catalog.choices import default_choices
 from scendsl.catalog.currency import ExchangeRate, exchange_rate, written_factor
 from scendsl.language.derived import derivations, derive, scaled
+from scendsl.language.units import currency_code
 from scendsl.model.layout import Layout, choose
 from scendsl.scenario import Claim, Scenario, Uncertain
 
@@ -100,7 +101,7 @@ def claims_in_usd(scenario: Scenario) -> tuple[Claim, ...]:
 
 def money_code(unit: str | None) -> str | None:
     """The ISO 4217 code of a money unit as written (`EUR/kWh` -> `EUR`); None for None."""
-    return unit.split("/")[0] if unit else None
+    return currency_code(unit) if unit else None
 
 
 def conversion_note(value: Any, unit: str, rate: ExchangeRate) -> str:

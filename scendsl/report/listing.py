@@ -125,7 +125,7 @@ def accelerators() -> Listing:
 def regions() -> Listing:
     """Every region a scenario may name, and which data the catalog has for it."""
     from scendsl.catalog import load_catalog
-    from scendsl.catalog.grid import _series, regions_with
+    from scendsl.catalog.grid import _series, country_of, regions_with
 
     catalog = load_catalog()
     # The catalog holds every region a scenario may name (every ISO code of iso3166.tsv).
@@ -154,7 +154,7 @@ def regions() -> Listing:
         "warning; the risk register's rules apply to every region.",
     )
     for code in sorted(names):
-        country = code.split("-", 1)[0]
+        country = country_of(code)
         listing.rows.append(
             {
                 "code": code,

@@ -21,6 +21,7 @@ from scendsl.catalog.grid import (
     region_reading_name,
 )
 from scendsl.catalog.quantities import read_quantity
+from scendsl.language.names import country_of
 from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.registry import input_node
 
@@ -388,7 +389,7 @@ def _household_country(ctx: Context, figure: RegionalFigure) -> str:
 )
 def _household(ctx: Context) -> Found:
     figure = _household_figure(ctx)
-    if figure.region_used in (figure.region, figure.region.split("-")[0]):
+    if figure.region_used in (figure.region, country_of(figure.region)):
         return _regional_found(figure, "households.toml", "household_electricity")
     # Another country's homes: said first, since the briefings shorten a long note to its start
     # (and once: the figure is labelled as the default country's own).

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from scendsl.catalog import DEFAULT_JURISDICTION, Jurisdiction, Region
+from scendsl.language.names import country_of
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.export_rules import (
     MM2,
@@ -68,7 +69,7 @@ def jurisdiction(ctx: Context) -> Jurisdiction:
         where = f"{custom.span} (accelerator {custom.name})"
         return Jurisdiction.model_construct(
             # A subdivision ("US-TX") is under its country's export controls.
-            codes=(custom.subject_to.split("-", 1)[0],),
+            codes=(country_of(custom.subject_to),),
             source=custom.source or where,
             # The analyst's own statement: unconfirmed without a source, a judgement with one.
             confidence="U" if custom.source is None else "C",

@@ -54,6 +54,7 @@ from scendsl.catalog import (
     RuleBounds,
     RuleClass,
 )
+from scendsl.language.names import country_of
 from scendsl.model import scalar
 
 #: Status reported when unknown chip figures leave more than one status possible.
@@ -195,7 +196,7 @@ def _destination_matches(treatment, region: Region, groups: frozenset[str]) -> b
 
     A subdivision matches its own code and its country's (US-TX matches 'US'), never the reverse.
     """
-    codes = {region.code, region.code.split("-", 1)[0]}
+    codes = {region.code, country_of(region.code)}
     matched = (
         treatment.everywhere
         or bool(codes & set(treatment.regions))
