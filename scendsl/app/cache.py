@@ -36,12 +36,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+# One bound for every cache entry, written or read (a hostile scenario could otherwise fill the
+# disk, and a file of zeros the memory).
+from scendsl.files.private import MAX_CACHE_ENTRY
+
 #: Bumped when the layout of the entries changes (old entries are then simply not found).
 _FORMAT = "1"
 #: Libraries whose version can change the bytes of a briefing.
 _LIBRARIES = ("jinja2", "markdown", "markupsafe", "matplotlib", "nh3", "numpy", "pydantic", "lark")
-#: Entries larger than this are not kept (a hostile scenario could otherwise fill the disk).
-_MAX_ENTRY = 64 * 1024 * 1024
 #: After a build that made something new, the oldest entries are removed while the cache holds
 #: more than this (down to three quarters of it).
 MAX_CACHE_BYTES = 512 * 1024 * 1024
@@ -92,7 +94,7 @@ class BuildCache:
 
         try:
             with open_regular(str(self._path(kind, key)), follow_link=False) as handle:
-                stored = handle.read(_MAX_ENTRY + 80)
+                stored = handle.read(MAX_CACHE_ENTRY + 80)
         except (OSError, ValueError):
             return None
         head, _, data = stored.partition(b"\n")
@@ -102,7 +104,7 @@ class BuildCache:
 
     def put(self, kind: str, key: str, data: bytes) -> None:
         """Keep the entry (best effort: a full or read-only disk just means no cache)."""
-        if len(data) > _MAX_ENTRY:
+        if len(data) > MAX_CACHE_ENTRY:
             return
         path = self._path(kind, key)
         try:
