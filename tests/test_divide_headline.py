@@ -5,6 +5,7 @@ references are found from the catalog here, never named."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def _countries_with_a_national_resource() -> list[str]:
 @pytest.mark.parametrize("country", _countries_with_a_national_resource())
 def test_a_scenario_is_compared_with_its_own_countrys_national_resource(tmp_path, country):
     expected = max(_national(country), key=_peak)
-    assert f"times that of the {expected.title}" in _key_findings(tmp_path, country)
+    assert f"that of the {expected.title}" in _key_findings(tmp_path, country)
 
 
 def test_a_state_is_compared_with_its_countrys_national_resource(tmp_path):
@@ -68,7 +69,7 @@ def test_a_state_is_compared_with_its_countrys_national_resource(tmp_path):
         if code.startswith(country + "-")
     )
     expected = max(_national(state.partition("-")[0]), key=_peak)
-    assert f"times that of the {expected.title}" in _key_findings(tmp_path, state)
+    assert f"that of the {expected.title}" in _key_findings(tmp_path, state)
 
 
 def test_a_country_without_its_own_resource_is_compared_with_the_largest(tmp_path):
@@ -76,7 +77,7 @@ def test_a_country_without_its_own_resource_is_compared_with_the_largest(tmp_pat
     national = [r for r in catalog.references.values() if r.kind == "national_resource"]
     largest = max(national, key=_peak)
     without = next(c for c in ("KE", "BR", "NG", "AR") if not _national(c))
-    assert f"times that of the {largest.title}" in _key_findings(tmp_path, without)
+    assert f"that of the {largest.title}" in _key_findings(tmp_path, without)
 
 
 def _evaluated(region: str, extra: str = "", count: int = 1000, accelerator: str = "H100"):
@@ -176,3 +177,21 @@ def test_a_wrong_kind_or_region_in_a_reference_block_is_a_located_error(
     err = capsys.readouterr().err
     row = text.splitlines().index("  " + line) + 1
     assert f"p.scn:{row}:" in err and message in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("count", [10, 1_000_000])
+def test_the_comparison_reads_as_a_share_below_the_resource_and_as_times_above(tmp_path, count):
+    """A cluster smaller than the resource is told as a share of its peak ("4.21% of that of"),
+    a larger one as a multiple ("50.5 times that of")."""
+    text = SCENARIO.format(name="sized", region="KE").replace("count 1000", f"count {count}")
+    source = tmp_path / "sized.scn"
+    source.write_text(text, encoding="utf-8")
+    assert main(["build", str(source), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "sized.md").read_text(encoding="utf-8")
+    findings = page.split("> **Key findings**", 1)[1].split("\n\n", 1)[0]
+    sentence = next(line for line in findings.splitlines() if "that of the" in line)
+    phrase = sentence.split("its peak is ", 1)[1].split(" that of the", 1)[0]
+    if count < 1000:
+        assert re.fullmatch(r"[0-9.]+% of", phrase), sentence
+    else:
+        assert re.fullmatch(r"[0-9.,]+ times", phrase), sentence

@@ -179,6 +179,14 @@ class ReferenceView:
     region: str = ""
 
     @property
+    def compute_share(self) -> str:
+        """The scenario's peak as a share of this reference's ("4.21%"): for a reference larger
+        than the scenario, "0.0421 times that of" reads as a figure without conveying one."""
+        from scendsl.report.numbers import format_value
+
+        return format_value(self.compute_ratio.value, "fraction")
+
+    @property
     def label(self) -> str:
         """The title, with the kind of entity unless the title already says it."""
         squash = lambda text: "".join(ch for ch in text.lower() if ch.isalnum())  # noqa: E731
