@@ -107,6 +107,30 @@ sweep training from colossus2 {
     assert_matches_one_by_one(sweep, table, catalog)
 
 
+def test_a_sweep_without_a_workload_equals_one_by_one(catalog):
+    # No workload: the training time and what follows from it are n/a on every variant, which
+    # the engine takes from the formula's one answer for the whole frame.
+    scenarios = scendsl.load(
+        """scenario bare {
+  year 2026
+  region US
+  cluster {
+    accelerator H100
+    count 1000
+  }
+}
+sweep bare_sizes from bare {
+  year          2024 .. 2027
+  cluster.count [1, 500, 20k, 90k]
+}
+"""
+    )
+    sweep = scenarios.sweeps[-1]
+    table = evaluate_sweep(sweep, catalog)
+    assert table.value("reliability.training_time", 0) is None
+    assert_matches_one_by_one(sweep, table, catalog)
+
+
 def test_plan_reads_year_dependent_inputs_per_year(catalog):
     sweep = scendsl.load(COLOSSUS).sweeps[0]  # colossus2_buildout: year × count
     plan = SweepPlan(sweep, catalog)

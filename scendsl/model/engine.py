@@ -127,13 +127,39 @@ def _codes_of(value: Any) -> list[np.ndarray]:
     return []
 
 
-def _distinct_rows(columns: list[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(code of each row, first row of each code) over the combination of `columns`."""
+#: Combinations of up to this many possible keys (or four per row) are counted in a table of
+#: every key, without a sort: a sweep of a million variants asks this a hundred times.
+_TABLE_KEYS = 1 << 22
+
+
+def distinct_rows(columns: list[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, first row of each code) over the combination of `columns`, columns
+    of non-negative integers (codes, flags, indices); codes are numbered in the order of the
+    rows' values, first column first."""
     if not columns:
         return np.zeros(size, dtype=np.int64), np.zeros(1 if size else 0, dtype=np.int64)
+    radices = [int(column.max()) + 1 if size else 1 for column in columns]
+    keys = math.prod(radices)
+    if keys >= 1 << 62:
+        return _distinct_rows_renumbered(columns)
+    key = np.zeros(size, dtype=np.int64)
+    for column, radix in zip(columns, radices, strict=True):
+        key = key * radix + column  # one number per row, in the order of its values
+    if keys <= max(_TABLE_KEYS, 4 * size):
+        first = np.full(keys, size, dtype=np.int64)
+        np.minimum.at(first, key, np.arange(size, dtype=np.int64))
+        present = first < size
+        return (np.cumsum(present) - 1)[key], first[present]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.reshape(-1), first
+
+
+def _distinct_rows_renumbered(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """`distinct_rows` for columns whose combined key would not fit an int64: renumbered
+    0..k-1 after each column, so products stay small."""
     key = np.asarray(columns[0], dtype=np.int64)
     for column in columns[1:]:
-        _, key = np.unique(key, return_inverse=True)  # renumber 0..k-1 so products stay small
+        _, key = np.unique(key, return_inverse=True)
         key = key.reshape(-1).astype(np.int64) * (int(column.max()) + 1) + column
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     return inverse.reshape(-1), first
@@ -159,7 +185,7 @@ def _pack(node: Node, results: list[Any], codes: np.ndarray) -> Any:
 def _per_distinct(node: Node, args: list[Any], size: int) -> Any:
     """Evaluate `node` once per distinct combination of its varying inputs (plain Python)."""
     columns = [c for arg in args for c in _codes_of(arg)]
-    codes, firsts = _distinct_rows(columns, size)
+    codes, firsts = distinct_rows(columns, size)
     results = [node.compute(*[element(arg, int(row)) for arg in args]) for row in firsts]
     return _pack(node, results, codes)
 
@@ -173,6 +199,11 @@ def _vectorised(node: Node, args: list[Any], size: int) -> Any:
         result = node.compute(*args)
     except Exception:  # any failure means: evaluate per distinct row instead
         return _FAILED
+    if result is None:
+        # n/a on every row: a formula decides n/a from which of its inputs are n/a, and a frame
+        # holds that the same on all its rows (a sweep without a workload has no training time
+        # on any variant, and asked it of each distinct variant, hundreds of thousands).
+        return _pack(node, [None], np.zeros(size, dtype=np.int64))
     return result if _array_result(node.value_type, result, size) else _FAILED
 
 

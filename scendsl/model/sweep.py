@@ -42,6 +42,7 @@ from scendsl.model.context import Context
 from scendsl.model.engine import (
     Categorical,
     Partial,
+    distinct_rows,
     element,
     factorize,
     gather_category,
@@ -312,8 +313,9 @@ class SweepPlan:
         fulls = np.broadcast_to(np.asarray(full, dtype=np.int64), (size,))
         for name, (node, ref, axes) in self.layout_inputs.items():
             while True:  # as `_table`: more axes if a branch turns out to read more
-                keys = np.stack([tensors, pipelines, fulls, *(indices[a] for a in axes)], axis=1)
-                distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+                columns = [tensors, pipelines, fulls, *(indices[a] for a in axes)]
+                inverse, firsts = distinct_rows(columns, size)
+                distinct = np.stack([column[firsts] for column in columns], axis=1)
                 found: list[Any] = []
                 extra: set[int] = set()
                 for row in distinct.tolist():
