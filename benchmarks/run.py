@@ -299,15 +299,17 @@ SWEEP_TEMPLATE = """
 sweep bench_sweep from colossus2 {{
   cluster.accelerator [GB200, H100]
   year           2024 .. 2028
-  cluster.count  1 .. {counts}
+  cluster.count  {first} .. {last}
 }}
 """
+#: colossus2 lays its model out as tensor 8 × pipeline 16: a smaller cluster is refused.
+SWEEP_FIRST_COUNT = 128
 
 
 def sweep_text(variants: int) -> str:
     """scenarios/colossus2.scn plus a sweep of `variants` (2 accelerators × 5 years × counts)."""
     return (ROOT / "scenarios" / "colossus2.scn").read_text() + SWEEP_TEMPLATE.format(
-        counts=variants // 10
+        first=SWEEP_FIRST_COUNT, last=SWEEP_FIRST_COUNT + variants // 10 - 1
     )
 
 
