@@ -24,8 +24,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scendsl.catalog.currency import exchange_rate
-from scendsl.model.context import money_code
 from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
@@ -649,13 +647,11 @@ def _sources_text(node: MetricResult) -> str | None:
 
 
 def _claim_key(claim: Any) -> tuple[Any, ...]:
-    """A claim as written. An amount in another currency (`< 50M EUR`) is known by that amount,
-    not by its dollars at the scenario year's rate: a change of year must not hide its flip."""
-    expected = claim.expected
-    currency, year = getattr(claim, "currency", None), getattr(claim, "year", None)
-    if currency and year is not None and isinstance(expected, float):
-        rate = exchange_rate(money_code(currency), year)
-        expected = (currency, float(f"{expected / rate.usd_per_unit:.9g}"))
+    """A claim as written. An amount in another currency (`< 50M EUR`) is known by that amount
+    and its unit (`written`), not by its dollars at the scenario year's rate: a change of year,
+    or of the rates between two catalogs, must not hide its flip."""
+    written = getattr(claim, "written", None)
+    expected = (written.unit, written.amount) if written is not None else claim.expected
     return (claim.metric, claim.op, expected, claim.quote)
 
 

@@ -10,9 +10,9 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from scendsl.catalog.currency import exchange_rate, written_factor
+from scendsl.catalog.currency import written_factor
 from scendsl.catalog.quantities import unit_factor
-from scendsl.model.context import money_code
+from scendsl.model.context import WrittenMoney
 
 
 def _scale(*steps: tuple[str, str]) -> list[tuple[float, str]]:
@@ -148,11 +148,11 @@ def money_as_written(usd: float, unit: str, per_usd: float, rate_year: int, late
     return f"{sig(usd * per_usd / factor)} {unit} ({sig(usd / factor)} USD/{per} {at})"
 
 
-def written_money_text(usd: float, unit: str, year: int) -> str:
+def written_text(usd: float, written: WrittenMoney) -> str:
     """An amount written in another currency (a price, a claim's figure), as written and in
-    USD at its scenario year's rate."""
-    rate = exchange_rate(money_code(unit), year)
-    return money_as_written(usd, unit, rate.per_usd, rate.year_used, rate.year_used < year)
+    USD at the rate it was converted at (its own: a result read from JSON keeps the rate of the
+    catalog that made it)."""
+    return money_as_written(usd, written.unit, written.per_usd, written.rate_year, written.latest)
 
 
 def _with_unit(number: str, unit: str) -> str:
