@@ -116,7 +116,9 @@ def _budget_between(tmp_path: Path) -> str:
     the claim holds in one year and fails in the other."""
     costs = []
     for year in (2019, 2024):
-        result = scendsl.evaluate(scendsl.load_file(str(_write(tmp_path, "probe", year))).get("frankfurt"))
+        result = scendsl.evaluate(
+            scendsl.load_file(str(_write(tmp_path, "probe", year))).get("frankfurt")
+        )
         costs.append(result["energy.annual_cost"].value * _per_usd("EUR", year))
     assert abs(costs[0] - costs[1]) > 1e-3 * max(costs)
     return repr((costs[0] + costs[1]) / 2)
@@ -169,6 +171,7 @@ def test_diff_of_json_shows_a_claim_at_the_rate_of_the_file_that_holds_it(tmp_pa
         (lambda w: w.update(per_usd="1.1"), "written.per_usd: expected a number"),
         (lambda w: w.update(per_usd=0), "written.per_usd: expected a positive rate"),
         (lambda w: w.update(unit="JPY"), "unit 'JPY' is not an amount of 'EUR'"),
+        (lambda w: w.update(unit="EUR/W"), "written.unit: 'EUR/W' is no amount of money"),
         (lambda w: w.pop("rate_year"), "written.rate_year: expected a year"),
         (lambda w: w.update(low=1.0), "a range has both ends"),
     ],

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from scendsl.catalog.currency import written_factor
 from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH, MAX_RESULT_JSON_BYTES
 from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span, scenario_message
 from scendsl.files.discovery import open_regular
@@ -536,11 +537,15 @@ def _written_money(data: Any, where: str) -> WrittenMoney | None:
     item = _object(data, where)
     unit = _text(item.get("unit"), f"{where}.unit")
     currency = _text(item.get("currency"), f"{where}.currency")
+    try:
+        written_factor(unit)  # a money unit's shape: `EUR`, `EUR/kWh`
+    except KeyError:
+        raise _Shape(f"{where}.unit: {unit!r} is no amount of money") from None
     if money_code(unit) != currency:
         raise _Shape(f"{where}: unit {unit!r} is not an amount of {currency!r}")
-    numbers = {}
+    numbers: dict[str, float] = {}
     for key in ("amount", "per_usd", "low", "high"):
-        value = item.get(key)
+        value: Any = item.get(key)
         if value is None and key in ("low", "high"):
             continue
         if not _is_number(value) or abs(value) > _LARGEST:
