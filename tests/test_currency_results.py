@@ -201,3 +201,53 @@ def test_a_result_written_before_the_field_still_diffs(tmp_path):
     old.write_text(json.dumps(document), "utf-8")
     new.write_text(json.dumps(document), "utf-8")
     assert "frankfurt" not in _diff_text(old, new).split("\n", 1)[1]
+
+
+# ----------------------------------------------------------- explain, eval text, CSV and xlsx
+def _run(*args: str) -> str:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(list(args)) == 0
+    return buffer.getvalue()
+
+
+def test_explain_and_eval_text_show_an_input_as_written_and_in_usd(tmp_path):
+    path = str(_write(tmp_path, "money", 2024))
+    kwh = 0.25 / _per_usd("EUR", 2024)
+    shown = f"0.25 EUR/kWh ({kwh:.3g} USD/kWh at the 2024 average rate)"
+    tree = _run("explain", path, "frankfurt", "energy.annual_cost", "--depth", "1")
+    assert f"energy.supply_price = {shown}" in tree
+    text = _run("eval", path)
+    assert shown in text and "M JPY ($" in text
+    data = json.loads(_run("explain", path, "frankfurt", "energy.supply_price", "--format", "json"))
+    assert data["tree"]["written"]["unit"] == "EUR/kWh"
+    assert data["tree"]["written"]["amount"] == 0.25
+
+
+def test_the_long_csv_gives_an_inputs_written_amount_unit_and_rate_year(tmp_path):
+    path = str(_write(tmp_path, "money", 2024))
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(_run("eval", path, "--format", "csv"))))
+    price = next(r for r in rows if r["metric"] == "energy.supply_price")
+    assert (price["written"], price["written_unit"], price["rate_year"]) == (
+        "0.25",
+        "EUR/kWh",
+        "2024",
+    )
+    assert price["unit"] == "USD/J"
+    assert float(price["value"]) == pytest.approx(0.25 / 3.6e6 / _per_usd("EUR", 2024))
+    pue = next(r for r in rows if r["metric"] == "energy.pue")
+    assert (pue["written"], pue["written_unit"], pue["rate_year"]) == ("", "", "")
+
+
+def test_the_xlsx_claims_sheet_gives_a_claims_written_amount_unit_and_rate_year(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    path = str(_write(tmp_path, "money", 2024))
+    out = tmp_path / "money.xlsx"
+    _run("eval", path, "--format", "xlsx", "-o", str(out))
+    sheet = openpyxl.load_workbook(out)["claims"]
+    header = [c.value for c in sheet[1]]
+    budget = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert (budget["written"], budget["written unit"], budget["rate year"]) == (50e6, "EUR", 2024)
+    assert budget["expected"] == pytest.approx(50e6 / _per_usd("EUR", 2024))

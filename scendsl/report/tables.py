@@ -2,12 +2,15 @@
 
 - **long** (`csv`): one row per scenario (or sweep variant) and figure: `scenario, sweep,` one
   column per sweep axis, `kind` (input or metric), `metric, value, unit, p5, p50, p95, origin,
-  source`. Percentiles are filled for scenarios with ranges (a Monte Carlo run); `origin` is
-  where an input came from (a scenario line, a catalog entry), `source` its citations.
+  source, written, written_unit, rate_year`. Percentiles are filled for scenarios with ranges (a
+  Monte Carlo run); `origin` is where an input came from (a scenario line, a catalog entry),
+  `source` its citations; an input written in another currency (its `value` in USD) gives the
+  amount as written, its unit (`EUR/kWh`) and the year of the rate it was converted at.
 - **wide** (`csv-wide`): one row per scenario or variant, every input and metric a column; the
   second row gives each column's unit.
-- **xlsx**: a workbook with one sheet per table (`scenarios` wide, `claims`, `uncertainty` when a
-  scenario has ranges, one `sweep …` sheet per sweep), units in the headers, numbers as numbers.
+- **xlsx**: a workbook with one sheet per table (`scenarios` wide, `claims` (a figure written in
+  another currency with its amount, unit and rate year beside `expected` in USD), `uncertainty`
+  when a scenario has ranges, one `sweep …` sheet per sweep), units in the headers, numbers as numbers.
   Deterministic: fixed document properties and zip timestamps, so the same inputs give the same
   bytes. Needs openpyxl (the `xlsx` extra).
 
@@ -33,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from scendsl.errors import ScendslError
+from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import Result
 from scendsl.report.export import TableMaker, iter_records
 
@@ -41,7 +45,20 @@ if TYPE_CHECKING:
     from scendsl.scenario import Sweep
 
 #: The columns of the long table after the sweep axes.
-LONG_COLUMNS = ("kind", "metric", "value", "unit", "p5", "p50", "p95", "origin", "source")
+LONG_COLUMNS = (
+    "kind",
+    "metric",
+    "value",
+    "unit",
+    "p5",
+    "p50",
+    "p95",
+    "origin",
+    "source",
+    "written",
+    "written_unit",
+    "rate_year",
+)
 #: Rows an xlsx sheet holds (Excel's limit, header included).
 XLSX_MAX_ROWS = 1_048_576
 #: The xlsx zip entries' timestamp (the earliest a zip can hold): same inputs, same bytes.
@@ -106,6 +123,7 @@ def long_rows(
                     *_percentiles(samples, name),
                     node.origin,
                     "; ".join(node.sources) or None,
+                    *_written(node.written),
                 ]
     for sweep in sweeps:
         table = table_of(sweep, None)
@@ -121,12 +139,15 @@ def long_rows(
                     name,
                     _plain(value),
                     table.units.get(name),
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
+                    *[None] * (len(LONG_COLUMNS) - 4),
                 ]
+
+
+def _written(written: WrittenMoney | None) -> tuple[Any, Any, Any]:
+    """An amount written in another currency: as written, its unit and its rate's year."""
+    if written is None:
+        return None, None, None
+    return written.amount, written.unit, written.rate_year
 
 
 def _kinds(sweep: Sweep) -> dict[str, str]:
@@ -301,6 +322,9 @@ def workbook_bytes(
             "quote",
             "file",
             "line",
+            "written",
+            "written unit",
+            "rate year",
         ],
     )
     for result in results:
@@ -318,6 +342,7 @@ def workbook_bytes(
                     c.quote,
                     c.file,
                     c.line,
+                    *_written(c.written),
                 ),
             )
 
