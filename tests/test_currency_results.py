@@ -251,3 +251,23 @@ def test_the_xlsx_claims_sheet_gives_a_claims_written_amount_unit_and_rate_year(
     budget = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert (budget["written"], budget["written unit"], budget["rate year"]) == (50e6, "EUR", 2024)
     assert budget["expected"] == pytest.approx(50e6 / _per_usd("EUR", 2024))
+
+
+def test_diff_shows_a_written_price_and_a_claims_actuals_in_their_currency(tmp_path):
+    """A price written in euros, unchanged as written, whose dollars move with the year's
+    rate: the diff says so (the amount as written on both sides, each at its rate), and a
+    claim in euros compares its actuals in euros too."""
+    budget = _budget_between(tmp_path)
+    old, new = _write(tmp_path, "old", 2024, budget), _write(tmp_path, "new", 2019, budget)
+    text = _diff_text(old, new)
+    (price,) = [line for line in text.splitlines() if "input  energy.supply_price" in line]
+    assert price.count("0.25 EUR/kWh (") == 2
+    assert "at the 2024 average rate) → 0.25 EUR/kWh (" in price
+    (flip,) = [line for line in text.splitlines() if "claim energy.annual_cost" in line]
+    assert flip.count(" EUR") == 3 and "holds → fails (" in flip  # the budget and both actuals
+    data = json.loads(_diff_text(old, new, "--format", "json"))
+    (claim,) = data["scenarios"][0]["claims"]
+    assert (claim["old_written"]["year"], claim["new_written"]["year"]) == (2024, 2019)
+    assert claim["new_written"]["amount"] == pytest.approx(float(budget), rel=1e-11)
+    (change,) = [c for c in data["scenarios"][0]["inputs"] if c["name"] == "energy.supply_price"]
+    assert change["old_written"]["amount"] == change["new_written"]["amount"] == 0.25

@@ -142,10 +142,18 @@ def money_as_written(usd: float, unit: str, per_usd: float, rate_year: int, late
     code, _, per = unit.partition("/")
     at = f"at the {rate_year} average rate" + (", the latest" if latest else "")
     if not per:
-        amount = format_value(usd * per_usd, "currency").replace("$", "")
-        return f"{amount} {code} ({format_value(usd, 'currency')} {at})"
+        return f"{in_currency(usd, unit, per_usd)} ({format_value(usd, 'currency')} {at})"
     factor = written_factor(unit)  # the units table's, as the resolver read the amount
-    return f"{sig(usd * per_usd / factor)} {unit} ({sig(usd / factor)} USD/{per} {at})"
+    return f"{in_currency(usd, unit, per_usd)} ({sig(usd / factor)} USD/{per} {at})"
+
+
+def in_currency(usd: float, unit: str, per_usd: float) -> str:
+    """An amount in USD (SI) in the currency and unit `unit` (`EUR`, `EUR/kWh`) at `per_usd`
+    units per dollar: `30 k EUR`, `0.25 EUR/kWh`."""
+    code, _, per = unit.partition("/")
+    if not per:
+        return f"{format_value(usd * per_usd, 'currency').replace('$', '')} {code}"
+    return f"{sig(usd * per_usd / written_factor(unit))} {unit}"
 
 
 def written_text(usd: float, written: WrittenMoney) -> str:
