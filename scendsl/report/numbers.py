@@ -139,7 +139,7 @@ _SINGULAR = {"years": "year", "days": "day", "hours": "hour"}
 def money_as_written(usd: float, unit: str, per_usd: float, rate_year: int, latest: bool) -> str:
     """An amount the scenario wrote in another currency, as written and in USD at the rate used:
     `0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`, `30 k EUR ($32.5 k at ...)`."""
-    code, _, per = unit.partition("/")
+    per = unit.partition("/")[2]
     at = f"at the {rate_year} average rate" + (", the latest" if latest else "")
     if not per:
         return f"{in_currency(usd, unit, per_usd)} ({format_value(usd, 'currency')} {at})"
