@@ -375,3 +375,20 @@ def test_a_small_or_large_amount_reads_back_as_written():
     assert written_amount(50e6, "EUR") == "50,000,000 EUR"
     assert written_amount(2e-7 * _KWH, "EUR/kWh") == "2e-07 EUR/kWh"
     assert written_amount(30_000.0, "EUR") == "30,000 EUR"
+
+
+def test_a_currency_made_in_python_on_a_field_that_holds_no_money_is_refused():
+    """The currencies a scenario holds are read where language.money says: a count marked as
+    in euros would otherwise be divided by the rate."""
+    (scenario,) = _load(BASE).scenarios
+    bad = scenario.model_copy(
+        update={"currencies": {**scenario.currencies, "cluster.count": "EUR"}}
+    )
+    with pytest.raises(ScenarioError, match=r"'cluster\.count' holds no amount of money"):
+        scendsl.evaluate(bad)
+    block = scenario.accelerators["Chip"]
+    marked = block.model_copy(update={"currencies": {**block.currencies, "tdp": "EUR"}})
+    bad = scenario.model_copy(update={"accelerators": {"Chip": marked}})
+    with pytest.raises(ScenarioError, match=r"'accelerator Chip\.tdp' holds no amount of money"):
+        scendsl.evaluate(bad)
+    assert scendsl.evaluate(scenario)["cluster.count"].value == 1000
