@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import scendsl
-from factories import only_diagnostic
+from factories import MONEY, only_diagnostic
 from scendsl.catalog import load_catalog
 from scendsl.catalog.currency import exchange_rate, rate_years, written_factor
 from scendsl.cli import main
@@ -30,23 +30,7 @@ from scendsl.scenario import Uncertain
 _KWH = UNITS["USD/kWh"].factor
 _MWH = UNITS["USD/MWh"].factor
 
-BASE = """\
-accelerator Chip extends H100 {
-  price 4.5M JPY
-}
-scenario frankfurt {
-  year   2024
-  region DE
-  cluster {
-    accelerator Chip
-    count       1k
-  }
-  energy {
-    price 0.25 EUR/kWh
-  }
-  expect energy.annual_cost < 50M EUR "the budget"
-}
-"""
+BASE = MONEY
 
 
 def _rates_file() -> dict:

@@ -8,48 +8,28 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
 
 import scendsl
+from factories import MONEY
 from scendsl.cli import main
 from scendsl.report.export import eval_schema
 from scendsl.report.numbers import format_value
+from tests.test_currency_claims_sweeps_blocks import _per_usd, _rates_file
 from tests.test_eval_schema import conforms
 
-SOURCE = """\
-accelerator Chip extends H100 {
-  price 4M JPY to 5M JPY
-}
-scenario frankfurt {
-  year   YEAR
-  region DE
-  cluster {
-    accelerator Chip
-    count       1k
-  }
-  energy {
-    price 0.25 EUR/kWh
-  }
-  expect energy.annual_cost < BUDGET EUR "the budget"
-  expect energy.supply_price < 0.3 EUR/kWh "cheap"
-}
-"""
-
-
-def _per_usd(code: str, year: int) -> float:
-    """The catalog's rate for `year`, read from the data file (the latest for a later year)."""
-    path = Path(scendsl.__file__).parent / "catalog" / "exchange_rates.toml"
-    rates = tomllib.loads(path.read_text(encoding="utf-8"))[code]["per_usd"]
-    series = {int(y): v for y, v in rates.items()}
-    return series[min(year, max(series))]
+SOURCE = (
+    MONEY.replace("price 4.5M JPY", "price 4M JPY to 5M JPY")
+    .replace("year   2024", "year   YEAR")
+    .replace("< 50M EUR", "< BUDGET EUR")
+    .replace('"the budget"\n', '"the budget"\n  expect energy.supply_price < 0.3 EUR/kWh "cheap"\n')
+)
 
 
 def _last_year(code: str) -> int:
-    path = Path(scendsl.__file__).parent / "catalog" / "exchange_rates.toml"
-    return max(int(y) for y in tomllib.loads(path.read_text(encoding="utf-8"))[code]["per_usd"])
+    return max(int(y) for y in _rates_file()[code]["per_usd"])
 
 
 def _write(tmp_path: Path, name: str, year: int, budget: str = "50M") -> Path:

@@ -18,6 +18,7 @@ pytest_lsp = pytest.importorskip("pytest_lsp")
 from lsprotocol import types as T  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
+import factories  # noqa: E402
 from scendsl.errors import ScenarioError  # noqa: E402
 from scendsl.language.resolve import load_paths  # noqa: E402
 
@@ -598,26 +599,9 @@ def test_region_hover_labels_a_commercial_tariff_stand_in_as_such():
     assert "industrial electricity price" in dict(regional_figures("FR"))
 
 
-MONEY = """\
-accelerator Chip extends H100 {
-  price 4.5M JPY
-}
-scenario frankfurt {
-  year   2024
-  region DE
-  cluster {
-    accelerator Chip
-    count       1k
-  }
-  energy {
-    price 0.25 EUR/kWh
-  }
-  expect energy.annual_cost < 50M EUR "the budget"
-}
-sweep prices from frankfurt {
-  energy.price [0.05 EUR/kWh, 60 USD/MWh]
-}
-"""
+MONEY = factories.MONEY + (
+    "sweep prices from frankfurt {\n  energy.price [0.05 EUR/kWh, 60 USD/MWh]\n}\n"
+)
 
 
 async def _completion_labels(client: LanguageClient, uri: str, text: str, needle: str):
