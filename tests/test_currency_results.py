@@ -251,3 +251,22 @@ def test_diff_shows_a_written_price_and_a_claims_actuals_in_their_currency(tmp_p
     assert claim["new_written"]["amount"] == pytest.approx(float(budget), rel=1e-11)
     (change,) = [c for c in data["scenarios"][0]["inputs"] if c["name"] == "energy.supply_price"]
     assert change["old_written"]["amount"] == change["new_written"]["amount"] == 0.25
+
+
+def test_the_wide_csv_gives_an_input_as_written_beside_its_usd_column(tmp_path):
+    import csv
+
+    rows = list(
+        csv.reader(
+            io.StringIO(_run("eval", str(_write(tmp_path, "m", 2024)), "--format", "csv-wide"))
+        )
+    )
+    header, units, row = rows
+    cells = dict(zip(header, row, strict=True))
+    assert cells["energy.supply_price as written"] == "0.25 EUR/kWh"
+    assert cells["market.unit_price as written"] == "4000000 JPY to 5000000 JPY"
+    assert float(cells["energy.supply_price"]) == pytest.approx(
+        0.25 / 3.6e6 / _per_usd("EUR", 2024)
+    )
+    assert dict(zip(header, units, strict=True))["energy.supply_price"] == "USD/J"
+    assert "energy.pue as written" not in header

@@ -7,7 +7,8 @@
   `source` its citations; an input written in another currency (its `value` in USD) gives the
   amount as written, its unit (`EUR/kWh`) and the year of the rate it was converted at.
 - **wide** (`csv-wide`): one row per scenario or variant, every input and metric a column; the
-  second row gives each column's unit.
+  second row gives each column's unit. An input a scenario wrote in another currency (in USD
+  like every figure) gets a text column `NAME as written` after them: `0.25 EUR/kWh`.
 - **xlsx**: a workbook with one sheet per table (`scenarios` wide, `claims` (a figure written in
   another currency with its amount, unit and rate year beside `expected` in USD), `uncertainty`
   when a scenario has ranges, one `sweep …` sheet per sweep), units in the headers, numbers as numbers.
@@ -184,9 +185,13 @@ def wide_rows(
     names, units = _wide_names(results)
     if not results and sweeps:
         names, units = _wide_names([_template_result(sweeps[0])])
-    yield ["scenario", "sweep", *axes, *names]
+    # An input some scenario wrote in another currency: its value is in USD, and a text column
+    # beside the figures gives it as written (`0.25 EUR/kWh`).
+    written = [n for n in names if any(_input_written(r, n) for r in results)]
+    yield ["scenario", "sweep", *axes, *names, *(f"{n} as written" for n in written)]
     if units_row:
-        yield ["unit", None, *([None] * len(axes)), *(units[n] for n in names)]
+        units_shown = (units[n] for n in names)
+        yield ["unit", None, *([None] * len(axes)), *units_shown, *([None] * len(written))]
     blank = [None] * len(axes)
     for result in results:
         values = {**result.inputs, **result.metrics}
@@ -195,6 +200,7 @@ def wide_rows(
             None,
             *blank,
             *(_plain(values[n].value) if n in values else None for n in names),
+            *(_written_text(_input_written(result, n)) for n in written),
         ]
     for sweep in sweeps:
         table = table_of(sweep, None)
@@ -205,7 +211,22 @@ def wide_rows(
                 sweep.name,
                 *(record["point"].get(path) for path in axes),
                 *(_plain(values.get(n)) for n in names),
+                *([None] * len(written)),
             ]
+
+
+def _input_written(result: Result, name: str) -> WrittenMoney | None:
+    node = result.inputs.get(name)
+    return node.written if node is not None else None
+
+
+def _written_text(written: WrittenMoney | None) -> str | None:
+    """An amount written in another currency, as a cell: `0.25 EUR/kWh`, `4e+06 JPY to ...`."""
+    if written is None:
+        return None
+    if written.low is not None and written.high is not None:
+        return f"{written.low:.12g} {written.unit} to {written.high:.12g} {written.unit}"
+    return f"{written.amount:.12g} {written.unit}"
 
 
 def _template_result(sweep: Sweep) -> Result:
