@@ -270,3 +270,20 @@ def test_the_wide_csv_gives_an_input_as_written_beside_its_usd_column(tmp_path):
     )
     assert dict(zip(header, units, strict=True))["energy.supply_price"] == "USD/J"
     assert "energy.pue as written" not in header
+
+
+def test_a_result_without_written_diffs_against_one_with_it_by_the_dollars(tmp_path):
+    """One side from a scendsl that wrote no `written`: the claim, the same in dollars (the same
+    year), is still the same claim, and its flip is found."""
+    old = _eval_json(_write(tmp_path, "old", 2024, "50M"))
+    new = _eval_json(_write(tmp_path, "new", 2024, "50M"))
+    claim = new["scenarios"][0]["claims"][0]
+    claim["holds"], claim["actual"] = False, claim["expected"] * 2  # as if the cost had doubled
+    for entry in old["scenarios"][0]["claims"]:
+        entry.pop("written")
+    paths = []
+    for name, document in (("old", old), ("new", new)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(document), "utf-8")
+    text = _diff_text(*paths)
+    assert "claim energy.annual_cost < 50 M EUR" in text and "holds → fails" in text

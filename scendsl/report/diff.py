@@ -666,9 +666,15 @@ def _claim_key(claim: Any) -> tuple[Any, ...]:
 
 def _flips(before: Evaluated, after: Evaluated) -> list[ClaimFlip]:
     old_claims = {_claim_key(c): c for c in before.claims}
+    # A result written before claims carried `written` knows such a claim by its dollars only.
+    by_dollars = {(c.metric, c.op, c.expected, c.quote): c for c in before.claims}
     flips = []
     for claim in after.claims:
         previous = old_claims.get(_claim_key(claim))
+        if previous is None:
+            twin = by_dollars.get((claim.metric, claim.op, claim.expected, claim.quote))
+            if twin is not None and (twin.written is None or claim.written is None):
+                previous = twin
         if previous is not None and previous.holds != claim.holds:
             flips.append(
                 ClaimFlip(
