@@ -275,3 +275,20 @@ def test_a_correlation_written_on_a_price_in_another_currency_is_kept():
     assert np.corrcoef(price, pue)[0, 1] > 0.8
     eur = exchange_rate("EUR", 2024)
     assert price.min() > 0.2 * _KWH / eur.per_usd * 0.5
+
+
+def test_a_fields_hover_lists_its_units_and_other_currencies_only_where_read():
+    from scendsl.language import fields as F
+    from scendsl.lsp.hover import _field_text
+
+    power = _field_text(
+        "scenario", "cluster.accelerator_power", F.scenario_field("cluster.accelerator_power")
+    )
+    assert "write W, kW, MW, GW\n" in power and "another currency" not in power
+    for place, spec in (
+        ("scenario", F.scenario_field("energy.price")),
+        ("accelerator", F.ACCELERATOR_FIGURES["price"]),
+    ):
+        text = _field_text(place, "price", spec)
+        assert "another currency the catalog has a rate for" in text
+        assert "scendsl list currencies" in text

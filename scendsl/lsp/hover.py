@@ -304,14 +304,15 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
         accepted = accepted_units(kind, dimension)
         units = [u.symbol for u in accepted if u.currency is None]
         unit = f"SI unit {BASE_UNIT.get(dimension, dimension)}"
+        others = [u.symbol for u in accepted if u.currency is not None]
         if units:
             unit += "; write " + ", ".join(units)
-        others = [u.symbol for u in accepted if u.currency is not None]
-        if others:
-            unit += (
-                f", or in another currency the catalog has a rate for ({', '.join(others[:3])}, "
-                "…: `scendsl list currencies`), converted to USD at the scenario year's rate"
-            )
+            if others:
+                unit += (
+                    ", or in another currency the catalog has a rate for "
+                    f"({', '.join(others[:3])}, …: `scendsl list currencies`), converted to "
+                    "USD at the scenario year's rate"
+                )
         elif spec.kind == "integer":
             unit = "a whole number (no unit)"
         elif dimension == "fraction":
