@@ -63,3 +63,24 @@ def only_diagnostic(text: str, name: str = "scenario.scn"):
         scendsl.load_text(text, name=name)
     (diagnostic,) = caught.value.diagnostics
     return diagnostic
+
+
+#: A scenario priced in other currencies: an accelerator block's price in yen, an electricity
+#: price in euros a kWh and a budget in euros (tests of currencies in every stage).
+MONEY = """\
+accelerator Chip extends H100 {
+  price 4.5M JPY
+}
+scenario frankfurt {
+  year   2024
+  region DE
+  cluster {
+    accelerator Chip
+    count       1k
+  }
+  energy {
+    price 0.25 EUR/kWh
+  }
+  expect energy.annual_cost < 50M EUR "the budget"
+}
+"""

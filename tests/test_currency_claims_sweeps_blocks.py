@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import scendsl
-from factories import only_diagnostic
+from factories import MONEY, only_diagnostic
 from scendsl.catalog import load_catalog
 from scendsl.catalog.currency import exchange_rate, rate_years, written_factor
 from scendsl.cli import main
@@ -30,23 +30,7 @@ from scendsl.scenario import Uncertain
 _KWH = UNITS["USD/kWh"].factor
 _MWH = UNITS["USD/MWh"].factor
 
-BASE = """\
-accelerator Chip extends H100 {
-  price 4.5M JPY
-}
-scenario frankfurt {
-  year   2024
-  region DE
-  cluster {
-    accelerator Chip
-    count       1k
-  }
-  energy {
-    price 0.25 EUR/kWh
-  }
-  expect energy.annual_cost < 50M EUR "the budget"
-}
-"""
+BASE = MONEY
 
 
 def _rates_file() -> dict:
@@ -375,3 +359,20 @@ def test_a_small_or_large_amount_reads_back_as_written():
     assert written_amount(50e6, "EUR") == "50,000,000 EUR"
     assert written_amount(2e-7 * _KWH, "EUR/kWh") == "2e-07 EUR/kWh"
     assert written_amount(30_000.0, "EUR") == "30,000 EUR"
+
+
+def test_a_currency_made_in_python_on_a_field_that_holds_no_money_is_refused():
+    """The currencies a scenario holds are read where language.money says: a count marked as
+    in euros would otherwise be divided by the rate."""
+    (scenario,) = _load(BASE).scenarios
+    bad = scenario.model_copy(
+        update={"currencies": {**scenario.currencies, "cluster.count": "EUR"}}
+    )
+    with pytest.raises(ScenarioError, match=r"'cluster\.count' holds no amount of money"):
+        scendsl.evaluate(bad)
+    block = scenario.accelerators["Chip"]
+    marked = block.model_copy(update={"currencies": {**block.currencies, "tdp": "EUR"}})
+    bad = scenario.model_copy(update={"accelerators": {"Chip": marked}})
+    with pytest.raises(ScenarioError, match=r"'accelerator Chip\.tdp' holds no amount of money"):
+        scendsl.evaluate(bad)
+    assert scendsl.evaluate(scenario)["cluster.count"].value == 1000

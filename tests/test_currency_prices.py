@@ -15,6 +15,7 @@ from scendsl.catalog.currency import exchange_rate
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
 from scendsl.language.format import format_text
+from scendsl.language.money import money_fields
 from scendsl.language.units import UNITS
 from scendsl.lsp.completion import complete
 from scendsl.lsp.positions import Pos
@@ -201,7 +202,9 @@ def test_a_child_scenario_inherits_the_written_currency():
     assert value == pytest.approx(4.5e6 / exchange_rate("JPY", 2024).per_usd)
 
 
-def test_completion_offers_prices_in_other_currencies_in_a_scenario_only():
+def test_completion_offers_prices_in_other_currencies_where_the_language_reads_them():
+    """Where the checker reads another currency (language.money), completion offers it; in a
+    `reference` block, which takes US dollars only, it does not."""
     lines = PRICES.splitlines()
     row = 8
     lines[row] = "    price 0.25 "
@@ -209,7 +212,34 @@ def test_completion_offers_prices_in_other_currencies_in_a_scenario_only():
     assert {"USD/MWh", "EUR/kWh", "JPY/kWh", "GBP/MWh"} <= offered
     block = "accelerator Chip extends H100 {\n  price 20k \n}\n"
     offered = {c.label for c in complete(None, block, Pos(1, len("  price 20k ")))}
-    assert "USD" in offered and "EUR" not in offered
+    assert {"USD", "EUR", "JPY"} <= offered
+
+
+@pytest.mark.parametrize(
+    ("place", "field"),
+    [("scenario", p) for p in money_fields("scenario")]
+    + [("accelerator", f) for f in money_fields("accelerator")],
+)
+def test_each_unit_completion_offers_for_an_amount_of_money_the_checker_reads(place, field):
+    """Completion and the checker read one table (language.money): every unit offered after
+    the number of a field holding money is read by the checker, in a scenario as in a block."""
+    own = f"  {field} 1 UNIT\n" if place == "scenario" else ""
+    block = f"accelerator Chip extends H100 {{\n  {field} 1 UNIT\n}}\n" if own == "" else ""
+    text = (
+        f"{block}scenario s {{\n  year 2024\n  region DE\n  cluster.accelerator "
+        f"{'H100' if own else 'Chip'}\n  cluster.count 1k\n{own}}}\n"
+    )
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.endswith(" 1 UNIT"))
+    cursor = Pos(row, len(lines[row]) - len("UNIT"))
+    offered = [c.label for c in complete(None, text.replace(" 1 UNIT", " 1 "), cursor)]
+    assert any(u.startswith("EUR") for u in offered) and any(u.startswith("USD") for u in offered)
+    for unit in offered:
+        # About 1,000 USD (or 0.1 a kWh, 2 an hour) in each currency: within every bound.
+        code = unit.split("/")[0]
+        rate = 1.0 if code == "USD" else exchange_rate(code, 10_000).per_usd
+        amount = {"": 1000, "/kWh": 0.1, "/MWh": 0.1, "/hour": 2}[unit[3:]] * rate
+        _load(text.replace(" 1 UNIT", f" {amount!r} {unit}"))  # raises on a unit it refuses
 
 
 def test_with_changes_drops_the_currency_of_a_replaced_price():
@@ -245,3 +275,20 @@ def test_a_correlation_written_on_a_price_in_another_currency_is_kept():
     assert np.corrcoef(price, pue)[0, 1] > 0.8
     eur = exchange_rate("EUR", 2024)
     assert price.min() > 0.2 * _KWH / eur.per_usd * 0.5
+
+
+def test_a_fields_hover_lists_its_units_and_other_currencies_only_where_read():
+    from scendsl.language import fields as F
+    from scendsl.lsp.hover import _field_text
+
+    power = _field_text(
+        "scenario", "cluster.accelerator_power", F.scenario_field("cluster.accelerator_power")
+    )
+    assert "write W, kW, MW, GW\n" in power and "another currency" not in power
+    for place, spec in (
+        ("scenario", F.scenario_field("energy.price")),
+        ("accelerator", F.ACCELERATOR_FIGURES["price"]),
+    ):
+        text = _field_text(place, "price", spec)
+        assert "another currency the catalog has a rate for" in text
+        assert "scendsl list currencies" in text

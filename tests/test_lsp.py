@@ -18,6 +18,7 @@ pytest_lsp = pytest.importorskip("pytest_lsp")
 from lsprotocol import types as T  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
+import factories  # noqa: E402
 from scendsl.errors import ScenarioError  # noqa: E402
 from scendsl.language.resolve import load_paths  # noqa: E402
 
@@ -596,3 +597,85 @@ def test_region_hover_labels_a_commercial_tariff_stand_in_as_such():
     label = "commercial electricity tariff (stand-in for the industrial price)"
     assert label in labels and labels[label].value == 182.0
     assert "industrial electricity price" in dict(regional_figures("FR"))
+
+
+MONEY = factories.MONEY + (
+    "sweep prices from frankfurt {\n  energy.price [0.05 EUR/kWh, 60 USD/MWh]\n}\n"
+)
+
+
+async def _completion_labels(client: LanguageClient, uri: str, text: str, needle: str):
+    """The completion labels at the end of `needle` in `text`, sent as the document's text."""
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=len(text)),
+            [T.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    result = await client.text_document_completion_async(
+        T.CompletionParams(T.TextDocumentIdentifier(uri), _position(text, needle, len(needle)))
+    )
+    return [item.label for item in result.items]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_completion_after_an_amount_offers_the_currencies_where_the_checker_reads_them(
+    client: LanguageClient,
+):
+    """An accelerator block's price, a claim's figure and a sweep's value take another currency
+    (language.money): completion offers each currency the catalog has a rate for there."""
+    from scendsl.language.names import currency_names
+
+    codes = list(currency_names())
+    uri = _open(client, "money_complete.scn", MONEY)
+    assert not _errors(await _diagnostics(client, uri)), client_state()
+    block = MONEY.replace("price 4.5M JPY", "price 4.5M ")
+    labels = await _completion_labels(client, uri, block, "price 4.5M ")
+    assert labels[0] == "USD" and set(codes) <= set(labels)
+    claim = MONEY.replace('< 50M EUR "the budget"', "< 50M ")
+    labels = await _completion_labels(client, uri, claim, "< 50M ")
+    assert labels[0] == "USD" and set(codes) <= set(labels)
+    sweep = MONEY.replace("[0.05 EUR/kWh, 60 USD/MWh]", "[0.05 ")
+    labels = await _completion_labels(client, uri, sweep, "[0.05 ")
+    assert {"USD/MWh", "USD/kWh"} <= set(labels)
+    assert {f"{code}/kWh" for code in codes} <= set(labels)
+    # Not money: no currency.
+    count = MONEY.replace("count       1k", "count       1k\n    accelerator_power 700 ")
+    labels = await _completion_labels(client, uri, count, "accelerator_power 700 ")
+    assert labels == ["W", "kW", "MW", "GW"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_shows_an_amount_in_another_currency_as_written_and_in_usd(
+    client: LanguageClient,
+):
+    """The sweep axis, the scenario's price, the block's price and the field: the amount with
+    its currency and its USD value at the scenario year's rate, never the raw amount as USD."""
+    from scendsl.catalog.currency import exchange_rate
+    from scendsl.language.units import UNITS
+
+    eur = exchange_rate("EUR", 2024)
+    kwh = UNITS["USD/kWh"].factor
+    uri = _open(client, "money_hover.scn", MONEY)
+    assert not _errors(await _diagnostics(client, uri)), client_state()
+
+    async def hover(needle: str, offset: int = 1) -> str:
+        result = await client.text_document_hover_async(
+            T.HoverParams(T.TextDocumentIdentifier(uri), _position(MONEY, needle, offset))
+        )
+        return result.contents.value
+
+    axis = await hover("[0.05", 2)
+    usd = 0.05 / eur.per_usd
+    assert f"0.05 EUR/kWh ({usd:.3g} USD/kWh at the 2024 average rate) · 60 USD/MWh" in axis
+    assert f"SI: `{usd * kwh:g} USD/J, {60 / 3.6e9:g} USD/J`" in axis
+    price = await hover("0.25 EUR/kWh")
+    assert f"= 0.25 EUR/kWh ({0.25 / eur.per_usd:.3g} USD/kWh at the 2024 average rate)" in price
+    assert f"SI: `{0.25 * kwh / eur.per_usd:g} USD/J`" in price
+    block = await hover("4.5M JPY")
+    assert "**price** of `Chip` = 4.5 M JPY ($" in block and " USD`" in block
+    assert "at the rate of the year of each scenario using it" in block
+    field = await hover("price 0.25", 1)
+    assert "or in another currency the catalog has a rate for" in field
+    claim = await hover("energy.annual_cost <", 1)
+    assert " EUR ($" in claim and "at the 2024 average rate" in claim

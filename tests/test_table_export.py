@@ -64,6 +64,9 @@ def test_long_csv_carries_inputs_units_percentiles_and_sweep_axes(source, capsys
         "p95",
         "origin",
         "source",
+        "written",
+        "written_unit",
+        "rate_year",
     ]
     table = [dict(zip(header, row, strict=True)) for row in rows[1:]]
 

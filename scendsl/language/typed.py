@@ -18,6 +18,7 @@ from typing import Any
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.derived import scaled
+from scendsl.language.money import takes_currencies
 from scendsl.language.names import catalog_names, currency_names, latest_rate
 from scendsl.language.syntax import Atom
 from scendsl.language.units import DIMENSION_EXAMPLES, UNITS, currency_code
@@ -246,10 +247,29 @@ def scenario_fields(scenario: Scenario) -> dict[str, Any]:
     return found
 
 
+def _block_spec(name: str) -> F.FieldSpec | None:
+    return F.ACCELERATOR_FIGURES.get(name) or F.ACCELERATOR_ATTRIBUTES.get(name)
+
+
 def check_scenario(scenario: Scenario) -> None:
     """Check every field of a typed scenario as the language would (a scenario made or changed
     in Python, e.g. with pydantic's `model_copy`); raises ScenarioError naming the fields."""
     fields = scenario_fields(scenario)
+    # Another currency only on a field that holds money, where the language reads one: a count
+    # marked as in euros would be divided by the rate.
+    for place, field, written, spec in (
+        *(("scenario", p, u, F.scenario_field(p)) for p, u in scenario.currencies.items()),
+        *(
+            ("accelerator", f"accelerator {block.name}.{name}", u, _block_spec(name))
+            for block in scenario.accelerators.values()
+            for name, u in block.currencies.items()
+        ),
+    ):
+        if spec is None or not takes_currencies(place, spec.dimension):
+            sink = DiagnosticSink()
+            message = f"'{field}' holds no amount of money: it cannot be written in {written}"
+            sink.error(message, None, None)
+            sink.raise_if_errors()
     # A claim's or an accelerator block's figure may be in another currency too.
     for where, unit in (
         *((f"expect {claim.metric}", claim.currency) for claim in scenario.claims),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from scendsl.defaults import FRAMEWORKS
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
+from scendsl.language.money import takes_currencies, usd_only_hint
 from scendsl.language.names import (
     CatalogNames,
     currency_names,
@@ -68,11 +69,13 @@ class ValueReader:
     currencies_read: list[str] | None = None
 
     def value_in_currency(
-        self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str
+        self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str, place: str
     ) -> tuple[Any, str | None]:
-        """`value`, for a line that may write an amount in another currency (a scenario's, a
-        sweep's or an accelerator block's price): the value and the unit it was written in
-        (`EUR/kWh`; None for US dollars and anything not money)."""
+        """`value`, for a line read at `place` (`scenario`, `sweep`, `accelerator`): the value
+        and the unit it was written in (`EUR/kWh`; None for US dollars and anything not money).
+        Another currency is read where `language.money` says the place takes one."""
+        if not takes_currencies(place, spec.dimension):
+            return self.value(atoms, spec, where, label), None
         self.currencies_read = []
         try:
             value = self.value(atoms, spec, where, label)
@@ -235,9 +238,7 @@ class ValueReader:
             self.sink.error(
                 f"'{label}' takes US dollars here",
                 atoms[1].span,
-                f"write the amount in {atoms[1].text.replace(currency, 'USD', 1)}: a price in "
-                "another currency is converted where a scenario, a sweep or an accelerator "
-                "block sets it (energy.price, market.unit_price, market.rental_price, price)",
+                usd_only_hint(atoms[1].text, currency),
             )
             return None
         # Bounds are in US dollars: another currency's amount is checked at its latest rate

@@ -16,15 +16,14 @@ from typing import Any
 from scendsl.errors import ScenarioError
 from scendsl.language import fields as F
 from scendsl.language.format import format_text
-from scendsl.language.names import catalog_names, currency_names
+from scendsl.language.money import accepted_units, takes_currencies
+from scendsl.language.names import catalog_names
 from scendsl.language.parse import MAX_FILE_BYTES
 from scendsl.language.resolve import DEFINITION_KEYWORDS, load_documents, resolve
 from scendsl.language.syntax import Atom, Document, Statement
 from scendsl.language.units import (
     BASE_UNIT,
     DIMENSION_EXAMPLES,
-    MONEY_DIMENSIONS,
-    UNITS,
     parse_number,
 )
 
@@ -35,32 +34,33 @@ __all__ = [
     "HOVER_SAMPLES",
     "HOVER_SEED",
     "MAX_FILE_BYTES",
-    "MONEY_DIMENSIONS",
-    "UNITS",
     "Atom",
     "Document",
     "F",
     "Statement",
+    "accepted_units",
     "catalog",
     "catalog_folder",
     "catalog_names",
-    "currency_names",
     "default_choice",
     "evaluate",
     "format_value",
     "formatted",
     "load_documents",
     "metric_names",
+    "money_written",
     "parse_number",
     "regional_figures",
     "registry",
     "registry_node",
     "resolve",
     "sample",
+    "takes_currencies",
     "validate_claims",
     "warm_up",
     "warning_rule",
     "warnings_of",
+    "written_text",
 ]
 
 #: Samples drawn for a hover on a claim of an uncertain scenario (a few milliseconds).
@@ -186,6 +186,36 @@ def format_value(value: Any, dimension: str | None) -> str:
     from scendsl.report.numbers import format_value as _format
 
     return _format(value, dimension)
+
+
+def money_written(value: Any, unit: str, year: int | None) -> tuple[str, Any]:
+    """An amount written in another currency (`unit`: `EUR/kWh`; `value` as the resolver holds
+    it, SI in that currency, a number or a range): (as written and in USD at `year`'s rate, as
+    the briefings show it; the amount in USD, SI). With no year (an accelerator block, paid in
+    the year of each scenario using it), the catalog's latest rate."""
+    from scendsl.catalog.currency import exchange_rate, rate_years
+    from scendsl.model.context import in_usd, money_code
+    from scendsl.report.numbers import money_as_written
+
+    code = money_code(unit) or unit
+    year = rate_years(code)[-1] if year is None else year
+    rate = exchange_rate(code, year)
+    usd = in_usd(value, rate)
+    latest = rate.year_used < year
+
+    def one(amount: float) -> str:
+        return money_as_written(amount, unit, rate.per_usd, rate.year_used, latest)
+
+    shown = f"{one(usd.low)} to {one(usd.high)}" if hasattr(usd, "low") else one(usd)
+    return shown, usd
+
+
+def written_text(usd: float, written: Any) -> str:
+    """An amount in USD shown in the currency a claim's figure was written in, at the rate the
+    claim was converted at (`written`: the claim's WrittenMoney), and in USD."""
+    from scendsl.report.numbers import written_text as _written_text
+
+    return _written_text(usd, written)
 
 
 def formatted(text: str, file: str) -> str | None:

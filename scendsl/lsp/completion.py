@@ -10,16 +10,15 @@ from dataclasses import dataclass
 from scendsl.lsp.analysis import (
     DEFINITION_KEYWORDS,
     DIMENSION_EXAMPLES,
-    MONEY_DIMENSIONS,
     F,
+    accepted_units,
     catalog,
     catalog_names,
-    currency_names,
     metric_names,
     parse_number,
 )
 from scendsl.lsp.choices import choice_detail
-from scendsl.lsp.places import metric_template, spec_of, units_for
+from scendsl.lsp.places import metric_template, spec_of
 from scendsl.lsp.positions import Pos, line_at
 from scendsl.lsp.workspace import Analysis
 
@@ -103,7 +102,7 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
                 names = metric_names()
                 metric = names.get(before[1]) or names.get(metric_template(before[1]))
                 if metric is not None and metric.value_type == "number":
-                    return _unit_items(metric.dimension)
+                    return _unit_items(metric.dimension, "expect")
             return []
         if key == "correlate":
             return (
@@ -207,30 +206,28 @@ def _values(
     if spec.kind == "parallelism" and before[-1] in (",", before[0]):
         return [Completion(k, "value") for k in F.PARALLELISM_KEYS]
     if spec.kind == "quantity" and _is_number(before[-1]) and len(before) >= 2:
-        return _unit_items(spec.dimension, foreign_money=block == "scenario")
+        return _unit_items(spec.dimension, block)
     return []
 
 
 def _is_number(token: str) -> bool:
     try:
-        number = parse_number(token)
+        # A sweep's list opens on its first value: `[0.05 EUR/kWh, ...`.
+        number = parse_number(token.removeprefix("["))
     except ValueError:
         return False
     return not number.percent
 
 
-def _unit_items(dimension: str | None, foreign_money: bool = False) -> list[Completion]:
-    """The units of `dimension`; with `foreign_money` (a scenario's own price), the same price
-    in each currency the catalog has a rate for after the USD ones (`EUR/kWh`)."""
+def _unit_items(dimension: str | None, place: str) -> list[Completion]:
+    """The units a value of `dimension` takes at `place` (`scenario`, `sweep`, `accelerator`,
+    `expect`, ...): the USD ones, then, where the language reads another currency, the same
+    amount in each currency the catalog has a rate for (`EUR/kWh`)."""
     detail = DIMENSION_EXAMPLES.get(dimension or "", "")
-    items = [Completion(u, "unit", detail) for u in units_for(dimension)]
-    if foreign_money and dimension in MONEY_DIMENSIONS:
-        items += [
-            Completion(u.replace("USD", code, 1), "unit", f"{name}, converted to USD")
-            for u in units_for(dimension)
-            for code, name in currency_names().items()
-        ]
-    return items
+    return [
+        Completion(u.symbol, "unit", f"{u.name}, converted to USD" if u.name else detail)
+        for u in accepted_units(place, dimension)
+    ]
 
 
 def _accelerators(analysis: Analysis | None) -> list[Completion]:

@@ -4,8 +4,9 @@ the current value of each claim, and the inlay hints that show them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from scendsl.lsp.analysis import Document, Statement, format_value
+from scendsl.lsp.analysis import Document, Statement, format_value, written_text
 from scendsl.lsp.positions import Pos, line_at
 from scendsl.lsp.workspace import Analysis
 
@@ -68,17 +69,20 @@ def claim_value(
         ),
         None,
     )
-    out = ClaimValue(
-        metric, format_value(node.value, node.dimension), claim.holds if claim is not None else None
-    )
+    written = claim.written if claim is not None else None
+
+    def shown(value: Any) -> str:
+        # A claim written in another currency reads its figure in that currency too.
+        if written is not None and isinstance(value, float):
+            return written_text(value, written)
+        return format_value(value, node.dimension)
+
+    out = ClaimValue(metric, shown(node.value), claim.holds if claim is not None else None)
     run = analysis.samples(scenario)
     if run is not None:
         summary = run.percentiles(metric) if metric in run.varying() else None
         if summary is not None:
-            out.range = (
-                f"{format_value(summary.p5, node.dimension)} to "
-                f"{format_value(summary.p95, node.dimension)}"
-            )
+            out.range = f"{shown(summary.p5)} to {shown(summary.p95)}"
         if claim is not None:
             index = result.claims.index(claim)
             if index < len(run.claims) and run.claims[index].probability is not None:

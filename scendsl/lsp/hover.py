@@ -4,6 +4,7 @@ value in SI units and where it was set, a catalog or defined name, a claim's met
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from scendsl.errors import Span
 from scendsl.lsp.analysis import (
@@ -13,9 +14,11 @@ from scendsl.lsp.analysis import (
     Document,
     F,
     Statement,
+    accepted_units,
     catalog,
     catalog_names,
     format_value,
+    money_written,
     regional_figures,
     registry,
     registry_node,
@@ -23,7 +26,7 @@ from scendsl.lsp.analysis import (
 )
 from scendsl.lsp.choices import choice_lines, default_of
 from scendsl.lsp.hints import claim_value, headline
-from scendsl.lsp.places import field_path, metric_template, place_at, spec_of, units_for
+from scendsl.lsp.places import field_path, metric_template, place_at, spec_of
 from scendsl.lsp.positions import Pos, contains
 from scendsl.lsp.workspace import Analysis
 
@@ -210,14 +213,12 @@ def _definition_value_hover(
         return None
     unit = BASE_UNIT.get(spec.dimension or "number", "")
     unit = "" if unit in ("", "1") else f" {unit}"
-    if hasattr(value, "low"):
-        si = f"{value.low:g}{unit} to {value.high:g}{unit}"
-        shown = f"{format_value(value.low, spec.dimension)} to "
-        shown += format_value(value.high, spec.dimension)
-    else:
-        si = f"{value:g}{unit}"
-        shown = format_value(value, spec.dimension)
+    written = entry.currencies.get(figure) if kind == "accelerator" else None
+    shown, si, _ = _amount(value, spec.dimension, unit, written, None)
     text = f"**{figure}** of `{name}` = {shown}\n\n- SI: `{si}`\n- set at `{statement.span}`"
+    if written is not None:
+        # A block has no year: each scenario using it converts the price at its own year's rate.
+        text += "\n- converted to USD at the rate of the year of each scenario using it"
     base = catalog().accelerators.get(getattr(entry, "base", None) or "")
     if base is not None and figure in base.figures:
         over = base.figures[figure]
@@ -245,19 +246,50 @@ def _axis_hover(
     dimension = "year" if path == "year" else spec.dimension
     unit = BASE_UNIT.get(dimension or "number", "")
     unit = "" if unit in ("", "1") or dimension == "year" else f" {unit}"
-    numbers = [v for v in axis.values if isinstance(v, (int, float))]
-    if len(numbers) != len(axis.values):
-        return None  # not plain numbers: the field's own hover says enough
+    values = axis.values
+    if not all(isinstance(v, (int, float)) or hasattr(v, "low") for v in values):
+        return None  # not numbers: the field's own hover says enough
+    # An amount in another currency is shown at the rate of the base scenario's year.
+    base = analysis.scenario(found.base)
+    year = base.year if base is not None else None
+    written = axis.currencies or (None,) * len(values)
     # A long axis (`year 2000 .. 2100`) shows its ends.
-    ends = numbers if len(numbers) <= _AXIS_SHOWN else [numbers[0], numbers[-1]]
-    gap = " · … · " if len(ends) < len(numbers) else " · "
-    shown = gap.join(format_value(v, dimension) for v in ends)
-    si = (", … , " if len(ends) < len(numbers) else ", ").join(f"{v:g}{unit}" for v in ends)
+    picked = range(len(values)) if len(values) <= _AXIS_SHOWN else (0, len(values) - 1)
+    amounts = [_amount(values[i], dimension, unit, written[i], year) for i in picked]
+    gap = " · … · " if len(amounts) < len(values) else " · "
+    shown = gap.join(a[0] for a in amounts)
+    si = (", … , " if len(amounts) < len(values) else ", ").join(a[1] for a in amounts)
     text = (
         f"**{path}** in sweep `{sweep}`: {shown}\n\n- SI: `{si}`\n"
         f"- {len(axis.values)} values; {found.size} variants of `{found.base}` in all"
     )
+    if any(written) and year is not None:
+        text += (
+            f"\n- USD at the rate of `{found.base}`'s year ({year}); each variant converts at "
+            "the rate of its own year"
+        )
     return Hover(text, _values_span(statement))
+
+
+def _amount(
+    value: Any, dimension: str | None, unit: str, written: str | None, year: int | None
+) -> tuple[str, str, Any]:
+    """A value as the briefings print it, its SI text (`unit`: the SI unit's suffix) and the
+    value in SI. An amount `written` in another currency (`EUR/kWh`) is shown as written and in
+    USD at `year`'s rate, and its SI is in USD: the resolver holds it in its own currency."""
+    shown = None
+    if written is not None:
+        shown, value = money_written(value, written, year)
+    if hasattr(value, "low"):
+        si = f"{value.low:g}{unit} to {value.high:g}{unit}"
+        shown = (
+            shown
+            or f"{format_value(value.low, dimension)} to {format_value(value.high, dimension)}"
+        )
+    else:
+        si = f"{value:g}{unit}"
+        shown = shown or format_value(value, dimension)
+    return shown, si, value
 
 
 def _block_name(statement: Statement) -> str | None:
@@ -269,10 +301,18 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
     lines = [f"**{path}** — {spec.doc}", ""]
     if spec.kind in ("quantity", "integer"):
         dimension = spec.dimension or "number"
-        units = units_for(dimension)
+        accepted = accepted_units(kind, dimension)
+        units = [u.symbol for u in accepted if u.currency is None]
         unit = f"SI unit {BASE_UNIT.get(dimension, dimension)}"
+        others = [u.symbol for u in accepted if u.currency is not None]
         if units:
             unit += "; write " + ", ".join(units)
+            if others:
+                unit += (
+                    ", or in another currency the catalog has a rate for "
+                    f"({', '.join(others[:3])}, …: `scendsl list currencies`), converted to "
+                    "USD at the scenario year's rate"
+                )
         elif spec.kind == "integer":
             unit = "a whole number (no unit)"
         elif dimension == "fraction":
@@ -425,12 +465,9 @@ def _value_hover(
         dimension = node.dimension
     unit = BASE_UNIT.get(dimension or "number", "")
     unit = "" if unit in ("", "1") or dimension == "year" else f" {unit}"
+    shown, si, value = _amount(value, dimension, unit, sc.currencies.get(path), sc.year)
     if hasattr(value, "low"):
-        si = f"{value.low:g}{unit} to {value.high:g}{unit} (centre {value.center:g}{unit})"
-        shown = f"{format_value(value.low, dimension)} to {format_value(value.high, dimension)}"
-    else:
-        si = f"{value:g}{unit}"
-        shown = format_value(value, dimension)
+        si += f" (centre {value.center:g}{unit})"
     origin = sc.origins.get(path)
     where = f"`{origin}`" if origin is not None else "inherited"
     if origin is not None and (origin.file, origin.line) != (
@@ -469,8 +506,12 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
                 for figure, value in built.figures.items():
                     spec = F.ACCELERATOR_FIGURES.get(figure)
                     shown = value.center if hasattr(value, "center") else value
-                    text += (
-                        f"\n- {figure}: {format_value(shown, spec.dimension if spec else 'number')}"
+                    dimension = spec.dimension if spec else "number"
+                    written = built.currencies.get(figure)
+                    text += f"\n- {figure}: " + (
+                        money_written(shown, written, None)[0]
+                        if written is not None
+                        else format_value(shown, dimension)
                     )
             return text
         entry = cat.accelerators.get(name)

@@ -1,12 +1,13 @@
 """Where the cursor is: the statement, key or value under a position, the field it sets and
-that field's spec; and the unit symbols and metric names those fields and claims use."""
+that field's spec; and the metric names claims use (the units a field takes are
+scendsl.language.money's `accepted_units`)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from scendsl.lsp.analysis import UNITS, Atom, Document, F, Statement
+from scendsl.lsp.analysis import Atom, Document, F, Statement
 from scendsl.lsp.positions import Pos, contains
 
 
@@ -73,11 +74,6 @@ def spec_of(kind: str, path: str | None) -> F.FieldSpec | None:
     if kind == "briefings":
         return F.BRIEFINGS_FIELDS.get(path)
     return None
-
-
-def units_for(dimension: str | None) -> list[str]:
-    """Unit symbols of a dimension, in the unit table's order."""
-    return [symbol for symbol, unit in UNITS.items() if unit.dimension == dimension]
 
 
 def metric_template(metric: str) -> str:

@@ -33,6 +33,72 @@ class Found:
     note: str | None = None
     #: The analyst's range, when the value is uncertain (sampled by the uncertainty stage).
     distribution: Uncertain | None = None
+    #: An amount written in another currency: as written and the rate it was converted at.
+    written: WrittenMoney | None = None
+
+
+def _as_written(si: float, factor: float) -> float:
+    # 12 significant digits: `0.3 EUR/kWh` reads back as 0.3, not 0.30000000000000004.
+    return float(f"{si / factor:.12g}")
+
+
+@dataclass(frozen=True)
+class WrittenMoney:
+    """An amount written in another currency than USD (`50M EUR`, `0.25 EUR/kWh`), as written,
+    and the rate it was converted to USD at: what a tool needs to show it or match it again
+    (the USD figure beside it depends on the rate's year)."""
+
+    #: The amount in `unit`, as written (50000000.0 for `50M EUR`; the centre of a range).
+    amount: float
+    #: The unit as written: an ISO 4217 code, alone or per MWh, kWh or hour (`EUR/kWh`).
+    unit: str
+    #: Its ISO 4217 code (`EUR`).
+    currency: str
+    #: The scenario's year, whose rate converts it.
+    year: int
+    #: The year of the rate applied: `year`, or the catalog's nearest when it has none for it.
+    rate_year: int
+    #: Units of `currency` per US dollar at that rate.
+    per_usd: float
+    #: The ends of a range (`0.2 EUR/kWh to 0.3 EUR/kWh`), in `unit`; None for one amount.
+    low: float | None = None
+    high: float | None = None
+
+    @staticmethod
+    def of(value: Any, unit: str, rate: ExchangeRate) -> WrittenMoney:
+        """`value` (SI, in `unit`'s currency: a number or a range) as written in `unit`."""
+        factor = written_factor(unit)
+        ranged = isinstance(value, Uncertain)
+        centre = value.center if ranged else value
+        return WrittenMoney(
+            _as_written(centre, factor),
+            unit,
+            rate.currency,
+            rate.year,
+            rate.year_used,
+            rate.per_usd,
+            _as_written(value.low, factor) if ranged else None,
+            _as_written(value.high, factor) if ranged else None,
+        )
+
+    @property
+    def latest(self) -> bool:
+        """Whether the rate is the last year's of the catalog, standing in for a later year."""
+        return self.rate_year < self.year
+
+    def to_json(self) -> dict[str, Any]:
+        """The `written` object of `eval --format json` (a claim's or an input's)."""
+        data: dict[str, Any] = {
+            "amount": self.amount,
+            "unit": self.unit,
+            "currency": self.currency,
+            "year": self.year,
+            "rate_year": self.rate_year,
+            "per_usd": self.per_usd,
+        }
+        if self.low is not None:
+            data["low"], data["high"] = self.low, self.high
+        return data
 
 
 #: A memo of one evaluation's conversions: id of an amount written in another currency ->
@@ -200,7 +266,8 @@ class Context:
         rate = exchange_rate(money_code(unit), self.scenario.year)
         converted = in_usd(value, rate, self.conversions)
         note = conversion_note(value, unit, rate)
-        return _from_value(converted, origin, source=source, note=note, **extra)
+        written = WrittenMoney.of(value, unit, rate)
+        return _from_value(converted, origin, source=source, note=note, written=written, **extra)
 
     def scenario_or_calibration(self, path: str, key: str) -> Found:
         """The scenario's value of `path`, else the calibration constant `key` (read only then,

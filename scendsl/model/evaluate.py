@@ -27,6 +27,7 @@ from scendsl.model.claims import (
 from scendsl.model.context import (
     Context,
     Found,
+    WrittenMoney,
     claims_in_usd,
     conversion_note,
     money_code,
@@ -63,6 +64,8 @@ class MetricResult:
     confidence: str | None = None
     note: str | None = None
     distribution: Uncertain | None = None
+    #: An input written in another currency: the amount as written and the rate applied.
+    written: WrittenMoney | None = None
 
 
 class ClaimResult(BaseModel):
@@ -90,6 +93,8 @@ class ClaimResult(BaseModel):
     year: int | None = None
     #: For such a figure: the amount as written, the rate, its year and its source.
     note: str | None = None
+    #: For such a figure: the amount as written, its currency and the rate applied, as data.
+    written: WrittenMoney | None = None
 
 
 class Result(BaseModel):
@@ -345,6 +350,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                 hit.confidence,
                 hit.note,
                 hit.distribution,
+                hit.written,
             )
         else:
             metrics[name] = MetricResult(
@@ -432,6 +438,7 @@ def _check_claim(
             margin = (actual - expected) / abs(expected) if expected and finite else None
         else:
             actual = None
+    conversion = _conversion(claim, year) if claim.currency else None
     return ClaimResult.model_construct(
         metric=claim.metric,
         op=claim.op,
@@ -446,14 +453,17 @@ def _check_claim(
         line=claim.span.line,
         currency=claim.currency,
         year=year if claim.currency else None,
-        note=_conversion_note(claim, year) if claim.currency else None,
+        note=conversion[0] if conversion else None,
+        written=conversion[1] if conversion else None,
     )
 
 
-def _conversion_note(claim: Claim, year: int) -> str | None:
-    """How a claim's figure written in another currency was converted (`claims_in_usd`)."""
+def _conversion(claim: Claim, year: int) -> tuple[str, WrittenMoney] | None:
+    """How a claim's figure written in another currency was converted (`claims_in_usd`): in
+    words and as data."""
     code = money_code(claim.currency)
     if code is None or not isinstance(claim.value, float):
         return None
     rate = exchange_rate(code, year)
-    return conversion_note(claim.value * rate.per_usd, cast(str, claim.currency), rate)
+    amount, unit = claim.value * rate.per_usd, cast(str, claim.currency)
+    return conversion_note(amount, unit, rate), WrittenMoney.of(amount, unit, rate)

@@ -21,16 +21,15 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from scendsl.catalog.currency import exchange_rate
-from scendsl.model.context import money_code
+from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
-from scendsl.report.numbers import format_delta, format_value
+from scendsl.report.numbers import format_delta, format_value, in_currency, written_text
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
@@ -71,6 +70,9 @@ class Change:
     #: For an input the author did not write: where it came from on the new side (a catalog
     #: entry, a labelled default), shown when it is a cause (`ScenarioDiff.written_inputs`).
     origin: str = ""
+    #: For an input written in another currency: each side's amount as written and its rate.
+    old_written: WrittenMoney | None = None
+    new_written: WrittenMoney | None = None
 
     def origin_note(self) -> str:
         """`  (catalog calibration.pue_hyperscale[2024])` for a catalog or default figure."""
@@ -84,9 +86,13 @@ class Change:
         return (self.new - self.old) / abs(self.old)
 
     def old_text(self) -> str:
+        if self.old_written is not None and isinstance(self.old, float):
+            return written_text(self.old, self.old_written)
         return format_value(self.old, self.dimension, self.value_type)
 
     def new_text(self) -> str:
+        if self.new_written is not None and isinstance(self.new, float):
+            return written_text(self.new, self.new_written)
         return format_value(self.new, self.dimension, self.value_type)
 
     def delta_text(self) -> str:
@@ -109,6 +115,19 @@ class ClaimFlip:
     new_actual: Any = None
     dimension: str = "number"
     expected_value: float | str | bool | None = None  # SI units like the actuals; or a name, a flag
+    #: A figure written in another currency: each side's amount and rate (the actuals are then
+    #: shown in that currency, as the figure they are compared with).
+    old_written: WrittenMoney | None = None
+    new_written: WrittenMoney | None = None
+
+    def actual_text(self, new: bool) -> str:
+        """The old or new actual as people read it: in the claim's currency when written in one."""
+        actual, written = (
+            (self.new_actual, self.new_written) if new else (self.old_actual, self.old_written)
+        )
+        if written is not None and isinstance(actual, float):
+            return in_currency(actual, written.unit, written.per_usd)
+        return format_value(actual, self.dimension)
 
     @property
     def now_fails(self) -> bool:
@@ -434,6 +453,8 @@ def _node_changes(
             ref.meaning,
             written=kind == "metric" or _is_written(before, after),
             origin=(after.origin if after is not None else None) or "",
+            old_written=before.written if before is not None else None,
+            new_written=after.written if after is not None else None,
         )
         rel = change.relative
         below_threshold = (
@@ -469,21 +490,7 @@ def _attribute(
         causes = [n for n in written if n in sources]
         if sources & following:
             causes = written
-        out.append(
-            Change(
-                change.name,
-                change.kind,
-                change.old,
-                change.new,
-                change.dimension,
-                change.value_type,
-                change.importance,
-                change.meaning,
-                tuple(causes),
-                change.written,
-                change.origin,
-            )
-        )
+        out.append(replace(change, moved_by=tuple(causes)))
     return out
 
 
@@ -649,21 +656,25 @@ def _sources_text(node: MetricResult) -> str | None:
 
 
 def _claim_key(claim: Any) -> tuple[Any, ...]:
-    """A claim as written. An amount in another currency (`< 50M EUR`) is known by that amount,
-    not by its dollars at the scenario year's rate: a change of year must not hide its flip."""
-    expected = claim.expected
-    currency, year = getattr(claim, "currency", None), getattr(claim, "year", None)
-    if currency and year is not None and isinstance(expected, float):
-        rate = exchange_rate(money_code(currency), year)
-        expected = (currency, float(f"{expected / rate.usd_per_unit:.9g}"))
+    """A claim as written. An amount in another currency (`< 50M EUR`) is known by that amount
+    and its unit (`written`), not by its dollars at the scenario year's rate: a change of year,
+    or of the rates between two catalogs, must not hide its flip."""
+    written = getattr(claim, "written", None)
+    expected = (written.unit, written.amount) if written is not None else claim.expected
     return (claim.metric, claim.op, expected, claim.quote)
 
 
 def _flips(before: Evaluated, after: Evaluated) -> list[ClaimFlip]:
     old_claims = {_claim_key(c): c for c in before.claims}
+    # A result written before claims carried `written` knows such a claim by its dollars only.
+    by_dollars = {(c.metric, c.op, c.expected, c.quote): c for c in before.claims}
     flips = []
     for claim in after.claims:
         previous = old_claims.get(_claim_key(claim))
+        if previous is None:
+            twin = by_dollars.get((claim.metric, claim.op, claim.expected, claim.quote))
+            if twin is not None and (twin.written is None or claim.written is None):
+                previous = twin
         if previous is not None and previous.holds != claim.holds:
             flips.append(
                 ClaimFlip(
@@ -679,6 +690,8 @@ def _flips(before: Evaluated, after: Evaluated) -> list[ClaimFlip]:
                     claim.actual,
                     _dimension(claim.metric),
                     claim.expected,
+                    previous.written,
+                    claim.written,
                 )
             )
     flips.sort(key=lambda f: not f.now_fails)
@@ -730,8 +743,7 @@ def _verdict(holds: bool | None) -> str:
 
 def _claim_text(flip: ClaimFlip) -> str:
     """`energy.facility_power >= 500 MW: fails → holds (224 MW → 627 MW)`."""
-    old = format_value(flip.old_actual, flip.dimension)
-    new = format_value(flip.new_actual, flip.dimension)
+    old, new = flip.actual_text(new=False), flip.actual_text(new=True)
     return (
         f"{flip.metric} {flip.op} {flip.expected}: {_verdict(flip.old_holds)} → "
         f"{_verdict(flip.new_holds)} ({old} → {new})"
@@ -928,8 +940,8 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
         lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
         lines += [
             f"| {_md(f.metric)} {_md(f.op)} {_md(f.expected)} | "
-            f"{_verdict(f.old_holds)} at {_md(format_value(f.old_actual, f.dimension))} | "
-            f"{_verdict(f.new_holds)} at {_md(format_value(f.new_actual, f.dimension))} | "
+            f"{_verdict(f.old_holds)} at {_md(f.actual_text(new=False))} | "
+            f"{_verdict(f.new_holds)} at {_md(f.actual_text(new=True))} | "
             f"{_md(f.quote)} |"
             for f in entry.flips
         ]
@@ -1012,6 +1024,15 @@ def _sweep_markdown(sweep: SweepDiff) -> list[str]:
     return lines
 
 
+def _written_data(old: WrittenMoney | None, new: WrittenMoney | None) -> dict[str, Any]:
+    """An amount written in another currency on either side (`eval --format json`'s `written`)."""
+    return {
+        f"{side}_written": written.to_json()
+        for side, written in (("old", old), ("new", new))
+        if written is not None
+    }
+
+
 def render_json(diff: Diff) -> str:
     def change_data(change: Change) -> dict[str, Any]:
         data = {
@@ -1027,6 +1048,7 @@ def render_json(diff: Diff) -> str:
             data["written"] = change.written
             if not change.written and change.origin:
                 data["origin"] = change.origin
+        data |= _written_data(change.old_written, change.new_written)
         return data
 
     def move_data(move: VariantMove) -> dict[str, Any]:
@@ -1065,6 +1087,7 @@ def render_json(diff: Diff) -> str:
                         "file": f.file,
                         "line": f.line,
                     }
+                    | _written_data(f.old_written, f.new_written)
                     for f in e.flips
                 ],
                 "ratings": [

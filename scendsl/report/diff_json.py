@@ -25,10 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from scendsl.catalog.currency import written_factor
 from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH, MAX_RESULT_JSON_BYTES
 from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span, scenario_message
 from scendsl.files.discovery import open_regular
 from scendsl.files.problems import problem, reason
+from scendsl.model.context import WrittenMoney, money_code
 from scendsl.model.evaluate import ClaimResult, MetricResult
 from scendsl.model.registry import REGISTRY
 from scendsl.report.diff import _WRITTEN_ORIGIN, Diff, Evaluated, _is_number, diff_evaluated
@@ -272,6 +274,7 @@ class _Reader:
                 inputs=_texts(figure.get("inputs", []), f"{at}.inputs"),
                 sources=_texts(figure.get("sources", []), f"{at}.sources"),
                 origin=_text(origin, f"{at}.origin") if origin is not None else None,
+                written=_written_money(figure.get("written"), f"{at}.written"),
             )
         return out
 
@@ -506,6 +509,7 @@ def _claim(data: Any, where: str) -> ClaimResult:
     line = item.get("line")
     if not isinstance(line, int) or isinstance(line, bool):
         raise _Shape(f"{where}.line: expected an integer")
+    written = _written_money(item.get("written"), f"{where}.written")
     # Built without validation: every field was checked above, as the evaluation builds them.
     return ClaimResult.model_construct(
         metric=_text(item.get("metric"), f"{where}.metric"),
@@ -519,6 +523,53 @@ def _claim(data: Any, where: str) -> ClaimResult:
         quote=_text(item.get("quote"), f"{where}.quote"),
         file=_text(item.get("file"), f"{where}.file"),
         line=line,
+        currency=written.unit if written is not None else None,
+        year=written.year if written is not None else None,
+        written=written,
+    )
+
+
+def _written_money(data: Any, where: str) -> WrittenMoney | None:
+    """A claim's or an input's `written` object (an amount in another currency), checked; None
+    when there is none (a document written before the field was added has only the `note`)."""
+    if data is None:
+        return None
+    item = _object(data, where)
+    unit = _text(item.get("unit"), f"{where}.unit")
+    currency = _text(item.get("currency"), f"{where}.currency")
+    try:
+        written_factor(unit)  # a money unit's shape: `EUR`, `EUR/kWh`
+    except KeyError:
+        raise _Shape(f"{where}.unit: {unit!r} is no amount of money") from None
+    if money_code(unit) != currency:
+        raise _Shape(f"{where}: unit {unit!r} is not an amount of {currency!r}")
+    numbers: dict[str, float] = {}
+    for key in ("amount", "per_usd", "low", "high"):
+        value: Any = item.get(key)
+        if value is None and key in ("low", "high"):
+            continue
+        if not _is_number(value) or abs(value) > _LARGEST:
+            raise _Shape(f"{where}.{key}: expected a number")
+        numbers[key] = float(value)
+    if ("low" in numbers) != ("high" in numbers):
+        raise _Shape(f"{where}: a range has both ends, `low` and `high`")
+    if numbers["per_usd"] <= 0:
+        raise _Shape(f"{where}.per_usd: expected a positive rate")
+    years = []
+    for key in ("year", "rate_year"):
+        value = item.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 10_000:
+            raise _Shape(f"{where}.{key}: expected a year")
+        years.append(value)
+    return WrittenMoney(
+        numbers["amount"],
+        unit,
+        currency,
+        years[0],
+        years[1],
+        numbers["per_usd"],
+        numbers.get("low"),
+        numbers.get("high"),
     )
 
 

@@ -10,11 +10,15 @@ from typing import Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
-from scendsl.report.numbers import format_value
+from scendsl.report.numbers import format_value, written_text
 from scendsl.wording import counted
 
 
 def value_text(node: MetricResult) -> str:
+    """A figure as people read it; an input written in another currency as written and in USD
+    at the rate it was converted at (`0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`)."""
+    if node.written is not None and isinstance(node.value, float):
+        return written_text(node.value, node.written)
     base = REGISTRY.nodes.get(node.name)
     value_type = base.value_type if base is not None else "number"
     if value_type == "number" and isinstance(node.value, str):
@@ -54,6 +58,8 @@ def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[st
                     f"{format_value(d.low, node.dimension)} to "
                     f"{format_value(d.high, node.dimension)}"
                 )
+            if node.written is not None:
+                entry["written"] = node.written.to_json()
             return entry
         if current in seen:
             entry["repeat"] = True

@@ -7,11 +7,15 @@ by `eval_schema`, printed by `scendsl schema` under `eval`):
 ```
 {"version": 1, "scendsl": "<the version that wrote it>",
  "scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
-                "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line"}],
+                "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line",
+                            "written"?: {"amount", "unit", "currency", "year", "rate_year", ...}}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
  "sweeps": [{"name", "base", "axes", "units", "variants": [...]}]}
 ```
-Numbers are in SI base units (`SweepTable.units`); n/a is null in JSON and an empty CSV field;
+Numbers are in SI base units (`SweepTable.units`), money in US dollars: a claim's figure or an
+input written in another currency (`< 50M EUR`) is in USD at its scenario year's rate, and its
+`written` object gives the amount as written, its currency, the rate's year and the rate (a
+field added to version 1: new fields keep the version). n/a is null in JSON and an empty CSV field;
 keys keep the registry's order, which is stable between releases. A sweep table is read block
 by block, so a million variants stream without sitting in memory.
 """
@@ -101,6 +105,8 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
         data["note"] = node.note
     if node.distribution is not None:
         data["distribution"] = node.distribution.model_dump()
+    if node.written is not None:  # an input written in another currency than USD
+        data["written"] = node.written.to_json()
     return data
 
 
@@ -153,6 +159,8 @@ def result_data(
     for claim, checked in zip(data["claims"], result.claims, strict=True):
         if checked.note:  # a figure written in another currency: how it was converted
             claim["note"] = checked.note
+        if checked.written is not None:  # ... and the amount, currency and rate as data
+            claim["written"] = checked.written.to_json()
     if samples is not None:
         for claim, probability in zip(data["claims"], samples.claims, strict=True):
             claim["probability"] = probability.probability
@@ -283,6 +291,7 @@ def eval_schema() -> dict[str, Any]:
             },
             "note": _STRING,
             "distribution": {"$ref": "#/$defs/uncertain"},
+            "written": {"$ref": "#/$defs/written"},
             "p5": _NUMBER_OR_NULL,
             "p50": _NUMBER_OR_NULL,
             "p95": _NUMBER_OR_NULL,
@@ -327,6 +336,7 @@ def eval_schema() -> dict[str, Any]:
                 "description": "a figure written in another currency than USD: the amount as "
                 "written and the rate it was converted at (`expected` is in USD)",
             },
+            "written": {"$ref": "#/$defs/written"},
             "probability": {
                 **_NUMBER_OR_NULL,
                 "description": "share of the Monte Carlo samples in which the claim holds",
@@ -345,6 +355,36 @@ def eval_schema() -> dict[str, Any]:
                 },
             ),
         },
+    )
+    written = _object(
+        ["amount", "unit", "currency", "year", "rate_year", "per_usd"],
+        {
+            "amount": {
+                "type": "number",
+                "description": "the amount in `unit`, as written (50000000 for `50M EUR`, 0.25 "
+                "for `0.25 EUR/kWh`; the centre of a range)",
+            },
+            "unit": {
+                **_STRING,
+                "description": "the unit as written: an ISO 4217 code, alone or per MWh, kWh "
+                "or hour (`EUR`, `EUR/kWh`)",
+            },
+            "currency": {**_STRING, "description": "the ISO 4217 code (`EUR`)"},
+            "year": {"type": "integer", "description": "the scenario's year"},
+            "rate_year": {
+                "type": "integer",
+                "description": "the year of the annual rate applied: `year`, or the catalog's "
+                "nearest when it has none for it",
+            },
+            "per_usd": {
+                "type": "number",
+                "description": "units of `currency` per US dollar at that rate",
+            },
+            "low": {"type": "number", "description": "a range's lower end, in `unit`"},
+            "high": {"type": "number", "description": "a range's upper end, in `unit`"},
+        },
+        description="an amount written in another currency than USD and the rate it was "
+        "converted at; the figure's own value is in USD",
     )
     span = _object(
         ["file", "line", "col", "end_line", "end_col"],
@@ -440,6 +480,7 @@ def eval_schema() -> dict[str, Any]:
                 "figure": figure,
                 "uncertain": uncertain,
                 "claim": claim,
+                "written": written,
                 "warning": warning,
                 "scenario": scenario,
                 "variant": variant,

@@ -10,9 +10,9 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from scendsl.catalog.currency import exchange_rate, written_factor
+from scendsl.catalog.currency import written_factor
 from scendsl.catalog.quantities import unit_factor
-from scendsl.model.context import money_code
+from scendsl.model.context import WrittenMoney
 
 
 def _scale(*steps: tuple[str, str]) -> list[tuple[float, str]]:
@@ -139,20 +139,28 @@ _SINGULAR = {"years": "year", "days": "day", "hours": "hour"}
 def money_as_written(usd: float, unit: str, per_usd: float, rate_year: int, latest: bool) -> str:
     """An amount the scenario wrote in another currency, as written and in USD at the rate used:
     `0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`, `30 k EUR ($32.5 k at ...)`."""
-    code, _, per = unit.partition("/")
+    per = unit.partition("/")[2]
     at = f"at the {rate_year} average rate" + (", the latest" if latest else "")
     if not per:
-        amount = format_value(usd * per_usd, "currency").replace("$", "")
-        return f"{amount} {code} ({format_value(usd, 'currency')} {at})"
+        return f"{in_currency(usd, unit, per_usd)} ({format_value(usd, 'currency')} {at})"
     factor = written_factor(unit)  # the units table's, as the resolver read the amount
-    return f"{sig(usd * per_usd / factor)} {unit} ({sig(usd / factor)} USD/{per} {at})"
+    return f"{in_currency(usd, unit, per_usd)} ({sig(usd / factor)} USD/{per} {at})"
 
 
-def written_money_text(usd: float, unit: str, year: int) -> str:
+def in_currency(usd: float, unit: str, per_usd: float) -> str:
+    """An amount in USD (SI) in the currency and unit `unit` (`EUR`, `EUR/kWh`) at `per_usd`
+    units per dollar: `30 k EUR`, `0.25 EUR/kWh`."""
+    code, _, per = unit.partition("/")
+    if not per:
+        return f"{format_value(usd * per_usd, 'currency').replace('$', '')} {code}"
+    return f"{sig(usd * per_usd / written_factor(unit))} {unit}"
+
+
+def written_text(usd: float, written: WrittenMoney) -> str:
     """An amount written in another currency (a price, a claim's figure), as written and in
-    USD at its scenario year's rate."""
-    rate = exchange_rate(money_code(unit), year)
-    return money_as_written(usd, unit, rate.per_usd, rate.year_used, rate.year_used < year)
+    USD at the rate it was converted at (its own: a result read from JSON keeps the rate of the
+    catalog that made it)."""
+    return money_as_written(usd, written.unit, written.per_usd, written.rate_year, written.latest)
 
 
 def _with_unit(number: str, unit: str) -> str:

@@ -2,12 +2,16 @@
 
 - **long** (`csv`): one row per scenario (or sweep variant) and figure: `scenario, sweep,` one
   column per sweep axis, `kind` (input or metric), `metric, value, unit, p5, p50, p95, origin,
-  source`. Percentiles are filled for scenarios with ranges (a Monte Carlo run); `origin` is
-  where an input came from (a scenario line, a catalog entry), `source` its citations.
+  source, written, written_unit, rate_year`. Percentiles are filled for scenarios with ranges (a
+  Monte Carlo run); `origin` is where an input came from (a scenario line, a catalog entry),
+  `source` its citations; an input written in another currency (its `value` in USD) gives the
+  amount as written, its unit (`EUR/kWh`) and the year of the rate it was converted at.
 - **wide** (`csv-wide`): one row per scenario or variant, every input and metric a column; the
-  second row gives each column's unit.
-- **xlsx**: a workbook with one sheet per table (`scenarios` wide, `claims`, `uncertainty` when a
-  scenario has ranges, one `sweep …` sheet per sweep), units in the headers, numbers as numbers.
+  second row gives each column's unit. An input a scenario wrote in another currency (in USD
+  like every figure) gets a text column `NAME as written` after them: `0.25 EUR/kWh`.
+- **xlsx**: a workbook with one sheet per table (`scenarios` wide, `claims` (a figure written in
+  another currency with its amount, unit and rate year beside `expected` in USD), `uncertainty`
+  when a scenario has ranges, one `sweep …` sheet per sweep), units in the headers, numbers as numbers.
   Deterministic: fixed document properties and zip timestamps, so the same inputs give the same
   bytes. Needs openpyxl (the `xlsx` extra).
 
@@ -33,6 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from scendsl.errors import ScendslError
+from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import Result
 from scendsl.report.export import TableMaker, iter_records
 
@@ -41,7 +46,20 @@ if TYPE_CHECKING:
     from scendsl.scenario import Sweep
 
 #: The columns of the long table after the sweep axes.
-LONG_COLUMNS = ("kind", "metric", "value", "unit", "p5", "p50", "p95", "origin", "source")
+LONG_COLUMNS = (
+    "kind",
+    "metric",
+    "value",
+    "unit",
+    "p5",
+    "p50",
+    "p95",
+    "origin",
+    "source",
+    "written",
+    "written_unit",
+    "rate_year",
+)
 #: Rows an xlsx sheet holds (Excel's limit, header included).
 XLSX_MAX_ROWS = 1_048_576
 #: The xlsx zip entries' timestamp (the earliest a zip can hold): same inputs, same bytes.
@@ -106,6 +124,7 @@ def long_rows(
                     *_percentiles(samples, name),
                     node.origin,
                     "; ".join(node.sources) or None,
+                    *_written(node.written),
                 ]
     for sweep in sweeps:
         table = table_of(sweep, None)
@@ -121,12 +140,15 @@ def long_rows(
                     name,
                     _plain(value),
                     table.units.get(name),
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
+                    *[None] * (len(LONG_COLUMNS) - 4),
                 ]
+
+
+def _written(written: WrittenMoney | None) -> tuple[Any, Any, Any]:
+    """An amount written in another currency: as written, its unit and its rate's year."""
+    if written is None:
+        return None, None, None
+    return written.amount, written.unit, written.rate_year
 
 
 def _kinds(sweep: Sweep) -> dict[str, str]:
@@ -163,9 +185,13 @@ def wide_rows(
     names, units = _wide_names(results)
     if not results and sweeps:
         names, units = _wide_names([_template_result(sweeps[0])])
-    yield ["scenario", "sweep", *axes, *names]
+    # An input some scenario wrote in another currency: its value is in USD, and a text column
+    # beside the figures gives it as written (`0.25 EUR/kWh`).
+    written = [n for n in names if any(_input_written(r, n) for r in results)]
+    yield ["scenario", "sweep", *axes, *names, *(f"{n} as written" for n in written)]
     if units_row:
-        yield ["unit", None, *([None] * len(axes)), *(units[n] for n in names)]
+        units_shown = (units[n] for n in names)
+        yield ["unit", None, *([None] * len(axes)), *units_shown, *([None] * len(written))]
     blank = [None] * len(axes)
     for result in results:
         values = {**result.inputs, **result.metrics}
@@ -174,6 +200,7 @@ def wide_rows(
             None,
             *blank,
             *(_plain(values[n].value) if n in values else None for n in names),
+            *(_written_text(_input_written(result, n)) for n in written),
         ]
     for sweep in sweeps:
         table = table_of(sweep, None)
@@ -184,7 +211,22 @@ def wide_rows(
                 sweep.name,
                 *(record["point"].get(path) for path in axes),
                 *(_plain(values.get(n)) for n in names),
+                *([None] * len(written)),
             ]
+
+
+def _input_written(result: Result, name: str) -> WrittenMoney | None:
+    node = result.inputs.get(name)
+    return node.written if node is not None else None
+
+
+def _written_text(written: WrittenMoney | None) -> str | None:
+    """An amount written in another currency, as a cell: `0.25 EUR/kWh`, `4e+06 JPY to ...`."""
+    if written is None:
+        return None
+    if written.low is not None and written.high is not None:
+        return f"{written.low:.12g} {written.unit} to {written.high:.12g} {written.unit}"
+    return f"{written.amount:.12g} {written.unit}"
 
 
 def _template_result(sweep: Sweep) -> Result:
@@ -301,6 +343,9 @@ def workbook_bytes(
             "quote",
             "file",
             "line",
+            "written",
+            "written unit",
+            "rate year",
         ],
     )
     for result in results:
@@ -318,6 +363,7 @@ def workbook_bytes(
                     c.quote,
                     c.file,
                     c.line,
+                    *_written(c.written),
                 ),
             )
 

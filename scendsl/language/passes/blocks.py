@@ -79,7 +79,7 @@ class BlocksPass(ValueReader, ResolverState):
                 continue
             atoms, citation, readable = self.cited(item.values, item.key)
             value, currency = (
-                self.value_in_currency(atoms, spec, item.key_span, item.key)
+                self.value_in_currency(atoms, spec, item.key_span, item.key, "accelerator")
                 if readable
                 else (None, None)
             )

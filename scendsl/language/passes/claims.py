@@ -6,6 +6,7 @@ import math
 from typing import cast
 
 from scendsl.language import fields as F
+from scendsl.language.money import takes_currencies
 from scendsl.language.passes.state import ResolverState
 from scendsl.language.syntax import Statement
 from scendsl.language.units import UNITS, lookup_unit, money_unit
@@ -194,7 +195,11 @@ class ClaimsPass(ValueReader, ResolverState):
             # A budget in another currency (`< 50M EUR`): converted by the model at the
             # scenario year's rate, as the scenario's prices are.
             money = money_unit(rest[1].text) if unit is None else None
-            if money is not None and is_currency_like(money[0], rest[1].text):
+            if (
+                money is not None
+                and takes_currencies("expect", money[1].dimension)
+                and is_currency_like(money[0], rest[1].text)
+            ):
                 problem = currency_problem(money[0], rest[1].text)
                 if problem is not None:
                     self.sink.error(problem[0], rest[1].span, problem[1])

@@ -37,7 +37,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
                 atoms, citation, readable = self.cited(statement.values, path)
                 # A price may be written in another currency.
                 value, currency = (
-                    self.value_in_currency(atoms, spec, statement.key_span, path)
+                    self.value_in_currency(atoms, spec, statement.key_span, path, "scenario")
                     if readable
                     else (None, None)
                 )

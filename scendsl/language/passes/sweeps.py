@@ -326,7 +326,9 @@ class SweepsPass(ValueReader, ResolverState):
         labels, resolved, currencies = [], [], []
         for group in groups:
             # Each value keeps its own amount and currency (`[0.05 EUR/kWh, 50 USD/MWh]`).
-            value, currency = self.value_in_currency(group, spec, item.key_span, label_path)
+            value, currency = self.value_in_currency(
+                group, spec, item.key_span, label_path, "sweep"
+            )
             if value is None:
                 return None
             labels.append(" ".join(a.text for a in group))

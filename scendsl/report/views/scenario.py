@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.grid import per_capita_electricity, region_name, region_reading_name
-from scendsl.report.numbers import written_money_text
+from scendsl.report.numbers import written_text
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -182,11 +182,8 @@ class ScenarioView:
             tuple(node.sources),
             explain=lambda: derivation(result, name, parts),
         )
-        written = self._written_money.get(node.origin or "") if node.kind == "input" else None
-        if written is None and node.kind == "input" and node.dimension == "currency":
-            written = self._written_block_prices.get(node.origin or "")
-        if written is not None and isinstance(node.value, float):
-            number.text = written_money_text(node.value, written, self._result.scenario.year)
+        if node.written is not None and isinstance(node.value, float):
+            number.text = written_text(node.value, node.written)
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
@@ -197,28 +194,6 @@ class ScenarioView:
                 number.interval = interval_text(spread.low, spread.high, node.dimension)
                 number.interval_kind = "default_mfu" if number.interval else ""
         return number
-
-    @cached_property
-    def _written_money(self) -> dict[str, str]:
-        """Prices the scenario wrote in another currency: the line's location (an input's
-        origin) -> the unit as written (`EUR/kWh`)."""
-        scenario = self._result.scenario
-        return {
-            str(scenario.origins[path]): unit
-            for path, unit in scenario.currencies.items()
-            if path in scenario.origins
-        }
-
-    @cached_property
-    def _written_block_prices(self) -> dict[str, str]:
-        """Accelerator blocks whose price is written in another currency: the origin of the
-        block's figures -> the unit as written (`JPY`; the price is the block's only amount of
-        money, so the origin, shared by its figures, is told apart by the dimension)."""
-        return {
-            f"{block.span} (accelerator {block.name})": block.currencies["price"]
-            for block in self._result.scenario.accelerators.values()
-            if "price" in block.currencies
-        }
 
     def has(self, name: str) -> bool:
         return self.m(name).available
@@ -290,8 +265,8 @@ class ScenarioView:
             tolerance = f"± {sig(claim.tolerance * 100, 2)}%" if claim.tolerance else ""
             chance = chances[index].probability if index < len(chances) else None
             expected = (
-                written_money_text(claim.expected, claim.currency, claim.year)
-                if claim.currency and claim.year is not None and isinstance(claim.expected, float)
+                written_text(claim.expected, claim.written)
+                if claim.written is not None and isinstance(claim.expected, float)
                 else format_value(claim.expected, dimension)
             )
             views.append(
