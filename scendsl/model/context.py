@@ -32,6 +32,9 @@ class Found:
     note: str | None = None
     #: The analyst's range, when the value is uncertain (sampled by the uncertainty stage).
     distribution: Uncertain | None = None
+    #: What a reader calls a value that is a key (a reference's name: its title); the key stays
+    #: the value, for claims and JSON.
+    label: str | None = None
 
 
 #: A memo of one evaluation's conversions: id of an amount written in another currency ->

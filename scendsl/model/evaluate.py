@@ -63,6 +63,9 @@ class MetricResult:
     confidence: str | None = None
     note: str | None = None
     distribution: Uncertain | None = None
+    #: For a value that is a key (`divide.public_resource`: a reference's name), what a reader
+    #: calls it (its title): briefings, explain and diff show it; `value` keeps the key.
+    label: str | None = None
 
 
 class ClaimResult(BaseModel):
@@ -345,6 +348,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                 hit.confidence,
                 hit.note,
                 hit.distribution,
+                hit.label,
             )
         else:
             metrics[name] = MetricResult(

@@ -21,7 +21,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.currency import exchange_rate
@@ -71,6 +71,9 @@ class Change:
     #: For an input the author did not write: where it came from on the new side (a catalog
     #: entry, a labelled default), shown when it is a cause (`ScenarioDiff.written_inputs`).
     origin: str = ""
+    #: What a reader calls each side's value when it is a key (a reference's title), else None.
+    old_label: str | None = None
+    new_label: str | None = None
 
     def origin_note(self) -> str:
         """`  (catalog calibration.pue_hyperscale[2024])` for a catalog or default figure."""
@@ -84,9 +87,13 @@ class Change:
         return (self.new - self.old) / abs(self.old)
 
     def old_text(self) -> str:
+        if self.old_label is not None and self.old is not None:
+            return self.old_label
         return format_value(self.old, self.dimension, self.value_type)
 
     def new_text(self) -> str:
+        if self.new_label is not None and self.new is not None:
+            return self.new_label
         return format_value(self.new, self.dimension, self.value_type)
 
     def delta_text(self) -> str:
@@ -434,6 +441,8 @@ def _node_changes(
             ref.meaning,
             written=kind == "metric" or _is_written(before, after),
             origin=(after.origin if after is not None else None) or "",
+            old_label=before.label if before is not None else None,
+            new_label=after.label if after is not None else None,
         )
         rel = change.relative
         below_threshold = (
@@ -469,21 +478,7 @@ def _attribute(
         causes = [n for n in written if n in sources]
         if sources & following:
             causes = written
-        out.append(
-            Change(
-                change.name,
-                change.kind,
-                change.old,
-                change.new,
-                change.dimension,
-                change.value_type,
-                change.importance,
-                change.meaning,
-                tuple(causes),
-                change.written,
-                change.origin,
-            )
-        )
+        out.append(replace(change, moved_by=tuple(causes)))
     return out
 
 
@@ -1027,6 +1022,9 @@ def render_json(diff: Diff) -> str:
             data["written"] = change.written
             if not change.written and change.origin:
                 data["origin"] = change.origin
+        for side, label in (("old_label", change.old_label), ("new_label", change.new_label)):
+            if label is not None:
+                data[side] = label  # `old`/`new` keep the keys; this is what a reader calls them
         return data
 
     def move_data(move: VariantMove) -> dict[str, Any]:

@@ -261,7 +261,7 @@ class _Reader:
             if "value" not in figure:
                 raise _Shape(f"{at}: no `value`")
             unit = _text(figure.get("unit"), f"{at}.unit")
-            origin = figure.get("origin")
+            origin, label = figure.get("origin"), figure.get("label")
             out[name] = MetricResult(
                 name,
                 kind,
@@ -272,6 +272,7 @@ class _Reader:
                 inputs=_texts(figure.get("inputs", []), f"{at}.inputs"),
                 sources=_texts(figure.get("sources", []), f"{at}.sources"),
                 origin=_text(origin, f"{at}.origin") if origin is not None else None,
+                label=_text(label, f"{at}.label") if label is not None else None,
             )
         return out
 

@@ -15,6 +15,10 @@ from scendsl.wording import counted
 
 
 def value_text(node: MetricResult) -> str:
+    """A node's value as a reader reads it: a key's label (a reference's title) when the model
+    gave one, else the formatted value."""
+    if node.label is not None and node.value is not None:
+        return node.label
     base = REGISTRY.nodes.get(node.name)
     value_type = base.value_type if base is not None else "number"
     if value_type == "number" and isinstance(node.value, str):
@@ -41,6 +45,8 @@ def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[st
         }
         if node.formula:
             entry["formula"] = node.formula
+        if node.label is not None:
+            entry["key"] = node.value  # `value` is the label a reader reads; this is the key
         if node.kind == "input":
             entry.update(
                 origin=node.origin,

@@ -187,6 +187,8 @@ class ScenarioView:
             written = self._written_block_prices.get(node.origin or "")
         if written is not None and isinstance(node.value, float):
             number.text = written_money_text(node.value, written, self._result.scenario.year)
+        if node.label is not None and node.value is not None:
+            number.text = node.label  # a key (a reference's name) is shown as what it names
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
