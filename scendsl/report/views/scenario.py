@@ -432,6 +432,7 @@ class ScenarioView:
                     confidence,
                     m(f"reference.{ref}.comparison_peak"),
                     region,
+                    m(f"divide.{ref}.accelerators_to_close"),
                 )
             )
         return views
