@@ -13,20 +13,15 @@ from scendsl.catalog import load_catalog
 from scendsl.cli import main
 from scendsl.report.diff import diff_results, render_json, render_text
 from scendsl.report.explain import explain_tree
+from tests.factories import scenario_text
 
-SCENARIO = """scenario {name} {{
-  region "{region}"
-  year 2025
-  cluster {{
-    accelerator H100
-    count 1000
-  }}
-  workload {{
-    parameters 70B
-    tokens 1T
-  }}
-}}
-"""
+WORKLOAD = "  workload {\n    parameters 70B\n    tokens 1T\n  }\n"
+
+
+def _text(name: str, region: str) -> str:
+    """A 1,000-H100 scenario of 2025 in `region` that trains a model (so it has a time to train)."""
+    return scenario_text(name, year=2025, region=f'"{region}"', count=1000, body=WORKLOAD)
+
 
 ROW = "(`divide.public_resource`) |"
 
@@ -34,7 +29,7 @@ ROW = "(`divide.public_resource`) |"
 def _compared(country: str):
     """The catalog's national resource a scenario in `country` is compared with, as the model
     chooses it (its key), and its catalog entry."""
-    text = SCENARIO.format(name="s", region=country)
+    text = _text("s", country)
     key = scendsl.evaluate(scendsl.load_text(text).scenarios[0])["divide.public_resource"].value
     return load_catalog().references[key]
 
@@ -57,7 +52,7 @@ def _two_countries() -> tuple[str, str]:
 def _write(folder: Path, region: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "s.scn"
-    path.write_text(SCENARIO.format(name="s", region=region), encoding="utf-8")
+    path.write_text(_text("s", region), encoding="utf-8")
     return path
 
 
@@ -122,7 +117,7 @@ def test_an_analysts_own_resource_is_read_by_its_blocks_title():
         '\nreference local_pool {\n  title "A local public pool"\n  accelerator H100\n'
         f'  count 200\n  kind national_resource\n  region "{country}"\n}}\n'
     )
-    text = SCENARIO.format(name="s", region=country) + block
+    text = _text("s", country) + block
     result = scendsl.evaluate(scendsl.load_text(text).scenarios[0])
     chosen = result["divide.public_resource"]
     assert (chosen.value, chosen.label) == ("local_pool", "A local public pool")
