@@ -26,7 +26,7 @@ from scendsl.catalog.load import _FILES
 #: Chips added for published runs and the compute divide (issue 12).
 NEW_CHIPS = (
     "V100 A100_40GB A100_80GB A800 H800 L40S B300 GB300 MI250X MI355X Gaudi2 TPUv3 TPUv4 TPUv7"
-    " Trainium2".split()
+    " Trainium2 GH200".split()
 )
 ACCELERATORS = set(
     "H100 H200 B200 GB200 MI300X MI325X Gaudi3 TPUv5p TPUv6e TPUv5e H20".split()
@@ -728,3 +728,23 @@ def test_gpu_server_power_without_a_system_figure_is_a_fixed_part_plus_a_share()
         non_gpu_ratio[chip] = (system.value - tdp) / tdp
     # The fixed part weighs more on a smaller GPU: a single share could not tell them apart.
     assert non_gpu_ratio["A100_40GB"] > non_gpu_ratio["B300"] + 0.1
+
+
+def test_a_module_with_its_cpu_on_board_carries_its_own_system_power(catalog: Catalog) -> None:
+    """A superchip (its host CPU joined by NVLink-C2C on the module, e.g. GH200, GB200) has the
+    CPU in its own power: the GPU server's node overhead (CPUs beside the GPUs) would count the
+    CPU twice, so such an entry states its system power."""
+    modules = [a for a in catalog.accelerators.values() if "NVLink-C2C" in a.hostlink_kind]
+    assert modules
+    for acc in modules:
+        assert "system_power" in acc.figures, acc.name
+        assert acc.figures["system_power"].value >= acc.figures["tdp"].value / 2, acc.name
+
+
+def test_references_built_of_superchips_are_counted_on_a_superchip(catalog: Catalog) -> None:
+    """A national resource whose source counts GH200 superchips is counted on the catalog's
+    GH200, not on a GPU alone (until this entry existed they were H200s without their CPU)."""
+    superchips = [r for r in catalog.references.values() if "GH200" in r.source]
+    assert superchips
+    for ref in superchips:
+        assert ref.accelerator == "GH200", ref.name

@@ -35,6 +35,9 @@ class Found:
     distribution: Uncertain | None = None
     #: An amount written in another currency: as written and the rate it was converted at.
     written: WrittenMoney | None = None
+    #: What a reader calls a value that is a key (a reference's name: its title); the key stays
+    #: the value, for claims and JSON.
+    label: str | None = None
 
 
 def _as_written(si: float, factor: float) -> float:

@@ -66,6 +66,9 @@ class MetricResult:
     distribution: Uncertain | None = None
     #: An input written in another currency: the amount as written and the rate applied.
     written: WrittenMoney | None = None
+    #: For a value that is a key (`divide.public_resource`: a reference's name), what a reader
+    #: calls it (its title): briefings, explain and diff show it; `value` keeps the key.
+    label: str | None = None
 
 
 class ClaimResult(BaseModel):
@@ -351,6 +354,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                 hit.note,
                 hit.distribution,
                 hit.written,
+                hit.label,
             )
         else:
             metrics[name] = MetricResult(

@@ -73,6 +73,9 @@ class Change:
     #: For an input written in another currency: each side's amount as written and its rate.
     old_written: WrittenMoney | None = None
     new_written: WrittenMoney | None = None
+    #: What a reader calls each side's value when it is a key (a reference's title), else None.
+    old_label: str | None = None
+    new_label: str | None = None
 
     def origin_note(self) -> str:
         """`  (catalog calibration.pue_hyperscale[2024])` for a catalog or default figure."""
@@ -86,11 +89,15 @@ class Change:
         return (self.new - self.old) / abs(self.old)
 
     def old_text(self) -> str:
+        if self.old_label is not None and self.old is not None:
+            return self.old_label
         if self.old_written is not None and isinstance(self.old, float):
             return written_text(self.old, self.old_written)
         return format_value(self.old, self.dimension, self.value_type)
 
     def new_text(self) -> str:
+        if self.new_label is not None and self.new is not None:
+            return self.new_label
         if self.new_written is not None and isinstance(self.new, float):
             return written_text(self.new, self.new_written)
         return format_value(self.new, self.dimension, self.value_type)
@@ -455,6 +462,8 @@ def _node_changes(
             origin=(after.origin if after is not None else None) or "",
             old_written=before.written if before is not None else None,
             new_written=after.written if after is not None else None,
+            old_label=before.label if before is not None else None,
+            new_label=after.label if after is not None else None,
         )
         rel = change.relative
         below_threshold = (
@@ -1049,6 +1058,9 @@ def render_json(diff: Diff) -> str:
             if not change.written and change.origin:
                 data["origin"] = change.origin
         data |= _written_data(change.old_written, change.new_written)
+        for side, label in (("old_label", change.old_label), ("new_label", change.new_label)):
+            if label is not None:
+                data[side] = label  # `old`/`new` keep the keys; this is what a reader calls them
         return data
 
     def move_data(move: VariantMove) -> dict[str, Any]:

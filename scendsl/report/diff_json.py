@@ -263,7 +263,7 @@ class _Reader:
             if "value" not in figure:
                 raise _Shape(f"{at}: no `value`")
             unit = _text(figure.get("unit"), f"{at}.unit")
-            origin = figure.get("origin")
+            origin, label = figure.get("origin"), figure.get("label")
             out[name] = MetricResult(
                 name,
                 kind,
@@ -275,6 +275,7 @@ class _Reader:
                 sources=_texts(figure.get("sources", []), f"{at}.sources"),
                 origin=_text(origin, f"{at}.origin") if origin is not None else None,
                 written=_written_money(figure.get("written"), f"{at}.written"),
+                label=_text(label, f"{at}.label") if label is not None else None,
             )
         return out
 

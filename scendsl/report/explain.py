@@ -15,8 +15,11 @@ from scendsl.wording import counted
 
 
 def value_text(node: MetricResult) -> str:
-    """A figure as people read it; an input written in another currency as written and in USD
-    at the rate it was converted at (`0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`)."""
+    """A figure as people read it: a key's label (a reference's title) when the model gave one;
+    an input written in another currency as written and in USD at the rate it was converted at
+    (`0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`); else the formatted value."""
+    if node.label is not None and node.value is not None:
+        return node.label
     if node.written is not None and isinstance(node.value, float):
         return written_text(node.value, node.written)
     base = REGISTRY.nodes.get(node.name)
@@ -45,6 +48,8 @@ def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[st
         }
         if node.formula:
             entry["formula"] = node.formula
+        if node.label is not None:
+            entry["key"] = node.value  # `value` is the label a reader reads; this is the key
         if node.kind == "input":
             entry.update(
                 origin=node.origin,

@@ -107,6 +107,8 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
         data["distribution"] = node.distribution.model_dump()
     if node.written is not None:  # an input written in another currency than USD
         data["written"] = node.written.to_json()
+    if node.label is not None:
+        data["label"] = node.label  # `value` keeps the key; this is what a reader calls it
     return data
 
 
@@ -292,6 +294,11 @@ def eval_schema() -> dict[str, Any]:
             "note": _STRING,
             "distribution": {"$ref": "#/$defs/uncertain"},
             "written": {"$ref": "#/$defs/written"},
+            "label": {
+                **_STRING,
+                "description": "for a value that is a key (a reference's name): what a reader "
+                "calls it (its title); `value` keeps the key",
+            },
             "p5": _NUMBER_OR_NULL,
             "p50": _NUMBER_OR_NULL,
             "p95": _NUMBER_OR_NULL,

@@ -208,15 +208,10 @@ def _value(result: Result, name: str) -> Any:
 
 
 def _figure(result: Result, name: str) -> str:
-    from scendsl.model.registry import REGISTRY
-    from scendsl.report.numbers import format_value
+    from scendsl.report.explain import value_text
 
     node = result.find(name)
-    if node is None:
-        return "n/a"
-    registered = REGISTRY.nodes.get(name)
-    value_type = registered.value_type if registered is not None else "number"
-    return format_value(node.value, node.dimension, value_type)
+    return "n/a" if node is None else value_text(node)
 
 
 def _note(result: Result, name: str) -> str:

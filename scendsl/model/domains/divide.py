@@ -342,7 +342,7 @@ def _public_resource(ctx: Context) -> tuple[str, float, bool]:
     return made
 
 
-def _public_resource_found(ctx: Context, value: object) -> Found:
+def _public_resource_found(ctx: Context, value: object, titled: bool = False) -> Found:
     name, _, own = _public_resource(ctx)
     entity, origin, source, confidence = _entity(ctx, name)
     country = country_of(ctx.scenario.region)
@@ -352,7 +352,8 @@ def _public_resource_found(ctx: Context, value: object) -> Found:
         if own
         else f"the largest national research resource: none for {place}"
     )
-    return Found(value, origin, source, confidence, f"{entity.title}: {why}")
+    label = entity.title if titled else None
+    return Found(value, origin, source, confidence, f"{entity.title}: {why}", label=label)
 
 
 @input_node(
@@ -366,7 +367,8 @@ def _public_resource_found(ctx: Context, value: object) -> Found:
     "else the largest of that kind",
 )
 def _public_resource_name(ctx: Context) -> Found:
-    return _public_resource_found(ctx, _public_resource(ctx)[0])
+    # The key is the value (claims and JSON name it); a reader sees the resource's title.
+    return _public_resource_found(ctx, _public_resource(ctx)[0], titled=True)
 
 
 @input_node(

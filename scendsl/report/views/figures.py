@@ -177,6 +177,9 @@ class ReferenceView:
     comparison_peak: Number | None = None
     #: ISO 3166-1 code of the country it is in or serves ("" for a scenario file's block).
     region: str = ""
+    #: The accelerators it would have to add to match the scenario's peak (0: it is larger),
+    #: which says there is nothing to close when the cost cannot be priced.
+    accelerators_to_close: Number | None = None
 
     @property
     def compute_share(self) -> str:

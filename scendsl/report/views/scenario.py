@@ -184,6 +184,8 @@ class ScenarioView:
         )
         if node.written is not None and isinstance(node.value, float):
             number.text = written_text(node.value, node.written)
+        if node.label is not None and node.value is not None:
+            number.text = node.label  # a key (a reference's name) is shown as what it names
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
@@ -405,6 +407,7 @@ class ScenarioView:
                     confidence,
                     m(f"reference.{ref}.comparison_peak"),
                     region,
+                    m(f"divide.{ref}.accelerators_to_close"),
                 )
             )
         return views

@@ -1,0 +1,43 @@
+"""scripts/regional_gaps.py lists what a scenario in each place would fall back on: checked
+against the model's own lookups for every place it lists (none named here)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from scendsl.catalog.grid import electricity_price, household_electricity, regions_with
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "regional_gaps.py"
+YEAR = 2024
+
+
+def _gaps() -> dict[str, list[str]]:
+    spec = importlib.util.spec_from_file_location("regional_gaps", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.gaps()
+
+
+def test_each_listed_place_falls_back_as_its_heading_says():
+    homes, stand_in, no_price, country_price = _gaps().values()
+    assert homes and stand_in and no_price  # else nothing below is checked
+    for code in homes:
+        assert household_electricity(code, YEAR).value is None, code
+    for code in stand_in:
+        figure = electricity_price(code, YEAR)
+        assert figure.fallback and figure.value is not None, code
+        assert figure.series == "commercial_price", code
+    for code in no_price:
+        assert electricity_price(code, YEAR).value is None, code
+    industrial = regions_with("industrial_price")
+    for code in country_price:
+        assert code not in industrial and code.partition("-")[0] in industrial, code
+
+
+def test_a_place_with_its_own_figures_is_not_listed():
+    listed = {code for codes in list(_gaps().values())[:3] for code in codes}
+    grid = regions_with("grid_intensity")
+    served = (regions_with("industrial_price") & regions_with("household_electricity")) & grid
+    assert served and not (served & listed)
