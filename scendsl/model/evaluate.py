@@ -339,7 +339,11 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                     name, "input", value, unit, dimension, meaning, formula, (), sources
                 )
                 continue
-            inputs[name] = MetricResult(
+            shared = _INPUT_RESULTS.get(name)
+            if shared is not None and shared[0] is hit:
+                inputs[name] = shared[1]
+                continue
+            made = MetricResult(
                 name,
                 "input",
                 value,
@@ -356,6 +360,8 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                 hit.written,
                 hit.label,
             )
+            _INPUT_RESULTS[name] = hit, made
+            inputs[name] = made
         else:
             metrics[name] = MetricResult(
                 name, "metric", value, unit, dimension, meaning, formula, node_inputs, sources
@@ -376,6 +382,12 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
 
 
 _PLAIN_TYPES = frozenset({float, int, bool, str, type(None)})
+
+#: An input's result, by name, with the look-up it was made from: a catalog figure (and a catalog
+#: reference's figures) is found as the same `Found` by every evaluation, so its result is made
+#: once and shared (results are never changed after `evaluate` makes them). The entry holds the
+#: `Found`, so its identity cannot be reused while the entry lives.
+_INPUT_RESULTS: dict[str, tuple[Found, MetricResult]] = {}
 
 
 def _plain(value: Any) -> Any:

@@ -90,12 +90,37 @@ def _tag(found: Found, ref: str) -> Found:
     )
 
 
-#: What a catalog reference's inputs found, shared by every evaluation: (catalog id, input,
-#: reference, the scenario fields the input reads) -> (catalog, Found). Such a reference on a
-#: catalog accelerator reads nothing else of the scenario, and a set's scenarios share their few
-#: years and precisions: eight references' look-ups were a fifth of an evaluation. The entry
-#: holds the catalog, so its id cannot be reused while the entry lives.
-_SHARED: dict[tuple[Any, ...], tuple[Catalog, Found]] = {}
+#: What a catalog reference's inputs found, shared by every evaluation: per catalog (by id, with
+#: the catalog, so its id cannot be reused while the entry lives), (input, reference, the
+#: scenario fields the input reads) -> Found. Such a reference on a catalog accelerator reads
+#: nothing else of the scenario, and a set's scenarios share their few years and precisions: the
+#: references' look-ups were a fifth of an evaluation.
+_SHARED: dict[int, tuple[Catalog, dict[tuple[Any, ...], Found]]] = {}
+
+
+def _sharing(ctx: Context) -> tuple[frozenset[str], dict[tuple[Any, ...], Found]]:
+    """The references whose look-ups this evaluation may share, and the catalog's memo (worked
+    out once per evaluation). A traced view (sweeps, Monte Carlo) must see every read it makes,
+    so it shares none; a scenario file's reference or accelerator block of a catalog
+    reference's name, or of its accelerator's, is the scenario's own."""
+    made = ctx.__dict__.get("_sharing")
+    if made is not None:
+        return made
+    scenario, catalog = ctx.scenario, ctx.catalog
+    names: frozenset[str] = frozenset()
+    if type(scenario) is Scenario:
+        names = frozenset(
+            name
+            for name, entry in catalog.references.items()
+            if name not in scenario.references and entry.accelerator not in scenario.accelerators
+        )
+    held = _SHARED.get(id(catalog))
+    if held is None or held[0] is not catalog:
+        if len(_SHARED) >= 8:
+            _SHARED.clear()
+        held = _SHARED[id(catalog)] = (catalog, {})
+    made = ctx.__dict__["_sharing"] = (names, held[1])
+    return made
 
 
 def _shared_by_scenarios(
@@ -107,25 +132,16 @@ def _shared_by_scenarios(
     def wrap(compute: Callable[[Context, str], Found]) -> Callable[[Context, str], Found]:
         @functools.wraps(compute)
         def shared(ctx: Context, ref: str) -> Found:
-            scenario, catalog = ctx.scenario, ctx.catalog
-            entry = catalog.references.get(ref)
-            # A traced view (sweeps, Monte Carlo) must see every read it makes; a scenario
-            # file's reference or accelerator block of that name is the scenario's own.
-            if (
-                type(scenario) is not Scenario
-                or entry is None
-                or ref in scenario.references
-                or entry.accelerator in scenario.accelerators
-            ):
+            names, memo = _sharing(ctx)
+            if ref not in names:
                 return compute(ctx, ref)
-            key = (id(catalog), compute.__name__, ref, *reads(ctx))
-            hit = _SHARED.get(key)
-            if hit is not None and hit[0] is catalog:
-                return hit[1]
-            found = compute(ctx, ref)
-            if len(_SHARED) >= 4096:
-                _SHARED.clear()
-            _SHARED[key] = (catalog, found)
+            key = (compute, ref, *reads(ctx))
+            found = memo.get(key)
+            if found is None:
+                found = compute(ctx, ref)
+                if len(memo) >= 4096:
+                    memo.clear()
+                memo[key] = found
             return found
 
         return shared
