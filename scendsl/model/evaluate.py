@@ -360,6 +360,8 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                 hit.written,
                 hit.label,
             )
+            if len(_INPUT_RESULTS) >= 4096:  # names of a long `serve` session's own blocks
+                _INPUT_RESULTS.clear()
             _INPUT_RESULTS[name] = hit, made
             inputs[name] = made
         else:
