@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.util
+import json
 import re
 import sys
 import tomllib
@@ -33,6 +34,7 @@ INPUTS = {
     "grid.toml": [
         "canada_nir2020_a13_consumption_intensity.csv",
         "australia_nga_scope2_location.csv",
+        "ember_average_intensities.json",
     ],
 }
 
@@ -119,3 +121,101 @@ def test_grid_meta_years_span_the_country_figures_and_the_newest_year_is_kept() 
     # The world series and every large country carry the newest year the data set has.
     for code in ("WORLD", "US", "CN", "IN", "DE", "FR", "JP", "GB"):
         assert str(newest) in grid[code]["grid_intensity"], code
+
+
+# --- a newer Ember year beside the OWID series ---------------------------------------------------
+
+OWID = (
+    "Entity,Code,Year,Carbon intensity of electricity - gCO2/kWh\n"
+    "France,FRA,2023,56.0\n"
+    "France,FRA,2024,44.2\n"
+    "United Arab Emirates,ARE,2022,500.0\n"
+    "United Arab Emirates,ARE,2023,493.0\n"
+)
+EMBER = {
+    "FRA": {
+        "country_code": "FRA",
+        "country_or_region": "France",
+        "year": 2024,
+        "emissions_intensity_gco2_per_kwh": 45.0,
+    },
+    "ARE": {
+        "country_code": "ARE",
+        "country_or_region": "United Arab Emirates",
+        "year": 2024,
+        "emissions_intensity_gco2_per_kwh": 467.51,
+    },
+    "OMN": {
+        "country_code": "OMN",
+        "country_or_region": "Oman",
+        "year": 2024,
+        "emissions_intensity_gco2_per_kwh": 520.0,
+    },
+    "World": {
+        "country_code": "",
+        "country_or_region": "World",
+        "year": 2024,
+        "emissions_intensity_gco2_per_kwh": 472.9,
+    },
+    "XKX": {
+        "country_code": "XKX",
+        "country_or_region": "Kosovo",
+        "year": 2024,
+        "emissions_intensity_gco2_per_kwh": 958.7,
+    },
+}
+
+
+def _ember_toml(tmp_path: Path, ember: dict) -> tuple[ModuleType, dict]:
+    script = _script("import_grid_data")
+    owid = tmp_path / "carbon-intensity-electricity.csv"
+    owid.write_text(OWID, encoding="utf-8")
+    latest = tmp_path / "ember.json"
+    latest.write_text(json.dumps(ember), encoding="utf-8")
+    text = script.build_toml(
+        script.read_owid(owid, script.INTENSITY_COLUMNS, required=True),
+        [],
+        {},
+        dataset="fixture",
+        inputs=[],
+        ember_latest=script.read_ember_latest(latest),
+    )
+    return script, tomllib.loads(text) | {"_text": text}
+
+
+def test_an_ember_year_only_extends_a_countrys_owid_series(tmp_path: Path) -> None:
+    script, data = _ember_toml(tmp_path, EMBER)
+    ae = data["AE"]["grid_intensity"]
+    assert sorted(ae) == ["2022", "2023", "2024"]
+    assert ae["2024"]["value"] == "467.5 gCO2/kWh" and ae["2024"]["confidence"] == "B"
+    assert ae["2024"]["source"] == script.EMBER_LATEST_SOURCE
+    assert ae["2023"]["source"] == script.INTENSITY_SOURCE  # OWID's years stay OWID's
+    # A year OWID has is never replaced, a country OWID lacks is not added, nor an aggregate.
+    assert data["FR"]["grid_intensity"]["2024"]["value"] == "44.2 gCO2/kWh"
+    assert "OM" not in data and "WORLD" not in data and "XK" not in data
+    assert "(--ember-latest): AE 2024." in data["_text"]
+
+
+def test_an_ember_file_with_a_value_in_other_units_is_refused(tmp_path: Path) -> None:
+    bad = {"ARE": dict(EMBER["ARE"], emissions_intensity_gco2_per_kwh=0.4675e4)}
+    with pytest.raises(SystemExit, match="not a gCO2/kWh intensity"):
+        _ember_toml(tmp_path, bad)
+
+
+def test_the_committed_ember_years_are_each_a_countrys_year_after_its_owid_years() -> None:
+    grid = tomllib.loads(_text("grid.toml"))
+    script = _script("import_grid_data")
+    added = {
+        code: year
+        for code, entry in grid.items()
+        if code != "meta"
+        for year, figure in entry.get("grid_intensity", {}).items()
+        if figure["source"] == script.EMBER_LATEST_SOURCE
+    }
+    assert added, "the committed grid has no year from --ember-latest"
+    latest = script.read_ember_latest(DATA / "ember_average_intensities.json")
+    for code, year in added.items():
+        years = sorted(int(y) for y in grid[code]["grid_intensity"])
+        assert years[-1] == int(year) and years[-2] == int(year) - 1, code
+        alpha3 = next(k for k in latest if script._alpha2(k) == code)
+        assert latest[alpha3][0] == int(year), code
