@@ -40,7 +40,10 @@ Inputs (the script fetches nothing):
   daily USD rates.
 * `--eia FILE`: `scripts/data/eia_industrial_prices.csv` (columns `region`, `year`,
   `cents_per_kwh`, `source`, `confidence`, `note`), copied by hand from the EIA tables named in
-  its `source` column, because EIA's bulk files need an API key.
+  its `source` column, because EIA's bulk files need an API key. A row read on EIA's own page is
+  graded A; one read in a copy of the table (a chart citing it, a public file quoting its row) is
+  graded B and its `note` says where it was read. A newer year is added as a new row beside the
+  older ones, never in their place.
 * `--national FILE...` (repeatable): national figures copied by hand from the publications named
   in each row, one CSV per region group (`scripts/data/national_prices_*.csv`: pass them all with
   the shell glob; they are read in file-name order). Columns `region` (ISO 3166-1 alpha-2, or

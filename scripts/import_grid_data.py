@@ -38,6 +38,15 @@ Inputs (the script fetches nothing; obtain them first):
   published in DCCEEW's National Greenhouse Accounts Factors, editions 2021-2025, written from
   the editions' workbooks by `scripts/extract_nga_scope2.py`; the `.md` beside it says where the
   workbooks were read, how a grid maps to an ISO code and what was left out.
+* `--ember-latest FILE` (optional): `scripts/data/ember_average_intensities.json`, a copy of
+  `data/output/average-intensities.json` of the public repository `thegreenwebfoundation/co2.js`
+  (regenerated monthly from Ember's data API, `country_overview_yearly`; the `.md` beside it says
+  which commit): each country's latest year of Ember's Yearly Electricity Data emissions intensity (gCO2/kWh, lifecycle, the basis OWID reads from Ember). Ember publishes a
+  country's year as its data arrive, so this can be a year newer than the OWID file's for some
+  countries. It only ever adds a country's newer year: a year the OWID input has is kept from
+  OWID, a country the OWID input lacks is not added, aggregates (World, EU, continents) and codes
+  that are not ISO 3166-1 (Kosovo) are skipped. Such a figure is graded B (a copy of Ember's
+  data, not Ember's own download) and its source and note say so.
 * `--dataset TEXT` (required): the release the inputs come from and when it was published or
   retrieved. It is written into the file header and `[meta]`, because a figure without its vintage
   cannot be checked.
@@ -49,8 +58,16 @@ Usage:
         --cn-provinces china_provincial_emissions.json \\
         --ca-provinces scripts/data/canada_nir2020_a13_consumption_intensity.csv \\
         --au-states scripts/data/australia_nga_scope2_location.csv \\
+        --ember-latest scripts/data/ember_average_intensities.json \\
         --dataset "OWID grapher carbon-intensity-electricity, Ember 2025-05 release" \\
         --out scendsl/catalog/grid.toml
+
+The committed grid.toml was written from these copies (each byte-identical to the file whose
+sha256 its header records): `carbon-intensity-electricity.csv` as kept in the public repository
+`twsaf1-sys/math_331_cryptocurrency_project` (commit 7149bf49),
+`per-capita-electricity-generation.csv` in `Ryuji-arch/3179-Assignment_2` (commit 816355e6), `usa_emissions.json` from the codecarbon
+3.3.2 wheel; the others are committed under `scripts/data/` (the `.md` beside each says where it
+was read).
 
 Only rows whose code is an ISO 3166-1 alpha-3 code known to pycountry become countries; the world
 (`OWID_WRL`) and the European Union (27) become the shared series `WORLD` and `EU27`; every other
@@ -103,6 +120,22 @@ CN_PROVINCE_NOTE = (
     "direct (combustion) CO2 only, not CO2e, not lifecycle: MEE provincial average of the"
     " electricity generated in the province, adjusted for inter-provincial transfers"
 )
+
+
+EMBER_LATEST_SOURCE = (
+    "Ember, Yearly Electricity Data, emissions intensity of electricity generation (Ember's data"
+    " API, country_overview_yearly), as copied by the public repository"
+    " thegreenwebfoundation/co2.js into its average grid intensities; not checked against"
+    " Ember's own download"
+)
+#: A copy of Ember's data, not Ember's own file: B, not A.
+EMBER_LATEST_CONFIDENCE = "B"
+EMBER_LATEST_NOTE = (
+    "lifecycle, as the Our World in Data figures of the earlier years, which read the same Ember"
+    " series; from a later Ember release than theirs, which had no figure for this year"
+)
+#: Bounds of a grid intensity in gCO2/kWh: a figure outside is a unit or parsing error.
+INTENSITY_BOUNDS = (0.0, 1500.0)
 
 
 @dataclass(frozen=True)
@@ -180,6 +213,26 @@ def read_cn_provinces(path: Path) -> tuple[dict[str, tuple[int, float]], str]:
             raise SystemExit(f"{path.name}: {code}: expected gCO2/kWh, found {entry.get('unit')!r}")
         provinces[code] = (int(entry["year"]), float(entry["emission_factor"]))
     return provinces, source
+
+
+def read_ember_latest(path: Path) -> dict[str, tuple[int, float]]:
+    """ISO 3166-1 alpha-3 -> (year, gCO2/kWh) of each country's latest Ember year, from co2.js's
+    average-intensities.json; aggregates and codes that are not ISO 3166-1 are left out."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = {}
+    for key, entry in data.items():
+        code = (entry.get("country_code") or "").strip()
+        if not code or pycountry.countries.get(alpha_3=code) is None:
+            continue  # World, EU, continents; Kosovo (XKX) has no ISO 3166-1 code
+        try:
+            year = int(entry["year"])
+            value = float(entry["emissions_intensity_gco2_per_kwh"])
+        except (KeyError, TypeError, ValueError):
+            raise SystemExit(f"{path.name}: {key}: no year or emissions intensity") from None
+        if not INTENSITY_BOUNDS[0] <= value <= INTENSITY_BOUNDS[1]:
+            raise SystemExit(f"{path.name}: {key} {year}: {value} is not a gCO2/kWh intensity")
+        out[code] = (year, value)
+    return out
 
 
 CA_PROVINCE_SOURCE = (
@@ -292,14 +345,22 @@ def build_toml(
     cn_source: str = "",
     ca_provinces: dict[str, dict[int, tuple[str, str]]] | None = None,
     au_states: dict[str, dict[int, tuple[str, str, str]]] | None = None,
+    ember_latest: dict[str, tuple[int, float]] | None = None,
 ) -> str:
     """The text of grid.toml. `inputs` = (file name, sha256) of each input, for the header;
     `cn_provinces` and `cn_source` as `read_cn_provinces` returns them, `ca_provinces` as
-    `read_ca_provinces` does, `au_states` as `read_au_states` does."""
+    `read_ca_provinces` does, `au_states` as `read_au_states` does, `ember_latest` as
+    `read_ember_latest` does (only a country's year newer than its OWID years is taken)."""
     cn_provinces = cn_provinces or {}
     ca_provinces = ca_provinces or {}
     au_states = au_states or {}
     ci = _series(intensity, first_year)
+    # ISO3 -> (year, value) of the newer Ember years added beside a country's OWID series
+    newer = {
+        key: (year, value)
+        for key, (year, value) in (ember_latest or {}).items()
+        if key in ci and year >= first_year and year > max(ci[key])
+    }
     pc = _series(per_capita, first_year)
     names = {row.key: row.name for row in intensity}
     countries: dict[str, str] = {}  # alpha-2 -> input key
@@ -312,7 +373,10 @@ def build_toml(
             skipped.append(key)
         else:
             countries[country.alpha_2] = key
-    last = max((year for series in ci.values() for year in series), default=first_year)
+    last = max(
+        [year for series in ci.values() for year in series] + [y for y, _ in newer.values()],
+        default=first_year,
+    )
 
     lines = [
         "# Grid carbon intensity by country (ISO 3166-1 alpha-2) and by US state, Chinese province,",
@@ -338,6 +402,11 @@ def build_toml(
         "# factor, direct (combustion) CO2e per kWh consumed; not lifecycle; keyed by the edition's",
         "# year (2021-2025), not by the earlier financial year of the data behind it.",
         "# A subdivision's figure says its basis in its `note`.",
+    ]
+    if newer:
+        added = ", ".join(f"{_alpha2(k)} {y}" for k, (y, _) in sorted(newer.items()))
+        lines.append(f"# Newer Ember years beside the OWID series (--ember-latest): {added}.")
+    lines += [
         "# Skipped input codes (not ISO 3166-1): " + (", ".join(skipped) or "none") + ".",
         "",
         "[meta]",
@@ -360,6 +429,15 @@ def build_toml(
                 lines.append(
                     f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", INTENSITY_SOURCE, "A")
                 )
+            if data_key in newer:
+                year, value = newer[data_key]
+                figure = _figure(
+                    f"{value:.1f} gCO2/kWh",
+                    EMBER_LATEST_SOURCE,
+                    EMBER_LATEST_CONFIDENCE,
+                    EMBER_LATEST_NOTE,
+                )
+                lines.append(f"'{year}' = {figure}")
             lines.append("")
         if data_key in pc:
             lines.append(f"[{key}.per_capita_electricity]")
@@ -411,6 +489,10 @@ def build_toml(
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _alpha2(alpha3: str) -> str:
+    return pycountry.countries.get(alpha_3=alpha3).alpha_2
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -433,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--au-states", type=Path, help="scripts/data/australia_nga_scope2_location.csv"
+    )
+    parser.add_argument(
+        "--ember-latest", type=Path, help="co2.js data/output/average-intensities.json"
     )
     parser.add_argument("--dataset", required=True, help="release and date of the inputs")
     parser.add_argument("--first-year", type=int, default=2019)
@@ -462,6 +547,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.au_states is not None:
         au_states = read_au_states(args.au_states)
         inputs.append((args.au_states.name, _sha256(args.au_states)))
+    ember_latest: dict[str, tuple[int, float]] = {}
+    if args.ember_latest is not None:
+        ember_latest = read_ember_latest(args.ember_latest)
+        inputs.append((args.ember_latest.name, _sha256(args.ember_latest)))
     text = build_toml(
         intensity,
         per_capita,
@@ -473,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         cn_source=cn_source,
         ca_provinces=ca_provinces,
         au_states=au_states,
+        ember_latest=ember_latest,
     )
     args.out.write_text(text, encoding="utf-8")
     regions = text.count("grid_intensity]")
