@@ -58,6 +58,7 @@ from scendsl.files.output import (
     read_manifest,
     remove_tree,
     replace_file,
+    replace_file_with,
     write_output,
 )
 from scendsl.files.problems import kind_of, problem, reason
@@ -80,6 +81,7 @@ __all__ = [
     "reason",
     "remove_tree",
     "replace_file",
+    "replace_file_with",
     "scenario_files",
     "write_output",
 ]

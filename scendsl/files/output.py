@@ -13,7 +13,9 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from scendsl.errors import ScenarioError
 from scendsl.files.discovery import open_regular
@@ -33,11 +35,21 @@ _NAME_KEPT = 64
 
 # ------------------------------------------------------------------------------ writing a file
 def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
-    """Replace the file's content in one step (a crash leaves the old or the new file).
+    """Replace the file's content with `data` in one step (`replace_file_with`)."""
+    replace_file_with(path, lambda stream: stream.write(data), inside=inside)
+
+
+def replace_file_with(
+    path: str, write: Callable[[BinaryIO], object], *, inside: str | None = None
+) -> None:
+    """Replace the file's content in one step (a crash leaves the old or the new file), with
+    what `write` writes into the temporary file beside it: a table is streamed there as it is
+    made, never held whole in memory.
 
     A link named on the command line is kept and its target rewritten (naming it is consent);
     the discovery has already refused links that leave a named folder, and with `inside` (that
-    folder) a link swapped in since is refused here too. OSError on failure.
+    folder) a link swapped in since is refused here too. OSError on failure (and whatever
+    `write` raises; the temporary file is then removed and the old file kept).
     """
     target = os.path.realpath(path)
     with contextlib.suppress(FileNotFoundError):
@@ -58,7 +70,7 @@ def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{name[:_NAME_KEPT]}.", suffix=".fmt", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         try:  # keep the file's permissions, not mkstemp's 0600
