@@ -44,7 +44,7 @@ Writing (`build`, `fmt`):
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
 """
 
-from scendsl.files.discovery import open_regular, scenario_files
+from scendsl.files.discovery import open_beneath, open_regular, scenario_files
 from scendsl.files.guard import check_output_file, check_output_folder
 from scendsl.files.output import (
     GENERATED_SUFFIXES,
@@ -74,6 +74,7 @@ __all__ = [
     "is_output_name",
     "kind_of",
     "manifest_bytes",
+    "open_beneath",
     "open_regular",
     "out_of_date",
     "problem",

@@ -28,6 +28,9 @@ MANIFEST = ".scendsl-manifest"
 _MANIFEST_HEAD = "# Files written by `scendsl build`; only these are replaced or removed by it.\n"
 #: Only these files of a build may be listed in (and so removed through) the manifest.
 GENERATED_SUFFIXES = (".md", ".html")
+#: New folders a build makes before one is its own (locked): a concurrent build of the same
+#: folder may take a new, not yet locked one for a leftover and remove it.
+_LOCK_ATTEMPTS = 5
 #: Temporary folder names keep this much of the output folder's name (a name of 250 characters
 #: would otherwise make the temporary name longer than the 255 a file system allows).
 _NAME_KEPT = 64
@@ -254,19 +257,27 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         return [], []
     written = [str(target / name) for name in files if name not in same]
     prefix = f".{target.name[:_NAME_KEPT]}.new-"
-    try:
-        fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    except OSError as error:
-        if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
-            raise problem(
-                f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
-                f"a new folder in '{_p(parent)}')",
-                None,
-                "the old output is kept",
-            ) from None
-        _write_in_place({n: d for n, d in content.items() if n not in same}, target, removed)
-        return written, removed
-    lock = _lock(fresh)
+    for attempt in range(_LOCK_ATTEMPTS):
+        try:
+            fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        except OSError as error:
+            if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
+                raise problem(
+                    f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
+                    f"a new folder in '{_p(parent)}')",
+                    None,
+                    "the old output is kept",
+                ) from None
+            _write_in_place({n: d for n, d in content.items() if n not in same}, target, removed)
+            return written, removed
+        try:
+            lock = _lock(fresh)
+            break
+        except OSError:
+            # A concurrent build of the same folder took the new, not yet locked folder for a
+            # killed build's leftover (it holds the lock while it removes it): another one.
+            if attempt == _LOCK_ATTEMPTS - 1:
+                raise
     try:
         if exists:
             skip = set(content) | set(stale)
@@ -451,10 +462,12 @@ def clean_leftovers(target: Path) -> list[str]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            os.close(descriptor)
             continue  # a build is using it
+        try:  # locked while it is removed: a build that just made it cannot start writing
+            remove_tree(path)
         finally:
             os.close(descriptor)
-        remove_tree(path)
         removed.append(str(path))
     return removed
 
@@ -508,8 +521,14 @@ def _remove_folder(top: str, device: int) -> None:
 def _swap(fresh: Path, target: Path) -> None:
     """Put `fresh` in place of `target`: an atomic exchange where the OS offers one."""
     if not target.exists():
-        os.rename(fresh, target)
-        return
+        try:
+            os.rename(fresh, target)
+            return
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            # a concurrent build of the same folder put its output there first: replaced as
+            # any earlier output is (the last build to finish is the output)
     if _exchange(fresh, target):
         remove_tree(fresh)  # now the old contents; else the next build's
         return
