@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import http.client
 import io
 import os
 import socket

@@ -262,7 +262,8 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
         def _names(self) -> tuple[str, ...]:
             """The names this server answers to: the loopback names, and the address it is
             bound to (`--host 127.0.0.2` is reached as 127.0.0.2)."""
-            bound = str(self.server.server_address[0])
+            address: Any = self.server.server_address
+            bound = str(address[0])
             return ("127.0.0.1", "localhost", "[::1]", f"[{bound}]" if ":" in bound else bound)
 
         def _host_allowed(self) -> bool:
