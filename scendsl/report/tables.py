@@ -23,6 +23,7 @@ carriage return) gets a leading `'`; in xlsx text cells are typed as text, never
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -310,6 +311,42 @@ def write_workbook(
                 f"holds ({XLSX_MAX_ROWS - 1:,}); use --format csv"
             )
     workbook = Workbook(write_only=True)
+    try:
+        _fill(workbook, results, runs, sweeps, table_of)
+    except BaseException:
+        _discard(workbook)
+        raise
+    fixed = datetime.datetime(2000, 1, 1)
+    workbook.properties.creator = "scendsl"
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    with tempfile.TemporaryFile() as raw:
+        _save(workbook, fixed, raw)
+        raw.seek(0)
+        _fixed_zip(raw, out)
+
+
+def _discard(workbook: Any) -> None:
+    """A workbook given up half-written: each sheet's row stream ended and its temporary file
+    removed now (not by the garbage collector, writing into a closed file, nor at exit)."""
+    for sheet in workbook.worksheets:
+        with contextlib.suppress(Exception):
+            if not sheet.closed:
+                sheet.close()
+        writer = getattr(sheet, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.cleanup()
+
+
+def _fill(
+    workbook: Any,
+    results: Sequence[Result],
+    runs: dict[str, Samples],
+    sweeps: list[Sweep],
+    table_of: TableMaker,
+) -> None:
+    """The sheets of `write_workbook`, row by row."""
     taken: set[str] = set()
     sheet = _Sheet(workbook, _sheet_title("scenarios", taken))
     rows = wide_rows(results, [], table_of)
@@ -368,15 +405,6 @@ def write_workbook(
         page.append(_with_units(header, units))
         for row in rows:
             page.append(row)
-
-    fixed = datetime.datetime(2000, 1, 1)
-    workbook.properties.creator = "scendsl"
-    workbook.properties.created = fixed
-    workbook.properties.modified = fixed
-    with tempfile.TemporaryFile() as raw:
-        _save(workbook, fixed, raw)
-        raw.seek(0)
-        _fixed_zip(raw, out)
 
 
 def workbook_bytes(
