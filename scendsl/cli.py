@@ -186,31 +186,44 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _write_table(args: argparse.Namespace, evaluation: Any, sweeps: list[Any]) -> None:
     """`eval --format csv|csv-wide|xlsx`, to stdout or to `-o FILE` (xlsx is binary: never
-    to a terminal)."""
+    to a terminal). The table is streamed to where it goes (for `-o FILE`, the temporary file
+    that then replaces it), never held whole: a sweep of a million variants is gigabytes."""
     import io
+    import shutil
+    import tempfile
 
     from scendsl.app.pipeline import sweep_table
-    from scendsl.files import replace_file
-    from scendsl.report.tables import ExportError, workbook_bytes, write_table
+    from scendsl.files import replace_file_with
+    from scendsl.report.tables import ExportError, write_table, write_workbook
 
     results, runs = evaluation.results, evaluation.runs
-    if args.format == "xlsx":
-        if args.output is None and sys.stdout.isatty():
-            raise ExportError("an xlsx workbook is binary: write it to a file with -o FILE")
-        data = workbook_bytes(results, runs, sweeps, sweep_table)
-    elif args.output is None:
-        write_table(args.format, sys.stdout, results, runs, sweeps, sweep_table)
-        return
-    else:
-        text = io.StringIO()
-        write_table(args.format, text, results, runs, sweeps, sweep_table)
-        data = text.getvalue().encode("utf-8")
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        raise ExportError("an xlsx workbook is binary: write it to a file with -o FILE")
+
+    def write(stream: Any) -> None:
+        if args.format == "xlsx":
+            write_workbook(stream, results, runs, sweeps, sweep_table)
+            return
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+        try:
+            write_table(args.format, text, results, runs, sweeps, sweep_table)
+            text.flush()
+        finally:
+            text.detach()  # the stream is the caller's to close
+
     if args.output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        if args.format != "xlsx":
+            write_table(args.format, sys.stdout, results, runs, sweeps, sweep_table)
+            return
+        # Through a seekable file: the same bytes on a pipe as in a file.
+        with tempfile.TemporaryFile() as workbook:
+            write(workbook)
+            workbook.seek(0)
+            sys.stdout.flush()
+            shutil.copyfileobj(workbook, sys.stdout.buffer, 1024 * 1024)
         return
     try:
-        replace_file(args.output, data)
+        replace_file_with(args.output, write)
     except OSError as error:
         from scendsl.files import reason
 

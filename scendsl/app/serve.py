@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import os
@@ -191,7 +192,9 @@ def inject_live_script(page: bytes) -> bytes:
 
 
 def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> type:
-    """The request handler class serving `out_dir` with `state`'s events."""
+    """The request handler class serving `out_dir` with `state`'s events. The folder is
+    resolved once, here: what is served is read from that real folder, through no link."""
+    folder = os.path.realpath(out_dir)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "scendsl"
@@ -201,6 +204,17 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the terminal shows builds, not requests
+
+        def setup(self) -> None:
+            super().setup()
+            self.deadline = time.monotonic() + REQUEST_TIMEOUT
+            self.rfile = io.BufferedReader(_DeadlineReader(self))
+
+        def handle_one_request(self) -> None:
+            # The whole request (line and headers) within REQUEST_TIMEOUT, not each piece of
+            # it: a client sending a byte a second would otherwise hold its thread for ever.
+            self.deadline = time.monotonic() + REQUEST_TIMEOUT
+            super().handle_one_request()
 
         def do_HEAD(self) -> None:
             self._answer(head=True)
@@ -217,7 +231,10 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 self._send(HTTPStatus.FORBIDDEN, b"forbidden origin\n", "text/plain", head)
                 return
             if path == EVENTS_PATH:
-                self._events()
+                if head:  # the headers an event stream would have, and no stream
+                    self._send(HTTPStatus.OK, b"", "text/event-stream", head)
+                else:
+                    self._events()
                 return
             if path == SCRIPT_PATH:
                 self._send(HTTPStatus.OK, LIVE_SCRIPT.encode(), "text/javascript", head)
@@ -228,10 +245,11 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 self._send(HTTPStatus.NOT_FOUND, inject_live_script(body), _type(".html"), head)
                 return
             try:
-                from scendsl.files import open_regular
+                from scendsl.files import open_beneath
 
-                # Not through a link, not from a FIFO (which would hold the thread for ever).
-                with open_regular(os.path.join(out_dir, name), follow_link=False) as handle:
+                # Through no link (the output folder itself replaced by one, to anywhere, is not
+                # followed), not from a FIFO (which would hold the thread for ever).
+                with open_beneath(folder, name) as handle:
                     data = handle.read()
             except OSError:
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head)
@@ -241,10 +259,20 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 data = inject_live_script(data)
             self._send(HTTPStatus.OK, data, _type(suffix), head)
 
+        def _names(self) -> tuple[str, ...]:
+            """The names this server answers to: the loopback names, and the address it is
+            bound to (`--host 127.0.0.2` is reached as 127.0.0.2)."""
+            address: Any = self.server.server_address
+            bound = str(address[0])
+            return ("127.0.0.1", "localhost", "[::1]", f"[{bound}]" if ":" in bound else bound)
+
         def _host_allowed(self) -> bool:
-            host = (self.headers.get("Host") or "").strip().lower()
-            allowed = {f"{name}:{port()}" for name in ("127.0.0.1", "localhost", "[::1]")}
-            return host in allowed or host in ("127.0.0.1", "localhost", "[::1]")
+            hosts = self.headers.get_all("Host") or []
+            if len(hosts) != 1:  # none, or two that could be read differently on the way
+                return False
+            host = hosts[0].strip().lower()
+            names = self._names()
+            return host in names or host in {f"{name}:{port()}" for name in names}
 
         def _site_allowed(self, navigation_ok: bool) -> bool:
             """Whether the request comes from this server's own pages (or, if `navigation_ok`,
@@ -252,9 +280,7 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
             events nor fetch or embed the briefings."""
             origin = self.headers.get("Origin")
             if origin is not None:
-                allowed = {
-                    f"http://{name}:{port()}" for name in ("127.0.0.1", "localhost", "[::1]")
-                }
+                allowed = {f"http://{name}:{port()}" for name in self._names()}
                 if origin.strip().lower() not in allowed:
                     return False
             site = (self.headers.get("Sec-Fetch-Site") or "").strip().lower()
@@ -326,6 +352,33 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
             self.wfile.flush()
 
     return Handler
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The request's bytes from the handler's socket, each wait for more bounded by what is
+    left of the handler's `deadline`: a request trickled in, one byte at a time just within
+    the socket's timeout, ends at the deadline (TimeoutError, the connection closed)."""
+
+    def __init__(self, handler: Any) -> None:
+        super().__init__()
+        self.handler = handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.handler.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        connection = self.handler.connection
+        connection.settimeout(left)
+        try:
+            return int(connection.recv_into(buffer))
+        finally:
+            connection.settimeout(REQUEST_TIMEOUT)  # an answer's write has its own bound
+
+    def close(self) -> None:
+        super().close()  # the socket is the server's to close, not the reader's
 
 
 def _moved(state: LiveState, seen: int) -> Callable[[], bool]:

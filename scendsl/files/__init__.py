@@ -32,7 +32,15 @@ Writing (`build`, `fmt`):
   those are replaced or removed as stale, and only if they are regular files: a name listed
   there that is a folder, a link or anything else is the user's and kept. Everything else in
   the folder is the user's and kept.
-- `fmt` replaces a file through a temporary file in the same folder and `os.replace`.
+- `fmt` replaces a file through a temporary file in the same folder and `os.replace`; a table
+  (`eval -o FILE`) is streamed into such a temporary file as it is made (`replace_file_with`),
+  never held whole.
+- Concurrent builds of one folder each finish whole (the last to finish is the output): a
+  cleanup holds a leftover's lock while it removes it, and a build whose new folder was taken
+  for one makes another.
+- `serve` reads a page from its output folder resolved once, through no link at all
+  (`open_beneath`: every folder from the root down opened with O_NOFOLLOW), so the folder
+  replaced by a link to elsewhere serves nothing from there.
 - `new` creates its file whole or not at all, never over anything (`create_file`: a temporary
   file beside it, then a hard link to the name, which fails if the name is taken).
 - A cache folder (the build cache, the compiled templates) is used only when this user alone can
@@ -44,7 +52,7 @@ Writing (`build`, `fmt`):
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
 """
 
-from scendsl.files.discovery import open_regular, scenario_files
+from scendsl.files.discovery import open_beneath, open_regular, scenario_files
 from scendsl.files.guard import check_output_file, check_output_folder
 from scendsl.files.output import (
     GENERATED_SUFFIXES,
@@ -58,6 +66,7 @@ from scendsl.files.output import (
     read_manifest,
     remove_tree,
     replace_file,
+    replace_file_with,
     write_output,
 )
 from scendsl.files.problems import kind_of, problem, reason
@@ -73,6 +82,7 @@ __all__ = [
     "is_output_name",
     "kind_of",
     "manifest_bytes",
+    "open_beneath",
     "open_regular",
     "out_of_date",
     "problem",
@@ -80,6 +90,7 @@ __all__ = [
     "reason",
     "remove_tree",
     "replace_file",
+    "replace_file_with",
     "scenario_files",
     "write_output",
 ]

@@ -40,6 +40,38 @@ def open_regular(path: str, *, follow_link: bool = True, inside: str | None = No
         raise
 
 
+def open_beneath(folder: str, name: str):
+    """Open the regular file `name` in `folder` (an absolute real path, as `realpath` gives it)
+    for reading in binary mode, through no symbolic link at all: every folder from the root
+    down, and the file, is opened with O_NOFOLLOW, so a folder on the way replaced by a link
+    (to anywhere) is refused (ELOOP), never followed; the file as `open_regular` opens it (non-
+    blocking, a regular file only). OSError for anything else.
+
+    For a folder fixed once and read for as long as a process runs (`serve`'s output folder):
+    `open_regular(..., inside=...)` resolves `inside` again at each call, so it would follow a
+    link put in place of the folder itself."""
+    if not os.path.isabs(folder) or not name or name in (".", "..") or os.sep in name:
+        raise OSError(errno.EINVAL, "not a plain file name in an absolute folder", name)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(os.sep, flags | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for part in [p for p in folder.split(os.sep) if p]:
+            inner = os.open(part, flags | getattr(os, "O_DIRECTORY", 0), dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+        file = os.open(name, flags | os.O_NONBLOCK, dir_fd=descriptor)
+    finally:
+        os.close(descriptor)
+    try:
+        info = os.fstat(file)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, f"not a regular file ({_kind(info.st_mode)})", name)
+        return os.fdopen(file, "rb")
+    except BaseException:
+        os.close(file)
+        raise
+
+
 def _refuse_outside(path: str, opened: os.stat_result, inside: str) -> None:
     """OSError unless the file opened (`opened`: its fstat) is the file `path` leads to now and
     that file lies inside the folder `inside`."""

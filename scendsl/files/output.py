@@ -13,7 +13,9 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from scendsl.errors import ScenarioError
 from scendsl.files.discovery import open_regular
@@ -26,6 +28,9 @@ MANIFEST = ".scendsl-manifest"
 _MANIFEST_HEAD = "# Files written by `scendsl build`; only these are replaced or removed by it.\n"
 #: Only these files of a build may be listed in (and so removed through) the manifest.
 GENERATED_SUFFIXES = (".md", ".html")
+#: New folders a build makes before one is its own (locked): a concurrent build of the same
+#: folder may take a new, not yet locked one for a leftover and remove it.
+_LOCK_ATTEMPTS = 5
 #: Temporary folder names keep this much of the output folder's name (a name of 250 characters
 #: would otherwise make the temporary name longer than the 255 a file system allows).
 _NAME_KEPT = 64
@@ -33,11 +38,21 @@ _NAME_KEPT = 64
 
 # ------------------------------------------------------------------------------ writing a file
 def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
-    """Replace the file's content in one step (a crash leaves the old or the new file).
+    """Replace the file's content with `data` in one step (`replace_file_with`)."""
+    replace_file_with(path, lambda stream: stream.write(data), inside=inside)
+
+
+def replace_file_with(
+    path: str, write: Callable[[BinaryIO], object], *, inside: str | None = None
+) -> None:
+    """Replace the file's content in one step (a crash leaves the old or the new file), with
+    what `write` writes into the temporary file beside it: a table is streamed there as it is
+    made, never held whole in memory.
 
     A link named on the command line is kept and its target rewritten (naming it is consent);
     the discovery has already refused links that leave a named folder, and with `inside` (that
-    folder) a link swapped in since is refused here too. OSError on failure.
+    folder) a link swapped in since is refused here too. OSError on failure (and whatever
+    `write` raises; the temporary file is then removed and the old file kept).
     """
     target = os.path.realpath(path)
     with contextlib.suppress(FileNotFoundError):
@@ -58,7 +73,7 @@ def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{name[:_NAME_KEPT]}.", suffix=".fmt", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         try:  # keep the file's permissions, not mkstemp's 0600
@@ -242,19 +257,27 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         return [], []
     written = [str(target / name) for name in files if name not in same]
     prefix = f".{target.name[:_NAME_KEPT]}.new-"
-    try:
-        fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    except OSError as error:
-        if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
-            raise problem(
-                f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
-                f"a new folder in '{_p(parent)}')",
-                None,
-                "the old output is kept",
-            ) from None
-        _write_in_place({n: d for n, d in content.items() if n not in same}, target, removed)
-        return written, removed
-    lock = _lock(fresh)
+    for attempt in range(_LOCK_ATTEMPTS):
+        try:
+            fresh = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        except OSError as error:
+            if not (isinstance(error, PermissionError) or error.errno == errno.EROFS) or not exists:
+                raise problem(
+                    f"cannot write the briefings into '{_p(folder)}': {reason(error)} (making "
+                    f"a new folder in '{_p(parent)}')",
+                    None,
+                    "the old output is kept",
+                ) from None
+            _write_in_place({n: d for n, d in content.items() if n not in same}, target, removed)
+            return written, removed
+        try:
+            lock = _lock(fresh)
+            break
+        except OSError:
+            # A concurrent build of the same folder took the new, not yet locked folder for a
+            # killed build's leftover (it holds the lock while it removes it): another one.
+            if attempt == _LOCK_ATTEMPTS - 1:
+                raise
     try:
         if exists:
             skip = set(content) | set(stale)
@@ -439,10 +462,12 @@ def clean_leftovers(target: Path) -> list[str]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            os.close(descriptor)
             continue  # a build is using it
+        try:  # locked while it is removed: a build that just made it cannot start writing
+            remove_tree(path)
         finally:
             os.close(descriptor)
-        remove_tree(path)
         removed.append(str(path))
     return removed
 
@@ -496,8 +521,14 @@ def _remove_folder(top: str, device: int) -> None:
 def _swap(fresh: Path, target: Path) -> None:
     """Put `fresh` in place of `target`: an atomic exchange where the OS offers one."""
     if not target.exists():
-        os.rename(fresh, target)
-        return
+        try:
+            os.rename(fresh, target)
+            return
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            # a concurrent build of the same folder put its output there first: replaced as
+            # any earlier output is (the last build to finish is the output)
     if _exchange(fresh, target):
         remove_tree(fresh)  # now the old contents; else the next build's
         return

@@ -27,9 +27,12 @@ carriage return) gets a leading `'`; in xlsx text cells are typed as text, never
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -295,22 +298,47 @@ def _xlsx_cell(value: Any) -> Any:
     return cell_text(value) if isinstance(value, str) else value
 
 
-def _append(sheet: Any, row: Iterable[Any]) -> None:
-    """A row of cells; text that starts with '=' stays text (scenario text is never a formula)."""
-    sheet.append([_xlsx_cell(c) for c in row])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
+class _Sheet:
+    """A write-only sheet (rows streamed to disk, never held: time and memory grow with the
+    rows, not with their square) that holds at most XLSX_MAX_ROWS rows, as Excel does."""
+
+    def __init__(self, workbook: Any, title: str) -> None:
+        self.sheet = workbook.create_sheet(title)
+        self.title = title
+        self.rows = 0
+
+    def append(self, row: Iterable[Any]) -> None:
+        """A row of cells; text that starts with '=' stays text (scenario text is never a
+        formula)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        if self.rows >= XLSX_MAX_ROWS:
+            raise ExportError(
+                f"the sheet '{self.title}' would have more rows than an xlsx sheet holds "
+                f"({XLSX_MAX_ROWS:,}); use --format csv"
+            )
+        cells = []
+        for value in map(_xlsx_cell, row):
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(self.sheet, value=value)
+                cell.data_type = "s"
+                value = cell
+            cells.append(value)
+        self.sheet.append(cells)
+        self.rows += 1
 
 
-def workbook_bytes(
+def write_workbook(
+    out: IO[bytes],
     results: Sequence[Result],
     runs: dict[str, Samples],
     sweeps: Iterable[Sweep],
     table_of: TableMaker,
-) -> bytes:
-    """The xlsx workbook: sheets `scenarios` (wide), `claims`, `uncertainty` (scenarios with
-    ranges), one per sweep; units in the headers, numbers as numbers, fixed timestamps."""
+) -> None:
+    """The xlsx workbook, written to `out` (a seekable binary file: the same bytes whatever it
+    is): sheets `scenarios` (wide), `claims`, `uncertainty` (scenarios with ranges), one per
+    sweep; units in the headers, numbers as numbers, fixed timestamps. Rows are streamed
+    through temporary files, so a sweep of a million variants is never held in memory."""
     try:
         from openpyxl import Workbook
     except ImportError as error:
@@ -318,20 +346,59 @@ def workbook_bytes(
     import datetime
 
     sweeps = list(sweeps)
-    workbook = Workbook()
+    for sweep in sweeps:  # before any work: a sweep that cannot fit is refused at once
+        if sweep.size + 1 > XLSX_MAX_ROWS:
+            raise ExportError(
+                f"sweep '{sweep.name}' has {sweep.size:,} variants, more than an xlsx sheet "
+                f"holds ({XLSX_MAX_ROWS - 1:,}); use --format csv"
+            )
+    workbook = Workbook(write_only=True)
+    try:
+        _fill(workbook, results, runs, sweeps, table_of)
+    except BaseException:
+        _discard(workbook)
+        raise
+    fixed = datetime.datetime(2000, 1, 1)
+    workbook.properties.creator = "scendsl"
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    with tempfile.TemporaryFile() as raw:
+        _save(workbook, fixed, raw)
+        raw.seek(0)
+        _fixed_zip(raw, out)
+
+
+def _discard(workbook: Any) -> None:
+    """A workbook given up half-written: each sheet's row stream ended and its temporary file
+    removed now (not by the garbage collector, writing into a closed file, nor at exit)."""
+    for sheet in workbook.worksheets:
+        with contextlib.suppress(Exception):
+            if not sheet.closed:
+                sheet.close()
+        writer = getattr(sheet, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.cleanup()
+
+
+def _fill(
+    workbook: Any,
+    results: Sequence[Result],
+    runs: dict[str, Samples],
+    sweeps: list[Sweep],
+    table_of: TableMaker,
+) -> None:
+    """The sheets of `write_workbook`, row by row."""
     taken: set[str] = set()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = _sheet_title("scenarios", taken)
+    sheet = _Sheet(workbook, _sheet_title("scenarios", taken))
     rows = wide_rows(results, [], table_of)
     header, units = next(rows), next(rows)
-    _append(sheet, _with_units(header, units))
+    sheet.append(_with_units(header, units))
     for row in rows:
-        _append(sheet, row)
+        sheet.append(row)
 
-    claims = workbook.create_sheet(_sheet_title("claims", taken))
-    _append(
-        claims,
+    claims = _Sheet(workbook, _sheet_title("claims", taken))
+    claims.append(
         [
             "scenario",
             "metric",
@@ -350,8 +417,7 @@ def workbook_bytes(
     )
     for result in results:
         for c in result.claims:
-            _append(
-                claims,
+            claims.append(
                 (
                     result.name,
                     c.metric,
@@ -369,59 +435,60 @@ def workbook_bytes(
 
     uncertain = [r for r in results if r.name in runs]
     if uncertain:
-        table = workbook.create_sheet(_sheet_title("uncertainty", taken))
-        _append(table, ["scenario", "metric", "unit", "p5", "p50", "p95"])
+        table = _Sheet(workbook, _sheet_title("uncertainty", taken))
+        table.append(["scenario", "metric", "unit", "p5", "p50", "p95"])
         for result in uncertain:
             samples = runs[result.name]
             for name, node in {**result.inputs, **result.metrics}.items():
                 p5, p50, p95 = _percentiles(samples, name)
                 if p50 is not None:
-                    _append(table, [result.name, name, node.unit, p5, p50, p95])
+                    table.append([result.name, name, node.unit, p5, p50, p95])
 
     for sweep in sweeps:
-        if sweep.size + 1 > XLSX_MAX_ROWS:
-            raise ExportError(
-                f"sweep '{sweep.name}' has {sweep.size:,} variants, more than an xlsx sheet "
-                f"holds ({XLSX_MAX_ROWS - 1:,}); use --format csv"
-            )
-        page = workbook.create_sheet(_sheet_title(f"sweep {sweep.name}", taken))
+        page = _Sheet(workbook, _sheet_title(f"sweep {sweep.name}", taken))
         rows = wide_rows([], [sweep], table_of)
         header, units = next(rows), next(rows)
-        _append(page, _with_units(header, units))
+        page.append(_with_units(header, units))
         for row in rows:
-            _append(page, row)
-
-    fixed = datetime.datetime(2000, 1, 1)
-    workbook.properties.creator = "scendsl"
-    workbook.properties.created = fixed
-    workbook.properties.modified = fixed
-    return _fixed_zip(_save(workbook, fixed))
+            page.append(row)
 
 
-def _save(workbook: Any, modified: Any) -> bytes:
-    """The workbook's bytes, with `modified` kept (openpyxl's `save` stamps the current time)."""
-    from openpyxl.writer.excel import ExcelWriter
-
+def workbook_bytes(
+    results: Sequence[Result],
+    runs: dict[str, Samples],
+    sweeps: Iterable[Sweep],
+    table_of: TableMaker,
+) -> bytes:
+    """The bytes `write_workbook` writes (held in memory: for small tables and tests)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        workbook.properties.modified = modified
-        ExcelWriter(workbook, archive).save()
+    write_workbook(buffer, results, runs, sweeps, table_of)
     return buffer.getvalue()
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every entry's timestamp fixed (zipfile stamps the current time)."""
-    out = io.BytesIO()
+def _save(workbook: Any, modified: Any, out: IO[bytes]) -> None:
+    """The workbook's zip into `out`, with `modified` kept (openpyxl's `save` stamps the
+    current time)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        workbook.properties.modified = modified
+        ExcelWriter(workbook, archive).save()
+
+
+def _fixed_zip(source_file: IO[bytes], out: IO[bytes]) -> None:
+    """The same zip into `out` with every entry's timestamp fixed (zipfile stamps the current
+    time), copied entry by entry in pieces (an entry of a large sweep is gigabytes)."""
     with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+        zipfile.ZipFile(source_file) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as target,
     ):
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info))
-    return out.getvalue()
+            entry.file_size = info.file_size  # zip64 fields only where the size needs them
+            with source.open(info) as reader, target.open(entry, "w") as writer:
+                shutil.copyfileobj(reader, writer, 1024 * 1024)
 
 
 #: `scendsl eval --format` values written by this module.
