@@ -195,3 +195,19 @@ def test_the_comparison_reads_as_a_share_below_the_resource_and_as_times_above(t
         assert re.fullmatch(r"[0-9.]+% of", phrase), sentence
     else:
         assert re.fullmatch(r"[0-9.,]+ times", phrase), sentence
+
+
+def test_the_compute_divide_page_gives_every_reference_in_tables_a_screen_wide(tmp_path):
+    """Each reference is a ratio column once; no table has more than five of them (a column for
+    each of a dozen references was wider than a desktop screen's column)."""
+    source = tmp_path / "s.scn"
+    source.write_text(SCENARIO.format(name="s", region="KE"), encoding="utf-8")
+    assert main(["build", str(source), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "compute-divide.md").read_text(encoding="utf-8")
+    section = page.split("## How many times each reference", 1)[1].split("\n## ", 1)[0]
+    headers = [line for line in section.splitlines() if line.startswith("| Scenario |")]
+    ratios = [cell.strip() for line in headers for cell in line.split("|") if "÷" in cell]
+    titles = [f"÷ {reference.title}" for reference in load_catalog().references.values()]
+    assert sorted(ratios) == sorted(titles)
+    assert all(line.count("÷") <= 5 for line in headers)
+    assert len(headers) == -(-len(titles) // 5)
