@@ -8,23 +8,16 @@ from __future__ import annotations
 import pytest
 
 import scendsl
+from factories import scenario_text
 from scendsl.catalog import load_catalog
 from scendsl.model.domains import divide
 
-BASE = """scenario s {{
-  region "US"
-  year {year}
-  cluster {{
-    accelerator H100
-    count 1000
-  }}
-  workload {{
-    parameters 70B
-    tokens 1T
-    precision {precision}
-  }}
-}}
-"""
+
+def _text(year: int, precision: str) -> str:
+    workload = (
+        f"  workload {{\n    parameters 70B\n    tokens 1T\n    precision {precision}\n  }}\n"
+    )
+    return scenario_text("s", year=year, count=1000, body=workload)
 
 
 def _reference_figures(result) -> dict[str, object]:
@@ -56,8 +49,8 @@ def _after_another(first: str, second: str) -> dict[str, object]:
     ids=["year", "precision"],
 )
 def test_a_shared_look_up_follows_what_the_scenario_reads(first, second):
-    before = BASE.format(**first)
-    after = BASE.format(**second)
+    before = _text(**first)
+    after = _text(**second)
     assert _after_another(before, after) == _fresh(after)
     assert _fresh(before) != _fresh(after)
 
@@ -68,7 +61,7 @@ def _a_catalog_reference():
 
 def test_a_reference_block_replacing_a_catalog_entry_is_never_served_the_catalogs():
     ref = _a_catalog_reference()
-    plain = BASE.format(year=2025, precision="bf16")
+    plain = _text(year=2025, precision="bf16")
     replaced = (
         plain
         + f"""
@@ -86,7 +79,7 @@ reference {ref.name} {{
 
 def test_an_accelerator_block_named_like_a_references_accelerator_is_the_scenarios_own():
     ref = _a_catalog_reference()
-    plain = BASE.format(year=2025, precision="bf16")
+    plain = _text(year=2025, precision="bf16")
     # A block of the same name as the reference's catalog accelerator, with other figures.
     changed = (
         plain
