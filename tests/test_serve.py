@@ -322,3 +322,17 @@ def test_serve_refuses_an_output_folder_the_build_must_not_replace(tmp_path):
     assert done.returncode == 1
     assert "refusing to write the briefings into '.'" in done.stderr
     assert "Traceback" not in done.stderr and "serving" not in done.stderr
+
+
+def test_an_event_is_encoded_once_for_every_page_listening():
+    """A build's error (megabytes at worst) is sent to up to 32 pages: each gets the same bytes,
+    not a copy of its own; the error is JSON on one `data:` line, as the page's script reads it."""
+    from scendsl.app.serve import event_bytes
+
+    message = "scenarios/a.scn:1:1: error: \u201cbroken\u201d\n" * 20_000
+    sent = [event_bytes("error", message) for _ in range(32)]
+    assert all(one is sent[0] for one in sent)
+    name, data, end = sent[0].decode().split("\n", 2)
+    assert name == "event: error" and end == "\n"
+    assert json.loads(data.removeprefix("data: ")) == message
+    assert event_bytes("reload", "7") == b"event: reload\ndata: 7\n\n"

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import ipaddress
 import json
@@ -347,11 +348,19 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 return  # the page was closed
 
         def _event(self, name: str, data: str) -> None:
-            payload = json.dumps(data) if name == "error" else data
-            self.wfile.write(f"event: {name}\ndata: {payload}\n\n".encode())
+            self.wfile.write(event_bytes(name, data))
             self.wfile.flush()
 
     return Handler
+
+
+@functools.lru_cache(maxsize=4)
+def event_bytes(name: str, data: str) -> bytes:
+    """An event of the live-reload stream as sent, made once for every page listening: an
+    error message can be megabytes, and each of 32 streams encoding its own copy held 32 times
+    it while they were written (the socket writer sends these bytes as they are)."""
+    payload = json.dumps(data) if name == "error" else data
+    return f"event: {name}\ndata: {payload}\n\n".encode()
 
 
 class _DeadlineReader(io.RawIOBase):
