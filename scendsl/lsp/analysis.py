@@ -44,6 +44,7 @@ __all__ = [
     "catalog_names",
     "default_choice",
     "evaluate",
+    "figure_text",
     "format_value",
     "formatted",
     "load_documents",
@@ -60,7 +61,6 @@ __all__ = [
     "warm_up",
     "warning_rule",
     "warnings_of",
-    "written_text",
 ]
 
 #: Samples drawn for a hover on a claim of an uncertain scenario (a few milliseconds).
@@ -210,12 +210,12 @@ def money_written(value: Any, unit: str, year: int | None) -> tuple[str, Any]:
     return shown, usd
 
 
-def written_text(usd: float, written: Any) -> str:
-    """An amount in USD shown in the currency a claim's figure was written in, at the rate the
-    claim was converted at (`written`: the claim's WrittenMoney), and in USD."""
-    from scendsl.report.numbers import written_text as _written_text
+def figure_text(value: Any, dimension: str, written: Any = None) -> str:
+    """A claim's figure as the briefing shows it: in the currency it was written in, at the
+    rate the claim was converted at (`written`: the claim's WrittenMoney), and in USD."""
+    from scendsl.report.numbers import figure_text as _figure_text
 
-    return _written_text(usd, written)
+    return _figure_text(value, dimension, written=written)
 
 
 def formatted(text: str, file: str) -> str | None:

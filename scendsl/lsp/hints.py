@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scendsl.lsp.analysis import Document, Statement, format_value, written_text
+from scendsl.lsp.analysis import Document, Statement, figure_text, format_value
 from scendsl.lsp.positions import Pos, line_at
 from scendsl.lsp.workspace import Analysis
 
@@ -73,9 +73,7 @@ def claim_value(
 
     def shown(value: Any) -> str:
         # A claim written in another currency reads its figure in that currency too.
-        if written is not None and isinstance(value, float):
-            return written_text(value, written)
-        return format_value(value, node.dimension)
+        return figure_text(value, node.dimension, written)
 
     out = ClaimValue(metric, shown(node.value), claim.holds if claim is not None else None)
     run = analysis.samples(scenario)

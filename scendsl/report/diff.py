@@ -29,7 +29,7 @@ from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
-from scendsl.report.numbers import format_delta, format_value, in_currency, written_text
+from scendsl.report.numbers import figure_text, format_delta, format_value, in_currency
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
@@ -89,18 +89,14 @@ class Change:
         return (self.new - self.old) / abs(self.old)
 
     def old_text(self) -> str:
-        if self.old_label is not None and self.old is not None:
-            return self.old_label
-        if self.old_written is not None and isinstance(self.old, float):
-            return written_text(self.old, self.old_written)
-        return format_value(self.old, self.dimension, self.value_type)
+        return figure_text(
+            self.old, self.dimension, self.value_type, self.old_written, self.old_label
+        )
 
     def new_text(self) -> str:
-        if self.new_label is not None and self.new is not None:
-            return self.new_label
-        if self.new_written is not None and isinstance(self.new, float):
-            return written_text(self.new, self.new_written)
-        return format_value(self.new, self.dimension, self.value_type)
+        return figure_text(
+            self.new, self.dimension, self.value_type, self.new_written, self.new_label
+        )
 
     def delta_text(self) -> str:
         if _is_number(self.old) and _is_number(self.new):

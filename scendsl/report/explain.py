@@ -10,7 +10,7 @@ from typing import Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
-from scendsl.report.numbers import format_value, written_text
+from scendsl.report.numbers import figure_text, format_value
 from scendsl.wording import counted
 
 
@@ -18,15 +18,11 @@ def value_text(node: MetricResult) -> str:
     """A figure as people read it: a key's label (a reference's title) when the model gave one;
     an input written in another currency as written and in USD at the rate it was converted at
     (`0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`); else the formatted value."""
-    if node.label is not None and node.value is not None:
-        return node.label
-    if node.written is not None and isinstance(node.value, float):
-        return written_text(node.value, node.written)
     base = REGISTRY.nodes.get(node.name)
     value_type = base.value_type if base is not None else "number"
     if value_type == "number" and isinstance(node.value, str):
         value_type = "text"
-    return format_value(node.value, node.dimension, value_type)
+    return figure_text(node.value, node.dimension, value_type, node.written, node.label)
 
 
 def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[str, Any]:

@@ -163,6 +163,24 @@ def written_text(usd: float, written: WrittenMoney) -> str:
     return money_as_written(usd, written.unit, written.per_usd, written.rate_year, written.latest)
 
 
+def figure_text(
+    value: Any,
+    dimension: str,
+    value_type: str = "number",
+    written: WrittenMoney | None = None,
+    label: str | None = None,
+) -> str:
+    """A figure as people read it: a key's label (a reference's title) when the model gave one;
+    an amount written in another currency as written and in USD at the rate it was converted at
+    (`0.25 EUR/kWh (0.271 USD/kWh at the 2024 average rate)`); else the formatted value. One
+    rule for briefings, explain, eval text, diff and the editor."""
+    if label is not None and value is not None:
+        return label
+    if written is not None and isinstance(value, float):
+        return written_text(value, written)
+    return format_value(value, dimension, value_type)
+
+
 def _with_unit(number: str, unit: str) -> str:
     """`1 year`, not `1 years`; abbreviations (`1 min`, `1 MW`) stay as they are."""
     if number in ("1", "−1", "-1"):

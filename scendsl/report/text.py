@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scendsl.model.registry import REGISTRY
 from scendsl.report.explain import value_text
-from scendsl.report.numbers import format_value, written_text
+from scendsl.report.numbers import figure_text, format_value
 from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
@@ -21,13 +21,9 @@ def expected_text(claim: ClaimResult) -> str:
     """A claim's expected value as written for people: `500 MW ± 10%`."""
     node = REGISTRY.nodes.get(claim.metric)
     dimension = node.dimension if node is not None else "number"
-    written = claim.written
-    if written is not None and isinstance(claim.expected, float):
-        # Both amounts, as a price written in another currency shows them, at the claim's own
-        # rate (a result read from JSON was converted by the catalog that wrote it).
-        text = written_text(claim.expected, written)
-    else:
-        text = format_value(claim.expected, dimension)
+    # In another currency: both amounts, at the claim's own rate (a result read from JSON was
+    # converted by the catalog that wrote it).
+    text = figure_text(claim.expected, dimension, written=claim.written)
     if claim.tolerance is not None:
         text += f" ± {claim.tolerance * 100:g}%"
     return text

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from scendsl.report.sandbox import template_view
 
 if TYPE_CHECKING:
+    from scendsl.model.context import WrittenMoney
     from scendsl.model.evaluate import MetricResult, Result
     from scendsl.report.views.scenario import ScenarioView
 
@@ -82,8 +83,10 @@ class Number:
         note: str | None = None,
         sources: tuple[str, ...] = (),
         explain: Callable[[], dict[str, Any] | None] | None = None,
+        written: WrittenMoney | None = None,
+        label: str | None = None,
     ) -> None:
-        from scendsl.report.numbers import format_value
+        from scendsl.report.numbers import figure_text
 
         self.name, self.value, self.dimension = name, value, dimension
         self.value_type, self.meaning, self.importance, self.kind = (
@@ -93,7 +96,8 @@ class Number:
             kind,
         )
         self.origin, self.confidence, self.note, self.sources = origin, confidence, note, sources
-        self.text = format_value(value, dimension, value_type)
+        # A key reads as its label, money written in another currency as written and in USD.
+        self.text = figure_text(value, dimension, value_type, written, label)
         #: Labels ("W1") of the scenario's warnings that concern this figure.
         self.warnings: list[str] = []
         #: The 90 % interval over the Monte Carlo samples ("201–246 MW"), only for a number that

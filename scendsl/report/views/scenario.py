@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.grid import per_capita_electricity, region_name, region_reading_name
-from scendsl.report.numbers import written_text
+from scendsl.report.numbers import figure_text
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -181,11 +181,9 @@ class ScenarioView:
             node.note,
             tuple(node.sources),
             explain=lambda: derivation(result, name, parts),
+            written=node.written,
+            label=node.label,
         )
-        if node.written is not None and isinstance(node.value, float):
-            number.text = written_text(node.value, node.written)
-        if node.label is not None and node.value is not None:
-            number.text = node.label  # a key (a reference's name) is shown as what it names
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
@@ -252,7 +250,7 @@ class ScenarioView:
     # ---------------------------------------------------------------------------- sections
     @cached_property
     def claims(self) -> list[ClaimView]:
-        from scendsl.report.numbers import format_value, sig
+        from scendsl.report.numbers import sig
 
         views = []
         chances = self._run.claims if self._run is not None else ()
@@ -266,11 +264,7 @@ class ScenarioView:
                 margin = f"{sign}{sig(abs(claim.margin) * 100, 2)}%"
             tolerance = f"± {sig(claim.tolerance * 100, 2)}%" if claim.tolerance else ""
             chance = chances[index].probability if index < len(chances) else None
-            expected = (
-                written_text(claim.expected, claim.written)
-                if claim.written is not None and isinstance(claim.expected, float)
-                else format_value(claim.expected, dimension)
-            )
+            expected = figure_text(claim.expected, dimension, written=claim.written)
             views.append(
                 ClaimView(
                     claim.metric,
