@@ -192,21 +192,8 @@ def _accelerator(ctx: Context, ref: str) -> Found:
 )
 @_shared_by_scenarios(_training_precision)
 def _rate(ctx: Context, ref: str) -> Found:
-    precision = ctx.scenario.workload.precision
-    reference_ctx = _reference_context(ctx, ref)
-    chain = PRECISION_FALLBACK[precision]
-    for candidate in chain:
-        try:
-            found = reference_ctx.accelerator_figure(f"{candidate}_dense")
-        except LookupError:
-            continue
-        if candidate != precision:
-            note = "; ".join(n for n in (found.note, f"no {precision} rate: {candidate} used") if n)
-            found = Found(
-                found.value, found.origin, found.source, found.confidence, note, found.distribution
-            )
-        return _tag(found, ref)
-    raise LookupError(f"reference '{ref}' has no dense rate for {precision}")
+    found, _ = _rate_at(_reference_context(ctx, ref), ctx.scenario.workload.precision)
+    return _tag(found, ref)
 
 
 def _rate_at(ctx: Context, precision: str) -> tuple[Found, str]:
