@@ -28,6 +28,12 @@ def open_regular(path: str, *, follow_link: bool = True, inside: str | None = No
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     descriptor = os.open(path, flags if follow_link else flags | os.O_NOFOLLOW)
+    return _regular_file(descriptor, path, inside)
+
+
+def _regular_file(descriptor: int, path: str, inside: str | None = None):
+    """The open `descriptor` as a binary file, if it is a regular file (with `inside`, one in
+    that folder, as `open_regular` says); else it is closed and OSError raised."""
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
@@ -62,14 +68,7 @@ def open_beneath(folder: str, name: str):
         file = os.open(name, flags | os.O_NONBLOCK, dir_fd=descriptor)
     finally:
         os.close(descriptor)
-    try:
-        info = os.fstat(file)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, f"not a regular file ({_kind(info.st_mode)})", name)
-        return os.fdopen(file, "rb")
-    except BaseException:
-        os.close(file)
-        raise
+    return _regular_file(file, name)
 
 
 def _refuse_outside(path: str, opened: os.stat_result, inside: str) -> None:
