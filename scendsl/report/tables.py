@@ -368,6 +368,14 @@ def write_workbook(
         _fixed_zip(raw, out)
 
 
+def _wide_sheet(sheet: _Sheet, rows: Iterator[list[Any]]) -> None:
+    """A wide table (`wide_rows`) as a sheet: its unit row folded into the header."""
+    header, units = next(rows), next(rows)
+    sheet.append(_with_units(header, units))
+    for row in rows:
+        sheet.append(row)
+
+
 def _discard(workbook: Any) -> None:
     """A workbook given up half-written: each sheet's row stream ended and its temporary file
     removed now (not by the garbage collector, writing into a closed file, nor at exit)."""
@@ -390,12 +398,9 @@ def _fill(
 ) -> None:
     """The sheets of `write_workbook`, row by row."""
     taken: set[str] = set()
-    sheet = _Sheet(workbook, _sheet_title("scenarios", taken))
-    rows = wide_rows(results, [], table_of)
-    header, units = next(rows), next(rows)
-    sheet.append(_with_units(header, units))
-    for row in rows:
-        sheet.append(row)
+    _wide_sheet(
+        _Sheet(workbook, _sheet_title("scenarios", taken)), wide_rows(results, [], table_of)
+    )
 
     claims = _Sheet(workbook, _sheet_title("claims", taken))
     claims.append(
@@ -446,11 +451,7 @@ def _fill(
 
     for sweep in sweeps:
         page = _Sheet(workbook, _sheet_title(f"sweep {sweep.name}", taken))
-        rows = wide_rows([], [sweep], table_of)
-        header, units = next(rows), next(rows)
-        page.append(_with_units(header, units))
-        for row in rows:
-            page.append(row)
+        _wide_sheet(page, wide_rows([], [sweep], table_of))
 
 
 def workbook_bytes(
