@@ -13,7 +13,7 @@ and Monte Carlo samples).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -50,7 +50,7 @@ class Node:
     #: already names its origin.
     provenance: bool = False
 
-    def lacks_input(self, args: list[Any]) -> bool:
+    def lacks_input(self, args: Sequence[Any]) -> bool:
         """Whether a required input is n/a (then the metric is n/a too)."""
         return any(
             arg is None and name not in self.optional
