@@ -252,9 +252,14 @@ def test_extrapolated_figures_are_listed_right_after_the_findings(caveat_files):
     )
     references = [line for line in caveats if "reference." in line]
     assert len(references) == len(used)
-    h100 = next(line for line in references if f"{used['H100']} references" in line)
-    assert "(`reference.*.unit_price`," in h100
+    # Each says which references, by their accelerator, as the reference table names it.
+    h100 = next(line for line in references if "on H100" in line)
+    assert f"of the {used['H100']} references on H100 in the scenario year" in h100
+    assert "(`reference.*.unit_price`)" in h100
     assert "the 2024 figure (there is none for 2028)" in h100
+    single = [accelerator for accelerator, count in used.items() if count == 1]
+    assert single, "the catalog has an accelerator used by one reference"
+    assert any("of the reference on " in line for line in references)
     # In the HTML, the value opens to its derivation like every figure.
     html = caveat_files["late.html"].decode()
     assert "Caveats: figures from outside the data" in html
@@ -1174,3 +1179,41 @@ def test_a_reference_larger_than_the_cluster_needs_nothing_to_match_it(tmp_path)
     row = next(line for line in gap.splitlines() if line.startswith("| [s]"))
     assert row.endswith("| nothing: the reference is larger | – |")
     assert "$0" not in gap and "0 W" not in gap
+
+
+def test_a_reference_caveat_names_its_references_by_accelerator_whatever_their_names(tmp_path):
+    # A file's own reference may be called anything, even a word of the input's meaning
+    # ("Price of one accelerator of {ref} ..."): the caveat is worded from the model's meaning,
+    # not by looking for the name in the text.
+    scenario = tmp_path / "named.scn"
+    scenario.write_text(
+        """
+reference one {
+  title "A pool named like a word"
+  accelerator MI250X
+  count 500
+}
+
+scenario late {
+  title "H100 in 2030"
+  year 2030
+  region US
+  cluster {
+    accelerator H100
+    count 1k
+  }
+}
+""",
+        encoding="utf-8",
+    )
+    caveats = _block(
+        render_files([str(scenario)], samples=0)["late.md"].decode(),
+        "Caveats: figures from outside the data",
+    )
+    mi250x = [line for line in caveats if "on MI250X" in line]
+    assert len(mi250x) == 1
+    count = 1 + sum(ref.accelerator == "MI250X" for ref in load_catalog().references.values())
+    assert mi250x[0].startswith(
+        f"> - Price of one accelerator of the {count} references on MI250X in the scenario year"
+        " (`reference.*.unit_price`) is"
+    ), mi250x[0]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from scendsl.model.claims import REFERENCE_PLACEHOLDER
+from scendsl.model.registry import REGISTRY
 from scendsl.report.sandbox import template_view
 
 if TYPE_CHECKING:
@@ -238,22 +240,43 @@ _EXTRAPOLATED_RE = re.compile(
 )
 
 
-@template_view()
+@template_view("merge")  # the build's, not a template's: it changes the row
 @dataclass
 class CaveatView:
     """An input whose value lies outside the data (its note says "extrapolated"): another
     year's figure stands in for the scenario's. The briefing lists them under the findings."""
 
     name: str  # the input; `reference.*.unit_price` for the same input of several references
-    meaning: str
+    #: The input's meaning; a reference's input names the references as `{ref}` (`meaning`
+    #: says which).
+    node_meaning: str
     value: Number
     used_year: str  # the year whose figure was used ("" when the note does not say)
     missing_years: list[str]  # the years without a figure
     clause: str  # the note's own words about the extrapolation
     note: str  # the rest of the input's note (where the figure comes from), "" if none
     references: int = 0  # references sharing this row (0: not a reference's input)
+    #: Their accelerators, as the reference table names them ("A100 80GB"), in order of first use.
+    accelerators: list[str] = field(default_factory=list)
     sweep: str = ""  # for a sweep's variants: the sweep's name ...
     points: str = ""  # ... and its points where the figure is extrapolated ("year 2027, 2028")
+
+    @property
+    def meaning(self) -> str:
+        """The input's meaning; for references', which ones: "Price of one accelerator of the
+        2 references on B200 in the scenario year"."""
+        if not self.references:
+            return self.node_meaning
+        which = "the reference" if self.references == 1 else f"the {self.references} references"
+        on = self.accelerators
+        names = on[0] if len(on) < 2 else f"{', '.join(on[:-1])} and {on[-1]}"
+        return self.node_meaning.replace(REFERENCE_PLACEHOLDER, f"{which} on {names}")
+
+    def merge(self, other: CaveatView) -> None:
+        """Take in `other`, a row of the same key (another variant's, a sweep's): its years
+        without a figure and its references' accelerators."""
+        self.missing_years = sorted(set(self.missing_years) | set(other.missing_years))
+        self.accelerators.extend(a for a in other.accelerators if a not in self.accelerators)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -281,20 +304,28 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
         if match is None or not number.available:
             continue
         parts = name.split(".")
-        shown, meaning, is_reference = name, number.meaning, False
+        row = CaveatView(name, number.meaning, number, *_extrapolation(number.note or "", match))
         if parts[0] == "reference" and len(parts) >= 3:
-            shown = ".".join(["reference", "*", *parts[2:]])
-            meaning = number.meaning.replace(f"of {parts[1]}", "of each reference")
-            is_reference = True
-        missing, used_year = match.group(1) or "", match.group(2) or ""
-        note = (number.note or "")[: match.start()].strip(" ;,.")
-        note = note[:1].upper() + note[1:]
-        row = CaveatView(
-            shown, meaning, number, used_year, [missing] if missing else [], match.group(0), note
-        )
+            row.name = ".".join(["reference", "*", *parts[2:]])
+            # The registry's meaning names the reference as {ref}: the reference's own name may
+            # be any word, so it is not looked for in the expanded text.
+            row.node_meaning = REGISTRY.nodes[
+                ".".join(["reference", REFERENCE_PLACEHOLDER, *parts[2:]])
+            ].meaning
+            row.accelerators.append(view.m(f"reference.{parts[1]}.accelerator").text)
         kept = rows.setdefault(row.key, row)
-        kept.references += int(is_reference)
+        if kept is not row:
+            kept.accelerators.extend(a for a in row.accelerators if a not in kept.accelerators)
+        kept.references += int(bool(row.accelerators))
     return list(rows.values())
+
+
+def _extrapolation(note: str, match: re.Match[str]) -> tuple[str, list[str], str, str]:
+    """(year used, years missing, the clause, the rest of the note) of an extrapolated input's
+    note."""
+    missing, used_year = match.group(1) or "", match.group(2) or ""
+    rest = note[: match.start()].strip(" ;,.")
+    return used_year, [missing] if missing else [], match.group(0), rest[:1].upper() + rest[1:]
 
 
 class DerivationParts:

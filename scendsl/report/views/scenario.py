@@ -480,7 +480,7 @@ class ScenarioView:
                     by_key[row.key] = row
                     rows.append(row)
                     continue
-                kept.missing_years = sorted(set(kept.missing_years) | set(row.missing_years))
+                kept.merge(row)
         return rows
 
     @property

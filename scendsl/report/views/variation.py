@@ -355,9 +355,8 @@ class SweepView:
             for row in extrapolated_inputs(variant.view):
                 kept, points = rows.setdefault(row.key, (row, []))
                 points.append(variant.labels)
-                for year in row.missing_years:
-                    if year not in kept.missing_years:
-                        kept.missing_years.append(year)
+                if kept is not row:
+                    kept.merge(row)
         result = []
         for row, points in rows.values():
             row.sweep = self.name
@@ -369,7 +368,6 @@ class SweepView:
                     present = [label for label in labels if label in seen]
                     partial.append(f"{path} {', '.join(present)}")
             row.points = "; ".join(partial)
-            row.missing_years.sort()
             result.append(row)
         return result
 
