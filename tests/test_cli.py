@@ -48,3 +48,17 @@ def test_schema_is_json_and_resolved_scenarios_validate_against_the_models(capsy
     # pydantic must accept what it built.
     resolved = scendsl.load("scenarios")
     assert ScenarioSet.model_validate(resolved.model_dump()) == resolved
+
+
+def test_eval_text_values_start_in_one_column_however_long_the_names(capsys):
+    # The catalog's references have names up to 50 characters and more (a reference's metric
+    # is `divide.<reference>.accelerators_to_close`): a fixed column left their values astray.
+    assert main(["eval", str(SKETCH)]) == 0
+    for block in capsys.readouterr().out.split("\n\n"):
+        figures = [line for line in block.splitlines() if line.startswith("    ")]
+        if not figures:
+            continue
+        longest = max(len(line.split()[0]) for line in figures)
+        assert longest > 44, "a name longer than the narrowest column"
+        starts = {len(line) - len(line[4:].split(" ", 1)[1].lstrip()) for line in figures}
+        assert len(starts) == 1, sorted(starts)

@@ -29,6 +29,10 @@ def expected_text(claim: ClaimResult) -> str:
     return text
 
 
+#: The width of `eval`'s name column: at least, and at most.
+_NAME_COLUMN, _NAME_COLUMN_MAX = 44, 64
+
+
 def write_eval_text(
     out: IO[str],
     results: Sequence[Result],
@@ -47,6 +51,9 @@ def write_eval_text(
         nodes = {**result.inputs, **result.metrics}
         # Grouped by domain (inputs first), in the registry's order within each.
         order = {d: i for i, d in enumerate(dict.fromkeys(n.split(".", 1)[0] for n in nodes))}
+        # One column for the values: as wide as the longest name (a reference's may be long),
+        # up to a bound past which a name overflows rather than widening every line.
+        width = min(_NAME_COLUMN_MAX, max(_NAME_COLUMN, *map(len, nodes)))
         for name, node in sorted(
             nodes.items(),
             key=lambda item: (order[item[0].split(".", 1)[0]], item[1].kind != "input"),
@@ -54,7 +61,7 @@ def write_eval_text(
             if name.split(".", 1)[0] != domain:
                 domain = name.split(".", 1)[0]
                 print(f"  [{domain}]", file=out)
-            line = f"    {name:<44} {value_text(node)}"
+            line = f"    {name:<{width}} {value_text(node)}"
             summary = run.percentiles(name) if run is not None and name in run.varying() else None
             if summary is not None:
                 line += (
