@@ -10,6 +10,7 @@ import pytest
 import scendsl
 from factories import scenario_text
 from scendsl.catalog import load_catalog
+from scendsl.model import evaluate
 from scendsl.model.domains import divide
 
 
@@ -28,15 +29,22 @@ def _reference_figures(result) -> dict[str, object]:
     }
 
 
-def _fresh(text: str) -> dict[str, object]:
+def _forget() -> None:
+    """Forget what earlier evaluations shared: each look-up, and each set of references' whole."""
     divide._SHARED.clear()
+    evaluate._SHARED_GROUPS.clear()
+
+
+def _fresh(text: str) -> dict[str, object]:
+    _forget()
     return _reference_figures(scendsl.evaluate(scendsl.load_text(text).get("s")))
 
 
 def _after_another(first: str, second: str) -> dict[str, object]:
-    divide._SHARED.clear()
+    _forget()
     scendsl.evaluate(scendsl.load_text(first).get("s"))
     assert divide._SHARED, "the first evaluation shared nothing: the test would prove nothing"
+    assert evaluate._SHARED_GROUPS, "nor were the references shared whole"
     return _reference_figures(scendsl.evaluate(scendsl.load_text(second).get("s")))
 
 

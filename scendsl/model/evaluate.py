@@ -173,7 +173,118 @@ def compute_values(
     scenario: Scenario, catalog: Catalog, overrides: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, Found]]:
     """Evaluate every node; `overrides` replaces input values (arrays for sampling and sweeps)."""
-    return _values(nodes_for(scenario, catalog), Context(scenario, catalog), overrides)
+    nodes = nodes_for(scenario, catalog)
+    context = Context(scenario, catalog)
+    if overrides:
+        return _values(nodes, context, overrides)
+    values: dict[str, Any] = {}
+    found: dict[str, Found] = {}
+    plan = _shared_plan(nodes)
+    with _quiet_numpy():
+        if plan.groups:
+            _run_groups(plan, context, values, found)
+        _run_steps(plan.rest, context, values, found)
+    return values, found
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: a memo key holds the groups
+class _ReferenceGroup:
+    """A reference's look-ups that evaluations may share (`scenario_reads` on the input's
+    function: what of the scenario it reads besides the catalog), and the figures made of them
+    alone (its peak)."""
+
+    ref: str
+    is_shared: Any  # (context, ref) -> whether this evaluation may share them
+    steps: tuple[_Step, ...]
+
+
+@dataclass(frozen=True)
+class _SharedPlan:
+    groups: tuple[_ReferenceGroup, ...]
+    #: What of the scenario any group's look-ups read: context -> value, each once.
+    reads: tuple[Any, ...]
+    rest: tuple[_Step, ...]  # every other node, in evaluation order
+
+
+#: Shared plans by the identity of the node sequence (held, as `_STEPS`).
+_SHARED_PLANS: dict[int, tuple[Any, _SharedPlan]] = {}
+
+
+def _shared_plan(nodes: tuple[tuple[Node, str | None], ...]) -> _SharedPlan:
+    """`nodes` split into each reference's shareable group and the rest. A group's nodes read
+    nothing but the catalog, the scenario's `reads` and each other, so they may run first."""
+    held = _SHARED_PLANS.get(id(nodes))
+    if held is not None and held[0] is nodes:
+        return held[1]
+    grouped: dict[str, list[_Step]] = {}
+    member: dict[str, str] = {}
+    reads: dict[Any, None] = {}
+    for step in _steps(nodes):
+        name, compute, ref, _arguments, _single, node = step
+        if ref is None:
+            continue
+        if node.kind == "input":
+            read = getattr(compute, "scenario_reads", None)
+            if read is None:
+                continue
+            reads[read] = None
+        elif not node.inputs or any(member.get(i) != ref for i in node.inputs):
+            continue
+        grouped.setdefault(ref, []).append(step)
+        member[name] = ref
+    plan = _SharedPlan(
+        tuple(
+            _ReferenceGroup(ref, steps[0][1].is_shared, tuple(steps))
+            for ref, steps in grouped.items()
+        ),
+        tuple(reads),
+        tuple(s for s in _steps(nodes) if s[0] not in member),
+    )
+    if len(_SHARED_PLANS) >= 256:
+        _SHARED_PLANS.clear()
+    _SHARED_PLANS[id(nodes)] = nodes, plan
+    return plan
+
+
+#: Per catalog (by id, held): (plan, the references shared, what their look-ups read) ->
+#: (values, found) of those references' groups. Catalog references are the same for every
+#: scenario of a set but for a few fields; their look-ups and peaks were a sixth of an evaluation.
+_SHARED_GROUPS: dict[int, tuple[Catalog, dict[tuple[Any, ...], Any]]] = {}
+
+
+def _run_groups(
+    plan: _SharedPlan, context: Context, values: dict[str, Any], found: dict[str, Found]
+) -> None:
+    """Run the plan's reference groups: those this evaluation may share taken whole from an
+    earlier evaluation that read the same, the others run."""
+    shared = []
+    for group in plan.groups:
+        if group.is_shared(context, group.ref):
+            shared.append(group)
+        else:
+            _run_steps(group.steps, context, values, found)
+    if not shared:
+        return
+    catalog = context.catalog
+    held = _SHARED_GROUPS.get(id(catalog))
+    if held is None or held[0] is not catalog:
+        if len(_SHARED_GROUPS) >= 8:
+            _SHARED_GROUPS.clear()
+        held = _SHARED_GROUPS[id(catalog)] = (catalog, {})
+    memo = held[1]
+    # The key holds the groups themselves (a plan made again has new ones: its first
+    # evaluation fills the memo again, never reads another plan's entry).
+    key = (tuple(shared), *(read(context) for read in plan.reads))
+    made = memo.get(key)
+    if made is None:
+        made = {}, {}
+        for group in shared:
+            _run_steps(group.steps, context, *made)
+        if len(memo) >= 4096:
+            memo.clear()
+        memo[key] = made
+    values.update(made[0])
+    found.update(made[1])
 
 
 def input_values(

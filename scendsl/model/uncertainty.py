@@ -427,7 +427,7 @@ def _named_claim_probability(
 def _held_inputs(
     scenario: Scenario,
     catalog: Catalog,
-    expanded: list[tuple[Node, str | None]],
+    expanded: Sequence[tuple[Node, str | None]],
     found: dict[str, Any],
     written: dict[int, tuple[str, FieldSpec | None]],
 ) -> tuple[str, ...]:

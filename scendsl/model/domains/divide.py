@@ -144,9 +144,18 @@ def _shared_by_scenarios(
                 memo[key] = found
             return found
 
+        # What evaluate needs to share a whole reference's look-ups (and the figures made of
+        # them alone) at once: whether this evaluation may, and what of the scenario they read.
+        shared.scenario_reads = reads  # type: ignore[attr-defined]
+        shared.is_shared = _is_shared  # type: ignore[attr-defined]
         return shared
 
     return wrap
+
+
+def _is_shared(ctx: Context, ref: str) -> bool:
+    """Whether this evaluation may share the look-ups of reference `ref` (see `_sharing`)."""
+    return ref in _sharing(ctx)[0]
 
 
 def _nothing(ctx: Context) -> tuple[()]:
