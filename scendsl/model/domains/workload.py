@@ -147,7 +147,7 @@ def _framework_of(ctx: Context) -> str:
 @input_node(
     "workload.recompute",
     "text",
-    "Activation recomputation (none, selective, full)",
+    "Activation recomputation (none, selective, full, offload)",
     value_type="text",
     sources=(KORTHIKANTI, DEEPSPEED, NEOX),
 )
