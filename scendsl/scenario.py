@@ -126,7 +126,7 @@ class Workload(_Frozen):
     shard_group: int | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
-    recompute: Literal["none", "selective", "full"] | None = None
+    recompute: Literal["none", "selective", "full", "offload"] | None = None
     sequence_length: int | None = None
     micro_batch: int | None = None
     global_batch: int | None = Field(None, description="sequences per optimizer step")

@@ -127,7 +127,8 @@ class Accelerator(_Frozen):
     what kind of host the accelerator sits in, which sets the node overhead used when the catalog
     has no system power for it (calibration `node_overhead`, plus `node_overhead_fixed` per
     accelerator, for a GPU server; `node_overhead_<platform>` for others), and the factor on the
-    GEMM plateau its matrix units reach (`platform_matmul_factor_<platform>`, 1 when absent).
+    GEMM plateau its matrix units reach (`platform_matmul_factor_<name>` for a generation
+    calibrated on its own, else `platform_matmul_factor_<platform>`, 1 when absent).
     """
 
     name: str
@@ -159,6 +160,13 @@ class Accelerator(_Frozen):
         """The calibration constant of this platform's matrix units (`platform_matmul_factor`
         for a GPU server, whose GEMMs the plateau was measured on)."""
         return self.platform_key("platform_matmul_factor")
+
+    @property
+    def matmul_factor_keys(self) -> tuple[str, str]:
+        """Where this chip's factor on the GEMM plateau is looked up, first found wins: its own
+        generation's calibration (`platform_matmul_factor_<name>`, lower case), then its
+        platform's (`matmul_factor_key`)."""
+        return f"platform_matmul_factor_{self.name.lower()}", self.matmul_factor_key
 
 
 class EnergySource(_Frozen):
@@ -346,7 +354,7 @@ class Framework(_Frozen):
     #: Accelerator platforms whose scenarios get this framework when they name none, and why.
     default_on: tuple[str, ...] = ()
     default_on_note: str = ""
-    recompute: Literal["none", "selective", "full"]
+    recompute: Literal["none", "selective", "full", "offload"]
     recompute_note: str = Field(min_length=1)
     #: The ZeRO stage the framework always shards with, else None (calibration default).
     zero_stage: int | None = Field(default=None, ge=0, le=3)

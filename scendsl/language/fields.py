@@ -233,7 +233,10 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             at_most="layers",
         ),
         "recompute": FieldSpec(
-            "enum", choices=("none", "selective", "full"), doc="activation recomputation"
+            "enum",
+            choices=("none", "selective", "full", "offload"),
+            doc="activation recomputation (offload: the layer input and the attention "
+            "projections kept in host memory, the rest recomputed)",
         ),
         "sequence_length": _int("tokens per sequence", 1, 10**8),
         "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
+    ACTIVATION_OFFLOAD,
     CONTEXT_PARALLEL,
     DROPOUT,
     FLASH,
@@ -117,13 +118,6 @@ def model_state_memory(parameters, data, zero_stage, offload):
     return model_state_bytes(parameters, zero_stage, data, offload == "cpu")
 
 
-ACTIVATION_OFFLOAD = (
-    "NVIDIA Megatron Bridge documentation, CPU Offloading (cpu_offloading_num_layers: the "
-    "activations of that many transformer layers go to host memory in the forward pass and "
-    "come back for the backward pass, 0 to num_layers − 1); Transformer Engine CPU offloading "
-    "(asynchronous transfers over PCIe or NVLink-C2C)"
-)
-
 #: The inputs the first stage's activations depend on (activation_memory and its offloaded part).
 _ACTIVATION_INPUTS = (
     "workload.sequence_length",
@@ -192,6 +186,8 @@ def _first_stage_activations(
     the sequence, the 5as/h scores too (each rank's s/c queries against all s keys): per layer
     sbh(34 + 5as/h) / c. At fp8 or fp4 the linear layers keep their inputs in low precision
     (Transformer Engine). Offloaded layers' activations leave HBM; at least one layer stays.
+    `recompute offload` offloads all of them but that one, whatever activation_offload_layers
+    says.
     The MLP's saved tensors grow with its width f and its gate (mlp_activation_terms).
     """
     low = scalar.isin(precision, ("fp8", "fp4"))
@@ -216,6 +212,10 @@ def _first_stage_activations(
     in_flight = scalar.minimum(m, pipeline) * stage_layers
     interleaved = scalar.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)
     total = per_layer / context * in_flight * interleaved
+    # recompute offload sends every layer's kept tensors to the host but the one in use
+    offload_layers = scalar.where(
+        recompute == "offload", scalar.maximum(offload_layers, stage_layers), offload_layers
+    )
     offloaded = (
         scalar.clip(offload_layers, 0.0, scalar.maximum(stage_layers - 1.0, 0.0)) / stage_layers
     )
@@ -233,7 +233,9 @@ def _first_stage_activations(
     "2r (or r·q) at its second linear layer's input instead of 8 and 8; keys and values keep "
     "2·kv_heads/heads each instead of 2 (grouped-query attention); with flash attention the "
     "5as/h score term is never kept; at dropout 0 the masks and the dropped scores are not: "
-    "34 → 32 per sbh, 5as/h → 2as/h",
+    "34 → 32 per sbh, 5as/h → 2as/h; recompute offload keeps 2 + (4 + 4·kv_heads/heads)/t "
+    "bytes per sbh (the layer input and the attention projections' outputs), all layers' but "
+    "one in host memory",
     _ACTIVATION_INPUTS,
     sources=(
         KORTHIKANTI,
@@ -256,7 +258,8 @@ def activation_memory(*inputs):
     "performance.offloaded_activation_memory",
     "data",
     "Activations offloaded to host memory per accelerator",
-    "first-stage activations × min(activation_offload_layers, L/p − 1) / (L/p)",
+    "first-stage activations × min(activation_offload_layers, L/p − 1) / (L/p); with "
+    "recompute offload × (L/p − 1) / (L/p)",
     _ACTIVATION_INPUTS,
     sources=(ACTIVATION_OFFLOAD,),
 )

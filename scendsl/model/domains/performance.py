@@ -267,7 +267,7 @@ def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4
     "FLOPs the accelerators execute per model FLOP: 1 without recomputation, 4/3 with full "
     "recomputation (the forward pass run twice), a little above 1 with selective",
     "1 + the recomputed forward share: full 1/3, selective the attention scores' share of a "
-    "layer's forward work",
+    "layer's forward work, offload ⅓ × the MLP's share of the layer's weights (4h² + MLP)",
     (
         "workload.recompute",
         "workload.sequence_length",
@@ -279,7 +279,8 @@ def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4
 )
 def recompute_factor(recompute, sequence, hidden, ffn, mlp):
     """Full recomputation repeats the forward pass; selective only the attention scores, whose
-    share of a layer's work shrinks as the MLP widens."""
+    share of a layer's work shrinks as the MLP widens; offload all but the attention
+    projections, whose outputs it kept in host memory."""
     return recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
 
 

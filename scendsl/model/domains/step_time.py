@@ -15,6 +15,7 @@ from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DROPOUT,
     FLASH,
+    FORWARD_RERUN,
     FRAMEWORK_EFFICIENCY,
     GEMM,
     GRADIENT_BYTES,
@@ -210,8 +211,16 @@ def memory_time(
 
 def _forward_repeated(recompute):
     """The factor on traffic a layer moves half in its forward pass and half in its backward:
-    full recomputation runs the forward pass again (3 halves), the other policies do not."""
-    return scalar.where(recompute == "full", 1.5, 1.0)
+    full recomputation runs the forward pass again (3 halves), and so does offload for the MLP
+    (experts included) it recomputes; the other policies do not."""
+    return scalar.where(scalar.isin(recompute, FORWARD_RERUN), 1.5, 1.0)
+
+
+def _tensor_forward_repeated(recompute):
+    """The same for the tensor-parallel collectives, one after the attention block and one after
+    the MLP: offload recomputes the MLP but keeps the output projection's result, so only the
+    second is repeated (5 quarters)."""
+    return scalar.where(recompute == "full", 1.5, scalar.where(recompute == "offload", 1.25, 1.0))
 
 
 @metric(
@@ -257,7 +266,7 @@ def tensor_parallel_time(
     per_layer = 4.0 * ring_allreduce_seconds(
         payload, tensor, link_for(tensor, domain, scaleup, scaleout)
     )
-    recomputed = _forward_repeated(recompute)  # the repeated forward's 2 all-reduces
+    recomputed = _tensor_forward_repeated(recompute)  # the repeated forward's all-reduces
     return per_layer * recomputed * m * layers / pipeline
 
 
@@ -468,7 +477,9 @@ def context_parallel_exchange_time(
     per_layer = context_parallel_exchange_seconds(
         sequence, micro_batch, kv_width, kv_heads, tensor, context, kv_bytes, kv_passes, link
     )
-    recomputed = scalar.where(recompute == "full", (kv_passes + 1.0) / kv_passes, 1.0)
+    recomputed = scalar.where(
+        scalar.isin(recompute, FORWARD_RERUN), (kv_passes + 1.0) / kv_passes, 1.0
+    )
     return per_layer * recomputed * m * layers / pipeline
 
 

@@ -281,7 +281,10 @@ def activation_bytes_per_layer(
     Without recomputation sbh(34 + 5as/h) with tensor and sequence parallelism dividing both
     terms by t (Megatron); without sequence parallelism only 24 of the 34 are divided. Selective
     recomputation drops the 5as/h attention term; full recomputation keeps only the layer input
-    (2sbh, divided by t with sequence parallelism). `saved_input` (bytes per element, None for
+    (2sbh, divided by t with sequence parallelism); offload keeps that input and the attention
+    projections' outputs (q, k, v and the output projection's, 2 + 2 + 4·kv_ratio bytes per sbh
+    split by t), which the memory model sends to host memory (MaxText's offloading remat
+    policy: decoder_layer_input, query_proj, key_proj, value_proj, out_proj 'offload'). `saved_input` (bytes per element, None for
     16-bit) is what an FP8 linear layer keeps of its input: see low_precision_linear_terms;
     `ffn_ratio` (f/h) and `gated` size the MLP's saved tensors: see mlp_activation_terms;
     `kv_ratio` (KV heads / attention heads) narrows the saved keys and values under grouped-query
@@ -300,8 +303,33 @@ def activation_bytes_per_layer(
     kept = 5.0 - DROPOUT_SCORE_BYTES * off
     attention = scalar.where(scores_kept, kept * heads * sequence / (hidden * tensor), 0.0)
     full = scalar.where(sequence_parallel, 2.0 / tensor, 2.0)
-    factor = {"none": linear + attention, "selective": linear, "full": full}[recompute]
+    # offload keeps the layer input and what the attention projections produce (q 2, k and v
+    # 2·kv_ratio each, the output projection's result 2), all bound for host memory
+    offload = full + (4.0 + 4.0 * kv_ratio) / tensor
+    factor = {
+        "none": linear + attention,
+        "selective": linear,
+        "full": full,
+        "offload": offload,
+    }[recompute]
     return sbh * factor
+
+
+ACTIVATION_OFFLOAD = (
+    "NVIDIA Megatron Bridge documentation, CPU Offloading (cpu_offloading_num_layers: the "
+    "activations of that many transformer layers go to host memory in the forward pass and "
+    "come back for the backward pass, 0 to num_layers − 1); Transformer Engine CPU offloading "
+    "(asynchronous transfers over PCIe or NVLink-C2C); MaxText's custom remat policy "
+    "(MaxText/configs/base.yml remat_policy 'custom': decoder_layer_input, query_proj, key_proj, "
+    "value_proj, out_proj each 'remat', 'device' or 'offload'; the offloaded tensors go to host "
+    "memory in the forward pass and come back for the backward pass, the 'remat' ones are "
+    "recomputed), used with those five offloaded by the published Llama 3.1 recipes on TPU v6e "
+    "(benchmarks/maxtext_trillium_model_configs.py llama3_1_8b_8192, llama3_1_70b_8192)"
+)
+
+#: The recomputation levels that run a layer's forward pass (all or all but its attention
+#: projections) a second time before its backward pass.
+FORWARD_RERUN = ("full", "offload")
 
 
 def dropout_off(dropout):
@@ -355,14 +383,20 @@ def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=Fa
     selective recomputation repeats the attention scores, s/(18h) of a layer's work
     (Korthikanti et al. 2022, §5) whose weights are 12h² (attention 4h², plain 4h MLP 8h²).
     An MLP of width f has 2hf (plain) or 3hf (gated) weights: s/(18h) × 12h / (4h + 2f or 3f).
+    Offload repeats the forward pass but for the attention projections, whose outputs it kept:
+    1 + ⅓ × mlp / (4h² + mlp) of the layer's weights (the four projections counted h wide,
+    grouped-query attention's narrower k and v not: a slight over-count of the kept share).
     """
     weights = 1.0
+    mlp = 8.0 * hidden * hidden
     if ffn_width is not None:
+        mlp = mlp_matrices(gated) * ffn_width * hidden
         weights = 12.0 * hidden / (4.0 * hidden + mlp_matrices(gated) * ffn_width)
     return {
         "none": 1.0 + 0.0 * sequence,
         "selective": 1.0 + sequence / (18.0 * hidden) * weights,
         "full": 4.0 / 3.0 + 0.0 * sequence,
+        "offload": 1.0 + mlp / (4.0 * hidden * hidden + mlp) / 3.0 + 0.0 * sequence,
     }[recompute]
 
 
@@ -457,7 +491,7 @@ def activation_traffic_bytes(
         gated,
         dropout=dropout,
     )
-    passes = scalar.where(recompute == "full", 3.0, 2.0)
+    passes = scalar.where(scalar.isin(recompute, FORWARD_RERUN), 3.0, 2.0)
     elements = score_heads * sequence * sequence * micro_batch / tensor
     forwards = scalar.where(recompute == "none", 1.0, 2.0)
     off = dropout_off(dropout)

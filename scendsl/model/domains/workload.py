@@ -147,7 +147,7 @@ def _framework_of(ctx: Context) -> str:
 @input_node(
     "workload.recompute",
     "text",
-    "Activation recomputation (none, selective, full)",
+    "Activation recomputation (none, selective, full, offload)",
     value_type="text",
     sources=(KORTHIKANTI, DEEPSPEED, NEOX),
 )
@@ -658,18 +658,19 @@ def _framework_efficiency(ctx: Context) -> Found:
     "performance.platform_matmul_factor",
     "fraction",
     "Factor on the GEMM plateau the accelerator platform's matrix units reach (1 on GPUs)",
-    formula="calibration.platform_matmul_factor_<platform>, else platform_matmul_factor",
+    formula="calibration.platform_matmul_factor_<accelerator>, else "
+    "platform_matmul_factor_<platform>, else platform_matmul_factor",
     sources=(PLATFORM_MATMUL,),
 )
 def _platform_matmul_factor(ctx: Context) -> Found:
     # How near its peak a chip's matrix units run is the chip's, not the framework's: the GEMM
-    # plateau was measured on GPUs, a TPU's systolic arrays reach more. A custom block has its
-    # catalog base's platform; a new chip is taken for a GPU.
+    # plateau was measured on GPUs, a TPU's systolic arrays reach more, and a generation with
+    # its own calibration run (v6e's wider arrays feed less well) has its own figure. A custom
+    # block has its catalog base's; a new chip is taken for a GPU.
     entry = ctx.catalog_accelerator
-    key = entry.matmul_factor_key if entry is not None else "platform_matmul_factor"
-    if key not in ctx.catalog.calibration:
-        key = "platform_matmul_factor"
-    return ctx.calibration(key)
+    keys = entry.matmul_factor_keys if entry is not None else ()
+    found = [key for key in keys if key in ctx.catalog.calibration]
+    return ctx.calibration(found[0] if found else "platform_matmul_factor")
 
 
 @input_node(
