@@ -57,13 +57,29 @@ def test_jax_on_a_gpu_gets_the_gpu_matrix_rate():
     assert jax["performance.matmul_rate"] == pytest.approx(megatron["performance.matmul_rate"])
 
 
-def test_every_tpu_generation_takes_the_platform_factor_and_no_gpu_does():
+def test_a_tpu_generation_takes_its_own_factor_else_the_platforms_and_no_gpu_does():
     factor = CATALOG.calibration["platform_matmul_factor_tpu_host"].value
+    own = 0
     for name, entry in CATALOG.accelerators.items():
         got = values(name)["performance.platform_matmul_factor"]
-        expected = factor if entry.platform == "tpu_host" else 1.0
+        key = f"platform_matmul_factor_{name.lower()}"
+        if key in CATALOG.calibration:
+            own += 1
+            expected = CATALOG.calibration[key].value
+        else:
+            expected = factor if entry.platform == "tpu_host" else 1.0
         assert got == pytest.approx(expected), name
     assert any(e.platform == "tpu_host" for e in CATALOG.accelerators.values())
+    assert own >= 1  # TPU v6e is calibrated on its own run
+
+
+def test_v6e_factor_differs_from_v5e_and_a_custom_v6e_keeps_it():
+    v6e = values("TPUv6e")["performance.platform_matmul_factor"]
+    v5e = values("TPUv5e")["performance.platform_matmul_factor"]
+    assert v6e == pytest.approx(CATALOG.calibration["platform_matmul_factor_tpuv6e"].value)
+    assert v6e != pytest.approx(v5e)
+    block = "accelerator MyV6e extends TPUv6e {\n  hbm 64 GB\n}\n\n"
+    assert values("MyV6e", blocks=block)["performance.platform_matmul_factor"] == pytest.approx(v6e)
 
 
 def test_custom_accelerator_keeps_its_base_platforms_factor():
