@@ -475,6 +475,7 @@ NATIONAL_RESOURCES = {
     "ES": ("marenostrum5_acc", "H100", "Barcelona Supercomputing Center"),
     "SA": ("kaust_shaheen3_gpu", "GH200", "KAUST"),
     "CA": ("canada_paice_h100", "H100", "Digital Research Alliance of Canada"),
+    "SG": ("nscc_aspire_2b", "H200", "nscc.sg/aspire-2b"),
 }
 
 
