@@ -459,6 +459,36 @@ def test_references_name_catalog_accelerators(catalog: Catalog) -> None:
         assert ref.count > 0 and ref.source and CONFIDENCE.match(ref.confidence)
 
 
+#: National public AI compute by country: the reference that must stay, its accelerator and a
+#: word of the source it cites (a floor: an edit that drops a country or its source fails here).
+NATIONAL_RESOURCES = {
+    "US": ("nairr_pilot", "H100", "CSET"),
+    "DE": ("jupiter_booster", "GH200", "Jülich"),
+    "GB": ("isambard_ai", "GH200", "McIntosh-Smith"),
+    "CH": ("cscs_alps", "GH200", "CSCS"),
+    "JP": ("abci_3", "H200", "arXiv:2411.09134"),
+    "IN": ("indiaai_compute", "H100", "Vaishnaw"),
+    "FR": ("jean_zay_h100", "H100", "GENCI"),
+    "IT": ("leonardo_booster", "A100_80GB", "CINECA"),
+    "FI": ("lumi_g", "MI250X", "CSC"),
+    "KR": ("korea_national_ai_compute", "B200", "Ministry of Science and ICT"),
+    "ES": ("marenostrum5_acc", "H100", "Barcelona Supercomputing Center"),
+    "SA": ("kaust_shaheen3_gpu", "GH200", "KAUST"),
+    "CA": ("canada_paice_h100", "H100", "Digital Research Alliance of Canada"),
+    "SG": ("nscc_aspire_2b", "H200", "nscc.sg/aspire-2b"),
+}
+
+
+@pytest.mark.parametrize("region", sorted(NATIONAL_RESOURCES))
+def test_each_country_keeps_its_national_compute_resource_and_source(
+    catalog: Catalog, region: str
+) -> None:
+    name, accelerator, cited = NATIONAL_RESOURCES[region]
+    ref = catalog.references[name]
+    assert (ref.kind, ref.region, ref.accelerator) == ("national_resource", region, accelerator)
+    assert cited in ref.source and ref.count > 0 and 2019 <= ref.year <= 2026
+
+
 def test_market(catalog: Catalog) -> None:
     market = catalog.market
     size = {y: f.value for y, f in market.ai_gpu_market_size.items()}

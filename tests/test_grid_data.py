@@ -426,13 +426,26 @@ PRICE_GAPS = "CH CA MX CN JP IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
 #: Required countries with no price at all, even after the commercial stand-in: none, since the
 #: World Bank's Doing Business tariff covers every required country without an industrial price.
 NO_PRICE_GAPS: list[str] = []
-#: Countries whose figures come from the hand-copied national tables (scripts/data/national_prices_*).
+#: Regions whose figures come from the hand-copied national tables (scripts/data/national_prices_*):
+#: the series, the years each must keep and a word of the publisher each figure's source names.
+#: A floor, so that an import that loses a region, a year or a source fails here even when the
+#: table and the TOML lose it together.
 NATIONAL = {
-    "KR": "industrial_price",
-    "TW": "industrial_price",
-    "ID": "large_industrial_price",
-    "BR": "industrial_price",
+    ("KR", "industrial_price"): ({2019, 2023, 2024, 2025}, "KEPCO"),
+    ("TW", "industrial_price"): ({2023, 2025}, "MOEA"),
+    ("ID", "large_industrial_price"): ({2024, 2025}, "ESDM"),
+    ("BR", "industrial_price"): ({2019, 2020, 2021, 2022}, "Empresa de Pesquisa Energética"),
+    ("AE-DU", "industrial_price"): ({2025}, "DEWA"),
+    ("GB", "industrial_price"): ({2025}, "DESNZ"),
+    ("CA-QC", "large_industrial_price"): ({2025}, "Gazette officielle du Québec"),
+    **{(f"CA-{p}", "industrial_price"): ({2022}, "Hydro-Québec") for p in ("QC", "ON", "BC", "MB")},
+    **{
+        (f"CN-{p}", "industrial_price"): ({2025}, "tariff table")
+        for p in ("BJ", "GZ", "HE", "JS", "NM", "SD", "ZJ")
+    },
 }
+#: US states whose preliminary 2025 figure the EIA's Electric Power Monthly gives (Table 5.6.B).
+EIA_2025_STATES = "US-AZ US-GA US-IL US-IN US-OH US-TX US-VA".split()
 
 
 def test_every_eu_member_and_eurostat_reporter_has_a_sourced_dated_industrial_price() -> None:
@@ -468,8 +481,27 @@ def test_every_national_figure_is_the_committed_tables_row_sourced_dated_and_gra
         assert f"read in {row['read_in']}" in figure["note"]
         assert "published in USD" in figure["note"] or "per USD" in figure["note"]
     assert seen == set(by_key)
-    for code, series in NATIONAL.items():
-        assert regions_with(series) >= {code}, code
+
+
+@pytest.mark.parametrize(("code", "series"), sorted(NATIONAL))
+def test_no_import_drops_a_national_region_year_or_source(code: str, series: str) -> None:
+    years, publisher = NATIONAL[(code, series)]
+    figures = _toml("electricity_prices.toml")[code][series]
+    assert {int(y) for y in figures} >= years, (code, series)
+    for year in years:
+        figure = figures[str(year)]
+        assert publisher in figure["source"], (code, year)
+        assert CONFIDENCE.match(figure["confidence"]) and figure["note"].strip(), (code, year)
+        assert electricity_price(code, year, large=series != "industrial_price").year_used == year
+
+
+def test_no_import_drops_the_eias_preliminary_2025_state_figures() -> None:
+    data = _toml("electricity_prices.toml")
+    for code in EIA_2025_STATES:
+        figure = data[code]["industrial_price"]["2025"]
+        assert "Electric Power Monthly, February 2026" in figure["source"], code
+        assert "preliminary" in figure["source"] + figure["note"], code
+        assert "2023" in data[code]["industrial_price"], code  # the older years stay beside it
 
 
 def test_required_countries_without_a_price_are_the_documented_gaps() -> None:
