@@ -53,7 +53,7 @@ Writing (`build`, `fmt`):
 """
 
 from scendsl.files.discovery import open_beneath, open_regular, scenario_files
-from scendsl.files.guard import check_output_file, check_output_folder
+from scendsl.files.guard import check_output_file, check_output_folder, output_folder_now
 from scendsl.files.output import (
     GENERATED_SUFFIXES,
     MANIFEST,
@@ -85,6 +85,7 @@ __all__ = [
     "open_beneath",
     "open_regular",
     "out_of_date",
+    "output_folder_now",
     "problem",
     "read_manifest",
     "reason",

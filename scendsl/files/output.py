@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from scendsl.errors import ScenarioError
 from scendsl.files.discovery import open_regular
-from scendsl.files.guard import _refuse_linked_output, _refuse_mounts
+from scendsl.files.guard import _refuse_mounts, output_folder_now
 from scendsl.files.problems import _kind, problem, reason
 from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
@@ -237,8 +237,7 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         )
     # Checked again when writing, not only before the build: a folder swapped for a link in
     # the meantime (`serve` rebuilds for as long as it runs) would be resolved to its target.
-    _refuse_linked_output(str(folder))
-    target = Path(os.path.realpath(folder))
+    target = Path(output_folder_now(str(folder)))
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(target)
