@@ -5,8 +5,13 @@ moved behind a link. Each test is named after the problem it pins."""
 from __future__ import annotations
 
 import io
+import marshal
 import os
+import pickle
+import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +76,192 @@ def test_serve_follows_its_project_moved_behind_a_link_as_the_build_does(tmp_pat
         assert answer.startswith(b"HTTP/1.1 404") and b"outside" not in answer
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------------------- the caches
+def _run(
+    tmp_path: Path, command: list[str], cache: Path, state: Path
+) -> subprocess.CompletedProcess:
+    """`scendsl COMMAND` in a subprocess with every cache in `cache` and its key in `state`
+    (one machine's state folder: another `state` is another machine)."""
+    env = {**os.environ, "SCENDSL_CACHE_DIR": str(cache), "XDG_STATE_HOME": str(state)}
+    return subprocess.run(
+        [sys.executable, "-m", "scendsl", *command],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _folders(tmp_path: Path) -> tuple[Path, Path, Path]:
+    (tmp_path / "s.scn").write_text(SCENARIO)
+    cache, mine, theirs = tmp_path / "cache", tmp_path / "mine", tmp_path / "theirs"
+    for folder in (cache, mine, theirs):
+        folder.mkdir(mode=0o700)
+    return cache, mine, theirs
+
+
+def _payload(marker: Path) -> bytes:
+    """Code that leaves `marker` behind when it runs."""
+    return marshal.dumps(compile(f"open({str(marker)!r}, 'w').close()", "<cache>", "exec"))
+
+
+def test_a_compiled_template_planted_in_our_own_cache_folder_runs_no_code(tmp_path):
+    """Item 109: the compiled-template cache trusted every entry of a folder of this user's:
+    an entry restored with a CI cache of ~/.cache (which another branch's job filled), a copied
+    home folder or an archive is code Jinja unmarshals and runs, outside the sandbox, in the
+    next build. Entries are now sealed with this user's key, kept outside the caches
+    (`files.private.CacheSeal`): an entry in Jinja's own format, or sealed on another machine,
+    is compiled again."""
+    from jinja2.bccache import bc_magic
+
+    cache, mine, theirs = _folders(tmp_path)
+    first = _run(tmp_path, ["build", "s.scn", "-o", "first", "--no-cache"], cache, mine)
+    assert first.returncode == 0, first.stderr
+    # The other machine: a build there fills the cache, which is then doctored and restored.
+    filled = _run(tmp_path, ["check", "s.scn"], cache, theirs)
+    assert filled.returncode == 0, filled.stderr
+    build = _run(tmp_path, ["build", "s.scn", "-o", "theirs"], cache, theirs)
+    assert build.returncode == 0, build.stderr
+    entries = list(cache.rglob("*.cache"))
+    assert entries
+    for number, entry in enumerate(entries):
+        stored = entry.read_bytes()
+        jinja = stored.partition(b"\n")[2] if not stored.startswith(bc_magic) else stored
+        with io.BytesIO(jinja[len(bc_magic) :]) as rest:
+            checksum = pickle.load(rest)  # the template's own: Jinja runs what follows
+        planted = bc_magic + pickle.dumps(checksum, 2) + _payload(tmp_path / f"ran{number}")
+        entry.write_bytes(planted)  # Jinja's own format, as a cache of it holds
+    shutil.rmtree(cache / "v1")  # the build cache is item 110's; here the templates run
+    second = _run(tmp_path, ["build", "s.scn", "-o", "second"], cache, mine)
+    assert second.returncode == 0, second.stderr
+    assert not list(tmp_path.glob("ran*"))
+    assert (tmp_path / "second" / "small.html").read_bytes() == (
+        tmp_path / "first" / "small.html"
+    ).read_bytes()
+
+
+def test_a_grammar_analysis_planted_in_our_own_cache_folder_runs_no_code(tmp_path):
+    """Item 109: Lark unpickled whatever file stood at the grammar cache's name in a folder of
+    this user's (item 74 kept other users out, not a restored cache). Only an entry sealed
+    with this user's key is unpickled; anything else is analysed again."""
+    cache, mine, _ = _folders(tmp_path)
+    first = _run(tmp_path, ["check", "s.scn"], cache, mine)
+    assert first.returncode == 0, first.stderr
+    (entry,) = (cache / "grammar").glob("lark-*")
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    head = entry.read_bytes().split(b"\n", 1)[0]
+    for planted in (head + b"\n" + pickle.dumps(Payload(), 2), pickle.dumps(Payload(), 2)):
+        entry.write_bytes(planted)
+        second = _run(tmp_path, ["check", "s.scn"], cache, mine)
+        assert second.returncode == 0, second.stderr
+        assert not marker.exists()
+    # Analysed again and kept anew, sealed: the next command reads it.
+    assert entry.read_bytes() != planted
+
+
+def test_a_page_doctored_in_a_restored_build_cache_never_reaches_the_output(tmp_path):
+    """Item 110: the build cache checked an entry against a SHA-256 written beside it, which
+    whoever writes the entry writes too: a page or chart doctored in a cache restored from
+    elsewhere, with its hash fixed, was the briefing. Sealed entries: the build is done again,
+    the same bytes as a build without cache."""
+    import hashlib
+
+    cache, mine, theirs = _folders(tmp_path)
+    plain = _run(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
+    assert plain.returncode == 0, plain.stderr
+    filled = _run(tmp_path, ["build", "s.scn", "-o", "theirs"], cache, theirs)
+    assert filled.returncode == 0, filled.stderr
+    page = (tmp_path / "theirs" / "small.html").read_bytes()
+    forged = page.replace(b"</body>", b"<p>planted</p></body>")
+    blob = hashlib.sha256(forged).hexdigest()
+    (cache / "v1" / "blob" / blob[:2]).mkdir(exist_ok=True)
+    (cache / "v1" / "blob" / blob[:2] / blob).write_bytes(blob.encode() + b"\n" + forged)
+    (record,) = (cache / "v1" / "build").rglob("*/*")
+    doctored = record.read_bytes().partition(b"\n")[2]
+    doctored = doctored.replace(hashlib.sha256(page).hexdigest().encode(), blob.encode())
+    record.write_bytes(hashlib.sha256(doctored).hexdigest().encode() + b"\n" + doctored)
+    build = _run(tmp_path, ["build", "s.scn", "-o", "mine"], cache, mine)
+    assert build.returncode == 0, build.stderr
+    assert (tmp_path / "mine" / "small.html").read_bytes() == (
+        tmp_path / "plain" / "small.html"
+    ).read_bytes()
+
+
+def test_a_sealed_entry_moved_to_another_name_is_a_miss(tmp_path):
+    """Item 110: the seal binds an entry to its name, so a genuine entry (a chart of another
+    scenario) copied under the key of another is not a hit."""
+    from scendsl.app.cache import BuildCache
+
+    cache = BuildCache(tmp_path / "cache")
+    assert cache.private()
+    first, second = "a" * 64, "b" * 64
+    cache.put("chart", first, b"<svg>first</svg>")
+    assert cache.get("chart", first) == b"<svg>first</svg>"
+    target = cache._path("chart", second)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(cache._path("chart", first), target)
+    assert cache.get("chart", second) is None
+
+
+@pytest.mark.parametrize("kind", ["short", "link", "group-readable", "folder others write"])
+def test_a_key_that_cannot_be_trusted_means_no_cache_and_the_same_bytes(tmp_path, kind):
+    """Item 110: the key is used only as a regular file of this user's alone, whole, in a
+    folder of this user's alone; otherwise no cache of any kind is used (same bytes)."""
+    from scendsl.files.private import cache_seal
+
+    cache, mine, _ = _folders(tmp_path)
+    plain = _run(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
+    assert plain.returncode == 0, plain.stderr
+    state = tmp_path / "odd"
+    state.mkdir(mode=0o700)
+    key = state / "scendsl" / "cache.key"
+    key.parent.mkdir(mode=0o700)
+    if kind == "short":
+        key.write_bytes(b"0" * 8)
+    elif kind == "link":
+        (tmp_path / "elsewhere.key").write_bytes(os.urandom(32))
+        key.symlink_to(tmp_path / "elsewhere.key")
+    elif kind == "group-readable":
+        key.write_bytes(os.urandom(32))
+        key.chmod(0o640)
+    else:
+        key.parent.chmod(0o777)
+    os.environ["XDG_STATE_HOME"], saved = str(state), os.environ["XDG_STATE_HOME"]
+    try:
+        assert cache_seal() is None
+    finally:
+        os.environ["XDG_STATE_HOME"] = saved
+    build = _run(tmp_path, ["build", "s.scn", "-o", "odd"], cache, state)
+    assert build.returncode == 0, build.stderr
+    assert (tmp_path / "odd" / "small.html").read_bytes() == (
+        tmp_path / "plain" / "small.html"
+    ).read_bytes()
+    assert not list(cache.rglob("*.cache")) and not list(cache.glob("grammar/*"))
+
+
+def test_processes_making_the_key_at_once_agree_on_one(tmp_path):
+    """Item 110: the key is made whole or not at all (a temporary file hard-linked to its
+    name), so processes starting together on a new machine all seal with the same key."""
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    program = (
+        "from scendsl.files.private import cache_seal\n"
+        "seal = cache_seal()\n"
+        "print(seal.seal('x', b'').decode().strip())\n"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(state)}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", program], env=env, stdout=subprocess.PIPE)
+        for _ in range(6)
+    ]
+    seals = {run.communicate(timeout=60)[0] for run in runs}
+    assert len(seals) == 1 and all(run.returncode == 0 for run in runs)
+    assert [p.name for p in (state / "scendsl").iterdir()] == ["cache.key"]
