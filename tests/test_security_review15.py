@@ -265,3 +265,67 @@ def test_processes_making_the_key_at_once_agree_on_one(tmp_path):
     seals = {run.communicate(timeout=60)[0] for run in runs}
     assert len(seals) == 1 and all(run.returncode == 0 for run in runs)
     assert [p.name for p in (state / "scendsl").iterdir()] == ["cache.key"]
+
+
+# ------------------------------------------------------------------------- fmt, eval -o
+UNFORMATTED = SCENARIO.replace("  year", "        year")
+
+
+def test_fmt_does_not_rewrite_a_read_only_file(tmp_path, capsys):
+    """Item 111: `fmt` (and `eval -o`) replaced a file by renaming a new one onto it, which
+    needs only the folder's permission: a scenario made read-only (0444, a vendored or
+    reviewed file) was rewritten all the same, as root too. A file no one may write, or this
+    user may not, is refused by the one writer (`files.replace_file_with`), kept as it was."""
+    from scendsl.cli import main
+
+    source = tmp_path / "ro.scn"
+    source.write_text(UNFORMATTED)
+    source.chmod(0o444)
+    before = os.stat(source)
+    assert main(["fmt", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert "read-only" in err and "Traceback" not in err
+    after = os.stat(source)
+    assert source.read_text() == UNFORMATTED
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    # `--check` writes nothing and still says the file would change; a writable file is
+    # formatted and keeps its mode.
+    assert main(["fmt", "--check", str(source)]) == 1
+    source.chmod(0o640)
+    assert main(["fmt", str(source)]) == 0
+    assert source.read_text() != UNFORMATTED
+    assert os.stat(source).st_mode & 0o777 == 0o640
+
+
+def test_eval_does_not_write_its_table_over_a_read_only_file(tmp_path, capsys):
+    """Item 111: the same writer for `eval -o`: a read-only table is kept."""
+    from scendsl.cli import main
+
+    source = tmp_path / "s.scn"
+    source.write_text(SCENARIO)
+    table = tmp_path / "t.csv"
+    table.write_text("kept\n")
+    table.chmod(0o444)
+    assert main(["eval", "--format", "csv", "-o", str(table), str(source)]) != 0
+    assert "read-only" in capsys.readouterr().err
+    assert table.read_text() == "kept\n"
+    table.chmod(0o644)
+    assert main(["eval", "--format", "csv", "-o", str(table), str(source)]) == 0
+    assert table.read_text() != "kept\n"
+
+
+def test_fmt_never_writes_into_the_other_name_of_a_hard_linked_file(tmp_path):
+    """(Held) a hard link cannot be told from the file by its path (no `realpath` shows it):
+    `fmt` writes a new file and renames it onto the name it was given, so the other name of a
+    hard-linked file (which may be outside the folder) keeps its bytes and its inode."""
+    from scendsl.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    outside = tmp_path / "outside.scn"
+    outside.write_text(UNFORMATTED)
+    os.link(outside, folder / "linked.scn")
+    inode = os.stat(outside).st_ino
+    assert main(["fmt", str(folder)]) == 0
+    assert outside.read_text() == UNFORMATTED and os.stat(outside).st_ino == inode
+    assert (folder / "linked.scn").read_text() != UNFORMATTED

@@ -37,6 +37,10 @@ _NAME_KEPT = 64
 
 
 # ------------------------------------------------------------------------------ writing a file
+#: Write permission for anyone: a file with none is read-only, whoever runs the tool.
+_ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
 def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
     """Replace the file's content with `data` in one step (`replace_file_with`)."""
     replace_file_with(path, lambda stream: stream.write(data), inside=inside)
@@ -49,7 +53,9 @@ def replace_file_with(
     what `write` writes into the temporary file beside it: a table is streamed there as it is
     made, never held whole in memory.
 
-    A link named on the command line is kept and its target rewritten (naming it is consent);
+    A file that is read-only (no write permission for anyone, or none for this user) is not
+    replaced, as writing to it would fail. A link named on the command line is kept and its
+    target rewritten (naming it is consent);
     the discovery has already refused links that leave a named folder, and with `inside` (that
     folder) a link swapped in since is refused here too. OSError on failure (and whatever
     `write` raises; the temporary file is then removed and the old file kept).
@@ -61,6 +67,10 @@ def replace_file_with(
             # Replaced, `/dev/null` (`eval -o /dev/null`, as root) or a FIFO a reader waits on
             # would become a regular file for every other program.
             raise OSError(errno.EINVAL, f"it is {_kind(mode)}, not a regular file", path)
+        if not mode & _ANY_WRITE or not os.access(target, os.W_OK):
+            # A rename needs only the folder's permission: a file made read-only (or another
+            # user's, in a folder we may write) would be replaced all the same, as root too.
+            raise OSError(errno.EACCES, "it is read-only; make it writable first", path)
     if inside is not None:
         root = os.path.realpath(inside)
         if os.path.commonpath([root, target]) != root:
