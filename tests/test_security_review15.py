@@ -329,3 +329,35 @@ def test_fmt_never_writes_into_the_other_name_of_a_hard_linked_file(tmp_path):
     assert main(["fmt", str(folder)]) == 0
     assert outside.read_text() == UNFORMATTED and os.stat(outside).st_ino == inode
     assert (folder / "linked.scn").read_text() != UNFORMATTED
+
+
+# ------------------------------------------------------------------------- names of files
+@pytest.mark.parametrize("name", ["COM0", "lpt0", "Com0"])
+def test_a_scenario_named_com0_or_lpt0_gets_a_safe_page_name(name):
+    """Item 112: the names Windows keeps for devices were listed without COM0 and LPT0
+    (Microsoft's naming rules list them), so a scenario `COM0` was written as `COM0.md`. One
+    declaration (`files.WINDOWS_DEVICE_NAMES`) for the pages and every name the build may
+    write (`files.is_output_name`)."""
+    from scendsl.files import is_output_name
+    from scendsl.report.pages import page_names
+
+    assert page_names([name]) == {name: f"scenario-{name}"}
+    assert not is_output_name(f"{name}.md") and not is_output_name(f"{name.lower()} .html")
+    assert is_output_name(f"scenario-{name}.md") and is_output_name("console.md")
+
+
+@pytest.mark.parametrize("name", ["CON", "nul", "com0", "LPT9"])
+def test_new_does_not_name_a_file_after_a_windows_device(tmp_path, monkeypatch, capsys, name):
+    """Item 112: `scendsl new CON` wrote `CON.scn`, which on Windows is the console (and
+    `nul.scn` the null device: "wrote nul.scn" and nothing kept), though the briefing's page
+    of such a scenario is renamed. `new` refuses such a default file name with a hint; the
+    scenario itself may be so named (`-o`)."""
+    from scendsl.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", name]) == 1
+    err = capsys.readouterr().err
+    assert "device on Windows" in err and f"-o my_{name}.scn" in err
+    assert list(tmp_path.iterdir()) == []
+    assert main(["new", name, "-o", f"my_{name}.scn"]) == 0
+    assert main(["check", f"my_{name}.scn"]) == 0

@@ -67,6 +67,7 @@ from scendsl.files.output import (
     remove_tree,
     replace_file,
     replace_file_with,
+    windows_device_name,
     write_output,
 )
 from scendsl.files.problems import kind_of, problem, reason
@@ -93,5 +94,6 @@ __all__ = [
     "replace_file",
     "replace_file_with",
     "scenario_files",
+    "windows_device_name",
     "write_output",
 ]

@@ -157,7 +157,8 @@ def read_manifest(folder: Path) -> list[str]:
 
 
 def is_output_name(name: str) -> bool:
-    """A name the build may write: a plain top-level file name with one of our suffixes.
+    """A name the build may write: a plain top-level file name with one of our suffixes, that
+    names no device on Windows.
 
     One rule for the manifest, the build cache's records and `write_output`: a name from
     anywhere but the renderer (a forged manifest, a poisoned cache entry) can never reach
@@ -170,7 +171,24 @@ def is_output_name(name: str) -> bool:
         and "\0" not in name
         and not name.startswith(".")
         and name.endswith(GENERATED_SUFFIXES)
+        and not windows_device_name(name)
     )
+
+
+#: Names Windows keeps for devices, whatever follows them (`con.md`, `nul.scn` open the console
+#: and the null device), as Microsoft's file naming rules list them: COM0 and LPT0 and the
+#: superscript digits too.
+WINDOWS_DEVICE_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"]
+    + [f"{port}{digit}" for port in ("com", "lpt") for digit in "0123456789\u00b9\u00b2\u00b3"]
+)
+
+
+def windows_device_name(name: str) -> bool:
+    """Whether the file name `name` names a device on Windows: its part before the first dot,
+    without the blanks Windows drops, is one of WINDOWS_DEVICE_NAMES in any case. One rule for
+    every name the tool makes from a user's word (a page, `new`'s file)."""
+    return name.split(".", 1)[0].rstrip(" ").casefold() in WINDOWS_DEVICE_NAMES
 
 
 def _regular(path: Path) -> bool:
