@@ -267,6 +267,55 @@ def test_processes_making_the_key_at_once_agree_on_one(tmp_path):
     assert [p.name for p in (state / "scendsl").iterdir()] == ["cache.key"]
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs lchown")
+def test_a_cache_reached_through_another_users_link_is_not_used(tmp_path, monkeypatch):
+    """Item 113: `private_folder` judged the real folders a cache path leads to, not the links
+    on the way: `SCENDSL_CACHE_DIR=/tmp/shared/cache` where `cache` is another user's link (in
+    a sticky folder, as /tmp is) to a folder of ours passed, and that user may point the link
+    elsewhere whenever they like: our briefings and charts then go into their folder, and
+    (before item 109's seal) their entries ran in our builds. Every name on the way, links
+    and the ways to their targets, must be ours or root's (`files.private._way_is_safe`)."""
+    from scendsl.files.private import private_folder
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    theirs = shared / "cache"
+    theirs.symlink_to(mine)
+    os.lchown(theirs, 12345, 12345)
+    assert not private_folder(theirs / "v1")
+    assert not (mine / "v1").exists()  # nothing made where it is not used
+    # A link to it of another user, reached through a link of ours: refused as well.
+    ours = tmp_path / "ours"
+    ours.symlink_to(theirs)
+    assert not private_folder(ours / "v1")
+    # Our own link there, or a link of ours in a folder others may write (not sticky): ours
+    # only in the first case.
+    (shared / "ours").symlink_to(mine)
+    assert private_folder(shared / "ours" / "v1")
+    open_ = tmp_path / "open"
+    open_.mkdir()
+    open_.chmod(0o777)
+    (open_ / "link").symlink_to(mine)
+    assert not private_folder(open_ / "link" / "w1")
+    # And so for every cache: the build cache, the grammar's, the templates', the key's.
+    (tmp_path / "s.scn").write_text(SCENARIO)
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(theirs))
+    from scendsl.app.cache import default_cache_dir, open_cache
+    from scendsl.language.parse import _grammar_cache_file
+    from scendsl.report import loader
+
+    assert open_cache(default_cache_dir()) is None
+    assert _grammar_cache_file() is None and loader.bytecode_cache("markdown") is None
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_STATE_HOME", str(theirs))
+    from scendsl.files.private import cache_seal
+
+    assert cache_seal() is None
+
+
 # ------------------------------------------------------------------------- fmt, eval -o
 UNFORMATTED = SCENARIO.replace("  year", "        year")
 

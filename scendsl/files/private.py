@@ -81,9 +81,12 @@ def private_folder(folder: Path | str) -> bool:
 def no_one_else_can_swap(folder: Path, owner: int) -> bool:
     """Whether `folder` and every folder above it are safe from other users: each owned by
     `owner` or root, and writable by no one else unless sticky (as /tmp is), so that no other
-    user can rename the cache's folder away and put their own in its place."""
+    user can rename the cache's folder away and put their own in its place; and so is every
+    symbolic link on the way to it (`_way_is_safe`)."""
     if not hasattr(os, "getuid"):
         return True  # (Windows: no owners, no such modes)
+    if not _way_is_safe(os.fspath(folder), owner):
+        return False
     current = Path(os.path.realpath(folder))  # the folders really passed through
     while True:
         try:
@@ -97,6 +100,51 @@ def no_one_else_can_swap(folder: Path, owner: int) -> bool:
         if current.parent == current:
             return True
         current = current.parent
+
+
+def _safe_from_others(info: os.stat_result, owner: int) -> bool:
+    """An entry of the way to a folder of ours: owned by `owner` or root, and, a folder,
+    writable by no one else unless sticky."""
+    if info.st_uid not in (owner, 0):
+        return False
+    return stat.S_ISLNK(info.st_mode) or not (
+        info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX
+    )
+
+
+#: Links followed on the way to a folder before it is given up (the system's own bound, ELOOP).
+_MAX_LINKS = 40
+
+
+def _way_is_safe(path: str, owner: int, links: int = 0) -> bool:
+    """Whether the way the system takes to `path` is safe from other users: each name of the
+    path as written (not only the real folders it ends in) and, for each symbolic link on
+    it, the link itself and the way to its target. A link is replaced at will by its owner,
+    so another user's link (`/tmp/shared/cache -> ~/mine`, planted in a sticky folder) would
+    lead our cache wherever they chose later, though every real folder it led to was ours."""
+    if links > _MAX_LINKS:
+        return False
+    prefix = os.sep if os.path.isabs(path) else os.getcwd()
+    for part in path.split(os.sep):
+        if part in ("", "."):
+            continue
+        prefix = os.path.join(prefix, part)
+        try:
+            info = os.lstat(prefix)
+        except FileNotFoundError:
+            return True  # the rest is made by us (`private_folder`)
+        except (OSError, ValueError):
+            return False
+        if not _safe_from_others(info, owner):
+            return False
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                target = os.path.join(os.path.dirname(prefix), os.readlink(prefix))
+            except OSError:
+                return False
+            if not _way_is_safe(target, owner, links + 1):
+                return False
+    return True
 
 
 #: The largest cache entry written or read (the grammar's analysis is about 14 KB, a chart or a
