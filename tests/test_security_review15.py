@@ -410,3 +410,56 @@ def test_new_does_not_name_a_file_after_a_windows_device(tmp_path, monkeypatch, 
     assert list(tmp_path.iterdir()) == []
     assert main(["new", name, "-o", f"my_{name}.scn"]) == 0
     assert main(["check", f"my_{name}.scn"]) == 0
+
+
+# ------------------------------------------------------------------------------------ diff
+def _result(tmp_path: Path, capsys) -> dict:
+    import json
+
+    from scendsl.cli import main
+
+    (tmp_path / "s.scn").write_text(SCENARIO)
+    assert main(["eval", "--format", "json", str(tmp_path / "s.scn")]) == 0
+    (tmp_path / "base.json").write_text(capsys.readouterr().out)
+    return json.loads((tmp_path / "base.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "where, name",
+    [
+        ("scenario", "caf\u00e9"),  # composed; its decomposed twin prints the same
+        ("scenario", "cafe\u0301"),
+        ("scenario", "sm\u0430ll"),  # a Cyrillic a
+        ("scenario", "small\u200b"),  # a zero-width space
+        ("figure", "energy.facility_power\u200b"),
+        ("figure", "energy.facility_power\x1b"),
+        ("figure", "energy.facility power"),
+    ],
+)
+def test_diff_refuses_names_no_result_holds_so_none_print_alike(tmp_path, capsys, where, name):
+    """Item 114: `diff` read any text of up to 100 characters as a scenario's name, and any
+    key as a figure's, so two names a hand-made file spells differently printed alike: `café`
+    composed and decomposed, `small` with a Cyrillic `а` or a zero-width space were two
+    scenarios, one "removed" and one "added" under the same printed name (the last known
+    edge of item 91's round: `a<ESC>` and `a\\u001b`). A result names scenarios and sweeps
+    with names of the language and figures with such names joined by dots
+    (`defaults.NAME_PATTERN`); anything else is refused, located by its JSON path."""
+    import json
+
+    from scendsl.cli import main
+
+    document = _result(tmp_path, capsys)
+    scenario = document["scenarios"][0]
+    if where == "scenario":
+        scenario["name"] = name
+    else:
+        scenario["metrics"][name] = scenario["metrics"].pop("energy.facility_power")
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps(document))
+    assert main(["diff", str(tmp_path / "base.json"), str(hostile)]) == 1
+    err = capsys.readouterr().err
+    assert "hostile.json:1:1: error: not a result of `scendsl eval --format json`" in err
+    assert ("scenarios[0].name" if where == "scenario" else "scenarios[0].metrics") in err
+    assert "\x1b" not in err and "\u200b" not in err and "Traceback" not in err
+    # The file as `eval` wrote it still diffs.
+    assert main(["diff", str(tmp_path / "base.json"), str(tmp_path / "base.json")]) == 0
