@@ -267,6 +267,39 @@ def test_processes_making_the_key_at_once_agree_on_one(tmp_path):
     assert [p.name for p in (state / "scendsl").iterdir()] == ["cache.key"]
 
 
+def test_the_compiled_templates_count_in_the_caches_bound(tmp_path):
+    """Item 115: only the build cache was trimmed to MAX_CACHE_BYTES; the compiled templates
+    grew by an entry per template for each templates folder built (`--templates` of a new
+    temporary folder at each run: without end) and by a folder per version of scendsl. Every
+    cache of scendsl counts toward the one bound; nothing else in the caches' folder is
+    touched."""
+    import time
+
+    from scendsl.app.cache import BuildCache
+
+    root = tmp_path / "cache"
+    cache = BuildCache(root)
+    assert cache.private()
+    templates = root / "templates-sandbox-old" / "markdown"
+    templates.mkdir(parents=True)
+    other = root / "someone-elses"
+    other.mkdir()
+    for number in range(10):
+        for folder in (templates, other):
+            entry = folder / f"__jinja2_{number}.cache"
+            entry.write_bytes(b"x" * 1000)
+            past = time.time() - 100 + number
+            os.utime(entry, (past, past))
+    cache.put("html", "a" * 64, b"y" * 1000)  # the newest
+    # 11,065 bytes (the sealed entry's line too), down to three quarters of 8,000.
+    assert cache.trim(limit=8_000) == 6
+    assert sorted(p.name for p in templates.iterdir()) == [
+        f"__jinja2_{n}.cache" for n in range(6, 10)
+    ]
+    assert len(list(other.iterdir())) == 10
+    assert cache.get("html", "a" * 64) == b"y" * 1000
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs lchown")
 def test_a_cache_reached_through_another_users_link_is_not_used(tmp_path, monkeypatch):
     """Item 113: `private_folder` judged the real folders a cache path leads to, not the links

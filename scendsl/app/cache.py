@@ -173,10 +173,13 @@ class BuildCache:
         self.put("build", key, json.dumps(record, sort_keys=True).encode("utf-8"))
 
     def trim(self, limit: int = MAX_CACHE_BYTES) -> int:
-        """Remove the oldest entries (by modification time) while the cache holds more than
-        `limit` bytes, down to three quarters of it; returns how many were removed."""
+        """Remove the oldest entries (by modification time) while the caches hold more than
+        `limit` bytes, down to three quarters of it; returns how many were removed. Every
+        cache of scendsl counts, each in its own folder of the caches' folder (this one, the
+        grammar's analysis, the compiled templates of every version and templates folder
+        built): nothing else there is touched (SCENDSL_CACHE_DIR may name a shared folder)."""
         entries: list[tuple[int, int, str]] = []
-        pending = [str(self.folder)]
+        pending = [str(self.folder), *_sibling_caches(self.folder.parent)]
         while pending:
             try:
                 with os.scandir(pending.pop()) as listing:
@@ -203,6 +206,21 @@ class BuildCache:
 
 
 _SHA256 = frozenset("0123456789abcdef")
+
+
+def _sibling_caches(root: Path) -> list[str]:
+    """The folders of the other caches of scendsl in `root` (not links): `grammar` and the
+    compiled templates' `templates-*`, which grow with each version and templates folder."""
+    try:
+        with os.scandir(root) as listing:
+            return sorted(
+                entry.path
+                for entry in listing
+                if (entry.name == "grammar" or entry.name.startswith("templates-"))
+                and entry.is_dir(follow_symlinks=False)
+            )
+    except OSError:
+        return []
 
 
 def _build_record(
