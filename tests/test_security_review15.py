@@ -472,7 +472,7 @@ def _result(tmp_path: Path, capsys) -> dict:
 def test_diff_refuses_names_no_result_holds_so_none_print_alike(tmp_path, capsys, where, name):
     """Item 114: `diff` read any text of up to 100 characters as a scenario's name, and any
     key as a figure's, so two names a hand-made file spells differently printed alike: `café`
-    composed and decomposed, `small` with a Cyrillic `а` or a zero-width space were two
+    composed and decomposed, `small` with a Cyrillic a (U+0430) or a zero-width space were two
     scenarios, one "removed" and one "added" under the same printed name (the last known
     edge of item 91's round: `a<ESC>` and `a\\u001b`). A result names scenarios and sweeps
     with names of the language and figures with such names joined by dots

@@ -55,9 +55,10 @@ def bytecode_cache(environment: str) -> Any:
     # and only an entry sealed by this user's key (a restored cache ran anyone's).
     if not private_folder(folder):
         return None
-    seal = cache_seal()
-    if seal is None:
+    found = cache_seal()
+    if found is None:
         return None
+    seal = found  # (a name the class below closes over, known not to be None)
 
     class SealedMissingOnFailure(FileSystemBytecodeCache):
         """Jinja's file cache with the rules of every cache: an entry is read only when its
