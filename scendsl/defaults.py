@@ -23,6 +23,11 @@ MAX_RESULT_JSON_BYTES = 128 * 2**20
 #: this keeps them within every file system's limit. `scendsl diff` reads no longer name.
 MAX_NAME_LENGTH = 100
 
+#: A name of the language (a scenario, a sweep, an accelerator, a reference): ASCII letters,
+#: digits and `_`, not starting with a digit. A figure's name is such names joined by dots
+#: (`energy.facility_power`). `scendsl diff` reads no other name from a result file.
+NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
+
 #: Most characters of one line of a scenario file, so of any text a scenario writes (a string
 #: holds at most 10,000): `scendsl diff` reads no longer text from a result file.
 MAX_LINE_LENGTH = 20_000

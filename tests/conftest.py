@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,9 @@ import pytest
 # The command line keeps a build cache in the user's cache folder; tests never use or fill it
 # (tests of the cache name their own folder).
 os.environ["SCENDSL_CACHE_DIR"] = ""
+# Nor the key that seals cache entries (in the user's state folder): the tests that name a
+# cache folder get a key of their own, made in this session's folder.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="scendsl-test-state-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

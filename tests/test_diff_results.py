@@ -320,10 +320,11 @@ def test_control_characters_in_names_are_shown_not_obeyed(tmp_path, base_json, c
     document["scenarios"][0]["name"] = "evil\x1b[2J\nforged: ok"
     bad = tmp_path / "evil.json"
     bad.write_text(json.dumps(document))
-    assert main(["diff", str(base_json), str(bad)]) == 0
-    out = capsys.readouterr().out
-    assert "\x1b" not in out and "\nforged" not in out
-    assert "evil\\u001b[2J\\nforged: ok" in out
+    # No result names a scenario so (docs/security.md, item 114): refused, the name spelt.
+    assert main(["diff", str(base_json), str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err and "\nforged" not in captured.err
+    assert "evil\\u001b[2J\\nforged: ok" in captured.err
 
 
 def test_the_readme_states_the_size_bound_the_code_declares():

@@ -10,8 +10,9 @@ libraries that shape the bytes, Python's version, and the matplotlibrc files mat
   files and their imports, the templates folder); the output files are `blob` entries by hash.
 
 The cache never changes the output: an entry is used only when every input it was made from
-is the same, and each entry holds the hash of its bytes, checked when read, so a corrupted,
-truncated or foreign entry is ignored (and redone). Writes are atomic (a temporary name, then a
+is the same, and each entry is sealed with this user's key (`files.private.CacheSeal`: an HMAC
+of its name and bytes, the key kept outside the caches), checked when read, so a corrupted,
+truncated, hand-written or restored entry is ignored (and redone). Writes are atomic (a temporary name, then a
 rename); a cache folder that cannot be read or written, or that is not this user's alone (its
 `v1` folder owned by another or writable by others, or a folder above it where another user
 could swap it: owned by someone else than this user or root, or writable by others without
@@ -31,14 +32,12 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# One bound for every cache entry, written or read (a hostile scenario could otherwise fill the
-# disk, and a file of zeros the memory).
-from scendsl.files.private import MAX_CACHE_ENTRY
+if TYPE_CHECKING:
+    from scendsl.files.private import CacheSeal
 
 #: Bumped when the layout of the entries changes (old entries are then simply not found).
 _FORMAT = "1"
@@ -68,18 +67,23 @@ def digest(*parts: bytes | str) -> str:
 
 
 class BuildCache:
-    """Entries in `folder`, keyed by kind and hash. Every failure reads as a miss."""
+    """Entries in `folder`, keyed by kind and hash, each sealed with this user's key (`seal`,
+    by default `files.private.cache_seal()`). Every failure reads as a miss."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, seal: CacheSeal | None = None) -> None:
+        from scendsl.files.private import cache_seal
+
         self.folder = Path(folder) / f"v{_FORMAT}"
         self.fingerprint = fingerprint()
+        self.seal = seal if seal is not None else cache_seal()
 
     def private(self) -> bool:
-        """Whether the entries folder is this user's alone (made so if missing): an entry
-        another user could write would put their HTML into our briefings."""
+        """Whether the entries folder is this user's alone (made so if missing) and there is a
+        key to seal its entries: an entry another user could write would put their HTML into
+        our briefings, and an unsealed one (a restored cache) anyone's."""
         from scendsl.files.private import private_folder
 
-        return private_folder(self.folder)
+        return self.seal is not None and private_folder(self.folder)
 
     def key(self, kind: str, *parts: bytes | str) -> str:
         """The key of an entry of `kind` made from `parts` with this version of scendsl."""
@@ -89,36 +93,16 @@ class BuildCache:
         return self.folder / kind / key[:2] / key
 
     def get(self, kind: str, key: str) -> bytes | None:
-        """The entry's bytes, or None (missing, unreadable, corrupted, not a regular file)."""
-        from scendsl.files import open_regular
-
-        try:
-            with open_regular(str(self._path(kind, key)), follow_link=False) as handle:
-                stored = handle.read(MAX_CACHE_ENTRY + 80)
-        except (OSError, ValueError):
+        """The entry's bytes, or None (missing, unreadable, not a regular file, or its seal
+        does not hold: corrupted, written by hand or restored from elsewhere)."""
+        if self.seal is None:
             return None
-        head, _, data = stored.partition(b"\n")
-        if head != hashlib.sha256(data).hexdigest().encode("ascii"):
-            return None
-        return data
+        return self.seal.read(str(self._path(kind, key)), f"{kind}/{key}")
 
     def put(self, kind: str, key: str, data: bytes) -> None:
-        """Keep the entry (best effort: a full or read-only disk just means no cache)."""
-        if len(data) > MAX_CACHE_ENTRY:
-            return
-        path = self._path(kind, key)
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        except (OSError, ValueError):
-            return
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
-            os.replace(temporary, path)
-        except (OSError, ValueError):
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        """Keep the entry, sealed (best effort: a full or read-only disk just means no cache)."""
+        if self.seal is not None:
+            self.seal.write(str(self._path(kind, key)), f"{kind}/{key}", data)
 
     def get_text(self, kind: str, key: str) -> str | None:
         data = self.get(kind, key)
@@ -189,10 +173,13 @@ class BuildCache:
         self.put("build", key, json.dumps(record, sort_keys=True).encode("utf-8"))
 
     def trim(self, limit: int = MAX_CACHE_BYTES) -> int:
-        """Remove the oldest entries (by modification time) while the cache holds more than
-        `limit` bytes, down to three quarters of it; returns how many were removed."""
+        """Remove the oldest entries (by modification time) while the caches hold more than
+        `limit` bytes, down to three quarters of it; returns how many were removed. Every
+        cache of scendsl counts, each in its own folder of the caches' folder (this one, the
+        grammar's analysis, the compiled templates of every version and templates folder
+        built): nothing else there is touched (SCENDSL_CACHE_DIR may name a shared folder)."""
         entries: list[tuple[int, int, str]] = []
-        pending = [str(self.folder)]
+        pending = [str(self.folder), *_sibling_caches(self.folder.parent)]
         while pending:
             try:
                 with os.scandir(pending.pop()) as listing:
@@ -219,6 +206,21 @@ class BuildCache:
 
 
 _SHA256 = frozenset("0123456789abcdef")
+
+
+def _sibling_caches(root: Path) -> list[str]:
+    """The folders of the other caches of scendsl in `root` (not links): `grammar` and the
+    compiled templates' `templates-*`, which grow with each version and templates folder."""
+    try:
+        with os.scandir(root) as listing:
+            return sorted(
+                entry.path
+                for entry in listing
+                if (entry.name == "grammar" or entry.name.startswith("templates-"))
+                and entry.is_dir(follow_symlinks=False)
+            )
+    except OSError:
+        return []
 
 
 def _build_record(

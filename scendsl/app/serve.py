@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from scendsl.errors import EXIT_OK, EXIT_USAGE, ScendslError
+from scendsl.errors import EXIT_OK, EXIT_USAGE, ScenarioError, ScendslError
 from scendsl.terminal import visible, visible_path
 
 if TYPE_CHECKING:
@@ -194,8 +194,9 @@ def inject_live_script(page: bytes) -> bytes:
 
 def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> type:
     """The request handler class serving `out_dir` with `state`'s events. The folder is
-    resolved once, here: what is served is read from that real folder, through no link."""
-    folder = os.path.realpath(out_dir)
+    resolved at each request as the build writes it (`files.output_folder_now`: a project
+    moved behind a link is followed, the output folder replaced by a link is not), and each
+    page is read from that real folder through no link."""
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "scendsl"
@@ -246,13 +247,13 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 self._send(HTTPStatus.NOT_FOUND, inject_live_script(body), _type(".html"), head)
                 return
             try:
-                from scendsl.files import open_beneath
+                from scendsl.files import open_beneath, output_folder_now
 
                 # Through no link (the output folder itself replaced by one, to anywhere, is not
                 # followed), not from a FIFO (which would hold the thread for ever).
-                with open_beneath(folder, name) as handle:
+                with open_beneath(output_folder_now(out_dir), name) as handle:
                     data = handle.read()
-            except OSError:
+            except (OSError, ScenarioError):
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head)
                 return
             suffix = os.path.splitext(name)[1]

@@ -25,7 +25,17 @@ def new_scenario(
     (raises StarterFileError otherwise); the language's own checks raise ScenarioError."""
     from scendsl.language.starter import check_name, new_text
 
-    output = output or f"{check_name(name)}.scn"
+    if output is None:
+        from scendsl.files import windows_device_name
+
+        output = f"{check_name(name)}.scn"
+        if windows_device_name(output):
+            # The briefing's page is renamed (`scenario-CON.md`); a file the user will keep
+            # and share is theirs to name.
+            raise StarterFileError(
+                f"'{output}' names a device on Windows (as con, nul, com1 do, whatever "
+                f"follows them); give the file another name, e.g. -o my_{output}"
+            )
     if output != "-" and os.path.lexists(output):
         raise StarterFileError(
             f"'{visible_path(output)}' exists; scendsl new never overwrites a file"

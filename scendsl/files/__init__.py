@@ -53,7 +53,7 @@ Writing (`build`, `fmt`):
 """
 
 from scendsl.files.discovery import open_beneath, open_regular, scenario_files
-from scendsl.files.guard import check_output_file, check_output_folder
+from scendsl.files.guard import check_output_file, check_output_folder, output_folder_now
 from scendsl.files.output import (
     GENERATED_SUFFIXES,
     MANIFEST,
@@ -67,6 +67,7 @@ from scendsl.files.output import (
     remove_tree,
     replace_file,
     replace_file_with,
+    windows_device_name,
     write_output,
 )
 from scendsl.files.problems import kind_of, problem, reason
@@ -85,6 +86,7 @@ __all__ = [
     "open_beneath",
     "open_regular",
     "out_of_date",
+    "output_folder_now",
     "problem",
     "read_manifest",
     "reason",
@@ -92,5 +94,6 @@ __all__ = [
     "replace_file",
     "replace_file_with",
     "scenario_files",
+    "windows_device_name",
     "write_output",
 ]

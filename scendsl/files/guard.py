@@ -115,6 +115,16 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
         )
 
 
+def output_folder_now(out_dir: str) -> str:
+    """The real path the build writes the output folder `out_dir` at, resolved now: links on
+    the way to the current folder followed (the project moved behind a link), any other link
+    refused (ScenarioError). One rule for the writer and for `serve`, which resolves it again
+    at each request, so it serves where the last build wrote, never through a link the build
+    would refuse."""
+    _refuse_linked_output(out_dir)
+    return os.path.realpath(out_dir)
+
+
 def _refuse_linked_output(out_dir: str) -> None:
     """Refuse an output folder reached through a symbolic link not on the way to the cwd.
 

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from scendsl.errors import ScenarioError
 from scendsl.files.discovery import open_regular
-from scendsl.files.guard import _refuse_linked_output, _refuse_mounts
+from scendsl.files.guard import _refuse_mounts, output_folder_now
 from scendsl.files.problems import _kind, problem, reason
 from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
@@ -37,6 +37,10 @@ _NAME_KEPT = 64
 
 
 # ------------------------------------------------------------------------------ writing a file
+#: Write permission for anyone: a file with none is read-only, whoever runs the tool.
+_ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
 def replace_file(path: str, data: bytes, *, inside: str | None = None) -> None:
     """Replace the file's content with `data` in one step (`replace_file_with`)."""
     replace_file_with(path, lambda stream: stream.write(data), inside=inside)
@@ -49,7 +53,9 @@ def replace_file_with(
     what `write` writes into the temporary file beside it: a table is streamed there as it is
     made, never held whole in memory.
 
-    A link named on the command line is kept and its target rewritten (naming it is consent);
+    A file that is read-only (no write permission for anyone, or none for this user) is not
+    replaced, as writing to it would fail. A link named on the command line is kept and its
+    target rewritten (naming it is consent);
     the discovery has already refused links that leave a named folder, and with `inside` (that
     folder) a link swapped in since is refused here too. OSError on failure (and whatever
     `write` raises; the temporary file is then removed and the old file kept).
@@ -61,6 +67,10 @@ def replace_file_with(
             # Replaced, `/dev/null` (`eval -o /dev/null`, as root) or a FIFO a reader waits on
             # would become a regular file for every other program.
             raise OSError(errno.EINVAL, f"it is {_kind(mode)}, not a regular file", path)
+        if not mode & _ANY_WRITE or not os.access(target, os.W_OK):
+            # A rename needs only the folder's permission: a file made read-only (or another
+            # user's, in a folder we may write) would be replaced all the same, as root too.
+            raise OSError(errno.EACCES, "it is read-only; make it writable first", path)
     if inside is not None:
         root = os.path.realpath(inside)
         if os.path.commonpath([root, target]) != root:
@@ -147,7 +157,8 @@ def read_manifest(folder: Path) -> list[str]:
 
 
 def is_output_name(name: str) -> bool:
-    """A name the build may write: a plain top-level file name with one of our suffixes.
+    """A name the build may write: a plain top-level file name with one of our suffixes, that
+    names no device on Windows.
 
     One rule for the manifest, the build cache's records and `write_output`: a name from
     anywhere but the renderer (a forged manifest, a poisoned cache entry) can never reach
@@ -160,7 +171,24 @@ def is_output_name(name: str) -> bool:
         and "\0" not in name
         and not name.startswith(".")
         and name.endswith(GENERATED_SUFFIXES)
+        and not windows_device_name(name)
     )
+
+
+#: Names Windows keeps for devices, whatever follows them (`con.md`, `nul.scn` open the console
+#: and the null device), as Microsoft's file naming rules list them: COM0 and LPT0 and the
+#: superscript digits too.
+WINDOWS_DEVICE_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"]
+    + [f"{port}{digit}" for port in ("com", "lpt") for digit in "0123456789\u00b9\u00b2\u00b3"]
+)
+
+
+def windows_device_name(name: str) -> bool:
+    """Whether the file name `name` names a device on Windows: its part before the first dot,
+    without the blanks Windows drops, is one of WINDOWS_DEVICE_NAMES in any case. One rule for
+    every name the tool makes from a user's word (a page, `new`'s file)."""
+    return name.split(".", 1)[0].rstrip(" ").casefold() in WINDOWS_DEVICE_NAMES
 
 
 def _regular(path: Path) -> bool:
@@ -237,8 +265,7 @@ def _write_output(files: dict[str, bytes], folder: Path) -> tuple[list[str], lis
         )
     # Checked again when writing, not only before the build: a folder swapped for a link in
     # the meantime (`serve` rebuilds for as long as it runs) would be resolved to its target.
-    _refuse_linked_output(str(folder))
-    target = Path(os.path.realpath(folder))
+    target = Path(output_folder_now(str(folder)))
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(target)

@@ -1,15 +1,27 @@
-"""Folders whose files the tool trusts as its own: the caches.
+"""Folders whose files the tool trusts as its own: the caches, and the key that seals them.
 
 A cache entry is read back as this user's own work (the build cache: page bodies and charts;
-the compiled-template cache: code Python runs, unpickled and unmarshalled by Jinja). So a cache
-folder is used only when this user alone can write it and no other user can swap it or any
-folder above it; anything else is not used (slower builds, same bytes).
+the compiled-template cache and the grammar's analysis: code Python runs, unpickled and
+unmarshalled by Jinja and Lark). So a cache folder is used only when this user alone can write
+it and no other user can swap it or any folder above it; anything else is not used (slower
+builds, same bytes).
+
+And an entry is used only when it carries the seal this machine's key gives it (`CacheSeal`):
+an HMAC of its name and bytes under a random key kept in this user's state folder, never beside
+the caches. A cache folder restored from elsewhere (a CI cache of `~/.cache`, a copied home
+folder, an archive) or an entry written by hand holds no valid seal: every such entry is a
+miss, so it can neither run code nor change a page.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import os
+import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 
@@ -69,9 +81,12 @@ def private_folder(folder: Path | str) -> bool:
 def no_one_else_can_swap(folder: Path, owner: int) -> bool:
     """Whether `folder` and every folder above it are safe from other users: each owned by
     `owner` or root, and writable by no one else unless sticky (as /tmp is), so that no other
-    user can rename the cache's folder away and put their own in its place."""
+    user can rename the cache's folder away and put their own in its place; and so is every
+    symbolic link on the way to it (`_way_is_safe`)."""
     if not hasattr(os, "getuid"):
         return True  # (Windows: no owners, no such modes)
+    if not _way_is_safe(os.fspath(folder), owner):
+        return False
     current = Path(os.path.realpath(folder))  # the folders really passed through
     while True:
         try:
@@ -87,20 +102,183 @@ def no_one_else_can_swap(folder: Path, owner: int) -> bool:
         current = current.parent
 
 
-#: The largest cache entry a library is let read (the grammar's analysis is about 0.2 MB): Lark
-#: reads its cache file's first line whole, so a file of zeros would fill the memory.
+def _safe_from_others(info: os.stat_result, owner: int) -> bool:
+    """An entry of the way to a folder of ours: owned by `owner` or root, and, a folder,
+    writable by no one else unless sticky."""
+    if info.st_uid not in (owner, 0):
+        return False
+    return stat.S_ISLNK(info.st_mode) or not (
+        info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX
+    )
+
+
+#: Links followed on the way to a folder before it is given up (the system's own bound, ELOOP).
+_MAX_LINKS = 40
+
+
+def _way_is_safe(path: str, owner: int, links: int = 0) -> bool:
+    """Whether the way the system takes to `path` is safe from other users: each name of the
+    path as written (not only the real folders it ends in) and, for each symbolic link on
+    it, the link itself and the way to its target. A link is replaced at will by its owner,
+    so another user's link (`/tmp/shared/cache -> ~/mine`, planted in a sticky folder) would
+    lead our cache wherever they chose later, though every real folder it led to was ours."""
+    if links > _MAX_LINKS:
+        return False
+    prefix = os.sep if os.path.isabs(path) else os.getcwd()
+    for part in path.split(os.sep):
+        if part in ("", "."):
+            continue
+        prefix = os.path.join(prefix, part)
+        try:
+            info = os.lstat(prefix)
+        except FileNotFoundError:
+            return True  # the rest is made by us (`private_folder`)
+        except (OSError, ValueError):
+            return False
+        if not _safe_from_others(info, owner):
+            return False
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                target = os.path.join(os.path.dirname(prefix), os.readlink(prefix))
+            except OSError:
+                return False
+            if not _way_is_safe(target, owner, links + 1):
+                return False
+    return True
+
+
+#: The largest cache entry written or read (the grammar's analysis is about 14 KB, a chart or a
+#: page some MB): a hostile scenario could otherwise fill the disk, and a file of zeros the
+#: memory.
 MAX_CACHE_ENTRY = 64 * 1024 * 1024
 
 
-def usable_entry(path: str) -> bool:
-    """Whether a library may open the cache entry `path` itself (Lark opens its cache file
-    blocking, follows links and reads its first line whole): nothing is there yet, or a
-    regular file, not a link, of at most MAX_CACHE_ENTRY bytes. Anything else (a FIFO would
-    block, a link to /dev/zero read without end) is not used: no cache, same results."""
+# ----------------------------------------------------------------------------- the seal
+#: Bytes of the key that seals cache entries.
+KEY_BYTES = 32
+#: The key's file in the state folder.
+KEY_FILE = "cache.key"
+
+
+def state_folder() -> str | None:
+    """This user's folder for state kept between runs that is not a cache (the XDG
+    convention): `$XDG_STATE_HOME/scendsl` when that is absolute, else
+    `~/.local/state/scendsl` when the home folder is an absolute path that exists; None
+    otherwise. Tools that copy, share or restore caches leave it out."""
+    base = os.environ.get("XDG_STATE_HOME") or ""
+    if os.path.isabs(base):
+        return os.path.join(base, "scendsl")
+    home = os.environ.get("HOME") or ""
+    if os.path.isabs(home) and os.path.isdir(home):
+        return os.path.join(home, ".local", "state", "scendsl")
+    return None
+
+
+class CacheSeal:
+    """Seals a cache entry with this user's key (an HMAC-SHA256 of its name and bytes, on a
+    line before them) and opens one only when its seal holds. The name binds an entry to its
+    place: a genuine entry copied under another key is not a hit either."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _mac(self, name: str, data: bytes) -> bytes:
+        label = name.encode("utf-8", "surrogatepass")
+        message = b"%d:" % len(label) + label + data
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest().encode("ascii")
+
+    def seal(self, name: str, data: bytes) -> bytes:
+        """What is stored for the entry `name` holding `data`."""
+        return self._mac(name, data) + b"\n" + data
+
+    def open(self, name: str, stored: bytes) -> bytes | None:
+        """The entry's bytes, or None when its seal does not hold (written elsewhere, by
+        another key, by hand, cut short, or moved from another name)."""
+        head, newline, data = stored.partition(b"\n")
+        if not newline or not hmac.compare_digest(head, self._mac(name, data)):
+            return None
+        return data
+
+    def read(self, path: str, name: str) -> bytes | None:
+        """The sealed entry at `path` (read as a regular file of at most MAX_CACHE_ENTRY
+        bytes, never through a link, never from a FIFO), or None: every failure is a miss."""
+        from scendsl.files.discovery import open_regular
+
+        try:
+            with open_regular(path, follow_link=False) as handle:
+                stored = handle.read(MAX_CACHE_ENTRY + 80)
+        except (OSError, ValueError):
+            return None
+        return self.open(name, stored)
+
+    def write(self, path: str, name: str, data: bytes) -> None:
+        """Keep `data` sealed at `path`, atomically (a temporary name, then a rename); best
+        effort: an entry too large, a full or read-only disk just means no cache."""
+        if len(data) > MAX_CACHE_ENTRY:
+            return
+        folder = os.path.dirname(path)
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+        except (OSError, ValueError):
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(self.seal(name, data))
+            os.replace(temporary, path)
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def cache_seal() -> CacheSeal | None:
+    """The seal of this user's caches, its key made on first use (random, KEY_BYTES, mode
+    0600) in the state folder (`state_folder`), which must be this user's alone as a cache
+    folder must (`private_folder`); None when there is no such folder or no whole key in it:
+    then no cache of any kind is used."""
+    folder = state_folder()
+    if folder is None or not private_folder(folder):
+        return None
+    path = os.path.join(folder, KEY_FILE)
+    key = _read_key(path)
+    if key is None and not os.path.lexists(path):
+        _make_key(folder, path)
+        key = _read_key(path)
+    return CacheSeal(key) if key is not None else None
+
+
+def _read_key(path: str) -> bytes | None:
+    from scendsl.files.discovery import open_regular
+
     try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return True
+        with open_regular(path, follow_link=False) as handle:
+            info = os.fstat(handle.fileno())
+            key = handle.read(KEY_BYTES + 1)
     except (OSError, ValueError):
-        return False
-    return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_CACHE_ENTRY
+        return None
+    if len(key) != KEY_BYTES or info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return None
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return None
+    return key
+
+
+def _make_key(folder: str, path: str) -> None:
+    """A new key, whole or not at all (a temporary file, then a hard link to its name, which
+    fails if another process made one first: theirs is used)."""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".key.", suffix=".tmp", dir=folder)
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(secrets.token_bytes(KEY_BYTES))
+            stream.flush()
+            os.fsync(stream.fileno())
+        with contextlib.suppress(OSError):
+            os.link(temporary, path)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)

@@ -11,7 +11,7 @@ import functools
 import re
 import threading
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -143,28 +143,54 @@ def _parser() -> tuple[Lark, _Build]:
         maybe_placeholders=False,
     )
     # A cache of Lark's grammar analysis lets a cold start skip it. Not cache=True: that keeps
-    # it in the temp folder under a name any local user can work out, and Lark unpickles it
-    # (code run in every command, the language server too); only a folder of ours holds it.
-    cache = _grammar_cache_file()
-    try:
-        lark = Lark(_grammar(), cache=cache, **options) if cache else Lark(_grammar(), **options)
-    except OSError:  # a read-only cache folder: analyse the grammar every time
-        lark = Lark(_grammar(), **options)
-    return lark, builder
+    # it in the temp folder under a name any local user can work out, and Lark unpickles any
+    # file there (code run in every command, the language server too): only a folder of ours
+    # holds it, and only an entry sealed by this user's key is unpickled (`_cached_lark`).
+    return _cached_lark(options), builder
+
+
+def _cached_lark(options: dict[str, Any]) -> Lark:
+    """The parser, from the sealed analysis in this user's cache when there is one (and kept
+    there when not): `files.private.CacheSeal` opens only an entry this user's key sealed, so
+    a planted, restored or cut entry is analysed again (0.02 s), never unpickled."""
+    import io
+    import os
+
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+
+    from scendsl.files.private import cache_seal
+
+    path = _grammar_cache_file()
+    seal = cache_seal() if path is not None else None
+    if path is None or seal is None:
+        return Lark(_grammar(), **options)
+    name = f"grammar/{os.path.basename(path)}"
+    data = seal.read(path, name)
+    if data is not None:
+        try:
+            lark = Lark.__new__(Lark)
+            return lark._load(io.BytesIO(data), transformer=options["transformer"])
+        except Exception:  # sealed by another Lark: analysed again and kept anew
+            pass
+    lark = Lark(_grammar(), **options)
+    stream = io.BytesIO()
+    lark.save(stream, _LOAD_ALLOWED_OPTIONS)  # the transformer is given again when loaded
+    seal.write(path, name, stream.getvalue())
+    return lark
 
 
 def _grammar_cache_file() -> str | None:
-    """Where Lark keeps its analysis of the grammar: a file in the `grammar` folder of the
-    caches' folder (`files.private.cache_root`: SCENDSL_CACHE_DIR, else XDG_CACHE_HOME or
-    ~/.cache), named by the grammar, Lark's and Python's versions, or
-    None when that folder is not this user's alone (`files.private_folder`)."""
+    """Where the analysis of the grammar is kept, sealed: a file in the `grammar` folder of the caches' folder (`files.private.cache_root`:
+    SCENDSL_CACHE_DIR, else XDG_CACHE_HOME or ~/.cache), named by the grammar, Lark's and
+    Python's versions, or None when that folder is not this user's alone
+    (`files.private_folder`)."""
     import hashlib
     import os
     import sys
 
     import lark
 
-    from scendsl.files.private import cache_root, private_folder, usable_entry
+    from scendsl.files.private import cache_root, private_folder
 
     root = cache_root()  # SCENDSL_CACHE_DIR governs this cache as the others
     if root is None:
@@ -174,8 +200,7 @@ def _grammar_cache_file() -> str | None:
         return None
     grammar = hashlib.sha256(_grammar().encode("utf-8")).hexdigest()[:16]
     version = f"{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-    path = os.path.join(folder, f"lark-{version}-{grammar}.pickle")
-    return path if usable_entry(path) else None
+    return os.path.join(folder, f"lark-{version}-{grammar}.pickle")
 
 
 def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) -> Document:

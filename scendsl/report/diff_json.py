@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from scendsl.catalog.currency import written_factor
-from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH, MAX_RESULT_JSON_BYTES
+from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH, MAX_RESULT_JSON_BYTES, NAME_PATTERN
 from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span, scenario_message
 from scendsl.files.discovery import open_regular
 from scendsl.files.problems import problem, reason
@@ -203,7 +204,7 @@ class _Reader:
             )
         writer = top.get("scendsl")
         if writer is not None:
-            _name(writer, "scendsl")
+            _version(writer, "scendsl")
         scenarios = [
             self._scenario(item, f"scenarios[{i}]")
             for i, item in enumerate(_list(top.get("scenarios"), "scenarios"))
@@ -287,7 +288,8 @@ class _Reader:
             labels = _texts(axis.get("values"), f"{where}.axes[{i}].values")
             if not labels:
                 raise _Shape(f"{where}.axes[{i}]: no values")
-            axes.append((_text(axis.get("path"), f"{where}.axes[{i}].path"), labels))
+            path = _text(axis.get("path"), f"{where}.axes[{i}].path")
+            axes.append((_key(path, f"{where}.axes[{i}].path"), labels))
         if not axes:
             raise _Shape(f"{where}: no axes")
         variants = _list(item.get("variants"), f"{where}.variants")
@@ -323,7 +325,7 @@ class _Reader:
             rows.append(row)
         return JsonSweepTable.of(
             _name(item.get("name"), f"{where}.name"),
-            _text(item.get("base"), f"{where}.base"),
+            _name(item.get("base"), f"{where}.base"),
             axes,
             names,
             rows,
@@ -432,16 +434,41 @@ def _text(value: Any, where: str, longest: int = MAX_LINE_LENGTH) -> str:
     return visible_path(value)
 
 
-def _name(value: Any, where: str) -> str:
-    """A scenario's or a sweep's name, or a version: no longer than a name of the language."""
+#: The names a result holds: a scenario's, a sweep's and its base's are names of the language,
+#: a figure's are such names joined by dots. Read as nothing else, no two names a diff matches
+#: and prints can look alike (`a<ESC>` and `a\u001b`, `café` composed and decomposed, a Latin
+#: and a Cyrillic `a`, a name with a zero-width space).
+_NAME_RE = re.compile(NAME_PATTERN)
+_FIGURE_NAME_RE = re.compile(rf"{NAME_PATTERN}(?:\.[A-Za-z0-9_]+)*")
+
+
+def _version(value: Any, where: str) -> str:
+    """The version of scendsl that wrote the file: no longer than a name of the language."""
     return _text(value, where, MAX_NAME_LENGTH)
 
 
-def _key(key: str, where: str) -> str:
-    """A figure's name, a key of `where`: no longer than a line of a scenario file."""
+def _name(value: Any, where: str) -> str:
+    """A scenario's or a sweep's name: a name of the language."""
+    name = _text(value, where, MAX_NAME_LENGTH)
+    if not _NAME_RE.fullmatch(value):
+        raise _Shape(f"{where}: {quoted(name)} is not a name of the language ({_NAMES_ARE})")
+    return name
+
+
+_NAMES_ARE = "letters, digits and '_', not starting with a digit"
+
+
+def _key(key: str, where: str, *, figure: bool = True) -> str:
+    """A figure's name, a key of `where` (with `figure`: names of the language joined by
+    dots), or a part of a breakdown: no longer than a line of a scenario file."""
     if len(key) > MAX_LINE_LENGTH:
         raise _Shape(
             f"{where}: a name of {len(key):,} characters, no result holds more than {MAX_LINE_LENGTH:,}"
+        )
+    if figure and not _FIGURE_NAME_RE.fullmatch(key):
+        raise _Shape(
+            f"{where}: {quoted(visible_path(key))} is not the name of a figure ({_NAMES_ARE}, "
+            "joined by dots)"
         )
     return visible_path(key)
 
@@ -481,7 +508,10 @@ def _value(value: Any, where: str, *, breakdown: bool = True) -> Any:
     if isinstance(value, str):
         return _text(value, where)
     if isinstance(value, dict) and breakdown:
-        return {_key(str(k), where): _value(v, where, breakdown=False) for k, v in value.items()}
+        return {
+            _key(str(k), where, figure=False): _value(v, where, breakdown=False)
+            for k, v in value.items()
+        }
     raise _Shape(f"{where}: expected a number, text, a flag or null, got {_kind(value)}")
 
 

@@ -35,13 +35,15 @@ def bytecode_cache(environment: str) -> Any:
     source differently, so a template compiled by one must never be run by the other (a user
     template including `page.html.j2` would otherwise poison every later build). The cache is
     only made inside a cache or home folder that exists: an odd HOME gets no cache, and it is
-    used only in a folder this user alone can write (`files.private_folder`)."""
-    import contextlib
+    used only in a folder this user alone can write (`files.private_folder`), each entry sealed
+    with this user's key (`files.private.CacheSeal`): Jinja runs an entry's code, so only code
+    compiled here is ever loaded."""
+    import io
     import os
 
     from jinja2 import FileSystemBytecodeCache
 
-    from scendsl.files.private import cache_root, private_folder
+    from scendsl.files.private import cache_root, cache_seal, private_folder
 
     root = cache_root()  # SCENDSL_CACHE_DIR governs this cache as the others
     if root is None or not os.path.isdir(os.path.dirname(os.path.abspath(root))):
@@ -49,29 +51,40 @@ def bytecode_cache(environment: str) -> Any:
     folder = os.path.join(root, f"templates-{_compiler_digest()}", environment)
 
     # An entry is code Jinja unpickles and runs outside the sandbox: only a folder this user
-    # alone can write, as the build cache (XDG_CACHE_HOME=/tmp/shared ran another user's code).
+    # alone can write, as the build cache (XDG_CACHE_HOME=/tmp/shared ran another user's code),
+    # and only an entry sealed by this user's key (a restored cache ran anyone's).
     if not private_folder(folder):
         return None
+    found = cache_seal()
+    if found is None:
+        return None
+    seal = found  # (a name the class below closes over, known not to be None)
 
-    class MissingOnFailure(FileSystemBytecodeCache):
-        """Jinja's file cache with the rule of every cache: a failure is a miss. Jinja opens
-        an entry blocking (a FIFO hung the build) and lets an entry's unpickling errors and a
-        failed write through (a truncated entry, a full or read-only disk failed the build)."""
+    class SealedMissingOnFailure(FileSystemBytecodeCache):
+        """Jinja's file cache with the rules of every cache: an entry is read only when its
+        seal holds (Jinja would unmarshal any file there), and a failure is a miss. Jinja
+        opens an entry blocking (a FIFO hung the build) and lets an entry's unpickling errors
+        and a failed write through (a truncated entry, a full or read-only disk failed the
+        build)."""
+
+        def _name(self, bucket: Any) -> str:
+            return f"templates/{environment}/{os.path.basename(self._get_cache_filename(bucket))}"
 
         def load_bytecode(self, bucket: Any) -> None:
-            from scendsl.files import open_regular
-
+            data = seal.read(self._get_cache_filename(bucket), self._name(bucket))
+            if data is None:
+                return  # compiled again, as if never kept
             try:
-                with open_regular(self._get_cache_filename(bucket), follow_link=False) as entry:
-                    bucket.load_bytecode(entry)
-            except Exception:  # unreadable or corrupt: compiled again, as if never kept
+                bucket.load_bytecode(io.BytesIO(data))
+            except Exception:  # sealed but not loadable (another Jinja): compiled again
                 bucket.reset()
 
         def dump_bytecode(self, bucket: Any) -> None:
-            with contextlib.suppress(OSError):
-                super().dump_bytecode(bucket)
+            stream = io.BytesIO()
+            bucket.write_bytecode(stream)
+            seal.write(self._get_cache_filename(bucket), self._name(bucket), stream.getvalue())
 
-    return MissingOnFailure(folder)
+    return SealedMissingOnFailure(folder)
 
 
 @functools.cache

@@ -39,20 +39,17 @@ class WorkSharer(Protocol):
     def finish(self) -> tuple[dict[str, str | None], list[str]]: ...
 
 
-#: Names Windows reserves for devices, whatever the extension (`con.md` opens the console).
-WINDOWS_RESERVED_STEMS = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)]
-)
-
-
 def page_names(names: list[str]) -> dict[str, str]:
-    """File stem per scenario; names that clash with a topical page, with a name Windows
-    reserves (`CON`, `nul`, `COM1`), or with each other on a case-insensitive file system, get a
-    `scenario-` prefix or a number."""
+    """File stem per scenario; names that clash with a topical page, with a name Windows keeps
+    for a device (`CON`, `nul`, `COM0`: `files.windows_device_name`), or with each other on a
+    case-insensitive file system, get a `scenario-` prefix or a number."""
+    from scendsl.files import windows_device_name
+
     stems: dict[str, str] = {}
-    taken = {page.casefold() for page in TOPICAL_PAGES} | WINDOWS_RESERVED_STEMS
+    taken = {page.casefold() for page in TOPICAL_PAGES}
     for name in names:
-        stem = name if name.casefold() not in taken else f"scenario-{name}"
+        clash = name.casefold() in taken or windows_device_name(name)
+        stem = name if not clash else f"scenario-{name}"
         number = 2
         while stem.casefold() in taken:
             stem, number = f"scenario-{name}-{number}", number + 1
