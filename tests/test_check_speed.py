@@ -203,8 +203,21 @@ def test_console_check_does_not_collect_after_it_is_done() -> None:
     assert done.stdout.count("collected") == 0
 
 
-#: What renders briefings and terminals: `check` prints plain diagnostics and needs none of it.
-RENDERING = ("rich", "jinja2", "markdown", "matplotlib", "pygments", "nh3", "pycountry")
+#: What renders briefings and terminals, writes workbooks, watches files or serves editors:
+#: `check` prints plain diagnostics and needs none of it.
+RENDERING = (
+    "rich",
+    "jinja2",
+    "markdown",
+    "matplotlib",
+    "pygments",
+    "nh3",
+    "pycountry",
+    "openpyxl",
+    "watchfiles",
+    "pygls",
+    "lsprotocol",
+)
 
 
 def test_check_imports_no_rendering_library() -> None:
