@@ -30,6 +30,7 @@ import tomli
 from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse_condition
 from scendsl.catalog.grid import region_reading_name
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
+from scendsl.files.parsed import read_toml
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import Result
@@ -189,8 +190,7 @@ def parse_warning_rules(
 def warning_rules() -> tuple[WarningRule, ...]:
     """The rules of scendsl/catalog/warnings.toml (read once)."""
     try:
-        with RULES_FILE.open("rb") as handle:
-            data = tomli.load(handle)
+        data = read_toml(RULES_FILE)
     except (OSError, tomli.TOMLDecodeError) as error:
         raise WarningRulesError(f"{RULES_FILE.name}: {error}") from None
     return parse_warning_rules(data, RULES_FILE.name)
