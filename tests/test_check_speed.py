@@ -20,7 +20,7 @@ import scendsl
 from scendsl.catalog import grid
 from scendsl.catalog.entries import _ISO_FILE
 from scendsl.catalog.load import _FILES, _load_from, load_catalog
-from scendsl.files import parsed
+from scendsl.files import kept
 from scendsl.model.evaluate import evaluate
 
 SAMPLES = Path(__file__).resolve().parent.parent / "scenarios"
@@ -30,11 +30,11 @@ CATALOG_FILES = (*_FILES, _ISO_FILE)  # the loader's own list of data files
 @pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml"])
 def test_grid_region_parsed_alone_equals_whole_file(file: str) -> None:
     """Every code's tables, parsed alone, are what parsing the whole file gives (the split
-    used without a cache folder; test_parsed_cache checks the kept whole parse)."""
-    parsed._folder.cache_clear()
+    used without a cache folder; test_kept_cache checks the kept whole parse)."""
+    kept._folder.cache_clear()
     for memo in (grid._data, grid._sections, grid._entry):
         memo.cache_clear()
-    assert not parsed.caching()  # the tests run with SCENDSL_CACHE_DIR empty
+    assert not kept.caching()  # the tests run with SCENDSL_CACHE_DIR empty
     whole = tomllib.loads(grid._text(file))
     assert grid._sections(file) is not None, "the shipped layout should be split, not parsed whole"
     for code, entry in whole.items():

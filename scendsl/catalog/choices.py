@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from scendsl.files.parsed import read_toml
+from scendsl.files.kept import read_toml
 
 _FILE = Path(__file__).with_name("choices.toml")
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import tomli
 
-from scendsl.files.parsed import caching, read_toml
+from scendsl.files.kept import caching, read_toml
 from scendsl.language.names import country_of, iso_reading_names, iso_region_names
 
 __all__ = [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scendsl.files.parsed import read_toml
+from scendsl.files.kept import read_toml
 from scendsl.scenario import Uncertain, central
 
 # Read by path, as the catalog's names are (scendsl.language.names): the language layer may not

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scendsl.files.parsed import read_toml
+from scendsl.files.kept import read_toml
 from scendsl.suggest import MAX_SUGGESTED_NAME
 
 # The data files sit beside the catalog package; read by path so that checking never imports it.

@@ -25,7 +25,7 @@ from typing import Any
 from scendsl.catalog.conditions import NUMERIC_OPS, Condition, parse_condition
 from scendsl.catalog.jurisdictions import Scope, applies, covers, parse_scope
 from scendsl.errors import ScendslError
-from scendsl.files.parsed import read_toml
+from scendsl.files.kept import read_toml
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
 

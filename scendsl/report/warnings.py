@@ -30,7 +30,7 @@ import tomli
 from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse_condition
 from scendsl.catalog.grid import region_reading_name
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
-from scendsl.files.parsed import read_toml
+from scendsl.files.kept import read_toml
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import Result

@@ -1,9 +1,11 @@
-"""The kept TOML parses (scendsl.files.parsed): what is read back is what tomli parses, for
-every shipped data file; an edited file, a corrupted or foreign entry is parsed afresh; an
+"""Work kept across processes (scendsl.files.kept): a kept TOML parse is what tomli parses,
+for every shipped data file; an edited file, a corrupted or foreign entry is parsed afresh; an
 entry never runs code; and `check` says the same with the cache, cold or warm, as without."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import pickle
 import subprocess
@@ -14,7 +16,7 @@ import pytest
 import tomli
 
 from scendsl.catalog import grid
-from scendsl.files import parsed
+from scendsl.files import kept
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "scendsl" / "catalog"
@@ -23,7 +25,7 @@ SHIPPED = sorted(CATALOG.glob("*.toml"))
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A cache folder of the test's own, used by `files.parsed` (and the grid's look-ups)."""
+    """A cache folder of the test's own, used by `files.kept` (and the grid's look-ups)."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("SCENDSL_CACHE_DIR", str(folder))
     _forget()
@@ -32,9 +34,14 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _forget()
 
 
+def _key(data: Path) -> bytes:
+    """The key of the parse of `data` as it is now."""
+    return kept._toml_key(hashlib.sha256(data.read_bytes()).digest())
+
+
 def _forget() -> None:
     """Clear what this process remembers of the cache folder and the grid files."""
-    parsed._folder.cache_clear()
+    kept._folder.cache_clear()
     for memo in (grid._data, grid._sections, grid._entry, grid._text):
         memo.cache_clear()
 
@@ -48,10 +55,10 @@ def test_shipped_files_are_the_layout_the_test_expects() -> None:
 def test_kept_parse_is_tomlis_parse(cache: Path, path: Path) -> None:
     """Parsed and kept, then read back: equal to tomli's parse, to the type (1 and 1.0, dates)."""
     expected = tomli.loads(path.read_text(encoding="utf-8"))
-    first = parsed.read_toml(path)
-    entry = parsed.kept_path(path)
+    first = kept.read_toml(path)
+    entry = kept.toml_entry(path)
     assert entry is not None and entry.is_file()
-    again = parsed.read_toml(path)
+    again = kept.read_toml(path)
     assert first == expected and again == expected
     assert repr(first) == repr(expected) and repr(again) == repr(expected)
     assert again is not first  # read back from the entry, not this process's memory
@@ -62,22 +69,22 @@ def test_entry_is_used_when_the_file_is_unchanged(cache: Path, tmp_path: Path) -
     matches is believed (so the test sees the entry is read, not the file parsed again)."""
     data = tmp_path / "data.toml"
     data.write_text("a = 1\n", encoding="utf-8")
-    assert parsed.read_toml(data) == {"a": 1}
-    entry = parsed.kept_path(data)
+    assert kept.read_toml(data) == {"a": 1}
+    entry = kept.toml_entry(data)
     assert entry is not None
-    key = parsed._key(data.read_bytes())
+    key = _key(data)
     payload = pickle.dumps({"a": 2})
-    entry.write_bytes(parsed._seal(key, payload) + b"\n" + payload)
-    assert parsed.read_toml(data) == {"a": 2}
+    entry.write_bytes(kept._seal(key, payload) + b"\n" + payload)
+    assert kept.read_toml(data) == {"a": 2}
 
 
 def test_edited_file_is_parsed_again(cache: Path, tmp_path: Path) -> None:
     data = tmp_path / "data.toml"
     data.write_text("a = 1\n", encoding="utf-8")
-    assert parsed.read_toml(data) == {"a": 1}
+    assert kept.read_toml(data) == {"a": 1}
     data.write_text("a = 3\n", encoding="utf-8")  # same size, new bytes
-    assert parsed.read_toml(data) == {"a": 3}
-    assert parsed.read_toml(data) == {"a": 3}
+    assert kept.read_toml(data) == {"a": 3}
+    assert kept.read_toml(data) == {"a": 3}
 
 
 @pytest.mark.parametrize(
@@ -93,12 +100,12 @@ def test_edited_file_is_parsed_again(cache: Path, tmp_path: Path) -> None:
 def test_damaged_entry_reads_as_a_miss(cache: Path, tmp_path: Path, damage) -> None:
     data = tmp_path / "data.toml"
     data.write_text("a = 1\nb = [1.5, 'x']\n", encoding="utf-8")
-    parsed.read_toml(data)
-    entry = parsed.kept_path(data)
+    kept.read_toml(data)
+    entry = kept.toml_entry(data)
     assert entry is not None
     entry.write_bytes(damage(entry.read_bytes()))
-    assert parsed.read_toml(data) == {"a": 1, "b": [1.5, "x"]}
-    assert parsed.read_toml(data) == {"a": 1, "b": [1.5, "x"]}  # and kept right again
+    assert kept.read_toml(data) == {"a": 1, "b": [1.5, "x"]}
+    assert kept.read_toml(data) == {"a": 1, "b": [1.5, "x"]}  # and kept right again
 
 
 class _Runs:
@@ -110,32 +117,32 @@ class _Runs:
 
 def test_entry_never_runs_code_even_with_a_valid_seal(cache: Path, tmp_path: Path) -> None:
     """Whoever could write the folder could also compute the seal: the unpickler makes only
-    TOML's types, so such an entry is a miss and the file is parsed."""
+    TOML's types, so such an entry is a miss and the file is kept."""
     data = tmp_path / "data.toml"
     data.write_text("a = 1\n", encoding="utf-8")
-    parsed.read_toml(data)
-    entry = parsed.kept_path(data)
+    kept.read_toml(data)
+    entry = kept.toml_entry(data)
     assert entry is not None
-    key = parsed._key(data.read_bytes())
+    key = _key(data)
     payload = pickle.dumps({"a": _Runs()})
-    entry.write_bytes(parsed._seal(key, payload) + b"\n" + payload)
+    entry.write_bytes(kept._seal(key, payload) + b"\n" + payload)
     with pytest.raises(pickle.UnpicklingError):
-        parsed._TomlUnpickler(__import__("io").BytesIO(payload)).load()
-    assert parsed.read_toml(data) == {"a": 1}
+        kept._Unpickler(io.BytesIO(payload), kept.TOML_CLASSES).load()
+    assert kept.read_toml(data) == {"a": 1}
 
 
 def test_entry_that_is_a_link_is_not_followed(cache: Path, tmp_path: Path) -> None:
     data = tmp_path / "data.toml"
     data.write_text("a = 1\n", encoding="utf-8")
-    parsed.read_toml(data)
-    entry = parsed.kept_path(data)
+    kept.read_toml(data)
+    entry = kept.toml_entry(data)
     assert entry is not None
     elsewhere = tmp_path / "elsewhere"
     elsewhere.write_bytes(entry.read_bytes())
     entry.unlink()
     entry.symlink_to(elsewhere)
-    assert parsed._read_entry(str(entry), parsed._key(data.read_bytes())) is None
-    assert parsed.read_toml(data) == {"a": 1}  # parsed, and kept as a file of its own
+    assert kept.read_entry(entry.name, _key(data), kept.TOML_CLASSES) is None
+    assert kept.read_toml(data) == {"a": 1}  # parsed, and kept as a file of its own
     assert not entry.is_symlink()
 
 
@@ -144,21 +151,21 @@ def test_no_cache_folder_parses_and_keeps_nothing(tmp_path: Path) -> None:
     _forget()
     data = tmp_path / "data.toml"
     data.write_text("a = 1\n", encoding="utf-8")
-    assert not parsed.caching()
-    assert parsed.read_toml(data) == {"a": 1}
-    assert parsed.kept_path(data) is None
+    assert not kept.caching()
+    assert kept.read_toml(data) == {"a": 1}
+    assert kept.toml_entry(data) is None
 
 
 def test_folder_others_can_write_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "cache"
-    (folder / "parsed").mkdir(parents=True)
-    (folder / "parsed").chmod(0o777)
+    (folder / "kept").mkdir(parents=True)
+    (folder / "kept").chmod(0o777)
     monkeypatch.setenv("SCENDSL_CACHE_DIR", str(folder))
     _forget()
     try:
-        assert not parsed.caching()
+        assert not kept.caching()
     finally:
         monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
         _forget()
@@ -168,21 +175,21 @@ def test_errors_are_tomlis(cache: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("a = \n", encoding="utf-8")
     with pytest.raises(tomli.TOMLDecodeError):
-        parsed.read_toml(bad)
+        kept.read_toml(bad)
     with pytest.raises(OSError):
-        parsed.read_toml(tmp_path / "missing.toml")
+        kept.read_toml(tmp_path / "missing.toml")
 
 
 @pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml"])
 def test_grid_entries_through_the_cache_are_the_whole_files(cache: Path, file: str) -> None:
     """With a cache, a region's tables come from the kept whole parse: the same as parsing
     the whole file (test_check_speed checks the split used without a cache)."""
-    assert parsed.caching()
+    assert kept.caching()
     whole = tomli.loads((CATALOG / file).read_text(encoding="utf-8"))
     for code, entry in whole.items():
         assert grid._entry(file, code) == entry, code
     assert grid._entry(file, "ZZ-NOWHERE") is None
-    assert parsed.kept_path(CATALOG / file).is_file()
+    assert kept.toml_entry(CATALOG / file).is_file()
 
 
 def _check(cache_dir: str) -> subprocess.CompletedProcess[str]:
@@ -195,8 +202,76 @@ def test_check_says_the_same_with_the_cache_cold_and_warm(tmp_path: Path) -> Non
     without = _check("")
     assert without.returncode == 0, without.stderr
     cold = _check(str(tmp_path / "cache"))
-    assert (tmp_path / "cache" / "parsed").is_dir()
+    assert (tmp_path / "cache" / "kept").is_dir()
     warm = _check(str(tmp_path / "cache"))
     assert cold.returncode == warm.returncode == 0
     assert cold.stdout == warm.stdout == without.stdout
     assert '"severity": "warning"' in without.stdout  # the warnings are evaluated figures
+
+
+# ------------------------------------------------------------------------- the kept catalog
+def test_kept_catalog_is_the_catalog_the_files_give(cache: Path) -> None:
+    from scendsl.catalog import load
+
+    load.load_catalog.cache_clear()
+    first = load.load_catalog()  # made and kept
+    assert kept.kept_path(load._KEPT_NAME).is_file()
+    load.load_catalog.cache_clear()
+    again = load.load_catalog()  # read back
+    load.load_catalog.cache_clear()
+    fresh = load._load_shipped()
+    assert again is not first
+    assert again == fresh == first
+    assert repr(again) == repr(fresh)
+
+
+def test_kept_catalog_is_made_again_when_a_file_it_hashes_changes(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any data file or source file in the key changes it: the kept catalog is not read."""
+    from scendsl.catalog import load
+
+    extra = tmp_path / "extra.toml"
+    extra.write_text("a = 1\n", encoding="utf-8")
+    data, code = load._kept_sources()
+    monkeypatch.setattr(load, "_kept_sources", lambda: ((*data, str(extra)), code))
+    load.load_catalog.cache_clear()
+    load.load_catalog()
+    key = load._kept_key()
+    assert kept.read_entry(load._KEPT_NAME, key, load._KEPT_CLASSES) is not None
+    extra.write_text("a = 2\n", encoding="utf-8")
+    assert load._kept_key() != key
+    assert kept.read_entry(load._KEPT_NAME, load._kept_key(), load._KEPT_CLASSES) is None
+    load.load_catalog.cache_clear()
+
+
+def test_kept_catalog_makes_only_the_catalogs_models(cache: Path) -> None:
+    from scendsl.catalog import load
+
+    assert ("scendsl.catalog.model", "Catalog") in load._KEPT_CLASSES
+    assert ("scendsl.catalog.model", "Figure") in load._KEPT_CLASSES
+    assert all(module in ("scendsl.catalog.model", "datetime") for module, _ in load._KEPT_CLASSES)
+    payload = pickle.dumps(_Runs())
+    key = load._kept_key()
+    kept.kept_path(load._KEPT_NAME).parent.mkdir(parents=True, exist_ok=True)
+    kept.kept_path(load._KEPT_NAME).write_bytes(kept._seal(key, payload) + b"\n" + payload)
+    assert kept.read_entry(load._KEPT_NAME, key, load._KEPT_CLASSES) is None
+    load.load_catalog.cache_clear()
+    assert load.load_catalog() == load._load_shipped()  # made again, not run
+    load.load_catalog.cache_clear()
+
+
+def test_loading_the_catalog_runs_only_code_its_key_hashes() -> None:
+    """The key hashes the catalog layer and the layers below it: loading the catalog (and
+    evaluating with it) must import no other module of the package, or a change there could
+    leave a kept catalog stale."""
+    code = (
+        "import sys\n"
+        "from scendsl.catalog.load import _load_shipped, _kept_sources\n"
+        "_load_shipped()\n"
+        "hashed = set(_kept_sources()[1])\n"
+        "print([m for m, module in sys.modules.items() if m.startswith('scendsl')"
+        " and getattr(module, '__file__', None) not in hashed])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
