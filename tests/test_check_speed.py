@@ -31,7 +31,7 @@ CATALOG_FILES = (*_FILES, _ISO_FILE)  # the loader's own list of data files
 def test_grid_region_parsed_alone_equals_whole_file(file: str) -> None:
     """Every code's tables, parsed alone, are what parsing the whole file gives (the split
     used without a cache folder; test_kept_cache checks the kept whole parse)."""
-    kept._folder.cache_clear()
+    kept._private_kept.cache_clear()
     for memo in (grid._data, grid._sections, grid._entry):
         memo.cache_clear()
     assert not kept.caching()  # the tests run with SCENDSL_CACHE_DIR empty

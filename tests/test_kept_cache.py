@@ -41,7 +41,7 @@ def _key(data: Path) -> bytes:
 
 def _forget() -> None:
     """Clear what this process remembers of the cache folder and the grid files."""
-    kept._folder.cache_clear()
+    kept._private_kept.cache_clear()
     for memo in (grid._data, grid._sections, grid._entry, grid._text):
         memo.cache_clear()
 

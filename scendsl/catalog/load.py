@@ -5,6 +5,7 @@ folder: `files.kept`)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -64,7 +65,8 @@ def _load_shipped() -> Catalog:
 
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_KEPT_NAME = "catalog.pickle"
+#: One kept catalog per installed package (two installs sharing a cache folder keep theirs).
+_KEPT_NAME = f"catalog-{hashlib.sha256(str(_PACKAGE).encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.pickle"
 #: The code a catalog is made by: the catalog layer and the layers below it, which are all it
 #: may import (pyproject's import-linter layers); test_kept_cache checks that loading the
 #: catalog imports no other module of the package.

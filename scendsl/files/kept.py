@@ -171,11 +171,16 @@ def _parse(data: bytes) -> dict[str, Any]:
     return tomli.loads(data.decode("utf-8"))
 
 
-@functools.cache
 def _folder() -> str | None:
     """The `kept` folder of the caches' folder, when it is this user's alone (made so if
-    missing); None for no cache. Decided once per process."""
-    root = cache_root()  # SCENDSL_CACHE_DIR governs this cache as the others
+    missing); None for no cache. SCENDSL_CACHE_DIR governs it as the other caches."""
+    return _private_kept(cache_root())
+
+
+@functools.lru_cache(maxsize=8)
+def _private_kept(root: str | None) -> str | None:
+    """Checked once per process and caches' folder (`private_folder` looks at every folder
+    above it)."""
     if root is None:
         return None
     folder = os.path.join(root, "kept")
