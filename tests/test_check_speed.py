@@ -20,6 +20,7 @@ import scendsl
 from scendsl.catalog import grid
 from scendsl.catalog.entries import _ISO_FILE
 from scendsl.catalog.load import _FILES, _load_from, load_catalog
+from scendsl.files import kept
 from scendsl.model.evaluate import evaluate
 
 SAMPLES = Path(__file__).resolve().parent.parent / "scenarios"
@@ -28,7 +29,12 @@ CATALOG_FILES = (*_FILES, _ISO_FILE)  # the loader's own list of data files
 
 @pytest.mark.parametrize("file", ["grid.toml", "electricity_prices.toml"])
 def test_grid_region_parsed_alone_equals_whole_file(file: str) -> None:
-    """Every code's tables, parsed alone, are what parsing the whole file gives."""
+    """Every code's tables, parsed alone, are what parsing the whole file gives (the split
+    used without a cache folder; test_kept_cache checks the kept whole parse)."""
+    kept._private_kept.cache_clear()
+    for memo in (grid._data, grid._sections, grid._entry):
+        memo.cache_clear()
+    assert not kept.caching()  # the tests run with SCENDSL_CACHE_DIR empty
     whole = tomllib.loads(grid._text(file))
     assert grid._sections(file) is not None, "the shipped layout should be split, not parsed whole"
     for code, entry in whole.items():
@@ -203,8 +209,21 @@ def test_console_check_does_not_collect_after_it_is_done() -> None:
     assert done.stdout.count("collected") == 0
 
 
-#: What renders briefings and terminals: `check` prints plain diagnostics and needs none of it.
-RENDERING = ("rich", "jinja2", "markdown", "matplotlib", "pygments", "nh3", "pycountry")
+#: What renders briefings and terminals, writes workbooks, watches files or serves editors:
+#: `check` prints plain diagnostics and needs none of it.
+RENDERING = (
+    "rich",
+    "jinja2",
+    "markdown",
+    "matplotlib",
+    "pygments",
+    "nh3",
+    "pycountry",
+    "openpyxl",
+    "watchfiles",
+    "pygls",
+    "lsprotocol",
+)
 
 
 def test_check_imports_no_rendering_library() -> None:

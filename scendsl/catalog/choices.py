@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import tomli
+from scendsl.files.kept import read_toml
 
 _FILE = Path(__file__).with_name("choices.toml")
 
@@ -27,8 +27,7 @@ class Choice:
 @lru_cache(maxsize=1)
 def default_choices() -> dict[str, Choice]:
     """Every default choice by field name (`mfu_basis`, `site_class`, `recovery`)."""
-    with open(_FILE, "rb") as handle:
-        data = tomli.load(handle)
+    data = read_toml(_FILE)
     return {
         name: Choice(str(raw["value"]), str(raw["source"]), str(raw["confidence"]), raw.get("note"))
         for name, raw in data.items()

@@ -21,11 +21,12 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, replace
-from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import tomli
 
+from scendsl.files.kept import caching, read_toml
 from scendsl.language.names import country_of, iso_reading_names, iso_region_names
 
 __all__ = [
@@ -70,14 +71,19 @@ class RegionalFigure:
     series: str | None = None
 
 
+#: The data files sit beside this module (read by path, as `language.names` reads the others).
+_FOLDER = Path(__file__).resolve().parent
+
+
 @functools.cache
 def _text(file: str) -> str:
-    return files("scendsl.catalog").joinpath(file).read_text(encoding="utf-8")
+    return (_FOLDER / file).read_text(encoding="utf-8")
 
 
 @functools.cache
 def _data(file: str) -> dict[str, Any]:
-    return tomli.loads(_text(file))
+    """The whole file, parsed (or its parse read back from the caches: `files.parsed`)."""
+    return read_toml(_FOLDER / file)
 
 
 #: A table header's first key: `[FR]`, `[FR.grid_intensity]`, `['US-TX'.industrial_price]`.
@@ -114,8 +120,12 @@ def _index(text: str) -> dict[str, tuple[tuple[int, int], ...]] | None:
 
 @functools.cache
 def _entry(file: str, code: str) -> Any:
-    """`_data(file).get(code)`, parsing only that code's tables: the grid file holds every
-    country's series, and parsing all of it took longer than evaluating the samples."""
+    """`_data(file).get(code)`. When parses are kept (`files.parsed`), the whole file's is read
+    back, a tenth of the time of the split below; without a cache, only that code's tables are
+    parsed: the grid file holds every country's series, and parsing all of it took longer than
+    evaluating the samples."""
+    if caching():
+        return _data(file).get(code)
     sections = _sections(file)
     if sections is None:
         return _data(file).get(code)

@@ -1,16 +1,23 @@
 """Reading the catalog: the data files of a folder (or the package's own) into one cross-checked
-`Catalog`, cached by `load_catalog()`."""
+`Catalog`, cached by `load_catalog()` (in the process, and across processes in the caches'
+folder: `files.kept`)."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+import pydantic
+import pydantic_core
 import tomli
+from pydantic import BaseModel
 
+from scendsl.catalog import model as _model
 from scendsl.catalog.entries import (
     _ISO_FILE,
     _accelerators,
@@ -26,6 +33,7 @@ from scendsl.catalog.entries import (
 )
 from scendsl.catalog.model import Catalog, CatalogError
 from scendsl.catalog.rules import _export_guidance, _export_rules
+from scendsl.files.kept import TOML_CLASSES, digest, files_digest, kept_object
 from scendsl.language.names import parse_iso_names, shipped_file
 
 _FILES = (
@@ -44,8 +52,80 @@ _FILES = (
 
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    """The catalog shipped with the package, read once and cached."""
+    """The catalog shipped with the package, read once and cached. Across processes it is kept
+    whole in the caches' folder (`files.kept`), by a hash of every data file of the catalog
+    and of the code that makes a catalog: validating its entries again was a twentieth of
+    `scendsl check`, unpickling them a fifth of that. No cache folder: read every time."""
+    kept = kept_object(_KEPT_NAME, _kept_key, _KEPT_CLASSES, _load_shipped)
+    return kept if isinstance(kept, Catalog) else _load_shipped()
+
+
+def _load_shipped() -> Catalog:
     return _load_from(files("scendsl.catalog"), shipped=True)
+
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+#: One kept catalog per installed package (two installs sharing a cache folder keep theirs).
+_KEPT_NAME = f"catalog-{hashlib.sha256(str(_PACKAGE).encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.pickle"
+#: The code a catalog is made by: the catalog layer and the layers below it, which are all it
+#: may import (pyproject's import-linter layers); test_kept_cache checks that loading the
+#: catalog imports no other module of the package.
+_MAKERS = (
+    "__init__.py",
+    "catalog",
+    "language",
+    "scenario.py",
+    "files",
+    "progress.py",
+    "errors.py",
+    "defaults.py",
+    "suggest.py",
+    "terminal.py",
+    "wording.py",
+)
+#: What a kept catalog may be made of: the catalog's models and TOML's dates.
+_KEPT_CLASSES = TOML_CLASSES | frozenset(
+    (_model.__name__, name)
+    for name, value in vars(_model).items()
+    if isinstance(value, type)
+    and issubclass(value, BaseModel)
+    and value.__module__ == _model.__name__
+)
+
+
+def _kept_key() -> bytes:
+    """What a kept catalog was made from: the data files, the code, and the libraries that
+    parse and hold them."""
+    data, code = _kept_sources()
+    return digest(
+        b"catalog",
+        pydantic.VERSION,
+        pydantic_core.__version__,
+        tomli.__version__,
+        files_digest(data),
+        files_digest(code),
+    )
+
+
+@functools.cache
+def _kept_sources() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every data file of the catalog folder, every source file of `_MAKERS`), sorted."""
+    folder = _PACKAGE / "catalog"
+    data = tuple(
+        str(folder / name)
+        for name in sorted(os.listdir(folder))
+        if not name.endswith((".py", ".pyc")) and (folder / name).is_file()
+    )
+    code: list[str] = []
+    for maker in _MAKERS:
+        path = _PACKAGE / maker
+        if path.suffix == ".py":
+            code.append(str(path))
+            continue
+        for top, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            code += [os.path.join(top, name) for name in sorted(names) if name.endswith(".py")]
+    return data, tuple(code)
 
 
 # --------------------------------------------------------------------------------------------

@@ -67,7 +67,9 @@ class CatalogError(ScendslError, ValueError):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A catalog kept by `load_catalog` is unpickled, not validated: pydantic's schema is built
+    # when a process first validates an entry (reading the data files), not at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Figure(_Frozen):

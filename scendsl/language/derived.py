@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomli
-
+from scendsl.files.kept import read_toml
 from scendsl.scenario import Uncertain, central
 
 # Read by path, as the catalog's names are (scendsl.language.names): the language layer may not
@@ -39,8 +38,7 @@ class Derivation:
 def derivations() -> dict[str, Derivation]:
     """Every derived accelerator figure, in file order (a figure follows one listed before it
     or a figure that is not derived)."""
-    with open(_FILE, "rb") as handle:
-        data = tomli.load(handle)
+    data = read_toml(_FILE)
     return {
         name: Derivation(
             name,

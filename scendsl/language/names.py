@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomli
-
+from scendsl.files.kept import read_toml
 from scendsl.suggest import MAX_SUGGESTED_NAME
 
 # The data files sit beside the catalog package; read by path so that checking never imports it.
@@ -35,8 +34,7 @@ class CatalogNames:
 def shipped_file(file: str) -> dict[str, Any]:
     """One shipped catalog file, parsed once per process and shared (read-only): the resolver
     reads its names here, `load_catalog` its entries, so `check` parses each file once."""
-    with open(_CATALOG / file, "rb") as handle:
-        return tomli.load(handle)
+    return read_toml(_CATALOG / file)
 
 
 def _keys(file: str, skip: tuple[str, ...] = ()) -> dict[str, None]:

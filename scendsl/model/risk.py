@@ -22,11 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import tomli
-
 from scendsl.catalog.conditions import NUMERIC_OPS, Condition, parse_condition
 from scendsl.catalog.jurisdictions import Scope, applies, covers, parse_scope
 from scendsl.errors import ScendslError
+from scendsl.files.kept import read_toml
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "risk_rules.toml"
 
@@ -167,8 +166,7 @@ def parse_rules(
 def load_rules(path: str | None = None) -> tuple[RiskDefinition, ...]:
     """The risk register's rules (cached; `path` defaults to the catalog's file)."""
     file = Path(path) if path else RULES_FILE
-    with open(file, "rb") as handle:
-        return parse_rules(tomli.load(handle), file.name)
+    return parse_rules(read_toml(file), file.name)
 
 
 def rule_problems(risks: tuple[RiskDefinition, ...], dimensions: Mapping[str, str]) -> list[str]:

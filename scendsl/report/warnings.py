@@ -30,6 +30,7 @@ import tomli
 from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse_condition
 from scendsl.catalog.grid import region_reading_name
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
+from scendsl.files.kept import read_toml
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import Result
@@ -189,8 +190,7 @@ def parse_warning_rules(
 def warning_rules() -> tuple[WarningRule, ...]:
     """The rules of scendsl/catalog/warnings.toml (read once)."""
     try:
-        with RULES_FILE.open("rb") as handle:
-            data = tomli.load(handle)
+        data = read_toml(RULES_FILE)
     except (OSError, tomli.TOMLDecodeError) as error:
         raise WarningRulesError(f"{RULES_FILE.name}: {error}") from None
     return parse_warning_rules(data, RULES_FILE.name)
@@ -247,10 +247,13 @@ def _expand(result: Result, patterns: Iterable[str]) -> list[str]:
 def _extrapolated(rule: WarningRule, result: Result) -> list[tuple[str, list[str], re.Match]]:
     """(label, inputs, the note's words) for each group of extrapolated inputs, in rule order."""
     groups: dict[str, tuple[list[str], re.Match]] = {}
-    excluded = set(_expand(result, rule.excluded))
     for name, node in result.inputs.items():
         match = _EXTRAPOLATED_RE.search(node.note or "")
-        if match is None or name in excluded or node.value is None:
+        if match is None or node.value is None:
+            continue
+        # One of the result's names is in `_expand(result, rule.excluded)` exactly when it
+        # matches one of the patterns: only the few extrapolated inputs are matched, not all.
+        if any(p == name or ("*" in p and fnmatch.fnmatchcase(name, p)) for p in rule.excluded):
             continue
         pattern = next(
             (p for p in rule.extrapolated if p == name or fnmatch.fnmatchcase(name, p)), None
@@ -332,8 +335,9 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
             )
         )
 
+    # A rule's figures are matched against the result's names only when it fires: most rules
+    # do not, and matching every name against their patterns was half of this stage.
     for rule in warning_rules():
-        concerns = _expand(result, rule.concerns)
         if rule.extrapolated:
             for label, members, match in _extrapolated(rule, result):
                 extra = {
@@ -341,10 +345,10 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                     "meaning": _meaning(result, label, members),
                     "used": _used(match),
                 }
-                add(rule, f"{rule.id}:{label}", members + concerns, extra)
+                add(rule, f"{rule.id}:{label}", members + _expand(result, rule.concerns), extra)
             continue
         if all(holds(condition, result) for condition in rule.when):
-            add(rule, rule.id, concerns, {})
+            add(rule, rule.id, _expand(result, rule.concerns), {})
     return found
 
 

@@ -1,0 +1,245 @@
+"""Work on data files kept across processes: a TOML file's parse, an object made from files.
+
+Parsing the catalog's TOML was a sixth of `scendsl check`: the grid and price files alone are
+1.7 MB (some 50 ms to parse whole with tomli), and reading one region's tables at a time still
+meant indexing all of them. The same dictionaries unpickled take a tenth to a twentieth of that.
+Likewise the validated catalog (`catalog.load.load_catalog`) is kept whole.
+
+An entry is named by what it is (a file's parse: by the file's real path, so two installs keep
+theirs apart) and is sealed as every cache entry is, with this user's key
+(`files.private.CacheSeal`: an HMAC of its name and bytes), checked on every read: an entry
+written by anyone else (a restored CI cache, a copied home folder) is a miss, so it can change
+no figure. Its bytes start with its key, a SHA-256 of everything the entry was made from (for a
+parse: the file's bytes, tomli's and Python's versions, this format), so an edited file,
+another tomli, a corrupted or truncated entry is a miss too, made afresh and kept again
+(replacing the old one). The
+cache never changes what is read, and deleting it is safe. Without a cache folder
+(SCENDSL_CACHE_DIR empty, or a folder that is not this user's alone: `files.private`), nothing is
+kept and everything is made, as before.
+
+Entries are pickles read by an unpickler that makes only the types the reader names (for a
+parse, what TOML holds: dicts, lists, text, numbers, booleans, and datetime's dates, times and
+offsets): even an entry that passed its seal could not run code. (The folder is this user's
+alone anyway.)
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import tomli
+
+from scendsl.files.private import (
+    CacheSeal,
+    cache_root,
+    cache_seal,
+    private_folder,
+    state_folder,
+)
+
+#: Bumped when the layout of an entry changes (old entries then read as misses).
+_FORMAT = b"scendsl-kept-1"
+#: The classes a TOML parse can hold besides the built-in types: datetime's.
+TOML_CLASSES = frozenset(
+    ("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")
+)
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The TOML file at `path`, parsed as `tomli.loads` parses its text: read back from the
+    cache when these bytes were parsed before, else parsed (and kept when a cache folder is
+    usable). Raises what reading the file (OSError) or parsing it (tomli.TOMLDecodeError,
+    UnicodeDecodeError) raises."""
+    if _folder() is None:
+        return _parse(_read(path))
+    name = _file_entry_name(path)
+    found = read_entry(name, _toml_key(file_digest(path)), TOML_CLASSES)
+    if isinstance(found, dict):
+        return found
+    data = _read(path)  # kept under the hash of the very bytes parsed
+    parsed = _parse(data)
+    keep(name, _toml_key(hashlib.sha256(data).digest()), _shared(parsed, {}))
+    return parsed
+
+
+def _toml_key(file_hash: bytes) -> bytes:
+    return digest(b"toml", tomli.__version__, file_hash)
+
+
+def caching() -> bool:
+    """Whether work is kept (a usable cache folder): callers that can avoid a whole parse
+    when nothing is kept (reading one section of a large file) ask this first."""
+    return _folder() is not None
+
+
+def digest(*parts: bytes | str) -> bytes:
+    """A key: SHA-256 of this format, Python's version and the parts, each length-prefixed
+    (so that no two lists of parts collide)."""
+    hasher = hashlib.sha256(_FORMAT)
+    for part in (sys.version, *parts):
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        hasher.update(b"%d:" % len(data))
+        hasher.update(data)
+    return hasher.digest()
+
+
+def files_digest(paths: Iterable[str | os.PathLike[str]]) -> bytes:
+    """One SHA-256 of the names and bytes of `paths`, in the order given."""
+    parts: list[bytes | str] = []
+    for path in paths:
+        parts += [os.path.basename(path), file_digest(path)]
+    return digest(*parts)
+
+
+def file_digest(path: str | os.PathLike[str]) -> bytes:
+    """SHA-256 of the file's bytes, worked out once per process for each version of the
+    file (its size, time of change and inode tell a new one)."""
+    info = os.stat(path)
+    return _file_digest(os.fspath(path), info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+@functools.lru_cache(maxsize=256)
+def _file_digest(path: str, size: int, mtime_ns: int, inode: int) -> bytes:
+    return hashlib.sha256(_read(path)).digest()
+
+
+def read_entry(name: str, key: bytes, classes: frozenset[tuple[str, str]]) -> Any:
+    """The object kept as `name` if it was made from `key`, unpickled making no class but the
+    built-in containers and scalars and `classes` ((module, name) pairs); None for a miss
+    (no cache folder, no entry, another key, a damaged entry, a class not allowed)."""
+
+    folder, seal = _folder(), _seal()
+    if folder is None or seal is None:
+        return None
+    # Read as a regular file of at most MAX_CACHE_ENTRY bytes, never through a link.
+    data = seal.read(os.path.join(folder, name), name)
+    if data is None or data[: len(key)] != key:
+        return None
+    try:
+        return _Unpickler(io.BytesIO(data[len(key) :]), classes).load()
+    except Exception:  # an entry we cannot read is a miss, whatever it holds
+        return None
+
+
+def keep(name: str, key: bytes, value: Any) -> None:
+    """Keep `value` as `name`, made from `key` (best effort: no cache folder, a full or
+    read-only disk, a value too large just mean nothing is kept)."""
+    folder, seal = _folder(), _seal()
+    if folder is None or seal is None:
+        return
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    # CacheSeal.write: atomic, best effort, no entry over MAX_CACHE_ENTRY.
+    seal.write(os.path.join(folder, name), name, key + payload)
+
+
+def kept_path(name: str) -> Path | None:
+    """Where the entry `name` is kept (for tests and whoever clears one), or None without a
+    cache folder."""
+    folder = _folder()
+    return Path(folder, name) if folder is not None else None
+
+
+def toml_entry(path: str | os.PathLike[str]) -> Path | None:
+    """Where the parse of the TOML file `path` is kept (see kept_path)."""
+    return kept_path(_file_entry_name(path))
+
+
+def _read(path: str | os.PathLike[str]) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _parse(data: bytes) -> dict[str, Any]:
+    # As tomli.load does: the bytes decoded as UTF-8, newlines as they are.
+    return tomli.loads(data.decode("utf-8"))
+
+
+def _folder() -> str | None:
+    """The `kept` folder of the caches' folder, when it is this user's alone (made so if
+    missing); None for no cache. SCENDSL_CACHE_DIR governs it as the other caches."""
+    return _private_kept(cache_root())
+
+
+@functools.lru_cache(maxsize=8)
+def _private_kept(root: str | None) -> str | None:
+    """Checked once per process and caches' folder (`private_folder` looks at every folder
+    above it)."""
+    if root is None:
+        return None
+    folder = os.path.join(root, "kept")
+    return folder if private_folder(folder) else None
+
+
+def _file_entry_name(path: str | os.PathLike[str]) -> str:
+    """One entry per data file (a newer parse replaces it): named by the file's real path,
+    and by its name, for whoever looks in the folder."""
+    real = os.path.realpath(path)
+    named = hashlib.sha256(real.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return f"{named}-{os.path.basename(real)}.pickle"
+
+
+def _seal() -> CacheSeal | None:
+    """This user's cache seal (`files.private.cache_seal`), read once per process and state
+    folder; None: nothing is kept or read."""
+    return _seal_in(state_folder())
+
+
+@functools.lru_cache(maxsize=8)
+def _seal_in(folder: str | None) -> CacheSeal | None:
+    return cache_seal() if folder is not None else None
+
+
+def _shared(value: Any, seen: dict[str, str]) -> Any:
+    """`value` with each run of equal strings made one object, which pickle then writes once:
+    the grid's sources and units repeat thousands of times, and the entries shrink two to four
+    times (and read twice as fast). Equal strings are interchangeable: the values are the same."""
+    if isinstance(value, dict):
+        return {seen.setdefault(k, k): _shared(v, seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shared(item, seen) for item in value]
+    if isinstance(value, str):
+        return seen.setdefault(value, value)
+    return value
+
+
+class _Unpickler(pickle.Unpickler):
+    """Makes the built-in types and the classes it is given, and nothing else (no other class,
+    no function: nothing an entry holds can run code)."""
+
+    def __init__(self, file: io.BytesIO, classes: frozenset[tuple[str, str]]) -> None:
+        super().__init__(file)
+        self._classes = classes
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self._classes:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a kept entry")
+
+
+def kept_object(
+    name: str,
+    key: Callable[[], bytes],
+    classes: frozenset[tuple[str, str]],
+    make: Callable[[], Any],
+) -> Any:
+    """The object kept as `name` if it was made from what `key()` hashes now, else `make()`,
+    kept for next time (only if `key()` is the same after making it: a file changed meanwhile
+    would otherwise be kept under the hash of its old bytes)."""
+    if _folder() is None:
+        return make()
+    before = key()
+    found = read_entry(name, before, classes)
+    if found is not None:
+        return found
+    made = make()
+    if key() == before:
+        keep(name, before, made)
+    return made
