@@ -413,7 +413,9 @@ def test_clean_forms_passed_over_give_the_page_cleaned_as_a_whole(seed):
     fragments: list = []
     for index in range(rng.randint(0, 6)):
         if rng.random() < 0.4:
-            fragments.append(CleanHTML(f'<details class="num"><summary>{index}</summary></details>'))
+            fragments.append(
+                CleanHTML(f'<details class="num"><summary>{index}</summary></details>')
+            )
         else:
             fragments.append(text(index))
     body = text(len(fragments))

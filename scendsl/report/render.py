@@ -875,9 +875,7 @@ def _substitute(body: str, fragments: list[str]) -> str:
     return _resolve(body, fragments, cleaned=True)
 
 
-def _resolve(
-    text: str, forms: list[Any], below: int | None = None, cleaned: bool = False
-) -> str:
+def _resolve(text: str, forms: list[Any], below: int | None = None, cleaned: bool = False) -> str:
     """`text` with each token replaced by its form in `forms`, and the tokens in that form (a
     table's cells) by theirs: only tokens made before it, so a form never contains itself.
 
