@@ -885,7 +885,9 @@ def _resolve(text: str, forms: list[Any], below: int | None = None, cleaned: boo
     """
     parts = _TOKEN_RE.split(text)  # text, token number, text, ...
     limit = len(forms) if below is None else below
-    if cleaned:
+    # Each token holds two unwanted characters (its ends): when the text holds no others, its
+    # pieces between tokens are clean already (one reading of the text, not one per piece).
+    if cleaned and len(_UNWANTED_RE.findall(text)) != len(parts) - 1:
         for position in range(0, len(parts), 2):
             if parts[position]:
                 parts[position] = _UNWANTED_RE.sub("", parts[position])
