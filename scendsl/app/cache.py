@@ -102,8 +102,9 @@ class BuildCache:
             return None
         return data
 
-    def put(self, kind: str, key: str, data: bytes) -> None:
-        """Keep the entry (best effort: a full or read-only disk just means no cache)."""
+    def put(self, kind: str, key: str, data: bytes, data_digest: str | None = None) -> None:
+        """Keep the entry (best effort: a full or read-only disk just means no cache).
+        `data_digest`: the SHA-256 of `data` in hex when the caller has it (a blob's key)."""
         if len(data) > MAX_CACHE_ENTRY:
             return
         path = self._path(kind, key)
@@ -114,7 +115,10 @@ class BuildCache:
             return
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
+                # The data written after its digest, not joined to it: no copy of a large page.
+                head = data_digest or hashlib.sha256(data).hexdigest()
+                stream.write(head.encode("ascii") + b"\n")
+                stream.write(data)
             os.replace(temporary, path)
         except (OSError, ValueError):
             with contextlib.suppress(OSError):
@@ -183,7 +187,7 @@ class BuildCache:
         for name, content in files.items():
             blob = hashlib.sha256(content).hexdigest()
             if self.get("blob", blob) is None:
-                self.put("blob", blob, content)
+                self.put("blob", blob, content, data_digest=blob)  # hashed once, not twice
             outputs.append((name, blob))
         record = {"inputs": inputs, "outputs": outputs}
         self.put("build", key, json.dumps(record, sort_keys=True).encode("utf-8"))
