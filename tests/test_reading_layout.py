@@ -86,3 +86,14 @@ def test_close_compute_bars_are_proportional_on_a_linear_axis():
     (a_start, a_end), (b_start, b_end) = [(float(x0), float(x1)) for x0, x1 in bars]
     assert a_start == b_start  # from the same zero
     assert (a_end - a_start) / (b_end - b_start) == pytest.approx(2.5, rel=1e-3)
+
+
+@pytest.mark.parametrize("trailing", ["", "\n", " \t\n\n", "\u2028\n", "\x1c", "\u00a0 "])
+def test_a_section_ends_without_its_trailing_whitespace_as_rstrip_leaves_it(trailing):
+    body = (
+        f'<h2 id="a">A</h2>\n<p>one</p>{trailing}<h2 id="b">B</h2>\n<p>two{trailing}</p>{trailing}'
+    )
+    laid_out = reading_layout(body)
+    assert f"<p>one</p>{trailing}".rstrip() + "\n</details>" in laid_out
+    assert f"<p>two{trailing}</p>{trailing}".rstrip() + "\n</details>" in laid_out
+    assert laid_out.count("</details>") == 2

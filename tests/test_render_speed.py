@@ -385,3 +385,40 @@ def test_compiled_templates_are_kept_per_version_of_the_code_generator(monkeypat
     finally:
         monkeypatch.undo()
         loader._compiler_digest.cache_clear()
+
+
+_PIECES = ["a", "<p>", "</p>", "\n\n", "\ue000", "\ue001", "\ue002", "\x07", "\u202e", "é", " "]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_clean_forms_passed_over_give_the_page_cleaned_as_a_whole(seed):
+    # A derivation (CleanHTML) is not read through by the page's last cleaning; the page is
+    # the same as when everything, derivations included, is cleaned at the end.
+    import random
+
+    from scendsl.report.render import _UNWANTED_RE, CleanHTML, _substitute
+
+    rng = random.Random(seed)
+
+    def text(tokens_below: int) -> str:
+        parts = []
+        for _ in range(rng.randint(0, 8)):
+            if tokens_below and rng.random() < 0.3:
+                opening = rng.choice(["\ue000", "\ue002"])
+                parts.append(f"{opening}{rng.randrange(tokens_below + 2)}\ue001")
+            else:
+                parts.append(rng.choice(_PIECES))
+        return "".join(parts)
+
+    fragments: list = []
+    for index in range(rng.randint(0, 6)):
+        if rng.random() < 0.4:
+            fragments.append(
+                CleanHTML(f'<details class="num"><summary>{index}</summary></details>')
+            )
+        else:
+            fragments.append(text(index))
+    body = text(len(fragments))
+    expected = _substitute(body, [str(form) for form in fragments])  # every form read through
+    assert _substitute(body, fragments) == expected
+    assert not _UNWANTED_RE.search(expected)

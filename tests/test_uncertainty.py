@@ -371,3 +371,30 @@ scenario uses_x extends plain {
 """)
     assert not has_uncertainty(result.get("plain"))
     assert has_uncertainty(result.get("uses_x"))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_percentiles_taken_together_are_the_floats_spread_gives_each_array(seed, monkeypatch):
+    # Arrays of one length with ties, infinities and extremes, in chunks of 3 (a chunk boundary
+    # falls inside the list): each row's P5/P50/P95/mean is spread's, to the last bit.
+    import scendsl.model.values as values
+
+    monkeypatch.setattr(values, "_STACKED_NUMBERS", 3 * 257)
+    rng = np.random.default_rng(seed)
+    arrays = [rng.lognormal(size=257) * 10.0 ** rng.integers(-30, 30) for _ in range(7)]
+    arrays.append(np.round(rng.normal(size=257), 1))  # ties
+    arrays.append(np.where(rng.random(257) < 0.1, np.inf, rng.normal(size=257)))
+    arrays.append(np.full(257, -np.inf))
+    together = values.percentiles_together(arrays)
+    for array, found in zip(arrays, together, strict=True):
+        _low, p5, p50, p95, _high, mean = values.spread(array)
+        assert np.array_equal(np.array(found), np.array((p5, p50, p95, mean)), equal_nan=True)
+
+
+def test_varying_summaries_are_each_nodes_percentiles():
+    scenario = scendsl.load(str(ROOT / "scenarios")).get("colossus2_uncertain")
+    run = sample(scenario, 2_000)
+    found = run.varying_summaries()
+    expected = {name: run.percentiles(name) for name in run.varying()}
+    assert found == {name: s for name, s in expected.items() if s is not None}
+    assert len(found) > 20

@@ -193,7 +193,6 @@ def monte_carlo_runs(
             # has_uncertainty also counts a range in an accelerator block the scenario does
             # not use: no input is drawn, nothing varies.
             continue
-        summaries = {name: run.percentiles(name) for name in run.varying()}
         runs[scenario.name] = MonteCarloRun(
             scenario.name,
             run.size,
@@ -202,7 +201,7 @@ def monte_carlo_runs(
             run.claims,
             run.held,
             run.notes,
-            {name: summary for name, summary in summaries.items() if summary is not None},
+            run.varying_summaries(),
             sensitivity(scenario, run, catalog=catalog),
         )
     return runs

@@ -39,7 +39,7 @@ from scendsl.model.evaluate import claim_holds, input_values, nodes_for
 from scendsl.model.laws import InputLaw, correlate, law_for, standard_normals
 from scendsl.model.registry import Node
 from scendsl.model.trace import touches, traced_input
-from scendsl.model.values import json_safe, nan_to_none, spread
+from scendsl.model.values import json_safe, nan_to_none, percentiles_together, spread
 from scendsl.scenario import Scenario, Uncertain
 from scendsl.wording import counted
 
@@ -195,6 +195,30 @@ class Samples:
         """Every number node that is not n/a, in evaluation order."""
         out = {}
         for name in self.numbers:
+            summary = self.percentiles(name)
+            if summary is not None:
+                out[name] = summary
+        return out
+
+    def varying_summaries(self) -> dict[str, Summary]:
+        """`percentiles` of every node that moves with the uncertain inputs (those with no known
+        sample left out), the arrays without an n/a sample taken together (`percentiles_together`:
+        a few numpy calls rather than hundreds, the same floats)."""
+        names = self.varying()
+        whole = [
+            name
+            for name in names
+            if self.numbers[name].size and not np.isnan(self.numbers[name]).any()
+        ]
+        together = dict(
+            zip(whole, percentiles_together([self.numbers[n] for n in whole]), strict=True)
+        )
+        out = {}
+        for name in names:
+            found = together.get(name)
+            if found is not None:
+                out[name] = Summary(*found, self.units.get(name, ""))
+                continue
             summary = self.percentiles(name)
             if summary is not None:
                 out[name] = summary

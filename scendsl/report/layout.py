@@ -40,11 +40,14 @@ def reading_layout(body: str) -> str:
         )
     parts.append(body[top:first])
     for index, heading in enumerate(headings):
+        start = heading.end()
         end = headings[index + 1].start() if index + 1 < len(headings) else len(body)
-        content = body[heading.end() : end]
+        # The section without its trailing whitespace (as str.rstrip), found without copying
+        # it: a page's sections are most of its half megabyte.
+        while end > start and body[end - 1].isspace():
+            end -= 1
         is_open = "" if heading.group(1) in CLOSED_SECTIONS else " open"
-        parts.append(
-            f'<details class="section"{is_open}><summary>{heading.group(0)}</summary>'
-            f"{content.rstrip()}\n</details>\n"
-        )
+        parts.append(f'<details class="section"{is_open}><summary>{heading.group(0)}</summary>')
+        parts.append(body[start:end])
+        parts.append("\n</details>\n")
     return "".join(parts)
