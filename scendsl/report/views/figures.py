@@ -312,7 +312,7 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
             row.node_meaning = REGISTRY.nodes[
                 ".".join(["reference", REFERENCE_PLACEHOLDER, *parts[2:]])
             ].meaning
-            row.accelerators.append(view.m(f"reference.{parts[1]}.accelerator").text)
+            row.accelerators.append(view.text(f"reference.{parts[1]}.accelerator"))
         kept = rows.setdefault(row.key, row)
         if kept is not row:
             kept.accelerators.extend(a for a in row.accelerators if a not in kept.accelerators)

@@ -195,6 +195,11 @@ class ScenarioView:
                 number.interval_kind = "default_mfu" if number.interval else ""
         return number
 
+    def text(self, name: str) -> str:
+        """The figure's value as people read it, as `m(name).text` gives it, without making the
+        figure (its derivation, warnings and range)."""
+        return self._derivation_parts.text(name)
+
     def has(self, name: str) -> bool:
         return self.m(name).available
 
