@@ -287,3 +287,85 @@ def test_a_result_without_written_diffs_against_one_with_it_by_the_dollars(tmp_p
         paths[-1].write_text(json.dumps(document), "utf-8")
     text = _diff_text(*paths)
     assert "claim energy.annual_cost < 50 M EUR" in text and "holds → fails" in text
+
+
+# --------------------------------------------------------------------------- sweep variants
+SWEPT = (
+    SOURCE.replace("YEAR", "2024").replace("BUDGET", "50M") + "sweep prices from frankfurt {\n"
+    "  energy.price [0.05 EUR/kWh, 60 USD/MWh, 0.1 GBP/kWh to 0.2 GBP/kWh]\n"
+    "  year [2016, 2024]\n"
+    "}\n"
+)
+
+
+def _swept(tmp_path: Path) -> tuple[str, list]:
+    path = tmp_path / "swept.scn"
+    path.write_text(SWEPT, "utf-8")
+    (sweep,) = scendsl.load_file(str(path)).sweeps
+    return str(path), [scendsl.evaluate(variant) for variant in sweep.variants()]
+
+
+def _inputs_written(result) -> dict[str, dict]:
+    """Each input of one evaluation written in another currency, as its JSON gives it."""
+    return {n: node.written.to_json() for n, node in result.inputs.items() if node.written}
+
+
+def test_each_sweep_variant_in_json_carries_its_inputs_written_as_evaluating_it_alone(tmp_path):
+    """A variant's amounts in euros, pounds (a range) and yen keep what the scenario's keep:
+    each variant's, at its own year's rate; a variant priced in dollars has its yen alone."""
+    path, alone = _swept(tmp_path)
+    document = json.loads(_run("eval", path, "--sweeps", "--format", "json"))
+    variants = document["sweeps"][0]["variants"]
+    assert [v.get("written", {}) for v in variants] == [_inputs_written(r) for r in alone]
+    by_price = {
+        v["point"]["energy.price"]: v["written"] for v in variants if v["point"]["year"] == "2016"
+    }
+    assert set(by_price["60 USD/MWh"]) == {"market.unit_price"}
+    pounds = by_price["0.1 GBP/kWh to 0.2 GBP/kWh"]["energy.supply_price"]
+    assert (pounds["low"], pounds["high"], pounds["rate_year"]) == (0.1, 0.2, 2016)
+    assert pounds["per_usd"] == _per_usd("GBP", 2016)
+    schema = eval_schema()
+    conforms(document, schema, schema)
+
+
+def test_each_sweep_variant_in_the_tables_gives_its_inputs_written(tmp_path):
+    import csv
+
+    path, alone = _swept(tmp_path)
+    rows = list(csv.DictReader(io.StringIO(_run("eval", path, "--sweeps", "--format", "csv"))))
+    for result in alone:
+        name = result.name
+        for metric, written in _inputs_written(result).items():
+            (row,) = [r for r in rows if r["scenario"] == name and r["metric"] == metric]
+            assert (row["written"], row["written_unit"], row["rate_year"]) == (
+                repr(written["amount"]),
+                written["unit"],
+                str(written["rate_year"]),
+            )
+    usd = [r for r in rows if r["sweep"] and "60 USD/MWh" in r["scenario"]]
+    price = next(r for r in usd if r["metric"] == "energy.supply_price")
+    assert (price["written"], price["written_unit"], price["rate_year"]) == ("", "", "")
+
+    wide = list(csv.reader(io.StringIO(_run("eval", path, "--sweeps", "--format", "csv-wide"))))
+    header = wide[0]
+    column = header.index("energy.supply_price as written")
+    shown = {row[0]: row[column] for row in wide[2:] if row[1] == "prices"}
+    assert len(shown) == len(alone)
+    for result in alone:
+        written = result.inputs["energy.supply_price"].written
+        expected = "" if written is None else written.unit
+        assert shown[result.name].endswith(expected)
+        assert bool(shown[result.name]) == (written is not None)
+    assert shown[alone[-1].name] == "0.1 GBP/kWh to 0.2 GBP/kWh"
+
+
+def test_each_sweep_variant_in_the_xlsx_gives_its_inputs_written(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    path, alone = _swept(tmp_path)
+    out = tmp_path / "swept.xlsx"
+    _run("eval", path, "--sweeps", "--format", "xlsx", "-o", str(out))
+    sheet = openpyxl.load_workbook(out)["sweep prices"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    column = header.index("market.unit_price as written")
+    assert [row[column] for row in rows[1:]] == ["4000000 JPY to 5000000 JPY"] * len(alone)

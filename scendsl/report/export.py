@@ -10,12 +10,13 @@ by `eval_schema`, printed by `scendsl schema` under `eval`):
                 "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line",
                             "written"?: {"amount", "unit", "currency", "year", "rate_year", ...}}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
- "sweeps": [{"name", "base", "axes", "units", "variants": [...]}]}
+ "sweeps": [{"name", "base", "axes", "units",
+             "variants": [{"name", "point", "values", "written"?: {"<input>": {...}}}]}]}
 ```
 Numbers are in SI base units (`SweepTable.units`), money in US dollars: a claim's figure or an
-input written in another currency (`< 50M EUR`) is in USD at its scenario year's rate, and its
-`written` object gives the amount as written, its currency, the rate's year and the rate (a
-field added to version 1: new fields keep the version). n/a is null in JSON and an empty CSV field;
+input written in another currency (`< 50M EUR`), in a scenario or a sweep's variant, is in USD at
+its scenario year's rate, and its `written` object gives the amount as written, its currency,
+the rate's year and the rate (a field added to version 1: new fields keep the version). n/a is null in JSON and an empty CSV field;
 keys keep the registry's order, which is stable between releases. A sweep table is read block
 by block, so a million variants stream without sitting in memory.
 """
@@ -47,23 +48,34 @@ def _plain(value: Any) -> Any:
 
 
 def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, Any]]:
-    """Each variant as a plain dict: name, axis labels (`point`) and every kept node's value
-    (numbers in SI base units, n/a as None), read block by block."""
+    """Each variant as a plain dict: name, axis labels (`point`), every kept node's value
+    (numbers in SI base units, n/a as None) and, for a variant with inputs written in another
+    currency, `written`: each one's amount as written and its rate (as a scenario's inputs
+    give it). Read block by block."""
     paths = [axis.path for axis in table.sweep.axes]
     numbers = set(table.numbers)
     for start in range(0, table.size, block):
         stop = min(table.size, start + block)
         columns = table.block(start, stop)
+        written = table.written_block(start, stop)
         for offset, index in enumerate(range(start, stop)):
             values = {
                 name: json_safe(column[offset]) if name in numbers else _plain(column[offset])
                 for name, column in columns.items()
             }
-            yield {
+            record = {
                 "name": table.name(index),
                 "point": dict(zip(paths, table.labels(index), strict=True)),
                 "values": values,
             }
+            amounts = {
+                name: amount.to_json()
+                for name, money in written.items()
+                if (amount := money[offset]) is not None
+            }
+            if amounts:  # absent when every value is in US dollars
+                record["written"] = amounts
+            yield record
 
 
 def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
@@ -451,6 +463,12 @@ def eval_schema() -> dict[str, Any]:
             "name": _STRING,
             "point": {"type": "object", "additionalProperties": _STRING},
             "values": {"type": "object", "additionalProperties": any_value},
+            "written": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/$defs/written"},
+                "description": "the variant's inputs written in another currency than USD "
+                "(their `values` are in USD): each one's amount as written and its rate",
+            },
         },
     )
     sweep = _object(

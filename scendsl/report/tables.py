@@ -4,11 +4,12 @@
   column per sweep axis, `kind` (input or metric), `metric, value, unit, p5, p50, p95, origin,
   source, written, written_unit, rate_year`. Percentiles are filled for scenarios with ranges (a
   Monte Carlo run); `origin` is where an input came from (a scenario line, a catalog entry),
-  `source` its citations; an input written in another currency (its `value` in USD) gives the
-  amount as written, its unit (`EUR/kWh`) and the year of the rate it was converted at.
+  `source` its citations; an input written in another currency (its `value` in USD), in a
+  scenario or a variant, gives the amount as written, its unit (`EUR/kWh`) and the year of the
+  rate it was converted at.
 - **wide** (`csv-wide`): one row per scenario or variant, every input and metric a column; the
-  second row gives each column's unit. An input a scenario wrote in another currency (in USD
-  like every figure) gets a text column `NAME as written` after them: `0.25 EUR/kWh`.
+  second row gives each column's unit. An input a scenario or variant wrote in another currency
+  (in USD like every figure) gets a text column `NAME as written` after them: `0.25 EUR/kWh`.
 - **xlsx**: a workbook with one sheet per table (`scenarios` wide, `claims` (a figure written in
   another currency with its amount, unit and rate year beside `expected` in USD), `uncertainty`
   when a scenario has ranges, one `sweep …` sheet per sweep), units in the headers, numbers as numbers.
@@ -127,13 +128,14 @@ def long_rows(
                     *_percentiles(samples, name),
                     node.origin,
                     "; ".join(node.sources) or None,
-                    *_written(node.written),
+                    *_written(_as_data(node.written)),
                 ]
     for sweep in sweeps:
         table = table_of(sweep, None)
         kinds = _kinds(sweep)
         for record in iter_records(table):
             point = [record["point"].get(path) for path in axes]
+            written = record.get("written", {})
             for name, value in record["values"].items():
                 yield [
                     record["name"],
@@ -143,15 +145,23 @@ def long_rows(
                     name,
                     _plain(value),
                     table.units.get(name),
-                    *[None] * (len(LONG_COLUMNS) - 4),
+                    *[None] * (len(LONG_COLUMNS) - 7),
+                    *_written(written.get(name)),
                 ]
 
 
-def _written(written: WrittenMoney | None) -> tuple[Any, Any, Any]:
-    """An amount written in another currency: as written, its unit and its rate's year."""
+def _as_data(written: WrittenMoney | None) -> dict[str, Any] | None:
+    """A scenario's amount written in another currency in the form a sweep's records give it
+    (`WrittenMoney.to_json`), so both go through the same cells."""
+    return written.to_json() if written is not None else None
+
+
+def _written(written: dict[str, Any] | None) -> tuple[Any, Any, Any]:
+    """An amount written in another currency (`WrittenMoney.to_json`): as written, its unit
+    and its rate's year."""
     if written is None:
         return None, None, None
-    return written.amount, written.unit, written.rate_year
+    return written["amount"], written["unit"], written["rate_year"]
 
 
 def _kinds(sweep: Sweep) -> dict[str, str]:
@@ -183,14 +193,18 @@ def wide_rows(
 ) -> Iterator[list[Any]]:
     """The wide table: a header, a units row (`units_row`), then one row per scenario and per
     sweep variant (streamed)."""
+    from scendsl.model.sweep import written_inputs
+
     sweeps = list(sweeps)
     axes = _axes(sweeps)
     names, units = _wide_names(results)
     if not results and sweeps:
         names, units = _wide_names([_template_result(sweeps[0])])
-    # An input some scenario wrote in another currency: its value is in USD, and a text column
-    # beside the figures gives it as written (`0.25 EUR/kWh`).
-    written = [n for n in names if any(_input_written(r, n) for r in results)]
+    # An input some scenario or variant wrote in another currency: its value is in USD, and a
+    # text column beside the figures gives it as written (`0.25 EUR/kWh`). The header comes
+    # before the sweeps' rows: their inputs are known from the sweeps alone.
+    in_sweeps = {name for sweep in sweeps for name in written_inputs(sweep)}
+    written = [n for n in names if n in in_sweeps or any(_input_written(r, n) for r in results)]
     yield ["scenario", "sweep", *axes, *names, *(f"{n} as written" for n in written)]
     if units_row:
         units_shown = (units[n] for n in names)
@@ -203,18 +217,19 @@ def wide_rows(
             None,
             *blank,
             *(_plain(values[n].value) if n in values else None for n in names),
-            *(_written_text(_input_written(result, n)) for n in written),
+            *(_written_text(_as_data(_input_written(result, n))) for n in written),
         ]
     for sweep in sweeps:
         table = table_of(sweep, None)
         for record in iter_records(table):
             values = record["values"]
+            amounts = record.get("written", {})
             yield [
                 record["name"],
                 sweep.name,
                 *(record["point"].get(path) for path in axes),
                 *(_plain(values.get(n)) for n in names),
-                *([None] * len(written)),
+                *(_written_text(amounts.get(n)) for n in written),
             ]
 
 
@@ -223,13 +238,15 @@ def _input_written(result: Result, name: str) -> WrittenMoney | None:
     return node.written if node is not None else None
 
 
-def _written_text(written: WrittenMoney | None) -> str | None:
-    """An amount written in another currency, as a cell: `0.25 EUR/kWh`, `4e+06 JPY to ...`."""
+def _written_text(written: dict[str, Any] | None) -> str | None:
+    """An amount written in another currency (`WrittenMoney.to_json`), as a cell:
+    `0.25 EUR/kWh`, `4e+06 JPY to ...`."""
     if written is None:
         return None
-    if written.low is not None and written.high is not None:
-        return f"{written.low:.12g} {written.unit} to {written.high:.12g} {written.unit}"
-    return f"{written.amount:.12g} {written.unit}"
+    unit = written["unit"]
+    if "low" in written:
+        return f"{written['low']:.12g} {unit} to {written['high']:.12g} {unit}"
+    return f"{written['amount']:.12g} {unit}"
 
 
 def _template_result(sweep: Sweep) -> Result:
@@ -434,7 +451,7 @@ def _fill(
                     c.quote,
                     c.file,
                     c.line,
-                    *_written(c.written),
+                    *_written(_as_data(c.written)),
                 ),
             )
 
