@@ -369,3 +369,25 @@ def test_each_sweep_variant_in_the_xlsx_gives_its_inputs_written(tmp_path):
     header = list(rows[0])
     column = header.index("market.unit_price as written")
     assert [row[column] for row in rows[1:]] == ["4000000 JPY to 5000000 JPY"] * len(alone)
+
+
+def test_the_editors_hover_gives_a_price_in_another_currency_as_written_and_in_usd(tmp_path):
+    """The hover's current unit price (on the price series' option) reads as everywhere else:
+    the yen written in the accelerator block, and their dollars at the year's rate."""
+    from scendsl.lsp.hover import hover
+    from scendsl.lsp.positions import Pos
+    from scendsl.lsp.workspace import Workspace
+
+    path = _write(tmp_path, "money", 2024)
+    text = path.read_text("utf-8").replace(
+        "  energy {", "  market {\n    price_series market\n  }\n  energy {"
+    )
+    path.write_text(text, "utf-8")
+    analysis = Workspace(str(tmp_path)).analyse(str(path))
+    assert analysis.document is not None
+    lines = text.splitlines()
+    line = next(i for i, row in enumerate(lines) if "price_series market" in row)
+    shown = hover(analysis, analysis.document, Pos(line, lines[line].index("market") + 1))
+    assert shown is not None
+    (price,) = [row for row in shown.markdown.splitlines() if row.startswith("Unit price in")]
+    assert " M JPY ($" in price and "at the 2024 average rate)**" in price

@@ -157,6 +157,8 @@ class SweepPlan:
         #: Per input written in another currency in some variant: the amount as written, on
         #: the axes its value is looked up on (an amount and its rate follow the same fields).
         self.written: dict[str, _Stored] = {}
+        #: Per input whose values are keys (a reference's name): what a reader calls each.
+        self.key_labels: dict[str, dict[str, str]] = {}
         plain, _ = compute_values(first, catalog)
         # A sweep whose variants write no layout gets each variant's chosen in the vectorised
         # pass (`inputs`): a search per variant here would be an evaluation per variant. The
@@ -228,7 +230,7 @@ class SweepPlan:
         value = hit.value if hit is not None else None
         axes = self._axes_read(reads)
         if not axes:
-            self._keep_written(node, [hit], ())
+            self._keep_found(node, [hit], ())
             return _InputColumn("constant", value=value), value
         identity = len(axes) == 1 and self._is_identity(node, ref, first, min(axes))
         if identity:
@@ -279,20 +281,28 @@ class SweepPlan:
                     break
                 found.append(hit)
             else:
-                self._keep_written(node, found, ordered)
+                self._keep_found(node, found, ordered)
                 values = [hit.value if hit is not None else None for hit in found]
                 return self._table_column(node, ordered, values)
 
-    def _keep_written(
-        self, node: Node, found: Sequence[Found | None], axes: tuple[int, ...]
-    ) -> None:
-        """Note the amounts an input's look-ups (one per combination of `axes`' labels) found
-        written in another currency, if any (else forget an earlier classification's)."""
+    def _keep_found(self, node: Node, found: Sequence[Found | None], axes: tuple[int, ...]) -> None:
+        """Note what an input's look-ups (one per combination of `axes`' labels) say beside
+        their values: amounts written in another currency, the labels of keys (each replaces
+        an earlier classification's)."""
         written = _written_grid(found, axes, self.shape)
         if written is None:
             self.written.pop(node.name, None)
         else:
             self.written[node.name] = written
+        labels = {
+            hit.value: hit.label
+            for hit in found
+            if hit is not None and hit.label is not None and isinstance(hit.value, str)
+        }
+        if labels:
+            self.key_labels[node.name] = labels
+        else:
+            self.key_labels.pop(node.name, None)
 
     def _table_column(self, node: Node, axes: tuple[int, ...], values: list[Any]) -> _InputColumn:
         shape = tuple(self.shape[a] for a in axes)
@@ -310,7 +320,7 @@ class SweepPlan:
             call_input(node, ref, Context(self.variant(indices), self.catalog))
             for indices in itertools.product(*(range(n) for n in self.shape))
         ]
-        self._keep_written(node, found, tuple(range(len(self.shape))))
+        self._keep_found(node, found, tuple(range(len(self.shape))))
         values = [hit.value if hit is not None else None for hit in found]
         return _InputColumn(
             "table", axes=tuple(range(len(self.shape))), grid=_grid(values, self.shape)
@@ -491,6 +501,9 @@ class SweepTable:
     #: Per input written in another currency in some variant: its amount as written, its
     #: currency and rate (WrittenMoney; None in a variant where it is in US dollars).
     _written: dict[str, _Stored] = field(default_factory=dict, repr=False)
+    #: Per input whose values are keys (`divide.public_resource`: a reference's name): each
+    #: key's label, what a reader calls it (`MetricResult.label`); the values keep the keys.
+    key_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -662,4 +675,5 @@ def evaluate_sweep(
         _codes=codes,
         _categories={name: tuple(values) for name, values in categories.items()},
         _written={name: stored for name, stored in plan.written.items() if name in kept},
+        key_labels={name: keys for name, keys in plan.key_labels.items() if name in kept},
     )

@@ -321,13 +321,27 @@ class _Reader:
                     "(`eval --format json --sweeps` writes the same figures for every variant)"
                 )
             rows.append(row)
-        return JsonSweepTable.of(
+        table = JsonSweepTable.of(
             _name(item.get("name"), f"{where}.name"),
             _text(item.get("base"), f"{where}.base"),
             axes,
             names,
             rows,
         )
+        return replace(table, key_labels=self._key_labels(item.get("labels"), f"{where}.labels"))
+
+    def _key_labels(self, data: Any, where: str) -> dict[str, dict[str, str]]:
+        """A sweep's `labels` (what a reader calls each key a figure takes); none in a file
+        written before the field."""
+        if data is None:
+            return {}
+        return {
+            _key(name, where): {
+                _key(key, f"{where}.{name}"): _text(label, f"{where}.{name}.{key}")
+                for key, label in _object(keys, f"{where}.{name}").items()
+            }
+            for name, keys in _object(data, where).items()
+        }
 
 
 # ------------------------------------------------------------------------------ sweep tables
@@ -362,6 +376,8 @@ class JsonSweepTable:
     numbers: Mapping[str, np.ndarray]
     categories: Mapping[str, _Column]
     names: tuple[str, ...]
+    #: What a reader calls each key a figure takes (the document's `labels`).
+    key_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def name(self, index: int) -> str:
         return self.names[index]

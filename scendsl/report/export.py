@@ -10,7 +10,7 @@ by `eval_schema`, printed by `scendsl schema` under `eval`):
                 "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line",
                             "written"?: {"amount", "unit", "currency", "year", "rate_year", ...}}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
- "sweeps": [{"name", "base", "axes", "units",
+ "sweeps": [{"name", "base", "axes", "units", "labels"?: {"<figure>": {"<key>": "<label>"}},
              "variants": [{"name", "point", "values", "written"?: {"<input>": {...}}}]}]}
 ```
 Numbers are in SI base units (`SweepTable.units`), money in US dollars: a claim's figure or an
@@ -250,6 +250,8 @@ def write_eval_json(
                 "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
                 "units": dict(table.units),
             }
+            if table.key_labels:  # what a reader calls each key a figure takes
+                head["labels"] = table.key_labels
             out.write(
                 ("\n" if index == 0 else ",\n")
                 + json.dumps(json_safe(head))[:-1]
@@ -481,6 +483,13 @@ def eval_schema() -> dict[str, Any]:
                 "items": _object(["path", "values"], {"path": _STRING, "values": _STRINGS}),
             },
             "units": {"type": "object", "additionalProperties": _STRING},
+            "labels": {
+                "type": "object",
+                "additionalProperties": {"type": "object", "additionalProperties": _STRING},
+                "description": "for a figure whose values are keys (a reference's name): "
+                "what a reader calls each key the variants take (its title); the values keep "
+                "the keys",
+            },
             "variants": {"type": "array", "items": {"$ref": "#/$defs/variant"}},
         },
     )
