@@ -59,7 +59,8 @@ def test_a_claim_in_euros_is_converted_at_the_scenario_years_rate():
     assert claim.currency == "EUR" and claim.value == 50e6  # kept as written
     (checked,) = evaluate(scenario).claims
     assert checked.expected == pytest.approx(50e6 / _per_usd("EUR", 2024))
-    assert checked.currency == "EUR" and checked.year == 2024
+    assert checked.written is not None
+    assert (checked.written.unit, checked.written.year) == ("EUR", 2024)
     assert checked.note.startswith("written as 50,000,000 EUR, converted at ")
     assert "the 2024 annual average" in checked.note
 
@@ -163,10 +164,10 @@ def test_eval_text_json_and_the_briefing_show_both_amounts(tmp_path, capsys):
     assert f"| 4.5 M JPY (${price / 1e3:.1f} k at the 2024 average rate) |" in page
 
 
-def test_a_claim_in_usd_has_no_currency_and_no_note():
+def test_a_claim_in_usd_has_no_written_amount_and_no_note():
     text = BASE.replace("< 50M EUR", "< 50M USD")
     (checked,) = evaluate(_load(text).scenarios[0]).claims
-    assert checked.currency is None and checked.note is None
+    assert checked.written is None and checked.note is None
     assert checked.expected == 50e6
 
 

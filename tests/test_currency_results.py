@@ -391,3 +391,27 @@ def test_the_editors_hover_gives_a_price_in_another_currency_as_written_and_in_u
     assert shown is not None
     (price,) = [row for row in shown.markdown.splitlines() if row.startswith("Unit price in")]
     assert " M JPY ($" in price and "at the 2024 average rate)**" in price
+
+
+# ------------------------------------------------------------------- one record of the figure
+def test_a_checked_claim_keeps_how_its_figure_was_written_in_one_place(tmp_path):
+    """The unit and year of a claim's figure in another currency are its `written` record's,
+    not copies beside it that could disagree; the schema of results (`scendsl schema`)
+    describes that record and each of its fields."""
+    from scendsl.model.evaluate import ClaimResult
+
+    path = _write(tmp_path, "money", 2024)
+    budget = scendsl.evaluate(scendsl.load_file(str(path)).get("frankfurt")).claims[0]
+    fields = set(ClaimResult.model_fields)
+    assert "written" in fields and not fields & {"currency", "year"}
+    assert (budget.written.unit, budget.written.year) == ("EUR", 2024)
+    schema = json.loads(_run("schema"))["result"]["$defs"]
+    assert "another currency" in schema["ClaimResult"]["properties"]["written"]["description"]
+    money = schema["WrittenMoney"]["properties"]
+    assert all(field.get("description") for field in money.values())
+    assert set(money) == {*budget.written.to_json(), "low", "high"}
+    # The eval document's `written` is described by the same words.
+    written = eval_schema()["$defs"]["written"]["properties"]
+    assert {k: v["description"] for k, v in written.items()} == {
+        k: v["description"] for k, v in money.items()
+    }

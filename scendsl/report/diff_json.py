@@ -540,8 +540,6 @@ def _claim(data: Any, where: str) -> ClaimResult:
         quote=_text(item.get("quote"), f"{where}.quote"),
         file=_text(item.get("file"), f"{where}.file"),
         line=line,
-        currency=written.unit if written is not None else None,
-        year=written.year if written is not None else None,
         written=written,
     )
 

@@ -279,6 +279,22 @@ _NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
 _STRINGS: dict[str, Any] = {"type": "array", "items": _STRING}
 
 
+def _written_fields() -> dict[str, Any]:
+    """The `written` object's fields (`WrittenMoney.to_json`), each described as WrittenMoney
+    describes it (one text for this schema and the result model's); a range's ends are left
+    out for one amount."""
+    from pydantic import TypeAdapter
+
+    from scendsl.model.context import WrittenMoney
+
+    described = TypeAdapter(WrittenMoney).json_schema()["properties"]
+    types = {"unit": "string", "currency": "string", "year": "integer", "rate_year": "integer"}
+    return {
+        name: {"type": types.get(name, "number"), "description": field["description"]}
+        for name, field in described.items()
+    }
+
+
 def eval_schema() -> dict[str, Any]:
     """JSON Schema of the `scendsl eval --format json` document (version SCHEMA_VERSION): what
     `write_eval_json` writes, checked against real output by the tests."""
@@ -379,31 +395,7 @@ def eval_schema() -> dict[str, Any]:
     )
     written = _object(
         ["amount", "unit", "currency", "year", "rate_year", "per_usd"],
-        {
-            "amount": {
-                "type": "number",
-                "description": "the amount in `unit`, as written (50000000 for `50M EUR`, 0.25 "
-                "for `0.25 EUR/kWh`; the centre of a range)",
-            },
-            "unit": {
-                **_STRING,
-                "description": "the unit as written: an ISO 4217 code, alone or per MWh, kWh "
-                "or hour (`EUR`, `EUR/kWh`)",
-            },
-            "currency": {**_STRING, "description": "the ISO 4217 code (`EUR`)"},
-            "year": {"type": "integer", "description": "the scenario's year"},
-            "rate_year": {
-                "type": "integer",
-                "description": "the year of the annual rate applied: `year`, or the catalog's "
-                "nearest when it has none for it",
-            },
-            "per_usd": {
-                "type": "number",
-                "description": "units of `currency` per US dollar at that rate",
-            },
-            "low": {"type": "number", "description": "a range's lower end, in `unit`"},
-            "high": {"type": "number", "description": "a range's upper end, in `unit`"},
-        },
+        _written_fields(),
         description="an amount written in another currency than USD and the rate it was "
         "converted at; the figure's own value is in USD",
     )
