@@ -377,3 +377,28 @@ def test_a_currency_made_in_python_on_a_field_that_holds_no_money_is_refused():
     with pytest.raises(ScenarioError, match=r"'accelerator Chip\.tdp' holds no amount of money"):
         scendsl.evaluate(bad)
     assert scendsl.evaluate(scenario)["cluster.count"].value == 1000
+
+
+def test_a_scenario_changed_in_python_gets_every_wrong_currency_at_once():
+    """Each amount in another currency is checked once, and every problem is named in one
+    error: a count marked as euros, a block's TDP in euros and a claim in an unknown code."""
+    (scenario,) = _load(BASE).scenarios
+    block = scenario.accelerators["Chip"]
+    (claim,) = scenario.claims
+    bad = scenario.model_copy(
+        update={
+            "currencies": {**scenario.currencies, "cluster.count": "EUR"},
+            "accelerators": {
+                "Chip": block.model_copy(update={"currencies": {**block.currencies, "tdp": "EUR"}})
+            },
+            "claims": (claim.model_copy(update={"currency": "XYZ"}),),
+        }
+    )
+    with pytest.raises(ScenarioError) as raised:
+        scendsl.evaluate(bad)
+    messages = sorted(d.message for d in raised.value.diagnostics)
+    assert messages == [
+        "'accelerator Chip.tdp' holds no amount of money: it cannot be written in EUR",
+        "'cluster.count' holds no amount of money: it cannot be written in EUR",
+        "unknown currency 'XYZ' of 'expect energy.annual_cost'",
+    ]
