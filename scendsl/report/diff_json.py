@@ -27,7 +27,7 @@ import numpy as np
 
 from scendsl.catalog.currency import written_factor
 from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH, MAX_RESULT_JSON_BYTES
-from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span, scenario_message
+from scendsl.errors import ScenarioError, ScendslError, Span, scenario_message
 from scendsl.files.discovery import open_regular
 from scendsl.files.problems import problem, reason
 from scendsl.model.context import WrittenMoney, money_code
@@ -152,14 +152,14 @@ def read_eval_json(path: str) -> EvalDocument:
             f"not a result of `scendsl eval --format json`: a number too large ({error.digits:,} "
             "digits; no result holds a number beyond a float's range)"
         )
-        raise ScenarioError([Diagnostic(message, Span(path, line, column), _HINT)]) from None
+        raise ScenarioError.one(message, Span(path, line, column), _HINT) from None
     except _Shape as error:
         raise problem(
             f"not a result of `scendsl eval --format json`: {error}", path, _HINT
         ) from None
     except json.JSONDecodeError as error:
         span = Span(path, error.lineno, error.colno)
-        raise ScenarioError([Diagnostic(f"not JSON: {error.msg}", span, _HINT)]) from None
+        raise ScenarioError.one(f"not JSON: {error.msg}", span, _HINT) from None
     except RecursionError:
         raise problem("not JSON this diff reads: nested too deeply", path, _HINT) from None
     return _Reader(path).document(document)
