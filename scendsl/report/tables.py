@@ -30,9 +30,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import json
+import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -317,12 +320,23 @@ def _xlsx_cell(value: Any) -> Any:
 
 class _Sheet:
     """A write-only sheet (rows streamed to disk, never held: time and memory grow with the
-    rows, not with their square) that holds at most XLSX_MAX_ROWS rows, as Excel does."""
+    rows, not with their square) that holds at most XLSX_MAX_ROWS rows, as Excel does. Its
+    rows go to a file in `folder` (the workbook's `_work_folder`), not to one openpyxl would
+    make in the system's temporary folder, where a killed process leaves it."""
 
-    def __init__(self, workbook: Any, title: str) -> None:
+    def __init__(self, workbook: Any, title: str, folder: str) -> None:
+        from openpyxl.worksheet._writer import WorksheetWriter
+
         self.sheet = workbook.create_sheet(title)
         self.title = title
         self.rows = 0
+        path = os.path.join(folder, f"sheet{len(workbook.worksheets)}.xml")
+        writer = WorksheetWriter(self.sheet, out=path)
+        # openpyxl removes a sheet's file once it is in the zip, by its own list of the files
+        # it made; this one is the folder's.
+        writer.cleanup = functools.partial(_remove, path)  # type: ignore[method-assign]
+        writer.write_top()
+        self.sheet._writer = writer
 
     def append(self, row: Iterable[Any]) -> None:
         """A row of cells; text that starts with '=' stays text (scenario text is never a
@@ -355,7 +369,8 @@ def write_workbook(
     """The xlsx workbook, written to `out` (a seekable binary file: the same bytes whatever it
     is): sheets `scenarios` (wide), `claims`, `uncertainty` (scenarios with ranges), one per
     sweep; units in the headers, numbers as numbers, fixed timestamps. Rows are streamed
-    through temporary files, so a sweep of a million variants is never held in memory."""
+    through files of a private folder (`_work_folder`, removed whatever happens but SIGKILL),
+    so a sweep of a million variants is never held in memory."""
     try:
         from openpyxl import Workbook
     except ImportError as error:
@@ -369,20 +384,98 @@ def write_workbook(
                 f"sweep '{sweep.name}' has {sweep.size:,} variants, more than an xlsx sheet "
                 f"holds ({XLSX_MAX_ROWS - 1:,}); use --format csv"
             )
-    workbook = Workbook(write_only=True)
+    with _work_folder() as folder:
+        workbook = Workbook(write_only=True)
+        try:
+            _fill(workbook, results, runs, sweeps, table_of, folder)
+        except BaseException:
+            _discard(workbook)
+            raise
+        fixed = datetime.datetime(2000, 1, 1)
+        workbook.properties.creator = "scendsl"
+        workbook.properties.created = fixed
+        workbook.properties.modified = fixed
+        with tempfile.TemporaryFile(dir=folder) as raw:
+            _save(workbook, fixed, raw)
+            raw.seek(0)
+            _fixed_zip(raw, out)
+
+
+#: A workbook's private folder in the system's temporary folder: `scendsl-xlsx-PID-…`.
+_WORK_PREFIX = "scendsl-xlsx-"
+
+
+@contextlib.contextmanager
+def _work_folder() -> Iterator[str]:
+    """A private folder (mode 0700) for one workbook's sheet files, removed when the workbook
+    is written or given up: on an error, Ctrl-C or SIGTERM (`_terminate_as_exit`). One left by
+    a process killed outright (SIGKILL, a power cut) is removed by the next workbook."""
+    parent = tempfile.gettempdir()
+    _remove_stale(parent)
+    folder = tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-", dir=parent)
     try:
-        _fill(workbook, results, runs, sweeps, table_of)
-    except BaseException:
-        _discard(workbook)
-        raise
-    fixed = datetime.datetime(2000, 1, 1)
-    workbook.properties.creator = "scendsl"
-    workbook.properties.created = fixed
-    workbook.properties.modified = fixed
-    with tempfile.TemporaryFile() as raw:
-        _save(workbook, fixed, raw)
-        raw.seek(0)
-        _fixed_zip(raw, out)
+        with _terminate_as_exit():
+            yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale(parent: str) -> None:
+    """Remove the work folders in `parent` of this user's processes that are gone: only a
+    real folder (not a link) owned by this user, whose process no longer runs."""
+    if os.name != "posix":  # no signal 0 to ask whether a process runs
+        return
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        pid = name.removeprefix(_WORK_PREFIX).partition("-")[0]
+        if not name.startswith(_WORK_PREFIX) or not pid.isdigit() or _running(int(pid)):
+            continue
+        path = os.path.join(parent, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` runs (anyone's: another user's is not ours to judge)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # not allowed to signal it: it runs
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM (a plain `kill`) as SystemExit meanwhile, so that the work folder and the file
+    being replaced are removed as on Ctrl-C; the process still ends, with status 143."""
+    import signal
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
 
 
 def _wide_sheet(sheet: _Sheet, rows: Iterator[list[Any]]) -> None:
@@ -394,8 +487,8 @@ def _wide_sheet(sheet: _Sheet, rows: Iterator[list[Any]]) -> None:
 
 
 def _discard(workbook: Any) -> None:
-    """A workbook given up half-written: each sheet's row stream ended and its temporary file
-    removed now (not by the garbage collector, writing into a closed file, nor at exit)."""
+    """A workbook given up half-written: each sheet's row stream ended and its file removed
+    now (not by the garbage collector, writing into a closed file)."""
     for sheet in workbook.worksheets:
         with contextlib.suppress(Exception):
             if not sheet.closed:
@@ -412,14 +505,16 @@ def _fill(
     runs: dict[str, Samples],
     sweeps: list[Sweep],
     table_of: TableMaker,
+    folder: str,
 ) -> None:
-    """The sheets of `write_workbook`, row by row."""
+    """The sheets of `write_workbook`, row by row, their files in `folder`."""
     taken: set[str] = set()
     _wide_sheet(
-        _Sheet(workbook, _sheet_title("scenarios", taken)), wide_rows(results, [], table_of)
+        _Sheet(workbook, _sheet_title("scenarios", taken), folder),
+        wide_rows(results, [], table_of),
     )
 
-    claims = _Sheet(workbook, _sheet_title("claims", taken))
+    claims = _Sheet(workbook, _sheet_title("claims", taken), folder)
     claims.append(
         [
             "scenario",
@@ -457,7 +552,7 @@ def _fill(
 
     uncertain = [r for r in results if r.name in runs]
     if uncertain:
-        table = _Sheet(workbook, _sheet_title("uncertainty", taken))
+        table = _Sheet(workbook, _sheet_title("uncertainty", taken), folder)
         table.append(["scenario", "metric", "unit", "p5", "p50", "p95"])
         for result in uncertain:
             samples = runs[result.name]
@@ -467,7 +562,7 @@ def _fill(
                     table.append([result.name, name, node.unit, p5, p50, p95])
 
     for sweep in sweeps:
-        page = _Sheet(workbook, _sheet_title(f"sweep {sweep.name}", taken))
+        page = _Sheet(workbook, _sheet_title(f"sweep {sweep.name}", taken), folder)
         _wide_sheet(page, wide_rows([], [sweep], table_of))
 
 
