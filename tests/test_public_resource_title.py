@@ -183,6 +183,15 @@ def test_a_sweep_diff_and_a_claims_actuals_name_the_resource_by_title(tmp_path, 
     assert [
         line for line in from_json if "divide.public_resource:" in line or "claim " in line
     ] == [line for line in from_files if "divide.public_resource:" in line or "claim " in line]
+    capsys.readouterr()
+    assert main(["diff", str(old.parent), str(new.parent), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    labels = {"old_label": entry.title, "new_label": "A far larger public pool"}
+    (flip,) = data["scenarios"][0]["claims"]
+    assert (flip["old_actual"], flip["new_actual"]) == (entry.name, "local_pool")
+    assert {k: flip[k] for k in labels} == labels
+    (move,) = [m for m in data["sweeps"][0]["metrics"] if m["name"] == "divide.public_resource"]
+    assert {k: move["example"][k] for k in labels} == labels
 
 
 def test_a_sweep_from_json_without_labels_still_diffs_by_key(tmp_path, capsys):

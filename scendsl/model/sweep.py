@@ -487,7 +487,9 @@ class SweepTable:
     number node, inputs and metrics, in evaluation order; `categories[name]` holds text and flag
     nodes as codes into their distinct values. Variants are in `Sweep.variants()` order (the last
     axis changes fastest). `depends[name]` names the axes a node varies with; the values are
-    stored on those axes only and spread over the variants when read.
+    stored on those axes only and spread over the variants when read. What an input's look-up
+    says beside its value is kept as `evaluate` keeps it on a MetricResult: an amount written in
+    another currency (`written`) and a key's label (`key_labels`).
     """
 
     sweep: Sweep

@@ -1053,6 +1053,14 @@ def _written_data(old: WrittenMoney | None, new: WrittenMoney | None) -> dict[st
     }
 
 
+def _label_data(old: str | None, new: str | None) -> dict[str, str]:
+    """What a reader calls each side's value when it is a key (`old_label`, `new_label`): the
+    values keep the keys."""
+    return {
+        side: label for side, label in (("old_label", old), ("new_label", new)) if label is not None
+    }
+
+
 def render_json(diff: Diff) -> str:
     def change_data(change: Change) -> dict[str, Any]:
         data = {
@@ -1069,10 +1077,7 @@ def render_json(diff: Diff) -> str:
             if not change.written and change.origin:
                 data["origin"] = change.origin
         data |= _written_data(change.old_written, change.new_written)
-        for side, label in (("old_label", change.old_label), ("new_label", change.new_label)):
-            if label is not None:
-                data[side] = label  # `old`/`new` keep the keys; this is what a reader calls them
-        return data
+        return data | _label_data(change.old_label, change.new_label)
 
     def move_data(move: VariantMove) -> dict[str, Any]:
         return {
@@ -1081,7 +1086,8 @@ def render_json(diff: Diff) -> str:
             "compared": move.compared,
             "smallest": move.smallest,
             "largest": move.largest,
-            "example": {"variant": move.example, "old": move.old, "new": move.new},
+            "example": {"variant": move.example, "old": move.old, "new": move.new}
+            | _label_data(move.old_label, move.new_label),
             "unit": _unit(move.name),
         }
 
@@ -1111,6 +1117,7 @@ def render_json(diff: Diff) -> str:
                         "line": f.line,
                     }
                     | _written_data(f.old_written, f.new_written)
+                    | _label_data(f.old_label, f.new_label)
                     for f in e.flips
                 ],
                 "ratings": [
