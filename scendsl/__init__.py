@@ -220,8 +220,8 @@ def _checked_path(verb: str, path: object, argument: str = "the path") -> str:
     if "\x00" in name:
         from scendsl.terminal import visible_path
 
-        raise ScenarioError(
-            [Diagnostic(f"'{visible_path(name)}' holds a NUL character: no file is named so")]
+        raise ScenarioError.one(
+            f"'{visible_path(name)}' holds a NUL character: no file is named so"
         )
     return name
 
@@ -246,7 +246,7 @@ def _checked_option(verb: str, name: str, value: object) -> Any:
         wanted = "a whole number" if kind is int else "a number"
         raise _type_error(verb, name, wanted, value)
     if not low <= value <= high:  # also refuses nan
-        raise ScenarioError(
-            [Diagnostic(f"{name} must be between {int(low):,} and {int(high):,}, not {value!r}")]
+        raise ScenarioError.one(
+            f"{name} must be between {int(low):,} and {int(high):,}, not {value!r}"
         )
     return value

@@ -175,6 +175,25 @@ class ScenarioError(ScendslError):
     def __post_init__(self) -> None:
         Exception.__init__(self, self.__str__())
 
+    @classmethod
+    def one(
+        cls,
+        message: str,
+        span: Span | None = None,
+        hint: str | None = None,
+        *,
+        quote: bool | dict[str, str] = False,
+    ) -> ScenarioError:
+        """The error of a problem found alone (`raise ScenarioError.one(...)`): one error
+        diagnostic. With `quote`, it quotes the span's line as a DiagnosticSink does (True: read
+        from its file; a mapping: file name -> the text already read); a refused file is never
+        quoted, so the default quotes nothing."""
+        if quote is False:
+            return cls([Diagnostic(message, span, hint)])
+        sink = DiagnosticSink(quote if isinstance(quote, dict) else None)
+        sink.error(message, span, hint)
+        return cls(sink.diagnostics)
+
     def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Diagnostic]]]:
         # Made again from its diagnostics (a worker process sends it back pickled).
         return (ScenarioError, (self.diagnostics,))

@@ -59,7 +59,8 @@ def test_a_claim_in_euros_is_converted_at_the_scenario_years_rate():
     assert claim.currency == "EUR" and claim.value == 50e6  # kept as written
     (checked,) = evaluate(scenario).claims
     assert checked.expected == pytest.approx(50e6 / _per_usd("EUR", 2024))
-    assert checked.currency == "EUR" and checked.year == 2024
+    assert checked.written is not None
+    assert (checked.written.unit, checked.written.year) == ("EUR", 2024)
     assert checked.note.startswith("written as 50,000,000 EUR, converted at ")
     assert "the 2024 annual average" in checked.note
 
@@ -163,10 +164,10 @@ def test_eval_text_json_and_the_briefing_show_both_amounts(tmp_path, capsys):
     assert f"| 4.5 M JPY (${price / 1e3:.1f} k at the 2024 average rate) |" in page
 
 
-def test_a_claim_in_usd_has_no_currency_and_no_note():
+def test_a_claim_in_usd_has_no_written_amount_and_no_note():
     text = BASE.replace("< 50M EUR", "< 50M USD")
     (checked,) = evaluate(_load(text).scenarios[0]).claims
-    assert checked.currency is None and checked.note is None
+    assert checked.written is None and checked.note is None
     assert checked.expected == 50e6
 
 
@@ -376,3 +377,28 @@ def test_a_currency_made_in_python_on_a_field_that_holds_no_money_is_refused():
     with pytest.raises(ScenarioError, match=r"'accelerator Chip\.tdp' holds no amount of money"):
         scendsl.evaluate(bad)
     assert scendsl.evaluate(scenario)["cluster.count"].value == 1000
+
+
+def test_a_scenario_changed_in_python_gets_every_wrong_currency_at_once():
+    """Each amount in another currency is checked once, and every problem is named in one
+    error: a count marked as euros, a block's TDP in euros and a claim in an unknown code."""
+    (scenario,) = _load(BASE).scenarios
+    block = scenario.accelerators["Chip"]
+    (claim,) = scenario.claims
+    bad = scenario.model_copy(
+        update={
+            "currencies": {**scenario.currencies, "cluster.count": "EUR"},
+            "accelerators": {
+                "Chip": block.model_copy(update={"currencies": {**block.currencies, "tdp": "EUR"}})
+            },
+            "claims": (claim.model_copy(update={"currency": "XYZ"}),),
+        }
+    )
+    with pytest.raises(ScenarioError) as raised:
+        scendsl.evaluate(bad)
+    messages = sorted(d.message for d in raised.value.diagnostics)
+    assert messages == [
+        "'accelerator Chip.tdp' holds no amount of money: it cannot be written in EUR",
+        "'cluster.count' holds no amount of money: it cannot be written in EUR",
+        "unknown currency 'XYZ' of 'expect energy.annual_cost'",
+    ]

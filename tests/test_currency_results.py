@@ -287,3 +287,131 @@ def test_a_result_without_written_diffs_against_one_with_it_by_the_dollars(tmp_p
         paths[-1].write_text(json.dumps(document), "utf-8")
     text = _diff_text(*paths)
     assert "claim energy.annual_cost < 50 M EUR" in text and "holds → fails" in text
+
+
+# --------------------------------------------------------------------------- sweep variants
+SWEPT = (
+    SOURCE.replace("YEAR", "2024").replace("BUDGET", "50M") + "sweep prices from frankfurt {\n"
+    "  energy.price [0.05 EUR/kWh, 60 USD/MWh, 0.1 GBP/kWh to 0.2 GBP/kWh]\n"
+    "  year [2016, 2024]\n"
+    "}\n"
+)
+
+
+def _swept(tmp_path: Path) -> tuple[str, list]:
+    path = tmp_path / "swept.scn"
+    path.write_text(SWEPT, "utf-8")
+    (sweep,) = scendsl.load_file(str(path)).sweeps
+    return str(path), [scendsl.evaluate(variant) for variant in sweep.variants()]
+
+
+def _inputs_written(result) -> dict[str, dict]:
+    """Each input of one evaluation written in another currency, as its JSON gives it."""
+    return {n: node.written.to_json() for n, node in result.inputs.items() if node.written}
+
+
+def test_each_sweep_variant_in_json_carries_its_inputs_written_as_evaluating_it_alone(tmp_path):
+    """A variant's amounts in euros, pounds (a range) and yen keep what the scenario's keep:
+    each variant's, at its own year's rate; a variant priced in dollars has its yen alone."""
+    path, alone = _swept(tmp_path)
+    document = json.loads(_run("eval", path, "--sweeps", "--format", "json"))
+    variants = document["sweeps"][0]["variants"]
+    assert [v.get("written", {}) for v in variants] == [_inputs_written(r) for r in alone]
+    by_price = {
+        v["point"]["energy.price"]: v["written"] for v in variants if v["point"]["year"] == "2016"
+    }
+    assert set(by_price["60 USD/MWh"]) == {"market.unit_price"}
+    pounds = by_price["0.1 GBP/kWh to 0.2 GBP/kWh"]["energy.supply_price"]
+    assert (pounds["low"], pounds["high"], pounds["rate_year"]) == (0.1, 0.2, 2016)
+    assert pounds["per_usd"] == _per_usd("GBP", 2016)
+    schema = eval_schema()
+    conforms(document, schema, schema)
+
+
+def test_each_sweep_variant_in_the_tables_gives_its_inputs_written(tmp_path):
+    import csv
+
+    path, alone = _swept(tmp_path)
+    rows = list(csv.DictReader(io.StringIO(_run("eval", path, "--sweeps", "--format", "csv"))))
+    for result in alone:
+        name = result.name
+        for metric, written in _inputs_written(result).items():
+            (row,) = [r for r in rows if r["scenario"] == name and r["metric"] == metric]
+            assert (row["written"], row["written_unit"], row["rate_year"]) == (
+                repr(written["amount"]),
+                written["unit"],
+                str(written["rate_year"]),
+            )
+    usd = [r for r in rows if r["sweep"] and "60 USD/MWh" in r["scenario"]]
+    price = next(r for r in usd if r["metric"] == "energy.supply_price")
+    assert (price["written"], price["written_unit"], price["rate_year"]) == ("", "", "")
+
+    wide = list(csv.reader(io.StringIO(_run("eval", path, "--sweeps", "--format", "csv-wide"))))
+    header = wide[0]
+    column = header.index("energy.supply_price as written")
+    shown = {row[0]: row[column] for row in wide[2:] if row[1] == "prices"}
+    assert len(shown) == len(alone)
+    for result in alone:
+        written = result.inputs["energy.supply_price"].written
+        expected = "" if written is None else written.unit
+        assert shown[result.name].endswith(expected)
+        assert bool(shown[result.name]) == (written is not None)
+    assert shown[alone[-1].name] == "0.1 GBP/kWh to 0.2 GBP/kWh"
+
+
+def test_each_sweep_variant_in_the_xlsx_gives_its_inputs_written(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    path, alone = _swept(tmp_path)
+    out = tmp_path / "swept.xlsx"
+    _run("eval", path, "--sweeps", "--format", "xlsx", "-o", str(out))
+    sheet = openpyxl.load_workbook(out)["sweep prices"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    column = header.index("market.unit_price as written")
+    assert [row[column] for row in rows[1:]] == ["4000000 JPY to 5000000 JPY"] * len(alone)
+
+
+def test_the_editors_hover_gives_a_price_in_another_currency_as_written_and_in_usd(tmp_path):
+    """The hover's current unit price (on the price series' option) reads as everywhere else:
+    the yen written in the accelerator block, and their dollars at the year's rate."""
+    from scendsl.lsp.hover import hover
+    from scendsl.lsp.positions import Pos
+    from scendsl.lsp.workspace import Workspace
+
+    path = _write(tmp_path, "money", 2024)
+    text = path.read_text("utf-8").replace(
+        "  energy {", "  market {\n    price_series market\n  }\n  energy {"
+    )
+    path.write_text(text, "utf-8")
+    analysis = Workspace(str(tmp_path)).analyse(str(path))
+    assert analysis.document is not None
+    lines = text.splitlines()
+    line = next(i for i, row in enumerate(lines) if "price_series market" in row)
+    shown = hover(analysis, analysis.document, Pos(line, lines[line].index("market") + 1))
+    assert shown is not None
+    (price,) = [row for row in shown.markdown.splitlines() if row.startswith("Unit price in")]
+    assert " M JPY ($" in price and "at the 2024 average rate)**" in price
+
+
+# ------------------------------------------------------------------- one record of the figure
+def test_a_checked_claim_keeps_how_its_figure_was_written_in_one_place(tmp_path):
+    """The unit and year of a claim's figure in another currency are its `written` record's,
+    not copies beside it that could disagree; the schema of results (`scendsl schema`)
+    describes that record and each of its fields."""
+    from scendsl.model.evaluate import ClaimResult
+
+    path = _write(tmp_path, "money", 2024)
+    budget = scendsl.evaluate(scendsl.load_file(str(path)).get("frankfurt")).claims[0]
+    fields = set(ClaimResult.model_fields)
+    assert "written" in fields and not fields & {"currency", "year"}
+    assert (budget.written.unit, budget.written.year) == ("EUR", 2024)
+    schema = json.loads(_run("schema"))["result"]["$defs"]
+    assert "another currency" in schema["ClaimResult"]["properties"]["written"]["description"]
+    money = schema["WrittenMoney"]["properties"]
+    assert all(field.get("description") for field in money.values())
+    assert set(money) == {*budget.written.to_json(), "low", "high"}
+    # The eval document's `written` is described by the same words.
+    written = eval_schema()["$defs"]["written"]["properties"]
+    assert {k: v["description"] for k, v in written.items()} == {
+        k: v["description"] for k, v in money.items()
+    }

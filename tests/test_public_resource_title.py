@@ -121,3 +121,108 @@ def test_an_analysts_own_resource_is_read_by_its_blocks_title():
     result = scendsl.evaluate(scendsl.load_text(text).scenarios[0])
     chosen = result["divide.public_resource"]
     assert (chosen.value, chosen.label) == ("local_pool", "A local public pool")
+
+
+# ------------------------------------ every other place a reader meets the compared resource
+def _larger_block(country: str, name: str = "local_pool") -> str:
+    """A national resource of `country` larger than any of the catalog's: the model then
+    compares a scenario there with it."""
+    return (
+        f'\nreference {name} {{\n  title "A far larger public pool"\n  accelerator B200\n'
+        f'  count 10M\n  kind national_resource\n  region "{country}"\n}}\n'
+    )
+
+
+def _swept(folder: Path, country: str, block: str = "") -> Path:
+    """A scenario in `country` and a sweep over its count, with `block` beside them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "s.scn"
+    sweep = "sweep sizes from s {\n  cluster.count [1000, 2000]\n}\n"
+    path.write_text(_text("s", country) + block + sweep, encoding="utf-8")
+    return path
+
+
+def _diff_lines(old: Path, new: Path) -> list[str]:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(["diff", str(old), str(new), "--all"]) == 0
+    return buffer.getvalue().splitlines()
+
+
+def test_a_sweep_diff_and_a_claims_actuals_name_the_resource_by_title(tmp_path, capsys):
+    """A sweep's variants compared with another resource, and a claim on which resource a
+    scenario is compared with: both sides read by title, from scenario files or from the JSON
+    of each (whose sweep says what each key it holds is called)."""
+    country = _two_countries()[0]
+    entry = _compared(country)
+    claim = f'  expect divide.public_resource == {entry.name} "compared with it"\n'
+    old = _swept(tmp_path / "old", country)
+    new = _swept(tmp_path / "new", country, _larger_block(country))
+    for path in (old, new):
+        path.write_text(path.read_text("utf-8").replace(WORKLOAD, WORKLOAD + claim), "utf-8")
+    moved = f"{entry.title} → A far larger public pool"
+    from_files = _diff_lines(old.parent, new.parent)
+    (variants,) = [line for line in from_files if "divide.public_resource: 2 of 2 var" in line]
+    assert moved in variants
+    (flip,) = [line for line in from_files if "claim divide.public_resource" in line]
+    assert f"holds → fails ({moved})" in flip
+    documents = []
+    for side, path in (("old", old), ("new", new)):
+        capsys.readouterr()
+        assert main(["eval", str(path), "--sweeps", "--format", "json", "--samples", "0"]) == 0
+        documents.append(tmp_path / f"{side}.json")
+        documents[-1].write_text(capsys.readouterr().out, "utf-8")
+    data = json.loads(documents[0].read_text("utf-8"))
+    labels = data["sweeps"][0]["labels"]["divide.public_resource"]
+    assert labels == {entry.name: entry.title}
+    assert data["sweeps"][0]["variants"][0]["values"]["divide.public_resource"] == entry.name
+    from_json = _diff_lines(*documents)
+    assert [
+        line for line in from_json if "divide.public_resource:" in line or "claim " in line
+    ] == [line for line in from_files if "divide.public_resource:" in line or "claim " in line]
+    capsys.readouterr()
+    assert main(["diff", str(old.parent), str(new.parent), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    labels = {"old_label": entry.title, "new_label": "A far larger public pool"}
+    (flip,) = data["scenarios"][0]["claims"]
+    assert (flip["old_actual"], flip["new_actual"]) == (entry.name, "local_pool")
+    assert {k: flip[k] for k in labels} == labels
+    (move,) = [m for m in data["sweeps"][0]["metrics"] if m["name"] == "divide.public_resource"]
+    assert {k: move["example"][k] for k in labels} == labels
+
+
+def test_a_sweep_from_json_without_labels_still_diffs_by_key(tmp_path, capsys):
+    """A result written before a sweep had `labels`: its keys are shown as they are."""
+    country = _two_countries()[0]
+    old = _swept(tmp_path / "old", country)
+    new = _swept(tmp_path / "new", country, _larger_block(country))
+    documents = []
+    for side, path in (("old", old), ("new", new)):
+        capsys.readouterr()
+        assert main(["eval", str(path), "--sweeps", "--format", "json", "--samples", "0"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        del data["sweeps"][0]["labels"]
+        documents.append(tmp_path / f"{side}.json")
+        documents[-1].write_text(json.dumps(data), "utf-8")
+    (line,) = [x for x in _diff_lines(*documents) if "divide.public_resource: 2 of 2 var" in x]
+    assert line.endswith("local pool)")  # the key, read as a category is
+
+
+def test_the_editors_claim_hint_reads_the_title(tmp_path):
+    from scendsl.lsp.hints import claim_value
+    from scendsl.lsp.workspace import Workspace
+
+    country = _two_countries()[0]
+    entry = _compared(country)
+    claim = f'  expect divide.public_resource == {entry.name} "compared with it"\n'
+    path = _write(tmp_path, country)
+    path.write_text(path.read_text("utf-8").replace(WORKLOAD, WORKLOAD + claim), "utf-8")
+    analysis = Workspace(str(tmp_path)).analyse(str(path))
+    assert analysis.document is not None
+    scenario = next(s for s in analysis.document.statements if s.key == "scenario")
+    expect = next(item for item in scenario.body or [] if item.key == "expect")
+    value = claim_value(analysis, "s", expect)
+    assert value is not None and value.short() == f"= {entry.title} (holds)"

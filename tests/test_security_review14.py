@@ -111,7 +111,7 @@ def test_a_table_written_to_a_file_is_streamed_not_held_whole(tmp_path, fmt):
     assert peaks[900] - peaks[300] < 0.6 * (sizes[900] - sizes[300])
 
 
-def test_every_xlsx_sheet_holds_at_most_the_rows_excel_reads(monkeypatch):
+def test_every_xlsx_sheet_holds_at_most_the_rows_excel_reads(monkeypatch, tmp_path):
     """Item 101: only a sweep was checked against Excel's row limit; a sheet of claims or
     of percentiles grew past it into a file Excel calls corrupt. Every sheet is counted."""
     from scendsl.report import tables
@@ -120,7 +120,7 @@ def test_every_xlsx_sheet_holds_at_most_the_rows_excel_reads(monkeypatch):
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = tables._Sheet(workbook, "claims")
+    sheet = tables._Sheet(workbook, "claims", str(tmp_path))
     try:
         for _ in range(3):
             sheet.append(["a", 1])

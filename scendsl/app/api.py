@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from scendsl.errors import DiagnosticSink, Span
+from scendsl.errors import ScenarioError, Span
 from scendsl.language import fields as F
 from scendsl.language.typed import PYTHON_SOURCE, check_scenario, read_fields
 from scendsl.scenario import Cluster, Energy, Market, Scenario, Workload
@@ -31,9 +31,9 @@ def field_paths(changes: dict[str, Any]) -> dict[str, Any]:
     for key, value in changes.items():
         path = key if "." in key else SHORT_NAMES.get(key, key)
         if path in paths:
-            sink = DiagnosticSink()
-            sink.error(f"'{path}' is given twice (as {quoted(key)} and by its other name)", None)
-            sink.raise_if_errors()
+            raise ScenarioError.one(
+                f"'{path}' is given twice (as {quoted(key)} and by its other name)"
+            )
         paths[path] = value
     return paths
 
@@ -75,14 +75,11 @@ def make_scenario(name: str, **fields: Any) -> Scenario:
     """
     # As in a file: names become output file names, so letters, digits and '_' only.
     if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > F.MAX_NAME_LENGTH:
-        sink = DiagnosticSink()
-        sink.error(
+        raise ScenarioError.one(
             f"a scenario name is a word of letters, digits and '_' (at most "
             f"{F.MAX_NAME_LENGTH} characters), not {name!r}",
-            None,
-            "e.g. 'my_cluster'",
+            hint="e.g. 'my_cluster'",
         )
-        sink.raise_if_errors()
     values = read_fields(field_paths(fields), required=True)
     lines = list(values)
     origins = {path: Span(PYTHON_SOURCE, lines.index(path) + 1, 1) for path in values}

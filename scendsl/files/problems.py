@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from scendsl.errors import Diagnostic, ScenarioError, Span
+from scendsl.errors import ScenarioError, Span
 
 _KINDS = {
     stat.S_IFIFO: "a FIFO",
@@ -19,7 +19,7 @@ _KINDS = {
 def problem(message: str, path: str | None = None, hint: str | None = None) -> ScenarioError:
     """A user-facing file error; located at line 1 of `path` when one is given (a file)."""
     span = Span(path, 1, 1) if path is not None else None
-    return ScenarioError([Diagnostic(message, span, hint)])
+    return ScenarioError.one(message, span, hint)
 
 
 def reason(error: OSError) -> str:

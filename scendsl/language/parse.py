@@ -209,16 +209,19 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
     `max_tokens` bounds the work a file may cause (see MAX_TOKENS)."""
     sink = DiagnosticSink({file: text})
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        sink.error(
+        raise ScenarioError.one(
             f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit",
             Span(file, 1, 1),
             "split it into several files joined with 'import'",
+            quote=sink.sources,
         )
-        sink.raise_if_errors()
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        sink.error("file contains a NUL byte; is it a binary file?", Span(file, line, 1))
-        sink.raise_if_errors()
+        raise ScenarioError.one(
+            "file contains a NUL byte; is it a binary file?",
+            Span(file, line, 1),
+            quote=sink.sources,
+        )
     surrogate = _SURROGATE.search(text)
     if surrogate is not None:
         raise ScenarioError([_surrogate_diagnostic(text, file, surrogate.start())])
@@ -480,32 +483,32 @@ def parse_file(
 
 def read_scenario_text(path: str, name: str, *, inside: str | None = None) -> str:
     """A scenario file's text, as `parse_file` reads it (`name`: the file as diagnostics
-    show it); unreadable, oversized, binary or non-UTF-8 files raise located diagnostics."""
+    show it); unreadable, oversized, binary or non-UTF-8 files raise located diagnostics,
+    which never quote the file (it may be a secret that merely exists at that path)."""
     try:
         from scendsl.files import open_regular  # never blocks on a FIFO
 
         with open_regular(path, inside=inside) as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise ScenarioError(
-            _io_diagnostics(name, f"cannot read file: {error.strerror or error}")
+        raise ScenarioError.one(
+            f"cannot read file: {error.strerror or error}", Span(name, 1, 1)
         ) from error
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            _io_diagnostics(
-                name, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"
-            )
+        raise ScenarioError.one(
+            f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit",
+            Span(name, 1, 1),
         )
-    if b"\x00" in raw:  # a binary file (or /proc/self/environ): refused without quoting it
+    if b"\x00" in raw:  # a binary file (or /proc/self/environ)
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise ScenarioError(
-            _io_diagnostics(name, "file contains a NUL byte; is it a binary file?", line)
+        raise ScenarioError.one(
+            "file contains a NUL byte; is it a binary file?", Span(name, line, 1)
         )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ScenarioError(_io_diagnostics(name, "file is not valid UTF-8 text", line)) from error
+        raise ScenarioError.one("file is not valid UTF-8 text", Span(name, line, 1)) from error
     return text
 
 
@@ -525,8 +528,3 @@ def _surrogate_diagnostic(text: str, file: str, at: int) -> Diagnostic:
         "it cannot be written as UTF-8; decode the text with errors='strict'",
         source_line=_SURROGATE.sub("\ufffd", line_text),
     )
-
-
-def _io_diagnostics(name: str, message: str, line: int = 1):
-    # A file we refused is never quoted (it may be a secret that merely exists at that path).
-    return [Diagnostic(message, Span(name, line, 1))]

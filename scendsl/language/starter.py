@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from scendsl.errors import Diagnostic, ScenarioError
+from scendsl.errors import ScenarioError
 from scendsl.language import fields as F
 from scendsl.language.names import catalog_names, is_region
 from scendsl.language.passes.definitions import DEFINITION_KEYWORDS
@@ -36,22 +36,18 @@ RESERVED = (
 )
 
 
-def _fail(message: str, hint: str | None = None) -> ScenarioError:
-    return ScenarioError([Diagnostic(message, None, hint)])
-
-
 def check_name(name: str) -> str:
     """`name` if it can name a scenario (and so an output file), else raise ScenarioError."""
     if not _IDENTIFIER.fullmatch(name):
-        raise _fail(
+        raise ScenarioError.one(
             f"{quoted(name)} cannot name a scenario",
-            "use letters, digits and '_', not starting with a digit, e.g. 'my_cluster'",
+            hint="use letters, digits and '_', not starting with a digit, e.g. 'my_cluster'",
         )
     if name in RESERVED:
-        raise _fail(f"'{name}' is a word of the language", f"e.g. 'my_{name}'")
+        raise ScenarioError.one(f"'{name}' is a word of the language", hint=f"e.g. 'my_{name}'")
     too_long = F.name_length_problem(name)
     if too_long is not None:
-        raise _fail(too_long, "choose a shorter name")
+        raise ScenarioError.one(too_long, hint="choose a shorter name")
     return name
 
 
@@ -61,7 +57,7 @@ def _check_catalog(kind: str, value: str | None, names) -> str | None:
     from scendsl.suggest import suggest
 
     hint = suggest(value, names) or f"{kind}s: " + ", ".join(names)
-    raise _fail(f"unknown {kind} {quoted(value)}", hint)
+    raise ScenarioError.one(f"unknown {kind} {quoted(value)}", hint=hint)
 
 
 def check_accelerator(accelerator: str | None) -> str | None:
@@ -76,7 +72,9 @@ def check_region(region: str | None) -> str | None:
         return region
     from scendsl.language.values import region_hint
 
-    raise _fail(f"unknown region {quoted(region)}", region_hint(region, catalog_names().regions))
+    raise ScenarioError.one(
+        f"unknown region {quoted(region)}", hint=region_hint(region, catalog_names().regions)
+    )
 
 
 def _doc(path: str) -> str:
@@ -211,9 +209,11 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
     if not name and not path.endswith(".scn") and not os.path.isfile(path):
         path, name = folder, spec
         if not os.path.isdir(folder):
-            raise _fail(f"no scenario {quoted(spec)}: {quoted(folder)} is not a folder")
+            raise ScenarioError.one(f"no scenario {quoted(spec)}: {quoted(folder)} is not a folder")
     elif not os.path.isfile(path):
-        raise _fail(f"'{path}' does not exist", "--from takes FILE.scn, FILE.scn:NAME or NAME")
+        raise ScenarioError.one(
+            f"'{path}' does not exist", hint="--from takes FILE.scn, FILE.scn:NAME or NAME"
+        )
     load_paths([path])  # the base must itself check clean: its errors, located, come first
     sink = DiagnosticSink()
     roots: dict[str, str] = {}
@@ -224,19 +224,20 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
     if not name:
         own = [d for d in scenarios if os.path.realpath(d.file) == os.path.realpath(path)]
         if not own:
-            raise _fail(f"'{path}' defines no scenario")
+            raise ScenarioError.one(f"'{path}' defines no scenario")
         name = own[0].name
     definition = resolver.definitions.get(name)
     if definition is None or definition.kind != "scenario":
         where = f"'{path}'" if os.path.isfile(path) else f"the .scn files under '{path}'"
-        raise _fail(
-            f"no scenario {quoted(name)} in {where}", suggest(name, [d.name for d in scenarios])
+        raise ScenarioError.one(
+            f"no scenario {quoted(name)} in {where}",
+            hint=suggest(name, [d.name for d in scenarios]),
         )
     if new_name is not None and new_name in resolver.definitions:
         taken = resolver.definitions[new_name]
-        raise _fail(
+        raise ScenarioError.one(
             f"'{new_name}' is already a {taken.kind} in '{taken.file}'",
-            "choose another name for the new scenario",
+            hint="choose another name for the new scenario",
         )
     entries, claims, _ = resolver.scenario_entries(definition)
     values = {key: _values_text(statement.values) for key, statement in entries.items()}

@@ -12,7 +12,7 @@ per field, so they render like any other: `<python>:1:1: error: 'cluster.count' 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from scendsl.errors import DiagnosticSink, ScenarioError, Span
@@ -251,46 +251,40 @@ def _block_spec(name: str) -> F.FieldSpec | None:
     return F.ACCELERATOR_FIGURES.get(name) or F.ACCELERATOR_ATTRIBUTES.get(name)
 
 
+def _amounts_in_currencies(
+    scenario: Scenario,
+) -> Iterator[tuple[str, str, str, F.FieldSpec | None]]:
+    """Every amount a scenario holds in another currency than USD, once: (where it is written:
+    scenario, accelerator or claim; its name as messages give it; the unit as written; the
+    field's spec, None for a claim or an unknown field)."""
+    for path, unit in scenario.currencies.items():
+        yield "scenario", path, unit, F.scenario_field(path)
+    for block in scenario.accelerators.values():
+        for name, unit in block.currencies.items():
+            yield "accelerator", f"accelerator {block.name}.{name}", unit, _block_spec(name)
+    for claim in scenario.claims:
+        if claim.currency:
+            yield "claim", f"expect {claim.metric}", claim.currency, None
+
+
 def check_scenario(scenario: Scenario) -> None:
     """Check every field of a typed scenario as the language would (a scenario made or changed
     in Python, e.g. with pydantic's `model_copy`); raises ScenarioError naming the fields."""
     fields = scenario_fields(scenario)
-    # Another currency only on a field that holds money, where the language reads one: a count
-    # marked as in euros would be divided by the rate.
-    for place, field, written, spec in (
-        *(("scenario", p, u, F.scenario_field(p)) for p, u in scenario.currencies.items()),
-        *(
-            ("accelerator", f"accelerator {block.name}.{name}", u, _block_spec(name))
-            for block in scenario.accelerators.values()
-            for name, u in block.currencies.items()
-        ),
-    ):
-        if spec is None or not takes_currencies(place, spec.dimension):
-            sink = DiagnosticSink()
-            message = f"'{field}' holds no amount of money: it cannot be written in {written}"
-            sink.error(message, None, None)
-            sink.raise_if_errors()
-    # A claim's or an accelerator block's figure may be in another currency too.
-    for where, unit in (
-        *((f"expect {claim.metric}", claim.currency) for claim in scenario.claims),
-        *(
-            (f"accelerator {block.name}.{name}", unit)
-            for block in scenario.accelerators.values()
-            for name, unit in block.currencies.items()
-        ),
-    ):
-        if unit and currency_code(unit) not in currency_names():
-            sink = DiagnosticSink()
-            sink.error(f"unknown currency {quoted(currency_code(unit))} of '{where}'", None, None)
-            sink.raise_if_errors()
-    for path, unit in scenario.currencies.items():
+    sink = DiagnosticSink()
+    for place, where, unit, spec in _amounts_in_currencies(scenario):
+        # Another currency only on a field that holds money, where the language reads one: a
+        # count marked as in euros would be divided by the rate. (A claim's figure is checked
+        # against its metric with the claims.)
+        if place != "claim" and (spec is None or not takes_currencies(place, spec.dimension)):
+            sink.error(f"'{where}' holds no amount of money: it cannot be written in {unit}", None)
+            continue
         code = currency_code(unit)
         if code not in currency_names():
-            sink = DiagnosticSink()
-            sink.error(f"unknown currency {quoted(code)} of '{path}'", None, None)
-            sink.raise_if_errors()
-        if path in fields:
+            sink.error(f"unknown currency {quoted(code)} of '{where}'", None)
+        elif place == "scenario" and where in fields:
             # Checked in USD at the currency's latest rate, as the resolver checks it: 150
             # KRW/kWh is no price above 10,000 USD/MWh.
-            fields[path] = scaled(fields[path], 1.0 / latest_rate(code))
+            fields[where] = scaled(fields[where], 1.0 / latest_rate(code))
+    sink.raise_if_errors()
     read_fields(fields, scenario.accelerators)

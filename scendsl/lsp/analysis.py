@@ -58,6 +58,7 @@ __all__ = [
     "sample",
     "takes_currencies",
     "validate_claims",
+    "value_text",
     "warm_up",
     "warning_rule",
     "warnings_of",
@@ -210,12 +211,21 @@ def money_written(value: Any, unit: str, year: int | None) -> tuple[str, Any]:
     return shown, usd
 
 
-def figure_text(value: Any, dimension: str, written: Any = None) -> str:
+def figure_text(value: Any, dimension: str, written: Any = None, label: str | None = None) -> str:
     """A claim's figure as the briefing shows it: in the currency it was written in, at the
-    rate the claim was converted at (`written`: the claim's WrittenMoney), and in USD."""
+    rate the claim was converted at (`written`: the claim's WrittenMoney), and in USD; a key
+    by its `label` (a reference's title)."""
     from scendsl.report.numbers import figure_text as _figure_text
 
-    return _figure_text(value, dimension, written=written)
+    return _figure_text(value, dimension, written=written, label=label)
+
+
+def value_text(node: Any) -> str:
+    """An evaluated figure's value as the briefing shows it (a MetricResult: a key by its
+    label, an amount written in another currency as written and in USD)."""
+    from scendsl.report.explain import value_text as _value_text
+
+    return _value_text(node)
 
 
 def formatted(text: str, file: str) -> str | None:

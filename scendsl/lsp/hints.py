@@ -72,8 +72,10 @@ def claim_value(
     written = claim.written if claim is not None else None
 
     def shown(value: Any) -> str:
-        # A claim written in another currency reads its figure in that currency too.
-        return figure_text(value, node.dimension, written)
+        # A claim written in another currency reads its figure in that currency too; the
+        # figure's own value, a key, reads as its label (a percentile is no key).
+        label = node.label if value is node.value else None
+        return figure_text(value, node.dimension, written, label)
 
     out = ClaimValue(metric, shown(node.value), claim.holds if claim is not None else None)
     run = analysis.samples(scenario)

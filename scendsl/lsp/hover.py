@@ -22,6 +22,7 @@ from scendsl.lsp.analysis import (
     regional_figures,
     registry,
     registry_node,
+    value_text,
     warning_rule,
 )
 from scendsl.lsp.choices import choice_lines, default_of
@@ -390,7 +391,7 @@ def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
     node = result.inputs.get(path) or result.inputs.get(f"scenario.{path}")
     if node is None:
         return ""
-    text = f"\n\nIn `{scenario}`: **{format_value(node.value, node.dimension)}**"
+    text = f"\n\nIn `{scenario}`: **{value_text(node)}**"
     if node.origin:
         text += f" — from {node.origin}"
     return text

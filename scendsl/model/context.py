@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from scendsl.catalog import Catalog, Figure
 from scendsl.catalog.choices import default_choices
@@ -51,21 +53,37 @@ class WrittenMoney:
     and the rate it was converted to USD at: what a tool needs to show it or match it again
     (the USD figure beside it depends on the rate's year)."""
 
-    #: The amount in `unit`, as written (50000000.0 for `50M EUR`; the centre of a range).
-    amount: float
-    #: The unit as written: an ISO 4217 code, alone or per MWh, kWh or hour (`EUR/kWh`).
-    unit: str
-    #: Its ISO 4217 code (`EUR`).
-    currency: str
-    #: The scenario's year, whose rate converts it.
-    year: int
-    #: The year of the rate applied: `year`, or the catalog's nearest when it has none for it.
-    rate_year: int
-    #: Units of `currency` per US dollar at that rate.
-    per_usd: float
-    #: The ends of a range (`0.2 EUR/kWh to 0.3 EUR/kWh`), in `unit`; None for one amount.
-    low: float | None = None
-    high: float | None = None
+    # The descriptions are the JSON Schema's (`scendsl schema`); a dataclass ignores them.
+    amount: Annotated[
+        float,
+        Field(
+            description="the amount in `unit`, as written (50000000 for `50M EUR`; the "
+            "centre of a range)"
+        ),
+    ]
+    unit: Annotated[
+        str,
+        Field(
+            description="the unit as written: an ISO 4217 code, alone or per MWh, kWh or "
+            "hour (`EUR/kWh`)"
+        ),
+    ]
+    currency: Annotated[str, Field(description="its ISO 4217 code (`EUR`)")]
+    year: Annotated[int, Field(description="the scenario's year, whose rate converts it")]
+    rate_year: Annotated[
+        int,
+        Field(
+            description="the year of the annual rate applied: `year`, or the catalog's "
+            "nearest when it has none for it"
+        ),
+    ]
+    per_usd: Annotated[float, Field(description="units of `currency` per US dollar at that rate")]
+    low: Annotated[
+        float | None, Field(description="a range's lower end, in `unit` (none for one amount)")
+    ] = None
+    high: Annotated[
+        float | None, Field(description="a range's upper end, in `unit` (none for one amount)")
+    ] = None
 
     @staticmethod
     def of(value: Any, unit: str, rate: ExchangeRate) -> WrittenMoney:

@@ -13,7 +13,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.catalog.currency import exchange_rate
@@ -90,14 +90,21 @@ class ClaimResult(BaseModel):
     quote: str
     file: str
     line: int
-    #: A figure written in another currency (`< 50M EUR`): the unit as written; `expected` is
-    #: then in USD, converted at the rate of `year` (the scenario's), as its prices are.
-    currency: str | None = None
-    year: int | None = None
-    #: For such a figure: the amount as written, the rate, its year and its source.
-    note: str | None = None
-    #: For such a figure: the amount as written, its currency and the rate applied, as data.
-    written: WrittenMoney | None = None
+    #: A figure written in another currency (`< 50M EUR`): `expected` is then in USD, converted
+    #: at the rate of the scenario's year, as its prices are; `written` is the one record of how
+    #: it was written (its unit, currency, year and rate), `note` says the same in words with
+    #: the rate's source.
+    note: str | None = Field(
+        None,
+        description="a figure written in another currency: the amount as written, the rate, "
+        "its year and its source, in words",
+    )
+    written: WrittenMoney | None = Field(
+        None,
+        description="a figure written in another currency than USD (`< 50M EUR`): the amount "
+        "and unit as written, its currency, the scenario's year and the rate applied; "
+        "`expected` is in USD at that rate",
+    )
 
 
 class Result(BaseModel):
@@ -633,8 +640,6 @@ def _check_claim(
         quote=claim.quote,
         file=claim.span.file,
         line=claim.span.line,
-        currency=claim.currency,
-        year=year if claim.currency else None,
         note=conversion[0] if conversion else None,
         written=conversion[1] if conversion else None,
     )

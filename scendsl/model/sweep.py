@@ -38,7 +38,7 @@ from typing import Any, cast
 import numpy as np
 
 from scendsl.catalog import Catalog, load_catalog
-from scendsl.model.context import Context
+from scendsl.model.context import Context, Found, WrittenMoney
 from scendsl.model.engine import (
     Categorical,
     Partial,
@@ -64,7 +64,16 @@ from scendsl.model.layout import (
     writes_no_layout,
 )
 from scendsl.model.registry import Node
-from scendsl.model.trace import LAYOUT, WHOLE, Probe, same, touches, traced_input, with_field
+from scendsl.model.trace import (
+    LAYOUT,
+    WHOLE,
+    Probe,
+    same,
+    touches,
+    traced_found,
+    traced_input,
+    with_field,
+)
 from scendsl.model.values import nan_to_none, spread
 from scendsl.scenario import Scenario, Sweep, Uncertain, Value, apply_sweep_point, central
 
@@ -117,6 +126,20 @@ def _grid(values: list[Any], shape: tuple[int, ...]) -> Any:
     return Categorical(codes.reshape(shape), tuple(categories))
 
 
+def _written_grid(
+    found: Sequence[Any], axes: tuple[int, ...], shape: tuple[int, ...]
+) -> _Stored | None:
+    """The amounts written in another currency among an input's look-ups (`Found` or None,
+    one per combination of `axes`' labels), kept as the input's values are; None when none
+    is (an input in US dollars everywhere)."""
+    written = [hit.written if hit is not None else None for hit in found]
+    if all(w is None for w in written):
+        return None
+    grid = np.empty(len(written), dtype=object)
+    grid[:] = written
+    return _Stored.of(shape, axes, grid.reshape(tuple(shape[a] for a in axes)))
+
+
 class SweepPlan:
     """What a sweep needs once: the node order and, per input node, how to make its values."""
 
@@ -131,6 +154,11 @@ class SweepPlan:
         expanded = nodes_for(first, catalog)
         self.nodes = [node for node, _ in expanded]
         self.columns: dict[str, _InputColumn] = {}
+        #: Per input written in another currency in some variant: the amount as written, on
+        #: the axes its value is looked up on (an amount and its rate follow the same fields).
+        self.written: dict[str, _Stored] = {}
+        #: Per input whose values are keys (a reference's name): what a reader calls each.
+        self.key_labels: dict[str, dict[str, str]] = {}
         plain, _ = compute_values(first, catalog)
         # A sweep whose variants write no layout gets each variant's chosen in the vectorised
         # pass (`inputs`): a search per variant here would be an evaluation per variant. The
@@ -198,9 +226,11 @@ class SweepPlan:
 
     # ------------------------------------------------------------------ classification
     def _classify(self, node: Node, ref: str | None, first: Scenario) -> tuple[_InputColumn, Any]:
-        value, reads = traced_input(node, ref, first, self.catalog)
+        hit, reads = traced_found(node, ref, first, self.catalog)
+        value = hit.value if hit is not None else None
         axes = self._axes_read(reads)
         if not axes:
+            self._keep_found(node, [hit], ())
             return _InputColumn("constant", value=value), value
         identity = len(axes) == 1 and self._is_identity(node, ref, first, min(axes))
         if identity:
@@ -239,19 +269,40 @@ class SweepPlan:
         axes = set(axes)
         while True:
             ordered = tuple(sorted(axes))
-            values: list[Any] = []
+            found: list[Found | None] = []
             for combo in itertools.product(*(range(self.shape[a]) for a in ordered)):
                 indices = [0] * len(self.shape)
                 for axis, index in zip(ordered, combo, strict=True):
                     indices[axis] = index
-                value, reads = traced_input(node, ref, self.variant(tuple(indices)), self.catalog)
+                hit, reads = traced_found(node, ref, self.variant(tuple(indices)), self.catalog)
                 extra = self._axes_read(reads) - axes
                 if extra:
                     axes |= extra
                     break
-                values.append(value)
+                found.append(hit)
             else:
+                self._keep_found(node, found, ordered)
+                values = [hit.value if hit is not None else None for hit in found]
                 return self._table_column(node, ordered, values)
+
+    def _keep_found(self, node: Node, found: Sequence[Found | None], axes: tuple[int, ...]) -> None:
+        """Note what an input's look-ups (one per combination of `axes`' labels) say beside
+        their values: amounts written in another currency, the labels of keys (each replaces
+        an earlier classification's)."""
+        written = _written_grid(found, axes, self.shape)
+        if written is None:
+            self.written.pop(node.name, None)
+        else:
+            self.written[node.name] = written
+        labels = {
+            hit.value: hit.label
+            for hit in found
+            if hit is not None and hit.label is not None and isinstance(hit.value, str)
+        }
+        if labels:
+            self.key_labels[node.name] = labels
+        else:
+            self.key_labels.pop(node.name, None)
 
     def _table_column(self, node: Node, axes: tuple[int, ...], values: list[Any]) -> _InputColumn:
         shape = tuple(self.shape[a] for a in axes)
@@ -265,10 +316,12 @@ class SweepPlan:
 
     def _opaque_table(self, node: Node, ref: str | None) -> _InputColumn:
         """Untraced evaluation over every variant: correct whatever the node does, and slow."""
-        values: list[Any] = []
-        for indices in itertools.product(*(range(n) for n in self.shape)):
-            hit = call_input(node, ref, Context(self.variant(indices), self.catalog))
-            values.append(hit.value if hit is not None else None)
+        found = [
+            call_input(node, ref, Context(self.variant(indices), self.catalog))
+            for indices in itertools.product(*(range(n) for n in self.shape))
+        ]
+        self._keep_found(node, found, tuple(range(len(self.shape))))
+        values = [hit.value if hit is not None else None for hit in found]
         return _InputColumn(
             "table", axes=tuple(range(len(self.shape))), grid=_grid(values, self.shape)
         )
@@ -374,6 +427,13 @@ class _Stored:
         fill = math.nan if dtype is float else 0
         self.grid = np.full(tuple(shape[a] for a in axes), fill, dtype=dtype)
 
+    @staticmethod
+    def of(shape: tuple[int, ...], axes: tuple[int, ...], grid: np.ndarray) -> _Stored:
+        """Values already gathered on their axes (`grid`, one cell per combination)."""
+        stored = _Stored(shape, axes, grid.dtype)
+        stored.grid = grid
+        return stored
+
     def add(self, indices: tuple[np.ndarray, ...], values: Any) -> None:
         if not self.axes:  # the same in every variant
             self.grid[()] = values[0] if isinstance(values, np.ndarray) else values
@@ -427,7 +487,9 @@ class SweepTable:
     number node, inputs and metrics, in evaluation order; `categories[name]` holds text and flag
     nodes as codes into their distinct values. Variants are in `Sweep.variants()` order (the last
     axis changes fastest). `depends[name]` names the axes a node varies with; the values are
-    stored on those axes only and spread over the variants when read.
+    stored on those axes only and spread over the variants when read. What an input's look-up
+    says beside its value is kept as `evaluate` keeps it on a MetricResult: an amount written in
+    another currency (`written`) and a key's label (`key_labels`).
     """
 
     sweep: Sweep
@@ -438,6 +500,12 @@ class SweepTable:
     _numbers: dict[str, _Stored] = field(repr=False)
     _codes: dict[str, _Stored] = field(repr=False)
     _categories: dict[str, tuple[Any, ...]] = field(repr=False)
+    #: Per input written in another currency in some variant: its amount as written, its
+    #: currency and rate (WrittenMoney; None in a variant where it is in US dollars).
+    _written: dict[str, _Stored] = field(default_factory=dict, repr=False)
+    #: Per input whose values are keys (`divide.public_resource`: a reference's name): each
+    #: key's label, what a reader calls it (`MetricResult.label`); the values keep the keys.
+    key_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -502,6 +570,21 @@ class SweepTable:
             out[name] = [categories[c] for c in stored.rows(start, stop).tolist()]
         return out
 
+    @property
+    def written_inputs(self) -> tuple[str, ...]:
+        """The kept inputs some variant wrote in another currency (their values are in USD)."""
+        return tuple(self._written)
+
+    def written(self, name: str, index: int) -> WrittenMoney | None:
+        """How input `name` was written in variant `index` when in another currency than USD
+        (as `MetricResult.written` of `evaluate`); None otherwise."""
+        stored = self._written.get(name)
+        return stored.at(index) if stored is not None else None
+
+    def written_block(self, start: int, stop: int) -> dict[str, list[WrittenMoney | None]]:
+        """`written` for variants start..stop-1, per input of `written_inputs`."""
+        return {name: stored.rows(start, stop).tolist() for name, stored in self._written.items()}
+
     def distinct(self, name: str) -> int:
         """How many different values the text or flag node `name` takes over the variants."""
         return len(self._categories[name])
@@ -516,6 +599,13 @@ class SweepTable:
                 stats = spread(stored.expand()) or [None] * 6
             out[name] = dict(zip(("min", "p5", "p50", "p95", "max", "mean"), stats, strict=True))
         return out
+
+
+def written_inputs(sweep: Sweep, catalog: Catalog | None = None) -> tuple[str, ...]:
+    """The inputs some variant of `sweep` writes in another currency than USD, without
+    evaluating the variants (what `SweepTable.written_inputs` will hold: a table's header is
+    written before its rows)."""
+    return tuple(SweepPlan(sweep, catalog or load_catalog()).written)
 
 
 def evaluate_sweep(
@@ -586,4 +676,6 @@ def evaluate_sweep(
         _numbers=numbers,
         _codes=codes,
         _categories={name: tuple(values) for name, values in categories.items()},
+        _written={name: stored for name, stored in plan.written.items() if name in kept},
+        key_labels={name: keys for name, keys in plan.key_labels.items() if name in kept},
     )

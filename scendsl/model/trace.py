@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from scendsl.catalog import Catalog
-from scendsl.model.context import Context
+from scendsl.model.context import Context, Found
 from scendsl.model.evaluate import call_input, layout_memory
 from scendsl.model.layout import Layout, choose
 from scendsl.model.registry import Node
@@ -142,12 +142,20 @@ def traced_input(
     With `layout` (a Layout, or None for the written degrees) the node sees that layout as
     the chosen one, and a node that asks for it has `LAYOUT` among its reads.
     """
+    hit, reads = traced_found(node, ref, scenario, catalog, layout)
+    return (hit.value if hit is not None else None), reads
+
+
+def traced_found(
+    node: Node, ref: str | None, scenario: Scenario, catalog: Catalog, layout: Any = _FREE
+) -> tuple[Found | None, set[str]]:
+    """As `traced_input`, with the whole look-up (its `written` amount, its origin) rather
+    than the value alone: None when unavailable."""
     reads: set[str] = set()
     context = _TracedContext(scenario, catalog, reads)
     if layout is not _FREE:
         context.with_layout(layout)
-    hit = call_input(node, ref, context)
-    return (hit.value if hit is not None else None), reads
+    return call_input(node, ref, context), reads
 
 
 class Probe(float):

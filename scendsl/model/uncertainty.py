@@ -257,7 +257,7 @@ def check_sample_budget(
 ) -> None:
     """Raise ScenarioError if `samples` draws of the `scenarios` with ranges would take more
     than MONTE_CARLO_MEMORY_BUDGET: held `together` (their sum), or one at a time (the most)."""
-    from scendsl.errors import Diagnostic, ScenarioError
+    from scendsl.errors import ScenarioError
 
     if samples <= 0:
         return
@@ -267,15 +267,11 @@ def check_sample_budget(
     if need <= MONTE_CARLO_MEMORY_BUDGET:
         return
     most = samples * MONTE_CARLO_MEMORY_BUDGET // max(need, 1)
-    raise ScenarioError(
-        [
-            Diagnostic(
-                f"{samples:,} Monte Carlo samples of {counted(len(sizes), 'scenario')} with ranges would take "
-                f"about {need / 1024**3:,.1f} GiB; the limit is {MONTE_CARLO_MEMORY_BUDGET / 1024**3:g} "
-                "GiB",
-                hint=f"use --samples {most:,} or fewer",
-            )
-        ]
+    raise ScenarioError.one(
+        f"{samples:,} Monte Carlo samples of {counted(len(sizes), 'scenario')} with ranges would "
+        f"take about {need / 1024**3:,.1f} GiB; the limit is "
+        f"{MONTE_CARLO_MEMORY_BUDGET / 1024**3:g} GiB",
+        hint=f"use --samples {most:,} or fewer",
     )
 
 

@@ -29,7 +29,7 @@ from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
-from scendsl.report.numbers import figure_text, format_delta, format_value, in_currency
+from scendsl.report.numbers import figure_text, format_delta, in_currency
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
@@ -122,15 +122,21 @@ class ClaimFlip:
     #: shown in that currency, as the figure they are compared with).
     old_written: WrittenMoney | None = None
     new_written: WrittenMoney | None = None
+    #: What a reader calls each side's actual when it is a key (a reference's title).
+    old_label: str | None = None
+    new_label: str | None = None
 
     def actual_text(self, new: bool) -> str:
-        """The old or new actual as people read it: in the claim's currency when written in one."""
-        actual, written = (
-            (self.new_actual, self.new_written) if new else (self.old_actual, self.old_written)
+        """The old or new actual as people read it: in the claim's currency when written in one,
+        a key by its label."""
+        actual, written, label = (
+            (self.new_actual, self.new_written, self.new_label)
+            if new
+            else (self.old_actual, self.old_written, self.old_label)
         )
         if written is not None and isinstance(actual, float):
             return in_currency(actual, written.unit, written.per_usd)
-        return format_value(actual, self.dimension)
+        return figure_text(actual, self.dimension, label=label)
 
     @property
     def now_fails(self) -> bool:
@@ -697,10 +703,19 @@ def _flips(before: Evaluated, after: Evaluated) -> list[ClaimFlip]:
                     claim.expected,
                     previous.written,
                     claim.written,
+                    _label(before, claim.metric, previous.actual),
+                    _label(after, claim.metric, claim.actual),
                 )
             )
     flips.sort(key=lambda f: not f.now_fails)
     return flips
+
+
+def _label(result: Evaluated, name: str, value: Any) -> str | None:
+    """What a reader calls `value` of figure `name` when it is the figure's key (a
+    reference's name): the label the model gave it; None for any other value."""
+    node = result.find(name)
+    return node.label if node is not None and node.value == value else None
 
 
 def _value(result: Evaluated, name: str) -> Any:
@@ -1038,6 +1053,14 @@ def _written_data(old: WrittenMoney | None, new: WrittenMoney | None) -> dict[st
     }
 
 
+def _label_data(old: str | None, new: str | None) -> dict[str, str]:
+    """What a reader calls each side's value when it is a key (`old_label`, `new_label`): the
+    values keep the keys."""
+    return {
+        side: label for side, label in (("old_label", old), ("new_label", new)) if label is not None
+    }
+
+
 def render_json(diff: Diff) -> str:
     def change_data(change: Change) -> dict[str, Any]:
         data = {
@@ -1054,10 +1077,7 @@ def render_json(diff: Diff) -> str:
             if not change.written and change.origin:
                 data["origin"] = change.origin
         data |= _written_data(change.old_written, change.new_written)
-        for side, label in (("old_label", change.old_label), ("new_label", change.new_label)):
-            if label is not None:
-                data[side] = label  # `old`/`new` keep the keys; this is what a reader calls them
-        return data
+        return data | _label_data(change.old_label, change.new_label)
 
     def move_data(move: VariantMove) -> dict[str, Any]:
         return {
@@ -1066,7 +1086,8 @@ def render_json(diff: Diff) -> str:
             "compared": move.compared,
             "smallest": move.smallest,
             "largest": move.largest,
-            "example": {"variant": move.example, "old": move.old, "new": move.new},
+            "example": {"variant": move.example, "old": move.old, "new": move.new}
+            | _label_data(move.old_label, move.new_label),
             "unit": _unit(move.name),
         }
 
@@ -1096,6 +1117,7 @@ def render_json(diff: Diff) -> str:
                         "line": f.line,
                     }
                     | _written_data(f.old_written, f.new_written)
+                    | _label_data(f.old_label, f.new_label)
                     for f in e.flips
                 ],
                 "ratings": [

@@ -28,7 +28,7 @@ import numpy as np
 
 from scendsl.catalog.currency import written_factor
 from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH, MAX_RESULT_JSON_BYTES, NAME_PATTERN
-from scendsl.errors import Diagnostic, ScenarioError, ScendslError, Span, scenario_message
+from scendsl.errors import ScenarioError, ScendslError, Span, scenario_message
 from scendsl.files.discovery import open_regular
 from scendsl.files.problems import problem, reason
 from scendsl.model.context import WrittenMoney, money_code
@@ -153,14 +153,14 @@ def read_eval_json(path: str) -> EvalDocument:
             f"not a result of `scendsl eval --format json`: a number too large ({error.digits:,} "
             "digits; no result holds a number beyond a float's range)"
         )
-        raise ScenarioError([Diagnostic(message, Span(path, line, column), _HINT)]) from None
+        raise ScenarioError.one(message, Span(path, line, column), _HINT) from None
     except _Shape as error:
         raise problem(
             f"not a result of `scendsl eval --format json`: {error}", path, _HINT
         ) from None
     except json.JSONDecodeError as error:
         span = Span(path, error.lineno, error.colno)
-        raise ScenarioError([Diagnostic(f"not JSON: {error.msg}", span, _HINT)]) from None
+        raise ScenarioError.one(f"not JSON: {error.msg}", span, _HINT) from None
     except RecursionError:
         raise problem("not JSON this diff reads: nested too deeply", path, _HINT) from None
     return _Reader(path).document(document)
@@ -323,13 +323,27 @@ class _Reader:
                     "(`eval --format json --sweeps` writes the same figures for every variant)"
                 )
             rows.append(row)
-        return JsonSweepTable.of(
+        table = JsonSweepTable.of(
             _name(item.get("name"), f"{where}.name"),
             _name(item.get("base"), f"{where}.base"),
             axes,
             names,
             rows,
         )
+        return replace(table, key_labels=self._key_labels(item.get("labels"), f"{where}.labels"))
+
+    def _key_labels(self, data: Any, where: str) -> dict[str, dict[str, str]]:
+        """A sweep's `labels` (what a reader calls each key a figure takes); none in a file
+        written before the field."""
+        if data is None:
+            return {}
+        return {
+            _key(name, where): {
+                _key(key, f"{where}.{name}"): _text(label, f"{where}.{name}.{key}")
+                for key, label in _object(keys, f"{where}.{name}").items()
+            }
+            for name, keys in _object(data, where).items()
+        }
 
 
 # ------------------------------------------------------------------------------ sweep tables
@@ -364,6 +378,8 @@ class JsonSweepTable:
     numbers: Mapping[str, np.ndarray]
     categories: Mapping[str, _Column]
     names: tuple[str, ...]
+    #: What a reader calls each key a figure takes (the document's `labels`).
+    key_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def name(self, index: int) -> str:
         return self.names[index]
@@ -554,8 +570,6 @@ def _claim(data: Any, where: str) -> ClaimResult:
         quote=_text(item.get("quote"), f"{where}.quote"),
         file=_text(item.get("file"), f"{where}.file"),
         line=line,
-        currency=written.unit if written is not None else None,
-        year=written.year if written is not None else None,
         written=written,
     )
 

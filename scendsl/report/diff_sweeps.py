@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from scendsl.model.registry import REGISTRY
-from scendsl.report.numbers import format_value, sig
+from scendsl.report.numbers import figure_text, format_value, sig
 from scendsl.wording import counted
 
 #: Beyond this many moved variants of one metric, "the displayed value moved" is judged by the
@@ -62,6 +62,8 @@ class TableLike(Protocol):
     def numbers(self) -> Mapping[str, np.ndarray]: ...
     @property
     def categories(self) -> Mapping[str, _ColumnLike]: ...
+    @property
+    def key_labels(self) -> Mapping[str, Mapping[str, str]]: ...
     def name(self, index: int) -> str: ...
 
 
@@ -81,12 +83,15 @@ class VariantMove:
     example: str  # the variant where it moved most
     old: Any
     new: Any
+    #: What a reader calls each side's value when it is a key (a reference's title).
+    old_label: str | None = None
+    new_label: str | None = None
 
     def old_text(self) -> str:
-        return format_value(self.old, self.dimension, self.value_type)
+        return figure_text(self.old, self.dimension, self.value_type, label=self.old_label)
 
     def new_text(self) -> str:
-        return format_value(self.new, self.dimension, self.value_type)
+        return figure_text(self.new, self.dimension, self.value_type, label=self.new_label)
 
     def range_text(self) -> str:
         """`+3.1% … +3.4%`, or one figure when every variant moved alike."""
@@ -259,7 +264,7 @@ def _compare(
         if name not in old_categories:
             continue
         move = _category_move(
-            info(name), name, old_categories[name], column, old_index, new_index, after
+            info(name), name, old_categories[name], column, old_index, new_index, before, after
         )
         if move is not None:
             entry.moves.append(move)
@@ -351,6 +356,7 @@ def _category_move(
     new_column: Any,
     old_index: np.ndarray,
     new_index: np.ndarray,
+    before: TableLike,
     after: TableLike,
 ) -> VariantMove | None:
     old_values = [old_column.value(int(i)) for i in old_index]
@@ -373,7 +379,14 @@ def _category_move(
         after.name(int(new_index[first])),
         old_values[first],
         new_values[first],
+        _key_label(before, name, old_values[first]),
+        _key_label(after, name, new_values[first]),
     )
+
+
+def _key_label(table: TableLike, name: str, value: Any) -> str | None:
+    """What a reader calls `value` of figure `name` when it is a key (a reference's title)."""
+    return table.key_labels.get(name, {}).get(value) if isinstance(value, str) else None
 
 
 def _none_if_nan(value: Any) -> float | None:

@@ -10,12 +10,13 @@ by `eval_schema`, printed by `scendsl schema` under `eval`):
                 "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line",
                             "written"?: {"amount", "unit", "currency", "year", "rate_year", ...}}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
- "sweeps": [{"name", "base", "axes", "units", "variants": [...]}]}
+ "sweeps": [{"name", "base", "axes", "units", "labels"?: {"<figure>": {"<key>": "<label>"}},
+             "variants": [{"name", "point", "values", "written"?: {"<input>": {...}}}]}]}
 ```
 Numbers are in SI base units (`SweepTable.units`), money in US dollars: a claim's figure or an
-input written in another currency (`< 50M EUR`) is in USD at its scenario year's rate, and its
-`written` object gives the amount as written, its currency, the rate's year and the rate (a
-field added to version 1: new fields keep the version). n/a is null in JSON and an empty CSV field;
+input written in another currency (`< 50M EUR`), in a scenario or a sweep's variant, is in USD at
+its scenario year's rate, and its `written` object gives the amount as written, its currency,
+the rate's year and the rate (a field added to version 1: new fields keep the version). n/a is null in JSON and an empty CSV field;
 keys keep the registry's order, which is stable between releases. A sweep table is read block
 by block, so a million variants stream without sitting in memory.
 """
@@ -47,23 +48,34 @@ def _plain(value: Any) -> Any:
 
 
 def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, Any]]:
-    """Each variant as a plain dict: name, axis labels (`point`) and every kept node's value
-    (numbers in SI base units, n/a as None), read block by block."""
+    """Each variant as a plain dict: name, axis labels (`point`), every kept node's value
+    (numbers in SI base units, n/a as None) and, for a variant with inputs written in another
+    currency, `written`: each one's amount as written and its rate (as a scenario's inputs
+    give it). Read block by block."""
     paths = [axis.path for axis in table.sweep.axes]
     numbers = set(table.numbers)
     for start in range(0, table.size, block):
         stop = min(table.size, start + block)
         columns = table.block(start, stop)
+        written = table.written_block(start, stop)
         for offset, index in enumerate(range(start, stop)):
             values = {
                 name: json_safe(column[offset]) if name in numbers else _plain(column[offset])
                 for name, column in columns.items()
             }
-            yield {
+            record = {
                 "name": table.name(index),
                 "point": dict(zip(paths, table.labels(index), strict=True)),
                 "values": values,
             }
+            amounts = {
+                name: amount.to_json()
+                for name, money in written.items()
+                if (amount := money[offset]) is not None
+            }
+            if amounts:  # absent when every value is in US dollars
+                record["written"] = amounts
+            yield record
 
 
 def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
@@ -238,6 +250,8 @@ def write_eval_json(
                 "axes": [{"path": a.path, "values": list(a.labels)} for a in sweep.axes],
                 "units": dict(table.units),
             }
+            if table.key_labels:  # what a reader calls each key a figure takes
+                head["labels"] = table.key_labels
             out.write(
                 ("\n" if index == 0 else ",\n")
                 + json.dumps(json_safe(head))[:-1]
@@ -263,6 +277,22 @@ def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> di
 _STRING: dict[str, Any] = {"type": "string"}
 _NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
 _STRINGS: dict[str, Any] = {"type": "array", "items": _STRING}
+
+
+def _written_fields() -> dict[str, Any]:
+    """The `written` object's fields (`WrittenMoney.to_json`), each described as WrittenMoney
+    describes it (one text for this schema and the result model's); a range's ends are left
+    out for one amount."""
+    from pydantic import TypeAdapter
+
+    from scendsl.model.context import WrittenMoney
+
+    described = TypeAdapter(WrittenMoney).json_schema()["properties"]
+    types = {"unit": "string", "currency": "string", "year": "integer", "rate_year": "integer"}
+    return {
+        name: {"type": types.get(name, "number"), "description": field["description"]}
+        for name, field in described.items()
+    }
 
 
 def eval_schema() -> dict[str, Any]:
@@ -365,31 +395,7 @@ def eval_schema() -> dict[str, Any]:
     )
     written = _object(
         ["amount", "unit", "currency", "year", "rate_year", "per_usd"],
-        {
-            "amount": {
-                "type": "number",
-                "description": "the amount in `unit`, as written (50000000 for `50M EUR`, 0.25 "
-                "for `0.25 EUR/kWh`; the centre of a range)",
-            },
-            "unit": {
-                **_STRING,
-                "description": "the unit as written: an ISO 4217 code, alone or per MWh, kWh "
-                "or hour (`EUR`, `EUR/kWh`)",
-            },
-            "currency": {**_STRING, "description": "the ISO 4217 code (`EUR`)"},
-            "year": {"type": "integer", "description": "the scenario's year"},
-            "rate_year": {
-                "type": "integer",
-                "description": "the year of the annual rate applied: `year`, or the catalog's "
-                "nearest when it has none for it",
-            },
-            "per_usd": {
-                "type": "number",
-                "description": "units of `currency` per US dollar at that rate",
-            },
-            "low": {"type": "number", "description": "a range's lower end, in `unit`"},
-            "high": {"type": "number", "description": "a range's upper end, in `unit`"},
-        },
+        _written_fields(),
         description="an amount written in another currency than USD and the rate it was "
         "converted at; the figure's own value is in USD",
     )
@@ -451,6 +457,12 @@ def eval_schema() -> dict[str, Any]:
             "name": _STRING,
             "point": {"type": "object", "additionalProperties": _STRING},
             "values": {"type": "object", "additionalProperties": any_value},
+            "written": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/$defs/written"},
+                "description": "the variant's inputs written in another currency than USD "
+                "(their `values` are in USD): each one's amount as written and its rate",
+            },
         },
     )
     sweep = _object(
@@ -463,6 +475,13 @@ def eval_schema() -> dict[str, Any]:
                 "items": _object(["path", "values"], {"path": _STRING, "values": _STRINGS}),
             },
             "units": {"type": "object", "additionalProperties": _STRING},
+            "labels": {
+                "type": "object",
+                "additionalProperties": {"type": "object", "additionalProperties": _STRING},
+                "description": "for a figure whose values are keys (a reference's name): "
+                "what a reader calls each key the variants take (its title); the values keep "
+                "the keys",
+            },
             "variants": {"type": "array", "items": {"$ref": "#/$defs/variant"}},
         },
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.errors import ScenarioError, Span
 from scendsl.model.risk import Condition, RiskDefinition, Rule
 from scendsl.report.render import TOPICAL_PAGES, Page, Renderer, TemplateProblem
 from scendsl.report.sandbox import read_only, template_view
@@ -393,6 +393,5 @@ def _as_scenario_error(problem: TemplateProblem) -> ScenarioError:
             "templates run in a sandbox: only the data passed to them and the template "
             "folders are reachable"
         )
-    sink = DiagnosticSink()
-    sink.error(problem.message, span, hint)  # quotes the template line, like a scenario's
-    return ScenarioError(sink.diagnostics)
+    # Quotes the template line, like a scenario's.
+    return ScenarioError.one(problem.message, span, hint, quote=True)

@@ -4,11 +4,12 @@
   column per sweep axis, `kind` (input or metric), `metric, value, unit, p5, p50, p95, origin,
   source, written, written_unit, rate_year`. Percentiles are filled for scenarios with ranges (a
   Monte Carlo run); `origin` is where an input came from (a scenario line, a catalog entry),
-  `source` its citations; an input written in another currency (its `value` in USD) gives the
-  amount as written, its unit (`EUR/kWh`) and the year of the rate it was converted at.
+  `source` its citations; an input written in another currency (its `value` in USD), in a
+  scenario or a variant, gives the amount as written, its unit (`EUR/kWh`) and the year of the
+  rate it was converted at.
 - **wide** (`csv-wide`): one row per scenario or variant, every input and metric a column; the
-  second row gives each column's unit. An input a scenario wrote in another currency (in USD
-  like every figure) gets a text column `NAME as written` after them: `0.25 EUR/kWh`.
+  second row gives each column's unit. An input a scenario or variant wrote in another currency
+  (in USD like every figure) gets a text column `NAME as written` after them: `0.25 EUR/kWh`.
 - **xlsx**: a workbook with one sheet per table (`scenarios` wide, `claims` (a figure written in
   another currency with its amount, unit and rate year beside `expected` in USD), `uncertainty`
   when a scenario has ranges, one `sweep …` sheet per sweep), units in the headers, numbers as numbers.
@@ -29,9 +30,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import json
+import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -127,13 +131,14 @@ def long_rows(
                     *_percentiles(samples, name),
                     node.origin,
                     "; ".join(node.sources) or None,
-                    *_written(node.written),
+                    *_written(_as_data(node.written)),
                 ]
     for sweep in sweeps:
         table = table_of(sweep, None)
         kinds = _kinds(sweep)
         for record in iter_records(table):
             point = [record["point"].get(path) for path in axes]
+            written = record.get("written", {})
             for name, value in record["values"].items():
                 yield [
                     record["name"],
@@ -143,15 +148,23 @@ def long_rows(
                     name,
                     _plain(value),
                     table.units.get(name),
-                    *[None] * (len(LONG_COLUMNS) - 4),
+                    *[None] * (len(LONG_COLUMNS) - 7),
+                    *_written(written.get(name)),
                 ]
 
 
-def _written(written: WrittenMoney | None) -> tuple[Any, Any, Any]:
-    """An amount written in another currency: as written, its unit and its rate's year."""
+def _as_data(written: WrittenMoney | None) -> dict[str, Any] | None:
+    """A scenario's amount written in another currency in the form a sweep's records give it
+    (`WrittenMoney.to_json`), so both go through the same cells."""
+    return written.to_json() if written is not None else None
+
+
+def _written(written: dict[str, Any] | None) -> tuple[Any, Any, Any]:
+    """An amount written in another currency (`WrittenMoney.to_json`): as written, its unit
+    and its rate's year."""
     if written is None:
         return None, None, None
-    return written.amount, written.unit, written.rate_year
+    return written["amount"], written["unit"], written["rate_year"]
 
 
 def _kinds(sweep: Sweep) -> dict[str, str]:
@@ -183,14 +196,18 @@ def wide_rows(
 ) -> Iterator[list[Any]]:
     """The wide table: a header, a units row (`units_row`), then one row per scenario and per
     sweep variant (streamed)."""
+    from scendsl.model.sweep import written_inputs
+
     sweeps = list(sweeps)
     axes = _axes(sweeps)
     names, units = _wide_names(results)
     if not results and sweeps:
         names, units = _wide_names([_template_result(sweeps[0])])
-    # An input some scenario wrote in another currency: its value is in USD, and a text column
-    # beside the figures gives it as written (`0.25 EUR/kWh`).
-    written = [n for n in names if any(_input_written(r, n) for r in results)]
+    # An input some scenario or variant wrote in another currency: its value is in USD, and a
+    # text column beside the figures gives it as written (`0.25 EUR/kWh`). The header comes
+    # before the sweeps' rows: their inputs are known from the sweeps alone.
+    in_sweeps = {name for sweep in sweeps for name in written_inputs(sweep)}
+    written = [n for n in names if n in in_sweeps or any(_input_written(r, n) for r in results)]
     yield ["scenario", "sweep", *axes, *names, *(f"{n} as written" for n in written)]
     if units_row:
         units_shown = (units[n] for n in names)
@@ -203,18 +220,19 @@ def wide_rows(
             None,
             *blank,
             *(_plain(values[n].value) if n in values else None for n in names),
-            *(_written_text(_input_written(result, n)) for n in written),
+            *(_written_text(_as_data(_input_written(result, n))) for n in written),
         ]
     for sweep in sweeps:
         table = table_of(sweep, None)
         for record in iter_records(table):
             values = record["values"]
+            amounts = record.get("written", {})
             yield [
                 record["name"],
                 sweep.name,
                 *(record["point"].get(path) for path in axes),
                 *(_plain(values.get(n)) for n in names),
-                *([None] * len(written)),
+                *(_written_text(amounts.get(n)) for n in written),
             ]
 
 
@@ -223,13 +241,15 @@ def _input_written(result: Result, name: str) -> WrittenMoney | None:
     return node.written if node is not None else None
 
 
-def _written_text(written: WrittenMoney | None) -> str | None:
-    """An amount written in another currency, as a cell: `0.25 EUR/kWh`, `4e+06 JPY to ...`."""
+def _written_text(written: dict[str, Any] | None) -> str | None:
+    """An amount written in another currency (`WrittenMoney.to_json`), as a cell:
+    `0.25 EUR/kWh`, `4e+06 JPY to ...`."""
     if written is None:
         return None
-    if written.low is not None and written.high is not None:
-        return f"{written.low:.12g} {written.unit} to {written.high:.12g} {written.unit}"
-    return f"{written.amount:.12g} {written.unit}"
+    unit = written["unit"]
+    if "low" in written:
+        return f"{written['low']:.12g} {unit} to {written['high']:.12g} {unit}"
+    return f"{written['amount']:.12g} {unit}"
 
 
 def _template_result(sweep: Sweep) -> Result:
@@ -300,12 +320,23 @@ def _xlsx_cell(value: Any) -> Any:
 
 class _Sheet:
     """A write-only sheet (rows streamed to disk, never held: time and memory grow with the
-    rows, not with their square) that holds at most XLSX_MAX_ROWS rows, as Excel does."""
+    rows, not with their square) that holds at most XLSX_MAX_ROWS rows, as Excel does. Its
+    rows go to a file in `folder` (the workbook's `_work_folder`), not to one openpyxl would
+    make in the system's temporary folder, where a killed process leaves it."""
 
-    def __init__(self, workbook: Any, title: str) -> None:
+    def __init__(self, workbook: Any, title: str, folder: str) -> None:
+        from openpyxl.worksheet._writer import WorksheetWriter
+
         self.sheet = workbook.create_sheet(title)
         self.title = title
         self.rows = 0
+        path = os.path.join(folder, f"sheet{len(workbook.worksheets)}.xml")
+        writer = WorksheetWriter(self.sheet, out=path)
+        # openpyxl removes a sheet's file once it is in the zip, by its own list of the files
+        # it made; this one is the folder's.
+        writer.cleanup = functools.partial(_remove, path)  # type: ignore[method-assign]
+        writer.write_top()
+        self.sheet._writer = writer
 
     def append(self, row: Iterable[Any]) -> None:
         """A row of cells; text that starts with '=' stays text (scenario text is never a
@@ -338,7 +369,8 @@ def write_workbook(
     """The xlsx workbook, written to `out` (a seekable binary file: the same bytes whatever it
     is): sheets `scenarios` (wide), `claims`, `uncertainty` (scenarios with ranges), one per
     sweep; units in the headers, numbers as numbers, fixed timestamps. Rows are streamed
-    through temporary files, so a sweep of a million variants is never held in memory."""
+    through files of a private folder (`_work_folder`, removed whatever happens but SIGKILL),
+    so a sweep of a million variants is never held in memory."""
     try:
         from openpyxl import Workbook
     except ImportError as error:
@@ -352,20 +384,98 @@ def write_workbook(
                 f"sweep '{sweep.name}' has {sweep.size:,} variants, more than an xlsx sheet "
                 f"holds ({XLSX_MAX_ROWS - 1:,}); use --format csv"
             )
-    workbook = Workbook(write_only=True)
+    with _work_folder() as folder:
+        workbook = Workbook(write_only=True)
+        try:
+            _fill(workbook, results, runs, sweeps, table_of, folder)
+        except BaseException:
+            _discard(workbook)
+            raise
+        fixed = datetime.datetime(2000, 1, 1)
+        workbook.properties.creator = "scendsl"
+        workbook.properties.created = fixed
+        workbook.properties.modified = fixed
+        with tempfile.TemporaryFile(dir=folder) as raw:
+            _save(workbook, fixed, raw)
+            raw.seek(0)
+            _fixed_zip(raw, out)
+
+
+#: A workbook's private folder in the system's temporary folder: `scendsl-xlsx-PID-…`.
+_WORK_PREFIX = "scendsl-xlsx-"
+
+
+@contextlib.contextmanager
+def _work_folder() -> Iterator[str]:
+    """A private folder (mode 0700) for one workbook's sheet files, removed when the workbook
+    is written or given up: on an error, Ctrl-C or SIGTERM (`_terminate_as_exit`). One left by
+    a process killed outright (SIGKILL, a power cut) is removed by the next workbook."""
+    parent = tempfile.gettempdir()
+    _remove_stale(parent)
+    folder = tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-", dir=parent)
     try:
-        _fill(workbook, results, runs, sweeps, table_of)
-    except BaseException:
-        _discard(workbook)
-        raise
-    fixed = datetime.datetime(2000, 1, 1)
-    workbook.properties.creator = "scendsl"
-    workbook.properties.created = fixed
-    workbook.properties.modified = fixed
-    with tempfile.TemporaryFile() as raw:
-        _save(workbook, fixed, raw)
-        raw.seek(0)
-        _fixed_zip(raw, out)
+        with _terminate_as_exit():
+            yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale(parent: str) -> None:
+    """Remove the work folders in `parent` of this user's processes that are gone: only a
+    real folder (not a link) owned by this user, whose process no longer runs."""
+    if os.name != "posix":  # no signal 0 to ask whether a process runs
+        return
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        pid = name.removeprefix(_WORK_PREFIX).partition("-")[0]
+        if not name.startswith(_WORK_PREFIX) or not pid.isdigit() or _running(int(pid)):
+            continue
+        path = os.path.join(parent, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` runs (anyone's: another user's is not ours to judge)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # not allowed to signal it: it runs
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM (a plain `kill`) as SystemExit meanwhile, so that the work folder and the file
+    being replaced are removed as on Ctrl-C; the process still ends, with status 143."""
+    import signal
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
 
 
 def _wide_sheet(sheet: _Sheet, rows: Iterator[list[Any]]) -> None:
@@ -377,8 +487,8 @@ def _wide_sheet(sheet: _Sheet, rows: Iterator[list[Any]]) -> None:
 
 
 def _discard(workbook: Any) -> None:
-    """A workbook given up half-written: each sheet's row stream ended and its temporary file
-    removed now (not by the garbage collector, writing into a closed file, nor at exit)."""
+    """A workbook given up half-written: each sheet's row stream ended and its file removed
+    now (not by the garbage collector, writing into a closed file)."""
     for sheet in workbook.worksheets:
         with contextlib.suppress(Exception):
             if not sheet.closed:
@@ -395,14 +505,16 @@ def _fill(
     runs: dict[str, Samples],
     sweeps: list[Sweep],
     table_of: TableMaker,
+    folder: str,
 ) -> None:
-    """The sheets of `write_workbook`, row by row."""
+    """The sheets of `write_workbook`, row by row, their files in `folder`."""
     taken: set[str] = set()
     _wide_sheet(
-        _Sheet(workbook, _sheet_title("scenarios", taken)), wide_rows(results, [], table_of)
+        _Sheet(workbook, _sheet_title("scenarios", taken), folder),
+        wide_rows(results, [], table_of),
     )
 
-    claims = _Sheet(workbook, _sheet_title("claims", taken))
+    claims = _Sheet(workbook, _sheet_title("claims", taken), folder)
     claims.append(
         [
             "scenario",
@@ -434,13 +546,13 @@ def _fill(
                     c.quote,
                     c.file,
                     c.line,
-                    *_written(c.written),
+                    *_written(_as_data(c.written)),
                 ),
             )
 
     uncertain = [r for r in results if r.name in runs]
     if uncertain:
-        table = _Sheet(workbook, _sheet_title("uncertainty", taken))
+        table = _Sheet(workbook, _sheet_title("uncertainty", taken), folder)
         table.append(["scenario", "metric", "unit", "p5", "p50", "p95"])
         for result in uncertain:
             samples = runs[result.name]
@@ -450,7 +562,7 @@ def _fill(
                     table.append([result.name, name, node.unit, p5, p50, p95])
 
     for sweep in sweeps:
-        page = _Sheet(workbook, _sheet_title(f"sweep {sweep.name}", taken))
+        page = _Sheet(workbook, _sheet_title(f"sweep {sweep.name}", taken), folder)
         _wide_sheet(page, wide_rows([], [sweep], table_of))
 
 
