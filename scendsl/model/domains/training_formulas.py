@@ -319,13 +319,12 @@ ACTIVATION_OFFLOAD = (
     "NVIDIA Megatron Bridge documentation, CPU Offloading (cpu_offloading_num_layers: the "
     "activations of that many transformer layers go to host memory in the forward pass and "
     "come back for the backward pass, 0 to num_layers − 1); Transformer Engine CPU offloading "
-    "(asynchronous transfers over PCIe or NVLink-C2C); MaxText's custom remat policy "
-    "(https://github.com/AI-Hypercomputer/maxtext/blob/main/MaxText/configs/base.yml "
-    "remat_policy 'custom': decoder_layer_input, query_proj, key_proj, value_proj, out_proj each "
-    "'remat', 'device' or 'offload'; the offloaded tensors go to host memory in the forward pass "
-    "and come back for the backward pass, the 'remat' ones are recomputed), used with those five "
-    "offloaded by MaxText's published Llama 3.1 8B and 70B benchmarks on TPU v6e "
-    "(llama3_1_8b_8192, llama3_1_70b_8192)"
+    "(asynchronous transfers over PCIe or NVLink-C2C); MaxText's custom remat policy (the "
+    "AI-Hypercomputer MaxText repository, base configuration: remat_policy 'custom' with "
+    "decoder_layer_input, query_proj, key_proj, value_proj, out_proj each 'remat', 'device' or "
+    "'offload'; the offloaded tensors go to host memory in the forward pass and come back for "
+    "the backward pass, the 'remat' ones are recomputed), used with those five offloaded by "
+    "MaxText's published Llama 3.1 8B and 70B benchmarks on TPU v6e"
 )
 
 #: The recomputation levels that run a layer's forward pass (all or all but its attention
