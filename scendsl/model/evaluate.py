@@ -180,17 +180,23 @@ def compute_values(
     scenario: Scenario, catalog: Catalog, overrides: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, Found]]:
     """Evaluate every node; `overrides` replaces input values (arrays for sampling and sweeps)."""
-    nodes = nodes_for(scenario, catalog)
-    context = Context(scenario, catalog)
     if overrides:
-        return _values(nodes, context, overrides)
+        return _values(nodes_for(scenario, catalog), Context(scenario, catalog), overrides)
+    return _computed(_plan(tuple(reference_names(scenario, catalog))), scenario, catalog)
+
+
+def _computed(
+    plan: _Plan, scenario: Scenario, catalog: Catalog
+) -> tuple[dict[str, Any], dict[str, Found]]:
+    """Every node's value and what each input found, by the plan's steps: the references'
+    shareable groups first, then the rest."""
     values: dict[str, Any] = {}
     found: dict[str, Found] = {}
-    plan = _shared_plan(nodes)
+    context = Context(scenario, catalog)
     with _quiet_numpy():
-        if plan.groups:
-            _run_groups(plan, context, values, found)
-        _run_steps(plan.rest, context, values, found)
+        if plan.shared.groups:
+            _run_groups(plan.shared, context, values, found)
+        _run_steps(plan.shared.rest, context, values, found)
     return values, found
 
 
@@ -213,16 +219,9 @@ class _SharedPlan:
     rest: tuple[_Step, ...]  # every other node, in evaluation order
 
 
-#: Shared plans by the identity of the node sequence (held, as `_STEPS`).
-_SHARED_PLANS: dict[int, tuple[Any, _SharedPlan]] = {}
-
-
 def _shared_plan(nodes: tuple[tuple[Node, str | None], ...]) -> _SharedPlan:
     """`nodes` split into each reference's shareable group and the rest. A group's nodes read
     nothing but the catalog, the scenario's `reads` and each other, so they may run first."""
-    held = _SHARED_PLANS.get(id(nodes))
-    if held is not None and held[0] is nodes:
-        return held[1]
     grouped: dict[str, list[_Step]] = {}
     member: dict[str, str] = {}
     reads: dict[Any, None] = {}
@@ -239,7 +238,7 @@ def _shared_plan(nodes: tuple[tuple[Node, str | None], ...]) -> _SharedPlan:
             continue
         grouped.setdefault(ref, []).append(step)
         member[name] = ref
-    plan = _SharedPlan(
+    return _SharedPlan(
         tuple(
             _ReferenceGroup(ref, steps[0][1].is_shared, tuple(steps))
             for ref, steps in grouped.items()
@@ -247,10 +246,6 @@ def _shared_plan(nodes: tuple[tuple[Node, str | None], ...]) -> _SharedPlan:
         tuple(reads),
         tuple(s for s in _steps(nodes) if s[0] not in member),
     )
-    if len(_SHARED_PLANS) >= 256:
-        _SHARED_PLANS.clear()
-    _SHARED_PLANS[id(nodes)] = nodes, plan
-    return plan
 
 
 #: Per catalog (by id, held): (plan, the references shared, what their look-ups read) ->
@@ -463,6 +458,7 @@ class _Plan:
     rows: tuple[tuple[str, bool, str, str, str, str, tuple[str, ...], tuple[str, ...]], ...]
     infos: dict[str, Any]
     by_name: dict[str, Node]
+    shared: _SharedPlan
 
 
 @functools.lru_cache(maxsize=64)
@@ -486,6 +482,7 @@ def _plan(refs: tuple[str, ...]) -> _Plan:
         rows,
         {node.name: info_of(node) for node, _ref in nodes},
         {node.name: node for node, _ref in nodes},
+        _shared_plan(nodes),
     )
 
 
@@ -495,7 +492,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     plan = _plan(tuple(reference_names(scenario, catalog)))
     if scenario.claims:
         raise_on_bad_claims(scenario, plan.infos)
-    values, found = compute_values(scenario, catalog)
+    values, found = _computed(plan, scenario, catalog)
     inputs: dict[str, MetricResult] = {}
     metrics: dict[str, MetricResult] = {}
     # Positional arguments in field order: two hundred results per evaluation.
