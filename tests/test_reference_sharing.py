@@ -11,7 +11,6 @@ import scendsl
 from factories import scenario_text
 from scendsl.catalog import load_catalog
 from scendsl.model import evaluate
-from scendsl.model.domains import divide
 
 
 def _text(year: int, precision: str) -> str:
@@ -30,8 +29,7 @@ def _reference_figures(result) -> dict[str, object]:
 
 
 def _forget() -> None:
-    """Forget what earlier evaluations shared: each look-up, and each set of references' whole."""
-    divide._SHARED.clear()
+    """Forget what earlier evaluations shared: the references' look-ups and figures."""
     evaluate._SHARED_GROUPS.clear()
 
 
@@ -43,8 +41,9 @@ def _fresh(text: str) -> dict[str, object]:
 def _after_another(first: str, second: str) -> dict[str, object]:
     _forget()
     scendsl.evaluate(scendsl.load_text(first).get("s"))
-    assert divide._SHARED, "the first evaluation shared nothing: the test would prove nothing"
-    assert evaluate._SHARED_GROUPS, "nor were the references shared whole"
+    assert evaluate._SHARED_GROUPS, (
+        "the first evaluation shared nothing: the test would prove nothing"
+    )
     return _reference_figures(scendsl.evaluate(scendsl.load_text(second).get("s")))
 
 

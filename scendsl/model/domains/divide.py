@@ -21,13 +21,11 @@ template: `{ref}` is replaced by each reference's name by the evaluator.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from scendsl.catalog import Catalog
 from scendsl.catalog.grid import region_reading_name
 from scendsl.catalog.model import Reference
 from scendsl.language.names import country_of
@@ -90,19 +88,11 @@ def _tag(found: Found, ref: str) -> Found:
     )
 
 
-#: What a catalog reference's inputs found, shared by every evaluation: per catalog (by id, with
-#: the catalog, so its id cannot be reused while the entry lives), (input, reference, the
-#: scenario fields the input reads) -> Found. Such a reference on a catalog accelerator reads
-#: nothing else of the scenario, and a set's scenarios share their few years and precisions: the
-#: references' look-ups were a fifth of an evaluation.
-_SHARED: dict[int, tuple[Catalog, dict[tuple[Any, ...], Found]]] = {}
-
-
-def _sharing(ctx: Context) -> tuple[frozenset[str], dict[tuple[Any, ...], Found]]:
-    """The references whose look-ups this evaluation may share, and the catalog's memo (worked
-    out once per evaluation). A traced view (sweeps, Monte Carlo) must see every read it makes,
-    so it shares none; a scenario file's reference or accelerator block of a catalog
-    reference's name, or of its accelerator's, is the scenario's own."""
+def _sharing(ctx: Context) -> frozenset[str]:
+    """The references whose look-ups this evaluation may share with others (worked out once
+    per evaluation). A traced view (sweeps, Monte Carlo) must see every read it makes, so it
+    shares none; a scenario file's reference or accelerator block of a catalog reference's
+    name, or of its accelerator's, is the scenario's own."""
     made = ctx.__dict__.get("_sharing")
     if made is not None:
         return made
@@ -114,48 +104,29 @@ def _sharing(ctx: Context) -> tuple[frozenset[str], dict[tuple[Any, ...], Found]
             for name, entry in catalog.references.items()
             if name not in scenario.references and entry.accelerator not in scenario.accelerators
         )
-    held = _SHARED.get(id(catalog))
-    if held is None or held[0] is not catalog:
-        if len(_SHARED) >= 8:
-            _SHARED.clear()
-        held = _SHARED[id(catalog)] = (catalog, {})
-    made = ctx.__dict__["_sharing"] = (names, held[1])
-    return made
+    ctx.__dict__["_sharing"] = names
+    return names
 
 
 def _shared_by_scenarios(
     reads: Callable[[Context], tuple[Any, ...]],
 ) -> Callable[[Callable[[Context, str], Found]], Callable[[Context, str], Found]]:
-    """Memoise a reference input over evaluations, keyed by `reads(ctx)`: every scenario field
-    it reads besides the catalog (a wrong key would serve one scenario another's figure)."""
+    """Declare what a reference input reads of the scenario besides the catalog: `reads(ctx)`
+    gives every such field (a wrong one would serve one scenario another's figure). Evaluate
+    shares a catalog reference's look-ups, and the figures made of them alone, over the
+    evaluations that read the same (scendsl.model.evaluate._run_groups)."""
 
-    def wrap(compute: Callable[[Context, str], Found]) -> Callable[[Context, str], Found]:
-        @functools.wraps(compute)
-        def shared(ctx: Context, ref: str) -> Found:
-            names, memo = _sharing(ctx)
-            if ref not in names:
-                return compute(ctx, ref)
-            key = (compute, ref, *reads(ctx))
-            found = memo.get(key)
-            if found is None:
-                found = compute(ctx, ref)
-                if len(memo) >= 4096:
-                    memo.clear()
-                memo[key] = found
-            return found
+    def mark(compute: Callable[[Context, str], Found]) -> Callable[[Context, str], Found]:
+        compute.scenario_reads = reads  # type: ignore[attr-defined]
+        compute.is_shared = _is_shared  # type: ignore[attr-defined]
+        return compute
 
-        # What evaluate needs to share a whole reference's look-ups (and the figures made of
-        # them alone) at once: whether this evaluation may, and what of the scenario they read.
-        shared.scenario_reads = reads  # type: ignore[attr-defined]
-        shared.is_shared = _is_shared  # type: ignore[attr-defined]
-        return shared
-
-    return wrap
+    return mark
 
 
 def _is_shared(ctx: Context, ref: str) -> bool:
     """Whether this evaluation may share the look-ups of reference `ref` (see `_sharing`)."""
-    return ref in _sharing(ctx)[0]
+    return ref in _sharing(ctx)
 
 
 def _nothing(ctx: Context) -> tuple[()]:
