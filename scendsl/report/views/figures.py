@@ -273,8 +273,8 @@ class CaveatView:
         return self.node_meaning.replace(REFERENCE_PLACEHOLDER, f"{which} on {names}")
 
     def merge(self, other: CaveatView) -> None:
-        """Take in `other`, a row of the same key (another variant's, a sweep's): its years
-        without a figure and its references' accelerators."""
+        """Take in `other`, a row of the same key (another reference's, variant's or sweep's):
+        its years without a figure and its references' accelerators."""
         self.missing_years = sorted(set(self.missing_years) | set(other.missing_years))
         self.accelerators.extend(a for a in other.accelerators if a not in self.accelerators)
 
@@ -315,7 +315,7 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
             row.accelerators.append(view.text(f"reference.{parts[1]}.accelerator"))
         kept = rows.setdefault(row.key, row)
         if kept is not row:
-            kept.accelerators.extend(a for a in row.accelerators if a not in kept.accelerators)
+            kept.merge(row)
         kept.references += int(bool(row.accelerators))
     return list(rows.values())
 
