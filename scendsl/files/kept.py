@@ -115,10 +115,10 @@ def read_entry(name: str, key: bytes, classes: frozenset[tuple[str, str]]) -> An
     """The object kept as `name` if it was made from `key`, unpickled making no class but the
     built-in containers and scalars and `classes` ((module, name) pairs); None for a miss
     (no cache folder, no entry, another key, a damaged entry, a class not allowed)."""
-
-    folder, seal = _folder(), _seal()
-    if folder is None or seal is None:
+    kept = _kept()
+    if kept is None:
         return None
+    folder, seal = kept
     # Read as a regular file of at most MAX_CACHE_ENTRY bytes, never through a link.
     data = seal.read(os.path.join(folder, name), name)
     if data is None or data[: len(key)] != key:
@@ -132,9 +132,10 @@ def read_entry(name: str, key: bytes, classes: frozenset[tuple[str, str]]) -> An
 def keep(name: str, key: bytes, value: Any) -> None:
     """Keep `value` as `name`, made from `key` (best effort: no cache folder, a full or
     read-only disk, a value too large just mean nothing is kept)."""
-    folder, seal = _folder(), _seal()
-    if folder is None or seal is None:
+    kept = _kept()
+    if kept is None:
         return
+    folder, seal = kept
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     # CacheSeal.write: atomic, best effort, no entry over MAX_CACHE_ENTRY.
     seal.write(os.path.join(folder, name), name, key + payload)
@@ -163,9 +164,18 @@ def _parse(data: bytes) -> dict[str, Any]:
 
 
 def _folder() -> str | None:
+    """The `kept` folder (see `_kept`), or None for no cache."""
+    kept = _kept()
+    return kept[0] if kept is not None else None
+
+
+def _kept() -> tuple[str, CacheSeal] | None:
     """The `kept` folder of the caches' folder, when it is this user's alone (made so if
-    missing); None for no cache. SCENDSL_CACHE_DIR governs it as the other caches."""
-    return _private_kept(cache_root())
+    missing), with this user's seal; None for no cache (no such folder, or no key to seal
+    entries with: nothing is then kept or read). SCENDSL_CACHE_DIR governs it as the other
+    caches."""
+    folder, seal = _private_kept(cache_root()), _seal()
+    return (folder, seal) if folder is not None and seal is not None else None
 
 
 @functools.lru_cache(maxsize=8)
