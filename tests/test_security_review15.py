@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,12 @@ def _run(
 
 
 def _folders(tmp_path: Path) -> tuple[Path, Path, Path]:
-    (tmp_path / "s.scn").write_text(SCENARIO)
+    scenario = tmp_path / "s.scn"
+    scenario.write_text(SCENARIO)
+    # A build records what it read only when no file changed in the second before it began
+    # (cache.keep_build): dated a minute back, the scenario is recorded however fast the builds.
+    past = time.time() - 60
+    os.utime(scenario, (past, past))
     cache, mine, theirs = tmp_path / "cache", tmp_path / "mine", tmp_path / "theirs"
     for folder in (cache, mine, theirs):
         folder.mkdir(mode=0o700)
