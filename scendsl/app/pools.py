@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scendsl.app.pipeline import monte_carlo_runs
+from scendsl.signals import handling
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -123,7 +124,8 @@ def _fork_pool(
     try:
         import multiprocessing
 
-        with _sigint_ignored():  # inherited at the fork: no window before the initializer runs
+        # Ignored while forking, and so inherited: no window before the initializer runs.
+        with handling(signal.SIGINT, signal.SIG_IGN):
             return multiprocessing.get_context("fork").Pool(
                 1, initializer=_quiet_worker, initargs=(initializer,)
             )
@@ -183,26 +185,9 @@ def _busy(cores: int) -> bool:
         return False
 
 
-@contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    import signal
-
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals are not ours to change
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _quiet_worker(initializer: Callable[[], None] | None = None) -> None:
     """Workers ignore Ctrl-C: the terminal sends SIGINT to the whole process group, and only the
     main process should answer it (one line, exit 130); it then terminates the workers."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer()

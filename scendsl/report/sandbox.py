@@ -18,6 +18,7 @@ from typing import Any
 from markupsafe import Markup
 
 from scendsl.errors import ScendslError
+from scendsl.signals import handling
 
 #: Longest string, list or tuple a template may make (with `*`, `+`, `~`, filters or calls).
 MAX_TEMPLATE_VALUE = 1_000_000
@@ -283,13 +284,6 @@ def alarm(seconds: float) -> Iterator[None]:
     """Raise TemplateLimit in the main thread once the process has used `seconds` of CPU time
     (where signals can be used; elsewhere the sandbox's own checks are the only bound)."""
     import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield
-        return
 
     def expired(signum: int, frame: Any) -> None:
         raise TemplateLimit(
@@ -297,13 +291,17 @@ def alarm(seconds: float) -> Iterator[None]:
             "templates): a template too large to compile, or a loop too long?"
         )
 
-    previous = signal.signal(signal.SIGPROF, expired)
-    signal.setitimer(signal.ITIMER_PROF, max(seconds, 0.001))
-    try:
+    if not hasattr(signal, "setitimer"):
         yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
+        return
+    with handling(signal.SIGPROF, expired) as timed:
+        if timed:
+            signal.setitimer(signal.ITIMER_PROF, max(seconds, 0.001))
+        try:
+            yield
+        finally:
+            if timed:
+                signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def sandbox_environment_class() -> type:

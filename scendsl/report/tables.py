@@ -35,6 +35,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import stat
 import tempfile
 import zipfile
@@ -47,6 +48,7 @@ from scendsl.errors import ScendslError
 from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import Result
 from scendsl.report.export import TableMaker, iter_records
+from scendsl.signals import handling
 
 if TYPE_CHECKING:
     from scendsl.model.uncertainty import Samples
@@ -408,13 +410,13 @@ _WORK_PREFIX = "scendsl-xlsx-"
 @contextlib.contextmanager
 def _work_folder() -> Iterator[str]:
     """A private folder (mode 0700) for one workbook's sheet files, removed when the workbook
-    is written or given up: on an error, Ctrl-C or SIGTERM (`_terminate_as_exit`). One left by
+    is written or given up: on an error, Ctrl-C or SIGTERM (`_stop`). One left by
     a process killed outright (SIGKILL, a power cut) is removed by the next workbook."""
     parent = tempfile.gettempdir()
     _remove_stale(parent)
     folder = tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-", dir=parent)
     try:
-        with _terminate_as_exit():
+        with handling(signal.SIGTERM, _stop):
             yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -453,24 +455,10 @@ def _running(pid: int) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _terminate_as_exit() -> Iterator[None]:
-    """SIGTERM (a plain `kill`) as SystemExit meanwhile, so that the work folder and the file
-    being replaced are removed as on Ctrl-C; the process still ends, with status 143."""
-    import signal
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread: signals are not ours to change
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+def _stop(signum: int, _frame: Any) -> None:
+    """SIGTERM (a plain `kill`) as SystemExit, so that the work folder and the file being
+    replaced are removed as on Ctrl-C; the process still ends, with status 143."""
+    raise SystemExit(128 + signum)
 
 
 def _remove(path: str) -> None:
