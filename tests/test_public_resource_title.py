@@ -226,3 +226,44 @@ def test_the_editors_claim_hint_reads_the_title(tmp_path):
     expect = next(item for item in scenario.body or [] if item.key == "expect")
     value = claim_value(analysis, "s", expect)
     assert value is not None and value.short() == f"= {entry.title} (holds)"
+
+
+# ------------------------------------------------ the resource a claim expects, by its title
+def test_a_claims_expected_resource_reads_by_its_title_where_the_actual_does(tmp_path, capsys):
+    """`expect divide.public_resource == KEY` naming another resource than the model's: the
+    briefing's test column, eval text and a diff read the expected side by title too; eval
+    JSON keeps the key in `expected` and gives the title as `expected_label`."""
+    first, second = _two_countries()
+    compared, other = _compared(first), _compared(second)
+    claim = f'  expect divide.public_resource == {other.name} "compared with it"\n'
+    source = _write(tmp_path / "old", first)
+    source.write_text(source.read_text("utf-8").replace(WORKLOAD, WORKLOAD + claim), "utf-8")
+    assert main(["build", str(source), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    (row,) = [
+        line for line in page.splitlines() if line.startswith("|") and "“compared with it”" in line
+    ]
+    cells = [cell.strip() for cell in row.split("|")]
+    assert f"= {other.title}".replace("_", "\\_") in cells
+    assert compared.title.replace("_", "\\_") in cells
+    assert other.name not in row
+    capsys.readouterr()
+    assert main(["eval", str(source), "--format", "json", "--samples", "0"]) == 0
+    (checked,) = json.loads(capsys.readouterr().out)["scenarios"][0]["claims"]
+    assert (checked["expected"], checked["expected_label"]) == (other.name, other.title)
+    assert main(["eval", str(source), "--samples", "0"]) == 0
+    (line,) = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if "claim divide.public_resource" in line
+    ]
+    assert f"divide.public_resource == {other.title}" in line and other.name not in line
+
+
+def test_a_claim_on_a_number_has_no_expected_label(capsys, tmp_path):
+    source = _write(tmp_path, _two_countries()[0])
+    claim = '  expect divide.public_resource_ratio > 0 "some"\n'
+    source.write_text(source.read_text("utf-8").replace(WORKLOAD, WORKLOAD + claim), "utf-8")
+    assert main(["eval", str(source), "--format", "json", "--samples", "0"]) == 0
+    (checked,) = json.loads(capsys.readouterr().out)["scenarios"][0]["claims"]
+    assert "expected_label" not in checked

@@ -31,6 +31,9 @@ class MetricInfo(NamedTuple):
     #: A category's or rating's values (empty: any name); a rating's from low to high.
     choices: tuple[str, ...] = ()
     ordered: bool = False
+    #: Its values are names of this catalog table, or of the scenario's own blocks of that kind
+    #: (`Node.names_of`): "accelerators", "regions" or "references"; empty for any name.
+    names_of: str = ""
 
     @property
     def kind(self) -> str:
@@ -58,7 +61,9 @@ def build_index() -> dict[str, MetricInfo]:
 
 def info_of(node) -> MetricInfo:
     """A registry node's MetricInfo."""
-    return MetricInfo(node.dimension, node.value_type, choices_of(node), node.ordered)
+    return MetricInfo(
+        node.dimension, node.value_type, choices_of(node), node.ordered, node.names_of
+    )
 
 
 def choices_of(node) -> tuple[str, ...]:
@@ -83,19 +88,22 @@ def metric_index() -> dict[str, MetricInfo]:
 
 
 def _info(entry: list) -> MetricInfo:
-    """An index entry: [dimension, value type] or [dimension, value type, choices, ordered]."""
+    """An index entry: [dimension, value type], [dimension, value type, choices, ordered] or
+    [dimension, value type, choices, ordered, names_of]."""
     if len(entry) > 2:
-        return MetricInfo(entry[0], entry[1], tuple(entry[2]), bool(entry[3]))
+        names_of = entry[4] if len(entry) > 4 else ""
+        return MetricInfo(entry[0], entry[1], tuple(entry[2]), bool(entry[3]), names_of)
     return MetricInfo(entry[0], entry[1])
 
 
 def write_index() -> None:
-    # Choices only where a node has them: the file stays a short line per metric.
+    # Choices and names only where a node has them: the file stays a short line per metric.
     data = {
         name: [
             info.dimension,
             info.value_type,
-            *([list(info.choices), info.ordered] if info.choices else []),
+            *([list(info.choices), info.ordered] if info.choices or info.names_of else []),
+            *([info.names_of] if info.names_of else []),
         ]
         for name, info in build_index().items()
     }
@@ -136,10 +144,47 @@ def claim_problems(scenario: Scenario, known: dict[str, MetricInfo], sink: Diagn
                 suggest(claim.metric, known) or "`scendsl list metrics` lists every metric",
             )
             continue
-        problem = _kind_problem(claim, info)
+        problem = _kind_problem(claim, info) or _name_problem(claim, info, scenario)
         if problem is not None:
             message, where, hint = problem
             sink.error(message, where, hint)
+
+
+#: What one name of each `names_of` table is, and what the metric names, in a message.
+_NAME_KINDS = {
+    "accelerators": ("accelerator", "the name of an accelerator (the catalog's or the file's own)"),
+    "regions": ("region", "a region's ISO code"),
+    "references": ("reference", "the name of a reference (the catalog's or the file's own)"),
+}
+
+
+def _name_problem(claim, info: MetricInfo, scenario: Scenario):
+    """(message, span, hint) when a claim compares a metric whose values are names of a catalog
+    table (`names_of`) with a name that is none of them: the claim could never hold."""
+    if not info.names_of or claim.dimension != "category" or not isinstance(claim.value, str):
+        return None
+    from scendsl.language.names import catalog_names, is_region
+    from scendsl.suggest import suggest
+
+    value, names = claim.value, catalog_names()
+    if info.names_of == "regions":
+        if is_region(value, names):
+            return None
+        from scendsl.language.values import region_hint
+
+        hint: str | None = region_hint(value, names.regions)
+    else:
+        own = scenario.accelerators if info.names_of == "accelerators" else scenario.references
+        known = [*getattr(names, info.names_of), *own]
+        if value in known:
+            return None
+        hint = suggest(value, known) or f"`scendsl list {info.names_of}` lists the catalog's"
+    what, names_what = _NAME_KINDS[info.names_of]
+    return (
+        f"{quoted(value)} is no {what}: {quoted(claim.metric)} is {names_what}",
+        claim.value_span or claim.span,
+        hint,
+    )
 
 
 def _kind_problem(claim, info: MetricInfo):

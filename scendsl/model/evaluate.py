@@ -105,6 +105,11 @@ class ClaimResult(BaseModel):
         "and unit as written, its currency, the scenario's year and the rate applied; "
         "`expected` is in USD at that rate",
     )
+    #: For an expected value that is a reference's name (`== jupiter_booster`), what a reader
+    #: calls it (its title), as `MetricResult.label` is for the actual value.
+    expected_label: str | None = Field(
+        None, description="the title of the reference `expected` names, where it names one"
+    )
 
 
 class Result(BaseModel):
@@ -541,6 +546,8 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
         _check_claim(claim, values, metrics, inputs, by_name, scenario.year)
         for claim in claims_in_usd(scenario)
     )
+    if any(getattr(by_name.get(c.metric), "names_of", "") == "references" for c in claims):
+        claims = tuple(_with_expected_label(claim, scenario, catalog) for claim in claims)
     return Result.model_construct(
         name=scenario.name,
         title=scenario.title,
@@ -640,6 +647,17 @@ def _check_claim(
         note=conversion[0] if conversion else None,
         written=conversion[1] if conversion else None,
     )
+
+
+def _with_expected_label(claim: ClaimResult, scenario: Scenario, catalog: Catalog) -> ClaimResult:
+    """The claim with the title of the reference its expected value names (the file's own
+    block first, as the model reads it), when it names one."""
+    if not isinstance(claim.expected, str) or isinstance(claim.expected, bool):
+        return claim
+    entity = scenario.references.get(claim.expected) or catalog.references.get(claim.expected)
+    if entity is None:
+        return claim
+    return claim.model_copy(update={"expected_label": entity.title})
 
 
 def _conversion(claim: Claim, year: int) -> tuple[str, WrittenMoney] | None:

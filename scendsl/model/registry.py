@@ -49,6 +49,9 @@ class Node:
     #: JSON, claims and warnings, not among a briefing's assumptions, whose row for that figure
     #: already names its origin.
     provenance: bool = False
+    #: A text node whose values are names of a catalog table ("accelerators", "regions",
+    #: "references"; a scenario's own blocks of that kind too): a claim may name only those.
+    names_of: str = ""
 
     def lacks_input(self, args: Sequence[Any]) -> bool:
         """Whether a required input is n/a (then the metric is n/a too)."""
@@ -182,9 +185,11 @@ def input_node(
     formula: str = "",
     choices: tuple[str, ...] = (),
     provenance: bool = False,
+    names_of: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an input: `compute(context)` returns a `Found` (value and where it came from);
-    `provenance`: it says where another figure comes from (`Node.provenance`)."""
+    `provenance`: it says where another figure comes from (`Node.provenance`); `names_of`: its
+    values are names of that catalog table (`Node.names_of`)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY.add(
@@ -201,6 +206,7 @@ def input_node(
                 importance,
                 choices=tuple(choices),
                 provenance=provenance,
+                names_of=names_of,
             )
         )
         return function

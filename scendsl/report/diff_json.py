@@ -557,6 +557,7 @@ def _claim(data: Any, where: str) -> ClaimResult:
     if not isinstance(line, int) or isinstance(line, bool):
         raise _Shape(f"{where}.line: expected an integer")
     written = _written_money(item.get("written"), f"{where}.written")
+    label = item.get("expected_label")
     # Built without validation: every field was checked above, as the evaluation builds them.
     return ClaimResult.model_construct(
         metric=_text(item.get("metric"), f"{where}.metric"),
@@ -571,6 +572,7 @@ def _claim(data: Any, where: str) -> ClaimResult:
         file=_text(item.get("file"), f"{where}.file"),
         line=line,
         written=written,
+        expected_label=_text(label, f"{where}.expected_label") if label is not None else None,
     )
 
 

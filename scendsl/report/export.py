@@ -175,6 +175,8 @@ def result_data(
             claim["note"] = checked.note
         if checked.written is not None:  # ... and the amount, currency and rate as data
             claim["written"] = checked.written.to_json()
+        if checked.expected_label is not None:  # a reference's name: its title
+            claim["expected_label"] = checked.expected_label
     if samples is not None:
         for claim, probability in zip(data["claims"], samples.claims, strict=True):
             claim["probability"] = probability.probability
@@ -374,6 +376,11 @@ def eval_schema() -> dict[str, Any]:
                 "written and the rate it was converted at (`expected` is in USD)",
             },
             "written": {"$ref": "#/$defs/written"},
+            "expected_label": {
+                **_STRING,
+                "description": "the title of the reference `expected` names (a claim on "
+                "`divide.public_resource`): what briefings, explain and diff show",
+            },
             "probability": {
                 **_NUMBER_OR_NULL,
                 "description": "share of the Monte Carlo samples in which the claim holds",

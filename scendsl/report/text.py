@@ -23,7 +23,7 @@ def expected_text(claim: ClaimResult) -> str:
     dimension = node.dimension if node is not None else "number"
     # In another currency: both amounts, at the claim's own rate (a result read from JSON was
     # converted by the catalog that wrote it).
-    text = figure_text(claim.expected, dimension, written=claim.written)
+    text = figure_text(claim.expected, dimension, written=claim.written, label=claim.expected_label)
     if claim.tolerance is not None:
         text += f" ± {claim.tolerance * 100:g}%"
     return text

@@ -156,7 +156,13 @@ def _count(ctx: Context, ref: str) -> Found:
     return Found(float(count), origin, source, confidence, note)
 
 
-@input_node("reference.{ref}.accelerator", "text", "Accelerator of {ref}", value_type="text")
+@input_node(
+    "reference.{ref}.accelerator",
+    "text",
+    "Accelerator of {ref}",
+    value_type="text",
+    names_of="accelerators",
+)
 @_shared_by_scenarios(_nothing)
 def _accelerator(ctx: Context, ref: str) -> Found:
     entity, origin, source, confidence = _entity(ctx, ref)
@@ -348,6 +354,7 @@ def _public_resource_found(ctx: Context, value: object, titled: bool = False) ->
     formula="the reference of kind national_resource (the catalog's, or a scenario file's "
     "block) whose region is the scenario's country, the largest at the comparison precision; "
     "else the largest of that kind",
+    names_of="references",
 )
 def _public_resource_name(ctx: Context) -> Found:
     # The key is the value (claims and JSON name it); a reader sees the resource's title.

@@ -407,6 +407,7 @@ def _household(ctx: Context) -> Found:
     value_type="text",
     formula="the scenario's country when households.toml has its figure, else the default "
     "country of households.toml ([meta] default_region)",
+    names_of="regions",
 )
 def _household_country_node(ctx: Context) -> Found:
     figure = _household_figure(ctx)

@@ -22,13 +22,19 @@ def _year(ctx: Context) -> Found:
     "Where the accelerators are installed (ISO 3166-1)",
     value_type="text",
     importance=3,
+    names_of="regions",
 )
 def _region(ctx: Context) -> Found:
     return ctx.scenario_value("region")
 
 
 @input_node(
-    "cluster.accelerator", "text", "Accelerator of the cluster", value_type="text", importance=3
+    "cluster.accelerator",
+    "text",
+    "Accelerator of the cluster",
+    value_type="text",
+    importance=3,
+    names_of="accelerators",
 )
 def _accelerator(ctx: Context) -> Found:
     return ctx.scenario_value("cluster.accelerator")

@@ -269,7 +269,9 @@ class ScenarioView:
                 margin = f"{sign}{sig(abs(claim.margin) * 100, 2)}%"
             tolerance = f"± {sig(claim.tolerance * 100, 2)}%" if claim.tolerance else ""
             chance = chances[index].probability if index < len(chances) else None
-            expected = figure_text(claim.expected, dimension, written=claim.written)
+            expected = figure_text(
+                claim.expected, dimension, written=claim.written, label=claim.expected_label
+            )
             views.append(
                 ClaimView(
                     claim.metric,
