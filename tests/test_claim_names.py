@@ -89,3 +89,33 @@ def test_every_metric_that_names_a_catalog_table_is_in_the_index():
     assert named["cluster.accelerator"] == "accelerators"
     assert named["reference.{ref}.accelerator"] == "accelerators"
     assert named["scenario.region"] == "regions"
+
+
+@pytest.mark.parametrize(
+    ("metric", "table"),
+    [
+        ("divide.public_resource", "references"),
+        ("cluster.accelerator", "accelerators"),
+        ("scenario.region", "regions"),
+        ("reference.{ref}.accelerator", "accelerators"),
+    ],
+)
+def test_completion_after_the_comparison_offers_the_names_check_accepts(metric, table):
+    """The editor offers, after `expect METRIC == `, the names the checker accepts there: the
+    catalog's and the file's own blocks."""
+    from scendsl.lsp.completion import complete
+    from scendsl.lsp.positions import Pos
+
+    metric = metric.replace("{ref}", _a_reference())
+    own = (
+        '\nreference local_pool {\n  title "A pool"\n  accelerator H100\n  count 200\n'
+        '  kind national_resource\n  region "KE"\n}\n'
+        "\naccelerator MyChip extends H100 {\n  hbm 100 GB\n}\n"
+    )
+    claim = f"  expect {metric} == "
+    text = scenario_text("s", body=claim + "\n") + own
+    row = text.splitlines().index(claim)
+    offered = {c.label for c in complete(None, text, Pos(row, len(claim)))}
+    expected = set(getattr(load_catalog(), table))
+    assert expected <= offered
+    assert offered - expected <= {"local_pool", "MyChip"}  # with an analysis, the file's own

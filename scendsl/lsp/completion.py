@@ -95,9 +95,13 @@ def complete(analysis: Analysis | None, text: str, pos: Pos) -> list[Completion]
                 return _metrics(analysis)
             if len(before) == 3 and before[2] in ("==", "!=", "<", "<=", ">", ">="):
                 # expect METRIC OP |: a category's or rating's values
-                info = metric_names().get(before[1])
+                info = metric_names().get(before[1]) or metric_names().get(
+                    metric_template(before[1])
+                )
                 if info is not None and info.choices:
                     return [Completion(c, "value", info.kind) for c in info.choices]
+                if info is not None and info.names_of:
+                    return _names_of(info.names_of, analysis)
             if len(before) == 4 and _is_number(before[3]):  # expect METRIC OP NUMBER |
                 names = metric_names()
                 metric = names.get(before[1]) or names.get(metric_template(before[1]))
@@ -193,9 +197,7 @@ def _values(
     if spec.kind == "accelerator" and len(before) == 1:
         return _accelerators(analysis)
     if spec.kind == "region" and len(before) == 1:
-        return [
-            Completion(code, "value", region.name) for code, region in catalog().regions.items()
-        ]
+        return _regions()
     if spec.kind == "enum" and len(before) == 1:
         return [Completion(c, "value", choice_detail(block, path, spec, c)) for c in spec.choices]
     if spec.kind == "mix" and before[-1] in (",", before[0]):
@@ -241,6 +243,30 @@ def _accelerators(analysis: Analysis | None) -> list[Completion]:
             if table == "accelerator" and d.name not in catalog().accelerators
         ]
     return items
+
+
+def _regions() -> list[Completion]:
+    return [Completion(code, "value", region.name) for code, region in catalog().regions.items()]
+
+
+def _references(analysis: Analysis | None) -> list[Completion]:
+    items = [Completion(name, "value", entry.title) for name, entry in catalog().references.items()]
+    if analysis is not None:
+        items += [
+            Completion(d.name, "value", f"reference defined in {d.file}")
+            for (table, _), d in analysis.definitions().items()
+            if table == "reference" and d.name not in catalog().references
+        ]
+    return items
+
+
+def _names_of(table: str, analysis: Analysis | None) -> list[Completion]:
+    """The names a claim on a metric whose values are names of `table` may compare with."""
+    if table == "accelerators":
+        return _accelerators(analysis)
+    if table == "references":
+        return _references(analysis)
+    return _regions()
 
 
 def _scenario_names(analysis: Analysis | None, exclude: str) -> list[Completion]:
