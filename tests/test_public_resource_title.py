@@ -267,3 +267,20 @@ def test_a_claim_on_a_number_has_no_expected_label(capsys, tmp_path):
     assert main(["eval", str(source), "--format", "json", "--samples", "0"]) == 0
     (checked,) = json.loads(capsys.readouterr().out)["scenarios"][0]["claims"]
     assert "expected_label" not in checked
+
+
+def test_the_key_finding_says_when_the_compared_resource_is_not_the_countrys_own(tmp_path):
+    """A country without a national resource of its own is compared with the largest: the key
+    finding says so, naming the country; a country with its own is not told that."""
+    from scendsl.catalog.grid import region_reading_name
+
+    without = next(c for c in ("NG", "KE", "AR", "PE") if not _national(c))
+    with_own = _two_countries()[0]
+    for country, told in ((without, True), (with_own, False)):
+        source = _write(tmp_path / country, country)
+        assert main(["build", str(source), "-o", str(tmp_path / country / "out")]) == 0
+        page = (tmp_path / country / "out" / "s.md").read_text(encoding="utf-8")
+        (finding,) = [line for line in page.splitlines() if "that of the " in line]
+        assert _compared(country).title.replace("_", "\\_") in finding
+        name = region_reading_name(country)
+        assert (f"there is none for {name}" in finding) is told

@@ -6,7 +6,12 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from scendsl.catalog.grid import per_capita_electricity, region_name, region_reading_name
+from scendsl.catalog.grid import (
+    country_of,
+    per_capita_electricity,
+    region_name,
+    region_reading_name,
+)
 from scendsl.report.numbers import figure_text
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
@@ -420,6 +425,17 @@ class ScenarioView:
         a Japanese site beside ABCI, a US one beside the NAIRR pilot; else the largest)."""
         chosen = self._result.value("divide.public_resource")
         return next((r for r in self.references if r.name == chosen), None)
+
+    @property
+    def headline_reference_elsewhere(self) -> str:
+        """The scenario's country, as running text names it, when the resource it is compared
+        with is another country's (there is none of its own: the largest stands in); empty when
+        it is its own country's."""
+        compared = self.headline_reference
+        country = country_of(self._result.scenario.region)
+        if compared is None or not compared.region or country_of(compared.region) == country:
+            return ""
+        return region_reading_name(country) or country
 
     @property
     def peak(self) -> Number:
