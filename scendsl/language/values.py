@@ -230,6 +230,9 @@ class ValueReader:
             hint = None
             if wanted in ("number", "fraction") and len(atoms) == 2:
                 hint = f"'{label}' has no unit: remove '{atoms[1].text}'"
+            elif number.percent and wanted == "number":
+                # `pue 120%`: a ratio written as a percentage; there is no unit to add.
+                hint = f"write it as a plain number: {number_atom.text} is {value:g}"
             elif len(atoms) == 1:
                 hint = "add a unit after the number"
             self.sink.error(f"'{label}' expects {expected}, not {got}", join_atoms(atoms), hint)
@@ -673,13 +676,17 @@ def region_hint(region: str, regions: Iterable[str]) -> str:
     only look like the plain ones (full-width letters, a Cyrillic `\\u0421`) is told its plain spelling."""
     from scendsl.language.names import iso_region_names, plain_reading
 
+    regions = list(regions)
     plain = plain_reading(region)
     if plain is not None and plain != region:
-        regions = list(regions)
         if plain in regions or plain in iso_region_names():
             return f"it holds characters that only look like plain ones: write '{plain}'"
         found = region_hint(plain, regions)
         return f"it holds characters that only look like plain ones, read as '{plain}': {found}"
+    upper = region.upper()
+    if upper != region and (upper in regions or upper in iso_region_names()):
+        # `region ng`: codes are written in capitals, as ISO writes them.
+        return f"write region codes in capitals: '{upper}' ({iso_region_names().get(upper, upper)})"
     return (
         subdivision_hint(region)
         or suggest(region, regions)
