@@ -61,7 +61,7 @@ def test_a_workbook_killed_outright_is_cleaned_up_by_the_next_one(tmp_path):
     process.wait(60)
     left = _files(temporary)
     assert left  # SIGKILL runs no clean-up: what it leaves is in the work folder
-    assert all(name.startswith(f"scendsl-xlsx-{process.pid}-") for name in left)
+    assert all(name.startswith(f"scendsl-xlsx-{process.pid}-") for name in left), left
     (tmp_path / "one.scn").write_text(SCENARIO, "utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "scendsl", "eval", "--format", "xlsx", "-o", "one.xlsx", "one.scn"],
