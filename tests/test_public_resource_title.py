@@ -284,3 +284,20 @@ def test_the_key_finding_says_when_the_compared_resource_is_not_the_countrys_own
         assert _compared(country).title.replace("_", "\\_") in finding
         name = region_reading_name(country)
         assert (f"there is none for {name}" in finding) is told
+
+
+def test_a_per_reference_figures_meaning_names_the_reference_by_title():
+    """`divide.KEY.time_to_train` is named by key (names and formulas are written in keys);
+    what it means is read by people: the reference's title, quoted (titles hold commas), the
+    file's own block's for a block of the file's own."""
+    country = _two_countries()[0]
+    entry = _compared(country)
+    block = _larger_block(country)
+    result = scendsl.evaluate(scendsl.load_text(_text("s", country) + block).scenarios[0])
+    for name, title in ((entry.name, entry.title), ("local_pool", "A far larger public pool")):
+        for metric in (f"divide.{name}.time_to_train", f"reference.{name}.count"):
+            meaning = result[metric].meaning
+            assert f"“{title}”" in meaning and name not in meaning
+        assert result[f"divide.{name}.compute_ratio"].formula.endswith(
+            f"reference.{name}.comparison_peak"
+        )

@@ -494,14 +494,16 @@ def _plan(refs: tuple[str, ...]) -> _Plan:
 def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     """Evaluate one resolved scenario against the shared model."""
     catalog = catalog or load_catalog()
-    plan = _plan(tuple(reference_names(scenario, catalog)))
+    refs = tuple(reference_names(scenario, catalog))
+    plan = _plan(refs)
     if scenario.claims:
         raise_on_bad_claims(scenario, plan.infos)
     values, found = _computed(plan, scenario, catalog)
     inputs: dict[str, MetricResult] = {}
     metrics: dict[str, MetricResult] = {}
+    rows = _titled_rows(refs, _reference_titles(refs, scenario, catalog))
     # Positional arguments in field order: two hundred results per evaluation.
-    for name, is_input, unit, dimension, meaning, formula, node_inputs, sources in plan.rows:
+    for name, is_input, unit, dimension, meaning, formula, node_inputs, sources in rows:
         value = values[name]
         if type(value) not in _PLAIN_TYPES:  # most are plain: no call for them
             value = _plain(value)
@@ -559,6 +561,34 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
 
 
 _PLAIN_TYPES = frozenset({float, int, bool, str, type(None)})
+
+
+def _reference_titles(refs: tuple[str, ...], scenario: Scenario, catalog: Catalog) -> tuple:
+    """Each reference's title, in the order of `refs`: the file's own block's, as the model
+    reads it, else the catalog's."""
+    own, shipped = scenario.references, catalog.references
+    return tuple((own.get(ref) or shipped[ref]).title for ref in refs)
+
+
+@functools.lru_cache(maxsize=64)
+def _titled_rows(refs: tuple[str, ...], titles: tuple[str, ...]) -> tuple:
+    """The plan's rows with each per-reference meaning naming its reference by title, quoted
+    (a title may hold commas: "Time “JUPITER Booster, EuroHPC exascale system at Jülich” would
+    need …"), where the expanded node names it by key: names and formulas keep the key, which
+    is what they are written in; a meaning is read by people."""
+    plan = _plan(refs)
+    title_of = dict(zip(refs, titles, strict=True))
+    rows = []
+    for (node, ref), row in zip(plan.nodes, plan.rows, strict=True):
+        if ref is not None:
+            template = REGISTRY.nodes[
+                node.name.replace(f".{ref}.", f".{REFERENCE_PLACEHOLDER}.", 1)
+            ]
+            meaning = template.meaning.replace(REFERENCE_PLACEHOLDER, f"“{title_of[ref]}”")
+            row = (*row[:4], meaning, *row[5:])
+        rows.append(row)
+    return tuple(rows)
+
 
 #: An input's result, by name, with the look-up it was made from: a catalog figure (and a catalog
 #: reference's figures) is found as the same `Found` by every evaluation, so its result is made

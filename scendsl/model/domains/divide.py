@@ -404,7 +404,7 @@ def reference_peak(rate, count):
 @metric(
     "divide.{ref}.compute_ratio",
     "number",
-    "How many times the scenario's peak compute exceeds {ref}'s",
+    "How many times the scenario's peak compute exceeds that of {ref}",
     "divide.peak / reference.{ref}.comparison_peak",
     inputs=("divide.peak", "reference.{ref}.comparison_peak"),
     sources=(_ARTICLE,),
