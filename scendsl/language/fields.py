@@ -161,10 +161,10 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "server": FieldSpec(
             "enum",
             choices=("dgx", "blade"),
-            doc="server design, for the power of hosts, NICs and fans per accelerator: an "
-            "air-cooled 8-accelerator server of the DGX/HGX kind (fans, switch chips, two "
-            "hosts) or a direct-liquid-cooled HPC blade (HPE Cray EX, BullSequana XH, IBM "
-            "AC922: no fans or switch chips in the node)",
+            doc="server design, for the power of hosts, NICs and fans per accelerator: the "
+            "vendor systems the catalog's server figures describe (DGX/HGX 8-GPU servers, "
+            "NVL72 racks) or a direct-liquid-cooled HPC blade (HPE Cray EX, BullSequana XH, "
+            "IBM AC922: no fans or switch chips in the node, one host per four accelerators)",
         ),
         "embodied_carbon": _q(
             "mass",

@@ -131,8 +131,8 @@ def _utilization(ctx: Context) -> Found:
 @input_node(
     "cluster.server",
     "text",
-    "Server design: dgx (air-cooled 8-accelerator server with fans, switch chips and two "
-    "hosts) or blade (direct-liquid-cooled HPC blade)",
+    "Server design: dgx (the vendor systems the catalog's server figures describe: DGX/HGX "
+    "servers, NVL72 racks) or blade (direct-liquid-cooled HPC blade)",
     value_type="text",
 )
 def _server(ctx: Context) -> Found:
