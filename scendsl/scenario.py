@@ -99,6 +99,7 @@ class Cluster(_Frozen):
     interruption_rate: Value | None = Field(None, description="per accelerator per day")
     restart_time: Value | None = Field(None, description="seconds to resume after an interruption")
     recovery: Literal["auto", "restart", "in_memory"] | None = None
+    server: Literal["dgx", "blade"] | None = None
     embodied_carbon: Value | None = Field(None, description="kg CO2e per accelerator")
     lifetime: Value | None = Field(None, description="service life, seconds")
 

@@ -73,6 +73,45 @@ scenario tuned extends h100 {
     assert plain.value("energy.training_power_fraction") == pytest.approx(0.824)
 
 
+def test_a_blade_takes_the_blade_overhead_on_the_tdp_not_the_dgx_server_figure():
+    text = """
+scenario blade extends h100 {
+  cluster.server blade
+}
+scenario mi250x_blade extends h100 {
+  cluster.accelerator MI250X
+  cluster.server blade
+}
+scenario mi250x_dgx extends h100 {
+  cluster.accelerator MI250X
+}
+"""
+    calibration = load_catalog().calibration
+    blade = calibration["node_overhead_blade"].value
+    share, fixed = calibration["node_overhead"].value, calibration["node_overhead_fixed"].value
+    scenarios = load(text)
+    # H100 has a catalog system figure (DGX H100, 1,275 W): a blade does not use it.
+    result = evaluate(scenarios.get("blade"))
+    assert result.value("accelerator.system_power") == pytest.approx(700 * (1 + blade))
+    assert result.value("cluster.server") == "blade"
+    assert evaluate(scenarios.get("h100")).value("accelerator.system_power") == pytest.approx(1275)
+    # A chip without a system figure: the blade's share against the GPU server's share + fixed.
+    on_blade = evaluate(scenarios.get("mi250x_blade")).value("accelerator.system_power")
+    on_dgx = evaluate(scenarios.get("mi250x_dgx")).value("accelerator.system_power")
+    assert on_blade == pytest.approx(560 * (1 + blade))
+    assert on_dgx == pytest.approx(560 * (1 + share) + fixed)
+    assert on_blade < on_dgx
+
+
+def test_unknown_server_design_is_a_located_error():
+    with pytest.raises(ScenarioError) as error:
+        load("scenario bad extends h100 {\n  cluster.server rack\n}\n")
+    # Located at the value, on the extension's second line, with the choices as the hint.
+    line = BASE.count("\n") + 2
+    assert f":{line}:18: error: unknown cluster.server 'rack'" in str(error.value)
+    assert "one of: dgx, blade" in str(error.value)
+
+
 # ------------------------------------------------------------------ 2: MFU basis
 def test_wallclock_mfu_is_not_divided_by_goodput_again():
     text = """

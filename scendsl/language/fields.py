@@ -158,6 +158,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "stored checkpoints, hot spares with in-memory checkpoints, "
             "or auto (the better of the two)",
         ),
+        "server": FieldSpec(
+            "enum",
+            choices=("dgx", "blade"),
+            doc="server design, for the power of hosts, NICs and fans per accelerator: the "
+            "vendor systems the catalog's server figures describe (DGX/HGX 8-GPU servers, "
+            "NVL72 racks) or a direct-liquid-cooled HPC blade (HPE Cray EX, BullSequana XH, "
+            "IBM AC922: no fans or switch chips in the node, one host per four accelerators)",
+        ),
         "embodied_carbon": _q(
             "mass",
             "manufacturing emissions per accelerator with its server share, overrides the estimate",

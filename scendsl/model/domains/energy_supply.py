@@ -129,10 +129,22 @@ def _utilization(ctx: Context) -> Found:
 
 
 @input_node(
+    "cluster.server",
+    "text",
+    "Server design: dgx (the vendor systems the catalog's server figures describe: DGX/HGX "
+    "servers, NVL72 racks) or blade (direct-liquid-cooled HPC blade)",
+    value_type="text",
+)
+def _server(ctx: Context) -> Found:
+    return ctx.scenario_or_choice("cluster.server")
+
+
+@input_node(
     "accelerator.system_power",
     "power",
     "Rated power per accelerator with its share of hosts, NICs and fans",
-    formula="scenario cluster.accelerator_power, else the platform's figure, "
+    formula="scenario cluster.accelerator_power, else on a blade (cluster.server blade) "
+    "tdp × (1 + calibration.node_overhead_blade), else the platform's figure, "
     "else for a GPU server tdp × (1 + calibration.node_overhead) + "
     "calibration.node_overhead_fixed (its non-GPU power: a share of the GPUs' power plus a "
     "fixed part, fitted to DGX H100 and DGX B200), for other hosts "
@@ -145,10 +157,25 @@ def _system_power(ctx: Context) -> Found:
 
 
 def rated_system_power(ctx: Context, note: str | None = None) -> Found:
-    """The accelerator's rated power with its share of hosts, NICs and fans: the catalog's (or
-    an `accelerator` block's) figure, else its TDP × (1 + its host platform's node overhead),
-    plus the fixed part per accelerator on a GPU server (calibration.node_overhead_fixed)."""
+    """The accelerator's rated power with its share of hosts, NICs and fans: on a
+    direct-liquid-cooled blade its TDP × (1 + calibration.node_overhead_blade); else the
+    catalog's (or an `accelerator` block's) figure, else its TDP × (1 + its host platform's
+    node overhead), plus the fixed part per accelerator on a GPU server
+    (calibration.node_overhead_fixed)."""
     tdp = ctx.accelerator_figure("tdp")
+    if _server(ctx).value == "blade":
+        # The catalog's system figures are air-cooled vendor servers' (DGX, HGX, NVL72 racks):
+        # a blade has none of their fans or switch chips, so it is derived from the TDP alone.
+        blade = ctx.calibration("node_overhead_blade")
+        return Found(
+            tdp.value * (1 + blade.value),
+            f"derived: tdp ({tdp.origin}) × (1 + node_overhead_blade), "
+            f"{ctx.where('cluster.server')}: server blade",
+            blade.source,
+            blade.confidence,
+            "a direct-liquid-cooled blade's hosts, NICs and conversion losses; "
+            "the catalog's server figure (if any) describes an air-cooled server",
+        )
     # The host platform's constant (a custom block has its catalog base's; a new chip is
     # taken for a GPU server): GPU servers share one, calibrated on DGX H100 and DGX B200.
     entry = ctx.catalog_accelerator
