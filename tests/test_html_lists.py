@@ -1,0 +1,119 @@
+"""Lists made as HTML by the renderer (issue 16): `{% call bullets() %}` writes the Markdown list
+for the `.md` file and the `<ul>` for the HTML page, as `table` does for tables, so the Markdown
+converter does not parse again the lists every page repeats. The HTML must be what the
+converter made of the same Markdown."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import SKETCH
+from scendsl.app.build import render_files
+from scendsl.errors import ScenarioError
+from scendsl.report.render import html_body
+from test_html_tables import TRICKY
+
+LIST_RE = re.compile(r"<ul>.*?</ul>", re.S)
+
+
+def _index(tmp_path: Path, body: str) -> tuple[str, str]:
+    folder = tmp_path / "tpl"
+    folder.mkdir(exist_ok=True)
+    (folder / "index.md.j2").write_text(body, encoding="utf-8")
+    files = render_files([str(SKETCH)], str(folder), samples=0)
+    return files["index.md"].decode(), files["index.html"].decode()
+
+
+TRICKY_LIST = """\
+{% set t = "TRICKY" %}
+# Lists
+
+Before the list.
+
+{% call bullets() %}
+- {{ t }}
+- {{ t|code }} {{ em(t) }} {{ ["a_b", "c*d", t]|join(" | ") }} {{ link(t, "index", "x") }}
+- -{{ t|shorten(20) }} {% call em() %}{{ t }} of all{% endcall %} {{ none }}
+{% for x in ["#1", "+", "1. x", "> q", t|lower] %}
+- {{ x }} {{ x|md }}
+{% endfor %}
+{% endcall %}
+
+After the list.
+""".replace("TRICKY", TRICKY.replace('"', '\\"'))
+
+
+def test_list_html_is_what_the_markdown_converter_made_of_the_same_list(tmp_path):
+    markdown, html = _index(tmp_path, TRICKY_LIST)
+    made_here = LIST_RE.findall(html)
+    converted = LIST_RE.findall(html_body(markdown))
+    assert len(made_here) == 1 and made_here[0].count("<li>") == 8
+    assert made_here == converted
+    assert "<script" not in html and "<b>" not in html  # and the text is shown, escaped
+    assert "&lt;script&gt;x()&lt;/script&gt;" in made_here[0]
+    # The paragraphs around it are where the converter put them.
+    assert "<p>Before the list.</p>\n<ul>" in html and "</ul>\n<p>After the list.</p>" in html
+
+
+def test_list_markdown_is_the_list_the_template_wrote(tmp_path):
+    body = (
+        "Intro:\n\n{% call bullets() %}\n{% for x in ['a*', 'b|c'] %}\n- {{ x }} {{ x|code }}\n"
+        "{% endfor %}\n{% endcall %}\n\nText.\n"
+    )
+    markdown, _ = _index(tmp_path, body)
+    assert markdown == "Intro:\n\n- a\\* `a*`\n- b&#124;c `b|c`\n\nText.\n"
+
+
+def test_a_list_of_no_items_is_nothing(tmp_path):
+    markdown, html = _index(tmp_path, "A\n\n{% call bullets() %}\n{% endcall %}\n\nB\n")
+    assert markdown == "A\n\nB\n"
+    assert "<ul>" not in html
+
+
+def test_raw_html_a_template_writes_in_a_list_is_cleaned(tmp_path):
+    body = (
+        "{% call bullets() %}\n"
+        '- <script>bad()</script><img src=x onerror="bad()">'
+        "{% call em() %}<script>worse()</script>x{% endcall %}\n"
+        "{% endcall %}\n"
+    )
+    _, html = _index(tmp_path, body)
+    made = LIST_RE.findall(html)[0]
+    assert "<script" not in made and "onerror" not in made and "<img" not in made
+    assert "<em>x</em>" in made
+
+
+def test_page_links_in_a_list_point_at_html_pages(tmp_path):
+    _, html = _index(
+        tmp_path, '{% call bullets() %}\n- {{ link("Risk", "risk") }}\n{% endcall %}\n'
+    )
+    assert '<a href="risk.html" rel="noopener noreferrer">Risk</a>' in html
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("{% call bullets() %}\n* x\n{% endcall %}\n", "is written '- item' on one line"),
+        ("{% call bullets() %}\n- x\n  more\n{% endcall %}\n", "is written '- item' on one line"),
+        ("{% call bullets() %}\n-\n{% endcall %}\n", "is written '- item' on one line"),
+        ("{{ bullets() }}\n", "bullets is called with {% call bullets"),
+    ],
+)
+def test_a_list_written_wrong_is_a_located_template_error(tmp_path, body, message):
+    with pytest.raises(ScenarioError) as caught:
+        _index(tmp_path, body)
+    assert re.search(r"index\.md\.j2:\d+:\d+: error: template index\.md\.j2", str(caught.value))
+    assert message in str(caught.value)
+
+
+def test_lists_count_toward_the_pages_output_limit(tmp_path, monkeypatch):
+    from scendsl.report import render
+
+    monkeypatch.setattr(render, "MAX_TEMPLATE_OUTPUT", 1000)
+    body = '{% for i in range(50) %}{% call bullets() %}\n- {{ "x" * 30 }}\n{% endcall %}{% endfor %}\n'
+    with pytest.raises(ScenarioError) as caught:
+        _index(tmp_path, body)
+    assert "writes more than 1,000 characters" in str(caught.value)
