@@ -117,3 +117,37 @@ def test_lists_count_toward_the_pages_output_limit(tmp_path, monkeypatch):
     with pytest.raises(ScenarioError) as caught:
         _index(tmp_path, body)
     assert "writes more than 1,000 characters" in str(caught.value)
+
+
+QUOTED = """\
+> **Box**
+>
+{% call bullets(quote=true) %}
+- {{ strong("W1") }} {{ t }} {{ em(t) }} {% call strong() %}{{ t }} of all{% endcall +%}
+- {{ t|code }} {{ link(t, "index") }}
+{% endcall %}
+
+{{ end_quote() }}
+
+> **Another box**
+>
+{% call bullets(quote=true) %}
+- one
+{% endcall %}
+After.
+"""
+
+
+def test_a_quoted_list_is_what_the_converter_made_of_the_same_quote(tmp_path):
+    body = '{% set t = "' + TRICKY.replace('"', '\\"') + '" %}\n' + QUOTED
+    markdown, html = _index(tmp_path, body)
+    assert markdown.count("\n> - ") == 3 and "\n- " not in markdown
+    quotes = re.findall(r"<blockquote>.*?</blockquote>", html, re.S)
+    # (The converter joins the .md file's two quotes: end_quote is not in it.)
+    converted = re.findall(r"<blockquote>.*?</ul>", html_body(markdown), re.S)
+    assert quotes[0] == converted[0] + "\n</blockquote>"
+    assert len(quotes) == 2 and "<ul>" in quotes[0] and "<strong>W1</strong>" in quotes[0]
+    # The list ends at its last item: a line right after it is a paragraph of its own (Markdown
+    # would run it on into the item), never a list inside a paragraph.
+    assert "<li>one</li>\n</ul>\n</blockquote>\n<p>After.</p>" in html
+    assert not re.search(r"<p>[^<]*<ul>", html)
