@@ -260,7 +260,8 @@ class Page:
     in_table: bool = False
     #: Characters the page's tables hold (they count toward the template's output limit).
     table_chars: int = 0
-    #: The HTML of derivation entries shown in the page's derivations (`derivation_html`).
+    #: The HTML of derivation entries shown in the page's derivations (`derivation_html`): one
+    #: dict for every page of a build (an entry is shown on several pages, the same each time).
     derivation_items: dict[int, tuple[Any, str]] = field(default_factory=dict)
 
     def token(
