@@ -151,3 +151,19 @@ def test_a_quoted_list_is_what_the_converter_made_of_the_same_quote(tmp_path):
     # would run it on into the item), never a list inside a paragraph.
     assert "<li>one</li>\n</ul>\n</blockquote>\n<p>After.</p>" in html
     assert not re.search(r"<p>[^<]*<ul>", html)
+
+
+def test_the_markdown_converter_sees_no_list_of_the_scenario_pages(tmp_path):
+    """The lists every scenario page has (key findings, caveats, warnings, methods) are made
+    here: the converter is given the pages' prose only."""
+    from scendsl.app.incremental import IncrementalBuilder
+
+    out = tmp_path / "out"
+    builder = IncrementalBuilder([str(SKETCH)], str(out))
+    builder.build()
+    converted = [text for text in builder._state.bodies if "Key findings" in text]
+    assert converted
+    assert not any(re.search(r"^>? ?- ", text, re.M) for text in converted)
+    page = next(p for p in out.glob("*.md") if "Key findings" in p.read_text(encoding="utf-8"))
+    assert re.search(r"^> - ", page.read_text(encoding="utf-8"), re.M)  # while the file has them
+    assert "<ul>" in page.with_suffix(".html").read_text(encoding="utf-8")
