@@ -6,25 +6,15 @@ converter made of the same Markdown."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from conftest import SKETCH
-from scendsl.app.build import render_files
 from scendsl.errors import ScenarioError
 from scendsl.report.render import html_body
-from test_html_tables import TRICKY
+from test_html_tables import TRICKY, _index
 
 LIST_RE = re.compile(r"<ul>.*?</ul>", re.S)
-
-
-def _index(tmp_path: Path, body: str) -> tuple[str, str]:
-    folder = tmp_path / "tpl"
-    folder.mkdir(exist_ok=True)
-    (folder / "index.md.j2").write_text(body, encoding="utf-8")
-    files = render_files([str(SKETCH)], str(folder), samples=0)
-    return files["index.md"].decode(), files["index.html"].decode()
 
 
 TRICKY_LIST = """\
