@@ -8,7 +8,9 @@ the HTML forms. Links are written to `.md` pages and pointed at `.html` pages in
 
 Tables are most of a briefing's text, and they are not converted: `{% call table(...) %}` makes
 a table a placeholder with both forms, the Markdown table and a `<table>` of the same cells
-(`make_table`), so the converter sees only the prose (issue 16).
+(`make_table`), so the converter sees only the prose (issue 16). Lists are made the same way
+(`{% call bullets() %}`, `make_list`): those a scenario page repeats (methods, caveats,
+warnings) are not converted again on every page.
 
 Safety, in layers:
 
@@ -255,10 +257,10 @@ class Page:
     #: a builder replaces by HTML (a chart drawn later) before `html_document`.
     fragments: list[tuple[str, Any]] = field(default_factory=list)
 
-    #: Inside a `table` call: what the template prints is a token with both forms (the
-    #: table's HTML is made here, not by the Markdown converter).
+    #: Inside a `table` or `bullets` call: what the template prints is a token with both forms
+    #: (the table's or list's HTML is made here, not by the Markdown converter).
     in_table: bool = False
-    #: Characters the page's tables hold (they count toward the template's output limit).
+    #: Characters the page's tables and lists hold (they count toward the output limit).
     table_chars: int = 0
     #: The HTML of derivation entries shown in the page's derivations (`derivation_html`): one
     #: dict for every page of a build (an entry is shown on several pages, the same each time).
@@ -274,7 +276,8 @@ class Page:
         return Markup(f"{opening}{len(self.fragments) - 1}{_TOKEN_CLOSE}")
 
     def text(self, value: Any) -> Markup:
-        """Scenario text: escaped for Markdown, or inside a table a token with both forms."""
+        """Scenario text: escaped for Markdown, or inside a table or a list a token with both
+        forms."""
         markdown = md_escape(value)
         if not self.in_table:
             return markdown
