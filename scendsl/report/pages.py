@@ -329,9 +329,10 @@ def render_pages(
         jobs = [job for job in jobs if job[0] in only]
     files: dict[str, bytes] = {}
     rendered = []
+    derivation_items: dict[int, tuple[Any, str]] = {}  # shared: the same entries on many pages
     try:
         for name, template, title, extra in jobs:
-            page = Page(name)
+            page = Page(name, derivation_items=derivation_items)
             text = renderer.render(template, page, dict(site, **extra))
             files[f"{name}.md"] = renderer.markdown_file(text, page).encode("utf-8")
             files[f"{name}.html"] = b""  # filled below; keeps the order md, html, md, html ...

@@ -8,7 +8,9 @@ the HTML forms. Links are written to `.md` pages and pointed at `.html` pages in
 
 Tables are most of a briefing's text, and they are not converted: `{% call table(...) %}` makes
 a table a placeholder with both forms, the Markdown table and a `<table>` of the same cells
-(`make_table`), so the converter sees only the prose (issue 16).
+(`make_table`), so the converter sees only the prose (issue 16). Lists are made the same way
+(`{% call bullets() %}`, `make_list`): those a scenario page repeats (methods, caveats,
+warnings) are not converted again on every page.
 
 Safety, in layers:
 
@@ -64,8 +66,12 @@ TOPICAL_PAGES = ("index", "landscape", "compute-divide", "energy", "risk")
 _TOKEN_OPEN, _TOKEN_CLOSE = "\ue000", "\ue001"
 #: Opens the token of a block made here (a table): a paragraph of its own in the HTML text.
 _BLOCK_OPEN = "\ue002"
-_TOKEN_RE = re.compile("[\ue000\ue002]([0-9]+)\ue001")
+#: Opens the token of a block inside a quote (a list in a quoted box): it stays on its quoted
+#: line, a paragraph of the quote, which the block replaces.
+_QUOTED_OPEN = "\ue003"
+_TOKEN_RE = re.compile("[\ue000\ue002\ue003]([0-9]+)\ue001")
 _BLOCK_TOKEN_RE = re.compile("\ue002[0-9]+\ue001")
+_QUOTED_TOKEN_RE = re.compile("\ue003[0-9]+\ue001\n")
 # Private-use characters (our tokens among them) and control characters never come from a
 # scenario into a page.
 _UNWANTED_RE = re.compile(
@@ -251,21 +257,27 @@ class Page:
     #: a builder replaces by HTML (a chart drawn later) before `html_document`.
     fragments: list[tuple[str, Any]] = field(default_factory=list)
 
-    #: Inside a `table` call: what the template prints is a token with both forms (the
-    #: table's HTML is made here, not by the Markdown converter).
+    #: Inside a `table` or `bullets` call: what the template prints is a token with both forms
+    #: (the table's or list's HTML is made here, not by the Markdown converter).
     in_table: bool = False
-    #: Characters the page's tables hold (they count toward the template's output limit).
+    #: Characters the page's tables and lists hold (they count toward the output limit).
     table_chars: int = 0
-    #: The HTML of derivation entries shown in the page's derivations (`derivation_html`).
+    #: The HTML of derivation entries shown in the page's derivations (`derivation_html`): one
+    #: dict for every page of a build (an entry is shown on several pages, the same each time).
     derivation_items: dict[int, tuple[Any, str]] = field(default_factory=dict)
 
-    def token(self, markdown_form: str, html_form: Any, block: bool = False) -> Markup:
+    def token(
+        self, markdown_form: str, html_form: Any, block: bool = False, quoted: bool = False
+    ) -> Markup:
+        """A placeholder for both forms: `block` (a table, a list) replaces the paragraph it
+        is made into, a paragraph of its own or (`quoted`) one of a quote."""
         self.fragments.append((str(markdown_form), html_form))
-        opening = _BLOCK_OPEN if block else _TOKEN_OPEN
+        opening = _QUOTED_OPEN if quoted else _BLOCK_OPEN if block else _TOKEN_OPEN
         return Markup(f"{opening}{len(self.fragments) - 1}{_TOKEN_CLOSE}")
 
     def text(self, value: Any) -> Markup:
-        """Scenario text: escaped for Markdown, or inside a table a token with both forms."""
+        """Scenario text: escaped for Markdown, or inside a table or a list a token with both
+        forms."""
         markdown = md_escape(value)
         if not self.in_table:
             return markdown
@@ -300,6 +312,56 @@ def number_markup(page: Page, number: Explainable) -> Markup:
     return page.token(md_escape(number.text), cached)
 
 
+def _written_within(page: Page, caller: Callable[[], str]) -> str:
+    """What `caller` writes with every value a token with both forms (`Page.text`), counted
+    toward the page's output limit: the body of a table or a list made here."""
+    outer = page.in_table
+    page.in_table = True
+    try:
+        body = str(caller())
+    finally:
+        page.in_table = outer
+    # A block's text is the page's, though kept apart from it: within the page's output limit.
+    page.table_chars += len(body)
+    if page.table_chars > MAX_TEMPLATE_OUTPUT:
+        raise TemplateLimit(f"the template writes more than {MAX_TEMPLATE_OUTPUT:,} characters")
+    return body
+
+
+def make_list(page: Page, caller: Callable[[], str], quote: bool = False) -> Markup:
+    """A bulleted list whose items `caller` writes, one a line, as `- item`; with `quote`, the
+    list of a quoted box (`> - item` in Markdown), written after the box's opening lines.
+
+    Made as a table is (`make_table`): every value printed is a token with both forms, so the
+    Markdown form is the items as written and the HTML form a `<ul>` of the same items, as the
+    converter writes a list of one-line items, cleaned like any HTML from a template. An item
+    holds inline text only (no nested list, heading or quote). The list is a block token: a
+    paragraph of its own or of its quote (a list of the same items on every page is not
+    converted again).
+    """
+    body = _written_within(page, caller)
+    items = []
+    for line in body.split("\n"):
+        if not line.strip():
+            continue
+        if not line.startswith("- ") or not line[2:].strip():
+            raise ValueError(
+                f"a list item is written '- item' on one line, not {clean_text(line)[:60]!r}"
+            )
+        items.append(line)
+    if not items:
+        return Markup("")
+    parts = ["<ul>\n", *(f"<li>{item[2:].strip()}</li>\n" for item in items), "</ul>"]
+    html_form = clean_words("".join(parts), body)
+    # The line break after the last item is the page's, as the one after a quoted line must be
+    # (the quote would otherwise run on into the next line).
+    if not quote:
+        return page.token("\n".join(items), html_form, block=True) + Markup("\n")
+    # The first line's "> " is written here, around the token, so that the HTML text has the
+    # token on a quoted line too.
+    return Markup("> ") + page.token("\n> ".join(items), html_form, quoted=True) + Markup("\n")
+
+
 def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
     """A table of `headers` whose rows `caller` writes, one a line, as `| cell | cell |`.
 
@@ -310,18 +372,9 @@ def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
     """
     if not headers:
         raise ValueError("a table needs at least one column")
-    outer = page.in_table
-    page.in_table = True
-    try:
-        # A heading is inside its line: nothing in it starts a heading or a list ('#').
-        head = [h if isinstance(h, Markup) else _heading(page, h) for h in headers]
-        body = str(caller())
-    finally:
-        page.in_table = outer
-    # A table's text is the page's, though kept apart from it: within the page's output limit.
-    page.table_chars += len(body)
-    if page.table_chars > MAX_TEMPLATE_OUTPUT:
-        raise TemplateLimit(f"the template writes more than {MAX_TEMPLATE_OUTPUT:,} characters")
+    # A heading is inside its line: nothing in it starts a heading or a list ('#').
+    head = [h if isinstance(h, Markup) else _heading(page, h) for h in headers]
+    body = _written_within(page, caller)
     rows = []
     for line in body.split("\n"):
         line = line.strip()
@@ -345,6 +398,22 @@ def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
     parts.append("</tbody>\n</table>")
     table = "".join(parts)
     return page.token(markdown, clean_words(table, body, *head), block=True)
+
+
+def _marked(
+    page: Page, mark: str, tag: str, value: Any, caller: Callable[[], str] | None
+) -> Markup:
+    """`value`, or what `caller` writes, between Markdown's `mark`s (`*`, `**`), or in a table
+    or a list a token with the HTML `tag` (`em`, `strong`) around it as its HTML form."""
+    if caller is not None:
+        body = str(caller())
+        if not page.in_table:
+            return Markup(f"{mark}{body}{mark}")
+        # The block's words are the template's own: cleaned like a table's HTML.
+        return page.token(f"{mark}{body}{mark}", clean_words(f"<{tag}>{body}</{tag}>", body))
+    if not page.in_table:
+        return Markup(f"{mark}{md_escape(value)}{mark}")
+    return page.token(f"{mark}{md_escape(value)}{mark}", f"<{tag}>{_cell_text(value)}</{tag}>")
 
 
 def _heading(page: Page, value: Any) -> Markup:
@@ -622,16 +691,7 @@ class Renderer:
         def em(context, value: Any = None, caller: Callable[[], str] | None = None) -> Markup:
             """Emphasised text, `*text*` in Markdown and `<em>` in HTML (a table's too): of a
             value, or of what a call block writes (`{% call em() %}…{% endcall %}`)."""
-            page = context["page"]
-            if caller is not None:
-                body = str(caller())
-                if not page.in_table:
-                    return Markup(f"*{body}*")
-                # The block's words are the template's own: cleaned like a table's HTML.
-                return page.token(f"*{body}*", clean_words(f"<em>{body}</em>", body))
-            if not page.in_table:
-                return Markup(f"*{md_escape(value)}*")
-            return page.token(f"*{md_escape(value)}*", f"<em>{_cell_text(value)}</em>")
+            return _marked(context["page"], "*", "em", value, caller)
 
         @pass_context
         def link(context, text: Any, name: str, anchor: str | None = None) -> Markup:
@@ -655,6 +715,23 @@ class Renderer:
                 raise TypeError("table is called with {% call table(...) %} rows {% endcall %}")
             return make_table(context["page"], headers, caller)
 
+        @pass_context
+        def bullets(
+            context, quote: bool = False, caller: Callable[[], str] | None = None
+        ) -> Markup:
+            """`{% call bullets() %}` items `- item`, one a line `{% endcall %}`: a Markdown list
+            in the `.md` file, made into HTML here (not by the converter), as a table is;
+            `bullets(quote=true)`: the list of a quoted box, after its opening lines."""
+            if caller is None:
+                raise TypeError("bullets is called with {% call bullets() %} items {% endcall %}")
+            return make_list(context["page"], caller, bool(quote))
+
+        @pass_context
+        def strong(context, value: Any = None, caller: Callable[[], str] | None = None) -> Markup:
+            """Strong text, `**text**` in Markdown and `<strong>` in HTML (a table's too): of a
+            value, or of what a call block writes (`{% call strong() %}…{% endcall %}`)."""
+            return _marked(context["page"], "**", "strong", value, caller)
+
         ours = dict(
             md=text,
             code=code,
@@ -675,8 +752,10 @@ class Renderer:
             end_quote=end_quote,
             per_format=env.bounded_filter(per_format),
             em=env.bounded_filter(em),
+            strong=env.bounded_filter(strong),
             link=env.bounded_filter(link),
             table=env.bounded_filter(table),
+            bullets=env.bounded_filter(bullets),
         )
 
     # ------------------------------------------------------------------------------ rendering
@@ -810,8 +889,10 @@ def html_body(text: str) -> str:
 
     A pure function of the text, so a worker process can do it for some of the pages.
     """
-    # A block made here (a table) is a paragraph of its own, which `_substitute` replaces.
+    # A block made here (a table, a list) is a paragraph of its own, which `_substitute`
+    # replaces; a quoted one (a list in a quote) a paragraph of the quote, which it ends.
     text = _BLOCK_TOKEN_RE.sub(lambda m: f"\n\n{m.group(0)}\n\n", text)
+    text = _QUOTED_TOKEN_RE.sub(lambda m: f"{m.group(0)}\n", text)
     body = sanitize(markdown_to_html(_BLANK_LINES_RE.sub("\n\n", text)))
     return _PAGE_LINK_RE.sub(r'href="\1.html\2"', body)
 
@@ -859,7 +940,7 @@ def _substitute(body: str, fragments: list[str]) -> str:
         inner = match.group(1)
         only = _TOKEN_RE.fullmatch(inner.strip())
         if only is not None:
-            if only.group(0).startswith(_BLOCK_OPEN):
+            if only.group(0).startswith((_BLOCK_OPEN, _QUOTED_OPEN)):
                 return only.group(0)  # a table replaces the paragraph (filled in below)
             alone = fragment(only)
             if not alone or alone.lstrip().startswith(("<figure", "<svg")):
