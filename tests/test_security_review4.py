@@ -21,7 +21,6 @@ import scendsl
 from scendsl.app import cache as cache_module
 from scendsl.app import serve as serve_module
 from scendsl.app.cache import BuildCache, open_cache
-from scendsl.app.incremental import IncrementalBuilder
 from scendsl.app.serve import LiveServer
 from scendsl.cli import main
 
@@ -38,23 +37,10 @@ scenario small {
 
 # ------------------------------------------------------------------------------ the server
 @pytest.fixture
-def live(tmp_path, monkeypatch):
-    """A live server over a one-scenario build, in this process (bounds lowered per test)."""
+def live(tmp_path, live):
+    """The shared live server (`security_helpers.live`) over a scenario with a claim."""
     (tmp_path / "s.scn").write_text(SCENARIO.replace("{quote}", "a claim"))
-    monkeypatch.chdir(tmp_path)
-
-    def start() -> LiveServer:
-        builder = IncrementalBuilder(["s.scn"], str(tmp_path / "out"), samples=0)
-        server = LiveServer(builder, port=0)
-        assert server.rebuild(io.StringIO())
-        server.start()
-        servers.append(server)
-        return server
-
-    servers: list[LiveServer] = []
-    yield start
-    for server in servers:
-        server.stop()
+    return live
 
 
 def _get(server: LiveServer, path: str, headers: dict[str, str] | None = None):
