@@ -110,3 +110,32 @@ def cache_folders(tmp_path: Path) -> tuple[Path, Path, Path]:
     for folder in (cache, mine, theirs):
         folder.mkdir(mode=0o700)
     return cache, mine, theirs
+
+
+# ------------------------------------------------------------------------------- the tables
+#: What a spreadsheet reads as the start of a formula (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_cells(text: str, separators: str = ",;\t\n") -> list[str]:
+    """The cells of the CSV `text` that a spreadsheet would run as formulas, the file read as
+    spreadsheets of every locale read it: split at each of `separators` in turn (`,` honouring
+    quotes, as the file is written; `;` and tabs as other locales' Excel and tab-separated
+    imports split; line breaks as a reader that takes lines before quotes). A number (a
+    negative one too) is no formula."""
+    import csv
+
+    cells: list[str] = []
+    for separator in separators:
+        if separator == "\n":
+            cells += text.split("\n")
+        else:
+            cells += [c for row in csv.reader(io.StringIO(text), delimiter=separator) for c in row]
+    found = []
+    for cell in cells:
+        try:
+            float(cell)
+        except ValueError:
+            if cell.startswith(FORMULA_STARTS):
+                found.append(cell)
+    return found
