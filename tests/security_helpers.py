@@ -77,16 +77,15 @@ def run_cli(
     command: list[str],
     cache: Path,
     state: Path,
-    env: dict[str, str] | None = None,
+    env: dict[str, str | None] | None = None,
 ) -> subprocess.CompletedProcess:
     """`scendsl COMMAND` in a subprocess with every cache in `cache` and its key in `state`
-    (one machine's state folder: another `state` is another machine), `env` added."""
-    environment = {
-        **os.environ,
-        "SCENDSL_CACHE_DIR": str(cache),
-        "XDG_STATE_HOME": str(state),
-        **(env or {}),
-    }
+    (one machine's state folder: another `state` is another machine), `env` added (a
+    variable given None is unset)."""
+    changes = {"SCENDSL_CACHE_DIR": str(cache), "XDG_STATE_HOME": str(state), **(env or {})}
+    environment = {**os.environ, **{k: v for k, v in changes.items() if v is not None}}
+    for name in [k for k, v in changes.items() if v is None]:
+        environment.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "scendsl", *command],
         cwd=tmp_path,

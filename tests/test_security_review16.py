@@ -4,8 +4,10 @@ exports and the environment. Each test is named after the problem it pins."""
 
 from __future__ import annotations
 
+import pytest
+
 from scendsl.cli import main
-from security_helpers import formula_cells
+from security_helpers import cache_folders, formula_cells, run_cli
 
 # ------------------------------------------------------------------------------- the tables
 HOSTILE_TEXT = """
@@ -36,3 +38,27 @@ def test_csv_text_holds_no_formula_where_another_locale_starts_a_cell(tmp_path):
         assert formula_cells(text) == [], fmt
         if fmt == "csv":  # the text is kept, each part marked as text
             assert "grid;'@SUM(1+1)\t'+cmd;;'=1" in text and "s\n'-2+3.scn:" in text
+
+
+# ------------------------------------------------------------------------------ the key
+@pytest.mark.parametrize("where", ["the cache dir", "inside the cache dir", "XDG_CACHE_HOME"])
+def test_a_key_kept_among_the_caches_seals_nothing(tmp_path, where):
+    """Item 117: the key that seals the caches (item 109) was made wherever `XDG_STATE_HOME`
+    pointed, the caches' folder too (`XDG_STATE_HOME` and `XDG_CACHE_HOME` set to one folder,
+    as some containers and CI jobs do): a restored cache then brought the very key that makes
+    its planted entries hold, compiled templates that run code among them. A key among the
+    caches is no key: no cache of any kind, the same bytes."""
+    cache, mine, _ = cache_folders(tmp_path)
+    env: dict[str, str | None] = {"XDG_STATE_HOME": str(cache)}
+    if where == "inside the cache dir":
+        env = {"XDG_STATE_HOME": str(cache / "state")}
+    elif where == "XDG_CACHE_HOME":
+        env = {"SCENDSL_CACHE_DIR": None, "XDG_CACHE_HOME": str(cache), **env}
+    plain = run_cli(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
+    assert plain.returncode == 0, plain.stderr
+    run = run_cli(tmp_path, ["build", "s.scn", "-o", "out"], cache, mine, env)
+    assert run.returncode == 0, run.stderr
+    assert not list(cache.rglob("cache.key")) and not list(cache.rglob("*.pickle"))
+    assert not (cache / "v1").exists() and not (cache / "scendsl" / "v1").exists()
+    for page in (tmp_path / "plain").iterdir():
+        assert (tmp_path / "out" / page.name).read_bytes() == page.read_bytes()

@@ -237,7 +237,7 @@ def cache_seal() -> CacheSeal | None:
     folder must (`private_folder`); None when there is no such folder or no whole key in it:
     then no cache of any kind is used."""
     folder = state_folder()
-    if folder is None or not private_folder(folder):
+    if folder is None or _among_the_caches(folder) or not private_folder(folder):
         return None
     path = os.path.join(folder, KEY_FILE)
     key = _read_key(path)
@@ -245,6 +245,23 @@ def cache_seal() -> CacheSeal | None:
         _make_key(folder, path)
         key = _read_key(path)
     return CacheSeal(key) if key is not None else None
+
+
+def _among_the_caches(folder: str) -> bool:
+    """Whether the key's folder is in a caches' folder (`XDG_STATE_HOME` set to, or inside,
+    `SCENDSL_CACHE_DIR` or `XDG_CACHE_HOME`): whatever restores or shares the caches (a CI
+    cache, an archive of `~/.cache`) would bring the key that makes its entries hold, so the
+    seal would prove nothing."""
+    key_folder = os.path.realpath(folder)
+    for root in (cache_root(), user_cache_base()):
+        if root is None:
+            continue
+        for candidate in (os.path.abspath(root), os.path.realpath(root)):
+            for place in (os.path.abspath(folder), key_folder):
+                with contextlib.suppress(ValueError):  # (Windows: another drive)
+                    if os.path.commonpath([candidate, place]) == candidate:
+                        return True
+    return False
 
 
 def _read_key(path: str) -> bytes | None:
