@@ -4,6 +4,8 @@ exports and the environment. Each test is named after the problem it pins."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from scendsl.cli import main
@@ -91,3 +93,36 @@ def test_serve_holds_no_more_than_a_bounded_request_head(live):
     # A long address and ordinary headers are still read (a 414 beyond the line's own bound).
     long = b"GET /index.html?" + b"q" * 60_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     assert raw(server, long).startswith(b"HTTP/1.1 200")
+
+
+# ------------------------------------------------------------------------- the environment
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"HOME": "rel/ative"},
+        {"XDG_CONFIG_HOME": "cfg", "XDG_CACHE_HOME": "cch"},
+        {"HOME": "/dev/null"},  # no folder can be made there, even by root
+    ],
+    ids=["relative HOME", "relative XDG folders", "a HOME that is no folder"],
+)
+def test_matplotlib_makes_no_folder_in_the_project_nor_a_new_one_at_every_run(tmp_path, env):
+    """Item 119: matplotlib takes HOME and XDG's folders as given: a relative one made
+    `rel/ative/.config/matplotlib` and a font cache inside the current folder, the user's
+    project; and where its folders cannot be made (a HOME of /dev/null or /proc) it made a new
+    temporary folder at every build, which the command's quick exit never removed. Relative
+    folders are ignored (XDG's rule), and matplotlib gets one folder of this user's alone in
+    the temporary folder, reused."""
+    cache, mine, _ = cache_folders(tmp_path)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"TMPDIR": str(temporary), "MPLCONFIGDIR": None, "HOME": os.environ["HOME"], **env}
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for output in ("out", "again"):
+        run = run_cli(tmp_path, ["build", "s.scn", "-o", output], cache, mine, env)
+        assert run.returncode == 0, run.stderr
+        assert "Matplotlib" not in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "out", "again"])
+    made = [p.name for p in temporary.iterdir()]
+    assert made in ([], [f"scendsl-matplotlib-{os.getuid()}"])  # never matplotlib-XXXX
+    if env["HOME"] == "/dev/null":
+        assert made  # matplotlib's folders, reused
