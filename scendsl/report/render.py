@@ -300,47 +300,6 @@ def number_markup(page: Page, number: Explainable) -> Markup:
     return page.token(md_escape(number.text), cached)
 
 
-def _written_within(page: Page, caller: Callable[[], str]) -> str:
-    """What `caller` writes with every value a token with both forms (`Page.text`), counted
-    toward the page's output limit: the body of a table or a list made here."""
-    outer = page.in_table
-    page.in_table = True
-    try:
-        body = str(caller())
-    finally:
-        page.in_table = outer
-    # A block's text is the page's, though kept apart from it: within the page's output limit.
-    page.table_chars += len(body)
-    if page.table_chars > MAX_TEMPLATE_OUTPUT:
-        raise TemplateLimit(f"the template writes more than {MAX_TEMPLATE_OUTPUT:,} characters")
-    return body
-
-
-def make_list(page: Page, caller: Callable[[], str]) -> Markup:
-    """A bulleted list whose items `caller` writes, one a line, as `- item`.
-
-    Made as a table is (`make_table`): every value printed is a token with both forms, so the
-    Markdown form is the items as written and the HTML form a `<ul>` of the same items, as the
-    converter writes a list of one-line items, cleaned like any HTML from a template. An item
-    holds inline text only (no nested list, heading or quote). The list is a block token: a
-    paragraph of its own (a list of the same items on every page is not converted again).
-    """
-    body = _written_within(page, caller)
-    parts = ["<ul>\n"]
-    for line in body.split("\n"):
-        if not line.strip():
-            continue
-        if not line.startswith("- ") or not line[2:].strip():
-            raise ValueError(
-                f"a list item is written '- item' on one line, not {clean_text(line)[:60]!r}"
-            )
-        parts.append(f"<li>{line[2:].strip()}</li>\n")
-    if len(parts) == 1:
-        return Markup("")
-    parts.append("</ul>")
-    return page.token(body, clean_words("".join(parts), body), block=True)
-
-
 def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
     """A table of `headers` whose rows `caller` writes, one a line, as `| cell | cell |`.
 
@@ -351,9 +310,18 @@ def make_table(page: Page, headers: tuple, caller: Callable[[], str]) -> Markup:
     """
     if not headers:
         raise ValueError("a table needs at least one column")
-    # A heading is inside its line: nothing in it starts a heading or a list ('#').
-    head = [h if isinstance(h, Markup) else _heading(page, h) for h in headers]
-    body = _written_within(page, caller)
+    outer = page.in_table
+    page.in_table = True
+    try:
+        # A heading is inside its line: nothing in it starts a heading or a list ('#').
+        head = [h if isinstance(h, Markup) else _heading(page, h) for h in headers]
+        body = str(caller())
+    finally:
+        page.in_table = outer
+    # A table's text is the page's, though kept apart from it: within the page's output limit.
+    page.table_chars += len(body)
+    if page.table_chars > MAX_TEMPLATE_OUTPUT:
+        raise TemplateLimit(f"the template writes more than {MAX_TEMPLATE_OUTPUT:,} characters")
     rows = []
     for line in body.split("\n"):
         line = line.strip()
@@ -687,14 +655,6 @@ class Renderer:
                 raise TypeError("table is called with {% call table(...) %} rows {% endcall %}")
             return make_table(context["page"], headers, caller)
 
-        @pass_context
-        def bullets(context, caller: Callable[[], str] | None = None) -> Markup:
-            """`{% call bullets() %}` items `- item`, one a line `{% endcall %}`: a Markdown list
-            in the `.md` file, made into HTML here (not by the converter), as a table is."""
-            if caller is None:
-                raise TypeError("bullets is called with {% call bullets() %} items {% endcall %}")
-            return make_list(context["page"], caller)
-
         ours = dict(
             md=text,
             code=code,
@@ -717,7 +677,6 @@ class Renderer:
             em=env.bounded_filter(em),
             link=env.bounded_filter(link),
             table=env.bounded_filter(table),
-            bullets=env.bounded_filter(bullets),
         )
 
     # ------------------------------------------------------------------------------ rendering
