@@ -376,7 +376,7 @@ class _DeadlineReader(io.RawIOBase):
     left of the handler's `deadline`: a request trickled in, one byte at a time just within
     the socket's timeout, ends at the deadline (TimeoutError, the connection closed); and at
     most the handler's `unread` bytes (MAX_REQUEST_BYTES a request: more closes the
-    connection, `_RequestTooLarge`)."""
+    connection)."""
 
     def __init__(self, handler: Any) -> None:
         super().__init__()
@@ -390,7 +390,8 @@ class _DeadlineReader(io.RawIOBase):
         if left <= 0:
             raise TimeoutError("the request did not arrive in time")
         if self.handler.unread <= 0:
-            raise _RequestTooLarge("the request is larger than MAX_REQUEST_BYTES")
+            # A ConnectionError: handle_error closes the connection without a word.
+            raise ConnectionAbortedError("the request is larger than MAX_REQUEST_BYTES")
         connection = self.handler.connection
         connection.settimeout(left)
         try:
@@ -403,10 +404,6 @@ class _DeadlineReader(io.RawIOBase):
 
     def close(self) -> None:
         super().close()  # the socket is the server's to close, not the reader's
-
-
-class _RequestTooLarge(ConnectionError):
-    """A request of more than MAX_REQUEST_BYTES: its connection is closed, unanswered."""
 
 
 def _moved(state: LiveState, seen: int) -> Callable[[], bool]:
