@@ -106,15 +106,23 @@ def check_case(seed: int, index: int, folder: Path) -> tuple[str, str | None]:
                 if "worksheets" in name and b"<f>" in archive.read(name):
                     return "failed", f"formula in {name}"
         return "ok", None
-    for row in csv.reader(io.StringIO(out.read_text(encoding="utf-8"))):
-        for cell in row:
-            if cell.startswith(FORMULA_STARTS):
-                try:
-                    float(cell)
-                except ValueError:
-                    return "failed", f"formula-like cell {cell!r}"
-            if _CONTROL.search(cell):
-                return "failed", f"control character in cell {cell!r}"
+    text = out.read_text(encoding="utf-8")
+    # Read as spreadsheets of every locale read a CSV: cells split at `,`, or at `;` (German,
+    # French ... Excel), or at tabs.
+    cells = [
+        cell
+        for delimiter in (",", ";", "\t")
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+        for cell in row
+    ]
+    for cell in cells:
+        if cell.startswith(FORMULA_STARTS):
+            try:
+                float(cell)
+            except ValueError:
+                return "failed", f"formula-like cell {cell!r}"
+        if _CONTROL.search(cell):
+            return "failed", f"control character in cell {cell!r}"
     return "ok", None
 
 

@@ -768,6 +768,11 @@ def main(argv: list[str] | None = None) -> int:
     # wall for `scendsl check`. Our only linear algebra is a Cholesky of a few correlated
     # inputs, which one thread does as fast. Set before anything imports numpy.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # Folders matplotlib makes follow the caches' rules: not in the current folder through a
+    # relative HOME or XDG variable, not a new temporary folder at every run.
+    from scendsl.files.private import settle_folder_variables
+
+    settle_folder_variables(os.environ)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

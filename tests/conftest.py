@@ -11,6 +11,9 @@ os.environ["SCENDSL_CACHE_DIR"] = ""
 # cache folder get a key of their own, made in this session's folder.
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="scendsl-test-state-")
 
+# The hostile-input reviews' shared fixtures (`live`: a server over a one-scenario build).
+pytest_plugins = ["security_helpers"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SKETCH = FIXTURES / "sketch" / "language-sketch.scn"

@@ -143,6 +143,13 @@ def test_every_item_of_the_fourteenth_review_is_mapped_to_a_test():
 
 def test_every_item_of_the_fifteenth_review_is_mapped_to_a_test():
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The fifteenth review") : text.index("## Known edges")]
+    section = text[text.index("## The fifteenth review") : text.index("## The sixteenth review")]
     rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
     assert sorted(map(int, rows)) == list(range(108, 116))
+
+
+def test_every_item_of_the_sixteenth_review_is_mapped_to_a_test():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## The sixteenth review") : text.index("## Known edges")]
+    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
+    assert sorted(map(int, rows)) == list(range(116, 120))

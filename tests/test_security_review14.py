@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import io
 import os
 import socket
 import time
@@ -18,20 +17,10 @@ from pathlib import Path
 import pytest
 
 from scendsl.app import serve as serve_module
-from scendsl.app.incremental import IncrementalBuilder
-from scendsl.app.serve import LiveServer
 from scendsl.cli import main
 from scendsl.files import output as output_module
 from scendsl.files import write_output
-
-SCENARIO = """
-scenario small {
-  year 2026
-  region US
-  cluster.accelerator H100
-  cluster.count 1000
-}
-"""
+from security_helpers import SCENARIO, raw
 
 
 def _sweep(tmp_path: Path, variants: int) -> Path:
@@ -169,34 +158,6 @@ def test_a_table_that_fails_while_it_is_written_keeps_the_old_file(tmp_path, mon
 
 
 # ------------------------------------------------------------------------------ the server
-@pytest.fixture
-def live(tmp_path, monkeypatch):
-    """A live server over a one-scenario build, in this process (bounds lowered per test)."""
-    (tmp_path / "s.scn").write_text(SCENARIO)
-    monkeypatch.chdir(tmp_path)
-    servers: list[LiveServer] = []
-
-    def start(host: str = "127.0.0.1") -> LiveServer:
-        builder = IncrementalBuilder(["s.scn"], str(tmp_path / "out"), samples=0)
-        server = LiveServer(builder, host=host, port=0)
-        assert server.rebuild(io.StringIO())
-        server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-def _raw(server: LiveServer, request: bytes, host: str = "127.0.0.1") -> bytes:
-    with socket.create_connection((host, server.port), timeout=10) as connection:
-        connection.sendall(request)
-        connection.shutdown(socket.SHUT_WR)
-        data = b""
-        while chunk := connection.recv(65536):
-            data += chunk
-    return data
 
 
 def test_serve_closes_a_request_trickled_in_a_byte_at_a_time(live, monkeypatch):
@@ -246,14 +207,14 @@ def test_serve_never_reads_a_page_through_an_output_folder_replaced_by_a_link(li
     (elsewhere / "small.html").write_text("<p>a file outside the output folder</p>")
     os.rename(tmp_path / "out", tmp_path / "out.moved")
     (tmp_path / "out").symlink_to(elsewhere)
-    answer = _raw(
+    answer = raw(
         server, b"GET /small.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     assert answer.startswith(b"HTTP/1.1 404") and b"outside the output folder" not in answer
     # The folder put back (a folder again): served again.
     (tmp_path / "out").unlink()
     os.rename(tmp_path / "out.moved", tmp_path / "out")
-    answer = _raw(
+    answer = raw(
         server, b"GET /small.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     assert answer.startswith(b"HTTP/1.1 200")
@@ -288,7 +249,7 @@ def test_serve_head_on_the_event_stream_opens_no_stream(live, monkeypatch):
     monkeypatch.setattr(serve_module, "MAX_EVENT_STREAMS", 1)
     server = live()
     started = time.monotonic()
-    answer = _raw(
+    answer = raw(
         server, b"HEAD /__scendsl/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"\r\n\r\n")
@@ -300,7 +261,7 @@ def test_serve_refuses_a_request_with_two_host_headers(live):
     """Item 106: with two `Host` headers the first was judged, while a proxy on the way may
     read the other; such a request is refused (RFC 9112 asks for it)."""
     server = live()
-    answer = _raw(
+    answer = raw(
         server,
         b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
     )
@@ -316,13 +277,13 @@ def test_serve_on_another_loopback_address_answers_to_that_address(live):
     except Exception as error:  # a system without the whole 127/8 on loopback
         pytest.skip(f"127.0.0.2 is not available here: {error}")
     port = server.port
-    answer = _raw(
+    answer = raw(
         server,
         f"GET / HTTP/1.1\r\nHost: 127.0.0.2:{port}\r\nConnection: close\r\n\r\n".encode(),
         host="127.0.0.2",
     )
     assert answer.startswith(b"HTTP/1.1 200")
-    answer = _raw(
+    answer = raw(
         server,
         f"GET / HTTP/1.1\r\nHost: 127.0.0.3:{port}\r\nConnection: close\r\n\r\n".encode(),
         host="127.0.0.2",

@@ -9,7 +9,6 @@ import marshal
 import os
 import pickle
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,27 +18,9 @@ import pytest
 
 from scendsl.app.incremental import IncrementalBuilder
 from scendsl.app.serve import LiveServer
-
-SCENARIO = """
-scenario small {
-  year 2026
-  region US
-  cluster.accelerator H100
-  cluster.count 1000
-}
-"""
-
+from security_helpers import SCENARIO, cache_folders, get, run_cli
 
 # ------------------------------------------------------------------------------ the server
-def _get(server: LiveServer, page: str) -> bytes:
-    request = f"GET /{page} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
-        connection.sendall(request)
-        connection.shutdown(socket.SHUT_WR)
-        data = b""
-        while chunk := connection.recv(65536):
-            data += chunk
-    return data
 
 
 def test_serve_follows_its_project_moved_behind_a_link_as_the_build_does(tmp_path, monkeypatch):
@@ -58,55 +39,28 @@ def test_serve_follows_its_project_moved_behind_a_link_as_the_build_does(tmp_pat
     assert server.rebuild(io.StringIO())
     server.start()
     try:
-        assert _get(server, "small.html").startswith(b"HTTP/1.1 200")
+        assert get(server, "small.html").startswith(b"HTTP/1.1 200")
         os.rename(project, tmp_path / "moved")
         project.symlink_to(tmp_path / "moved")
-        answer = _get(server, "small.html")
+        answer = get(server, "small.html")
         assert answer.startswith(b"HTTP/1.1 200") and b"small" in answer
         # A rebuild writes through the same way, and what it wrote is what is served.
         (project / "s.scn").write_text(SCENARIO.replace("2026", "2027"))
         assert server.rebuild(io.StringIO())
-        assert b"2027" in _get(server, "small.html")
+        assert b"2027" in get(server, "small.html")
         # The output folder itself made a link is still not followed (item 103).
         elsewhere = tmp_path / "elsewhere"
         elsewhere.mkdir()
         (elsewhere / "small.html").write_text("<p>a file outside the output folder</p>")
         os.rename(project / "out", project / "out.moved")
         (project / "out").symlink_to(elsewhere)
-        answer = _get(server, "small.html")
+        answer = get(server, "small.html")
         assert answer.startswith(b"HTTP/1.1 404") and b"outside" not in answer
     finally:
         server.stop()
 
 
 # ------------------------------------------------------------------------------- the caches
-def _run(
-    tmp_path: Path, command: list[str], cache: Path, state: Path
-) -> subprocess.CompletedProcess:
-    """`scendsl COMMAND` in a subprocess with every cache in `cache` and its key in `state`
-    (one machine's state folder: another `state` is another machine)."""
-    env = {**os.environ, "SCENDSL_CACHE_DIR": str(cache), "XDG_STATE_HOME": str(state)}
-    return subprocess.run(
-        [sys.executable, "-m", "scendsl", *command],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def _folders(tmp_path: Path) -> tuple[Path, Path, Path]:
-    scenario = tmp_path / "s.scn"
-    scenario.write_text(SCENARIO)
-    # A build records what it read only when no file changed in the second before it began
-    # (cache.keep_build): dated a minute back, the scenario is recorded however fast the builds.
-    past = time.time() - 60
-    os.utime(scenario, (past, past))
-    cache, mine, theirs = tmp_path / "cache", tmp_path / "mine", tmp_path / "theirs"
-    for folder in (cache, mine, theirs):
-        folder.mkdir(mode=0o700)
-    return cache, mine, theirs
 
 
 def _payload(marker: Path) -> bytes:
@@ -123,13 +77,13 @@ def test_a_compiled_template_planted_in_our_own_cache_folder_runs_no_code(tmp_pa
     is compiled again."""
     from jinja2.bccache import bc_magic
 
-    cache, mine, theirs = _folders(tmp_path)
-    first = _run(tmp_path, ["build", "s.scn", "-o", "first", "--no-cache"], cache, mine)
+    cache, mine, theirs = cache_folders(tmp_path)
+    first = run_cli(tmp_path, ["build", "s.scn", "-o", "first", "--no-cache"], cache, mine)
     assert first.returncode == 0, first.stderr
     # The other machine: a build there fills the cache, which is then doctored and restored.
-    filled = _run(tmp_path, ["check", "s.scn"], cache, theirs)
+    filled = run_cli(tmp_path, ["check", "s.scn"], cache, theirs)
     assert filled.returncode == 0, filled.stderr
-    build = _run(tmp_path, ["build", "s.scn", "-o", "theirs"], cache, theirs)
+    build = run_cli(tmp_path, ["build", "s.scn", "-o", "theirs"], cache, theirs)
     assert build.returncode == 0, build.stderr
     entries = list(cache.rglob("*.cache"))
     assert entries
@@ -141,7 +95,7 @@ def test_a_compiled_template_planted_in_our_own_cache_folder_runs_no_code(tmp_pa
         planted = bc_magic + pickle.dumps(checksum, 2) + _payload(tmp_path / f"ran{number}")
         entry.write_bytes(planted)  # Jinja's own format, as a cache of it holds
     shutil.rmtree(cache / "v1")  # the build cache is item 110's; here the templates run
-    second = _run(tmp_path, ["build", "s.scn", "-o", "second"], cache, mine)
+    second = run_cli(tmp_path, ["build", "s.scn", "-o", "second"], cache, mine)
     assert second.returncode == 0, second.stderr
     assert not list(tmp_path.glob("ran*"))
     assert (tmp_path / "second" / "small.html").read_bytes() == (
@@ -153,8 +107,8 @@ def test_a_grammar_analysis_planted_in_our_own_cache_folder_runs_no_code(tmp_pat
     """Item 109: Lark unpickled whatever file stood at the grammar cache's name in a folder of
     this user's (item 74 kept other users out, not a restored cache). Only an entry sealed
     with this user's key is unpickled; anything else is analysed again."""
-    cache, mine, _ = _folders(tmp_path)
-    first = _run(tmp_path, ["check", "s.scn"], cache, mine)
+    cache, mine, _ = cache_folders(tmp_path)
+    first = run_cli(tmp_path, ["check", "s.scn"], cache, mine)
     assert first.returncode == 0, first.stderr
     (entry,) = (cache / "grammar").glob("lark-*")
     marker = tmp_path / "ran"
@@ -166,7 +120,7 @@ def test_a_grammar_analysis_planted_in_our_own_cache_folder_runs_no_code(tmp_pat
     head = entry.read_bytes().split(b"\n", 1)[0]
     for planted in (head + b"\n" + pickle.dumps(Payload(), 2), pickle.dumps(Payload(), 2)):
         entry.write_bytes(planted)
-        second = _run(tmp_path, ["check", "s.scn"], cache, mine)
+        second = run_cli(tmp_path, ["check", "s.scn"], cache, mine)
         assert second.returncode == 0, second.stderr
         assert not marker.exists()
     # Analysed again and kept anew, sealed: the next command reads it.
@@ -180,10 +134,10 @@ def test_a_page_doctored_in_a_restored_build_cache_never_reaches_the_output(tmp_
     the same bytes as a build without cache."""
     import hashlib
 
-    cache, mine, theirs = _folders(tmp_path)
-    plain = _run(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
+    cache, mine, theirs = cache_folders(tmp_path)
+    plain = run_cli(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
     assert plain.returncode == 0, plain.stderr
-    filled = _run(tmp_path, ["build", "s.scn", "-o", "theirs"], cache, theirs)
+    filled = run_cli(tmp_path, ["build", "s.scn", "-o", "theirs"], cache, theirs)
     assert filled.returncode == 0, filled.stderr
     page = (tmp_path / "theirs" / "small.html").read_bytes()
     forged = page.replace(b"</body>", b"<p>planted</p></body>")
@@ -194,7 +148,7 @@ def test_a_page_doctored_in_a_restored_build_cache_never_reaches_the_output(tmp_
     doctored = record.read_bytes().partition(b"\n")[2]
     doctored = doctored.replace(hashlib.sha256(page).hexdigest().encode(), blob.encode())
     record.write_bytes(hashlib.sha256(doctored).hexdigest().encode() + b"\n" + doctored)
-    build = _run(tmp_path, ["build", "s.scn", "-o", "mine"], cache, mine)
+    build = run_cli(tmp_path, ["build", "s.scn", "-o", "mine"], cache, mine)
     assert build.returncode == 0, build.stderr
     assert (tmp_path / "mine" / "small.html").read_bytes() == (
         tmp_path / "plain" / "small.html"
@@ -223,8 +177,8 @@ def test_a_key_that_cannot_be_trusted_means_no_cache_and_the_same_bytes(tmp_path
     folder of this user's alone; otherwise no cache of any kind is used (same bytes)."""
     from scendsl.files.private import cache_seal
 
-    cache, mine, _ = _folders(tmp_path)
-    plain = _run(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
+    cache, mine, _ = cache_folders(tmp_path)
+    plain = run_cli(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
     assert plain.returncode == 0, plain.stderr
     state = tmp_path / "odd"
     state.mkdir(mode=0o700)
@@ -245,7 +199,7 @@ def test_a_key_that_cannot_be_trusted_means_no_cache_and_the_same_bytes(tmp_path
         assert cache_seal() is None
     finally:
         os.environ["XDG_STATE_HOME"] = saved
-    build = _run(tmp_path, ["build", "s.scn", "-o", "odd"], cache, state)
+    build = run_cli(tmp_path, ["build", "s.scn", "-o", "odd"], cache, state)
     assert build.returncode == 0, build.stderr
     assert (tmp_path / "odd" / "small.html").read_bytes() == (
         tmp_path / "plain" / "small.html"
@@ -279,7 +233,6 @@ def test_the_compiled_templates_count_in_the_caches_bound(tmp_path):
     temporary folder at each run: without end) and by a folder per version of scendsl. Every
     cache of scendsl counts toward the one bound; nothing else in the caches' folder is
     touched."""
-    import time
 
     from scendsl.app.cache import BuildCache
 

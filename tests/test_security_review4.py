@@ -4,9 +4,7 @@ a web page in the analyst's browser. Each test is named after the problem it pin
 
 from __future__ import annotations
 
-import csv
 import http.client
-import io
 import json
 import os
 import socket
@@ -21,9 +19,9 @@ import scendsl
 from scendsl.app import cache as cache_module
 from scendsl.app import serve as serve_module
 from scendsl.app.cache import BuildCache, open_cache
-from scendsl.app.incremental import IncrementalBuilder
 from scendsl.app.serve import LiveServer
 from scendsl.cli import main
+from security_helpers import formula_cells
 
 SCENARIO = """
 scenario small {
@@ -38,23 +36,10 @@ scenario small {
 
 # ------------------------------------------------------------------------------ the server
 @pytest.fixture
-def live(tmp_path, monkeypatch):
-    """A live server over a one-scenario build, in this process (bounds lowered per test)."""
+def live(tmp_path, live):
+    """The shared live server (`security_helpers.live`) over a scenario with a claim."""
     (tmp_path / "s.scn").write_text(SCENARIO.replace("{quote}", "a claim"))
-    monkeypatch.chdir(tmp_path)
-
-    def start() -> LiveServer:
-        builder = IncrementalBuilder(["s.scn"], str(tmp_path / "out"), samples=0)
-        server = LiveServer(builder, port=0)
-        assert server.rebuild(io.StringIO())
-        server.start()
-        servers.append(server)
-        return server
-
-    servers: list[LiveServer] = []
-    yield start
-    for server in servers:
-        server.stop()
+    return live
 
 
 def _get(server: LiveServer, path: str, headers: dict[str, str] | None = None):
@@ -266,14 +251,7 @@ def test_formula_injection_text_cells_in_csv_start_with_a_quote(hostile_file, fm
     assert main(["eval", hostile_file, "--format", fmt, "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "\x1b" not in text  # no escape sequence for `cat` to run
-    for row in csv.reader(io.StringIO(text)):
-        for cell in row:
-            try:
-                float(cell)
-                continue  # a number (negative ones too) stays a number
-            except ValueError:
-                pass
-            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert formula_cells(text) == []  # a number (negative ones too) stays a number
     if fmt == "csv":  # the long table names each input's origin: the file, spelt
         assert "'=HYPERLINK(1)\\u001b[31m.scn:" in text
 

@@ -59,6 +59,11 @@ MAX_CONNECTIONS = 64
 MAX_EVENT_STREAMS = 32
 #: Seconds a connection may stay silent (or a write blocked) before it is closed.
 REQUEST_TIMEOUT = 10.0
+#: Bytes of one request (its line, of at most 64 KiB, and its headers) read before the
+#: connection is closed: the standard library bounds each header line (64 KiB) and their
+#: number (100), not their sum, which let each of MAX_CONNECTIONS clients make the server hold
+#: 6 MB.
+MAX_REQUEST_BYTES = 256 * 1024
 #: Headers on every answer: nothing here may be framed, embedded or read by another site.
 _SAFE_HEADERS = (
     ("Cache-Control", "no-store"),
@@ -210,12 +215,14 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
         def setup(self) -> None:
             super().setup()
             self.deadline = time.monotonic() + REQUEST_TIMEOUT
+            self.unread = MAX_REQUEST_BYTES
             self.rfile = io.BufferedReader(_DeadlineReader(self))
 
         def handle_one_request(self) -> None:
             # The whole request (line and headers) within REQUEST_TIMEOUT, not each piece of
             # it: a client sending a byte a second would otherwise hold its thread for ever.
             self.deadline = time.monotonic() + REQUEST_TIMEOUT
+            self.unread = MAX_REQUEST_BYTES
             super().handle_one_request()
 
         def do_HEAD(self) -> None:
@@ -367,7 +374,9 @@ def event_bytes(name: str, data: str) -> bytes:
 class _DeadlineReader(io.RawIOBase):
     """The request's bytes from the handler's socket, each wait for more bounded by what is
     left of the handler's `deadline`: a request trickled in, one byte at a time just within
-    the socket's timeout, ends at the deadline (TimeoutError, the connection closed)."""
+    the socket's timeout, ends at the deadline (TimeoutError, the connection closed); and at
+    most the handler's `unread` bytes (MAX_REQUEST_BYTES a request: more closes the
+    connection)."""
 
     def __init__(self, handler: Any) -> None:
         super().__init__()
@@ -380,10 +389,16 @@ class _DeadlineReader(io.RawIOBase):
         left = self.handler.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("the request did not arrive in time")
+        if self.handler.unread <= 0:
+            # A ConnectionError: handle_error closes the connection without a word.
+            raise ConnectionAbortedError("the request is larger than MAX_REQUEST_BYTES")
         connection = self.handler.connection
         connection.settimeout(left)
         try:
-            return int(connection.recv_into(buffer))
+            with memoryview(buffer) as view:
+                read = int(connection.recv_into(view[: self.handler.unread]))
+            self.handler.unread -= read
+            return read
         finally:
             connection.settimeout(REQUEST_TIMEOUT)  # an answer's write has its own bound
 

@@ -43,6 +43,7 @@ from scendsl.files.private import (
     cache_seal,
     private_folder,
     state_folder,
+    user_cache_base,
 )
 
 #: Bumped when the layout of an entry changes (old entries then read as misses).
@@ -197,13 +198,14 @@ def _file_entry_name(path: str | os.PathLike[str]) -> str:
 
 
 def _seal() -> CacheSeal | None:
-    """This user's cache seal (`files.private.cache_seal`), read once per process and state
-    folder; None: nothing is kept or read."""
-    return _seal_in(state_folder())
+    """This user's cache seal (`files.private.cache_seal`), read once per process, state
+    folder and caches' folders (a key among the caches is no seal); None: nothing is kept or
+    read."""
+    return _seal_in(state_folder(), cache_root(), user_cache_base())
 
 
 @functools.lru_cache(maxsize=8)
-def _seal_in(folder: str | None) -> CacheSeal | None:
+def _seal_in(folder: str | None, *_caches: str | None) -> CacheSeal | None:
     return cache_seal() if folder is not None else None
 
 

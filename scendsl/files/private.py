@@ -22,6 +22,7 @@ import os
 import secrets
 import stat
 import tempfile
+from collections.abc import MutableMapping
 from pathlib import Path
 
 
@@ -237,7 +238,7 @@ def cache_seal() -> CacheSeal | None:
     folder must (`private_folder`); None when there is no such folder or no whole key in it:
     then no cache of any kind is used."""
     folder = state_folder()
-    if folder is None or not private_folder(folder):
+    if folder is None or _among_the_caches(folder) or not private_folder(folder):
         return None
     path = os.path.join(folder, KEY_FILE)
     key = _read_key(path)
@@ -245,6 +246,23 @@ def cache_seal() -> CacheSeal | None:
         _make_key(folder, path)
         key = _read_key(path)
     return CacheSeal(key) if key is not None else None
+
+
+def _among_the_caches(folder: str) -> bool:
+    """Whether the key's folder is in a caches' folder (`XDG_STATE_HOME` set to, or inside,
+    `SCENDSL_CACHE_DIR` or `XDG_CACHE_HOME`): whatever restores or shares the caches (a CI
+    cache, an archive of `~/.cache`) would bring the key that makes its entries hold, so the
+    seal would prove nothing."""
+    key_folder = os.path.realpath(folder)
+    for root in (cache_root(), user_cache_base()):
+        if root is None:
+            continue
+        for candidate in (os.path.abspath(root), os.path.realpath(root)):
+            for place in (os.path.abspath(folder), key_folder):
+                with contextlib.suppress(ValueError):  # (Windows: another drive)
+                    if os.path.commonpath([candidate, place]) == candidate:
+                        return True
+    return False
 
 
 def _read_key(path: str) -> bytes | None:
@@ -282,3 +300,42 @@ def _make_key(folder: str, path: str) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+
+
+# ------------------------------------------------------------------- the libraries' folders
+def settle_folder_variables(environ: MutableMapping[str, str]) -> None:
+    """Make the folders a library derives from the environment follow the rules the caches
+    follow, before the library is imported (the command line calls this first).
+
+    XDG's variables are ignored when relative (as the XDG Base Directory specification asks:
+    an invalid path), and so is a relative `HOME` (the user's home is then the system's
+    account entry): matplotlib took them as given and made its folders (`.config/matplotlib`
+    and a font cache) inside the current folder, the user's project. And where matplotlib's
+    own folders cannot be made (a `HOME` of `/proc`, a read-only home), it made a new
+    temporary folder at every run, which the command's quick exit never removed: it gets one
+    folder of this user's alone, kept in the system's temporary folder and reused
+    (`MPLCONFIGDIR`, unless set)."""
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "HOME"):
+        if name in environ and not os.path.isabs(environ[name]):
+            del environ[name]
+    if environ.get("MPLCONFIGDIR") or not hasattr(os, "getuid"):
+        return
+    home = environ.get("HOME") or os.path.expanduser("~")
+    bases = (
+        environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"),
+        environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"),
+    )
+    if all(_can_make(os.path.join(base, "matplotlib")) for base in bases):
+        return
+    folder = os.path.join(tempfile.gettempdir(), f"scendsl-matplotlib-{os.getuid()}")
+    if private_folder(folder):
+        environ["MPLCONFIGDIR"] = folder
+
+
+def _can_make(folder: str) -> bool:
+    """Whether `folder` is a folder this user may write, or could be made as one: its nearest
+    existing folder is a folder this user may write."""
+    existing = os.path.abspath(folder)
+    while not os.path.lexists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    return os.path.isdir(existing) and os.access(existing, os.W_OK)

@@ -34,6 +34,7 @@ import functools
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -262,6 +263,11 @@ def _template_result(sweep: Sweep) -> Result:
 
 #: What a spreadsheet opening a CSV file reads as the start of a formula (OWASP's list).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Where a spreadsheet may start a cell inside a text cell: its start, and after a separator
+#: other than the comma the file uses, which is read as text in quotes: a `;` (Excel in a
+#: German, French, Dutch ... locale opens a CSV file with its list separator), a tab (a
+#: tab-separated import) or a line break (a reader that takes lines before quotes).
+_CELL_STARTS = re.compile("(?:^|(?<=[;\t\n]))(?=[" + re.escape("".join(_FORMULA_STARTS)) + "])")
 
 
 def cell_text(text: str) -> str:
@@ -282,8 +288,9 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     text = cell_text(str(value))
-    # A leading quote makes a spreadsheet show the text as text, not run it as a formula.
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    # A leading quote makes a spreadsheet show the text as text, not run it as a formula:
+    # before the text, and before each part of it another locale's separator makes a cell.
+    return _CELL_STARTS.sub("'", text)
 
 
 def write_csv(out: IO[str], rows: Iterable[list[Any]]) -> None:

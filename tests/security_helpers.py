@@ -1,0 +1,140 @@
+"""What the hostile-input review tests share (docs/security.md): a one-scenario file, a live
+server over its build, raw requests to it, and the command line run with caches of its own.
+
+Each review's test module imports from here rather than keeping a copy, so a change to how a
+server is started or a cache is isolated is made once."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from scendsl.app.incremental import IncrementalBuilder
+from scendsl.app.serve import LiveServer
+
+#: The smallest scenario that builds every page.
+SCENARIO = """
+scenario small {
+  year 2026
+  region US
+  cluster.accelerator H100
+  cluster.count 1000
+}
+"""
+
+
+# ------------------------------------------------------------------------------ the server
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., LiveServer]]:
+    """Starts live servers over a one-scenario build in `tmp_path`, in this process (bounds
+    lowered per test), and stops them after the test."""
+    if not (tmp_path / "s.scn").exists():
+        (tmp_path / "s.scn").write_text(SCENARIO)
+    monkeypatch.chdir(tmp_path)
+    servers: list[LiveServer] = []
+
+    def start(host: str = "127.0.0.1") -> LiveServer:
+        builder = IncrementalBuilder(["s.scn"], str(tmp_path / "out"), samples=0)
+        server = LiveServer(builder, host=host, port=0)
+        assert server.rebuild(io.StringIO())
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def raw(server: LiveServer, request: bytes, host: str = "127.0.0.1") -> bytes:
+    """The server's whole answer to the bytes `request`, sent as they are."""
+    with socket.create_connection((host, server.port), timeout=10) as connection:
+        connection.sendall(request)
+        connection.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := connection.recv(65536):
+            data += chunk
+    return data
+
+
+def get(server: LiveServer, page: str, host: str = "127.0.0.1") -> bytes:
+    """The server's whole answer to `GET /page` naming `host`."""
+    request = f"GET /{page} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    return raw(server, request.encode("latin-1"))
+
+
+# ------------------------------------------------------------------------------- the caches
+def run_cli(
+    tmp_path: Path,
+    command: list[str],
+    cache: Path,
+    state: Path,
+    env: dict[str, str | None] | None = None,
+) -> subprocess.CompletedProcess:
+    """`scendsl COMMAND` in a subprocess with every cache in `cache` and its key in `state`
+    (one machine's state folder: another `state` is another machine), `env` added (a
+    variable given None is unset)."""
+    changes = {"SCENDSL_CACHE_DIR": str(cache), "XDG_STATE_HOME": str(state), **(env or {})}
+    environment = {**os.environ, **{k: v for k, v in changes.items() if v is not None}}
+    for name in [k for k, v in changes.items() if v is None]:
+        environment.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "scendsl", *command],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def cache_folders(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """`s.scn` in `tmp_path`, and three private folders: a cache, this machine's state folder
+    and another machine's."""
+    scenario = tmp_path / "s.scn"
+    scenario.write_text(SCENARIO)
+    # A build records what it read only when no file changed in the second before it began
+    # (cache.keep_build): dated a minute back, the scenario is recorded however fast the builds.
+    past = time.time() - 60
+    os.utime(scenario, (past, past))
+    cache, mine, theirs = tmp_path / "cache", tmp_path / "mine", tmp_path / "theirs"
+    for folder in (cache, mine, theirs):
+        folder.mkdir(mode=0o700)
+    return cache, mine, theirs
+
+
+# ------------------------------------------------------------------------------- the tables
+#: What a spreadsheet reads as the start of a formula (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_cells(text: str, separators: str = ",;\t\n") -> list[str]:
+    """The cells of the CSV `text` that a spreadsheet would run as formulas, the file read as
+    spreadsheets of every locale read it: split at each of `separators` in turn (`,` honouring
+    quotes, as the file is written; `;` and tabs as other locales' Excel and tab-separated
+    imports split; line breaks as a reader that takes lines before quotes). A number (a
+    negative one too) is no formula."""
+    import csv
+
+    cells: list[str] = []
+    for separator in separators:
+        if separator == "\n":
+            cells += text.split("\n")
+        else:
+            cells += [c for row in csv.reader(io.StringIO(text), delimiter=separator) for c in row]
+    found = []
+    for cell in cells:
+        try:
+            float(cell)
+        except ValueError:
+            if cell.startswith(FORMULA_STARTS):
+                found.append(cell)
+    return found
