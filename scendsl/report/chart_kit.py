@@ -657,7 +657,8 @@ def _row_labels(axes, labels: Sequence[str | tuple[str, str | None]]) -> None:
     titles = getattr(axes.figure, "scendsl_titles", {})
     for index, label in enumerate(labels):
         text, full = label if isinstance(label, tuple) else (label, None)
-        artist = axes.text(
+        artist = _axes_text(
+            axes,
             0,
             index,
             text,
@@ -677,21 +678,51 @@ def _row_labels(axes, labels: Sequence[str | tuple[str, str | None]]) -> None:
 
 def _value_label(axes, value: float, index: int, text: str, outward_right: bool = True) -> None:
     """A value written just outside the end of a bar (3 points away)."""
-    from matplotlib.transforms import offset_copy
-
-    transform = offset_copy(
-        axes.transData, axes.figure, x=3 if outward_right else -3, units="points"
-    )
-    axes.text(
+    _axes_text(
+        axes,
         value,
         index,
         text,
-        transform=transform,
+        transform=_value_offset(axes, 3 if outward_right else -3),
         ha="left" if outward_right else "right",
         va="center",
         fontsize=_SMALL,
         color=_VALUE,
     )
+
+
+def _axes_text(axes: Any, x: float, y: float, text: str, **settings: Any) -> Any:
+    """`axes.text(x, y, text, **settings)` without the clip path `Axes.text` gives every text.
+
+    `Axes.text` makes texts unclipped (clip_on False) and still sets the Axes' patch as their
+    clip path, a transform and a box per text that drawing never reads (an unclipped artist
+    draws without them): a twentieth of a chart's time for its row and value labels. The
+    Text is otherwise made and added as `Axes.text` does, so the bytes are the same; a
+    matplotlib without `Axes._add_text` gets `axes.text`.
+    """
+    add = getattr(axes, "_add_text", None)
+    if add is None:
+        return axes.text(x, y, text, **settings)
+    from matplotlib.text import Text
+
+    defaults = {"verticalalignment": "baseline", "horizontalalignment": "left"}
+    effective = {**defaults, "transform": axes.transData, "clip_on": False, **settings}
+    return add(Text(x, y, text=text, **effective))
+
+
+def _value_offset(axes: Any, points: float) -> Any:
+    """The data transform shifted `points` right, one per Axes and offset: shared by the value
+    labels on that side (the same numbers as a transform each, without two new transforms and
+    their invalidation links per label)."""
+    from matplotlib.transforms import offset_copy
+
+    offsets = axes.__dict__.setdefault("scendsl_value_offsets", {})
+    transform = offsets.get(points)
+    if transform is None:
+        transform = offsets[points] = offset_copy(
+            axes.transData, axes.figure, x=points, units="points"
+        )
+    return transform
 
 
 def _bars(
