@@ -110,17 +110,34 @@ def test_longest_with_any_guess_finds_what_bisection_finds():
 
 
 def test_wrapping_a_long_title_measures_few_texts_it_does_not_draw():
-    # Before: the whole title, then each bisection probe: 8 texts for its 3 lines. The search
-    # now starts where the average width of a character says each line ends.
+    # Before: the whole title, then each bisection probe: 8 texts for its 3 lines; with the
+    # search starting where the average width of a character said each line ends, 5. It now
+    # starts where the sum of the characters' advances says (nothing laid out for it).
     from scendsl.report import chart_kit
 
     title = (
         "Purchase price of the cluster's accelerators — sweep gulf_gb200_ae_years "
         "(extrapolated price at year 2027, 2028)"
     )
-    chart_kit._average_character(chart_kit._TITLE, True)  # measured once per process
     chart_kit._measure.cache_clear()
     lines = chart_kit._title_lines(title)
     assert len(lines) == 3
     measured = chart_kit._measure.cache_info().currsize
-    assert measured <= 5, measured
+    assert measured <= 4, measured
+
+
+def test_a_texts_advances_are_near_its_measured_width():
+    # The guess of where a line ends reads each character's advance from the font: in the
+    # font's units, at the size asked, the sum is within 1 % of the laid-out width
+    # (kerning and the ink's overhang at the ends are all that differ).
+    from scendsl.report import chart_kit
+
+    for text, bold in [
+        ("Colossus2 bought at 2024 prices", False),
+        ("Peak compute at dense BF16 · log scale", True),
+        ("Training time at the cluster's peak: 24.6 days (H100, 2025)", False),
+    ]:
+        for size in (chart_kit._LABEL, chart_kit._TITLE):
+            measured = chart_kit._measure(text, size, bold)
+            estimated = chart_kit._estimate(text, bold) * size
+            assert abs(estimated - measured) <= 0.01 * measured, (text, size, estimated, measured)

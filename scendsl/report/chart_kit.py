@@ -450,25 +450,55 @@ def _words_fit(
 
 
 def _words_guess(words: list[str], start: int, width: float, size: float, bold: bool) -> int:
-    """Where the words from `start` that fit in `width` probably end, by the average width of
-    a character (`_average_character`): nothing is measured."""
-    room = width / _average_character(size, bold)
-    end, characters = start, -1
-    while end < len(words) and characters + 1 + len(words[end]) <= room:
-        characters += 1 + len(words[end])
+    """Where the words from `start` that fit in `width` probably end, by the sum of their
+    characters' advances (`_estimate`): nothing is laid out."""
+    room = width / size
+    end, used = start, -_advance(" ", bold)
+    while end < len(words):
+        used += _advance(" ", bold) + _estimate(words[end], bold)
+        if used > room:
+            break
         end += 1
     return end
 
 
-#: Text whose width per character stands for a label's or a title's, to guess where a line ends.
-_AVERAGE_SAMPLE = "Training time at the cluster's peak: 24.6 days (H100, 2025)"
+def _estimate(text: str, bold: bool) -> float:
+    """`text`'s width at a size of 1 pt, near: the sum of its characters' advances, without
+    kerning or the ink's overhang at the ends (a guess of where a line ends, never a
+    measurement: `_longest` finds the same answer whatever the guess)."""
+    return sum(_advance(character, bold) for character in text)
 
 
-def _average_character(size: float, bold: bool) -> float:
-    """Points per character of ordinary text at this size: measured once, on a sample in the
-    regular font (laid out once for every size; bold text is a little wider, which only makes
-    the guess a little less near)."""
-    return _measure(_AVERAGE_SAMPLE, size, False) / len(_AVERAGE_SAMPLE)
+@lru_cache(maxsize=1024)
+def _advance(character: str, bold: bool) -> float:
+    """A character's advance at a size of 1 pt in the chart font (DejaVu Sans): read from the
+    font once per character, not laid out with the text around it (~15 µs a character each
+    time). A character the font lacks counts as an "n"."""
+    from matplotlib.font_manager import FontProperties, findfont
+    from matplotlib.ft2font import LoadFlags
+
+    font = _advance_font(findfont(FontProperties(family="DejaVu Sans", weight=_weight(bold))))
+    code = ord(character) if font.get_char_index(ord(character)) else ord("n")
+    glyph = font.load_char(code, flags=LoadFlags.NO_HINTING)
+    return glyph.linearHoriAdvance / 65536 / _ADVANCE_SIZE
+
+
+#: The size (pt at 72 dpi, so pixels) advances are read at: large, for whole pixels to spare.
+_ADVANCE_SIZE = 100.0
+
+
+@cache
+def _advance_font(path: str) -> Any:
+    """A font of our own for reading advances (matplotlib's are shared with its layout)."""
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(path)
+    font.set_size(_ADVANCE_SIZE, 72)
+    return font
+
+
+def _weight(bold: bool) -> str:
+    return "bold" if bold else "normal"
 
 
 def _wrap(
@@ -555,8 +585,12 @@ def _clip(text: str) -> str:
     def fits(end: int) -> bool:
         return _measure(text[:end] + "…", _LABEL, False) <= _ROW_LABEL_WIDTH
 
-    def guess() -> int:  # by the average width of a character; nothing is measured
-        return int(_ROW_LABEL_WIDTH / _average_character(_LABEL, False)) - 1
+    def guess() -> int:  # by the characters' advances; nothing is laid out
+        room, end = _ROW_LABEL_WIDTH / _LABEL - _estimate("…", False), 0
+        while end < len(text) and room >= _advance(text[end], False):
+            room -= _advance(text[end], False)
+            end += 1
+        return end
 
     text = text[: _longest(fits, 1, len(text), len(text) > _LONG_TEXT, guess)]
     return text.rstrip() + "…"
@@ -657,7 +691,8 @@ def _row_labels(axes, labels: Sequence[str | tuple[str, str | None]]) -> None:
     titles = getattr(axes.figure, "scendsl_titles", {})
     for index, label in enumerate(labels):
         text, full = label if isinstance(label, tuple) else (label, None)
-        artist = axes.text(
+        artist = _axes_text(
+            axes,
             0,
             index,
             text,
@@ -677,21 +712,51 @@ def _row_labels(axes, labels: Sequence[str | tuple[str, str | None]]) -> None:
 
 def _value_label(axes, value: float, index: int, text: str, outward_right: bool = True) -> None:
     """A value written just outside the end of a bar (3 points away)."""
-    from matplotlib.transforms import offset_copy
-
-    transform = offset_copy(
-        axes.transData, axes.figure, x=3 if outward_right else -3, units="points"
-    )
-    axes.text(
+    _axes_text(
+        axes,
         value,
         index,
         text,
-        transform=transform,
+        transform=_value_offset(axes, 3 if outward_right else -3),
         ha="left" if outward_right else "right",
         va="center",
         fontsize=_SMALL,
         color=_VALUE,
     )
+
+
+def _axes_text(axes: Any, x: float, y: float, text: str, **settings: Any) -> Any:
+    """`axes.text(x, y, text, **settings)` without the clip path `Axes.text` gives every text.
+
+    `Axes.text` makes texts unclipped (clip_on False) and still sets the Axes' patch as their
+    clip path, a transform and a box per text that drawing never reads (an unclipped artist
+    draws without them): a twentieth of a chart's time for its row and value labels. The
+    Text is otherwise made and added as `Axes.text` does, so the bytes are the same; a
+    matplotlib without `Axes._add_text` gets `axes.text`.
+    """
+    add = getattr(axes, "_add_text", None)
+    if add is None:
+        return axes.text(x, y, text, **settings)
+    from matplotlib.text import Text
+
+    defaults = {"verticalalignment": "baseline", "horizontalalignment": "left"}
+    effective = {**defaults, "transform": axes.transData, "clip_on": False, **settings}
+    return add(Text(x, y, text=text, **effective))
+
+
+def _value_offset(axes: Any, points: float) -> Any:
+    """The data transform shifted `points` right, one per Axes and offset: shared by the value
+    labels on that side (the same numbers as a transform each, without two new transforms and
+    their invalidation links per label)."""
+    from matplotlib.transforms import offset_copy
+
+    offsets = axes.__dict__.setdefault("scendsl_value_offsets", {})
+    transform = offsets.get(points)
+    if transform is None:
+        transform = offsets[points] = offset_copy(
+            axes.transData, axes.figure, x=points, units="points"
+        )
+    return transform
 
 
 def _bars(

@@ -25,8 +25,11 @@ chart, and each chart starts from a pickled copy of an empty Figure and Axes (a 
 time of building the Axes anew; the bytes are the same). Text metrics are kept for the whole
 process, not per chart (`chart_kit._share_text_metrics`): labels and ticks recur; each text is
 laid out once whatever its size (`chart_kit._extent`), the layout's own measuring included,
-lines are wrapped by bisection, and a font's heights are read once, not once per text drawn
-(`chart_kit._font_height_metrics`). The chart worker imports matplotlib without the Artist
+lines are wrapped by bisection from a guess made of the characters' advances (read from the
+font once per character: `chart_kit._advance`), and a font's heights are read once, not once
+per text drawn (`chart_kit._font_height_metrics`). Row and value labels are added without the
+clip path `Axes.text` gives every text and an unclipped text never reads
+(`chart_kit._axes_text`). The chart worker imports matplotlib without the Artist
 `set()` docstrings (`chart_kit._lean_import`): four tenths of the import.
 
 Each public function takes plain data (labels and SI values) and returns one `<svg>` element, or
