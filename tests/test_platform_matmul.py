@@ -176,3 +176,23 @@ def test_sweep_over_platforms_and_dropout_equals_one_by_one():
             want = (one.metrics.get(name) or one.inputs[name]).value
             assert table.numbers[name][flat] == pytest.approx(want, rel=1e-9), (point, name)
     assert frameworks == {"jax", "megatron"}
+
+
+def test_ironwood_factor_is_its_measured_gemm_plateau_over_the_gpus():
+    # Derived from Google's Ironwood GEMM microbenchmark (a calibration figure in the suite),
+    # not fitted to a training run: the measured share of the peak over the GPUs' plateau.
+    from validation.run import load_cases, parse_published
+
+    entry = next(
+        e
+        for e in load_cases()["calibration"]
+        if "platform_matmul_factor_tpuv7" in e.get("confirmed", "")
+    )
+    measured, _, _ = parse_published(entry["published"])
+    plateau = CATALOG.calibration["matmul_efficiency_large"].value
+    factor = CATALOG.calibration["platform_matmul_factor_tpuv7"].value
+    assert factor == pytest.approx(measured / plateau, rel=2e-3)
+    assert values("TPUv7")["performance.platform_matmul_factor"] == pytest.approx(factor)
+    # The generation has its own figure, not the v5e run's nor the v6e run's.
+    assert factor != pytest.approx(CATALOG.calibration["platform_matmul_factor_tpu_host"].value)
+    assert factor != pytest.approx(CATALOG.calibration["platform_matmul_factor_tpuv6e"].value)

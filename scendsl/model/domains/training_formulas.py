@@ -89,8 +89,10 @@ FRAMEWORK_EFFICIENCY = (
 )
 PLATFORM_MATMUL = (
     "the factor on the GEMM plateau an accelerator platform's matrix units reach (calibration "
-    "platform_matmul_factor, _tpu_host): 1 on GPUs, where the GEMM curve was measured; the "
-    "TPU's systolic matrix units under XLA calibrated on MaxText's 16B on TPU v5e"
+    "platform_matmul_factor, _tpu_host, _<accelerator>): 1 on GPUs, where the GEMM curve was "
+    "measured; the TPU's systolic matrix units under XLA calibrated on MaxText's 16B on TPU "
+    "v5e, v6e on MaxText's GPT-3 175B recipe, TPU7x (Ironwood) read from Google's Ironwood BF16 "
+    "GEMM microbenchmark (tpu-recipes microbenchmarks/ironwood)"
 )
 TE_SPEEDUP = (
     "NVIDIA Transformer Engine docs, GEMM Speedups Across Precisions: FP8 1.41–1.61×, "
