@@ -70,7 +70,11 @@ Inputs (the script fetches nothing):
   fills `industrial_price` only for a country (ISO 3166-1) that no other input gives an
   industrial price for, in any year: a country with a national, Eurostat or EIA figure keeps
   only those, so one country's years never mix two measures. A subdivision's own figure still
-  comes first (the catalog falls back from a subdivision to its country).
+  comes first (the catalog falls back from a subdivision to its country). A figure below
+  `CLIMATESCOPE_FLOOR` (10 USD/MWh) is left out and named in the header: Côte d'Ivoire's
+  0.9-2.4 USD/MWh (a hundredth of its World Bank commercial tariff, so a unit slip) and
+  Sudan's 2.7-5.2 USD/MWh of 2021-2023 (a tariff in a collapsing currency, or a slip: the
+  table cannot tell).
 * `--dataset TEXT`: which releases the inputs are and when they were retrieved (written to the
   header and `[meta]`).
 
@@ -345,6 +349,11 @@ CLIMATESCOPE_NOTE = (
 )
 
 
+#: USD/MWh below which a Climatescope figure is taken for a slip and left out (the catalog's
+#: plausibility floor for an industrial price).
+CLIMATESCOPE_FLOOR = 10.0
+
+
 def read_climatescope(path: Path) -> dict[str, dict[int, float]]:
     """alpha-2 -> year -> USD/MWh, from the extract of Climatescope's Average Industrial price."""
     out: dict[str, dict[int, float]] = defaultdict(dict)
@@ -472,11 +481,15 @@ def build_toml(
         tables[row["region"]][series][year] = _figure(
             f"{usd:.1f} USD/MWh", row["source"], row["confidence"], note
         )
+    left_out: list[str] = []
     for code, by_year in sorted((climatescope or {}).items()):
         if tables.get(code, {}).get("industrial_price"):
             continue  # a primary (or closer) series for this country: never mix the two
         for year, usd in sorted(by_year.items()):
             if year < first_year:
+                continue
+            if usd < CLIMATESCOPE_FLOOR:
+                left_out.append(f"{code} {year} ({usd:.2f})")
                 continue
             note = CLIMATESCOPE_NOTE
             if by_year.get(year - 1) == usd:
@@ -498,6 +511,11 @@ def build_toml(
         f"# Data set: {dataset}",
     ]
     lines += [f"# Input: {name} (sha256 {digest})" for name, digest in inputs]
+    if left_out:
+        lines.append(
+            f"# Climatescope figures below {CLIMATESCOPE_FLOOR:.0f} USD/MWh, left out as slips: "
+            + ", ".join(left_out)
+        )
     lines += [
         "# industrial_price: Europe = Eurostat band ID excluding VAT; US = EIA average industrial",
         "# revenue per kWh. The two are not the same measure (EIA includes taxes billed and all sizes).",
