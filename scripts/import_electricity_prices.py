@@ -61,6 +61,20 @@ Inputs (the script fetches nothing):
   A national figure in a currency the ECB publishes is converted at the mean over the year's
   days of the ECB's USD/currency cross rate (USD per EUR divided by the currency per EUR on the
   same day); a figure in USD is not converted.
+* `--climatescope FILE`: `scripts/data/climatescope_2024_industrial_prices.csv` (columns
+  `region`, `year`, `usd_per_mwh`), BloombergNEF's *Climatescope 2024* "Average Industrial"
+  electricity price by market and year (2017-2023, USD/MWh as published), written by
+  `scripts/extract_climatescope_prices.py` from the table the Climatescope site publishes (see
+  that script). One international series for 139 markets, read in the site's own repository but
+  compiled by BloombergNEF from national sources it does not name per figure, so graded C. It
+  fills `industrial_price` only for a country (ISO 3166-1) that no other input gives an
+  industrial price for, in any year: a country with a national, Eurostat or EIA figure keeps
+  only those, so one country's years never mix two measures. A subdivision's own figure still
+  comes first (the catalog falls back from a subdivision to its country). A figure below
+  `CLIMATESCOPE_FLOOR` (10 USD/MWh) is left out and named in the header: Côte d'Ivoire's
+  0.9-2.4 USD/MWh (a hundredth of its World Bank commercial tariff, so a unit slip) and
+  Sudan's 2.7-5.2 USD/MWh of 2021-2023 (a tariff in a collapsing currency, or a slip: the
+  table cannot tell).
 * `--dataset TEXT`: which releases the inputs are and when they were retrieved (written to the
   header and `[meta]`).
 
@@ -70,6 +84,7 @@ Usage (the command that wrote the committed file):
         --eurostat scripts/data/nrg_pc_205_2019-2025_extract.tsv --ecb eurofxref-hist.csv \\
         --eia scripts/data/eia_industrial_prices.csv \\
         --national scripts/data/national_prices_*.csv --rates scripts/data/exchange_rates.csv \\
+        --climatescope scripts/data/climatescope_2024_industrial_prices.csv \\
         --dataset "..." --out scendsl/catalog/electricity_prices.toml
 
 where `eurofxref-hist.csv` is the ECB file described above and `--dataset` is the text of the
@@ -318,6 +333,44 @@ def read_national(paths: list[Path]) -> list[dict[str, str]]:
     return rows
 
 
+#: Columns of the `--climatescope` extract, in order.
+CLIMATESCOPE_COLUMNS = ["region", "year", "usd_per_mwh"]
+CLIMATESCOPE_SOURCE = (
+    "BloombergNEF, Climatescope 2024, Electricity Prices: Average Industrial (USD/MWh);"
+    " https://www.global-climatescope.org/"
+)
+CLIMATESCOPE_NOTE = (
+    "average electricity price paid by industrial customers, as published by BloombergNEF in USD"
+    " (BNEF's conversion); read in the Climatescope site's data file content/electricity-prices-"
+    "2024.txt, public repository climatescope/climatescope.org (commit acd31890, 2024-11-14);"
+    " a secondary compilation (grade C): where the catalog has a primary figure of the same year"
+    " it equals the EIA's and KEPCO's average revenue per kWh and is a median 19% above Eurostat"
+    " band ID excluding VAT (scripts/data/climatescope_2024_industrial_prices.md)"
+)
+
+
+#: USD/MWh below which a Climatescope figure is taken for a slip and left out (the catalog's
+#: plausibility floor for an industrial price).
+CLIMATESCOPE_FLOOR = 10.0
+
+
+def read_climatescope(path: Path) -> dict[str, dict[int, float]]:
+    """alpha-2 -> year -> USD/MWh, from the extract of Climatescope's Average Industrial price."""
+    out: dict[str, dict[int, float]] = defaultdict(dict)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != CLIMATESCOPE_COLUMNS:
+            raise SystemExit(f"{path.name}:1: columns must be {','.join(CLIMATESCOPE_COLUMNS)}")
+        for number, row in enumerate(reader, start=2):
+            code, year, value = row["region"], int(row["year"]), float(row["usd_per_mwh"])
+            if "-" in code or pycountry.countries.get(alpha_2=code) is None:
+                raise SystemExit(f"{path.name}:{number}: {code} is not an ISO 3166-1 code")
+            if value <= 0 or year in out[code]:
+                raise SystemExit(f"{path.name}:{number}: {code} {year} not positive or repeated")
+            out[code][year] = value
+    return out
+
+
 def national_figure(
     row: dict[str, str],
     usd_per_unit: dict[int, dict[str, float]],
@@ -382,6 +435,7 @@ def build_toml(
     national: list[dict[str, str]] | None = None,
     usd_per_unit: dict[int, dict[str, float]] | None = None,
     rates: dict[tuple[str, int], dict[str, str]] | None = None,
+    climatescope: dict[str, dict[int, float]] | None = None,
 ) -> str:
     """The text of electricity_prices.toml."""
     # region -> series -> year -> figure line
@@ -427,6 +481,22 @@ def build_toml(
         tables[row["region"]][series][year] = _figure(
             f"{usd:.1f} USD/MWh", row["source"], row["confidence"], note
         )
+    left_out: list[str] = []
+    for code, by_year in sorted((climatescope or {}).items()):
+        if tables.get(code, {}).get("industrial_price"):
+            continue  # a primary (or closer) series for this country: never mix the two
+        for year, usd in sorted(by_year.items()):
+            if year < first_year:
+                continue
+            if usd < CLIMATESCOPE_FLOOR:
+                left_out.append(f"{code} {year} ({usd:.2f})")
+                continue
+            note = CLIMATESCOPE_NOTE
+            if by_year.get(year - 1) == usd:
+                note += f"; the same value as {year - 1} (a regulated tariff carried forward?)"
+            tables[code]["industrial_price"][year] = _figure(
+                f"{usd:.1f} USD/MWh", CLIMATESCOPE_SOURCE, "C", note
+            )
 
     countries = sorted(code for code in tables if "-" not in code)
     states = sorted(code for code in tables if "-" in code)
@@ -441,11 +511,17 @@ def build_toml(
         f"# Data set: {dataset}",
     ]
     lines += [f"# Input: {name} (sha256 {digest})" for name, digest in inputs]
+    if left_out:
+        lines.append(
+            f"# Climatescope figures below {CLIMATESCOPE_FLOOR:.0f} USD/MWh, left out as slips: "
+            + ", ".join(left_out)
+        )
     lines += [
         "# industrial_price: Europe = Eurostat band ID excluding VAT; US = EIA average industrial",
         "# revenue per kWh. The two are not the same measure (EIA includes taxes billed and all sizes).",
         "# Other countries: national figures (an average revenue per kWh or a regulated tariff), each",
-        "# note saying what it measures and how it was converted to USD.",
+        "# note saying what it measures and how it was converted to USD. Countries none of these",
+        "# covers: BloombergNEF Climatescope 2024's average industrial price (grade C).",
         "# large_industrial_price: Eurostat band IF (70-150 GWh a year), where published; elsewhere a",
         "# national figure for extra-high-voltage or very large industrial customers.",
         "",
@@ -476,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eia", type=Path, required=True)
     parser.add_argument("--national", type=Path, nargs="+", action="extend", default=[])
     parser.add_argument("--rates", type=Path)
+    parser.add_argument("--climatescope", type=Path)
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--eurostat-grade", default=DEFAULT_EUROSTAT_GRADE, choices=["A", "B"])
     parser.add_argument("--first-year", type=int, default=2019)
@@ -483,6 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     national_paths = sorted(args.national, key=lambda p: p.name)
     rate_paths = [args.rates] if args.rates else []
+    rate_paths += [args.climatescope] if args.climatescope else []
     inputs = [
         (p.name, hashlib.sha256(p.read_bytes()).hexdigest())
         for p in (args.eurostat, args.ecb, args.eia, *national_paths, *rate_paths)
@@ -500,6 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         national=read_national(national_paths),
         usd_per_unit=read_ecb_cross_rates(args.ecb),
         rates=read_rates(args.rates) if args.rates else {},
+        climatescope=read_climatescope(args.climatescope) if args.climatescope else None,
     )
     args.out.write_text(text, encoding="utf-8")
     return 0

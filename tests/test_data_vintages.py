@@ -30,6 +30,7 @@ INPUTS = {
         "eia_industrial_prices.csv",
         *sorted(p.name for p in DATA.glob("national_prices_*.csv")),
         "exchange_rates.csv",
+        "climatescope_2024_industrial_prices.csv",
     ],
     "grid.toml": [
         "canada_nir2020_a13_consumption_intensity.csv",
@@ -219,3 +220,77 @@ def test_the_committed_ember_years_are_each_a_countrys_year_after_its_owid_years
         assert years[-1] == int(year) and years[-2] == int(year) - 1, code
         alpha3 = next(k for k in latest if script._alpha2(k) == code)
         assert latest[alpha3][0] == int(year), code
+
+
+def _climatescope() -> dict[str, dict[int, float]]:
+    return _script("import_electricity_prices").read_climatescope(
+        DATA / "climatescope_2024_industrial_prices.csv"
+    )
+
+
+def test_climatescope_fills_every_year_of_every_country_nothing_else_prices() -> None:
+    # Each country the extract covers either keeps only its primary figures (no Climatescope
+    # year mixed in) or has exactly the extract's years from 2019 on, less the slips the header
+    # names, each at the extract's value with its source and grade C.
+    script = _script("import_electricity_prices")
+    prices = tomllib.loads(_text("electricity_prices.toml"))
+    header = _text("electricity_prices.toml")
+    filled = 0
+    for code, by_year in _climatescope().items():
+        figures = prices.get(code, {}).get("industrial_price", {})
+        if any("Climatescope" not in f["source"] for f in figures.values()):
+            assert all("Climatescope" not in f["source"] for f in figures.values()), code
+            continue
+        wanted = {
+            str(y) for y, v in by_year.items() if y >= 2019 and v >= script.CLIMATESCOPE_FLOOR
+        }
+        assert set(figures) == wanted, code
+        for year, value in by_year.items():
+            if year >= 2019 and value < script.CLIMATESCOPE_FLOOR:
+                assert f"{code} {year} ({value:.2f})" in header, (code, year)
+        for year, figure in figures.items():
+            assert figure["value"] == f"{by_year[int(year)]:.1f} USD/MWh", (code, year)
+            assert figure["source"] == script.CLIMATESCOPE_SOURCE and figure["confidence"] == "C"
+            assert "climatescope/climatescope.org" in figure["note"]
+        filled += 1
+    assert filled >= 90  # 139 markets, less the ~40 with a primary series
+
+
+def test_climatescope_extract_keeps_the_newest_year_and_the_large_compute_countries() -> None:
+    # A floor on the extract itself, so that a re-extraction that loses a market or the
+    # edition's newest year fails even when the catalog loses it too.
+    extract = _climatescope()
+    assert len(extract) >= 139
+    for code in "JP IN AU MX ZA MY VN ID BR AE CN SA TH SG".split():
+        assert 2021 in extract[code], code
+    for code in "JP IN MX ZA MY VN ID BR AE CN SA TH SG".split():
+        assert 2023 in extract[code], code
+
+
+def test_climatescope_extraction_reverses_the_sites_encoding_and_skips_zero_years() -> None:
+    import base64
+
+    script = _script("extract_climatescope_prices")
+    records = [
+        {
+            "iso": "is ",
+            "indicator": "Electricity Prices",
+            "subindicator": "Average Industrial",
+            "units": "USD/MWh",
+            "data": [{"x_val": 2022, "y_val": 0}, {"x_val": 2023, "y_val": 41.5}],
+        },
+        {
+            "iso": "jp",
+            "indicator": "Electricity Prices",
+            "subindicator": "Average Residential",
+            "units": "USD/MWh",
+            "data": [{"x_val": 2023, "y_val": 250.0}],
+        },
+    ]
+    encoded = base64.b64encode(json.dumps(records).encode()).decode()[::-1]
+    rows = script.industrial_rows(script.decode(encoded))
+    assert rows == [("IS", 2023, "41.5")]
+    assert script.write_csv(rows) == "region,year,usd_per_mwh\nIS,2023,41.5\n"
+    records[0]["units"] = "USD/kWh"
+    with pytest.raises(SystemExit, match="not USD/MWh"):
+        script.industrial_rows(records)

@@ -170,8 +170,8 @@ def test_a_state_without_a_price_falls_back_to_its_country_never_to_another_coun
     assert wy.fallback and wy.region_used == "US" and "US used instead" in wy.reason
     kp = electricity_price("KP", 2023)  # neither an industrial price nor a commercial tariff
     assert kp.fallback and kp.value is None and kp.source is None
-    jp = electricity_price("JP", 2023)  # a stand-in, but Japan's own
-    assert jp.fallback and jp.region_used == "JP" and jp.series == "commercial_price"
+    hk = electricity_price("HK", 2023)  # a stand-in, but Hong Kong's own
+    assert hk.fallback and hk.region_used == "HK" and hk.series == "commercial_price"
 
 
 def test_large_band_prices_are_lower_than_the_mid_size_band_where_both_exist() -> None:
@@ -419,10 +419,13 @@ def test_price_import_refuses_a_national_row_without_a_source_a_rate_or_twice(
 
 #: Eurostat nrg_pc_205 publishes band ID for these non-EU countries (UA to 2021, GB to 2020-S1).
 EUROSTAT_OTHERS = "NO IS AL BA GE MD ME MK RS TR UA GB".split()
-#: Required by issue 13 but without a citable primary figure in the catalog yet. The test fails
-#: when one is added, so that this list (and docs/regional-data.md) is kept honest. ID has only a
-#: large-industrial tariff (group I-4/TT), which the model does not read, so it stays listed.
-PRICE_GAPS = "CH CA MX CN JP IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
+#: Required by issue 13 but without an industrial price in the catalog: none since BloombergNEF's
+#: Climatescope series (grade C) prices every required country no primary source covers. The
+#: test fails when one falls out, so that this list (and docs/regional-data.md) is kept honest.
+PRICE_GAPS: list[str] = []
+#: Required countries priced only by Climatescope (no primary industrial figure found yet): the
+#: test fails when a primary figure replaces one, or when one loses its Climatescope figure.
+CLIMATESCOPE_ONLY = "CH CA MX CN JP IN SG MY ID TH VN AE SA QA IL AU NZ ZA".split()
 #: Required countries with no price at all, even after the commercial stand-in: none, since the
 #: World Bank's Doing Business tariff covers every required country without an industrial price.
 NO_PRICE_GAPS: list[str] = []
@@ -471,6 +474,8 @@ def test_every_national_figure_is_the_committed_tables_row_sourced_dated_and_gra
     for code, series, year, figure in _figures(_toml("electricity_prices.toml")):
         if "nrg_pc_205" in figure["source"] or code == "US" or code.startswith("US-"):
             continue
+        if "Climatescope" in figure["source"]:
+            continue  # read from the Climatescope extract, checked below
         row = by_key[(code, series, year)]
         seen.add((code, series, year))
         assert 2019 <= int(year) <= 2025, (code, year)
@@ -508,6 +513,14 @@ def test_required_countries_without_a_price_are_the_documented_gaps() -> None:
     priced = regions_with("industrial_price")
     assert [c for c in REQUIRED if c not in priced] == PRICE_GAPS
     assert len({c for c in priced if "-" not in c}) >= 40
+    data = _toml("electricity_prices.toml")
+    by_climatescope = [
+        c
+        for c in REQUIRED
+        if c in data
+        and all("Climatescope" in f["source"] for f in data[c].get("industrial_price", {}).values())
+    ]
+    assert by_climatescope == CLIMATESCOPE_ONLY
 
 
 def test_eurostat_figures_are_the_means_of_the_committed_extract() -> None:
@@ -652,19 +665,22 @@ def test_price_lookup_order_industrial_then_own_commercial_then_nothing() -> Non
     wy = electricity_price("US-WY", 2023)
     assert wy.series == "industrial_price" and wy.region_used == "US"
     # Without an industrial price, the country's own commercial tariff, flagged.
-    india = electricity_price("IN", 2026)
-    assert india.fallback and india.series == "commercial_price" and india.region_used == "IN"
-    assert india.value == pytest.approx(182.0) and india.year_used == 2019
-    assert india.reason == (
-        "no industrial electricity price for IN; the World Bank's 2019 Doing Business tariff"
-        " for a commercial warehouse in the largest business city of India (IN) stands in"
+    hong_kong = electricity_price("HK", 2026)
+    assert hong_kong.fallback and hong_kong.series == "commercial_price"
+    assert hong_kong.region_used == "HK"
+    assert hong_kong.value == pytest.approx(161.0) and hong_kong.year_used == 2019
+    assert hong_kong.reason == (
+        "no industrial electricity price for HK; the World Bank's 2019 Doing Business tariff"
+        " for a commercial warehouse in the largest business city of Hong Kong (HK) stands in"
     )
     # Latest year at or before the scenario year, else the earliest.
-    assert electricity_price("IN", 2017).year_used == 2017
-    assert electricity_price("IN", 2010).year_used == 2014
-    # A subdivision of a country with neither: the country's commercial tariff.
+    assert electricity_price("HK", 2017).year_used == 2017
+    assert electricity_price("HK", 2010).year_used == 2014
+    # A subdivision without a price of its own: its country's industrial price comes before
+    # any commercial tariff (Canada's is Climatescope's).
     alberta = electricity_price("CA-AB", 2024)
-    assert alberta.series == "commercial_price" and alberta.region_used == "CA"
-    assert "no industrial electricity price for CA-AB or CA" in alberta.reason
+    assert alberta.series == "industrial_price" and alberta.region_used == "CA"
+    assert "no industrial electricity price for CA-AB; CA used instead" in alberta.reason
     # The large-industrial band has no stand-in: a warehouse tariff says nothing about it.
+    assert electricity_price("HK", 2026, large=True).value is None
     assert electricity_price("IN", 2026, large=True).value is None

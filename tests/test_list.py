@@ -57,9 +57,11 @@ def test_regions_list_every_accepted_code_and_the_data_each_has(capsys):
     assert "A:5" in france["export_groups"]
     assert "D:5" in rows["RU"]["export_groups"]
     assert rows["AD"]["grid_intensity"] is None  # Andorra: no figure of its own
-    # India: no industrial price, but the World Bank's commercial tariff for 2014-2019.
-    assert rows["IN"]["electricity_price"] is None and rows["IN"]["commercial_price"]
-    assert "2019" in str(rows["IN"]["commercial_price"])
+    # Hong Kong: no industrial price, but the World Bank's commercial tariff for 2014-2019.
+    assert rows["HK"]["electricity_price"] is None and rows["HK"]["commercial_price"]
+    assert "2019" in str(rows["HK"]["commercial_price"])
+    # India: Climatescope's industrial price, 2019-2023, beside its commercial tariff.
+    assert "2023" in str(rows["IN"]["electricity_price"]) and rows["IN"]["commercial_price"]
 
 
 def test_metrics_list_every_model_name_with_kind_unit_and_values(capsys):

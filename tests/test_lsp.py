@@ -589,13 +589,13 @@ async def test_hover_on_an_accelerator_block_figure_gives_si_and_the_catalog_fig
 
 
 def test_region_hover_labels_a_commercial_tariff_stand_in_as_such():
-    # India has no industrial price: its hover must not call the World Bank's commercial
+    # Hong Kong has no industrial price: its hover must not call the World Bank's commercial
     # warehouse tariff an "industrial electricity price".
     from scendsl.lsp.analysis import regional_figures
 
-    labels = dict(regional_figures("IN"))
+    labels = dict(regional_figures("HK"))
     label = "commercial electricity tariff (stand-in for the industrial price)"
-    assert label in labels and labels[label].value == 182.0
+    assert label in labels and labels[label].value == 161.0
     assert "industrial electricity price" in dict(regional_figures("FR"))
 
 
