@@ -341,11 +341,11 @@ CLIMATESCOPE_SOURCE = (
 )
 CLIMATESCOPE_NOTE = (
     "average electricity price paid by industrial customers, as published by BloombergNEF in USD"
-    " (BNEF's conversion); read in the Climatescope site's data file content/electricity-prices-"
-    "2024.txt, public repository climatescope/climatescope.org (commit acd31890, 2024-11-14);"
+    " (BNEF's conversion); read in the Climatescope site's 2024 electricity-prices data file,"
+    " https://github.com/climatescope/climatescope.org (commit acd31890, 2024-11-14);"
     " a secondary compilation (grade C): where the catalog has a primary figure of the same year"
     " it equals the EIA's and KEPCO's average revenue per kWh and is a median 19% above Eurostat"
-    " band ID excluding VAT (scripts/data/climatescope_2024_industrial_prices.md)"
+    " band ID excluding VAT (the import's note on this extract)"
 )
 
 

@@ -84,17 +84,17 @@ def test_region_without_price_figure_is_flagged_as_fallback_and_uses_the_labelle
     assert result.value("energy.supply_price") == pytest.approx(float(gas.split()[0]) * USD_PER_MWH)
 
 
-def test_india_without_an_industrial_price_uses_its_own_commercial_tariff_flagged():
-    assert "IN" not in PRICES
-    result = _result("IN", 2025)
-    expected = _figure(_data("commercial_prices.toml"), "IN", "commercial_price", 2019)
+def test_hong_kong_without_an_industrial_price_uses_its_own_commercial_tariff_flagged():
+    assert "HK" not in PRICES
+    result = _result("HK", 2025)
+    expected = _figure(_data("commercial_prices.toml"), "HK", "commercial_price", 2019)
     assert result.value("energy.supply_price") == pytest.approx(expected * USD_PER_MWH)
     assert result.value("energy.grid_price_fallback") is True
     flag = result.node("energy.grid_price_fallback").note
     assert "World Bank's 2019 Doing Business tariff for a commercial warehouse" in flag
     assert "energy.gas.price" not in flag
     explained = explain_text(result, "energy.supply_price")
-    assert "commercial_prices.toml IN.commercial_price[2019]" in explained
+    assert "commercial_prices.toml HK.commercial_price[2019]" in explained
     assert "stands in" in explained
 
 
