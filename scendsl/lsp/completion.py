@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from scendsl.lsp.analysis import (
     DEFINITION_KEYWORDS,
@@ -233,16 +235,7 @@ def _unit_items(dimension: str | None, place: str) -> list[Completion]:
 
 
 def _accelerators(analysis: Analysis | None) -> list[Completion]:
-    items = [
-        Completion(name, "value", entry.title) for name, entry in catalog().accelerators.items()
-    ]
-    if analysis is not None:
-        items += [
-            Completion(d.name, "value", f"accelerator defined in {d.file}")
-            for (table, _), d in analysis.definitions().items()
-            if table == "accelerator" and d.name not in catalog().accelerators
-        ]
-    return items
+    return _titled_names(catalog().accelerators, "accelerator", analysis)
 
 
 def _regions() -> list[Completion]:
@@ -250,12 +243,19 @@ def _regions() -> list[Completion]:
 
 
 def _references(analysis: Analysis | None) -> list[Completion]:
-    items = [Completion(name, "value", entry.title) for name, entry in catalog().references.items()]
+    return _titled_names(catalog().references, "reference", analysis)
+
+
+def _titled_names(
+    entries: Mapping[str, Any], block: str, analysis: Analysis | None
+) -> list[Completion]:
+    """The catalog's entries of a table with their titles, then the file's own `block`s."""
+    items = [Completion(name, "value", entry.title) for name, entry in entries.items()]
     if analysis is not None:
         items += [
-            Completion(d.name, "value", f"reference defined in {d.file}")
+            Completion(d.name, "value", f"{block} defined in {d.file}")
             for (table, _), d in analysis.definitions().items()
-            if table == "reference" and d.name not in catalog().references
+            if table == block and d.name not in entries
         ]
     return items
 
