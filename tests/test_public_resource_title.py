@@ -301,3 +301,23 @@ def test_a_per_reference_figures_meaning_names_the_reference_by_title():
         assert result[f"divide.{name}.compute_ratio"].formula.endswith(
             f"reference.{name}.comparison_peak"
         )
+
+
+def test_only_a_claim_on_a_metric_naming_references_reads_its_expected_value_by_title():
+    """A category claim whose value happens to be a reference's name (a block called `allowed`
+    beside `expect export.status == allowed`) is not read as that reference."""
+    country = _two_countries()[0]
+    entry = _compared(country)
+    block = (
+        '\nreference allowed {\n  title "A pool named like a status"\n  accelerator H100\n'
+        f'  count 200\n  kind university\n  region "{country}"\n}}\n'
+    )
+    claims = (
+        '  expect export.status == allowed "q"\n'
+        f'  expect divide.public_resource == {entry.name} "q"\n'
+    )
+    text = _text("s", country).replace(WORKLOAD, WORKLOAD + claims) + block
+    result = scendsl.evaluate(scendsl.load_text(text).scenarios[0])
+    status, resource = result.claims
+    assert status.expected == "allowed" and status.expected_label is None
+    assert resource.expected_label == entry.title

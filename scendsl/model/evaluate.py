@@ -33,7 +33,7 @@ from scendsl.model.context import (
     money_code,
 )
 from scendsl.model.layout import HBM, LAYERS, MEMORY, Layout
-from scendsl.model.registry import REGISTRY, Node
+from scendsl.model.registry import REGISTRY, Node, template_of
 from scendsl.scenario import Claim, Scenario, Uncertain
 from scendsl.suggest import quoted
 
@@ -548,8 +548,13 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
         _check_claim(claim, values, metrics, inputs, by_name, scenario.year)
         for claim in claims_in_usd(scenario)
     )
-    if any(getattr(by_name.get(c.metric), "names_of", "") == "references" for c in claims):
-        claims = tuple(_with_expected_label(claim, scenario, catalog) for claim in claims)
+    if any(_names_references(by_name, c.metric) for c in claims):
+        claims = tuple(
+            _with_expected_label(claim, scenario, catalog)
+            if _names_references(by_name, claim.metric)
+            else claim
+            for claim in claims
+        )
     return Result.model_construct(
         name=scenario.name,
         title=scenario.title,
@@ -563,11 +568,15 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
 _PLAIN_TYPES = frozenset({float, int, bool, str, type(None)})
 
 
+def _reference_entity(name: str, scenario: Scenario, catalog: Catalog) -> Any:
+    """The reference `name` as the model reads it: the file's own block, else the catalog's
+    entry; None when there is neither."""
+    return scenario.references.get(name) or catalog.references.get(name)
+
+
 def _reference_titles(refs: tuple[str, ...], scenario: Scenario, catalog: Catalog) -> tuple:
-    """Each reference's title, in the order of `refs`: the file's own block's, as the model
-    reads it, else the catalog's."""
-    own, shipped = scenario.references, catalog.references
-    return tuple((own.get(ref) or shipped[ref]).title for ref in refs)
+    """Each reference's title, in the order of `refs`."""
+    return tuple(_reference_entity(ref, scenario, catalog).title for ref in refs)
 
 
 @functools.lru_cache(maxsize=64)
@@ -581,9 +590,7 @@ def _titled_rows(refs: tuple[str, ...], titles: tuple[str, ...]) -> tuple:
     rows = []
     for (node, ref), row in zip(plan.nodes, plan.rows, strict=True):
         if ref is not None:
-            template = REGISTRY.nodes[
-                node.name.replace(f".{ref}.", f".{REFERENCE_PLACEHOLDER}.", 1)
-            ]
+            template = REGISTRY.nodes[cast(str, template_of(node.name, REGISTRY.nodes))]
             meaning = template.meaning.replace(REFERENCE_PLACEHOLDER, f"“{title_of[ref]}”")
             row = (*row[:4], meaning, *row[5:])
         rows.append(row)
@@ -679,12 +686,17 @@ def _check_claim(
     )
 
 
+def _names_references(nodes: dict[str, Node], metric: str) -> bool:
+    """Whether `metric`'s values are names of references (`Node.names_of`)."""
+    node = nodes.get(metric)
+    return node is not None and node.names_of == "references"
+
+
 def _with_expected_label(claim: ClaimResult, scenario: Scenario, catalog: Catalog) -> ClaimResult:
-    """The claim with the title of the reference its expected value names (the file's own
-    block first, as the model reads it), when it names one."""
-    if not isinstance(claim.expected, str) or isinstance(claim.expected, bool):
+    """The claim with the title of the reference its expected value names, when it names one."""
+    if not isinstance(claim.expected, str):
         return claim
-    entity = scenario.references.get(claim.expected) or catalog.references.get(claim.expected)
+    entity = _reference_entity(claim.expected, scenario, catalog)
     if entity is None:
         return claim
     return claim.model_copy(update={"expected_label": entity.title})

@@ -115,7 +115,7 @@ class Registry:
             for name in node.inputs:
                 # A node may name one reference's copy of a per-reference node
                 # (`divide.nairr_pilot.compute_ratio` of `divide.{ref}.compute_ratio`).
-                declared = name if name in self.nodes else _template_of(name, self.nodes)
+                declared = name if name in self.nodes else template_of(name, self.nodes)
                 if declared is None:
                     raise ValueError(f"'{node.name}' uses unknown node '{name}'")
                 if declared not in seen:
@@ -123,7 +123,7 @@ class Registry:
             seen.add(node.name)
 
 
-def _template_of(name: str, nodes: dict[str, Node]) -> str | None:
+def template_of(name: str, nodes: dict[str, Node]) -> str | None:
     """The per-reference node (`a.{ref}.b`) whose copy for one reference `name` is."""
     parts = name.split(".")
     for index in range(1, len(parts) - 1):
