@@ -679,3 +679,23 @@ async def test_hover_shows_an_amount_in_another_currency_as_written_and_in_usd(
     assert "or in another currency the catalog has a rate for" in field
     claim = await hover("energy.annual_cost <", 1)
     assert " EUR ($" in claim and "at the 2024 average rate" in claim
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_a_per_reference_claim_names_the_reference_by_its_title(
+    client: LanguageClient,
+):
+    """A claim on `divide.<ref>.compute_ratio` hovers with the meaning a reader sees in the
+    briefing: the reference by its catalog title, not its key."""
+    from scendsl.catalog import load_catalog
+
+    reference = next(r for r in load_catalog().references.values() if r.title != r.name)
+    claim = f"divide.{reference.name}.compute_ratio"
+    text = BASE.replace('  expect cluster.count >= 100k "over 100,000 units"', f"  expect {claim} > 1")
+    uri = _open(client, "titled.scn", text)
+    assert not _errors(await _diagnostics(client, uri)), client_state()
+    result = await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, claim, 3))
+    )
+    assert f"“{reference.title}”" in result.contents.value
+    assert "{ref}" not in result.contents.value

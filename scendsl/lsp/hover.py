@@ -595,10 +595,18 @@ def _claim_hover(
     node = registry_node(atom.text) or registry_node(metric_template(atom.text))
     parts = atom.text.split(".")
     ref = parts[1] if len(parts) > 2 else ""
-    lines = [
-        f"**{atom.text}**"
-        + (f" — {node.meaning.replace('{ref}', ref)}" if node is not None else "")
-    ]
+    # The evaluated figure's meaning names its reference by title, as the briefing does; the
+    # registry's, with the key, stands in while the file does not evaluate.
+    result = analysis.result(scenario) if scenario is not None else None
+    figure = result.find(atom.text) if result is not None else None
+    meaning = (
+        figure.meaning
+        if figure is not None
+        else node.meaning.replace("{ref}", ref)
+        if node is not None
+        else ""
+    )
+    lines = [f"**{atom.text}**" + (f" — {meaning}" if meaning else "")]
     if node is not None and node.formula:
         lines += ["", f"`{node.formula.replace('{ref}', ref)}`"]
     value = claim_value(analysis, scenario, statement)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scendsl.model.claims import REFERENCE_PLACEHOLDER
-from scendsl.model.registry import REGISTRY
+from scendsl.model.registry import REGISTRY, template_of
 from scendsl.report.sandbox import template_view
 
 if TYPE_CHECKING:
@@ -303,16 +303,14 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
         match = _EXTRAPOLATED_RE.search(number.note or "")
         if match is None or not number.available:
             continue
-        parts = name.split(".")
         row = CaveatView(name, number.meaning, number, *_extrapolation(number.note or "", match))
-        if parts[0] == "reference" and len(parts) >= 3:
-            row.name = ".".join(["reference", "*", *parts[2:]])
+        template = template_of(name, REGISTRY.nodes)
+        if template is not None and name.startswith("reference."):
+            row.name = template.replace(REFERENCE_PLACEHOLDER, "*")
             # The registry's meaning names the reference as {ref}: the reference's own name may
             # be any word, so it is not looked for in the expanded text.
-            row.node_meaning = REGISTRY.nodes[
-                ".".join(["reference", REFERENCE_PLACEHOLDER, *parts[2:]])
-            ].meaning
-            row.accelerators.append(view.text(f"reference.{parts[1]}.accelerator"))
+            row.node_meaning = REGISTRY.nodes[template].meaning
+            row.accelerators.append(view.text(f"reference.{name.split('.')[1]}.accelerator"))
         kept = rows.setdefault(row.key, row)
         if kept is not row:
             kept.merge(row)
