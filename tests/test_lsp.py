@@ -691,7 +691,9 @@ async def test_hover_on_a_per_reference_claim_names_the_reference_by_its_title(
 
     reference = next(r for r in load_catalog().references.values() if r.title != r.name)
     claim = f"divide.{reference.name}.compute_ratio"
-    text = BASE.replace('  expect cluster.count >= 100k "over 100,000 units"', f"  expect {claim} > 1")
+    text = BASE.replace(
+        '  expect cluster.count >= 100k "over 100,000 units"', f"  expect {claim} > 1"
+    )
     uri = _open(client, "titled.scn", text)
     assert not _errors(await _diagnostics(client, uri)), client_state()
     result = await client.text_document_hover_async(
