@@ -34,3 +34,47 @@ def test_a_quantity_written_without_its_unit_is_still_told_to_add_one():
     body = "  energy {\n    price 60\n  }\n"
     diagnostic = only_diagnostic(scenario_text("s", body=body))
     assert "add a unit" in (diagnostic.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("written", "axis"),
+    [
+        ("tensor_parallel", "tensor"),  # the metric's own name, as `eval` prints it
+        ("expert_parallel", "expert"),
+        ("pipeline_model_parallel_size", "pipeline"),  # Megatron's argument
+        ("ici_tensor_parallelism", "tensor"),  # MaxText's
+        ("expert_model_parallel_size", "expert"),
+        ("context_parallel", "context"),
+        ("ep", "expert"),
+        ("TP", "tensor"),
+    ],
+)
+def test_a_parallel_degree_written_as_its_own_field_is_told_the_parallelism_line(written, axis):
+    for body in (f"  workload {{\n    {written} 4\n  }}\n", f"  workload.{written} 4\n"):
+        diagnostic = only_diagnostic(scenario_text("s", body=body))
+        assert diagnostic.message.startswith(f"unknown field '{written}'") or (
+            diagnostic.message == f"unknown field 'workload.{written}'"
+        )
+        assert f"`parallelism {axis} 4` in `workload`" in (diagnostic.hint or "")
+
+
+def test_a_parallel_degree_given_through_the_python_api_gets_the_same_hint():
+    from scendsl.errors import ScenarioError
+    from scendsl.language.typed import read_fields
+
+    with pytest.raises(ScenarioError) as caught:
+        read_fields({"workload.tensor_parallel": 8})
+    assert "`parallelism tensor 8` in `workload`" in str(caught.value.diagnostics[0].hint)
+
+
+def test_a_degree_swept_as_its_own_field_is_told_the_parallelism_line():
+    text = scenario_text("s") + "sweep v from s {\n  workload.expert_parallel [2, 4]\n}\n"
+    diagnostic = only_diagnostic(text)
+    assert "`parallelism expert N` in `workload`" in (diagnostic.hint or "")
+
+
+@pytest.mark.parametrize("written", ["sequence_parallel_size", "tensor", "cluster.tp"])
+def test_names_that_are_no_degree_field_get_no_parallelism_hint(written):
+    body = f"  workload.{written} 4\n" if "." not in written else f"  {written} 4\n"
+    diagnostic = only_diagnostic(scenario_text("s", body=body))
+    assert "parallel degrees are one field" not in (diagnostic.hint or "")

@@ -6,6 +6,7 @@ atoms into typed values, and `docs/language.md` documents the same table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -468,6 +469,45 @@ PARALLELISM_KEYS = (
     "interleave",
     "context",
 )
+
+#: A degree of `workload.parallelism` written as a field of its own, under the names analysts
+#: bring along: the model's own (`workload.tensor_parallel`, which `eval` prints), Megatron's
+#: (`tensor_model_parallel_size`, `expert-model-parallel-size`), MaxText's
+#: (`ici_tensor_parallelism`) and the short ones (`tp`, `ep`).
+_DEGREE_FIELD = re.compile(
+    r"(?:ici_|dcn_)?(tensor|pipeline|data|expert|context)(?:_model)?_parallel(?:ism|_size|_degree)?"
+)
+_DEGREE_SHORT = {
+    "tp": "tensor",
+    "pp": "pipeline",
+    "dp": "data",
+    "ep": "expert",
+    "cp": "context",
+    "vpp": "interleave",
+    "virtual_pipeline_model_parallel_size": "interleave",
+    "num_microbatches": "microbatches",
+}
+
+
+def parallel_degree_hint(path: str, written: str = "") -> str | None:
+    """The hint for an unknown field that is a parallel degree written on its own
+    (`workload { tensor_parallel 8 }`, `workload.ep 16`): the degrees are one field,
+    `parallelism`. None for any other name."""
+    section, _, key = path.rpartition(".")
+    if section not in ("", "workload"):
+        return None
+    word = key.lower().replace("-", "_")
+    match = _DEGREE_FIELD.fullmatch(word)
+    axis = match.group(1) if match else _DEGREE_SHORT.get(word)
+    if axis is None:
+        return None
+    value = written if 0 < len(written) <= 12 else "N"
+    others = ", ".join(k for k in PARALLELISM_KEYS if k != axis)
+    return (
+        "parallel degrees are one field: write "
+        f"`parallelism {axis} {value}` in `workload`, other degrees after commas ({others})"
+    )
+
 
 #: Scenario fields without which nothing can be computed.
 REQUIRED_SCENARIO_FIELDS = ("year", "region", "cluster.accelerator", "cluster.count")

@@ -208,7 +208,9 @@ def read_fields(
             sink.error(
                 f"unknown field '{path}'",
                 Span(PYTHON_SOURCE, line, 1, line, len(path) + 1),
-                suggest(path, known) or suggest(path.rpartition(".")[2], known),
+                F.parallel_degree_hint(path, str(value))
+                or suggest(path, known)
+                or suggest(path.rpartition(".")[2], known),
             )
             continue
         if value is None:

@@ -44,7 +44,7 @@ class ClaimsPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"unknown field {quoted(atom.text)}",
                     atom.span,
-                    suggest(atom.text, F.all_scenario_paths()),
+                    F.parallel_degree_hint(atom.text) or suggest(atom.text, F.all_scenario_paths()),
                 )
                 return None
             if not isinstance(values.get(atom.text), Uncertain):

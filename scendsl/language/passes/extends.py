@@ -133,7 +133,8 @@ class ExtendsPass(ResolverState):
                     self.sink.error(
                         f"unknown field {quoted(inner.key)} in {quoted(key)}",
                         inner.key_span,
-                        suggest(inner.key, F.SECTIONS[key])
+                        F.parallel_degree_hint(path, " ".join(a.text for a in inner.values))
+                        or suggest(inner.key, F.SECTIONS[key])
                         or "fields of '" + key + "' are " + ", ".join(F.SECTIONS[key]),
                     )
                     continue
@@ -148,7 +149,10 @@ class ExtendsPass(ResolverState):
                 )
                 return
             self.sink.error(
-                f"unknown field {quoted(key)}", item.key_span, suggest(key, F.all_scenario_paths())
+                f"unknown field {quoted(key)}",
+                item.key_span,
+                F.parallel_degree_hint(key, " ".join(a.text for a in item.values))
+                or suggest(key, F.all_scenario_paths()),
             )
             return
         yield key, item

@@ -57,7 +57,7 @@ class SweepsPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"unknown field {quoted(item.key)}",
                     item.key_span,
-                    suggest(item.key, F.all_scenario_paths()),
+                    F.parallel_degree_hint(item.key) or suggest(item.key, F.all_scenario_paths()),
                 )
                 continue
             if any(axis.path == item.key for axis in axes):
