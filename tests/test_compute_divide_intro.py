@@ -1,0 +1,38 @@
+"""The compute-divide page's opening sentence names the kinds of reference the scenarios are
+compared with, as the data has them: never a country's resource the data may not hold."""
+
+from __future__ import annotations
+
+from scendsl.catalog import load_catalog
+from scendsl.cli import main
+from tests.factories import scenario_text
+
+PLURALS = {
+    "university": "universities",
+    "open_source_lab": "open-source labs",
+    "national_resource": "national research resources",
+}
+
+OWN_BLOCK = 'reference pool {\n  title "A pool"\n  accelerator H100\n  count 500\n}\n'
+
+
+def _intro(tmp_path, text: str) -> str:
+    path = tmp_path / "set.scn"
+    path.write_text(text, encoding="utf-8")
+    assert main(["build", str(path), "-o", str(tmp_path / "out"), "--no-cache"]) == 0
+    page = (tmp_path / "out" / "compute-divide.md").read_text(encoding="utf-8")
+    return next(line for line in page.splitlines() if line.startswith("Large clusters"))
+
+
+def test_the_intro_names_every_kind_of_catalog_reference_and_no_country(tmp_path):
+    intro = _intro(tmp_path, scenario_text("s", region='"KE"'))
+    kinds = {r.kind for r in load_catalog().references.values()}
+    for kind in kinds:
+        assert PLURALS[kind] in intro
+    assert "US" not in intro
+    assert intro.endswith(" have.")
+
+
+def test_a_files_own_reference_is_named_among_the_kinds(tmp_path):
+    intro = _intro(tmp_path, scenario_text("s") + OWN_BLOCK)
+    assert "the organisations the scenario files describe" in intro
