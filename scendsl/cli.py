@@ -733,7 +733,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser(
         "list",
-        help="list accelerators, regions, energy sources, metrics, references, currencies or rules",
+        help="list accelerators, regions, energy sources, metrics, references, currencies, price "
+        "series or rules",
     )
     listing.add_argument(
         "kind",

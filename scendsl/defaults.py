@@ -42,6 +42,11 @@ DEFAULT_MAX_VARIANTS = 1_000_000
 Framework = Literal["megatron", "deepspeed", "neox", "fsdp", "jax"]
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
 
+#: The purchase-price series whose prices are accelerators.toml's `price` tables (reported prices,
+#: each sourced). Every other series of market.toml's [price_series] keeps its own [purchase]
+#: tables, and gives way to these where it has no price for an accelerator.
+ACCELERATOR_PRICE_SERIES = "market"
+
 #: What a comparison entity of the compute divide is (catalog references.toml, `reference`).
 ReferenceKind = Literal["university", "open_source_lab", "national_resource"]
 REFERENCE_KINDS: tuple[str, ...] = get_args(ReferenceKind)
@@ -68,5 +73,6 @@ LIST_KINDS: tuple[str, ...] = (
     "metrics",
     "references",
     "currencies",
+    "price-series",
     "rules",
 )

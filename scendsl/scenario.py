@@ -157,7 +157,7 @@ class Workload(_Frozen):
 class Market(_Frozen):
     unit_price: Value | None = None
     rental_price: Value | None = Field(None, description="USD per accelerator-second")
-    price_series: Literal["market", "article"] | None = None
+    price_series: str | None = None  # a series of the catalog (checked by the language)
 
 
 #: The comparisons a claim may make (the grammar's OP token).

@@ -253,6 +253,15 @@ class Reference(_Frozen):
     note: str | None = None
 
 
+class PriceSeries(_Frozen):
+    """A purchase-price series a scenario may choose (`market.price_series`)."""
+
+    name: str
+    description: str  # what its figures are, as a briefing says it
+    reported: bool  # reported prices (True) or one publication's estimates and forecasts
+    source: str | None = None  # the publication of a series that is one publication's
+
+
 class MarketData(_Frozen):
     """Market series: the source article's table plus cross-checks and rental prices.
 
@@ -269,6 +278,8 @@ class MarketData(_Frozen):
     #: Purchase-price series other than the default `market` one (accelerators.toml `price`):
     #: series name → accelerator → price by calendar year.
     purchase: dict[str, dict[str, dict[int, Figure]]] = {}
+    #: Every series a scenario may choose, `market` among them, by name.
+    price_series: dict[str, PriceSeries] = {}
 
 
 class RuleBounds(_Frozen):

@@ -12,6 +12,7 @@ from typing import Any
 
 from scendsl import defaults
 from scendsl.defaults import FRAMEWORKS
+from scendsl.language.names import price_series_names
 from scendsl.language.units import UNITS
 
 
@@ -343,9 +344,10 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "price_series": FieldSpec(
             "enum",
-            choices=("market", "article"),
-            doc="which catalog price series sets the unit price: market (reported prices, "
-            "each sourced) or article (the source article's forecasts)",
+            choices=price_series_names(),
+            doc="which catalog price series sets the unit price: `market` (reported prices, "
+            "each sourced) or another series of the catalog's market.toml [price_series], each "
+            "described there (`scendsl list price-series`)",
         ),
     },
 }

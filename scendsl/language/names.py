@@ -52,6 +52,13 @@ def catalog_names() -> CatalogNames:
     )
 
 
+@functools.cache
+def price_series_names() -> tuple[str, ...]:
+    """The purchase-price series a scenario may choose (`market.price_series`): the catalog's
+    [price_series] tables, in its order."""
+    return tuple(shipped_file("market.toml").get("price_series", {}))
+
+
 #: The catalog's exchange rates (read here by path too: `check` reports a currency without a rate).
 RATES_FILE = "exchange_rates.toml"
 

@@ -38,17 +38,24 @@ def choice_lines(path: str, value: str, accelerator: str | None = None) -> list[
 
 
 def _price_series_lines(series: str, accelerator: str | None) -> list[str]:
+    from scendsl.defaults import ACCELERATOR_PRICE_SERIES
+
     cat = catalog()
-    if series == "market":
-        lines = ["- reported prices: the `price` table of each accelerator in accelerators.toml"]
+    described = cat.market.price_series.get(series)
+    head = [f"- {described.description}"] if described is not None else []
+    if series == ACCELERATOR_PRICE_SERIES:
+        lines = [*head, "- the `price` table of each accelerator in accelerators.toml"]
         entry = cat.accelerators.get(accelerator or "")
         if entry is not None and entry.price:
             lines.append(f"- {entry.name}: " + _prices(entry.price))
         return lines
     tables = cat.market.purchase.get(series, {})
     if not tables:
-        return ["- no prices in the catalog: every accelerator takes the `market` series"]
-    lines = [f"- market.toml `[purchase.{series}.*]`; other accelerators take the `market` series"]
+        return [*head, "- no prices in the catalog: every accelerator takes the `market` series"]
+    lines = [
+        *head,
+        f"- market.toml `[purchase.{series}.*]`; other accelerators take the `market` series",
+    ]
     for name, table in tables.items():
         lines.append(f"- {name}: " + _prices(table))
     return lines

@@ -283,6 +283,39 @@ def references() -> Listing:
     return listing
 
 
+def price_series() -> Listing:
+    """The purchase-price series a scenario may choose (`market { price_series NAME }`), what
+    each is and the accelerators it prices."""
+    from scendsl.catalog import load_catalog
+    from scendsl.defaults import ACCELERATOR_PRICE_SERIES
+
+    columns = (
+        Column("name", "name"),
+        Column("reported", "reported"),
+        Column("accelerators", "accelerators"),
+        Column("description", "description"),
+        Column("source", "source"),
+    )
+    listing = Listing("price-series", columns)
+    catalog = load_catalog()
+    for name, series in catalog.market.price_series.items():
+        if name == ACCELERATOR_PRICE_SERIES:
+            priced = [a for a, chip in catalog.accelerators.items() if chip.price]
+        else:
+            priced = list(catalog.market.purchase.get(name, {}))
+        listing.rows.append(
+            {
+                "name": name,
+                "reported": series.reported,
+                "accelerators": " ".join(priced),
+                "description": series.description,
+                "source": series.source or "each price its own",
+            }
+        )
+        listing.texts.append({"reported": "yes" if series.reported else "no (estimates)"})
+    return listing
+
+
 def currencies() -> Listing:
     """The currencies a scenario may write a price in, with the years of their US-dollar rates
     and the latest rate."""
@@ -394,6 +427,7 @@ LISTINGS: dict[str, Callable[[], Listing]] = {
     "metrics": metrics,
     "references": references,
     "currencies": currencies,
+    "price-series": price_series,
     "rules": rules,
 }
 

@@ -2,8 +2,9 @@
 
 - Unit price: the scenario's `market.unit_price`, else a price given in the scenario's
   `accelerator` block, else the catalog's price for the scenario year in the price series the
-  scenario chooses (`market.price_series`: `market`, reported prices, by default; `article`, the
-  source article's forecasts), the nearest year's, labelled "extrapolated", outside the data.
+  scenario chooses (`market.price_series`: `market`, reported prices, by default; the others
+  are the catalog's market.toml [price_series], each described there, whether reported prices
+  or one publication's estimates), the nearest year's, labelled "extrapolated", outside the data.
   TPUs are not sold, so they have no price (n/a).
 - Capex = accelerators × unit price (accelerators only: no hosts, network, building or power).
 - The global AI-GPU market and NVIDIA's share of it come from the source article's market table
@@ -65,13 +66,29 @@ def price_table(ctx: Context, accelerator: str) -> tuple[dict[int, Any], str]:
 @input_node(
     "market.price_series",
     "text",
-    "Purchase-price series the unit price comes from (market: reported prices, each sourced; "
-    "article: one publication's estimates and forecasts)",
+    "Purchase-price series the unit price comes from (market, the default: reported prices, "
+    "each sourced)",
     value_type="text",
     importance=4,
 )
 def _price_series(ctx: Context) -> Found:
     return ctx.scenario_or_choice("market.price_series")
+
+
+@input_node(
+    "market.price_series_reported",
+    "bool",
+    "Whether the price series holds reported prices, each sourced (not one publication's "
+    "estimates and forecasts)",
+    value_type="bool",
+    importance=1,
+    formula="catalog market.price_series.<series>.reported; its description is the note",
+)
+def _price_series_reported(ctx: Context) -> Found:
+    name = str(ctx.scenario_or_choice("market.price_series").value)
+    series = ctx.catalog.market.price_series[name]
+    origin = f"catalog market.price_series.{name}"
+    return Found(series.reported, origin, series.source, note=series.description)
 
 
 @input_node(
