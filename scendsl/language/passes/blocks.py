@@ -155,7 +155,10 @@ class BlocksPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"accelerator '{definition.name}' is new and lacks " + ", ".join(missing),
                     values[0].span,
-                    "give these figures, or write 'extends' with a catalog accelerator",
+                    "give them in the block ("
+                    + "; ".join(_figure_example(name) for name in missing)
+                    + "), or start from the nearest catalog accelerator with "
+                    f"'accelerator {definition.name} extends NAME' (`scendsl list accelerators`)",
                 )
                 return None
         return CustomAccelerator.model_construct(
@@ -224,3 +227,14 @@ class BlocksPass(ValueReader, ResolverState):
                 if value is not None:
                     found[item.key] = value
         return found
+
+
+#: The unit a missing figure is written in, for the example line of its hint.
+_EXAMPLE_UNITS = {"flop_rate": "TFLOPS", "data": "GB", "bandwidth": "GB/s", "power": "W"}
+
+
+def _figure_example(name: str) -> str:
+    """`scaleup_bandwidth N GB/s`: scale-up (NVLink-class) bandwidth, bidirectional."""
+    spec = F.ACCELERATOR_FIGURES[name]
+    unit = _EXAMPLE_UNITS.get(spec.dimension or "", "")
+    return f"`{name} N{' ' + unit if unit else ''}`: {spec.doc}"
