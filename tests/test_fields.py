@@ -40,6 +40,8 @@ def _types(annotation) -> set:
 
 
 def _expected(spec: F.FieldSpec) -> set:
+    if spec.kind == "enum" and spec.catalog_choices:
+        return {str}  # the catalog's names: the language checks them, the model holds the name
     if spec.kind == "enum":
         return {typing.Literal[spec.choices]}
     return KIND_TYPES[spec.kind]

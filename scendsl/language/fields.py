@@ -35,6 +35,9 @@ class FieldSpec:
     divides: str | None = None
     #: Another field of the same section that says the same thing another way: one or the other.
     excludes: str | None = None
+    #: An enum whose choices are the catalog's (its data names them, not the language): the
+    #: typed model holds a plain name, which the language has checked against `choices`.
+    catalog_choices: bool = False
 
 
 def _q(
@@ -345,6 +348,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "price_series": FieldSpec(
             "enum",
             choices=price_series_names(),
+            catalog_choices=True,
             doc="which catalog price series sets the unit price: `market` (reported prices, "
             "each sourced) or another series of the catalog's market.toml [price_series], each "
             "described there (`scendsl list price-series`)",
