@@ -16,23 +16,28 @@ PLURALS = {
 OWN_BLOCK = 'reference pool {\n  title "A pool"\n  accelerator H100\n  count 500\n}\n'
 
 
-def _intro(tmp_path, text: str) -> str:
+def _intros(tmp_path, text: str) -> tuple[str, str]:
+    """The compute-divide page's opening and the index's line for that page."""
     path = tmp_path / "set.scn"
     path.write_text(text, encoding="utf-8")
     assert main(["build", str(path), "-o", str(tmp_path / "out"), "--no-cache"]) == 0
     page = (tmp_path / "out" / "compute-divide.md").read_text(encoding="utf-8")
-    return next(line for line in page.splitlines() if line.startswith("Large clusters"))
+    index = (tmp_path / "out" / "index.md").read_text(encoding="utf-8")
+    return (
+        next(line for line in page.splitlines() if line.startswith("Large clusters")),
+        next(line for line in index.splitlines() if line.startswith("- [The compute divide]")),
+    )
 
 
 def test_the_intro_names_every_kind_of_catalog_reference_and_no_country(tmp_path):
-    intro = _intro(tmp_path, scenario_text("s", region='"KE"'))
     kinds = {r.kind for r in load_catalog().references.values()}
-    for kind in kinds:
-        assert PLURALS[kind] in intro
-    assert "US" not in intro
-    assert intro.endswith(" have.")
+    for intro in _intros(tmp_path, scenario_text("s", region='"KE"')):
+        for kind in kinds:
+            assert PLURALS[kind] in intro
+        assert "US" not in intro
+        assert intro.endswith(" have.")
 
 
 def test_a_files_own_reference_is_named_among_the_kinds(tmp_path):
-    intro = _intro(tmp_path, scenario_text("s") + OWN_BLOCK)
-    assert "the organisations the scenario files describe" in intro
+    for intro in _intros(tmp_path, scenario_text("s") + OWN_BLOCK):
+        assert "the organisations the scenario files describe" in intro
