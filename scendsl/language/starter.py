@@ -143,12 +143,15 @@ scenario {name} {{
     }
     accelerator {accelerator}
     count       1k  # {_doc("cluster.count")}; k, M, B, T magnitudes
-    mfu         40%  # {_doc("cluster.mfu")}; a range reads '30% to 45%'
+    # Unset, the MFU is the catalog's sourced default and every figure that depends on it shows
+    # the default's published spread; write the run's own when a source gives it:
+    # mfu       40%  # {_doc("cluster.mfu")}; a range reads '30% to 45%'
     # fabric    infiniband  # {_doc("cluster.fabric")}
   }}
 
   energy {{
-    pue 1.2  # {_doc("energy.pue")}
+    # Unset, the PUE is the site class's published figure for the year (`scendsl explain`):
+    # pue 1.2  # {_doc("energy.pue")}
 {_listing("A supply mix adds up to 100%; its sources", names.energy_sources, "    ")}
     # mix solar 50%, grid 50%
     # price 60 USD/MWh  # {_doc("energy.price")}
