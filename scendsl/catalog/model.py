@@ -260,6 +260,7 @@ class PriceSeries(_Frozen):
     description: str  # what its figures are, as a briefing says it
     reported: bool  # reported prices (True) or one publication's estimates and forecasts
     source: str | None = None  # the publication of a series that is one publication's
+    confidence: str | None = None  # of that source (A primary ... C secondary or estimated)
 
 
 class MarketData(_Frozen):
