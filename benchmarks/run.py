@@ -406,6 +406,7 @@ def bench_validation() -> None:
     report("validation_median_error", summary.median_error * 100, "%")
     report("validation_max_error", summary.max_error * 100, "%")
     report("validation_within_tolerance", summary.within, "cases")
+    report("validation_over_30_percent", summary.far_off, "cases")
     report("validation_memory_fit_cases", summary.memory_fits, "cases")
     report("validation_memory_fit_within", summary.memory_fits_within, "cases")
     report("validation_not_expressible", summary.not_expressible, "cases")
@@ -413,6 +414,7 @@ def bench_validation() -> None:
     report("validation_held_out_cases", summary.held_out, "cases")
     report("validation_held_out_median_error", summary.held_out_median_error * 100, "%")
     report("validation_held_out_max_error", summary.held_out_max_error * 100, "%")
+    report("validation_held_out_over_30_percent", summary.held_out_far_off, "cases")
     # The second measure: cases whose scenario leans on the default MFU get a range from its
     # spread; how many published figures lie inside it (all cases, then the held-out ones).
     report("validation_default_range_cases", summary.default_range_cases, "cases")

@@ -137,3 +137,17 @@ def test_a_held_out_memory_fit_inherits_the_flag_and_calibration_is_never_held_o
     held = next(e for e in DATA["case"] if e.get("held_out") and e.get("memory_fit"))
     assert memory_fit_entry(held)["held_out"] is True
     assert not any(e.get("held_out") for e in DATA["calibration"])
+
+
+def test_far_off_counts_the_counted_cases_past_the_bound_and_no_memory_fit(results):
+    from validation.run import FAR_OFF
+
+    summary = summarise(results)
+    counted = [r for r in results if r.group == VALIDATION and r.kind != "memory_fit"]
+    far = [r for r in counted if r.error is not None and abs(r.error) > FAR_OFF]
+    assert summary.far_off == len(far)
+    assert summary.held_out_far_off == sum(1 for r in far if r.held_out)
+    # One more case past the bound is one more far off.
+    moved = next(r for r in counted if r.error is not None and abs(r.error) <= FAR_OFF)
+    pushed = [replace(r, error=FAR_OFF * 2) if r is moved else r for r in results]
+    assert summarise(pushed).far_off == summary.far_off + 1
