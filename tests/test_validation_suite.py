@@ -149,5 +149,6 @@ def test_far_off_counts_the_counted_cases_past_the_bound_and_no_memory_fit(resul
     assert summary.held_out_far_off == sum(1 for r in far if r.held_out)
     # One more case past the bound is one more far off.
     moved = next(r for r in counted if r.error is not None and abs(r.error) <= FAR_OFF)
-    pushed = [replace(r, error=FAR_OFF * 2) if r is moved else r for r in results]
+    far_model = moved.published * (1 + 2 * FAR_OFF)
+    pushed = [replace(r, model=far_model) if r is moved else r for r in results]
     assert summarise(pushed).far_off == summary.far_off + 1
