@@ -63,7 +63,9 @@ def test_the_shares_are_counted_from_table5_not_its_printed_percentages():
 def test_a_scenario_rate_is_taken_as_every_interruption_by_default():
     got = result("A100_80GB", "    interruption_rate 0.001")
     assert got.value("reliability.rate_counts") == "all"
-    assert got.inputs["reliability.rate_counts"].origin == "catalog choices.interruption_rate_counts"
+    assert (
+        got.inputs["reliability.rate_counts"].origin == "catalog choices.interruption_rate_counts"
+    )
     assert got.value("reliability.failures_per_day") == pytest.approx(0.384)
     assert got.value("reliability.gpu_failures_per_day") == pytest.approx(0.384 * GPU)
 
