@@ -23,9 +23,17 @@ Which MFU the analyst gives matters (`cluster.mfu_basis`): an MFU measured while
 goodput; an MFU over wall-clock already contains it and is not divided again.
 
 The rate is per accelerator and depends on the chip's generation where a published count of a
-comparable cluster exists (catalog `interruption_rate_<accelerator>`: the A100 family from Meta's
-RSC-1, Kokolis et al. 2024); every other chip takes the H100 rate of Llama 3, labelled as a
-stand-in. No comparable public count exists for GB200 (the article's "higher failure rate" is not
+comparable cluster exists (catalog `hardware_interruption_rate_<accelerator>`: the A100 family from
+Meta's RSC-1, Kokolis et al. 2024); every other chip takes the H100 rate of Llama 3, labelled as a
+stand-in. A published count says what it counts: every unexpected interruption (Llama 3's 419,
+software included), hardware failures only (GPU, host and network: the node-failure rates of
+reliability studies) or GPU failures only (reports of "GPU failures"). The causes of Llama 3's
+Table 5 are catalog data (calibration.llama3_interruptions_<cause>); from them the model takes the
+hardware and GPU shares, turns a rate of one kind into the every-cause rate that stops a job
+(`reliability.interruption_rate`, what goodput pays for) and gives each kind back as its own
+figure (`reliability.failures_per_day`, `hardware_failures_per_day`, `gpu_failures_per_day`), so a
+comparison reads the count of the kind the source gives. A scenario's own rate counts what
+`cluster.interruption_rate_counts` says (default every interruption). No comparable public count exists for GB200 (the article's "higher failure rate" is not
 quantified). Two A100 clusters of one operator differ ~2.8x (RSC-1 vs RSC-2), and new clusters
 fail more often than run-in ones: the rate is a typical figure, not a property of the chip.
 """
