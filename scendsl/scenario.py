@@ -97,6 +97,7 @@ class Cluster(_Frozen):
     # issue 12: energy/reliability
     mfu_basis: Literal["running", "wallclock"] | None = None
     interruption_rate: Value | None = Field(None, description="per accelerator per day")
+    interruption_rate_counts: Literal["all", "hardware", "gpu"] | None = None
     restart_time: Value | None = Field(None, description="seconds to resume after an interruption")
     recovery: Literal["auto", "restart", "in_memory"] | None = None
     server: Literal["dgx", "blade"] | None = None

@@ -148,7 +148,7 @@ def test_llama3_cluster_fails_about_eight_times_a_day(scenarios):
     assert result.value("reliability.goodput") == pytest.approx(0.9037, abs=1e-4)
     delta = result.inputs["reliability.checkpoint_time"]
     assert delta.value == 10.0 and "calibration.checkpoint_write_time" in delta.origin
-    assert result.inputs["reliability.interruption_rate"].confidence == "B"
+    assert result.inputs["reliability.published_interruption_rate"].confidence == "B"
 
 
 def test_colossus_scale_fails_daily_and_loses_much_of_its_time(scenarios):

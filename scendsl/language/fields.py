@@ -153,6 +153,13 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             maximum=10.0,
             inclusive=True,
         ),
+        "interruption_rate_counts": FieldSpec(
+            "enum",
+            choices=("all", "hardware", "gpu"),
+            doc="which interruptions cluster.interruption_rate counts: every unexpected one "
+            "(software included), hardware failures only (GPU, host, network), or GPU "
+            "failures only",
+        ),
         "restart_time": _q(
             "time", "time to detect an interruption and resume training", maximum=7 * _DAY
         ),

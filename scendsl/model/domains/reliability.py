@@ -23,9 +23,17 @@ Which MFU the analyst gives matters (`cluster.mfu_basis`): an MFU measured while
 goodput; an MFU over wall-clock already contains it and is not divided again.
 
 The rate is per accelerator and depends on the chip's generation where a published count of a
-comparable cluster exists (catalog `interruption_rate_<accelerator>`: the A100 family from Meta's
-RSC-1, Kokolis et al. 2024); every other chip takes the H100 rate of Llama 3, labelled as a
-stand-in. No comparable public count exists for GB200 (the article's "higher failure rate" is not
+comparable cluster exists (catalog `hardware_interruption_rate_<accelerator>`: the A100 family from
+Meta's RSC-1, Kokolis et al. 2024); every other chip takes the H100 rate of Llama 3, labelled as a
+stand-in. A published count says what it counts: every unexpected interruption (Llama 3's 419,
+software included), hardware failures only (GPU, host and network: the node-failure rates of
+reliability studies) or GPU failures only (reports of "GPU failures"). The causes of Llama 3's
+Table 5 are catalog data (calibration.llama3_interruptions_<cause>); from them the model takes the
+hardware and GPU shares, turns a rate of one kind into the every-cause rate that stops a job
+(`reliability.interruption_rate`, what goodput pays for) and gives each kind back as its own
+figure (`reliability.failures_per_day`, `hardware_failures_per_day`, `gpu_failures_per_day`), so a
+comparison reads the count of the kind the source gives. A scenario's own rate counts what
+`cluster.interruption_rate_counts` says (default every interruption). No comparable public count exists for GB200 (the article's "higher failure rate" is not
 quantified). Two A100 clusters of one operator differ ~2.8x (RSC-1 vs RSC-2), and new clusters
 fail more often than run-in ones: the rate is a typical figure, not a property of the chip.
 """
@@ -54,56 +62,104 @@ _YOUNG_DALY = (
 
 
 # ------------------------------------------------------------------------------ inputs
+#: The causes of Llama 3's Table 5 (catalog calibration.llama3_interruptions_<cause>), and which of
+#: them each kind of count holds: every unexpected interruption, hardware (the paper's "confirmed or
+#: suspected hardware issues"), or the GPU's own failures.
+CAUSES = ("gpu", "network", "host", "maintenance", "software", "unknown")
+COUNTED_CAUSES = {
+    "all": CAUSES,
+    "hardware": ("gpu", "network", "host"),
+    "gpu": ("gpu",),
+}
+
+
 @input_node(
-    "reliability.interruption_rate",
+    "reliability.published_interruption_rate",
     "number",
-    "Unexpected job interruptions per accelerator per day: the scenario's "
-    "cluster.interruption_rate, else the published rate of the accelerator's generation, "
-    "else the Llama 3 (H100) calibration",
+    "Job interruptions per accelerator per day as published, counting what "
+    "reliability.rate_counts says: the scenario's cluster.interruption_rate, else the published "
+    "rate of the accelerator's generation, else the Llama 3 (H100) calibration",
     sources=(_LLAMA3,),
 )
-def _interruption_rate(ctx: Context) -> Found:
+def _published_interruption_rate(ctx: Context) -> Found:
     if ctx.field("cluster.interruption_rate") is not None:
         return ctx.scenario_value("cluster.interruption_rate")
-    return accelerator_interruption_rate(ctx)
+    return accelerator_interruption_rate(ctx)[0]
 
 
-def accelerator_interruption_rate(ctx: Context) -> Found:
-    """The catalog's rate for the scenario's accelerator (a custom one: for the chip it extends),
-    else the H100 rate of Llama 3, labelled as a stand-in for any other chip."""
+@input_node(
+    "reliability.rate_counts",
+    "text",
+    "Which interruptions the published rate counts: all (software included), hardware (GPU, "
+    "host, network) or gpu",
+    value_type="text",
+)
+def _rate_counts(ctx: Context) -> Found:
+    if ctx.field("cluster.interruption_rate") is not None:
+        return ctx.scenario_or_choice("cluster.interruption_rate_counts")
+    found, counts = accelerator_interruption_rate(ctx)
+    return Found(counts, found.origin, found.source, found.confidence)
+
+
+def accelerator_interruption_rate(ctx: Context) -> tuple[Found, str]:
+    """The catalog's rate for the scenario's accelerator (a custom one: for the chip it extends)
+    and what it counts, else the H100 rate of Llama 3 (every interruption), labelled as a
+    stand-in for any other chip."""
     entry = ctx.catalog_accelerator
-    key = f"interruption_rate_{entry.name}" if entry is not None else ""
-    if key in ctx.catalog.calibration:
-        return ctx.calibration(key)
-    if entry is not None and entry.name == "H100":
-        return ctx.calibration("interruption_rate_per_accelerator_day")
-    return ctx.calibration(
+    name = entry.name if entry is not None else None
+    for counts, key in (
+        ("all", f"interruption_rate_{name}"),
+        ("hardware", f"hardware_interruption_rate_{name}"),
+    ):
+        if name is not None and key in ctx.catalog.calibration:
+            return ctx.calibration(key), counts
+    if name == "H100":
+        return ctx.calibration("interruption_rate_per_accelerator_day"), "all"
+    stand_in = ctx.calibration(
         "interruption_rate_per_accelerator_day",
         f"no published rate for {ctx.accelerator_name} in the catalog: the H100 rate stands in",
     )
+    return stand_in, "all"
+
+
+def _cause_share(ctx: Context, kind: str) -> Found:
+    """The share of Llama 3's unexpected interruptions that a kind of count holds, from the
+    catalog's counts by cause, with the arithmetic in the note."""
+    counts = {cause: ctx.calibration(f"llama3_interruptions_{cause}") for cause in CAUSES}
+    total = sum(float(found.value) for found in counts.values())
+    held = COUNTED_CAUSES[kind]
+    part = sum(float(counts[cause].value) for cause in held)
+    terms = " + ".join(f"{cause} {float(counts[cause].value):g}" for cause in held)
+    first = counts["gpu"]
+    return Found(
+        part / total,
+        "catalog calibration.llama3_interruptions_* (" + ", ".join(CAUSES) + ")",
+        first.source,
+        first.confidence,
+        f"({terms}) / {total:g} unexpected interruptions",
+    )
 
 
 @input_node(
-    "reliability.gpu_failure_share",
+    "reliability.hardware_share",
     "fraction",
-    "Share of the job interruptions the rate counts that a GPU causes (GPU, its memory, its "
-    "system processor, silent data corruption): the catalog share for the accelerator's "
-    "generation rate, else the share of all unexpected interruptions",
+    "Share of a large job's unexpected interruptions that are hardware failures (GPU, host, "
+    "network): Llama 3's Table 5 by cause",
     sources=(_LLAMA3,),
 )
-def _gpu_failure_share(ctx: Context) -> Found:
-    # The share depends on what the rate in use counts: a generation rate that leaves software
-    # bugs out has a larger GPU share than a rate of every interruption.
-    entry = ctx.catalog_accelerator
-    key = f"gpu_failure_share_{entry.name}" if entry is not None else ""
-    uses_generation_rate = (
-        ctx.field("cluster.interruption_rate") is None
-        and entry is not None
-        and f"interruption_rate_{entry.name}" in ctx.catalog.calibration
-    )
-    if uses_generation_rate and key in ctx.catalog.calibration:
-        return ctx.calibration(key)
-    return ctx.calibration("gpu_failure_share")
+def _hardware_share(ctx: Context) -> Found:
+    return _cause_share(ctx, "hardware")
+
+
+@input_node(
+    "reliability.gpu_share",
+    "fraction",
+    "Share of a large job's unexpected interruptions that a GPU causes (the GPU, its memory, "
+    "its system processor, silent data corruption, its thermal interface): Llama 3's Table 5",
+    sources=(_LLAMA3,),
+)
+def _gpu_share(ctx: Context) -> Found:
+    return _cause_share(ctx, "gpu")
 
 
 @input_node(
@@ -218,10 +274,32 @@ def goodput_fraction(delta, tau, restart, mtbi):
 
 # ------------------------------------------------------------------------------ metrics
 @metric(
+    "reliability.interruption_rate",
+    "number",
+    "Unexpected job interruptions per accelerator per day, every cause counted (what stops a "
+    "synchronous job and what goodput pays for)",
+    "reliability.published_interruption_rate ÷ the share of every interruption it counts: 1 "
+    "(all), reliability.hardware_share (hardware) or reliability.gpu_share (gpu), as "
+    "reliability.rate_counts says",
+    inputs=(
+        "reliability.published_interruption_rate",
+        "reliability.rate_counts",
+        "reliability.hardware_share",
+        "reliability.gpu_share",
+    ),
+    sources=(_LLAMA3,),
+)
+def interruption_rate(published, counts, hardware_share, gpu_share):
+    """The rate of every unexpected interruption, from a rate that counts only some of them."""
+    share = {"all": 1.0, "hardware": hardware_share, "gpu": gpu_share}[counts]
+    return scalar.as_float(published) / share
+
+
+@metric(
     "reliability.failures_per_day",
     "number",
-    "Unexpected interruptions of the whole job per day (any accelerator, memory, network or "
-    "host fault stops a synchronous training job)",
+    "Unexpected interruptions of the whole job per day (any accelerator, memory, network, host "
+    "or software fault stops a synchronous training job)",
     "cluster.count × reliability.interruption_rate",
     inputs=("cluster.count", "reliability.interruption_rate"),
     sources=(_LLAMA3,),
@@ -233,11 +311,26 @@ def failures_per_day(count, rate_per_accelerator_day):
 
 
 @metric(
+    "reliability.hardware_failures_per_day",
+    "number",
+    "Job interruptions per day caused by hardware: GPU, host and network failures (the count "
+    "that hardware reliability studies give, as node failures per node-day)",
+    "reliability.failures_per_day × reliability.hardware_share",
+    inputs=("reliability.failures_per_day", "reliability.hardware_share"),
+    sources=(_LLAMA3,),
+    importance=1,
+)
+def hardware_failures_per_day(failures, share):
+    """The hardware-caused part of the job's interruptions."""
+    return failures * share
+
+
+@metric(
     "reliability.gpu_failures_per_day",
     "number",
     "Job interruptions per day caused by a GPU (the count that reports of GPU failures give)",
-    "reliability.failures_per_day × reliability.gpu_failure_share",
-    inputs=("reliability.failures_per_day", "reliability.gpu_failure_share"),
+    "reliability.failures_per_day × reliability.gpu_share",
+    inputs=("reliability.failures_per_day", "reliability.gpu_share"),
     sources=(_LLAMA3,),
     importance=1,
 )
