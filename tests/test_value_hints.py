@@ -93,3 +93,11 @@ def test_a_new_accelerator_missing_figures_is_told_each_with_its_unit_and_meanin
     for name in ("scaleup_bandwidth", "hostlink_bandwidth"):
         assert f"`{name} N GB/s`: {ACCELERATOR_FIGURES[name].doc}" in hint
     assert "'accelerator Chip extends NAME'" in hint
+
+
+@pytest.mark.parametrize("written", ['"\\u001b[2J"', "4 GB", "-1", "1e9"])
+def test_the_parallelism_hint_echoes_only_a_value_that_reads_as_a_degree(written):
+    diagnostic = only_diagnostic(
+        scenario_text("s", body=f"  workload {{\n    tp {written}\n  }}\n")
+    )
+    assert "`parallelism tensor N` in `workload`" in (diagnostic.hint or "")

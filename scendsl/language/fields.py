@@ -514,7 +514,8 @@ def parallel_degree_hint(path: str, written: str = "") -> str | None:
     axis = match.group(1) if match else _DEGREE_SHORT.get(word)
     if axis is None:
         return None
-    value = written if 0 < len(written) <= 12 else "N"
+    # The degree as written when it reads as one ("8", "auto"); anything else is not echoed.
+    value = written if re.fullmatch(r"\d{1,9}|auto", written) else "N"
     others = ", ".join(k for k in PARALLELISM_KEYS if k != axis)
     return (
         "parallel degrees are one field: write "
