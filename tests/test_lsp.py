@@ -701,3 +701,26 @@ async def test_hover_on_a_per_reference_claim_names_the_reference_by_its_title(
     )
     assert f"“{reference.title}”" in result.contents.value
     assert "{ref}" not in result.contents.value
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_title_the_file_writes_hovers_as_text_never_as_markdown(client: LanguageClient):
+    """A reference block's title reaches the hover of a claim on it (its meaning, its value):
+    an image, a link or markup in it is shown as written, not rendered by the editor."""
+    title = "![p](https://e.example/p.png) [x](command:evil) <img src=x> **b**"
+    block = (
+        f'reference evil {{\n  title "{title}"\n  accelerator H100\n  count 100k\n'
+        "  kind national_resource\n  region US\n}\n"
+    )
+    claims = "  expect divide.evil.compute_ratio > 0\n  expect divide.public_resource == evil"
+    text = block + BASE.replace('  expect cluster.count >= 100k "over 100,000 units"', claims)
+    uri = _open(client, "hostile_title.scn", text)
+    assert not _errors(await _diagnostics(client, uri)), client_state()
+    for needle in ("divide.evil.compute_ratio", "divide.public_resource"):
+        result = await client.text_document_hover_async(
+            T.HoverParams(T.TextDocumentIdentifier(uri), _position(text, needle, 3))
+        )
+        shown = result.contents.value
+        assert "e.example" in shown or "evil" in shown
+        for raw in ("![p](", "[x](", "<img", "**b**"):
+            assert raw not in shown, (raw, shown)

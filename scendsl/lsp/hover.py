@@ -30,6 +30,7 @@ from scendsl.lsp.hints import claim_value, headline
 from scendsl.lsp.places import field_path, metric_template, place_at, spec_of
 from scendsl.lsp.positions import Pos, contains
 from scendsl.lsp.workspace import Analysis
+from scendsl.report.render import md_escape
 
 #: Where a field that is left out gets its value (the model's `scenario_or_calibration` calls).
 CALIBRATION_DEFAULTS = {
@@ -391,7 +392,7 @@ def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
     node = result.inputs.get(path) or result.inputs.get(f"scenario.{path}")
     if node is None:
         return ""
-    text = f"\n\nIn `{scenario}`: **{value_text(node)}**"
+    text = f"\n\nIn `{scenario}`: **{md_escape(value_text(node))}**"
     if node.origin:
         text += f" — from {node.origin}"
     return text
@@ -606,7 +607,9 @@ def _claim_hover(
         if node is not None
         else ""
     )
-    lines = [f"**{atom.text}**" + (f" — {meaning}" if meaning else "")]
+    # A meaning or a value may carry a title the file wrote (a reference block's): Markdown
+    # shows it as written, never as a link, an image or markup.
+    lines = [f"**{atom.text}**" + (f" — {md_escape(meaning)}" if meaning else "")]
     if node is not None and node.formula:
         lines += ["", f"`{node.formula.replace('{ref}', ref)}`"]
     value = claim_value(analysis, scenario, statement)
@@ -614,7 +617,7 @@ def _claim_hover(
         verdict = {True: "the claim holds", False: "the claim FAILS", None: "not decidable"}[
             value.holds
         ]
-        lines += ["", f"Now in `{scenario}`: **{value.value}** — {verdict}"]
+        lines += ["", f"Now in `{scenario}`: **{md_escape(value.value)}** — {verdict}"]
         if value.range:
             lines.append(f"- 90% range (P5–P95): {value.range}")
         if value.probability is not None:
