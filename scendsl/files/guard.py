@@ -100,6 +100,13 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
         why = "it holds the current directory"
     elif os.path.lexists(target / ".git") or os.path.lexists(target / "pyproject.toml"):
         why = "it holds a project (.git or pyproject.toml)"
+    elif (kept := _kept_inside(target)) is not None:
+        raise problem(
+            f"refusing to write the briefings into '{_p(out_dir)}': {kept}",
+            None,
+            "point XDG_STATE_HOME, SCENDSL_CACHE_DIR and XDG_CACHE_HOME outside the output "
+            "folder (unset, they are ~/.local/state and ~/.cache)",
+        )
     else:
         for path in paths:
             real = Path(os.path.realpath(path))
@@ -113,6 +120,26 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
             "the build replaces its output folder as a whole: give it a folder of its "
             "own, such as out/",
         )
+
+
+def _kept_inside(target: Path) -> str | None:
+    """Why `target` cannot be the output folder when this user's cache key or caches would lie
+    in it (`XDG_STATE_HOME`, `SCENDSL_CACHE_DIR`, `XDG_CACHE_HOME` set inside it): the folder is
+    what gets committed or published, and the build keeps the files it did not write, so the
+    key that seals the caches would be published with the briefings. None otherwise."""
+    from scendsl.files.private import cache_root, state_folder
+
+    kept = (
+        ("the key that seals this user's caches (XDG_STATE_HOME)", state_folder()),
+        ("this user's caches (SCENDSL_CACHE_DIR or XDG_CACHE_HOME)", cache_root()),
+    )
+    for what, folder in kept:
+        if folder is None:
+            continue
+        real = Path(os.path.realpath(folder))
+        if real == target or target in real.parents:
+            return f"{what} would be kept in it, and published with it"
+    return None
 
 
 def output_folder_now(out_dir: str) -> str:
