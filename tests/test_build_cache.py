@@ -62,6 +62,28 @@ def test_a_cached_build_has_the_bytes_of_an_uncached_one_after_an_edit(tmp_path)
     assert _contents(tmp_path / "cached") != _contents(tmp_path / "first")
 
 
+def test_after_an_edit_only_the_edited_files_scenario_pages_are_rendered_again(tmp_path):
+    scenarios, cache = tmp_path / "scenarios", tmp_path / "cache"
+    shutil.copytree(ROOT / "scenarios", scenarios)
+    _aged(scenarios)
+    first = build([str(scenarios)], str(tmp_path / "first"), cache_dir=cache)
+    pages = [name[: -len(".md")] for name in first.files if name.endswith(".md")]
+    kept = _entries(cache, "page")
+    assert len(kept) == len(pages) - 5  # every scenario's page; not the five topical pages
+    edited = scenarios / "colossus2.scn"
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("pue 1.25", "pue 1.3", 1), encoding="utf-8")
+    build([str(scenarios)], str(tmp_path / "cached"), cache_dir=cache)
+    build([str(scenarios)], str(tmp_path / "plain"))
+    assert _contents(tmp_path / "cached") == _contents(tmp_path / "plain")
+    # Made again: the pages of the scenarios that take the edited PUE (each extends the
+    # edited one; colossus2_uncertain gives its own), and no other scenario's.
+    before, after = _contents(tmp_path / "first"), _contents(tmp_path / "plain")
+    changed = [page for page in pages[5:] if before[f"{page}.md"] != after[f"{page}.md"]]
+    assert "colossus2" in changed and "colossus2_uncertain" not in changed
+    assert len(_entries(cache, "page")) == len(kept) + len(changed)
+
+
 def test_an_unchanged_build_comes_from_the_cache_and_rewrites_nothing(tmp_path):
     scenarios, cache, out = _scenarios(tmp_path), tmp_path / "cache", tmp_path / "out"
     build([str(scenarios)], str(out), cache_dir=cache)

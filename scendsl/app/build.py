@@ -29,8 +29,8 @@ longest chain of work) do not share a core three ways. `SCENDSL_JOBS=1` keeps ev
 process; the bytes are the same. No worker is forked while every core is busy (scendsl.app.pools).
 
 With a build cache (`cache_dir`; scendsl.app.cache) a build whose every input is unchanged is
-taken whole from the cache (nothing loaded or drawn), and otherwise each chart and HTML body
-already made is; either way the bytes are those of a build without it. Files whose bytes are
+taken whole from the cache (nothing loaded or drawn), and otherwise each scenario page, chart
+and HTML body already made is; either way the bytes are those of a build without it. Files whose bytes are
 already in the output folder are not rewritten (scendsl.files.write_output).
 """
 
@@ -50,6 +50,7 @@ from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.files import check_output_folder, out_of_date, scenario_files, write_output
 from scendsl.progress import Ticker, progress
 from scendsl.report.pages import attach_risks, page_names, render_pages
+from scendsl.report.render import TOPICAL_PAGES
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
 from scendsl.report.views.variation import SWEEP_SUMMARY_METRICS
 from scendsl.terminal import visible_path
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 
     from scendsl.app.cache import BuildCache
     from scendsl.catalog import Catalog
-    from scendsl.scenario import ScenarioSet, Sweep
+    from scendsl.scenario import Scenario, ScenarioSet, Sweep
 
 #: Monte Carlo draws per scenario with ranges (the seed is scendsl.defaults.DEFAULT_SEED).
 MONTE_CARLO_SAMPLES = DEFAULT_SAMPLES
@@ -336,10 +337,12 @@ def _render_files(
     attach_sources(views, scenarios.scenarios)
     by_name = {view.name: view for view in views}
     sweeps: list[SweepView] = []
+    tabulated: dict[str, tuple[Sweep, list[int]]] = {}
     rows_left = MAX_BUILD_SWEEP_ROWS
     for sweep in scenarios.sweeps:
         variants = []
         indices = sweep_rows(sweep.size, rows_left)
+        tabulated[sweep.name] = (sweep, indices)
         rows_left = max(rows_left - len(indices), 0)
         # One by one, not with the vectorised engine (model.sweep.evaluate_sweep): a table row
         # is a whole ScenarioView (derivations, sources, notes for the caveats), which the
@@ -380,14 +383,69 @@ def _render_files(
     ticker.advance(2 if samples > 0 else 1)
     ticker.describe("rendering")
 
-    return render_pages(
-        views,
-        sweeps,
-        catalog,
-        templates_dir,
-        timings,
-        WorkSharing(pool, timings, chart_workers, cache),
-    )
+    sharing = WorkSharing(pool, timings, chart_workers, cache)
+    if cache is None or templates_dir is not None:
+        # User templates may show anything on any page: every page depends on everything.
+        return render_pages(views, sweeps, catalog, templates_dir, timings, sharing)
+    clock = time.perf_counter()
+    keys = scenario_page_keys(cache, plain, views, tabulated, pages, samples, seed)
+    kept = {page: cache.get("page", key) for page, key in keys.items()}
+    found = {page: split_page(entry) for page, entry in kept.items() if entry is not None}
+    timings["pages from the cache"] = time.perf_counter() - clock
+    order = [*TOPICAL_PAGES, *(view.page for view in views)]
+    only = {page for page in order if found.get(page) is None}
+    made = render_pages(views, sweeps, catalog, templates_dir, timings, sharing, only=only)
+    files: dict[str, bytes] = {}
+    for page in order:
+        both = found.get(page)
+        if both is None:
+            both = made[f"{page}.md"], made[f"{page}.html"]
+            if page in keys:
+                cache.put("page", keys[page], join_page(*both))
+        files[f"{page}.md"], files[f"{page}.html"] = both
+    return files
+
+
+def scenario_page_keys(
+    cache: BuildCache,
+    plain: list[Scenario],
+    views: list[ScenarioView],
+    tabulated: dict[str, tuple[Sweep, list[int]]],
+    pages: dict[str, str],
+    samples: int,
+    seed: int | None,
+) -> dict[str, str]:
+    """The build cache's key of each scenario's page, with the built-in templates: what the
+    page shows is made from its scenario as resolved (with all it inherited), its block as
+    written, its Monte Carlo run (the scenario, `samples`, `seed`), the sweeps it hosts (each
+    with the variants its table shows) and the pages' names; the catalog, the templates and
+    the code are in every key (the cache's fingerprint). So after an edit of one file only the
+    pages of the scenarios it changed are rendered again, with the topical pages, which show
+    every scenario.
+
+    `repr` of the resolved models is their every field, in order: two equal models may read
+    differently (a miss, made again), two that differ never read the same."""
+    shared = (str(samples), repr(seed), repr(sorted(pages.items())))
+    keys = {}
+    for scenario, view in zip(plain, views, strict=True):
+        hosted = [repr(tabulated[sweep.name]) for sweep in view.sweeps]
+        keys[view.page] = cache.key(
+            "page", view.page, *shared, repr(scenario), view.source_text or "", *hosted
+        )
+    return keys
+
+
+def join_page(markdown: bytes, html: bytes) -> bytes:
+    """A page's two files as one cache entry."""
+    return b"%d\n" % len(markdown) + markdown + html
+
+
+def split_page(entry: bytes) -> tuple[bytes, bytes] | None:
+    """A page's two files from its cache entry (None: not one `join_page` wrote)."""
+    size, newline, rest = entry.partition(b"\n")
+    if not newline or not size.isdigit() or int(size) > len(rest):
+        return None
+    return rest[: int(size)], rest[int(size) :]
 
 
 def build_progress(scenarios: ScenarioSet, samples: int) -> Any:
