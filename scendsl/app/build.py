@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from scendsl.app.build_bounds import check_build_size
 from scendsl.app.collector import cyclic_gc_paused
-from scendsl.app.pipeline import load, monte_carlo_runs
+from scendsl.app.pipeline import MonteCarloRun, load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, end_pool, work_pool
 from scendsl.app.sources import attach_sources
 from scendsl.defaults import DEFAULT_SAMPLES
@@ -319,9 +319,13 @@ def _render_files(
         from scendsl.model.uncertainty import check_sample_budget
 
         check_sample_budget(plain, samples, catalog, together=False)
+    # Runs made before with this cache are taken from it: after an edit, only the edited
+    # scenarios' (there is nothing to run for a scenario without ranges).
+    kept_runs, run_keys = find_runs(cache, plain, samples, seed)
+    to_run = [scenario for scenario in plain if scenario.name in run_keys]
     runs: Any = (
-        pool.apply_async(_worker_task, (("monte carlo", (plain, samples, seed)),))
-        if pool is not None and samples > 0
+        pool.apply_async(_worker_task, (("monte carlo", (to_run, samples, seed)),))
+        if pool is not None and samples > 0 and to_run
         else None
     )
 
@@ -368,7 +372,7 @@ def _render_files(
     if samples > 0:
         ticker.describe(f"Monte Carlo ({samples:,} samples)")
     if runs is None:
-        runs = monte_carlo_runs(plain, samples, seed)
+        runs = monte_carlo_runs(to_run, samples, seed)
         timings["monte carlo"] = time.perf_counter() - clock
     else:
         _prepare_rendering()  # while the worker finishes the Monte Carlo
@@ -376,6 +380,9 @@ def _render_files(
         clock = time.perf_counter()
         runs, timings["monte carlo (in the worker)"] = runs.get()
         timings["waiting for the monte carlo"] = time.perf_counter() - clock
+    if cache is not None:
+        keep_runs(cache, run_keys, runs)
+        runs = {**runs, **kept_runs}
     for view in views:  # before any figure of a view is read: figures take their intervals
         if view.name in runs:
             view.attach_run(runs[view.name])
@@ -404,6 +411,61 @@ def _render_files(
                 cache.put("page", keys[page], join_page(*both))
         files[f"{page}.md"], files[f"{page}.html"] = both
     return files
+
+
+#: What a kept Monte Carlo run is made of (scendsl.files.kept.unpickle_only makes no other class).
+_RUN_CLASSES = frozenset(
+    [
+        ("scendsl.app.pipeline", "MonteCarloRun"),
+        ("scendsl.model.laws", "InputLaw"),
+        ("scendsl.scenario", "Uncertain"),
+        *(
+            ("scendsl.model.uncertainty", name)
+            for name in ("ClaimProbability", "MetricSensitivity", "Sensitivity", "Summary", "Swing")
+        ),
+    ]
+)
+
+
+def find_runs(
+    cache: BuildCache | None, plain: list[Scenario], samples: int, seed: int | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the Monte Carlo runs of `plain` found in the build cache, by scenario name; the cache
+    key of each scenario whose run is still to make). A run is made from its scenario as
+    resolved, `samples` and `seed` alone (each scenario's draws are its own); the catalog and
+    the model's code are in every key (the fingerprint). Without a cache every scenario with
+    ranges is to run, each under an empty key."""
+    if samples <= 0:
+        return {}, {}
+    from scendsl.model.uncertainty import has_uncertainty
+
+    uncertain = [scenario for scenario in plain if has_uncertainty(scenario)]
+    if cache is None:
+        return {}, {scenario.name: "" for scenario in uncertain}
+    from scendsl.files.kept import unpickle_only
+
+    found: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    for scenario in uncertain:
+        key = cache.key("run", str(samples), repr(seed), repr(scenario))
+        entry = cache.get("run", key)
+        run = unpickle_only(entry, _RUN_CLASSES) if entry is not None else None
+        if isinstance(run, MonteCarloRun) and run.scenario == scenario.name:
+            found[scenario.name] = run
+        elif entry == b"-":  # no input drawn: no run
+            continue
+        else:
+            keys[scenario.name] = key
+    return found, keys
+
+
+def keep_runs(cache: BuildCache, keys: dict[str, str], runs: dict[str, Any]) -> None:
+    """Keep each run made under its key (`find_runs`): `-` for a scenario that has none."""
+    import pickle
+
+    for name, key in keys.items():
+        run = runs.get(name)
+        cache.put("run", key, b"-" if run is None else pickle.dumps(run, pickle.HIGHEST_PROTOCOL))
 
 
 def scenario_page_keys(

@@ -1,6 +1,6 @@
 """The build cache: work a build has done before, found again by the hash of what it depends on.
 
-Four kinds of entries, each keyed by a SHA-256 of its inputs and of the *fingerprint* (the
+Five kinds of entries, each keyed by a SHA-256 of its inputs and of the *fingerprint* (the
 contents of every file of the scendsl package and of its built-in templates, the versions of the
 libraries that shape the bytes, Python's version, and the matplotlibrc files matplotlib reads):
 
@@ -9,6 +9,8 @@ libraries that shape the bytes, Python's version, and the matplotlibrc files mat
 - `page`: a scenario's two files (Markdown and HTML) with the built-in templates, by what the
   page is made from (`build.scenario_page_keys`): after an edit, the pages of the scenarios it
   did not change are not rendered again;
+- `run`: a scenario's Monte Carlo run, by the scenario as resolved, the samples and the seed
+  (read back making no class but a run's: `files.kept.unpickle_only`);
 - `build`: a whole build, by its options and the contents of every file it read (the scenario
   files and their imports, the templates folder); the output files are `blob` entries by hash.
 
