@@ -396,8 +396,7 @@ def _render_files(
         return render_pages(views, sweeps, catalog, templates_dir, timings, sharing)
     clock = time.perf_counter()
     keys = scenario_page_keys(cache, plain, views, tabulated, pages, samples, seed)
-    kept = {page: cache.get("page", key) for page, key in keys.items()}
-    found = {page: split_page(entry) for page, entry in kept.items() if entry is not None}
+    found = {page: cache.find_page(key) for page, key in keys.items()}
     timings["pages from the cache"] = time.perf_counter() - clock
     order = [*TOPICAL_PAGES, *(view.page for view in views)]
     only = {page for page in order if found.get(page) is None}
@@ -408,7 +407,7 @@ def _render_files(
         if both is None:
             both = made[f"{page}.md"], made[f"{page}.html"]
             if page in keys:
-                cache.put("page", keys[page], join_page(*both))
+                cache.keep_page(keys[page], *both)
         files[f"{page}.md"], files[f"{page}.html"] = both
     return files
 
@@ -495,19 +494,6 @@ def scenario_page_keys(
             "page", view.page, *shared, repr(scenario), view.source_text or "", *hosted
         )
     return keys
-
-
-def join_page(markdown: bytes, html: bytes) -> bytes:
-    """A page's two files as one cache entry."""
-    return b"%d\n" % len(markdown) + markdown + html
-
-
-def split_page(entry: bytes) -> tuple[bytes, bytes] | None:
-    """A page's two files from its cache entry (None: not one `join_page` wrote)."""
-    size, newline, rest = entry.partition(b"\n")
-    if not newline or not size.isdigit() or int(size) > len(rest):
-        return None
-    return rest[: int(size)], rest[int(size) :]
 
 
 def build_progress(scenarios: ScenarioSet, samples: int) -> Any:
