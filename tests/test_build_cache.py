@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,30 @@ def test_a_cached_build_has_the_bytes_of_an_uncached_one_after_an_edit(tmp_path)
     assert _contents(tmp_path / "cached") != _contents(tmp_path / "first")
 
 
+def test_after_an_edit_only_the_edited_files_scenario_pages_are_rendered_again(tmp_path):
+    scenarios, cache = tmp_path / "scenarios", tmp_path / "cache"
+    shutil.copytree(ROOT / "scenarios", scenarios)
+    _aged(scenarios)
+    first = build([str(scenarios)], str(tmp_path / "first"), cache_dir=cache)
+    pages = [name[: -len(".md")] for name in first.files if name.endswith(".md")]
+    kept, runs = _entries(cache, "page"), _entries(cache, "run")
+    assert len(kept) == len(pages) - 5  # every scenario's page; not the five topical pages
+    edited = scenarios / "colossus2.scn"
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("pue 1.25", "pue 1.3", 1), encoding="utf-8")
+    build([str(scenarios)], str(tmp_path / "cached"), cache_dir=cache)
+    build([str(scenarios)], str(tmp_path / "plain"))
+    assert _contents(tmp_path / "cached") == _contents(tmp_path / "plain")
+    # Made again: the pages of the scenarios that take the edited PUE (each extends the
+    # edited one; colossus2_uncertain gives its own), and no other scenario's.
+    before, after = _contents(tmp_path / "first"), _contents(tmp_path / "plain")
+    changed = [page for page in pages[5:] if before[f"{page}.md"] != after[f"{page}.md"]]
+    assert "colossus2" in changed and "colossus2_uncertain" not in changed
+    assert len(_entries(cache, "page")) == len(kept) + len(changed)
+    # The scenarios with ranges (colossus2_uncertain gives its own PUE): no new Monte Carlo run.
+    assert len(_entries(cache, "run")) == len(runs) > 0
+
+
 def test_an_unchanged_build_comes_from_the_cache_and_rewrites_nothing(tmp_path):
     scenarios, cache, out = _scenarios(tmp_path), tmp_path / "cache", tmp_path / "out"
     build([str(scenarios)], str(out), cache_dir=cache)
@@ -114,6 +139,34 @@ def test_a_corrupted_cache_is_ignored_and_mended(tmp_path):
     mended = build([str(scenario)], str(tmp_path / "mended"), samples=0, cache_dir=cache)
     assert "load" not in mended.timings
     assert _contents(tmp_path / "mended") == _contents(tmp_path / "first")
+
+
+def test_a_kept_monte_carlo_run_that_would_run_code_is_a_miss(tmp_path):
+    from scendsl.app.cache import open_cache
+
+    scenarios, cache = tmp_path / "scenarios", tmp_path / "cache"
+    shutil.copytree(ROOT / "scenarios", scenarios)
+    _aged(scenarios)
+    build([str(scenarios)], str(tmp_path / "first"), cache_dir=cache)
+    runs = _entries(cache, "run")
+    assert runs
+    # Sealed with this user's key, but running a function as it is read: a miss, made again.
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return os.mkdir, (str(marker),)
+
+    for entry in runs:
+        open_cache(cache).put("run", entry.name, pickle.dumps(Payload()))
+    (scenarios / "colossus2.scn").write_text(
+        (scenarios / "colossus2.scn").read_text().replace("pue 1.25", "pue 1.3"), "utf-8"
+    )
+    build([str(scenarios)], str(tmp_path / "cached"), cache_dir=cache)
+    build([str(scenarios)], str(tmp_path / "plain"))
+    assert _contents(tmp_path / "cached") == _contents(tmp_path / "plain")
+    assert not marker.exists()
+    assert all(b"mkdir" not in entry.read_bytes() for entry in runs)  # made again, kept
 
 
 def test_an_unusable_cache_folder_is_ignored(tmp_path):

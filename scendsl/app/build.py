@@ -29,8 +29,8 @@ longest chain of work) do not share a core three ways. `SCENDSL_JOBS=1` keeps ev
 process; the bytes are the same. No worker is forked while every core is busy (scendsl.app.pools).
 
 With a build cache (`cache_dir`; scendsl.app.cache) a build whose every input is unchanged is
-taken whole from the cache (nothing loaded or drawn), and otherwise each chart and HTML body
-already made is; either way the bytes are those of a build without it. Files whose bytes are
+taken whole from the cache (nothing loaded or drawn), and otherwise each scenario page, chart
+and HTML body already made is; either way the bytes are those of a build without it. Files whose bytes are
 already in the output folder are not rewritten (scendsl.files.write_output).
 """
 
@@ -43,13 +43,14 @@ from typing import TYPE_CHECKING, Any
 
 from scendsl.app.build_bounds import check_build_size
 from scendsl.app.collector import cyclic_gc_paused
-from scendsl.app.pipeline import load, monte_carlo_runs
+from scendsl.app.pipeline import MonteCarloRun, load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, end_pool, work_pool
 from scendsl.app.sources import attach_sources
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.files import check_output_folder, out_of_date, scenario_files, write_output
 from scendsl.progress import Ticker, progress
 from scendsl.report.pages import attach_risks, page_names, render_pages
+from scendsl.report.render import TOPICAL_PAGES
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
 from scendsl.report.views.variation import SWEEP_SUMMARY_METRICS
 from scendsl.terminal import visible_path
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 
     from scendsl.app.cache import BuildCache
     from scendsl.catalog import Catalog
-    from scendsl.scenario import ScenarioSet, Sweep
+    from scendsl.scenario import Scenario, ScenarioSet, Sweep
 
 #: Monte Carlo draws per scenario with ranges (the seed is scendsl.defaults.DEFAULT_SEED).
 MONTE_CARLO_SAMPLES = DEFAULT_SAMPLES
@@ -318,9 +319,13 @@ def _render_files(
         from scendsl.model.uncertainty import check_sample_budget
 
         check_sample_budget(plain, samples, catalog, together=False)
+    # Runs made before with this cache are taken from it: after an edit, only the edited
+    # scenarios' (there is nothing to run for a scenario without ranges).
+    kept_runs, run_keys = find_runs(cache, plain, samples, seed)
+    to_run = [scenario for scenario in plain if scenario.name in run_keys]
     runs: Any = (
-        pool.apply_async(_worker_task, (("monte carlo", (plain, samples, seed)),))
-        if pool is not None and samples > 0
+        pool.apply_async(_worker_task, (("monte carlo", (to_run, samples, seed)),))
+        if pool is not None and samples > 0 and to_run
         else None
     )
 
@@ -336,10 +341,12 @@ def _render_files(
     attach_sources(views, scenarios.scenarios)
     by_name = {view.name: view for view in views}
     sweeps: list[SweepView] = []
+    tabulated: dict[str, tuple[Sweep, list[int]]] = {}
     rows_left = MAX_BUILD_SWEEP_ROWS
     for sweep in scenarios.sweeps:
         variants = []
         indices = sweep_rows(sweep.size, rows_left)
+        tabulated[sweep.name] = (sweep, indices)
         rows_left = max(rows_left - len(indices), 0)
         # One by one, not with the vectorised engine (model.sweep.evaluate_sweep): a table row
         # is a whole ScenarioView (derivations, sources, notes for the caveats), which the
@@ -365,7 +372,7 @@ def _render_files(
     if samples > 0:
         ticker.describe(f"Monte Carlo ({samples:,} samples)")
     if runs is None:
-        runs = monte_carlo_runs(plain, samples, seed)
+        runs = monte_carlo_runs(to_run, samples, seed)
         timings["monte carlo"] = time.perf_counter() - clock
     else:
         _prepare_rendering()  # while the worker finishes the Monte Carlo
@@ -373,6 +380,9 @@ def _render_files(
         clock = time.perf_counter()
         runs, timings["monte carlo (in the worker)"] = runs.get()
         timings["waiting for the monte carlo"] = time.perf_counter() - clock
+    if cache is not None:
+        keep_runs(cache, run_keys, runs)
+        runs = {**runs, **kept_runs}
     for view in views:  # before any figure of a view is read: figures take their intervals
         if view.name in runs:
             view.attach_run(runs[view.name])
@@ -380,14 +390,110 @@ def _render_files(
     ticker.advance(2 if samples > 0 else 1)
     ticker.describe("rendering")
 
-    return render_pages(
-        views,
-        sweeps,
-        catalog,
-        templates_dir,
-        timings,
-        WorkSharing(pool, timings, chart_workers, cache),
-    )
+    sharing = WorkSharing(pool, timings, chart_workers, cache)
+    if cache is None or templates_dir is not None:
+        # User templates may show anything on any page: every page depends on everything.
+        return render_pages(views, sweeps, catalog, templates_dir, timings, sharing)
+    clock = time.perf_counter()
+    keys = scenario_page_keys(cache, plain, views, tabulated, pages, samples, seed)
+    found = {page: cache.find_page(key) for page, key in keys.items()}
+    timings["pages from the cache"] = time.perf_counter() - clock
+    order = [*TOPICAL_PAGES, *(view.page for view in views)]
+    only = {page for page in order if found.get(page) is None}
+    made = render_pages(views, sweeps, catalog, templates_dir, timings, sharing, only=only)
+    files: dict[str, bytes] = {}
+    for page in order:
+        both = found.get(page)
+        if both is None:
+            both = made[f"{page}.md"], made[f"{page}.html"]
+            if page in keys:
+                cache.keep_page(keys[page], *both)
+        files[f"{page}.md"], files[f"{page}.html"] = both
+    return files
+
+
+#: What a kept Monte Carlo run is made of (scendsl.files.kept.unpickle_only makes no other class).
+_RUN_CLASSES = frozenset(
+    [
+        ("scendsl.app.pipeline", "MonteCarloRun"),
+        ("scendsl.model.laws", "InputLaw"),
+        ("scendsl.scenario", "Uncertain"),
+        *(
+            ("scendsl.model.uncertainty", name)
+            for name in ("ClaimProbability", "MetricSensitivity", "Sensitivity", "Summary", "Swing")
+        ),
+    ]
+)
+
+
+def find_runs(
+    cache: BuildCache | None, plain: list[Scenario], samples: int, seed: int | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the Monte Carlo runs of `plain` found in the build cache, by scenario name; the cache
+    key of each scenario whose run is still to make). A run is made from its scenario as
+    resolved, `samples` and `seed` alone (each scenario's draws are its own); the catalog and
+    the model's code are in every key (the fingerprint). Without a cache every scenario with
+    ranges is to run, each under an empty key."""
+    if samples <= 0:
+        return {}, {}
+    from scendsl.model.uncertainty import has_uncertainty
+
+    uncertain = [scenario for scenario in plain if has_uncertainty(scenario)]
+    if cache is None:
+        return {}, {scenario.name: "" for scenario in uncertain}
+    from scendsl.files.kept import unpickle_only
+
+    found: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    for scenario in uncertain:
+        key = cache.key("run", str(samples), repr(seed), repr(scenario))
+        entry = cache.get("run", key)
+        run = unpickle_only(entry, _RUN_CLASSES) if entry is not None else None
+        if isinstance(run, MonteCarloRun) and run.scenario == scenario.name:
+            found[scenario.name] = run
+        elif entry == b"-":  # no input drawn: no run
+            continue
+        else:
+            keys[scenario.name] = key
+    return found, keys
+
+
+def keep_runs(cache: BuildCache, keys: dict[str, str], runs: dict[str, Any]) -> None:
+    """Keep each run made under its key (`find_runs`): `-` for a scenario that has none."""
+    import pickle
+
+    for name, key in keys.items():
+        run = runs.get(name)
+        cache.put("run", key, b"-" if run is None else pickle.dumps(run, pickle.HIGHEST_PROTOCOL))
+
+
+def scenario_page_keys(
+    cache: BuildCache,
+    plain: list[Scenario],
+    views: list[ScenarioView],
+    tabulated: dict[str, tuple[Sweep, list[int]]],
+    pages: dict[str, str],
+    samples: int,
+    seed: int | None,
+) -> dict[str, str]:
+    """The build cache's key of each scenario's page, with the built-in templates: what the
+    page shows is made from its scenario as resolved (with all it inherited), its block as
+    written, its Monte Carlo run (the scenario, `samples`, `seed`), the sweeps it hosts (each
+    with the variants its table shows) and the pages' names; the catalog, the templates and
+    the code are in every key (the cache's fingerprint). So after an edit of one file only the
+    pages of the scenarios it changed are rendered again, with the topical pages, which show
+    every scenario.
+
+    `repr` of the resolved models is their every field, in order: two equal models may read
+    differently (a miss, made again), two that differ never read the same."""
+    shared = (str(samples), repr(seed), repr(sorted(pages.items())))
+    keys = {}
+    for scenario, view in zip(plain, views, strict=True):
+        hosted = [repr(tabulated[sweep.name]) for sweep in view.sweeps]
+        keys[view.page] = cache.key(
+            "page", view.page, *shared, repr(scenario), view.source_text or "", *hosted
+        )
+    return keys
 
 
 def build_progress(scenarios: ScenarioSet, samples: int) -> Any:

@@ -1,11 +1,16 @@
 """The build cache: work a build has done before, found again by the hash of what it depends on.
 
-Three kinds of entries, each keyed by a SHA-256 of its inputs and of the *fingerprint* (the
+Five kinds of entries, each keyed by a SHA-256 of its inputs and of the *fingerprint* (the
 contents of every file of the scendsl package and of its built-in templates, the versions of the
 libraries that shape the bytes, Python's version, and the matplotlibrc files matplotlib reads):
 
 - `chart`: a chart's SVG, by its job (the plain data it is drawn from);
 - `html`: a page's cleaned HTML body, by the page's rendered Markdown;
+- `page`: the names of a scenario's two files (Markdown and HTML, `blob` entries) with the
+  built-in templates, by what the page is made from (`build.scenario_page_keys`): after an
+  edit, the pages of the scenarios it did not change are not rendered again;
+- `run`: a scenario's Monte Carlo run, by the scenario as resolved, the samples and the seed
+  (read back making no class but a run's: `files.kept.unpickle_only`);
 - `build`: a whole build, by its options and the contents of every file it read (the scenario
   files and their imports, the templates folder); the output files are `blob` entries by hash.
 
@@ -76,6 +81,10 @@ class BuildCache:
         self.folder = Path(folder) / f"v{_FORMAT}"
         self.fingerprint = fingerprint()
         self.seal = seal if seal is not None else cache_seal()
+        #: The blobs this process kept or found whole (not looked for again), and the hash of
+        #: each content hashed, by identity (the content is held: its identity stays its own).
+        self._blobs: set[str] = set()
+        self._hashes: dict[int, tuple[bytes, str]] = {}
 
     def private(self) -> bool:
         """Whether the entries folder is this user's alone (made so if missing) and there is a
@@ -139,11 +148,55 @@ class BuildCache:
                 return None
         files: dict[str, bytes] = {}
         for name, expected in outputs:
-            content = self.get("blob", expected)
-            if content is None or hashlib.sha256(content).hexdigest() != expected:
+            content = self.find_blob(expected)
+            if content is None:
                 return None
             files[name] = content
         return files
+
+    # ---------------------------------------------------------------------------- blobs, pages
+    def _hash(self, content: bytes) -> str:
+        known = self._hashes.get(id(content))
+        if known is not None and known[0] is content:
+            return known[1]
+        blob = hashlib.sha256(content).hexdigest()
+        self._hashes[id(content)] = content, blob
+        return blob
+
+    def keep_blob(self, content: bytes) -> str:
+        """Keep `content` as a `blob` entry by its SHA-256 (once: a page kept as a scenario's
+        and again as an output of the whole build is written, and hashed, once)."""
+        blob = self._hash(content)
+        if blob not in self._blobs:
+            if self.get("blob", blob) is None:
+                self.put("blob", blob, content)
+            self._blobs.add(blob)
+        return blob
+
+    def find_blob(self, blob: str) -> bytes | None:
+        """The content kept as `blob`, if it is whole (its SHA-256 is its name)."""
+        content = self.get("blob", blob)
+        if content is None or self._hash(content) != blob:
+            return None
+        self._blobs.add(blob)
+        return content
+
+    def keep_page(self, key: str, markdown: bytes, html: bytes) -> None:
+        """Keep a scenario's page (`build.scenario_page_keys`): its two files as blobs (shared
+        with the whole build's record), the entry naming them."""
+        entry = f"{self.keep_blob(markdown)}\n{self.keep_blob(html)}"
+        self.put("page", key, entry.encode("ascii"))
+
+    def find_page(self, key: str) -> tuple[bytes, bytes] | None:
+        """The (Markdown, HTML) files of a page kept under `key`, or None."""
+        entry = self.get("page", key)
+        names = entry.split(b"\n") if entry is not None else []
+        if len(names) != 2 or not all(
+            len(n) == 64 and set(n.decode("latin-1")) <= _SHA256 for n in names
+        ):
+            return None
+        markdown, html = (self.find_blob(name.decode("ascii")) for name in names)
+        return (markdown, html) if markdown is not None and html is not None else None
 
     def keep_build(
         self, key: str, read: dict[str, str], files: dict[str, bytes], started_ns: int
@@ -163,12 +216,7 @@ class BuildCache:
             if content_digest is None:
                 return  # gone since: nothing sure to record
             inputs.append((path, real, content_digest))
-        outputs = []
-        for name, content in files.items():
-            blob = hashlib.sha256(content).hexdigest()
-            if self.get("blob", blob) is None:
-                self.put("blob", blob, content)
-            outputs.append((name, blob))
+        outputs = [(name, self.keep_blob(content)) for name, content in files.items()]
         record = {"inputs": inputs, "outputs": outputs}
         self.put("build", key, json.dumps(record, sort_keys=True).encode("utf-8"))
 

@@ -130,6 +130,16 @@ def read_entry(name: str, key: bytes, classes: frozenset[tuple[str, str]]) -> An
         return None
 
 
+def unpickle_only(data: bytes, classes: frozenset[tuple[str, str]]) -> Any:
+    """`data` unpickled making no class but the built-in containers and scalars and `classes`
+    ((module, name) pairs); None when it does not unpickle so (for entries of other caches,
+    sealed as these are)."""
+    try:
+        return _Unpickler(io.BytesIO(data), classes).load()
+    except Exception:  # an entry we cannot read is a miss, whatever it holds
+        return None
+
+
 def keep(name: str, key: bytes, value: Any) -> None:
     """Keep `value` as `name`, made from `key` (best effort: no cache folder, a full or
     read-only disk, a value too large just mean nothing is kept)."""
