@@ -126,7 +126,7 @@ def _kept_inside(target: Path) -> str | None:
     """Why `target` cannot be the output folder when this user's cache key or caches would lie
     in it (`XDG_STATE_HOME`, `SCENDSL_CACHE_DIR`, `XDG_CACHE_HOME` set inside it): the folder is
     what gets committed or published, and the build keeps the files it did not write, so the
-    key that seals the caches would be published with the briefings. None otherwise."""
+    key that seals every cache entry would be published with the briefings. None otherwise."""
     from scendsl.files.private import cache_root, state_folder
 
     kept = (
