@@ -150,6 +150,13 @@ def test_every_item_of_the_fifteenth_review_is_mapped_to_a_test():
 
 def test_every_item_of_the_sixteenth_review_is_mapped_to_a_test():
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The sixteenth review") : text.index("## Known edges")]
+    section = text[text.index("## The sixteenth review") : text.index("## The seventeenth review")]
     rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
     assert sorted(map(int, rows)) == list(range(116, 120))
+
+
+def test_every_item_of_the_seventeenth_review_is_mapped_to_a_test():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## The seventeenth review") : text.index("## Known edges")]
+    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
+    assert sorted(map(int, rows)) == list(range(120, 122))

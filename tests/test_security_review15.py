@@ -83,7 +83,7 @@ def test_a_compiled_template_planted_in_our_own_cache_folder_runs_no_code(tmp_pa
     # The other machine: a build there fills the cache, which is then doctored and restored.
     filled = run_cli(tmp_path, ["check", "s.scn"], cache, theirs)
     assert filled.returncode == 0, filled.stderr
-    build = run_cli(tmp_path, ["build", "s.scn", "-o", "theirs"], cache, theirs)
+    build = run_cli(tmp_path, ["build", "s.scn", "-o", "theirs-out"], cache, theirs)
     assert build.returncode == 0, build.stderr
     entries = list(cache.rglob("*.cache"))
     assert entries
@@ -137,9 +137,9 @@ def test_a_page_doctored_in_a_restored_build_cache_never_reaches_the_output(tmp_
     cache, mine, theirs = cache_folders(tmp_path)
     plain = run_cli(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
     assert plain.returncode == 0, plain.stderr
-    filled = run_cli(tmp_path, ["build", "s.scn", "-o", "theirs"], cache, theirs)
+    filled = run_cli(tmp_path, ["build", "s.scn", "-o", "theirs-out"], cache, theirs)
     assert filled.returncode == 0, filled.stderr
-    page = (tmp_path / "theirs" / "small.html").read_bytes()
+    page = (tmp_path / "theirs-out" / "small.html").read_bytes()
     forged = page.replace(b"</body>", b"<p>planted</p></body>")
     blob = hashlib.sha256(forged).hexdigest()
     (cache / "v1" / "blob" / blob[:2]).mkdir(exist_ok=True)
@@ -148,9 +148,9 @@ def test_a_page_doctored_in_a_restored_build_cache_never_reaches_the_output(tmp_
     doctored = record.read_bytes().partition(b"\n")[2]
     doctored = doctored.replace(hashlib.sha256(page).hexdigest().encode(), blob.encode())
     record.write_bytes(hashlib.sha256(doctored).hexdigest().encode() + b"\n" + doctored)
-    build = run_cli(tmp_path, ["build", "s.scn", "-o", "mine"], cache, mine)
+    build = run_cli(tmp_path, ["build", "s.scn", "-o", "mine-out"], cache, mine)
     assert build.returncode == 0, build.stderr
-    assert (tmp_path / "mine" / "small.html").read_bytes() == (
+    assert (tmp_path / "mine-out" / "small.html").read_bytes() == (
         tmp_path / "plain" / "small.html"
     ).read_bytes()
 
@@ -199,9 +199,9 @@ def test_a_key_that_cannot_be_trusted_means_no_cache_and_the_same_bytes(tmp_path
         assert cache_seal() is None
     finally:
         os.environ["XDG_STATE_HOME"] = saved
-    build = run_cli(tmp_path, ["build", "s.scn", "-o", "odd"], cache, state)
+    build = run_cli(tmp_path, ["build", "s.scn", "-o", "odd-out"], cache, state)
     assert build.returncode == 0, build.stderr
-    assert (tmp_path / "odd" / "small.html").read_bytes() == (
+    assert (tmp_path / "odd-out" / "small.html").read_bytes() == (
         tmp_path / "plain" / "small.html"
     ).read_bytes()
     assert not list(cache.rglob("*.cache")) and not list(cache.glob("grammar/*"))
