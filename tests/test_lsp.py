@@ -724,3 +724,19 @@ async def test_a_title_the_file_writes_hovers_as_text_never_as_markdown(client: 
         assert "e.example" in shown or "evil" in shown
         for raw in ("![p](", "[x](", "<img", "**b**"):
             assert raw not in shown, (raw, shown)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_file_name_in_a_hover_stays_inline_code(client: LanguageClient):
+    """Hovers say where a value or a definition is written (`name.scn:11:5`): a file name with
+    a backtick cannot close that code span and turn the rest of its name into Markdown."""
+    name = "ev`![p](https:e.example p.png)`.scn"
+    uri = _open(client, name, BASE)
+    await _diagnostics(client, uri)
+    for needle, offset in (("pue 1.25", len("pue 1")),):
+        result = await client.text_document_hover_async(
+            T.HoverParams(T.TextDocumentIdentifier(uri), _position(BASE, needle, offset))
+        )
+        shown = result.contents.value
+        assert "ev'![p](https:e.example p.png)'.scn" in shown, shown
+        assert "`![p]" not in shown

@@ -30,7 +30,7 @@ from scendsl.lsp.hints import claim_value, headline
 from scendsl.lsp.places import field_path, metric_template, place_at, spec_of
 from scendsl.lsp.positions import Pos, contains
 from scendsl.lsp.workspace import Analysis
-from scendsl.report.render import md_escape
+from scendsl.report.render import md_code, md_escape
 
 #: Where a field that is left out gets its value (the model's `scenario_or_calibration` calls).
 CALIBRATION_DEFAULTS = {
@@ -105,7 +105,7 @@ def hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
 
 def _warning_text(diagnostic) -> str:
     """A warning and the rule of warnings.toml behind it: why it is given, on what basis."""
-    lines = [f"**warning** `{diagnostic.code}`: {diagnostic.message}"]
+    lines = [f"**warning** `{diagnostic.code}`: {md_escape(diagnostic.message)}"]
     rule = warning_rule(diagnostic.code)
     if rule is not None:
         lines += [
@@ -217,7 +217,7 @@ def _definition_value_hover(
     unit = "" if unit in ("", "1") else f" {unit}"
     written = entry.currencies.get(figure) if kind == "accelerator" else None
     shown, si, _ = _amount(value, spec.dimension, unit, written, None)
-    text = f"**{figure}** of `{name}` = {shown}\n\n- SI: `{si}`\n- set at `{statement.span}`"
+    text = f"**{figure}** of `{name}` = {shown}\n\n- SI: `{si}`\n- set at {md_code(statement.span)}"
     if written is not None:
         # A block has no year: each scenario using it converts the price at its own year's rate.
         text += "\n- converted to USD at the rate of the year of each scenario using it"
@@ -471,7 +471,7 @@ def _value_hover(
     if hasattr(value, "low"):
         si += f" (centre {value.center:g}{unit})"
     origin = sc.origins.get(path)
-    where = f"`{origin}`" if origin is not None else "inherited"
+    where = md_code(origin) if origin is not None else "inherited"
     if origin is not None and (origin.file, origin.line) != (
         statement.span.file,
         statement.span.line,
@@ -497,7 +497,7 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
     if kind == "accelerator":
         custom = analysis.definitions().get(("accelerator", name)) if analysis else None
         if analysis is not None and custom is not None:
-            text = f"**{name}**: accelerator defined at `{custom.span}`"
+            text = f"**{name}**: accelerator defined at {md_code(custom.span)}"
             scenarios = analysis.scenarios
             built = None
             if scenarios is not None and scenarios.scenarios:
@@ -574,7 +574,7 @@ def name_info(analysis: Analysis | None, kind: str, name: str) -> str | None:
         definition = analysis.definitions().get(("scenario", name))
         if definition is None:
             return None
-        return f"**{name}**: {definition.kind} defined at `{definition.span}`" + (
+        return f"**{name}**: {definition.kind} defined at {md_code(definition.span)}" + (
             "\n\n" + _headline_text(analysis, name) if analysis.scenario(name) else ""
         )
     return None
