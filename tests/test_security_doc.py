@@ -1,11 +1,14 @@
 """docs/security.md maps each class of hostile input to the tests that prove it: every test it
-names must exist, and every item of the second hostile-input review must be mapped."""
+names must exist, and every item of every review must be mapped."""
 
 from __future__ import annotations
 
 import ast
 import re
+from itertools import pairwise
 from pathlib import Path
+
+import pytest
 
 DOC = Path("docs/security.md")
 TESTS = Path("tests")
@@ -48,115 +51,36 @@ def test_every_test_named_in_security_md_exists():
     assert not missing, "\n".join(missing)
 
 
-def test_every_item_of_the_second_review_is_mapped_to_a_test():
+#: Each review's section of docs/security.md and its first item, in order; the section ends at
+#: the next one's heading and its items at the next one's first. A new review adds a line.
+REVIEWS = [
+    ("## The second review, item by item", 1),
+    ("## The third review", 25),
+    ("## The fourth review", 37),
+    ("## The fifth review", 47),
+    ("## The sixth review", 53),
+    ("## The seventh review", 58),
+    ("## The eighth review", 65),
+    ("## The ninth review", 76),
+    ("## The tenth review", 86),
+    ("## The eleventh review", 91),
+    ("## The twelfth review", 95),
+    ("## The thirteenth review", 97),
+    ("## The fourteenth review", 101),
+    ("## The fifteenth review", 108),
+    ("## The sixteenth review", 116),
+    ("## The seventeenth review", 120),
+    ("## Known edges", 122),  # the end of the last review: its heading, the next free number
+]
+
+
+@pytest.mark.parametrize(
+    ("heading", "first", "end", "after"),
+    [(h, f, e, a) for (h, f), (e, a) in pairwise(REVIEWS)],
+    ids=[h.removeprefix("## The ").split(",")[0] for h, _ in REVIEWS[:-1]],
+)
+def test_every_item_of_each_review_is_mapped_to_a_test(heading, first, end, after):
     text = DOC.read_text(encoding="utf-8")
-    section = text[
-        text.index("## The second review, item by item") : text.index("## The third review")
-    ]
+    section = text[text.index(heading) : text.index(end)]
     rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(1, 25))
-
-
-def test_every_item_of_the_third_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The third review") : text.index("## The fourth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(25, 37))
-
-
-def test_every_item_of_the_fourth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The fourth review") : text.index("## The fifth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(37, 47))
-
-
-def test_every_item_of_the_fifth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The fifth review") : text.index("## The sixth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(47, 53))
-
-
-def test_every_item_of_the_sixth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The sixth review") : text.index("## The seventh review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(53, 58))
-
-
-def test_every_item_of_the_seventh_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The seventh review") : text.index("## The eighth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(58, 65))
-
-
-def test_every_item_of_the_eighth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The eighth review") : text.index("## The ninth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(65, 76))
-
-
-def test_every_item_of_the_ninth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The ninth review") : text.index("## The tenth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(76, 86))
-
-
-def test_every_item_of_the_tenth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The tenth review") : text.index("## The eleventh review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(86, 91))
-
-
-def test_every_item_of_the_eleventh_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The eleventh review") : text.index("## The twelfth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(91, 95))
-
-
-def test_every_item_of_the_twelfth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The twelfth review") : text.index("## The thirteenth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(95, 97))
-
-
-def test_every_item_of_the_thirteenth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The thirteenth review") : text.index("## The fourteenth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(97, 101))
-
-
-def test_every_item_of_the_fourteenth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The fourteenth review") : text.index("## The fifteenth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(101, 108))
-
-
-def test_every_item_of_the_fifteenth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The fifteenth review") : text.index("## The sixteenth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(108, 116))
-
-
-def test_every_item_of_the_sixteenth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The sixteenth review") : text.index("## The seventeenth review")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(116, 120))
-
-
-def test_every_item_of_the_seventeenth_review_is_mapped_to_a_test():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## The seventeenth review") : text.index("## Known edges")]
-    rows = re.findall(r"^\| (\d+) \|.*::test_", section, flags=re.M)
-    assert sorted(map(int, rows)) == list(range(120, 122))
+    assert sorted(map(int, rows)) == list(range(first, after))
