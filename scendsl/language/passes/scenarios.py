@@ -10,6 +10,7 @@ from scendsl.language.layout import check_layout, check_relations
 from scendsl.language.passes.claims import ClaimsPass
 from scendsl.language.passes.extends import ExtendsPass
 from scendsl.language.passes.state import Definition
+from scendsl.language.values import next_field_on_the_line
 from scendsl.scenario import Claim, Cluster, Energy, Market, Scenario, Workload
 
 
@@ -53,7 +54,21 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             else:
                 unread = True
         # After a misspelt field, "does not set" would only repeat the same mistake.
-        missing = [] if misspelt else [p for p in F.REQUIRED_SCENARIO_FIELDS if p not in entries]
+        # A field written on another's line (`accelerator H100 count 256`) is reported there.
+        on_other_lines = {
+            f"{path.rpartition('.')[0]}.{following.text}".lstrip(".")
+            for path, statement in entries.items()
+            if (following := next_field_on_the_line(statement.values, path)) is not None
+        }
+        missing = (
+            []
+            if misspelt
+            else [
+                p
+                for p in F.REQUIRED_SCENARIO_FIELDS
+                if p not in entries and p not in on_other_lines
+            ]
+        )
         for path in missing:
             example = {
                 "year": "year 2026",
