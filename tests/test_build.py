@@ -116,7 +116,7 @@ def test_briefing_starts_with_findings_and_has_every_section(sketch_files):
 def test_numbers_use_the_one_formatting(sketch_files):
     md = sketch_files["colossus2.md"].decode()
     # 100k GB200 × 5 PFLOP/s dense FP8 = 500 EFLOP/s; 100k × $30k (the scenario's price) = $3 B
-    assert "| Dense FP8 peak of the whole cluster | 500 EFLOP/s | `cluster.peak_fp8` |" in md
+    assert "| Dense FP8 peak of the whole cluster (the BF16 rate on a chip without FP8) | 500 EFLOP/s | `cluster.peak_fp8` |" in md
     assert "| Purchase price of the cluster's accelerators | $3 B | `market.capex` |" in md
 
 

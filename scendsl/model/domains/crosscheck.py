@@ -201,7 +201,7 @@ def reference_step_parts(
 @metric(
     "performance.reference_step_time",
     "time",
-    "Step time of the reference 1B workload on this accelerator (article benchmark table)",
+    "Step time of the calibration's reference workload (a dense 1B model) on this accelerator",
     "compute ((6·N + 12·L·h·s)·tokens·(1+s/18h) / 8 / FP8 matmul rate at width h, the "
     "platform's factor on the plateau) + memory "
     "(2·34·sbh·L·m / (hbm_bw × hbm_eff)) + exposed gradient all-reduce (8 GPUs) + host "

@@ -74,7 +74,7 @@ def peak_bf16(count, bf16_dense):
 @metric(
     "cluster.peak_fp8",
     "flop_rate",
-    "Dense FP8 peak of the whole cluster",
+    "Dense FP8 peak of the whole cluster (the BF16 rate on a chip without FP8)",
     "cluster.count × accelerator.fp8_dense",
     ("cluster.count", "accelerator.fp8_dense"),
     sources=("vendor datasheets (dense, no sparsity)",),
