@@ -83,15 +83,12 @@ def test_names_that_are_no_degree_field_get_no_parallelism_hint(written):
 def test_a_new_accelerator_missing_figures_is_told_each_with_its_unit_and_meaning():
     from scendsl.language.fields import ACCELERATOR_FIGURES
 
-    block = (
-        "accelerator Chip {\n  bf16_dense 800 TFLOPS\n  hbm 96 GB\n  hbm_bandwidth 3 TB/s\n"
-        "  tdp 600 W\n}\n"
-    )
+    block = "accelerator Chip {\n  bf16_dense 800 TFLOPS\n  hbm 96 GB\n}\n"
     diagnostic = only_diagnostic(block + scenario_text("s", accelerator="Chip"))
-    assert diagnostic.message.endswith("lacks scaleup_bandwidth, hostlink_bandwidth")
+    assert diagnostic.message.endswith("lacks hbm_bandwidth, tdp")
     hint = diagnostic.hint or ""
-    for name in ("scaleup_bandwidth", "hostlink_bandwidth"):
-        assert f"`{name} N GB/s`: {ACCELERATOR_FIGURES[name].doc}" in hint
+    for name, unit in (("hbm_bandwidth", "GB/s"), ("tdp", "W")):
+        assert f"`{name} N {unit}`: {ACCELERATOR_FIGURES[name].doc}" in hint
     assert "'accelerator Chip extends NAME'" in hint
 
 

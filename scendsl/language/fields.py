@@ -416,8 +416,6 @@ REQUIRED_ACCELERATOR_FIGURES = (
     "bf16_dense",
     "hbm",
     "hbm_bandwidth",
-    "scaleup_bandwidth",
-    "hostlink_bandwidth",
     "tdp",
 )
 

@@ -71,20 +71,6 @@ def peak_bf16(count, bf16_dense):
     return count * bf16_dense
 
 
-@metric(
-    "cluster.peak_fp8",
-    "flop_rate",
-    "Dense FP8 peak of the whole cluster (the BF16 rate on a chip without FP8)",
-    "cluster.count × accelerator.fp8_dense",
-    ("cluster.count", "accelerator.fp8_dense"),
-    sources=("vendor datasheets (dense, no sparsity)",),
-    importance=3,
-)
-def peak_fp8(count, fp8_dense):
-    """Dense FP8 FLOP/s of all accelerators."""
-    return count * fp8_dense
-
-
 @input_node(
     "performance.peak_per_accelerator",
     "flop_rate",
@@ -96,7 +82,24 @@ def peak_fp8(count, fp8_dense):
 def _peak_per_accelerator(ctx: Context) -> Found:
     """Only the figure the precision needs is read: a custom accelerator without `fp8_dense`
     still gets every FLOP/s metric when it trains in BF16 (issue 12)."""
-    precision = ctx.field("workload.precision") or "bf16"
+    return _dense_rate(ctx, ctx.field("workload.precision") or "bf16")
+
+
+@input_node(
+    "performance.fp8_per_accelerator",
+    "flop_rate",
+    "Dense FP8 peak of one accelerator (the BF16 rate on a chip without FP8)",
+    sources=("vendor datasheets (dense, no sparsity)",),
+    formula="fp8_dense; a chip without FP8 runs FP8 work at its bf16_dense rate",
+)
+def _fp8_per_accelerator(ctx: Context) -> Found:
+    """The catalog writes the BF16 rate as fp8_dense of a chip without FP8; a new accelerator
+    block that gives no fp8_dense is read by the same rule, not as n/a."""
+    return _dense_rate(ctx, "fp8")
+
+
+def _dense_rate(ctx: Context, precision: str) -> Found:
+    """The accelerator's dense rate at `precision`, or the next wider format's, with a note."""
     order = {
         "bf16": ("bf16_dense",),
         # The catalog lists one 16-bit tensor rate: FP16 and BF16 run at the same rate on every
@@ -124,6 +127,20 @@ def _peak_per_accelerator(ctx: Context) -> Found:
             f"no {order[0]} figure: {precision.upper()} work runs at the {figure} rate",
         )
     raise LookupError(f"accelerator has no {order[-1]} figure")
+
+
+@metric(
+    "cluster.peak_fp8",
+    "flop_rate",
+    "Dense FP8 peak of the whole cluster (the BF16 rate on a chip without FP8)",
+    "cluster.count × performance.fp8_per_accelerator",
+    ("cluster.count", "performance.fp8_per_accelerator"),
+    sources=("vendor datasheets (dense, no sparsity)",),
+    importance=3,
+)
+def peak_fp8(count, fp8_dense):
+    """Dense FP8 FLOP/s of all accelerators."""
+    return count * fp8_dense
 
 
 @metric(
