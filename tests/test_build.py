@@ -116,7 +116,8 @@ def test_briefing_starts_with_findings_and_has_every_section(sketch_files):
 def test_numbers_use_the_one_formatting(sketch_files):
     md = sketch_files["colossus2.md"].decode()
     # 100k GB200 × 5 PFLOP/s dense FP8 = 500 EFLOP/s; 100k × $30k (the scenario's price) = $3 B
-    assert "| Dense FP8 peak of the whole cluster (the BF16 rate on a chip without FP8) | 500 EFLOP/s | `cluster.peak_fp8` |" in md
+    peak = "Dense FP8 peak of the whole cluster (the BF16 rate on a chip without FP8)"
+    assert f"| {peak} | 500 EFLOP/s | `cluster.peak_fp8` |" in md
     assert "| Purchase price of the cluster's accelerators | $3 B | `market.capex` |" in md
 
 
@@ -124,8 +125,8 @@ def test_every_number_in_html_expands_to_its_derivation(sketch_files):
     html = sketch_files["colossus2.html"].decode()
     blocks = re.findall(r'<details class="num"><summary>500 EFLOP/s</summary>(.*?)</details>', html)
     derivation = next(b for b in blocks if "<code>cluster.peak_fp8</code> =" in b)
-    assert "= cluster.count × accelerator.fp8_dense" in derivation
-    assert "cluster.count" in derivation and "accelerator.fp8_dense" in derivation
+    assert "= cluster.count × performance.fp8_per_accelerator" in derivation
+    assert "cluster.count" in derivation and "performance.fp8_per_accelerator" in derivation
     assert "source:" in derivation  # the inputs' sources, with their confidence codes
 
 
