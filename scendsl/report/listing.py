@@ -358,10 +358,15 @@ def currencies() -> Listing:
 
 
 def _series(source: str) -> str:
-    """A rate's source in a table cell: the release and the series (`Fed G.5A AEXUSAL`); the
-    JSON keeps the whole citation."""
+    """A rate's source in a table cell: the release and the series (`Fed G.5A AEXUSAL`), the
+    ECB's reference rates, else the publisher (the citation up to its first comma); the JSON
+    keeps the whole citation."""
     found = re.search(r"\b(G\.5A?)\b.*?\bseries (\w+)", source)
-    return f"Fed {found[1]} {found[2]}" if found else source
+    if found:
+        return f"Fed {found[1]} {found[2]}"
+    if source.startswith("European Central Bank, euro foreign exchange reference rates"):
+        return "ECB euro reference rates"
+    return source.split(",", 1)[0]
 
 
 def rules() -> Listing:
