@@ -143,7 +143,7 @@ def test_an_amount_written_in_usd_is_unchanged(amount):
     ("written", "message", "hint"),
     [
         ("45 XYZ/MWh", "unknown currency 'XYZ'", "currencies with an exchange rate: AED, AUD, BRL"),
-        ("45 NGN/MWh", "no exchange rate for NGN (Naira)", "EUR, GBP"),
+        ("45 NGN/MWh", "no exchange rate for NGN (Naira)", "USD and name the rate in its source"),
         ("0.25 eur/kWh", "currency codes are written in capitals: 'eur'", "write 'EUR/kWh'"),
         ("0.25 Eur/kWh", "currency codes are written in capitals", "write 'EUR/kWh'"),
         ("45 EUR/MWh to 50 USD/MWh", "written in two currencies (EUR and USD)", "one currency"),

@@ -763,7 +763,14 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
         )
     name = iso_currencies().get(upper)
     if name is not None:
-        return f"no exchange rate for {upper} ({name}) in the catalog", f"{listed}; or write USD"
+        # The analyst knows the rate they mean: the figure in USD, with the conversion as its
+        # source, keeps the tariff as published beside the rate it was converted at.
+        return (
+            f"no exchange rate for {upper} ({name}) in the catalog",
+            f"{listed}; or write the amount in USD and name the rate in its source "
+            f'(`... USD/kWh source "tariff in {upper}, converted at N {upper} per USD, '
+            f'<central bank>, <year>"`)',
+        )
     return f"unknown currency {quoted(code)}", suggest(code, currency_names()) or listed
 
 
