@@ -272,12 +272,19 @@ def _entry(label: str, code: str, years: dict[int, tuple[float, str]]) -> list[s
         how = "the mean of the twelve monthly averages (the data set keeps no annual series)"
     if label in INVERTED:
         how += f"; FRED quotes USD per {code}, the data set inverts it and rounds to 4 decimals"
+    return _table(code, currency.name, source, GRADE, how, years)
+
+
+def _table(
+    code: str, name: str, source: str, grade: str, note: str, years: dict[int, tuple[float, str]]
+) -> list[str]:
+    """One currency's TOML table: its name, source, grade, note and rate by year."""
     lines = [
         f"[{code}]",
-        f"name = {json.dumps(currency.name, ensure_ascii=False)}",
-        f"source = {json.dumps(source)}",
-        f"confidence = '{GRADE}'",
-        f"note = {json.dumps(how)}",
+        f"name = {json.dumps(name, ensure_ascii=False)}",
+        f"source = {json.dumps(source, ensure_ascii=False)}",
+        f"confidence = '{grade}'",
+        f"note = {json.dumps(note, ensure_ascii=False)}",
         "",
         f"[{code}.per_usd]",
     ]
@@ -327,17 +334,7 @@ def _other_entry(code: str, years: dict[int, tuple[float, str]]) -> list[str]:
         grade = "B"
     else:
         raise SystemExit(f"{code}: its rows name more than one source")
-    lines = [
-        f"[{code}]",
-        f"name = {json.dumps(currency.name, ensure_ascii=False)}",
-        f"source = {json.dumps(source, ensure_ascii=False)}",
-        f"confidence = '{grade}'",
-        f"note = {json.dumps(note, ensure_ascii=False)}",
-        "",
-        f"[{code}.per_usd]",
-    ]
-    lines += [f"{year} = {value}" for year, (value, _) in sorted(years.items())]
-    return [*lines, ""]
+    return _table(code, currency.name, source, grade, note, years)
 
 
 def main() -> None:
