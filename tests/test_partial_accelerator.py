@@ -15,7 +15,7 @@ SPEC_SHEET = "  bf16_dense 800 TFLOPS\n  hbm 96 GB\n  hbm_bandwidth 4 TB/s\n  td
 def _evaluated(extra: str):
     text = (
         "accelerator Chip {\n" + SPEC_SHEET + extra + "}\n"
-        "scenario s {\n  title \"t\"\n  year 2026\n  region DE\n  source \"x\"\n"
+        'scenario s {\n  title "t"\n  year 2026\n  region DE\n  source "x"\n'
         "  cluster {\n    accelerator Chip\n    count 1k\n  }\n"
         "  workload {\n    parameters 7B\n    tokens 1T\n    precision fp8\n  }\n}\n"
     )

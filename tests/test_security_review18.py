@@ -36,4 +36,4 @@ def test_quotes_after_another_locales_separator_do_not_hide_a_formula(tmp_path, 
     text = out.read_text(encoding="utf-8")
     assert formula_cells(text) == []
     if fmt == "csv":  # the text is kept, the part marked as text
-        assert "grid\t'\"\"+cmd" in text
+        assert 'grid\t\'""+cmd' in text

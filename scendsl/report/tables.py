@@ -269,9 +269,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: tab-separated import) or a line break (a reader that takes lines before quotes). Quote
 #: characters between that start and the formula's first character do not make it text: such a
 #: reader takes `""` as an empty quoted part and goes on with `+...` (the `'` goes before them).
-_CELL_STARTS = re.compile(
-    '(?:^|(?<=[;\t\n]))(?="*[' + re.escape("".join(_FORMULA_STARTS)) + "])"
-)
+_CELL_STARTS = re.compile('(?:^|(?<=[;\t\n]))(?="*[' + re.escape("".join(_FORMULA_STARTS)) + "])")
 
 
 def cell_text(text: str) -> str:
