@@ -404,3 +404,50 @@ def test_a_country_written_by_its_common_name_gets_its_code(written, code):
     from scendsl.language.values import region_code_hint
 
     assert region_code_hint(written).startswith(f"did you mean '{code}'")
+
+
+#: Every country's household years and the publisher of its residential total, as committed: a
+#: rerun of the import on new inputs may add to this, never silently drop a country, a year or
+#: change whose figure it is. Dropping one on purpose means editing this table in the same change.
+KEPT_HOUSEHOLD_SERIES: dict[str, tuple[set[int], str]] = {
+    **dict.fromkeys(["BY"], ({2019}, "IEA Energy End-uses")),
+    **dict.fromkeys(["HK"], ({2019, 2020, 2021}, "IEA Energy End-uses")),
+    **dict.fromkeys("AR CO LU UY ZA".split(), ({2019, 2020, 2021, 2022}, "IEA Energy End-uses")),
+    **dict.fromkeys(
+        "AL AM AT AU AZ BA BE BG BR CA CH CL CY CZ DE EE ES FI FR GB GE GR HR HU IE IT JP KG KR"
+        " KZ LT LV MA MD MK MT MX NL NO NZ PL PT RO RS SI SK TR UA".split(),
+        ({2019, 2020, 2021, 2022, 2023}, "IEA Energy End-uses"),
+    ),
+    "TW": ({2019, 2021}, "IEA Energy End-uses"),
+    "SE": ({2021, 2022, 2023}, "IEA Energy End-uses"),
+    "DK": ({2022}, "IEA Energy End-uses"),
+    "CN": ({2020, 2023}, "China National Energy Administration"),
+    "PH": ({2019}, "Department of Energy (Philippines)"),
+    "MY": ({2019, 2020, 2021, 2022, 2023}, "Energy Commission (Suruhanjaya Tenaga)"),
+    "SG": ({2019, 2020, 2021, 2022}, "Energy Market Authority (Singapore)"),
+    "TH": ({2019, 2020, 2021, 2022, 2023, 2024}, "Energy Policy and Planning Office (EPPO"),
+    "ID": ({2020, 2022}, "PLN (Perusahaan Listrik Negara)"),
+    "PK": ({2022}, "Pakistan Economic Survey"),
+    "US": ({2020, 2021}, "US EIA"),
+    "IN": ({2023, 2024}, "domestic consumers"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(KEPT_HOUSEHOLD_SERIES))
+def test_no_import_drops_a_household_country_year_or_source(code):
+    years, publisher = KEPT_HOUSEHOLD_SERIES[code]
+    series = HOMES[code]["household_electricity"]
+    assert {int(y) for y in series} >= years, code
+    for year in years:
+        figure = series[str(year)]
+        assert publisher in figure["source"], (code, year)
+        assert figure["confidence"] in ("A", "B", "C") and figure["note"].strip(), (code, year)
+        assert float(figure["value"].removesuffix(" kWh")) > 0, (code, year)
+        if figure["source"].startswith("derived"):
+            assert figure["confidence"] == "C", (code, year)  # our own division is never better
+
+
+def test_households_toml_counts_its_countries_and_keeps_every_kept_one():
+    countries = {code for code in HOMES if code != "meta"}
+    assert HOMES["meta"]["countries"] == len(countries)
+    assert countries >= set(KEPT_HOUSEHOLD_SERIES)
