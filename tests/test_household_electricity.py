@@ -100,7 +100,7 @@ def test_singapore_homes_are_the_ema_average_not_us_homes():
 
 
 def test_countries_once_on_the_us_fallback_have_their_own_homes():
-    for region in ("CN", "IN", "SE", "DK", "TW", "SG", "TH", "MY"):
+    for region in ("CN", "IN", "SE", "DK", "TW", "SG", "TH", "MY", "PH"):
         assert region in HOMES, region
         result = _result(region, 2024)  # a later year: the latest own figure stands in
         assert result.value("energy.household_fallback") is False, region
