@@ -44,11 +44,18 @@ The figure is the electricity one average household of the country uses in a yea
   the row's source and note. A country with national rows takes only those (not the IEA/UN
   series); a published average still replaces them.
 
+The three large inputs are committed as extracts in the same layouts (the part of each this
+script reads), written by `scripts/extract_household_inputs.py` from the files named above:
+`scripts/data/iea_eeei_residential_electricity.json`, `scripts/data/worldbank_population_2015_on.csv`
+and `scripts/data/undesa_household_size_2022.csv` (the UN table, whole). The full files give the
+same figures.
+
 Usage (from the repository root):
 
     python scripts/import_household_electricity.py \\
-        --iea energy_consumptions_by_sector.json --household-size Household_size.csv \\
-        --population population.csv \\
+        --iea scripts/data/iea_eeei_residential_electricity.json \\
+        --household-size scripts/data/undesa_household_size_2022.csv \\
+        --population scripts/data/worldbank_population_2015_on.csv \\
         --published scripts/data/household_electricity_published.csv \\
         --national scripts/data/household_electricity_national.csv \\
         --out scendsl/catalog/households.toml

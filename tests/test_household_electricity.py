@@ -451,3 +451,53 @@ def test_households_toml_counts_its_countries_and_keeps_every_kept_one():
     countries = {code for code in HOMES if code != "meta"}
     assert HOMES["meta"]["countries"] == len(countries)
     assert countries >= set(KEPT_HOUSEHOLD_SERIES)
+
+
+def test_households_toml_is_the_import_rerun_on_the_committed_inputs(tmp_path):
+    # Every input the figures come from is committed (scripts/data), so the import can be rerun
+    # here: any country, year, source or note it would now write differently, or drop, shows
+    # as a difference from the committed file.
+    data = ROOT / "scripts" / "data"
+    out = tmp_path / "households.toml"
+    argv = [
+        "--iea", str(data / "iea_eeei_residential_electricity.json"),
+        "--household-size", str(data / "undesa_household_size_2022.csv"),
+        "--population", str(data / "worldbank_population_2015_on.csv"),
+        "--published", str(data / "household_electricity_published.csv"),
+        "--national", str(data / "household_electricity_national.csv"),
+        "--out", str(out),
+    ]  # fmt: skip
+    assert _script().main(argv) == 0
+    committed = files("scendsl.catalog").joinpath("households.toml").read_text("utf-8")
+    assert out.read_text(encoding="utf-8") == committed
+
+
+def test_household_extracts_keep_what_the_import_reads_of_the_full_files(tmp_path):
+    path = ROOT / "scripts" / "extract_household_inputs.py"
+    spec = importlib.util.spec_from_file_location("extract_household_inputs", path)
+    extract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extract)
+    full = {
+        "metadata": {"sources": ["IEA"]},
+        "countries": {
+            "France": {
+                "Industry": {"2022": {}},
+                "Residential": {
+                    "2021": {"Total residential": {"products": {"Gas (PJ)": 9.0}}},
+                    "2022": {
+                        "Lighting": {"products": {"Total final use (PJ)": 1.0}},
+                        "Total residential": {
+                            "products": {"Gas (PJ)": 9.0, "Electricity (PJ)": 36.0}
+                        },
+                    },
+                },
+            }
+        },
+    }
+    kept = extract.iea_extract(full)
+    assert kept["metadata"] == full["metadata"]
+    assert kept["countries"]["France"] == {
+        "Residential": {"2022": {"Total residential": {"products": {"Electricity (PJ)": 36.0}}}}
+    }
+    population = "Country Name,Country Code,Year,Value\nFrance,FRA,2014,1\nFrance,FRA,2015,2\n"
+    assert extract.population_extract(population).splitlines()[1:] == ["France,FRA,2015,2"]
