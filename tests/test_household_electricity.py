@@ -100,7 +100,7 @@ def test_singapore_homes_are_the_ema_average_not_us_homes():
 
 
 def test_countries_once_on_the_us_fallback_have_their_own_homes():
-    for region in ("CN", "IN", "SE", "DK", "TW", "SG", "TH", "MY", "PH"):
+    for region in ("CN", "IN", "SE", "DK", "TW", "SG", "TH", "MY", "PH", "KY"):
         assert region in HOMES, region
         result = _result(region, 2024)  # a later year: the latest own figure stands in
         assert result.value("energy.household_fallback") is False, region
@@ -425,6 +425,7 @@ KEPT_HOUSEHOLD_SERIES: dict[str, tuple[set[int], str]] = {
     "PH": ({2019}, "Department of Energy (Philippines)"),
     "MY": ({2019, 2020, 2021, 2022, 2023}, "Energy Commission (Suruhanjaya Tenaga)"),
     "SG": ({2019, 2020, 2021, 2022}, "Energy Market Authority (Singapore)"),
+    "KY": ({2023}, "Caribbean Utilities Company (CUC)"),
     "TH": ({2019, 2020, 2021, 2022, 2023, 2024}, "Energy Policy and Planning Office (EPPO"),
     "ID": ({2020, 2022}, "PLN (Perusahaan Listrik Negara)"),
     "PK": ({2022}, "Pakistan Economic Survey"),
