@@ -7,10 +7,13 @@ The figure is the electricity one average household of the country uses in a yea
 "how many homes" comparison of a site's energy (energy.households_equivalent). Two kinds:
 
 * **Published** averages, copied by hand into `scripts/data/household_electricity_published.csv`
-  (columns region, year, value_kwh, source, read_in, confidence, note): a statistics office's or
-  regulator's own figure per household or residential customer. A figure published per month
-  (Singapore's EMA gives the year's average monthly use of a household account) is entered times
-  12, the monthly figure and the multiplication named in the row's source and note. A country
+  (columns region, year, value_kwh, source, read_in, confidence, note): a statistics office's,
+  regulator's or (for a place one utility supplies, nearly whole) that utility's own mean per
+  household or residential customer over a year, never a median or a "typical customer" used
+  to illustrate a bill. A figure published per month (Singapore's EMA gives the year's average
+  monthly use of a household account; the Cayman Islands' CUC its residential customers') is
+  entered times 12, the monthly figure and the multiplication named in the row's source and
+  note. A country
   with a published figure takes only those (a derived figure of another year would mix two
   measures).
 * **Derived** (grade C, the division is ours): the residential sector's electricity use ÷ the
@@ -44,11 +47,18 @@ The figure is the electricity one average household of the country uses in a yea
   the row's source and note. A country with national rows takes only those (not the IEA/UN
   series); a published average still replaces them.
 
+The three large inputs are committed as extracts in the same layouts (the part of each this
+script reads), written by `scripts/extract_household_inputs.py` from the files named above:
+`scripts/data/iea_eeei_residential_electricity.json`, `scripts/data/worldbank_population_2015_on.csv`
+and `scripts/data/undesa_household_size_2022.csv` (the UN table, whole). The full files give the
+same figures.
+
 Usage (from the repository root):
 
     python scripts/import_household_electricity.py \\
-        --iea energy_consumptions_by_sector.json --household-size Household_size.csv \\
-        --population population.csv \\
+        --iea scripts/data/iea_eeei_residential_electricity.json \\
+        --household-size scripts/data/undesa_household_size_2022.csv \\
+        --population scripts/data/worldbank_population_2015_on.csv \\
         --published scripts/data/household_electricity_published.csv \\
         --national scripts/data/household_electricity_national.csv \\
         --out scendsl/catalog/households.toml
@@ -336,7 +346,7 @@ def build_toml(
         "# script on new inputs instead (its docstring says where each comes from).",
         *(f"# Input: {name} (sha256 {digest})" for name, digest in inputs),
         "# household_electricity: kWh a household uses in a year. Published averages where a",
-        f"# statistics office or regulator gives one ({', '.join(published) or 'none'}); national residential"
+        f"# statistics office, regulator or utility gives one ({', '.join(published) or 'none'}); national residential"
         " electricity ÷ households (C)",
         "# where the IEA or the UN table misses the country"
         f" ({', '.join(national or []) or 'none'}); elsewhere derived (C):",

@@ -37,6 +37,13 @@ INPUTS = {
         "australia_nga_scope2_location.csv",
         "ember_average_intensities.json",
     ],
+    "households.toml": [
+        "iea_eeei_residential_electricity.json",
+        "undesa_household_size_2022.csv",
+        "worldbank_population_2015_on.csv",
+        "household_electricity_published.csv",
+        "household_electricity_national.csv",
+    ],
 }
 
 

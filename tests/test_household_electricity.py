@@ -100,7 +100,7 @@ def test_singapore_homes_are_the_ema_average_not_us_homes():
 
 
 def test_countries_once_on_the_us_fallback_have_their_own_homes():
-    for region in ("CN", "IN", "SE", "DK", "TW", "SG", "TH", "MY"):
+    for region in ("CN", "IN", "SE", "DK", "TW", "SG", "TH", "MY", "PH", "KY"):
         assert region in HOMES, region
         result = _result(region, 2024)  # a later year: the latest own figure stands in
         assert result.value("energy.household_fallback") is False, region
@@ -404,3 +404,101 @@ def test_a_country_written_by_its_common_name_gets_its_code(written, code):
     from scendsl.language.values import region_code_hint
 
     assert region_code_hint(written).startswith(f"did you mean '{code}'")
+
+
+#: Every country's household years and the publisher of its residential total, as committed: a
+#: rerun of the import on new inputs may add to this, never silently drop a country, a year or
+#: change whose figure it is. Dropping one on purpose means editing this table in the same change.
+KEPT_HOUSEHOLD_SERIES: dict[str, tuple[set[int], str]] = {
+    **dict.fromkeys(["BY"], ({2019}, "IEA Energy End-uses")),
+    **dict.fromkeys(["HK"], ({2019, 2020, 2021}, "IEA Energy End-uses")),
+    **dict.fromkeys("AR CO LU UY ZA".split(), ({2019, 2020, 2021, 2022}, "IEA Energy End-uses")),
+    **dict.fromkeys(
+        "AL AM AT AU AZ BA BE BG BR CA CH CL CY CZ DE EE ES FI FR GB GE GR HR HU IE IT JP KG KR"
+        " KZ LT LV MA MD MK MT MX NL NO NZ PL PT RO RS SI SK TR UA".split(),
+        ({2019, 2020, 2021, 2022, 2023}, "IEA Energy End-uses"),
+    ),
+    "TW": ({2019, 2021}, "IEA Energy End-uses"),
+    "SE": ({2021, 2022, 2023}, "IEA Energy End-uses"),
+    "DK": ({2022}, "IEA Energy End-uses"),
+    "CN": ({2020, 2023}, "China National Energy Administration"),
+    "PH": ({2019}, "Department of Energy (Philippines)"),
+    "MY": ({2019, 2020, 2021, 2022, 2023}, "Energy Commission (Suruhanjaya Tenaga)"),
+    "SG": ({2019, 2020, 2021, 2022}, "Energy Market Authority (Singapore)"),
+    "KY": ({2023}, "Caribbean Utilities Company (CUC)"),
+    "TH": ({2019, 2020, 2021, 2022, 2023, 2024}, "Energy Policy and Planning Office (EPPO"),
+    "ID": ({2020, 2022}, "PLN (Perusahaan Listrik Negara)"),
+    "PK": ({2022}, "Pakistan Economic Survey"),
+    "US": ({2020, 2021}, "US EIA"),
+    "IN": ({2023, 2024}, "domestic consumers"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(KEPT_HOUSEHOLD_SERIES))
+def test_no_import_drops_a_household_country_year_or_source(code):
+    years, publisher = KEPT_HOUSEHOLD_SERIES[code]
+    series = HOMES[code]["household_electricity"]
+    assert {int(y) for y in series} >= years, code
+    for year in years:
+        figure = series[str(year)]
+        assert publisher in figure["source"], (code, year)
+        assert figure["confidence"] in ("A", "B", "C") and figure["note"].strip(), (code, year)
+        assert float(figure["value"].removesuffix(" kWh")) > 0, (code, year)
+        if figure["source"].startswith("derived"):
+            assert figure["confidence"] == "C", (code, year)  # our own division is never better
+
+
+def test_households_toml_counts_its_countries_and_keeps_every_kept_one():
+    countries = {code for code in HOMES if code != "meta"}
+    assert HOMES["meta"]["countries"] == len(countries)
+    assert countries >= set(KEPT_HOUSEHOLD_SERIES)
+
+
+def test_households_toml_is_the_import_rerun_on_the_committed_inputs(tmp_path):
+    # Every input the figures come from is committed (scripts/data), so the import can be rerun
+    # here: any country, year, source or note it would now write differently, or drop, shows
+    # as a difference from the committed file.
+    data = ROOT / "scripts" / "data"
+    out = tmp_path / "households.toml"
+    argv = [
+        "--iea", str(data / "iea_eeei_residential_electricity.json"),
+        "--household-size", str(data / "undesa_household_size_2022.csv"),
+        "--population", str(data / "worldbank_population_2015_on.csv"),
+        "--published", str(data / "household_electricity_published.csv"),
+        "--national", str(data / "household_electricity_national.csv"),
+        "--out", str(out),
+    ]  # fmt: skip
+    assert _script().main(argv) == 0
+    committed = files("scendsl.catalog").joinpath("households.toml").read_text("utf-8")
+    assert out.read_text(encoding="utf-8") == committed
+
+
+def test_household_extracts_keep_what_the_import_reads_of_the_full_files(tmp_path):
+    path = ROOT / "scripts" / "extract_household_inputs.py"
+    spec = importlib.util.spec_from_file_location("extract_household_inputs", path)
+    extract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extract)
+    full = {
+        "metadata": {"sources": ["IEA"]},
+        "countries": {
+            "France": {
+                "Industry": {"2022": {}},
+                "Residential": {
+                    "2021": {"Total residential": {"products": {"Gas (PJ)": 9.0}}},
+                    "2022": {
+                        "Lighting": {"products": {"Total final use (PJ)": 1.0}},
+                        "Total residential": {
+                            "products": {"Gas (PJ)": 9.0, "Electricity (PJ)": 36.0}
+                        },
+                    },
+                },
+            }
+        },
+    }
+    kept = extract.iea_extract(full)
+    assert kept["metadata"] == full["metadata"]
+    assert kept["countries"]["France"] == {
+        "Residential": {"2022": {"Total residential": {"products": {"Electricity (PJ)": 36.0}}}}
+    }
+    population = "Country Name,Country Code,Year,Value\nFrance,FRA,2014,1\nFrance,FRA,2015,2\n"
+    assert extract.population_extract(population).splitlines()[1:] == ["France,FRA,2015,2"]
