@@ -174,3 +174,14 @@ def test_a_sourced_peg_is_used_only_where_neither_the_fed_nor_the_ecb_quotes_the
     assert "AEXTAUS" in rates["TWD"]["source"]  # the pegs file's TWD rows are not used
     assert rates["SAR"]["per_usd"]["2024"] == 3.75 and "Saudi" in rates["SAR"]["source"]
     assert exchange_rate("AED", 2030).per_usd == 3.6725
+
+
+def test_a_year_in_a_gap_of_a_series_takes_the_nearest_year_and_says_so():
+    """The ECB quoted no Icelandic krona between the 2008 crisis and 2018: a 2012 price is
+    converted at the nearest whole year's rate, not the first year's, and the note says which."""
+    years = set(tomllib.loads(RATES.read_text(encoding="utf-8"))["ISK"]["per_usd"])
+    assert "2012" not in years and {"2008", "2019"} <= years
+    rate = exchange_rate("ISK", 2012)
+    assert rate.year_used == 2008
+    assert rate.reason == "the ISK rates have no 2012 average: the 2008 average is used"
+    assert exchange_rate("ISK", 2016).year_used == 2019
