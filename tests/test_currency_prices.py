@@ -148,6 +148,8 @@ def test_an_amount_written_in_usd_is_unchanged(amount):
         ("0.25 Eur/kWh", "currency codes are written in capitals", "write 'EUR/kWh'"),
         ("45 EUR/MWh to 50 USD/MWh", "written in two currencies (EUR and USD)", "one currency"),
         ("45 EUR/MW", "unknown unit 'EUR/MW'", None),
+        # The ends as written, not in the USD per joule they are held in.
+        ("0.3 EUR/kWh to 0.2 EUR/kWh", "runs backwards (0.3 EUR/kWh to 0.2 EUR/kWh)", "smaller"),
     ],
 )
 def test_a_wrong_currency_is_a_located_error_with_a_hint(written, message, hint):

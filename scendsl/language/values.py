@@ -112,8 +112,10 @@ class ValueReader:
                 self.sink.error(f"'{label}' cannot be uncertain", join_atoms(atoms), None)
                 return None
             if low > high:
+                # The ends as written: the values are in SI units (USD per joule for a price).
+                first, second = (" ".join(atom.text for atom in part) for part in parts)
                 self.sink.error(
-                    f"the range of '{label}' runs backwards ({low:g} to {high:g})",
+                    f"the range of '{label}' runs backwards ({first} to {second})",
                     join_atoms(atoms),
                     "write the smaller value first",
                 )
