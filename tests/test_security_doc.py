@@ -71,7 +71,7 @@ REVIEWS = [
     ("## The sixteenth review", 116),
     ("## The seventeenth review", 120),
     ("## The eighteenth review", 122),
-    ("## Known edges", 123),  # the end of the last review: its heading, the next free number
+    ("## Known edges", 124),  # the end of the last review: its heading, the next free number
 ]
 
 

@@ -37,3 +37,24 @@ def test_quotes_after_another_locales_separator_do_not_hide_a_formula(tmp_path, 
     assert formula_cells(text) == []
     if fmt == "csv":  # the text is kept, the part marked as text
         assert 'grid\t\'""+cmd' in text
+
+
+# ---------------------------------------------------------------------------- the hints
+@pytest.mark.parametrize("written", ["0%,000", "1.5,000", "1e3,000", "100,0%0", "12,345,6.7"])
+def test_the_thousands_separator_hint_never_fails_on_what_it_explains(written):
+    """Item 123 (the language fuzzer, seed 185, case 12271): `count 0%,000` ended in an internal
+    error. The hint for `100,000` (write `100000` or `100k`) took any number before the comma
+    as digits and read it with int(); it now names only groups of plain digits, and anything
+    else gets the field's own message."""
+    from factories import only_diagnostic, scenario_text
+
+    diagnostic = only_diagnostic(scenario_text("s", count=written))
+    assert "cluster.count" in diagnostic.message
+    assert "thousands separators" not in (diagnostic.hint or "")
+
+
+def test_the_thousands_separator_hint_still_reads_plain_digit_groups():
+    from factories import only_diagnostic, scenario_text
+
+    diagnostic = only_diagnostic(scenario_text("s", count="100,000"))
+    assert "write 100000, or 100k" in (diagnostic.hint or "")

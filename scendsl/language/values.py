@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Iterable
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -647,11 +648,11 @@ def magnitude_word_hint(number: str, word: str) -> str | None:
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
     """`100,000` -> write `100000` or `100k`: a comma separates list items, not digit groups."""
     # number (, number)*: an odd count of atoms, three at least
-    if len(atoms) < 3 or len(atoms) % 2 == 0 or atoms[0].kind != "number":
+    if len(atoms) < 3 or len(atoms) % 2 == 0 or not _is_digit_group(atoms[0]):
         return None
     digits = [atoms[0].text]
     for comma, group in zip(atoms[1::2], atoms[2::2], strict=True):
-        if comma.text != "," or group.kind != "number" or not group.text.isdigit():
+        if comma.text != "," or not _is_digit_group(group):
             return None
         digits.append(group.text)
     if not all(len(g) == 3 for g in digits[1:]):
@@ -660,6 +661,14 @@ def thousands_separator_hint(atoms: list[Atom]) -> str | None:
     if whole is None:
         return "numbers take no thousands separators: write the digits without commas"
     return f"numbers take no thousands separators: write {whole}, or {_short(whole)}"
+
+
+def _is_digit_group(atom: Atom) -> bool:
+    """A number written as plain ASCII digits (`100`, not `0%`, `1.5` or `1e3`)."""
+    return atom.kind == "number" and _DIGITS.fullmatch(atom.text) is not None
+
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def _short(digits: str) -> str:
