@@ -40,3 +40,70 @@ def test_new_never_writes_through_a_dangling_link(tmp_path: Path):
     done = run_cli(tmp_path, ["new", "mine"], cache, state)
     assert done.returncode != 0 and "never overwrites" in done.stderr
     assert not target.exists()
+
+
+_BASE = """scenario base {
+  title "Base"
+  year 2025
+  region US
+  cluster {
+    accelerator H100
+    count 1000 to 2000
+  }
+}
+"""
+_CHILD = """import "a.scn"
+scenario child extends base {
+  title "Child"
+}
+"""
+_OTHER = """scenario other {
+  title "Other"
+  year 2024
+  region DE
+  cluster {
+    accelerator B200
+    count 500
+  }
+}
+"""
+
+
+def _pages(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _same_as_a_clean_build(tmp_path: Path, cache: Path, state: Path, name: str) -> None:
+    """A build with the cache into `name`, and one with no cache into `name`-clean: the same
+    bytes, page for page."""
+    kept = run_cli(tmp_path, ["build", "sc", "-o", name, "--samples", "200"], cache, state)
+    assert kept.returncode == 0, kept.stderr
+    clean = run_cli(
+        tmp_path,
+        ["build", "sc", "-o", f"{name}-clean", "--samples", "200"],
+        cache,
+        state,
+        {"SCENDSL_CACHE_DIR": ""},
+    )
+    assert clean.returncode == 0, clean.stderr
+    assert _pages(tmp_path / name) == _pages(tmp_path / f"{name}-clean")
+
+
+def test_kept_pages_and_runs_follow_an_edited_import_and_swapped_files(tmp_path: Path):
+    cache, state, _ = cache_folders(tmp_path)
+    folder = tmp_path / "sc"
+    folder.mkdir()
+    (folder / "a.scn").write_text(_BASE)
+    (folder / "b.scn").write_text(_CHILD)
+    (folder / "c.scn").write_text(_OTHER)
+    _same_as_a_clean_build(tmp_path, cache, state, "first")
+    # The imported file moves down two lines: the child's page shows where its values are
+    # written (a.scn:5), though neither its block nor its resolved values changed.
+    (folder / "a.scn").write_text("# moved\n# down\n" + _BASE)
+    _same_as_a_clean_build(tmp_path, cache, state, "edited")
+    assert b"a.scn:9" in (tmp_path / "edited" / "child.md").read_bytes()
+    # Two files swap their texts: each scenario's page follows its scenario, not its file.
+    (folder / "c.scn").write_text(_CHILD)
+    (folder / "b.scn").write_text(_OTHER)
+    _same_as_a_clean_build(tmp_path, cache, state, "swapped")
+    assert b"c.scn" in (tmp_path / "swapped" / "child.md").read_bytes()
