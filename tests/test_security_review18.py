@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.security_helpers import cache_folders, run_cli
+from tests.security_helpers import cache_folders, formula_cells, run_cli
 
 
 @pytest.mark.parametrize(
@@ -107,3 +107,37 @@ def test_kept_pages_and_runs_follow_an_edited_import_and_swapped_files(tmp_path:
     (folder / "b.scn").write_text(_OTHER)
     _same_as_a_clean_build(tmp_path, cache, state, "swapped")
     assert b"c.scn" in (tmp_path / "swapped" / "child.md").read_bytes()
+
+
+_QUOTED = """scenario quoted {
+  title "T"
+  year 2026
+  region US
+  cluster.accelerator H100
+  cluster.count 1000
+  energy.price 95 USD/MWh source "WRITTEN"
+  expect energy.facility_power > 1 MW "WRITTEN"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        'a\t\\"+HYPERLINK(1)',  # a tab, a quote, a formula: the tab reader's cell `+HYPERLINK(1)`
+        'a\t\\"\\"=1+1',  # two quotes
+        'a;\\"@SUM(1)',  # Excel with `;` as its list separator
+        'a;\\"\\"\\"-2+cmd',
+    ],
+)
+@pytest.mark.parametrize("form", ["csv"])
+def test_quotes_before_a_formula_after_another_separator_are_no_formula(tmp_path, written, form):
+    """Item 123: a spreadsheet reading the CSV at a tab or a `;` reads quotes after it as the
+    quoting of a new cell, so a text with `\\t"+x` made the cell `+x`."""
+    cache, state, _ = cache_folders(tmp_path)
+    (tmp_path / "q.scn").write_text(_QUOTED.replace("WRITTEN", written), encoding="utf-8")
+    done = run_cli(tmp_path, ["eval", "--format", form, "-o", "t.csv", "q.scn"], cache, state)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "t.csv").read_text(encoding="utf-8")
+    assert written.rsplit('"', 1)[1] in text  # the text is there, marked
+    assert formula_cells(text) == []

@@ -23,7 +23,7 @@ Text comes partly from the user (file names in `origin`, quotes, names) and stay
 spreadsheet: every text cell goes through `cell_text` (control, bidi and invisible characters
 spelt `\\uXXXX`, as on a terminal; an xlsx cannot hold most of them anyway), and in CSV a text
 cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
-carriage return) gets a leading `'`; in xlsx text cells are typed as text, never formulas.
+carriage return, after any quotes) gets a leading `'`; in xlsx text cells are typed as text, never formulas.
 """
 
 from __future__ import annotations
@@ -266,8 +266,10 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Where a spreadsheet may start a cell inside a text cell: its start, and after a separator
 #: other than the comma the file uses, which is read as text in quotes: a `;` (Excel in a
 #: German, French, Dutch ... locale opens a CSV file with its list separator), a tab (a
-#: tab-separated import) or a line break (a reader that takes lines before quotes).
-_CELL_STARTS = re.compile("(?:^|(?<=[;\t\n]))(?=[" + re.escape("".join(_FORMULA_STARTS)) + "])")
+#: tab-separated import) or a line break (a reader that takes lines before quotes). Quotes
+#: before the formula start are read as the quoting of that cell and dropped (`\t""+x` is the
+#: cell `+x`), so the mark goes before them.
+_CELL_STARTS = re.compile('(?:^|(?<=[;\t\n]))(?="*[' + re.escape("".join(_FORMULA_STARTS)) + "])")
 
 
 def cell_text(text: str) -> str:
