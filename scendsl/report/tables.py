@@ -23,7 +23,8 @@ Text comes partly from the user (file names in `origin`, quotes, names) and stay
 spreadsheet: every text cell goes through `cell_text` (control, bidi and invisible characters
 spelt `\\uXXXX`, as on a terminal; an xlsx cannot hold most of them anyway), and in CSV a text
 cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
-carriage return) gets a leading `'`; in xlsx text cells are typed as text, never formulas.
+carriage return, after any quotes) gets a leading `'`; in xlsx text cells are typed as text,
+never formulas.
 """
 
 from __future__ import annotations
