@@ -619,25 +619,6 @@ _calibration_input(
     (GEMM,),
 )
 _calibration_input(
-    "performance.elementwise_bytes",
-    "elementwise_bytes",
-    "number",
-    "Bytes the memory-bound kernels of a training step move per token, layer and unit of width",
-    (KORTHIKANTI, NARAYANAN_FLOPS),
-)
-_calibration_input(
-    "performance.default_mfu_width",
-    "default_mfu_width",
-    "number",
-    "Model width of the run whose MFU is the default MFU",
-)
-_calibration_input(
-    "performance.default_mfu_flop_per_byte",
-    "default_mfu_flop_per_byte",
-    "number",
-    "BF16 FLOP per byte of HBM bandwidth of the accelerator whose MFU is the default MFU",
-)
-_calibration_input(
     "performance.precision_speedup_fp8",
     "precision_speedup_fp8",
     "number",
