@@ -59,8 +59,10 @@ def test_the_factor_is_one_on_the_default_runs_width_and_chip():
 def test_a_narrower_model_runs_at_a_lower_default_mfu():
     wide, narrow = values("H100", 8192), values("H100", 2048)
     assert narrow["performance.mfu"] < wide["performance.mfu"] < DEFAULT
-    reference = CAL["elementwise_bytes"].value * CAL["default_mfu_flop_per_byte"].value / (
-        72.0 * CAL["default_mfu_width"].value
+    reference = (
+        CAL["elementwise_bytes"].value
+        * CAL["default_mfu_flop_per_byte"].value
+        / (72.0 * CAL["default_mfu_width"].value)
     )
     for v in (wide, narrow):
         expected = (1.0 + reference) / (1.0 + share(v))
