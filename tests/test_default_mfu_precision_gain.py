@@ -56,7 +56,8 @@ def test_default_mfu_at_fp8_keeps_attention_at_the_bf16_rate():
     assert 0.05 < share < 0.5
     blended = 1.0 / ((1.0 - share) / SPEEDUP_FP8 + share)
     assert v["performance.precision_gain"] == pytest.approx(blended, rel=1e-9)
-    assert v["performance.mfu"] == pytest.approx(DEFAULT * blended / peak_ratio(v), rel=1e-9)
+    carried = DEFAULT * v["performance.elementwise_factor"]
+    assert v["performance.mfu"] == pytest.approx(carried * blended / peak_ratio(v), rel=1e-9)
     # Below the linear-layer figure of the rounds before: the attention FLOPs do not speed up.
     assert v["performance.mfu"] < DEFAULT * SPEEDUP_FP8 / peak_ratio(v)
 
@@ -80,7 +81,8 @@ def test_bf16_default_mfu_does_not_depend_on_the_shape():
     short, long = values(shaped("bf16", 2048)), values(shaped("bf16", 32768))
     for v in (short, long):
         assert v["performance.precision_gain"] == pytest.approx(1.0)
-        assert v["performance.mfu"] == pytest.approx(DEFAULT)
+        carried = DEFAULT * v["performance.elementwise_factor"]
+        assert v["performance.mfu"] == pytest.approx(carried)
 
 
 def test_a_given_mfu_is_used_as_given_at_fp8():
@@ -99,7 +101,8 @@ def test_the_mfu_path_and_the_bottom_up_path_share_one_precision_gain():
     bottom_up_gain = v["performance.matmul_rate"] / (
         v["accelerator.bf16_dense"] * v["performance.matmul_efficiency"]
     )
-    mfu_path_gain = v["performance.mfu"] * peak_ratio(v) / DEFAULT
+    carried = DEFAULT * v["performance.elementwise_factor"]
+    mfu_path_gain = v["performance.mfu"] * peak_ratio(v) / carried
     assert bottom_up_gain == pytest.approx(mfu_path_gain, rel=1e-9)
 
 

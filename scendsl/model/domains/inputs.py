@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from scendsl.language.fields import ACCELERATOR_FIGURES
 from scendsl.model.context import Context, Found
+from scendsl.model.domains.training_formulas import KORTHIKANTI, NARAYANAN_FLOPS
 from scendsl.model.registry import input_node
 
 
@@ -84,6 +85,43 @@ def _default_mfu(ctx: Context) -> Found:
         if ctx.field(path) is not None:
             raise LookupError(f"the scenario gives {path}")
     return ctx.calibration("default_mfu")
+
+
+def _default_mfu_input(name: str, key: str, meaning: str, sources: tuple[str, ...] = ()) -> None:
+    """A catalog figure that carries the default MFU to the scenario (performance.mfu): read,
+    and shown as an input, only where the default is, like cluster.default_mfu."""
+
+    @input_node(
+        name,
+        "number",
+        meaning,
+        formula=f"catalog calibration.{key} when neither cluster.mfu nor cluster.hfu is set, "
+        "else n/a",
+        sources=sources,
+    )
+    def _lookup(ctx: Context) -> Found:
+        for path in OWN_UTILISATION:
+            if ctx.field(path) is not None:
+                raise LookupError(f"the scenario gives {path}")
+        return ctx.calibration(key)
+
+
+_default_mfu_input(
+    "performance.elementwise_bytes",
+    "elementwise_bytes",
+    "Bytes the memory-bound kernels of a training step move per token, layer and unit of width",
+    (KORTHIKANTI, NARAYANAN_FLOPS),
+)
+_default_mfu_input(
+    "performance.default_mfu_width",
+    "default_mfu_width",
+    "Model width of the run whose MFU is the default MFU",
+)
+_default_mfu_input(
+    "performance.default_mfu_flop_per_byte",
+    "default_mfu_flop_per_byte",
+    "BF16 FLOP per byte of HBM bandwidth of the accelerator whose MFU is the default MFU",
+)
 
 
 @input_node("accelerator.available_year", "year", "Year the accelerator is available in volume")

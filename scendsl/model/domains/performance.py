@@ -302,12 +302,42 @@ def recompute_factor(recompute, sequence, hidden, ffn, mlp):
 
 
 @metric(
+    "performance.elementwise_factor",
+    "number",
+    "Factor on the default MFU for the model's width and the accelerator's FLOP per byte: "
+    "memory-bound element-wise kernels take a larger share of a narrow model's step, and of "
+    "a step on a chip with more FLOPs per byte of HBM bandwidth",
+    "(1 + B × R₀ / (72 × h₀)) / (1 + B × R / (72 × h)), B = performance.elementwise_bytes, "
+    "R = accelerator.bf16_dense / accelerator.hbm_bandwidth, h = workload.hidden_size, "
+    "h₀ and R₀ those of the default MFU's run",
+    (
+        "performance.elementwise_bytes",
+        "accelerator.bf16_dense",
+        "accelerator.hbm_bandwidth",
+        "workload.hidden_size",
+        "performance.default_mfu_width",
+        "performance.default_mfu_flop_per_byte",
+    ),
+    sources=(KORTHIKANTI, NARAYANAN_FLOPS),
+)
+def elementwise_factor(traffic, bf16_dense, bandwidth, hidden, reference_width, reference_ratio):
+    """Per token and layer a training step's GEMMs do 72·h² FLOPs (Narayanan et al. 2021) and
+    its element-wise kernels move B·h bytes (Korthikanti et al. 2022): at R FLOPs per byte the
+    latter take B·R/(72·h) of the GEMM time. Both run at a similar share of their peak, so
+    that share is the step's overhead over its matrix maths, relative to the default's run."""
+    share = traffic * (bf16_dense / bandwidth) / (72.0 * hidden)
+    reference = traffic * reference_ratio / (72.0 * reference_width)
+    return (1.0 + reference) / (1.0 + share)
+
+
+@metric(
     "performance.mfu",
     "fraction",
     "Model FLOPs utilisation the MFU path uses: the scenario's (or its HFU without the "
     "recomputed FLOPs), else the BF16 default carried to the workload's precision",
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
-    "cluster.default_mfu × performance.precision_gain / (peak_per_accelerator / bf16_dense)",
+    "cluster.default_mfu × performance.elementwise_factor × performance.precision_gain / "
+    "(peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -316,8 +346,9 @@ def recompute_factor(recompute, sequence, hidden, ffn, mlp):
         "performance.precision_gain",
         "performance.peak_per_accelerator",
         "accelerator.bf16_dense",
+        "performance.elementwise_factor",
     ),
-    sources=(PALM, TE_SPEEDUP),
+    sources=(PALM, TE_SPEEDUP, KORTHIKANTI),
     optional=(
         "cluster.mfu",
         "cluster.hfu",
@@ -326,20 +357,25 @@ def recompute_factor(recompute, sequence, hidden, ffn, mlp):
         "performance.precision_gain",
         "performance.peak_per_accelerator",
         "accelerator.bf16_dense",
+        "performance.elementwise_factor",
     ),
 )
-def mfu(given, hfu, recompute_factor, default, gain, peak, bf16_dense):
+def mfu(given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwise):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
     much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
     default × G / ratio. An MFU the scenario gives is used as given; an HFU counts the
-    recomputed forward passes as work, which the MFU does not (PaLM App. B)."""
+    recomputed forward passes as work, which the MFU does not (PaLM App. B). The default was
+    measured on one wide model on one chip: `elementwise` carries it to the model's width and
+    the accelerator's FLOP per byte (1 where either is unknown)."""
     if given is not None:
         return given
     if hfu is not None and recompute_factor is not None:
         return hfu / recompute_factor
     if default is None or gain is None or peak is None or bf16_dense is None:
         return None
-    return default * gain * bf16_dense / peak
+    if elementwise is None:
+        elementwise = 1.0
+    return default * elementwise * gain * bf16_dense / peak
 
 
 @metric(
