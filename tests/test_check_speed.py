@@ -321,3 +321,34 @@ def test_found_unfrozen_keeps_equality_and_hash_and_catalog_lookups_shared() -> 
     assert first.accelerator_figure("tdp") is again.accelerator_figure("tdp")
     assert repr(Found(1.0, "here")).startswith("Found(value=1.0, origin='here', source=None")
     assert not hasattr(count, "__dict__")
+
+
+#: Modules of the sampled (Monte Carlo, sweep, default-spread) and output paths: they work on
+#: arrays of samples or write files, and `scendsl check` does neither, so none is on its way.
+#: A check of the samples' sweeps evaluates each variant as a plain scenario.
+SAMPLED_AND_OUTPUT = (
+    "scendsl.model.uncertainty",
+    "scendsl.model.sweep",
+    "scendsl.model.default_spread",
+    "scendsl.model.trace",
+    "scendsl.app.pools",
+    "scendsl.report.export",
+    "scendsl.report.tables",
+    "scendsl.report.diff_json",
+    "scendsl.report.diff_sweeps",
+)
+
+
+def test_check_imports_no_sampled_or_output_path() -> None:
+    """Each module here costs start-up it does not need; one imported at the top of a module
+    `check` reads pulls its whole path in (text or JSON diagnostics alike)."""
+    code = (
+        "import sys\n"
+        "from scendsl.cli import main\n"
+        f"assert main(['check', {str(SAMPLES)!r}]) == 0\n"
+        f"assert main(['check', '--format', 'json', {str(SAMPLES)!r}]) == 0\n"
+        f"print('imported:', *(m for m in {SAMPLED_AND_OUTPUT!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "imported:"
