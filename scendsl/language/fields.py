@@ -513,7 +513,7 @@ def parallel_degree_hint(path: str, written: str = "") -> str | None:
     if axis is None:
         return None
     # The degree as written when it reads as one ("8", "auto"); anything else is not echoed.
-    value = written if re.fullmatch(r"\d{1,9}|auto", written) else "N"
+    value = written if re.fullmatch(r"[0-9]{1,9}|auto", written) else "N"
     others = ", ".join(k for k in PARALLELISM_KEYS if k != axis)
     return (
         "parallel degrees are one field: write "
