@@ -100,7 +100,7 @@ def test_the_parallelism_hint_echoes_only_a_value_that_reads_as_a_degree(written
     assert "`parallelism tensor N` in `workload`" in (diagnostic.hint or "")
 
 
-@pytest.mark.parametrize("written", ["\uff18", "\u0668", "８8"])
+@pytest.mark.parametrize("written", ["\uff18", "\u0668", "\uff188"])
 def test_the_parallelism_hint_echoes_only_ascii_digits(written):
     """A digit of another script reads as a degree to a regex's `\\d` but is no number the
     language reads: the hint says `N` (the file's lexer stops such a digit first; the hint is
