@@ -80,11 +80,16 @@ def _hfu(ctx: Context) -> Found:
     "else n/a",
 )
 def _default_mfu(ctx: Context) -> Found:
-    # Only a scenario without its own MFU (or HFU) reads the constant (and shows it as an input).
+    return _where_the_default_mfu_is(ctx, "default_mfu")
+
+
+def _where_the_default_mfu_is(ctx: Context, key: str) -> Found:
+    """Catalog calibration `key`, read (and shown as an input) only by a scenario without its
+    own MFU or HFU; n/a otherwise."""
     for path in OWN_UTILISATION:
         if ctx.field(path) is not None:
             raise LookupError(f"the scenario gives {path}")
-    return ctx.calibration("default_mfu")
+    return ctx.calibration(key)
 
 
 def _default_mfu_input(name: str, key: str, meaning: str, sources: tuple[str, ...] = ()) -> None:
@@ -100,10 +105,7 @@ def _default_mfu_input(name: str, key: str, meaning: str, sources: tuple[str, ..
         sources=sources,
     )
     def _lookup(ctx: Context) -> Found:
-        for path in OWN_UTILISATION:
-            if ctx.field(path) is not None:
-                raise LookupError(f"the scenario gives {path}")
-        return ctx.calibration(key)
+        return _where_the_default_mfu_is(ctx, key)
 
 
 _default_mfu_input(

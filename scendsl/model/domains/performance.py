@@ -138,9 +138,9 @@ def _dense_rate(ctx: Context, precision: str) -> Found:
     sources=("vendor datasheets (dense, no sparsity)",),
     importance=3,
 )
-def peak_fp8(count, fp8_dense):
+def peak_fp8(count, per_accelerator):
     """Dense FP8 FLOP/s of all accelerators."""
-    return count * fp8_dense
+    return count * per_accelerator
 
 
 @metric(
