@@ -292,8 +292,14 @@ def _table(
     return [*lines, ""]
 
 
-def render(rates: dict[str, dict[int, tuple[float, str]]], dataset: str, inputs: list) -> str:
-    """The TOML text: a header, `[meta]` and one table per currency in code order."""
+def render(
+    rates: dict[str, dict[int, tuple[float, str]]],
+    dataset: str,
+    inputs: list,
+    cited: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """The TOML text: a header, `[meta]` and one table per currency in code order; `cited`
+    gives the source and note of each currency taken from the sourced rates file."""
     years = sorted({year for table in rates.values() for year in table})
     label_of = {code: label for label, (code, _, _) in SERIES.items()}
     lines = [
@@ -316,24 +322,22 @@ def render(rates: dict[str, dict[int, tuple[float, str]]], dataset: str, inputs:
         if code in label_of:
             lines += _entry(label_of[code], code, rates[code])
         else:
-            lines += _other_entry(code, rates[code])
+            lines += _other_entry(code, rates[code], (cited or {}).get(code))
     return "\n".join(lines)
 
 
-def _other_entry(code: str, years: dict[int, tuple[float, str]]) -> list[str]:
-    """The table of a currency from the ECB's rates or the sourced rates file (`how` holds
-    'ecb', or the row's source and note joined by a tab)."""
+def _other_entry(
+    code: str, years: dict[int, tuple[float, str]], cited: tuple[str, str] | None
+) -> list[str]:
+    """The table of a currency from the ECB's rates, or from the sourced rates file with the
+    source and note it names (`cited`)."""
     currency = pycountry.currencies.get(alpha_3=code)
     if currency is None:
         raise SystemExit(f"{code} is not an ISO 4217 code")
-    hows = {how for _value, how in years.values()}
-    if hows == {"ecb"}:
+    if cited is None:
         source, note, grade = ECB_SOURCE, ECB_NOTE.format(code=code), GRADE
-    elif len(hows) == 1:
-        source, note = next(iter(hows)).split("\t", 1)
-        grade = "B"
     else:
-        raise SystemExit(f"{code}: its rows name more than one source")
+        (source, note), grade = cited, "B"
     return _table(code, currency.name, source, grade, note, years)
 
 
@@ -351,16 +355,19 @@ def main() -> None:
     if args.ecb is not None:
         for code, years in ecb_rates(args.ecb, rates["EUR"]).items():
             rates[code] = {year: (value, "ecb") for year, value in years.items()}
+    cited: dict[str, tuple[str, str]] = {}
     if args.pegs is not None:
         for code, rows in peg_rates(args.pegs).items():
             if code in rates:
                 continue  # the Fed's or the ECB's series: one source per currency
-            rates[code] = {
-                year: (value, f"{source}\t{note}") for year, (value, source, note) in rows.items()
-            }
+            sources = {(source, note) for _value, source, note in rows.values()}
+            if len(sources) != 1:
+                raise SystemExit(f"{code}: its rows name more than one source")
+            cited[code] = sources.pop()
+            rates[code] = {year: (value, "peg") for year, (value, _, _) in rows.items()}
     used = [p for p in (args.yearly, args.monthly, args.ecb, args.pegs) if p is not None]
     inputs = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in used]
-    args.out.write_text(render(rates, args.dataset, inputs), encoding="utf-8")
+    args.out.write_text(render(rates, args.dataset, inputs, cited), encoding="utf-8")
 
 
 if __name__ == "__main__":
