@@ -74,13 +74,50 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     pool = _affordable(name, candidates)
     if pool is None:
         return None
-    # A name that differs only in case is the likeliest meaning ('h100' is H100, not V100).
-    lowered = {c.lower(): c for c in pool}
-    if name.lower() in lowered:
-        matches = [lowered[name.lower()]]
-    else:
-        matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    matches = _likeliest(name, pool)
+    if not matches:
+        return None
+    return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
+
+
+#: How many names a hint offers when what was written begins several of them ('A100' names
+#: both A100_40GB and A100_80GB); past it the written text says too little to choose from.
+MAX_PREFIX_MATCHES = 4
+
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+def _folded(name: str) -> str:
+    """A name as people vary it: no case, no separators ('tpu_v6e', 'TPU v6e' and 'TPUv6e'
+    are one name)."""
+    return _SEPARATORS.sub("", name).casefold()
+
+
+def _likeliest(name: str, pool: list[str]) -> list[str]:
+    """The candidates `name` most likely means, likeliest first; empty when none is close."""
+    folded: dict[str, str] = {}
+    for candidate in pool:
+        folded.setdefault(_folded(candidate), candidate)
+    key = _folded(name)
+    # The same name with other case or separators is the likeliest meaning ('h100' is H100,
+    # not V100).
+    if key in folded:
+        return [folded[key]]
+    if len(key) >= 2:
+        # A name shortened from a variant's ('A100' for A100_80GB, where difflib offers V100):
+        # every variant it begins, when there are few enough to list.
+        longer = sorted(c for k, c in folded.items() if k.startswith(key))
+        if len(longer) > MAX_PREFIX_MATCHES:
+            return []  # it begins too many names to guess one ('TPU'): the caller lists them
+        if longer:
+            return longer
+        # A variant written in full where the catalog has the family ('H100_SXM5'): the
+        # longest candidate the name begins with.
+        shorter = [k for k in folded if len(k) >= 3 and key.startswith(k)]
+        if shorter:
+            return [folded[max(shorter, key=len)]]
+    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    return matches
 
 
 def _affordable(name: str, candidates: Iterable[str]) -> list[str] | None:

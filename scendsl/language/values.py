@@ -335,7 +335,11 @@ class ValueReader:
                 return None
             return region
         if atom.kind != "word":
-            self.sink.error(f"'{label}' expects a name", atom.span, value_hint(atoms, spec))
+            self.sink.error(
+                f"'{label}' expects a name",
+                atom.span,
+                self._quoted_name_hint(atom, spec, label) or value_hint(atoms, spec),
+            )
             return None
         name = atom.text
         if kind == "enum":
@@ -362,6 +366,22 @@ class ValueReader:
                 return None
             return name
         raise AssertionError(kind)
+
+    def _quoted_name_hint(self, atom: Atom, spec: F.FieldSpec, label: str) -> str | None:
+        """The hint for a name written in quotes (`accelerator "H100"`, `"TPU v6e"`): the name
+        as it is written, or the one it most likely means."""
+        if atom.kind != "string" or spec.kind not in ("accelerator", "enum"):
+            return None
+        text = atom.text[1:-1]
+        if spec.kind == "accelerator":
+            known = [*self.catalog.accelerators, *self.accelerators]
+        else:
+            known = list(spec.choices)
+        field = label.rpartition(".")[2]
+        if text in known:
+            return f"write the name without quotes: {field} {text}"
+        meant = suggest(text, known)
+        return f"a name is written without quotes; {meant}" if meant else None
 
     def _split_name_hint(self, atoms: list[Atom], spec: F.FieldSpec, label: str) -> str | None:
         """'did you mean' for a name the tokenizer split at punctuation (`H-100` is `H` and
