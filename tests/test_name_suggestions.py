@@ -9,7 +9,16 @@ import scendsl
 from scendsl.errors import ScendslError
 from scendsl.suggest import MAX_PREFIX_MATCHES, suggest
 
-CATALOG_ACCELERATORS = ["A100_40GB", "A100_80GB", "H100", "H200", "TPUv5e", "TPUv5p", "TPUv6e", "V100"]
+CATALOG_ACCELERATORS = [
+    "A100_40GB",
+    "A100_80GB",
+    "H100",
+    "H200",
+    "TPUv5e",
+    "TPUv5p",
+    "TPUv6e",
+    "V100",
+]
 
 
 @pytest.mark.parametrize(
