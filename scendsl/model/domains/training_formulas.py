@@ -152,7 +152,8 @@ ATTENTION_PRECISION = (
     "FP32) for ... attention operators'"
 )
 ATTENTION_RATE = (
-    "MosaicML llm-foundry, MPT Training Benchmarks (scripts/train/benchmarking/README.md): "
+    "MosaicML llm-foundry, MPT Training Benchmarks (github.com/mosaicml/llm-foundry/blob/main/"
+    "scripts/train/benchmarking/README.md): "
     "MFU of MPT 760M-70B at sequences of 2,048-65,536 tokens on H100 and A100 with one code "
     "base; Shah et al. 2024, FlashAttention-3 (arXiv:2407.08608): FlashAttention-2 reaches 35 % "
     "of the H100's peak, its softmax exponentials bound by 3.9 TFLOPS of special functions"
