@@ -1,7 +1,9 @@
 """Issue 12, items 4 and 5: the default MFU at FP8/FP4 is carried with the same precision gain
 as the bottom-up step's matrix maths (`performance.precision_gain`): the linear layers gain the
 published speed-up, attention stays at the BF16 rate. Without a shape (no attention share) the
-gain is the linear-layer one; in BF16, or with the scenario's own MFU, nothing changes."""
+gain is the linear-layer one; in BF16, or with the scenario's own MFU, nothing changes. The
+attention factor (`performance.attention_factor`) counts the attention once: in BF16 at its
+own rate, at FP8 beside linear layers that run G times faster."""
 
 import pytest
 
@@ -56,7 +58,7 @@ def test_default_mfu_at_fp8_keeps_attention_at_the_bf16_rate():
     assert 0.05 < share < 0.5
     blended = 1.0 / ((1.0 - share) / SPEEDUP_FP8 + share)
     assert v["performance.precision_gain"] == pytest.approx(blended, rel=1e-9)
-    carried = DEFAULT * v["performance.elementwise_factor"]
+    carried = DEFAULT * v["performance.elementwise_factor"] * v["performance.attention_factor"]
     assert v["performance.mfu"] == pytest.approx(carried * blended / peak_ratio(v), rel=1e-9)
     # Below the linear-layer figure of the rounds before: the attention FLOPs do not speed up.
     assert v["performance.mfu"] < DEFAULT * SPEEDUP_FP8 / peak_ratio(v)
@@ -77,11 +79,11 @@ def test_without_a_shape_the_default_mfu_uses_the_linear_layer_gain():
     assert v["performance.training_time"] is not None
 
 
-def test_bf16_default_mfu_does_not_depend_on_the_shape():
+def test_bf16_default_mfu_moves_with_the_shape_only_through_width_and_attention():
     short, long = values(shaped("bf16", 2048)), values(shaped("bf16", 32768))
     for v in (short, long):
         assert v["performance.precision_gain"] == pytest.approx(1.0)
-        carried = DEFAULT * v["performance.elementwise_factor"]
+        carried = DEFAULT * v["performance.elementwise_factor"] * v["performance.attention_factor"]
         assert v["performance.mfu"] == pytest.approx(carried)
 
 
@@ -101,7 +103,7 @@ def test_the_mfu_path_and_the_bottom_up_path_share_one_precision_gain():
     bottom_up_gain = v["performance.matmul_rate"] / (
         v["accelerator.bf16_dense"] * v["performance.matmul_efficiency"]
     )
-    carried = DEFAULT * v["performance.elementwise_factor"]
+    carried = DEFAULT * v["performance.elementwise_factor"] * v["performance.attention_factor"]
     mfu_path_gain = v["performance.mfu"] * peak_ratio(v) / carried
     assert bottom_up_gain == pytest.approx(mfu_path_gain, rel=1e-9)
 
@@ -109,4 +111,9 @@ def test_the_mfu_path_and_the_bottom_up_path_share_one_precision_gain():
 def test_the_mfu_path_follows_the_blended_gain_in_the_training_time():
     fp8, bf16 = values(shaped("fp8", 8192)), values(shaped("bf16", 8192))
     speedup = bf16["performance.training_time"] / fp8["performance.training_time"]
-    assert speedup == pytest.approx(fp8["performance.precision_gain"], rel=1e-9)
+    # The linear layers gain g; the attention keeps its BF16 time a/r (r < 1 on H100).
+    share, rate = fp8["performance.attention_flop_share"], fp8["performance.attention_rate"]
+    linear = (1.0 - share) / SPEEDUP_FP8
+    expected = ((1.0 - share) + share / rate) / (linear + share / rate)
+    assert speedup == pytest.approx(expected, rel=1e-9)
+    assert 1.0 < speedup < fp8["performance.precision_gain"]

@@ -47,5 +47,8 @@ def test_a_bf16_run_reads_the_default_and_the_figure_carried_to_its_width(tmp_pa
     assert words.startswith(f"{result['cluster.default_mfu'].value:.0%} of the dense BF16 peak (")
     assert "measured speed-up" not in words
     assert "carried to the model's width" in words
+    # ... and to its attention share (performance.attention_factor), named when it moves it.
+    assert result["performance.attention_factor"].value != pytest.approx(1.0, abs=1e-9)
+    assert "the model's attention share at the accelerator's attention rate" in words
     shown = re.search(r"\((\d+(?:\.\d+)?)% of the", words)
     assert shown and float(shown.group(1)) == pytest.approx(carried * 100, abs=0.05)

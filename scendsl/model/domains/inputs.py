@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scendsl.language.fields import ACCELERATOR_FIGURES
 from scendsl.model.context import Context, Found
-from scendsl.model.domains.training_formulas import KORTHIKANTI, NARAYANAN_FLOPS
+from scendsl.model.domains.training_formulas import ATTENTION_RATE, KORTHIKANTI, NARAYANAN_FLOPS
 from scendsl.model.registry import input_node
 
 
@@ -124,6 +124,39 @@ _default_mfu_input(
     "default_mfu_flop_per_byte",
     "BF16 FLOP per byte of HBM bandwidth of the accelerator whose MFU is the default MFU",
 )
+
+_default_mfu_input(
+    "performance.default_mfu_attention_share",
+    "default_mfu_attention_share",
+    "Attention share of the model FLOPs of the run whose MFU is the default MFU",
+    (NARAYANAN_FLOPS,),
+)
+_default_mfu_input(
+    "performance.default_mfu_attention_rate",
+    "attention_rate_factor",
+    "Attention rate as a share of the linear layers' rate on the accelerator of the run whose "
+    "MFU is the default MFU",
+    (ATTENTION_RATE,),
+)
+
+
+@input_node(
+    "performance.attention_rate",
+    "fraction",
+    "Rate of the attention scores and their weighting as a share of the linear layers' rate on "
+    "the scenario's accelerator (the MFU path)",
+    formula="calibration.attention_rate_factor_<accelerator>, else attention_rate_factor (the "
+    "default MFU's accelerator), when neither cluster.mfu nor cluster.hfu is set, else n/a",
+    sources=(ATTENTION_RATE,),
+)
+def _attention_rate(ctx: Context) -> Found:
+    # A chip measured with one code base at many sequence lengths has its own figure; any
+    # other is taken to run attention as the default MFU's chip does, so only the attention
+    # share moves its MFU. A custom block has its catalog base's.
+    entry = ctx.catalog_accelerator
+    own = f"attention_rate_factor_{entry.name.lower()}" if entry is not None else None
+    key = own if own is not None and own in ctx.catalog.calibration else "attention_rate_factor"
+    return _where_the_default_mfu_is(ctx, key)
 
 
 @input_node("accelerator.available_year", "year", "Year the accelerator is available in volume")

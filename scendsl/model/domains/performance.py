@@ -39,6 +39,7 @@ from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
+    ATTENTION_RATE,
     GATED_MLP,
     GQA,
     HOFFMANN,
@@ -331,13 +332,42 @@ def elementwise_factor(traffic, bf16_dense, bandwidth, hidden, reference_width, 
 
 
 @metric(
+    "performance.attention_factor",
+    "number",
+    "Factor on the default MFU for the attention share of the model FLOPs and the accelerator's "
+    "attention rate: the attention kernels run slower than the linear layers, more so on a chip "
+    "whose matrix units outpace its special-function units",
+    "((1 − a₀) + a₀ / r₀) × (1/G) / ((1/G − a) + a / r), a = performance.attention_flop_share, "
+    "r = performance.attention_rate, G = performance.precision_gain (1 in BF16: "
+    "((1 − a₀) + a₀ / r₀) / ((1 − a) + a / r)), a₀ and r₀ those of the default MFU's run",
+    (
+        "performance.attention_flop_share",
+        "performance.attention_rate",
+        "performance.default_mfu_attention_share",
+        "performance.default_mfu_attention_rate",
+        "performance.precision_gain",
+    ),
+    sources=(ATTENTION_RATE, NARAYANAN_FLOPS, ATTENTION_PRECISION),
+)
+def attention_factor(share, rate, reference_share, reference_rate, gain):
+    """Time per model FLOP is (1 − a) at the linear layers' rate plus a at r times it; the
+    default MFU was measured at a₀ and r₀ (Llama 3 405B: 8k tokens on a 16k-wide model), so a
+    narrow model at long sequences, or a chip with a lower r, loses MFU. At FP8/FP4 the linear
+    layers' time is 1/G − a (performance.precision_gain keeps attention in BF16), so the
+    factor and G together give the default over (1 − a)/g + a/r, counting the attention once."""
+    reference = (1.0 - reference_share) + reference_share / reference_rate
+    inverse_gain = 1.0 / gain
+    return reference * inverse_gain / ((inverse_gain - share) + share / rate)
+
+
+@metric(
     "performance.mfu",
     "fraction",
     "Model FLOPs utilisation the MFU path uses: the scenario's (or its HFU without the "
     "recomputed FLOPs), else the BF16 default carried to the workload's precision",
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
-    "cluster.default_mfu × performance.elementwise_factor × performance.precision_gain / "
-    "(peak_per_accelerator / bf16_dense)",
+    "cluster.default_mfu × performance.elementwise_factor × performance.attention_factor × "
+    "performance.precision_gain / (peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -347,8 +377,9 @@ def elementwise_factor(traffic, bf16_dense, bandwidth, hidden, reference_width, 
         "performance.peak_per_accelerator",
         "accelerator.bf16_dense",
         "performance.elementwise_factor",
+        "performance.attention_factor",
     ),
-    sources=(PALM, TE_SPEEDUP, KORTHIKANTI),
+    sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE),
     optional=(
         "cluster.mfu",
         "cluster.hfu",
@@ -358,15 +389,17 @@ def elementwise_factor(traffic, bf16_dense, bandwidth, hidden, reference_width, 
         "performance.peak_per_accelerator",
         "accelerator.bf16_dense",
         "performance.elementwise_factor",
+        "performance.attention_factor",
     ),
 )
-def mfu(given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwise):
+def mfu(given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwise, attention):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
     much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
     default × G / ratio. An MFU the scenario gives is used as given; an HFU counts the
     recomputed forward passes as work, which the MFU does not (PaLM App. B). The default was
     measured on one wide model on one chip: `elementwise` carries it to the model's width and
-    the accelerator's FLOP per byte (1 where either is unknown)."""
+    the accelerator's FLOP per byte, and `attention` to the model's attention share and the
+    accelerator's attention rate (each 1 where unknown)."""
     if given is not None:
         return given
     if hfu is not None and recompute_factor is not None:
@@ -375,7 +408,9 @@ def mfu(given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwi
         return None
     if elementwise is None:
         elementwise = 1.0
-    return default * elementwise * gain * bf16_dense / peak
+    if attention is None:
+        attention = 1.0
+    return default * elementwise * attention * gain * bf16_dense / peak
 
 
 @metric(

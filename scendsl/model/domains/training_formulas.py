@@ -151,6 +151,13 @@ ATTENTION_PRECISION = (
     "DeepSeek-V3 Technical Report §3.3.1: 'we maintain the original precision (e.g., BF16 or "
     "FP32) for ... attention operators'"
 )
+ATTENTION_RATE = (
+    "MosaicML llm-foundry, MPT Training Benchmarks (github.com/mosaicml/llm-foundry/blob/main/"
+    "scripts/train/benchmarking/README.md): "
+    "MFU of MPT 760M-70B at sequences of 2,048-65,536 tokens on H100 and A100 with one code "
+    "base; Shah et al. 2024, FlashAttention-3 (arXiv:2407.08608): FlashAttention-2 reaches 35 % "
+    "of the H100's peak, its softmax exponentials bound by 3.9 TFLOPS of special functions"
+)
 CONTEXT_PARALLEL = (
     "Megatron-Core context parallelism (docs, api-guide/context_parallel; NVIDIA Transformer "
     "Engine's ring attention): the sequence and every activation split over the CP ranks; each "
