@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -116,8 +115,9 @@ def _likeliest(name: str, pool: list[str]) -> list[str]:
         shorter = [k for k in folded if len(k) >= 3 and key.startswith(k)]
         if shorter:
             return [folded[max(shorter, key=len)]]
-    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    return matches
+    import difflib  # imported when a name is misspelt: checking a good file needs none
+
+    return difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
 
 
 def _affordable(name: str, candidates: Iterable[str]) -> list[str] | None:
@@ -144,5 +144,7 @@ def close_match(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> st
     pool = _affordable(name, candidates)
     if pool is None:
         return None
+    import difflib
+
     matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
     return matches[0] if matches else None
