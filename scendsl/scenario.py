@@ -149,6 +149,9 @@ class Workload(_Frozen):
     dropout: Value | None = Field(None, description="dropout probability; None: the default")
     experts: int | None = None
     experts_per_token: int | None = None
+    expert_overlap: Value | None = Field(
+        None, description="share of the expert all-to-all hidden; None: none"
+    )
     # issue 12: energy/reliability
     duration: Value | None = Field(None, description="wall-clock seconds, given directly")
     accelerator_hours: Value | None = Field(None, description="accelerator-seconds, given directly")

@@ -323,6 +323,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "experts_per_token": _int(
             "experts each token is routed to (top-k)", 1, 10**6, at_most="experts"
         ),
+        "expert_overlap": _q(
+            "fraction",
+            "share of the expert-parallel all-to-all hidden behind computation (DeepSeek-V3's "
+            "DualPipe: nearly all of it; none when not given)",
+            minimum=0.0,
+            maximum=1.0,
+            inclusive=True,
+        ),
         # issue 12: energy/reliability
         "duration": _q(
             "time", "wall-clock duration of the run, given directly", maximum=100 * 365.25 * _DAY

@@ -24,6 +24,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MLP_ACTIVATIONS,
+    MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
     NARAYANAN_FLOPS,
@@ -273,9 +274,10 @@ def tensor_parallel_time(
 @metric(
     "performance.expert_parallel_time",
     "time",
-    "Expert-parallel all-to-all communication per step (mixture of experts)",
-    "4 all-to-alls × 2 B·b·(s/c)·k·h/t·(e−1)/e per layer and micro-batch × L/p × m / (½ link), "
-    "link = scale-up while t·e ≤ scaleup_domain else scale-out; 0 when e = 1",
+    "Expert-parallel all-to-all communication per step left exposed (mixture of experts)",
+    "4 all-to-alls × 2 B·b·(s/c)·k·h/t·(e−1)/e per layer and micro-batch × L/p × m / (½ link) "
+    "× (1 − expert_overlap), link = scale-up while t·e ≤ scaleup_domain else scale-out; 0 "
+    "when e = 1",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -291,8 +293,9 @@ def tensor_parallel_time(
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
         "workload.context_parallel",
+        "workload.expert_overlap",
     ),
-    sources=(GSHARD,),
+    sources=(GSHARD, MOE_OVERLAP),
 )
 def expert_parallel_time(
     sequence,
@@ -309,16 +312,18 @@ def expert_parallel_time(
     scaleup,
     scaleout,
     context,
+    overlap,
 ):
     """Dispatch and combine, forward and backward: each token's hidden state goes to its k
-    experts and comes back; the share (e−1)/e leaves the accelerator. Blocks the experts'
-    matmuls (no overlap modelled)."""
+    experts and comes back; the share (e−1)/e leaves the accelerator. It blocks the experts'
+    matmuls except for the share the run overlaps with other work (`expert_overlap`)."""
     e = scalar.maximum(expert, 1)
     tokens = micro_batch * sequence / context
     payload = ACTIVATION_BYTES * tokens * top_k * hidden / tensor * (e - 1) / e
     link = link_for(tensor * e, domain, scaleup, scaleout)
     recomputed = _forward_repeated(recompute)
-    return 4.0 * payload / (link / 2.0) * recomputed * m * layers / pipeline
+    exposed = 1.0 - overlap
+    return 4.0 * payload / (link / 2.0) * recomputed * m * layers / pipeline * exposed
 
 
 @metric(

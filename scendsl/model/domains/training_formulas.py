@@ -103,6 +103,11 @@ GSHARD = (
     "dispatches and combines every token's hidden state to its top-k experts with "
     "all-to-all, twice forward and twice backward per MoE layer"
 )
+MOE_OVERLAP = (
+    "DeepSeek-AI 2024, DeepSeek-V3 Technical Report (arXiv:2412.19437), §3.2.1: DualPipe "
+    "overlaps the forward and backward chunks' computation with their all-to-all dispatch and "
+    "combine, 'achieving a near-zero all-to-all communication overhead'"
+)
 MOE_PERMUTATION = (
     "NVIDIA Megatron-Core MoE token dispatcher (permute / unpermute around the experts); "
     "Gale et al. 2023, MegaBlocks: Efficient Sparse Training with Mixture-of-Experts (MLSys), "

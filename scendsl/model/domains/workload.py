@@ -24,6 +24,7 @@ from scendsl.model.domains.training_formulas import (
     HOFFMANN,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
     NARAYANAN_FLOPS,
@@ -576,6 +577,24 @@ def _experts_per_token(ctx: Context) -> Found:
     return ctx.scenario_value(
         "workload.experts_per_token",
         Found(1, "default", note="one expert per token unless given (Switch Transformer)"),
+    )
+
+
+@input_node(
+    "workload.expert_overlap",
+    "fraction",
+    "Share of the expert-parallel all-to-all hidden behind computation",
+    sources=(MOE_OVERLAP, GSHARD),
+)
+def _expert_overlap(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.expert_overlap",
+        Found(
+            0.0,
+            "default",
+            note="not given: the all-to-all blocks the experts' matrix maths (Megatron-Core's "
+            "default); a run that overlaps it (DeepSeek-V3's DualPipe) says so",
+        ),
     )
 
 

@@ -1,0 +1,69 @@
+"""`workload.expert_overlap`: the share of a mixture of experts' all-to-all that the run hides
+behind computation (DeepSeek-V3's DualPipe) is left out of the step, on both paths."""
+
+from __future__ import annotations
+
+import pytest
+
+import scendsl
+from scendsl.errors import ScendslError
+
+MOE = """
+scenario moe {{
+  year 2025
+  region US
+  cluster {{
+    accelerator H100
+    count 1024
+  }}
+  workload {{
+    parameters 400B
+    active_parameters 20B
+    tokens 2T
+    experts 128
+    experts_per_token 8
+    parallelism pipeline 8, expert 32, data auto
+    {overlap}
+  }}
+}}
+"""
+
+
+def _result(overlap: str):
+    scenario = scendsl.load_text(MOE.format(overlap=overlap), name="moe.scn").get("moe")
+    return scendsl.evaluate(scenario)
+
+
+def _value(result, name: str) -> float:
+    value = result[name].value
+    assert value is not None, name
+    return float(value)
+
+
+def test_the_exposed_all_to_all_shrinks_with_the_overlap():
+    none, half, full = _result(""), _result("expert_overlap 50%"), _result("expert_overlap 100%")
+    blocking = _value(none, "performance.expert_parallel_time")
+    assert blocking > 0
+    assert _value(half, "performance.expert_parallel_time") == pytest.approx(blocking / 2)
+    assert _value(full, "performance.expert_parallel_time") == 0
+    # The bottom-up step and the default-MFU path's training time both lose it.
+    assert _value(full, "performance.step_time") < _value(none, "performance.step_time")
+    assert _value(full, "performance.training_time") < _value(none, "performance.training_time")
+    # The token permutation stays: it runs on the same accelerator, not over a link.
+    assert _value(full, "performance.expert_permutation_time") == pytest.approx(
+        _value(none, "performance.expert_permutation_time")
+    )
+
+
+def test_without_the_field_nothing_is_hidden_and_explain_says_so():
+    found = _result("")["workload.expert_overlap"]
+    assert found.value == 0
+    assert found.origin == "default"
+
+
+def test_an_overlap_past_the_whole_is_refused_at_its_line():
+    with pytest.raises(ScendslError) as caught:
+        _result("expert_overlap 150%")
+    diagnostic = caught.value.diagnostics[0]
+    assert "workload.expert_overlap" in diagnostic.message
+    assert (diagnostic.span.line, diagnostic.span.col) == (16, 20)  # at the value written
