@@ -116,12 +116,13 @@ def cache_folders(tmp_path: Path) -> tuple[Path, Path, Path]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def formula_cells(text: str, separators: str = ",;\t\n") -> list[str]:
+def formula_cells(text: str, separators: str = ",;\t\n", trim: bool = False) -> list[str]:
     """The cells of the CSV `text` that a spreadsheet would run as formulas, the file read as
     spreadsheets of every locale read it: split at each of `separators` in turn (`,` honouring
     quotes, as the file is written; `;` and tabs as other locales' Excel and tab-separated
     imports split; line breaks as a reader that takes lines before quotes). A number (a
-    negative one too) is no formula."""
+    negative one too) is no formula. `trim`: each cell read with its blanks stripped too, as an
+    import told to trim spaces reads it."""
     import csv
 
     cells: list[str] = []
@@ -130,6 +131,8 @@ def formula_cells(text: str, separators: str = ",;\t\n") -> list[str]:
             cells += text.split("\n")
         else:
             cells += [c for row in csv.reader(io.StringIO(text), delimiter=separator) for c in row]
+    if trim:
+        cells += [cell.strip() for cell in cells]
     found = []
     for cell in cells:
         try:
