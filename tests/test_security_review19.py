@@ -23,7 +23,6 @@ scenario small {
 """
 
 
-@pytest.mark.xfail(reason="a formula after spaces at another locale's separator", strict=True)
 def test_spaces_after_a_cell_start_do_not_hide_a_formula(tmp_path):
     """A reader told to trim spaces (an import with that option) reads `a; =1` as the cells
     `a` and `=1`: the `'` goes wherever a cell may start, blanks and quotes before the formula
