@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -141,3 +143,28 @@ def formula_cells(text: str, separators: str = ",;\t\n", trim: bool = False) -> 
             if cell.startswith(FORMULA_STARTS):
                 found.append(cell)
     return found
+
+
+# ------------------------------------------------------------------------ mount namespaces
+def unshare_available() -> bool:
+    """Whether this process may make a private mount namespace (root and `unshare -m`)."""
+    if shutil.which("unshare") is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+def run_in_mount_namespace(tmp_path: Path, setup: str, script: str) -> subprocess.CompletedProcess:
+    """Run the shell commands `setup` (mounts), then `script` (Python), in `tmp_path` in a
+    private mount namespace: the mounts end with it and are seen by no other process."""
+    program = tmp_path / "script.py"
+    program.write_text(textwrap.dedent(script), encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"{setup} && '{sys.executable}' '{program}'"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root), "SCENDSL_CACHE_DIR": ""},
+    )

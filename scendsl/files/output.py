@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from scendsl.errors import ScenarioError
 from scendsl.files.discovery import open_regular
-from scendsl.files.guard import _refuse_mounts, output_folder_now
+from scendsl.files.guard import _refuse_mounts, mounts_inside, output_folder_now
 from scendsl.files.problems import _kind, problem, reason
 from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
@@ -503,8 +503,10 @@ def remove_tree(path: Path) -> None:
     """Remove a temporary folder of ours, read-only parts included (it may hold the old copy
     of a 0555 output folder); links inside are removed, never followed. Best effort.
 
-    Never crosses a file system: a folder on another device than `path` (a mount point) is
-    left in place with everything in it (shutil.rmtree has no such option, hence the walk).
+    Never crosses a file system nor a mount: a folder on another device than `path`, and a
+    folder or file mounted inside it from anywhere (a bind mount has the device of what holds
+    it), is left in place with everything in it (shutil.rmtree has no such option, hence the
+    walk).
     """
     try:
         top = os.lstat(path)
@@ -512,10 +514,11 @@ def remove_tree(path: Path) -> None:
         return
     if not stat.S_ISDIR(top.st_mode):
         return
-    _remove_folder(str(path), top.st_dev)
+    # The walk goes from the real path, so that its paths are spelt as the mount points are.
+    _remove_folder(os.path.realpath(path), top.st_dev, frozenset(mounts_inside(path)))
 
 
-def _remove_folder(top: str, device: int) -> None:
+def _remove_folder(top: str, device: int, mounted: frozenset[str]) -> None:
     # A stack, not recursion: a carried-over folder may nest deeper than Python's recursion limit.
     pending = [(top, False)]
     while pending:
@@ -533,6 +536,8 @@ def _remove_folder(top: str, device: int) -> None:
         except OSError:
             continue
         for entry in entries:
+            if entry.path in mounted:  # not ours, wherever it comes from
+                continue
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError:
