@@ -7,6 +7,7 @@ server is started or a cache is isolated is made once."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import socket
@@ -168,3 +169,39 @@ def run_in_mount_namespace(tmp_path: Path, setup: str, script: str) -> subproces
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(root), "SCENDSL_CACHE_DIR": ""},
     )
+
+
+# ------------------------------------------------------------------------ the language server
+def _lsp_message(body: dict) -> bytes:
+    data = json.dumps(body).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(data) + data
+
+
+def lsp_session(root: Path, uri: str, text: str, requests: list[tuple[str, dict]]) -> list[dict]:
+    """Every message `scendsl lsp` sends when a client opens `uri` (holding `text`) in the
+    folder `root`, asks `requests` (method, params) in turn with ids 1, 2, ..., and exits."""
+    head = [
+        {"id": 0, "method": "initialize", "params": {"rootUri": root.as_uri(), "capabilities": {}}},
+        {"method": "initialized", "params": {}},
+        {
+            "method": "textDocument/didOpen",
+            "params": {"textDocument": {"uri": uri, "languageId": "scn", "version": 1, "text": text}},
+        },
+    ]
+    asked = [{"id": n, "method": m, "params": p} for n, (m, p) in enumerate(requests, 1)]
+    tail = [{"id": 999, "method": "shutdown"}, {"method": "exit"}]
+    stream = b"".join(_lsp_message({"jsonrpc": "2.0", **m}) for m in head + asked + tail)
+    done = subprocess.run(
+        [sys.executable, "-m", "scendsl", "lsp"],
+        input=stream,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "SCENDSL_CACHE_DIR": ""},
+    )
+    messages, data = [], done.stdout
+    while data:
+        header, _, rest = data.partition(b"\r\n\r\n")
+        length = int(header.split(b"Content-Length:")[1].split(b"\r\n")[0])
+        messages.append(json.loads(rest[:length]))
+        data = rest[length:]
+    return messages

@@ -5,11 +5,24 @@ figures an accelerator may leave n/a. Each test is named after the problem it pi
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
 from conftest import SKETCH
 from scendsl.cli import main
-from tests.security_helpers import formula_cells, run_in_mount_namespace, unshare_available
+from tests.security_helpers import (
+    SCENARIO,
+    cache_folders,
+    formula_cells,
+    lsp_session,
+    run_cli,
+    run_in_mount_namespace,
+    unshare_available,
+)
 
 needs_mount = pytest.mark.skipif(not unshare_available(), reason="needs root and unshare -m")
 
@@ -105,3 +118,141 @@ def test_spaces_after_a_cell_start_do_not_hide_a_formula(tmp_path):
     assert main(["eval", str(source), "--samples", "0", "--format", "csv", "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert formula_cells(text, trim=True) == []
+
+
+# ------------------------------------------------------------------------ the language server
+HOSTILE_NAMES = [
+    'a"\ncluster.count 1\n#.scn',  # closes the import's string, writes statements
+    "b\u202eppa.scn",  # a bidi override: shown reversed
+    "c\x1b[2J.scn",  # a terminal escape
+    "d\\x.scn",  # a backslash starts an escape in a string
+    "e\u200bx.scn",  # invisible
+]
+
+
+def test_import_completion_offers_only_names_that_read_as_written(tmp_path):
+    """Item 125: completing `import "` offered every `.scn` file beside the document by its
+    name as it is, and accepting an item inserts its label: a file named `a"<LF>cluster.count
+    1<LF>#.scn` (in a shared folder, a pull request) closed the string and wrote statements
+    into the user's document; a bidi control or an invisible character inserted text that
+    does not read as what is shown."""
+    from scendsl.lsp.completion import complete
+    from scendsl.lsp.positions import Pos
+    from scendsl.lsp.workspace import Workspace
+
+    for name in [*HOSTILE_NAMES, "plain.scn", "sub dir/also fine.scn"]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("accelerator zz extends H100 {\n}\n")
+    (tmp_path / "bad\udcff.scn").write_text("")  # a name that is not UTF-8
+    document = tmp_path / "main.scn"
+    document.write_text('import "\n')
+    analysis = Workspace(str(tmp_path)).analyse(str(document))
+    offered = [c.label for c in complete(analysis, 'import "\n', Pos(0, len('import "')))]
+    assert offered == ["plain.scn", "sub dir/also fine.scn"]
+
+
+def test_the_language_server_shows_a_files_text_and_names_as_written(tmp_path):
+    """Item 125: what the editor shows as plain text (diagnostics, which quote what the file
+    writes; the outline; completion details naming the file a definition is in) went out as
+    the file had it, so a bidi override reordered the message and the outline around it. It
+    is spelt `\\u202e`, as the command line spells it."""
+    name = "x\u202eevil.scn"
+    (tmp_path / name).write_text("accelerator mine extends H100 {\n}\n")
+    text = (
+        'import "x\u202eevil.scn"\n'
+        'scenario s {\n  title "a\u202eb"\n  year 2026\n  region "U\u202eS"\n'
+        "  cluster.accelerator mine\n  cluster.count 1000\n}\n"
+    )
+    document = tmp_path / "main.scn"
+    document.write_text(text)
+    uri = document.as_uri()
+    line = text.split("\n").index("  cluster.accelerator mine")
+    messages = lsp_session(
+        tmp_path,
+        uri,
+        text,
+        [
+            ("textDocument/documentSymbol", {"textDocument": {"uri": uri}}),
+            (
+                "textDocument/completion",
+                {"textDocument": {"uri": uri}, "position": {"line": line, "character": 22}},
+            ),
+        ],
+    )
+    shown = json.dumps(messages, ensure_ascii=False)
+    assert "\u202e" not in shown
+    diagnostics = [m for m in messages if m.get("method") == "textDocument/publishDiagnostics"]
+    said = [d["message"].split("\n")[0] for m in diagnostics for d in m["params"]["diagnostics"]]
+    assert "unknown region 'U\\u202eS'" in said
+    answers = {m["id"]: m for m in messages if "id" in m}
+    outline = answers[1]["result"]
+    details = [c.get("detail") for s in outline for c in s.get("children", [])]
+    assert '"a\\u202eb"' in details  # the title, as the outline shows it
+    offered = [i.get("detail", "") for i in answers[2]["result"]["items"] if i["label"] == "mine"]
+    assert offered == ["accelerator defined in x\\u202eevil.scn"]
+
+
+# ------------------------------------------------------------------------------ deep folders
+def _nest(top: Path, depth: int) -> Path:
+    """`top/d/d/.../d`, `depth` folders deep (past Python's recursion limit), made without
+    recursion; the deepest one."""
+    top.mkdir(parents=True, exist_ok=True)
+    path = top
+    for _ in range(depth):  # os.makedirs recurses
+        path = path / "d"
+        path.mkdir()
+    (path / "deepest.txt").write_text("kept\n")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _remove_deep_folders(tmp_path):
+    """pytest removes its folders with shutil.rmtree, which recurses: removed here first."""
+    yield
+    from scendsl.files import remove_tree
+
+    remove_tree(tmp_path)
+
+
+DEPTH = sys.getrecursionlimit() + 200
+
+
+def test_a_folder_nested_past_the_recursion_limit_in_the_output_folder_is_carried_over(tmp_path):
+    """Item 126: the build carries the user's own folders in the output folder over to the new
+    one with shutil.copytree, which recurses: a folder 1,200 deep there ended the build in
+    "internal error: RecursionError". The file policy walks any depth (`files.walk`)."""
+    (tmp_path / "s.scn").write_text(SCENARIO)
+    out = tmp_path / "out"
+    deepest = _nest(out / "notes", DEPTH)
+    assert main(["build", str(tmp_path / "s.scn"), "-o", str(out), "--samples", "0"]) == 0
+    assert (deepest / "deepest.txt").read_text() == "kept\n"
+    assert (out / "index.html").is_file()
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".out.")]
+
+
+def test_a_templates_folder_nested_past_the_recursion_limit_builds_with_the_cache(tmp_path):
+    """Item 126: with the cache on, a build hashes the templates folder (a template added
+    there may shadow a built-in one) with os.walk, which recursed: a folder 1,200 deep in
+    `--templates DIR` ended the build in "internal error: RecursionError"."""
+    cache, mine, _ = cache_folders(tmp_path)
+    templates = tmp_path / "tpl"
+    _nest(templates, DEPTH)
+    for run in range(2):
+        done = run_cli(tmp_path, ["build", "s.scn", "-o", "out", "--templates", "tpl"], cache, mine)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_import_completion_beside_a_folder_nested_past_the_recursion_limit(tmp_path):
+    """Item 126: completing `import "` walked the document's folder with os.walk: a folder
+    1,200 deep beside it made every such completion a RecursionError."""
+    from scendsl.lsp.completion import complete
+    from scendsl.lsp.positions import Pos
+
+    class Beside:  # what completion reads of an analysis: the document's path
+        path = str(tmp_path / "main.scn")
+
+    (tmp_path / "near.scn").write_text("")
+    _nest(tmp_path / "a", DEPTH)
+    offered = complete(Beside(), 'import "\n', Pos(0, len('import "')))  # type: ignore[arg-type]
+    assert [c.label for c in offered] == ["near.scn"]

@@ -338,10 +338,11 @@ def folder_digest(folder: str | None) -> str:
     such as /proc/kcore) held every build and rebuild of `serve` for as long as it read."""
     if folder is None:
         return "none"
+    from scendsl.files import walk  # any depth: os.walk recurses
+
     parts: list[str] = []
-    for top, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in sorted(names):
+    for top, _dirs, names in walk(folder):
+        for name in names:
             path = os.path.join(top, name)
             parts += [os.path.relpath(path, folder), file_digest(path, folder) or "unreadable"]
             if os.path.islink(path):

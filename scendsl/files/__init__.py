@@ -54,7 +54,7 @@ Writing (`build`, `fmt`):
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
 """
 
-from scendsl.files.discovery import open_beneath, open_regular, scenario_files
+from scendsl.files.discovery import open_beneath, open_regular, scenario_files, walk
 from scendsl.files.guard import check_output_file, check_output_folder, output_folder_now
 from scendsl.files.output import (
     GENERATED_SUFFIXES,
@@ -96,6 +96,7 @@ __all__ = [
     "replace_file",
     "replace_file_with",
     "scenario_files",
+    "walk",
     "windows_device_name",
     "write_output",
 ]

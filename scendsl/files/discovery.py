@@ -10,6 +10,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.files.problems import _kind, reason
@@ -131,6 +132,32 @@ def scenario_files(
 def _refuse(sink: DiagnosticSink, file: str, message: str, hint: str | None = None) -> None:
     sink.sources.setdefault(file, "")  # never read a refused file to quote a line
     sink.error(message, Span(file, 1, 1), hint)
+
+
+def walk(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`os.walk(top)` without recursion: (folder, subfolder names, other names) from the top
+    down, each list sorted, links never followed (a link to a folder is among the other names);
+    a subfolder the caller removes from the list it was given is not entered. Python's own walk
+    recurses (before 3.12), so a folder nested deeper than its recursion limit (1,000) among a
+    user's files ended in a RecursionError; this walks any depth in bounded stack. A folder that
+    cannot be read is passed over."""
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders, names = [], []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            (subfolders if is_folder else names).append(entry.name)
+        yield folder, subfolders, names
+        pending.extend(os.path.join(folder, name) for name in reversed(subfolders))
 
 
 def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:

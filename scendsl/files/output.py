@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from scendsl.errors import ScenarioError
-from scendsl.files.discovery import open_regular
+from scendsl.files.discovery import open_regular, walk
 from scendsl.files.guard import _refuse_mounts, mounts_inside, output_folder_now
 from scendsl.files.problems import _kind, problem, reason
 from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
@@ -364,12 +364,36 @@ def _refuse_links(files: dict[str, bytes], target: Path, shown: Path) -> None:
 
 
 def _carry_over(entry: Path, destination: Path) -> None:
-    if entry.is_symlink():
-        os.symlink(os.readlink(entry), destination)  # the link itself, never what it points at
-    elif entry.is_dir():
-        shutil.copytree(entry, destination, symlinks=True, copy_function=_link_or_copy)
+    """The user's file or folder `entry` into the new output folder: links as links, files hard
+    linked or copied, a folder of any depth (shutil.copytree recurses, and a folder nested past
+    Python's recursion limit ended the build in a RecursionError). What cannot be copied (a
+    FIFO) is reported as one `shutil.Error` after the rest is copied, as copytree does."""
+    if not entry.is_dir() or entry.is_symlink():
+        _carry_file(str(entry), str(destination))
+        return
+    problems: list[tuple[str, str, str]] = []
+    made: list[tuple[str, str]] = []
+    for folder, _subfolders, names in walk(str(entry)):
+        target = os.path.normpath(os.path.join(destination, os.path.relpath(folder, entry)))
+        os.mkdir(target)
+        made.append((folder, target))
+        for name in names:
+            try:
+                _carry_file(os.path.join(folder, name), os.path.join(target, name))
+            except OSError as error:
+                problems.append((os.path.join(folder, name), os.path.join(target, name), str(error)))
+    for folder, target in reversed(made):  # modes last: a read-only folder is filled first
+        with contextlib.suppress(OSError):
+            shutil.copystat(folder, target, follow_symlinks=False)
+    if problems:
+        raise shutil.Error(problems)
+
+
+def _carry_file(source: str, destination: str) -> None:
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), destination)  # the link itself, never what it points at
     else:
-        _link_or_copy(entry, destination)
+        _link_or_copy(source, destination)
 
 
 def _create(path: Path, content: bytes, sync: bool = True) -> None:
