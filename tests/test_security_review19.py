@@ -256,3 +256,33 @@ def test_import_completion_beside_a_folder_nested_past_the_recursion_limit(tmp_p
     _nest(tmp_path / "a", DEPTH)
     offered = complete(Beside(), 'import "\n', Pos(0, len('import "')))  # type: ignore[arg-type]
     assert [c.label for c in offered] == ["near.scn"]
+
+
+# ---------------------------------------------------------------- user templates and the cache
+def test_a_templates_folder_whose_linked_subfolder_is_repointed_is_built_again(tmp_path):
+    """Item 127: the build cache keys a build with user templates by the templates folder's
+    files (`cache.folder_digest`), walked by os.walk, which lists a link to a folder among the
+    folders and does not enter it: re-pointing `tpl/parts -> a` to `b` (both inside the
+    folder, so the loader follows it) left the key as it was, and the cached build published
+    the page made from `a` where a build without the cache shows `b`. A link now counts by
+    what it names, wherever it is."""
+    cache, mine, _ = cache_folders(tmp_path)
+    templates = tmp_path / "tpl"
+    for part in ("a", "b"):
+        (templates / part).mkdir(parents=True)
+        (templates / part / "x.md.j2").write_text(f"from {part}\n")
+    (templates / "index.md.j2").write_text('# Index\n{% include "parts/x.md.j2" %}\n')
+    (templates / "parts").symlink_to("a")
+    command = ["build", "s.scn", "-o", "out", "--templates", "tpl", "--samples", "0"]
+    assert run_cli(tmp_path, command, cache, mine).returncode == 0
+    assert "from a" in (tmp_path / "out" / "index.md").read_text()
+    (templates / "parts").unlink()
+    (templates / "parts").symlink_to("b")
+    done = run_cli(tmp_path, command, cache, mine)
+    assert done.returncode == 0, done.stderr
+    cached = (tmp_path / "out" / "index.md").read_text()
+    again = [*command[:3], "out2", *command[4:]]
+    fresh = run_cli(tmp_path, again, cache, mine, {"SCENDSL_CACHE_DIR": ""})
+    assert fresh.returncode == 0, fresh.stderr
+    assert cached == (tmp_path / "out2" / "index.md").read_text()
+    assert "from b" in cached
