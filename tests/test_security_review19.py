@@ -72,6 +72,53 @@ def test_a_bind_mount_in_the_output_folder_is_refused_and_what_it_shows_is_kept(
     assert (tmp_path / "victim" / "data.txt").read_text() == "precious\n"
 
 
+READ_ONLY = f"""
+import hashlib, os
+from scendsl.cli import main
+
+def pages():
+    return {{n: hashlib.sha256(open("ro/out/" + n, "rb").read()).hexdigest()
+            for n in sorted(os.listdir("ro/out"))}}
+
+before = pages()
+with open("s.scn", "a") as more:
+    more.write("scenario extra {{\\n  year 2026\\n  region US\\n  cluster.accelerator H100\\n"
+               "  cluster.count 10\\n}}\\n")
+print("build", main(["build", "s.scn", "-o", "ro/out", "--samples", "0"]))
+print("kept", pages() == before)
+print("fmt", main(["fmt", "ro/s.scn"]))
+print("eval", main(["eval", "s.scn", "--samples", "0", "--format", "csv", "-o", "ro/t.csv"]))
+os.chdir("ro")
+print("new", main(["new", "other"]))
+print("left", sorted(n for n in os.listdir(".") if n not in ("out", "s.scn")))
+"""
+
+
+@needs_mount
+def test_a_read_only_file_system_is_named_as_such_and_the_previous_output_kept(tmp_path):
+    """What held (an output folder on a file system mounted read-only): the build ends in a
+    located error and keeps the previous pages byte for byte; `fmt` said "it is read-only;
+    make it writable first" of a file whose own mode is writable, which no chmod mends: it
+    now names the read-only file system, as `eval -o` and `new` do."""
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "s.scn").write_text(SCENARIO)
+    (tmp_path / "ro" / "s.scn").write_text(SCENARIO)
+    setup = (
+        "mount -t tmpfs tmpfs ro && cp s.scn ro/ && SCENDSL_CACHE_DIR= "
+        f"'{sys.executable}' -m scendsl build s.scn -o ro/out --samples 0 && "
+        "mount -o remount,ro ro"
+    )
+    result = run_in_mount_namespace(tmp_path, setup, READ_ONLY)
+    said = result.stdout + result.stderr
+    assert "Traceback" not in said and "internal error" not in said, said
+    for line in ("build 1", "kept True", "fmt 1", "eval 1", "new 1", "left []"):
+        assert line in result.stdout, said
+    assert "cannot write the briefings into 'ro/out': read-only file system" in result.stderr
+    assert "ro/s.scn:1:1: error: cannot write file: it is on a read-only file system" in said
+    assert "cannot write ro/t.csv: read-only file system" in said
+    assert "cannot write 'other.scn': read-only file system" in said
+
+
 @needs_mount
 def test_removing_a_leftover_never_enters_a_bind_mount_inside_it(tmp_path):
     """Item 124: a killed build's leftover holding a bind mount (as the build before the fix

@@ -68,6 +68,8 @@ def replace_file_with(
             # would become a regular file for every other program.
             raise OSError(errno.EINVAL, f"it is {_kind(mode)}, not a regular file", path)
         if not mode & _ANY_WRITE or not os.access(target, os.W_OK):
+            if _on_read_only_file_system(target):  # no chmod makes it writable
+                raise OSError(errno.EROFS, "it is on a read-only file system", path)
             # A rename needs only the folder's permission: a file made read-only (or another
             # user's, in a folder we may write) would be replaced all the same, as root too.
             raise OSError(errno.EACCES, "it is read-only; make it writable first", path)
@@ -97,6 +99,14 @@ def replace_file_with(
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _on_read_only_file_system(path: str) -> bool:
+    """Whether `path` is on a file system mounted read-only (where statvfs tells)."""
+    try:
+        return bool(os.statvfs(path).f_flag & getattr(os, "ST_RDONLY", 0))
+    except (OSError, AttributeError):
+        return False
 
 
 def create_file(path: str, data: bytes) -> None:
