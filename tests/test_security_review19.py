@@ -333,3 +333,27 @@ def test_a_templates_folder_whose_linked_subfolder_is_repointed_is_built_again(t
     assert fresh.returncode == 0, fresh.stderr
     assert cached == (tmp_path / "out2" / "index.md").read_text()
     assert "from b" in cached
+
+
+def test_import_completion_looks_through_a_bounded_number_of_folders(tmp_path):
+    """Item 127: completing `import "` walked every folder below the document (20 per
+    folder, any depth) at each keystroke: a document in a large tree (a home folder) held the
+    language server for seconds. It now looks through at most MAX_IMPORT_COMPLETION_FOLDERS."""
+    from scendsl.defaults import MAX_IMPORT_COMPLETION_FOLDERS
+    from scendsl.lsp.completion import complete
+    from scendsl.lsp.positions import Pos
+
+    class Beside:
+        path = str(tmp_path / "main.scn")
+
+    (tmp_path / "near.scn").write_text("")
+    level, made = [tmp_path], 0
+    while made <= MAX_IMPORT_COMPLETION_FOLDERS:  # 20 folders in each, as many as it enters
+        level = [parent / f"f{i:02}" for parent in level for i in range(20)]
+        for folder in level:
+            folder.mkdir()
+        made += len(level)
+    (level[-1] / "far.scn").write_text("")  # the last folder of the walk, past the bound
+    cursor = Pos(0, len('import "'))
+    offered = [c.label for c in complete(Beside(), 'import "\n', cursor)]  # type: ignore[arg-type]
+    assert offered == ["near.scn"]

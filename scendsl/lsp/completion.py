@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scendsl.defaults import MAX_IMPORT_COMPLETION_FOLDERS
 from scendsl.files import walk
 from scendsl.lsp.analysis import (
     DEFINITION_KEYWORDS,
@@ -131,7 +132,9 @@ def _import_files(analysis: Analysis | None) -> list[Completion]:
         return []
     folder = os.path.dirname(analysis.path)
     found = []
-    for current, subfolders, names in walk(folder):
+    for visited, (current, subfolders, names) in enumerate(walk(folder)):
+        if visited >= MAX_IMPORT_COMPLETION_FOLDERS:
+            break
         subfolders[:] = [d for d in subfolders if not d.startswith(".")][:20]
         for name in names:
             path = os.path.join(current, name)
