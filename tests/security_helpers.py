@@ -185,7 +185,9 @@ def lsp_session(root: Path, uri: str, text: str, requests: list[tuple[str, dict]
         {"method": "initialized", "params": {}},
         {
             "method": "textDocument/didOpen",
-            "params": {"textDocument": {"uri": uri, "languageId": "scn", "version": 1, "text": text}},
+            "params": {
+                "textDocument": {"uri": uri, "languageId": "scn", "version": 1, "text": text}
+            },
         },
     ]
     asked = [{"id": n, "method": m, "params": p} for n, (m, p) in enumerate(requests, 1)]

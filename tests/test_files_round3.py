@@ -7,15 +7,12 @@ a mount point inside the output folder, a forged manifest naming a folder.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SKETCH
+from conftest import SKETCH
 from scendsl import files as files_module
 from scendsl.cli import main
 from tests.security_helpers import run_in_mount_namespace, unshare_available

@@ -72,18 +72,18 @@ def test_a_bind_mount_in_the_output_folder_is_refused_and_what_it_shows_is_kept(
     assert (tmp_path / "victim" / "data.txt").read_text() == "precious\n"
 
 
-READ_ONLY = f"""
+READ_ONLY = """
 import hashlib, os
 from scendsl.cli import main
 
 def pages():
-    return {{n: hashlib.sha256(open("ro/out/" + n, "rb").read()).hexdigest()
-            for n in sorted(os.listdir("ro/out"))}}
+    return {n: hashlib.sha256(open("ro/out/" + n, "rb").read()).hexdigest()
+            for n in sorted(os.listdir("ro/out"))}
 
 before = pages()
 with open("s.scn", "a") as more:
-    more.write("scenario extra {{\\n  year 2026\\n  region US\\n  cluster.accelerator H100\\n"
-               "  cluster.count 10\\n}}\\n")
+    more.write("scenario extra {\\n  year 2026\\n  region US\\n  cluster.accelerator H100\\n"
+               "  cluster.count 10\\n}\\n")
 print("build", main(["build", "s.scn", "-o", "ro/out", "--samples", "0"]))
 print("kept", pages() == before)
 print("fmt", main(["fmt", "ro/s.scn"]))
@@ -141,6 +141,7 @@ def test_removing_a_leftover_never_enters_a_bind_mount_inside_it(tmp_path):
     )
     assert "victim ['data.txt']" in result.stdout, result.stdout + result.stderr
     assert "left ['shared']" in result.stdout
+
 
 # ------------------------------------------------------------------------------- the tables
 SPACED_STARTS = """
@@ -284,7 +285,7 @@ def test_a_templates_folder_nested_past_the_recursion_limit_builds_with_the_cach
     cache, mine, _ = cache_folders(tmp_path)
     templates = tmp_path / "tpl"
     _nest(templates, DEPTH)
-    for run in range(2):
+    for _ in range(2):  # the build that keeps its record, then the one that reads it
         done = run_cli(tmp_path, ["build", "s.scn", "-o", "out", "--templates", "tpl"], cache, mine)
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr

@@ -59,7 +59,5 @@ def new_scenario(
             f"'{visible_path(output)}' exists; scendsl new never overwrites a file"
         ) from None
     except OSError as error:
-        raise StarterFileError(
-            f"cannot write '{visible_path(output)}': {reason(error)}"
-        ) from None
+        raise StarterFileError(f"cannot write '{visible_path(output)}': {reason(error)}") from None
     return text, output

@@ -149,7 +149,8 @@ def walk(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError:
             continue
-        subfolders, names = [], []
+        subfolders: list[str] = []
+        names: list[str] = []
         for entry in entries:
             try:
                 is_folder = entry.is_dir(follow_symlinks=False)

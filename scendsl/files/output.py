@@ -391,7 +391,9 @@ def _carry_over(entry: Path, destination: Path) -> None:
             try:
                 _carry_file(os.path.join(folder, name), os.path.join(target, name))
             except OSError as error:
-                problems.append((os.path.join(folder, name), os.path.join(target, name), str(error)))
+                problems.append(
+                    (os.path.join(folder, name), os.path.join(target, name), str(error))
+                )
     for folder, target in reversed(made):  # modes last: a read-only folder is filled first
         with contextlib.suppress(OSError):
             shutil.copystat(folder, target, follow_symlinks=False)
