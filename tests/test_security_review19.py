@@ -52,7 +52,7 @@ print("beside", sorted(n for n in os.listdir(".") if n.startswith(".out.")))
 def test_a_bind_mount_in_the_output_folder_is_refused_and_what_it_shows_is_kept(
     tmp_path, mount, shown
 ):
-    """Item 124: a folder bind-mounted into the output folder from the same file system has
+    """Item 125: a folder bind-mounted into the output folder from the same file system has
     the device of the folder that holds it, so the mount-point check (`st_dev`) let it through:
     the build carried it over, then removed the old output and everything in the mount, the
     files of the folder it comes from (outside the output folder), and left a `.out.new-*`
@@ -121,7 +121,7 @@ def test_a_read_only_file_system_is_named_as_such_and_the_previous_output_kept(t
 
 @needs_mount
 def test_removing_a_leftover_never_enters_a_bind_mount_inside_it(tmp_path):
-    """Item 124: a killed build's leftover holding a bind mount (as the build before the fix
+    """Item 125: a killed build's leftover holding a bind mount (as the build before the fix
     left one) is cleaned without removing anything of the folder mounted there."""
     leftover = tmp_path / ".out.new-abcd1234"
     (leftover / "shared").mkdir(parents=True)
@@ -157,9 +157,10 @@ scenario small {
 
 
 def test_spaces_after_a_cell_start_do_not_hide_a_formula(tmp_path):
-    """A reader told to trim spaces (an import with that option) reads `a; =1` as the cells
-    `a` and `=1`: the `'` goes wherever a cell may start, blanks and quotes before the formula
-    included."""
+    """Item 124 (the known edge of items 116 and 122; the table fuzzer, seed 19, case 189, once
+    it read cells trimmed): a reader told to trim spaces (an import with that option) reads
+    `a; =1` as the cells `a` and `=1`, and ` @SUM(1)` as a formula: the `'` goes wherever a
+    cell may start, blanks and quotes before the formula included."""
     source = tmp_path / "s.scn"
     source.write_text(SPACED_STARTS)
     out = tmp_path / "t.csv"
@@ -179,7 +180,7 @@ HOSTILE_NAMES = [
 
 
 def test_import_completion_offers_only_names_that_read_as_written(tmp_path):
-    """Item 125: completing `import "` offered every `.scn` file beside the document by its
+    """Item 126: completing `import "` offered every `.scn` file beside the document by its
     name as it is, and accepting an item inserts its label: a file named `a"<LF>cluster.count
     1<LF>#.scn` (in a shared folder, a pull request) closed the string and wrote statements
     into the user's document; a bidi control or an invisible character inserted text that
@@ -200,7 +201,7 @@ def test_import_completion_offers_only_names_that_read_as_written(tmp_path):
 
 
 def test_the_language_server_shows_a_files_text_and_names_as_written(tmp_path):
-    """Item 125: what the editor shows as plain text (diagnostics, which quote what the file
+    """Item 126: what the editor shows as plain text (diagnostics, which quote what the file
     writes; the outline; completion details naming the file a definition is in) went out as
     the file had it, so a bidi override reordered the message and the outline around it. It
     is spelt `\\u202e`, as the command line spells it."""
@@ -266,7 +267,7 @@ DEPTH = sys.getrecursionlimit() + 200
 
 
 def test_a_folder_nested_past_the_recursion_limit_in_the_output_folder_is_carried_over(tmp_path):
-    """Item 126: the build carries the user's own folders in the output folder over to the new
+    """Item 127: the build carries the user's own folders in the output folder over to the new
     one with shutil.copytree, which recurses: a folder 1,200 deep there ended the build in
     "internal error: RecursionError". The file policy walks any depth (`files.walk`)."""
     (tmp_path / "s.scn").write_text(SCENARIO)
@@ -279,7 +280,7 @@ def test_a_folder_nested_past_the_recursion_limit_in_the_output_folder_is_carrie
 
 
 def test_a_templates_folder_nested_past_the_recursion_limit_builds_with_the_cache(tmp_path):
-    """Item 126: with the cache on, a build hashes the templates folder (a template added
+    """Item 127: with the cache on, a build hashes the templates folder (a template added
     there may shadow a built-in one) with os.walk, which recursed: a folder 1,200 deep in
     `--templates DIR` ended the build in "internal error: RecursionError"."""
     cache, mine, _ = cache_folders(tmp_path)
@@ -292,7 +293,7 @@ def test_a_templates_folder_nested_past_the_recursion_limit_builds_with_the_cach
 
 
 def test_import_completion_beside_a_folder_nested_past_the_recursion_limit(tmp_path):
-    """Item 126: completing `import "` walked the document's folder with os.walk: a folder
+    """Item 127: completing `import "` walked the document's folder with os.walk: a folder
     1,200 deep beside it made every such completion a RecursionError."""
     from scendsl.lsp.completion import complete
     from scendsl.lsp.positions import Pos
@@ -308,7 +309,7 @@ def test_import_completion_beside_a_folder_nested_past_the_recursion_limit(tmp_p
 
 # ---------------------------------------------------------------- user templates and the cache
 def test_a_templates_folder_whose_linked_subfolder_is_repointed_is_built_again(tmp_path):
-    """Item 127: the build cache keys a build with user templates by the templates folder's
+    """Item 128: the build cache keys a build with user templates by the templates folder's
     files (`cache.folder_digest`), walked by os.walk, which lists a link to a folder among the
     folders and does not enter it: re-pointing `tpl/parts -> a` to `b` (both inside the
     folder, so the loader follows it) left the key as it was, and the cached build published
