@@ -342,9 +342,9 @@ def folder_digest(folder: str | None) -> str:
     from scendsl.files import walk  # any depth: os.walk recurses
 
     parts: list[str] = []
-    for top, _dirs, names in walk(folder):
-        for name in names:
-            path = os.path.join(top, name)
+    for _top, _dirs, others in walk(folder):
+        for other in others:
+            path = other.path
             parts += [os.path.relpath(path, folder), file_digest(path, folder) or "unreadable"]
             if os.path.islink(path):
                 with contextlib.suppress(OSError):

@@ -383,17 +383,16 @@ def _carry_over(entry: Path, destination: Path) -> None:
         return
     problems: list[tuple[str, str, str]] = []
     made: list[tuple[str, str]] = []
-    for folder, _subfolders, names in walk(str(entry)):
+    for folder, _subfolders, others in walk(str(entry)):
         target = os.path.normpath(os.path.join(destination, os.path.relpath(folder, entry)))
         os.mkdir(target)
         made.append((folder, target))
-        for name in names:
+        for other in others:
+            copy = os.path.join(target, other.name)
             try:
-                _carry_file(os.path.join(folder, name), os.path.join(target, name))
+                _carry_file(other.path, copy)
             except OSError as error:
-                problems.append(
-                    (os.path.join(folder, name), os.path.join(target, name), str(error))
-                )
+                problems.append((other.path, copy, str(error)))
     for folder, target in reversed(made):  # modes last: a read-only folder is filled first
         with contextlib.suppress(OSError):
             shutil.copystat(folder, target, follow_symlinks=False)

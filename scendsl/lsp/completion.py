@@ -132,14 +132,14 @@ def _import_files(analysis: Analysis | None) -> list[Completion]:
         return []
     folder = os.path.dirname(analysis.path)
     found = []
-    for visited, (current, subfolders, names) in enumerate(walk(folder)):
+    for visited, (_current, subfolders, others) in enumerate(walk(folder)):
         if visited >= MAX_IMPORT_COMPLETION_FOLDERS:
             break
-        subfolders[:] = [d for d in subfolders if not d.startswith(".")][:20]
-        for name in names:
-            path = os.path.join(current, name)
+        subfolders[:] = [d for d in subfolders if not d.name.startswith(".")][:20]
+        for other in others:
+            path = other.path
             written = os.path.relpath(path, folder).replace(os.sep, "/")
-            if name.endswith(".scn") and path != analysis.path and _importable(written):
+            if other.name.endswith(".scn") and path != analysis.path and _importable(written):
                 found.append(Completion(written, "file"))
         if len(found) > 200:
             break
