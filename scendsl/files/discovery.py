@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.files.problems import _kind, reason
@@ -135,20 +136,22 @@ def _refuse(sink: DiagnosticSink, file: str, message: str, hint: str | None = No
 
 
 def walk(
-    top: str, on_error: Callable[[str, OSError], object] | None = None
+    top: str, on_error: Callable[[str, OSError], object] | None = None, most: int | None = None
 ) -> Iterator[tuple[str, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
     """`os.walk(top)` without recursion: (folder, its subfolders, its other entries) from the
     top down, each list sorted by name, links never followed (a link to a folder is among the
     other entries); a subfolder the caller removes from the list it was given is not entered.
     Python's own walk recurses (before 3.12), so a folder nested deeper than its recursion limit
     (1,000) among a user's files ended in a RecursionError; this walks any depth in bounded
-    stack. A folder that cannot be read is passed over, after `on_error(folder, error)`."""
+    stack. A folder that cannot be read is passed over, after `on_error(folder, error)`. With
+    `most`, no more than that many entries of each folder are read (in the order the system
+    lists them, then sorted)."""
     pending = [top]
     while pending:
         folder = pending.pop()
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(islice(listing, most), key=lambda e: e.name)
         except OSError as error:
             if on_error is not None:
                 on_error(folder, error)

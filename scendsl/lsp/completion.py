@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scendsl.defaults import MAX_IMPORT_COMPLETION_FOLDERS
+from scendsl.defaults import MAX_IMPORT_COMPLETION_ENTRIES, MAX_IMPORT_COMPLETION_FOLDERS
 from scendsl.files import walk
 from scendsl.lsp.analysis import (
     DEFINITION_KEYWORDS,
@@ -132,14 +132,18 @@ def _import_files(analysis: Analysis | None) -> list[Completion]:
         return []
     folder = os.path.dirname(analysis.path)
     found = []
-    for visited, (_current, subfolders, others) in enumerate(walk(folder)):
-        if visited >= MAX_IMPORT_COMPLETION_FOLDERS:
+    seen = 0
+    walked = walk(folder, most=MAX_IMPORT_COMPLETION_ENTRIES)
+    for visited, (_current, subfolders, others) in enumerate(walked):
+        if visited >= MAX_IMPORT_COMPLETION_FOLDERS or seen >= MAX_IMPORT_COMPLETION_ENTRIES:
             break
+        seen += len(subfolders) + len(others)
         subfolders[:] = [d for d in subfolders if not d.name.startswith(".")][:20]
         for other in others:
-            path = other.path
-            written = os.path.relpath(path, folder).replace(os.sep, "/")
-            if other.name.endswith(".scn") and path != analysis.path and _importable(written):
+            if not other.name.endswith(".scn") or other.path == analysis.path:
+                continue
+            written = os.path.relpath(other.path, folder).replace(os.sep, "/")
+            if _importable(written):
                 found.append(Completion(written, "file"))
         if len(found) > 200:
             break
