@@ -108,7 +108,8 @@ def check_case(seed: int, index: int, folder: Path) -> tuple[str, str | None]:
         return "ok", None
     text = out.read_text(encoding="utf-8")
     # Read as spreadsheets of every locale read a CSV: cells split at `,`, or at `;` (German,
-    # French ... Excel), or at tabs.
+    # French ... Excel), or at tabs; each as written and with its blanks trimmed (an import told
+    # to trim spaces).
     cells = [
         cell
         for delimiter in (",", ";", "\t")
@@ -116,11 +117,12 @@ def check_case(seed: int, index: int, folder: Path) -> tuple[str, str | None]:
         for cell in row
     ]
     for cell in cells:
-        if cell.startswith(FORMULA_STARTS):
-            try:
-                float(cell)
-            except ValueError:
-                return "failed", f"formula-like cell {cell!r}"
+        for read in (cell, cell.strip()):
+            if read.startswith(FORMULA_STARTS):
+                try:
+                    float(read)
+                except ValueError:
+                    return "failed", f"formula-like cell {read!r}"
         if _CONTROL.search(cell):
             return "failed", f"control character in cell {cell!r}"
     return "ok", None

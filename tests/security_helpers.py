@@ -7,10 +7,13 @@ server is started or a cache is isolated is made once."""
 from __future__ import annotations
 
 import io
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -116,12 +119,13 @@ def cache_folders(tmp_path: Path) -> tuple[Path, Path, Path]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def formula_cells(text: str, separators: str = ",;\t\n") -> list[str]:
+def formula_cells(text: str, separators: str = ",;\t\n", trim: bool = False) -> list[str]:
     """The cells of the CSV `text` that a spreadsheet would run as formulas, the file read as
     spreadsheets of every locale read it: split at each of `separators` in turn (`,` honouring
     quotes, as the file is written; `;` and tabs as other locales' Excel and tab-separated
     imports split; line breaks as a reader that takes lines before quotes). A number (a
-    negative one too) is no formula."""
+    negative one too) is no formula. `trim`: each cell read with its blanks stripped too, as an
+    import told to trim spaces reads it."""
     import csv
 
     cells: list[str] = []
@@ -130,6 +134,8 @@ def formula_cells(text: str, separators: str = ",;\t\n") -> list[str]:
             cells += text.split("\n")
         else:
             cells += [c for row in csv.reader(io.StringIO(text), delimiter=separator) for c in row]
+    if trim:
+        cells += [cell.strip() for cell in cells]
     found = []
     for cell in cells:
         try:
@@ -138,3 +144,66 @@ def formula_cells(text: str, separators: str = ",;\t\n") -> list[str]:
             if cell.startswith(FORMULA_STARTS):
                 found.append(cell)
     return found
+
+
+# ------------------------------------------------------------------------ mount namespaces
+def unshare_available() -> bool:
+    """Whether this process may make a private mount namespace (root and `unshare -m`)."""
+    if shutil.which("unshare") is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+def run_in_mount_namespace(tmp_path: Path, setup: str, script: str) -> subprocess.CompletedProcess:
+    """Run the shell commands `setup` (mounts), then `script` (Python), in `tmp_path` in a
+    private mount namespace: the mounts end with it and are seen by no other process."""
+    program = tmp_path / "script.py"
+    program.write_text(textwrap.dedent(script), encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"{setup} && '{sys.executable}' '{program}'"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root), "SCENDSL_CACHE_DIR": ""},
+    )
+
+
+# ------------------------------------------------------------------------ the language server
+def _lsp_message(body: dict) -> bytes:
+    data = json.dumps(body).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(data) + data
+
+
+def lsp_session(root: Path, uri: str, text: str, requests: list[tuple[str, dict]]) -> list[dict]:
+    """Every message `scendsl lsp` sends when a client opens `uri` (holding `text`) in the
+    folder `root`, asks `requests` (method, params) in turn with ids 1, 2, ..., and exits."""
+    head = [
+        {"id": 0, "method": "initialize", "params": {"rootUri": root.as_uri(), "capabilities": {}}},
+        {"method": "initialized", "params": {}},
+        {
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {"uri": uri, "languageId": "scn", "version": 1, "text": text}
+            },
+        },
+    ]
+    asked = [{"id": n, "method": m, "params": p} for n, (m, p) in enumerate(requests, 1)]
+    tail = [{"id": 999, "method": "shutdown"}, {"method": "exit"}]
+    stream = b"".join(_lsp_message({"jsonrpc": "2.0", **m}) for m in head + asked + tail)
+    done = subprocess.run(
+        [sys.executable, "-m", "scendsl", "lsp"],
+        input=stream,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "SCENDSL_CACHE_DIR": ""},
+    )
+    messages, data = [], done.stdout
+    while data:
+        header, _, rest = data.partition(b"\r\n\r\n")
+        length = int(header.split(b"Content-Length:")[1].split(b"\r\n")[0])
+        messages.append(json.loads(rest[:length]))
+        data = rest[length:]
+    return messages

@@ -7,17 +7,15 @@ a mount point inside the output folder, a forged manifest naming a folder.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SKETCH
+from conftest import SKETCH
 from scendsl import files as files_module
 from scendsl.cli import main
+from tests.security_helpers import run_in_mount_namespace, unshare_available
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:
@@ -97,13 +95,6 @@ def test_output_folder_under_a_symlink_above_the_current_folder_is_accepted(
 
 
 # ------------------------------------------------- a mount point inside the output folder
-def unshare_available() -> bool:
-    if shutil.which("unshare") is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return False
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
-    return probe.returncode == 0
-
-
 needs_mount = pytest.mark.skipif(
     not unshare_available(), reason="needs root and unshare -m to mount a tmpfs"
 )
@@ -111,21 +102,11 @@ needs_mount = pytest.mark.skipif(
 
 def in_mount_namespace(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
     """Run `script` (Python) in a private mount namespace where tmp_path/out/mnt is a tmpfs."""
-    program = tmp_path / "script.py"
-    program.write_text(textwrap.dedent(script), encoding="utf-8")
-    shell = (
+    setup = (
         f"mount -t tmpfs tmpfs '{tmp_path}/out/mnt' && "
-        f"echo precious > '{tmp_path}/out/mnt/keep.txt' && "
-        f"'{sys.executable}' '{program}'"
+        f"echo precious > '{tmp_path}/out/mnt/keep.txt'"
     )
-    return subprocess.run(
-        ["unshare", "-m", "sh", "-c", shell],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    return run_in_mount_namespace(tmp_path, setup, script)
 
 
 @needs_mount
@@ -144,7 +125,7 @@ def test_output_folder_holding_a_mount_point_is_refused_and_nothing_deleted_acro
     """,
     )
     assert result.returncode == 0 and "ok" in result.stdout, result.stdout + result.stderr
-    assert "is on another file system (a mount point)" in result.stderr
+    assert "'out/mnt' is a mount point" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -333,16 +333,18 @@ def folder_digest(folder: str | None) -> str:
     """A hash of every file under `folder` by relative path and content (a templates folder: a
     template added later may shadow a built-in one). Links and unreadable files count too.
 
-    A link counts by what it names, and only a file inside the folder by its content: the
+    A link counts by what it names (a link to a folder too: re-pointed, it changes what the
+    loader reads through it), and only a file inside the folder by its content: the
     loader refuses a template leading outside, and reading one (a link to a file of terabytes,
     such as /proc/kcore) held every build and rebuild of `serve` for as long as it read."""
     if folder is None:
         return "none"
+    from scendsl.files import walk  # any depth: os.walk recurses
+
     parts: list[str] = []
-    for top, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in sorted(names):
-            path = os.path.join(top, name)
+    for _top, _dirs, others in walk(folder):
+        for other in others:
+            path = other.path
             parts += [os.path.relpath(path, folder), file_digest(path, folder) or "unreadable"]
             if os.path.islink(path):
                 with contextlib.suppress(OSError):

@@ -50,7 +50,7 @@ def new_scenario(
     )
     if output == "-":
         return text, output
-    from scendsl.files import create_file
+    from scendsl.files import create_file, reason
 
     try:
         create_file(output, text.encode("utf-8"))  # whole or not at all, never over a file
@@ -59,7 +59,5 @@ def new_scenario(
             f"'{visible_path(output)}' exists; scendsl new never overwrites a file"
         ) from None
     except OSError as error:
-        raise StarterFileError(
-            f"cannot write '{visible_path(output)}': {error.strerror or error}"
-        ) from None
+        raise StarterFileError(f"cannot write '{visible_path(output)}': {reason(error)}") from None
     return text, output

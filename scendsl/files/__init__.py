@@ -25,9 +25,11 @@ Writing (`build`, `fmt`):
   absolute path or a hidden file; `write_output` refuses any other.
 - Nothing inside the output folder is followed: a symbolic link (or a folder) where a file of the
   build belongs is refused with an error naming it; files are created with `O_EXCL|O_NOFOLLOW`.
-- The build never crosses a file system boundary: an output folder holding a mount point (a
-  folder on another device) is refused before anything is copied, and removing a temporary
-  folder never descends into a folder of another device.
+- The build never crosses a file system boundary nor a mount: an output folder that is a mount
+  point, or holds one (a folder on another device, or a folder or file bind-mounted there,
+  found in `/proc/self/mountinfo` where the device is the same), is refused before anything is
+  copied, and removing a temporary folder never descends into a folder of another device nor
+  into, or through, a mount point.
 - The output folder holds a manifest (`.scendsl-manifest`) of the files the build wrote; only
   those are replaced or removed as stale, and only if they are regular files: a name listed
   there that is a folder, a link or anything else is the user's and kept. Everything else in
@@ -52,7 +54,7 @@ Writing (`build`, `fmt`):
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
 """
 
-from scendsl.files.discovery import open_beneath, open_regular, scenario_files
+from scendsl.files.discovery import open_beneath, open_regular, scenario_files, walk
 from scendsl.files.guard import check_output_file, check_output_folder, output_folder_now
 from scendsl.files.output import (
     GENERATED_SUFFIXES,
@@ -94,6 +96,7 @@ __all__ = [
     "replace_file",
     "replace_file_with",
     "scenario_files",
+    "walk",
     "windows_device_name",
     "write_output",
 ]

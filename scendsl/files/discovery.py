@@ -10,6 +10,8 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Callable, Iterator
+from itertools import islice
 
 from scendsl.errors import DiagnosticSink, Span
 from scendsl.files.problems import _kind, reason
@@ -133,32 +135,56 @@ def _refuse(sink: DiagnosticSink, file: str, message: str, hint: str | None = No
     sink.error(message, Span(file, 1, 1), hint)
 
 
-def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
-    root = os.path.realpath(top)
-    found: list[str] = []
+def walk(
+    top: str, on_error: Callable[[str, OSError], object] | None = None, most: int | None = None
+) -> Iterator[tuple[str, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
+    """`os.walk(top)` without recursion: (folder, its subfolders, its other entries) from the
+    top down, each list sorted by name, links never followed (a link to a folder is among the
+    other entries); a subfolder the caller removes from the list it was given is not entered.
+    Python's own walk recurses (before 3.12), so a folder nested deeper than its recursion limit
+    (1,000) among a user's files ended in a RecursionError; this walks any depth in bounded
+    stack. A folder that cannot be read is passed over, after `on_error(folder, error)`. With
+    `most`, no more than that many entries of each folder are read (in the order the system
+    lists them, then sorted)."""
     pending = [top]
     while pending:
         folder = pending.pop()
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(islice(listing, most), key=lambda e: e.name)
         except OSError as error:
-            sink.error(
-                f"cannot read folder '{_p(folder)}': {reason(error)}",
-                None,
-                "make it readable, or move it out of the folder",
-            )
+            if on_error is not None:
+                on_error(folder, error)
             continue
-        subfolders = []
+        subfolders: list[os.DirEntry[str]] = []
+        others: list[os.DirEntry[str]] = []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            (subfolders if is_folder else others).append(entry)
+        yield folder, subfolders, others
+        pending.extend(entry.path for entry in reversed(subfolders))
+
+
+def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
+    root = os.path.realpath(top)
+    found: list[str] = []
+
+    def unreadable(folder: str, error: OSError) -> None:
+        sink.error(
+            f"cannot read folder '{_p(folder)}': {reason(error)}",
+            None,
+            "make it readable, or move it out of the folder",
+        )
+
+    for _folder, _subfolders, entries in walk(top, unreadable):
         for entry in entries:
             try:
                 link = entry.is_symlink()
-                is_folder = entry.is_dir(follow_symlinks=False)
             except OSError as error:
                 sink.error(f"cannot read '{_p(entry.path)}': {reason(error)}", None)
-                continue
-            if not link and is_folder:
-                subfolders.append(entry.path)
                 continue
             if link:
                 real = os.path.realpath(entry.path)
@@ -194,5 +220,4 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
                     entry.path,
                     f"'{_p(entry.path)}' is {_kind(info.st_mode)}, not a file; it is not read",
                 )
-        pending.extend(reversed(subfolders))
     return found

@@ -1,7 +1,7 @@
 """The output-folder guard: refuse, before any work, an output folder the build must not replace.
 
 The project, home or root folder, the scenarios' folder, a path through a file or through a
-symbolic link (not on the way to the current folder), a folder holding a mount point.
+symbolic link (not on the way to the current folder), a mount point or a folder holding one.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
     Refused: the current directory or one of its parents, the home or root folder, a folder with
     `.git` or `pyproject.toml`, a folder that holds the scenarios, an existing file, a symlink
     loop or broken link, a path through a file, a name too long, a path through a symbolic link
-    (see the module's docstring), a folder holding a mount point.
+    (see the module's docstring), a mount point.
     """
     try:
         info = os.lstat(out_dir)
@@ -88,6 +89,7 @@ def check_output_folder(out_dir: str, paths: list[str]) -> None:
             raise problem(
                 f"cannot use '{_p(out_dir)}' as the output folder: {reason(error)}"
             ) from None
+        _refuse_mount_point(out_dir)
     else:
         _check_missing_folder(out_dir)
     _refuse_linked_output(out_dir)
@@ -192,12 +194,43 @@ def _refuse_linked_output(out_dir: str) -> None:
         )
 
 
+#: Where Linux lists the mount points this process sees, one a line, the fifth field.
+_MOUNTINFO = "/proc/self/mountinfo"
+
+
+def mount_points() -> frozenset[str]:
+    """Every mount point this process sees, as real paths (Linux's `/proc/self/mountinfo`; an
+    empty set where there is none). A bind mount of a folder or a file of the same file system
+    has the device of what holds it, so `st_dev` alone does not find it."""
+    try:
+        with open(_MOUNTINFO, "rb") as listing:
+            lines = listing.read(16 * 1024 * 1024).splitlines()
+    except OSError:
+        return frozenset()
+    points = set()
+    for line in lines:
+        fields = line.split(b" ")
+        if len(fields) > 4:  # blanks, tabs, line breaks and backslashes are written in octal
+            written = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8) & 0xFF]), fields[4])
+            points.add(os.fsdecode(written))
+    return frozenset(points)
+
+
+def mounts_inside(folder: str | Path) -> list[str]:
+    """The mount points strictly inside `folder` (its real path), sorted."""
+    top = os.path.join(os.path.realpath(folder), "")
+    return sorted(point for point in mount_points() if point.startswith(top))
+
+
 def _refuse_mounts(target: Path, shown: Path) -> None:
-    """Refuse an output folder that holds a folder of another device (a mount point): the build
-    copies and removes the folder's contents, and must never do so on another file system."""
+    """Refuse an output folder that holds a mount point (a folder of another device, or a
+    folder or file mounted there from the same file system): the build copies and removes the
+    folder's contents, and must never do so on another file system, nor through a bind mount
+    into a folder elsewhere."""
+    mounted = [Path(point) for point in mounts_inside(target)]
     device = os.lstat(target).st_dev
     pending = [target]
-    while pending:
+    while pending and not mounted:
         folder = pending.pop()
         with os.scandir(folder) as listing:
             for entry in listing:
@@ -205,15 +238,29 @@ def _refuse_mounts(target: Path, shown: Path) -> None:
                 if not stat.S_ISDIR(info.st_mode):
                     continue
                 if info.st_dev != device:
-                    inside = Path(entry.path).relative_to(target)
-                    raise problem(
-                        f"refusing to write the briefings into '{_p(shown)}': "
-                        f"'{_p(shown / inside)}' is on another file system (a mount "
-                        "point)",
-                        None,
-                        "unmount it, or build into another folder",
-                    )
+                    mounted.append(Path(entry.path))
+                    break
                 pending.append(Path(entry.path))
+    if mounted:
+        inside = mounted[0].relative_to(os.path.realpath(target))
+        raise problem(
+            f"refusing to write the briefings into '{_p(shown)}': "
+            f"'{_p(shown / inside)}' is a mount point",
+            None,
+            "unmount it, or build into another folder",
+        )
+
+
+def _refuse_mount_point(out_dir: str) -> None:
+    """Refuse an output folder that is itself a mount point: the build puts a new folder in its
+    place, and a mount point cannot be replaced."""
+    real = os.path.realpath(out_dir)
+    if real in mount_points() or os.path.ismount(real):
+        raise problem(
+            f"refusing to write the briefings into '{_p(out_dir)}': it is a mount point",
+            None,
+            "the build replaces its output folder as a whole: build into a folder inside it",
+        )
 
 
 def _check_missing_folder(out_dir: str) -> None:

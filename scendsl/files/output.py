@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from scendsl.errors import ScenarioError
-from scendsl.files.discovery import open_regular
-from scendsl.files.guard import _refuse_mounts, output_folder_now
+from scendsl.files.discovery import open_regular, walk
+from scendsl.files.guard import _refuse_mounts, mounts_inside, output_folder_now
 from scendsl.files.problems import _kind, problem, reason
 from scendsl.terminal import visible_path as _p  # every path in a message: no line breaks
 
@@ -68,6 +68,8 @@ def replace_file_with(
             # would become a regular file for every other program.
             raise OSError(errno.EINVAL, f"it is {_kind(mode)}, not a regular file", path)
         if not mode & _ANY_WRITE or not os.access(target, os.W_OK):
+            if _on_read_only_file_system(target):  # no chmod makes it writable
+                raise OSError(errno.EROFS, "it is on a read-only file system", path)
             # A rename needs only the folder's permission: a file made read-only (or another
             # user's, in a folder we may write) would be replaced all the same, as root too.
             raise OSError(errno.EACCES, "it is read-only; make it writable first", path)
@@ -97,6 +99,14 @@ def replace_file_with(
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _on_read_only_file_system(path: str) -> bool:
+    """Whether `path` is on a file system mounted read-only (where statvfs tells)."""
+    try:
+        return bool(os.statvfs(path).f_flag & getattr(os, "ST_RDONLY", 0))
+    except (OSError, AttributeError):
+        return False
 
 
 def create_file(path: str, data: bytes) -> None:
@@ -364,12 +374,37 @@ def _refuse_links(files: dict[str, bytes], target: Path, shown: Path) -> None:
 
 
 def _carry_over(entry: Path, destination: Path) -> None:
-    if entry.is_symlink():
-        os.symlink(os.readlink(entry), destination)  # the link itself, never what it points at
-    elif entry.is_dir():
-        shutil.copytree(entry, destination, symlinks=True, copy_function=_link_or_copy)
+    """The user's file or folder `entry` into the new output folder: links as links, files hard
+    linked or copied, a folder of any depth (shutil.copytree recurses, and a folder nested past
+    Python's recursion limit ended the build in a RecursionError). What cannot be copied (a
+    FIFO) is reported as one `shutil.Error` after the rest is copied, as copytree does."""
+    if not entry.is_dir() or entry.is_symlink():
+        _carry_file(str(entry), str(destination))
+        return
+    problems: list[tuple[str, str, str]] = []
+    made: list[tuple[str, str]] = []
+    for folder, _subfolders, others in walk(str(entry)):
+        target = os.path.normpath(os.path.join(destination, os.path.relpath(folder, entry)))
+        os.mkdir(target)
+        made.append((folder, target))
+        for other in others:
+            copy = os.path.join(target, other.name)
+            try:
+                _carry_file(other.path, copy)
+            except OSError as error:
+                problems.append((other.path, copy, str(error)))
+    for folder, target in reversed(made):  # modes last: a read-only folder is filled first
+        with contextlib.suppress(OSError):
+            shutil.copystat(folder, target, follow_symlinks=False)
+    if problems:
+        raise shutil.Error(problems)
+
+
+def _carry_file(source: str, destination: str) -> None:
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), destination)  # the link itself, never what it points at
     else:
-        _link_or_copy(entry, destination)
+        _link_or_copy(source, destination)
 
 
 def _create(path: Path, content: bytes, sync: bool = True) -> None:
@@ -503,8 +538,10 @@ def remove_tree(path: Path) -> None:
     """Remove a temporary folder of ours, read-only parts included (it may hold the old copy
     of a 0555 output folder); links inside are removed, never followed. Best effort.
 
-    Never crosses a file system: a folder on another device than `path` (a mount point) is
-    left in place with everything in it (shutil.rmtree has no such option, hence the walk).
+    Never crosses a file system nor a mount: a folder on another device than `path`, and a
+    folder or file mounted inside it from anywhere (a bind mount has the device of what holds
+    it), is left in place with everything in it (shutil.rmtree has no such option, hence the
+    walk).
     """
     try:
         top = os.lstat(path)
@@ -512,10 +549,11 @@ def remove_tree(path: Path) -> None:
         return
     if not stat.S_ISDIR(top.st_mode):
         return
-    _remove_folder(str(path), top.st_dev)
+    # The walk goes from the real path, so that its paths are spelt as the mount points are.
+    _remove_folder(os.path.realpath(path), top.st_dev, frozenset(mounts_inside(path)))
 
 
-def _remove_folder(top: str, device: int) -> None:
+def _remove_folder(top: str, device: int, mounted: frozenset[str]) -> None:
     # A stack, not recursion: a carried-over folder may nest deeper than Python's recursion limit.
     pending = [(top, False)]
     while pending:
@@ -533,6 +571,8 @@ def _remove_folder(top: str, device: int) -> None:
         except OSError:
             continue
         for entry in entries:
+            if entry.path in mounted:  # not ours, wherever it comes from
+                continue
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError:

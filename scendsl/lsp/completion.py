@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scendsl.defaults import MAX_IMPORT_COMPLETION_ENTRIES, MAX_IMPORT_COMPLETION_FOLDERS
+from scendsl.files import walk
 from scendsl.lsp.analysis import (
     DEFINITION_KEYWORDS,
     DIMENSION_EXAMPLES,
@@ -23,6 +25,7 @@ from scendsl.lsp.choices import choice_detail
 from scendsl.lsp.places import metric_template, spec_of
 from scendsl.lsp.positions import Pos, line_at
 from scendsl.lsp.workspace import Analysis
+from scendsl.terminal import spelt_surrogates, visible_path
 
 
 @dataclass
@@ -129,15 +132,31 @@ def _import_files(analysis: Analysis | None) -> list[Completion]:
         return []
     folder = os.path.dirname(analysis.path)
     found = []
-    for current, subfolders, names in os.walk(folder):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))[:20]
-        for name in sorted(names):
-            path = os.path.join(current, name)
-            if name.endswith(".scn") and path != analysis.path:
-                found.append(Completion(os.path.relpath(path, folder).replace(os.sep, "/"), "file"))
+    seen = 0
+    walked = walk(folder, most=MAX_IMPORT_COMPLETION_ENTRIES)
+    for visited, (_current, subfolders, others) in enumerate(walked):
+        if visited >= MAX_IMPORT_COMPLETION_FOLDERS or seen >= MAX_IMPORT_COMPLETION_ENTRIES:
+            break
+        seen += len(subfolders) + len(others)
+        subfolders[:] = [d for d in subfolders if not d.name.startswith(".")][:20]
+        for other in others:
+            if not other.name.endswith(".scn") or other.path == analysis.path:
+                continue
+            written = os.path.relpath(other.path, folder).replace(os.sep, "/")
+            if _importable(written):
+                found.append(Completion(written, "file"))
         if len(found) > 200:
             break
     return found
+
+
+def _importable(name: str) -> bool:
+    """Whether `name` may be offered inside `import "`: accepting a completion inserts it as it
+    is, so a quote or a line break in a file's name would close the string and write the rest
+    of the name into the document as statements; a backslash would start an escape; a control,
+    bidi or invisible character would not show what is inserted. Such a file is still imported
+    by its name written with escapes."""
+    return '"' not in name and "\\" not in name and visible_path(spelt_surrogates(name)) == name
 
 
 def _keys(kinds: list[str]) -> list[Completion]:

@@ -42,6 +42,7 @@ from scendsl.lsp.navigation import Symbol, symbols
 from scendsl.lsp.navigation import definition as definition_at
 from scendsl.lsp.positions import Pos, Range, span_range
 from scendsl.lsp.workspace import Analysis, Workspace, internal_error
+from scendsl.terminal import spelt_surrogates, visible
 
 #: The largest message the server reads (an 8 MiB scenario, escaped as JSON, fits many times).
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -318,17 +319,26 @@ class ScenarioServer(LanguageServer):
             related.append(
                 T.DiagnosticRelatedInformation(
                     T.Location(self.uri_of(other), self.client_range(other, span_range(span))),
-                    label,
+                    plain(label),
                 )
             )
         return T.Diagnostic(
             range=self.client_range(path, span_range(d.span), lines),
-            message=message,
+            message=plain(message),
             severity=_SEVERITY.get(d.severity),
             code=d.code,
             source="scendsl",
             related_information=related or None,
         )
+
+
+def plain(text: str) -> str:
+    """Text the editor shows as plain text (a diagnostic, a completion's detail, the outline, an
+    inlay hint), which may quote what a file writes or a file's name: controls, bidi and
+    invisible characters spelt `\\uXXXX`, so that none reorders or hides what is shown, and a
+    lone surrogate (a file name that is not UTF-8) spelt too, as strict JSON readers refuse it.
+    Hovers are Markdown and escaped as the briefings are (`report.render.md_escape`)."""
+    return visible(spelt_surrogates(text)) if text else text
 
 
 server = ScenarioServer()
@@ -422,10 +432,11 @@ def completion(ls: ScenarioServer, params: T.CompletionParams) -> T.CompletionLi
             T.CompletionItem(
                 label=i.label,
                 kind=_COMPLETION_KIND.get(i.kind),
-                detail=i.detail or None,
-                documentation=i.documentation or None,
+                detail=plain(i.detail) or None,
+                documentation=plain(i.documentation) or None,
             )
             for i in items
+            if plain(i.label) == i.label  # a label is inserted: only one that reads as itself
         ],
     )
 
@@ -452,8 +463,8 @@ def document_symbol(ls: ScenarioServer, params: T.DocumentSymbolParams) -> list[
 
     def convert(symbol: Symbol) -> T.DocumentSymbol:
         return T.DocumentSymbol(
-            name=symbol.name,
-            detail=symbol.detail or None,
+            name=plain(symbol.name),
+            detail=plain(symbol.detail) or None,
             kind=_SYMBOL_KIND.get(symbol.kind, T.SymbolKind.Field),
             range=T.Range(
                 ls.to_client(lines, symbol.range.start), ls.to_client(lines, symbol.range.end)
@@ -492,9 +503,9 @@ def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHin
     return [
         T.InlayHint(
             position=ls.to_client(lines, h.pos),
-            label=h.label,
+            label=plain(h.label),
             kind=T.InlayHintKind.Type,
-            tooltip=h.tooltip or None,
+            tooltip=plain(h.tooltip) or None,
             padding_left=True,
         )
         for h in hints

@@ -267,10 +267,13 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Where a spreadsheet may start a cell inside a text cell: its start, and after a separator
 #: other than the comma the file uses, which is read as text in quotes: a `;` (Excel in a
 #: German, French, Dutch ... locale opens a CSV file with its list separator), a tab (a
-#: tab-separated import) or a line break (a reader that takes lines before quotes). Quote
-#: characters between that start and the formula's first character do not make it text: such a
-#: reader takes `""` as an empty quoted part and goes on with `+...` (the `'` goes before them).
-_CELL_STARTS = re.compile('(?:^|(?<=[;\t\n]))(?="*[' + re.escape("".join(_FORMULA_STARTS)) + "])")
+#: tab-separated import) or a line break (a reader that takes lines before quotes). Neither
+#: quotes nor blanks between that start and the formula's first character make it text: such a
+#: reader takes `""` as an empty quoted part and goes on with `+...`, and an import told to trim
+#: spaces reads `a; =1` as `a` and `=1`; the `'` goes before them all, where the cell starts.
+_CELL_STARTS = re.compile(
+    r'(?:^|(?<=[;\t\n]))(?=[\s"]*[' + re.escape("".join(_FORMULA_STARTS)) + "])"
+)
 
 
 def cell_text(text: str) -> str:
