@@ -107,7 +107,7 @@ def test_exact_functions_match_numpy_to_the_bit(x):
 @given(anything, st.floats(min_value=-3, max_value=3))
 def test_cbrt_log_power_are_numpys_unless_python_math_is_asked(x, y):
     """Outside `python_math`: numpy's bits (what every written figure shows). Within: the C
-    library's, at most a last-bit away, and no numpy needed."""
+    library's, within a few units of the last place, and no numpy needed."""
     with np.errstate(all="ignore"):
         assert same(scalar.cbrt(x), np.cbrt(float(x)))
         assert same(scalar.log(x), np.log(float(x)))
@@ -122,7 +122,7 @@ def test_cbrt_log_power_are_numpys_unless_python_math_is_asked(x, y):
                 assert (
                     ours == numpys
                     or (math.isnan(ours) and np.isnan(numpys))
-                    or (math.isclose(ours, numpys, rel_tol=4e-16))
+                    or math.isclose(ours, numpys, rel_tol=1e-15)  # a few ulps
                 )
 
 

@@ -97,6 +97,8 @@ def _int(value: int, *given: Any) -> Any:
 def where(condition: Any, a: Any, b: Any) -> Any:
     """`np.where(condition, a, b)`; for a flag and two numbers, one of them a float, a float
     (numpy gives the same value as a 0-d array)."""
+    if type(condition) is bool and type(a) is float and type(b) is float:  # most calls
+        return a if condition else b
     if _flag(condition) and (isinstance(a, float) or isinstance(b, float)):
         x, y = _as_float(a), _as_float(b)
         if x is not None and y is not None:
@@ -108,6 +110,10 @@ def where(condition: Any, a: Any, b: Any) -> Any:
 
 def maximum(a: Any, b: Any) -> Any:
     """`np.maximum(a, b)` (NaN wins, as in numpy)."""
+    if type(a) is float and type(b) is float:  # most calls: the general case below, inlined
+        if a > b:
+            return a
+        return b if a <= b or b != b else a
     if isinstance(a, float) or isinstance(b, float):
         x, y = _as_float(a), _as_float(b)
         if x is not None and y is not None:
@@ -124,6 +130,10 @@ def maximum(a: Any, b: Any) -> Any:
 
 def minimum(a: Any, b: Any) -> Any:
     """`np.minimum(a, b)` (NaN wins, as in numpy)."""
+    if type(a) is float and type(b) is float:
+        if a < b:
+            return a
+        return b if a >= b or b != b else a
     if isinstance(a, float) or isinstance(b, float):
         x, y = _as_float(a), _as_float(b)
         if x is not None and y is not None:
