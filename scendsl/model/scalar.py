@@ -7,8 +7,8 @@ it is given:
 
 * plain Python numbers (float, int, bool): answered in Python, with numpy's answer for the same
   values (numpy's NaN and tie rules, a float where numpy gives a float64, an int for ints
-  alone), as a Python number. A plain scenario's evaluation and `scendsl check` therefore never
-  import numpy (some 60 ms of start-up);
+  alone), as a Python number, so that a plain scenario's numbers stay Python's and `scendsl
+  check` never imports numpy (some 40-60 ms of its start-up);
 * numpy scalars: answered as above, as the numpy scalar of numpy's answer (the arithmetic that
   follows stays numpy's);
 * anything else (arrays): numpy's function, numpy imported then.
