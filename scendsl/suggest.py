@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -78,8 +79,6 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     if name.lower() in lowered:
         matches = [lowered[name.lower()]]
     else:
-        import difflib  # imported when a name is misspelt: checking a good file needs none
-
         matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else None
 
@@ -108,7 +107,5 @@ def close_match(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> st
     pool = _affordable(name, candidates)
     if pool is None:
         return None
-    import difflib
-
     matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
     return matches[0] if matches else None
