@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,11 +62,81 @@ def test_arrays_still_go_through_numpy():
     assert same(scalar.where(values > 2.0, values, 0.0), np.where(values > 2.0, values, 0.0))
 
 
-def test_fast_path_result_divides_by_zero_like_numpy():
-    """A float64, not a Python float: downstream x / 0 gives inf, not ZeroDivisionError."""
+def test_plain_numbers_give_python_numbers_and_numpy_scalars_numpys():
+    """A plain scenario's evaluation stays in Python (no numpy to import); a numpy scalar
+    keeps numpy's arithmetic after it."""
+    assert type(scalar.maximum(1.0, 2)) is float and type(scalar.maximum(1, 2)) is int
+    assert type(scalar.where(True, 1.0, 2.0)) is float and type(scalar.isin("a", ("a",))) is bool
+    assert type(scalar.sqrt(2.0)) is float and type(scalar.floor(2.5)) is float
+    assert type(scalar.maximum(np.float64(1.0), 2.0)) is np.float64
+    assert type(scalar.where(np.bool_(True), 1.0, 2.0)) is np.float64
+    assert type(scalar.clip(np.float64(3.0), 0.0, 1.0)) is np.float64
+
+
+def test_division_by_zero_in_a_formula_gives_numpys_inf():
+    """Python raises where numpy's IEEE arithmetic gives inf or NaN: `ieee` runs the formula
+    on numpy scalars and gives numpy's value as a Python number."""
+
+    def ratio(a, b):
+        return scalar.maximum(a, 1.0) / b - a / b
+
+    with pytest.raises(ZeroDivisionError):
+        ratio(2.0, 0.0)
+    assert math.isnan(scalar.ieee(ratio, (2.0, 0.0)))  # inf - inf
+    assert scalar.ieee(lambda a, b: a / b, (1, 0.0)) == math.inf
+    assert type(scalar.ieee(lambda a, b: a / b, (1.0, 0.0))) is float
+    assert scalar.ieee(lambda a, b: a / b, (-1.0, 0)) == -math.inf
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+anything = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(2**53), 2**53))
+
+
+@settings(max_examples=400, deadline=None)
+@given(anything)
+def test_exact_functions_match_numpy_to_the_bit(x):
+    """Square root, floor and the tests of finiteness are exact in Python and numpy alike."""
     with np.errstate(all="ignore"):
-        assert scalar.maximum(1.0, 2.0) / 0.0 == math.inf
-        assert scalar.where(True, 1.0, 2.0) / 0.0 == math.inf
+        assert same(scalar.sqrt(x), np.sqrt(x))
+        assert same(scalar.floor(x), np.floor(x))
+        assert same(scalar.isfinite(x), np.isfinite(x))
+        assert same(scalar.isnan(x), np.isnan(x))
+
+
+@settings(max_examples=400, deadline=None)
+@given(anything, st.floats(min_value=-3, max_value=3))
+def test_cbrt_log_power_are_numpys_unless_python_math_is_asked(x, y):
+    """Outside `python_math`: numpy's bits (what every written figure shows). Within: the C
+    library's, within a few units of the last place, and no numpy needed."""
+    with np.errstate(all="ignore"):
+        assert same(scalar.cbrt(x), np.cbrt(float(x)))
+        assert same(scalar.log(x), np.log(float(x)))
+        assert same(scalar.power(x, y), np.power(float(x), y))
+        with scalar.python_math():
+            for ours, numpys in (
+                (scalar.cbrt(x), np.cbrt(float(x))),
+                (scalar.log(x), np.log(float(x))),
+                (scalar.power(x, y), np.power(float(x), y)),
+            ):
+                assert type(ours) is float
+                assert (
+                    ours == numpys
+                    or (math.isnan(ours) and np.isnan(numpys))
+                    or math.isclose(ours, numpys, rel_tol=1e-15)  # a few ulps
+                )
+
+
+def test_arrays_take_numpys_functions():
+    values = np.array([0.0, 1.0, 8.0, math.nan])
+    with np.errstate(all="ignore"):
+        for ours, numpys in (
+            (scalar.sqrt(values), np.sqrt(values)),
+            (scalar.cbrt(values), np.cbrt(values)),
+            (scalar.log(values), np.log(values)),
+            (scalar.power(values, 0.3), np.power(values, 0.3)),
+            (scalar.floor(values), np.floor(values)),
+        ):
+            assert same(ours, numpys)
 
 
 @settings(max_examples=400, deadline=None)

@@ -211,10 +211,14 @@ def check_warnings(scenarios: ScenarioSet) -> list[Diagnostic]:
     """The located warnings of every plain scenario (evaluated without Monte Carlo): what
     `scendsl check` prints after the errors it would have raised. Sweep variants are not
     evaluated here (a sweep may hold a million of them)."""
+    from scendsl.model.scalar import python_math
     from scendsl.report.warnings import warning_diagnostics
 
-    # Warnings rest on the figures alone: no spread is worked out for them.
-    return warning_diagnostics(evaluate_all(scenarios, spreads=False).results)
+    # Warnings rest on the figures alone: no spread is worked out for them. Python's math
+    # (no numpy to import) may differ from numpy's in a figure's last bit, which no warning
+    # shows; what writes figures evaluates with numpy's.
+    with python_math():
+        return warning_diagnostics(evaluate_all(scenarios, spreads=False).results)
 
 
 @dataclass(frozen=True)

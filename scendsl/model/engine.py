@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from scendsl.model.registry import Node
+from scendsl.model.scalar import ieee
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,17 @@ def _per_distinct(node: Node, args: list[Any], size: int) -> Any:
     """Evaluate `node` once per distinct combination of its varying inputs (plain Python)."""
     columns = [c for arg in args for c in _codes_of(arg)]
     codes, firsts = distinct_rows(columns, size)
-    results = [node.compute(*[element(arg, int(row)) for arg in args]) for row in firsts]
+    results = [_compute(node, [element(arg, int(row)) for arg in args]) for row in firsts]
     return _pack(node, results, codes)
+
+
+def _compute(node: Node, args: list[Any]) -> Any:
+    """`node` on plain values, as one-by-one evaluation computes it (a division by zero gives
+    numpy's inf or NaN: scalar.ieee)."""
+    try:
+        return node.compute(*args)
+    except ArithmeticError:
+        return ieee(node.compute, args)
 
 
 _FAILED = object()
@@ -284,7 +294,7 @@ def _run(
                 values[node.name] = None
                 continue
             if not any(_is_column(arg) for arg in args):
-                values[node.name] = node.compute(*args)
+                values[node.name] = _compute(node, args)
                 continue
             result = _FAILED
             # Text formulas may format numbers: never arrays. A rating's formula rates columns.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import sys
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -34,6 +35,7 @@ from scendsl.model.context import (
 )
 from scendsl.model.layout import HBM, LAYERS, MEMORY, Layout
 from scendsl.model.registry import REGISTRY, Node, template_of
+from scendsl.model.scalar import ieee
 from scendsl.scenario import Claim, Scenario, Uncertain
 from scendsl.suggest import quoted
 
@@ -373,7 +375,10 @@ def _run_nodes(
         if any(arg is None for arg in args) and node.lacks_input(args):
             values[node.name] = None
             continue
-        values[node.name] = node.compute(*args)
+        try:
+            values[node.name] = node.compute(*args)
+        except ArithmeticError:  # a division by zero: numpy's inf or NaN (scalar.ieee)
+            values[node.name] = ieee(node.compute, args)
 
 
 #: A node as `_run_steps` runs it: (name, compute, reference or None, the getter of its
@@ -435,23 +440,32 @@ def _run_steps(
             if arg is None:
                 break
         else:
-            values[name] = compute(*args)
+            try:
+                values[name] = compute(*args)
+            except ArithmeticError:  # a division by zero: numpy's inf or NaN (scalar.ieee)
+                values[name] = ieee(compute, args)
             continue
-        values[name] = None if node.lacks_input(args) else compute(*args)
+        if node.lacks_input(args):
+            values[name] = None
+            continue
+        try:
+            values[name] = compute(*args)
+        except ArithmeticError:
+            values[name] = ieee(compute, args)
 
 
 class _quiet_numpy:
-    """Division by zero in a formula gives inf/nan, reported as such, not as a warning."""
+    """Division by zero in a formula gives inf/nan, reported as such, not as a warning. Only
+    numpy warns: a plain scenario's numbers are Python's (scendsl.model.scalar), whose
+    division by zero `ieee` answers under its own errstate, so numpy is not imported here."""
 
     def __enter__(self):
-        import numpy
-
-        self._old = numpy.seterr(all="ignore")
+        numpy = sys.modules.get("numpy")
+        self._old = None if numpy is None else numpy.seterr(all="ignore")
 
     def __exit__(self, *exc):
-        import numpy
-
-        numpy.seterr(**self._old)
+        if self._old is not None:
+            sys.modules["numpy"].seterr(**self._old)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog import Catalog
 from scendsl.scenario import Parallelism, Scenario, central
+
+if TYPE_CHECKING:  # imported by the columns' path when it runs: `choose` needs none
+    import numpy as np
 
 #: Where the choice comes from, for `explain` and the briefings' assumptions.
 SOURCE = (
@@ -156,6 +157,8 @@ def choose_columns(
     recomputation writes it); `memory_of(tensor, pipeline, recompute)` gives the memory per
     accelerator and the HBM of every variant laid out so (values or columns).
     """
+    import numpy as np
+
     tensor = np.ones(size, dtype=np.int64)
     pipeline = np.ones(size, dtype=np.int64)
     full = np.zeros(size, dtype=bool)
@@ -204,6 +207,8 @@ _CANDIDATE = "a candidate"
 
 def _column(value: Any, size: int, missing: float) -> np.ndarray:
     """A value or column as `size` floats (NaN, or `missing`, where n/a)."""
+    import numpy as np
+
     if value is None:
         return np.full(size, missing)
     values = getattr(value, "values", value)  # an n/a-aware column: its numbers

@@ -7,8 +7,10 @@ formula, its inputs and its sources. Claims, JSON, templates, diff and explain a
 registry; nothing is computed anywhere else.
 
 Metric functions take their inputs as positional arguments in the declared order and use only
-arithmetic and numpy functions, so the same formula runs on floats and on numpy arrays (sweeps
-and Monte Carlo samples).
+arithmetic and the functions of `scendsl.model.scalar` (`scalar.where`, `scalar.maximum`,
+`scalar.sqrt`, ...), so the same formula runs on Python numbers (one scenario: no numpy imported)
+and on numpy arrays (sweeps and Monte Carlo samples). A numpy function called on plain numbers
+would bring numpy's import into `scendsl check` (tests/test_check_speed.py fails then).
 """
 
 from __future__ import annotations

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from scendsl.terminal import spelt_surrogates
+
+if TYPE_CHECKING:  # the summaries import it when they run: `json_safe` (check) needs none
+    import numpy as np
 
 
 def json_safe(data: Any) -> Any:
@@ -34,6 +35,8 @@ def nan_to_none(value: Any) -> float | None:
 
 def spread(values: np.ndarray) -> tuple[float, float, float, float, float, float] | None:
     """Min, P5, P50, P95, max and mean of the known (non-NaN) values; None when none is known."""
+    import numpy as np
+
     known = values[~np.isnan(values)]  # n/a rows are left out
     if known.size == 0:
         return None
@@ -53,6 +56,8 @@ def percentiles_together(
     """P5, P50, P95 and mean of each of `arrays` (NaN-free, non-empty, of one length), the
     floats `spread` gives for each: a chunk of arrays is stacked and takes one percentile call
     (the same partition and interpolation along each row), not one call per array."""
+    import numpy as np
+
     out: list[tuple[float, float, float, float]] = []
     if not arrays:
         return out

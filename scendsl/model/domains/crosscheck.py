@@ -5,8 +5,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.inputs import OWN_UTILISATION
 from scendsl.model.domains.training_formulas import (
@@ -90,7 +89,7 @@ def expert_stall_time(origin, expert_comm, bubble, stragglers, permutation):
     all-to-all nor the token permutation; an MFU measured on the mixture-of-experts run itself
     already holds both."""
     if origin != "default":
-        return 0.0 * np.asarray(expert_comm, dtype=float)
+        return 0.0 * scalar.as_float(expert_comm)
     return (expert_comm + permutation) / (1.0 - bubble) * stragglers
 
 
@@ -172,7 +171,7 @@ def reference_step_parts(
     Pure data parallelism (t = p = 1), FP8 matrix maths, selective recomputation, the
     optimizer state in host memory read and written by the accelerator every step.
     """
-    hidden = np.cbrt(width_per_layer * parameters / 12.0)
+    hidden = scalar.cbrt(width_per_layer * parameters / 12.0)
     layers = hidden / width_per_layer
     tokens = m * micro_batch * sequence * accelerators
     per_token = 6.0 * parameters + 12.0 * layers * hidden * sequence
@@ -193,7 +192,7 @@ def reference_step_parts(
     ) / (hbm_bandwidth * hbm_efficiency)
     link = link_for(accelerators, scaleup_domain, scaleup, scaleout)
     gradients = ring_allreduce_seconds(GRADIENT_BYTES * parameters, accelerators, link)
-    data_comm = np.maximum(gradients - (2.0 / 3.0) * compute / m, 0.0)
+    data_comm = scalar.maximum(gradients - (2.0 / 3.0) * compute / m, 0.0)
     host = host_link_seconds(host_per_parameter * parameters, hostlink, shared_by)
     return {"compute": compute, "memory": memory, "data_parallel": data_comm, "host": host}
 

@@ -24,11 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from scendsl.catalog.grid import region_reading_name
 from scendsl.catalog.model import Reference
 from scendsl.language.names import country_of
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.energy_supply import rated_system_power
 from scendsl.model.domains.market import price_table
@@ -440,7 +439,7 @@ def time_to_train(training_flops, reference_peak_value, mfu):
 )
 def accelerators_to_close(scenario_peak, rate, count):
     """Additional accelerators of the reference's own kind; 0 when it already has more."""
-    return np.maximum(scenario_peak / rate - count, 0.0)
+    return scalar.maximum(scenario_peak / rate - count, 0.0)
 
 
 @metric(

@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-import numpy as np
-
 from scendsl.catalog import DEFAULT_JURISDICTION, Jurisdiction, Region
 from scendsl.language.names import country_of
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.export_rules import (
     MM2,
@@ -485,7 +484,7 @@ def share_of_tier2_cap(count, tpp_value, cap):
 )
 def launched(available_year, year):
     """True when the hardware ships by the forecast year (element-wise on arrays)."""
-    return np.asarray(available_year) <= np.asarray(year)
+    return scalar.asarray(available_year) <= scalar.asarray(year)
 
 
 @input_node(

@@ -4,8 +4,6 @@ steps of the run and the pipeline bubble (Narayanan et al. 2021).
 
 from __future__ import annotations
 
-import numpy as np
-
 from scendsl.model import scalar
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
@@ -36,7 +34,7 @@ from scendsl.model.registry import metric
 )
 def data_parallel(setting, count, tensor, pipeline, context):
     """d = count / (t·p·c) when auto (whole replicas only)."""
-    auto = scalar.maximum(np.floor(count / (tensor * pipeline * context)), 1.0)
+    auto = scalar.maximum(scalar.floor(count / (tensor * pipeline * context)), 1.0)
     return scalar.where(setting > 0, setting, auto)
 
 

@@ -40,8 +40,6 @@ fail more often than run-in ones: the rate is a typical figure, not a property o
 
 from __future__ import annotations
 
-import numpy as np
-
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.inputs import OWN_UTILISATION
@@ -252,7 +250,7 @@ def daly_interval(delta, mtbi):
     delta = scalar.as_float(delta)
     mtbi = scalar.as_float(mtbi)
     ratio = delta / (2.0 * mtbi)
-    daly = np.sqrt(2.0 * delta * mtbi) * (1.0 + np.sqrt(ratio) / 3.0 + ratio / 9.0) - delta
+    daly = scalar.sqrt(2.0 * delta * mtbi) * (1.0 + scalar.sqrt(ratio) / 3.0 + ratio / 9.0) - delta
     return scalar.where(delta < 2.0 * mtbi, daly, mtbi)
 
 
@@ -267,7 +265,7 @@ def goodput_fraction(delta, tau, restart, mtbi):
     # Edge cases, chosen element-wise: no write cost when δ = 0, no losses when M is infinite
     # (no accelerators fail); both would otherwise be 0/0.
     writing = scalar.where(tau > 0, delta / scalar.where(tau > 0, tau, 1.0), 0.0)
-    finite = np.isfinite(mtbi)
+    finite = scalar.isfinite(mtbi)
     losses = scalar.where(finite, (tau / 2.0 + restart) / scalar.where(finite, mtbi, 1.0), 0.0)
     return scalar.clip(1.0 - writing - losses, 0.0, 1.0)
 
@@ -351,7 +349,7 @@ def mtbi(failures):
     """Mean time between job interruptions, seconds (infinite when nothing can fail)."""
     failures = scalar.as_float(failures)
     return scalar.where(
-        failures > 0, SECONDS_PER_DAY / scalar.where(failures > 0, failures, 1.0), np.inf
+        failures > 0, SECONDS_PER_DAY / scalar.where(failures > 0, failures, 1.0), scalar.inf
     )
 
 
@@ -424,10 +422,10 @@ def in_memory_goodput(delta, tau, restart, job_mtbi):
 def _use_in_memory(recovery, restart_kept, in_memory_kept):
     """Whether the in-memory recovery applies: named, or `auto` and at least as good."""
     if recovery == "in_memory":
-        return np.asarray(True)
+        return scalar.asarray(True)
     if recovery == "restart":
-        return np.asarray(False)
-    return np.asarray(in_memory_kept) >= np.asarray(restart_kept)
+        return scalar.asarray(False)
+    return scalar.asarray(in_memory_kept) >= scalar.asarray(restart_kept)
 
 
 @metric(
@@ -495,20 +493,20 @@ def training_time(ideal_time, kept_share, basis, duration, accelerator_time, cou
     if ideal_time is None and duration is None and accelerator_time is None:
         return None  # nothing to compute it from
     if ideal_time is None:
-        ideal_time = np.nan  # not computable: only a given duration or accelerator-time helps
+        ideal_time = scalar.nan  # not computable: only a given duration or accelerator-time helps
     duration = 0.0 if duration is None else duration
     accelerator_time = 0.0 if accelerator_time is None else accelerator_time
     kept_share = scalar.as_float(kept_share)
     stretched = scalar.where(
-        kept_share > 0, ideal_time / scalar.where(kept_share > 0, kept_share, 1.0), np.inf
+        kept_share > 0, ideal_time / scalar.where(kept_share > 0, kept_share, 1.0), scalar.inf
     )
     computed = scalar.as_float(ideal_time) if basis == "wallclock" else stretched
     computed = scalar.where(
         scalar.as_float(accelerator_time) > 0, accelerator_time / count, computed
     )
     result = scalar.where(scalar.as_float(duration) > 0, duration, computed)
-    if np.ndim(result) == 0:
-        return None if np.isnan(result) else float(result)
+    if scalar.ndim(result) == 0:
+        return None if scalar.isnan(result) else float(result)
     return result
 
 

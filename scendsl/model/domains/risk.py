@@ -11,11 +11,9 @@ Declared last: a rating reads metrics of every other domain.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from scendsl.model.engine import Categorical, Partial, element
+from scendsl.model import scalar
 from scendsl.model.registry import metric
 from scendsl.model.risk import (
     RATINGS,
@@ -28,11 +26,16 @@ from scendsl.model.risk import (
     rule_applies,
 )
 
+if TYPE_CHECKING:  # the column path imports them when it runs: a plain rating needs neither
+    import numpy as np
+
+    from scendsl.model.engine import Categorical
+
 
 def _rating(risk: RiskDefinition, names: tuple[str, ...]) -> Callable[..., Any]:
     def rate(*values: Any) -> Any:
         by_name = dict(zip(names, values, strict=True))
-        sizes = {len(v) for v in values if isinstance(v, np.ndarray) and v.ndim == 1}
+        sizes = {len(v) for v in values if scalar.is_array(v) and v.ndim == 1}
         if sizes:  # Monte Carlo samples or sweep variants: every row at once
             (size,) = sizes
             return _ratings(risk, by_name, size)
@@ -43,6 +46,8 @@ def _rating(risk: RiskDefinition, names: tuple[str, ...]) -> Callable[..., Any]:
 
 def _outcome(condition: Condition, value: Any, size: int) -> tuple[np.ndarray, np.ndarray]:
     """(holds, undecided) per row: `Condition.test` on a column."""
+    import numpy as np
+
     if not isinstance(value, np.ndarray):
         verdict = condition.test(value)
         return np.full(size, verdict is True), np.full(size, verdict is None)
@@ -55,14 +60,15 @@ def _outcome(condition: Condition, value: Any, size: int) -> tuple[np.ndarray, n
         raise TypeError(f"no column test for {condition.describe()}")
     numbers = value.astype(float, copy=False)
     undecided = np.isnan(numbers)
-    return test(numbers, condition.threshold) & ~undecided, undecided
+    return getattr(np, test)(numbers, condition.threshold) & ~undecided, undecided
 
 
-_COLUMN_TESTS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
-    "above": np.greater,
-    "at_least": np.greater_equal,
-    "below": np.less,
-    "at_most": np.less_equal,
+#: numpy's comparison of a column with a threshold, by condition.
+_COLUMN_TESTS = {
+    "above": "greater",
+    "at_least": "greater_equal",
+    "below": "less",
+    "at_most": "less_equal",
 }
 
 
@@ -71,6 +77,10 @@ def _ratings(risk: RiskDefinition, values: dict[str, Any], size: int) -> Categor
     holds, fails or cannot be decided: the rows are grouped by those outcomes (tested on whole
     columns) and `assess_one` rates one row of each group, so the rules' semantics stay in one
     place (scendsl.model.risk)."""
+    import numpy as np
+
+    from scendsl.model.engine import Categorical, element
+
     # Each row's outcomes as one base-3 number (0 fails, 1 holds, 2 undecided).
     keys = np.zeros(size, dtype=np.int64)
     digits = 0
@@ -103,6 +113,10 @@ def _ratings(risk: RiskDefinition, values: dict[str, Any], size: int) -> Categor
 
 def _codes(value: Any, size: int) -> tuple[np.ndarray, tuple[Any, ...]]:
     """A column as codes into its distinct values (a constant: one value)."""
+    import numpy as np
+
+    from scendsl.model.engine import Categorical, Partial, element
+
     if isinstance(value, Categorical):
         return value.codes, value.categories
     if isinstance(value, Partial):
@@ -122,6 +136,8 @@ def _codes(value: Any, size: int) -> tuple[np.ndarray, tuple[Any, ...]]:
 def _applies(rule: Rule, values: dict[str, Any], size: int) -> np.ndarray:
     """Per row, whether a scoped rule applies to the row's region and year: decided once per
     distinct (region, year), so a sweep over years costs a handful of decisions."""
+    import numpy as np
+
     regions, region_values = _codes(values.get("scenario.region"), size)
     years, year_values = _codes(values.get("scenario.year"), size)
     pairs = regions * len(year_values) + years

@@ -23,8 +23,7 @@ capability, and the article's "smarter training" levers are outside the law.
 
 from __future__ import annotations
 
-import numpy as np
-
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.registry import input_node, metric
 
@@ -68,7 +67,7 @@ def default_baseline(parameters, tokens, fraction, tokens_per_parameter):
 
     With D_b = k·N_b and 6·N_b·D_b = fraction·6·N·D: N_b = √(fraction·N·D / k), D_b = k·N_b.
     """
-    baseline_parameters = np.sqrt(fraction * parameters * tokens / tokens_per_parameter)
+    baseline_parameters = scalar.sqrt(fraction * parameters * tokens / tokens_per_parameter)
     return baseline_parameters, tokens_per_parameter * baseline_parameters
 
 
@@ -142,9 +141,9 @@ def _baseline_tokens(ctx: Context) -> Found:
 # ------------------------------------------------------------------------------ formulas
 def chinchilla_loss(parameters, tokens, e, a, b, alpha, beta):
     """Chinchilla loss L(N, D) = E + A/N^α + B/D^β in nats per token (arrays welcome)."""
-    parameters = np.asarray(parameters, dtype=float)
-    tokens = np.asarray(tokens, dtype=float)
-    return e + a / parameters**alpha + b / tokens**beta
+    parameters = scalar.as_float(parameters)
+    tokens = scalar.as_float(tokens)
+    return e + a / scalar.power(parameters, alpha) + b / scalar.power(tokens, beta)
 
 
 # ------------------------------------------------------------------------------ metrics
@@ -259,7 +258,7 @@ def reducible_loss_share(gain, baseline, e):
 )
 def loss_drop_per_doubling(parameters, tokens, e, a, b, alpha, beta):
     """Diminishing returns: the gain of the next 2× compute, shrinking as the scale grows."""
-    step = np.sqrt(2.0)
+    step = scalar.sqrt(2.0)
     now = chinchilla_loss(parameters, tokens, e, a, b, alpha, beta)
     return now - chinchilla_loss(step * parameters, step * tokens, e, a, b, alpha, beta)
 

@@ -7,8 +7,6 @@ on floats and on numpy arrays (sweeps and Monte Carlo samples).
 
 from __future__ import annotations
 
-import numpy as np
-
 from scendsl.model import scalar
 
 # ---------------------------------------------------------------------------------- sources
@@ -421,14 +419,14 @@ def mlp_matrices(gated):
 
 def default_ffn_width(hidden, gated):
     """The MLP width when not given: 4h, gated 8h/3 down to a multiple of 64 (Megatron-LM)."""
-    gated_width = np.floor(GATED_FFN_RATIO * hidden / GATED_FFN_MULTIPLE) * GATED_FFN_MULTIPLE
+    gated_width = scalar.floor(GATED_FFN_RATIO * hidden / GATED_FFN_MULTIPLE) * GATED_FFN_MULTIPLE
     return scalar.where(gated, scalar.maximum(gated_width, 1.0), PLAIN_FFN_RATIO * hidden)
 
 
 def effective_interleave(interleave, layers, pipeline):
     """v, at most one chunk per layer of a stage (whether the framework interleaves at all is
     catalog data, frameworks.toml `interleaved_schedule`, applied by `workload.interleave`)."""
-    most = scalar.maximum(np.floor(layers / pipeline), 1.0)
+    most = scalar.maximum(scalar.floor(layers / pipeline), 1.0)
     return scalar.minimum(interleave, most)
 
 
@@ -458,7 +456,7 @@ def mixed_precision_gain(gain, attention_share):
 
 def straggler_factor(accelerators, variability):
     """A synchronous step waits for the slowest of n: 1 + σ·√(2 ln n)."""
-    return 1.0 + variability * np.sqrt(2.0 * np.log(scalar.maximum(accelerators, 1.0)))
+    return 1.0 + variability * scalar.sqrt(2.0 * scalar.log(scalar.maximum(accelerators, 1.0)))
 
 
 def link_for(group_size, scaleup_domain, scaleup_bandwidth, scaleout_bandwidth):

@@ -8,9 +8,8 @@ performance metrics need (peak at FP4, scale-out bandwidth).
 
 from __future__ import annotations
 
-import numpy as np
-
 from scendsl.defaults import FRAMEWORKS
+from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
@@ -369,7 +368,7 @@ def _sequence_length(ctx: Context) -> Found:
 def _newton_width(parameters, aspect, vocabulary, cubic, quadratic, steps):
     """The h with (cubic·h³ + quadratic·h²)/(h/L) + V·h = N, by Newton from (h/L·N/cubic)^(1/3),
     which lies above the root, so the steps converge."""
-    width = float(np.cbrt(aspect * parameters / cubic))
+    width = float(scalar.cbrt(aspect * parameters / cubic))
     for _ in range(steps):
         width -= (
             (cubic * width**3 + quadratic * width**2) / aspect + vocabulary * width - parameters
@@ -411,7 +410,7 @@ def _derived_width(ctx: Context) -> tuple[float, str]:
     aspect = ctx.calibration("default_width_per_layer").value
     vocabulary = ctx.field("workload.vocabulary")
     if vocabulary is None:
-        width = float(np.cbrt(aspect * parameters / 12.0))
+        width = float(scalar.cbrt(aspect * parameters / 12.0))
         return width, f"h = (h/L · N / 12)^(1/3), h/L = {aspect:g}"
     width = _newton_width(parameters, aspect, vocabulary, 12.0, 0.0, 30)
     return width, f"12·h³/(h/L) + V·h = N, h/L = {aspect:g}, V = {vocabulary:,}"
