@@ -426,7 +426,7 @@ def wdi_rates(
     series, names = _wdi_series(wdi)
     currency_of = _country_currencies(countries)
     members: dict[str, list[str]] = defaultdict(list)
-    for alpha3, years in sorted(series.items()):
+    for alpha3 in sorted(series):
         code = currency_of.get(alpha3)
         if code is not None:
             members[code].append(alpha3)
@@ -436,12 +436,12 @@ def wdi_rates(
             continue  # the euro's members' series are in their former currencies before it
         for alpha3 in alpha3s:
             for year, value in series[alpha3].items():
-                if year >= WDI_FED_CHECK_FROM and year in fed:
-                    if abs(value / fed[year][0] - 1) > WDI_FED_TOLERANCE:
-                        raise SystemExit(
-                            f"{code} {year}: {value} per USD in the WDI ({alpha3}), {fed[year][0]}"
-                            " the Fed"
-                        )
+                off = year in fed and abs(value / fed[year][0] - 1) > WDI_FED_TOLERANCE
+                if year >= WDI_FED_CHECK_FROM and off:
+                    raise SystemExit(
+                        f"{code} {year}: {value} per USD in the WDI ({alpha3}), {fed[year][0]}"
+                        " the Fed"
+                    )
     rates: dict[str, dict[int, float]] = {}
     cited: dict[str, tuple[str, str]] = {}
     for code, alpha3s in sorted(members.items()):
