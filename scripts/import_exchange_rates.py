@@ -308,18 +308,21 @@ WDI_NOTES = {
         " from September 2019 to April 2025 exchange controls kept it well below the parallel"
         " ('blue') and financial (MEP, CCL) rates at which many buyers paid, so a peso price"
         " converts to more dollars than it would have cost at those; the devaluation of"
-        " 13 December 2023 (from about 366 to 800 pesos per dollar) falls within the 2023 average"
+        " 13 December 2023 (from 366.5 to 800 pesos per dollar, Semafor and Bloomberg, 13 December"
+        " 2023) falls within the 2023 average"
     ),
     "NGN": (
         "the central bank's official rate (the Investors' and Exporters' window, then NAFEM); before"
-        " the windows were unified and let float in June 2023 the parallel market rate was far"
+        " the windows were unified and let float on 14 June 2023 (CNBC Africa, 14 June 2023) the"
+        " parallel market rate was far"
         " above it, and the 2023 average mixes the two regimes (the rate more than doubled"
         " between the 2023 and 2024 averages)"
     ),
     "EGP": (
         "the Central Bank of Egypt's official rate: devalued in March 2022, October 2022 and"
         " January 2023, then held near 30.9 pounds per dollar while a parallel market rate ran"
-        " far above it, until the float of 6 March 2024; the 2024 average mixes the two regimes"
+        " far above it, until the float of 6 March 2024 (to 50.1 from 30.9, Ahram Online,"
+        " 20 November 2024); the 2024 average mixes the two regimes"
     ),
     "BOB": (
         "the official rate, held at 6.86 (buying) and 6.96 (selling) bolivianos per dollar since"
