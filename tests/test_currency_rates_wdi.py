@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -154,44 +155,44 @@ scenario nairobi {
     )
 
 
-def test_the_import_stops_when_the_wdi_series_is_not_in_units_per_dollar(tmp_path):
-    """India's series scaled a hundredfold (paise, say) is off the Fed's rupee rate."""
-    moved = tmp_path / "wdi.csv"
-    with WDI.open(encoding="utf-8", newline="") as handle:
+def _edited(source: Path, target: Path, change: Callable[[list[str]], None]) -> Path:
+    """A copy of the CSV `source` at `target` with `change` applied to each data row."""
+    with source.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     for row in rows[1:]:
+        change(row)
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return target
+
+
+def test_the_import_stops_when_the_wdi_series_is_not_in_units_per_dollar(tmp_path):
+    """India's series scaled a hundredfold (paise, say) is off the Fed's rupee rate."""
+
+    def scale(row: list[str]) -> None:
         if row[1] == "IND":
             row[3] = str(float(row[3]) * 100)
-    with moved.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-    done, out = _run(tmp_path, wdi=moved)
+
+    done, out = _run(tmp_path, wdi=_edited(WDI, tmp_path / "wdi.csv", scale))
     assert done.returncode != 0 and "INR" in done.stderr and "the Fed" in done.stderr
     assert not out.exists()
 
 
 def test_the_import_stops_on_a_country_with_two_currencies_and_none_chosen(tmp_path):
-    moved = tmp_path / "countries.csv"
-    with COUNTRIES.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    for row in rows[1:]:
+    def second_currency(row: list[str]) -> None:
         if row[1] == "KEN":
             row[2] = "KES,USD"
-    with moved.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-    done, out = _run(tmp_path, countries=moved)
+
+    done, out = _run(tmp_path, countries=_edited(COUNTRIES, tmp_path / "c.csv", second_currency))
     assert done.returncode != 0 and "KEN" in done.stderr
     assert not out.exists()
 
 
 def test_the_import_stops_when_a_currency_unions_members_disagree(tmp_path):
-    moved = tmp_path / "wdi.csv"
-    with WDI.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    for row in rows[1:]:
+    def senegal_off(row: list[str]) -> None:
         if row[1] == "SEN" and row[2] == "2024":
             row[3] = str(float(row[3]) * 1.1)
-    with moved.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-    done, out = _run(tmp_path, wdi=moved)
+
+    done, out = _run(tmp_path, wdi=_edited(WDI, tmp_path / "wdi.csv", senegal_off))
     assert done.returncode != 0 and "XOF 2024" in done.stderr
     assert not out.exists()
