@@ -65,15 +65,17 @@ Not written: Venezuela (the series runs through the bolívar's redenominations o
 2021, so its years are not one currency), the euro area's former currencies and the Irish pound
 (monthly to 2001 only), and years before 2000 (a scenario's year is 2000 or later). Of the ECB's
 currencies: the rouble (the ECB stopped its rate on 1 March 2022: its last whole year, 2021,
-would stand in for every later scenario year, a third off by 2023; the WDI gives it), the kuna and the lev (replaced by
-the euro in 2023 and 2026) and the currencies the euro replaced before (CYP, EEK, LTL, LVL, MTL, SIT, SKK)
-and the redenominated lei and lira (ROL, TRL; RON and TRY are written). Of the WDI's currencies:
-those in `WDI_LEFT_OUT` (the rial, the birr, the Zimbabwe Gold; each with its reason), those
-whose series ends before 2023 (in the committed input: the afghani, the Guinean franc, the kyat,
-the Sudanese and Syrian pounds, the Somali shilling, the manat and the bolívar; the script names
-them on stderr), and the early years of those in `WDI_FROM` (the Lebanese pound, the Libyan dinar
-and the sum, whose official rate was not what a buyer paid before a unification). No WDI series:
-the Cuban peso, the North Korean won, the Falkland and Saint Helena pounds.
+would stand in for every later scenario year, a third off by 2023; the WDI gives it), the kuna
+and the lev (replaced by the euro in 2023 and 2026) and the currencies the euro replaced before
+(CYP, EEK, LTL, LVL, MTL, SIT, SKK) and the redenominated lei and lira (ROL, TRL; RON and TRY are
+written). Of the WDI's currencies: those in `WDI_LEFT_OUT` (the rial, the birr, the Zimbabwe
+Gold; each with its reason), those whose series ends before 2023 (in the committed input: the
+afghani, the Guinean franc, the kyat, the Sudanese and Syrian pounds, the Somali shilling, the
+manat and the bolívar), and the early years of those in `WDI_FROM` (the Lebanese pound, the
+Libyan dinar and the sum, whose official rate was not what a buyer paid before a unification).
+No WDI series: the Cuban peso, the North Korean won, the Falkland and Saint Helena pounds. The
+written file's `[meta.left_out]` names every currency of a country that has no rate, with its
+reason; a price written in one is refused with that reason.
 
 Usage (the command that wrote the committed file):
 
@@ -95,7 +97,6 @@ import csv
 import hashlib
 import json
 import statistics
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -352,12 +353,19 @@ WDI_FROM = {
         " written from 2018, its first whole year",
     ),
 }
-#: Currencies of the WDI file not written, and why. (No WDI series: the Cuban and North Korean
-#: currencies and the Turkmen manat; the US dollar needs no rate.)
+#: Why a currency of a country is not written: no WDI series, or one that ends too early.
+WDI_NO_SERIES = "the World Bank's official-rate series (WDI PA.NUS.FCRF) has no figure for it"
+WDI_ENDS = (
+    "the World Bank's official-rate series (WDI PA.NUS.FCRF) ends in {year}: its last rate would"
+    " stand in for every later scenario year"
+)
+#: Currencies of the WDI file not written, and why (the file's `[meta.left_out]` says so too, and
+#: a price written in one is refused with the reason).
 WDI_LEFT_OUT = {
     "IRR": (
-        "the series is the preferential official rate, 42,000 rials per dollar in every year"
-        " 2019-2023, given for essential imports; other buyers paid the market rate, many times higher"
+        "the World Bank's official-rate series is the preferential rate, 42,000 rials per dollar in"
+        " every year 2019-2023, given for essential imports; other buyers paid the market rate,"
+        " many times higher"
     ),
     "ETB": (
         "the official rate was held far below the parallel market until the birr was floated on"
@@ -365,8 +373,8 @@ WDI_LEFT_OUT = {
         " stand in for later years (the rate more than doubled after the float)"
     ),
     "ZWG": (
-        "the series runs through the Zimbabwe dollar and, from April 2024, the Zimbabwe Gold that"
-        " replaced it, so its years are not one currency"
+        "the World Bank's official-rate series runs through the Zimbabwe dollar and, from April"
+        " 2024, the Zimbabwe Gold that replaced it, so its years are not one currency"
     ),
 }
 
@@ -421,11 +429,12 @@ def _country_currencies(path: Path) -> dict[str, str | None]:
 
 def wdi_rates(
     wdi: Path, countries: Path, have: dict[str, dict[int, tuple[float, str]]]
-) -> tuple[dict[str, dict[int, float]], dict[str, tuple[str, str]]]:
+) -> tuple[dict[str, dict[int, float]], dict[str, tuple[str, str]], dict[str, str]]:
     """The currencies no other source gives, from the WDI's official rates: (code -> year ->
-    units per US dollar, code -> (source, note)). Stops if a currency of the file is neither
-    written nor left out with a reason, if a currency union's members disagree, or if the
-    WDI's figures for the Fed's currencies are not the Fed's."""
+    units per US dollar, code -> (source, note), code -> why it is left out). Every currency
+    of a country of the table is in one of them or given by another source. Stops if a
+    currency union's members disagree, or if the WDI's figures for the Fed's currencies are
+    not the Fed's."""
     series, names = _wdi_series(wdi)
     currency_of = _country_currencies(countries)
     members: dict[str, list[str]] = defaultdict(list)
@@ -447,15 +456,23 @@ def wdi_rates(
                     )
     rates: dict[str, dict[int, float]] = {}
     cited: dict[str, tuple[str, str]] = {}
+    left_out = {
+        code: WDI_NO_SERIES
+        for code in set(currency_of.values()) - set(members) - set(have)
+        if code is not None
+    }
     for code, alpha3s in sorted(members.items()):
-        if code in have or code in WDI_LEFT_OUT:
+        if code in have:
+            continue
+        if code in WDI_LEFT_OUT:
+            left_out[code] = WDI_LEFT_OUT[code]
             continue
         if pycountry.currencies.get(alpha_3=code) is None:
             raise SystemExit(f"{code} ({', '.join(alpha3s)}) is not an ISO 4217 code")
         years = sorted({year for alpha3 in alpha3s for year in series[alpha3]})
         first, reason = WDI_FROM.get(code, (FIRST_YEAR, ""))
         if years[-1] < WDI_MIN_LAST_YEAR:
-            print(f"{code}: left out, its series ends in {years[-1]}", file=sys.stderr)
+            left_out[code] = WDI_ENDS.format(year=years[-1])
             continue
         table: dict[int, float] = {}
         for year in years:
@@ -477,7 +494,7 @@ def wdi_rates(
             note += f"; {reason}"
         rates[code] = table
         cited[code] = (WDI_SOURCE.format(country=country), note)
-    return rates, cited
+    return rates, cited, dict(sorted(left_out.items()))
 
 
 def check_directions(rates: dict[str, dict[int, tuple[float, str]]]) -> None:
@@ -531,9 +548,11 @@ def render(
     dataset: str,
     inputs: list,
     cited: dict[str, tuple[str, str]] | None = None,
+    left_out: dict[str, str] | None = None,
 ) -> str:
-    """The TOML text: a header, `[meta]` and one table per currency in code order; `cited`
-    gives the source and note of each currency taken from the sourced rates file."""
+    """The TOML text: a header, `[meta]` (with `[meta.left_out]`, the currencies of a country
+    left out and why) and one table per currency in code order; `cited` gives the source and
+    note of each currency taken from the sourced rates file or the WDI."""
     years = sorted({year for table in rates.values() for year in table})
     label_of = {code: label for label, (code, _, _) in SERIES.items()}
     lines = [
@@ -552,6 +571,12 @@ def render(
         f"currencies = {len(rates)}",
         "",
     ]
+    if left_out:
+        lines += ["[meta.left_out]"]
+        lines += [
+            f"{code} = {json.dumps(why, ensure_ascii=False)}" for code, why in left_out.items()
+        ]
+        lines += [""]
     for code in sorted(rates):
         if code in label_of:
             lines += _entry(label_of[code], code, rates[code])
@@ -591,6 +616,7 @@ def main() -> None:
     if args.ecb is not None:
         for code, years in ecb_rates(args.ecb, rates["EUR"]).items():
             rates[code] = {year: (value, "ecb") for year, value in years.items()}
+    left_out: dict[str, str] = {}
     cited: dict[str, tuple[str, str]] = {}
     if args.pegs is not None:
         for code, rows in peg_rates(args.pegs).items():
@@ -604,7 +630,7 @@ def main() -> None:
     if args.wdi is not None:
         if args.countries is None:
             raise SystemExit("--wdi needs --countries (the currency of each country)")
-        wdi, wdi_cited = wdi_rates(args.wdi, args.countries, rates)
+        wdi, wdi_cited, left_out = wdi_rates(args.wdi, args.countries, rates)
         for code, years in wdi.items():
             rates[code] = {year: (value, "wdi") for year, value in years.items()}
         cited.update(wdi_cited)
@@ -614,7 +640,7 @@ def main() -> None:
         if p is not None
     ]
     inputs = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in used]
-    args.out.write_text(render(rates, args.dataset, inputs, cited), encoding="utf-8")
+    args.out.write_text(render(rates, args.dataset, inputs, cited, left_out), encoding="utf-8")
 
 
 if __name__ == "__main__":
