@@ -359,6 +359,7 @@ WDI_ENDS = (
     "the World Bank's official-rate series (WDI PA.NUS.FCRF) ends in {year}: its last rate would"
     " stand in for every later scenario year"
 )
+WDI_SECOND = "the second currency ISO 4217 lists for {alpha3}, whose World Bank series is in {code}"
 #: Currencies of the WDI file not written, and why (the file's `[meta.left_out]` says so too, and
 #: a price written in one is refused with the reason).
 WDI_LEFT_OUT = {
@@ -407,10 +408,11 @@ def _wdi_series(path: Path) -> tuple[dict[str, dict[int, float]], dict[str, str]
     return dict(out), names
 
 
-def _country_currencies(path: Path) -> dict[str, str | None]:
-    """Alpha-3 code -> the currency its WDI series is in (None for the US dollar), from the
-    ISO 4217 country table."""
+def _country_currencies(path: Path) -> tuple[dict[str, str | None], dict[str, str]]:
+    """(alpha-3 code -> the currency its WDI series is in, None for the US dollar; the other
+    currency of a country with two -> that country), from the ISO 4217 country table."""
     currency: dict[str, str | None] = {}
+    second: dict[str, str] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             alpha3, codes = row["ISO3166-1-Alpha-3"], row["ISO4217-currency_alphabetic_code"]
@@ -422,9 +424,10 @@ def _country_currencies(path: Path) -> dict[str, str | None]:
                         f"{alpha3}: two currencies ({codes}) and none chosen in WDI_LCU"
                     )
                 currency[alpha3] = WDI_LCU[alpha3]
+                second.update({c: alpha3 for c in codes.split(",") if c != WDI_LCU[alpha3]})
             else:
                 currency[alpha3] = None if codes == "USD" else codes
-    return currency
+    return currency, second
 
 
 def wdi_rates(
@@ -436,7 +439,7 @@ def wdi_rates(
     currency union's members disagree, or if the WDI's figures for the Fed's currencies are
     not the Fed's."""
     series, names = _wdi_series(wdi)
-    currency_of = _country_currencies(countries)
+    currency_of, second = _country_currencies(countries)
     members: dict[str, list[str]] = defaultdict(list)
     for alpha3 in sorted(series):
         code = currency_of.get(alpha3)
@@ -461,6 +464,9 @@ def wdi_rates(
         for code in set(currency_of.values()) - set(members) - set(have)
         if code is not None
     }
+    for code, alpha3 in second.items():  # VED beside VES, UYW beside UYU
+        if code not in have and code != "USD" and code not in currency_of.values():
+            left_out[code] = WDI_SECOND.format(alpha3=alpha3, code=currency_of[alpha3] or "USD")
     for code, alpha3s in sorted(members.items()):
         if code in have:
             continue

@@ -92,8 +92,8 @@ def test_every_currency_of_a_country_with_a_grid_figure_has_a_rate_or_is_left_ou
         if currencies and not any(c in rates or c == "USD" for c in currencies):
             missing |= set(currencies)
     assert missing == LEFT_OUT
-    # each is named with its reason in the generated file (VED: Venezuela's series is the VES)
-    assert set(rates["meta"]["left_out"]) >= LEFT_OUT - {"VED"}
+    # each is named with its reason in the generated file
+    assert set(rates["meta"]["left_out"]) >= LEFT_OUT
     for code in ("KES", "NGN", "EGP", "VND", "PKR", "BDT", "ARS"):
         assert code in rates, code
 
