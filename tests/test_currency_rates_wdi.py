@@ -180,6 +180,18 @@ def test_the_import_stops_when_the_wdi_series_is_not_in_units_per_dollar(tmp_pat
     assert not out.exists()
 
 
+def test_the_wdi_series_is_checked_against_the_ecbs_rates_too(tmp_path):
+    """Poland's zloty comes from the ECB: the WDI's series 5 % off it stops the import."""
+
+    def off(row: list[str]) -> None:
+        if row[1] == "POL":
+            row[3] = str(float(row[3]) * 1.05)
+
+    done, out = _run(tmp_path, wdi=_edited(WDI, tmp_path / "wdi.csv", off))
+    assert done.returncode != 0 and "PLN" in done.stderr and "the ECB" in done.stderr
+    assert not out.exists()
+
+
 def test_the_import_stops_on_a_country_with_two_currencies_and_none_chosen(tmp_path):
     def second_currency(row: list[str]) -> None:
         if row[1] == "KEN":
