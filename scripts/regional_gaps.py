@@ -12,6 +12,11 @@ catalog's regional files:
   no price at all (the energy cost is then n/a). A subdivision with no price of its own takes its
   country's, so it is listed by what that gives it.
 
+It then lists the currencies of those countries that have no exchange rate in the catalog (a
+price written in one is refused), each with the reason the rates file gives
+(`exchange_rates.toml`, `[meta.left_out]`); each country's ISO 4217 currencies are read from
+`scripts/data/country_currencies.csv`, the exchange-rate import's input.
+
 It reads the same lookups the model uses (`scendsl.catalog.grid`), so what it lists is what a
 scenario there would fall back on. Fill a gap through the import scripts and their `scripts/data`
 tables (see docs/regional-data.md, "Rebuilding"), never by hand in the generated files.
@@ -21,7 +26,14 @@ Usage (from the repository root): `python scripts/regional_gaps.py` (Markdown on
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 from scendsl.catalog.grid import is_region_code, region_name, regions_with
+from scendsl.language.names import currency_names, left_out_currencies
+
+#: Each country's ISO 4217 currencies (the exchange-rate import's input).
+COUNTRY_CURRENCIES = Path(__file__).resolve().parent / "data" / "country_currencies.csv"
 
 
 def _country(code: str) -> str:
@@ -62,6 +74,27 @@ def gaps() -> dict[str, list[str]]:
     }
 
 
+def currency_gaps() -> dict[str, list[str]]:
+    """Currency code -> the countries with a grid intensity that use it, for each currency of
+    such a country that has no exchange rate (a country also using the US dollar or a currency
+    with a rate is not listed)."""
+    with COUNTRY_CURRENCIES.open(encoding="utf-8", newline="") as handle:
+        codes = {
+            row["ISO3166-1-Alpha-2"]: [
+                c for c in row["ISO4217-currency_alphabetic_code"].split(",") if c
+            ]
+            for row in csv.DictReader(handle)
+        }
+    rated = set(currency_names()) | {"USD"}
+    out: dict[str, list[str]] = {}
+    for country in sorted(c for c in _places() if "-" not in c):
+        currencies = codes.get(country, [])
+        if currencies and not rated.intersection(currencies):
+            for currency in currencies:
+                out.setdefault(currency, []).append(country)
+    return dict(sorted(out.items()))
+
+
 def main() -> None:
     grid = _places()
     countries = sum("-" not in c for c in grid)
@@ -73,6 +106,13 @@ def main() -> None:
         print(f"### {heading}: {len(codes)}\n")
         print(", ".join(f"{c} ({region_name(c) or c})" for c in codes) or "none")
         print()
+    missing = currency_gaps()
+    print(f"### currencies of these countries with no exchange rate: {len(missing)}\n")
+    why = left_out_currencies()
+    for currency, countries in missing.items():
+        places = ", ".join(f"{c} ({region_name(c) or c})" for c in countries)
+        print(f"* {currency} ({places}): {why.get(currency, 'no reason recorded')}")
+    print()
 
 
 if __name__ == "__main__":

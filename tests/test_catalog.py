@@ -26,7 +26,8 @@ from scendsl.catalog.load import _FILES
 #: Chips added for published runs and the compute divide (issue 12).
 NEW_CHIPS = (
     "V100 A100_40GB A100_80GB A800 H800 L40S B300 GB300 MI250X MI355X Gaudi2 TPUv3 TPUv4 TPUv7"
-    " Trainium2 GH200".split()
+    " Trainium2 GH200"
+    " Max1550".split()  # Argentina's Clementina XXI, a compute-divide reference outside US and EU
 )
 ACCELERATORS = set(
     "H100 H200 B200 GB200 MI300X MI325X Gaudi3 TPUv5p TPUv6e TPUv5e H20".split()

@@ -253,10 +253,10 @@ def test_a_block_price_range_in_yen_is_sampled_in_usd():
     ("old", "new", "message", "line"),
     [
         ("< 50M EUR", "< 50M eur", "currency codes are written in capitals: 'eur'", 14),
-        ("< 50M EUR", "< 50M NGN", "no exchange rate for NGN", 14),
+        ("< 50M EUR", "< 50M IRR", "no exchange rate for IRR", 14),
         ("< 50M EUR", "< 50M XYZ", "unknown currency 'XYZ'", 14),
         ("price 4.5M JPY", "price 4.5M jpy", "currency codes are written in capitals", 2),
-        ("price 4.5M JPY", "price 4.5M NGN", "no exchange rate for NGN", 2),
+        ("price 4.5M JPY", "price 4.5M IRR", "no exchange rate for IRR", 2),
     ],
 )
 def test_a_wrong_currency_in_a_claim_or_a_block_is_located(old, new, message, line):
@@ -281,7 +281,7 @@ def test_a_claim_in_a_currency_on_a_figure_that_is_no_money_is_located(tmp_path)
     [
         ("[0.1 EUR/kWh to 0.2 GBP/kWh]", "written in two currencies (EUR and GBP)"),
         ("[0.1 eur/kWh]", "currency codes are written in capitals"),
-        ("[0.1 NGN/kWh]", "no exchange rate for NGN"),
+        ("[0.1 IRR/kWh]", "no exchange rate for IRR"),
     ],
 )
 def test_a_wrong_currency_in_a_sweep_is_located(values, message):

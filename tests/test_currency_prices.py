@@ -142,8 +142,10 @@ def test_an_amount_written_in_usd_is_unchanged(amount):
 @pytest.mark.parametrize(
     ("written", "message", "hint"),
     [
-        ("45 XYZ/MWh", "unknown currency 'XYZ'", "currencies with an exchange rate: AED, AUD, BRL"),
-        ("45 NGN/MWh", "no exchange rate for NGN (Naira)", "USD and name the rate in its source"),
+        ("45 XYZ/MWh", "unknown currency 'XYZ'", "currencies have an exchange rate (`scendsl list"),
+        ("45 IRR/MWh", "no exchange rate for IRR (Iranian Rial)", "USD and name the rate in its"),
+        # A currency left out on purpose says why (the import's [meta.left_out]).
+        ("45 IRR/MWh", "catalog: the World Bank's official-rate series is the preferential", None),
         ("0.25 eur/kWh", "currency codes are written in capitals: 'eur'", "write 'EUR/kWh'"),
         ("0.25 Eur/kWh", "currency codes are written in capitals", "write 'EUR/kWh'"),
         ("45 EUR/MWh to 50 USD/MWh", "written in two currencies (EUR and USD)", "one currency"),

@@ -51,6 +51,8 @@ def test_the_import_script_rewrites_the_committed_rates_byte_for_byte(tmp_path):
         out,
         *("--ecb", str(DATA / "ecb_eurofxref_extract.csv")),
         *("--pegs", str(DATA / "exchange_rates.csv")),
+        *("--wdi", str(DATA / "wdi_pa_nus_fcrf_2000_on.csv")),
+        *("--countries", str(DATA / "country_currencies.csv")),
     )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == RATES.read_bytes()

@@ -4,20 +4,29 @@ against the model's own lookups for every place it lists (none named here)."""
 from __future__ import annotations
 
 import importlib.util
+import tomllib
 from pathlib import Path
 
+import pytest
+
+from scendsl.catalog.currency import exchange_rate
 from scendsl.catalog.grid import electricity_price, household_electricity, regions_with
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "regional_gaps.py"
+RATES = Path(__file__).resolve().parents[1] / "scendsl" / "catalog" / "exchange_rates.toml"
 YEAR = 2024
 
 
-def _gaps() -> dict[str, list[str]]:
+def _script():
     spec = importlib.util.spec_from_file_location("regional_gaps", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.gaps()
+    return module
+
+
+def _gaps() -> dict[str, list[str]]:
+    return _script().gaps()
 
 
 def test_each_listed_place_falls_back_as_its_heading_says():
@@ -41,3 +50,17 @@ def test_a_place_with_its_own_figures_is_not_listed():
     grid = regions_with("grid_intensity")
     served = (regions_with("industrial_price") & regions_with("household_electricity")) & grid
     assert served and not (served & listed)
+
+
+def test_each_listed_currency_has_no_rate_and_its_reason_is_recorded():
+    """A price in a listed currency is refused, and the rates file says why (a currency with a
+    rate, or a country that also uses one, is not listed)."""
+    missing = _script().currency_gaps()
+    assert missing  # else nothing below is checked
+    rates = tomllib.loads(RATES.read_text(encoding="utf-8"))
+    for currency, countries in missing.items():
+        with pytest.raises(KeyError):
+            exchange_rate(currency, YEAR)
+        assert rates["meta"]["left_out"][currency], currency
+        assert countries and all(c in regions_with("grid_intensity") for c in countries)
+    assert not {"KES", "NGN", "EGP", "VND", "PKR", "BDT", "ARS", "USD", "EUR"} & set(missing)

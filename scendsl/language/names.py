@@ -71,6 +71,14 @@ def currency_names() -> dict[str, str]:
     }
 
 
+@functools.lru_cache(maxsize=1)
+def left_out_currencies() -> dict[str, str]:
+    """Currencies of a country that the catalog has no rate for on purpose: ISO 4217 code ->
+    why (the import's `[meta.left_out]`: an official rate that is not what a buyer pays, a
+    series that ends too early)."""
+    return dict(shipped_file(RATES_FILE).get("meta", {}).get("left_out", {}))
+
+
 @functools.lru_cache(maxsize=64)
 def latest_rate(code: str) -> float:
     """The last year's rate of `code` (units per US dollar): what the resolver checks a price's

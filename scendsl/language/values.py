@@ -25,6 +25,7 @@ from scendsl.language.names import (
     hint_text,
     is_region,
     latest_rate,
+    left_out_currencies,
     name_key,
     subdivision_hint,
 )
@@ -784,7 +785,10 @@ def is_currency_like(code: str, written: str) -> bool:
 def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
     """(message, hint) when `code` is no currency with a rate, or not written in capitals."""
     upper = code.upper()
-    listed = "currencies with an exchange rate: " + ", ".join(currency_names())
+    listed = (
+        f"{len(currency_names())} currencies have an exchange rate "
+        "(`scendsl list currencies` lists them)"
+    )
     if upper in currency_names():
         if code == upper:
             return None
@@ -796,9 +800,10 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
     if name is not None:
         # The analyst knows the rate they mean: the figure in USD, with the conversion as its
         # source, keeps the tariff as published beside the rate it was converted at.
+        why = left_out_currencies().get(upper)
         return (
-            f"no exchange rate for {upper} ({name}) in the catalog",
-            f"{listed}; or write the amount in USD and name the rate in its source "
+            f"no exchange rate for {upper} ({name}) in the catalog" + (f": {why}" if why else ""),
+            f"{listed}; write the amount in USD and name the rate in its source "
             f'(`... USD/kWh source "tariff in {upper}, converted at N {upper} per USD, '
             f'<central bank>, <year>"`)',
         )

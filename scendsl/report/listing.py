@@ -359,13 +359,16 @@ def currencies() -> Listing:
 
 def _series(source: str) -> str:
     """A rate's source in a table cell: the release and the series (`Fed G.5A AEXUSAL`), the
-    ECB's reference rates, else the publisher (the citation up to its first comma); the JSON
+    ECB's reference rates, the World Bank's series (`World Bank WDI PA.NUS.FCRF`), else the publisher (the citation up to its first comma); the JSON
     keeps the whole citation."""
     found = re.search(r"\b(G\.5A?)\b.*?\bseries (\w+)", source)
     if found:
         return f"Fed {found[1]} {found[2]}"
     if source.startswith("European Central Bank, euro foreign exchange reference rates"):
         return "ECB euro reference rates"
+    found = re.search(r"World Development Indicators, series ([A-Z.]+)", source)
+    if found:
+        return f"World Bank WDI {found[1]}"
     return source.split(",", 1)[0]
 
 
