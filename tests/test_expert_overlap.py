@@ -67,3 +67,27 @@ def test_an_overlap_past_the_whole_is_refused_at_its_line():
     diagnostic = caught.value.diagnostics[0]
     assert "workload.expert_overlap" in diagnostic.message
     assert (diagnostic.span.line, diagnostic.span.col) == (16, 20)  # at the value written
+
+
+def test_a_sweep_over_the_overlap_equals_each_variant_alone():
+    # "On both paths": the vectorised sweep takes the overlap as a column, as a plain
+    # evaluation takes one number.
+    import numpy as np
+
+    from scendsl.model.sweep import evaluate_sweep
+    from scendsl.scenario import apply_sweep_point
+
+    text = MOE.format(overlap="") + (
+        "\nsweep hidden from moe {\n  workload.expert_overlap [0, 0.3, 1]\n}\n"
+    )
+    sweep = scendsl.load_text(text, name="moe.scn").sweeps[-1]
+    table = evaluate_sweep(sweep)
+    shape = tuple(len(axis.labels) for axis in sweep.axes)
+    seen = []
+    for flat in range(sweep.size):
+        point = tuple(int(i) for i in np.unravel_index(flat, shape))
+        one = scendsl.evaluate(apply_sweep_point(sweep, point))
+        want = _value(one, "performance.expert_parallel_time")
+        assert table.numbers["performance.expert_parallel_time"][flat] == pytest.approx(want)
+        seen.append(want)
+    assert seen[0] > seen[1] > seen[2] == 0

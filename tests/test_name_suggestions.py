@@ -82,3 +82,18 @@ def test_the_catalog_family_name_lists_its_variants():
     diagnostic = _first_error(_scenario("A100")).diagnostics[0]
     assert diagnostic.message == "unknown accelerator 'A100'"
     assert diagnostic.hint == "did you mean 'A100_40GB' or 'A100_80GB'?"
+
+
+@pytest.mark.parametrize("written", ["NeMo", '"NeMo"', '"Megatron-LM"'])
+def test_a_framework_alias_is_told_its_name_quoted_or_not(written):
+    # The alias hint of an unquoted name ('NeMo' is written `megatron`) held for quotes too:
+    # a quoted alias was answered with the bare list of frameworks.
+    text = (
+        "scenario s {\n  year 2026\n  region US\n  cluster {\n"
+        "    accelerator H100\n    count 8\n  }\n"
+        f"  workload {{\n    parameters 1B\n    tokens 1B\n    framework {written}\n  }}\n}}\n"
+    )
+    diagnostic = _first_error(text).diagnostics[0]
+    assert diagnostic.hint is not None
+    assert "is written `megatron` here" in diagnostic.hint
+    assert (diagnostic.span.line, diagnostic.span.col) == (11, 15)

@@ -381,7 +381,8 @@ class ValueReader:
         field = label.rpartition(".")[2]
         if text in known:
             return f"write the name without quotes: {field} {text}"
-        meant = suggest(text, known)
+        # The hints an unquoted name gets, in the same order: a framework's other name first.
+        meant = alias_hint(label, text) or suggest(text, known)
         return f"a name is written without quotes; {meant}" if meant else None
 
     def _split_name_hint(self, atoms: list[Atom], spec: F.FieldSpec, label: str) -> str | None:
