@@ -339,7 +339,9 @@ def folder_digest(folder: str | None) -> str:
     such as /proc/kcore) held every build and rebuild of `serve` for as long as it read."""
     if folder is None:
         return "none"
-    from scendsl.files import walk  # any depth: os.walk recurses
+    # files.walk, not os.walk: os.walk recurses and stops at Python's recursion limit in a
+    # folder nested a thousand deep, and lists a link to a folder without entering it.
+    from scendsl.files import walk
 
     parts: list[str] = []
     for _top, _dirs, others in walk(folder):
