@@ -7,6 +7,7 @@ import pytest
 
 import scendsl
 from scendsl.errors import ScendslError
+from scendsl.report.warnings import scenario_warnings
 
 MOE = """
 scenario moe {{
@@ -91,3 +92,36 @@ def test_a_sweep_over_the_overlap_equals_each_variant_alone():
         assert table.numbers["performance.expert_parallel_time"][flat] == pytest.approx(want)
         seen.append(want)
     assert seen[0] > seen[1] > seen[2] == 0
+
+
+DENSE = """
+scenario dense {
+  year 2025
+  region US
+  cluster {
+    accelerator H100
+    count 64
+  }
+  workload {
+    parameters 8B
+    tokens 100B
+    expert_overlap 80%
+  }
+}
+"""
+
+
+def test_an_overlap_on_a_dense_model_is_warned_about_at_its_line():
+    scenarios = scendsl.load_text(DENSE, name="dense.scn")
+    result = scendsl.evaluate(scenarios.get("dense"))
+    found = {w.id: w for w in scenario_warnings(result)}
+    warning = found["expert-overlap-on-dense-model"]
+    assert "80%" in warning.text and "dense" in warning.text
+    assert (warning.span.line, warning.span.col) == (12, 5)
+    # The same scenario as a mixture of experts gets no such warning.
+    moe = scendsl.load_text(
+        DENSE.replace("expert_overlap", "experts 8\n    expert_overlap"), name="m.scn"
+    )
+    assert "expert-overlap-on-dense-model" not in {
+        w.id for w in scenario_warnings(scendsl.evaluate(moe.get("dense")))
+    }
