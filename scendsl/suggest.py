@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 #: The longest name a suggestion is sought for (and the longest text a prose hint reads,
 #: `language.names.hint_text`): no name of the language or the catalog is longer.
@@ -83,21 +84,30 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
 #: both A100_40GB and A100_80GB); past it the written text says too little to choose from.
 MAX_PREFIX_MATCHES = 4
 
-_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+@lru_cache(maxsize=8)
+def by_name_key(names: tuple[str, ...]) -> dict[str, str]:
+    """The first of `names` for each `name_key`, made once per list of names (a hint looked
+    through every name again for each line: quadratic in a file's definitions). A name of marks
+    alone ('%') has no key and is left out."""
+    keyed: dict[str, str] = {}
+    for name in names:
+        if key := name_key(name):
+            keyed.setdefault(key, name)
+    return keyed
 
 
-def _folded(name: str) -> str:
-    """A name as people vary it: no case, no separators ('tpu_v6e', 'TPU v6e' and 'TPUv6e'
-    are one name)."""
-    return _SEPARATORS.sub("", name).casefold()
+def name_key(text: str) -> str:
+    """A name as compared with another: letters and digits only, lower case (`Megatron-Core`,
+    `megatron_core` and `MegatronCore` are one name; so are 'tpu_v6e', 'TPU v6e' and
+    'TPUv6e')."""
+    return "".join(ch for ch in text if ch.isalnum()).lower()
 
 
 def _likeliest(name: str, pool: list[str]) -> list[str]:
     """The candidates `name` most likely means, likeliest first; empty when none is close."""
-    folded: dict[str, str] = {}
-    for candidate in pool:
-        folded.setdefault(_folded(candidate), candidate)
-    key = _folded(name)
+    folded = by_name_key(tuple(pool))
+    key = name_key(name)
     # The same name with other case or separators is the likeliest meaning ('h100' is H100,
     # not V100).
     if key in folded:

@@ -159,7 +159,8 @@ def test_framework_defaults_are_catalog_data_checked_against_the_language(tmp_pa
 
 def test_other_names_of_a_framework_point_at_one_framework_each():
     # frameworks.toml's also_known_as: an alias names one framework, never another's own name.
-    from scendsl.language.names import framework_aliases, name_key
+    from scendsl.language.names import framework_aliases
+    from scendsl.suggest import name_key
 
     aliases = framework_aliases()
     for framework, entry in CATALOG.frameworks.items():

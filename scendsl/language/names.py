@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scendsl.files.kept import read_toml
-from scendsl.suggest import MAX_SUGGESTED_NAME
+from scendsl.suggest import MAX_SUGGESTED_NAME, name_key
 
 # The data files sit beside the catalog package; read by path so that checking never imports it.
 _CATALOG = Path(__file__).resolve().parent.parent / "catalog"
@@ -136,12 +136,6 @@ def plain_reading(text: str) -> str | None:
             return None
         plain.append(found)
     return "".join(plain)
-
-
-def name_key(text: str) -> str:
-    """A name as compared with another: letters and digits only, lower case (`Megatron-Core`,
-    `megatron_core` and `MegatronCore` are one name)."""
-    return "".join(ch for ch in text if ch.isalnum()).lower()
 
 
 @functools.lru_cache(maxsize=1)

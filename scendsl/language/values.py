@@ -26,7 +26,6 @@ from scendsl.language.names import (
     is_region,
     latest_rate,
     left_out_currencies,
-    name_key,
     subdivision_hint,
 )
 from scendsl.language.syntax import Atom
@@ -42,7 +41,7 @@ from scendsl.language.units import (
     parse_number,
 )
 from scendsl.scenario import MixShare, Parallelism, Uncertain
-from scendsl.suggest import quoted, suggest
+from scendsl.suggest import by_name_key, name_key, quoted, suggest
 
 if TYPE_CHECKING:
     from scendsl.language.passes.state import Definition
@@ -348,19 +347,16 @@ class ValueReader:
                 self.sink.error(
                     f"unknown {label} {quoted(name)}",
                     atom.span,
-                    alias_hint(label, name)
-                    or suggest(name, spec.choices)
-                    or "one of: " + ", ".join(spec.choices),
+                    self._meant(name, spec, label) or "one of: " + ", ".join(spec.choices),
                 )
                 return None
             return name
         if kind == "accelerator":
             if name not in self.catalog.accelerators and name not in self.accelerators:
-                known = list(self.catalog.accelerators) + list(self.accelerators)
                 self.sink.error(
                     f"unknown accelerator {quoted(name)}",
                     atom.span,
-                    suggest(name, known)
+                    self._meant(name, spec, label)
                     or "define it with an 'accelerator' block, or use one of: "
                     + ", ".join(sorted(self.catalog.accelerators)),
                 )
@@ -368,21 +364,27 @@ class ValueReader:
             return name
         raise AssertionError(kind)
 
+    def _names_of(self, spec: F.FieldSpec) -> tuple[str, ...]:
+        """The names a name field takes: its choices, or the catalog's accelerators and the
+        file's own."""
+        if spec.kind == "enum":
+            return tuple(spec.choices)
+        return (*self.catalog.accelerators, *self.accelerators)
+
+    def _meant(self, written: str, spec: F.FieldSpec, label: str) -> str | None:
+        """What a name the field does not know most likely means: a framework's other name
+        (`NeMo` is `megatron`) first, else the closest of the field's names."""
+        return alias_hint(label, written) or suggest(written, self._names_of(spec))
+
     def _quoted_name_hint(self, atom: Atom, spec: F.FieldSpec, label: str) -> str | None:
         """The hint for a name written in quotes (`accelerator "H100"`, `"TPU v6e"`): the name
         as it is written, or the one it most likely means."""
         if atom.kind != "string" or spec.kind not in ("accelerator", "enum"):
             return None
         text = atom.text[1:-1]
-        if spec.kind == "accelerator":
-            known = [*self.catalog.accelerators, *self.accelerators]
-        else:
-            known = list(spec.choices)
-        field = label.rpartition(".")[2]
-        if text in known:
-            return f"write the name without quotes: {field} {text}"
-        # The hints an unquoted name gets, in the same order: a framework's other name first.
-        meant = alias_hint(label, text) or suggest(text, known)
+        if text in self._names_of(spec):
+            return f"write the name without quotes: {label.rpartition('.')[2]} {text}"
+        meant = self._meant(text, spec, label)  # the hint the name gets unquoted
         return f"a name is written without quotes; {meant}" if meant else None
 
     def _split_name_hint(self, atoms: list[Atom], spec: F.FieldSpec, label: str) -> str | None:
@@ -400,11 +402,7 @@ class ValueReader:
         alias = alias_hint(label, written)
         if alias is not None:
             return alias
-        if spec.kind == "enum":
-            known = tuple(spec.choices)
-        else:
-            known = (*self.catalog.accelerators, *self.accelerators)
-        name = _by_name_key(known).get(name_key(written))
+        name = by_name_key(self._names_of(spec)).get(name_key(written))
         if name is not None:
             return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
         return None
@@ -592,16 +590,6 @@ def split_word(atoms: list[Atom], word: str) -> list[list[Atom]]:
         else:
             parts[-1].append(atom)
     return parts
-
-
-@functools.lru_cache(maxsize=8)
-def _by_name_key(names: tuple[str, ...]) -> dict[str, str]:
-    """The first of `names` for each `name_key`, made once per list of names (the split-name
-    hint looked through every name again for each line: quadratic in a file's definitions)."""
-    keyed: dict[str, str] = {}
-    for name in names:
-        keyed.setdefault(name_key(name), name)
-    return keyed
 
 
 def value_hint(atoms: list[Atom], spec: F.FieldSpec) -> str | None:
