@@ -33,10 +33,10 @@ NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 MAX_LINE_LENGTH = 20_000
 
 #: Most folders, and entries in all, the editor's completion of `import "` looks through for
-#: `.scn` files beside the document (2,000 folders take about 20 ms, 20,000 entries of one folder about 15 ms;
-#: it stops after the folder that passes the second, of which it reads as many at most): a
-#: document in a large tree (a home folder) or beside a folder of a million files is completed
-#: from the first of them, not after a walk of all of them at each keystroke.
+#: `.scn` files beside the document (2,000 folders take about 20 ms, 20,000 entries of one
+#: folder about 15 ms; it stops after the folder that passes the second, of which it reads as
+#: many at most): a document in a large tree (a home folder) or beside a folder of a million
+#: files is completed from the first of them, not after a walk of all of them at each keystroke.
 MAX_IMPORT_COMPLETION_FOLDERS = 2_000
 MAX_IMPORT_COMPLETION_ENTRIES = 20_000
 

@@ -359,8 +359,8 @@ def currencies() -> Listing:
 
 def _series(source: str) -> str:
     """A rate's source in a table cell: the release and the series (`Fed G.5A AEXUSAL`), the
-    ECB's reference rates, the World Bank's series (`World Bank WDI PA.NUS.FCRF`), else the publisher (the citation up to its first comma); the JSON
-    keeps the whole citation."""
+    ECB's reference rates, the World Bank's series (`World Bank WDI PA.NUS.FCRF`), else the
+    publisher (the citation up to its first comma); the JSON keeps the whole citation."""
     found = re.search(r"\b(G\.5A?)\b.*?\bseries (\w+)", source)
     if found:
         return f"Fed {found[1]} {found[2]}"
