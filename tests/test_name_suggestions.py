@@ -97,3 +97,26 @@ def test_a_framework_alias_is_told_its_name_quoted_or_not(written):
     assert diagnostic.hint is not None
     assert "is written `megatron` here" in diagnostic.hint
     assert (diagnostic.span.line, diagnostic.span.col) == (11, 15)
+
+
+@pytest.mark.parametrize(
+    ("header", "hint"),
+    [
+        ('scenario "x"', "a name is written without quotes: 'scenario x { ... }'"),
+        (
+            'scenario "Gulf run 2026"',
+            "a name is written without quotes: 'scenario Gulf_run_2026 { ... }', "
+            'with title "Gulf run 2026" inside',
+        ),
+        ('accelerator "My-chip"', "a name is written without quotes: 'accelerator My_chip { ... }'"),
+        ("scenario gulf.run", "a name holds letters, digits and '_': 'scenario gulf_run { ... }'"),
+        # nothing that could be a name: the example, not a guess
+        ('scenario "2026"', "e.g. 'scenario my_scenario { ... }'"),
+        ('scenario "' + "x" * 500 + '"', "e.g. 'scenario my_scenario { ... }'"),
+    ],
+)
+def test_a_definition_name_that_is_none_is_told_how_to_write_it(header, hint):
+    # `scenario "x"` had the bare example as its hint, which does not say what was wrong
+    diagnostic = _first_error(header + " {\n}\n").diagnostics[0]
+    assert diagnostic.message == f"'{header.split()[0]}' needs a name"
+    assert diagnostic.hint == hint

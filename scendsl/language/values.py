@@ -28,7 +28,7 @@ from scendsl.language.names import (
     left_out_currencies,
     subdivision_hint,
 )
-from scendsl.language.syntax import Atom
+from scendsl.language.syntax import Atom, Statement
 from scendsl.language.units import (
     DIMENSION_EXAMPLES,
     MAGNITUDES,
@@ -636,6 +636,24 @@ def fields_on_one_line(atoms: list[Atom], following: Atom, label: str) -> tuple[
         join_atoms(atoms[atoms.index(following) :]),
         f"write '{following.text} ...' on the next line",
     )
+
+
+def values_written_as_block(key: str, body: list[Statement]) -> str:
+    """The hint for a field written as a block (`parallelism { tensor 8, data auto }`): a
+    field's values go on its own line, without braces. The block's lines are joined with
+    commas, as a list field writes them (`tensor 8` and `data auto` on two lines become
+    `tensor 8, data auto`)."""
+    lines = []
+    for line in body:
+        if line.body is not None or any(a.kind == "list" for a in line.values):
+            lines = []
+            break
+        text = line.key
+        for atom in line.values:
+            text += atom.text if atom.kind == "comma" else " " + atom.text
+        lines.append(text)
+    written = hint_text(", ".join(lines)) if lines else None
+    return f"a field's values go on its line, without braces: '{key} {written or 'VALUE'}'"
 
 
 #: Magnitudes written as words, and the suffix the language writes them with.

@@ -8,7 +8,7 @@ from scendsl.language import fields as F
 from scendsl.language.derived import derive
 from scendsl.language.names import country_of
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
-from scendsl.language.values import ValueReader, join_atoms
+from scendsl.language.values import ValueReader, join_atoms, values_written_as_block
 from scendsl.scenario import CustomAccelerator, ReferenceEntity
 from scendsl.suggest import quoted, suggest
 
@@ -59,8 +59,14 @@ class BlocksPass(ValueReader, ResolverState):
         citations: dict[str, str] = {}
         currencies: dict[str, str] = {}  # a price written in another currency
         for item in statement.body or []:
-            if item.body is not None:
-                self.sink.error(f"{quoted(item.key)} cannot hold a block here", item.key_span)
+            if item.body is not None and (
+                item.key in F.ACCELERATOR_ATTRIBUTES or item.key in F.ACCELERATOR_FIGURES
+            ):
+                self.sink.error(
+                    f"{quoted(item.key)} cannot hold a block here",
+                    item.key_span,
+                    values_written_as_block(item.key, item.body),
+                )
                 continue
             if item.key in F.ACCELERATOR_ATTRIBUTES:
                 target, spec = attributes, F.ACCELERATOR_ATTRIBUTES[item.key]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from scendsl.language import fields as F
+from scendsl.language.names import hint_text
 from scendsl.language.passes.state import Definition, ResolverState
-from scendsl.language.syntax import Document, Statement
+from scendsl.language.syntax import Atom, Document, Statement
 from scendsl.suggest import quoted, suggest
 
 DEFINITION_KEYWORDS = ("scenario", "sweep", "accelerator", "reference", "import", "briefings")
@@ -64,7 +67,7 @@ class DefinitionsPass(ResolverState):
             or "/" in statement.values[0].text
         ):
             self.sink.error(
-                f"'{key}' needs a name", statement.key_span, f"e.g. '{key} my_{key} {{ ... }}'"
+                f"'{key}' needs a name", statement.key_span, _name_hint(key, statement.values)
             )
             return
         name = statement.values[0].text
@@ -87,3 +90,21 @@ class DefinitionsPass(ResolverState):
             return
         table[name] = definition
         self.order.append(definition)
+
+
+
+def _name_hint(key: str, values: list[Atom]) -> str:
+    """What to write instead of a name that is none: a quoted name without its quotes, its
+    blanks and other signs as '_' (a scenario keeps the quoted text as its title); a dotted or
+    slashed word with '_' for its '.' and '/'; else an example."""
+    written = values[0] if values else None
+    if written is not None and written.kind in ("string", "word"):
+        quoted_name = written.kind == "string"
+        text = written.text[1:-1] if quoted_name else written.text
+        name = re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_")
+        if name[:1].isalpha() and hint_text(name) is not None:
+            if not quoted_name:
+                return f"a name holds letters, digits and '_': '{key} {name} {{ ... }}'"
+            title = f", with title {written.text} inside" if key == "scenario" and name != text else ""
+            return f"a name is written without quotes: '{key} {name} {{ ... }}'{title}"
+    return f"e.g. '{key} my_{key} {{ ... }}'"

@@ -6,7 +6,12 @@ from scendsl.language import fields as F
 from scendsl.language.layout import EXCLUSIONS
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.syntax import Statement
-from scendsl.language.values import fields_on_one_line, join_atoms, next_field_on_the_line
+from scendsl.language.values import (
+    fields_on_one_line,
+    join_atoms,
+    next_field_on_the_line,
+    values_written_as_block,
+)
 from scendsl.suggest import quoted, suggest
 
 
@@ -122,13 +127,15 @@ class ExtendsPass(ResolverState):
                     f"section {quoted(key)} takes no value before '{{'", join_atoms(item.values)
                 )
             for inner in item.body:
-                if inner.body is not None:
+                path = f"{key}.{inner.key}"
+                # an unknown name is the first thing wrong, whether or not a block follows it
+                if F.scenario_field(path) is not None and inner.body is not None:
                     self.sink.error(
                         f"{quoted(inner.key)} cannot hold a block inside {quoted(key)}",
                         inner.key_span,
+                        values_written_as_block(inner.key, inner.body),
                     )
                     continue
-                path = f"{key}.{inner.key}"
                 if F.scenario_field(path) is None:
                     self.sink.error(
                         f"unknown field {quoted(inner.key)} in {quoted(key)}",
