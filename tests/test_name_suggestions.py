@@ -120,3 +120,20 @@ def test_a_definition_name_that_is_none_is_told_how_to_write_it(header, hint):
     diagnostic = _first_error(header + " {\n}\n").diagnostics[0]
     assert diagnostic.message == f"'{header.split()[0]}' needs a name"
     assert diagnostic.hint == hint
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        # a name as people write it, with blanks: before, only "takes one value"
+        ("TPU v5e", "did you mean 'TPUv5e'? ('TPU v5e' is not one word)"),
+        ("A100 80GB", "did you mean 'A100_80GB'? ('A100 80GB' is not one word)"),
+        ("H-100", "did you mean 'H100'? ('H-100' is not one word)"),
+        # words that make no name together get the plain message
+        ("big chip", None),
+    ],
+)
+def test_a_name_written_with_blanks_is_read_as_one(written, hint):
+    diagnostic = _first_error(_scenario(written)).diagnostics[0]
+    assert diagnostic.message == "'cluster.accelerator' takes one value"
+    assert diagnostic.hint == hint

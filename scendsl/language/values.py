@@ -389,22 +389,25 @@ class ValueReader:
 
     def _split_name_hint(self, atoms: list[Atom], spec: F.FieldSpec, label: str) -> str | None:
         """'did you mean' for a name the tokenizer split at punctuation (`H-100` is `H` and
-        `-100`): the atoms written without a space between them, read without the marks."""
+        `-100`) or written with blanks as people write it (`TPU v5e`): the atoms of one line
+        read as one name, without the marks and blanks."""
         if spec.kind not in ("accelerator", "enum") or len(atoms) < 2:
             return None
-        if any(
-            a.span.line != b.span.line or a.span.end_col != b.span.col for a, b in pairwise(atoms)
+        if any(atom.kind == "list" for atom in atoms) or any(
+            a.span.line != b.span.line for a, b in pairwise(atoms)
         ):
             return None
-        written = hint_text("".join(atom.text for atom in atoms))
-        if written is None:
+        written = atoms[0].text
+        for before, atom in pairwise(atoms):
+            written += ("" if before.span.end_col == atom.span.col else " ") + atom.text
+        if hint_text(written) is None:
             return None
         alias = alias_hint(label, written)
         if alias is not None:
             return alias
         name = by_name_key(self._names_of(spec)).get(name_key(written))
         if name is not None:
-            return f"did you mean '{name}'? ('{written}' reads as {len(atoms)} values)"
+            return f"did you mean '{name}'? ('{written}' is not one word)"
         return None
 
     def cited(self, atoms: list[Atom], label: str) -> tuple[list[Atom], str | None, bool]:
