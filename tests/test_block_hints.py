@@ -30,7 +30,10 @@ def _workload(lines: str) -> str:
             "'parallelism tensor 8, expert 8, data auto'",
         ),
         # one item a line, as a block is usually written: joined with commas
-        ("    parallelism {\n      tensor 8\n      data auto\n    }\n", "'parallelism tensor 8, data auto'"),
+        (
+            "    parallelism {\n      tensor 8\n      data auto\n    }\n",
+            "'parallelism tensor 8, data auto'",
+        ),
         # a nested block cannot be shown on one line: the shape, not a guess
         ("    parallelism {\n      tensor { x 1 }\n    }\n", "'parallelism VALUE'"),
         ("    parallelism {\n    }\n", "'parallelism VALUE'"),

@@ -108,7 +108,10 @@ def test_a_framework_alias_is_told_its_name_quoted_or_not(written):
             "a name is written without quotes: 'scenario Gulf_run_2026 { ... }', "
             'with title "Gulf run 2026" inside',
         ),
-        ('accelerator "My-chip"', "a name is written without quotes: 'accelerator My_chip { ... }'"),
+        (
+            'accelerator "My-chip"',
+            "a name is written without quotes: 'accelerator My_chip { ... }'",
+        ),
         ("scenario gulf.run", "a name holds letters, digits and '_': 'scenario gulf_run { ... }'"),
         # nothing that could be a name: the example, not a guess
         ('scenario "2026"', "e.g. 'scenario my_scenario { ... }'"),

@@ -646,7 +646,7 @@ def values_written_as_block(key: str, body: list[Statement]) -> str:
     field's values go on its own line, without braces. The block's lines are joined with
     commas, as a list field writes them (`tensor 8` and `data auto` on two lines become
     `tensor 8, data auto`)."""
-    lines = []
+    lines: list[str] = []
     for line in body:
         if line.body is not None or any(a.kind == "list" for a in line.values):
             lines = []

@@ -92,7 +92,6 @@ class DefinitionsPass(ResolverState):
         self.order.append(definition)
 
 
-
 def _name_hint(key: str, values: list[Atom]) -> str:
     """What to write instead of a name that is none: a quoted name without its quotes, its
     blanks and other signs as '_' (a scenario keeps the quoted text as its title); a dotted or
@@ -105,6 +104,8 @@ def _name_hint(key: str, values: list[Atom]) -> str:
         if name[:1].isalpha() and hint_text(name) is not None:
             if not quoted_name:
                 return f"a name holds letters, digits and '_': '{key} {name} {{ ... }}'"
-            title = f", with title {written.text} inside" if key == "scenario" and name != text else ""
+            title = (
+                f", with title {written.text} inside" if key == "scenario" and name != text else ""
+            )
             return f"a name is written without quotes: '{key} {name} {{ ... }}'{title}"
     return f"e.g. '{key} my_{key} {{ ... }}'"
