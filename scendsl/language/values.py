@@ -731,10 +731,48 @@ def region_hint(region: str, regions: Iterable[str]) -> str:
         return f"write region codes in capitals: '{upper}' ({iso_region_names().get(upper, upper)})"
     return (
         subdivision_hint(region)
-        or suggest(region, regions)
+        or region_alias_hint(region)
+        or alpha3_hint(region)
+        # a three-letter code is one letter from many two-letter ones (AUT from AU, IRL from IR):
+        # a guess among them names another country
+        or (None if _THREE_LETTERS.fullmatch(region) else suggest(region, regions))
         or region_code_hint(region)
         or "regions are ISO 3166-1 alpha-2 codes such as US, CN, AE, "
         'or subdivisions with figures of their own, quoted: "US-TX"'
+    )
+
+
+_THREE_LETTERS = re.compile(r"[A-Za-z]{3}")
+
+
+def region_alias_hint(region: str) -> str | None:
+    """`UK` -> write `GB`: a code people write for a place that is not its ISO 3166-1 code
+    (region_aliases.toml, with its sources)."""
+    from scendsl.language.names import iso_region_names, shipped_file
+
+    alias = shipped_file("region_aliases.toml").get(region.upper()) if len(region) <= 3 else None
+    if alias is None:
+        return None
+    write = alias.get("write")
+    if write is None:
+        return str(alias["why"])
+    return f"{alias['why']}: write {write} ({iso_region_names()[write]})"
+
+
+def alpha3_hint(region: str) -> str | None:
+    """`KEN` -> write `KE`: a country written by its ISO 3166-1 alpha-3 code, matched exactly."""
+    if not _THREE_LETTERS.fullmatch(region):
+        return None
+    import pycountry  # only on this error path, as for a subdivision
+
+    from scendsl.language.names import iso_reading_names
+
+    country = pycountry.countries.get(alpha_3=region.upper())
+    if country is None:
+        return None
+    return (
+        f"'{region}' is the three-letter code of {iso_reading_names()[country.alpha_2]}: "
+        f"regions are written with the two-letter ISO 3166-1 code, {country.alpha_2}"
     )
 
 
