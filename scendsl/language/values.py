@@ -217,6 +217,7 @@ class ValueReader:
                     f"unknown unit {quoted(unit_atom.text)}",
                     unit_atom.span,
                     magnitude_word_hint(number_atom.text, unit_atom.text)
+                    or money_word_hint(unit_atom.text)
                     or suggest(unit_atom.text, UNITS)
                     or ("write the unit apart from the number" if glued else None),
                 )
@@ -855,7 +856,69 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
             f'(`... USD/kWh source "tariff in {upper}, converted at N {upper} per USD, '
             f'<central bank>, <year>"`)',
         )
-    return f"unknown currency {quoted(code)}", suggest(code, currency_names()) or listed
+    # No 'did you mean' by spelling: a three-letter code is one letter from another country's
+    # (RMB was offered RUB, KSH the Cambodian KHR, YEN the Yemeni YER).
+    return f"unknown currency {quoted(code)}", currency_meant(code) or listed
+
+
+def money_word_hint(unit: str) -> str | None:
+    """`Naira/kWh`, `EURO/MWh`, `Ksh/kWh`: a price whose currency is written by a name or an
+    abbreviation, told its ISO 4217 code (`currency_meant`)."""
+    currency, _, per = unit.partition("/")
+    if per not in ("", "MWh", "kWh", "hour"):
+        return None
+    return currency_meant(currency)
+
+
+#: Words of ISO 4217's currency names that name no currency on their own.
+_NAME_FILLERS = frozenset({"NEW", "AND", "OF", "THE", "US", "UAE", "CFA"})
+#: How many currencies a name shared by several (Dollar, Rupee, Peso) lists.
+MAX_CURRENCIES_NAMED = 6
+
+
+def currency_meant(written: str) -> str | None:
+    """What a currency written another way than its code means: an abbreviation or a withdrawn
+    code (currency_aliases.toml, which says the redenomination), a letter-for-letter transposition
+    of a code with a rate (`UDS` is USD), or a word of ISO 4217's names (`Naira`, `Yen`, `Euro`;
+    `Rupee` names several). None when nothing matches."""
+    from scendsl.language.names import shipped_file
+
+    upper = written.upper()
+    if hint_text(upper) is None or not upper.isalpha():
+        return None
+    alias = shipped_file("currency_aliases.toml").get(upper)
+    if alias is not None and upper != "META":
+        return f"{alias['why']}; write {alias['write']}"
+    codes = {"USD", *currency_names()}
+    if len(upper) == 3:
+        swapped = [code for code in sorted(codes) if sorted(code) == sorted(upper)]
+        if len(swapped) == 1:
+            return f"did you mean {quoted(swapped[0])}?"
+    singular = upper.removesuffix("S")
+    names = iso_currencies()
+    named = sorted(
+        (
+            code
+            for code, name in names.items()
+            if name.upper() in (upper, singular)
+            or {upper, singular} & (set(name.upper().split()) - _NAME_FILLERS)
+        ),
+        key=lambda code: (code != "USD", code),
+    )
+    # the codes a price can be written in; the others (WIR Euro, fund codes) only when no
+    # currency of that name has a rate
+    named = [code for code in named if code in codes] or named
+    if not named:
+        return None
+    shown = ", ".join(f"{code} ({names[code]})" for code in named[:MAX_CURRENCIES_NAMED])
+    if len(named) == 1:
+        return f"write its ISO 4217 code: {shown}"
+    more = (
+        f" and {len(named) - MAX_CURRENCIES_NAMED} more"
+        if len(named) > MAX_CURRENCIES_NAMED
+        else ""
+    )
+    return f"write the ISO 4217 code of the one you mean: {shown}{more}"
 
 
 @functools.cache

@@ -15,6 +15,7 @@ from scendsl.language.values import (
     currency_problem,
     is_currency_like,
     join_atoms,
+    money_word_hint,
 )
 from scendsl.scenario import Claim, ClaimOp, Correlation, Uncertain
 from scendsl.suggest import quoted, suggest
@@ -209,7 +210,7 @@ class ClaimsPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"unknown unit {quoted(rest[1].text)}",
                     rest[1].span,
-                    suggest(rest[1].text, UNITS),
+                    money_word_hint(rest[1].text) or suggest(rest[1].text, UNITS),
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
