@@ -159,10 +159,10 @@ def test_framework_defaults_are_catalog_data_checked_against_the_language(tmp_pa
 
 def test_other_names_of_a_framework_point_at_one_framework_each():
     # frameworks.toml's also_known_as: an alias names one framework, never another's own name.
-    from scendsl.language.names import framework_aliases
+    from scendsl.language.names import aliases_in
     from scendsl.suggest import name_key
 
-    aliases = framework_aliases()
+    aliases = aliases_in("frameworks.toml")
     for framework, entry in CATALOG.frameworks.items():
         for alias in entry.also_known_as:
             assert aliases[name_key(alias)] == framework

@@ -151,7 +151,9 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
     out: dict[str, EnergySource] = {}
     for name, raw in data.items():
         raw = _table(raw, file, name)
-        _check_keys(raw, {"title", "intensity", "price", "uses_region_grid"}, file, name)
+        _check_keys(
+            raw, {"title", "intensity", "price", "uses_region_grid", "also_known_as"}, file, name
+        )
         grid = raw.get("uses_region_grid", False)
         if not isinstance(grid, bool):
             raise CatalogError(file, name, "uses_region_grid", "must be true or false")

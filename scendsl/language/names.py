@@ -138,13 +138,14 @@ def plain_reading(text: str) -> str | None:
     return "".join(plain)
 
 
-@functools.lru_cache(maxsize=1)
-def framework_aliases() -> dict[str, str]:
-    """Other names analysts use for the training frameworks (frameworks.toml `also_known_as`),
-    by `name_key`, with the framework the language writes for each."""
+@functools.cache
+def aliases_in(file: str) -> dict[str, str]:
+    """Other names analysts use for a catalog file's entries (their `also_known_as`: the
+    frameworks' tools, the energy sources' everyday names), by `name_key`, with the entry the
+    language writes for each."""
     return {
-        name_key(alias): framework
-        for framework, entry in shipped_file("frameworks.toml").items()
+        name_key(alias): name
+        for name, entry in shipped_file(file).items()
         for alias in entry.get("also_known_as", ())
     }
 
@@ -153,7 +154,15 @@ def framework_named(written: str) -> str | None:
     """The training framework another of its names stands for (`NeMo` is `megatron`), or None."""
     if hint_text(written) is None:
         return None
-    return framework_aliases().get(name_key(written))
+    return aliases_in("frameworks.toml").get(name_key(written))
+
+
+def energy_source_named(written: str) -> str | None:
+    """The energy source another of its names stands for (`natural_gas` is `gas`,
+    `onshore_wind` is `wind`), or None."""
+    if hint_text(written) is None:
+        return None
+    return aliases_in("energy.toml").get(name_key(written))
 
 
 def _iso_rows(text: str) -> list[list[str]]:

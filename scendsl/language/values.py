@@ -41,7 +41,7 @@ from scendsl.language.units import (
     parse_number,
 )
 from scendsl.scenario import MixShare, Parallelism, Uncertain
-from scendsl.suggest import by_name_key, name_key, quoted, suggest
+from scendsl.suggest import by_name_key, close_match, name_key, quoted, suggest
 
 if TYPE_CHECKING:
     from scendsl.language.passes.state import Definition
@@ -497,8 +497,7 @@ class ValueReader:
                 self.sink.error(
                     f"unknown energy source {quoted(name)}",
                     name_span,
-                    suggest(name, self.catalog.energy_sources)
-                    or "one of: " + ", ".join(sorted(self.catalog.energy_sources)),
+                    energy_source_hint(name, self.catalog.energy_sources),
                 )
                 ok = False
                 continue
@@ -794,7 +793,6 @@ def _regions_by_name() -> dict[str, str]:
 def region_code_hint(text: str) -> str | None:
     """`Germany` -> did you mean 'DE'? A country written by its name, matched to its code."""
     from scendsl.language.names import iso_region_names
-    from scendsl.suggest import close_match
 
     if hint_text(text) is None:
         return None
@@ -808,6 +806,33 @@ def region_code_hint(text: str) -> str | None:
     if found is None:
         return None
     return f"did you mean '{found}' ({iso_region_names()[found]})? regions are ISO codes"
+
+
+#: How alike a name must be to a source to be offered as its typo (difflib's ratio: `hydr` and
+#: `solr` are 0.89 alike to theirs; `coal_ccs` is 0.67 alike to `coal`).
+TYPO_CUTOFF = 0.8
+
+
+def energy_source_hint(written: str, sources: Iterable[str]) -> str:
+    """The hint for an energy source the catalog does not know: the source another of its names
+    stands for (`natural_gas` is `gas`: a spelling guess offered `stranded_gas`), else the
+    sources, and how a supply the catalog has none of is written."""
+    from scendsl.language.names import energy_source_named
+
+    source = energy_source_named(written)
+    if source is not None:
+        return f"'{written}' is written `{source}` here"
+    sources = sorted(sources)
+    # a typo only: a looser guess names another source (coal_ccs is not coal)
+    typo = close_match(written, sources, cutoff=TYPO_CUTOFF)
+    if typo is not None:
+        return f"did you mean {quoted(typo)}?"
+    return (
+        "one of: "
+        + ", ".join(sorted(sources))
+        + "; for another supply (oil, diesel, biomass), give the site's `intensity` and "
+        + "`price` with their sources instead of a mix"
+    )
 
 
 def alias_hint(label: str, written: str) -> str | None:

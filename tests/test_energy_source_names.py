@@ -1,0 +1,56 @@
+"""An energy source written by another of its names is told the one the language uses
+(energy.toml `also_known_as`); a spelling guess is kept for typos only. Before, `natural_gas` was
+offered `stranded_gas`, `onshore_wind` `offshore_wind` and `coal_ccs` `coal`: each another source,
+with another intensity and price."""
+
+from __future__ import annotations
+
+import pytest
+
+from scendsl.catalog import load_catalog
+from scendsl.language.names import aliases_in
+from scendsl.suggest import name_key
+from tests.factories import only_diagnostic, scenario_text
+
+CATALOG = load_catalog()
+
+
+def _hint(source: str) -> str:
+    body = f"  energy {{\n    mix {source} 50%, grid 50%\n  }}\n"
+    diagnostic = only_diagnostic(scenario_text("s", body=body))
+    assert diagnostic.message == f"unknown energy source '{source}'"
+    return diagnostic.hint or ""
+
+
+@pytest.mark.parametrize(
+    ("written", "source"),
+    [
+        ("natural_gas", "gas"),
+        ("onshore_wind", "wind"),
+        ("hydroelectric", "hydro"),
+        ("pv", "solar"),
+        ("Solar_PV", "solar"),
+        ("small_modular_reactor", "smr"),
+    ],
+)
+def test_another_name_of_a_source_is_told_the_languages(written, source):
+    assert _hint(written) == f"'{written}' is written `{source}` here"
+
+
+@pytest.mark.parametrize(("written", "source"), [("hydr", "hydro"), ("solr", "solar")])
+def test_a_typo_is_still_matched(written, source):
+    assert _hint(written) == f"did you mean '{source}'?"
+
+
+@pytest.mark.parametrize("written", ["coal_ccs", "oil", "diesel", "renewables"])
+def test_a_supply_the_catalog_lacks_is_told_how_to_write_it(written):
+    hint = _hint(written)
+    assert "did you mean" not in hint
+    assert hint.startswith("one of: coal, gas, ") and "`intensity` and `price`" in hint
+
+
+def test_every_alias_names_one_source_and_none_is_a_source():
+    aliases = aliases_in("energy.toml")
+    own = {name_key(name) for name in CATALOG.energy_sources}
+    assert aliases and not own & set(aliases)
+    assert set(aliases.values()) <= set(CATALOG.energy_sources)
