@@ -157,6 +157,24 @@ def framework_named(written: str) -> str | None:
     return aliases_in("frameworks.toml").get(name_key(written))
 
 
+@functools.lru_cache(maxsize=1)
+def _choice_aliases() -> dict[str, dict[str, str]]:
+    """choice_aliases.toml: per field path, each other name (by `name_key`) and its choice."""
+    return {
+        path: {name_key(alias): choice for choice, aliases in table.items() for alias in aliases}
+        for path, table in shipped_file("choice_aliases.toml").items()
+        if path != "meta"
+    }
+
+
+def choice_named(path: str, written: str) -> str | None:
+    """The choice of the field at `path` that another of its names stands for (`fabric IB` is
+    `infiniband`, `precision bfloat16` is `bf16`), or None."""
+    if hint_text(written) is None:
+        return None
+    return _choice_aliases().get(path, {}).get(name_key(written))
+
+
 def energy_source_named(written: str) -> str | None:
     """The energy source another of its names stands for (`natural_gas` is `gas`,
     `onshore_wind` is `wind`), or None."""

@@ -836,14 +836,18 @@ def energy_source_hint(written: str, sources: Iterable[str]) -> str:
 
 
 def alias_hint(label: str, written: str) -> str | None:
-    """`framework NeMo` -> write `megatron`: a tool or other name of a training framework, told
-    which of the language's frameworks it is (frameworks.toml `also_known_as`)."""
-    if label.rpartition(".")[2] != "framework":
-        return None
-    framework = framework_named(written)
-    if framework is None:
-        return None
-    return f"'{written}' is written `{framework}` here (one of: {', '.join(FRAMEWORKS)})"
+    """`framework NeMo` -> write `megatron`, `fabric IB` -> `infiniband`: another name of a
+    choice (a framework's tool, a product's or a library's name), told the choice the language
+    writes (frameworks.toml `also_known_as`, choice_aliases.toml)."""
+    from scendsl.language.names import choice_named
+
+    if label.rpartition(".")[2] == "framework":
+        framework = framework_named(written)
+        if framework is None:
+            return None
+        return f"'{written}' is written `{framework}` here (one of: {', '.join(FRAMEWORKS)})"
+    choice = choice_named(label, written)
+    return None if choice is None else f"'{written}' is written `{choice}` here"
 
 
 def is_currency_like(code: str, written: str) -> bool:
