@@ -901,6 +901,20 @@ def money_word_hint(unit: str) -> str | None:
 
 #: Words of ISO 4217's currency names that name no currency on their own.
 _NAME_FILLERS = frozenset({"NEW", "AND", "OF", "THE", "US", "UAE", "CFA"})
+
+
+@functools.cache
+def _currencies_by_word() -> dict[str, tuple[str, ...]]:
+    """ISO 4217's currencies by their whole name and each word of it, in capitals (`NAIRA`,
+    `RUPEE`, `YUAN RENMINBI`), made once: a file may name many unknown currencies."""
+    index: dict[str, list[str]] = {}
+    for code, name in iso_currencies().items():
+        words = set(name.upper().split()) - _NAME_FILLERS
+        for key in {name.upper(), *words}:
+            index.setdefault(key, []).append(code)
+    return {key: tuple(codes) for key, codes in index.items()}
+
+
 #: How many currencies a name shared by several (Dollar, Rupee, Peso) lists.
 MAX_CURRENCIES_NAMED = 6
 
@@ -923,17 +937,9 @@ def currency_meant(written: str) -> str | None:
         swapped = [code for code in sorted(codes) if sorted(code) == sorted(upper)]
         if len(swapped) == 1:
             return f"did you mean {quoted(swapped[0])}?"
-    singular = upper.removesuffix("S")
-    names = iso_currencies()
-    named = sorted(
-        (
-            code
-            for code, name in names.items()
-            if name.upper() in (upper, singular)
-            or {upper, singular} & (set(name.upper().split()) - _NAME_FILLERS)
-        ),
-        key=lambda code: (code != "USD", code),
-    )
+    names, by_word = iso_currencies(), _currencies_by_word()
+    found = {*by_word.get(upper, ()), *by_word.get(upper.removesuffix("S"), ())}
+    named = sorted(found, key=lambda code: (code != "USD", code))
     # the codes a price can be written in; the others (WIR Euro, fund codes) only when no
     # currency of that name has a rate
     named = [code for code in named if code in codes] or named
