@@ -158,3 +158,30 @@ def close_match(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> st
 
     matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
     return matches[0] if matches else None
+
+
+def one_edit_match(name: str, candidates: Iterable[str]) -> str | None:
+    """The one candidate a single typo away from `name` (a letter added, dropped, changed, or
+    two neighbours swapped; case and separators aside: `gaz` is gas, `hydr` hydro, `soalr`
+    solar), or None when none or several are: for names where a looser likeness names another
+    thing (`coal_ccs` is not coal, `oil` not coal). Within the `suggestion_budget`."""
+    pool = _affordable(name, candidates)
+    if pool is None:
+        return None
+    key = name_key(name)
+    found = [c for c in pool if _one_edit(key, name_key(c))]
+    return found[0] if len(found) == 1 else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by exactly one insertion, deletion, substitution or swap of
+    neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) < len(b):
+        return a[first:] == b[first + 1 :]
+    swapped = first + 1 < len(a) and a[first] == b[first + 1] and a[first + 1] == b[first]
+    return a[first + 1 :] == b[first + 1 :] or (swapped and a[first + 2 :] == b[first + 2 :])

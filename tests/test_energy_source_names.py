@@ -37,7 +37,10 @@ def test_another_name_of_a_source_is_told_the_languages(written, source):
     assert _hint(written) == f"'{written}' is written `{source}` here"
 
 
-@pytest.mark.parametrize(("written", "source"), [("hydr", "hydro"), ("solr", "solar")])
+@pytest.mark.parametrize(
+    ("written", "source"),
+    [("hydr", "hydro"), ("solr", "solar"), ("gaz", "gas"), ("soalr", "solar")],
+)
 def test_a_typo_is_still_matched(written, source):
     assert _hint(written) == f"did you mean '{source}'?"
 
@@ -54,3 +57,23 @@ def test_every_alias_names_one_source_and_none_is_a_source():
     own = {name_key(name) for name in CATALOG.energy_sources}
     assert aliases and not own & set(aliases)
     assert set(aliases.values()) <= set(CATALOG.energy_sources)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "one"),
+    [
+        ("gaz", "gas", True),  # changed
+        ("hydr", "hydro", True),  # dropped
+        ("soalr", "solar", True),  # swapped neighbours
+        ("solarr", "solar", True),  # added
+        ("gas", "gas", False),  # the same name is no typo
+        ("oil", "coal", False),
+        ("coalccs", "coal", False),
+        ("slaor", "solar", False),  # two edits
+    ],
+)
+def test_one_edit_is_one_typo(a, b, one):
+    from scendsl.suggest import _one_edit
+
+    assert _one_edit(a, b) is one
+    assert _one_edit(b, a) is one

@@ -41,7 +41,14 @@ from scendsl.language.units import (
     parse_number,
 )
 from scendsl.scenario import MixShare, Parallelism, Uncertain
-from scendsl.suggest import by_name_key, close_match, name_key, quoted, suggest
+from scendsl.suggest import (
+    by_name_key,
+    close_match,
+    name_key,
+    one_edit_match,
+    quoted,
+    suggest,
+)
 
 if TYPE_CHECKING:
     from scendsl.language.passes.state import Definition
@@ -808,11 +815,6 @@ def region_code_hint(text: str) -> str | None:
     return f"did you mean '{found}' ({iso_region_names()[found]})? regions are ISO codes"
 
 
-#: How alike a name must be to a source to be offered as its typo (difflib's ratio: `hydr` and
-#: `solr` are 0.89 alike to theirs; `coal_ccs` is 0.67 alike to `coal`).
-TYPO_CUTOFF = 0.8
-
-
 def energy_source_hint(written: str, sources: Iterable[str]) -> str:
     """The hint for an energy source the catalog does not know: the source another of its names
     stands for (`natural_gas` is `gas`: a spelling guess offered `stranded_gas`), else the
@@ -824,7 +826,7 @@ def energy_source_hint(written: str, sources: Iterable[str]) -> str:
         return f"'{written}' is written `{source}` here"
     sources = sorted(sources)
     # a typo only: a looser guess names another source (coal_ccs is not coal)
-    typo = close_match(written, sources, cutoff=TYPO_CUTOFF)
+    typo = one_edit_match(written, sources)
     if typo is not None:
         return f"did you mean {quoted(typo)}?"
     return (
