@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from scendsl.suggest import Hint
+
 Severity = Literal["error", "warning"]
 
 #: Exit codes of the `scendsl` command (the README's "Exit codes" table).
@@ -109,8 +111,13 @@ class Diagnostic:
     #: scenarios share can be said once (`group_shared`).
     scenario: str | None = None
     text: str | None = None
+    #: The text that replaces the span to fix the problem, when there is exactly one such edit
+    #: (an editor offers it as a quick fix; `--format json` gives it as `fix`).
+    fix: str | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.hint, Hint):  # kept as plain text: the fix is its own field
+            object.__setattr__(self, "hint", str(self.hint))
         # A message that repeats a hostile length of user text is bounded here, once for every
         # maker of diagnostics (suggest.quoted is the way to quote; this is the net under it).
         from scendsl.suggest import bounded_message
@@ -163,6 +170,8 @@ class Diagnostic:
         }
         if self.code is not None:
             data["code"] = self.code
+        if self.fix is not None:
+            data["fix"] = self.fix
         return data
 
 
@@ -236,9 +245,11 @@ class DiagnosticSink:
         span: Span | None,
         hint: str | None = None,
         related: tuple[tuple[str, Span], ...] = (),
+        fix: str | None = None,
     ) -> None:
+        """Collect an error; `fix`, when given, is the text that replaces `span` to fix it."""
         self.diagnostics.append(
-            Diagnostic(message, span, hint, "error", related, self._line_of(span))
+            Diagnostic(message, span, hint, "error", related, self._line_of(span), fix=fix)
         )
 
     def warning(

@@ -8,6 +8,31 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 
+
+class Hint(str):
+    """A hint that knows the one edit that fixes its problem: `fix`, the text to put in place of
+    the diagnostic's span (`did you mean 'H100'?` fixes `H10` with `H100`). A plain `str`
+    everywhere else; the maker of the diagnostic decides whether the fix applies to its span
+    (`DiagnosticSink.error(..., fix=hint.fix)`), so a hint reused under another span never
+    carries a wrong edit."""
+
+    __slots__ = ("fix",)
+    fix: str | None
+
+    def __new__(cls, text: str, fix: str | None = None) -> Hint:
+        made = super().__new__(cls, text)
+        made.fix = fix
+        return made
+
+    def __reduce__(self) -> tuple[type[Hint], tuple[str, str | None]]:  # to and from workers
+        return (Hint, (str(self), self.fix))
+
+
+def fix_of(hint: str | None) -> str | None:
+    """The edit a hint carries (`Hint.fix`), or None for a plain hint."""
+    return hint.fix if isinstance(hint, Hint) else None
+
+
 #: The longest name a suggestion is sought for (and the longest text a prose hint reads,
 #: `language.names.hint_text`): no name of the language or the catalog is longer.
 MAX_SUGGESTED_NAME = 100
@@ -77,7 +102,14 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     matches = _likeliest(name, pool)
     if not matches:
         return None
-    return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
+    text = "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
+    return Hint(text, matches[0] if len(matches) == 1 else None)
+
+
+def meant(name: str) -> Hint:
+    """`did you mean 'NAME'?`, fixed by NAME: the hint of a guess made another way than by
+    spelling (a transposed code, a name's one-letter typo)."""
+    return Hint(f"did you mean {quoted(name)}?", name)
 
 
 #: How many names a hint offers when what was written begins several of them ('A100' names

@@ -740,3 +740,35 @@ async def test_a_file_name_in_a_hover_stays_inline_code(client: LanguageClient):
         shown = result.contents.value
         assert "ev'![p](https:e.example p.png)'.scn" in shown, shown
         assert "`![p]" not in shown
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_diagnostic_with_one_fix_offers_it_as_a_quick_fix(client: LanguageClient):
+    text = BASE.replace("scenario base", "scenario quickfix").replace("region US", "region USA")
+    text = text.replace("accelerator GB200", "accelerator GB20")
+    uri = _open(client, "quickfix.scn", text)
+    errors = _errors(await _diagnostics(client, uri))
+    by_line = {d.range.start.line: d for d in errors}
+    region, chip = by_line[3], by_line[5]
+    actions = await client.text_document_code_action_async(
+        T.CodeActionParams(
+            T.TextDocumentIdentifier(uri),
+            T.Range(T.Position(0, 0), T.Position(len(text.splitlines()), 0)),
+            T.CodeActionContext(diagnostics=errors),
+        )
+    )
+    edits = {a.title: a.edit.changes[uri][0] for a in actions}
+    assert set(edits) == {"Replace with US", "Replace with GB200"}
+    assert edits["Replace with US"].range == region.range
+    assert edits["Replace with GB200"].range == chip.range
+    assert all(a.kind == T.CodeActionKind.QuickFix and a.is_preferred for a in actions)
+    # A diagnostic sent back with data the server did not make offers nothing.
+    forged = T.Diagnostic(
+        range=chip.range, message="x", source="scendsl", data={"fix": "a\nb" * 200}
+    )
+    none = await client.text_document_code_action_async(
+        T.CodeActionParams(
+            T.TextDocumentIdentifier(uri), chip.range, T.CodeActionContext(diagnostics=[forged])
+        )
+    )
+    assert not none

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scendsl.files.kept import read_toml
-from scendsl.suggest import MAX_SUGGESTED_NAME, name_key
+from scendsl.suggest import MAX_SUGGESTED_NAME, Hint, name_key
 
 # The data files sit beside the catalog package; read by path so that checking never imports it.
 _CATALOG = Path(__file__).resolve().parent.parent / "catalog"
@@ -254,7 +254,8 @@ def subdivision_hint(code: str) -> str | None:
     subdivision = pycountry.subdivisions.get(code=code)
     if subdivision is None:
         return None
-    return (
+    return Hint(
         f"'{code}' ({subdivision.name}) is a subdivision of {iso_region_names()[country]}, "
-        f"whose figures are national in the catalog: write {country}"
+        f"whose figures are national in the catalog: write {country}",
+        country,
     )

@@ -42,8 +42,11 @@ from scendsl.language.units import (
 )
 from scendsl.scenario import MixShare, Parallelism, Uncertain
 from scendsl.suggest import (
+    Hint,
     by_name_key,
     close_match,
+    fix_of,
+    meant,
     name_key,
     one_edit_match,
     quoted,
@@ -215,18 +218,19 @@ class ValueReader:
             if money is not None and is_currency_like(money[0], unit_atom.text):
                 problem = currency_problem(money[0], unit_atom.text)
                 if problem is not None:
-                    self.sink.error(problem[0], unit_atom.span, problem[1])
+                    self.sink.error(problem[0], unit_atom.span, problem[1], fix=fix_of(problem[1]))
                     return None
                 currency, unit = money
             elif unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
-                self.sink.error(
-                    f"unknown unit {quoted(unit_atom.text)}",
-                    unit_atom.span,
+                hint = (
                     magnitude_word_hint(number_atom.text, unit_atom.text)
                     or money_word_hint(unit_atom.text)
                     or suggest(unit_atom.text, UNITS)
-                    or ("write the unit apart from the number" if glued else None),
+                    or ("write the unit apart from the number" if glued else None)
+                )
+                self.sink.error(
+                    f"unknown unit {quoted(unit_atom.text)}", unit_atom.span, hint, fix=fix_of(hint)
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
@@ -313,10 +317,12 @@ class ValueReader:
         if len(atoms) != 1:
             if kind in ("mix", "parallelism"):
                 return self._keyword_list(atoms, spec, where, label)
+            split = self._split_name_hint(atoms, spec, label)
             self.sink.error(
                 f"'{label}' takes one value",
                 join_atoms(atoms) if atoms else where,
-                self._split_name_hint(atoms, spec, label) or value_hint(atoms, spec),
+                split or value_hint(atoms, spec),
+                fix=fix_of(split),
             )
             return None
         atom = atoms[0]
@@ -335,38 +341,48 @@ class ValueReader:
             # Any ISO 3166-1 country; a subdivision ("US-TX") is quoted, since '-' ends a name.
             region = atom.text if atom.kind == "word" else self.string(atom)
             if region is not None and not is_region(region, self.catalog):
+                hint = region_hint(region, self.catalog.regions)
+                fix = fix_of(hint)
                 self.sink.error(
                     f"unknown region {quoted(region)}",
                     atom.span,
-                    region_hint(region, self.catalog.regions),
+                    hint,
+                    # a subdivision is quoted, since '-' ends a name
+                    fix=f'"{fix}"' if fix is not None and "-" in fix else fix,
                 )
                 return None
             return region
         if atom.kind != "word":
+            unquoted = self._quoted_name_hint(atom, spec, label)
             self.sink.error(
                 f"'{label}' expects a name",
                 atom.span,
-                self._quoted_name_hint(atom, spec, label) or value_hint(atoms, spec),
+                unquoted or value_hint(atoms, spec),
+                fix=fix_of(unquoted),
             )
             return None
         name = atom.text
         if kind == "enum":
             if name not in spec.choices:
+                choice = self._meant(name, spec, label)
                 self.sink.error(
                     f"unknown {label} {quoted(name)}",
                     atom.span,
-                    self._meant(name, spec, label) or "one of: " + ", ".join(spec.choices),
+                    choice or "one of: " + ", ".join(spec.choices),
+                    fix=fix_of(choice),
                 )
                 return None
             return name
         if kind == "accelerator":
             if name not in self.catalog.accelerators and name not in self.accelerators:
+                chip = self._meant(name, spec, label)
                 self.sink.error(
                     f"unknown accelerator {quoted(name)}",
                     atom.span,
-                    self._meant(name, spec, label)
+                    chip
                     or "define it with an 'accelerator' block, or use one of: "
                     + ", ".join(sorted(self.catalog.accelerators)),
+                    fix=fix_of(chip),
                 )
                 return None
             return name
@@ -391,9 +407,11 @@ class ValueReader:
             return None
         text = atom.text[1:-1]
         if text in self._names_of(spec):
-            return f"write the name without quotes: {label.rpartition('.')[2]} {text}"
-        meant = self._meant(text, spec, label)  # the hint the name gets unquoted
-        return f"a name is written without quotes; {meant}" if meant else None
+            return Hint(f"write the name without quotes: {label.rpartition('.')[2]} {text}", text)
+        unquoted = self._meant(text, spec, label)  # the hint the name gets unquoted
+        if not unquoted:
+            return None
+        return Hint(f"a name is written without quotes; {unquoted}", fix_of(unquoted))
 
     def _split_name_hint(self, atoms: list[Atom], spec: F.FieldSpec, label: str) -> str | None:
         """'did you mean' for a name the tokenizer split at punctuation (`H-100` is `H` and
@@ -415,7 +433,7 @@ class ValueReader:
             return alias
         name = by_name_key(self._names_of(spec)).get(name_key(written))
         if name is not None:
-            return f"did you mean '{name}'? ('{written}' is not one word)"
+            return Hint(f"did you mean '{name}'? ('{written}' is not one word)", name)
         return None
 
     def cited(self, atoms: list[Atom], label: str) -> tuple[list[Atom], str | None, bool]:
@@ -501,10 +519,9 @@ class ValueReader:
         shares, ok = [], True
         for name, value_atom, name_span in entries:
             if name not in self.catalog.energy_sources:
+                hint = energy_source_hint(name, self.catalog.energy_sources)
                 self.sink.error(
-                    f"unknown energy source {quoted(name)}",
-                    name_span,
-                    energy_source_hint(name, self.catalog.energy_sources),
+                    f"unknown energy source {quoted(name)}", name_span, hint, fix=fix_of(hint)
                 )
                 ok = False
                 continue
@@ -729,13 +746,21 @@ def region_hint(region: str, regions: Iterable[str]) -> str:
     plain = plain_reading(region)
     if plain is not None and plain != region:
         if plain in regions or plain in iso_region_names():
-            return f"it holds characters that only look like plain ones: write '{plain}'"
+            return Hint(
+                f"it holds characters that only look like plain ones: write '{plain}'", plain
+            )
         found = region_hint(plain, regions)
-        return f"it holds characters that only look like plain ones, read as '{plain}': {found}"
+        return Hint(
+            f"it holds characters that only look like plain ones, read as '{plain}': {found}",
+            fix_of(found),
+        )
     upper = region.upper()
     if upper != region and (upper in regions or upper in iso_region_names()):
         # `region ng`: codes are written in capitals, as ISO writes them.
-        return f"write region codes in capitals: '{upper}' ({iso_region_names().get(upper, upper)})"
+        return Hint(
+            f"write region codes in capitals: '{upper}' ({iso_region_names().get(upper, upper)})",
+            upper,
+        )
     return (
         subdivision_hint(region)
         or region_alias_hint(region)
@@ -763,7 +788,7 @@ def region_alias_hint(region: str) -> str | None:
     write = alias.get("write")
     if write is None:
         return str(alias["why"])
-    return f"{alias['why']}: write {write} ({iso_region_names()[write]})"
+    return Hint(f"{alias['why']}: write {write} ({iso_region_names()[write]})", write)
 
 
 def alpha3_hint(region: str) -> str | None:
@@ -777,9 +802,10 @@ def alpha3_hint(region: str) -> str | None:
     country = pycountry.countries.get(alpha_3=region.upper())
     if country is None:
         return None
-    return (
+    return Hint(
         f"'{region}' is the three-letter code of {iso_reading_names()[country.alpha_2]}: "
-        f"regions are written with the two-letter ISO 3166-1 code, {country.alpha_2}"
+        f"regions are written with the two-letter ISO 3166-1 code, {country.alpha_2}",
+        country.alpha_2,
     )
 
 
@@ -812,7 +838,9 @@ def region_code_hint(text: str) -> str | None:
         found = by_name[close] if close else None
     if found is None:
         return None
-    return f"did you mean '{found}' ({iso_region_names()[found]})? regions are ISO codes"
+    return Hint(
+        f"did you mean '{found}' ({iso_region_names()[found]})? regions are ISO codes", found
+    )
 
 
 def energy_source_hint(written: str, sources: Iterable[str]) -> str:
@@ -823,12 +851,12 @@ def energy_source_hint(written: str, sources: Iterable[str]) -> str:
 
     source = energy_source_named(written)
     if source is not None:
-        return f"'{written}' is written `{source}` here"
+        return Hint(f"'{written}' is written `{source}` here", source)
     sources = sorted(sources)
     # a typo only: a looser guess names another source (coal_ccs is not coal)
     typo = one_edit_match(written, sources)
     if typo is not None:
-        return f"did you mean {quoted(typo)}?"
+        return meant(typo)
     return (
         "one of: "
         + ", ".join(sorted(sources))
@@ -847,9 +875,12 @@ def alias_hint(label: str, written: str) -> str | None:
         framework = framework_named(written)
         if framework is None:
             return None
-        return f"'{written}' is written `{framework}` here (one of: {', '.join(FRAMEWORKS)})"
+        return Hint(
+            f"'{written}' is written `{framework}` here (one of: {', '.join(FRAMEWORKS)})",
+            framework,
+        )
     choice = choice_named(label, written)
-    return None if choice is None else f"'{written}' is written `{choice}` here"
+    return None if choice is None else Hint(f"'{written}' is written `{choice}` here", choice)
 
 
 def is_currency_like(code: str, written: str) -> bool:
@@ -872,9 +903,10 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
     if upper in currency_names():
         if code == upper:
             return None
+        capitals = written.replace(code, upper, 1)
         return (
             f"currency codes are written in capitals: {quoted(code)}",
-            f"write {quoted(written.replace(code, upper, 1))}",
+            Hint(f"write {quoted(capitals)}", capitals),
         )
     name = iso_currencies().get(upper)
     if name is not None:
@@ -889,7 +921,11 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
         )
     # No 'did you mean' by spelling: a three-letter code is one letter from another country's
     # (RMB was offered RUB, KSH the Cambodian KHR, YEN the Yemeni YER).
-    return f"unknown currency {quoted(code)}", currency_meant(code) or listed
+    hint = currency_meant(code)
+    fixed = fix_of(hint)
+    if hint is not None and fixed is not None:  # the unit as written, with the code it means
+        hint = Hint(hint, written.replace(code, fixed, 1))
+    return f"unknown currency {quoted(code)}", hint or listed
 
 
 def money_word_hint(unit: str) -> str | None:
@@ -898,7 +934,11 @@ def money_word_hint(unit: str) -> str | None:
     currency, _, per = unit.partition("/")
     if per not in ("", "MWh", "kWh", "hour"):
         return None
-    return currency_meant(currency)
+    hint = currency_meant(currency)
+    fixed = fix_of(hint)
+    if hint is None or fixed is None:
+        return hint
+    return Hint(hint, fixed + (f"/{per}" if per else ""))
 
 
 #: Words of ISO 4217's currency names that name no currency on their own.
@@ -933,12 +973,12 @@ def currency_meant(written: str) -> str | None:
         return None
     alias = shipped_file("currency_aliases.toml").get(upper)
     if alias is not None and upper != "META":
-        return f"{alias['why']}; write {alias['write']}"
+        return Hint(f"{alias['why']}; write {alias['write']}", alias["write"])
     codes = {"USD", *currency_names()}
     if len(upper) == 3:
         swapped = [code for code in sorted(codes) if sorted(code) == sorted(upper)]
         if len(swapped) == 1:
-            return f"did you mean {quoted(swapped[0])}?"
+            return meant(swapped[0])
     names, by_word = iso_currencies(), _currencies_by_word()
     found = {*by_word.get(upper, ()), *by_word.get(upper.removesuffix("S"), ())}
     named = sorted(found, key=lambda code: (code != "USD", code))
@@ -949,7 +989,7 @@ def currency_meant(written: str) -> str | None:
         return None
     shown = ", ".join(f"{code} ({names[code]})" for code in named[:MAX_CURRENCIES_NAMED])
     if len(named) == 1:
-        return f"write its ISO 4217 code: {shown}"
+        return Hint(f"write its ISO 4217 code: {shown}", named[0])
     more = (
         f" and {len(named) - MAX_CURRENCIES_NAMED} more"
         if len(named) > MAX_CURRENCIES_NAMED

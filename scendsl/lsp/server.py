@@ -329,7 +329,22 @@ class ScenarioServer(LanguageServer):
             code=d.code,
             source="scendsl",
             related_information=related or None,
+            # the one edit that fixes it, offered back as a quick fix (code_action)
+            data={"fix": d.fix} if quick_fix(d.fix) is not None else None,
         )
+
+
+#: The longest text a quick fix puts in a file: a name, a code or a unit.
+MAX_FIX_LENGTH = 100
+
+
+def quick_fix(fix: object) -> str | None:
+    """`fix` when it may be offered as a quick fix: one short line of printable text (a catalog
+    name, an ISO code, a unit, a quoted subdivision), else None. A client sends a diagnostic's
+    data back with the request, so what it sends is checked again, not trusted."""
+    if not isinstance(fix, str) or not 0 < len(fix) <= MAX_FIX_LENGTH:
+        return None
+    return fix if fix.isprintable() and fix == plain(fix) else None
 
 
 def plain(text: str) -> str:
@@ -491,6 +506,31 @@ def formatting(ls: ScenarioServer, params: T.DocumentFormattingParams) -> list[T
     lines = text.split("\n")
     end = T.Position(len(lines) - 1, ls.workspace.position_codec.client_num_units(lines[-1]))
     return [T.TextEdit(T.Range(T.Position(0, 0), end), new)]
+
+
+@server.feature(
+    T.TEXT_DOCUMENT_CODE_ACTION, T.CodeActionOptions(code_action_kinds=[T.CodeActionKind.QuickFix])
+)
+def code_action(ls: ScenarioServer, params: T.CodeActionParams) -> list[T.CodeAction]:
+    """A quick fix for each of our diagnostics in the range that knows the one edit fixing it
+    (`Diagnostic.fix`: `H10` -> `H100`, `fabric IB` -> `infiniband`, `region KEN` -> `KE`)."""
+    uri = params.text_document.uri
+    actions = []
+    for diagnostic in params.context.diagnostics:
+        data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
+        fix = quick_fix(data.get("fix"))
+        if diagnostic.source != "scendsl" or fix is None:
+            continue
+        actions.append(
+            T.CodeAction(
+                title=f"Replace with {fix}",
+                kind=T.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                is_preferred=True,
+                edit=T.WorkspaceEdit(changes={uri: [T.TextEdit(diagnostic.range, fix)]}),
+            )
+        )
+    return actions
 
 
 @server.feature(T.TEXT_DOCUMENT_INLAY_HINT)

@@ -12,7 +12,7 @@ from scendsl.language.values import (
     next_field_on_the_line,
     values_written_as_block,
 )
-from scendsl.suggest import quoted, suggest
+from scendsl.suggest import fix_of, quoted, suggest
 
 
 class ExtendsPass(ResolverState):
@@ -137,12 +137,14 @@ class ExtendsPass(ResolverState):
                     )
                     continue
                 if F.scenario_field(path) is None:
+                    spelt = suggest(inner.key, F.SECTIONS[key])
                     self.sink.error(
                         f"unknown field {quoted(inner.key)} in {quoted(key)}",
                         inner.key_span,
                         F.parallel_degree_hint(path, " ".join(a.text for a in inner.values))
-                        or suggest(inner.key, F.SECTIONS[key])
+                        or spelt
                         or "fields of '" + key + "' are " + ", ".join(F.SECTIONS[key]),
+                        fix=fix_of(spelt),
                     )
                     continue
                 yield path, inner
