@@ -29,9 +29,10 @@ Inputs (the script fetches nothing):
   the one written for every currency it has.
 * `--pegs FILE` (optional): `scripts/data/exchange_rates.csv` (columns `currency`, `year`,
   `per_usd`, `source`, `note`), the sourced annual rates the electricity-price import uses for
-  currencies neither the Fed nor the ECB publishes (the dirham, the Qatari and Saudi riyals,
-  pegged to the dollar); each row's source is written with its rate. Rows of a currency the Fed
-  or the ECB gives are not used (one source per currency).
+  currencies the ECB does not publish (in the committed file AED, QAR, SAR and TWD); each row's
+  source is written with its rate. Rows of a currency the Fed or the ECB gives are not used (one
+  source per currency: TWD's are the Fed's own G.5A figures, which `--yearly` gives), so here
+  they give AED, QAR and SAR, pegged to the dollar.
 * `--wdi FILE` with `--countries FILE` (optional): `scripts/data/wdi_pa_nus_fcrf_2000_on.csv`,
   the World Bank's World Development Indicators series `PA.NUS.FCRF`, "Official exchange rate
   (LCU per US$, period average)", whose source is the IMF's International Financial Statistics
