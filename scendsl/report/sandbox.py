@@ -759,8 +759,8 @@ def trusted_environment_class() -> type:
     template, which is always ours).
 
     The built-in set is shipped with the package and reviewed with its code; the sandbox's
-    check of every attribute, call, operator, filter and loop item cost about a sixth of the
-    rendering of the samples' briefings. A template from a folder the user names, and every
+    check of every attribute, call, operator, filter and loop item cost a tenth to a sixth of
+    the CPU time of rendering the samples' briefings (`benchmarks/run.py templates`). A template from a folder the user names, and every
     template of a build that names one (a user template may include or extend a built-in
     one), runs in the sandbox (`sandbox_environment_class`): `Renderer` chooses, by whether
     a folder was named, never by the template. Both environments get the same data (views
