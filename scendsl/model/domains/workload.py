@@ -685,10 +685,7 @@ def _platform_matmul_factor(ctx: Context) -> Found:
     # plateau was measured on GPUs, a TPU's systolic arrays reach more, and a generation with
     # its own calibration run (v6e's wider arrays feed less well) has its own figure. A custom
     # block has its catalog base's; a new chip is taken for a GPU.
-    entry = ctx.catalog_accelerator
-    keys = entry.matmul_factor_keys if entry is not None else ()
-    found = [key for key in keys if key in ctx.catalog.calibration]
-    return ctx.calibration(found[0] if found else "platform_matmul_factor")
+    return ctx.chip_calibration("platform_matmul_factor")
 
 
 @input_node(
