@@ -158,11 +158,16 @@ class Accelerator(_Frozen):
         """The calibration constant of this accelerator's host platform."""
         return self.platform_key("node_overhead")
 
-    def calibration_keys(self, constant: str) -> tuple[str, ...]:
+    def calibration_keys(self, constant: str, qualifier: str | None = None) -> tuple[str, ...]:
         """Where a per-chip calibration constant is looked up, first found wins: this chip's
         own (`constant_<name>`, lower case: a generation measured on its own), its platform's
-        (`platform_key`), then `constant` (the figure of the chip it was first measured on)."""
-        keys = (f"{constant}_{self.name.lower()}", self.platform_key(constant), constant)
+        (`platform_key`), then `constant` (the figure of the chip it was first measured on).
+        With a `qualifier` (a framework whose kernels differ on some chips), this chip's figure
+        for it (`constant_<qualifier>_<name>`) comes first."""
+        name = self.name.lower()
+        keys: tuple[str, ...] = (f"{constant}_{name}", self.platform_key(constant), constant)
+        if qualifier is not None:
+            keys = (f"{constant}_{qualifier}_{name}", *keys)
         return tuple(dict.fromkeys(keys))
 
 

@@ -332,13 +332,13 @@ class Context:
         figure = self.catalog.calibration[key]
         return from_figure(figure, f"catalog calibration.{key}", note)
 
-    def chip_calibration(self, constant: str) -> Found:
+    def chip_calibration(self, constant: str, qualifier: str | None = None) -> Found:
         """Calibration `constant` for the scenario's accelerator: the first of the catalog
-        entry's `calibration_keys` the catalog has (its own generation's, its platform's, the
-        plain constant). A custom block has its catalog base's; a chip outside the catalog
-        takes the plain constant."""
+        entry's `calibration_keys` the catalog has (for the `qualifier`, its own generation's,
+        its platform's, the plain constant). A custom block has its catalog base's; a chip
+        outside the catalog takes the plain constant."""
         entry = self.catalog_accelerator
-        keys = entry.calibration_keys(constant) if entry is not None else (constant,)
+        keys = entry.calibration_keys(constant, qualifier) if entry is not None else (constant,)
         return self.calibration(next((k for k in keys if k in self.catalog.calibration), constant))
 
     # -------------------------------------------------------------- accelerator
