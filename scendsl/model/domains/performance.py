@@ -45,6 +45,7 @@ from scendsl.model.domains.training_formulas import (
     HOFFMANN,
     KAPLAN,
     KORTHIKANTI,
+    MOE_GEMM,
     NARAYANAN_FLOPS,
     PALM,
     TE_SPEEDUP,
@@ -211,6 +212,21 @@ def ffn_width(setting, mlp, hidden):
     """The width as written, else the framework default for the MLP kind: a gated MLP's three
     h×f matrices then hold what a plain MLP's two h×4h do."""
     return scalar.where(setting > 0, setting, default_ffn_width(hidden, mlp == "gated"))
+
+
+@metric(
+    "performance.expert_ffn_width",
+    "number",
+    "Width of one routed expert's MLP (mixture of experts; the MLP width of a dense model)",
+    "workload.expert_ffn_hidden_size if given, else performance.ffn_width",
+    ("workload.expert_ffn_hidden_size_setting", "performance.ffn_width"),
+    sources=(MOE_GEMM, GATED_MLP),
+)
+def expert_ffn_width(setting, ffn):
+    """A fine-grained mixture splits the MLP into narrow experts (OLMoE: 64 of width 1,024 on
+    h = 2,048; DeepSeek-V3: 256 of 2,048 on 7,168); a configuration with one MLP width (Mixtral)
+    gives each expert that width."""
+    return scalar.where(setting > 0, setting, ffn)
 
 
 @metric(

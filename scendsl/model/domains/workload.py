@@ -23,6 +23,7 @@ from scendsl.model.domains.training_formulas import (
     HOFFMANN,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    MOE_GEMM,
     MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
@@ -576,6 +577,19 @@ def _experts_per_token(ctx: Context) -> Found:
     return ctx.scenario_value(
         "workload.experts_per_token",
         Found(1, "default", note="one expert per token unless given (Switch Transformer)"),
+    )
+
+
+@input_node(
+    "workload.expert_ffn_hidden_size_setting",
+    "number",
+    "Width of one routed expert's MLP as written (0 = not given: the MLP width f)",
+    sources=(MOE_GEMM,),
+)
+def _expert_ffn_hidden_size(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.expert_ffn_hidden_size",
+        Found(0, "default", note="not given: each expert is as wide as the MLP (ffn_hidden_size)"),
     )
 
 
