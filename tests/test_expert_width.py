@@ -63,8 +63,12 @@ def test_without_it_each_expert_is_as_wide_as_the_mlp():
 
 @pytest.mark.parametrize(
     "written",
-    ["expert_ffn_hidden_size 0", "expert_ffn_hidden_size -1024", "expert_ffn_hidden_size 1e9",
-     "expert_ffn_hidden_size 1024.5"],
+    [
+        "expert_ffn_hidden_size 0",
+        "expert_ffn_hidden_size -1024",
+        "expert_ffn_hidden_size 1e9",
+        "expert_ffn_hidden_size 1024.5",
+    ],
 )
 def test_an_impossible_width_is_a_located_error(written: str):
     with pytest.raises(ScendslError) as raised:
