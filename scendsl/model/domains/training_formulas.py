@@ -448,6 +448,23 @@ def matmul_efficiency_at(width, plateau, half_width):
     return plateau * width / (width + half_width)
 
 
+def gemm_intensity(rows, columns, depth):
+    """FLOP per byte of an (M × K)·(K × N) GEMM in 16 bits: 2·M·N·K FLOPs over the 2 bytes of each
+    element of A, B and C read or written once, M·N·K / (M·K + K·N + M·N). Its two backward
+    GEMMs (dgrad, wgrad) touch matrices of the same three sizes, so the same figure holds for
+    all three."""
+    return rows * columns * depth / (rows * depth + depth * columns + rows * columns)
+
+
+def roofline_gemm_efficiency(intensity, flop_per_byte, plateau, hbm_efficiency):
+    """Share of the dense peak a GEMM of `intensity` FLOP per byte reaches on a chip of
+    `flop_per_byte` (peak over HBM bandwidth) when its operand traffic is not hidden behind its
+    matrix maths: time = FLOPs / (peak·plateau) + bytes / (bandwidth·hbm_efficiency), so
+    1 / (1/plateau + R / (hbm_efficiency·I)) (MOE_GEMM: DeepGEMM's H800 table of 28 shapes is
+    followed within 12 % on average with the catalog's plateau and HBM efficiency)."""
+    return 1.0 / (1.0 / plateau + flop_per_byte / (hbm_efficiency * intensity))
+
+
 def precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4):
     """Speed-up of the matrix maths over BF16: the published end-to-end gain, at most the
     chip's own peak ratio (a chip without FP8 units gains nothing)."""
