@@ -151,3 +151,52 @@ def test_an_mfu_measured_on_the_run_is_used_as_given():
     measured = _result(FINE, cluster="\n    mfu 20%")
     assert _value(measured, "performance.mfu") == pytest.approx(0.20)
     assert measured["performance.expert_gemm_factor"].value is None
+
+
+BIG = """
+scenario big {
+  year 2025
+  region US
+  cluster {
+    accelerator H100
+    count 4096
+  }
+  workload {
+    parameters 400B
+    active_parameters 17B
+    tokens 20T
+    layers 48
+    hidden_size 5120
+    experts 128
+    experts_per_token 1
+    expert_ffn_hidden_size 8192
+    mlp gated{layout}
+  }
+}
+"""
+
+
+def _big(layout: str = ""):
+    text = BIG.replace("{layout}", layout)
+    return scendsl.evaluate(scendsl.load_text(text, name="big.scn").get("big"))
+
+
+def test_a_mixture_the_model_lays_out_spreads_its_experts_by_expert_parallelism():
+    chosen = _big()
+    tensor = _value(chosen, "workload.tensor_parallel")
+    pipeline = _value(chosen, "workload.pipeline_parallel")
+    assert tensor * pipeline > 1  # 400B does not fit one H100: the model sharded it
+    degree = min(128.0, tensor * pipeline)
+    assert _value(chosen, "workload.expert_parallel") == degree
+    assert _value(chosen, "performance.expert_gemm_parallel") == degree
+    assert _value(chosen, "performance.expert_gemm_tensor") == 1
+    assert chosen["workload.expert_parallel"].origin == "auto layout"
+    # Its all-to-all is priced, and its experts' GEMMs see the tokens of those ranks.
+    assert _value(chosen, "performance.expert_parallel_time") > 0
+    assert _value(chosen, "performance.expert_gemm_tokens") == pytest.approx(4096 * degree / 128)
+    # A written layout is kept as written.
+    written = _big("\n    parallelism tensor 8, pipeline 4, data auto")
+    assert _value(written, "workload.expert_parallel") == 1
+    assert _value(written, "performance.expert_gemm_tensor") == 8
+    assert _value(written, "performance.expert_gemm_tokens") == 32
+    assert _value(written, "performance.mfu") < _value(chosen, "performance.mfu")

@@ -388,13 +388,13 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
     "Tokens each routed expert multiplies per micro-batch and accelerator (the rows M of its "
     "GEMMs): a micro-batch's tokens split over the experts, gathered from the e expert-parallel "
     "ranks",
-    "b · (s/c) · k · e / E (0 for a dense model)",
+    "b · (s/c) · k · e / E, e = performance.expert_gemm_parallel (0 for a dense model)",
     (
         "workload.micro_batch",
         "workload.sequence_length",
         "workload.context_parallel",
         "workload.experts_per_token",
-        "workload.expert_parallel",
+        "performance.expert_gemm_parallel",
         "workload.experts",
     ),
     sources=(MOE_GEMM, GSHARD),
@@ -441,7 +441,8 @@ def expert_flop_share(experts, top_k, layers, hidden, expert_width, mlp, active,
     "fraction",
     "Rate of the routed experts' GEMMs as a share of the rate of the dense MLP GEMMs the "
     "default MFU was measured on, on the scenario's accelerator (1 when dense)",
-    "e(I_e) / e(I₀), e(I) = 1 / (1/ε + R / (η·I)), I_e = gemm_intensity(M, f_e/t, h) with M = "
+    "e(I_e) / e(I₀), e(I) = 1 / (1/ε + R / (η·I)), I_e = gemm_intensity(M, f_e/t, h) with t = "
+    "performance.expert_gemm_tensor, M = "
     "performance.expert_gemm_tokens, I₀ = performance.default_mfu_gemm_intensity, "
     "R = accelerator.bf16_dense / accelerator.hbm_bandwidth, ε = matmul_efficiency_large, "
     "η = hbm_efficiency",
@@ -449,7 +450,7 @@ def expert_flop_share(experts, top_k, layers, hidden, expert_width, mlp, active,
         "workload.experts",
         "performance.expert_gemm_tokens",
         "performance.expert_ffn_width",
-        "workload.tensor_parallel",
+        "performance.expert_gemm_tensor",
         "workload.hidden_size",
         "performance.default_mfu_gemm_intensity",
         "accelerator.bf16_dense",
