@@ -149,6 +149,9 @@ class Workload(_Frozen):
     dropout: Value | None = Field(None, description="dropout probability; None: the default")
     experts: int | None = None
     experts_per_token: int | None = None
+    expert_ffn_hidden_size: int | None = Field(
+        None, description="width of one routed expert's MLP; None: ffn_hidden_size"
+    )
     expert_overlap: Value | None = Field(
         None, description="share of the expert all-to-all hidden; None: none"
     )

@@ -323,6 +323,13 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "experts_per_token": _int(
             "experts each token is routed to (top-k)", 1, 10**6, at_most="experts"
         ),
+        "expert_ffn_hidden_size": _int(
+            "width of one routed expert's MLP (Megatron-LM moe_ffn_hidden_size, config.json "
+            "moe_intermediate_size; a mixture whose config has only intermediate_size, as "
+            "Mixtral and OLMoE, writes that); ffn_hidden_size when not given",
+            1,
+            10**8,
+        ),
         "expert_overlap": _q(
             "fraction",
             "share of the expert-parallel all-to-all hidden behind computation (DeepSeek-V3's "

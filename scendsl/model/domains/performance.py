@@ -41,19 +41,26 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     ATTENTION_RATE,
     GATED_MLP,
+    GEMM,
     GQA,
+    GSHARD,
     HOFFMANN,
     KAPLAN,
     KORTHIKANTI,
+    LLM_ANALYSIS,
+    MOE_GEMM,
     NARAYANAN_FLOPS,
     PALM,
     TE_SPEEDUP,
     TM101,
     default_ffn_width,
+    gemm_intensity,
     matrix_time_per_flop,
     mixed_precision_gain,
+    mlp_matrices,
     precision_gain,
     recompute_flops_factor,
+    roofline_gemm_efficiency,
 )
 from scendsl.model.registry import input_node, metric
 
@@ -215,6 +222,21 @@ def ffn_width(setting, mlp, hidden):
 
 
 @metric(
+    "performance.expert_ffn_width",
+    "number",
+    "Width of one routed expert's MLP (mixture of experts; the MLP width of a dense model)",
+    "workload.expert_ffn_hidden_size if given, else performance.ffn_width",
+    ("workload.expert_ffn_hidden_size_setting", "performance.ffn_width"),
+    sources=(MOE_GEMM, GATED_MLP),
+)
+def expert_ffn_width(setting, ffn):
+    """A fine-grained mixture splits the MLP into narrow experts (OLMoE: 64 of width 1,024 on
+    h = 2,048; DeepSeek-V3: 256 of 2,048 on 7,168); a configuration with one MLP width (Mixtral)
+    gives each expert that width."""
+    return scalar.where(setting > 0, setting, ffn)
+
+
+@metric(
     "performance.model_flops_per_token",
     "number",
     "Model FLOPs per training token (forward and backward), attention included",
@@ -361,13 +383,122 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
 
 
 @metric(
+    "performance.expert_gemm_tokens",
+    "number",
+    "Tokens each routed expert multiplies per micro-batch and accelerator (the rows M of its "
+    "GEMMs): a micro-batch's tokens split over the experts, gathered from the e expert-parallel "
+    "ranks",
+    "b · (s/c) · k · e / E, e = performance.expert_gemm_parallel (0 for a dense model)",
+    (
+        "workload.micro_batch",
+        "workload.sequence_length",
+        "workload.context_parallel",
+        "workload.experts_per_token",
+        "performance.expert_gemm_parallel",
+        "workload.experts",
+    ),
+    sources=(MOE_GEMM, GSHARD),
+)
+def expert_gemm_tokens(micro_batch, sequence, context, top_k, expert, experts):
+    """Each token goes to k of E experts, so an expert sees k/E of the tokens; expert
+    parallelism sends each expert the tokens of e ranks (the all-to-all), so its GEMMs are e
+    times taller than without."""
+    tokens = micro_batch * sequence / context * top_k * scalar.maximum(expert, 1) / experts
+    return scalar.where(experts > 1, tokens, 0.0)
+
+
+@metric(
+    "performance.expert_flop_share",
+    "fraction",
+    "Share of the model FLOPs in the routed experts' GEMMs (mixture of experts; 0 when dense)",
+    "min(6·L·k·m·h·f_e, 6·(N_active − 4·L·h²)) / performance.model_flops_per_token, m = 3 gated "
+    "or 2 plain, f_e = performance.expert_ffn_width; 0 when E = 1",
+    (
+        "workload.experts",
+        "workload.experts_per_token",
+        "workload.layers",
+        "workload.hidden_size",
+        "performance.expert_ffn_width",
+        "workload.mlp",
+        "workload.active_parameters",
+        "performance.model_flops_per_token",
+    ),
+    sources=(MOE_GEMM, NARAYANAN_FLOPS, GATED_MLP),
+)
+def expert_flop_share(experts, top_k, layers, hidden, expert_width, mlp, active, per_token):
+    """Each MoE layer runs k experts of m·h·f_e weights per token (every layer counted as an
+    MoE layer). At most what the active parameters leave beside the attention projections
+    (4h² a layer): a shape derived from the active parameters alone (no expert width written)
+    cannot put more in the experts than the model has."""
+    routed = 6.0 * layers * top_k * mlp_matrices(mlp == "gated") * hidden * expert_width
+    beside_attention = scalar.maximum(6.0 * (active - 4.0 * layers * hidden * hidden), 0.0)
+    share = scalar.minimum(routed, beside_attention) / per_token
+    return scalar.where(experts > 1, share, 0.0)
+
+
+@metric(
+    "performance.expert_gemm_rate",
+    "fraction",
+    "Rate of the routed experts' GEMMs as a share of the rate of the dense MLP GEMMs the "
+    "default MFU was measured on, on the scenario's accelerator (1 when dense)",
+    "e(I_e) / e(I₀), e(I) = 1 / (1/ε + R / (η·I)), I_e = gemm_intensity(M, f_e/t, h) with t = "
+    "performance.expert_gemm_tensor, M = "
+    "performance.expert_gemm_tokens, I₀ = performance.default_mfu_gemm_intensity, "
+    "R = accelerator.bf16_dense / accelerator.hbm_bandwidth, ε = matmul_efficiency_large, "
+    "η = hbm_efficiency",
+    (
+        "workload.experts",
+        "performance.expert_gemm_tokens",
+        "performance.expert_ffn_width",
+        "performance.expert_gemm_tensor",
+        "workload.hidden_size",
+        "performance.default_mfu_gemm_intensity",
+        "accelerator.bf16_dense",
+        "accelerator.hbm_bandwidth",
+        "performance.matmul_efficiency_large",
+        "performance.hbm_efficiency",
+    ),
+    sources=(MOE_GEMM, GEMM, LLM_ANALYSIS),
+)
+def expert_gemm_rate(
+    experts, tokens, expert_width, tensor, hidden, reference, bf16_dense, bandwidth, plateau, hbm
+):
+    """A fine-grained expert's GEMM is short (few tokens per expert) and narrow (f_e), so it
+    moves more weight and activation bytes per FLOP: its operand traffic is a visible share of
+    its time, which the wide dense GEMMs of the default's run (Llama 3 405B) hid. Relative on
+    the same chip: what the chip's FLOP per byte does to a dense model is
+    performance.elementwise_factor's."""
+    ratio = bf16_dense / bandwidth
+    rows = scalar.maximum(tokens, 1.0)
+    intensity = gemm_intensity(rows, expert_width / tensor, hidden)
+    own = roofline_gemm_efficiency(intensity, ratio, plateau, hbm)
+    dense = roofline_gemm_efficiency(reference, ratio, plateau, hbm)
+    return scalar.where(experts > 1, own / dense, 1.0)
+
+
+@metric(
+    "performance.expert_gemm_factor",
+    "number",
+    "Factor on the default MFU for the routed experts' GEMMs, which run at a lower rate than "
+    "the dense GEMMs the default was measured on (1 for a dense model)",
+    "1 / ((1 − a) + a / g), a = performance.expert_flop_share, g = performance.expert_gemm_rate",
+    ("performance.expert_flop_share", "performance.expert_gemm_rate"),
+    sources=(MOE_GEMM,),
+)
+def expert_gemm_factor(share, rate):
+    """Time per model FLOP: 1 − a at the default's rate, a at 1/g times its time."""
+    return 1.0 / ((1.0 - share) + share / rate)
+
+
+@metric(
     "performance.mfu",
     "fraction",
     "Model FLOPs utilisation the MFU path uses: the scenario's (or its HFU without the "
     "recomputed FLOPs), else the BF16 default carried to the workload's precision",
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
     "cluster.default_mfu × performance.elementwise_factor × performance.attention_factor × "
-    "performance.precision_gain / (peak_per_accelerator / bf16_dense)",
+    "performance.expert_gemm_factor × performance.precision_gain / (peak_per_accelerator / "
+    "bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -378,8 +509,9 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
         "accelerator.bf16_dense",
         "performance.elementwise_factor",
         "performance.attention_factor",
+        "performance.expert_gemm_factor",
     ),
-    sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE),
+    sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM),
     optional=(
         "cluster.mfu",
         "cluster.hfu",
@@ -390,16 +522,20 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
         "accelerator.bf16_dense",
         "performance.elementwise_factor",
         "performance.attention_factor",
+        "performance.expert_gemm_factor",
     ),
 )
-def mfu(given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwise, attention):
+def mfu(
+    given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwise, attention, expert
+):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
     much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
     default × G / ratio. An MFU the scenario gives is used as given; an HFU counts the
     recomputed forward passes as work, which the MFU does not (PaLM App. B). The default was
     measured on one wide model on one chip: `elementwise` carries it to the model's width and
-    the accelerator's FLOP per byte, and `attention` to the model's attention share and the
-    accelerator's attention rate (each 1 where unknown)."""
+    the accelerator's FLOP per byte, `attention` to the model's attention share and the
+    accelerator's attention rate, and `expert` to a mixture's short, narrow expert GEMMs (each 1
+    where unknown)."""
     if given is not None:
         return given
     if hfu is not None and recompute_factor is not None:
@@ -410,7 +546,9 @@ def mfu(given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwi
         elementwise = 1.0
     if attention is None:
         attention = 1.0
-    return default * elementwise * attention * gain * bf16_dense / peak
+    if expert is None:
+        expert = 1.0
+    return default * elementwise * attention * expert * gain * bf16_dense / peak
 
 
 @metric(

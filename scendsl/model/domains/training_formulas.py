@@ -106,6 +106,15 @@ MOE_OVERLAP = (
     "overlaps the forward and backward chunks' computation with their all-to-all dispatch and "
     "combine, 'achieving a near-zero all-to-all communication overhead'"
 )
+MOE_GEMM = (
+    "Megatron-LM MoE arguments (--moe-ffn-hidden-size: the hidden size of each expert's MLP, "
+    "--ffn-hidden-size when not given) and Hugging Face model configurations "
+    "(moe_intermediate_size of DeepSeek-V2/V3 and Qwen MoE; intermediate_size of Mixtral and "
+    "OLMoE, whose every MLP is an expert); DeepSeek-AI 2024, DeepGEMM (github.com/deepseek-ai/"
+    "DeepGEMM, README of February 2025, Performance): grouped expert GEMMs of 256-8,192 tokens "
+    "per expert on H800 run at 815-1,297 TFLOPS of the 1,979 FP8 peak, the fewer tokens per "
+    "expert and the narrower the expert, the lower"
+)
 MOE_PERMUTATION = (
     "NVIDIA Megatron-Core MoE token dispatcher (permute / unpermute around the experts); "
     "Gale et al. 2023, MegaBlocks: Efficient Sparse Training with Mixture-of-Experts (MLSys), "
@@ -439,6 +448,23 @@ def matmul_efficiency_at(width, plateau, half_width):
     efficiency rises with the width and saturates (published GEMM sweeps, Anthony et al. 2024).
     """
     return plateau * width / (width + half_width)
+
+
+def gemm_intensity(rows, columns, depth):
+    """FLOP per byte of an (M × K)·(K × N) GEMM in 16 bits: 2·M·N·K FLOPs over the 2 bytes of each
+    element of A, B and C read or written once, M·N·K / (M·K + K·N + M·N). Its two backward
+    GEMMs (dgrad, wgrad) touch matrices of the same three sizes, so the same figure holds for
+    all three."""
+    return rows * columns * depth / (rows * depth + depth * columns + rows * columns)
+
+
+def roofline_gemm_efficiency(intensity, flop_per_byte, plateau, hbm_efficiency):
+    """Share of the dense peak a GEMM of `intensity` FLOP per byte reaches on a chip of
+    `flop_per_byte` (peak over HBM bandwidth) when its operand traffic is not hidden behind its
+    matrix maths: time = FLOPs / (peak·plateau) + bytes / (bandwidth·hbm_efficiency), so
+    1 / (1/plateau + R / (hbm_efficiency·I)) (MOE_GEMM: DeepGEMM's H800 table of 28 shapes is
+    followed within 12 % on average with the catalog's plateau and HBM efficiency)."""
+    return 1.0 / (1.0 / plateau + flop_per_byte / (hbm_efficiency * intensity))
 
 
 def precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4):

@@ -24,6 +24,7 @@ from scendsl.model.domains.training_formulas import (
     HOFFMANN,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    MOE_GEMM,
     MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
@@ -581,6 +582,19 @@ def _experts_per_token(ctx: Context) -> Found:
 
 
 @input_node(
+    "workload.expert_ffn_hidden_size_setting",
+    "number",
+    "Width of one routed expert's MLP as written (0 = not given: the MLP width f)",
+    sources=(MOE_GEMM,),
+)
+def _expert_ffn_hidden_size(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.expert_ffn_hidden_size",
+        Found(0, "default", note="not given: each expert is as wide as the MLP (ffn_hidden_size)"),
+    )
+
+
+@input_node(
     "workload.expert_overlap",
     "fraction",
     "Share of the expert-parallel all-to-all hidden behind computation",
@@ -598,9 +612,72 @@ def _expert_overlap(ctx: Context) -> Found:
     )
 
 
-@input_node("workload.expert_parallel", "number", "Expert-parallel degree e", sources=(GSHARD,))
+@input_node(
+    "workload.expert_parallel",
+    "number",
+    "Expert-parallel degree e",
+    sources=(GSHARD, MOE_GEMM),
+    formula="as written, else (no parallelism written) performance.expert_gemm_parallel: the "
+    "chosen layout's model-parallel degree t·p, at most E (1 for a dense model)",
+)
 def _expert_parallel(ctx: Context) -> Found:
+    # A mixture the model lays out is spread by expert parallelism as far as the layout it
+    # needed shards the model, so its all-to-all is priced with its expert GEMMs.
+    if ctx.chosen_layout() is not None:
+        return _expert_gemm_parallel(ctx)
     return _parallelism_found(ctx, ctx.scenario.workload.parallelism.expert)
+
+
+@input_node(
+    "performance.expert_gemm_parallel",
+    "number",
+    "Expert-parallel degree the routed experts' GEMMs gather tokens over: as written; on a layout "
+    "the model chose, the model-parallel degree t·p it needed (at most E)",
+    sources=(MOE_GEMM, GSHARD),
+    formula="workload.expert_parallel when the scenario writes its parallelism, else min(E, t·p) "
+    "of the chosen layout",
+)
+def _expert_gemm_parallel(ctx: Context) -> Found:
+    """The layout the model chooses shards by tensor and pipeline parallelism only; a mixture
+    that needs that sharding is run with its experts spread by expert parallelism instead (MoE
+    recipes set --expert-model-parallel-size and --expert-tensor-parallel-size 1), so its expert
+    GEMMs see the tokens of that many ranks, not a 1/t slice of every expert."""
+    layout = ctx.chosen_layout()
+    experts = ctx.field("workload.experts") or 1
+    if layout is None or experts <= 1:
+        return _parallelism_found(ctx, ctx.scenario.workload.parallelism.expert)
+    degree = max(1, min(int(experts), layout.tensor * layout.pipeline))
+    return Found(
+        degree,
+        "auto layout",
+        MOE_GEMM,
+        "C",
+        f"no parallelism written: the chosen layout's model-parallel degree "
+        f"{layout.tensor} × {layout.pipeline}, at most the {int(experts)} experts, taken as "
+        "expert parallelism with expert tensor parallelism 1, as MoE recipes shard experts",
+    )
+
+
+@input_node(
+    "performance.expert_gemm_tensor",
+    "number",
+    "Tensor-parallel split of each routed expert's GEMMs: t as written; 1 on a layout the model "
+    "chose (expert tensor parallelism 1)",
+    sources=(MOE_GEMM,),
+    formula="workload.tensor_parallel when the scenario writes its parallelism, else 1",
+)
+def _expert_gemm_tensor(ctx: Context) -> Found:
+    layout = ctx.chosen_layout()
+    if layout is None or (ctx.field("workload.experts") or 1) <= 1:
+        return _tensor(ctx)
+    return Found(
+        1,
+        "auto layout",
+        MOE_GEMM,
+        "C",
+        "no parallelism written: the experts are spread by expert parallelism "
+        "(performance.expert_gemm_parallel), each whole on its rank",
+    )
 
 
 def _calibration_input(
