@@ -10,6 +10,8 @@ import io
 import os
 from pathlib import Path
 
+import pytest
+
 from scendsl.cli import main
 from tests.security_helpers import SCENARIO
 
@@ -95,3 +97,99 @@ def test_serve_does_not_rebuild_for_an_editors_lock_file(tmp_path, monkeypatch):
         assert server.rebuild(io.StringIO())
     finally:
         server.stop()
+
+
+# ---------------------------------------------------- figures driven past every unit
+#: A scenario the language accepts, every figure at an edge of its bounds (the mixed-edge
+#: probe of this review): its training time is 4.18e25 years.
+PAST_EVERY_UNIT = """
+accelerator X {
+  bf16_dense 1000999999.9999999 FLOPS
+  fp8_dense 1000999999.9999999 FLOPS
+  fp4_dense 1000999999.9999999 FLOPS
+  int8_dense 1e+20 FLOPS
+  hbm 1000000000000000.0 B
+  hbm_bandwidth 1e+17 B/s
+  scaleup_bandwidth 1e+17 B/s
+  scaleup_domain 1.0
+  scaleout_bandwidth 1000999.9999999999 B/s
+  hostlink_bandwidth 1000999.9999999999 B/s
+  host_memory 1000999.9999999999 B
+  tdp 1.001 W
+  system_power 1000000.0 W
+  die_area 100000.0 mm2
+  price 1.001 USD
+}
+scenario s {
+  year 2026
+  region US
+  cluster.accelerator H100
+  cluster.count 8
+  cluster.hfu 1e-10%
+  cluster.overhead 500.0%
+  cluster.restart_time 6.048e-07 s
+  cluster.embodied_carbon 1000000.0 kgCO2
+  cluster.lifetime 1577880000.0 s
+  energy.pue 1.0
+  energy.idle_power_fraction 100.0%
+  workload.parameters 1.001
+  workload.tokens 1.001
+  workload.micro_batch 1000000000
+  workload.layers 1000000
+  workload.baseline_parameters 1e+16
+  workload.head_dim 1
+  workload.experts 1
+  workload.expert_overlap 0.0%
+  workload.accelerator_hours 31557.6 s
+  workload.training_flops 1e+35 FLOP
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (4.1771785855578287e25, "4.18e25"),
+        (1e308, "1.00e308"),
+        (-1e20, "-1.00e20"),
+        (9.996e16, "1.00e17"),  # rounds up to the next power of ten
+        (6.11e-14, "6.11e-14"),
+        (5e-324, "4.94e-324"),  # the smallest float: no division by a power of ten that is 0
+        (123_456.0, "123,456"),  # within the bounds: as before
+        (0.0000559, "0.0000559"),
+    ],
+)
+def test_a_figure_past_every_unit_is_written_with_three_digits_not_all_of_its_float(value, shown):
+    from scendsl.report.numbers import format_value, sig
+
+    assert sig(value) == shown
+    for dimension in ("time", "currency", None, "power", "fraction"):
+        assert len(format_value(value, dimension)) < 30, dimension
+
+
+def test_check_warns_of_a_figure_past_every_unit_in_the_words_eval_does():
+    # check evaluates with Python's math (no numpy to import), eval with numpy's: the last bit
+    # of a figure may differ, and a figure written with every digit of its float showed it
+    # (`41,771,785,855,578,287,793,766,400 years` against `...279,203,831,808 years`).
+    import scendsl
+    from scendsl.app.pipeline import check_warnings, evaluate_all
+    from scendsl.report.warnings import warning_diagnostics
+
+    scenarios = scendsl.load_text(PAST_EVERY_UNIT)
+    checked = [d.message for d in check_warnings(scenarios)]
+    evaluated = [d.message for d in warning_diagnostics(evaluate_all(scenarios).results)]
+    assert checked == evaluated
+    assert any("4.18e25 years" in message for message in checked)
+
+
+def test_eval_shows_a_training_time_past_every_unit_in_three_digits(tmp_path, capsys):
+    source = tmp_path / "s.scn"
+    source.write_text(
+        SCENARIO.replace("cluster.count 1000", "cluster.count 1\n  cluster.mfu 0.01%\n").replace(
+            "}", "  workload.training_flops 1e35 FLOP\n}"
+        )
+    )
+    assert main(["eval", str(source), "--samples", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "3.20e16 years" in out
+    assert max(len(word) for word in out.split()) < 60
