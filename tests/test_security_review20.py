@@ -193,3 +193,36 @@ def test_eval_shows_a_training_time_past_every_unit_in_three_digits(tmp_path, ca
     out = capsys.readouterr().out
     assert "3.20e16 years" in out
     assert max(len(word) for word in out.split()) < 60
+
+
+# -------------------------------------------------- GitHub's strikethrough in user text
+STRUCK = ["~~all claims hold~~", "~fails~", "a ~~b~~ c ~d~", "~1.2s and ~2x"]
+
+
+@pytest.mark.parametrize("text", STRUCK)
+def test_a_tilde_in_user_text_strikes_nothing_through_on_github(text):
+    import cmarkgfm
+
+    from scendsl.report.render import markdown_to_html, md_escape
+
+    for markdown in (f"Quote: {md_escape(text)}\n", f"| quote |\n|---|\n| {md_escape(text)} |\n"):
+        page = cmarkgfm.github_flavored_markdown_to_html(markdown)
+        assert "<del>" not in page and text in page, page
+        # The briefings' own converter reads the escape as a tilde, as GitHub does.
+        assert text in markdown_to_html(markdown)
+
+
+def test_a_struck_claim_quote_in_a_pull_request_comment_reads_as_written(tmp_path, capsys):
+    import cmarkgfm
+
+    scenario = (
+        'scenario hostile {{\n  title "~~reviewed~~ by ~security~"\n  year 2026\n  region DE\n'
+        "  cluster.accelerator MI300X\n  cluster.count {count}\n"
+        '  expect cluster.count >= 100 "~~fails~~ holds"\n}}\n'
+    )
+    for folder, count in (("old", 128), ("new", 64)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "h.scn").write_text(scenario.format(count=count))
+    main(["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--format", "markdown"])
+    page = cmarkgfm.github_flavored_markdown_to_html(capsys.readouterr().out)
+    assert "~~fails~~ holds" in page and "<del>" not in page
