@@ -226,3 +226,59 @@ def test_a_struck_claim_quote_in_a_pull_request_comment_reads_as_written(tmp_pat
     main(["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--format", "markdown"])
     page = cmarkgfm.github_flavored_markdown_to_html(capsys.readouterr().out)
     assert "~~fails~~ holds" in page and "<del>" not in page
+
+
+# ------------------------------------------- comments that read otherwise than they parse
+#: A comment that hides code (`cluster.count 1` after a carriage return alone: an editor shows
+#: it as a line of its own), or whose end an override or isolate moves (Trojan Source).
+HIDING_COMMENTS = {
+    "\r": "  cluster.count 1000 # was 1\r  cluster.count 1\n",
+    "\u2028": "  cluster.count 1000 # was 1\u2028  cluster.count 1\n",
+    "\u2029": "  cluster.count 1000 # was 1\u2029  cluster.count 1\n",
+    "\x85": "  cluster.count 1000 # was 1\x85  cluster.count 1\n",
+    "\u202e": "  cluster.count 1000 # \u202e 1 tnuoc.retsulc\n",
+    "\u2066": "  cluster.count 1000 # \u2066\u2069 cluster.count 1\n",
+    "\u202a": "  cluster.count 1000 # \u202a note\n",
+}
+
+
+@pytest.mark.parametrize("char", list(HIDING_COMMENTS))
+def test_a_comment_that_reads_otherwise_than_it_parses_is_refused_at_its_character(
+    tmp_path, capsys, char
+):
+    text = SCENARIO.replace("  cluster.count 1000\n", HIDING_COMMENTS[char])
+    source = tmp_path / "s.scn"
+    source.write_bytes(text.encode("utf-8"))
+    assert main(["check", str(source)]) == 1
+    err = capsys.readouterr().err
+    line = text[: text.index(char)].count("\n") + 1
+    col = text.index(char) - text.rfind("\n", 0, text.index(char))
+    assert f"s.scn:{line}:{col}: error: a comment holds U+{ord(char):04X}" in err
+    assert char not in err  # quoted spelt, as every diagnostic quotes
+
+
+def test_the_same_characters_in_strings_and_line_ends_are_the_users_text(tmp_path):
+    import scendsl
+
+    # In a string they are text (spelt in the terminal, left out of the briefings); CRLF line
+    # ends and a `#` inside a string are no comment's.
+    text = SCENARIO.replace(
+        "scenario small {", 'scenario small {\r\n  title "a\u202eb # c\rd\u2028e"\r\n'
+    )
+    scenario = scendsl.load_text(text).get("small")
+    assert scenario.title == "a\u202eb # c\rd\u2028e"
+
+
+def test_a_file_of_many_hiding_comments_is_refused_with_a_bounded_number_of_errors():
+    import time
+
+    import scendsl
+    from scendsl.errors import ScenarioError
+    from scendsl.language.parse import MAX_SYNTAX_ERRORS
+
+    text = SCENARIO + "# a\u202eb\n" * 10_000
+    started = time.process_time()
+    with pytest.raises(ScenarioError) as refused:
+        scendsl.load_text(text)
+    assert len(refused.value.diagnostics) == MAX_SYNTAX_ERRORS
+    assert time.process_time() - started < 1
