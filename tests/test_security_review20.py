@@ -263,7 +263,8 @@ def test_the_same_characters_in_strings_and_line_ends_are_the_users_text(tmp_pat
     # In a string they are text (spelt in the terminal, left out of the briefings); CRLF line
     # ends and a `#` inside a string are no comment's.
     text = SCENARIO.replace(
-        "scenario small {", 'scenario small {\r\n  title "a\u202eb # c\rd\u2028e"\r\n'
+        "scenario small {",
+        'scenario small { # a CRLF file\r\n  title "a\u202eb # c\rd\u2028e" # note\r\n',
     )
     scenario = scendsl.load_text(text).get("small")
     assert scenario.title == "a\u202eb # c\rd\u2028e"
@@ -282,3 +283,12 @@ def test_a_file_of_many_hiding_comments_is_refused_with_a_bounded_number_of_erro
         scendsl.load_text(text)
     assert len(refused.value.diagnostics) == MAX_SYNTAX_ERRORS
     assert time.process_time() - started < 1
+
+
+def test_a_carriage_return_alone_between_the_words_of_a_line_is_refused(tmp_path, capsys):
+    # `cluster.count<CR>  1000` shows as two lines, `cluster.count` and `1000`: read as one.
+    source = tmp_path / "s.scn"
+    source.write_bytes(SCENARIO.replace("count 1000", "count\r  1000").encode("utf-8"))
+    assert main(["check", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert "s.scn:6:16: error: a line holds U+000D (CARRIAGE RETURN) alone" in err

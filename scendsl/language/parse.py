@@ -313,39 +313,61 @@ _COMMENT_OR_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*')
 
 
 def _check_comments(text: str, file: str, sink: DiagnosticSink) -> None:
-    """Refuse, located, a comment holding one of _COMMENT_TRAPS (at most MAX_SYNTAX_ERRORS).
-    In strings they are the user's text: spelt in the terminal, left out of the briefings."""
+    """Refuse, located, a comment holding one of _COMMENT_TRAPS, and a carriage return alone
+    between the tokens (at most MAX_SYNTAX_ERRORS). In strings they are the user's text: spelt
+    in the terminal, left out of the briefings; a reordering control or a separator outside
+    strings and comments is the lexer's unexpected character."""
     if not any(char in text for char in _COMMENT_TRAP_CHARACTERS):  # the usual file: fast
         return
+    found = 0
+    last = 0
+    for match in [*_COMMENT_OR_STRING.finditer(text), None]:
+        start, end = (match.start(), match.end()) if match else (len(text), len(text))
+        places = [(_LONE_CARRIAGE_RETURN, last, start, False)]
+        if match and match.group().startswith("#"):
+            places.append((_COMMENT_TRAPS, start, end, True))
+        last = end
+        for pattern, begin, stop, in_comment in places:
+            # The look past a carriage return sees the whole text (a CRLF's LF is no comment's).
+            trap = pattern.search(text, begin, stop + 1)
+            if trap is None or trap.start() >= stop:
+                continue
+            message = _trap_message(text[trap.start()], in_comment)
+            sink.error(message, _at(file, text, trap.start()), "delete it")
+            found += 1
+            if found >= MAX_SYNTAX_ERRORS:
+                return
+
+
+_LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
+
+
+def _at(file: str, text: str, at: int) -> Span:
+    """The span of the character at index `at` of `text`."""
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    return Span(file, line, col, line, col + 1)
+
+
+def _trap_message(char: str, in_comment: bool) -> str:
     import unicodedata
 
-    found = 0
-    for match in _COMMENT_OR_STRING.finditer(text):
-        if not match.group().startswith("#"):
-            continue
-        trap = _COMMENT_TRAPS.search(text, match.start(), match.end())
-        if trap is None:
-            continue
-        at = trap.start()
-        line = text.count("\n", 0, at) + 1
-        col = at - (text.rfind("\n", 0, at) + 1) + 1
-        char = text[at]
-        name = {"\r": "CARRIAGE RETURN", "\x85": "NEXT LINE"}.get(char) or unicodedata.name(char)
-        named = f"U+{ord(char):04X} ({name})"
-        if char in "\u2028\u2029\x85\r":
-            message = (
-                f"a comment holds {named}, which editors and web pages show as a line break: "
-                "what follows it reads as code, but is part of the comment"
-            )
-        else:
-            message = (
-                f"a comment holds {named}, which reorders how the line is shown: code can "
-                "be shown where the comment is, or a comment where code is"
-            )
-        sink.error(message, Span(file, line, col, line, col + 1), "delete it")
-        found += 1
-        if found >= MAX_SYNTAX_ERRORS:
-            return
+    name = {"\r": "CARRIAGE RETURN", "\x85": "NEXT LINE"}.get(char) or unicodedata.name(char)
+    named = f"U+{ord(char):04X} ({name})"
+    if not in_comment:
+        return (
+            f"a line holds {named} alone, which editors and web pages show as a line break: "
+            "what follows it reads as another line, but is read as part of this one"
+        )
+    if char in "\u2028\u2029\x85\r":
+        return (
+            f"a comment holds {named}, which editors and web pages show as a line break: what "
+            "follows it reads as code, but is part of the comment"
+        )
+    return (
+        f"a comment holds {named}, which reorders how the line is shown: code can be shown "
+        "where the comment is, or a comment where code is"
+    )
 
 
 def _check_nesting(statements: list[Statement], sink: DiagnosticSink, depth: int = 1) -> None:
