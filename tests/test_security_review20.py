@@ -292,3 +292,29 @@ def test_a_carriage_return_alone_between_the_words_of_a_line_is_refused(tmp_path
     assert main(["check", str(source)]) == 1
     err = capsys.readouterr().err
     assert "s.scn:6:16: error: a line holds U+000D (CARRIAGE RETURN) alone" in err
+
+
+def test_import_completion_offers_no_editors_lock_file(tmp_path):
+    from tests.security_helpers import lsp_session
+
+    (tmp_path / "b.scn").write_text(SCENARIO.replace("small", "b"))
+    os.symlink("user@host.4242:1700000000", tmp_path / ".#b.scn")
+    (tmp_path / "._b.scn").write_bytes(b"\x00\x05\x16\x07")
+    text = 'import "'
+    messages = lsp_session(
+        tmp_path,
+        (tmp_path / "a.scn").as_uri(),
+        text,
+        [
+            (
+                "textDocument/completion",
+                {
+                    "textDocument": {"uri": (tmp_path / "a.scn").as_uri()},
+                    "position": {"line": 0, "character": len(text)},
+                },
+            )
+        ],
+    )
+    answer = next(m for m in messages if m.get("id") == 1)["result"]
+    items = answer["items"] if isinstance(answer, dict) else answer
+    assert [item["label"] for item in items] == ["b.scn"]
