@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from scendsl.errors import EXIT_OK, EXIT_USAGE, ScenarioError, ScendslError
+from scendsl.files import is_hidden
 from scendsl.terminal import visible, visible_path
 
 if TYPE_CHECKING:
@@ -553,10 +554,14 @@ def watched_paths(builder: IncrementalBuilder) -> tuple[list[str], Callable[[Any
             return True
         if not real.endswith(".scn"):
             return False
-        # A `.scn` file in a named folder, or beside a named file (it may be imported).
-        return any(real.startswith(folder + os.sep) for folder in named) or os.path.dirname(
-            real
-        ) in {os.path.dirname(f) for f in files}
+        # A `.scn` file in a named folder, as its search finds them (an editor's lock file,
+        # `.#s.scn`, made at the first keystroke, is not one: `files.is_hidden`), or beside a
+        # named file (it may be imported, whatever its name).
+        return any(
+            real.startswith(folder + os.sep)
+            and not any(map(is_hidden, real[len(folder) + 1 :].split(os.sep)))
+            for folder in named
+        ) or os.path.dirname(real) in {os.path.dirname(f) for f in files}
 
     return sorted(folders | set(templates)), wanted
 

@@ -9,6 +9,10 @@ Reading (`check`, `eval`, `build`, `fmt`, ...):
   (opening a FIFO blocks), and every file is opened non-blocking and checked with `fstat`, so
   a file swapped for a FIFO after the check cannot block either.
 - An unreadable subfolder, a broken link or a file of another kind is an error, never skipped.
+- A hidden name (starting with a dot) found in a searched folder is not the user's scenario but
+  what an editor or a system keeps beside it (Emacs's lock link `.#s.scn`, macOS's `._s.scn`,
+  `.git`): passed over, a hidden folder not entered (`is_hidden`). Named on the command line or
+  by an import, such a file is read.
 
 Writing (`build`, `fmt`):
 - The build writes a new folder beside the output folder and swaps it in (an atomic exchange on
@@ -54,7 +58,7 @@ Writing (`build`, `fmt`):
   symlink loop) is a clear error naming the path, never a traceback; the old output is kept.
 """
 
-from scendsl.files.discovery import open_beneath, open_regular, scenario_files, walk
+from scendsl.files.discovery import is_hidden, open_beneath, open_regular, scenario_files, walk
 from scendsl.files.guard import check_output_file, check_output_folder, output_folder_now
 from scendsl.files.output import (
     GENERATED_SUFFIXES,
@@ -82,6 +86,7 @@ __all__ = [
     "check_output_folder",
     "clean_leftovers",
     "create_file",
+    "is_hidden",
     "is_output_name",
     "kind_of",
     "manifest_bytes",

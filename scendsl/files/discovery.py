@@ -168,6 +168,13 @@ def walk(
         pending.extend(entry.path for entry in reversed(subfolders))
 
 
+def is_hidden(name: str) -> bool:
+    """Whether a file or folder named `name`, found in a folder being searched, is passed over:
+    a hidden name (one starting with a dot). A file named on the command line or by an import
+    is read whatever its name."""
+    return name.startswith(".")
+
+
 def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
     root = os.path.realpath(top)
     found: list[str] = []
@@ -179,8 +186,14 @@ def _folder_files(top: str, sink: DiagnosticSink) -> list[str]:
             "make it readable, or move it out of the folder",
         )
 
-    for _folder, _subfolders, entries in walk(top, unreadable):
+    for _folder, subfolders, entries in walk(top, unreadable):
+        # What others keep beside the scenarios is theirs, not a scenario: a hidden name
+        # (an editor's lock or swap file, `.#s.scn`; macOS's `._s.scn`; `.git`, `.venv`) is
+        # passed over, a folder not entered, as git, ripgrep and pytest pass them over.
+        subfolders[:] = [folder for folder in subfolders if not is_hidden(folder.name)]
         for entry in entries:
+            if is_hidden(entry.name):
+                continue
             try:
                 link = entry.is_symlink()
             except OSError as error:

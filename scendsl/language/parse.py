@@ -227,6 +227,8 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
         raise ScenarioError([_surrogate_diagnostic(text, file, surrogate.start())])
     _check_size(text, file, sink, max_tokens)
     sink.raise_if_errors()
+    _check_comments(text, file, sink)
+    sink.raise_if_errors()
     work = text if text.endswith("\n") else text + "\n"
     parser, builder = _parser()
     tokens_in_file = _count_tokens(work, max_tokens)
@@ -295,6 +297,77 @@ def _check_size(text: str, file: str, sink: DiagnosticSink, max_tokens: int = MA
             "split it into several files joined with 'import', or raise "
             "the limit with --max-tokens",
         )
+
+
+#: What makes a comment read otherwise than the tool reads it (Trojan Source, CVE-2021-42574):
+#: the controls that reorder a line (embeddings, overrides, isolates), so a comment's end and
+#: the code after it can be shown in another order, and the line breaks an editor or a web
+#: page shows that the language does not read as one (a carriage return alone, the line and
+#: paragraph separators, NEL), so what follows one reads as a line of code but is comment.
+_COMMENT_TRAPS = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029\x85]|\r(?!\n)")
+_COMMENT_TRAP_CHARACTERS = "\r\u2028\u2029\x85" + "".join(
+    map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+)
+# Comments, and the strings a `#` in which starts none.
+_COMMENT_OR_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*')
+
+
+def _check_comments(text: str, file: str, sink: DiagnosticSink) -> None:
+    """Refuse, located, a comment holding one of _COMMENT_TRAPS, and a carriage return alone
+    between the tokens (at most MAX_SYNTAX_ERRORS). In strings they are the user's text: spelt
+    in the terminal, left out of the briefings; a reordering control or a separator outside
+    strings and comments is the lexer's unexpected character."""
+    if not any(char in text for char in _COMMENT_TRAP_CHARACTERS):  # the usual file: fast
+        return
+    found = 0
+    last = 0
+    for match in [*_COMMENT_OR_STRING.finditer(text), None]:
+        start, end = (match.start(), match.end()) if match else (len(text), len(text))
+        places = [(_LONE_CARRIAGE_RETURN, last, start, False)]
+        if match and match.group().startswith("#"):
+            places.append((_COMMENT_TRAPS, start, end, True))
+        last = end
+        for pattern, begin, stop, in_comment in places:
+            # The look past a carriage return sees the whole text (a CRLF's LF is no comment's).
+            trap = pattern.search(text, begin, stop + 1)
+            if trap is None or trap.start() >= stop:
+                continue
+            message = _trap_message(text[trap.start()], in_comment)
+            sink.error(message, _at(file, text, trap.start()), "delete it")
+            found += 1
+            if found >= MAX_SYNTAX_ERRORS:
+                return
+
+
+_LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
+
+
+def _at(file: str, text: str, at: int) -> Span:
+    """The span of the character at index `at` of `text`."""
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    return Span(file, line, col, line, col + 1)
+
+
+def _trap_message(char: str, in_comment: bool) -> str:
+    import unicodedata
+
+    name = {"\r": "CARRIAGE RETURN", "\x85": "NEXT LINE"}.get(char) or unicodedata.name(char)
+    named = f"U+{ord(char):04X} ({name})"
+    if not in_comment:
+        return (
+            f"a line holds {named} alone, which editors and web pages show as a line break: "
+            "what follows it reads as another line, but is read as part of this one"
+        )
+    if char in "\u2028\u2029\x85\r":
+        return (
+            f"a comment holds {named}, which editors and web pages show as a line break: what "
+            "follows it reads as code, but is part of the comment"
+        )
+    return (
+        f"a comment holds {named}, which reorders how the line is shown: code can be shown "
+        "where the comment is, or a comment where code is"
+    )
 
 
 def _check_nesting(statements: list[Statement], sink: DiagnosticSink, depth: int = 1) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scendsl.defaults import MAX_IMPORT_COMPLETION_ENTRIES, MAX_IMPORT_COMPLETION_FOLDERS
-from scendsl.files import walk
+from scendsl.files import is_hidden, walk
 from scendsl.lsp.analysis import (
     DEFINITION_KEYWORDS,
     DIMENSION_EXAMPLES,
@@ -138,9 +138,12 @@ def _import_files(analysis: Analysis | None) -> list[Completion]:
         if visited >= MAX_IMPORT_COMPLETION_FOLDERS or seen >= MAX_IMPORT_COMPLETION_ENTRIES:
             break
         seen += len(subfolders) + len(others)
-        subfolders[:] = [d for d in subfolders if not d.name.startswith(".")][:20]
+        # Hidden names as the discovery passes them over (an editor's lock file, `.#s.scn`).
+        subfolders[:] = [d for d in subfolders if not is_hidden(d.name)][:20]
         for other in others:
-            if not other.name.endswith(".scn") or other.path == analysis.path:
+            if not other.name.endswith(".scn") or is_hidden(other.name):
+                continue
+            if other.path == analysis.path:
                 continue
             written = os.path.relpath(other.path, folder).replace(os.sep, "/")
             if _importable(written):

@@ -58,10 +58,26 @@ _CURRENCY = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")]
 _COUNT = [(1e12, "trillion"), (1e9, "billion"), (1e6, "million")]
 
 
+#: From this magnitude on, and below SCIENTIFIC_BELOW, a figure is written as `9.53e16`, as
+#: FLOP counts are: written out, 1e30 years was 31 digits, those past the 17th a float's noise
+#: (which differed in `check`'s warnings, evaluated with Python's `math`, from `eval`'s, with
+#: numpy's), 1e300 three hundred, and 1e-300 steps three hundred zeros. No figure of a
+#: sensible scenario comes near either in its unit.
+SCIENTIFIC_FROM = 1e15
+SCIENTIFIC_BELOW = 1e-6
+
+
 def sig(value: float, digits: int = 3) -> str:
-    """`value` with `digits` significant digits, trailing zeros kept to one decimal at most."""
+    """`value` with `digits` significant digits, trailing zeros kept to one decimal at most;
+    from SCIENTIFIC_FROM on and below SCIENTIFIC_BELOW as a mantissa and a power of ten
+    (`9.53e16`, `6.11e-14`)."""
     if value == 0:
         return "0"
+    if not math.isfinite(value):
+        return format_value(value, None)
+    if not SCIENTIFIC_BELOW <= abs(value) < SCIENTIFIC_FROM:
+        mantissa, _, exponent = f"{value:.{digits - 1}e}".partition("e")
+        return f"{mantissa}e{int(exponent)}"
     magnitude = math.floor(math.log10(abs(value)))
     decimals = max(digits - 1 - magnitude, 0)
     text = f"{value:,.{decimals}f}"
@@ -128,7 +144,7 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
         if abs(value) >= factor:
             return f"{sig(value / factor)} {word}"
     if abs(value) >= 1000:
-        return f"{value:,.0f}"
+        return f"{value:,.0f}" if abs(value) < SCIENTIFIC_FROM else sig(value)
     return sig(value)
 
 

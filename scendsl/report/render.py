@@ -78,7 +78,9 @@ _QUOTED_TOKEN_RE = re.compile("\ue003[0-9]+\ue001\n")
 _UNWANTED_RE = re.compile(
     "[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
-_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]])")
+#: Markdown's inline syntax, given a backslash: code, emphasis, links and, in GitHub's Markdown
+#: (GFM), strikethrough (`~~text~~` and `~text~` struck a quoted claim through on GitHub).
+_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]~])")
 _AUTOLINK_RE = re.compile(r"://|(www)\.", re.IGNORECASE)
 _ISSUE_REFERENCE_RE = re.compile(r"#(?=[0-9])")
 # What starts a heading, a list item or a numbered list when it opens a line.
@@ -891,6 +893,8 @@ def markdown_to_html(text: str) -> str:
         for name in _UNUSED_INLINE_PATTERNS:
             converter.inlinePatterns.deregister(name, strict=False)
         converter.preprocessors.deregister("html_block", strict=False)
+        # md_escape writes `\~` (GFM's strikethrough); read as CommonMark reads it, a tilde.
+        converter.ESCAPED_CHARS = [*converter.ESCAPED_CHARS, "~"]
         _markdown_converter = converter
     _markdown_converter.reset()
     return _markdown_converter.convert(text)
