@@ -179,17 +179,29 @@ def _affordable(name: str, candidates: Iterable[str]) -> list[str] | None:
     return pool
 
 
-def close_match(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The candidate closest to `name` (difflib, at least `cutoff` alike), or None: within the
-    current `suggestion_budget` and MAX_SUGGESTED_NAME, as `suggest` is, for hints that word
-    their own sentence (a country's name -> its code)."""
+def close_matches(name: str, candidates: Iterable[str], cutoff: float = 0.8) -> list[str]:
+    """The candidates `name` may mean, for hints that word their own sentence (a country's name
+    -> its code): the candidates that are `name` with other separators, else every candidate a
+    single typo away (`one_edit_match`'s rule), else the few
+    difflib finds at least `cutoff` alike, likeliest first. All of them, not the likeliest one:
+    a typo can be as close to another name (`Austrai` is one edit from Austria and two from
+    Australia, which difflib prefers; `Hambia` from Gambia and Zambia), and the caller names
+    one only when they all mean one thing. Within the `suggestion_budget` and
+    MAX_SUGGESTED_NAME, as `suggest` is."""
     pool = _affordable(name, candidates)
     if pool is None:
-        return None
+        return []
+    key = name_key(name)
+    keys = [name_key(c) for c in pool]
+    # the same name with other separators ('henansheng' is 'henan sheng', not 'hunan sheng'),
+    # else the names one typo away
+    same = [c for c, k in zip(pool, keys, strict=True) if k == key]
+    typos = same or [c for c, k in zip(pool, keys, strict=True) if _one_edit(key, k)]
+    if typos:
+        return typos
     import difflib
 
-    matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
-    return matches[0] if matches else None
+    return difflib.get_close_matches(name, pool, n=MAX_PREFIX_MATCHES, cutoff=cutoff)
 
 
 def one_edit_match(name: str, candidates: Iterable[str]) -> str | None:

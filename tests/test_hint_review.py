@@ -3,10 +3,13 @@ hint never names the wrong thing, never raises, and stays bounded."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scendsl.suggest import _one_edit
+from scendsl.language.values import _regions_by_name, region_code_hint
+from scendsl.suggest import _one_edit, fix_of, name_key
+from tests.factories import only_diagnostic, scenario_text
 
 _LETTERS = st.text(alphabet="abcx1", max_size=7)
 
@@ -32,3 +35,58 @@ def _osa_distance(a: str, b: str) -> int:
 @given(_LETTERS, _LETTERS)
 def test_one_edit_is_a_damerau_levenshtein_distance_of_one(a, b):
     assert _one_edit(a, b) == (_osa_distance(a, b) == 1)
+
+
+def _region_hint(region: str) -> tuple[str, str | None]:
+    diagnostic = only_diagnostic(scenario_text("s", region=region))
+    return diagnostic.hint or "", diagnostic.fix
+
+
+def test_a_name_of_two_regions_is_told_both_and_fixed_by_neither():
+    # Georgia, the country (GE), was told the US state's code, with that edit offered
+    hint, fix = _region_hint("Georgia")
+    assert "'GE' (Georgia)" in hint and "'US-GA' (Georgia)" in hint and fix is None
+
+
+@pytest.mark.parametrize(
+    ("written", "codes"),
+    [("Chine", {"CL", "CN"}), ("Hambia", {"GM", "ZM"}), ("Slovania", {"SI", "SK"})],
+)
+def test_a_typo_as_near_to_two_countries_names_both(written, codes):
+    # Hambia was offered ZM, Chine CN, Slovania SI: difflib's likeliest of two as near
+    hint, fix = _region_hint(written)
+    assert fix is None and all(f"'{code}'" in hint for code in codes)
+
+
+@pytest.mark.parametrize(
+    ("written", "code"), [("Gemany", "DE"), ("Austrai", "AT"), ("henansheng", "CN-HA")]
+)
+def test_a_typo_near_one_country_is_fixed_by_its_code(written, code):
+    # Austrai, one edit from Austria and two from Australia, was offered AU (difflib)
+    assert (_region_hint(written)[1] or "").strip('"') == code
+
+
+_NAMES = sorted(_regions_by_name())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_NAMES), st.data())
+def test_a_typo_of_a_regions_name_is_never_fixed_by_another_regions_code(name, data):
+    i = data.draw(st.integers(0, len(name)))
+    letter = data.draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz "))
+    edit = data.draw(st.sampled_from(["insert", "replace", "delete", "swap"]))
+    typo = {
+        "insert": name[:i] + letter + name[i:],
+        "replace": name[:i] + letter + name[i + 1 :],
+        "delete": name[:i] + name[i + 1 :],
+        "swap": name[:i] + name[i + 1 : i + 2] + name[i : i + 1] + name[i + 2 :],
+    }[edit]
+    fixed = fix_of(region_code_hint(typo))
+    meant = {
+        code
+        for other, codes in _regions_by_name().items()
+        for code in codes
+        if name_key(other) == name_key(typo)
+    }
+    assume(not meant)  # the typo is itself a name (another region's, or this one's)
+    assert fixed is None or fixed.strip('"') in _regions_by_name()[name]

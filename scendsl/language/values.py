@@ -42,9 +42,10 @@ from scendsl.language.units import (
 )
 from scendsl.scenario import MixShare, Parallelism, Uncertain
 from scendsl.suggest import (
+    MAX_PREFIX_MATCHES,
     Hint,
     by_name_key,
-    close_match,
+    close_matches,
     fix_of,
     meant,
     name_key,
@@ -810,37 +811,45 @@ def alpha3_hint(region: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _regions_by_name() -> dict[str, str]:
-    """Each ISO region code by its names in lower case: the ISO name and the name running text
+def _regions_by_name() -> dict[str, tuple[str, ...]]:
+    """The ISO region codes by their names in lower case: the ISO name and the name running text
     uses ("iran", "south korea", "united states"); made once: a file may name thousands of
-    unknown regions."""
+    unknown regions. A name can stand for several codes: "georgia" is the country GE and the
+    US state US-GA; "guam" is GU and US-GU."""
     from scendsl.language.names import iso_reading_names, iso_region_names
 
-    by_name = {
-        name.lower().removeprefix("the "): code for code, name in iso_reading_names().items()
-    }
-    by_name.update((name.lower(), code) for code, name in iso_region_names().items())
-    return by_name
+    by_name: dict[str, list[str]] = {}
+    named = [
+        *((name.lower().removeprefix("the "), code) for code, name in iso_reading_names().items()),
+        *((name.lower(), code) for code, name in iso_region_names().items()),
+    ]
+    for name, code in named:
+        codes = by_name.setdefault(name, [])
+        if code not in codes:
+            codes.append(code)
+    return {name: tuple(codes) for name, codes in by_name.items()}
 
 
 def region_code_hint(text: str) -> str | None:
-    """`Germany` -> did you mean 'DE'? A country written by its name, matched to its code."""
+    """`Germany` -> did you mean 'DE'? A country written by its name, matched to its code; a
+    name that stands for several (`Georgia`: GE or US-GA) or a typo as near to several names
+    (`Austrai`: Austria or Australia) is told them all, with no edit to make."""
     from scendsl.language.names import iso_region_names
 
     if hint_text(text) is None:
         return None
     by_name = _regions_by_name()
-    found = by_name.get(text.lower())
-    if found is None:
+    found = list(by_name.get(text.lower(), ()))
+    if not found:
         # within the load's suggestion budget: 2,700 unknown regions compared with every
         # country's name took 0.8 s of CPU
-        close = close_match(text.lower(), by_name, cutoff=0.8)
-        found = by_name[close] if close else None
-    if found is None:
+        for close in close_matches(text.lower(), by_name, cutoff=0.8):
+            found.extend(code for code in by_name[close] if code not in found)
+    if not found or len(found) > MAX_PREFIX_MATCHES:
         return None
-    return Hint(
-        f"did you mean '{found}' ({iso_region_names()[found]})? regions are ISO codes", found
-    )
+    shown = " or ".join(f"'{code}' ({iso_region_names()[code]})" for code in found)
+    text = f"did you mean {shown}? regions are ISO codes"
+    return Hint(text, found[0]) if len(found) == 1 else text
 
 
 def energy_source_hint(written: str, sources: Iterable[str]) -> str:
