@@ -196,7 +196,7 @@ def close_matches(name: str, candidates: Iterable[str], cutoff: float = 0.8) -> 
     # the same name with other separators ('henansheng' is 'henan sheng', not 'hunan sheng'),
     # else the names one typo away
     same = [c for c, k in zip(pool, keys, strict=True) if k == key]
-    typos = same or [c for c, k in zip(pool, keys, strict=True) if _one_edit(key, k)]
+    typos = same or [c for c, k in zip(pool, keys, strict=True) if one_edit(key, k)]
     if typos:
         return typos
     import difflib
@@ -213,11 +213,11 @@ def one_edit_match(name: str, candidates: Iterable[str]) -> str | None:
     if pool is None:
         return None
     key = name_key(name)
-    found = [c for c in pool if _one_edit(key, name_key(c))]
+    found = [c for c in pool if one_edit(key, name_key(c))]
     return found[0] if len(found) == 1 else None
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_edit(a: str, b: str) -> bool:
     """Whether `a` and `b` differ by exactly one insertion, deletion, substitution or swap of
     neighbours."""
     if a == b or abs(len(a) - len(b)) > 1:

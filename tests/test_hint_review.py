@@ -3,12 +3,15 @@ hint never names the wrong thing, never raises, and stays bounded."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scendsl.language.values import _regions_by_name, region_code_hint
-from scendsl.suggest import _one_edit, fix_of, name_key
+from scendsl.language.names import shipped_file
+from scendsl.language.values import _regions_by_name, iso_currencies, region_code_hint
+from scendsl.suggest import fix_of, name_key, one_edit
 from tests.factories import only_diagnostic, scenario_text
 
 _LETTERS = st.text(alphabet="abcx1", max_size=7)
@@ -16,7 +19,7 @@ _LETTERS = st.text(alphabet="abcx1", max_size=7)
 
 def _osa_distance(a: str, b: str) -> int:
     """The optimal-string-alignment distance (Damerau-Levenshtein with adjacent swaps), the
-    textbook dynamic programme, as the reference `_one_edit` is checked against."""
+    textbook dynamic programme, as the reference `one_edit` is checked against."""
     rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
     for i in range(len(a) + 1):
         rows[i][0] = i
@@ -34,7 +37,7 @@ def _osa_distance(a: str, b: str) -> int:
 @settings(max_examples=3000, deadline=None)
 @given(_LETTERS, _LETTERS)
 def test_one_edit_is_a_damerau_levenshtein_distance_of_one(a, b):
-    assert _one_edit(a, b) == (_osa_distance(a, b) == 1)
+    assert one_edit(a, b) == (_osa_distance(a, b) == 1)
 
 
 def _region_hint(region: str) -> tuple[str, str | None]:
@@ -90,3 +93,51 @@ def test_a_typo_of_a_regions_name_is_never_fixed_by_another_regions_code(name, d
     }
     assume(not meant)  # the typo is itself a name (another region's, or this one's)
     assert fixed is None or fixed.strip('"') in _regions_by_name()[name]
+
+
+def _price_hint(price: str) -> tuple[str, str | None]:
+    body = f"  energy {{\n    price 25 {price}\n  }}\n"
+    diagnostic = only_diagnostic(scenario_text("s", body=body))
+    return diagnostic.hint or "", diagnostic.fix
+
+
+@pytest.mark.parametrize(("written", "wrong"), [("HRK", "KHR"), ("SLL", "LSL")])
+def test_a_withdrawn_code_is_not_taken_for_an_anagram_of_another_countrys(written, wrong):
+    # HRK (the Croatian kuna) was offered the Cambodian riel's KHR, SLL (Sierra Leone's old
+    # leone) Lesotho's LSL: the "transposition" rule took any reordering of three letters
+    hint, fix = _price_hint(f"{written}/kWh")
+    assert wrong not in hint and fix is None
+
+
+@pytest.mark.parametrize(("written", "code"), [("HRK", "EUR"), ("SLL", "SLE")])
+def test_a_recently_withdrawn_code_is_told_its_successor(written, code):
+    assert f"{written} was replaced by {code}" in _price_hint(f"{written}/kWh")[0]
+
+
+@pytest.mark.parametrize("written", ["DUS", "SDU"])
+def test_a_reordering_that_is_no_single_swap_is_not_a_typo(written):
+    assert "did you mean" not in _price_hint(f"{written}/kWh")[0]
+
+
+_ALIASES = {k: v for k, v in shipped_file("currency_aliases.toml").items() if k != "meta"}
+_WITHDRAWN = sorted(code for code, alias in _ALIASES.items() if "factor" in alias)
+
+
+@pytest.mark.parametrize("written", _WITHDRAWN)
+def test_a_redenominated_code_offers_no_edit_of_the_code_alone(written):
+    # ZMK -> ZMW was offered as a quick fix: 25 ZMK/kWh became 25 ZMW/kWh, a thousand times
+    # the price
+    hint, fix = _price_hint(f"{written}/kWh")
+    assert fix is None and hint.endswith(f"write the amount in {_ALIASES[written]['write']}")
+
+
+@pytest.mark.parametrize("written", _WITHDRAWN)
+def test_a_redenominations_factor_is_the_one_its_sentence_gives(written):
+    alias = _ALIASES[written]
+    ratio = re.search(rf"([\d,.]+) {written} to 1 {alias['write']}", alias["why"])
+    assert ratio is not None and float(ratio.group(1).replace(",", "")) == alias["factor"]
+
+
+def test_every_code_a_currency_hint_names_is_an_iso_4217_code():
+    assert {alias["write"] for alias in _ALIASES.values()} <= set(iso_currencies())
+    assert not set(_ALIASES) & set(iso_currencies())  # an alias is no current code

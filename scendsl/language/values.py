@@ -49,6 +49,7 @@ from scendsl.suggest import (
     fix_of,
     meant,
     name_key,
+    one_edit,
     one_edit_match,
     quoted,
     suggest,
@@ -982,10 +983,20 @@ def currency_meant(written: str) -> str | None:
         return None
     alias = shipped_file("currency_aliases.toml").get(upper)
     if alias is not None and upper != "META":
+        if "factor" in alias:
+            # a redenomination: the amount changes with the code, so no edit of the code alone
+            # is offered (ZMK -> ZMW would make 25,000 ZMK a thousand times too dear)
+            return f"{alias['why']}; write the amount in {alias['write']}"
         return Hint(f"{alias['why']}; write {alias['write']}", alias["write"])
     codes = {"USD", *currency_names()}
     if len(upper) == 3:
-        swapped = [code for code in sorted(codes) if sorted(code) == sorted(upper)]
+        # two neighbouring letters swapped (UDS, ERU), not any reordering: HRK, the Croatian
+        # kuna's withdrawn code, is no typo of the Cambodian riel's KHR
+        swapped = [
+            code
+            for code in sorted(codes)
+            if sorted(code) == sorted(upper) and one_edit(code, upper)
+        ]
         if len(swapped) == 1:
             return meant(swapped[0])
     names, by_word = iso_currencies(), _currencies_by_word()
