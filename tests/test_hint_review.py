@@ -141,3 +141,23 @@ def test_a_redenominations_factor_is_the_one_its_sentence_gives(written):
 def test_every_code_a_currency_hint_names_is_an_iso_4217_code():
     assert {alias["write"] for alias in _ALIASES.values()} <= set(iso_currencies())
     assert not set(_ALIASES) & set(iso_currencies())  # an alias is no current code
+
+
+@pytest.mark.parametrize(("written", "unit"), [("usd/kWh", "USD/kWh"), ("Usd/MWh", "USD/MWh")])
+def test_the_dollar_in_small_letters_is_told_its_capitals(written, unit):
+    # it was told there is "no exchange rate for USD", to be converted "at N USD per USD"
+    hint, fix = _price_hint(written)
+    assert fix == unit and "per USD" not in hint
+
+
+@pytest.mark.parametrize("written", ["DM/kWh", "Sh/kWh", "DH/kWh", "Rs/MWh", "Ft/kWh"])
+def test_a_price_in_an_unknown_currency_is_not_guessed_another(written):
+    # the spelling guess among units offered DM (Deutsche Mark), Sh (shilling) and DH (dirham)
+    # USD/kWh, and Rs (rupees) a price in MWh with no currency
+    hint, fix = _price_hint(written)
+    assert fix is None and "ISO 4217 code" in hint
+
+
+@pytest.mark.parametrize(("written", "unit"), [("USD/kwh", "USD/kWh"), ("EURO/MWh", "EUR/MWh")])
+def test_a_price_with_a_known_currency_is_still_fixed(written, unit):
+    assert _price_hint(written)[1] == unit

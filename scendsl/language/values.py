@@ -228,7 +228,11 @@ class ValueReader:
                 hint = (
                     magnitude_word_hint(number_atom.text, unit_atom.text)
                     or money_word_hint(unit_atom.text)
-                    or suggest(unit_atom.text, UNITS)
+                    or (
+                        PRICE_HINT
+                        if is_price_shaped(unit_atom.text)
+                        else suggest(unit_atom.text, UNITS)
+                    )
                     or ("write the unit apart from the number" if glued else None)
                 )
                 self.sink.error(
@@ -910,7 +914,9 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
         f"{len(currency_names())} currencies have an exchange rate "
         "(`scendsl list currencies` lists them)"
     )
-    if upper in currency_names():
+    # USD, the currency rates are given against, has no rate of its own: `usd/kWh` was told
+    # there is "no exchange rate for USD", converted "at N USD per USD"
+    if upper in currency_names() or upper == "USD":
         if code == upper:
             return None
         capitals = written.replace(code, upper, 1)
@@ -938,11 +944,29 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
     return f"unknown currency {quoted(code)}", hint or listed
 
 
+#: What a price's unit per amount of energy or time is written per (`EUR/MWh`, `USD/hour`).
+_PRICED_PER = ("MWh", "kWh", "hour")
+
+#: The hint for a price whose currency is written in no way the language knows (`DM/kWh`,
+#: `Sh/kWh`, `Rs/MWh`): a spelling guess among the units offered another currency (`USD/kWh`)
+#: or none (`kWh`).
+PRICE_HINT = (
+    "a price is written with its currency's ISO 4217 code, such as USD/kWh or EUR/MWh "
+    "(`scendsl list currencies` lists those with a rate)"
+)
+
+
+def is_price_shaped(unit: str) -> bool:
+    """Whether `unit` is written as a price (something per MWh, kWh or hour)."""
+    currency, slash, per = unit.partition("/")
+    return bool(currency and slash) and per in _PRICED_PER
+
+
 def money_word_hint(unit: str) -> str | None:
     """`Naira/kWh`, `EURO/MWh`, `Ksh/kWh`: a price whose currency is written by a name or an
     abbreviation, told its ISO 4217 code (`currency_meant`)."""
     currency, _, per = unit.partition("/")
-    if per not in ("", "MWh", "kWh", "hour"):
+    if per and per not in _PRICED_PER:
         return None
     hint = currency_meant(currency)
     fixed = fix_of(hint)
