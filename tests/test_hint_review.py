@@ -161,3 +161,8 @@ def test_a_price_in_an_unknown_currency_is_not_guessed_another(written):
 @pytest.mark.parametrize(("written", "unit"), [("USD/kwh", "USD/kWh"), ("EURO/MWh", "EUR/MWh")])
 def test_a_price_with_a_known_currency_is_still_fixed(written, unit):
     assert _price_hint(written)[1] == unit
+
+
+def test_a_claim_and_a_value_give_one_hint_for_an_unknown_currency():
+    claim = scenario_text("s", body='  expect energy.cost < 50M Sh/kWh "x"\n')
+    assert only_diagnostic(claim).hint == _price_hint("Sh/kWh")[0]

@@ -227,12 +227,7 @@ class ValueReader:
                 glued = number_atom.span.end_col == unit_atom.span.col
                 hint = (
                     magnitude_word_hint(number_atom.text, unit_atom.text)
-                    or money_word_hint(unit_atom.text)
-                    or (
-                        PRICE_HINT
-                        if is_price_shaped(unit_atom.text)
-                        else suggest(unit_atom.text, UNITS)
-                    )
+                    or unit_hint(unit_atom.text)
                     or ("write the unit apart from the number" if glued else None)
                 )
                 self.sink.error(
@@ -954,6 +949,27 @@ PRICE_HINT = (
     "a price is written with its currency's ISO 4217 code, such as USD/kWh or EUR/MWh "
     "(`scendsl list currencies` lists those with a rate)"
 )
+
+
+def unit_hint(unit: str) -> str | None:
+    """The hint for a unit the language does not know, in a value and in a claim: a currency
+    written by a name or an abbreviation told its code (`money_word_hint`), a price or an amount
+    in a currency the language cannot read told how one is written (never a spelling guess
+    among the dollar's units, which named another currency: `Sh/kWh`, `DM`), else a spelling
+    guess among the units (`kwh` is kWh)."""
+    if (named := money_word_hint(unit)) is not None:
+        return named
+    if is_price_shaped(unit):
+        return PRICE_HINT
+    guess = suggest(unit, UNITS)
+    if fix_of(guess) in DOLLAR_UNITS and not unit.upper().startswith("USD"):
+        return PRICE_HINT
+    return guess
+
+
+#: The units of an amount in dollars (`USD`, `USD/MWh`, ...): a guess of one of them for an
+#: unknown unit is a guess of the currency.
+DOLLAR_UNITS = frozenset(u for u in UNITS if u.startswith("USD"))
 
 
 def is_price_shaped(unit: str) -> bool:
