@@ -166,3 +166,45 @@ def test_a_price_with_a_known_currency_is_still_fixed(written, unit):
 def test_a_claim_and_a_value_give_one_hint_for_an_unknown_currency():
     claim = scenario_text("s", body='  expect energy.cost < 50M Sh/kWh "x"\n')
     assert only_diagnostic(claim).hint == _price_hint("Sh/kWh")[0]
+
+
+def _chip_hint(chip: str) -> tuple[str, str | None]:
+    diagnostic = only_diagnostic(scenario_text("s", accelerator=chip))
+    return diagnostic.hint or "", diagnostic.fix
+
+
+@pytest.mark.parametrize(
+    ("written", "wrong"),
+    [
+        ("B100", "V100"),
+        ("L4", "L40S"),
+        ("A10", "A100_40GB"),
+        ("H300", "H800"),
+        ("Trainium3", "Trainium2"),
+        ("MI350X", "MI355X"),
+        ("MI300A", "MI300X"),
+        ("TPUv8", "TPUv7"),
+        ("GB100", "GB300"),
+    ],
+)
+def test_another_chip_is_not_offered_for_a_chip_the_catalog_lacks(written, wrong):
+    # each is a real chip one character from a catalog chip, and was offered it (with the edit):
+    # the scenario would have used the other chip's figures
+    hint, fix = _chip_hint(written)
+    assert f"'{wrong}'" not in hint and fix is None
+    assert hint.startswith("define it with an 'accelerator' block")
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("h100", "H100"), ("H100_SXM5", "H100"), ("H20_96GB", "H20"), ("TPUv6", "TPUv6e")],
+)
+def test_a_chip_written_another_way_is_still_fixed(written, meant):
+    assert _chip_hint(written)[1] == meant
+
+
+def test_a_base_chip_is_matched_by_the_same_rule():
+    text = "accelerator Mine extends B100 {\n  tdp 700 W\n}\n" + scenario_text(
+        "s", accelerator="Mine"
+    )
+    assert "V100" not in (only_diagnostic(text).hint or "")

@@ -48,6 +48,7 @@ from scendsl.suggest import (
     close_matches,
     fix_of,
     meant,
+    model_name_hint,
     name_key,
     one_edit,
     one_edit_match,
@@ -399,6 +400,8 @@ class ValueReader:
     def _meant(self, written: str, spec: F.FieldSpec, label: str) -> str | None:
         """What a name the field does not know most likely means: a framework's other name
         (`NeMo` is `megatron`) first, else the closest of the field's names."""
+        if spec.kind == "accelerator":
+            return model_name_hint(written, self._names_of(spec))
         return alias_hint(label, written) or suggest(written, self._names_of(spec))
 
     def _quoted_name_hint(self, atom: Atom, spec: F.FieldSpec, label: str) -> str | None:
