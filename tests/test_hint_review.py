@@ -208,3 +208,17 @@ def test_a_base_chip_is_matched_by_the_same_rule():
         "s", accelerator="Mine"
     )
     assert "V100" not in (only_diagnostic(text).hint or "")
+
+
+def test_every_region_a_region_alias_names_is_an_iso_region_and_no_alias_is_one():
+    from scendsl.language.names import iso_region_names
+
+    aliases = {k: v for k, v in shipped_file("region_aliases.toml").items() if k != "meta"}
+    assert {a["write"] for a in aliases.values() if "write" in a} <= set(iso_region_names())
+    assert not set(aliases) & set(iso_region_names())
+
+
+def test_an_open_cycle_gas_turbine_is_not_told_it_is_combined_cycle_gas():
+    body = "  energy {\n    mix gas_turbine 100%\n  }\n"
+    diagnostic = only_diagnostic(scenario_text("s", body=body))
+    assert diagnostic.fix is None and "intensity" in (diagnostic.hint or "")
