@@ -184,6 +184,52 @@ def bench_eval() -> None:
     report("catalog_load_cpu", load * 1e3, "ms")
 
 
+@group("templates")
+def bench_templates() -> None:
+    """CPU time of the samples' templates (`Renderer.render`, every page of a build summed;
+    the charts and the HTML conversion apart), in this process: the built-in set as a build
+    without `--templates` runs it (the trusted environment), and the same folder named as a
+    user's (the sandbox): what the sandbox's checks cost on the built-in set."""
+    from scendsl.app.build import render_files
+    from scendsl.report.loader import builtin_templates_dir
+    from scendsl.report.render import Renderer
+
+    saved = {name: os.environ.get(name) for name in ("SCENDSL_JOBS", "SCENDSL_CACHE_DIR")}
+    os.environ["SCENDSL_JOBS"] = "1"  # no workers
+    os.environ["SCENDSL_CACHE_DIR"] = str(_kept_caches())  # compiled templates kept
+    paths = [str(ROOT / "scenarios")]
+    spent = [0.0]
+    render = Renderer.render
+
+    def timed(self, *args, **kwargs):
+        started = time.process_time()
+        try:
+            return render(self, *args, **kwargs)
+        finally:
+            spent[0] += time.process_time() - started
+
+    def rendering(folder: str | None) -> float:
+        spent[0] = 0.0
+        render_files(paths, folder, samples=0)
+        return spent[0]
+
+    Renderer.render = timed
+    try:
+        for name, folder in (
+            ("templates_trusted_cpu", None),
+            ("templates_sandboxed_cpu", str(builtin_templates_dir())),
+        ):
+            rendering(folder)  # compiles the templates into the kept cache
+            report(name, min(rendering(folder) for _ in range(RUNS)), "s")
+    finally:
+        Renderer.render = render
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @group("build")
 def bench_build() -> None:
     """The samples' build from a fresh process: with no cache (into an emptied folder), one

@@ -57,7 +57,8 @@ Inputs (the script fetches nothing):
   or the EIA already gives a figure.
 * `--rates FILE`: `scripts/data/exchange_rates.csv`, the annual rates (columns `currency`,
   `year`, `per_usd` = units of the currency per US dollar, `source`, `note`) for currencies
-  the ECB does not publish (TWD, VND, and the pegged Gulf currencies), each with its source.
+  the ECB does not publish, each with its source: in the committed file AED, QAR and SAR
+  (pegged to the dollar, 2019-2025) and TWD (the Fed's G.5A annual averages, 2019-2023).
   A national figure in a currency the ECB publishes is converted at the mean over the year's
   days of the ECB's USD/currency cross rate (USD per EUR divided by the currency per EUR on the
   same day); a figure in USD is not converted.

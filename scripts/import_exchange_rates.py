@@ -29,9 +29,10 @@ Inputs (the script fetches nothing):
   the one written for every currency it has.
 * `--pegs FILE` (optional): `scripts/data/exchange_rates.csv` (columns `currency`, `year`,
   `per_usd`, `source`, `note`), the sourced annual rates the electricity-price import uses for
-  currencies neither the Fed nor the ECB publishes (the dirham, the Qatari and Saudi riyals,
-  pegged to the dollar); each row's source is written with its rate. Rows of a currency the Fed
-  or the ECB gives are not used (one source per currency).
+  currencies the ECB does not publish (in the committed file AED, QAR, SAR and TWD); each row's
+  source is written with its rate. Rows of a currency the Fed or the ECB gives are not used (one
+  source per currency: TWD's are the Fed's own G.5A figures, which `--yearly` gives), so here
+  they give AED, QAR and SAR, pegged to the dollar.
 * `--wdi FILE` with `--countries FILE` (optional): `scripts/data/wdi_pa_nus_fcrf_2000_on.csv`,
   the World Bank's World Development Indicators series `PA.NUS.FCRF`, "Official exchange rate
   (LCU per US$, period average)", whose source is the IMF's International Financial Statistics
@@ -330,7 +331,19 @@ WDI_NOTES = {
     ),
     "BOB": (
         "the official rate, held at 6.86 (buying) and 6.96 (selling) bolivianos per dollar since"
-        " 2011; in 2024 and 2025 dollars were scarce at it and a parallel rate ran well above"
+        " 2011 (Reuters, 8 March 2023); from 2023 dollars were scarce at it and a parallel rate"
+        " ran above it, to as much as 7.8 in March 2023 (the same report) and 13.43 on 9 April"
+        " 2025, near twice the official rate (La Razón, 11 April 2025), so a boliviano price"
+        " converts to more dollars than it cost a buyer paying the parallel rate"
+    ),
+    "MWK": (
+        "the Reserve Bank of Malawi's official rate: devalued by 25 % in May 2022 and by 44 % on"
+        " 9 November 2023 (from 1,180.29 to 1,700 kwacha per dollar, Xinhua, 9 November 2023),"
+        " and 1,751 in March 2024 (Malawi24, 20 March 2024); a parallel market rate ran far"
+        " above it (1,800 in June 2023, when the official rate was 1,063.86, The Daily Times,"
+        " Malawi; above 2,000 in March 2024, Malawi24); the 2022 and 2023 averages mix rates"
+        " before and after the devaluations, and the series ends in 2023, whose average (about"
+        " 1,160) stands in for later years"
     ),
     "RUB": (
         "the Bank of Russia's official rate (the ECB stopped quoting the rouble on 1 March 2022)"

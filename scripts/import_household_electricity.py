@@ -39,13 +39,17 @@ The figure is the electricity one average household of the country uses in a yea
   `scripts/data/household_electricity_national.csv` (columns region, year, residential_kwh,
   residential_source, residential_read_in, households, household_size, households_source,
   households_read_in, note), for countries the two kinds above miss: one row per year, the
-  residential electricity total of a national statistics office, regulator or utility (empty:
-  the IEA figure above, for a country the IEA covers but the UN table does not) ÷ the
+  residential electricity total of a national statistics office, regulator or utility, or of
+  the IEA's *World Energy Balances Highlights* (flow Residential, product Electricity, PJ
+  converted to kWh in the row, for a country outside the end-use database; empty: the IEA
+  end-use figure above, for a country the IEA covers but the UN table does not) ÷ the
   households, either a count (census or register) or the year's World Bank population ÷ the
   stated household size (exactly one of the two). A total published month by month (Malaysia's,
   on data.gov.my) is entered as the sum of the year's twelve months, the sum named as ours in
   the row's source and note. A country with national rows takes only those (not the IEA/UN
-  series); a published average still replaces them.
+  series); a published average still replaces them. Every figure is an average over all
+  households, electrified or not; where access to electricity is far from universal the row's
+  note says so with the access rate.
 
 The three large inputs are committed as extracts in the same layouts (the part of each this
 script reads), written by `scripts/extract_household_inputs.py` from the files named above:

@@ -187,3 +187,35 @@ def test_a_year_in_a_gap_of_a_series_takes_the_nearest_year_and_says_so():
     assert rate.year_used == 2008
     assert rate.reason == "the ISK rates have no 2012 average: the 2008 average is used"
     assert exchange_rate("ISK", 2016).year_used == 2019
+
+
+def _docstring_paragraph(script: str, starts: str) -> str:
+    """The paragraph of a script's docstring that begins with `starts` (a bullet of its inputs)."""
+    text = (ROOT / "scripts" / script).read_text(encoding="utf-8")
+    doc = text.split('"""')[1]
+    start = doc.index(starts)
+    end = doc.find("\n* ", start + 1)
+    return doc[start : end if end != -1 else None]
+
+
+@pytest.mark.parametrize(
+    ("script", "starts"),
+    [
+        ("import_electricity_prices.py", "* `--rates FILE`"),
+        ("import_exchange_rates.py", "* `--pegs FILE`"),
+    ],
+)
+def test_the_rates_file_holds_the_currencies_the_import_docstrings_name(script, starts):
+    # The price import's docstring once named VND among the rates file's currencies; the file
+    # never held one. Every ISO 4217 code a docstring gives as the file's is the file's, and
+    # every currency of the file is named.
+    with (DATA / "exchange_rates.csv").open(encoding="utf-8", newline="") as handle:
+        held = {row["currency"] for row in csv.DictReader(handle)}
+    paragraph = _docstring_paragraph(script, starts)
+    named = {
+        word.strip("(),.:;`")
+        for word in paragraph.split()
+        if pycountry.currencies.get(alpha_3=word.strip("(),.:;`")) is not None
+    }
+    named -= {"USD", "EUR"}  # the dollar the rates are per, the euro the ECB's are through
+    assert named == held, (script, named ^ held)

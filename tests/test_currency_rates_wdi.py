@@ -132,6 +132,12 @@ def test_a_currency_with_parallel_rates_says_which_rate_it_is():
     assert "6 March 2024" in rates["EGP"]["note"]
     rate = exchange_rate("NGN", 2023)
     assert rate.note is not None and "parallel" in rate.note
+    # Malawi's kwacha (devalued twice, parallel rate far above) and Bolivia's boliviano (fixed
+    # since 2011, parallel rate near twice it by 2025): each note names the parallel rate with
+    # a dated report, and the briefing shows it with any price converted at that rate.
+    for code, dated in (("MWK", "9 November 2023"), ("BOB", "11 April 2025")):
+        note = exchange_rate(code, 2024).note
+        assert note is not None and "parallel" in note and dated in note, code
 
 
 def test_a_price_in_kenyan_shillings_is_converted_at_the_2023_official_rate():

@@ -108,5 +108,7 @@ def test_at_fp8_the_attention_is_counted_once():
 
 def test_a_given_mfu_is_not_carried():
     v = values("H100", mpt_7b(65536), "mfu 35%")
-    assert v["performance.attention_rate"] is None  # not read: no default row in the briefing
+    assert v["performance.attention_factor"] is None  # not read: no default row in the briefing
+    # The bottom-up step still runs the attention at the chip's rate.
+    assert v["performance.attention_rate"] == CAL["attention_rate_factor"].value
     assert v["performance.mfu"] == pytest.approx(0.35)

@@ -95,17 +95,34 @@ def test_a_given_mfu_is_used_as_given_at_fp8():
     assert v["cluster.effective_flops"] == pytest.approx(v["cluster.peak"] * 0.33)
 
 
-def test_the_mfu_path_and_the_bottom_up_path_share_one_precision_gain():
+@pytest.mark.parametrize("recompute", ["none", "selective"])
+def test_the_mfu_path_and_the_bottom_up_path_share_one_gain_and_attention_rate(recompute):
     for name in ("performance.mfu", "performance.matmul_rate"):
         assert "performance.precision_gain" in REGISTRY[name].inputs, name
         assert "performance.precision_speedup_fp8" not in REGISTRY[name].inputs, name
-    v = values(shaped("fp8", 8192))
-    bottom_up_gain = v["performance.matmul_rate"] / (
-        v["accelerator.bf16_dense"] * v["performance.matmul_efficiency"]
+    for name in ("performance.attention_factor", "performance.matmul_rate"):
+        assert "performance.attention_rate" in REGISTRY[name].inputs, name
+    v = values(shaped("fp8", 8192) + f"\n    recompute {recompute}")
+    share, rate = v["performance.attention_flop_share"], v["performance.attention_rate"]
+    executed = v["performance.executed_attention_share"]
+    assert (executed > share) == (recompute == "selective")
+    # Time per executed FLOP in BF16 linear-layer FLOPs: linear layers at the FP8 gain, the
+    # attention at r of the BF16 rate, by their shares of the executed work.
+    per_flop = (1.0 - executed) / SPEEDUP_FP8 + executed / rate
+    bottom_up = v["performance.matmul_rate"] / (
+        v["accelerator.bf16_dense"]
+        * v["performance.matmul_efficiency"]
+        * v["performance.framework_efficiency"]
     )
-    carried = DEFAULT * v["performance.elementwise_factor"] * v["performance.attention_factor"]
-    mfu_path_gain = v["performance.mfu"] * peak_ratio(v) / carried
-    assert bottom_up_gain == pytest.approx(mfu_path_gain, rel=1e-9)
+    assert bottom_up == pytest.approx(1.0 / per_flop, rel=1e-9)
+    # The MFU path carries the default by the same time per (model) FLOP.
+    reference_share = CATALOG.calibration["default_mfu_attention_share"].value
+    reference = (1.0 - reference_share) + reference_share / CATALOG.calibration[
+        "attention_rate_factor"
+    ].value
+    carried = DEFAULT * v["performance.elementwise_factor"] * reference
+    per_model_flop = (1.0 - share) / SPEEDUP_FP8 + share / rate
+    assert v["performance.mfu"] * peak_ratio(v) == pytest.approx(carried / per_model_flop)
 
 
 def test_the_mfu_path_follows_the_blended_gain_in_the_training_time():

@@ -431,6 +431,7 @@ KEPT_HOUSEHOLD_SERIES: dict[str, tuple[set[int], str]] = {
     "PK": ({2022}, "Pakistan Economic Survey"),
     "US": ({2020, 2021}, "US EIA"),
     "IN": ({2023, 2024}, "domestic consumers"),
+    **dict.fromkeys("CR EG IL KE".split(), ({2021}, "IEA World Energy Balances Highlights")),
 }
 
 
@@ -502,3 +503,16 @@ def test_household_extracts_keep_what_the_import_reads_of_the_full_files(tmp_pat
     }
     population = "Country Name,Country Code,Year,Value\nFrance,FRA,2014,1\nFrance,FRA,2015,2\n"
     assert extract.population_extract(population).splitlines()[1:] == ["France,FRA,2015,2"]
+
+
+def test_a_figure_where_access_to_electricity_is_far_from_universal_says_over_which_homes():
+    # Kenya: a quarter of people without electricity in 2021. Its figure, like every one in the
+    # file, is over all households; the note says so and gives the access rate with its source,
+    # so a reader does not take it for an electrified home's use.
+    note = HOMES["KE"]["household_electricity"]["2021"]["note"]
+    assert "over all households, electrified or not" in note
+    assert "76.5 %" in note and "EG.ELC.ACCS.ZS" in note
+    kenya = _result("KE", 2024)
+    assert kenya.value("energy.household_fallback") is False
+    assert kenya.value("energy.household_annual_energy") == pytest.approx(_kwh("KE", 2021) * KWH)
+    assert _household_warnings(kenya) == []

@@ -49,6 +49,32 @@ def test_accelerators_list_every_catalog_chip_with_its_figures(capsys):
     assert units["bf16_dense"] == "FLOP/s" and units["tdp"] == "W"
 
 
+#: The unit each figure column of the accelerators table is shown in, as SI units of its JSON.
+SHOWN_UNITS = {"TFLOPS": 1e12, "GB": 1e9, "TB/s": 1e12, "W": 1.0}
+
+
+def test_each_figure_column_of_the_accelerators_table_shows_one_unit_named_in_its_title():
+    # The table once showed "2.25 PFLOPS" under "2500 TFLOPS" and "819 GB/s" under "3.35 TB/s":
+    # the units the catalog's sources wrote. A column now holds bare numbers in the one unit
+    # its title names, and each is the JSON's SI value in that unit.
+    table = listing("accelerators")
+    figure_columns = [c for c in table.columns if c.unit]
+    assert {c.key for c in figure_columns} >= {"bf16_dense", "fp8_dense", "hbm", "tdp"}
+    for column in figure_columns:
+        shown = column.title.rsplit("(", 1)[1].rstrip(")")
+        scale = SHOWN_UNITS[shown]
+        for index, row in enumerate(table.rows):
+            text = table.text_of(index, column.key)
+            if row[column.key] is None:
+                assert text == "–"
+                continue
+            assert float(text) * scale == pytest.approx(row[column.key], rel=1e-5), (
+                row["id"],
+                column.key,
+                text,
+            )
+
+
 def test_regions_list_every_accepted_code_and_the_data_each_has(capsys):
     rows = {row["code"]: row for row in _json(capsys, "regions")["rows"]}
     assert set(iso_region_names()) | set(catalog_names().regions) == set(rows)

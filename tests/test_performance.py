@@ -305,9 +305,15 @@ def test_framework_defaults_follow_their_papers():
     # DeepSpeed's engine reaches its calibrated share of Megatron-LM's matrix rate.
     selective = 1 + 4096 / (18 * megatron["workload.hidden_size"])  # attention scores again
     share = CATALOG.calibration["framework_efficiency_deepspeed"].value
-    assert deepspeed["performance.compute_time"] == pytest.approx(
-        megatron["performance.compute_time"] * (4 / 3) / selective / share
+    assert deepspeed["performance.hardware_flops_per_step"] == pytest.approx(
+        megatron["performance.hardware_flops_per_step"] * (4 / 3) / selective
     )
+    assert deepspeed["performance.compute_time"] == pytest.approx(
+        deepspeed["performance.hardware_flops_per_step"]
+        / deepspeed["performance.accelerators_used"]
+        / deepspeed["performance.matmul_rate"]
+    )
+    assert deepspeed["performance.framework_efficiency"] == pytest.approx(share)
 
 
 @pytest.mark.parametrize("framework", ["megatron", "deepspeed", "neox"])
@@ -317,11 +323,15 @@ def test_framework_share_of_the_matrix_rate_is_catalog_data(framework):
     got = values(f"parameters 7B\n    framework {framework}", count="64")
     share = CATALOG.calibration[f"framework_efficiency_{framework}"].value
     assert got["performance.framework_efficiency"] == pytest.approx(share)
+    # Per executed FLOP: the linear layers at the precision gain, the attention at its rate.
+    attention, executed = (
+        got["performance.attention_flop_share"],
+        got["performance.executed_attention_share"],
+    )
+    linear = (1 / got["performance.precision_gain"] - attention) / (1 - attention)
+    per_flop = (1 - executed) * linear + executed / got["performance.attention_rate"]
     assert got["performance.matmul_rate"] == pytest.approx(
-        got["accelerator.bf16_dense"]
-        * got["performance.precision_gain"]
-        * got["performance.matmul_efficiency"]
-        * share
+        got["accelerator.bf16_dense"] * got["performance.matmul_efficiency"] * share / per_flop
     )
     assert CATALOG.calibration["framework_efficiency_megatron"].value == 1.0  # the reference
     assert share <= 1.0

@@ -364,3 +364,65 @@ def test_the_counted_filter_refuses_what_is_no_count_and_escapes_its_noun(tmp_pa
     for page in ("index.md", "index.html"):
         text = pages[page].decode()
         assert "<img" not in text.split("</style>")[-1] and "2 &lt;img" in text
+
+
+# ------------------------------------------------------------------ the trusted environment
+def test_a_named_templates_folder_runs_every_template_in_the_sandbox(tmp_path):
+    # The built-in set alone runs in the trusted environment: once the user names a folder,
+    # its templates and the built-in ones they include, import or extend run in the sandbox.
+    from scendsl.report.render import Renderer
+
+    folder = _templates(tmp_path, "{% include 'scenario.md.j2' %}\n", name="mine.md.j2")
+    sandboxed, trusted = sandbox.sandbox_environment_class(), sandbox.trusted_environment_class()
+    renderer = Renderer(str(folder))
+    assert type(renderer.markdown_env) is sandboxed
+    assert type(renderer.markdown_env.get_template("scenario.md.j2").environment) is sandboxed
+    assert not isinstance(renderer.markdown_env, trusted)
+    assert type(Renderer(None).markdown_env) is trusted  # (no folder named: the built-in set)
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("index.md.j2", "{{ ''.__class__.__mro__[1].__subclasses__() }}"),
+        ("scenario.md.j2", "{{ s.__class__ }}"),  # a built-in template's name
+        ("index.md.j2", "{% import '_macros.md.j2' as m %}{{ m.__class__ }}"),
+        ("index.md.j2", "{% include 'scenario.md.j2' %}{{ range.__class__ }}"),
+    ],
+)
+def test_a_user_template_beside_the_built_in_ones_still_cannot_escape(tmp_path, name, body):
+    # A user template named like a built-in one, or using one, is refused what the sandbox
+    # refuses: the folder decides the environment, not the template's name.
+    folder = _templates(tmp_path, body, name)
+    with pytest.raises(ScenarioError) as caught:
+        _render(folder)
+    message = str(caught.value)
+    assert name in message and "<class" not in message
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [[str(SKETCH)], [str(Path(__file__).resolve().parent.parent / "scenarios")]],
+    ids=["sketch", "samples"],
+)
+def test_the_built_in_templates_write_the_same_bytes_in_the_sandbox(paths):
+    # The trusted environment only leaves out checks: the built-in set, named as a user's
+    # folder (so run in the sandbox), writes every page byte for byte as it does trusted.
+    from scendsl.report.loader import builtin_templates_dir
+
+    trusted = render_files(paths, None, samples=200, seed=1)
+    sandboxed = render_files(paths, str(builtin_templates_dir()), samples=200, seed=1)
+    assert sorted(sandboxed) == sorted(trusted)
+    for name, data in trusted.items():
+        assert sandboxed[name] == data, name
+
+
+def test_the_two_environments_keep_their_compiled_templates_apart(tmp_path, monkeypatch):
+    # Code compiled for the trusted environment has no checks: the sandbox never loads it.
+    from scendsl.report.render import Renderer
+
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(tmp_path / "cache"))
+    folder = _templates(tmp_path, "x\n")
+    trusted, sandboxed = Renderer(None).markdown_env, Renderer(str(folder)).markdown_env
+    assert trusted.bytecode_cache is not None and sandboxed.bytecode_cache is not None
+    assert trusted.bytecode_cache.directory != sandboxed.bytecode_cache.directory

@@ -130,7 +130,8 @@ class Accelerator(_Frozen):
     has no system power for it (calibration `node_overhead`, plus `node_overhead_fixed` per
     accelerator, for a GPU server; `node_overhead_<platform>` for others), and the factor on the
     GEMM plateau its matrix units reach (`platform_matmul_factor_<name>` for a generation
-    calibrated on its own, else `platform_matmul_factor_<platform>`, 1 when absent).
+    calibrated on its own, else `platform_matmul_factor_<platform>`, 1 when absent: the rule
+    of `calibration_keys`).
     """
 
     name: str
@@ -157,18 +158,17 @@ class Accelerator(_Frozen):
         """The calibration constant of this accelerator's host platform."""
         return self.platform_key("node_overhead")
 
-    @property
-    def matmul_factor_key(self) -> str:
-        """The calibration constant of this platform's matrix units (`platform_matmul_factor`
-        for a GPU server, whose GEMMs the plateau was measured on)."""
-        return self.platform_key("platform_matmul_factor")
-
-    @property
-    def matmul_factor_keys(self) -> tuple[str, str]:
-        """Where this chip's factor on the GEMM plateau is looked up, first found wins: its own
-        generation's calibration (`platform_matmul_factor_<name>`, lower case), then its
-        platform's (`matmul_factor_key`)."""
-        return f"platform_matmul_factor_{self.name.lower()}", self.matmul_factor_key
+    def calibration_keys(self, constant: str, qualifier: str | None = None) -> tuple[str, ...]:
+        """Where a per-chip calibration constant is looked up, first found wins: this chip's
+        own (`constant_<name>`, lower case: a generation measured on its own), its platform's
+        (`platform_key`), then `constant` (the figure of the chip it was first measured on).
+        With a `qualifier` (a framework whose kernels differ on some chips), this chip's figure
+        for it (`constant_<qualifier>_<name>`) comes first."""
+        name = self.name.lower()
+        keys: tuple[str, ...] = (f"{constant}_{name}", self.platform_key(constant), constant)
+        if qualifier is not None:
+            keys = (f"{constant}_{qualifier}_{name}", *keys)
+        return tuple(dict.fromkeys(keys))
 
 
 class EnergySource(_Frozen):

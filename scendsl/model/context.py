@@ -332,6 +332,15 @@ class Context:
         figure = self.catalog.calibration[key]
         return from_figure(figure, f"catalog calibration.{key}", note)
 
+    def chip_calibration(self, constant: str, qualifier: str | None = None) -> Found:
+        """Calibration `constant` for the scenario's accelerator: the first of the catalog
+        entry's `calibration_keys` the catalog has (for the `qualifier`, its own generation's,
+        its platform's, the plain constant). A custom block has its catalog base's; a chip
+        outside the catalog takes the plain constant."""
+        entry = self.catalog_accelerator
+        keys = entry.calibration_keys(constant, qualifier) if entry is not None else (constant,)
+        return self.calibration(next((k for k in keys if k in self.catalog.calibration), constant))
+
     # -------------------------------------------------------------- accelerator
     def accelerator_figure(self, name: str, default: Found | None = None) -> Found:
         """A figure of the scenario's accelerator: its own block first, then the catalog."""

@@ -83,18 +83,21 @@ def accelerators() -> Listing:
     """Every catalog accelerator with its key figures (as the catalog writes them)."""
     from scendsl.catalog import load_catalog
 
+    # Each figure column shows one unit, named in its title: the catalog writes a figure in
+    # the unit its source used (2.25 PFLOPS beside 989.4 TFLOPS, 819 GB/s beside 3.35 TB/s),
+    # which a column cannot be read down in. JSON keeps the SI value.
     figures = (
-        ("bf16_dense", "BF16 dense", "FLOP/s"),
-        ("fp8_dense", "FP8 dense", "FLOP/s"),
-        ("hbm", "HBM", "B"),
-        ("hbm_bandwidth", "HBM bandwidth", "B/s"),
-        ("tdp", "TDP", "W"),
+        ("bf16_dense", "BF16 dense", "FLOP/s", "TFLOPS", 1e12),
+        ("fp8_dense", "FP8 dense", "FLOP/s", "TFLOPS", 1e12),
+        ("hbm", "HBM", "B", "GB", 1e9),
+        ("hbm_bandwidth", "HBM bandwidth", "B/s", "TB/s", 1e12),
+        ("tdp", "TDP", "W", "W", 1.0),
     )
     columns = (
         Column("id", "id"),
         Column("vendor", "vendor"),
         Column("year", "available"),
-        *(Column(key, title, unit) for key, title, unit in figures),
+        *(Column(key, f"{title} ({shown})", unit) for key, title, unit, shown, _ in figures),
         Column("price_years", "price years"),
         Column("rental_years", "rental years"),
         Column("title", "title"),
@@ -108,11 +111,11 @@ def accelerators() -> Listing:
             "year": chip.available_year,
         }
         texts: dict[str, str] = {}
-        for key, _title, _unit in figures:
-            value, text = _figure(chip.figures.get(key))
+        for key, _title, _unit, _shown, scale in figures:
+            value, _text = _figure(chip.figures.get(key))
             row[key] = value
-            if text is not None:
-                texts[key] = text
+            if value is not None:
+                texts[key] = f"{value / scale:.6g}"
         row["price_years"] = _years(chip.price)
         # TPUs and Trainium have no purchase price: their rental years are their only price data.
         row["rental_years"] = _years(catalog.market.rental.get(name, {}))

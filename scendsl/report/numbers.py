@@ -156,6 +156,22 @@ def in_currency(usd: float, unit: str, per_usd: float) -> str:
     return f"{sig(usd * per_usd / written_factor(unit))} {unit}"
 
 
+def in_local_currency(text: str, usd: float, dimension: str, local: WrittenMoney) -> str:
+    """A figure in USD followed by the same amount in the currency the scenario's prices were
+    written in, at the rate they were converted at: `$961 k (124 M KES)`, `0.194 USD/kWh
+    (25 KES/kWh)`. An amount of money and a price per energy only; anything else as it is."""
+    if dimension == "currency":
+        unit = local.currency
+    elif dimension == "energy_price":
+        per = local.unit.partition("/")[2]
+        unit = f"{local.currency}/{per if per in ('kWh', 'MWh') else 'kWh'}"
+    else:
+        return text
+    if text == "n/a" or not math.isfinite(usd):
+        return text
+    return f"{text} ({in_currency(usd, unit, local.per_usd)})"
+
+
 def written_text(usd: float, written: WrittenMoney) -> str:
     """An amount written in another currency (a price, a claim's figure), as written and in
     USD at the rate it was converted at (its own: a result read from JSON keeps the rate of the

@@ -56,6 +56,7 @@ from scendsl.report.sandbox import (
     is_template_number,
     sandbox_environment_class,
     too_big,
+    trusted_environment_class,
     value_size,
 )
 from scendsl.wording import counted
@@ -505,7 +506,13 @@ def derivation_html(
 
 # ---------------------------------------------------------------------------------- templates
 class Renderer:
-    """Jinja environments (always sandboxed) and the Markdown → HTML pipeline."""
+    """Jinja environments and the Markdown → HTML pipeline.
+
+    With a templates folder the user names, the Markdown templates (the user's and the
+    built-in ones they may include or extend) run in the sandbox; without one, the built-in
+    set runs in the trusted environment (`sandbox.trusted_environment_class`), as does the
+    HTML page's template, which is always ours.
+    """
 
     def __init__(
         self, templates_dir: str | None = None, globals_: Mapping[str, Any] | None = None
@@ -536,8 +543,10 @@ class Renderer:
                 return Markup("n/a")
             return context["page"].text(context.environment.written(value))
 
-        sandbox = sandbox_environment_class()
-        self.markdown_env = sandbox(
+        # Chosen by whether the user named a folder, never by the template (see the class).
+        trusted = trusted_environment_class()
+        markdown_class = trusted if templates_dir is None else sandbox_environment_class()
+        self.markdown_env = markdown_class(
             loader=loader,
             autoescape=True,
             finalize=finalize,
@@ -546,18 +555,21 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            bytecode_cache=bytecode_cache("markdown"),
+            # (Each environment compiles differently: a cache folder of its own.)
+            bytecode_cache=bytecode_cache(
+                "markdown-trusted" if markdown_class is trusted else "markdown"
+            ),
         )
         # The HTML page (its head, styles and the policy that forbids scripts) is ours alone:
         # user templates shape the Markdown, which is cleaned before it becomes HTML.
-        self.html_env = sandbox(
+        self.html_env = trusted(
             loader=template_loader([builtin_templates_dir()]),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            bytecode_cache=bytecode_cache("html"),
+            bytecode_cache=bytecode_cache("html-trusted"),
         )
         self._install_filters(pass_context)
         if globals_:

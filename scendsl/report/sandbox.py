@@ -4,14 +4,16 @@ and the loader that reads templates only from inside their folders.
 Deny by default: templates get registered views (`template_view`) and plain read-only data
 (`read_only`), and may read and call nothing else; values, output and rendering time are
 bounded (the limits below); a template file outside its folder, unreadable, not UTF-8 or too big
-is refused. Rendering (scendsl.report.render) uses `sandbox_environment_class`, and reads templates
-through scendsl.report.loader; jinja2 is imported on first use.
+is refused. Rendering (scendsl.report.render) uses `sandbox_environment_class` for every template
+when the user names a templates folder, and `trusted_environment_class` for the built-in set
+alone; it reads templates through scendsl.report.loader; jinja2 is imported on first use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -314,7 +316,6 @@ def sandbox_environment_class() -> type:
     import types
 
     from jinja2 import nodes
-    from jinja2.compiler import CodeGenerator
     from jinja2.environment import TemplateModule
     from jinja2.runtime import (
         BlockReference,
@@ -329,7 +330,9 @@ def sandbox_environment_class() -> type:
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
     from markupsafe import soft_str
 
-    class BudgetedCodeGenerator(CodeGenerator):
+    markup_code_generator: Any = _markup_code_generator()
+
+    class BudgetedCodeGenerator(markup_code_generator):
         """Lists, tuples and dicts a template writes, and `~` joins, go through size checks."""
 
         def visit_List(self, node, frame):
@@ -348,25 +351,6 @@ def sandbox_environment_class() -> type:
             self.write("environment.bounded(")
             super().visit_Tuple(node, frame)
             self.write(")")
-
-        def _finalize_only(self, finalize) -> bool:
-            # A finalize that makes Markup of every value (the Markdown templates' escapes
-            # for Markdown) leaves `escape` nothing to do but copy its result: not called.
-            return finalize.src is not None and getattr(
-                self.environment, "finalize_makes_markup", False
-            )
-
-        def _output_child_pre(self, node, frame, finalize):
-            if self._finalize_only(finalize):
-                self.write(finalize.src)
-            else:
-                super()._output_child_pre(node, frame, finalize)
-
-        def _output_child_post(self, node, frame, finalize):
-            if self._finalize_only(finalize):
-                self.write(")")
-            else:
-                super()._output_child_post(node, frame, finalize)
 
         def visit_Concat(self, node, frame):
             self.write("environment.join_bounded((")
@@ -524,16 +508,7 @@ def sandbox_environment_class() -> type:
             return bounded
 
         written = staticmethod(written_text)
-
-        @staticmethod
-        def replace_filter(value: Any, old: Any, new: Any, count: Any = None) -> Any:
-            text, old, new = soft_str(value), soft_str(old), soft_str(new)
-            hits = len(text) + 1 if not old else text.count(old)
-            if len(text) + hits * max(0, len(new) - len(old)) > MAX_TEMPLATE_VALUE:
-                raise too_big("the replaced text")
-            if isinstance(value, Markup) or not isinstance(value, str):
-                return value.replace(old, new, -1 if count is None else count)
-            return text.replace(old, new, -1 if count is None else count)
+        replace_filter = staticmethod(_replace_filter)
 
         def install_globals(self, **functions: Any) -> None:
             """Make functions callable from templates by these names."""
@@ -732,3 +707,108 @@ def sandbox_environment_class() -> type:
 
 
 _SANDBOX_CLASS: type | None = None
+
+
+def _replace_filter(value: Any, old: Any, new: Any, count: Any = None) -> Any:
+    """The `replace` filter of both environments: Markup stays Markup, and the result is of
+    bounded size."""
+    from markupsafe import soft_str
+
+    text, old, new = soft_str(value), soft_str(old), soft_str(new)
+    hits = len(text) + 1 if not old else text.count(old)
+    if len(text) + hits * max(0, len(new) - len(old)) > MAX_TEMPLATE_VALUE:
+        raise too_big("the replaced text")
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value.replace(old, new, -1 if count is None else count)
+    return text.replace(old, new, -1 if count is None else count)
+
+
+@cache
+def _markup_code_generator() -> type:
+    """Jinja's code generator, less the escape of a value that `finalize` made Markup already
+    (both environments' Markdown templates: finalize escapes every value for Markdown)."""
+    from jinja2.compiler import CodeGenerator
+
+    class MarkupCodeGenerator(CodeGenerator):
+        def _finalize_only(self, finalize) -> bool:
+            # A finalize that makes Markup of every value (the Markdown templates' escapes
+            # for Markdown) leaves `escape` nothing to do but copy its result: not called.
+            return finalize.src is not None and getattr(
+                self.environment, "finalize_makes_markup", False
+            )
+
+        def _output_child_pre(self, node, frame, finalize):
+            if self._finalize_only(finalize):
+                self.write(finalize.src)
+            else:
+                super()._output_child_pre(node, frame, finalize)
+
+        def _output_child_post(self, node, frame, finalize):
+            if self._finalize_only(finalize):
+                self.write(")")
+            else:
+                super()._output_child_post(node, frame, finalize)
+
+    return MarkupCodeGenerator
+
+
+@cache
+def trusted_environment_class() -> type:
+    """The environment of the built-in templates alone: plain Jinja, without the sandbox's
+    checks and limits, for a build that names no templates folder (and for the HTML page's
+    template, which is always ours).
+
+    The built-in set is shipped with the package and reviewed with its code; the sandbox's
+    check of every attribute, call, operator, filter and loop item cost a tenth to a sixth of
+    the CPU time of rendering the samples' briefings (`benchmarks/run.py templates`). A template from a folder the user names, and every
+    template of a build that names one (a user template may include or extend a built-in
+    one), runs in the sandbox (`sandbox_environment_class`): `Renderer` chooses, by whether
+    a folder was named, never by the template. Both environments get the same data (views
+    and read-only plain data, never live objects), the same filters, globals and lookups
+    (a mapping's key before its methods), and write the same bytes: the test suite renders
+    the built-in set in both and compares.
+    """
+    from jinja2 import Environment
+    from jinja2.utils import Namespace
+
+    class TrustedEnvironment(Environment):
+        """Jinja's environment with the sandbox's filters, globals, lookups and `written`,
+        without its checks (see `trusted_environment_class`)."""
+
+        code_generator_class = _markup_code_generator()
+
+        def __init__(self, finalize_makes_markup: bool = False, **options: Any) -> None:
+            super().__init__(**options)
+            #: The `finalize` given makes Markup of every value: its output is not escaped.
+            self.finalize_makes_markup = finalize_makes_markup and self.finalize is not None
+            #: (Set by the renderer for either environment; only the sandbox reads them.)
+            self.deadline = float("inf")
+            self.loop_items = 0
+            self.globals.clear()
+            self.install_globals(range=range, dict=dict, namespace=Namespace)
+            self.filters = {
+                name: function for name, function in self.filters.items() if name in _JINJA_FILTERS
+            }
+            self.filters["replace"] = _replace_filter
+
+        written = staticmethod(written_text)
+
+        def install_globals(self, **functions: Any) -> None:
+            """Make functions callable from templates by these names."""
+            self.globals.update(functions)
+
+        @staticmethod
+        def bounded_filter(function: Callable, text: bool = False) -> Callable:
+            """The function itself (the sandbox's bounds its calls)."""
+            return function
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            # A mapping's key before its methods, as in the sandbox (`data.copy` is the key).
+            if isinstance(obj, (dict, MappingProxyType)) and attribute not in _MAPPING_METHODS:
+                try:
+                    return obj[attribute]
+                except (TypeError, LookupError):
+                    return self.undefined(obj=obj, name=attribute)
+            return super().getattr(obj, attribute)
+
+    return TrustedEnvironment

@@ -9,6 +9,7 @@ from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.inputs import OWN_UTILISATION
 from scendsl.model.domains.training_formulas import (
+    ATTENTION_RATE,
     GEMM,
     GRADIENT_BYTES,
     GSHARD,
@@ -25,8 +26,10 @@ from scendsl.model.domains.training_formulas import (
     host_link_seconds,
     link_for,
     matmul_efficiency_at,
+    matrix_time_per_flop,
     precision_gain,
     recompute_flops_factor,
+    recomputed_attention_share,
     ring_allreduce_seconds,
 )
 from scendsl.model.registry import input_node, metric
@@ -165,28 +168,29 @@ def reference_step_parts(
     half_width,
     speedup_fp8,
     hbm_efficiency,
+    attention_rate=1.0,
 ) -> dict:
     """The parts of the reference workload's step (seconds), from the scenario functions above.
 
-    Pure data parallelism (t = p = 1), FP8 matrix maths, selective recomputation, the
-    optimizer state in host memory read and written by the accelerator every step.
+    Pure data parallelism (t = p = 1), FP8 matrix maths (FP8 attention too, at
+    `attention_rate` of the linear layers' rate), selective recomputation, the optimizer state
+    in host memory read and written by the accelerator every step.
     """
     hidden = scalar.cbrt(width_per_layer * parameters / 12.0)
     layers = hidden / width_per_layer
     tokens = m * micro_batch * sequence * accelerators
-    per_token = 6.0 * parameters + 12.0 * layers * hidden * sequence
+    attention = 12.0 * layers * hidden * sequence
+    per_token = 6.0 * parameters + attention
     rate = (
         bf16_dense
         * precision_gain("fp8", bf16_dense, fp8_dense, speedup_fp8, speedup_fp8)
         * matmul_efficiency_at(hidden, plateau, half_width)
     )
-    compute = (
-        per_token
-        * tokens
-        * recompute_flops_factor("selective", sequence, hidden)
-        / accelerators
-        / rate
-    )
+    factor = recompute_flops_factor("selective", sequence, hidden)
+    # Attention in FP8 as well: both kinds of FLOP gain the FP8 rate, attention at r of it.
+    executed = recomputed_attention_share(attention / per_token, "selective", factor)
+    per_flop = matrix_time_per_flop(1.0, executed, attention_rate)
+    compute = per_token * tokens * factor / accelerators / rate * per_flop
     memory = activation_traffic_bytes(
         sequence, micro_batch, hidden, layers, 1.0, 1.0, m, "selective", False
     ) / (hbm_bandwidth * hbm_efficiency)
@@ -202,7 +206,8 @@ def reference_step_parts(
     "time",
     "Step time of the calibration's reference workload (a dense 1B model) on this accelerator",
     "compute ((6·N + 12·L·h·s)·tokens·(1+s/18h) / 8 / FP8 matmul rate at width h, the "
-    "platform's factor on the plateau) + memory "
+    "platform's factor on the plateau, the attention's executed share A at r of it: × (1 − A + "
+    "A/r), r = performance.reference_attention_rate) + memory "
     "(2·34·sbh·L·m / (hbm_bw × hbm_eff)) + exposed gradient all-reduce (8 GPUs) + host "
     "(24 B × N / (hostlink / shared_by))",
     (
@@ -226,8 +231,10 @@ def reference_step_parts(
         "performance.precision_speedup_fp8",
         "performance.hbm_efficiency",
         "performance.platform_matmul_factor",
+        "performance.reference_attention_rate",
     ),
     sources=(
+        ATTENTION_RATE,
         NARAYANAN_FLOPS,
         KORTHIKANTI,
         RING,
@@ -261,9 +268,10 @@ def reference_step_time(
     speedup_fp8,
     hbm_efficiency,
     platform,
+    attention_rate,
 ):
     """Sum of the reference step's parts; only the accelerator's own figures vary (its
-    platform's matrix units among them)."""
+    platform's matrix units and its attention kernels' rate among them)."""
     parts = reference_step_parts(
         parameters,
         sequence,
@@ -284,5 +292,6 @@ def reference_step_time(
         half_width,
         speedup_fp8,
         hbm_efficiency,
+        attention_rate,
     )
     return parts["compute"] + parts["memory"] + parts["data_parallel"] + parts["host"]

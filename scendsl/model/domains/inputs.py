@@ -140,25 +140,6 @@ _default_mfu_input(
 )
 
 
-@input_node(
-    "performance.attention_rate",
-    "fraction",
-    "Rate of the attention scores and their weighting as a share of the linear layers' rate on "
-    "the scenario's accelerator (the MFU path)",
-    formula="calibration.attention_rate_factor_<accelerator>, else attention_rate_factor (the "
-    "default MFU's accelerator), when neither cluster.mfu nor cluster.hfu is set, else n/a",
-    sources=(ATTENTION_RATE,),
-)
-def _attention_rate(ctx: Context) -> Found:
-    # A chip measured with one code base at many sequence lengths has its own figure; any
-    # other is taken to run attention as the default MFU's chip does, so only the attention
-    # share moves its MFU. A custom block has its catalog base's.
-    entry = ctx.catalog_accelerator
-    own = f"attention_rate_factor_{entry.name.lower()}" if entry is not None else None
-    key = own if own is not None and own in ctx.catalog.calibration else "attention_rate_factor"
-    return _where_the_default_mfu_is(ctx, key)
-
-
 @input_node("accelerator.available_year", "year", "Year the accelerator is available in volume")
 def _available(ctx: Context) -> Found:
     custom = ctx.custom_accelerator

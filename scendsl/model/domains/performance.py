@@ -50,6 +50,7 @@ from scendsl.model.domains.training_formulas import (
     TE_SPEEDUP,
     TM101,
     default_ffn_width,
+    matrix_time_per_flop,
     mixed_precision_gain,
     precision_gain,
     recompute_flops_factor,
@@ -355,9 +356,8 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
     narrow model at long sequences, or a chip with a lower r, loses MFU. At FP8/FP4 the linear
     layers' time is 1/G − a (performance.precision_gain keeps attention in BF16), so the
     factor and G together give the default over (1 − a)/g + a/r, counting the attention once."""
-    reference = (1.0 - reference_share) + reference_share / reference_rate
-    inverse_gain = 1.0 / gain
-    return reference * inverse_gain / ((inverse_gain - share) + share / rate)
+    reference = matrix_time_per_flop(1.0, reference_share, reference_rate)
+    return reference / gain / matrix_time_per_flop(gain, share, rate)
 
 
 @metric(

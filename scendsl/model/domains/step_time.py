@@ -12,6 +12,7 @@ from scendsl.model import scalar
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
     ATTENTION_PRECISION,
+    ATTENTION_RATE,
     CONTEXT_PARALLEL,
     DROPOUT,
     FLASH,
@@ -48,6 +49,8 @@ from scendsl.model.domains.training_formulas import (
     host_link_seconds,
     link_for,
     matmul_efficiency_at,
+    matrix_time_per_flop,
+    recomputed_attention_share,
     ring_allreduce_seconds,
     straggler_factor,
 )
@@ -76,23 +79,79 @@ def matmul_efficiency(hidden, tensor, plateau, half_width, platform):
 
 
 @metric(
+    "performance.executed_attention_share",
+    "fraction",
+    "Share of the FLOPs the accelerators execute (recomputation included) in the attention "
+    "scores and their weighting",
+    "attention_flop_share × (4/3 with selective or full recomputation, else 1) / recompute_factor",
+    ("performance.attention_flop_share", "workload.recompute", "performance.recompute_factor"),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI),
+)
+def executed_attention_share(share, recompute, factor):
+    """Selective recomputation runs only the attention scores again: their share of the
+    executed work is larger than of the model's."""
+    return recomputed_attention_share(share, recompute, factor)
+
+
+@metric(
+    "performance.attention_compute_rate",
+    "flop_rate",
+    "FLOP/s one accelerator's attention scores and their weighting sustain (BF16, at the "
+    "attention rate of the matrix rate)",
+    "bf16_dense × matmul_efficiency × framework_efficiency × r, r = performance.attention_rate "
+    "with flash attention, 1 without (the scores are batched GEMMs; the softmax is in "
+    "memory_time)",
+    (
+        "accelerator.bf16_dense",
+        "performance.matmul_efficiency",
+        "performance.framework_efficiency",
+        "performance.attention_rate",
+        "workload.flash_attention",
+    ),
+    sources=(GEMM, ATTENTION_PRECISION, ATTENTION_RATE, FRAMEWORK_EFFICIENCY, UNFUSED_ATTENTION),
+)
+def attention_compute_rate(bf16_dense, efficiency, framework, rate, flash):
+    """Fused (flash) attention kernels run at a share r of the linear layers' BF16 rate: the
+    softmax's exponentials bound them (the same r the default MFU is carried with)."""
+    return bf16_dense * efficiency * framework * _fused_rate(rate, flash)
+
+
+def _fused_rate(rate, flash):
+    """The attention rate of the matrix maths: r for fused kernels, whose softmax runs between
+    the matrix products; 1 unfused, where the score products are plain batched GEMMs and the
+    softmax is memory traffic of its own (memory_time counts it)."""
+    return scalar.where(flash == "on", rate, 1.0)
+
+
+@metric(
     "performance.matmul_rate",
     "flop_rate",
-    "FLOP/s one accelerator's matrix multiplications sustain at the workload's precision",
-    "bf16_dense × performance.precision_gain × matmul_efficiency × framework_efficiency",
+    "FLOP/s one accelerator's matrix maths sustain over the FLOPs it executes, at the "
+    "workload's precision: the linear layers at the precision gain, the attention scores and "
+    "their weighting at the attention rate",
+    "bf16_dense × matmul_efficiency × framework_efficiency / T, T = (1 − A)·(1/G − a)/(1 − a) "
+    "+ A/r: G = performance.precision_gain, a = attention_flop_share, A = "
+    "executed_attention_share, r = performance.attention_rate with flash attention, 1 without "
+    "(T = 1/G at r = 1 without recomputation)",
     (
         "accelerator.bf16_dense",
         "performance.precision_gain",
         "performance.matmul_efficiency",
         "performance.framework_efficiency",
+        "performance.attention_flop_share",
+        "performance.executed_attention_share",
+        "performance.attention_rate",
+        "workload.flash_attention",
     ),
-    sources=(GEMM, TE_SPEEDUP, ATTENTION_PRECISION, FRAMEWORK_EFFICIENCY),
+    sources=(GEMM, TE_SPEEDUP, ATTENTION_PRECISION, ATTENTION_RATE, FRAMEWORK_EFFICIENCY),
 )
-def matmul_rate(bf16_dense, gain, efficiency, framework):
-    """The BF16 GEMM rate, times what FP8/FP4 really gain end to end on the linear layers,
-    with the attention scores and their weighting at the BF16 rate: the gain the default MFU
-    is carried with too; then the share of it the training framework's kernels reach."""
-    return bf16_dense * gain * efficiency * framework
+def matmul_rate(bf16_dense, gain, efficiency, framework, share, executed, rate, flash):
+    """The BF16 GEMM rate, the share of it the training framework's kernels reach, over the
+    time per executed FLOP: the linear layers at what FP8/FP4 really gain end to end, the
+    attention at r of the BF16 rate (in BF16 whatever the precision) — the gain and the
+    attention rate the default MFU is carried with too."""
+    per_flop = matrix_time_per_flop(gain, share, _fused_rate(rate, flash), executed)
+    return bf16_dense * efficiency * framework / per_flop
 
 
 @metric(
@@ -494,7 +553,7 @@ def context_parallel_exchange_time(
     "Exposed context-parallel communication per step (ring attention's K/V exchange)",
     "max(0, context_parallel_exchange_time − (c−1)/c × attention time), attention time = "
     "12·b·s²·(a·d) per layer and micro-batch / (t·c) × L/p × m (× recompute factor) / "
-    "matmul_rate",
+    "attention_compute_rate",
     (
         "performance.context_parallel_exchange_time",
         "workload.context_parallel",
@@ -506,9 +565,9 @@ def context_parallel_exchange_time(
         "workload.pipeline_parallel",
         "performance.microbatches",
         "performance.recompute_factor",
-        "performance.matmul_rate",
+        "performance.attention_compute_rate",
     ),
-    sources=(CONTEXT_PARALLEL, RING_ATTENTION, NARAYANAN_FLOPS),
+    sources=(CONTEXT_PARALLEL, RING_ATTENTION, NARAYANAN_FLOPS, ATTENTION_RATE),
 )
 def context_parallel_time(
     exchange, context, sequence, micro_batch, width, tensor, layers, pipeline, m, factor, rate

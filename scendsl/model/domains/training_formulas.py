@@ -159,7 +159,9 @@ ATTENTION_RATE = (
     "scripts/train/benchmarking/README.md): "
     "MFU of MPT 760M-70B at sequences of 2,048-65,536 tokens on H100 and A100 with one code "
     "base; Shah et al. 2024, FlashAttention-3 (arXiv:2407.08608): FlashAttention-2 reaches 35 % "
-    "of the H100's peak, its softmax exponentials bound by 3.9 TFLOPS of special functions"
+    "of the H100's peak, its softmax exponentials bound by 3.9 TFLOPS of special functions; "
+    "§4.1, Figures 5-6: cuDNN's fused attention runs 1.6× FlashAttention-2 on the H100 (head "
+    "dimension 128, 8k tokens, forward and backward)"
 )
 CONTEXT_PARALLEL = (
     "Megatron-Core context parallelism (docs, api-guide/context_parallel; NVIDIA Transformer "
@@ -452,6 +454,29 @@ def mixed_precision_gain(gain, attention_share):
     """Speed-up of the whole matrix maths when only the linear layers gain `gain` and the
     attention share of the FLOPs stays at the BF16 rate (Amdahl): 1 / ((1 − a)/g + a)."""
     return 1.0 / ((1.0 - attention_share) / gain + attention_share)
+
+
+def recomputed_attention_share(attention_share, recompute, recompute_factor):
+    """Share of the executed FLOPs (model FLOPs × recompute_factor) in the attention scores and
+    their weighting: selective and full recomputation run their forward pass, a third of their
+    forward and backward work, once more (Korthikanti et al. 2022 §5); offload keeps what it
+    would recompute of them (recompute_flops_factor)."""
+    again = scalar.where(scalar.isin(recompute, ("selective", "full")), 4.0 / 3.0, 1.0)
+    return attention_share * again / recompute_factor
+
+
+def matrix_time_per_flop(gain, attention_share, attention_rate, executed_share=None):
+    """Time per FLOP of a step's matrix maths, in units of a BF16 linear-layer FLOP's: the
+    linear layers at the precision gain, the attention scores and their weighting at the
+    attention rate r of the BF16 rate (ATTENTION_RATE). `gain` is the blended G =
+    1 / ((1 − a)/g + a) of `mixed_precision_gain` (attention in BF16, a its share of the model
+    FLOPs), so a linear-layer FLOP takes (1/G − a)/(1 − a). Per model FLOP that is
+    (1/G − a) + a/r; per executed FLOP, whose attention share `executed_share` recomputation
+    raises (`recomputed_attention_share`), the executed shares weigh the two. One formula for
+    both paths: the default MFU's attention factor and the bottom-up matrix rate."""
+    share = attention_share if executed_share is None else executed_share
+    linear = (1.0 / gain - attention_share) / (1.0 - attention_share)
+    return (1.0 - share) * linear + share / attention_rate
 
 
 def straggler_factor(accelerators, variability):

@@ -12,6 +12,7 @@ from scendsl.defaults import FRAMEWORKS
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
+    ATTENTION_RATE,
     CONTEXT_PARALLEL,
     DEEPSPEED,
     DROPOUT,
@@ -685,10 +686,48 @@ def _platform_matmul_factor(ctx: Context) -> Found:
     # plateau was measured on GPUs, a TPU's systolic arrays reach more, and a generation with
     # its own calibration run (v6e's wider arrays feed less well) has its own figure. A custom
     # block has its catalog base's; a new chip is taken for a GPU.
-    entry = ctx.catalog_accelerator
-    keys = entry.matmul_factor_keys if entry is not None else ()
-    found = [key for key in keys if key in ctx.catalog.calibration]
-    return ctx.calibration(found[0] if found else "platform_matmul_factor")
+    return ctx.chip_calibration("platform_matmul_factor")
+
+
+@input_node(
+    "performance.attention_rate",
+    "fraction",
+    "Rate of the fused attention kernels (the scores and their weighting) as a share of the "
+    "linear layers' rate on the scenario's accelerator with its framework's kernels (both "
+    "paths: the MFU path's attention factor and the bottom-up matrix rate)",
+    formula="calibration.attention_rate_factor_<framework>_<accelerator> for the framework the "
+    "scenario names, else attention_rate_factor_<accelerator>, else _<platform>, else "
+    "attention_rate_factor (fitted on the H100)",
+    sources=(ATTENTION_RATE,),
+)
+def _attention_rate(ctx: Context) -> Found:
+    # FlashAttention-2's rate was fitted per chip; a framework whose attention kernel runs
+    # faster on a chip (Megatron-Core's cuDNN fused attention on Hopper) has its own figure
+    # there. The kernel is known only where the scenario names its framework: one that names
+    # none runs attention as the default MFU's run and the fitted runs did. Any other chip is
+    # taken to run attention as the default MFU's chip does; a custom block has its catalog
+    # base's. The bottom-up step reads it whatever the MFU.
+    return ctx.chip_calibration("attention_rate_factor", ctx.field("workload.framework"))
+
+
+#: The framework whose attention-rate figures describe the reference workload's attention:
+#: Transformer Engine's FP8 dot-product attention (cuDNN fused kernels), Megatron-Core's.
+REFERENCE_ATTENTION_FRAMEWORK = "megatron"
+
+
+@input_node(
+    "performance.reference_attention_rate",
+    "fraction",
+    "Rate of the reference workload's attention (Transformer Engine's FP8 dot-product "
+    "attention, cuDNN fused kernels) as a share of its linear layers' rate on this accelerator",
+    formula="calibration.attention_rate_factor_megatron_<accelerator>, else the chip's "
+    "attention_rate_factor (performance.attention_rate's look-up for Megatron-Core)",
+    sources=(ATTENTION_RATE,),
+)
+def _reference_attention_rate(ctx: Context) -> Found:
+    # The reference workload (calibration reference_*) names no framework; its FP8 attention
+    # is Transformer Engine's, the kernels the Megatron-Core figures measure.
+    return ctx.chip_calibration("attention_rate_factor", REFERENCE_ATTENTION_FRAMEWORK)
 
 
 @input_node(

@@ -12,7 +12,7 @@ from scendsl.catalog.grid import (
     region_name,
     region_reading_name,
 )
-from scendsl.report.numbers import figure_text
+from scendsl.report.numbers import figure_text, in_local_currency
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -31,9 +31,13 @@ from scendsl.report.views.figures import (
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
+    from scendsl.model.context import WrittenMoney
     from scendsl.model.default_spread import DefaultSpread
     from scendsl.model.evaluate import Result
     from scendsl.report.views.variation import DefaultSpreadView, SweepView, UncertaintyView
+
+#: The inputs whose written currency a briefing shows its amounts in too, in this order.
+LOCAL_MONEY_INPUTS = ("energy.supply_price", "market.unit_price", "market.rental_price")
 
 #: A Monte Carlo run as the application layer hands it over (scendsl.app.pipeline.MonteCarloRun:
 #: `varying()`, `percentiles(name)`, `laws`, `claims`, ...); presentation does not import it.
@@ -189,6 +193,9 @@ class ScenarioView:
             written=node.written,
             label=node.label,
         )
+        local = self.local_money
+        if local is not None and node.written is None and isinstance(node.value, (int, float)):
+            number.text = in_local_currency(number.text, node.value, node.dimension, local)
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
@@ -199,6 +206,17 @@ class ScenarioView:
                 number.interval = interval_text(spread.low, spread.high, node.dimension)
                 number.interval_kind = "default_mfu" if number.interval else ""
         return number
+
+    @cached_property
+    def local_money(self) -> WrittenMoney | None:
+        """The currency the analyst wrote the scenario's prices in, when not USD: the first of
+        its electricity price, unit price and rental price written in another currency (with
+        the rate it was converted at). The briefing shows each amount in it too."""
+        for name in LOCAL_MONEY_INPUTS:
+            node = self._result.inputs.get(name)
+            if node is not None and node.written is not None:
+                return node.written
+        return None
 
     def text(self, name: str) -> str:
         """The figure's value as people read it, as `m(name).text` gives it, without making the

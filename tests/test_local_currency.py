@@ -1,0 +1,58 @@
+"""A scenario whose prices are written in another currency than USD has its briefing's amounts
+in that currency too, at the rate its prices were converted at: `$961 k (124 M KES)`. The model,
+the JSON and every other output stay in USD."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import scendsl
+from scendsl.app.build import render_files
+from scendsl.model.evaluate import evaluate
+from tests.factories import scenario_text
+
+WORKLOAD = "  workload {\n    parameters 8B\n    tokens 1T\n  }\n"
+KENYA = scenario_text(
+    "ke", year=2024, region="KE", body="  energy {\n    price 25 KES/kWh\n  }\n" + WORKLOAD
+)
+DOLLARS = scenario_text(
+    "us", year=2024, region="US", body="  energy {\n    price 0.1 USD/kWh\n  }\n" + WORKLOAD
+)
+MAGNITUDES = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[str, str]:
+    path = tmp_path_factory.mktemp("local") / "local.scn"
+    path.write_text(KENYA + DOLLARS, encoding="utf-8")
+    return {
+        name: body.decode("utf-8") for name, body in render_files([str(path)], samples=0).items()
+    }
+
+
+def _row(page: str, metric: str) -> str:
+    return next(
+        line for line in page.splitlines() if f"`{metric}`" in line and line.startswith("|")
+    )
+
+
+@pytest.mark.parametrize("metric", ["energy.annual_cost", "market.capex"])
+def test_an_amount_is_shown_in_the_currency_the_prices_were_written_in(pages, metric):
+    result = evaluate(scendsl.load_text(KENYA, name="ke.scn").get("ke"))
+    per_usd = result.inputs["energy.supply_price"].written.per_usd
+    found = re.search(r"\(([0-9.,]+) ?([kMBT]?) KES\)", _row(pages["ke.md"], metric))
+    assert found, _row(pages["ke.md"], metric)
+    shown = float(found[1].replace(",", "")) * MAGNITUDES[found[2]]
+    assert shown == pytest.approx(result.value(metric) * per_usd, rel=0.01)
+
+
+def test_a_scenario_priced_in_dollars_shows_dollars_only(pages):
+    assert "KES" not in _row(pages["us.md"], "energy.annual_cost")
+    assert re.search(r"\| \$[0-9.]+ [kM]? ?\|", _row(pages["us.md"], "energy.annual_cost"))
+
+
+def test_the_model_and_its_json_stay_in_dollars():
+    result = evaluate(scendsl.load_text(KENYA, name="ke.scn").get("ke"))
+    assert result.metrics["energy.annual_cost"].written is None
