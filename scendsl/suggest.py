@@ -106,6 +106,52 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     return Hint(text, matches[0] if len(matches) == 1 else None)
 
 
+def model_name_hint(name: str, candidates: Iterable[str]) -> Hint | None:
+    """A 'did you mean' hint for a name with a model number (an accelerator), or None: the same
+    name with other case or separators (`h100`, `TPU v5e`), the variants a shortened name
+    begins (`A100`: A100_40GB or A100_80GB; `TPUv5`), the model a variant written in full
+    begins with (`H100_SXM5` is H100). Never a number changed or made longer, nor a letter of
+    it changed: a chip one character from another is another chip (B100 was offered V100,
+    L4 the L40S, A10 the A100, H300 the H800, Trainium3 Trainium2, MI350X the MI355X), whose
+    figures the scenario would then use. Within the `suggestion_budget`, as `suggest` is."""
+    pool = _affordable(name, candidates)
+    if pool is None:
+        return None
+    folded = by_name_key(tuple(pool))
+    key = name_key(name)
+    matches: list[str] = []
+    if key in folded:
+        matches = [folded[key]]
+    elif len(key) >= 2:
+        longer = sorted(
+            c for k, c in folded.items() if k.startswith(key) and not _number_goes_on(c, len(key))
+        )
+        if len(longer) > MAX_PREFIX_MATCHES:
+            return None
+        shorter = [
+            k
+            for k in folded
+            if len(k) >= 3 and key.startswith(k) and not _number_goes_on(name, len(k))
+        ]
+        matches = longer or ([folded[max(shorter, key=len)]] if shorter else [])
+    if not matches:
+        return None
+    text = "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
+    return Hint(text, matches[0] if len(matches) == 1 else None)
+
+
+def _number_goes_on(text: str, kept: int) -> bool:
+    """Whether the number that `text`'s first `kept` letters and digits end in goes on after
+    them (`A100` after `A10`; not `A100_40GB` after `A100`, nor `Gaudi3` after `Gaudi`)."""
+    seen = 0
+    for i, ch in enumerate(text):
+        if ch.isalnum():
+            seen += 1
+            if seen == kept:
+                return ch.isdigit() and text[i + 1 : i + 2].isdigit()
+    return False
+
+
 def meant(name: str) -> Hint:
     """`did you mean 'NAME'?`, fixed by NAME: the hint of a guess made another way than by
     spelling (a transposed code, a name's one-letter typo)."""
@@ -179,17 +225,29 @@ def _affordable(name: str, candidates: Iterable[str]) -> list[str] | None:
     return pool
 
 
-def close_match(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The candidate closest to `name` (difflib, at least `cutoff` alike), or None: within the
-    current `suggestion_budget` and MAX_SUGGESTED_NAME, as `suggest` is, for hints that word
-    their own sentence (a country's name -> its code)."""
+def close_matches(name: str, candidates: Iterable[str], cutoff: float = 0.8) -> list[str]:
+    """The candidates `name` may mean, for hints that word their own sentence (a country's name
+    -> its code): the candidates that are `name` with other separators, else every candidate a
+    single typo away (`one_edit_match`'s rule), else the few
+    difflib finds at least `cutoff` alike, likeliest first. All of them, not the likeliest one:
+    a typo can be as close to another name (`Austrai` is one edit from Austria and two from
+    Australia, which difflib prefers; `Hambia` from Gambia and Zambia), and the caller names
+    one only when they all mean one thing. Within the `suggestion_budget` and
+    MAX_SUGGESTED_NAME, as `suggest` is."""
     pool = _affordable(name, candidates)
     if pool is None:
-        return None
+        return []
+    key = name_key(name)
+    keys = [name_key(c) for c in pool]
+    # the same name with other separators ('henansheng' is 'henan sheng', not 'hunan sheng'),
+    # else the names one typo away
+    same = [c for c, k in zip(pool, keys, strict=True) if k == key]
+    typos = same or [c for c, k in zip(pool, keys, strict=True) if one_edit(key, k)]
+    if typos:
+        return typos
     import difflib
 
-    matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
-    return matches[0] if matches else None
+    return difflib.get_close_matches(name, pool, n=MAX_PREFIX_MATCHES, cutoff=cutoff)
 
 
 def one_edit_match(name: str, candidates: Iterable[str]) -> str | None:
@@ -201,11 +259,11 @@ def one_edit_match(name: str, candidates: Iterable[str]) -> str | None:
     if pool is None:
         return None
     key = name_key(name)
-    found = [c for c in pool if _one_edit(key, name_key(c))]
+    found = [c for c in pool if one_edit(key, name_key(c))]
     return found[0] if len(found) == 1 else None
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_edit(a: str, b: str) -> bool:
     """Whether `a` and `b` differ by exactly one insertion, deletion, substitution or swap of
     neighbours."""
     if a == b or abs(len(a) - len(b)) > 1:

@@ -73,7 +73,7 @@ def test_every_alias_names_one_source_and_none_is_a_source():
     ],
 )
 def test_one_edit_is_one_typo(a, b, one):
-    from scendsl.suggest import _one_edit
+    from scendsl.suggest import one_edit
 
-    assert _one_edit(a, b) is one
-    assert _one_edit(b, a) is one
+    assert one_edit(a, b) is one
+    assert one_edit(b, a) is one

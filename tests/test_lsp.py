@@ -137,7 +137,7 @@ async def test_typo_gets_the_cli_message_and_span(client: LanguageClient):
     assert len(diagnostics) == 1  # an error stops the stages: no warnings either
     got = diagnostics[0]
     assert got.message.splitlines()[0] == expected.message == "unknown accelerator 'GB2000'"
-    assert "did you mean 'GB200'?" in got.message
+    assert expected.hint and expected.hint in got.message  # the CLI's hint, as the CLI gives it
     assert got.severity == T.DiagnosticSeverity.Error
     assert (got.range.start.line, got.range.start.character) == (
         expected.span.line - 1,
@@ -745,7 +745,7 @@ async def test_a_file_name_in_a_hover_stays_inline_code(client: LanguageClient):
 @pytest.mark.asyncio(loop_scope="module")
 async def test_a_diagnostic_with_one_fix_offers_it_as_a_quick_fix(client: LanguageClient):
     text = BASE.replace("scenario base", "scenario quickfix").replace("region US", "region USA")
-    text = text.replace("accelerator GB200", "accelerator GB20")
+    text = text.replace("accelerator GB200", "accelerator gb200")
     uri = _open(client, "quickfix.scn", text)
     errors = _errors(await _diagnostics(client, uri))
     by_line = {d.range.start.line: d for d in errors}

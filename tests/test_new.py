@@ -94,7 +94,7 @@ def test_new_rejects_a_name_that_cannot_name_a_scenario(tmp_path, capsys, name):
 @pytest.mark.parametrize(
     "option,value,hint",
     [
-        ("--accelerator", "GB2000x", "did you mean 'GB200'?"),
+        ("--accelerator", "GB200_NVL72", "did you mean 'GB200'?"),
         ("--accelerator", "h100", "did you mean 'H100'?"),
         ("--region", "us", "write region codes in capitals: 'US' (United States)"),
         ("--region", "Germany", "did you mean 'DE' (Germany)?"),

@@ -40,9 +40,9 @@ def test_with_changes_refuses_mfu_above_one(base):
 
 def test_unknown_accelerator_names_the_field_with_a_suggestion(base):
     with pytest.raises(ScenarioError) as caught:
-        scendsl.with_changes(base, accelerator="H1000")
+        scendsl.with_changes(base, accelerator="h100")
     text = _message(caught.value)
-    assert "unknown accelerator 'H1000'" in text and "did you mean 'H100'?" in text
+    assert "unknown accelerator 'h100'" in text and "did you mean 'H100'?" in text
 
 
 def test_units_are_checked_like_the_language(base):

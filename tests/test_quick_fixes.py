@@ -34,7 +34,8 @@ def _apply(text: str, diagnostic: Diagnostic) -> str:
 
 
 CASES = [
-    (scenario_text("s", accelerator="H10", body=WORKLOAD), "H100"),
+    (scenario_text("s", accelerator="h100", body=WORKLOAD), "H100"),
+    (scenario_text("s", accelerator="H100_SXM5", body=WORKLOAD), "H100"),
     (scenario_text("s", accelerator="TPU v5e", body=WORKLOAD), "TPUv5e"),
     (scenario_text("s", accelerator='"H100"', body=WORKLOAD), "H100"),
     (scenario_text("s", region="KEN", body=WORKLOAD), "KE"),

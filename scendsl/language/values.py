@@ -42,12 +42,15 @@ from scendsl.language.units import (
 )
 from scendsl.scenario import MixShare, Parallelism, Uncertain
 from scendsl.suggest import (
+    MAX_PREFIX_MATCHES,
     Hint,
     by_name_key,
-    close_match,
+    close_matches,
     fix_of,
     meant,
+    model_name_hint,
     name_key,
+    one_edit,
     one_edit_match,
     quoted,
     suggest,
@@ -225,8 +228,7 @@ class ValueReader:
                 glued = number_atom.span.end_col == unit_atom.span.col
                 hint = (
                     magnitude_word_hint(number_atom.text, unit_atom.text)
-                    or money_word_hint(unit_atom.text)
-                    or suggest(unit_atom.text, UNITS)
+                    or unit_hint(unit_atom.text)
                     or ("write the unit apart from the number" if glued else None)
                 )
                 self.sink.error(
@@ -398,6 +400,8 @@ class ValueReader:
     def _meant(self, written: str, spec: F.FieldSpec, label: str) -> str | None:
         """What a name the field does not know most likely means: a framework's other name
         (`NeMo` is `megatron`) first, else the closest of the field's names."""
+        if spec.kind == "accelerator":
+            return model_name_hint(written, self._names_of(spec))
         return alias_hint(label, written) or suggest(written, self._names_of(spec))
 
     def _quoted_name_hint(self, atom: Atom, spec: F.FieldSpec, label: str) -> str | None:
@@ -810,37 +814,45 @@ def alpha3_hint(region: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _regions_by_name() -> dict[str, str]:
-    """Each ISO region code by its names in lower case: the ISO name and the name running text
+def _regions_by_name() -> dict[str, tuple[str, ...]]:
+    """The ISO region codes by their names in lower case: the ISO name and the name running text
     uses ("iran", "south korea", "united states"); made once: a file may name thousands of
-    unknown regions."""
+    unknown regions. A name can stand for several codes: "georgia" is the country GE and the
+    US state US-GA; "guam" is GU and US-GU."""
     from scendsl.language.names import iso_reading_names, iso_region_names
 
-    by_name = {
-        name.lower().removeprefix("the "): code for code, name in iso_reading_names().items()
-    }
-    by_name.update((name.lower(), code) for code, name in iso_region_names().items())
-    return by_name
+    by_name: dict[str, list[str]] = {}
+    named = [
+        *((name.lower().removeprefix("the "), code) for code, name in iso_reading_names().items()),
+        *((name.lower(), code) for code, name in iso_region_names().items()),
+    ]
+    for name, code in named:
+        codes = by_name.setdefault(name, [])
+        if code not in codes:
+            codes.append(code)
+    return {name: tuple(codes) for name, codes in by_name.items()}
 
 
 def region_code_hint(text: str) -> str | None:
-    """`Germany` -> did you mean 'DE'? A country written by its name, matched to its code."""
+    """`Germany` -> did you mean 'DE'? A country written by its name, matched to its code; a
+    name that stands for several (`Georgia`: GE or US-GA) or a typo as near to several names
+    (`Austrai`: Austria or Australia) is told them all, with no edit to make."""
     from scendsl.language.names import iso_region_names
 
     if hint_text(text) is None:
         return None
     by_name = _regions_by_name()
-    found = by_name.get(text.lower())
-    if found is None:
+    found = list(by_name.get(text.lower(), ()))
+    if not found:
         # within the load's suggestion budget: 2,700 unknown regions compared with every
         # country's name took 0.8 s of CPU
-        close = close_match(text.lower(), by_name, cutoff=0.8)
-        found = by_name[close] if close else None
-    if found is None:
+        for close in close_matches(text.lower(), by_name, cutoff=0.8):
+            found.extend(code for code in by_name[close] if code not in found)
+    if not found or len(found) > MAX_PREFIX_MATCHES:
         return None
-    return Hint(
-        f"did you mean '{found}' ({iso_region_names()[found]})? regions are ISO codes", found
-    )
+    shown = " or ".join(f"'{code}' ({iso_region_names()[code]})" for code in found)
+    text = f"did you mean {shown}? regions are ISO codes"
+    return Hint(text, found[0]) if len(found) == 1 else text
 
 
 def energy_source_hint(written: str, sources: Iterable[str]) -> str:
@@ -900,7 +912,9 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
         f"{len(currency_names())} currencies have an exchange rate "
         "(`scendsl list currencies` lists them)"
     )
-    if upper in currency_names():
+    # USD, the currency rates are given against, has no rate of its own: `usd/kWh` was told
+    # there is "no exchange rate for USD", converted "at N USD per USD"
+    if upper in currency_names() or upper == "USD":
         if code == upper:
             return None
         capitals = written.replace(code, upper, 1)
@@ -928,11 +942,50 @@ def currency_problem(code: str, written: str) -> tuple[str, str | None] | None:
     return f"unknown currency {quoted(code)}", hint or listed
 
 
+#: What a price's unit per amount of energy or time is written per (`EUR/MWh`, `USD/hour`).
+_PRICED_PER = ("MWh", "kWh", "hour")
+
+#: The hint for a price whose currency is written in no way the language knows (`DM/kWh`,
+#: `Sh/kWh`, `Rs/MWh`): a spelling guess among the units offered another currency (`USD/kWh`)
+#: or none (`kWh`).
+PRICE_HINT = (
+    "a price is written with its currency's ISO 4217 code, such as USD/kWh or EUR/MWh "
+    "(`scendsl list currencies` lists those with a rate)"
+)
+
+
+def unit_hint(unit: str) -> str | None:
+    """The hint for a unit the language does not know, in a value and in a claim: a currency
+    written by a name or an abbreviation told its code (`money_word_hint`), a price or an amount
+    in a currency the language cannot read told how one is written (never a spelling guess
+    among the dollar's units, which named another currency: `Sh/kWh`, `DM`), else a spelling
+    guess among the units (`kwh` is kWh)."""
+    if (named := money_word_hint(unit)) is not None:
+        return named
+    if is_price_shaped(unit):
+        return PRICE_HINT
+    guess = suggest(unit, UNITS)
+    if fix_of(guess) in DOLLAR_UNITS and not unit.upper().startswith("USD"):
+        return PRICE_HINT
+    return guess
+
+
+#: The units of an amount in dollars (`USD`, `USD/MWh`, ...): a guess of one of them for an
+#: unknown unit is a guess of the currency.
+DOLLAR_UNITS = frozenset(u for u in UNITS if u.startswith("USD"))
+
+
+def is_price_shaped(unit: str) -> bool:
+    """Whether `unit` is written as a price (something per MWh, kWh or hour)."""
+    currency, slash, per = unit.partition("/")
+    return bool(currency and slash) and per in _PRICED_PER
+
+
 def money_word_hint(unit: str) -> str | None:
     """`Naira/kWh`, `EURO/MWh`, `Ksh/kWh`: a price whose currency is written by a name or an
     abbreviation, told its ISO 4217 code (`currency_meant`)."""
     currency, _, per = unit.partition("/")
-    if per not in ("", "MWh", "kWh", "hour"):
+    if per and per not in _PRICED_PER:
         return None
     hint = currency_meant(currency)
     fixed = fix_of(hint)
@@ -973,10 +1026,20 @@ def currency_meant(written: str) -> str | None:
         return None
     alias = shipped_file("currency_aliases.toml").get(upper)
     if alias is not None and upper != "META":
+        if "factor" in alias:
+            # a redenomination: the amount changes with the code, so no edit of the code alone
+            # is offered (ZMK -> ZMW would make 25,000 ZMK a thousand times too dear)
+            return f"{alias['why']}; write the amount in {alias['write']}"
         return Hint(f"{alias['why']}; write {alias['write']}", alias["write"])
     codes = {"USD", *currency_names()}
     if len(upper) == 3:
-        swapped = [code for code in sorted(codes) if sorted(code) == sorted(upper)]
+        # two neighbouring letters swapped (UDS, ERU), not any reordering: HRK, the Croatian
+        # kuna's withdrawn code, is no typo of the Cambodian riel's KHR
+        swapped = [
+            code
+            for code in sorted(codes)
+            if sorted(code) == sorted(upper) and one_edit(code, upper)
+        ]
         if len(swapped) == 1:
             return meant(swapped[0])
     names, by_word = iso_currencies(), _currencies_by_word()

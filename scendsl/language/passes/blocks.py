@@ -10,7 +10,7 @@ from scendsl.language.names import country_of
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.values import ValueReader, join_atoms, values_written_as_block
 from scendsl.scenario import CustomAccelerator, ReferenceEntity
-from scendsl.suggest import quoted, suggest
+from scendsl.suggest import model_name_hint, quoted, suggest
 
 
 class BlocksPass(ValueReader, ResolverState):
@@ -43,7 +43,9 @@ class BlocksPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"unknown accelerator {quoted(base)}",
                     values[2].span,
-                    suggest(base, list(self.catalog.accelerators) + list(self.accelerators)),
+                    model_name_hint(
+                        base, list(self.catalog.accelerators) + list(self.accelerators)
+                    ),
                 )
                 return None
             if base == definition.name and base not in self.catalog.accelerators:

@@ -9,13 +9,13 @@ from scendsl.language import fields as F
 from scendsl.language.money import takes_currencies
 from scendsl.language.passes.state import ResolverState
 from scendsl.language.syntax import Statement
-from scendsl.language.units import UNITS, lookup_unit, money_unit
+from scendsl.language.units import lookup_unit, money_unit
 from scendsl.language.values import (
     ValueReader,
     currency_problem,
     is_currency_like,
     join_atoms,
-    money_word_hint,
+    unit_hint,
 )
 from scendsl.scenario import Claim, ClaimOp, Correlation, Uncertain
 from scendsl.suggest import quoted, suggest
@@ -210,7 +210,7 @@ class ClaimsPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"unknown unit {quoted(rest[1].text)}",
                     rest[1].span,
-                    money_word_hint(rest[1].text) or suggest(rest[1].text, UNITS),
+                    unit_hint(rest[1].text),
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
