@@ -222,3 +222,21 @@ def test_an_open_cycle_gas_turbine_is_not_told_it_is_combined_cycle_gas():
     body = "  energy {\n    mix gas_turbine 100%\n  }\n"
     diagnostic = only_diagnostic(scenario_text("s", body=body))
     assert diagnostic.fix is None and "intensity" in (diagnostic.hint or "")
+
+
+@pytest.mark.parametrize(("written", "hint"), [("B100", None), ("MI350X", None), ("h100", "H100")])
+def test_a_claim_on_an_accelerator_is_guessed_as_a_scenarios_accelerator(written, hint):
+    # claims had kept the spelling guess: `expect cluster.accelerator == B100` was offered V100
+    import scendsl
+    from scendsl.errors import ScendslError
+    from scendsl.model.claims import validate_claims
+
+    text = scenario_text("s", body=f'  expect cluster.accelerator == {written} "x"\n')
+    with pytest.raises(ScendslError) as raised:
+        validate_claims(scendsl.load_text(text))
+    diagnostic = raised.value.diagnostics[0]
+    assert diagnostic.message.startswith(f"'{written}' is no accelerator")
+    if hint is None:
+        assert "did you mean" not in (diagnostic.hint or "")
+    else:
+        assert diagnostic.hint == f"did you mean '{hint}'?"

@@ -164,7 +164,7 @@ def _name_problem(claim, info: MetricInfo, scenario: Scenario):
     if not info.names_of or claim.dimension != "category" or not isinstance(claim.value, str):
         return None
     from scendsl.language.names import catalog_names, is_region
-    from scendsl.suggest import suggest
+    from scendsl.suggest import model_name_hint, suggest
 
     value, names = claim.value, catalog_names()
     if info.names_of == "regions":
@@ -178,7 +178,9 @@ def _name_problem(claim, info: MetricInfo, scenario: Scenario):
         known = [*getattr(names, info.names_of), *own]
         if value in known:
             return None
-        hint = suggest(value, known) or f"`scendsl list {info.names_of}` lists the catalog's"
+        # an accelerator is guessed as a scenario's accelerator is: never another model number
+        guess = model_name_hint if info.names_of == "accelerators" else suggest
+        hint = guess(value, known) or f"`scendsl list {info.names_of}` lists the catalog's"
     what, names_what = _NAME_KINDS[info.names_of]
     return (
         f"{quoted(value)} is no {what}: {quoted(claim.metric)} is {names_what}",
