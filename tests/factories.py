@@ -84,3 +84,12 @@ scenario frankfurt {
   expect energy.annual_cost < 50M EUR "the budget"
 }
 """
+
+
+def figure_values(result) -> dict:
+    """Every input's and metric's value of an evaluated scenario, by name (the inputs first, a
+    metric of the same name over it)."""
+    return {
+        **{name: node.value for name, node in result.inputs.items()},
+        **{name: node.value for name, node in result.metrics.items()},
+    }

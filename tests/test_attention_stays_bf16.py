@@ -8,6 +8,7 @@ import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.model.domains.training_formulas import mixed_precision_gain
 from scendsl.model.evaluate import evaluate
+from tests.factories import figure_values
 
 CATALOG = load_catalog()
 
@@ -34,11 +35,7 @@ scenario s {{
   }}
 }}
 """
-    result = evaluate(scendsl.load(text).get("s"), CATALOG)
-    return {
-        **{k: v.value for k, v in result.inputs.items()},
-        **{k: v.value for k, v in result.metrics.items()},
-    }
+    return figure_values(evaluate(scendsl.load(text).get("s"), CATALOG))
 
 
 def test_mixed_precision_gain_limits():

@@ -12,7 +12,7 @@ import pytest
 import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.model.evaluate import evaluate
-from tests.factories import CARD_WITHOUT_SCALEUP_DOMAIN, scenario_text
+from tests.factories import CARD_WITHOUT_SCALEUP_DOMAIN, figure_values, scenario_text
 
 CATALOG = load_catalog()
 CAL = CATALOG.calibration
@@ -25,11 +25,7 @@ def values(accelerator: str = "H100", extra: str = "", blocks: str = "", s: int 
         f"    parallelism tensor 1, pipeline 1, data auto\n{extra}  }}\n"
     )
     text = blocks + scenario_text("s", accelerator=accelerator, count=8, body=body)
-    result = evaluate(scendsl.load(text).get("s"), CATALOG)
-    return {
-        **{k: v.value for k, v in result.inputs.items()},
-        **{k: v.value for k, v in result.metrics.items()},
-    }
+    return figure_values(evaluate(scendsl.load(text).get("s"), CATALOG))
 
 
 def test_a_chip_calibration_is_looked_up_by_framework_then_chip_then_platform():

@@ -9,6 +9,7 @@ import pytest
 import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.model.evaluate import evaluate
+from tests.factories import figure_values
 
 CATALOG = load_catalog()
 CAL = CATALOG.calibration
@@ -35,11 +36,7 @@ scenario s {{
   }}
 }}
 """
-    result = evaluate(scendsl.load(text).get("s"), CATALOG)
-    return {
-        **{k: v.value for k, v in result.inputs.items()},
-        **{k: v.value for k, v in result.metrics.items()},
-    }
+    return figure_values(evaluate(scendsl.load(text).get("s"), CATALOG))
 
 
 def share(v: dict) -> float:

@@ -11,6 +11,7 @@ import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.model.evaluate import evaluate
 from scendsl.model.registry import REGISTRY
+from tests.factories import figure_values
 
 CATALOG = load_catalog()
 DEFAULT = CATALOG.calibration["default_mfu"].value
@@ -33,11 +34,7 @@ scenario s {{
   }}
 }}
 """
-    result = evaluate(scendsl.load(text).get("s"), CATALOG)
-    return {
-        **{k: v.value for k, v in result.inputs.items()},
-        **{k: v.value for k, v in result.metrics.items()},
-    }
+    return figure_values(evaluate(scendsl.load(text).get("s"), CATALOG))
 
 
 def shaped(precision: str, sequence: int) -> str:

@@ -12,7 +12,7 @@ import pytest
 import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.model.evaluate import evaluate
-from tests.factories import scenario_text
+from tests.factories import figure_values, scenario_text
 
 CATALOG = load_catalog()
 SLICE = "accelerator V5pSlice extends TPUv5p {\n  scaleup_domain 256\n}\n\n"
@@ -26,11 +26,7 @@ def values(count: int, group: int | None, parameters: str = "128B", micro: int =
         f"    zero_stage 3\n    framework jax\n    micro_batch {micro}\n{shard}  }}\n"
     )
     text = SLICE + scenario_text("s", accelerator="V5pSlice", count=count, body=body)
-    result = evaluate(scendsl.load(text).get("s"), CATALOG)
-    return {
-        **{k: v.value for k, v in result.inputs.items()},
-        **{k: v.value for k, v in result.metrics.items()},
-    }
+    return figure_values(evaluate(scendsl.load(text).get("s"), CATALOG))
 
 
 def test_second_slice_no_longer_shrinks_model_state_with_a_shard_group():

@@ -11,7 +11,7 @@ import pytest
 import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.model.evaluate import evaluate
-from tests.factories import scenario_text
+from tests.factories import figure_values, scenario_text
 
 CATALOG = load_catalog()
 LAYOUT = (
@@ -24,11 +24,7 @@ LAYOUT = (
 def values(accelerator: str, extra: str = "", blocks: str = "") -> dict:
     body = LAYOUT.format(extra=extra)
     text = blocks + scenario_text("s", accelerator=accelerator, count=256, body=body)
-    result = evaluate(scendsl.load(text).get("s"), CATALOG)
-    return {
-        **{k: v.value for k, v in result.inputs.items()},
-        **{k: v.value for k, v in result.metrics.items()},
-    }
+    return figure_values(evaluate(scendsl.load(text).get("s"), CATALOG))
 
 
 def test_jax_is_the_reference_framework_on_its_own_platform():

@@ -11,7 +11,7 @@ import pytest
 import scendsl
 from scendsl.catalog import load_catalog
 from scendsl.model.evaluate import evaluate
-from tests.factories import scenario_text
+from tests.factories import figure_values, scenario_text
 
 CATALOG = load_catalog()
 BODY = (
@@ -24,11 +24,7 @@ SLICE = "accelerator V5pSlice extends TPUv5p {\n  scaleup_domain 256\n}\n\n"
 
 def values(accelerator: str, count: int) -> dict:
     text = SLICE + scenario_text("s", accelerator=accelerator, count=count, body=BODY)
-    result = evaluate(scendsl.load(text).get("s"), CATALOG)
-    return {
-        **{k: v.value for k, v in result.inputs.items()},
-        **{k: v.value for k, v in result.metrics.items()},
-    }
+    return figure_values(evaluate(scendsl.load(text).get("s"), CATALOG))
 
 
 def test_tpu_v5p_dcn_bandwidth_is_a_sourced_catalog_figure():
