@@ -99,11 +99,7 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     pool = _affordable(name, candidates)
     if pool is None:
         return None
-    matches = _likeliest(name, pool)
-    if not matches:
-        return None
-    text = "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
-    return Hint(text, matches[0] if len(matches) == 1 else None)
+    return _did_you_mean(_likeliest(name, pool))
 
 
 def model_name_hint(name: str, candidates: Iterable[str]) -> Hint | None:
@@ -117,27 +113,47 @@ def model_name_hint(name: str, candidates: Iterable[str]) -> Hint | None:
     pool = _affordable(name, candidates)
     if pool is None:
         return None
-    folded = by_name_key(tuple(pool))
-    key = name_key(name)
-    matches: list[str] = []
-    if key in folded:
-        matches = [folded[key]]
-    elif len(key) >= 2:
-        longer = sorted(
-            c for k, c in folded.items() if k.startswith(key) and not _number_goes_on(c, len(key))
-        )
-        if len(longer) > MAX_PREFIX_MATCHES:
-            return None
-        shorter = [
-            k
-            for k in folded
-            if len(k) >= 3 and key.startswith(k) and not _number_goes_on(name, len(k))
-        ]
-        matches = longer or ([folded[max(shorter, key=len)]] if shorter else [])
+    return _did_you_mean(_same_or_variants(name, pool, whole_numbers=True) or [])
+
+
+def _did_you_mean(matches: list[str]) -> Hint | None:
+    """`did you mean 'A'?` (fixed by A), or `'A' or 'B'` (no one fix); None for no match."""
     if not matches:
         return None
     text = "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
     return Hint(text, matches[0] if len(matches) == 1 else None)
+
+
+def _same_or_variants(name: str, pool: list[str], whole_numbers: bool = False) -> list[str] | None:
+    """The candidates `name` means by its letters and digits alone: the same name with other
+    case or separators ('h100' is H100, not V100); else every variant a shortened name begins
+    ('A100' for A100_40GB and A100_80GB, where difflib offers V100); else the longest candidate
+    a variant written in full begins with ('H100_SXM5' is H100). None when the name begins
+    more than MAX_PREFIX_MATCHES names, too many to guess one ('TPU'). With `whole_numbers`,
+    a model number is never made longer or shorter (`A10` is not A100; `H1000` not H100)."""
+    folded = by_name_key(tuple(pool))
+    key = name_key(name)
+    if key in folded:
+        return [folded[key]]
+    if len(key) < 2:
+        return []
+    longer = sorted(
+        c
+        for k, c in folded.items()
+        if k.startswith(key) and not (whole_numbers and _number_goes_on(c, len(key)))
+    )
+    if len(longer) > MAX_PREFIX_MATCHES:
+        return None
+    if longer:
+        return longer
+    shorter = [
+        k
+        for k in folded
+        if len(k) >= 3
+        and key.startswith(k)
+        and not (whole_numbers and _number_goes_on(name, len(k)))
+    ]
+    return [folded[max(shorter, key=len)]] if shorter else []
 
 
 def _number_goes_on(text: str, kept: int) -> bool:
@@ -184,25 +200,11 @@ def name_key(text: str) -> str:
 
 def _likeliest(name: str, pool: list[str]) -> list[str]:
     """The candidates `name` most likely means, likeliest first; empty when none is close."""
-    folded = by_name_key(tuple(pool))
-    key = name_key(name)
-    # The same name with other case or separators is the likeliest meaning ('h100' is H100,
-    # not V100).
-    if key in folded:
-        return [folded[key]]
-    if len(key) >= 2:
-        # A name shortened from a variant's ('A100' for A100_80GB, where difflib offers V100):
-        # every variant it begins, when there are few enough to list.
-        longer = sorted(c for k, c in folded.items() if k.startswith(key))
-        if len(longer) > MAX_PREFIX_MATCHES:
-            return []  # it begins too many names to guess one ('TPU'): the caller lists them
-        if longer:
-            return longer
-        # A variant written in full where the catalog has the family ('H100_SXM5'): the
-        # longest candidate the name begins with.
-        shorter = [k for k in folded if len(k) >= 3 and key.startswith(k)]
-        if shorter:
-            return [folded[max(shorter, key=len)]]
+    matches = _same_or_variants(name, pool)
+    if matches is None:
+        return []  # it begins too many names to guess one ('TPU'): the caller lists them
+    if matches:
+        return matches
     import difflib  # imported when a name is misspelt: checking a good file needs none
 
     return difflib.get_close_matches(name, pool, n=1, cutoff=0.6)

@@ -150,11 +150,17 @@ def aliases_in(file: str) -> dict[str, str]:
     }
 
 
-def framework_named(written: str) -> str | None:
-    """The training framework another of its names stands for (`NeMo` is `megatron`), or None."""
+def _alias_of(written: str, aliases: dict[str, str]) -> str | None:
+    """The name another name stands for in `aliases` (by `name_key`), or None; a hostile
+    length is not looked up (`hint_text`)."""
     if hint_text(written) is None:
         return None
-    return aliases_in("frameworks.toml").get(name_key(written))
+    return aliases.get(name_key(written))
+
+
+def framework_named(written: str) -> str | None:
+    """The training framework another of its names stands for (`NeMo` is `megatron`), or None."""
+    return _alias_of(written, aliases_in("frameworks.toml"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -170,17 +176,13 @@ def _choice_aliases() -> dict[str, dict[str, str]]:
 def choice_named(path: str, written: str) -> str | None:
     """The choice of the field at `path` that another of its names stands for (`fabric IB` is
     `infiniband`, `precision bfloat16` is `bf16`), or None."""
-    if hint_text(written) is None:
-        return None
-    return _choice_aliases().get(path, {}).get(name_key(written))
+    return _alias_of(written, _choice_aliases().get(path, {}))
 
 
 def energy_source_named(written: str) -> str | None:
     """The energy source another of its names stands for (`natural_gas` is `gas`,
     `onshore_wind` is `wind`), or None."""
-    if hint_text(written) is None:
-        return None
-    return aliases_in("energy.toml").get(name_key(written))
+    return _alias_of(written, aliases_in("energy.toml"))
 
 
 def _iso_rows(text: str) -> list[list[str]]:

@@ -391,10 +391,13 @@ class ValueReader:
         raise AssertionError(kind)
 
     def _names_of(self, spec: F.FieldSpec) -> tuple[str, ...]:
-        """The names a name field takes: its choices, or the catalog's accelerators and the
-        file's own."""
+        """The names a name field takes: its choices, or the accelerators."""
         if spec.kind == "enum":
             return tuple(spec.choices)
+        return self.accelerator_names()
+
+    def accelerator_names(self) -> tuple[str, ...]:
+        """The accelerators a scenario or block may name: the catalog's and the file's own."""
         return (*self.catalog.accelerators, *self.accelerators)
 
     def _meant(self, written: str, spec: F.FieldSpec, label: str) -> str | None:
@@ -871,7 +874,7 @@ def energy_source_hint(written: str, sources: Iterable[str]) -> str:
         return meant(typo)
     return (
         "one of: "
-        + ", ".join(sorted(sources))
+        + ", ".join(sources)
         + "; for another supply (oil, diesel, biomass), give the site's `intensity` and "
         + "`price` with their sources instead of a mix"
     )
@@ -1025,7 +1028,7 @@ def currency_meant(written: str) -> str | None:
     if hint_text(upper) is None or not upper.isalpha():
         return None
     alias = shipped_file("currency_aliases.toml").get(upper)
-    if alias is not None and upper != "META":
+    if alias is not None:
         if "factor" in alias:
             # a redenomination: the amount changes with the code, so no edit of the code alone
             # is offered (ZMK -> ZMW would make 25,000 ZMK a thousand times too dear)

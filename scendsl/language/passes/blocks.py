@@ -43,9 +43,7 @@ class BlocksPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"unknown accelerator {quoted(base)}",
                     values[2].span,
-                    model_name_hint(
-                        base, list(self.catalog.accelerators) + list(self.accelerators)
-                    ),
+                    model_name_hint(base, self.accelerator_names()),
                 )
                 return None
             if base == definition.name and base not in self.catalog.accelerators:
