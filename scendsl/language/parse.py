@@ -304,10 +304,10 @@ def _check_size(text: str, file: str, sink: DiagnosticSink, max_tokens: int = MA
 #: the code after it can be shown in another order, and the line breaks an editor or a web
 #: page shows that the language does not read as one (a carriage return alone, the line and
 #: paragraph separators, NEL), so what follows one reads as a line of code but is comment.
-_COMMENT_TRAPS = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029\x85]|\r(?!\n)")
 _COMMENT_TRAP_CHARACTERS = "\r\u2028\u2029\x85" + "".join(
     map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 )
+_COMMENT_TRAPS = re.compile(f"[{re.escape(_COMMENT_TRAP_CHARACTERS[1:])}]|\r(?!\n)")
 # Comments, and the strings a `#` in which starts none.
 _COMMENT_OR_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*')
 
