@@ -192,7 +192,7 @@ def test_another_chip_is_not_offered_for_a_chip_the_catalog_lacks(written, wrong
     # the scenario would have used the other chip's figures
     hint, fix = _chip_hint(written)
     assert f"'{wrong}'" not in hint and fix is None
-    assert hint.startswith("define it with an 'accelerator' block")
+    assert "define it with" in hint
 
 
 @pytest.mark.parametrize(

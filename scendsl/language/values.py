@@ -20,6 +20,8 @@ from scendsl.language import fields as F
 from scendsl.language.money import takes_currencies, usd_only_hint
 from scendsl.language.names import (
     CatalogNames,
+    accelerator_hint,
+    accelerator_named,
     currency_names,
     framework_named,
     hint_text,
@@ -48,7 +50,6 @@ from scendsl.suggest import (
     close_matches,
     fix_of,
     meant,
-    model_name_hint,
     name_key,
     one_edit,
     one_edit_match,
@@ -404,7 +405,7 @@ class ValueReader:
         """What a name the field does not know most likely means: a framework's other name
         (`NeMo` is `megatron`) first, else the closest of the field's names."""
         if spec.kind == "accelerator":
-            return model_name_hint(written, self._names_of(spec))
+            return accelerator_hint(written, self._names_of(spec))
         return alias_hint(label, written) or suggest(written, self._names_of(spec))
 
     def _quoted_name_hint(self, atom: Atom, spec: F.FieldSpec, label: str) -> str | None:
@@ -441,6 +442,8 @@ class ValueReader:
         name = by_name_key(self._names_of(spec)).get(name_key(written))
         if name is not None:
             return Hint(f"did you mean '{name}'? ('{written}' is not one word)", name)
+        if spec.kind == "accelerator":  # `H100 SXM5` is H100, `H100 PCIe` another product
+            return accelerator_named(written, self._names_of(spec))
         return None
 
     def cited(self, atoms: list[Atom], label: str) -> tuple[list[Atom], str | None, bool]:
