@@ -240,3 +240,24 @@ def test_a_claim_on_an_accelerator_is_guessed_as_a_scenarios_accelerator(written
         assert "did you mean" not in (diagnostic.hint or "")
     else:
         assert diagnostic.hint == f"did you mean '{hint}'?"
+
+
+@pytest.mark.parametrize(
+    ("written", "codes"),
+    [
+        ("Riyal", {"OMR", "QAR", "SAR", "YER"}),  # was fixed as SAR alone: Qatar writes riyal too
+        ("Rial", {"OMR", "QAR", "SAR", "YER"}),
+        ("Som", {"KGS", "UZS"}),
+        ("Lei", {"MDL", "RON"}),
+        ("Kroner", {"DKK", "NOK"}),
+    ],
+)
+def test_a_word_spelt_as_a_central_bank_spells_it_names_every_currency_it_may_mean(written, codes):
+    hint, fix = _price_hint(f"{written}/kWh")
+    assert fix is None
+    assert {code for code in codes if f"{code} (" in hint} == codes
+
+
+@pytest.mark.parametrize(("written", "unit"), [("Shekel", "ILS/kWh"), ("Reais", "BRL/kWh")])
+def test_a_word_of_one_currency_spelt_another_way_is_fixed(written, unit):
+    assert _price_hint(f"{written}/kWh")[1] == unit

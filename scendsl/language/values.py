@@ -1049,7 +1049,11 @@ def currency_meant(written: str) -> str | None:
         if len(swapped) == 1:
             return meant(swapped[0])
     names, by_word = iso_currencies(), _currencies_by_word()
-    found = {*by_word.get(upper, ()), *by_word.get(upper.removesuffix("S"), ())}
+    words = {upper, upper.removesuffix("S")}
+    # another spelling of a word of ISO's names (`Riyal` is ISO's `Rial` as well as `Riyal`)
+    variants = shipped_file("currency_words.toml")["words"]
+    words |= {variants[word] for word in words if word in variants}
+    found = {code for word in words for code in by_word.get(word, ())}
     named = sorted(found, key=lambda code: (code != "USD", code))
     # the codes a price can be written in; the others (WIR Euro, fund codes) only when no
     # currency of that name has a rate
