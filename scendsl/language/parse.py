@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from scendsl import defaults
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language.syntax import Atom, AtomKind, Document, Statement
+from scendsl.suggest import Hint, fix_of
 
 #: Hard limits that keep hostile input from exhausting time or memory.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -249,7 +250,7 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
                 _report_unclosed(work, file, sink)
                 break
             line, col, message, hint = _describe(error, work)
-            sink.error(message, Span(file, line, col, line, col + 1), hint)
+            sink.error(message, Span(file, line, col, line, col + 1), hint, fix=fix_of(hint))
             if len(sink.diagnostics) >= MAX_SYNTAX_ERRORS:
                 break
             tokens_parsed += _count_tokens(work, max_tokens, error.pos_in_stream or 0)
@@ -443,6 +444,26 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     return f"names join their words with '_', not '-': write '{written.replace('-', '_')}'"
 
 
+def currency_sign_hint(text: str, pos: int) -> str | None:
+    """The hint for a currency sign outside quotes (`0.12 €/kWh`, `$/MWh`): the ISO 4217 code
+    to write (currency_signs.toml), fixed in place when the sign stands where the code goes
+    (before '/'); a sign several currencies share is told so, with no edit. None for any other
+    character."""
+    from scendsl.language.names import shipped_file
+
+    signs = shipped_file("currency_signs.toml")
+    char = text[pos]
+    if char in signs["several"]:
+        return signs["several"][char]
+    code = signs["one"].get(char)
+    if code is None:
+        return None
+    said = "a price is written with its currency's ISO 4217 code"
+    if text[pos + 1 : pos + 2] == "/":
+        return Hint(f"{said}: write {code}", code)
+    return f"{said}, after the amount: '0.12 {code}/kWh'"
+
+
 def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
     """A character outside ASCII, named (pasted text prints a Cyrillic `\\u0430` like `a`),
     with its plain form when it only looks like one of the language's own (lookalikes.toml,
@@ -461,10 +482,13 @@ def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
     if plain == "":
         return shown, "an invisible character: delete it"
     if plain.isspace():
-        return shown, "it only looks like a space: write a plain space"
+        return shown, Hint("it only looks like a space: write a plain space", " ")
     return (
         shown,
-        f"it only looks like {plain!r}: write {plain!r} (the language outside quotes is ASCII)",
+        Hint(
+            f"it only looks like {plain!r}: write {plain!r} (the language outside quotes is ASCII)",
+            plain,
+        ),
     )
 
 
@@ -490,6 +514,10 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             hint = "units stand apart from numbers: '45 USD/MWh'"
         elif char == "-" and pos > 0 and text[pos - 1].isalnum():
             hint = _hyphenated_name_hint(text, pos)
+        elif (sign := currency_sign_hint(text, pos)) is not None:
+            hint = sign
+            if not char.isascii():
+                shown = _lookalike(char, shown)[0]
         elif char and not char.isascii():
             shown, hint = _lookalike(char, shown)
         return error.line, error.column, f"unexpected character {shown}", hint

@@ -225,6 +225,11 @@ class ValueReader:
                     self.sink.error(problem[0], unit_atom.span, problem[1], fix=fix_of(problem[1]))
                     return None
                 currency, unit = money
+            elif unit is None and (
+                noun := counted_noun_problem(number_atom, unit_atom, spec, label)
+            ):
+                self.sink.error(*noun, fix=fix_of(noun[2]))
+                return None
             elif unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
                 hint = (
@@ -297,7 +302,7 @@ class ValueReader:
     def value(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         """Read any field's atoms into a typed value, or None after reporting an error."""
         following = next_field_on_the_line(atoms, label)
-        if following is not None:
+        if following is not None and not is_counted_noun(atoms, following, spec):
             # `cluster { accelerator H100 count 256 }`: each field reads to the end of its line.
             self.sink.error(*fields_on_one_line(atoms, following, label))
             return None
@@ -661,6 +666,42 @@ def next_field_on_the_line(atoms: list[Atom], label: str) -> Atom | None:
         if atom.kind == "word" and atom.text in names:
             return atom
     return None
+
+
+def is_counted_noun(atoms: list[Atom], word: Atom, spec: F.FieldSpec) -> bool:
+    """Whether `word` ends a count as the noun the field counts (`tokens 15T tokens`,
+    `parameters 70B parameters`), not as another field written on the same line."""
+    return (
+        len(atoms) == 2
+        and atoms[0].kind == "number"
+        and word is atoms[1]
+        and word.text.lower() in spec.nouns
+    )
+
+
+def counted_noun_problem(
+    number: Atom, word: Atom, spec: F.FieldSpec, label: str
+) -> tuple[str, Span, str] | None:
+    """(message, span, hint) for a word after a plain count (`count 10k GPUs`, `tokens 15T
+    tokens`, `count 8 nodes`), None when the field is no count or the word is a magnitude
+    (`70 billion`: `magnitude_word_hint`). The field's own noun is removed by the hint's fix;
+    another noun may count something else (8 nodes of 8 accelerators are 64), so its hint
+    says what the field counts and offers no edit."""
+    if spec.dimension != "number" or not word.text.isalpha() or hint_text(word.text) is None:
+        return None
+    if magnitude_word_hint(number.text, word.text) is not None:
+        return None
+    if word.text.lower() in spec.nouns:
+        return (
+            f"'{label}' is a plain number, written without {quoted(word.text)}",
+            join_atoms([number, word]),
+            Hint(f"write {number.text}", number.text),
+        )
+    return (
+        f"unknown unit {quoted(word.text)}",
+        word.span,
+        f"'{label}' is a plain number, the {spec.doc}: write that number alone",
+    )
 
 
 def fields_on_one_line(atoms: list[Atom], following: Atom, label: str) -> tuple[str, Span, str]:
