@@ -261,3 +261,56 @@ def test_a_word_spelt_as_a_central_bank_spells_it_names_every_currency_it_may_me
 @pytest.mark.parametrize(("written", "unit"), [("Shekel", "ILS/kWh"), ("Reais", "BRL/kWh")])
 def test_a_word_of_one_currency_spelt_another_way_is_fixed(written, unit):
     assert _price_hint(f"{written}/kWh")[1] == unit
+
+
+@pytest.mark.parametrize(
+    ("written", "unit"),
+    [
+        ("EUR/KWH", "EUR/kWh"),
+        ("USD/hr", "USD/hour"),
+        ("KES/kwh", "KES/kWh"),
+        ("USD/Mwh", "USD/MWh"),
+    ],
+)
+def test_a_price_per_a_unit_written_another_way_is_fixed_in_its_currency(written, unit):
+    # `USD/hr` was offered `USD` (an amount), `EUR/KWH` nothing
+    assert _price_hint(written)[1] == unit
+
+
+@pytest.mark.parametrize("written", ["EUR/GWh", "USD/day"])
+def test_a_price_per_a_unit_no_price_is_written_per_is_told_so(written):
+    hint, fix = _price_hint(written)
+    assert fix is None and "written per kWh, MWh or hour" in hint
+
+
+def test_a_second_slash_in_a_unit_is_not_told_to_part_unit_and_number():
+    diagnostic = only_diagnostic(
+        scenario_text("s", body="  energy {\n    price 120 USD/MWh/year\n  }\n")
+    )
+    assert diagnostic.hint == "a unit has one '/': write 'USD/MWh'"
+
+
+@pytest.mark.parametrize(
+    ("line", "fix"),
+    [
+        ("energy.mfu 40%", "cluster.mfu"),  # was offered energy.pue
+        ("cluster.pue 1.2", "energy.pue"),  # was offered cluster.mfu
+        ("cluster.region US", "region"),
+        ("energy.prise 0.1 USD/kWh", "energy.price"),
+        ("enrgy.pue 1.2", "energy.pue"),
+    ],
+)
+def test_a_field_written_in_another_section_is_told_its_home(line, fix):
+    diagnostic = only_diagnostic(scenario_text("s", region="US", body=f"  {line}\n"))
+    assert diagnostic.fix == fix
+
+
+def test_a_field_in_the_wrong_block_is_told_its_home_without_an_edit():
+    diagnostic = only_diagnostic(scenario_text("s", body="  energy {\n    mfu 40%\n  }\n"))
+    assert "'mfu' belongs in 'cluster'" in (diagnostic.hint or "")
+    assert diagnostic.fix is None
+
+
+def test_a_name_no_section_has_lists_the_sections_fields():
+    diagnostic = only_diagnostic(scenario_text("s", body="  energy.capacity 1 GW\n"))
+    assert (diagnostic.hint or "").startswith("fields of 'energy' are ")

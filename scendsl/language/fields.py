@@ -577,6 +577,18 @@ def parallel_degree_hint(path: str, written: str = "") -> str | None:
     )
 
 
+def home_of(name: str, section: str) -> str | None:
+    """Where a field written in the wrong section belongs: the dotted path of the one other
+    section that has a field `name` (`mfu` in `energy` is `cluster.mfu`, `pue` in `cluster`
+    `energy.pue`), or `name` itself for a scenario's own field (`region`, `year`); None when
+    no other place, or several, have it. Why: a spelling guess within the section had offered
+    `energy.pue` for `energy.mfu`."""
+    if name in SCENARIO_ATTRIBUTES:
+        return name
+    homes = [other for other, fields in SECTIONS.items() if other != section and name in fields]
+    return f"{homes[0]}.{name}" if len(homes) == 1 else None
+
+
 #: Scenario fields without which nothing can be computed.
 REQUIRED_SCENARIO_FIELDS = ("year", "region", "cluster.accelerator", "cluster.count")
 

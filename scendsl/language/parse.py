@@ -444,6 +444,24 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     return f"names join their words with '_', not '-': write '{written.replace('-', '_')}'"
 
 
+def _slash_hint(text: str, pos: int) -> str | None:
+    """The hint for a '/' the grammar does not take: after a number, a unit glued to it
+    (`45USD/MWh`); after a unit that has one already, a second one (`USD/MWh/year`: a price is
+    per energy or per hour, a yearly amount is written as an amount)."""
+    from scendsl.language.names import hint_text
+
+    if pos == 0 or text[pos - 1].isspace():
+        return None
+    line_start = text.rfind("\n", 0, pos) + 1
+    before = text[line_start:pos].rsplit(None, 1)[-1]
+    if "/" in before:
+        unit = hint_text(before)
+        return f"a unit has one '/': write {unit!r}" if unit else "a unit has one '/'"
+    if before[-1:].isdigit():
+        return "units stand apart from numbers: '45 USD/MWh'"
+    return None
+
+
 def currency_sign_hint(text: str, pos: int) -> str | None:
     """The hint for a currency sign outside quotes (`0.12 €/kWh`, `$/MWh`): the ISO 4217 code
     to write (currency_signs.toml), fixed in place when the sign stands where the code goes
@@ -511,7 +529,7 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
         if char in "=:;":
             hint = "write a field and its value separated by a space, e.g. 'pue 1.25'"
         elif char == "/":
-            hint = "units stand apart from numbers: '45 USD/MWh'"
+            hint = _slash_hint(text, pos)
         elif char == "-" and pos > 0 and text[pos - 1].isalnum():
             hint = _hyphenated_name_hint(text, pos)
         elif (sign := currency_sign_hint(text, pos)) is not None:
