@@ -263,26 +263,6 @@ def test_a_word_of_one_currency_spelt_another_way_is_fixed(written, unit):
     assert _price_hint(f"{written}/kWh")[1] == unit
 
 
-@pytest.mark.parametrize(
-    ("written", "unit"),
-    [
-        ("EUR/KWH", "EUR/kWh"),
-        ("USD/hr", "USD/hour"),
-        ("KES/kwh", "KES/kWh"),
-        ("USD/Mwh", "USD/MWh"),
-    ],
-)
-def test_a_price_per_a_unit_written_another_way_is_fixed_in_its_currency(written, unit):
-    # `USD/hr` was offered `USD` (an amount), `EUR/KWH` nothing
-    assert _price_hint(written)[1] == unit
-
-
-@pytest.mark.parametrize("written", ["EUR/GWh", "USD/day"])
-def test_a_price_per_a_unit_no_price_is_written_per_is_told_so(written):
-    hint, fix = _price_hint(written)
-    assert fix is None and "written per kWh, MWh or hour" in hint
-
-
 def test_a_second_slash_in_a_unit_is_not_told_to_part_unit_and_number():
     diagnostic = only_diagnostic(
         scenario_text("s", body="  energy {\n    price 120 USD/MWh/year\n  }\n")

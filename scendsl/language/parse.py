@@ -462,26 +462,6 @@ def _slash_hint(text: str, pos: int) -> str | None:
     return None
 
 
-def currency_sign_hint(text: str, pos: int) -> str | None:
-    """The hint for a currency sign outside quotes (`0.12 €/kWh`, `$/MWh`): the ISO 4217 code
-    to write (currency_signs.toml), fixed in place when the sign stands where the code goes
-    (before '/'); a sign several currencies share is told so, with no edit. None for any other
-    character."""
-    from scendsl.language.names import shipped_file
-
-    signs = shipped_file("currency_signs.toml")
-    char = text[pos]
-    if char in signs["several"]:
-        return signs["several"][char]
-    code = signs["one"].get(char)
-    if code is None:
-        return None
-    said = "a price is written with its currency's ISO 4217 code"
-    if text[pos + 1 : pos + 2] == "/":
-        return Hint(f"{said}: write {code}", code)
-    return f"{said}, after the amount: '0.12 {code}/kWh'"
-
-
 def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
     """A character outside ASCII, named (pasted text prints a Cyrillic `\\u0430` like `a`),
     with its plain form when it only looks like one of the language's own (lookalikes.toml,
@@ -532,10 +512,6 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             hint = _slash_hint(text, pos)
         elif char == "-" and pos > 0 and text[pos - 1].isalnum():
             hint = _hyphenated_name_hint(text, pos)
-        elif (sign := currency_sign_hint(text, pos)) is not None:
-            hint = sign
-            if not char.isascii():
-                shown = _lookalike(char, shown)[0]
         elif char and not char.isascii():
             shown, hint = _lookalike(char, shown)
         return error.line, error.column, f"unexpected character {shown}", hint

@@ -1009,8 +1009,6 @@ def unit_hint(unit: str) -> str | None:
     guess among the units (`kwh` is kWh)."""
     if (named := money_word_hint(unit)) is not None:
         return named
-    if (per := per_unit_hint(unit)) is not None:
-        return per
     if is_price_shaped(unit):
         return PRICE_HINT
     guess = suggest(unit, UNITS)
@@ -1022,34 +1020,6 @@ def unit_hint(unit: str) -> str | None:
 #: The units of an amount in dollars (`USD`, `USD/MWh`, ...): a guess of one of them for an
 #: unknown unit is a guess of the currency.
 DOLLAR_UNITS = frozenset(u for u in UNITS if u.startswith("USD"))
-
-
-#: What a price is written per, by `name_key`, as analysts write it (`KWH`, `hr`, `GPU-hour`).
-_PER_WRITTEN = {
-    "kwh": "kWh",
-    "mwh": "MWh",
-    **dict.fromkeys(("hour", "hours", "h", "hr", "hrs", "gpuhour", "gpuhr", "gpuh"), "hour"),
-}
-
-
-def per_unit_hint(unit: str) -> str | None:
-    """`EUR/KWH`, `USD/hr`, `KES/kwh`: a price in a currency written as a code, per a unit
-    written another way, told the unit (`EUR/kWh`, `USD/hour`). A spelling guess among all
-    units had offered `USD` for `USD/hr` (an amount, not a rate) and nothing for `EUR/KWH`."""
-    code, slash, per = unit.partition("/")
-    if not slash or not code.isalpha() or code != code.upper() or hint_text(per) is None:
-        return None
-    if code not in {"USD", *currency_names()} and code not in iso_currencies():
-        return None
-    meant_per = _PER_WRITTEN.get(name_key(per))
-    if meant_per is None:
-        # `EUR/GWh`, `USD/day`: a unit, but no price is written per it (it was offered `GWh`)
-        if lookup_unit(per) is None:
-            return None
-        return f"a price is written per kWh, MWh or hour ({code}/MWh, {code}/hour), not per {per}"
-    if meant_per == per:
-        return None
-    return Hint(f"did you mean '{code}/{meant_per}'?", f"{code}/{meant_per}")
 
 
 def is_price_shaped(unit: str) -> bool:
