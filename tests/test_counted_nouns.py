@@ -54,9 +54,17 @@ def test_a_count_of_something_else_is_told_what_the_field_counts_and_not_fixed(c
     assert diagnostic.fix is None
 
 
-def test_a_magnitude_word_keeps_its_own_hint():
-    diagnostic = only_diagnostic(scenario_text("s", body=_workload(parameters="70 billion")))
-    assert "write 70B" in (diagnostic.hint or "")
+@pytest.mark.parametrize(("written", "fix"), [("70 billion", "70B"), ("1.5 trillion", "1.5T")])
+def test_a_magnitude_word_is_fixed_as_the_numbers_suffix(written, fix):
+    text = scenario_text("s", body=_workload(parameters=written))
+    diagnostic = only_diagnostic(text)
+    assert f"write {fix}" in (diagnostic.hint or "") and diagnostic.fix == fix
+    scendsl.load_text(_fixed(text))
+
+
+def test_a_magnitude_word_after_a_magnitude_is_not_fixed():
+    diagnostic = only_diagnostic(scenario_text("s", body=_workload(parameters="70k billion")))
+    assert diagnostic.fix is None
 
 
 def test_another_field_after_a_value_is_still_two_fields_on_one_line():

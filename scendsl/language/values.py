@@ -232,13 +232,16 @@ class ValueReader:
                 return None
             elif unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
+                magnitude = magnitude_word_hint(number_atom.text, unit_atom.text)
                 hint = (
-                    magnitude_word_hint(number_atom.text, unit_atom.text)
+                    magnitude
                     or unit_hint(unit_atom.text)
                     or ("write the unit apart from the number" if glued else None)
                 )
+                # `70 billion` is fixed as one `70B`: the edit spans the number and the word
+                where = join_atoms([number_atom, unit_atom]) if magnitude else unit_atom.span
                 self.sink.error(
-                    f"unknown unit {quoted(unit_atom.text)}", unit_atom.span, hint, fix=fix_of(hint)
+                    f"unknown unit {quoted(unit_atom.text)}", where, hint, fix=fix_of(hint)
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
@@ -748,7 +751,12 @@ def magnitude_word_hint(number: str, word: str) -> str | None:
         return None
     if hint_text(number) is None:
         return f"magnitudes are suffixes of the number (k, M, B, T): write {suffix}, not {word}"
-    return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
+    if not number.replace(".", "", 1).isdigit():  # `70k billion`, `1e3 million`: no one edit
+        return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
+    return Hint(
+        f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)",
+        f"{number}{suffix}",
+    )
 
 
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
