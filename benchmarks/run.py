@@ -133,6 +133,41 @@ def bench_check() -> None:
     report(
         "python_startup", best_of(7, lambda: subprocess.run([sys.executable, "-c", "pass"])), "s"
     )
+    # What part of check_cold is imports alone (CPU of a fresh process that only imports what
+    # `check` imports), and how much of that the libraries it stands on take: the floor that
+    # no change to the check's own work can go under.
+    report("check_imports_cpu", cold_python_cpu(CHECK_IMPORTS), "s")
+    report("check_library_imports_cpu", cold_python_cpu(CHECK_LIBRARY_IMPORTS), "s")
+
+
+#: What `scendsl check` imports (its command, the loader, the model, the warnings), as the
+#: command does (the collector paused, no pydantic plugins looked for: `cli.run`), and the
+#: libraries of it: pydantic's models and Lark's parser.
+CHECK_IMPORTS = (
+    "import gc; gc.disable(); from scendsl.cli import _without_pydantic_plugins; "
+    "_without_pydantic_plugins(); import scendsl.language.resolve, scendsl.language.parse, "
+    "scendsl.model.evaluate, scendsl.report.warnings, scendsl.app.pipeline"
+)
+CHECK_LIBRARY_IMPORTS = (
+    "import gc; gc.disable(); from pydantic import BaseModel, Field; import lark.lark"
+)
+
+
+def cold_python_cpu(code: str) -> float:
+    """CPU seconds (the least of RUNS) of a fresh `python -c code` in the project's folder."""
+    import resource
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["SCENDSL_CACHE_DIR"] = str(_kept_caches())
+
+    def run() -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+    run()
+    return min(run() for _ in range(RUNS))
 
 
 def generated_text(target_bytes: int) -> str:
