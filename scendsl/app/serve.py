@@ -481,6 +481,10 @@ class LiveServer:
         self.host, self.port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._started = False
+        from scendsl.app.collector import IdleCollection
+
+        #: The collector runs between rebuilds, not at the end of one (before the reload).
+        self.collection = IdleCollection()
 
     @property
     def url(self) -> str:
@@ -492,7 +496,12 @@ class LiveServer:
         self._started = True
 
     def rebuild(self, out: Any = sys.stderr) -> bool:
-        """Build; tell the open pages (reload, or the error) and the terminal. True if good."""
+        """Build; tell the open pages (reload, or the error) and the terminal. True if good.
+        The cyclic collector is paused meanwhile and runs once the server is idle again."""
+        with self.collection.burst():
+            return self._rebuild(out)
+
+    def _rebuild(self, out: Any) -> bool:
         started = time.perf_counter()
         try:
             report = self.builder.build()
@@ -513,6 +522,7 @@ class LiveServer:
         return True
 
     def stop(self) -> None:
+        self.collection.close()
         self.state.close()
         if self._started:  # shutdown waits for serve_forever, which must have started
             self.httpd.shutdown()
