@@ -15,8 +15,9 @@ import pytest
 from conftest import ROOT
 from scendsl.app.collector import IdleCollection
 
-#: Short enough for a test, long enough that a burst's end is not taken for idleness.
-IDLE = 0.2
+#: Short enough for a test, long enough that a busy machine's pause between two statements is
+#: not taken for idleness.
+IDLE = 0.5
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +119,7 @@ def test_serve_rebuild_collects_nothing_before_the_pages_are_told(tmp_path: Path
     gc.callbacks.append(note)
     try:
         assert server.rebuild(io.StringIO())
-        assert collections == ["told"]
+        assert collections[0] == "told"  # (the idle collection may follow it)
         assert _until(gc.isenabled)
     finally:
         gc.callbacks.remove(note)
