@@ -18,6 +18,9 @@
   and connect back); the built files never hold a script.
 - A build that fails shows its located diagnostics, the CLI's text, in the terminal and over the
   open pages; the output folder keeps the last good build.
+- Python's cyclic collector is paused while a rebuild runs and runs again once the server has
+  been idle for half a second (`collector.IdleCollection`): its collection of what a rebuild
+  made is not between the saved file and the reloaded page.
 """
 
 from __future__ import annotations
