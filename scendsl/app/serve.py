@@ -18,6 +18,9 @@
   and connect back); the built files never hold a script.
 - A build that fails shows its located diagnostics, the CLI's text, in the terminal and over the
   open pages; the output folder keeps the last good build.
+- Python's cyclic collector is paused while a rebuild runs and runs again once the server has
+  been idle for half a second (`collector.IdleCollection`): its collection of what a rebuild
+  made is not between the saved file and the reloaded page.
 """
 
 from __future__ import annotations
@@ -481,6 +484,10 @@ class LiveServer:
         self.host, self.port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._started = False
+        from scendsl.app.collector import IdleCollection
+
+        #: The collector runs between rebuilds, not at the end of one (before the reload).
+        self.collection = IdleCollection()
 
     @property
     def url(self) -> str:
@@ -492,7 +499,12 @@ class LiveServer:
         self._started = True
 
     def rebuild(self, out: Any = sys.stderr) -> bool:
-        """Build; tell the open pages (reload, or the error) and the terminal. True if good."""
+        """Build; tell the open pages (reload, or the error) and the terminal. True if good.
+        The cyclic collector is paused meanwhile and runs once the server is idle again."""
+        with self.collection.burst():
+            return self._rebuild(out)
+
+    def _rebuild(self, out: Any) -> bool:
         started = time.perf_counter()
         try:
             report = self.builder.build()
@@ -513,6 +525,7 @@ class LiveServer:
         return True
 
     def stop(self) -> None:
+        self.collection.close()
         self.state.close()
         if self._started:  # shutdown waits for serve_forever, which must have started
             self.httpd.shutdown()
