@@ -17,6 +17,11 @@ price written in one is refused), each with the reason the rates file gives
 (`exchange_rates.toml`, `[meta.left_out]`); each country's ISO 4217 currencies are read from
 `scripts/data/country_currencies.csv`, the exchange-rate import's input.
 
+Each country list also says how many people live in the listed countries and names the most
+populous first, from the World Bank population (`SP.POP.TOTL`, the latest year of each country in
+`scripts/data/worldbank_population_2015_on.csv`, the household import's input), so the largest
+gaps can be filled first; territories without a World Bank figure count as none.
+
 It reads the same lookups the model uses (`scendsl.catalog.grid`), so what it lists is what a
 scenario there would fall back on. Fill a gap through the import scripts and their `scripts/data`
 tables (see docs/regional-data.md, "Rebuilding"), never by hand in the generated files.
@@ -29,11 +34,17 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pycountry
+
 from scendsl.catalog.grid import is_region_code, region_name, regions_with
 from scendsl.language.names import currency_names, left_out_currencies
 
 #: Each country's ISO 4217 currencies (the exchange-rate import's input).
 COUNTRY_CURRENCIES = Path(__file__).resolve().parent / "data" / "country_currencies.csv"
+#: World Bank SP.POP.TOTL from 2015 (the household import's input).
+POPULATION = Path(__file__).resolve().parent / "data" / "worldbank_population_2015_on.csv"
+#: How many of a list's most populous countries are named.
+LARGEST = 12
 
 
 def _country(code: str) -> str:
@@ -74,6 +85,29 @@ def gaps() -> dict[str, list[str]]:
     }
 
 
+def population() -> dict[str, tuple[int, int]]:
+    """Alpha-2 code -> (people, year): each country's latest World Bank population (the data
+    set's aggregates, such as regions and income groups, have no ISO code and are left out)."""
+    out: dict[str, tuple[int, int]] = {}
+    with POPULATION.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            country = pycountry.countries.get(alpha_3=row["Country Code"])
+            if country is None or not row["Value"].strip():
+                continue
+            year = int(row["Year"])
+            if year >= out.get(country.alpha_2, (0, 0))[1]:
+                out[country.alpha_2] = (int(float(row["Value"])), year)
+    return out
+
+
+def people_in(codes: list[str], people: dict[str, tuple[int, int]]) -> tuple[int, list[str]]:
+    """The number of people in the listed countries (subdivisions are not counted: their
+    country is) and the codes by population, largest first (ties by code)."""
+    counted = [c for c in codes if "-" not in c and c in people]
+    ranked = sorted(counted, key=lambda c: (-people[c][0], c))
+    return sum(people[c][0] for c in counted), ranked
+
+
 def currency_gaps() -> dict[str, list[str]]:
     """Currency code -> the countries with a grid intensity that use it, for each currency of
     such a country that has no exchange rate (a country also using the US dollar or a currency
@@ -102,9 +136,22 @@ def main() -> None:
         f"{countries} countries and {len(grid) - countries} subdivisions have a grid carbon "
         "intensity of their own.\n"
     )
+    people = population()
+    listed = [c for c in grid if "-" not in c and c in people]
+    everyone = sum(people[c][0] for c in listed)
     for heading, codes in gaps().items():
         print(f"### {heading}: {len(codes)}\n")
         print(", ".join(f"{c} ({region_name(c) or c})" for c in codes) or "none")
+        total, ranked = people_in(codes, people)
+        if ranked:
+            largest = ", ".join(
+                f"{c} {people[c][0] / 1e6:,.1f} million ({people[c][1]})" for c in ranked[:LARGEST]
+            )
+            print(
+                f"\nPeople in these countries: {total / 1e9:,.2f} billion, {total / everyone:.1%}"
+                f" of the {everyone / 1e9:,.2f} billion in the {len(listed)} countries with a grid"
+                f" figure and a World Bank population (SP.POP.TOTL). Largest: {largest}."
+            )
         print()
     missing = currency_gaps()
     print(f"### currencies of these countries with no exchange rate: {len(missing)}\n")
