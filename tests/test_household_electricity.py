@@ -431,7 +431,7 @@ KEPT_HOUSEHOLD_SERIES: dict[str, tuple[set[int], str]] = {
     "PK": ({2022}, "Pakistan Economic Survey"),
     "US": ({2020, 2021}, "US EIA"),
     "IN": ({2023, 2024}, "domestic consumers"),
-    **dict.fromkeys("CR EG IL KE".split(), ({2021}, "IEA World Energy Balances Highlights")),
+    **dict.fromkeys("CR EG IL IS KE".split(), ({2021}, "IEA World Energy Balances Highlights")),
 }
 
 
