@@ -17,6 +17,10 @@ price written in one is refused), each with the reason the rates file gives
 (`exchange_rates.toml`, `[meta.left_out]`); each country's ISO 4217 currencies are read from
 `scripts/data/country_currencies.csv`, the exchange-rate import's input.
 
+Last, for household electricity, the industrial price and the grid intensity, the countries
+whose own latest figure is two or more years older than the newest any country has: a later
+scenario there reads that older figure.
+
 Each country list also says how many people live in the listed countries and names the most
 populous first, from the World Bank population (`SP.POP.TOTL`, the latest year of each country in
 `scripts/data/worldbank_population_2015_on.csv`, the household import's input), so the largest
@@ -36,7 +40,14 @@ from pathlib import Path
 
 import pycountry
 
-from scendsl.catalog.grid import is_region_code, region_name, regions_with
+from scendsl.catalog.grid import (
+    electricity_price,
+    grid_intensity,
+    household_electricity,
+    is_region_code,
+    region_name,
+    regions_with,
+)
 from scendsl.language.names import currency_names, left_out_currencies
 
 #: Each country's ISO 4217 currencies (the exchange-rate import's input).
@@ -108,6 +119,42 @@ def people_in(codes: list[str], people: dict[str, tuple[int, int]]) -> tuple[int
     return sum(people[c][0] for c in counted), ranked
 
 
+#: A year past every series' last: a lookup for it returns the region's latest figure.
+_LATEST = 9999
+#: The series whose years are compared, each with the lookup the model uses and its catalog name.
+_SERIES_OF = {
+    "household electricity": "household_electricity",
+    "industrial price": "industrial_price",
+    "grid carbon intensity": "grid_intensity",
+}
+_LOOKUPS = {
+    "household electricity": household_electricity,
+    "industrial price": electricity_price,
+    "grid carbon intensity": grid_intensity,
+}
+
+
+def latest_years(series: str) -> dict[str, int]:
+    """Country code -> the latest year of its own figure of `series` (a country reading another
+    region's figure, or a stand-in of another series, has none)."""
+    lookup = _LOOKUPS[series]
+    out: dict[str, int] = {}
+    for code in sorted(c for c in _places() if "-" not in c):
+        figure = lookup(code, _LATEST)
+        own = figure.region_used == code and figure.series in (None, _SERIES_OF[series])
+        if figure.value is not None and own and figure.year_used is not None:
+            out[code] = figure.year_used
+    return out
+
+
+def behind(series: str) -> tuple[int, dict[str, int]]:
+    """The newest year any country has of `series`, and the countries whose own latest figure
+    is two or more years older (a later scenario reads that figure)."""
+    years = latest_years(series)
+    newest = max(years.values())
+    return newest, {c: y for c, y in years.items() if y <= newest - 2}
+
+
 def currency_gaps() -> dict[str, list[str]]:
     """Currency code -> the countries with a grid intensity that use it, for each currency of
     such a country that has no exchange rate (a country also using the US dollar or a currency
@@ -153,6 +200,16 @@ def main() -> None:
                 f" figure and a World Bank population (SP.POP.TOTL). Largest: {largest}."
             )
         print()
+    for series in _LOOKUPS:
+        newest, old = behind(series)
+        print(
+            f"### countries whose own {series} ends two or more years before {newest}, the"
+            f" newest year any has: {len(old)}\n"
+        )
+        total, ranked = people_in(sorted(old), people)
+        listed = ranked + sorted(set(old) - set(ranked))  # no World Bank population: last
+        print(", ".join(f"{c} ({region_name(c) or c}) {old[c]}" for c in listed) or "none")
+        print(f"\nPeople in these countries: {total / 1e9:,.2f} billion.\n")
     missing = currency_gaps()
     print(f"### currencies of these countries with no exchange rate: {len(missing)}\n")
     why = left_out_currencies()

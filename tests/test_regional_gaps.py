@@ -106,3 +106,39 @@ def test_household_gap_is_reported_with_its_people_largest_first(capsys):
     largest = section.split("Largest: ")[1]
     assert largest.startswith(f"{ranked[0]} ")
     assert largest.index(f"{ranked[1]} ") < largest.index(f"{ranked[2]} ")
+
+
+CATALOG = Path(__file__).resolve().parents[1] / "scendsl" / "catalog"
+
+
+@pytest.mark.parametrize(
+    ("series", "file", "key"),
+    [
+        ("household electricity", "households.toml", "household_electricity"),
+        ("grid carbon intensity", "grid.toml", "grid_intensity"),
+        ("industrial price", "electricity_prices.toml", "industrial_price"),
+    ],
+)
+def test_latest_years_are_each_country_last_year_in_the_catalog_file(series, file, key):
+    latest = _script().latest_years(series)
+    data = tomllib.loads((CATALOG / file).read_text(encoding="utf-8"))
+    own = {
+        code: max(int(y) for y in entry[key])
+        for code, entry in data.items()
+        if code in latest or (isinstance(entry, dict) and key in entry and len(code) == 2)
+    }
+    assert latest  # else nothing below is checked
+    for code, year in latest.items():
+        assert own[code] == year, code
+    grid = regions_with("grid_intensity")
+    missing = {c for c in own if c in grid and c not in latest}
+    assert not missing, missing  # a country with its own figure is never left out
+
+
+def test_behind_lists_exactly_the_countries_two_years_or_more_older_than_the_newest():
+    script = _script()
+    for series in ("household electricity", "grid carbon intensity", "industrial price"):
+        latest = script.latest_years(series)
+        newest, old = script.behind(series)
+        assert newest == max(latest.values())
+        assert old == {c: y for c, y in latest.items() if newest - y >= 2}, series
