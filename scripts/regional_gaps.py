@@ -17,6 +17,15 @@ price written in one is refused), each with the reason the rates file gives
 (`exchange_rates.toml`, `[meta.left_out]`); each country's ISO 4217 currencies are read from
 `scripts/data/country_currencies.csv`, the exchange-rate import's input.
 
+Last, for household electricity, the industrial price and the grid intensity, the countries
+whose own latest figure is two or more years older than the newest any country has: a later
+scenario there reads that older figure.
+
+Each country list also says how many people live in the listed countries and names the most
+populous first, from the World Bank population (`SP.POP.TOTL`, the latest year of each country in
+`scripts/data/worldbank_population_2015_on.csv`, the household import's input), so the largest
+gaps can be filled first; territories without a World Bank figure count as none.
+
 It reads the same lookups the model uses (`scendsl.catalog.grid`), so what it lists is what a
 scenario there would fall back on. Fill a gap through the import scripts and their `scripts/data`
 tables (see docs/regional-data.md, "Rebuilding"), never by hand in the generated files.
@@ -29,11 +38,24 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from scendsl.catalog.grid import is_region_code, region_name, regions_with
+import pycountry
+
+from scendsl.catalog.grid import (
+    electricity_price,
+    grid_intensity,
+    household_electricity,
+    is_region_code,
+    region_name,
+    regions_with,
+)
 from scendsl.language.names import currency_names, left_out_currencies
 
 #: Each country's ISO 4217 currencies (the exchange-rate import's input).
 COUNTRY_CURRENCIES = Path(__file__).resolve().parent / "data" / "country_currencies.csv"
+#: World Bank SP.POP.TOTL from 2015 (the household import's input).
+POPULATION = Path(__file__).resolve().parent / "data" / "worldbank_population_2015_on.csv"
+#: How many of a list's most populous countries are named.
+LARGEST = 12
 
 
 def _country(code: str) -> str:
@@ -74,6 +96,65 @@ def gaps() -> dict[str, list[str]]:
     }
 
 
+def population() -> dict[str, tuple[int, int]]:
+    """Alpha-2 code -> (people, year): each country's latest World Bank population (the data
+    set's aggregates, such as regions and income groups, have no ISO code and are left out)."""
+    out: dict[str, tuple[int, int]] = {}
+    with POPULATION.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            country = pycountry.countries.get(alpha_3=row["Country Code"])
+            if country is None or not row["Value"].strip():
+                continue
+            year = int(row["Year"])
+            if year >= out.get(country.alpha_2, (0, 0))[1]:
+                out[country.alpha_2] = (int(float(row["Value"])), year)
+    return out
+
+
+def people_in(codes: list[str], people: dict[str, tuple[int, int]]) -> tuple[int, list[str]]:
+    """The number of people in the listed countries (subdivisions are not counted: their
+    country is) and the codes by population, largest first (ties by code)."""
+    counted = [c for c in codes if "-" not in c and c in people]
+    ranked = sorted(counted, key=lambda c: (-people[c][0], c))
+    return sum(people[c][0] for c in counted), ranked
+
+
+#: A year past every series' last: a lookup for it returns the region's latest figure.
+_LATEST = 9999
+#: The series whose years are compared, each with the lookup the model uses and its catalog name.
+_SERIES_OF = {
+    "household electricity": "household_electricity",
+    "industrial price": "industrial_price",
+    "grid carbon intensity": "grid_intensity",
+}
+_LOOKUPS = {
+    "household electricity": household_electricity,
+    "industrial price": electricity_price,
+    "grid carbon intensity": grid_intensity,
+}
+
+
+def latest_years(series: str) -> dict[str, int]:
+    """Country code -> the latest year of its own figure of `series` (a country reading another
+    region's figure, or a stand-in of another series, has none)."""
+    lookup = _LOOKUPS[series]
+    out: dict[str, int] = {}
+    for code in sorted(c for c in _places() if "-" not in c):
+        figure = lookup(code, _LATEST)
+        own = figure.region_used == code and figure.series in (None, _SERIES_OF[series])
+        if figure.value is not None and own and figure.year_used is not None:
+            out[code] = figure.year_used
+    return out
+
+
+def behind(series: str) -> tuple[int, dict[str, int]]:
+    """The newest year any country has of `series`, and the countries whose own latest figure
+    is two or more years older (a later scenario reads that figure)."""
+    years = latest_years(series)
+    newest = max(years.values())
+    return newest, {c: y for c, y in years.items() if y <= newest - 2}
+
+
 def currency_gaps() -> dict[str, list[str]]:
     """Currency code -> the countries with a grid intensity that use it, for each currency of
     such a country that has no exchange rate (a country also using the US dollar or a currency
@@ -102,10 +183,33 @@ def main() -> None:
         f"{countries} countries and {len(grid) - countries} subdivisions have a grid carbon "
         "intensity of their own.\n"
     )
+    people = population()
+    listed = [c for c in grid if "-" not in c and c in people]
+    everyone = sum(people[c][0] for c in listed)
     for heading, codes in gaps().items():
         print(f"### {heading}: {len(codes)}\n")
         print(", ".join(f"{c} ({region_name(c) or c})" for c in codes) or "none")
+        total, ranked = people_in(codes, people)
+        if ranked:
+            largest = ", ".join(
+                f"{c} {people[c][0] / 1e6:,.1f} million ({people[c][1]})" for c in ranked[:LARGEST]
+            )
+            print(
+                f"\nPeople in these countries: {total / 1e9:,.2f} billion, {total / everyone:.1%}"
+                f" of the {everyone / 1e9:,.2f} billion in the {len(listed)} countries with a grid"
+                f" figure and a World Bank population (SP.POP.TOTL). Largest: {largest}."
+            )
         print()
+    for series in _LOOKUPS:
+        newest, old = behind(series)
+        print(
+            f"### countries whose own {series} ends two or more years before {newest}, the"
+            f" newest year any has: {len(old)}\n"
+        )
+        total, ranked = people_in(sorted(old), people)
+        listed = ranked + sorted(set(old) - set(ranked))  # no World Bank population: last
+        print(", ".join(f"{c} ({region_name(c) or c}) {old[c]}" for c in listed) or "none")
+        print(f"\nPeople in these countries: {total / 1e9:,.2f} billion.\n")
     missing = currency_gaps()
     print(f"### currencies of these countries with no exchange rate: {len(missing)}\n")
     why = left_out_currencies()

@@ -429,9 +429,9 @@ KEPT_HOUSEHOLD_SERIES: dict[str, tuple[set[int], str]] = {
     "TH": ({2019, 2020, 2021, 2022, 2023, 2024}, "Energy Policy and Planning Office (EPPO"),
     "ID": ({2020, 2022}, "PLN (Perusahaan Listrik Negara)"),
     "PK": ({2022}, "Pakistan Economic Survey"),
-    "US": ({2020, 2021}, "US EIA"),
+    "US": ({2019, 2020, 2021, 2022, 2023}, "US EIA"),
     "IN": ({2023, 2024}, "domestic consumers"),
-    **dict.fromkeys("CR EG IL KE".split(), ({2021}, "IEA World Energy Balances Highlights")),
+    **dict.fromkeys("CR EG IL IS KE".split(), ({2021}, "IEA World Energy Balances Highlights")),
 }
 
 

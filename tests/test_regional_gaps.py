@@ -3,10 +3,12 @@ against the model's own lookups for every place it lists (none named here)."""
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import tomllib
 from pathlib import Path
 
+import pycountry
 import pytest
 
 from scendsl.catalog.currency import exchange_rate
@@ -64,3 +66,79 @@ def test_each_listed_currency_has_no_rate_and_its_reason_is_recorded():
         assert rates["meta"]["left_out"][currency], currency
         assert countries and all(c in regions_with("grid_intensity") for c in countries)
     assert not {"KES", "NGN", "EGP", "VND", "PKR", "BDT", "ARS", "USD", "EUR"} & set(missing)
+
+
+def test_population_is_each_country_latest_world_bank_figure():
+    script = _script()
+    people = script.population()
+    assert len(people) > 150  # else nothing below is checked
+    latest: dict[str, tuple[int, str]] = {}
+    with script.POPULATION.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if (
+                row["Value"].strip()
+                and int(row["Year"]) >= latest.get(row["Country Code"], (0, ""))[0]
+            ):
+                latest[row["Country Code"]] = (int(row["Year"]), row["Value"])
+    for code, (count, year) in people.items():
+        alpha3 = pycountry.countries.get(alpha_2=code).alpha_3
+        assert latest[alpha3] == (year, latest[alpha3][1]), code
+        assert count == int(float(latest[alpha3][1])), code
+    # The data set's aggregates (World, income groups) have no ISO code and are not counted.
+    assert "WLD" in latest and all(len(code) == 2 for code in people)
+
+
+def test_people_in_a_list_counts_countries_once_largest_first():
+    people = {"AA": (5, 2024), "BB": (9, 2023), "CC": (5, 2024)}
+    total, ranked = _script().people_in(["CC", "AA", "BB", "BB-01", "ZZ"], people)
+    assert total == 19  # the subdivision is its country's, the code without a figure is none
+    assert ranked == ["BB", "AA", "CC"]
+
+
+def test_household_gap_is_reported_with_its_people_largest_first(capsys):
+    script = _script()
+    script.main()
+    out = capsys.readouterr().out
+    homes = next(iter(_gaps().values()))
+    total, ranked = script.people_in(homes, script.population())
+    section = out.split("### ")[1]
+    assert f"People in these countries: {total / 1e9:,.2f} billion" in section
+    largest = section.split("Largest: ")[1]
+    assert largest.startswith(f"{ranked[0]} ")
+    assert largest.index(f"{ranked[1]} ") < largest.index(f"{ranked[2]} ")
+
+
+CATALOG = Path(__file__).resolve().parents[1] / "scendsl" / "catalog"
+
+
+@pytest.mark.parametrize(
+    ("series", "file", "key"),
+    [
+        ("household electricity", "households.toml", "household_electricity"),
+        ("grid carbon intensity", "grid.toml", "grid_intensity"),
+        ("industrial price", "electricity_prices.toml", "industrial_price"),
+    ],
+)
+def test_latest_years_are_each_country_last_year_in_the_catalog_file(series, file, key):
+    latest = _script().latest_years(series)
+    data = tomllib.loads((CATALOG / file).read_text(encoding="utf-8"))
+    own = {
+        code: max(int(y) for y in entry[key])
+        for code, entry in data.items()
+        if code in latest or (isinstance(entry, dict) and key in entry and len(code) == 2)
+    }
+    assert latest  # else nothing below is checked
+    for code, year in latest.items():
+        assert own[code] == year, code
+    grid = regions_with("grid_intensity")
+    missing = {c for c in own if c in grid and c not in latest}
+    assert not missing, missing  # a country with its own figure is never left out
+
+
+def test_behind_lists_exactly_the_countries_two_years_or_more_older_than_the_newest():
+    script = _script()
+    for series in ("household electricity", "grid carbon intensity", "industrial price"):
+        latest = script.latest_years(series)
+        newest, old = script.behind(series)
+        assert newest == max(latest.values())
+        assert old == {c: y for c, y in latest.items() if newest - y >= 2}, series
