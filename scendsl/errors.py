@@ -13,6 +13,7 @@ Anything else reaching the command line is a bug of ours: "internal error", exit
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -90,6 +91,31 @@ def _line_window(raw: str, start: int, width: int) -> tuple[str, int, int]:
     return head + raw[left:right] + tail, start - left + len(head), width
 
 
+#: The longest text a fix puts in a file: a name, a code, a unit or a quoted subdivision.
+MAX_FIX_LENGTH = 100
+
+#: What a fix may be (`is_fix`): one token of the language that cannot end a string or begin
+#: a comment in the text around it: a name, a dotted name or a unit (the grammar's WORD), or
+#: a string of one line without escapes.
+_FIX = re.compile(
+    r'[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:/[A-Za-z][A-Za-z0-9]*)?|"[^"\\\n]*"'
+)
+
+
+def is_fix(text: object) -> bool:
+    """Whether `text` may be a diagnostic's fix (`Diagnostic.fix`), put in a file in place of
+    the span by an editor's quick fix or a tool reading `--format json`: one token (`_FIX`)
+    of at most MAX_FIX_LENGTH printable characters, so that no fix holds a line break, a
+    control, a bidi or invisible character, a quote that ends a string, a `#` that comments out
+    the rest of the line, nor a second statement."""
+    return (
+        isinstance(text, str)
+        and 0 < len(text) <= MAX_FIX_LENGTH
+        and text.isprintable()
+        and _FIX.fullmatch(text) is not None
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem found in the input, with where it is and, when we know one, how to fix it."""
@@ -112,12 +138,19 @@ class Diagnostic:
     scenario: str | None = None
     text: str | None = None
     #: The text that replaces the span to fix the problem, when there is exactly one such edit
-    #: (an editor offers it as a quick fix; `--format json` gives it as `fix`).
+    #: (an editor offers it as a quick fix; `--format json` gives it as `fix`): one token
+    #: (`is_fix`) replacing a span of one line, else none is kept.
     fix: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.hint, Hint):  # kept as plain text: the fix is its own field
             object.__setattr__(self, "hint", str(self.hint))
+        if self.fix is not None and not (
+            is_fix(self.fix)
+            and self.span is not None
+            and self.span.end_line in (None, self.span.line)
+        ):
+            object.__setattr__(self, "fix", None)
         # A message that repeats a hostile length of user text is bounded here, once for every
         # maker of diagnostics (suggest.quoted is the way to quote; this is the net under it).
         from scendsl.suggest import bounded_message

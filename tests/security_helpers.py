@@ -196,7 +196,9 @@ def lsp_session(root: Path, uri: str, text: str, requests: list[tuple[str, dict]
         },
     ]
     asked = [
-        {"method": m, "params": p} if m.startswith(NOTIFICATIONS) else {"id": n, "method": m, "params": p}
+        {"method": m, "params": p}
+        if m.startswith(NOTIFICATIONS)
+        else {"id": n, "method": m, "params": p}
         for n, (m, p) in enumerate(requests, 1)
     ]
     tail = [{"id": 999, "method": "shutdown"}, {"method": "exit"}]
