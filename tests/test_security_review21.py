@@ -208,3 +208,80 @@ def test_applying_each_fix_removes_its_error_and_breaks_nothing_around_it():
             ], (text, diagnostic)
             assert _parses(after) or not _parses(text), (text, diagnostic)
     assert fixed >= 60
+
+
+# ---------------------------------------------------- item 134: characters shown as nothing
+#: Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15.1): what is
+#: shown as nothing. The variation selectors U+FE00-FE0F, which emoji use, are left as they are.
+DEFAULT_IGNORABLE = [
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+]  # fmt: skip
+
+
+def test_every_format_and_invisible_character_is_spelt_in_and_beyond_the_first_plane():
+    """`terminal.visible` (the terminal, CSV and xlsx cells, the language server, `diff`)
+    spelt a hand-written list of characters of the first plane: the tag characters
+    U+E0000-E007F, which write a whole sentence no one sees (`OK` followed by tags spelling
+    `ignore the figures`), the other format characters beyond it, the Arabic number signs and
+    the halfwidth Hangul filler passed as they were. Checked here for every code point against
+    Unicode's categories (Cc, Cf, Zl, Zp) and the characters it says are shown as nothing;
+    beyond the first plane a character is spelt as JSON escapes it, so JSON output decodes
+    unchanged."""
+    import json
+    import sys
+    import unicodedata
+
+    from scendsl.terminal import visible
+
+    ignorable = {c for low, high in DEFAULT_IGNORABLE for c in range(low, high + 1)}
+    missed = []
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF or chr(code) in "\t\n":
+            continue
+        shown = unicodedata.category(chr(code)) in ("Cc", "Cf", "Zl", "Zp") or code in ignorable
+        if shown and visible(chr(code)) == chr(code):
+            missed.append(f"U+{code:04X}")
+    assert not missed, missed[:20]
+    hidden = "OK" + "".join(chr(0xE0000 + ord(c)) for c in "ignore the figures")
+    assert visible(hidden).startswith("OK\\udb40\\udc69")
+    assert json.loads(f'"{visible(hidden)}"') == hidden
+    assert visible("\u26a0\ufe0f caf\u00e9 \u6f22") == "\u26a0\ufe0f caf\u00e9 \u6f22"
+
+
+def test_a_sentence_of_tag_characters_reaches_no_briefing_and_is_spelt_in_tables(tmp_path: Path):
+    """A title and a source holding tag characters: left out of the briefings' Markdown and
+    HTML (as the reordering controls are), spelt in `eval`'s text and CSV."""
+    import subprocess
+    import sys
+
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in "the claim holds")
+    (tmp_path / "s.scn").write_text(
+        f'scenario s {{\n  title "Plain{hidden}"\n  year 2026\n  region US\n'
+        f'  cluster.accelerator H100\n  cluster.count 1000 source "Plain{hidden}"\n}}\n',
+        encoding="utf-8",
+    )
+    env = {**__import__("os").environ, "SCENDSL_CACHE_DIR": ""}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "scendsl", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+
+    built = run("build", "s.scn", "-o", "out", "--samples", "0")
+    assert built.returncode == 0, built.stderr
+    for page in ("s.md", "s.html", "index.md", "index.html"):
+        text = (tmp_path / "out" / page).read_text(encoding="utf-8")
+        assert "Plain" in text and not any(0xE0000 <= ord(c) <= 0xE0FFF for c in text), page
+    for form in ("text", "csv"):
+        shown = run("eval", "s.scn", "--format", form, "--samples", "0")
+        assert shown.returncode == 0, shown.stderr
+        assert "\\udb40\\udc74" in shown.stdout, form
+        assert not any(0xE0000 <= ord(c) <= 0xE0FFF for c in shown.stdout), form
