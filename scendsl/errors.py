@@ -285,6 +285,15 @@ class DiagnosticSink:
             Diagnostic(message, span, hint, "error", related, self._line_of(span), fix=fix)
         )
 
+    def withhold_fixes(self, since: int, written: Iterable[str]) -> None:
+        """Drop the fix of each diagnostic collected from index `since` on that would write one
+        of `written`, what the list, mix or block it is in already holds: applied, it would
+        write that twice (`[h100, H100]` fixed to `[H100, H100]`), one error for another."""
+        taken = set(written)
+        for at in range(since, len(self.diagnostics)):
+            if self.diagnostics[at].fix in taken:
+                self.diagnostics[at] = replace(self.diagnostics[at], fix=None)
+
     def warning(
         self,
         message: str,
