@@ -173,7 +173,7 @@ class ExtendsPass(ResolverState):
 def _written_paths(body: list[Statement]) -> frozenset[str]:
     """The dotted paths a scenario's body writes, as a line (`cluster.count 8`) or in a block
     (`cluster { count 8 }`)."""
-    paths = set()
+    paths: set[str] = set()
     for item in body:
         if item.body is not None and item.key in F.SECTIONS:
             paths.update(f"{item.key}.{inner.key}" for inner in item.body)
