@@ -75,6 +75,11 @@ class Span:
         }
 
 
+def _width(span: Span) -> int:
+    """How many characters a span of one line covers (one for a span without an end)."""
+    return 1 if span.end_col is None else span.end_col - span.col
+
+
 #: The longest source line a rendered diagnostic quotes whole; a longer one (a line may hold
 #: 20,000 characters) is quoted as SHOWN_LINE characters around the caret, with ellipses.
 SHOWN_LINE = 240
@@ -95,25 +100,28 @@ def _line_window(raw: str, start: int, width: int) -> tuple[str, int, int]:
 MAX_FIX_LENGTH = 100
 
 #: What a fix may be (`is_fix`): one token of the language that cannot end a string or begin
-#: a comment in the text around it: a name, a dotted name or a unit (the grammar's WORD), or
-#: a string of one line without escapes.
+#: a comment in the text around it: a name, a dotted name or a unit (the grammar's WORD), a
+#: number (NUMBER: `70B` for `70 billion`), or a string of one line without escapes.
 _FIX = re.compile(
-    r'[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:/[A-Za-z][A-Za-z0-9]*)?|"[^"\\\n]*"'
+    r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:/[A-Za-z][A-Za-z0-9]*)?"
+    r"|-?[0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][+-]?[0-9]+)?[kMBGT]?%?"
+    r'|"[^"\\\n]*"'
 )
 
 
-def is_fix(text: object) -> bool:
+def is_fix(text: object, width: int | None = None) -> bool:
     """Whether `text` may be a diagnostic's fix (`Diagnostic.fix`), put in a file in place of
-    the span by an editor's quick fix or a tool reading `--format json`: one token (`_FIX`)
-    of at most MAX_FIX_LENGTH printable characters, so that no fix holds a line break, a
-    control, a bidi or invisible character, a quote that ends a string, a `#` that comments out
-    the rest of the line, nor a second statement."""
-    return (
-        isinstance(text, str)
-        and 0 < len(text) <= MAX_FIX_LENGTH
-        and text.isprintable()
-        and _FIX.fullmatch(text) is not None
-    )
+    the span by an editor's quick fix or a tool reading `--format json`: one token (`_FIX`) of
+    at most MAX_FIX_LENGTH printable characters, so that no fix holds a line break, a control,
+    a bidi or invisible character, a quote that ends a string, a `#` that comments out the rest
+    of the line, nor a second statement. The one exception is a single printable ASCII
+    character in place of a single character (`width` 1): the plain form of a look-alike
+    (a full-width `\uff03` is fixed as `#`, which is what the reader sees)."""
+    if not isinstance(text, str) or not 0 < len(text) <= MAX_FIX_LENGTH:
+        return False
+    if len(text) == 1 and width == 1 and text.isascii() and text.isprintable():
+        return True
+    return text.isprintable() and _FIX.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +154,9 @@ class Diagnostic:
         if isinstance(self.hint, Hint):  # kept as plain text: the fix is its own field
             object.__setattr__(self, "hint", str(self.hint))
         if self.fix is not None and not (
-            is_fix(self.fix)
-            and self.span is not None
+            self.span is not None
             and self.span.end_line in (None, self.span.line)
+            and is_fix(self.fix, _width(self.span))
         ):
             object.__setattr__(self, "fix", None)
         # A message that repeats a hostile length of user text is bounded here, once for every

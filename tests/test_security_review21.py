@@ -91,11 +91,11 @@ def test_a_fix_is_one_token_replacing_one_line_or_none_is_kept():
     token of the language on a span of one line (`errors.is_fix`): what `check --format json`
     gives as `fix` and the language server offers cannot hold a line break, a control or bidi
     character, a quote that ends a string, a `#` that comments out the rest of the line, or a
-    second statement."""
+    second statement; one character replaces one only as a look-alike's plain form."""
     from scendsl.errors import Diagnostic, Span
 
     line = Span("s.scn", 4, 23, 4, 27)
-    kept = ["H100", "B/s", "EUR/MWh", "workload.tokens", '"US-TX"']
+    kept = ["H100", "B/s", "EUR/MWh", "workload.tokens", '"US-TX"', "70B", "1e3"]
     refused = [
         "H100\n  cluster.count 1",
         "H100 # was h100",
@@ -106,12 +106,17 @@ def test_a_fix_is_one_token_replacing_one_line_or_none_is_kept():
         '"US\u2066"',
         "H" * 101,
         "",
-        "1e3",
+        "#",
+        '"',
     ]
     for fix in kept:
         assert Diagnostic("m", line, fix=fix).fix == fix
     for fix in refused:
         assert Diagnostic("m", line, fix=fix).fix is None, fix
+    # one character in place of one: a look-alike's plain form (a full-width '\uff03' is '#')
+    for plain in ("#", '"', " ", "A"):
+        assert Diagnostic("m", Span("s.scn", 4, 23, 4, 24), fix=plain).fix == plain
+    assert Diagnostic("m", Span("s.scn", 4, 23, 4, 24), fix="\u00a0").fix is None
     assert Diagnostic("m", Span("s.scn", 4, 23, 5, 2), fix="H100").fix is None
     assert Diagnostic("m", None, fix="H100").fix is None
 

@@ -359,10 +359,11 @@ MAX_FIX_LENGTH = errors.MAX_FIX_LENGTH
 
 
 def quick_fix(fix: object) -> str | None:
-    """`fix` when it may be offered as a quick fix: one token of at most MAX_FIX_LENGTH
-    printable characters (`errors.is_fix`: a catalog name, an ISO code, a unit, a quoted
-    subdivision), else None."""
-    if not isinstance(fix, str) or not errors.is_fix(fix):
+    """A diagnostic's fix when it may be offered as a quick fix, else None: `Diagnostic` keeps
+    only one token of at most MAX_FIX_LENGTH printable characters on a span of one line
+    (`errors.is_fix`: a catalog name, an ISO code, a unit, a number, a quoted subdivision, a
+    look-alike's plain character), and nothing the editor would show spelt."""
+    if not isinstance(fix, str) or not fix:
         return None
     return fix if fix == plain(fix) else None
 
