@@ -109,6 +109,11 @@ _FIX = re.compile(
 )
 
 
+#: What is never a fix alone: a quote mark opens or closes a string whose other end is outside
+#: the fix, and a backslash outside a string is an error of its own.
+_NEVER_ALONE = frozenset('"\\')
+
+
 def is_fix(text: object, width: int | None = None) -> bool:
     """Whether `text` may be a diagnostic's fix (`Diagnostic.fix`), put in a file in place of
     the span by an editor's quick fix or a tool reading `--format json`: one token (`_FIX`) of
@@ -116,11 +121,14 @@ def is_fix(text: object, width: int | None = None) -> bool:
     a bidi or invisible character, a quote that ends a string, a `#` that comments out the rest
     of the line, nor a second statement. The one exception is a single printable ASCII
     character in place of a single character (`width` 1): the plain form of a look-alike
-    (a full-width `\uff03` is fixed as `#`, which is what the reader sees)."""
+    (a full-width `\uff03` is fixed as `#`, which is what the reader sees), but never a quote
+    mark or a backslash alone: the string a `"` opens runs to the next `"` of its line, which
+    may be a comment's (`“Q3” # "draft"` then reads as a title holding the comment), and the
+    typographic closing quote is then inside the string, where no fix reaches it."""
     if not isinstance(text, str) or not 0 < len(text) <= MAX_FIX_LENGTH:
         return False
     if len(text) == 1 and width == 1 and text.isascii() and text.isprintable():
-        return True
+        return text not in _NEVER_ALONE
     return text.isprintable() and _FIX.fullmatch(text) is not None
 
 

@@ -113,7 +113,13 @@ def model_name_hint(name: str, candidates: Iterable[str]) -> Hint | None:
     pool = _affordable(name, candidates)
     if pool is None:
         return None
-    return _did_you_mean(_same_or_variants(name, pool, whole_numbers=True) or [])
+    matches = _same_or_variants(name, pool, whole_numbers=True) or []
+    hint = _did_you_mean(matches)
+    if hint is not None and name_key(matches[0]) != name_key(name):
+        # a name longer or shorter than the model it begins may be another product (L40 is
+        # not the L40S, H100_PCIe not the H100 module): guessed, never fixed in one click
+        return Hint(hint)
+    return hint
 
 
 def _did_you_mean(matches: list[str]) -> Hint | None:

@@ -63,6 +63,8 @@ CASES = [
         "parameters",
     ),
     (scenario_text("s", body="  market {\n    rental_price 2 USD/h\n  }\n" + WORKLOAD), "USD/hour"),
+    (scenario_text("s", accelerator="\u041d100", body=WORKLOAD), "H"),  # a Cyrillic EN
+    (scenario_text("s", count="10k GPUs", body=WORKLOAD), "10k"),
 ]
 
 
@@ -81,6 +83,8 @@ def test_a_fix_fixes_its_error(text, fix):
         scenario_text("s", region="EU", body=WORKLOAD),  # no region to write
         scenario_text("s", body="  energy {\n    price 25 Rupee/kWh\n  }\n" + WORKLOAD),
         scenario_text("s", body="  energy {\n    mix oil 50%, grid 50%\n  }\n" + WORKLOAD),
+        scenario_text("s", count="8 nodes", body=WORKLOAD),
+        scenario_text("s", accelerator="H100_PCIe", body=WORKLOAD),
     ],
 )
 def test_no_fix_where_there_is_no_one_edit(text):

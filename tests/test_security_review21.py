@@ -114,9 +114,10 @@ def test_a_fix_is_one_token_replacing_one_line_or_none_is_kept():
     for fix in refused:
         assert Diagnostic("m", line, fix=fix).fix is None, fix
     # one character in place of one: a look-alike's plain form (a full-width '\uff03' is '#')
-    for plain in ("#", '"', " ", "A"):
+    for plain in ("#", " ", "A", "%"):
         assert Diagnostic("m", Span("s.scn", 4, 23, 4, 24), fix=plain).fix == plain
-    assert Diagnostic("m", Span("s.scn", 4, 23, 4, 24), fix="\u00a0").fix is None
+    for never in ('"', "\\", "\u00a0"):
+        assert Diagnostic("m", Span("s.scn", 4, 23, 4, 24), fix=never).fix is None
     assert Diagnostic("m", Span("s.scn", 4, 23, 5, 2), fix="H100").fix is None
     assert Diagnostic("m", None, fix="H100").fix is None
 
@@ -323,3 +324,30 @@ def test_a_sentence_of_tag_characters_reaches_no_briefing_and_is_spelt_in_tables
         assert shown.returncode == 0, shown.stderr
         assert "\\udb40\\udc74" in shown.stdout, form
         assert not any(0xE0000 <= ord(c) <= 0xE0FFF for c in shown.stdout), form
+
+
+def test_a_dotted_field_told_its_home_is_fixed_only_where_the_home_is_not_written():
+    """`cluster.region US` is told `region` is the scenario's own field: fixed to `region US`
+    where the scenario writes no region, and not where it does (it would set it twice)."""
+    for written, fix in (("  region US\n", None), ("", "region")):
+        text = (
+            f"scenario s {{\n  year 2026\n{written}  cluster.accelerator H100\n"
+            "  cluster.count 8\n  cluster.region US\n}\n"
+        )
+        found = [d for d in _diagnostics(text) if "cluster.region" in d.message]
+        assert [d.fix for d in found] == [fix], _diagnostics(text)
+
+
+def test_a_look_alike_quote_mark_is_not_fixed_alone():
+    """A typographic or full-width quote mark was fixed as a plain `"` alone: applied (the
+    editor's preferred fix), the string it opened ran to the next `"` of the line, a comment's,
+    so `title “Q3 plan” # "draft"` read as a title holding the comment, and the closing `”`,
+    now inside the string, could no longer be fixed. The hint still names the plain
+    character; other look-alikes (a full-width number sign or percent sign, letters, digits) keep their fix."""
+    head = "scenario p {\n  year 2026\n  region US\n  cluster.accelerator H100\n"
+    for line in ('  title \u201cQ3 plan\u201d # "draft"\n', "  title \uff02Q3 plan\uff02\n"):
+        [found] = _diagnostics(head + line + "  cluster.count 8\n}\n")
+        assert found.fix is None and "'\"'" in (found.hint or ""), found
+    for line, fix in (("  cluster.count 8 \uff03 was 4\n", "#"), ("  cluster.mfu 40\uff05\n", "%")):
+        [found] = _diagnostics(head + "  cluster.count 8\n" * (fix == "%") + line + "}\n")
+        assert found.fix == fix, found

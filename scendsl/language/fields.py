@@ -38,6 +38,9 @@ class FieldSpec:
     #: An enum whose choices are the catalog's (its data names them, not the language): the
     #: typed model holds a plain name, which the language has checked against `choices`.
     catalog_choices: bool = False
+    #: Words analysts write after a count naming what it counts (`count 10k GPUs`): the field's
+    #: own unit, which the language leaves out (the hint removes it).
+    nouns: tuple[str, ...] = ()
 
 
 def _q(
@@ -48,8 +51,11 @@ def _q(
     minimum: float | None = 0.0,
     maximum: float | None = None,
     inclusive: bool = False,
+    nouns: tuple[str, ...] = (),
 ) -> FieldSpec:
-    return FieldSpec("quantity", dimension, uncertain, (), minimum, maximum, inclusive, doc)
+    return FieldSpec(
+        "quantity", dimension, uncertain, (), minimum, maximum, inclusive, doc, nouns=nouns
+    )
 
 
 def _int(
@@ -102,6 +108,28 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
 }
 
 #: Fields of each section, by section name.
+#: What a count of accelerators is written with by analysts (`count 10k GPUs`).
+ACCELERATOR_NOUNS = (
+    "gpu",
+    "gpus",
+    "accelerator",
+    "accelerators",
+    "chip",
+    "chips",
+    "tpu",
+    "tpus",
+    "device",
+    "devices",
+    "card",
+    "cards",
+    "npu",
+    "npus",
+    "xpu",
+    "xpus",
+)
+#: What a count of parameters is written with (`parameters 70B params`).
+PARAMETER_NOUNS = ("param", "params", "parameter", "parameters")
+
 SECTIONS: dict[str, dict[str, FieldSpec]] = {
     "cluster": {
         "accelerator": FieldSpec(
@@ -113,6 +141,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             minimum=1.0,
             maximum=MAX_ACCELERATORS,
             inclusive=True,
+            nouns=ACCELERATOR_NOUNS,
         ),
         "fabric": FieldSpec(
             "enum",
@@ -217,7 +246,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
     },
     "workload": {
         "parameters": _q(
-            "number", "model parameters (N)", minimum=1.0, maximum=MAX_PARAMETERS, inclusive=False
+            "number",
+            "model parameters (N)",
+            minimum=1.0,
+            maximum=MAX_PARAMETERS,
+            inclusive=False,
+            nouns=PARAMETER_NOUNS,
         ),
         "active_parameters": _q(
             "number",
@@ -225,9 +259,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             minimum=1.0,
             maximum=MAX_PARAMETERS,
             inclusive=False,
+            nouns=PARAMETER_NOUNS,
         ),
         "tokens": _q(
-            "number", "training tokens (D)", minimum=1.0, maximum=MAX_TOKENS, inclusive=False
+            "number",
+            "training tokens (D)",
+            minimum=1.0,
+            maximum=MAX_TOKENS,
+            inclusive=False,
+            nouns=("token", "tokens"),
         ),
         "precision": FieldSpec(
             "enum", choices=("fp8", "bf16", "fp16", "fp4"), doc="training precision"
@@ -443,6 +483,7 @@ REFERENCE_FIELDS: dict[str, FieldSpec] = {
         minimum=1.0,
         maximum=MAX_ACCELERATORS,
         inclusive=True,
+        nouns=ACCELERATOR_NOUNS,
     ),
     "source": FieldSpec("string", doc="where the figures come from"),
     "kind": FieldSpec(
@@ -534,6 +575,18 @@ def parallel_degree_hint(path: str, written: str = "") -> str | None:
         "parallel degrees are one field: write "
         f"`parallelism {axis} {value}` in `workload`, other degrees after commas ({others})"
     )
+
+
+def home_of(name: str, section: str) -> str | None:
+    """Where a field written in the wrong section belongs: the dotted path of the one other
+    section that has a field `name` (`mfu` in `energy` is `cluster.mfu`, `pue` in `cluster`
+    `energy.pue`), or `name` itself for a scenario's own field (`region`, `year`); None when
+    no other place, or several, have it. Why: a spelling guess within the section had offered
+    `energy.pue` for `energy.mfu`."""
+    if name in SCENARIO_ATTRIBUTES:
+        return name
+    homes = [other for other, fields in SECTIONS.items() if other != section and name in fields]
+    return f"{homes[0]}.{name}" if len(homes) == 1 else None
 
 
 #: Scenario fields without which nothing can be computed.

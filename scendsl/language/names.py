@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scendsl.files.kept import read_toml
-from scendsl.suggest import MAX_SUGGESTED_NAME, Hint, name_key
+from scendsl.suggest import MAX_SUGGESTED_NAME, Hint, model_name_hint, name_key, quoted
 
 # The data files sit beside the catalog package; read by path so that checking never imports it.
 _CATALOG = Path(__file__).resolve().parent.parent / "catalog"
@@ -177,6 +177,50 @@ def choice_named(path: str, written: str) -> str | None:
     """The choice of the field at `path` that another of its names stands for (`fabric IB` is
     `infiniband`, `precision bfloat16` is `bf16`), or None."""
     return _alias_of(written, _choice_aliases().get(path, {}))
+
+
+@functools.lru_cache(maxsize=1)
+def _accelerator_names() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """accelerator_names.toml by `name_key`: each other name of an entry's product, and each
+    other product (with its own name) whose name resembles an entry's."""
+    table = shipped_file("accelerator_names.toml")
+    same = {name_key(alias): entry for entry, aliases in table["same"].items() for alias in aliases}
+    other = {name_key(name): {**entry, "name": name} for name, entry in table["other"].items()}
+    return same, other
+
+
+def accelerator_hint(written: str, names: tuple[str, ...]) -> Hint | str | None:
+    """The hint for an accelerator `names` lacks: another product whose name resembles an
+    entry's told what differs (`H100_PCIe` is not the H100 module, `L40` not the L40S: a guess
+    would give the scenario the entry's speed and power); another name of an entry's product
+    told the entry, with its fix (`H100_SXM5` is H100, `Trillium` TPUv6e); else the guess by
+    letters and digits (`suggest.model_name_hint`)."""
+    return accelerator_named(written, names) or model_name_hint(written, names)
+
+
+def accelerator_named(written: str, names: tuple[str, ...]) -> Hint | str | None:
+    """`accelerator_hint` from accelerator_names.toml alone, with no guess: the hint for an
+    accelerator written as another product or as another name of an entry's product."""
+    if hint_text(written) is None:
+        return None
+    same, other = _accelerator_names()
+    key = name_key(written)
+    product = other.get(key)
+    if product is not None:
+        like = product.get("like")
+        block = (
+            f"'accelerator {product['name']} extends {like} {{ ... }}'"
+            if like in names
+            else "an 'accelerator' block"
+        )
+        return f"{product['why']}: define it with {block} and its own figures"
+    entry = same.get(key)
+    if entry is not None and entry in names:
+        title = shipped_file("accelerators.toml").get(entry, {}).get("title", entry)
+        return Hint(
+            f"{quoted(written)} is the catalog's {quoted(entry)} ({title}): write {entry}", entry
+        )
+    return None
 
 
 def energy_source_named(written: str) -> str | None:

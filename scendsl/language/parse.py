@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from scendsl import defaults
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.language.syntax import Atom, AtomKind, Document, Statement
+from scendsl.suggest import Hint, fix_of
 
 #: Hard limits that keep hostile input from exhausting time or memory.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -249,7 +250,7 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
                 _report_unclosed(work, file, sink)
                 break
             line, col, message, hint = _describe(error, work)
-            sink.error(message, Span(file, line, col, line, col + 1), hint)
+            sink.error(message, Span(file, line, col, line, col + 1), hint, fix=fix_of(hint))
             if len(sink.diagnostics) >= MAX_SYNTAX_ERRORS:
                 break
             tokens_parsed += _count_tokens(work, max_tokens, error.pos_in_stream or 0)
@@ -443,6 +444,24 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     return f"names join their words with '_', not '-': write '{written.replace('-', '_')}'"
 
 
+def _slash_hint(text: str, pos: int) -> str | None:
+    """The hint for a '/' the grammar does not take: after a number, a unit glued to it
+    (`45USD/MWh`); after a unit that has one already, a second one (`USD/MWh/year`: a price is
+    per energy or per hour, a yearly amount is written as an amount)."""
+    from scendsl.language.names import hint_text
+
+    if pos == 0 or text[pos - 1].isspace():
+        return None
+    line_start = text.rfind("\n", 0, pos) + 1
+    before = text[line_start:pos].rsplit(None, 1)[-1]
+    if "/" in before:
+        unit = hint_text(before)
+        return f"a unit has one '/': write {unit!r}" if unit else "a unit has one '/'"
+    if before[-1:].isdigit():
+        return "units stand apart from numbers: '45 USD/MWh'"
+    return None
+
+
 def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
     """A character outside ASCII, named (pasted text prints a Cyrillic `\\u0430` like `a`),
     with its plain form when it only looks like one of the language's own (lookalikes.toml,
@@ -461,10 +480,13 @@ def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
     if plain == "":
         return shown, "an invisible character: delete it"
     if plain.isspace():
-        return shown, "it only looks like a space: write a plain space"
+        return shown, Hint("it only looks like a space: write a plain space", " ")
     return (
         shown,
-        f"it only looks like {plain!r}: write {plain!r} (the language outside quotes is ASCII)",
+        Hint(
+            f"it only looks like {plain!r}: write {plain!r} (the language outside quotes is ASCII)",
+            plain,
+        ),
     )
 
 
@@ -487,7 +509,7 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
         if char in "=:;":
             hint = "write a field and its value separated by a space, e.g. 'pue 1.25'"
         elif char == "/":
-            hint = "units stand apart from numbers: '45 USD/MWh'"
+            hint = _slash_hint(text, pos)
         elif char == "-" and pos > 0 and text[pos - 1].isalnum():
             hint = _hyphenated_name_hint(text, pos)
         elif char and not char.isascii():

@@ -20,6 +20,8 @@ from scendsl.language import fields as F
 from scendsl.language.money import takes_currencies, usd_only_hint
 from scendsl.language.names import (
     CatalogNames,
+    accelerator_hint,
+    accelerator_named,
     currency_names,
     framework_named,
     hint_text,
@@ -48,7 +50,6 @@ from scendsl.suggest import (
     close_matches,
     fix_of,
     meant,
-    model_name_hint,
     name_key,
     one_edit,
     one_edit_match,
@@ -224,15 +225,23 @@ class ValueReader:
                     self.sink.error(problem[0], unit_atom.span, problem[1], fix=fix_of(problem[1]))
                     return None
                 currency, unit = money
+            elif unit is None and (
+                noun := counted_noun_problem(number_atom, unit_atom, spec, label)
+            ):
+                self.sink.error(*noun, fix=fix_of(noun[2]))
+                return None
             elif unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
+                magnitude = magnitude_word_hint(number_atom.text, unit_atom.text)
                 hint = (
-                    magnitude_word_hint(number_atom.text, unit_atom.text)
+                    magnitude
                     or unit_hint(unit_atom.text)
                     or ("write the unit apart from the number" if glued else None)
                 )
+                # `70 billion` is fixed as one `70B`: the edit spans the number and the word
+                where = join_atoms([number_atom, unit_atom]) if magnitude else unit_atom.span
                 self.sink.error(
-                    f"unknown unit {quoted(unit_atom.text)}", unit_atom.span, hint, fix=fix_of(hint)
+                    f"unknown unit {quoted(unit_atom.text)}", where, hint, fix=fix_of(hint)
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
@@ -296,7 +305,7 @@ class ValueReader:
     def value(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str):
         """Read any field's atoms into a typed value, or None after reporting an error."""
         following = next_field_on_the_line(atoms, label)
-        if following is not None:
+        if following is not None and not is_counted_noun(atoms, following, spec):
             # `cluster { accelerator H100 count 256 }`: each field reads to the end of its line.
             self.sink.error(*fields_on_one_line(atoms, following, label))
             return None
@@ -404,7 +413,7 @@ class ValueReader:
         """What a name the field does not know most likely means: a framework's other name
         (`NeMo` is `megatron`) first, else the closest of the field's names."""
         if spec.kind == "accelerator":
-            return model_name_hint(written, self._names_of(spec))
+            return accelerator_hint(written, self._names_of(spec))
         return alias_hint(label, written) or suggest(written, self._names_of(spec))
 
     def _quoted_name_hint(self, atom: Atom, spec: F.FieldSpec, label: str) -> str | None:
@@ -441,6 +450,8 @@ class ValueReader:
         name = by_name_key(self._names_of(spec)).get(name_key(written))
         if name is not None:
             return Hint(f"did you mean '{name}'? ('{written}' is not one word)", name)
+        if spec.kind == "accelerator":  # `H100 SXM5` is H100, `H100 PCIe` another product
+            return accelerator_named(written, self._names_of(spec))
         return None
 
     def cited(self, atoms: list[Atom], label: str) -> tuple[list[Atom], str | None, bool]:
@@ -663,6 +674,42 @@ def next_field_on_the_line(atoms: list[Atom], label: str) -> Atom | None:
     return None
 
 
+def is_counted_noun(atoms: list[Atom], word: Atom, spec: F.FieldSpec) -> bool:
+    """Whether `word` ends a count as the noun the field counts (`tokens 15T tokens`,
+    `parameters 70B parameters`), not as another field written on the same line."""
+    return (
+        len(atoms) == 2
+        and atoms[0].kind == "number"
+        and word is atoms[1]
+        and word.text.lower() in spec.nouns
+    )
+
+
+def counted_noun_problem(
+    number: Atom, word: Atom, spec: F.FieldSpec, label: str
+) -> tuple[str, Span, str] | None:
+    """(message, span, hint) for a word after a plain count (`count 10k GPUs`, `tokens 15T
+    tokens`, `count 8 nodes`), None when the field is no count or the word is a magnitude
+    (`70 billion`: `magnitude_word_hint`). The field's own noun is removed by the hint's fix;
+    another noun may count something else (8 nodes of 8 accelerators are 64), so its hint
+    says what the field counts and offers no edit."""
+    if spec.dimension != "number" or not word.text.isalpha() or hint_text(word.text) is None:
+        return None
+    if magnitude_word_hint(number.text, word.text) is not None:
+        return None
+    if word.text.lower() in spec.nouns:
+        return (
+            f"'{label}' is a plain number, written without {quoted(word.text)}",
+            join_atoms([number, word]),
+            Hint(f"write {number.text}", number.text),
+        )
+    return (
+        f"unknown unit {quoted(word.text)}",
+        word.span,
+        f"'{label}' is a plain number, the {spec.doc}: write that number alone",
+    )
+
+
 def fields_on_one_line(atoms: list[Atom], following: Atom, label: str) -> tuple[str, Span, str]:
     """The error for two fields written on one line: message, where, hint."""
     block = label.rpartition(".")[0]
@@ -707,7 +754,12 @@ def magnitude_word_hint(number: str, word: str) -> str | None:
         return None
     if hint_text(number) is None:
         return f"magnitudes are suffixes of the number (k, M, B, T): write {suffix}, not {word}"
-    return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
+    if not number.replace(".", "", 1).isdigit():  # `70k billion`, `1e3 million`: no one edit
+        return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
+    return Hint(
+        f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)",
+        f"{number}{suffix}",
+    )
 
 
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
@@ -1049,7 +1101,11 @@ def currency_meant(written: str) -> str | None:
         if len(swapped) == 1:
             return meant(swapped[0])
     names, by_word = iso_currencies(), _currencies_by_word()
-    found = {*by_word.get(upper, ()), *by_word.get(upper.removesuffix("S"), ())}
+    words = {upper, upper.removesuffix("S")}
+    # another spelling of a word of ISO's names (`Riyal` is ISO's `Rial` as well as `Riyal`)
+    variants = shipped_file("currency_words.toml")["words"]
+    words |= {variants[word] for word in words if word in variants}
+    found = {code for word in words for code in by_word.get(word, ())}
     named = sorted(found, key=lambda code: (code != "USD", code))
     # the codes a price can be written in; the others (WIR Euro, fund codes) only when no
     # currency of that name has a rate

@@ -163,8 +163,8 @@ def _name_problem(claim, info: MetricInfo, scenario: Scenario):
     table (`names_of`) with a name that is none of them: the claim could never hold."""
     if not info.names_of or claim.dimension != "category" or not isinstance(claim.value, str):
         return None
-    from scendsl.language.names import catalog_names, is_region
-    from scendsl.suggest import model_name_hint, suggest
+    from scendsl.language.names import accelerator_hint, catalog_names, is_region
+    from scendsl.suggest import suggest
 
     value, names = claim.value, catalog_names()
     if info.names_of == "regions":
@@ -179,8 +179,8 @@ def _name_problem(claim, info: MetricInfo, scenario: Scenario):
         if value in known:
             return None
         # an accelerator is guessed as a scenario's accelerator is: never another model number
-        guess = model_name_hint if info.names_of == "accelerators" else suggest
-        hint = guess(value, known) or f"`scendsl list {info.names_of}` lists the catalog's"
+        guess = accelerator_hint if info.names_of == "accelerators" else suggest
+        hint = guess(value, tuple(known)) or f"`scendsl list {info.names_of}` lists the catalog's"
     what, names_what = _NAME_KINDS[info.names_of]
     return (
         f"{quoted(value)} is no {what}: {quoted(claim.metric)} is {names_what}",

@@ -6,11 +6,11 @@ from typing import Any
 
 from scendsl.language import fields as F
 from scendsl.language.derived import derive
-from scendsl.language.names import country_of
+from scendsl.language.names import accelerator_hint, country_of
 from scendsl.language.passes.state import MAX_EXTENDS_DEPTH, Definition, ResolverState
 from scendsl.language.values import ValueReader, join_atoms, values_written_as_block
 from scendsl.scenario import CustomAccelerator, ReferenceEntity
-from scendsl.suggest import model_name_hint, quoted, suggest
+from scendsl.suggest import quoted, suggest
 
 
 class BlocksPass(ValueReader, ResolverState):
@@ -43,7 +43,7 @@ class BlocksPass(ValueReader, ResolverState):
                 self.sink.error(
                     f"unknown accelerator {quoted(base)}",
                     values[2].span,
-                    model_name_hint(base, self.accelerator_names()),
+                    accelerator_hint(base, self.accelerator_names()),
                 )
                 return None
             if base == definition.name and base not in self.catalog.accelerators:

@@ -12,7 +12,7 @@ from scendsl.language.values import (
     next_field_on_the_line,
     values_written_as_block,
 )
-from scendsl.suggest import fix_of, quoted, suggest
+from scendsl.suggest import Hint, fix_of, quoted, suggest
 
 
 class ExtendsPass(ResolverState):
@@ -140,7 +140,10 @@ class ExtendsPass(ResolverState):
                     )
                     continue
                 if F.scenario_field(path) is None:
-                    spelt = suggest(inner.key, F.SECTIONS[key])
+                    home = F.home_of(inner.key, key)
+                    spelt = (
+                        None if home is None else f"{quoted(inner.key)} belongs in {_place(home)}"
+                    ) or suggest(inner.key, F.SECTIONS[key])
                     self.sink.error(
                         f"unknown field {quoted(inner.key)} in {quoted(key)}",
                         inner.key_span,
@@ -160,11 +163,14 @@ class ExtendsPass(ResolverState):
                     f"e.g. '{key} {{ ... }}', or set one field with '{key}.FIELD VALUE'",
                 )
                 return
+            hint = F.parallel_degree_hint(key, " ".join(a.text for a in item.values))
+            hint = hint or _dotted_field_hint(key)
+            fix = fix_of(hint)
             self.sink.error(
                 f"unknown field {quoted(key)}",
                 item.key_span,
-                F.parallel_degree_hint(key, " ".join(a.text for a in item.values))
-                or suggest(key, F.all_scenario_paths()),
+                hint,
+                fix=None if fix in written else fix,  # a field set twice
             )
             return
         yield key, item
@@ -180,3 +186,33 @@ def _written_paths(body: list[Statement]) -> frozenset[str]:
         else:
             paths.add(item.key)
     return frozenset(paths)
+
+
+def _place(home: str) -> str:
+    """Where a field's home is, in words: its section's block, or the scenario's level."""
+    section, dot, _ = home.partition(".")
+    if not dot:
+        return f"the scenario itself: write '{home} ...' outside the section's braces"
+    return f"'{section}': write it in '{section} {{ ... }}' or as '{home} ...'"
+
+
+def _dotted_field_hint(key: str) -> str | None:
+    """The hint for an unknown dotted field (`energy.mfu`): a field of another section told its
+    home, with the fix (`cluster.mfu`); else a typo within its own section (`energy.prise`);
+    else a guess among every path (`energy` itself misspelt)."""
+    section, _, name = key.partition(".")
+    if section in F.SECTIONS and name:
+        home = F.home_of(name, section)
+        if home is not None:
+            return Hint(f"{quoted(name)} is a field of {_home_name(home)}: write '{home}'", home)
+        spelt = suggest(name, F.SECTIONS[section])
+        fixed = fix_of(spelt)
+        if fixed is not None:
+            return Hint(f"did you mean '{section}.{fixed}'?", f"{section}.{fixed}")
+        return spelt or f"fields of '{section}' are " + ", ".join(F.SECTIONS[section])
+    return suggest(key, F.all_scenario_paths())
+
+
+def _home_name(home: str) -> str:
+    section, dot, _ = home.partition(".")
+    return f"'{section}'" if dot else "the scenario itself"
