@@ -351,3 +351,71 @@ def test_a_look_alike_quote_mark_is_not_fixed_alone():
     for line, fix in (("  cluster.count 8 \uff03 was 4\n", "#"), ("  cluster.mfu 40\uff05\n", "%")):
         [found] = _diagnostics(head + "  cluster.count 8\n" * (fix == "%") + line + "}\n")
         assert found.fix == fix, found
+
+
+#: Names the language knows, by the field they are written in, as a misspelling starts from.
+_NAMED = {
+    "cluster.accelerator": ["H100", "GB200", "TPUv6e", "MI300X", "Gaudi3"],
+    "region": ["US", "DE", "KE", '"US-TX"'],
+    "workload.framework": ["megatron", "deepspeed"],
+    "cluster.fabric": ["infiniband", "ethernet"],
+    "workload.precision": ["bf16", "fp8"],
+}
+_LOOKALIKE = {"A": "\u0410", "H": "\uff28", "E": "\u0415", "1": "\uff11", "0": "\uff10"}
+
+
+def test_every_fix_offered_for_a_misspelt_name_removes_its_error_and_only_it():
+    """Hypothesis over names spelt as people mistype or paste them (case changed, a separator
+    or blank inside, quotes around, a look-alike letter or digit): every fix is one token on
+    one line, and applying it removes its error, breaks no parse and writes nothing twice."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from scendsl.errors import is_fix
+
+    @st.composite
+    def misspelt(draw):
+        field = draw(st.sampled_from(sorted(_NAMED)))
+        name = draw(st.sampled_from(_NAMED[field])).strip('"')
+        kind = draw(st.sampled_from(["case", "separator", "quoted", "lookalike", "blank"]))
+        at = draw(st.integers(1, max(1, len(name) - 1)))
+        if kind == "case":
+            name = name.swapcase()
+        elif kind == "separator":
+            name = name[:at] + draw(st.sampled_from(["_", "-", "."])) + name[at:]
+        elif kind == "blank":
+            name = name[:at] + " " + name[at:]
+        elif kind == "lookalike":
+            name = "".join(_LOOKALIKE.get(c, c) for c in name)
+        if kind == "quoted" or draw(st.booleans()):
+            name = f'"{name}"'
+        return field, name
+
+    @settings(
+        derandomize=True, max_examples=150, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(misspelt())
+    def check(case):
+        field, value = case
+        lines = {"year": "2026", "region": "US", "cluster.accelerator": "H100"}
+        lines |= {"cluster.count": "8", field: value}
+        text = "scenario p {\n" + "".join(f"  {k} {v}\n" for k, v in lines.items()) + "}\n"
+        before = _diagnostics(text)
+        for diagnostic in before:
+            if diagnostic.fix is None:
+                continue
+            span = diagnostic.span
+            assert span.end_line == span.line
+            assert is_fix(diagnostic.fix, span.end_col - span.col)
+            after = _applied(text, diagnostic)
+            again = _diagnostics(after)
+            assert not [
+                d
+                for d in again
+                if (d.span.line, d.span.col) == (span.line, span.col)
+                and d.message == diagnostic.message
+            ], (text, diagnostic)
+            assert _parses(after) or not _parses(text), (text, diagnostic)
+            assert len(_twice(again)) <= len(_twice(before)), (text, diagnostic)
+
+    check()
