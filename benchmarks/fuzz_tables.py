@@ -47,6 +47,8 @@ POOL = (
     list("=+-@=+-@\t\r\n\"\\'|!;,. ()[]{}$%&*/:<>?^`~")
     + [chr(c) for c in range(1, 32)]
     + ["\x7f", "\x85", "\x9b", "\u202e", "\u2066", "\u200b", "\ufeff", "\u00ad", "\u2028"]
+    # beyond the first plane: tag characters, a musical format character (item 134)
+    + ["\U000e0041", "\U000e007f", "\U0001d173", "\u0600", "\uffa0"]
     + list("abcXYZ019")
     + ["表", "😀", "é", "ß"]
 )
