@@ -13,6 +13,7 @@ Anything else reaching the command line is a bug of ours: "internal error", exit
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -74,6 +75,11 @@ class Span:
         }
 
 
+def _width(span: Span) -> int:
+    """How many characters a span of one line covers (one for a span without an end)."""
+    return 1 if span.end_col is None else span.end_col - span.col
+
+
 #: The longest source line a rendered diagnostic quotes whole; a longer one (a line may hold
 #: 20,000 characters) is quoted as SHOWN_LINE characters around the caret, with ellipses.
 SHOWN_LINE = 240
@@ -88,6 +94,42 @@ def _line_window(raw: str, start: int, width: int) -> tuple[str, int, int]:
     tail = "…" if right < len(raw) else ""
     width = max(min(width, right - start), 1)
     return head + raw[left:right] + tail, start - left + len(head), width
+
+
+#: The longest text a fix puts in a file: a name, a code, a unit or a quoted subdivision.
+MAX_FIX_LENGTH = 100
+
+#: What a fix may be (`is_fix`): one token of the language that cannot end a string or begin
+#: a comment in the text around it: a name, a dotted name or a unit (the grammar's WORD), a
+#: number (NUMBER: `70B` for `70 billion`), or a string of one line without escapes.
+_FIX = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:/[A-Za-z][A-Za-z0-9]*)?"
+    r"|-?[0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][+-]?[0-9]+)?[kMBGT]?%?"
+    r'|"[^"\\\n]*"'
+)
+
+
+#: What is never a fix alone: a quote mark opens or closes a string whose other end is outside
+#: the fix, and a backslash outside a string is an error of its own.
+_NEVER_ALONE = frozenset('"\\')
+
+
+def is_fix(text: object, width: int | None = None) -> bool:
+    """Whether `text` may be a diagnostic's fix (`Diagnostic.fix`), put in a file in place of
+    the span by an editor's quick fix or a tool reading `--format json`: one token (`_FIX`) of
+    at most MAX_FIX_LENGTH printable characters, so that no fix holds a line break, a control,
+    a bidi or invisible character, a quote that ends a string, a `#` that comments out the rest
+    of the line, nor a second statement. The one exception is a single printable ASCII
+    character in place of a single character (`width` 1): the plain form of a look-alike
+    (a full-width `\uff03` is fixed as `#`, which is what the reader sees), but never a quote
+    mark or a backslash alone: the string a `"` opens runs to the next `"` of its line, which
+    may be a comment's (`“Q3” # "draft"` then reads as a title holding the comment), and the
+    typographic closing quote is then inside the string, where no fix reaches it."""
+    if not isinstance(text, str) or not 0 < len(text) <= MAX_FIX_LENGTH:
+        return False
+    if len(text) == 1 and width == 1 and text.isascii() and text.isprintable():
+        return text not in _NEVER_ALONE
+    return text.isprintable() and _FIX.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +154,19 @@ class Diagnostic:
     scenario: str | None = None
     text: str | None = None
     #: The text that replaces the span to fix the problem, when there is exactly one such edit
-    #: (an editor offers it as a quick fix; `--format json` gives it as `fix`).
+    #: (an editor offers it as a quick fix; `--format json` gives it as `fix`): one token
+    #: (`is_fix`) replacing a span of one line, else none is kept.
     fix: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.hint, Hint):  # kept as plain text: the fix is its own field
             object.__setattr__(self, "hint", str(self.hint))
+        if self.fix is not None and not (
+            self.span is not None
+            and self.span.end_line in (None, self.span.line)
+            and is_fix(self.fix, _width(self.span))
+        ):
+            object.__setattr__(self, "fix", None)
         # A message that repeats a hostile length of user text is bounded here, once for every
         # maker of diagnostics (suggest.quoted is the way to quote; this is the net under it).
         from scendsl.suggest import bounded_message
@@ -251,6 +300,15 @@ class DiagnosticSink:
         self.diagnostics.append(
             Diagnostic(message, span, hint, "error", related, self._line_of(span), fix=fix)
         )
+
+    def withhold_fixes(self, since: int, written: Iterable[str]) -> None:
+        """Drop the fix of each diagnostic collected from index `since` on that would write one
+        of `written`, what the list, mix or block it is in already holds: applied, it would
+        write that twice (`[h100, H100]` fixed to `[H100, H100]`), one error for another."""
+        taken = set(written)
+        for at in range(since, len(self.diagnostics)):
+            if self.diagnostics[at].fix in taken:
+                self.diagnostics[at] = replace(self.diagnostics[at], fix=None)
 
     def warning(
         self,

@@ -24,10 +24,20 @@ import sys
 from typing import Any
 
 #: Characters that move the cursor, change colours, reorder or hide text: C0 and C1 controls
-#: (except tab and line feed), DEL, bidirectional controls and invisible format characters.
+#: (except tab and line feed), DEL, the line and paragraph separators, every format character
+#: (Unicode's category Cf, the bidirectional controls among them, in and beyond the Basic
+#: Multilingual Plane: the tag characters U+E0000-E007F spell a whole sentence no one sees),
+#: and the other characters Unicode says are shown as nothing (Default_Ignorable_Code_Point:
+#: Hangul fillers, Khmer inherent vowels, Mongolian variation selectors, the grapheme joiner,
+#: the variation selectors beyond U+FE0F), but the sixteen variation selectors emoji use.
+#: `tests/test_security_review21.py` checks this against Unicode's categories for every code
+#: point.
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f"
-    "\u2028-\u202e\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f"
+    "\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
 )
 
 
@@ -35,7 +45,18 @@ def visible(text: str) -> str:
     """`text` with every control, bidi and invisible format character spelt `\\uXXXX`."""
     if _CONTROL.search(text) is None:
         return text
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _CONTROL.sub(_spelt, text)
+
+
+def _spelt(found: re.Match[str]) -> str:
+    """A character as JSON escapes it (`\\u202e`; beyond U+FFFF as its two UTF-16 halves,
+    `\\udb40\\udc41`), so that JSON output, which is printed through `visible`, decodes
+    unchanged."""
+    code = ord(found.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 #: A lone surrogate: how Python decodes a byte of a file name that is not UTF-8 (`\udcff`).

@@ -177,9 +177,14 @@ def _lsp_message(body: dict) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(data) + data
 
 
+#: The methods `lsp_session` sends as notifications, without an id (an edit, a save).
+NOTIFICATIONS = ("textDocument/did", "workspace/did")
+
+
 def lsp_session(root: Path, uri: str, text: str, requests: list[tuple[str, dict]]) -> list[dict]:
     """Every message `scendsl lsp` sends when a client opens `uri` (holding `text`) in the
-    folder `root`, asks `requests` (method, params) in turn with ids 1, 2, ..., and exits."""
+    folder `root`, asks `requests` (method, params) in turn with ids 1, 2, ... (the n-th has id
+    n; those in NOTIFICATIONS are sent without one), and exits."""
     head = [
         {"id": 0, "method": "initialize", "params": {"rootUri": root.as_uri(), "capabilities": {}}},
         {"method": "initialized", "params": {}},
@@ -190,7 +195,12 @@ def lsp_session(root: Path, uri: str, text: str, requests: list[tuple[str, dict]
             },
         },
     ]
-    asked = [{"id": n, "method": m, "params": p} for n, (m, p) in enumerate(requests, 1)]
+    asked = [
+        {"method": m, "params": p}
+        if m.startswith(NOTIFICATIONS)
+        else {"id": n, "method": m, "params": p}
+        for n, (m, p) in enumerate(requests, 1)
+    ]
     tail = [{"id": 999, "method": "shutdown"}, {"method": "exit"}]
     stream = b"".join(_lsp_message({"jsonrpc": "2.0", **m}) for m in head + asked + tail)
     done = subprocess.run(

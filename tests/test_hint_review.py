@@ -275,7 +275,8 @@ def test_a_second_slash_in_a_unit_is_not_told_to_part_unit_and_number():
     [
         ("energy.mfu 40%", "cluster.mfu"),  # was offered energy.pue
         ("cluster.pue 1.2", "energy.pue"),  # was offered cluster.mfu
-        ("cluster.region US", "region"),
+        # the scenario writes `region` already: the fix would set it twice (security item 135)
+        ("cluster.region US", None),
         ("energy.prise 0.1 USD/kWh", "energy.price"),
         ("enrgy.pue 1.2", "energy.pue"),
     ],

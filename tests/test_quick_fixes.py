@@ -58,10 +58,8 @@ CASES = [
         scenario_text("s", body=WORKLOAD.replace("tokens 1B", "tokens 1B\n    framework NeMo")),
         "megatron",
     ),
-    (
-        scenario_text("s", body=WORKLOAD.replace("tokens 1B", "tokens 1B\n    paramters 1B")),
-        "parameters",
-    ),
+    # (a fix naming a field the block writes already is withheld: security item 135)
+    (scenario_text("s", body=WORKLOAD.replace("parameters 1B", "paramters 1B")), "parameters"),
     (scenario_text("s", body="  market {\n    rental_price 2 USD/h\n  }\n" + WORKLOAD), "USD/hour"),
     (scenario_text("s", accelerator="\u041d100", body=WORKLOAD), "H"),  # a Cyrillic EN
     (scenario_text("s", count="10k GPUs", body=WORKLOAD), "10k"),
@@ -85,6 +83,7 @@ def test_a_fix_fixes_its_error(text, fix):
         scenario_text("s", body="  energy {\n    mix oil 50%, grid 50%\n  }\n" + WORKLOAD),
         scenario_text("s", count="8 nodes", body=WORKLOAD),
         scenario_text("s", accelerator="H100_PCIe", body=WORKLOAD),
+        scenario_text("s", body=WORKLOAD.replace("tokens 1B", "tokens 1B\n    paramters 1B")),
     ],
 )
 def test_no_fix_where_there_is_no_one_edit(text):

@@ -535,6 +535,7 @@ class ValueReader:
 
     def _mix(self, entries, atoms: list[Atom], label: str):
         shares, ok = [], True
+        since = len(self.sink.diagnostics)
         for name, value_atom, name_span in entries:
             if name not in self.catalog.energy_sources:
                 hint = energy_source_hint(name, self.catalog.energy_sources)
@@ -562,6 +563,8 @@ class ValueReader:
                 continue
             shares.append(MixShare.model_construct(source=name, share=share))
         if not ok:
+            # a fix naming a source the mix already names would name it twice
+            self.sink.withhold_fixes(since, (name for name, _, _ in entries))
             return None
         total = sum(s.share for s in shares)
         if abs(total - 1.0) > 1e-6:

@@ -32,7 +32,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
-from scendsl import __version__
+from scendsl import __version__, errors
 from scendsl.errors import Diagnostic
 from scendsl.lsp.analysis import MAX_FILE_BYTES, Document, formatted, warm_up
 from scendsl.lsp.completion import complete
@@ -333,18 +333,39 @@ class ScenarioServer(LanguageServer):
             data={"fix": d.fix} if quick_fix(d.fix) is not None else None,
         )
 
+    def current_fixes(self, uri: str) -> dict[tuple[int, int, int, int], str]:
+        """The fixes of the diagnostics the server holds now for the open document `uri`, by
+        their client range (start line, character, end line, character). Every change is
+        analysed as it comes (`did_change`), so these are the fixes of the text as it is: a
+        code action offers only these, never the range or text a client sends back."""
+        path = self.path_of(uri)
+        lines = self.lines_of(path)
+        fixes: dict[tuple[int, int, int, int], str] = {}
+        for analysis in self.analyses.values():
+            for d in analysis.diagnostics:
+                fix = quick_fix(d.fix)
+                if d.span is None or fix is None:
+                    continue
+                if (analysis.files.get(d.span.file) or self.files.path(d.span.file)) != path:
+                    continue
+                r = self.client_range(path, span_range(d.span), lines)
+                key = (r.start.line, r.start.character, r.end.line, r.end.character)
+                fixes[key] = fix
+        return fixes
 
-#: The longest text a quick fix puts in a file: a name, a code or a unit.
-MAX_FIX_LENGTH = 100
+
+#: The longest text a quick fix puts in a file (`errors.MAX_FIX_LENGTH`).
+MAX_FIX_LENGTH = errors.MAX_FIX_LENGTH
 
 
 def quick_fix(fix: object) -> str | None:
-    """`fix` when it may be offered as a quick fix: one short line of printable text (a catalog
-    name, an ISO code, a unit, a quoted subdivision), else None. A client sends a diagnostic's
-    data back with the request, so what it sends is checked again, not trusted."""
-    if not isinstance(fix, str) or not 0 < len(fix) <= MAX_FIX_LENGTH:
+    """A diagnostic's fix when it may be offered as a quick fix, else None: `Diagnostic` keeps
+    only one token of at most MAX_FIX_LENGTH printable characters on a span of one line
+    (`errors.is_fix`: a catalog name, an ISO code, a unit, a number, a quoted subdivision, a
+    look-alike's plain character), and nothing the editor would show spelt."""
+    if not isinstance(fix, str) or not fix:
         return None
-    return fix if fix.isprintable() and fix == plain(fix) else None
+    return fix if fix == plain(fix) else None
 
 
 def plain(text: str) -> str:
@@ -515,11 +536,18 @@ def code_action(ls: ScenarioServer, params: T.CodeActionParams) -> list[T.CodeAc
     """A quick fix for each of our diagnostics in the range that knows the one edit fixing it
     (`Diagnostic.fix`: `H10` -> `H100`, `fabric IB` -> `infiniband`, `region KEN` -> `KE`)."""
     uri = params.text_document.uri
+    if ls.open_text(uri) is None:
+        return []
+    # A client sends its diagnostics back with the request, possibly from before an edit (its
+    # list not yet refreshed) or with a range or data of its own: the fix offered is the
+    # server's own for the text as it is now, at the range it published.
+    current = ls.current_fixes(uri)
     actions = []
     for diagnostic in params.context.diagnostics:
         data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-        fix = quick_fix(data.get("fix"))
-        if diagnostic.source != "scendsl" or fix is None:
+        r = diagnostic.range
+        fix = current.get((r.start.line, r.start.character, r.end.line, r.end.character))
+        if diagnostic.source != "scendsl" or fix is None or data.get("fix") != fix:
             continue
         actions.append(
             T.CodeAction(

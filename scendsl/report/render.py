@@ -73,10 +73,12 @@ _QUOTED_OPEN = "\ue003"
 _TOKEN_RE = re.compile("[\ue000\ue002\ue003]([0-9]+)\ue001")
 _BLOCK_TOKEN_RE = re.compile("\ue002[0-9]+\ue001")
 _QUOTED_TOKEN_RE = re.compile("\ue003[0-9]+\ue001\n")
-# Private-use characters (our tokens among them) and control characters never come from a
-# scenario into a page.
+# Private-use characters (our tokens among them), control characters, the controls that
+# reorder text, and the tags and variation selectors of plane 14 (invisible: a sentence of tag
+# characters is text no reader of the page sees) never come from a scenario into a page.
 _UNWANTED_RE = re.compile(
-    "[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    "[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\U000e0000-\U000e0fff]"
 )
 #: Markdown's inline syntax, given a backslash: code, emphasis, links and, in GitHub's Markdown
 #: (GFM), strikethrough (`~~text~~` and `~text~` struck a quoted claim through on GitHub).

@@ -73,8 +73,9 @@ class ExtendsPass(ResolverState):
             claims.extend(s for s in parent_claims if s.key == "correlate")
             ancestors = (parent_name, *parent_ancestors)
         own: dict[str, Statement] = {}
+        written = _written_paths(statement.body or [])
         for item in statement.body or []:
-            for path, setting in self._flatten(item):
+            for path, setting in self._flatten(item, written):
                 if path in ("expect", "correlate"):
                     claims.append(setting)  # both are inherited as a list, in order
                     continue
@@ -96,8 +97,10 @@ class ExtendsPass(ResolverState):
         entries.update(own)
         return entries, claims, ancestors
 
-    def _flatten(self, item: Statement):
-        """Yield (dotted path, statement) for a scenario body line or section block."""
+    def _flatten(self, item: Statement, written: frozenset[str] = frozenset()):
+        """Yield (dotted path, statement) for a scenario body line or section block; `written`,
+        the paths the scenario writes, which a misspelt field's fix never names (the fix would
+        set a field twice)."""
         key = item.key
         if key in ("expect", "correlate"):
             if item.body is not None:
@@ -147,7 +150,7 @@ class ExtendsPass(ResolverState):
                         F.parallel_degree_hint(path, " ".join(a.text for a in inner.values))
                         or spelt
                         or "fields of '" + key + "' are " + ", ".join(F.SECTIONS[key]),
-                        fix=fix_of(spelt),
+                        fix=None if f"{key}.{fix_of(spelt)}" in written else fix_of(spelt),
                     )
                     continue
                 yield path, inner
@@ -162,9 +165,27 @@ class ExtendsPass(ResolverState):
                 return
             hint = F.parallel_degree_hint(key, " ".join(a.text for a in item.values))
             hint = hint or _dotted_field_hint(key)
-            self.sink.error(f"unknown field {quoted(key)}", item.key_span, hint, fix=fix_of(hint))
+            fix = fix_of(hint)
+            self.sink.error(
+                f"unknown field {quoted(key)}",
+                item.key_span,
+                hint,
+                fix=None if fix in written else fix,  # a field set twice
+            )
             return
         yield key, item
+
+
+def _written_paths(body: list[Statement]) -> frozenset[str]:
+    """The dotted paths a scenario's body writes, as a line (`cluster.count 8`) or in a block
+    (`cluster { count 8 }`)."""
+    paths: set[str] = set()
+    for item in body:
+        if item.body is not None and item.key in F.SECTIONS:
+            paths.update(f"{item.key}.{inner.key}" for inner in item.body)
+        else:
+            paths.add(item.key)
+    return frozenset(paths)
 
 
 def _place(home: str) -> str:

@@ -326,10 +326,13 @@ class SweepsPass(ValueReader, ResolverState):
         labels, resolved, currencies = [], [], []
         for group in groups:
             # Each value keeps its own amount and currency (`[0.05 EUR/kWh, 50 USD/MWh]`).
+            since = len(self.sink.diagnostics)
             value, currency = self.value_in_currency(
                 group, spec, item.key_span, label_path, "sweep"
             )
             if value is None:
+                # a fix naming another value of the list would list it twice
+                self.sink.withhold_fixes(since, (" ".join(a.text for a in g) for g in groups))
                 return None
             labels.append(" ".join(a.text for a in group))
             resolved.append(value)
