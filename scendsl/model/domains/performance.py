@@ -383,6 +383,57 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
 
 
 @metric(
+    "performance.precision_overhead_factor",
+    "number",
+    "Factor on the default MFU at FP8/FP4 for the share of the default's step that is not "
+    "matrix maths (pipeline bubble, exposed communication, element-wise kernels, optimizer): "
+    "it runs as in BF16, so the precision gain speeds up the matrix share only (1 in BF16)",
+    "1 / (σ + (1 − σ) × M(G) / M(1)), σ = min(1, cluster.default_mfu × M₀ / e₀ × "
+    "performance.elementwise_factor), M(G) = (1/G − a) + a/r (training_formulas."
+    "matrix_time_per_flop), M₀ the same at a₀, r₀ and G = 1, e₀ = 1 / (1/ε + R₀ / (η·I₀)) the "
+    "roofline share of the peak of the default run's MLP GEMM, G = performance.precision_gain",
+    (
+        "cluster.default_mfu",
+        "performance.precision_gain",
+        "performance.attention_flop_share",
+        "performance.attention_rate",
+        "performance.default_mfu_attention_share",
+        "performance.default_mfu_attention_rate",
+        "performance.default_mfu_gemm_intensity",
+        "performance.default_mfu_flop_per_byte",
+        "performance.matmul_efficiency_large",
+        "performance.hbm_efficiency",
+        "performance.elementwise_factor",
+    ),
+    sources=(TE_SPEEDUP, MOE_GEMM, PALM),
+)
+def precision_overhead_factor(
+    default,
+    gain,
+    share,
+    rate,
+    reference_share,
+    reference_rate,
+    reference_intensity,
+    reference_ratio,
+    plateau,
+    hbm,
+    elementwise,
+):
+    """The published FP8/FP4 gain is a GEMM gain (the linear layers' GEMMs and their
+    quantization; TE_SPEEDUP), and the bottom-up path applies it to the matrix time alone. The
+    default MFU's step also holds time that is no GEMM: at the default MFU and the roofline rate
+    of the default run's GEMMs, its matrix maths fill σ of the step (~57 % for Llama 3 405B on
+    H100); the rest does not run faster in FP8, and a narrower model's element-wise share
+    (performance.elementwise_factor) leaves less of the step to the matrix maths."""
+    reference = roofline_gemm_efficiency(reference_intensity, reference_ratio, plateau, hbm)
+    matrix = default * matrix_time_per_flop(1.0, reference_share, reference_rate) / reference
+    sigma = scalar.minimum(matrix * elementwise, 1.0)
+    speedup = matrix_time_per_flop(1.0, share, rate) / matrix_time_per_flop(gain, share, rate)
+    return 1.0 / (sigma + (1.0 - sigma) * speedup)
+
+
+@metric(
     "performance.expert_gemm_tokens",
     "number",
     "Tokens each routed expert multiplies per micro-batch and accelerator (the rows M of its "
@@ -497,8 +548,8 @@ def expert_gemm_factor(share, rate):
     "recomputed FLOPs), else the BF16 default carried to the workload's precision",
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
     "cluster.default_mfu × performance.elementwise_factor × performance.attention_factor × "
-    "performance.expert_gemm_factor × performance.precision_gain / (peak_per_accelerator / "
-    "bf16_dense)",
+    "performance.expert_gemm_factor × performance.precision_gain × "
+    "performance.precision_overhead_factor / (peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -510,6 +561,7 @@ def expert_gemm_factor(share, rate):
         "performance.elementwise_factor",
         "performance.attention_factor",
         "performance.expert_gemm_factor",
+        "performance.precision_overhead_factor",
     ),
     sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM),
     optional=(
@@ -523,10 +575,21 @@ def expert_gemm_factor(share, rate):
         "performance.elementwise_factor",
         "performance.attention_factor",
         "performance.expert_gemm_factor",
+        "performance.precision_overhead_factor",
     ),
 )
 def mfu(
-    given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwise, attention, expert
+    given,
+    hfu,
+    recompute_factor,
+    default,
+    gain,
+    peak,
+    bf16_dense,
+    elementwise,
+    attention,
+    expert,
+    overhead,
 ):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
     much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
@@ -548,7 +611,9 @@ def mfu(
         attention = 1.0
     if expert is None:
         expert = 1.0
-    return default * elementwise * attention * expert * gain * bf16_dense / peak
+    if overhead is None:
+        overhead = 1.0
+    return default * elementwise * attention * expert * overhead * gain * bf16_dense / peak
 
 
 @metric(
