@@ -61,6 +61,7 @@ from scendsl.model.domains.training_formulas import (
     precision_gain,
     recompute_flops_factor,
     roofline_gemm_efficiency,
+    training_gemm_intensity,
 )
 from scendsl.model.registry import input_node, metric
 
@@ -491,12 +492,15 @@ def expert_flop_share(experts, top_k, layers, hidden, expert_width, mlp, active,
     "performance.expert_gemm_rate",
     "fraction",
     "Rate of the routed experts' GEMMs as a share of the rate of the dense MLP GEMMs the "
-    "default MFU was measured on, on the scenario's accelerator (1 when dense)",
+    "default MFU was measured on, on the scenario's accelerator and at the workload's "
+    "precision (1 when dense)",
     "e(I_e) / e(I₀), e(I) = 1 / (1/ε + R / (η·I)), I_e = gemm_intensity(M, f_e/t, h) with t = "
     "performance.expert_gemm_tensor, M = "
     "performance.expert_gemm_tokens, I₀ = performance.default_mfu_gemm_intensity, "
     "R = accelerator.bf16_dense / accelerator.hbm_bandwidth, ε = matmul_efficiency_large, "
-    "η = hbm_efficiency",
+    "η = hbm_efficiency; at FP8/FP4 both intensities × 6 / (2·b + 2), b = "
+    "performance.low_precision_gemm_operand_bytes, and R = performance.peak_per_accelerator / "
+    "accelerator.hbm_bandwidth",
     (
         "workload.experts",
         "performance.expert_gemm_tokens",
@@ -508,22 +512,42 @@ def expert_flop_share(experts, top_k, layers, hidden, expert_width, mlp, active,
         "accelerator.hbm_bandwidth",
         "performance.matmul_efficiency_large",
         "performance.hbm_efficiency",
+        "workload.precision",
+        "performance.peak_per_accelerator",
+        "performance.low_precision_gemm_operand_bytes",
     ),
     sources=(MOE_GEMM, GEMM, LLM_ANALYSIS),
 )
 def expert_gemm_rate(
-    experts, tokens, expert_width, tensor, hidden, reference, bf16_dense, bandwidth, plateau, hbm
+    experts,
+    tokens,
+    expert_width,
+    tensor,
+    hidden,
+    reference,
+    bf16_dense,
+    bandwidth,
+    plateau,
+    hbm,
+    precision,
+    peak,
+    operand_bytes,
 ):
     """A fine-grained expert's GEMM is short (few tokens per expert) and narrow (f_e), so it
     moves more weight and activation bytes per FLOP: its operand traffic is a visible share of
     its time, which the wide dense GEMMs of the default's run (Llama 3 405B) hid. Relative on
     the same chip: what the chip's FLOP per byte does to a dense model is
-    performance.elementwise_factor's."""
-    ratio = bf16_dense / bandwidth
+    performance.elementwise_factor's. In FP8 the FLOP rate doubles but the bytes fall by a
+    third only (the outputs stay BF16), so the short GEMM falls further behind the wide one
+    and gains less than performance.precision_gain says (DeepSeek-V3 §3.3, DeepGEMM)."""
+    low = scalar.isin(precision, ("fp8", "fp4"))
+    ratio = scalar.where(low, peak, bf16_dense) / bandwidth
+    operand = scalar.where(low, operand_bytes, 2.0)
     rows = scalar.maximum(tokens, 1.0)
-    intensity = gemm_intensity(rows, expert_width / tensor, hidden)
+    intensity = training_gemm_intensity(rows, expert_width / tensor, hidden, operand)
+    dense_intensity = reference * 6.0 / (2.0 * operand + 2.0)
     own = roofline_gemm_efficiency(intensity, ratio, plateau, hbm)
-    dense = roofline_gemm_efficiency(reference, ratio, plateau, hbm)
+    dense = roofline_gemm_efficiency(dense_intensity, ratio, plateau, hbm)
     return scalar.where(experts > 1, own / dense, 1.0)
 
 

@@ -458,6 +458,14 @@ def gemm_intensity(rows, columns, depth):
     return rows * columns * depth / (rows * depth + depth * columns + rows * columns)
 
 
+def training_gemm_intensity(rows, columns, depth, operand_bytes, output_bytes=2.0):
+    """FLOP per byte of a training step's three GEMMs of one (M × K)·(K × N) product (Fprop,
+    Dgrad, Wgrad: 3 × 2·M·N·K FLOPs): each of the three matrices is an operand of two and the
+    output of one, so they move (2·operand + output)·(M·K + K·N + M·N) bytes. In 16 bits
+    (2, 2) that is `gemm_intensity`; FP8 operands with a BF16 output (1, 2) raise it 1.5×."""
+    return gemm_intensity(rows, columns, depth) * 6.0 / (2.0 * operand_bytes + output_bytes)
+
+
 def roofline_gemm_efficiency(intensity, flop_per_byte, plateau, hbm_efficiency):
     """Share of the dense peak a GEMM of `intensity` FLOP per byte reaches on a chip of
     `flop_per_byte` (peak over HBM bandwidth) when its operand traffic is not hidden behind its

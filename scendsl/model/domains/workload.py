@@ -849,6 +849,13 @@ _calibration_input(
     (LLM_ANALYSIS,),
 )
 _calibration_input(
+    "performance.low_precision_gemm_operand_bytes",
+    "low_precision_gemm_operand_bytes",
+    "number",
+    "Bytes per element of an FP8/FP4 GEMM's operands (its output stays BF16)",
+    (MOE_GEMM,),
+)
+_calibration_input(
     "performance.expert_permutation_passes",
     "expert_permutation_passes",
     "number",
