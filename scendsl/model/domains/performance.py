@@ -49,6 +49,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MOE_GEMM,
+    MOE_LAYOUT,
     NARAYANAN_FLOPS,
     PALM,
     TE_SPEEDUP,
@@ -460,14 +461,31 @@ def expert_gemm_tokens(micro_batch, sequence, context, top_k, expert, experts):
 
 
 @metric(
+    "performance.moe_layers",
+    "number",
+    "Layers whose MLP is a mixture of experts (0 for a dense model)",
+    "⌊(L − workload.dense_layers) / workload.moe_layer_interval⌋ when E > 1, else 0",
+    ("workload.experts", "workload.layers", "workload.dense_layers", "workload.moe_layer_interval"),
+    sources=(MOE_LAYOUT,),
+)
+def moe_layers(experts, layers, dense, interval):
+    """DeepSeek-V3 keeps its first 3 of 61 layers dense (58 with experts); Llama 4 Maverick
+    has experts in every second of its 48 layers (24); the others every layer."""
+    count = scalar.floor(scalar.maximum(layers - dense, 0.0) / interval)
+    return scalar.where(experts > 1, count, 0.0)
+
+
+@metric(
     "performance.expert_flop_share",
     "fraction",
     "Share of the model FLOPs in the routed experts' GEMMs (mixture of experts; 0 when dense)",
-    "min(6·L·k·m·h·f_e, 6·(N_active − 4·L·h²)) / performance.model_flops_per_token, m = 3 gated "
-    "or 2 plain, f_e = performance.expert_ffn_width; 0 when E = 1",
+    "min(6·L_e·k·m·h·f_e, 6·(N_active − 4·L·h²)) / performance.model_flops_per_token, L_e = "
+    "performance.moe_layers, m = 3 gated or 2 plain, f_e = performance.expert_ffn_width; 0 when "
+    "E = 1",
     (
         "workload.experts",
         "workload.experts_per_token",
+        "performance.moe_layers",
         "workload.layers",
         "workload.hidden_size",
         "performance.expert_ffn_width",
@@ -477,12 +495,13 @@ def expert_gemm_tokens(micro_batch, sequence, context, top_k, expert, experts):
     ),
     sources=(MOE_GEMM, NARAYANAN_FLOPS, GATED_MLP),
 )
-def expert_flop_share(experts, top_k, layers, hidden, expert_width, mlp, active, per_token):
-    """Each MoE layer runs k experts of m·h·f_e weights per token (every layer counted as an
-    MoE layer). At most what the active parameters leave beside the attention projections
-    (4h² a layer): a shape derived from the active parameters alone (no expert width written)
-    cannot put more in the experts than the model has."""
-    routed = 6.0 * layers * top_k * mlp_matrices(mlp == "gated") * hidden * expert_width
+def expert_flop_share(experts, top_k, moe, layers, hidden, expert_width, mlp, active, per_token):
+    """Each MoE layer runs k routed experts of m·h·f_e weights per token; dense layers and
+    shared experts run dense GEMMs over every token and stay at the default's rate. At most
+    what the active parameters leave beside the attention projections (4h² a layer): a shape
+    derived from the active parameters alone (no expert width written) cannot put more in the
+    experts than the model has."""
+    routed = 6.0 * moe * top_k * mlp_matrices(mlp == "gated") * hidden * expert_width
     beside_attention = scalar.maximum(6.0 * (active - 4.0 * layers * hidden * hidden), 0.0)
     share = scalar.minimum(routed, beside_attention) / per_token
     return scalar.where(experts > 1, share, 0.0)

@@ -334,14 +334,14 @@ def tensor_parallel_time(
     "performance.expert_parallel_time",
     "time",
     "Expert-parallel all-to-all communication per step left exposed (mixture of experts)",
-    "4 all-to-alls × 2 B·b·(s/c)·k·h/t·(e−1)/e per layer and micro-batch × L/p × m / (½ link) "
+    "4 all-to-alls × 2 B·b·(s/c)·k·h/t·(e−1)/e per MoE layer and micro-batch × L_e/p × m / (½ link) "
     "× (1 − expert_overlap), link = scale-up while t·e ≤ scaleup_domain else scale-out; 0 "
     "when e = 1",
     (
         "workload.sequence_length",
         "workload.micro_batch",
         "workload.hidden_size",
-        "workload.layers",
+        "performance.moe_layers",
         "workload.tensor_parallel",
         "workload.pipeline_parallel",
         "workload.expert_parallel",
@@ -390,12 +390,12 @@ def expert_parallel_time(
     "time",
     "Token permutation and un-permutation around the experts per step (mixture of experts)",
     "expert_permutation_passes × 2 B·b·(s/c)·k·h/t per layer and micro-batch (×1.5 with full "
-    "recompute) × L/p × m / (hbm_bandwidth × hbm_efficiency); 0 for a dense model (E = 1)",
+    "recompute) × L_e/p × m / (hbm_bandwidth × hbm_efficiency), L_e = performance.moe_layers; 0 for a dense model (E = 1)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
         "workload.hidden_size",
-        "workload.layers",
+        "performance.moe_layers",
         "workload.tensor_parallel",
         "workload.pipeline_parallel",
         "workload.experts",

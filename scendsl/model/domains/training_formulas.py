@@ -115,6 +115,14 @@ MOE_GEMM = (
     "per expert on H800 run at 815-1,297 TFLOPS of the 1,979 FP8 peak, the fewer tokens per "
     "expert and the narrower the expert, the lower"
 )
+MOE_LAYOUT = (
+    "Hugging Face model configurations of published mixtures of experts: DeepSeek-V2/V3 "
+    "(first_k_dense_replace: the first k layers keep a dense MLP; moe_layer_freq; "
+    "n_shared_experts), Llama 4 (interleave_moe_layer_step: Maverick an expert layer every "
+    "second layer, intermediate_size_mlp the dense layers' width; a shared expert of "
+    "intermediate_size beside the routed one), Qwen MoE (shared_expert_intermediate_size); "
+    "Megatron-Core --moe-layer-freq and --moe-shared-expert-intermediate-size"
+)
 MOE_PERMUTATION = (
     "NVIDIA Megatron-Core MoE token dispatcher (permute / unpermute around the experts); "
     "Gale et al. 2023, MegaBlocks: Efficient Sparse Training with Mixture-of-Experts (MLSys), "
