@@ -135,3 +135,64 @@ def test_a_moe_layout_on_a_dense_model_is_warned_about_at_its_line(field, rule):
     moe = text.replace(field, "experts 8\n    " + field)
     result = scendsl.evaluate(scendsl.load_text(moe, name="m.scn").get("dense"))
     assert rule not in {w.id for w in scenario_warnings(result)}
+
+
+JET = """
+scenario jet {{
+  year 2024
+  region US
+  cluster {{
+    accelerator H100
+    count 96
+  }}
+  workload {{
+    parameters 8B
+    active_parameters 2.2B
+    tokens 1T
+    layers 24
+    hidden_size 2048
+    attention_heads 16
+    head_dim 128
+    ffn_hidden_size 5632
+    mlp gated
+    experts 8
+    experts_per_token 2{extra}
+  }}
+}}
+"""
+
+
+def _jet(extra: str = ""):
+    scenario = scendsl.load_text(JET.format(extra=extra), name="jet.scn").get("jet")
+    return scendsl.evaluate(scenario)
+
+
+def test_attention_experts_score_the_sequence_once_per_routed_expert():
+    dense, routed = _jet(), _jet("\n    attention_experts 8")
+    assert _value(dense, "performance.attention_query_sets") == 1
+    assert _value(routed, "performance.attention_query_sets") == 2
+    attention = 12 * 24 * 2048 * 4096  # 12·L·(a·d)·s per token at the default 4k sequence
+    assert _value(routed, "performance.model_flops_per_token") - _value(
+        dense, "performance.model_flops_per_token"
+    ) == pytest.approx(attention)
+
+
+def test_attention_experts_add_short_routed_gemms_and_a_second_permutation():
+    dense, routed = _jet(), _jet("\n    attention_experts 8")
+    assert _value(dense, "performance.attention_expert_flop_share") == 0
+    assert _value(routed, "performance.attention_expert_flop_share") > 0
+    assert _value(routed, "performance.attention_expert_gemm_rate") < 1
+    assert _value(routed, "performance.expert_gemm_factor") < _value(
+        dense, "performance.expert_gemm_factor"
+    )
+    assert _value(routed, "performance.expert_permutation_time") == pytest.approx(
+        2 * _value(dense, "performance.expert_permutation_time")
+    )
+    assert _value(routed, "performance.training_time") > _value(dense, "performance.training_time")
+
+
+def test_attention_experts_without_mlp_experts_are_warned_about():
+    text = DENSE.format(field="attention_experts 8")
+    result = scendsl.evaluate(scendsl.load_text(text, name="dense.scn").get("dense"))
+    found = {w.id: w for w in scenario_warnings(result)}
+    assert (found["attention-experts-on-dense-model"].span.line, 12) == (12, 12)

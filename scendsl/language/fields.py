@@ -337,6 +337,13 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             0,
             10**6,
         ),
+        "attention_experts": _int(
+            "attention experts per layer (mixture of attention heads, JetMoE 8): each token "
+            "is routed to experts_per_token of them; attention_heads and head_dim are one "
+            "expert's query heads, keys and values shared; 1 (dense attention) when not given",
+            1,
+            10**6,
+        ),
         "dense_layers": _int(
             "leading layers with a dense MLP instead of experts (DeepSeek "
             "first_k_dense_replace: V2 1, V3 3); 0 when not given",

@@ -239,24 +239,41 @@ def expert_ffn_width(setting, ffn):
 
 
 @metric(
+    "performance.attention_query_sets",
+    "number",
+    "Sets of query heads each token attends with: k under a mixture of attention heads "
+    "(each of its k attention experts scores the sequence with its own queries), else 1",
+    "workload.experts_per_token if workload.attention_experts > 1, else 1",
+    ("workload.attention_experts", "workload.experts_per_token"),
+    sources=(MOE_LAYOUT,),
+)
+def attention_query_sets(attention_experts, top_k):
+    """JetMoE: two of eight attention experts per token, 16 query heads each over shared keys
+    and values, so 32 heads' scores per token."""
+    return scalar.where(attention_experts > 1, top_k, 1.0)
+
+
+@metric(
     "performance.model_flops_per_token",
     "number",
     "Model FLOPs per training token (forward and backward), attention included",
-    "6·N_active + 12·L·(a·d)·s (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
-    "unless given)",
+    "6·N_active + 12·L·(a·d)·s·q (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
+    "unless given; q = performance.attention_query_sets)",
     (
         "workload.active_parameters",
         "workload.layers",
         "performance.attention_width",
         "workload.sequence_length",
+        "performance.attention_query_sets",
     ),
     sources=(NARAYANAN_FLOPS, PALM, KAPLAN),
 )
-def model_flops_per_token(active, layers, width, sequence):
+def model_flops_per_token(active, layers, width, sequence, sets):
     """Weights (6N, the logit layer V·h inside N) plus the attention scores and their
     weighting (2·2·s·a·d per layer forward, ×3 with the backward pass): ~15 % more than 6N at
-    h ≈ 2k, s = 2k; a few percent for frontier widths."""
-    return 6.0 * active + 12.0 * layers * width * sequence
+    h ≈ 2k, s = 2k; a few percent for frontier widths. A token routed to k attention experts
+    scores the sequence k times."""
+    return 6.0 * active + 12.0 * layers * width * sequence * sets
 
 
 @metric(
@@ -264,18 +281,19 @@ def model_flops_per_token(active, layers, width, sequence):
     "fraction",
     "Share of the model FLOPs in the attention scores and their weighting (the part that "
     "stays in BF16 when the linear layers train in FP8/FP4)",
-    "12·L·(a·d)·s / performance.model_flops_per_token",
+    "12·L·(a·d)·s·q / performance.model_flops_per_token, q = performance.attention_query_sets",
     (
         "workload.layers",
         "performance.attention_width",
         "workload.sequence_length",
         "performance.model_flops_per_token",
+        "performance.attention_query_sets",
     ),
     sources=(NARAYANAN_FLOPS, ATTENTION_PRECISION),
 )
-def attention_flop_share(layers, width, sequence, per_token):
+def attention_flop_share(layers, width, sequence, per_token, sets):
     """Grows with s/h: ~20 % for an 8B model at 8k tokens, a few percent at frontier widths."""
-    return 12.0 * layers * width * sequence / per_token
+    return 12.0 * layers * width * sequence * sets / per_token
 
 
 @metric(
@@ -559,15 +577,123 @@ def expert_gemm_rate(
     performance.elementwise_factor's. In FP8 the FLOP rate doubles but the bytes fall by a
     third only (the outputs stay BF16), so the short GEMM falls further behind the wide one
     and gains less than performance.precision_gain says (DeepSeek-V3 §3.3, DeepGEMM)."""
+    own = _relative_gemm_rate(
+        tokens,
+        expert_width / tensor,
+        hidden,
+        reference,
+        bf16_dense,
+        bandwidth,
+        plateau,
+        hbm,
+        precision,
+        peak,
+        operand_bytes,
+    )
+    return scalar.where(experts > 1, own, 1.0)
+
+
+def _relative_gemm_rate(
+    tokens, width, hidden, reference, bf16_dense, bandwidth, plateau, hbm, precision, peak, operand
+):
+    """Roofline rate of a training step's GEMMs of `tokens` × `hidden` × `width` over that of
+    the default run's MLP GEMM, on the same chip at the workload's precision."""
     low = scalar.isin(precision, ("fp8", "fp4"))
     ratio = scalar.where(low, peak, bf16_dense) / bandwidth
-    operand = scalar.where(low, operand_bytes, 2.0)
+    operand = scalar.where(low, operand, 2.0)
     rows = scalar.maximum(tokens, 1.0)
-    intensity = training_gemm_intensity(rows, expert_width / tensor, hidden, operand)
+    intensity = training_gemm_intensity(rows, width, hidden, operand)
     dense_intensity = reference * 6.0 / (2.0 * operand + 2.0)
     own = roofline_gemm_efficiency(intensity, ratio, plateau, hbm)
-    dense = roofline_gemm_efficiency(dense_intensity, ratio, plateau, hbm)
-    return scalar.where(experts > 1, own / dense, 1.0)
+    return own / roofline_gemm_efficiency(dense_intensity, ratio, plateau, hbm)
+
+
+@metric(
+    "performance.attention_expert_flop_share",
+    "fraction",
+    "Share of the model FLOPs in the routed attention experts' query and output projections "
+    "(mixture of attention heads; 0 for dense attention)",
+    "6·L·k·2·h·(a·d) / performance.model_flops_per_token when workload.attention_experts > 1, "
+    "else 0",
+    (
+        "workload.attention_experts",
+        "workload.experts_per_token",
+        "workload.layers",
+        "workload.hidden_size",
+        "performance.attention_width",
+        "performance.model_flops_per_token",
+    ),
+    sources=(MOE_LAYOUT, NARAYANAN_FLOPS),
+)
+def attention_expert_flop_share(attention_experts, top_k, layers, hidden, width, per_token):
+    """Each of a token's k attention experts projects its queries (h → a·d) and its output
+    (a·d → h) with weights of its own; the shared keys and values are dense GEMMs."""
+    routed = 6.0 * layers * top_k * 2.0 * hidden * width
+    return scalar.where(attention_experts > 1, scalar.minimum(routed / per_token, 1.0), 0.0)
+
+
+@metric(
+    "performance.attention_expert_gemm_rate",
+    "fraction",
+    "Rate of the routed attention experts' projection GEMMs as a share of the rate of the "
+    "dense MLP GEMMs the default MFU was measured on (1 for dense attention)",
+    "as performance.expert_gemm_rate, with M = b·(s/c)·k / E_a tokens per attention expert "
+    "(no expert parallelism) and the width a·d/t of one expert's query heads",
+    (
+        "workload.attention_experts",
+        "workload.micro_batch",
+        "workload.sequence_length",
+        "workload.context_parallel",
+        "workload.experts_per_token",
+        "performance.attention_width",
+        "performance.expert_gemm_tensor",
+        "workload.hidden_size",
+        "performance.default_mfu_gemm_intensity",
+        "accelerator.bf16_dense",
+        "accelerator.hbm_bandwidth",
+        "performance.matmul_efficiency_large",
+        "performance.hbm_efficiency",
+        "workload.precision",
+        "performance.peak_per_accelerator",
+        "performance.low_precision_gemm_operand_bytes",
+    ),
+    sources=(MOE_LAYOUT, MOE_GEMM),
+)
+def attention_expert_gemm_rate(
+    attention_experts,
+    micro_batch,
+    sequence,
+    context,
+    top_k,
+    width,
+    tensor,
+    hidden,
+    reference,
+    bf16_dense,
+    bandwidth,
+    plateau,
+    hbm,
+    precision,
+    peak,
+    operand_bytes,
+):
+    """The attention experts' GEMMs are as short as the MLP experts' (k/E_a of the tokens)
+    and as narrow as one expert's heads."""
+    tokens = micro_batch * sequence / context * top_k / attention_experts
+    own = _relative_gemm_rate(
+        tokens,
+        width / tensor,
+        hidden,
+        reference,
+        bf16_dense,
+        bandwidth,
+        plateau,
+        hbm,
+        precision,
+        peak,
+        operand_bytes,
+    )
+    return scalar.where(attention_experts > 1, own, 1.0)
 
 
 @metric(
@@ -575,13 +701,22 @@ def expert_gemm_rate(
     "number",
     "Factor on the default MFU for the routed experts' GEMMs, which run at a lower rate than "
     "the dense GEMMs the default was measured on (1 for a dense model)",
-    "1 / ((1 − a) + a / g), a = performance.expert_flop_share, g = performance.expert_gemm_rate",
-    ("performance.expert_flop_share", "performance.expert_gemm_rate"),
-    sources=(MOE_GEMM,),
+    "1 / ((1 − a − b) + a / g + b / g_b), a = performance.expert_flop_share, g = "
+    "performance.expert_gemm_rate, b = performance.attention_expert_flop_share, g_b = "
+    "performance.attention_expert_gemm_rate",
+    (
+        "performance.expert_flop_share",
+        "performance.expert_gemm_rate",
+        "performance.attention_expert_flop_share",
+        "performance.attention_expert_gemm_rate",
+    ),
+    sources=(MOE_GEMM, MOE_LAYOUT),
 )
-def expert_gemm_factor(share, rate):
-    """Time per model FLOP: 1 − a at the default's rate, a at 1/g times its time."""
-    return 1.0 / ((1.0 - share) + share / rate)
+def expert_gemm_factor(share, rate, attention_share, attention_rate):
+    """Time per model FLOP: the dense share at the default's rate, each routed share at 1/g
+    times its time."""
+    dense = 1.0 - share - attention_share
+    return 1.0 / (dense + share / rate + attention_share / attention_rate)
 
 
 @metric(

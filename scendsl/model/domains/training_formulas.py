@@ -121,7 +121,10 @@ MOE_LAYOUT = (
     "n_shared_experts), Llama 4 (interleave_moe_layer_step: Maverick an expert layer every "
     "second layer, intermediate_size_mlp the dense layers' width; a shared expert of "
     "intermediate_size beside the routed one), Qwen MoE (shared_expert_intermediate_size); "
-    "Megatron-Core --moe-layer-freq and --moe-shared-expert-intermediate-size"
+    "Megatron-Core --moe-layer-freq and --moe-shared-expert-intermediate-size; Shen et al. "
+    "2024, JetMoE (arXiv 2404.07413) §2 and Table 1: a mixture of attention heads (Zhang et "
+    "al. 2022), 8 attention experts of 16 query heads each, top-2, keys and values shared, "
+    "routed like the MLP experts"
 )
 MOE_PERMUTATION = (
     "NVIDIA Megatron-Core MoE token dispatcher (permute / unpermute around the experts); "

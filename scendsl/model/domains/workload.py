@@ -610,6 +610,18 @@ def _shared_experts(ctx: Context) -> Found:
 
 
 @input_node(
+    "workload.attention_experts",
+    "number",
+    "Attention experts per layer (mixture of attention heads; 1 = dense attention)",
+    sources=(MOE_LAYOUT,),
+)
+def _attention_experts(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.attention_experts", Found(1, "default", note="not given: dense attention")
+    )
+
+
+@input_node(
     "workload.dense_layers",
     "number",
     "Leading layers with a dense MLP instead of experts",
