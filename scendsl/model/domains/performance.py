@@ -55,7 +55,6 @@ from scendsl.model.domains.training_formulas import (
     TE_SPEEDUP,
     TM101,
     default_ffn_width,
-    gemm_intensity,
     matrix_time_per_flop,
     mixed_precision_gain,
     mlp_matrices,
