@@ -524,6 +524,21 @@ def expert_flop_share(experts, top_k, moe, layers, hidden, expert_width, mlp, ac
     return scalar.where(experts > 1, share, 0.0)
 
 
+#: What the roofline of a routed GEMM against the default run's MLP GEMM reads (in this order,
+#: after the metric's own inputs): see `_relative_gemm_rate`.
+_GEMM_ROOFLINE = (
+    "workload.hidden_size",
+    "performance.default_mfu_gemm_intensity",
+    "accelerator.bf16_dense",
+    "accelerator.hbm_bandwidth",
+    "performance.matmul_efficiency_large",
+    "performance.hbm_efficiency",
+    "workload.precision",
+    "performance.peak_per_accelerator",
+    "performance.low_precision_gemm_operand_bytes",
+)
+
+
 @metric(
     "performance.expert_gemm_rate",
     "fraction",
@@ -542,33 +557,11 @@ def expert_flop_share(experts, top_k, moe, layers, hidden, expert_width, mlp, ac
         "performance.expert_gemm_tokens",
         "performance.expert_ffn_width",
         "performance.expert_gemm_tensor",
-        "workload.hidden_size",
-        "performance.default_mfu_gemm_intensity",
-        "accelerator.bf16_dense",
-        "accelerator.hbm_bandwidth",
-        "performance.matmul_efficiency_large",
-        "performance.hbm_efficiency",
-        "workload.precision",
-        "performance.peak_per_accelerator",
-        "performance.low_precision_gemm_operand_bytes",
+        *_GEMM_ROOFLINE,
     ),
     sources=(MOE_GEMM, GEMM, LLM_ANALYSIS),
 )
-def expert_gemm_rate(
-    experts,
-    tokens,
-    expert_width,
-    tensor,
-    hidden,
-    reference,
-    bf16_dense,
-    bandwidth,
-    plateau,
-    hbm,
-    precision,
-    peak,
-    operand_bytes,
-):
+def expert_gemm_rate(experts, tokens, expert_width, tensor, *roofline):
     """A fine-grained expert's GEMM is short (few tokens per expert) and narrow (f_e), so it
     moves more weight and activation bytes per FLOP: its operand traffic is a visible share of
     its time, which the wide dense GEMMs of the default's run (Llama 3 405B) hid. Relative on
@@ -576,19 +569,7 @@ def expert_gemm_rate(
     performance.elementwise_factor's. In FP8 the FLOP rate doubles but the bytes fall by a
     third only (the outputs stay BF16), so the short GEMM falls further behind the wide one
     and gains less than performance.precision_gain says (DeepSeek-V3 §3.3, DeepGEMM)."""
-    own = _relative_gemm_rate(
-        tokens,
-        expert_width / tensor,
-        hidden,
-        reference,
-        bf16_dense,
-        bandwidth,
-        plateau,
-        hbm,
-        precision,
-        peak,
-        operand_bytes,
-    )
+    own = _relative_gemm_rate(tokens, expert_width / tensor, *roofline)
     return scalar.where(experts > 1, own, 1.0)
 
 
@@ -646,52 +627,17 @@ def attention_expert_flop_share(attention_experts, top_k, layers, hidden, width,
         "workload.experts_per_token",
         "performance.attention_width",
         "performance.expert_gemm_tensor",
-        "workload.hidden_size",
-        "performance.default_mfu_gemm_intensity",
-        "accelerator.bf16_dense",
-        "accelerator.hbm_bandwidth",
-        "performance.matmul_efficiency_large",
-        "performance.hbm_efficiency",
-        "workload.precision",
-        "performance.peak_per_accelerator",
-        "performance.low_precision_gemm_operand_bytes",
+        *_GEMM_ROOFLINE,
     ),
     sources=(MOE_LAYOUT, MOE_GEMM),
 )
 def attention_expert_gemm_rate(
-    attention_experts,
-    micro_batch,
-    sequence,
-    context,
-    top_k,
-    width,
-    tensor,
-    hidden,
-    reference,
-    bf16_dense,
-    bandwidth,
-    plateau,
-    hbm,
-    precision,
-    peak,
-    operand_bytes,
+    attention_experts, micro_batch, sequence, context, top_k, width, tensor, *roofline
 ):
     """The attention experts' GEMMs are as short as the MLP experts' (k/E_a of the tokens)
     and as narrow as one expert's heads."""
     tokens = micro_batch * sequence / context * top_k / attention_experts
-    own = _relative_gemm_rate(
-        tokens,
-        width / tensor,
-        hidden,
-        reference,
-        bf16_dense,
-        bandwidth,
-        plateau,
-        hbm,
-        precision,
-        peak,
-        operand_bytes,
-    )
+    own = _relative_gemm_rate(tokens, width / tensor, *roofline)
     return scalar.where(attention_experts > 1, own, 1.0)
 
 
