@@ -152,6 +152,14 @@ class Workload(_Frozen):
     expert_ffn_hidden_size: int | None = Field(
         None, description="width of one routed expert's MLP; None: ffn_hidden_size"
     )
+    shared_experts: int | None = Field(None, description="shared experts per MoE layer; None: 0")
+    attention_experts: int | None = Field(
+        None, description="attention experts per layer (JetMoE); None: 1, dense attention"
+    )
+    dense_layers: int | None = Field(None, description="leading dense layers; None: 0")
+    moe_layer_interval: int | None = Field(
+        None, description="an expert layer every n layers; None: 1 (every layer)"
+    )
     expert_overlap: Value | None = Field(
         None, description="share of the expert all-to-all hidden; None: none"
     )

@@ -99,6 +99,9 @@ def test_at_fp8_the_attention_is_counted_once():
     linear = (1.0 - share) / CAL["precision_speedup_fp8"].value
     # Time per model FLOP: linear layers at the FP8 gain, attention at r times the BF16 rate.
     expected = DEFAULT * v["performance.elementwise_factor"] * reference / (linear + share / rate)
+    # The rest of the default's step runs as in BF16 (performance.precision_overhead_factor).
+    expected *= v["performance.precision_overhead_factor"]
+    assert 0.5 < v["performance.precision_overhead_factor"] < 1.0
     peak_ratio = v["performance.peak_per_accelerator"] / v["accelerator.bf16_dense"]
     assert v["performance.mfu"] * peak_ratio == pytest.approx(expected, rel=1e-9)
 

@@ -200,3 +200,46 @@ def test_a_mixture_the_model_lays_out_spreads_its_experts_by_expert_parallelism(
     assert _value(written, "performance.expert_gemm_tensor") == 8
     assert _value(written, "performance.expert_gemm_tokens") == 32
     assert _value(written, "performance.mfu") < _value(chosen, "performance.mfu")
+
+
+def test_three_training_gemms_in_16_bits_have_the_one_gemm_intensity():
+    from scendsl.model.domains.training_formulas import gemm_intensity, training_gemm_intensity
+
+    assert training_gemm_intensity(1024, 8192, 5120, 2.0) == pytest.approx(
+        gemm_intensity(1024, 8192, 5120)
+    )
+    # FP8 operands with a BF16 output: 4 bytes moved per element over the three, against 6.
+    assert training_gemm_intensity(1024, 8192, 5120, 1.0) == pytest.approx(
+        1.5 * gemm_intensity(1024, 8192, 5120)
+    )
+
+
+def test_in_fp8_a_short_expert_gemm_falls_further_behind_the_dense_one():
+    bf16 = _result(FINE + "\n    precision bf16")
+    fp8 = _result(FINE + "\n    precision fp8")
+    # The FP8 peak doubles, the bytes fall by a third: the short GEMM's traffic weighs more.
+    assert _value(fp8, "performance.expert_gemm_rate") < _value(
+        bf16, "performance.expert_gemm_rate"
+    )
+    # A wide expert of many tokens is nearly as fast as the dense reference in both.
+    wide_bf16 = _result(COARSE + "\n    precision bf16\n    parallelism expert 8, data auto")
+    wide_fp8 = _result(COARSE + "\n    precision fp8\n    parallelism expert 8, data auto")
+    drop_fine = _value(fp8, "performance.expert_gemm_rate") / _value(
+        bf16, "performance.expert_gemm_rate"
+    )
+    drop_wide = _value(wide_fp8, "performance.expert_gemm_rate") / _value(
+        wide_bf16, "performance.expert_gemm_rate"
+    )
+    assert drop_fine < drop_wide <= 1.0
+
+
+def test_fp8_gains_on_the_matrix_share_of_the_default_step_only():
+    bf16 = _result("", total="1.3B")
+    fp8 = _result("precision fp8", total="1.3B")
+    assert _value(bf16, "performance.precision_overhead_factor") == 1.0
+    factor = _value(fp8, "performance.precision_overhead_factor")
+    assert 0.5 < factor < 1.0
+    # The MFU path's FP8 speed-up over BF16 is below the GEMM gain it is built from.
+    speedup = _value(fp8, "performance.mfu") * _value(fp8, "performance.peak_per_accelerator")
+    speedup /= _value(bf16, "performance.mfu") * _value(bf16, "performance.peak_per_accelerator")
+    assert 1.0 < speedup < _value(fp8, "performance.precision_gain")

@@ -370,6 +370,34 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             1,
             10**8,
         ),
+        "shared_experts": _int(
+            "experts every token passes through beside its routed ones, per MoE layer "
+            "(DeepSeek-V2 2, DeepSeek-V3 and Llama 4 1, Qwen MoE 1: n_shared_experts); dense MLP "
+            "work, not routed; 0 when not given",
+            0,
+            10**6,
+        ),
+        "attention_experts": _int(
+            "attention experts per layer (mixture of attention heads, JetMoE 8): each token "
+            "is routed to experts_per_token of them; attention_heads and head_dim are one "
+            "expert's query heads, keys and values shared; 1 (dense attention) when not given",
+            1,
+            10**6,
+        ),
+        "dense_layers": _int(
+            "leading layers with a dense MLP instead of experts (DeepSeek "
+            "first_k_dense_replace: V2 1, V3 3); 0 when not given",
+            0,
+            10**6,
+            at_most="layers",
+        ),
+        "moe_layer_interval": _int(
+            "an expert layer every n layers, dense MLPs between (Llama 4 Maverick "
+            "interleave_moe_layer_step 2, DeepSeek moe_layer_freq); 1 when not given",
+            1,
+            10**6,
+            at_most="layers",
+        ),
         "expert_overlap": _q(
             "fraction",
             "share of the expert-parallel all-to-all hidden behind computation (DeepSeek-V3's "

@@ -49,18 +49,19 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MOE_GEMM,
+    MOE_LAYOUT,
     NARAYANAN_FLOPS,
     PALM,
     TE_SPEEDUP,
     TM101,
     default_ffn_width,
-    gemm_intensity,
     matrix_time_per_flop,
     mixed_precision_gain,
     mlp_matrices,
     precision_gain,
     recompute_flops_factor,
     roofline_gemm_efficiency,
+    training_gemm_intensity,
 )
 from scendsl.model.registry import input_node, metric
 
@@ -237,24 +238,41 @@ def expert_ffn_width(setting, ffn):
 
 
 @metric(
+    "performance.attention_query_sets",
+    "number",
+    "Sets of query heads each token attends with: k under a mixture of attention heads "
+    "(each of its k attention experts scores the sequence with its own queries), else 1",
+    "workload.experts_per_token if workload.attention_experts > 1, else 1",
+    ("workload.attention_experts", "workload.experts_per_token"),
+    sources=(MOE_LAYOUT,),
+)
+def attention_query_sets(attention_experts, top_k):
+    """JetMoE: two of eight attention experts per token, 16 query heads each over shared keys
+    and values, so 32 heads' scores per token."""
+    return scalar.where(attention_experts > 1, top_k, 1.0)
+
+
+@metric(
     "performance.model_flops_per_token",
     "number",
     "Model FLOPs per training token (forward and backward), attention included",
-    "6·N_active + 12·L·(a·d)·s (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
-    "unless given)",
+    "6·N_active + 12·L·(a·d)·s·q (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
+    "unless given; q = performance.attention_query_sets)",
     (
         "workload.active_parameters",
         "workload.layers",
         "performance.attention_width",
         "workload.sequence_length",
+        "performance.attention_query_sets",
     ),
     sources=(NARAYANAN_FLOPS, PALM, KAPLAN),
 )
-def model_flops_per_token(active, layers, width, sequence):
+def model_flops_per_token(active, layers, width, sequence, sets):
     """Weights (6N, the logit layer V·h inside N) plus the attention scores and their
     weighting (2·2·s·a·d per layer forward, ×3 with the backward pass): ~15 % more than 6N at
-    h ≈ 2k, s = 2k; a few percent for frontier widths."""
-    return 6.0 * active + 12.0 * layers * width * sequence
+    h ≈ 2k, s = 2k; a few percent for frontier widths. A token routed to k attention experts
+    scores the sequence k times."""
+    return 6.0 * active + 12.0 * layers * width * sequence * sets
 
 
 @metric(
@@ -262,18 +280,19 @@ def model_flops_per_token(active, layers, width, sequence):
     "fraction",
     "Share of the model FLOPs in the attention scores and their weighting (the part that "
     "stays in BF16 when the linear layers train in FP8/FP4)",
-    "12·L·(a·d)·s / performance.model_flops_per_token",
+    "12·L·(a·d)·s·q / performance.model_flops_per_token, q = performance.attention_query_sets",
     (
         "workload.layers",
         "performance.attention_width",
         "workload.sequence_length",
         "performance.model_flops_per_token",
+        "performance.attention_query_sets",
     ),
     sources=(NARAYANAN_FLOPS, ATTENTION_PRECISION),
 )
-def attention_flop_share(layers, width, sequence, per_token):
+def attention_flop_share(layers, width, sequence, per_token, sets):
     """Grows with s/h: ~20 % for an 8B model at 8k tokens, a few percent at frontier widths."""
-    return 12.0 * layers * width * sequence / per_token
+    return 12.0 * layers * width * sequence * sets / per_token
 
 
 @metric(
@@ -383,6 +402,57 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
 
 
 @metric(
+    "performance.precision_overhead_factor",
+    "number",
+    "Factor on the default MFU at FP8/FP4 for the share of the default's step that is not "
+    "matrix maths (pipeline bubble, exposed communication, element-wise kernels, optimizer): "
+    "it runs as in BF16, so the precision gain speeds up the matrix share only (1 in BF16)",
+    "1 / (σ + (1 − σ) × M(G) / M(1)), σ = min(1, cluster.default_mfu × M₀ / e₀ × "
+    "performance.elementwise_factor), M(G) = (1/G − a) + a/r (training_formulas."
+    "matrix_time_per_flop), M₀ the same at a₀, r₀ and G = 1, e₀ = 1 / (1/ε + R₀ / (η·I₀)) the "
+    "roofline share of the peak of the default run's MLP GEMM, G = performance.precision_gain",
+    (
+        "cluster.default_mfu",
+        "performance.precision_gain",
+        "performance.attention_flop_share",
+        "performance.attention_rate",
+        "performance.default_mfu_attention_share",
+        "performance.default_mfu_attention_rate",
+        "performance.default_mfu_gemm_intensity",
+        "performance.default_mfu_flop_per_byte",
+        "performance.matmul_efficiency_large",
+        "performance.hbm_efficiency",
+        "performance.elementwise_factor",
+    ),
+    sources=(TE_SPEEDUP, MOE_GEMM, PALM),
+)
+def precision_overhead_factor(
+    default,
+    gain,
+    share,
+    rate,
+    reference_share,
+    reference_rate,
+    reference_intensity,
+    reference_ratio,
+    plateau,
+    hbm,
+    elementwise,
+):
+    """The published FP8/FP4 gain is a GEMM gain (the linear layers' GEMMs and their
+    quantization; TE_SPEEDUP), and the bottom-up path applies it to the matrix time alone. The
+    default MFU's step also holds time that is no GEMM: at the default MFU and the roofline rate
+    of the default run's GEMMs, its matrix maths fill σ of the step (~57 % for Llama 3 405B on
+    H100); the rest does not run faster in FP8, and a narrower model's element-wise share
+    (performance.elementwise_factor) leaves less of the step to the matrix maths."""
+    reference = roofline_gemm_efficiency(reference_intensity, reference_ratio, plateau, hbm)
+    matrix = default * matrix_time_per_flop(1.0, reference_share, reference_rate) / reference
+    sigma = scalar.minimum(matrix * elementwise, 1.0)
+    speedup = matrix_time_per_flop(1.0, share, rate) / matrix_time_per_flop(gain, share, rate)
+    return 1.0 / (sigma + (1.0 - sigma) * speedup)
+
+
+@metric(
     "performance.expert_gemm_tokens",
     "number",
     "Tokens each routed expert multiplies per micro-batch and accelerator (the rows M of its "
@@ -408,14 +478,31 @@ def expert_gemm_tokens(micro_batch, sequence, context, top_k, expert, experts):
 
 
 @metric(
+    "performance.moe_layers",
+    "number",
+    "Layers whose MLP is a mixture of experts (0 for a dense model)",
+    "⌊(L − workload.dense_layers) / workload.moe_layer_interval⌋ when E > 1, else 0",
+    ("workload.experts", "workload.layers", "workload.dense_layers", "workload.moe_layer_interval"),
+    sources=(MOE_LAYOUT,),
+)
+def moe_layers(experts, layers, dense, interval):
+    """DeepSeek-V3 keeps its first 3 of 61 layers dense (58 with experts); Llama 4 Maverick
+    has experts in every second of its 48 layers (24); the others every layer."""
+    count = scalar.floor(scalar.maximum(layers - dense, 0.0) / interval)
+    return scalar.where(experts > 1, count, 0.0)
+
+
+@metric(
     "performance.expert_flop_share",
     "fraction",
     "Share of the model FLOPs in the routed experts' GEMMs (mixture of experts; 0 when dense)",
-    "min(6·L·k·m·h·f_e, 6·(N_active − 4·L·h²)) / performance.model_flops_per_token, m = 3 gated "
-    "or 2 plain, f_e = performance.expert_ffn_width; 0 when E = 1",
+    "min(6·L_e·k·m·h·f_e, 6·(N_active − 4·L·h²)) / performance.model_flops_per_token, L_e = "
+    "performance.moe_layers, m = 3 gated or 2 plain, f_e = performance.expert_ffn_width; 0 when "
+    "E = 1",
     (
         "workload.experts",
         "workload.experts_per_token",
+        "performance.moe_layers",
         "workload.layers",
         "workload.hidden_size",
         "performance.expert_ffn_width",
@@ -425,55 +512,133 @@ def expert_gemm_tokens(micro_batch, sequence, context, top_k, expert, experts):
     ),
     sources=(MOE_GEMM, NARAYANAN_FLOPS, GATED_MLP),
 )
-def expert_flop_share(experts, top_k, layers, hidden, expert_width, mlp, active, per_token):
-    """Each MoE layer runs k experts of m·h·f_e weights per token (every layer counted as an
-    MoE layer). At most what the active parameters leave beside the attention projections
-    (4h² a layer): a shape derived from the active parameters alone (no expert width written)
-    cannot put more in the experts than the model has."""
-    routed = 6.0 * layers * top_k * mlp_matrices(mlp == "gated") * hidden * expert_width
+def expert_flop_share(experts, top_k, moe, layers, hidden, expert_width, mlp, active, per_token):
+    """Each MoE layer runs k routed experts of m·h·f_e weights per token; dense layers and
+    shared experts run dense GEMMs over every token and stay at the default's rate. At most
+    what the active parameters leave beside the attention projections (4h² a layer): a shape
+    derived from the active parameters alone (no expert width written) cannot put more in the
+    experts than the model has."""
+    routed = 6.0 * moe * top_k * mlp_matrices(mlp == "gated") * hidden * expert_width
     beside_attention = scalar.maximum(6.0 * (active - 4.0 * layers * hidden * hidden), 0.0)
     share = scalar.minimum(routed, beside_attention) / per_token
     return scalar.where(experts > 1, share, 0.0)
+
+
+#: What the roofline of a routed GEMM against the default run's MLP GEMM reads (in this order,
+#: after the metric's own inputs): see `_relative_gemm_rate`.
+_GEMM_ROOFLINE = (
+    "workload.hidden_size",
+    "performance.default_mfu_gemm_intensity",
+    "accelerator.bf16_dense",
+    "accelerator.hbm_bandwidth",
+    "performance.matmul_efficiency_large",
+    "performance.hbm_efficiency",
+    "workload.precision",
+    "performance.peak_per_accelerator",
+    "performance.low_precision_gemm_operand_bytes",
+)
 
 
 @metric(
     "performance.expert_gemm_rate",
     "fraction",
     "Rate of the routed experts' GEMMs as a share of the rate of the dense MLP GEMMs the "
-    "default MFU was measured on, on the scenario's accelerator (1 when dense)",
+    "default MFU was measured on, on the scenario's accelerator and at the workload's "
+    "precision (1 when dense)",
     "e(I_e) / e(I₀), e(I) = 1 / (1/ε + R / (η·I)), I_e = gemm_intensity(M, f_e/t, h) with t = "
     "performance.expert_gemm_tensor, M = "
     "performance.expert_gemm_tokens, I₀ = performance.default_mfu_gemm_intensity, "
     "R = accelerator.bf16_dense / accelerator.hbm_bandwidth, ε = matmul_efficiency_large, "
-    "η = hbm_efficiency",
+    "η = hbm_efficiency; at FP8/FP4 both intensities × 6 / (2·b + 2), b = "
+    "performance.low_precision_gemm_operand_bytes, and R = performance.peak_per_accelerator / "
+    "accelerator.hbm_bandwidth",
     (
         "workload.experts",
         "performance.expert_gemm_tokens",
         "performance.expert_ffn_width",
         "performance.expert_gemm_tensor",
-        "workload.hidden_size",
-        "performance.default_mfu_gemm_intensity",
-        "accelerator.bf16_dense",
-        "accelerator.hbm_bandwidth",
-        "performance.matmul_efficiency_large",
-        "performance.hbm_efficiency",
+        *_GEMM_ROOFLINE,
     ),
     sources=(MOE_GEMM, GEMM, LLM_ANALYSIS),
 )
-def expert_gemm_rate(
-    experts, tokens, expert_width, tensor, hidden, reference, bf16_dense, bandwidth, plateau, hbm
-):
+def expert_gemm_rate(experts, tokens, expert_width, tensor, *roofline):
     """A fine-grained expert's GEMM is short (few tokens per expert) and narrow (f_e), so it
     moves more weight and activation bytes per FLOP: its operand traffic is a visible share of
     its time, which the wide dense GEMMs of the default's run (Llama 3 405B) hid. Relative on
     the same chip: what the chip's FLOP per byte does to a dense model is
-    performance.elementwise_factor's."""
-    ratio = bf16_dense / bandwidth
+    performance.elementwise_factor's. In FP8 the FLOP rate doubles but the bytes fall by a
+    third only (the outputs stay BF16), so the short GEMM falls further behind the wide one
+    and gains less than performance.precision_gain says (DeepSeek-V3 §3.3, DeepGEMM)."""
+    own = _relative_gemm_rate(tokens, expert_width / tensor, *roofline)
+    return scalar.where(experts > 1, own, 1.0)
+
+
+def _relative_gemm_rate(
+    tokens, width, hidden, reference, bf16_dense, bandwidth, plateau, hbm, precision, peak, operand
+):
+    """Roofline rate of a training step's GEMMs of `tokens` × `hidden` × `width` over that of
+    the default run's MLP GEMM, on the same chip at the workload's precision."""
+    low = scalar.isin(precision, ("fp8", "fp4"))
+    ratio = scalar.where(low, peak, bf16_dense) / bandwidth
+    operand = scalar.where(low, operand, 2.0)
     rows = scalar.maximum(tokens, 1.0)
-    intensity = gemm_intensity(rows, expert_width / tensor, hidden)
+    intensity = training_gemm_intensity(rows, width, hidden, operand)
+    dense_intensity = reference * 6.0 / (2.0 * operand + 2.0)
     own = roofline_gemm_efficiency(intensity, ratio, plateau, hbm)
-    dense = roofline_gemm_efficiency(reference, ratio, plateau, hbm)
-    return scalar.where(experts > 1, own / dense, 1.0)
+    return own / roofline_gemm_efficiency(dense_intensity, ratio, plateau, hbm)
+
+
+@metric(
+    "performance.attention_expert_flop_share",
+    "fraction",
+    "Share of the model FLOPs in the routed attention experts' query and output projections "
+    "(mixture of attention heads; 0 for dense attention)",
+    "6·L·k·2·h·(a·d) / performance.model_flops_per_token when workload.attention_experts > 1, "
+    "else 0",
+    (
+        "workload.attention_experts",
+        "workload.experts_per_token",
+        "workload.layers",
+        "workload.hidden_size",
+        "performance.attention_width",
+        "performance.model_flops_per_token",
+    ),
+    sources=(MOE_LAYOUT, NARAYANAN_FLOPS),
+)
+def attention_expert_flop_share(attention_experts, top_k, layers, hidden, width, per_token):
+    """Each of a token's k attention experts projects its queries (h → a·d) and its output
+    (a·d → h) with weights of its own; the shared keys and values are dense GEMMs."""
+    routed = 6.0 * layers * top_k * 2.0 * hidden * width
+    return scalar.where(attention_experts > 1, scalar.minimum(routed / per_token, 1.0), 0.0)
+
+
+@metric(
+    "performance.attention_expert_gemm_rate",
+    "fraction",
+    "Rate of the routed attention experts' projection GEMMs as a share of the rate of the "
+    "dense MLP GEMMs the default MFU was measured on (1 for dense attention)",
+    "as performance.expert_gemm_rate, with M = b·(s/c)·k / E_a tokens per attention expert "
+    "(no expert parallelism) and the width a·d/t of one expert's query heads",
+    (
+        "workload.attention_experts",
+        "workload.micro_batch",
+        "workload.sequence_length",
+        "workload.context_parallel",
+        "workload.experts_per_token",
+        "performance.attention_width",
+        "performance.expert_gemm_tensor",
+        *_GEMM_ROOFLINE,
+    ),
+    sources=(MOE_LAYOUT, MOE_GEMM),
+)
+def attention_expert_gemm_rate(
+    attention_experts, micro_batch, sequence, context, top_k, width, tensor, *roofline
+):
+    """The attention experts' GEMMs are as short as the MLP experts' (k/E_a of the tokens)
+    and as narrow as one expert's heads."""
+    tokens = micro_batch * sequence / context * top_k / attention_experts
+    own = _relative_gemm_rate(tokens, width / tensor, *roofline)
+    return scalar.where(attention_experts > 1, own, 1.0)
 
 
 @metric(
@@ -481,13 +646,22 @@ def expert_gemm_rate(
     "number",
     "Factor on the default MFU for the routed experts' GEMMs, which run at a lower rate than "
     "the dense GEMMs the default was measured on (1 for a dense model)",
-    "1 / ((1 − a) + a / g), a = performance.expert_flop_share, g = performance.expert_gemm_rate",
-    ("performance.expert_flop_share", "performance.expert_gemm_rate"),
-    sources=(MOE_GEMM,),
+    "1 / ((1 − a − b) + a / g + b / g_b), a = performance.expert_flop_share, g = "
+    "performance.expert_gemm_rate, b = performance.attention_expert_flop_share, g_b = "
+    "performance.attention_expert_gemm_rate",
+    (
+        "performance.expert_flop_share",
+        "performance.expert_gemm_rate",
+        "performance.attention_expert_flop_share",
+        "performance.attention_expert_gemm_rate",
+    ),
+    sources=(MOE_GEMM, MOE_LAYOUT),
 )
-def expert_gemm_factor(share, rate):
-    """Time per model FLOP: 1 − a at the default's rate, a at 1/g times its time."""
-    return 1.0 / ((1.0 - share) + share / rate)
+def expert_gemm_factor(share, rate, attention_share, attention_rate):
+    """Time per model FLOP: the dense share at the default's rate, each routed share at 1/g
+    times its time."""
+    dense = 1.0 - share - attention_share
+    return 1.0 / (dense + share / rate + attention_share / attention_rate)
 
 
 @metric(
@@ -497,8 +671,8 @@ def expert_gemm_factor(share, rate):
     "recomputed FLOPs), else the BF16 default carried to the workload's precision",
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
     "cluster.default_mfu × performance.elementwise_factor × performance.attention_factor × "
-    "performance.expert_gemm_factor × performance.precision_gain / (peak_per_accelerator / "
-    "bf16_dense)",
+    "performance.expert_gemm_factor × performance.precision_gain × "
+    "performance.precision_overhead_factor / (peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -510,6 +684,7 @@ def expert_gemm_factor(share, rate):
         "performance.elementwise_factor",
         "performance.attention_factor",
         "performance.expert_gemm_factor",
+        "performance.precision_overhead_factor",
     ),
     sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM),
     optional=(
@@ -523,10 +698,21 @@ def expert_gemm_factor(share, rate):
         "performance.elementwise_factor",
         "performance.attention_factor",
         "performance.expert_gemm_factor",
+        "performance.precision_overhead_factor",
     ),
 )
 def mfu(
-    given, hfu, recompute_factor, default, gain, peak, bf16_dense, elementwise, attention, expert
+    given,
+    hfu,
+    recompute_factor,
+    default,
+    gain,
+    peak,
+    bf16_dense,
+    elementwise,
+    attention,
+    expert,
+    overhead,
 ):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
     much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
@@ -548,7 +734,9 @@ def mfu(
         attention = 1.0
     if expert is None:
         expert = 1.0
-    return default * elementwise * attention * expert * gain * bf16_dense / peak
+    if overhead is None:
+        overhead = 1.0
+    return default * elementwise * attention * expert * overhead * gain * bf16_dense / peak
 
 
 @metric(

@@ -25,6 +25,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MLP_ACTIVATIONS,
+    MOE_LAYOUT,
     MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
@@ -334,14 +335,14 @@ def tensor_parallel_time(
     "performance.expert_parallel_time",
     "time",
     "Expert-parallel all-to-all communication per step left exposed (mixture of experts)",
-    "4 all-to-alls × 2 B·b·(s/c)·k·h/t·(e−1)/e per layer and micro-batch × L/p × m / (½ link) "
+    "4 all-to-alls × 2 B·b·(s/c)·k·h/t·(e−1)/e per MoE layer and micro-batch × L_e/p × m / (½ link) "
     "× (1 − expert_overlap), link = scale-up while t·e ≤ scaleup_domain else scale-out; 0 "
     "when e = 1",
     (
         "workload.sequence_length",
         "workload.micro_batch",
         "workload.hidden_size",
-        "workload.layers",
+        "performance.moe_layers",
         "workload.tensor_parallel",
         "workload.pipeline_parallel",
         "workload.expert_parallel",
@@ -389,13 +390,15 @@ def expert_parallel_time(
     "performance.expert_permutation_time",
     "time",
     "Token permutation and un-permutation around the experts per step (mixture of experts)",
-    "expert_permutation_passes × 2 B·b·(s/c)·k·h/t per layer and micro-batch (×1.5 with full "
-    "recompute) × L/p × m / (hbm_bandwidth × hbm_efficiency); 0 for a dense model (E = 1)",
+    "expert_permutation_passes × 2 B·b·(s/c)·k·h/t per routed block and micro-batch (×1.5 with "
+    "full recompute) × (L_e + L_a)/p × m / (hbm_bandwidth × hbm_efficiency), L_e = "
+    "performance.moe_layers, L_a = L when workload.attention_experts > 1 (the attention is "
+    "routed too) else 0; 0 for a dense model",
     (
         "workload.sequence_length",
         "workload.micro_batch",
         "workload.hidden_size",
-        "workload.layers",
+        "performance.moe_layers",
         "workload.tensor_parallel",
         "workload.pipeline_parallel",
         "workload.experts",
@@ -406,14 +409,16 @@ def expert_parallel_time(
         "performance.hbm_efficiency",
         "performance.expert_permutation_passes",
         "workload.context_parallel",
+        "workload.attention_experts",
+        "workload.layers",
     ),
-    sources=(MOE_PERMUTATION, LLM_ANALYSIS),
+    sources=(MOE_PERMUTATION, LLM_ANALYSIS, MOE_LAYOUT),
 )
 def expert_permutation_time(
     sequence,
     micro_batch,
     hidden,
-    layers,
+    moe_layers,
     tensor,
     pipeline,
     experts,
@@ -424,14 +429,18 @@ def expert_permutation_time(
     efficiency,
     passes,
     context,
+    attention_experts,
+    layers,
 ):
     """Routed tokens are copied into expert order and back, with or without expert parallelism
     (grouped and block-sparse expert kernels need them contiguous); the copies are memory-bound
-    and sit between the router and the experts' matmuls, so they do not overlap them."""
+    and sit between the router and the experts' matmuls, so they do not overlap them. A
+    mixture of attention heads routes every layer's attention as well (JetMoE)."""
     routed = ACTIVATION_BYTES * micro_batch * sequence / context * top_k * hidden / tensor
     recomputed = _forward_repeated(recompute)
-    per_layer = scalar.where(experts > 1, passes * routed, 0.0) * recomputed
-    return per_layer * m * layers / pipeline / (hbm_bandwidth * efficiency)
+    blocks = scalar.where(experts > 1, moe_layers, 0.0)
+    blocks = blocks + scalar.where(attention_experts > 1, layers, 0.0)
+    return passes * routed * recomputed * m * blocks / pipeline / (hbm_bandwidth * efficiency)
 
 
 @metric(

@@ -115,6 +115,17 @@ MOE_GEMM = (
     "per expert on H800 run at 815-1,297 TFLOPS of the 1,979 FP8 peak, the fewer tokens per "
     "expert and the narrower the expert, the lower"
 )
+MOE_LAYOUT = (
+    "Hugging Face model configurations of published mixtures of experts: DeepSeek-V2/V3 "
+    "(first_k_dense_replace: the first k layers keep a dense MLP; moe_layer_freq; "
+    "n_shared_experts), Llama 4 (interleave_moe_layer_step: Maverick an expert layer every "
+    "second layer, intermediate_size_mlp the dense layers' width; a shared expert of "
+    "intermediate_size beside the routed one), Qwen MoE (shared_expert_intermediate_size); "
+    "Megatron-Core --moe-layer-freq and --moe-shared-expert-intermediate-size; Shen et al. "
+    "2024, JetMoE (arXiv 2404.07413) §2 and Table 1: a mixture of attention heads (Zhang et "
+    "al. 2022), 8 attention experts of 16 query heads each, top-2, keys and values shared, "
+    "routed like the MLP experts"
+)
 MOE_PERMUTATION = (
     "NVIDIA Megatron-Core MoE token dispatcher (permute / unpermute around the experts); "
     "Gale et al. 2023, MegaBlocks: Efficient Sparse Training with Mixture-of-Experts (MLSys), "
@@ -456,6 +467,14 @@ def gemm_intensity(rows, columns, depth):
     GEMMs (dgrad, wgrad) touch matrices of the same three sizes, so the same figure holds for
     all three."""
     return rows * columns * depth / (rows * depth + depth * columns + rows * columns)
+
+
+def training_gemm_intensity(rows, columns, depth, operand_bytes, output_bytes=2.0):
+    """FLOP per byte of a training step's three GEMMs of one (M × K)·(K × N) product (Fprop,
+    Dgrad, Wgrad: 3 × 2·M·N·K FLOPs): each of the three matrices is an operand of two and the
+    output of one, so they move (2·operand + output)·(M·K + K·N + M·N) bytes. In 16 bits
+    (2, 2) that is `gemm_intensity`; FP8 operands with a BF16 output (1, 2) raise it 1.5×."""
+    return gemm_intensity(rows, columns, depth) * 6.0 / (2.0 * operand_bytes + output_bytes)
 
 
 def roofline_gemm_efficiency(intensity, flop_per_byte, plateau, hbm_efficiency):

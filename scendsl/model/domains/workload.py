@@ -25,6 +25,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MOE_GEMM,
+    MOE_LAYOUT,
     MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
@@ -58,14 +59,16 @@ def _active_parameters(ctx: Context) -> Found:
     if ctx.field("workload.active_parameters") is None and experts and experts > 1:
         hit = ctx.scenario_value("workload.parameters")
         k = top_k or 1
-        share = 1.0 / 3.0 + (2.0 / 3.0) * min(k, experts) / experts
+        shared = ctx.field("workload.shared_experts") or 0
+        share = 1.0 / 3.0 + (2.0 / 3.0) * (min(k, experts) + shared) / (experts + shared)
         return Found(
             hit.value * share,
             "derived from workload.parameters, experts",
             "Vaswani et al. 2017: the feed-forward block holds 8h² of a layer's 12h²",
             "C",
             f"mixture of experts: the feed-forward ⅔ of the parameters is split in "
-            f"{experts} experts of which {k} are active: N × (⅓ + ⅔·{k}/{experts})",
+            f"{experts} routed experts of which {k} are active and {shared} shared ones every "
+            f"token uses: N × (⅓ + ⅔·({k} + {shared})/({experts} + {shared}))",
         )
     if ctx.field("workload.active_parameters") is None:
         hit = ctx.scenario_value("workload.parameters")
@@ -595,6 +598,55 @@ def _expert_ffn_hidden_size(ctx: Context) -> Found:
 
 
 @input_node(
+    "workload.shared_experts",
+    "number",
+    "Shared experts per MoE layer, which every token passes through beside its routed ones",
+    sources=(MOE_LAYOUT,),
+)
+def _shared_experts(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.shared_experts", Found(0, "default", note="not given: no shared expert")
+    )
+
+
+@input_node(
+    "workload.attention_experts",
+    "number",
+    "Attention experts per layer (mixture of attention heads; 1 = dense attention)",
+    sources=(MOE_LAYOUT,),
+)
+def _attention_experts(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.attention_experts", Found(1, "default", note="not given: dense attention")
+    )
+
+
+@input_node(
+    "workload.dense_layers",
+    "number",
+    "Leading layers with a dense MLP instead of experts",
+    sources=(MOE_LAYOUT,),
+)
+def _dense_layers(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.dense_layers", Found(0, "default", note="not given: every layer has experts")
+    )
+
+
+@input_node(
+    "workload.moe_layer_interval",
+    "number",
+    "An expert layer every n layers (dense MLPs between)",
+    sources=(MOE_LAYOUT,),
+)
+def _moe_layer_interval(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.moe_layer_interval",
+        Found(1, "default", note="not given: every layer past the dense ones has experts"),
+    )
+
+
+@input_node(
     "workload.expert_overlap",
     "fraction",
     "Share of the expert-parallel all-to-all hidden behind computation",
@@ -847,6 +899,13 @@ _calibration_input(
     "fraction",
     "Share of HBM bandwidth that memory-bound kernels reach",
     (LLM_ANALYSIS,),
+)
+_calibration_input(
+    "performance.low_precision_gemm_operand_bytes",
+    "low_precision_gemm_operand_bytes",
+    "number",
+    "Bytes per element of an FP8/FP4 GEMM's operands (its output stays BF16)",
+    (MOE_GEMM,),
 )
 _calibration_input(
     "performance.expert_permutation_passes",
