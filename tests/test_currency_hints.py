@@ -88,3 +88,35 @@ def test_every_alias_names_a_code_with_a_rate_or_a_reason():
             continue
         assert written not in currency_names(), written  # an alias never hides a currency
         assert alias["write"] in currency_names() or alias["write"] in left_out, written
+
+
+def _rental_hint(price: str) -> tuple[str, str | None]:
+    body = f"  market {{\n    rental_price 11 {price}\n  }}\n"
+    diagnostic = only_diagnostic(scenario_text("s", year=2024, body=body))
+    return diagnostic.hint or "", diagnostic.fix
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("PLN/h", "PLN/hour"),  # no hint at all: the guess looked among the dollar's units only
+        ("USD/hr", "USD/hour"),  # was offered 'USD', which is no price
+        ("EUR/hrs", "EUR/hour"),
+        ("KSh/hr", "KES/hour"),  # an abbreviation and a short hour at once
+        ("USD/h", "USD/hour"),
+    ],
+)
+def test_a_rental_price_per_hour_written_short_is_told_the_unit(written, meant):
+    hint, fix = _rental_hint(written)
+    assert hint == f"did you mean '{meant}'?"
+    assert fix == meant
+
+
+@pytest.mark.parametrize(("written", "meant"), [("KES/kwh", "KES/kWh"), ("EUR/MWH", "EUR/MWh")])
+def test_an_energy_price_per_kwh_in_other_capitals_is_told_the_unit(written, meant):
+    assert _hint(written)[1] == f"did you mean '{meant}'?"
+
+
+def test_a_price_per_anything_else_is_told_what_a_price_is_per_and_keeps_its_currency():
+    hint = _hint("KES/day")[1]
+    assert hint == "a price is per MWh, per kWh or per hour: KES/MWh, KES/kWh, KES/hour"

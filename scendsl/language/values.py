@@ -963,6 +963,8 @@ def unit_hint(unit: str) -> str | None:
     in a currency the language cannot read told how one is written (never a spelling guess
     among the dollar's units, which named another currency: `Sh/kWh`, `DM`), else a spelling
     guess among the units (`kwh` is kWh)."""
+    if (per := price_per_hint(unit)) is not None:
+        return per
     if (named := money_word_hint(unit)) is not None:
         return named
     if is_price_shaped(unit):
@@ -982,6 +984,40 @@ def is_price_shaped(unit: str) -> bool:
     """Whether `unit` is written as a price (something per MWh, kWh or hour)."""
     currency, slash, per = unit.partition("/")
     return bool(currency and slash) and per in _PRICED_PER
+
+
+#: How a price's "per" part is written in other texts (`/h`, `/hr`, `/kwh`), lower-cased: the
+#: unit the language reads (`_PRICED_PER`).
+_PER_SPELLINGS = {
+    "mwh": "MWh",
+    "kwh": "kWh",
+    "h": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+    "hour": "hour",
+    "hours": "hour",
+}
+
+
+def price_per_hint(unit: str) -> Hint | None:
+    """`PLN/h`, `USD/hr`, `KES/kwh`, `KSh/hr`: a price in a currency the language reads (or an
+    abbreviation of one) per an hour or a kWh written another way, told the unit to write
+    (`PLN/hour`); per anything else (`KES/day`), told what a price is per. A spelling guess
+    among the units offered `USD/hour` for `USD/h` only, `USD` (no price at all) for `USD/hr`
+    and `day` for `KES/day`."""
+    currency, slash, per = unit.partition("/")
+    if not slash or per in _PRICED_PER:
+        return None
+    code = currency if currency == "USD" or currency in currency_names() else None
+    if code is None:
+        code = fix_of(currency_meant(currency))
+    if code is None:
+        return None
+    fixed_per = _PER_SPELLINGS.get(per.lower())
+    if fixed_per is None:  # `KES/day`: a guess among the units dropped the currency (`day`)
+        written = ", ".join(f"{code}/{p}" for p in _PRICED_PER)
+        return Hint(f"a price is per MWh, per kWh or per hour: {written}")
+    return meant(f"{code}/{fixed_per}")
 
 
 def money_word_hint(unit: str) -> str | None:
