@@ -492,6 +492,10 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             hint = _hyphenated_name_hint(text, pos)
         elif char and not char.isascii():
             shown, hint = _lookalike(char, shown)
+        if char and hint is None:
+            from scendsl.language.names import currency_sign_hint
+
+            hint = currency_sign_hint(text, pos)  # `0.1 €/kWh`, `450 R$/MWh`, `11 zł/hour`
         return error.line, error.column, f"unexpected character {shown}", hint
     assert isinstance(error, UnexpectedToken)
     token = error.token
