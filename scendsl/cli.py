@@ -154,12 +154,6 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
 
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
-    if args.output is not None and args.format not in ("csv", "csv-wide", "xlsx"):
-        print(
-            "error: -o FILE writes a table: use it with --format csv, csv-wide or xlsx",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     if args.output is not None:
         from scendsl.files import check_output_file
 
@@ -169,19 +163,49 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     evaluation = evaluate_all(scenarios, args.samples, args.seed)
     sweeps = list(scenarios.sweeps) if args.sweeps else []
-    if args.format == "json":
-        from scendsl.report.export import write_eval_json
-
-        write_eval_json(
-            sys.stdout, evaluation.results, evaluation.runs, sweeps, sweep_table, evaluation.spreads
-        )
-    elif args.format in ("csv", "csv-wide", "xlsx"):
+    if args.format in ("csv", "csv-wide", "xlsx"):
         _write_table(args, evaluation, sweeps)
-    else:
-        from scendsl.report.text import write_eval_text
+        return EXIT_OK
 
-        write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps, evaluation.spreads)
+    def write(stream: Any) -> None:
+        if args.format == "json":
+            from scendsl.report.export import write_eval_json
+
+            write_eval_json(
+                stream, evaluation.results, evaluation.runs, sweeps, sweep_table, evaluation.spreads
+            )
+        else:
+            from scendsl.report.text import write_eval_text
+
+            write_eval_text(stream, evaluation.results, evaluation.runs, sweeps, evaluation.spreads)
+
+    if args.output is None:
+        write(sys.stdout)
+    else:  # the JSON for a colleague's tool, as a table is written: whole or not at all
+        _write_output(args.output, write)
     return EXIT_OK
+
+
+def _write_output(path: str, write: Callable[[Any], None]) -> None:
+    """`eval -o FILE` for the JSON and the text: UTF-8 text replacing FILE in one step."""
+    import io
+
+    from scendsl.files import reason, replace_file_with
+    from scendsl.report.tables import ExportError
+
+    def encoded(stream: Any) -> None:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+        try:
+            write(text)
+            text.flush()
+        finally:
+            text.detach()  # the stream is the caller's to close
+
+    try:
+        replace_file_with(path, encoded)
+    except OSError as error:
+        raise ExportError(f"cannot write {visible_path(path)}: {reason(error)}") from error
+    print(f"wrote {visible_path(path)}", file=sys.stderr)
 
 
 def _write_table(args: argparse.Namespace, evaluation: Any, sweeps: list[Any]) -> None:
@@ -588,7 +612,10 @@ def build_parser() -> argparse.ArgumentParser:
         "terminal)",
     )
     evaluate.add_argument(
-        "-o", "--output", metavar="FILE", help="write the csv or xlsx table to FILE"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of the terminal (xlsx: required on a terminal)",
     )
     evaluate.add_argument(
         "--sweeps",
