@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from scendsl.defaults import (
     DEFAULT_MAX_VARIANTS,
@@ -332,6 +333,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+        named = [_file_and_scenario(path) for path in args.paths]
+        if any(named):
+            return _diff_two_scenarios(args, named)
         old = _evaluate_paths([args.paths[0]], "old", args.format)
         new_paths = [args.paths[1]]
     new = _evaluate_paths(new_paths, "new", args.format)
@@ -344,6 +348,53 @@ def cmd_diff(args: argparse.Namespace) -> int:
         show_all=args.all,
         old_sweeps=old.sweeps,
         new_sweeps=new.sweeps,
+    )
+    return _print_diff(args, result)
+
+
+def _file_and_scenario(path: str) -> tuple[str, str] | None:
+    """`FILE.scn:NAME` as (FILE.scn, NAME) when no file is named so and FILE.scn is one, the
+    way `new --from` names a scenario; None for a plain path."""
+    file, colon, name = path.rpartition(":")
+    if not colon or not name or os.path.lexists(path) or not os.path.isfile(file):
+        return None
+    return file, name
+
+
+def _diff_two_scenarios(args: argparse.Namespace, named: list[tuple[str, str] | None]) -> int:
+    """`scendsl diff FILE.scn:OLD FILE.scn:NEW`: two scenarios compared as two versions of one,
+    so that a reviewer sees what one assumption does (a scenario and the one that extends it
+    with another price). Both files are evaluated here."""
+    from dataclasses import replace
+
+    from scendsl.app.pipeline import evaluate_one, find_scenario
+    from scendsl.report import diff as D
+
+    if not all(named):
+        print(
+            "usage: scendsl diff FILE.scn:OLD FILE.scn:NEW  (name a scenario on both sides, "
+            "or compare two files or folders: scendsl diff OLD NEW)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    sides = []
+    for (file, name), label in zip(cast(list[tuple[str, str]], named), ("old", "new"), strict=True):
+        args.paths = [file]
+        try:
+            scenarios = load(args)
+        except ScenarioError as error:
+            print(f"error: the {label} scenarios do not load:", file=sys.stderr)
+            print_diagnostics(error.diagnostics, "text" if args.format != "json" else "json")
+            return EXIT_INPUT
+        scenario = find_scenario(scenarios, name)
+        if scenario is None:
+            return _unknown("scenario", name, [s.name for s in scenarios.scenarios])
+        sides.append(D.evaluated(evaluate_one(scenario)))
+    old, new = sides
+    # One entry for the pair, named by both: the diff matches scenarios by name.
+    both = old.name if old.name == new.name else f"{old.name} → {new.name}"
+    result = D.diff_evaluated(
+        [replace(old, name=both)], [replace(new, name=both)], args.threshold, show_all=args.all
     )
     return _print_diff(args, result)
 
@@ -649,7 +700,8 @@ def build_parser() -> argparse.ArgumentParser:
         "diff",
         help="what changed in the results between two versions",
         description="Compare two versions' results: OLD NEW scenario files or folders (both "
-        "evaluated here), --git REV, or OLD.json NEW.json, two results of `scendsl eval "
+        "evaluated here), FILE.scn:OLD FILE.scn:NEW two scenarios (two assumptions compared as "
+        "two versions of one), --git REV, or OLD.json NEW.json, two results of `scendsl eval "
         "--format json [--sweeps]` each made by its own scendsl and catalog (a change of the "
         "catalog or the model: evaluate the base branch's checkout into base.json and the pull "
         "request's into head.json, then `scendsl diff base.json head.json --format markdown`).",
@@ -658,8 +710,8 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="OLD NEW (files or folders, or two eval JSON results), or with --git the paths to "
-        "compare",
+        help="OLD NEW (files or folders, two scenarios as FILE.scn:NAME, or two eval JSON "
+        "results), or with --git the paths to compare",
     )
     diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
