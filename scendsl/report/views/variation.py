@@ -280,12 +280,22 @@ class SweepView:
         self._varying: dict[str, bool] = {}
 
     @cached_property
+    def claimed(self) -> list[tuple[str, str]]:
+        """The figures the base scenario's claims name that SWEEP_COLUMNS and the axes do not
+        (a regulator's `energy.households_equivalent`), headed by their name: what the author
+        asked of the scenario is what a sweep over its assumptions should show."""
+        listed = {name for name, _ in SWEEP_COLUMNS} | {path for path, _ in self.axes}
+        names = dict.fromkeys(c.metric for c in self._sweep.template.claims)
+        return [(name, name) for name in names if name not in listed]
+
+    @cached_property
     def columns(self) -> list[tuple[str, str]]:
-        """The SWEEP_COLUMNS whose figure differs between the variants shown (or, for a sampled
-        sweep, over all of them); the first column alone when none does. The first column is
-        also the trajectory chart's figure."""
+        """The SWEEP_COLUMNS, then the claimed figures, whose figure differs between the
+        variants shown (or, for a sampled sweep, over all of them: SWEEP_COLUMNS only); the
+        first column alone when none does. The first column is also the trajectory chart's
+        figure."""
         varying = []
-        for name, heading in SWEEP_COLUMNS:
+        for name, heading in [*SWEEP_COLUMNS, *self.claimed]:
             shown = {variant.view.m(name).text for variant in self.variants}
             spread = self._spreads.get(name) or {}
             hidden = spread.get("min") != spread.get("max") or self._varying.get(name, False)
