@@ -428,3 +428,27 @@ def test_an_unwritable_hint_goes_only_with_extrapolated_rules():
     }
     with pytest.raises(WarningRulesError, match="'hint_unwritable' goes with 'extrapolated'"):
         parse_warning_rules({"warning": [rule]})
+
+
+@pytest.mark.parametrize("years_after", [-1, 0, 1, 2])
+def test_an_export_status_past_the_catalogs_date_warns_that_later_rules_are_unknown(years_after):
+    """A 2028 scenario read 'allowed: no rule in force on 2028-07-01 restricts this chip there'
+    as a finding about 2028; the catalog knows the rules only up to its date. A status decided
+    after that date warns so, and its note says so (the briefing's caveats list it)."""
+    from scendsl.catalog import load_catalog
+    from scendsl.model.domains.export_rules import decision_date
+
+    as_of = load_catalog().country_groups.as_of
+    year = as_of.year + years_after
+    text = CLEAN.replace("year   2024", f"year   {year}").replace("region FR", "region AE")
+    result = evaluate(_scenario(text))
+    found = {w.rule: w for w in scenario_warnings(result)}
+    forecast = decision_date(year) > as_of
+    assert ("export-rules-forecast" in found) == forecast
+    note = result.inputs["export.status"].note or ""
+    assert ("extrapolated" in note) == forecast
+    if forecast:
+        warning = found["export-rules-forecast"]
+        assert f"on 1 July {year}" in warning.message and "United Arab Emirates" in warning.message
+        assert as_of.isoformat() in note
+        assert "extrapolated-year:export.status" not in {w.id for w in found.values()}
