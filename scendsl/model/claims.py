@@ -133,21 +133,42 @@ def expand(index: dict[str, MetricInfo], references: list[str]) -> dict[str, Met
 def claim_problems(scenario: Scenario, known: dict[str, MetricInfo], sink: DiagnosticSink) -> None:
     """Report claims that name no metric, or compare it with a value of another kind: a number
     of another dimension, a name that is not one of a category's values, a flag compared."""
+    claimable: dict[str, MetricInfo] | None = None
     for claim in scenario.claims:
         info = known.get(claim.metric)
         if info is None:
-            from scendsl.suggest import suggest
-
+            if claimable is None:  # what a guess may offer: a breakdown cannot be claimed
+                claimable = {n: i for n, i in known.items() if i.kind != "breakdown"}
             sink.error(
                 f"unknown metric '{claim.metric}'",
                 claim.metric_span,
-                suggest(claim.metric, known) or "`scendsl list metrics` lists every metric",
+                _metric_hint(claim, claimable),
             )
             continue
         problem = _kind_problem(claim, info) or _name_problem(claim, info, scenario)
         if problem is not None:
             message, where, hint = problem
             sink.error(message, where, hint)
+
+
+def _metric_hint(claim, claimable: dict[str, MetricInfo]) -> str:
+    """A guess among the metrics a claim may name (`energy.power` was offered the breakdown
+    `energy.power_by_source`, which cannot be claimed), within the domain written; a domain
+    the model has not (`inference.tokens_per_second` was offered the training metric
+    `performance.tokens_per_step`) is told the domains there are."""
+    from scendsl.suggest import fix_of, suggest
+
+    domain, _, rest = claim.metric.partition(".")
+    domains = list(dict.fromkeys(name.partition(".")[0] for name in claimable))
+    if domain not in domains:
+        guess = suggest(claim.metric, claimable)
+        if guess and (fix_of(guess) or "").partition(".")[2] == rest:
+            return guess  # the domain misspelt (`enrgy.facility_power`), the rest as written
+        return (
+            f"the model has no metric of '{domain}': its domains are {', '.join(domains)} "
+            "(`scendsl list metrics` lists every metric)"
+        )
+    return suggest(claim.metric, claimable) or "`scendsl list metrics` lists every metric"
 
 
 #: What one name of each `names_of` table is, and what the metric names, in a message.
