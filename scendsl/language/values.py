@@ -199,7 +199,11 @@ class ValueReader:
             or (len(atoms) == 2 and atoms[1].kind != "word")
         ):
             span = join_atoms(atoms) if atoms else where
-            hint = thousands_separator_hint(atoms) or value_hint(atoms, spec)
+            hint = (
+                thousands_separator_hint(atoms)
+                or magnitude_and_unit_hint(atoms)
+                or value_hint(atoms, spec)
+            )
             self.sink.error(f"'{label}' expects {expected}", span, hint)
             return None
         number_atom = atoms[0]
@@ -705,6 +709,20 @@ def magnitude_word_hint(number: str, word: str) -> str | None:
     if hint_text(number) is None:
         return f"magnitudes are suffixes of the number (k, M, B, T): write {suffix}, not {word}"
     return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
+
+
+def magnitude_and_unit_hint(atoms: list[Atom]) -> str | None:
+    """`200 million IDR`, `2.5 billion USD` -> write `200M IDR`: a magnitude written as a word
+    between the number and its unit (the hint repeated the message, "expected an amount of
+    money such as '30k USD'")."""
+    if len(atoms) != 3 or atoms[0].kind != "number" or any(a.kind != "word" for a in atoms[1:]):
+        return None
+    lowered = atoms[1].text.lower()
+    suffix = _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
+    number, unit = hint_text(atoms[0].text), hint_text(atoms[2].text)
+    if suffix is None or number is None or unit is None:
+        return None
+    return f"write {number}{suffix} {unit}: magnitudes are suffixes of the number (k, M, B, T)"
 
 
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
