@@ -169,9 +169,13 @@ def test_a_catalog_note_that_speaks_of_the_article_names_it():
         elif isinstance(value, list):
             for v in value:
                 walk(v, key, where)
-        elif key == "note" and isinstance(value, str):
-            if speaks.search(value) and "AINews" not in value:
-                unnamed.append(where)
+        elif (
+            key == "note"
+            and isinstance(value, str)
+            and speaks.search(value)
+            and "AINews" not in value
+        ):
+            unnamed.append(where)
 
     for path in sorted(CATALOG.glob("*.toml")):
         walk(tomllib.loads(path.read_text(encoding="utf-8")), None, path.name)
