@@ -178,7 +178,9 @@ def _reference_by_country_hint(
     if country is None:
         return None
     # (region, a national resource first) of each reference, the catalog's and the file's own
-    refs = {n: (r.region, r.kind) for n, r in load_catalog().references.items()}
+    refs: dict[str, tuple[str, str | None]] = {
+        n: (r.region, r.kind) for n, r in load_catalog().references.items()
+    }
     refs.update({n: (r.region, r.kind) for n, r in scenario.references.items() if r.region})
     meant = sorted(
         (kind != "national_resource", f"{domain}.{name}.{figure}")
