@@ -112,7 +112,9 @@ def test_a_rental_price_per_hour_written_short_is_told_the_unit(written, meant):
     assert fix == meant
 
 
-@pytest.mark.parametrize(("written", "meant"), [("KES/kwh", "KES/kWh"), ("EUR/MWH", "EUR/MWh")])
+@pytest.mark.parametrize(
+    ("written", "meant"), [("KES/kwh", "KES/kWh"), ("EUR/MWH", "EUR/MWh"), ("PLN/MW", "PLN/MWh")]
+)
 def test_an_energy_price_per_kwh_in_other_capitals_is_told_the_unit(written, meant):
     assert _hint(written)[1] == f"did you mean '{meant}'?"
 

@@ -1031,7 +1031,7 @@ def price_per_hint(unit: str) -> Hint | None:
         code = fix_of(currency_meant(currency))
     if code is None:
         return None
-    fixed_per = _PER_SPELLINGS.get(per.lower())
+    fixed_per = _PER_SPELLINGS.get(per.lower()) or fix_of(suggest(per, _PRICED_PER))  # `MW`
     if fixed_per is None:  # `KES/day`: a guess among the units dropped the currency (`day`)
         written = ", ".join(f"{code}/{p}" for p in _PRICED_PER)
         return Hint(f"a price is per MWh, per kWh or per hour: {written}")
