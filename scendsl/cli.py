@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from scendsl.defaults import (
     DEFAULT_MAX_VARIANTS,
@@ -150,12 +151,6 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
 
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
-    if args.output is not None and args.format not in ("csv", "csv-wide", "xlsx"):
-        print(
-            "error: -o FILE writes a table: use it with --format csv, csv-wide or xlsx",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     if args.output is not None:
         from scendsl.files import check_output_file
 
@@ -165,19 +160,49 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     evaluation = evaluate_all(scenarios, args.samples, args.seed)
     sweeps = list(scenarios.sweeps) if args.sweeps else []
-    if args.format == "json":
-        from scendsl.report.export import write_eval_json
-
-        write_eval_json(
-            sys.stdout, evaluation.results, evaluation.runs, sweeps, sweep_table, evaluation.spreads
-        )
-    elif args.format in ("csv", "csv-wide", "xlsx"):
+    if args.format in ("csv", "csv-wide", "xlsx"):
         _write_table(args, evaluation, sweeps)
-    else:
-        from scendsl.report.text import write_eval_text
+        return EXIT_OK
 
-        write_eval_text(sys.stdout, evaluation.results, evaluation.runs, sweeps, evaluation.spreads)
+    def write(stream: Any) -> None:
+        if args.format == "json":
+            from scendsl.report.export import write_eval_json
+
+            write_eval_json(
+                stream, evaluation.results, evaluation.runs, sweeps, sweep_table, evaluation.spreads
+            )
+        else:
+            from scendsl.report.text import write_eval_text
+
+            write_eval_text(stream, evaluation.results, evaluation.runs, sweeps, evaluation.spreads)
+
+    if args.output is None:
+        write(sys.stdout)
+    else:  # the JSON for a colleague's tool, as a table is written: whole or not at all
+        _write_output(args.output, write)
     return EXIT_OK
+
+
+def _write_output(path: str, write: Callable[[Any], None]) -> None:
+    """`eval -o FILE` for the JSON and the text: UTF-8 text replacing FILE in one step."""
+    import io
+
+    from scendsl.files import reason, replace_file_with
+    from scendsl.report.tables import ExportError
+
+    def encoded(stream: Any) -> None:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+        try:
+            write(text)
+            text.flush()
+        finally:
+            text.detach()  # the stream is the caller's to close
+
+    try:
+        replace_file_with(path, encoded)
+    except OSError as error:
+        raise ExportError(f"cannot write {visible_path(path)}: {reason(error)}") from error
+    print(f"wrote {visible_path(path)}", file=sys.stderr)
 
 
 def _write_table(args: argparse.Namespace, evaluation: Any, sweeps: list[Any]) -> None:
@@ -304,6 +329,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+        named = [_file_and_scenario(path) for path in args.paths]
+        if any(named):
+            return _diff_two_scenarios(args, named)
         old = _evaluate_paths([args.paths[0]], "old", args.format)
         new_paths = [args.paths[1]]
     new = _evaluate_paths(new_paths, "new", args.format)
@@ -316,6 +344,53 @@ def cmd_diff(args: argparse.Namespace) -> int:
         show_all=args.all,
         old_sweeps=old.sweeps,
         new_sweeps=new.sweeps,
+    )
+    return _print_diff(args, result)
+
+
+def _file_and_scenario(path: str) -> tuple[str, str] | None:
+    """`FILE.scn:NAME` as (FILE.scn, NAME) when no file is named so and FILE.scn is one, the
+    way `new --from` names a scenario; None for a plain path."""
+    file, colon, name = path.rpartition(":")
+    if not colon or not name or os.path.lexists(path) or not os.path.isfile(file):
+        return None
+    return file, name
+
+
+def _diff_two_scenarios(args: argparse.Namespace, named: list[tuple[str, str] | None]) -> int:
+    """`scendsl diff FILE.scn:OLD FILE.scn:NEW`: two scenarios compared as two versions of one,
+    so that a reviewer sees what one assumption does (a scenario and the one that extends it
+    with another price). Both files are evaluated here."""
+    from dataclasses import replace
+
+    from scendsl.app.pipeline import evaluate_one, find_scenario
+    from scendsl.report import diff as D
+
+    if not all(named):
+        print(
+            "usage: scendsl diff FILE.scn:OLD FILE.scn:NEW  (name a scenario on both sides, "
+            "or compare two files or folders: scendsl diff OLD NEW)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    sides = []
+    for (file, name), label in zip(cast(list[tuple[str, str]], named), ("old", "new"), strict=True):
+        args.paths = [file]
+        try:
+            scenarios = load(args)
+        except ScenarioError as error:
+            print(f"error: the {label} scenarios do not load:", file=sys.stderr)
+            print_diagnostics(error.diagnostics, "text" if args.format != "json" else "json")
+            return EXIT_INPUT
+        scenario = find_scenario(scenarios, name)
+        if scenario is None:
+            return _unknown("scenario", name, [s.name for s in scenarios.scenarios])
+        sides.append(D.evaluated(evaluate_one(scenario)))
+    old, new = sides
+    # One entry for the pair, named by both: the diff matches scenarios by name.
+    both = old.name if old.name == new.name else f"{old.name} → {new.name}"
+    result = D.diff_evaluated(
+        [replace(old, name=both)], [replace(new, name=both)], args.threshold, show_all=args.all
     )
     return _print_diff(args, result)
 
@@ -578,7 +653,10 @@ def build_parser() -> argparse.ArgumentParser:
         "terminal)",
     )
     evaluate.add_argument(
-        "-o", "--output", metavar="FILE", help="write the csv or xlsx table to FILE"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of the terminal (xlsx: required on a terminal)",
     )
     evaluate.add_argument(
         "--sweeps",
@@ -612,7 +690,8 @@ def build_parser() -> argparse.ArgumentParser:
         "diff",
         help="what changed in the results between two versions",
         description="Compare two versions' results: OLD NEW scenario files or folders (both "
-        "evaluated here), --git REV, or OLD.json NEW.json, two results of `scendsl eval "
+        "evaluated here), FILE.scn:OLD FILE.scn:NEW two scenarios (two assumptions compared as "
+        "two versions of one), --git REV, or OLD.json NEW.json, two results of `scendsl eval "
         "--format json [--sweeps]` each made by its own scendsl and catalog (a change of the "
         "catalog or the model: evaluate the base branch's checkout into base.json and the pull "
         "request's into head.json, then `scendsl diff base.json head.json --format markdown`).",
@@ -621,8 +700,8 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="OLD NEW (files or folders, or two eval JSON results), or with --git the paths to "
-        "compare",
+        help="OLD NEW (files or folders, two scenarios as FILE.scn:NAME, or two eval JSON "
+        "results), or with --git the paths to compare",
     )
     diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")

@@ -87,7 +87,9 @@ def test_every_page_in_both_formats(sketch_files):
 def test_sweep_is_a_table_and_a_chart_in_its_base_briefing(sketch_files):
     md = sketch_files["colossus2.md"].decode()
     section = md[md.index("## Sweep colossus2\\_buildout") : md.index("## Claims checked")]
-    rows = [line for line in section.splitlines() if re.match(r"\| 20\d\d \|", line)]
+    # The main table; the figures the base's claims name follow in a table of their own.
+    main = section.split("claims name, by variant:")[0]
+    rows = [line for line in main.splitlines() if re.match(r"\| 20\d\d \|", line)]
     assert len(rows) == 4 * 3  # years 2025..2028 × three counts
     html = sketch_files["colossus2.html"].decode()
     label = "Purchase price of the cluster&#x27;s accelerators — sweep colossus2_buildout"
@@ -239,7 +241,8 @@ def test_extrapolated_figures_are_listed_right_after_the_findings(caveat_files):
     price = next(line for line in caveats if "`market.unit_price`" in line)
     assert price == (
         "> - Price of one accelerator in the scenario year (`market.unit_price`) is "
-        "$20 k, the 2026 figure (there is none for 2028). The article's forecast, '(est.)' …"
+        "$20 k, the 2026 figure (there is none for 2028). The forecast of the AINews deep dive "
+        "on GB200 and Colossus2, '(est.)' …"
     )
     market = next(line for line in caveats if "`market.global_market`" in line)
     assert "the 2026 figure (there is none for 2028)" in market

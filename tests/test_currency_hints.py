@@ -88,3 +88,73 @@ def test_every_alias_names_a_code_with_a_rate_or_a_reason():
             continue
         assert written not in currency_names(), written  # an alias never hides a currency
         assert alias["write"] in currency_names() or alias["write"] in left_out, written
+
+
+def _rental_hint(price: str) -> tuple[str, str | None]:
+    body = f"  market {{\n    rental_price 11 {price}\n  }}\n"
+    diagnostic = only_diagnostic(scenario_text("s", year=2024, body=body))
+    return diagnostic.hint or "", diagnostic.fix
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("PLN/h", "PLN/hour"),  # no hint at all: the guess looked among the dollar's units only
+        ("USD/hr", "USD/hour"),  # was offered 'USD', which is no price
+        ("EUR/hrs", "EUR/hour"),
+        ("KSh/hr", "KES/hour"),  # an abbreviation and a short hour at once
+        ("USD/h", "USD/hour"),
+    ],
+)
+def test_a_rental_price_per_hour_written_short_is_told_the_unit(written, meant):
+    hint, fix = _rental_hint(written)
+    assert hint == f"did you mean '{meant}'?"
+    assert fix == meant
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"), [("KES/kwh", "KES/kWh"), ("EUR/MWH", "EUR/MWh"), ("PLN/MW", "PLN/MWh")]
+)
+def test_an_energy_price_per_kwh_in_other_capitals_is_told_the_unit(written, meant):
+    assert _hint(written)[1] == f"did you mean '{meant}'?"
+
+
+def test_a_price_per_anything_else_is_told_what_a_price_is_per_and_keeps_its_currency():
+    hint = _hint("KES/day")[1]
+    assert hint == "a price is per MWh, per kWh or per hour: KES/MWh, KES/kWh, KES/hour"
+
+
+def _sign_diagnostic(amount: str):
+    body = f"  energy {{\n    price {amount}\n  }}\n"
+    return only_diagnostic(scenario_text("s", year=2024, body=body))
+
+
+@pytest.mark.parametrize(
+    ("amount", "sign", "code"),
+    [
+        ("0.25 €/kWh", "€", "EUR"),
+        ("450 R$/MWh", "R$", "BRL"),  # the lexer stops at the '$' of the Brazilian real's sign
+        ("0.5 zł/kWh", "zł", "PLN"),  # ... and at the 'ł' of the złoty's
+        ("16 ₹/kWh", "₹", "INR"),
+        ("0.1 $/kWh", "$", "USD"),
+        ("20 ¥/kWh", "¥", "JPY"),
+    ],
+)
+def test_a_currency_sign_is_told_the_code_to_write_after_the_amount(amount, sign, code):
+    """The sign was an 'unexpected character' with no hint (a non-ASCII one was only named)."""
+    diagnostic = _sign_diagnostic(amount)
+    assert diagnostic.message.startswith("unexpected character")
+    assert diagnostic.hint.startswith(f"'{sign}' is written by its ISO 4217 code after the amount")
+    assert f"`25 {code}/MWh`" in diagnostic.hint
+
+
+def test_every_currency_sign_names_codes_with_a_rate():
+    signs = shipped_file("currency_signs.toml")
+    assert signs["meta"]["source"]
+    for sign, codes in signs["signs"].items():
+        assert codes and all(code == "USD" or code in currency_names() for code in codes), sign
+
+
+@pytest.mark.parametrize(("written", "code"), [("Rp", "IDR"), ("zl", "PLN"), ("reais", "BRL")])
+def test_the_rupiahs_zlotys_and_reals_everyday_names_are_told_their_code(written, code):
+    assert _hint(f"{written}/kWh")[1].endswith(f"; write {code}")

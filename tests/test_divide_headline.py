@@ -211,3 +211,46 @@ def test_the_compute_divide_page_gives_every_reference_in_tables_a_screen_wide(t
     assert sorted(ratios) == sorted(titles)
     assert all(line.count("÷") <= 5 for line in headers)
     assert len(headers) == -(-len(titles) // 5)
+
+
+UNPRICED_REFERENCE = """accelerator kylin {
+  bf16_dense     300 TFLOPS
+  hbm            64 GB
+  hbm_bandwidth  2 TB/s
+  tdp            400 W
+  subject_to     KE
+}
+
+reference kenya_pool {
+  title        "National AI compute pool"
+  accelerator  kylin
+  count        100
+  kind         national_resource
+  region       "KE"
+}
+
+scenario kenya_national {
+  year    2026
+  region  KE
+  cluster {
+    accelerator H100
+    count       2000
+  }
+}
+"""
+
+
+def test_a_cluster_larger_than_an_unpriced_reference_says_what_its_accelerators_cost(tmp_path):
+    """'this cluster's: $X' answers 'matching it would cost $Y': beside a reference that cannot
+    be priced (an accelerator without a price) the clause is missing, and the sentence says what
+    this cluster's accelerators cost instead of leaving "this cluster's:" without its pair."""
+    source = tmp_path / "kenya.scn"
+    source.write_text(UNPRICED_REFERENCE, encoding="utf-8")
+    assert main(["build", str(source), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "kenya_national.md").read_text(encoding="utf-8")
+    findings = page.split("> **Key findings**", 1)[1].split("\n\n", 1)[0]
+    sentence = next(line for line in findings.splitlines() if "National AI compute pool" in line)
+    assert "times that of the National AI compute pool" in sentence  # the larger-than branch
+    assert "matching it would cost" not in sentence
+    assert "(this cluster's:" not in sentence
+    assert "(this cluster's accelerators cost $" in sentence

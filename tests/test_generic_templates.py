@@ -153,3 +153,30 @@ def test_export_risk_rows_name_each_scenarios_own_accelerator_and_region(files):
     rows = [line for line in export.splitlines() if line.startswith("| [")]
     assert any("(france_b200.md) (B200 in FR)" in row for row in rows)
     assert any("(india_h100.md) (H100 in IN)" in row for row in rows)
+
+
+def test_a_catalog_note_that_speaks_of_the_article_names_it():
+    """A note is printed alone (a briefing's caveats, its assumptions): 'Article forecast.' after
+    the AI-GPU market of a Kenyan or Indonesian scenario named no article its reader knew. A note
+    that speaks of the sample's article names it."""
+    speaks = re.compile(r"\b(?:the|source) article\b|^article\b|\barticle's", re.IGNORECASE)
+    unnamed = []
+
+    def walk(value: object, key: str | None, where: str) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k, f"{where}.{k}")
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key, where)
+        elif (
+            key == "note"
+            and isinstance(value, str)
+            and speaks.search(value)
+            and "AINews" not in value
+        ):
+            unnamed.append(where)
+
+    for path in sorted(CATALOG.glob("*.toml")):
+        walk(tomllib.loads(path.read_text(encoding="utf-8")), None, path.name)
+    assert unnamed == []

@@ -291,6 +291,8 @@ def _citations() -> list[str]:
         walk(tomllib.loads(path.read_text(encoding="utf-8")), None)
     # Notes are shortened in the briefings' tables; their opening words are what is printed.
     found.update(text[:60] for text in list(found) if len(text) > 60)
+    # A caveat prints a note as a sentence of its own, its first letter a capital.
+    found.update(text[:1].upper() + text[1:] for text in list(found))
     return sorted(found, key=len, reverse=True)
 
 

@@ -156,9 +156,25 @@ def test_output_to_a_missing_folder_is_a_clear_error(source, tmp_path, capsys):
     assert "cannot write" in capsys.readouterr().err
 
 
-def test_output_file_is_refused_with_a_format_that_is_not_a_table(source, capsys):
-    assert main(["eval", str(source), "--format", "json", "-o", "x.json"]) == 2
-    assert "-o FILE writes a table" in capsys.readouterr().err
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_output_file_takes_the_json_and_the_text_as_printed(source, tmp_path, capsys, fmt):
+    """`eval --format json -o FILE` was refused ("-o FILE writes a table"): an analyst handing
+    the JSON to a colleague's tool had to know to redirect it. It writes what is printed."""
+    assert main(["eval", str(source), "--format", fmt]) == 0
+    printed = capsys.readouterr().out
+    target = tmp_path / f"result.{fmt}"
+    assert main(["eval", str(source), "--format", fmt, "-o", str(target)]) == 0
+    assert target.read_bytes() == printed.encode("utf-8")
+    assert capsys.readouterr().out == ""
+
+
+def test_a_json_output_that_cannot_be_written_leaves_the_old_file(source, tmp_path, capsys):
+    target = tmp_path / "result.json"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o444)
+    assert main(["eval", str(source), "--format", "json", "-o", str(target)]) == 1
+    assert "cannot write" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == "old"
 
 
 def test_new_output_file_gets_the_usual_permissions_not_private_ones(source, tmp_path):

@@ -110,3 +110,29 @@ def test_the_parallelism_hint_echoes_only_ascii_digits(written):
     hint = parallel_degree_hint("workload.tp", written) or ""
     assert "`parallelism tensor N` in `workload`" in hint
     assert written not in hint
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("200 million IDR", "200M IDR"),
+        ("2.5 billion USD", "2.5B USD"),
+        ("30 thousand EUR", "30k EUR"),
+    ],
+)
+def test_a_magnitude_written_as_a_word_before_the_currency_is_told_the_suffix(written, meant):
+    """The hint repeated the message ("expected an amount of money such as '30k USD'")."""
+    body = f"  market {{\n    unit_price {written}\n  }}\n"
+    diagnostic = only_diagnostic(scenario_text("s", body=body))
+    assert diagnostic.hint.startswith(f"write {meant}: magnitudes are suffixes")
+
+
+@pytest.mark.parametrize(
+    ("line", "meant"), [("mix geothermal 45 %, grid 55%", "45%"), ("mfu 40.5 %", "40.5%")]
+)
+def test_a_percent_sign_apart_from_its_number_is_told_to_join_them(line, meant):
+    """`45 %` was an 'unexpected character' with no hint."""
+    section = "energy" if line.startswith("mix") else "cluster"
+    diagnostic = only_diagnostic(scenario_text("s", body=f"  {section}.{line}\n"))
+    assert diagnostic.message == "unexpected character '%'"
+    assert diagnostic.hint == f"a percentage keeps its '%' against the number: write '{meant}'"

@@ -389,3 +389,66 @@ def test_a_new_accelerator_without_a_scaleup_domain_is_told_why_its_bottom_up_fi
     assert "performance.step_time" in domain.metrics
     given = text.replace("  tdp 300 W\n", "  tdp 300 W\n  scaleup_domain 8\n")
     assert "no-scaleup-domain" not in {w.id for w in _warnings(given)}
+
+
+def test_an_extrapolated_figures_hint_writes_it_only_where_a_scenario_field_sets_it():
+    """A 2028 scenario meets catalog figures past their data: the PUE and the rental price a
+    scenario may write (the hint shows how, and the snippet names a field of the language), the
+    AI-GPU market's size and the vendor's share it may not (the hint said 'write the figure in
+    the scenario' for them too, which the analyst could not do)."""
+    from scendsl.language.fields import scenario_field
+
+    text = CLEAN.replace("year   2024", "year   2028").replace("H100", "MI300X")
+    found = {w.id.split(":", 1)[1]: w for w in _warnings(text) if w.rule == "extrapolated-year"}
+    assert found, "a 2028 scenario extrapolates catalog figures"
+    for name, warning in found.items():
+        written = re.search(r"`(\w+) \{ (\w+) \.\.\. source", warning.hint)
+        if scenario_field(name) is None:
+            assert written is None and "write" not in warning.hint, (name, warning.hint)
+            assert "no scenario field sets it" in warning.hint
+        else:
+            assert written is not None, (name, warning.hint)
+            assert f"{written[1]}.{written[2]}" == name
+    assert scenario_field("market.global_market") is None and "market.global_market" in found
+    assert scenario_field("energy.pue") is not None and "energy.pue" in found
+
+
+def test_an_unwritable_hint_goes_only_with_extrapolated_rules():
+    rule = {
+        "id": "r",
+        "when": [{"metric": "energy.pue", "above": "1.5"}],
+        "concerns": [],
+        "at": ["year"],
+        "message": "m",
+        "hint": "h",
+        "hint_unwritable": "u",
+        "why": "w",
+        "source": "s",
+        "confidence": "C",
+    }
+    with pytest.raises(WarningRulesError, match="'hint_unwritable' goes with 'extrapolated'"):
+        parse_warning_rules({"warning": [rule]})
+
+
+@pytest.mark.parametrize("years_after", [-1, 0, 1, 2])
+def test_an_export_status_past_the_catalogs_date_warns_that_later_rules_are_unknown(years_after):
+    """A 2028 scenario read 'allowed: no rule in force on 2028-07-01 restricts this chip there'
+    as a finding about 2028; the catalog knows the rules only up to its date. A status decided
+    after that date warns so, and its note says so (the briefing's caveats list it)."""
+    from scendsl.catalog import load_catalog
+    from scendsl.model.domains.export_rules import decision_date
+
+    as_of = load_catalog().country_groups.as_of
+    year = as_of.year + years_after
+    text = CLEAN.replace("year   2024", f"year   {year}").replace("region FR", "region AE")
+    result = evaluate(_scenario(text))
+    found = {w.rule: w for w in scenario_warnings(result)}
+    forecast = decision_date(year) > as_of
+    assert ("export-rules-forecast" in found) == forecast
+    note = result.inputs["export.status"].note or ""
+    assert ("extrapolated" in note) == forecast
+    if forecast:
+        warning = found["export-rules-forecast"]
+        assert f"on 1 July {year}" in warning.message and "United Arab Emirates" in warning.message
+        assert as_of.isoformat() in note
+        assert "extrapolated-year:export.status" not in {w.id for w in found.values()}

@@ -87,6 +87,42 @@ def latest_rate(code: str) -> float:
     return float(rates[max(rates, key=int)])
 
 
+@functools.lru_cache(maxsize=1)
+def currency_signs() -> dict[str, tuple[str, ...]]:
+    """Currency signs and the ISO 4217 codes each stands for (currency_signs.toml)."""
+    return {
+        sign: tuple(codes) for sign, codes in shipped_file("currency_signs.toml")["signs"].items()
+    }
+
+
+def currency_sign_hint(text: str, pos: int) -> str | None:
+    """The hint at a currency sign the lexer stops at (`€`, the `$` of `R$` or `$30k`, the `ł`
+    of `zł`): the ISO 4217 code to write after the amount. None when the character at `pos` is
+    no currency sign."""
+    signs = currency_signs()
+    # A sign of two characters ends at the one the lexer stops at: R$, zł.
+    sign = next((s for s in (text[max(pos - 1, 0) : pos + 1], text[pos]) if s in signs), None)
+    if sign is None:
+        if unicodedata.category(text[pos]) != "Sc":
+            return None
+        return (
+            "write a currency by its ISO 4217 code after the amount: `25 EUR/MWh`, `30k EUR` "
+            "(`scendsl list currencies` lists those with a rate)"
+        )
+    codes = signs[sign]
+    names = currency_names()
+    named = [f"{code} ({names[code]})" if code in names else code for code in codes]
+    shown = named[0]
+    if len(named) == 2:
+        shown = f"{named[0]} or {named[1]}"
+    elif len(named) > 2:
+        shown = f"{named[0]}, or one of {', '.join(named[1:])}"
+    return (
+        f"'{sign}' is written by its ISO 4217 code after the amount: {shown}, "
+        f"as in `25 {codes[0]}/MWh` or `30k {codes[0]}`"
+    )
+
+
 #: The longest text a hint for a value written as in prose reads or repeats: no name, region,
 #: framework or number of the language is longer, so longer text gets the field's general hint.
 #: (A 20,000-character line made the split-name hint normalise it again for each of 1,000

@@ -490,6 +490,10 @@ def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
     )
 
 
+#: A number and the blanks after it, ending where the lexer stopped (`45 ` before a `%`).
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])([0-9][0-9_]*(?:\.[0-9]+)?)[ \t]+\Z")
+
+
 def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | None]:
     """Turn a Lark error into (line, col, message, hint) in the user's words."""
     if isinstance(error, UnexpectedCharacters):
@@ -510,10 +514,18 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             hint = "write a field and its value separated by a space, e.g. 'pue 1.25'"
         elif char == "/":
             hint = _slash_hint(text, pos)
+        elif char == "%":  # `45 %`: the lexer reads a percentage as one token
+            number = _NUMBER_BEFORE.search(text, max(0, pos - 40), pos)
+            written = f"{number.group(1)}%" if number else "45%"
+            hint = f"a percentage keeps its '%' against the number: write '{written}'"
         elif char == "-" and pos > 0 and text[pos - 1].isalnum():
             hint = _hyphenated_name_hint(text, pos)
         elif char and not char.isascii():
             shown, hint = _lookalike(char, shown)
+        if char and hint is None:
+            from scendsl.language.names import currency_sign_hint
+
+            hint = currency_sign_hint(text, pos)  # `0.1 €/kWh`, `450 R$/MWh`, `11 zł/hour`
         return error.line, error.column, f"unexpected character {shown}", hint
     assert isinstance(error, UnexpectedToken)
     token = error.token

@@ -200,7 +200,11 @@ class ValueReader:
             or (len(atoms) == 2 and atoms[1].kind != "word")
         ):
             span = join_atoms(atoms) if atoms else where
-            hint = thousands_separator_hint(atoms) or value_hint(atoms, spec)
+            hint = (
+                thousands_separator_hint(atoms)
+                or magnitude_and_unit_hint(atoms)
+                or value_hint(atoms, spec)
+            )
             self.sink.error(f"'{label}' expects {expected}", span, hint)
             return None
         number_atom = atoms[0]
@@ -762,6 +766,20 @@ def magnitude_word_hint(number: str, word: str) -> str | None:
     )
 
 
+def magnitude_and_unit_hint(atoms: list[Atom]) -> str | None:
+    """`200 million IDR`, `2.5 billion USD` -> write `200M IDR`: a magnitude written as a word
+    between the number and its unit (the hint repeated the message, "expected an amount of
+    money such as '30k USD'")."""
+    if len(atoms) != 3 or atoms[0].kind != "number" or any(a.kind != "word" for a in atoms[1:]):
+        return None
+    lowered = atoms[1].text.lower()
+    suffix = _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
+    number, unit = hint_text(atoms[0].text), hint_text(atoms[2].text)
+    if suffix is None or number is None or unit is None:
+        return None
+    return f"write {number}{suffix} {unit}: magnitudes are suffixes of the number (k, M, B, T)"
+
+
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
     """`100,000` -> write `100000` or `100k`: a comma separates list items, not digit groups."""
     # number (, number)*: an odd count of atoms, three at least
@@ -1018,6 +1036,8 @@ def unit_hint(unit: str) -> str | None:
     in a currency the language cannot read told how one is written (never a spelling guess
     among the dollar's units, which named another currency: `Sh/kWh`, `DM`), else a spelling
     guess among the units (`kwh` is kWh)."""
+    if (per := price_per_hint(unit)) is not None:
+        return per
     if (named := money_word_hint(unit)) is not None:
         return named
     if is_price_shaped(unit):
@@ -1037,6 +1057,40 @@ def is_price_shaped(unit: str) -> bool:
     """Whether `unit` is written as a price (something per MWh, kWh or hour)."""
     currency, slash, per = unit.partition("/")
     return bool(currency and slash) and per in _PRICED_PER
+
+
+#: How a price's "per" part is written in other texts (`/h`, `/hr`, `/kwh`), lower-cased: the
+#: unit the language reads (`_PRICED_PER`).
+_PER_SPELLINGS = {
+    "mwh": "MWh",
+    "kwh": "kWh",
+    "h": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+    "hour": "hour",
+    "hours": "hour",
+}
+
+
+def price_per_hint(unit: str) -> Hint | None:
+    """`PLN/h`, `USD/hr`, `KES/kwh`, `KSh/hr`: a price in a currency the language reads (or an
+    abbreviation of one) per an hour or a kWh written another way, told the unit to write
+    (`PLN/hour`); per anything else (`KES/day`), told what a price is per. A spelling guess
+    among the units offered `USD/hour` for `USD/h` only, `USD` (no price at all) for `USD/hr`
+    and `day` for `KES/day`."""
+    currency, slash, per = unit.partition("/")
+    if not slash or per in _PRICED_PER:
+        return None
+    code = currency if currency == "USD" or currency in currency_names() else None
+    if code is None:
+        code = fix_of(currency_meant(currency))
+    if code is None:
+        return None
+    fixed_per = _PER_SPELLINGS.get(per.lower()) or fix_of(suggest(per, _PRICED_PER))  # `MW`
+    if fixed_per is None:  # `KES/day`: a guess among the units dropped the currency (`day`)
+        written = ", ".join(f"{code}/{p}" for p in _PRICED_PER)
+        return Hint(f"a price is per MWh, per kWh or per hour: {written}")
+    return meant(f"{code}/{fixed_per}")
 
 
 def money_word_hint(unit: str) -> str | None:

@@ -133,21 +133,88 @@ def expand(index: dict[str, MetricInfo], references: list[str]) -> dict[str, Met
 def claim_problems(scenario: Scenario, known: dict[str, MetricInfo], sink: DiagnosticSink) -> None:
     """Report claims that name no metric, or compare it with a value of another kind: a number
     of another dimension, a name that is not one of a category's values, a flag compared."""
+    claimable: dict[str, MetricInfo] | None = None
     for claim in scenario.claims:
         info = known.get(claim.metric)
         if info is None:
-            from scendsl.suggest import suggest
-
+            if claimable is None:  # what a guess may offer: a breakdown cannot be claimed
+                claimable = {n: i for n, i in known.items() if i.kind != "breakdown"}
+            hint = _reference_by_country_hint(claim.metric, scenario, claimable)
             sink.error(
                 f"unknown metric '{claim.metric}'",
                 claim.metric_span,
-                suggest(claim.metric, known) or "`scendsl list metrics` lists every metric",
+                hint or _metric_hint(claim, claimable),
             )
             continue
         problem = _kind_problem(claim, info) or _name_problem(claim, info, scenario)
         if problem is not None:
             message, where, hint = problem
             sink.error(message, where, hint)
+
+
+#: The domains whose names hold a reference's name: `divide.{ref}.compute_ratio`.
+_PER_REFERENCE = ("divide", "reference")
+
+
+def _reference_by_country_hint(
+    metric: str, scenario: Scenario, claimable: dict[str, MetricInfo]
+) -> str | None:
+    """`divide.us.compute_ratio`, `divide.germany.compute_ratio`: a reference named by its
+    country, told the references of that country (`divide.nairr_pilot.compute_ratio`); a guess
+    by spelling offered another country's (`divide.lumi_g.compute_ratio`). None when the middle
+    part names no country with a reference."""
+    from scendsl.catalog import load_catalog
+    from scendsl.language.names import hint_text, iso_region_names
+
+    domain, _, rest = metric.partition(".")
+    written, _, figure = rest.partition(".")
+    if domain not in _PER_REFERENCE or not figure or hint_text(written) is None:
+        return None
+    names = iso_region_names()
+    country = written.upper() if written.upper() in names else None
+    if country is None:
+        spoken = written.replace("_", " ").casefold()
+        country = next((c for c, n in names.items() if n.casefold() == spoken), None)
+    if country is None:
+        return None
+    # (region, a national resource first) of each reference, the catalog's and the file's own
+    refs: dict[str, tuple[str, str | None]] = {
+        n: (r.region, r.kind) for n, r in load_catalog().references.items()
+    }
+    refs.update({n: (r.region, r.kind) for n, r in scenario.references.items() if r.region})
+    meant = sorted(
+        (kind != "national_resource", f"{domain}.{name}.{figure}")
+        for name, (region, kind) in refs.items()
+        if region.split("-")[0] == country and f"{domain}.{name}.{figure}" in claimable
+    )
+    if not meant:
+        return (
+            f"a reference is named by its own name, and none is in {names[country]} "
+            f"({country}): a `reference` block with `kind national_resource` and `region "
+            f'"{country}"` adds one'
+        )
+    listed = ", ".join(f"'{name}'" for _, name in meant)
+    return f"a reference is named by its own name, not its country's: {names[country]} has {listed}"
+
+
+def _metric_hint(claim, claimable: dict[str, MetricInfo]) -> str:
+    """A guess among the metrics a claim may name (`energy.power` was offered the breakdown
+    `energy.power_by_source`, which cannot be claimed), within the domain written; a domain
+    the model has not (`inference.tokens_per_second` was offered the training metric
+    `performance.tokens_per_step`) is told the domains there are."""
+    from scendsl.suggest import fix_of, suggest
+
+    domain, _, rest = claim.metric.partition(".")
+    domains = list(dict.fromkeys(name.partition(".")[0] for name in claimable))
+    if domain not in domains:
+        guess = suggest(claim.metric, claimable)
+        if guess and (fix_of(guess) or "").partition(".")[2] == rest:
+            return guess  # the domain misspelt (`enrgy.facility_power`), the rest as written
+        return (
+            f"the model has no metric of '{domain}': its domains are {', '.join(domains)} "
+            "(`scendsl list metrics` lists every metric)"
+        )
+    return suggest(claim.metric, claimable) or "`scendsl list metrics` lists every metric"
 
 
 #: What one name of each `names_of` table is, and what the metric names, in a message.

@@ -47,7 +47,7 @@ _EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) va
 #: `{name}` or `{note:name}` in a message.
 _PLACEHOLDER_RE = re.compile(r"\{(?:(note):)?([A-Za-z_][\w.*]*)\}")
 _SCENARIO_WORDS = ("scenario", "region", "region_name", "year", "accelerator")
-_MATCH_WORDS = ("input", "meaning", "used")
+_MATCH_WORDS = ("input", "meaning", "used", "write_as")
 
 
 class WarningRulesError(ScendslError, ValueError):
@@ -76,6 +76,9 @@ class WarningRule:
     why: str
     source: str
     confidence: str
+    #: For `extrapolated`: the hint of an input no scenario field sets (the market's size): `hint`
+    #: would tell the analyst to write what the language has no field for.
+    hint_unwritable: str = ""
 
     def names(self) -> set[str]:
         """Every model name the rule reads or names (patterns with '*' included)."""
@@ -83,7 +86,7 @@ class WarningRule:
         names |= {c.threshold for c in self.when if c.op in METRIC_OPS}
         names |= set(self.concerns) | set(self.excluded)
         names |= {p for p in self.extrapolated if p != "*"}
-        for text in (self.message, self.hint):
+        for text in (self.message, self.hint, self.hint_unwritable):
             names |= {
                 name
                 for _, name in _PLACEHOLDER_RE.findall(text)
@@ -152,12 +155,17 @@ def parse_warning_rules(
         for field in ("id", "message", "hint", "why", "source"):
             if not isinstance(raw[field], str) or not raw[field]:
                 raise WarningRulesError(f"{where}: '{field}' must be a non-empty string")
+        if "hint_unwritable" in raw:
+            if "extrapolated" not in raw:
+                raise WarningRulesError(f"{where}: 'hint_unwritable' goes with 'extrapolated'")
+            if not isinstance(raw["hint_unwritable"], str) or not raw["hint_unwritable"]:
+                raise WarningRulesError(f"{where}: 'hint_unwritable' must be a non-empty string")
         where = f"{where} ({raw['id']})"
         if raw["confidence"] not in _CONFIDENCE:
             raise WarningRulesError(f"{where}: confidence must be one of A, B, C, U")
         if any(rule.id == raw["id"] for rule in rules):
             raise WarningRulesError(f"{where}: id is used twice")
-        unknown = set(raw) - {*_REQUIRED, "when", "extrapolated", "except"}
+        unknown = set(raw) - {*_REQUIRED, "when", "extrapolated", "except", "hint_unwritable"}
         if unknown:
             raise WarningRulesError(
                 f"{where}: unknown {'field' if len(unknown) == 1 else 'fields'} {', '.join(sorted(unknown))}"
@@ -181,6 +189,7 @@ def parse_warning_rules(
                 raw["why"],
                 raw["source"],
                 raw["confidence"],
+                raw.get("hint_unwritable", ""),
             )
         )
     return tuple(rules)
@@ -282,6 +291,18 @@ def _meaning(result: Result, label: str, members: list[str]) -> str:
     return meaning
 
 
+def _scenario_field(scenario: Any, name: str) -> str | None:
+    """How a scenario writes the input `name` (`market { unit_price ... source "..." }`), or None
+    when no scenario field sets it (`market.global_market`, a catalog figure): read from the
+    typed scenario's sections, the resolver's output."""
+    section, _, field = name.partition(".")
+    block = getattr(type(scenario), "model_fields", {}).get(section)
+    fields = getattr(block.annotation, "model_fields", {}) if block is not None else {}
+    if field not in fields:
+        return None
+    return f'`{section} {{ {field} ... source "..." }}`'
+
+
 def _named_region(code: str) -> str:
     """A region as a sentence names it, with its code: "Quebec (CA-QC)"; the code alone when the
     catalog has no name for it."""
@@ -315,10 +336,12 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     }
     found: list[ScenarioWarning] = []
 
-    def add(rule: WarningRule, key: str, metrics: list[str], extra: Mapping[str, str]) -> None:
+    def add(
+        rule: WarningRule, key: str, metrics: list[str], extra: Mapping[str, str], hint: str = ""
+    ) -> None:
         span = _located(result, rule.at)
         text = _fill(rule.message, result, {**words, **extra})
-        hint = _fill(rule.hint, result, {**words, **extra})
+        hint = _fill(hint or rule.hint, result, {**words, **extra})
         diagnostic = sink.warning(text, span, hint, code=key, scenario=scenario.name)
         message = diagnostic.message
         found.append(
@@ -340,12 +363,16 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     for rule in warning_rules():
         if rule.extrapolated:
             for label, members, match in _extrapolated(rule, result):
+                field = _scenario_field(scenario, label)
                 extra = {
                     "input": label,
                     "meaning": _meaning(result, label, members),
                     "used": _used(match),
+                    "write_as": field or "",
                 }
-                add(rule, f"{rule.id}:{label}", members + _expand(result, rule.concerns), extra)
+                hint = rule.hint if field or not rule.hint_unwritable else rule.hint_unwritable
+                concerned = members + _expand(result, rule.concerns)
+                add(rule, f"{rule.id}:{label}", concerned, extra, hint)
             continue
         if all(holds(condition, result) for condition in rule.when):
             add(rule, rule.id, _expand(result, rule.concerns), {})

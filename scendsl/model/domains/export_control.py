@@ -122,6 +122,24 @@ def _decide(
     ctx: Context, chip: ChipFigures, region: Region, subject_to: Jurisdiction, date: _dt.date
 ) -> tuple[ExportDecision, str, str | None]:
     """The decision, its note and its sources (`_decision` keeps them)."""
+    decision, note, sources = _decide_on_rules(ctx, chip, region, subject_to, date)
+    as_of = ctx.catalog.country_groups.as_of
+    if date > as_of:
+        # A forecast year: the rules known on the catalog's date are applied to a later one.
+        # Said as the catalog's other figures of a missing year say it, so `check` warns, the
+        # briefing lists it among its caveats and `explain` shows it.
+        note = (
+            f"extrapolated: no {date.year} figure, {as_of.year} value used: the rules and "
+            f"country groups as the catalog records them on {as_of.isoformat()} are applied "
+            f"to {date.isoformat()}, a rule made since is not; {note}"
+        )
+    return decision, note, sources
+
+
+def _decide_on_rules(
+    ctx: Context, chip: ChipFigures, region: Region, subject_to: Jurisdiction, date: _dt.date
+) -> tuple[ExportDecision, str, str | None]:
+    """The decision on `date` by the rules of the catalog, its note and its sources."""
     outside = outside_us_rules(subject_to, ctx.catalog.export_rules, date)
     if outside is not None:
         note = (

@@ -279,19 +279,35 @@ class SweepView:
         #: For a sampled sweep: whether each category column differs over every variant.
         self._varying: dict[str, bool] = {}
 
-    @cached_property
-    def columns(self) -> list[tuple[str, str]]:
-        """The SWEEP_COLUMNS whose figure differs between the variants shown (or, for a sampled
-        sweep, over all of them); the first column alone when none does. The first column is
-        also the trajectory chart's figure."""
+    def _differing(self, candidates: Any) -> list[tuple[str, str]]:
+        """The (name, heading) of `candidates` whose figure differs between the variants shown
+        (or, for a sampled sweep, over all of them, where the build attached that)."""
         varying = []
-        for name, heading in SWEEP_COLUMNS:
+        for name, heading in candidates:
             shown = {variant.view.m(name).text for variant in self.variants}
             spread = self._spreads.get(name) or {}
             hidden = spread.get("min") != spread.get("max") or self._varying.get(name, False)
             if len(shown) > 1 or (self.sampled and hidden):
                 varying.append((name, heading))
-        return varying or [SWEEP_COLUMNS[0]]
+        return varying
+
+    @cached_property
+    def columns(self) -> list[tuple[str, str]]:
+        """The SWEEP_COLUMNS whose figure differs between the variants shown (or, for a sampled
+        sweep, over all of them); the first column alone when none does. The first column is
+        also the trajectory chart's figure."""
+        return self._differing(SWEEP_COLUMNS) or [SWEEP_COLUMNS[0]]
+
+    @cached_property
+    def claimed_columns(self) -> list[tuple[str, str]]:
+        """The figures the base scenario's claims name, beyond SWEEP_COLUMNS and the axes, that
+        differ between the variants shown (a regulator's `energy.households_equivalent` over
+        PUE and utilisation), headed by their name: what the author asked of the scenario is
+        what a sweep over its assumptions should show. A table of their own, so that the main
+        one keeps to the page's width."""
+        listed = {name for name, _ in SWEEP_COLUMNS} | {path for path, _ in self.axes}
+        names = dict.fromkeys(c.metric for c in self._sweep.template.claims)
+        return self._differing([(name, name) for name in names if name not in listed])
 
     @cached_property
     def constant(self) -> list[tuple[str, Number]]:

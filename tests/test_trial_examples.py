@@ -1,0 +1,35 @@
+"""The scenarios of examples/trials, written from the docs alone by analysts outside the source
+article's setting (a Kenyan national cluster priced in KES, an Indonesian H20/Ascend/MI300X
+comparison in IDR for 2028, a Brazilian regulator's sweep, a Polish rented cluster in PLN):
+they pass `check`, are in the canonical layout, build, and their briefings speak of their own
+country's currency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scendsl.cli import main
+
+TRIALS = sorted(Path("examples/trials").glob("*.scn"))
+#: The currency each file's prices are written in: its briefing shows amounts in it too.
+CURRENCY = {"nairobi": "KES", "jakarta": "IDR", "brasilia": "BRL", "warsaw": "PLN"}
+
+
+def test_every_trial_has_its_currency():
+    assert sorted(path.stem for path in TRIALS) == sorted(CURRENCY)
+
+
+@pytest.mark.parametrize("path", TRIALS, ids=lambda p: p.stem)
+def test_a_trial_passes_check_and_is_canonical(path):
+    assert main(["check", str(path)]) == 0
+    assert main(["fmt", "--check", str(path)]) == 0
+
+
+@pytest.mark.parametrize("path", TRIALS, ids=lambda p: p.stem)
+def test_a_trial_builds_and_shows_its_own_currency(path, tmp_path):
+    out = tmp_path / "out"
+    assert main(["build", str(path), "-o", str(out)]) == 0
+    pages = [p.read_text(encoding="utf-8") for p in out.glob("*.md")]
+    assert any(f" {CURRENCY[path.stem]})" in page for page in pages)
