@@ -295,3 +295,27 @@ def test_a_field_in_the_wrong_block_is_told_its_home_without_an_edit():
 def test_a_name_no_section_has_lists_the_sections_fields():
     diagnostic = only_diagnostic(scenario_text("s", body="  energy.capacity 1 GW\n"))
     assert (diagnostic.hint or "").startswith("fields of 'energy' are ")
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "energy { price 0.1 €/kWh }",
+        'energy { price 0.1 €/kWh "}" }',
+        "energy { price 0.1 € { x } }",
+    ],
+)
+def test_an_error_inside_a_one_line_block_is_not_followed_by_an_unclosed_block(block):
+    # recovery blanked the rest of the line, its '}' too: 'this block is never closed' followed
+    diagnostic = only_diagnostic(scenario_text("s", body=f"  {block}\n"))
+    assert diagnostic.message.startswith("unexpected character")
+
+
+def test_a_closing_brace_in_a_comment_is_not_kept_by_the_recovery():
+    import scendsl
+    from scendsl.errors import ScenarioError
+
+    text = scenario_text("s", body="  energy { price 0.1 €/kWh # }\n")
+    with pytest.raises(ScenarioError) as raised:
+        scendsl.load_text(text)
+    assert any("never closed" in d.message for d in raised.value.diagnostics)

@@ -411,7 +411,32 @@ def _blank_rest_of_line(text: str, line: int, col: int) -> str:
         if nxt < 0:
             return text[:pos]
         return text[:pos] + " " * (end - pos) + "\n" + " " * (nxt - end - 1) + text[nxt:]
-    return text[:pos] + " " * (end - pos) + text[end:]
+    return text[:pos] + _closing_braces_kept(text[pos:end]) + text[end:]
+
+
+def _closing_braces_kept(blanked: str) -> str:
+    """`blanked` as spaces, but for the braces it closes more than it opens, outside strings and
+    comments: `energy { price 0.1 €/kWh }` on one line keeps its `}`, so the error at `€` is
+    not followed by a second one saying the block is never closed."""
+    kept = [" "] * len(blanked)
+    opened = 0  # braces opened inside the blanked text, which its own closings close first
+    in_string = escaped = False
+    for at, char in enumerate(blanked):
+        if in_string:
+            in_string = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            in_string = True
+        elif char == "#":
+            break
+        elif char == "{":
+            opened += 1
+        elif char == "}":
+            if opened:
+                opened -= 1
+            else:
+                kept[at] = "}"
+    return "".join(kept)
 
 
 _SUBDIVISION = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}\Z")
