@@ -319,3 +319,46 @@ def test_a_closing_brace_in_a_comment_is_not_kept_by_the_recovery():
     with pytest.raises(ScenarioError) as raised:
         scendsl.load_text(text)
     assert any("never closed" in d.message for d in raised.value.diagnostics)
+
+
+_FIELD_ALIASES = {
+    (section, alias): field
+    for section, table in shipped_file("field_aliases.toml").items()
+    if section != "meta"
+    for field, aliases in table.items()
+    for alias in aliases
+}
+
+
+def test_every_field_alias_names_a_field_of_its_section_and_is_none():
+    from scendsl.language import fields as F
+
+    for (section, alias), field in _FIELD_ALIASES.items():
+        assert field in F.SECTIONS[section]
+        assert F.scenario_field(f"{section}.{alias}") is None, alias
+
+
+@pytest.mark.parametrize(("section", "alias"), sorted(_FIELD_ALIASES))
+def test_a_published_configs_name_is_fixed_by_the_field(section, alias):
+    import scendsl
+    from scendsl.errors import ScenarioError
+
+    field = _FIELD_ALIASES[(section, alias)]
+    # a scenario that does not write the field yet (else the fix would set it twice)
+    value = "H100" if field == "accelerator" else "8"
+    text = scenario_text("s").replace(f"    {field} ", "    # ")
+    text = text.replace("}\n}\n", f"}}\n  {section}.{alias} {value}\n}}\n")
+    with pytest.raises(ScenarioError) as raised:
+        scendsl.load_text(text)
+    (unknown,) = [d for d in raised.value.diagnostics if d.message.startswith("unknown field")]
+    assert unknown.fix == f"{section}.{field}"
+
+
+@pytest.mark.parametrize(
+    ("line", "wrong"),
+    [("workload.inference_tokens 1T", "baseline_tokens"), ("energy.homes 5", "pue")],
+)
+def test_a_guess_sharing_one_word_of_two_is_not_offered(line, wrong):
+    diagnostic = only_diagnostic(scenario_text("s", body=f"  {line}\n"))
+    assert wrong not in (diagnostic.hint or "").split("are")[0]
+    assert diagnostic.fix is None

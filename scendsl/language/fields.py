@@ -6,13 +6,14 @@ atoms into typed values, and `docs/language.md` documents the same table.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
 
 from scendsl import defaults
 from scendsl.defaults import FRAMEWORKS
-from scendsl.language.names import price_series_names
+from scendsl.language.names import price_series_names, shipped_file
 from scendsl.language.units import UNITS
 
 
@@ -602,6 +603,42 @@ def parallel_degree_hint(path: str, written: str = "") -> str | None:
     return (
         "parallel degrees are one field: write "
         f"`parallelism {axis} {value}` in `workload`, other degrees after commas ({others})"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _field_aliases() -> dict[str, dict[str, str]]:
+    """field_aliases.toml: per section, each other name (letters and digits, lower case) and
+    the field it stands for."""
+    from scendsl.suggest import name_key
+
+    return {
+        section: {name_key(alias): field for field, aliases in table.items() for alias in aliases}
+        for section, table in shipped_file("field_aliases.toml").items()
+        if section != "meta"
+    }
+
+
+def field_named(section: str, written: str) -> str | None:
+    """The field of `section` a published configuration's name stands for
+    (`num_hidden_layers` is `layers`, `moe_intermediate_size` `expert_ffn_hidden_size`)."""
+    from scendsl.suggest import name_key
+
+    return _field_aliases().get(section, {}).get(name_key(written))
+
+
+def words_agree(written: str, guess: str) -> bool:
+    """Whether every word of `written` begins a word of `guess` or is a typo of one: a guess
+    that shares one word of a two-word name and not the other names another field
+    (`inference_tokens` was offered `baseline_tokens`); `seq_len` agrees with
+    `sequence_length`, `trainig_power_fraction` with `training_power_fraction`."""
+    from scendsl.suggest import one_edit
+
+    words = [w for w in guess.lower().split("_") if w]
+    return all(
+        any(word.startswith(mine) or one_edit(mine, word) for word in words)
+        for mine in written.lower().split("_")
+        if mine
     )
 
 

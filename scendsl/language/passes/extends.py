@@ -140,10 +140,7 @@ class ExtendsPass(ResolverState):
                     )
                     continue
                 if F.scenario_field(path) is None:
-                    home = F.home_of(inner.key, key)
-                    spelt = (
-                        None if home is None else f"{quoted(inner.key)} belongs in {_place(home)}"
-                    ) or suggest(inner.key, F.SECTIONS[key])
+                    spelt = _field_hint(key, inner.key)
                     self.sink.error(
                         f"unknown field {quoted(inner.key)} in {quoted(key)}",
                         inner.key_span,
@@ -196,20 +193,40 @@ def _place(home: str) -> str:
     return f"'{section}': write it in '{section} {{ ... }}' or as '{home} ...'"
 
 
+def _field_hint(section: str, name: str) -> str | None:
+    """The hint for an unknown field inside a section's block: a published configuration's
+    name told the field (`num_hidden_layers` is `layers`, fixed); a field of another section
+    told where it belongs; else a spelling guess whose words agree with the name's."""
+    named = F.field_named(section, name)
+    if named is not None:
+        return Hint(f"{quoted(name)} is written {quoted(named)} here", named)
+    home = F.home_of(name, section)
+    if home is not None:
+        return f"{quoted(name)} belongs in {_place(home)}"
+    spelt = suggest(name, F.SECTIONS[section])
+    fixed = fix_of(spelt)
+    return None if fixed is not None and not F.words_agree(name, fixed) else spelt
+
+
 def _dotted_field_hint(key: str) -> str | None:
     """The hint for an unknown dotted field (`energy.mfu`): a field of another section told its
     home, with the fix (`cluster.mfu`); else a typo within its own section (`energy.prise`);
     else a guess among every path (`energy` itself misspelt)."""
     section, _, name = key.partition(".")
     if section in F.SECTIONS and name:
+        named = F.field_named(section, name)
+        if named is not None:
+            return Hint(f"{quoted(name)} is written '{section}.{named}' here", f"{section}.{named}")
         home = F.home_of(name, section)
         if home is not None:
             return Hint(f"{quoted(name)} is a field of {_home_name(home)}: write '{home}'", home)
         spelt = suggest(name, F.SECTIONS[section])
         fixed = fix_of(spelt)
-        if fixed is not None:
+        if fixed is not None and F.words_agree(name, fixed):
             return Hint(f"did you mean '{section}.{fixed}'?", f"{section}.{fixed}")
-        return spelt or f"fields of '{section}' are " + ", ".join(F.SECTIONS[section])
+        if fixed is None and spelt:
+            return spelt
+        return f"fields of '{section}' are " + ", ".join(F.SECTIONS[section])
     return suggest(key, F.all_scenario_paths())
 
 
