@@ -56,3 +56,13 @@ def test_a_scenario_priced_in_dollars_shows_dollars_only(pages):
 def test_the_model_and_its_json_stay_in_dollars():
     result = evaluate(scendsl.load_text(KENYA, name="ke.scn").get("ke"))
     assert result.metrics["energy.annual_cost"].written is None
+
+
+def test_a_rate_per_hour_is_shown_in_that_currency_per_hour(pages):
+    result = evaluate(scendsl.load_text(KENYA, name="ke.scn").get("ke"))
+    per_usd = result.inputs["energy.supply_price"].written.per_usd
+    row = _row(pages["ke.md"], "market.rental_price")
+    found = re.search(r"\(([0-9.,]+) KES/hour\)", row)
+    assert found, row
+    usd_per_hour = result.value("market.rental_price") * 3600
+    assert float(found[1].replace(",", "")) == pytest.approx(usd_per_hour * per_usd, rel=0.01)

@@ -175,12 +175,15 @@ def in_currency(usd: float, unit: str, per_usd: float) -> str:
 def in_local_currency(text: str, usd: float, dimension: str, local: WrittenMoney) -> str:
     """A figure in USD followed by the same amount in the currency the scenario's prices were
     written in, at the rate they were converted at: `$961 k (124 M KES)`, `0.194 USD/kWh
-    (25 KES/kWh)`. An amount of money and a price per energy only; anything else as it is."""
+    (25 KES/kWh)`, `2.95 USD/hour (381 KES/hour)`. Amounts of money and prices per energy or
+    hour only; anything else as it is."""
     if dimension == "currency":
         unit = local.currency
     elif dimension == "energy_price":
         per = local.unit.partition("/")[2]
         unit = f"{local.currency}/{per if per in ('kWh', 'MWh') else 'kWh'}"
+    elif dimension == "hourly_price":  # a rental rate: `2.95 USD/hour (381 KES/hour)`
+        unit = f"{local.currency}/hour"
     else:
         return text
     if text == "n/a" or not math.isfinite(usd):
