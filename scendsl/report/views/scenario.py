@@ -193,7 +193,7 @@ class ScenarioView:
             written=node.written,
             label=node.label,
         )
-        local = self.local_money
+        local = self._local_money
         if local is not None and node.written is None and isinstance(node.value, (int, float)):
             number.text = in_local_currency(number.text, node.value, node.dimension, local)
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
@@ -208,7 +208,7 @@ class ScenarioView:
         return number
 
     @cached_property
-    def local_money(self) -> WrittenMoney | None:
+    def _local_money(self) -> WrittenMoney | None:
         """The currency the analyst wrote the scenario's prices in, when not USD: the first of
         its electricity price, unit price and rental price written in another currency (with
         the rate it was converted at). The briefing shows each amount in it too."""
