@@ -362,3 +362,12 @@ def test_a_guess_sharing_one_word_of_two_is_not_offered(line, wrong):
     diagnostic = only_diagnostic(scenario_text("s", body=f"  {line}\n"))
     assert wrong not in (diagnostic.hint or "").split("are")[0]
     assert diagnostic.fix is None
+
+
+@pytest.mark.parametrize(
+    ("written", "fix"),
+    [('"\uff28100"', "H100"), ('"\u041d100"', "H100"), ('"TPUv\uff16e"', "TPUv6e")],
+)
+def test_a_quoted_name_pasted_with_look_alikes_is_told_its_plain_name(written, fix):
+    # full-width and Cyrillic letters in a quoted name got no hint, where a region's did
+    assert only_diagnostic(scenario_text("s", accelerator=written)).fix == fix

@@ -28,6 +28,7 @@ from scendsl.language.names import (
     is_region,
     latest_rate,
     left_out_currencies,
+    plain_reading,
     subdivision_hint,
 )
 from scendsl.language.syntax import Atom, Statement
@@ -426,6 +427,8 @@ class ValueReader:
         if atom.kind != "string" or spec.kind not in ("accelerator", "enum"):
             return None
         text = atom.text[1:-1]
+        # pasted text: a full-width or Cyrillic look-alike reads as the name in ASCII
+        text = plain_reading(text) or text
         if text in self._names_of(spec):
             return Hint(f"write the name without quotes: {label.rpartition('.')[2]} {text}", text)
         unquoted = self._meant(text, spec, label)  # the hint the name gets unquoted
