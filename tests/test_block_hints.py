@@ -50,7 +50,7 @@ def test_an_unknown_name_with_a_block_is_called_unknown():
     # "'params' cannot hold a block" said nothing of the misspelt name
     diagnostic = _diagnostics(_workload("    params { a 1 }\n"))[0]
     assert diagnostic.message == "unknown field 'params' in 'workload'"
-    assert diagnostic.hint == "did you mean 'parameters'?"
+    assert diagnostic.hint == "'params' is written 'parameters' here"
 
 
 def test_an_accelerator_field_written_as_a_block_is_shown_on_one_line():
