@@ -18,6 +18,7 @@ import scendsl
 from factories import scenario_text
 from scendsl.cli import main
 from scendsl.errors import ScenarioError
+from tests.security_helpers import cpu_ratio
 
 
 def _diagnostics(text: str) -> list:
@@ -507,10 +508,16 @@ def test_names_split_at_a_hyphen_among_many_definitions_are_refused_fast():
     scenarios = "".join(
         f"scenario s{j} {{\n  cluster.accelerator cc-{j:05d}\n}}\n" for j in range(1200)
     )
-    started = time.process_time()
     diagnostics = _diagnostics(accelerators + scenarios)
-    elapsed = time.process_time() - started
     assert sum(d.message == "'cluster.accelerator' takes one value" for d in diagnostics) == 1200
-    assert elapsed < 0.6, f"{elapsed:.2f} s of CPU"
+    # against the same file naming the accelerators rightly: ~1.5x on an idle machine, where
+    # the quadratic hint was over 5x
+    named = "".join(
+        f"scenario s{j} {{\n  cluster.accelerator acc{j:05d}\n}}\n" for j in range(1200)
+    )
+    elapsed, baseline = cpu_ratio(
+        lambda: _diagnostics(accelerators + scenarios), lambda: _diagnostics(accelerators + named)
+    )
+    assert elapsed < 3 * baseline, f"{elapsed:.2f} s of CPU against {baseline:.2f} s"
     split = _diagnostics(scenario_text(accelerator="acc-00007") + accelerators)
     assert "did you mean 'acc00007'?" in (split[0].hint or "")
