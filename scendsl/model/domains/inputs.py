@@ -131,12 +131,6 @@ _default_mfu_input(
 )
 
 _default_mfu_input(
-    "performance.default_mfu_gemm_intensity",
-    "default_mfu_gemm_intensity",
-    "FLOP per byte of the MLP GEMMs of the run whose MFU is the default MFU",
-    (MOE_GEMM,),
-)
-_default_mfu_input(
     "performance.default_mfu_attention_share",
     "default_mfu_attention_share",
     "Attention share of the model FLOPs of the run whose MFU is the default MFU",

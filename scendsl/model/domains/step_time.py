@@ -25,6 +25,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MLP_ACTIVATIONS,
+    MOE_GEMM,
     MOE_LAYOUT,
     MOE_OVERLAP,
     MOE_PERMUTATION,
@@ -176,17 +177,22 @@ def hardware_flops_per_step(per_token, tokens, factor):
     "performance.compute_time",
     "time",
     "Matrix-multiplication time per step",
-    "hardware_flops_per_step / accelerators_used / matmul_rate",
+    "hardware_flops_per_step / accelerators_used / matmul_rate / performance.expert_gemm_factor "
+    "(the routed experts' GEMMs at their roofline rate; 1 for a dense model)",
     (
         "performance.hardware_flops_per_step",
         "performance.accelerators_used",
         "performance.matmul_rate",
+        "performance.expert_gemm_factor",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GEMM),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GEMM, MOE_GEMM),
 )
-def compute_time(hardware, used, rate):
-    """Hardware FLOPs per accelerator over the rate its matmuls reach."""
-    return hardware / used / rate
+def compute_time(hardware, used, rate, expert):
+    """Hardware FLOPs per accelerator over the rate its matmuls reach. A mixture's routed
+    GEMMs are short and narrow: the factor the default-MFU path carries (the roofline of the
+    experts' GEMMs against a wide one, performance.expert_gemm_factor) stretches this path's
+    GEMM time alike, so both paths price the experts with one formula."""
+    return hardware / used / rate / expert
 
 
 @metric(

@@ -908,6 +908,14 @@ _calibration_input(
     (MOE_GEMM,),
 )
 _calibration_input(
+    "performance.default_mfu_gemm_intensity",
+    "default_mfu_gemm_intensity",
+    "number",
+    "FLOP per byte of the MLP GEMMs of the run whose MFU is the default MFU: the wide GEMM "
+    "the routed experts' GEMM rate is read against, on both step-time paths",
+    (MOE_GEMM,),
+)
+_calibration_input(
     "performance.expert_permutation_passes",
     "expert_permutation_passes",
     "number",
