@@ -11,7 +11,6 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_RATE,
     KORTHIKANTI,
-    MOE_GEMM,
     NARAYANAN_FLOPS,
 )
 from scendsl.model.registry import input_node

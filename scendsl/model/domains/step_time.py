@@ -26,6 +26,7 @@ from scendsl.model.domains.training_formulas import (
     LLM_ANALYSIS,
     MLP_ACTIVATIONS,
     MOE_GEMM,
+    MOE_KERNELS,
     MOE_LAYOUT,
     MOE_OVERLAP,
     MOE_PERMUTATION,
@@ -450,6 +451,35 @@ def expert_permutation_time(
 
 
 @metric(
+    "performance.expert_launch_time",
+    "time",
+    "Time per step the routed experts' small kernels take on top of their FLOPs and bytes "
+    "(mixture of experts): a fixed time per local expert, MoE layer and micro-batch",
+    "τ × E/e × L_e/p × m (×1.5 with full recompute), τ = performance.expert_kernel_time, E/e = "
+    "local experts per rank, L_e = performance.moe_layers; 0 for a dense model",
+    (
+        "workload.experts",
+        "workload.expert_parallel",
+        "performance.moe_layers",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.recompute",
+        "performance.expert_kernel_time",
+    ),
+    sources=(MOE_KERNELS,),
+)
+def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_expert):
+    """A dropless dispatcher reads each expert's token count back to the host before it can size
+    the experts' buffers, which empties the accelerator's queue; the kernels that follow (each
+    local expert's GEMMs and, in FP8, the casts of its inputs and weights, forward and
+    backward) are then issued one by one while the accelerator waits. Their number, not their
+    work, sets this time, so it grows with the local experts and not with the tokens."""
+    local = experts / scalar.maximum(expert, 1)
+    time = per_expert * local * moe_layers / pipeline * m * _forward_repeated(recompute)
+    return scalar.where(experts > 1, time, 0.0)
+
+
+@metric(
     "performance.pipeline_p2p_time",
     "time",
     "Pipeline point-to-point communication per step (activations forward, gradients back)",
@@ -815,8 +845,8 @@ def straggler(used, variability):
     "Time of one data-parallel replica's step alone: per-micro-batch work stretched by the "
     "pipeline bubble, then the optimizer and host traffic (no data-parallel exchange, no "
     "stragglers)",
-    "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + pipeline_p2p "
-    "+ context_parallel) / (1 − pipeline_bubble) + optimizer + offload",
+    "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + expert_launch + "
+    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload",
     (
         "performance.compute_time",
         "performance.memory_time",
@@ -828,6 +858,7 @@ def straggler(used, variability):
         "performance.offload_time",
         "performance.context_parallel_time",
         "performance.expert_permutation_time",
+        "performance.expert_launch_time",
     ),
     sources=(
         NARAYANAN,
@@ -838,6 +869,7 @@ def straggler(used, variability):
         PIPELINE_P2P,
         CONTEXT_PARALLEL,
         MOE_PERMUTATION,
+        MOE_KERNELS,
     ),
 )
 def replica_time(
@@ -851,10 +883,12 @@ def replica_time(
     offload,
     context_comm,
     permutation,
+    launches,
 ):
     """Every part of a step that one replica pays on its own, declared once: the step time and
     the scaling efficiency both start from it."""
-    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm + permutation
+    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm
+    per_microbatch = per_microbatch + permutation + launches
     return per_microbatch / (1.0 - bubble) + optimizer + offload
 
 
@@ -863,7 +897,8 @@ def replica_time(
     "time",
     "Time of one optimizer step (bottom up)",
     "(replica_time + data_parallel) × straggler_factor, replica_time = (compute + memory + "
-    "tensor_parallel + expert_parallel + expert_permutation + pipeline_p2p + context_parallel) / "
+    "tensor_parallel + expert_parallel + expert_permutation + expert_launch + pipeline_p2p + "
+    "context_parallel) / "
     "(1 − pipeline_bubble) + optimizer + offload",
     (
         "performance.replica_time",

@@ -25,6 +25,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MOE_GEMM,
+    MOE_KERNELS,
     MOE_LAYOUT,
     MOE_OVERLAP,
     MOE_PERMUTATION,
@@ -914,6 +915,14 @@ _calibration_input(
     "FLOP per byte of the MLP GEMMs of the run whose MFU is the default MFU: the wide GEMM "
     "the routed experts' GEMM rate is read against, on both step-time paths",
     (MOE_GEMM,),
+)
+_calibration_input(
+    "performance.expert_kernel_time",
+    "expert_kernel_time",
+    "time",
+    "Time the small kernels of one local expert take per MoE layer and micro-batch, forward "
+    "and backward, beyond their FLOPs and bytes (issued after the dispatcher's host sync)",
+    (MOE_KERNELS,),
 )
 _calibration_input(
     "performance.expert_permutation_passes",
