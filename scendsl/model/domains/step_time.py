@@ -1,6 +1,7 @@
 """The bottom-up step time: the parts of one optimizer step and what they imply.
 
-Matrix maths at a calibrated GEMM efficiency and precision gain, memory-bound element-wise work,
+Matrix maths at a calibrated GEMM efficiency and precision gain (a mixture's routed GEMMs at
+their roofline rate), memory-bound element-wise work, a mixture's per-expert kernel time,
 tensor-, expert- and data-parallel communication, the optimizer update and host-link traffic,
 stretched by the pipeline bubble and the slowest accelerator (`performance.straggler_factor`);
 then the scaling efficiency, the achieved MFU and the achieved FLOP/s per accelerator.
