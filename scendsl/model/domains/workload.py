@@ -912,8 +912,8 @@ _calibration_input(
     "performance.default_mfu_gemm_intensity",
     "default_mfu_gemm_intensity",
     "number",
-    "FLOP per byte of the MLP GEMMs of the run whose MFU is the default MFU: the wide GEMM "
-    "the routed experts' GEMM rate is read against, on both step-time paths",
+    "FLOP per byte of the reference wide GEMM (the MLP GEMM of Llama 3 405B's run) the routed "
+    "experts' GEMM rate is read against, on both step-time paths",
     (MOE_GEMM,),
 )
 _calibration_input(
