@@ -134,6 +134,8 @@ def test_finer_experts_run_at_a_lower_mfu_than_coarse_ones_of_the_same_active_fl
     )
     assert _value(fine, "performance.mfu") < _value(coarse, "performance.mfu") < 0.40
     assert _value(fine, "performance.training_time") > _value(coarse, "performance.training_time")
+    # The bottom-up path prices them with the same factor: the same FLOPs take longer.
+    assert _value(fine, "performance.compute_time") > _value(coarse, "performance.compute_time")
 
 
 def test_expert_parallelism_gathers_tokens_and_raises_the_rate():
@@ -150,7 +152,11 @@ def test_expert_parallelism_gathers_tokens_and_raises_the_rate():
 def test_an_mfu_measured_on_the_run_is_used_as_given():
     measured = _result(FINE, cluster="\n    mfu 20%")
     assert _value(measured, "performance.mfu") == pytest.approx(0.20)
-    assert measured["performance.expert_gemm_factor"].value is None
+    # The bottom-up path still prices the routed GEMMs (it does not read the MFU).
+    assert _value(measured, "performance.expert_gemm_factor") < 1.0
+    assert _value(measured, "performance.compute_time") == pytest.approx(
+        _value(_result(FINE), "performance.compute_time")
+    )
 
 
 BIG = """

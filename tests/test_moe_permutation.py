@@ -55,8 +55,9 @@ def values(
 
 
 def step_from_parts(v: dict) -> float:
-    """The bottom-up step summed here from its parts, the permutation among the per-micro-batch
-    work (0 for a dense model), as a check on the model's own sum."""
+    """The bottom-up step summed here from its parts, the permutation and the experts' kernel
+    time among the per-micro-batch work (0 for a dense model), as a check on the model's own
+    sum."""
     per_microbatch = (
         v["performance.compute_time"]
         + v["performance.memory_time"]
@@ -65,6 +66,7 @@ def step_from_parts(v: dict) -> float:
         + v["performance.pipeline_p2p_time"]
         + v["performance.context_parallel_time"]
         + v["performance.expert_permutation_time"]
+        + v["performance.expert_launch_time"]
     )
     parts = per_microbatch / (1 - v["performance.pipeline_bubble"])
     parts += v["performance.data_parallel_time"]

@@ -11,7 +11,6 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_RATE,
     KORTHIKANTI,
-    MOE_GEMM,
     NARAYANAN_FLOPS,
 )
 from scendsl.model.registry import input_node
@@ -130,12 +129,6 @@ _default_mfu_input(
     "BF16 FLOP per byte of HBM bandwidth of the accelerator whose MFU is the default MFU",
 )
 
-_default_mfu_input(
-    "performance.default_mfu_gemm_intensity",
-    "default_mfu_gemm_intensity",
-    "FLOP per byte of the MLP GEMMs of the run whose MFU is the default MFU",
-    (MOE_GEMM,),
-)
 _default_mfu_input(
     "performance.default_mfu_attention_share",
     "default_mfu_attention_share",

@@ -18,7 +18,9 @@ the BF16 default carried over the same gain. A synchronous step waits for its sl
 accelerator (`performance.straggler_factor`), and `performance.scaling_efficiency` is the share
 left after that and the exposed data-parallel exchange. A mixture of experts computes with its
 active parameters, holds all of them (experts spread over the `expert` ranks) and pays the
-all-to-all of expert parallelism. `performance.path_ratio` and `performance.paths_disagree`
+all-to-all of expert parallelism; both paths run its routed GEMMs at their roofline rate
+(`performance.expert_gemm_factor`), and the bottom-up path adds the fixed time of each local
+expert's small kernels (`performance.expert_launch_time`). `performance.path_ratio` and `performance.paths_disagree`
 compare the two paths.
 
 `performance.reference_step_time` evaluates one fixed, documented reference workload (a 1B model,
@@ -644,8 +646,8 @@ def attention_expert_gemm_rate(
 @metric(
     "performance.expert_gemm_factor",
     "number",
-    "Factor on the default MFU for the routed experts' GEMMs, which run at a lower rate than "
-    "the dense GEMMs the default was measured on (1 for a dense model)",
+    "Factor for the routed experts' GEMMs, which run at a lower rate than wide dense GEMMs: on "
+    "the default MFU, and on the bottom-up path's GEMM time (1 for a dense model)",
     "1 / ((1 − a − b) + a / g + b / g_b), a = performance.expert_flop_share, g = "
     "performance.expert_gemm_rate, b = performance.attention_expert_flop_share, g_b = "
     "performance.attention_expert_gemm_rate",

@@ -1,6 +1,7 @@
 """The bottom-up step time: the parts of one optimizer step and what they imply.
 
-Matrix maths at a calibrated GEMM efficiency and precision gain, memory-bound element-wise work,
+Matrix maths at a calibrated GEMM efficiency and precision gain (a mixture's routed GEMMs at
+their roofline rate), memory-bound element-wise work, a mixture's per-expert kernel time,
 tensor-, expert- and data-parallel communication, the optimizer update and host-link traffic,
 stretched by the pipeline bubble and the slowest accelerator (`performance.straggler_factor`);
 then the scaling efficiency, the achieved MFU and the achieved FLOP/s per accelerator.
@@ -25,6 +26,8 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MLP_ACTIVATIONS,
+    MOE_GEMM,
+    MOE_KERNELS,
     MOE_LAYOUT,
     MOE_OVERLAP,
     MOE_PERMUTATION,
@@ -176,17 +179,22 @@ def hardware_flops_per_step(per_token, tokens, factor):
     "performance.compute_time",
     "time",
     "Matrix-multiplication time per step",
-    "hardware_flops_per_step / accelerators_used / matmul_rate",
+    "hardware_flops_per_step / accelerators_used / matmul_rate / performance.expert_gemm_factor "
+    "(the routed experts' GEMMs at their roofline rate; 1 for a dense model)",
     (
         "performance.hardware_flops_per_step",
         "performance.accelerators_used",
         "performance.matmul_rate",
+        "performance.expert_gemm_factor",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GEMM),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GEMM, MOE_GEMM),
 )
-def compute_time(hardware, used, rate):
-    """Hardware FLOPs per accelerator over the rate its matmuls reach."""
-    return hardware / used / rate
+def compute_time(hardware, used, rate, expert):
+    """Hardware FLOPs per accelerator over the rate its matmuls reach. A mixture's routed
+    GEMMs are short and narrow: the factor the default-MFU path carries (the roofline of the
+    experts' GEMMs against a wide one, performance.expert_gemm_factor) stretches this path's
+    GEMM time alike, so both paths price the experts with one formula."""
+    return hardware / used / rate / expert
 
 
 @metric(
@@ -441,6 +449,35 @@ def expert_permutation_time(
     blocks = scalar.where(experts > 1, moe_layers, 0.0)
     blocks = blocks + scalar.where(attention_experts > 1, layers, 0.0)
     return passes * routed * recomputed * m * blocks / pipeline / (hbm_bandwidth * efficiency)
+
+
+@metric(
+    "performance.expert_launch_time",
+    "time",
+    "Time per step the routed experts' small kernels take on top of their FLOPs and bytes "
+    "(mixture of experts): a fixed time per local expert, MoE layer and micro-batch",
+    "τ × E/e × L_e/p × m (×1.5 with full recompute), τ = performance.expert_kernel_time, E/e = "
+    "local experts per rank, L_e = performance.moe_layers; 0 for a dense model",
+    (
+        "workload.experts",
+        "workload.expert_parallel",
+        "performance.moe_layers",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.recompute",
+        "performance.expert_kernel_time",
+    ),
+    sources=(MOE_KERNELS,),
+)
+def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_expert):
+    """A dropless dispatcher reads each expert's token count back to the host before it can size
+    the experts' buffers, which empties the accelerator's queue; the kernels that follow (each
+    local expert's GEMMs and, in FP8, the casts of its inputs and weights, forward and
+    backward) are then issued one by one while the accelerator waits. Their number, not their
+    work, sets this time, so it grows with the local experts and not with the tokens."""
+    local = experts / scalar.maximum(expert, 1)
+    time = per_expert * local * moe_layers / pipeline * m * _forward_repeated(recompute)
+    return scalar.where(experts > 1, time, 0.0)
 
 
 @metric(
@@ -809,8 +846,8 @@ def straggler(used, variability):
     "Time of one data-parallel replica's step alone: per-micro-batch work stretched by the "
     "pipeline bubble, then the optimizer and host traffic (no data-parallel exchange, no "
     "stragglers)",
-    "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + pipeline_p2p "
-    "+ context_parallel) / (1 − pipeline_bubble) + optimizer + offload",
+    "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + expert_launch + "
+    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload",
     (
         "performance.compute_time",
         "performance.memory_time",
@@ -822,6 +859,7 @@ def straggler(used, variability):
         "performance.offload_time",
         "performance.context_parallel_time",
         "performance.expert_permutation_time",
+        "performance.expert_launch_time",
     ),
     sources=(
         NARAYANAN,
@@ -832,6 +870,7 @@ def straggler(used, variability):
         PIPELINE_P2P,
         CONTEXT_PARALLEL,
         MOE_PERMUTATION,
+        MOE_KERNELS,
     ),
 )
 def replica_time(
@@ -845,10 +884,12 @@ def replica_time(
     offload,
     context_comm,
     permutation,
+    launches,
 ):
     """Every part of a step that one replica pays on its own, declared once: the step time and
     the scaling efficiency both start from it."""
-    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm + permutation
+    per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm
+    per_microbatch = per_microbatch + permutation + launches
     return per_microbatch / (1.0 - bubble) + optimizer + offload
 
 
@@ -857,7 +898,8 @@ def replica_time(
     "time",
     "Time of one optimizer step (bottom up)",
     "(replica_time + data_parallel) × straggler_factor, replica_time = (compute + memory + "
-    "tensor_parallel + expert_parallel + expert_permutation + pipeline_p2p + context_parallel) / "
+    "tensor_parallel + expert_parallel + expert_permutation + expert_launch + pipeline_p2p + "
+    "context_parallel) / "
     "(1 − pipeline_bubble) + optimizer + offload",
     (
         "performance.replica_time",

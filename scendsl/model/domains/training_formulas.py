@@ -132,6 +132,13 @@ MOE_PERMUTATION = (
     "Figure 3: routed tokens are gathered into expert order and scattered back, a memory-bound "
     "copy of every routed hidden state, forward and backward"
 )
+MOE_KERNELS = (
+    "NVIDIA Megatron-Core MoE (MoEAlltoAllTokenDispatcher: the dropless dispatcher copies the "
+    "per-expert token counts to the host, a device-to-host synchronisation, before it sizes the "
+    "experts' buffers; TEGroupedMLP over Transformer Engine's GroupedLinear: one GEMM per local "
+    "expert, and in FP8 the casts of each expert's inputs and weights); calibrated on one "
+    "Megatron-Bridge row (Qwen3 30B-A3B on 8 B200, micro-batch 1: calibration.expert_kernel_time)"
+)
 STRAGGLER = (
     "expected maximum of n independent normal step times: μ(1 + σ·√(2 ln n)) (extreme "
     "value statistics); Jiang et al. 2024, MegaScale (NSDI): stragglers at 10,000+ GPUs"

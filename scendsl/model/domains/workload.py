@@ -25,6 +25,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     MOE_GEMM,
+    MOE_KERNELS,
     MOE_LAYOUT,
     MOE_OVERLAP,
     MOE_PERMUTATION,
@@ -906,6 +907,22 @@ _calibration_input(
     "number",
     "Bytes per element of an FP8/FP4 GEMM's operands (its output stays BF16)",
     (MOE_GEMM,),
+)
+_calibration_input(
+    "performance.default_mfu_gemm_intensity",
+    "default_mfu_gemm_intensity",
+    "number",
+    "FLOP per byte of the reference wide GEMM (the MLP GEMM of Llama 3 405B's run) the routed "
+    "experts' GEMM rate is read against, on both step-time paths",
+    (MOE_GEMM,),
+)
+_calibration_input(
+    "performance.expert_kernel_time",
+    "expert_kernel_time",
+    "time",
+    "Time the small kernels of one local expert take per MoE layer and micro-batch, forward "
+    "and backward, beyond their FLOPs and bytes (issued after the dispatcher's host sync)",
+    (MOE_KERNELS,),
 )
 _calibration_input(
     "performance.expert_permutation_passes",
