@@ -416,26 +416,24 @@ def _blank_rest_of_line(text: str, line: int, col: int) -> str:
 
 def _closing_braces_kept(blanked: str) -> str:
     """`blanked` as spaces, but for the braces it closes more than it opens, outside strings and
-    comments: `energy { price 0.1 €/kWh }` on one line keeps its `}`, so the error at `€` is
-    not followed by a second one saying the block is never closed."""
+    comments (read as `_check_comments` reads them): `energy { price 0.1 €/kWh }` on one line
+    keeps its `}`, so the error at `€` is not followed by a second one saying the block is
+    never closed."""
     kept = [" "] * len(blanked)
     opened = 0  # braces opened inside the blanked text, which its own closings close first
-    in_string = escaped = False
-    for at, char in enumerate(blanked):
-        if in_string:
-            in_string = escaped or char != '"'
-            escaped = not escaped and char == "\\"
-        elif char == '"':
-            in_string = True
-        elif char == "#":
+    last = 0
+    for match in [*_COMMENT_OR_STRING.finditer(blanked), None]:
+        for at in range(last, match.start() if match else len(blanked)):
+            if blanked[at] == "{":
+                opened += 1
+            elif blanked[at] == "}":
+                if opened:
+                    opened -= 1
+                else:
+                    kept[at] = "}"
+        if match is None or match.group().startswith("#"):
             break
-        elif char == "{":
-            opened += 1
-        elif char == "}":
-            if opened:
-                opened -= 1
-            else:
-                kept[at] = "}"
+        last = match.end()
     return "".join(kept)
 
 
