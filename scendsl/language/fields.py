@@ -6,14 +6,13 @@ atoms into typed values, and `docs/language.md` documents the same table.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
 
 from scendsl import defaults
 from scendsl.defaults import FRAMEWORKS
-from scendsl.language.names import price_series_names, shipped_file
+from scendsl.language.names import alias_in, price_series_names
 from scendsl.language.units import UNITS
 
 
@@ -606,25 +605,10 @@ def parallel_degree_hint(path: str, written: str = "") -> str | None:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _field_aliases() -> dict[str, dict[str, str]]:
-    """field_aliases.toml: per section, each other name (letters and digits, lower case) and
-    the field it stands for."""
-    from scendsl.suggest import name_key
-
-    return {
-        section: {name_key(alias): field for field, aliases in table.items() for alias in aliases}
-        for section, table in shipped_file("field_aliases.toml").items()
-        if section != "meta"
-    }
-
-
 def field_named(section: str, written: str) -> str | None:
     """The field of `section` a published configuration's name stands for
     (`num_hidden_layers` is `layers`, `moe_intermediate_size` `expert_ffn_hidden_size`)."""
-    from scendsl.suggest import name_key
-
-    return _field_aliases().get(section, {}).get(name_key(written))
+    return alias_in("field_aliases.toml", section, written)
 
 
 def words_agree(written: str, guess: str) -> bool:

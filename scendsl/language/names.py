@@ -199,20 +199,27 @@ def framework_named(written: str) -> str | None:
     return _alias_of(written, aliases_in("frameworks.toml"))
 
 
-@functools.lru_cache(maxsize=1)
-def _choice_aliases() -> dict[str, dict[str, str]]:
-    """choice_aliases.toml: per field path, each other name (by `name_key`) and its choice."""
-    return {
-        path: {name_key(alias): choice for choice, aliases in table.items() for alias in aliases}
-        for path, table in shipped_file("choice_aliases.toml").items()
-        if path != "meta"
-    }
+def _aliases(table: dict[str, list[str]]) -> dict[str, str]:
+    """An alias table (each entry with the other names it is written by) by `name_key`."""
+    return {name_key(alias): entry for entry, aliases in table.items() for alias in aliases}
+
+
+@functools.cache
+def _alias_tables(file: str) -> dict[str, dict[str, str]]:
+    """A catalog file of alias tables (choice_aliases.toml by field path, field_aliases.toml by
+    section), each table's other names by `name_key` with the name it stands for."""
+    return {key: _aliases(table) for key, table in shipped_file(file).items() if key != "meta"}
+
+
+def alias_in(file: str, table: str, written: str) -> str | None:
+    """The name `written` stands for in one alias table of `file`, or None."""
+    return _alias_of(written, _alias_tables(file).get(table, {}))
 
 
 def choice_named(path: str, written: str) -> str | None:
     """The choice of the field at `path` that another of its names stands for (`fabric IB` is
     `infiniband`, `precision bfloat16` is `bf16`), or None."""
-    return _alias_of(written, _choice_aliases().get(path, {}))
+    return alias_in("choice_aliases.toml", path, written)
 
 
 @functools.lru_cache(maxsize=1)
@@ -220,7 +227,7 @@ def _accelerator_names() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """accelerator_names.toml by `name_key`: each other name of an entry's product, and each
     other product (with its own name) whose name resembles an entry's."""
     table = shipped_file("accelerator_names.toml")
-    same = {name_key(alias): entry for entry, aliases in table["same"].items() for alias in aliases}
+    same = _aliases(table["same"])
     other = {name_key(name): {**entry, "name": name} for name, entry in table["other"].items()}
     return same, other
 

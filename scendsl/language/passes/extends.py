@@ -193,40 +193,38 @@ def _place(home: str) -> str:
     return f"'{section}': write it in '{section} {{ ... }}' or as '{home} ...'"
 
 
-def _field_hint(section: str, name: str) -> str | None:
-    """The hint for an unknown field inside a section's block: a published configuration's
-    name told the field (`num_hidden_layers` is `layers`, fixed); a field of another section
-    told where it belongs; else a spelling guess whose words agree with the name's."""
+def _field_hint(section: str, name: str, dotted: bool = False) -> str | None:
+    """The hint for an unknown field of a section, in its block or (`dotted`) written
+    `energy.mfu`: a published configuration's name told the field (`num_hidden_layers` is
+    `layers`, fixed); a field of another section told its home (fixed when dotted: the block
+    form moves a line); else a spelling guess within the section whose words agree with the
+    name's (`energy.prise`); None when there is none."""
+    prefix = f"{section}." if dotted else ""
     named = F.field_named(section, name)
     if named is not None:
-        return Hint(f"{quoted(name)} is written {quoted(named)} here", named)
+        return Hint(f"{quoted(name)} is written {quoted(prefix + named)} here", prefix + named)
     home = F.home_of(name, section)
     if home is not None:
+        if dotted:
+            return Hint(f"{quoted(name)} is a field of {_home_name(home)}: write '{home}'", home)
         return f"{quoted(name)} belongs in {_place(home)}"
     spelt = suggest(name, F.SECTIONS[section])
     fixed = fix_of(spelt)
-    return None if fixed is not None and not F.words_agree(name, fixed) else spelt
+    if fixed is not None and not F.words_agree(name, fixed):
+        return None
+    if fixed is not None and dotted:
+        return Hint(f"did you mean '{prefix}{fixed}'?", prefix + fixed)
+    return spelt
 
 
 def _dotted_field_hint(key: str) -> str | None:
-    """The hint for an unknown dotted field (`energy.mfu`): a field of another section told its
-    home, with the fix (`cluster.mfu`); else a typo within its own section (`energy.prise`);
-    else a guess among every path (`energy` itself misspelt)."""
+    """The hint for an unknown dotted field (`energy.mfu`): `_field_hint` within its section,
+    else the section's fields; a guess among every path when the section itself is unknown."""
     section, _, name = key.partition(".")
     if section in F.SECTIONS and name:
-        named = F.field_named(section, name)
-        if named is not None:
-            return Hint(f"{quoted(name)} is written '{section}.{named}' here", f"{section}.{named}")
-        home = F.home_of(name, section)
-        if home is not None:
-            return Hint(f"{quoted(name)} is a field of {_home_name(home)}: write '{home}'", home)
-        spelt = suggest(name, F.SECTIONS[section])
-        fixed = fix_of(spelt)
-        if fixed is not None and F.words_agree(name, fixed):
-            return Hint(f"did you mean '{section}.{fixed}'?", f"{section}.{fixed}")
-        if fixed is None and spelt:
-            return spelt
-        return f"fields of '{section}' are " + ", ".join(F.SECTIONS[section])
+        return _field_hint(section, name, dotted=True) or f"fields of '{section}' are " + ", ".join(
+            F.SECTIONS[section]
+        )
     return suggest(key, F.all_scenario_paths())
 
 
