@@ -751,22 +751,28 @@ def values_written_as_block(key: str, body: list[Statement]) -> str:
 _MAGNITUDE_WORDS = {"thousand": "k", "million": "M", "billion": "B", "trillion": "T"}
 
 
-def magnitude_word_hint(number: str, word: str) -> str | None:
-    """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T)."""
+#: Why a magnitude word is written as a suffix, in every hint that says so.
+_MAGNITUDE_RULE = "magnitudes are suffixes of the number (k, M, B, T)"
+
+
+def _magnitude_suffix(word: str) -> str | None:
+    """The suffix of a magnitude written as a word (`billion`, `Trillions`), or None."""
     if hint_text(word) is None:
         return None
     lowered = word.lower()
-    suffix = _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
+    return _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
+
+
+def magnitude_word_hint(number: str, word: str) -> str | None:
+    """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T)."""
+    suffix = _magnitude_suffix(word)
     if suffix is None:
         return None
     if hint_text(number) is None:
-        return f"magnitudes are suffixes of the number (k, M, B, T): write {suffix}, not {word}"
+        return f"{_MAGNITUDE_RULE}: write {suffix}, not {word}"
     if not number.replace(".", "", 1).isdigit():  # `70k billion`, `1e3 million`: no one edit
-        return f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)"
-    return Hint(
-        f"write {number}{suffix}: magnitudes are suffixes of the number (k, M, B, T)",
-        f"{number}{suffix}",
-    )
+        return f"write {number}{suffix}: {_MAGNITUDE_RULE}"
+    return Hint(f"write {number}{suffix}: {_MAGNITUDE_RULE}", f"{number}{suffix}")
 
 
 def magnitude_and_unit_hint(atoms: list[Atom]) -> str | None:
@@ -775,12 +781,11 @@ def magnitude_and_unit_hint(atoms: list[Atom]) -> str | None:
     money such as '30k USD'")."""
     if len(atoms) != 3 or atoms[0].kind != "number" or any(a.kind != "word" for a in atoms[1:]):
         return None
-    lowered = atoms[1].text.lower()
-    suffix = _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
+    suffix = _magnitude_suffix(atoms[1].text)
     number, unit = hint_text(atoms[0].text), hint_text(atoms[2].text)
     if suffix is None or number is None or unit is None:
         return None
-    return f"write {number}{suffix} {unit}: magnitudes are suffixes of the number (k, M, B, T)"
+    return f"write {number}{suffix} {unit}: {_MAGNITUDE_RULE}"
 
 
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
