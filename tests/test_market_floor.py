@@ -38,7 +38,7 @@ def _calendar_years() -> dict[int, str]:
 
 def test_a_fiscal_year_ending_in_january_stands_for_the_calendar_year_before():
     assert MARKET.fiscal_offset is not None and MARKET.fiscal_offset.value == -1
-    assert "last Sunday in January" in MARKET.fiscal_offset.source
+    assert "FISCAL YEAR END 0126" in MARKET.fiscal_offset.source
 
 
 @pytest.mark.parametrize("year", sorted(_calendar_years()))
