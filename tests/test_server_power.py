@@ -187,3 +187,43 @@ def test_the_gpu_server_fallback_is_unchanged_without_a_limit():
     # MI250X has no system figure: the GPU-server share and fixed part, on its 560 W.
     power = result(text, "mi").value("accelerator.system_power")
     assert power == pytest.approx(560 * (1 + SHARE) + FIXED)
+
+
+def test_immersed_servers_lose_their_fans_share_and_blades_have_none_to_lose():
+    text = """
+scenario immersed extends dgx {
+  cluster.cooling immersion
+}
+scenario immersed_blade extends dgx {
+  cluster.server blade
+  cluster.cooling immersion
+}
+"""
+    fans = CALIBRATION["server_fan_share"].value
+    air = result(name="dgx").value("accelerator.system_power")
+    immersed = result(text, "immersed")
+    assert immersed.value("accelerator.system_power") == pytest.approx(air * (1 - fans))
+    assert immersed.value("cluster.cooling") == "immersion"
+    # A direct-liquid-cooled blade has no server fans: immersion takes nothing more off.
+    blade = result(text, "immersed_blade").value("accelerator.system_power")
+    assert blade == pytest.approx(400 * (1 + BLADE))
+    explained = explain_text(immersed, "accelerator.system_power")
+    assert "server_fan_share" in explained and "immersion" in explained
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(limit=_LIMITS)
+def test_removing_the_fans_never_adds_power(limit):
+    text = f"""
+scenario air extends dgx {{
+  cluster.power_limit {limit:.3f} W
+}}
+scenario wet extends air {{
+  cluster.cooling immersion
+}}
+"""
+    scenarios = scendsl.load(BASE + text)
+    air, wet = (
+        evaluate(scenarios.get(name)).value("accelerator.system_power") for name in ("air", "wet")
+    )
+    assert wet <= air

@@ -209,6 +209,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "or a deskside workstation (DGX Station: one host, four liquid-cooled GPUs, "
             "powered from an office outlet)",
         ),
+        "cooling": FieldSpec(
+            "enum",
+            choices=("air", "immersion"),
+            doc="how the servers are cooled: air (their own fans) or immersion in a "
+            "dielectric fluid (no server fans: their share of the power goes)",
+        ),
         "power_limit": _q(
             "power",
             "power limit set on each accelerator (nvidia-smi --power-limit, a vendor's cap): "

@@ -141,6 +141,16 @@ def _server(ctx: Context) -> Found:
 
 
 @input_node(
+    "cluster.cooling",
+    "text",
+    "How the servers are cooled: air (their own fans) or immersion (no server fans)",
+    value_type="text",
+)
+def _cooling(ctx: Context) -> Found:
+    return ctx.scenario_or_choice("cluster.cooling")
+
+
+@input_node(
     "accelerator.system_power",
     "power",
     "Rated power per accelerator with its share of hosts, NICs and fans",
@@ -149,8 +159,9 @@ def _server(ctx: Context) -> Found:
     "the platform's figure, else for a GPU server tdp × (1 + calibration.node_overhead) + "
     "calibration.node_overhead_fixed (its non-GPU power: a share of the GPUs' power plus a "
     "fixed part, fitted to DGX H100 and DGX B200), for other hosts "
-    "tdp × (1 + node_overhead_<platform>); less tdp − accelerator.power_limit when a limit "
-    "is set below the TDP",
+    "tdp × (1 + node_overhead_<platform>); a GPU server's × (1 − calibration.server_fan_share) "
+    "when immersed (cluster.cooling immersion); less tdp − accelerator.power_limit when a "
+    "limit is set below the TDP",
 )
 def _system_power(ctx: Context) -> Found:
     if ctx.field("cluster.accelerator_power") is not None:
@@ -206,8 +217,8 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     direct-liquid-cooled blade or a workstation its power limit × (1 +
     calibration.node_overhead_blade); else the catalog's (or an `accelerator` block's) figure,
     else its TDP × (1 + its host platform's node overhead), plus the fixed part per accelerator
-    on a GPU server (calibration.node_overhead_fixed), less what a power limit below the TDP
-    saves."""
+    on a GPU server (calibration.node_overhead_fixed), without its fans' share when immersed,
+    less what a power limit below the TDP saves."""
     server = _server(ctx).value
     limit = power_limit(ctx)
     if server in ("blade", "workstation"):
@@ -250,6 +261,17 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
         note.format(overhead=what) if note is not None else None,
     )
     rated = ctx.accelerator_figure("system_power", fallback)
+    if _cooling(ctx).value == "immersion":
+        # Immersed servers have no fans: the fluid carries the heat to the facility's loop.
+        fans = ctx.calibration("server_fan_share")
+        rated = Found(
+            rated.value * (1 - fans.value),
+            f"{rated.origin} × (1 − server_fan_share), {ctx.where('cluster.cooling')}: "
+            "cooling immersion",
+            fans.source,
+            fans.confidence,
+            fans.note,
+        )
     if limit.value >= tdp.value:
         return rated
     # A capped GPU draws less; its host, switches and fans are the same server's.
