@@ -227,11 +227,13 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
         # A deskside workstation has the blade's structure (one host per four accelerators,
         # liquid-cooled GPUs, no switch chips or fabric NICs).
         blade = ctx.calibration("node_overhead_blade")
+        capped = limit.value < ctx.accelerator_figure("tdp").value
+        sources = (limit.source, blade.source) if capped else (blade.source,)
         return Found(
             limit.value * (1 + blade.value),
             f"derived: power limit ({limit.origin}) × (1 + node_overhead_blade), "
             f"{ctx.where('cluster.server')}: server {server}",
-            blade.source,
+            "; ".join(dict.fromkeys(source for source in sources if source)),
             blade.confidence,
             "a direct-liquid-cooled blade's hosts, NICs and conversion losses (a workstation "
             "shares its one host per four accelerators); the catalog's server figure (if any) "
