@@ -100,7 +100,9 @@ class Cluster(_Frozen):
     interruption_rate_counts: Literal["all", "hardware", "gpu"] | None = None
     restart_time: Value | None = Field(None, description="seconds to resume after an interruption")
     recovery: Literal["auto", "restart", "in_memory"] | None = None
-    server: Literal["dgx", "blade"] | None = None
+    server: Literal["dgx", "blade", "workstation"] | None = None
+    power_limit: Value | None = Field(None, description="W per accelerator, a cap below TDP")
+    cooling: Literal["air", "immersion"] | None = None
     embodied_carbon: Value | None = Field(None, description="kg CO2e per accelerator")
     lifetime: Value | None = Field(None, description="service life, seconds")
 

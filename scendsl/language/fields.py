@@ -201,11 +201,25 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "server": FieldSpec(
             "enum",
-            choices=("dgx", "blade"),
+            choices=("dgx", "blade", "workstation"),
             doc="server design, for the power of hosts, NICs and fans per accelerator: the "
             "vendor systems the catalog's server figures describe (DGX/HGX 8-GPU servers, "
-            "NVL72 racks) or a direct-liquid-cooled HPC blade (HPE Cray EX, BullSequana XH, "
-            "IBM AC922: no fans or switch chips in the node, one host per four accelerators)",
+            "NVL72 racks), a direct-liquid-cooled HPC blade (HPE Cray EX, BullSequana XH, "
+            "IBM AC922: no fans or switch chips in the node, one host per four accelerators) "
+            "or a deskside workstation (DGX Station: one host, four liquid-cooled GPUs, "
+            "powered from an office outlet)",
+        ),
+        "cooling": FieldSpec(
+            "enum",
+            choices=("air", "immersion"),
+            doc="how the servers are cooled: air (their own fans) or immersion in a "
+            "dielectric fluid (no server fans: their share of the power goes)",
+        ),
+        "power_limit": _q(
+            "power",
+            "power limit set on each accelerator (nvidia-smi --power-limit, a vendor's cap): "
+            "below the TDP, the accelerator draws at most this",
+            **_POWER,
         ),
         "embodied_carbon": _q(
             "mass",

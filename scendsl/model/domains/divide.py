@@ -68,7 +68,16 @@ def _reference_context(ctx: Context, ref: str) -> Context:
     made = ctx.__dict__.setdefault("_reference_contexts", {})
     accelerator = _entity(ctx, ref)[0].accelerator
     if accelerator not in made:
-        cluster = ctx.scenario.cluster.model_copy(update={"accelerator": accelerator})
+        # A reference is the catalog's system: the scenario's own server design, cooling and
+        # power limit are not its.
+        cluster = ctx.scenario.cluster.model_copy(
+            update={
+                "accelerator": accelerator,
+                "server": None,
+                "power_limit": None,
+                "cooling": None,
+            }
+        )
         made[accelerator] = Context(
             ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog, ctx.conversions
         )

@@ -298,15 +298,15 @@ def training_embodied_carbon(embodied, training_time, lifetime):
 @metric(
     "energy.accelerator_energy",
     "energy",
-    "Accelerator-only energy of the run: accelerator-hours at the chips' rated power "
+    "Accelerator-only energy of the run: accelerator-hours at the chips' rated power or cap "
     "(no host, network or cooling)",
-    "reliability.accelerator_hours × 1 hour × accelerator.tdp",
-    ("reliability.accelerator_hours", "accelerator.tdp"),
+    "reliability.accelerator_hours × 1 hour × accelerator.power_limit (the TDP unless capped)",
+    ("reliability.accelerator_hours", "accelerator.power_limit"),
     (_BLOOM,),
     importance=4,
 )
-def accelerator_energy(accelerator_hours, tdp):
-    return accelerator_hours * 3600.0 * tdp
+def accelerator_energy(accelerator_hours, power):
+    return accelerator_hours * 3600.0 * power
 
 
 @metric(
