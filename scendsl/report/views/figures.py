@@ -98,6 +98,8 @@ class Number:
             kind,
         )
         self.origin, self.confidence, self.note, self.sources = origin, confidence, note, sources
+        #: The amount as the scenario wrote it, in another currency than USD (else None).
+        self.written = written
         # A key reads as its label, money written in another currency as written and in USD.
         self.text = figure_text(value, dimension, value_type, written, label)
         #: Labels ("W1") of the scenario's warnings that concern this figure.
