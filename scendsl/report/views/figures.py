@@ -198,6 +198,15 @@ class ReferenceView:
         return format_value(self.compute_ratio.value, "fraction")
 
     @property
+    def the_title(self) -> str:
+        """The title as a sentence names it: after "the" ("the JUPITER Booster ..."), unless it
+        has a determiner of its own ("Mexico's national AI compute", "The Alps system")."""
+        first = self.title.split(" ", 1)[0]
+        if first.lower() in ("the", "a", "an") or first.endswith(("'s", "’s", "s'")):
+            return self.title
+        return f"the {self.title}"
+
+    @property
     def label(self) -> str:
         """The title, with the kind of entity unless the title already says it."""
         squash = lambda text: "".join(ch for ch in text.lower() if ch.isalnum())  # noqa: E731
