@@ -452,3 +452,19 @@ def test_an_export_status_past_the_catalogs_date_warns_that_later_rules_are_unkn
         assert f"on 1 July {year}" in warning.message and "United Arab Emirates" in warning.message
         assert as_of.isoformat() in note
         assert "extrapolated-year:export.status" not in {w.id for w in found.values()}
+
+
+@pytest.mark.parametrize("region", ["US", '"US-TX"'])
+def test_a_site_in_the_chips_own_country_has_no_export_rules_to_forecast(region):
+    """A Riyadh fund compared its campus with the same one in Texas: the Texas briefing warned
+    that the US export status of a US chip in Texas in 2030 forecast the export rules, and marked
+    it extrapolated, though the chips are never exported."""
+    from scendsl.catalog import load_catalog
+
+    as_of = load_catalog().country_groups.as_of
+    year = as_of.year + 3
+    text = CLEAN.replace("year   2024", f"year   {year}").replace("region FR", f"region {region}")
+    result = evaluate(_scenario(text))
+    assert "export-rules-forecast" not in {w.rule for w in scenario_warnings(result)}
+    note = result.inputs["export.status"].note or ""
+    assert "extrapolated" not in note and "the chips are not exported" in note
