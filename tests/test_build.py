@@ -1221,3 +1221,19 @@ scenario late {
         f"> - Price of one accelerator of the {count} references on MI250X in the scenario year"
         " (`reference.*.unit_price`) is"
     ), mi250x[0]
+
+
+def test_key_findings_count_the_claims_that_cannot_be_decided(tmp_path):
+    """A Seoul ministry's claim on a figure the model leaves n/a read "Of 2 claims checked, 1
+    holds and 0 fail": the other claim vanished from the sentence."""
+    body = (
+        '  expect workload.duration < 120 days "a model within four months"\n'
+        '  expect cluster.count >= 8 "eight accelerators"\n'
+    )
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", body=body), encoding="utf-8")
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    findings = next(line for line in page.splitlines() if "claims checked" in line)
+    assert "Of 2 claims checked, 1 holds and 0 fail; 1 cannot be decided:" in findings
+    assert "`workload.duration` is n/a." in findings

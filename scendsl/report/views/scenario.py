@@ -329,6 +329,12 @@ class ScenarioView:
         return sum(1 for c in self.claims if c.holds is False)
 
     @property
+    def claims_undecided(self) -> list[str]:
+        """The metrics of the claims that cannot be decided, their figure being n/a (each once),
+        which the key findings name beside the claims that hold and fail."""
+        return list(dict.fromkeys(c.metric for c in self.claims if c.holds is None))
+
+    @property
     def first_failed(self) -> ClaimView | None:
         """The first claim that fails (the key findings quote it)."""
         return next((c for c in self.claims if c.holds is False), None)
