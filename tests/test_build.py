@@ -1237,3 +1237,17 @@ def test_key_findings_count_the_claims_that_cannot_be_decided(tmp_path):
     findings = next(line for line in page.splitlines() if "claims checked" in line)
     assert "Of 2 claims checked, 1 holds and 0 fail; 1 cannot be decided:" in findings
     assert "`workload.duration` is n/a." in findings
+
+
+def test_a_scenario_without_a_workload_has_no_table_without_rows(tmp_path):
+    """A Lagos regulator's campus with no workload got a "Scaling" heading over an empty
+    table: every figure of the section is n/a without a model to train."""
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", region="NG", count=1000), encoding="utf-8")
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    for page in (tmp_path / "out").glob("*.md"):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for at, line in enumerate(lines[:-1]):
+            if re.fullmatch(r"\|(---\|)+", line):
+                assert lines[at + 1].startswith("|"), f"{page.name}: a table without rows"
+    assert "### Scaling" not in (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
