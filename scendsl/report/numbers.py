@@ -7,6 +7,7 @@ the same everywhere; deterministic (no locale).
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -99,6 +100,19 @@ def format_value(value: Any, dimension: str | None, value_type: str = "number") 
 _KEPT_TYPES = frozenset({float, int, str, bool, type(None)})
 
 
+#: A country's code inside a category's value (`outside_us_rules`), written as a reader writes it.
+_COUNTRY_IN_VALUE = re.compile(r"(?<![a-z])us(?![a-z])")
+
+
+def value_words(value: str) -> str:
+    """A category's value as words (`licence_required` -> `licence required`), the United
+    States' code in capitals (`outside_us_rules` -> `outside US rules`). Text that is no
+    identifier (a rule's citation, a note) keeps its words."""
+    if " " in value:
+        return value.replace("_", " ")
+    return _COUNTRY_IN_VALUE.sub("US", value.replace("_", " "))
+
+
 @lru_cache(maxsize=8192, typed=True)
 def _format_kept(value: Any, dimension: str | None, value_type: str) -> str:
     return _format(value, dimension, value_type)
@@ -110,7 +124,7 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
     if value_type == "bool" or isinstance(value, bool):
         return "yes" if value else "no"
     if value_type == "text" or isinstance(value, str):
-        return str(value).replace("_", " ")
+        return value_words(str(value))
     if isinstance(value, dict):
         return ", ".join(f"{k}: {format_value(v, dimension)}" for k, v in value.items())
     value = float(value)
