@@ -1251,3 +1251,20 @@ def test_a_scenario_without_a_workload_has_no_table_without_rows(tmp_path):
             if re.fullmatch(r"\|(---\|)+", line):
                 assert lines[at + 1].startswith("|"), f"{page.name}: a table without rows"
     assert "### Scaling" not in (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+
+
+def test_an_export_status_past_the_catalogs_date_is_a_caveat_in_its_own_words(tmp_path):
+    """A Riyadh fund's 2030 briefing listed the export status among the caveats as "licence
+    required, the 2026 figure (there is none for 2030)": a decision by rules, not a figure of
+    another year. The caveat says which rules are carried to which date."""
+    as_of = load_catalog().country_groups.as_of
+    year = as_of.year + 3
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", year=year, region="SA"), encoding="utf-8")
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    status = next(line for line in page.splitlines() if "(`export.status`) is" in line)
+    assert f"as the catalog records them on {as_of.isoformat()} are applied to {year}-07-01" in (
+        status
+    )
+    assert "figure (there is none" not in status
