@@ -1268,3 +1268,19 @@ def test_an_export_status_past_the_catalogs_date_is_a_caveat_in_its_own_words(tm
         status
     )
     assert "figure (there is none" not in status
+
+
+def test_a_claims_figure_carries_the_marks_of_the_warnings_that_concern_it(tmp_path):
+    """A Lagos regulator's claim "less than a million Nigerian homes" held on a count of US
+    homes (the household figure was a stand-in, warning W2), and the claims table did not say
+    so, where the energy table marked the same figure."""
+    body = '  expect energy.facility_power < 1 GW "under a gigawatt"\n'
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", body=body), encoding="utf-8")  # 8 accelerators: small
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    claims = page.split("## Claims checked", 1)[1].split("##", 1)[0]
+    row = next(line for line in claims.splitlines() if "under a gigawatt" in line)
+    energy = next(line for line in page.splitlines() if "| `energy.facility_power` |" in line)
+    marks = re.findall(r"⚠ W\d+", energy)
+    assert marks and all(mark in row for mark in marks)
