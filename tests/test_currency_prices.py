@@ -320,9 +320,13 @@ def test_the_briefings_ranges_are_shown_in_the_currency_they_were_written_in(tmp
     """A Seoul ministry wrote its tariff as 170 KRW/kWh to 210 KRW/kWh: the Monte Carlo section
     and the key finding that list the ranges showed a dollar range the analyst never wrote."""
     path = tmp_path / "prices.scn"
-    text = PRICES.replace("0.25 EUR/kWh", "170 KRW/kWh to 210 KRW/kWh").replace(
-        "  market {", "  workload {\n    parameters 7B\n    tokens     1T\n  }\n  market {"
-    ).replace("count       1k", "count       1k\n    mfu         30% to 40%")
+    text = (
+        PRICES.replace("0.25 EUR/kWh", "170 KRW/kWh to 210 KRW/kWh")
+        .replace(
+            "  market {", "  workload {\n    parameters 7B\n    tokens     1T\n  }\n  market {"
+        )
+        .replace("count       1k", "count       1k\n    mfu         30% to 40%")
+    )
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     assert main(["build", str(path), "-o", str(out), "--no-cache", "--samples", "500"]) == 0

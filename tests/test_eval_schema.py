@@ -108,3 +108,30 @@ def test_schema_checker_catches_a_missing_field():
         assert "lacks" in str(error)
     else:
         raise AssertionError("a scenario without its fields passed")
+
+
+def test_a_scenario_priced_in_another_currency_names_it_in_the_json(tmp_path, capsys):
+    """A dashboard for a Seoul ministry showed the dollar figures of the JSON while the briefing
+    showed won beside them: which currency, at which rate, was the briefing's rule alone."""
+    path = tmp_path / "s.scn"
+    path.write_text(
+        "scenario won {\n  year 2024\n  region KR\n  cluster {\n    accelerator H100\n"
+        "    count 8\n  }\n  market.rental_price 3000 KRW/hour\n}\n"
+        "scenario dollars {\n  year 2024\n  region KR\n  cluster {\n    accelerator H100\n"
+        "    count 8\n  }\n}\n",
+        encoding="utf-8",
+    )
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)["eval"]
+    assert main(["eval", str(path), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    conforms(document, schema, schema)
+    won, dollars = document["scenarios"]
+    assert "currency" not in dollars
+    rental = won["inputs"]["market.rental_price"]
+    assert won["currency"] == {
+        "code": "KRW",
+        "per_usd": rental["written"]["per_usd"],
+        "rate_year": rental["written"]["rate_year"],
+        "input": "market.rental_price",
+    }

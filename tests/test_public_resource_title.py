@@ -327,7 +327,7 @@ def test_a_title_with_its_own_determiner_is_not_given_a_second_one(tmp_path):
     """A Mexico City consortium wrote its country's resource as "Mexico's national public AI
     compute": the key finding read "that of the Mexico's national public AI compute"."""
     block = (
-        "reference mx_public {\n  title \"Mexico's national public AI compute\"\n"
+        'reference mx_public {\n  title "Mexico\'s national public AI compute"\n'
         "  accelerator H100\n  count 5000\n  kind national_resource\n  region MX\n}\n"
     )
     path = tmp_path / "s.scn"

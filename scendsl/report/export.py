@@ -7,6 +7,7 @@ by `eval_schema`, printed by `scendsl schema` under `eval`):
 ```
 {"version": 1, "scendsl": "<the version that wrote it>",
  "scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
+                "currency"?: {"code", "per_usd", "rate_year", "input"},
                 "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line",
                             "written"?: {"amount", "unit", "currency", "year", "rate_year", ...}}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
@@ -32,6 +33,7 @@ import numpy as np
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.sweep import SweepTable
 from scendsl.model.values import json_safe
+from scendsl.report.numbers import local_money
 
 if TYPE_CHECKING:
     from scendsl.model.uncertainty import Samples
@@ -154,6 +156,15 @@ def result_data(
                             }
                         )
                     )
+    local = local_money(result.inputs)
+    if local is not None:  # the currency the briefing shows the scenario's amounts in too
+        name, written = local
+        data["currency"] = {
+            "code": written.currency,
+            "per_usd": written.per_usd,
+            "rate_year": written.rate_year,
+            "input": name,
+        }
     data["claims"] = [
         {
             "metric": c.metric,
@@ -439,6 +450,29 @@ def eval_schema() -> dict[str, Any]:
             "uncertainty": _object(
                 ["samples", "seed"],
                 {"samples": {"type": "integer"}, "seed": {"type": "integer"}},
+            ),
+            "currency": _object(
+                ["code", "per_usd", "rate_year", "input"],
+                {
+                    "code": {
+                        "type": "string",
+                        "description": "ISO 4217 code of the currency the scenario's prices are "
+                        "written in, which its briefing shows amounts in beside USD (absent: "
+                        "all in USD)",
+                    },
+                    "per_usd": {
+                        "type": "number",
+                        "description": "units of it per US dollar at the rate the prices were "
+                        "converted at",
+                    },
+                    "rate_year": {"type": "integer", "description": "the year of that rate"},
+                    "input": {
+                        "type": "string",
+                        "description": "the input whose written currency it is (the first of "
+                        "energy.supply_price, market.unit_price, market.rental_price written "
+                        "in another currency)",
+                    },
+                },
             ),
             "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}},
             "warnings": {"type": "array", "items": {"$ref": "#/$defs/warning"}},

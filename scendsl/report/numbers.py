@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -184,6 +185,22 @@ def in_currency(usd: float, unit: str, per_usd: float) -> str:
     if not per:
         return f"{format_value(usd * per_usd, 'currency').replace('$', '')} {code}"
     return f"{sig(usd * per_usd / written_factor(unit))} {unit}"
+
+
+#: The inputs whose written currency a briefing shows its amounts in too, in this order.
+LOCAL_MONEY_INPUTS = ("energy.supply_price", "market.unit_price", "market.rental_price")
+
+
+def local_money(inputs: Mapping[str, Any]) -> tuple[str, WrittenMoney] | None:
+    """The currency the analyst wrote a scenario's prices in, when not USD, and the input it
+    is read from: the first of its electricity price, unit price and rental price written in
+    another currency (with the rate it was converted at). The briefing shows each amount in it
+    too, and the eval JSON names it (`currency`)."""
+    for name in LOCAL_MONEY_INPUTS:
+        node = inputs.get(name)
+        if node is not None and node.written is not None:
+            return name, node.written
+    return None
 
 
 def in_local_currency(text: str, usd: float, dimension: str, local: WrittenMoney) -> str:

@@ -118,7 +118,9 @@ class UncertaintyView:
             # KRW/kWh`), not as the dollars the model holds it in.
             money = view.m(law.name).written
 
-            def fmt(value: float, dimension: str = law.dimension) -> str:
+            def fmt(
+                value: float, dimension: str = law.dimension, money: WrittenMoney | None = money
+            ) -> str:
                 if money is not None:
                     return in_currency(value, money.unit, money.per_usd)
                 return format_value(value, dimension)
