@@ -274,7 +274,7 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
             assert any(re.fullmatch(pattern.replace("{ref}", "x"), k) for k in known) or any(
                 re.fullmatch(pattern, k.replace("{ref}", "x")) for k in known
             ), f"{rule.id}: unknown metric {name!r}"
-        assert rule.at, rule.id
+        assert rule.at or rule.claims, rule.id  # a rule on claims points at the claim
         for field in rule.at:
             assert field in fields, f"{rule.id}: unknown scenario field {field!r}"
         assert rule.why and rule.source
@@ -317,7 +317,7 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
                     }
                 ]
             },
-            "give either 'when' or 'extrapolated'",
+            "give one of 'when', 'extrapolated' or 'claims'",
         ),
     ],
 )
@@ -468,3 +468,51 @@ def test_a_site_in_the_chips_own_country_has_no_export_rules_to_forecast(region)
     assert "export-rules-forecast" not in {w.rule for w in scenario_warnings(result)}
     note = result.inputs["export.status"].note or ""
     assert "extrapolated" not in note and "the chips are not exported" in note
+
+
+def test_a_claim_that_cannot_be_decided_warns_at_the_claim_with_the_figure_meant():
+    """A Seoul ministry's `expect workload.duration < 120 days` passed check and was n/a in
+    every output: workload.duration is a duration given directly, the training time another
+    figure. The warning points at the claim's metric and names the figure the model computes."""
+    text = CLEAN.replace(
+        "  }\n}",
+        '  }\n  expect workload.duration < 120 days "four months"\n'
+        "  expect cluster.count >= 8\n  expect energy.training_energy < 1 GWh\n}",
+    )
+    result = evaluate(_scenario(text))
+    found = {w.id: w for w in scenario_warnings(result) if w.rule == "claim-undecided"}
+    assert set(found) == {
+        "claim-undecided:workload.duration",
+        "claim-undecided:energy.training_energy",  # no workload: its inputs are named
+    }
+    duration = found["claim-undecided:workload.duration"]
+    assert "`reliability.training_time`" in duration.hint
+    assert duration.span is not None and duration.span.line == 9  # the claim's line
+    assert "workload.tokens" in found["claim-undecided:energy.training_energy"].text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"claims": "failed"}, "'claims' must be one of undecided"),
+        (
+            {"hints": {"workload.duration": "x"}, "when": [{"metric": "a", "is": True}]},
+            "'hints' goes with 'claims'",
+        ),
+        ({"claims": "undecided", "when": [{"metric": "a", "is": True}]}, "give one of"),
+    ],
+)
+def test_a_claims_rule_is_checked_against_the_schema(extra, message):
+    rule = {
+        "id": "r",
+        "concerns": [],
+        "at": [],
+        "message": "m",
+        "hint": "h",
+        "why": "w",
+        "source": "s",
+        "confidence": "C",
+        **extra,
+    }
+    with pytest.raises(WarningRulesError, match=message):
+        parse_warning_rules({"warning": [rule]})
