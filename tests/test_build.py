@@ -1284,3 +1284,21 @@ def test_a_claims_figure_carries_the_marks_of_the_warnings_that_concern_it(tmp_p
     energy = next(line for line in page.splitlines() if "| `energy.facility_power` |" in line)
     marks = re.findall(r"⚠ W\d+", energy)
     assert marks and all(mark in row for mark in marks)
+
+
+def test_a_scenario_that_rents_its_cluster_says_what_renting_costs(tmp_path):
+    """A Seoul ministry's rented scenario had the same key findings as the bought one: the
+    accelerators' purchase price, and not a word of the rental it wrote."""
+    body = (
+        "  market.rental_price 3 USD/hour\n  workload {\n    parameters 1B\n    tokens 20B\n  }\n"
+    )
+    path = tmp_path / "s.scn"
+    path.write_text(
+        scenario_text("rented", body=body) + scenario_text("bought", body=body.split("\n", 1)[1]),
+        encoding="utf-8",
+    )
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    rented = (tmp_path / "out" / "rented.md").read_text(encoding="utf-8")
+    finding = next(line for line in rented.splitlines() if "Renting the 8 H100" in line)
+    assert "each at 3 USD/hour, costs $" in finding and "for the training run" in finding
+    assert "Renting the" not in (tmp_path / "out" / "bought.md").read_text(encoding="utf-8")
