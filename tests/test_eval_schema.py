@@ -135,3 +135,26 @@ def test_a_scenario_priced_in_another_currency_names_it_in_the_json(tmp_path, ca
         "rate_year": rental["written"]["rate_year"],
         "input": "market.rental_price",
     }
+
+
+def test_an_infinite_figure_is_told_apart_from_an_na_one(tmp_path, capsys):
+    """A dashboard showed "n/a" where the briefing read ∞ (a run that never finishes): JSON
+    has no infinity, and both were null."""
+    path = tmp_path / "s.scn"
+    path.write_text(
+        "scenario s {\n  year 2026\n  region US\n  cluster {\n    accelerator H100\n"
+        "    count 100k\n    interruption_rate 5\n  }\n  workload {\n    parameters 70B\n"
+        "    tokens 2T\n  }\n}\n",
+        encoding="utf-8",
+    )
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)["eval"]
+    assert main(["eval", str(path), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    conforms(document, schema, schema)
+    metrics = document["scenarios"][0]["metrics"]
+    assert metrics["reliability.goodput"]["value"] == 0
+    never = metrics["reliability.training_time"]
+    assert never["value"] is None and never["infinite"] == 1
+    assert "infinite" not in metrics["workload.training_flops"]  # a number stays as it is
+    assert not any("infinite" in m for m in metrics.values() if m["value"] is not None)

@@ -25,6 +25,7 @@ by block, so a million variants stream without sitting in memory.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -123,6 +124,10 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
         data["written"] = node.written.to_json()
     if node.label is not None:
         data["label"] = node.label  # `value` keeps the key; this is what a reader calls it
+    if isinstance(node.value, float) and math.isinf(node.value):
+        # JSON has no infinity: the value is null as n/a is, and this tells them apart (a run
+        # that never finishes reads ∞ in the briefings, not n/a).
+        data["infinite"] = 1 if node.value > 0 else -1
     return data
 
 
@@ -341,6 +346,11 @@ def eval_schema() -> dict[str, Any]:
                 **_STRING,
                 "description": "for a value that is a key (a reference's name): what a reader "
                 "calls it (its title); `value` keeps the key",
+            },
+            "infinite": {
+                "enum": [1, -1],
+                "description": "the value is +∞ (1) or −∞ (-1), which JSON cannot write: "
+                "`value` is then null (a run that never finishes), not n/a",
             },
             "p5": _NUMBER_OR_NULL,
             "p50": _NUMBER_OR_NULL,
