@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import scendsl
+from factories import CARD_WITHOUT_SCALEUP_DOMAIN
 from scendsl.catalog import STATUS_ORDER, ExportRule, load_catalog
 from scendsl.model.domains import divide, export_control, export_rules, market
 from scendsl.model.domains.export_rules import (
@@ -447,22 +448,17 @@ def test_divide_formulas_take_arrays():
     )
 
 
-UNPRICED_LAB = """
-accelerator Unpriced {
-  bf16_dense         312 TFLOPS
-  hbm                80 GB
-  hbm_bandwidth      2 TB/s
-  scaleup_bandwidth  600 GB/s
-  scaleup_domain     8
-  hostlink_bandwidth 64 GB/s
-  tdp                400 W
-}
+#: A reference on a new accelerator the catalog has no price for (the card of the factories).
+UNPRICED_LAB = (
+    CARD_WITHOUT_SCALEUP_DOMAIN
+    + """
 reference lab {
   title       "A lab on an unpriced chip"
-  accelerator Unpriced
+  accelerator Card
   count       100k
 }
 """
+)
 
 
 def test_nothing_to_close_costs_nothing_even_on_a_chip_without_a_price():

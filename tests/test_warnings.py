@@ -22,6 +22,18 @@ from tests.factories import CARD_WITHOUT_SCALEUP_DOMAIN
 
 #: France in 2024: its own grid intensity and industrial price, H100 prices of 2024, a layout
 #: that fits in HBM and agrees with the MFU path: no warning at all.
+#: A rule with every required field and no condition (a test adds what it checks).
+MINIMAL_RULE = {
+    "id": "r",
+    "concerns": [],
+    "at": [],
+    "message": "m",
+    "hint": "h",
+    "why": "w",
+    "source": "s",
+    "confidence": "C",
+}
+
 CLEAN = """\
 scenario paris {
   title  "An H100 site in France"
@@ -285,38 +297,11 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
     [
         ({"warning": [{"id": "x"}]}, "'concerns' is required"),
         (
-            {
-                "warning": [
-                    {
-                        "id": "x",
-                        "concerns": [],
-                        "at": [],
-                        "message": "m",
-                        "hint": "h",
-                        "why": "w",
-                        "source": "s",
-                        "confidence": "C",
-                        "when": [{"metric": "a.b", "is": "yes"}],
-                    }
-                ]
-            },
+            {"warning": [{**MINIMAL_RULE, "id": "x", "when": [{"metric": "a.b", "is": "yes"}]}]},
             "'is' needs true or false",
         ),
         (
-            {
-                "warning": [
-                    {
-                        "id": "x",
-                        "concerns": [],
-                        "at": [],
-                        "message": "m",
-                        "hint": "h",
-                        "why": "w",
-                        "source": "s",
-                        "confidence": "C",
-                    }
-                ]
-            },
+            {"warning": [{**MINIMAL_RULE, "id": "x"}]},
             "give one of 'when', 'extrapolated' or 'claims'",
         ),
     ],
@@ -503,16 +488,6 @@ def test_a_claim_that_cannot_be_decided_warns_at_the_claim_with_the_figure_meant
     ],
 )
 def test_a_claims_rule_is_checked_against_the_schema(extra, message):
-    rule = {
-        "id": "r",
-        "concerns": [],
-        "at": [],
-        "message": "m",
-        "hint": "h",
-        "why": "w",
-        "source": "s",
-        "confidence": "C",
-        **extra,
-    }
+    rule = {**MINIMAL_RULE, **extra}
     with pytest.raises(WarningRulesError, match=message):
         parse_warning_rules({"warning": [rule]})
