@@ -164,6 +164,7 @@ def expand(node: Node, ref: str) -> Node:
         node,
         name=node.name.replace(REFERENCE_PLACEHOLDER, ref),
         inputs=tuple(i.replace(REFERENCE_PLACEHOLDER, ref) for i in node.inputs),
+        optional=tuple(i.replace(REFERENCE_PLACEHOLDER, ref) for i in node.optional),
         formula=node.formula.replace(REFERENCE_PLACEHOLDER, ref),
         meaning=node.meaning.replace(REFERENCE_PLACEHOLDER, ref),
     )

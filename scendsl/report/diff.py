@@ -29,7 +29,7 @@ from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
-from scendsl.report.numbers import figure_text, format_delta, in_currency
+from scendsl.report.numbers import figure_text, format_delta, in_currency, value_words
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
@@ -173,7 +173,7 @@ class WarningFlip:
 
 
 def _rating(value: str | None) -> str:
-    return "not rated" if value is None else str(value).replace("_", " ")
+    return "not rated" if value is None else value_words(str(value))
 
 
 @dataclass(frozen=True)

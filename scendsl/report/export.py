@@ -7,6 +7,7 @@ by `eval_schema`, printed by `scendsl schema` under `eval`):
 ```
 {"version": 1, "scendsl": "<the version that wrote it>",
  "scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
+                "currency"?: {"code", "per_usd", "rate_year", "input"},
                 "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line",
                             "written"?: {"amount", "unit", "currency", "year", "rate_year", ...}}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
@@ -24,6 +25,7 @@ by block, so a million variants stream without sitting in memory.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -32,6 +34,7 @@ import numpy as np
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.sweep import SweepTable
 from scendsl.model.values import json_safe
+from scendsl.report.numbers import local_money
 
 if TYPE_CHECKING:
     from scendsl.model.uncertainty import Samples
@@ -121,6 +124,10 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
         data["written"] = node.written.to_json()
     if node.label is not None:
         data["label"] = node.label  # `value` keeps the key; this is what a reader calls it
+    if isinstance(node.value, float) and math.isinf(node.value):
+        # JSON has no infinity: the value is null as n/a is, and this tells them apart (a run
+        # that never finishes reads ∞ in the briefings, not n/a).
+        data["infinite"] = 1 if node.value > 0 else -1
     return data
 
 
@@ -154,6 +161,15 @@ def result_data(
                             }
                         )
                     )
+    local = local_money(result.inputs)
+    if local is not None:  # the currency the briefing shows the scenario's amounts in too
+        name, written = local
+        data["currency"] = {
+            "code": written.currency,
+            "per_usd": written.per_usd,
+            "rate_year": written.rate_year,
+            "input": name,
+        }
     data["claims"] = [
         {
             "metric": c.metric,
@@ -331,6 +347,11 @@ def eval_schema() -> dict[str, Any]:
                 "description": "for a value that is a key (a reference's name): what a reader "
                 "calls it (its title); `value` keeps the key",
             },
+            "infinite": {
+                "enum": [1, -1],
+                "description": "the value is +∞ (1) or −∞ (-1), which JSON cannot write: "
+                "`value` is then null (a run that never finishes), not n/a",
+            },
             "p5": _NUMBER_OR_NULL,
             "p50": _NUMBER_OR_NULL,
             "p95": _NUMBER_OR_NULL,
@@ -439,6 +460,29 @@ def eval_schema() -> dict[str, Any]:
             "uncertainty": _object(
                 ["samples", "seed"],
                 {"samples": {"type": "integer"}, "seed": {"type": "integer"}},
+            ),
+            "currency": _object(
+                ["code", "per_usd", "rate_year", "input"],
+                {
+                    "code": {
+                        "type": "string",
+                        "description": "ISO 4217 code of the currency the scenario's prices are "
+                        "written in, which its briefing shows amounts in beside USD (absent: "
+                        "all in USD)",
+                    },
+                    "per_usd": {
+                        "type": "number",
+                        "description": "units of it per US dollar at the rate the prices were "
+                        "converted at",
+                    },
+                    "rate_year": {"type": "integer", "description": "the year of that rate"},
+                    "input": {
+                        "type": "string",
+                        "description": "the input whose written currency it is (the first of "
+                        "energy.supply_price, market.unit_price, market.rental_price written "
+                        "in another currency)",
+                    },
+                },
             ),
             "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}},
             "warnings": {"type": "array", "items": {"$ref": "#/$defs/warning"}},

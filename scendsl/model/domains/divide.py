@@ -21,6 +21,7 @@ template: `{ref}` is replaced by each reference's name by the evaluator.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -458,9 +459,16 @@ def accelerators_to_close(scenario_peak, rate, count):
     "divide.{ref}.accelerators_to_close × reference.{ref}.unit_price",
     inputs=("divide.{ref}.accelerators_to_close", "reference.{ref}.unit_price"),
     importance=4,
+    optional=("reference.{ref}.unit_price",),
 )
 def capex_to_close(accelerators, unit_price):
-    """Accelerators only, at the catalog price for the scenario year."""
+    """Accelerators only, at the catalog price for the scenario year. None to add cost
+    nothing, priced or not: a reference larger than the scenario on a chip the catalog has no
+    price for needs no money to match it (it read n/a beside another's $0)."""
+    if unit_price is None:
+        if scalar.is_array(accelerators):
+            return scalar.where(accelerators == 0, 0.0, math.nan)
+        return 0.0 if accelerators == 0 else None
     return accelerators * unit_price
 
 

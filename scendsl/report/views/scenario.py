@@ -12,7 +12,7 @@ from scendsl.catalog.grid import (
     region_name,
     region_reading_name,
 )
-from scendsl.report.numbers import figure_text, in_local_currency
+from scendsl.report.numbers import figure_text, in_local_currency, local_money
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -35,9 +35,6 @@ if TYPE_CHECKING:
     from scendsl.model.default_spread import DefaultSpread
     from scendsl.model.evaluate import Result
     from scendsl.report.views.variation import DefaultSpreadView, SweepView, UncertaintyView
-
-#: The inputs whose written currency a briefing shows its amounts in too, in this order.
-LOCAL_MONEY_INPUTS = ("energy.supply_price", "market.unit_price", "market.rental_price")
 
 #: A Monte Carlo run as the application layer hands it over (scendsl.app.pipeline.MonteCarloRun:
 #: `varying()`, `percentiles(name)`, `laws`, `claims`, ...); presentation does not import it.
@@ -212,11 +209,8 @@ class ScenarioView:
         """The currency the analyst wrote the scenario's prices in, when not USD: the first of
         its electricity price, unit price and rental price written in another currency (with
         the rate it was converted at). The briefing shows each amount in it too."""
-        for name in LOCAL_MONEY_INPUTS:
-            node = self._result.inputs.get(name)
-            if node is not None and node.written is not None:
-                return node.written
-        return None
+        found = local_money(self._result.inputs)
+        return found[1] if found is not None else None
 
     def text(self, name: str) -> str:
         """The figure's value as people read it, as `m(name).text` gives it, without making the
@@ -327,6 +321,12 @@ class ScenarioView:
     @property
     def claims_failed(self) -> int:
         return sum(1 for c in self.claims if c.holds is False)
+
+    @property
+    def claims_undecided(self) -> list[str]:
+        """The metrics of the claims that cannot be decided, their figure being n/a (each once),
+        which the key findings name beside the claims that hold and fail."""
+        return list(dict.fromkeys(c.metric for c in self.claims if c.holds is None))
 
     @property
     def first_failed(self) -> ClaimView | None:
