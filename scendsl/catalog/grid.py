@@ -31,6 +31,7 @@ from scendsl.language.names import country_of, iso_reading_names, iso_region_nam
 
 __all__ = [
     "RegionalFigure",
+    "comparison_place",
     "electricity_price",
     "grid_intensity",
     "household_default_region",
@@ -155,6 +156,12 @@ def region_reading_name(region: str) -> str | None:
     """A country's or subdivision's name as a sentence uses it ("the United States", "Iran",
     "South Korea"), or None for an unknown code."""
     return iso_reading_names().get(_normalise(region))
+
+
+def comparison_place(name: str) -> str:
+    """A country or named group of countries (`compare_with US`, `EU`) as a sentence names it:
+    "the United States", "Kenya", "the EU" (a group by its code)."""
+    return region_reading_name(name) or f"the {name}"
 
 
 def regions_with(series: str) -> frozenset[str]:
