@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from scendsl.catalog.grid import (
     comparison_place,
     country_of,
+    electricity_demand,
     per_capita_electricity,
     region_name,
     region_reading_name,
@@ -92,6 +93,12 @@ class ScenarioView:
         #: or its country's when a subdivision has no per-person figure of its own (a site in a
         #: state is then compared with people of the state's country, and says so).
         self.people_reading_name = _people_reading_name(scenario.region, scenario.year)
+        #: The country whose electricity demand energy.national_share divides by, as a sentence
+        #: names it ("Kenya", "the United States": a subdivision's country), and the year of
+        #: its figure (the latest in the data for a year past it; None without a figure).
+        demand = electricity_demand(country_of(scenario.region), scenario.year)
+        self.country_reading_name = region_reading_name(demand.region) or demand.region
+        self.national_demand_year = demand.year_used
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
