@@ -37,9 +37,9 @@ others end in 2021 or 2022), consistent with the OWID energy data release of 8 M
 why the grapher download of the one column was read instead.
 
 Only rows whose code is an ISO 3166-1 alpha-3 code known to pycountry become countries;
-aggregates (the world, the EU, continents, income groups, Ember's regions) and `OWID_KOS` are
-skipped and listed in the header: a scenario's region is a country or a subdivision, never a
-group. Years before `--first-year` (default 2019) are dropped. A country lists only the years the
+aggregates (the world, the EU, continents, income groups, Ember's regions) and Kosovo
+(`OWID_KOS`) are skipped and listed in the header by name: a scenario's region is a country or
+a subdivision, never a group. Years before `--first-year` (default 2019) are dropped. A country lists only the years the
 data set has: the loader (`scendsl.catalog.grid`) takes the latest earlier year for a later one
 and says so. Output is deterministic: the same input gives the same bytes.
 """
@@ -54,7 +54,7 @@ import pycountry
 
 # The grid import's OWID reader and TOML writers, beside this script.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_grid_data import Row, _figure, _q, _series, _sha256, read_owid  # noqa: E402
+from import_grid_data import Row, _figure, _q, _series, _sha256, read_owid
 
 DEMAND_COLUMNS = (
     "electricity_demand",
@@ -81,7 +81,7 @@ def build_toml(
     for key in sorted(series):
         country = pycountry.countries.get(alpha_3=key) if len(key) == 3 else None
         if country is None:
-            skipped.append(names.get(key, key) if not key.startswith("OWID_") else key)
+            skipped.append(names[key])
         else:
             countries[country.alpha_2] = key
     for key in countries.values():
@@ -103,7 +103,7 @@ def build_toml(
         "# carried forward here: the loader scendsl.catalog.grid does that and flags it).",
         "# electricity_demand: the country's electricity demand (generation plus net imports), TWh.",
         "# Skipped input rows (aggregates and codes not in ISO 3166-1): "
-        + (", ".join(skipped) or "none")
+        + (", ".join(sorted(skipped)) or "none")
         + ".",
         "",
         "[meta]",

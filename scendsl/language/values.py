@@ -447,13 +447,18 @@ class ValueReader:
                 if kind == "national_resource" and region
             ),
         ]
-        hint = suggest(name, [*references, *groups_and_countries]) or region_code_hint(name)
+        # A country written by its name (`Canada`) is told its code before any spelling guess.
+        exact = name.lower() in _regions_by_name()
+        hint = (region_code_hint(name) if exact else None) or (
+            suggest(name, [*references, *groups_and_countries]) or region_code_hint(name)
+        )
         self.sink.error(
             f"unknown reference {quoted(name)} to compare with",
             span,
             hint
             or "a reference's name (`scendsl list references`), or a country or group whose "
-            "national research resource is meant: " + ", ".join(groups_and_countries),
+            "national research resource is meant: "
+            + ", ".join(groups_and_countries),
             fix=fix_of(hint),
         )
         return None
