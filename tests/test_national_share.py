@@ -4,12 +4,9 @@ are worked out here from the catalog's own figures, never written in."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tomllib
 from importlib.resources import files
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -19,8 +16,7 @@ from scendsl.cli import main
 from scendsl.language.names import iso_region_names
 from scendsl.language.units import quantity_from_text
 from scendsl.report.warnings import scenario_warnings
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.test_grid_data import _script  # the import scripts, loaded as modules
 
 SCENARIO = """scenario s {{
   region {region}
@@ -126,15 +122,6 @@ def test_the_energy_section_says_the_share_in_words(tmp_path: Path):
     code, year, _ = _a_country_and_year()
     energy = _energy_section(tmp_path, code, year)
     assert "of the electricity" in energy and f"of demand in {year})" in energy
-
-
-def _script(name: str) -> ModuleType:
-    path = ROOT / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
 
 
 GRAPHER = """Entity,Code,Year,Electricity demand - TWh
