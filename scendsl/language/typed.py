@@ -202,8 +202,9 @@ def read_fields(
     returns them typed (SI floats, ints, names, `Uncertain`, mix shares, `Parallelism`).
 
     `accelerators` are the custom accelerator names the scenario may use besides the catalog's,
-    `references` its `reference` blocks (`compare_with` may name one); with `required` the fields a scenario must set are demanded. Raises ScenarioError naming
-    each wrong field, with every diagnostic."""
+    `references` its `reference` blocks (`compare_with` may name one); with `required` the
+    fields a scenario must set are demanded. Raises ScenarioError naming each wrong field, with
+    every diagnostic."""
     sink = DiagnosticSink()
     reader = _Reader(sink, accelerators, references or {})
     known = F.all_scenario_paths()
