@@ -261,6 +261,10 @@ class Scenario(_Frozen):
     region: str
     source: str | None = None
     context: str | None = None
+    #: What the headline compares the cluster with (`compare_with`): a reference's name, or a
+    #: country or named group of countries (`US`, `EU`) for its largest national research
+    #: resource; None: the scenario's own country's, else the largest.
+    compare_with: str | None = None
     cluster: Cluster
     energy: Energy = Energy.model_construct()
     workload: Workload = Workload.model_construct()

@@ -79,6 +79,7 @@ def test_region_without_figures_gets_fallback_warnings_at_its_region_line(tmp_pa
         "grid-intensity-fallback",
         "grid-price-fallback",
         "household-fallback",
+        "no-national-demand",
     }
     intensity = found["grid-intensity-fallback"]
     assert intensity.span.line == _line_of(text, "region TV")
@@ -94,8 +95,9 @@ def test_a_figure_written_in_the_scenario_replaces_the_stand_in():
         "  energy {\n    intensity 400 gCO2/kWh\n    price 90 USD/MWh\n  }\n",
         CLEAN.replace("region FR", "region TV"),
     )
-    # The homes compared are still the default country's: the scenario cannot write them.
-    assert [w.id for w in _warnings(text)] == ["household-fallback"]
+    # The homes compared are still the default country's, and the country's demand is still
+    # missing: the scenario cannot write them.
+    assert [w.id for w in _warnings(text)] == ["household-fallback", "no-national-demand"]
 
 
 def test_a_region_outside_regions_toml_with_its_own_grid_figure_is_not_called_a_stand_in():
@@ -224,9 +226,9 @@ def test_check_exits_0_with_warnings_and_1_with_strict(tmp_path, capsys):
     assert main(["check", str(path)]) == 0
     err = capsys.readouterr().err
     assert f"{path}:{_line_of(text, 'region TV')}:3: warning: scenario 'paris': " in err
-    assert err.rstrip().endswith("ok: 1 scenario, 3 warnings")
+    assert err.rstrip().endswith("ok: 1 scenario, 4 warnings")
     assert main(["check", "--strict", str(path)]) == 1
-    assert capsys.readouterr().err.rstrip().endswith("error (--strict): 1 scenario, 3 warnings")
+    assert capsys.readouterr().err.rstrip().endswith("error (--strict): 1 scenario, 4 warnings")
     clean = tmp_path / "fr.scn"
     clean.write_text(CLEAN, encoding="utf-8")
     assert main(["check", "--strict", str(clean)]) == 0
@@ -238,11 +240,12 @@ def test_check_json_carries_warnings_with_severity_warning(tmp_path, capsys):
     path.write_text(CLEAN.replace("region FR", "region TV"), encoding="utf-8")
     assert main(["check", "--format", "json", str(path)]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert [d["severity"] for d in payload["diagnostics"]] == ["warning"] * 3
+    assert [d["severity"] for d in payload["diagnostics"]] == ["warning"] * 4
     assert [d["code"] for d in payload["diagnostics"]] == [
         "grid-intensity-fallback",
         "grid-price-fallback",
         "household-fallback",
+        "no-national-demand",
     ]
     assert payload["diagnostics"][0]["span"]["line"] == 4
     assert main(["check", "--format", "json", "--strict", str(path)]) == 1

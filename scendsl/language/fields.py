@@ -20,7 +20,8 @@ from scendsl.language.units import UNITS
 class FieldSpec:
     """How to read one field's atoms."""
 
-    kind: str  # quantity | integer | string | enum | accelerator | region | mix | parallelism
+    # quantity | integer | string | enum | accelerator | region | comparison | mix | parallelism
+    kind: str
     dimension: str | None = None
     uncertain: bool = False
     choices: tuple[str, ...] = ()
@@ -104,6 +105,13 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
     "source": FieldSpec("string", doc="where the scenario's figures come from"),
     "context": FieldSpec(
         "string", doc="free text on the cluster and why it matters, printed in the briefings"
+    ),
+    "compare_with": FieldSpec(
+        "comparison",
+        doc="what the briefing's headline compares the cluster with: a reference (the "
+        "catalog's or a `reference` block), or a country or group of countries (`US`, `EU`) "
+        "for its largest national research resource (default: the scenario's own country's, "
+        "else the largest)",
     ),
 }
 

@@ -123,6 +123,20 @@ def people(annual_energy, per_person):
 
 
 @metric(
+    "energy.national_share",
+    "fraction",
+    "Share of the country's electricity demand the site uses in a year",
+    "energy.annual_energy ÷ energy.national_demand",
+    ("energy.annual_energy", "energy.national_demand"),
+    ("Ember and Energy Institute via Our World in Data, electricity demand",),
+    importance=7,
+)
+def national_share(annual_energy, national_demand):
+    """The site's year against the country's whole year of demand (a subdivision's country)."""
+    return annual_energy / national_demand
+
+
+@metric(
     "energy.smr_equivalent",
     "number",
     "Small modular reactors needed to supply the facility at rated load",

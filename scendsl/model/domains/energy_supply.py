@@ -13,6 +13,7 @@ from dataclasses import replace
 from scendsl.catalog.grid import (
     WORLD,
     RegionalFigure,
+    electricity_demand,
     electricity_price,
     grid_intensity,
     household_default_region,
@@ -555,6 +556,24 @@ def _per_capita(ctx: Context) -> Found:
     if figure.value is None:
         raise LookupError(f"no electricity per person for {ctx.scenario.region}")
     return _regional_found(figure, "grid.toml", "per_capita_electricity")
+
+
+@input_node(
+    "energy.national_demand",
+    "energy",
+    "Electricity demand of the scenario's country in the scenario year (generation plus net "
+    "imports)",
+    importance=2,
+    formula="electricity_demand.toml electricity_demand of the country of scenario.region for "
+    "scenario.year (Ember and Energy Institute via Our World in Data); a year past the data "
+    "takes the latest, labelled extrapolated; a country without a figure has none",
+)
+def _national_demand(ctx: Context) -> Found:
+    # A subdivision's site draws on its country's grid: the share is of the country's demand.
+    figure = electricity_demand(country_of(ctx.scenario.region), ctx.scenario.year)
+    if figure.value is None:
+        raise LookupError(f"no electricity demand for {figure.region}")
+    return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
 
 
 @input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")

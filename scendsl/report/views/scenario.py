@@ -7,7 +7,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.grid import (
+    comparison_place,
     country_of,
+    electricity_demand,
     per_capita_electricity,
     region_name,
     region_reading_name,
@@ -88,6 +90,12 @@ class ScenarioView:
         #: or its country's when a subdivision has no per-person figure of its own (a site in a
         #: state is then compared with people of the state's country, and says so).
         self.people_reading_name = _people_reading_name(scenario.region, scenario.year)
+        #: The country whose electricity demand energy.national_share divides by, as a sentence
+        #: names it ("Kenya", "the United States": a subdivision's country), and the year of
+        #: its figure (the latest in the data for a year past it; None without a figure).
+        demand = electricity_demand(country_of(scenario.region), scenario.year)
+        self.country_reading_name = region_reading_name(demand.region) or demand.region
+        self.national_demand_year = demand.year_used
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
@@ -438,9 +446,10 @@ class ScenarioView:
 
     @cached_property
     def headline_reference(self) -> ReferenceView | None:
-        """The reference a key finding compares the scenario with: the national research
-        resource the model compares it with (`divide.public_resource`: its own country's largest,
-        a Japanese site beside ABCI, a US one beside the NAIRR pilot; else the largest)."""
+        """The reference a key finding compares the scenario with (`divide.public_resource`):
+        the one its `compare_with` names, else its own country's largest national research
+        resource (a Japanese site beside ABCI, a US one beside the NAIRR pilot), else the
+        largest."""
         chosen = self._result.value("divide.public_resource")
         return next((r for r in self.references if r.name == chosen), None)
 
@@ -448,12 +457,25 @@ class ScenarioView:
     def headline_reference_elsewhere(self) -> str:
         """The scenario's country, as running text names it, when the resource it is compared
         with is another country's (there is none of its own: the largest stands in); empty when
-        it is its own country's."""
+        it is its own country's, or the one the scenario chose (`compare_with`)."""
         compared = self.headline_reference
+        if self._result.scenario.compare_with is not None:
+            return ""
         country = country_of(self._result.scenario.region)
         if compared is None or not compared.region or country_of(compared.region) == country:
             return ""
         return region_reading_name(country) or country
+
+    @property
+    def headline_reference_asked(self) -> str:
+        """What the scenario's `compare_with` asked for when it names a country or a group of
+        countries, not a reference: "the largest national research resource of the EU"; empty
+        otherwise."""
+        chosen = self._result.scenario.compare_with
+        compared = self.headline_reference
+        if chosen is None or compared is None or chosen == compared.name:
+            return ""
+        return f"the largest national research resource of {comparison_place(chosen)}"
 
     @property
     def peak(self) -> Number:
