@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -72,11 +71,10 @@ def print_diagnostics(
 ) -> None:
     """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI."""
     if fmt == "json":
-        from scendsl.model.values import json_safe  # a file name that is not UTF-8
+        from scendsl.model.values import json_text  # a file name that is not UTF-8 too
 
-        data = json_safe({"diagnostics": [d.to_json() for d in diagnostics]})
-        json.dump(data, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        data = {"diagnostics": [d.to_json() for d in diagnostics]}
+        sys.stdout.write(json_text(data, indent=2, ensure_ascii=True) + "\n")
         return
     stream = stream or sys.stderr
     errors = sum(1 for d in diagnostics if d.severity == "error")
@@ -267,12 +265,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.metric not in result.metrics and args.metric not in result.inputs:
         return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
     if args.format == "json":
-        import json
-
+        from scendsl.model.values import json_text
         from scendsl.report.explain import explain_document
 
         document = explain_document(result, args.metric, args.depth)
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(document, indent=2) + "\n")
         return EXIT_OK
     sys.stdout.write(explain_text(result, args.metric, args.depth))
     from scendsl.model.default_spread import default_spread
@@ -451,9 +448,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 @command("schema")
 def cmd_schema(args: argparse.Namespace) -> int:
+    from scendsl.model.values import json_text
     from scendsl.report.export import schema_document
 
-    json.dump(schema_document(), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write(json_text(schema_document(), indent=2, sort_keys=True, ensure_ascii=True))
     sys.stdout.write("\n")
     return EXIT_OK
 

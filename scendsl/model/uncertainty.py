@@ -22,7 +22,6 @@ samples and the metric's samples says the same with every input moving at once.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from scendsl.model.evaluate import claim_holds, input_values, nodes_for
 from scendsl.model.laws import InputLaw, correlate, law_for, standard_normals
 from scendsl.model.registry import Node
 from scendsl.model.trace import touches, traced_input
-from scendsl.model.values import json_safe, nan_to_none, percentiles_together, spread
+from scendsl.model.values import json_text, nan_to_none, percentiles_together, spread
 from scendsl.scenario import Scenario, Uncertain
 from scendsl.wording import counted
 
@@ -246,7 +245,7 @@ class Samples:
         }
 
     def to_json(self) -> str:
-        return json.dumps(json_safe(self.to_dict()), indent=2, ensure_ascii=False) + "\n"
+        return json_text(self.to_dict(), indent=2) + "\n"
 
 
 def check_sample_budget(

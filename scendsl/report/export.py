@@ -23,7 +23,6 @@ by block, so a million variants stream without sitting in memory.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -31,7 +30,7 @@ import numpy as np
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.sweep import SweepTable
-from scendsl.model.values import json_safe
+from scendsl.model.values import json_safe, json_text
 
 if TYPE_CHECKING:
     from scendsl.model.uncertainty import Samples
@@ -87,7 +86,7 @@ def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
     if not lines:
         yield "["
     for index, item in enumerate(iter_records(table)):
-        text = json.dumps(item, ensure_ascii=False)
+        text = json_text(item)
         if lines:
             yield text + "\n"
         else:
@@ -230,14 +229,11 @@ def write_eval_json(
 
     spreads = spreads or {}
     # Which scendsl wrote it: `scendsl diff OLD.json NEW.json` names each side's.
-    writer = json.dumps(VERSION)
+    writer = json_text(VERSION, ensure_ascii=True)
     out.write(f'{{"version": {SCHEMA_VERSION},\n "scendsl": {writer},\n "scenarios": [')
     for index, result in enumerate(results):
-        text = json.dumps(
-            json_safe(result_data(result, runs.get(result.name), spreads.get(result.name))),
-            indent=2,
-            ensure_ascii=False,
-            allow_nan=False,
+        text = json_text(
+            result_data(result, runs.get(result.name), spreads.get(result.name)), indent=2
         )
         out.write(("\n" if index == 0 else ",\n") + text)
     out.write("]")
@@ -256,7 +252,7 @@ def write_eval_json(
                 head["labels"] = table.key_labels
             out.write(
                 ("\n" if index == 0 else ",\n")
-                + json.dumps(json_safe(head))[:-1]
+                + json_text(head, ensure_ascii=True)[:-1]
                 + ', "variants": '
             )
             for piece in iter_json(table):

@@ -1,0 +1,106 @@
+"""The twenty-second hostile-input review (docs/security.md, items 137 on). Each test is named
+after the problem it pins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scendsl.cli import main
+
+# ------------------------------------------------------- item 137: strict JSON, whatever the figures
+#: `b` is a cluster of 10^9 accelerators interrupted sooner than it can checkpoint: its training
+#: time, energy, emissions and costs are infinite (item 53); `a` is the same at 1,000.
+INFINITE = """\
+scenario a {
+  title "finite"
+  year 2025
+  region US
+  cluster {
+    accelerator H100
+    count 1000
+  }
+  workload {
+    parameters 8B
+    tokens 1T
+  }
+  expect energy.training_energy < 1e30 J "the run ends"
+}
+
+scenario b extends a {
+  title "never finishes"
+  cluster.count 1000000000
+}
+
+sweep w from a {
+  cluster.count [1000, 1000000000]
+}
+"""
+
+
+def _strict(text: str) -> object:
+    """`text` read as RFC 8259 JSON: NaN, Infinity and -Infinity are not JSON (JavaScript's
+    JSON.parse, Go's encoding/json and serde_json refuse them), though Python writes them."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["eval", "--format", "json", "--sweeps", "--samples", "0", "inf.scn"],
+        ["diff", "--format", "json", "inf.scn:a", "inf.scn:b"],
+        ["diff", "--format", "json", "old/inf.scn", "inf.scn"],
+        ["explain", "--format", "json", "inf.scn", "b", "energy.training_energy"],
+        ["check", "--format", "json", "inf.scn"],
+        ["list", "--format", "json", "accelerators"],
+    ],
+    ids=lambda argv: " ".join(argv[:4]),
+)
+def test_every_json_document_is_strict_json_even_of_infinite_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv
+):
+    """`diff --format json` of a scenario whose figures became infinite wrote `"new":
+    Infinity`, which is no JSON: the pull-request tool reading it (JSON.parse, jq's strict
+    readers, Go, Rust) failed, while `eval --format json` writes such a figure as null. Every
+    JSON document the tool writes goes through one writer (`values.json_text`): non-finite
+    numbers are null, and a number it missed is an error, never `Infinity`."""
+    (tmp_path / "inf.scn").write_text(INFINITE, encoding="utf-8")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "inf.scn").write_text(
+        INFINITE.replace("count 1000000000", "count 2000"), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(argv)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    document = _strict(out)
+    assert document
+    if argv[0] == "diff":
+        moved = [
+            m
+            for s in document["scenarios"]  # type: ignore[index]
+            for m in s["metrics"]
+            if m["name"] == "energy.training_energy"
+        ]
+        assert moved and moved[0]["new"] is None  # infinite: null, as eval writes it
+
+
+def test_a_diff_of_result_files_whose_figures_are_infinite_is_strict_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """The same through `eval --format json` results compared by `diff OLD.json NEW.json`."""
+    (tmp_path / "inf.scn").write_text(INFINITE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--format", "json", "--samples", "0", "-o", "new.json", "inf.scn"]) == 0
+    finite = INFINITE.replace("count 1000000000", "count 2000")
+    (tmp_path / "inf.scn").write_text(finite, encoding="utf-8")
+    assert main(["eval", "--format", "json", "--samples", "0", "-o", "old.json", "inf.scn"]) == 0
+    capsys.readouterr()
+    assert main(["diff", "--format", "json", "old.json", "new.json"]) == 0
+    _strict(capsys.readouterr().out)
