@@ -104,3 +104,39 @@ def test_a_diff_of_result_files_whose_figures_are_infinite_is_strict_json(
     capsys.readouterr()
     assert main(["diff", "--format", "json", "old.json", "new.json"]) == 0
     _strict(capsys.readouterr().out)
+
+
+# ------------------------------------ item 138: a chart's post-processing edits tags, not words
+#: Words a title may hold that read, to a pattern over SVG markup, as attributes and references.
+MARKUP_LIKE = [
+    'Plan x="1.23456"',
+    'Site id="figure_1" url(#p1)',
+    'Bid href="#clip9" width="0.12345"',
+    'Tilt transform="rotate(0 1 2)"',
+    'Notes href="index.md"',
+]
+
+
+def test_words_in_a_chart_label_that_look_like_svg_attributes_are_shown_as_written():
+    """The charts are tidied after matplotlib writes them (coordinates rounded, unused ids and
+    null rotations dropped) by patterns over the SVG text, and a label's words are in that text
+    with their quotes as written: a bar labelled `Plan x="1.23456"` read `Plan x="1.23"`, one
+    holding `id="figure_1"` lost those words, and `href="#clip9"` kept an id the chart does not
+    use. The edits read tags alone, and a label's quotes are escaped as the page's other text
+    is, so no later pattern over the page (the links to pages) reads them as markup."""
+    import html
+    import re
+
+    from scendsl.report.charts import compute_bars
+
+    svg = compute_bars([(label, 10.0 + i, False) for i, label in enumerate(MARKUP_LIKE)])
+    assert svg is not None
+    # A long label is set on two lines: the words are read across them.
+    shown = " ".join(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    for label in MARKUP_LIKE:
+        assert label in shown
+    # The edits still did their work on the chart's own markup.
+    assert not re.search(r'<g id="(figure|axes|patch)_', svg)
+    assert not re.search(r'(?:x|y|d|width|height)="[^"]*\d\.\d{3}', svg)
+    tags = "".join(re.findall(r"<[^>]*>", svg))
+    assert 'href="#clip9"' not in tags and 'id="figure_1"' not in tags
