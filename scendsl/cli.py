@@ -156,8 +156,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     scenarios = load(args)
     from scendsl.app.pipeline import evaluate_all, sweep_table
 
-    evaluation = evaluate_all(scenarios, args.samples, args.seed)
     sweeps = list(scenarios.sweeps) if args.sweeps else []
+    if sweeps:  # before the output starts: a table to standard output is streamed
+        from scendsl.model.sweep import check_sweep_memory
+
+        for sweep in sweeps:
+            check_sweep_memory(sweep)
+    evaluation = evaluate_all(scenarios, args.samples, args.seed)
     if args.format in ("csv", "csv-wide", "xlsx"):
         _write_table(args, evaluation, sweeps)
         return EXIT_OK

@@ -140,3 +140,52 @@ def test_words_in_a_chart_label_that_look_like_svg_attributes_are_shown_as_writt
     assert not re.search(r'(?:x|y|d|width|height)="[^"]*\d\.\d{3}', svg)
     tags = "".join(re.findall(r"<[^>]*>", svg))
     assert 'href="#clip9"' not in tags and 'id="figure_1"' not in tags
+
+
+# ---------------------------------------------- item 139: a sweep's table under a memory budget
+def _many_references(count: int, variants: int) -> str:
+    """A scenario, a sweep of `variants` over its count, and `count` references: each adds
+    figures of its own to every variant (its peak, the divide's ratio and time to train)."""
+    text = (
+        "scenario s {\n  year 2025\n  region US\n  cluster {\n    accelerator H100\n"
+        "    count 1000\n  }\n  workload {\n    parameters 8B\n    tokens 1T\n  }\n}\n\n"
+        f"sweep w from s {{\n  cluster.count 1 .. {variants}\n}}\n"
+    )
+    for index in range(count):
+        text += (
+            f'\nreference r{index} {{\n  title "r"\n  accelerator H100\n  count 500\n'
+            f'  kind national_resource\n  region "KE"\n  source "s"\n}}\n'
+        )
+    return text
+
+
+def test_a_sweep_whose_table_would_pass_the_memory_budget_is_refused_before_it_is_evaluated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """A sweep's table holds each figure of each variant: 1,000 references (one small file,
+    far within the token limit) give every variant some 13,500 figures, and a sweep of 100,000
+    variants (a tenth of the variant limit) would have needed about 4 GB for the table and 11
+    GB for the arrays of one chunk (200,000 variants at a time): the Monte Carlo had a memory
+    budget, the sweep none. The one budget
+    (`defaults.ARRAY_MEMORY_BUDGET`) refuses it at the sweep, in about the time `check` takes,
+    and sizes a chunk by the nodes each variant holds."""
+    from tests.security_helpers import cpu_ratio
+
+    path = tmp_path / "refs.scn"
+    path.write_text(_many_references(1000, 100_000), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--sweeps", "--format", "csv", "--samples", "0", "refs.scn"]) == 1
+    captured = capsys.readouterr()
+    assert "refs.scn:14:7: error: sweep 'w': the table of its 100,000 variants" in captured.err
+    assert "the limit is 2 GiB" in captured.err and "variants fit" in captured.err
+    assert not captured.out
+
+    def refused() -> None:
+        main(["eval", "--sweeps", "--format", "csv", "--samples", "0", "refs.scn"])
+
+    def checked() -> None:
+        main(["check", "refs.scn"])
+
+    refusing, checking = cpu_ratio(refused, checked)
+    capsys.readouterr()
+    assert refusing < 3 * checking + 0.5, (refusing, checking)

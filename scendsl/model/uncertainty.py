@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from scendsl.catalog import Catalog, load_catalog
-from scendsl.defaults import DEFAULT_SAMPLES, DEFAULT_SEED
+from scendsl.defaults import ARRAY_MEMORY_BUDGET, DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.language.fields import ACCELERATOR_FIGURES, REFERENCE_FIELDS, SECTIONS, FieldSpec
 from scendsl.model.context import Context, Conversions, claims_in_usd, converted_ranges
 from scendsl.model.engine import gather_category, gather_number, run_frames
@@ -45,7 +45,7 @@ from scendsl.wording import counted
 #: Memory a Monte Carlo run may take, in bytes: samples × nodes × 8 (one float64 array per
 #: node), summed over the scenarios whose runs are held together. `--samples 1000000000` would
 #: need tens of gigabytes; it is refused before anything is drawn.
-MONTE_CARLO_MEMORY_BUDGET = 2 * 1024**3
+MONTE_CARLO_MEMORY_BUDGET = ARRAY_MEMORY_BUDGET
 
 #: Metrics the sensitivity analysis ranks inputs for (those the model has).
 HEADLINE_METRICS = (
