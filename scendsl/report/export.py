@@ -24,7 +24,6 @@ by block, so a million variants stream without sitting in memory.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -33,7 +32,7 @@ import numpy as np
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.sweep import SweepTable
-from scendsl.model.values import json_safe
+from scendsl.model.values import json_safe, json_text
 from scendsl.report.numbers import local_money
 
 if TYPE_CHECKING:
@@ -50,13 +49,20 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+#: Figures of the variants read into Python at a time (some 55 bytes each, a float in a list
+#: and in a record): 10,000 variants of the catalog's 555 figures; fewer variants where a
+#: file's references give each more (1,000 references: 13,555 figures, 442 variants a block).
+BLOCK_CELLS = 6_000_000
+
+
 def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, Any]]:
     """Each variant as a plain dict: name, axis labels (`point`), every kept node's value
     (numbers in SI base units, n/a as None) and, for a variant with inputs written in another
     currency, `written`: each one's amount as written and its rate (as a scenario's inputs
-    give it). Read block by block."""
+    give it). Read block by block, of at most `block` variants and BLOCK_CELLS figures."""
     paths = [axis.path for axis in table.sweep.axes]
     numbers = set(table.numbers)
+    block = max(1, min(block, BLOCK_CELLS // max(1, len(table.units))))
     for start in range(0, table.size, block):
         stop = min(table.size, start + block)
         columns = table.block(start, stop)
@@ -90,7 +96,7 @@ def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
     if not lines:
         yield "["
     for index, item in enumerate(iter_records(table)):
-        text = json.dumps(item, ensure_ascii=False)
+        text = json_text(item)
         if lines:
             yield text + "\n"
         else:
@@ -246,14 +252,11 @@ def write_eval_json(
 
     spreads = spreads or {}
     # Which scendsl wrote it: `scendsl diff OLD.json NEW.json` names each side's.
-    writer = json.dumps(VERSION)
+    writer = json_text(VERSION, ensure_ascii=True)
     out.write(f'{{"version": {SCHEMA_VERSION},\n "scendsl": {writer},\n "scenarios": [')
     for index, result in enumerate(results):
-        text = json.dumps(
-            json_safe(result_data(result, runs.get(result.name), spreads.get(result.name))),
-            indent=2,
-            ensure_ascii=False,
-            allow_nan=False,
+        text = json_text(
+            result_data(result, runs.get(result.name), spreads.get(result.name)), indent=2
         )
         out.write(("\n" if index == 0 else ",\n") + text)
     out.write("]")
@@ -272,7 +275,7 @@ def write_eval_json(
                 head["labels"] = table.key_labels
             out.write(
                 ("\n" if index == 0 else ",\n")
-                + json.dumps(json_safe(head))[:-1]
+                + json_text(head, ensure_ascii=True)[:-1]
                 + ', "variants": '
             )
             for piece in iter_json(table):

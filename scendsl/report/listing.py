@@ -9,13 +9,13 @@ plain columns (piped), a rich table (a terminal) or JSON (`--format json`).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from scendsl.defaults import LIST_KINDS
+from scendsl.model.values import json_text
 
 #: What `scendsl list` can list (declared in scendsl.defaults, which the command line reads).
 KINDS = LIST_KINDS
@@ -64,7 +64,7 @@ class Listing:
         }
         if self.note:
             document["note"] = self.note
-        return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        return json_text(document, indent=2) + "\n"
 
 
 # ------------------------------------------------------------------------------- the kinds
