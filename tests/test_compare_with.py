@@ -52,14 +52,27 @@ def _result(text: str):
 
 
 def test_a_named_reference_is_the_one_compared_with():
-    home, _ = _two_countries_with_resources()
-    # a reference of another kind than national_resource, from another country than home's
-    other = next(r for r in load_catalog().references.values() if r.kind != "national_resource")
+    home, away = _two_countries_with_resources()
+    # the smallest national resource of another country: neither the default nor the largest
+    other = min(_national({away}), key=_peak)
     result = _result(_text(home, other.name))
     assert result["divide.public_resource"].value == other.name
     assert "compare_with" in result["divide.public_resource"].note
     ratio = result["divide.public_resource_ratio"].value
     assert ratio == pytest.approx(result["divide.peak"].value / _peak(other))
+
+
+def test_a_reference_of_another_kind_is_refused_where_it_is_written():
+    # The concentration rating reads the headline's ratio as one to a national resource.
+    home, _ = _two_countries_with_resources()
+    other = next(r for r in load_catalog().references.values() if r.kind != "national_resource")
+    text = _text(home, other.name)
+    with pytest.raises(scendsl.ScenarioError) as caught:
+        scendsl.load_text(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert "not a national research resource" in diagnostic.message
+    line = text.splitlines().index(f"  compare_with {other.name}") + 1
+    assert diagnostic.span.line == line
 
 
 def test_a_country_stands_for_its_largest_national_resource():
@@ -78,7 +91,10 @@ def test_a_group_of_countries_stands_for_its_members_largest_national_resource()
 
 
 def test_a_files_own_reference_block_may_be_named():
-    block = '\nreference local {\n  title "A local pool"\n  accelerator H100\n  count 40\n}\n'
+    block = (
+        '\nreference local {\n  title "A local pool"\n  kind national_resource\n'
+        '  region "KE"\n  accelerator H100\n  count 40\n}\n'
+    )
     result = _result(_text("KE", "local") + block)
     assert result["divide.public_resource"].value == "local"
     assert result["divide.public_resource_peak"].value == pytest.approx(

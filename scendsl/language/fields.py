@@ -108,10 +108,10 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
     ),
     "compare_with": FieldSpec(
         "comparison",
-        doc="what the briefing's headline compares the cluster with: a reference (the "
-        "catalog's or a `reference` block), or a country or group of countries (`US`, `EU`) "
-        "for its largest national research resource (default: the scenario's own country's, "
-        "else the largest)",
+        doc="what the briefing's headline compares the cluster with: a national research "
+        "resource (a reference of kind national_resource, the catalog's or a `reference` "
+        "block), or a country or group of countries (`US`, `EU`) for its largest (default: the "
+        "scenario's own country's, else the largest)",
     ),
 }
 

@@ -420,7 +420,21 @@ class ValueReader:
         national research resource; None after reporting what else to write."""
         built = self.built_references
         if name in self.catalog.references or name in built:
-            return name
+            kind = built[name].kind if name in built else catalog_references()[name]["kind"]
+            if kind == "national_resource":
+                return name
+            # The headline's figures (divide.public_resource_ratio) and the concentration
+            # rating read a national research resource: another kind would change the rating's
+            # meaning; the compute-divide page compares the cluster with every reference.
+            what = f"a {kind.replace('_', ' ')} reference" if kind else "a reference without a kind"
+            self.sink.error(
+                f"{quoted(name)} is {what}, not a national research resource",
+                span,
+                "compare_with names the national research resource the headline compares the "
+                "cluster with (a reference with `kind national_resource`, or a country or group "
+                "for its largest); the compute-divide page compares it with every reference",
+            )
+            return None
         references = {
             **{key: (raw["kind"], raw["region"]) for key, raw in catalog_references().items()},
             **{key: (block.kind, block.region) for key, block in built.items()},
