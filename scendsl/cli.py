@@ -161,14 +161,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         check_output_file(args.output)  # never over a scenario file, and before any work
     scenarios = load(args)
-    from scendsl.app.pipeline import evaluate_all, sweep_table
+    from scendsl.app.pipeline import check_sweeps_fit, evaluate_all, sweep_table
 
     sweeps = list(scenarios.sweeps) if args.sweeps else []
-    if sweeps:  # before the output starts: a table to standard output is streamed
-        from scendsl.model.sweep import check_sweep_memory
-
-        for sweep in sweeps:
-            check_sweep_memory(sweep)
+    check_sweeps_fit(sweeps)  # before the output starts: a table to standard output is streamed
     evaluation = evaluate_all(scenarios, args.samples, args.seed)
     if args.format in ("csv", "csv-wide", "xlsx"):
         _write_table(args, evaluation, sweeps)

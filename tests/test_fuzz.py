@@ -46,9 +46,9 @@ ACCELERATORS = sorted(CATALOG.accelerators)
 # A subdivision ("US-TX") is written quoted: '-' ends a name.
 REGIONS = sorted(f'"{code}"' if "-" in code else code for code in CATALOG.regions)
 SOURCES = sorted(CATALOG.energy_sources)
-COMPARISONS = sorted(CATALOG.references) + sorted(
-    {r.region for r in CATALOG.references.values() if r.kind == "national_resource"}
-)
+#: What `compare_with` takes: a national research resource, or a country that has one.
+_NATIONAL = [r for r in CATALOG.references.values() if r.kind == "national_resource"]
+COMPARISONS = sorted(r.name for r in _NATIONAL) + sorted({r.region for r in _NATIONAL})
 UNITS_BY_DIMENSION: dict[str, list[str]] = {}
 for _symbol, _unit in sorted(UNITS.items()):
     UNITS_BY_DIMENSION.setdefault(_unit.dimension, []).append(_symbol)
@@ -230,7 +230,7 @@ def field_value(draw, spec: F.FieldSpec) -> str:
         return draw(st.sampled_from(REGIONS))
     if kind == "accelerator":
         return draw(st.sampled_from(ACCELERATORS))
-    if kind == "comparison":  # a catalog reference, or a country with a national resource
+    if kind == "comparison":  # a national resource, or a country with one
         return draw(st.sampled_from(COMPARISONS))
     if kind == "mix":
         sources = draw(st.lists(st.sampled_from(SOURCES), min_size=1, max_size=4, unique=True))

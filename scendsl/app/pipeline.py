@@ -238,6 +238,15 @@ def evaluate_for_review(paths: Sequence[str]) -> Reviewed:
     )
 
 
+def check_sweeps_fit(sweeps: Iterable[Sweep]) -> None:
+    """Raise a located ScenarioError at the first sweep whose table would not fit the memory
+    budget, before anything is evaluated or written (a table to standard output is streamed)."""
+    from scendsl.model.sweep import check_sweep_memory
+
+    for sweep in sweeps:
+        check_sweep_memory(sweep)
+
+
 def sweep_table(sweep: Sweep, nodes: Sequence[str] | None = None) -> SweepTable:
     """Every variant of `sweep` evaluated with the vectorised engine (`nodes`: only those
     figures), a progress bar on the terminal meanwhile."""
