@@ -358,7 +358,9 @@ _MEMORY_INPUTS = (
 )
 
 
-@metric(
+# The scenario's accelerator and the one its rate was counted on weigh alike; the kinds of count
+# carry alike: one function each, registered under both names.
+metric(
     "reliability.memory_weight",
     "number",
     "Unexpected interruptions of a job on this accelerator relative to one on Llama 3's H100, "
@@ -367,50 +369,24 @@ _MEMORY_INPUTS = (
     "s = reliability.memory_share, e = reliability.memory_exponent",
     inputs=("accelerator.hbm", *_MEMORY_INPUTS),
     sources=(_LLAMA3, _DRAM_FIELD),
-)
-def accelerator_memory_weight(memory, reference, share, exponent):
-    """The scenario's accelerator's weight."""
-    return memory_weight(memory, reference, share, exponent)
-
-
-@metric(
+)(memory_weight)
+metric(
     "reliability.rate_memory_weight",
     "number",
     "The same weight for the accelerator the published interruption rate was counted on",
     "1 − s + s × (reliability.rate_memory ÷ reliability.reference_memory)^e",
     inputs=("reliability.rate_memory", *_MEMORY_INPUTS),
     sources=(_LLAMA3, _DRAM_FIELD),
-)
-def rate_memory_weight(memory, reference, share, exponent):
-    """The weight of the accelerator the rate belongs to."""
-    return memory_weight(memory, reference, share, exponent)
-
-
-@metric(
-    "reliability.accelerator_hardware_share",
-    "fraction",
-    "Share of a large job's unexpected interruptions on this accelerator that are hardware "
-    "failures (GPU, host, network)",
-    "(reliability.hardware_share + w − 1) ÷ w; w = reliability.memory_weight",
-    inputs=("reliability.hardware_share", "reliability.memory_weight"),
-    sources=(_LLAMA3,),
-)
-def accelerator_hardware_share(reference_share, weight):
-    """The hardware share on the scenario's accelerator."""
-    return accelerator_share(reference_share, weight)
-
-
-@metric(
-    "reliability.accelerator_gpu_share",
-    "fraction",
-    "Share of a large job's unexpected interruptions on this accelerator that a GPU causes",
-    "(reliability.gpu_share + w − 1) ÷ w; w = reliability.memory_weight",
-    inputs=("reliability.gpu_share", "reliability.memory_weight"),
-    sources=(_LLAMA3,),
-)
-def accelerator_gpu_share(reference_share, weight):
-    """The GPU share on the scenario's accelerator."""
-    return accelerator_share(reference_share, weight)
+)(memory_weight)
+for _kind, _label in (("hardware", "hardware failures (GPU, host, network)"), ("gpu", "a GPU's")):
+    metric(
+        f"reliability.accelerator_{_kind}_share",
+        "fraction",
+        f"Share of a large job's unexpected interruptions on this accelerator that are {_label}",
+        f"(reliability.{_kind}_share + w − 1) ÷ w; w = reliability.memory_weight",
+        inputs=(f"reliability.{_kind}_share", "reliability.memory_weight"),
+        sources=(_LLAMA3,),
+    )(accelerator_share)
 
 
 @metric(
