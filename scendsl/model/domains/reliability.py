@@ -64,8 +64,6 @@ _DRAM_FIELD = (
     "Schroeder, Pinheiro and Weber, DRAM Errors in the Wild: A Large-Scale Field Study "
     "(SIGMETRICS 2009): field error rates per Mbit"
 )
-#: How a stand-in rate says so (its note), and how the memory it was counted on is found.
-_STAND_IN = "the H100 rate stands in"
 _YOUNG_DALY = (
     "Young, A first order approximation to the optimum checkpoint interval (1974)",
     "Daly, A higher order estimate of the optimum checkpoint interval for restart dumps (2006)",
@@ -110,14 +108,14 @@ def _published_interruption_rate(ctx: Context) -> Found:
 def _rate_counts(ctx: Context) -> Found:
     if ctx.field("cluster.interruption_rate") is not None:
         return ctx.scenario_or_choice("cluster.interruption_rate_counts")
-    found, counts = accelerator_interruption_rate(ctx)
+    found, counts, _ = accelerator_interruption_rate(ctx)
     return Found(counts, found.origin, found.source, found.confidence)
 
 
-def accelerator_interruption_rate(ctx: Context) -> tuple[Found, str]:
-    """The catalog's rate for the scenario's accelerator (a custom one: for the chip it extends)
-    and what it counts, else the H100 rate of Llama 3 (every interruption), labelled as a
-    stand-in for any other chip."""
+def accelerator_interruption_rate(ctx: Context) -> tuple[Found, str, bool]:
+    """The catalog's rate for the scenario's accelerator (a custom one: for the chip it extends),
+    what it counts and True, else the H100 rate of Llama 3 (every interruption), labelled as a
+    stand-in for any other chip, and False (not the chip's own)."""
     entry = ctx.catalog_accelerator
     name = entry.name if entry is not None else None
     for counts, key in (
@@ -125,14 +123,14 @@ def accelerator_interruption_rate(ctx: Context) -> tuple[Found, str]:
         ("hardware", f"hardware_interruption_rate_{name}"),
     ):
         if name is not None and key in ctx.catalog.calibration:
-            return ctx.calibration(key), counts
+            return ctx.calibration(key), counts, True
     if name == "H100":
-        return ctx.calibration("interruption_rate_per_accelerator_day"), "all"
+        return ctx.calibration("interruption_rate_per_accelerator_day"), "all", True
     stand_in = ctx.calibration(
         "interruption_rate_per_accelerator_day",
-        f"no published rate for {ctx.accelerator_name} in the catalog: {_STAND_IN}",
+        f"no published rate for {ctx.accelerator_name} in the catalog: the H100 rate stands in",
     )
-    return stand_in, "all"
+    return stand_in, "all", False
 
 
 def _cause_share(ctx: Context, kind: str) -> Found:
@@ -218,9 +216,8 @@ def _memory_exponent(ctx: Context) -> Found:
 def _rate_memory(ctx: Context) -> Found:
     if ctx.field("cluster.interruption_rate") is not None:
         return ctx.accelerator_figure("hbm")
-    found, _ = accelerator_interruption_rate(ctx)
     entry = ctx.catalog_accelerator
-    if entry is None or _STAND_IN in (found.note or ""):
+    if entry is None or not accelerator_interruption_rate(ctx)[2]:
         return ctx.calibration("llama3_accelerator_hbm")
     return from_figure(entry.figures["hbm"], f"catalog accelerators.{entry.name}.hbm")
 
