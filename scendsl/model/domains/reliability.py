@@ -33,7 +33,14 @@ hardware and GPU shares, turns a rate of one kind into the every-cause rate that
 (`reliability.interruption_rate`, what goodput pays for) and gives each kind back as its own
 figure (`reliability.failures_per_day`, `hardware_failures_per_day`, `gpu_failures_per_day`), so a
 comparison reads the count of the kind the source gives. A scenario's own rate counts what
-`cluster.interruption_rate_counts` says (default every interruption). No comparable public count exists for GB200 (the article's "higher failure rate" is not
+`cluster.interruption_rate_counts` says (default every interruption).
+
+A rate is counted on one accelerator and applied to another by the parts that fail: Table 5's GPU
+memory interruptions (72 of 419) grow with the memory an accelerator holds, as DRAM failures grow
+with the bits (per-Mbit field rates, Schroeder et al. 2009), while every other cause is counted per
+accelerator as it was. So a B200 (192 GB) standing in on the H100 rate (80 GB) is interrupted more
+often, more of its interruptions are the GPU's, and a chip with its own rate keeps it
+(`reliability.memory_weight`, `reliability.accelerator_hardware_share`). No comparable public count exists for GB200 (the article's "higher failure rate" is not
 quantified). Two A100 clusters of one operator differ ~2.8x (RSC-1 vs RSC-2), and new clusters
 fail more often than run-in ones: the rate is a typical figure, not a property of the chip.
 """
@@ -41,7 +48,7 @@ fail more often than run-in ones: the rate is a typical figure, not a property o
 from __future__ import annotations
 
 from scendsl.model import scalar
-from scendsl.model.context import Context, Found
+from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.domains.inputs import OWN_UTILISATION
 from scendsl.model.registry import input_node, metric
 
@@ -52,6 +59,10 @@ _LLAMA3 = "Meta, The Llama 3 Herd of Models (2024)"
 _GEMINI = (
     "Google, Gemini: A Family of Highly Capable Multimodal Models (2023), training "
     "infrastructure: in-memory model-state replicas, goodput 85% to 97%"
+)
+_DRAM_FIELD = (
+    "Schroeder, Pinheiro and Weber, DRAM Errors in the Wild: A Large-Scale Field Study "
+    "(SIGMETRICS 2009): field error rates per Mbit"
 )
 _YOUNG_DALY = (
     "Young, A first order approximation to the optimum checkpoint interval (1974)",
@@ -68,6 +79,8 @@ COUNTED_CAUSES = {
     "all": CAUSES,
     "hardware": ("gpu", "network", "host"),
     "gpu": ("gpu",),
+    # Part of the GPU's own count, not a further cause: the interruptions its memory caused.
+    "memory": ("gpu_hbm",),
 }
 
 
@@ -95,14 +108,14 @@ def _published_interruption_rate(ctx: Context) -> Found:
 def _rate_counts(ctx: Context) -> Found:
     if ctx.field("cluster.interruption_rate") is not None:
         return ctx.scenario_or_choice("cluster.interruption_rate_counts")
-    found, counts = accelerator_interruption_rate(ctx)
+    found, counts, _ = accelerator_interruption_rate(ctx)
     return Found(counts, found.origin, found.source, found.confidence)
 
 
-def accelerator_interruption_rate(ctx: Context) -> tuple[Found, str]:
-    """The catalog's rate for the scenario's accelerator (a custom one: for the chip it extends)
-    and what it counts, else the H100 rate of Llama 3 (every interruption), labelled as a
-    stand-in for any other chip."""
+def accelerator_interruption_rate(ctx: Context) -> tuple[Found, str, bool]:
+    """The catalog's rate for the scenario's accelerator (a custom one: for the chip it extends),
+    what it counts and True, else the H100 rate of Llama 3 (every interruption), labelled as a
+    stand-in for any other chip, and False (not the chip's own)."""
     entry = ctx.catalog_accelerator
     name = entry.name if entry is not None else None
     for counts, key in (
@@ -110,22 +123,22 @@ def accelerator_interruption_rate(ctx: Context) -> tuple[Found, str]:
         ("hardware", f"hardware_interruption_rate_{name}"),
     ):
         if name is not None and key in ctx.catalog.calibration:
-            return ctx.calibration(key), counts
+            return ctx.calibration(key), counts, True
     if name == "H100":
-        return ctx.calibration("interruption_rate_per_accelerator_day"), "all"
+        return ctx.calibration("interruption_rate_per_accelerator_day"), "all", True
     stand_in = ctx.calibration(
         "interruption_rate_per_accelerator_day",
         f"no published rate for {ctx.accelerator_name} in the catalog: the H100 rate stands in",
     )
-    return stand_in, "all"
+    return stand_in, "all", False
 
 
 def _cause_share(ctx: Context, kind: str) -> Found:
     """The share of Llama 3's unexpected interruptions that a kind of count holds, from the
     catalog's counts by cause, with the arithmetic in the note."""
-    counts = {cause: ctx.calibration(f"llama3_interruptions_{cause}") for cause in CAUSES}
-    total = sum(float(found.value) for found in counts.values())
     held = COUNTED_CAUSES[kind]
+    counts = {cause: ctx.calibration(f"llama3_interruptions_{cause}") for cause in (*CAUSES, *held)}
+    total = sum(float(counts[cause].value) for cause in CAUSES)
     part = sum(float(counts[cause].value) for cause in held)
     terms = " + ".join(f"{cause} {float(counts[cause].value):g}" for cause in held)
     first = counts["gpu"]
@@ -158,6 +171,55 @@ def _hardware_share(ctx: Context) -> Found:
 )
 def _gpu_share(ctx: Context) -> Found:
     return _cause_share(ctx, "gpu")
+
+
+@input_node(
+    "reliability.memory_share",
+    "fraction",
+    "Share of a large job's unexpected interruptions that the accelerator's memory (HBM) causes, "
+    "on the accelerator Llama 3's Table 5 counts (H100, 80 GB)",
+    sources=(_LLAMA3,),
+)
+def _memory_share(ctx: Context) -> Found:
+    return _cause_share(ctx, "memory")
+
+
+@input_node(
+    "reliability.reference_memory",
+    "data",
+    "Memory of the accelerator whose interruptions Llama 3's Table 5 counts by cause (H100)",
+    sources=(_LLAMA3,),
+)
+def _reference_memory(ctx: Context) -> Found:
+    return ctx.calibration("llama3_accelerator_hbm")
+
+
+@input_node(
+    "reliability.memory_exponent",
+    "number",
+    "How the memory's interruptions grow with the memory held: exponent on the ratio of memory "
+    "(1: in proportion to the bits)",
+    sources=(_DRAM_FIELD,),
+)
+def _memory_exponent(ctx: Context) -> Found:
+    return ctx.calibration("memory_interruption_exponent")
+
+
+@input_node(
+    "reliability.rate_memory",
+    "data",
+    "Memory of the accelerator the published interruption rate was counted on: the scenario's "
+    "accelerator for its own rate, the catalog chip for the catalog's rate, Llama 3's H100 "
+    "for the stand-in",
+    sources=(_LLAMA3,),
+)
+def _rate_memory(ctx: Context) -> Found:
+    if ctx.field("cluster.interruption_rate") is not None:
+        return ctx.accelerator_figure("hbm")
+    entry = ctx.catalog_accelerator
+    if entry is None or not accelerator_interruption_rate(ctx)[2]:
+        return ctx.calibration("llama3_accelerator_hbm")
+    return from_figure(entry.figures["hbm"], f"catalog accelerators.{entry.name}.hbm")
 
 
 @input_node(
@@ -271,26 +333,88 @@ def goodput_fraction(delta, tau, restart, mtbi):
 
 
 # ------------------------------------------------------------------------------ metrics
+def memory_weight(memory, reference, share, exponent):
+    """Interruptions of a job on an accelerator holding `memory`, relative to one on the
+    reference accelerator (`reference` memory) whose interruptions the memory caused `share`
+    of: 1 − share + share × (memory / reference)^exponent. Works element-wise on arrays."""
+    ratio = scalar.as_float(memory) / scalar.as_float(reference)
+    return 1.0 - share + share * ratio**exponent
+
+
+def accelerator_share(reference_share, weight):
+    """A kind of count's share of every interruption on an accelerator of memory weight `weight`,
+    from its share on the reference accelerator: the memory's extra (or missing) interruptions
+    are GPU and hardware failures."""
+    return (reference_share + weight - 1.0) / weight
+
+
+_MEMORY_INPUTS = (
+    "reliability.reference_memory",
+    "reliability.memory_share",
+    "reliability.memory_exponent",
+)
+
+
+# The scenario's accelerator and the one its rate was counted on weigh alike; the kinds of count
+# carry alike: one function each, registered under both names.
+metric(
+    "reliability.memory_weight",
+    "number",
+    "Unexpected interruptions of a job on this accelerator relative to one on Llama 3's H100, "
+    "for the memory each holds (every other cause counted per accelerator alike)",
+    "1 − s + s × (accelerator.hbm ÷ reliability.reference_memory)^e; "
+    "s = reliability.memory_share, e = reliability.memory_exponent",
+    inputs=("accelerator.hbm", *_MEMORY_INPUTS),
+    sources=(_LLAMA3, _DRAM_FIELD),
+)(memory_weight)
+metric(
+    "reliability.rate_memory_weight",
+    "number",
+    "The same weight for the accelerator the published interruption rate was counted on",
+    "1 − s + s × (reliability.rate_memory ÷ reliability.reference_memory)^e",
+    inputs=("reliability.rate_memory", *_MEMORY_INPUTS),
+    sources=(_LLAMA3, _DRAM_FIELD),
+)(memory_weight)
+for _kind, _label in (("hardware", "hardware failures (GPU, host, network)"), ("gpu", "a GPU's")):
+    metric(
+        f"reliability.accelerator_{_kind}_share",
+        "fraction",
+        f"Share of a large job's unexpected interruptions on this accelerator that are {_label}",
+        f"(reliability.{_kind}_share + w − 1) ÷ w; w = reliability.memory_weight",
+        inputs=(f"reliability.{_kind}_share", "reliability.memory_weight"),
+        sources=(_LLAMA3,),
+    )(accelerator_share)
+
+
 @metric(
     "reliability.interruption_rate",
     "number",
     "Unexpected job interruptions per accelerator per day, every cause counted (what stops a "
     "synchronous job and what goodput pays for)",
-    "reliability.published_interruption_rate ÷ the share of every interruption it counts: 1 "
-    "(all), reliability.hardware_share (hardware) or reliability.gpu_share (gpu), as "
-    "reliability.rate_counts says",
+    "reliability.published_interruption_rate ÷ the share of every interruption it counts on "
+    "the accelerator it was counted on (1 for all; for hardware or gpu, as "
+    "reliability.rate_counts says, (reliability.hardware_share or reliability.gpu_share + "
+    "w_c − 1) ÷ w_c) × w ÷ w_c; w = reliability.memory_weight, w_c = "
+    "reliability.rate_memory_weight",
     inputs=(
         "reliability.published_interruption_rate",
         "reliability.rate_counts",
         "reliability.hardware_share",
         "reliability.gpu_share",
+        "reliability.memory_weight",
+        "reliability.rate_memory_weight",
     ),
-    sources=(_LLAMA3,),
+    sources=(_LLAMA3, _DRAM_FIELD),
 )
-def interruption_rate(published, counts, hardware_share, gpu_share):
-    """The rate of every unexpected interruption, from a rate that counts only some of them."""
-    share = {"all": 1.0, "hardware": hardware_share, "gpu": gpu_share}[counts]
-    return scalar.as_float(published) / share
+def interruption_rate(published, counts, hardware_share, gpu_share, weight, rate_weight):
+    """The rate of every unexpected interruption on the scenario's accelerator, from a rate that
+    counts only some of them on the accelerator it was counted on."""
+    if counts == "all":
+        share = 1.0
+    else:
+        reference_share = {"hardware": hardware_share, "gpu": gpu_share}[counts]
+        share = accelerator_share(reference_share, rate_weight)
+    return scalar.as_float(published) / share * weight / rate_weight
 
 
 @metric(
@@ -313,8 +437,8 @@ def failures_per_day(count, rate_per_accelerator_day):
     "number",
     "Job interruptions per day caused by hardware: GPU, host and network failures (the count "
     "that hardware reliability studies give, as node failures per node-day)",
-    "reliability.failures_per_day × reliability.hardware_share",
-    inputs=("reliability.failures_per_day", "reliability.hardware_share"),
+    "reliability.failures_per_day × reliability.accelerator_hardware_share",
+    inputs=("reliability.failures_per_day", "reliability.accelerator_hardware_share"),
     sources=(_LLAMA3,),
     importance=1,
 )
@@ -327,8 +451,8 @@ def hardware_failures_per_day(failures, share):
     "reliability.gpu_failures_per_day",
     "number",
     "Job interruptions per day caused by a GPU (the count that reports of GPU failures give)",
-    "reliability.failures_per_day × reliability.gpu_share",
-    inputs=("reliability.failures_per_day", "reliability.gpu_share"),
+    "reliability.failures_per_day × reliability.accelerator_gpu_share",
+    inputs=("reliability.failures_per_day", "reliability.accelerator_gpu_share"),
     sources=(_LLAMA3,),
     importance=1,
 )
