@@ -404,6 +404,24 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
 
 
 @metric(
+    "performance.recompute_mfu_factor",
+    "number",
+    "Factor on the default MFU for the workload's activation recomputation: the default's run "
+    "executed its hardware FLOPs at a rate that carries to the workload, and the forward work "
+    "the workload repeats counts as hardware FLOPs, not model FLOPs",
+    "ρ₀ / ρ, ρ = performance.recompute_factor, ρ₀ = performance.default_mfu_recompute_factor",
+    ("performance.default_mfu_recompute_factor", "performance.recompute_factor"),
+    sources=(PALM, KORTHIKANTI),
+)
+def recompute_mfu_factor(reference, recompute):
+    """MFU = HFU / ρ (PaLM App. B): at the hardware utilisation of the default's run (ρ₀, its
+    own recomputation), a run that repeats its whole forward pass (ρ = 4/3) spends a quarter of
+    its FLOPs on work that is not model FLOPs; one that recomputes less than the default's run
+    gains that share back."""
+    return reference / recompute
+
+
+@metric(
     "performance.precision_overhead_factor",
     "number",
     "Factor on the default MFU at FP8/FP4 for the share of the default's step that is not "
@@ -673,8 +691,9 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
     "recomputed FLOPs), else the BF16 default carried to the workload's precision",
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
     "cluster.default_mfu × performance.elementwise_factor × performance.attention_factor × "
-    "performance.expert_gemm_factor × performance.precision_gain × "
-    "performance.precision_overhead_factor / (peak_per_accelerator / bf16_dense)",
+    "performance.expert_gemm_factor × performance.recompute_mfu_factor × "
+    "performance.precision_gain × performance.precision_overhead_factor / "
+    "(peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -686,6 +705,7 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
         "performance.elementwise_factor",
         "performance.attention_factor",
         "performance.expert_gemm_factor",
+        "performance.recompute_mfu_factor",
         "performance.precision_overhead_factor",
     ),
     sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM),
@@ -700,6 +720,7 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
         "performance.elementwise_factor",
         "performance.attention_factor",
         "performance.expert_gemm_factor",
+        "performance.recompute_mfu_factor",
         "performance.precision_overhead_factor",
     ),
 )
@@ -714,6 +735,7 @@ def mfu(
     elementwise,
     attention,
     expert,
+    recompute,
     overhead,
 ):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
@@ -722,8 +744,8 @@ def mfu(
     recomputed forward passes as work, which the MFU does not (PaLM App. B). The default was
     measured on one wide model on one chip: `elementwise` carries it to the model's width and
     the accelerator's FLOP per byte, `attention` to the model's attention share and the
-    accelerator's attention rate, and `expert` to a mixture's short, narrow expert GEMMs (each 1
-    where unknown)."""
+    accelerator's attention rate, `expert` to a mixture's short, narrow expert GEMMs and
+    `recompute` to the workload's recomputation (each 1 where unknown)."""
     if given is not None:
         return given
     if hfu is not None and recompute_factor is not None:
@@ -736,9 +758,12 @@ def mfu(
         attention = 1.0
     if expert is None:
         expert = 1.0
+    if recompute is None:
+        recompute = 1.0
     if overhead is None:
         overhead = 1.0
-    return default * elementwise * attention * expert * overhead * gain * bf16_dense / peak
+    factors = elementwise * attention * expert * recompute * overhead
+    return default * factors * gain * bf16_dense / peak
 
 
 @metric(
