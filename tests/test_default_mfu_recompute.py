@@ -68,9 +68,7 @@ def test_more_recomputation_never_raises_the_default_mfu(sequence, hidden):
     }
     assert mfu["none"] >= mfu["selective"] >= mfu["full"]
     # The hardware FLOP rate the default implies (MFU x recompute factor) is the same for all.
-    hfu = {
-        mode: mfu[mode] * recompute_flops_factor(mode, sequence, hidden) for mode in mfu
-    }
+    hfu = {mode: mfu[mode] * recompute_flops_factor(mode, sequence, hidden) for mode in mfu}
     assert hfu["none"] == pytest.approx(hfu["full"]) == pytest.approx(hfu["selective"])
 
 

@@ -73,7 +73,11 @@ def test_gaudi2_fp8_gain_stays_within_the_chips_peak_ratio_and_falls_with_attent
 def test_gaudi2_fp8_step_beats_what_nvidias_gain_would_give():
     # Same scenario, same chip: Intel's gain (2.03, capped at 2.0) against NVIDIA's 1.5 makes
     # the FP8 step shorter than the BF16 step by more than NVIDIA's figure alone would.
-    layout = ("framework deepspeed", "parallelism tensor 1, pipeline 1, data auto", "recompute none")
+    layout = (
+        "framework deepspeed",
+        "parallelism tensor 1, pipeline 1, data auto",
+        "recompute none",
+    )
     fp8 = figure_values(_evaluate("Gaudi2", _lines("precision fp8", *layout)))
     bf16 = figure_values(_evaluate("Gaudi2", _lines("precision bf16", *layout)))
     speedup = bf16["performance.compute_time"] / fp8["performance.compute_time"]

@@ -328,8 +328,9 @@ def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4
     "number",
     "FLOPs the accelerators execute per model FLOP: 1 without recomputation, 4/3 with full "
     "recomputation (the forward pass run twice), a little above 1 with selective",
-    "1 + the recomputed forward share: full 1/3, selective the attention scores' share of a "
-    "layer's forward work, offload ⅓ × the MLP's share of the layer's weights (4h² + MLP)",
+    "1 + the recomputed forward share: full 1/3, selective the attention scores' forward "
+    "pass (a third of their share of the model FLOPs), offload ⅓ × the MLP's share of the "
+    "layer's weights (4h² + MLP)",
     (
         "workload.recompute",
         "workload.sequence_length",
