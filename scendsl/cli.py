@@ -151,6 +151,13 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> int:
 
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.units != "si" and args.format not in ("csv", "csv-wide", "xlsx"):
+        from scendsl.report.tables import ExportError
+
+        raise ExportError(
+            f"--units {args.units} is for the tables (csv, csv-wide, xlsx): the text already "
+            "shows each figure in a readable unit, and the JSON keeps SI base units for tools"
+        )
     if args.output is not None:
         from scendsl.files import check_output_file
 
@@ -223,18 +230,18 @@ def _write_table(args: argparse.Namespace, evaluation: Any, sweeps: list[Any]) -
 
     def write(stream: Any) -> None:
         if args.format == "xlsx":
-            write_workbook(stream, results, runs, sweeps, sweep_table)
+            write_workbook(stream, results, runs, sweeps, sweep_table, args.units)
             return
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
         try:
-            write_table(args.format, text, results, runs, sweeps, sweep_table)
+            write_table(args.format, text, results, runs, sweeps, sweep_table, args.units)
             text.flush()
         finally:
             text.detach()  # the stream is the caller's to close
 
     if args.output is None:
         if args.format != "xlsx":
-            write_table(args.format, sys.stdout, results, runs, sweeps, sweep_table)
+            write_table(args.format, sys.stdout, results, runs, sweeps, sweep_table, args.units)
             return
         # Through a seekable file: the same bytes on a pipe as in a file.
         with tempfile.TemporaryFile() as workbook:
@@ -662,6 +669,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--sweeps",
         action="store_true",
         help="also evaluate every sweep variant (vectorised, streamed)",
+    )
+    evaluate.add_argument(
+        "--units",
+        choices=("si", "readable"),
+        default="si",
+        help="csv, csv-wide, xlsx: numbers in SI base units (W, J, s: the default, as in the "
+        "JSON) or in the units a briefing shows (MW, MWh, days, %%), one unit per column",
     )
     _numeric(evaluate, "--max-variants", default=None)
     _numeric(evaluate, "--max-tokens", default=None)

@@ -352,7 +352,12 @@ def test_concentration_shows_the_compute_ratio_when_that_rule_decides(caveat_fil
     )
     ratio = [cell.strip() for cell in nairr.strip("|").split("|")][3]
     assert cells[2] == ratio and 10 <= float(ratio) < 100
-    assert "| 1.67% | `market.share_of_global_market` |" in md  # not what decided the rating
+    # not what decided the rating (marked as an upper bound: the catalog's market is below
+    # NVIDIA's reported data-centre revenue)
+    share = next(
+        line for line in md.splitlines() if line.endswith("`market.share_of_global_market` |")
+    )
+    assert "| 1.67% ⚠ W" in share
     risk = caveat_files["risk.md"].decode()
     section = risk[risk.index("## Concentration") :]
     line = next(row for row in section.splitlines() if "(frontier.md)" in row)

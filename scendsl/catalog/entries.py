@@ -410,6 +410,7 @@ _MARKET_TABLES = {
     "nvidia_share",
     "nvidia_datacenter_revenue",
     "nvidia_total_revenue",
+    "fiscal_calendar",
     "figures",
     "rental",
 }
@@ -479,6 +480,9 @@ def _market(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) ->
         rental[accelerator] = _year_table(raw, file, "rental", accelerator, "hourly_price")
     figures = _table(data.get("figures", {}), file, "figures")
     described = _price_series(data, file)
+    fiscal_calendar = _table(data.get("fiscal_calendar", {}), file, "fiscal_calendar")
+    _check_keys(fiscal_calendar, {"nvidia_offset"}, file, "fiscal_calendar")
+    offset = fiscal_calendar.get("nvidia_offset")
     return MarketData(
         price_series=described,
         purchase=_purchase_series(data, file, accelerators, described),
@@ -488,4 +492,9 @@ def _market(data: Mapping[str, Any], accelerators: Mapping[str, Accelerator]) ->
         nvidia_total_revenue=fiscal("nvidia_total_revenue"),
         figures={name: _figure(item, file, "figures", name) for name, item in figures.items()},
         rental=rental,
+        fiscal_offset=(
+            _figure(offset, file, "fiscal_calendar", "nvidia_offset", "number")
+            if offset is not None
+            else None
+        ),
     )

@@ -275,6 +275,9 @@ class MarketData(_Frozen):
     nvidia_datacenter_revenue: dict[str, Figure]
     nvidia_total_revenue: dict[str, Figure]
     figures: dict[str, Figure]
+    #: The calendar year a fiscal-year figure stands for, minus its fiscal year (-1 for a
+    #: fiscal year ending in January); None when the catalog does not say.
+    fiscal_offset: Figure | None = None
     rental: dict[str, dict[int, Figure]]
     #: Purchase-price series other than the default `market` one (accelerators.toml `price`):
     #: series name → accelerator → price by calendar year.

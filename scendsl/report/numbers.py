@@ -135,10 +135,7 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
         return f"{value / 10**exponent:.2f}e{exponent} FLOP"
     scales = _SCALES.get(dimension or "")
     if scales:
-        for factor, suffix in scales:
-            if abs(value) >= factor:
-                return _with_unit(sig(value / factor), suffix)
-        factor, suffix = scales[-1]
+        factor, suffix = _step(value, scales)
         return _with_unit(sig(value / factor), suffix)
     for factor, word in _COUNT:
         if abs(value) >= factor:
@@ -146,6 +143,26 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}" if abs(value) < SCIENTIFIC_FROM else sig(value)
     return sig(value)
+
+
+def _step(value: float, scales: list[tuple[float, str]]) -> tuple[float, str]:
+    """The largest step of `scales` that `value` reaches (the smallest below them all)."""
+    for factor, suffix in scales:
+        if abs(value) >= factor:
+            return factor, suffix
+    return scales[-1]
+
+
+def readable_unit(value: float, dimension: str | None) -> tuple[float, str] | None:
+    """The unit a briefing shows `value` (in SI base units) in, as (its factor from the SI
+    unit, its name): `(1e6, "MW")` for 5.12e8 W, `(0.01, "%")` for a fraction; None for what
+    is shown in its SI unit (counts, dollars, FLOP, years) or has no dimension."""
+    if dimension == "fraction":
+        return 0.01, "%"
+    scales = _SCALES.get(dimension or "")
+    if not scales:
+        return None
+    return _step(value if math.isfinite(value) else 0.0, scales)
 
 
 #: Units written as plural words, read as singular when the number is exactly one.

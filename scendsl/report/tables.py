@@ -16,7 +16,10 @@
   Deterministic: fixed document properties and zip timestamps, so the same inputs give the same
   bytes. Needs openpyxl (the `xlsx` extra).
 
-Values are in SI base units at full precision; n/a is an empty cell. A flag is `true`/`false`
+Values are in SI base units at full precision (what tools read, as in the JSON), or with
+`--units readable` in the unit a briefing shows each figure in (MW, MWh, t CO2, days, %): one
+unit per column of a wide table, chosen by the column's first number that is not zero, and per
+row of the long one; n/a is an empty cell. A flag is `true`/`false`
 in CSV and a boolean cell in xlsx; a breakdown (power by source) is JSON text.
 
 Text comes partly from the user (file names in `origin`, quotes, names) and stays inert in a
@@ -34,6 +37,7 @@ import csv
 import functools
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -48,7 +52,7 @@ import numpy as np
 
 from scendsl.errors import ScendslError
 from scendsl.model.context import WrittenMoney
-from scendsl.model.evaluate import Result
+from scendsl.model.evaluate import MetricResult, Result
 from scendsl.report.export import TableMaker, iter_records
 from scendsl.signals import handling
 
@@ -79,6 +83,62 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 class ExportError(ScendslError):
     """A table that cannot be written in the chosen format (a sweep too large for a sheet)."""
+
+
+#: `eval --units`: each number in its SI base unit (`si`, the default), or in the unit a
+#: briefing shows it in (`readable`).
+UNIT_SYSTEMS = ("si", "readable")
+
+#: A unit a figure is written in: (its factor from the SI base unit, its name; None: the SI
+#: unit's name, for figures shown in it).
+Scale = tuple[float, str | None]
+
+
+def _number(value: Any) -> float | None:
+    """A finite number as a float; None for text, flags, n/a and infinities."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _magnitude(value: Any) -> float | None:
+    """The size a readable unit is chosen by: a number's, or a breakdown's largest part."""
+    if isinstance(value, dict):
+        parts = [abs(n) for n in map(_number, value.values()) if n is not None]
+        return max(parts, default=None)
+    number = _number(value)
+    return abs(number) if number is not None else None
+
+
+def _scale_for(values: Iterable[Any], dimension: str | None) -> Scale | None:
+    """The readable unit of a column of figures of one dimension, chosen by its first number
+    that is not zero (a column is in one unit, the same for the same inputs); the SI unit (a
+    factor of 1) where it is the one a briefing shows."""
+    from scendsl.report.numbers import readable_unit
+
+    first = next((m for m in map(_magnitude, values) if m), 0.0)
+    return readable_unit(first, dimension) or (1.0, None)
+
+
+def _in(value: Any, scale: Scale | None) -> Any:
+    """`value` (SI) in the unit of `scale` (None: as it is, at full precision); text, flags,
+    n/a and infinities as they are."""
+    if scale is None:
+        return value
+    if isinstance(value, dict):
+        return {key: _in(part, scale) for key, part in value.items()}
+    number = _number(value)
+    if number is None:
+        return value
+    # Fifteen significant digits, for people: 57 %, not 56.99999999999999; and 40, not 40.0.
+    shown = float(f"{number / scale[0]:.15g}")
+    return int(shown) if shown.is_integer() and abs(shown) < 2**53 else shown
+
+
+def _unit(scale: Scale | None, si_unit: str | None) -> str | None:
+    return scale[1] if scale is not None and scale[1] is not None else si_unit
 
 
 def _axes(sweeps: Sequence[Sweep]) -> list[str]:
@@ -114,8 +174,11 @@ def long_rows(
     runs: dict[str, Samples],
     sweeps: Iterable[Sweep],
     table_of: TableMaker,
+    units: str = "si",
 ) -> Iterator[list[Any]]:
-    """The long table, header first; sweep variants are streamed block by block."""
+    """The long table, header first; sweep variants are streamed block by block. `units`:
+    one of UNIT_SYSTEMS."""
+    readable = units == "readable"
     sweeps = list(sweeps)
     axes = _axes(sweeps)
     yield ["scenario", "sweep", *axes, *LONG_COLUMNS]
@@ -124,34 +187,37 @@ def long_rows(
         samples = runs.get(result.name)
         for kind, nodes in (("input", result.inputs), ("metric", result.metrics)):
             for name, node in nodes.items():
+                scale = _scale_for([node.value], node.dimension) if readable else None
                 yield [
                     result.name,
                     None,
                     *blank,
                     kind,
                     name,
-                    _plain(node.value),
-                    node.unit,
-                    *_percentiles(samples, name),
+                    _plain(_in(node.value, scale)),
+                    _unit(scale, node.unit),
+                    *(_in(p, scale) for p in _percentiles(samples, name)),
                     node.origin,
                     "; ".join(node.sources) or None,
                     *_written(_as_data(node.written)),
                 ]
     for sweep in sweeps:
         table = table_of(sweep, None)
-        kinds = _kinds(sweep)
+        template = _template_nodes(sweep)
         for record in iter_records(table):
             point = [record["point"].get(path) for path in axes]
             written = record.get("written", {})
             for name, value in record["values"].items():
+                figure = template.get(name)
+                scale = _scale_for([value], figure.dimension) if readable and figure else None
                 yield [
                     record["name"],
                     sweep.name,
                     *point,
-                    kinds.get(name, "metric"),
+                    figure.kind if figure is not None else "metric",
                     name,
-                    _plain(value),
-                    table.units.get(name),
+                    _plain(_in(value, scale)),
+                    _unit(scale, table.units.get(name)),
                     *[None] * (len(LONG_COLUMNS) - 7),
                     *_written(written.get(name)),
                 ]
@@ -171,24 +237,40 @@ def _written(written: dict[str, Any] | None) -> tuple[Any, Any, Any]:
     return written["amount"], written["unit"], written["rate_year"]
 
 
-def _kinds(sweep: Sweep) -> dict[str, str]:
-    """Whether each figure of a sweep is an input or a metric (as its template's are)."""
-    from scendsl.model.evaluate import evaluate
+def _template_nodes(sweep: Sweep) -> dict[str, MetricResult]:
+    """The figures of a sweep's template by name: each variant's figure is of the same kind
+    (input or metric) and dimension."""
+    template = _template_result(sweep)
+    return {**template.metrics, **template.inputs}
 
-    template = evaluate(sweep.template)
-    return {**dict.fromkeys(template.metrics, "metric"), **dict.fromkeys(template.inputs, "input")}
 
-
-def _wide_names(results: Sequence[Result]) -> tuple[list[str], dict[str, str]]:
-    """Every input then every metric over the results, in registry order, with its unit."""
-    inputs: dict[str, str] = {}
-    metrics: dict[str, str] = {}
+def _wide_names(results: Sequence[Result]) -> dict[str, MetricResult]:
+    """Every input then every metric over the results, in registry order (the first node of
+    each name gives its unit and dimension)."""
+    inputs: dict[str, MetricResult] = {}
+    metrics: dict[str, MetricResult] = {}
     for result in results:
         for name, node in result.inputs.items():
-            inputs.setdefault(name, node.unit)
+            inputs.setdefault(name, node)
         for name, node in result.metrics.items():
-            metrics.setdefault(name, node.unit)
-    return [*inputs, *metrics], {**inputs, **metrics}
+            metrics.setdefault(name, node)
+    return {**inputs, **metrics}
+
+
+def _column_scales(
+    results: Sequence[Result], nodes: dict[str, MetricResult], units: str
+) -> dict[str, Scale | None]:
+    """The unit of each column of a wide table (none: SI)."""
+    if units != "readable":
+        return {}
+
+    def column(name: str) -> Iterator[Any]:
+        for result in results:
+            node = result.inputs.get(name) or result.metrics.get(name)
+            if node is not None:
+                yield node.value
+
+    return {name: _scale_for(column(name), node.dimension) for name, node in nodes.items()}
 
 
 def wide_rows(
@@ -197,16 +279,19 @@ def wide_rows(
     table_of: TableMaker,
     *,
     units_row: bool = True,
+    units: str = "si",
 ) -> Iterator[list[Any]]:
     """The wide table: a header, a units row (`units_row`), then one row per scenario and per
-    sweep variant (streamed)."""
+    sweep variant (streamed). `units`: one of UNIT_SYSTEMS (readable: one unit a column, chosen
+    by the scenarios' figures, or by the first sweep's template where there are none)."""
     from scendsl.model.sweep import written_inputs
 
     sweeps = list(sweeps)
     axes = _axes(sweeps)
-    names, units = _wide_names(results)
-    if not results and sweeps:
-        names, units = _wide_names([_template_result(sweeps[0])])
+    chosen_by = list(results) if results or not sweeps else [_template_result(sweeps[0])]
+    nodes = _wide_names(chosen_by)
+    names = list(nodes)
+    scales = _column_scales(chosen_by, nodes, units)
     # An input some scenario or variant wrote in another currency: its value is in USD, and a
     # text column beside the figures gives it as written (`0.25 EUR/kWh`). The header comes
     # before the sweeps' rows: their inputs are known from the sweeps alone.
@@ -214,7 +299,7 @@ def wide_rows(
     written = [n for n in names if n in in_sweeps or any(_input_written(r, n) for r in results)]
     yield ["scenario", "sweep", *axes, *names, *(f"{n} as written" for n in written)]
     if units_row:
-        units_shown = (units[n] for n in names)
+        units_shown = (_unit(scales.get(n), nodes[n].unit) for n in names)
         yield ["unit", None, *([None] * len(axes)), *units_shown, *([None] * len(written))]
     blank = [None] * len(axes)
     for result in results:
@@ -223,7 +308,7 @@ def wide_rows(
             result.name,
             None,
             *blank,
-            *(_plain(values[n].value) if n in values else None for n in names),
+            *(_plain(_in(values[n].value, scales.get(n))) if n in values else None for n in names),
             *(_written_text(_as_data(_input_written(result, n))) for n in written),
         ]
     for sweep in sweeps:
@@ -235,7 +320,7 @@ def wide_rows(
                 record["name"],
                 sweep.name,
                 *(record["point"].get(path) for path in axes),
-                *(_plain(values.get(n)) for n in names),
+                *(_plain(_in(values.get(n), scales.get(n))) for n in names),
                 *(_written_text(amounts.get(n)) for n in written),
             ]
 
@@ -380,10 +465,12 @@ def write_workbook(
     runs: dict[str, Samples],
     sweeps: Iterable[Sweep],
     table_of: TableMaker,
+    units: str = "si",
 ) -> None:
     """The xlsx workbook, written to `out` (a seekable binary file: the same bytes whatever it
     is): sheets `scenarios` (wide), `claims`, `uncertainty` (scenarios with ranges), one per
-    sweep; units in the headers, numbers as numbers, fixed timestamps. Rows are streamed
+    sweep; units (`units`: one of UNIT_SYSTEMS) in the headers, numbers as numbers, fixed
+    timestamps. Rows are streamed
     through files of a private folder (`_work_folder`, removed whatever happens but SIGKILL),
     so a sweep of a million variants is never held in memory."""
     try:
@@ -402,7 +489,7 @@ def write_workbook(
     with _work_folder() as folder:
         workbook = Workbook(write_only=True)
         try:
-            _fill(workbook, results, runs, sweeps, table_of, folder)
+            _fill(workbook, results, runs, sweeps, table_of, folder, units)
         except BaseException:
             _discard(workbook)
             raise
@@ -507,12 +594,14 @@ def _fill(
     sweeps: list[Sweep],
     table_of: TableMaker,
     folder: str,
+    units: str,
 ) -> None:
     """The sheets of `write_workbook`, row by row, their files in `folder`."""
+    readable = units == "readable"
     taken: set[str] = set()
     _wide_sheet(
         _Sheet(workbook, _sheet_title("scenarios", taken), folder),
-        wide_rows(results, [], table_of),
+        wide_rows(results, [], table_of, units=units),
     )
 
     claims = _Sheet(workbook, _sheet_title("claims", taken), folder)
@@ -535,15 +624,19 @@ def _fill(
     )
     for result in results:
         for c in result.claims:
+            node = result.metrics.get(c.metric) or result.inputs.get(c.metric)
+            scale = None
+            if readable and node is not None:
+                scale = _scale_for([c.actual, c.expected], node.dimension)
             claims.append(
                 (
                     result.name,
                     c.metric,
                     c.op,
-                    c.expected,
-                    c.actual,
+                    _in(c.expected, scale),
+                    _in(c.actual, scale),
                     c.holds,
-                    c.unit,
+                    _unit(scale, c.unit),
                     c.quote,
                     c.file,
                     c.line,
@@ -560,11 +653,13 @@ def _fill(
             for name, node in {**result.inputs, **result.metrics}.items():
                 p5, p50, p95 = _percentiles(samples, name)
                 if p50 is not None:
-                    table.append([result.name, name, node.unit, p5, p50, p95])
+                    scale = _scale_for([p50], node.dimension) if readable else None
+                    spread = (_in(p, scale) for p in (p5, p50, p95))
+                    table.append([result.name, name, _unit(scale, node.unit), *spread])
 
     for sweep in sweeps:
         page = _Sheet(workbook, _sheet_title(f"sweep {sweep.name}", taken), folder)
-        _wide_sheet(page, wide_rows([], [sweep], table_of))
+        _wide_sheet(page, wide_rows([], [sweep], table_of, units=units))
 
 
 def workbook_bytes(
@@ -572,10 +667,11 @@ def workbook_bytes(
     runs: dict[str, Samples],
     sweeps: Iterable[Sweep],
     table_of: TableMaker,
+    units: str = "si",
 ) -> bytes:
     """The bytes `write_workbook` writes (held in memory: for small tables and tests)."""
     buffer = io.BytesIO()
-    write_workbook(buffer, results, runs, sweeps, table_of)
+    write_workbook(buffer, results, runs, sweeps, table_of, units)
     return buffer.getvalue()
 
 
@@ -616,11 +712,13 @@ def write_table(
     runs: dict[str, Samples],
     sweeps: Iterable[Sweep],
     table_of: TableMaker,
+    units: str = "si",
 ) -> None:
-    """`eval --format csv` (long) or `csv-wide`, streamed to `out`."""
+    """`eval --format csv` (long) or `csv-wide`, streamed to `out`, numbers in `units` (one
+    of UNIT_SYSTEMS)."""
     if fmt == "csv":
-        write_csv(out, long_rows(results, runs, sweeps, table_of))
+        write_csv(out, long_rows(results, runs, sweeps, table_of, units))
     elif fmt == "csv-wide":
-        write_csv(out, wide_rows(results, sweeps, table_of))
+        write_csv(out, wide_rows(results, sweeps, table_of, units=units))
     else:
         raise ValueError(fmt)

@@ -11,6 +11,11 @@
   (2024-2026, confidence C); other years hold the nearest year's figure, labelled "extrapolated".
   Holding the 2026 figure flat understates later markets the article expects to keep growing, so
   a 2027+ share of the market is an upper bound.
+- A floor to check that market against: NVIDIA's reported data-centre revenue in its last fiscal
+  year that falls by the scenario year (`market.vendor_datacenter_revenue`; a fiscal year ending
+  in January is nearly all the calendar year before, market.toml [fiscal_calendar]). One
+  vendor's sales cannot exceed the whole market: where they do, the warning
+  `market-below-vendor-revenue` says the shares of the global market read high.
 - Rental cost = rental price per accelerator-hour × accelerators × training time. The time is the
   wall-clock time `reliability.training_time` (rented hours are paid whether or not the job is
   interrupted); `market.rental_cost_ideal` uses the uninterrupted `performance.training_time`.
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scendsl.model.context import Context, Found
+from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.registry import input_node, metric
 
 _ARTICLE = "AINews deep dive on GB200 and Colossus2 (source article), market table"
@@ -174,6 +179,35 @@ def _vendor_share(ctx: Context) -> Found:
         raise LookupError(f"no market share for vendor {vendor!r}")
     series = getattr(ctx.catalog.market, series_name)
     return ctx.by_year(series, ctx.scenario.year, f"catalog market.{series_name}")
+
+
+@input_node(
+    "market.vendor_datacenter_revenue",
+    "currency",
+    "NVIDIA's reported data-centre revenue in its last fiscal year by the scenario year: one "
+    "vendor's sales, a floor for the AI-accelerator market",
+    importance=1,
+    formula="catalog market.nvidia_datacenter_revenue of the latest fiscal year FY whose "
+    "calendar year (FY + market.fiscal_calendar.nvidia_offset) is at most scenario.year",
+)
+def _vendor_datacenter_revenue(ctx: Context) -> Found:
+    market = ctx.catalog.market
+    if market.fiscal_offset is None:
+        raise LookupError("the catalog does not say which calendar year a fiscal year is")
+    shift = round(market.fiscal_offset.value)
+    calendar = {
+        int(key.removeprefix("FY")) + shift: key for key in market.nvidia_datacenter_revenue
+    }
+    reached = [year for year in calendar if year <= ctx.scenario.year]
+    if not reached:
+        raise LookupError(f"no NVIDIA data-centre revenue reported by {ctx.scenario.year}")
+    year = max(reached)
+    key = calendar[year]
+    note = f"NVIDIA {key}, nearly all of calendar {year}"
+    if year < ctx.scenario.year:  # a floor still: a later year's sales are not known
+        note += f", the last reported year before {ctx.scenario.year}"
+    found = market.nvidia_datacenter_revenue[key]
+    return from_figure(found, f"catalog market.nvidia_datacenter_revenue[{key}]", note)
 
 
 @input_node(
