@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -72,11 +71,10 @@ def print_diagnostics(
 ) -> None:
     """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI."""
     if fmt == "json":
-        from scendsl.model.values import json_safe  # a file name that is not UTF-8
+        from scendsl.model.values import json_text  # a file name that is not UTF-8 too
 
-        data = json_safe({"diagnostics": [d.to_json() for d in diagnostics]})
-        json.dump(data, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        data = {"diagnostics": [d.to_json() for d in diagnostics]}
+        sys.stdout.write(json_text(data, indent=2, ensure_ascii=True) + "\n")
         return
     stream = stream or sys.stderr
     errors = sum(1 for d in diagnostics if d.severity == "error")
@@ -165,8 +163,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     scenarios = load(args)
     from scendsl.app.pipeline import evaluate_all, sweep_table
 
-    evaluation = evaluate_all(scenarios, args.samples, args.seed)
     sweeps = list(scenarios.sweeps) if args.sweeps else []
+    if sweeps:  # before the output starts: a table to standard output is streamed
+        from scendsl.model.sweep import check_sweep_memory
+
+        for sweep in sweeps:
+            check_sweep_memory(sweep)
+    evaluation = evaluate_all(scenarios, args.samples, args.seed)
     if args.format in ("csv", "csv-wide", "xlsx"):
         _write_table(args, evaluation, sweeps)
         return EXIT_OK
@@ -274,12 +277,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.metric not in result.metrics and args.metric not in result.inputs:
         return _unknown("metric", args.metric, list(result.metrics) + list(result.inputs))
     if args.format == "json":
-        import json
-
+        from scendsl.model.values import json_text
         from scendsl.report.explain import explain_document
 
         document = explain_document(result, args.metric, args.depth)
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(document, indent=2) + "\n")
         return EXIT_OK
     sys.stdout.write(explain_text(result, args.metric, args.depth))
     from scendsl.model.default_spread import default_spread
@@ -458,9 +460,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 @command("schema")
 def cmd_schema(args: argparse.Namespace) -> int:
+    from scendsl.model.values import json_text
     from scendsl.report.export import schema_document
 
-    json.dump(schema_document(), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write(json_text(schema_document(), indent=2, sort_keys=True, ensure_ascii=True))
     sys.stdout.write("\n")
     return EXIT_OK
 

@@ -43,6 +43,13 @@ MAX_IMPORT_COMPLETION_ENTRIES = 20_000
 #: Most variants a sweep may have (`--max-variants`): bigger ones are refused when loaded.
 DEFAULT_MAX_VARIANTS = 1_000_000
 
+#: Memory the model's arrays may take, in bytes, declared once for what a small file can make
+#: large: a Monte Carlo run (samples × nodes × 8, `uncertainty.MONTE_CARLO_MEMORY_BUDGET`) and a
+#: sweep's table (its variants × the figures kept × 8, each figure on the axes it depends on,
+#: `sweep.check_sweep_memory`); a sweep evaluates in chunks whose arrays take at most half of it.
+#: Each is refused before anything is computed.
+ARRAY_MEMORY_BUDGET = 2 * 1024**3
+
 #: The training frameworks `workload.framework` accepts, declared once: the scenario type, the
 #: language's choices, the model's per-framework defaults and shares, and the editor's completions
 #: all read this list (each name needs its defaults in catalog/frameworks.toml and

@@ -100,7 +100,9 @@ class Cluster(_Frozen):
     interruption_rate_counts: Literal["all", "hardware", "gpu"] | None = None
     restart_time: Value | None = Field(None, description="seconds to resume after an interruption")
     recovery: Literal["auto", "restart", "in_memory"] | None = None
-    server: Literal["dgx", "blade"] | None = None
+    server: Literal["dgx", "blade", "workstation"] | None = None
+    power_limit: Value | None = Field(None, description="W per accelerator, a cap below TDP")
+    cooling: Literal["air", "immersion"] | None = None
     embodied_carbon: Value | None = Field(None, description="kg CO2e per accelerator")
     lifetime: Value | None = Field(None, description="service life, seconds")
 
@@ -259,6 +261,10 @@ class Scenario(_Frozen):
     region: str
     source: str | None = None
     context: str | None = None
+    #: What the headline compares the cluster with (`compare_with`): a reference's name, or a
+    #: country or named group of countries (`US`, `EU`) for its largest national research
+    #: resource; None: the scenario's own country's, else the largest.
+    compare_with: str | None = None
     cluster: Cluster
     energy: Energy = Energy.model_construct()
     workload: Workload = Workload.model_construct()

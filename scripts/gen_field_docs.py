@@ -66,6 +66,8 @@ def value(path: str, spec: F.FieldSpec, required: tuple[str, ...]) -> str:
         what = "region (`" + " ".join(list(names.regions)[:10]) + " …`)"
     elif kind == "accelerator":
         what = "accelerator (catalog: `" + " ".join(names.accelerators) + "`)"
+    elif kind == "comparison":
+        what = "reference (catalog: `" + " ".join(list(names.references)[:6]) + " …`) or country"
     elif kind == "mix":
         what = "energy sources `" + " ".join(names.energy_sources) + "`"
     else:

@@ -294,9 +294,10 @@ def test_a_sweeps_extrapolated_variants_are_listed_in_the_base_briefing(caveat_f
 def test_a_scenario_within_the_data_has_no_caveats(caveat_files):
     # H100, 2024, France: accelerator prices, grid intensity and industrial price all of 2024
     # (the US industrial price stops at 2023, so a US site would be extrapolated). Only the
-    # electricity generated per person (Our World in Data) and per household (IEA end uses)
-    # stop at 2023: those two caveats, the comparisons' figures; and a reference's accelerator
-    # whose prices stop before 2024 (read from the catalog), one line each.
+    # electricity generated per person (Our World in Data), per household (IEA end uses) and the
+    # country's demand (Our World in Data) stop at 2023: those three caveats, the comparisons'
+    # figures; and a reference's accelerator whose prices stop before 2024 (read from the
+    # catalog), one line each.
     hopper = caveat_files["hopper.md"].decode()
     caveats = _block(hopper, "Caveats: figures from outside the data")
     catalog = load_catalog()
@@ -305,10 +306,11 @@ def test_a_scenario_within_the_data_has_no_caveats(caveat_files):
         for ref in catalog.references.values()
         if (price := catalog.accelerators[ref.accelerator].price) and 2024 not in price
     }
-    assert len(caveats) == 2 + len(stale)
+    assert len(caveats) == 3 + len(stale)
     assert "`energy.household_annual_energy`" in caveats[0]
     assert "`energy.per_capita_electricity`" in caveats[1]
-    assert all("`reference.*.unit_price`" in line for line in caveats[2:])
+    assert "`energy.national_demand`" in caveats[2]
+    assert all("`reference.*.unit_price`" in line for line in caveats[3:])
 
 
 def test_risk_driver_value_is_the_value_the_deciding_rule_tests(sketch_files):
@@ -1226,3 +1228,84 @@ scenario late {
         f"> - Price of one accelerator of the {count} references on MI250X in the scenario year"
         " (`reference.*.unit_price`) is"
     ), mi250x[0]
+
+
+def test_key_findings_count_the_claims_that_cannot_be_decided(tmp_path):
+    """A Seoul ministry's claim on a figure the model leaves n/a read "Of 2 claims checked, 1
+    holds and 0 fail": the other claim vanished from the sentence."""
+    body = (
+        '  expect workload.duration < 120 days "a model within four months"\n'
+        '  expect cluster.count >= 8 "eight accelerators"\n'
+    )
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", body=body), encoding="utf-8")
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    findings = next(line for line in page.splitlines() if "claims checked" in line)
+    assert "Of 2 claims checked, 1 holds and 0 fail; 1 cannot be decided:" in findings
+    assert "`workload.duration` is n/a." in findings
+
+
+def test_a_scenario_without_a_workload_has_no_table_without_rows(tmp_path):
+    """A Lagos regulator's campus with no workload got a "Scaling" heading over an empty
+    table: every figure of the section is n/a without a model to train."""
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", region="NG", count=1000), encoding="utf-8")
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    for page in (tmp_path / "out").glob("*.md"):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for at, line in enumerate(lines[:-1]):
+            if re.fullmatch(r"\|(---\|)+", line):
+                assert lines[at + 1].startswith("|"), f"{page.name}: a table without rows"
+    assert "### Scaling" not in (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+
+
+def test_an_export_status_past_the_catalogs_date_is_a_caveat_in_its_own_words(tmp_path):
+    """A Riyadh fund's 2030 briefing listed the export status among the caveats as "licence
+    required, the 2026 figure (there is none for 2030)": a decision by rules, not a figure of
+    another year. The caveat says which rules are carried to which date."""
+    as_of = load_catalog().country_groups.as_of
+    year = as_of.year + 3
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", year=year, region="SA"), encoding="utf-8")
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    status = next(line for line in page.splitlines() if "(`export.status`) is" in line)
+    assert f"as the catalog records them on {as_of.isoformat()} are applied to {year}-07-01" in (
+        status
+    )
+    assert "figure (there is none" not in status
+
+
+def test_a_claims_figure_carries_the_marks_of_the_warnings_that_concern_it(tmp_path):
+    """A Lagos regulator's claim "less than a million Nigerian homes" held on a count of US
+    homes (the household figure was a stand-in, warning W2), and the claims table did not say
+    so, where the energy table marked the same figure."""
+    body = '  expect energy.facility_power < 1 GW "under a gigawatt"\n'
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", body=body), encoding="utf-8")  # 8 accelerators: small
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    claims = page.split("## Claims checked", 1)[1].split("##", 1)[0]
+    row = next(line for line in claims.splitlines() if "under a gigawatt" in line)
+    energy = next(line for line in page.splitlines() if "| `energy.facility_power` |" in line)
+    marks = re.findall(r"⚠ W\d+", energy)
+    assert marks and all(mark in row for mark in marks)
+
+
+def test_a_scenario_that_rents_its_cluster_says_what_renting_costs(tmp_path):
+    """A Seoul ministry's rented scenario had the same key findings as the bought one: the
+    accelerators' purchase price, and not a word of the rental it wrote."""
+    body = (
+        "  market.rental_price 3 USD/hour\n  workload {\n    parameters 1B\n    tokens 20B\n  }\n"
+    )
+    path = tmp_path / "s.scn"
+    path.write_text(
+        scenario_text("rented", body=body) + scenario_text("bought", body=body.split("\n", 1)[1]),
+        encoding="utf-8",
+    )
+    build([str(path)], str(tmp_path / "out"), samples=0)
+    rented = (tmp_path / "out" / "rented.md").read_text(encoding="utf-8")
+    finding = next(line for line in rented.splitlines() if "Renting the 8 H100" in line)
+    assert "each at 3 USD/hour, costs $" in finding and "for the training run" in finding
+    assert "Renting the" not in (tmp_path / "out" / "bought.md").read_text(encoding="utf-8")

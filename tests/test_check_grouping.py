@@ -82,18 +82,20 @@ def test_distinct_warnings_at_one_line_stay_separate(tmp_path, capsys):
 def test_the_summary_counts_every_warning_and_the_distinct_ones(tmp_path, capsys):
     _, lines, _ = _check(tmp_path, capsys)
     printed = len(_warning_lines(lines))
-    assert printed == 8  # 3 shared + 3 for 'later' at the region + 2 at its year line
-    assert lines[-1] == f"ok: 4 scenarios, 14 warnings ({printed} distinct)"
+    # 3 shared + 3 for 'later' at the region + 2 at its year line + Tuvalu's missing
+    # electricity demand, the same for all four (no year in it)
+    assert printed == 9
+    assert lines[-1] == f"ok: 4 scenarios, 18 warnings ({printed} distinct)"
     code, lines, _ = _check(tmp_path, capsys, "--strict")
     assert code == 1  # --strict still fails on warnings, counted one per scenario
-    assert lines[-1] == "error (--strict): 4 scenarios, 14 warnings (8 distinct)"
+    assert lines[-1] == "error (--strict): 4 scenarios, 18 warnings (9 distinct)"
 
 
 def test_json_keeps_one_warning_per_scenario(tmp_path, capsys):
     code, _, out = _check(tmp_path, capsys, "--format", "json")
     assert code == 0
     diagnostics = json.loads(out)["diagnostics"]
-    assert len(diagnostics) == 14
+    assert len(diagnostics) == 18
     shared = [
         d
         for d in diagnostics

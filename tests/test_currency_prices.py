@@ -314,3 +314,25 @@ def test_prices_in_the_gulfs_pegged_and_the_ecbs_currencies_are_converted(writte
         assert rate.per_usd == per_usd_2024
     expected = float(amount) / rate.per_usd / 3.6e6  # USD per joule
     assert scendsl.evaluate(scenario).node("energy.supply_price").value == pytest.approx(expected)
+
+
+def test_the_briefings_ranges_are_shown_in_the_currency_they_were_written_in(tmp_path):
+    """A Seoul ministry wrote its tariff as 170 KRW/kWh to 210 KRW/kWh: the Monte Carlo section
+    and the key finding that list the ranges showed a dollar range the analyst never wrote."""
+    path = tmp_path / "prices.scn"
+    text = (
+        PRICES.replace("0.25 EUR/kWh", "170 KRW/kWh to 210 KRW/kWh")
+        .replace(
+            "  market {", "  workload {\n    parameters 7B\n    tokens     1T\n  }\n  market {"
+        )
+        .replace("count       1k", "count       1k\n    mfu         30% to 40%")
+    )
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "-o", str(out), "--no-cache", "--samples", "500"]) == 0
+    page = (out / "frankfurt.md").read_text(encoding="utf-8")
+    assert "`energy.supply_price` 170 KRW/kWh to 210 KRW/kWh" in page  # the key finding
+    assert "| 170 KRW/kWh to 210 KRW/kWh | lognormal |" in page  # the ranges' table
+    assert "| 2 GBP/hour to 3 GBP/hour | lognormal |" in page
+    assert "| 125 USD/MWh (170 KRW/kWh) |" in page  # its P5, in both
+    assert "USD/MWh to" not in page

@@ -108,3 +108,54 @@ def test_schema_checker_catches_a_missing_field():
         assert "lacks" in str(error)
     else:
         raise AssertionError("a scenario without its fields passed")
+
+
+def _conforming_document(tmp_path, capsys, text: str) -> dict[str, Any]:
+    """`eval --format json` of `text`, checked against the schema `scendsl schema` prints."""
+    path = tmp_path / "s.scn"
+    path.write_text(text, encoding="utf-8")
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)["eval"]
+    assert main(["eval", str(path), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    conforms(document, schema, schema)
+    return document
+
+
+def test_a_scenario_priced_in_another_currency_names_it_in_the_json(tmp_path, capsys):
+    """A dashboard for a Seoul ministry showed the dollar figures of the JSON while the briefing
+    showed won beside them: which currency, at which rate, was the briefing's rule alone."""
+    won, dollars = _conforming_document(
+        tmp_path,
+        capsys,
+        "scenario won {\n  year 2024\n  region KR\n  cluster {\n    accelerator H100\n"
+        "    count 8\n  }\n  market.rental_price 3000 KRW/hour\n}\n"
+        "scenario dollars {\n  year 2024\n  region KR\n  cluster {\n    accelerator H100\n"
+        "    count 8\n  }\n}\n",
+    )["scenarios"]
+    assert "currency" not in dollars
+    rental = won["inputs"]["market.rental_price"]
+    assert won["currency"] == {
+        "code": "KRW",
+        "per_usd": rental["written"]["per_usd"],
+        "rate_year": rental["written"]["rate_year"],
+        "input": "market.rental_price",
+    }
+
+
+def test_an_infinite_figure_is_told_apart_from_an_na_one(tmp_path, capsys):
+    """A dashboard showed "n/a" where the briefing read ∞ (a run that never finishes): JSON
+    has no infinity, and both were null."""
+    document = _conforming_document(
+        tmp_path,
+        capsys,
+        "scenario s {\n  year 2026\n  region US\n  cluster {\n    accelerator H100\n"
+        "    count 100k\n    interruption_rate 5\n  }\n  workload {\n    parameters 70B\n"
+        "    tokens 2T\n  }\n}\n",
+    )
+    metrics = document["scenarios"][0]["metrics"]
+    assert metrics["reliability.goodput"]["value"] == 0
+    never = metrics["reliability.training_time"]
+    assert never["value"] is None and never["infinite"] == 1
+    assert "infinite" not in metrics["workload.training_flops"]  # a number stays as it is
+    assert not any("infinite" in m for m in metrics.values() if m["value"] is not None)

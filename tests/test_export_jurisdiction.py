@@ -325,3 +325,12 @@ def test_a_chip_outside_us_reach_is_named_in_its_own_note_when_another_has_its_f
     second = evaluate(scenarios.get("own_chip")).node("export.status").note
     assert "Ascend910C is subject to" in first
     assert "MyAscend is subject to" in second
+
+
+def test_outside_us_rules_reads_with_the_countrys_code_in_capitals(tmp_path):
+    """A Seoul ministry's sweep over a Korean chip read "Export status outside us rules"."""
+    from scendsl.report.numbers import format_value
+
+    assert format_value("outside_us_rules", None, "text") == "outside US rules"
+    assert format_value("licence_required", None, "text") == "licence required"
+    assert format_value("status of us_tx rules", None, "text") == "status of us tx rules"

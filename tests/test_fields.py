@@ -27,6 +27,7 @@ KIND_TYPES = {
     "string": {str},
     "region": {str},
     "accelerator": {str},
+    "comparison": {str},
     "mix": {tuple[S.MixShare, ...]},
     "parallelism": {S.Parallelism},
 }

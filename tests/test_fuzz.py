@@ -46,6 +46,9 @@ ACCELERATORS = sorted(CATALOG.accelerators)
 # A subdivision ("US-TX") is written quoted: '-' ends a name.
 REGIONS = sorted(f'"{code}"' if "-" in code else code for code in CATALOG.regions)
 SOURCES = sorted(CATALOG.energy_sources)
+COMPARISONS = sorted(CATALOG.references) + sorted(
+    {r.region for r in CATALOG.references.values() if r.kind == "national_resource"}
+)
 UNITS_BY_DIMENSION: dict[str, list[str]] = {}
 for _symbol, _unit in sorted(UNITS.items()):
     UNITS_BY_DIMENSION.setdefault(_unit.dimension, []).append(_symbol)
@@ -227,6 +230,8 @@ def field_value(draw, spec: F.FieldSpec) -> str:
         return draw(st.sampled_from(REGIONS))
     if kind == "accelerator":
         return draw(st.sampled_from(ACCELERATORS))
+    if kind == "comparison":  # a catalog reference, or a country with a national resource
+        return draw(st.sampled_from(COMPARISONS))
     if kind == "mix":
         sources = draw(st.lists(st.sampled_from(SOURCES), min_size=1, max_size=4, unique=True))
         cuts = sorted(

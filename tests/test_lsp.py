@@ -772,3 +772,20 @@ async def test_a_diagnostic_with_one_fix_offers_it_as_a_quick_fix(client: Langua
         )
     )
     assert not none
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_completion_after_compare_with_offers_references_then_countries(
+    client: LanguageClient,
+):
+    from scendsl.catalog import load_catalog
+
+    uri = _open(client, "compare_complete.scn", BASE)
+    await _diagnostics(client, uri)
+    text = BASE.replace("  region US\n", "  region US\n  compare_with \n")
+    labels = await _completion_labels(client, uri, text, "compare_with ")
+    references = [
+        name for name, ref in load_catalog().references.items() if ref.kind == "national_resource"
+    ]
+    assert labels[: len(references)] == references  # national resources only: no other kind
+    assert "DE" in labels[len(references) :]

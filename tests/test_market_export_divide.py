@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import scendsl
+from factories import CARD_WITHOUT_SCALEUP_DOMAIN
 from scendsl.catalog import STATUS_ORDER, ExportRule, load_catalog
 from scendsl.model.domains import divide, export_control, export_rules, market
 from scendsl.model.domains.export_rules import (
@@ -445,3 +446,37 @@ def test_divide_formulas_take_arrays():
         values["divide.princeton_pli.compute_ratio"],
         np.array([50_000, 100_000]) * 2.5e15 / (300 * 989.4e12),
     )
+
+
+#: A reference on a new accelerator the catalog has no price for (the card of the factories).
+UNPRICED_LAB = (
+    CARD_WITHOUT_SCALEUP_DOMAIN
+    + """
+reference lab {
+  title       "A lab on an unpriced chip"
+  accelerator Card
+  count       100k
+}
+"""
+)
+
+
+def test_nothing_to_close_costs_nothing_even_on_a_chip_without_a_price():
+    """A Mexico City consortium's briefing read $0 to match one national resource larger than
+    it and n/a for another, on a chip the catalog has no price for: zero accelerators cost
+    nothing whatever their price. Scalar and vectorised (a sweep) alike."""
+    from scendsl.model.sweep import evaluate_sweep
+
+    small = run(count="8", blocks=UNPRICED_LAB)
+    assert small.value("divide.lab.accelerators_to_close") == 0
+    assert small.value("divide.lab.capex_to_close") == 0
+    big = run(count="1M", blocks=UNPRICED_LAB)
+    assert big.value("divide.lab.accelerators_to_close") > 0
+    assert big.value("divide.lab.capex_to_close") is None  # something to buy, at no known price
+    text = (
+        "scenario s {\n  year 2026\n  region US\n  cluster {\n    accelerator GB200\n"
+        "    count 8\n  }\n}\nsweep sizes from s {\n  cluster.count [8, 1M]\n}\n"
+    )
+    table = evaluate_sweep(scendsl.load_text(text + UNPRICED_LAB).sweeps[0])
+    capex = table.numbers["divide.lab.capex_to_close"]
+    assert capex[0] == 0 and np.isnan(capex[1])

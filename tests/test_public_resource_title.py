@@ -321,3 +321,23 @@ def test_only_a_claim_on_a_metric_naming_references_reads_its_expected_value_by_
     status, resource = result.claims
     assert status.expected == "allowed" and status.expected_label is None
     assert resource.expected_label == entry.title
+
+
+def test_a_title_with_its_own_determiner_is_not_given_a_second_one(tmp_path):
+    """A Mexico City consortium wrote its country's resource as "Mexico's national public AI
+    compute": the key finding read "that of the Mexico's national public AI compute"."""
+    block = (
+        'reference mx_public {\n  title "Mexico\'s national public AI compute"\n'
+        "  accelerator H100\n  count 5000\n  kind national_resource\n  region MX\n}\n"
+    )
+    path = tmp_path / "s.scn"
+    path.write_text(_text("s", "MX") + block, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "-o", str(out), "--no-cache", "--samples", "0"]) == 0
+    page = (out / "s.md").read_text(encoding="utf-8")
+    assert "of that of Mexico's national public AI compute," in page
+    assert "the Mexico's" not in page
+    compared = _compared("DE")  # a catalog title without a determiner keeps its "the"
+    path.write_text(_text("s", "DE"), encoding="utf-8")
+    assert main(["build", str(path), "-o", str(out), "--no-cache", "--samples", "0"]) == 0
+    assert f"that of the {compared.title}" in (out / "s.md").read_text(encoding="utf-8")

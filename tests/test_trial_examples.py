@@ -1,6 +1,9 @@
 """The scenarios of examples/trials, written from the docs alone by analysts outside the source
 article's setting (a Kenyan national cluster priced in KES, an Indonesian H20/Ascend/MI300X
-comparison in IDR for 2028, a Brazilian regulator's sweep, a Polish rented cluster in PLN):
+comparison in IDR for 2028, a Brazilian regulator's sweep, a Polish rented cluster in PLN; a
+Nigerian regulator's 50 MW campus in NGN, a Saudi fund's 100k-accelerator campus in SAR against
+Texas, a Korean ministry's domestic chip against imports and renting in KRW with ranges and a
+sweep, a Mexican university consortium's rented pool in MXN):
 they pass `check`, are in the canonical layout, build, and their briefings speak of their own
 country's currency."""
 
@@ -14,7 +17,16 @@ from scendsl.cli import main
 
 TRIALS = sorted(Path("examples/trials").glob("*.scn"))
 #: The currency each file's prices are written in: its briefing shows amounts in it too.
-CURRENCY = {"nairobi": "KES", "jakarta": "IDR", "brasilia": "BRL", "warsaw": "PLN"}
+CURRENCY = {
+    "nairobi": "KES",
+    "jakarta": "IDR",
+    "brasilia": "BRL",
+    "warsaw": "PLN",
+    "lagos": "NGN",
+    "riyadh": "SAR",
+    "seoul": "KRW",
+    "mexico_city": "MXN",
+}
 
 
 def test_every_trial_has_its_currency():

@@ -22,6 +22,18 @@ from tests.factories import CARD_WITHOUT_SCALEUP_DOMAIN
 
 #: France in 2024: its own grid intensity and industrial price, H100 prices of 2024, a layout
 #: that fits in HBM and agrees with the MFU path: no warning at all.
+#: A rule with every required field and no condition (a test adds what it checks).
+MINIMAL_RULE = {
+    "id": "r",
+    "concerns": [],
+    "at": [],
+    "message": "m",
+    "hint": "h",
+    "why": "w",
+    "source": "s",
+    "confidence": "C",
+}
+
 CLEAN = """\
 scenario paris {
   title  "An H100 site in France"
@@ -67,6 +79,7 @@ def test_region_without_figures_gets_fallback_warnings_at_its_region_line(tmp_pa
         "grid-intensity-fallback",
         "grid-price-fallback",
         "household-fallback",
+        "no-national-demand",
     }
     intensity = found["grid-intensity-fallback"]
     assert intensity.span.line == _line_of(text, "region TV")
@@ -82,8 +95,9 @@ def test_a_figure_written_in_the_scenario_replaces_the_stand_in():
         "  energy {\n    intensity 400 gCO2/kWh\n    price 90 USD/MWh\n  }\n",
         CLEAN.replace("region FR", "region TV"),
     )
-    # The homes compared are still the default country's: the scenario cannot write them.
-    assert [w.id for w in _warnings(text)] == ["household-fallback"]
+    # The homes compared are still the default country's, and the country's demand is still
+    # missing: the scenario cannot write them.
+    assert [w.id for w in _warnings(text)] == ["household-fallback", "no-national-demand"]
 
 
 def test_a_region_outside_regions_toml_with_its_own_grid_figure_is_not_called_a_stand_in():
@@ -212,9 +226,9 @@ def test_check_exits_0_with_warnings_and_1_with_strict(tmp_path, capsys):
     assert main(["check", str(path)]) == 0
     err = capsys.readouterr().err
     assert f"{path}:{_line_of(text, 'region TV')}:3: warning: scenario 'paris': " in err
-    assert err.rstrip().endswith("ok: 1 scenario, 3 warnings")
+    assert err.rstrip().endswith("ok: 1 scenario, 4 warnings")
     assert main(["check", "--strict", str(path)]) == 1
-    assert capsys.readouterr().err.rstrip().endswith("error (--strict): 1 scenario, 3 warnings")
+    assert capsys.readouterr().err.rstrip().endswith("error (--strict): 1 scenario, 4 warnings")
     clean = tmp_path / "fr.scn"
     clean.write_text(CLEAN, encoding="utf-8")
     assert main(["check", "--strict", str(clean)]) == 0
@@ -226,11 +240,12 @@ def test_check_json_carries_warnings_with_severity_warning(tmp_path, capsys):
     path.write_text(CLEAN.replace("region FR", "region TV"), encoding="utf-8")
     assert main(["check", "--format", "json", str(path)]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert [d["severity"] for d in payload["diagnostics"]] == ["warning"] * 3
+    assert [d["severity"] for d in payload["diagnostics"]] == ["warning"] * 4
     assert [d["code"] for d in payload["diagnostics"]] == [
         "grid-intensity-fallback",
         "grid-price-fallback",
         "household-fallback",
+        "no-national-demand",
     ]
     assert payload["diagnostics"][0]["span"]["line"] == 4
     assert main(["check", "--format", "json", "--strict", str(path)]) == 1
@@ -274,7 +289,7 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
             assert any(re.fullmatch(pattern.replace("{ref}", "x"), k) for k in known) or any(
                 re.fullmatch(pattern, k.replace("{ref}", "x")) for k in known
             ), f"{rule.id}: unknown metric {name!r}"
-        assert rule.at, rule.id
+        assert rule.at or rule.claims, rule.id  # a rule on claims points at the claim
         for field in rule.at:
             assert field in fields, f"{rule.id}: unknown scenario field {field!r}"
         assert rule.why and rule.source
@@ -285,39 +300,12 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
     [
         ({"warning": [{"id": "x"}]}, "'concerns' is required"),
         (
-            {
-                "warning": [
-                    {
-                        "id": "x",
-                        "concerns": [],
-                        "at": [],
-                        "message": "m",
-                        "hint": "h",
-                        "why": "w",
-                        "source": "s",
-                        "confidence": "C",
-                        "when": [{"metric": "a.b", "is": "yes"}],
-                    }
-                ]
-            },
+            {"warning": [{**MINIMAL_RULE, "id": "x", "when": [{"metric": "a.b", "is": "yes"}]}]},
             "'is' needs true or false",
         ),
         (
-            {
-                "warning": [
-                    {
-                        "id": "x",
-                        "concerns": [],
-                        "at": [],
-                        "message": "m",
-                        "hint": "h",
-                        "why": "w",
-                        "source": "s",
-                        "confidence": "C",
-                    }
-                ]
-            },
-            "give either 'when' or 'extrapolated'",
+            {"warning": [{**MINIMAL_RULE, "id": "x"}]},
+            "give one of 'when', 'extrapolated' or 'claims'",
         ),
     ],
 )
@@ -452,3 +440,57 @@ def test_an_export_status_past_the_catalogs_date_warns_that_later_rules_are_unkn
         assert f"on 1 July {year}" in warning.message and "United Arab Emirates" in warning.message
         assert as_of.isoformat() in note
         assert "extrapolated-year:export.status" not in {w.id for w in found.values()}
+
+
+@pytest.mark.parametrize("region", ["US", '"US-TX"'])
+def test_a_site_in_the_chips_own_country_has_no_export_rules_to_forecast(region):
+    """A Riyadh fund compared its campus with the same one in Texas: the Texas briefing warned
+    that the US export status of a US chip in Texas in 2030 forecast the export rules, and marked
+    it extrapolated, though the chips are never exported."""
+    from scendsl.catalog import load_catalog
+
+    as_of = load_catalog().country_groups.as_of
+    year = as_of.year + 3
+    text = CLEAN.replace("year   2024", f"year   {year}").replace("region FR", f"region {region}")
+    result = evaluate(_scenario(text))
+    assert "export-rules-forecast" not in {w.rule for w in scenario_warnings(result)}
+    note = result.inputs["export.status"].note or ""
+    assert "extrapolated" not in note and "the chips are not exported" in note
+
+
+def test_a_claim_that_cannot_be_decided_warns_at_the_claim_with_the_figure_meant():
+    """A Seoul ministry's `expect workload.duration < 120 days` passed check and was n/a in
+    every output: workload.duration is a duration given directly, the training time another
+    figure. The warning points at the claim's metric and names the figure the model computes."""
+    text = CLEAN.replace(
+        "  }\n}",
+        '  }\n  expect workload.duration < 120 days "four months"\n'
+        "  expect cluster.count >= 8\n  expect energy.training_energy < 1 GWh\n}",
+    )
+    result = evaluate(_scenario(text))
+    found = {w.id: w for w in scenario_warnings(result) if w.rule == "claim-undecided"}
+    assert set(found) == {
+        "claim-undecided:workload.duration",
+        "claim-undecided:energy.training_energy",  # no workload: its inputs are named
+    }
+    duration = found["claim-undecided:workload.duration"]
+    assert "`reliability.training_time`" in duration.hint
+    assert duration.span is not None and duration.span.line == 9  # the claim's line
+    assert "workload.tokens" in found["claim-undecided:energy.training_energy"].text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"claims": "failed"}, "'claims' must be one of undecided"),
+        (
+            {"hints": {"workload.duration": "x"}, "when": [{"metric": "a", "is": True}]},
+            "'hints' goes with 'claims'",
+        ),
+        ({"claims": "undecided", "when": [{"metric": "a", "is": True}]}, "give one of"),
+    ],
+)
+def test_a_claims_rule_is_checked_against_the_schema(extra, message):
+    rule = {**MINIMAL_RULE, **extra}
+    with pytest.raises(WarningRulesError, match=message):
+        parse_warning_rules({"warning": [rule]})

@@ -114,7 +114,9 @@ def with_changes(scenario: Scenario, **changes: Any) -> Scenario:
     """A copy of `scenario` with some fields changed, checked as the language would: the same
     bounds, names and units (`with_changes(s, count=-5)` raises ScenarioError naming
     `cluster.count` and its bounds). `None` unsets an optional field."""
-    values = read_fields(field_paths(changes), scenario.accelerators)
+    values = read_fields(
+        field_paths(changes), scenario.accelerators, references=scenario.references
+    )
     top = _assemble({name: getattr(scenario, name) for name in type(scenario).model_fields}, values)
     origins = dict(scenario.origins)
     for number, path in enumerate(values, start=1):

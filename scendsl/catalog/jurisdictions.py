@@ -10,21 +10,17 @@ inside its country (a rule for `US` applies in `US-TX`), never the other way rou
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scendsl.language.names import country_of, shipped_file
+from scendsl.language.names import country_of, named_country_groups
 
 __all__ = ["Scope", "applies", "covers", "named_groups", "parse_scope"]
 
 
-@functools.cache
-def named_groups() -> dict[str, tuple[str, ...]]:
-    """Named groups of countries (`EU` → member codes) from country_groups.toml `[named]`."""
-    named = shipped_file("country_groups.toml").get("named", {})  # parsed once, with the catalog
-    return {name: tuple(raw["members"]) for name, raw in named.items()}
+#: Named groups of countries (`EU` → member codes) from country_groups.toml `[named]`.
+named_groups = named_country_groups
 
 
 def _date_text(day: _dt.date) -> str:

@@ -20,7 +20,8 @@ from scendsl.language.units import UNITS
 class FieldSpec:
     """How to read one field's atoms."""
 
-    kind: str  # quantity | integer | string | enum | accelerator | region | mix | parallelism
+    # quantity | integer | string | enum | accelerator | region | comparison | mix | parallelism
+    kind: str
     dimension: str | None = None
     uncertain: bool = False
     choices: tuple[str, ...] = ()
@@ -104,6 +105,13 @@ SCENARIO_ATTRIBUTES: dict[str, FieldSpec] = {
     "source": FieldSpec("string", doc="where the scenario's figures come from"),
     "context": FieldSpec(
         "string", doc="free text on the cluster and why it matters, printed in the briefings"
+    ),
+    "compare_with": FieldSpec(
+        "comparison",
+        doc="what the briefing's headline compares the cluster with: a national research "
+        "resource (a reference of kind national_resource, the catalog's or a `reference` "
+        "block), or a country or group of countries (`US`, `EU`) for its largest (default: the "
+        "scenario's own country's, else the largest)",
     ),
 }
 
@@ -201,11 +209,25 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "server": FieldSpec(
             "enum",
-            choices=("dgx", "blade"),
+            choices=("dgx", "blade", "workstation"),
             doc="server design, for the power of hosts, NICs and fans per accelerator: the "
             "vendor systems the catalog's server figures describe (DGX/HGX 8-GPU servers, "
-            "NVL72 racks) or a direct-liquid-cooled HPC blade (HPE Cray EX, BullSequana XH, "
-            "IBM AC922: no fans or switch chips in the node, one host per four accelerators)",
+            "NVL72 racks), a direct-liquid-cooled HPC blade (HPE Cray EX, BullSequana XH, "
+            "IBM AC922: no fans or switch chips in the node, one host per four accelerators) "
+            "or a deskside workstation (DGX Station: one host, four liquid-cooled GPUs, "
+            "powered from an office outlet)",
+        ),
+        "cooling": FieldSpec(
+            "enum",
+            choices=("air", "immersion"),
+            doc="how the servers are cooled: air (their own fans) or immersion in a "
+            "dielectric fluid (no server fans: their share of the power goes)",
+        ),
+        "power_limit": _q(
+            "power",
+            "power limit set on each accelerator (nvidia-smi --power-limit, a vendor's cap): "
+            "below the TDP, the accelerator draws at most this",
+            **_POWER,
         ),
         "embodied_carbon": _q(
             "mass",

@@ -321,6 +321,39 @@ def country_of(region: str) -> str:
     return region.partition("-")[0]
 
 
+@functools.cache
+def named_country_groups() -> dict[str, tuple[str, ...]]:
+    """Named groups of countries (`EU` → member codes) from country_groups.toml `[named]`."""
+    named = shipped_file("country_groups.toml").get("named", {})  # parsed once, with the catalog
+    return {name: tuple(raw["members"]) for name, raw in named.items()}
+
+
+def catalog_references() -> dict[str, Any]:
+    """The catalog's reference entries as written in references.toml (name -> table)."""
+    return shipped_file("references.toml")
+
+
+def comparison_countries(name: str) -> tuple[str, ...] | None:
+    """The countries `compare_with NAME` stands for when NAME is no reference's: an ISO 3166-1
+    country (`US`: itself) or a named group of countries (`EU`: its members); None otherwise."""
+    groups = named_country_groups()
+    if name in groups:
+        return groups[name]
+    return (name,) if "-" not in name and name in iso_region_names() else None
+
+
+def national_resources_in(
+    countries: tuple[str, ...], references: dict[str, tuple[str | None, str | None]]
+) -> list[str]:
+    """The references of kind national_resource in one of `countries` (a subdivision's stands
+    for its country), in the mapping's order; `references` gives each name's (kind, region)."""
+    return [
+        name
+        for name, (kind, region) in references.items()
+        if kind == "national_resource" and region and country_of(region) in countries
+    ]
+
+
 def is_region(name: str, names: CatalogNames | None = None) -> bool:
     """Whether `name` is a region: one with figures (regions.toml) or any ISO 3166-1 country,
     US state (ISO 3166-2, `US-TX`) or other subdivision the catalog accepts."""

@@ -23,7 +23,7 @@ from scendsl.language.names import catalog_names, currency_names, latest_rate
 from scendsl.language.syntax import Atom
 from scendsl.language.units import DIMENSION_EXAMPLES, UNITS, currency_code
 from scendsl.language.values import ValueReader
-from scendsl.scenario import MixShare, Parallelism, Scenario, Uncertain
+from scendsl.scenario import MixShare, Parallelism, ReferenceEntity, Scenario, Uncertain
 from scendsl.suggest import quoted, suggest
 
 #: The file name diagnostics about Python-given values carry.
@@ -40,11 +40,17 @@ _SI_UNITS = {
 class _Reader(ValueReader):
     """The resolver's value reader, with the catalog's names and the given custom accelerators."""
 
-    def __init__(self, sink: DiagnosticSink, accelerators: Iterable[str]) -> None:
+    def __init__(
+        self,
+        sink: DiagnosticSink,
+        accelerators: Iterable[str],
+        references: Mapping[str, ReferenceEntity],
+    ) -> None:
         self.sink = sink
         self.catalog = catalog_names()
         # Only membership is read (a name the scenario may use), never the definition.
         self.accelerators = {name: None for name in accelerators}  # type: ignore[misc]
+        self.built_references = dict(references)
 
 
 def _display(path: str, value: Any) -> str:
@@ -104,7 +110,7 @@ def _read_one(
             return None
         if spec.kind == "string":
             return value
-        if spec.kind in ("enum", "accelerator", "region"):
+        if spec.kind in ("enum", "accelerator", "region", "comparison"):
             # A name is taken whole, as written ("US-TX" needs no quotes here): the reader
             # checks it against the choices, the catalog or ISO 3166.
             start = len(path) + 2
@@ -186,16 +192,21 @@ def _text_problem(value: str) -> str | None:
 
 
 def read_fields(
-    values: Mapping[str, Any], accelerators: Iterable[str] = (), *, required: bool = False
+    values: Mapping[str, Any],
+    accelerators: Iterable[str] = (),
+    *,
+    required: bool = False,
+    references: Mapping[str, ReferenceEntity] | None = None,
 ) -> dict[str, Any]:
     """Check scenario fields given in Python (dotted path -> value) as the language would;
     returns them typed (SI floats, ints, names, `Uncertain`, mix shares, `Parallelism`).
 
-    `accelerators` are the custom accelerator names the scenario may use besides the catalog's;
-    with `required` the fields a scenario must set are demanded. Raises ScenarioError naming
-    each wrong field, with every diagnostic."""
+    `accelerators` are the custom accelerator names the scenario may use besides the catalog's,
+    `references` its `reference` blocks (`compare_with` may name one); with `required` the
+    fields a scenario must set are demanded. Raises ScenarioError naming each wrong field, with
+    every diagnostic."""
     sink = DiagnosticSink()
-    reader = _Reader(sink, accelerators)
+    reader = _Reader(sink, accelerators, references or {})
     known = F.all_scenario_paths()
     lines: list[str] = []
     typed: dict[str, Any] = {}
@@ -289,4 +300,4 @@ def check_scenario(scenario: Scenario) -> None:
             # KRW/kWh is no price above 10,000 USD/MWh.
             fields[where] = scaled(fields[where], 1.0 / latest_rate(code))
     sink.raise_if_errors()
-    read_fields(fields, scenario.accelerators)
+    read_fields(fields, scenario.accelerators, references=scenario.references)

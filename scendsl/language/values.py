@@ -22,12 +22,18 @@ from scendsl.language.names import (
     CatalogNames,
     accelerator_hint,
     accelerator_named,
+    catalog_references,
+    comparison_countries,
+    country_of,
     currency_names,
     framework_named,
     hint_text,
     is_region,
+    iso_reading_names,
     latest_rate,
     left_out_currencies,
+    named_country_groups,
+    national_resources_in,
     plain_reading,
     subdivision_hint,
 )
@@ -43,7 +49,7 @@ from scendsl.language.units import (
     money_unit,
     parse_number,
 )
-from scendsl.scenario import MixShare, Parallelism, Uncertain
+from scendsl.scenario import MixShare, Parallelism, ReferenceEntity, Uncertain
 from scendsl.suggest import (
     MAX_PREFIX_MATCHES,
     Hint,
@@ -83,6 +89,9 @@ class ValueReader:
     #: unit of each amount of money read since (`USD/MWh`, `EUR/kWh`: a code with a rate). None
     #: (the default) makes an amount in another currency an error: nothing would convert it.
     currencies_read: list[str] | None = None
+    #: The `reference` blocks of this load, built (a scenario's `compare_with` may name one, or
+    #: a country whose national resource only a block gives). Empty until they are built.
+    built_references: dict[str, ReferenceEntity]
 
     def value_in_currency(
         self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str, place: str
@@ -389,6 +398,8 @@ class ValueReader:
                 )
                 return None
             return name
+        if kind == "comparison":
+            return self._comparison(name, atom.span)
         if kind == "accelerator":
             if name not in self.catalog.accelerators and name not in self.accelerators:
                 chip = self._meant(name, spec, label)
@@ -403,6 +414,68 @@ class ValueReader:
                 return None
             return name
         raise AssertionError(kind)
+
+    def _comparison(self, name: str, span: Span) -> str | None:
+        """`compare_with NAME`: a reference, or a country or named group of countries with a
+        national research resource; None after reporting what else to write."""
+        built = self.built_references
+        if name in self.catalog.references or name in built:
+            kind = built[name].kind if name in built else catalog_references()[name]["kind"]
+            if kind == "national_resource":
+                return name
+            # The headline's figures (divide.public_resource_ratio) and the concentration
+            # rating read a national research resource: another kind would change the rating's
+            # meaning; the compute-divide page compares the cluster with every reference.
+            what = f"a {kind.replace('_', ' ')} reference" if kind else "a reference without a kind"
+            self.sink.error(
+                f"{quoted(name)} is {what}, not a national research resource",
+                span,
+                "compare_with names the national research resource the headline compares the "
+                "cluster with (a reference with `kind national_resource`, or a country or group "
+                "for its largest); the compute-divide page compares it with every reference",
+            )
+            return None
+        references = {
+            **{key: (raw["kind"], raw["region"]) for key, raw in catalog_references().items()},
+            **{key: (block.kind, block.region) for key, block in built.items()},
+        }
+        countries = comparison_countries(name)
+        if countries is not None:
+            if national_resources_in(countries, references):
+                return name
+            place = iso_reading_names().get(name)
+            self.sink.error(
+                "no national research resource in "
+                + (f"{place} ({name})" if place else quoted(name))
+                + " to compare with",
+                span,
+                "name a reference instead (`scendsl list references`), or add a `reference` "
+                f'block with `kind national_resource` and `region "{countries[0]}"`',
+            )
+            return None
+        groups_and_countries = [
+            *named_country_groups(),
+            *dict.fromkeys(
+                country_of(region)
+                for kind, region in references.values()
+                if kind == "national_resource" and region
+            ),
+        ]
+        # A country written by its name (`Canada`) is told its code before any spelling guess.
+        exact = name.lower() in _regions_by_name()
+        hint = (region_code_hint(name) if exact else None) or (
+            suggest(name, [*references, *groups_and_countries]) or region_code_hint(name)
+        )
+        self.sink.error(
+            f"unknown reference {quoted(name)} to compare with",
+            span,
+            hint
+            or "a reference's name (`scendsl list references`), or a country or group whose "
+            "national research resource is meant: "
+            + ", ".join(groups_and_countries),
+            fix=fix_of(hint),
+        )
+        return None
 
     def _names_of(self, spec: F.FieldSpec) -> tuple[str, ...]:
         """The names a name field takes: its choices, or the accelerators."""

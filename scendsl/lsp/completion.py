@@ -222,6 +222,13 @@ def _values(
         return _accelerators(analysis)
     if spec.kind == "region" and len(before) == 1:
         return _regions()
+    if spec.kind == "comparison" and len(before) == 1:  # a national resource, else a country
+        national = {
+            name: entry
+            for name, entry in catalog().references.items()
+            if entry.kind == "national_resource"
+        }
+        return [*_titled_names(national, "reference", analysis), *_regions()]
     if spec.kind == "enum" and len(before) == 1:
         return [Completion(c, "value", choice_detail(block, path, spec, c)) for c in spec.choices]
     if spec.kind == "mix" and before[-1] in (",", before[0]):

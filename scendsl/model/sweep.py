@@ -38,6 +38,7 @@ from typing import Any, cast
 import numpy as np
 
 from scendsl.catalog import Catalog, load_catalog
+from scendsl.defaults import ARRAY_MEMORY_BUDGET
 from scendsl.model.context import Context, Found, WrittenMoney
 from scendsl.model.engine import (
     Categorical,
@@ -608,6 +609,47 @@ def written_inputs(sweep: Sweep, catalog: Catalog | None = None) -> tuple[str, .
     return tuple(SweepPlan(sweep, catalog or load_catalog()).written)
 
 
+#: Bytes of one figure of one variant in the arrays: a float64 or an int64 category code.
+_CELL_BYTES = 8
+
+
+def check_sweep_memory(
+    sweep: Sweep, catalog: Catalog | None = None, nodes: Sequence[str] | None = None
+) -> None:
+    """Raise a ScenarioError at the sweep, before anything is evaluated, when its table (of
+    the figures `nodes`, every one by default) would take more than the ARRAY_MEMORY_BUDGET:
+    what `evaluate_sweep` checks first, for a caller that writes other output before it (a
+    table streamed to standard output)."""
+    plan = SweepPlan(sweep, catalog or load_catalog())
+    _check_memory(plan, _kept(plan, nodes))
+
+
+def _kept(plan: SweepPlan, nodes: Sequence[str] | None) -> list[Node]:
+    wanted = set(nodes) if nodes is not None else None
+    return [node for node in plan.nodes if wanted is None or node.name in wanted]
+
+
+def _check_memory(plan: SweepPlan, keep: Sequence[Node]) -> None:
+    """The table of the figures `keep`, each held on the axes it depends on, within the
+    ARRAY_MEMORY_BUDGET: a file of a thousand references and a sweep of a hundred thousand
+    variants would need some 4 GB, which no limit of the language's counts."""
+    from scendsl.errors import ScenarioError
+
+    cells = sum(math.prod(plan.shape[a] for a in plan.depends[node.name]) for node in keep)
+    need = _CELL_BYTES * cells
+    if need <= ARRAY_MEMORY_BUDGET:
+        return
+    sweep = plan.sweep
+    most = sweep.size * ARRAY_MEMORY_BUDGET // need
+    raise ScenarioError.one(
+        f"sweep '{sweep.name}': the table of its {sweep.size:,} variants would take about "
+        f"{need / 1024**3:,.1f} GiB ({len(keep):,} figures each); the limit is "
+        f"{ARRAY_MEMORY_BUDGET / 1024**3:g} GiB",
+        sweep.span,
+        f"sweep fewer values (about {most:,} variants fit), or define fewer references",
+    )
+
+
 def evaluate_sweep(
     sweep: Sweep,
     catalog: Catalog | None = None,
@@ -628,9 +670,12 @@ def evaluate_sweep(
     del show_progress
     catalog = catalog or load_catalog()
     plan = SweepPlan(sweep, catalog)
-    size, shape, chunk = sweep.size, plan.shape, max(1, chunk)
-    wanted = set(nodes) if nodes is not None else None
-    keep = [node for node in plan.nodes if wanted is None or node.name in wanted]
+    keep = _kept(plan, nodes)
+    _check_memory(plan, keep)
+    size, shape = sweep.size, plan.shape
+    # A chunk's arrays hold every node of each of its variants: more nodes (a file's many
+    # references each add their own), fewer variants at a time. The same table either way.
+    chunk = max(1, min(chunk, ARRAY_MEMORY_BUDGET // 2 // (_CELL_BYTES * len(plan.nodes))))
     numbers = {
         n.name: _Stored(shape, plan.depends[n.name], float)
         for n in keep

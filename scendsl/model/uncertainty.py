@@ -22,7 +22,6 @@ samples and the metric's samples says the same with every input moving at once.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from scendsl.catalog import Catalog, load_catalog
-from scendsl.defaults import DEFAULT_SAMPLES, DEFAULT_SEED
+from scendsl.defaults import ARRAY_MEMORY_BUDGET, DEFAULT_SAMPLES, DEFAULT_SEED
 from scendsl.language.fields import ACCELERATOR_FIGURES, REFERENCE_FIELDS, SECTIONS, FieldSpec
 from scendsl.model.context import Context, Conversions, claims_in_usd, converted_ranges
 from scendsl.model.engine import gather_category, gather_number, run_frames
@@ -39,14 +38,14 @@ from scendsl.model.evaluate import claim_holds, input_values, nodes_for
 from scendsl.model.laws import InputLaw, correlate, law_for, standard_normals
 from scendsl.model.registry import Node
 from scendsl.model.trace import touches, traced_input
-from scendsl.model.values import json_safe, nan_to_none, percentiles_together, spread
+from scendsl.model.values import json_text, nan_to_none, percentiles_together, spread
 from scendsl.scenario import Scenario, Uncertain
 from scendsl.wording import counted
 
 #: Memory a Monte Carlo run may take, in bytes: samples × nodes × 8 (one float64 array per
 #: node), summed over the scenarios whose runs are held together. `--samples 1000000000` would
 #: need tens of gigabytes; it is refused before anything is drawn.
-MONTE_CARLO_MEMORY_BUDGET = 2 * 1024**3
+MONTE_CARLO_MEMORY_BUDGET = ARRAY_MEMORY_BUDGET
 
 #: Metrics the sensitivity analysis ranks inputs for (those the model has).
 HEADLINE_METRICS = (
@@ -246,7 +245,7 @@ class Samples:
         }
 
     def to_json(self) -> str:
-        return json.dumps(json_safe(self.to_dict()), indent=2, ensure_ascii=False) + "\n"
+        return json_text(self.to_dict(), indent=2) + "\n"
 
 
 def check_sample_budget(

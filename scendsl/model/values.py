@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scendsl.terminal import spelt_surrogates
+
+#: A surrogate as JSON text writes it without `ensure_ascii`; with it, escaped (`\\udcff`).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 if TYPE_CHECKING:  # the summaries import it when they run: `json_safe` (check) needs none
     import numpy as np
@@ -24,7 +29,46 @@ def json_safe(data: Any) -> Any:
         return {json_safe(k): json_safe(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
         return [json_safe(v) for v in data]
+    if getattr(data, "ndim", None) == 0 and hasattr(data, "item"):  # a numpy scalar
+        return json_safe(data.item())
     return data
+
+
+def json_text(
+    data: Any,
+    *,
+    indent: int | None = None,
+    sort_keys: bool = False,
+    ensure_ascii: bool = False,
+    default: Callable[[Any], Any] | None = None,
+) -> str:
+    """`data` as strict JSON (RFC 8259): the one way every JSON document the tool writes is
+    made. Python writes `NaN` and `Infinity`, which JSON.parse, Go and serde_json refuse, and a
+    lone surrogate, which no UTF-8 reader takes: such data is written as `json_safe` makes it
+    (non-finite numbers null, surrogates spelt). `default` turns what JSON has no type for
+    into what it has."""
+
+    def dumps(value: Any) -> str:
+        return json.dumps(
+            value,
+            indent=indent,
+            sort_keys=sort_keys,
+            ensure_ascii=ensure_ascii,
+            allow_nan=False,
+            default=default,
+        )
+
+    # Written as given first: walking a million sweep records through json_safe costs more
+    # than writing them, and it is needed only when they hold what JSON has not.
+    try:
+        text = dumps(data)
+    except (ValueError, TypeError):  # a non-finite number, a numpy scalar
+        return dumps(json_safe(data))
+    if ensure_ascii:
+        surrogate = "\\ud" in text  # or a Hangul syllable escaped: written safe alike
+    else:  # isascii is a flag of the string, read at once
+        surrogate = not text.isascii() and _SURROGATE.search(text) is not None
+    return dumps(json_safe(data)) if surrogate else text
 
 
 def nan_to_none(value: Any) -> float | None:

@@ -615,6 +615,10 @@ _METADATA_RE = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _STYLE_RE = re.compile(r"\s*<defs>\s*<style[^>]*>[^<]*</style>\s*</defs>")
 _NO_ROTATION_RE = re.compile(r' transform="rotate\(-?0 [^")]*\)"')
 _INDENT_RE = re.compile(r"\n[ \t]+")
+#: The text between two tags of the SVG matplotlib writes (it escapes `<` and `>` in text and
+#: attribute values alike, so a tag ends at the first `>`).
+_TEXT_RE = re.compile(r"(?<=>)[^<]+")
+_TAGS_RE = re.compile(r"<[^>]*>")
 
 
 def _round_numbers(attribute: re.Match) -> str:
@@ -647,7 +651,12 @@ def _svg(figure, title: str) -> str:
         svg = svg.replace(
             f'<g id="{gid}">', f"<g><title>{html.escape(full, quote=True)}</title>", 1
         )
-    referenced = set(_REFERENCE_RE.findall(svg))
+    # The edits below read attributes (`name="..."`, `url(#id)`); a label's words are in the
+    # SVG too, with their quotes as written. They are escaped as the page's other text is, so
+    # that no pattern over the chart or the page reads them as markup, and the ids referred
+    # to are sought in the tags alone.
+    svg = _TEXT_RE.sub(lambda text: text.group(0).replace('"', "&quot;"), svg)
+    referenced = set(_REFERENCE_RE.findall(" ".join(_TAGS_RE.findall(svg))))
     svg = _ID_RE.sub(lambda m: m.group(0) if m.group(1) in referenced else "", svg)
     svg = _NO_ROTATION_RE.sub("", svg)
     svg = _ATTRIBUTE_RE.sub(_round_numbers, svg)

@@ -17,7 +17,6 @@ input (a new accelerator brings its own TDP).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -28,8 +27,9 @@ from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
+from scendsl.model.values import json_text
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
-from scendsl.report.numbers import figure_text, format_delta, in_currency
+from scendsl.report.numbers import figure_text, format_delta, in_currency, value_words
 
 # One Markdown escaping for briefings and pull-request comments alike.
 from scendsl.report.render import md_escape as _md
@@ -173,7 +173,7 @@ class WarningFlip:
 
 
 def _rating(value: str | None) -> str:
-    return "not rated" if value is None else str(value).replace("_", " ")
+    return "not rated" if value is None else value_words(str(value))
 
 
 @dataclass(frozen=True)
@@ -1158,7 +1158,7 @@ def render_json(diff: Diff) -> str:
             for w in diff.sweeps
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, default=_jsonable) + "\n"
+    return json_text(document, indent=2, default=_jsonable) + "\n"
 
 
 def _unit(name: str) -> str:

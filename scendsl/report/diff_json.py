@@ -558,8 +558,8 @@ def _claim(data: Any, where: str) -> ClaimResult:
         raise _Shape(f"{where}.line: expected an integer")
     written = _written_money(item.get("written"), f"{where}.written")
     label = item.get("expected_label")
-    # Built without validation: every field was checked above, as the evaluation builds them.
-    return ClaimResult.model_construct(
+    # Every field was checked above, as the evaluation builds them.
+    return ClaimResult(
         metric=_text(item.get("metric"), f"{where}.metric"),
         op=op,
         expected=expected,

@@ -7,6 +7,7 @@ by `eval_schema`, printed by `scendsl schema` under `eval`):
 ```
 {"version": 1, "scendsl": "<the version that wrote it>",
  "scenarios": [{"name", "title", "inputs": {...}, "metrics": {"<metric>": {"value", "unit", ...}},
+                "currency"?: {"code", "per_usd", "rate_year", "input"},
                 "claims": [{"metric", "op", "expected", "actual", "holds", "quote", "file", "line",
                             "written"?: {"amount", "unit", "currency", "year", "rate_year", ...}}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
@@ -23,7 +24,7 @@ by block, so a million variants stream without sitting in memory.
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -31,7 +32,8 @@ import numpy as np
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.sweep import SweepTable
-from scendsl.model.values import json_safe
+from scendsl.model.values import json_safe, json_text
+from scendsl.report.numbers import local_money
 
 if TYPE_CHECKING:
     from scendsl.model.uncertainty import Samples
@@ -47,13 +49,20 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+#: Figures of the variants read into Python at a time (some 55 bytes each, a float in a list
+#: and in a record): 10,000 variants of the catalog's 555 figures; fewer variants where a
+#: file's references give each more (1,000 references: 13,555 figures, 442 variants a block).
+BLOCK_CELLS = 6_000_000
+
+
 def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, Any]]:
     """Each variant as a plain dict: name, axis labels (`point`), every kept node's value
     (numbers in SI base units, n/a as None) and, for a variant with inputs written in another
     currency, `written`: each one's amount as written and its rate (as a scenario's inputs
-    give it). Read block by block."""
+    give it). Read block by block, of at most `block` variants and BLOCK_CELLS figures."""
     paths = [axis.path for axis in table.sweep.axes]
     numbers = set(table.numbers)
+    block = max(1, min(block, BLOCK_CELLS // max(1, len(table.units))))
     for start in range(0, table.size, block):
         stop = min(table.size, start + block)
         columns = table.block(start, stop)
@@ -87,7 +96,7 @@ def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
     if not lines:
         yield "["
     for index, item in enumerate(iter_records(table)):
-        text = json.dumps(item, ensure_ascii=False)
+        text = json_text(item)
         if lines:
             yield text + "\n"
         else:
@@ -121,6 +130,10 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
         data["written"] = node.written.to_json()
     if node.label is not None:
         data["label"] = node.label  # `value` keeps the key; this is what a reader calls it
+    if isinstance(node.value, float) and math.isinf(node.value):
+        # JSON has no infinity: the value is null as n/a is, and this tells them apart (a run
+        # that never finishes reads ∞ in the briefings, not n/a).
+        data["infinite"] = 1 if node.value > 0 else -1
     return data
 
 
@@ -154,6 +167,15 @@ def result_data(
                             }
                         )
                     )
+    local = local_money(result.inputs)
+    if local is not None:  # the currency the briefing shows the scenario's amounts in too
+        name, written = local
+        data["currency"] = {
+            "code": written.currency,
+            "per_usd": written.per_usd,
+            "rate_year": written.rate_year,
+            "input": name,
+        }
     data["claims"] = [
         {
             "metric": c.metric,
@@ -230,14 +252,11 @@ def write_eval_json(
 
     spreads = spreads or {}
     # Which scendsl wrote it: `scendsl diff OLD.json NEW.json` names each side's.
-    writer = json.dumps(VERSION)
+    writer = json_text(VERSION, ensure_ascii=True)
     out.write(f'{{"version": {SCHEMA_VERSION},\n "scendsl": {writer},\n "scenarios": [')
     for index, result in enumerate(results):
-        text = json.dumps(
-            json_safe(result_data(result, runs.get(result.name), spreads.get(result.name))),
-            indent=2,
-            ensure_ascii=False,
-            allow_nan=False,
+        text = json_text(
+            result_data(result, runs.get(result.name), spreads.get(result.name)), indent=2
         )
         out.write(("\n" if index == 0 else ",\n") + text)
     out.write("]")
@@ -256,7 +275,7 @@ def write_eval_json(
                 head["labels"] = table.key_labels
             out.write(
                 ("\n" if index == 0 else ",\n")
-                + json.dumps(json_safe(head))[:-1]
+                + json_text(head, ensure_ascii=True)[:-1]
                 + ', "variants": '
             )
             for piece in iter_json(table):
@@ -330,6 +349,11 @@ def eval_schema() -> dict[str, Any]:
                 **_STRING,
                 "description": "for a value that is a key (a reference's name): what a reader "
                 "calls it (its title); `value` keeps the key",
+            },
+            "infinite": {
+                "enum": [1, -1],
+                "description": "the value is +∞ (1) or −∞ (-1), which JSON cannot write: "
+                "`value` is then null (a run that never finishes), not n/a",
             },
             "p5": _NUMBER_OR_NULL,
             "p50": _NUMBER_OR_NULL,
@@ -439,6 +463,29 @@ def eval_schema() -> dict[str, Any]:
             "uncertainty": _object(
                 ["samples", "seed"],
                 {"samples": {"type": "integer"}, "seed": {"type": "integer"}},
+            ),
+            "currency": _object(
+                ["code", "per_usd", "rate_year", "input"],
+                {
+                    "code": {
+                        "type": "string",
+                        "description": "ISO 4217 code of the currency the scenario's prices are "
+                        "written in, which its briefing shows amounts in beside USD (absent: "
+                        "all in USD)",
+                    },
+                    "per_usd": {
+                        "type": "number",
+                        "description": "units of it per US dollar at the rate the prices were "
+                        "converted at",
+                    },
+                    "rate_year": {"type": "integer", "description": "the year of that rate"},
+                    "input": {
+                        "type": "string",
+                        "description": "the input whose written currency it is (the first of "
+                        "energy.supply_price, market.unit_price, market.rental_price written "
+                        "in another currency)",
+                    },
+                },
             ),
             "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}},
             "warnings": {"type": "array", "items": {"$ref": "#/$defs/warning"}},

@@ -9,13 +9,13 @@ plain columns (piped), a rich table (a terminal) or JSON (`--format json`).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from scendsl.defaults import LIST_KINDS
+from scendsl.model.values import json_text
 
 #: What `scendsl list` can list (declared in scendsl.defaults, which the command line reads).
 KINDS = LIST_KINDS
@@ -64,7 +64,7 @@ class Listing:
         }
         if self.note:
             document["note"] = self.note
-        return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        return json_text(document, indent=2) + "\n"
 
 
 # ------------------------------------------------------------------------------- the kinds
@@ -133,9 +133,15 @@ def regions() -> Listing:
     catalog = load_catalog()
     # The catalog holds every region a scenario may name (every ISO code of iso3166.tsv).
     names = {code: region.name for code, region in catalog.regions.items()}
-    intensity, prices = regions_with("grid_intensity"), regions_with("industrial_price")
-    tariffs = regions_with("commercial_price")
-    homes = regions_with("household_electricity")
+    # column -> the grid series whose years it lists
+    series_of = {
+        "grid_intensity": "grid_intensity",
+        "electricity_price": "industrial_price",
+        "commercial_price": "commercial_price",
+        "household_electricity": "household_electricity",
+        "electricity_demand": "electricity_demand",
+    }
+    having = {series: regions_with(series) for series in series_of.values()}
     members = catalog.country_groups.members
     columns = (
         Column("code", "code"),
@@ -144,6 +150,7 @@ def regions() -> Listing:
         Column("electricity_price", "electricity price years"),
         Column("commercial_price", "commercial tariff years"),
         Column("household_electricity", "household use years"),
+        Column("electricity_demand", "national demand years"),
         Column("export_groups", "export groups"),
         Column("risk_rules", "risk rules"),
     )
@@ -154,7 +161,9 @@ def regions() -> Listing:
         "average, with a warning; without an industrial price, the country's commercial tariff "
         "(World Bank, Doing Business) prices its grid, with a warning; without a household "
         "figure, the homes compared are its country's, else the default country's, with a "
-        "warning; the risk register's rules apply to every region.",
+        "warning; a subdivision's share of the national electricity demand is of its country's, "
+        "and a country without a figure has none, with a warning; the risk register's rules "
+        "apply to every region.",
     )
     for code in sorted(names):
         country = country_of(code)
@@ -162,18 +171,10 @@ def regions() -> Listing:
             {
                 "code": code,
                 "name": names[code],
-                "grid_intensity": _years(_series("grid_intensity", code))
-                if code in intensity
-                else None,
-                "electricity_price": _years(_series("industrial_price", code))
-                if code in prices
-                else None,
-                "commercial_price": _years(_series("commercial_price", code))
-                if code in tariffs
-                else None,
-                "household_electricity": _years(_series("household_electricity", code))
-                if code in homes
-                else None,
+                **{
+                    column: _years(_series(series, code)) if code in having[series] else None
+                    for column, series in series_of.items()
+                },
                 "export_groups": sorted(g for g, codes in members.items() if country in codes),
                 "risk_rules": "general",
             }

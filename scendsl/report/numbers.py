@@ -7,6 +7,8 @@ the same everywhere; deterministic (no locale).
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -99,6 +101,19 @@ def format_value(value: Any, dimension: str | None, value_type: str = "number") 
 _KEPT_TYPES = frozenset({float, int, str, bool, type(None)})
 
 
+#: A country's code inside a category's value (`outside_us_rules`), written as a reader writes it.
+_COUNTRY_IN_VALUE = re.compile(r"(?<![a-z])us(?![a-z])")
+
+
+def value_words(value: str) -> str:
+    """A category's value as words (`licence_required` -> `licence required`), the United
+    States' code in capitals (`outside_us_rules` -> `outside US rules`). Text that is no
+    identifier (a rule's citation, a note) keeps its words."""
+    if " " in value:
+        return value.replace("_", " ")
+    return _COUNTRY_IN_VALUE.sub("US", value.replace("_", " "))
+
+
 @lru_cache(maxsize=8192, typed=True)
 def _format_kept(value: Any, dimension: str | None, value_type: str) -> str:
     return _format(value, dimension, value_type)
@@ -110,7 +125,7 @@ def _format(value: Any, dimension: str | None, value_type: str) -> str:
     if value_type == "bool" or isinstance(value, bool):
         return "yes" if value else "no"
     if value_type == "text" or isinstance(value, str):
-        return str(value).replace("_", " ")
+        return value_words(str(value))
     if isinstance(value, dict):
         return ", ".join(f"{k}: {format_value(v, dimension)}" for k, v in value.items())
     value = float(value)
@@ -187,6 +202,22 @@ def in_currency(usd: float, unit: str, per_usd: float) -> str:
     if not per:
         return f"{format_value(usd * per_usd, 'currency').replace('$', '')} {code}"
     return f"{sig(usd * per_usd / written_factor(unit))} {unit}"
+
+
+#: The inputs whose written currency a briefing shows its amounts in too, in this order.
+LOCAL_MONEY_INPUTS = ("energy.supply_price", "market.unit_price", "market.rental_price")
+
+
+def local_money(inputs: Mapping[str, Any]) -> tuple[str, WrittenMoney] | None:
+    """The currency the analyst wrote a scenario's prices in, when not USD, and the input it
+    is read from: the first of its electricity price, unit price and rental price written in
+    another currency (with the rate it was converted at). The briefing shows each amount in it
+    too, and the eval JSON names it (`currency`)."""
+    for name in LOCAL_MONEY_INPUTS:
+        node = inputs.get(name)
+        if node is not None and node.written is not None:
+            return name, node.written
+    return None
 
 
 def in_local_currency(text: str, usd: float, dimension: str, local: WrittenMoney) -> str:

@@ -36,7 +36,6 @@ import contextlib
 import csv
 import functools
 import io
-import json
 import math
 import os
 import re
@@ -53,6 +52,7 @@ import numpy as np
 from scendsl.errors import ScendslError
 from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import MetricResult, Result
+from scendsl.model.values import json_text
 from scendsl.report.export import TableMaker, iter_records
 from scendsl.signals import handling
 
@@ -156,7 +156,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value != value:
         return None
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+        return json_text(value, sort_keys=True, default=str)
     return value
 
 

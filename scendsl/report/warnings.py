@@ -31,6 +31,7 @@ from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse
 from scendsl.catalog.grid import region_reading_name
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
 from scendsl.files.kept import read_toml
+from scendsl.report.explain import missing_inputs
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import Result
@@ -48,6 +49,11 @@ _EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) va
 _PLACEHOLDER_RE = re.compile(r"\{(?:(note):)?([A-Za-z_][\w.*]*)\}")
 _SCENARIO_WORDS = ("scenario", "region", "region_name", "year", "accelerator")
 _MATCH_WORDS = ("input", "meaning", "used", "write_as")
+#: The words of a rule on claims (`claims = 'undecided'`): the claim's figure and the inputs
+#: without a value that leave it n/a.
+_CLAIM_WORDS = ("metric", "missing")
+#: What `claims` may say: which claims the rule is about.
+_CLAIM_KINDS = ("undecided",)
 
 
 class WarningRulesError(ScendslError, ValueError):
@@ -79,6 +85,12 @@ class WarningRule:
     #: For `extrapolated`: the hint of an input no scenario field sets (the market's size): `hint`
     #: would tell the analyst to write what the language has no field for.
     hint_unwritable: str = ""
+    #: Instead of `when` or `extrapolated`: one warning for each claim of that kind
+    #: ("undecided": its figure is n/a), at the claim's metric.
+    claims: str = ""
+    #: For `claims`: the hint for a claim on one of these figures, instead of `hint` (a
+    #: figure given directly, that an analyst claims for the one the model computes).
+    hints: tuple[tuple[str, str], ...] = ()
 
     def names(self) -> set[str]:
         """Every model name the rule reads or names (patterns with '*' included)."""
@@ -86,11 +98,13 @@ class WarningRule:
         names |= {c.threshold for c in self.when if c.op in METRIC_OPS}
         names |= set(self.concerns) | set(self.excluded)
         names |= {p for p in self.extrapolated if p != "*"}
-        for text in (self.message, self.hint, self.hint_unwritable):
+        names |= {name for name, _ in self.hints}
+        hints = [hint for _, hint in self.hints]
+        for text in (self.message, self.hint, self.hint_unwritable, *hints):
             names |= {
                 name
                 for _, name in _PLACEHOLDER_RE.findall(text)
-                if name not in _SCENARIO_WORDS + _MATCH_WORDS
+                if name not in _SCENARIO_WORDS + _MATCH_WORDS + _CLAIM_WORDS
             }
         return names
 
@@ -165,7 +179,15 @@ def parse_warning_rules(
             raise WarningRulesError(f"{where}: confidence must be one of A, B, C, U")
         if any(rule.id == raw["id"] for rule in rules):
             raise WarningRulesError(f"{where}: id is used twice")
-        unknown = set(raw) - {*_REQUIRED, "when", "extrapolated", "except", "hint_unwritable"}
+        unknown = set(raw) - {
+            *_REQUIRED,
+            "when",
+            "extrapolated",
+            "except",
+            "hint_unwritable",
+            "claims",
+            "hints",
+        }
         if unknown:
             raise WarningRulesError(
                 f"{where}: unknown {'field' if len(unknown) == 1 else 'fields'} {', '.join(sorted(unknown))}"
@@ -174,8 +196,18 @@ def parse_warning_rules(
         if not isinstance(when, list):
             raise WarningRulesError(f"{where}: 'when' must be a list of conditions")
         extrapolated = _strings(raw.get("extrapolated"), where, "extrapolated")
-        if bool(when) == bool(extrapolated):
-            raise WarningRulesError(f"{where}: give either 'when' or 'extrapolated'")
+        claims = raw.get("claims", "")
+        if claims and claims not in _CLAIM_KINDS:
+            raise WarningRulesError(f"{where}: 'claims' must be one of {', '.join(_CLAIM_KINDS)}")
+        if sum(map(bool, (when, extrapolated, claims))) != 1:
+            raise WarningRulesError(f"{where}: give one of 'when', 'extrapolated' or 'claims'")
+        hints = raw.get("hints", {})
+        if hints and not claims:
+            raise WarningRulesError(f"{where}: 'hints' goes with 'claims'")
+        if not isinstance(hints, dict) or not all(
+            isinstance(text, str) and text for text in hints.values()
+        ):
+            raise WarningRulesError(f"{where}: 'hints' maps figures to non-empty strings")
         rules.append(
             WarningRule(
                 raw["id"],
@@ -190,6 +222,8 @@ def parse_warning_rules(
                 raw["source"],
                 raw["confidence"],
                 raw.get("hint_unwritable", ""),
+                claims,
+                tuple(hints.items()),
             )
         )
     return tuple(rules)
@@ -337,9 +371,14 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     found: list[ScenarioWarning] = []
 
     def add(
-        rule: WarningRule, key: str, metrics: list[str], extra: Mapping[str, str], hint: str = ""
+        rule: WarningRule,
+        key: str,
+        metrics: list[str],
+        extra: Mapping[str, str],
+        hint: str = "",
+        at: Span | None = None,
     ) -> None:
-        span = _located(result, rule.at)
+        span = at if at is not None else _located(result, rule.at)
         text = _fill(rule.message, result, {**words, **extra})
         hint = _fill(hint or rule.hint, result, {**words, **extra})
         diagnostic = sink.warning(text, span, hint, code=key, scenario=scenario.name)
@@ -361,6 +400,16 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     # A rule's figures are matched against the result's names only when it fires: most rules
     # do not, and matching every name against their patterns was half of this stage.
     for rule in warning_rules():
+        if rule.claims:
+            for claim, checked in zip(scenario.claims, result.claims, strict=True):
+                if checked.holds is not None:
+                    continue
+                missing = missing_inputs(result, claim.metric)
+                extra = {"metric": claim.metric, "missing": ", ".join(missing) or claim.metric}
+                hint = dict(rule.hints).get(claim.metric, rule.hint)
+                concerned = [claim.metric, *_expand(result, rule.concerns)]
+                add(rule, f"{rule.id}:{claim.metric}", concerned, extra, hint, claim.metric_span)
+            continue
         if rule.extrapolated:
             for label, members, match in _extrapolated(rule, result):
                 field = _scenario_field(scenario, label)

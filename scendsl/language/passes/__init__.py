@@ -68,6 +68,7 @@ def _resolve(
             reference = resolver.build_reference(definition)
             if reference is not None:
                 references[reference.name] = reference
+    resolver.built_references = references
     # Set-level options, copied into every scenario like the custom hardware and references.
     options = resolver.build_briefings()
     shared = {

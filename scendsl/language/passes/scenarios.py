@@ -135,6 +135,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             region=top["region"],
             source=top.get("source"),
             context=top.get("context"),
+            compare_with=top.get("compare_with"),
             cluster=Cluster.model_construct(**sections["cluster"]),
             energy=Energy.model_construct(**sections["energy"]),
             workload=Workload.model_construct(**sections["workload"]),

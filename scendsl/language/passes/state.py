@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from scendsl.errors import DiagnosticSink
 from scendsl.language.names import CatalogNames
 from scendsl.language.syntax import Statement
-from scendsl.scenario import CustomAccelerator
+from scendsl.scenario import CustomAccelerator, ReferenceEntity
 
 #: How deep `extends` chains (of scenarios, of accelerators) may go.
 MAX_EXTENDS_DEPTH = 64
@@ -39,6 +39,8 @@ class ResolverState:
     briefings: list[Statement] = field(default_factory=list)
     #: Accelerators already built (None after an error): an extends chain builds each parent once.
     built_accelerators: dict[str, CustomAccelerator | None] = field(default_factory=dict)
+    #: The `reference` blocks, built before the scenarios (`compare_with` names them).
+    built_references: dict[str, ReferenceEntity] = field(default_factory=dict)
     #: How many custom accelerators each custom accelerator extends, through its parents.
     accelerator_depths: dict[str, int] = field(default_factory=dict)
     #: Value of each scenario line already read (None after an error), the source written

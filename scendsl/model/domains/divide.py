@@ -21,12 +21,13 @@ template: `{ref}` is replaced by each reference's name by the evaluator.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from scendsl.catalog.grid import region_reading_name
+from scendsl.catalog.grid import comparison_place, region_reading_name
 from scendsl.catalog.model import Reference
-from scendsl.language.names import country_of
+from scendsl.language.names import comparison_countries, country_of, national_resources_in
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.energy_supply import rated_system_power
@@ -68,7 +69,16 @@ def _reference_context(ctx: Context, ref: str) -> Context:
     made = ctx.__dict__.setdefault("_reference_contexts", {})
     accelerator = _entity(ctx, ref)[0].accelerator
     if accelerator not in made:
-        cluster = ctx.scenario.cluster.model_copy(update={"accelerator": accelerator})
+        # A reference is the catalog's system: the scenario's own server design, cooling and
+        # power limit are not its.
+        cluster = ctx.scenario.cluster.model_copy(
+            update={
+                "accelerator": accelerator,
+                "server": None,
+                "power_limit": None,
+                "cooling": None,
+            }
+        )
         made[accelerator] = Context(
             ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog, ctx.conversions
         )
@@ -297,49 +307,64 @@ def _system_power(ctx: Context, ref: str) -> Found:
     return _tag(rated_system_power(_reference_context(ctx, ref)), ref)
 
 
-def _public_resource(ctx: Context) -> tuple[str, float, bool]:
-    """The national research resource the scenario is compared with: the largest of its own
-    country's (a subdivision's country: "US-TX" is in the US), else the largest of all; its name,
-    its peak at the comparison precision, and whether it is the scenario's own country's. A
-    scenario file's `reference` block counts when it says `kind national_resource`; one that
-    replaces a catalog entry replaces it here too."""
+#: How the reference a scenario is compared with was chosen (`_public_resource`).
+OWN, LARGEST, CHOSEN = "own", "largest", "chosen"
+
+
+def _public_resource(ctx: Context) -> tuple[str, float, str]:
+    """The reference the scenario is compared with: the one its `compare_with` names, or the
+    largest national research resource of the country or group of countries it names; without
+    it, the largest of its own country's (a subdivision's country: "US-TX" is in the US), else
+    the largest of all. Its name, its peak at the comparison precision, and how it was chosen
+    (CHOSEN, OWN or LARGEST). A scenario file's `reference` block counts when it says `kind
+    national_resource`; one that replaces a catalog entry replaces it here too."""
     made = ctx.__dict__.get("_public_resource")
     if made is not None:
         return made
-    country = country_of(ctx.scenario.region)
     entities: dict[str, Reference | ReferenceEntity] = {
         **ctx.catalog.references,
         **ctx.scenario.references,
     }
-    national = {
-        name: entity
-        for name, entity in entities.items()
-        if getattr(entity, "kind", None) == "national_resource"
-    }
-    if not national:
-        raise LookupError("no national research resource among the references")
 
     def peak(name: str) -> float:
         rate = _reference_comparison_rate(ctx, name)
         return float(rate.value) * float(_count(ctx, name).value)
 
-    own = [name for name, entity in national.items() if entity.region == country]
-    name = max(own or list(national), key=peak)
-    made = (name, peak(name), bool(own))
+    chosen = ctx.scenario.compare_with
+    kinds = {name: (getattr(e, "kind", None), e.region) for name, e in entities.items()}
+    if chosen is not None and chosen in entities:
+        made = (chosen, peak(chosen), CHOSEN)
+    else:
+        countries = comparison_countries(chosen) if chosen is not None else None
+        own = national_resources_in(countries or (country_of(ctx.scenario.region),), kinds)
+        if chosen is not None and not own:  # the language refuses it; a changed catalog may not
+            raise LookupError(f"no national research resource in '{chosen}' to compare with")
+        national = [name for name, (kind, _) in kinds.items() if kind == "national_resource"]
+        if not national:
+            raise LookupError("no national research resource among the references")
+        name = max(own or national, key=peak)
+        made = (name, peak(name), CHOSEN if chosen is not None else OWN if own else LARGEST)
     ctx.__dict__["_public_resource"] = made
     return made
 
 
 def _public_resource_found(ctx: Context, value: object, titled: bool = False) -> Found:
-    name, _, own = _public_resource(ctx)
+    name, _, how = _public_resource(ctx)
     entity, origin, source, confidence = _entity(ctx, name)
     country = country_of(ctx.scenario.region)
     place = region_reading_name(country) or country
-    why = (
-        f"the national research resource of {place}"
-        if own
-        else f"the largest national research resource: none for {place}"
+    chosen = ctx.scenario.compare_with
+    asked = (
+        "the comparison the scenario chose"
+        if chosen == name
+        else f"the largest national research resource of {comparison_place(chosen or '')}, "
+        "as the scenario asks"
     )
+    why = {
+        CHOSEN: f"{asked} (compare_with {chosen})",
+        OWN: f"the national research resource of {place}",
+        LARGEST: f"the largest national research resource: none for {place}",
+    }[how]
     label = entity.title if titled else None
     return Found(value, origin, source, confidence, f"{entity.title}: {why}", label=label)
 
@@ -449,9 +474,16 @@ def accelerators_to_close(scenario_peak, rate, count):
     "divide.{ref}.accelerators_to_close × reference.{ref}.unit_price",
     inputs=("divide.{ref}.accelerators_to_close", "reference.{ref}.unit_price"),
     importance=4,
+    optional=("reference.{ref}.unit_price",),
 )
 def capex_to_close(accelerators, unit_price):
-    """Accelerators only, at the catalog price for the scenario year."""
+    """Accelerators only, at the catalog price for the scenario year. None to add cost
+    nothing, priced or not: a reference larger than the scenario on a chip the catalog has no
+    price for needs no money to match it (it read n/a beside another's $0)."""
+    if unit_price is None:
+        if scalar.is_array(accelerators):
+            return scalar.where(accelerators == 0, 0.0, math.nan)
+        return 0.0 if accelerators == 0 else None
     return accelerators * unit_price
 
 

@@ -123,6 +123,20 @@ def people(annual_energy, per_person):
 
 
 @metric(
+    "energy.national_share",
+    "fraction",
+    "Share of the country's electricity demand the site uses in a year",
+    "energy.annual_energy ÷ energy.national_demand",
+    ("energy.annual_energy", "energy.national_demand"),
+    ("Ember and Energy Institute via Our World in Data, electricity demand",),
+    importance=7,
+)
+def national_share(annual_energy, national_demand):
+    """The site's year against the country's whole year of demand (a subdivision's country)."""
+    return annual_energy / national_demand
+
+
+@metric(
     "energy.smr_equivalent",
     "number",
     "Small modular reactors needed to supply the facility at rated load",
@@ -298,15 +312,15 @@ def training_embodied_carbon(embodied, training_time, lifetime):
 @metric(
     "energy.accelerator_energy",
     "energy",
-    "Accelerator-only energy of the run: accelerator-hours at the chips' rated power "
+    "Accelerator-only energy of the run: accelerator-hours at the chips' rated power or cap "
     "(no host, network or cooling)",
-    "reliability.accelerator_hours × 1 hour × accelerator.tdp",
-    ("reliability.accelerator_hours", "accelerator.tdp"),
+    "reliability.accelerator_hours × 1 hour × accelerator.power_limit (the TDP unless capped)",
+    ("reliability.accelerator_hours", "accelerator.power_limit"),
     (_BLOOM,),
     importance=4,
 )
-def accelerator_energy(accelerator_hours, tdp):
-    return accelerator_hours * 3600.0 * tdp
+def accelerator_energy(accelerator_hours, power):
+    return accelerator_hours * 3600.0 * power
 
 
 @metric(

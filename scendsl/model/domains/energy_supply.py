@@ -13,6 +13,7 @@ from dataclasses import replace
 from scendsl.catalog.grid import (
     WORLD,
     RegionalFigure,
+    electricity_demand,
     electricity_price,
     grid_intensity,
     household_default_region,
@@ -132,7 +133,8 @@ def _utilization(ctx: Context) -> Found:
     "cluster.server",
     "text",
     "Server design: dgx (the vendor systems the catalog's server figures describe: DGX/HGX "
-    "servers, NVL72 racks) or blade (direct-liquid-cooled HPC blade)",
+    "servers, NVL72 racks), blade (direct-liquid-cooled HPC blade) or workstation (deskside "
+    "system on an office outlet)",
     value_type="text",
 )
 def _server(ctx: Context) -> Found:
@@ -140,15 +142,27 @@ def _server(ctx: Context) -> Found:
 
 
 @input_node(
+    "cluster.cooling",
+    "text",
+    "How the servers are cooled: air (their own fans) or immersion (no server fans)",
+    value_type="text",
+)
+def _cooling(ctx: Context) -> Found:
+    return ctx.scenario_or_choice("cluster.cooling")
+
+
+@input_node(
     "accelerator.system_power",
     "power",
     "Rated power per accelerator with its share of hosts, NICs and fans",
-    formula="scenario cluster.accelerator_power, else on a blade (cluster.server blade) "
-    "tdp × (1 + calibration.node_overhead_blade), else the platform's figure, "
-    "else for a GPU server tdp × (1 + calibration.node_overhead) + "
+    formula="scenario cluster.accelerator_power, else on a blade or workstation "
+    "(cluster.server) accelerator.power_limit × (1 + calibration.node_overhead_blade), else "
+    "the platform's figure, else for a GPU server tdp × (1 + calibration.node_overhead) + "
     "calibration.node_overhead_fixed (its non-GPU power: a share of the GPUs' power plus a "
     "fixed part, fitted to DGX H100 and DGX B200), for other hosts "
-    "tdp × (1 + node_overhead_<platform>)",
+    "tdp × (1 + node_overhead_<platform>); a GPU server's × (1 − calibration.server_fan_share) "
+    "when immersed (cluster.cooling immersion); less tdp − accelerator.power_limit when a "
+    "limit is set below the TDP",
 )
 def _system_power(ctx: Context) -> Found:
     if ctx.field("cluster.accelerator_power") is not None:
@@ -156,26 +170,77 @@ def _system_power(ctx: Context) -> Found:
     return rated_system_power(ctx, "no platform figure; {overhead} applied")
 
 
+@input_node(
+    "accelerator.power_limit",
+    "power",
+    "Power the accelerator may draw: its TDP, or less when capped",
+    formula="min(tdp, scenario cluster.power_limit); on a workstation (cluster.server "
+    "workstation) also at most calibration.workstation_circuit_power ÷ min(cluster.count, "
+    "calibration.workstation_accelerators) ÷ (1 + calibration.node_overhead_blade): the "
+    "GPUs of a deskside system are capped to keep it within an office circuit",
+)
+def _power_limit(ctx: Context) -> Found:
+    return power_limit(ctx)
+
+
+def power_limit(ctx: Context) -> Found:
+    """The most the scenario's accelerator draws: its TDP, a limit the scenario sets below it
+    (cluster.power_limit), and on a workstation the share of an office circuit left to each
+    accelerator after its host's."""
+    found = ctx.accelerator_figure("tdp")
+    if ctx.field("cluster.power_limit") is not None:
+        limit = ctx.scenario_value("cluster.power_limit")
+        if limit.value < found.value:
+            found = limit
+    if _server(ctx).value != "workstation":
+        return found
+    circuit = ctx.calibration("workstation_circuit_power")
+    per_box = ctx.calibration("workstation_accelerators")
+    host = ctx.calibration("node_overhead_blade")
+    sharing = min(ctx.scenario_value("cluster.count").value, per_box.value)
+    share = circuit.value / sharing / (1 + host.value)
+    if share >= found.value:
+        return found
+    return Found(
+        share,
+        f"derived: workstation_circuit_power ÷ min(cluster.count, workstation_accelerators = "
+        f"{per_box.value:g}) ÷ (1 + node_overhead_blade), {ctx.where('cluster.server')}: "
+        f"server workstation; below the {found.value:g} W of {found.origin}",
+        circuit.source,
+        circuit.confidence,
+        "the deskside system's rated power would exceed the office circuit: its GPUs are "
+        "power-capped to fit",
+    )
+
+
 def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     """The accelerator's rated power with its share of hosts, NICs and fans: on a
-    direct-liquid-cooled blade its TDP × (1 + calibration.node_overhead_blade); else the
-    catalog's (or an `accelerator` block's) figure, else its TDP × (1 + its host platform's
-    node overhead), plus the fixed part per accelerator on a GPU server
-    (calibration.node_overhead_fixed)."""
-    tdp = ctx.accelerator_figure("tdp")
-    if _server(ctx).value == "blade":
+    direct-liquid-cooled blade or a workstation its power limit × (1 +
+    calibration.node_overhead_blade); else the catalog's (or an `accelerator` block's) figure,
+    else its TDP × (1 + its host platform's node overhead), plus the fixed part per accelerator
+    on a GPU server (calibration.node_overhead_fixed), without its fans' share when immersed,
+    less what a power limit below the TDP saves."""
+    server = _server(ctx).value
+    limit = power_limit(ctx)
+    if server in ("blade", "workstation"):
         # The catalog's system figures are air-cooled vendor servers' (DGX, HGX, NVL72 racks):
         # a blade has none of their fans or switch chips, so it is derived from the TDP alone.
+        # A deskside workstation has the blade's structure (one host per four accelerators,
+        # liquid-cooled GPUs, no switch chips or fabric NICs).
         blade = ctx.calibration("node_overhead_blade")
+        capped = limit.value < ctx.accelerator_figure("tdp").value
+        sources = (limit.source, blade.source) if capped else (blade.source,)
         return Found(
-            tdp.value * (1 + blade.value),
-            f"derived: tdp ({tdp.origin}) × (1 + node_overhead_blade), "
-            f"{ctx.where('cluster.server')}: server blade",
-            blade.source,
+            limit.value * (1 + blade.value),
+            f"derived: power limit ({limit.origin}) × (1 + node_overhead_blade), "
+            f"{ctx.where('cluster.server')}: server {server}",
+            "; ".join(dict.fromkeys(source for source in sources if source)),
             blade.confidence,
-            "a direct-liquid-cooled blade's hosts, NICs and conversion losses; "
-            "the catalog's server figure (if any) describes an air-cooled server",
+            "a direct-liquid-cooled blade's hosts, NICs and conversion losses (a workstation "
+            "shares its one host per four accelerators); the catalog's server figure (if any) "
+            "describes an air-cooled server",
         )
+    tdp = ctx.accelerator_figure("tdp")
     # The host platform's constant (a custom block has its catalog base's; a new chip is
     # taken for a GPU server): GPU servers share one, calibrated on DGX H100 and DGX B200.
     entry = ctx.catalog_accelerator
@@ -198,7 +263,28 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
         "C",
         note.format(overhead=what) if note is not None else None,
     )
-    return ctx.accelerator_figure("system_power", fallback)
+    rated = ctx.accelerator_figure("system_power", fallback)
+    if _cooling(ctx).value == "immersion":
+        # Immersed servers have no fans: the fluid carries the heat to the facility's loop.
+        fans = ctx.calibration("server_fan_share")
+        rated = Found(
+            rated.value * (1 - fans.value),
+            f"{rated.origin} × (1 − server_fan_share), {ctx.where('cluster.cooling')}: "
+            "cooling immersion",
+            fans.source,
+            fans.confidence,
+            fans.note,
+        )
+    if limit.value >= tdp.value:
+        return rated
+    # A capped GPU draws less; its host, switches and fans are the same server's.
+    return Found(
+        rated.value - (tdp.value - limit.value),
+        f"{rated.origin} − (tdp − power limit, {limit.origin})",
+        rated.source,
+        rated.confidence,
+        rated.note,
+    )
 
 
 @input_node(
@@ -470,6 +556,24 @@ def _per_capita(ctx: Context) -> Found:
     if figure.value is None:
         raise LookupError(f"no electricity per person for {ctx.scenario.region}")
     return _regional_found(figure, "grid.toml", "per_capita_electricity")
+
+
+@input_node(
+    "energy.national_demand",
+    "energy",
+    "Electricity demand of the scenario's country in the scenario year (generation plus net "
+    "imports)",
+    importance=2,
+    formula="electricity_demand.toml electricity_demand of the country of scenario.region for "
+    "scenario.year (Ember and Energy Institute via Our World in Data); a year past the data "
+    "takes the latest, labelled extrapolated; a country without a figure has none",
+)
+def _national_demand(ctx: Context) -> Found:
+    # A subdivision's site draws on its country's grid: the share is of the country's demand.
+    figure = electricity_demand(country_of(ctx.scenario.region), ctx.scenario.year)
+    if figure.value is None:
+        raise LookupError(f"no electricity demand for {figure.region}")
+    return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
 
 
 @input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")

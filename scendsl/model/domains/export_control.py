@@ -124,7 +124,15 @@ def _decide(
     """The decision, its note and its sources (`_decision` keeps them)."""
     decision, note, sources = _decide_on_rules(ctx, chip, region, subject_to, date)
     as_of = ctx.catalog.country_groups.as_of
-    if date > as_of:
+    country = country_of(region.code)
+    if country in subject_to.codes:
+        # A site in the very country whose controls reach the chip (a US chip in Texas): the
+        # chips are not exported, so no export rule, known or still to come, is forecast.
+        note = (
+            f"{note}; a site in {country}, whose export controls reach the chip: the chips are "
+            "not exported, so a later export rule does not change this status"
+        )
+    elif date > as_of:
         # A forecast year: the rules known on the catalog's date are applied to a later one.
         # Said as the catalog's other figures of a missing year say it, so `check` warns, the
         # briefing lists it among its caveats and `explain` shows it.

@@ -98,6 +98,8 @@ class Number:
             kind,
         )
         self.origin, self.confidence, self.note, self.sources = origin, confidence, note, sources
+        #: The amount as the scenario wrote it, in another currency than USD (else None).
+        self.written = written
         # A key reads as its label, money written in another currency as written and in USD.
         self.text = figure_text(value, dimension, value_type, written, label)
         #: Labels ("W1") of the scenario's warnings that concern this figure.
@@ -196,6 +198,15 @@ class ReferenceView:
         return format_value(self.compute_ratio.value, "fraction")
 
     @property
+    def the_title(self) -> str:
+        """The title as a sentence names it: after "the" ("the JUPITER Booster ..."), unless it
+        has a determiner of its own ("Mexico's national AI compute", "The Alps system")."""
+        first = self.title.split(" ", 1)[0]
+        if first.lower() in ("the", "a", "an") or first.endswith(("'s", "’s", "s'")):
+            return self.title
+        return f"the {self.title}"
+
+    @property
     def label(self) -> str:
         """The title, with the kind of entity unless the title already says it."""
         squash = lambda text: "".join(ch for ch in text.lower() if ch.isalnum())  # noqa: E731
@@ -260,6 +271,10 @@ class CaveatView:
     accelerators: list[str] = field(default_factory=list)
     sweep: str = ""  # for a sweep's variants: the sweep's name ...
     points: str = ""  # ... and its points where the figure is extrapolated ("year 2027, 2028")
+    #: What the note says stands in, when it says more than another year's figure (the export
+    #: status: "the rules and country groups as the catalog records them on ... are applied to
+    #: ..."), "" otherwise.
+    stand_in: str = ""
 
     @property
     def meaning(self) -> str:
@@ -280,11 +295,14 @@ class CaveatView:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.name, self.used_year or self.clause, self.value.text)
+        return (self.name, self.stand_in or self.used_year or self.clause, self.value.text)
 
     @property
     def used(self) -> str:
-        """What stands in for the missing figure: "the 2026 figure (there is none for 2028)"."""
+        """What stands in for the missing figure: "the 2026 figure (there is none for 2028)";
+        for a decision rather than a figure (the export status), the note's own words."""
+        if self.stand_in:
+            return self.stand_in
         if not self.used_year:
             return self.clause
         return f"the {self.used_year} figure (there is none for {', '.join(self.missing_years)})"
@@ -304,6 +322,11 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
         if match is None or not number.available:
             continue
         row = CaveatView(name, number.meaning, number, *_extrapolation(number.note or "", match))
+        # A note that goes on to say what stands in ("... value used: the rules ... are
+        # applied to 2030-07-01, a rule made since is not; ...") is read in its own words.
+        said = (number.note or "")[match.end() :].lstrip(": ").split(";", 1)[0].strip()
+        if said and (number.note or "")[match.end() :].startswith(":"):
+            row.stand_in = said
         template = template_of(name, REGISTRY.nodes)
         if template is not None and name.startswith("reference."):
             row.name = template.replace(REFERENCE_PLACEHOLDER, "*")

@@ -7,12 +7,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.grid import (
+    comparison_place,
     country_of,
+    electricity_demand,
     per_capita_electricity,
     region_name,
     region_reading_name,
 )
-from scendsl.report.numbers import figure_text, in_local_currency
+from scendsl.report.numbers import figure_text, in_local_currency, local_money
 from scendsl.report.sandbox import template_view
 from scendsl.report.views.figures import (
     CaveatView,
@@ -35,9 +37,6 @@ if TYPE_CHECKING:
     from scendsl.model.default_spread import DefaultSpread
     from scendsl.model.evaluate import Result
     from scendsl.report.views.variation import DefaultSpreadView, SweepView, UncertaintyView
-
-#: The inputs whose written currency a briefing shows its amounts in too, in this order.
-LOCAL_MONEY_INPUTS = ("energy.supply_price", "market.unit_price", "market.rental_price")
 
 #: A Monte Carlo run as the application layer hands it over (scendsl.app.pipeline.MonteCarloRun:
 #: `varying()`, `percentiles(name)`, `laws`, `claims`, ...); presentation does not import it.
@@ -91,6 +90,12 @@ class ScenarioView:
         #: or its country's when a subdivision has no per-person figure of its own (a site in a
         #: state is then compared with people of the state's country, and says so).
         self.people_reading_name = _people_reading_name(scenario.region, scenario.year)
+        #: The country whose electricity demand energy.national_share divides by, as a sentence
+        #: names it ("Kenya", "the United States": a subdivision's country), and the year of
+        #: its figure (the latest in the data for a year past it; None without a figure).
+        demand = electricity_demand(country_of(scenario.region), scenario.year)
+        self.country_reading_name = region_reading_name(demand.region) or demand.region
+        self.national_demand_year = demand.year_used
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
@@ -212,11 +217,8 @@ class ScenarioView:
         """The currency the analyst wrote the scenario's prices in, when not USD: the first of
         its electricity price, unit price and rental price written in another currency (with
         the rate it was converted at). The briefing shows each amount in it too."""
-        for name in LOCAL_MONEY_INPUTS:
-            node = self._result.inputs.get(name)
-            if node is not None and node.written is not None:
-                return node.written
-        return None
+        found = local_money(self._result.inputs)
+        return found[1] if found is not None else None
 
     def text(self, name: str) -> str:
         """The figure's value as people read it, as `m(name).text` gives it, without making the
@@ -329,6 +331,12 @@ class ScenarioView:
         return sum(1 for c in self.claims if c.holds is False)
 
     @property
+    def claims_undecided(self) -> list[str]:
+        """The metrics of the claims that cannot be decided, their figure being n/a (each once),
+        which the key findings name beside the claims that hold and fail."""
+        return list(dict.fromkeys(c.metric for c in self.claims if c.holds is None))
+
+    @property
     def first_failed(self) -> ClaimView | None:
         """The first claim that fails (the key findings quote it)."""
         return next((c for c in self.claims if c.holds is False), None)
@@ -438,9 +446,10 @@ class ScenarioView:
 
     @cached_property
     def headline_reference(self) -> ReferenceView | None:
-        """The reference a key finding compares the scenario with: the national research
-        resource the model compares it with (`divide.public_resource`: its own country's largest,
-        a Japanese site beside ABCI, a US one beside the NAIRR pilot; else the largest)."""
+        """The reference a key finding compares the scenario with (`divide.public_resource`):
+        the one its `compare_with` names, else its own country's largest national research
+        resource (a Japanese site beside ABCI, a US one beside the NAIRR pilot), else the
+        largest."""
         chosen = self._result.value("divide.public_resource")
         return next((r for r in self.references if r.name == chosen), None)
 
@@ -448,12 +457,25 @@ class ScenarioView:
     def headline_reference_elsewhere(self) -> str:
         """The scenario's country, as running text names it, when the resource it is compared
         with is another country's (there is none of its own: the largest stands in); empty when
-        it is its own country's."""
+        it is its own country's, or the one the scenario chose (`compare_with`)."""
         compared = self.headline_reference
+        if self._result.scenario.compare_with is not None:
+            return ""
         country = country_of(self._result.scenario.region)
         if compared is None or not compared.region or country_of(compared.region) == country:
             return ""
         return region_reading_name(country) or country
+
+    @property
+    def headline_reference_asked(self) -> str:
+        """What the scenario's `compare_with` asked for when it names a country or a group of
+        countries, not a reference: "the largest national research resource of the EU"; empty
+        otherwise."""
+        chosen = self._result.scenario.compare_with
+        compared = self.headline_reference
+        if chosen is None or compared is None or chosen == compared.name:
+            return ""
+        return f"the largest national research resource of {comparison_place(chosen)}"
 
     @property
     def peak(self) -> Number:

@@ -18,6 +18,7 @@ from scendsl.report.views.figures import (
 from scendsl.report.views.scenario import MonteCarloRun, ScenarioView
 
 if TYPE_CHECKING:
+    from scendsl.model.context import WrittenMoney
     from scendsl.scenario import Sweep
 
 #: Largest sweep drawn in a briefing; bigger sweeps get a summary (use `scendsl eval --sweeps`).
@@ -92,15 +93,20 @@ class UncertaintyView:
 
     def __init__(self, view: ScenarioView, run: MonteCarloRun) -> None:
         from scendsl.model.uncertainty import HEADLINE_METRICS
-        from scendsl.report.numbers import format_value, sig
+        from scendsl.report.numbers import format_value, in_currency, in_local_currency, sig
 
         self.samples = f"{run.size:,}"
         self.seed = run.seed
         self.held = list(run.held)
         self.notes = list(run.notes)
 
-        def figure(name: str, value: Any, dimension: str) -> Number:
-            return Number(name, value, dimension)  # a percentile: no derivation to show
+        def figure(
+            name: str, value: Any, dimension: str, local: WrittenMoney | None = None
+        ) -> Number:
+            number = Number(name, value, dimension)  # a percentile: no derivation to show
+            if local is not None:  # and in the currency the range was written in
+                number.text = in_local_currency(number.text, value, dimension, local)
+            return number
 
         self.ranges: list[RangeView] = []
         for law in run.laws:
@@ -108,7 +114,17 @@ class UncertaintyView:
             if summary is None or law.stream != law.name:
                 continue  # an input that shares another's range is listed with it
             written = law.written
-            fmt = lambda value, dimension=law.dimension: format_value(value, dimension)  # noqa: E731
+            # A price written in another currency shows as written (`170 KRW/kWh to 210
+            # KRW/kWh`), not as the dollars the model holds it in.
+            money = view.m(law.name).written
+
+            def fmt(
+                value: float, dimension: str = law.dimension, money: WrittenMoney | None = money
+            ) -> str:
+                if money is not None:
+                    return in_currency(value, money.unit, money.per_usd)
+                return format_value(value, dimension)
+
             text = (
                 f"{fmt(written.low)} to {fmt(written.high)}"
                 if written.kind == "interval"
@@ -124,9 +140,9 @@ class UncertaintyView:
                     view.m(law.name),
                     text,
                     "truncated normal" if law.truncated else law.family,
-                    figure(law.name, summary.p5, law.dimension),
-                    figure(law.name, summary.p50, law.dimension),
-                    figure(law.name, summary.p95, law.dimension),
+                    figure(law.name, summary.p5, law.dimension, money),
+                    figure(law.name, summary.p50, law.dimension, money),
+                    figure(law.name, summary.p95, law.dimension, money),
                     also,
                 )
             )

@@ -1,0 +1,229 @@
+"""Issue 12, the power of a system by its class: a deskside workstation on an office circuit, and
+accelerators capped below their TDP (cluster.power_limit).
+
+Expected values are worked from the inputs and the catalog's stated constants, not read back from
+the model.
+"""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import scendsl
+from scendsl.catalog import load_catalog
+from scendsl.model.evaluate import evaluate
+from scendsl.report.explain import explain_text
+
+BASE = """
+scenario station {
+  title "Four A100 at a desk"
+  year 2021
+  region US
+  cluster {
+    accelerator A100_80GB
+    count 4
+    server workstation
+  }
+  workload {
+    parameters 1B
+    accelerator_hours 1000 hours
+  }
+}
+
+scenario dgx extends station {
+  cluster.server dgx
+}
+"""
+
+CALIBRATION = load_catalog().calibration
+CIRCUIT = CALIBRATION["workstation_circuit_power"].value
+PER_BOX = CALIBRATION["workstation_accelerators"].value
+BLADE = CALIBRATION["node_overhead_blade"].value
+SHARE = CALIBRATION["node_overhead"].value
+FIXED = CALIBRATION["node_overhead_fixed"].value
+
+
+def result(extra: str = "", name: str = "station"):
+    return evaluate(scendsl.load(BASE + extra).get(name))
+
+
+def test_a_workstation_stays_within_its_office_circuit_with_its_gpus_capped():
+    station = result()
+    # Four A100 (400 W) with the blade's host share would draw 4 × 400 × (1 + blade) > 1,440 W:
+    # the system is held to the circuit and each GPU to its share of it after its host's.
+    assert 4 * 400 * (1 + BLADE) > CIRCUIT
+    assert station.value("accelerator.system_power") * 4 == pytest.approx(CIRCUIT)
+    assert station.value("accelerator.power_limit") == pytest.approx(CIRCUIT / 4 / (1 + BLADE))
+    assert station.value("cluster.server") == "workstation"
+    # The same four GPUs in a server keep their TDP and the catalog's DGX A100 figure.
+    server = result(name="dgx")
+    assert server.value("accelerator.power_limit") == 400
+    assert server.value("accelerator.system_power") * 4 > 2 * CIRCUIT
+
+
+def test_a_workstation_below_its_circuit_takes_the_blade_host_share_uncapped():
+    text = """
+scenario small extends station {
+  cluster.accelerator V100
+  cluster.power_limit 200 W
+}
+"""
+    small = result(text, "small")
+    # 4 × 200 W × (1 + blade) is below the circuit: nothing is capped beyond the written limit.
+    assert 4 * 200 * (1 + BLADE) < CIRCUIT
+    assert small.value("accelerator.power_limit") == 200
+    assert small.value("accelerator.system_power") == pytest.approx(200 * (1 + BLADE))
+
+
+def test_fewer_accelerators_share_the_circuit_among_themselves():
+    one = result("scenario one extends station {\n  cluster.count 1\n}\n", "one")
+    # One A100 alone fits the circuit (400 × (1 + blade) < 1,440 W): at its TDP.
+    assert one.value("accelerator.power_limit") == 400
+    eight = result("scenario eight extends station {\n  cluster.count 8\n}\n", "eight")
+    # Eight are two workstations of four: each accelerator keeps a quarter of a circuit.
+    assert eight.value("accelerator.system_power") == pytest.approx(CIRCUIT / PER_BOX)
+
+
+def test_a_power_limit_lowers_the_server_power_by_what_the_gpu_saves():
+    text = """
+scenario capped extends dgx {
+  cluster.power_limit 300 W
+}
+scenario above_tdp extends dgx {
+  cluster.power_limit 500 W
+}
+"""
+    rated = result(name="dgx").value("accelerator.system_power")
+    capped = result(text, "capped")
+    # The host, switches and fans are the same server's: only the GPU's 100 W go.
+    assert capped.value("accelerator.system_power") == pytest.approx(rated - 100)
+    assert capped.value("accelerator.power_limit") == 300
+    # A limit above the TDP changes nothing: the chip never draws more than its TDP.
+    above = result(text, "above_tdp")
+    assert above.value("accelerator.system_power") == pytest.approx(rated)
+    assert above.value("accelerator.power_limit") == 400
+
+
+def test_accelerator_energy_prices_the_hours_at_the_cap():
+    text = """
+scenario capped extends dgx {
+  cluster.power_limit 280 W
+}
+"""
+    capped = result(text, "capped")
+    assert capped.value("energy.accelerator_energy") == pytest.approx(1000 * 3600 * 280)
+    uncapped = result(name="dgx")
+    assert uncapped.value("energy.accelerator_energy") == pytest.approx(1000 * 3600 * 400)
+
+
+def test_a_reference_keeps_its_catalog_system_whatever_the_scenario_server():
+    text = """
+scenario capped_station extends station {
+  cluster.power_limit 250 W
+}
+"""
+    metric = "reference.princeton_pli.system_power"  # 300 H100 in DGX/HGX servers
+    ours = result(text, "capped_station").value(metric)
+    theirs = result(name="dgx").value(metric)
+    assert ours == pytest.approx(theirs)
+    assert ours == pytest.approx(load_catalog().accelerators["H100"].figures["system_power"].value)
+
+
+def test_the_workstation_cap_is_explained():
+    text = explain_text(result(), "accelerator.system_power")
+    assert "workstation" in text and "workstation_circuit_power" in text
+
+
+_LIMITS = st.floats(min_value=50.0, max_value=1000.0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(low=_LIMITS, high=_LIMITS, server=st.sampled_from(["dgx", "blade", "workstation"]))
+def test_more_power_allowed_never_gives_less_system_power(low, high, server):
+    low, high = sorted((low, high))
+    text = f"""
+scenario low extends station {{
+  cluster.server {server}
+  cluster.power_limit {low:.3f} W
+}}
+scenario high extends station {{
+  cluster.server {server}
+  cluster.power_limit {high:.3f} W
+}}
+"""
+    scenarios = scendsl.load(BASE + text)
+    powers = [
+        evaluate(scenarios.get(name)).value("accelerator.system_power") for name in ("low", "high")
+    ]
+    assert powers[0] <= powers[1] + 1e-9
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tdp=st.floats(min_value=50.0, max_value=1500.0))
+def test_a_hotter_gpu_never_gives_a_server_less_power(tdp):
+    text = f"""
+accelerator hot extends A100_80GB {{
+  tdp {tdp:.3f} W
+}}
+scenario hot_server extends dgx {{
+  cluster.accelerator hot
+}}
+scenario hot_station extends station {{
+  cluster.accelerator hot
+}}
+"""
+    scenarios = scendsl.load(BASE + text)
+    for name, base in (("hot_server", "dgx"), ("hot_station", "station")):
+        hot = evaluate(scenarios.get(name)).value("accelerator.system_power")
+        rated = evaluate(scenarios.get(base)).value("accelerator.system_power")
+        assert (hot >= rated - 1e-9) if tdp >= 400 else (hot <= rated + 1e-9)
+    # A workstation never draws more than its circuit, however hot its GPUs.
+    station = evaluate(scenarios.get("hot_station"))
+    assert station.value("accelerator.system_power") * 4 <= CIRCUIT * (1 + 1e-12)
+
+
+def test_the_gpu_server_fallback_is_unchanged_without_a_limit():
+    text = "scenario mi extends dgx {\n  cluster.accelerator MI250X\n}\n"
+    # MI250X has no system figure: the GPU-server share and fixed part, on its 560 W.
+    power = result(text, "mi").value("accelerator.system_power")
+    assert power == pytest.approx(560 * (1 + SHARE) + FIXED)
+
+
+def test_immersed_servers_lose_their_fans_share_and_blades_have_none_to_lose():
+    text = """
+scenario immersed extends dgx {
+  cluster.cooling immersion
+}
+scenario immersed_blade extends dgx {
+  cluster.server blade
+  cluster.cooling immersion
+}
+"""
+    fans = CALIBRATION["server_fan_share"].value
+    air = result(name="dgx").value("accelerator.system_power")
+    immersed = result(text, "immersed")
+    assert immersed.value("accelerator.system_power") == pytest.approx(air * (1 - fans))
+    assert immersed.value("cluster.cooling") == "immersion"
+    # A direct-liquid-cooled blade has no server fans: immersion takes nothing more off.
+    blade = result(text, "immersed_blade").value("accelerator.system_power")
+    assert blade == pytest.approx(400 * (1 + BLADE))
+    explained = explain_text(immersed, "accelerator.system_power")
+    assert "server_fan_share" in explained and "immersion" in explained
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(limit=_LIMITS)
+def test_removing_the_fans_never_adds_power(limit):
+    text = f"""
+scenario air extends dgx {{
+  cluster.power_limit {limit:.3f} W
+}}
+scenario wet extends air {{
+  cluster.cooling immersion
+}}
+"""
+    scenarios = scendsl.load(BASE + text)
+    air, wet = (
+        evaluate(scenarios.get(name)).value("accelerator.system_power") for name in ("air", "wet")
+    )
+    assert wet <= air
