@@ -51,7 +51,8 @@ def test_the_factor_is_one_on_the_default_runs_width_and_chip():
     assert ratio == pytest.approx(CAL["default_mfu_flop_per_byte"].value, rel=0.01)
     assert v["performance.elementwise_factor"] == pytest.approx(1.0, abs=0.001)
     attention = v["performance.attention_factor"]  # the attention share is another factor
-    assert v["performance.mfu"] == pytest.approx(DEFAULT * attention, abs=0.001)
+    recompute = v["performance.recompute_mfu_factor"]  # and the recomputation a third
+    assert v["performance.mfu"] == pytest.approx(DEFAULT * attention * recompute, abs=0.001)
 
 
 def test_a_narrower_model_runs_at_a_lower_default_mfu():
@@ -66,7 +67,8 @@ def test_a_narrower_model_runs_at_a_lower_default_mfu():
         expected = (1.0 + reference) / (1.0 + share(v))
         assert v["performance.elementwise_factor"] == pytest.approx(expected, rel=1e-9)
         attention = v["performance.attention_factor"]
-        assert v["performance.mfu"] == pytest.approx(DEFAULT * expected * attention, rel=1e-9)
+        carried = DEFAULT * expected * attention * v["performance.recompute_mfu_factor"]
+        assert v["performance.mfu"] == pytest.approx(carried, rel=1e-9)
 
 
 def test_a_chip_with_fewer_flops_per_byte_loses_less():

@@ -76,6 +76,7 @@ def test_default_mfu_at_fp8_keeps_attention_at_the_bf16_rate():
     blended = 1.0 / ((1.0 - share) / SPEEDUP_FP8 + share)
     assert v["performance.precision_gain"] == pytest.approx(blended, rel=1e-9)
     carried = DEFAULT * v["performance.elementwise_factor"] * v["performance.attention_factor"]
+    carried *= v["performance.recompute_mfu_factor"]
     assert overhead(v) < 1.0
     assert v["performance.precision_overhead_factor"] == pytest.approx(overhead(v), rel=1e-9)
     assert v["performance.mfu"] == pytest.approx(
@@ -100,11 +101,12 @@ def test_without_a_shape_the_default_mfu_uses_the_linear_layer_gain():
     assert v["performance.training_time"] is not None
 
 
-def test_bf16_default_mfu_moves_with_the_shape_only_through_width_and_attention():
+def test_bf16_default_mfu_moves_with_the_shape_only_through_width_attention_and_recompute():
     short, long = values(shaped("bf16", 2048)), values(shaped("bf16", 32768))
     for v in (short, long):
         assert v["performance.precision_gain"] == pytest.approx(1.0)
         carried = DEFAULT * v["performance.elementwise_factor"] * v["performance.attention_factor"]
+        carried *= v["performance.recompute_mfu_factor"]
         assert v["performance.mfu"] == pytest.approx(carried)
 
 
@@ -142,6 +144,7 @@ def test_the_mfu_path_and_the_bottom_up_path_share_one_gain_and_attention_rate(r
         "attention_rate_factor"
     ].value
     carried = DEFAULT * v["performance.elementwise_factor"] * reference
+    carried *= v["performance.recompute_mfu_factor"]
     per_model_flop = (1.0 - share) / SPEEDUP_FP8 + share / rate
     # ... on the matrix share of the default's step (performance.precision_overhead_factor).
     assert v["performance.mfu"] * peak_ratio(v) == pytest.approx(

@@ -40,6 +40,7 @@ def test_default_mfu_at_fp8_is_not_the_bf16_figure_on_the_fp8_peak():
         "accelerator H100\n    count 1k", "parameters 70B\n    tokens 1T\n    precision fp8"
     )
     carried = bf16["performance.elementwise_factor"] * bf16["performance.attention_factor"]
+    carried *= bf16["performance.recompute_mfu_factor"]
     assert bf16["performance.mfu"] == pytest.approx(0.40 * carried)
     # FP8 doubles the datasheet peak but not the step: the run must not come out 2x faster.
     speedup = bf16["performance.training_time"] / fp8["performance.training_time"]
@@ -66,6 +67,7 @@ accelerator OLDCHIP {
     assert v["performance.peak_per_accelerator"] == pytest.approx(300e12)
     # 150 FLOP per byte: the element-wise share is small, but the default is still carried.
     carried = 0.40 * v["performance.elementwise_factor"] * v["performance.attention_factor"]
+    carried *= v["performance.recompute_mfu_factor"]
     assert v["cluster.effective_flops"] == pytest.approx(64 * 300e12 * carried)
     assert v["performance.model_flops_per_accelerator"] > 0
 

@@ -143,7 +143,8 @@ def test_saved_bytes_per_sbh_follow_korthikantis_table_with_width_f():
 
 
 def test_a_wider_mlp_shrinks_the_selective_recompute_share():
-    # Selective recomputation repeats the scores: s/(18h) × 12h / (4h + 3f) of the model FLOPs.
+    # Selective recomputation repeats the scores' forward pass: x = s/(18h) × 12h / (4h + 3f) of
+    # the linear layers' FLOPs, x / (1 + 3x) of the model FLOPs (which count the scores too).
     gated = run("\n    mlp gated\n    ffn_hidden_size 53248")
     hardware, model, tokens = values(
         gated,
@@ -151,7 +152,8 @@ def test_a_wider_mlp_shrinks_the_selective_recompute_share():
         "performance.model_flops_per_token",
         "performance.tokens_per_step",
     )
-    share = 4096 / (18 * HIDDEN) * 12 * HIDDEN / (4 * HIDDEN + 3 * 53248)
+    scores = 4096 / (18 * HIDDEN) * 12 * HIDDEN / (4 * HIDDEN + 3 * 53248)
+    share = scores / (1 + 3 * scores)
     assert hardware / (model * tokens) == pytest.approx(1 + share, rel=1e-12)
 
 

@@ -12,6 +12,7 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_RATE,
     KORTHIKANTI,
     NARAYANAN_FLOPS,
+    PALM,
 )
 from scendsl.model.registry import input_node
 
@@ -134,6 +135,12 @@ _default_mfu_input(
     "default_mfu_attention_share",
     "Attention share of the model FLOPs of the run whose MFU is the default MFU",
     (NARAYANAN_FLOPS,),
+)
+_default_mfu_input(
+    "performance.default_mfu_recompute_factor",
+    "default_mfu_recompute_factor",
+    "Hardware FLOPs per model FLOP (recomputation) of the run whose MFU is the default MFU",
+    (KORTHIKANTI, PALM),
 )
 _default_mfu_input(
     "performance.default_mfu_attention_rate",

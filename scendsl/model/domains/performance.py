@@ -328,8 +328,9 @@ def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4
     "number",
     "FLOPs the accelerators execute per model FLOP: 1 without recomputation, 4/3 with full "
     "recomputation (the forward pass run twice), a little above 1 with selective",
-    "1 + the recomputed forward share: full 1/3, selective the attention scores' share of a "
-    "layer's forward work, offload ⅓ × the MLP's share of the layer's weights (4h² + MLP)",
+    "1 + the recomputed forward share: full 1/3, selective the attention scores' forward "
+    "pass (a third of their share of the model FLOPs), offload ⅓ × the MLP's share of the "
+    "layer's weights (4h² + MLP)",
     (
         "workload.recompute",
         "workload.sequence_length",
@@ -401,6 +402,24 @@ def attention_factor(share, rate, reference_share, reference_rate, gain):
     factor and G together give the default over (1 − a)/g + a/r, counting the attention once."""
     reference = matrix_time_per_flop(1.0, reference_share, reference_rate)
     return reference / gain / matrix_time_per_flop(gain, share, rate)
+
+
+@metric(
+    "performance.recompute_mfu_factor",
+    "number",
+    "Factor on the default MFU for the workload's activation recomputation: the default's run "
+    "executed its hardware FLOPs at a rate that carries to the workload, and the forward work "
+    "the workload repeats counts as hardware FLOPs, not model FLOPs",
+    "ρ₀ / ρ, ρ = performance.recompute_factor, ρ₀ = performance.default_mfu_recompute_factor",
+    ("performance.default_mfu_recompute_factor", "performance.recompute_factor"),
+    sources=(PALM, KORTHIKANTI),
+)
+def recompute_mfu_factor(reference, recompute):
+    """MFU = HFU / ρ (PaLM App. B): at the hardware utilisation of the default's run (ρ₀, its
+    own recomputation), a run that repeats its whole forward pass (ρ = 4/3) spends a quarter of
+    its FLOPs on work that is not model FLOPs; one that recomputes less than the default's run
+    gains that share back."""
+    return reference / recompute
 
 
 @metric(
@@ -673,8 +692,9 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
     "recomputed FLOPs), else the BF16 default carried to the workload's precision",
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
     "cluster.default_mfu × performance.elementwise_factor × performance.attention_factor × "
-    "performance.expert_gemm_factor × performance.precision_gain × "
-    "performance.precision_overhead_factor / (peak_per_accelerator / bf16_dense)",
+    "performance.expert_gemm_factor × performance.recompute_mfu_factor × "
+    "performance.precision_gain × performance.precision_overhead_factor / "
+    "(peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -686,6 +706,7 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
         "performance.elementwise_factor",
         "performance.attention_factor",
         "performance.expert_gemm_factor",
+        "performance.recompute_mfu_factor",
         "performance.precision_overhead_factor",
     ),
     sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM),
@@ -700,6 +721,7 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
         "performance.elementwise_factor",
         "performance.attention_factor",
         "performance.expert_gemm_factor",
+        "performance.recompute_mfu_factor",
         "performance.precision_overhead_factor",
     ),
 )
@@ -714,6 +736,7 @@ def mfu(
     elementwise,
     attention,
     expert,
+    recompute,
     overhead,
 ):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
@@ -722,8 +745,8 @@ def mfu(
     recomputed forward passes as work, which the MFU does not (PaLM App. B). The default was
     measured on one wide model on one chip: `elementwise` carries it to the model's width and
     the accelerator's FLOP per byte, `attention` to the model's attention share and the
-    accelerator's attention rate, and `expert` to a mixture's short, narrow expert GEMMs (each 1
-    where unknown)."""
+    accelerator's attention rate, `expert` to a mixture's short, narrow expert GEMMs and
+    `recompute` to the workload's recomputation (each 1 where unknown)."""
     if given is not None:
         return given
     if hfu is not None and recompute_factor is not None:
@@ -736,9 +759,12 @@ def mfu(
         attention = 1.0
     if expert is None:
         expert = 1.0
+    if recompute is None:
+        recompute = 1.0
     if overhead is None:
         overhead = 1.0
-    return default * elementwise * attention * expert * overhead * gain * bf16_dense / peak
+    factors = elementwise * attention * expert * recompute * overhead
+    return default * factors * gain * bf16_dense / peak
 
 
 @metric(

@@ -421,9 +421,13 @@ def low_precision_linear_terms(
 
 def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=False):
     """Hardware FLOPs over model FLOPs: full recomputation repeats the forward pass (4/3);
-    selective recomputation repeats the attention scores, s/(18h) of a layer's work
-    (Korthikanti et al. 2022, §5) whose weights are 12h² (attention 4h², plain 4h MLP 8h²).
-    An MLP of width f has 2hf (plain) or 3hf (gated) weights: s/(18h) × 12h / (4h + 2f or 3f).
+    selective recomputation repeats the attention scores' forward pass, s/(18h) of the linear
+    layers' work (Korthikanti et al. 2022, §5) when their weights are 12h² (attention 4h², plain
+    4h MLP 8h²). An MLP of width f has 2hf (plain) or 3hf (gated) weights, x = s/(18h) × 12h /
+    (4h + 2f or 3f). The model FLOPs count the attention scores too (3x, forward and backward),
+    so the share is x / (1 + 3x): a third of the attention's share, never above full's third
+    (without that denominator a 65,536-token sequence on a 4,096-wide model recomputed more
+    than the whole forward pass).
     Offload repeats the forward pass but for the attention projections, whose outputs it kept:
     1 + ⅓ × mlp / (4h² + mlp) of the layer's weights (the four projections counted h wide,
     grouped-query attention's narrower k and v not: a slight over-count of the kept share).
@@ -433,9 +437,10 @@ def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=Fa
     if ffn_width is not None:
         mlp = mlp_matrices(gated) * ffn_width * hidden
         weights = 12.0 * hidden / (4.0 * hidden + mlp_matrices(gated) * ffn_width)
+    scores = sequence / (18.0 * hidden) * weights
     return {
         "none": 1.0 + 0.0 * sequence,
-        "selective": 1.0 + sequence / (18.0 * hidden) * weights,
+        "selective": 1.0 + scores / (1.0 + 3.0 * scores),
         "full": 4.0 / 3.0 + 0.0 * sequence,
         "offload": 1.0 + mlp / (4.0 * hidden * hidden + mlp) / 3.0 + 0.0 * sequence,
     }[recompute]

@@ -734,11 +734,20 @@ def _expert_gemm_tensor(ctx: Context) -> Found:
 
 
 def _calibration_input(
-    name: str, key: str, dimension: str, meaning: str, sources: tuple[str, ...] = ()
+    name: str,
+    key: str,
+    dimension: str,
+    meaning: str,
+    sources: tuple[str, ...] = (),
+    per_chip: bool = False,
 ) -> None:
-    @input_node(name, dimension, meaning, sources=sources)
+    # per_chip: the figure was measured on one vendor's chips, and a chip whose own
+    # measurement the catalog holds (`key_<accelerator>`) takes that one (Context.chip_calibration).
+    formula = f"calibration.{key}_<accelerator>, else {key}" if per_chip else ""
+
+    @input_node(name, dimension, meaning, sources=sources, formula=formula)
     def _lookup(ctx: Context) -> Found:
-        return ctx.calibration(key)
+        return ctx.chip_calibration(key) if per_chip else ctx.calibration(key)
 
 
 _calibration_input(
@@ -773,6 +782,7 @@ _calibration_input(
     "number",
     "End-to-end speed-up of FP8 matrix maths over BF16",
     (TE_SPEEDUP,),
+    per_chip=True,
 )
 _calibration_input(
     "performance.precision_speedup_fp4",
@@ -780,6 +790,7 @@ _calibration_input(
     "number",
     "End-to-end speed-up of FP4 matrix maths over BF16",
     (TE_SPEEDUP,),
+    per_chip=True,
 )
 _calibration_input(
     "performance.straggler_variability",
@@ -795,12 +806,16 @@ _calibration_input(
     "fraction",
     "Share of the modelled matrix rate the training framework's kernels reach",
     sources=(FRAMEWORK_EFFICIENCY,),
+    formula="calibration.framework_efficiency_<framework>_<accelerator>, else "
+    "framework_efficiency_<framework>",
 )
 def _framework_efficiency(ctx: Context) -> Found:
     # Published runs on the same GEMM widths differ by framework (fusion, pipeline engine,
     # per-layer synchronisation): one calibrated share per framework, Megatron-LM the reference.
+    # A framework's port to another vendor's chip (Habana's Megatron-DeepSpeed on Gaudi) is
+    # other code: its own share where the catalog has one (framework_efficiency_<name>_<chip>).
     framework = _framework_of(ctx)
-    return ctx.calibration(f"framework_efficiency_{framework}")
+    return ctx.chip_calibration(f"framework_efficiency_{framework}")
 
 
 @input_node(
