@@ -416,11 +416,16 @@ class ValueReader:
         raise AssertionError(kind)
 
     def _comparison(self, name: str, span: Span) -> str | None:
-        """`compare_with NAME`: a reference, or a country or named group of countries with a
-        national research resource; None after reporting what else to write."""
+        """`compare_with NAME`: a national research resource, or a country or named group of
+        countries with one; None after reporting what else to write."""
         built = self.built_references
-        if name in self.catalog.references or name in built:
-            kind = built[name].kind if name in built else catalog_references()[name]["kind"]
+        # (kind, region) of every reference by name, a file's block over the catalog's entry.
+        references = {
+            **{key: (raw["kind"], raw["region"]) for key, raw in catalog_references().items()},
+            **{key: (block.kind, block.region) for key, block in built.items()},
+        }
+        if name in references:
+            kind = references[name][0]
             if kind == "national_resource":
                 return name
             # The headline's figures (divide.public_resource_ratio) and the concentration
@@ -435,10 +440,6 @@ class ValueReader:
                 "for its largest); the compute-divide page compares it with every reference",
             )
             return None
-        references = {
-            **{key: (raw["kind"], raw["region"]) for key, raw in catalog_references().items()},
-            **{key: (block.kind, block.region) for key, block in built.items()},
-        }
         countries = comparison_countries(name)
         if countries is not None:
             if national_resources_in(countries, references):
