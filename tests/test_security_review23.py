@@ -58,3 +58,116 @@ def test_words_that_look_like_a_link_to_a_page_are_shown_as_written(
     # The pages' own links are still made links to the HTML pages.
     links = re.findall(r'<a href="([^"]+)"', pages["a.html"])
     assert "energy.html" in links and not any(link.endswith(".md") for link in links)
+
+
+# ------------------------------------ item 141: an infinite figure read back from JSON as n/a
+#: `b` is a cluster of 10^9 accelerators interrupted sooner than it can checkpoint: its training
+#: time and what follows from it are infinite (item 53); `a` is the same at 1,000.
+NEVER_FINISHES = """\
+scenario s {
+  title "x"
+  year 2025
+  region US
+  cluster {
+    accelerator H100
+    count COUNT
+  }
+  workload {
+    parameters 8B
+    tokens 1T
+  }
+  expect reliability.training_time < 100 days "fast"
+}
+
+sweep w from s {
+  workload.tokens [1T, 2T]
+}
+"""
+
+
+def _eval_json(tmp_path: Path, name: str, count: int, capsys: pytest.CaptureFixture[str]) -> Path:
+    (tmp_path / f"{name}.scn").write_text(
+        NEVER_FINISHES.replace("COUNT", str(count)), encoding="utf-8"
+    )
+    capsys.readouterr()
+    assert main(["eval", "--format", "json", "--sweeps", "--samples", "0", f"{name}.scn"]) == 0
+    path = tmp_path / f"{name}.json"
+    path.write_text(capsys.readouterr().out, encoding="utf-8")
+    return path
+
+
+def test_an_infinite_figure_is_read_back_from_a_result_file_as_infinite_not_na(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """`eval --format json` writes an infinite figure null with `infinite: 1` beside it, but
+    only on a scenario's figures: a claim's figure and a sweep variant's were null alone, and
+    `scendsl diff OLD.json NEW.json` read none of them, so a run that no longer finishes read
+    `… days → n/a` where the diff of the files reads `→ ∞`, and a variant's training energy
+    `398 MWh → n/a`. Every infinite figure of the document carries its sign, the diff reads it,
+    and its own JSON gives it beside the null."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    old = _eval_json(tmp_path, "old", 1000, capsys)
+    new = _eval_json(tmp_path, "new", 1_000_000_000, capsys)
+    document = json.loads(new.read_text(encoding="utf-8"))
+    claim = document["scenarios"][0]["claims"][0]
+    assert claim["actual"] is None and claim["infinite"] == 1
+    variant = document["sweeps"][0]["variants"][0]
+    assert variant["values"]["reliability.training_time"] is None
+    assert variant["infinite"]["reliability.training_time"] == 1
+    assert not json.loads(old.read_text(encoding="utf-8"))["sweeps"][0]["variants"][0].get(
+        "infinite"
+    )
+
+    from_files = ["diff", "--all", "old.scn", "new.scn"]
+    from_json = ["diff", "--all", "old.json", "new.json"]
+    assert main(from_files) == 0
+    expected = capsys.readouterr().out
+    assert main(from_json) == 0
+    shown = capsys.readouterr().out
+    for line in expected.splitlines():
+        if "→" in line:
+            assert line in shown  # the flip, the moved figures, the variants: ∞ where ∞
+    assert "→ ∞)" in shown and ("→ n/a" in shown) == ("→ n/a" in expected)
+
+    assert main([*from_json, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    flip = data["scenarios"][0]["claims"][0]
+    assert flip["new_actual"] is None and flip["new_actual_infinite"] == 1
+    energy = next(
+        m for m in data["scenarios"][0]["metrics"] if m["name"] == "energy.training_energy"
+    )
+    assert energy["new"] is None and energy["new_infinite"] == 1 and "old_infinite" not in energy
+    move = next(m for m in data["sweeps"][0]["metrics"] if m["name"] == "energy.training_energy")
+    assert move["example"]["new_infinite"] == 1
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"infinite": 2},
+        {"infinite": True},
+        {"infinite": "1"},
+        {"value": 5.0, "infinite": 1},
+    ],
+)
+def test_a_forged_infinity_sign_in_a_result_file_is_a_shape_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    forged: dict[str, object],
+):
+    """The sign is 1 or -1 beside a null value, as the writer gives it; anything else is a
+    result file `eval` did not write, refused as such (exit 1, no traceback)."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    old = _eval_json(tmp_path, "old", 1000, capsys)
+    document = json.loads(old.read_text(encoding="utf-8"))
+    document["scenarios"][0]["metrics"]["energy.it_power"].update(forged)
+    (tmp_path / "forged.json").write_text(json.dumps(document), encoding="utf-8")
+    assert main(["diff", "old.json", "forged.json"]) == 1
+    err = capsys.readouterr().err
+    assert "energy.it_power" in err and "infinite" in err and "Traceback" not in err
+
