@@ -171,3 +171,82 @@ def test_a_forged_infinity_sign_in_a_result_file_is_a_shape_error(
     err = capsys.readouterr().err
     assert "energy.it_power" in err and "infinite" in err and "Traceback" not in err
 
+
+# ------------------------------- item 142: the diff's sweeps held together, checked before work
+def _sweeps(count: int, variants: int, references: int = 0) -> str:
+    """A scenario, `count` sweeps of `variants` over its count, and `references` references
+    (each adds figures of its own to every variant)."""
+    text = (
+        "scenario s {\n  year 2025\n  region US\n  cluster {\n    accelerator H100\n"
+        "    count 1000\n  }\n  workload {\n    parameters 8B\n    tokens 1T\n  }\n}\n"
+    )
+    for index in range(count):
+        text += f"\nsweep w{index} from s {{\n  cluster.count 1 .. {variants}\n}}\n"
+    for index in range(references):
+        text += (
+            f'\nreference r{index} {{\n  title "r"\n  accelerator H100\n  count 500\n'
+            f'  kind national_resource\n  region "KE"\n  source "s"\n}}\n'
+        )
+    return text
+
+
+def test_the_sweeps_a_diff_holds_together_are_within_one_memory_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """`diff` holds the table of every sweep of both sides at once, and each was checked
+    against the memory budget alone (item 139): four sweeps each just within it, in the old
+    and the new file, held four times the budget (two sweeps of 1,000 references and 150,000
+    variants a side: some 8 GiB where the budget is 2). The tables held together are checked
+    together, after both sides load and before either is evaluated. (The budget is made
+    small here so that the version before the fix, which would evaluate them, stays cheap.)"""
+    from scendsl.model import sweep as sweep_module
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "one.scn").write_text(_sweeps(1, 1000), encoding="utf-8")
+    from scendsl import load_file
+
+    one = sweep_module.sweep_table_bytes(load_file(tmp_path / "one.scn").sweeps[0])
+    # Each sweep fits the budget alone; the two of a side fit it; the four of both do not.
+    monkeypatch.setattr(sweep_module, "ARRAY_MEMORY_BUDGET", 3 * one)
+    (tmp_path / "old.scn").write_text(_sweeps(2, 1000), encoding="utf-8")
+    (tmp_path / "new.scn").write_text(
+        _sweeps(2, 1000).replace("1000\n  }", "2000\n  }", 1), encoding="utf-8"
+    )
+    assert main(["diff", "old.scn", "new.scn"]) == 1
+    err = capsys.readouterr().err
+    assert "error: the sweeps cannot be compared:" in err
+    assert "new.scn:18:7: error: sweep 'w1'" in err and "held with it" in err
+    assert "do not load" not in err
+    # eval streams its sweeps one at a time: each is checked alone.
+    assert main(["eval", "--sweeps", "--format", "csv", "--samples", "0", "new.scn"]) == 0
+    capsys.readouterr()
+
+
+def test_a_diff_whose_new_sweep_cannot_be_compared_says_so_before_the_old_side_is_evaluated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """The diff evaluated the old side whole (every sweep's variants) before it loaded the
+    new one, and any error of the new side was "the new scenarios do not load", a sweep too
+    large for the memory budget too (the file loads; its table would not fit). Both sides are
+    loaded, then their sweeps checked, then evaluated: the refusal costs about what loading
+    both sides does, and says what failed."""
+    from tests.security_helpers import cpu_ratio
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.scn").write_text(_sweeps(1, 100_000), encoding="utf-8")
+    (tmp_path / "new.scn").write_text(_sweeps(1, 400_000, references=300), encoding="utf-8")
+    assert main(["diff", "old.scn", "new.scn"]) == 1
+    err = capsys.readouterr().err
+    assert "error: the sweeps cannot be compared:" in err and "do not load" not in err
+    assert "new.scn:14:7: error: sweep 'w0': the table of its 400,000 variants" in err
+
+    def refused() -> None:
+        main(["diff", "old.scn", "new.scn"])
+
+    def checked() -> None:
+        main(["check", "old.scn", "new.scn"])
+
+    refusing, checking = cpu_ratio(refused, checked)
+    capsys.readouterr()
+    assert refusing < 2 * checking + 0.5, (refusing, checking)
+
