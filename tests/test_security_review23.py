@@ -250,3 +250,66 @@ def test_a_diff_whose_new_sweep_cannot_be_compared_says_so_before_the_old_side_i
     capsys.readouterr()
     assert refusing < 2 * checking + 0.5, (refusing, checking)
 
+
+# ------------------------------- item 143: the language server's hovers show user words as text
+#: A scenario in a file whose name is Markdown (a file name holds no `/`, but `https:host` is
+#: read as `https://host` by browsers and by the editors' Markdown), with the same in its words.
+HOVER_FILE = "x![t](https:tracker.example?p) [Approve](https:evil.example).scn"
+HOVER_TEXT = """\
+scenario a {
+  title "![t](https:tracker.example?q) [Approve](https:evil.example) <img src=x> www.evil.example"
+  year 2025
+  region US
+  cluster {
+    accelerator H100
+    count 1000
+  }
+  energy {
+    pue 1.3 source "![t](https://tracker.example/s.png) [ok](https://evil.example)"
+  }
+  workload {
+    parameters 8B
+    tokens 1T
+  }
+  expect energy.pue < 2 "[Approve](https://evil.example)"
+}
+
+scenario b extends a {
+  cluster.count 2000
+}
+
+sweep w from a {
+  cluster.count [1000, 2000]
+}
+"""
+
+
+def test_no_hover_shows_a_users_words_as_a_link_or_an_image(tmp_path: Path):
+    """Hovers are Markdown, which the editor renders (VS Code loads an image of a hover from
+    the web): each value set in the file was shown `from FILE:LINE:COL` with the file name as
+    written, so a file named `x![t](https:tracker.example?p).scn` made every hover on a value
+    fetch an image from that host, and `[Approve](https:evil.example)` a link. Every hover on
+    every character of a file holding such words, in its name and its text, renders without an
+    image or a link of the file's (checked with cmark-gfm, as GitHub renders Markdown)."""
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    from scendsl.lsp.hover import hover
+    from scendsl.lsp.positions import Pos
+    from scendsl.lsp.workspace import Workspace
+
+    path = tmp_path / HOVER_FILE
+    path.write_text(HOVER_TEXT, encoding="utf-8")
+    analysis = Workspace(str(tmp_path)).analyse(str(path))
+    assert analysis.document is not None and analysis.scenarios is not None
+    shown = 0
+    for line, row in enumerate(HOVER_TEXT.splitlines()):
+        for column in range(len(row)):
+            answer = hover(analysis, analysis.document, Pos(line, column))
+            if answer is None:
+                continue
+            shown += 1
+            page = cmarkgfm.github_flavored_markdown_to_html(answer.markdown)
+            # The catalog's sources (a warning rule's) may be links; the file's words never.
+            targets = re.findall(r'<(?:a|img)\b[^>]*(?:href|src)="([^"]*)"', page)
+            assert "<img" not in page, (line, column, answer.markdown)
+            assert not [t for t in targets if "example" in t], (line, column, answer.markdown)
+    assert shown > 100  # the values' hovers, among them those that name where a value is set
