@@ -229,11 +229,11 @@ def test_a_diff_whose_new_sweep_cannot_be_compared_says_so_before_the_old_side_i
     new one, and any error of the new side was "the new scenarios do not load", a sweep too
     large for the memory budget too (the file loads; its table would not fit). Both sides are
     loaded, then their sweeps checked, then evaluated: the refusal costs about what loading
-    both sides does, and says what failed."""
+    both sides and sizing their sweeps' tables does, and says what failed."""
     from tests.security_helpers import cpu_ratio
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "old.scn").write_text(_sweeps(1, 100_000), encoding="utf-8")
+    (tmp_path / "old.scn").write_text(_sweeps(1, 200_000), encoding="utf-8")
     (tmp_path / "new.scn").write_text(_sweeps(1, 400_000, references=300), encoding="utf-8")
     assert main(["diff", "old.scn", "new.scn"]) == 1
     err = capsys.readouterr().err
@@ -248,7 +248,9 @@ def test_a_diff_whose_new_sweep_cannot_be_compared_says_so_before_the_old_side_i
 
     refusing, checking = cpu_ratio(refused, checked)
     capsys.readouterr()
-    assert refusing < 2 * checking + 0.5, (refusing, checking)
+    # Measured: 0.55 s against 0.10 s for `check` (the sweeps' plans are made to size their
+    # tables); 1.57 s when the old side's 200,000 variants were evaluated first.
+    assert refusing < 3 * checking + 0.6, (refusing, checking)
 
 
 # ------------------------------- item 143: the language server's hovers show user words as text
