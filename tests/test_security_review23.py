@@ -315,3 +315,56 @@ def test_no_hover_shows_a_users_words_as_a_link_or_an_image(tmp_path: Path):
             assert "<img" not in page, (line, column, answer.markdown)
             assert not [t for t in targets if "example" in t], (line, column, answer.markdown)
     assert shown > 100  # the values' hovers, among them those that name where a value is set
+
+
+# ------------------------- item 144: the language server keeps no Monte Carlo run of its hints
+def _uncertain_document(scenarios: int, references: int) -> str:
+    """An uncertain base scenario, `scenarios` scenarios extending it, each with a claim, and
+    `references` references (each adds figures of its own to every scenario)."""
+    text = (
+        'scenario a {\n  title "x"\n  year 2025\n  region US\n  cluster {\n'
+        "    accelerator H100\n    count 1000 to 2000\n  }\n  workload {\n"
+        "    parameters 8B\n    tokens 1T\n  }\n}\n"
+    )
+    for index in range(scenarios):
+        text += (
+            f"\nscenario s{index} extends a {{\n  cluster.count {1000 + index} to 3000\n"
+            f'  expect energy.facility_power < 1 GW "q"\n}}\n'
+        )
+    for index in range(references):
+        text += (
+            f'\nreference r{index} {{\n  title "r"\n  accelerator H100\n  count 500\n'
+            f'  kind national_resource\n  region "KE"\n  source "s"\n}}\n'
+        )
+    return text
+
+
+def test_the_language_servers_hints_keep_no_monte_carlo_run_per_scenario(tmp_path: Path):
+    """An `expect` line's inlay hint and hover give the claim's 90 % range and probability
+    from a Monte Carlo run of its scenario (2,000 samples), and the server kept each run whole
+    for as long as the document was unchanged: every figure of every sample, some 34 MB a
+    scenario in a file of 500 references, so the hints of a document of 500 references and
+    800 scenarios (within the token limit) would have held some 25 GB, where `eval` refuses
+    such a run beyond 2 GiB. What the hints show of a run (each claim's figure's P5–P95 and each
+    claim's probability) is kept, and the run let go: the memory held after hinting 12
+    scenarios does not grow with them."""
+    import tracemalloc
+
+    from scendsl.lsp.hints import inlay_hints
+    from scendsl.lsp.workspace import Workspace
+
+    path = tmp_path / "m.scn"
+    path.write_text(_uncertain_document(12, 500), encoding="utf-8")
+    analysis = Workspace(str(tmp_path)).analyse(str(path))
+    assert analysis.document is not None and analysis.scenarios is not None
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        hints = inlay_hints(analysis, analysis.document, 0, 10**9)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    ranged = [h for h in hints if "[90%:" in h.label]
+    assert len(ranged) == 12  # each claim still shows its range and verdict
+    # Before: some 34 MB a scenario held (400 MB here); now a few kilobytes a scenario.
+    assert held < 20_000_000, f"{held / 1e6:.0f} MB"
