@@ -560,6 +560,11 @@ class SweepTable:
         """The kept nodes: number nodes first, then text and flag nodes (evaluation order)."""
         return (*self._numbers, *self._codes)
 
+    def infinite_columns(self) -> tuple[str, ...]:
+        """The number columns holding an infinity in some variant (a run that never finishes):
+        the figures whose records give the sign JSON cannot write (`export.iter_records`)."""
+        return tuple(name for name, stored in self._numbers.items() if np.isinf(stored.grid).any())
+
     def block(self, start: int, stop: int) -> dict[str, list[Any]]:
         """Every kept node's values for variants start..stop-1 as plain Python lists (numbers
         as floats, NaN where n/a), in `columns` order: for export without spreading a column."""

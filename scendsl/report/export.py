@@ -65,17 +65,12 @@ def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, A
     give it). Read block by block, of at most `block` variants and BLOCK_CELLS figures."""
     paths = [axis.path for axis in table.sweep.axes]
     numbers = set(table.numbers)
+    unbounded = table.infinite_columns()  # read once: the rest need no look at each value
     block = max(1, min(block, BLOCK_CELLS // max(1, len(table.units))))
     for start in range(0, table.size, block):
         stop = min(table.size, start + block)
         columns = table.block(start, stop)
         written = table.written_block(start, stop)
-        # The columns holding an infinity in this block (`in` compares at C speed).
-        unbounded = [
-            name
-            for name, column in columns.items()
-            if name in numbers and (math.inf in column or -math.inf in column)
-        ]
         for offset, index in enumerate(range(start, stop)):
             values = {
                 name: json_safe(column[offset]) if name in numbers else _plain(column[offset])
