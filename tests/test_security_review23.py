@@ -172,6 +172,44 @@ def test_a_forged_infinity_sign_in_a_result_file_is_a_shape_error(
     assert "energy.it_power" in err and "infinite" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("units", ["si", "readable"])
+@pytest.mark.parametrize("table", ["csv", "csv-wide"])
+def test_a_variants_infinite_figure_reads_as_a_scenarios_does_in_the_tables(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+    units: str,
+):
+    """The CSV tables write an infinite figure `inf` (docs/security.md, known edges), and they
+    did for a scenario, but a sweep variant's reached them through its JSON-ready record,
+    where it was null: the same run that never finishes read `inf` as scenario `b` and an
+    empty cell, n/a, as the variant `w[cluster.count=1000000000]`. The record's sign is read
+    back, so both read `inf`."""
+    import csv
+    import io
+
+    text = NEVER_FINISHES.replace("COUNT", "1000").replace(
+        "workload.tokens [1T, 2T]", "cluster.count [1000, 1000000000]"
+    )
+    text += "\nscenario b extends s {\n  cluster.count 1000000000\n}\n"
+    (tmp_path / "t.scn").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    argv = ["eval", "--sweeps", "--samples", "0", "--format", table, "--units", units, "t.scn"]
+    assert main(argv) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    if table == "csv":
+        metric, value = rows[0].index("metric"), rows[0].index("value")
+        cells = {r[0]: r[value] for r in rows[1:] if r[metric] == "reliability.training_time"}
+    else:
+        column = rows[0].index("reliability.training_time")
+        cells = {r[0]: r[column] for r in rows[2:]}
+    assert cells["b"] == "inf"
+    assert cells["w[cluster.count=1000000000]"] == "inf"
+    assert float(cells["w[cluster.count=1000]"]) == float(cells["s"]) > 0
+
+
 # ------------------------------- item 142: the diff's sweeps held together, checked before work
 def _sweeps(count: int, variants: int, references: int = 0) -> str:
     """A scenario, `count` sweeps of `variants` over its count, and `references` references

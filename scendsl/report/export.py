@@ -98,6 +98,15 @@ def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, A
             yield record
 
 
+def record_values(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's values with its infinite figures as ±∞ again (null in the record, which is
+    JSON-ready): what a table writes, where a scenario's infinite figure reads `inf` too."""
+    infinite = record.get("infinite")
+    if not infinite:
+        return record["values"]
+    return {**record["values"], **{name: math.inf * sign for name, sign in infinite.items()}}
+
+
 def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
     """The table as JSON text, one variant object at a time (streams a million variants).
 
