@@ -139,6 +139,27 @@ def test_explain_json_is_the_tree_as_data(capsys):
     assert all("inputs" not in child for child in tree["inputs"])
 
 
+def test_explain_json_gives_each_number_in_si_beside_its_text(capsys, tmp_path):
+    """A dashboard reads the tree's numbers, not the text a reader reads: `value_si` and `unit`
+    as the eval JSON gives them, an uncertain input's `range_si`; a category has none."""
+    path = tmp_path / "ranged.scn"
+    path.write_text(
+        "scenario ranged {\n  year 2026\n  region US\n  cluster.accelerator H100\n"
+        "  cluster.count 1000\n  energy.pue 1.2 to 1.4\n}\n",
+        encoding="utf-8",
+    )
+    result = evaluate(scendsl.load_file(str(path)).get("ranged"))
+    assert main(["explain", str(path), "ranged", "energy.facility_power", "--format", "json"]) == 0
+    tree = json.loads(capsys.readouterr().out)["tree"]
+    assert (tree["value_si"], tree["unit"]) == (result["energy.facility_power"].value, "W")
+    pue = next(child for child in tree["inputs"] if child["name"] == "energy.pue")
+    distribution = result["energy.pue"].distribution
+    assert pue["range_si"] == [distribution.low, distribution.high]
+    assert main(["explain", str(path), "ranged", "export.status", "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)["tree"]
+    assert "value_si" not in status and "unit" not in status
+
+
 def colossus2_result():
     return evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2"))
 

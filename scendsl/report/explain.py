@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import math
+
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
+from scendsl.model.values import json_safe
 from scendsl.report.numbers import figure_text, format_value
 from scendsl.wording import counted
 
@@ -23,6 +26,21 @@ def value_text(node: MetricResult) -> str:
     if value_type == "number" and isinstance(node.value, str):
         value_type = "text"
     return figure_text(node.value, node.dimension, value_type, node.written, node.label)
+
+
+def _numbers(node: MetricResult) -> dict[str, Any]:
+    """What a program reads of a number beside its text: `value_si` in SI base units (null when
+    n/a, or infinite with `infinite` ±1, as the eval JSON has it), its `unit`, and an uncertain
+    input's `range_si` [low, high]; nothing for a category, a flag or a key."""
+    value = node.value
+    if isinstance(value, (bool, str)) or node.dimension in ("text", "bool"):
+        return {}
+    numbers: dict[str, Any] = {"value_si": json_safe(value), "unit": node.unit}
+    if isinstance(value, float) and math.isinf(value):
+        numbers["infinite"] = 1 if value > 0 else -1
+    if node.distribution is not None:
+        numbers["range_si"] = [node.distribution.low, node.distribution.high]
+    return numbers
 
 
 def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[str, Any]:
@@ -41,6 +59,7 @@ def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[st
             "value": value_text(node),
             "meaning": node.meaning,
             "kind": node.kind,
+            **_numbers(node),
         }
         if node.formula:
             entry["formula"] = node.formula
