@@ -66,3 +66,30 @@ def test_a_rate_per_hour_is_shown_in_that_currency_per_hour(pages):
     assert found, row
     usd_per_hour = result.value("market.rental_price") * 3600
     assert float(found[1].replace(",", "")) == pytest.approx(usd_per_hour * per_usd, rel=0.01)
+
+
+def _interval(text: str) -> list[float]:
+    """The two ends of an interval as a briefing writes it (`$187–$344 k`, `22.8–42 M KES`,
+    `975 k KES – 1.79 M KES`), in units: an end without its magnitude takes the other's."""
+    ends = re.findall(r"([0-9][0-9.,]*) ?([kMBT]?)(?![a-zA-Z])", text)
+    assert len(ends) == 2, text
+    magnitude = ends[1][1] or ends[0][1]
+    return [float(number.replace(",", "")) * MAGNITUDES[unit or magnitude] for number, unit in ends]
+
+
+def test_a_range_is_shown_in_that_currency_too(pages):
+    """The default MFU's range of a cost reads in shillings as its value does: `$187–$344 k;
+    22.8–42 M KES`, and so do the ends in the table of the default's spread."""
+    result = evaluate(scendsl.load_text(KENYA, name="ke.scn").get("ke"))
+    per_usd = result.inputs["energy.supply_price"].written.per_usd
+    row = _row(pages["ke.md"], "energy.training_cost")
+    found = re.search(r"\) \((\$[^;]+); ([^)]+ KES)\)", row)
+    assert found, row
+    usd, kes = _interval(found[1]), _interval(found[2])
+    assert kes == pytest.approx([end * per_usd for end in usd], rel=0.02)
+    spread = next(
+        line
+        for line in pages["ke.md"].splitlines()
+        if "(`energy.training_cost`)" in line and line.startswith("|")
+    )
+    assert len(re.findall(r"\$[0-9.]+ [kM]? ?\([0-9.]+ [kMB]? ?KES\)", spread)) == 3, spread
