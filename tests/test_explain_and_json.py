@@ -169,3 +169,21 @@ def test_explain_depth_out_of_bounds_is_a_usage_error(depth, capsys):
     argv = ["explain", "scenarios/colossus2.scn", "colossus2", "energy.facility_power"]
     assert main([*argv, "--depth", depth]) == 2
     assert "--depth" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("path", "scenario", "metric"),
+    [
+        ("scenarios/colossus2.scn", "colossus2", "energy.annual_cost"),
+        ("examples/trials/santiago.scn", "chile_buy", "market.capex"),
+        ("examples/trials/berlin.scn", "eu_gigafactory", "risk.compute_regulation"),
+    ],
+)
+def test_explain_json_conforms_to_its_schema(path, scenario, metric, capsys):
+    """`scendsl schema` describes the trace under `explain`: a dashboard can rely on it."""
+    from tests.test_eval_schema import conforms
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)["explain"]
+    assert main(["explain", path, scenario, metric, "--format", "json"]) == 0
+    conforms(json.loads(capsys.readouterr().out), schema, schema)

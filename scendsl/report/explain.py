@@ -129,6 +129,58 @@ def explain_document(result: Result, name: str, depth: int | None = None) -> dic
     }
 
 
+def explain_schema() -> dict[str, Any]:
+    """JSON Schema of the `scendsl explain --format json` document (`explain_document`), under
+    `explain` in `scendsl schema`: what a dashboard reading the trace may rely on."""
+    text = {"type": "string"}
+    number_or_null = {"type": ["number", "null"]}
+    node = {
+        "type": "object",
+        "required": ["name", "value", "meaning", "kind"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {**text, "description": "the figure's dotted name"},
+            "value": {**text, "description": "the figure as a briefing shows it"},
+            "meaning": text,
+            "kind": {"enum": ["input", "metric"]},
+            "value_si": {
+                **number_or_null,
+                "description": "a number's value in SI base units (null when n/a or infinite)",
+            },
+            "unit": {**text, "description": "SI base unit of value_si; '1' for a plain number"},
+            "infinite": {"enum": [1, -1], "description": "value_si is null: +∞ (1) or −∞ (-1)"},
+            "range_si": {
+                "type": "array",
+                "items": {"type": "number"},
+                "description": "an uncertain input's 5th and 95th percentiles, SI",
+            },
+            "range": {**text, "description": "the same range as text"},
+            "key": {**text, "description": "the key a `value` that is a label stands for"},
+            "formula": text,
+            "origin": {"type": ["string", "null"]},
+            "sources": {"type": "array", "items": text},
+            "confidence": {"type": ["string", "null"]},
+            "note": {"type": ["string", "null"]},
+            "written": {"type": "object", "description": "as in the eval JSON"},
+            "repeat": {"type": "boolean", "description": "expanded where first met"},
+            "inputs_hidden": {"type": "integer", "description": "inputs cut by --depth"},
+            "inputs": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["scenario", "metric", "missing", "tree"],
+        "additionalProperties": False,
+        "properties": {
+            "scenario": text,
+            "metric": text,
+            "missing": {"type": "array", "items": text},
+            "tree": {"$ref": "#/$defs/node"},
+        },
+        "$defs": {"node": node},
+    }
+
+
 def explain_text(result: Result, name: str, depth: int | None = None) -> str:
     """The derivation tree as indented text for the terminal; an n/a figure first names the
     inputs without a value that leave it so (a missing figure can sit hundreds of lines down)."""
