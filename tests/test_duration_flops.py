@@ -41,3 +41,26 @@ def test_the_models_shape_still_decides_when_it_is_written():
     result = _run(duration="90 days", parameters="8B", tokens="1T")
     per_token = result["performance.model_flops_per_token"].value
     assert result["workload.training_flops"].value == pytest.approx(per_token * 1e12)
+
+
+@pytest.mark.parametrize(
+    ("workload", "said"),
+    [
+        ("  workload.duration 90 days\n", "In the run's 90 days it computes "),
+        ("  workload.training_flops 3.8e25 FLOP\n", "The run's 3.80e25 FLOP take "),
+    ],
+)
+def test_the_key_finding_speaks_of_the_run_it_was_given(workload, said, tmp_path):
+    """A run given by its duration or its FLOPs has no model size to name: the finding read
+    'Training the n/a-parameter model on n/a tokens'."""
+    from scendsl.app.build import render_files
+
+    path = tmp_path / "run.scn"
+    path.write_text(
+        "scenario run {\n  year 2026\n  region DE\n  cluster.accelerator H100\n"
+        f"  cluster.count 4000\n{workload}}}\n",
+        encoding="utf-8",
+    )
+    page = render_files([str(path)], samples=0)["run.md"].decode("utf-8")
+    findings = page.split("**Key findings**")[1].split("\n\n")[0]
+    assert said in findings and "n/a" not in findings
