@@ -6,9 +6,8 @@ is exactly what the evaluator computed.
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from typing import Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY

@@ -53,10 +53,13 @@ def interval_text(
     usd = _interval_of(first, last)
     if local is None:
         return usd
-    ends = local_amount(low, dimension, local), local_amount(high, dimension, local)
-    if ends[0] is None or ends[1] is None or ends[0] == ends[1]:
+    local_low, local_high = (
+        local_amount(low, dimension, local),
+        local_amount(high, dimension, local),
+    )
+    if local_low is None or local_high is None or local_low == local_high:
         return usd
-    return f"{usd}; {_interval_of(*ends)}"
+    return f"{usd}; {_interval_of(local_low, local_high)}"
 
 
 def _interval_of(first: str, last: str) -> str:
