@@ -790,6 +790,18 @@ def _training_flops_given(ctx: Context) -> Found:
     return ctx.scenario_value("workload.training_flops")  # unset: n/a, and C is computed
 
 
+#: What a run's model FLOPs are read from, the first that has a value: given, from the shape and
+#: tokens, or from the cluster's useful rate over the run's given time.
+_FLOPS_FROM = (
+    "performance.model_flops_per_token",
+    "workload.tokens",
+    "workload.training_flops_given",
+    "cluster.effective_flops",
+    "workload.duration",
+    "workload.accelerator_hours",
+)
+
+
 @metric(
     "workload.training_flops",
     "flop",
@@ -798,25 +810,10 @@ def _training_flops_given(ctx: Context) -> Found:
     "× workload.tokens, else cluster.effective_flops × the run's given wall-clock time "
     "(workload.duration, else workload.accelerator_hours / cluster.count; interruptions not "
     "taken off: an upper bound by the share reliability.goodput loses)",
-    (
-        "performance.model_flops_per_token",
-        "workload.tokens",
-        "workload.training_flops_given",
-        "cluster.effective_flops",
-        "workload.duration",
-        "workload.accelerator_hours",
-        "cluster.count",
-    ),
+    (*_FLOPS_FROM, "cluster.count"),
     sources=(KAPLAN, TM101, NARAYANAN_FLOPS, PALM),
     importance=3,
-    optional=(
-        "performance.model_flops_per_token",
-        "workload.tokens",
-        "workload.training_flops_given",
-        "cluster.effective_flops",
-        "workload.duration",
-        "workload.accelerator_hours",
-    ),
+    optional=_FLOPS_FROM,
 )
 def training_flops(per_token, tokens, given, effective, duration, accelerator_time, count):
     """C = (6·N_active + 12·L·h·s)·D: a mixture of experts counts its active parameters. A run
