@@ -187,3 +187,15 @@ def test_explain_json_conforms_to_its_schema(path, scenario, metric, capsys):
     schema = json.loads(capsys.readouterr().out)["explain"]
     assert main(["explain", path, scenario, metric, "--format", "json"]) == 0
     conforms(json.loads(capsys.readouterr().out), schema, schema)
+
+
+def test_the_python_api_explains_a_result_and_refuses_what_it_has_not():
+    result = colossus2_result()
+    assert scendsl.explain(result, "energy.facility_power")["tree"]["unit"] == "W"
+    with pytest.raises(KeyError, match=r"did you mean 'energy\.facility_power'"):
+        scendsl.explain(result, "energy.facility_powr")
+    for depth in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="depth"):
+            scendsl.explain(result, "energy.facility_power", depth=depth)
+    with pytest.raises(TypeError):
+        scendsl.explain("colossus2", "energy.facility_power")
