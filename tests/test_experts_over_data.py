@@ -112,3 +112,59 @@ def test_the_data_rank_degree_is_at_most_the_experts_and_the_data_ranks(count, e
     data = _value(result, "performance.data_parallel")
     assert degree == min(experts, data)
     assert degree == _value(result, "performance.expert_gemm_parallel")
+
+
+# A mixture whose paper gives how its experts were spread (GRIN: no expert parallelism) and no
+# tensor or pipeline degree writes the expert degree alone; the model lays out the rest.
+GRIN_LIKE = """
+scenario moe {{
+  year 2024
+  region US
+  cluster {{
+    accelerator H100
+    count 512
+  }}
+  workload {{
+    parameters 60.8B
+    active_parameters 6.6B
+    tokens 4T
+    layers 32
+    hidden_size 4096
+    experts 16
+    experts_per_token 2
+    expert_ffn_hidden_size 6400
+    mlp gated{parallelism}
+  }}
+}}
+"""
+
+
+def _grin_like(parallelism: str = ""):
+    text = GRIN_LIKE.format(parallelism=parallelism)
+    return scendsl.evaluate(scendsl.load_text(text, name="moe.scn").get("moe"))
+
+
+def test_the_expert_degree_written_alone_leaves_tensor_and_pipeline_to_the_model():
+    chosen = _grin_like()
+    alone = _grin_like("\n    parallelism expert 1")
+    # Written alone, the degree is kept and the model still shards the model until it fits.
+    found = alone["workload.expert_parallel"]
+    assert found.value == 1
+    assert found.origin != "auto layout"
+    assert alone["workload.tensor_parallel"].origin == "auto layout"
+    assert "only the expert degree written" in (alone["workload.tensor_parallel"].note or "")
+    assert _value(alone, "performance.memory_per_accelerator") <= _value(alone, "accelerator.hbm")
+    # Every expert on every rank needs more sharding than experts spread over the layout.
+    assert _value(alone, "workload.tensor_parallel") * _value(
+        alone, "workload.pipeline_parallel"
+    ) >= _value(chosen, "workload.tensor_parallel") * _value(chosen, "workload.pipeline_parallel")
+    # No all-to-all; each expert is split as the tensor-parallel layers are (Megatron-Core's
+    # default expert tensor parallelism).
+    assert _value(alone, "performance.expert_parallel_time") == 0
+    assert _value(alone, "performance.expert_gemm_tensor") == _value(
+        alone, "workload.tensor_parallel"
+    )
+    # Another part of the layout written takes the whole layout as written (tensor 1 here).
+    written = _grin_like("\n    parallelism expert 1, data auto")
+    assert _value(written, "workload.tensor_parallel") == 1
+    assert written["workload.tensor_parallel"].origin != "auto layout"

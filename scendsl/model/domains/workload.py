@@ -41,7 +41,7 @@ from scendsl.model.domains.training_formulas import (
     mlp_matrices,
 )
 from scendsl.model.layout import SOURCE as LAYOUT_SOURCE
-from scendsl.model.layout import writes_no_layout
+from scendsl.model.layout import writes_expert_degree_alone, writes_no_layout
 from scendsl.model.registry import input_node
 from scendsl.scenario import central
 
@@ -238,7 +238,8 @@ def _degrees(ctx: Context) -> tuple[int, int]:
     "workload.tensor_parallel",
     "number",
     "Tensor-parallel degree t",
-    formula="as written, else (no parallelism written) the least sharding that fits in HBM",
+    formula="as written, else (no parallelism written, or the expert degree alone) the least "
+    "sharding that fits in HBM",
 )
 def _tensor(ctx: Context) -> Found:
     chosen = _chosen(ctx, "tensor")
@@ -251,7 +252,8 @@ def _tensor(ctx: Context) -> Found:
     "workload.pipeline_parallel",
     "number",
     "Pipeline-parallel degree p",
-    formula="as written, else (no parallelism written) the least sharding that fits in HBM",
+    formula="as written, else (no parallelism written, or the expert degree alone) the least "
+    "sharding that fits in HBM",
 )
 def _pipeline(ctx: Context) -> Found:
     chosen = _chosen(ctx, "pipeline")
@@ -672,9 +674,10 @@ def _expert_overlap(ctx: Context) -> Found:
     "number",
     "Expert-parallel degree e",
     sources=(GSHARD, MOE_GEMM),
-    formula="as written, else (no parallelism written) performance.expert_gemm_parallel: the "
-    "data-parallel ranks under a framework that spreads the experts over them, else the chosen "
-    "layout's model-parallel degree t·p, at most E (1 for a dense model)",
+    formula="as written (a `parallelism` that gives it alone leaves tensor and pipeline to the "
+    "model), else (no parallelism written) performance.expert_gemm_parallel: the data-parallel "
+    "ranks under a framework that spreads the experts over them, else the chosen layout's "
+    "model-parallel degree t·p, at most E (1 for a dense model)",
 )
 def _expert_parallel(ctx: Context) -> Found:
     # A mixture the model lays out is spread by expert parallelism as far as the layout it
@@ -704,7 +707,11 @@ def _expert_gemm_parallel(ctx: Context) -> Found:
     spreads the experts over the data-parallel ranks (GShard's sharding under JAX) does so
     whether or not the model needed a layout."""
     experts = ctx.field("workload.experts") or 1
-    if not writes_no_layout(ctx.scenario) or experts <= 1:
+    if (
+        not writes_no_layout(ctx.scenario)
+        or writes_expert_degree_alone(ctx.scenario)
+        or experts <= 1
+    ):
         return _parallelism_found(ctx, ctx.scenario.workload.parallelism.expert)
     framework = _framework_of(ctx)
     defaults = ctx.catalog.frameworks[framework]
@@ -739,13 +746,17 @@ def _expert_gemm_parallel(ctx: Context) -> Found:
     "performance.expert_gemm_tensor",
     "number",
     "Tensor-parallel split of each routed expert's GEMMs: t as written; 1 on a layout the model "
-    "chose (expert tensor parallelism 1)",
+    "chose (expert tensor parallelism 1), t when the scenario wrote the expert degree alone",
     sources=(MOE_GEMM,),
-    formula="workload.tensor_parallel when the scenario writes its parallelism, else 1",
+    formula="workload.tensor_parallel when the scenario writes its parallelism or its expert "
+    "degree alone, else 1",
 )
 def _expert_gemm_tensor(ctx: Context) -> Found:
+    # A written expert degree keeps Megatron-Core's default expert tensor parallelism: the
+    # tensor degree, chosen or written.
     layout = ctx.chosen_layout()
-    if layout is None or (ctx.field("workload.experts") or 1) <= 1:
+    experts = ctx.field("workload.experts") or 1
+    if layout is None or experts <= 1 or writes_expert_degree_alone(ctx.scenario):
         return _tensor(ctx)
     return Found(
         1,
