@@ -168,3 +168,18 @@ def test_the_expert_degree_written_alone_leaves_tensor_and_pipeline_to_the_model
     written = _grin_like("\n    parallelism expert 1, data auto")
     assert _value(written, "workload.tensor_parallel") == 1
     assert written["workload.tensor_parallel"].origin != "auto layout"
+
+
+def test_a_sweep_over_an_expert_degree_alone_and_a_written_layout_keeps_each_as_alone():
+    from scendsl.model.sweep import evaluate_sweep
+
+    text = GRIN_LIKE.format(parallelism="") + (
+        "sweep layouts from moe {\n  workload.parallelism [expert 1, tensor 8]\n}\n"
+    )
+    sweep = scendsl.load_text(text, name="layouts.scn").sweeps[0]
+    table = evaluate_sweep(sweep)
+    names = ("workload.tensor_parallel", "workload.pipeline_parallel", "workload.expert_parallel")
+    for index in range(table.size):
+        alone = scendsl.evaluate(sweep.variant_named(table.name(index)))
+        for name in names:
+            assert _value(alone, name) == table.numbers[name][index], (table.name(index), name)
