@@ -93,3 +93,27 @@ def test_a_range_is_shown_in_that_currency_too(pages):
         if "(`energy.training_cost`)" in line and line.startswith("|")
     )
     assert len(re.findall(r"\$[0-9.]+ [kM]? ?\([0-9.]+ [kMB]? ?KES\)", spread)) == 3, spread
+
+
+def test_a_price_range_written_per_kwh_reads_per_kwh_in_dollars_too(tmp_path):
+    """`20 KES/kWh to 30 KES/kWh` read `25 KES/kWh (0.194 USD/kWh ...)` beside a range in
+    USD/MWh, a thousand times the number for the same unit of money."""
+    ranged = scenario_text(
+        "ke",
+        year=2024,
+        region="KE",
+        body="  energy {\n    price 20 KES/kWh to 30 KES/kWh\n  }\n" + WORKLOAD,
+    )
+    path = tmp_path / "ranged.scn"
+    path.write_text(ranged, encoding="utf-8")
+    page = render_files([str(path)], samples=200)["ke.md"].decode("utf-8")
+    row = next(
+        line
+        for line in page.splitlines()
+        if "(`energy.supply_price`)" in line and "KES/kWh (" in line and "examples" not in line
+    )
+    interval = re.search(r"\) \(([^;)]+); ([^)]+)\)", row)
+    assert interval, row
+    assert interval[1].endswith(" USD/kWh") and interval[2].endswith(" KES/kWh")
+    usd, kes = _interval(interval[1]), _interval(interval[2])
+    assert usd[0] < usd[1] < 1 and kes == pytest.approx([20, 30], rel=0.2)

@@ -204,11 +204,15 @@ class ScenarioView:
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
-            number.interval = interval_text(summary.p5, summary.p95, node.dimension, local)
+            number.interval = interval_text(
+                summary.p5, summary.p95, node.dimension, local, node.written
+            )
         elif self._spread is not None and value_type == "number":
             spread = self._spread.range_of(name)
             if spread is not None:
-                number.interval = interval_text(spread.low, spread.high, node.dimension, local)
+                number.interval = interval_text(
+                    spread.low, spread.high, node.dimension, local, node.written
+                )
                 number.interval_kind = "default_mfu" if number.interval else ""
         return number
 
