@@ -10,25 +10,20 @@ from pathlib import Path
 import pytest
 
 from scendsl.cli import main
+from tests.factories import reference_blocks, scenario_text
+
+#: The workload of the scenarios below: a small model, so that each evaluates fast.
+WORKLOAD = "  workload {\n    parameters 8B\n    tokens 1T\n  }\n"
 
 # ---------------------------------------- item 140: the HTML pages' link pattern reads tags alone
 #: A scenario whose words look like the links the pages hold to one another.
-LINK_LIKE = """\
-scenario a {
-  title "Plan href=\\"energy.md#x\\" A"
-  context "Read href=\\"index.md\\" here."
-  year 2025
-  region US
-  cluster {
-    accelerator H100
-    count 1000
-  }
-  workload {
-    parameters 8B
-    tokens 1T
-  }
-}
-"""
+LINK_LIKE = scenario_text(
+    "a",
+    title='Plan href=\\"energy.md#x\\" A',
+    year=2025,
+    count=1000,
+    body='  context "Read href=\\"index.md\\" here."\n' + WORKLOAD,
+)
 
 
 def _text_of(page: str) -> str:
@@ -63,26 +58,16 @@ def test_words_that_look_like_a_link_to_a_page_are_shown_as_written(
 # ------------------------------------ item 141: an infinite figure read back from JSON as n/a
 #: `b` is a cluster of 10^9 accelerators interrupted sooner than it can checkpoint: its training
 #: time and what follows from it are infinite (item 53); `a` is the same at 1,000.
-NEVER_FINISHES = """\
-scenario s {
-  title "x"
-  year 2025
-  region US
-  cluster {
-    accelerator H100
-    count COUNT
-  }
-  workload {
-    parameters 8B
-    tokens 1T
-  }
-  expect reliability.training_time < 100 days "fast"
-}
-
-sweep w from s {
-  workload.tokens [1T, 2T]
-}
-"""
+NEVER_FINISHES = (
+    scenario_text(
+        "s",
+        title="x",
+        year=2025,
+        count="COUNT",
+        body=WORKLOAD + '  expect reliability.training_time < 100 days "fast"\n',
+    )
+    + "\nsweep w from s {\n  workload.tokens [1T, 2T]\n}\n"
+)
 
 
 def _eval_json(tmp_path: Path, name: str, count: int, capsys: pytest.CaptureFixture[str]) -> Path:
@@ -214,18 +199,10 @@ def test_a_variants_infinite_figure_reads_as_a_scenarios_does_in_the_tables(
 def _sweeps(count: int, variants: int, references: int = 0) -> str:
     """A scenario, `count` sweeps of `variants` over its count, and `references` references
     (each adds figures of its own to every variant)."""
-    text = (
-        "scenario s {\n  year 2025\n  region US\n  cluster {\n    accelerator H100\n"
-        "    count 1000\n  }\n  workload {\n    parameters 8B\n    tokens 1T\n  }\n}\n"
-    )
+    text = scenario_text("s", year=2025, count=1000, body=WORKLOAD)
     for index in range(count):
         text += f"\nsweep w{index} from s {{\n  cluster.count 1 .. {variants}\n}}\n"
-    for index in range(references):
-        text += (
-            f'\nreference r{index} {{\n  title "r"\n  accelerator H100\n  count 500\n'
-            f'  kind national_resource\n  region "KE"\n  source "s"\n}}\n'
-        )
-    return text
+    return text + reference_blocks(references)
 
 
 def test_the_sweeps_a_diff_holds_together_are_within_one_memory_budget(
@@ -359,22 +336,13 @@ def test_no_hover_shows_a_users_words_as_a_link_or_an_image(tmp_path: Path):
 def _uncertain_document(scenarios: int, references: int) -> str:
     """An uncertain base scenario, `scenarios` scenarios extending it, each with a claim, and
     `references` references (each adds figures of its own to every scenario)."""
-    text = (
-        'scenario a {\n  title "x"\n  year 2025\n  region US\n  cluster {\n'
-        "    accelerator H100\n    count 1000 to 2000\n  }\n  workload {\n"
-        "    parameters 8B\n    tokens 1T\n  }\n}\n"
-    )
+    text = scenario_text("a", title="x", year=2025, count="1000 to 2000", body=WORKLOAD)
     for index in range(scenarios):
         text += (
             f"\nscenario s{index} extends a {{\n  cluster.count {1000 + index} to 3000\n"
             f'  expect energy.facility_power < 1 GW "q"\n}}\n'
         )
-    for index in range(references):
-        text += (
-            f'\nreference r{index} {{\n  title "r"\n  accelerator H100\n  count 500\n'
-            f'  kind national_resource\n  region "KE"\n  source "s"\n}}\n'
-        )
-    return text
+    return text + reference_blocks(references)
 
 
 def test_the_language_servers_hints_keep_no_monte_carlo_run_per_scenario(tmp_path: Path):
