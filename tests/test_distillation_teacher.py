@@ -7,9 +7,8 @@ import pytest
 
 import scendsl
 from scendsl.catalog import load_catalog
-from scendsl.errors import ScenarioError
 from scendsl.model.evaluate import evaluate
-from tests.factories import figure_values, scenario_text
+from tests.factories import figure_values, only_diagnostic, scenario_text
 
 CATALOG = load_catalog()
 
@@ -81,14 +80,12 @@ def test_the_longer_run_costs_its_energy():
 
 
 @pytest.mark.parametrize("bad", ["0", "-8B", "8 W"])
-def test_a_teacher_of_no_size_is_a_located_error(bad):
+def test_a_teacher_of_no_size_is_an_error_at_its_line(bad):
     text = scenario_text(
         "s", body=f"  workload {{\n    parameters 1B\n    teacher_parameters {bad}\n  }}\n"
     )
-    with pytest.raises(ScenarioError) as caught:
-        scendsl.load(text)
-    line = text.splitlines().index(f"    teacher_parameters {bad}") + 1
-    assert f":{line}:" in str(caught.value)
+    diagnostic = only_diagnostic(text)
+    assert diagnostic.span.line == text.splitlines().index(f"    teacher_parameters {bad}") + 1
 
 
 def test_explain_names_the_teacher_and_its_source():
