@@ -244,8 +244,9 @@ OVERLAP_INTERFERENCE = (
     "Agrawal et al. 2024, Optimizing ML Concurrent Computation and Communication with GPU DMA "
     "Engines (arXiv:2412.14335), abstract: concurrent computation and communication 'on average "
     "achieves only 21% of ideal speedup' (serial time against the larger of the two alone), 'due "
-    "to ... compute and memory interference between concurrent GPU kernels'; 42% with schedule "
-    "prioritisation and compute-unit partitioning"
+    "to ... compute and memory interference between concurrent GPU kernels' (GEMMs beside "
+    "RCCL collectives on AMD MI300X); 42% with schedule prioritisation and compute-unit "
+    "partitioning"
 )
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
