@@ -90,6 +90,16 @@ def _tokens(ctx: Context) -> Found:
     return ctx.scenario_value("workload.tokens")
 
 
+@input_node("workload.duration", "time", "Wall-clock duration of the run, given directly")
+def _duration(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.duration")  # unset: n/a, and the time is computed
+
+
+@input_node("workload.accelerator_hours", "time", "Accelerator-time of the run, given directly")
+def _accelerator_hours(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.accelerator_hours")  # unset: n/a
+
+
 @input_node(
     "workload.precision",
     "text",
