@@ -227,3 +227,61 @@ scenario wet extends air {{
         evaluate(scenarios.get(name)).value("accelerator.system_power") for name in ("air", "wet")
     )
     assert wet <= air
+
+
+# ---- the office circuit by the region's mains voltage
+REGIONS = load_catalog().regions
+INLET = CALIBRATION["workstation_inlet_current"].value
+_WITH_MAINS = sorted(
+    code for code, region in REGIONS.items() if region.mains_voltage is not None and len(code) == 2
+)
+
+
+def station_in(region: str, accelerator: str = "A100_80GB"):
+    text = f"""
+scenario abroad extends station {{
+  region {region}
+  cluster.accelerator {accelerator}
+}}
+"""
+    return result(text, "abroad")
+
+
+def test_a_230_volt_region_gives_a_workstation_the_inlet_rating_and_lifts_the_cap():
+    german = station_in("DE", "H100")
+    mains = REGIONS["DE"].mains_voltage.value
+    # 230 V × 10 A = 2,300 W, more than the 1,440 W North American circuit: four H100 share it.
+    assert mains * INLET > CIRCUIT
+    assert german.value("accelerator.power_limit") == pytest.approx(
+        mains * INLET / PER_BOX / (1 + BLADE)
+    )
+    american = station_in("US", "H100")
+    assert american.value("accelerator.power_limit") == pytest.approx(
+        CIRCUIT / PER_BOX / (1 + BLADE)
+    )
+    text = explain_text(german, "accelerator.power_limit")
+    assert "mains_voltage" in text and "workstation_inlet_current" in text
+
+
+def test_low_voltage_mains_and_unknown_regions_keep_the_north_american_circuit():
+    # Japan's 100 V through a 10 A inlet is less than the 1,440 W circuit, which stands; a
+    # country without a mains voltage in the catalog takes the same, the stricter figure.
+    assert REGIONS["JP"].mains_voltage.value * INLET < CIRCUIT
+    unknown = next(code for code in sorted(REGIONS) if REGIONS[code].mains_voltage is None)
+    for code in ("JP", unknown):
+        capped = station_in(code, "H100").value("accelerator.power_limit")
+        assert capped == pytest.approx(CIRCUIT / PER_BOX / (1 + BLADE))
+
+
+def test_a_subdivision_takes_its_countrys_mains():
+    assert REGIONS["US-TX"].mains_voltage is REGIONS["US"].mains_voltage
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair=st.lists(st.sampled_from(_WITH_MAINS), min_size=2, max_size=2))
+def test_higher_mains_never_give_a_workstation_less_power(pair):
+    low, high = sorted(pair, key=lambda code: REGIONS[code].mains_voltage.value)
+    powers = [station_in(code, "H100").value("accelerator.system_power") for code in (low, high)]
+    assert powers[0] <= powers[1] + 1e-9
+    # and never more than the GPU's TDP with its host share
+    assert powers[1] <= 700 * (1 + BLADE) + 1e-9

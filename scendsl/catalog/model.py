@@ -195,6 +195,7 @@ class Region(_Frozen):
     diffusion_tier: Literal[1, 2, 3]
     grid_intensity: dict[int, Figure]
     electricity_price: Figure | None = None
+    mains_voltage: Figure | None = None
     fallback: bool = False
 
 

@@ -175,8 +175,10 @@ def _system_power(ctx: Context) -> Found:
     "power",
     "Power the accelerator may draw: its TDP, or less when capped",
     formula="min(tdp, scenario cluster.power_limit); on a workstation (cluster.server "
-    "workstation) also at most calibration.workstation_circuit_power ÷ min(cluster.count, "
-    "calibration.workstation_accelerators) ÷ (1 + calibration.node_overhead_blade): the "
+    "workstation) also at most the office circuit ÷ min(cluster.count, "
+    "calibration.workstation_accelerators) ÷ (1 + calibration.node_overhead_blade), the circuit "
+    "being max(calibration.workstation_circuit_power, the region's mains_voltage × "
+    "calibration.workstation_inlet_current): the "
     "GPUs of a deskside system are capped to keep it within an office circuit",
 )
 def _power_limit(ctx: Context) -> Found:
@@ -194,7 +196,7 @@ def power_limit(ctx: Context) -> Found:
             found = limit
     if _server(ctx).value != "workstation":
         return found
-    circuit = ctx.calibration("workstation_circuit_power")
+    circuit = workstation_circuit(ctx)
     per_box = ctx.calibration("workstation_accelerators")
     host = ctx.calibration("node_overhead_blade")
     sharing = min(ctx.scenario_value("cluster.count").value, per_box.value)
@@ -203,13 +205,50 @@ def power_limit(ctx: Context) -> Found:
         return found
     return Found(
         share,
-        f"derived: workstation_circuit_power ÷ min(cluster.count, workstation_accelerators = "
-        f"{per_box.value:g}) ÷ (1 + node_overhead_blade), {ctx.where('cluster.server')}: "
-        f"server workstation; below the {found.value:g} W of {found.origin}",
+        f"derived: office circuit ({circuit.origin}) ÷ min(cluster.count, "
+        f"workstation_accelerators = {per_box.value:g}) ÷ (1 + node_overhead_blade), "
+        f"{ctx.where('cluster.server')}: server workstation; below the {found.value:g} W of "
+        f"{found.origin}",
         circuit.source,
         circuit.confidence,
         "the deskside system's rated power would exceed the office circuit: its GPUs are "
         "power-capped to fit",
+    )
+
+
+def workstation_circuit(ctx: Context) -> Found:
+    """The most a deskside workstation may draw in the scenario's region: the larger of the
+    North American office circuit (calibration.workstation_circuit_power, 100-127 V mains) and
+    the region's mains voltage × the workstation inlet's rated current (200-240 V mains)."""
+    circuit = ctx.calibration("workstation_circuit_power")
+    mains = ctx.catalog.regions[ctx.scenario.region].mains_voltage
+    if mains is None:
+        return Found(
+            circuit.value,
+            "calibration.workstation_circuit_power (no mains voltage for the region)",
+            circuit.source,
+            circuit.confidence,
+            circuit.note,
+        )
+    inlet = ctx.calibration("workstation_inlet_current")
+    if mains.value * inlet.value <= circuit.value:
+        return Found(
+            circuit.value,
+            f"calibration.workstation_circuit_power (region {ctx.scenario.region}: "
+            f"{mains.value:g} V mains × workstation_inlet_current {inlet.value:g} A give less)",
+            circuit.source,
+            circuit.confidence,
+            circuit.note,
+        )
+    return Found(
+        mains.value * inlet.value,
+        f"derived: mains_voltage of region {ctx.scenario.region} ({mains.value:g} V, "
+        "regions.toml mains_voltage, a subdivision's being its country's) × "
+        f"workstation_inlet_current "
+        f"({inlet.value:g} A)",
+        f"{mains.source}; {inlet.source}",
+        "C",
+        inlet.note,
     )
 
 
