@@ -1,7 +1,8 @@
-"""A metric's result is reused from the evaluation before when its value is the same again: every
-evaluation must still show its own scenario's figures, and the same bytes as with nothing kept.
-Each test evaluates one scenario (keeping its results), then another that differs in what some
-metrics read, and compares with the second evaluated alone, the kept results forgotten."""
+"""An input's or a metric's result is reused from the evaluation before when its value (and an
+input's provenance) is the same again: every evaluation must still show its own scenario's
+figures, and the same bytes as with nothing kept. Each test evaluates one scenario (keeping its
+results), then another that differs in what some figures read, and compares with the second
+evaluated alone, the kept results forgotten."""
 
 from __future__ import annotations
 
@@ -28,8 +29,13 @@ def _bytes(result) -> str:
     return json.dumps(result_data(result), sort_keys=True)
 
 
-def _fresh(text: str):
+def _forget() -> None:
     evaluate._METRIC_RESULTS.clear()
+    evaluate._INPUT_RESULTS.clear()
+
+
+def _fresh(text: str):
+    _forget()
     return _result(text)
 
 
@@ -46,19 +52,22 @@ def _fresh(text: str):
 def test_a_reused_result_follows_the_scenario(first, second):
     before = scenario_text(body=WORKLOAD, **first)
     after = scenario_text(body=WORKLOAD, **second)
-    evaluate._METRIC_RESULTS.clear()
+    _forget()
     earlier = _result(before)
     assert evaluate._METRIC_RESULTS, "nothing was kept: the test would prove nothing"
     later = _result(after)
     alone = _fresh(after)
     assert later.metrics == alone.metrics
+    assert later.inputs == alone.inputs
     assert _bytes(later) == _bytes(alone)
-    changed = [n for n, m in alone.metrics.items() if m != earlier.metrics[n]]
-    assert changed, "the two scenarios differ in no metric: the test would prove nothing"
-    # What did not change is shared with the evaluation before; what changed is new.
-    shared = [n for n, m in later.metrics.items() if m is earlier.metrics[n]]
-    assert shared
-    assert not set(shared) & set(changed)
+    for kind in ("inputs", "metrics"):
+        before_, later_, alone_ = (getattr(r, kind) for r in (earlier, later, alone))
+        changed = [n for n, m in alone_.items() if m != before_[n]]
+        assert changed, f"the two scenarios differ in no {kind}: the test would prove nothing"
+        # What did not change is shared with the evaluation before; what changed is new.
+        shared = [n for n, m in later_.items() if m is before_[n]]
+        assert shared
+        assert not set(shared) & set(changed)
 
 
 def test_the_same_scenario_again_gives_the_same_bytes():
@@ -67,6 +76,18 @@ def test_the_same_scenario_again_gives_the_same_bytes():
     again = _result(text)
     assert _bytes(again) == _bytes(first)
     assert all(again.metrics[n] is m for n, m in first.metrics.items() if m.value == m.value)
+    assert all(again.inputs[n] is m for n, m in first.inputs.items() if m.value == m.value)
+
+
+def test_an_input_of_the_same_value_written_elsewhere_is_not_reused():
+    """The same count on another line: the same value, another origin."""
+    plain = scenario_text(count=1000, body=WORKLOAD)
+    titled = scenario_text(title="Moved down a line", count=1000, body=WORKLOAD)
+    earlier = _fresh(plain).inputs["cluster.count"]
+    later = _result(titled).inputs["cluster.count"]
+    assert later.value == earlier.value
+    assert later.origin != earlier.origin, "the origins are alike: the test would prove nothing"
+    assert later == _fresh(titled).inputs["cluster.count"]
 
 
 @pytest.mark.parametrize(
