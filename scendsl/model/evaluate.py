@@ -655,9 +655,14 @@ def _same(last: Any, value: Any) -> bool:
 
 def _same_found(last: Found | None, found: Found | None) -> bool:
     """Whether an input's result made from `last` is the one for `found`: the same value
-    (`_same`) and provenance."""
+    (`_same`) and provenance, and no range: each evaluation's result holds the range its own
+    evaluation converted (the uncertainty stage tells ranges apart by identity)."""
     return (
-        last is not None and found is not None and _same(last.value, found.value) and last == found
+        last is not None
+        and found is not None
+        and found.distribution is None
+        and _same(last.value, found.value)
+        and last == found
     )
 
 
