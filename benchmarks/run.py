@@ -196,6 +196,9 @@ def bench_parse() -> None:
 
 @group("eval")
 def bench_eval() -> None:
+    """One scenario evaluated again and again, every sample in turn, and the catalog's
+    reading; where an evaluation's time goes (by part, node and feature):
+    benchmarks/profile_eval.py."""
     import scendsl
     from scendsl.model.evaluate import evaluate
 
