@@ -196,6 +196,9 @@ def bench_parse() -> None:
 
 @group("eval")
 def bench_eval() -> None:
+    """One scenario evaluated again and again, every sample in turn, and the catalog's
+    reading; where an evaluation's time goes (by part, node and feature):
+    benchmarks/profile_eval.py."""
     import scendsl
     from scendsl.model.evaluate import evaluate
 
@@ -208,6 +211,14 @@ def bench_eval() -> None:
     # CPU of the same loop: what the wall time is on an idle machine, read on a busy one.
     cpu = best_of(3, lambda: [evaluate(scenario) for _ in range(runs)], time.process_time) / runs
     report("eval_one_scenario_cpu", cpu * 1e3, "ms")
+    # Every plain sample in turn (the same scenario is never evaluated twice in a row): what
+    # a figure reused from the evaluation before is worth across a set, not only for a repeat.
+    plain = list(scenarios.scenarios)
+    for each in plain:
+        evaluate(each)
+    rounds = max(1, runs // len(plain))
+    cpu = best_of(3, lambda: [evaluate(s) for _ in range(rounds) for s in plain], time.process_time)
+    report("eval_each_sample_cpu", cpu / (rounds * len(plain)) * 1e3, "ms")
     # Reading the catalog's data files once (every command does it): target < 20 ms of CPU.
     from importlib.resources import files
 
