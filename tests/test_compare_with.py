@@ -159,3 +159,46 @@ def test_the_api_checks_compare_with_as_the_language_does():
     assert scendsl.with_changes(scenario, compare_with=home).compare_with == home
     with pytest.raises(ScenarioError):
         scendsl.with_changes(scenario, compare_with="no_such_reference")
+
+
+def _hover_at(tmp_path: Path, text: str, needle: str, line_of: str):
+    from scendsl.lsp.hover import hover
+    from scendsl.lsp.positions import Pos
+    from scendsl.lsp.workspace import Workspace
+
+    path = tmp_path / "s.scn"
+    path.write_text(text, encoding="utf-8")
+    analysis = Workspace(str(tmp_path)).analyse(str(path))
+    lines = text.splitlines()
+    line = next(i for i, written in enumerate(lines) if written.strip().startswith(line_of))
+    found = hover(analysis, analysis.document, Pos(line, lines[line].index(needle) + 1))
+    assert found is not None
+    return found.markdown
+
+
+def test_the_editor_names_the_resource_a_country_stands_for(tmp_path: Path):
+    members = named_groups()["EU"]
+    expected = max(_national(set(members)), key=_peak)
+    text = _hover_at(tmp_path, _text("KE", "EU"), "EU", "compare_with")
+    assert expected.title in text
+    assert "compare\\_with EU" in text  # why it was chosen: the note, escaped for Markdown
+    assert expected.source.split(" ")[0] in text
+
+
+def test_the_editor_shows_a_files_reference_title_as_text(tmp_path: Path):
+    block = (
+        '\nreference local {\n  title "[pool](http://x.example) *fast*"\n'
+        '  kind national_resource\n  region "KE"\n  accelerator H100\n  count 40\n'
+        '  source "a ministry note"\n}\n'
+    )
+    text = _hover_at(tmp_path, _text("KE", "local") + block, "local", "compare_with")
+    assert "\\[pool\\]" in text and "\\*fast\\*" in text  # never a link or emphasis
+    assert "a ministry note" in text
+
+
+def test_the_field_hover_says_the_default_and_the_current_choice(tmp_path: Path):
+    home, _ = _two_countries_with_resources()
+    expected = max(_national({home}), key=_peak)
+    text = _hover_at(tmp_path, _text(home, home), "compare_with", "compare_with")
+    assert "own country" in text  # the default, not "none"
+    assert f"In `s`: **{expected.title}**" in text

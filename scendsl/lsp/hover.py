@@ -50,6 +50,8 @@ MODEL_DEFAULTS = {
     "workload.recompute": "the framework's (`scendsl explain workload.recompute`)",
     "workload.zero_stage": "the framework's, else calibration `default_zero_stage`",
     "workload.offload": "`none`",
+    "compare_with": "the largest national research resource of the scenario's own country "
+    "(a subdivision's country), else the largest of all",
 }
 
 
@@ -143,7 +145,7 @@ def _hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
             return None
         text = _field_text(kind, path, spec)
         if kind == "scenario" and scenario_name:
-            text += _current_input(analysis, scenario_name, path)
+            text += _current_input(analysis, scenario_name, _INPUT_OF_FIELD.get(path, path))
         elif kind == "accelerator":
             text += _accelerator_figure(analysis, place.chain[0], path)
         return Hover(text, statement.key_span)
@@ -177,6 +179,8 @@ def _hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
         return _name_hover(analysis, "region", atom)
     if spec.kind == "mix" and atom.kind == "word":
         return _name_hover(analysis, "energy", atom)
+    if spec.kind == "comparison" and scenario_name:
+        return _comparison_hover(analysis, scenario_name, atom)
     if spec.kind == "enum" and path is not None:
         return _choice_hover(analysis, kind, path, spec, scenario_name, atom)
     if (
@@ -337,6 +341,8 @@ def _field_text(kind: str, path: str, spec: F.FieldSpec) -> str:
                 "region": f"one of the catalog's {len(catalog_names().regions)} region codes",
                 "mix": "energy sources of the catalog with their shares, adding up to 100%",
                 "parallelism": "degrees by kind: " + ", ".join(F.PARALLELISM_KEYS),
+                "comparison": "a reference of kind national_resource (`scendsl list references`), "
+                "or an ISO 3166 country code or a named group of countries (`US`, `EU`)",
             }.get(spec.kind, spec.kind)
         )
     if kind == "scenario" and spec.kind != "string":
@@ -383,6 +389,29 @@ def _default_text(path: str, spec: F.FieldSpec) -> str:
     if figure is None:
         return f"calibration `{key}`"
     return f"{figure.text} — calibration `{key}`: {figure.source} (confidence {figure.confidence})"
+
+
+#: Fields whose value the model reads through an input of another name.
+_INPUT_OF_FIELD = {"compare_with": "divide.public_resource"}
+
+
+def _comparison_hover(analysis: Analysis, scenario: str, atom: Atom) -> Hover:
+    """`compare_with NAME`: the resource the headline compares with, why, and its source."""
+    lines = [f"**compare_with** `{atom.text}`"]
+    result = analysis.result(scenario)
+    chosen = result.inputs.get("divide.public_resource") if result is not None else None
+    if chosen is None:
+        lines += ["", "_(no value: fix the errors first)_"]
+        return Hover("\n".join(lines), atom.span)
+    # The note says which resource and why (the file may have written its title: shown as text).
+    lines += ["", f"In `{scenario}`: {md_escape(chosen.note or value_text(chosen))}"]
+    peak = result.inputs.get("divide.public_resource_peak")
+    if peak is not None:
+        lines.append(f"- its peak: {md_escape(value_text(peak))}")
+    if chosen.origin:
+        lines.append(f"- from {md_escape(chosen.origin)}")
+    lines += [f"- source: {md_escape(source)}" for source in chosen.sources]
+    return Hover("\n".join(lines), atom.span)
 
 
 def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
