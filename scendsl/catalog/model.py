@@ -381,6 +381,11 @@ class Framework(_Frozen):
     #: Whether its pipeline runs the interleaved 1F1B schedule (else v = 1 whatever is written).
     interleaved_schedule: bool
     interleaved_schedule_note: str = Field(min_length=1)
+    #: Whether a mixture of experts with no parallelism written has its experts spread over the
+    #: data-parallel ranks (GShard's sharding), else over the model-parallel ranks of the layout
+    #: the model chooses (none when the model fits unsharded).
+    experts_over_data: bool = False
+    experts_over_data_note: str = ""
     source: str | None = None
     confidence: str | None = Field(default=None, pattern=CONFIDENCE_PATTERN)
 

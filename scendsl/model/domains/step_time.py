@@ -761,11 +761,11 @@ def data_parallel_time(
     "performance.optimizer_time",
     "time",
     "Adam update time per step on the accelerator",
-    "adam_traffic_per_parameter × parameters_per_accelerator (÷ shard_replicas with ZeRO ≥ 1) / "
-    "(hbm_bandwidth × hbm_efficiency); 0 when offloaded",
+    "adam_traffic_per_parameter × parameters_per_accelerator (performance.sharded_parameters "
+    "with ZeRO ≥ 1) / (hbm_bandwidth × hbm_efficiency); 0 when offloaded",
     (
         "performance.parameters_per_accelerator",
-        "performance.shard_replicas",
+        "performance.sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.adam_traffic_per_parameter",
@@ -774,9 +774,11 @@ def data_parallel_time(
     ),
     sources=(ZERO, LLM_ANALYSIS),
 )
-def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_bandwidth, efficiency):
+def optimizer_time(
+    parameters, sharded, zero_stage, offload, per_parameter, hbm_bandwidth, efficiency
+):
     """The update streams the fp32 state through HBM once; with offload it runs on the CPU."""
-    shard = parameters / scalar.where(zero_stage >= 1, data, 1.0)
+    shard = scalar.where(zero_stage >= 1, sharded, parameters)
     on_device = scalar.where(offload == "cpu", 0.0, 1.0)
     return on_device * per_parameter * shard / (hbm_bandwidth * efficiency)
 
@@ -785,11 +787,12 @@ def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_ban
     "performance.offload_traffic",
     "data",
     "Host-link traffic per step and accelerator",
-    "offload_traffic_per_parameter × optimizer shard (if offload cpu) + 2 × "
+    "offload_traffic_per_parameter × optimizer shard (parameters_per_accelerator, "
+    "performance.sharded_parameters with ZeRO ≥ 1; if offload cpu) + 2 × "
     "(max(0, memory_per_accelerator − hbm) + offloaded_activation_memory)",
     (
         "performance.parameters_per_accelerator",
-        "performance.shard_replicas",
+        "performance.sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.offload_traffic_per_parameter",
@@ -800,12 +803,12 @@ def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_ban
     sources=(ZERO_OFFLOAD,),
 )
 def offload_traffic(
-    parameters, data, zero_stage, offload, per_parameter, memory, hbm, offloaded_activations
+    parameters, sharded, zero_stage, offload, per_parameter, memory, hbm, offloaded_activations
 ):
     """ZeRO-Offload's gradients down and parameters up, plus whatever spills out of HBM and
     the activations offloaded on purpose (read in and written back once per step: a lower
     bound)."""
-    shard = parameters / scalar.where(zero_stage >= 1, data, 1.0)
+    shard = scalar.where(zero_stage >= 1, sharded, parameters)
     optimizer = scalar.where(offload == "cpu", per_parameter * shard, 0.0)
     return optimizer + 2.0 * (scalar.maximum(memory - hbm, 0.0) + offloaded_activations)
 
