@@ -11,21 +11,15 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
-from test_chart_text_metrics import _CHARTS
+from test_chart_text_metrics import _CHARTS, COUNT_LAYOUTS
 
 # Draws the charts, keeps the layouts, and prints the charts' digest and how many texts were
 # laid out (matplotlib's own layout call, counted).
 _DRAW = (
-    "import collections, hashlib\n"
-    "from matplotlib.textpath import TextToPath\n"
-    "import scendsl.report.chart_kit as kit\n"
-    "laid_out = collections.Counter()\n"
-    "own = TextToPath.get_text_width_height_descent\n"
-    "def counting(self, s, prop, ismath):\n"
-    "    laid_out[s] += 1\n"
-    "    return own(self, s, prop, ismath)\n"
-    "TextToPath.get_text_width_height_descent = counting\n"
-    "{before}\n"
+    COUNT_LAYOUTS
+    + "import hashlib\n"
+    + "import scendsl.report.chart_kit as kit\n"
+    + "{before}\n"
     + _CHARTS
     + "kit.keep_text_extents()\n"
     + "print(hashlib.sha256('\\n'.join(s or '' for s in svgs).encode()).hexdigest())\n"
