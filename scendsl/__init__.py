@@ -6,6 +6,7 @@ The pipeline, one verb per stage::
     load_file(path)        -> ScenarioSet   parsed + resolved typed scenarios (pydantic)
     load_text(text)        -> ScenarioSet   the same, from scenario text
     evaluate(scenario)     -> Result        every metric, with provenance; result["name"]
+    explain(result, name)  -> dict          how a figure was obtained (explain --format json)
     build(paths, out_dir)  -> BuildReport   briefings (Markdown, HTML): scendsl.app.build
 
 Scenarios made or changed in Python pass the language's own checks (scendsl.app.api):
@@ -45,6 +46,7 @@ __all__ = [
     "build",
     "check",
     "evaluate",
+    "explain",
     "load",
     "load_file",
     "load_text",
@@ -149,6 +151,23 @@ def evaluate(scenario: Scenario) -> Result:
     if not isinstance(scenario, Scenario):
         raise _type_error("evaluate", "the scenario", "a Scenario (from load_file ...)", scenario)
     return _evaluate(checked(scenario))
+
+
+def explain(result: Result, metric: str, depth: int | None = None) -> dict[str, Any]:
+    """How `metric` of an evaluated scenario was obtained, as `scendsl explain --format json`
+    prints it: `scenario`, `metric`, `missing` (the inputs that leave it n/a) and `tree`, each
+    node with its text `value`, a number's `value_si` and `unit`, its formula or origin and
+    sources, and its `inputs` (`depth` levels of them, all when None). KeyError with a
+    did-you-mean for a name the result has not, as `result[name]`."""
+    from scendsl.model.evaluate import Result as _Result
+    from scendsl.report.explain import explain_document
+
+    if not isinstance(result, _Result):
+        raise _type_error("explain", "the result", "a Result (from scendsl.evaluate)", result)
+    result[metric]  # the lookup raises the KeyError with its did-you-mean
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
+        raise ValueError(f"explain: depth must be a whole number of 1 or more, not {depth!r}")
+    return explain_document(result, metric, depth)
 
 
 def make_scenario(name: str, **fields: Any) -> Scenario:

@@ -103,6 +103,7 @@ class Cluster(_Frozen):
     server: Literal["dgx", "blade", "workstation"] | None = None
     power_limit: Value | None = Field(None, description="W per accelerator, a cap below TDP")
     cooling: Literal["air", "immersion"] | None = None
+    host_power: Value | None = Field(None, description="W of host CPUs per accelerator")
     embodied_carbon: Value | None = Field(None, description="kg CO2e per accelerator")
     lifetime: Value | None = Field(None, description="service life, seconds")
 

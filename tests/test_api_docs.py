@@ -12,7 +12,16 @@ BLOCK = re.compile(r"^```python\n(.*?)^```$", re.S | re.M)
 def test_api_doc_has_examples_of_every_verb():
     text = DOC.read_text(encoding="utf-8")
     code = "\n".join(BLOCK.findall(text))
-    for verb in ("load_file", "load_text", "evaluate", "make_scenario", "with_changes", "build"):
+    verbs = (
+        "load_file",
+        "load_text",
+        "evaluate",
+        "explain",
+        "make_scenario",
+        "with_changes",
+        "build",
+    )
+    for verb in verbs:
         assert f"scendsl.{verb}(" in code, verb
 
 

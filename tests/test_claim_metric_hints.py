@@ -85,3 +85,16 @@ def test_a_country_without_a_reference_is_told_how_to_add_its_own():
     hint = _hint(f"divide.{country.lower()}.compute_ratio < 1")
     assert f"none is in {iso_region_names()[country]} ({country})" in hint
     assert "kind national_resource" in hint
+
+
+def test_an_unknown_metric_is_offered_figures_of_the_claims_dimension():
+    """`workload.compute > 1e25 FLOP` was offered `workload.recompute`, a category no amount of
+    FLOP is compared with: the metrics of its domain in FLOP are offered instead."""
+    hint = _hint("workload.compute > 1e25 FLOP")
+    in_flop = [n for n, i in _INDEX.items() if n.startswith("workload.") and i.dimension == "flop"]
+    assert in_flop and all(name in hint for name in in_flop)
+    assert "recompute" not in hint
+
+
+def test_a_misspelt_metric_is_still_offered_its_spelling():
+    assert _hint("energy.facility_powr > 1 MW") == "did you mean 'energy.facility_power'?"

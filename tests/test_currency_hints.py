@@ -158,3 +158,22 @@ def test_every_currency_sign_names_codes_with_a_rate():
 @pytest.mark.parametrize(("written", "code"), [("Rp", "IDR"), ("zl", "PLN"), ("reais", "BRL")])
 def test_the_rupiahs_zlotys_and_reals_everyday_names_are_told_their_code(written, code):
     assert _hint(f"{written}/kWh")[1].endswith(f"; write {code}")
+
+
+@pytest.mark.parametrize(("written", "code"), [("Tk", "BDT"), ("R", "ZAR")])
+def test_the_takas_and_rands_everyday_signs_are_told_their_code(written, code):
+    """A Dhaka planner's `Tk/kWh` and a Johannesburg analyst's `R/kWh` had only the general
+    rule of how a price is written."""
+    assert _hint(f"{written}/kWh")[1].endswith(f"; write {code}")
+
+
+def test_rs_lists_the_rupees():
+    hint = _hint("Rs/kWh")[1]
+    assert hint.startswith("write the ISO 4217 code of the one you mean: INR (Indian Rupee)")
+    assert "PKR (Pakistan Rupee)" in hint and "LKR (Sri Lanka Rupee)" in hint
+
+
+@pytest.mark.parametrize(("amount", "code"), [("120 $/kWh", "CLP"), ("14 ৳/kWh", "BDT")])
+def test_the_peso_and_taka_signs_name_their_currencies(amount, code):
+    """`$` named the dollars alone, not the pesos that print it (Chile, Argentina, Colombia)."""
+    assert f"{code} (" in _sign_diagnostic(amount).hint

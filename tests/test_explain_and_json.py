@@ -139,6 +139,27 @@ def test_explain_json_is_the_tree_as_data(capsys):
     assert all("inputs" not in child for child in tree["inputs"])
 
 
+def test_explain_json_gives_each_number_in_si_beside_its_text(capsys, tmp_path):
+    """A dashboard reads the tree's numbers, not the text a reader reads: `value_si` and `unit`
+    as the eval JSON gives them, an uncertain input's `range_si`; a category has none."""
+    path = tmp_path / "ranged.scn"
+    path.write_text(
+        "scenario ranged {\n  year 2026\n  region US\n  cluster.accelerator H100\n"
+        "  cluster.count 1000\n  energy.pue 1.2 to 1.4\n}\n",
+        encoding="utf-8",
+    )
+    result = evaluate(scendsl.load_file(str(path)).get("ranged"))
+    assert main(["explain", str(path), "ranged", "energy.facility_power", "--format", "json"]) == 0
+    tree = json.loads(capsys.readouterr().out)["tree"]
+    assert (tree["value_si"], tree["unit"]) == (result["energy.facility_power"].value, "W")
+    pue = next(child for child in tree["inputs"] if child["name"] == "energy.pue")
+    distribution = result["energy.pue"].distribution
+    assert pue["range_si"] == [distribution.low, distribution.high]
+    assert main(["explain", str(path), "ranged", "export.status", "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)["tree"]
+    assert "value_si" not in status and "unit" not in status
+
+
 def colossus2_result():
     return evaluate(scendsl.load("scenarios/colossus2.scn").get("colossus2"))
 
@@ -148,3 +169,33 @@ def test_explain_depth_out_of_bounds_is_a_usage_error(depth, capsys):
     argv = ["explain", "scenarios/colossus2.scn", "colossus2", "energy.facility_power"]
     assert main([*argv, "--depth", depth]) == 2
     assert "--depth" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("path", "scenario", "metric"),
+    [
+        ("scenarios/colossus2.scn", "colossus2", "energy.annual_cost"),
+        ("examples/trials/santiago.scn", "chile_buy", "market.capex"),
+        ("examples/trials/berlin.scn", "eu_gigafactory", "risk.compute_regulation"),
+    ],
+)
+def test_explain_json_conforms_to_its_schema(path, scenario, metric, capsys):
+    """`scendsl schema` describes the trace under `explain`: a dashboard can rely on it."""
+    from tests.test_eval_schema import conforms
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)["explain"]
+    assert main(["explain", path, scenario, metric, "--format", "json"]) == 0
+    conforms(json.loads(capsys.readouterr().out), schema, schema)
+
+
+def test_the_python_api_explains_a_result_and_refuses_what_it_has_not():
+    result = colossus2_result()
+    assert scendsl.explain(result, "energy.facility_power")["tree"]["unit"] == "W"
+    with pytest.raises(KeyError, match=r"did you mean 'energy\.facility_power'"):
+        scendsl.explain(result, "energy.facility_powr")
+    for depth in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="depth"):
+            scendsl.explain(result, "energy.facility_power", depth=depth)
+    with pytest.raises(TypeError):
+        scendsl.explain("colossus2", "energy.facility_power")

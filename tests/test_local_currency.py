@@ -66,3 +66,54 @@ def test_a_rate_per_hour_is_shown_in_that_currency_per_hour(pages):
     assert found, row
     usd_per_hour = result.value("market.rental_price") * 3600
     assert float(found[1].replace(",", "")) == pytest.approx(usd_per_hour * per_usd, rel=0.01)
+
+
+def _interval(text: str) -> list[float]:
+    """The two ends of an interval as a briefing writes it (`$187–$344 k`, `22.8–42 M KES`,
+    `975 k KES – 1.79 M KES`), in units: an end without its magnitude takes the other's."""
+    ends = re.findall(r"([0-9][0-9.,]*) ?([kMBT]?)(?![a-zA-Z])", text)
+    assert len(ends) == 2, text
+    magnitude = ends[1][1] or ends[0][1]
+    return [float(number.replace(",", "")) * MAGNITUDES[unit or magnitude] for number, unit in ends]
+
+
+def test_a_range_is_shown_in_that_currency_too(pages):
+    """The default MFU's range of a cost reads in shillings as its value does: `$187–$344 k;
+    22.8–42 M KES`, and so do the ends in the table of the default's spread."""
+    result = evaluate(scendsl.load_text(KENYA, name="ke.scn").get("ke"))
+    per_usd = result.inputs["energy.supply_price"].written.per_usd
+    row = _row(pages["ke.md"], "energy.training_cost")
+    found = re.search(r"\) \((\$[^;]+); ([^)]+ KES)\)", row)
+    assert found, row
+    usd, kes = _interval(found[1]), _interval(found[2])
+    assert kes == pytest.approx([end * per_usd for end in usd], rel=0.02)
+    spread = next(
+        line
+        for line in pages["ke.md"].splitlines()
+        if "(`energy.training_cost`)" in line and line.startswith("|")
+    )
+    assert len(re.findall(r"\$[0-9.]+ [kM]? ?\([0-9.]+ [kMB]? ?KES\)", spread)) == 3, spread
+
+
+def test_a_price_range_written_per_kwh_reads_per_kwh_in_dollars_too(tmp_path):
+    """`20 KES/kWh to 30 KES/kWh` read `25 KES/kWh (0.194 USD/kWh ...)` beside a range in
+    USD/MWh, a thousand times the number for the same unit of money."""
+    ranged = scenario_text(
+        "ke",
+        year=2024,
+        region="KE",
+        body="  energy {\n    price 20 KES/kWh to 30 KES/kWh\n  }\n" + WORKLOAD,
+    )
+    path = tmp_path / "ranged.scn"
+    path.write_text(ranged, encoding="utf-8")
+    page = render_files([str(path)], samples=200)["ke.md"].decode("utf-8")
+    row = next(
+        line
+        for line in page.splitlines()
+        if "(`energy.supply_price`)" in line and "KES/kWh (" in line and "examples" not in line
+    )
+    interval = re.search(r"\) \(([^;)]+); ([^)]+)\)", row)
+    assert interval, row
+    assert interval[1].endswith(" USD/kWh") and interval[2].endswith(" KES/kWh")
+    usd, kes = _interval(interval[1]), _interval(interval[2])
+    assert usd[0] < usd[1] < 1 and kes == pytest.approx([20, 30], rel=0.2)

@@ -3,7 +3,9 @@ article's setting (a Kenyan national cluster priced in KES, an Indonesian H20/As
 comparison in IDR for 2028, a Brazilian regulator's sweep, a Polish rented cluster in PLN; a
 Nigerian regulator's 50 MW campus in NGN, a Saudi fund's 100k-accelerator campus in SAR against
 Texas, a Korean ministry's domestic chip against imports and renting in KRW with ranges and a
-sweep, a Mexican university consortium's rented pool in MXN):
+sweep, a Mexican university consortium's rented pool in MXN; a Bangladeshi public cluster's emissions in
+BDT, a Johannesburg site with diesel backup in ZAR, a Bundestag researcher's sweep against the EU
+AI Act's 10^25 FLOP threshold in EUR, a Chilean ministry buying or renting abroad in CLP):
 they pass `check`, are in the canonical layout, build, and their briefings speak of their own
 country's currency."""
 
@@ -26,6 +28,10 @@ CURRENCY = {
     "riyadh": "SAR",
     "seoul": "KRW",
     "mexico_city": "MXN",
+    "dhaka": "BDT",
+    "johannesburg": "ZAR",
+    "berlin": "EUR",
+    "santiago": "CLP",
 }
 
 

@@ -229,6 +229,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "below the TDP, the accelerator draws at most this",
             **_POWER,
         ),
+        "host_power": _q(
+            "power",
+            "rated power of the host CPUs per accelerator (their TDP x count ÷ the server's "
+            "accelerators), for a GPU server's power when the catalog has no system figure",
+            **_POWER,
+        ),
         "embodied_carbon": _q(
             "mass",
             "manufacturing emissions per accelerator with its server share, overrides the estimate",

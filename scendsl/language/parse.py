@@ -454,6 +454,8 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     written = hint_text(text[start:end])
     if written is None:  # a hostile length: the rule, without repeating the line
         return "names join their words with '_', not '-'"
+    if start > 0 and text[start - 1] == "/":  # `USD/GPU-hour`: the per-part of a price
+        return _per_part_hint(text, start, written)
     line_start = text.rfind("\n", 0, start) + 1
     field = text[line_start:start].split()
     if field and field[-1] == "region" and _SUBDIVISION.match(written):
@@ -465,6 +467,20 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     if framework is not None:
         return f"'{written}' is written `{framework}` here (the training framework)"
     return f"names join their words with '_', not '-': write '{written.replace('-', '_')}'"
+
+
+def _per_part_hint(text: str, start: int, written: str) -> str:
+    """`2 USD/GPU-hour`, `EUR/gpu-hr`: a rental price is per accelerator-hour, which the language
+    writes per hour (`USD/hour`), not as a name joined with '_' (`GPU_hour` is no unit)."""
+    from scendsl.language.names import hint_text
+
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start : start - 1].split()
+    currency = hint_text(before[-1]) if before else None
+    per = f"{currency}/hour" if currency and currency.isalpha() else "USD/hour"
+    if {"hour", "hours", "hr", "hrs", "h"} & set(written.lower().split("-")):
+        return f"a rental price is per accelerator-hour, written per hour: '{per}'"
+    return f"a price is per MWh, per kWh or per hour (a rental price per accelerator-hour: '{per}')"
 
 
 def _slash_hint(text: str, pos: int) -> str | None:
@@ -482,6 +498,23 @@ def _slash_hint(text: str, pos: int) -> str | None:
         return f"a unit has one '/': write {unit!r}" if unit else "a unit has one '/'"
     if before[-1:].isdigit():
         return "units stand apart from numbers: '45 USD/MWh'"
+    return None
+
+
+#: A power written with '^' (`10^25`, `2.5 x 10^24`), the base and its exponent.
+_POWER = re.compile(r"(?:([0-9][0-9.]*)\s*[x*×]\s*)?10\^([+-]?[0-9]+)")
+
+
+def _power_hint(text: str, pos: int) -> str | None:
+    """`10^25 FLOP`, as a regulation writes its threshold: the language writes a power of ten
+    with an `e` (`1e25`)."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    for found in _POWER.finditer(line):
+        if found.start() <= pos - line_start < found.end():
+            written = f"{found.group(1) or '1'}e{found.group(2).lstrip('+')}"
+            return f"a power of ten is written with an 'e': write '{written}'"
     return None
 
 
@@ -541,6 +574,8 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             number = _NUMBER_BEFORE.search(text, max(0, pos - 40), pos)
             written = f"{number.group(1)}%" if number else "45%"
             hint = f"a percentage keeps its '%' against the number: write '{written}'"
+        elif char == "^":
+            hint = _power_hint(text, pos)
         elif char == "-" and pos > 0 and text[pos - 1].isalnum():
             hint = _hyphenated_name_hint(text, pos)
         elif char and not char.isascii():

@@ -249,7 +249,7 @@ class ValueReader:
                 magnitude = magnitude_word_hint(number_atom.text, unit_atom.text)
                 hint = (
                     magnitude
-                    or unit_hint(unit_atom.text)
+                    or unit_hint(unit_atom.text, spec.dimension)
                     or ("write the unit apart from the number" if glued else None)
                 )
                 # `70 billion` is fixed as one `70B`: the edit spans the number and the word
@@ -1112,23 +1112,37 @@ PRICE_HINT = (
 )
 
 
-def unit_hint(unit: str) -> str | None:
+def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     """The hint for a unit the language does not know, in a value and in a claim: a currency
     written by a name or an abbreviation told its code (`money_word_hint`), a price or an amount
     in a currency the language cannot read told how one is written (never a spelling guess
     among the dollar's units, which named another currency: `Sh/kWh`, `DM`), else a spelling
-    guess among the units (`kwh` is kWh)."""
+    guess among the units of the `dimension` the value has when it is known (`training_flops
+    3.8e25 FLOPs` is FLOP, not the rate FLOPS), else among all units (`kwh` is kWh)."""
     if (per := price_per_hint(unit)) is not None:
         return per
     if (named := money_word_hint(unit)) is not None:
         return named
     if is_price_shaped(unit):
         return PRICE_HINT
+    if dimension is not None:
+        own = suggest(unit, [symbol for symbol, u in UNITS.items() if u.dimension == dimension])
+        if own is not None:
+            return own
+    if dimension is None and _FLOP_PLURAL.fullmatch(unit):
+        # A paper's count of FLOPs and a datasheet's rate read alike: only the figure tells.
+        return (
+            f"{quoted(unit)} is read two ways: an amount of compute is written FLOP "
+            "(`1e25 FLOP`), a rate FLOP/s or FLOPS (`989 TFLOPS`)"
+        )
     guess = suggest(unit, UNITS)
     if fix_of(guess) in DOLLAR_UNITS and not unit.upper().startswith("USD"):
         return PRICE_HINT
     return guess
 
+
+#: `FLOPs`, `TFLOPs`: the plural of a count of FLOP, or a rate with its `S` in lower case.
+_FLOP_PLURAL = re.compile(r"[GTPE]?FLOPs")
 
 #: The units of an amount in dollars (`USD`, `USD/MWh`, ...): a guess of one of them for an
 #: unknown unit is a guess of the currency.

@@ -214,7 +214,26 @@ def _metric_hint(claim, claimable: dict[str, MetricInfo]) -> str:
             f"the model has no metric of '{domain}': its domains are {', '.join(domains)} "
             "(`scendsl list metrics` lists every metric)"
         )
+    # A figure of the claim's own dimension first: `workload.compute > 1e25 FLOP` was offered
+    # `workload.recompute`, a category no amount of FLOP is compared with.
+    fitting = [
+        name
+        for name, info in claimable.items()
+        if name.partition(".")[0] == domain and info.dimension == claim.dimension
+    ]
+    if fitting and claim.dimension not in _PLAIN_DIMENSIONS:
+        guess = suggest(claim.metric, fitting)
+        if guess is not None:
+            return guess
+        if len(fitting) <= _LISTED_METRICS:
+            return f"the metrics of '{domain}' in that unit are {', '.join(fitting)}"
     return suggest(claim.metric, claimable) or "`scendsl list metrics` lists every metric"
+
+
+#: Dimensions too common to narrow a guess by (a count, a share, a category, a flag).
+_PLAIN_DIMENSIONS = frozenset({"number", "fraction", "category", "bool", "text"})
+#: At most this many metrics of a domain and dimension are listed when no spelling guess fits.
+_LISTED_METRICS = 6
 
 
 #: What one name of each `names_of` table is, and what the metric names, in a message.

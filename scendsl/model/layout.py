@@ -9,7 +9,8 @@ the first layout of that ladder whose memory per accelerator fits in HBM, judged
 scenario's own memory model (precision, recomputation, ZeRO stage, sequence length, ...); when
 none fits, the most sharded. The ladder's bounds are catalog data (calibration
 `auto_layout_max_tensor`, `auto_layout_max_pipeline`). A scenario that writes `parallelism`
-keeps what it wrote, and a sweep that varies it keeps each variant's.
+keeps what it wrote, and a sweep that varies it keeps each variant's; one that writes only the
+expert degree keeps that degree and leaves tensor and pipeline to the ladder.
 
 One rule, two evaluators: `choose` for one scenario (`evaluate`), `choose_columns` for many
 variants at once (a sweep's vectorised pass); both walk the same `ladder` and `allowed`.
@@ -57,11 +58,22 @@ class Layout:
 
 
 def writes_no_layout(scenario: Scenario) -> bool:
-    """Whether the layout is the model's to choose: the scenario writes no `parallelism`."""
-    return (
-        "workload.parallelism" not in scenario.origins
-        and scenario.workload.parallelism == _NOT_WRITTEN
-    )
+    """Whether the layout is the model's to choose: the scenario writes no `parallelism`, or one
+    that gives the expert degree alone (`parallelism expert 1`: a paper that says how its
+    experts were spread and publishes no tensor or pipeline degree)."""
+    if "workload.parallelism" not in scenario.origins:
+        return scenario.workload.parallelism == _NOT_WRITTEN
+    return writes_expert_degree_alone(scenario)
+
+
+def writes_expert_degree_alone(scenario: Scenario) -> bool:
+    """Whether the scenario's `parallelism` gives the expert degree and nothing else."""
+    written = scenario.workload.parallelism.model_fields_set
+    return "workload.parallelism" in scenario.origins and written == _EXPERT_ALONE
+
+
+#: The one part of a `parallelism` that can be written without taking the layout from the model.
+_EXPERT_ALONE = frozenset({"expert"})
 
 
 def recompute_choices(scenario: Scenario) -> tuple[str | None, ...]:
@@ -128,14 +140,15 @@ def choose(
             if recompute is None:
                 last = (tensor, pipeline, memory)
             if memory <= hbm:
-                return Layout(tensor, pipeline, _fits_note(memory, hbm, recompute), recompute)
+                note = _fits_note(_unwritten(scenario), memory, hbm, recompute)
+                return Layout(tensor, pipeline, note, recompute)
     if last is None:
         return None
     tensor, pipeline, memory = last
     return Layout(
         tensor,
         pipeline,
-        "no parallelism written, and no layout of the ladder fits in HBM, even with full "
+        f"{_unwritten(scenario)}, and no layout of the ladder fits in HBM, even with full "
         f"recomputation ({_gb(memory)} of {_gb(hbm)} per accelerator at tensor {tensor} × "
         f"pipeline {pipeline}): the most sharded one is used",
     )
@@ -189,14 +202,21 @@ def choose_columns(
     return tensor, pipeline, full
 
 
-def _fits_note(memory: float, hbm: float, recompute: str | None) -> str:
+def _unwritten(scenario: Scenario) -> str:
+    """What the scenario left to the model, for the layout's note."""
+    if writes_expert_degree_alone(scenario):
+        return "only the expert degree written"
+    return "no parallelism written"
+
+
+def _fits_note(unwritten: str, memory: float, hbm: float, recompute: str | None) -> str:
     how = (
         "tensor within a server first, then pipeline stages"
         if recompute is None
         else "with full recomputation, as no layout fits without it"
     )
     return (
-        "no parallelism written: the least sharding that fits in HBM "
+        f"{unwritten}: the least sharding that fits in HBM "
         f"({_gb(memory)} of {_gb(hbm)} per accelerator), {how}"
     )
 

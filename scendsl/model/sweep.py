@@ -165,7 +165,7 @@ class SweepPlan:
         # pass (`inputs`): a search per variant here would be an evaluation per variant. The
         # inputs that follow the layout (the degrees, and defaults such as interleaving) are
         # made per chunk for the degrees chosen, from the axes they read besides.
-        self.auto_layout = writes_no_layout(first)
+        self.auto_layout = writes_no_layout(first) and self._no_variant_writes_a_layout()
         #: The recomputations the ladder is walked with: one for all variants (a sweep that
         #: varies the recomputation writes it in every variant).
         self.recomputes = recompute_choices(first)
@@ -219,6 +219,18 @@ class SweepPlan:
         if scenario is None:
             scenario = self._variants[indices] = apply_sweep_point(self.sweep, indices)
         return scenario
+
+    def _no_variant_writes_a_layout(self) -> bool:
+        """Whether every label of an axis that varies the parallelism leaves the layout to the
+        model, as its first does (a sweep over `expert 1` and `tensor 8` keeps the second as
+        written, so no variant's layout is chosen in the vectorised pass)."""
+        for axis, path in enumerate(self.paths):
+            if touches(path, "workload.parallelism"):
+                for label in range(self.shape[axis]):
+                    at = tuple(label if i == axis else 0 for i in range(len(self.shape)))
+                    if not writes_no_layout(self.variant(at)):
+                        return False
+        return True
 
     def _axes_read(self, reads: set[str]) -> set[int]:
         if WHOLE in reads:

@@ -6,10 +6,12 @@ is exactly what the evaluator computed.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
+from scendsl.model.values import json_safe
 from scendsl.report.numbers import figure_text, format_value
 from scendsl.wording import counted
 
@@ -23,6 +25,21 @@ def value_text(node: MetricResult) -> str:
     if value_type == "number" and isinstance(node.value, str):
         value_type = "text"
     return figure_text(node.value, node.dimension, value_type, node.written, node.label)
+
+
+def _numbers(node: MetricResult) -> dict[str, Any]:
+    """What a program reads of a number beside its text: `value_si` in SI base units (null when
+    n/a, or infinite with `infinite` ±1, as the eval JSON has it), its `unit`, and an uncertain
+    input's `range_si` [low, high]; nothing for a category, a flag or a key."""
+    value = node.value
+    if isinstance(value, (bool, str)) or node.dimension in ("text", "bool"):
+        return {}
+    numbers: dict[str, Any] = {"value_si": json_safe(value), "unit": node.unit}
+    if isinstance(value, float) and math.isinf(value):
+        numbers["infinite"] = 1 if value > 0 else -1
+    if node.distribution is not None:
+        numbers["range_si"] = [node.distribution.low, node.distribution.high]
+    return numbers
 
 
 def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[str, Any]:
@@ -41,6 +58,7 @@ def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[st
             "value": value_text(node),
             "meaning": node.meaning,
             "kind": node.kind,
+            **_numbers(node),
         }
         if node.formula:
             entry["formula"] = node.formula
@@ -107,6 +125,58 @@ def explain_document(result: Result, name: str, depth: int | None = None) -> dic
         "metric": name,
         "missing": missing_inputs(result, name),
         "tree": explain_tree(result, name, depth),
+    }
+
+
+def explain_schema() -> dict[str, Any]:
+    """JSON Schema of the `scendsl explain --format json` document (`explain_document`), under
+    `explain` in `scendsl schema`: what a dashboard reading the trace may rely on."""
+    text = {"type": "string"}
+    number_or_null = {"type": ["number", "null"]}
+    node = {
+        "type": "object",
+        "required": ["name", "value", "meaning", "kind"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {**text, "description": "the figure's dotted name"},
+            "value": {**text, "description": "the figure as a briefing shows it"},
+            "meaning": text,
+            "kind": {"enum": ["input", "metric"]},
+            "value_si": {
+                **number_or_null,
+                "description": "a number's value in SI base units (null when n/a or infinite)",
+            },
+            "unit": {**text, "description": "SI base unit of value_si; '1' for a plain number"},
+            "infinite": {"enum": [1, -1], "description": "value_si is null: +∞ (1) or −∞ (-1)"},
+            "range_si": {
+                "type": "array",
+                "items": {"type": "number"},
+                "description": "an uncertain input's 5th and 95th percentiles, SI",
+            },
+            "range": {**text, "description": "the same range as text"},
+            "key": {**text, "description": "the key a `value` that is a label stands for"},
+            "formula": text,
+            "origin": {"type": ["string", "null"]},
+            "sources": {"type": "array", "items": text},
+            "confidence": {"type": ["string", "null"]},
+            "note": {"type": ["string", "null"]},
+            "written": {"type": "object", "description": "as in the eval JSON"},
+            "repeat": {"type": "boolean", "description": "expanded where first met"},
+            "inputs_hidden": {"type": "integer", "description": "inputs cut by --depth"},
+            "inputs": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["scenario", "metric", "missing", "tree"],
+        "additionalProperties": False,
+        "properties": {
+            "scenario": text,
+            "metric": text,
+            "missing": {"type": "array", "items": text},
+            "tree": {"$ref": "#/$defs/node"},
+        },
+        "$defs": {"node": node},
     }
 
 

@@ -571,8 +571,10 @@ def eval_schema() -> dict[str, Any]:
 
 
 def schema_document() -> dict[str, Any]:
-    """The `scendsl schema` document: JSON Schema of the scenario and result models, and of the
-    `eval --format json` output (`eval`, with its `version`); catalog names as enums."""
+    """The `scendsl schema` document: JSON Schema of the scenario and result models, of the
+    `eval --format json` output (`eval`, with its `version`) and of the `explain --format json`
+    trace (`explain`); catalog names as enums."""
+    from scendsl.report.explain import explain_schema
     from scendsl.report.schema_names import add_catalog_enums
     from scendsl.scenario import ScenarioSet, complete_models
 
@@ -585,5 +587,6 @@ def schema_document() -> dict[str, Any]:
             "scenarios": ScenarioSet.model_json_schema(),
             "result": Result.model_json_schema(),
             "eval": eval_schema(),
+            "explain": explain_schema(),
         }
     )

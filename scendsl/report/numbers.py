@@ -220,11 +220,10 @@ def local_money(inputs: Mapping[str, Any]) -> tuple[str, WrittenMoney] | None:
     return None
 
 
-def in_local_currency(text: str, usd: float, dimension: str, local: WrittenMoney) -> str:
-    """A figure in USD followed by the same amount in the currency the scenario's prices were
-    written in, at the rate they were converted at: `$961 k (124 M KES)`, `0.194 USD/kWh
-    (25 KES/kWh)`, `2.95 USD/hour (381 KES/hour)`. Amounts of money and prices per energy or
-    hour only; anything else as it is."""
+def local_amount(usd: float, dimension: str, local: WrittenMoney) -> str | None:
+    """An amount of money, or a price per energy or hour, in USD (SI) as the same amount in the
+    currency the scenario's prices were written in (`124 M KES`, `25 KES/kWh`, `381 KES/hour`);
+    None for any other dimension or a value that is not finite."""
     if dimension == "currency":
         unit = local.currency
     elif dimension == "energy_price":
@@ -233,10 +232,21 @@ def in_local_currency(text: str, usd: float, dimension: str, local: WrittenMoney
     elif dimension == "hourly_price":  # a rental rate: `2.95 USD/hour (381 KES/hour)`
         unit = f"{local.currency}/hour"
     else:
+        return None
+    if not math.isfinite(usd):
+        return None
+    return in_currency(usd, unit, local.per_usd)
+
+
+def in_local_currency(text: str, usd: float, dimension: str, local: WrittenMoney) -> str:
+    """A figure in USD followed by the same amount in the currency the scenario's prices were
+    written in, at the rate they were converted at: `$961 k (124 M KES)`, `0.194 USD/kWh
+    (25 KES/kWh)`, `2.95 USD/hour (381 KES/hour)`. Amounts of money and prices per energy or
+    hour only; anything else as it is."""
+    amount = local_amount(usd, dimension, local)
+    if text == "n/a" or amount is None:
         return text
-    if text == "n/a" or not math.isfinite(usd):
-        return text
-    return f"{text} ({in_currency(usd, unit, local.per_usd)})"
+    return f"{text} ({amount})"
 
 
 def written_text(usd: float, written: WrittenMoney) -> str:

@@ -16,6 +16,7 @@ from scendsl.model.domains.training_formulas import (
     HYBRID_SHARD,
     KORTHIKANTI,
     MLP_ACTIVATIONS,
+    MOE_OPTIMIZER,
     NARAYANAN,
     ZERO,
     ZERO_OFFLOAD,
@@ -61,12 +62,18 @@ def _low_precision_saved_input_bytes(ctx: Context) -> Found:
 )
 def parameters_per_accelerator(parameters, active, experts, top_k, expert, tensor, pipeline):
     """Total parameters drive memory: the experts' weights are spread over the e ranks."""
+    shared, expert_total = _shared_and_expert_parameters(parameters, active, experts, top_k)
+    return (shared + expert_total / scalar.maximum(expert, 1)) / (tensor * pipeline)
+
+
+def _shared_and_expert_parameters(parameters, active, experts, top_k):
+    """(N_shared, N_expert): a token runs k of the E experts, so the inactive parameters are
+    the (1 − k/E) share of the experts' N_expert; a dense model is all shared."""
     inactive_share = scalar.where(experts > 1, 1.0 - scalar.minimum(top_k, experts) / experts, 1.0)
     expert_total = scalar.minimum(
         (parameters - active) / scalar.maximum(inactive_share, 1e-9), parameters
     )
-    shared = parameters - expert_total
-    return (shared + expert_total / scalar.maximum(expert, 1)) / (tensor * pipeline)
+    return parameters - expert_total, expert_total
 
 
 @input_node(
@@ -98,24 +105,58 @@ def shard_replicas(group, replicas):
 
 
 @metric(
+    "performance.sharded_parameters",
+    "number",
+    "Parameters whose ZeRO-sharded state (optimizer; from stage 2 the gradients, from stage 3 "
+    "the weights) one accelerator keeps: its 1/N_d share of the t·p slice, the experts' too, as "
+    "each expert is held by e times fewer ranks than the shared weights",
+    "(N_shared / N_d + N_expert / max(N_d, e)) / (t·p), N_expert = (N − N_active) / (1 − k/E), "
+    "N_d = performance.shard_replicas",
+    (
+        "workload.parameters",
+        "workload.active_parameters",
+        "workload.experts",
+        "workload.experts_per_token",
+        "workload.expert_parallel",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "performance.shard_replicas",
+    ),
+    sources=(ZERO, GSHARD, MOE_OPTIMIZER),
+)
+def sharded_parameters(parameters, active, experts, top_k, expert, tensor, pipeline, replicas):
+    """The expert-parallel ranks are drawn from the data-parallel ones, so each expert's weights
+    are replicated over N_d / e ranks only, and its optimizer state is sharded over those: a
+    rank keeps (N_expert / e) / (N_d / e) of it, as much as if the experts were not spread. At
+    most one rank an expert when e exceeds the shard group."""
+    shared, expert_total = _shared_and_expert_parameters(parameters, active, experts, top_k)
+    data = scalar.maximum(replicas, 1)
+    spread = scalar.maximum(data, scalar.maximum(expert, 1))
+    return (shared / data + expert_total / spread) / (tensor * pipeline)
+
+
+@metric(
     "performance.model_state_memory",
     "data",
     "Parameters, gradients and optimizer state held per accelerator",
-    "Ψ = N/(t·p); 16Ψ | 4Ψ+12Ψ/N_d | 2Ψ+14Ψ/N_d | 16Ψ/N_d by ZeRO stage, N_d = "
-    "performance.shard_replicas (d·c unless a shard group is written); −12Ψ' if offloaded",
+    "Ψ = parameters_per_accelerator, Ψ' = performance.sharded_parameters (Ψ/N_d for a dense "
+    "model, N_d = performance.shard_replicas: d·c unless a shard group is written); 16Ψ | "
+    "4Ψ+12Ψ' | 2Ψ+14Ψ' | 16Ψ' by ZeRO stage; the optimizer's 12 B (12Ψ or 12Ψ') less if "
+    "offloaded",
     (
         "performance.parameters_per_accelerator",
         "performance.shard_replicas",
         "workload.zero_stage",
         "workload.offload",
+        "performance.sharded_parameters",
     ),
-    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL, HYBRID_SHARD),
+    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL, HYBRID_SHARD, MOE_OPTIMIZER),
 )
-def model_state_memory(parameters, data, zero_stage, offload):
+def model_state_memory(parameters, data, zero_stage, offload, sharded):
     """Model state per accelerator under t, p, e and the ZeRO stage (sharded over d·c ranks:
     Megatron's distributed optimizer spans the data- and context-parallel ranks; over the shard
-    group only in a hybrid layout)."""
-    return model_state_bytes(parameters, zero_stage, data, offload == "cpu")
+    group only in a hybrid layout; a mixture's experts over the ranks that hold them)."""
+    return model_state_bytes(parameters, zero_stage, data, offload == "cpu", sharded)
 
 
 #: The inputs the first stage's activations depend on (activation_memory and its offloaded part).

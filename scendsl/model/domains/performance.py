@@ -791,29 +791,47 @@ def _training_flops_given(ctx: Context) -> Found:
     return ctx.scenario_value("workload.training_flops")  # unset: n/a, and C is computed
 
 
+#: What a run's model FLOPs are read from, the first that has a value: given, from the shape and
+#: tokens, or from the cluster's useful rate over the run's given time.
+_FLOPS_FROM = (
+    "performance.model_flops_per_token",
+    "workload.tokens",
+    "workload.training_flops_given",
+    "cluster.effective_flops",
+    "workload.duration",
+    "workload.accelerator_hours",
+)
+
+
 @metric(
     "workload.training_flops",
     "flop",
     "Model FLOPs of the whole training run",
     "the scenario's workload.training_flops if given, else performance.model_flops_per_token "
-    "× workload.tokens",
-    ("performance.model_flops_per_token", "workload.tokens", "workload.training_flops_given"),
-    sources=(KAPLAN, TM101, NARAYANAN_FLOPS),
+    "× workload.tokens, else cluster.effective_flops × the run's given wall-clock time "
+    "(workload.duration, else workload.accelerator_hours / cluster.count; interruptions not "
+    "taken off: an upper bound by the share reliability.goodput loses)",
+    (*_FLOPS_FROM, "cluster.count"),
+    sources=(KAPLAN, TM101, NARAYANAN_FLOPS, PALM),
     importance=3,
-    optional=(
-        "performance.model_flops_per_token",
-        "workload.tokens",
-        "workload.training_flops_given",
-    ),
+    optional=_FLOPS_FROM,
 )
-def training_flops(per_token, tokens, given):
+def training_flops(per_token, tokens, given, effective, duration, accelerator_time, count):
     """C = (6·N_active + 12·L·h·s)·D: a mixture of experts counts its active parameters. A run
-    that publishes its total compute (most do, few publish a shape) gives it directly."""
+    that publishes its total compute (most do, few publish a shape) gives it directly. A run
+    written by how long it lasts (a regulator's "90 days on this cluster") has done the
+    cluster's useful FLOP/s over that time: what a compute threshold (10^25 FLOP) is read on."""
     if given is not None:
         return given
-    if per_token is None or tokens is None:
+    if per_token is not None and tokens is not None:
+        return per_token * tokens
+    if effective is None:
         return None
-    return per_token * tokens
+    if duration is not None:
+        return effective * duration
+    if accelerator_time is not None:
+        return effective * accelerator_time / count
+    return None
 
 
 @input_node(

@@ -292,16 +292,6 @@ def _mfu_basis(ctx: Context) -> Found:
     return ctx.scenario_or_choice("cluster.mfu_basis")
 
 
-@input_node("workload.duration", "time", "Wall-clock duration of the run, given directly")
-def _duration(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.duration")  # unset: n/a, and the time is computed
-
-
-@input_node("workload.accelerator_hours", "time", "Accelerator-time of the run, given directly")
-def _accelerator_hours(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.accelerator_hours")  # unset: n/a
-
-
 # ------------------------------------------------------------------------------ formulas
 def daly_interval(delta, mtbi):
     """Optimal checkpoint interval (seconds) for write time `delta` and job MTBI `mtbi`.

@@ -35,6 +35,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     NCCL_CHANNELS,
+    OVERLAP_INTERFERENCE,
     PALM,
     PIPELINE_P2P,
     PLATFORM_MATMUL,
@@ -51,6 +52,7 @@ from scendsl.model.domains.training_formulas import (
     activation_traffic_bytes,
     context_parallel_exchange_seconds,
     effective_interleave,
+    exposed_after_overlap,
     host_link_seconds,
     link_for,
     matmul_efficiency_at,
@@ -720,10 +722,11 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
-    "ZeRO-0/1/2: max(0, ring(2 B × parameters_per_accelerator, d·c) − ⅔ compute_time / m); "
-    "ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
-    "performance.shard_group_bandwidth, plus, with a shard group, max(0, ring(2 B × "
-    "parameters_per_accelerator / N_d, d·c / N_d) − ⅔ compute_time / m) at "
+    "E(x, w) = x − η·min(x, w), η = performance.overlap_efficiency (the share of ideally "
+    "hidden time that overlapping saves); ZeRO-0/1/2: E(ring(2 B × parameters_per_accelerator, "
+    "d·c), ⅔ compute_time / m); ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
+    "performance.shard_group_bandwidth, plus, with a shard group, E(ring(2 B × "
+    "parameters_per_accelerator / N_d, d·c / N_d), ⅔ compute_time / m) at "
     "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth",
     (
         "performance.parameters_per_accelerator",
@@ -735,29 +738,51 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
         "performance.shard_replicas",
         "performance.shard_group_bandwidth",
         "performance.cross_group_bandwidth",
+        "performance.overlap_efficiency",
     ),
-    sources=(RING, ZERO, ZERO3_OVERLAP, NARAYANAN, CONTEXT_PARALLEL, HYBRID_SHARD),
+    sources=(
+        RING,
+        ZERO,
+        ZERO3_OVERLAP,
+        NARAYANAN,
+        CONTEXT_PARALLEL,
+        HYBRID_SHARD,
+        OVERLAP_INTERFERENCE,
+    ),
 )
 def data_parallel_time(
-    parameters, data, zero_stage, compute, m, bandwidth, shard, shard_bandwidth, cross_bandwidth
+    parameters,
+    data,
+    zero_stage,
+    compute,
+    m,
+    bandwidth,
+    shard,
+    shard_bandwidth,
+    cross_bandwidth,
+    efficiency,
 ):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
     each and more of it exposed. ZeRO-3 (FSDP) gathers the parameters for the forward and again
     for the backward pass and reduce-scatters the gradients in every micro-batch, prefetching
-    the next gather while it computes: half a ring three times per micro-batch, hidden behind
-    that micro-batch's forward and backward passes. A hybrid ZeRO-3 layout runs those rings
+    the next gather while it computes: half a ring three times per micro-batch, beside that
+    micro-batch's forward and backward passes. A hybrid ZeRO-3 layout runs those rings
     inside its shard group only and all-reduces each reduced shard across the groups once a
-    step, as the plain data-parallel reduction does."""
+    step, as the plain data-parallel reduction does. Overlap of the once-a-step exchange is not
+    free: the collective's kernels share the compute units and HBM with the matmuls beside
+    them, so a step saves only the share η of the time an ideal overlap would hide. ZeRO-3's
+    per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency)."""
     per_microbatch = compute / m
+    backward = (2.0 / 3.0) * per_microbatch
     ring = ring_allreduce_seconds(GRADIENT_BYTES * parameters, data, bandwidth)
-    once_a_step = scalar.maximum(ring - (2.0 / 3.0) * per_microbatch, 0.0)
+    once_a_step = exposed_after_overlap(ring, backward, efficiency)
     in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
     every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)
     across = ring_allreduce_seconds(
         GRADIENT_BYTES * parameters / shard, data / shard, cross_bandwidth
     )
-    across_groups = scalar.maximum(across - (2.0 / 3.0) * per_microbatch, 0.0)
+    across_groups = exposed_after_overlap(across, backward, efficiency)
     return scalar.where(zero_stage >= 3, every_microbatch + across_groups, once_a_step)
 
 
@@ -765,11 +790,11 @@ def data_parallel_time(
     "performance.optimizer_time",
     "time",
     "Adam update time per step on the accelerator",
-    "adam_traffic_per_parameter × parameters_per_accelerator (÷ shard_replicas with ZeRO ≥ 1) / "
-    "(hbm_bandwidth × hbm_efficiency); 0 when offloaded",
+    "adam_traffic_per_parameter × parameters_per_accelerator (performance.sharded_parameters "
+    "with ZeRO ≥ 1) / (hbm_bandwidth × hbm_efficiency); 0 when offloaded",
     (
         "performance.parameters_per_accelerator",
-        "performance.shard_replicas",
+        "performance.sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.adam_traffic_per_parameter",
@@ -778,9 +803,11 @@ def data_parallel_time(
     ),
     sources=(ZERO, LLM_ANALYSIS),
 )
-def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_bandwidth, efficiency):
+def optimizer_time(
+    parameters, sharded, zero_stage, offload, per_parameter, hbm_bandwidth, efficiency
+):
     """The update streams the fp32 state through HBM once; with offload it runs on the CPU."""
-    shard = parameters / scalar.where(zero_stage >= 1, data, 1.0)
+    shard = scalar.where(zero_stage >= 1, sharded, parameters)
     on_device = scalar.where(offload == "cpu", 0.0, 1.0)
     return on_device * per_parameter * shard / (hbm_bandwidth * efficiency)
 
@@ -789,11 +816,12 @@ def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_ban
     "performance.offload_traffic",
     "data",
     "Host-link traffic per step and accelerator",
-    "offload_traffic_per_parameter × optimizer shard (if offload cpu) + 2 × "
+    "offload_traffic_per_parameter × optimizer shard (parameters_per_accelerator, "
+    "performance.sharded_parameters with ZeRO ≥ 1; if offload cpu) + 2 × "
     "(max(0, memory_per_accelerator − hbm) + offloaded_activation_memory)",
     (
         "performance.parameters_per_accelerator",
-        "performance.shard_replicas",
+        "performance.sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.offload_traffic_per_parameter",
@@ -804,12 +832,12 @@ def optimizer_time(parameters, data, zero_stage, offload, per_parameter, hbm_ban
     sources=(ZERO_OFFLOAD,),
 )
 def offload_traffic(
-    parameters, data, zero_stage, offload, per_parameter, memory, hbm, offloaded_activations
+    parameters, sharded, zero_stage, offload, per_parameter, memory, hbm, offloaded_activations
 ):
     """ZeRO-Offload's gradients down and parameters up, plus whatever spills out of HBM and
     the activations offloaded on purpose (read in and written back once per step: a lower
     bound)."""
-    shard = parameters / scalar.where(zero_stage >= 1, data, 1.0)
+    shard = scalar.where(zero_stage >= 1, sharded, parameters)
     optimizer = scalar.where(offload == "cpu", per_parameter * shard, 0.0)
     return optimizer + 2.0 * (scalar.maximum(memory - hbm, 0.0) + offloaded_activations)
 

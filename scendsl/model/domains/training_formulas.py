@@ -113,6 +113,13 @@ MOE_OVERLAP = (
     "overlaps the forward and backward chunks' computation with their all-to-all dispatch and "
     "combine, 'achieving a near-zero all-to-all communication overhead'"
 )
+MOE_OPTIMIZER = (
+    "Megatron-Core parallel state and distributed optimizer: the expert-model-parallel ranks "
+    "are carved out of the data-parallel ranks (expert data parallelism = d·t / (e·expert "
+    "tensor parallelism)), and each expert's gradients are reduced and its optimizer state "
+    "sharded over its expert-data-parallel group; DeepSpeed-MoE (Rajbhandari et al. 2022, "
+    "ICML): expert parameters are ZeRO-partitioned over the expert data-parallel group"
+)
 MOE_GEMM = (
     "Megatron-LM MoE arguments (--moe-ffn-hidden-size: the hidden size of each expert's MLP, "
     "--ffn-hidden-size when not given) and Hugging Face model configurations "
@@ -247,6 +254,14 @@ ZERO3_OVERLAP = (
     "and micro-batch; forward and backward prefetching issue the next all-gather while the "
     "current unit computes"
 )
+OVERLAP_INTERFERENCE = (
+    "Agrawal et al. 2024, Optimizing ML Concurrent Computation and Communication with GPU DMA "
+    "Engines (arXiv:2412.14335), abstract: concurrent computation and communication 'on average "
+    "achieves only 21% of ideal speedup' (serial time against the larger of the two alone), 'due "
+    "to ... compute and memory interference between concurrent GPU kernels' (GEMMs beside "
+    "RCCL collectives on AMD MI300X); 42% with schedule prioritisation and compute-unit "
+    "partitioning"
+)
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
 PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0
@@ -282,6 +297,14 @@ def ring_allreduce_seconds(payload_bytes, ranks, link_bandwidth_bidirectional):
     return 2.0 * payload_bytes * (ranks - 1) / ranks / (link_bandwidth_bidirectional / 2.0)
 
 
+def exposed_after_overlap(communication, window, efficiency):
+    """What of a collective stays on the critical path when it runs beside `window` seconds of
+    computation: ideal overlap hides min(communication, window); concurrent kernels share the
+    compute units and HBM, so only the share `efficiency` of that is saved."""
+    hidden = efficiency * scalar.minimum(communication, window)
+    return scalar.maximum(communication - hidden, 0.0)
+
+
 def host_link_seconds(traffic_bytes, hostlink_bandwidth, shared_by):
     """Time to move `traffic_bytes` (both directions together) over this accelerator's share."""
     return traffic_bytes / (hostlink_bandwidth / shared_by)
@@ -292,21 +315,24 @@ def bubble_fraction(pipeline, microbatches, interleave):
     return (pipeline - 1) / (interleave * microbatches + pipeline - 1)
 
 
-def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=False):
+def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=False, sharded=None):
     """Model-state bytes per accelerator for mixed-precision Adam (Rajbhandari et al. 2020).
 
     `parameters` is Ψ on this accelerator (already divided by t·p). ZeRO-1 shards the 12 B of
     optimizer state, ZeRO-2 also the 2 B of gradients, ZeRO-3 also the 2 B of parameters, over
     the data-parallel ranks N_d: 16Ψ, 4Ψ + 12Ψ/N_d, 2Ψ + 14Ψ/N_d, 16Ψ/N_d. With the optimizer
-    offloaded to the host, its 12 B leave the accelerator (ZeRO-Offload).
+    offloaded to the host, its 12 B leave the accelerator (ZeRO-Offload). `sharded` is the
+    parameters whose sharded state one rank keeps (Ψ/N_d unless given: a mixture of experts'
+    experts are sharded over fewer ranks, `performance.sharded_parameters`).
     """
     nd = scalar.maximum(data_parallel, 1)
+    share = parameters / nd if sharded is None else sharded
 
-    def kept(stage):  # share of a state kept per rank: sharded from this stage on
-        return scalar.where(zero_stage >= stage, 1.0 / nd, 1.0)
+    def kept(stage):  # parameters whose state is kept per rank: sharded from this stage on
+        return scalar.where(zero_stage >= stage, share, parameters)
 
     optimizer = OPTIMIZER_BYTES * kept(1) * scalar.where(offload_optimizer, 0.0, 1.0)
-    return parameters * (PARAMETER_BYTES * kept(3) + GRADIENT_BYTES * kept(2) + optimizer)
+    return PARAMETER_BYTES * kept(3) + GRADIENT_BYTES * kept(2) + optimizer
 
 
 def activation_bytes_per_layer(

@@ -32,6 +32,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     NEOX,
+    OVERLAP_INTERFERENCE,
     PLATFORM_MATMUL,
     RING_ATTENTION,
     STRAGGLER,
@@ -41,7 +42,9 @@ from scendsl.model.domains.training_formulas import (
     mlp_matrices,
 )
 from scendsl.model.layout import SOURCE as LAYOUT_SOURCE
+from scendsl.model.layout import writes_expert_degree_alone, writes_no_layout
 from scendsl.model.registry import input_node
+from scendsl.scenario import central
 
 
 # ================================================================================ inputs
@@ -85,6 +88,16 @@ def _active_parameters(ctx: Context) -> Found:
 @input_node("workload.tokens", "number", "Training tokens D", importance=2)
 def _tokens(ctx: Context) -> Found:
     return ctx.scenario_value("workload.tokens")
+
+
+@input_node("workload.duration", "time", "Wall-clock duration of the run, given directly")
+def _duration(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.duration")  # unset: n/a, and the time is computed
+
+
+@input_node("workload.accelerator_hours", "time", "Accelerator-time of the run, given directly")
+def _accelerator_hours(ctx: Context) -> Found:
+    return ctx.scenario_value("workload.accelerator_hours")  # unset: n/a
 
 
 @input_node(
@@ -236,7 +249,8 @@ def _degrees(ctx: Context) -> tuple[int, int]:
     "workload.tensor_parallel",
     "number",
     "Tensor-parallel degree t",
-    formula="as written, else (no parallelism written) the least sharding that fits in HBM",
+    formula="as written, else (no parallelism written, or the expert degree alone) the least "
+    "sharding that fits in HBM",
 )
 def _tensor(ctx: Context) -> Found:
     chosen = _chosen(ctx, "tensor")
@@ -249,7 +263,8 @@ def _tensor(ctx: Context) -> Found:
     "workload.pipeline_parallel",
     "number",
     "Pipeline-parallel degree p",
-    formula="as written, else (no parallelism written) the least sharding that fits in HBM",
+    formula="as written, else (no parallelism written, or the expert degree alone) the least "
+    "sharding that fits in HBM",
 )
 def _pipeline(ctx: Context) -> Found:
     chosen = _chosen(ctx, "pipeline")
@@ -670,13 +685,15 @@ def _expert_overlap(ctx: Context) -> Found:
     "number",
     "Expert-parallel degree e",
     sources=(GSHARD, MOE_GEMM),
-    formula="as written, else (no parallelism written) performance.expert_gemm_parallel: the "
-    "chosen layout's model-parallel degree t·p, at most E (1 for a dense model)",
+    formula="as written (a `parallelism` that gives it alone leaves tensor and pipeline to the "
+    "model), else (no parallelism written) performance.expert_gemm_parallel: the data-parallel "
+    "ranks under a framework that spreads the experts over them, else the chosen layout's "
+    "model-parallel degree t·p, at most E (1 for a dense model)",
 )
 def _expert_parallel(ctx: Context) -> Found:
     # A mixture the model lays out is spread by expert parallelism as far as the layout it
     # needed shards the model, so its all-to-all is priced with its expert GEMMs.
-    if ctx.chosen_layout() is not None:
+    if writes_no_layout(ctx.scenario):
         return _expert_gemm_parallel(ctx)
     return _parallelism_found(ctx, ctx.scenario.workload.parallelism.expert)
 
@@ -684,20 +701,45 @@ def _expert_parallel(ctx: Context) -> Found:
 @input_node(
     "performance.expert_gemm_parallel",
     "number",
-    "Expert-parallel degree the routed experts' GEMMs gather tokens over: as written; on a layout "
-    "the model chose, the model-parallel degree t·p it needed (at most E)",
+    "Expert-parallel degree the routed experts' GEMMs gather tokens over: as written; with no "
+    "parallelism written, the data-parallel ranks (at most E) under a framework that spreads "
+    "the experts over them, else the model-parallel degree t·p of the layout the model chose "
+    "(at most E)",
     sources=(MOE_GEMM, GSHARD),
-    formula="workload.expert_parallel when the scenario writes its parallelism, else min(E, t·p) "
+    formula="workload.expert_parallel when the scenario writes its parallelism; else min(E, "
+    "⌊count / (t·p)⌋) when the framework's experts_over_data (frameworks.toml); else min(E, t·p) "
     "of the chosen layout",
 )
 def _expert_gemm_parallel(ctx: Context) -> Found:
     """The layout the model chooses shards by tensor and pipeline parallelism only; a mixture
     that needs that sharding is run with its experts spread by expert parallelism instead (MoE
     recipes set --expert-model-parallel-size and --expert-tensor-parallel-size 1), so its expert
-    GEMMs see the tokens of that many ranks, not a 1/t slice of every expert."""
-    layout = ctx.chosen_layout()
+    GEMMs see the tokens of that many ranks, not a 1/t slice of every expert. A framework that
+    spreads the experts over the data-parallel ranks (GShard's sharding under JAX) does so
+    whether or not the model needed a layout."""
     experts = ctx.field("workload.experts") or 1
-    if layout is None or experts <= 1:
+    if (
+        not writes_no_layout(ctx.scenario)
+        or writes_expert_degree_alone(ctx.scenario)
+        or experts <= 1
+    ):
+        return _parallelism_found(ctx, ctx.scenario.workload.parallelism.expert)
+    framework = _framework_of(ctx)
+    defaults = ctx.catalog.frameworks[framework]
+    layout = ctx.chosen_layout()
+    if defaults.experts_over_data:
+        tensor, pipeline = _degrees(ctx)
+        count = central(ctx.field("cluster.count"), 1.0) or 1.0
+        data = max(1, int(count // (tensor * pipeline)))
+        return Found(
+            max(1, min(int(experts), data)),
+            f"default for {framework}",
+            defaults.source,
+            defaults.confidence,
+            f"no parallelism written: the {int(experts)} experts spread over the {data:,} "
+            f"data-parallel ranks, at most one rank an expert: {defaults.experts_over_data_note}",
+        )
+    if layout is None:
         return _parallelism_found(ctx, ctx.scenario.workload.parallelism.expert)
     degree = max(1, min(int(experts), layout.tensor * layout.pipeline))
     return Found(
@@ -715,13 +757,17 @@ def _expert_gemm_parallel(ctx: Context) -> Found:
     "performance.expert_gemm_tensor",
     "number",
     "Tensor-parallel split of each routed expert's GEMMs: t as written; 1 on a layout the model "
-    "chose (expert tensor parallelism 1)",
+    "chose (expert tensor parallelism 1), t when the scenario wrote the expert degree alone",
     sources=(MOE_GEMM,),
-    formula="workload.tensor_parallel when the scenario writes its parallelism, else 1",
+    formula="workload.tensor_parallel when the scenario writes its parallelism or its expert "
+    "degree alone, else 1",
 )
 def _expert_gemm_tensor(ctx: Context) -> Found:
+    # A written expert degree keeps Megatron-Core's default expert tensor parallelism: the
+    # tensor degree, chosen or written.
     layout = ctx.chosen_layout()
-    if layout is None or (ctx.field("workload.experts") or 1) <= 1:
+    experts = ctx.field("workload.experts") or 1
+    if layout is None or experts <= 1 or writes_expert_degree_alone(ctx.scenario):
         return _tensor(ctx)
     return Found(
         1,
@@ -791,6 +837,14 @@ _calibration_input(
     "End-to-end speed-up of FP4 matrix maths over BF16",
     (TE_SPEEDUP,),
     per_chip=True,
+)
+_calibration_input(
+    "performance.overlap_efficiency",
+    "overlap_efficiency",
+    "fraction",
+    "Share of the time an ideal overlap of a collective with computation would hide that "
+    "running them concurrently saves",
+    (OVERLAP_INTERFERENCE,),
 )
 _calibration_input(
     "performance.straggler_variability",

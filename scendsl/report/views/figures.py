@@ -35,17 +35,43 @@ FINDING_METRICS = (
 )
 
 
-def interval_text(low: float, high: float, dimension: str) -> str:
-    """A 90 % interval as people read it: `201–246 MW`, `30%–45%`, `999 MW – 1.2 GW`.
+def interval_text(
+    low: float,
+    high: float,
+    dimension: str,
+    local: WrittenMoney | None = None,
+    written: WrittenMoney | None = None,
+) -> str:
+    """A 90 % interval as people read it: `201–246 MW`, `30%–45%`, `999 MW – 1.2 GW`; an
+    amount of money with the same interval in the scenario's own currency (`local`) after it,
+    as its value shows it: `$187–$344 k; 22.8–41.9 M BDT`. A price the scenario wrote per kWh
+    (`written`) has its dollars per kWh too, as its value reads (`0.116–0.168 USD/kWh`).
 
     Both ends are written by format_value; a unit the two ends share is written once. Empty
     when the two ends read the same (the figure does not visibly vary) or one is n/a.
     """
-    from scendsl.report.numbers import format_value
+    from scendsl.report.numbers import format_value, in_currency, local_amount
 
     first, last = format_value(low, dimension), format_value(high, dimension)
+    per = written.unit.partition("/")[2] if written is not None else ""
+    if per and dimension == "energy_price" and "n/a" not in (first, last):
+        first, last = in_currency(low, f"USD/{per}", 1.0), in_currency(high, f"USD/{per}", 1.0)
     if first == last or "n/a" in (first, last):
         return ""
+    usd = _interval_of(first, last)
+    if local is None:
+        return usd
+    local_low, local_high = (
+        local_amount(low, dimension, local),
+        local_amount(high, dimension, local),
+    )
+    if local_low is None or local_high is None or local_low == local_high:
+        return usd
+    return f"{usd}; {_interval_of(local_low, local_high)}"
+
+
+def _interval_of(first: str, last: str) -> str:
+    """Two ends written once each, a unit they share once."""
     if first.startswith(("−", "-")) or last.startswith(("−", "-")):
         return f"{first} to {last}"  # "−3–2 MW" would read as a subtraction
     head_first, _, unit_first = first.partition(" ")  # "475", "kt CO2"

@@ -198,27 +198,40 @@ class ScenarioView:
             written=node.written,
             label=node.label,
         )
-        local = self._local_money
+        local = self.local_money
         if local is not None and node.written is None and isinstance(node.value, (int, float)):
             number.text = in_local_currency(number.text, node.value, node.dimension, local)
         number.warnings = [w.label for w in self.warnings if name in w.metrics]
         summary = self.percentiles(name) if value_type == "number" else None
         if summary is not None:
-            number.interval = interval_text(summary.p5, summary.p95, node.dimension)
+            number.interval = interval_text(
+                summary.p5, summary.p95, node.dimension, local, node.written
+            )
         elif self._spread is not None and value_type == "number":
             spread = self._spread.range_of(name)
             if spread is not None:
-                number.interval = interval_text(spread.low, spread.high, node.dimension)
+                number.interval = interval_text(
+                    spread.low, spread.high, node.dimension, local, node.written
+                )
                 number.interval_kind = "default_mfu" if number.interval else ""
         return number
 
     @cached_property
-    def _local_money(self) -> WrittenMoney | None:
+    def local_money(self) -> WrittenMoney | None:
         """The currency the analyst wrote the scenario's prices in, when not USD: the first of
         its electricity price, unit price and rental price written in another currency (with
         the rate it was converted at). The briefing shows each amount in it too."""
         found = local_money(self._result.inputs)
         return found[1] if found is not None else None
+
+    def number_at(self, name: str, value: Any, dimension: str) -> Number:
+        """The figure `name` at another value than its own (a percentile, an end of the default
+        MFU's spread), with no derivation to show: an amount of money in the scenario's own
+        currency too, as its value shows it (`$344 k (41.9 M BDT)`)."""
+        number = Number(name, value, dimension)
+        if self.local_money is not None and isinstance(value, (int, float)):
+            number.text = in_local_currency(number.text, value, dimension, self.local_money)
+        return number
 
     def text(self, name: str) -> str:
         """The figure's value as people read it, as `m(name).text` gives it, without making the

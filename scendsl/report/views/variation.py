@@ -158,10 +158,10 @@ class UncertaintyView:
                 SpreadView(
                     label,
                     number,
-                    figure(name, summary.p5, number.dimension),
-                    figure(name, summary.p50, number.dimension),
-                    figure(name, summary.mean, number.dimension),
-                    figure(name, summary.p95, number.dimension),
+                    view.number_at(name, summary.p5, number.dimension),
+                    view.number_at(name, summary.p50, number.dimension),
+                    view.number_at(name, summary.mean, number.dimension),
+                    view.number_at(name, summary.p95, number.dimension),
                 )
             )
         by_name = {spread.figure.name: spread for spread in self.headline}
@@ -235,8 +235,8 @@ class DefaultSpreadView:
                 SpreadEndsView(
                     HEADLINE_LABELS.get(name, number.meaning),
                     number,
-                    Number(name, ends.at_low, number.dimension),
-                    Number(name, ends.at_high, number.dimension),
+                    view.number_at(name, ends.at_low, number.dimension),
+                    view.number_at(name, ends.at_high, number.dimension),
                 )
             )
 
