@@ -140,6 +140,9 @@ class Workload(_Frozen):
     checkpoint_time: Value | None = None
     baseline_parameters: Value | None = None
     baseline_tokens: Value | None = None
+    teacher_parameters: Value | None = Field(
+        None, description="parameters of the distillation teacher(s); None: no teacher"
+    )
     # issue 12: performance
     attention_heads: int | None = None
     head_dim: int | None = None

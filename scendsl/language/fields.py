@@ -346,6 +346,16 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             maximum=MAX_TOKENS,
             inclusive=False,
         ),
+        "teacher_parameters": _q(
+            "number",
+            "parameters of the distillation teacher whose forward pass scores every training "
+            "token (online knowledge distillation; the sum of the teachers when several score "
+            "each token); no teacher when not given",
+            minimum=1.0,
+            maximum=MAX_PARAMETERS,
+            inclusive=False,
+            nouns=PARAMETER_NOUNS,
+        ),
         # issue 12: performance
         "attention_heads": _int("attention heads a", 1, 10**6),
         "head_dim": _int(

@@ -15,6 +15,7 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     ATTENTION_RATE,
     CONTEXT_PARALLEL,
+    DISTILLATION,
     DROPOUT,
     FLASH,
     FORWARD_RERUN,
@@ -163,18 +164,21 @@ def matmul_rate(bf16_dense, gain, efficiency, framework, share, executed, rate, 
 @metric(
     "performance.hardware_flops_per_step",
     "flop",
-    "FLOPs the accelerators execute per step (model FLOPs plus recomputation)",
-    "model_flops_per_token × tokens_per_step × recompute_factor",
+    "FLOPs the accelerators execute per step (model FLOPs plus recomputation, plus a "
+    "distillation teacher's forward pass)",
+    "(model_flops_per_token × recompute_factor + teacher_flops_per_token) × tokens_per_step",
     (
         "performance.model_flops_per_token",
         "performance.tokens_per_step",
         "performance.recompute_factor",
+        "performance.teacher_flops_per_token",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, DISTILLATION),
 )
-def hardware_flops_per_step(per_token, tokens, factor):
-    """The model's FLOPs and what recomputation runs again."""
-    return per_token * tokens * factor
+def hardware_flops_per_step(per_token, tokens, factor, teacher):
+    """The model's FLOPs, what recomputation runs again, and the teacher's forward pass
+    (nothing of it recomputed: it keeps no activations for a backward pass)."""
+    return (per_token * factor + teacher) * tokens
 
 
 @metric(

@@ -12,6 +12,13 @@ from scendsl.model import scalar
 # ---------------------------------------------------------------------------------- sources
 KAPLAN = "Kaplan et al. 2020, Scaling Laws for Neural Language Models (training compute C ≈ 6ND)"
 TM101 = "EleutherAI, Transformer Math 101 (2023): forward 2ND + backward 4ND"
+DISTILLATION = (
+    "Hinton, Vinyals, Dean 2015, Distilling the Knowledge in a Neural Network (the student "
+    "trains on the teacher's output distribution); Gemma Team 2024, Gemma 2: Improving Open "
+    "Language Models at a Practical Size, §3 (the 2B and 9B pre-trained on a larger "
+    "teacher's token-level probabilities); the teacher runs its forward pass only: 2·N_teacher "
+    "FLOPs per token (Transformer Math 101's forward 2ND)"
+)
 PALM = "Chowdhery et al. 2022, PaLM, App. B (model FLOPs utilisation, MFU)"
 NARAYANAN = (
     "Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters "
