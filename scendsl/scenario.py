@@ -294,6 +294,9 @@ class Scenario(_Frozen):
     currencies: dict[str, str] = {}
     #: The chain of scenarios this one extends, nearest first.
     extends: tuple[str, ...] = ()
+    #: The dotted paths whose values come from an ancestor, not from this scenario's own lines
+    #: (a figure written for the parent may stand over a field the child changes).
+    inherited: frozenset[str] = frozenset()
     #: For a sweep variant: the sweep's name and the values that make this variant.
     sweep: str | None = None
     sweep_point: dict[str, str] = {}
@@ -408,6 +411,8 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
         origins=origins,
         citations=citations,
         currencies=currencies,
+        # The variant writes its swept values; the base's lines are inherited, as a child's are.
+        inherited=frozenset((template.inherited | template.origins.keys()) - swept),
     )
     return template.model_copy(update=top)
 
