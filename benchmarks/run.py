@@ -76,8 +76,8 @@ def cold_with_cpu(
     With bytecode caching on, as for a user: `pip install` compiles the package, so a shell
     that sets PYTHONDONTWRITEBYTECODE would otherwise measure recompiling our sources each run.
     The caches, as a user's cold process has them: the grammar's analysis, the compiled
-    templates and the catalog as read (`kept`: the data files' parses, the validated catalog)
-    are kept (in a folder of the harness's own, filled by the warm-up run), the build cache is
+    templates, the catalog as read and the charts' text layouts (`kept`: the data files'
+    parses, the validated catalog, `chart_kit.keep_text_extents`) are kept (in a folder of the harness's own, filled by the warm-up run), the build cache is
     not (its `v1` folder is removed before each run), unless `SCENDSL_CACHE_DIR` is given in
     `env_vars` (then every cache is kept there). SCENDSL_CACHE_DIR="" would turn off every
     cache (`files.private.cache_root`), and add the grammar's analysis (~20 ms) and the
@@ -196,6 +196,9 @@ def bench_parse() -> None:
 
 @group("eval")
 def bench_eval() -> None:
+    """One scenario evaluated again and again, every sample in turn, and the catalog's
+    reading; where an evaluation's time goes (by part, node and feature):
+    benchmarks/profile_eval.py."""
     import scendsl
     from scendsl.model.evaluate import evaluate
 
@@ -208,6 +211,14 @@ def bench_eval() -> None:
     # CPU of the same loop: what the wall time is on an idle machine, read on a busy one.
     cpu = best_of(3, lambda: [evaluate(scenario) for _ in range(runs)], time.process_time) / runs
     report("eval_one_scenario_cpu", cpu * 1e3, "ms")
+    # Every plain sample in turn (the same scenario is never evaluated twice in a row): what
+    # a figure reused from the evaluation before is worth across a set, not only for a repeat.
+    plain = list(scenarios.scenarios)
+    for each in plain:
+        evaluate(each)
+    rounds = max(1, runs // len(plain))
+    cpu = best_of(3, lambda: [evaluate(s) for _ in range(rounds) for s in plain], time.process_time)
+    report("eval_each_sample_cpu", cpu / (rounds * len(plain)) * 1e3, "ms")
     # Reading the catalog's data files once (every command does it): target < 20 ms of CPU.
     from importlib.resources import files
 
@@ -286,6 +297,16 @@ def bench_build() -> None:
         wall, cpu = cold_with_cpu(args, before=empty_out, SCENDSL_JOBS="1")
         report("build_cold_one_process", wall, "s")
         report("build_cold_one_process_cpu", cpu, "s")
+
+        # The first build after an install or an upgrade of matplotlib: no text layout kept,
+        # every chart's text laid out.
+        def forget_layouts() -> None:
+            empty_out()
+            (_kept_caches() / "kept" / "chart-text-extents.pickle").unlink(missing_ok=True)
+
+        wall, cpu = cold_with_cpu(args, before=forget_layouts, SCENDSL_JOBS="1")
+        report("build_cold_one_process_layouts_not_kept", wall, "s")
+        report("build_cold_one_process_layouts_not_kept_cpu", cpu, "s")
 
         cached = {"SCENDSL_CACHE_DIR": str(cache)}
         wall, cpu = cold_with_cpu(args, before=empty_out, **cached)

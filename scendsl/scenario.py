@@ -103,6 +103,7 @@ class Cluster(_Frozen):
     server: Literal["dgx", "blade", "workstation"] | None = None
     power_limit: Value | None = Field(None, description="W per accelerator, a cap below TDP")
     cooling: Literal["air", "immersion"] | None = None
+    host_power: Value | None = Field(None, description="W of host CPUs per accelerator")
     embodied_carbon: Value | None = Field(None, description="kg CO2e per accelerator")
     lifetime: Value | None = Field(None, description="service life, seconds")
 
@@ -139,6 +140,9 @@ class Workload(_Frozen):
     checkpoint_time: Value | None = None
     baseline_parameters: Value | None = None
     baseline_tokens: Value | None = None
+    teacher_parameters: Value | None = Field(
+        None, description="parameters of the distillation teacher(s); None: no teacher"
+    )
     # issue 12: performance
     attention_heads: int | None = None
     head_dim: int | None = None
@@ -290,6 +294,9 @@ class Scenario(_Frozen):
     currencies: dict[str, str] = {}
     #: The chain of scenarios this one extends, nearest first.
     extends: tuple[str, ...] = ()
+    #: The dotted paths whose values come from an ancestor, not from this scenario's own lines
+    #: (a figure written for the parent may stand over a field the child changes).
+    inherited: frozenset[str] = frozenset()
     #: For a sweep variant: the sweep's name and the values that make this variant.
     sweep: str | None = None
     sweep_point: dict[str, str] = {}
@@ -404,6 +411,8 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
         origins=origins,
         citations=citations,
         currencies=currencies,
+        # The variant writes its swept values; the base's lines are inherited, as a child's are.
+        inherited=frozenset((template.inherited | template.origins.keys()) - swept),
     )
     return template.model_copy(update=top)
 

@@ -32,6 +32,19 @@ svgs = [
 """
 
 
+#: Code that counts, in `laid_out`, each text matplotlib lays out (its own layout call).
+COUNT_LAYOUTS = (
+    "import collections\n"
+    "from matplotlib.textpath import TextToPath\n"
+    "laid_out = collections.Counter()\n"
+    "own = TextToPath.get_text_width_height_descent\n"
+    "def counting(self, s, prop, ismath):\n"
+    "    laid_out[s] += 1\n"
+    "    return own(self, s, prop, ismath)\n"
+    "TextToPath.get_text_width_height_descent = counting\n"
+)
+
+
 def _digest(svgs: list[str | None]) -> str:
     return hashlib.sha256("\n".join(svg or "" for svg in svgs).encode()).hexdigest()
 
@@ -99,14 +112,7 @@ def test_each_text_is_laid_out_once_whatever_its_size_or_family_name():
     # A row label is measured (family "DejaVu Sans") to size the margin, then drawn (family
     # "sans-serif", the same font file); value labels at 9 pt and ticks at 9.5 pt share texts.
     code = (
-        "import collections\n"
-        "from matplotlib.textpath import TextToPath\n"
-        "laid_out = collections.Counter()\n"
-        "own = TextToPath.get_text_width_height_descent\n"
-        "def counting(self, s, prop, ismath):\n"
-        "    laid_out[s] += 1\n"
-        "    return own(self, s, prop, ismath)\n"
-        "TextToPath.get_text_width_height_descent = counting\n"
+        COUNT_LAYOUTS
         + _CHARTS
         + "print(sorted(text for text, times in laid_out.items() if times > 1))\n"
         + "print(len(laid_out))\n"

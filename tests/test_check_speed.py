@@ -128,7 +128,11 @@ def test_metric_result_unfrozen_keeps_equality_hash_repr_and_replace() -> None:
     evaluation): equal results still compare and hash equal, and repr and replace still work."""
     import dataclasses
 
+    from scendsl.model import evaluate as evaluation
+
     first = _evaluated("colossus2")
+    # Made anew, not reused from the evaluation before (evaluate shares equal results).
+    evaluation._INPUT_RESULTS.clear()
     again = _evaluated("colossus2")
     one, other = first["cluster.count"], again["cluster.count"]
     assert one == other and one is not other

@@ -88,7 +88,7 @@ scenario mi250x_dgx extends h100 {
 """
     calibration = load_catalog().calibration
     blade = calibration["node_overhead_blade"].value
-    share, fixed = calibration["node_overhead"].value, calibration["node_overhead_fixed"].value
+    share, host = calibration["node_overhead"].value, calibration["host_power"].value
     scenarios = load(text)
     # H100 has a catalog system figure (DGX H100, 1,275 W): a blade does not use it.
     result = evaluate(scenarios.get("blade"))
@@ -99,7 +99,7 @@ scenario mi250x_dgx extends h100 {
     on_blade = evaluate(scenarios.get("mi250x_blade")).value("accelerator.system_power")
     on_dgx = evaluate(scenarios.get("mi250x_dgx")).value("accelerator.system_power")
     assert on_blade == pytest.approx(560 * (1 + blade))
-    assert on_dgx == pytest.approx(560 * (1 + share) + fixed)
+    assert on_dgx == pytest.approx((560 + host) * (1 + share))
     assert on_blade < on_dgx
 
 

@@ -63,7 +63,9 @@ def test_cross_slice_reduce_is_exposed_once_it_outlasts_the_backward_pass():
     # a 1T-parameter state in groups of 2 replicas: a 125 GB shard per chip to all-reduce over
     # the DCN, far longer than one micro-batch of one sequence
     small, large = values(512, 32), values(512, 2, parameters="1T", micro=1)
-    assert small["performance.data_parallel_time"] == pytest.approx(0.0)
+    # the small shard's reduce runs beside a long backward pass: only what concurrent kernels
+    # fail to hide (1 − overlap_efficiency of it) stays, a thousandth of the step
+    assert small["performance.data_parallel_time"] < 2e-3 * small["performance.step_time"]
     assert large["performance.data_parallel_time"] > 1.0
 
 

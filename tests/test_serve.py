@@ -336,3 +336,44 @@ def test_an_event_is_encoded_once_for_every_page_listening():
     assert name == "event: error" and end == "\n"
     assert json.loads(data.removeprefix("data: ")) == message
     assert event_bytes("reload", "7") == b"event: reload\ndata: 7\n\n"
+
+
+def test_incremental_rebuild_keeps_the_templates_until_one_changes_even_at_the_same_mtime(
+    tmp_path, monkeypatch
+):
+    from scendsl.report import render
+
+    folder = _project(tmp_path)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    index = templates / "index.md.j2"
+    index.write_text("# First index of {{ scenarios | length }}\n", encoding="utf-8")
+    made = []
+    own = render.Renderer.__init__
+
+    def counted(self, *args, **kwargs):
+        made.append(args)
+        own(self, *args, **kwargs)
+
+    monkeypatch.setattr(render.Renderer, "__init__", counted)
+    builder = IncrementalBuilder(
+        [str(folder / "scenarios")], str(folder / "out"), str(templates), samples=0
+    )
+    builder.build()
+    scenario = folder / "scenarios" / "landscape.scn"
+    scenario.write_text(scenario.read_text().replace(ORIGINAL, EDITED))
+    builder.build()
+    assert len(made) == 1  # a scenario's edit: the environments and templates kept
+    assert (folder / "out" / "index.md").read_text().startswith("# First index of")
+    # An edit of a template, its time of change put back: read again all the same.
+    stamp = index.stat()
+    index.write_text("# Second index of {{ scenarios | length }}\n", encoding="utf-8")
+    os.utime(index, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    builder.build()
+    assert len(made) == 2
+    assert (folder / "out" / "index.md").read_text().startswith("# Second index of")
+    assert {p: (folder / "out" / p).read_bytes() for p in ("index.md", "index.html")} == {
+        p: data
+        for p, data in render_files([str(folder / "scenarios")], str(templates), samples=0).items()
+        if p in ("index.md", "index.html")
+    }

@@ -40,7 +40,7 @@ CIRCUIT = CALIBRATION["workstation_circuit_power"].value
 PER_BOX = CALIBRATION["workstation_accelerators"].value
 BLADE = CALIBRATION["node_overhead_blade"].value
 SHARE = CALIBRATION["node_overhead"].value
-FIXED = CALIBRATION["node_overhead_fixed"].value
+HOST = CALIBRATION["host_power"].value
 
 
 def result(extra: str = "", name: str = "station"):
@@ -184,9 +184,78 @@ scenario hot_station extends station {{
 
 def test_the_gpu_server_fallback_is_unchanged_without_a_limit():
     text = "scenario mi extends dgx {\n  cluster.accelerator MI250X\n}\n"
-    # MI250X has no system figure: the GPU-server share and fixed part, on its 560 W.
+    # MI250X has no system figure: the GPU-server share on its 560 W and the default host.
     power = result(text, "mi").value("accelerator.system_power")
-    assert power == pytest.approx(560 * (1 + SHARE) + FIXED)
+    assert power == pytest.approx((560 + HOST) * (1 + SHARE))
+
+
+def test_a_server_with_smaller_hosts_draws_less_and_explains_them():
+    text = """
+scenario small_hosts extends dgx {
+  cluster.accelerator V100
+  cluster.host_power 33.75 W
+}
+scenario default_hosts extends dgx {
+  cluster.accelerator V100
+}
+"""
+    small = result(text, "small_hosts")
+    # A DGX-1's two 135 W Xeons per eight V100, against the calibration systems' two 350 W.
+    assert small.value("accelerator.system_power") == pytest.approx((300 + 33.75) * (1 + SHARE))
+    assert small.value("cluster.host_power") == pytest.approx(33.75)
+    default = result(text, "default_hosts")
+    assert default.value("cluster.host_power") == pytest.approx(HOST)
+    assert default.value("accelerator.system_power") > small.value("accelerator.system_power")
+    text = explain_text(small, "accelerator.system_power")
+    assert "host_power" in text and "node_overhead" in text
+
+
+def test_a_catalog_system_figure_and_a_blade_ignore_the_host_power():
+    text = """
+scenario h100_hosts extends dgx {
+  cluster.accelerator H100
+  cluster.host_power 10 W
+}
+scenario blade_hosts extends dgx {
+  cluster.server blade
+  cluster.host_power 10 W
+}
+"""
+    # DGX H100's published 10.2 kW already holds its hosts; a blade's share holds its one host.
+    h100 = load_catalog().accelerators["H100"].figures["system_power"].value
+    assert result(text, "h100_hosts").value("accelerator.system_power") == pytest.approx(h100)
+    blade = result(text, "blade_hosts").value("accelerator.system_power")
+    assert blade == pytest.approx(400 * (1 + BLADE))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    low=st.floats(min_value=1.5, max_value=400.0),
+    high=st.floats(min_value=1.5, max_value=400.0),
+    tdp=st.floats(min_value=100.0, max_value=1500.0),
+)
+def test_more_host_power_never_gives_a_server_less_and_the_share_is_linear(low, high, tdp):
+    low, high = sorted((low, high))
+    text = f"""
+accelerator gpu extends MI300X {{
+  tdp {tdp:.3f} W
+}}
+scenario low extends dgx {{
+  cluster.accelerator gpu
+  cluster.host_power {low:.3f} W
+}}
+scenario high extends low {{
+  cluster.host_power {high:.3f} W
+}}
+"""
+    scenarios = scendsl.load(BASE + text)
+    powers = [
+        evaluate(scenarios.get(name)).value("accelerator.system_power") for name in ("low", "high")
+    ]
+    assert powers[0] <= powers[1] + 1e-9
+    # each watt of host costs the same (1 + share) watts of server, whatever the GPU
+    written = [round(low, 3), round(high, 3)]
+    assert powers[1] - powers[0] == pytest.approx((written[1] - written[0]) * (1 + SHARE), abs=1e-6)
 
 
 def test_immersed_servers_lose_their_fans_share_and_blades_have_none_to_lose():
@@ -227,3 +296,61 @@ scenario wet extends air {{
         evaluate(scenarios.get(name)).value("accelerator.system_power") for name in ("air", "wet")
     )
     assert wet <= air
+
+
+# ---- the office circuit by the region's mains voltage
+REGIONS = load_catalog().regions
+INLET = CALIBRATION["workstation_inlet_current"].value
+_WITH_MAINS = sorted(
+    code for code, region in REGIONS.items() if region.mains_voltage is not None and len(code) == 2
+)
+
+
+def station_in(region: str, accelerator: str = "A100_80GB"):
+    text = f"""
+scenario abroad extends station {{
+  region {region}
+  cluster.accelerator {accelerator}
+}}
+"""
+    return result(text, "abroad")
+
+
+def test_a_230_volt_region_gives_a_workstation_the_inlet_rating_and_lifts_the_cap():
+    german = station_in("DE", "H100")
+    mains = REGIONS["DE"].mains_voltage.value
+    # 230 V × 10 A = 2,300 W, more than the 1,440 W North American circuit: four H100 share it.
+    assert mains * INLET > CIRCUIT
+    assert german.value("accelerator.power_limit") == pytest.approx(
+        mains * INLET / PER_BOX / (1 + BLADE)
+    )
+    american = station_in("US", "H100")
+    assert american.value("accelerator.power_limit") == pytest.approx(
+        CIRCUIT / PER_BOX / (1 + BLADE)
+    )
+    text = explain_text(german, "accelerator.power_limit")
+    assert "mains_voltage" in text and "workstation_inlet_current" in text
+
+
+def test_low_voltage_mains_and_unknown_regions_keep_the_north_american_circuit():
+    # Japan's 100 V through a 10 A inlet is less than the 1,440 W circuit, which stands; a
+    # country without a mains voltage in the catalog takes the same, the stricter figure.
+    assert REGIONS["JP"].mains_voltage.value * INLET < CIRCUIT
+    unknown = next(code for code in sorted(REGIONS) if REGIONS[code].mains_voltage is None)
+    for code in ("JP", unknown):
+        capped = station_in(code, "H100").value("accelerator.power_limit")
+        assert capped == pytest.approx(CIRCUIT / PER_BOX / (1 + BLADE))
+
+
+def test_a_subdivision_takes_its_countrys_mains():
+    assert REGIONS["US-TX"].mains_voltage is REGIONS["US"].mains_voltage
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair=st.lists(st.sampled_from(_WITH_MAINS), min_size=2, max_size=2))
+def test_higher_mains_never_give_a_workstation_less_power(pair):
+    low, high = sorted(pair, key=lambda code: REGIONS[code].mains_voltage.value)
+    powers = [station_in(code, "H100").value("accelerator.system_power") for code in (low, high)]
+    assert powers[0] <= powers[1] + 1e-9
+    # and never more than the GPU's TDP with its host share
+    assert powers[1] <= 700 * (1 + BLADE) + 1e-9

@@ -289,8 +289,9 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
             assert any(re.fullmatch(pattern.replace("{ref}", "x"), k) for k in known) or any(
                 re.fullmatch(pattern, k.replace("{ref}", "x")) for k in known
             ), f"{rule.id}: unknown metric {name!r}"
-        assert rule.at or rule.claims, rule.id  # a rule on claims points at the claim
-        for field in rule.at:
+        # A rule on claims points at the claim; one on overridden fields at the field written.
+        assert rule.at or rule.claims or rule.overridden, rule.id
+        for field in (*rule.at, *(name for pair in rule.overridden for name in pair)):
             assert field in fields, f"{rule.id}: unknown scenario field {field!r}"
         assert rule.why and rule.source
 
@@ -305,7 +306,11 @@ def test_every_rule_names_known_metrics_and_scenario_fields():
         ),
         (
             {"warning": [{**MINIMAL_RULE, "id": "x"}]},
-            "give one of 'when', 'extrapolated' or 'claims'",
+            "give one of 'when', 'extrapolated', 'claims' or 'overridden'",
+        ),
+        (
+            {"warning": [{**MINIMAL_RULE, "id": "x", "overridden": [{"written": "region"}]}]},
+            "'overridden' is a list of { written = ..., by = ... }",
         ),
     ],
 )
@@ -494,3 +499,66 @@ def test_a_claims_rule_is_checked_against_the_schema(extra, message):
     rule = {**MINIMAL_RULE, **extra}
     with pytest.raises(WarningRulesError, match=message):
         parse_warning_rules({"warning": [rule]})
+
+
+PARENT_WITH_SUPPLY = CLEAN.replace(
+    "  cluster {",
+    '  energy {\n    intensity 400 gCO2/kWh source "a utility"\n    price 90 USD/MWh\n  }\n'
+    "  cluster {",
+)
+
+
+def _inherited_overrides(text: str, name: str) -> list:
+    scenarios = scendsl.load_text(text)
+    scenario = next(s for s in scenarios.all_scenarios() if s.name.startswith(name))
+    return [w for w in scenario_warnings(evaluate(scenario)) if w.rule == "inherited-override"]
+
+
+@pytest.mark.parametrize(
+    ("child", "written", "over"),
+    [
+        ("  energy.mix grid 50%, solar 50%\n", "energy.mix", ["energy.intensity", "energy.price"]),
+        ('  region "US-TX"\n', "region", ["energy.intensity", "energy.price"]),
+    ],
+)
+def test_a_child_change_under_an_inherited_figure_is_warned_at_the_change(child, written, over):
+    text = PARENT_WITH_SUPPLY + "\nscenario child extends paris {\n" + child + "}\n"
+    (warning,) = _inherited_overrides(text, "child")
+    assert warning.id == f"inherited-override:{written}"
+    assert warning.span.line == text.splitlines().index(child.rstrip("\n")) + 1
+    assert all(name in warning.text for name in over) and "'paris'" in warning.text
+    # The figure really is the parent's: the warning says what the model does.
+    parent, child_result = (
+        evaluate(s) for s in scendsl.load_text(text).scenarios if s.name in ("paris", "child")
+    )
+    assert child_result["energy.supply_intensity"].value == parent["energy.supply_intensity"].value
+
+
+def test_writing_the_figure_again_or_in_one_scenario_is_not_warned():
+    both_here = PARENT_WITH_SUPPLY.replace(
+        "  energy {\n", "  energy {\n    mix grid 50%, solar 50%\n"
+    )
+    assert _inherited_overrides(both_here, "paris") == []
+    rewritten = (
+        PARENT_WITH_SUPPLY + "\nscenario child extends paris {\n  energy.mix solar 100%\n"
+        "  energy.intensity 40 gCO2/kWh\n  energy.price 60 USD/MWh\n}\n"
+    )
+    assert _inherited_overrides(rewritten, "child") == []
+    unrelated = PARENT_WITH_SUPPLY + "\nscenario child extends paris {\n  cluster.count 20k\n}\n"
+    assert _inherited_overrides(unrelated, "child") == []
+
+
+def test_a_sweep_over_a_field_its_base_overrides_is_warned_in_each_variant():
+    text = PARENT_WITH_SUPPLY + '\nsweep regions from paris {\n  region ["DE", "PL"]\n}\n'
+    (warning,) = _inherited_overrides(text, "regions[")
+    assert warning.id == "inherited-override:region" and "sweep 'regions'" in warning.text
+
+
+def test_a_new_accelerator_under_a_measured_power_is_warned():
+    parent = CLEAN.replace(
+        "    count       10k", "    count       10k\n    accelerator_power 1.2 kW"
+    )
+    text = parent + "\nscenario child extends paris {\n  cluster.accelerator B200\n}\n"
+    (warning,) = _inherited_overrides(text, "child")
+    assert warning.id == "inherited-override:cluster.accelerator"
+    assert "cluster.accelerator_power" in warning.text

@@ -17,6 +17,8 @@ the next build redoes only what a change affects:
   anything on any page);
 - an unchanged scenario's view gets the figures made for it in the last build (same result,
   same Monte Carlo run: same figures), with their derivations already written as HTML;
+- the pages' Jinja environments, with the templates they have loaded and compiled, are kept
+  until a template changes (by its bytes, not its time of change);
 - a chart is drawn again only when its data changed (charts are keyed by their content);
 - a rendered page is converted to HTML again only when its text changed: numbers are
   placeholder tokens in that text, so a set page whose figures changed but whose words did not
@@ -47,7 +49,7 @@ from scendsl.app.collector import cyclic_gc_paused
 from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.sources import scenario_blocks
 from scendsl.files import check_output_folder, out_of_date, write_output
-from scendsl.report.pages import page_names, render_pages
+from scendsl.report.pages import page_names, page_renderer, render_pages
 from scendsl.report.render import TOPICAL_PAGES
 
 #: Chart drawings kept between builds (the samples draw about 20; each is a few tens of kB).
@@ -57,6 +59,7 @@ MAX_KEPT_BODIES = 100
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
+    from scendsl.report.render import Renderer
     from scendsl.scenario import Scenario, Sweep
 
 
@@ -180,6 +183,8 @@ class IncrementalBuilder:
         self._written = False
         #: Per scenario file: its bytes, its scenarios (name, line, column) and their blocks.
         self._blocks: dict[str, tuple[bytes, Any, dict[str, str]]] = {}
+        #: The pages' Jinja environments and the templates stamp they were made under.
+        self._kept_renderer: tuple[str, Renderer] | None = None
 
     def template_folders(self) -> list[Path]:
         """The folders whose files the pages are rendered from (watched by `serve`)."""
@@ -335,7 +340,14 @@ class IncrementalBuilder:
         if stale:
             sharing = _CachedCharts(new.charts, new.bodies, timings)
             files = render_pages(
-                views, sweeps, catalog, self.templates_dir, timings, sharing, only=set(stale)
+                views,
+                sweeps,
+                catalog,
+                self.templates_dir,
+                timings,
+                sharing,
+                only=set(stale),
+                renderer=self._renderer(new.templates),
             )
             converted = sharing.converted
         for name in order:
@@ -356,6 +368,13 @@ class IncrementalBuilder:
             out[f"{name}.md"] = new.pages[name].markdown
             out[f"{name}.html"] = new.pages[name].html
         return out
+
+    def _renderer(self, templates: str) -> Renderer:
+        """The pages' Jinja environments, made again only when a template changed (`templates`:
+        `_templates_stamp`): otherwise the last build's, with the templates they loaded."""
+        if self._kept_renderer is None or self._kept_renderer[0] != templates:
+            self._kept_renderer = (templates, page_renderer(self.templates_dir))
+        return self._kept_renderer[1]
 
     def _scenario_blocks(self, scenarios: list[Scenario]) -> dict[str, str]:
         """`scenario_blocks`, with a file parsed again only when its bytes or its scenarios

@@ -368,6 +368,7 @@ class WorkSharing:
                 continue
             drawn[key], seconds = draw(job) if isinstance(job, tuple) else job.get()
             chart_seconds += seconds
+        self._keep_text_layouts()
         if self.chart_workers is None:
             self.timings["charts"] = time.perf_counter() - clock
         else:
@@ -376,6 +377,18 @@ class WorkSharing:
         if self.cache is not None:
             self._keep(drawn, bodies)
         return drawn, bodies
+
+    def _keep_text_layouts(self) -> None:
+        """The text layouts of the charts drawn, kept for the next build by the process that
+        drew them (`chart_kit.keep_text_extents`; the chart worker is idle by now)."""
+        from scendsl.report.chart_kit import keep_text_extents
+
+        drew_here = any(isinstance(job, tuple) for job in self.charts.values())
+        if self.chart_workers is None:
+            if drew_here:
+                keep_text_extents()
+        elif any(not isinstance(job, _Done) for job in self.charts.values()):
+            self.chart_workers.apply(keep_text_extents)
 
     def _keep(self, drawn: dict[str, str | None], bodies: list[str]) -> None:
         """Put what was made in this build (not taken from the cache) into the cache."""

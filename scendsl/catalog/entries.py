@@ -183,6 +183,7 @@ _REGION_FIELDS = {
     "diffusion_tier",
     "grid_intensity",
     "electricity_price",
+    "mains_voltage",
 }
 
 
@@ -219,6 +220,9 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
         price = raw.get("electricity_price")
         if price is not None:
             price = _figure(price, file, code, "electricity_price", "energy_price")
+        mains = raw.get("mains_voltage")
+        if mains is not None:  # volts, a plain number: the language has no unit of voltage
+            mains = _figure(mains, file, code, "mains_voltage", "number")
         out[code] = _build(
             Region,
             file,
@@ -230,6 +234,7 @@ def _regions(data: Mapping[str, Any]) -> dict[str, Region]:
             diffusion_tier=_int(raw, file, code, "diffusion_tier"),
             grid_intensity=grid_intensity,
             electricity_price=price,
+            mains_voltage=mains,
         )
     return out
 
@@ -335,6 +340,7 @@ def _fallback_regions(
             groups_note=f"country_groups.toml as of {groups.as_of.isoformat()}",
             grid_intensity=grid,
             electricity_price=parent.electricity_price if parent is not None else None,
+            mains_voltage=parent.mains_voltage if parent is not None else None,
             fallback=True,
         )
     return out

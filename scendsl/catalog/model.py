@@ -127,8 +127,8 @@ class Accelerator(_Frozen):
     optional ones. `price` is keyed by calendar year. `hostlink_shared_by` says how many
     accelerators share the host link and host memory (2 for a GB200 superchip). `platform` says
     what kind of host the accelerator sits in, which sets the node overhead used when the catalog
-    has no system power for it (calibration `node_overhead`, plus `node_overhead_fixed` per
-    accelerator, for a GPU server; `node_overhead_<platform>` for others), and the factor on the
+    has no system power for it (calibration `node_overhead` on the TDP plus the host CPUs'
+    `host_power`, for a GPU server; `node_overhead_<platform>` on the TDP for others), and the factor on the
     GEMM plateau its matrix units reach (`platform_matmul_factor_<name>` for a generation
     calibrated on its own, else `platform_matmul_factor_<platform>`, 1 when absent: the rule
     of `calibration_keys`).
@@ -195,6 +195,7 @@ class Region(_Frozen):
     diffusion_tier: Literal[1, 2, 3]
     grid_intensity: dict[int, Figure]
     electricity_price: Figure | None = None
+    mains_voltage: Figure | None = None
     fallback: bool = False
 
 

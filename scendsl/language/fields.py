@@ -229,6 +229,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "below the TDP, the accelerator draws at most this",
             **_POWER,
         ),
+        "host_power": _q(
+            "power",
+            "rated power of the host CPUs per accelerator (their TDP x count ÷ the server's "
+            "accelerators), for a GPU server's power when the catalog has no system figure",
+            **_POWER,
+        ),
         "embodied_carbon": _q(
             "mass",
             "manufacturing emissions per accelerator with its server share, overrides the estimate",
@@ -339,6 +345,16 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             minimum=1.0,
             maximum=MAX_TOKENS,
             inclusive=False,
+        ),
+        "teacher_parameters": _q(
+            "number",
+            "parameters of the distillation teacher whose forward pass scores every training "
+            "token (online knowledge distillation; the sum of the teachers when several score "
+            "each token); no teacher when not given",
+            minimum=1.0,
+            maximum=MAX_PARAMETERS,
+            inclusive=False,
+            nouns=PARAMETER_NOUNS,
         ),
         # issue 12: performance
         "attention_heads": _int("attention heads a", 1, 10**6),

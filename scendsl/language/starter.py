@@ -242,7 +242,7 @@ def find_base(spec: str, folder: str, new_name: str | None = None) -> Base:
             f"'{new_name}' is already a {taken.kind} in '{taken.file}'",
             hint="choose another name for the new scenario",
         )
-    entries, claims, _ = resolver.scenario_entries(definition)
+    entries, claims, _, _ = resolver.scenario_entries(definition)
     values = {key: _values_text(statement.values) for key, statement in entries.items()}
     correlations = tuple(_values_text(s.values) for s in claims if s.key == "correlate")
     blocks: list[str] = []

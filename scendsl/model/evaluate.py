@@ -521,46 +521,59 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     metrics: dict[str, MetricResult] = {}
     rows = _titled_rows(refs, _reference_titles(refs, scenario, catalog))
     # Positional arguments in field order: two hundred results per evaluation.
-    for name, is_input, unit, dimension, meaning, formula, node_inputs, sources in rows:
+    for row in rows:
+        name, is_input, unit, dimension, meaning, formula, node_inputs, sources = row
         value = values[name]
         if type(value) not in _PLAIN_TYPES:  # most are plain: no call for them
             value = _plain(value)
         if is_input:
             hit = found.get(name)
-            if hit is None:
-                inputs[name] = MetricResult(
+            shared = _INPUT_RESULTS.get(name)
+            if (
+                shared is not None
+                and shared[0] is row
+                and (shared[1] is hit or _same_found(shared[1], hit))
+            ):
+                inputs[name] = shared[2]
+                continue
+            if hit is None:  # nothing found: n/a
+                made = MetricResult(
                     name, "input", value, unit, dimension, meaning, formula, (), sources
                 )
-                continue
-            shared = _INPUT_RESULTS.get(name)
-            if shared is not None and shared[0] is hit:
-                inputs[name] = shared[1]
-                continue
-            made = MetricResult(
-                name,
-                "input",
-                value,
-                unit,
-                dimension,
-                meaning,
-                formula,
-                (),
-                (*sources, hit.source) if hit.source else sources,
-                hit.origin,
-                hit.confidence,
-                hit.note,
-                hit.distribution,
-                hit.written,
-                hit.label,
-            )
+            else:
+                made = MetricResult(
+                    name,
+                    "input",
+                    value,
+                    unit,
+                    dimension,
+                    meaning,
+                    formula,
+                    (),
+                    (*sources, hit.source) if hit.source else sources,
+                    hit.origin,
+                    hit.confidence,
+                    hit.note,
+                    hit.distribution,
+                    hit.written,
+                    hit.label,
+                )
             if len(_INPUT_RESULTS) >= 4096:  # names of a long `serve` session's own blocks
                 _INPUT_RESULTS.clear()
-            _INPUT_RESULTS[name] = hit, made
+            _INPUT_RESULTS[name] = row, hit, made
             inputs[name] = made
         else:
-            metrics[name] = MetricResult(
+            held = _METRIC_RESULTS.get(name)
+            if held is not None and held[0] is row and _same(held[1].value, value):
+                metrics[name] = held[1]
+                continue
+            made = MetricResult(
                 name, "metric", value, unit, dimension, meaning, formula, node_inputs, sources
             )
+            if len(_METRIC_RESULTS) >= 8192:  # names of a long `serve` session's references
+                _METRIC_RESULTS.clear()
+            _METRIC_RESULTS[name] = row, made
+            metrics[name] = made
     by_name = plan.by_name
     claims = tuple(
         _check_claim(claim, values, metrics, inputs, by_name, scenario.year)
@@ -615,11 +628,48 @@ def _titled_rows(refs: tuple[str, ...], titles: tuple[str, ...]) -> tuple:
     return tuple(rows)
 
 
-#: An input's result, by name, with the look-up it was made from: a catalog figure (and a catalog
-#: reference's figures) is found as the same `Found` by every evaluation, so its result is made
-#: once and shared (results are never changed after `evaluate` makes them). The entry holds the
-#: `Found`, so its identity cannot be reused while the entry lives.
-_INPUT_RESULTS: dict[str, tuple[Found, MetricResult]] = {}
+#: An input's result, by name, with the row (meaning) and the look-up it was made from: a catalog
+#: figure (and a catalog reference's figures) is found as the same `Found` by every evaluation,
+#: and a scenario's field as an equal one, so its result is made once and shared (results are
+#: never changed after `evaluate` makes them). The entry holds the row and the `Found`, so their
+#: identities cannot be reused while the entry lives.
+_INPUT_RESULTS: dict[str, tuple[tuple, Found | None, MetricResult]] = {}
+
+
+#: A metric's last result, by name, with the row (of a cached plan: held, so its identity cannot
+#: be reused) it was made from: reused when the metric's value is the same again (same type,
+#: equal, a zero of the same sign), as most are from one evaluation to the next (the references'
+#: figures of every scenario of a set, a scenario evaluated again after an edit elsewhere).
+#: Making two hundred results was a fifth of an evaluation, and their collection by the cyclic
+#: collector another tenth where the results are kept. Results are never changed once made.
+_METRIC_RESULTS: dict[str, tuple[tuple, MetricResult]] = {}
+
+
+def _same(last: Any, value: Any) -> bool:
+    """Whether a result made for the value `last` shows `value` alike: the same type and equal
+    (1 is not True), a float zero of the same sign."""
+    return last is value or (
+        type(last) is type(value) and last == value and (value or _same_zero(last, value))
+    )
+
+
+def _same_found(last: Found | None, found: Found | None) -> bool:
+    """Whether an input's result made from `last` is the one for `found`: the same value
+    (`_same`) and provenance, and no range: each evaluation's result holds the range its own
+    evaluation converted (the uncertainty stage tells ranges apart by identity)."""
+    return (
+        last is not None
+        and found is not None
+        and found.distribution is None
+        and _same(last.value, found.value)
+        and last == found
+    )
+
+
+def _same_zero(last: Any, value: Any) -> bool:
+    """Whether two equal falsy values are the same: a float zero only with its sign (-0.0 is
+    written "-0"), any other (False, "", an empty breakdown) always."""
+    return type(value) is not float or math.copysign(1.0, last) == math.copysign(1.0, value)
 
 
 def _plain(value: Any) -> Any:

@@ -205,9 +205,24 @@ def rule_applies(rule: Rule, region: str | None, year: int | None) -> bool:
         return True
     if region is None or year is None:
         return False
+    key = (id(rule), str(region), int(year))
+    held = _APPLIES.get(key)
+    if held is not None and held[0] is rule:
+        return held[1]
     from scendsl.model.domains.export_rules import decision_date
 
-    return applies(rule.scope, str(region), decision_date(int(year)))
+    answer = applies(rule.scope, key[1], decision_date(key[2]))
+    if len(_APPLIES) >= 4096:
+        _APPLIES.clear()
+    _APPLIES[key] = rule, answer
+    return answer
+
+
+#: (id of a scoped rule, region, year) -> (the rule, whether it applies there then): judged
+#: once per place and year rather than at every rating of every evaluation (the risk ratings'
+#: jurisdiction tests were a tenth of their cost). The entry holds the (frozen) rule, so its
+#: id cannot be reused while the entry lives.
+_APPLIES: dict[tuple[int, str, int], tuple[Rule, bool]] = {}
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,8 @@ def _extent(text: str, prop: Any) -> tuple[float, float, float]:
         params["text.hinting_factor"],
         params["font.enable_last_resort"],
     )
+    if not _kept_layouts["read"]:
+        _read_kept_extents()
     found = _extents.get(key)
     if found is None:
         at_unit = prop.copy()
@@ -186,9 +188,106 @@ def _extent(text: str, prop: Any) -> tuple[float, float, float]:
         if len(_extents) >= _MAX_EXTENTS:
             _extents.clear()
         found = _extents[key] = text_to_path.get_text_width_height_descent(text, at_unit, False)
+        _kept_layouts["new"] += 1
     scale = prop.get_size_in_points() / unit
     width, height, descent = found
     return width * scale, height * scale, descent * scale
+
+
+#: The text layouts of earlier processes (`_extents`), kept among the caches (files.kept).
+_KEPT_EXTENTS = "chart-text-extents.pickle"
+#: Whether this process has read them, and how many layouts it has made since.
+_kept_layouts = {"read": False, "new": 0}
+
+
+def _layout_key() -> bytes:
+    """What a kept layout depends on besides its text, its font files and the rc settings in
+    its key: matplotlib's layout code and the FreeType and libraqm it shapes text with."""
+    import matplotlib
+    from matplotlib import ft2font
+    from matplotlib.textpath import text_to_path
+
+    from scendsl.files.kept import digest
+
+    return digest(
+        b"chart-text-extents-1",
+        matplotlib.__version__,
+        str(getattr(ft2font, "__freetype_version__", "")),
+        str(getattr(ft2font, "__libraqm_version__", "")),
+        repr(getattr(text_to_path, "FONT_SCALE", None)),
+    )
+
+
+def _font_stamp(path: str) -> tuple[int, int] | None:
+    """A font file's size and time of change (a replaced font file makes its layouts stale)."""
+    import os
+
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def _read_kept_extents() -> None:
+    """Add the layouts kept by earlier builds to `_extents` (once per process).
+
+    Laying out the samples' 500 chart texts is a third of drawing their charts the first
+    time (FreeType and libraqm, ~20 µs a glyph); the labels, ticks and titles of one build
+    mostly come back in the next, in a new process. The layouts are the numbers matplotlib
+    returned for the same text, font files and settings, so the charts' bytes are the same.
+    An entry of another matplotlib, FreeType or libraqm is a miss; a layout in a font file
+    that has changed since is left out (files.kept seals entries and unpickles plain data).
+    """
+    _kept_layouts["read"] = True
+    from scendsl.files.kept import read_entry
+
+    kept = read_entry(_KEPT_EXTENTS, _layout_key(), frozenset())
+    if not isinstance(kept, dict):
+        return
+    try:
+        stamps, layouts = kept["fonts"], kept["layouts"]
+        current = {path: _font_stamp(path) for path in stamps}
+        fresh = {path for path, stamp in stamps.items() if stamp and stamp == current[path]}
+        made = _font_path_maker()
+        for (text, fonts, *settings), extent in layouts:
+            if all(path in fresh for path, _ in fonts):
+                key = (text, tuple(made(path, index) for path, index in fonts), *settings)
+                _extents.setdefault(key, extent)
+    except (KeyError, TypeError, ValueError, AttributeError):  # not the layout written
+        return
+
+
+def _font_path_maker() -> Callable[[str, int | None], Any]:
+    """What `_find_fonts_by_props` names a font file with: a FontPath (path and face) in
+    matplotlib 3.11, a path before."""
+    from matplotlib import font_manager
+
+    font_path = getattr(font_manager, "FontPath", None)
+    return lambda path, index: (
+        path if index is None or font_path is None else font_path(path, index)
+    )
+
+
+def keep_text_extents() -> None:
+    """Keep this process's text layouts for the next build (when it made new ones): at most
+    `_MAX_EXTENTS` of them, in plain data. Best effort, as every kept entry."""
+    if not _kept_layouts["new"]:
+        return
+    from scendsl.files.kept import keep
+
+    layouts = []
+    stamps: dict[str, tuple[int, int] | None] = {}
+    for (text, fonts, *settings), extent in _extents.items():
+        if not isinstance(fonts, tuple):
+            continue
+        plain = tuple((str(font), getattr(font, "face_index", None)) for font in fonts)
+        for path, _ in plain:
+            if path not in stamps:
+                stamps[path] = _font_stamp(path)
+        layouts.append(((text, plain, *settings), tuple(float(n) for n in extent)))
+    keep(_KEPT_EXTENTS, _layout_key(), {"fonts": stamps, "layouts": layouts})
+    _kept_layouts["new"] = 0
 
 
 def _salt(name: str, arguments: tuple[Any, ...]) -> str:

@@ -304,18 +304,18 @@ def render_pages(
     timings: dict[str, float],
     sharing: WorkSharer,
     only: Container[str] | None = None,
+    renderer: Renderer | None = None,
 ) -> dict[str, bytes]:
     """Render every page (or the pages named in `only`) for both targets: templates, then
-    charts and HTML conversion (handed to `sharing`)."""
+    charts and HTML conversion (handed to `sharing`); with `renderer` (`page_renderer` of the
+    same `templates_dir`, kept from a build before), its environments and loaded templates."""
     requests = ChartRequests()
     # The built-in briefings draw about four charts per scenario and one per sweep.
     chart = chart_function(requests, max_charts=20 + 10 * (len(views) + len(sweeps)))
 
     clock = time.perf_counter()
-    try:
-        renderer = Renderer(templates_dir, {"chart": chart})
-    except TemplateProblem as problem:
-        raise _as_scenario_error(problem) from None
+    renderer = renderer or page_renderer(templates_dir)
+    renderer.start_build(chart=chart)
     site = template_site(views, sweeps, catalog)
     jobs: list[tuple[str, str, str, dict[str, Any]]] = [
         ("index", "index.md.j2", "Briefings", {}),
@@ -355,6 +355,15 @@ def render_pages(
     except TemplateProblem as problem:
         raise _as_scenario_error(problem) from None
     return files
+
+
+def page_renderer(templates_dir: str | None) -> Renderer:
+    """The pages' Jinja environments for `templates_dir` (None: the built-in set); a
+    ScenarioError when that folder cannot be used."""
+    try:
+        return Renderer(templates_dir)
+    except TemplateProblem as problem:
+        raise _as_scenario_error(problem) from None
 
 
 def _check_chart_subject(kind: str, subject: Any, metric: Any) -> None:

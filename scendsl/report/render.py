@@ -777,6 +777,13 @@ class Renderer:
             bullets=env.bounded_filter(bullets),
         )
 
+    def start_build(self, **globals_: Any) -> None:
+        """Ready these environments for another build (`IncrementalBuilder` keeps them, with
+        the templates they have loaded, while no template changes): the build's own globals
+        (its `chart`) and the whole rendering time budget again."""
+        self._spent = 0.0
+        self.markdown_env.install_globals(**globals_)
+
     # ------------------------------------------------------------------------------ rendering
     def render(self, template: str, page: Page, context: Mapping[str, Any]) -> str:
         """Render one template; the text keeps the page's placeholder tokens.

@@ -35,6 +35,7 @@ from scendsl.report.explain import missing_inputs
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import Result
+    from scendsl.scenario import Scenario
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "warnings.toml"
 
@@ -52,6 +53,8 @@ _MATCH_WORDS = ("input", "meaning", "used", "write_as")
 #: The words of a rule on claims (`claims = 'undecided'`): the claim's figure and the inputs
 #: without a value that leave it n/a.
 _CLAIM_WORDS = ("metric", "missing")
+#: The words of an `overridden` rule's message: the field written, the one over it, its writer.
+_OVERRIDE_WORDS = ("input", "override", "overrides", "parent")
 #: What `claims` may say: which claims the rule is about.
 _CLAIM_KINDS = ("undecided",)
 
@@ -91,6 +94,10 @@ class WarningRule:
     #: For `claims`: the hint for a claim on one of these figures, instead of `hint` (a
     #: figure given directly, that an analyst claims for the one the model computes).
     hints: tuple[tuple[str, str], ...] = ()
+    #: Instead of `when`, `extrapolated` or `claims`: (written, by) pairs of scenario fields,
+    #: one warning where a scenario writes `written` itself but inherits `by`, which stands over
+    #: it (a child's new mix under its parent's written carbon intensity changes no figure).
+    overridden: tuple[tuple[str, str], ...] = ()
 
     def names(self) -> set[str]:
         """Every model name the rule reads or names (patterns with '*' included)."""
@@ -104,7 +111,7 @@ class WarningRule:
             names |= {
                 name
                 for _, name in _PLACEHOLDER_RE.findall(text)
-                if name not in _SCENARIO_WORDS + _MATCH_WORDS + _CLAIM_WORDS
+                if name not in _SCENARIO_WORDS + _MATCH_WORDS + _CLAIM_WORDS + _OVERRIDE_WORDS
             }
         return names
 
@@ -187,6 +194,7 @@ def parse_warning_rules(
             "hint_unwritable",
             "claims",
             "hints",
+            "overridden",
         }
         if unknown:
             raise WarningRulesError(
@@ -199,8 +207,11 @@ def parse_warning_rules(
         claims = raw.get("claims", "")
         if claims and claims not in _CLAIM_KINDS:
             raise WarningRulesError(f"{where}: 'claims' must be one of {', '.join(_CLAIM_KINDS)}")
-        if sum(map(bool, (when, extrapolated, claims))) != 1:
-            raise WarningRulesError(f"{where}: give one of 'when', 'extrapolated' or 'claims'")
+        overridden = _field_pairs(raw.get("overridden", []), where)
+        if sum(map(bool, (when, extrapolated, claims, overridden))) != 1:
+            raise WarningRulesError(
+                f"{where}: give one of 'when', 'extrapolated', 'claims' or 'overridden'"
+            )
         hints = raw.get("hints", {})
         if hints and not claims:
             raise WarningRulesError(f"{where}: 'hints' goes with 'claims'")
@@ -224,9 +235,22 @@ def parse_warning_rules(
                 raw.get("hint_unwritable", ""),
                 claims,
                 tuple(hints.items()),
+                overridden,
             )
         )
     return tuple(rules)
+
+
+def _field_pairs(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """`overridden`'s `{ written = FIELD, by = FIELD }` tables, as pairs."""
+    if not isinstance(raw, list) or not all(
+        isinstance(item, dict)
+        and set(item) == {"written", "by"}
+        and all(isinstance(v, str) and v for v in item.values())
+        for item in raw
+    ):
+        raise WarningRulesError(f"{where}: 'overridden' is a list of {{ written = ..., by = ... }}")
+    return tuple((item["written"], item["by"]) for item in raw)
 
 
 @lru_cache(maxsize=1)
@@ -354,6 +378,14 @@ def _located(result: Result, fields: tuple[str, ...]) -> Span:
     return scenario.span
 
 
+def _wrote(scenario: Scenario) -> str:
+    """Where an inherited line comes from: the sweep's base scenario, or the scenario extended
+    (the nearest parent, which passes on what its own ancestors wrote)."""
+    if scenario.sweep is not None:
+        return f"the base of sweep '{scenario.sweep}'"
+    return f"'{scenario.extends[0]}'"
+
+
 def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> list[ScenarioWarning]:
     """Every warning the rules give for one evaluated scenario, in rule order.
 
@@ -409,6 +441,27 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                 hint = dict(rule.hints).get(claim.metric, rule.hint)
                 concerned = [claim.metric, *_expand(result, rule.concerns)]
                 add(rule, f"{rule.id}:{claim.metric}", concerned, extra, hint, claim.metric_span)
+            continue
+        if rule.overridden:
+            # One warning per field written in vain, naming every inherited figure over it.
+            over: dict[str, list[str]] = {}
+            for written, by in rule.overridden:
+                if (
+                    written in scenario.origins
+                    and written not in scenario.inherited
+                    and by in scenario.inherited
+                ):
+                    over.setdefault(written, []).append(by)
+            for written, by_all in over.items():
+                names = " and ".join(by_all)
+                extra = {
+                    "input": written,
+                    "override": names,
+                    "overrides": f"{names} {'stands' if len(by_all) == 1 else 'stand'}",
+                    "parent": _wrote(scenario),
+                }
+                concerned = _expand(result, rule.concerns)
+                add(rule, f"{rule.id}:{written}", concerned, extra, at=scenario.origins[written])
             continue
         if rule.extrapolated:
             for label, members, match in _extrapolated(rule, result):

@@ -19,7 +19,8 @@ class ExtendsPass(ResolverState):
     """Flattens section blocks into dotted paths and applies `extends` chains as overrides."""
 
     def scenario_entries(self, definition: Definition, chain: tuple[str, ...] = ()):
-        """Flat `path -> Statement` of a scenario with its extends chain applied, and its claims."""
+        """Flat `path -> Statement` of a scenario with its extends chain applied, its claims, its
+        ancestors (nearest first) and the paths it inherits rather than writes itself."""
         statement = definition.statement
         values = statement.values
         parent_name = None
@@ -66,7 +67,7 @@ class ExtendsPass(ResolverState):
             inherited = self.scenario_entries(parent, (*chain, definition.name))
             if inherited is None:
                 return None
-            parent_entries, parent_claims, parent_ancestors = inherited
+            parent_entries, parent_claims, parent_ancestors, _ = inherited
             entries.update(parent_entries)
             # Correlations are assumptions and are inherited; claims are statements a source
             # made about the parent, so a child that changes assumptions states its own.
@@ -95,7 +96,7 @@ class ExtendsPass(ResolverState):
             elif other in own and path not in own:
                 entries.pop(path, None)
         entries.update(own)
-        return entries, claims, ancestors
+        return entries, claims, ancestors, frozenset(entries.keys() - own.keys())
 
     def _flatten(self, item: Statement, written: frozenset[str] = frozenset()):
         """Yield (dotted path, statement) for a scenario body line or section block; `written`,

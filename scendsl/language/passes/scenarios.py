@@ -22,7 +22,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         flat = self.scenario_entries(definition)
         if flat is None:
             return None
-        entries, claim_statements, ancestors = flat
+        entries, claim_statements, ancestors, inherited = flat
         misspelt = len(self.sink.diagnostics) > errors_before
         values: dict[str, Any] = {}
         origins: dict[str, Span] = {}
@@ -98,7 +98,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             return None
         if not self.correlations_hold(correlations):
             return None
-        scenario = self._assemble(definition, values, origins, tuple(claims), ancestors)
+        scenario = self._assemble(definition, values, origins, tuple(claims), ancestors, inherited)
         return scenario.model_copy(
             update={
                 "correlations": tuple(correlations),
@@ -114,6 +114,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         origins: dict[str, Span],
         claims: tuple[Claim, ...],
         ancestors: tuple[str, ...],
+        inherited: frozenset[str],
     ) -> Scenario:
         # Each value was read against its field's spec, so it has the type the model expects;
         # that type depends on the path, which mypy cannot follow: hence Any, not object.
@@ -143,5 +144,6 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
             claims=claims,
             origins=origins,
             extends=ancestors,
+            inherited=inherited,
             span=definition.statement.values[0].span,
         )

@@ -10,6 +10,7 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.inputs import OWN_UTILISATION
 from scendsl.model.domains.training_formulas import (
     ATTENTION_RATE,
+    DISTILLATION,
     GEMM,
     GRADIENT_BYTES,
     GSHARD,
@@ -39,20 +40,22 @@ from scendsl.model.registry import input_node, metric
     "performance.mfu_step_time",
     "time",
     "Time of one optimizer step at the MFU (top down)",
-    "model_flops_per_token × tokens_per_step / (accelerators_used × peak_per_accelerator × "
-    "performance.mfu)",
+    "(model_flops_per_token + teacher_flops_per_token) × tokens_per_step / (accelerators_used "
+    "× peak_per_accelerator × performance.mfu)",
     (
         "performance.model_flops_per_token",
         "performance.tokens_per_step",
         "performance.accelerators_used",
         "performance.peak_per_accelerator",
         "performance.mfu",
+        "performance.teacher_flops_per_token",
     ),
-    sources=(PALM,),
+    sources=(PALM, DISTILLATION),
 )
-def mfu_step_time(per_token, tokens, used, rate, mfu):
-    """The step the MFU path implies, to set beside the bottom-up one."""
-    return per_token * tokens / (used * rate * mfu)
+def mfu_step_time(per_token, tokens, used, rate, mfu, teacher):
+    """The step the MFU path implies, to set beside the bottom-up one; a distillation
+    teacher's forward pass runs at the rate the student's FLOPs do."""
+    return (per_token + teacher) * tokens / (used * rate * mfu)
 
 
 @input_node(
@@ -100,22 +103,29 @@ def expert_stall_time(origin, expert_comm, bubble, stragglers, permutation):
     "performance.training_time",
     "time",
     "Wall-clock time of the training run at the MFU",
-    "workload.training_flops / cluster.effective_flops × (1 + expert_stall_time / "
-    "mfu_step_time); the bracket is 1 for a dense model, a given MFU or an unknown layout",
+    "(workload.training_flops + workload.teacher_flops) / cluster.effective_flops × (1 + "
+    "expert_stall_time / mfu_step_time); the bracket is 1 for a dense model, a given MFU or an "
+    "unknown layout",
     (
         "workload.training_flops",
         "cluster.effective_flops",
         "performance.expert_stall_time",
         "performance.mfu_step_time",
+        "workload.teacher_flops",
     ),
-    sources=(PALM, NARAYANAN, GSHARD),
+    sources=(PALM, NARAYANAN, GSHARD, DISTILLATION),
     importance=3,
-    optional=("performance.expert_stall_time", "performance.mfu_step_time"),
+    optional=(
+        "performance.expert_stall_time",
+        "performance.mfu_step_time",
+        "workload.teacher_flops",
+    ),
 )
-def training_time(flops, effective, stall, mfu_step):
-    """Seconds to do the run's FLOPs at peak × MFU, plus a mixture of experts' all-to-all that
-    a dense MFU leaves out."""
-    base = flops / effective
+def training_time(flops, effective, stall, mfu_step, teacher):
+    """Seconds to do the run's FLOPs at peak × MFU, plus a distillation teacher's forward passes
+    at the same rate (the MFU counts the student's FLOPs only), plus a mixture of experts'
+    all-to-all that a dense MFU leaves out."""
+    base = (flops if teacher is None else flops + teacher) / effective
     if stall is None or mfu_step is None:
         return base
     return base * (1.0 + stall / mfu_step)

@@ -77,6 +77,7 @@ def _reference_context(ctx: Context, ref: str) -> Context:
                 "server": None,
                 "power_limit": None,
                 "cooling": None,
+                "host_power": None,
             }
         )
         made[accelerator] = Context(
@@ -300,7 +301,7 @@ def _unit_price(ctx: Context, ref: str) -> Found:
     "Rated power per accelerator of {ref} with its share of hosts, NICs and fans",
     formula="the platform's figure of reference.{ref}.accelerator, else its tdp × (1 + its "
     "host platform's node overhead: calibration.node_overhead or node_overhead_<platform>), "
-    "plus calibration.node_overhead_fixed on a GPU server",
+    "on a GPU server (tdp + calibration.host_power) × (1 + calibration.node_overhead)",
 )
 @_shared_by_scenarios(_nothing)
 def _system_power(ctx: Context, ref: str) -> Found:

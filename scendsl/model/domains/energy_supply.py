@@ -157,9 +157,9 @@ def _cooling(ctx: Context) -> Found:
     "Rated power per accelerator with its share of hosts, NICs and fans",
     formula="scenario cluster.accelerator_power, else on a blade or workstation "
     "(cluster.server) accelerator.power_limit × (1 + calibration.node_overhead_blade), else "
-    "the platform's figure, else for a GPU server tdp × (1 + calibration.node_overhead) + "
-    "calibration.node_overhead_fixed (its non-GPU power: a share of the GPUs' power plus a "
-    "fixed part, fitted to DGX H100 and DGX B200), for other hosts "
+    "the platform's figure, else for a GPU server (tdp + cluster.host_power) × (1 + "
+    "calibration.node_overhead) (its host CPUs, and the rest of the server in proportion to "
+    "the GPUs' and CPUs' power, fitted to DGX H100 and DGX B200), for other hosts "
     "tdp × (1 + node_overhead_<platform>); a GPU server's × (1 − calibration.server_fan_share) "
     "when immersed (cluster.cooling immersion); less tdp − accelerator.power_limit when a "
     "limit is set below the TDP",
@@ -171,12 +171,31 @@ def _system_power(ctx: Context) -> Found:
 
 
 @input_node(
+    "cluster.host_power",
+    "power",
+    "Rated power of the host CPUs per accelerator of a GPU server",
+    formula="scenario cluster.host_power, else calibration.host_power (two 350 W Xeons per 8 "
+    "GPUs, as in DGX H100 and DGX B200)",
+)
+def _host_power(ctx: Context) -> Found:
+    return host_power(ctx)
+
+
+def host_power(ctx: Context) -> Found:
+    """The host CPUs' rated power per accelerator: the scenario's, else the calibration
+    systems' (what a GPU server without a catalog system figure adds to its GPU's TDP)."""
+    return ctx.scenario_or_calibration("cluster.host_power", "host_power")
+
+
+@input_node(
     "accelerator.power_limit",
     "power",
     "Power the accelerator may draw: its TDP, or less when capped",
     formula="min(tdp, scenario cluster.power_limit); on a workstation (cluster.server "
-    "workstation) also at most calibration.workstation_circuit_power ÷ min(cluster.count, "
-    "calibration.workstation_accelerators) ÷ (1 + calibration.node_overhead_blade): the "
+    "workstation) also at most the office circuit ÷ min(cluster.count, "
+    "calibration.workstation_accelerators) ÷ (1 + calibration.node_overhead_blade), the circuit "
+    "being max(calibration.workstation_circuit_power, the region's mains_voltage × "
+    "calibration.workstation_inlet_current): the "
     "GPUs of a deskside system are capped to keep it within an office circuit",
 )
 def _power_limit(ctx: Context) -> Found:
@@ -194,7 +213,7 @@ def power_limit(ctx: Context) -> Found:
             found = limit
     if _server(ctx).value != "workstation":
         return found
-    circuit = ctx.calibration("workstation_circuit_power")
+    circuit = workstation_circuit(ctx)
     per_box = ctx.calibration("workstation_accelerators")
     host = ctx.calibration("node_overhead_blade")
     sharing = min(ctx.scenario_value("cluster.count").value, per_box.value)
@@ -203,9 +222,10 @@ def power_limit(ctx: Context) -> Found:
         return found
     return Found(
         share,
-        f"derived: workstation_circuit_power ÷ min(cluster.count, workstation_accelerators = "
-        f"{per_box.value:g}) ÷ (1 + node_overhead_blade), {ctx.where('cluster.server')}: "
-        f"server workstation; below the {found.value:g} W of {found.origin}",
+        f"derived: office circuit ({circuit.origin}) ÷ min(cluster.count, "
+        f"workstation_accelerators = {per_box.value:g}) ÷ (1 + node_overhead_blade), "
+        f"{ctx.where('cluster.server')}: server workstation; below the {found.value:g} W of "
+        f"{found.origin}",
         circuit.source,
         circuit.confidence,
         "the deskside system's rated power would exceed the office circuit: its GPUs are "
@@ -213,13 +233,49 @@ def power_limit(ctx: Context) -> Found:
     )
 
 
+def workstation_circuit(ctx: Context) -> Found:
+    """The most a deskside workstation may draw in the scenario's region: the larger of the
+    North American office circuit (calibration.workstation_circuit_power, 100-127 V mains) and
+    the region's mains voltage × the workstation inlet's rated current (200-240 V mains)."""
+    circuit = ctx.calibration("workstation_circuit_power")
+    mains = ctx.catalog.regions[ctx.scenario.region].mains_voltage
+    if mains is None:
+        return Found(
+            circuit.value,
+            "calibration.workstation_circuit_power (no mains voltage for the region)",
+            circuit.source,
+            circuit.confidence,
+            circuit.note,
+        )
+    inlet = ctx.calibration("workstation_inlet_current")
+    if mains.value * inlet.value <= circuit.value:
+        return Found(
+            circuit.value,
+            f"calibration.workstation_circuit_power (region {ctx.scenario.region}: "
+            f"{mains.value:g} V mains × workstation_inlet_current {inlet.value:g} A give less)",
+            circuit.source,
+            circuit.confidence,
+            circuit.note,
+        )
+    return Found(
+        mains.value * inlet.value,
+        f"derived: mains_voltage of region {ctx.scenario.region} ({mains.value:g} V, "
+        "regions.toml mains_voltage, a subdivision's being its country's) × "
+        f"workstation_inlet_current "
+        f"({inlet.value:g} A)",
+        f"{mains.source}; {inlet.source}",
+        "C",
+        inlet.note,
+    )
+
+
 def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     """The accelerator's rated power with its share of hosts, NICs and fans: on a
     direct-liquid-cooled blade or a workstation its power limit × (1 +
     calibration.node_overhead_blade); else the catalog's (or an `accelerator` block's) figure,
-    else its TDP × (1 + its host platform's node overhead), plus the fixed part per accelerator
-    on a GPU server (calibration.node_overhead_fixed), without its fans' share when immersed,
-    less what a power limit below the TDP saves."""
+    else its TDP × (1 + its host platform's node overhead), on a GPU server with its host CPUs
+    (cluster.host_power) added to the TDP before the share, without its fans' share when
+    immersed, less what a power limit below the TDP saves."""
     server = _server(ctx).value
     limit = power_limit(ctx)
     if server in ("blade", "workstation"):
@@ -249,12 +305,12 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     value, origin = tdp.value * (1 + overhead.value), f"derived: tdp ({tdp.origin}) × (1 + {key})"
     what = f"calibration.{key}"
     if key == "node_overhead":
-        # A GPU server's non-GPU power is not all in proportion to its GPUs' (DGX A100, H100,
-        # B200 and B300 spend 3.3, 4.6, 6.3 and 5.7 kW on 3.2, 5.6, 8 and 8.8 kW of GPUs): a
-        # fixed part per accelerator is added to the share.
-        fixed = ctx.calibration("node_overhead_fixed")
-        value += fixed.value
-        origin += " + node_overhead_fixed"
+        # A GPU server's non-GPU power is its host CPUs and the rest (memory, NICs, switch
+        # chips, fans, supply losses) in proportion to the power of the GPUs and CPUs it cools
+        # and feeds: a DGX-1's two 135 W hosts are not a DGX H100's two 350 W ones.
+        host = host_power(ctx)
+        value = (tdp.value + host.value) * (1 + overhead.value)
+        origin = f"derived: (tdp ({tdp.origin}) + host_power ({host.origin})) × (1 + {key})"
         what = "GPU-server node overhead (DGX H100 and DGX B200)"
     fallback = Found(
         value,

@@ -42,6 +42,7 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     ATTENTION_RATE,
+    DISTILLATION,
     GATED_MLP,
     GEMM,
     GQA,
@@ -831,6 +832,52 @@ def training_flops(per_token, tokens, given, effective, duration, accelerator_ti
     if accelerator_time is not None:
         return effective * accelerator_time / count
     return None
+
+
+@input_node(
+    "workload.teacher_parameters",
+    "number",
+    "Parameters of the distillation teacher run forward on every training token (0: none)",
+    sources=(DISTILLATION,),
+)
+def _teacher_parameters(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.teacher_parameters",
+        Found(0.0, "default", note="no teacher: the run trains on its data alone"),
+    )
+
+
+@metric(
+    "performance.teacher_flops_per_token",
+    "number",
+    "FLOPs per training token of the distillation teacher's forward pass (0 without a teacher)",
+    "2·workload.teacher_parameters (a forward pass; the teacher's attention scores, a few "
+    "percent at its width, are not counted: its shape is not given)",
+    ("workload.teacher_parameters",),
+    sources=(DISTILLATION, TM101),
+)
+def teacher_flops_per_token(teacher):
+    """The teacher scores every token the student trains on with its forward pass alone; no
+    backward pass and no optimizer step, so 2·N_teacher where the student pays 6·N."""
+    return 2.0 * teacher
+
+
+@metric(
+    "workload.teacher_flops",
+    "flop",
+    "FLOPs of the distillation teacher's forward passes over the run (0 without a teacher); "
+    "not model FLOPs of the student, so outside workload.training_flops and the MFU",
+    "performance.teacher_flops_per_token × workload.tokens",
+    ("performance.teacher_flops_per_token", "workload.tokens"),
+    sources=(DISTILLATION,),
+    optional=("workload.tokens",),
+)
+def teacher_flops(per_token, tokens):
+    """What online distillation adds to the run's work. A run that generated its teacher's
+    logits beforehand prices them apart: it writes no teacher."""
+    if tokens is None:
+        return None
+    return per_token * tokens
 
 
 # performance.training_time is declared in `crosscheck`: a mixture of experts at the default

@@ -15,6 +15,7 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     ATTENTION_RATE,
     CONTEXT_PARALLEL,
+    DISTILLATION,
     DROPOUT,
     FLASH,
     FORWARD_RERUN,
@@ -34,6 +35,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     NCCL_CHANNELS,
+    OVERLAP_INTERFERENCE,
     PALM,
     PIPELINE_P2P,
     PLATFORM_MATMUL,
@@ -50,6 +52,7 @@ from scendsl.model.domains.training_formulas import (
     activation_traffic_bytes,
     context_parallel_exchange_seconds,
     effective_interleave,
+    exposed_after_overlap,
     host_link_seconds,
     link_for,
     matmul_efficiency_at,
@@ -161,18 +164,21 @@ def matmul_rate(bf16_dense, gain, efficiency, framework, share, executed, rate, 
 @metric(
     "performance.hardware_flops_per_step",
     "flop",
-    "FLOPs the accelerators execute per step (model FLOPs plus recomputation)",
-    "model_flops_per_token × tokens_per_step × recompute_factor",
+    "FLOPs the accelerators execute per step (model FLOPs plus recomputation, plus a "
+    "distillation teacher's forward pass)",
+    "(model_flops_per_token × recompute_factor + teacher_flops_per_token) × tokens_per_step",
     (
         "performance.model_flops_per_token",
         "performance.tokens_per_step",
         "performance.recompute_factor",
+        "performance.teacher_flops_per_token",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, DISTILLATION),
 )
-def hardware_flops_per_step(per_token, tokens, factor):
-    """The model's FLOPs and what recomputation runs again."""
-    return per_token * tokens * factor
+def hardware_flops_per_step(per_token, tokens, factor, teacher):
+    """The model's FLOPs, what recomputation runs again, and the teacher's forward pass
+    (nothing of it recomputed: it keeps no activations for a backward pass)."""
+    return (per_token * factor + teacher) * tokens
 
 
 @metric(
@@ -716,10 +722,11 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
-    "ZeRO-0/1/2: max(0, ring(2 B × parameters_per_accelerator, d·c) − ⅔ compute_time / m); "
-    "ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
-    "performance.shard_group_bandwidth, plus, with a shard group, max(0, ring(2 B × "
-    "parameters_per_accelerator / N_d, d·c / N_d) − ⅔ compute_time / m) at "
+    "E(x, w) = x − η·min(x, w), η = performance.overlap_efficiency (the share of ideally "
+    "hidden time that overlapping saves); ZeRO-0/1/2: E(ring(2 B × parameters_per_accelerator, "
+    "d·c), ⅔ compute_time / m); ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
+    "performance.shard_group_bandwidth, plus, with a shard group, E(ring(2 B × "
+    "parameters_per_accelerator / N_d, d·c / N_d), ⅔ compute_time / m) at "
     "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth",
     (
         "performance.parameters_per_accelerator",
@@ -731,29 +738,51 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
         "performance.shard_replicas",
         "performance.shard_group_bandwidth",
         "performance.cross_group_bandwidth",
+        "performance.overlap_efficiency",
     ),
-    sources=(RING, ZERO, ZERO3_OVERLAP, NARAYANAN, CONTEXT_PARALLEL, HYBRID_SHARD),
+    sources=(
+        RING,
+        ZERO,
+        ZERO3_OVERLAP,
+        NARAYANAN,
+        CONTEXT_PARALLEL,
+        HYBRID_SHARD,
+        OVERLAP_INTERFERENCE,
+    ),
 )
 def data_parallel_time(
-    parameters, data, zero_stage, compute, m, bandwidth, shard, shard_bandwidth, cross_bandwidth
+    parameters,
+    data,
+    zero_stage,
+    compute,
+    m,
+    bandwidth,
+    shard,
+    shard_bandwidth,
+    cross_bandwidth,
+    efficiency,
 ):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
     each and more of it exposed. ZeRO-3 (FSDP) gathers the parameters for the forward and again
     for the backward pass and reduce-scatters the gradients in every micro-batch, prefetching
-    the next gather while it computes: half a ring three times per micro-batch, hidden behind
-    that micro-batch's forward and backward passes. A hybrid ZeRO-3 layout runs those rings
+    the next gather while it computes: half a ring three times per micro-batch, beside that
+    micro-batch's forward and backward passes. A hybrid ZeRO-3 layout runs those rings
     inside its shard group only and all-reduces each reduced shard across the groups once a
-    step, as the plain data-parallel reduction does."""
+    step, as the plain data-parallel reduction does. Overlap of the once-a-step exchange is not
+    free: the collective's kernels share the compute units and HBM with the matmuls beside
+    them, so a step saves only the share η of the time an ideal overlap would hide. ZeRO-3's
+    per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency)."""
     per_microbatch = compute / m
+    backward = (2.0 / 3.0) * per_microbatch
     ring = ring_allreduce_seconds(GRADIENT_BYTES * parameters, data, bandwidth)
-    once_a_step = scalar.maximum(ring - (2.0 / 3.0) * per_microbatch, 0.0)
+    once_a_step = exposed_after_overlap(ring, backward, efficiency)
     in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
     every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)
     across = ring_allreduce_seconds(
         GRADIENT_BYTES * parameters / shard, data / shard, cross_bandwidth
     )
-    across_groups = scalar.maximum(across - (2.0 / 3.0) * per_microbatch, 0.0)
+    across_groups = exposed_after_overlap(across, backward, efficiency)
     return scalar.where(zero_stage >= 3, every_microbatch + across_groups, once_a_step)
 
 

@@ -12,6 +12,13 @@ from scendsl.model import scalar
 # ---------------------------------------------------------------------------------- sources
 KAPLAN = "Kaplan et al. 2020, Scaling Laws for Neural Language Models (training compute C ≈ 6ND)"
 TM101 = "EleutherAI, Transformer Math 101 (2023): forward 2ND + backward 4ND"
+DISTILLATION = (
+    "Hinton, Vinyals, Dean 2015, Distilling the Knowledge in a Neural Network (the student "
+    "trains on the teacher's output distribution); Gemma Team 2024, Gemma 2: Improving Open "
+    "Language Models at a Practical Size, §3 (the 2B and 9B pre-trained on a larger "
+    "teacher's token-level probabilities); the teacher runs its forward pass only: 2·N_teacher "
+    "FLOPs per token (Transformer Math 101's forward 2ND)"
+)
 PALM = "Chowdhery et al. 2022, PaLM, App. B (model FLOPs utilisation, MFU)"
 NARAYANAN = (
     "Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters "
@@ -247,6 +254,14 @@ ZERO3_OVERLAP = (
     "and micro-batch; forward and backward prefetching issue the next all-gather while the "
     "current unit computes"
 )
+OVERLAP_INTERFERENCE = (
+    "Agrawal et al. 2024, Optimizing ML Concurrent Computation and Communication with GPU DMA "
+    "Engines (arXiv:2412.14335), abstract: concurrent computation and communication 'on average "
+    "achieves only 21% of ideal speedup' (serial time against the larger of the two alone), 'due "
+    "to ... compute and memory interference between concurrent GPU kernels' (GEMMs beside "
+    "RCCL collectives on AMD MI300X); 42% with schedule prioritisation and compute-unit "
+    "partitioning"
+)
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
 PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0
@@ -280,6 +295,14 @@ def ring_allreduce_seconds(payload_bytes, ranks, link_bandwidth_bidirectional):
     """
     ranks = scalar.maximum(ranks, 1)
     return 2.0 * payload_bytes * (ranks - 1) / ranks / (link_bandwidth_bidirectional / 2.0)
+
+
+def exposed_after_overlap(communication, window, efficiency):
+    """What of a collective stays on the critical path when it runs beside `window` seconds of
+    computation: ideal overlap hides min(communication, window); concurrent kernels share the
+    compute units and HBM, so only the share `efficiency` of that is saved."""
+    hidden = efficiency * scalar.minimum(communication, window)
+    return scalar.maximum(communication - hidden, 0.0)
 
 
 def host_link_seconds(traffic_bytes, hostlink_bandwidth, shared_by):

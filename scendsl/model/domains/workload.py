@@ -32,6 +32,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     NEOX,
+    OVERLAP_INTERFERENCE,
     PLATFORM_MATMUL,
     RING_ATTENTION,
     STRAGGLER,
@@ -836,6 +837,14 @@ _calibration_input(
     "End-to-end speed-up of FP4 matrix maths over BF16",
     (TE_SPEEDUP,),
     per_chip=True,
+)
+_calibration_input(
+    "performance.overlap_efficiency",
+    "overlap_efficiency",
+    "fraction",
+    "Share of the time an ideal overlap of a collective with computation would hide that "
+    "running them concurrently saves",
+    (OVERLAP_INTERFERENCE,),
 )
 _calibration_input(
     "performance.straggler_variability",
