@@ -295,39 +295,51 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _evaluate_paths(paths: list[str], label: str, fmt: str) -> Reviewed | None:
-    """Evaluate every plain scenario and sweep under `paths`; None after printing diagnostics."""
-    from scendsl.app.pipeline import evaluate_for_review
+def _load_side(paths: list[str], label: str, fmt: str) -> ScenarioSet | None:
+    """The scenarios of one side of a diff; None after printing its diagnostics."""
+    from scendsl.app.pipeline import load
 
     try:
-        return evaluate_for_review(paths)
+        return load(paths)
     except ScenarioError as error:
         print(f"error: the {label} scenarios do not load:", file=sys.stderr)
         print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
         return None
 
 
+def _review_sides(sides: list[tuple[list[str] | None, str]], fmt: str) -> list[Reviewed] | None:
+    """Each side of a diff (its paths, or None for no scenarios, and its label) loaded, then
+    the sweeps of all of them checked against the memory budget they share (their tables are
+    held together), then evaluated: nothing is evaluated before every side is known to load
+    and fit. None after printing what failed."""
+    from scendsl.app.pipeline import Reviewed, check_sweeps_fit, review
+
+    loaded: list[ScenarioSet | None] = []
+    for paths, label in sides:
+        scenarios = _load_side(paths, label, fmt) if paths else None
+        if paths and scenarios is None:
+            return None
+        loaded.append(scenarios)
+    try:
+        check_sweeps_fit(
+            [w for side in loaded if side is not None for w in side.sweeps], together=True
+        )
+    except ScenarioError as error:
+        print("error: the sweeps cannot be compared:", file=sys.stderr)
+        print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
+        return None
+    return [review(side) if side is not None else Reviewed([], []) for side in loaded]
+
+
 @command("diff")
 def cmd_diff(args: argparse.Namespace) -> int:
     import tempfile
 
-    from scendsl.app.pipeline import Reviewed
     from scendsl.report import diff as D
 
     if not args.git and any(p.lower().endswith(".json") for p in args.paths):
         return _diff_result_files(args)
-    if args.git:
-        new_paths = args.paths or ["scenarios"]
-        with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
-            from scendsl.app.gitsnap import snapshot
-
-            old_paths = snapshot(args.git, new_paths, folder)
-            old = (
-                _evaluate_paths(old_paths, f"{args.git}", args.format)
-                if old_paths
-                else Reviewed([], [])
-            )
-    else:
+    if not args.git:
         if len(args.paths) != 2:
             print(
                 "usage: scendsl diff OLD NEW  (or: scendsl diff --git REV [PATH...])",
@@ -337,11 +349,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
         named = [_file_and_scenario(path) for path in args.paths]
         if any(named):
             return _diff_two_scenarios(args, named)
-        old = _evaluate_paths([args.paths[0]], "old", args.format)
-        new_paths = [args.paths[1]]
-    new = _evaluate_paths(new_paths, "new", args.format)
-    if old is None or new is None:
+    with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
+        if args.git:
+            from scendsl.app.gitsnap import snapshot
+
+            new_paths = args.paths or ["scenarios"]
+            # No old scenarios where none of the paths existed at the revision.
+            sides = [(snapshot(args.git, new_paths, folder) or None, f"{args.git}")]
+        else:
+            new_paths = [args.paths[1]]
+            sides = [([args.paths[0]], "old")]
+        reviewed = _review_sides([*sides, (new_paths, "new")], args.format)
+    if reviewed is None:
         return EXIT_INPUT
+    old, new = reviewed
     result = D.diff_results(
         old.results,
         new.results,

@@ -23,6 +23,17 @@ def scenario_text(
     )
 
 
+def reference_blocks(count: int) -> str:
+    """`count` small national resources (`r0`, `r1`, ...): each adds figures of its own to
+    every scenario and sweep variant of its file (its peak, the divide's ratio and time to
+    train), the way a file grows what each variant holds."""
+    return "".join(
+        f'\nreference r{index} {{\n  title "r"\n  accelerator H100\n  count 500\n'
+        f'  kind national_resource\n  region "KE"\n  source "s"\n}}\n'
+        for index in range(count)
+    )
+
+
 #: A new accelerator block that gives no `scaleup_domain` (the language does not require it),
 #: and a scenario that trains on it: its bottom-up step time is n/a.
 CARD_WITHOUT_SCALEUP_DOMAIN = """

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scendsl.cli import main
+from tests.factories import reference_blocks
 
 # ------------------------------------------------------- item 137: strict JSON, whatever the figures
 #: `b` is a cluster of 10^9 accelerators interrupted sooner than it can checkpoint: its training
@@ -151,12 +152,7 @@ def _many_references(count: int, variants: int) -> str:
         "    count 1000\n  }\n  workload {\n    parameters 8B\n    tokens 1T\n  }\n}\n\n"
         f"sweep w from s {{\n  cluster.count 1 .. {variants}\n}}\n"
     )
-    for index in range(count):
-        text += (
-            f'\nreference r{index} {{\n  title "r"\n  accelerator H100\n  count 500\n'
-            f'  kind national_resource\n  region "KE"\n  source "s"\n}}\n'
-        )
-    return text
+    return text + reference_blocks(count)
 
 
 def test_a_sweep_whose_table_would_pass_the_memory_budget_is_refused_before_it_is_evaluated(

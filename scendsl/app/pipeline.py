@@ -231,20 +231,33 @@ class Reviewed:
 
 def evaluate_for_review(paths: Sequence[str]) -> Reviewed:
     """Every plain scenario under `paths` and every sweep's variants (vectorised), evaluated
-    without Monte Carlo."""
+    without Monte Carlo; the sweeps' tables, held together, are checked first."""
     scenarios = load(paths)
+    check_sweeps_fit(scenarios.sweeps, together=True)
+    return review(scenarios)
+
+
+def review(scenarios: ScenarioSet) -> Reviewed:
+    """Every plain scenario of `scenarios` and every sweep's variants (vectorised), evaluated
+    without Monte Carlo: what `diff` compares. Check the sweeps with `check_sweeps_fit(...,
+    together=True)` first: their tables are held together."""
     return Reviewed(
         evaluate_all(scenarios).results, [sweep_table(sweep) for sweep in scenarios.sweeps]
     )
 
 
-def check_sweeps_fit(sweeps: Iterable[Sweep]) -> None:
+def check_sweeps_fit(sweeps: Iterable[Sweep], *, together: bool = False) -> None:
     """Raise a located ScenarioError at the first sweep whose table would not fit the memory
-    budget, before anything is evaluated or written (a table to standard output is streamed)."""
+    budget, before anything is evaluated or written (a table to standard output is streamed).
+    `together`: the tables are held at once (a diff's, of both sides), so they share the one
+    budget; else each is made and let go in turn (`eval --sweeps`) and has it whole."""
     from scendsl.model.sweep import check_sweep_memory
 
+    held = 0
     for sweep in sweeps:
-        check_sweep_memory(sweep)
+        need = check_sweep_memory(sweep, held=held)
+        if together:
+            held += need
 
 
 def sweep_table(sweep: Sweep, nodes: Sequence[str] | None = None) -> SweepTable:

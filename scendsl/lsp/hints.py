@@ -78,9 +78,9 @@ def claim_value(
         return figure_text(value, node.dimension, written, label)
 
     out = ClaimValue(metric, shown(node.value), claim.holds if claim is not None else None)
-    run = analysis.samples(scenario)
+    run = analysis.run(scenario)
     if run is not None:
-        summary = run.percentiles(metric) if metric in run.varying() else None
+        summary = run.percentiles(metric)
         if summary is not None:
             out.range = f"{shown(summary.p5)} to {shown(summary.p95)}"
         if claim is not None:

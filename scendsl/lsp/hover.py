@@ -423,7 +423,7 @@ def _current_input(analysis: Analysis, scenario: str, path: str) -> str:
         return ""
     text = f"\n\nIn `{scenario}`: **{md_escape(value_text(node))}**"
     if node.origin:
-        text += f" — from {node.origin}"
+        text += f" — from {md_code(node.origin)}"
     return text
 
 

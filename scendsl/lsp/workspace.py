@@ -47,7 +47,7 @@ class Analysis:
     scenarios: Any | None  # ScenarioSet when the file and its imports are free of errors
     files: dict[str, str]  # display name -> path of every file read
     _results: dict[str, Any] = field(default_factory=dict)
-    _samples: dict[str, Any] = field(default_factory=dict)
+    _runs: dict[str, RunShown | None] = field(default_factory=dict)
 
     def definitions(self) -> dict[tuple[str, str], Definition]:
         """Named blocks of the file and its imports, by (table, name); scenarios and sweeps
@@ -89,12 +89,39 @@ class Analysis:
                 self._results[name] = None
         return self._results[name]
 
-    def samples(self, name: str):
-        """Monte Carlo samples of an uncertain scenario (cached), or None."""
-        if name not in self._samples:
+    def run(self, name: str) -> RunShown | None:
+        """What the hovers and hints show of an uncertain scenario's Monte Carlo run (cached),
+        or None for a certain one. The run itself is let go once summarised."""
+        if name not in self._runs:
             scenario = self.scenario(name)
-            self._samples[name] = sample(scenario) if scenario is not None else None
-        return self._samples[name]
+            run = sample(scenario) if scenario is not None else None
+            result = self.result(name) if run is not None else None
+            self._runs[name] = RunShown.of(run, result) if result is not None else None
+        return self._runs[name]
+
+
+@dataclass(frozen=True)
+class RunShown:
+    """What the hovers and hints show of a scenario's Monte Carlo run: the percentiles of each
+    claim's figure that varies, and each claim's probability. A run holds every figure of
+    every sample (34 MB a scenario with 500 references in the file), and an editor's document
+    of hundreds of scenarios is hinted a screen at a time: kept whole, the runs grew with every
+    scenario hinted, past what `eval` refuses to hold (2 GiB)."""
+
+    summaries: dict[str, Any]  # figure name -> uncertainty.Summary
+    claims: tuple[Any, ...]  # uncertainty.ClaimProbability, in the result's claims' order
+
+    @staticmethod
+    def of(run: Any, result: Any) -> RunShown:
+        varying = set(run.varying())
+        return RunShown(
+            {c.metric: run.percentiles(c.metric) for c in result.claims if c.metric in varying},
+            tuple(run.claims),
+        )
+
+    def percentiles(self, name: str) -> Any:
+        """P5, P50, P95 and mean of a claim's figure that varies; None for any other."""
+        return self.summaries.get(name)
 
 
 class Workspace:

@@ -572,6 +572,11 @@ class SweepTable:
         """The kept nodes: number nodes first, then text and flag nodes (evaluation order)."""
         return (*self._numbers, *self._codes)
 
+    def infinite_columns(self) -> tuple[str, ...]:
+        """The number columns holding an infinity in some variant (a run that never finishes):
+        the figures whose records give the sign JSON cannot write (`export.iter_records`)."""
+        return tuple(name for name, stored in self._numbers.items() if np.isinf(stored.grid).any())
+
     def block(self, start: int, stop: int) -> dict[str, list[Any]]:
         """Every kept node's values for variants start..stop-1 as plain Python lists (numbers
         as floats, NaN where n/a), in `columns` order: for export without spreading a column."""
@@ -625,15 +630,30 @@ def written_inputs(sweep: Sweep, catalog: Catalog | None = None) -> tuple[str, .
 _CELL_BYTES = 8
 
 
-def check_sweep_memory(
+def sweep_table_bytes(
     sweep: Sweep, catalog: Catalog | None = None, nodes: Sequence[str] | None = None
-) -> None:
-    """Raise a ScenarioError at the sweep, before anything is evaluated, when its table (of
-    the figures `nodes`, every one by default) would take more than the ARRAY_MEMORY_BUDGET:
-    what `evaluate_sweep` checks first, for a caller that writes other output before it (a
-    table streamed to standard output)."""
+) -> int:
+    """The bytes the table of `sweep` (of the figures `nodes`, every one by default) takes,
+    each figure held on the axes it depends on, without evaluating anything."""
     plan = SweepPlan(sweep, catalog or load_catalog())
-    _check_memory(plan, _kept(plan, nodes))
+    return _table_bytes(plan, _kept(plan, nodes))
+
+
+def check_sweep_memory(
+    sweep: Sweep,
+    catalog: Catalog | None = None,
+    nodes: Sequence[str] | None = None,
+    held: int = 0,
+) -> int:
+    """Raise a ScenarioError at the sweep, before anything is evaluated, when its table (of
+    the figures `nodes`, every one by default) would take more than the ARRAY_MEMORY_BUDGET
+    beside the `held` bytes of other tables held with it (a diff holds every sweep of both
+    sides): what `evaluate_sweep` checks first, for a caller that writes other output before it
+    (a table streamed to standard output). Returns the table's bytes."""
+    plan = SweepPlan(sweep, catalog or load_catalog())
+    keep = _kept(plan, nodes)
+    _check_memory(plan, keep, held)
+    return _table_bytes(plan, keep)
 
 
 def _kept(plan: SweepPlan, nodes: Sequence[str] | None) -> list[Node]:
@@ -641,25 +661,36 @@ def _kept(plan: SweepPlan, nodes: Sequence[str] | None) -> list[Node]:
     return [node for node in plan.nodes if wanted is None or node.name in wanted]
 
 
-def _check_memory(plan: SweepPlan, keep: Sequence[Node]) -> None:
+def _table_bytes(plan: SweepPlan, keep: Sequence[Node]) -> int:
+    return _CELL_BYTES * sum(math.prod(plan.shape[a] for a in plan.depends[n.name]) for n in keep)
+
+
+def _check_memory(plan: SweepPlan, keep: Sequence[Node], held: int = 0) -> None:
     """The table of the figures `keep`, each held on the axes it depends on, within the
-    ARRAY_MEMORY_BUDGET: a file of a thousand references and a sweep of a hundred thousand
-    variants would need some 4 GB, which no limit of the language's counts."""
+    ARRAY_MEMORY_BUDGET beside `held` bytes of other tables: a file of a thousand references
+    and a sweep of a hundred thousand variants would need some 4 GB, which no limit of the
+    language's counts."""
     from scendsl.errors import ScenarioError
 
-    cells = sum(math.prod(plan.shape[a] for a in plan.depends[node.name]) for node in keep)
-    need = _CELL_BYTES * cells
-    if need <= ARRAY_MEMORY_BUDGET:
+    need = _table_bytes(plan, keep)
+    if held + need <= ARRAY_MEMORY_BUDGET:
         return
     sweep = plan.sweep
-    most = sweep.size * ARRAY_MEMORY_BUDGET // need
+    most = sweep.size * max(0, ARRAY_MEMORY_BUDGET - held) // need
+    beside = f", beside the {_gib(held)} of the other sweeps' tables held with it" if held else ""
     raise ScenarioError.one(
         f"sweep '{sweep.name}': the table of its {sweep.size:,} variants would take about "
-        f"{need / 1024**3:,.1f} GiB ({len(keep):,} figures each); the limit is "
+        f"{_gib(need)} ({len(keep):,} figures each){beside}; the limit is "
         f"{ARRAY_MEMORY_BUDGET / 1024**3:g} GiB",
         sweep.span,
-        f"sweep fewer values (about {most:,} variants fit), or define fewer references",
+        f"sweep fewer values (about {most:,} variants fit{' beside them' if held else ''}), "
+        "or define fewer references",
     )
+
+
+def _gib(size: int) -> str:
+    """A size in GiB as the memory messages give it: `5.1 GiB`, `0.0039 GiB`."""
+    return f"{size / 1024**3:,.1f} GiB" if size >= 1024**3 // 10 else f"{size / 1024**3:.2g} GiB"
 
 
 def evaluate_sweep(

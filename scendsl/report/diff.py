@@ -1061,6 +1061,18 @@ def _label_data(old: str | None, new: str | None) -> dict[str, str]:
     }
 
 
+def _infinite_data(old: Any, new: Any, suffix: str = "") -> dict[str, int]:
+    """The sign of either side's infinite value (`old_infinite`, `new_infinite`; with
+    `suffix`, `old_actual_infinite`...): JSON writes it null, as n/a (export.infinity_sign)."""
+    from scendsl.report.export import infinity_sign
+
+    return {
+        f"{side}{suffix}_infinite": sign
+        for side, value in (("old", old), ("new", new))
+        if (sign := infinity_sign(value)) is not None
+    }
+
+
 def render_json(diff: Diff) -> str:
     def change_data(change: Change) -> dict[str, Any]:
         data = {
@@ -1077,6 +1089,7 @@ def render_json(diff: Diff) -> str:
             if not change.written and change.origin:
                 data["origin"] = change.origin
         data |= _written_data(change.old_written, change.new_written)
+        data |= _infinite_data(change.old, change.new)
         return data | _label_data(change.old_label, change.new_label)
 
     def move_data(move: VariantMove) -> dict[str, Any]:
@@ -1087,6 +1100,7 @@ def render_json(diff: Diff) -> str:
             "smallest": move.smallest,
             "largest": move.largest,
             "example": {"variant": move.example, "old": move.old, "new": move.new}
+            | _infinite_data(move.old, move.new)
             | _label_data(move.old_label, move.new_label),
             "unit": _unit(move.name),
         }
@@ -1117,6 +1131,7 @@ def render_json(diff: Diff) -> str:
                         "line": f.line,
                     }
                     | _written_data(f.old_written, f.new_written)
+                    | _infinite_data(f.old_actual, f.new_actual, "_actual")
                     | _label_data(f.old_label, f.new_label)
                     for f in e.flips
                 ],

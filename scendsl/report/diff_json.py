@@ -268,7 +268,7 @@ class _Reader:
             out[name] = MetricResult(
                 name,
                 kind,
-                _value(figure["value"], f"{at}.value"),
+                _with_infinity(_value(figure["value"], f"{at}.value"), figure, at, "value"),
                 unit,
                 _dimension_of(name, unit),
                 _text(figure.get("meaning"), f"{at}.meaning"),
@@ -301,6 +301,7 @@ class _Reader:
             )
         names: list[str] = []
         rows: list[Mapping[str, Any]] = []
+        infinite: list[dict[str, int]] = []  # each variant's `infinite`: its null figures' signs
         shape = [len(labels) for _, labels in axes]
         for index, entry in enumerate(variants):
             at = f"{where}.variants[{index}]"
@@ -323,12 +324,17 @@ class _Reader:
                     "(`eval --format json --sweeps` writes the same figures for every variant)"
                 )
             rows.append(row)
+            marks = _object(variant.get("infinite", {}), f"{at}.infinite")
+            infinite.append(
+                {key: _infinity_sign(sign, f"{at}.infinite") for key, sign in marks.items()}
+            )
         table = JsonSweepTable.of(
             _name(item.get("name"), f"{where}.name"),
             _name(item.get("base"), f"{where}.base"),
             axes,
             names,
             rows,
+            infinite,
         )
         return replace(table, key_labels=self._key_labels(item.get("labels"), f"{where}.labels"))
 
@@ -391,8 +397,10 @@ class JsonSweepTable:
         axes: Sequence[tuple[str, tuple[str, ...]]],
         names: list[str],
         rows: list[Mapping[str, Any]],
+        infinite: Sequence[Mapping[str, int]] = (),
     ) -> JsonSweepTable:
-        """The table of `rows` (each variant's values), in the axes' order."""
+        """The table of `rows` (each variant's values), in the axes' order; `infinite`: each
+        variant's figures that are infinite (null in `rows`), by the sign of their infinity."""
         columns: dict[str, list[Any]] = {}
         for index, row in enumerate(rows):
             for raw_name, value in row.items():
@@ -400,10 +408,18 @@ class JsonSweepTable:
                     _key(raw_name, f"sweeps.{name}.values"), [None] * len(rows)
                 )
                 column[index] = _value(value, f"sweeps.{name}.values")
+        for index, marks in enumerate(infinite):
+            at = f"sweeps.{name}.variants[{index}]"
+            for key, sign in marks.items():
+                if _key(key, f"{at}.infinite") not in columns:
+                    raise _Shape(f"{at}.infinite: {key} is not one of its figures")
+                columns[key][index] = _with_infinity(
+                    columns[key][index], {"infinite": sign}, f"{at}.values.{key}", "value"
+                )
         numbers: dict[str, np.ndarray] = {}
         categories: dict[str, _Column] = {}
         for key, column in columns.items():
-            if all(v is None or _is_number(v) for v in column):
+            if all(v is None or _is_number(v) or v in _INFINITIES for v in column):
                 numbers[key] = np.asarray(
                     [np.nan if v is None else float(v) for v in column], dtype=float
                 )
@@ -532,6 +548,24 @@ def _value(value: Any, where: str, *, breakdown: bool = True) -> Any:
 
 
 _LARGEST = 1e300
+_INFINITIES = (math.inf, -math.inf)
+
+
+def _with_infinity(value: Any, item: Mapping[str, Any], where: str, field: str) -> Any:
+    """`value` (`item[field]`, read) as ±∞ when `item` gives the sign of its infinity
+    (`infinite`, beside a null: JSON has no infinity; export.infinity_sign writes it)."""
+    if "infinite" not in item:
+        return value
+    sign = _infinity_sign(item["infinite"], f"{where}.infinite")
+    if value is not None:
+        raise _Shape(f"{where}.infinite: an infinite figure's `{field}` is null")
+    return math.inf * sign
+
+
+def _infinity_sign(sign: Any, where: str) -> int:
+    if isinstance(sign, bool) or sign not in (1, -1):
+        raise _Shape(f"{where}: expected 1 or -1 (the sign of an infinite figure)")
+    return int(sign)
 
 
 def _refuse_constant(name: str) -> float:
@@ -546,7 +580,9 @@ def _claim(data: Any, where: str) -> ClaimResult:
     expected = _value(item.get("expected"), f"{where}.expected", breakdown=False)
     if expected is None:
         raise _Shape(f"{where}.expected: expected a number, text or a flag")
-    actual = _value(item.get("actual"), f"{where}.actual", breakdown=False)
+    actual = _with_infinity(
+        _value(item.get("actual"), f"{where}.actual", breakdown=False), item, where, "actual"
+    )
     holds = item.get("holds")
     if holds is not None and not isinstance(holds, bool):
         raise _Shape(f"{where}.holds: expected true, false or null")

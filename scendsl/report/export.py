@@ -12,12 +12,15 @@ by `eval_schema`, printed by `scendsl schema` under `eval`):
                             "written"?: {"amount", "unit", "currency", "year", "rate_year", ...}}],
                 "warnings": [{"id", "severity", "message", "hint", "span", "metrics"}]}],
  "sweeps": [{"name", "base", "axes", "units", "labels"?: {"<figure>": {"<key>": "<label>"}},
-             "variants": [{"name", "point", "values", "written"?: {"<input>": {...}}}]}]}
+             "variants": [{"name", "point", "values", "infinite"?: {"<figure>": 1},
+                           "written"?: {"<input>": {...}}}]}]}
 ```
 Numbers are in SI base units (`SweepTable.units`), money in US dollars: a claim's figure or an
 input written in another currency (`< 50M EUR`), in a scenario or a sweep's variant, is in USD at
 its scenario year's rate, and its `written` object gives the amount as written, its currency,
 the rate's year and the rate (a field added to version 1: new fields keep the version). n/a is null in JSON and an empty CSV field;
+an infinite figure is null too, with its sign in `infinite` beside it (a figure's, a claim's, a
+variant's by figure);
 keys keep the registry's order, which is stable between releases. A sweep table is read block
 by block, so a million variants stream without sitting in memory.
 """
@@ -62,6 +65,7 @@ def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, A
     give it). Read block by block, of at most `block` variants and BLOCK_CELLS figures."""
     paths = [axis.path for axis in table.sweep.axes]
     numbers = set(table.numbers)
+    unbounded = table.infinite_columns()  # read once: the rest need no look at each value
     block = max(1, min(block, BLOCK_CELLS // max(1, len(table.units))))
     for start in range(0, table.size, block):
         stop = min(table.size, start + block)
@@ -77,6 +81,13 @@ def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, A
                 "point": dict(zip(paths, table.labels(index), strict=True)),
                 "values": values,
             }
+            infinite = {
+                name: sign
+                for name in unbounded
+                if (sign := infinity_sign(columns[name][offset])) is not None
+            }
+            if infinite:  # the figures whose null is an infinity, not n/a
+                record["infinite"] = infinite
             amounts = {
                 name: amount.to_json()
                 for name, money in written.items()
@@ -85,6 +96,15 @@ def iter_records(table: SweepTable, block: int = 10_000) -> Iterator[dict[str, A
             if amounts:  # absent when every value is in US dollars
                 record["written"] = amounts
             yield record
+
+
+def record_values(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's values with its infinite figures as ±∞ again (null in the record, which is
+    JSON-ready): what a table writes, where a scenario's infinite figure reads `inf` too."""
+    infinite = record.get("infinite")
+    if not infinite:
+        return record["values"]
+    return {**record["values"], **{name: math.inf * sign for name, sign in infinite.items()}}
 
 
 def iter_json(table: SweepTable, lines: bool = False) -> Iterator[str]:
@@ -130,11 +150,22 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
         data["written"] = node.written.to_json()
     if node.label is not None:
         data["label"] = node.label  # `value` keeps the key; this is what a reader calls it
-    if isinstance(node.value, float) and math.isinf(node.value):
-        # JSON has no infinity: the value is null as n/a is, and this tells them apart (a run
-        # that never finishes reads ∞ in the briefings, not n/a).
-        data["infinite"] = 1 if node.value > 0 else -1
+    sign = infinity_sign(node.value)
+    if sign is not None:
+        data["infinite"] = sign
     return data
+
+
+def infinity_sign(value: Any) -> int | None:
+    """1 for +∞ and -1 for −∞, else None. JSON has no infinity: an infinite figure (a run that
+    never finishes, which the briefings read as ∞) is written null, as n/a is, and this sign
+    beside it (`infinite`: a figure's, a claim's figure, a variant's by name) tells them apart
+    for whoever reads the document, `scendsl diff` among them."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isinf(value):
+        return 1 if value > 0 else -1
+    return None
 
 
 def result_data(
@@ -193,6 +224,9 @@ def result_data(
         for c in result.claims
     ]
     for claim, checked in zip(data["claims"], result.claims, strict=True):
+        sign = infinity_sign(checked.actual)
+        if sign is not None:  # its figure is infinite: `actual` is null, as n/a is
+            claim["infinite"] = sign
         if checked.note:  # a figure written in another currency: how it was converted
             claim["note"] = checked.note
         if checked.written is not None:  # ... and the amount, currency and rate as data
@@ -298,6 +332,8 @@ def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> di
 _STRING: dict[str, Any] = {"type": "string"}
 _NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
 _STRINGS: dict[str, Any] = {"type": "array", "items": _STRING}
+#: The sign of an infinite figure written null (`infinity_sign`).
+_INFINITE: dict[str, Any] = {"enum": [1, -1]}
 
 
 def _written_fields() -> dict[str, Any]:
@@ -351,7 +387,7 @@ def eval_schema() -> dict[str, Any]:
                 "calls it (its title); `value` keeps the key",
             },
             "infinite": {
-                "enum": [1, -1],
+                **_INFINITE,
                 "description": "the value is +∞ (1) or −∞ (-1), which JSON cannot write: "
                 "`value` is then null (a run that never finishes), not n/a",
             },
@@ -387,6 +423,11 @@ def eval_schema() -> dict[str, Any]:
                 "description": "a number in SI base units, a category or rating, or a flag",
             },
             "actual": {"type": ["number", "string", "boolean", "null"]},
+            "infinite": {
+                **_INFINITE,
+                "description": "the claim's figure is +∞ (1) or −∞ (-1): `actual` is then "
+                "null, not n/a",
+            },
             "holds": {"type": ["boolean", "null"]},
             "margin": _NUMBER_OR_NULL,
             "tolerance": _NUMBER_OR_NULL,
@@ -511,6 +552,12 @@ def eval_schema() -> dict[str, Any]:
             "name": _STRING,
             "point": {"type": "object", "additionalProperties": _STRING},
             "values": {"type": "object", "additionalProperties": any_value},
+            "infinite": {
+                "type": "object",
+                "additionalProperties": _INFINITE,
+                "description": "the figures of `values` that are +∞ (1) or −∞ (-1), which "
+                "are null there, as n/a is (absent: none)",
+            },
             "written": {
                 "type": "object",
                 "additionalProperties": {"$ref": "#/$defs/written"},

@@ -88,8 +88,11 @@ _ISSUE_REFERENCE_RE = re.compile(r"#(?=[0-9])")
 # What starts a heading, a list item or a numbered list when it opens a line.
 _LINE_START_RE = re.compile(r"^(#|[+\-](?=\s|$)|[0-9]+[.)](?=\s|$))")
 
-#: A link to one of our pages, as the Markdown wrote it (after cleaning: no other quoting).
-_PAGE_LINK_RE = re.compile(r'href="([A-Za-z0-9_\-]+)\.md(#[A-Za-z0-9_\-]*)?"')
+#: A link to one of our pages, as the Markdown wrote it (after cleaning: no other quoting),
+#: from the `<` of its tag: the cleaner escapes `<` in text but not `"`, so a title holding
+#: the words `href="energy.md"` is text, which a pattern without the tag's start rewrote.
+_PAGE_LINK_RE = re.compile(r'<a href="([A-Za-z0-9_\-]+)\.md(#[A-Za-z0-9_\-]*)?"')
+_HTML_PAGE_LINK = r'<a href="\1.html\2"'
 _BLANK_LINES_RE = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 _UNUSED_INLINE_PATTERNS = (
     "html",
@@ -718,9 +721,9 @@ class Renderer:
             markdown = f"[{md_escape(text)}]({target})"
             if not page.in_table:
                 return Markup(markdown)
-            html_target = _PAGE_LINK_RE.sub(r'href="\1.html\2"', f'href="{target}"')
+            html_link = _PAGE_LINK_RE.sub(_HTML_PAGE_LINK, f'<a href="{target}"')
             return page.token(
-                markdown, f'<a {html_target} rel="noopener noreferrer">{_cell_text(text)}</a>'
+                markdown, f'{html_link} rel="noopener noreferrer">{_cell_text(text)}</a>'
             )
 
         @pass_context
@@ -919,7 +922,7 @@ def html_body(text: str) -> str:
     text = _BLOCK_TOKEN_RE.sub(lambda m: f"\n\n{m.group(0)}\n\n", text)
     text = _QUOTED_TOKEN_RE.sub(lambda m: f"{m.group(0)}\n", text)
     body = sanitize(markdown_to_html(_BLANK_LINES_RE.sub("\n\n", text)))
-    return _PAGE_LINK_RE.sub(r'href="\1.html\2"', body)
+    return _PAGE_LINK_RE.sub(_HTML_PAGE_LINK, body)
 
 
 def clean_words(html_text: str, *words: str) -> str:

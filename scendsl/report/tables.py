@@ -53,7 +53,7 @@ from scendsl.errors import ScendslError
 from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.values import json_text
-from scendsl.report.export import TableMaker, iter_records
+from scendsl.report.export import TableMaker, iter_records, record_values
 from scendsl.signals import handling
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ def long_rows(
         for record in iter_records(table):
             point = [record["point"].get(path) for path in axes]
             written = record.get("written", {})
-            for name, value in record["values"].items():
+            for name, value in record_values(record).items():
                 figure = template.get(name)
                 scale = _scale_for([value], figure.dimension) if readable and figure else None
                 yield [
@@ -314,7 +314,7 @@ def wide_rows(
     for sweep in sweeps:
         table = table_of(sweep, None)
         for record in iter_records(table):
-            values = record["values"]
+            values = record_values(record)
             amounts = record.get("written", {})
             yield [
                 record["name"],
