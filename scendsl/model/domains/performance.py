@@ -37,7 +37,7 @@ holds the sources and the vectorised formulas they share.
 
 from __future__ import annotations
 
-import numpy
+from bisect import bisect_right
 
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
@@ -725,7 +725,11 @@ def _power_cap_throughput(ctx: Context) -> Found:
         value = kept[0] * share / caps[0]
         how = f"below the lowest point ({caps[0]:.0%} of the TDP), in proportion to the cap"
     else:
-        value = float(numpy.interp(share, caps, kept))
+        # Linear between the two points around the cap (numpy is not imported by `check`).
+        upper = bisect_right(caps, share)
+        lower = upper - 1
+        step = (share - caps[lower]) / (caps[upper] - caps[lower])
+        value = kept[lower] + step * (kept[upper] - kept[lower])
         how = "interpolated between the catalog points"
     first = ctx.calibration(points[0][1])
     return Found(
