@@ -226,7 +226,8 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "power_limit": _q(
             "power",
             "power limit set on each accelerator (nvidia-smi --power-limit, a vendor's cap): "
-            "below the TDP, the accelerator draws at most this",
+            "below the TDP, the accelerator draws at most this and runs slower "
+            "(performance.power_cap_throughput)",
             **_POWER,
         ),
         "host_power": _q(

@@ -37,6 +37,8 @@ holds the sources and the vectorised formulas they share.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
@@ -55,6 +57,7 @@ from scendsl.model.domains.training_formulas import (
     MOE_LAYOUT,
     NARAYANAN_FLOPS,
     PALM,
+    POWER_CAP,
     TE_SPEEDUP,
     TM101,
     default_ffn_width,
@@ -686,6 +689,60 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
     return 1.0 / (dense + share / rate + attention_share / attention_rate)
 
 
+#: The calibration keys of the power-cap curve: power_cap_throughput_<cap as % of the TDP>.
+POWER_CAP_PREFIX = "power_cap_throughput_"
+
+
+@input_node(
+    "performance.power_cap_throughput",
+    "fraction",
+    "Share of its uncapped training throughput the accelerator keeps under its power limit "
+    "(1 at or above the TDP)",
+    formula="1 when accelerator.power_limit ≥ tdp; else calibration.power_cap_throughput_<N> "
+    "(measured at caps of N % of the TDP) interpolated linearly at power_limit / tdp, and "
+    "below the lowest point in proportion to the cap",
+    sources=(POWER_CAP,),
+)
+def _power_cap_throughput(ctx: Context) -> Found:
+    # Imported here, not at the top: the energy domain's inputs are declared after this one's
+    # nodes (scendsl/model/domains/__init__.py), and importing it first would reorder them.
+    from scendsl.model.domains.energy_supply import power_limit
+
+    limit = power_limit(ctx)
+    tdp = ctx.accelerator_figure("tdp")
+    if limit.value >= tdp.value:
+        return Found(1.0, f"no power cap below the TDP ({tdp.value:g} W, {tdp.origin})")
+    # The curve is the catalog's points, lowest cap first; the share is 1 at the TDP.
+    points = sorted(
+        (int(key.removeprefix(POWER_CAP_PREFIX)) / 100, key)
+        for key in ctx.catalog.calibration
+        if key.startswith(POWER_CAP_PREFIX)
+    )
+    share = limit.value / tdp.value
+    caps = [cap for cap, _ in points] + [1.0]
+    kept = [ctx.calibration(key).value for _, key in points] + [1.0]
+    if share < caps[0]:
+        value = kept[0] * share / caps[0]
+        how = f"below the lowest point ({caps[0]:.0%} of the TDP), in proportion to the cap"
+    else:
+        # Linear between the two points around the cap (numpy is not imported by `check`).
+        upper = bisect_right(caps, share)
+        lower = upper - 1
+        step = (share - caps[lower]) / (caps[upper] - caps[lower])
+        value = kept[lower] + step * (kept[upper] - kept[lower])
+        how = "interpolated between the catalog points"
+    first = ctx.calibration(points[0][1])
+    return Found(
+        value,
+        f"derived: calibration.{POWER_CAP_PREFIX}<N> at a cap of {share:.1%} of the TDP "
+        f"(power limit {limit.value:g} W, {limit.origin}; tdp {tdp.value:g} W), {how}",
+        first.source,
+        first.confidence,
+        "the cap lowers the clock: the matrix maths run slower, memory-bound work, "
+        "communication and the host do not",
+    )
+
+
 @metric(
     "performance.mfu",
     "fraction",
@@ -694,8 +751,8 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
     "cluster.default_mfu × performance.elementwise_factor × performance.attention_factor × "
     "performance.expert_gemm_factor × performance.recompute_mfu_factor × "
-    "performance.precision_gain × performance.precision_overhead_factor / "
-    "(peak_per_accelerator / bf16_dense)",
+    "performance.precision_gain × performance.precision_overhead_factor × "
+    "performance.power_cap_throughput / (peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -709,8 +766,9 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
         "performance.expert_gemm_factor",
         "performance.recompute_mfu_factor",
         "performance.precision_overhead_factor",
+        "performance.power_cap_throughput",
     ),
-    sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM),
+    sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM, POWER_CAP),
     optional=(
         "cluster.mfu",
         "cluster.hfu",
@@ -724,6 +782,7 @@ def expert_gemm_factor(share, rate, attention_share, attention_rate):
         "performance.expert_gemm_factor",
         "performance.recompute_mfu_factor",
         "performance.precision_overhead_factor",
+        "performance.power_cap_throughput",
     ),
 )
 def mfu(
@@ -739,6 +798,7 @@ def mfu(
     expert,
     recompute,
     overhead,
+    capped,
 ):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
     much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
@@ -747,7 +807,8 @@ def mfu(
     measured on one wide model on one chip: `elementwise` carries it to the model's width and
     the accelerator's FLOP per byte, `attention` to the model's attention share and the
     accelerator's attention rate, `expert` to a mixture's short, narrow expert GEMMs and
-    `recompute` to the workload's recomputation (each 1 where unknown)."""
+    `recompute` to the workload's recomputation and `capped` to a power cap below the TDP
+    (each 1 where unknown). A given MFU or HFU was measured on the run as it ran, cap and all."""
     if given is not None:
         return given
     if hfu is not None and recompute_factor is not None:
@@ -764,7 +825,9 @@ def mfu(
         recompute = 1.0
     if overhead is None:
         overhead = 1.0
-    factors = elementwise * attention * expert * recompute * overhead
+    if capped is None:
+        capped = 1.0
+    factors = elementwise * attention * expert * recompute * overhead * capped
     return default * factors * gain * bf16_dense / peak
 
 

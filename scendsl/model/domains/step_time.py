@@ -39,6 +39,7 @@ from scendsl.model.domains.training_formulas import (
     PALM,
     PIPELINE_P2P,
     PLATFORM_MATMUL,
+    POWER_CAP,
     RANK_ORDER,
     RING,
     RING_ATTENTION,
@@ -105,22 +106,31 @@ def executed_attention_share(share, recompute, factor):
     "flop_rate",
     "FLOP/s one accelerator's attention scores and their weighting sustain (BF16, at the "
     "attention rate of the matrix rate)",
-    "bf16_dense × matmul_efficiency × framework_efficiency × r, r = performance.attention_rate "
-    "with flash attention, 1 without (the scores are batched GEMMs; the softmax is in "
-    "memory_time)",
+    "bf16_dense × matmul_efficiency × framework_efficiency × r × power_cap_throughput, r = "
+    "performance.attention_rate with flash attention, 1 without (the scores are batched GEMMs; "
+    "the softmax is in memory_time)",
     (
         "accelerator.bf16_dense",
         "performance.matmul_efficiency",
         "performance.framework_efficiency",
         "performance.attention_rate",
         "workload.flash_attention",
+        "performance.power_cap_throughput",
     ),
-    sources=(GEMM, ATTENTION_PRECISION, ATTENTION_RATE, FRAMEWORK_EFFICIENCY, UNFUSED_ATTENTION),
+    sources=(
+        GEMM,
+        ATTENTION_PRECISION,
+        ATTENTION_RATE,
+        FRAMEWORK_EFFICIENCY,
+        UNFUSED_ATTENTION,
+        POWER_CAP,
+    ),
 )
-def attention_compute_rate(bf16_dense, efficiency, framework, rate, flash):
+def attention_compute_rate(bf16_dense, efficiency, framework, rate, flash, capped):
     """Fused (flash) attention kernels run at a share r of the linear layers' BF16 rate: the
-    softmax's exponentials bound them (the same r the default MFU is carried with)."""
-    return bf16_dense * efficiency * framework * _fused_rate(rate, flash)
+    softmax's exponentials bound them (the same r the default MFU is carried with); a power
+    cap slows them as it slows the linear layers."""
+    return bf16_dense * efficiency * framework * _fused_rate(rate, flash) * capped
 
 
 def _fused_rate(rate, flash):
@@ -136,10 +146,10 @@ def _fused_rate(rate, flash):
     "FLOP/s one accelerator's matrix maths sustain over the FLOPs it executes, at the "
     "workload's precision: the linear layers at the precision gain, the attention scores and "
     "their weighting at the attention rate",
-    "bf16_dense × matmul_efficiency × framework_efficiency / T, T = (1 − A)·(1/G − a)/(1 − a) "
-    "+ A/r: G = performance.precision_gain, a = attention_flop_share, A = "
-    "executed_attention_share, r = performance.attention_rate with flash attention, 1 without "
-    "(T = 1/G at r = 1 without recomputation)",
+    "bf16_dense × matmul_efficiency × framework_efficiency × power_cap_throughput / T, T = "
+    "(1 − A)·(1/G − a)/(1 − a) + A/r: G = performance.precision_gain, a = "
+    "attention_flop_share, A = executed_attention_share, r = performance.attention_rate with "
+    "flash attention, 1 without (T = 1/G at r = 1 without recomputation)",
     (
         "accelerator.bf16_dense",
         "performance.precision_gain",
@@ -149,16 +159,25 @@ def _fused_rate(rate, flash):
         "performance.executed_attention_share",
         "performance.attention_rate",
         "workload.flash_attention",
+        "performance.power_cap_throughput",
     ),
-    sources=(GEMM, TE_SPEEDUP, ATTENTION_PRECISION, ATTENTION_RATE, FRAMEWORK_EFFICIENCY),
+    sources=(
+        GEMM,
+        TE_SPEEDUP,
+        ATTENTION_PRECISION,
+        ATTENTION_RATE,
+        FRAMEWORK_EFFICIENCY,
+        POWER_CAP,
+    ),
 )
-def matmul_rate(bf16_dense, gain, efficiency, framework, share, executed, rate, flash):
+def matmul_rate(bf16_dense, gain, efficiency, framework, share, executed, rate, flash, capped):
     """The BF16 GEMM rate, the share of it the training framework's kernels reach, over the
     time per executed FLOP: the linear layers at what FP8/FP4 really gain end to end, the
     attention at r of the BF16 rate (in BF16 whatever the precision) — the gain and the
-    attention rate the default MFU is carried with too."""
+    attention rate the default MFU is carried with too. A power cap below the TDP lowers the
+    clock the matrix maths run at (`capped`, 1 uncapped); memory-bound work keeps its speed."""
     per_flop = matrix_time_per_flop(gain, share, _fused_rate(rate, flash), executed)
-    return bf16_dense * efficiency * framework / per_flop
+    return bf16_dense * efficiency * framework * capped / per_flop
 
 
 @metric(

@@ -195,6 +195,11 @@ ATTENTION_PRECISION = (
     "DeepSeek-V3 Technical Report §3.3.1: 'we maintain the original precision (e.g., BF16 or "
     "FP32) for ... attention operators'"
 )
+POWER_CAP = (
+    "You, Chung and Chowdhury 2023, Zeus (USENIX NSDI), published power trace: BERT-base "
+    "training time per epoch on a V100 at power limits of 100-250 W (calibration "
+    "power_cap_throughput_<N>)"
+)
 ATTENTION_RATE = (
     "MosaicML llm-foundry, MPT Training Benchmarks (github.com/mosaicml/llm-foundry/blob/main/"
     "scripts/train/benchmarking/README.md): "
