@@ -334,5 +334,5 @@ def test_the_briefings_ranges_are_shown_in_the_currency_they_were_written_in(tmp
     assert "`energy.supply_price` 170 KRW/kWh to 210 KRW/kWh" in page  # the key finding
     assert "| 170 KRW/kWh to 210 KRW/kWh | lognormal |" in page  # the ranges' table
     assert "| 2 GBP/hour to 3 GBP/hour | lognormal |" in page
-    assert "| 125 USD/MWh (170 KRW/kWh) |" in page  # its P5, in both
+    assert "| 0.125 USD/kWh (170 KRW/kWh) |" in page  # its P5, in both, per kWh as written
     assert "USD/MWh to" not in page

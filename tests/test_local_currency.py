@@ -117,3 +117,27 @@ def test_a_price_range_written_per_kwh_reads_per_kwh_in_dollars_too(tmp_path):
     assert interval[1].endswith(" USD/kWh") and interval[2].endswith(" KES/kWh")
     usd, kes = _interval(interval[1]), _interval(interval[2])
     assert usd[0] < usd[1] < 1 and kes == pytest.approx([20, 30], rel=0.2)
+
+
+def test_the_monte_carlo_ranges_table_reads_a_per_kwh_price_per_kwh_in_dollars(tmp_path):
+    """The ranges table read `116 USD/MWh (110 CLP/kWh)`: the dollars per MWh beside the
+    written price per kWh, where the inputs table reads `0.116 USD/kWh`."""
+    ranged = scenario_text(
+        "ke",
+        year=2024,
+        region="KE",
+        body="  energy {\n    price 20 KES/kWh to 30 KES/kWh\n  }\n" + WORKLOAD,
+    )
+    path = tmp_path / "ranged.scn"
+    path.write_text(ranged, encoding="utf-8")
+    page = render_files([str(path)], samples=200)["ke.md"].decode("utf-8")
+    row = next(
+        line
+        for line in page.splitlines()
+        if "(`energy.supply_price`)" in line and "| 20 KES/kWh to 30 KES/kWh |" in line
+    )
+    percentiles = re.findall(r"\| ([0-9.]+) USD/(\w+) \(([0-9.]+) KES/kWh\)", row)
+    assert len(percentiles) == 3, row
+    for usd, per, kes in percentiles:
+        assert per == "kWh", row
+        assert float(usd) < 1 and 20 <= float(kes) <= 30

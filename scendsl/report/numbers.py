@@ -238,6 +238,16 @@ def local_amount(usd: float, dimension: str, local: WrittenMoney) -> str | None:
     return in_currency(usd, unit, local.per_usd)
 
 
+def usd_per_written_energy(usd: float, dimension: str, written: WrittenMoney | None) -> str | None:
+    """A price per energy in USD per the energy unit the scenario wrote it per (`0.116 USD/kWh`
+    for a price written in CLP/kWh, not `116 USD/MWh`), as its value reads; None for any other
+    figure, a price written without one, or a value that is not finite."""
+    per = written.unit.partition("/")[2] if written is not None else ""
+    if not per or dimension != "energy_price" or not math.isfinite(usd):
+        return None
+    return in_currency(usd, f"USD/{per}", 1.0)
+
+
 def in_local_currency(text: str, usd: float, dimension: str, local: WrittenMoney) -> str:
     """A figure in USD followed by the same amount in the currency the scenario's prices were
     written in, at the rate they were converted at: `$961 k (124 M KES)`, `0.194 USD/kWh

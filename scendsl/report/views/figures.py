@@ -50,12 +50,12 @@ def interval_text(
     Both ends are written by format_value; a unit the two ends share is written once. Empty
     when the two ends read the same (the figure does not visibly vary) or one is n/a.
     """
-    from scendsl.report.numbers import format_value, in_currency, local_amount
+    from scendsl.report.numbers import format_value, local_amount, usd_per_written_energy
 
     first, last = format_value(low, dimension), format_value(high, dimension)
-    per = written.unit.partition("/")[2] if written is not None else ""
-    if per and dimension == "energy_price" and "n/a" not in (first, last):
-        first, last = in_currency(low, f"USD/{per}", 1.0), in_currency(high, f"USD/{per}", 1.0)
+    if "n/a" not in (first, last):
+        first = usd_per_written_energy(low, dimension, written) or first
+        last = usd_per_written_energy(high, dimension, written) or last
     if first == last or "n/a" in (first, last):
         return ""
     usd = _interval_of(first, last)

@@ -93,7 +93,13 @@ class UncertaintyView:
 
     def __init__(self, view: ScenarioView, run: MonteCarloRun) -> None:
         from scendsl.model.uncertainty import HEADLINE_METRICS
-        from scendsl.report.numbers import format_value, in_currency, in_local_currency, sig
+        from scendsl.report.numbers import (
+            format_value,
+            in_currency,
+            in_local_currency,
+            sig,
+            usd_per_written_energy,
+        )
 
         self.samples = f"{run.size:,}"
         self.seed = run.seed
@@ -105,6 +111,9 @@ class UncertaintyView:
         ) -> Number:
             number = Number(name, value, dimension)  # a percentile: no derivation to show
             if local is not None:  # and in the currency the range was written in
+                # A price written per kWh reads per kWh in dollars too, as its value does.
+                if number.text != "n/a":
+                    number.text = usd_per_written_energy(value, dimension, local) or number.text
                 number.text = in_local_currency(number.text, value, dimension, local)
             return number
 
