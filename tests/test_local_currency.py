@@ -95,9 +95,8 @@ def test_a_range_is_shown_in_that_currency_too(pages):
     assert len(re.findall(r"\$[0-9.]+ [kM]? ?\([0-9.]+ [kMB]? ?KES\)", spread)) == 3, spread
 
 
-def test_a_price_range_written_per_kwh_reads_per_kwh_in_dollars_too(tmp_path):
-    """`20 KES/kWh to 30 KES/kWh` read `25 KES/kWh (0.194 USD/kWh ...)` beside a range in
-    USD/MWh, a thousand times the number for the same unit of money."""
+def _kes_range_page(tmp_path) -> str:
+    """The briefing of a scenario whose tariff is a range written in KES per kWh."""
     ranged = scenario_text(
         "ke",
         year=2024,
@@ -106,12 +105,22 @@ def test_a_price_range_written_per_kwh_reads_per_kwh_in_dollars_too(tmp_path):
     )
     path = tmp_path / "ranged.scn"
     path.write_text(ranged, encoding="utf-8")
-    page = render_files([str(path)], samples=200)["ke.md"].decode("utf-8")
-    row = next(
-        line
-        for line in page.splitlines()
-        if "(`energy.supply_price`)" in line and "KES/kWh (" in line and "examples" not in line
+    return render_files([str(path)], samples=200)["ke.md"].decode("utf-8")
+
+
+def _supply_price_row(page: str, marker: str) -> str:
+    return next(
+        line for line in page.splitlines() if "(`energy.supply_price`)" in line and marker in line
     )
+
+
+def test_a_price_range_written_per_kwh_reads_per_kwh_in_dollars_too(tmp_path):
+    """`20 KES/kWh to 30 KES/kWh` read `25 KES/kWh (0.194 USD/kWh ...)` beside a range in
+    USD/MWh, a thousand times the number for the same unit of money."""
+    page = "\n".join(
+        line for line in _kes_range_page(tmp_path).splitlines() if "examples" not in line
+    )
+    row = _supply_price_row(page, "KES/kWh (")
     interval = re.search(r"\) \(([^;)]+); ([^)]+)\)", row)
     assert interval, row
     assert interval[1].endswith(" USD/kWh") and interval[2].endswith(" KES/kWh")
@@ -122,20 +131,7 @@ def test_a_price_range_written_per_kwh_reads_per_kwh_in_dollars_too(tmp_path):
 def test_the_monte_carlo_ranges_table_reads_a_per_kwh_price_per_kwh_in_dollars(tmp_path):
     """The ranges table read `116 USD/MWh (110 CLP/kWh)`: the dollars per MWh beside the
     written price per kWh, where the inputs table reads `0.116 USD/kWh`."""
-    ranged = scenario_text(
-        "ke",
-        year=2024,
-        region="KE",
-        body="  energy {\n    price 20 KES/kWh to 30 KES/kWh\n  }\n" + WORKLOAD,
-    )
-    path = tmp_path / "ranged.scn"
-    path.write_text(ranged, encoding="utf-8")
-    page = render_files([str(path)], samples=200)["ke.md"].decode("utf-8")
-    row = next(
-        line
-        for line in page.splitlines()
-        if "(`energy.supply_price`)" in line and "| 20 KES/kWh to 30 KES/kWh |" in line
-    )
+    row = _supply_price_row(_kes_range_page(tmp_path), "| 20 KES/kWh to 30 KES/kWh |")
     percentiles = re.findall(r"\| ([0-9.]+) USD/(\w+) \(([0-9.]+) KES/kWh\)", row)
     assert len(percentiles) == 3, row
     for usd, per, kes in percentiles:
