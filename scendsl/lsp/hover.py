@@ -409,7 +409,7 @@ def _comparison_hover(analysis: Analysis, scenario: str, atom: Atom) -> Hover:
     if peak is not None:
         lines.append(f"- its peak: {md_escape(value_text(peak))}")
     if chosen.origin:
-        lines.append(f"- from {md_escape(chosen.origin)}")
+        lines.append(f"- from {md_code(chosen.origin)}")  # a location, as code as elsewhere
     lines += [f"- source: {md_escape(source)}" for source in chosen.sources]
     return Hover("\n".join(lines), atom.span)
 
