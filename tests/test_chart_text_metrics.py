@@ -206,3 +206,21 @@ def test_lean_import_leaves_charts_and_later_artists_as_they_were():
     assert digest == _digest(namespace["svgs"])  # the same charts as after a full import
     assert later == "True True"  # classes defined afterwards get their docstring and signature
     assert line == "red 2.0 True"  # set() of a class defined while lean works as ever
+
+
+def test_charts_from_a_template_with_its_ticks_made_are_byte_identical():
+    # The pickled template carries the ticks the charts draw (`chart_kit._TEMPLATE_TICKS`);
+    # with a single tick made there every other is made as the chart is drawn, as before.
+    code = (
+        "import hashlib, scendsl.report.chart_kit as kit\n"
+        "kit._TEMPLATE_TICKS = 1\n"
+        + _CHARTS
+        + "print(hashlib.sha256('\\n'.join(s or '' for s in svgs).encode()).hexdigest())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    namespace: dict = {}
+    exec(_CHARTS, namespace)
+    assert result.stdout.strip() == _digest(namespace["svgs"])
