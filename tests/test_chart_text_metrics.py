@@ -224,3 +224,24 @@ def test_charts_from_a_template_with_its_ticks_made_are_byte_identical():
     namespace: dict = {}
     exec(_CHARTS, namespace)
     assert result.stdout.strip() == _digest(namespace["svgs"])
+
+
+def test_text_layouts_are_made_once_per_process_not_once_per_chart(monkeypatch):
+    # matplotlib's layout of a text reads the font's heights first: none is read when every
+    # text of the second drawing was laid out in the first (`chart_kit._shared_layout`).
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    namespace: dict = {}
+    exec(_CHARTS, namespace)
+    first = namespace["svgs"]
+    laid_out = []
+    own = RendererSVG._get_font_height_metrics
+
+    def counting(self, prop):
+        laid_out.append(prop)
+        return own(self, prop)
+
+    monkeypatch.setattr(RendererSVG, "_get_font_height_metrics", counting)
+    exec(_CHARTS, namespace)
+    assert namespace["svgs"] == first
+    assert laid_out == []

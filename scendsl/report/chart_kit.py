@@ -412,6 +412,62 @@ def _share_text_metrics() -> None:
     setattr(text_module, "_get_text_metrics_with_cache", metrics)  # noqa: B010 (private)
     if not hasattr(RendererSVG, "_get_font_height_metrics"):
         RendererSVG._get_font_height_metrics = _font_height_metrics  # type: ignore[attr-defined]
+    layout = getattr(text_module.Text, "_get_layout", None)
+    if layout is not None:
+        text_module.Text._get_layout = _shared_layout(layout, RendererSVG)  # type: ignore[method-assign]
+
+
+#: Text layouts (`_shared_layout`) by everything they are made from.
+_layouts: dict[tuple[Any, ...], tuple[Any, list[Any], Any]] = {}
+
+
+def _shared_layout(layout: Callable[..., Any], svg_renderer: type) -> Callable[..., Any]:
+    """`Text._get_layout` kept for the process under what it is made from, for plain text
+    drawn by the SVG renderer: the same labels, ticks and titles come back in chart after chart
+    and every one was laid out again (the lines' metrics are kept, `_extent`, but not the
+    arithmetic placing them: a tenth of a chart's drawing).
+
+    A layout is placed at the origin: it depends on the text, its font, alignments, line
+    spacing and angle, the resolution and the font settings, not on where the text is drawn
+    (wrapped text, TeX and mathtext, whose layout may, are laid out as matplotlib does). The
+    numbers are matplotlib's own, and a fresh copy of its mutable box is handed out each time,
+    so the bytes are the same."""
+    import matplotlib
+
+    params: Any = matplotlib.rcParams  # Any: typed as a Literal of every rc name
+
+    def shared(text: Any, renderer: Any) -> Any:
+        if (
+            type(getattr(renderer, "_vector_renderer", renderer)) is not svg_renderer
+            or text.get_usetex()
+            or text.get_wrap()
+            or text.get_parse_math()
+        ):
+            return layout(text, renderer)
+        key = (
+            text._text,
+            text._fontproperties.copy(),  # mutable: its hash follows its state
+            text.get_figure(root=True).dpi,
+            text._linespacing,
+            text._get_multialignment(),
+            text.get_rotation(),
+            text._rotation_mode,
+            text._horizontalalignment,
+            text._verticalalignment,
+            *(tuple(params[name]) for name in _FONT_LISTS),
+            params["text.kerning_factor"],
+            params["text.hinting_factor"],
+            params["font.enable_last_resort"],
+        )
+        found = _layouts.get(key)
+        if found is None:
+            if len(_layouts) >= _MAX_SHARED_METRICS:
+                _layouts.clear()
+            found = _layouts[key] = layout(text, renderer)
+        box, lines, corner = found
+        return box.frozen(), list(lines), corner
+
+    return shared
 
 
 #: A font's ascent, descent and line gap, by font properties and font lists (see _extent).
