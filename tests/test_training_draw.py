@@ -21,14 +21,10 @@ scenario a100 {
   title "A100 hours"
   year 2023
   region US
-  cluster {
-    accelerator A100_80GB
-    count 512
-  }
-  workload {
-    parameters 15B
-    accelerator_hours 1000 hours
-  }
+  cluster.accelerator        A100_80GB
+  cluster.count              512
+  workload.parameters        15B
+  workload.accelerator_hours 1000 hours
 }
 
 scenario h100 extends a100 {

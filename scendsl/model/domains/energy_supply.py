@@ -243,10 +243,6 @@ def power_limit(ctx: Context) -> Found:
     "bound) for an accelerator with no such measurement",
 )
 def _training_draw(ctx: Context) -> Found:
-    return training_draw(ctx)
-
-
-def training_draw(ctx: Context) -> Found:
     """What one accelerator draws on average while training: the share of its power limit the
     scenario states, else the catalog's measurement of the chip under training (a GPU waiting
     on communication, bubbles or memory draws below its TDP), never above its power limit."""
