@@ -251,7 +251,7 @@ def _training_draw(ctx: Context) -> Found:
     on communication, bubbles or memory draws below its TDP), never above its power limit."""
     limit = power_limit(ctx)
     if ctx.field("energy.training_power_fraction") is not None:
-        share = ctx.scenario_value("energy.training_power_fraction")
+        share = _training_fraction(ctx)  # the scenario's, as the system's power takes it
         return Found(
             limit.value * share.value,
             f"derived: power limit ({limit.origin}) × energy.training_power_fraction "
