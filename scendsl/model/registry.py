@@ -54,6 +54,8 @@ class Node:
     #: A text node whose values are names of a catalog table ("accelerators", "regions",
     #: "references"; a scenario's own blocks of that kind too): a claim may name only those.
     names_of: str = ""
+    #: The scenario field an input stands for, when it is declared with `scenario_input`.
+    scenario_field: str = ""
 
     def lacks_input(self, args: Sequence[Any]) -> bool:
         """Whether a required input is n/a (then the metric is n/a too)."""
@@ -188,10 +190,12 @@ def input_node(
     choices: tuple[str, ...] = (),
     provenance: bool = False,
     names_of: str = "",
+    scenario_field: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an input: `compute(context)` returns a `Found` (value and where it came from);
     `provenance`: it says where another figure comes from (`Node.provenance`); `names_of`: its
-    values are names of that catalog table (`Node.names_of`)."""
+    values are names of that catalog table (`Node.names_of`); `scenario_field`: the field it
+    stands for (`Node.scenario_field`)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY.add(
@@ -209,8 +213,37 @@ def input_node(
                 choices=tuple(choices),
                 provenance=provenance,
                 names_of=names_of,
+                scenario_field=scenario_field,
             )
         )
         return function
 
     return register
+
+
+def scenario_input(
+    name: str,
+    dimension: str,
+    meaning: str,
+    sources: tuple[str, ...] = (),
+    *,
+    field: str = "",
+    default: Any = None,
+    calibration: str = "",
+    **options: Any,
+) -> None:
+    """Declare an input that is what the scenario writes as `field` (the input's own name
+    unless given), else the calibration constant `calibration`, else `default` (a `Found`:
+    what not writing it means), else n/a. `options` are `input_node`'s."""
+    path = field or name
+    if calibration:
+
+        def compute(ctx: Any) -> Any:
+            return ctx.scenario_or_calibration(path, calibration)
+
+    else:
+
+        def compute(ctx: Any) -> Any:
+            return ctx.scenario_value(path, default)
+
+    input_node(name, dimension, meaning, sources, scenario_field=path, **options)(compute)

@@ -24,7 +24,7 @@ from scendsl.catalog.grid import (
 from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
 from scendsl.model.context import Context, Found, from_figure
-from scendsl.model.registry import input_node
+from scendsl.model.registry import input_node, scenario_input
 
 
 @input_node(
@@ -124,9 +124,12 @@ def _training_fraction(ctx: Context) -> Found:
     return ctx.calibration("training_power_fraction")
 
 
-@input_node("energy.utilization", "fraction", "Share of the year the cluster draws power")
-def _utilization(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("energy.utilization", "default_utilization")
+scenario_input(
+    "energy.utilization",
+    "fraction",
+    "Share of the year the cluster draws power",
+    calibration="default_utilization",
+)
 
 
 @input_node(
@@ -230,6 +233,49 @@ def power_limit(ctx: Context) -> Found:
         circuit.confidence,
         "the deskside system's rated power would exceed the office circuit: its GPUs are "
         "power-capped to fit",
+    )
+
+
+@input_node(
+    "accelerator.training_draw",
+    "power",
+    "Average power one accelerator draws while training (the chip alone)",
+    formula="accelerator.power_limit × scenario energy.training_power_fraction if given; else "
+    "min(accelerator.power_limit, tdp × the accelerator's measured average draw while training "
+    "÷ its TDP, calibration.accelerator_training_draw_<name>); the rated power (100 %, an upper "
+    "bound) for an accelerator with no such measurement",
+)
+def _training_draw(ctx: Context) -> Found:
+    """What one accelerator draws on average while training: the share of its power limit the
+    scenario states, else the catalog's measurement of the chip under training (a GPU waiting
+    on communication, bubbles or memory draws below its TDP), never above its power limit."""
+    limit = power_limit(ctx)
+    if ctx.field("energy.training_power_fraction") is not None:
+        share = _training_fraction(ctx)  # the scenario's, as the system's power takes it
+        return Found(
+            limit.value * share.value,
+            f"derived: power limit ({limit.origin}) × energy.training_power_fraction "
+            f"({share.origin})",
+            share.source,
+            share.confidence,
+            share.note,
+        )
+    measured = ctx.chip_calibration("accelerator_training_draw")
+    tdp = ctx.accelerator_figure("tdp")
+    if tdp.value * measured.value >= limit.value:
+        why = (
+            f"no measured draw while training for this accelerator ({measured.origin}): its "
+            "rated power, an upper bound"
+            if measured.value >= 1
+            else f"a cap below its measured draw while training ({measured.origin})"
+        )
+        return replace(limit, origin=f"{limit.origin}; {why}")
+    return Found(
+        tdp.value * measured.value,
+        f"derived: tdp ({tdp.origin}) × {measured.origin}",
+        measured.source,
+        measured.confidence,
+        measured.note,
     )
 
 
