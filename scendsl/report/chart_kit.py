@@ -414,7 +414,7 @@ def _share_text_metrics() -> None:
         RendererSVG._get_font_height_metrics = _font_height_metrics  # type: ignore[attr-defined]
     layout = getattr(text_module.Text, "_get_layout", None)
     if layout is not None:
-        text_module.Text._get_layout = _shared_layout(layout, RendererSVG)  # type: ignore[method-assign]
+        setattr(text_module.Text, "_get_layout", _shared_layout(layout, RendererSVG))  # noqa: B010
 
 
 #: Text layouts (`_shared_layout`) by everything they are made from.
