@@ -402,12 +402,7 @@ def _share_text_metrics() -> None:
             params["text.hinting_factor"],
             params["text.kerning_factor"],
         )
-        found = shared.get(key)
-        if found is None:
-            if len(shared) >= _MAX_SHARED_METRICS:
-                shared.clear()
-            found = shared[key] = measure(renderer, text, fontprop, ismath, dpi)
-        return found
+        return _kept_in(shared, key, lambda: measure(renderer, text, fontprop, ismath, dpi))
 
     setattr(text_module, "_get_text_metrics_with_cache", metrics)  # noqa: B010 (private)
     if not hasattr(RendererSVG, "_get_font_height_metrics"):
@@ -415,6 +410,17 @@ def _share_text_metrics() -> None:
     layout = getattr(text_module.Text, "_get_layout", None)
     if layout is not None:
         setattr(text_module.Text, "_get_layout", _shared_layout(layout, RendererSVG))  # noqa: B010
+
+
+def _kept_in(store: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
+    """What `store` holds under `key`, else what `make()` returns, kept there (`store` is
+    emptied once it holds _MAX_SHARED_METRICS entries: a long session stays bounded)."""
+    found = store.get(key)
+    if found is None:
+        if len(store) >= _MAX_SHARED_METRICS:
+            store.clear()
+        found = store[key] = make()
+    return found
 
 
 #: Text layouts (`_shared_layout`) by everything they are made from.
@@ -459,12 +465,7 @@ def _shared_layout(layout: Callable[..., Any], svg_renderer: type) -> Callable[.
             params["text.hinting_factor"],
             params["font.enable_last_resort"],
         )
-        found = _layouts.get(key)
-        if found is None:
-            if len(_layouts) >= _MAX_SHARED_METRICS:
-                _layouts.clear()
-            found = _layouts[key] = layout(text, renderer)
-        box, lines, corner = found
+        box, lines, corner = _kept_in(_layouts, key, lambda: layout(text, renderer))
         return box.frozen(), list(lines), corner
 
     return shared
