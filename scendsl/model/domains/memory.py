@@ -66,6 +66,30 @@ def parameters_per_accelerator(parameters, active, experts, top_k, expert, tenso
     return (shared + expert_total / scalar.maximum(expert, 1)) / (tensor * pipeline)
 
 
+@metric(
+    "performance.expert_parameters_per_accelerator",
+    "number",
+    "Routed-expert parameters held per accelerator (0 for a dense model), part of "
+    "performance.parameters_per_accelerator",
+    "N_expert / (e·t·p), N_expert = (N − N_active) / (1 − k/E)",
+    (
+        "workload.parameters",
+        "workload.active_parameters",
+        "workload.experts",
+        "workload.experts_per_token",
+        "workload.expert_parallel",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+    ),
+    sources=(GSHARD, MOE_OPTIMIZER),
+)
+def expert_parameters_per_accelerator(parameters, active, experts, top_k, expert, tensor, pipeline):
+    """The experts' share of a rank's weights: their gradients are reduced over another group
+    than the shared weights' (performance.expert_gradient_replicas)."""
+    _, expert_total = _shared_and_expert_parameters(parameters, active, experts, top_k)
+    return expert_total / scalar.maximum(expert, 1) / (tensor * pipeline)
+
+
 def _shared_and_expert_parameters(parameters, active, experts, top_k):
     """(N_shared, N_expert): a token runs k of the E experts, so the inactive parameters are
     the (1 − k/E) share of the experts' N_expert; a dense model is all shared."""

@@ -30,6 +30,7 @@ from scendsl.model.domains.training_formulas import (
     MOE_GEMM,
     MOE_KERNELS,
     MOE_LAYOUT,
+    MOE_OPTIMIZER,
     MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
@@ -695,6 +696,50 @@ def data_parallel_bandwidth(used, domain, scaleup, scaleout, per_domain):
 
 
 @metric(
+    "performance.expert_gradient_replicas",
+    "number",
+    "Ranks holding the same routed experts, over which their gradients are reduced (the "
+    "expert-data-parallel group; 1 for a dense model)",
+    "max(1, d·c / e): the expert-parallel ranks are carved out of the data-parallel ones",
+    ("performance.gradient_replicas", "workload.expert_parallel"),
+    sources=(MOE_OPTIMIZER,),
+)
+def expert_gradient_replicas(replicas, expert):
+    """Each expert lives on one rank of every e data-parallel ranks: d·c / e copies of it."""
+    return scalar.maximum(replicas / scalar.maximum(expert, 1), 1.0)
+
+
+@metric(
+    "performance.expert_gradient_bandwidth",
+    "bandwidth",
+    "Bandwidth (bidirectional) at which each rank's share of the routed experts' gradient "
+    "collectives moves",
+    "the scale-up bandwidth while the job fits in one domain; beyond it min(scale-up, g_e × "
+    "scale-out), g_e = min(expert_gradient_replicas, max(1, ⌊scaleup_domain / (t·e)⌋)): "
+    "expert ranks are numbered tensor, then expert, then data, so the copies of one expert "
+    "are t·e ranks apart and a domain holds ⌊domain / (t·e)⌋ of them",
+    (
+        "performance.accelerators_used",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+        "performance.expert_gradient_replicas",
+        "workload.tensor_parallel",
+        "workload.expert_parallel",
+    ),
+    sources=(MOE_OPTIMIZER, RANK_ORDER, RING, NCCL_CHANNELS),
+)
+def expert_gradient_bandwidth(used, domain, scaleup, scaleout, replicas, tensor, expert):
+    """With the expert-parallel group filling a server (e = 8 on 8-GPU servers), every copy of
+    an expert sits in another server: its ring leaves the domain at every hop over one NIC,
+    where the shared weights' ring has eight replicas to a server and eight NICs."""
+    per_domain = scalar.minimum(
+        replicas, scalar.maximum(domain // (tensor * scalar.maximum(expert, 1)), 1)
+    )
+    return link_for(used, domain, scaleup, scalar.minimum(scaleup, per_domain * scaleout))
+
+
+@metric(
     "performance.shard_group_bandwidth",
     "bandwidth",
     "Bandwidth (bidirectional) of the ZeRO collectives inside one shard group",
@@ -742,8 +787,10 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
     "time",
     "Exposed data-parallel gradient communication per step",
     "E(x, w) = x − η·min(x, w), η = performance.overlap_efficiency (the share of ideally "
-    "hidden time that overlapping saves); ZeRO-0/1/2: E(ring(2 B × parameters_per_accelerator, "
-    "d·c), ⅔ compute_time / m); ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
+    "hidden time that overlapping saves); ZeRO-0/1/2: E(ring(2 B × (Ψ − Ψ_e), d·c) + ring(2 B × "
+    "Ψ_e, d_e) at performance.expert_gradient_bandwidth, ⅔ compute_time / m), Ψ = "
+    "parameters_per_accelerator, Ψ_e = expert_parameters_per_accelerator, d_e = "
+    "expert_gradient_replicas; ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
     "performance.shard_group_bandwidth, plus, with a shard group, E(ring(2 B × "
     "parameters_per_accelerator / N_d, d·c / N_d), ⅔ compute_time / m) at "
     "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth",
@@ -758,10 +805,14 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
         "performance.shard_group_bandwidth",
         "performance.cross_group_bandwidth",
         "performance.overlap_efficiency",
+        "performance.expert_parameters_per_accelerator",
+        "performance.expert_gradient_replicas",
+        "performance.expert_gradient_bandwidth",
     ),
     sources=(
         RING,
         ZERO,
+        MOE_OPTIMIZER,
         ZERO3_OVERLAP,
         NARAYANAN,
         CONTEXT_PARALLEL,
@@ -780,6 +831,9 @@ def data_parallel_time(
     shard_bandwidth,
     cross_bandwidth,
     efficiency,
+    expert_parameters,
+    expert_replicas,
+    expert_bandwidth,
 ):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
@@ -791,10 +845,16 @@ def data_parallel_time(
     step, as the plain data-parallel reduction does. Overlap of the once-a-step exchange is not
     free: the collective's kernels share the compute units and HBM with the matmuls beside
     them, so a step saves only the share η of the time an ideal overlap would hide. ZeRO-3's
-    per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency)."""
+    per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency). A
+    mixture's routed experts are reduced over their own, smaller group (d·c / e copies), whose
+    ranks lie in different servers when the expert-parallel group fills one."""
     per_microbatch = compute / m
     backward = (2.0 / 3.0) * per_microbatch
-    ring = ring_allreduce_seconds(GRADIENT_BYTES * parameters, data, bandwidth)
+    ring = ring_allreduce_seconds(
+        GRADIENT_BYTES * (parameters - expert_parameters), data, bandwidth
+    ) + ring_allreduce_seconds(
+        GRADIENT_BYTES * expert_parameters, expert_replicas, expert_bandwidth
+    )
     once_a_step = exposed_after_overlap(ring, backward, efficiency)
     in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
     every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)
