@@ -12,6 +12,7 @@ from __future__ import annotations
 from scendsl.model import scalar
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
+    ACTIVATION_PRECISION,
     ATTENTION_PRECISION,
     ATTENTION_RATE,
     CONTEXT_PARALLEL,
@@ -230,8 +231,8 @@ def compute_time(hardware, used, rate, expert):
     "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti, the MLP's 16 of them 4r or 6r "
     "for an MLP of width f = r·h, plain or gated; without flash attention + "
     "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch; at dropout 0 the masks go: 32·sbh, "
-    "(8 or 16 + 14) B] / c / (hbm_bandwidth × "
-    "hbm_efficiency)",
+    "(8 or 16 + 14) B] × performance.activation_element_factor (float32 activations) / c / "
+    "(hbm_bandwidth × hbm_efficiency)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -250,6 +251,7 @@ def compute_time(hardware, used, rate, expert):
         "performance.ffn_width",
         "workload.mlp",
         "workload.dropout",
+        "performance.activation_element_factor",
     ),
     sources=(
         KORTHIKANTI,
@@ -259,6 +261,7 @@ def compute_time(hardware, used, rate, expert):
         CONTEXT_PARALLEL,
         MLP_ACTIVATIONS,
         DROPOUT,
+        ACTIVATION_PRECISION,
     ),
 )
 def memory_time(
@@ -279,12 +282,13 @@ def memory_time(
     ffn,
     mlp,
     dropout,
+    element_factor,
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
     without flash attention the score matrix adds what the unfused kernels move; context
     parallelism gives each rank s/c of the tokens (and of the score rows); without dropout no
-    mask is written or read."""
+    mask is written or read; float32 activations move twice the bytes."""
     score_heads = scalar.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,
@@ -301,7 +305,7 @@ def memory_time(
         mlp == "gated",
         dropout,
     )
-    return traffic / context / (hbm_bandwidth * efficiency)
+    return traffic * element_factor / context / (hbm_bandwidth * efficiency)
 
 
 def _forward_repeated(recompute):

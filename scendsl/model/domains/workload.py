@@ -12,6 +12,7 @@ from scendsl.defaults import FRAMEWORKS
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
+    ACTIVATION_PRECISION,
     ATTENTION_RATE,
     CONTEXT_PARALLEL,
     DEEPSPEED,
@@ -563,6 +564,25 @@ def _flash_attention(ctx: Context) -> Found:
             "default",
             note="every current framework fuses attention (FlashAttention, 2022); "
             "runs before 2022 had none: write `flash_attention off`",
+        ),
+    )
+
+
+@input_node(
+    "workload.activation_precision",
+    "text",
+    "Element type of the stored and moved activations (bf16 or fp32)",
+    value_type="text",
+    sources=(ACTIVATION_PRECISION,),
+)
+def _activation_precision(ctx: Context) -> Found:
+    return ctx.scenario_value(
+        "workload.activation_precision",
+        Found(
+            "bf16",
+            "default",
+            note="mixed-precision training keeps 16-bit activations; a float32 run (EasyLM's "
+            "dtype fp32) writes `activation_precision fp32`",
         ),
     )
 
