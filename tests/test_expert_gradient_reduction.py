@@ -126,8 +126,13 @@ def test_spreading_the_experts_wider_never_speeds_their_gradient_links(
 ):
     # Monotonic: more expert-parallel ranks put the copies of an expert further apart, so no
     # more of them share a domain and its NICs.
-    used = 4096
-    narrow = expert_gradient_bandwidth(used, domain, NVLINK, NIC, replicas, tensor, expert)
-    wide = expert_gradient_bandwidth(used, domain, NVLINK, NIC, replicas, tensor, 2 * expert)
+    used, experts, dense = 4096, 256, 8 * NIC
+
+    def bandwidth(e):
+        return expert_gradient_bandwidth(
+            used, domain, NVLINK, NIC, replicas, tensor, e, experts, dense
+        )
+
+    narrow, wide = bandwidth(expert), bandwidth(2 * expert)
     assert wide <= narrow
     assert NIC <= wide <= NVLINK

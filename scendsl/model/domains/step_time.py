@@ -704,24 +704,26 @@ def data_parallel_bandwidth(used, domain, scaleup, scaleout, per_domain):
     "number",
     "Ranks holding the same routed experts, over which their gradients are reduced (the "
     "expert-data-parallel group; 1 for a dense model)",
-    "max(1, d·c / e): the expert-parallel ranks are carved out of the data-parallel ones",
-    ("performance.gradient_replicas", "workload.expert_parallel"),
+    "max(1, d·c / e) for a mixture (E > 1), else 1: the expert-parallel ranks are carved out "
+    "of the data-parallel ones",
+    ("performance.gradient_replicas", "workload.expert_parallel", "workload.experts"),
     sources=(MOE_OPTIMIZER,),
 )
-def expert_gradient_replicas(replicas, expert):
+def expert_gradient_replicas(replicas, expert, experts):
     """Each expert lives on one rank of every e data-parallel ranks: d·c / e copies of it."""
-    return scalar.maximum(replicas / scalar.maximum(expert, 1), 1.0)
+    copies = scalar.maximum(replicas / scalar.maximum(expert, 1), 1.0)
+    return scalar.where(experts > 1, copies, 1.0)
 
 
 @metric(
     "performance.expert_gradient_bandwidth",
     "bandwidth",
     "Bandwidth (bidirectional) at which each rank's share of the routed experts' gradient "
-    "collectives moves",
-    "the scale-up bandwidth while the job fits in one domain; beyond it min(scale-up, g_e × "
-    "scale-out), g_e = min(expert_gradient_replicas, max(1, ⌊scaleup_domain / (t·e)⌋)): "
-    "expert ranks are numbered tensor, then expert, then data, so the copies of one expert "
-    "are t·e ranks apart and a domain holds ⌊domain / (t·e)⌋ of them",
+    "collectives moves (performance.data_parallel_bandwidth for a dense model)",
+    "for a mixture (E > 1): the scale-up bandwidth while the job fits in one domain; beyond it "
+    "min(scale-up, g_e × scale-out), g_e = min(expert_gradient_replicas, max(1, ⌊scaleup_domain "
+    "/ (t·e)⌋)): expert ranks are numbered tensor, then expert, then data, so the copies of one "
+    "expert are t·e ranks apart and a domain holds ⌊domain / (t·e)⌋ of them",
     (
         "performance.accelerators_used",
         "accelerator.scaleup_domain",
@@ -730,17 +732,22 @@ def expert_gradient_replicas(replicas, expert):
         "performance.expert_gradient_replicas",
         "workload.tensor_parallel",
         "workload.expert_parallel",
+        "workload.experts",
+        "performance.data_parallel_bandwidth",
     ),
     sources=(MOE_OPTIMIZER, RANK_ORDER, RING, NCCL_CHANNELS),
 )
-def expert_gradient_bandwidth(used, domain, scaleup, scaleout, replicas, tensor, expert):
+def expert_gradient_bandwidth(
+    used, domain, scaleup, scaleout, replicas, tensor, expert, experts, data_bandwidth
+):
     """With the expert-parallel group filling a server (e = 8 on 8-GPU servers), every copy of
     an expert sits in another server: its ring leaves the domain at every hop over one NIC,
     where the shared weights' ring has eight replicas to a server and eight NICs."""
     per_domain = scalar.minimum(
         replicas, scalar.maximum(domain // (tensor * scalar.maximum(expert, 1)), 1)
     )
-    return link_for(used, domain, scaleup, scalar.minimum(scaleup, per_domain * scaleout))
+    spread = link_for(used, domain, scaleup, scalar.minimum(scaleup, per_domain * scaleout))
+    return scalar.where(experts > 1, spread, data_bandwidth)
 
 
 @metric(
