@@ -85,10 +85,8 @@ def _node_dimension(path: str, spec: F.FieldSpec) -> set[str]:
 
 
 def _scenario_reads(node) -> list[str]:
-    # registry.scenario_input's nodes hold the field they read as `path`.
-    declared = inspect.getclosurevars(node.compute).nonlocals.get("path")
-    if declared:
-        return [declared]
+    if node.scenario_field:  # declared with `scenario_input`
+        return [node.scenario_field]
     source = inspect.getsource(node.compute)
     return re.findall(r'scenario_(?:value|or_calibration)\(\s*"([\w.]+)"', source)
 
