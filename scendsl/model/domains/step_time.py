@@ -519,8 +519,8 @@ def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_
     "performance.pipeline_p2p_time",
     "time",
     "Pipeline point-to-point communication per step (activations forward, gradients back)",
-    "2 × v × 2 B·b·(s/c)·h/t per micro-batch / (½ link) × m; link = scale-up while t·p ≤ "
-    "scaleup_domain else scale-out; 0 when p = 1",
+    "2 × v × (2 B·b·(s/c)·h/t / (½ link) + base + one hop) per micro-batch × m; link and hop "
+    "= scale-up while t·p ≤ scaleup_domain else scale-out; 0 when p = 1",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -534,8 +534,11 @@ def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
         "workload.context_parallel",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
     ),
-    sources=(PIPELINE_P2P,),
+    sources=(PIPELINE_P2P, COLLECTIVE_LATENCY),
 )
 def pipeline_p2p_time(
     sequence,
@@ -550,14 +553,18 @@ def pipeline_p2p_time(
     scaleup,
     scaleout,
     context,
+    base,
+    hop_up,
+    hop_out,
 ):
     """Each stage sends every micro-batch on once per model chunk and its gradient back once;
     the sends sit between the stages' matmuls (no overlap modelled)."""
     v = effective_interleave(interleave, layers, pipeline)
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden / tensor
     link = link_for(tensor * pipeline, domain, scaleup, scaleout)
+    latency = base + link_for(tensor * pipeline, domain, hop_up, hop_out)  # one send, one hop
     staged = scalar.where(pipeline > 1, 1.0, 0.0)
-    return staged * 2.0 * v * payload / (link / 2.0) * m
+    return staged * 2.0 * v * (payload / (link / 2.0) + latency) * m
 
 
 @metric(
