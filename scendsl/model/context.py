@@ -239,6 +239,9 @@ class Context:
         #: The amounts in other currencies this evaluation converted (shared by the contexts it
         #: makes for the references, which read the same accelerator blocks).
         self.conversions: Conversions = {} if conversions is None else conversions
+        #: What several nodes of one evaluation work out alike from the scenario and the
+        #: catalog alone (never from a node's value), by the name of what it is: made once.
+        self.memo: dict[str, Any] = {}
         self.accelerator_name = scenario.cluster.accelerator
         custom = scenario.accelerators.get(self.accelerator_name)
         self.custom_accelerator = custom

@@ -104,8 +104,16 @@ class _TracedContext(Context):
     accelerator_name = _recorded("accelerator_name")
     custom_accelerator = _recorded("custom_accelerator")
     catalog_accelerator = _recorded("catalog_accelerator")
-    # `conversions` is a memo of the evaluation's, not a read of the scenario.
-    _KNOWN: ClassVar[set[str]] = {"_derived", "_reads", "scenario", "catalog", "conversions"}
+    # `conversions` is a memo of the evaluation's, not a read of the scenario; so is `memo`,
+    # which starts empty in each traced context (one per node): what fills it is recorded.
+    _KNOWN: ClassVar[set[str]] = {
+        "_derived",
+        "_reads",
+        "scenario",
+        "catalog",
+        "conversions",
+        "memo",
+    }
 
     def __init__(self, scenario: Scenario, catalog: Catalog, reads: set[str]) -> None:
         self._derived: dict[str, Any] = {}
