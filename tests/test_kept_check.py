@@ -206,3 +206,36 @@ def test_an_unchanged_check_imports_nothing_it_checks_with(tmp_path: Path) -> No
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert again.stdout == "0 []\n", again.stderr
     assert again.stderr == first.stderr
+
+
+def test_the_package_digest_follows_every_file_of_the_package(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept by the files' sizes and times, the digest is still that of their bytes: a file
+    edited (same size), added or renamed changes it; read back, it is the one hashed."""
+    package = tmp_path / "package"
+    (package / "catalog").mkdir(parents=True)
+    (package / "a.py").write_text("A = 1\n")
+    (package / "catalog" / "b.toml").write_text("b = 2\n")
+    monkeypatch.setattr(kept_check, "_PACKAGE", str(package))
+    first = kept_check._package_digest()
+    assert kept.kept_path(kept_check._PACKAGE_ENTRY).is_file()
+    assert kept_check._package_digest() == first  # read back
+    with monkeypatch.context() as scope:
+        scope.setenv("SCENDSL_CACHE_DIR", "")
+        assert kept_check._package_digest() == first  # hashed, nothing kept
+
+    def later(path: Path) -> None:  # a time of change no earlier digest was made at
+        stamp = path.stat().st_mtime + 10
+        os.utime(path, (stamp, stamp))
+
+    edited = package / "catalog" / "b.toml"
+    edited.write_text("b = 3\n")
+    later(edited)
+    second = kept_check._package_digest()
+    assert second != first
+    (package / "c.lark").write_text("")
+    third = kept_check._package_digest()
+    assert third not in (first, second)
+    (package / "c.lark").rename(package / "catalog" / "c.lark")
+    assert kept_check._package_digest() not in (first, second, third)

@@ -46,6 +46,10 @@ SETTLING = 2.0
 LIBRARIES = ("lark", "pydantic", "pydantic_core", "tomli")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _FORMAT = "check-1"
+#: The package's digest, kept by its files' sizes and times (`_package_digest`).
+_PACKAGE_ENTRY = (
+    f"package-{hashlib.sha256(_PACKAGE.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.pickle"
+)
 
 
 @dataclass(frozen=True)
@@ -149,14 +153,36 @@ def _request_key(paths: Sequence[str], options: Sequence[str]) -> bytes:
 
 
 def _package_digest() -> bytes:
-    """SHA-256 of the name and bytes of every file of the package (its caches apart)."""
-    parts: list[bytes | str] = []
+    """SHA-256 of the name and bytes of every file of the package (its caches apart).
+
+    Reading and hashing its 5 MB was a tenth of an unchanged check, so the digest is kept too,
+    under each file's name, size, times of change and of status change, inode and device:
+    hashed again when any of these differs. Only a digest of files that had all settled
+    (`SETTLING`) is kept: an edit since then gives a later time of status change, which no
+    one can set back."""
+    files = []
     for top, folders, names in os.walk(_PACKAGE):
         folders[:] = sorted(f for f in folders if f != "__pycache__")
-        for name in sorted(names):
-            path = os.path.join(top, name)
-            parts += [os.path.relpath(path, _PACKAGE), file_digest(path)]
-    return digest(*parts)
+        files += [os.path.join(top, name) for name in sorted(names)]
+    now = time.time()
+    stats = [os.stat(path) for path in files]
+    signature = digest(
+        _FORMAT,
+        *(
+            f"{os.path.relpath(path, _PACKAGE)}:{s.st_size}:{s.st_mtime_ns}:{s.st_ctime_ns}:"
+            f"{s.st_ino}:{s.st_dev}"
+            for path, s in zip(files, stats, strict=True)
+        ),
+    )
+    found = read_entry(_PACKAGE_ENTRY, signature, frozenset())
+    if isinstance(found, bytes):
+        return found
+    made = digest(
+        *(p for path in files for p in (os.path.relpath(path, _PACKAGE), file_digest(path)))
+    )
+    if all(max(s.st_mtime, s.st_ctime) <= now - SETTLING for s in stats):
+        keep(_PACKAGE_ENTRY, signature, made)
+    return made
 
 
 def _library_versions() -> list[str]:
