@@ -224,6 +224,26 @@ def from_figure(figure: Figure, origin: str, note: str | None = None) -> Found:
     return found
 
 
+#: ((table, entry..., name), note) -> (figure, its Found) of the catalog figures read by name
+#: (an evaluation reads a hundred calibration constants and forty accelerator figures). The
+#: entry holds the figure, so its identity cannot be reused while the entry lives.
+_CATALOG_FOUND: dict[tuple[tuple[str, ...], str | None], tuple[Figure, Found]] = {}
+
+
+def catalog_found(figure: Figure, path: tuple[str, ...], note: str | None = None) -> Found:
+    """`from_figure` of the catalog figure at `path` (its table, entry and name), its origin
+    "catalog table.entry.name", without writing the origin again each time it is read."""
+    key = (path, note)
+    hit = _CATALOG_FOUND.get(key)
+    if hit is not None and hit[0] is figure:
+        return hit[1]
+    found = from_figure(figure, "catalog " + ".".join(path), note)
+    if len(_CATALOG_FOUND) >= 8192:
+        _CATALOG_FOUND.clear()
+    _CATALOG_FOUND[key] = (figure, found)
+    return found
+
+
 #: path -> its attrgetter (`Context.field`); the paths are the model's, a few hundred at most.
 _GETTERS: dict[str, attrgetter] = {}
 
@@ -332,8 +352,7 @@ class Context:
         return self
 
     def calibration(self, key: str, note: str | None = None) -> Found:
-        figure = self.catalog.calibration[key]
-        return from_figure(figure, f"catalog calibration.{key}", note)
+        return catalog_found(self.catalog.calibration[key], ("calibration", key), note)
 
     def chip_calibration(self, constant: str, qualifier: str | None = None) -> Found:
         """Calibration `constant` for the scenario's accelerator: the first of the catalog
@@ -370,7 +389,7 @@ class Context:
             if derived is not None:
                 return derived
         if entry is not None and name in entry.figures:
-            return from_figure(entry.figures[name], f"catalog accelerators.{entry.name}.{name}")
+            return catalog_found(entry.figures[name], ("accelerators", entry.name, name))
         if default is not None:
             return default
         raise LookupError(f"accelerator '{self.accelerator_name}' has no figure '{name}'")
