@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -248,8 +248,19 @@ def catalog_found(figure: Figure, path: tuple[str, ...], note: str | None = None
 _GETTERS: dict[str, attrgetter] = {}
 
 
+#: (scenario id, path) -> (scenario, its Found) of a scenario's plain written values: the same
+#: Found for every evaluation of the same (frozen) scenario, so its result is reused at once
+#: rather than compared field by field. The entry holds the scenario, so its id cannot be
+#: reused while the entry lives. Ranges and amounts in other currencies are not shared.
+_SCENARIO_FOUND: dict[tuple[int, str], tuple[Scenario, Found]] = {}
+
+
 class Context:
     """Read access to one scenario and the catalog, for input nodes."""
+
+    #: Whether a scenario's written value is found as the same Found by every evaluation of
+    #: that scenario (`_SCENARIO_FOUND`); a context that records reads looks each one up.
+    shares_found: ClassVar[bool] = True
 
     def __init__(
         self, scenario: Scenario, catalog: Catalog, conversions: Conversions | None = None
@@ -293,13 +304,21 @@ class Context:
             if default is None:
                 raise LookupError(f"scenario '{self.scenario.name}' does not set '{path}'")
             return default
-        citation = self.scenario.citations.get(path)
-        written = self.scenario.currencies.get(path)
-        if written is not None:
+        scenario = self.scenario
+        if self.shares_found:
+            hit = _SCENARIO_FOUND.get((id(scenario), path))
+            if hit is not None and hit[0] is scenario:
+                return hit[1]
+        citation = scenario.citations.get(path)
+        written = scenario.currencies.get(path)
+        if written is not None:  # each evaluation records the amounts it converted
             return self._in_usd(self.where(path), value, written, citation)
-        if citation is not None:
-            return _from_value(value, self.where(path), source=citation)
-        return _from_value(value, self.where(path))
+        found = _from_value(value, self.where(path), source=citation)
+        if self.shares_found and found.distribution is None:
+            if len(_SCENARIO_FOUND) >= 8192:
+                _SCENARIO_FOUND.clear()
+            _SCENARIO_FOUND[id(scenario), path] = (scenario, found)
+        return found
 
     def _in_usd(
         self, origin: str, value: Any, unit: str, source: str | None, **extra: Any

@@ -101,6 +101,7 @@ def _recorded(attribute: str) -> property:
 class _TracedContext(Context):
     """A Context that records which scenario fields an input node reads."""
 
+    shares_found = False  # every look-up is made, so that its reads are recorded
     accelerator_name = _recorded("accelerator_name")
     custom_accelerator = _recorded("custom_accelerator")
     catalog_accelerator = _recorded("catalog_accelerator")
