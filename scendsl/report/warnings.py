@@ -378,7 +378,7 @@ def _located(result: Result, fields: tuple[str, ...]) -> Span:
     return scenario.span
 
 
-def _wrote(scenario: Scenario) -> str:
+def _inherited_from(scenario: Scenario) -> str:
     """Where an inherited line comes from: the sweep's base scenario, or the scenario extended
     (the nearest parent, which passes on what its own ancestors wrote)."""
     if scenario.sweep is not None:
@@ -452,15 +452,18 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                     and by in scenario.inherited
                 ):
                     over.setdefault(written, []).append(by)
+            if not over:
+                continue
+            concerned = _expand(result, rule.concerns)
+            parent = _inherited_from(scenario)
             for written, by_all in over.items():
                 names = " and ".join(by_all)
                 extra = {
                     "input": written,
                     "override": names,
                     "overrides": f"{names} {'stands' if len(by_all) == 1 else 'stand'}",
-                    "parent": _wrote(scenario),
+                    "parent": parent,
                 }
-                concerned = _expand(result, rule.concerns)
                 add(rule, f"{rule.id}:{written}", concerned, extra, at=scenario.origins[written])
             continue
         if rule.extrapolated:
