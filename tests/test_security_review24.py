@@ -1,0 +1,174 @@
+"""The twenty-fourth hostile-input review (docs/security.md, items 145 on). Each test is named
+after the problem it pins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.factories import reference_blocks, scenario_text
+from tests.security_helpers import cpu_ratio
+
+#: The workload of the scenarios below: a small model, so that each evaluates fast.
+WORKLOAD = "  workload {\n    parameters 8B\n    tokens 1T\n  }\n"
+
+
+# ------------------------- item 145: the Monte Carlo work of one language server request is bounded
+def _uncertain_document(scenarios: int, references: int = 0) -> str:
+    """An uncertain base scenario and `scenarios` scenarios extending it, each with a claim whose
+    hint shows a Monte Carlo range, and `references` references (figures of their own in each)."""
+    text = scenario_text("a", title="x", year=2025, count="1000 to 2000", body=WORKLOAD)
+    for index in range(scenarios):
+        text += (
+            f"\nscenario s{index} extends a {{\n  cluster.count {1000 + index} to 3000\n"
+            f'  expect energy.facility_power < 1 GW "q"\n}}\n'
+        )
+    return text + reference_blocks(references)
+
+
+def _analysed(tmp_path: Path, name: str, text: str):
+    from scendsl.lsp.workspace import Workspace
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    analysis = Workspace(str(tmp_path)).analyse(str(path))
+    assert analysis.document is not None and analysis.scenarios is not None
+    return analysis
+
+
+def _ranged(hints) -> int:
+    return sum("[90%:" in hint.label for hint in hints)
+
+
+def test_one_language_server_request_starts_a_bounded_amount_of_monte_carlo_work(tmp_path: Path):
+    """The hints of an `expect` line run a Monte Carlo of its scenario (2,000 samples), and a
+    request for the hints of a range of lines ran one for every scenario in it: a client asking
+    for the whole of a document of 120 such scenarios (editors ask for the lines on screen, a
+    hostile or careless one for lines 0 to 10^9) held the server 2.4 s of CPU, one of 800 with a
+    file's 500 references minutes, answering nothing else meanwhile. One request now starts at
+    most `analysis.HINT_RUN_BUDGET` figures × samples of Monte Carlo work (and always one run);
+    the lines past it show their figure and verdict without a range, and the next request (the
+    server asks the editor for it) goes on where it stopped."""
+    from scendsl.lsp.hints import inlay_hints
+
+    many = _analysed(tmp_path, "many.scn", _uncertain_document(120))
+    one = _analysed(tmp_path, "one.scn", _uncertain_document(1))
+
+    def hint(analysis):
+        analysis._runs.clear()  # each call starts from a document just analysed
+        return inlay_hints(analysis, analysis.document, 0, 10**9)
+
+    hinting_many, hinting_one = cpu_ratio(lambda: hint(many), lambda: hint(one))
+    # Before: 120 runs, 120 times the one (some 2.4 s); now at most the budget's 17 or so.
+    assert hinting_many < 40 * hinting_one, (hinting_many, hinting_one)
+
+    many._runs.clear()
+    first = inlay_hints(many, many.document, 0, 10**9)
+    # Every claim still shows its figure and verdict; some show their range at once.
+    assert sum("holds" in h.label or "FAILS" in h.label for h in first) == 120
+    assert 0 < _ranged(first) < 120
+    # Requests go on where the last stopped (runs made are kept), until every range is shown.
+    shown = [_ranged(first)]
+    while shown[-1] < 120:
+        shown.append(_ranged(inlay_hints(many, many.document, 0, 10**9)))
+        assert shown[-1] > shown[-2], shown
+    assert len(shown) > 2
+
+
+def test_a_request_whose_one_run_passes_the_budget_still_shows_that_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A run larger than the budget alone (a scenario among many references) is still made
+    when it is the request's first: a hover on one claim always shows its range, and each
+    request of the hints shows one range more."""
+    from scendsl.lsp import analysis as lsp_analysis
+    from scendsl.lsp.hints import inlay_hints
+    from scendsl.lsp.hover import hover
+    from scendsl.lsp.positions import Pos
+
+    monkeypatch.setattr(lsp_analysis, "HINT_RUN_BUDGET", 1)
+    analysis = _analysed(tmp_path, "d.scn", _uncertain_document(3))
+    assert [_ranged(inlay_hints(analysis, analysis.document, 0, 10**9)) for _ in range(3)] == [
+        1,
+        2,
+        3,
+    ]
+    analysis._runs.clear()
+    line = analysis.document.text.split("\n").index('  expect energy.facility_power < 1 GW "q"', 20)
+    answer = hover(analysis, analysis.document, Pos(line, 10))
+    assert answer is not None and "90%" in answer.markdown
+
+
+def test_the_server_asks_the_editor_again_for_the_hints_it_left_without_a_range(
+    tmp_path: Path,
+):
+    """A request that leaves some claims without their range (the budget spent) is followed
+    by `workspace/inlayHint/refresh` when the client takes it, so the editor asks again and
+    the next request goes on: the ranges come a budget at a time, the server answering other
+    requests between."""
+    from tests.test_lsp_security import RawClient
+
+    text = _uncertain_document(40)
+    (tmp_path / "d.scn").write_text(text, encoding="utf-8")
+    uri = (tmp_path / "d.scn").as_uri()
+    client = RawClient(tmp_path)
+    try:
+        capabilities = {"workspace": {"inlayHint": {"refreshSupport": True}}}
+        client.send(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "processId": None,
+                    "rootUri": tmp_path.as_uri(),
+                    "capabilities": capabilities,
+                },
+            }
+        )
+        assert client.answer(1) is not None
+        client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        client.send(
+            {
+                "jsonrpc": "2.0",
+                "method": "textDocument/didOpen",
+                "params": {
+                    "textDocument": {"uri": uri, "languageId": "scn", "version": 1, "text": text}
+                },
+            }
+        )
+        shown, refreshes = [], 0
+        for request in range(2, 40):
+            client.send(
+                {
+                    "jsonrpc": "2.0",
+                    "id": request,
+                    "method": "textDocument/inlayHint",
+                    "params": {
+                        "textDocument": {"uri": uri},
+                        "range": {
+                            "start": {"line": 0, "character": 0},
+                            "end": {"line": 10**6, "character": 0},
+                        },
+                    },
+                }
+            )
+            answer, refresh = None, None
+            deadline = 60
+            while answer is None:
+                message = client.receive(deadline)
+                assert message is not None
+                if message.get("method") == "workspace/inlayHint/refresh":
+                    refresh = message
+                elif message.get("id") == request:
+                    answer = message
+            labels = [hint["label"] for hint in answer["result"]]
+            shown.append(sum("[90%:" in label for label in labels))
+            if refresh is None:
+                break
+            refreshes += 1
+            client.send({"jsonrpc": "2.0", "id": refresh["id"], "result": None})
+        assert shown[-1] == 40 and shown[0] < 40 and refreshes == len(shown) - 1, shown
+    finally:
+        client.close()
