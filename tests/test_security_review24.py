@@ -172,3 +172,86 @@ def test_the_server_asks_the_editor_again_for_the_hints_it_left_without_a_range(
         assert shown[-1] == 40 and shown[0] < 40 and refreshes == len(shown) - 1, shown
     finally:
         client.close()
+
+
+# ----------------------- item 146: the process's caches of what a user wrote are bounded in size
+#: A user template that escapes a hundred strings of a million characters each, keeping none.
+LONG_STRINGS_TEMPLATE = (
+    '{% set big = "x" * 999000 %}{% for i in range(100) %}'
+    "{% set a = (big ~ i)|md %}{% set b = (big ~ i)|code %}{% endfor %}done\n"
+)
+
+
+def _resident_growth(work) -> int:
+    """The bytes of memory `work` leaves resident in the process (Linux: /proc/self/statm).
+    A string of a million characters is memory of its own (mmap), returned when freed."""
+    import gc
+    import os
+
+    def resident() -> int:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    gc.collect()
+    before = resident()
+    work()
+    gc.collect()
+    return resident() - before
+
+
+def test_a_templates_long_strings_are_not_kept_by_the_text_caches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The escaped forms of text (`md`, `code`, a table cell's HTML) were kept by caches of
+    8,192 entries whatever their length, for the life of the process: a user template that
+    escapes long strings it makes (`("x" * 999000 ~ i)|code` in a loop) held 3.2 GB at the end
+    of one build, within its 10 s of CPU, and `serve` kept them across rebuilds. Only text of
+    at most `memo.SHORT_TEXT` characters is kept as before, longer text within
+    `memo.LONG_TEXT_CHARACTERS` in all."""
+    from scendsl.cli import main
+    from tests.security_helpers import SCENARIO
+
+    (tmp_path / "s.scn").write_text(SCENARIO, encoding="utf-8")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "index.md.j2").write_text("done\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    command = ["build", "s.scn", "-o", "out", "--samples", "0", "--no-cache"]
+    assert main([*command, "--templates", "templates"]) == 0  # what any build loads, loaded
+    (tmp_path / "templates" / "index.md.j2").write_text(LONG_STRINGS_TEMPLATE, encoding="utf-8")
+    held = _resident_growth(lambda: main([*command, "--templates", "templates"]))
+    # Before: some 500 MB (a hundred million-character texts and their escaped forms); now
+    # at most 8 million characters of text and their forms in each of the two caches.
+    assert held < 80_000_000, f"{held / 1e6:.0f} MB"
+    assert (tmp_path / "out" / "index.md").read_text(encoding="utf-8").strip() == "done"
+
+
+def test_the_models_plans_of_many_reference_sets_are_held_within_one_bound():
+    """The model keeps what it works out for a set of references (the nodes expanded per
+    reference, the evaluation plan, its steps, the shared look-ups), 64 to 256 sets whatever
+    their size: some 21 MB a set of 1,000 references, so a language server whose user renames
+    a reference in such a file at each keystroke, or `check` of a folder of such files, held
+    gigabytes. The sets held are bounded in figures together (`evaluate.HELD_FIGURES`), the
+    newest set always kept. (The plans are made as `evaluate` makes them for a scenario whose
+    file holds these references, without loading a file of 1,000 references for each.)"""
+    import gc
+    import sys
+
+    from scendsl.model import evaluate
+
+    def plan(index: int) -> None:
+        references = tuple(f"v{index}r{number}" for number in range(1000))
+        evaluate._plan(references)
+        evaluate._layout_nodes(references)
+
+    def blocks_held(sets: range) -> int:
+        gc.collect()
+        before = sys.getallocatedblocks()
+        for index in sets:
+            plan(index)
+        gc.collect()
+        return sys.getallocatedblocks() - before
+
+    one = blocks_held(range(1))
+    twelve = blocks_held(range(1, 13))
+    # Before: twelve sets held twelve times what one does; now the 4 or so within the bound.
+    assert twelve < 6 * one, (twelve, one)
