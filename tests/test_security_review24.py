@@ -255,3 +255,69 @@ def test_the_models_plans_of_many_reference_sets_are_held_within_one_bound():
     twelve = blocks_held(range(1, 13))
     # Before: twelve sets held twelve times what one does; now the 4 or so within the bound.
     assert twelve < 6 * one, (twelve, one)
+
+
+# ------------------- item 147: a range that writes its unit, % or magnitude at its end alone
+def _check_range(tmp_path: Path, line: str) -> list:
+    """The diagnostics of a scenario writing `line` (a range; `cluster.count` as its count)."""
+    import scendsl
+    from scendsl.errors import ScenarioError
+
+    field, _, value = line.strip().partition(" ")
+    text = (
+        scenario_text("a", year=2025, count=value, body=WORKLOAD)
+        if field == "cluster.count"
+        else scenario_text("a", year=2025, count=1000, body=WORKLOAD + line)
+    )
+    path = tmp_path / "r.scn"
+    path.write_text(text, encoding="utf-8")
+    try:
+        scendsl.load_file(str(path))
+    except ScenarioError as error:
+        return list(error.diagnostics)
+    return []
+
+
+@pytest.mark.parametrize(
+    ("line", "fixed"),
+    [
+        ("  cluster.power_limit 300 to 400 W\n", "300 W"),  # a hint: a fix is one token
+        ("  energy.price 40 to 60 EUR/MWh\n", "40 EUR/MWh"),
+        ("  cluster.mfu 30 to 45%\n", "30%"),
+        ("  workload.teacher_parameters 70 to 400B\n", "70B"),
+        ("  cluster.count 1 to 10k\n", "1k"),
+    ],
+)
+def test_a_range_that_writes_its_unit_at_its_end_alone_is_told_so(
+    tmp_path: Path, line: str, fixed: str
+):
+    """A range is read end by end, and a careless `300 to 400 W` read its start alone: "expects
+    a power such as '500 MW', not a plain number", hint "add a unit after the number" (what the
+    user did, at the other end); `mfu 30 to 45%` was "must be between 0% and 100%"; and a
+    magnitude at the end alone was read as written, silently: `teacher_parameters 70 to 400B`
+    a 90 % interval from 70 parameters to 400 billion (its centre 167,000). Each is refused
+    at the start, saying the end's unit, percent sign or magnitude is written there alone,
+    with the hint (and where it is one token, the fix) that writes it at both ends."""
+    diagnostics = _check_range(tmp_path, line)
+    assert len(diagnostics) == 1, [d.message for d in diagnostics]
+    (diagnostic,) = diagnostics
+    assert "only at its end" in diagnostic.message
+    assert "add a unit" not in (diagnostic.hint or "")
+    assert f"'{fixed} to " in (diagnostic.hint or "")
+    assert diagnostic.fix == (fixed if " " not in fixed else None)
+    start = line.split()[1]
+    written = diagnostic.source_line or ""
+    assert written[diagnostic.span.col - 1 :].startswith(f"{start} to ")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "  cluster.count 500 to 2k\n",  # within three orders of magnitude: 500 to 2,000
+        "  cluster.mfu 0.3 to 45%\n",  # the start reads as a fraction
+        "  energy.pue 1.1 to 1.3\n",
+        "  cluster.power_limit 300 W to 400 W\n",
+    ],
+)
+def test_a_range_whose_start_reads_on_its_own_is_read_as_before(tmp_path: Path, line: str):
+    assert _check_range(tmp_path, line) == []
