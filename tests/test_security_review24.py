@@ -295,7 +295,7 @@ def test_a_range_that_writes_its_unit_at_its_end_alone_is_told_so(
     a power such as '500 MW', not a plain number", hint "add a unit after the number" (what the
     user did, at the other end); `mfu 30 to 45%` was "must be between 0% and 100%"; and a
     magnitude at the end alone was read as written, silently: `teacher_parameters 70 to 400B`
-    a 90 % interval from 70 parameters to 400 billion (its centre 167,000). Each is refused
+    a 90 % interval from 70 parameters to 400 billion (its centre 5.3 million). Each is refused
     at the start, saying the end's unit, percent sign or magnitude is written there alone,
     with the hint (and where it is one token, the fix) that writes it at both ends."""
     diagnostics = _check_range(tmp_path, line)
