@@ -321,3 +321,30 @@ def test_a_range_that_writes_its_unit_at_its_end_alone_is_told_so(
 )
 def test_a_range_whose_start_reads_on_its_own_is_read_as_before(tmp_path: Path, line: str):
     assert _check_range(tmp_path, line) == []
+
+
+# ------------- item 148: inherited-override names the scenario that wrote the figure over it
+def test_an_inherited_override_names_the_ancestor_that_wrote_the_figure(tmp_path: Path):
+    """The warning said a figure standing over the field a scenario changes was "written for"
+    its nearest parent, and its hint to write it there alone, also when a grandparent wrote it:
+    `child extends mid extends base`, `base` writing the intensity, was told "written for
+    'mid'". It names the scenario whose line it is."""
+    import scendsl
+
+    text = (
+        scenario_text(
+            "base", year=2025, count=1000, body=WORKLOAD + "  energy.intensity 300 gCO2/kWh\n"
+        )
+        + "\nscenario mid extends base {\n  cluster.count 2000\n}\n"
+        + "\nscenario child extends mid {\n  region FR\n}\n"
+    )
+    path = tmp_path / "g.scn"
+    path.write_text(text, encoding="utf-8")
+    child = next(s for s in scendsl.load_file(str(path)).scenarios if s.name == "child")
+    from scendsl.report.warnings import scenario_warnings
+
+    result = scendsl.evaluate(child)
+    warned = [w for w in scenario_warnings(result) if w.rule == "inherited-override"]
+    assert len(warned) == 1
+    assert "written for 'base'" in warned[0].message and "'mid'" not in warned[0].message
+    assert "'mid'" not in warned[0].hint
