@@ -7,26 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import reference_blocks, scenario_text
+from tests.factories import scenario_text
 from tests.security_helpers import cpu_ratio
+from tests.test_security_review23 import _uncertain_document
 
 #: The workload of the scenarios below: a small model, so that each evaluates fast.
 WORKLOAD = "  workload {\n    parameters 8B\n    tokens 1T\n  }\n"
 
 
 # ------------------------- item 145: the Monte Carlo work of one language server request is bounded
-def _uncertain_document(scenarios: int, references: int = 0) -> str:
-    """An uncertain base scenario and `scenarios` scenarios extending it, each with a claim whose
-    hint shows a Monte Carlo range, and `references` references (figures of their own in each)."""
-    text = scenario_text("a", title="x", year=2025, count="1000 to 2000", body=WORKLOAD)
-    for index in range(scenarios):
-        text += (
-            f"\nscenario s{index} extends a {{\n  cluster.count {1000 + index} to 3000\n"
-            f'  expect energy.facility_power < 1 GW "q"\n}}\n'
-        )
-    return text + reference_blocks(references)
-
-
 def _analysed(tmp_path: Path, name: str, text: str):
     from scendsl.lsp.workspace import Workspace
 
@@ -52,8 +41,8 @@ def test_one_language_server_request_starts_a_bounded_amount_of_monte_carlo_work
     server asks the editor for it) goes on where it stopped."""
     from scendsl.lsp.hints import inlay_hints
 
-    many = _analysed(tmp_path, "many.scn", _uncertain_document(120))
-    one = _analysed(tmp_path, "one.scn", _uncertain_document(1))
+    many = _analysed(tmp_path, "many.scn", _uncertain_document(120, 0))
+    one = _analysed(tmp_path, "one.scn", _uncertain_document(1, 0))
 
     def hint(analysis):
         analysis._runs.clear()  # each call starts from a document just analysed
@@ -88,7 +77,7 @@ def test_a_request_whose_one_run_passes_the_budget_still_shows_that_range(
     from scendsl.lsp.positions import Pos
 
     monkeypatch.setattr(lsp_analysis, "HINT_RUN_BUDGET", 1)
-    analysis = _analysed(tmp_path, "d.scn", _uncertain_document(3))
+    analysis = _analysed(tmp_path, "d.scn", _uncertain_document(3, 0))
     assert [_ranged(inlay_hints(analysis, analysis.document, 0, 10**9)) for _ in range(3)] == [
         1,
         2,
@@ -109,7 +98,7 @@ def test_the_server_asks_the_editor_again_for_the_hints_it_left_without_a_range(
     requests between."""
     from tests.test_lsp_security import RawClient
 
-    text = _uncertain_document(40)
+    text = _uncertain_document(40, 0)
     (tmp_path / "d.scn").write_text(text, encoding="utf-8")
     uri = (tmp_path / "d.scn").as_uri()
     client = RawClient(tmp_path)
