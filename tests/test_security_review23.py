@@ -220,7 +220,7 @@ def test_the_sweeps_a_diff_holds_together_are_within_one_memory_budget(
     (tmp_path / "one.scn").write_text(_sweeps(1, 1000), encoding="utf-8")
     from scendsl import load_file
 
-    one = sweep_module.sweep_table_bytes(load_file(tmp_path / "one.scn").sweeps[0])
+    one = sweep_module.check_sweep_memory(load_file(tmp_path / "one.scn").sweeps[0])
     # Each sweep fits the budget alone; the two of a side fit it; the four of both do not.
     monkeypatch.setattr(sweep_module, "ARRAY_MEMORY_BUDGET", 3 * one)
     (tmp_path / "old.scn").write_text(_sweeps(2, 1000), encoding="utf-8")

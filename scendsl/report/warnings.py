@@ -378,7 +378,7 @@ def _located(result: Result, fields: tuple[str, ...]) -> Span:
     return scenario.span
 
 
-def _wrote(scenario: Scenario, paths: list[str]) -> str:
+def _inherited_from(scenario: Scenario, paths: list[str]) -> str:
     """Where the inherited lines of `paths` come from: the sweep's base scenario, or the
     scenarios whose lines they are (a grandparent's, not the parent that passed them on)."""
     if scenario.sweep is not None:
@@ -453,15 +453,17 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                     and by in scenario.inherited
                 ):
                     over.setdefault(written, []).append(by)
+            if not over:
+                continue
+            concerned = _expand(result, rule.concerns)
             for written, by_all in over.items():
                 names = " and ".join(by_all)
                 extra = {
                     "input": written,
                     "override": names,
                     "overrides": f"{names} {'stands' if len(by_all) == 1 else 'stand'}",
-                    "parent": _wrote(scenario, by_all),
+                    "parent": _inherited_from(scenario, by_all),
                 }
-                concerned = _expand(result, rule.concerns)
                 add(rule, f"{rule.id}:{written}", concerned, extra, at=scenario.origins[written])
             continue
         if rule.extrapolated:
