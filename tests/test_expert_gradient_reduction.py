@@ -14,7 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scendsl
-from scendsl.model.domains.step_time import data_parallel_time, expert_gradient_bandwidth
+from scendsl.model.domains.step_time import (
+    data_parallel_time,
+    expert_gradient_bandwidth,
+    expert_gradient_replicas_per_domain,
+)
 
 TEXT = """
 scenario s {{
@@ -108,9 +112,14 @@ def _exposed_all_over_the_data_group(result) -> float:
         result.value("performance.shard_group_bandwidth"),
         result.value("performance.cross_group_bandwidth"),
         result.value("performance.overlap_efficiency"),
+        result.value("performance.gradient_replicas_per_domain"),
+        result.value("performance.collective_base_latency"),
+        result.value("performance.collective_hop_latency_scaleup"),
+        result.value("performance.collective_hop_latency_scaleout"),
         0.0,
         1.0,
         result.value("performance.data_parallel_bandwidth"),
+        1.0,
     )
 
 
@@ -129,9 +138,8 @@ def test_spreading_the_experts_wider_never_speeds_their_gradient_links(
     used, experts, dense = 4096, 256, 8 * NIC
 
     def bandwidth(e):
-        return expert_gradient_bandwidth(
-            used, domain, NVLINK, NIC, replicas, tensor, e, experts, dense
-        )
+        per_domain = expert_gradient_replicas_per_domain(replicas, domain, tensor, e)
+        return expert_gradient_bandwidth(used, domain, NVLINK, NIC, per_domain, experts, dense)
 
     narrow, wide = bandwidth(expert), bandwidth(2 * expert)
     assert wide <= narrow

@@ -45,8 +45,9 @@ def _low_precision_saved_input_bytes(ctx: Context) -> Found:
 
 
 # ============================================================================== memory
-#: What splits a model's parameters over a rank: shared against routed experts, over t, p and e.
-_PARAMETER_SPLIT_INPUTS = (
+#: What splits a model's parameters over the ranks: its size, which of them are experts (the
+#: active share, E and k), and the expert, tensor and pipeline degrees.
+_PARAMETER_SPLIT = (
     "workload.parameters",
     "workload.active_parameters",
     "workload.experts",
@@ -62,7 +63,7 @@ _PARAMETER_SPLIT_INPUTS = (
     "number",
     "Parameters held per accelerator (all experts counted, split over t, p and e)",
     "(N_shared + N_expert / e) / (t·p), N_expert = (N − N_active) / (1 − k/E)",
-    _PARAMETER_SPLIT_INPUTS,
+    _PARAMETER_SPLIT,
     sources=(GSHARD, NARAYANAN),
 )
 def parameters_per_accelerator(parameters, active, experts, top_k, expert, tensor, pipeline):
@@ -77,7 +78,7 @@ def parameters_per_accelerator(parameters, active, experts, top_k, expert, tenso
     "Routed-expert parameters held per accelerator (0 for a dense model), part of "
     "performance.parameters_per_accelerator",
     "N_expert / (e·t·p), N_expert = (N − N_active) / (1 − k/E)",
-    _PARAMETER_SPLIT_INPUTS,
+    _PARAMETER_SPLIT,
     sources=(GSHARD, MOE_OPTIMIZER),
 )
 def expert_parameters_per_accelerator(parameters, active, experts, top_k, expert, tensor, pipeline):
@@ -129,7 +130,7 @@ def shard_replicas(group, replicas):
     "each expert is held by e times fewer ranks than the shared weights",
     "(N_shared / N_d + N_expert / max(N_d, e)) / (t·p), N_expert = (N − N_active) / (1 − k/E), "
     "N_d = performance.shard_replicas",
-    (*_PARAMETER_SPLIT_INPUTS, "performance.shard_replicas"),
+    (*_PARAMETER_SPLIT, "performance.shard_replicas"),
     sources=(ZERO, GSHARD, MOE_OPTIMIZER),
 )
 def sharded_parameters(parameters, active, experts, top_k, expert, tensor, pipeline, replicas):
