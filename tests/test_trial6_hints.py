@@ -1,0 +1,117 @@
+"""What the analysts of round 23's trials (Tashkent, Manila, Casablanca, Lahore) met: a rupee
+sign `₨` that took two errors to reach the rupees (its compatibility form reads 'Rs', so it was
+told "write 'Rs'", and `Rs` was then told the rupees), a subdivision code ISO 3166-2 has renamed
+(`"ZA-GT"`, Gauteng, now ZA-GP) that got only the general rule of what a region is, everyday
+abbreviations of the dirham, the Egyptian pound and the Turkish lira with no hint, and a solar
+power purchase agreement whose briefing showed the sun supplying its share of the power at
+every hour."""
+
+from __future__ import annotations
+
+import pytest
+
+from scendsl.cli import main
+from tests.factories import only_diagnostic, scenario_text
+
+
+def _price_diagnostic(price: str, region: str = "PK"):
+    body = f"  energy {{\n    price {price}\n  }}\n"
+    return only_diagnostic(scenario_text("s", year=2026, region=region, body=body))
+
+
+@pytest.mark.parametrize(
+    ("amount", "sign", "first"),
+    [
+        ("60 ₨/kWh", "₨", "PKR"),  # U+20A8 folds to the letters 'Rs'
+        ("60 ＄/MWh", "＄", "USD"),  # full-width forms fold to the sign itself
+        ("60 ￥/MWh", "￥", "JPY"),
+        ("60 R＄/MWh", "R＄", "BRL"),
+    ],
+)
+def test_a_sign_with_a_compatibility_form_is_told_its_codes_at_once(amount, sign, first):
+    diagnostic = _price_diagnostic(amount)
+    assert diagnostic.message.startswith("unexpected character")
+    assert "only looks like" not in diagnostic.hint
+    assert diagnostic.hint.startswith(f"'{sign}' is written by its ISO 4217 code after the amount")
+    assert f"`25 {first}/MWh`" in diagnostic.hint
+
+
+def test_the_rupee_sign_lists_the_rupees():
+    hint = _price_diagnostic("60 ₨/kWh").hint
+    assert all(code in hint for code in ("PKR", "LKR", "NPR", "MUR"))
+
+
+def test_a_look_alike_that_is_no_currency_sign_is_still_told_its_plain_form():
+    diagnostic = only_diagnostic(scenario_text("s", body="  energy {\n    pue 1．3\n  }\n"))
+    assert diagnostic.hint.startswith("it only looks like '.'")
+
+
+@pytest.mark.parametrize("written", ['"ZA-GT"', "ZA-GT"])
+def test_a_renamed_subdivision_code_is_told_its_country_and_the_current_codes(written):
+    diagnostic = only_diagnostic(scenario_text("s", region=written))
+    assert "'ZA-GT' is no current ISO 3166-2 code of South Africa" in diagnostic.hint
+    assert "ZA-GP Gauteng" in diagnostic.hint  # the code it has now
+    assert diagnostic.hint.endswith("write ZA") and diagnostic.fix == "ZA"
+
+
+def test_an_unknown_code_of_a_country_with_many_subdivisions_lists_none():
+    diagnostic = only_diagnostic(scenario_text("s", region='"TR-99"'))
+    assert diagnostic.hint == (
+        "'TR-99' is no current ISO 3166-2 code of Türkiye; "
+        "the catalog's figures for Türkiye are national: write TR"
+    )
+
+
+def test_an_unknown_code_of_a_country_with_figures_by_subdivision_is_offered_no_one_edit():
+    # China's subdivisions were numbered (CN-11, Beijing) until ISO gave them letters (CN-BJ),
+    # which the catalog has figures for: writing CN would silently drop the province's figures.
+    diagnostic = only_diagnostic(scenario_text("s", region='"CN-11"'))
+    assert diagnostic.hint.startswith("'CN-11' is no current ISO 3166-2 code of China; ")
+    assert "`scendsl list regions`" in diagnostic.hint and diagnostic.fix is None
+
+
+def test_a_code_of_no_country_keeps_the_general_rule():
+    diagnostic = only_diagnostic(scenario_text("s", region='"ZZ-AB"'))
+    assert diagnostic.hint.startswith("regions are ISO 3166-1 alpha-2 codes")
+
+
+@pytest.mark.parametrize("written", ["DH", "Dhs"])
+def test_the_dirhams_abbreviation_lists_both_dirhams(written):
+    hint = _price_diagnostic(f"1 {written}/kWh", region="MA").hint
+    assert hint == (
+        "write the ISO 4217 code of the one you mean: AED (UAE Dirham), MAD (Moroccan Dirham)"
+    )
+
+
+@pytest.mark.parametrize(("written", "code"), [("LE", "EGP"), ("TL", "TRY")])
+def test_the_egyptian_pounds_and_turkish_liras_abbreviations_are_told_their_code(written, code):
+    diagnostic = _price_diagnostic(f"2 {written}/kWh", region="EG")
+    assert diagnostic.hint.endswith(f"; write {code}") and diagnostic.fix == f"{code}/kWh"
+
+
+def _energy_section(tmp_path, mix: str) -> str:
+    path = tmp_path / "site.scn"
+    body = f"  energy {{\n    mix {mix}\n  }}\n"
+    path.write_text(scenario_text("site", region="MA", count=1000, body=body), encoding="utf-8")
+    assert main(["build", str(path), "-o", str(tmp_path / "out"), "--no-cache"]) == 0
+    page = (tmp_path / "out" / "site.md").read_text(encoding="utf-8")
+    return page.split("## Energy", 1)[1].split("## Market", 1)[0]
+
+
+def test_a_solar_share_is_said_to_be_of_the_years_electricity_not_of_every_hour(tmp_path):
+    energy = _energy_section(tmp_path, "solar 60%, grid 40%")
+    assert "The mix's shares are of the year's electricity" in energy
+    assert "Solar supplies its share only while the sun shines:" in energy
+    assert "the hour-by-hour mismatch is not modelled" in energy
+
+
+def test_solar_and_wind_are_named_together(tmp_path):
+    energy = _energy_section(tmp_path, "solar 30%, wind 30%, gas 40%")
+    assert "Solar and wind supply their shares only while the sun shines or the wind blows:" in (
+        energy
+    )
+
+
+def test_a_mix_of_sources_that_follow_the_load_says_nothing_of_hours(tmp_path):
+    energy = _energy_section(tmp_path, "gas 50%, grid 50%")
+    assert "Supply source" in energy and "of the year's electricity" not in energy
