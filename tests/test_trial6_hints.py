@@ -115,3 +115,17 @@ def test_solar_and_wind_are_named_together(tmp_path):
 def test_a_mix_of_sources_that_follow_the_load_says_nothing_of_hours(tmp_path):
     energy = _energy_section(tmp_path, "gas 50%, grid 50%")
     assert "Supply source" in energy and "of the year's electricity" not in energy
+
+
+def test_the_household_country_is_its_code_with_its_name_as_label():
+    """`expect energy.household_country == PH` passed `check` (a region's code is what it
+    takes) and failed, since the value was the name a sentence uses, "the Philippines"."""
+    import scendsl
+
+    text = scenario_text("s", region="PH", body='  expect energy.household_country == PH "q"\n')
+    result = scendsl.evaluate(scendsl.load_text(text).get("s"))
+    assert result.claims[0].holds is True
+    node = result["energy.household_country"]
+    assert (node.value, node.label) == ("PH", "the Philippines")
+    fallback = scendsl.evaluate(scendsl.load_text(scenario_text("u", region="UZ")).get("u"))
+    assert fallback["energy.household_country"].value == "US"  # the default country's homes
