@@ -23,9 +23,9 @@ def _price_diagnostic(price: str, region: str = "PK"):
     ("amount", "sign", "first"),
     [
         ("60 ₨/kWh", "₨", "PKR"),  # U+20A8 folds to the letters 'Rs'
-        ("60 ＄/MWh", "＄", "USD"),  # full-width forms fold to the sign itself
-        ("60 ￥/MWh", "￥", "JPY"),
-        ("60 R＄/MWh", "R＄", "BRL"),
+        ("60 \uff04/MWh", "\uff04", "USD"),  # full-width forms fold to the sign itself
+        ("60 \uffe5/MWh", "\uffe5", "JPY"),
+        ("60 R\uff04/MWh", "R\uff04", "BRL"),
     ],
 )
 def test_a_sign_with_a_compatibility_form_is_told_its_codes_at_once(amount, sign, first):
@@ -42,7 +42,7 @@ def test_the_rupee_sign_lists_the_rupees():
 
 
 def test_a_look_alike_that_is_no_currency_sign_is_still_told_its_plain_form():
-    diagnostic = only_diagnostic(scenario_text("s", body="  energy {\n    pue 1．3\n  }\n"))
+    diagnostic = only_diagnostic(scenario_text("s", body="  energy {\n    pue 1\uff0e3\n  }\n"))
     assert diagnostic.hint.startswith("it only looks like '.'")
 
 

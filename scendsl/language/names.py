@@ -101,9 +101,12 @@ def currency_sign_hint(text: str, pos: int) -> str | None:
     no currency sign."""
     signs = currency_signs()
     # A sign of two characters ends at the one the lexer stops at: R$, zł. A compatibility form
-    # of a sign is read as the sign (the full-width `＄` and `￥` as `$` and `¥`).
+    # of a sign is read as the sign (the full-width dollar and yen signs, U+FF04 and U+FFE5,
+    # as `$` and `¥`).
     written = (text[max(pos - 1, 0) : pos + 1], text[pos])
-    candidates = [(w, w) for w in written] + [(w, unicodedata.normalize("NFKC", w)) for w in written]
+    candidates = [(w, w) for w in written] + [
+        (w, unicodedata.normalize("NFKC", w)) for w in written
+    ]
     shown_sign, sign = next(((w, s) for w, s in candidates if s in signs), ("", None))
     if sign is None:
         if unicodedata.category(text[pos]) != "Sc":
@@ -371,7 +374,9 @@ def _unknown_subdivision_hint(code: str, country: str) -> str | None:
             f"{unknown}; `scendsl list regions` lists those with figures of their own, "
             f"or write {country} for the national figures"
         )
-    return Hint(f"{unknown}; the catalog's figures for {name} are national: write {country}", country)
+    return Hint(
+        f"{unknown}; the catalog's figures for {name} are national: write {country}", country
+    )
 
 
 def national_resources_in(

@@ -585,8 +585,8 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             from scendsl.language.names import currency_sign_hint
 
             # `0.1 €/kWh`, `450 R$/MWh`, `11 zł/hour`; a sign that folds to letters or to
-            # another sign (`₨` to `Rs`, `＄` to `$`) is told the code, not the look-alike,
-            # which took a second error to reach it
+            # another sign (`₨` to `Rs`, a full-width dollar sign to `$`) is told the code, not
+            # the look-alike, which took a second error to reach it
             hint = currency_sign_hint(text, pos) or hint
         return error.line, error.column, f"unexpected character {shown}", hint
     assert isinstance(error, UnexpectedToken)

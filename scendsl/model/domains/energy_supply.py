@@ -582,9 +582,7 @@ def _household_country_node(ctx: Context) -> Found:
     figure = _household_figure(ctx)
     code = figure.region_used or household_default_region()
     # The value is the country's code, what a claim names (`== PH`); its name is the label.
-    return Found(
-        code, f"catalog households.toml {code}", label=_household_country(ctx, figure)
-    )
+    return Found(code, f"catalog households.toml {code}", label=_household_country(ctx, figure))
 
 
 @input_node(
