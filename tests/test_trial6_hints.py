@@ -129,3 +129,43 @@ def test_the_household_country_is_its_code_with_its_name_as_label():
     assert (node.value, node.label) == ("PH", "the Philippines")
     fallback = scendsl.evaluate(scendsl.load_text(scenario_text("u", region="UZ")).get("u"))
     assert fallback["energy.household_country"].value == "US"  # the default country's homes
+
+
+def _mix_diagnostic(mix: str):
+    return only_diagnostic(
+        scenario_text("s", region="MA", body=f"  energy {{\n    mix {mix}\n  }}\n")
+    )
+
+
+@pytest.mark.parametrize(
+    ("mix", "written", "source"),
+    [
+        ("natural gas 20%, grid 80%", "natural gas", "gas"),
+        ("grid 80%, solar PV 20%", "solar PV", "solar"),
+        ("run of river 30%, grid 70%", "run of river", "hydro"),
+    ],
+)
+def test_a_source_named_in_words_is_told_the_name_with_the_edit(mix, written, source):
+    """`natural gas 20%` was told only that an entry is a name and a value, with an example."""
+    diagnostic = _mix_diagnostic(mix)
+    assert diagnostic.message == f"unknown energy source '{written}'"
+    assert diagnostic.hint == f"'{written}' is written `{source}` here"
+    assert diagnostic.fix == source
+    assert diagnostic.source_line[diagnostic.span.col - 1 : diagnostic.span.end_col - 1] == written
+
+
+def test_a_source_of_the_language_written_in_words_is_told_the_underscore():
+    diagnostic = _mix_diagnostic("stranded gas 60%, grid 40%")
+    assert diagnostic.hint == "names join their words with '_': write 'stranded_gas'"
+    assert diagnostic.fix == "stranded_gas"
+
+
+@pytest.mark.parametrize(("written", "source"), [("solar_ppa", "solar"), ("wind_ppa", "wind")])
+def test_a_power_purchase_agreement_is_written_by_its_source(written, source):
+    diagnostic = _mix_diagnostic(f"{written} 60%, grid 40%")
+    assert diagnostic.hint == f"'{written}' is written `{source}` here"
+
+
+def test_words_that_name_no_source_keep_the_rule_of_an_entry():
+    diagnostic = _mix_diagnostic("heavy fuel oil 20%, grid 80%")
+    assert diagnostic.message == "each entry of 'energy.mix' is a name and a value"

@@ -588,6 +588,8 @@ class ValueReader:
         seen: dict[str, Span] = {}
         entries: list[tuple[str, Atom | None, Span]] = []
         for group in groups:
+            if spec.kind == "mix" and self._spaced_source(group):
+                return None
             if len(group) != 2 or group[0].kind != "word":
                 example = (
                     "'stranded_gas 60%, solar 40%'"
@@ -613,6 +615,26 @@ class ValueReader:
         if spec.kind == "mix":
             return self._mix(entries, atoms, label)
         return self._parallelism(entries)
+
+    def _spaced_source(self, group: list[Atom]) -> bool:
+        """`natural gas 20%`: a source's name written in words, as prose writes it, is told the
+        name the language writes (`gas`, or `stranded_gas` for `stranded gas`), with the edit;
+        False (nothing said) for any other entry."""
+        words = group[:-1]
+        if len(words) < 2 or not all(atom.kind == "word" for atom in words):
+            return False
+        joined = "_".join(atom.text for atom in words)
+        written = " ".join(atom.text for atom in words)
+        if joined in self.catalog.energy_sources:
+            hint = Hint(f"names join their words with '_': write '{joined}'", joined)
+        else:
+            hint = energy_source_hint(written, self.catalog.energy_sources)
+            if fix_of(hint) is None:
+                return False
+        self.sink.error(
+            f"unknown energy source {quoted(written)}", join_atoms(words), hint, fix=fix_of(hint)
+        )
+        return True
 
     def _mix(self, entries, atoms: list[Atom], label: str):
         shares, ok = [], True
