@@ -169,3 +169,62 @@ def test_a_power_purchase_agreement_is_written_by_its_source(written, source):
 def test_words_that_name_no_source_keep_the_rule_of_an_entry():
     diagnostic = _mix_diagnostic("heavy fuel oil 20%, grid 80%")
     assert diagnostic.message == "each entry of 'energy.mix' is a name and a value"
+
+
+def _line_diagnostic(line: str):
+    return only_diagnostic(scenario_text("s", region="PK", body=f"  {line}\n"))
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        ("market.unit_price 90 lakh PKR", "9M PKR"),  # a lakh is 10^5
+        ("market.unit_price 1 crore PKR", "10M PKR"),  # a crore 10^7
+        ("market.unit_price 9 mn PKR", "9M PKR"),
+        ("expect market.capex < 300 crore PKR", "3B PKR"),
+        ("expect market.capex < 3 billion PKR", "3B PKR"),  # the claim had only its usage
+        ("expect market.capex < 3 bn PKR", "3B PKR"),
+        ("expect energy.households_equivalent < 2 lakh", "200k"),
+        ("expect energy.households_equivalent < 2 million", "2M"),  # was offered 'min'
+        ("workload.tokens 20000 crore", "200B"),
+    ],
+)
+def test_an_amount_in_words_of_either_numbering_is_told_the_magnitude(line, written):
+    diagnostic = _line_diagnostic(line)
+    assert diagnostic.hint == f"write {written}: magnitudes are suffixes of the number (k, M, B, T)"
+    # the edit replaces the number and its word (a fix is one token): the currency stays
+    number, word = line.split()[-3:-1] if line.endswith("PKR") else line.split()[-2:]
+    span = diagnostic.source_line[diagnostic.span.col - 1 : diagnostic.span.end_col - 1]
+    assert (span, diagnostic.fix) == (f"{number} {word}", written.split()[0])
+
+
+@pytest.mark.parametrize(
+    ("line", "days"),
+    [
+        ("expect reliability.training_time < 6 weeks", "42 days"),
+        ("cluster.lifetime 260 weeks", "1820 days"),
+    ],
+)
+def test_weeks_are_told_the_days(line, days):
+    diagnostic = _line_diagnostic(line)
+    assert diagnostic.hint == f"write {days}: times are written in s, min, hours, days or years"
+    assert diagnostic.fix is None  # a fix is one token: the number and the unit both change
+
+
+@pytest.mark.parametrize(
+    "line", ["expect reliability.training_time < 2 months", "cluster.lifetime 2 months"]
+)
+def test_months_are_told_days_or_years_and_never_minutes(line):
+    """`2 months` was offered `minutes`: a fix that made a training budget 43,000 times shorter."""
+    diagnostic = _line_diagnostic(line)
+    assert diagnostic.hint == (
+        "a month is no unit of the language (months differ in length): "
+        "2 months are about `61 days` or `0.167 years`"
+    )
+    assert diagnostic.fix is None
+
+
+def test_a_plural_of_a_unit_keeps_its_spelling_guess():
+    assert _line_diagnostic("expect reliability.training_time < 2 mins").hint == (
+        "did you mean 'min'?"
+    )

@@ -210,12 +210,11 @@ class ValueReader:
             or (len(atoms) == 2 and atoms[1].kind != "word")
         ):
             span = join_atoms(atoms) if atoms else where
-            hint = (
-                thousands_separator_hint(atoms)
-                or magnitude_and_unit_hint(atoms)
-                or value_hint(atoms, spec)
-            )
-            self.sink.error(f"'{label}' expects {expected}", span, hint)
+            magnitude = magnitude_and_unit_hint(atoms)
+            if magnitude is not None:  # its edit is of the number and the word before the unit
+                span = join_atoms(atoms[:2])
+            hint = thousands_separator_hint(atoms) or magnitude or value_hint(atoms, spec)
+            self.sink.error(f"'{label}' expects {expected}", span, hint, fix=fix_of(hint))
             return None
         number_atom = atoms[0]
         number = self.number(number_atom)
@@ -246,7 +245,9 @@ class ValueReader:
                 return None
             elif unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
-                magnitude = magnitude_word_hint(number_atom.text, unit_atom.text)
+                magnitude = magnitude_word_hint(
+                    number_atom.text, unit_atom.text
+                ) or calendar_word_hint(number_atom.text, unit_atom.text)
                 hint = (
                     magnitude
                     or unit_hint(unit_atom.text, spec.dimension)
@@ -625,6 +626,7 @@ class ValueReader:
             return False
         joined = "_".join(atom.text for atom in words)
         written = " ".join(atom.text for atom in words)
+        hint: str
         if joined in self.catalog.energy_sources:
             hint = Hint(f"names join their words with '_': write '{joined}'", joined)
         else:
@@ -850,17 +852,48 @@ _MAGNITUDE_WORDS = {"thousand": "k", "million": "M", "billion": "B", "trillion":
 #: Why a magnitude word is written as a suffix, in every hint that says so.
 _MAGNITUDE_RULE = "magnitudes are suffixes of the number (k, M, B, T)"
 
+#: The South Asian numbering's words (a lakh is 10^5, a crore 10^7: amounts in India, Pakistan,
+#: Bangladesh, Nepal and Sri Lanka are published so, `3 crore PKR`), which no suffix writes: the
+#: hint gives the amount in the language's magnitudes (`30M PKR`).
+_GROUPING_WORDS = {"lakh": 1e5, "lac": 1e5, "crore": 1e7}
+
+
+def _in_magnitudes(number: str, word: str) -> str | None:
+    """`30 lakh` -> `3M`, `2.5 crore` -> `25M`: an amount in a word of the South Asian
+    numbering, written with the language's largest suffix it reaches; None for any other
+    word or for a number that is not plain digits (`1e3 crore`)."""
+    lowered = word.lower()
+    factor = _GROUPING_WORDS.get(lowered) or _GROUPING_WORDS.get(lowered.removesuffix("s"))
+    if factor is None or hint_text(number) is None or not _PLAIN_NUMBER.fullmatch(number):
+        return None
+    value = float(number) * factor
+    for suffix in reversed(_MAGNITUDE_WORDS.values()):  # T, B, M, k
+        if value >= MAGNITUDES[suffix]:
+            return f"{value / MAGNITUDES[suffix]:g}{suffix}"
+    return f"{value:g}"
+
+
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+#: Magnitudes abbreviated as the financial press writes them (`3 bn`, `250 mn`).
+_MAGNITUDE_ABBREVIATIONS = {"bn": "B", "mn": "M", "tn": "T"}
+
 
 def _magnitude_suffix(word: str) -> str | None:
-    """The suffix of a magnitude written as a word (`billion`, `Trillions`), or None."""
+    """The suffix of a magnitude written as a word (`billion`, `Trillions`, `bn`), or None."""
     if hint_text(word) is None:
         return None
     lowered = word.lower()
-    return _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
+    words = _MAGNITUDE_WORDS | _MAGNITUDE_ABBREVIATIONS
+    return words.get(lowered) or words.get(lowered.removesuffix("s"))
 
 
 def magnitude_word_hint(number: str, word: str) -> str | None:
-    """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T)."""
+    """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T); `3
+    crore` -> write `30M`."""
+    if (amount := _in_magnitudes(number, word)) is not None:
+        return Hint(f"write {amount}: {_MAGNITUDE_RULE}", amount)
     suffix = _magnitude_suffix(word)
     if suffix is None:
         return None
@@ -871,17 +904,62 @@ def magnitude_word_hint(number: str, word: str) -> str | None:
     return Hint(f"write {number}{suffix}: {_MAGNITUDE_RULE}", f"{number}{suffix}")
 
 
+#: Calendar spans the language has no unit for, in days: a week is exactly 7 (a fortnight 14), a
+#: month none (28 to 31 days), so a month is told the days and years it is about, with no edit.
+_CALENDAR_DAYS = {"week": 7, "wk": 7, "fortnight": 14}
+_MONTH_WORDS = frozenset({"month", "mo", "mth"})
+#: The average month of the Gregorian calendar: 365.2425 days / 12.
+_AVERAGE_MONTH_DAYS = 365.2425 / 12
+_TIME_UNITS = "times are written in s, min, hours, days or years"
+
+
+def _calendar_word(word: str) -> str | None:
+    lowered = word.lower()
+    for key in (lowered, lowered.removesuffix("s")):
+        if key in _CALENDAR_DAYS or key in _MONTH_WORDS:
+            return key
+    return None
+
+
+def calendar_word_hint(number: str | None, word: str) -> str | None:
+    """`6 weeks` -> write `42 days`; `2 months` is about 61 days, or 0.167 years (months differ
+    in length: no edit); None for any other word. Without a number, the rule alone (a spelling
+    guess offered `minutes` for `months`)."""
+    key = _calendar_word(word) if hint_text(word) is not None else None
+    if key is None:
+        return None
+    if number is None or hint_text(number) is None or not _PLAIN_NUMBER.fullmatch(number):
+        if key in _MONTH_WORDS:
+            return f"a month is no unit of the language (months differ in length): {_TIME_UNITS}"
+        return f"a {key} is {_CALENDAR_DAYS[key]} days: {_TIME_UNITS}"
+    if key in _MONTH_WORDS:
+        days = float(number) * _AVERAGE_MONTH_DAYS
+        verb = "is" if float(number) == 1 else "are"
+        return (
+            f"a month is no unit of the language (months differ in length): {number} "
+            f"{word} {verb} about `{days:.0f} days` or `{float(number) / 12:.3g} years`"
+        )
+    # no edit: a fix is one token, and the number and the unit both change
+    return f"write {float(number) * _CALENDAR_DAYS[key]:g} days: {_TIME_UNITS}"
+
+
 def magnitude_and_unit_hint(atoms: list[Atom]) -> str | None:
     """`200 million IDR`, `2.5 billion USD` -> write `200M IDR`: a magnitude written as a word
     between the number and its unit (the hint repeated the message, "expected an amount of
     money such as '30k USD'")."""
     if len(atoms) != 3 or atoms[0].kind != "number" or any(a.kind != "word" for a in atoms[1:]):
         return None
-    suffix = _magnitude_suffix(atoms[1].text)
     number, unit = hint_text(atoms[0].text), hint_text(atoms[2].text)
-    if suffix is None or number is None or unit is None:
+    if number is None or unit is None:
         return None
-    return f"write {number}{suffix} {unit}: {_MAGNITUDE_RULE}"
+    amount = _in_magnitudes(number, atoms[1].text)
+    if amount is None:
+        suffix = _magnitude_suffix(atoms[1].text)
+        if suffix is None:
+            return None
+        amount = f"{number}{suffix}"
+    # the edit is the number and its magnitude word (one token): the unit stays
+    return Hint(f"write {amount} {unit}: {_MAGNITUDE_RULE}", amount)
 
 
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
@@ -1143,6 +1221,11 @@ def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     3.8e25 FLOPs` is FLOP, not the rate FLOPS), else among all units (`kwh` is kWh)."""
     if (per := price_per_hint(unit)) is not None:
         return per
+    if (calendar := calendar_word_hint(None, unit)) is not None:
+        return calendar  # a guess offered `minutes` for `months`
+    if _magnitude_suffix(unit) is not None or _in_magnitudes("1", unit) is not None:
+        # `< 2 million` was offered `min` (minutes)
+        return f"{_MAGNITUDE_RULE}: write it against the number (`2M`)"
     if (named := money_word_hint(unit)) is not None:
         return named
     if is_price_shaped(unit):
