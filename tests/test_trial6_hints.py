@@ -228,3 +228,25 @@ def test_a_plural_of_a_unit_keeps_its_spelling_guess():
     assert _line_diagnostic("expect reliability.training_time < 2 mins").hint == (
         "did you mean 'min'?"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "unit"),
+    [
+        ("energy.intensity 412 g/kWh", "gCO2/kWh"),  # was told how a price is written
+        ("energy.intensity 412 gCO2e/kWh", "gCO2/kWh"),
+        ("energy.intensity 412 kgCO2e/MWh", "kgCO2/MWh"),
+        ("expect energy.annual_emissions < 50000 tonnes", "tCO2"),  # had no hint
+        ("expect energy.annual_emissions < 50 ktCO2e", "ktCO2"),
+    ],
+)
+def test_a_carbon_unit_written_as_reports_write_it_is_told_the_languages(line, unit):
+    diagnostic = _line_diagnostic(line)
+    assert diagnostic.hint == f"the language writes it {unit} (its CO2 figures are CO2-equivalent)"
+    assert diagnostic.fix == unit
+
+
+def test_an_intensity_per_another_amount_is_told_the_factor_with_no_edit():
+    diagnostic = _line_diagnostic("energy.intensity 0.412 tCO2/MWh")
+    assert diagnostic.hint == "write it in kgCO2/MWh: 1 tCO2/MWh is 1,000 kgCO2/MWh"
+    assert diagnostic.fix is None

@@ -1212,6 +1212,45 @@ PRICE_HINT = (
 )
 
 
+#: A mass of CO2 or a carbon intensity as reports write them (`gCO2e/kWh`, `g/kWh`, `0.4
+#: tCO2/MWh`, `50 kt`, `tonnes`): the mass, the gas (CO2-equivalent, as every figure of the
+#: model is) and what it is per.
+_CARBON_UNIT = re.compile(
+    r"(?P<mass>g|kg|t|kt|Mt|tonnes?)(?:CO2(?:e|eq|-eq|-e)?)?(?:/(?P<per>kWh|MWh))?"
+)
+_CARBON_MASS_KG = {
+    "g": 1e-3,
+    "kg": 1.0,
+    "t": 1e3,
+    "tonne": 1e3,
+    "tonnes": 1e3,
+    "kt": 1e6,
+    "Mt": 1e9,
+}
+_PER_JOULES = {"kWh": 3.6e6, "MWh": 3.6e9}
+
+
+def carbon_unit_hint(unit: str) -> str | None:
+    """`gCO2e/kWh` -> `gCO2/kWh`, `tonnes` -> `tCO2`: a carbon unit the language writes another
+    way, with the edit when the number stays (the language's CO2 figures are CO2-equivalent);
+    `tCO2/MWh` is told its factor to `kgCO2/MWh` (the number changes: no edit). A price-shaped
+    intensity (`g/kWh`) was told how a price is written."""
+    found = _CARBON_UNIT.fullmatch(unit) if hint_text(unit) is not None else None
+    if found is None:
+        return None
+    per = found.group("per")
+    factor = _CARBON_MASS_KG[found.group("mass")] / (_PER_JOULES[per] if per else 1.0)
+    dimension = "carbon_intensity" if per else "mass"
+    ours = [u for u in UNITS.values() if u.dimension == dimension]
+    # the unit per the same energy first: `kgCO2e/MWh` is `kgCO2/MWh`, not `gCO2/kWh`
+    ours.sort(key=lambda u: not (per and u.symbol.endswith(f"/{per}")))
+    same = next((u.symbol for u in ours if math.isclose(u.factor, factor)), None)
+    if same is not None:
+        return Hint(f"the language writes it {same} (its CO2 figures are CO2-equivalent)", same)
+    target = ours[0]
+    return f"write it in {target.symbol}: 1 {unit} is {factor / target.factor:,g} {target.symbol}"
+
+
 def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     """The hint for a unit the language does not know, in a value and in a claim: a currency
     written by a name or an abbreviation told its code (`money_word_hint`), a price or an amount
@@ -1219,6 +1258,9 @@ def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     among the dollar's units, which named another currency: `Sh/kWh`, `DM`), else a spelling
     guess among the units of the `dimension` the value has when it is known (`training_flops
     3.8e25 FLOPs` is FLOP, not the rate FLOPS), else among all units (`kwh` is kWh)."""
+    carbon = carbon_unit_hint(unit) if dimension in (None, "mass", "carbon_intensity") else None
+    if carbon is not None:
+        return carbon  # before the price rules: `g/kWh` is no price
     if (per := price_per_hint(unit)) is not None:
         return per
     if (calendar := calendar_word_hint(None, unit)) is not None:

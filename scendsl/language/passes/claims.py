@@ -226,10 +226,9 @@ class ClaimsPass(ValueReader, ResolverState):
                     return None
                 currency, unit = rest[1].text, money[1]
             if unit is None:
+                hint = unit_hint(rest[1].text)
                 self.sink.error(
-                    f"unknown unit {quoted(rest[1].text)}",
-                    rest[1].span,
-                    unit_hint(rest[1].text),
+                    f"unknown unit {quoted(rest[1].text)}", rest[1].span, hint, fix=fix_of(hint)
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
