@@ -250,3 +250,17 @@ def test_an_intensity_per_another_amount_is_told_the_factor_with_no_edit():
     diagnostic = _line_diagnostic("energy.intensity 0.412 tCO2/MWh")
     assert diagnostic.hint == "write it in kgCO2/MWh: 1 tCO2/MWh is 1,000 kgCO2/MWh"
     assert diagnostic.fix is None
+
+
+def test_a_value_from_python_the_language_cannot_read_keeps_the_languages_hint():
+    """`make_scenario(price="60 ₨/kWh")` said only that the value cannot be read."""
+    import scendsl
+    from scendsl.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.make_scenario(
+            "x", accelerator="H100", count=8, year=2026, region="PK", price="60 ₨/kWh"
+        )
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == "'energy.price' cannot be read from '60 ₨/kWh'"
+    assert diagnostic.hint.startswith("'₨' is written by its ISO 4217 code after the amount: PKR")
