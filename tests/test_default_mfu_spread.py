@@ -5,11 +5,15 @@ and the validation counts how often a published figure lies inside such a range.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scendsl
 from scendsl.catalog import load_catalog
@@ -248,3 +252,41 @@ def test_default_mfu_spread_ends_cite_no_validation_case_source():
     assert cited  # the pattern finds what the cases cite
     for end in (LOW, HIGH):
         assert not [address for address in cited if address in end.source], end.source
+
+
+@functools.cache
+def _validation_results() -> dict:
+    """The validation runner's cases by id (run once for the tests below)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from validation.run import run
+
+    return {r.id: r for r in run()}
+
+
+def test_validation_names_the_default_mfu_that_gives_the_published_figure():
+    """A training time goes as 1/MFU, so the default that gives a published time T is the
+    scenario's default × model / T, worked out here apart from the runner's interpolation; at
+    the range's ends it is the spread's end, and it leaves the spread exactly when the published
+    figure leaves the range."""
+    case = _validation_results()["llama2_7b_gpu_hours"]  # accelerator-hours, no MFU given
+    default = CATALOG.calibration["default_mfu"].value
+    for published in (case.model * 0.5, case.model * 0.9, case.model * 1.3, case.model * 2.5):
+        moved = replace(case, published=published)
+        assert moved.matching_default == pytest.approx(default * case.model / published, rel=1e-6)
+        inside = LOW.value * (1 - 1e-9) <= moved.matching_default <= HIGH.value * (1 + 1e-9)
+        assert inside == moved.within_default_range
+    slow, fast = max(case.default_range), min(case.default_range)
+    assert replace(case, published=slow).matching_default == pytest.approx(LOW.value)
+    assert replace(case, published=fast).matching_default == pytest.approx(HIGH.value)
+    assert _validation_results()["megatron_t1_1p7b_step"].matching_default is None  # no range
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 20.0), st.floats(0.05, 20.0))
+def test_a_longer_published_time_needs_a_lower_default_mfu(first, second):
+    """Monotone: the slower the published run, the lower the default MFU that reproduces it."""
+    case = _validation_results()["llama2_7b_gpu_hours"]
+    slower, faster = max(first, second), min(first, second)
+    at_slower = replace(case, published=case.model * slower).matching_default
+    at_faster = replace(case, published=case.model * faster).matching_default
+    assert at_slower <= at_faster * (1 + 1e-12)

@@ -12,6 +12,7 @@ left out of the statistics, as are the `[[calibration]]` figures the model was f
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import statistics
@@ -66,6 +67,37 @@ class CaseResult:
     #: The model figure at the two ends of the default MFU's spread (low, high), when the
     #: scenario gives no cluster.mfu and the compared figure moves with it; else None.
     default_range: tuple[float, float] | None = None
+    #: The default MFU at the spread's low end, the scenario's own and the high end, with the
+    #: model figure at each (set with `default_range`): what `matching_default` reads.
+    default_points: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def matching_default(self) -> float | None:
+        """The default MFU at which the model gives the published figure (None: no range).
+
+        Between two of the three evaluated points the figure is taken as a power of the MFU
+        (exact for a time, which goes as 1/MFU), and past the spread's ends the nearest
+        segment's power is carried on: a figure outside the range needs a default outside the
+        sourced spread, and this says how far."""
+        points = [(m, f) for m, f in self.default_points if m > 0 and f > 0]
+        if len(points) < 2 or self.published <= 0:
+            return None
+        segments = list(itertools.pairwise(points))
+        target = math.log(self.published)
+
+        def between(segment) -> bool:
+            (_, f_a), (_, f_b) = segment
+            return min(f_a, f_b) <= self.published <= max(f_a, f_b)
+
+        # Past the ends: the segment at the end the published figure lies beyond.
+        low_side = abs(target - math.log(points[0][1])) < abs(target - math.log(points[-1][1]))
+        (m_a, f_a), (m_b, f_b) = next(
+            (seg for seg in segments if between(seg)), segments[0 if low_side else -1]
+        )
+        if f_a == f_b:
+            return None
+        slope = math.log(m_b / m_a) / math.log(f_b / f_a)
+        return m_a * math.exp((target - math.log(f_a)) * slope)
 
     @property
     def within_default_range(self) -> bool | None:
@@ -197,6 +229,12 @@ def _default_range(case: CaseResult, entry: dict, loader: _Loader, results: list
     if abs(values[1] - values[0]) <= 1e-9 * abs(case.model):
         return  # the compared figure does not move with the default MFU
     case.default_range = (min(values), max(values))
+    spread = ends[0][0].spread_end[0]  # the MFUs of the spread's ends and the scenario's own
+    case.default_points = (
+        (spread.low, values[0]),
+        (spread.default, case.model),
+        (spread.high, values[1]),
+    )
 
 
 def _compare(entry: dict, group: str, loader: _Loader) -> CaseResult:
@@ -504,17 +542,23 @@ def markdown(results: list[CaseResult]) -> str:
             "at the two ends of the default's sourced spread (`calibration.default_mfu_low`, "
             "`default_mfu_high`; no validation run is among their sources). The second measure "
             "is whether the published figure lies inside that range; the point error above is "
-            "unchanged.",
+            "unchanged. The last column is the default MFU at which the model would give the "
+            "published figure (the figure taken as a power of the MFU between the evaluated "
+            "points: exact for a time, which goes as 1/MFU): outside the spread exactly when "
+            "the published figure is outside the range, and it says by how much.",
             "",
-            "| case | held out | model | range (default MFU spread) | published | inside? |",
-            "|---|---|---|---|---|---|",
+            "| case | held out | model | range (default MFU spread) | published | inside? | "
+            "default MFU that gives it |",
+            "|---|---|---|---|---|---|---|",
         ]
         for r in leaning:
             low, high = r.default_range or (math.nan, math.nan)
+            matching = r.matching_default
             out.append(
                 f"| {r.id} | {'yes' if r.held_out else 'no'} | {shown(r.model, r)} | "
                 f"{shown(low, r)} – {shown(high, r)} | {shown(r.published, r)} | "
-                f"{'yes' if r.within_default_range else '**no**'} |"
+                f"{'yes' if r.within_default_range else '**no**'} | "
+                f"{'—' if matching is None else f'{matching * 100:.1f} %'} |"
             )
         out.append("")
     out += ["## Case details", ""]

@@ -214,3 +214,31 @@ def input_node(
         return function
 
     return register
+
+
+def scenario_input(
+    name: str,
+    dimension: str,
+    meaning: str,
+    sources: tuple[str, ...] = (),
+    *,
+    field: str = "",
+    default: Any = None,
+    calibration: str = "",
+    **options: Any,
+) -> None:
+    """Declare an input that is what the scenario writes as `field` (the input's own name
+    unless given), else the calibration constant `calibration`, else `default` (a `Found`:
+    what not writing it means), else n/a. `options` are `input_node`'s."""
+    path = field or name
+    if calibration:
+
+        def compute(ctx: Any) -> Any:
+            return ctx.scenario_or_calibration(path, calibration)
+
+    else:
+
+        def compute(ctx: Any) -> Any:
+            return ctx.scenario_value(path, default)
+
+    input_node(name, dimension, meaning, sources, **options)(compute)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.energy_supply import supply_mix
-from scendsl.model.registry import input_node, metric
+from scendsl.model.registry import input_node, metric, scenario_input
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # a unit conversion, not a fact about the world
 
@@ -265,9 +265,12 @@ def _embodied(ctx: Context) -> Found:
     )
 
 
-@input_node("cluster.lifetime", "time", "Service life over which the hardware is amortised")
-def _lifetime(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("cluster.lifetime", "default_hardware_lifetime")
+scenario_input(
+    "cluster.lifetime",
+    "time",
+    "Service life over which the hardware is amortised",
+    calibration="default_hardware_lifetime",
+)
 
 
 @metric(
@@ -335,13 +338,12 @@ def training_it_energy(training_energy, pue):
     return training_energy / pue
 
 
-@input_node(
+scenario_input(
     "energy.idle_power_fraction",
     "fraction",
     "Power while idle ÷ rated power per accelerator (servers powered, no work)",
+    calibration="idle_power_fraction",
 )
-def _idle_fraction(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("energy.idle_power_fraction", "idle_power_fraction")
 
 
 @metric(

@@ -24,7 +24,7 @@ from scendsl.catalog.grid import (
 from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
 from scendsl.model.context import Context, Found, from_figure
-from scendsl.model.registry import input_node
+from scendsl.model.registry import input_node, scenario_input
 
 
 @input_node(
@@ -124,9 +124,12 @@ def _training_fraction(ctx: Context) -> Found:
     return ctx.calibration("training_power_fraction")
 
 
-@input_node("energy.utilization", "fraction", "Share of the year the cluster draws power")
-def _utilization(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("energy.utilization", "default_utilization")
+scenario_input(
+    "energy.utilization",
+    "fraction",
+    "Share of the year the cluster draws power",
+    calibration="default_utilization",
+)
 
 
 @input_node(

@@ -14,27 +14,23 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN_FLOPS,
     PALM,
 )
-from scendsl.model.registry import input_node
+from scendsl.model.registry import input_node, scenario_input
+
+scenario_input("scenario.year", "year", "Forecast year of the scenario", importance=3, field="year")
 
 
-@input_node("scenario.year", "year", "Forecast year of the scenario", importance=3)
-def _year(ctx: Context) -> Found:
-    return ctx.scenario_value("year")
-
-
-@input_node(
+scenario_input(
     "scenario.region",
     "text",
     "Where the accelerators are installed (ISO 3166-1)",
     value_type="text",
     importance=3,
     names_of="regions",
+    field="region",
 )
-def _region(ctx: Context) -> Found:
-    return ctx.scenario_value("region")
 
 
-@input_node(
+scenario_input(
     "cluster.accelerator",
     "text",
     "Accelerator of the cluster",
@@ -42,23 +38,17 @@ def _region(ctx: Context) -> Found:
     importance=3,
     names_of="accelerators",
 )
-def _accelerator(ctx: Context) -> Found:
-    return ctx.scenario_value("cluster.accelerator")
 
 
-@input_node("cluster.count", "number", "Accelerators in the cluster", importance=3)
-def _count(ctx: Context) -> Found:
-    return ctx.scenario_value("cluster.count")
+scenario_input("cluster.count", "number", "Accelerators in the cluster", importance=3)
 
 
-@input_node(
+scenario_input(
     "cluster.mfu",
     "fraction",
     "Model FLOPs utilisation: useful share of peak FLOP/s",
     formula="given (unset: n/a, and performance.mfu starts from cluster.default_mfu)",
 )
-def _mfu(ctx: Context) -> Found:
-    return ctx.scenario_value("cluster.mfu")
 
 
 #: The fields in which a scenario gives its own utilisation: an MFU, or an HFU the model turns
@@ -66,14 +56,12 @@ def _mfu(ctx: Context) -> Found:
 OWN_UTILISATION = ("cluster.mfu", "cluster.hfu")
 
 
-@input_node(
+scenario_input(
     "cluster.hfu",
     "fraction",
     "Hardware FLOPs utilisation: executed share of peak FLOP/s, recomputation counted",
     formula="given (unset: n/a); performance.mfu = cluster.hfu / performance.recompute_factor",
 )
-def _hfu(ctx: Context) -> Found:
-    return ctx.scenario_value("cluster.hfu")
 
 
 @input_node(

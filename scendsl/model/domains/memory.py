@@ -24,7 +24,7 @@ from scendsl.model.domains.training_formulas import (
     effective_interleave,
     model_state_bytes,
 )
-from scendsl.model.registry import input_node, metric
+from scendsl.model.registry import input_node, metric, scenario_input
 
 #: Where an FP8 linear layer's saved input comes from (calibration.low_precision_saved_input_bytes).
 TE_SAVED_INPUT = (
@@ -76,17 +76,13 @@ def _shared_and_expert_parameters(parameters, active, experts, top_k):
     return parameters - expert_total, expert_total
 
 
-@input_node(
+scenario_input(
     "workload.shard_group",
     "number",
     "Data-parallel replicas one ZeRO shard group spans (0 = all of them)",
     sources=(HYBRID_SHARD,),
+    default=Found(0, "default", note="not given: the model state is sharded over every replica"),
 )
-def _shard_group(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.shard_group",
-        Found(0, "default", note="not given: the model state is sharded over every replica"),
-    )
 
 
 @metric(
@@ -185,17 +181,13 @@ _ACTIVATION_INPUTS = (
 )
 
 
-@input_node(
+scenario_input(
     "workload.activation_offload_layers",
     "number",
     "Transformer layers per pipeline stage whose activations go to host memory",
     sources=(ACTIVATION_OFFLOAD,),
+    default=Found(0, "default", note="no activation offload unless asked"),
 )
-def _activation_offload_layers(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.activation_offload_layers",
-        Found(0, "default", note="no activation offload unless asked"),
-    )
 
 
 def _first_stage_activations(

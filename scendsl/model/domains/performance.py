@@ -69,7 +69,7 @@ from scendsl.model.domains.training_formulas import (
     roofline_gemm_efficiency,
     training_gemm_intensity,
 )
-from scendsl.model.registry import input_node, metric
+from scendsl.model.registry import input_node, metric, scenario_input
 
 
 # ============================================================================ peak and MFU
@@ -845,13 +845,13 @@ def effective_flops(cluster_peak, mfu):
     return cluster_peak * mfu
 
 
-@input_node(
+# unset: n/a, and C is computed
+scenario_input(
     "workload.training_flops_given",
     "flop",
     "Model FLOPs of the whole run as the scenario gives them (workload.training_flops)",
+    field="workload.training_flops",
 )
-def _training_flops_given(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.training_flops")  # unset: n/a, and C is computed
 
 
 #: What a run's model FLOPs are read from, the first that has a value: given, from the shape and
@@ -897,17 +897,13 @@ def training_flops(per_token, tokens, given, effective, duration, accelerator_ti
     return None
 
 
-@input_node(
+scenario_input(
     "workload.teacher_parameters",
     "number",
     "Parameters of the distillation teacher run forward on every training token (0: none)",
     sources=(DISTILLATION,),
+    default=Found(0.0, "default", note="no teacher: the run trains on its data alone"),
 )
-def _teacher_parameters(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.teacher_parameters",
-        Found(0.0, "default", note="no teacher: the run trains on its data alone"),
-    )
 
 
 @metric(

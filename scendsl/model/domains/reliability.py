@@ -50,7 +50,7 @@ from __future__ import annotations
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.domains.inputs import OWN_UTILISATION
-from scendsl.model.registry import input_node, metric
+from scendsl.model.registry import input_node, metric, scenario_input
 
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_HOUR = 3600.0  # a unit conversion
@@ -222,44 +222,44 @@ def _rate_memory(ctx: Context) -> Found:
     return from_figure(entry.figures["hbm"], f"catalog accelerators.{entry.name}.hbm")
 
 
-@input_node(
+scenario_input(
     "reliability.checkpoint_time",
     "time",
     "Time training stalls per checkpoint written to storage (δ, whole-job restart): the "
     "scenario's workload.checkpoint_time, else the calibration estimate",
+    field="workload.checkpoint_time",
+    calibration="checkpoint_write_time",
 )
-def _checkpoint_time(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("workload.checkpoint_time", "checkpoint_write_time")
 
 
-@input_node(
+scenario_input(
     "reliability.restart_time",
     "time",
     "Time to detect an interruption, recover and resume from the last stored checkpoint "
     "(R, whole-job restart): the scenario's cluster.restart_time, else the calibration",
+    field="cluster.restart_time",
+    calibration="restart_time",
 )
-def _restart_time(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("cluster.restart_time", "restart_time")
 
 
-@input_node(
+scenario_input(
     "reliability.in_memory_checkpoint_time",
     "time",
     "Time training stalls per in-memory checkpoint (hot spares and in-memory "
     "checkpoints): the scenario's workload.checkpoint_time, else the calibration",
+    field="workload.checkpoint_time",
+    calibration="in_memory_checkpoint_stall",
 )
-def _in_memory_checkpoint_time(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("workload.checkpoint_time", "in_memory_checkpoint_stall")
 
 
-@input_node(
+scenario_input(
     "reliability.in_memory_restart_time",
     "time",
     "Time to swap in a hot spare and reload the state from peer memory: the scenario's "
     "cluster.restart_time, else the calibration",
+    field="cluster.restart_time",
+    calibration="in_memory_restart_time",
 )
-def _in_memory_restart_time(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("cluster.restart_time", "in_memory_restart_time")
 
 
 @input_node(

@@ -43,16 +43,13 @@ from scendsl.model.domains.training_formulas import (
 )
 from scendsl.model.layout import SOURCE as LAYOUT_SOURCE
 from scendsl.model.layout import writes_expert_degree_alone, writes_no_layout
-from scendsl.model.registry import input_node
+from scendsl.model.registry import input_node, scenario_input
 from scendsl.scenario import central
 
-
 # ================================================================================ inputs
-@input_node(
+scenario_input(
     "workload.parameters", "number", "Model parameters N (all experts of a mixture)", importance=2
 )
-def _parameters(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.parameters")
 
 
 @input_node(
@@ -85,19 +82,15 @@ def _active_parameters(ctx: Context) -> Found:
     return ctx.scenario_value("workload.active_parameters")
 
 
-@input_node("workload.tokens", "number", "Training tokens D", importance=2)
-def _tokens(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.tokens")
+scenario_input("workload.tokens", "number", "Training tokens D", importance=2)
 
 
-@input_node("workload.duration", "time", "Wall-clock duration of the run, given directly")
-def _duration(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.duration")  # unset: n/a, and the time is computed
+# unset: n/a, and the time is computed
+scenario_input("workload.duration", "time", "Wall-clock duration of the run, given directly")
 
 
-@input_node("workload.accelerator_hours", "time", "Accelerator-time of the run, given directly")
-def _accelerator_hours(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.accelerator_hours")  # unset: n/a
+# unset: n/a
+scenario_input("workload.accelerator_hours", "time", "Accelerator-time of the run, given directly")
 
 
 @input_node(
@@ -208,17 +201,14 @@ def _zero_stage(ctx: Context) -> Found:
     return ctx.scenario_value("workload.zero_stage", sharded)
 
 
-@input_node(
+scenario_input(
     "workload.offload",
     "text",
     "Optimizer state offloaded to host memory (none, cpu)",
     value_type="text",
     sources=(ZERO_OFFLOAD,),
+    default=Found("none", "default", note="no offload unless asked"),
 )
-def _offload(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.offload", Found("none", "default", note="no offload unless asked")
-    )
 
 
 def _parallelism_found(ctx: Context, value: object, note: str | None = None) -> Found:
@@ -298,16 +288,14 @@ def _context(ctx: Context) -> Found:
     return _parallelism_found(ctx, context)
 
 
-@input_node(
+scenario_input(
     "workload.kv_heads_setting",
     "number",
     "Key/value heads as written (0 = one per attention head)",
     sources=(CONTEXT_PARALLEL,),
+    field="workload.kv_heads",
+    default=Found(0, "default", note="not given: one per attention head"),
 )
-def _kv_heads(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.kv_heads", Found(0, "default", note="not given: one per attention head")
-    )
 
 
 @input_node(
@@ -363,27 +351,29 @@ def _microbatches(ctx: Context) -> Found:
     return _parallelism_found(ctx, given)
 
 
-@input_node(
+scenario_input(
     "workload.global_batch_setting",
     "number",
     "Sequences per optimizer step as written (0 = derived from the micro-batches)",
+    field="workload.global_batch",
+    default=Found(0, "default", note="not given: derived"),
 )
-def _global_batch(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.global_batch", Found(0, "default", note="not given: derived")
-    )
 
 
-@input_node("workload.micro_batch", "number", "Sequences per micro-batch b")
-def _micro_batch(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.micro_batch", ctx.calibration("default_micro_batch"))
+scenario_input(
+    "workload.micro_batch",
+    "number",
+    "Sequences per micro-batch b",
+    calibration="default_micro_batch",
+)
 
 
-@input_node("workload.sequence_length", "number", "Tokens per sequence s")
-def _sequence_length(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.sequence_length", ctx.calibration("default_sequence_length")
-    )
+scenario_input(
+    "workload.sequence_length",
+    "number",
+    "Tokens per sequence s",
+    calibration="default_sequence_length",
+)
 
 
 def _newton_width(parameters, aspect, vocabulary, cubic, quadratic, steps):
@@ -478,57 +468,53 @@ def _layers(ctx: Context) -> Found:
 
 
 # issue 12: performance
-@input_node(
+scenario_input(
     "workload.attention_heads_setting",
     "number",
     "Attention heads as written (0 = derived from the width)",
     sources=(KORTHIKANTI,),
+    field="workload.attention_heads",
+    default=Found(0, "default", note="not given: h / head width"),
 )
-def _attention_heads(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.attention_heads", Found(0, "default", note="not given: h / head width")
-    )
 
 
-@input_node(
+scenario_input(
     "workload.head_dim_setting",
     "number",
     "Width of one attention head as written (0 = not given: the heads span the hidden width)",
     sources=(NARAYANAN_FLOPS,),
+    field="workload.head_dim",
+    default=Found(0, "default", note="not given: a·d = h"),
 )
-def _head_dim(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.head_dim", Found(0, "default", note="not given: a·d = h"))
 
 
-@input_node(
+scenario_input(
     "workload.ffn_hidden_size_setting",
     "number",
     "MLP width f as written (0 = not given: 4h, or 8h/3 to a multiple of 64 when gated)",
     sources=(GATED_MLP,),
+    field="workload.ffn_hidden_size",
+    default=Found(0, "default", note="not given: the MLP kind's default"),
 )
-def _ffn_hidden_size(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.ffn_hidden_size", Found(0, "default", note="not given: the MLP kind's default")
-    )
 
 
-@input_node(
+scenario_input(
     "workload.mlp",
     "text",
     "MLP kind (plain: two matrices h×f, f×h; gated: SwiGLU/GeGLU, three)",
     value_type="text",
     sources=(GATED_MLP,),
+    default=Found("plain", "default", note="not given: a plain MLP (GPT-3, Megatron-LM's default)"),
 )
-def _mlp(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.mlp",
-        Found("plain", "default", note="not given: a plain MLP (GPT-3, Megatron-LM's default)"),
-    )
 
 
-@input_node("workload.vocabulary", "number", "Vocabulary size V", sources=(NARAYANAN_FLOPS,))
-def _vocabulary(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.vocabulary", ctx.calibration("default_vocabulary"))
+scenario_input(
+    "workload.vocabulary",
+    "number",
+    "Vocabulary size V",
+    sources=(NARAYANAN_FLOPS,),
+    calibration="default_vocabulary",
+)
 
 
 @input_node(
@@ -548,136 +534,108 @@ def _sequence_parallel(ctx: Context) -> Found:
     return ctx.scenario_value("workload.sequence_parallel", found)
 
 
-@input_node(
+scenario_input(
     "workload.flash_attention",
     "text",
     "Fused (flash) attention: on keeps the score matrix out of HBM",
     value_type="text",
     sources=(FLASH,),
+    default=Found(
+        "on",
+        "default",
+        note="every current framework fuses attention (FlashAttention, 2022); "
+        "runs before 2022 had none: write `flash_attention off`",
+    ),
 )
-def _flash_attention(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.flash_attention",
-        Found(
-            "on",
-            "default",
-            note="every current framework fuses attention (FlashAttention, 2022); "
-            "runs before 2022 had none: write `flash_attention off`",
-        ),
-    )
 
 
-@input_node(
+scenario_input(
     "workload.dropout",
     "fraction",
     "Dropout probability of the attention probabilities and hidden states (0: no masks)",
     sources=(DROPOUT,),
+    calibration="default_dropout",
 )
-def _dropout(ctx: Context) -> Found:
-    return ctx.scenario_or_calibration("workload.dropout", "default_dropout")
 
 
-@input_node(
+scenario_input(
     "workload.experts",
     "number",
     "Experts per mixture-of-experts layer (1 = dense)",
     sources=(GSHARD,),
+    default=Found(1, "default", note="dense model"),
 )
-def _experts(ctx: Context) -> Found:
-    return ctx.scenario_value("workload.experts", Found(1, "default", note="dense model"))
 
 
-@input_node(
+scenario_input(
     "workload.experts_per_token",
     "number",
     "Experts each token is routed to (top-k)",
     sources=(GSHARD,),
+    default=Found(1, "default", note="one expert per token unless given (Switch Transformer)"),
 )
-def _experts_per_token(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.experts_per_token",
-        Found(1, "default", note="one expert per token unless given (Switch Transformer)"),
-    )
 
 
-@input_node(
+scenario_input(
     "workload.expert_ffn_hidden_size_setting",
     "number",
     "Width of one routed expert's MLP as written (0 = not given: the MLP width f)",
     sources=(MOE_GEMM,),
+    field="workload.expert_ffn_hidden_size",
+    default=Found(
+        0, "default", note="not given: each expert is as wide as the MLP (ffn_hidden_size)"
+    ),
 )
-def _expert_ffn_hidden_size(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.expert_ffn_hidden_size",
-        Found(0, "default", note="not given: each expert is as wide as the MLP (ffn_hidden_size)"),
-    )
 
 
-@input_node(
+scenario_input(
     "workload.shared_experts",
     "number",
     "Shared experts per MoE layer, which every token passes through beside its routed ones",
     sources=(MOE_LAYOUT,),
+    default=Found(0, "default", note="not given: no shared expert"),
 )
-def _shared_experts(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.shared_experts", Found(0, "default", note="not given: no shared expert")
-    )
 
 
-@input_node(
+scenario_input(
     "workload.attention_experts",
     "number",
     "Attention experts per layer (mixture of attention heads; 1 = dense attention)",
     sources=(MOE_LAYOUT,),
+    default=Found(1, "default", note="not given: dense attention"),
 )
-def _attention_experts(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.attention_experts", Found(1, "default", note="not given: dense attention")
-    )
 
 
-@input_node(
+scenario_input(
     "workload.dense_layers",
     "number",
     "Leading layers with a dense MLP instead of experts",
     sources=(MOE_LAYOUT,),
+    default=Found(0, "default", note="not given: every layer has experts"),
 )
-def _dense_layers(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.dense_layers", Found(0, "default", note="not given: every layer has experts")
-    )
 
 
-@input_node(
+scenario_input(
     "workload.moe_layer_interval",
     "number",
     "An expert layer every n layers (dense MLPs between)",
     sources=(MOE_LAYOUT,),
+    default=Found(1, "default", note="not given: every layer past the dense ones has experts"),
 )
-def _moe_layer_interval(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.moe_layer_interval",
-        Found(1, "default", note="not given: every layer past the dense ones has experts"),
-    )
 
 
-@input_node(
+scenario_input(
     "workload.expert_overlap",
     "fraction",
     "Share of the expert-parallel all-to-all hidden behind computation",
     sources=(MOE_OVERLAP, GSHARD),
+    default=Found(
+        0.0,
+        "default",
+        note="not given: the all-to-all blocks the experts' matrix maths (Megatron-Core's "
+        "default); a run that overlaps it (DeepSeek-V3's DualPipe) says so",
+    ),
 )
-def _expert_overlap(ctx: Context) -> Found:
-    return ctx.scenario_value(
-        "workload.expert_overlap",
-        Found(
-            0.0,
-            "default",
-            note="not given: the all-to-all blocks the experts' matrix maths (Megatron-Core's "
-            "default); a run that overlaps it (DeepSeek-V3's DualPipe) says so",
-        ),
-    )
 
 
 @input_node(
