@@ -85,6 +85,8 @@ def _node_dimension(path: str, spec: F.FieldSpec) -> set[str]:
 
 
 def _scenario_reads(node) -> list[str]:
+    if node.scenario_field:  # declared with `scenario_input`
+        return [node.scenario_field]
     source = inspect.getsource(node.compute)
     return re.findall(r'scenario_(?:value|or_calibration)\(\s*"([\w.]+)"', source)
 

@@ -269,7 +269,10 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             doc="kind of site, for the default PUE by year",
         ),
         "training_power_fraction": _q(
-            "fraction", "power while training ÷ rated power", **_FRACTION
+            "fraction",
+            "power while training ÷ rated power (the system's, and the accelerator's own for "
+            "its accelerator-only energy)",
+            **_FRACTION,
         ),
         "idle_power_fraction": _q("fraction", "power while idle ÷ rated power", **_FRACTION),
     },

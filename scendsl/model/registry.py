@@ -54,6 +54,8 @@ class Node:
     #: A text node whose values are names of a catalog table ("accelerators", "regions",
     #: "references"; a scenario's own blocks of that kind too): a claim may name only those.
     names_of: str = ""
+    #: The scenario field an input stands for, when it is declared with `scenario_input`.
+    scenario_field: str = ""
 
     def lacks_input(self, args: Sequence[Any]) -> bool:
         """Whether a required input is n/a (then the metric is n/a too)."""
@@ -188,10 +190,12 @@ def input_node(
     choices: tuple[str, ...] = (),
     provenance: bool = False,
     names_of: str = "",
+    scenario_field: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an input: `compute(context)` returns a `Found` (value and where it came from);
     `provenance`: it says where another figure comes from (`Node.provenance`); `names_of`: its
-    values are names of that catalog table (`Node.names_of`)."""
+    values are names of that catalog table (`Node.names_of`); `scenario_field`: the field it
+    stands for (`Node.scenario_field`)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY.add(
@@ -209,6 +213,7 @@ def input_node(
                 choices=tuple(choices),
                 provenance=provenance,
                 names_of=names_of,
+                scenario_field=scenario_field,
             )
         )
         return function
@@ -241,4 +246,4 @@ def scenario_input(
         def compute(ctx: Any) -> Any:
             return ctx.scenario_value(path, default)
 
-    input_node(name, dimension, meaning, sources, **options)(compute)
+    input_node(name, dimension, meaning, sources, scenario_field=path, **options)(compute)

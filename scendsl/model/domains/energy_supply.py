@@ -236,6 +236,49 @@ def power_limit(ctx: Context) -> Found:
     )
 
 
+@input_node(
+    "accelerator.training_draw",
+    "power",
+    "Average power one accelerator draws while training (the chip alone)",
+    formula="accelerator.power_limit × scenario energy.training_power_fraction if given; else "
+    "min(accelerator.power_limit, tdp × the accelerator's measured average draw while training "
+    "÷ its TDP, calibration.accelerator_training_draw_<name>); the rated power (100 %, an upper "
+    "bound) for an accelerator with no such measurement",
+)
+def _training_draw(ctx: Context) -> Found:
+    """What one accelerator draws on average while training: the share of its power limit the
+    scenario states, else the catalog's measurement of the chip under training (a GPU waiting
+    on communication, bubbles or memory draws below its TDP), never above its power limit."""
+    limit = power_limit(ctx)
+    if ctx.field("energy.training_power_fraction") is not None:
+        share = _training_fraction(ctx)  # the scenario's, as the system's power takes it
+        return Found(
+            limit.value * share.value,
+            f"derived: power limit ({limit.origin}) × energy.training_power_fraction "
+            f"({share.origin})",
+            share.source,
+            share.confidence,
+            share.note,
+        )
+    measured = ctx.chip_calibration("accelerator_training_draw")
+    tdp = ctx.accelerator_figure("tdp")
+    if tdp.value * measured.value >= limit.value:
+        why = (
+            f"no measured draw while training for this accelerator ({measured.origin}): its "
+            "rated power, an upper bound"
+            if measured.value >= 1
+            else f"a cap below its measured draw while training ({measured.origin})"
+        )
+        return replace(limit, origin=f"{limit.origin}; {why}")
+    return Found(
+        tdp.value * measured.value,
+        f"derived: tdp ({tdp.origin}) × {measured.origin}",
+        measured.source,
+        measured.confidence,
+        measured.note,
+    )
+
+
 def workstation_circuit(ctx: Context) -> Found:
     """The most a deskside workstation may draw in the scenario's region: the larger of the
     North American office circuit (calibration.workstation_circuit_power, 100-127 V mains) and
@@ -243,32 +286,30 @@ def workstation_circuit(ctx: Context) -> Found:
     circuit = ctx.calibration("workstation_circuit_power")
     mains = ctx.catalog.regions[ctx.scenario.region].mains_voltage
     if mains is None:
-        return Found(
-            circuit.value,
-            "calibration.workstation_circuit_power (no mains voltage for the region)",
-            circuit.source,
-            circuit.confidence,
-            circuit.note,
-        )
-    inlet = ctx.calibration("workstation_inlet_current")
-    if mains.value * inlet.value <= circuit.value:
-        return Found(
-            circuit.value,
-            f"calibration.workstation_circuit_power (region {ctx.scenario.region}: "
-            f"{mains.value:g} V mains × workstation_inlet_current {inlet.value:g} A give less)",
-            circuit.source,
-            circuit.confidence,
-            circuit.note,
+        why = "no mains voltage for the region"
+    else:
+        inlet = ctx.calibration("workstation_inlet_current")
+        if mains.value * inlet.value > circuit.value:
+            return Found(
+                mains.value * inlet.value,
+                f"derived: mains_voltage of region {ctx.scenario.region} ({mains.value:g} V, "
+                "regions.toml mains_voltage, a subdivision's being its country's) × "
+                f"workstation_inlet_current ({inlet.value:g} A)",
+                f"{mains.source}; {inlet.source}",
+                # A product is as sure as its least sure part (A best, D worst).
+                max((c for c in (mains.confidence, inlet.confidence) if c), default=None),
+                inlet.note,
+            )
+        why = (
+            f"region {ctx.scenario.region}: {mains.value:g} V mains × "
+            f"workstation_inlet_current {inlet.value:g} A give less"
         )
     return Found(
-        mains.value * inlet.value,
-        f"derived: mains_voltage of region {ctx.scenario.region} ({mains.value:g} V, "
-        "regions.toml mains_voltage, a subdivision's being its country's) × "
-        f"workstation_inlet_current "
-        f"({inlet.value:g} A)",
-        f"{mains.source}; {inlet.source}",
-        "C",
-        inlet.note,
+        circuit.value,
+        f"calibration.workstation_circuit_power ({why})",
+        circuit.source,
+        circuit.confidence,
+        circuit.note,
     )
 
 

@@ -44,20 +44,25 @@ def _low_precision_saved_input_bytes(ctx: Context) -> Found:
 
 
 # ============================================================================== memory
+#: What splits a model's parameters over the ranks: its size, which of them are experts (the
+#: active share, E and k), and the expert, tensor and pipeline degrees.
+_PARAMETER_SPLIT = (
+    "workload.parameters",
+    "workload.active_parameters",
+    "workload.experts",
+    "workload.experts_per_token",
+    "workload.expert_parallel",
+    "workload.tensor_parallel",
+    "workload.pipeline_parallel",
+)
+
+
 @metric(
     "performance.parameters_per_accelerator",
     "number",
     "Parameters held per accelerator (all experts counted, split over t, p and e)",
     "(N_shared + N_expert / e) / (t·p), N_expert = (N − N_active) / (1 − k/E)",
-    (
-        "workload.parameters",
-        "workload.active_parameters",
-        "workload.experts",
-        "workload.experts_per_token",
-        "workload.expert_parallel",
-        "workload.tensor_parallel",
-        "workload.pipeline_parallel",
-    ),
+    _PARAMETER_SPLIT,
     sources=(GSHARD, NARAYANAN),
 )
 def parameters_per_accelerator(parameters, active, experts, top_k, expert, tensor, pipeline):
@@ -108,16 +113,7 @@ def shard_replicas(group, replicas):
     "each expert is held by e times fewer ranks than the shared weights",
     "(N_shared / N_d + N_expert / max(N_d, e)) / (t·p), N_expert = (N − N_active) / (1 − k/E), "
     "N_d = performance.shard_replicas",
-    (
-        "workload.parameters",
-        "workload.active_parameters",
-        "workload.experts",
-        "workload.experts_per_token",
-        "workload.expert_parallel",
-        "workload.tensor_parallel",
-        "workload.pipeline_parallel",
-        "performance.shard_replicas",
-    ),
+    (*_PARAMETER_SPLIT, "performance.shard_replicas"),
     sources=(ZERO, GSHARD, MOE_OPTIMIZER),
 )
 def sharded_parameters(parameters, active, experts, top_k, expert, tensor, pipeline, replicas):

@@ -14,6 +14,7 @@ from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
     ATTENTION_PRECISION,
     ATTENTION_RATE,
+    COLLECTIVE_LATENCY,
     CONTEXT_PARALLEL,
     DISTILLATION,
     DROPOUT,
@@ -60,6 +61,7 @@ from scendsl.model.domains.training_formulas import (
     matrix_time_per_flop,
     recomputed_attention_share,
     ring_allreduce_seconds,
+    ring_latency_seconds,
     straggler_factor,
 )
 from scendsl.model.registry import metric
@@ -321,8 +323,9 @@ def _tensor_forward_repeated(recompute):
     "performance.tensor_parallel_time",
     "time",
     "Tensor-parallel communication per step",
-    "2 B × 8·b·(s/c)·h·(t−1)/t per layer and micro-batch (×1.5 with full recompute) × L/p × m "
-    "/ (½ link), link = scale-up while t ≤ scaleup_domain else scale-out",
+    "4 × (2 B × 2·b·(s/c)·h·(t−1)/t / (½ link) + α) per layer and micro-batch (×1.5 with "
+    "full recompute) × L/p × m, link = scale-up while t ≤ scaleup_domain else scale-out; α = "
+    "base + 2(t−1) hops, each at the hop latency of the fabric it crosses (NCCL's ring)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -336,8 +339,11 @@ def _tensor_forward_repeated(recompute):
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
         "workload.context_parallel",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
     ),
-    sources=(NARAYANAN, KORTHIKANTI, RING),
+    sources=(NARAYANAN, KORTHIKANTI, RING, COLLECTIVE_LATENCY),
 )
 def tensor_parallel_time(
     sequence,
@@ -352,14 +358,18 @@ def tensor_parallel_time(
     scaleup,
     scaleout,
     context,
+    base,
+    hop_up,
+    hop_out,
 ):
     """Two all-reduces forward and two backward per layer (with sequence parallelism the same
     volume as all-gathers and reduce-scatters) on the rank's s/c tokens; they block the
-    matmuls."""
+    matmuls. Each also pays its fixed latency, which does not shrink with the payload: what
+    is left of a step whose per-accelerator work is small."""
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
-    per_layer = 4.0 * ring_allreduce_seconds(
-        payload, tensor, link_for(tensor, domain, scaleup, scaleout)
-    )
+    transfer = ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, scaleup, scaleout))
+    latency = ring_latency_seconds(tensor, domain, base, hop_up, hop_out, 2.0)
+    per_layer = 4.0 * (transfer + latency)
     recomputed = _tensor_forward_repeated(recompute)  # the repeated forward's all-reduces
     return per_layer * recomputed * m * layers / pipeline
 
@@ -509,8 +519,8 @@ def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_
     "performance.pipeline_p2p_time",
     "time",
     "Pipeline point-to-point communication per step (activations forward, gradients back)",
-    "2 × v × 2 B·b·(s/c)·h/t per micro-batch / (½ link) × m; link = scale-up while t·p ≤ "
-    "scaleup_domain else scale-out; 0 when p = 1",
+    "2 × v × (2 B·b·(s/c)·h/t / (½ link) + base + one hop) per micro-batch × m; link and hop "
+    "= scale-up while t·p ≤ scaleup_domain else scale-out; 0 when p = 1",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -524,8 +534,11 @@ def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
         "workload.context_parallel",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
     ),
-    sources=(PIPELINE_P2P,),
+    sources=(PIPELINE_P2P, COLLECTIVE_LATENCY),
 )
 def pipeline_p2p_time(
     sequence,
@@ -540,14 +553,18 @@ def pipeline_p2p_time(
     scaleup,
     scaleout,
     context,
+    base,
+    hop_up,
+    hop_out,
 ):
     """Each stage sends every micro-batch on once per model chunk and its gradient back once;
     the sends sit between the stages' matmuls (no overlap modelled)."""
     v = effective_interleave(interleave, layers, pipeline)
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden / tensor
     link = link_for(tensor * pipeline, domain, scaleup, scaleout)
+    latency = base + link_for(tensor * pipeline, domain, hop_up, hop_out)  # one send, one hop
     staged = scalar.where(pipeline > 1, 1.0, 0.0)
-    return staged * 2.0 * v * payload / (link / 2.0) * m
+    return staged * 2.0 * v * (payload / (link / 2.0) + latency) * m
 
 
 @metric(
@@ -568,8 +585,9 @@ def kv_width(kv, width, heads):
     "time",
     "Time per step the context-parallel ring spends sending keys and values (before overlap)",
     "kv_passes × (c−1) × 2 (K, V) × kv_bytes·b·(s/c)·kv_width/min(t, kv_heads) per layer and "
-    "micro-batch (× (kv_passes+1)/kv_passes with full recompute) × L/p × m / (½ link), link = "
-    "scale-up while t·c ≤ scaleup_domain else scale-out; 0 when c = 1",
+    "micro-batch / (½ link), plus kv_passes × (c−1) sends' latency (base + one hop) (× "
+    "(kv_passes+1)/kv_passes with full recompute) × L/p × m, link and hop = scale-up while t·c "
+    "≤ scaleup_domain else scale-out; 0 when c = 1",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -586,8 +604,11 @@ def kv_width(kv, width, heads):
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
     ),
-    sources=(CONTEXT_PARALLEL, RING_ATTENTION),
+    sources=(CONTEXT_PARALLEL, RING_ATTENTION, COLLECTIVE_LATENCY),
 )
 def context_parallel_exchange_time(
     sequence,
@@ -605,6 +626,9 @@ def context_parallel_exchange_time(
     domain,
     scaleup,
     scaleout,
+    base,
+    hop_up,
+    hop_out,
 ):
     """Megatron places a CP group's ranks t apart, so the ring spans t·c consecutive ranks:
     inside one NVLink domain while that fits, over the scale-out fabric beyond."""
@@ -612,6 +636,9 @@ def context_parallel_exchange_time(
     per_layer = context_parallel_exchange_seconds(
         sequence, micro_batch, kv_width, kv_heads, tensor, context, kv_bytes, kv_passes, link
     )
+    hop = link_for(tensor * context, domain, hop_up, hop_out)
+    sends = kv_passes * (scalar.maximum(context, 1) - 1)  # each block is its own send
+    per_layer = per_layer + sends * (base + hop)
     recomputed = scalar.where(
         scalar.isin(recompute, FORWARD_RERUN), (kv_passes + 1.0) / kv_passes, 1.0
     )
@@ -746,7 +773,9 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
     "d·c), ⅔ compute_time / m); ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
     "performance.shard_group_bandwidth, plus, with a shard group, E(ring(2 B × "
     "parameters_per_accelerator / N_d, d·c / N_d), ⅔ compute_time / m) at "
-    "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth",
+    "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth; each "
+    "ring also pays its latency α = base + 2(n−1) hops, those between domains (n / "
+    "gradient_replicas_per_domain of them) at the scale-out hop latency (NCCL's ring)",
     (
         "performance.parameters_per_accelerator",
         "performance.gradient_replicas",
@@ -758,6 +787,10 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
         "performance.shard_group_bandwidth",
         "performance.cross_group_bandwidth",
         "performance.overlap_efficiency",
+        "performance.gradient_replicas_per_domain",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
     ),
     sources=(
         RING,
@@ -767,6 +800,7 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
         CONTEXT_PARALLEL,
         HYBRID_SHARD,
         OVERLAP_INTERFERENCE,
+        COLLECTIVE_LATENCY,
     ),
 )
 def data_parallel_time(
@@ -780,6 +814,10 @@ def data_parallel_time(
     shard_bandwidth,
     cross_bandwidth,
     efficiency,
+    per_domain,
+    base,
+    hop_up,
+    hop_out,
 ):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
@@ -795,12 +833,16 @@ def data_parallel_time(
     per_microbatch = compute / m
     backward = (2.0 / 3.0) * per_microbatch
     ring = ring_allreduce_seconds(GRADIENT_BYTES * parameters, data, bandwidth)
+    ring = ring + ring_latency_seconds(data, per_domain, base, hop_up, hop_out, 2.0)
     once_a_step = exposed_after_overlap(ring, backward, efficiency)
     in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
+    in_group = in_group + ring_latency_seconds(shard, per_domain, base, hop_up, hop_out, 2.0)
     every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)
     across = ring_allreduce_seconds(
         GRADIENT_BYTES * parameters / shard, data / shard, cross_bandwidth
     )
+    # every rank's shard crosses the domains with its counterparts: one per domain
+    across = across + ring_latency_seconds(data / shard, 1.0, base, hop_up, hop_out, 2.0)
     across_groups = exposed_after_overlap(across, backward, efficiency)
     return scalar.where(zero_stage >= 3, every_microbatch + across_groups, once_a_step)
 

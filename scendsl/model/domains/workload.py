@@ -13,6 +13,7 @@ from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_RATE,
+    COLLECTIVE_LATENCY,
     CONTEXT_PARALLEL,
     DEEPSPEED,
     DROPOUT,
@@ -803,6 +804,28 @@ _calibration_input(
     "Share of the time an ideal overlap of a collective with computation would hide that "
     "running them concurrently saves",
     (OVERLAP_INTERFERENCE,),
+)
+_calibration_input(
+    "performance.collective_base_latency",
+    "collective_base_latency",
+    "time",
+    "Fixed launch latency of one collective or point-to-point send (NCCL's α)",
+    (COLLECTIVE_LATENCY,),
+)
+_calibration_input(
+    "performance.collective_hop_latency_scaleup",
+    "collective_hop_latency_scaleup",
+    "time",
+    "Latency per ring step of a collective on the scale-up fabric (NVLink-class)",
+    (COLLECTIVE_LATENCY,),
+    per_chip=True,
+)
+_calibration_input(
+    "performance.collective_hop_latency_scaleout",
+    "collective_hop_latency_scaleout",
+    "time",
+    "Latency per ring step of a collective that crosses the scale-out network",
+    (COLLECTIVE_LATENCY,),
 )
 _calibration_input(
     "performance.straggler_variability",

@@ -545,6 +545,18 @@ class ScenarioView:
         launched = self.value("export.launched")
         return launched is not None and not bool(launched)
 
+    @property
+    def training_flops_from(self) -> str:
+        """What the run's model FLOPs were read from, as workload.training_flops takes them:
+        "given" (the run's published total), "shape" (the model's shape and its tokens), else
+        "duration" (the cluster's useful rate over the run's given time). The key findings
+        speak of the run in those terms."""
+        if self.has("workload.training_flops_given"):
+            return "given"
+        if self.has("workload.parameters") and self.has("workload.tokens"):
+            return "shape"
+        return "duration"
+
     @cached_property
     def warnings(self) -> list[WarningView]:
         """The scenario's located warnings (catalog warnings.toml), labelled W1, W2, ..."""
