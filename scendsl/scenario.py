@@ -152,6 +152,7 @@ class Workload(_Frozen):
     mlp: Literal["plain", "gated"] | None = None
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None
+    activation_precision: Literal["bf16", "fp32"] | None = None
     dropout: Value | None = Field(None, description="dropout probability; None: the default")
     experts: int | None = None
     experts_per_token: int | None = None
@@ -294,9 +295,10 @@ class Scenario(_Frozen):
     currencies: dict[str, str] = {}
     #: The chain of scenarios this one extends, nearest first.
     extends: tuple[str, ...] = ()
-    #: The dotted paths whose values come from an ancestor, not from this scenario's own lines
-    #: (a figure written for the parent may stand over a field the child changes).
-    inherited: frozenset[str] = frozenset()
+    #: The dotted paths whose values come from an ancestor, not from this scenario's own lines,
+    #: each with the name of the scenario whose line it is (a figure written for an ancestor may
+    #: stand over a field the child changes).
+    inherited: dict[str, str] = {}
     #: For a sweep variant: the sweep's name and the values that make this variant.
     sweep: str | None = None
     sweep_point: dict[str, str] = {}
@@ -412,7 +414,10 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
         citations=citations,
         currencies=currencies,
         # The variant writes its swept values; the base's lines are inherited, as a child's are.
-        inherited=frozenset((template.inherited | template.origins.keys()) - swept),
+        inherited={
+            path: template.inherited.get(path, template.name)
+            for path in sorted((template.inherited.keys() | template.origins.keys()) - swept)
+        },
     )
     return template.model_copy(update=top)
 

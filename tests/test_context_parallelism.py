@@ -211,8 +211,12 @@ def test_ring_exchange_sizes_keys_and_values_from_the_kv_heads():
     full = run("context 2, data 1", count=256)
     grouped = run("context 2, data 1", count=256, extra="\n    kv_heads 8")
     assert grouped.value("performance.kv_width") == 1024
-    assert grouped.value("performance.context_parallel_exchange_time") == pytest.approx(
-        full.value("performance.context_parallel_exchange_time") / 8
+    # each of the 3 passes' one send a layer also pays NCCL's launch and one NVLink hop, which
+    # does not shrink with the heads
+    sends = 3 * 1 * 80 * grouped.value("performance.microbatches")
+    latency = sends * (8.4e-6 + 3.4e-6)
+    assert grouped.value("performance.context_parallel_exchange_time") - latency == (
+        pytest.approx((full.value("performance.context_parallel_exchange_time") - latency) / 8)
     )
 
 

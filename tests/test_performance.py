@@ -241,8 +241,14 @@ def test_tensor_parallel_leaves_the_scale_up_domain():
     payload = 2 * 1 * 4096 * 8192  # 16-bit b·s·h
     layers_times_m = 80 / 4 * 16
 
+    latency = {  # NCCL's ring latency: launch + 2(t−1) hops, those between servers on the network
+        8: 8.4e-6 + 14 * 3.4e-6,
+        16: 8.4e-6 + 28 * 3.4e-6 + 2 * 14e-6,
+    }
+
     def by_hand(t, bandwidth):
-        return 4 * 2 * payload * (t - 1) / t / (bandwidth / 2) * layers_times_m
+        per_layer = 2 * payload * (t - 1) / t / (bandwidth / 2) + latency[t]
+        return 4 * per_layer * layers_times_m
 
     assert inside["performance.tensor_parallel_time"] == pytest.approx(by_hand(8, 900e9))
     # t = 16 > 8 GPUs per NVLink domain: the all-reduces cross a 400 Gb/s NIC: 50 GB/s each way,
@@ -254,33 +260,55 @@ def test_tensor_parallel_leaves_the_scale_up_domain():
 
 
 IDEAL = 1.0  # overlap saves all the time it could hide
+# the bandwidth laws alone: one rank per domain, no collective latency (tested in
+# test_collective_latency.py)
+NO_LATENCY = (1, 0.0, 0.0, 0.0)
+# and a dense model: no expert parameters reduced over a group of their own
+DENSE_NO_LATENCY = (*NO_LATENCY, 0.0, 1.0, 1.0, 1.0)
 
 
 def test_zero3_communicates_one_and_a_half_times_data_parallelism():
     # Raw ring time with nothing to overlap (compute 0): Ψ = 1B over t·p = 1, d = 64, at one
     # 400 Gb/s NIC (50 GB/s both ways here).
-    plain = step_time.data_parallel_time(1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL)
+    plain = step_time.data_parallel_time(
+        1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+    )
     assert plain == pytest.approx(2 * 2e9 * 63 / 64 / 25e9)
-    stage3 = step_time.data_parallel_time(1e9, 64, 3, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL)
+    stage3 = step_time.data_parallel_time(
+        1e9, 64, 3, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+    )
     assert stage3 == pytest.approx(1.5 * plain)
     # Overlap with the last micro-batch's backward pass hides part of it.
-    hidden = step_time.data_parallel_time(1e9, 64, 1, 3.0, 2, 50e9, 64, 50e9, 50e9, IDEAL)
+    hidden = step_time.data_parallel_time(
+        1e9, 64, 1, 3.0, 2, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+    )
     assert hidden == pytest.approx(max(plain - 2 / 3 * 3.0 / 2, 0))
 
 
 def test_zero3_exchanges_every_micro_batch_behind_its_own_passes():
     # FSDP gathers and reduce-scatters in each of the m micro-batches, prefetching behind that
     # micro-batch's whole forward and backward passes (compute / m), not the last backward only.
-    plain = step_time.data_parallel_time(1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL)
+    plain = step_time.data_parallel_time(
+        1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+    )
     compute, m = 0.4, 4  # 0.1 s a micro-batch against 1.5 x 0.16 s of exchange
-    exposed = step_time.data_parallel_time(1e9, 64, 3, compute, m, 50e9, 64, 50e9, 50e9, IDEAL)
+    exposed = step_time.data_parallel_time(
+        1e9, 64, 3, compute, m, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+    )
     assert exposed == pytest.approx(m * max(1.5 * plain - compute / m, 0))
     assert exposed > 1.5 * plain - 2 / 3 * compute / m  # more than one exchange a step
     # Enough compute per micro-batch hides all of it, where ZeRO-1 still shows a remainder.
     long = 8 * 1.5 * plain * m
-    assert step_time.data_parallel_time(1e9, 64, 3, long, m, 50e9, 64, 50e9, 50e9, IDEAL) == 0
     assert (
-        step_time.data_parallel_time(1e9, 64, 1, 1.2 * plain * m, m, 50e9, 64, 50e9, 50e9, IDEAL)
+        step_time.data_parallel_time(
+            1e9, 64, 3, long, m, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+        )
+        == 0
+    )
+    assert (
+        step_time.data_parallel_time(
+            1e9, 64, 1, 1.2 * plain * m, m, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+        )
         > 0
     )
 
@@ -288,18 +316,29 @@ def test_zero3_exchanges_every_micro_batch_behind_its_own_passes():
 def test_concurrent_kernels_hide_only_a_share_of_the_once_a_step_exchange():
     # Ψ = 1B, d = 64 at 50 GB/s both ways: a 0.16 s ring beside 2 micro-batches of 0.3 s
     # (0.2 s of backward in the last): ideal overlap hides it all, at η only η of it is saved.
-    ring = step_time.data_parallel_time(1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL)
+    ring = step_time.data_parallel_time(
+        1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+    )
     eta = CATALOG.calibration["overlap_efficiency"].value
     assert 0 < eta < 1
-    exposed = step_time.data_parallel_time(1e9, 64, 1, 0.6, 2, 50e9, 64, 50e9, 50e9, eta)
-    assert step_time.data_parallel_time(1e9, 64, 1, 0.6, 2, 50e9, 64, 50e9, 50e9, IDEAL) == 0
+    exposed = step_time.data_parallel_time(
+        1e9, 64, 1, 0.6, 2, 50e9, 64, 50e9, 50e9, eta, *DENSE_NO_LATENCY
+    )
+    assert (
+        step_time.data_parallel_time(
+            1e9, 64, 1, 0.6, 2, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
+        )
+        == 0
+    )
     assert exposed == pytest.approx((1 - eta) * ring)
     # A backward pass shorter than the ring caps what can be hidden at all.
-    short = step_time.data_parallel_time(1e9, 64, 1, 0.06, 1, 50e9, 64, 50e9, 50e9, eta)
+    short = step_time.data_parallel_time(
+        1e9, 64, 1, 0.06, 1, 50e9, 64, 50e9, 50e9, eta, *DENSE_NO_LATENCY
+    )
     assert short == pytest.approx(ring - eta * 2 / 3 * 0.06)
     # ZeRO-3's prefetched per-micro-batch exchange keeps ideal overlap.
     zero3 = [
-        step_time.data_parallel_time(1e9, 64, 3, 8.0, 4, 50e9, 64, 50e9, 50e9, e)
+        step_time.data_parallel_time(1e9, 64, 3, 8.0, 4, 50e9, 64, 50e9, 50e9, e, *DENSE_NO_LATENCY)
         for e in (eta, IDEAL)
     ]
     assert zero3 == [0, 0]

@@ -220,7 +220,7 @@ def test_the_sweeps_a_diff_holds_together_are_within_one_memory_budget(
     (tmp_path / "one.scn").write_text(_sweeps(1, 1000), encoding="utf-8")
     from scendsl import load_file
 
-    one = sweep_module.sweep_table_bytes(load_file(tmp_path / "one.scn").sweeps[0])
+    one = sweep_module.check_sweep_memory(load_file(tmp_path / "one.scn").sweeps[0])
     # Each sweep fits the budget alone; the two of a side fit it; the four of both do not.
     monkeypatch.setattr(sweep_module, "ARRAY_MEMORY_BUDGET", 3 * one)
     (tmp_path / "old.scn").write_text(_sweeps(2, 1000), encoding="utf-8")
@@ -357,7 +357,7 @@ def test_the_language_servers_hints_keep_no_monte_carlo_run_per_scenario(tmp_pat
     import tracemalloc
 
     from scendsl.lsp.hints import inlay_hints
-    from scendsl.lsp.workspace import Workspace
+    from scendsl.lsp.workspace import RunBudget, Workspace
 
     path = tmp_path / "m.scn"
     path.write_text(_uncertain_document(12, 500), encoding="utf-8")
@@ -366,7 +366,8 @@ def test_the_language_servers_hints_keep_no_monte_carlo_run_per_scenario(tmp_pat
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        hints = inlay_hints(analysis, analysis.document, 0, 10**9)
+        # Every run in one request (item 145 bounds a request's runs; the memory is the point).
+        hints = inlay_hints(analysis, analysis.document, 0, 10**9, RunBudget(left=10**12))
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()

@@ -630,15 +630,6 @@ def written_inputs(sweep: Sweep, catalog: Catalog | None = None) -> tuple[str, .
 _CELL_BYTES = 8
 
 
-def sweep_table_bytes(
-    sweep: Sweep, catalog: Catalog | None = None, nodes: Sequence[str] | None = None
-) -> int:
-    """The bytes the table of `sweep` (of the figures `nodes`, every one by default) takes,
-    each figure held on the axes it depends on, without evaluating anything."""
-    plan = SweepPlan(sweep, catalog or load_catalog())
-    return _table_bytes(plan, _kept(plan, nodes))
-
-
 def check_sweep_memory(
     sweep: Sweep,
     catalog: Catalog | None = None,

@@ -34,6 +34,19 @@ def json_safe(data: Any) -> Any:
     return data
 
 
+def infinity_sign(value: Any) -> int | None:
+    """1 for +∞ and -1 for −∞ (a numpy scalar's too), else None. JSON has no infinity: an
+    infinite figure (a run that never finishes, which the briefings read as ∞) is written null,
+    as n/a is, and this sign beside it (`infinite`: a figure's, a claim's figure, a variant's by
+    name, a node of the explain trace) tells them apart for whoever reads the document,
+    `scendsl diff` among them."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isinf(value):
+        return 1 if value > 0 else -1
+    return None
+
+
 def json_text(
     data: Any,
     *,

@@ -31,10 +31,10 @@ lines are wrapped by bisection from a guess made of the characters' advances (re
 font once per character: `chart_kit._advance`), and a font's heights are read once, not once
 per text drawn (`chart_kit._font_height_metrics`). The layouts are kept among the caches for
 the next build's process (`chart_kit.keep_text_extents`): its labels, ticks and titles mostly
-come back, and laying them out was a fifth of a cold build's charts. Row and value labels are added without the
-clip path `Axes.text` gives every text and an unclipped text never reads
-(`chart_kit._axes_text`). The chart worker imports matplotlib without the Artist
-`set()` docstrings (`chart_kit._lean_import`): four tenths of the import.
+come back, and laying them out was a fifth of a cold build's charts. Row and value labels are
+added without the clip path `Axes.text` gives every text and an unclipped text never reads
+(`chart_kit._axes_text`). The chart worker imports matplotlib without the Artist `set()`
+docstrings (`chart_kit._lean_import`): four tenths of the import.
 
 Each public function takes plain data (labels and SI values) and returns one `<svg>` element, or
 None when there is nothing to draw. `draw` runs a job `(function name, arguments)` as the build

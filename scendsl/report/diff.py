@@ -27,7 +27,7 @@ from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
-from scendsl.model.values import json_text
+from scendsl.model.values import infinity_sign, json_text
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
 from scendsl.report.numbers import figure_text, format_delta, in_currency, value_words
 
@@ -1063,9 +1063,7 @@ def _label_data(old: str | None, new: str | None) -> dict[str, str]:
 
 def _infinite_data(old: Any, new: Any, suffix: str = "") -> dict[str, int]:
     """The sign of either side's infinite value (`old_infinite`, `new_infinite`; with
-    `suffix`, `old_actual_infinite`...): JSON writes it null, as n/a (export.infinity_sign)."""
-    from scendsl.report.export import infinity_sign
-
+    `suffix`, `old_actual_infinite`...): JSON writes it null, as n/a (values.infinity_sign)."""
     return {
         f"{side}{suffix}_infinite": sign
         for side, value in (("old", old), ("new", new))

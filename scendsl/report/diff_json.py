@@ -553,7 +553,7 @@ _INFINITIES = (math.inf, -math.inf)
 
 def _with_infinity(value: Any, item: Mapping[str, Any], where: str, field: str) -> Any:
     """`value` (`item[field]`, read) as ±∞ when `item` gives the sign of its infinity
-    (`infinite`, beside a null: JSON has no infinity; export.infinity_sign writes it)."""
+    (`infinite`, beside a null: JSON has no infinity; values.infinity_sign gives it)."""
     if "infinite" not in item:
         return value
     sign = _infinity_sign(item["infinite"], f"{where}.infinite")

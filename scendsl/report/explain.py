@@ -6,12 +6,11 @@ is exactly what the evaluator computed.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.registry import REGISTRY
-from scendsl.model.values import json_safe
+from scendsl.model.values import infinity_sign, json_safe
 from scendsl.report.numbers import figure_text, format_value
 from scendsl.wording import counted
 
@@ -35,8 +34,9 @@ def _numbers(node: MetricResult) -> dict[str, Any]:
     if isinstance(value, (bool, str)) or node.dimension in ("text", "bool"):
         return {}
     numbers: dict[str, Any] = {"value_si": json_safe(value), "unit": node.unit}
-    if isinstance(value, float) and math.isinf(value):
-        numbers["infinite"] = 1 if value > 0 else -1
+    sign = infinity_sign(value)
+    if sign is not None:
+        numbers["infinite"] = sign
     if node.distribution is not None:
         numbers["range_si"] = [node.distribution.low, node.distribution.high]
     return numbers

@@ -35,7 +35,7 @@ import numpy as np
 
 from scendsl.model.evaluate import MetricResult, Result
 from scendsl.model.sweep import SweepTable
-from scendsl.model.values import json_safe, json_text
+from scendsl.model.values import infinity_sign, json_safe, json_text
 from scendsl.report.numbers import local_money
 
 if TYPE_CHECKING:
@@ -154,18 +154,6 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
     if sign is not None:
         data["infinite"] = sign
     return data
-
-
-def infinity_sign(value: Any) -> int | None:
-    """1 for +∞ and -1 for −∞, else None. JSON has no infinity: an infinite figure (a run that
-    never finishes, which the briefings read as ∞) is written null, as n/a is, and this sign
-    beside it (`infinite`: a figure's, a claim's figure, a variant's by name) tells them apart
-    for whoever reads the document, `scendsl diff` among them."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isinf(value):
-        return 1 if value > 0 else -1
-    return None
 
 
 def result_data(

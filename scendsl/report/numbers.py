@@ -238,13 +238,14 @@ def local_amount(usd: float, dimension: str, local: WrittenMoney) -> str | None:
     return in_currency(usd, unit, local.per_usd)
 
 
-def usd_per_written_energy(usd: float, dimension: str, written: WrittenMoney | None) -> str | None:
-    """A price per energy in USD per the energy unit the scenario wrote it per (`0.116 USD/kWh`
-    for a price written in CLP/kWh, not `116 USD/MWh`), as its value reads; None for any other
-    figure, a price written without one, or a value that is not finite."""
+def usd_text(usd: Any, dimension: str, written: WrittenMoney | None) -> str:
+    """A figure in dollars as `format_value` writes it, but a price per energy in USD per the
+    energy unit the scenario wrote it per (`0.116 USD/kWh` for a price written in CLP/kWh, not
+    `116 USD/MWh`), as its value reads: the ends of its ranges and its percentiles."""
+    text = format_value(usd, dimension)
     per = written.unit.partition("/")[2] if written is not None else ""
-    if not per or dimension != "energy_price" or not math.isfinite(usd):
-        return None
+    if text == "n/a" or not per or dimension != "energy_price" or not math.isfinite(usd):
+        return text
     return in_currency(usd, f"USD/{per}", 1.0)
 
 

@@ -286,32 +286,30 @@ def workstation_circuit(ctx: Context) -> Found:
     circuit = ctx.calibration("workstation_circuit_power")
     mains = ctx.catalog.regions[ctx.scenario.region].mains_voltage
     if mains is None:
-        return Found(
-            circuit.value,
-            "calibration.workstation_circuit_power (no mains voltage for the region)",
-            circuit.source,
-            circuit.confidence,
-            circuit.note,
-        )
-    inlet = ctx.calibration("workstation_inlet_current")
-    if mains.value * inlet.value <= circuit.value:
-        return Found(
-            circuit.value,
-            f"calibration.workstation_circuit_power (region {ctx.scenario.region}: "
-            f"{mains.value:g} V mains × workstation_inlet_current {inlet.value:g} A give less)",
-            circuit.source,
-            circuit.confidence,
-            circuit.note,
+        why = "no mains voltage for the region"
+    else:
+        inlet = ctx.calibration("workstation_inlet_current")
+        if mains.value * inlet.value > circuit.value:
+            return Found(
+                mains.value * inlet.value,
+                f"derived: mains_voltage of region {ctx.scenario.region} ({mains.value:g} V, "
+                "regions.toml mains_voltage, a subdivision's being its country's) × "
+                f"workstation_inlet_current ({inlet.value:g} A)",
+                f"{mains.source}; {inlet.source}",
+                # A product is as sure as its least sure part (A best, D worst).
+                max((c for c in (mains.confidence, inlet.confidence) if c), default=None),
+                inlet.note,
+            )
+        why = (
+            f"region {ctx.scenario.region}: {mains.value:g} V mains × "
+            f"workstation_inlet_current {inlet.value:g} A give less"
         )
     return Found(
-        mains.value * inlet.value,
-        f"derived: mains_voltage of region {ctx.scenario.region} ({mains.value:g} V, "
-        "regions.toml mains_voltage, a subdivision's being its country's) × "
-        f"workstation_inlet_current "
-        f"({inlet.value:g} A)",
-        f"{mains.source}; {inlet.source}",
-        "C",
-        inlet.note,
+        circuit.value,
+        f"calibration.workstation_circuit_power ({why})",
+        circuit.source,
+        circuit.confidence,
+        circuit.note,
     )
 
 
@@ -626,7 +624,9 @@ def _household(ctx: Context) -> Found:
 )
 def _household_country_node(ctx: Context) -> Found:
     figure = _household_figure(ctx)
-    return Found(_household_country(ctx, figure), f"catalog households.toml {figure.region_used}")
+    code = figure.region_used or household_default_region()
+    # The value is the country's code, what a claim names (`== PH`); its name is the label.
+    return Found(code, f"catalog households.toml {code}", label=_household_country(ctx, figure))
 
 
 @input_node(

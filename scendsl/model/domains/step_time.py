@@ -12,8 +12,10 @@ from __future__ import annotations
 from scendsl.model import scalar
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
+    ACTIVATION_PRECISION,
     ATTENTION_PRECISION,
     ATTENTION_RATE,
+    COLLECTIVE_LATENCY,
     CONTEXT_PARALLEL,
     DISTILLATION,
     DROPOUT,
@@ -30,6 +32,7 @@ from scendsl.model.domains.training_formulas import (
     MOE_GEMM,
     MOE_KERNELS,
     MOE_LAYOUT,
+    MOE_OPTIMIZER,
     MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
@@ -60,6 +63,7 @@ from scendsl.model.domains.training_formulas import (
     matrix_time_per_flop,
     recomputed_attention_share,
     ring_allreduce_seconds,
+    ring_latency_seconds,
     straggler_factor,
 )
 from scendsl.model.registry import metric
@@ -229,8 +233,8 @@ def compute_time(hardware, used, rate, expert):
     "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti, the MLP's 16 of them 4r or 6r "
     "for an MLP of width f = r·h, plain or gated; without flash attention + "
     "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch; at dropout 0 the masks go: 32·sbh, "
-    "(8 or 16 + 14) B] / c / (hbm_bandwidth × "
-    "hbm_efficiency)",
+    "(8 or 16 + 14) B] × performance.activation_element_factor (float32 activations) / c / "
+    "(hbm_bandwidth × hbm_efficiency)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -249,6 +253,7 @@ def compute_time(hardware, used, rate, expert):
         "performance.ffn_width",
         "workload.mlp",
         "workload.dropout",
+        "performance.activation_element_factor",
     ),
     sources=(
         KORTHIKANTI,
@@ -258,6 +263,7 @@ def compute_time(hardware, used, rate, expert):
         CONTEXT_PARALLEL,
         MLP_ACTIVATIONS,
         DROPOUT,
+        ACTIVATION_PRECISION,
     ),
 )
 def memory_time(
@@ -278,12 +284,13 @@ def memory_time(
     ffn,
     mlp,
     dropout,
+    element_factor,
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
     without flash attention the score matrix adds what the unfused kernels move; context
     parallelism gives each rank s/c of the tokens (and of the score rows); without dropout no
-    mask is written or read."""
+    mask is written or read; float32 activations move twice the bytes."""
     score_heads = scalar.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,
@@ -300,7 +307,7 @@ def memory_time(
         mlp == "gated",
         dropout,
     )
-    return traffic / context / (hbm_bandwidth * efficiency)
+    return traffic * element_factor / context / (hbm_bandwidth * efficiency)
 
 
 def _forward_repeated(recompute):
@@ -321,8 +328,9 @@ def _tensor_forward_repeated(recompute):
     "performance.tensor_parallel_time",
     "time",
     "Tensor-parallel communication per step",
-    "2 B × 8·b·(s/c)·h·(t−1)/t per layer and micro-batch (×1.5 with full recompute) × L/p × m "
-    "/ (½ link), link = scale-up while t ≤ scaleup_domain else scale-out",
+    "4 × (2 B × 2·b·(s/c)·h·(t−1)/t / (½ link) + α) per layer and micro-batch (×1.5 with "
+    "full recompute) × L/p × m, link = scale-up while t ≤ scaleup_domain else scale-out; α = "
+    "base + 2(t−1) hops, each at the hop latency of the fabric it crosses (NCCL's ring)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -336,8 +344,11 @@ def _tensor_forward_repeated(recompute):
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
         "workload.context_parallel",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
     ),
-    sources=(NARAYANAN, KORTHIKANTI, RING),
+    sources=(NARAYANAN, KORTHIKANTI, RING, COLLECTIVE_LATENCY),
 )
 def tensor_parallel_time(
     sequence,
@@ -352,14 +363,18 @@ def tensor_parallel_time(
     scaleup,
     scaleout,
     context,
+    base,
+    hop_up,
+    hop_out,
 ):
     """Two all-reduces forward and two backward per layer (with sequence parallelism the same
     volume as all-gathers and reduce-scatters) on the rank's s/c tokens; they block the
-    matmuls."""
+    matmuls. Each also pays its fixed latency, which does not shrink with the payload: what
+    is left of a step whose per-accelerator work is small."""
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
-    per_layer = 4.0 * ring_allreduce_seconds(
-        payload, tensor, link_for(tensor, domain, scaleup, scaleout)
-    )
+    transfer = ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, scaleup, scaleout))
+    latency = ring_latency_seconds(tensor, domain, base, hop_up, hop_out, 2.0)
+    per_layer = 4.0 * (transfer + latency)
     recomputed = _tensor_forward_repeated(recompute)  # the repeated forward's all-reduces
     return per_layer * recomputed * m * layers / pipeline
 
@@ -509,8 +524,8 @@ def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_
     "performance.pipeline_p2p_time",
     "time",
     "Pipeline point-to-point communication per step (activations forward, gradients back)",
-    "2 × v × 2 B·b·(s/c)·h/t per micro-batch / (½ link) × m; link = scale-up while t·p ≤ "
-    "scaleup_domain else scale-out; 0 when p = 1",
+    "2 × v × (2 B·b·(s/c)·h/t / (½ link) + base + one hop) per micro-batch × m; link and hop "
+    "= scale-up while t·p ≤ scaleup_domain else scale-out; 0 when p = 1",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -524,8 +539,11 @@ def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
         "workload.context_parallel",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
     ),
-    sources=(PIPELINE_P2P,),
+    sources=(PIPELINE_P2P, COLLECTIVE_LATENCY),
 )
 def pipeline_p2p_time(
     sequence,
@@ -540,14 +558,18 @@ def pipeline_p2p_time(
     scaleup,
     scaleout,
     context,
+    base,
+    hop_up,
+    hop_out,
 ):
     """Each stage sends every micro-batch on once per model chunk and its gradient back once;
     the sends sit between the stages' matmuls (no overlap modelled)."""
     v = effective_interleave(interleave, layers, pipeline)
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden / tensor
     link = link_for(tensor * pipeline, domain, scaleup, scaleout)
+    latency = base + link_for(tensor * pipeline, domain, hop_up, hop_out)  # one send, one hop
     staged = scalar.where(pipeline > 1, 1.0, 0.0)
-    return staged * 2.0 * v * payload / (link / 2.0) * m
+    return staged * 2.0 * v * (payload / (link / 2.0) + latency) * m
 
 
 @metric(
@@ -568,8 +590,9 @@ def kv_width(kv, width, heads):
     "time",
     "Time per step the context-parallel ring spends sending keys and values (before overlap)",
     "kv_passes × (c−1) × 2 (K, V) × kv_bytes·b·(s/c)·kv_width/min(t, kv_heads) per layer and "
-    "micro-batch (× (kv_passes+1)/kv_passes with full recompute) × L/p × m / (½ link), link = "
-    "scale-up while t·c ≤ scaleup_domain else scale-out; 0 when c = 1",
+    "micro-batch / (½ link), plus kv_passes × (c−1) sends' latency (base + one hop) (× "
+    "(kv_passes+1)/kv_passes with full recompute) × L/p × m, link and hop = scale-up while t·c "
+    "≤ scaleup_domain else scale-out; 0 when c = 1",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -586,8 +609,11 @@ def kv_width(kv, width, heads):
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
     ),
-    sources=(CONTEXT_PARALLEL, RING_ATTENTION),
+    sources=(CONTEXT_PARALLEL, RING_ATTENTION, COLLECTIVE_LATENCY),
 )
 def context_parallel_exchange_time(
     sequence,
@@ -605,6 +631,9 @@ def context_parallel_exchange_time(
     domain,
     scaleup,
     scaleout,
+    base,
+    hop_up,
+    hop_out,
 ):
     """Megatron places a CP group's ranks t apart, so the ring spans t·c consecutive ranks:
     inside one NVLink domain while that fits, over the scale-out fabric beyond."""
@@ -612,6 +641,9 @@ def context_parallel_exchange_time(
     per_layer = context_parallel_exchange_seconds(
         sequence, micro_batch, kv_width, kv_heads, tensor, context, kv_bytes, kv_passes, link
     )
+    hop = link_for(tensor * context, domain, hop_up, hop_out)
+    sends = kv_passes * (scalar.maximum(context, 1) - 1)  # each block is its own send
+    per_layer = per_layer + sends * (base + hop)
     recomputed = scalar.where(
         scalar.isin(recompute, FORWARD_RERUN), (kv_passes + 1.0) / kv_passes, 1.0
     )
@@ -695,6 +727,69 @@ def data_parallel_bandwidth(used, domain, scaleup, scaleout, per_domain):
 
 
 @metric(
+    "performance.expert_gradient_replicas",
+    "number",
+    "Ranks holding the same routed experts, over which their gradients are reduced (the "
+    "expert-data-parallel group; 1 for a dense model)",
+    "max(1, d·c / e) for a mixture (E > 1), else 1: the expert-parallel ranks are carved out "
+    "of the data-parallel ones",
+    ("performance.gradient_replicas", "workload.expert_parallel", "workload.experts"),
+    sources=(MOE_OPTIMIZER,),
+)
+def expert_gradient_replicas(replicas, expert, experts):
+    """Each expert lives on one rank of every e data-parallel ranks: d·c / e copies of it."""
+    copies = scalar.maximum(replicas / scalar.maximum(expert, 1), 1.0)
+    return scalar.where(experts > 1, copies, 1.0)
+
+
+@metric(
+    "performance.expert_gradient_replicas_per_domain",
+    "number",
+    "Copies of one routed expert inside one scale-up domain",
+    "min(expert_gradient_replicas, max(1, ⌊scaleup_domain / (t·e)⌋)): expert ranks are "
+    "numbered tensor, then expert, then data, so the copies of one expert are t·e ranks apart",
+    (
+        "performance.expert_gradient_replicas",
+        "accelerator.scaleup_domain",
+        "workload.tensor_parallel",
+        "workload.expert_parallel",
+    ),
+    sources=(MOE_OPTIMIZER, RANK_ORDER),
+)
+def expert_gradient_replicas_per_domain(replicas, domain, tensor, expert):
+    """With e = 8 on 8-GPU servers each server holds one copy of an expert."""
+    return scalar.minimum(
+        replicas, scalar.maximum(domain // (tensor * scalar.maximum(expert, 1)), 1)
+    )
+
+
+@metric(
+    "performance.expert_gradient_bandwidth",
+    "bandwidth",
+    "Bandwidth (bidirectional) at which each rank's share of the routed experts' gradient "
+    "collectives moves (performance.data_parallel_bandwidth for a dense model)",
+    "for a mixture (E > 1): the scale-up bandwidth while the job fits in one domain; beyond it "
+    "min(scale-up, g_e × scale-out), g_e = performance.expert_gradient_replicas_per_domain",
+    (
+        "performance.accelerators_used",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+        "performance.expert_gradient_replicas_per_domain",
+        "workload.experts",
+        "performance.data_parallel_bandwidth",
+    ),
+    sources=(MOE_OPTIMIZER, RANK_ORDER, RING, NCCL_CHANNELS),
+)
+def expert_gradient_bandwidth(used, domain, scaleup, scaleout, per_domain, experts, data_bandwidth):
+    """With the expert-parallel group filling a server (e = 8 on 8-GPU servers), every copy of
+    an expert sits in another server: its ring leaves the domain at every hop over one NIC,
+    where the shared weights' ring has eight replicas to a server and eight NICs."""
+    spread = link_for(used, domain, scaleup, scalar.minimum(scaleup, per_domain * scaleout))
+    return scalar.where(experts > 1, spread, data_bandwidth)
+
+
+@metric(
     "performance.shard_group_bandwidth",
     "bandwidth",
     "Bandwidth (bidirectional) of the ZeRO collectives inside one shard group",
@@ -742,11 +837,15 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
     "time",
     "Exposed data-parallel gradient communication per step",
     "E(x, w) = x − η·min(x, w), η = performance.overlap_efficiency (the share of ideally "
-    "hidden time that overlapping saves); ZeRO-0/1/2: E(ring(2 B × parameters_per_accelerator, "
-    "d·c), ⅔ compute_time / m); ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
+    "hidden time that overlapping saves); ZeRO-0/1/2: E(ring(2 B × (Ψ − Ψ_e), d·c) + ring(2 B × "
+    "Ψ_e, d_e) at performance.expert_gradient_bandwidth, ⅔ compute_time / m), Ψ = "
+    "parameters_per_accelerator, Ψ_e = expert_parameters_per_accelerator, d_e = "
+    "expert_gradient_replicas; ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
     "performance.shard_group_bandwidth, plus, with a shard group, E(ring(2 B × "
     "parameters_per_accelerator / N_d, d·c / N_d), ⅔ compute_time / m) at "
-    "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth",
+    "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth; each "
+    "ring also pays its latency α = base + 2(n−1) hops, those between domains (n / "
+    "gradient_replicas_per_domain of them) at the scale-out hop latency (NCCL's ring)",
     (
         "performance.parameters_per_accelerator",
         "performance.gradient_replicas",
@@ -758,15 +857,25 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
         "performance.shard_group_bandwidth",
         "performance.cross_group_bandwidth",
         "performance.overlap_efficiency",
+        "performance.gradient_replicas_per_domain",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
+        "performance.expert_parameters_per_accelerator",
+        "performance.expert_gradient_replicas",
+        "performance.expert_gradient_bandwidth",
+        "performance.expert_gradient_replicas_per_domain",
     ),
     sources=(
         RING,
         ZERO,
+        MOE_OPTIMIZER,
         ZERO3_OVERLAP,
         NARAYANAN,
         CONTEXT_PARALLEL,
         HYBRID_SHARD,
         OVERLAP_INTERFERENCE,
+        COLLECTIVE_LATENCY,
     ),
 )
 def data_parallel_time(
@@ -780,6 +889,14 @@ def data_parallel_time(
     shard_bandwidth,
     cross_bandwidth,
     efficiency,
+    per_domain,
+    base,
+    hop_up,
+    hop_out,
+    expert_parameters,
+    expert_replicas,
+    expert_bandwidth,
+    expert_per_domain,
 ):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
@@ -791,16 +908,32 @@ def data_parallel_time(
     step, as the plain data-parallel reduction does. Overlap of the once-a-step exchange is not
     free: the collective's kernels share the compute units and HBM with the matmuls beside
     them, so a step saves only the share η of the time an ideal overlap would hide. ZeRO-3's
-    per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency)."""
+    per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency). A
+    mixture's routed experts are reduced over their own, smaller group (d·c / e copies), whose
+    ranks lie in different servers when the expert-parallel group fills one."""
     per_microbatch = compute / m
     backward = (2.0 / 3.0) * per_microbatch
-    ring = ring_allreduce_seconds(GRADIENT_BYTES * parameters, data, bandwidth)
+    shared = GRADIENT_BYTES * (parameters - expert_parameters)
+    ring = ring_allreduce_seconds(shared, data, bandwidth)
+    ring = ring + ring_latency_seconds(data, per_domain, base, hop_up, hop_out, 2.0)
+    experts = ring_allreduce_seconds(
+        GRADIENT_BYTES * expert_parameters, expert_replicas, expert_bandwidth
+    )
+    experts = experts + scalar.where(
+        expert_replicas > 1,
+        ring_latency_seconds(expert_replicas, expert_per_domain, base, hop_up, hop_out, 2.0),
+        0.0,
+    )
+    ring = ring + experts
     once_a_step = exposed_after_overlap(ring, backward, efficiency)
     in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
+    in_group = in_group + ring_latency_seconds(shard, per_domain, base, hop_up, hop_out, 2.0)
     every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)
     across = ring_allreduce_seconds(
         GRADIENT_BYTES * parameters / shard, data / shard, cross_bandwidth
     )
+    # every rank's shard crosses the domains with its counterparts: one per domain
+    across = across + ring_latency_seconds(data / shard, 1.0, base, hop_up, hop_out, 2.0)
     across_groups = exposed_after_overlap(across, backward, efficiency)
     return scalar.where(zero_stage >= 3, every_microbatch + across_groups, once_a_step)
 

@@ -41,6 +41,14 @@ ZERO_OFFLOAD = (
     "parameters up"
 )
 RING = "Calculon (Isaev et al., SC23), ring all-reduce 2·S·(n−1)/n per device"
+COLLECTIVE_LATENCY = (
+    "Hockney 1994, The communication challenge for MPP (Parallel Computing 20): a message "
+    "costs α + n·β; Thakur, Rabenseifner and Gropp 2005, Optimization of Collective "
+    "Communication Operations in MPICH (IJHPCA 19): a ring all-reduce pays 2(p−1)·α, a "
+    "reduce-scatter or all-gather (p−1)·α; NCCL's own cost model (github.com/NVIDIA/nccl, "
+    "src/graph/tuning.cc, ncclTopoTuneModel): latency = baseLat + (steps − inter-node "
+    "steps)·hwLat(NVLink) + inter-node steps·hwLat(network), ring, Simple protocol"
+)
 RANK_ORDER = (
     "Megatron-Core, initialize_model_parallel in its parallel_state module "
     "(github.com/NVIDIA/Megatron-LM): ranks are numbered in the order tp-cp-ep-dp-pp, tensor "
@@ -195,6 +203,15 @@ ATTENTION_PRECISION = (
     "DeepSeek-V3 Technical Report §3.3.1: 'we maintain the original precision (e.g., BF16 or "
     "FP32) for ... attention operators'"
 )
+ACTIVATION_PRECISION = (
+    "Micikevicius et al. 2018, Mixed Precision Training (ICLR): weights, activations and "
+    "gradients stored in 16 bits, an fp32 master copy of the weights; Korthikanti et al. 2022 "
+    "count activation bytes in 16 bits (34·sbh per layer); young-geng/EasyLM (LLaMAConfig and "
+    "examples/pretrain_llama_7b.sh: dtype fp32, the activations' dtype) and the JAX "
+    "documentation (jax.lax.Precision: DEFAULT, the fastest mode, runs float32 matrix products "
+    "as bfloat16 passes on TPU): a float32 run keeps and moves 4-byte activations at the "
+    "16-bit matrix rate"
+)
 POWER_CAP = (
     "You, Chung and Chowdhury 2023, Zeus (USENIX NSDI), published power trace: BERT-base "
     "training time per epoch on a V100 at power limits of 100-250 W (calibration "
@@ -300,6 +317,19 @@ def ring_allreduce_seconds(payload_bytes, ranks, link_bandwidth_bidirectional):
     """
     ranks = scalar.maximum(ranks, 1)
     return 2.0 * payload_bytes * (ranks - 1) / ranks / (link_bandwidth_bidirectional / 2.0)
+
+
+def ring_latency_seconds(ranks, ranks_per_domain, base, scaleup_hop, scaleout_hop, passes):
+    """The fixed (α) part of one ring collective over `ranks` devices, NCCL's cost model:
+    `passes` × (n−1) hops (2 for an all-reduce, 1 for a reduce-scatter, an all-gather or one
+    send around the ring), of which passes × (domains−1) cross the scale-out network and the
+    rest stay on the scale-up fabric, plus one launch `base`. Zero for a group of one."""
+    ranks = scalar.maximum(ranks, 1)
+    domains = -scalar.floor(-ranks / scalar.maximum(ranks_per_domain, 1))  # ceil
+    inter = passes * (domains - 1)
+    hops = passes * (ranks - 1)
+    latency = base + (hops - inter) * scaleup_hop + inter * scaleout_hop
+    return scalar.where(ranks > 1, latency, 0.0)
 
 
 def exposed_after_overlap(communication, window, efficiency):

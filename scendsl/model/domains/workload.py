@@ -12,7 +12,9 @@ from scendsl.defaults import FRAMEWORKS
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
+    ACTIVATION_PRECISION,
     ATTENTION_RATE,
+    COLLECTIVE_LATENCY,
     CONTEXT_PARALLEL,
     DEEPSPEED,
     DROPOUT,
@@ -550,6 +552,21 @@ scenario_input(
 
 
 scenario_input(
+    "workload.activation_precision",
+    "text",
+    "Element type of the stored and moved activations (bf16 or fp32)",
+    value_type="text",
+    sources=(ACTIVATION_PRECISION,),
+    default=Found(
+        "bf16",
+        "default",
+        note="mixed-precision training keeps 16-bit activations; a float32 run (EasyLM's "
+        "dtype fp32) writes `activation_precision fp32`",
+    ),
+)
+
+
+scenario_input(
     "workload.dropout",
     "fraction",
     "Dropout probability of the attention probabilities and hidden states (0: no masks)",
@@ -803,6 +820,28 @@ _calibration_input(
     "Share of the time an ideal overlap of a collective with computation would hide that "
     "running them concurrently saves",
     (OVERLAP_INTERFERENCE,),
+)
+_calibration_input(
+    "performance.collective_base_latency",
+    "collective_base_latency",
+    "time",
+    "Fixed launch latency of one collective or point-to-point send (NCCL's α)",
+    (COLLECTIVE_LATENCY,),
+)
+_calibration_input(
+    "performance.collective_hop_latency_scaleup",
+    "collective_hop_latency_scaleup",
+    "time",
+    "Latency per ring step of a collective on the scale-up fabric (NVLink-class)",
+    (COLLECTIVE_LATENCY,),
+    per_chip=True,
+)
+_calibration_input(
+    "performance.collective_hop_latency_scaleout",
+    "collective_hop_latency_scaleout",
+    "time",
+    "Latency per ring step of a collective that crosses the scale-out network",
+    (COLLECTIVE_LATENCY,),
 )
 _calibration_input(
     "performance.straggler_variability",

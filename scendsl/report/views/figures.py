@@ -50,12 +50,9 @@ def interval_text(
     Both ends are written by format_value; a unit the two ends share is written once. Empty
     when the two ends read the same (the figure does not visibly vary) or one is n/a.
     """
-    from scendsl.report.numbers import format_value, local_amount, usd_per_written_energy
+    from scendsl.report.numbers import local_amount, usd_text
 
-    first, last = format_value(low, dimension), format_value(high, dimension)
-    if "n/a" not in (first, last):
-        first = usd_per_written_energy(low, dimension, written) or first
-        last = usd_per_written_energy(high, dimension, written) or last
+    first, last = usd_text(low, dimension, written), usd_text(high, dimension, written)
     if first == last or "n/a" in (first, last):
         return ""
     usd = _interval_of(first, last)

@@ -98,7 +98,7 @@ class UncertaintyView:
             in_currency,
             in_local_currency,
             sig,
-            usd_per_written_energy,
+            usd_text,
         )
 
         self.samples = f"{run.size:,}"
@@ -112,9 +112,9 @@ class UncertaintyView:
             number = Number(name, value, dimension)  # a percentile: no derivation to show
             if local is not None:  # and in the currency the range was written in
                 # A price written per kWh reads per kWh in dollars too, as its value does.
-                if number.text != "n/a":
-                    number.text = usd_per_written_energy(value, dimension, local) or number.text
-                number.text = in_local_currency(number.text, value, dimension, local)
+                number.text = in_local_currency(
+                    usd_text(value, dimension, local), value, dimension, local
+                )
             return number
 
         self.ranges: list[RangeView] = []
@@ -189,9 +189,9 @@ class UncertaintyView:
                         swing.input,
                         f"{format_value(swing.input_low, swing.dimension)} → "
                         f"{format_value(swing.input_high, swing.dimension)}",
-                        figure(metric.metric, metric.baseline, metric.dimension),
-                        figure(metric.metric, swing.metric_at_low, metric.dimension),
-                        figure(metric.metric, swing.metric_at_high, metric.dimension),
+                        view.number_at(metric.metric, metric.baseline, metric.dimension),
+                        view.number_at(metric.metric, swing.metric_at_low, metric.dimension),
+                        view.number_at(metric.metric, swing.metric_at_high, metric.dimension),
                         rho,
                     )
                 )
