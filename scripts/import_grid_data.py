@@ -47,6 +47,14 @@ Inputs (the script fetches nothing; obtain them first):
   OWID, a country the OWID input lacks is not added, aggregates (World, EU, continents) and codes
   that are not ISO 3166-1 (Kosovo) are skipped. Such a figure is graded B (a copy of Ember's
   data, not Ember's own download) and its source and note say so.
+* `--mix FILE` (optional): `owid-energy-data.csv`, for each country's generation shares by fuel
+  (`coal_share_elec`, `gas_share_elec`, ...); when the intensity input is that file its own
+  columns are used. A country's figure above what its mix could emit, each fuel's share at the
+  top of that fuel's lifecycle range in `scendsl/catalog/energy.toml` (a fuel it lacks, such as
+  oil, at the highest of all), is implausible: it is kept, graded C, and its note says so and
+  what the mix gives. Without a mix the bound is the top of the most carbon-intensive source's
+  range, above which no mix could emit. Ember's country-specific lifecycle factors (gas with
+  upstream methane) put some gas grids there (Uzbekistan, Turkmenistan).
 * `--dataset TEXT` (required): the release the inputs come from and when it was published or
   retrieved. It is written into the file header and `[meta]`, because a figure without its vintage
   cannot be checked.
@@ -82,7 +90,9 @@ import argparse
 import csv
 import hashlib
 import json
+import re
 import sys
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -136,6 +146,94 @@ EMBER_LATEST_NOTE = (
 )
 #: Bounds of a grid intensity in gCO2/kWh: a figure outside is a unit or parsing error.
 INTENSITY_BOUNDS = (0.0, 1500.0)
+
+#: The energy catalog whose lifecycle intensities bound what a fuel mix can emit.
+ENERGY_CATALOG = Path(__file__).resolve().parent.parent / "scendsl" / "catalog" / "energy.toml"
+#: OWID share column prefix (`{fuel}_share_elec`) -> the energy.toml technology for that fuel.
+#: Oil, bioenergy and other renewables have none there: their share is bounded by the highest.
+MIX_FUELS = {
+    "coal": "coal",
+    "gas": "gas",
+    "oil": None,
+    "hydro": "hydro",
+    "nuclear": "nuclear",
+    "solar": "solar",
+    "wind": "wind",
+    "biofuel": None,
+    "other_renewables_exc_biofuel": None,
+}
+IMPLAUSIBLE_CONFIDENCE = "C"
+_RANGE = re.compile(r"range (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)")
+
+
+def read_fuel_ceilings(path: Path = ENERGY_CATALOG) -> dict[str, float]:
+    """Technology -> the highest lifecycle gCO2/kWh energy.toml gives it: the top of the range its
+    note prints ("range 740-910") when there is one, else its value."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    ceilings = {}
+    for key, entry in data.items():
+        figure = entry.get("intensity") if isinstance(entry, dict) else None
+        if not figure or not str(figure["value"]).endswith("gCO2/kWh"):
+            continue
+        highest = float(str(figure["value"]).split()[0])
+        match = _RANGE.search(figure.get("note", ""))
+        if match:
+            highest = max(highest, float(match.group(2)))
+        ceilings[key] = highest
+    return ceilings
+
+
+def read_mix(path: Path) -> dict[str, dict[int, dict[str, float]]]:
+    """Code -> year -> fuel -> share of generation (%) from the OWID energy data's
+    `{fuel}_share_elec` columns; empty when the file has none (a grapher download)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        columns = {f"{fuel}_share_elec": fuel for fuel in MIX_FUELS}
+        present = [c for c in columns if c in (reader.fieldnames or [])]
+        if not present or "iso_code" not in (reader.fieldnames or []):
+            return {}
+        mix: dict[str, dict[int, dict[str, float]]] = {}
+        for record in reader:
+            shares = {columns[c]: float(record[c]) for c in present if (record[c] or "").strip()}
+            code = (record["iso_code"] or "").strip() or record["country"].strip()
+            if shares:
+                mix.setdefault(code, {})[int(record["year"])] = shares
+        return mix
+
+
+def intensity_ceiling(shares: dict[str, float] | None, ceilings: dict[str, float]) -> float:
+    """The most a grid could emit (gCO2/kWh): each fuel's share times the highest intensity
+    energy.toml gives that fuel, the share of a fuel it lacks (and any share the mix leaves
+    unassigned) at the highest of all; with no mix, the highest of all."""
+    top = max(ceilings.values())
+    if not shares:
+        return top
+    bound = sum(
+        share / 100 * ceilings.get(MIX_FUELS[fuel] or "", top) for fuel, share in shares.items()
+    )
+    return bound + max(0.0, 100 - sum(shares.values())) / 100 * top
+
+
+def implausible_note(value: float, ceiling: float, shares: dict[str, float] | None) -> str | None:
+    """Why a figure above what its generation mix could emit is implausible; None when it is not."""
+    if value <= ceiling:
+        return None
+    if shares:
+        mix = ", ".join(f"{fuel} {share:.0f}%" for fuel, share in sorted(shares.items()) if share)
+        why = (
+            f"its generation mix ({mix}) could emit at most {ceiling:.0f} gCO2/kWh at the top of"
+            " each fuel's lifecycle range in energy.toml (IPCC AR5)"
+        )
+    else:
+        why = (
+            f"above {ceiling:.0f} gCO2/kWh, the top of the lifecycle range of the most"
+            " carbon-intensive source in energy.toml (IPCC AR5), so above what any mix could emit"
+        )
+    return (
+        f"implausible: {why}; kept as published for want of a better sourced figure; Ember's"
+        " lifecycle factors are country-specific (gas with upstream methane after Jordaan et al."
+        " 2022, coal after Gibon et al. 2022), which can put a gas grid above these bounds"
+    )
 
 
 @dataclass(frozen=True)
@@ -346,11 +444,18 @@ def build_toml(
     ca_provinces: dict[str, dict[int, tuple[str, str]]] | None = None,
     au_states: dict[str, dict[int, tuple[str, str, str]]] | None = None,
     ember_latest: dict[str, tuple[int, float]] | None = None,
+    mix: dict[str, dict[int, dict[str, float]]] | None = None,
+    ceilings: dict[str, float] | None = None,
 ) -> str:
     """The text of grid.toml. `inputs` = (file name, sha256) of each input, for the header;
     `cn_provinces` and `cn_source` as `read_cn_provinces` returns them, `ca_provinces` as
     `read_ca_provinces` does, `au_states` as `read_au_states` does, `ember_latest` as
-    `read_ember_latest` does (only a country's year newer than its OWID years is taken)."""
+    `read_ember_latest` does (only a country's year newer than its OWID years is taken); `mix` as
+    `read_mix` returns it and `ceilings` as `read_fuel_ceilings` does (energy.toml by default): a
+    country's figure above what its mix could emit is graded C with a note saying why."""
+    mix = mix or {}
+    ceilings = ceilings or read_fuel_ceilings()
+    flagged: list[str] = []  # "UZ 2022" of each implausible figure, for the header
     cn_provinces = cn_provinces or {}
     ca_provinces = ca_provinces or {}
     au_states = au_states or {}
@@ -425,18 +530,25 @@ def build_toml(
         lines.extend([f"[{key}]", f"name = {_q(name)}", ""])
         if data_key in ci:
             lines.append(f"[{key}.grid_intensity]")
-            for year, value in sorted(ci[data_key].items()):
-                lines.append(
-                    f"'{year}' = " + _figure(f"{value:.1f} gCO2/kWh", INTENSITY_SOURCE, "A")
-                )
+            # year -> value, source, confidence, note
+            figures: dict[int, tuple[float, str, str, str | None]] = {
+                year: (value, INTENSITY_SOURCE, "A", None) for year, value in ci[data_key].items()
+            }
             if data_key in newer:
                 year, value = newer[data_key]
-                figure = _figure(
-                    f"{value:.1f} gCO2/kWh",
+                figures[year] = (
+                    value,
                     EMBER_LATEST_SOURCE,
                     EMBER_LATEST_CONFIDENCE,
                     EMBER_LATEST_NOTE,
                 )
+            for year, (value, source, confidence, note) in sorted(figures.items()):
+                shares = mix.get(data_key, {}).get(year)
+                why = implausible_note(value, intensity_ceiling(shares, ceilings), shares)
+                if why:
+                    flagged.append(f"{key} {year}")
+                    confidence, note = IMPLAUSIBLE_CONFIDENCE, "; ".join(filter(None, [note, why]))
+                figure = _figure(f"{value:.1f} gCO2/kWh", source, confidence, note)
                 lines.append(f"'{year}' = {figure}")
             lines.append("")
         if data_key in pc:
@@ -486,6 +598,12 @@ def build_toml(
         for year, (value, source, confidence, note) in sorted(years.items()):
             lines.append(f"'{year}' = " + _figure(f"{value} gCO2/kWh", source, confidence, note))
         lines.append("")
+    if flagged:
+        at = lines.index("[meta]") - 1  # the blank line that ends the header
+        lines[at:at] = [
+            "# Implausible (above what the country's generation mix could emit; graded C, kept as",
+            "# published, see each note): " + ", ".join(flagged) + ".",
+        ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -519,6 +637,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ember-latest", type=Path, help="co2.js data/output/average-intensities.json"
     )
+    parser.add_argument(
+        "--mix",
+        type=Path,
+        help="owid-energy-data.csv for the generation shares (by default the"
+        " intensity input's own, when it is that file)",
+    )
     parser.add_argument("--dataset", required=True, help="release and date of the inputs")
     parser.add_argument("--first-year", type=int, default=2019)
     parser.add_argument("--out", type=Path, required=True)
@@ -551,6 +675,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.ember_latest is not None:
         ember_latest = read_ember_latest(args.ember_latest)
         inputs.append((args.ember_latest.name, _sha256(args.ember_latest)))
+    mix = read_mix(args.mix or args.intensity)
+    if args.mix is not None:
+        inputs.append((args.mix.name, _sha256(args.mix)))
     text = build_toml(
         intensity,
         per_capita,
@@ -563,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         ca_provinces=ca_provinces,
         au_states=au_states,
         ember_latest=ember_latest,
+        mix=mix,
     )
     args.out.write_text(text, encoding="utf-8")
     regions = text.count("grid_intensity]")

@@ -684,3 +684,78 @@ def test_price_lookup_order_industrial_then_own_commercial_then_nothing() -> Non
     # The large-industrial band has no stand-in: a warehouse tariff says nothing about it.
     assert electricity_price("HK", 2026, large=True).value is None
     assert electricity_price("IN", 2026, large=True).value is None
+
+
+# --- figures no generation mix can give --------------------------------------------------------
+
+UZ_MIX = {"coal": 7.513, "gas": 81.297, "oil": 1.971, "hydro": 8.632, "solar": 0.586}
+
+
+def test_grid_import_flags_a_figure_above_what_its_mix_could_emit_and_not_one_below() -> None:
+    script = _script("import_grid_data")
+    rows = [
+        script.Row("UZB", "Uzbekistan", 2022, 1121.353),  # mostly gas: above its mix's bound
+        script.Row("POL", "Poland", 2022, 700.0),  # mostly coal: under its mix's bound
+        script.Row("BHR", "Bahrain", 2022, 902.7),  # all gas, no mix given: the coarse bound
+    ]
+    mix = {"UZB": {2022: UZ_MIX}, "POL": {2022: {"coal": 70.0, "gas": 10.0, "wind": 20.0}}}
+    data = tomllib.loads(
+        script.build_toml(rows, [], {}, dataset="fixture", inputs=[("f.csv", "abc")], mix=mix)
+    )
+    uz = data["UZ"]["grid_intensity"]["2022"]
+    ceilings = script.read_fuel_ceilings()
+    bound = script.intensity_ceiling(UZ_MIX, ceilings)
+    assert bound < 1121.353 and bound > ceilings["gas"] * 0.8  # mostly gas at gas's top
+    assert uz["value"] == "1121.4 gCO2/kWh"  # kept as published
+    assert uz["confidence"] == "C" and uz["note"].startswith("implausible: its generation mix")
+    assert f"at most {bound:.0f} gCO2/kWh" in uz["note"] and "gas 81%" in uz["note"]
+    assert data["PL"]["grid_intensity"]["2022"] == {
+        "value": "700.0 gCO2/kWh",
+        "source": script.INTENSITY_SOURCE,
+        "confidence": "A",
+    }
+    # Without a mix only a figure above every source can be told apart: 902.7 is not
+    assert data["BH"]["grid_intensity"]["2022"]["confidence"] == "A"
+    bahrain_mix = {"BHR": {2022: {"gas": 100.0}}}
+    flagged = script.build_toml(rows, [], {}, dataset="f", inputs=[], mix=bahrain_mix)
+    assert tomllib.loads(flagged)["BH"]["grid_intensity"]["2022"]["confidence"] == "C"
+    assert "# published, see each note): BH 2022, UZ 2022." in flagged
+
+
+def test_grid_import_reads_the_mix_from_the_full_owid_file(tmp_path: Path) -> None:
+    script = _script("import_grid_data")
+    owid = tmp_path / "owid-energy-data.csv"
+    owid.write_text(
+        "country,year,iso_code,carbon_intensity_elec,coal_share_elec,gas_share_elec,hydro_share_elec\n"
+        "Uzbekistan,2022,UZB,1121.35,7.513,81.297,8.632\n"
+        "Uzbekistan,2023,UZB,1121.18,,,\n",
+        encoding="utf-8",
+    )
+    assert script.read_mix(owid) == {"UZB": {2022: {"coal": 7.513, "gas": 81.297, "hydro": 8.632}}}
+    grapher = tmp_path / "carbon-intensity-electricity.csv"
+    grapher.write_text(GRAPHER, encoding="utf-8")
+    assert script.read_mix(grapher) == {}
+
+
+def test_fuel_ceilings_are_the_tops_of_the_ranges_energy_toml_prints() -> None:
+    ceilings = _script("import_grid_data").read_fuel_ceilings()
+    energy = _toml("energy.toml")
+    for key, top in ceilings.items():
+        figure = energy[key]["intensity"]
+        value = float(figure["value"].split()[0])
+        printed = re.search(r"range [\d.]+-([\d.]+)", figure.get("note", ""))
+        assert top == (max(value, float(printed.group(1))) if printed else value), key
+    assert ceilings["coal"] == 910  # IPCC AR5 coal: median 820, range 740-910
+
+
+def test_no_country_figure_above_every_source_is_left_unflagged() -> None:
+    top = max(_script("import_grid_data").read_fuel_ceilings().values())
+    flagged = []
+    for code, series, year, figure in _figures(_toml("grid.toml")):
+        if series != "grid_intensity" or len(code) != 2:
+            continue  # subdivisions: national authorities' direct figures, not Ember's
+        if float(figure["value"].split()[0]) > top:
+            assert figure["confidence"] == "C", (code, year)
+            assert figure["note"].startswith("implausible:"), (code, year)
+            flagged.append(code)
+    assert {"UZ", "TM"} <= set(flagged)  # the figures that started this
