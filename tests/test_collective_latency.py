@@ -57,15 +57,23 @@ def run(tensor, count=8, batch=8):
     return evaluate(scendsl.load(text).get("s"))
 
 
+def catalog_figures_cite(figures, cited):
+    """Each catalog figure has NCCL's value and a source that names `cited`."""
+    calibration = load_catalog().calibration
+    for key, value in figures.items():
+        assert calibration[key].value == pytest.approx(value)
+        assert cited in calibration[key].source
+
+
 def test_the_catalog_holds_nccls_figures_with_their_source():
-    figures = load_catalog().calibration
-    for key, value in (
-        ("collective_base_latency", BASE),
-        ("collective_hop_latency_scaleup", UP),
-        ("collective_hop_latency_scaleout", OUT),
-    ):
-        assert figures[key].value == pytest.approx(value)
-        assert "tuning.cc" in figures[key].source
+    catalog_figures_cite(
+        {
+            "collective_base_latency": BASE,
+            "collective_hop_latency_scaleup": UP,
+            "collective_hop_latency_scaleout": OUT,
+        },
+        "tuning.cc",
+    )
 
 
 def test_a_ring_inside_one_domain_pays_the_launch_and_two_hops_a_rank():
@@ -148,16 +156,14 @@ def benchmark(count):
 
 
 def test_the_catalog_holds_nccls_tree_figures_with_their_source():
-    figures = load_catalog().calibration
-    for key, value in (
-        ("collective_tree_base_latency", TREE_BASE),
-        ("collective_tree_hop_latency_scaleup", TREE_UP),
-        ("collective_tree_hop_latency_scaleout", TREE_OUT),
-        ("collective_tree_bandwidth_efficiency", TREE_EFFICIENCY),
-    ):
-        assert figures[key].value == pytest.approx(value)
-        assert "tuning.cc" in figures[key].source
-        assert "topoGetAlgoInfo" in figures[key].source
+    tree = {
+        "collective_tree_base_latency": TREE_BASE,
+        "collective_tree_hop_latency_scaleup": TREE_UP,
+        "collective_tree_hop_latency_scaleout": TREE_OUT,
+        "collective_tree_bandwidth_efficiency": TREE_EFFICIENCY,
+    }
+    catalog_figures_cite(tree, "tuning.cc")
+    catalog_figures_cite(tree, "topoGetAlgoInfo")
 
 
 def test_a_tree_pays_a_chain_in_each_domain_and_a_level_per_doubling_of_domains():
