@@ -76,8 +76,9 @@ def cold_with_cpu(
     With bytecode caching on, as for a user: `pip install` compiles the package, so a shell
     that sets PYTHONDONTWRITEBYTECODE would otherwise measure recompiling our sources each run.
     The caches, as a user's cold process has them: the grammar's analysis, the compiled
-    templates, the catalog as read and the charts' text layouts (`kept`: the data files'
-    parses, the validated catalog, `chart_kit.keep_text_extents`) are kept (in a folder of the harness's own, filled by the warm-up run), the build cache is
+    templates, the catalog as read, the charts' text layouts and the checks' outputs (`kept`:
+    the data files' parses, the validated catalog, `chart_kit.keep_text_extents`,
+    `app.kept_check`) are kept (in a folder of the harness's own, filled by the warm-up run), the build cache is
     not (its `v1` folder is removed before each run), unless `SCENDSL_CACHE_DIR` is given in
     `env_vars` (then every cache is kept there). SCENDSL_CACHE_DIR="" would turn off every
     cache (`files.private.cache_root`), and add the grammar's analysis (~20 ms) and the
@@ -123,6 +124,17 @@ def bench_check() -> None:
     # CPU of the same runs: what the wall time is on an idle machine, read on a busy one.
     report("check_cold_cpu", cpu, "s")
     report("check_sketch_cold", cold(["check", str(SKETCH)]), "s")
+
+    # The check itself, as after an edit of a scenario file: the kept output forgotten (it
+    # is written again only while every file the check read is unchanged: app.kept_check),
+    # the catalog and the data files' parses kept.
+    def forget_output() -> None:
+        for entry in (_kept_caches() / "kept").glob("check-*"):
+            entry.unlink()
+
+    wall, cpu = cold_with_cpu(["check", "scenarios"], before=forget_output)
+    report("check_cold_edited", wall, "s")
+    report("check_cold_edited_cpu", cpu, "s")
 
     # The first check after an install or an edit of the catalog's data: nothing kept yet (the
     # data files are parsed whole and the catalog validated, then kept for the next run).

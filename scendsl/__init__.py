@@ -127,16 +127,13 @@ def check(
 ) -> ScenarioSet:
     """Everything `scendsl check` verifies: load the files, then check every claim's metric
     and unit against the model. Raises ScenarioError with all diagnostics."""
-    from scendsl.language.resolve import load_paths
-    from scendsl.model.claims import validate_claims
+    from scendsl.app.pipeline import check_files
 
-    scenarios = load_paths(
+    return check_files(
         _checked_paths("check", paths),
-        max_variants=_checked_option("check", "max_variants", max_variants),
-        max_tokens=_checked_option("check", "max_tokens", max_tokens),
+        _checked_option("check", "max_variants", max_variants),
+        _checked_option("check", "max_tokens", max_tokens),
     )
-    validate_claims(scenarios)
-    return scenarios
 
 
 def evaluate(scenario: Scenario) -> Result:

@@ -41,6 +41,7 @@ from scendsl.terminal import StreamClosed, visible_path
 from scendsl.wording import counted
 
 if TYPE_CHECKING:
+    from scendsl.app.kept_check import CheckOutput
     from scendsl.app.pipeline import Reviewed
     from scendsl.report.diff import Diff
     from scendsl.scenario import ScenarioSet
@@ -69,12 +70,13 @@ def command(name: str) -> Callable[[Command], Command]:
 def print_diagnostics(
     diagnostics: list[Diagnostic], fmt: str = "text", stream: TextIO | None = None
 ) -> None:
-    """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI."""
+    """Diagnostics as compiler text on stderr, or as JSON on stdout for editors and CI (or
+    either on `stream`)."""
     if fmt == "json":
         from scendsl.model.values import json_text  # a file name that is not UTF-8 too
 
         data = {"diagnostics": [d.to_json() for d in diagnostics]}
-        sys.stdout.write(json_text(data, indent=2, ensure_ascii=True) + "\n")
+        (stream or sys.stdout).write(json_text(data, indent=2, ensure_ascii=True) + "\n")
         return
     stream = stream or sys.stderr
     errors = sum(1 for d in diagnostics if d.severity == "error")
@@ -105,16 +107,32 @@ def load(args: argparse.Namespace) -> ScenarioSet:
 
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
-    from scendsl import check
-    from scendsl.app.pipeline import check_warnings
+    from scendsl.app.kept_check import kept_check
 
-    scenarios = check(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
+    # Kept across processes by everything it rests on: an unchanged check imports no parser,
+    # no model and no catalog (app.kept_check).
+    options = (args.format, str(args.strict), str(args.max_variants), str(args.max_tokens))
+    output = kept_check(args.paths, options, lambda visited: _check_output(args, visited))
+    sys.stdout.write(output.stdout)
+    sys.stderr.write(output.stderr)
+    return output.code
+
+
+def _check_output(args: argparse.Namespace, visited: dict[str, str]) -> CheckOutput:
+    """What `scendsl check` writes, worked out; `visited` receives every scenario file read."""
+    import io
+
+    from scendsl.app.kept_check import CheckOutput
+    from scendsl.app.pipeline import check_files, check_warnings
+
+    scenarios = check_files(args.paths, _max_variants(args), _max_tokens(args), visited=visited)
     warnings = check_warnings(scenarios)
     failed = bool(args.strict and warnings)  # --strict: a warning fails the check
+    stdout, stderr = io.StringIO(), io.StringIO()
     if args.format == "json":
-        print_diagnostics(warnings, "json")
+        print_diagnostics(warnings, "json", stdout)
     else:
-        print_diagnostics(warnings)
+        print_diagnostics(warnings, stream=stderr)
         count = len(scenarios.scenarios)
         variants = sum(s.size for s in scenarios.sweeps)
         extra = (
@@ -124,8 +142,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         noted = _warnings_noted(warnings)
         status = "error (--strict)" if failed else "ok"
-        print(f"{status}: {counted(count, 'scenario')}{extra}{noted}", file=sys.stderr)
-    return EXIT_INPUT if failed else EXIT_OK
+        print(f"{status}: {counted(count, 'scenario')}{extra}{noted}", file=stderr)
+    return CheckOutput(stdout.getvalue(), stderr.getvalue(), EXIT_INPUT if failed else EXIT_OK)
 
 
 def _warnings_noted(warnings: list[Diagnostic]) -> str:

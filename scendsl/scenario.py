@@ -294,9 +294,10 @@ class Scenario(_Frozen):
     currencies: dict[str, str] = {}
     #: The chain of scenarios this one extends, nearest first.
     extends: tuple[str, ...] = ()
-    #: The dotted paths whose values come from an ancestor, not from this scenario's own lines
-    #: (a figure written for the parent may stand over a field the child changes).
-    inherited: frozenset[str] = frozenset()
+    #: The dotted paths whose values come from an ancestor, not from this scenario's own lines,
+    #: each with the name of the scenario whose line it is (a figure written for an ancestor may
+    #: stand over a field the child changes).
+    inherited: dict[str, str] = {}
     #: For a sweep variant: the sweep's name and the values that make this variant.
     sweep: str | None = None
     sweep_point: dict[str, str] = {}
@@ -412,7 +413,10 @@ def apply_sweep_point(sweep: Sweep, indices: tuple[int, ...]) -> Scenario:
         citations=citations,
         currencies=currencies,
         # The variant writes its swept values; the base's lines are inherited, as a child's are.
-        inherited=frozenset((template.inherited | template.origins.keys()) - swept),
+        inherited={
+            path: template.inherited.get(path, template.name)
+            for path in sorted((template.inherited.keys() | template.origins.keys()) - swept)
+        },
     )
     return template.model_copy(update=top)
 

@@ -351,19 +351,22 @@ def test_check_parses_each_shipped_catalog_file_once() -> None:
 
 def test_found_unfrozen_keeps_equality_and_hash_and_catalog_lookups_shared() -> None:
     """Found is a slots dataclass without `frozen` (a hundred per evaluation): equal look-ups
-    still compare and hash equal, and a catalog figure's Found is the same object each time
-    (which is why nothing may change one)."""
+    still compare and hash equal, and a catalog figure's Found, and a scenario's written
+    value's for the same scenario, is the same object each time (which is why nothing may
+    change one)."""
     from scendsl.model.context import Context, Found
 
     scenario = scendsl.load(str(SAMPLES)).get("colossus2")
+    loaded_again = scendsl.load(str(SAMPLES)).get("colossus2")  # equal, not the same object
     catalog = load_catalog()
-    first, again = Context(scenario, catalog), Context(scenario, catalog)
+    first, again = Context(scenario, catalog), Context(loaded_again, catalog)
     count, count_again = (
         first.scenario_value("cluster.count"),
         again.scenario_value("cluster.count"),
     )
     assert count == count_again and count is not count_again
     assert hash(count) == hash(count_again)
+    assert Context(scenario, catalog).scenario_value("cluster.count") is count
     assert first.accelerator_figure("tdp") is again.accelerator_figure("tdp")
     assert repr(Found(1.0, "here")).startswith("Found(value=1.0, origin='here', source=None")
     assert not hasattr(count, "__dict__")

@@ -137,3 +137,22 @@ def test_the_monte_carlo_ranges_table_reads_a_per_kwh_price_per_kwh_in_dollars(t
     for usd, per, kes in percentiles:
         assert per == "kWh", row
         assert float(usd) < 1 and 20 <= float(kes) <= 30
+
+
+def test_the_sensitivity_table_gives_an_amount_in_that_currency_too(tmp_path):
+    """The table of what moves the headline figures gave the capital cost in dollars alone,
+    where the spread table above it gives `$… (… KES)`."""
+    counted = scenario_text(
+        "ke",
+        year=2024,
+        region="KE",
+        count="800 to 1200",
+        body="  energy {\n    price 25 KES/kWh\n  }\n" + WORKLOAD,
+    )
+    path = tmp_path / "counted.scn"
+    path.write_text(counted, encoding="utf-8")
+    page = render_files([str(path)], samples=200)["ke.md"].decode("utf-8")
+    table = page[page.index("### What moves them") :]
+    row = next(line for line in table.splitlines() if "`cluster.count`" in line and "$" in line)
+    # The figure at the input's P5 and P95, each in dollars and in shillings.
+    assert len(re.findall(r"\$[0-9.,]+ ?[kMB]? \([0-9.,]+ ?[kMB]? KES\)", row)) == 2, row

@@ -599,6 +599,32 @@ def test_region_hover_labels_a_commercial_tariff_stand_in_as_such():
     assert "industrial electricity price" in dict(regional_figures("FR"))
 
 
+def test_a_field_read_through_an_input_of_another_name_hovers_with_its_value(tmp_path):
+    # `global_batch` is read as `workload.global_batch_setting`: its hover must give the value
+    # in the scenario as `micro_batch`'s does, for every field an input declares it stands for.
+    from scendsl.lsp.analysis import registry
+    from scendsl.lsp.hover import hover
+    from scendsl.lsp.positions import Pos
+    from scendsl.lsp.workspace import Workspace
+
+    text = (
+        "scenario s {\n  year 2025\n  region US\n"
+        "  cluster {\n    accelerator H100\n    count 1k\n  }\n"
+        "  workload {\n    parameters 8B\n    tokens 1T\n"
+        "    global_batch 1024\n    micro_batch 2\n    ffn_hidden_size 14336\n  }\n}\n"
+    )
+    path = tmp_path / "s.scn"
+    path.write_text(text, encoding="utf-8")
+    analysis = Workspace(str(tmp_path)).analyse(str(path))
+    lines = text.splitlines()
+    for field, shown in (("global_batch", "1,024"), ("micro_batch", "2"), ("ffn_hidden", "14,336")):
+        line = next(i for i, written in enumerate(lines) if written.strip().startswith(field))
+        found = hover(analysis, analysis.document, Pos(line, lines[line].index(field) + 1))
+        assert found is not None and f"In `s`: **{shown}**" in found.markdown, field
+    renamed = [n for n in registry().inputs() if n.scenario_field not in ("", n.name)]
+    assert len(renamed) >= 5  # the declarations still say which field each input stands for
+
+
 MONEY = factories.MONEY + (
     "sweep prices from frankfurt {\n  energy.price [0.05 EUR/kWh, 60 USD/MWh]\n}\n"
 )

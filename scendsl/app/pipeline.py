@@ -45,6 +45,22 @@ def load(
     )
 
 
+def check_files(
+    paths: Sequence[str],
+    max_variants: int | None = None,
+    max_tokens: int | None = None,
+    visited: dict[str, str] | None = None,
+) -> ScenarioSet:
+    """Everything `scendsl check` verifies of the files and folders `paths`: `load` them, then
+    check every claim's metric and unit against the model (raises ScenarioError); `visited`
+    receives every scenario file read (as for `load`)."""
+    from scendsl.model.claims import validate_claims
+
+    scenarios = load(paths, max_variants, max_tokens, visited)
+    validate_claims(scenarios)
+    return scenarios
+
+
 def find_scenario(scenarios: ScenarioSet, name: str) -> Scenario | None:
     """A scenario or sweep variant by name (a variant is made alone: a million-variant sweep
     is not expanded); None if there is none."""

@@ -137,7 +137,8 @@ BASE_UNIT: dict[str, str] = {
 #: Magnitude suffixes glued to a number: 100k, 2T, 1.5M, 405B.
 MAGNITUDES: dict[str, float] = {"k": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 
-_NUMBER_RE = re.compile(r"^(-?)([0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][+-]?[0-9]+)?)([kMBGT]?)(%?)$")
+#: A number literal's parts: sign, digits, magnitude, percent sign.
+NUMBER_PARTS = re.compile(r"^(-?)([0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][+-]?[0-9]+)?)([kMBGT]?)(%?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,7 @@ def parse_number(text: str) -> Number:
 
     Raises ValueError with a user-facing message when the text is not a number.
     """
-    match = _NUMBER_RE.match(text)
+    match = NUMBER_PARTS.match(text)
     if not match:
         raise ValueError(f"{quoted(text)} is not a number")
     sign, digits, magnitude, percent = match.groups()

@@ -42,6 +42,7 @@ from scendsl.language.units import (
     DIMENSION_EXAMPLES,
     MAGNITUDES,
     MONEY_DIMENSIONS,
+    NUMBER_PARTS,
     UNITS,
     Number,
     currency_code,
@@ -121,6 +122,8 @@ class ValueReader:
             return None
         parts = split_word(atoms, "to")
         if len(parts) == 2:
+            if self._written_at_end_alone(parts[0], parts[1], spec, where, label):
+                return None
             low = self.single(parts[0], spec, where, label)
             high = self.single(parts[1], spec, where, label)
             if low is None or high is None:
@@ -180,6 +183,63 @@ class ValueReader:
                 rel=rel,
             )
         return self.single(atoms, spec, where, label)
+
+    def _written_at_end_alone(
+        self, low: list[Atom], high: list[Atom], spec: F.FieldSpec, where: Span, label: str
+    ) -> bool:
+        """Whether `A to B` writes B's unit, percent sign or magnitude at B alone (`300 to
+        400 W`, `30 to 45%`, `70 to 400B`) where A does not read as written; True after
+        reporting it at A, with the fix that writes it at both ends.
+
+        A range is read end by end, so A was read on its own: "not a plain number, add a unit
+        after the number" (which the user did, at B), "must be between 0% and 100%", or a
+        magnitude read as written, silently: `70 to 400B` parameters from 70 to 400 billion.
+        A magnitude at B alone is taken as written where A reads and the range spans no more
+        than three orders of magnitude (`count 500 to 2k`), and A is left to its own error
+        where it would not read written as B is either."""
+        if len(low) != 1 or low[0].kind != "number" or not high or high[0].kind != "number":
+            return False
+        start, end = NUMBER_PARTS.match(low[0].text), NUMBER_PARTS.match(high[0].text)
+        if start is None or end is None:
+            return False
+        unit = high[1].text if len(high) == 2 and high[1].kind == "word" else ""
+        magnitude = end.group(3) if not start.group(3) else ""
+        percent = "%" if end.group(4) and not start.group(4) else ""
+        if not (unit or magnitude or percent):
+            return False
+        if self._reads_alone(low, spec, where, label):
+            if unit or percent or not magnitude:
+                return False
+            first, last = parse_number(low[0].text).value, parse_number(high[0].text).value
+            if not 0 < first * 1000 < last or first * MAGNITUDES[magnitude] > last:
+                return False
+        # Told so only when the start written as the end is reads (`1e-9 to 1B` is too small
+        # either way: its own error says so).
+        number = Atom("number", f"{low[0].text}{magnitude}{percent}", low[0].span)
+        if not self._reads_alone([number, *high[1:]], spec, where, label):
+            return False
+        written = ("its unit " + quoted(unit)) if unit else ("its magnitude " + quoted(magnitude))
+        if percent and not unit:
+            written = "its percent sign" if not magnitude else f"{quoted(magnitude + '%')}"
+        fixed = f"{low[0].text}{magnitude}{percent}" + (f" {unit}" if unit else "")
+        self.sink.error(
+            f"the range of '{label}' writes {written} only at its end: its start, "
+            f"{quoted(low[0].text)}, is read on its own",
+            low[0].span,
+            f"write it at both ends: '{fixed} to {' '.join(atom.text for atom in high)}'",
+            fix=None if unit else fixed,  # a fix is one token (errors.is_fix): `70B`, not `300 W`
+        )
+        return True
+
+    def _reads_alone(self, atoms: list[Atom], spec: F.FieldSpec, where: Span, label: str) -> bool:
+        """Whether `atoms` read as a value of the field, reporting nothing."""
+        sink, currencies = self.sink, self.currencies_read
+        self.sink = DiagnosticSink()
+        self.currencies_read = None if currencies is None else list(currencies)
+        try:
+            return self.single(atoms, spec, where, label) is not None
+        finally:
+            self.sink, self.currencies_read = sink, currencies
 
     def number(self, atom: Atom) -> Number | None:
         """The atom's number, or None after reporting why it is not one (`1__0`)."""

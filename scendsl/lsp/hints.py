@@ -8,7 +8,7 @@ from typing import Any
 
 from scendsl.lsp.analysis import Document, Statement, figure_text, format_value
 from scendsl.lsp.positions import Pos, line_at
-from scendsl.lsp.workspace import Analysis
+from scendsl.lsp.workspace import Analysis, RunBudget
 
 #: The figures shown beside each scenario: label, metric.
 HEADLINE = (
@@ -47,9 +47,10 @@ class ClaimValue:
 
 
 def claim_value(
-    analysis: Analysis, scenario: str | None, statement: Statement
+    analysis: Analysis, scenario: str | None, statement: Statement, budget: RunBudget | None = None
 ) -> ClaimValue | None:
-    """The current value of the metric an `expect` line names, in its scenario."""
+    """The current value of the metric an `expect` line names, in its scenario; its 90 % range
+    and probability when its Monte Carlo run is made or fits in the request's `budget`."""
     if scenario is None or not statement.values:
         return None
     result = analysis.result(scenario)
@@ -78,7 +79,7 @@ def claim_value(
         return figure_text(value, node.dimension, written, label)
 
     out = ClaimValue(metric, shown(node.value), claim.holds if claim is not None else None)
-    run = analysis.run(scenario)
+    run = analysis.run(scenario, budget)
     if run is not None:
         summary = run.percentiles(metric)
         if summary is not None:
@@ -97,9 +98,17 @@ class Hint:
     tooltip: str = ""
 
 
-def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -> list[Hint]:
+def inlay_hints(
+    analysis: Analysis,
+    document: Document,
+    first: int,
+    last: int,
+    budget: RunBudget | None = None,
+) -> list[Hint]:
     """Headline figures after each scenario's header, and the value of each `expect` at its
-    line's end, for lines first..last (0-based)."""
+    line's end, for lines first..last (0-based); the claims' ranges as far as the request's
+    `budget` of Monte Carlo work goes (`budget.deferred` says how many scenarios it left)."""
+    budget = budget if budget is not None else RunBudget()
     hints: list[Hint] = []
     for statement in document.statements:
         if statement.key != "scenario" or not statement.values:
@@ -123,7 +132,7 @@ def inlay_hints(analysis: Analysis, document: Document, first: int, last: int) -
         for item in statement.body or []:
             if item.key != "expect" or not first <= item.span.line - 1 <= last:
                 continue
-            value = claim_value(analysis, name, item)
+            value = claim_value(analysis, name, item, budget)
             if value is None:
                 continue
             line = line_at(document.text, item.span.line - 1)

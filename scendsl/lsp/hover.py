@@ -4,6 +4,7 @@ value in SI units and where it was set, a catalog or defined name, a claim's met
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from scendsl.errors import Span
@@ -145,7 +146,7 @@ def _hover(analysis: Analysis, document: Document, pos: Pos) -> Hover | None:
             return None
         text = _field_text(kind, path, spec)
         if kind == "scenario" and scenario_name:
-            text += _current_input(analysis, scenario_name, _INPUT_OF_FIELD.get(path, path))
+            text += _current_input(analysis, scenario_name, _input_of_field().get(path, path))
         elif kind == "accelerator":
             text += _accelerator_figure(analysis, place.chain[0], path)
         return Hover(text, statement.key_span)
@@ -391,8 +392,11 @@ def _default_text(path: str, spec: F.FieldSpec) -> str:
     return f"{figure.text} — calibration `{key}`: {figure.source} (confidence {figure.confidence})"
 
 
-#: Fields whose value the model reads through an input of another name.
-_INPUT_OF_FIELD = {"compare_with": "divide.public_resource"}
+@cache
+def _input_of_field() -> dict[str, str]:
+    """The input that stands for each scenario field, as the model declares it
+    (`Node.scenario_field`): `workload.global_batch` is read as `workload.global_batch_setting`."""
+    return {node.scenario_field: node.name for node in registry().inputs() if node.scenario_field}
 
 
 def _comparison_hover(analysis: Analysis, scenario: str, atom: Atom) -> Hover:

@@ -41,7 +41,7 @@ from scendsl.lsp.hover import hover as hover_at
 from scendsl.lsp.navigation import Symbol, symbols
 from scendsl.lsp.navigation import definition as definition_at
 from scendsl.lsp.positions import Pos, Range, span_range
-from scendsl.lsp.workspace import Analysis, Workspace, internal_error
+from scendsl.lsp.workspace import Analysis, RunBudget, Workspace, internal_error
 from scendsl.terminal import spelt_surrogates, visible
 
 #: The largest message the server reads (an 8 MiB scenario, escaped as JSON, fits many times).
@@ -561,13 +561,27 @@ def code_action(ls: ScenarioServer, params: T.CodeActionParams) -> list[T.CodeAc
     return actions
 
 
+def _refreshes_hints(ls: ScenarioServer) -> bool:
+    """Whether the client takes `workspace/inlayHint/refresh` requests (LSP 3.17)."""
+    workspace = ls.client_capabilities.workspace
+    inlay = workspace.inlay_hint if workspace is not None else None
+    return bool(inlay is not None and inlay.refresh_support)
+
+
 @server.feature(T.TEXT_DOCUMENT_INLAY_HINT)
 def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHint]:
     analysis, _document = ls.analysis(params.text_document.uri)
     if analysis is None or analysis.document is None or analysis.scenarios is None:
         return []
     lines = analysis.document.text.split("\n")
-    hints = inlay_hints(analysis, analysis.document, params.range.start.line, params.range.end.line)
+    budget = RunBudget()
+    hints = inlay_hints(
+        analysis, analysis.document, params.range.start.line, params.range.end.line, budget
+    )
+    if budget.deferred and _refreshes_hints(ls):
+        # The ranges past this request's Monte Carlo budget come with the next request, which
+        # the editor makes when told the hints changed (each request makes one run at least).
+        ls.workspace_inlay_hint_refresh(None)
     return [
         T.InlayHint(
             position=ls.to_client(lines, h.pos),

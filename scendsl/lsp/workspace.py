@@ -11,6 +11,7 @@ from typing import Any
 
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.files import open_regular
+from scendsl.lsp import analysis as analysis_module
 from scendsl.lsp.analysis import (
     MAX_FILE_BYTES,
     Document,
@@ -19,6 +20,7 @@ from scendsl.lsp.analysis import (
     load_documents,
     resolve,
     sample,
+    sample_cost,
     validate_claims,
     warnings_of,
 )
@@ -89,15 +91,40 @@ class Analysis:
                 self._results[name] = None
         return self._results[name]
 
-    def run(self, name: str) -> RunShown | None:
+    def run(self, name: str, budget: RunBudget | None = None) -> RunShown | None:
         """What the hovers and hints show of an uncertain scenario's Monte Carlo run (cached),
-        or None for a certain one. The run itself is let go once summarised."""
+        or None for a certain one, or for one not made because `budget` (the request's) is
+        spent: a later request makes it. The run itself is let go once summarised."""
         if name not in self._runs:
             scenario = self.scenario(name)
+            if scenario is not None and not (budget or RunBudget()).allows(sample_cost(scenario)):
+                return None
             run = sample(scenario) if scenario is not None else None
             result = self.result(name) if run is not None else None
             self._runs[name] = RunShown.of(run, result) if result is not None else None
         return self._runs[name]
+
+
+@dataclass
+class RunBudget:
+    """The Monte Carlo work one request of the language server may still start, in figure
+    values drawn (`analysis.HINT_RUN_BUDGET`). The hints of a range of lines ran a Monte Carlo
+    for each scenario in it, and a client may ask for every line of a document of hundreds of
+    scenarios: minutes of CPU in which the server answered nothing else."""
+
+    left: int = field(default_factory=lambda: analysis_module.HINT_RUN_BUDGET)
+    made: int = 0
+    #: Runs wanted and not made: the request's answer is incomplete, a later one goes on.
+    deferred: int = 0
+
+    def allows(self, cost: int) -> bool:
+        """Whether a run of `cost` is made now (and counted); the first always is."""
+        if self.made and cost > self.left:
+            self.deferred += 1
+            return False
+        self.left -= cost
+        self.made += 1
+        return True
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -224,12 +224,43 @@ def from_figure(figure: Figure, origin: str, note: str | None = None) -> Found:
     return found
 
 
+#: ((table, entry..., name), note) -> (figure, its Found) of the catalog figures read by name
+#: (an evaluation reads a hundred calibration constants and forty accelerator figures). The
+#: entry holds the figure, so its identity cannot be reused while the entry lives.
+_CATALOG_FOUND: dict[tuple[tuple[str, ...], str | None], tuple[Figure, Found]] = {}
+
+
+def catalog_found(figure: Figure, path: tuple[str, ...], note: str | None = None) -> Found:
+    """`from_figure` of the catalog figure at `path` (its table, entry and name), its origin
+    "catalog table.entry.name", without writing the origin again each time it is read."""
+    key = (path, note)
+    hit = _CATALOG_FOUND.get(key)
+    if hit is not None and hit[0] is figure:
+        return hit[1]
+    found = from_figure(figure, "catalog " + ".".join(path), note)
+    if len(_CATALOG_FOUND) >= 8192:
+        _CATALOG_FOUND.clear()
+    _CATALOG_FOUND[key] = (figure, found)
+    return found
+
+
 #: path -> its attrgetter (`Context.field`); the paths are the model's, a few hundred at most.
 _GETTERS: dict[str, attrgetter] = {}
 
 
+#: (scenario id, path) -> (scenario, its Found) of a scenario's plain written values: the same
+#: Found for every evaluation of the same (frozen) scenario, so its result is reused at once
+#: rather than compared field by field. The entry holds the scenario, so its id cannot be
+#: reused while the entry lives. Ranges and amounts in other currencies are not shared.
+_SCENARIO_FOUND: dict[tuple[int, str], tuple[Scenario, Found]] = {}
+
+
 class Context:
     """Read access to one scenario and the catalog, for input nodes."""
+
+    #: Whether a scenario's written value is found as the same Found by every evaluation of
+    #: that scenario (`_SCENARIO_FOUND`); a context that records reads looks each one up.
+    shares_found: ClassVar[bool] = True
 
     def __init__(
         self, scenario: Scenario, catalog: Catalog, conversions: Conversions | None = None
@@ -239,6 +270,9 @@ class Context:
         #: The amounts in other currencies this evaluation converted (shared by the contexts it
         #: makes for the references, which read the same accelerator blocks).
         self.conversions: Conversions = {} if conversions is None else conversions
+        #: What several nodes of one evaluation work out alike from the scenario and the
+        #: catalog alone (never from a node's value), by the name of what it is: made once.
+        self.memo: dict[str, Any] = {}
         self.accelerator_name = scenario.cluster.accelerator
         custom = scenario.accelerators.get(self.accelerator_name)
         self.custom_accelerator = custom
@@ -270,13 +304,21 @@ class Context:
             if default is None:
                 raise LookupError(f"scenario '{self.scenario.name}' does not set '{path}'")
             return default
-        citation = self.scenario.citations.get(path)
-        written = self.scenario.currencies.get(path)
-        if written is not None:
+        scenario = self.scenario
+        if self.shares_found:
+            hit = _SCENARIO_FOUND.get((id(scenario), path))
+            if hit is not None and hit[0] is scenario:
+                return hit[1]
+        citation = scenario.citations.get(path)
+        written = scenario.currencies.get(path)
+        if written is not None:  # each evaluation records the amounts it converted
             return self._in_usd(self.where(path), value, written, citation)
-        if citation is not None:
-            return _from_value(value, self.where(path), source=citation)
-        return _from_value(value, self.where(path))
+        found = _from_value(value, self.where(path), source=citation)
+        if self.shares_found and found.distribution is None:
+            if len(_SCENARIO_FOUND) >= 8192:
+                _SCENARIO_FOUND.clear()
+            _SCENARIO_FOUND[id(scenario), path] = (scenario, found)
+        return found
 
     def _in_usd(
         self, origin: str, value: Any, unit: str, source: str | None, **extra: Any
@@ -329,8 +371,7 @@ class Context:
         return self
 
     def calibration(self, key: str, note: str | None = None) -> Found:
-        figure = self.catalog.calibration[key]
-        return from_figure(figure, f"catalog calibration.{key}", note)
+        return catalog_found(self.catalog.calibration[key], ("calibration", key), note)
 
     def chip_calibration(self, constant: str, qualifier: str | None = None) -> Found:
         """Calibration `constant` for the scenario's accelerator: the first of the catalog
@@ -367,7 +408,7 @@ class Context:
             if derived is not None:
                 return derived
         if entry is not None and name in entry.figures:
-            return from_figure(entry.figures[name], f"catalog accelerators.{entry.name}.{name}")
+            return catalog_found(entry.figures[name], ("accelerators", entry.name, name))
         if default is not None:
             return default
         raise LookupError(f"accelerator '{self.accelerator_name}' has no figure '{name}'")

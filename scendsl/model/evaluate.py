@@ -7,7 +7,6 @@ A node whose inputs are unavailable (a scenario without a workload has no traini
 
 from __future__ import annotations
 
-import functools
 import math
 import operator
 import sys
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.catalog.currency import exchange_rate
+from scendsl.memo import sized_cache
 from scendsl.model import domains  # noqa: F401  (registers every node)
 from scendsl.model.claims import (
     REFERENCE_PLACEHOLDER,
@@ -170,7 +170,24 @@ def expand(node: Node, ref: str) -> Node:
     )
 
 
-@functools.lru_cache(maxsize=64)
+#: The figures (model nodes, a reference's own counted once per reference) each of the model's
+#: memos of reference sets holds in all (`_expanded`, `_plan`, `_layout_nodes`, `_titled_rows`,
+#: `_STEPS`, the shared groups' values), besides the newest set, always kept. They kept 64 to
+#: 256 sets whatever their size, some 21 MB a set of 1,000 references: a language server whose
+#: user renamed references in such a file, or `check` of a folder of such files, held
+#: gigabytes. 50,000 figures is some 4 sets of 1,000 references and every set of the catalog's
+#: references alone (577 figures) a process meets (64 of them).
+HELD_FIGURES = 50_000
+
+
+def _figures_of(refs: tuple[str, ...], *_: Any) -> int:
+    """How many figures the plan of `refs` has: the registry's, its per-reference ones once for
+    each reference."""
+    per_reference = sum(REFERENCE_PLACEHOLDER in name for name in REGISTRY.nodes)
+    return len(REGISTRY.nodes) + per_reference * (len(refs) - 1)  # the template once
+
+
+@sized_cache(_figures_of, HELD_FIGURES, maxsize=64)
 def _expanded(refs: tuple[str, ...]) -> tuple[tuple[Node, str | None], ...]:
     ordered: list[tuple[Node, str | None]] = []
     for node in REGISTRY.nodes.values():
@@ -262,7 +279,8 @@ def _shared_plan(nodes: tuple[tuple[Node, str | None], ...]) -> _SharedPlan:
 #: Per catalog (by id, held): (plan, the references shared, what their look-ups read) ->
 #: (values, found) of those references' groups. Catalog references are the same for every
 #: scenario of a set but for a few fields; their look-ups and peaks were a sixth of an evaluation.
-_SHARED_GROUPS: dict[int, tuple[Catalog, dict[tuple[Any, ...], Any]]] = {}
+#: The figures each memo holds in all (within HELD_FIGURES) follow it.
+_SHARED_GROUPS: dict[int, tuple[Catalog, dict[tuple[Any, ...], Any], list[int]]] = {}
 
 
 def _run_groups(
@@ -283,8 +301,8 @@ def _run_groups(
     if held is None or held[0] is not catalog:
         if len(_SHARED_GROUPS) >= 8:
             _SHARED_GROUPS.clear()
-        held = _SHARED_GROUPS[id(catalog)] = (catalog, {})
-    memo = held[1]
+        held = _SHARED_GROUPS[id(catalog)] = (catalog, {}, [0])
+    memo, figures = held[1], held[2]
     # The key holds the groups themselves (a plan made again has new ones: its first
     # evaluation fills the memo again, never reads another plan's entry).
     key = (tuple(shared), *(read(context) for read in plan.reads))
@@ -293,9 +311,12 @@ def _run_groups(
         made = {}, {}
         for group in shared:
             _run_steps(group.steps, context, *made)
-        if len(memo) >= 4096:
+        size = sum(len(group.steps) for group in shared)
+        if len(memo) >= 4096 or figures[0] + size > max(HELD_FIGURES, size):
             memo.clear()
+            figures[0] = 0
         memo[key] = made
+        figures[0] += size
     values.update(made[0])
     found.update(made[1])
 
@@ -330,7 +351,7 @@ def layout_nodes(scenario: Scenario, catalog: Catalog) -> tuple[tuple[Node, str 
     return _layout_nodes(tuple(reference_names(scenario, catalog)))
 
 
-@functools.lru_cache(maxsize=64)
+@sized_cache(_figures_of, HELD_FIGURES, maxsize=64)
 def _layout_nodes(refs: tuple[str, ...]) -> tuple[tuple[Node, str | None], ...]:
     """The nodes the memory per accelerator depends on, in evaluation order."""
     nodes = _expanded(refs)
@@ -392,6 +413,8 @@ _Step = tuple[str, Any, str | None, Any, bool, Node]
 #: Steps by the identity of the node sequence they were made from (held, so the identity cannot
 #: be reused): the sequences are the cached expansions, a few per set of references.
 _STEPS: dict[int, tuple[Any, tuple[_Step, ...]]] = {}
+#: The nodes `_STEPS` holds in all (within HELD_FIGURES).
+_STEPS_HELD = [0]
 
 
 def _steps(nodes) -> tuple[_Step, ...]:
@@ -412,9 +435,11 @@ def _steps(nodes) -> tuple[_Step, ...]:
         for node, ref in nodes
     )
     if type(nodes) is tuple:  # a list may change: worked out again each time
-        if len(_STEPS) >= 256:
+        if len(_STEPS) >= 256 or _STEPS_HELD[0] + len(nodes) > max(HELD_FIGURES, len(nodes)):
             _STEPS.clear()
+            _STEPS_HELD[0] = 0
         _STEPS[id(nodes)] = nodes, steps
+        _STEPS_HELD[0] += len(nodes)
     return steps
 
 
@@ -484,7 +509,7 @@ class _Plan:
     shared: _SharedPlan
 
 
-@functools.lru_cache(maxsize=64)
+@sized_cache(_figures_of, HELD_FIGURES, maxsize=64)
 def _plan(refs: tuple[str, ...]) -> _Plan:
     nodes = _expanded(refs)
     rows = tuple(
@@ -610,7 +635,7 @@ def _reference_titles(refs: tuple[str, ...], scenario: Scenario, catalog: Catalo
     return tuple(_reference_entity(ref, scenario, catalog).title for ref in refs)
 
 
-@functools.lru_cache(maxsize=64)
+@sized_cache(_figures_of, HELD_FIGURES, maxsize=64)
 def _titled_rows(refs: tuple[str, ...], titles: tuple[str, ...]) -> tuple:
     """The plan's rows with each per-reference meaning naming its reference by title, quoted
     (a title may hold commas: "Time “JUPITER Booster, EuroHPC exascale system at Jülich” would

@@ -101,11 +101,20 @@ def _recorded(attribute: str) -> property:
 class _TracedContext(Context):
     """A Context that records which scenario fields an input node reads."""
 
+    shares_found = False  # every look-up is made, so that its reads are recorded
     accelerator_name = _recorded("accelerator_name")
     custom_accelerator = _recorded("custom_accelerator")
     catalog_accelerator = _recorded("catalog_accelerator")
-    # `conversions` is a memo of the evaluation's, not a read of the scenario.
-    _KNOWN: ClassVar[set[str]] = {"_derived", "_reads", "scenario", "catalog", "conversions"}
+    # `conversions` is a memo of the evaluation's, not a read of the scenario; so is `memo`,
+    # which starts empty in each traced context (one per node): what fills it is recorded.
+    _KNOWN: ClassVar[set[str]] = {
+        "_derived",
+        "_reads",
+        "scenario",
+        "catalog",
+        "conversions",
+        "memo",
+    }
 
     def __init__(self, scenario: Scenario, catalog: Catalog, reads: set[str]) -> None:
         self._derived: dict[str, Any] = {}

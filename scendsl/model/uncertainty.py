@@ -248,6 +248,12 @@ class Samples:
         return json_text(self.to_dict(), indent=2) + "\n"
 
 
+def sample_cells(scenario: Scenario, samples: int, catalog: Catalog) -> int:
+    """How many figure values `samples` draws of the scenario hold (samples × its figures, the
+    references' included): the size of its Monte Carlo run, 8 bytes each; 0 when certain."""
+    return samples * len(nodes_for(scenario, catalog)) if has_uncertainty(scenario) else 0
+
+
 def check_sample_budget(
     scenarios: Iterable[Scenario],
     samples: int,
@@ -261,7 +267,7 @@ def check_sample_budget(
     if samples <= 0:
         return
     catalog = catalog or load_catalog()
-    sizes = [8 * samples * len(nodes_for(s, catalog)) for s in scenarios if has_uncertainty(s)]
+    sizes = [8 * sample_cells(s, samples, catalog) for s in scenarios if has_uncertainty(s)]
     need = sum(sizes) if together else max(sizes, default=0)
     if need <= MONTE_CARLO_MEMORY_BUDGET:
         return

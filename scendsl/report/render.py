@@ -35,13 +35,13 @@ import html
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from markupsafe import Markup
 
 from scendsl.errors import ScendslError
+from scendsl.memo import text_cache
 from scendsl.report import sandbox
 from scendsl.report.loader import (
     TemplateFileProblem,
@@ -199,7 +199,7 @@ def md_escape(value: Any) -> Markup:
     return _md_escape_text(value if type(value) is str else _text_of(value))
 
 
-@lru_cache(maxsize=8192)
+@text_cache
 def _md_escape_text(text: str) -> Markup:
     # Cached: a build escapes the same units, names and meanings thousands of times.
     text = _escape_characters(clean_text(text))
@@ -224,7 +224,7 @@ def md_code(value: Any) -> Markup:
     return _code_forms(value if type(value) is str else str(value))[0]
 
 
-@lru_cache(maxsize=8192)
+@text_cache
 def _code_forms(text: str) -> tuple[Markup, str]:
     # Its Markdown and its HTML in a table, kept: a build shows the same names thousands of times.
     text = clean_text(text).replace("`", "'")
@@ -238,7 +238,7 @@ def _cell_text(value: Any) -> str:
     return _cell_html_text(value if type(value) is str else _text_of(value))
 
 
-@lru_cache(maxsize=8192)
+@text_cache
 def _cell_html_text(text: str) -> str:
     # As the converter and the cleaner write it: md_escape's backslashes and entities are gone
     # (they keep GitHub from linking), its zero-width spaces after '#' and '@' are kept.
@@ -435,7 +435,7 @@ def _html_text(value: Any) -> str:
     return _html_escape_text(value if type(value) is str else str(value))
 
 
-@lru_cache(maxsize=8192)
+@text_cache
 def _html_escape_text(text: str) -> str:
     # Cached: the derivations of a build repeat the same meanings, formulas and sources.
     return html.escape(_UNWANTED_RE.sub("", text), quote=True)

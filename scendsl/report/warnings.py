@@ -378,12 +378,13 @@ def _located(result: Result, fields: tuple[str, ...]) -> Span:
     return scenario.span
 
 
-def _inherited_from(scenario: Scenario) -> str:
-    """Where an inherited line comes from: the sweep's base scenario, or the scenario extended
-    (the nearest parent, which passes on what its own ancestors wrote)."""
+def _inherited_from(scenario: Scenario, paths: list[str]) -> str:
+    """Where the inherited lines of `paths` come from: the sweep's base scenario, or the
+    scenarios whose lines they are (a grandparent's, not the parent that passed them on)."""
     if scenario.sweep is not None:
         return f"the base of sweep '{scenario.sweep}'"
-    return f"'{scenario.extends[0]}'"
+    authors = dict.fromkeys(scenario.inherited[path] for path in paths)
+    return " and ".join(f"'{name}'" for name in authors)
 
 
 def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> list[ScenarioWarning]:
@@ -455,14 +456,13 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
             if not over:
                 continue
             concerned = _expand(result, rule.concerns)
-            parent = _inherited_from(scenario)
             for written, by_all in over.items():
                 names = " and ".join(by_all)
                 extra = {
                     "input": written,
                     "override": names,
                     "overrides": f"{names} {'stands' if len(by_all) == 1 else 'stand'}",
-                    "parent": parent,
+                    "parent": _inherited_from(scenario, by_all),
                 }
                 add(rule, f"{rule.id}:{written}", concerned, extra, at=scenario.origins[written])
             continue

@@ -40,6 +40,7 @@ class ExtendsPass(ResolverState):
         entries: dict[str, Statement] = {}
         claims: list[Statement] = []
         ancestors: tuple[str, ...] = ()
+        authors: dict[str, str] = {}
         if parent_name is not None:
             parent = self.definitions.get(parent_name)
             if parent is None or parent.kind != "scenario":
@@ -67,8 +68,10 @@ class ExtendsPass(ResolverState):
             inherited = self.scenario_entries(parent, (*chain, definition.name))
             if inherited is None:
                 return None
-            parent_entries, parent_claims, parent_ancestors, _ = inherited
+            parent_entries, parent_claims, parent_ancestors, parent_inherited = inherited
             entries.update(parent_entries)
+            # Whose line each inherited entry is: the parent's own, or what it inherited.
+            authors = {path: parent_inherited.get(path, parent_name) for path in parent_entries}
             # Correlations are assumptions and are inherited; claims are statements a source
             # made about the parent, so a child that changes assumptions states its own.
             claims.extend(s for s in parent_claims if s.key == "correlate")
@@ -96,7 +99,7 @@ class ExtendsPass(ResolverState):
             elif other in own and path not in own:
                 entries.pop(path, None)
         entries.update(own)
-        return entries, claims, ancestors, frozenset(entries.keys() - own.keys())
+        return entries, claims, ancestors, {p: authors[p] for p in entries if p not in own}
 
     def _flatten(self, item: Statement, written: frozenset[str] = frozenset()):
         """Yield (dotted path, statement) for a scenario body line or section block; `written`,

@@ -114,7 +114,7 @@ class ScenariosPass(ExtendsPass, ClaimsPass):
         origins: dict[str, Span],
         claims: tuple[Claim, ...],
         ancestors: tuple[str, ...],
-        inherited: frozenset[str],
+        inherited: dict[str, str],
     ) -> Scenario:
         # Each value was read against its field's spec, so it has the type the model expects;
         # that type depends on the path, which mypy cannot follow: hence Any, not object.

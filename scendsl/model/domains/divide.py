@@ -380,6 +380,7 @@ def _public_resource_found(ctx: Context, value: object, titled: bool = False) ->
     "block) whose region is the scenario's country, the largest at the comparison precision; "
     "else the largest of that kind",
     names_of="references",
+    scenario_field="compare_with",
 )
 def _public_resource_name(ctx: Context) -> Found:
     # The key is the value (claims and JSON name it); a reader sees the resource's title.

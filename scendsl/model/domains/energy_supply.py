@@ -296,7 +296,8 @@ def workstation_circuit(ctx: Context) -> Found:
                 "regions.toml mains_voltage, a subdivision's being its country's) × "
                 f"workstation_inlet_current ({inlet.value:g} A)",
                 f"{mains.source}; {inlet.source}",
-                "C",
+                # A product is as sure as its least sure part (A best, D worst).
+                max((c for c in (mains.confidence, inlet.confidence) if c), default=None),
                 inlet.note,
             )
         why = (

@@ -189,9 +189,9 @@ class UncertaintyView:
                         swing.input,
                         f"{format_value(swing.input_low, swing.dimension)} → "
                         f"{format_value(swing.input_high, swing.dimension)}",
-                        figure(metric.metric, metric.baseline, metric.dimension),
-                        figure(metric.metric, swing.metric_at_low, metric.dimension),
-                        figure(metric.metric, swing.metric_at_high, metric.dimension),
+                        view.number_at(metric.metric, metric.baseline, metric.dimension),
+                        view.number_at(metric.metric, swing.metric_at_low, metric.dimension),
+                        view.number_at(metric.metric, swing.metric_at_high, metric.dimension),
                         rho,
                     )
                 )

@@ -1,0 +1,241 @@
+"""A check kept across processes (scendsl.app.kept_check) writes what a check without the
+cache writes, byte for byte: warm or cold, after a scenario file, a folder's files or an option
+changed, with the cache deleted or unusable; and an unchanged check imports none of what it
+would check with."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scendsl.app import kept_check
+from scendsl.cli import main
+from scendsl.files import kept
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "scenarios"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own; a file written before a check counts as settled
+    (a file's time of status change cannot be set back: the tests would wait seconds)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(folder))
+    monkeypatch.setattr(kept_check, "SETTLING", 0.0)
+    yield folder
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
+
+
+@pytest.fixture
+def samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the samples, checked from the folder that holds it (paths are shown as
+    given)."""
+    folder = tmp_path / "work" / "scenarios"
+    shutil.copytree(SAMPLES, folder)
+    monkeypatch.chdir(folder.parent)
+    return folder
+
+
+def _check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _without_cache(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
+    with monkeypatch.context() as scope:
+        scope.setenv("SCENDSL_CACHE_DIR", "")
+        return _check(capsys, *args)
+
+
+def _entry(*paths: str) -> Path:
+    path = kept.kept_path(kept_check._entry_name(paths))
+    assert path is not None
+    return path
+
+
+@pytest.mark.parametrize("options", [(), ("--format", "json"), ("--strict",)])
+def test_kept_check_writes_what_a_check_writes(
+    cache: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    options: tuple[str, ...],
+) -> None:
+    without = _without_cache(capsys, monkeypatch, "scenarios", *options)
+    cold = _check(capsys, "scenarios", *options)
+    assert _entry("scenarios").is_file()
+    warm = _check(capsys, "scenarios", *options)
+    assert cold == warm == without
+    assert "warning" in (without[1] + without[2])  # the warnings are evaluated figures
+
+
+def test_an_option_changed_is_checked_again(
+    cache: Path, samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _check(capsys, "scenarios")
+    strict = _check(capsys, "scenarios", "--strict")
+    assert text[0] == 0 and strict[0] == 1
+    assert strict[2].splitlines()[-1].startswith("error (--strict)")
+
+
+def test_an_edited_scenario_is_checked_again(
+    cache: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = _check(capsys, "scenarios")
+    file = samples / "china_h20_cn.scn"
+    file.write_text(file.read_text().replace("region   CN", "region   US"))
+    after = _check(capsys, "scenarios")
+    assert after != before
+    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+
+
+def test_an_edited_import_is_checked_again(
+    cache: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file read through an import, not named nor found in a named folder, is in the key."""
+    folder = samples.parent / "alone"
+    folder.mkdir()
+    (folder / "base.scn").write_text((samples / "benchmarks.scn").read_text())
+    (folder / "main.scn").write_text('import "base.scn"\n')
+    before = _check(capsys, "alone/main.scn")
+    base = folder / "base.scn"
+    base.write_text(base.read_text().replace("count       8", "count       9"))
+    after = _check(capsys, "alone/main.scn")
+    assert after != before
+    assert after == _without_cache(capsys, monkeypatch, "alone/main.scn")
+
+
+def test_a_file_added_to_a_folder_is_checked_again(
+    cache: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = _check(capsys, "scenarios")
+    added = samples / "zz_added.scn"
+    added.write_text((samples / "china_h20_cn.scn").read_text().replace("china_h20_cn", "zz_h20"))
+    after = _check(capsys, "scenarios")
+    assert after != before
+    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+
+
+def test_a_file_changed_just_before_the_check_is_not_kept(
+    cache: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its time of change cannot tell an edit made while the check read it."""
+    monkeypatch.setattr(kept_check, "SETTLING", 2.0)
+    (samples / "benchmarks.scn").touch()
+    first = _check(capsys, "scenarios")
+    assert not _entry("scenarios").exists()
+    monkeypatch.setattr(kept_check, "SETTLING", 0.0)  # as it is two seconds later
+    assert _check(capsys, "scenarios") == first
+    assert _entry("scenarios").is_file()
+
+
+def test_a_deleted_cache_gives_the_same_output(
+    cache: Path, samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _check(capsys, "scenarios", "--format", "json")
+    shutil.rmtree(cache)
+    assert _check(capsys, "scenarios", "--format", "json") == first
+    _entry("scenarios").write_bytes(b"damaged")  # a damaged entry is a miss too
+    assert _check(capsys, "scenarios", "--format", "json") == first
+
+
+def test_an_unusable_cache_gives_the_same_output(
+    tmp_path: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    without = _without_cache(capsys, monkeypatch, "scenarios")
+    # The caches' folder is a file: nothing can be kept.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("")
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(blocked))
+    assert _check(capsys, "scenarios") == without
+    # The entry cannot be written (a folder is in its place): the check still writes its own.
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(tmp_path / "cache"))
+    _entry("scenarios").mkdir(parents=True)
+    assert _check(capsys, "scenarios") == without
+    assert _check(capsys, "scenarios") == without
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
+
+
+def test_a_failing_check_is_not_kept(
+    cache: Path, samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = samples / "broken.scn"
+    broken.write_text('import "missing.scn"\n')
+    code, _, err = _check(capsys, "scenarios")
+    assert code != 0 and "does not exist" in err
+    assert not _entry("scenarios").exists()
+    (samples / "missing.scn").write_text("")  # what the error named now exists
+    assert _check(capsys, "scenarios")[0] == 0
+
+
+def test_an_unchanged_check_imports_nothing_it_checks_with(tmp_path: Path) -> None:
+    """The kept output is written without the parser, the models or the evaluation."""
+    env = {**os.environ, "SCENDSL_CACHE_DIR": str(tmp_path / "cache")}
+    probe = (
+        "import sys; from scendsl.cli import main; code = main(['check', 'scenarios']); "
+        "print(code, sorted(m for m in ('lark', 'pydantic', 'scendsl.scenario', "
+        "'scendsl.model.evaluate') if m in sys.modules))"
+    )
+    command = [sys.executable, "-c", probe]
+    first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert first.stdout.split()[0] == "0", first.stderr
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.stdout == "0 []\n", again.stderr
+    assert again.stderr == first.stderr
+
+
+def test_the_package_digest_follows_every_file_of_the_package(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept by the files' sizes and times, the digest is still that of their bytes: a file
+    edited (same size), added or renamed changes it; read back, it is the one hashed."""
+    package = tmp_path / "package"
+    (package / "catalog").mkdir(parents=True)
+    (package / "a.py").write_text("A = 1\n")
+    (package / "catalog" / "b.toml").write_text("b = 2\n")
+    monkeypatch.setattr(kept_check, "_PACKAGE", str(package))
+    first = kept_check._package_digest()
+    assert kept.kept_path(kept_check._PACKAGE_ENTRY).is_file()
+    assert kept_check._package_digest() == first  # read back
+    with monkeypatch.context() as scope:
+        scope.setenv("SCENDSL_CACHE_DIR", "")
+        assert kept_check._package_digest() == first  # hashed, nothing kept
+
+    def later(path: Path) -> None:  # a time of change no earlier digest was made at
+        stamp = path.stat().st_mtime + 10
+        os.utime(path, (stamp, stamp))
+
+    edited = package / "catalog" / "b.toml"
+    edited.write_text("b = 3\n")
+    later(edited)
+    second = kept_check._package_digest()
+    assert second != first
+    (package / "c.lark").write_text("")
+    third = kept_check._package_digest()
+    assert third not in (first, second)
+    (package / "c.lark").rename(package / "catalog" / "c.lark")
+    assert kept_check._package_digest() not in (first, second, third)
