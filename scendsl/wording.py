@@ -8,3 +8,10 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     read in a pull request says '1 more scenario', never '1 more scenario(s)'."""
     word = noun if count == 1 else (plural if plural is not None else noun + "s")
     return f"{count:,} {word}"
+
+
+def and_list(words: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`: names in a sentence."""
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]

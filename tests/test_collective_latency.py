@@ -189,7 +189,17 @@ GRADIENT_LAYOUTS = dict(
 
 def _allreduce_times(parameters, ranks, per_domain, bandwidth, zero_stage, shard):
     shard = min(shard, ranks)
-    layout = (parameters, ranks, zero_stage, bandwidth, shard, bandwidth, min(per_domain, ranks))
+    dense = 0.0  # no expert parameters reduced over a group of their own
+    layout = (
+        parameters,
+        ranks,
+        zero_stage,
+        bandwidth,
+        shard,
+        bandwidth,
+        min(per_domain, ranks),
+        dense,
+    )
     ring = gradient_ring_time(*layout, BASE, UP, OUT)
     tree = gradient_tree_time(*layout, TREE_BASE, TREE_UP, TREE_OUT, TREE_EFFICIENCY)
     return layout, ring, tree
@@ -207,7 +217,7 @@ def test_the_chosen_all_reduce_never_takes_longer_than_the_ring(
     def exposed(tree_time):
         return data_parallel_time(
             parameters, zero_stage, compute, 4, shard, bandwidth, 0.21, per_domain,
-            BASE, UP, OUT, ring, tree_time,
+            BASE, UP, OUT, ring, tree_time, 0.0, 1.0, bandwidth, 1.0,
         )  # fmt: skip
 
     assert exposed(tree) <= exposed(ring)

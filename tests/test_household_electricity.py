@@ -55,7 +55,8 @@ def test_french_homes_are_french_figures_not_us_homes():
     energy = fr.value("energy.annual_energy")
     assert homes == pytest.approx(energy / (_kwh("FR", 2023) * KWH))
     assert homes > 1.6 * energy / (_kwh("US", 2020) * KWH)
-    assert fr.value("energy.household_country") == "France"
+    assert fr.value("energy.household_country") == "FR"  # the code a claim names
+    assert fr.node("energy.household_country").label == "France"  # the name a sentence uses
     assert (
         "households.toml FR.household_electricity[2023]"
         in fr.node("energy.household_annual_energy").origin
@@ -69,7 +70,8 @@ def test_chinese_homes_are_chinese_figures_not_us_homes():
     # (NEA residential electricity ÷ census households), so the site equals Chinese homes.
     cn = _result("CN", 2023)
     assert cn.value("energy.household_annual_energy") == pytest.approx(_kwh("CN", 2023) * KWH)
-    assert cn.value("energy.household_country") == "China"
+    assert cn.value("energy.household_country") == "CN"
+    assert cn.node("energy.household_country").label == "China"
     assert cn.value("energy.household_fallback") is False
     assert _household_warnings(cn) == []
     assert (
@@ -88,7 +90,8 @@ def test_singapore_homes_are_the_ema_average_not_us_homes():
     # household account, published per month, times 12.
     sg = _result("SG", 2022)
     assert sg.value("energy.household_annual_energy") == pytest.approx(_kwh("SG", 2022) * KWH)
-    assert sg.value("energy.household_country") == "Singapore"
+    assert sg.value("energy.household_country") == "SG"
+    assert sg.node("energy.household_country").label == "Singapore"
     assert sg.value("energy.household_fallback") is False
     assert _household_warnings(sg) == []
     entry = HOMES["SG"]["household_electricity"]["2022"]
@@ -105,7 +108,7 @@ def test_countries_once_on_the_us_fallback_have_their_own_homes():
         result = _result(region, 2024)  # a later year: the latest own figure stands in
         assert result.value("energy.household_fallback") is False, region
         assert _household_warnings(result) == [], region
-        assert result.value("energy.household_country") != "the United States"
+        assert result.value("energy.household_country") == region
 
 
 def test_region_without_household_figure_warns_and_names_the_default_country():
@@ -113,7 +116,8 @@ def test_region_without_household_figure_warns_and_names_the_default_country():
     assert "BO" not in HOMES
     default = HOMES["meta"]["default_region"]
     assert scendsl.catalog.load_catalog().regions[default].name == "United States"
-    assert result.value("energy.household_country") == "the United States"  # as said in text
+    assert result.value("energy.household_country") == default
+    assert result.node("energy.household_country").label == "the United States"  # as said
     latest = max(int(y) for y in HOMES[default]["household_electricity"])
     assert result.value("energy.household_annual_energy") == pytest.approx(
         _kwh(default, latest) * KWH
@@ -132,7 +136,7 @@ def test_region_without_household_figure_warns_and_names_the_default_country():
 def test_us_state_takes_its_country_homes_with_a_warning():
     result = _result("US-TX", 2021)
     assert result.value("energy.household_annual_energy") == pytest.approx(_kwh("US", 2021) * KWH)
-    assert result.value("energy.household_country") == "the United States"
+    assert result.value("energy.household_country") == "US"
     (warning,) = _household_warnings(result)
     assert "no household electricity use for US-TX" in warning.message
 

@@ -264,17 +264,19 @@ IDEAL = 1.0  # overlap saves all the time it could hide
 # test_collective_latency.py), the ring and the tree at NCCL's figures for their bytes
 NO_LATENCY = (1, 0.0, 0.0, 0.0)
 TREE_EFFICIENCY = CATALOG.calibration["collective_tree_bandwidth_efficiency"].value
+# and a dense model: no expert parameters reduced over a group of their own
+DENSE = (0.0, 1.0, 1.0, 1.0)
 
 
 def data_parallel_time(zero, compute, m, eta):
     """performance.data_parallel_time of Ψ = 1B over t·p = 1 and d = 64 replicas, each at one
     400 Gb/s NIC (50 GB/s both ways here), no shard group: its once-a-step all-reduce priced by
     the ring's and the tree's own metrics, as the registry wires them."""
-    allreduce = (1e9, 64, zero, 50e9, 64, 50e9, NO_LATENCY[0])
+    allreduce = (1e9, 64, zero, 50e9, 64, 50e9, NO_LATENCY[0], DENSE[0])
     ring = step_time.gradient_ring_time(*allreduce, *NO_LATENCY[1:])
     tree = step_time.gradient_tree_time(*allreduce, *NO_LATENCY[1:], TREE_EFFICIENCY)
     return step_time.data_parallel_time(
-        1e9, zero, compute, m, 64, 50e9, eta, *NO_LATENCY, ring, tree
+        1e9, zero, compute, m, 64, 50e9, eta, *NO_LATENCY, ring, tree, *DENSE
     )
 
 

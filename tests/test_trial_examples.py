@@ -5,7 +5,10 @@ Nigerian regulator's 50 MW campus in NGN, a Saudi fund's 100k-accelerator campus
 Texas, a Korean ministry's domestic chip against imports and renting in KRW with ranges and a
 sweep, a Mexican university consortium's rented pool in MXN; a Bangladeshi public cluster's emissions in
 BDT, a Johannesburg site with diesel backup in ZAR, a Bundestag researcher's sweep against the EU
-AI Act's 10^25 FLOP threshold in EUR, a Chilean ministry buying or renting abroad in CLP):
+AI Act's 10^25 FLOP threshold in EUR, a Chilean ministry buying or renting abroad in CLP; an
+Uzbek ministry buying H100 or B200 or renting in Frankfurt in UZS, a Philippine investment
+board's 100 MW campus swept over 2026-2030 in PHP, a Moroccan regulator's site on a solar PPA in
+MAD, a Lahore university consortium's 8B run bought or rented in PKR):
 they pass `check`, are in the canonical layout, build, and their briefings speak of their own
 country's currency."""
 
@@ -32,6 +35,10 @@ CURRENCY = {
     "johannesburg": "ZAR",
     "berlin": "EUR",
     "santiago": "CLP",
+    "tashkent": "UZS",
+    "manila": "PHP",
+    "casablanca": "MAD",
+    "lahore": "PKR",
 }
 
 

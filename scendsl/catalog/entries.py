@@ -152,11 +152,16 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
     for name, raw in data.items():
         raw = _table(raw, file, name)
         _check_keys(
-            raw, {"title", "intensity", "price", "uses_region_grid", "also_known_as"}, file, name
+            raw,
+            {"title", "intensity", "price", "uses_region_grid", "variable", "also_known_as"},
+            file,
+            name,
         )
         grid = raw.get("uses_region_grid", False)
-        if not isinstance(grid, bool):
-            raise CatalogError(file, name, "uses_region_grid", "must be true or false")
+        variable = raw.get("variable", False)
+        for key, flag in (("uses_region_grid", grid), ("variable", variable)):
+            if not isinstance(flag, bool):
+                raise CatalogError(file, name, key, "must be true or false")
         figures: dict[str, Any] = {"intensity": None, "price": None}  # Figure | None
         for key, dimension in (("intensity", "carbon_intensity"), ("price", "energy_price")):
             if key in raw:
@@ -171,6 +176,7 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
             name=name,
             title=_string(raw, file, name, "title"),
             uses_region_grid=grid,
+            variable=variable,
             **figures,
         )
     return out

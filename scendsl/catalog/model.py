@@ -179,6 +179,9 @@ class EnergySource(_Frozen):
     intensity: Figure | None = None
     price: Figure | None = None
     uses_region_grid: bool = False
+    #: Output follows the weather or the sun, not the load (solar, wind): its share of a mix is
+    #: of the year's electricity, not of every hour's.
+    variable: bool = False
 
 
 class Region(_Frozen):

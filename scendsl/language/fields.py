@@ -393,6 +393,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "flash_attention": FieldSpec(
             "enum", choices=("on", "off"), doc="fused attention keeping the score matrix on chip"
         ),
+        "activation_precision": FieldSpec(
+            "enum",
+            choices=("bf16", "fp32"),
+            doc="element type of the stored and moved activations: bf16 (16-bit, mixed "
+            "precision; the default) or fp32 (a float32 run, e.g. EasyLM's dtype fp32)",
+        ),
         "dropout": _q(
             "fraction",
             "dropout probability of the attention probabilities and hidden states (0: none, "

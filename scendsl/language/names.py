@@ -100,8 +100,14 @@ def currency_sign_hint(text: str, pos: int) -> str | None:
     of `zł`): the ISO 4217 code to write after the amount. None when the character at `pos` is
     no currency sign."""
     signs = currency_signs()
-    # A sign of two characters ends at the one the lexer stops at: R$, zł.
-    sign = next((s for s in (text[max(pos - 1, 0) : pos + 1], text[pos]) if s in signs), None)
+    # A sign of two characters ends at the one the lexer stops at: R$, zł. A compatibility form
+    # of a sign is read as the sign (the full-width dollar and yen signs, U+FF04 and U+FFE5,
+    # as `$` and `¥`).
+    written = (text[max(pos - 1, 0) : pos + 1], text[pos])
+    candidates = [(w, w) for w in written] + [
+        (w, unicodedata.normalize("NFKC", w)) for w in written
+    ]
+    shown_sign, sign = next(((w, s) for w, s in candidates if s in signs), ("", None))
     if sign is None:
         if unicodedata.category(text[pos]) != "Sc":
             return None
@@ -118,7 +124,7 @@ def currency_sign_hint(text: str, pos: int) -> str | None:
     elif len(named) > 2:
         shown = f"{named[0]}, or one of {', '.join(named[1:])}"
     return (
-        f"'{sign}' is written by its ISO 4217 code after the amount: {shown}, "
+        f"'{shown_sign}' is written by its ISO 4217 code after the amount: {shown}, "
         f"as in `25 {codes[0]}/MWh` or `30k {codes[0]}`"
     )
 
@@ -342,6 +348,37 @@ def comparison_countries(name: str) -> tuple[str, ...] | None:
     return (name,) if "-" not in name and name in iso_region_names() else None
 
 
+#: How many of a country's subdivisions the hint at a code ISO 3166-2 does not hold lists.
+MAX_SUBDIVISIONS_LISTED = 12
+
+
+def _unknown_subdivision_hint(code: str, country: str) -> str | None:
+    """The hint at `ZA-GT`: a code of a real country that ISO 3166-2 does not hold (today:
+    Gauteng was ZA-GT until ISO renamed it ZA-GP), with the country's own subdivisions when
+    they are few. A country whose figures are national is offered its code; one with figures by
+    subdivision is told where to find those (its national code stays a choice)."""
+    import pycountry  # only on this error path, as in subdivision_hint
+
+    name = iso_region_names()[country]
+    top = sorted(
+        (s.code, s.name)
+        for s in pycountry.subdivisions.get(country_code=country) or ()
+        if s.parent_code is None
+    )
+    listed = ""
+    if 0 < len(top) <= MAX_SUBDIVISIONS_LISTED:
+        listed = " (its subdivisions: " + ", ".join(f"{c} {n}" for c, n in top) + ")"
+    unknown = f"'{code}' is no current ISO 3166-2 code of {name}{listed}"
+    if any(region.startswith(f"{country}-") for region in iso_region_names()):
+        return (
+            f"{unknown}; `scendsl list regions` lists those with figures of their own, "
+            f"or write {country} for the national figures"
+        )
+    return Hint(
+        f"{unknown}; the catalog's figures for {name} are national: write {country}", country
+    )
+
+
 def national_resources_in(
     countries: tuple[str, ...], references: dict[str, tuple[str | None, str | None]]
 ) -> list[str]:
@@ -375,7 +412,7 @@ def subdivision_hint(code: str) -> str | None:
 
     subdivision = pycountry.subdivisions.get(code=code)
     if subdivision is None:
-        return None
+        return _unknown_subdivision_hint(code, country)
     return Hint(
         f"'{code}' ({subdivision.name}) is a subdivision of {iso_region_names()[country]}, "
         f"whose figures are national in the catalog: write {country}",

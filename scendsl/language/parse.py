@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any, cast
 
@@ -580,10 +581,13 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             hint = _hyphenated_name_hint(text, pos)
         elif char and not char.isascii():
             shown, hint = _lookalike(char, shown)
-        if char and hint is None:
+        if char and (hint is None or unicodedata.category(char) == "Sc"):
             from scendsl.language.names import currency_sign_hint
 
-            hint = currency_sign_hint(text, pos)  # `0.1 €/kWh`, `450 R$/MWh`, `11 zł/hour`
+            # `0.1 €/kWh`, `450 R$/MWh`, `11 zł/hour`; a sign that folds to letters or to
+            # another sign (`₨` to `Rs`, a full-width dollar sign to `$`) is told the code, not
+            # the look-alike, which took a second error to reach it
+            hint = currency_sign_hint(text, pos) or hint
         return error.line, error.column, f"unexpected character {shown}", hint
     assert isinstance(error, UnexpectedToken)
     token = error.token

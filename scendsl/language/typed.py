@@ -118,13 +118,17 @@ def _read_one(
             return reader.value([atom], spec, span, path)
         from scendsl.language.parse import parse
 
+        hints: list[str] = []
         try:
             document = parse(text, PYTHON_SOURCE)
-        except ScenarioError:
+        except ScenarioError as error:
             document = None
+            # what the language says at the character it stops at (`60 ₨/kWh`: the rupees)
+            hints = [str(d.hint) for d in error.diagnostics if d.hint]
         statements = document.statements if document is not None else []
         if len(statements) != 1 or statements[0].body is not None:
-            reader.sink.error(f"'{path}' cannot be read from {value!r}", span)
+            hint = hints[0] if len(hints) == 1 else None
+            reader.sink.error(f"'{path}' cannot be read from {value!r}", span, hint)
             return None
         atoms = statements[0].values
         # Atoms are located in a one-line document: move them to this field's line.

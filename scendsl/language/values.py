@@ -270,12 +270,11 @@ class ValueReader:
             or (len(atoms) == 2 and atoms[1].kind != "word")
         ):
             span = join_atoms(atoms) if atoms else where
-            hint = (
-                thousands_separator_hint(atoms)
-                or magnitude_and_unit_hint(atoms)
-                or value_hint(atoms, spec)
-            )
-            self.sink.error(f"'{label}' expects {expected}", span, hint)
+            magnitude = magnitude_and_unit_hint(atoms)
+            if magnitude is not None:  # its edit is of the number and the word before the unit
+                span = join_atoms(atoms[:2])
+            hint = thousands_separator_hint(atoms) or magnitude or value_hint(atoms, spec)
+            self.sink.error(f"'{label}' expects {expected}", span, hint, fix=fix_of(hint))
             return None
         number_atom = atoms[0]
         number = self.number(number_atom)
@@ -306,7 +305,9 @@ class ValueReader:
                 return None
             elif unit is None:
                 glued = number_atom.span.end_col == unit_atom.span.col
-                magnitude = magnitude_word_hint(number_atom.text, unit_atom.text)
+                magnitude = magnitude_word_hint(
+                    number_atom.text, unit_atom.text
+                ) or calendar_word_hint(number_atom.text, unit_atom.text)
                 hint = (
                     magnitude
                     or unit_hint(unit_atom.text, spec.dimension)
@@ -648,6 +649,8 @@ class ValueReader:
         seen: dict[str, Span] = {}
         entries: list[tuple[str, Atom | None, Span]] = []
         for group in groups:
+            if spec.kind == "mix" and self._spaced_source(group):
+                return None
             if len(group) != 2 or group[0].kind != "word":
                 example = (
                     "'stranded_gas 60%, solar 40%'"
@@ -673,6 +676,27 @@ class ValueReader:
         if spec.kind == "mix":
             return self._mix(entries, atoms, label)
         return self._parallelism(entries)
+
+    def _spaced_source(self, group: list[Atom]) -> bool:
+        """`natural gas 20%`: a source's name written in words, as prose writes it, is told the
+        name the language writes (`gas`, or `stranded_gas` for `stranded gas`), with the edit;
+        False (nothing said) for any other entry."""
+        words = group[:-1]
+        if len(words) < 2 or not all(atom.kind == "word" for atom in words):
+            return False
+        joined = "_".join(atom.text for atom in words)
+        written = " ".join(atom.text for atom in words)
+        hint: str
+        if joined in self.catalog.energy_sources:
+            hint = Hint(f"names join their words with '_': write '{joined}'", joined)
+        else:
+            hint = energy_source_hint(written, self.catalog.energy_sources)
+            if fix_of(hint) is None:
+                return False
+        self.sink.error(
+            f"unknown energy source {quoted(written)}", join_atoms(words), hint, fix=fix_of(hint)
+        )
+        return True
 
     def _mix(self, entries, atoms: list[Atom], label: str):
         shares, ok = [], True
@@ -888,17 +912,48 @@ _MAGNITUDE_WORDS = {"thousand": "k", "million": "M", "billion": "B", "trillion":
 #: Why a magnitude word is written as a suffix, in every hint that says so.
 _MAGNITUDE_RULE = "magnitudes are suffixes of the number (k, M, B, T)"
 
+#: The South Asian numbering's words (a lakh is 10^5, a crore 10^7: amounts in India, Pakistan,
+#: Bangladesh, Nepal and Sri Lanka are published so, `3 crore PKR`), which no suffix writes: the
+#: hint gives the amount in the language's magnitudes (`30M PKR`).
+_GROUPING_WORDS = {"lakh": 1e5, "lac": 1e5, "crore": 1e7}
+
+
+def _in_magnitudes(number: str, word: str) -> str | None:
+    """`30 lakh` -> `3M`, `2.5 crore` -> `25M`: an amount in a word of the South Asian
+    numbering, written with the language's largest suffix it reaches; None for any other
+    word or for a number that is not plain digits (`1e3 crore`)."""
+    lowered = word.lower()
+    factor = _GROUPING_WORDS.get(lowered) or _GROUPING_WORDS.get(lowered.removesuffix("s"))
+    if factor is None or hint_text(number) is None or not _PLAIN_NUMBER.fullmatch(number):
+        return None
+    value = float(number) * factor
+    for suffix in reversed(_MAGNITUDE_WORDS.values()):  # T, B, M, k
+        if value >= MAGNITUDES[suffix]:
+            return f"{value / MAGNITUDES[suffix]:g}{suffix}"
+    return f"{value:g}"
+
+
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+#: Magnitudes abbreviated as the financial press writes them (`3 bn`, `250 mn`).
+_MAGNITUDE_ABBREVIATIONS = {"bn": "B", "mn": "M", "tn": "T"}
+
 
 def _magnitude_suffix(word: str) -> str | None:
-    """The suffix of a magnitude written as a word (`billion`, `Trillions`), or None."""
+    """The suffix of a magnitude written as a word (`billion`, `Trillions`, `bn`), or None."""
     if hint_text(word) is None:
         return None
     lowered = word.lower()
-    return _MAGNITUDE_WORDS.get(lowered) or _MAGNITUDE_WORDS.get(lowered.removesuffix("s"))
+    words = _MAGNITUDE_WORDS | _MAGNITUDE_ABBREVIATIONS
+    return words.get(lowered) or words.get(lowered.removesuffix("s"))
 
 
 def magnitude_word_hint(number: str, word: str) -> str | None:
-    """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T)."""
+    """`70 billion` -> write `70B`: the language's magnitudes are suffixes (k, M, B, T); `3
+    crore` -> write `30M`."""
+    if (amount := _in_magnitudes(number, word)) is not None:
+        return Hint(f"write {amount}: {_MAGNITUDE_RULE}", amount)
     suffix = _magnitude_suffix(word)
     if suffix is None:
         return None
@@ -909,17 +964,62 @@ def magnitude_word_hint(number: str, word: str) -> str | None:
     return Hint(f"write {number}{suffix}: {_MAGNITUDE_RULE}", f"{number}{suffix}")
 
 
+#: Calendar spans the language has no unit for, in days: a week is exactly 7 (a fortnight 14), a
+#: month none (28 to 31 days), so a month is told the days and years it is about, with no edit.
+_CALENDAR_DAYS = {"week": 7, "wk": 7, "fortnight": 14}
+_MONTH_WORDS = frozenset({"month", "mo", "mth"})
+#: The average month of the Gregorian calendar: 365.2425 days / 12.
+_AVERAGE_MONTH_DAYS = 365.2425 / 12
+_TIME_UNITS = "times are written in s, min, hours, days or years"
+
+
+def _calendar_word(word: str) -> str | None:
+    lowered = word.lower()
+    for key in (lowered, lowered.removesuffix("s")):
+        if key in _CALENDAR_DAYS or key in _MONTH_WORDS:
+            return key
+    return None
+
+
+def calendar_word_hint(number: str | None, word: str) -> str | None:
+    """`6 weeks` -> write `42 days`; `2 months` is about 61 days, or 0.167 years (months differ
+    in length: no edit); None for any other word. Without a number, the rule alone (a spelling
+    guess offered `minutes` for `months`)."""
+    key = _calendar_word(word) if hint_text(word) is not None else None
+    if key is None:
+        return None
+    if number is None or hint_text(number) is None or not _PLAIN_NUMBER.fullmatch(number):
+        if key in _MONTH_WORDS:
+            return f"a month is no unit of the language (months differ in length): {_TIME_UNITS}"
+        return f"a {key} is {_CALENDAR_DAYS[key]} days: {_TIME_UNITS}"
+    if key in _MONTH_WORDS:
+        days = float(number) * _AVERAGE_MONTH_DAYS
+        verb = "is" if float(number) == 1 else "are"
+        return (
+            f"a month is no unit of the language (months differ in length): {number} "
+            f"{word} {verb} about `{days:.0f} days` or `{float(number) / 12:.3g} years`"
+        )
+    # no edit: a fix is one token, and the number and the unit both change
+    return f"write {float(number) * _CALENDAR_DAYS[key]:g} days: {_TIME_UNITS}"
+
+
 def magnitude_and_unit_hint(atoms: list[Atom]) -> str | None:
     """`200 million IDR`, `2.5 billion USD` -> write `200M IDR`: a magnitude written as a word
     between the number and its unit (the hint repeated the message, "expected an amount of
     money such as '30k USD'")."""
     if len(atoms) != 3 or atoms[0].kind != "number" or any(a.kind != "word" for a in atoms[1:]):
         return None
-    suffix = _magnitude_suffix(atoms[1].text)
     number, unit = hint_text(atoms[0].text), hint_text(atoms[2].text)
-    if suffix is None or number is None or unit is None:
+    if number is None or unit is None:
         return None
-    return f"write {number}{suffix} {unit}: {_MAGNITUDE_RULE}"
+    amount = _in_magnitudes(number, atoms[1].text)
+    if amount is None:
+        suffix = _magnitude_suffix(atoms[1].text)
+        if suffix is None:
+            return None
+        amount = f"{number}{suffix}"
+    # the edit is the number and its magnitude word (one token): the unit stays
+    return Hint(f"write {amount} {unit}: {_MAGNITUDE_RULE}", amount)
 
 
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
@@ -1172,6 +1272,45 @@ PRICE_HINT = (
 )
 
 
+#: A mass of CO2 or a carbon intensity as reports write them (`gCO2e/kWh`, `g/kWh`, `0.4
+#: tCO2/MWh`, `50 kt`, `tonnes`): the mass, the gas (CO2-equivalent, as every figure of the
+#: model is) and what it is per.
+_CARBON_UNIT = re.compile(
+    r"(?P<mass>g|kg|t|kt|Mt|tonnes?)(?:CO2(?:e|eq|-eq|-e)?)?(?:/(?P<per>kWh|MWh))?"
+)
+_CARBON_MASS_KG = {
+    "g": 1e-3,
+    "kg": 1.0,
+    "t": 1e3,
+    "tonne": 1e3,
+    "tonnes": 1e3,
+    "kt": 1e6,
+    "Mt": 1e9,
+}
+_PER_JOULES = {"kWh": 3.6e6, "MWh": 3.6e9}
+
+
+def carbon_unit_hint(unit: str) -> str | None:
+    """`gCO2e/kWh` -> `gCO2/kWh`, `tonnes` -> `tCO2`: a carbon unit the language writes another
+    way, with the edit when the number stays (the language's CO2 figures are CO2-equivalent);
+    `tCO2/MWh` is told its factor to `kgCO2/MWh` (the number changes: no edit). A price-shaped
+    intensity (`g/kWh`) was told how a price is written."""
+    found = _CARBON_UNIT.fullmatch(unit) if hint_text(unit) is not None else None
+    if found is None:
+        return None
+    per = found.group("per")
+    factor = _CARBON_MASS_KG[found.group("mass")] / (_PER_JOULES[per] if per else 1.0)
+    dimension = "carbon_intensity" if per else "mass"
+    ours = [u for u in UNITS.values() if u.dimension == dimension]
+    # the unit per the same energy first: `kgCO2e/MWh` is `kgCO2/MWh`, not `gCO2/kWh`
+    ours.sort(key=lambda u: not (per and u.symbol.endswith(f"/{per}")))
+    same = next((u.symbol for u in ours if math.isclose(u.factor, factor)), None)
+    if same is not None:
+        return Hint(f"the language writes it {same} (its CO2 figures are CO2-equivalent)", same)
+    target = ours[0]
+    return f"write it in {target.symbol}: 1 {unit} is {factor / target.factor:,g} {target.symbol}"
+
+
 def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     """The hint for a unit the language does not know, in a value and in a claim: a currency
     written by a name or an abbreviation told its code (`money_word_hint`), a price or an amount
@@ -1179,8 +1318,16 @@ def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     among the dollar's units, which named another currency: `Sh/kWh`, `DM`), else a spelling
     guess among the units of the `dimension` the value has when it is known (`training_flops
     3.8e25 FLOPs` is FLOP, not the rate FLOPS), else among all units (`kwh` is kWh)."""
+    carbon = carbon_unit_hint(unit) if dimension in (None, "mass", "carbon_intensity") else None
+    if carbon is not None:
+        return carbon  # before the price rules: `g/kWh` is no price
     if (per := price_per_hint(unit)) is not None:
         return per
+    if (calendar := calendar_word_hint(None, unit)) is not None:
+        return calendar  # a guess offered `minutes` for `months`
+    if _magnitude_suffix(unit) is not None or _in_magnitudes("1", unit) is not None:
+        # `< 2 million` was offered `min` (minutes)
+        return f"{_MAGNITUDE_RULE}: write it against the number (`2M`)"
     if (named := money_word_hint(unit)) is not None:
         return named
     if is_price_shaped(unit):

@@ -12,13 +12,16 @@ from scendsl.language.syntax import Statement
 from scendsl.language.units import lookup_unit, money_unit
 from scendsl.language.values import (
     ValueReader,
+    calendar_word_hint,
     currency_problem,
     is_currency_like,
     join_atoms,
+    magnitude_and_unit_hint,
+    magnitude_word_hint,
     unit_hint,
 )
 from scendsl.scenario import Claim, ClaimOp, Correlation, Uncertain
-from scendsl.suggest import quoted, suggest
+from scendsl.suggest import fix_of, quoted, suggest
 
 
 class ClaimsPass(ValueReader, ResolverState):
@@ -176,12 +179,28 @@ class ClaimsPass(ValueReader, ResolverState):
             or len(rest) > 2
             or (len(rest) == 2 and rest[1].kind != "word")
         ):
+            # `< 300 crore PKR`, `< 3 billion USD`: a magnitude written as a word
+            magnitude = magnitude_and_unit_hint(rest)
             self.sink.error(
                 "a claim compares with a number and an optional unit, or with a name",
-                join_atoms(rest) if rest else op_atom.span,
-                usage,
+                join_atoms(rest[:2] if magnitude else rest) if rest else op_atom.span,
+                magnitude or usage,
+                fix=fix_of(magnitude),
             )
             return None
+        if len(rest) == 2 and lookup_unit(rest[1].text) is None:
+            # `< 2 million`, `< 2 lakh`, `< 6 weeks`: the number and the word make one edit
+            word_hint = magnitude_word_hint(rest[0].text, rest[1].text) or calendar_word_hint(
+                rest[0].text, rest[1].text
+            )
+            if word_hint is not None:
+                self.sink.error(
+                    f"unknown unit {quoted(rest[1].text)}",
+                    join_atoms(rest),
+                    word_hint,
+                    fix=fix_of(word_hint),
+                )
+                return None
         number = self.number(rest[0])
         if number is None:
             return None
@@ -207,10 +226,9 @@ class ClaimsPass(ValueReader, ResolverState):
                     return None
                 currency, unit = rest[1].text, money[1]
             if unit is None:
+                hint = unit_hint(rest[1].text)
                 self.sink.error(
-                    f"unknown unit {quoted(rest[1].text)}",
-                    rest[1].span,
-                    unit_hint(rest[1].text),
+                    f"unknown unit {quoted(rest[1].text)}", rest[1].span, hint, fix=fix_of(hint)
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension

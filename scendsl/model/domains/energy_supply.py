@@ -624,7 +624,9 @@ def _household(ctx: Context) -> Found:
 )
 def _household_country_node(ctx: Context) -> Found:
     figure = _household_figure(ctx)
-    return Found(_household_country(ctx, figure), f"catalog households.toml {figure.region_used}")
+    code = figure.region_used or household_default_region()
+    # The value is the country's code, what a claim names (`== PH`); its name is the label.
+    return Found(code, f"catalog households.toml {code}", label=_household_country(ctx, figure))
 
 
 @input_node(

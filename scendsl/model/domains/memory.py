@@ -8,6 +8,7 @@ from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_OFFLOAD,
+    ACTIVATION_PRECISION,
     CONTEXT_PARALLEL,
     DROPOUT,
     FLASH,
@@ -69,6 +70,22 @@ def parameters_per_accelerator(parameters, active, experts, top_k, expert, tenso
     """Total parameters drive memory: the experts' weights are spread over the e ranks."""
     shared, expert_total = _shared_and_expert_parameters(parameters, active, experts, top_k)
     return (shared + expert_total / scalar.maximum(expert, 1)) / (tensor * pipeline)
+
+
+@metric(
+    "performance.expert_parameters_per_accelerator",
+    "number",
+    "Routed-expert parameters held per accelerator (0 for a dense model), part of "
+    "performance.parameters_per_accelerator",
+    "N_expert / (e·t·p), N_expert = (N − N_active) / (1 − k/E)",
+    _PARAMETER_SPLIT,
+    sources=(GSHARD, MOE_OPTIMIZER),
+)
+def expert_parameters_per_accelerator(parameters, active, experts, top_k, expert, tensor, pipeline):
+    """The experts' share of a rank's weights: their gradients are reduced over another group
+    than the shared weights' (performance.expert_gradient_replicas)."""
+    _, expert_total = _shared_and_expert_parameters(parameters, active, experts, top_k)
+    return expert_total / scalar.maximum(expert, 1) / (tensor * pipeline)
 
 
 def _shared_and_expert_parameters(parameters, active, experts, top_k):
@@ -174,7 +191,21 @@ _ACTIVATION_INPUTS = (
     "performance.kv_heads",
     "workload.flash_attention",
     "workload.dropout",
+    "performance.activation_element_factor",
 )
+
+
+@metric(
+    "performance.activation_element_factor",
+    "number",
+    "Bytes of one stored or moved activation element over the 16 bits the activation counts assume",
+    "2 with workload.activation_precision fp32 (4 B against 2 B), else 1",
+    ("workload.activation_precision",),
+    sources=(ACTIVATION_PRECISION, KORTHIKANTI),
+)
+def activation_element_factor(precision):
+    """Korthikanti's bytes and the unfused attention's are 16-bit counts; float32 doubles them."""
+    return scalar.where(precision == "fp32", 2.0, 1.0)
 
 
 scenario_input(
@@ -208,6 +239,7 @@ def _first_stage_activations(
     kv_heads,
     flash_attention,
     dropout,
+    element_factor,
 ):
     """(held in HBM, offloaded to the host) activation bytes of the first pipeline stage.
 
@@ -240,7 +272,7 @@ def _first_stage_activations(
     stage_layers = layers / pipeline
     in_flight = scalar.minimum(m, pipeline) * stage_layers
     interleaved = scalar.where(v > 1, 1.0 + (pipeline - 1) / (pipeline * v), 1.0)
-    total = per_layer / context * in_flight * interleaved
+    total = per_layer * element_factor / context * in_flight * interleaved
     # recompute offload sends every layer's kept tensors to the host but the one in use
     offload_layers = scalar.where(
         recompute == "offload", scalar.maximum(offload_layers, stage_layers), offload_layers
@@ -262,7 +294,8 @@ def _first_stage_activations(
     "2r (or r·q) at its second linear layer's input instead of 8 and 8; keys and values keep "
     "2·kv_heads/heads each instead of 2 (grouped-query attention); with flash attention the "
     "5as/h score term is never kept; at dropout 0 the masks and the dropped scores are not: "
-    "34 → 32 per sbh, 5as/h → 2as/h; recompute offload keeps 2 + (4 + 4·kv_heads/heads)/t "
+    "34 → 32 per sbh, 5as/h → 2as/h; × performance.activation_element_factor (float32 "
+    "activations); recompute offload keeps 2 + (4 + 4·kv_heads/heads)/t "
     "bytes per sbh (the layer input and the attention projections' outputs), all layers' but "
     "one in host memory",
     _ACTIVATION_INPUTS,
@@ -276,6 +309,7 @@ def _first_stage_activations(
         GQA,
         FLASH,
         DROPOUT,
+        ACTIVATION_PRECISION,
     ),
 )
 def activation_memory(*inputs):

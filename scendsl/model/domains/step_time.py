@@ -12,6 +12,7 @@ from __future__ import annotations
 from scendsl.model import scalar
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
+    ACTIVATION_PRECISION,
     ATTENTION_PRECISION,
     ATTENTION_RATE,
     COLLECTIVE_LATENCY,
@@ -31,6 +32,7 @@ from scendsl.model.domains.training_formulas import (
     MOE_GEMM,
     MOE_KERNELS,
     MOE_LAYOUT,
+    MOE_OPTIMIZER,
     MOE_OVERLAP,
     MOE_PERMUTATION,
     NARAYANAN,
@@ -234,8 +236,8 @@ def compute_time(hardware, used, rate, expert):
     "activation traffic [2 or 3 × 34·sbh·L/p·m, Korthikanti, the MLP's 16 of them 4r or 6r "
     "for an MLP of width f = r·h, plain or gated; without flash attention + "
     "a·s²·b/t × (13 or 26 + 19) B per layer and micro-batch; at dropout 0 the masks go: 32·sbh, "
-    "(8 or 16 + 14) B] / c / (hbm_bandwidth × "
-    "hbm_efficiency)",
+    "(8 or 16 + 14) B] × performance.activation_element_factor (float32 activations) / c / "
+    "(hbm_bandwidth × hbm_efficiency)",
     (
         "workload.sequence_length",
         "workload.micro_batch",
@@ -254,6 +256,7 @@ def compute_time(hardware, used, rate, expert):
         "performance.ffn_width",
         "workload.mlp",
         "workload.dropout",
+        "performance.activation_element_factor",
     ),
     sources=(
         KORTHIKANTI,
@@ -263,6 +266,7 @@ def compute_time(hardware, used, rate, expert):
         CONTEXT_PARALLEL,
         MLP_ACTIVATIONS,
         DROPOUT,
+        ACTIVATION_PRECISION,
     ),
 )
 def memory_time(
@@ -283,12 +287,13 @@ def memory_time(
     ffn,
     mlp,
     dropout,
+    element_factor,
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
     without flash attention the score matrix adds what the unfused kernels move; context
     parallelism gives each rank s/c of the tokens (and of the score rows); without dropout no
-    mask is written or read."""
+    mask is written or read; float32 activations move twice the bytes."""
     score_heads = scalar.where(flash == "on", 0.0, heads)
     traffic = activation_traffic_bytes(
         sequence,
@@ -305,7 +310,7 @@ def memory_time(
         mlp == "gated",
         dropout,
     )
-    return traffic / context / (hbm_bandwidth * efficiency)
+    return traffic * element_factor / context / (hbm_bandwidth * efficiency)
 
 
 def _forward_repeated(recompute):
@@ -725,6 +730,69 @@ def data_parallel_bandwidth(used, domain, scaleup, scaleout, per_domain):
 
 
 @metric(
+    "performance.expert_gradient_replicas",
+    "number",
+    "Ranks holding the same routed experts, over which their gradients are reduced (the "
+    "expert-data-parallel group; 1 for a dense model)",
+    "max(1, d·c / e) for a mixture (E > 1), else 1: the expert-parallel ranks are carved out "
+    "of the data-parallel ones",
+    ("performance.gradient_replicas", "workload.expert_parallel", "workload.experts"),
+    sources=(MOE_OPTIMIZER,),
+)
+def expert_gradient_replicas(replicas, expert, experts):
+    """Each expert lives on one rank of every e data-parallel ranks: d·c / e copies of it."""
+    copies = scalar.maximum(replicas / scalar.maximum(expert, 1), 1.0)
+    return scalar.where(experts > 1, copies, 1.0)
+
+
+@metric(
+    "performance.expert_gradient_replicas_per_domain",
+    "number",
+    "Copies of one routed expert inside one scale-up domain",
+    "min(expert_gradient_replicas, max(1, ⌊scaleup_domain / (t·e)⌋)): expert ranks are "
+    "numbered tensor, then expert, then data, so the copies of one expert are t·e ranks apart",
+    (
+        "performance.expert_gradient_replicas",
+        "accelerator.scaleup_domain",
+        "workload.tensor_parallel",
+        "workload.expert_parallel",
+    ),
+    sources=(MOE_OPTIMIZER, RANK_ORDER),
+)
+def expert_gradient_replicas_per_domain(replicas, domain, tensor, expert):
+    """With e = 8 on 8-GPU servers each server holds one copy of an expert."""
+    return scalar.minimum(
+        replicas, scalar.maximum(domain // (tensor * scalar.maximum(expert, 1)), 1)
+    )
+
+
+@metric(
+    "performance.expert_gradient_bandwidth",
+    "bandwidth",
+    "Bandwidth (bidirectional) at which each rank's share of the routed experts' gradient "
+    "collectives moves (performance.data_parallel_bandwidth for a dense model)",
+    "for a mixture (E > 1): the scale-up bandwidth while the job fits in one domain; beyond it "
+    "min(scale-up, g_e × scale-out), g_e = performance.expert_gradient_replicas_per_domain",
+    (
+        "performance.accelerators_used",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+        "performance.expert_gradient_replicas_per_domain",
+        "workload.experts",
+        "performance.data_parallel_bandwidth",
+    ),
+    sources=(MOE_OPTIMIZER, RANK_ORDER, RING, NCCL_CHANNELS),
+)
+def expert_gradient_bandwidth(used, domain, scaleup, scaleout, per_domain, experts, data_bandwidth):
+    """With the expert-parallel group filling a server (e = 8 on 8-GPU servers), every copy of
+    an expert sits in another server: its ring leaves the domain at every hop over one NIC,
+    where the shared weights' ring has eight replicas to a server and eight NICs."""
+    spread = link_for(used, domain, scaleup, scalar.minimum(scaleup, per_domain * scaleout))
+    return scalar.where(experts > 1, spread, data_bandwidth)
+
+
+@metric(
     "performance.shard_group_bandwidth",
     "bandwidth",
     "Bandwidth (bidirectional) of the ZeRO collectives inside one shard group",
@@ -776,9 +844,11 @@ _GRADIENT_ALLREDUCE = (
     "performance.shard_replicas",
     "performance.cross_group_bandwidth",
     "performance.gradient_replicas_per_domain",
+    "performance.expert_parameters_per_accelerator",
 )
 _GRADIENT_ALLREDUCE_FORMULA = (
-    "of the once-a-step gradient all-reduce: ZeRO-0/1/2, 2 B × parameters_per_accelerator over "
+    "of the once-a-step gradient all-reduce: ZeRO-0/1/2, 2 B × (parameters_per_accelerator − "
+    "expert_parameters_per_accelerator) over "
     "d·c ranks, gradient_replicas_per_domain to a domain, at performance.data_parallel_bandwidth; "
     "ZeRO-3, each shard (2 B × parameters_per_accelerator / N_d) across the d·c / N_d shard "
     "groups, one rank to a domain, at performance.cross_group_bandwidth (nothing without groups)"
@@ -786,11 +856,12 @@ _GRADIENT_ALLREDUCE_FORMULA = (
 
 
 def _gradient_allreduce(
-    parameters, data, zero_stage, bandwidth, shard, cross_bandwidth, per_domain
+    parameters, data, zero_stage, bandwidth, shard, cross_bandwidth, per_domain, experts
 ):
-    """Payload, ranks, link and ranks per domain of the once-a-step gradient all-reduce."""
+    """Payload, ranks, link and ranks per domain of the once-a-step gradient all-reduce (up to
+    ZeRO-2 the shared weights only: a mixture's experts are reduced over a group of their own)."""
     stage3 = zero_stage >= 3
-    payload = GRADIENT_BYTES * parameters / scalar.where(stage3, shard, 1.0)
+    payload = GRADIENT_BYTES * scalar.where(stage3, parameters / shard, parameters - experts)
     ranks = scalar.where(stage3, data / shard, data)
     link = scalar.where(stage3, cross_bandwidth, bandwidth)
     # every rank's shard crosses the domains with its counterparts: one per domain
@@ -812,12 +883,22 @@ def _gradient_allreduce(
     sources=(RING, COLLECTIVE_LATENCY, NCCL_TUNER),
 )
 def gradient_ring_time(
-    parameters, data, zero_stage, bandwidth, shard, cross, per_domain, base, hop_up, hop_out
+    parameters,
+    data,
+    zero_stage,
+    bandwidth,
+    shard,
+    cross,
+    per_domain,
+    experts,
+    base,
+    hop_up,
+    hop_out,
 ):
     """The ring's bytes are the least a rank can send, but its latency grows with every rank:
     2(n−1) steps, so a ring of tens of thousands pays hundreds of milliseconds."""
     payload, ranks, link, domain = _gradient_allreduce(
-        parameters, data, zero_stage, bandwidth, shard, cross, per_domain
+        parameters, data, zero_stage, bandwidth, shard, cross, per_domain, experts
     )
     transfer = ring_allreduce_seconds(payload, ranks, link)
     return transfer + ring_latency_seconds(ranks, domain, base, hop_up, hop_out, 2.0)
@@ -840,12 +921,23 @@ def gradient_ring_time(
     sources=(NCCL_TUNER,),
 )
 def gradient_tree_time(
-    parameters, data, zero_stage, bandwidth, shard, cross, per_domain, base, hop_up, hop_out, eff
+    parameters,
+    data,
+    zero_stage,
+    bandwidth,
+    shard,
+    cross,
+    per_domain,
+    experts,
+    base,
+    hop_up,
+    hop_out,
+    eff,
 ):
     """The tree sends each byte up and back down at a little less than the link's rate, but its
     latency grows with the logarithm of the domains: what a large cluster's all-reduce runs."""
     payload, ranks, link, domain = _gradient_allreduce(
-        parameters, data, zero_stage, bandwidth, shard, cross, per_domain
+        parameters, data, zero_stage, bandwidth, shard, cross, per_domain, experts
     )
     transfer = tree_allreduce_seconds(payload, ranks, link, eff)
     return transfer + tree_latency_seconds(ranks, domain, base, hop_up, hop_out)
@@ -858,11 +950,14 @@ def gradient_tree_time(
     "E(x, w) = x − η·min(x, w), η = performance.overlap_efficiency (the share of ideally "
     "hidden time that overlapping saves); A = min(gradient_ring_time, gradient_tree_time), the "
     "once-a-step all-reduce as NCCL's tuner runs it (the algorithm of least time, latency + "
-    "bytes / bandwidth); ZeRO-0/1/2: E(A, ⅔ compute_time / m); ZeRO-3: m × max(0, 1.5 × "
-    "ring(2 B × parameters_per_accelerator, N_d) − compute_time / m) at "
-    "performance.shard_group_bandwidth (gathers and reduce-scatters: NCCL runs them on the "
-    "ring), plus E(A, ⅔ compute_time / m) across shard groups; the ring pays its latency α = "
-    "base + 2(n−1) hops, those between domains at the scale-out hop latency",
+    "bytes / bandwidth); ZeRO-0/1/2: E(A + ring(2 B × Ψ_e, d_e) at "
+    "performance.expert_gradient_bandwidth, ⅔ compute_time / m), Ψ_e = "
+    "expert_parameters_per_accelerator, d_e = expert_gradient_replicas (the experts' own "
+    "reduction stays on the ring); ZeRO-3: m × max(0, 1.5 × ring(2 B × "
+    "parameters_per_accelerator, N_d) − compute_time / m) at performance.shard_group_bandwidth "
+    "(gathers and reduce-scatters: NCCL runs them on the ring), plus E(A, ⅔ compute_time / m) "
+    "across shard groups; each ring pays its latency α = base + 2(n−1) hops, those between "
+    "domains at the scale-out hop latency",
     (
         "performance.parameters_per_accelerator",
         "workload.zero_stage",
@@ -877,10 +972,15 @@ def gradient_tree_time(
         "performance.collective_hop_latency_scaleout",
         "performance.gradient_ring_time",
         "performance.gradient_tree_time",
+        "performance.expert_parameters_per_accelerator",
+        "performance.expert_gradient_replicas",
+        "performance.expert_gradient_bandwidth",
+        "performance.expert_gradient_replicas_per_domain",
     ),
     sources=(
         RING,
         ZERO,
+        MOE_OPTIMIZER,
         ZERO3_OVERLAP,
         NARAYANAN,
         CONTEXT_PARALLEL,
@@ -904,6 +1004,10 @@ def data_parallel_time(
     hop_out,
     ring,
     tree,
+    expert_parameters,
+    expert_replicas,
+    expert_bandwidth,
+    expert_per_domain,
 ):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
@@ -918,10 +1022,22 @@ def data_parallel_time(
     plain data-parallel reduction does. Overlap of the once-a-step exchange is not free: the
     collective's kernels share the compute units and HBM with the matmuls beside them, so a
     step saves only the share η of the time an ideal overlap would hide. ZeRO-3's
-    per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency)."""
+    per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency). A
+    mixture's routed experts are reduced over their own, smaller group (d·c / e copies), whose
+    ranks lie in different servers when the expert-parallel group fills one."""
     per_microbatch = compute / m
     backward = (2.0 / 3.0) * per_microbatch
-    once_a_step = exposed_after_overlap(scalar.minimum(ring, tree), backward, efficiency)
+    experts = ring_allreduce_seconds(
+        GRADIENT_BYTES * expert_parameters, expert_replicas, expert_bandwidth
+    )
+    experts = experts + scalar.where(
+        expert_replicas > 1,
+        ring_latency_seconds(expert_replicas, expert_per_domain, base, hop_up, hop_out, 2.0),
+        0.0,
+    )
+    experts = scalar.where(zero_stage >= 3, 0.0, experts)  # ZeRO-3 reduces Ψ whole, in shards
+    allreduce = scalar.minimum(ring, tree) + experts
+    once_a_step = exposed_after_overlap(allreduce, backward, efficiency)
     in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
     in_group = in_group + ring_latency_seconds(shard, per_domain, base, hop_up, hop_out, 2.0)
     every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)

@@ -212,6 +212,15 @@ ATTENTION_PRECISION = (
     "DeepSeek-V3 Technical Report §3.3.1: 'we maintain the original precision (e.g., BF16 or "
     "FP32) for ... attention operators'"
 )
+ACTIVATION_PRECISION = (
+    "Micikevicius et al. 2018, Mixed Precision Training (ICLR): weights, activations and "
+    "gradients stored in 16 bits, an fp32 master copy of the weights; Korthikanti et al. 2022 "
+    "count activation bytes in 16 bits (34·sbh per layer); young-geng/EasyLM (LLaMAConfig and "
+    "examples/pretrain_llama_7b.sh: dtype fp32, the activations' dtype) and the JAX "
+    "documentation (jax.lax.Precision: DEFAULT, the fastest mode, runs float32 matrix products "
+    "as bfloat16 passes on TPU): a float32 run keeps and moves 4-byte activations at the "
+    "16-bit matrix rate"
+)
 POWER_CAP = (
     "You, Chung and Chowdhury 2023, Zeus (USENIX NSDI), published power trace: BERT-base "
     "training time per epoch on a V100 at power limits of 100-250 W (calibration "

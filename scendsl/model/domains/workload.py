@@ -12,6 +12,7 @@ from scendsl.defaults import FRAMEWORKS
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
+    ACTIVATION_PRECISION,
     ATTENTION_RATE,
     COLLECTIVE_LATENCY,
     CONTEXT_PARALLEL,
@@ -547,6 +548,21 @@ scenario_input(
         "default",
         note="every current framework fuses attention (FlashAttention, 2022); "
         "runs before 2022 had none: write `flash_attention off`",
+    ),
+)
+
+
+scenario_input(
+    "workload.activation_precision",
+    "text",
+    "Element type of the stored and moved activations (bf16 or fp32)",
+    value_type="text",
+    sources=(ACTIVATION_PRECISION,),
+    default=Found(
+        "bf16",
+        "default",
+        note="mixed-precision training keeps 16-bit activations; a float32 run (EasyLM's "
+        "dtype fp32) writes `activation_precision fp32`",
     ),
 )
 

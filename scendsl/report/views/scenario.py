@@ -30,6 +30,7 @@ from scendsl.report.views.figures import (
     interval_text,
     share_text,
 )
+from scendsl.wording import and_list
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
@@ -96,6 +97,26 @@ class ScenarioView:
         demand = electricity_demand(country_of(scenario.region), scenario.year)
         self.country_reading_name = region_reading_name(demand.region) or demand.region
         self.national_demand_year = demand.year_used
+        #: The mix's sources whose output follows the weather or the sun (catalog energy.toml
+        #: `variable`), as the supply table names them: their shares are of the year's
+        #: electricity, and the briefing says what covers the other hours.
+        mix = [part for part in scenario.energy.mix if part.share > 0]
+        sources = catalog.energy_sources
+        self.variable_sources = [
+            part.source.replace("_", " ")
+            for part in mix
+            if part.source in sources and sources[part.source].variable
+        ]
+        self.variable_sources_named = and_list(self.variable_sources)
+        #: The mix's other sources, which cover the hours the variable ones do not, as a
+        #: sentence names them ("stranded gas and grid"; empty when there are none).
+        self.firm_sources = and_list(
+            [
+                part.source.replace("_", " ")
+                for part in mix
+                if part.source in sources and not sources[part.source].variable
+            ]
+        )
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
