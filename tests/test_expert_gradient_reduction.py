@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import scendsl
 from scendsl.model.domains.step_time import (
+    GRADIENT_ALLREDUCE_INPUTS,
     data_parallel_time,
     expert_gradient_bandwidth,
     expert_gradient_replicas_per_domain,
@@ -103,19 +104,8 @@ def test_the_expert_gradients_over_their_own_group_slow_a_short_step():
 def _exposed_all_over_the_data_group(result) -> float:
     """The exposed gradient time were every parameter reduced over all d·c ranks at the shared
     weights' bandwidth (the model before the experts' own group)."""
-    allreduce = [
-        result.value(name)
-        for name in (
-            "performance.parameters_per_accelerator",
-            "performance.gradient_replicas",
-            "workload.zero_stage",
-            "performance.data_parallel_bandwidth",
-            "performance.shard_replicas",
-            "performance.cross_group_bandwidth",
-            "performance.gradient_replicas_per_domain",
-        )
-    ]
-    allreduce.append(0.0)  # no expert parameters of their own: all of them over d·c
+    allreduce = [result.value(name) for name in GRADIENT_ALLREDUCE_INPUTS]
+    allreduce[-1] = 0.0  # no expert parameters of their own: all of them over d·c
     latency = [
         result.value(f"performance.collective_{name}")
         for name in ("base_latency", "hop_latency_scaleup", "hop_latency_scaleout")

@@ -836,7 +836,7 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
 
 
 #: What the once-a-step gradient all-reduce is made of, for each algorithm's time.
-_GRADIENT_ALLREDUCE = (
+GRADIENT_ALLREDUCE_INPUTS = (
     "performance.parameters_per_accelerator",
     "performance.gradient_replicas",
     "workload.zero_stage",
@@ -875,33 +875,19 @@ def _gradient_allreduce(
     "2·S·(n−1)/n / (½ link) + base + 2(n−1) hops, those between domains at the scale-out hop "
     "latency (NCCL's ring, Simple protocol), " + _GRADIENT_ALLREDUCE_FORMULA,
     (
-        *_GRADIENT_ALLREDUCE,
+        *GRADIENT_ALLREDUCE_INPUTS,
         "performance.collective_base_latency",
         "performance.collective_hop_latency_scaleup",
         "performance.collective_hop_latency_scaleout",
     ),
     sources=(RING, COLLECTIVE_LATENCY, NCCL_TUNER),
 )
-def gradient_ring_time(
-    parameters,
-    data,
-    zero_stage,
-    bandwidth,
-    shard,
-    cross,
-    per_domain,
-    experts,
-    base,
-    hop_up,
-    hop_out,
-):
+def gradient_ring_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out):
     """The ring's bytes are the least a rank can send, but its latency grows with every rank:
     2(n−1) steps, so a ring of tens of thousands pays hundreds of milliseconds."""
-    payload, ranks, link, domain = _gradient_allreduce(
-        parameters, data, zero_stage, bandwidth, shard, cross, per_domain, experts
-    )
+    payload, ranks, link, domain = _gradient_allreduce(psi, d, zero, link, n_d, cross, g, psi_e)
     transfer = ring_allreduce_seconds(payload, ranks, link)
-    return transfer + ring_latency_seconds(ranks, domain, base, hop_up, hop_out, 2.0)
+    return transfer + ring_latency_seconds(ranks, domain, base, up, out, 2.0)
 
 
 @metric(
@@ -912,7 +898,7 @@ def gradient_ring_time(
     "⌊log₂ N⌋ scale-out levels), N = ⌈n / ranks per domain⌉ (NCCL's tree, Simple protocol), "
     + _GRADIENT_ALLREDUCE_FORMULA,
     (
-        *_GRADIENT_ALLREDUCE,
+        *GRADIENT_ALLREDUCE_INPUTS,
         "performance.collective_tree_base_latency",
         "performance.collective_tree_hop_latency_scaleup",
         "performance.collective_tree_hop_latency_scaleout",
@@ -920,27 +906,12 @@ def gradient_ring_time(
     ),
     sources=(NCCL_TUNER,),
 )
-def gradient_tree_time(
-    parameters,
-    data,
-    zero_stage,
-    bandwidth,
-    shard,
-    cross,
-    per_domain,
-    experts,
-    base,
-    hop_up,
-    hop_out,
-    eff,
-):
+def gradient_tree_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out, eff):
     """The tree sends each byte up and back down at a little less than the link's rate, but its
     latency grows with the logarithm of the domains: what a large cluster's all-reduce runs."""
-    payload, ranks, link, domain = _gradient_allreduce(
-        parameters, data, zero_stage, bandwidth, shard, cross, per_domain, experts
-    )
+    payload, ranks, link, domain = _gradient_allreduce(psi, d, zero, link, n_d, cross, g, psi_e)
     transfer = tree_allreduce_seconds(payload, ranks, link, eff)
-    return transfer + tree_latency_seconds(ranks, domain, base, hop_up, hop_out)
+    return transfer + tree_latency_seconds(ranks, domain, base, up, out)
 
 
 @metric(
