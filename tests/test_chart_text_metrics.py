@@ -89,13 +89,12 @@ def test_font_heights_are_read_once_per_font_not_once_per_text_drawn(monkeypatch
     assert looked_up == []
 
 
-def test_charts_with_shared_metrics_are_byte_identical_to_matplotlibs_own_measuring():
+def _same_charts_after(setting_up: str) -> bool:
+    """Whether the charts drawn in a fresh process, after the code `setting_up` has run there,
+    are byte for byte those drawn in this one."""
     code = (
         "import hashlib, scendsl.report.chart_kit as kit\n"
-        "from matplotlib.textpath import text_to_path\n"
-        "kit._share_text_metrics = lambda: None  # matplotlib measures per chart, as before\n"
-        "kit._extent = lambda text, prop: (  # and every size and family on its own\n"
-        "    text_to_path.get_text_width_height_descent(text, prop, False))\n"
+        + setting_up
         + _CHARTS
         + "print(hashlib.sha256('\\n'.join(s or '' for s in svgs).encode()).hexdigest())\n"
     )
@@ -105,7 +104,16 @@ def test_charts_with_shared_metrics_are_byte_identical_to_matplotlibs_own_measur
     assert result.returncode == 0, result.stderr
     namespace: dict = {}
     exec(_CHARTS, namespace)
-    assert result.stdout.strip() == _digest(namespace["svgs"])
+    return result.stdout.strip() == _digest(namespace["svgs"])
+
+
+def test_charts_with_shared_metrics_are_byte_identical_to_matplotlibs_own_measuring():
+    assert _same_charts_after(
+        "from matplotlib.textpath import text_to_path\n"
+        "kit._share_text_metrics = lambda: None  # matplotlib measures per chart, as before\n"
+        "kit._extent = lambda text, prop: (  # and every size and family on its own\n"
+        "    text_to_path.get_text_width_height_descent(text, prop, False))\n"
+    )
 
 
 def test_each_text_is_laid_out_once_whatever_its_size_or_family_name():
@@ -206,3 +214,30 @@ def test_lean_import_leaves_charts_and_later_artists_as_they_were():
     assert digest == _digest(namespace["svgs"])  # the same charts as after a full import
     assert later == "True True"  # classes defined afterwards get their docstring and signature
     assert line == "red 2.0 True"  # set() of a class defined while lean works as ever
+
+
+def test_charts_from_a_template_with_its_ticks_made_are_byte_identical():
+    # The pickled template carries the ticks the charts draw (`chart_kit._TEMPLATE_TICKS`);
+    # with a single tick made there every other is made as the chart is drawn, as before.
+    assert _same_charts_after("kit._TEMPLATE_TICKS = 1\n")
+
+
+def test_text_layouts_are_made_once_per_process_not_once_per_chart(monkeypatch):
+    # matplotlib's layout of a text reads the font's heights first: none is read when every
+    # text of the second drawing was laid out in the first (`chart_kit._shared_layout`).
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    namespace: dict = {}
+    exec(_CHARTS, namespace)
+    first = namespace["svgs"]
+    laid_out = []
+    own = RendererSVG._get_font_height_metrics
+
+    def counting(self, prop):
+        laid_out.append(prop)
+        return own(self, prop)
+
+    monkeypatch.setattr(RendererSVG, "_get_font_height_metrics", counting)
+    exec(_CHARTS, namespace)
+    assert namespace["svgs"] == first
+    assert laid_out == []

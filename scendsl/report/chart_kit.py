@@ -402,16 +402,73 @@ def _share_text_metrics() -> None:
             params["text.hinting_factor"],
             params["text.kerning_factor"],
         )
-        found = shared.get(key)
-        if found is None:
-            if len(shared) >= _MAX_SHARED_METRICS:
-                shared.clear()
-            found = shared[key] = measure(renderer, text, fontprop, ismath, dpi)
-        return found
+        return _kept_in(shared, key, lambda: measure(renderer, text, fontprop, ismath, dpi))
 
     setattr(text_module, "_get_text_metrics_with_cache", metrics)  # noqa: B010 (private)
     if not hasattr(RendererSVG, "_get_font_height_metrics"):
         RendererSVG._get_font_height_metrics = _font_height_metrics  # type: ignore[attr-defined]
+    layout = getattr(text_module.Text, "_get_layout", None)
+    if layout is not None:
+        setattr(text_module.Text, "_get_layout", _shared_layout(layout, RendererSVG))  # noqa: B010
+
+
+def _kept_in(store: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
+    """What `store` holds under `key`, else what `make()` returns, kept there (`store` is
+    emptied once it holds _MAX_SHARED_METRICS entries: a long session stays bounded)."""
+    found = store.get(key)
+    if found is None:
+        if len(store) >= _MAX_SHARED_METRICS:
+            store.clear()
+        found = store[key] = make()
+    return found
+
+
+#: Text layouts (`_shared_layout`) by everything they are made from.
+_layouts: dict[tuple[Any, ...], tuple[Any, list[Any], Any]] = {}
+
+
+def _shared_layout(layout: Callable[..., Any], svg_renderer: type) -> Callable[..., Any]:
+    """`Text._get_layout` kept for the process under what it is made from, for plain text
+    drawn by the SVG renderer: the same labels, ticks and titles come back in chart after chart
+    and every one was laid out again (the lines' metrics are kept, `_extent`, but not the
+    arithmetic placing them: a tenth of a chart's drawing).
+
+    A layout is placed at the origin: it depends on the text, its font, alignments, line
+    spacing and angle, the resolution and the font settings, not on where the text is drawn
+    (wrapped text, TeX and mathtext, whose layout may, are laid out as matplotlib does). The
+    numbers are matplotlib's own, and a fresh copy of its mutable box is handed out each time,
+    so the bytes are the same."""
+    import matplotlib
+
+    params: Any = matplotlib.rcParams  # Any: typed as a Literal of every rc name
+
+    def shared(text: Any, renderer: Any) -> Any:
+        if (
+            type(getattr(renderer, "_vector_renderer", renderer)) is not svg_renderer
+            or text.get_usetex()
+            or text.get_wrap()
+            or text.get_parse_math()
+        ):
+            return layout(text, renderer)
+        key = (
+            text._text,
+            text._fontproperties.copy(),  # mutable: its hash follows its state
+            text.get_figure(root=True).dpi,
+            text._linespacing,
+            text._get_multialignment(),
+            text.get_rotation(),
+            text._rotation_mode,
+            text._horizontalalignment,
+            text._verticalalignment,
+            *(tuple(params[name]) for name in _FONT_LISTS),
+            params["text.kerning_factor"],
+            params["text.hinting_factor"],
+            params["font.enable_last_resort"],
+        )
+        box, lines, corner = _kept_in(_layouts, key, lambda: layout(text, renderer))
+        return box.frozen(), list(lines), corner
+
+    return shared
 
 
 #: A font's ascent, descent and line gap, by font properties and font lists (see _extent).
@@ -463,10 +520,14 @@ def _font_height_metrics(_renderer: Any, prop: Any) -> tuple[Any, Any, Any]:
     return found
 
 
+#: Major ticks an axis of the pickled template has made (the charts' axes show 2-7).
+_TEMPLATE_TICKS = 6
+
+
 @cache
 def _template(x_log: bool, y_log: bool) -> bytes:
-    """An empty Figure with its Axes, pickled: a copy is made in a third of the time it takes
-    to build the Axes anew (the same objects either way, so the same bytes)."""
+    """An empty Figure with its Axes and their ticks, pickled: a copy is made in a third of the
+    time it takes to build the Axes anew (the same objects either way, so the same bytes)."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
@@ -479,6 +540,11 @@ def _template(x_log: bool, y_log: bool) -> bytes:
             axes.set_xscale("log")
         if y_log:
             axes.set_yscale("log")
+        # The ticks the charts draw, made here once: a Tick is five artists, and making them
+        # anew (the first built, the others copied from it) was a tenth of a chart's time. An
+        # Axis draws the first as many as it has locations, and makes more when it needs them.
+        axes.xaxis.get_major_ticks(_TEMPLATE_TICKS)
+        axes.yaxis.get_major_ticks(_TEMPLATE_TICKS if y_log else 1)  # (rows: no y ticks)
         return pickle.dumps(figure)
 
 
