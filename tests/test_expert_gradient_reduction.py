@@ -15,9 +15,12 @@ from hypothesis import strategies as st
 
 import scendsl
 from scendsl.model.domains.step_time import (
+    GRADIENT_ALLREDUCE_INPUTS,
     data_parallel_time,
     expert_gradient_bandwidth,
     expert_gradient_replicas_per_domain,
+    gradient_ring_time,
+    gradient_tree_time,
 )
 
 TEXT = """
@@ -101,21 +104,33 @@ def test_the_expert_gradients_over_their_own_group_slow_a_short_step():
 def _exposed_all_over_the_data_group(result) -> float:
     """The exposed gradient time were every parameter reduced over all d·c ranks at the shared
     weights' bandwidth (the model before the experts' own group)."""
+    allreduce = [result.value(name) for name in GRADIENT_ALLREDUCE_INPUTS]
+    allreduce[-1] = 0.0  # no expert parameters of their own: all of them over d·c
+    latency = [
+        result.value(f"performance.collective_{name}")
+        for name in ("base_latency", "hop_latency_scaleup", "hop_latency_scaleout")
+    ]
+    tree_figures = [
+        result.value(f"performance.collective_tree_{name}")
+        for name in (
+            "base_latency",
+            "hop_latency_scaleup",
+            "hop_latency_scaleout",
+            "bandwidth_efficiency",
+        )
+    ]
     return data_parallel_time(
         result.value("performance.parameters_per_accelerator"),
-        result.value("performance.gradient_replicas"),
         1,
         result.value("performance.compute_time"),
         result.value("performance.microbatches"),
-        result.value("performance.data_parallel_bandwidth"),
         result.value("performance.shard_replicas"),
         result.value("performance.shard_group_bandwidth"),
-        result.value("performance.cross_group_bandwidth"),
         result.value("performance.overlap_efficiency"),
         result.value("performance.gradient_replicas_per_domain"),
-        result.value("performance.collective_base_latency"),
-        result.value("performance.collective_hop_latency_scaleup"),
-        result.value("performance.collective_hop_latency_scaleout"),
+        *latency,
+        gradient_ring_time(*allreduce, *latency),
+        gradient_tree_time(*allreduce, *tree_figures),
         0.0,
         1.0,
         result.value("performance.data_parallel_bandwidth"),

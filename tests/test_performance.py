@@ -261,86 +261,65 @@ def test_tensor_parallel_leaves_the_scale_up_domain():
 
 IDEAL = 1.0  # overlap saves all the time it could hide
 # the bandwidth laws alone: one rank per domain, no collective latency (tested in
-# test_collective_latency.py)
+# test_collective_latency.py), the ring and the tree at NCCL's figures for their bytes
 NO_LATENCY = (1, 0.0, 0.0, 0.0)
+TREE_EFFICIENCY = CATALOG.calibration["collective_tree_bandwidth_efficiency"].value
 # and a dense model: no expert parameters reduced over a group of their own
-DENSE_NO_LATENCY = (*NO_LATENCY, 0.0, 1.0, 1.0, 1.0)
+DENSE = (0.0, 1.0, 1.0, 1.0)
+
+
+def data_parallel_time(zero, compute, m, eta):
+    """performance.data_parallel_time of Ψ = 1B over t·p = 1 and d = 64 replicas, each at one
+    400 Gb/s NIC (50 GB/s both ways here), no shard group: its once-a-step all-reduce priced by
+    the ring's and the tree's own metrics, as the registry wires them."""
+    allreduce = (1e9, 64, zero, 50e9, 64, 50e9, NO_LATENCY[0], DENSE[0])
+    ring = step_time.gradient_ring_time(*allreduce, *NO_LATENCY[1:])
+    tree = step_time.gradient_tree_time(*allreduce, *NO_LATENCY[1:], TREE_EFFICIENCY)
+    return step_time.data_parallel_time(
+        1e9, zero, compute, m, 64, 50e9, eta, *NO_LATENCY, ring, tree, *DENSE
+    )
 
 
 def test_zero3_communicates_one_and_a_half_times_data_parallelism():
     # Raw ring time with nothing to overlap (compute 0): Ψ = 1B over t·p = 1, d = 64, at one
     # 400 Gb/s NIC (50 GB/s both ways here).
-    plain = step_time.data_parallel_time(
-        1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-    )
+    plain = data_parallel_time(1, 0.0, 1, IDEAL)
     assert plain == pytest.approx(2 * 2e9 * 63 / 64 / 25e9)
-    stage3 = step_time.data_parallel_time(
-        1e9, 64, 3, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-    )
+    stage3 = data_parallel_time(3, 0.0, 1, IDEAL)
     assert stage3 == pytest.approx(1.5 * plain)
     # Overlap with the last micro-batch's backward pass hides part of it.
-    hidden = step_time.data_parallel_time(
-        1e9, 64, 1, 3.0, 2, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-    )
+    hidden = data_parallel_time(1, 3.0, 2, IDEAL)
     assert hidden == pytest.approx(max(plain - 2 / 3 * 3.0 / 2, 0))
 
 
 def test_zero3_exchanges_every_micro_batch_behind_its_own_passes():
     # FSDP gathers and reduce-scatters in each of the m micro-batches, prefetching behind that
     # micro-batch's whole forward and backward passes (compute / m), not the last backward only.
-    plain = step_time.data_parallel_time(
-        1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-    )
+    plain = data_parallel_time(1, 0.0, 1, IDEAL)
     compute, m = 0.4, 4  # 0.1 s a micro-batch against 1.5 x 0.16 s of exchange
-    exposed = step_time.data_parallel_time(
-        1e9, 64, 3, compute, m, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-    )
+    exposed = data_parallel_time(3, compute, m, IDEAL)
     assert exposed == pytest.approx(m * max(1.5 * plain - compute / m, 0))
     assert exposed > 1.5 * plain - 2 / 3 * compute / m  # more than one exchange a step
     # Enough compute per micro-batch hides all of it, where ZeRO-1 still shows a remainder.
     long = 8 * 1.5 * plain * m
-    assert (
-        step_time.data_parallel_time(
-            1e9, 64, 3, long, m, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-        )
-        == 0
-    )
-    assert (
-        step_time.data_parallel_time(
-            1e9, 64, 1, 1.2 * plain * m, m, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-        )
-        > 0
-    )
+    assert data_parallel_time(3, long, m, IDEAL) == 0
+    assert data_parallel_time(1, 1.2 * plain * m, m, IDEAL) > 0
 
 
 def test_concurrent_kernels_hide_only_a_share_of_the_once_a_step_exchange():
     # Ψ = 1B, d = 64 at 50 GB/s both ways: a 0.16 s ring beside 2 micro-batches of 0.3 s
     # (0.2 s of backward in the last): ideal overlap hides it all, at η only η of it is saved.
-    ring = step_time.data_parallel_time(
-        1e9, 64, 1, 0.0, 1, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-    )
+    ring = data_parallel_time(1, 0.0, 1, IDEAL)
     eta = CATALOG.calibration["overlap_efficiency"].value
     assert 0 < eta < 1
-    exposed = step_time.data_parallel_time(
-        1e9, 64, 1, 0.6, 2, 50e9, 64, 50e9, 50e9, eta, *DENSE_NO_LATENCY
-    )
-    assert (
-        step_time.data_parallel_time(
-            1e9, 64, 1, 0.6, 2, 50e9, 64, 50e9, 50e9, IDEAL, *DENSE_NO_LATENCY
-        )
-        == 0
-    )
+    exposed = data_parallel_time(1, 0.6, 2, eta)
+    assert data_parallel_time(1, 0.6, 2, IDEAL) == 0
     assert exposed == pytest.approx((1 - eta) * ring)
     # A backward pass shorter than the ring caps what can be hidden at all.
-    short = step_time.data_parallel_time(
-        1e9, 64, 1, 0.06, 1, 50e9, 64, 50e9, 50e9, eta, *DENSE_NO_LATENCY
-    )
+    short = data_parallel_time(1, 0.06, 1, eta)
     assert short == pytest.approx(ring - eta * 2 / 3 * 0.06)
     # ZeRO-3's prefetched per-micro-batch exchange keeps ideal overlap.
-    zero3 = [
-        step_time.data_parallel_time(1e9, 64, 3, 8.0, 4, 50e9, 64, 50e9, 50e9, e, *DENSE_NO_LATENCY)
-        for e in (eta, IDEAL)
-    ]
+    zero3 = [data_parallel_time(3, 8.0, 4, e) for e in (eta, IDEAL)]
     assert zero3 == [0, 0]
 
 

@@ -38,6 +38,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN,
     NARAYANAN_FLOPS,
     NCCL_CHANNELS,
+    NCCL_TUNER,
     OVERLAP_INTERFERENCE,
     PALM,
     PIPELINE_P2P,
@@ -65,6 +66,8 @@ from scendsl.model.domains.training_formulas import (
     ring_allreduce_seconds,
     ring_latency_seconds,
     straggler_factor,
+    tree_allreduce_seconds,
+    tree_latency_seconds,
 )
 from scendsl.model.registry import metric
 
@@ -832,35 +835,114 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
     return link_for(used, domain, scaleup, scalar.minimum(scaleup, scaleout))
 
 
+#: What the once-a-step gradient all-reduce is made of, for each algorithm's time.
+GRADIENT_ALLREDUCE_INPUTS = (
+    "performance.parameters_per_accelerator",
+    "performance.gradient_replicas",
+    "workload.zero_stage",
+    "performance.data_parallel_bandwidth",
+    "performance.shard_replicas",
+    "performance.cross_group_bandwidth",
+    "performance.gradient_replicas_per_domain",
+    "performance.expert_parameters_per_accelerator",
+)
+_GRADIENT_ALLREDUCE_FORMULA = (
+    "of the once-a-step gradient all-reduce: ZeRO-0/1/2, 2 B × (parameters_per_accelerator − "
+    "expert_parameters_per_accelerator) over "
+    "d·c ranks, gradient_replicas_per_domain to a domain, at performance.data_parallel_bandwidth; "
+    "ZeRO-3, each shard (2 B × parameters_per_accelerator / N_d) across the d·c / N_d shard "
+    "groups, one rank to a domain, at performance.cross_group_bandwidth (nothing without groups)"
+)
+
+
+def _gradient_allreduce(
+    parameters, data, zero_stage, bandwidth, shard, cross_bandwidth, per_domain, experts
+):
+    """Payload, ranks, link and ranks per domain of the once-a-step gradient all-reduce (up to
+    ZeRO-2 the shared weights only: a mixture's experts are reduced over a group of their own)."""
+    stage3 = zero_stage >= 3
+    payload = GRADIENT_BYTES * scalar.where(stage3, parameters / shard, parameters - experts)
+    ranks = scalar.where(stage3, data / shard, data)
+    link = scalar.where(stage3, cross_bandwidth, bandwidth)
+    # every rank's shard crosses the domains with its counterparts: one per domain
+    return payload, ranks, link, scalar.where(stage3, 1.0, per_domain)
+
+
+@metric(
+    "performance.gradient_ring_time",
+    "time",
+    "Time of the once-a-step gradient all-reduce as NCCL's ring would run it",
+    "2·S·(n−1)/n / (½ link) + base + 2(n−1) hops, those between domains at the scale-out hop "
+    "latency (NCCL's ring, Simple protocol), " + _GRADIENT_ALLREDUCE_FORMULA,
+    (
+        *GRADIENT_ALLREDUCE_INPUTS,
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
+    ),
+    sources=(RING, COLLECTIVE_LATENCY, NCCL_TUNER),
+)
+def gradient_ring_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out):
+    """The ring's bytes are the least a rank can send, but its latency grows with every rank:
+    2(n−1) steps, so a ring of tens of thousands pays hundreds of milliseconds."""
+    payload, ranks, link, domain = _gradient_allreduce(psi, d, zero, link, n_d, cross, g, psi_e)
+    transfer = ring_allreduce_seconds(payload, ranks, link)
+    return transfer + ring_latency_seconds(ranks, domain, base, up, out, 2.0)
+
+
+@metric(
+    "performance.gradient_tree_time",
+    "time",
+    "Time of the once-a-step gradient all-reduce as NCCL's tree would run it",
+    "2·S / (tree_bandwidth_efficiency × ½ link) + tree_base + 2·((n/N − 1) scale-up hops + "
+    "⌊log₂ N⌋ scale-out levels), N = ⌈n / ranks per domain⌉ (NCCL's tree, Simple protocol), "
+    + _GRADIENT_ALLREDUCE_FORMULA,
+    (
+        *GRADIENT_ALLREDUCE_INPUTS,
+        "performance.collective_tree_base_latency",
+        "performance.collective_tree_hop_latency_scaleup",
+        "performance.collective_tree_hop_latency_scaleout",
+        "performance.collective_tree_bandwidth_efficiency",
+    ),
+    sources=(NCCL_TUNER,),
+)
+def gradient_tree_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out, eff):
+    """The tree sends each byte up and back down at a little less than the link's rate, but its
+    latency grows with the logarithm of the domains: what a large cluster's all-reduce runs."""
+    payload, ranks, link, domain = _gradient_allreduce(psi, d, zero, link, n_d, cross, g, psi_e)
+    transfer = tree_allreduce_seconds(payload, ranks, link, eff)
+    return transfer + tree_latency_seconds(ranks, domain, base, up, out)
+
+
 @metric(
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
     "E(x, w) = x − η·min(x, w), η = performance.overlap_efficiency (the share of ideally "
-    "hidden time that overlapping saves); ZeRO-0/1/2: E(ring(2 B × (Ψ − Ψ_e), d·c) + ring(2 B × "
-    "Ψ_e, d_e) at performance.expert_gradient_bandwidth, ⅔ compute_time / m), Ψ = "
-    "parameters_per_accelerator, Ψ_e = expert_parameters_per_accelerator, d_e = "
-    "expert_gradient_replicas; ZeRO-3: m × max(0, 1.5 × ring(…, N_d) − compute_time / m) at "
-    "performance.shard_group_bandwidth, plus, with a shard group, E(ring(2 B × "
-    "parameters_per_accelerator / N_d, d·c / N_d), ⅔ compute_time / m) at "
-    "performance.cross_group_bandwidth; else at performance.data_parallel_bandwidth; each "
-    "ring also pays its latency α = base + 2(n−1) hops, those between domains (n / "
-    "gradient_replicas_per_domain of them) at the scale-out hop latency (NCCL's ring)",
+    "hidden time that overlapping saves); A = min(gradient_ring_time, gradient_tree_time), the "
+    "once-a-step all-reduce as NCCL's tuner runs it (the algorithm of least time, latency + "
+    "bytes / bandwidth); ZeRO-0/1/2: E(A + ring(2 B × Ψ_e, d_e) at "
+    "performance.expert_gradient_bandwidth, ⅔ compute_time / m), Ψ_e = "
+    "expert_parameters_per_accelerator, d_e = expert_gradient_replicas (the experts' own "
+    "reduction stays on the ring); ZeRO-3: m × max(0, 1.5 × ring(2 B × "
+    "parameters_per_accelerator, N_d) − compute_time / m) at performance.shard_group_bandwidth "
+    "(gathers and reduce-scatters: NCCL runs them on the ring), plus E(A, ⅔ compute_time / m) "
+    "across shard groups; each ring pays its latency α = base + 2(n−1) hops, those between "
+    "domains at the scale-out hop latency",
     (
         "performance.parameters_per_accelerator",
-        "performance.gradient_replicas",
         "workload.zero_stage",
         "performance.compute_time",
         "performance.microbatches",
-        "performance.data_parallel_bandwidth",
         "performance.shard_replicas",
         "performance.shard_group_bandwidth",
-        "performance.cross_group_bandwidth",
         "performance.overlap_efficiency",
         "performance.gradient_replicas_per_domain",
         "performance.collective_base_latency",
         "performance.collective_hop_latency_scaleup",
         "performance.collective_hop_latency_scaleout",
+        "performance.gradient_ring_time",
+        "performance.gradient_tree_time",
         "performance.expert_parameters_per_accelerator",
         "performance.expert_gradient_replicas",
         "performance.expert_gradient_bandwidth",
@@ -876,23 +958,23 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
         HYBRID_SHARD,
         OVERLAP_INTERFERENCE,
         COLLECTIVE_LATENCY,
+        NCCL_TUNER,
     ),
 )
 def data_parallel_time(
     parameters,
-    data,
     zero_stage,
     compute,
     m,
-    bandwidth,
     shard,
     shard_bandwidth,
-    cross_bandwidth,
     efficiency,
     per_domain,
     base,
     hop_up,
     hop_out,
+    ring,
+    tree,
     expert_parameters,
     expert_replicas,
     expert_bandwidth,
@@ -900,22 +982,22 @@ def data_parallel_time(
 ):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
-    each and more of it exposed. ZeRO-3 (FSDP) gathers the parameters for the forward and again
-    for the backward pass and reduce-scatters the gradients in every micro-batch, prefetching
-    the next gather while it computes: half a ring three times per micro-batch, beside that
-    micro-batch's forward and backward passes. A hybrid ZeRO-3 layout runs those rings
-    inside its shard group only and all-reduces each reduced shard across the groups once a
-    step, as the plain data-parallel reduction does. Overlap of the once-a-step exchange is not
-    free: the collective's kernels share the compute units and HBM with the matmuls beside
-    them, so a step saves only the share η of the time an ideal overlap would hide. ZeRO-3's
+    each and more of it exposed. NCCL runs that all-reduce as a ring or a tree, whichever its
+    model says is faster: the ring for large payloads on few domains, the tree when the ring's
+    2(n−1) steps of latency outweigh the tree's 8% slower bytes. ZeRO-3 (FSDP) gathers the
+    parameters for the forward and again for the backward pass and reduce-scatters the gradients
+    in every micro-batch, prefetching the next gather while it computes: half a ring three
+    times per micro-batch, beside that micro-batch's forward and backward passes (NCCL has no
+    tree for gathers and reduce-scatters). A hybrid ZeRO-3 layout runs those rings inside its
+    shard group only and all-reduces each reduced shard across the groups once a step, as the
+    plain data-parallel reduction does. Overlap of the once-a-step exchange is not free: the
+    collective's kernels share the compute units and HBM with the matmuls beside them, so a
+    step saves only the share η of the time an ideal overlap would hide. ZeRO-3's
     per-micro-batch prefetch keeps ideal overlap (see calibration.overlap_efficiency). A
     mixture's routed experts are reduced over their own, smaller group (d·c / e copies), whose
     ranks lie in different servers when the expert-parallel group fills one."""
     per_microbatch = compute / m
     backward = (2.0 / 3.0) * per_microbatch
-    shared = GRADIENT_BYTES * (parameters - expert_parameters)
-    ring = ring_allreduce_seconds(shared, data, bandwidth)
-    ring = ring + ring_latency_seconds(data, per_domain, base, hop_up, hop_out, 2.0)
     experts = ring_allreduce_seconds(
         GRADIENT_BYTES * expert_parameters, expert_replicas, expert_bandwidth
     )
@@ -924,18 +1006,13 @@ def data_parallel_time(
         ring_latency_seconds(expert_replicas, expert_per_domain, base, hop_up, hop_out, 2.0),
         0.0,
     )
-    ring = ring + experts
-    once_a_step = exposed_after_overlap(ring, backward, efficiency)
+    experts = scalar.where(zero_stage >= 3, 0.0, experts)  # ZeRO-3 reduces Ψ whole, in shards
+    allreduce = scalar.minimum(ring, tree) + experts
+    once_a_step = exposed_after_overlap(allreduce, backward, efficiency)
     in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
     in_group = in_group + ring_latency_seconds(shard, per_domain, base, hop_up, hop_out, 2.0)
     every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)
-    across = ring_allreduce_seconds(
-        GRADIENT_BYTES * parameters / shard, data / shard, cross_bandwidth
-    )
-    # every rank's shard crosses the domains with its counterparts: one per domain
-    across = across + ring_latency_seconds(data / shard, 1.0, base, hop_up, hop_out, 2.0)
-    across_groups = exposed_after_overlap(across, backward, efficiency)
-    return scalar.where(zero_stage >= 3, every_microbatch + across_groups, once_a_step)
+    return scalar.where(zero_stage >= 3, every_microbatch + once_a_step, once_a_step)
 
 
 @metric(

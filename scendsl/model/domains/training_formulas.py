@@ -7,6 +7,8 @@ on floats and on numpy arrays (sweeps and Monte Carlo samples).
 
 from __future__ import annotations
 
+import math
+
 from scendsl.model import scalar
 
 # ---------------------------------------------------------------------------------- sources
@@ -48,6 +50,13 @@ COLLECTIVE_LATENCY = (
     "reduce-scatter or all-gather (p−1)·α; NCCL's own cost model (github.com/NVIDIA/nccl, "
     "src/graph/tuning.cc, ncclTopoTuneModel): latency = baseLat + (steps − inter-node "
     "steps)·hwLat(NVLink) + inter-node steps·hwLat(network), ring, Simple protocol"
+)
+NCCL_TUNER = (
+    "NCCL's tuner (github.com/NVIDIA/nccl, src/graph/tuning.cc, ncclTopoTuneModel and "
+    "ncclTopoGetAlgoTime; src/enqueue.cc, topoGetAlgoInfo): each algorithm's time is its "
+    "latency + bytes / its bandwidth, and NCCL runs the least; a Tree all-reduce pays baseLat + "
+    "2·((n/N − 1)·hwLat(NVLink) + log2(N)·hwLat(network)) over N nodes at half of 0.92 × the "
+    "bus bandwidth, a Ring 2(n−1) steps at n/(2(n−1)) of it"
 )
 RANK_ORDER = (
     "Megatron-Core, initialize_model_parallel in its parallel_state module "
@@ -330,6 +339,28 @@ def ring_latency_seconds(ranks, ranks_per_domain, base, scaleup_hop, scaleout_ho
     hops = passes * (ranks - 1)
     latency = base + (hops - inter) * scaleup_hop + inter * scaleout_hop
     return scalar.where(ranks > 1, latency, 0.0)
+
+
+def tree_latency_seconds(ranks, ranks_per_domain, base, scaleup_hop, scaleout_hop):
+    """The fixed (α) part of one tree all-reduce over `ranks` devices, NCCL's cost model
+    (ncclTopoTuneModel, Tree): a chain of n/N − 1 hops inside each of the N domains and a
+    binary tree of ⌊log₂ N⌋ levels across them, up and down once each, plus one launch `base`.
+    Zero for a group of one."""
+    ranks = scalar.maximum(ranks, 1)
+    domains = -scalar.floor(-ranks / scalar.maximum(ranks_per_domain, 1))  # ceil
+    per_domain = scalar.floor(ranks / domains)  # NCCL's integer nRanks / nNodes
+    levels = scalar.floor(scalar.log(domains) / math.log(2.0) + 1e-9)  # NCCL's log2i
+    latency = base + 2.0 * ((per_domain - 1) * scaleup_hop + levels * scaleout_hop)
+    return scalar.where(ranks > 1, latency, 0.0)
+
+
+def tree_allreduce_seconds(payload_bytes, ranks, link_bandwidth_bidirectional, efficiency):
+    """Bytes time of a tree all-reduce of `payload_bytes` over `ranks` devices, NCCL's cost
+    model: the whole payload goes up the tree and back down, so the algorithm bandwidth is half
+    the bus bandwidth (the send rate, half the bidirectional link) times NCCL's tree
+    `efficiency`. Zero for a group of one."""
+    time = payload_bytes / (0.5 * efficiency * link_bandwidth_bidirectional / 2.0)
+    return scalar.where(ranks > 1, time, 0.0)
 
 
 def exposed_after_overlap(communication, window, efficiency):

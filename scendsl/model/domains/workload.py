@@ -33,6 +33,7 @@ from scendsl.model.domains.training_formulas import (
     MOE_PERMUTATION,
     NARAYANAN,
     NARAYANAN_FLOPS,
+    NCCL_TUNER,
     NEOX,
     OVERLAP_INTERFERENCE,
     PLATFORM_MATMUL,
@@ -842,6 +843,34 @@ _calibration_input(
     "time",
     "Latency per ring step of a collective that crosses the scale-out network",
     (COLLECTIVE_LATENCY,),
+)
+_calibration_input(
+    "performance.collective_tree_base_latency",
+    "collective_tree_base_latency",
+    "time",
+    "Fixed launch latency of one tree all-reduce (NCCL's α for its Tree algorithm)",
+    (NCCL_TUNER,),
+)
+_calibration_input(
+    "performance.collective_tree_hop_latency_scaleup",
+    "collective_tree_hop_latency_scaleup",
+    "time",
+    "Latency per step of a tree all-reduce's chain inside a scale-up domain",
+    (NCCL_TUNER,),
+)
+_calibration_input(
+    "performance.collective_tree_hop_latency_scaleout",
+    "collective_tree_hop_latency_scaleout",
+    "time",
+    "Latency per level of a tree all-reduce across the scale-out network",
+    (NCCL_TUNER,),
+)
+_calibration_input(
+    "performance.collective_tree_bandwidth_efficiency",
+    "collective_tree_bandwidth_efficiency",
+    "fraction",
+    "Share of the link's bandwidth a tree all-reduce moves its bytes at (NCCL's model)",
+    (NCCL_TUNER,),
 )
 _calibration_input(
     "performance.straggler_variability",
