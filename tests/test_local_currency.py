@@ -156,3 +156,25 @@ def test_the_sensitivity_table_gives_an_amount_in_that_currency_too(tmp_path):
     row = next(line for line in table.splitlines() if "`cluster.count`" in line and "$" in line)
     # The figure at the input's P5 and P95, each in dollars and in shillings.
     assert len(re.findall(r"\$[0-9.,]+ ?[kMB]? \([0-9.,]+ ?[kMB]? KES\)", row)) == 2, row
+
+
+def test_eval_reads_the_range_of_a_per_kwh_price_per_kwh_in_dollars(tmp_path, capsys):
+    """`scendsl eval` printed `(90%: 149 USD/MWh to 223 USD/MWh)` beside `24.5 KES/kWh (0.182
+    USD/kWh ...)`, as the briefings did before their ranges were read per kWh."""
+    from scendsl.cli import main
+
+    path = tmp_path / "ranged.scn"
+    path.write_text(
+        scenario_text(
+            "ke",
+            year=2024,
+            region="KE",
+            body="  energy {\n    price 20 KES/kWh to 30 KES/kWh\n  }\n",
+        ),
+        encoding="utf-8",
+    )
+    main(["eval", str(path)])
+    line = next(row for row in capsys.readouterr().out.splitlines() if "energy.supply_price" in row)
+    ends = re.search(r"\(90%: ([0-9.]+) USD/(\w+) to ([0-9.]+) USD/(\w+)\)", line)
+    assert ends and ends[2] == ends[4] == "kWh", line
+    assert 0 < float(ends[1]) < float(ends[3]) < 1

@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scendsl.model.registry import REGISTRY
 from scendsl.report.explain import value_text
-from scendsl.report.numbers import figure_text, format_value
+from scendsl.report.numbers import figure_text, format_value, usd_text
 from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
@@ -64,10 +64,10 @@ def write_eval_text(
             line = f"    {name:<{width}} {value_text(node)}"
             summary = run.percentiles(name) if run is not None and name in run.varying() else None
             if summary is not None:
-                line += (
-                    f"   (90%: {format_value(summary.p5, node.dimension)} to "
-                    f"{format_value(summary.p95, node.dimension)})"
-                )
+                # A price written per kWh reads per kWh in dollars, as its value does.
+                percentiles = (summary.p5, summary.p95)
+                low, high = (usd_text(end, node.dimension, node.written) for end in percentiles)
+                line += f"   (90%: {low} to {high})"
             elif spread is not None and spread.range_of(name) is not None:
                 ends = spread.range_of(name)
                 line += (
