@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scendsl.model.registry import REGISTRY
 from scendsl.report.explain import value_text
-from scendsl.report.numbers import figure_text, format_value, usd_text
+from scendsl.report.numbers import figure_text, usd_text
 from scendsl.terminal import visible_path
 
 if TYPE_CHECKING:
@@ -27,6 +27,12 @@ def expected_text(claim: ClaimResult) -> str:
     if claim.tolerance is not None:
         text += f" ± {claim.tolerance * 100:g}%"
     return text
+
+
+def _ends(low: float, high: float, node: Any) -> str:
+    """A range's two ends as the figure's value reads: a price written per kWh in another
+    currency, per kWh in dollars (`0.149 USD/kWh to 0.223 USD/kWh`)."""
+    return f"{usd_text(low, node.dimension, node.written)} to {usd_text(high, node.dimension, node.written)}"
 
 
 #: The width of `eval`'s name column: at least, and at most.
@@ -64,16 +70,10 @@ def write_eval_text(
             line = f"    {name:<{width}} {value_text(node)}"
             summary = run.percentiles(name) if run is not None and name in run.varying() else None
             if summary is not None:
-                # A price written per kWh reads per kWh in dollars, as its value does.
-                percentiles = (summary.p5, summary.p95)
-                low, high = (usd_text(end, node.dimension, node.written) for end in percentiles)
-                line += f"   (90%: {low} to {high})"
+                line += f"   (90%: {_ends(summary.p5, summary.p95, node)})"
             elif spread is not None and spread.range_of(name) is not None:
                 ends = spread.range_of(name)
-                line += (
-                    f"   (default MFU spread: {format_value(ends.low, node.dimension)} to "
-                    f"{format_value(ends.high, node.dimension)})"
-                )
+                line += f"   (default MFU spread: {_ends(ends.low, ends.high, node)})"
             print(line, file=out)
         probabilities = run.claims if run is not None else [None] * len(result.claims)
         over = spread.claims if spread is not None else [None] * len(result.claims)
