@@ -695,7 +695,6 @@ def _national_demand(ctx: Context) -> Found:
     return replace(found, note=note)
 
 
-
 @input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")
 def _smr(ctx: Context) -> Found:
     return ctx.calibration("smr_unit_power")
