@@ -134,6 +134,31 @@ def currency_sign_hint(text: str, pos: int) -> str | None:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _not_modelled() -> tuple[dict[str, str], dict[str, str]]:
+    """not_modelled.toml: each word of a metric name, and each unit, that asks for a figure the
+    model does not compute, with the hint to give."""
+    words: dict[str, str] = {}
+    units: dict[str, str] = {}
+    for figure in shipped_file("not_modelled.toml")["figure"]:
+        words.update((word, figure["hint"]) for word in figure["words"])
+        units.update((unit, figure["hint"]) for unit in figure["units"])
+    return words, units
+
+
+def not_modelled_hint(metric: str | None = None, unit: str | None = None) -> str | None:
+    """The hint for a figure the model does not compute, asked for by a metric's name
+    (`energy.water_use`: a word of the name after its domain) or a unit only it has (`m3`);
+    None when neither asks for one."""
+    words, units = _not_modelled()
+    if unit is not None and hint_text(unit) is not None and unit in units:
+        return units[unit]
+    if metric is None or hint_text(metric) is None:
+        return None
+    asked = metric.partition(".")[2].casefold().replace(".", "_").split("_")
+    return next((words[word] for word in asked if word in words), None)
+
+
 #: A number and the blanks after it, ending at a sign (`12 ` before `¢`).
 _AMOUNT_BEFORE_SIGN = re.compile(r"(?<![\w.])([0-9][0-9_]*(?:\.[0-9]+)?)[ \t]*\Z")
 #: What an amount in a sign is per (`/kWh` after `12 ¢`).

@@ -34,6 +34,7 @@ from scendsl.language.names import (
     left_out_currencies,
     named_country_groups,
     national_resources_in,
+    not_modelled_hint,
     plain_reading,
     subdivision_hint,
 )
@@ -1383,6 +1384,8 @@ def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     carbon = carbon_unit_hint(unit) if dimension in (None, "mass", "carbon_intensity") else None
     if carbon is not None:
         return carbon  # before the price rules: `g/kWh` is no price
+    if (unmodelled := not_modelled_hint(unit=unit)) is not None:
+        return unmodelled  # `1000 m3` of water: no unit of the language measures it
     if (per := price_per_hint(unit)) is not None:
         return per
     if (calendar := calendar_word_hint(None, unit)) is not None:

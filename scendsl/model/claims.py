@@ -202,8 +202,13 @@ def _metric_hint(claim, claimable: dict[str, MetricInfo]) -> str:
     `energy.power_by_source`, which cannot be claimed), within the domain written; a domain
     the model has not (`inference.tokens_per_second` was offered the training metric
     `performance.tokens_per_step`) is told the domains there are."""
+    from scendsl.language.names import not_modelled_hint
     from scendsl.suggest import fix_of, suggest
 
+    # a figure the model does not compute (`energy.water_use` was offered `energy.pue`)
+    unmodelled = not_modelled_hint(claim.metric)
+    if unmodelled is not None:
+        return unmodelled
     domain, _, rest = claim.metric.partition(".")
     domains = list(dict.fromkeys(name.partition(".")[0] for name in claimable))
     if domain not in domains:
