@@ -1,6 +1,7 @@
 """A figure the model does not compute, asked for by a claim, is told so (not_modelled.toml):
 the Reykjavik trial's `expect energy.water_use < 1000 m3` got no hint at the unit, and without
-it a spelling guess offered `energy.pue`, another figure."""
+it a spelling guess offered `energy.pue`, another figure. A claim that compares two metrics
+(the Abu Dhabi trial's buy or rent) is told that a claim takes a figure."""
 
 from __future__ import annotations
 
@@ -47,3 +48,10 @@ def test_a_volume_of_water_is_told_the_same_at_its_unit():
 
 def test_a_misspelt_metric_is_still_guessed():
     assert _claim("energy.facilty_power < 5 MW").hint == "did you mean 'energy.facility_power'?"
+
+
+def test_a_claim_comparing_two_metrics_is_told_a_claim_takes_a_figure():
+    diagnostic = _claim("market.rental_cost < market.capex")
+    assert diagnostic.hint.startswith(
+        "a claim compares a metric with a figure, not with another metric ('market.capex')"
+    )

@@ -280,6 +280,19 @@ def _name_problem(claim, info: MetricInfo, scenario: Scenario):
     )
 
 
+def _other_metric_hint(claim) -> str | None:
+    """`expect market.rental_cost < market.capex`: a claim compares a metric with a figure, not
+    with another metric (the Abu Dhabi trial's buy-or-rent claim was told to compare with an
+    amount of money, with no word of why)."""
+    value = claim.value if isinstance(claim.value, str) else ""
+    if value not in metric_index():
+        return None
+    return (
+        f"a claim compares a metric with a figure, not with another metric ({quoted(value)}): "
+        f"write a claim with its own figure for each, or `scendsl explain` both to compare them"
+    )
+
+
 def _kind_problem(claim, info: MetricInfo):
     """(message, span, hint) when the claim does not fit the metric's kind, else None."""
     name, kind = claim.metric, info.kind
@@ -307,7 +320,7 @@ def _kind_problem(claim, info: MetricInfo):
                 f"{quoted(name)} is a number measured in {info.unit or 'no unit'}, "
                 f"not a category: {quoted(claim.value)} is no value of it",
                 where,
-                _compare_hint(name, info),
+                _other_metric_hint(claim) or _compare_hint(name, info),
             )
         same = info.dimension == claim.dimension or (
             info.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS
