@@ -106,8 +106,8 @@ def test_the_sentence_says_how_a_forecast_years_demand_was_grown(tmp_path: Path)
     first, latest = min(int(y) for y in series), max(int(y) for y in series)
     energy = _energy_section(tmp_path, code, latest + 2)
     assert (
-        f"of demand in {latest + 2}, the {latest} figure grown at the country's "
-        f"{first}-{latest} average, "
+        f"of demand in {latest + 2}, the {latest} figure carried at the country's "
+        f"{first}-{latest} average change, "
     ) in energy
 
 

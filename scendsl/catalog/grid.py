@@ -333,10 +333,10 @@ class DemandTrend:
     @property
     def described(self) -> str:
         """How a forecast year's demand is carried, in a briefing's words: "the 2023 figure
-        grown at the country's 2019-2023 average, 3.9 % a year"."""
+        carried at the country's 2019-2023 average change, +3.9 % a year" (a fall reads -0.5 %)."""
         return (
-            f"the {self.last} figure grown at the country's {self.first}-{self.last} average, "
-            f"{self.rate * 100:.2g} % a year"
+            f"the {self.last} figure carried at the country's {self.first}-{self.last} average "
+            f"change, {self.rate * 100:+.2g} % a year"
         )
 
 

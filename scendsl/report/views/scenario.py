@@ -99,8 +99,8 @@ class ScenarioView:
         self.country_reading_name = region_reading_name(demand.region) or demand.region
         self.national_demand_year = demand.year_used
         #: Which year's demand the share is of, as the sentence after "of demand in" says it:
-        #: "2023"; a year past the data "2027, the 2023 figure grown at the country's 2019-2023
-        #: average, 3.9 % a year" (energy.national_demand carries it so).
+        #: "2023"; a year past the data "2027, the 2023 figure carried at the country's 2019-2023
+        #: average change, +3.9 % a year" (energy.national_demand carries it so).
         self.national_demand_when = _demand_when(scenario.year, demand.year_used, demand.region)
         #: The mix's sources whose output follows the weather or the sun (catalog energy.toml
         #: `variable`), as the supply table names them: their shares are of the year's
