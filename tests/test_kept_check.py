@@ -57,7 +57,7 @@ def _without_cache(
 
 
 def _entry(*paths: str) -> Path:
-    path = kept.kept_path(kept_check._entry_name(paths))
+    path = kept.kept_path(kept_check.entry_name(paths))
     assert path is not None
     return path
 

@@ -74,7 +74,7 @@ def kept_check(
     if not caching():
         return run({})
     started = time.time()
-    name, key = _entry_name(paths), _request_key(paths, options)
+    name, key = entry_name(paths), _request_key(paths, options)
     found = _discovered(paths)
     entry = read_entry(name, key, frozenset())
     if found is not None and _still_holds(entry, found):
@@ -131,25 +131,23 @@ def _settled_inputs(visited: dict[str, str], started: float) -> list[tuple[str, 
     return inputs
 
 
-def _entry_name(paths: Sequence[str]) -> str:
-    """One entry per package, current folder and paths checked (a newer check replaces it)."""
+def entry_name(paths: Sequence[str], kind: str = "check") -> str:
+    """One entry of each `kind` per package, current folder and paths checked (a newer check
+    replaces it)."""
     named = "\0".join((_PACKAGE, os.getcwd(), *paths)).encode("utf-8", "surrogatepass")
-    return f"check-{hashlib.sha256(named).hexdigest()[:24]}.pickle"
+    return f"{kind}-{hashlib.sha256(named).hexdigest()[:24]}.pickle"
 
 
 def _request_key(paths: Sequence[str], options: Sequence[str]) -> bytes:
     """What the check's output rests on besides the scenario files: the package's files, the
     libraries' versions (Python's is in every key), the current folder, the paths and the options."""
-    return digest(
-        _FORMAT,
-        VERSION,
-        os.getcwd(),
-        str(len(paths)),
-        *paths,
-        *options,
-        *_library_versions(),
-        _package_digest(),
-    )
+    return digest(_FORMAT, os.getcwd(), str(len(paths)), *paths, *options, package_key())
+
+
+def package_key() -> bytes:
+    """What anything a check works out rests on besides its input: the package's files and
+    version, the libraries' versions (Python's is in every key)."""
+    return digest(_FORMAT, VERSION, *_library_versions(), _package_digest())
 
 
 def _package_digest() -> bytes:
