@@ -82,31 +82,29 @@ class _Unknown(Exception):
     """A value whose canonical form is not known."""
 
 
-_SCALARS = (type(None), bool, int, float, str)
+_SCALARS = frozenset((type(None), bool, int, float, str))
 
 
 def _canonical(value: Any) -> Any:
     """`value` as nested tuples of scalars and class names, the same in every process (no set
     or hash order in it): two values with one canonical form evaluate alike."""
-    from pydantic import BaseModel
-
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if kind in (list, tuple):
-        return (kind.__name__, *(_canonical(item) for item in value))
+    if kind is list or kind is tuple:
+        return (kind.__name__, [_canonical(item) for item in value])
     if kind is dict:
-        return ("dict", *((_canonical(k), _canonical(v)) for k, v in value.items()))
+        return ("dict", [(_canonical(k), _canonical(v)) for k, v in value.items()])
     if kind is Span:
-        return ("Span", *dataclasses.astuple(value))
-    if isinstance(value, BaseModel):
-        if value.__pydantic_extra__ or value.__pydantic_private__:
-            raise _Unknown(kind.__qualname__)
+        return ("Span", *(getattr(value, name) for name in Span.__slots__))
+    if kind.__module__ == "scendsl.scenario" and not (
+        value.__pydantic_extra__ or value.__pydantic_private__
+    ):
         return (
-            f"{kind.__module__}.{kind.__qualname__}",
+            kind.__qualname__,
             # Which fields were written as well as their values: the model reads that.
-            tuple(sorted(value.model_fields_set)),
-            *((name, _canonical(field)) for name, field in sorted(vars(value).items())),
+            sorted(value.__pydantic_fields_set__),
+            [(name, _canonical(field)) for name, field in sorted(value.__dict__.items())],
         )
     raise _Unknown(kind.__qualname__)
 
