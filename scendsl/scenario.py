@@ -144,6 +144,10 @@ class Workload(_Frozen):
     teacher_parameters: Value | None = Field(
         None, description="parameters of the distillation teacher(s); None: no teacher"
     )
+    adapter: Literal["none", "lora"] | None = None
+    trainable_parameters: Value | None = Field(
+        None, description="parameters of the adapters (with adapter lora); None: the default share"
+    )
     # issue 12: performance
     attention_heads: int | None = None
     head_dim: int | None = None

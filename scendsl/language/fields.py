@@ -368,6 +368,26 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             inclusive=False,
             nouns=PARAMETER_NOUNS,
         ),
+        "adapter": FieldSpec(
+            "enum",
+            choices=("none", "lora"),
+            doc="fine-tuning with adapters: lora trains low-rank adapters on a frozen model "
+            "(Hu et al. 2021; no gradients or optimizer state for the frozen weights, 4N + 6 "
+            "× adapters FLOPs a token); none (the default) trains every weight",
+        ),
+        "trainable_parameters": FieldSpec(
+            "quantity",
+            "number",
+            True,
+            (),
+            1.0,
+            MAX_PARAMETERS,
+            True,
+            "parameters of the adapters with `adapter lora` (the run's 'trainable params'); "
+            "the catalog's default share of workload.parameters when not given",
+            at_most="parameters",
+            nouns=PARAMETER_NOUNS,
+        ),
         # issue 12: performance
         "attention_heads": _int("attention heads a", 1, 10**6),
         "head_dim": _int(

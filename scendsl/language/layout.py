@@ -68,6 +68,18 @@ def check_relations(
             f"write '{path}' or '{other_path}', not both",
             _set_here(f"'{other_path}' is", other_path, origins),
         )
+    if values.get("workload.trainable_parameters") is not None and (
+        values.get("workload.adapter") != "lora"
+    ):
+        fits = False
+        sink.error(
+            f"{subject}: 'workload.trainable_parameters' is set, but no adapter is: without "
+            "one every weight trains",
+            at or origins.get("workload.trainable_parameters"),
+            "write 'workload.adapter lora' for adapters on a frozen model, or remove "
+            "'workload.trainable_parameters'",
+            _set_here("'workload.adapter' is", "workload.adapter", origins),
+        )
     for path, whole_path in DIVISORS:
         value, whole = central(values.get(path)), central(values.get(whole_path))
         if value is None or whole is None or value > whole or whole % value == 0:

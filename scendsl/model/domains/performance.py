@@ -53,6 +53,7 @@ from scendsl.model.domains.training_formulas import (
     KAPLAN,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    LORA,
     MOE_GEMM,
     MOE_LAYOUT,
     NARAYANAN_FLOPS,
@@ -259,26 +260,74 @@ def attention_query_sets(attention_experts, top_k):
 
 
 @metric(
+    "performance.adapter_parameters",
+    "number",
+    "Parameters of the adapters trained on the frozen model (0 when every weight trains)",
+    "with workload.adapter lora: workload.trainable_parameters when given, else "
+    "performance.lora_trainable_share × workload.parameters; 0 without adapters",
+    (
+        "workload.adapter",
+        "workload.trainable_parameters",
+        "performance.lora_trainable_share",
+        "workload.parameters",
+    ),
+    sources=(LORA,),
+)
+def adapter_parameters(adapter, given, share, parameters):
+    """The low-rank matrices A and B beside the frozen weights: a few parts in ten thousand of
+    the model at the usual ranks."""
+    return scalar.where(adapter == "lora", scalar.where(given > 0, given, share * parameters), 0.0)
+
+
+@metric(
+    "performance.trainable_share",
+    "number",
+    "Parameters whose gradients and optimizer state the run keeps, over the model's: 1 when "
+    "every weight trains, the adapters' share of a LoRA run",
+    "1 without adapters; performance.adapter_parameters / workload.parameters with "
+    "workload.adapter lora",
+    ("workload.adapter", "performance.adapter_parameters", "workload.parameters"),
+    sources=(LORA,),
+)
+def trainable_share(adapter, adapters, parameters):
+    """What scales the gradients, their all-reduce and the optimizer's state and update: the
+    adapters are split over the ranks as the weights they sit beside."""
+    return scalar.where(adapter == "lora", adapters / parameters, 1.0)
+
+
+@metric(
     "performance.model_flops_per_token",
     "number",
     "Model FLOPs per training token (forward and backward), attention included",
     "6·N_active + 12·L·(a·d)·s·q (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
-    "unless given; q = performance.attention_query_sets)",
+    "unless given; q = performance.attention_query_sets); with workload.adapter lora the "
+    "weights' 6·N_active becomes 4·N_active + 6·N_adapter·N_active/N (frozen weights: forward "
+    "and activation gradients, no weight gradients; Hu et al. 2021)",
     (
         "workload.active_parameters",
         "workload.layers",
         "performance.attention_width",
         "workload.sequence_length",
         "performance.attention_query_sets",
+        "workload.adapter",
+        "performance.adapter_parameters",
+        "workload.parameters",
     ),
-    sources=(NARAYANAN_FLOPS, PALM, KAPLAN),
+    sources=(NARAYANAN_FLOPS, PALM, KAPLAN, LORA),
+    optional=("performance.adapter_parameters", "workload.parameters"),
 )
-def model_flops_per_token(active, layers, width, sequence, sets):
+def model_flops_per_token(active, layers, width, sequence, sets, adapter, adapters, parameters):
     """Weights (6N, the logit layer V·h inside N) plus the attention scores and their
     weighting (2·2·s·a·d per layer forward, ×3 with the backward pass): ~15 % more than 6N at
     h ≈ 2k, s = 2k; a few percent for frontier widths. A token routed to k attention experts
-    scores the sequence k times."""
-    return 6.0 * active + 12.0 * layers * width * sequence * sets
+    scores the sequence k times. A frozen weight costs its forward product and the product that
+    carries the gradient back to its input (4N), not the one that forms its own gradient; the
+    adapters pay all three on the active share of them; attention has no weights, so its
+    backward pass is unchanged."""
+    weights = 6.0 * active
+    if adapter == "lora" and adapters is not None and parameters is not None:
+        weights = 4.0 * active + 6.0 * adapters * active / parameters
+    return weights + 12.0 * layers * width * sequence * sets
 
 
 @metric(
@@ -334,21 +383,43 @@ def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4
     "recomputation (the forward pass run twice), a little above 1 with selective",
     "1 + the recomputed forward share: full 1/3, selective the attention scores' forward "
     "pass (a third of their share of the model FLOPs), offload ⅓ × the MLP's share of the "
-    "layer's weights (4h² + MLP)",
+    "layer's weights (4h² + MLP); with workload.adapter lora that share × F_full / F, F the "
+    "model FLOPs per token and F_full = F + 2·N_active − 6·N_adapter·N_active/N, those of "
+    "training every weight (the forward pass recomputed is the same)",
     (
         "workload.recompute",
         "workload.sequence_length",
         "workload.hidden_size",
         "performance.ffn_width",
         "workload.mlp",
+        "workload.adapter",
+        "performance.model_flops_per_token",
+        "workload.active_parameters",
+        "performance.adapter_parameters",
+        "workload.parameters",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP, LORA),
+    optional=(
+        "performance.model_flops_per_token",
+        "workload.active_parameters",
+        "performance.adapter_parameters",
+        "workload.parameters",
+    ),
 )
-def recompute_factor(recompute, sequence, hidden, ffn, mlp):
+def recompute_factor(
+    recompute, sequence, hidden, ffn, mlp, adapter, per_token, active, adapters, parameters
+):
     """Full recomputation repeats the forward pass; selective only the attention scores, whose
     share of a layer's work shrinks as the MLP widens; offload all but the attention
-    projections, whose outputs it kept in host memory."""
-    return recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+    projections, whose outputs it kept in host memory. A LoRA run recomputes the same forward
+    pass over fewer model FLOPs (no weight gradients for the frozen weights), so a larger
+    share of them: full recomputation adds ~1/2 of a LoRA run's FLOPs, not 1/3."""
+    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+    known = None not in (per_token, active, adapters, parameters)
+    if adapter != "lora" or not known:
+        return factor
+    full = per_token + 2.0 * active - 6.0 * adapters * active / parameters
+    return 1.0 + (factor - 1.0) * full / per_token
 
 
 @metric(

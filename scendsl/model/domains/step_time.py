@@ -837,20 +837,21 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
 
 #: What the once-a-step gradient all-reduce is made of, for each algorithm's time.
 GRADIENT_ALLREDUCE_INPUTS = (
-    "performance.parameters_per_accelerator",
+    "performance.trainable_parameters_per_accelerator",
     "performance.gradient_replicas",
     "workload.zero_stage",
     "performance.data_parallel_bandwidth",
     "performance.shard_replicas",
     "performance.cross_group_bandwidth",
     "performance.gradient_replicas_per_domain",
-    "performance.expert_parameters_per_accelerator",
+    "performance.trainable_expert_parameters_per_accelerator",
 )
 _GRADIENT_ALLREDUCE_FORMULA = (
-    "of the once-a-step gradient all-reduce: ZeRO-0/1/2, 2 B × (parameters_per_accelerator − "
-    "expert_parameters_per_accelerator) over "
+    "of the once-a-step gradient all-reduce (trainable parameters only: the adapters of a LoRA "
+    "run): ZeRO-0/1/2, 2 B × (trainable_parameters_per_accelerator − "
+    "trainable_expert_parameters_per_accelerator) over "
     "d·c ranks, gradient_replicas_per_domain to a domain, at performance.data_parallel_bandwidth; "
-    "ZeRO-3, each shard (2 B × parameters_per_accelerator / N_d) across the d·c / N_d shard "
+    "ZeRO-3, each shard (2 B × trainable_parameters_per_accelerator / N_d) across the d·c / N_d shard "
     "groups, one rank to a domain, at performance.cross_group_bandwidth (nothing without groups)"
 )
 
@@ -943,7 +944,7 @@ def gradient_tree_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out, 
         "performance.collective_hop_latency_scaleout",
         "performance.gradient_ring_time",
         "performance.gradient_tree_time",
-        "performance.expert_parameters_per_accelerator",
+        "performance.trainable_expert_parameters_per_accelerator",
         "performance.expert_gradient_replicas",
         "performance.expert_gradient_bandwidth",
         "performance.expert_gradient_replicas_per_domain",
@@ -1019,11 +1020,12 @@ def data_parallel_time(
     "performance.optimizer_time",
     "time",
     "Adam update time per step on the accelerator",
-    "adam_traffic_per_parameter × parameters_per_accelerator (performance.sharded_parameters "
-    "with ZeRO ≥ 1) / (hbm_bandwidth × hbm_efficiency); 0 when offloaded",
+    "adam_traffic_per_parameter × trainable_parameters_per_accelerator "
+    "(performance.trainable_sharded_parameters with ZeRO ≥ 1) / (hbm_bandwidth × "
+    "hbm_efficiency); 0 when offloaded",
     (
-        "performance.parameters_per_accelerator",
-        "performance.sharded_parameters",
+        "performance.trainable_parameters_per_accelerator",
+        "performance.trainable_sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.adam_traffic_per_parameter",
@@ -1045,12 +1047,12 @@ def optimizer_time(
     "performance.offload_traffic",
     "data",
     "Host-link traffic per step and accelerator",
-    "offload_traffic_per_parameter × optimizer shard (parameters_per_accelerator, "
-    "performance.sharded_parameters with ZeRO ≥ 1; if offload cpu) + 2 × "
+    "offload_traffic_per_parameter × optimizer shard (trainable_parameters_per_accelerator, "
+    "performance.trainable_sharded_parameters with ZeRO ≥ 1; if offload cpu) + 2 × "
     "(max(0, memory_per_accelerator − hbm) + offloaded_activation_memory)",
     (
-        "performance.parameters_per_accelerator",
-        "performance.sharded_parameters",
+        "performance.trainable_parameters_per_accelerator",
+        "performance.trainable_sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.offload_traffic_per_parameter",

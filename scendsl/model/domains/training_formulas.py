@@ -22,6 +22,17 @@ DISTILLATION = (
     "FLOPs per token (Transformer Math 101's forward 2ND)"
 )
 PALM = "Chowdhery et al. 2022, PaLM, App. B (model FLOPs utilisation, MFU)"
+LORA = (
+    "Hu et al. 2021, LoRA: Low-Rank Adaptation of Large Language Models (arXiv:2106.09685), §4 "
+    "and §4.2: the pre-trained weights are frozen and only the low-rank matrices A, B train, so "
+    "no gradients or optimizer state are kept for the frozen weights (GPT-3 175B: VRAM 1.2 TB to "
+    "350 GB, 25 % faster training); the backward pass still carries activation gradients "
+    "through every frozen layer (2N a token) but computes weight gradients for the adapters "
+    "only: 4N + 6·N_adapter FLOPs a token instead of 6N (Transformer Math 101's forward 2N, "
+    "backward 2N + 2N); Dettmers et al. 2023, QLoRA (arXiv:2305.14314) §2; MLCommons, MLPerf "
+    "Training Llama 2 70B LoRA reference (GovReport, LoRA rank 16 on the attention projections, "
+    "sequences of 8,192 tokens)"
+)
 NARAYANAN = (
     "Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters "
     "Using Megatron-LM (SC21): pipeline bubble (p−1)/m, interleaved schedule, tensor "

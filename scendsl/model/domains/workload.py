@@ -26,6 +26,7 @@ from scendsl.model.domains.training_formulas import (
     HOFFMANN,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    LORA,
     MOE_GEMM,
     MOE_KERNELS,
     MOE_LAYOUT,
@@ -53,6 +54,42 @@ from scendsl.scenario import central
 scenario_input(
     "workload.parameters", "number", "Model parameters N (all experts of a mixture)", importance=2
 )
+
+
+scenario_input(
+    "workload.adapter",
+    "text",
+    "Adapters trained on a frozen model (lora) or every weight trained (none)",
+    value_type="text",
+    sources=(LORA,),
+    default=Found("none", "default", note="no adapter: every weight trains"),
+)
+
+
+@input_node(
+    "workload.trainable_parameters",
+    "number",
+    "Parameters of the adapters that train on the frozen model (with `adapter lora`)",
+    sources=(LORA,),
+)
+def _trainable_parameters(ctx: Context) -> Found:
+    default = Found(
+        0.0,
+        "default",
+        note="not given: the share calibration.lora_trainable_share of the parameters with "
+        "`adapter lora`",
+    )
+    return ctx.scenario_value("workload.trainable_parameters", default)
+
+
+@input_node(
+    "performance.lora_trainable_share",
+    "fraction",
+    "Share of a model's parameters its LoRA adapters hold when the scenario does not say",
+    sources=(LORA,),
+)
+def _lora_trainable_share(ctx: Context) -> Found:
+    return ctx.calibration("lora_trainable_share")
 
 
 @input_node(
