@@ -415,7 +415,7 @@ def recompute_factor(
     pass over fewer model FLOPs (no weight gradients for the frozen weights), so a larger
     share of them: full recomputation adds ~1/2 of a LoRA run's FLOPs, not 1/3."""
     factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
-    known = None not in (per_token, active, adapters, parameters)
+    known = all(x is not None for x in (per_token, active, adapters, parameters))
     if adapter != "lora" or not known:
         return factor
     full = per_token + 2.0 * active - 6.0 * adapters * active / parameters
