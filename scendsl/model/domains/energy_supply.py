@@ -460,10 +460,14 @@ def _grid_lookup(ctx: Context, what: str) -> RegionalFigure:
 _SERIES_FILE = {"commercial_price": "commercial_prices.toml"}
 
 
-def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
+def _regional_found(
+    figure: RegionalFigure, file: str, series: str, carried: str | None = None
+) -> Found:
     """A grid.py figure as an input's value, labelled when another region or year stands in.
 
-    The year label has the words of Context.by_year, which the briefings' caveats read.
+    The year label has the words of Context.by_year, which the briefings' caveats read;
+    `carried` says how a value of another year was brought to the year asked for (else it is
+    used as it is).
     """
     value, _ = read_quantity(f"{figure.value} {figure.unit}")
     notes = [figure.note] if figure.note else []
@@ -479,7 +483,10 @@ def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
         confidence = "C"
         file, series = _SERIES_FILE[figure.series], figure.series
     if figure.year_used != figure.year:
-        notes.append(f"extrapolated: no {figure.year} figure, {figure.year_used} value used")
+        carried_as = f": {carried}" if carried else ""
+        notes.append(
+            f"extrapolated: no {figure.year} figure, {figure.year_used} value used{carried_as}"
+        )
     return Found(
         value,
         f"catalog {file} {figure.region_used}.{series}[{figure.year_used}]",
@@ -683,16 +690,12 @@ def _national_demand(ctx: Context) -> Found:
         return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
     # A forecast year: demand held at the last figure would not move over a sweep of years
     # (a share of 2030's demand read as one of 2023's); it grows as it did over the data.
-    found = _regional_found(
+    return _regional_found(
         replace(figure, value=trend.carried(figure.value, year)),
         "electricity_demand.toml",
         "electricity_demand",
+        carried=trend.described,
     )
-    grown = f"extrapolated: no {year} figure, {figure.year_used} value used: {trend.described}"
-    note = (found.note or "").replace(
-        f"extrapolated: no {year} figure, {figure.year_used} value used", grown
-    )
-    return replace(found, note=note)
 
 
 @input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")
