@@ -78,10 +78,21 @@ def test_megatrons_default_bucket_grows_with_the_data_parallel_group():
     assert run(framework="deepspeed").value("performance.gradient_buckets") == 9
 
 
+LAYERS = (6, 32, 1)  # 6 parameter tensors a layer, 32 layers, one pipeline stage
+
+
 def test_zero3_keeps_its_per_layer_exchange():
-    assert gradient_buckets(4e9, 0.0, 64e6, 3) == 1.0
-    assert gradient_buckets(4e9, 0.0, 64e6, 1) == 63.0
-    assert gradient_buckets(1e6, 0.0, 64e6, 1) == 1.0  # a small model is one bucket
+    assert gradient_buckets(4e9, 0.0, 64e6, 3, *LAYERS) == 1.0
+    assert gradient_buckets(4e9, 0.0, 64e6, 1, *LAYERS) == 63.0
+    assert gradient_buckets(1e6, 0.0, 64e6, 1, *LAYERS) == 1.0  # a small model is one bucket
+
+
+def test_a_bucket_smaller_than_a_tensor_holds_that_tensor_alone():
+    # bucket_size 64 (Cisco's MLPerf configs): one bucket per parameter tensor, 6 × 32 of them
+    assert gradient_buckets(8e9, 0.0, 64.0, 1, *LAYERS) == 192.0
+    # on a stage of a 4-stage pipeline, a quarter of them
+    assert gradient_buckets(2e9, 0.0, 64.0, 1, 6, 32, 4) == 48.0
+    assert run("64").value("performance.gradient_buckets") == 6 * 32
 
 
 def _layout(buckets, ranks=256, per_domain=32, parameters=4.015e9, bandwidth=1.8e12):

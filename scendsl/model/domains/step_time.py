@@ -861,21 +861,26 @@ def gradient_bucket(written, fixed, per_replica, data):
     "performance.gradient_buckets",
     "number",
     "Data-parallel collectives the once-a-step gradient reduction is split into",
-    "⌈(parameters_per_accelerator − expert_parameters_per_accelerator) / gradient_bucket⌉, at "
-    "least 1; 1 with ZeRO-3 (its reduction is per layer, in performance.data_parallel_time)",
+    "min(⌈(parameters_per_accelerator − expert_parameters_per_accelerator) / gradient_bucket⌉, "
+    "parameter_tensors_per_layer × layers / pipeline), at least 1 (a bucket closes only between "
+    "parameters); 1 with ZeRO-3 (its reduction is per layer, in performance.data_parallel_time)",
     (
         "performance.parameters_per_accelerator",
         "performance.expert_parameters_per_accelerator",
         "performance.gradient_bucket",
         "workload.zero_stage",
+        "performance.parameter_tensors_per_layer",
+        "workload.layers",
+        "workload.pipeline_parallel",
     ),
     sources=(GRADIENT_BUCKETS,),
 )
-def gradient_buckets(parameters, experts, bucket, zero_stage):
+def gradient_buckets(parameters, experts, bucket, zero_stage, tensors, layers, pipeline):
     """Each bucket is a collective of its own, launched when the backward pass has produced its
     gradients: B buckets pay B latencies, and the first B − 1 can run beside the backward pass
-    of the layers before them."""
-    count = scalar.maximum(-scalar.floor(-(parameters - experts) / bucket), 1.0)  # ceil
+    of the layers before them. A bucket smaller than a parameter tensor holds that one tensor."""
+    count = -scalar.floor(-(parameters - experts) / bucket)  # ceil
+    count = scalar.maximum(scalar.minimum(count, tensors * layers / pipeline), 1.0)
     return scalar.where(zero_stage >= 3, 1.0, count)
 
 

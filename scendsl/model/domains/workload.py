@@ -853,6 +853,13 @@ _calibration_input(
     per_chip=True,
 )
 _calibration_input(
+    "performance.parameter_tensors_per_layer",
+    "parameter_tensors_per_layer",
+    "number",
+    "Parameter tensors of one transformer layer: the most gradient buckets a layer can split into",
+    (GRADIENT_BUCKETS,),
+)
+_calibration_input(
     "performance.overlap_efficiency",
     "overlap_efficiency",
     "fraction",
