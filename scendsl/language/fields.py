@@ -320,7 +320,6 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "number",
             "parameters whose gradients one data-parallel collective reduces (Megatron-Core "
             "bucket_size, DeepSpeed reduce_bucket_size); 0 = the framework's default",
-            uncertain=False,
             minimum=0.0,
             maximum=MAX_PARAMETERS,
             inclusive=True,
