@@ -130,6 +130,7 @@ class Workload(_Frozen):
     framework: Framework | None = None
     zero_stage: int | None = None
     shard_group: int | None = None
+    gradient_bucket: Value | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
     recompute: Literal["none", "selective", "full", "offload"] | None = None

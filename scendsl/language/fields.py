@@ -324,6 +324,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             0,
             MAX_DEGREE,
         ),
+        "gradient_bucket": _q(
+            "number",
+            "parameters whose gradients one data-parallel collective reduces (Megatron-Core "
+            "bucket_size, DeepSpeed reduce_bucket_size); 0 = the framework's default",
+            minimum=0.0,
+            maximum=MAX_PARAMETERS,
+            inclusive=True,
+            nouns=PARAMETER_NOUNS,
+        ),
         "offload": FieldSpec("enum", choices=("none", "cpu"), doc="optimizer-state offload"),
         "activation_offload_layers": _int(
             "transformer layers per pipeline stage whose activations go to host memory "
