@@ -164,7 +164,8 @@ def _cooling(ctx: Context) -> Found:
     "for a GPU server (tdp + cluster.host_power) × (1 + "
     "calibration.node_overhead) (its host CPUs, and the rest of the server in proportion to "
     "the GPUs' and CPUs' power, fitted to DGX H100 and DGX B200), for other hosts "
-    "tdp × (1 + node_overhead_<platform>); a GPU server's × (1 − calibration.server_fan_share) "
+    "tdp × (1 + node_overhead_<chip> where a generation has its own, else "
+    "node_overhead_<platform>); a GPU server's × (1 − calibration.server_fan_share) "
     "when immersed (cluster.cooling immersion); less tdp − accelerator.power_limit when a "
     "limit is set below the TDP",
 )
