@@ -739,16 +739,21 @@ def test_tpu_v4_takes_its_own_system_share_and_reproduces_palms_measured_power()
         "    accelerator {chip}\n    count 4k\n  }}\n}}\n"
     )
     catalog = load_catalog()
-    v4, v3 = catalog.calibration["node_overhead_tpuv4"], catalog.calibration["node_overhead_tpu_host"]
+    v4, v3 = (
+        catalog.calibration["node_overhead_tpuv4"],
+        catalog.calibration["node_overhead_tpu_host"],
+    )
     for chip, tdp in (("TPUv4", 192.0), ("MyV4", 250.0)):
         system = evaluate(scendsl.load_text(text.format(name="s", chip=chip)).get("s"))
         assert system.value("accelerator.system_power") == pytest.approx(tdp * (1 + v4.value))
         assert "node_overhead_tpuv4" in system["accelerator.system_power"].origin
         if chip == "TPUv4":
             # PaLM, Appendix B: 378.5 W a chip measured, the PUE apart.
-            drawn = system.value("accelerator.system_power") * system.value(
-                "energy.training_power_fraction"
-            ) * (1 + system.value("energy.network_overhead"))
+            drawn = (
+                system.value("accelerator.system_power")
+                * system.value("energy.training_power_fraction")
+                * (1 + system.value("energy.network_overhead"))
+            )
             assert drawn == pytest.approx(378.5, rel=1e-3)
     v5p = evaluate(scendsl.load_text(text.format(name="p", chip="TPUv5p")).get("p"))
     assert "node_overhead_tpu_host" in v5p["accelerator.system_power"].origin
