@@ -13,6 +13,7 @@ from dataclasses import replace
 from scendsl.catalog.grid import (
     WORLD,
     RegionalFigure,
+    demand_trend,
     electricity_demand,
     electricity_price,
     grid_intensity,
@@ -488,10 +489,14 @@ def _grid_lookup(ctx: Context, what: str) -> RegionalFigure:
 _SERIES_FILE = {"commercial_price": "commercial_prices.toml"}
 
 
-def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
+def _regional_found(
+    figure: RegionalFigure, file: str, series: str, carried: str | None = None
+) -> Found:
     """A grid.py figure as an input's value, labelled when another region or year stands in.
 
-    The year label has the words of Context.by_year, which the briefings' caveats read.
+    The year label has the words of Context.by_year, which the briefings' caveats read;
+    `carried` says how a value of another year was brought to the year asked for (else it is
+    used as it is).
     """
     value, _ = read_quantity(f"{figure.value} {figure.unit}")
     notes = [figure.note] if figure.note else []
@@ -507,7 +512,10 @@ def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
         confidence = "C"
         file, series = _SERIES_FILE[figure.series], figure.series
     if figure.year_used != figure.year:
-        notes.append(f"extrapolated: no {figure.year} figure, {figure.year_used} value used")
+        carried_as = f": {carried}" if carried else ""
+        notes.append(
+            f"extrapolated: no {figure.year} figure, {figure.year_used} value used{carried_as}"
+        )
     return Found(
         value,
         f"catalog {file} {figure.region_used}.{series}[{figure.year_used}]",
@@ -697,14 +705,26 @@ def _per_capita(ctx: Context) -> Found:
     importance=2,
     formula="electricity_demand.toml electricity_demand of the country of scenario.region for "
     "scenario.year (Ember and Energy Institute via Our World in Data); a year past the data "
-    "takes the latest, labelled extrapolated; a country without a figure has none",
+    "takes the latest figure grown at the country's average yearly growth over the data's "
+    "years, labelled extrapolated; a country without a figure has none",
 )
 def _national_demand(ctx: Context) -> Found:
     # A subdivision's site draws on its country's grid: the share is of the country's demand.
-    figure = electricity_demand(country_of(ctx.scenario.region), ctx.scenario.year)
+    country, year = country_of(ctx.scenario.region), ctx.scenario.year
+    figure = electricity_demand(country, year)
     if figure.value is None:
         raise LookupError(f"no electricity demand for {figure.region}")
-    return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
+    trend = demand_trend(country)
+    if trend is None or figure.year_used is None or figure.year_used >= year:
+        return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
+    # A forecast year: demand held at the last figure would not move over a sweep of years
+    # (a share of 2030's demand read as one of 2023's); it grows as it did over the data.
+    return _regional_found(
+        replace(figure, value=trend.carried(figure.value, year)),
+        "electricity_demand.toml",
+        "electricity_demand",
+        carried=trend.described,
+    )
 
 
 @input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")
