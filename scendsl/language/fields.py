@@ -233,7 +233,8 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "host_power": _q(
             "power",
             "rated power of the host CPUs per accelerator (their TDP x count ÷ the server's "
-            "accelerators), for a GPU server's power when the catalog has no system figure",
+            "accelerators): a GPU server's power from its parts, which then win over the catalog's "
+            "system figure (a vendor's own server with its own hosts)",
             **_POWER,
         ),
         "embodied_carbon": _q(
