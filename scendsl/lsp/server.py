@@ -430,7 +430,7 @@ def did_change(ls: ScenarioServer, params: T.DidChangeTextDocumentParams) -> Non
 @server.feature(T.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: ScenarioServer, params: T.DidCloseTextDocumentParams) -> None:
     path = ls.path_of(params.text_document.uri)
-    ls.files.overlay.pop(path, None)
+    ls.files.close(path)
     ls.analyses.pop(path, None)
     for uri in ls.published.pop(path, set()):
         ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -438,6 +438,7 @@ def did_close(ls: ScenarioServer, params: T.DidCloseTextDocumentParams) -> None:
     for importer in ls.files.importers(path):
         if importer in ls.analyses:
             ls.refresh(importer)
+    ls.virtual.pop(path, None)  # an unnamed buffer closed is gone for good
 
 
 @server.feature(T.TEXT_DOCUMENT_HOVER)
