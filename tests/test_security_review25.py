@@ -66,3 +66,81 @@ def test_the_language_server_lets_go_of_the_evaluations_of_files_it_no_longer_ha
         open_and_close(index)
     again = workspace.analyse(str(path))
     assert all(again.result(f"s{i}") is first.result(f"s{i}") for i in range(60))  # not made again
+
+
+# ---------- item 150: a range or a spread is judged whole where a word or unit is written once
+def _errors_of(tmp_path: Path, line: str) -> list:
+    from scendsl.app.pipeline import load
+    from scendsl.errors import ScenarioError
+
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", body=f"  {line}\n"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as raised:
+        load([str(path)])
+    return raised.value.diagnostics
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        ("workload.tokens 500 to 800 billion", "500B to 800B"),
+        ("workload.parameters 7 to 70 bn", "7B to 70B"),
+        ("workload.parameters 70B to 400 billion", "70B to 400B"),
+        ("workload.tokens 2.5 to 3 crore", "25M to 30M"),
+        ("market.unit_price 25 to 30 thousand USD", "25k USD to 30k USD"),
+        ("market.unit_price 20 to 30 lakh INR", "2M INR to 3M INR"),
+        ("market.unit_price 25 thousand USD to 30 thousand USD", "25k USD to 30k USD"),
+    ],
+)
+def test_a_range_that_writes_its_magnitude_as_a_word_is_told_the_whole_range(
+    tmp_path: Path, line: str, written: str
+):
+    """A range is read end by end, so one whose magnitude is a word at its end (`500 to 800
+    billion`, `20 to 30 lakh INR`) had each end judged alone: the end was told its suffix
+    (`800B`), an edit that left `500 to 800B` for the next error; the start, with no word and
+    no unit, was "not a plain number: add a unit after the number" (the user wrote one, at the
+    end) or, where a plain number reads, 500 tokens, silently. The range is now told once,
+    over its whole, with both ends written as the language writes them (the word and unit of
+    one end meant for both, as in speech), when both so written read."""
+    [error] = _errors_of(tmp_path, line)
+    assert "writes a magnitude as a word" in error.message, error.message
+    assert error.hint == f"write '{written}'", error.hint
+    value = line.split(" ", 1)[1]
+    assert (error.span.col, error.span.end_col) == (3 + len(line) - len(value), 3 + len(line))
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        ("energy.price 20 ± 10% EUR/MWh", "20 EUR/MWh ± 10%"),
+        ("cluster.power_limit 300 ± 10% W", "300 W ± 10%"),
+    ],
+)
+def test_a_unit_written_after_a_spread_is_told_where_it_goes(
+    tmp_path: Path, line: str, written: str
+):
+    """`20 ± 10% EUR/MWh` had its centre read alone: "not a plain number, add a unit after the
+    number", which the user had done, after the spread. It is now told that the unit is the
+    value's, with the value to write, at the unit."""
+    [error] = _errors_of(tmp_path, line)
+    assert "written after its spread" in error.message, error.message
+    assert error.hint == f"write '{written}'"
+    unit = line.rsplit(" ", 1)[1]
+    assert error.span.end_col - error.span.col == len(unit)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "energy.price 20 to 30 lakh",  # no unit at either end
+        "energy.price 20 ± 10% MW",  # a unit that is not the field's
+        "workload.tokens 0x10 to 2 billion",
+    ],
+)
+def test_a_range_or_spread_that_does_not_read_whole_keeps_the_errors_of_its_pieces(
+    tmp_path: Path, line: str
+):
+    errors = _errors_of(tmp_path, line)
+    assert all(
+        "as a word" not in e.message and "after its spread" not in e.message for e in errors
+    )
