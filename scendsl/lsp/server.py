@@ -16,6 +16,7 @@ pygls' own log records are one line each (`OneLineLog`).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import hashlib
@@ -48,6 +49,9 @@ from scendsl.terminal import spelt_surrogates, visible
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 #: The longest header line read at once (a real one is about 30 bytes).
 MAX_HEADER_LINE = 4096
+#: Seconds without a change after which a changed document is analysed and its diagnostics
+#: published; a request about any document analyses what changed first, at once.
+ANALYSIS_DELAY = 0.15
 _SKIPPED = b'{"jsonrpc": "2.0", "method": "$/scendsl/skipped", "params": null}'
 logger = logging.getLogger(__name__)
 
@@ -160,6 +164,8 @@ class ScenarioServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}  # real path -> analysis (open documents)
         self.published: dict[str, set[str]] = {}  # root path -> uris it published to
         self.virtual: dict[str, str] = {}  # stand-in path -> uri of an unsaved, unnamed buffer
+        self.pending: set[str] = set()  # open documents changed since their last analysis
+        self._pending_timer: asyncio.TimerHandle | None = None
 
     def feature(self, feature_name: str, options=None):
         """Register a handler guarded so that an exception becomes a one-line JSON-RPC error."""
@@ -169,6 +175,8 @@ class ScenarioServer(LanguageServer):
             @functools.wraps(function)
             def guarded(ls, params):
                 try:
+                    if feature_name not in _LEAVES_CHANGES_PENDING:
+                        ls.analyse_changed()  # an answer about the text as it is now
                     return function(ls, params)
                 except JsonRpcException:
                     raise
@@ -253,6 +261,39 @@ class ScenarioServer(LanguageServer):
         if analysis is None:
             return None, None
         return analysis, analysis.document or self.files.last_good.get(path)
+
+    def changed(self, path: str) -> None:
+        """`path`'s text changed: it is analysed once the changes stop for `ANALYSIS_DELAY`, or
+        at the next request, whichever comes first. Each change was analysed as it came, and
+        an editor sends one per keystroke: a document whose analysis takes 5 s (2,500
+        scenarios, within the token limit) held the server 5 s a character typed, a backlog of
+        minutes that answered nothing else, for text the next keystroke had replaced."""
+        self.pending.add(path)
+        if self._pending_timer is not None:
+            self._pending_timer.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the server's loop: at once
+            self.analyse_changed()
+            return
+        self._pending_timer = loop.call_later(ANALYSIS_DELAY, self._analyse_changed_later)
+
+    def analyse_changed(self) -> None:
+        """Analyse the documents changed since their last analysis, and publish."""
+        if self._pending_timer is not None:
+            self._pending_timer.cancel()
+            self._pending_timer = None
+        while self.pending:
+            self.refresh(self.pending.pop())
+
+    def _analyse_changed_later(self) -> None:
+        self._pending_timer = None
+        try:
+            self.analyse_changed()
+        except Exception as error:  # a bug of ours, outside any request: a log line
+            if os.environ.get("SCENDSL_DEBUG"):
+                raise
+            logger.error("scendsl: internal error in the analysis: %s", _first_line(error))
 
     def refresh(self, path: str) -> None:
         """Analyse a changed file, and the files that import it, and publish what changed."""
@@ -377,6 +418,10 @@ def plain(text: str) -> str:
     return visible(spelt_surrogates(text)) if text else text
 
 
+#: The notifications that only record a change: every other message first analyses the
+#: documents changed (`ScenarioServer.changed`).
+_LEAVES_CHANGES_PENDING = (T.TEXT_DOCUMENT_DID_CHANGE, T.TEXT_DOCUMENT_DID_CLOSE)
+
 server = ScenarioServer()
 
 
@@ -424,12 +469,14 @@ def did_change(ls: ScenarioServer, params: T.DidChangeTextDocumentParams) -> Non
         return
     path = ls.path_of(params.text_document.uri)
     ls.files.overlay[path] = text
-    ls.refresh(path)
+    ls.changed(path)
 
 
 @server.feature(T.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: ScenarioServer, params: T.DidCloseTextDocumentParams) -> None:
     path = ls.path_of(params.text_document.uri)
+    ls.pending.discard(path)
+    ls.analyse_changed()  # the others changed: their importers read this file from disk now
     ls.files.close(path)
     ls.analyses.pop(path, None)
     for uri in ls.published.pop(path, set()):
