@@ -194,3 +194,72 @@ def test_a_burst_of_edits_is_analysed_once_not_once_per_keystroke(tmp_path: Path
     assert answer["result"]["contents"]["value"].startswith("**year**"), answer
     published = [m for m in messages if m.get("method") == "textDocument/publishDiagnostics"]
     assert published  # the edited text's diagnostics are published
+
+
+# ---------------- item 152: the model's memos count the titles they copy into each figure
+def test_the_models_memos_hold_long_titles_within_their_bound(tmp_path: Path):
+    """The model's memos of reference sets hold at most `HELD_FIGURES` figures (item 146), and
+    one of them (`_titled_rows`) copies each reference's title into the meaning of each of its
+    figures: a title may be 10,000 characters, so 300 references so titled held 88 MB a set,
+    and a process meeting several such files (`check` of a folder, a language server whose
+    user edits the titles) 1.1 GB within the bound, where the catalog's short titles hold
+    8.5 MB. The titles' copies now count as figures too (`TITLE_CHARACTERS_PER_FIGURE`)."""
+    import tracemalloc
+
+    from scendsl.app.pipeline import load
+    from scendsl.model.evaluate import evaluate
+
+    def titled(index: int) -> Path:
+        blocks = "".join(
+            f'\nreference r{index}_{i} {{\n  title "{index} {i} {"t" * 9_980}"\n'
+            '  accelerator H100\n  count 500\n  kind national_resource\n  region "KE"\n'
+            '  source "s"\n}\n'
+            for i in range(100)
+        )
+        path = tmp_path / f"titled{index}.scn"
+        path.write_text(scenario_text("s", count=1000) + blocks, encoding="utf-8")
+        return path
+
+    paths = [titled(index) for index in range(7)]
+    evaluate(load([str(paths[0])]).scenarios[0])  # the model's other caches made
+    tracemalloc.start()
+    try:
+        held = []
+        for path in paths[1:]:
+            evaluate(load([str(path)]).scenarios[0])
+            gc.collect()
+            held.append(tracemalloc.get_traced_memory()[0])
+    finally:
+        tracemalloc.stop()
+    one_set = held[0]  # the first file's set, beside what was held before it
+    # Before: each file's titled rows were kept (six sets of 30 MB); now the newest alone.
+    assert held[-1] < 2.5 * one_set, [round(h / 1e6) for h in held]
+
+
+# ------------------- item 153: no memo keeps a scenario alive to keep its identity valid
+def test_an_evaluated_scenario_is_not_kept_alive_by_the_models_memos(tmp_path: Path):
+    """The Found of a scenario's written value was kept by the scenario's id, and the entry held
+    the scenario itself so that the id could not be reused: every scenario evaluated stayed
+    alive, with every reference block of its file, until 8,192 entries were made (some four a
+    scenario). A language server resolves its document again at each keystroke: a file of 300
+    references titled with 10,000 characters held 3.5 MB more a keystroke, some 7 GB within
+    the bound. The entry now refers to its scenario weakly."""
+    from scendsl.app.pipeline import load
+    from scendsl.model.evaluate import evaluate
+
+    path = tmp_path / "s.scn"
+    blocks = "".join(
+        f'\nreference r{i} {{\n  title "{"t" * 1000}"\n  accelerator H100\n  count 500\n'
+        '  kind national_resource\n  region "KE"\n  source "s"\n}\n'
+        for i in range(20)
+    )
+    path.write_text(scenario_text("s", count=1000, body=WORKLOAD) + blocks, encoding="utf-8")
+    evaluated = []
+    for _ in range(5):  # a keystroke's analysis each: the file resolved again, evaluated
+        scenario = load([str(path)]).scenarios[0]
+        first = evaluate(scenario)
+        assert evaluate(scenario)["cluster.count"] is first["cluster.count"]  # still shared
+        evaluated.append(weakref.ref(scenario))
+        del scenario, first
+    gc.collect()
+    assert [alive() is None for alive in evaluated] == [True] * 5
