@@ -49,9 +49,10 @@ from scendsl.terminal import spelt_surrogates, visible
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 #: The longest header line read at once (a real one is about 30 bytes).
 MAX_HEADER_LINE = 4096
-#: Seconds without a change after which a changed document is analysed and its diagnostics
-#: published; a request about any document analyses what changed first, at once.
-ANALYSIS_DELAY = 0.15
+#: Seconds after a change at which a changed document is analysed and its diagnostics
+#: published, if the client is not sending another message then (else as soon as it is not);
+#: a request about any document analyses what changed first, at once.
+ANALYSIS_DELAY = 0.01
 _SKIPPED = b'{"jsonrpc": "2.0", "method": "$/scendsl/skipped", "params": null}'
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,16 @@ class CappedReader:
 
     def __init__(self, inner) -> None:
         self.inner = inner
+        #: Whether the reader is waiting for the client (inside a read of a header line): the
+        #: sign that no message is on its way, by which the server analyses changed documents.
+        self.waiting = False
 
     def readline(self) -> bytes:
-        return self.inner.readline(MAX_HEADER_LINE)
+        self.waiting = True
+        try:
+            return self.inner.readline(MAX_HEADER_LINE)
+        finally:
+            self.waiting = False
 
     def read(self, size: int) -> bytes:
         if size <= MAX_MESSAGE_BYTES:
@@ -165,6 +173,7 @@ class ScenarioServer(LanguageServer):
         self.published: dict[str, set[str]] = {}  # root path -> uris it published to
         self.virtual: dict[str, str] = {}  # stand-in path -> uri of an unsaved, unnamed buffer
         self.pending: set[str] = set()  # open documents changed since their last analysis
+        self.reader: CappedReader | None = None  # the client's messages (`main`)
         self._pending_timer: asyncio.TimerHandle | None = None
 
     def feature(self, feature_name: str, options=None):
@@ -263,8 +272,9 @@ class ScenarioServer(LanguageServer):
         return analysis, analysis.document or self.files.last_good.get(path)
 
     def changed(self, path: str) -> None:
-        """`path`'s text changed: it is analysed once the changes stop for `ANALYSIS_DELAY`, or
-        at the next request, whichever comes first. Each change was analysed as it came, and
+        """`path`'s text changed: it is analysed `ANALYSIS_DELAY` later once no message of the
+        client is being read (so the changes queued behind an analysis make one), or at the
+        next request, whichever comes first. Each change was analysed as it came, and
         an editor sends one per keystroke: a document whose analysis takes 5 s (2,500
         scenarios, within the token limit) held the server 5 s a character typed, a backlog of
         minutes that answered nothing else, for text the next keystroke had replaced."""
@@ -288,6 +298,12 @@ class ScenarioServer(LanguageServer):
 
     def _analyse_changed_later(self) -> None:
         self._pending_timer = None
+        if self.reader is not None and not self.reader.waiting:
+            # A message is being read (the changes queued behind the last analysis): after it.
+            self._pending_timer = asyncio.get_running_loop().call_later(
+                ANALYSIS_DELAY, self._analyse_changed_later
+            )
+            return
         try:
             self.analyse_changed()
         except Exception as error:  # a bug of ours, outside any request: a log line
@@ -644,7 +660,8 @@ def inlay_hint(ls: ScenarioServer, params: T.InlayHintParams) -> list[T.InlayHin
 
 def main() -> int:
     """Serve over stdio until the client says exit."""
-    server.start_io(stdin=CappedReader(sys.stdin.buffer))  # type: ignore[arg-type]  # reads only
+    server.reader = CappedReader(sys.stdin.buffer)
+    server.start_io(stdin=server.reader)  # type: ignore[arg-type]  # reads only
     if sys.stdout.closed:  # pygls closes stdout at exit; the CLI's last flush must not fail
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (stays open until exit)
     return 0
