@@ -141,9 +141,7 @@ def test_a_range_or_spread_that_does_not_read_whole_keeps_the_errors_of_its_piec
     tmp_path: Path, line: str
 ):
     errors = _errors_of(tmp_path, line)
-    assert all(
-        "as a word" not in e.message and "after its spread" not in e.message for e in errors
-    )
+    assert all("as a word" not in e.message and "after its spread" not in e.message for e in errors)
 
 
 # ------------------- item 151: the language server analyses a document once a burst of edits

@@ -162,7 +162,9 @@ class ValueReader:
             return Uncertain.model_construct(kind="interval", low=low, high=high, center=center)
         spread_at = next((i for i, a in enumerate(atoms) if a.kind == "plusminus"), None)
         if spread_at is not None:
-            if self._unit_after_spread(atoms[:spread_at], atoms[spread_at + 1 :], spec, where, label):
+            if self._unit_after_spread(
+                atoms[:spread_at], atoms[spread_at + 1 :], spec, where, label
+            ):
                 return None
             center = self.single(atoms[:spread_at], spec, where, label)
             spread_atoms = atoms[spread_at + 1 :]
