@@ -70,13 +70,14 @@ def test_the_language_server_lets_go_of_the_evaluations_of_files_it_no_longer_ha
 
 # ---------- item 150: a range or a spread is judged whole where a word or unit is written once
 def _errors_of(tmp_path: Path, line: str) -> list:
-    from scendsl.app.pipeline import load
+    """The errors `scendsl check` gives a scenario holding `line`."""
+    from scendsl.app.pipeline import check_files
     from scendsl.errors import ScenarioError
 
     path = tmp_path / "s.scn"
     path.write_text(scenario_text("s", body=f"  {line}\n"), encoding="utf-8")
     with pytest.raises(ScenarioError) as raised:
-        load([str(path)])
+        check_files([str(path)])
     return raised.value.diagnostics
 
 
@@ -261,3 +262,46 @@ def test_an_evaluated_scenario_is_not_kept_alive_by_the_models_memos(tmp_path: P
         del scenario, first
     gc.collect()
     assert [alive() is None for alive in evaluated] == [True] * 5
+
+
+# --------------- item 154: a region with a subdivision is read, and told, wherever one is read
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("expect energy.household_country == US-TX", 'write "US-TX"'),
+        ("expect energy.household_country != br-sp", "write BR"),
+    ],
+)
+def test_a_subdivision_written_unquoted_is_told_to_quote_it_wherever_a_region_is_read(
+    tmp_path: Path, line: str, hint: str
+):
+    """A region with a subdivision keeps its '-' and is quoted (`region "US-TX"`), and only a
+    `region` line was told so: a claim on a metric whose values are regions (`expect
+    energy.household_country == US-TX`) was told "names join their words with '_': write
+    'US_TX'", which is no region, and a claim could not name one quoted at all ("a claim
+    compares with a number and an optional unit, or with a name"). A code ISO 3166-2 places
+    in a known country gets the region's hint wherever it is written, and a claim reads a
+    name written quoted."""
+    [error] = _errors_of(tmp_path, line)
+    assert hint in str(error.hint), error.hint
+    assert "US_TX" not in str(error.hint) and "BR_SP" not in str(error.hint)
+
+
+def test_a_claim_names_a_region_quoted_as_the_region_line_writes_it(tmp_path: Path):
+    from scendsl.app.pipeline import load
+    from scendsl.model.evaluate import evaluate
+
+    path = tmp_path / "s.scn"
+    claims = (
+        '  expect energy.household_country == "FR" "homes in France"\n'
+        '  expect energy.household_country != "US-TX" "not a state"\n'
+    )
+    path.write_text(scenario_text("s", region="FR", body=claims), encoding="utf-8")
+    result = evaluate(load([str(path)]).scenarios[0])
+    assert [(c.expected, c.holds) for c in result.claims] == [("FR", True), ("US-TX", True)]
+    # A name that is no region is told so, as written unquoted.
+    [error] = _errors_of(tmp_path, 'expect energy.household_country == "XX-YY" "q"')
+    assert "'XX-YY' is no region" in error.message
+    # A claim whose one string is its value is told that its last string is the quote.
+    [error] = _errors_of(tmp_path, 'expect energy.household_country != "US-TX"')
+    assert error.hint == """a claim's last string is its quote: write 'expect ... "US-TX" "why"'"""

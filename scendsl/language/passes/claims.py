@@ -7,8 +7,9 @@ from typing import cast
 
 from scendsl.language import fields as F
 from scendsl.language.money import takes_currencies
+from scendsl.language.names import hint_text
 from scendsl.language.passes.state import ResolverState
-from scendsl.language.syntax import Statement
+from scendsl.language.syntax import Atom, Statement
 from scendsl.language.units import lookup_unit, money_unit
 from scendsl.language.values import (
     ValueReader,
@@ -150,6 +151,14 @@ class ClaimsPass(ValueReader, ResolverState):
             rest = rest[:-1]
         if len(rest) == 1 and rest[0].kind == "word":
             return self._category_claim(statement, metric_atom, op_atom, rest[0], quote)
+        if len(rest) == 1 and rest[0].kind == "string":
+            # a name quoted, as a region with a subdivision is written wherever one is read
+            # (`"US-TX"`: the '-' is in no name); the claim could not name one at all
+            name = self.string(rest[0])
+            if name is None:
+                return None
+            value = Atom("word", name, rest[0].span)
+            return self._category_claim(statement, metric_atom, op_atom, value, quote)
         tolerance = None
         spread_at = next((i for i, a in enumerate(rest) if a.kind == "plusminus"), None)
         if spread_at is not None:
@@ -181,6 +190,9 @@ class ClaimsPass(ValueReader, ResolverState):
         ):
             # `< 300 crore PKR`, `< 3 billion USD`: a magnitude written as a word
             magnitude = magnitude_and_unit_hint(rest)
+            if not rest and quote is not None:  # `== "US-TX"`: its one string is the quote
+                last = hint_text(atoms[-1].text) or '"VALUE"'
+                usage = f"a claim's last string is its quote: write 'expect ... {last} \"why\"'"
             self.sink.error(
                 "a claim compares with a number and an optional unit, or with a name",
                 join_atoms(rest[:2] if magnitude else rest) if rest else op_atom.span,
