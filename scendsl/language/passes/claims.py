@@ -157,8 +157,8 @@ class ClaimsPass(ValueReader, ResolverState):
             name = self.string(rest[0])
             if name is None:
                 return None
-            value = Atom("word", name, rest[0].span)
-            return self._category_claim(statement, metric_atom, op_atom, value, quote)
+            named = Atom("word", name, rest[0].span)
+            return self._category_claim(statement, metric_atom, op_atom, named, quote)
         tolerance = None
         spread_at = next((i for i, a in enumerate(rest) if a.kind == "plusminus"), None)
         if spread_at is not None:
