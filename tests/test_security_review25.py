@@ -219,7 +219,7 @@ def test_the_models_memos_hold_long_titles_within_their_bound(tmp_path: Path):
         path.write_text(scenario_text("s", count=1000) + blocks, encoding="utf-8")
         return path
 
-    paths = [titled(index) for index in range(7)]
+    paths = [titled(index) for index in range(10)]
     evaluate(load([str(paths[0])]).scenarios[0])  # the model's other caches made
     tracemalloc.start()
     try:
@@ -231,8 +231,10 @@ def test_the_models_memos_hold_long_titles_within_their_bound(tmp_path: Path):
     finally:
         tracemalloc.stop()
     one_set = held[0]  # the first file's set, beside what was held before it
-    # Before: each file's titled rows were kept (six sets of 30 MB); now the newest alone.
-    assert held[-1] < 2.5 * one_set, [round(h / 1e6) for h in held]
+    # Before: each file's titled rows were kept (nine sets of 30 MB, nine times the first);
+    # now the newest and what the bounds let the kept results hold beside it (some 3 times,
+    # rising and falling as they are let go, from whatever earlier work left in them).
+    assert max(held) < 4.5 * one_set, [round(h / 1e6) for h in held]
 
 
 # ------------------- item 153: no memo keeps a scenario alive to keep its identity valid
