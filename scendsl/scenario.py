@@ -118,6 +118,7 @@ class Energy(_Frozen):
     site_class: Literal["hyperscale", "colocation", "enterprise"] | None = None
     training_power_fraction: Value | None = None
     idle_power_fraction: Value | None = None
+    outage: Value | None = Field(None, description="share of the hours the site has no power")
 
 
 class Workload(_Frozen):
@@ -129,6 +130,7 @@ class Workload(_Frozen):
     framework: Framework | None = None
     zero_stage: int | None = None
     shard_group: int | None = None
+    gradient_bucket: Value | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
     recompute: Literal["none", "selective", "full", "offload"] | None = None

@@ -233,7 +233,8 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "host_power": _q(
             "power",
             "rated power of the host CPUs per accelerator (their TDP x count ÷ the server's "
-            "accelerators), for a GPU server's power when the catalog has no system figure",
+            "accelerators): a GPU server's power from its parts, which then win over the catalog's "
+            "system figure (a vendor's own server with its own hosts)",
             **_POWER,
         ),
         "embodied_carbon": _q(
@@ -275,6 +276,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             **_FRACTION,
         ),
         "idle_power_fraction": _q("fraction", "power while idle ÷ rated power", **_FRACTION),
+        "outage": _q(
+            "fraction",
+            "share of the hours the site has no power at all (grid off, no backup running: "
+            "load-shedding beyond the gensets), during which a run pauses",
+            minimum=0.0,
+            maximum=0.99,  # a site never powered never finishes a run
+            inclusive=True,
+        ),
     },
     "workload": {
         "parameters": _q(
@@ -315,6 +324,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "(MaxText ici_fsdp with dcn_data_parallelism, FSDP HYBRID_SHARD); 0 = all",
             0,
             MAX_DEGREE,
+        ),
+        "gradient_bucket": _q(
+            "number",
+            "parameters whose gradients one data-parallel collective reduces (Megatron-Core "
+            "bucket_size, DeepSpeed reduce_bucket_size); 0 = the framework's default",
+            minimum=0.0,
+            maximum=MAX_PARAMETERS,
+            inclusive=True,
+            nouns=PARAMETER_NOUNS,
         ),
         "offload": FieldSpec("enum", choices=("none", "cpu"), doc="optimizer-state offload"),
         "activation_offload_layers": _int(

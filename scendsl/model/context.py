@@ -383,9 +383,14 @@ class Context:
         entry's `calibration_keys` the catalog has (for the `qualifier`, its own generation's,
         its platform's, the plain constant). A custom block has its catalog base's; a chip
         outside the catalog takes the plain constant."""
+        return self.calibration(self.chip_calibration_key(constant, qualifier))
+
+    def chip_calibration_key(self, constant: str, qualifier: str | None = None) -> str:
+        """The key `chip_calibration` reads: the first of the scenario's accelerator's
+        `calibration_keys` for `constant` that the catalog has, else `constant`."""
         entry = self.catalog_accelerator
         keys = entry.calibration_keys(constant, qualifier) if entry is not None else (constant,)
-        return self.calibration(next((k for k in keys if k in self.catalog.calibration), constant))
+        return next((k for k in keys if k in self.catalog.calibration), constant)
 
     # -------------------------------------------------------------- accelerator
     def accelerator_figure(self, name: str, default: Found | None = None) -> Found:

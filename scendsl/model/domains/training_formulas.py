@@ -58,6 +58,16 @@ NCCL_TUNER = (
     "2·((n/N − 1)·hwLat(NVLink) + log2(N)·hwLat(network)) over N nodes at half of 0.92 × the "
     "bus bandwidth, a Ring 2(n−1) steps at n/(2(n−1)) of it"
 )
+GRADIENT_BUCKETS = (
+    "Megatron-Core, DistributedDataParallelConfig.bucket_size ('Maximum number of parameters "
+    "in each bucket') and DistributedDataParallel.__init__ (unset: max(40,000,000, 1,000,000 × "
+    "data-parallel size) parameters), https://github.com/NVIDIA/Megatron-LM/blob/d98e8a64ddf34856e74b24714e3bedb2f5a39553/megatron/core/distributed/"
+    "distributed_data_parallel.py; _ParamAndGradBucketGroup.start_grad_sync reduces each "
+    "bucket's gradients by a collective of its own once the backward pass has produced them "
+    "(overlap_grad_reduce), https://github.com/NVIDIA/Megatron-LM/blob/d98e8a64ddf34856e74b24714e3bedb2f5a39553/megatron/core/distributed/"
+    "param_and_grad_buffer.py; DeepSpeed's ZeRO configuration: reduce_bucket_size, 5 × 10⁸ "
+    "elements by default"
+)
 RANK_ORDER = (
     "Megatron-Core, initialize_model_parallel in its parallel_state module "
     "(github.com/NVIDIA/Megatron-LM): ranks are numbered in the order tp-cp-ep-dp-pp, tensor "

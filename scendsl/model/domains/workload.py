@@ -22,6 +22,7 @@ from scendsl.model.domains.training_formulas import (
     FRAMEWORK_EFFICIENCY,
     GATED_MLP,
     GEMM,
+    GRADIENT_BUCKETS,
     GSHARD,
     HOFFMANN,
     KORTHIKANTI,
@@ -212,6 +213,43 @@ scenario_input(
     sources=(ZERO_OFFLOAD,),
     default=Found("none", "default", note="no offload unless asked"),
 )
+
+
+scenario_input(
+    "workload.gradient_bucket",
+    "number",
+    "Parameters whose gradients one data-parallel collective reduces (0 = the framework's default)",
+    sources=(GRADIENT_BUCKETS,),
+    default=Found(0, "default", note="not given: the framework's default bucket"),
+)
+
+
+def _framework_figure(ctx: Context, constant: str) -> Found:
+    """Calibration `constant`_<framework> where the catalog has one, else `constant`."""
+    keyed = f"{constant}_{_framework_of(ctx)}"
+    return ctx.calibration(keyed if keyed in ctx.catalog.calibration else constant)
+
+
+@input_node(
+    "performance.gradient_bucket_fixed",
+    "number",
+    "Parameters in the framework's default gradient bucket, before its data-parallel term",
+    sources=(GRADIENT_BUCKETS,),
+    formula="calibration.gradient_bucket_<framework>, else gradient_bucket",
+)
+def _gradient_bucket_fixed(ctx: Context) -> Found:
+    return _framework_figure(ctx, "gradient_bucket")
+
+
+@input_node(
+    "performance.gradient_bucket_per_replica",
+    "number",
+    "Parameters the framework's default gradient bucket grows by per data-parallel rank",
+    sources=(GRADIENT_BUCKETS,),
+    formula="calibration.gradient_bucket_per_replica_<framework>, else gradient_bucket_per_replica",
+)
+def _gradient_bucket_per_replica(ctx: Context) -> Found:
+    return _framework_figure(ctx, "gradient_bucket_per_replica")
 
 
 def _parallelism_found(ctx: Context, value: object, note: str | None = None) -> Found:
@@ -813,6 +851,13 @@ _calibration_input(
     "End-to-end speed-up of FP4 matrix maths over BF16",
     (TE_SPEEDUP,),
     per_chip=True,
+)
+_calibration_input(
+    "performance.parameter_tensors_per_layer",
+    "parameter_tensors_per_layer",
+    "number",
+    "Parameter tensors of one transformer layer: the most gradient buckets a layer can split into",
+    (GRADIENT_BUCKETS,),
 )
 _calibration_input(
     "performance.overlap_efficiency",
