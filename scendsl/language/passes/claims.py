@@ -198,10 +198,14 @@ class ClaimsPass(ValueReader, ResolverState):
                 usage = f"a claim's last string is its quote: write 'expect ... {last} \"why\"'"
             # `< 1,000B VND`, `< AED 10B`: the amount as a price list prints it
             thousands = thousands_separator_hint(rest)
-            span = join_atoms(rest[:2]) if magnitude else number_span(rest, thousands)
+            span = (
+                (join_atoms(rest[:2]) if magnitude else number_span(rest, thousands))
+                if rest  # nothing after the operator but the quote: at the operator
+                else op_atom.span
+            )
             self.sink.error(
                 "a claim compares with a number and an optional unit, or with a name",
-                span if rest else op_atom.span,
+                span,
                 magnitude or thousands or written_amount_hint(rest) or usage,
                 fix=fix_of(magnitude or thousands),
             )
