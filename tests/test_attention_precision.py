@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import scendsl
 from scendsl.errors import ScendslError
 from scendsl.model.domains.training_formulas import matrix_time_per_flop, mixed_precision_gain
+from tests.factories import LLAMA31_8B_SHAPE
 
 TEXT = """
 scenario s {{
@@ -32,13 +33,7 @@ scenario s {{
     sequence_length 8192
     micro_batch     2
     global_batch    16
-    layers          32
-    hidden_size     4096
-    ffn_hidden_size 14336
-    mlp             gated
-    attention_heads 32
-    kv_heads        8
-    vocabulary      128256
+{shape}
     {extra}
   }}
 }}
@@ -46,7 +41,7 @@ scenario s {{
 
 
 def run(extra: str = "", precision: str = "fp4"):
-    text = TEXT.format(extra=extra, precision=precision)
+    text = TEXT.format(extra=extra, precision=precision, shape=LLAMA31_8B_SHAPE)
     return scendsl.evaluate(scendsl.load_text(text, name="s.scn").get("s"))
 
 
@@ -76,9 +71,9 @@ def test_fp8_attention_gains_the_fp8_gain_and_shortens_only_the_matrix_maths():
 
 def test_fp8_attention_gain_is_capped_by_the_chip_fp8_rate():
     """A chip without FP8 units (the A100) runs FP8 work at its BF16 rate: no gain."""
-    text = TEXT.format(extra="attention_precision fp8", precision="fp8").replace(
-        "GB300", "A100_80GB"
-    )
+    text = TEXT.format(
+        extra="attention_precision fp8", precision="fp8", shape=LLAMA31_8B_SHAPE
+    ).replace("GB300", "A100_80GB")
     result = scendsl.evaluate(scendsl.load_text(text, name="s.scn").get("s"))
     assert result.value("performance.attention_precision_gain") == pytest.approx(1.0)
 
