@@ -111,3 +111,14 @@ def test_matrix_time_is_the_sum_of_its_two_parts(gain, attention_gain, share, ra
     # A faster attention never makes the matrix maths slower.
     slower = matrix_time_per_flop(mixed_precision_gain(gain, share), share, rate)
     assert time <= slower * (1 + 1e-12)
+
+
+def test_the_editor_completes_the_field_and_its_two_formats():
+    from scendsl.lsp.completion import Pos, complete
+
+    field = "scenario s {\n  workload {\n    attention_p\n  }\n}\n"
+    labels = [c.label for c in complete(None, field, Pos(2, len("    attention_p")))]
+    assert "attention_precision" in labels
+    value = "scenario s {\n  workload {\n    attention_precision \n  }\n}\n"
+    choices = complete(None, value, Pos(2, len("    attention_precision ")))
+    assert [c.label for c in choices] == ["bf16", "fp8"]
