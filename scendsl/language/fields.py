@@ -417,6 +417,13 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             doc="element type of the stored and moved activations: bf16 (16-bit, mixed "
             "precision; the default) or fp32 (a float32 run, e.g. EasyLM's dtype fp32)",
         ),
+        "attention_precision": FieldSpec(
+            "enum",
+            choices=("bf16", "fp8"),
+            doc="number format of the attention's score and weighting matmuls: bf16 (16-bit; "
+            "the default, what FP8 and FP4 recipes keep unless told) or fp8 (Transformer "
+            "Engine's FP8 attention, fp8_dpa; needs precision fp8 or fp4)",
+        ),
         "dropout": _q(
             "fraction",
             "dropout probability of the attention probabilities and hidden states (0: none, "

@@ -21,6 +21,7 @@ from scendsl.model.domains.training_formulas import (
     DROPOUT,
     FLASH,
     FORWARD_RERUN,
+    FP8_ATTENTION,
     FRAMEWORK_EFFICIENCY,
     GEMM,
     GRADIENT_BUCKETS,
@@ -112,11 +113,11 @@ def executed_attention_share(share, recompute, factor):
 @metric(
     "performance.attention_compute_rate",
     "flop_rate",
-    "FLOP/s one accelerator's attention scores and their weighting sustain (BF16, at the "
-    "attention rate of the matrix rate)",
-    "bf16_dense × matmul_efficiency × framework_efficiency × r × power_cap_throughput, r = "
-    "performance.attention_rate with flash attention, 1 without (the scores are batched GEMMs; "
-    "the softmax is in memory_time)",
+    "FLOP/s one accelerator's attention scores and their weighting sustain (at "
+    "workload.attention_precision, BF16 by default, and the attention rate of the matrix rate)",
+    "bf16_dense × g_a × matmul_efficiency × framework_efficiency × r × power_cap_throughput, "
+    "g_a = performance.attention_precision_gain, r = performance.attention_rate with flash "
+    "attention, 1 without (the scores are batched GEMMs; the softmax is in memory_time)",
     (
         "accelerator.bf16_dense",
         "performance.matmul_efficiency",
@@ -124,21 +125,24 @@ def executed_attention_share(share, recompute, factor):
         "performance.attention_rate",
         "workload.flash_attention",
         "performance.power_cap_throughput",
+        "performance.attention_precision_gain",
     ),
     sources=(
         GEMM,
         ATTENTION_PRECISION,
+        FP8_ATTENTION,
         ATTENTION_RATE,
         FRAMEWORK_EFFICIENCY,
         UNFUSED_ATTENTION,
         POWER_CAP,
     ),
 )
-def attention_compute_rate(bf16_dense, efficiency, framework, rate, flash, capped):
-    """Fused (flash) attention kernels run at a share r of the linear layers' BF16 rate: the
-    softmax's exponentials bound them (the same r the default MFU is carried with); a power
-    cap slows them as it slows the linear layers."""
-    return bf16_dense * efficiency * framework * _fused_rate(rate, flash) * capped
+def attention_compute_rate(bf16_dense, efficiency, framework, rate, flash, capped, gain):
+    """Fused (flash) attention kernels run at a share r of the linear layers' rate in their
+    own precision: the softmax's exponentials bound them (the same r the default MFU is
+    carried with); FP8 attention runs its matmuls at the FP8 gain; a power cap slows them as it
+    slows the linear layers."""
+    return bf16_dense * gain * efficiency * framework * _fused_rate(rate, flash) * capped
 
 
 def _fused_rate(rate, flash):
@@ -155,9 +159,10 @@ def _fused_rate(rate, flash):
     "workload's precision: the linear layers at the precision gain, the attention scores and "
     "their weighting at the attention rate",
     "bf16_dense × matmul_efficiency × framework_efficiency × power_cap_throughput / T, T = "
-    "(1 − A)·(1/G − a)/(1 − a) + A/r: G = performance.precision_gain, a = "
+    "(1 − A)·(1/G − a/g_a)/(1 − a) + A/(r·g_a): G = performance.precision_gain, a = "
     "attention_flop_share, A = executed_attention_share, r = performance.attention_rate with "
-    "flash attention, 1 without (T = 1/G at r = 1 without recomputation)",
+    "flash attention, 1 without, g_a = performance.attention_precision_gain (T = 1/G at r = 1 "
+    "without recomputation)",
     (
         "accelerator.bf16_dense",
         "performance.precision_gain",
@@ -168,23 +173,28 @@ def _fused_rate(rate, flash):
         "performance.attention_rate",
         "workload.flash_attention",
         "performance.power_cap_throughput",
+        "performance.attention_precision_gain",
     ),
     sources=(
         GEMM,
         TE_SPEEDUP,
         ATTENTION_PRECISION,
+        FP8_ATTENTION,
         ATTENTION_RATE,
         FRAMEWORK_EFFICIENCY,
         POWER_CAP,
     ),
 )
-def matmul_rate(bf16_dense, gain, efficiency, framework, share, executed, rate, flash, capped):
+def matmul_rate(
+    bf16_dense, gain, efficiency, framework, share, executed, rate, flash, capped, attention_gain
+):
     """The BF16 GEMM rate, the share of it the training framework's kernels reach, over the
     time per executed FLOP: the linear layers at what FP8/FP4 really gain end to end, the
-    attention at r of the BF16 rate (in BF16 whatever the precision) — the gain and the
-    attention rate the default MFU is carried with too. A power cap below the TDP lowers the
-    clock the matrix maths run at (`capped`, 1 uncapped); memory-bound work keeps its speed."""
-    per_flop = matrix_time_per_flop(gain, share, _fused_rate(rate, flash), executed)
+    attention at r of the rate of its own precision (BF16 unless the recipe runs it in FP8) —
+    the gains and the attention rate the default MFU is carried with too. A power cap below
+    the TDP lowers the clock the matrix maths run at (`capped`, 1 uncapped); memory-bound work
+    keeps its speed."""
+    per_flop = matrix_time_per_flop(gain, share, _fused_rate(rate, flash), executed, attention_gain)
     return bf16_dense * efficiency * framework * capped / per_flop
 
 

@@ -13,12 +13,14 @@ from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_PRECISION,
+    ATTENTION_PRECISION,
     ATTENTION_RATE,
     COLLECTIVE_LATENCY,
     CONTEXT_PARALLEL,
     DEEPSPEED,
     DROPOUT,
     FLASH,
+    FP8_ATTENTION,
     FRAMEWORK_EFFICIENCY,
     GATED_MLP,
     GEMM,
@@ -601,6 +603,22 @@ scenario_input(
         "default",
         note="mixed-precision training keeps 16-bit activations; a float32 run (EasyLM's "
         "dtype fp32) writes `activation_precision fp32`",
+    ),
+)
+
+
+scenario_input(
+    "workload.attention_precision",
+    "text",
+    "Number format of the attention's score and weighting matmuls (bf16 or fp8)",
+    value_type="text",
+    sources=(ATTENTION_PRECISION, FP8_ATTENTION),
+    default=Found(
+        "bf16",
+        "default",
+        note="FP8 and FP4 recipes cover the linear layers and leave attention in 16 bits "
+        "unless FP8 attention is switched on (Transformer Engine's fp8_dpa, off by default): "
+        "a run that sets it writes `attention_precision fp8`",
     ),
 )
 
