@@ -51,7 +51,7 @@ Inputs (the script fetches nothing; obtain them first):
   (`coal_share_elec`, `gas_share_elec`, ...); when the intensity input is that file its own
   columns are used. A country's figure above what its mix could emit, each fuel's share at the
   top of that fuel's lifecycle range in `scendsl/catalog/energy.toml` (a fuel it lacks, such as
-  oil, at the highest of all), is implausible: it is kept, graded C, and its note says so and
+  bioenergy, at the highest of all), is implausible: it is kept, graded C, and its note says so and
   what the mix gives. Without a mix the bound is the top of the most carbon-intensive source's
   range, above which no mix could emit. Ember's country-specific lifecycle factors (gas with
   upstream methane) put some gas grids there (Uzbekistan, Turkmenistan).
@@ -150,11 +150,12 @@ INTENSITY_BOUNDS = (0.0, 1500.0)
 #: The energy catalog whose lifecycle intensities bound what a fuel mix can emit.
 ENERGY_CATALOG = Path(__file__).resolve().parent.parent / "scendsl" / "catalog" / "energy.toml"
 #: OWID share column prefix (`{fuel}_share_elec`) -> the energy.toml technology for that fuel.
-#: Oil, bioenergy and other renewables have none there: their share is bounded by the highest.
+#: Bioenergy and other renewables have none there: their share is bounded by the highest.
+#: OWID's coal share counts lignite too, so it is bounded by lignite, the dirtier of the two.
 MIX_FUELS = {
-    "coal": "coal",
+    "coal": "lignite",
     "gas": "gas",
-    "oil": None,
+    "oil": "oil",
     "hydro": "hydro",
     "nuclear": "nuclear",
     "solar": "solar",
