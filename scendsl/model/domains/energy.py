@@ -343,6 +343,36 @@ def training_it_energy(training_energy, pue):
     return training_energy / pue
 
 
+@metric(
+    "energy.water_use",
+    "volume",
+    "Water the site consumes on site in a year (evaporated by its cooling, not returned): its "
+    "IT energy × its WUE; the water of the electricity's generation is not counted",
+    "energy.annual_energy ÷ energy.pue × energy.wue",
+    ("energy.annual_energy", "energy.pue", "energy.wue"),
+    (
+        "The Green Grid, White Paper 35, Water Usage Effectiveness (2011); Li et al., Making AI "
+        "Less Thirsty (2023)",
+    ),
+    importance=6,
+)
+def water_use(annual_energy, pue, wue):
+    return annual_energy / pue * wue
+
+
+@metric(
+    "energy.training_water",
+    "volume",
+    "Water the site consumes on site for the training run: its IT energy × the WUE",
+    "energy.training_it_energy × energy.wue",
+    ("energy.training_it_energy", "energy.wue"),
+    ("The Green Grid, White Paper 35, Water Usage Effectiveness (2011)",),
+    importance=4,
+)
+def training_water(training_it_energy, wue):
+    return training_it_energy * wue
+
+
 scenario_input(
     "energy.idle_power_fraction",
     "fraction",

@@ -48,16 +48,35 @@ def _site_class(ctx: Context) -> Found:
 def _pue(ctx: Context) -> Found:
     if ctx.field("energy.pue") is not None:
         return ctx.scenario_value("energy.pue")
+    return _site_class_figure(ctx, "pue")
+
+
+def _site_class_figure(ctx: Context, figure: str) -> Found:
+    """The site class's `figure` (pue, wue) for the scenario's year: calibration
+    `<figure>_<class>_<year>`, the nearest year's outside the data."""
     site = _site_class(ctx)
-    prefix = f"pue_{site.value}_"
+    prefix = f"{figure}_{site.value}_"
     series = {
-        int(key[len(prefix) :]): figure
-        for key, figure in ctx.catalog.calibration.items()
+        int(key[len(prefix) :]): found
+        for key, found in ctx.catalog.calibration.items()
         if key.startswith(prefix)
     }
-    found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.pue_{site.value}")
+    found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.{figure}_{site.value}")
     note = "; ".join(n for n in (f"site class {site.value} ({site.origin})", found.note) if n)
     return Found(found.value, found.origin, found.source, found.confidence, note)
+
+
+@input_node(
+    "energy.wue",
+    "water_intensity",
+    "Water usage effectiveness: water the site consumes on site ÷ its IT energy",
+    formula="scenario energy.wue, else the WUE of the site class (energy.site_class) "
+    "for the scenario's year (calibration.wue_<class>_<year>, nearest year)",
+)
+def _wue(ctx: Context) -> Found:
+    if ctx.field("energy.wue") is not None:
+        return ctx.scenario_value("energy.wue")
+    return _site_class_figure(ctx, "wue")
 
 
 @input_node(
