@@ -70,3 +70,25 @@ def test_a_wue_past_any_sites_is_refused_as_a_unit_error():
 def test_a_volume_reads_in_litres_and_cubic_metres():
     assert quantity_from_text("1000 L")[0] == pytest.approx(quantity_from_text("1 m3")[0])
     assert quantity_from_text("2 ML")[0] == pytest.approx(2000.0)
+    assert quantity_from_text("1 L/kWh")[0] == pytest.approx(LITRE / KWH)
+    assert quantity_from_text("1000 L/MWh")[0] == pytest.approx(LITRE / KWH)
+
+
+def _source_water(name: str) -> float:
+    text = files("scendsl.catalog").joinpath("energy.toml").read_text("utf-8")
+    return quantity_from_text(tomllib.loads(text)[name]["water"]["value"])[0]
+
+
+def test_off_site_water_weighs_each_sources_water_by_its_share():
+    result = _result("    mix nuclear 25%, wind 75%\n")
+    per_joule = 0.25 * _source_water("nuclear") + 0.75 * _source_water("wind")
+    assert result["energy.supply_water"].value == pytest.approx(per_joule)
+    expected = result["energy.annual_energy"].value * per_joule
+    assert result["energy.offsite_water"].value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("mix", ["grid 100%", "grid 80%, solar 20%", "diesel 100%"])
+def test_off_site_water_is_none_where_a_source_has_no_figure(mix):
+    result = _result(f"    mix {mix}\n")
+    assert result["energy.offsite_water"].value is None
+    assert result["energy.water_use"].value is not None  # the site's own water still counts

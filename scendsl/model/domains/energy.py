@@ -361,6 +361,23 @@ def water_use(annual_energy, pue, wue):
 
 
 @metric(
+    "energy.offsite_water",
+    "volume",
+    "Water the power plants of the supply mix consume in a year to generate the site's "
+    "electricity (where energy.mix names its sources)",
+    "energy.annual_energy × energy.supply_water",
+    ("energy.annual_energy", "energy.supply_water"),
+    (
+        "Macknick et al. 2012, operational water consumption factors for electricity generating "
+        "technologies; Li et al., Making AI Less Thirsty (2023), for the method",
+    ),
+    importance=4,
+)
+def offsite_water(annual_energy, supply_water):
+    return annual_energy * supply_water
+
+
+@metric(
     "energy.training_water",
     "volume",
     "Water the site consumes on site for the training run: its IT energy × the WUE",

@@ -435,6 +435,19 @@ def _price(ctx: Context) -> Found:
     return _mix_average(ctx, "price")
 
 
+@input_node(
+    "energy.supply_water",
+    "water_intensity",
+    "Water consumed off site to generate a kWh of the supply mix (operational, mostly the "
+    "power plants' cooling)",
+    formula="Σ share × water of each source of energy.mix (energy.toml, Macknick et al. 2012 "
+    "medians); none when a source has no figure or the mix draws on the region's grid, whose "
+    "fuel shares the catalog does not hold",
+)
+def _supply_water(ctx: Context) -> Found:
+    return _mix_average(ctx, "water")
+
+
 def supply_mix(ctx: Context) -> list[tuple[str, float]]:
     """(energy source, share) of the supply: the scenario's mix, else the region's grid."""
     mix = ctx.scenario.energy.mix
@@ -510,6 +523,8 @@ def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
 
 def _source_figure(ctx: Context, name: str, what: str) -> Found:
     source = ctx.catalog.energy_sources[name]
+    if source.uses_region_grid and what == "water":
+        raise LookupError(f"no water figure for the grid of {ctx.scenario.region}")
     if source.uses_region_grid:
         figure = _grid_lookup(ctx, what)
         if what == "intensity" and figure.value is not None:
