@@ -38,22 +38,30 @@ def _site_class(ctx: Context) -> Found:
     return ctx.scenario_or_choice("energy.site_class")
 
 
+def _by_site_class(figure: str) -> str:
+    """The formula of an input the scenario writes or the site class gives (pue, wue)."""
+    return (
+        f"scenario energy.{figure}, else the {figure.upper()} of the site class "
+        f"(energy.site_class) for the scenario's year (calibration.{figure}_<class>_<year>, "
+        "nearest year)"
+    )
+
+
 @input_node(
     "energy.pue",
     "number",
     "Power usage effectiveness: facility power ÷ IT power",
-    formula="scenario energy.pue, else the PUE of the site class (energy.site_class) "
-    "for the scenario's year (calibration.pue_<class>_<year>, nearest year)",
+    formula=_by_site_class("pue"),
 )
 def _pue(ctx: Context) -> Found:
-    if ctx.field("energy.pue") is not None:
-        return ctx.scenario_value("energy.pue")
     return _site_class_figure(ctx, "pue")
 
 
 def _site_class_figure(ctx: Context, figure: str) -> Found:
-    """The site class's `figure` (pue, wue) for the scenario's year: calibration
-    `<figure>_<class>_<year>`, the nearest year's outside the data."""
+    """`energy.<figure>` (pue, wue) as the scenario writes it, else the site class's for the
+    scenario's year: calibration `<figure>_<class>_<year>`, the nearest year's outside the data."""
+    if ctx.field(f"energy.{figure}") is not None:
+        return ctx.scenario_value(f"energy.{figure}")
     site = _site_class(ctx)
     prefix = f"{figure}_{site.value}_"
     series = {
@@ -70,12 +78,9 @@ def _site_class_figure(ctx: Context, figure: str) -> Found:
     "energy.wue",
     "water_intensity",
     "Water usage effectiveness: water the site consumes on site ÷ its IT energy",
-    formula="scenario energy.wue, else the WUE of the site class (energy.site_class) "
-    "for the scenario's year (calibration.wue_<class>_<year>, nearest year)",
+    formula=_by_site_class("wue"),
 )
 def _wue(ctx: Context) -> Found:
-    if ctx.field("energy.wue") is not None:
-        return ctx.scenario_value("energy.wue")
     return _site_class_figure(ctx, "wue")
 
 
