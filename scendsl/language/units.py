@@ -122,6 +122,8 @@ for _plural, _singular in (
     ("years", "year"),
 ):
     UNITS[_singular] = Unit(_singular, "time", UNITS[_plural].factor)
+# `m³`, as briefings write cubic metres (and regulators' reports do): a volume copied back reads.
+UNITS["m³"] = Unit("m³", "volume", UNITS["m3"].factor)
 
 #: The SI base unit each dimension is reported in (JSON, explain).
 BASE_UNIT: dict[str, str] = {
