@@ -131,6 +131,7 @@ class Workload(_Frozen):
     framework: Framework | None = None
     zero_stage: int | None = None
     shard_group: int | None = None
+    gradient_bucket: Value | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
     recompute: Literal["none", "selective", "full", "offload"] | None = None
@@ -155,6 +156,7 @@ class Workload(_Frozen):
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None
     activation_precision: Literal["bf16", "fp32"] | None = None
+    attention_precision: Literal["bf16", "fp8"] | None = None
     dropout: Value | None = Field(None, description="dropout probability; None: the default")
     experts: int | None = None
     experts_per_token: int | None = None

@@ -45,6 +45,7 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     ATTENTION_RATE,
     DISTILLATION,
+    FP8_ATTENTION,
     GATED_MLP,
     GEMM,
     GQA,
@@ -302,12 +303,35 @@ def attention_flop_share(layers, width, sequence, per_token, sets):
 
 
 @metric(
+    "performance.attention_precision_gain",
+    "number",
+    "Speed-up of the attention's score and weighting matmuls over BF16 at "
+    "workload.attention_precision (1 in BF16)",
+    "g_a = 1 at attention_precision bf16; at fp8 min(precision_speedup_fp8, fp8_per_accelerator "
+    "/ bf16_dense), the linear layers' FP8 gain",
+    (
+        "workload.attention_precision",
+        "accelerator.bf16_dense",
+        "performance.fp8_per_accelerator",
+        "performance.precision_speedup_fp8",
+    ),
+    sources=(FP8_ATTENTION, TE_SPEEDUP),
+)
+def attention_precision_gain(attention_precision, bf16_dense, fp8_peak, speedup_fp8):
+    """FP8 attention runs its two matmuls on the FP8 tensor cores, as the FP8 linear layers do,
+    so it gains what they gain end to end; the softmax between them stays where the attention
+    rate puts it (performance.attention_rate applies on top)."""
+    return precision_gain(attention_precision, bf16_dense, fp8_peak, speedup_fp8, speedup_fp8)
+
+
+@metric(
     "performance.precision_gain",
     "number",
     "Speed-up of the model's matrix maths over BF16 at the workload's precision (1 in BF16): "
     "the one gain both the MFU path and the bottom-up path use",
-    "G = 1 / ((1 − a)/g + a), g = min(precision_speedup_fp8 or _fp4, peak / bf16_dense) for the "
-    "linear layers, a = attention_flop_share kept in BF16; without a known shape a = 0 (the "
+    "G = 1 / ((1 − a)/g + a/g_a), g = min(precision_speedup_fp8 or _fp4, peak / bf16_dense) "
+    "for the linear layers, a = attention_flop_share at g_a = "
+    "performance.attention_precision_gain (1: kept in BF16); without a known shape a = 0 (the "
     "linear-layer gain g over all FLOPs)",
     (
         "workload.precision",
@@ -316,15 +340,19 @@ def attention_flop_share(layers, width, sequence, per_token, sets):
         "performance.precision_speedup_fp8",
         "performance.precision_speedup_fp4",
         "performance.attention_flop_share",
+        "performance.attention_precision_gain",
     ),
-    sources=(TE_SPEEDUP, ATTENTION_PRECISION),
+    sources=(TE_SPEEDUP, ATTENTION_PRECISION, FP8_ATTENTION),
     optional=("performance.attention_flop_share",),
 )
-def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4, attention):
-    """The published FP8/FP4 gain is for the linear-layer GEMMs; attention runs in BF16
-    (Amdahl). A workload without parameters has no shape, hence no attention share."""
+def blended_precision_gain(
+    precision, bf16_dense, peak, speedup_fp8, speedup_fp4, attention, attention_gain
+):
+    """The published FP8/FP4 gain is for the linear-layer GEMMs; attention runs in BF16 unless
+    the recipe puts it in FP8 (Amdahl). A workload without parameters has no shape, hence no
+    attention share."""
     gain = precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4)
-    return mixed_precision_gain(gain, 0.0 if attention is None else attention)
+    return mixed_precision_gain(gain, 0.0 if attention is None else attention, attention_gain)
 
 
 @metric(
@@ -386,8 +414,9 @@ def elementwise_factor(traffic, bf16_dense, bandwidth, hidden, reference_width, 
     "Factor on the default MFU for the attention share of the model FLOPs and the accelerator's "
     "attention rate: the attention kernels run slower than the linear layers, more so on a chip "
     "whose matrix units outpace its special-function units",
-    "((1 − a₀) + a₀ / r₀) × (1/G) / ((1/G − a) + a / r), a = performance.attention_flop_share, "
-    "r = performance.attention_rate, G = performance.precision_gain (1 in BF16: "
+    "((1 − a₀) + a₀ / r₀) × (1/G) / ((1/G − a/g_a) + a / (r·g_a)), a = "
+    "performance.attention_flop_share, r = performance.attention_rate, G = "
+    "performance.precision_gain, g_a = performance.attention_precision_gain (1 in BF16: "
     "((1 − a₀) + a₀ / r₀) / ((1 − a) + a / r)), a₀ and r₀ those of the default MFU's run",
     (
         "performance.attention_flop_share",
@@ -395,17 +424,18 @@ def elementwise_factor(traffic, bf16_dense, bandwidth, hidden, reference_width, 
         "performance.default_mfu_attention_share",
         "performance.default_mfu_attention_rate",
         "performance.precision_gain",
+        "performance.attention_precision_gain",
     ),
-    sources=(ATTENTION_RATE, NARAYANAN_FLOPS, ATTENTION_PRECISION),
+    sources=(ATTENTION_RATE, NARAYANAN_FLOPS, ATTENTION_PRECISION, FP8_ATTENTION),
 )
-def attention_factor(share, rate, reference_share, reference_rate, gain):
+def attention_factor(share, rate, reference_share, reference_rate, gain, attention_gain):
     """Time per model FLOP is (1 − a) at the linear layers' rate plus a at r times it; the
     default MFU was measured at a₀ and r₀ (Llama 3 405B: 8k tokens on a 16k-wide model), so a
     narrow model at long sequences, or a chip with a lower r, loses MFU. At FP8/FP4 the linear
-    layers' time is 1/G − a (performance.precision_gain keeps attention in BF16), so the
-    factor and G together give the default over (1 − a)/g + a/r, counting the attention once."""
+    layers' time is 1/G − a/g_a (the attention in its own precision), so the factor and G
+    together give the default over (1 − a)/g + a/(r·g_a), counting the attention once."""
     reference = matrix_time_per_flop(1.0, reference_share, reference_rate)
-    return reference / gain / matrix_time_per_flop(gain, share, rate)
+    return reference / gain / matrix_time_per_flop(gain, share, rate, None, attention_gain)
 
 
 @metric(
@@ -433,9 +463,10 @@ def recompute_mfu_factor(reference, recompute):
     "matrix maths (pipeline bubble, exposed communication, element-wise kernels, optimizer): "
     "it runs as in BF16, so the precision gain speeds up the matrix share only (1 in BF16)",
     "1 / (σ + (1 − σ) × M(G) / M(1)), σ = min(1, cluster.default_mfu × M₀ / e₀ × "
-    "performance.elementwise_factor), M(G) = (1/G − a) + a/r (training_formulas."
-    "matrix_time_per_flop), M₀ the same at a₀, r₀ and G = 1, e₀ = 1 / (1/ε + R₀ / (η·I₀)) the "
-    "roofline share of the peak of the default run's MLP GEMM, G = performance.precision_gain",
+    "performance.elementwise_factor), M(G) = (1/G − a/g_a) + a/(r·g_a) (training_formulas."
+    "matrix_time_per_flop), M₀ the same at a₀, r₀ and G = g_a = 1, e₀ = 1 / (1/ε + R₀ / "
+    "(η·I₀)) the roofline share of the peak of the default run's MLP GEMM, G = "
+    "performance.precision_gain, g_a = performance.attention_precision_gain",
     (
         "cluster.default_mfu",
         "performance.precision_gain",
@@ -448,8 +479,9 @@ def recompute_mfu_factor(reference, recompute):
         "performance.matmul_efficiency_large",
         "performance.hbm_efficiency",
         "performance.elementwise_factor",
+        "performance.attention_precision_gain",
     ),
-    sources=(TE_SPEEDUP, MOE_GEMM, PALM),
+    sources=(TE_SPEEDUP, MOE_GEMM, PALM, FP8_ATTENTION),
 )
 def precision_overhead_factor(
     default,
@@ -463,6 +495,7 @@ def precision_overhead_factor(
     plateau,
     hbm,
     elementwise,
+    attention_gain,
 ):
     """The published FP8/FP4 gain is a GEMM gain (the linear layers' GEMMs and their
     quantization; TE_SPEEDUP), and the bottom-up path applies it to the matrix time alone. The
@@ -473,7 +506,8 @@ def precision_overhead_factor(
     reference = roofline_gemm_efficiency(reference_intensity, reference_ratio, plateau, hbm)
     matrix = default * matrix_time_per_flop(1.0, reference_share, reference_rate) / reference
     sigma = scalar.minimum(matrix * elementwise, 1.0)
-    speedup = matrix_time_per_flop(1.0, share, rate) / matrix_time_per_flop(gain, share, rate)
+    lowered = matrix_time_per_flop(gain, share, rate, None, attention_gain)
+    speedup = matrix_time_per_flop(1.0, share, rate) / lowered
     return 1.0 / (sigma + (1.0 - sigma) * speedup)
 
 
