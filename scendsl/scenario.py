@@ -111,6 +111,7 @@ class Cluster(_Frozen):
 class Energy(_Frozen):
     mix: tuple[MixShare, ...] = ()
     pue: Value | None = None
+    wue: Value | None = Field(None, description="m3 of water per joule of IT energy")
     price: Value | None = Field(None, description="USD per joule; overrides the per-source prices")
     intensity: Value | None = Field(None, description="kg CO2 per joule; overrides the mix")
     utilization: Value | None = Field(None, description="share of the year the cluster runs")

@@ -51,7 +51,7 @@ Inputs (the script fetches nothing; obtain them first):
   (`coal_share_elec`, `gas_share_elec`, ...); when the intensity input is that file its own
   columns are used. A country's figure above what its mix could emit, each fuel's share at the
   top of that fuel's lifecycle range in `scendsl/catalog/energy.toml` (a fuel it lacks, such as
-  oil, at the highest of all), is implausible: it is kept, graded C, and its note says so and
+  bioenergy, at the highest of all), is implausible: it is kept, graded C, and its note says so and
   what the mix gives. Without a mix the bound is the top of the most carbon-intensive source's
   range, above which no mix could emit. Ember's country-specific lifecycle factors (gas with
   upstream methane) put some gas grids there (Uzbekistan, Turkmenistan).
@@ -67,6 +67,7 @@ Usage:
         --ca-provinces scripts/data/canada_nir2020_a13_consumption_intensity.csv \\
         --au-states scripts/data/australia_nga_scope2_location.csv \\
         --ember-latest scripts/data/ember_average_intensities.json \\
+        --mix scripts/data/owid_energy_mix_extract.csv \\
         --dataset "OWID grapher carbon-intensity-electricity, Ember 2025-05 release" \\
         --out scendsl/catalog/grid.toml
 
@@ -75,7 +76,9 @@ sha256 its header records): `carbon-intensity-electricity.csv` as kept in the pu
 `twsaf1-sys/math_331_cryptocurrency_project` (commit 7149bf49),
 `per-capita-electricity-generation.csv` in `Ryuji-arch/3179-Assignment_2` (commit 816355e6), `usa_emissions.json` from the codecarbon
 3.3.2 wheel; the others are committed under `scripts/data/` (the `.md` beside each says where it
-was read).
+was read), the mix being `--mix scripts/data/owid_energy_mix_extract.csv`: the generation shares of
+Bahrain, Brunei, Libya and Uzbekistan, the figures nearest the coarse bound, copied from the full
+OWID file.
 
 Only rows whose code is an ISO 3166-1 alpha-3 code known to pycountry become countries; the world
 (`OWID_WRL`) and the European Union (27) become the shared series `WORLD` and `EU27`; every other
@@ -150,11 +153,12 @@ INTENSITY_BOUNDS = (0.0, 1500.0)
 #: The energy catalog whose lifecycle intensities bound what a fuel mix can emit.
 ENERGY_CATALOG = Path(__file__).resolve().parent.parent / "scendsl" / "catalog" / "energy.toml"
 #: OWID share column prefix (`{fuel}_share_elec`) -> the energy.toml technology for that fuel.
-#: Oil, bioenergy and other renewables have none there: their share is bounded by the highest.
+#: Bioenergy and other renewables have none there: their share is bounded by the highest.
+#: OWID's coal share counts lignite too, so it is bounded by lignite, the dirtier of the two.
 MIX_FUELS = {
-    "coal": "coal",
+    "coal": "lignite",
     "gas": "gas",
-    "oil": None,
+    "oil": "oil",
     "hydro": "hydro",
     "nuclear": "nuclear",
     "solar": "solar",
@@ -222,12 +226,13 @@ def implausible_note(value: float, ceiling: float, shares: dict[str, float] | No
         mix = ", ".join(f"{fuel} {share:.0f}%" for fuel, share in sorted(shares.items()) if share)
         why = (
             f"its generation mix ({mix}) could emit at most {ceiling:.0f} gCO2/kWh at the top of"
-            " each fuel's lifecycle range in energy.toml (IPCC AR5)"
+            " each fuel's lifecycle range in energy.toml (IPCC AR5, and the reviews its notes"
+            " name for lignite and oil)"
         )
     else:
         why = (
             f"above {ceiling:.0f} gCO2/kWh, the top of the lifecycle range of the most"
-            " carbon-intensive source in energy.toml (IPCC AR5), so above what any mix could emit"
+            " carbon-intensive source in energy.toml, so above what any mix could emit"
         )
     return (
         f"implausible: {why}; kept as published for want of a better sourced figure; Ember's"

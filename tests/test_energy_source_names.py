@@ -31,6 +31,10 @@ def _hint(source: str) -> str:
         ("pv", "solar"),
         ("Solar_PV", "solar"),
         ("small_modular_reactor", "smr"),
+        ("brown_coal", "lignite"),
+        ("heavy_fuel_oil", "oil"),
+        ("concentrated_solar", "csp"),
+        ("solar_thermal", "csp"),
     ],
 )
 def test_another_name_of_a_source_is_told_the_languages(written, source):
@@ -45,11 +49,11 @@ def test_a_typo_is_still_matched(written, source):
     assert _hint(written) == f"did you mean '{source}'?"
 
 
-@pytest.mark.parametrize("written", ["coal_ccs", "oil", "biomass", "renewables"])
+@pytest.mark.parametrize("written", ["coal_ccs", "biomass", "renewables"])
 def test_a_supply_the_catalog_lacks_is_told_how_to_write_it(written):
     hint = _hint(written)
     assert "did you mean" not in hint
-    assert hint.startswith("one of: coal, diesel, gas, ") and "`intensity` and `price`" in hint
+    assert hint.startswith("one of: coal, csp, diesel, gas, ") and "`intensity` and `price`" in hint
 
 
 def test_every_alias_names_one_source_and_none_is_a_source():

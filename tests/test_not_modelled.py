@@ -1,6 +1,6 @@
 """A figure the model does not compute, asked for by a claim, is told so (not_modelled.toml):
-the Reykjavik trial's `expect energy.water_use < 1000 m3` got no hint at the unit, and without
-it a spelling guess offered `energy.pue`, another figure. A claim that compares two metrics
+the Reykjavik trial's `expect energy.water_use < 1000 m3` was told so until the model computed
+on-site water; water withdrawn (and returned) is still not computed. A claim that compares two metrics
 (the Abu Dhabi trial's buy or rent) is told that a claim takes a figure."""
 
 from __future__ import annotations
@@ -28,22 +28,23 @@ def _claim(claim: str):
 
 
 def _water_hint() -> str:
-    (water,) = [f for f in shipped_file("not_modelled.toml")["figure"] if f["what"] == "water use"]
+    (water,) = [
+        f for f in shipped_file("not_modelled.toml")["figure"] if f["what"] == "water withdrawn"
+    ]
     return water["hint"]
 
 
-@pytest.mark.parametrize("metric", ["energy.water_use", "energy.wue", "site.annual_water"])
-def test_a_claim_on_water_is_told_the_model_computes_none(metric):
+@pytest.mark.parametrize("metric", ["energy.water_withdrawal", "energy.withdrawn_water"])
+def test_a_claim_on_water_the_model_does_not_compute_is_told_so(metric):
     diagnostic = _claim(f"{metric} < 5")
     assert diagnostic.message == f"unknown metric '{metric}'"
     assert diagnostic.hint == _water_hint()
     assert diagnostic.fix is None
 
 
-def test_a_volume_of_water_is_told_the_same_at_its_unit():
-    diagnostic = _claim("energy.water_use < 1000 m3")
-    assert diagnostic.message == "unknown unit 'm3'"
-    assert diagnostic.hint == _water_hint()
+def test_the_reykjavik_trials_claim_on_on_site_water_now_checks():
+    text = scenario_text("s", region="IS", body="  expect energy.water_use < 1000 m3\n")
+    validate_claims(scendsl.load_text(text))  # no diagnostic: the model computes it
 
 
 def test_a_misspelt_metric_is_still_guessed():

@@ -153,7 +153,15 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
         raw = _table(raw, file, name)
         _check_keys(
             raw,
-            {"title", "intensity", "price", "uses_region_grid", "variable", "also_known_as"},
+            {
+                "title",
+                "intensity",
+                "price",
+                "water",
+                "uses_region_grid",
+                "variable",
+                "also_known_as",
+            },
             file,
             name,
         )
@@ -169,6 +177,12 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
             elif not grid:
                 message = "required figure is missing (or set uses_region_grid = true)"
                 raise CatalogError(file, name, key, message)
+        # optional: the water its generation consumes, where a review gives one
+        figures["water"] = (
+            _figure(raw["water"], file, name, "water", "water_intensity")
+            if "water" in raw
+            else None
+        )
         out[name] = _build(
             EnergySource,
             file,

@@ -179,6 +179,9 @@ class EnergySource(_Frozen):
     title: str
     intensity: Figure | None = None
     price: Figure | None = None
+    #: Water its generation consumes per kWh (operational, mostly cooling); None where no
+    #: review gives one (and for the grid, whose fuel shares the catalog does not hold).
+    water: Figure | None = None
     uses_region_grid: bool = False
     #: Output follows the weather or the sun, not the load (solar, wind): its share of a mix is
     #: of the year's electricity, not of every hour's.

@@ -251,6 +251,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "pue": _q(
             "number", "power usage effectiveness (≥ 1)", minimum=1.0, maximum=5.0, inclusive=True
         ),
+        # the Green Grid's WUE: on-site water over IT energy; evaporative sites in hot climates
+        # report up to about 2.5 L/kWh, so 20 is a unit error, not a site
+        "wue": _q(
+            "water_intensity",
+            "water usage effectiveness: on-site water (L) per kWh of IT energy, overrides the"
+            " site class's",
+            maximum=20e-3 / _KWH,
+            inclusive=True,
+        ),
         "price": _q(
             "energy_price",
             "electricity price, overrides the per-source prices (or in EUR, JPY...)",
@@ -772,6 +781,8 @@ BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
     "time": _units("days", "hours", "s"),
     "area": _units("mm2"),
     "mass": _units("tCO2", "kgCO2"),  # issue 12: energy/reliability
+    "volume": _units("ML", "m3", "L"),
+    "water_intensity": _units("L/kWh"),
 }
 
 

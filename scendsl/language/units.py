@@ -32,6 +32,8 @@ DIMENSION_EXAMPLES: dict[str, str] = {
     "time": "a duration such as '30 days'",
     "area": "an area such as '814 mm2'",
     "mass": "an amount of CO2 such as '50 ktCO2'",
+    "volume": "a volume of water such as '200 ML' or '5000 m3'",
+    "water_intensity": "a water use effectiveness such as '1.8 L/kWh'",
 }
 
 
@@ -100,6 +102,13 @@ _UNIT_LIST = [
     Unit("tCO2", "mass", 1e3),
     Unit("ktCO2", "mass", 1e6),
     Unit("MtCO2", "mass", 1e9),
+    # water: litres as sustainability reports write them, m3 as regulators do (SI base m3)
+    Unit("L", "volume", 1e-3),
+    Unit("m3", "volume", 1.0),
+    Unit("ML", "volume", 1e3),
+    Unit("GL", "volume", 1e6),
+    Unit("L/kWh", "water_intensity", 1e-3 / (1e3 * _HOUR)),
+    Unit("L/MWh", "water_intensity", 1e-3 / (1e6 * _HOUR)),
 ]
 
 #: Every unit the language accepts, by symbol. Singular spellings of time units are accepted too,
@@ -113,6 +122,8 @@ for _plural, _singular in (
     ("years", "year"),
 ):
     UNITS[_singular] = Unit(_singular, "time", UNITS[_plural].factor)
+# `m³`, as briefings write cubic metres (and regulators' reports do): a volume copied back reads.
+UNITS["m³"] = Unit("m³", "volume", UNITS["m3"].factor)
 
 #: The SI base unit each dimension is reported in (JSON, explain).
 BASE_UNIT: dict[str, str] = {
@@ -131,6 +142,8 @@ BASE_UNIT: dict[str, str] = {
     "time": "s",
     "area": "m2",
     "mass": "kg",
+    "volume": "m3",
+    "water_intensity": "m3/J",
     "year": "year",
 }
 

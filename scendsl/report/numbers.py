@@ -54,6 +54,8 @@ _SCALES: dict[str, list[tuple[float, str]]] = {
     "carbon_intensity": _scale(("gCO2/kWh", "gCO2/kWh")),
     "energy_price": _scale(("USD/MWh", "USD/MWh")),
     "hourly_price": _scale(("USD/hour", "USD/hour")),
+    "volume": _scale(("GL", "GL"), ("ML", "ML"), ("m3", "m³"), ("L", "L")),
+    "water_intensity": _scale(("L/kWh", "L/kWh")),
 }
 
 _CURRENCY = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")]

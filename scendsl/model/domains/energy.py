@@ -343,6 +343,53 @@ def training_it_energy(training_energy, pue):
     return training_energy / pue
 
 
+@metric(
+    "energy.water_use",
+    "volume",
+    "Water the site consumes on site in a year (evaporated by its cooling, not returned): its "
+    "IT energy × its WUE; the water of the electricity's generation is not counted",
+    "energy.annual_energy ÷ energy.pue × energy.wue",
+    ("energy.annual_energy", "energy.pue", "energy.wue"),
+    (
+        "The Green Grid, White Paper 35, Water Usage Effectiveness (2011); Li et al., Making AI "
+        "Less Thirsty (2023)",
+    ),
+    importance=6,
+)
+def water_use(annual_energy, pue, wue):
+    return annual_energy / pue * wue
+
+
+@metric(
+    "energy.offsite_water",
+    "volume",
+    "Water the power plants of the supply mix consume in a year to generate the site's "
+    "electricity (where energy.mix names its sources)",
+    "energy.annual_energy × energy.supply_water",
+    ("energy.annual_energy", "energy.supply_water"),
+    (
+        "Macknick et al. 2012, operational water consumption factors for electricity generating "
+        "technologies; Li et al., Making AI Less Thirsty (2023), for the method",
+    ),
+    importance=4,
+)
+def offsite_water(annual_energy, supply_water):
+    return annual_energy * supply_water
+
+
+@metric(
+    "energy.training_water",
+    "volume",
+    "Water the site consumes on site for the training run: its IT energy × the WUE",
+    "energy.training_it_energy × energy.wue",
+    ("energy.training_it_energy", "energy.wue"),
+    ("The Green Grid, White Paper 35, Water Usage Effectiveness (2011)",),
+    importance=4,
+)
+def training_water(training_it_energy, wue):
+    return training_it_energy * wue
+
+
 scenario_input(
     "energy.idle_power_fraction",
     "fraction",

@@ -38,26 +38,50 @@ def _site_class(ctx: Context) -> Found:
     return ctx.scenario_or_choice("energy.site_class")
 
 
+def _by_site_class(figure: str) -> str:
+    """The formula of an input the scenario writes or the site class gives (pue, wue)."""
+    return (
+        f"scenario energy.{figure}, else the {figure.upper()} of the site class "
+        f"(energy.site_class) for the scenario's year (calibration.{figure}_<class>_<year>, "
+        "nearest year)"
+    )
+
+
 @input_node(
     "energy.pue",
     "number",
     "Power usage effectiveness: facility power ÷ IT power",
-    formula="scenario energy.pue, else the PUE of the site class (energy.site_class) "
-    "for the scenario's year (calibration.pue_<class>_<year>, nearest year)",
+    formula=_by_site_class("pue"),
 )
 def _pue(ctx: Context) -> Found:
-    if ctx.field("energy.pue") is not None:
-        return ctx.scenario_value("energy.pue")
+    return _site_class_figure(ctx, "pue")
+
+
+def _site_class_figure(ctx: Context, figure: str) -> Found:
+    """`energy.<figure>` (pue, wue) as the scenario writes it, else the site class's for the
+    scenario's year: calibration `<figure>_<class>_<year>`, the nearest year's outside the data."""
+    if ctx.field(f"energy.{figure}") is not None:
+        return ctx.scenario_value(f"energy.{figure}")
     site = _site_class(ctx)
-    prefix = f"pue_{site.value}_"
+    prefix = f"{figure}_{site.value}_"
     series = {
-        int(key[len(prefix) :]): figure
-        for key, figure in ctx.catalog.calibration.items()
+        int(key[len(prefix) :]): found
+        for key, found in ctx.catalog.calibration.items()
         if key.startswith(prefix)
     }
-    found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.pue_{site.value}")
+    found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.{figure}_{site.value}")
     note = "; ".join(n for n in (f"site class {site.value} ({site.origin})", found.note) if n)
     return Found(found.value, found.origin, found.source, found.confidence, note)
+
+
+@input_node(
+    "energy.wue",
+    "water_intensity",
+    "Water usage effectiveness: water the site consumes on site ÷ its IT energy",
+    formula=_by_site_class("wue"),
+)
+def _wue(ctx: Context) -> Found:
+    return _site_class_figure(ctx, "wue")
 
 
 @input_node(
@@ -445,6 +469,19 @@ def _price(ctx: Context) -> Found:
     return _mix_average(ctx, "price")
 
 
+@input_node(
+    "energy.supply_water",
+    "water_intensity",
+    "Water consumed off site to generate a kWh of the supply mix (operational, mostly the "
+    "power plants' cooling)",
+    formula="Σ share × water of each source of energy.mix (energy.toml, Macknick et al. 2012 "
+    "medians); none when a source has no figure or the mix draws on the region's grid, whose "
+    "fuel shares the catalog does not hold",
+)
+def _supply_water(ctx: Context) -> Found:
+    return _mix_average(ctx, "water")
+
+
 def supply_mix(ctx: Context) -> list[tuple[str, float]]:
     """(energy source, share) of the supply: the scenario's mix, else the region's grid."""
     mix = ctx.scenario.energy.mix
@@ -527,6 +564,8 @@ def _regional_found(
 
 def _source_figure(ctx: Context, name: str, what: str) -> Found:
     source = ctx.catalog.energy_sources[name]
+    if source.uses_region_grid and what == "water":
+        raise LookupError(f"no water figure for the grid of {ctx.scenario.region}")
     if source.uses_region_grid:
         figure = _grid_lookup(ctx, what)
         if what == "intensity" and figure.value is not None:

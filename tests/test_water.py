@@ -1,0 +1,94 @@
+"""On-site water: a site's WUE (litres per kWh of IT energy, The Green Grid's definition) times
+its IT energy, a year and for the training run. Regulators and investment boards of the Manila,
+Casablanca and Reykjavik trials asked for it first. Expected values are worked by hand from the
+scenario's inputs and the catalog's figures, never copied from the model's output."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib.resources import files
+
+import pytest
+
+import scendsl
+from scendsl.language.units import quantity_from_text
+from tests.factories import only_diagnostic, scenario_text
+
+KWH = 3.6e6  # J
+LITRE = 1e-3  # m3
+
+
+def _result(energy: str = "", region: str = "PH", workload: str = ""):
+    body = (f"  energy {{\n{energy}  }}\n" if energy else "") + workload
+    return scendsl.evaluate(
+        scendsl.load_text(scenario_text("s", region=region, body=body)).scenarios[0]
+    )
+
+
+def _calibration(key: str) -> dict:
+    text = files("scendsl.catalog").joinpath("calibration.toml").read_text("utf-8")
+    return tomllib.loads(text)["wue_by_site_class"][key]
+
+
+def test_a_written_wue_times_the_it_energy_is_the_years_water():
+    result = _result("    pue 1.25\n    wue 1.6 L/kWh\n")
+    it_kwh = result["energy.annual_energy"].value / 1.25 / KWH
+    assert result["energy.water_use"].value == pytest.approx(it_kwh * 1.6 * LITRE)
+
+
+def test_twice_the_wue_is_twice_the_water_and_the_pue_does_not_count_twice():
+    low = _result("    pue 1.5\n    wue 0.5 L/kWh\n")
+    high = _result("    pue 1.5\n    wue 1 L/kWh\n")
+    assert high["energy.water_use"].value == pytest.approx(2 * low["energy.water_use"].value)
+    # the IT energy is the same whatever the PUE: the water follows it, not the facility's
+    other = _result("    pue 1.1\n    wue 1 L/kWh\n")
+    assert other["energy.water_use"].value == pytest.approx(high["energy.water_use"].value)
+
+
+def test_without_a_wue_the_site_class_figure_is_used_with_its_source():
+    result = _result("    site_class colocation\n")
+    figure = _calibration("wue_colocation_2014")
+    expected = quantity_from_text(figure["value"])[0]
+    wue = result["energy.wue"]
+    assert wue.value == pytest.approx(expected)
+    assert figure["source"] in wue.sources and wue.confidence == figure["confidence"]
+    assert "site class colocation" in (wue.note or "")
+
+
+def test_the_training_runs_water_is_its_it_energy_times_the_wue():
+    workload = "  workload {\n    parameters 7B\n    tokens 100B\n  }\n"
+    result = _result("    wue 2 L/kWh\n", workload=workload)
+    it_kwh = result["energy.training_it_energy"].value / KWH
+    assert result["energy.training_water"].value == pytest.approx(it_kwh * 2 * LITRE)
+
+
+def test_a_wue_past_any_sites_is_refused_as_a_unit_error():
+    diagnostic = only_diagnostic(scenario_text("s", body="  energy {\n    wue 50 L/kWh\n  }\n"))
+    assert diagnostic.message == "'energy.wue' must be between 0 L/kWh and 20 L/kWh"
+
+
+def test_a_volume_reads_in_litres_and_cubic_metres():
+    assert quantity_from_text("1000 L")[0] == pytest.approx(quantity_from_text("1 m3")[0])
+    assert quantity_from_text("2 ML")[0] == pytest.approx(2000.0)
+    assert quantity_from_text("1 L/kWh")[0] == pytest.approx(LITRE / KWH)
+    assert quantity_from_text("1000 L/MWh")[0] == pytest.approx(LITRE / KWH)
+
+
+def _source_water(name: str) -> float:
+    text = files("scendsl.catalog").joinpath("energy.toml").read_text("utf-8")
+    return quantity_from_text(tomllib.loads(text)[name]["water"]["value"])[0]
+
+
+def test_off_site_water_weighs_each_sources_water_by_its_share():
+    result = _result("    mix nuclear 25%, wind 75%\n")
+    per_joule = 0.25 * _source_water("nuclear") + 0.75 * _source_water("wind")
+    assert result["energy.supply_water"].value == pytest.approx(per_joule)
+    expected = result["energy.annual_energy"].value * per_joule
+    assert result["energy.offsite_water"].value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("mix", ["grid 100%", "grid 80%, solar 20%", "diesel 100%"])
+def test_off_site_water_is_none_where_a_source_has_no_figure(mix):
+    result = _result(f"    mix {mix}\n")
+    assert result["energy.offsite_water"].value is None
+    assert result["energy.water_use"].value is not None  # the site's own water still counts
