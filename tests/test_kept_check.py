@@ -15,7 +15,7 @@ import pytest
 
 from scendsl.app import kept_check
 from scendsl.cli import main
-from scendsl.files import kept
+from scendsl.files import kept, settled
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "scenarios"
@@ -27,7 +27,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (a file's time of status change cannot be set back: the tests would wait seconds)."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("SCENDSL_CACHE_DIR", str(folder))
-    monkeypatch.setattr(kept_check, "SETTLING", 0.0)
+    monkeypatch.setattr(settled, "SETTLING_NS", 0)
     yield folder
     monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
 
@@ -141,11 +141,11 @@ def test_a_file_changed_just_before_the_check_is_not_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Its time of change cannot tell an edit made while the check read it."""
-    monkeypatch.setattr(kept_check, "SETTLING", 2.0)
+    monkeypatch.setattr(settled, "SETTLING_NS", 2_000_000_000)
     (samples / "benchmarks.scn").touch()
     first = _check(capsys, "scenarios")
     assert not _entry("scenarios").exists()
-    monkeypatch.setattr(kept_check, "SETTLING", 0.0)  # as it is two seconds later
+    monkeypatch.setattr(settled, "SETTLING_NS", 0)  # as it is two seconds later
     assert _check(capsys, "scenarios") == first
     assert _entry("scenarios").is_file()
 

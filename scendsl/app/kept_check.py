@@ -19,7 +19,7 @@ usable cache folder every check runs (`files.kept`).
 
 Only a check that ends (passing, or failing `--strict` on its warnings) is kept: one stopped by
 errors may name a file that is missing, which no file read can stand for. Nor is a check whose
-files changed just before or while it ran (`SETTLING`): a file's time of change is too coarse to
+files changed just before or while it ran (`files.settled`): a file's times are too coarse to
 tell an edit made while the check read it, so its bytes might not be those the check read.
 """
 
@@ -37,10 +37,8 @@ from scendsl.defaults import VERSION
 from scendsl.errors import DiagnosticSink
 from scendsl.files import scenario_files
 from scendsl.files.kept import caching, digest, file_digest, keep, read_entry
+from scendsl.files.settled import settled
 
-#: A file changed less than this many seconds before the check started is not kept: file
-#: systems stamp changes with a coarse clock (a tick, or two seconds on some).
-SETTLING = 2.0
 #: The libraries whose version can change what a check says: the parser, the models, the
 #: catalog's TOML reader.
 LIBRARIES = ("lark", "pydantic", "pydantic_core", "tomli")
@@ -73,7 +71,7 @@ def kept_check(
     What `run` raises (a ScenarioError) is raised, and nothing kept."""
     if not caching():
         return run({})
-    started = time.time()
+    started = time.time_ns()
     name, key = _entry_name(paths), _request_key(paths, options)
     found = _discovered(paths)
     entry = read_entry(name, key, frozenset())
@@ -116,14 +114,13 @@ def _discovered(paths: Sequence[str]) -> list[Any] | None:
     return None if sink.diagnostics else [files, roots]
 
 
-def _settled_inputs(visited: dict[str, str], started: float) -> list[tuple[str, str, bytes]] | None:
+def _settled_inputs(visited: dict[str, str], started: int) -> list[tuple[str, str, bytes]] | None:
     """(shown path, real path, SHA-256) of each file read, or None when one is gone or changed
-    too recently (`SETTLING`) for its bytes now to be surely those the check read."""
+    too recently (`files.settled`) for its bytes now to be surely those the check read."""
     inputs = []
     for shown, real in sorted(visited.items()):
         try:
-            info = os.stat(real)
-            if max(info.st_mtime, info.st_ctime) > started - SETTLING:
+            if not settled(os.stat(real), started):
                 return None
             inputs.append((shown, real, file_digest(real)))
         except OSError:
@@ -158,13 +155,13 @@ def _package_digest() -> bytes:
     Reading and hashing its 5 MB was a tenth of an unchanged check, so the digest is kept too,
     under each file's name, size, times of change and of status change, inode and device:
     hashed again when any of these differs. Only a digest of files that had all settled
-    (`SETTLING`) is kept: an edit since then gives a later time of status change, which no
+    (`files.settled`) is kept: an edit since then gives a later time of status change, which no
     one can set back."""
     files = []
     for top, folders, names in os.walk(_PACKAGE):
         folders[:] = sorted(f for f in folders if f != "__pycache__")
         files += [os.path.join(top, name) for name in sorted(names)]
-    now = time.time()
+    now = time.time_ns()
     stats = [os.stat(path) for path in files]
     signature = digest(
         _FORMAT,
@@ -180,7 +177,7 @@ def _package_digest() -> bytes:
     made = digest(
         *(p for path in files for p in (os.path.relpath(path, _PACKAGE), file_digest(path)))
     )
-    if all(max(s.st_mtime, s.st_ctime) <= now - SETTLING for s in stats):
+    if all(settled(s, now) for s in stats):
         keep(_PACKAGE_ENTRY, signature, made)
     return made
 
