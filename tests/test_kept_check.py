@@ -239,3 +239,25 @@ def test_the_package_digest_follows_every_file_of_the_package(
     assert third not in (first, second)
     (package / "c.lark").rename(package / "catalog" / "c.lark")
     assert kept_check._package_digest() not in (first, second, third)
+
+
+def test_only_the_last_checks_are_kept(
+    cache: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One entry per folder and paths checked: a script checking each file in turn would keep
+    one per file, for ever. The oldest written go first."""
+    monkeypatch.setattr(kept_check, "MAX_KEPT_CHECKS", 3)
+    files = sorted(path.name for path in samples.glob("*.scn"))[:5]
+    for number, name in enumerate(files):
+        _check(capsys, f"scenarios/{name}")
+        entry = _entry(f"scenarios/{name}")
+        stamp = 1_000_000 + number  # written in this order, whatever the clock's tick
+        os.utime(entry, (stamp, stamp))
+    kept_now = [name for name in files if _entry(f"scenarios/{name}").exists()]
+    assert kept_now == files[-3:]
+    assert _check(capsys, f"scenarios/{files[0]}")[0] == 0  # checked again, and kept
+    assert _entry(f"scenarios/{files[0]}").is_file()
+    assert not _entry(f"scenarios/{files[2]}").exists()  # now the oldest

@@ -14,8 +14,9 @@ save. What a check writes is a function of
 
 An entry is kept under all of these (`files.kept`: sealed with this user's key, read making no
 class at all) and written again only when each still holds: the folders are searched again and
-every file read is hashed again (SHA-256 of its bytes). Deleting the cache is safe; without a
-usable cache folder every check runs (`files.kept`).
+every file read is hashed again (SHA-256 of its bytes). The last `MAX_KEPT_CHECKS` entries
+written are kept. Deleting the cache is safe; without a usable cache folder every check runs
+(`files.kept`).
 
 Only a check that ends (passing, or failing `--strict` on its warnings) is kept: one stopped by
 errors may name a file that is missing, which no file read can stand for. Nor is a check whose
@@ -36,7 +37,7 @@ from typing import Any
 from scendsl.defaults import VERSION
 from scendsl.errors import DiagnosticSink
 from scendsl.files import scenario_files
-from scendsl.files.kept import caching, digest, file_digest, keep, read_entry
+from scendsl.files.kept import caching, digest, file_digest, keep, keep_newest, read_entry
 from scendsl.files.settled import settled
 
 #: The libraries whose version can change what a check says: the parser, the models, the
@@ -44,6 +45,10 @@ from scendsl.files.settled import settled
 LIBRARIES = ("lark", "pydantic", "pydantic_core", "tomli")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _FORMAT = "check-1"
+#: Check outputs kept at most (the last written): one is kept for each folder and paths checked,
+#: which nothing else bounds (a script checking each of a thousand files in turn kept a thousand).
+MAX_KEPT_CHECKS = 64
+_ENTRY_PREFIX = "check-"
 #: The package's digest, kept by its files' sizes and times (`_package_digest`).
 _PACKAGE_ENTRY = (
     f"package-{hashlib.sha256(_PACKAGE.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.pickle"
@@ -88,6 +93,7 @@ def kept_check(
     ):
         record = {"found": found, "inputs": inputs, **vars(output)}
         keep(name, key, record)
+        keep_newest(_ENTRY_PREFIX, MAX_KEPT_CHECKS, name)
     return output
 
 
@@ -131,7 +137,7 @@ def _settled_inputs(visited: dict[str, str], started: int) -> list[tuple[str, st
 def _entry_name(paths: Sequence[str]) -> str:
     """One entry per package, current folder and paths checked (a newer check replaces it)."""
     named = "\0".join((_PACKAGE, os.getcwd(), *paths)).encode("utf-8", "surrogatepass")
-    return f"check-{hashlib.sha256(named).hexdigest()[:24]}.pickle"
+    return f"{_ENTRY_PREFIX}{hashlib.sha256(named).hexdigest()[:24]}.pickle"
 
 
 def _request_key(paths: Sequence[str], options: Sequence[str]) -> bytes:

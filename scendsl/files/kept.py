@@ -152,6 +152,36 @@ def keep(name: str, key: bytes, value: Any) -> None:
     seal.write(os.path.join(folder, name), name, key + payload)
 
 
+def keep_newest(prefix: str, most: int, written: str) -> int:
+    """Remove the oldest entries (by time written) whose name starts with `prefix` while more
+    than `most` are kept, never `written` (the one just kept: file times may tie). Best effort:
+    an entry that cannot be removed stays. Returns how many were removed. For a kind of entry
+    named by what the user asked (each folder and paths checked), which nothing else bounds."""
+    folder = _folder()
+    if folder is None:
+        return 0
+    entries = []
+    try:
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                if (
+                    entry.name.startswith(prefix)
+                    and entry.name != written
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
+    except OSError:
+        return 0
+    removed = 0
+    for _, name in sorted(entries)[: max(0, len(entries) + 1 - most)]:
+        try:
+            os.unlink(os.path.join(folder, name))
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def kept_path(name: str) -> Path | None:
     """Where the entry `name` is kept (for tests and whoever clears one), or None without a
     cache folder."""
