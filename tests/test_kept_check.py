@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,21 @@ def _without_cache(
         return _check(capsys, *args)
 
 
+def _checked_again_after(
+    change: Callable[[], object],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+) -> None:
+    """A check of `args` after `change()` writes something else than before it, what a check
+    without the cache writes."""
+    before = _check(capsys, *args)
+    change()
+    after = _check(capsys, *args)
+    assert after != before
+    assert after == _without_cache(capsys, monkeypatch, *args)
+
+
 def _entry(*paths: str) -> Path:
     path = kept.kept_path(kept_check._entry_name(paths))
     assert path is not None
@@ -93,12 +109,13 @@ def test_an_edited_scenario_is_checked_again(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    before = _check(capsys, "scenarios")
     file = samples / "china_h20_cn.scn"
-    file.write_text(file.read_text().replace("region   CN", "region   US"))
-    after = _check(capsys, "scenarios")
-    assert after != before
-    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+    _checked_again_after(
+        lambda: file.write_text(file.read_text().replace("region   CN", "region   US")),
+        capsys,
+        monkeypatch,
+        "scenarios",
+    )
 
 
 def test_an_edited_import_is_checked_again(
@@ -112,12 +129,13 @@ def test_an_edited_import_is_checked_again(
     folder.mkdir()
     (folder / "base.scn").write_text((samples / "benchmarks.scn").read_text())
     (folder / "main.scn").write_text('import "base.scn"\n')
-    before = _check(capsys, "alone/main.scn")
     base = folder / "base.scn"
-    base.write_text(base.read_text().replace("count       8", "count       9"))
-    after = _check(capsys, "alone/main.scn")
-    assert after != before
-    assert after == _without_cache(capsys, monkeypatch, "alone/main.scn")
+    _checked_again_after(
+        lambda: base.write_text(base.read_text().replace("count       8", "count       9")),
+        capsys,
+        monkeypatch,
+        "alone/main.scn",
+    )
 
 
 def test_a_file_added_to_a_folder_is_checked_again(
@@ -126,12 +144,9 @@ def test_a_file_added_to_a_folder_is_checked_again(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    before = _check(capsys, "scenarios")
     added = samples / "zz_added.scn"
-    added.write_text((samples / "china_h20_cn.scn").read_text().replace("china_h20_cn", "zz_h20"))
-    after = _check(capsys, "scenarios")
-    assert after != before
-    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+    text = (samples / "china_h20_cn.scn").read_text().replace("china_h20_cn", "zz_h20")
+    _checked_again_after(lambda: added.write_text(text), capsys, monkeypatch, "scenarios")
 
 
 def test_a_file_changed_just_before_the_check_is_not_kept(
