@@ -142,7 +142,8 @@ def _entry_name(paths: Sequence[str]) -> str:
 
 def _request_key(paths: Sequence[str], options: Sequence[str]) -> bytes:
     """What the check's output rests on besides the scenario files: the package's files, the
-    libraries' versions (Python's is in every key), the current folder, the paths and the options."""
+    libraries' versions (Python's is in every key), the current folder, the paths and the
+    options."""
     return digest(
         _FORMAT,
         VERSION,
