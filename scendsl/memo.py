@@ -49,7 +49,14 @@ def text_cache(function: Callable[..., R]) -> Callable[..., R]:
         short.cache_clear()
         long.cache_clear()  # type: ignore[attr-defined]
 
+    def cache_info() -> Any:
+        """The short texts' `lru_cache` info, with the long texts kept counted in `currsize`."""
+        info = short.cache_info()
+        held, _ = long.cache_held()  # type: ignore[attr-defined]
+        return info._replace(currsize=info.currsize + held)
+
     cached.cache_clear = cache_clear  # type: ignore[attr-defined]
+    cached.cache_info = cache_info  # type: ignore[attr-defined]
     return cached
 
 
@@ -143,6 +150,7 @@ def sized_cache(size: Callable[..., int], budget: int, maxsize: int) -> Callable
             return store.made(args, lambda: function(*args))
 
         cached.cache_clear = store.clear  # type: ignore[attr-defined]
+        cached.cache_held = store.held  # type: ignore[attr-defined]
         return cached  # type: ignore[return-value]
 
     return decorate

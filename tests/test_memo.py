@@ -51,3 +51,4 @@ def test_a_text_cache_keys_on_every_argument() -> None:
     ]
     width("ab", 2.0), width(long, 3.0)
     assert len(calls) == 4
+    assert width.cache_info().currsize == 4  # short and long texts kept alike
