@@ -136,6 +136,22 @@ def bench_check() -> None:
     report("check_cold_edited", wall, "s")
     report("check_cold_edited_cpu", cpu, "s")
 
+    # What a user feels after editing one file: a line added at the top of the samples' file
+    # with the most scenarios (each of its scenarios moves, so each is evaluated again), the
+    # other files' scenarios' warnings kept (app.kept_warnings). A copy of the samples is
+    # edited, a new line count each run.
+    copy = _kept_caches() / "edited" / "scenarios"
+    shutil.copytree(ROOT / "scenarios", copy, dirs_exist_ok=True)
+    edited, original, edits = copy / "colossus2.scn", (copy / "colossus2.scn").read_text(), []
+
+    def edit_one_file() -> None:
+        edits.append(None)
+        edited.write_text("# edited\n" * len(edits) + original)
+
+    wall, cpu = cold_with_cpu(["check", str(copy)], before=edit_one_file)
+    report("check_cold_one_edited", wall, "s")
+    report("check_cold_one_edited_cpu", cpu, "s")
+
     # The first check after an install or an edit of the catalog's data: nothing kept yet (the
     # data files are parsed whole and the catalog validated, then kept for the next run).
     def forget_kept() -> None:

@@ -126,7 +126,7 @@ def _check_output(args: argparse.Namespace, visited: dict[str, str]) -> CheckOut
     from scendsl.app.pipeline import check_files, check_warnings
 
     scenarios = check_files(args.paths, _max_variants(args), _max_tokens(args), visited=visited)
-    warnings = check_warnings(scenarios)
+    warnings = check_warnings(scenarios, args.paths)
     failed = bool(args.strict and warnings)  # --strict: a warning fails the check
     stdout, stderr = io.StringIO(), io.StringIO()
     if args.format == "json":

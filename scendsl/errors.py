@@ -330,6 +330,13 @@ class DiagnosticSink:
         self.diagnostics.append(diagnostic)
         return diagnostic
 
+    def quoted(self, diagnostic: Diagnostic) -> Diagnostic:
+        """Collect `diagnostic`, made by an earlier run (`app.kept_warnings`), quoting its line
+        as this sink reads it now, and return it."""
+        diagnostic = replace(diagnostic, source_line=self._line_of(diagnostic.span))
+        self.diagnostics.append(diagnostic)
+        return diagnostic
+
     def extend(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics.extend(diagnostics)
 

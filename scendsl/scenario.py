@@ -118,6 +118,7 @@ class Energy(_Frozen):
     site_class: Literal["hyperscale", "colocation", "enterprise"] | None = None
     training_power_fraction: Value | None = None
     idle_power_fraction: Value | None = None
+    outage: Value | None = Field(None, description="share of the hours the site has no power")
 
 
 class Workload(_Frozen):

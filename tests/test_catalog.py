@@ -35,7 +35,7 @@ ACCELERATORS = set(
     + ["Ascend910B", "Ascend910C"]
 )
 ENERGY = set(
-    "coal gas stranded_gas solar wind offshore_wind nuclear smr hydro geothermal grid".split()
+    "coal gas stranded_gas solar wind offshore_wind nuclear smr hydro geothermal diesel grid".split()
 )
 REGIONS = set(
     "US CN AE SA TW IN DE GB JP KR FR NL IE FI SE NO DK BE IT ES AU NZ CA SG IL PL MY VN RU IR KP"

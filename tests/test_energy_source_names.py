@@ -45,11 +45,11 @@ def test_a_typo_is_still_matched(written, source):
     assert _hint(written) == f"did you mean '{source}'?"
 
 
-@pytest.mark.parametrize("written", ["coal_ccs", "oil", "diesel", "renewables"])
+@pytest.mark.parametrize("written", ["coal_ccs", "oil", "biomass", "renewables"])
 def test_a_supply_the_catalog_lacks_is_told_how_to_write_it(written):
     hint = _hint(written)
     assert "did you mean" not in hint
-    assert hint.startswith("one of: coal, gas, ") and "`intensity` and `price`" in hint
+    assert hint.startswith("one of: coal, diesel, gas, ") and "`intensity` and `price`" in hint
 
 
 def test_every_alias_names_one_source_and_none_is_a_source():

@@ -1,7 +1,8 @@
 """A check kept across processes (scendsl.app.kept_check) writes what a check without the
 cache writes, byte for byte: warm or cold, after a scenario file, a folder's files or an option
 changed, with the cache deleted or unusable; and an unchanged check imports none of what it
-would check with."""
+would check with. Each scenario's warnings are kept too (scendsl.app.kept_warnings): after an
+edit, only the scenarios it changed are evaluated."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from scendsl.app import kept_check
+from scendsl.app import kept_check, kept_warnings, pipeline
 from scendsl.cli import main
 from scendsl.files import kept, settled
+from scendsl.scenario import Parallelism
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "scenarios"
@@ -73,7 +75,7 @@ def _checked_again_after(
 
 
 def _entry(*paths: str) -> Path:
-    path = kept.kept_path(kept_check._entry_name(paths))
+    path = kept.kept_path(kept_check.entry_name(paths))
     assert path is not None
     return path
 
@@ -272,7 +274,154 @@ def test_only_the_last_checks_are_kept(
         stamp = 1_000_000 + number  # written in this order, whatever the clock's tick
         os.utime(entry, (stamp, stamp))
     kept_now = [name for name in files if _entry(f"scenarios/{name}").exists()]
-    assert kept_now == files[-3:]
+    assert kept_now == files[-3:]  # the kept warnings' entries (check-warnings-) not counted
+    folder = _entry("scenarios").parent
+    warnings = kept_check.entry_kind("check-warnings")
+    assert len([p for p in folder.iterdir() if warnings.fullmatch(p.name)]) == 3  # and bounded
     assert _check(capsys, f"scenarios/{files[0]}")[0] == 0  # checked again, and kept
     assert _entry(f"scenarios/{files[0]}").is_file()
     assert not _entry(f"scenarios/{files[2]}").exists()  # now the oldest
+
+
+# The parts of a check kept (scendsl.app.kept_warnings): each scenario's warnings, under a
+# digest of the resolved scenario. A check after one file is edited evaluates only the
+# scenarios the edit changed, and writes what a check without any cache writes.
+
+
+@pytest.fixture
+def parts(cache: Path, samples: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The samples' copy, the whole check never kept (`files.settled`), so every check below
+    works (and the scenarios it evaluates are those the kept warnings leave it)."""
+    monkeypatch.setattr(settled, "SETTLING_NS", 10**18)
+    return samples
+
+
+@pytest.fixture
+def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the scenarios each check evaluates for its warnings (the real evaluation
+    runs; this only records what it was given)."""
+    names: list[str] = []
+    real = pipeline._each_warnings
+
+    def recording(scenarios):
+        names.extend(scenario.name for scenario in scenarios)
+        return real(scenarios)
+
+    monkeypatch.setattr(pipeline, "_each_warnings", recording)
+    return names
+
+
+def _warnings_entry() -> Path:
+    path = kept.kept_path(kept_check.entry_name(["scenarios"], "check-warnings"))
+    assert path is not None
+    return path
+
+
+@pytest.mark.parametrize("options", [(), ("--format", "json"), ("--strict",)])
+def test_an_edited_file_evaluates_its_scenarios_alone(
+    parts: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    evaluated: list[str],
+    options: tuple[str, ...],
+) -> None:
+    first = _check(capsys, "scenarios", *options)
+    assert _warnings_entry().is_file()
+    assert first == _without_cache(capsys, monkeypatch, "scenarios", *options)
+    evaluated.clear()
+    file = parts / "china_h20_cn.scn"
+    file.write_text(file.read_text().replace("region   CN", "region   US"))
+    after = _check(capsys, "scenarios", *options)
+    assert sorted(evaluated) == ["china_h20_cn", "china_h20_cn_2025"]
+    assert after != first
+    assert after == _without_cache(capsys, monkeypatch, "scenarios", *options)
+
+
+def test_a_line_added_above_moves_the_scenarios_below(
+    parts: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    evaluated: list[str],
+) -> None:
+    """Where each input was written is part of a scenario: its warnings point there."""
+    _check(capsys, "scenarios")
+    evaluated.clear()
+    file = parts / "landscape.scn"
+    file.write_text("# a line added\n" + file.read_text())
+    after = _check(capsys, "scenarios")
+    assert len(evaluated) == 4 and "xai_memphis" in evaluated
+    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+
+
+def test_a_kept_warning_quotes_its_line_as_it_reads_now(
+    parts: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    evaluated: list[str],
+) -> None:
+    """A comment added to a line a warning quotes changes no scenario, and the line it
+    quotes shows the comment."""
+    _check(capsys, "scenarios")
+    evaluated.clear()
+    file = parts / "india_sovereign_h100.scn"
+    text = file.read_text()
+    assert "  region   IN\n" in text
+    file.write_text(text.replace("  region   IN\n", "  region   IN  # grid of 2024\n"))
+    after = _check(capsys, "scenarios")
+    assert evaluated == []
+    assert "region   IN  # grid of 2024" in after[2]
+    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+
+
+def test_a_deleted_or_damaged_entry_gives_the_same_output(
+    parts: Path, capsys: pytest.CaptureFixture[str], evaluated: list[str]
+) -> None:
+    first = _check(capsys, "scenarios")
+    count = len(evaluated)
+    _warnings_entry().unlink()
+    assert _check(capsys, "scenarios") == first
+    _warnings_entry().write_bytes(b"damaged")
+    assert _check(capsys, "scenarios") == first
+    assert len(evaluated) == 3 * count  # neither was a hit
+    assert _check(capsys, "scenarios") == first
+    assert len(evaluated) == 3 * count
+
+
+def test_another_package_key_is_a_miss(
+    parts: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    evaluated: list[str],
+) -> None:
+    """Warnings kept by another version of the package (its code, its catalog) are not used."""
+    first = _check(capsys, "scenarios")
+    count = len(evaluated)
+    monkeypatch.setattr(kept_check, "VERSION", "another")
+    assert _check(capsys, "scenarios") == first
+    assert len(evaluated) == 2 * count
+
+
+def test_the_digest_is_the_same_in_every_process() -> None:
+    """No set or hash order in it: two processes with different hash seeds agree."""
+    probe = (
+        "from scendsl.app.pipeline import load; "
+        "from scendsl.app.kept_warnings import scenario_digest; "
+        "print([scenario_digest(s) for s in load(['scenarios']).scenarios])"
+    )
+    seen = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SCENDSL_CACHE_DIR": ""}
+        run = subprocess.run(
+            [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        seen.add(run.stdout)
+    assert len(seen) == 1 and "None" not in seen.pop()
+
+
+def test_the_digest_tells_a_field_written_from_its_default() -> None:
+    """The model reads which fields were written (`model_fields_set`), not only their values."""
+    written = Parallelism.model_construct(tensor=1)
+    default = Parallelism.model_construct()
+    assert written == default
+    assert kept_warnings.scenario_digest(written) != kept_warnings.scenario_digest(default)

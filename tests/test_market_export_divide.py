@@ -480,3 +480,21 @@ def test_nothing_to_close_costs_nothing_even_on_a_chip_without_a_price():
     table = evaluate_sweep(scendsl.load_text(text + UNPRICED_LAB).sweeps[0])
     capex = table.numbers["divide.lab.capex_to_close"]
     assert capex[0] == 0 and np.isnan(capex[1])
+
+
+def test_a_runs_cost_on_bought_accelerators_is_their_price_over_the_hours_used_and_its_power():
+    """Buying against renting (the Abu Dhabi and Accra trials): the purchase price of the whole
+    cluster beside the rental of one run compared a life of use with one run."""
+    extra = "cluster.lifetime 4 years\nenergy.utilization 70%"
+    result = run(accelerator="H100", count="1k", year=2024, extra=extra)
+    capex = result.value("market.capex")
+    wall = result.value("reliability.training_time")
+    life = result.value("cluster.lifetime")
+    assert life == pytest.approx(4 * 365.25 * 24 * HOUR)
+    expected = capex * wall / (life * 0.7) + result.value("energy.training_cost")
+    assert result.value("market.owned_run_cost") == pytest.approx(expected)
+    # a longer life, or more of it used, makes each run's share smaller
+    longer = run(
+        accelerator="H100", count="1k", year=2024, extra=extra.replace("4 years", "8 years")
+    )
+    assert longer.value("market.owned_run_cost") < result.value("market.owned_run_cost")

@@ -61,12 +61,23 @@ def test_the_share_is_the_sites_year_over_the_countrys_demand():
     assert share == pytest.approx(result["energy.annual_energy"].value / _twh_in_joules(figure))
 
 
-def test_a_year_past_the_data_takes_the_latest_labelled_extrapolated():
+def _grown(series: dict, year: int) -> float:
+    """The latest figure carried to `year` at the series' compound growth, first to last year:
+    worked out here from the catalog's figures."""
+    first, latest = min(int(y) for y in series), max(int(y) for y in series)
+    start, end = _twh_in_joules(series[str(first)]), _twh_in_joules(series[str(latest)])
+    return end * (end / start) ** ((year - latest) / (latest - first))
+
+
+def test_a_year_past_the_data_grows_the_latest_at_the_countrys_trend_labelled_extrapolated():
+    """Held at the latest figure, a sweep over forecast years could not move the share (the
+    Hanoi trial's 2026-2030 sweep showed one share for every year)."""
     code, _, _ = _a_country_and_year()
     series = _demand_file()[code]["electricity_demand"]
     latest = max(int(y) for y in series)
     result = _result(code, latest + 2)
-    assert result["energy.national_demand"].value == pytest.approx(
+    assert result["energy.national_demand"].value == pytest.approx(_grown(series, latest + 2))
+    assert result["energy.national_demand"].value != pytest.approx(
         _twh_in_joules(series[str(latest)])
     )
     assert "extrapolated" in result["energy.national_demand"].note
@@ -76,11 +87,28 @@ def test_a_year_past_the_data_takes_the_latest_labelled_extrapolated():
     assert "extrapolated-year:energy.national_demand" not in ids
 
 
-def test_the_sentence_says_a_stand_in_year_is_the_latest_in_the_data(tmp_path: Path):
+def test_a_sweep_over_forecast_years_moves_the_countrys_demand():
     code, _, _ = _a_country_and_year()
-    latest = max(int(y) for y in _demand_file()[code]["electricity_demand"])
+    series = _demand_file()[code]["electricity_demand"]
+    latest = max(int(y) for y in series)
+    text = SCENARIO.format(region=code, year=latest + 1, extra="")
+    text += f"\nsweep years from s {{\n  year {latest + 1} .. {latest + 3}\n}}\n"
+    from scendsl.model.sweep import evaluate_sweep
+
+    table = evaluate_sweep(scendsl.load_text(text).sweeps[0])
+    demands = table.numbers["energy.national_demand"].tolist()
+    assert demands == pytest.approx([_grown(series, y) for y in range(latest + 1, latest + 4)])
+
+
+def test_the_sentence_says_how_a_forecast_years_demand_was_grown(tmp_path: Path):
+    code, _, _ = _a_country_and_year()
+    series = _demand_file()[code]["electricity_demand"]
+    first, latest = min(int(y) for y in series), max(int(y) for y in series)
     energy = _energy_section(tmp_path, code, latest + 2)
-    assert f"of demand in {latest}, the latest year in the data)" in energy
+    assert (
+        f"of demand in {latest + 2}, the {latest} figure carried at the country's "
+        f"{first}-{latest} average change, "
+    ) in energy
 
 
 def test_a_subdivision_is_a_share_of_its_countrys_demand_without_a_stand_in_note():

@@ -64,3 +64,40 @@ def test_the_main_table_keeps_its_fixed_columns_only(tmp_path):
     section = _sweep_section(tmp_path)
     main_header = next(line for line in section.splitlines() if line.startswith("|"))
     assert "households" not in main_header and "Facility power" in main_header
+
+
+YEARS = """scenario cloud {
+  year   2026
+  region VN
+  cluster {
+    accelerator H200
+    count       4096
+  }
+  energy {
+    price 2100 VND/kWh
+  }
+  market {
+    unit_price 850M VND
+  }
+  expect energy.national_share < 0.5%  "under half a per cent of national demand"
+}
+
+sweep years from cloud {
+  year 2026 .. 2030
+}
+"""
+
+
+def test_a_sweep_moving_only_a_claimed_figure_has_no_table_of_one_figure_repeated(tmp_path):
+    """The Hanoi trial's sweep over years moved only the national share: its main table showed
+    the same accelerator capex in every row, which the sentence below it did not name."""
+    source = tmp_path / "cloud.scn"
+    source.write_text(YEARS, encoding="utf-8")
+    assert main(["build", str(source), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "cloud.md").read_text(encoding="utf-8")
+    section = page.split("## Sweep years", 1)[1].split("\n## ", 1)[0]
+    main_part, claimed = section.split("The figures `cloud`'s claims name, by variant:", 1)
+    assert not [line for line in main_part.splitlines() if line.startswith("|")]
+    assert "The same in every variant: Accelerator capex " in main_part
+    rows = [line for line in claimed.splitlines() if line.startswith("| 20")]
+    assert len({row.split("|")[2] for row in rows}) == 5  # the share moves every year

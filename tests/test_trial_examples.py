@@ -8,7 +8,11 @@ BDT, a Johannesburg site with diesel backup in ZAR, a Bundestag researcher's swe
 AI Act's 10^25 FLOP threshold in EUR, a Chilean ministry buying or renting abroad in CLP; an
 Uzbek ministry buying H100 or B200 or renting in Frankfurt in UZS, a Philippine investment
 board's 100 MW campus swept over 2026-2030 in PHP, a Moroccan regulator's site on a solar PPA in
-MAD, a Lahore university consortium's 8B run bought or rented in PKR):
+MAD, a Lahore university consortium's 8B run bought or rented in PKR; a Hanoi ministry's national
+GPU cloud on a coal-heavy grid with diesel backup swept over 2026-2030 in VND, a Reykjavik
+researcher's small hydro and geothermal site against Frankfurt in ISK, an Abu Dhabi fund's 1 GW
+GB300 campus under US licences in AED, an Accra university's 64 second-hand A100s against cloud
+credits in GHS):
 they pass `check`, are in the canonical layout, build, and their briefings speak of their own
 country's currency."""
 
@@ -39,6 +43,10 @@ CURRENCY = {
     "manila": "PHP",
     "casablanca": "MAD",
     "lahore": "PKR",
+    "hanoi": "VND",
+    "reykjavik": "ISK",
+    "abu_dhabi": "AED",
+    "accra": "GHS",
 }
 
 

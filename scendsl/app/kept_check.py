@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import Any
@@ -48,11 +50,14 @@ _FORMAT = "check-1"
 #: Check outputs kept at most (the last written): one is kept for each folder and paths checked,
 #: which nothing else bounds (a script checking each of a thousand files in turn kept a thousand).
 MAX_KEPT_CHECKS = 64
-_ENTRY_PREFIX = "check-"
 #: The package's digest, kept by its files' sizes and times (`_package_digest`).
 _PACKAGE_ENTRY = (
     f"package-{hashlib.sha256(_PACKAGE.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.pickle"
 )
+
+
+#: The package's key while a check runs (`package_key`).
+_RUNNING: ContextVar[bytes | None] = ContextVar("running_check_package", default=None)
 
 
 @dataclass(frozen=True)
@@ -77,23 +82,28 @@ def kept_check(
     if not caching():
         return run({})
     started = time.time_ns()
-    name, key = _entry_name(paths), _request_key(paths, options)
+    package = package_key()
+    name, key = entry_name(paths), _request_key(paths, options, package)
     found = _discovered(paths)
     entry = read_entry(name, key, frozenset())
     if found is not None and _still_holds(entry, found):
         return CheckOutput(entry["stdout"], entry["stderr"], entry["code"])
     visited: dict[str, str] = {}
-    output = run(visited)
+    running = _RUNNING.set(package)
+    try:
+        output = run(visited)
+    finally:
+        _RUNNING.reset(running)
     inputs = _settled_inputs(visited, started)
     if (
         found is not None
         and inputs is not None
         and _discovered(paths) == found
-        and _request_key(paths, options) == key
+        and _request_key(paths, options, package_key()) == key
     ):
         record = {"found": found, "inputs": inputs, **vars(output)}
         keep(name, key, record)
-        keep_newest(_ENTRY_PREFIX, MAX_KEPT_CHECKS, name)
+        keep_newest(entry_kind("check"), MAX_KEPT_CHECKS, name)
     return output
 
 
@@ -134,26 +144,34 @@ def _settled_inputs(visited: dict[str, str], started: int) -> list[tuple[str, st
     return inputs
 
 
-def _entry_name(paths: Sequence[str]) -> str:
-    """One entry per package, current folder and paths checked (a newer check replaces it)."""
+def entry_name(paths: Sequence[str], kind: str = "check") -> str:
+    """One entry of each `kind` per package, current folder and paths checked (a newer check
+    replaces it)."""
     named = "\0".join((_PACKAGE, os.getcwd(), *paths)).encode("utf-8", "surrogatepass")
-    return f"{_ENTRY_PREFIX}{hashlib.sha256(named).hexdigest()[:24]}.pickle"
+    return f"{kind}-{hashlib.sha256(named).hexdigest()[:24]}.pickle"
 
 
-def _request_key(paths: Sequence[str], options: Sequence[str]) -> bytes:
-    """What the check's output rests on besides the scenario files: the package's files, the
-    libraries' versions (Python's is in every key), the current folder, the paths and the
-    options."""
-    return digest(
-        _FORMAT,
-        VERSION,
-        os.getcwd(),
-        str(len(paths)),
-        *paths,
-        *options,
-        *_library_versions(),
-        _package_digest(),
-    )
+def entry_kind(kind: str) -> re.Pattern[str]:
+    """The names `entry_name` gives entries of `kind` (`check-` alone does not tell a check's
+    from a `check-warnings-` entry)."""
+    return re.compile(re.escape(kind) + r"-[0-9a-f]{24}\.pickle")
+
+
+def _request_key(paths: Sequence[str], options: Sequence[str], package: bytes) -> bytes:
+    """What the check's output rests on besides the scenario files: the package's files and
+    the libraries' versions (`package`), the current folder, the paths and the options."""
+    return digest(_FORMAT, os.getcwd(), str(len(paths)), *paths, *options, package)
+
+
+def package_key() -> bytes:
+    """What anything a check works out rests on besides its input: the package's files and
+    version, the libraries' versions (Python's is in every key). While a check runs, the one
+    it started with: the parts it keeps (`app.kept_warnings`) are keyed alike, and hashing
+    the package again took 5 ms each time."""
+    running = _RUNNING.get()
+    if running is not None:
+        return running
+    return digest(_FORMAT, VERSION, *_library_versions(), _package_digest())
 
 
 def _package_digest() -> bytes:
@@ -164,25 +182,29 @@ def _package_digest() -> bytes:
     hashed again when any of these differs. Only a digest of files that had all settled
     (`files.settled`) is kept: an edit since then gives a later time of status change, which no
     one can set back."""
-    files = []
+    files, names_in = [], []  # each file's path, and its name inside the package
     for top, folders, names in os.walk(_PACKAGE):
         folders[:] = sorted(f for f in folders if f != "__pycache__")
-        files += [os.path.join(top, name) for name in sorted(names)]
+        # os.walk joins each folder under the one it is in: its name inside is what follows
+        # the package's path (os.path.relpath of each file was half of this function's time).
+        inside = top[len(_PACKAGE) + 1 :]
+        for name in sorted(names):
+            files.append(os.path.join(top, name))
+            names_in.append(os.path.join(inside, name) if inside else name)
     now = time.time_ns()
     stats = [os.stat(path) for path in files]
     signature = digest(
         _FORMAT,
         *(
-            f"{os.path.relpath(path, _PACKAGE)}:{s.st_size}:{s.st_mtime_ns}:{s.st_ctime_ns}:"
-            f"{s.st_ino}:{s.st_dev}"
-            for path, s in zip(files, stats, strict=True)
+            f"{name}:{s.st_size}:{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_ino}:{s.st_dev}"
+            for name, s in zip(names_in, stats, strict=True)
         ),
     )
     found = read_entry(_PACKAGE_ENTRY, signature, frozenset())
     if isinstance(found, bytes):
         return found
     made = digest(
-        *(p for path in files for p in (os.path.relpath(path, _PACKAGE), file_digest(path)))
+        *(p for path, name in zip(files, names_in, strict=True) for p in (name, file_digest(path)))
     )
     if all(settled(s, now) for s in stats):
         keep(_PACKAGE_ENTRY, signature, made)

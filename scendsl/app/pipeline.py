@@ -223,10 +223,19 @@ def monte_carlo_runs(
     return runs
 
 
-def check_warnings(scenarios: ScenarioSet) -> list[Diagnostic]:
+def check_warnings(scenarios: ScenarioSet, paths: Sequence[str] = ()) -> list[Diagnostic]:
     """The located warnings of every plain scenario (evaluated without Monte Carlo): what
-    `scendsl check` prints after the errors it would have raised. Sweep variants are not
-    evaluated here (a sweep may hold a million of them)."""
+    `scendsl check` prints after the errors it would have raised, for the files and folders
+    `paths`. Sweep variants are not evaluated here (a sweep may hold a million of them). A
+    scenario checked before as it is now is not evaluated again (`app.kept_warnings`)."""
+    from scendsl.app.kept_warnings import kept_warnings
+
+    return kept_warnings(scenarios.scenarios, paths, _each_warnings)
+
+
+def _each_warnings(scenarios: list[Scenario]) -> list[list[Diagnostic]]:
+    """The warnings of each of `scenarios`, evaluated."""
+    from scendsl.model.evaluate import evaluate
     from scendsl.model.scalar import python_math
     from scendsl.report.warnings import warning_diagnostics
 
@@ -234,7 +243,7 @@ def check_warnings(scenarios: ScenarioSet) -> list[Diagnostic]:
     # (no numpy to import) may differ from numpy's in a figure's last bit, which no warning
     # shows; what writes figures evaluates with numpy's.
     with python_math():
-        return warning_diagnostics(evaluate_all(scenarios, spreads=False).results)
+        return [warning_diagnostics([evaluate(scenario)]) for scenario in scenarios]
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,10 @@ from scendsl.files.kept import caching, read_toml
 from scendsl.language.names import country_of, iso_reading_names, iso_region_names
 
 __all__ = [
+    "DemandTrend",
     "RegionalFigure",
     "comparison_place",
+    "demand_trend",
     "electricity_demand",
     "electricity_price",
     "grid_intensity",
@@ -313,6 +315,42 @@ def electricity_demand(region: str, year: int) -> RegionalFigure:
     net imports. A subdivision takes its country's (the share is of the national grid); no
     world average stands in: without a figure `value` is None."""
     return _lookup("electricity_demand", region, year, world_fallback=False)
+
+
+@dataclass(frozen=True)
+class DemandTrend:
+    """A country's electricity demand's average growth over the data's years: demand grew by
+    `rate` a year, compounded, from `first` to `last` (electricity_demand.toml)."""
+
+    first: int
+    last: int
+    rate: float
+
+    def carried(self, value: float, year: int) -> float:
+        """`value`, the figure of `last`, carried to `year` at the trend's rate."""
+        return value * (1 + self.rate) ** (year - self.last)
+
+    @property
+    def described(self) -> str:
+        """How a forecast year's demand is carried, in a briefing's words: "the 2023 figure
+        carried at the country's 2019-2023 average change, +3.9 % a year" (a fall reads -0.5 %)."""
+        return (
+            f"the {self.last} figure carried at the country's {self.first}-{self.last} average "
+            f"change, {self.rate * 100:+.2g} % a year"
+        )
+
+
+@functools.lru_cache(maxsize=512)
+def demand_trend(region: str) -> DemandTrend | None:
+    """The average yearly growth of the demand of `region`'s country from the first to the last
+    year of its series, compounded (None with fewer than two years): what a year past the data
+    is carried at, as a forecast from the country's own recent demand."""
+    years = _series("electricity_demand", country_of(_normalise(region)))
+    if len(years) < 2:
+        return None
+    first, last = min(years), max(years)
+    start, end = (float(years[y]["value"].split()[0]) for y in (first, last))
+    return DemandTrend(first, last, (end / start) ** (1 / (last - first)) - 1)
 
 
 def household_electricity(region: str, year: int) -> RegionalFigure:

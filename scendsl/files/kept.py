@@ -30,6 +30,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -152,8 +153,8 @@ def keep(name: str, key: bytes, value: Any) -> None:
     seal.write(os.path.join(folder, name), name, key + payload)
 
 
-def keep_newest(prefix: str, most: int, written: str) -> int:
-    """Remove the oldest entries (by time written) whose name starts with `prefix` while more
+def keep_newest(kind: re.Pattern[str], most: int, written: str) -> int:
+    """Remove the oldest entries (by time written) whose whole name matches `kind` while more
     than `most` are kept, never `written` (the one just kept: file times may tie). Best effort:
     an entry that cannot be removed stays. Returns how many were removed. For a kind of entry
     named by what the user asked (each folder and paths checked), which nothing else bounds."""
@@ -165,7 +166,7 @@ def keep_newest(prefix: str, most: int, written: str) -> int:
         with os.scandir(folder) as listing:
             for entry in listing:
                 if (
-                    entry.name.startswith(prefix)
+                    kind.fullmatch(entry.name)
                     and entry.name != written
                     and entry.is_file(follow_symlinks=False)
                 ):

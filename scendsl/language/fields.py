@@ -275,6 +275,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             **_FRACTION,
         ),
         "idle_power_fraction": _q("fraction", "power while idle ÷ rated power", **_FRACTION),
+        "outage": _q(
+            "fraction",
+            "share of the hours the site has no power at all (grid off, no backup running: "
+            "load-shedding beyond the gensets), during which a run pauses",
+            minimum=0.0,
+            maximum=0.99,  # a site never powered never finishes a run
+            inclusive=True,
+        ),
     },
     "workload": {
         "parameters": _q(

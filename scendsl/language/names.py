@@ -8,6 +8,7 @@ these names are exactly the validated catalog's.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,10 +101,14 @@ def currency_sign_hint(text: str, pos: int) -> str | None:
     of `zł`): the ISO 4217 code to write after the amount. None when the character at `pos` is
     no currency sign."""
     signs = currency_signs()
-    # A sign of two characters ends at the one the lexer stops at: R$, zł. A compatibility form
-    # of a sign is read as the sign (the full-width dollar and yen signs, U+FF04 and U+FFE5,
-    # as `$` and `¥`).
-    written = (text[max(pos - 1, 0) : pos + 1], text[pos])
+    hundredth = shipped_file("currency_signs.toml").get("hundredths", {}).get(text[pos])
+    if hundredth is not None:
+        return _hundredth_hint(text, pos, hundredth)
+    # A sign of two characters ends at the one the lexer stops at: R$, zł, S/; it begins a
+    # word (the `S/` of `S/ 4.50`, not of `USD/ kWh`). A compatibility form of a sign is read
+    # as the sign (the full-width dollar and yen signs, U+FF04 and U+FFE5, as `$` and `¥`).
+    starts_word = pos < 2 or not text[pos - 2].isalnum()
+    written = (text[max(pos - 1, 0) : pos + 1] if starts_word else text[pos], text[pos])
     candidates = [(w, w) for w in written] + [
         (w, unicodedata.normalize("NFKC", w)) for w in written
     ]
@@ -126,6 +131,51 @@ def currency_sign_hint(text: str, pos: int) -> str | None:
     return (
         f"'{shown_sign}' is written by its ISO 4217 code after the amount: {shown}, "
         f"as in `25 {codes[0]}/MWh` or `30k {codes[0]}`"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _not_modelled() -> tuple[dict[str, str], dict[str, str]]:
+    """not_modelled.toml: each word of a metric name, and each unit, that asks for a figure the
+    model does not compute, with the hint to give."""
+    words: dict[str, str] = {}
+    units: dict[str, str] = {}
+    for figure in shipped_file("not_modelled.toml")["figure"]:
+        words.update((word, figure["hint"]) for word in figure["words"])
+        units.update((unit, figure["hint"]) for unit in figure["units"])
+    return words, units
+
+
+def not_modelled_hint(metric: str | None = None, unit: str | None = None) -> str | None:
+    """The hint for a figure the model does not compute, asked for by a metric's name
+    (`energy.water_use`: a word of the name after its domain) or a unit only it has (`m3`);
+    None when neither asks for one."""
+    words, units = _not_modelled()
+    if unit is not None and hint_text(unit) is not None and unit in units:
+        return units[unit]
+    if metric is None or hint_text(metric) is None:
+        return None
+    asked = metric.partition(".")[2].casefold().replace(".", "_").split("_")
+    return next((words[word] for word in asked if word in words), None)
+
+
+#: A number and the blanks after it, ending at a sign (`12 ` before `¢`).
+_AMOUNT_BEFORE_SIGN = re.compile(r"(?<![\w.])([0-9][0-9_]*(?:\.[0-9]+)?)[ \t]*\Z")
+#: What an amount in a sign is per (`/kWh` after `12 ¢`).
+_PER_AFTER_SIGN = re.compile(r"/(?:MWh|kWh|hour)\b")
+
+
+def _hundredth_hint(text: str, pos: int, name: str) -> str:
+    """`12 ¢/kWh`: a price in cents is a hundredth of the currency's unit, written in that unit
+    by its code (`0.12 USD/kWh`, or the code of the currency whose cents these are)."""
+    found = _AMOUNT_BEFORE_SIGN.search(text, max(0, pos - 40), pos)
+    amount = f"{float(found.group(1).replace('_', '')) / 100:g}" if found else "0.12"
+    per = _PER_AFTER_SIGN.match(text, pos + 1)
+    return (
+        f"'{text[pos]}' is a {name}, a hundredth of a currency unit: write the amount in the "
+        f"unit, by its ISO 4217 code after it: `{amount} USD{per.group() if per else ''}`, "
+        "or the code of the currency "
+        "whose cents these are (`scendsl list currencies` lists those with a rate)"
     )
 
 

@@ -490,16 +490,76 @@ def _slash_hint(text: str, pos: int) -> str | None:
     per energy or per hour, a yearly amount is written as an amount)."""
     from scendsl.language.names import hint_text
 
-    if pos == 0 or text[pos - 1].isspace():
+    if pos == 0:
         return None
     line_start = text.rfind("\n", 0, pos) + 1
+    if text[pos - 1].isspace():
+        return _spaced_unit_hint(text, line_start, pos)
     before = text[line_start:pos].rsplit(None, 1)[-1]
     if "/" in before:
         unit = hint_text(before)
         return f"a unit has one '/': write {unit!r}" if unit else "a unit has one '/'"
     if before[-1:].isdigit():
-        return "units stand apart from numbers: '45 USD/MWh'"
+        # `GHS 2.10/kWh`, `Rs. 60/kWh`: the currency before the amount, as tariffs print it
+        return _currency_first(text, line_start, pos) or (
+            "units stand apart from numbers: '45 USD/MWh'"
+        )
     return None
+
+
+#: The last words of a line before a '/' written apart (`60 PKR / kWh`), and the word after it.
+_SPACED_UNIT = re.compile(r"([A-Za-z][A-Za-z0-9]*)[ \t]+\Z")
+_UNIT_AFTER = re.compile(r"/[ \t]*([A-Za-z][A-Za-z0-9]*)")
+
+
+def _spaced_unit_hint(text: str, line_start: int, pos: int) -> str | None:
+    """`60 PKR / kWh`: a unit per something is one word, its '/' between two names without
+    blanks (`PKR/kWh`)."""
+    from scendsl.language.names import hint_text
+
+    before = _SPACED_UNIT.search(text, line_start, pos)
+    after = _UNIT_AFTER.match(text, pos)
+    if before is None or after is None:
+        return None
+    unit = hint_text(f"{before.group(1)}/{after.group(1)}")
+    return f"a unit is one word, with no blanks around its '/': write {unit!r}" if unit else None
+
+
+#: A currency and an amount before the character the lexer stops at (`GHS 2.10`, `Rs. 60`).
+_AMOUNT_BEFORE = re.compile(r"(?<![\w.])[A-Za-z]{1,5}\.?[ \t]*[0-9][0-9_.]*[kMBGT]?\Z")
+
+
+def _currency_first(text: str, line_start: int, pos: int) -> str | None:
+    """The hint for a currency written before its amount, read up to `pos` and, after a '/',
+    with what the amount is per (`GHS 2.10/kWh` -> `2.10 GHS/kWh`): values.currency_first_hint."""
+    from scendsl.language.values import currency_first_hint
+
+    found = _AMOUNT_BEFORE.search(text, line_start, pos)
+    if found is None:
+        return None
+    per = _UNIT_AFTER.match(text, pos) if text[pos : pos + 1] == "/" else None
+    return currency_first_hint(found.group() + (f"/{per.group(1)}" if per else ""))
+
+
+def _dot_hint(text: str, pos: int) -> str | None:
+    """`Rs. 60/kWh`, `Rs.60`: a currency abbreviated with a full stop, before its amount."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    rest = _AMOUNT_AFTER_DOT.match(text, pos, end if end >= 0 else len(text))
+    if rest is None:
+        return None
+    from scendsl.language.values import currency_first_hint
+
+    word = _SPACED_WORD.search(text, line_start, pos)
+    if word is None:
+        return None
+    return currency_first_hint(f"{word.group()}{rest.group()}")
+
+
+#: What follows an abbreviation's full stop: the amount and what it is per (`. 60/kWh`).
+_AMOUNT_AFTER_DOT = re.compile(r"\.[ \t]*[0-9][0-9_.]*[kMBGT]?(?:/[A-Za-z]+)?")
+#: The word a full stop ends (`Rs` of `Rs.`).
+_SPACED_WORD = re.compile(r"(?<![\w.])[A-Za-z]{1,5}\Z")
 
 
 #: A power written with '^' (`10^25`, `2.5 x 10^24`), the base and its exponent.
@@ -571,6 +631,8 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             hint = "write a field and its value separated by a space, e.g. 'pue 1.25'"
         elif char == "/":
             hint = _slash_hint(text, pos)
+        elif char == ".":
+            hint = _dot_hint(text, pos)
         elif char == "%":  # `45 %`: the lexer reads a percentage as one token
             number = _NUMBER_BEFORE.search(text, max(0, pos - 40), pos)
             written = f"{number.group(1)}%" if number else "45%"

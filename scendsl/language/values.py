@@ -34,6 +34,7 @@ from scendsl.language.names import (
     left_out_currencies,
     named_country_groups,
     national_resources_in,
+    not_modelled_hint,
     plain_reading,
     subdivision_hint,
 )
@@ -273,7 +274,10 @@ class ValueReader:
             magnitude = magnitude_and_unit_hint(atoms)
             if magnitude is not None:  # its edit is of the number and the word before the unit
                 span = join_atoms(atoms[:2])
-            hint = thousands_separator_hint(atoms) or magnitude or value_hint(atoms, spec)
+            thousands = thousands_separator_hint(atoms)
+            if thousands is not None:
+                span = number_span(atoms, thousands)
+            hint = thousands or magnitude or written_amount_hint(atoms) or value_hint(atoms, spec)
             self.sink.error(f"'{label}' expects {expected}", span, hint, fix=fix_of(hint))
             return None
         number_atom = atoms[0]
@@ -1023,21 +1027,80 @@ def magnitude_and_unit_hint(atoms: list[Atom]) -> str | None:
 
 
 def thousands_separator_hint(atoms: list[Atom]) -> str | None:
-    """`100,000` -> write `100000` or `100k`: a comma separates list items, not digit groups."""
+    """`100,000` -> write `100000` or `100k`: a comma separates list items, not digit groups.
+    With its unit (`2,100 VND/kWh`, `95,000 GHS`) the edit keeps the unit: `2100 VND/kWh`."""
+    unit = atoms[-1].text if atoms and atoms[-1].kind == "word" else None
+    groups = atoms[:-1] if unit is not None else atoms
     # number (, number)*: an odd count of atoms, three at least
-    if len(atoms) < 3 or len(atoms) % 2 == 0 or not _is_digit_group(atoms[0]):
+    if len(groups) < 3 or len(groups) % 2 == 0 or not _is_digit_group(groups[0]):
         return None
-    digits = [atoms[0].text]
-    for comma, group in zip(atoms[1::2], atoms[2::2], strict=True):
-        if comma.text != "," or not _is_digit_group(group):
+    # the last group may carry a magnitude (`1,000B VND`: a thousand billion)
+    last = _GROUP_WITH_MAGNITUDE.fullmatch(groups[-1].text)
+    suffix = last.group(2) if last and len(groups) > 1 else ""
+    digits = [groups[0].text]
+    for comma, group in zip(groups[1::2], groups[2::2], strict=True):
+        text = group.text.removesuffix(suffix) if group is groups[-1] else group.text
+        if comma.text != "," or _DIGITS.fullmatch(text) is None:
             return None
-        digits.append(group.text)
+        digits.append(text)
     if not all(len(g) == 3 for g in digits[1:]):
         return None
     whole = hint_text("".join(digits))
-    if whole is None:
+    if whole is None or (unit is not None and hint_text(unit) is None):
         return "numbers take no thousands separators: write the digits without commas"
-    return f"numbers take no thousands separators: write {whole}, or {_short(whole)}"
+    if unit is None and not suffix:
+        return f"numbers take no thousands separators: write {whole}, or {_short(whole)}"
+    written = f"{whole}{suffix}" + (f" {unit}" if unit else "")
+    shorter = "" if suffix else f", or '{_short(whole)} {unit}'"
+    # the edit is of the number alone (a fix is one token): its span is the digit groups
+    return Hint(f"numbers take no thousands separators: write '{written}'{shorter}", whole + suffix)
+
+
+def number_span(atoms: list[Atom], hint: str | None) -> Span:
+    """Where the edit of a thousands separator's hint goes: the digit groups, not the unit after
+    them (`2,100` of `2,100 VND/kWh`)."""
+    return join_atoms(atoms[:-1] if fix_of(hint) and atoms[-1].kind == "word" else atoms)
+
+
+#: A digit group with a magnitude glued to it (`000B`), as the last group of `1,000B`.
+_GROUP_WITH_MAGNITUDE = re.compile(r"([0-9]{3})([kMBGT])")
+
+
+def written_amount_hint(atoms: list[Atom]) -> str | None:
+    """The hint for an amount written with its currency first (`AED 220k`): `currency_first_hint`
+    on the value's words, when they are a word and a number."""
+    if len(atoms) != 2 or atoms[0].kind != "word" or atoms[1].kind != "number":
+        return None
+    return currency_first_hint(f"{atoms[0].text} {atoms[1].text}")
+
+
+#: A currency written before its amount (`AED 220k`, `GHS 2.10`), as prices are printed: the
+#: word, the number, and what the amount is per when written glued to it (`/kWh`).
+_CURRENCY_FIRST = re.compile(r"([A-Za-z]{1,5})\.?[ \t]*([0-9][0-9_.]*[kMBGT]?)(/[A-Za-z]+)?")
+
+
+def currency_first_hint(written: str) -> str | None:
+    """`AED 220k`, `GHS 2.10/kWh`, `Rs. 60/kWh`, `kr 9.5/kWh`: a currency written before the
+    amount, as price lists print it, is told the amount first and the ISO 4217 code after it
+    (`220k AED`, `2.10 GHS/kWh`), with no edit (a fix is one token, and this moves two); `Rs`
+    and `kr` name several currencies, listed to choose from. None when the word is no currency."""
+    found = _CURRENCY_FIRST.fullmatch(written) if hint_text(written) is not None else None
+    if found is None:
+        return None
+    word, number, per = found.group(1), found.group(2), found.group(3) or ""
+    upper = word.upper()
+    if upper in currency_names() or upper == "USD":
+        code: str | None = upper
+        meant_hint: str | None = None
+    else:
+        meant_hint = currency_meant(word)
+        if meant_hint is None:
+            return None
+        code = fix_of(meant_hint)
+    rule = "a currency is written by its ISO 4217 code after the amount"
+    if code is not None:  # no edit: a fix is one token, and this moves two
+        return f"{rule}: write '{number} {code}{per}'"
+    return f"{rule} ('{number} CODE{per}'); {meant_hint}"
 
 
 def _is_digit_group(atom: Atom) -> bool:
@@ -1190,7 +1253,7 @@ def energy_source_hint(written: str, sources: Iterable[str]) -> str:
     return (
         "one of: "
         + ", ".join(sources)
-        + "; for another supply (oil, diesel, biomass), give the site's `intensity` and "
+        + "; for another supply (fuel oil, biomass), give the site's `intensity` and "
         + "`price` with their sources instead of a mix"
     )
 
@@ -1321,6 +1384,8 @@ def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     carbon = carbon_unit_hint(unit) if dimension in (None, "mass", "carbon_intensity") else None
     if carbon is not None:
         return carbon  # before the price rules: `g/kWh` is no price
+    if (unmodelled := not_modelled_hint(unit=unit)) is not None:
+        return unmodelled  # `1000 m3` of water: no unit of the language measures it
     if (per := price_per_hint(unit)) is not None:
         return per
     if (calendar := calendar_word_hint(None, unit)) is not None:
@@ -1461,7 +1526,10 @@ def currency_meant(written: str) -> str | None:
     words = {upper, upper.removesuffix("S")}
     # another spelling of a word of ISO's names (`Riyal` is ISO's `Rial` as well as `Riyal`)
     variants = shipped_file("currency_words.toml")["words"]
-    words |= {variants[word] for word in words if word in variants}
+    # (a word may stand for several: `kr` is the krona and the krone)
+    for word in list(words):
+        read_as = variants.get(word, ())
+        words |= {read_as} if isinstance(read_as, str) else set(read_as)
     found = {code for word in words for code in by_word.get(word, ())}
     named = sorted(found, key=lambda code: (code != "USD", code))
     # the codes a price can be written in; the others (WIR Euro, fund codes) only when no

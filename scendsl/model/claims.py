@@ -202,8 +202,13 @@ def _metric_hint(claim, claimable: dict[str, MetricInfo]) -> str:
     `energy.power_by_source`, which cannot be claimed), within the domain written; a domain
     the model has not (`inference.tokens_per_second` was offered the training metric
     `performance.tokens_per_step`) is told the domains there are."""
+    from scendsl.language.names import not_modelled_hint
     from scendsl.suggest import fix_of, suggest
 
+    # a figure the model does not compute (`energy.water_use` was offered `energy.pue`)
+    unmodelled = not_modelled_hint(claim.metric)
+    if unmodelled is not None:
+        return unmodelled
     domain, _, rest = claim.metric.partition(".")
     domains = list(dict.fromkeys(name.partition(".")[0] for name in claimable))
     if domain not in domains:
@@ -275,6 +280,19 @@ def _name_problem(claim, info: MetricInfo, scenario: Scenario):
     )
 
 
+def _other_metric_hint(claim) -> str | None:
+    """`expect market.rental_cost < market.capex`: a claim compares a metric with a figure, not
+    with another metric (the Abu Dhabi trial's buy-or-rent claim was told to compare with an
+    amount of money, with no word of why)."""
+    value = claim.value if isinstance(claim.value, str) else ""
+    if value not in metric_index():
+        return None
+    return (
+        f"a claim compares a metric with a figure, not with another metric ({quoted(value)}): "
+        f"write a claim with its own figure for each, or `scendsl explain` both to compare them"
+    )
+
+
 def _kind_problem(claim, info: MetricInfo):
     """(message, span, hint) when the claim does not fit the metric's kind, else None."""
     name, kind = claim.metric, info.kind
@@ -302,7 +320,7 @@ def _kind_problem(claim, info: MetricInfo):
                 f"{quoted(name)} is a number measured in {info.unit or 'no unit'}, "
                 f"not a category: {quoted(claim.value)} is no value of it",
                 where,
-                _compare_hint(name, info),
+                _other_metric_hint(claim) or _compare_hint(name, info),
             )
         same = info.dimension == claim.dimension or (
             info.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS

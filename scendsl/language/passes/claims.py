@@ -18,7 +18,10 @@ from scendsl.language.values import (
     join_atoms,
     magnitude_and_unit_hint,
     magnitude_word_hint,
+    number_span,
+    thousands_separator_hint,
     unit_hint,
+    written_amount_hint,
 )
 from scendsl.scenario import Claim, ClaimOp, Correlation, Uncertain
 from scendsl.suggest import fix_of, quoted, suggest
@@ -181,11 +184,14 @@ class ClaimsPass(ValueReader, ResolverState):
         ):
             # `< 300 crore PKR`, `< 3 billion USD`: a magnitude written as a word
             magnitude = magnitude_and_unit_hint(rest)
+            # `< 1,000B VND`, `< AED 10B`: the amount as a price list prints it
+            thousands = thousands_separator_hint(rest)
+            span = join_atoms(rest[:2]) if magnitude else number_span(rest, thousands)
             self.sink.error(
                 "a claim compares with a number and an optional unit, or with a name",
-                join_atoms(rest[:2] if magnitude else rest) if rest else op_atom.span,
-                magnitude or usage,
-                fix=fix_of(magnitude),
+                span if rest else op_atom.span,
+                magnitude or thousands or written_amount_hint(rest) or usage,
+                fix=fix_of(magnitude or thousands),
             )
             return None
         if len(rest) == 2 and lookup_unit(rest[1].text) is None:

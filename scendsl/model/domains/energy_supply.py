@@ -13,6 +13,7 @@ from dataclasses import replace
 from scendsl.catalog.grid import (
     WORLD,
     RegionalFigure,
+    demand_trend,
     electricity_demand,
     electricity_price,
     grid_intensity,
@@ -668,14 +669,30 @@ def _per_capita(ctx: Context) -> Found:
     importance=2,
     formula="electricity_demand.toml electricity_demand of the country of scenario.region for "
     "scenario.year (Ember and Energy Institute via Our World in Data); a year past the data "
-    "takes the latest, labelled extrapolated; a country without a figure has none",
+    "takes the latest figure grown at the country's average yearly growth over the data's "
+    "years, labelled extrapolated; a country without a figure has none",
 )
 def _national_demand(ctx: Context) -> Found:
     # A subdivision's site draws on its country's grid: the share is of the country's demand.
-    figure = electricity_demand(country_of(ctx.scenario.region), ctx.scenario.year)
+    country, year = country_of(ctx.scenario.region), ctx.scenario.year
+    figure = electricity_demand(country, year)
     if figure.value is None:
         raise LookupError(f"no electricity demand for {figure.region}")
-    return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
+    trend = demand_trend(country)
+    if trend is None or figure.year_used is None or figure.year_used >= year:
+        return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
+    # A forecast year: demand held at the last figure would not move over a sweep of years
+    # (a share of 2030's demand read as one of 2023's); it grows as it did over the data.
+    found = _regional_found(
+        replace(figure, value=trend.carried(figure.value, year)),
+        "electricity_demand.toml",
+        "electricity_demand",
+    )
+    grown = f"extrapolated: no {year} figure, {figure.year_used} value used: {trend.described}"
+    note = (found.note or "").replace(
+        f"extrapolated: no {year} figure, {figure.year_used} value used", grown
+    )
+    return replace(found, note=note)
 
 
 @input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")

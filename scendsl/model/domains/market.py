@@ -272,6 +272,31 @@ def share_of_vendor_market(capex_value, global_market, vendor_share):
 
 
 @metric(
+    "market.owned_run_cost",
+    "currency",
+    "Cost of the training run on bought accelerators: their purchase price spread over the "
+    "hours they are used in their service life, for the run's wall-clock time, and the run's "
+    "electricity (servers, building, staff and the cost of capital not counted)",
+    "market.capex × reliability.training_time ÷ (cluster.lifetime × energy.utilization) "
+    "+ energy.training_cost",
+    inputs=(
+        "market.capex",
+        "reliability.training_time",
+        "cluster.lifetime",
+        "energy.utilization",
+        "energy.training_cost",
+    ),
+    importance=4,
+)
+def owned_run_cost(capex_value, wall_clock_time, lifetime, utilization, electricity):
+    """What owning costs one run, to set against renting it (market.rental_cost): a bought
+    cluster is paid for over its life, idle hours included, and a run uses the share of the
+    hours used that it takes (straight-line, as energy.training_embodied_carbon spreads the
+    manufacturing emissions over the life)."""
+    return capex_value * wall_clock_time / (lifetime * utilization) + electricity
+
+
+@metric(
     "market.rental_cost_ideal",
     "currency",
     "Cost of renting the cluster for the uninterrupted training time",

@@ -640,6 +640,34 @@ def lost_time(real_time, kept_share):
     return scalar.as_float(real_time) * (1.0 - scalar.as_float(kept_share))
 
 
+scenario_input(
+    "energy.outage",
+    "fraction",
+    "Share of the hours the site has no power at all (grid off and no backup running), during "
+    "which a run pauses",
+    default=Found(0.0, "default", note="not given: power every hour"),
+    importance=2,
+)
+
+
+@metric(
+    "reliability.calendar_time",
+    "time",
+    "Calendar time of the training run with the site's power cuts: the wall-clock training "
+    "time stretched by the hours without power, when the run pauses",
+    "reliability.training_time ÷ (1 − energy.outage)",
+    inputs=("reliability.training_time", "energy.outage"),
+    # not a row of the tables, where it would repeat the training time at every site with power
+    # every hour: the key findings give it when the site has power cuts
+    importance=0,
+)
+def calendar_time(real_time, outage):
+    """A run on a grid with load-shedding the site's own generators do not cover waits for the
+    power to return: its wall-clock time counts only the hours it has power (its energy,
+    rental hours and accelerator-hours stay those of the powered hours)."""
+    return real_time / (1.0 - outage)
+
+
 @metric(
     "reliability.accelerator_hours",
     "number",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from scendsl.catalog.grid import (
     comparison_place,
     country_of,
+    demand_trend,
     electricity_demand,
     per_capita_electricity,
     region_name,
@@ -97,6 +98,10 @@ class ScenarioView:
         demand = electricity_demand(country_of(scenario.region), scenario.year)
         self.country_reading_name = region_reading_name(demand.region) or demand.region
         self.national_demand_year = demand.year_used
+        #: Which year's demand the share is of, as the sentence after "of demand in" says it:
+        #: "2023"; a year past the data "2027, the 2023 figure carried at the country's 2019-2023
+        #: average change, +3.9 % a year" (energy.national_demand carries it so).
+        self.national_demand_when = _demand_when(scenario.year, demand.year_used, demand.region)
         #: The mix's sources whose output follows the weather or the sun (catalog energy.toml
         #: `variable`), as the supply table names them: their shares are of the year's
         #: electricity, and the briefing says what covers the other hours.
@@ -591,3 +596,14 @@ class ScenarioView:
             (r for r in self.risks if r.rating in ("high", "medium")),
             key=lambda r: (r.rating != "high",),
         )
+
+
+def _demand_when(year: int, used: int | None, country: str) -> str:
+    """The year a scenario's national share is of, and how its demand was found when the data
+    has no figure for it (ScenarioView.national_demand_when)."""
+    if used is None or used == year:
+        return str(year if used is None else used)
+    trend = demand_trend(country)
+    if used < year and trend is not None:
+        return f"{year}, {trend.described}"
+    return f"{used}, the {'latest' if used < year else 'earliest'} year in the data"

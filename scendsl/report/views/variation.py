@@ -335,10 +335,18 @@ class SweepView:
         return self._differing([(name, name) for name in names if name not in listed])
 
     @cached_property
+    def columns_vary(self) -> bool:
+        """Whether any of SWEEP_COLUMNS differs between the variants: when none does and the
+        claims' figures do (a sweep over years moving only the national share), the table of
+        SWEEP_COLUMNS repeats one figure in every row and is left out."""
+        return bool(self._differing(SWEEP_COLUMNS))
+
+    @cached_property
     def constant(self) -> list[tuple[str, Number]]:
         """The SWEEP_COLUMNS left out of the table because every variant has the same figure:
-        (heading, the figure), said once beside the table."""
-        shown = {name for name, _ in self.columns}
+        (heading, the figure), said once beside the table (the first column too when it is
+        the same everywhere: it stands in the table only so that the table has a column)."""
+        shown = {name for name, _ in self.columns} if self.columns_vary else set()
         first = self.variants[0].view
         return [
             (heading, first.m(name))
