@@ -4,12 +4,12 @@
     python benchmarks/profile_build.py tottime 60      # top 60 by own time
     python benchmarks/profile_build.py --out build.prof  # keep the profile (snakeviz, pstats)
 
-One process (SCENDSL_JOBS=1): the workers of a build run the same code, forked, so their work is
-in this profile too, in the functions that draw the charts, run the Monte Carlo and convert the
-pages. The caches are as `benchmarks/run.py build` has them for `build_cold`: the grammar's
-analysis, the compiled templates and the catalog kept (a warm-up build fills them), the build
-cache not. The profiler slows Python code several times more than code in C (FreeType, numpy),
-so read shares, not seconds; time figures with `benchmarks/run.py`.
+One process (SCENDSL_JOBS=1): the chart worker of a build runs the same code, forked, so its
+work is in this profile too, in the functions that draw the charts. The caches are as
+`benchmarks/run.py build` has them for `build_cold`: the grammar's analysis, the compiled
+templates and the catalog kept (a warm-up build fills them), the build cache not. The profiler
+slows Python code several times more than code in C (FreeType, numpy), so read shares, not
+seconds; time figures with `benchmarks/run.py`.
 """
 
 from __future__ import annotations

@@ -130,6 +130,7 @@ class Workload(_Frozen):
     framework: Framework | None = None
     zero_stage: int | None = None
     shard_group: int | None = None
+    gradient_bucket: Value | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
     recompute: Literal["none", "selective", "full", "offload"] | None = None
@@ -144,6 +145,10 @@ class Workload(_Frozen):
     teacher_parameters: Value | None = Field(
         None, description="parameters of the distillation teacher(s); None: no teacher"
     )
+    adapter: Literal["none", "lora"] | None = None
+    trainable_parameters: Value | None = Field(
+        None, description="parameters of the adapters (with adapter lora); None: the default share"
+    )
     # issue 12: performance
     attention_heads: int | None = None
     head_dim: int | None = None
@@ -154,6 +159,7 @@ class Workload(_Frozen):
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None
     activation_precision: Literal["bf16", "fp32"] | None = None
+    attention_precision: Literal["bf16", "fp8"] | None = None
     dropout: Value | None = Field(None, description="dropout probability; None: the default")
     experts: int | None = None
     experts_per_token: int | None = None

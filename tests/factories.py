@@ -104,3 +104,15 @@ def figure_values(result) -> dict:
         **{name: node.value for name, node in result.inputs.items()},
         **{name: node.value for name, node in result.metrics.items()},
     }
+
+
+#: The shape of Llama 3.1 8B (meta-llama/Llama-3.1-8B config.json) as workload lines, for a
+#: scenario text's workload block (indented four spaces).
+LLAMA31_8B_SHAPE = """\
+    layers          32
+    hidden_size     4096
+    ffn_hidden_size 14336
+    mlp             gated
+    attention_heads 32
+    kv_heads        8
+    vocabulary      128256"""

@@ -227,9 +227,9 @@ def test_no_worker_is_forked_while_every_core_is_busy(monkeypatch):
     cores = len(os.sched_getaffinity(0))
     monkeypatch.delenv("SCENDSL_JOBS", raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (float(cores), 0.0, 0.0))
-    assert pools.work_pool() is None
+    assert pools.chart_pool() is None
     monkeypatch.setenv("SCENDSL_JOBS", "2")  # asked for: forked whatever the load
-    pool = pools.work_pool()
+    pool = pools.chart_pool()
     try:
         assert pool is not None or cores < 2
     finally:

@@ -49,41 +49,29 @@ def test_chart_worker_sets_its_own_blas_threads_when_the_environment_does_not():
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60, env=environment)
 
 
-def _converter_id() -> int:
-    from scendsl.report import render
-
-    return id(render._markdown_converter)
-
-
 @needs_fork
-def test_work_worker_shares_the_markdown_converter_built_before_the_fork(monkeypatch):
-    # Before: the worker imported markdown and built a converter of its own for its first page.
-    from scendsl.app import pools
-    from scendsl.report import render
-
-    monkeypatch.setenv("SCENDSL_JOBS", "2")
-    monkeypatch.setattr(render, "_markdown_converter", None)
-    pool = pools.work_pool()
-    assert pool is not None
-    try:
-        assert render._markdown_converter is not None
-        # The worker's converter is this process's object, copied by the fork.
-        assert pool.apply(_converter_id) == id(render._markdown_converter)
-    finally:
-        pools.end_pool(pool)
-
-
-@needs_fork
-def test_work_worker_is_forked_with_the_monte_carlo_module_imported():
-    # Before: imported after the fork, by this process (the sample budget) and by the worker.
+def test_a_build_forks_the_chart_worker_alone(tmp_path):
+    # Before: a second worker was forked once the scenarios were loaded, for the Monte Carlo and
+    # part of the pages' HTML. It shared ~100 MB with this process, whose every page written
+    # after the fork (a reference count is a write) was then copied: more CPU in all than the
+    # worker took off the build.
     code = (
-        "import sys; from scendsl.app import pools\n"
-        "assert 'scendsl.model.uncertainty' not in sys.modules\n"
-        "pool = pools.work_pool(); assert pool is not None\n"
-        "assert 'scendsl.model.uncertainty' in sys.modules\n"
-        "pools.end_pool(pool)\n"
+        "import os, sys\n"
+        "forks = []\n"
+        "os.register_at_fork(after_in_parent=lambda: forks.append(1))\n"
+        "from scendsl.app.build import build\n"
+        "report = build(['scenarios/colossus2.scn'], sys.argv[1], samples=200)\n"
+        "assert report.exit_code == 0\n"
+        "assert len(forks) == 1, f'{len(forks)} processes forked'\n"
     )
-    _run(code)
+    environment = {**os.environ, "SCENDSL_JOBS": "2", "SCENDSL_CACHE_DIR": ""}
+    subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "out")],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+        env=environment,
+    )
 
 
 def test_longest_with_any_guess_finds_what_bisection_finds():

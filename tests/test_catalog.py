@@ -727,6 +727,39 @@ def test_tpu_system_power_uses_the_tpu_host_overhead_not_the_gpu_servers() -> No
     assert tpu.value < gpu.value
 
 
+def test_tpu_v4_takes_its_own_system_share_and_reproduces_palms_measured_power() -> None:
+    """TPU v4's system share is its own (fitted on PaLM's measured system power, a calibration
+    entry), a custom chip built on it inherits it, and the other TPUs keep the TPU v3 share."""
+    import scendsl
+    from scendsl.model.evaluate import evaluate
+
+    text = (
+        "accelerator MyV4 extends TPUv4 {{\n  tdp 250 W\n}}\n"
+        "scenario {name} {{\n  year 2022\n  region US\n  cluster {{\n"
+        "    accelerator {chip}\n    count 4k\n  }}\n}}\n"
+    )
+    catalog = load_catalog()
+    v4, v3 = (
+        catalog.calibration["node_overhead_tpuv4"],
+        catalog.calibration["node_overhead_tpu_host"],
+    )
+    for chip, tdp in (("TPUv4", 192.0), ("MyV4", 250.0)):
+        system = evaluate(scendsl.load_text(text.format(name="s", chip=chip)).get("s"))
+        assert system.value("accelerator.system_power") == pytest.approx(tdp * (1 + v4.value))
+        assert "node_overhead_tpuv4" in system["accelerator.system_power"].origin
+        if chip == "TPUv4":
+            # PaLM, Appendix B: 378.5 W a chip measured, the PUE apart.
+            drawn = (
+                system.value("accelerator.system_power")
+                * system.value("energy.training_power_fraction")
+                * (1 + system.value("energy.network_overhead"))
+            )
+            assert drawn == pytest.approx(378.5, rel=1e-3)
+    v5p = evaluate(scendsl.load_text(text.format(name="p", chip="TPUv5p")).get("p"))
+    assert "node_overhead_tpu_host" in v5p["accelerator.system_power"].origin
+    assert v4.value > v3.value
+
+
 def test_gpu_server_node_overhead_reproduces_both_calibration_systems(catalog: Catalog) -> None:
     share = catalog.calibration["node_overhead"].value
     host = catalog.calibration["host_power"].value

@@ -199,6 +199,7 @@ def _allreduce_times(parameters, ranks, per_domain, bandwidth, zero_stage, shard
         bandwidth,
         min(per_domain, ranks),
         dense,
+        1.0,  # one gradient bucket
     )
     ring = gradient_ring_time(*layout, BASE, UP, OUT)
     tree = gradient_tree_time(*layout, TREE_BASE, TREE_UP, TREE_OUT, TREE_EFFICIENCY)
@@ -217,7 +218,7 @@ def test_the_chosen_all_reduce_never_takes_longer_than_the_ring(
     def exposed(tree_time):
         return data_parallel_time(
             parameters, zero_stage, compute, 4, shard, bandwidth, 0.21, per_domain,
-            BASE, UP, OUT, ring, tree_time, 0.0, 1.0, bandwidth, 1.0,
+            BASE, UP, OUT, ring, tree_time, 0.0, 1.0, bandwidth, 1.0, 1.0,
         )  # fmt: skip
 
     assert exposed(tree) <= exposed(ring)
@@ -249,18 +250,20 @@ def test_fifty_thousand_h100_no_longer_pay_a_ring_of_latency():
     assert growth < 1e-3
 
 
-@pytest.mark.parametrize("count", [8, 64])
-def test_a_small_clusters_gradient_ring_is_unchanged(count):
-    # The ring is faster for the benchmark's 1B model on one server and on eight, and the
-    # exposed exchange is the ring's, as before the tree was considered.
-    result = benchmark(count)
+def test_one_servers_gradient_ring_is_unchanged():
+    # The ring is faster for the benchmark's 1B model on one server, and the exposed exchange is
+    # the ring's, as before the tree was considered. (On eight servers Megatron-Core's default
+    # buckets, max(40M, 1M × 64) parameters, make 16 collectives, each paying the ring's 126
+    # steps of latency: the tree is faster there.)
+    result = benchmark(8)
     ring = result.value("performance.gradient_ring_time")
     assert ring < result.value("performance.gradient_tree_time")
     per_microbatch = result.value("performance.compute_time") / result.value(
         "performance.microbatches"
     )
     eta = result.value("performance.overlap_efficiency")
-    expected = exposed_after_overlap(ring, 2 / 3 * per_microbatch, eta)
+    buckets = result.value("performance.gradient_buckets")
+    expected = exposed_after_overlap(ring, 2 / 3 * per_microbatch, eta * (buckets - 1) / buckets)
     assert result.value("performance.data_parallel_time") == pytest.approx(expected)
 
 

@@ -105,7 +105,7 @@ def _exposed_all_over_the_data_group(result) -> float:
     """The exposed gradient time were every parameter reduced over all d·c ranks at the shared
     weights' bandwidth (the model before the experts' own group)."""
     allreduce = [result.value(name) for name in GRADIENT_ALLREDUCE_INPUTS]
-    allreduce[-1] = 0.0  # no expert parameters of their own: all of them over d·c
+    allreduce[-2] = 0.0  # no expert parameters of their own: all of them over d·c
     latency = [
         result.value(f"performance.collective_{name}")
         for name in ("base_latency", "hop_latency_scaleup", "hop_latency_scaleout")
@@ -135,6 +135,7 @@ def _exposed_all_over_the_data_group(result) -> float:
         1.0,
         result.value("performance.data_parallel_bandwidth"),
         1.0,
+        result.value("performance.gradient_buckets"),
     )
 
 

@@ -16,6 +16,7 @@ from scendsl.model.domains.training_formulas import (
     recompute_flops_factor,
 )
 from scendsl.model.evaluate import evaluate
+from tests.factories import LLAMA31_8B_SHAPE
 
 TEXT = """scenario s {{
   year 2025
@@ -36,13 +37,7 @@ TEXT = """scenario s {{
     micro_batch     4
     global_batch    1024
     flash_attention on
-    layers          32
-    hidden_size     4096
-    ffn_hidden_size 14336
-    mlp             gated
-    attention_heads 32
-    kv_heads        8
-    vocabulary      128256
+{shape}
   }}
 }}
 """
@@ -51,7 +46,9 @@ SEQUENCE, BATCH, HIDDEN, LAYERS, FFN = 8192, 4, 4096, 32, 14336
 
 
 def run(recompute):
-    return evaluate(scendsl.load_text(TEXT.format(recompute=recompute)).get("s")).metrics
+    return evaluate(
+        scendsl.load_text(TEXT.format(recompute=recompute, shape=LLAMA31_8B_SHAPE)).get("s")
+    ).metrics
 
 
 def test_offload_keeps_the_input_and_the_attention_projections_per_layer():

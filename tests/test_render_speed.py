@@ -118,64 +118,6 @@ def test_extrapolated_inputs_make_figures_only_of_inputs_whose_note_says_so():
     assert all(fresh.input_note(name) == fresh.m(name).note for name in result.inputs)
 
 
-def test_pages_the_busy_worker_has_not_taken_are_converted_here_not_waited_for(monkeypatch):
-    # Pages were handed to the worker in advance; on a busy machine the worker (at a lower
-    # priority) fell behind and the build waited for its queue (0.15 s under a load of 4).
-    import multiprocessing
-    import os
-    import time
-
-    from scendsl.app.pools import WorkSharing
-    from scendsl.report.render import html_body
-
-    if not hasattr(os, "fork"):
-        pytest.skip("the workers are forked")
-    pool = multiprocessing.get_context("fork").Pool(1)
-    try:
-        pool.apply_async(time.sleep, (0.3,))  # the worker is busy (a Monte Carlo, say)
-        timings: dict[str, float] = {}
-        sharing = WorkSharing(pool, timings)
-        texts = [f"# Page {n}\n\nSome *prose* of page {n}.\n" for n in range(6)]
-        for text in texts:
-            sharing.page(text)
-        assert sum(not isinstance(page, str) for page in sharing.pages) == 1  # one at a time
-        _, bodies = sharing.finish()
-    finally:
-        pool.terminate()
-        pool.join()
-    assert bodies == [html_body(text) for text in texts]
-    assert timings["markdown to html (in the worker)"] > 0  # the one it took
-
-
-def test_an_idle_worker_takes_each_page_as_it_comes():
-    import multiprocessing
-    import os
-    import time
-
-    from scendsl.app.pools import WorkSharing
-    from scendsl.report.render import html_body
-
-    if not hasattr(os, "fork"):
-        pytest.skip("the workers are forked")
-    pool = multiprocessing.get_context("fork").Pool(1)
-    try:
-        timings: dict[str, float] = {}
-        sharing = WorkSharing(pool, timings)
-        texts = [f"# Page {n}\n\nSome *prose* of page {n}.\n" for n in range(4)]
-        for text in texts:
-            sharing.page(text)
-            deadline = time.monotonic() + 30
-            while not all(p.ready() for p in sharing.pages if not isinstance(p, str)):
-                assert time.monotonic() < deadline
-                time.sleep(0.005)
-        assert not any(isinstance(page, str) for page in sharing.pages)  # all in the worker
-        _, bodies = sharing.finish()
-    finally:
-        pool.terminate()
-        pool.join()
-    assert bodies == [html_body(text) for text in texts]
-
-
 _BUILD_AND_SAY_HOW_MATPLOTLIB_WAS_IMPORTED = """
 import sys
 from scendsl.app import pools
@@ -213,42 +155,6 @@ def test_a_build_process_that_ends_after_it_imports_matplotlib_lean_for_its_char
     assert names == sorted(p.name for p in (tmp_path / "lean").iterdir())
     for name in names:  # the same charts
         assert (tmp_path / "lean" / name).read_bytes() == (tmp_path / "usual" / name).read_bytes()
-
-
-def test_a_page_handed_back_while_the_pool_is_ending_raises_nothing_in_its_thread(monkeypatch):
-    # Ctrl-C during a build ends the pool while the worker converts a page: the hand-over of
-    # the next page failed in the pool's thread ("Pool not running") and printed a traceback
-    # before "interrupted".
-    import multiprocessing
-    import os
-    import threading
-    import time
-
-    from scendsl.app.pools import WorkSharing
-    from scendsl.report.render import html_body
-
-    if not hasattr(os, "fork"):
-        pytest.skip("the workers are forked")
-    raised: list[BaseException | None] = []
-    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
-    pool = multiprocessing.get_context("fork").Pool(1)
-    try:
-        pool.apply_async(time.sleep, (0.2,))
-        timings: dict[str, float] = {}
-        sharing = WorkSharing(pool, timings)
-        texts = ["# One\n", "# Two\n", "# Three\n"]
-        for text in texts:
-            sharing.page(text)
-        pool.close()  # takes no more work; what it has is finished
-        first = sharing.pages[0]
-        first.wait(30)  # handed back, with the next page waiting
-        assert first.ready() and isinstance(sharing.pages[1], str)
-        _, bodies = sharing.finish()
-    finally:
-        pool.terminate()
-        pool.join()
-    assert raised == []
-    assert bodies == [html_body(text) for text in texts]
 
 
 def test_scenario_source_highlighted_by_the_shared_lexer_and_formatter_reads_as_by_new_ones():

@@ -212,20 +212,39 @@ scenario default_hosts extends dgx {
     assert "host_power" in text and "node_overhead" in text
 
 
-def test_a_catalog_system_figure_and_a_blade_ignore_the_host_power():
+def test_written_hosts_set_the_catalog_figure_aside_and_a_blade_ignores_them():
     text = """
 scenario h100_hosts extends dgx {
   cluster.accelerator H100
-  cluster.host_power 10 W
+  cluster.host_power 67.5 W
+}
+scenario h100_dgx extends dgx {
+  cluster.accelerator H100
+}
+accelerator h100_measured extends H100 {
+  system_power 1100 W
+}
+scenario h100_own_figure extends h100_hosts {
+  cluster.accelerator h100_measured
 }
 scenario blade_hosts extends dgx {
   cluster.server blade
   cluster.host_power 10 W
 }
 """
-    # DGX H100's published 10.2 kW already holds its hosts; a blade's share holds its one host.
     h100 = load_catalog().accelerators["H100"].figures["system_power"].value
-    assert result(text, "h100_hosts").value("accelerator.system_power") == pytest.approx(h100)
+    # Without its hosts written the server is the catalog's DGX H100 (10.2 kW for eight).
+    assert result(text, "h100_dgx").value("accelerator.system_power") == pytest.approx(h100)
+    # Another vendor's server with two 270 W Xeons per eight GPUs is priced from its parts.
+    hosts = result(text, "h100_hosts")
+    assert hosts.value("accelerator.system_power") == pytest.approx((700 + 67.5) * (1 + SHARE))
+    assert hosts.value("accelerator.system_power") != pytest.approx(h100)
+    explained = explain_text(hosts, "accelerator.system_power")
+    assert "host CPUs written" in explained and "accelerators.H100.system_power" in explained
+    # A system power the scenario writes for its own accelerator wins over the written hosts.
+    own = result(text, "h100_own_figure").value("accelerator.system_power")
+    assert own == pytest.approx(1100)
+    # A blade's share holds its one host.
     blade = result(text, "blade_hosts").value("accelerator.system_power")
     assert blade == pytest.approx(400 * (1 + BLADE))
 

@@ -19,14 +19,12 @@ Numbers are computed here, never in templates.
 Same inputs, same bytes: no timestamps, stable ordering, a fixed Monte Carlo seed, deterministic
 charts.
 
-Speed: on a machine with two or more cores two worker processes are forked. The chart worker
-comes first, before anything is loaded: it imports matplotlib (the slowest import of a build) on
-the second core while this process imports the model, loads and evaluates, then draws each chart
-as soon as a template asks for it. The work worker is forked once the scenarios are loaded: it
-runs the Monte Carlo while this process evaluates, then converts some pages to HTML while this
-process renders templates and converts the rest, at a lower priority, so that the charts (the
-longest chain of work) do not share a core three ways. `SCENDSL_JOBS=1` keeps everything in one
-process; the bytes are the same. No worker is forked while every core is busy (scendsl.app.pools).
+Speed: on a machine with two or more cores a chart worker is forked, before anything is loaded:
+it imports matplotlib (the slowest import of a build) on the second core while this process
+imports the model, loads and evaluates, then draws each chart as soon as a template asks for it.
+The Monte Carlo and the pages' conversion to HTML are done here (a second worker for them cost
+more CPU than it saved: scendsl.app.pools). `SCENDSL_JOBS=1` keeps everything in one process;
+the bytes are the same. No worker is forked while every core is busy.
 
 With a build cache (`cache_dir`; scendsl.app.cache) a build whose every input is unchanged is
 taken whole from the cache (nothing loaded or drawn), and otherwise each scenario page, chart
@@ -44,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from scendsl.app.build_bounds import check_build_size
 from scendsl.app.collector import cyclic_gc_paused
 from scendsl.app.pipeline import MonteCarloRun, load, monte_carlo_runs
-from scendsl.app.pools import WorkSharing, _worker_task, chart_pool, end_pool, work_pool
+from scendsl.app.pools import WorkSharing, chart_pool, end_pool
 from scendsl.app.sources import attach_sources
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.files import check_output_folder, out_of_date, scenario_files, write_output
@@ -238,37 +236,24 @@ def _load_and_render(
     # these scenarios were built before with this cache: their charts are then mostly in it,
     # and the few that are not are drawn here rather than paying for the import on spec.
     charts = chart_pool() if cache is None or not cache.seen(paths) else None
-    pool = None
     try:
         clock = time.perf_counter()
         from scendsl.catalog import load_catalog
-        from scendsl.model import evaluate  # noqa: F401  (before the fork: both processes need it)
 
         scenarios = load(paths, visited=read)
         check_build_size(scenarios)
         catalog = load_catalog()
         timings["load"] = time.perf_counter() - clock
-        pool = work_pool()  # forked now: it shares what is loaded (and the catalog's cache)
         with build_progress(scenarios, samples) as ticker:
             files = _render_files(
-                scenarios,
-                catalog,
-                templates_dir,
-                timings,
-                pool,
-                samples,
-                seed,
-                charts,
-                ticker,
-                cache,
+                scenarios, catalog, templates_dir, timings, samples, seed, charts, ticker, cache
             )
         if cache is not None:
             cache.mark_seen(paths)
         return files
     finally:
-        for worker in (pool, charts):
-            if worker is not None:
-                end_pool(worker)
+        if charts is not None:
+            end_pool(charts)
 
 
 def host_sweep(
@@ -301,7 +286,6 @@ def _render_files(
     catalog: Catalog,
     templates_dir: str | None,
     timings: dict[str, float],
-    pool: Pool | None,
     samples: int,
     seed: int | None,
     chart_workers: Pool | None = None,
@@ -313,9 +297,8 @@ def _render_files(
 
     ticker = ticker or Ticker()
 
-    # The Monte Carlo runs in the worker while this process evaluates every scenario.
     plain = list(scenarios.scenarios)
-    if samples > 0:  # here, not in the worker: refused before any work starts
+    if samples > 0:  # refused before any work starts
         from scendsl.model.uncertainty import check_sample_budget
 
         check_sample_budget(plain, samples, catalog, together=False)
@@ -323,11 +306,6 @@ def _render_files(
     # scenarios' (there is nothing to run for a scenario without ranges).
     kept_runs, run_keys = find_runs(cache, plain, samples, seed)
     to_run = [scenario for scenario in plain if scenario.name in run_keys]
-    runs: Any = (
-        pool.apply_async(_worker_task, (("monte carlo", (to_run, samples, seed)),))
-        if pool is not None and samples > 0 and to_run
-        else None
-    )
 
     clock = time.perf_counter()
     pages = page_names([s.name for s in scenarios.scenarios])
@@ -371,15 +349,8 @@ def _render_files(
     clock = time.perf_counter()
     if samples > 0:
         ticker.describe(f"Monte Carlo ({samples:,} samples)")
-    if runs is None:
-        runs = monte_carlo_runs(to_run, samples, seed)
-        timings["monte carlo"] = time.perf_counter() - clock
-    else:
-        _prepare_rendering()  # while the worker finishes the Monte Carlo
-        timings["preparing the templates"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        runs, timings["monte carlo (in the worker)"] = runs.get()
-        timings["waiting for the monte carlo"] = time.perf_counter() - clock
+    runs = monte_carlo_runs(to_run, samples, seed)
+    timings["monte carlo"] = time.perf_counter() - clock
     if cache is not None:
         keep_runs(cache, run_keys, runs)
         runs = {**runs, **kept_runs}
@@ -390,7 +361,7 @@ def _render_files(
     ticker.advance(2 if samples > 0 else 1)
     ticker.describe("rendering")
 
-    sharing = WorkSharing(pool, timings, chart_workers, cache)
+    sharing = WorkSharing(timings, chart_workers, cache)
     if cache is None or templates_dir is not None:
         # User templates may show anything on any page: every page depends on everything.
         return render_pages(views, sweeps, catalog, templates_dir, timings, sharing)
@@ -505,15 +476,3 @@ def build_progress(scenarios: ScenarioSet, samples: int) -> Any:
         rows, rows_left = rows + count, max(rows_left - count, 0)
     steps = len(scenarios.scenarios) + rows + (1 if samples > 0 else 0) + 1
     return progress(steps, "evaluating")
-
-
-def _prepare_rendering() -> None:
-    """Import what rendering needs and read the risk rules: work that can overlap the wait
-    for the worker's Monte Carlo (the same would otherwise be done a moment later)."""
-    import jinja2.sandbox  # noqa: F401
-
-    from scendsl.model.risk import load_rules
-    from scendsl.report.render import markdown_to_html
-
-    load_rules()
-    markdown_to_html("")  # builds the Markdown converter of this process

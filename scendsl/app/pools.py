@@ -1,11 +1,18 @@
-"""The worker processes of a build and the work shared with them.
+"""The worker process of a build and the work shared with it.
 
-On Linux with two or more cores and one of them idle, a build forks two workers
-(`SCENDSL_JOBS=1`, 0 or below: none; 2 or more: whatever the load; see `jobs_setting`): a
-chart worker, forked first, that imports matplotlib while this process loads and then draws
-the charts templates ask for; and a work worker, forked once the scenarios are loaded, that runs the Monte Carlo and converts some
-pages to HTML. What a worker returns is byte-identical to what this process would make. Workers
-ignore Ctrl-C: the main process answers it and ends them.
+On Linux with two or more cores and one of them idle, a build forks a chart worker
+(`SCENDSL_JOBS=1`, 0 or below: none; 2 or more: whatever the load; see `jobs_setting`),
+first thing, that imports matplotlib while this process loads and evaluates and then draws
+the charts templates ask for. What it returns is byte-identical to what this process would
+make. It ignores Ctrl-C: the main process answers it and ends it.
+
+The Monte Carlo and the pages' conversion to HTML are done here. A second worker, forked once
+the scenarios were loaded, did them before, and cost more CPU than it took off this process:
+forked from a process of ~100 MB, every page of it this process then wrote to (a reference
+count is a write) was copied, ~27,000 more page faults here and ~15,000 in the worker.
+Measured on the samples (SCENDSL_JOBS=2, two cores, load 8-10): this process 1.59-1.71 s CPU
+with it, 1.62-1.73 s without (the same: it now runs the Monte Carlo and the conversions
+itself, but copies no pages), all processes together 2.60-2.75 s -> 2.32-2.50 s.
 """
 
 from __future__ import annotations
@@ -15,11 +22,9 @@ import os
 import signal
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from scendsl.app.pipeline import monte_carlo_runs
 from scendsl.signals import handling
 
 if TYPE_CHECKING:
@@ -28,22 +33,14 @@ if TYPE_CHECKING:
     from scendsl.app.cache import BuildCache
 
 
-def work_pool() -> Pool | None:
-    """A worker process for the Monte Carlo and part of the Markdown → HTML work, or None.
-
-    Used on Linux with two or more cores (fork keeps the start cheap and shares what this process
-    has loaded); `SCENDSL_JOBS=1` turns it off. What the worker returns is byte-identical to what
-    this process would make.
-    """
-    return _fork_pool(before_fork=_share_with_the_work_worker)
-
-
 def chart_pool() -> Pool | None:
     """A worker process that imports matplotlib at once and draws the charts later, or None.
 
     Forked at the start of a build, it spends the time this process loads and evaluates on the
     import; the charts are drawn while the templates render and the pages are converted.
-    Same conditions as `work_pool`; the charts are byte-identical to ones drawn here.
+    Used on Linux with two or more cores (fork keeps the start cheap and shares what this
+    process has imported; see `_fork_pool`); `SCENDSL_JOBS=1` turns it off. The charts are
+    byte-identical to ones drawn here.
     """
     return _fork_pool(_chart_worker_start, before_fork=_share_with_the_chart_worker)
 
@@ -58,18 +55,6 @@ def _share_with_the_chart_worker() -> None:
     """
     if "OPENBLAS_NUM_THREADS" in os.environ:
         import numpy.ma  # noqa: F401
-
-
-def _share_with_the_work_worker() -> None:
-    """Build this process's Markdown converter before the work worker is forked: both convert
-    pages, and the worker then shares it rather than importing and building its own (~0.03 s
-    of CPU). This process would build it a moment later anyway (`_prepare_rendering`). The
-    Monte Carlo's module too, which this process imports next to check the sample budget
-    (~0.01 s)."""
-    import scendsl.model.uncertainty  # noqa: F401
-    from scendsl.report.render import markdown_to_html
-
-    markdown_to_html("")
 
 
 def _chart_worker_start() -> None:
@@ -88,9 +73,9 @@ def _chart_worker_start() -> None:
 
 
 def jobs_setting() -> int | None:
-    """SCENDSL_JOBS as the build reads it: 1 for no workers (written 1, 0 or below), 2 for
-    workers whatever the load (2 or more: a build has at most one worker of each kind), None
-    for the default (unset, empty, or not a whole number in ASCII digits: as if unset)."""
+    """SCENDSL_JOBS as the build reads it: 1 for no worker (written 1, 0 or below), 2 for the
+    chart worker whatever the load (2 or more: a build has one worker at most), None for the
+    default (unset, empty, or not a whole number in ASCII digits: as if unset)."""
     text = os.environ.get("SCENDSL_JOBS", "").strip()
     digits = text.removeprefix("-")
     if not (digits.isascii() and digits.isdigit()):
@@ -193,35 +178,6 @@ def _quiet_worker(initializer: Callable[[], None] | None = None) -> None:
         initializer()
 
 
-def _worker_task(task: tuple[str, Any]) -> tuple[Any, float]:
-    """One job of the worker process, with the seconds it took: the Monte Carlo runs, or one
-    page's Markdown turned into HTML."""
-    kind, payload = task
-    started = time.perf_counter()
-    if kind == "monte carlo":
-        return monte_carlo_runs(*payload), time.perf_counter() - started
-    from scendsl.report.render import html_body
-
-    _yield_to_the_charts()
-    return html_body(payload), time.perf_counter() - started
-
-
-_yielded = False
-
-
-def _yield_to_the_charts() -> None:
-    """Lower the work worker's priority once its Monte Carlo is done (its first page): its pages
-    are not needed before the charts are, and the charts are the build's longest chain of work,
-    which should not share a core three ways. Measured: ~0.1 s less per build on two cores."""
-    global _yielded
-    if not _yielded:
-        _yielded = True
-        try:
-            os.nice(10)
-        except OSError:
-            pass
-
-
 _draws_then_ends = False
 
 
@@ -236,33 +192,20 @@ def drawing_process_ends_after_the_build() -> None:
 
 
 class WorkSharing:
-    """The pages' HTML conversion, shared with the worker as pages are rendered, and the charts.
-
-    The worker takes the pages one at a time, in order, each as soon as it is free (it asks
-    for the next when it hands one back); after the last template this process converts those
-    it has not taken. So neither waits for the other: on a busy machine, where the worker
-    (at a lower priority) gets little time, this process does not wait for a queue of pages
-    handed over in advance (0.15 s of a build measured under a load of 4 on two cores), and on
-    an idle one the worker converts nearly all of them. Each chart goes to the chart worker as
-    soon as a template asks for it. Without workers everything is done here.
-    """
+    """The charts, each sent to the chart worker as soon as a template asks for it (drawn here
+    without one), and the pages' HTML conversion, done here after the last template; both
+    taken from the build cache when it has them."""
 
     def __init__(
         self,
-        pool: Pool | None,
         timings: dict[str, float],
         chart_workers: Pool | None = None,
         cache: BuildCache | None = None,
     ) -> None:
-        self.pool, self.timings, self.chart_workers = pool, timings, chart_workers
+        self.timings, self.chart_workers = timings, chart_workers
         # key -> job (drawn here), AsyncResult (worker) or _Done (from the cache)
         self.charts: dict[str, Any] = {}
-        self.pages: list[Any] = []  # text (here), AsyncResult (worker) or _Done (the cache)
-        # Pages waiting for the worker (indices into `pages`, oldest first), and whether it has
-        # one: shared with the pool's result thread, which hands the worker the next page.
-        self._waiting: deque[int] = deque()
-        self._worker_busy = False
-        self._lock = threading.Lock()
+        self.pages: list[Any] = []  # text (converted here) or _Done (from the cache)
         # With a build cache: the cache key of each chart and page made here (not found in it).
         self.cache = cache
         self.chart_keys: dict[str, str] = {}
@@ -297,64 +240,16 @@ class WorkSharing:
                 return
             self.page_keys[len(self.pages)] = entry
         self.pages.append(text)
-        if self.pool is not None:
-            with self._lock:
-                self._waiting.append(len(self.pages) - 1)
-                if not self._worker_busy:
-                    self._hand_over()
-
-    def _hand_over(self) -> None:
-        """Give the worker the oldest waiting page, if any (the caller holds the lock)."""
-        assert self.pool is not None
-        if not self._waiting:
-            self._worker_busy = False
-            return
-        index = self._waiting.popleft()
-        self._worker_busy = True
-        try:
-            self.pages[index] = self.pool.apply_async(
-                _worker_task,
-                (("page", self.pages[index]),),
-                callback=self._handed_back,
-                error_callback=self._worker_failed,
-            )
-        except ValueError:  # the pool is being ended (the build stopped): it takes no more
-            self._waiting.clear()
-
-    def _handed_back(self, _result: Any) -> None:
-        with self._lock:
-            self._hand_over()
-
-    def _worker_failed(self, _error: BaseException) -> None:
-        # Its error is raised where the page is collected (`finish`); no more pages go to it.
-        with self._lock:
-            self._waiting.clear()
-            self._worker_busy = True
 
     def finish(self) -> tuple[dict[str, str | None], list[str]]:
-        """Convert this process's pages, then collect the worker's pages and the charts (drawn
-        here without a chart worker): (charts, page bodies)."""
+        """Convert the pages, then collect the charts (drawn here without a chart worker):
+        (charts, page bodies)."""
         from scendsl.report.charts import draw
         from scendsl.report.render import html_body
 
-        with self._lock:  # the pages the worker has not taken are converted here
-            self._waiting.clear()
-            self._worker_busy = True
         clock = time.perf_counter()
-        bodies: list[Any] = [
-            html_body(p) if isinstance(p, str) else p.value if isinstance(p, _Done) else p
-            for p in self.pages
-        ]
-        self.timings["markdown to html (here)"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        worker_seconds = 0.0
-        for index, body in enumerate(bodies):
-            if not isinstance(body, str):
-                bodies[index], seconds = body.get()
-                worker_seconds += seconds
-        if self.pool is not None:
-            self.timings["waiting for the worker"] = time.perf_counter() - clock
-            self.timings["markdown to html (in the worker)"] = worker_seconds
+        bodies: list[str] = [p.value if isinstance(p, _Done) else html_body(p) for p in self.pages]
+        self.timings["markdown to html"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if _draws_then_ends and any(isinstance(job, tuple) for job in self.charts.values()):
             from scendsl.report.charts import import_matplotlib

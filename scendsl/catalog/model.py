@@ -128,7 +128,8 @@ class Accelerator(_Frozen):
     accelerators share the host link and host memory (2 for a GB200 superchip). `platform` says
     what kind of host the accelerator sits in, which sets the node overhead used when the catalog
     has no system power for it (calibration `node_overhead` on the TDP plus the host CPUs'
-    `host_power`, for a GPU server; `node_overhead_<platform>` on the TDP for others), and the factor on the
+    `host_power`, for a GPU server; on the TDP for others `node_overhead_<name>` for a generation
+    measured on its own system, else `node_overhead_<platform>`), and the factor on the
     GEMM plateau its matrix units reach (`platform_matmul_factor_<name>` for a generation
     calibrated on its own, else `platform_matmul_factor_<platform>`, 1 when absent: the rule
     of `calibration_keys`).

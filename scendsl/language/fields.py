@@ -233,7 +233,8 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "host_power": _q(
             "power",
             "rated power of the host CPUs per accelerator (their TDP x count ÷ the server's "
-            "accelerators), for a GPU server's power when the catalog has no system figure",
+            "accelerators): a GPU server's power from its parts, which then win over the catalog's "
+            "system figure (a vendor's own server with its own hosts)",
             **_POWER,
         ),
         "embodied_carbon": _q(
@@ -324,6 +325,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             0,
             MAX_DEGREE,
         ),
+        "gradient_bucket": _q(
+            "number",
+            "parameters whose gradients one data-parallel collective reduces (Megatron-Core "
+            "bucket_size, DeepSpeed reduce_bucket_size); 0 = the framework's default",
+            minimum=0.0,
+            maximum=MAX_PARAMETERS,
+            inclusive=True,
+            nouns=PARAMETER_NOUNS,
+        ),
         "offload": FieldSpec("enum", choices=("none", "cpu"), doc="optimizer-state offload"),
         "activation_offload_layers": _int(
             "transformer layers per pipeline stage whose activations go to host memory "
@@ -368,6 +378,26 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             inclusive=False,
             nouns=PARAMETER_NOUNS,
         ),
+        "adapter": FieldSpec(
+            "enum",
+            choices=("none", "lora"),
+            doc="fine-tuning with adapters: lora trains low-rank adapters on a frozen model "
+            "(Hu et al. 2021; no gradients or optimizer state for the frozen weights, 4N + 6 "
+            "× adapters FLOPs a token); none (the default) trains every weight",
+        ),
+        "trainable_parameters": FieldSpec(
+            "quantity",
+            "number",
+            True,
+            (),
+            1.0,
+            MAX_PARAMETERS,
+            True,
+            "parameters of the adapters with `adapter lora` (the run's 'trainable params'); "
+            "the catalog's default share of workload.parameters when not given",
+            at_most="parameters",
+            nouns=PARAMETER_NOUNS,
+        ),
         # issue 12: performance
         "attention_heads": _int("attention heads a", 1, 10**6),
         "head_dim": _int(
@@ -406,6 +436,13 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             choices=("bf16", "fp32"),
             doc="element type of the stored and moved activations: bf16 (16-bit, mixed "
             "precision; the default) or fp32 (a float32 run, e.g. EasyLM's dtype fp32)",
+        ),
+        "attention_precision": FieldSpec(
+            "enum",
+            choices=("bf16", "fp8"),
+            doc="number format of the attention's score and weighting matmuls: bf16 (16-bit; "
+            "the default, what FP8 and FP4 recipes keep unless told) or fp8 (Transformer "
+            "Engine's FP8 attention, fp8_dpa; needs precision fp8 or fp4)",
         ),
         "dropout": _q(
             "fraction",

@@ -459,8 +459,12 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
         return _per_part_hint(text, start, written)
     line_start = text.rfind("\n", 0, start) + 1
     field = text[line_start:start].split()
-    if field and field[-1] == "region" and _SUBDIVISION.match(written):
-        # ISO 3166-2 codes keep their '-': the language reads them as a quoted string
+    if _SUBDIVISION.match(written) and (
+        (field and field[-1] == "region") or _names_a_subdivision(written)
+    ):
+        # ISO 3166-2 codes keep their '-': the language reads them as a quoted string, after
+        # `region` and wherever else a region is read (a reference's, `subject_to`, a claim on
+        # a metric whose values are regions), where `US_TX` was offered
         return subdivision_hint(written) or (
             f'a region with a subdivision is quoted: write "{written.upper()}"'
         )
@@ -468,6 +472,14 @@ def _hyphenated_name_hint(text: str, pos: int) -> str:
     if framework is not None:
         return f"'{written}' is written `{framework}` here (the training framework)"
     return f"names join their words with '_', not '-': write '{written.replace('-', '_')}'"
+
+
+def _names_a_subdivision(written: str) -> bool:
+    """Whether `written` is a region of the catalog or a subdivision ISO 3166-2 places in one
+    of its countries (`US-TX`, `BR-SP`, `GB-ENG`), in any case."""
+    from scendsl.language.names import iso_region_names, subdivision_hint
+
+    return written.upper() in iso_region_names() or subdivision_hint(written) is not None
 
 
 def _per_part_hint(text: str, start: int, written: str) -> str:

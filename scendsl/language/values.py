@@ -123,6 +123,8 @@ class ValueReader:
             return None
         parts = split_word(atoms, "to")
         if len(parts) == 2:
+            if self._magnitude_word_in_range(parts[0], parts[1], spec, where, label):
+                return None
             if self._written_at_end_alone(parts[0], parts[1], spec, where, label):
                 return None
             low = self.single(parts[0], spec, where, label)
@@ -161,6 +163,10 @@ class ValueReader:
             return Uncertain.model_construct(kind="interval", low=low, high=high, center=center)
         spread_at = next((i for i, a in enumerate(atoms) if a.kind == "plusminus"), None)
         if spread_at is not None:
+            if self._unit_after_spread(
+                atoms[:spread_at], atoms[spread_at + 1 :], spec, where, label
+            ):
+                return None
             center = self.single(atoms[:spread_at], spec, where, label)
             spread_atoms = atoms[spread_at + 1 :]
             if center is None:
@@ -184,6 +190,69 @@ class ValueReader:
                 rel=rel,
             )
         return self.single(atoms, spec, where, label)
+
+    def _magnitude_word_in_range(
+        self, low: list[Atom], high: list[Atom], spec: F.FieldSpec, where: Span, label: str
+    ) -> bool:
+        """Whether `A to B` writes a magnitude as a word (`500 to 800 billion`, `20 to 30 lakh
+        PKR/MWh`); True after reporting it over the whole range, with the range to write.
+
+        Each end was read on its own: B was told its suffix (`800B`), and A, read without the
+        word and the unit written after it, "not a plain number, add a unit" or, silently, 500
+        tokens; the fix offered for B led to the next error. The word and the unit written at
+        one end are meant for both, as in speech (`20 to 30 lakh` is 2M to 3M), and the range
+        is told when both ends so written read."""
+        if not low or not high or low[0].kind != "number" or high[0].kind != "number":
+            return False
+        ends = []
+        for end, other in ((low, high), (high, low)):
+            word = end[1] if len(end) > 1 and end[1].kind == "word" else None
+            amount = with_suffix(end[0].text, word.text) if word is not None else None
+            rest = end[2:] if amount is not None else end[1:]
+            if amount is None and len(other) > 1 and other[1].kind == "word":
+                # this end has no word: the other's, and the unit after it, are its own too
+                # (a number of plain digits: `70B to 400 billion` keeps its `70B`)
+                if _PLAIN_NUMBER.fullmatch(end[0].text):
+                    amount = with_suffix(end[0].text, other[1].text)
+                rest = rest or other[2:]
+            ends.append((amount, rest))
+        if all(amount is None for amount, _rest in ends):
+            return False
+        written = []
+        for (amount, rest), end in zip(ends, (low, high), strict=True):
+            number = Atom("number", amount or end[0].text, end[0].span)
+            if not self._reads_alone([number, *rest], spec, where, label):
+                return False
+            written.append(" ".join([number.text, *(atom.text for atom in rest)]))
+        words = dict.fromkeys(end[1].text for end in (low, high) if len(end) > 1)
+        said = " and ".join(quoted(word) for word in words if _magnitude_word(word))
+        self.sink.error(
+            f"the range of '{label}' writes a magnitude as a word ({said}): {_MAGNITUDE_RULE}",
+            join_atoms([*low, *high]),
+            f"write '{written[0]} to {written[1]}'",
+        )
+        return True
+
+    def _unit_after_spread(
+        self, center: list[Atom], spread: list[Atom], spec: F.FieldSpec, where: Span, label: str
+    ) -> bool:
+        """Whether `A ± S% UNIT` writes the unit after the spread, where the centre's goes
+        (`20 ± 10% PKR/MWh`); True after reporting it. The centre was read on its own: "not a
+        plain number, add a unit after the number", which the user did, after the spread."""
+        if len(center) != 1 or center[0].kind != "number" or len(spread) != 2:
+            return False
+        if spread[0].kind != "number" or spread[1].kind != "word":
+            return False
+        if self._reads_alone(center, spec, where, label):
+            return False
+        if not self._reads_alone([center[0], spread[1]], spec, where, label):
+            return False
+        self.sink.error(
+            f"the unit of '{label}' is written after its spread: it belongs to the value",
+            spread[1].span,
+            f"write '{center[0].text} {spread[1].text} ± {spread[0].text}'",
+        )
+        return True
 
     def _written_at_end_alone(
         self, low: list[Atom], high: list[Atom], spec: F.FieldSpec, where: Span, label: str
@@ -944,6 +1013,11 @@ _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _MAGNITUDE_ABBREVIATIONS = {"bn": "B", "mn": "M", "tn": "T"}
 
 
+def _magnitude_word(word: str) -> bool:
+    """Whether `word` is a magnitude written as a word (`billion`, `bn`, `lakh`)."""
+    return with_suffix("1", word) is not None
+
+
 def _magnitude_suffix(word: str) -> str | None:
     """The suffix of a magnitude written as a word (`billion`, `Trillions`, `bn`), or None."""
     if hint_text(word) is None:
@@ -951,6 +1025,15 @@ def _magnitude_suffix(word: str) -> str | None:
     lowered = word.lower()
     words = _MAGNITUDE_WORDS | _MAGNITUDE_ABBREVIATIONS
     return words.get(lowered) or words.get(lowered.removesuffix("s"))
+
+
+def with_suffix(number: str, word: str) -> str | None:
+    """`200 million` -> `200M`, `30 lakh` -> `3M`: a number and the magnitude word after it as
+    the language writes them; None when `word` is no magnitude."""
+    amount = _in_magnitudes(number, word)
+    if amount is None and (suffix := _magnitude_suffix(word)) is not None:
+        amount = f"{number}{suffix}"
+    return amount
 
 
 def magnitude_word_hint(number: str, word: str) -> str | None:
@@ -1016,12 +1099,9 @@ def magnitude_and_unit_hint(atoms: list[Atom]) -> str | None:
     number, unit = hint_text(atoms[0].text), hint_text(atoms[2].text)
     if number is None or unit is None:
         return None
-    amount = _in_magnitudes(number, atoms[1].text)
+    amount = with_suffix(number, atoms[1].text)
     if amount is None:
-        suffix = _magnitude_suffix(atoms[1].text)
-        if suffix is None:
-            return None
-        amount = f"{number}{suffix}"
+        return None
     # the edit is the number and its magnitude word (one token): the unit stays
     return Hint(f"write {amount} {unit}: {_MAGNITUDE_RULE}", amount)
 
@@ -1390,7 +1470,7 @@ def unit_hint(unit: str, dimension: str | None = None) -> str | None:
         return per
     if (calendar := calendar_word_hint(None, unit)) is not None:
         return calendar  # a guess offered `minutes` for `months`
-    if _magnitude_suffix(unit) is not None or _in_magnitudes("1", unit) is not None:
+    if _magnitude_word(unit):
         # `< 2 million` was offered `min` (minutes)
         return f"{_MAGNITUDE_RULE}: write it against the number (`2M`)"
     if (named := money_word_hint(unit)) is not None:

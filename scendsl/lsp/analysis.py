@@ -31,6 +31,7 @@ __all__ = [
     "BASE_UNIT",
     "DEFINITION_KEYWORDS",
     "DIMENSION_EXAMPLES",
+    "HELD_EVALUATIONS",
     "HINT_RUN_BUDGET",
     "HOVER_SAMPLES",
     "HOVER_SEED",
@@ -74,6 +75,10 @@ HOVER_SEED = 20251126
 #: the catalog's figures alone (0.3 s of CPU), fewer with the figures a file's references add.
 #: A request's first run is always made; the lines past the budget show no range until the next.
 HINT_RUN_BUDGET = 20_000_000
+#: Scenario evaluations (with their warnings, some 50 KB each) the server keeps of files that
+#: are not open: the importers a change analyses again, documents closed. An open document's
+#: are all kept (a keystroke evaluates again only the scenarios it changed).
+HELD_EVALUATIONS = 2_000
 
 
 # ---------------------------------------------------------------------------- stage adapters

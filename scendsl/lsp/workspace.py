@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,8 +165,12 @@ class Workspace:
         self.last_good: dict[str, Document] = {}  # real path -> last text that parsed
         self._import_cache: dict[str, tuple[object, set[str]]] = {}
         #: display name -> scenario name -> (resolved scenario, its evaluation, its warnings): a
-        #: keystroke re-evaluates only the scenarios it changed.
-        self._evaluated: dict[str, dict[str, tuple[Any, Any, list[Diagnostic]]]] = {}
+        #: keystroke re-evaluates only the scenarios it changed. Those of open documents are
+        #: kept; of other files (importers analysed with a change, documents closed) the most
+        #: recent within `analysis.HELD_EVALUATIONS` (`_let_go`), least recent first.
+        self._evaluated: OrderedDict[str, dict[str, tuple[Any, Any, list[Diagnostic]]]] = (
+            OrderedDict()
+        )
 
     def display(self, path: str) -> str:
         real = os.path.realpath(path)
@@ -200,8 +205,10 @@ class Workspace:
             displays={path: display},
             visited=files,
         )
-        for document in documents:
-            self.last_good[files[document.file]] = document
+        if path in self.overlay:  # what a hover falls back on while the open text does not parse
+            own_document = next((d for d in documents if files.get(d.file) == path), None)
+            if own_document is not None:
+                self.last_good[path] = own_document
         scenarios = None
         try:
             scenarios = resolve(documents, sink)
@@ -240,7 +247,30 @@ class Workspace:
             now[scenario.name] = (scenario, result, warnings)
             found.extend(warnings)
         self._evaluated[analysis.display] = now
+        self._evaluated.move_to_end(analysis.display)
+        self._let_go()
         return found
+
+    def close(self, path: str) -> None:
+        """The editor closed `path`: its text is the disk's again, and what was kept of its
+        last good parse goes; its evaluations are kept as any file's not open (`_let_go`)."""
+        real = os.path.realpath(path)
+        self.overlay.pop(real, None)
+        self.last_good.pop(real, None)
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """Keep the evaluations of files not open within `analysis.HELD_EVALUATIONS`
+        scenarios, least recently analysed first (the newest file's always). Each is some 50 KB,
+        and every file a server analyses (each document opened, each importer of a file
+        edited) was kept for the server's life: 25 MB a document of 500 scenarios closed."""
+        opened = {self.display(path) for path in self.overlay}
+        closed = [display for display in self._evaluated if display not in opened]
+        held = sum(len(self._evaluated[display]) for display in closed)
+        for display in closed[:-1]:
+            if held <= analysis_module.HELD_EVALUATIONS:
+                break
+            held -= len(self._evaluated.pop(display))
 
     def _imports_of(self, path: str) -> set[str]:
         """The files `path` imports by its import lines; read from disk once per change."""

@@ -6,6 +6,7 @@ with its source and confidence, or a labelled default), which `explain` shows do
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Annotated, Any, ClassVar
@@ -248,11 +249,15 @@ def catalog_found(figure: Figure, path: tuple[str, ...], note: str | None = None
 _GETTERS: dict[str, attrgetter] = {}
 
 
-#: (scenario id, path) -> (scenario, its Found) of a scenario's plain written values: the same
-#: Found for every evaluation of the same (frozen) scenario, so its result is reused at once
-#: rather than compared field by field. The entry holds the scenario, so its id cannot be
-#: reused while the entry lives. Ranges and amounts in other currencies are not shared.
-_SCENARIO_FOUND: dict[tuple[int, str], tuple[Scenario, Found]] = {}
+#: (scenario id, path) -> (a weak reference to the scenario, its Found) of a scenario's plain
+#: written values: the same Found for every evaluation of the same (frozen) scenario, so its
+#: result is reused at once rather than compared field by field. The entry refers to the
+#: scenario weakly, and is a hit only while it is that scenario: held strongly, as it was, each
+#: scenario evaluated stayed alive with every reference of its file until 8,192 entries were
+#: made, some four a scenario: a language server, which resolves a file again at each
+#: keystroke, held 3.5 MB more a keystroke for a file of 300 references titled with 10,000
+#: characters, gigabytes within the bound. Ranges and amounts in other currencies are not shared.
+_SCENARIO_FOUND: dict[tuple[int, str], tuple[weakref.ref[Scenario], Found]] = {}
 
 
 class Context:
@@ -307,7 +312,7 @@ class Context:
         scenario = self.scenario
         if self.shares_found:
             hit = _SCENARIO_FOUND.get((id(scenario), path))
-            if hit is not None and hit[0] is scenario:
+            if hit is not None and hit[0]() is scenario:
                 return hit[1]
         citation = scenario.citations.get(path)
         written = scenario.currencies.get(path)
@@ -317,7 +322,7 @@ class Context:
         if self.shares_found and found.distribution is None:
             if len(_SCENARIO_FOUND) >= 8192:
                 _SCENARIO_FOUND.clear()
-            _SCENARIO_FOUND[id(scenario), path] = (scenario, found)
+            _SCENARIO_FOUND[id(scenario), path] = (weakref.ref(scenario), found)
         return found
 
     def _in_usd(
@@ -378,9 +383,14 @@ class Context:
         entry's `calibration_keys` the catalog has (for the `qualifier`, its own generation's,
         its platform's, the plain constant). A custom block has its catalog base's; a chip
         outside the catalog takes the plain constant."""
+        return self.calibration(self.chip_calibration_key(constant, qualifier))
+
+    def chip_calibration_key(self, constant: str, qualifier: str | None = None) -> str:
+        """The key `chip_calibration` reads: the first of the scenario's accelerator's
+        `calibration_keys` for `constant` that the catalog has, else `constant`."""
         entry = self.catalog_accelerator
         keys = entry.calibration_keys(constant, qualifier) if entry is not None else (constant,)
-        return self.calibration(next((k for k in keys if k in self.catalog.calibration), constant))
+        return next((k for k in keys if k in self.catalog.calibration), constant)
 
     # -------------------------------------------------------------- accelerator
     def accelerator_figure(self, name: str, default: Found | None = None) -> Found:

@@ -180,11 +180,21 @@ def expand(node: Node, ref: str) -> Node:
 HELD_FIGURES = 50_000
 
 
-def _figures_of(refs: tuple[str, ...], *_: Any) -> int:
+#: A title's characters counted as one figure where a memo copies the title into each of its
+#: reference's figures (`_titled_rows`, their meanings): a figure held is some 2 KB in all the
+#: memos (8.5 MB a set of 300 references, 3,900 figures), a character 1 to 4 bytes a copy.
+TITLE_CHARACTERS_PER_FIGURE = 500
+
+
+def _figures_of(refs: tuple[str, ...], titles: tuple[str, ...] = ()) -> int:
     """How many figures the plan of `refs` has: the registry's, its per-reference ones once for
-    each reference."""
+    each reference; and, where the references' `titles` are copied into each of their figures,
+    those copies' characters as figures too (`TITLE_CHARACTERS_PER_FIGURE`). The memos held 64
+    sets by their figures alone, and a title may be 10,000 characters: 300 references so
+    titled held 88 MB a set, 1.1 GB in all, where the catalog's short titles hold 8.5 MB."""
     per_reference = sum(REFERENCE_PLACEHOLDER in name for name in REGISTRY.nodes)
-    return len(REGISTRY.nodes) + per_reference * (len(refs) - 1)  # the template once
+    copied = per_reference * sum(map(len, titles)) // TITLE_CHARACTERS_PER_FIGURE
+    return len(REGISTRY.nodes) + per_reference * (len(refs) - 1) + copied  # the template once
 
 
 @sized_cache(_figures_of, HELD_FIGURES, maxsize=64)
@@ -583,9 +593,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                     hit.written,
                     hit.label,
                 )
-            if len(_INPUT_RESULTS) >= 4096:  # names of a long `serve` session's own blocks
-                _INPUT_RESULTS.clear()
-            _INPUT_RESULTS[name] = row, hit, made
+            _INPUT_RESULTS.keep(name, (row, hit, made))  # a long `serve` session's own blocks
             inputs[name] = made
         else:
             held = _METRIC_RESULTS.get(name)
@@ -595,9 +603,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
             made = MetricResult(
                 name, "metric", value, unit, dimension, meaning, formula, node_inputs, sources
             )
-            if len(_METRIC_RESULTS) >= 8192:  # names of a long `serve` session's references
-                _METRIC_RESULTS.clear()
-            _METRIC_RESULTS[name] = row, made
+            _METRIC_RESULTS.keep(name, (row, made))  # a long `serve` session's references
             metrics[name] = made
     by_name = plan.by_name
     claims = tuple(
@@ -653,12 +659,46 @@ def _titled_rows(refs: tuple[str, ...], titles: tuple[str, ...]) -> tuple:
     return tuple(rows)
 
 
+class _ByName(dict[str, Any]):
+    """Results kept by name (each entry's last item the MetricResult), let go all at once
+    when they reach `entries` or `HELD_FIGURES` figures, a result's meaning and label counted
+    as the titled rows count a title (`TITLE_CHARACTERS_PER_FIGURE`). By entries alone, the
+    8,192 metrics' meanings of a file's references titled with 10,000 characters held 160 MB
+    (`serve` names a long session's own blocks; a language server, each edit's references)."""
+
+    def __init__(self, entries: int) -> None:
+        super().__init__()
+        self.entries = entries
+        self.figures = 0
+
+    def keep(self, name: str, entry: tuple[Any, ...]) -> None:
+        """Keep `entry` under `name`, after letting every entry go when it would not fit."""
+        old = self.get(name)
+        if old is not None:
+            self.figures -= _result_figures(old[-1])
+        weight = _result_figures(entry[-1])
+        if len(self) >= self.entries or self.figures + weight > HELD_FIGURES:
+            self.clear()
+        self[name] = entry
+        self.figures += weight
+
+    def clear(self) -> None:
+        super().clear()
+        self.figures = 0
+
+
+def _result_figures(result: MetricResult) -> int:
+    """A kept result as figures: one, and its text's characters as `_figures_of` counts a
+    title's copies."""
+    return 1 + (len(result.meaning) + len(result.label or "")) // TITLE_CHARACTERS_PER_FIGURE
+
+
 #: An input's result, by name, with the row (meaning) and the look-up it was made from: a catalog
 #: figure (and a catalog reference's figures) is found as the same `Found` by every evaluation,
 #: and a scenario's field as an equal one, so its result is made once and shared (results are
 #: never changed after `evaluate` makes them). The entry holds the row and the `Found`, so their
 #: identities cannot be reused while the entry lives.
-_INPUT_RESULTS: dict[str, tuple[tuple, Found | None, MetricResult]] = {}
+_INPUT_RESULTS = _ByName(4096)  # name -> (row, its Found, its MetricResult)
 
 
 #: A metric's last result, by name, with the row (of a cached plan: held, so its identity cannot
@@ -667,7 +707,7 @@ _INPUT_RESULTS: dict[str, tuple[tuple, Found | None, MetricResult]] = {}
 #: figures of every scenario of a set, a scenario evaluated again after an edit elsewhere).
 #: Making two hundred results was a fifth of an evaluation, and their collection by the cyclic
 #: collector another tenth where the results are kept. Results are never changed once made.
-_METRIC_RESULTS: dict[str, tuple[tuple, MetricResult]] = {}
+_METRIC_RESULTS = _ByName(8192)  # name -> (row, its MetricResult)
 
 
 def _same(last: Any, value: Any) -> bool:

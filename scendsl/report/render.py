@@ -172,7 +172,12 @@ def _text_of(value: Any) -> str:
 
 def clean_text(value: Any) -> str:
     """Scenario text on one line, without control or private-use characters."""
-    return " ".join(_UNWANTED_RE.sub("", str(value)).split())
+    text = str(value)
+    # Printable ASCII holds none of them: checked in C at a few times the pattern's speed
+    # (a build cleans ~20,000 texts, most of them figures such as "224 MW").
+    if not (text.isascii() and text.isprintable()):
+        text = _UNWANTED_RE.sub("", text)
+    return " ".join(text.split())
 
 
 def _escape_characters(text: str) -> str:

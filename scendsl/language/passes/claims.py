@@ -7,8 +7,9 @@ from typing import cast
 
 from scendsl.language import fields as F
 from scendsl.language.money import takes_currencies
+from scendsl.language.names import hint_text
 from scendsl.language.passes.state import ResolverState
-from scendsl.language.syntax import Statement
+from scendsl.language.syntax import Atom, Statement
 from scendsl.language.units import lookup_unit, money_unit
 from scendsl.language.values import (
     ValueReader,
@@ -153,6 +154,14 @@ class ClaimsPass(ValueReader, ResolverState):
             rest = rest[:-1]
         if len(rest) == 1 and rest[0].kind == "word":
             return self._category_claim(statement, metric_atom, op_atom, rest[0], quote)
+        if len(rest) == 1 and rest[0].kind == "string":
+            # a name quoted, as a region with a subdivision is written wherever one is read
+            # (`"US-TX"`: the '-' is in no name); the claim could not name one at all
+            name = self.string(rest[0])
+            if name is None:
+                return None
+            named = Atom("word", name, rest[0].span)
+            return self._category_claim(statement, metric_atom, op_atom, named, quote)
         tolerance = None
         spread_at = next((i for i, a in enumerate(rest) if a.kind == "plusminus"), None)
         if spread_at is not None:
@@ -184,12 +193,19 @@ class ClaimsPass(ValueReader, ResolverState):
         ):
             # `< 300 crore PKR`, `< 3 billion USD`: a magnitude written as a word
             magnitude = magnitude_and_unit_hint(rest)
+            if not rest and quote is not None:  # `== "US-TX"`: its one string is the quote
+                last = hint_text(atoms[-1].text) or '"VALUE"'
+                usage = f"a claim's last string is its quote: write 'expect ... {last} \"why\"'"
             # `< 1,000B VND`, `< AED 10B`: the amount as a price list prints it
             thousands = thousands_separator_hint(rest)
-            span = join_atoms(rest[:2]) if magnitude else number_span(rest, thousands)
+            span = (
+                (join_atoms(rest[:2]) if magnitude else number_span(rest, thousands))
+                if rest  # nothing after the operator but the quote: at the operator
+                else op_atom.span
+            )
             self.sink.error(
                 "a claim compares with a number and an optional unit, or with a name",
-                span if rest else op_atom.span,
+                span,
                 magnitude or thousands or written_amount_hint(rest) or usage,
                 fix=fix_of(magnitude or thousands),
             )

@@ -300,7 +300,8 @@ def _unit_price(ctx: Context, ref: str) -> Found:
     "power",
     "Rated power per accelerator of {ref} with its share of hosts, NICs and fans",
     formula="the platform's figure of reference.{ref}.accelerator, else its tdp × (1 + its "
-    "host platform's node overhead: calibration.node_overhead or node_overhead_<platform>), "
+    "host platform's node overhead: calibration.node_overhead, node_overhead_<name> for a "
+    "generation measured on its own or node_overhead_<platform>), "
     "on a GPU server (tdp + calibration.host_power) × (1 + calibration.node_overhead)",
 )
 @_shared_by_scenarios(_nothing)

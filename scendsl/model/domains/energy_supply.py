@@ -161,10 +161,12 @@ def _cooling(ctx: Context) -> Found:
     "Rated power per accelerator with its share of hosts, NICs and fans",
     formula="scenario cluster.accelerator_power, else on a blade or workstation "
     "(cluster.server) accelerator.power_limit × (1 + calibration.node_overhead_blade), else "
-    "the platform's figure, else for a GPU server (tdp + cluster.host_power) × (1 + "
+    "the platform's figure unless the scenario writes its host CPUs (cluster.host_power), else "
+    "for a GPU server (tdp + cluster.host_power) × (1 + "
     "calibration.node_overhead) (its host CPUs, and the rest of the server in proportion to "
     "the GPUs' and CPUs' power, fitted to DGX H100 and DGX B200), for other hosts "
-    "tdp × (1 + node_overhead_<platform>); a GPU server's × (1 − calibration.server_fan_share) "
+    "tdp × (1 + node_overhead_<chip> where a generation has its own, else "
+    "node_overhead_<platform>); a GPU server's × (1 − calibration.server_fan_share) "
     "when immersed (cluster.cooling immersion); less tdp − accelerator.power_limit when a "
     "limit is set below the TDP",
 )
@@ -343,13 +345,15 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
         )
     tdp = ctx.accelerator_figure("tdp")
     # The host platform's constant (a custom block has its catalog base's; a new chip is
-    # taken for a GPU server): GPU servers share one, calibrated on DGX H100 and DGX B200.
+    # taken for a GPU server): GPU servers share one, calibrated on DGX H100 and DGX B200; a
+    # generation measured on its own system (TPU v4) has its own.
     entry = ctx.catalog_accelerator
-    key = entry.node_overhead_key if entry is not None else "node_overhead"
+    platform = entry.node_overhead_key if entry is not None else "node_overhead"
+    key = ctx.chip_calibration_key("node_overhead")
     overhead = ctx.calibration(key)
     value, origin = tdp.value * (1 + overhead.value), f"derived: tdp ({tdp.origin}) × (1 + {key})"
     what = f"calibration.{key}"
-    if key == "node_overhead":
+    if platform == "node_overhead":
         # A GPU server's non-GPU power is its host CPUs and the rest (memory, NICs, switch
         # chips, fans, supply losses) in proportion to the power of the GPUs and CPUs it cools
         # and feeds: a DGX-1's two 135 W hosts are not a DGX H100's two 350 W ones.
@@ -364,7 +368,9 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
         "C",
         note.format(overhead=what) if note is not None else None,
     )
-    rated = ctx.accelerator_figure("system_power", fallback)
+    rated = _server_figure(ctx, fallback) if platform == "node_overhead" else None
+    if rated is None:
+        rated = ctx.accelerator_figure("system_power", fallback)
     if _cooling(ctx).value == "immersion":
         # Immersed servers have no fans: the fluid carries the heat to the facility's loop.
         fans = ctx.calibration("server_fan_share")
@@ -385,6 +391,29 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
         rated.source,
         rated.confidence,
         rated.note,
+    )
+
+
+def _server_figure(ctx: Context, parts: Found) -> Found | None:
+    """A GPU server's power from its parts when the scenario writes its host CPUs
+    (cluster.host_power) and no system power of its own: the catalog's system figure is a
+    vendor's own server (NVIDIA's DGX, with its hosts), which the written hosts say this one is
+    not. None where the catalog's (or the scenario's accelerator block's) figure applies."""
+    custom = ctx.custom_accelerator
+    if not ctx.written("cluster.host_power") or (
+        custom is not None and "system_power" in custom.figures
+    ):
+        return None
+    entry = ctx.catalog_accelerator
+    if entry is None or "system_power" not in entry.figures:
+        return None  # no catalog figure to set aside: the parts are the figure already
+    return replace(
+        parts,
+        origin=f"{parts.origin}; the server's own parts ({ctx.where('cluster.host_power')}: "
+        f"its host CPUs written) rather than the catalog's system figure "
+        f"(accelerators.{entry.name}.system_power, a vendor's own server)",
+        note="the server's host CPUs are written, so it is priced from its GPUs and hosts with "
+        "the GPU-server node overhead rather than as the vendor's server the catalog describes",
     )
 
 
@@ -460,10 +489,14 @@ def _grid_lookup(ctx: Context, what: str) -> RegionalFigure:
 _SERIES_FILE = {"commercial_price": "commercial_prices.toml"}
 
 
-def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
+def _regional_found(
+    figure: RegionalFigure, file: str, series: str, carried: str | None = None
+) -> Found:
     """A grid.py figure as an input's value, labelled when another region or year stands in.
 
-    The year label has the words of Context.by_year, which the briefings' caveats read.
+    The year label has the words of Context.by_year, which the briefings' caveats read;
+    `carried` says how a value of another year was brought to the year asked for (else it is
+    used as it is).
     """
     value, _ = read_quantity(f"{figure.value} {figure.unit}")
     notes = [figure.note] if figure.note else []
@@ -479,7 +512,10 @@ def _regional_found(figure: RegionalFigure, file: str, series: str) -> Found:
         confidence = "C"
         file, series = _SERIES_FILE[figure.series], figure.series
     if figure.year_used != figure.year:
-        notes.append(f"extrapolated: no {figure.year} figure, {figure.year_used} value used")
+        carried_as = f": {carried}" if carried else ""
+        notes.append(
+            f"extrapolated: no {figure.year} figure, {figure.year_used} value used{carried_as}"
+        )
     return Found(
         value,
         f"catalog {file} {figure.region_used}.{series}[{figure.year_used}]",
@@ -683,16 +719,12 @@ def _national_demand(ctx: Context) -> Found:
         return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
     # A forecast year: demand held at the last figure would not move over a sweep of years
     # (a share of 2030's demand read as one of 2023's); it grows as it did over the data.
-    found = _regional_found(
+    return _regional_found(
         replace(figure, value=trend.carried(figure.value, year)),
         "electricity_demand.toml",
         "electricity_demand",
+        carried=trend.described,
     )
-    grown = f"extrapolated: no {year} figure, {figure.year_used} value used: {trend.described}"
-    note = (found.note or "").replace(
-        f"extrapolated: no {year} figure, {figure.year_used} value used", grown
-    )
-    return replace(found, note=note)
 
 
 @input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")

@@ -16,9 +16,11 @@ from scendsl.model.domains.training_formulas import (
     GSHARD,
     HYBRID_SHARD,
     KORTHIKANTI,
+    LORA,
     MLP_ACTIVATIONS,
     MOE_OPTIMIZER,
     NARAYANAN,
+    PARAMETER_BYTES,
     ZERO,
     ZERO_OFFLOAD,
     activation_bytes_per_layer,
@@ -144,6 +146,41 @@ def sharded_parameters(parameters, active, experts, top_k, expert, tensor, pipel
     return (shared / data + expert_total / spread) / (tensor * pipeline)
 
 
+def _trainable(held, share):
+    """The trainable part of what a rank holds: the adapters sit beside the weights they adapt,
+    split over the same ranks."""
+    return held * share
+
+
+for _name, _held, _meaning in (
+    (
+        "performance.trainable_parameters_per_accelerator",
+        "performance.parameters_per_accelerator",
+        "Trainable parameters held per accelerator (all of them unless adapters train on a "
+        "frozen model): what its gradients and optimizer state count",
+    ),
+    (
+        "performance.trainable_expert_parameters_per_accelerator",
+        "performance.expert_parameters_per_accelerator",
+        "Trainable routed-expert parameters held per accelerator, whose gradients the expert "
+        "group reduces",
+    ),
+    (
+        "performance.trainable_sharded_parameters",
+        "performance.sharded_parameters",
+        "Trainable parameters whose ZeRO-sharded state one accelerator keeps",
+    ),
+):
+    metric(
+        _name,
+        "number",
+        _meaning,
+        f"{_held} × performance.trainable_share",
+        (_held, "performance.trainable_share"),
+        sources=(LORA, ZERO),
+    )(_trainable)
+
+
 @metric(
     "performance.model_state_memory",
     "data",
@@ -151,21 +188,28 @@ def sharded_parameters(parameters, active, experts, top_k, expert, tensor, pipel
     "Ψ = parameters_per_accelerator, Ψ' = performance.sharded_parameters (Ψ/N_d for a dense "
     "model, N_d = performance.shard_replicas: d·c unless a shard group is written); 16Ψ | "
     "4Ψ+12Ψ' | 2Ψ+14Ψ' | 16Ψ' by ZeRO stage; the optimizer's 12 B (12Ψ or 12Ψ') less if "
-    "offloaded",
+    "offloaded. With workload.adapter lora those counts apply to the adapters (Ψ and Ψ' × "
+    "performance.trainable_share) and the frozen weights add 2 B each, Ψ' of them at ZeRO-3",
     (
-        "performance.parameters_per_accelerator",
+        "performance.trainable_parameters_per_accelerator",
         "performance.shard_replicas",
         "workload.zero_stage",
         "workload.offload",
+        "performance.trainable_sharded_parameters",
+        "workload.adapter",
+        "performance.parameters_per_accelerator",
         "performance.sharded_parameters",
     ),
-    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL, HYBRID_SHARD, MOE_OPTIMIZER),
+    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL, HYBRID_SHARD, MOE_OPTIMIZER, LORA),
 )
-def model_state_memory(parameters, data, zero_stage, offload, sharded):
+def model_state_memory(trainable, data, zero_stage, offload, sharded, adapter, held, held_shard):
     """Model state per accelerator under t, p, e and the ZeRO stage (sharded over d·c ranks:
     Megatron's distributed optimizer spans the data- and context-parallel ranks; over the shard
-    group only in a hybrid layout; a mixture's experts over the ranks that hold them)."""
-    return model_state_bytes(parameters, zero_stage, data, offload == "cpu", sharded)
+    group only in a hybrid layout; a mixture's experts over the ranks that hold them). A frozen
+    weight keeps no gradient and no optimizer state: only its 16-bit copy."""
+    state = model_state_bytes(trainable, zero_stage, data, offload == "cpu", sharded)
+    frozen = PARAMETER_BYTES * scalar.where(zero_stage >= 3, held_shard, held)
+    return state + scalar.where(adapter == "lora", frozen, 0.0)
 
 
 #: The inputs the first stage's activations depend on (activation_memory and its offloaded part).

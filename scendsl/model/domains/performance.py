@@ -45,6 +45,7 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     ATTENTION_RATE,
     DISTILLATION,
+    FP8_ATTENTION,
     GATED_MLP,
     GEMM,
     GQA,
@@ -53,6 +54,7 @@ from scendsl.model.domains.training_formulas import (
     KAPLAN,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    LORA,
     MOE_GEMM,
     MOE_LAYOUT,
     NARAYANAN_FLOPS,
@@ -259,26 +261,74 @@ def attention_query_sets(attention_experts, top_k):
 
 
 @metric(
+    "performance.adapter_parameters",
+    "number",
+    "Parameters of the adapters trained on the frozen model (0 when every weight trains)",
+    "with workload.adapter lora: workload.trainable_parameters when given, else "
+    "performance.lora_trainable_share × workload.parameters; 0 without adapters",
+    (
+        "workload.adapter",
+        "workload.trainable_parameters",
+        "performance.lora_trainable_share",
+        "workload.parameters",
+    ),
+    sources=(LORA,),
+)
+def adapter_parameters(adapter, given, share, parameters):
+    """The low-rank matrices A and B beside the frozen weights: a few parts in ten thousand of
+    the model at the usual ranks."""
+    return scalar.where(adapter == "lora", scalar.where(given > 0, given, share * parameters), 0.0)
+
+
+@metric(
+    "performance.trainable_share",
+    "number",
+    "Parameters whose gradients and optimizer state the run keeps, over the model's: 1 when "
+    "every weight trains, the adapters' share of a LoRA run",
+    "1 without adapters; performance.adapter_parameters / workload.parameters with "
+    "workload.adapter lora",
+    ("workload.adapter", "performance.adapter_parameters", "workload.parameters"),
+    sources=(LORA,),
+)
+def trainable_share(adapter, adapters, parameters):
+    """What scales the gradients, their all-reduce and the optimizer's state and update: the
+    adapters are split over the ranks as the weights they sit beside."""
+    return scalar.where(adapter == "lora", adapters / parameters, 1.0)
+
+
+@metric(
     "performance.model_flops_per_token",
     "number",
     "Model FLOPs per training token (forward and backward), attention included",
     "6·N_active + 12·L·(a·d)·s·q (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
-    "unless given; q = performance.attention_query_sets)",
+    "unless given; q = performance.attention_query_sets); with workload.adapter lora the "
+    "weights' 6·N_active becomes 4·N_active + 6·N_adapter·N_active/N (frozen weights: forward "
+    "and activation gradients, no weight gradients; Hu et al. 2021)",
     (
         "workload.active_parameters",
         "workload.layers",
         "performance.attention_width",
         "workload.sequence_length",
         "performance.attention_query_sets",
+        "workload.adapter",
+        "performance.adapter_parameters",
+        "workload.parameters",
     ),
-    sources=(NARAYANAN_FLOPS, PALM, KAPLAN),
+    sources=(NARAYANAN_FLOPS, PALM, KAPLAN, LORA),
+    optional=("performance.adapter_parameters", "workload.parameters"),
 )
-def model_flops_per_token(active, layers, width, sequence, sets):
+def model_flops_per_token(active, layers, width, sequence, sets, adapter, adapters, parameters):
     """Weights (6N, the logit layer V·h inside N) plus the attention scores and their
     weighting (2·2·s·a·d per layer forward, ×3 with the backward pass): ~15 % more than 6N at
     h ≈ 2k, s = 2k; a few percent for frontier widths. A token routed to k attention experts
-    scores the sequence k times."""
-    return 6.0 * active + 12.0 * layers * width * sequence * sets
+    scores the sequence k times. A frozen weight costs its forward product and the product that
+    carries the gradient back to its input (4N), not the one that forms its own gradient; the
+    adapters pay all three on the active share of them; attention has no weights, so its
+    backward pass is unchanged."""
+    weights = 6.0 * active
+    if adapter == "lora" and adapters is not None and parameters is not None:
+        weights = 4.0 * active + 6.0 * adapters * active / parameters
+    return weights + 12.0 * layers * width * sequence * sets
 
 
 @metric(
@@ -302,12 +352,35 @@ def attention_flop_share(layers, width, sequence, per_token, sets):
 
 
 @metric(
+    "performance.attention_precision_gain",
+    "number",
+    "Speed-up of the attention's score and weighting matmuls over BF16 at "
+    "workload.attention_precision (1 in BF16)",
+    "g_a = 1 at attention_precision bf16; at fp8 min(precision_speedup_fp8, fp8_per_accelerator "
+    "/ bf16_dense), the linear layers' FP8 gain",
+    (
+        "workload.attention_precision",
+        "accelerator.bf16_dense",
+        "performance.fp8_per_accelerator",
+        "performance.precision_speedup_fp8",
+    ),
+    sources=(FP8_ATTENTION, TE_SPEEDUP),
+)
+def attention_precision_gain(attention_precision, bf16_dense, fp8_peak, speedup_fp8):
+    """FP8 attention runs its two matmuls on the FP8 tensor cores, as the FP8 linear layers do,
+    so it gains what they gain end to end; the softmax between them stays where the attention
+    rate puts it (performance.attention_rate applies on top)."""
+    return precision_gain(attention_precision, bf16_dense, fp8_peak, speedup_fp8, speedup_fp8)
+
+
+@metric(
     "performance.precision_gain",
     "number",
     "Speed-up of the model's matrix maths over BF16 at the workload's precision (1 in BF16): "
     "the one gain both the MFU path and the bottom-up path use",
-    "G = 1 / ((1 − a)/g + a), g = min(precision_speedup_fp8 or _fp4, peak / bf16_dense) for the "
-    "linear layers, a = attention_flop_share kept in BF16; without a known shape a = 0 (the "
+    "G = 1 / ((1 − a)/g + a/g_a), g = min(precision_speedup_fp8 or _fp4, peak / bf16_dense) "
+    "for the linear layers, a = attention_flop_share at g_a = "
+    "performance.attention_precision_gain (1: kept in BF16); without a known shape a = 0 (the "
     "linear-layer gain g over all FLOPs)",
     (
         "workload.precision",
@@ -316,15 +389,19 @@ def attention_flop_share(layers, width, sequence, per_token, sets):
         "performance.precision_speedup_fp8",
         "performance.precision_speedup_fp4",
         "performance.attention_flop_share",
+        "performance.attention_precision_gain",
     ),
-    sources=(TE_SPEEDUP, ATTENTION_PRECISION),
+    sources=(TE_SPEEDUP, ATTENTION_PRECISION, FP8_ATTENTION),
     optional=("performance.attention_flop_share",),
 )
-def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4, attention):
-    """The published FP8/FP4 gain is for the linear-layer GEMMs; attention runs in BF16
-    (Amdahl). A workload without parameters has no shape, hence no attention share."""
+def blended_precision_gain(
+    precision, bf16_dense, peak, speedup_fp8, speedup_fp4, attention, attention_gain
+):
+    """The published FP8/FP4 gain is for the linear-layer GEMMs; attention runs in BF16 unless
+    the recipe puts it in FP8 (Amdahl). A workload without parameters has no shape, hence no
+    attention share."""
     gain = precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4)
-    return mixed_precision_gain(gain, 0.0 if attention is None else attention)
+    return mixed_precision_gain(gain, 0.0 if attention is None else attention, attention_gain)
 
 
 @metric(
@@ -334,21 +411,43 @@ def blended_precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4
     "recomputation (the forward pass run twice), a little above 1 with selective",
     "1 + the recomputed forward share: full 1/3, selective the attention scores' forward "
     "pass (a third of their share of the model FLOPs), offload ⅓ × the MLP's share of the "
-    "layer's weights (4h² + MLP)",
+    "layer's weights (4h² + MLP); with workload.adapter lora that share × F_full / F, F the "
+    "model FLOPs per token and F_full = F + 2·N_active − 6·N_adapter·N_active/N, those of "
+    "training every weight (the forward pass recomputed is the same)",
     (
         "workload.recompute",
         "workload.sequence_length",
         "workload.hidden_size",
         "performance.ffn_width",
         "workload.mlp",
+        "workload.adapter",
+        "performance.model_flops_per_token",
+        "workload.active_parameters",
+        "performance.adapter_parameters",
+        "workload.parameters",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP, LORA),
+    optional=(
+        "performance.model_flops_per_token",
+        "workload.active_parameters",
+        "performance.adapter_parameters",
+        "workload.parameters",
+    ),
 )
-def recompute_factor(recompute, sequence, hidden, ffn, mlp):
+def recompute_factor(
+    recompute, sequence, hidden, ffn, mlp, adapter, per_token, active, adapters, parameters
+):
     """Full recomputation repeats the forward pass; selective only the attention scores, whose
     share of a layer's work shrinks as the MLP widens; offload all but the attention
-    projections, whose outputs it kept in host memory."""
-    return recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+    projections, whose outputs it kept in host memory. A LoRA run recomputes the same forward
+    pass over fewer model FLOPs (no weight gradients for the frozen weights), so a larger
+    share of them: full recomputation adds ~1/2 of a LoRA run's FLOPs, not 1/3."""
+    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+    known = all(x is not None for x in (per_token, active, adapters, parameters))
+    if adapter != "lora" or not known:
+        return factor
+    full = per_token + 2.0 * active - 6.0 * adapters * active / parameters
+    return 1.0 + (factor - 1.0) * full / per_token
 
 
 @metric(
@@ -386,8 +485,9 @@ def elementwise_factor(traffic, bf16_dense, bandwidth, hidden, reference_width, 
     "Factor on the default MFU for the attention share of the model FLOPs and the accelerator's "
     "attention rate: the attention kernels run slower than the linear layers, more so on a chip "
     "whose matrix units outpace its special-function units",
-    "((1 − a₀) + a₀ / r₀) × (1/G) / ((1/G − a) + a / r), a = performance.attention_flop_share, "
-    "r = performance.attention_rate, G = performance.precision_gain (1 in BF16: "
+    "((1 − a₀) + a₀ / r₀) × (1/G) / ((1/G − a/g_a) + a / (r·g_a)), a = "
+    "performance.attention_flop_share, r = performance.attention_rate, G = "
+    "performance.precision_gain, g_a = performance.attention_precision_gain (1 in BF16: "
     "((1 − a₀) + a₀ / r₀) / ((1 − a) + a / r)), a₀ and r₀ those of the default MFU's run",
     (
         "performance.attention_flop_share",
@@ -395,17 +495,18 @@ def elementwise_factor(traffic, bf16_dense, bandwidth, hidden, reference_width, 
         "performance.default_mfu_attention_share",
         "performance.default_mfu_attention_rate",
         "performance.precision_gain",
+        "performance.attention_precision_gain",
     ),
-    sources=(ATTENTION_RATE, NARAYANAN_FLOPS, ATTENTION_PRECISION),
+    sources=(ATTENTION_RATE, NARAYANAN_FLOPS, ATTENTION_PRECISION, FP8_ATTENTION),
 )
-def attention_factor(share, rate, reference_share, reference_rate, gain):
+def attention_factor(share, rate, reference_share, reference_rate, gain, attention_gain):
     """Time per model FLOP is (1 − a) at the linear layers' rate plus a at r times it; the
     default MFU was measured at a₀ and r₀ (Llama 3 405B: 8k tokens on a 16k-wide model), so a
     narrow model at long sequences, or a chip with a lower r, loses MFU. At FP8/FP4 the linear
-    layers' time is 1/G − a (performance.precision_gain keeps attention in BF16), so the
-    factor and G together give the default over (1 − a)/g + a/r, counting the attention once."""
+    layers' time is 1/G − a/g_a (the attention in its own precision), so the factor and G
+    together give the default over (1 − a)/g + a/(r·g_a), counting the attention once."""
     reference = matrix_time_per_flop(1.0, reference_share, reference_rate)
-    return reference / gain / matrix_time_per_flop(gain, share, rate)
+    return reference / gain / matrix_time_per_flop(gain, share, rate, None, attention_gain)
 
 
 @metric(
@@ -433,9 +534,10 @@ def recompute_mfu_factor(reference, recompute):
     "matrix maths (pipeline bubble, exposed communication, element-wise kernels, optimizer): "
     "it runs as in BF16, so the precision gain speeds up the matrix share only (1 in BF16)",
     "1 / (σ + (1 − σ) × M(G) / M(1)), σ = min(1, cluster.default_mfu × M₀ / e₀ × "
-    "performance.elementwise_factor), M(G) = (1/G − a) + a/r (training_formulas."
-    "matrix_time_per_flop), M₀ the same at a₀, r₀ and G = 1, e₀ = 1 / (1/ε + R₀ / (η·I₀)) the "
-    "roofline share of the peak of the default run's MLP GEMM, G = performance.precision_gain",
+    "performance.elementwise_factor), M(G) = (1/G − a/g_a) + a/(r·g_a) (training_formulas."
+    "matrix_time_per_flop), M₀ the same at a₀, r₀ and G = g_a = 1, e₀ = 1 / (1/ε + R₀ / "
+    "(η·I₀)) the roofline share of the peak of the default run's MLP GEMM, G = "
+    "performance.precision_gain, g_a = performance.attention_precision_gain",
     (
         "cluster.default_mfu",
         "performance.precision_gain",
@@ -448,8 +550,9 @@ def recompute_mfu_factor(reference, recompute):
         "performance.matmul_efficiency_large",
         "performance.hbm_efficiency",
         "performance.elementwise_factor",
+        "performance.attention_precision_gain",
     ),
-    sources=(TE_SPEEDUP, MOE_GEMM, PALM),
+    sources=(TE_SPEEDUP, MOE_GEMM, PALM, FP8_ATTENTION),
 )
 def precision_overhead_factor(
     default,
@@ -463,6 +566,7 @@ def precision_overhead_factor(
     plateau,
     hbm,
     elementwise,
+    attention_gain,
 ):
     """The published FP8/FP4 gain is a GEMM gain (the linear layers' GEMMs and their
     quantization; TE_SPEEDUP), and the bottom-up path applies it to the matrix time alone. The
@@ -473,7 +577,8 @@ def precision_overhead_factor(
     reference = roofline_gemm_efficiency(reference_intensity, reference_ratio, plateau, hbm)
     matrix = default * matrix_time_per_flop(1.0, reference_share, reference_rate) / reference
     sigma = scalar.minimum(matrix * elementwise, 1.0)
-    speedup = matrix_time_per_flop(1.0, share, rate) / matrix_time_per_flop(gain, share, rate)
+    lowered = matrix_time_per_flop(gain, share, rate, None, attention_gain)
+    speedup = matrix_time_per_flop(1.0, share, rate) / lowered
     return 1.0 / (sigma + (1.0 - sigma) * speedup)
 
 

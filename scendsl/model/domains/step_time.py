@@ -21,8 +21,10 @@ from scendsl.model.domains.training_formulas import (
     DROPOUT,
     FLASH,
     FORWARD_RERUN,
+    FP8_ATTENTION,
     FRAMEWORK_EFFICIENCY,
     GEMM,
+    GRADIENT_BUCKETS,
     GRADIENT_BYTES,
     GSHARD,
     HYBRID_SHARD,
@@ -112,11 +114,11 @@ def executed_attention_share(share, recompute, factor):
 @metric(
     "performance.attention_compute_rate",
     "flop_rate",
-    "FLOP/s one accelerator's attention scores and their weighting sustain (BF16, at the "
-    "attention rate of the matrix rate)",
-    "bf16_dense × matmul_efficiency × framework_efficiency × r × power_cap_throughput, r = "
-    "performance.attention_rate with flash attention, 1 without (the scores are batched GEMMs; "
-    "the softmax is in memory_time)",
+    "FLOP/s one accelerator's attention scores and their weighting sustain (at "
+    "workload.attention_precision, BF16 by default, and the attention rate of the matrix rate)",
+    "bf16_dense × g_a × matmul_efficiency × framework_efficiency × r × power_cap_throughput, "
+    "g_a = performance.attention_precision_gain, r = performance.attention_rate with flash "
+    "attention, 1 without (the scores are batched GEMMs; the softmax is in memory_time)",
     (
         "accelerator.bf16_dense",
         "performance.matmul_efficiency",
@@ -124,21 +126,24 @@ def executed_attention_share(share, recompute, factor):
         "performance.attention_rate",
         "workload.flash_attention",
         "performance.power_cap_throughput",
+        "performance.attention_precision_gain",
     ),
     sources=(
         GEMM,
         ATTENTION_PRECISION,
+        FP8_ATTENTION,
         ATTENTION_RATE,
         FRAMEWORK_EFFICIENCY,
         UNFUSED_ATTENTION,
         POWER_CAP,
     ),
 )
-def attention_compute_rate(bf16_dense, efficiency, framework, rate, flash, capped):
-    """Fused (flash) attention kernels run at a share r of the linear layers' BF16 rate: the
-    softmax's exponentials bound them (the same r the default MFU is carried with); a power
-    cap slows them as it slows the linear layers."""
-    return bf16_dense * efficiency * framework * _fused_rate(rate, flash) * capped
+def attention_compute_rate(bf16_dense, efficiency, framework, rate, flash, capped, gain):
+    """Fused (flash) attention kernels run at a share r of the linear layers' rate in their
+    own precision: the softmax's exponentials bound them (the same r the default MFU is
+    carried with); FP8 attention runs its matmuls at the FP8 gain; a power cap slows them as it
+    slows the linear layers."""
+    return bf16_dense * gain * efficiency * framework * _fused_rate(rate, flash) * capped
 
 
 def _fused_rate(rate, flash):
@@ -155,9 +160,10 @@ def _fused_rate(rate, flash):
     "workload's precision: the linear layers at the precision gain, the attention scores and "
     "their weighting at the attention rate",
     "bf16_dense × matmul_efficiency × framework_efficiency × power_cap_throughput / T, T = "
-    "(1 − A)·(1/G − a)/(1 − a) + A/r: G = performance.precision_gain, a = "
+    "(1 − A)·(1/G − a/g_a)/(1 − a) + A/(r·g_a): G = performance.precision_gain, a = "
     "attention_flop_share, A = executed_attention_share, r = performance.attention_rate with "
-    "flash attention, 1 without (T = 1/G at r = 1 without recomputation)",
+    "flash attention, 1 without, g_a = performance.attention_precision_gain (T = 1/G at r = 1 "
+    "without recomputation)",
     (
         "accelerator.bf16_dense",
         "performance.precision_gain",
@@ -168,23 +174,28 @@ def _fused_rate(rate, flash):
         "performance.attention_rate",
         "workload.flash_attention",
         "performance.power_cap_throughput",
+        "performance.attention_precision_gain",
     ),
     sources=(
         GEMM,
         TE_SPEEDUP,
         ATTENTION_PRECISION,
+        FP8_ATTENTION,
         ATTENTION_RATE,
         FRAMEWORK_EFFICIENCY,
         POWER_CAP,
     ),
 )
-def matmul_rate(bf16_dense, gain, efficiency, framework, share, executed, rate, flash, capped):
+def matmul_rate(
+    bf16_dense, gain, efficiency, framework, share, executed, rate, flash, capped, attention_gain
+):
     """The BF16 GEMM rate, the share of it the training framework's kernels reach, over the
     time per executed FLOP: the linear layers at what FP8/FP4 really gain end to end, the
-    attention at r of the BF16 rate (in BF16 whatever the precision) — the gain and the
-    attention rate the default MFU is carried with too. A power cap below the TDP lowers the
-    clock the matrix maths run at (`capped`, 1 uncapped); memory-bound work keeps its speed."""
-    per_flop = matrix_time_per_flop(gain, share, _fused_rate(rate, flash), executed)
+    attention at r of the rate of its own precision (BF16 unless the recipe runs it in FP8) —
+    the gains and the attention rate the default MFU is carried with too. A power cap below
+    the TDP lowers the clock the matrix maths run at (`capped`, 1 uncapped); memory-bound work
+    keeps its speed."""
+    per_flop = matrix_time_per_flop(gain, share, _fused_rate(rate, flash), executed, attention_gain)
     return bf16_dense * efficiency * framework * capped / per_flop
 
 
@@ -837,23 +848,76 @@ def cross_group_bandwidth(used, domain, scaleup, scaleout):
     return link_for(used, domain, scaleup, scalar.minimum(scaleup, scaleout))
 
 
+@metric(
+    "performance.gradient_bucket",
+    "number",
+    "Parameters whose gradients one data-parallel collective reduces",
+    "workload.gradient_bucket if above 0, else max(gradient_bucket_fixed, "
+    "gradient_bucket_per_replica × data_parallel): the framework's default (Megatron-Core "
+    "max(40M, 1M × d), DeepSpeed 5 × 10⁸)",
+    (
+        "workload.gradient_bucket",
+        "performance.gradient_bucket_fixed",
+        "performance.gradient_bucket_per_replica",
+        "performance.data_parallel",
+    ),
+    sources=(GRADIENT_BUCKETS,),
+)
+def gradient_bucket(written, fixed, per_replica, data):
+    """Megatron-Core grows its default bucket with the data-parallel group so that each rank's
+    share of a ring stays large enough to be bandwidth-bound."""
+    return scalar.where(written > 0, written, scalar.maximum(fixed, per_replica * data))
+
+
+@metric(
+    "performance.gradient_buckets",
+    "number",
+    "Data-parallel collectives the once-a-step gradient reduction is split into",
+    "min(⌈(trainable_parameters_per_accelerator − trainable_expert_parameters_per_accelerator) "
+    "/ gradient_bucket⌉, parameter_tensors_per_layer × layers / pipeline), at least 1 (a bucket "
+    "closes only between parameters); 1 with ZeRO-3 (its reduction is per layer, in "
+    "performance.data_parallel_time)",
+    (
+        "performance.trainable_parameters_per_accelerator",
+        "performance.trainable_expert_parameters_per_accelerator",
+        "performance.gradient_bucket",
+        "workload.zero_stage",
+        "performance.parameter_tensors_per_layer",
+        "workload.layers",
+        "workload.pipeline_parallel",
+    ),
+    sources=(GRADIENT_BUCKETS,),
+)
+def gradient_buckets(parameters, experts, bucket, zero_stage, tensors, layers, pipeline):
+    """Each bucket is a collective of its own, launched when the backward pass has produced its
+    gradients: B buckets pay B latencies, and the first B − 1 can run beside the backward pass
+    of the layers before them. A bucket smaller than a parameter tensor holds that one tensor."""
+    count = -scalar.floor(-(parameters - experts) / bucket)  # ceil
+    count = scalar.maximum(scalar.minimum(count, tensors * layers / pipeline), 1.0)
+    return scalar.where(zero_stage >= 3, 1.0, count)
+
+
 #: What the once-a-step gradient all-reduce is made of, for each algorithm's time.
 GRADIENT_ALLREDUCE_INPUTS = (
-    "performance.parameters_per_accelerator",
+    "performance.trainable_parameters_per_accelerator",
     "performance.gradient_replicas",
     "workload.zero_stage",
     "performance.data_parallel_bandwidth",
     "performance.shard_replicas",
     "performance.cross_group_bandwidth",
     "performance.gradient_replicas_per_domain",
-    "performance.expert_parameters_per_accelerator",
+    "performance.trainable_expert_parameters_per_accelerator",
+    "performance.gradient_buckets",
 )
 _GRADIENT_ALLREDUCE_FORMULA = (
-    "of the once-a-step gradient all-reduce: ZeRO-0/1/2, 2 B × (parameters_per_accelerator − "
-    "expert_parameters_per_accelerator) over "
+    "of the once-a-step gradient all-reduce (trainable parameters only: the adapters of a LoRA "
+    "run): ZeRO-0/1/2, 2 B × (trainable_parameters_per_accelerator − "
+    "trainable_expert_parameters_per_accelerator) over "
     "d·c ranks, gradient_replicas_per_domain to a domain, at performance.data_parallel_bandwidth; "
-    "ZeRO-3, each shard (2 B × parameters_per_accelerator / N_d) across the d·c / N_d shard "
-    "groups, one rank to a domain, at performance.cross_group_bandwidth (nothing without groups)"
+    "ZeRO-3, each shard (2 B × trainable_parameters_per_accelerator / N_d) across the d·c / N_d "
+    "shard groups, one rank to a domain, at performance.cross_group_bandwidth (nothing without "
+    "groups); one collective per gradient bucket (performance.gradient_buckets), each paying the "
+    "latency"
 )
 
 
@@ -874,30 +938,31 @@ def _gradient_allreduce(
     "performance.gradient_ring_time",
     "time",
     "Time of the once-a-step gradient all-reduce as NCCL's ring would run it",
-    "2·S·(n−1)/n / (½ link) + base + 2(n−1) hops, those between domains at the scale-out hop "
-    "latency (NCCL's ring, Simple protocol), " + _GRADIENT_ALLREDUCE_FORMULA,
+    "2·S·(n−1)/n / (½ link) + B × (base + 2(n−1) hops), those between domains at the scale-out "
+    "hop latency (NCCL's ring, Simple protocol), " + _GRADIENT_ALLREDUCE_FORMULA,
     (
         *GRADIENT_ALLREDUCE_INPUTS,
         "performance.collective_base_latency",
         "performance.collective_hop_latency_scaleup",
         "performance.collective_hop_latency_scaleout",
     ),
-    sources=(RING, COLLECTIVE_LATENCY, NCCL_TUNER),
+    sources=(RING, COLLECTIVE_LATENCY, NCCL_TUNER, GRADIENT_BUCKETS),
 )
-def gradient_ring_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out):
+def gradient_ring_time(psi, d, zero, link, n_d, cross, g, psi_e, buckets, base, up, out):
     """The ring's bytes are the least a rank can send, but its latency grows with every rank:
-    2(n−1) steps, so a ring of tens of thousands pays hundreds of milliseconds."""
+    2(n−1) steps, so a ring of tens of thousands pays hundreds of milliseconds, once per
+    bucket."""
     payload, ranks, link, domain = _gradient_allreduce(psi, d, zero, link, n_d, cross, g, psi_e)
     transfer = ring_allreduce_seconds(payload, ranks, link)
-    return transfer + ring_latency_seconds(ranks, domain, base, up, out, 2.0)
+    return transfer + buckets * ring_latency_seconds(ranks, domain, base, up, out, 2.0)
 
 
 @metric(
     "performance.gradient_tree_time",
     "time",
     "Time of the once-a-step gradient all-reduce as NCCL's tree would run it",
-    "2·S / (tree_bandwidth_efficiency × ½ link) + tree_base + 2·((n/N − 1) scale-up hops + "
-    "⌊log₂ N⌋ scale-out levels), N = ⌈n / ranks per domain⌉ (NCCL's tree, Simple protocol), "
+    "2·S / (tree_bandwidth_efficiency × ½ link) + B × (tree_base + 2·((n/N − 1) scale-up hops "
+    "+ ⌊log₂ N⌋ scale-out levels)), N = ⌈n / ranks per domain⌉ (NCCL's tree, Simple protocol), "
     + _GRADIENT_ALLREDUCE_FORMULA,
     (
         *GRADIENT_ALLREDUCE_INPUTS,
@@ -906,22 +971,25 @@ def gradient_ring_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out):
         "performance.collective_tree_hop_latency_scaleout",
         "performance.collective_tree_bandwidth_efficiency",
     ),
-    sources=(NCCL_TUNER,),
+    sources=(NCCL_TUNER, GRADIENT_BUCKETS),
 )
-def gradient_tree_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out, eff):
+def gradient_tree_time(psi, d, zero, link, n_d, cross, g, psi_e, buckets, base, up, out, eff):
     """The tree sends each byte up and back down at a little less than the link's rate, but its
-    latency grows with the logarithm of the domains: what a large cluster's all-reduce runs."""
+    latency grows with the logarithm of the domains: what a large cluster's all-reduce runs.
+    Buckets are all of one size, so NCCL's choice for one bucket is its choice for all."""
     payload, ranks, link, domain = _gradient_allreduce(psi, d, zero, link, n_d, cross, g, psi_e)
     transfer = tree_allreduce_seconds(payload, ranks, link, eff)
-    return transfer + tree_latency_seconds(ranks, domain, base, up, out)
+    return transfer + buckets * tree_latency_seconds(ranks, domain, base, up, out)
 
 
 @metric(
     "performance.data_parallel_time",
     "time",
     "Exposed data-parallel gradient communication per step",
-    "E(x, w) = x − η·min(x, w), η = performance.overlap_efficiency (the share of ideally "
-    "hidden time that overlapping saves); A = min(gradient_ring_time, gradient_tree_time), the "
+    "E(x, w) = x − η·(B − 1)/B·min(x, w), η = performance.overlap_efficiency (the share of "
+    "ideally hidden time that overlapping saves), B = gradient_buckets (the last bucket waits "
+    "for the end of the backward pass; B taken as unbounded for ZeRO-3's per-layer "
+    "reductions); A = min(gradient_ring_time, gradient_tree_time), the "
     "once-a-step all-reduce as NCCL's tuner runs it (the algorithm of least time, latency + "
     "bytes / bandwidth); ZeRO-0/1/2: E(A + ring(2 B × Ψ_e, d_e) at "
     "performance.expert_gradient_bandwidth, ⅔ compute_time / m), Ψ_e = "
@@ -945,12 +1013,14 @@ def gradient_tree_time(psi, d, zero, link, n_d, cross, g, psi_e, base, up, out, 
         "performance.collective_hop_latency_scaleout",
         "performance.gradient_ring_time",
         "performance.gradient_tree_time",
-        "performance.expert_parameters_per_accelerator",
+        "performance.trainable_expert_parameters_per_accelerator",
         "performance.expert_gradient_replicas",
         "performance.expert_gradient_bandwidth",
         "performance.expert_gradient_replicas_per_domain",
+        "performance.gradient_buckets",
     ),
     sources=(
+        GRADIENT_BUCKETS,
         RING,
         ZERO,
         MOE_OPTIMIZER,
@@ -981,6 +1051,7 @@ def data_parallel_time(
     expert_replicas,
     expert_bandwidth,
     expert_per_domain,
+    buckets,
 ):
     """Up to ZeRO-2 the gradients are reduced once a step, overlapping only the backward pass
     of the last micro-batch: with a fixed global batch, more replicas mean fewer micro-batches
@@ -1010,7 +1081,10 @@ def data_parallel_time(
     )
     experts = scalar.where(zero_stage >= 3, 0.0, experts)  # ZeRO-3 reduces Ψ whole, in shards
     allreduce = scalar.minimum(ring, tree) + experts
-    once_a_step = exposed_after_overlap(allreduce, backward, efficiency)
+    # the last bucket's gradients are ready only when the backward pass ends: of B buckets,
+    # B − 1 can run beside it (ZeRO-3's shards are reduced layer by layer, as many as there are)
+    overlappable = scalar.where(zero_stage >= 3, 1.0, 1.0 - 1.0 / buckets)
+    once_a_step = exposed_after_overlap(allreduce, backward, efficiency * overlappable)
     in_group = ring_allreduce_seconds(GRADIENT_BYTES * parameters, shard, shard_bandwidth)
     in_group = in_group + ring_latency_seconds(shard, per_domain, base, hop_up, hop_out, 2.0)
     every_microbatch = m * scalar.maximum(1.5 * in_group - per_microbatch, 0.0)
@@ -1021,11 +1095,12 @@ def data_parallel_time(
     "performance.optimizer_time",
     "time",
     "Adam update time per step on the accelerator",
-    "adam_traffic_per_parameter × parameters_per_accelerator (performance.sharded_parameters "
-    "with ZeRO ≥ 1) / (hbm_bandwidth × hbm_efficiency); 0 when offloaded",
+    "adam_traffic_per_parameter × trainable_parameters_per_accelerator "
+    "(performance.trainable_sharded_parameters with ZeRO ≥ 1) / (hbm_bandwidth × "
+    "hbm_efficiency); 0 when offloaded",
     (
-        "performance.parameters_per_accelerator",
-        "performance.sharded_parameters",
+        "performance.trainable_parameters_per_accelerator",
+        "performance.trainable_sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.adam_traffic_per_parameter",
@@ -1047,12 +1122,12 @@ def optimizer_time(
     "performance.offload_traffic",
     "data",
     "Host-link traffic per step and accelerator",
-    "offload_traffic_per_parameter × optimizer shard (parameters_per_accelerator, "
-    "performance.sharded_parameters with ZeRO ≥ 1; if offload cpu) + 2 × "
+    "offload_traffic_per_parameter × optimizer shard (trainable_parameters_per_accelerator, "
+    "performance.trainable_sharded_parameters with ZeRO ≥ 1; if offload cpu) + 2 × "
     "(max(0, memory_per_accelerator − hbm) + offloaded_activation_memory)",
     (
-        "performance.parameters_per_accelerator",
-        "performance.sharded_parameters",
+        "performance.trainable_parameters_per_accelerator",
+        "performance.trainable_sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.offload_traffic_per_parameter",

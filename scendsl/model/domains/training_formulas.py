@@ -22,6 +22,17 @@ DISTILLATION = (
     "FLOPs per token (Transformer Math 101's forward 2ND)"
 )
 PALM = "Chowdhery et al. 2022, PaLM, App. B (model FLOPs utilisation, MFU)"
+LORA = (
+    "Hu et al. 2021, LoRA: Low-Rank Adaptation of Large Language Models (arXiv:2106.09685), §4 "
+    "and §4.2: the pre-trained weights are frozen and only the low-rank matrices A, B train, so "
+    "no gradients or optimizer state are kept for the frozen weights (GPT-3 175B: VRAM 1.2 TB to "
+    "350 GB, 25 % faster training); the backward pass still carries activation gradients "
+    "through every frozen layer (2N a token) but computes weight gradients for the adapters "
+    "only: 4N + 6·N_adapter FLOPs a token instead of 6N (Transformer Math 101's forward 2N, "
+    "backward 2N + 2N); Dettmers et al. 2023, QLoRA (arXiv:2305.14314) §2; MLCommons, MLPerf "
+    "Training Llama 2 70B LoRA reference (GovReport, LoRA rank 16 on the attention projections, "
+    "sequences of 8,192 tokens)"
+)
 NARAYANAN = (
     "Narayanan et al. 2021, Efficient Large-Scale Language Model Training on GPU Clusters "
     "Using Megatron-LM (SC21): pipeline bubble (p−1)/m, interleaved schedule, tensor "
@@ -57,6 +68,16 @@ NCCL_TUNER = (
     "latency + bytes / its bandwidth, and NCCL runs the least; a Tree all-reduce pays baseLat + "
     "2·((n/N − 1)·hwLat(NVLink) + log2(N)·hwLat(network)) over N nodes at half of 0.92 × the "
     "bus bandwidth, a Ring 2(n−1) steps at n/(2(n−1)) of it"
+)
+GRADIENT_BUCKETS = (
+    "Megatron-Core, DistributedDataParallelConfig.bucket_size ('Maximum number of parameters "
+    "in each bucket') and DistributedDataParallel.__init__ (unset: max(40,000,000, 1,000,000 × "
+    "data-parallel size) parameters), https://github.com/NVIDIA/Megatron-LM/blob/d98e8a64ddf34856e74b24714e3bedb2f5a39553/megatron/core/distributed/"
+    "distributed_data_parallel.py; _ParamAndGradBucketGroup.start_grad_sync reduces each "
+    "bucket's gradients by a collective of its own once the backward pass has produced them "
+    "(overlap_grad_reduce), https://github.com/NVIDIA/Megatron-LM/blob/d98e8a64ddf34856e74b24714e3bedb2f5a39553/megatron/core/distributed/"
+    "param_and_grad_buffer.py; DeepSpeed's ZeRO configuration: reduce_bucket_size, 5 × 10⁸ "
+    "elements by default"
 )
 RANK_ORDER = (
     "Megatron-Core, initialize_model_parallel in its parallel_state module "
@@ -226,6 +247,17 @@ POWER_CAP = (
     "training time per epoch on a V100 at power limits of 100-250 W (calibration "
     "power_cap_throughput_<N>)"
 )
+FP8_ATTENTION = (
+    "Transformer Engine (NVIDIA), recipe option fp8_dpa ('use FP8 for the dot product "
+    "attention': the score and weighting matmuls run in FP8, the softmax in higher precision) "
+    "and NeMo's fp8_dot_product_attention; MLPerf Training v5.1, NVIDIA and partners' Llama 3.1 "
+    "8B NeMo configs (config_common_fp8attn.sh: FP8_DPA=True, sourced by the NVFP4 8-GPU "
+    "configs) and the Llama 3.1 405B NVFP4 configs (no FP8_DPA, NVTE_DPA_FP8_RECIPE=F16: "
+    "attention in 16 bits); Shah et al. 2024, FlashAttention-3 (arXiv:2407.08608), §3.3 and "
+    "§4.1: FP8 attention on the H100 with the softmax's exponentials still on the special-"
+    "function units"
+)
+
 ATTENTION_RATE = (
     "MosaicML llm-foundry, MPT Training Benchmarks (github.com/mosaicml/llm-foundry/blob/main/"
     "scripts/train/benchmarking/README.md): "
@@ -613,10 +645,11 @@ def precision_gain(precision, bf16_dense, peak, speedup_fp8, speedup_fp4):
     return scalar.minimum(speedup, peak / bf16_dense)
 
 
-def mixed_precision_gain(gain, attention_share):
-    """Speed-up of the whole matrix maths when only the linear layers gain `gain` and the
-    attention share of the FLOPs stays at the BF16 rate (Amdahl): 1 / ((1 − a)/g + a)."""
-    return 1.0 / ((1.0 - attention_share) / gain + attention_share)
+def mixed_precision_gain(gain, attention_share, attention_gain=1.0):
+    """Speed-up of the whole matrix maths when the linear layers gain `gain` and the attention
+    share of the FLOPs gains `attention_gain` (1: it stays at the BF16 rate; Amdahl):
+    1 / ((1 − a)/g + a/g_a)."""
+    return 1.0 / ((1.0 - attention_share) / gain + attention_share / attention_gain)
 
 
 def recomputed_attention_share(attention_share, recompute, recompute_factor):
@@ -628,18 +661,22 @@ def recomputed_attention_share(attention_share, recompute, recompute_factor):
     return attention_share * again / recompute_factor
 
 
-def matrix_time_per_flop(gain, attention_share, attention_rate, executed_share=None):
+def matrix_time_per_flop(
+    gain, attention_share, attention_rate, executed_share=None, attention_gain=1.0
+):
     """Time per FLOP of a step's matrix maths, in units of a BF16 linear-layer FLOP's: the
     linear layers at the precision gain, the attention scores and their weighting at the
-    attention rate r of the BF16 rate (ATTENTION_RATE). `gain` is the blended G =
-    1 / ((1 − a)/g + a) of `mixed_precision_gain` (attention in BF16, a its share of the model
-    FLOPs), so a linear-layer FLOP takes (1/G − a)/(1 − a). Per model FLOP that is
-    (1/G − a) + a/r; per executed FLOP, whose attention share `executed_share` recomputation
-    raises (`recomputed_attention_share`), the executed shares weigh the two. One formula for
-    both paths: the default MFU's attention factor and the bottom-up matrix rate."""
+    attention rate r of the rate of their own precision (ATTENTION_RATE), g_a =
+    `attention_gain` times the BF16 rate (1 in BF16; FP8_ATTENTION). `gain` is the blended
+    G = 1 / ((1 − a)/g + a/g_a) of `mixed_precision_gain` (a the attention share of the model
+    FLOPs), so a linear-layer FLOP takes (1/G − a/g_a)/(1 − a). Per model FLOP that is
+    (1/G − a/g_a) + a/(r·g_a); per executed FLOP, whose attention share `executed_share`
+    recomputation raises (`recomputed_attention_share`), the executed shares weigh the two.
+    One formula for both paths: the default MFU's attention factor and the bottom-up matrix
+    rate."""
     share = attention_share if executed_share is None else executed_share
-    linear = (1.0 / gain - attention_share) / (1.0 - attention_share)
-    return (1.0 - share) * linear + share / attention_rate
+    linear = (1.0 / gain - attention_share / attention_gain) / (1.0 - attention_share)
+    return (1.0 - share) * linear + share / (attention_rate * attention_gain)
 
 
 def straggler_factor(accelerators, variability):

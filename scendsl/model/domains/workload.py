@@ -13,19 +13,23 @@ from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_PRECISION,
+    ATTENTION_PRECISION,
     ATTENTION_RATE,
     COLLECTIVE_LATENCY,
     CONTEXT_PARALLEL,
     DEEPSPEED,
     DROPOUT,
     FLASH,
+    FP8_ATTENTION,
     FRAMEWORK_EFFICIENCY,
     GATED_MLP,
     GEMM,
+    GRADIENT_BUCKETS,
     GSHARD,
     HOFFMANN,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    LORA,
     MOE_GEMM,
     MOE_KERNELS,
     MOE_LAYOUT,
@@ -53,6 +57,42 @@ from scendsl.scenario import central
 scenario_input(
     "workload.parameters", "number", "Model parameters N (all experts of a mixture)", importance=2
 )
+
+
+scenario_input(
+    "workload.adapter",
+    "text",
+    "Adapters trained on a frozen model (lora) or every weight trained (none)",
+    value_type="text",
+    sources=(LORA,),
+    default=Found("none", "default", note="no adapter: every weight trains"),
+)
+
+
+@input_node(
+    "workload.trainable_parameters",
+    "number",
+    "Parameters of the adapters that train on the frozen model (with `adapter lora`)",
+    sources=(LORA,),
+)
+def _trainable_parameters(ctx: Context) -> Found:
+    default = Found(
+        0.0,
+        "default",
+        note="not given: the share calibration.lora_trainable_share of the parameters with "
+        "`adapter lora`",
+    )
+    return ctx.scenario_value("workload.trainable_parameters", default)
+
+
+@input_node(
+    "performance.lora_trainable_share",
+    "fraction",
+    "Share of a model's parameters its LoRA adapters hold when the scenario does not say",
+    sources=(LORA,),
+)
+def _lora_trainable_share(ctx: Context) -> Found:
+    return ctx.calibration("lora_trainable_share")
 
 
 @input_node(
@@ -212,6 +252,43 @@ scenario_input(
     sources=(ZERO_OFFLOAD,),
     default=Found("none", "default", note="no offload unless asked"),
 )
+
+
+scenario_input(
+    "workload.gradient_bucket",
+    "number",
+    "Parameters whose gradients one data-parallel collective reduces (0 = the framework's default)",
+    sources=(GRADIENT_BUCKETS,),
+    default=Found(0, "default", note="not given: the framework's default bucket"),
+)
+
+
+def _framework_figure(ctx: Context, constant: str) -> Found:
+    """Calibration `constant`_<framework> where the catalog has one, else `constant`."""
+    keyed = f"{constant}_{_framework_of(ctx)}"
+    return ctx.calibration(keyed if keyed in ctx.catalog.calibration else constant)
+
+
+@input_node(
+    "performance.gradient_bucket_fixed",
+    "number",
+    "Parameters in the framework's default gradient bucket, before its data-parallel term",
+    sources=(GRADIENT_BUCKETS,),
+    formula="calibration.gradient_bucket_<framework>, else gradient_bucket",
+)
+def _gradient_bucket_fixed(ctx: Context) -> Found:
+    return _framework_figure(ctx, "gradient_bucket")
+
+
+@input_node(
+    "performance.gradient_bucket_per_replica",
+    "number",
+    "Parameters the framework's default gradient bucket grows by per data-parallel rank",
+    sources=(GRADIENT_BUCKETS,),
+    formula="calibration.gradient_bucket_per_replica_<framework>, else gradient_bucket_per_replica",
+)
+def _gradient_bucket_per_replica(ctx: Context) -> Found:
+    return _framework_figure(ctx, "gradient_bucket_per_replica")
 
 
 def _parallelism_found(ctx: Context, value: object, note: str | None = None) -> Found:
@@ -568,6 +645,22 @@ scenario_input(
 
 
 scenario_input(
+    "workload.attention_precision",
+    "text",
+    "Number format of the attention's score and weighting matmuls (bf16 or fp8)",
+    value_type="text",
+    sources=(ATTENTION_PRECISION, FP8_ATTENTION),
+    default=Found(
+        "bf16",
+        "default",
+        note="FP8 and FP4 recipes cover the linear layers and leave attention in 16 bits "
+        "unless FP8 attention is switched on (Transformer Engine's fp8_dpa, off by default): "
+        "a run that sets it writes `attention_precision fp8`",
+    ),
+)
+
+
+scenario_input(
     "workload.dropout",
     "fraction",
     "Dropout probability of the attention probabilities and hidden states (0: no masks)",
@@ -813,6 +906,13 @@ _calibration_input(
     "End-to-end speed-up of FP4 matrix maths over BF16",
     (TE_SPEEDUP,),
     per_chip=True,
+)
+_calibration_input(
+    "performance.parameter_tensors_per_layer",
+    "parameter_tensors_per_layer",
+    "number",
+    "Parameter tensors of one transformer layer: the most gradient buckets a layer can split into",
+    (GRADIENT_BUCKETS,),
 )
 _calibration_input(
     "performance.overlap_efficiency",
