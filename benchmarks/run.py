@@ -78,9 +78,9 @@ def cold_with_cpu(
     The caches, as a user's cold process has them: the grammar's analysis, the compiled
     templates, the catalog as read, the charts' text layouts and the checks' outputs (`kept`:
     the data files' parses, the validated catalog, `chart_kit.keep_text_extents`,
-    `app.kept_check`) are kept (in a folder of the harness's own, filled by the warm-up run), the build cache is
-    not (its `v1` folder is removed before each run), unless `SCENDSL_CACHE_DIR` is given in
-    `env_vars` (then every cache is kept there). SCENDSL_CACHE_DIR="" would turn off every
+    `app.kept_check`) are kept (in a folder of the harness's own, filled by the warm-up run),
+    the build cache is not (its `v1` folder is removed before each run), unless
+    `SCENDSL_CACHE_DIR` is given in `env_vars` (then every cache is kept there). SCENDSL_CACHE_DIR="" would turn off every
     cache (`files.private.cache_root`), and add the grammar's analysis (~20 ms) and the
     catalog's reading (~30 ms) to every figure. `before()` runs before each process, outside
     the timing.

@@ -1,5 +1,6 @@
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,25 @@ pytest_plugins = ["security_helpers"]
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SKETCH = FIXTURES / "sketch" / "language-sketch.scn"
+
+
+@pytest.fixture
+def settled_at_once(monkeypatch):
+    """Files count as settled once written (files.settled): a cache then keeps what it made
+    from a file the test wrote a moment before (a time of status change cannot be set back,
+    and waiting two seconds a test adds up)."""
+    from scendsl.files import settled
+
+    monkeypatch.setattr(settled, "SETTLING_NS", 0)
+
+
+def wait_until_settled(*paths: Path) -> None:
+    """Wait until `paths` have settled (files.settled), for a test whose cache is filled by
+    another process."""
+    from scendsl.files.settled import settled
+
+    while not all(settled(os.stat(path), time.time_ns()) for path in paths):
+        time.sleep(0.1)
 
 
 @pytest.fixture(autouse=True)

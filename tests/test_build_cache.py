@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SKETCH
+from conftest import ROOT, SKETCH, wait_until_settled
 from factories import scenario_text
 from scendsl.app.build import build
+
+# A build records what it read only when the files had settled (files.settled) before it began.
+pytestmark = pytest.mark.usefixtures("settled_at_once")
 
 
 def _contents(folder: Path) -> dict[str, bytes]:
@@ -32,22 +35,13 @@ def _entries(cache: Path, kind: str) -> list[Path]:
 def _scenarios(tmp_path: Path) -> Path:
     folder = tmp_path / "scenarios"
     shutil.copytree(SKETCH.parent, folder)
-    return _aged(folder)
-
-
-def _aged(path: Path) -> Path:
-    """Files last modified a minute ago: a build records only inputs older than its start
-    (less a second), which a file written by the test itself a moment before is not."""
-    past = time.time() - 60
-    for file in [path, *path.rglob("*")] if path.is_dir() else [path]:
-        os.utime(file, (past, past))
-    return path
+    return folder
 
 
 def _scenario(tmp_path: Path) -> Path:
     scenario = tmp_path / "one.scn"
     scenario.write_text(scenario_text("one", title="One"), encoding="utf-8")
-    return _aged(scenario)
+    return scenario
 
 
 def test_a_cached_build_has_the_bytes_of_an_uncached_one_after_an_edit(tmp_path):
@@ -66,7 +60,6 @@ def test_a_cached_build_has_the_bytes_of_an_uncached_one_after_an_edit(tmp_path)
 def test_after_an_edit_only_the_edited_files_scenario_pages_are_rendered_again(tmp_path):
     scenarios, cache = tmp_path / "scenarios", tmp_path / "cache"
     shutil.copytree(ROOT / "scenarios", scenarios)
-    _aged(scenarios)
     first = build([str(scenarios)], str(tmp_path / "first"), cache_dir=cache)
     pages = [name[: -len(".md")] for name in first.files if name.endswith(".md")]
     kept, runs = _entries(cache, "page"), _entries(cache, "run")
@@ -146,7 +139,6 @@ def test_a_kept_monte_carlo_run_that_would_run_code_is_a_miss(tmp_path):
 
     scenarios, cache = tmp_path / "scenarios", tmp_path / "cache"
     shutil.copytree(ROOT / "scenarios", scenarios)
-    _aged(scenarios)
     build([str(scenarios)], str(tmp_path / "first"), cache_dir=cache)
     runs = _entries(cache, "run")
     assert runs
@@ -214,6 +206,7 @@ def test_the_command_line_caches_in_scendsl_cache_dir(tmp_path):
 
     run("--no-cache")
     assert not (tmp_path / "cache").exists()
+    wait_until_settled(scenario)  # else the build keeps no record of itself
     run()
     assert _entries(tmp_path / "cache", "build")
     assert "is up to date" in run()
@@ -254,7 +247,10 @@ def test_a_cache_folder_others_may_write_is_not_used(tmp_path):
     assert list((cache / "v1").iterdir()) == []
 
 
-def test_a_scenario_modified_as_the_build_starts_is_not_recorded(tmp_path):
+def test_a_scenario_modified_as_the_build_starts_is_not_recorded(tmp_path, monkeypatch):
+    from scendsl.files import settled
+
+    monkeypatch.setattr(settled, "SETTLING_NS", 2_000_000_000)
     scenario = tmp_path / "one.scn"
     scenario.write_text(scenario_text("one", title="One"), encoding="utf-8")  # modified now
     cache = tmp_path / "cache"
@@ -262,7 +258,7 @@ def test_a_scenario_modified_as_the_build_starts_is_not_recorded(tmp_path):
     # What the build read may not be what the file holds at its end: no whole-build record
     # (its charts and pages are kept: they are keyed by their own content).
     assert _entries(cache, "build") == [] and _entries(cache, "html")
-    _aged(scenario)
+    monkeypatch.setattr(settled, "SETTLING_NS", 0)  # as it is two seconds later
     build([str(scenario)], str(tmp_path / "out"), samples=0, cache_dir=cache)
     assert _entries(cache, "build")
 

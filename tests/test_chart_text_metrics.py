@@ -49,23 +49,30 @@ def _digest(svgs: list[str | None]) -> str:
     return hashlib.sha256("\n".join(svg or "" for svg in svgs).encode()).hexdigest()
 
 
-def test_text_metrics_are_measured_once_per_process_not_once_per_chart(monkeypatch):
-    from matplotlib.backends.backend_svg import RendererSVG
-
+def _called_when_drawn_again(monkeypatch, owner, name: str) -> list:
+    """The calls of `owner.name` while the charts are drawn a second time in this process,
+    which draws the same bytes as the first."""
     namespace: dict = {}
     exec(_CHARTS, namespace)  # the first drawing measures what it has not seen
     first = namespace["svgs"]
-    measured = []
-    own = RendererSVG.get_text_width_height_descent
+    calls = []
+    own = getattr(owner, name)
 
-    def counting(self, s, prop, ismath):
-        measured.append(s)
-        return own(self, s, prop, ismath)
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return own(*args, **kwargs)
 
-    monkeypatch.setattr(RendererSVG, "get_text_width_height_descent", counting)
+    monkeypatch.setattr(owner, name, counting)
     exec(_CHARTS, namespace)
     assert namespace["svgs"] == first
-    assert measured == []  # every text of the second drawing was known
+    return calls
+
+
+def test_text_metrics_are_measured_once_per_process_not_once_per_chart(monkeypatch):
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    # Every text of the second drawing was known.
+    assert _called_when_drawn_again(monkeypatch, RendererSVG, "get_text_width_height_descent") == []
 
 
 def test_font_heights_are_read_once_per_font_not_once_per_text_drawn(monkeypatch):
@@ -73,20 +80,7 @@ def test_font_heights_are_read_once_per_font_not_once_per_text_drawn(monkeypatch
     # (finding the file, opening it): the SVG renderer now knows them per font.
     from matplotlib.font_manager import fontManager
 
-    namespace: dict = {}
-    exec(_CHARTS, namespace)
-    first = namespace["svgs"]
-    looked_up = []
-    own = fontManager._find_fonts_by_props
-
-    def counting(prop, *args, **kwargs):
-        looked_up.append(prop)
-        return own(prop, *args, **kwargs)
-
-    monkeypatch.setattr(fontManager, "_find_fonts_by_props", counting)
-    exec(_CHARTS, namespace)
-    assert namespace["svgs"] == first
-    assert looked_up == []
+    assert _called_when_drawn_again(monkeypatch, fontManager, "_find_fonts_by_props") == []
 
 
 def _same_charts_after(setting_up: str) -> bool:
@@ -227,17 +221,4 @@ def test_text_layouts_are_made_once_per_process_not_once_per_chart(monkeypatch):
     # text of the second drawing was laid out in the first (`chart_kit._shared_layout`).
     from matplotlib.backends.backend_svg import RendererSVG
 
-    namespace: dict = {}
-    exec(_CHARTS, namespace)
-    first = namespace["svgs"]
-    laid_out = []
-    own = RendererSVG._get_font_height_metrics
-
-    def counting(self, prop):
-        laid_out.append(prop)
-        return own(self, prop)
-
-    monkeypatch.setattr(RendererSVG, "_get_font_height_metrics", counting)
-    exec(_CHARTS, namespace)
-    assert namespace["svgs"] == first
-    assert laid_out == []
+    assert _called_when_drawn_again(monkeypatch, RendererSVG, "_get_font_height_metrics") == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scendsl.app.pipeline import evaluate_for_review
+from scendsl.app.pipeline import load, review
 from scendsl.cli import main
 from scendsl.report.diff import diff_results, render_json, render_markdown, render_text
 
@@ -35,7 +35,8 @@ EDITS = {
 
 
 def evaluate_folder(folder):
-    return evaluate_for_review([str(folder)])
+    """What `scendsl diff` compares of one side (cli._review_sides)."""
+    return review(load([str(folder)]))
 
 
 def compare(old, new, **options):

@@ -10,13 +10,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from scendsl.app import kept_check, kept_warnings, pipeline
 from scendsl.cli import main
-from scendsl.files import kept
+from scendsl.files import kept, settled
 from scendsl.scenario import Parallelism
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +30,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (a file's time of status change cannot be set back: the tests would wait seconds)."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("SCENDSL_CACHE_DIR", str(folder))
-    monkeypatch.setattr(kept_check, "SETTLING", 0.0)
+    monkeypatch.setattr(settled, "SETTLING_NS", 0)
     yield folder
     monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
 
@@ -56,6 +57,21 @@ def _without_cache(
     with monkeypatch.context() as scope:
         scope.setenv("SCENDSL_CACHE_DIR", "")
         return _check(capsys, *args)
+
+
+def _checked_again_after(
+    change: Callable[[], object],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+) -> None:
+    """A check of `args` after `change()` writes something else than before it, what a check
+    without the cache writes."""
+    before = _check(capsys, *args)
+    change()
+    after = _check(capsys, *args)
+    assert after != before
+    assert after == _without_cache(capsys, monkeypatch, *args)
 
 
 def _entry(*paths: str) -> Path:
@@ -95,12 +111,13 @@ def test_an_edited_scenario_is_checked_again(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    before = _check(capsys, "scenarios")
     file = samples / "china_h20_cn.scn"
-    file.write_text(file.read_text().replace("region   CN", "region   US"))
-    after = _check(capsys, "scenarios")
-    assert after != before
-    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+    _checked_again_after(
+        lambda: file.write_text(file.read_text().replace("region   CN", "region   US")),
+        capsys,
+        monkeypatch,
+        "scenarios",
+    )
 
 
 def test_an_edited_import_is_checked_again(
@@ -114,12 +131,13 @@ def test_an_edited_import_is_checked_again(
     folder.mkdir()
     (folder / "base.scn").write_text((samples / "benchmarks.scn").read_text())
     (folder / "main.scn").write_text('import "base.scn"\n')
-    before = _check(capsys, "alone/main.scn")
     base = folder / "base.scn"
-    base.write_text(base.read_text().replace("count       8", "count       9"))
-    after = _check(capsys, "alone/main.scn")
-    assert after != before
-    assert after == _without_cache(capsys, monkeypatch, "alone/main.scn")
+    _checked_again_after(
+        lambda: base.write_text(base.read_text().replace("count       8", "count       9")),
+        capsys,
+        monkeypatch,
+        "alone/main.scn",
+    )
 
 
 def test_a_file_added_to_a_folder_is_checked_again(
@@ -128,12 +146,9 @@ def test_a_file_added_to_a_folder_is_checked_again(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    before = _check(capsys, "scenarios")
     added = samples / "zz_added.scn"
-    added.write_text((samples / "china_h20_cn.scn").read_text().replace("china_h20_cn", "zz_h20"))
-    after = _check(capsys, "scenarios")
-    assert after != before
-    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+    text = (samples / "china_h20_cn.scn").read_text().replace("china_h20_cn", "zz_h20")
+    _checked_again_after(lambda: added.write_text(text), capsys, monkeypatch, "scenarios")
 
 
 def test_a_file_changed_just_before_the_check_is_not_kept(
@@ -143,11 +158,11 @@ def test_a_file_changed_just_before_the_check_is_not_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Its time of change cannot tell an edit made while the check read it."""
-    monkeypatch.setattr(kept_check, "SETTLING", 2.0)
+    monkeypatch.setattr(settled, "SETTLING_NS", 2_000_000_000)
     (samples / "benchmarks.scn").touch()
     first = _check(capsys, "scenarios")
     assert not _entry("scenarios").exists()
-    monkeypatch.setattr(kept_check, "SETTLING", 0.0)  # as it is two seconds later
+    monkeypatch.setattr(settled, "SETTLING_NS", 0)  # as it is two seconds later
     assert _check(capsys, "scenarios") == first
     assert _entry("scenarios").is_file()
 
@@ -243,6 +258,31 @@ def test_the_package_digest_follows_every_file_of_the_package(
     assert kept_check._package_digest() not in (first, second, third)
 
 
+def test_only_the_last_checks_are_kept(
+    cache: Path,
+    samples: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One entry per folder and paths checked: a script checking each file in turn would keep
+    one per file, for ever. The oldest written go first."""
+    monkeypatch.setattr(kept_check, "MAX_KEPT_CHECKS", 3)
+    files = sorted(path.name for path in samples.glob("*.scn"))[:5]
+    for number, name in enumerate(files):
+        _check(capsys, f"scenarios/{name}")
+        entry = _entry(f"scenarios/{name}")
+        stamp = 1_000_000 + number  # written in this order, whatever the clock's tick
+        os.utime(entry, (stamp, stamp))
+    kept_now = [name for name in files if _entry(f"scenarios/{name}").exists()]
+    assert kept_now == files[-3:]  # the kept warnings' entries (check-warnings-) not counted
+    folder = _entry("scenarios").parent
+    warnings = kept_check.entry_kind("check-warnings")
+    assert len([p for p in folder.iterdir() if warnings.fullmatch(p.name)]) == 3  # and bounded
+    assert _check(capsys, f"scenarios/{files[0]}")[0] == 0  # checked again, and kept
+    assert _entry(f"scenarios/{files[0]}").is_file()
+    assert not _entry(f"scenarios/{files[2]}").exists()  # now the oldest
+
+
 # The parts of a check kept (scendsl.app.kept_warnings): each scenario's warnings, under a
 # digest of the resolved scenario. A check after one file is edited evaluates only the
 # scenarios the edit changed, and writes what a check without any cache writes.
@@ -250,9 +290,9 @@ def test_the_package_digest_follows_every_file_of_the_package(
 
 @pytest.fixture
 def parts(cache: Path, samples: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The samples' copy, the whole check never kept (`SETTLING`), so every check below works
-    (and the scenarios it evaluates are those the kept warnings leave it)."""
-    monkeypatch.setattr(kept_check, "SETTLING", 1e9)
+    """The samples' copy, the whole check never kept (`files.settled`), so every check below
+    works (and the scenarios it evaluates are those the kept warnings leave it)."""
+    monkeypatch.setattr(settled, "SETTLING_NS", 10**18)
     return samples
 
 

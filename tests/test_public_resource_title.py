@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import scendsl
-from scendsl.app.pipeline import evaluate_for_review
+from scendsl.app.pipeline import load, review
 from scendsl.catalog import load_catalog
 from scendsl.cli import main
 from scendsl.report.diff import diff_results, render_json, render_text
@@ -100,8 +100,8 @@ def test_explain_and_eval_text_read_the_title(tmp_path, capsys):
 
 def test_a_diff_names_the_old_and_new_resource_by_title(tmp_path):
     first, second = _two_countries()
-    old = evaluate_for_review([str(_write(tmp_path / "old", first).parent)])
-    new = evaluate_for_review([str(_write(tmp_path / "new", second).parent)])
+    old = review(load([str(_write(tmp_path / "old", first).parent)]))
+    new = review(load([str(_write(tmp_path / "new", second).parent)]))
     diff = diff_results(old.results, new.results, show_all=True)
     before, after = _compared(first), _compared(second)
     assert f"divide.public_resource: {before.title} → {after.title}" in render_text(diff)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_until_settled
 from scendsl.app.incremental import IncrementalBuilder
 from scendsl.app.serve import LiveServer
 from security_helpers import SCENARIO, cache_folders, get, run_cli
@@ -137,6 +138,7 @@ def test_a_page_doctored_in_a_restored_build_cache_never_reaches_the_output(tmp_
     import hashlib
 
     cache, mine, theirs = cache_folders(tmp_path)
+    wait_until_settled(tmp_path / "s.scn")  # else the build keeps no record to doctor
     plain = run_cli(tmp_path, ["build", "s.scn", "-o", "plain", "--no-cache"], cache, mine)
     assert plain.returncode == 0, plain.stderr
     filled = run_cli(tmp_path, ["build", "s.scn", "-o", "theirs-out"], cache, theirs)

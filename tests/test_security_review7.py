@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -26,13 +25,6 @@ from scendsl.errors import ScenarioError
 from scendsl.files import write_output
 
 
-def _aged(path: Path) -> Path:
-    """Last modified a minute ago: a build records only inputs older than its start."""
-    past = time.time() - 60
-    os.utime(path, (past, past))
-    return path
-
-
 def _records(cache: Path) -> list[Path]:
     return sorted(p for p in (cache / "v1" / "build").rglob("*") if p.is_file())
 
@@ -47,12 +39,12 @@ def _rewrite(entry: Path, change) -> None:
 
 
 # ------------------------------------------------ a poisoned build record cannot write outside
+@pytest.mark.usefixtures("settled_at_once")  # else no record is kept to poison
 def test_a_poisoned_cache_record_cannot_make_the_build_write_outside_the_output_folder(tmp_path):
     # A record naming `../escaped.md` or an absolute path was written there by the atomic
     # writer (`fresh / name`): outside the output folder, e.g. a `.pth` file that Python runs.
     source = tmp_path / "one.scn"
     source.write_text(scenario_text("one", title="One"), encoding="utf-8")
-    _aged(source)
     cache, out = tmp_path / "cache", tmp_path / "work" / "out"
     build([str(source)], str(out), cache_dir=cache)
     expected = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -86,10 +78,10 @@ def test_a_poisoned_cache_record_cannot_make_the_build_write_outside_the_output_
         {"inputs": [], "outputs": [["index.md", "../../x"]]},
     ],
 )
+@pytest.mark.usefixtures("settled_at_once")
 def test_a_cache_record_of_the_wrong_shape_is_a_miss_not_a_traceback(tmp_path, record):
     source = tmp_path / "one.scn"
     source.write_text(scenario_text("one", title="One"), encoding="utf-8")
-    _aged(source)
     cache, out = tmp_path / "cache", tmp_path / "out"
     build([str(source)], str(out), cache_dir=cache)
     expected = {p.name: p.read_bytes() for p in out.iterdir()}

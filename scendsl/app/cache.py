@@ -202,13 +202,14 @@ class BuildCache:
         self, key: str, read: dict[str, str], files: dict[str, bytes], started_ns: int
     ) -> None:
         """Record a build that started at `started_ns` (time.time_ns): the scenario files it
-        read (display path -> real path) and its outputs. Not when a file read was modified
-        since a second before the start: what the build read may not be what is there now
-        (a second: file times are kept to the kernel's tick, not to the nanosecond)."""
+        read (display path -> real path) and its outputs. Not when a file read had not settled
+        by the start (`files.settled`): what the build read may not be what is there now."""
+        from scendsl.files.settled import settled
+
         inputs = []
         for path, real in sorted(read.items()):
             try:
-                if os.stat(path).st_mtime_ns >= started_ns - 1_000_000_000:
+                if not settled(os.stat(path), started_ns):
                     return
             except OSError:
                 return

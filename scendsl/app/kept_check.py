@@ -14,12 +14,13 @@ save. What a check writes is a function of
 
 An entry is kept under all of these (`files.kept`: sealed with this user's key, read making no
 class at all) and written again only when each still holds: the folders are searched again and
-every file read is hashed again (SHA-256 of its bytes). Deleting the cache is safe; without a
-usable cache folder every check runs (`files.kept`).
+every file read is hashed again (SHA-256 of its bytes). The last `MAX_KEPT_CHECKS` entries
+written are kept. Deleting the cache is safe; without a usable cache folder every check runs
+(`files.kept`).
 
 Only a check that ends (passing, or failing `--strict` on its warnings) is kept: one stopped by
 errors may name a file that is missing, which no file read can stand for. Nor is a check whose
-files changed just before or while it ran (`SETTLING`): a file's time of change is too coarse to
+files changed just before or while it ran (`files.settled`): a file's times are too coarse to
 tell an edit made while the check read it, so its bytes might not be those the check read.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -37,16 +39,17 @@ from typing import Any
 from scendsl.defaults import VERSION
 from scendsl.errors import DiagnosticSink
 from scendsl.files import scenario_files
-from scendsl.files.kept import caching, digest, file_digest, keep, read_entry
+from scendsl.files.kept import caching, digest, file_digest, keep, keep_newest, read_entry
+from scendsl.files.settled import settled
 
-#: A file changed less than this many seconds before the check started is not kept: file
-#: systems stamp changes with a coarse clock (a tick, or two seconds on some).
-SETTLING = 2.0
 #: The libraries whose version can change what a check says: the parser, the models, the
 #: catalog's TOML reader.
 LIBRARIES = ("lark", "pydantic", "pydantic_core", "tomli")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _FORMAT = "check-1"
+#: Check outputs kept at most (the last written): one is kept for each folder and paths checked,
+#: which nothing else bounds (a script checking each of a thousand files in turn kept a thousand).
+MAX_KEPT_CHECKS = 64
 #: The package's digest, kept by its files' sizes and times (`_package_digest`).
 _PACKAGE_ENTRY = (
     f"package-{hashlib.sha256(_PACKAGE.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.pickle"
@@ -78,7 +81,7 @@ def kept_check(
     What `run` raises (a ScenarioError) is raised, and nothing kept."""
     if not caching():
         return run({})
-    started = time.time()
+    started = time.time_ns()
     package = package_key()
     name, key = entry_name(paths), _request_key(paths, options, package)
     found = _discovered(paths)
@@ -100,6 +103,7 @@ def kept_check(
     ):
         record = {"found": found, "inputs": inputs, **vars(output)}
         keep(name, key, record)
+        keep_newest(entry_kind("check"), MAX_KEPT_CHECKS, name)
     return output
 
 
@@ -126,14 +130,13 @@ def _discovered(paths: Sequence[str]) -> list[Any] | None:
     return None if sink.diagnostics else [files, roots]
 
 
-def _settled_inputs(visited: dict[str, str], started: float) -> list[tuple[str, str, bytes]] | None:
+def _settled_inputs(visited: dict[str, str], started: int) -> list[tuple[str, str, bytes]] | None:
     """(shown path, real path, SHA-256) of each file read, or None when one is gone or changed
-    too recently (`SETTLING`) for its bytes now to be surely those the check read."""
+    too recently (`files.settled`) for its bytes now to be surely those the check read."""
     inputs = []
     for shown, real in sorted(visited.items()):
         try:
-            info = os.stat(real)
-            if max(info.st_mtime, info.st_ctime) > started - SETTLING:
+            if not settled(os.stat(real), started):
                 return None
             inputs.append((shown, real, file_digest(real)))
         except OSError:
@@ -146,6 +149,12 @@ def entry_name(paths: Sequence[str], kind: str = "check") -> str:
     replaces it)."""
     named = "\0".join((_PACKAGE, os.getcwd(), *paths)).encode("utf-8", "surrogatepass")
     return f"{kind}-{hashlib.sha256(named).hexdigest()[:24]}.pickle"
+
+
+def entry_kind(kind: str) -> re.Pattern[str]:
+    """The names `entry_name` gives entries of `kind` (`check-` alone does not tell a check's
+    from a `check-warnings-` entry)."""
+    return re.compile(re.escape(kind) + r"-[0-9a-f]{24}\.pickle")
 
 
 def _request_key(paths: Sequence[str], options: Sequence[str], package: bytes) -> bytes:
@@ -171,7 +180,7 @@ def _package_digest() -> bytes:
     Reading and hashing its 5 MB was a tenth of an unchanged check, so the digest is kept too,
     under each file's name, size, times of change and of status change, inode and device:
     hashed again when any of these differs. Only a digest of files that had all settled
-    (`SETTLING`) is kept: an edit since then gives a later time of status change, which no
+    (`files.settled`) is kept: an edit since then gives a later time of status change, which no
     one can set back."""
     files, names_in = [], []  # each file's path, and its name inside the package
     for top, folders, names in os.walk(_PACKAGE):
@@ -182,7 +191,7 @@ def _package_digest() -> bytes:
         for name in sorted(names):
             files.append(os.path.join(top, name))
             names_in.append(os.path.join(inside, name) if inside else name)
-    now = time.time()
+    now = time.time_ns()
     stats = [os.stat(path) for path in files]
     signature = digest(
         _FORMAT,
@@ -197,7 +206,7 @@ def _package_digest() -> bytes:
     made = digest(
         *(p for path, name in zip(files, names_in, strict=True) for p in (name, file_digest(path)))
     )
-    if all(max(s.st_mtime, s.st_ctime) <= now - SETTLING for s in stats):
+    if all(settled(s, now) for s in stats):
         keep(_PACKAGE_ENTRY, signature, made)
     return made
 

@@ -10,8 +10,9 @@ kept under a digest of the resolved scenario (`scenario_digest`); a scenario who
 kept is not evaluated again. The quoted source line of each warning is read afresh, as a
 check without the cache reads it: a comment edited on that line changes no scenario.
 
-One entry per package, current folder and paths checked (as the kept check's), holding the
-warnings of the scenarios of the last check only, so it never grows. Deleting it is safe; a
+One entry per package, current folder and paths checked (as the kept check's, and as many:
+`kept_check.MAX_KEPT_CHECKS`), holding the warnings of the scenarios of the last check only, so
+it never grows. Deleting it is safe; a
 stale entry (another package, another library) is a miss, and so is a scenario whose digest
 changed.
 """
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scendsl.errors import Diagnostic, DiagnosticSink, Span
-from scendsl.files.kept import caching, digest, keep, read_entry
+from scendsl.files.kept import caching, digest, keep, keep_newest, read_entry
 
 if TYPE_CHECKING:
     from scendsl.scenario import Scenario
@@ -42,7 +43,7 @@ def kept_warnings(
     warnings per scenario given it, in its order), then kept."""
     if not caching():
         return [d for found in work(list(scenarios)) for d in found]
-    from scendsl.app.kept_check import entry_name, package_key
+    from scendsl.app.kept_check import MAX_KEPT_CHECKS, entry_kind, entry_name, package_key
 
     name, key = entry_name(paths, "check-warnings"), digest(_FORMAT, package_key())
     entry = read_entry(name, key, frozenset())
@@ -65,6 +66,7 @@ def kept_warnings(
             now[hashed] = plain
     if now != kept:
         keep(name, key, now)
+        keep_newest(entry_kind("check-warnings"), MAX_KEPT_CHECKS, name)
     return found
 
 

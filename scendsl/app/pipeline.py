@@ -254,14 +254,6 @@ class Reviewed:
     sweeps: list[SweepTable]
 
 
-def evaluate_for_review(paths: Sequence[str]) -> Reviewed:
-    """Every plain scenario under `paths` and every sweep's variants (vectorised), evaluated
-    without Monte Carlo; the sweeps' tables, held together, are checked first."""
-    scenarios = load(paths)
-    check_sweeps_fit(scenarios.sweeps, together=True)
-    return review(scenarios)
-
-
 def review(scenarios: ScenarioSet) -> Reviewed:
     """Every plain scenario of `scenarios` and every sweep's variants (vectorised), evaluated
     without Monte Carlo: what `diff` compares. Check the sweeps with `check_sweeps_fit(...,

@@ -30,6 +30,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -150,6 +151,36 @@ def keep(name: str, key: bytes, value: Any) -> None:
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     # CacheSeal.write: atomic, best effort, no entry over MAX_CACHE_ENTRY.
     seal.write(os.path.join(folder, name), name, key + payload)
+
+
+def keep_newest(kind: re.Pattern[str], most: int, written: str) -> int:
+    """Remove the oldest entries (by time written) whose whole name matches `kind` while more
+    than `most` are kept, never `written` (the one just kept: file times may tie). Best effort:
+    an entry that cannot be removed stays. Returns how many were removed. For a kind of entry
+    named by what the user asked (each folder and paths checked), which nothing else bounds."""
+    folder = _folder()
+    if folder is None:
+        return 0
+    entries = []
+    try:
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                if (
+                    kind.fullmatch(entry.name)
+                    and entry.name != written
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
+    except OSError:
+        return 0
+    removed = 0
+    for _, name in sorted(entries)[: max(0, len(entries) + 1 - most)]:
+        try:
+            os.unlink(os.path.join(folder, name))
+            removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def kept_path(name: str) -> Path | None:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from functools import cache, lru_cache, partial
 from typing import Any
 
+from scendsl.memo import text_cache, text_store
 from scendsl.report.numbers import format_value
 
 #: Okabe–Ito palette (distinguishable with colour-vision deficiencies), then greys.
@@ -126,7 +127,7 @@ def _text_width(texts: Sequence[str], size: float = _LABEL, bold: bool = False) 
     return max((_measure(text, size, bold) for text in texts if text), default=0.0)
 
 
-@lru_cache(maxsize=4096)
+@text_cache
 def _measure(text: str, size: float, bold: bool) -> float:
     """One text's width in points (kept: the same labels come back in chart after chart)."""
     from matplotlib.font_manager import FontProperties
@@ -135,9 +136,10 @@ def _measure(text: str, size: float, bold: bool) -> float:
     return _extent(text, prop)[0]
 
 
-#: Most text extents kept (see _extent).
-_MAX_EXTENTS = 8192
-_extents: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+#: Most font choices and font heights kept (see _extent): few, a chart uses a handful of fonts.
+_MAX_FONTS = 8192
+#: Text extents by their text, font files and settings (see _extent).
+_extents = text_store()
 #: Font files by font properties and font lists (few: a chart uses a handful of fonts).
 _fonts: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
 #: The rc settings that name the fonts of each generic family (as matplotlib's findfont).
@@ -167,7 +169,7 @@ def _extent(text: str, prop: Any) -> tuple[float, float, float]:
         from matplotlib.font_manager import fontManager
 
         find = getattr(fontManager, "_find_fonts_by_props", None)
-        if len(_fonts) >= _MAX_EXTENTS:
+        if len(_fonts) >= _MAX_FONTS:
             _fonts.clear()
         fonts = _fonts[choice] = tuple(find(prop)) if find is not None else None
     if unit is None or fonts is None:  # another matplotlib: measured as it measures
@@ -181,13 +183,14 @@ def _extent(text: str, prop: Any) -> tuple[float, float, float]:
     )
     if not _kept_layouts["read"]:
         _read_kept_extents()
-    found = _extents.get(key)
-    if found is None:
+    kept = _extents.lookup(key)
+    if kept is not None:
+        found = kept[0]
+    else:
         at_unit = prop.copy()
         at_unit.set_size(unit)  # scale 1: the layout's own numbers
-        if len(_extents) >= _MAX_EXTENTS:
-            _extents.clear()
-        found = _extents[key] = text_to_path.get_text_width_height_descent(text, at_unit, False)
+        found = text_to_path.get_text_width_height_descent(text, at_unit, False)
+        _extents.put(key, found)
         _kept_layouts["new"] += 1
     scale = prop.get_size_in_points() / unit
     width, height, descent = found
@@ -253,7 +256,7 @@ def _read_kept_extents() -> None:
         for (text, fonts, *settings), extent in layouts:
             if all(path in fresh for path, _ in fonts):
                 key = (text, tuple(made(path, index) for path, index in fonts), *settings)
-                _extents.setdefault(key, extent)
+                _extents.put(key, extent)
     except (KeyError, TypeError, ValueError, AttributeError):  # not the layout written
         return
 
@@ -270,8 +273,9 @@ def _font_path_maker() -> Callable[[str, int | None], Any]:
 
 
 def keep_text_extents() -> None:
-    """Keep this process's text layouts for the next build (when it made new ones): at most
-    `_MAX_EXTENTS` of them, in plain data. Best effort, as every kept entry."""
+    """Keep this process's text layouts for the next build (when it made new ones): those
+    `_extents` holds (within `memo.text_store`'s bounds), in plain data. Best effort, as every
+    kept entry."""
     if not _kept_layouts["new"]:
         return
     from scendsl.files.kept import keep
@@ -363,10 +367,6 @@ def _lean_import():
         setattr(artist.Artist, _UPDATE_SET, update)
 
 
-#: Most text metrics kept across charts (labels, ticks and titles recur from chart to chart).
-_MAX_SHARED_METRICS = 8192
-
-
 @cache
 def _share_text_metrics() -> None:
     """Text metrics measured once per process rather than once per chart.
@@ -386,7 +386,7 @@ def _share_text_metrics() -> None:
     measure = getattr(text_module, "_get_text_metrics_with_cache", None)
     if measure is None:
         return
-    shared: dict[tuple[Any, ...], Any] = {}
+    shared = text_store()  # labels, ticks and titles recur from chart to chart
 
     def metrics(renderer: Any, text: str, fontprop: Any, ismath: Any, dpi: float) -> Any:
         if type(getattr(renderer, "_vector_renderer", renderer)) is not RendererSVG:
@@ -402,7 +402,7 @@ def _share_text_metrics() -> None:
             params["text.hinting_factor"],
             params["text.kerning_factor"],
         )
-        return _kept_in(shared, key, lambda: measure(renderer, text, fontprop, ismath, dpi))
+        return shared.made(key, lambda: measure(renderer, text, fontprop, ismath, dpi))
 
     setattr(text_module, "_get_text_metrics_with_cache", metrics)  # noqa: B010 (private)
     if not hasattr(RendererSVG, "_get_font_height_metrics"):
@@ -412,19 +412,8 @@ def _share_text_metrics() -> None:
         setattr(text_module.Text, "_get_layout", _shared_layout(layout, RendererSVG))  # noqa: B010
 
 
-def _kept_in(store: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
-    """What `store` holds under `key`, else what `make()` returns, kept there (`store` is
-    emptied once it holds _MAX_SHARED_METRICS entries: a long session stays bounded)."""
-    found = store.get(key)
-    if found is None:
-        if len(store) >= _MAX_SHARED_METRICS:
-            store.clear()
-        found = store[key] = make()
-    return found
-
-
 #: Text layouts (`_shared_layout`) by everything they are made from.
-_layouts: dict[tuple[Any, ...], tuple[Any, list[Any], Any]] = {}
+_layouts = text_store()
 
 
 def _shared_layout(layout: Callable[..., Any], svg_renderer: type) -> Callable[..., Any]:
@@ -465,7 +454,7 @@ def _shared_layout(layout: Callable[..., Any], svg_renderer: type) -> Callable[.
             params["text.hinting_factor"],
             params["font.enable_last_resort"],
         )
-        box, lines, corner = _kept_in(_layouts, key, lambda: layout(text, renderer))
+        box, lines, corner = _layouts.made(key, lambda: layout(text, renderer))
         return box.frozen(), list(lines), corner
 
     return shared
@@ -514,7 +503,7 @@ def _font_height_metrics(_renderer: Any, prop: Any) -> tuple[Any, Any, Any]:
                 table[linegap_key] * scale,
             )
             break
-        if len(_heights) >= _MAX_EXTENTS:
+        if len(_heights) >= _MAX_FONTS:
             _heights.clear()
         _heights[key] = found
     return found

@@ -32,7 +32,8 @@ def expected_text(claim: ClaimResult) -> str:
 def _ends(low: float, high: float, node: Any) -> str:
     """A range's two ends as the figure's value reads: a price written per kWh in another
     currency, per kWh in dollars (`0.149 USD/kWh to 0.223 USD/kWh`)."""
-    return f"{usd_text(low, node.dimension, node.written)} to {usd_text(high, node.dimension, node.written)}"
+    low_text, high_text = (usd_text(end, node.dimension, node.written) for end in (low, high))
+    return f"{low_text} to {high_text}"
 
 
 #: The width of `eval`'s name column: at least, and at most.

@@ -67,6 +67,7 @@ from scendsl.model.domains.training_formulas import (
     recomputed_attention_share,
     ring_allreduce_seconds,
     ring_latency_seconds,
+    send_latency_seconds,
     straggler_factor,
     tree_allreduce_seconds,
     tree_latency_seconds,
@@ -581,7 +582,7 @@ def pipeline_p2p_time(
     v = effective_interleave(interleave, layers, pipeline)
     payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden / tensor
     link = link_for(tensor * pipeline, domain, scaleup, scaleout)
-    latency = base + link_for(tensor * pipeline, domain, hop_up, hop_out)  # one send, one hop
+    latency = send_latency_seconds(tensor * pipeline, domain, base, hop_up, hop_out)
     staged = scalar.where(pipeline > 1, 1.0, 0.0)
     return staged * 2.0 * v * (payload / (link / 2.0) + latency) * m
 
@@ -655,9 +656,10 @@ def context_parallel_exchange_time(
     per_layer = context_parallel_exchange_seconds(
         sequence, micro_batch, kv_width, kv_heads, tensor, context, kv_bytes, kv_passes, link
     )
-    hop = link_for(tensor * context, domain, hop_up, hop_out)
     sends = kv_passes * (scalar.maximum(context, 1) - 1)  # each block is its own send
-    per_layer = per_layer + sends * (base + hop)
+    per_layer = per_layer + sends * send_latency_seconds(
+        tensor * context, domain, base, hop_up, hop_out
+    )
     recomputed = scalar.where(
         scalar.isin(recompute, FORWARD_RERUN), (kv_passes + 1.0) / kv_passes, 1.0
     )

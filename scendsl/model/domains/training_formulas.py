@@ -373,6 +373,13 @@ def ring_latency_seconds(ranks, ranks_per_domain, base, scaleup_hop, scaleout_ho
     return scalar.where(ranks > 1, latency, 0.0)
 
 
+def send_latency_seconds(group_size, scaleup_domain, base, scaleup_hop, scaleout_hop):
+    """The fixed (α) part of one point-to-point send between ranks of a group of `group_size`
+    consecutive ranks: one launch `base` and one hop, on the scale-up fabric while the group
+    fits in one domain, else on the scale-out network (as `link_for` picks the bandwidth)."""
+    return base + link_for(group_size, scaleup_domain, scaleup_hop, scaleout_hop)
+
+
 def tree_latency_seconds(ranks, ranks_per_domain, base, scaleup_hop, scaleout_hop):
     """The fixed (α) part of one tree all-reduce over `ranks` devices, NCCL's cost model
     (ncclTopoTuneModel, Tree): a chain of n/N − 1 hops inside each of the N domains and a

@@ -105,23 +105,16 @@ class ScenarioView:
         #: The mix's sources whose output follows the weather or the sun (catalog energy.toml
         #: `variable`), as the supply table names them: their shares are of the year's
         #: electricity, and the briefing says what covers the other hours.
-        mix = [part for part in scenario.energy.mix if part.share > 0]
         sources = catalog.energy_sources
-        self.variable_sources = [
-            part.source.replace("_", " ")
-            for part in mix
-            if part.source in sources and sources[part.source].variable
-        ]
-        self.variable_sources_named = and_list(self.variable_sources)
+        named: dict[bool, list[str]] = {True: [], False: []}  # by whether the source is variable
+        for part in scenario.energy.mix:
+            if part.share > 0 and part.source in sources:
+                named[sources[part.source].variable].append(part.source.replace("_", " "))
+        self.variable_sources = named[True]
+        self.variable_sources_named = and_list(named[True])
         #: The mix's other sources, which cover the hours the variable ones do not, as a
         #: sentence names them ("stranded gas and grid"; empty when there are none).
-        self.firm_sources = and_list(
-            [
-                part.source.replace("_", " ")
-                for part in mix
-                if part.source in sources and not sources[part.source].variable
-            ]
-        )
+        self.firm_sources = and_list(named[False])
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file

@@ -1,0 +1,54 @@
+"""The process's caches of what a user wrote, bounded in size (scendsl.memo)."""
+
+from scendsl import memo
+
+
+def test_a_text_store_keeps_long_text_within_its_characters() -> None:
+    """Chart titles run to the language's 10,000 characters: 8,192 of them were 80 million
+    characters kept for the process's life."""
+    store = memo.text_store()
+    titles = [f"{number:05d}" + "x" * 9_995 for number in range(1_000)]
+    for title in titles:
+        store.put((title, "DejaVu Sans"), len(title))
+    entries, characters = store.held()
+    assert characters <= memo.LONG_TEXT_CHARACTERS < 1_000 * 10_000
+    assert entries == characters // 10_000
+    assert store.lookup((titles[-1], "DejaVu Sans")) == (10_000,)  # the newest are kept
+    assert store.lookup((titles[0], "DejaVu Sans")) is None  # the oldest went first
+
+
+def test_a_sized_store_lets_the_least_recently_used_go_first() -> None:
+    store: memo.SizedStore[str, int] = memo.SizedStore(len, 6, 100)
+    for key in ("aa", "bb", "cc"):
+        store.put(key, 1)
+    assert store.lookup("aa") == (1,)  # used: now the most recent
+    store.put("dd", 2)
+    assert [key for key, _ in store.items()] == ["cc", "aa", "dd"]
+
+
+def test_a_value_larger_than_the_budget_is_kept_alone() -> None:
+    store: memo.SizedStore[str, None] = memo.SizedStore(len, 4, 100)
+    store.put("ab", None)
+    assert store.made("abcdefgh", lambda: None) is None
+    assert store.held() == (1, 8)
+    assert store.lookup("abcdefgh") == (None,)  # None is a value kept, not a miss
+
+
+def test_a_text_cache_keys_on_every_argument() -> None:
+    calls = []
+
+    @memo.text_cache
+    def width(text: str, size: float) -> float:
+        calls.append((text, size))
+        return len(text) * size
+
+    long = "y" * (memo.SHORT_TEXT + 1)
+    assert [width("ab", 2.0), width("ab", 3.0), width(long, 2.0), width(long, 3.0)] == [
+        4.0,
+        6.0,
+        2.0 * len(long),
+        3.0 * len(long),
+    ]
+    width("ab", 2.0), width(long, 3.0)
+    assert len(calls) == 4
+    assert width.cache_info().currsize == 4  # short and long texts kept alike
