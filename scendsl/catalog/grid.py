@@ -32,6 +32,7 @@ from scendsl.language.names import country_of, iso_reading_names, iso_region_nam
 __all__ = [
     "DemandTrend",
     "RegionalFigure",
+    "carried_demand_trend",
     "comparison_place",
     "demand_trend",
     "electricity_demand",
@@ -351,6 +352,15 @@ def demand_trend(region: str) -> DemandTrend | None:
     first, last = min(years), max(years)
     start, end = (float(years[y]["value"].split()[0]) for y in (first, last))
     return DemandTrend(first, last, (end / start) ** (1 / (last - first)) - 1)
+
+
+def carried_demand_trend(demand: RegionalFigure) -> DemandTrend | None:
+    """The trend an `electricity_demand` figure is carried at to the year asked: its country's
+    (`demand_trend`) when the data ends before that year, else None (the year's own figure, an
+    earlier year's standing in for one before the data, or a country without a trend)."""
+    if demand.year_used is None or demand.year_used >= demand.year:
+        return None
+    return demand_trend(demand.region)
 
 
 def household_electricity(region: str, year: int) -> RegionalFigure:

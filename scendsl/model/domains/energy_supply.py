@@ -13,7 +13,7 @@ from dataclasses import replace
 from scendsl.catalog.grid import (
     WORLD,
     RegionalFigure,
-    demand_trend,
+    carried_demand_trend,
     electricity_demand,
     electricity_price,
     grid_intensity,
@@ -753,8 +753,8 @@ def _national_demand(ctx: Context) -> Found:
     figure = electricity_demand(country, year)
     if figure.value is None:
         raise LookupError(f"no electricity demand for {figure.region}")
-    trend = demand_trend(country)
-    if trend is None or figure.year_used is None or figure.year_used >= year:
+    trend = carried_demand_trend(figure)
+    if trend is None:
         return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
     # A forecast year: demand held at the last figure would not move over a sweep of years
     # (a share of 2030's demand read as one of 2023's); it grows as it did over the data.

@@ -7,9 +7,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.grid import (
+    RegionalFigure,
+    carried_demand_trend,
     comparison_place,
     country_of,
-    demand_trend,
     electricity_demand,
     per_capita_electricity,
     region_name,
@@ -93,15 +94,13 @@ class ScenarioView:
         #: state is then compared with people of the state's country, and says so).
         self.people_reading_name = _people_reading_name(scenario.region, scenario.year)
         #: The country whose electricity demand energy.national_share divides by, as a sentence
-        #: names it ("Kenya", "the United States": a subdivision's country), and the year of
-        #: its figure (the latest in the data for a year past it; None without a figure).
+        #: names it ("Kenya", "the United States": a subdivision's country).
         demand = electricity_demand(country_of(scenario.region), scenario.year)
         self.country_reading_name = region_reading_name(demand.region) or demand.region
-        self.national_demand_year = demand.year_used
         #: Which year's demand the share is of, as the sentence after "of demand in" says it:
         #: "2023"; a year past the data "2027, the 2023 figure carried at the country's 2019-2023
         #: average change, +3.9 % a year" (energy.national_demand carries it so).
-        self.national_demand_when = _demand_when(scenario.year, demand.year_used, demand.region)
+        self.national_demand_when = _demand_when(demand)
         #: The mix's sources whose output follows the weather or the sun (catalog energy.toml
         #: `variable`), as the supply table names them: their shares are of the year's
         #: electricity, and the briefing says what covers the other hours.
@@ -598,12 +597,13 @@ class ScenarioView:
         )
 
 
-def _demand_when(year: int, used: int | None, country: str) -> str:
+def _demand_when(demand: RegionalFigure) -> str:
     """The year a scenario's national share is of, and how its demand was found when the data
     has no figure for it (ScenarioView.national_demand_when)."""
+    year, used = demand.year, demand.year_used
     if used is None or used == year:
         return str(year if used is None else used)
-    trend = demand_trend(country)
-    if used < year and trend is not None:
+    trend = carried_demand_trend(demand)  # as energy.national_demand carries it
+    if trend is not None:
         return f"{year}, {trend.described}"
     return f"{used}, the {'latest' if used < year else 'earliest'} year in the data"
