@@ -148,8 +148,8 @@ def _not_modelled() -> tuple[dict[str, str], dict[str, str]]:
 
 def not_modelled_hint(metric: str | None = None, unit: str | None = None) -> str | None:
     """The hint for a figure the model does not compute, asked for by a metric's name
-    (`energy.water_use`: a word of the name after its domain) or a unit only it has (`m3`);
-    None when neither asks for one."""
+    (`energy.water_withdrawal`: a word of the name after its domain) or a unit only it has
+    (not_modelled.toml `units`); None when neither asks for one."""
     words, units = _not_modelled()
     if unit is not None and hint_text(unit) is not None and unit in units:
         return units[unit]

@@ -205,7 +205,7 @@ def _metric_hint(claim, claimable: dict[str, MetricInfo]) -> str:
     from scendsl.language.names import not_modelled_hint
     from scendsl.suggest import fix_of, suggest
 
-    # a figure the model does not compute (`energy.water_use` was offered `energy.pue`)
+    # a figure the model does not compute (`energy.water_withdrawal`, not a misspelling)
     unmodelled = not_modelled_hint(claim.metric)
     if unmodelled is not None:
         return unmodelled
