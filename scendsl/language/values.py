@@ -1465,7 +1465,7 @@ def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     if carbon is not None:
         return carbon  # before the price rules: `g/kWh` is no price
     if (unmodelled := not_modelled_hint(unit=unit)) is not None:
-        return unmodelled  # `1000 m3` of water: no unit of the language measures it
+        return unmodelled  # a unit only a figure the model does not compute is measured in
     if (per := price_per_hint(unit)) is not None:
         return per
     if (calendar := calendar_word_hint(None, unit)) is not None:
