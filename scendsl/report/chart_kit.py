@@ -183,17 +183,16 @@ def _extent(text: str, prop: Any) -> tuple[float, float, float]:
     )
     if not _kept_layouts["read"]:
         _read_kept_extents()
-    kept = _extents.lookup(key)
-    if kept is not None:
-        found = kept[0]
-    else:
+
+    def measured() -> tuple[float, float, float]:
         at_unit = prop.copy()
         at_unit.set_size(unit)  # scale 1: the layout's own numbers
         found = text_to_path.get_text_width_height_descent(text, at_unit, False)
-        _extents.put(key, found)
         _kept_layouts["new"] += 1
+        return found
+
+    width, height, descent = _extents.made(key, measured)
     scale = prop.get_size_in_points() / unit
-    width, height, descent = found
     return width * scale, height * scale, descent * scale
 
 
