@@ -25,6 +25,7 @@ alone anyway.)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -153,14 +154,14 @@ def keep(name: str, key: bytes, value: Any) -> None:
     seal.write(os.path.join(folder, name), name, key + payload)
 
 
-def keep_newest(kind: re.Pattern[str], most: int, written: str) -> int:
+def keep_newest(kind: re.Pattern[str], most: int, written: str) -> None:
     """Remove the oldest entries (by time written) whose whole name matches `kind` while more
     than `most` are kept, never `written` (the one just kept: file times may tie). Best effort:
-    an entry that cannot be removed stays. Returns how many were removed. For a kind of entry
-    named by what the user asked (each folder and paths checked), which nothing else bounds."""
+    an entry that cannot be removed stays. For a kind of entry named by what the user asked
+    (each folder and paths checked), which nothing else bounds."""
     folder = _folder()
     if folder is None:
-        return 0
+        return
     entries = []
     try:
         with os.scandir(folder) as listing:
@@ -172,15 +173,10 @@ def keep_newest(kind: re.Pattern[str], most: int, written: str) -> int:
                 ):
                     entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
     except OSError:
-        return 0
-    removed = 0
+        return
     for _, name in sorted(entries)[: max(0, len(entries) + 1 - most)]:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(os.path.join(folder, name))
-            removed += 1
-        except OSError:
-            continue
-    return removed
 
 
 def kept_path(name: str) -> Path | None:
