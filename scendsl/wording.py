@@ -10,8 +10,8 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count:,} {word}"
 
 
-def and_list(words: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`: names in a sentence."""
+def and_list(words: list[str], conjunction: str = "and") -> str:
+    """`a`, `a and b`, `a, b and c`: names in a sentence (`a, b or c` with "or")."""
     if len(words) <= 2:
-        return " and ".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+        return f" {conjunction} ".join(words)
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]

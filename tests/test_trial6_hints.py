@@ -112,6 +112,16 @@ def test_solar_and_wind_are_named_together(tmp_path):
     )
 
 
+def test_each_variable_source_says_when_it_supplies_from_the_catalog(tmp_path):
+    """Concentrated solar follows the sun: the sentence had said "the wind blows" for every
+    variable source but solar PV, and once each clause whatever the sources shared."""
+    energy = _energy_section(tmp_path, "csp 30%, solar 20%, offshore_wind 10%, wind 10%, gas 30%")
+    assert (
+        "Csp, solar, offshore wind and wind supply their shares only while the sun shines or "
+        "the wind blows:"
+    ) in energy
+
+
 def test_a_mix_of_sources_that_follow_the_load_says_nothing_of_hours(tmp_path):
     energy = _energy_section(tmp_path, "gas 50%, grid 50%")
     assert "Supply source" in energy and "of the year's electricity" not in energy
@@ -167,8 +177,14 @@ def test_a_power_purchase_agreement_is_written_by_its_source(written, source):
 
 
 def test_words_that_name_no_source_keep_the_rule_of_an_entry():
-    diagnostic = _mix_diagnostic("heavy fuel oil 20%, grid 80%")
+    # ("heavy fuel oil" now names a source: the catalog's `oil` knows it as heavy_fuel_oil)
+    diagnostic = _mix_diagnostic("sea breeze power 20%, grid 80%")
     assert diagnostic.message == "each entry of 'energy.mix' is a name and a value"
+
+
+def test_words_of_a_sources_other_name_are_told_the_source():
+    diagnostic = _mix_diagnostic("heavy fuel oil 20%, grid 80%")
+    assert diagnostic.hint == "'heavy fuel oil' is written `oil` here" and diagnostic.fix == "oil"
 
 
 def _line_diagnostic(line: str):

@@ -562,3 +562,14 @@ def test_a_new_accelerator_under_a_measured_power_is_warned():
     (warning,) = _inherited_overrides(text, "child")
     assert warning.id == "inherited-override:cluster.accelerator"
     assert "cluster.accelerator_power" in warning.text
+
+
+def test_the_scenarios_that_wrote_inherited_figures_are_named_as_a_list_is_written():
+    from types import SimpleNamespace
+
+    from scendsl.report.warnings import _inherited_from
+
+    wrote = {"energy.intensity": "a", "energy.price": "b", "energy.pue": "c", "region": "a"}
+    scenario = SimpleNamespace(sweep=None, inherited=wrote)
+    assert _inherited_from(scenario, list(wrote)) == "'a', 'b' and 'c'"
+    assert _inherited_from(scenario, ["energy.intensity", "region"]) == "'a'"

@@ -166,10 +166,12 @@ def _energy(data: Mapping[str, Any]) -> dict[str, EnergySource]:
             name,
         )
         grid = raw.get("uses_region_grid", False)
-        variable = raw.get("variable", False)
-        for key, flag in (("uses_region_grid", grid), ("variable", variable)):
-            if not isinstance(flag, bool):
-                raise CatalogError(file, name, key, "must be true or false")
+        if not isinstance(grid, bool):
+            raise CatalogError(file, name, "uses_region_grid", "must be true or false")
+        variable = raw.get("variable")
+        if variable is not None and not (isinstance(variable, str) and variable.strip()):
+            message = "must say when the source supplies ('the sun shines'), or be left out"
+            raise CatalogError(file, name, "variable", message)
         figures: dict[str, Any] = {"intensity": None, "price": None}  # Figure | None
         for key, dimension in (("intensity", "carbon_intensity"), ("price", "energy_price")):
             if key in raw:

@@ -183,9 +183,10 @@ class EnergySource(_Frozen):
     #: review gives one (and for the grid, whose fuel shares the catalog does not hold).
     water: Figure | None = None
     uses_region_grid: bool = False
-    #: Output follows the weather or the sun, not the load (solar, wind): its share of a mix is
-    #: of the year's electricity, not of every hour's.
-    variable: bool = False
+    #: When a source whose output follows the weather or the sun, not the load, supplies
+    #: ("the sun shines"; None for one that follows the load): its share of a mix is of the
+    #: year's electricity, not of every hour's.
+    variable: str | None = None
 
 
 class Region(_Frozen):

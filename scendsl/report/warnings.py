@@ -32,6 +32,7 @@ from scendsl.catalog.grid import region_reading_name
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
 from scendsl.files.kept import read_toml
 from scendsl.report.explain import missing_inputs
+from scendsl.wording import and_list
 
 if TYPE_CHECKING:
     from scendsl.model.evaluate import Result
@@ -384,7 +385,7 @@ def _inherited_from(scenario: Scenario, paths: list[str]) -> str:
     if scenario.sweep is not None:
         return f"the base of sweep '{scenario.sweep}'"
     authors = dict.fromkeys(scenario.inherited[path] for path in paths)
-    return " and ".join(f"'{name}'" for name in authors)
+    return and_list([f"'{name}'" for name in authors])
 
 
 def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> list[ScenarioWarning]:

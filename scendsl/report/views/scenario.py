@@ -106,11 +106,18 @@ class ScenarioView:
         #: electricity, and the briefing says what covers the other hours.
         sources = catalog.energy_sources
         named: dict[bool, list[str]] = {True: [], False: []}  # by whether the source is variable
+        supplies_while: list[str] = []
         for part in scenario.energy.mix:
             if part.share > 0 and part.source in sources:
-                named[sources[part.source].variable].append(part.source.replace("_", " "))
+                variable = sources[part.source].variable
+                named[variable is not None].append(part.source.replace("_", " "))
+                if variable is not None and variable not in supplies_while:
+                    supplies_while.append(variable)
         self.variable_sources = named[True]
         self.variable_sources_named = and_list(named[True])
+        #: When the variable sources supply, as the sentence after "only while" says it ("the
+        #: sun shines or the wind blows"), from each source's catalog entry.
+        self.variable_supplies_while = and_list(supplies_while, conjunction="or")
         #: The mix's other sources, which cover the hours the variable ones do not, as a
         #: sentence names them ("stranded gas and grid"; empty when there are none).
         self.firm_sources = and_list(named[False])
