@@ -4,7 +4,7 @@ made from files read (the build's record, the kept check output, the package's d
 A cache records the hash of a file's bytes after its work, and that work read them before: the
 two are the same bytes only if nothing wrote the file in between, which only its times can tell.
 They tell it when the file's last time of change and of status change are both at least
-`SETTLING` before the reader started:
+`SETTLING_NS` (two seconds) before the reader started:
 
 - File systems stamp a change with a coarse clock: the kernel's tick (some milliseconds behind
   `time.time()`), whole seconds (ext3, HFS+) or two (FAT, exFAT, rounded down). An edit made
