@@ -245,6 +245,12 @@ def catalog_found(figure: Figure, path: tuple[str, ...], note: str | None = None
     return found
 
 
+#: (chip, constant, qualifier) -> (the calibration table and catalog entry it was read for,
+#: the key `Context.chip_calibration_key` gives): the keys tried are built from names each time
+#: otherwise, for every reference of every evaluation. Chips, constants and qualifiers are the
+#: catalog's and the model's, a few hundred at most.
+_CHIP_KEYS: dict[tuple[str, str, str | None], tuple[Any, Any, str]] = {}
+
 #: path -> its attrgetter (`Context.field`); the paths are the model's, a few hundred at most.
 _GETTERS: dict[str, attrgetter] = {}
 
@@ -389,8 +395,16 @@ class Context:
         """The key `chip_calibration` reads: the first of the scenario's accelerator's
         `calibration_keys` for `constant` that the catalog has, else `constant`."""
         entry = self.catalog_accelerator
-        keys = entry.calibration_keys(constant, qualifier) if entry is not None else (constant,)
-        return next((k for k in keys if k in self.catalog.calibration), constant)
+        if entry is None:
+            return constant
+        calibration = self.catalog.calibration
+        kept = _CHIP_KEYS.get((entry.name, constant, qualifier))
+        if kept is not None and kept[0] is calibration and kept[1] is entry:
+            return kept[2]
+        keys = entry.calibration_keys(constant, qualifier)
+        key = next((k for k in keys if k in calibration), constant)
+        _CHIP_KEYS[entry.name, constant, qualifier] = (calibration, entry, key)
+        return key
 
     # -------------------------------------------------------------- accelerator
     def accelerator_figure(self, name: str, default: Found | None = None) -> Found:

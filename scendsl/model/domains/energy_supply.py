@@ -8,7 +8,10 @@ stand in for missing ones. The metrics built on them are in `energy`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from scendsl.catalog.grid import (
     WORLD,
@@ -63,15 +66,30 @@ def _site_class_figure(ctx: Context, figure: str) -> Found:
     if ctx.field(f"energy.{figure}") is not None:
         return ctx.scenario_value(f"energy.{figure}")
     site = _site_class(ctx)
-    prefix = f"{figure}_{site.value}_"
-    series = {
-        int(key[len(prefix) :]): found
-        for key, found in ctx.catalog.calibration.items()
-        if key.startswith(prefix)
-    }
+    series = _calibration_series(ctx.catalog.calibration, f"{figure}_{site.value}_")
     found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.{figure}_{site.value}")
     note = "; ".join(n for n in (f"site class {site.value} ({site.origin})", found.note) if n)
     return Found(found.value, found.origin, found.source, found.confidence, note)
+
+
+#: prefix -> (the calibration table it was read from, its figures by year): each evaluation
+#: would scan the whole table for the few keys of one site class (15 µs, a sixtieth of it).
+#: The prefixes are the site classes' (choices), a handful.
+_SERIES_BY_PREFIX: dict[str, tuple[Mapping[str, Any], dict[int, Any]]] = {}
+
+
+def _calibration_series(calibration: Mapping[str, Any], prefix: str) -> dict[int, Any]:
+    """The calibration figures `<prefix><year>` by year, read once per catalog."""
+    kept = _SERIES_BY_PREFIX.get(prefix)
+    if kept is not None and kept[0] is calibration:
+        return kept[1]
+    series = {
+        int(key[len(prefix) :]): found
+        for key, found in calibration.items()
+        if key.startswith(prefix)
+    }
+    _SERIES_BY_PREFIX[prefix] = (calibration, series)
+    return series
 
 
 @input_node(
@@ -749,7 +767,13 @@ def _per_capita(ctx: Context) -> Found:
 )
 def _national_demand(ctx: Context) -> Found:
     # A subdivision's site draws on its country's grid: the share is of the country's demand.
-    country, year = country_of(ctx.scenario.region), ctx.scenario.year
+    return _national_demand_of(country_of(ctx.scenario.region), ctx.scenario.year)
+
+
+# Catalog data alone decides it (grid.py's lookups are cached the same way); a shared Found
+# is read-only (context.Found).
+@functools.lru_cache(maxsize=1024)
+def _national_demand_of(country: str, year: int) -> Found:
     figure = electricity_demand(country, year)
     if figure.value is None:
         raise LookupError(f"no electricity demand for {figure.region}")
