@@ -81,3 +81,15 @@ def test_one_edit_is_one_typo(a, b, one):
 
     assert one_edit(a, b) is one
     assert one_edit(b, a) is one
+
+
+def test_the_supplies_the_hint_calls_other_are_no_source_of_the_catalog():
+    """The hint said "for another supply (fuel oil, ...)" once `oil` (also `fuel_oil`) was one."""
+    import re
+
+    from scendsl.language.names import energy_source_named
+    from scendsl.language.values import energy_source_hint
+
+    hint = energy_source_hint("peat", ["gas", "oil"])
+    others = re.search(r"another supply \(([^)]*)\)", str(hint)).group(1).split(", ")
+    assert others and all(energy_source_named(word) is None for word in others), others

@@ -1333,7 +1333,7 @@ def energy_source_hint(written: str, sources: Iterable[str]) -> str:
     return (
         "one of: "
         + ", ".join(sources)
-        + "; for another supply (fuel oil, biomass), give the site's `intensity` and "
+        + "; for another supply (biomass, waste, hydrogen), give the site's `intensity` and "
         + "`price` with their sources instead of a mix"
     )
 
