@@ -22,6 +22,7 @@ import pytest
 
 from scendsl.app.incremental import IncrementalBuilder
 from scendsl.app.serve import LiveServer
+from tests.factories import scenario_text
 
 #: The smallest scenario that builds every page.
 SCENARIO = """
@@ -238,3 +239,16 @@ def cpu_ratio(work, baseline, runs: int = 2) -> tuple[float, float]:
         if paused:
             gc.enable()
     return spent[0], spent[1]
+
+
+def check_errors(tmp_path: Path, line: str) -> list:
+    """The errors `scendsl check` gives a one-scenario file (`factories.scenario_text`) holding
+    `line` in its body."""
+    from scendsl.app.pipeline import check_files
+    from scendsl.errors import ScenarioError
+
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", body=f"  {line}\n"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as raised:
+        check_files([str(path)])
+    return raised.value.diagnostics

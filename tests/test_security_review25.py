@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import scenario_text
+from tests.security_helpers import check_errors
 
 #: The workload of the scenarios below: a small model, so that each evaluates fast.
 WORKLOAD = "  workload {\n    parameters 7B\n    tokens 1T\n  }\n"
@@ -69,18 +70,6 @@ def test_the_language_server_lets_go_of_the_evaluations_of_files_it_no_longer_ha
 
 
 # ---------- item 150: a range or a spread is judged whole where a word or unit is written once
-def _errors_of(tmp_path: Path, line: str) -> list:
-    """The errors `scendsl check` gives a scenario holding `line`."""
-    from scendsl.app.pipeline import check_files
-    from scendsl.errors import ScenarioError
-
-    path = tmp_path / "s.scn"
-    path.write_text(scenario_text("s", body=f"  {line}\n"), encoding="utf-8")
-    with pytest.raises(ScenarioError) as raised:
-        check_files([str(path)])
-    return raised.value.diagnostics
-
-
 @pytest.mark.parametrize(
     ("line", "written"),
     [
@@ -103,7 +92,7 @@ def test_a_range_that_writes_its_magnitude_as_a_word_is_told_the_whole_range(
     end) or, where a plain number reads, 500 tokens, silently. The range is now told once,
     over its whole, with both ends written as the language writes them (the word and unit of
     one end meant for both, as in speech), when both so written read."""
-    [error] = _errors_of(tmp_path, line)
+    [error] = check_errors(tmp_path, line)
     assert "writes a magnitude as a word" in error.message, error.message
     assert error.hint == f"write '{written}'", error.hint
     value = line.split(" ", 1)[1]
@@ -123,7 +112,7 @@ def test_a_unit_written_after_a_spread_is_told_where_it_goes(
     """`20 ± 10% EUR/MWh` had its centre read alone: "not a plain number, add a unit after the
     number", which the user had done, after the spread. It is now told that the unit is the
     value's, with the value to write, at the unit."""
-    [error] = _errors_of(tmp_path, line)
+    [error] = check_errors(tmp_path, line)
     assert "written after its spread" in error.message, error.message
     assert error.hint == f"write '{written}'"
     unit = line.rsplit(" ", 1)[1]
@@ -141,7 +130,7 @@ def test_a_unit_written_after_a_spread_is_told_where_it_goes(
 def test_a_range_or_spread_that_does_not_read_whole_keeps_the_errors_of_its_pieces(
     tmp_path: Path, line: str
 ):
-    errors = _errors_of(tmp_path, line)
+    errors = check_errors(tmp_path, line)
     assert all("as a word" not in e.message and "after its spread" not in e.message for e in errors)
 
 
@@ -284,7 +273,7 @@ def test_a_subdivision_written_unquoted_is_told_to_quote_it_wherever_a_region_is
     compares with a number and an optional unit, or with a name"). A code ISO 3166-2 places
     in a known country gets the region's hint wherever it is written, and a claim reads a
     name written quoted."""
-    [error] = _errors_of(tmp_path, line)
+    [error] = check_errors(tmp_path, line)
     assert hint in str(error.hint), error.hint
     assert "US_TX" not in str(error.hint) and "BR_SP" not in str(error.hint)
 
@@ -302,8 +291,8 @@ def test_a_claim_names_a_region_quoted_as_the_region_line_writes_it(tmp_path: Pa
     result = evaluate(load([str(path)]).scenarios[0])
     assert [(c.expected, c.holds) for c in result.claims] == [("FR", True), ("US-TX", True)]
     # A name that is no region is told so, as written unquoted.
-    [error] = _errors_of(tmp_path, 'expect energy.household_country == "XX-YY" "q"')
+    [error] = check_errors(tmp_path, 'expect energy.household_country == "XX-YY" "q"')
     assert "'XX-YY' is no region" in error.message
     # A claim whose one string is its value is told that its last string is the quote.
-    [error] = _errors_of(tmp_path, 'expect energy.household_country != "US-TX"')
+    [error] = check_errors(tmp_path, 'expect energy.household_country != "US-TX"')
     assert error.hint == """a claim's last string is its quote: write 'expect ... "US-TX" "why"'"""

@@ -1444,14 +1444,37 @@ def carbon_unit_hint(unit: str) -> str | None:
     per = found.group("per")
     factor = _CARBON_MASS_KG[found.group("mass")] / (_PER_JOULES[per] if per else 1.0)
     dimension = "carbon_intensity" if per else "mass"
+    return _written_as_ours(unit, factor, dimension, per, " (its CO2 figures are CO2-equivalent)")
+
+
+def _written_as_ours(
+    unit: str, factor: float, dimension: str, per: str | None, why: str = ""
+) -> str:
+    """The hint for `unit`, worth `factor` SI units of `dimension`: the language's unit of the
+    same factor as the edit (the number stays), else the factor to the language's first unit of
+    the dimension (the unit per the same `per` first: `kgCO2e/MWh` is `kgCO2/MWh`, not
+    `gCO2/kWh`)."""
     ours = [u for u in UNITS.values() if u.dimension == dimension]
-    # the unit per the same energy first: `kgCO2e/MWh` is `kgCO2/MWh`, not `gCO2/kWh`
     ours.sort(key=lambda u: not (per and u.symbol.endswith(f"/{per}")))
     same = next((u.symbol for u in ours if math.isclose(u.factor, factor)), None)
     if same is not None:
-        return Hint(f"the language writes it {same} (its CO2 figures are CO2-equivalent)", same)
+        return Hint(f"the language writes it {same}{why}", same)
     target = ours[0]
     return f"write it in {target.symbol}: 1 {unit} is {factor / target.factor:,g} {target.symbol}"
+
+
+def water_unit_hint(unit: str) -> str | None:
+    """`m3/MWh` -> `L/kWh`, `GL/kWh` -> its factor to `L/kWh`: a water use effectiveness
+    written with another of the language's volumes over another of its energies, told the unit
+    the language writes it in (the number stays) or its factor to the language's unit per the
+    same energy. Such a unit was told how a price is written (its shape is a price's)."""
+    volume, slash, energy = unit.partition("/")
+    over, per = UNITS.get(volume), UNITS.get(energy)
+    if not slash or over is None or per is None:
+        return None
+    if over.dimension != "volume" or per.dimension != "energy":
+        return None
+    return _written_as_ours(unit, over.factor / per.factor, "water_intensity", energy)
 
 
 def unit_hint(unit: str, dimension: str | None = None) -> str | None:
@@ -1464,6 +1487,9 @@ def unit_hint(unit: str, dimension: str | None = None) -> str | None:
     carbon = carbon_unit_hint(unit) if dimension in (None, "mass", "carbon_intensity") else None
     if carbon is not None:
         return carbon  # before the price rules: `g/kWh` is no price
+    water = water_unit_hint(unit) if dimension in (None, "water_intensity") else None
+    if water is not None:
+        return water  # before the price rules: `m3/MWh` is no price
     if (unmodelled := not_modelled_hint(unit=unit)) is not None:
         return unmodelled  # a unit only a figure the model does not compute is measured in
     if (per := price_per_hint(unit)) is not None:
