@@ -53,3 +53,32 @@ def test_a_water_use_effectiveness_in_a_unit_of_another_size_is_told_its_factor(
     factor to the language's unit per the same energy, not how a price is written."""
     [error] = check_errors(tmp_path, line)
     assert told in str(error.hint), error.hint
+
+
+# ------------- item 156: a Monte Carlo draw keeps a field at most the field it may not exceed
+@pytest.mark.parametrize(
+    "workload",
+    [
+        "    parameters 7B ± 50%\n    trainable_parameters 6B ± 50%\n",
+        "    parameters 7B\n    trainable_parameters 6B ± 50%\n",
+        "    parameters 2B to 8B\n    trainable_parameters 1B to 3B\n",
+    ],
+)
+def test_a_monte_carlo_draw_keeps_the_adapters_within_their_model(workload: str):
+    """`check` refuses adapters holding more parameters than their model at the centres, and
+    the Monte Carlo drew each field alone: with `parameters 7B ± 50%` and `trainable_parameters
+    6B ± 50%` many draws trained more parameters than the model has (the trainable
+    share up to 1.9 at its 95th percentile, the optimizer state and gradient all-reduce grown
+    with it). A draw is now clipped at the draw of the field it may not exceed."""
+    import numpy as np
+
+    import scendsl
+    from scendsl.model.uncertainty import sample
+
+    body = "  workload {\n" + workload + "    tokens 1T\n    adapter lora\n  }\n"
+    scenario = scendsl.load_text(scenario_text("s", count=1000, body=body)).get("s")
+    run = sample(scenario, 2000)
+    trainable = run.draws["workload.trainable_parameters"]
+    parameters = run.draws.get("workload.parameters", 7e9)
+    assert np.all(trainable <= parameters)
+    assert np.max(run.numbers["performance.trainable_share"]) <= 1.0

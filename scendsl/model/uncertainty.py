@@ -31,7 +31,13 @@ import numpy as np
 
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.defaults import ARRAY_MEMORY_BUDGET, DEFAULT_SAMPLES, DEFAULT_SEED
-from scendsl.language.fields import ACCELERATOR_FIGURES, REFERENCE_FIELDS, SECTIONS, FieldSpec
+from scendsl.language.fields import (
+    ACCELERATOR_FIGURES,
+    REFERENCE_FIELDS,
+    SECTIONS,
+    FieldSpec,
+    field_relations,
+)
 from scendsl.model.context import Context, Conversions, claims_in_usd, converted_ranges
 from scendsl.model.engine import gather_category, gather_number, run_frames
 from scendsl.model.evaluate import claim_holds, input_values, nodes_for
@@ -325,6 +331,7 @@ def sample(
     scores = correlate(scores, correlations, aliases)
     draws = {law.name: law.values(scores[law.stream]) for law in laws}
     inputs = {node.name: values[node.name] for node in nodes if node.kind == "input"}
+    _hold_to_limits(draws, inputs)
     inputs.update(draws)
     slow: set[str] = set()
     frames = run_frames(nodes, inputs, samples, slow)
@@ -362,6 +369,23 @@ def sample(
         _nodes=nodes,
         _inputs=inputs,
     )
+
+
+#: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
+_AT_MOST = field_relations("at_most")
+
+
+def _hold_to_limits(draws: dict[str, np.ndarray], inputs: dict[str, Any]) -> None:
+    """Clip each draw of a field above the field it may not exceed to that field's draw (or
+    value): `check` refuses such a scenario at the centres, and a draw of it is a run that cannot
+    be (adapters holding more parameters than their model, a trainable share above 1), as the
+    draws are clipped at the field's own bounds."""
+    for path, limit_path in _AT_MOST:
+        if path not in draws:
+            continue
+        limit = draws.get(limit_path, inputs.get(limit_path))
+        if isinstance(limit, int | float | np.ndarray) and not isinstance(limit, bool):
+            draws[path] = np.minimum(draws[path], limit)
 
 
 def _written_correlations(
