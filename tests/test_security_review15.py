@@ -263,6 +263,31 @@ def test_the_compiled_templates_count_in_the_caches_bound(tmp_path):
     assert cache.get("html", "a" * 64) == b"y" * 1000
 
 
+def test_the_kept_parses_count_in_the_caches_bound(tmp_path):
+    """The `kept` folder (`files.kept`) names a TOML parse by the file's real path and the
+    package's digest by its install path, so each new install or worktree added entries that
+    no trim removed. It counts toward the one bound as the other caches do, oldest first."""
+
+    from scendsl.app.cache import BuildCache
+
+    root = tmp_path / "cache"
+    cache = BuildCache(root)
+    assert cache.private()
+    kept = root / "kept"
+    kept.mkdir()
+    for number in range(10):
+        entry = kept / f"{number:024x}-grid.toml.pickle"
+        entry.write_bytes(b"x" * 1000)
+        past = time.time() - 100 + number
+        os.utime(entry, (past, past))
+    cache.put("html", "a" * 64, b"y" * 1000)  # the newest
+    assert cache.trim(limit=8_000) == 6
+    assert sorted(p.name for p in kept.iterdir()) == [
+        f"{n:024x}-grid.toml.pickle" for n in range(6, 10)
+    ]
+    assert cache.get("html", "a" * 64) == b"y" * 1000
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs lchown")
 def test_a_cache_reached_through_another_users_link_is_not_used(tmp_path, monkeypatch):
     """Item 113: `private_folder` judged the real folders a cache path leads to, not the links
