@@ -231,10 +231,20 @@ def test_processes_making_the_key_at_once_agree_on_one(tmp_path):
     assert [p.name for p in (state / "scendsl").iterdir()] == ["cache.key"]
 
 
-def test_the_compiled_templates_count_in_the_caches_bound(tmp_path):
+@pytest.mark.parametrize(
+    ("folder", "entry_name"),
+    [
+        ("templates-sandbox-old/markdown", "__jinja2_{}.cache"),
+        ("kept", "{:024x}-grid.toml.pickle"),
+    ],
+    ids=["templates", "kept"],
+)
+def test_every_cache_counts_in_the_caches_bound(tmp_path, folder, entry_name):
     """Item 115: only the build cache was trimmed to MAX_CACHE_BYTES; the compiled templates
     grew by an entry per template for each templates folder built (`--templates` of a new
-    temporary folder at each run: without end) and by a folder per version of scendsl. Every
+    temporary folder at each run: without end) and by a folder per version of scendsl. So did
+    the `kept` folder (`files.kept`), which names a TOML parse by the file's real path and the
+    package's digest by its install path: every new install or worktree added entries. Every
     cache of scendsl counts toward the one bound; nothing else in the caches' folder is
     touched."""
 
@@ -243,22 +253,20 @@ def test_the_compiled_templates_count_in_the_caches_bound(tmp_path):
     root = tmp_path / "cache"
     cache = BuildCache(root)
     assert cache.private()
-    templates = root / "templates-sandbox-old" / "markdown"
-    templates.mkdir(parents=True)
+    entries = root / folder
+    entries.mkdir(parents=True)
     other = root / "someone-elses"
     other.mkdir()
     for number in range(10):
-        for folder in (templates, other):
-            entry = folder / f"__jinja2_{number}.cache"
+        for place in (entries, other):
+            entry = place / entry_name.format(number)
             entry.write_bytes(b"x" * 1000)
             past = time.time() - 100 + number
             os.utime(entry, (past, past))
     cache.put("html", "a" * 64, b"y" * 1000)  # the newest
     # 11,065 bytes (the sealed entry's line too), down to three quarters of 8,000.
     assert cache.trim(limit=8_000) == 6
-    assert sorted(p.name for p in templates.iterdir()) == [
-        f"__jinja2_{n}.cache" for n in range(6, 10)
-    ]
+    assert sorted(p.name for p in entries.iterdir()) == [entry_name.format(n) for n in range(6, 10)]
     assert len(list(other.iterdir())) == 10
     assert cache.get("html", "a" * 64) == b"y" * 1000
 

@@ -226,7 +226,7 @@ class BuildCache:
         `limit` bytes, down to three quarters of it; returns how many were removed. Every
         cache of scendsl counts, each in its own folder of the caches' folder (this one, the
         grammar's analysis, the compiled templates of every version and templates folder
-        built): nothing else there is touched (SCENDSL_CACHE_DIR may name a shared folder)."""
+        built, the kept parses and objects of `files.kept`): nothing else there is touched (SCENDSL_CACHE_DIR may name a shared folder)."""
         entries: list[tuple[int, int, str]] = []
         pending = [str(self.folder), *_sibling_caches(self.folder.parent)]
         while pending:
@@ -255,17 +255,21 @@ class BuildCache:
 
 
 _SHA256 = frozenset("0123456789abcdef")
+#: The other caches' folders (besides `templates-*`) that count toward MAX_CACHE_BYTES.
+_SIBLING_CACHES = frozenset(("grammar", "kept"))
 
 
 def _sibling_caches(root: Path) -> list[str]:
-    """The folders of the other caches of scendsl in `root` (not links): `grammar` and the
-    compiled templates' `templates-*`, which grow with each version and templates folder."""
+    """The folders of the other caches of scendsl in `root` (not links): `grammar`, the
+    compiled templates' `templates-*`, which grow with each version and templates folder, and
+    `kept` (`files.kept`), whose parses and digests are named by each install's paths, so
+    every new install or worktree adds entries."""
     try:
         with os.scandir(root) as listing:
             return sorted(
                 entry.path
                 for entry in listing
-                if (entry.name == "grammar" or entry.name.startswith("templates-"))
+                if (entry.name in _SIBLING_CACHES or entry.name.startswith("templates-"))
                 and entry.is_dir(follow_symlinks=False)
             )
     except OSError:

@@ -247,3 +247,22 @@ def scenario_input(
             return ctx.scenario_value(path, default)
 
     input_node(name, dimension, meaning, sources, scenario_field=path, **options)(compute)
+
+
+def calibration_input(
+    name: str,
+    key: str,
+    dimension: str,
+    meaning: str,
+    sources: tuple[str, ...] = (),
+    per_chip: bool = False,
+) -> None:
+    """Declare an input that is the catalog's calibration constant `key`. `per_chip`: the
+    figure was measured on one vendor's chips, and a chip whose own measurement the catalog
+    holds (`key_<accelerator>`) takes that one (`Context.chip_calibration`)."""
+    formula = f"calibration.{key}_<accelerator>, else {key}" if per_chip else ""
+
+    def compute(ctx: Any) -> Any:
+        return ctx.chip_calibration(key) if per_chip else ctx.calibration(key)
+
+    input_node(name, dimension, meaning, sources=sources, formula=formula)(compute)

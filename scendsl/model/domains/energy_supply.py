@@ -28,7 +28,7 @@ from scendsl.catalog.grid import (
 from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
 from scendsl.model.context import Context, Found, from_figure
-from scendsl.model.registry import input_node, scenario_input
+from scendsl.model.registry import calibration_input, input_node, scenario_input
 
 
 @input_node(
@@ -790,6 +790,9 @@ def _national_demand_of(country: str, year: int) -> Found:
     )
 
 
-@input_node("energy.smr_unit_power", "power", "Electric output of one small modular reactor")
-def _smr(ctx: Context) -> Found:
-    return ctx.calibration("smr_unit_power")
+calibration_input(
+    "energy.smr_unit_power",
+    "smr_unit_power",
+    "power",
+    "Electric output of one small modular reactor",
+)

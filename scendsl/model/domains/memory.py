@@ -5,7 +5,7 @@ the pipeline schedule, and whether the job fits (Rajbhandari et al. 2020; Korthi
 from __future__ import annotations
 
 from scendsl.model import scalar
-from scendsl.model.context import Context, Found
+from scendsl.model.context import Found
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_OFFLOAD,
     ACTIVATION_PRECISION,
@@ -27,7 +27,7 @@ from scendsl.model.domains.training_formulas import (
     effective_interleave,
     model_state_bytes,
 )
-from scendsl.model.registry import input_node, metric, scenario_input
+from scendsl.model.registry import calibration_input, metric, scenario_input
 
 #: Where an FP8 linear layer's saved input comes from (calibration.low_precision_saved_input_bytes).
 TE_SAVED_INPUT = (
@@ -36,14 +36,13 @@ TE_SAVED_INPUT = (
 )
 
 
-@input_node(
+calibration_input(
     "performance.low_precision_saved_input_bytes",
+    "low_precision_saved_input_bytes",
     "number",
     "Bytes per element of a linear layer's input kept for the backward pass under FP8 or FP4",
-    sources=(TE_SAVED_INPUT, KORTHIKANTI),
+    (TE_SAVED_INPUT, KORTHIKANTI),
 )
-def _low_precision_saved_input_bytes(ctx: Context) -> Found:
-    return ctx.calibration("low_precision_saved_input_bytes")
 
 
 # ============================================================================== memory

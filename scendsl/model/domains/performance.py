@@ -327,8 +327,16 @@ def model_flops_per_token(active, layers, width, sequence, sets, adapter, adapte
     backward pass is unchanged."""
     weights = 6.0 * active
     if adapter == "lora" and adapters is not None and parameters is not None:
-        weights = 4.0 * active + 6.0 * adapters * active / parameters
+        weights = lora_weight_flops(active, adapters, parameters)
     return weights + 12.0 * layers * width * sequence * sets
+
+
+def lora_weight_flops(active, adapters, parameters):
+    """The weights' FLOPs per token of a LoRA run, 4·N_active + 6·N_adapter·N_active/N, in
+    place of training every weight's 6·N_active: a frozen weight costs its forward product and
+    the one that carries the gradient back to its input, the adapters all three on the active
+    share of them (Hu et al. 2021)."""
+    return 4.0 * active + 6.0 * adapters * active / parameters
 
 
 @metric(
@@ -446,7 +454,7 @@ def recompute_factor(
     known = all(x is not None for x in (per_token, active, adapters, parameters))
     if adapter != "lora" or not known:
         return factor
-    full = per_token + 2.0 * active - 6.0 * adapters * active / parameters
+    full = per_token - lora_weight_flops(active, adapters, parameters) + 6.0 * active
     return 1.0 + (factor - 1.0) * full / per_token
 
 

@@ -50,7 +50,7 @@ from __future__ import annotations
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found, from_figure
 from scendsl.model.domains.inputs import OWN_UTILISATION
-from scendsl.model.registry import input_node, metric, scenario_input
+from scendsl.model.registry import calibration_input, input_node, metric, scenario_input
 
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_HOUR = 3600.0  # a unit conversion
@@ -184,25 +184,23 @@ def _memory_share(ctx: Context) -> Found:
     return _cause_share(ctx, "memory")
 
 
-@input_node(
+calibration_input(
     "reliability.reference_memory",
+    "llama3_accelerator_hbm",
     "data",
     "Memory of the accelerator whose interruptions Llama 3's Table 5 counts by cause (H100)",
-    sources=(_LLAMA3,),
+    (_LLAMA3,),
 )
-def _reference_memory(ctx: Context) -> Found:
-    return ctx.calibration("llama3_accelerator_hbm")
 
 
-@input_node(
+calibration_input(
     "reliability.memory_exponent",
+    "memory_interruption_exponent",
     "number",
     "How the memory's interruptions grow with the memory held: exponent on the ratio of memory "
     "(1: in proportion to the bits)",
-    sources=(_DRAM_FIELD,),
+    (_DRAM_FIELD,),
 )
-def _memory_exponent(ctx: Context) -> Found:
-    return ctx.calibration("memory_interruption_exponent")
 
 
 @input_node(

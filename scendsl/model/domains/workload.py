@@ -50,7 +50,7 @@ from scendsl.model.domains.training_formulas import (
 )
 from scendsl.model.layout import SOURCE as LAYOUT_SOURCE
 from scendsl.model.layout import writes_expert_degree_alone, writes_no_layout
-from scendsl.model.registry import input_node, scenario_input
+from scendsl.model.registry import calibration_input, input_node, scenario_input
 from scendsl.scenario import central
 
 # ================================================================================ inputs
@@ -85,14 +85,13 @@ def _trainable_parameters(ctx: Context) -> Found:
     return ctx.scenario_value("workload.trainable_parameters", default)
 
 
-@input_node(
+calibration_input(
     "performance.lora_trainable_share",
+    "lora_trainable_share",
     "fraction",
     "Share of a model's parameters its LoRA adapters hold when the scenario does not say",
-    sources=(LORA,),
+    (LORA,),
 )
-def _lora_trainable_share(ctx: Context) -> Found:
-    return ctx.calibration("lora_trainable_share")
 
 
 @input_node(
@@ -848,50 +847,33 @@ def _expert_gemm_tensor(ctx: Context) -> Found:
     )
 
 
-def _calibration_input(
-    name: str,
-    key: str,
-    dimension: str,
-    meaning: str,
-    sources: tuple[str, ...] = (),
-    per_chip: bool = False,
-) -> None:
-    # per_chip: the figure was measured on one vendor's chips, and a chip whose own
-    # measurement the catalog holds (`key_<accelerator>`) takes that one (Context.chip_calibration).
-    formula = f"calibration.{key}_<accelerator>, else {key}" if per_chip else ""
-
-    @input_node(name, dimension, meaning, sources=sources, formula=formula)
-    def _lookup(ctx: Context) -> Found:
-        return ctx.chip_calibration(key) if per_chip else ctx.calibration(key)
-
-
-_calibration_input(
+calibration_input(
     "performance.head_dim",
     "default_head_dim",
     "number",
     "Width of one attention head (heads a = h / head width)",
 )
-_calibration_input(
+calibration_input(
     "performance.width_per_layer",
     "default_width_per_layer",
     "number",
     "Model width per layer h/L, to derive h and L from N",
 )
-_calibration_input(
+calibration_input(
     "performance.matmul_efficiency_large",
     "matmul_efficiency_large",
     "fraction",
     "Share of the dense BF16 peak that wide GEMMs reach (plateau)",
     (GEMM,),
 )
-_calibration_input(
+calibration_input(
     "performance.matmul_half_width",
     "matmul_half_width",
     "number",
     "Per-accelerator GEMM width at which the GEMM efficiency is half its plateau",
     (GEMM,),
 )
-_calibration_input(
+calibration_input(
     "performance.precision_speedup_fp8",
     "precision_speedup_fp8",
     "number",
@@ -899,7 +881,7 @@ _calibration_input(
     (TE_SPEEDUP,),
     per_chip=True,
 )
-_calibration_input(
+calibration_input(
     "performance.precision_speedup_fp4",
     "precision_speedup_fp4",
     "number",
@@ -907,14 +889,14 @@ _calibration_input(
     (TE_SPEEDUP,),
     per_chip=True,
 )
-_calibration_input(
+calibration_input(
     "performance.parameter_tensors_per_layer",
     "parameter_tensors_per_layer",
     "number",
     "Parameter tensors of one transformer layer: the most gradient buckets a layer can split into",
     (GRADIENT_BUCKETS,),
 )
-_calibration_input(
+calibration_input(
     "performance.overlap_efficiency",
     "overlap_efficiency",
     "fraction",
@@ -922,14 +904,14 @@ _calibration_input(
     "running them concurrently saves",
     (OVERLAP_INTERFERENCE,),
 )
-_calibration_input(
+calibration_input(
     "performance.collective_base_latency",
     "collective_base_latency",
     "time",
     "Fixed launch latency of one collective or point-to-point send (NCCL's α)",
     (COLLECTIVE_LATENCY,),
 )
-_calibration_input(
+calibration_input(
     "performance.collective_hop_latency_scaleup",
     "collective_hop_latency_scaleup",
     "time",
@@ -937,42 +919,42 @@ _calibration_input(
     (COLLECTIVE_LATENCY,),
     per_chip=True,
 )
-_calibration_input(
+calibration_input(
     "performance.collective_hop_latency_scaleout",
     "collective_hop_latency_scaleout",
     "time",
     "Latency per ring step of a collective that crosses the scale-out network",
     (COLLECTIVE_LATENCY,),
 )
-_calibration_input(
+calibration_input(
     "performance.collective_tree_base_latency",
     "collective_tree_base_latency",
     "time",
     "Fixed launch latency of one tree all-reduce (NCCL's α for its Tree algorithm)",
     (NCCL_TUNER,),
 )
-_calibration_input(
+calibration_input(
     "performance.collective_tree_hop_latency_scaleup",
     "collective_tree_hop_latency_scaleup",
     "time",
     "Latency per step of a tree all-reduce's chain inside a scale-up domain",
     (NCCL_TUNER,),
 )
-_calibration_input(
+calibration_input(
     "performance.collective_tree_hop_latency_scaleout",
     "collective_tree_hop_latency_scaleout",
     "time",
     "Latency per level of a tree all-reduce across the scale-out network",
     (NCCL_TUNER,),
 )
-_calibration_input(
+calibration_input(
     "performance.collective_tree_bandwidth_efficiency",
     "collective_tree_bandwidth_efficiency",
     "fraction",
     "Share of the link's bandwidth a tree all-reduce moves its bytes at (NCCL's model)",
     (NCCL_TUNER,),
 )
-_calibration_input(
+calibration_input(
     "performance.straggler_variability",
     "straggler_variability",
     "fraction",
@@ -1075,35 +1057,35 @@ def _paths_disagree_factor(ctx: Context) -> Found:
     )
 
 
-_calibration_input(
+calibration_input(
     "performance.context_parallel_kv_bytes",
     "context_parallel_kv_bytes",
     "number",
     "Bytes per element of the keys and values sent around the context-parallel ring",
     (CONTEXT_PARALLEL,),
 )
-_calibration_input(
+calibration_input(
     "performance.context_parallel_kv_passes",
     "context_parallel_kv_passes",
     "number",
     "Times a layer's K/V go around the context-parallel ring per micro-batch",
     (CONTEXT_PARALLEL,),
 )
-_calibration_input(
+calibration_input(
     "performance.hbm_efficiency",
     "hbm_efficiency",
     "fraction",
     "Share of HBM bandwidth that memory-bound kernels reach",
     (LLM_ANALYSIS,),
 )
-_calibration_input(
+calibration_input(
     "performance.low_precision_gemm_operand_bytes",
     "low_precision_gemm_operand_bytes",
     "number",
     "Bytes per element of an FP8/FP4 GEMM's operands (its output stays BF16)",
     (MOE_GEMM,),
 )
-_calibration_input(
+calibration_input(
     "performance.default_mfu_gemm_intensity",
     "default_mfu_gemm_intensity",
     "number",
@@ -1111,7 +1093,7 @@ _calibration_input(
     "experts' GEMM rate is read against, on both step-time paths",
     (MOE_GEMM,),
 )
-_calibration_input(
+calibration_input(
     "performance.expert_kernel_time",
     "expert_kernel_time",
     "time",
@@ -1119,7 +1101,7 @@ _calibration_input(
     "and backward, beyond their FLOPs and bytes (issued after the dispatcher's host sync)",
     (MOE_KERNELS,),
 )
-_calibration_input(
+calibration_input(
     "performance.expert_permutation_passes",
     "expert_permutation_passes",
     "number",
@@ -1127,65 +1109,65 @@ _calibration_input(
     "(permute and unpermute, each read and written, forward and backward)",
     (MOE_PERMUTATION,),
 )
-_calibration_input(
+calibration_input(
     "performance.microbatches_per_stage",
     "default_microbatches_per_stage",
     "number",
     "Micro-batches per pipeline stage when the batch is not given",
     (NARAYANAN,),
 )
-_calibration_input(
+calibration_input(
     "performance.offload_traffic_per_parameter",
     "offload_traffic_per_parameter",
     "number",
     "Host-link bytes per offloaded parameter per step (ZeRO-Offload)",
     (ZERO_OFFLOAD,),
 )
-_calibration_input(
+calibration_input(
     "performance.adam_traffic_per_parameter",
     "adam_update_traffic_per_parameter",
     "number",
     "HBM bytes read and written per parameter by the Adam update",
     (ZERO,),
 )
-_calibration_input(
+calibration_input(
     "performance.tokens_per_parameter_optimal",
     "chinchilla_tokens_per_parameter",
     "number",
     "Compute-optimal training tokens per parameter",
     (HOFFMANN,),
 )
-_calibration_input(
+calibration_input(
     "performance.reference_parameters",
     "reference_parameters",
     "number",
     "Reference workload: model parameters",
 )
-_calibration_input(
+calibration_input(
     "performance.reference_sequence_length",
     "reference_sequence_length",
     "number",
     "Reference workload: tokens per sequence",
 )
-_calibration_input(
+calibration_input(
     "performance.reference_micro_batch",
     "reference_micro_batch",
     "number",
     "Reference workload: sequences per micro-batch",
 )
-_calibration_input(
+calibration_input(
     "performance.reference_microbatches",
     "reference_microbatches",
     "number",
     "Reference workload: micro-batches (gradient accumulation) per step",
 )
-_calibration_input(
+calibration_input(
     "performance.reference_accelerators",
     "reference_accelerators",
     "number",
     "Reference workload: data-parallel accelerators",
 )
-_calibration_input(
+calibration_input(
     "performance.reference_host_traffic_per_parameter",
     "reference_host_traffic_per_parameter",
     "number",
