@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from scendsl.files import settled as settled_module
+
 # The command line keeps a build cache in the user's cache folder; tests never use or fill it
 # (tests of the cache name their own folder).
 os.environ["SCENDSL_CACHE_DIR"] = ""
@@ -16,6 +18,8 @@ os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="scendsl-test-state-")
 pytest_plugins = ["security_helpers"]
 
 ROOT = Path(__file__).resolve().parent.parent
+#: files.settled's settling time as the package sets it, before any test changes it.
+_SETTLING_NS = settled_module.SETTLING_NS
 FIXTURES = ROOT / "tests" / "fixtures"
 SKETCH = FIXTURES / "sketch" / "language-sketch.scn"
 
@@ -32,10 +36,14 @@ def settled_at_once(monkeypatch):
 
 def wait_until_settled(*paths: Path) -> None:
     """Wait until `paths` have settled (files.settled), for a test whose cache is filled by
-    another process."""
-    from scendsl.files.settled import settled
+    another process: by that process's settling time, which `settled_at_once` does not reach
+    (in a module that uses it, the wait would end at once and the other process keep nothing)."""
 
-    while not all(settled(os.stat(path), time.time_ns()) for path in paths):
+    def last_change(path: Path) -> int:
+        info = os.stat(path)
+        return max(info.st_mtime_ns, info.st_ctime_ns)
+
+    while not all(last_change(path) <= time.time_ns() - _SETTLING_NS for path in paths):
         time.sleep(0.1)
 
 
