@@ -188,6 +188,10 @@ def scendsl_number(text: str) -> float:
 def field_value(draw, spec: F.FieldSpec) -> str:
     """Valid value text for any field spec."""
     kind = spec.kind
+    if kind == "quantity" and spec.at_most is not None:
+        # At most another field drawn on its own (trainable_parameters <= parameters): its
+        # minimum fits any value of that field.
+        return f"{spec.minimum:g}"
     if kind == "quantity":
         shape = draw(st.sampled_from(["single", "single", "range", "spread"]))
         first, value = draw(single_value(spec))
@@ -229,6 +233,9 @@ def field_value(draw, spec: F.FieldSpec) -> str:
             # FP8 attention needs precision fp8 or fp4, which the fuzzer draws on its own (and
             # a variant may override): the 16-bit format fits any precision.
             return "bf16"
+        if spec is F.SECTIONS["workload"]["adapter"]:
+            # Adapters admit workload.trainable_parameters, which the fuzzer draws on its own.
+            return "lora"
         return draw(st.sampled_from(spec.choices))
     if kind == "region":
         return draw(st.sampled_from(REGIONS))
@@ -288,6 +295,8 @@ def scenario_body(draw, required: bool) -> list[str]:
         # Two fields that say one thing two ways (cluster.mfu, cluster.hfu): at most one in a
         # scenario (a variant's replaces its parent's).
         names = [n for n in names if specs[n].excludes not in names]
+        if "trainable_parameters" in names and "adapter" not in names:
+            names.append("adapter")  # adapters' parameters are written with adapters only
         values = [(n, draw(field_value(specs[n]))) for n in names]
         if not values:
             continue

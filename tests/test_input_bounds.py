@@ -178,7 +178,8 @@ def edge_scenario(edge: str, ranges: bool = False, alternatives: bool = False) -
         for name, spec in fields.items()
         if spec.kind in ("quantity", "integer") and name not in excluded[section]
     )
-    return scenario(lines, accelerator="X", before=block)
+    # Adapters switch on the field that counts them (workload.trainable_parameters).
+    return scenario(lines + "\n  workload.adapter lora", accelerator="X", before=block)
 
 
 @pytest.mark.parametrize("alternatives", [False, True])

@@ -80,7 +80,7 @@ def test_a_fix_fixes_its_error(text, fix):
         scenario_text("s", accelerator="A100", body=WORKLOAD),  # two variants: no one fix
         scenario_text("s", region="EU", body=WORKLOAD),  # no region to write
         scenario_text("s", body="  energy {\n    price 25 Rupee/kWh\n  }\n" + WORKLOAD),
-        scenario_text("s", body="  energy {\n    mix oil 50%, grid 50%\n  }\n" + WORKLOAD),
+        scenario_text("s", body="  energy {\n    mix peat 50%, grid 50%\n  }\n" + WORKLOAD),
         scenario_text("s", count="8 nodes", body=WORKLOAD),
         scenario_text("s", accelerator="H100_PCIe", body=WORKLOAD),
         scenario_text("s", body=WORKLOAD.replace("tokens 1B", "tokens 1B\n    paramters 1B")),
