@@ -234,7 +234,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "power",
             "rated power of the host CPUs per accelerator (their TDP x count ÷ the server's "
             "accelerators): a GPU server's power from its parts, which then win over the catalog's "
-            "system figure (a vendor's own server with its own hosts)",
+            "system figure (a vendor's own server with its own hosts); not added for an "
+            "accelerator whose module carries its host CPU (accelerator module_host_cpus: "
+            "GH200, GB200, GB300), whose figure stands, with a warning",
             **_POWER,
         ),
         "embodied_carbon": _q(
@@ -571,6 +573,15 @@ ACCELERATOR_FIGURES: dict[str, FieldSpec] = {
         "rated power per accelerator at the server or rack, with its share "
         "of CPUs, NICs, switches and fans",
         **_POWER,
+    ),
+    "module_host_cpus": _q(
+        "number",
+        "host CPUs per accelerator whose power its own figures already carry (a superchip's "
+        "CPU: GH200 1, GB200 ½); a written cluster.host_power is then not added",
+        uncertain=False,
+        minimum=0.0,
+        maximum=64.0,
+        inclusive=True,
     ),
     "die_area": _q(
         "area",
