@@ -149,7 +149,8 @@ def _network_overhead(ctx: Context) -> Found:
     "Power while training ÷ the power per accelerator",
     formula="scenario energy.training_power_fraction, else 100% when "
     "cluster.accelerator_power (measured) is given, else "
-    "calibration.training_power_fraction (measured ÷ rated)",
+    "calibration.training_power_fraction (an H100 server's typical draw under training ÷ its "
+    "rated power: a mean, as the run's power and energy are)",
 )
 def _training_fraction(ctx: Context) -> Found:
     if ctx.field("energy.training_power_fraction") is not None:
