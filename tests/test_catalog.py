@@ -517,7 +517,9 @@ def test_calibration(catalog: Catalog) -> None:
     assert fraction == pytest.approx(0.76) and fraction < 8.4 / 10.2
     blade = cal["node_overhead_blade"].value
     network = cal["network_overhead"].value
-    assert 560 * (1 + blade) * fraction * (1 + network) == pytest.approx(22_703e3 / 36_864, rel=1e-3)
+    assert 560 * (1 + blade) * fraction * (1 + network) == pytest.approx(
+        22_703e3 / 36_864, rel=1e-3
+    )
     assert cal["pue_hyperscale_2024"].value == pytest.approx(1.09)
     assert cal["smr_unit_power"].value == pytest.approx(300e6)
     assert "household_annual_energy" not in cal  # by country now: households.toml

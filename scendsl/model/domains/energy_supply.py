@@ -245,10 +245,6 @@ def host_power(ctx: Context) -> Found:
     formula="the accelerator's module_host_cpus (catalog accelerators.toml or an accelerator "
     "block: GH200 1, GB200 and GB300 ½), else 0",
 )
-def _module_host_cpus(ctx: Context) -> Found:
-    return module_host_cpus(ctx)
-
-
 def module_host_cpus(ctx: Context) -> Found:
     """How many host CPUs per accelerator the accelerator's own power figures carry: a
     superchip's CPU (GH200's Grace, inside its module; GB200's, inside its rack's figure),
