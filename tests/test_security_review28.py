@@ -1,0 +1,168 @@
+"""The twenty-eighth hostile-input review (docs/security.md, items 180 on). Each test is named
+after the problem it pins."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import scendsl
+from scendsl.errors import ScenarioError
+from scendsl.language import fields as F
+from scendsl.model.uncertainty import sample
+from tests.test_input_bounds import (
+    NEW_ACCELERATOR,
+    accelerator_block,
+    edge_value,
+    every_numeric_field,
+    scenario,
+)
+
+
+# ------------- item 180: a field's bounds hold in every form it is written in, and per draw
+def _written(spec: F.FieldSpec, value: float) -> str:
+    """`value` (SI) as the field is written, in its smallest unit (`0.5 W`, `150.0%`, `7`)."""
+    if spec.kind == "integer":
+        return str(int(value))
+    if spec.dimension == "fraction":
+        return f"{value * 100!r}%"
+    units = F.BOUND_UNITS.get(spec.dimension or "")
+    if units:
+        symbol, factor = units[-1]
+        return f"{value / factor!r} {symbol}"
+    return repr(value)
+
+
+def _outside(spec: F.FieldSpec) -> tuple[str, str]:
+    """A value below the field's minimum (at it, when the minimum is exclusive) and one above
+    its maximum, as written."""
+    low, high = float(spec.minimum), float(spec.maximum)  # type: ignore[arg-type]
+    if spec.kind == "integer":
+        return str(int(low) - 1), str(int(high) + 1)
+    below = low - max(abs(low), 1.0) / 2 if spec.inclusive else low
+    return _written(spec, below), _written(spec, high * 2 if high > 0 else high + 1)
+
+
+#: What a field needs beside it to be read at all (adapters are switched on by their count).
+_BESIDE = {"workload.trainable_parameters": "  workload.adapter lora\n"}
+#: The accelerator a field's range is drawn on: a power cap is drawn when its centre is below
+#: the TDP (the H100's 700 W holds a cap written up to 1 MW at the TDP, undrawn), so on one of
+#: the most a TDP may be; one at that most is the TDP, and held.
+_DRAWN_ON = {
+    "cluster.power_limit": dict(
+        accelerator="X", before=accelerator_block({**NEW_ACCELERATOR, "tdp": "1000000.0 W"})
+    )
+}
+_HELD_AT_THE_MAXIMUM = {"cluster.power_limit"}
+
+
+def _numeric(path_and_spec) -> bool:
+    path, spec = path_and_spec
+    return spec.kind in ("quantity", "integer") and path.count(".") == 1
+
+
+SCENARIO_FIELDS = [
+    pytest.param(path, spec, id=path)
+    for path, spec in filter(_numeric, every_numeric_field())
+    if not path.startswith(("accelerator.", "reference."))
+]
+ACCELERATOR_FIELDS = [
+    pytest.param(name, spec, id=f"accelerator.{name}")
+    for name, spec in F.ACCELERATOR_FIGURES.items()
+    if spec.kind == "quantity"
+]
+
+
+def _forms(path: str, spec: F.FieldSpec) -> dict[str, tuple[str, str]]:
+    """Each way to write the field outside its bounds: (scenario lines, sweep block)."""
+    below, above = _outside(spec)
+    inside_high, inside_low = edge_value(spec, "high"), edge_value(spec, "low")
+    sweep = "sweep w from s {{\n  {} {}\n}}\n"
+    forms = {
+        "value below": (f"  {path} {below}", ""),
+        "value above": (f"  {path} {above}", ""),
+        "sweep list below": ("", sweep.format(path, f"[{inside_high}, {below}]")),
+        "sweep list above": ("", sweep.format(path, f"[{inside_low}, {above}]")),
+    }
+    if spec.kind == "integer":
+        forms["sweep span below"] = ("", sweep.format(path, f"{below} .. {inside_low}"))
+        forms["sweep span above"] = ("", sweep.format(path, f"{inside_high} .. {above}"))
+    if spec.uncertain:
+        forms["range below"] = (f"  {path} {below} to {inside_high}", "")
+        forms["range above"] = (f"  {path} {inside_low} to {above}", "")
+        forms["spread below"] = (f"  {path} {below} ± 10%", "")
+        forms["spread above"] = (f"  {path} {above} ± 10%", "")
+    return forms
+
+
+def _refused_at(text: str, needle: str) -> list[str]:
+    """The messages of refused text, each diagnostic located on the line holding `needle`."""
+    line = next(n for n, written in enumerate(text.splitlines(), 1) if needle in written)
+    with pytest.raises(ScenarioError) as caught:
+        scendsl.load_text(text)
+    for diagnostic in caught.value.diagnostics:
+        assert diagnostic.span is not None and diagnostic.span.line == line, diagnostic.render()
+    return [diagnostic.message for diagnostic in caught.value.diagnostics]
+
+
+def _laws_within_bounds(text: str, spec: F.FieldSpec, drawn: bool = True) -> None:
+    """Every law the scenario's one uncertain field gives is drawn within the field's bounds
+    (each field declares them once; the Monte Carlo takes them from the declaration)."""
+    run = sample(scendsl.load_text(text).get("s"), 4_000)
+    assert run.laws or not drawn, "the field's range is drawn"
+    for law in run.laws:
+        assert (law.lower, law.upper) == (spec.minimum, spec.maximum), law.name
+        draws = run.draws[law.name]
+        assert np.isfinite(draws).all(), law.name
+        assert draws.max() <= spec.maximum, (law.name, draws.max())
+        if spec.inclusive:
+            assert draws.min() >= spec.minimum, (law.name, draws.min())
+        else:
+            assert draws.min() > spec.minimum, (law.name, draws.min())
+
+
+@pytest.mark.parametrize(("path", "spec"), SCENARIO_FIELDS)
+def test_every_scenario_field_holds_its_bounds_written_any_way_and_in_every_draw(path, spec):
+    """Walks the field registry: each numeric field of a scenario declares a finite minimum and
+    maximum (a new field without them fails here), a value beyond them is refused, located at
+    its line, written alone, in a sweep's list or span, as a range's end or as a spread's
+    centre; and the Monte Carlo draws a range written from one bound to the other, or a spread
+    at either, within them. A lognormal range (`workload.parameters 1.001 to 1e16`) drew
+    models of 6e-14 parameters, a unit price of 3e-5 USD, hosts of 2 mW: its law kept the
+    maximum and left the exclusive minimum, which is above 0, to positivity."""
+    assert spec.minimum is not None and spec.maximum is not None, path
+    assert math.isfinite(spec.minimum) and math.isfinite(spec.maximum), path
+    beside = _BESIDE.get(path, "")
+    for form, (lines, sweep) in _forms(path, spec).items():
+        text = scenario(beside + lines) + sweep
+        messages = _refused_at(text, (lines or sweep.splitlines()[1]).strip())
+        assert any(f"'{path}'" in message for message in messages), (form, messages)
+    if spec.kind == "integer" or not spec.uncertain:
+        return
+    low, high = edge_value(spec, "low"), edge_value(spec, "high")
+    drawn_on = _DRAWN_ON.get(path, {})
+    for written in (f"{low} to {high}", f"{low} ± 99%", f"{high} ± 99%"):
+        drawn = not (written.startswith(high) and path in _HELD_AT_THE_MAXIMUM)
+        _laws_within_bounds(scenario(f"{beside}  {path} {written}", **drawn_on), spec, drawn)
+
+
+@pytest.mark.parametrize(("name", "spec"), ACCELERATOR_FIELDS)
+def test_every_accelerator_figure_holds_its_bounds_written_any_way_and_in_every_draw(name, spec):
+    """The same walk over an `accelerator` block's figures (no sweep reaches them)."""
+    assert spec.minimum is not None and spec.maximum is not None, name
+    below, above = _outside(spec)
+    low, high = edge_value(spec, "low"), edge_value(spec, "high")
+    written_ways = [below, above]
+    if spec.uncertain:
+        written_ways += [f"{below} to {high}", f"{low} to {above}", f"{below} ± 10%"]
+    for written in written_ways:
+        block = accelerator_block({**NEW_ACCELERATOR, name: written})
+        messages = _refused_at(scenario(accelerator="X", before=block), f"{name} {written}")
+        assert any(f"'{name}'" in message for message in messages), (written, messages)
+    if not spec.uncertain:
+        return
+    for written in (f"{low} to {high}", f"{low} ± 99%", f"{high} ± 99%"):
+        block = accelerator_block({**NEW_ACCELERATOR, name: written})
+        _laws_within_bounds(scenario(accelerator="X", before=block), spec)
