@@ -166,3 +166,32 @@ def test_every_accelerator_figure_holds_its_bounds_written_any_way_and_in_every_
     for written in (f"{low} to {high}", f"{low} ± 99%", f"{high} ± 99%"):
         block = accelerator_block({**NEW_ACCELERATOR, name: written})
         _laws_within_bounds(scenario(accelerator="X", before=block), spec)
+
+
+# ------------- item 181: a page's derivations are bounded, whatever its tables repeat
+def test_a_page_of_thousands_of_claims_on_one_figure_holds_its_derivations_within_a_bound(
+    tmp_path,
+):
+    """Each figure of an HTML page expands to its derivation (1-25 KB), and a claim's row shows
+    its metric's figure: 3,400 claims on `performance.data_parallel_time` (a file of 170 KB,
+    within the token limit) made a page of 88 MB holding 830 MB, and a sweep of 200 variants
+    over a base with 159 claims one of 40 MB (its table of the claims' figures, a derivation a
+    cell). The page's derivations stop at their bound; the figures past it are plain numbers,
+    said so at the page's top; the Markdown is whole."""
+    from scendsl.app.build import build
+
+    claims = "".join(
+        f'  expect performance.data_parallel_time > {n} s "q{n}"\n' for n in range(3_400)
+    )
+    source = tmp_path / "claims.scn"
+    source.write_text(
+        scenario("  workload.parameters 70B\n  workload.tokens 1T\n" + claims), encoding="utf-8"
+    )
+    build([str(source)], str(tmp_path / "out"), samples=0)
+    page = (tmp_path / "out" / "s.html").read_text(encoding="utf-8")
+    markdown = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    # The bound (16 million characters) and the page's own text, some 3 MB.
+    assert len(page) < 25_000_000, len(page)
+    assert all(f"“q{n}”" in page and f"“q{n}”" in markdown for n in (0, 1_700, 3_399))
+    assert "shown without their derivation" in page
+    assert page.count('<details class="num">') > 100  # the first figures keep theirs
