@@ -36,6 +36,7 @@ from scendsl.model.context import (
 from scendsl.model.layout import HBM, LAYERS, MEMORY, Layout
 from scendsl.model.registry import REGISTRY, Node, template_of
 from scendsl.model.scalar import ieee
+from scendsl.model.values import relative_change
 from scendsl.scenario import Claim, Scenario, Uncertain
 from scendsl.suggest import quoted
 
@@ -797,8 +798,7 @@ def _check_claim(
             # An infinite figure (a run that never finishes) is decided like any other:
             # `training_time < 100 days` fails; only its margin has no number.
             holds = bool(claim_holds(claim.op, actual, expected, claim.tolerance))
-            finite = math.isfinite(actual)
-            margin = (actual - expected) / abs(expected) if expected and finite else None
+            margin = relative_change(expected, actual)
         else:
             actual = None
     conversion = _conversion(claim, year) if claim.currency else None
