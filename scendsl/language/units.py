@@ -176,7 +176,7 @@ def parse_number(text: str) -> Number:
     value = float(digits.replace("_", ""))
     if magnitude:
         value *= MAGNITUDES[magnitude]
-    if sign:
+    if sign and value:  # `-0` is 0: a negative zero printed `-0.0` in the JSON and CSV
         value = -value
     if percent:
         value /= 100.0
