@@ -257,7 +257,9 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
             tokens_parsed += _count_tokens(work, max_tokens, error.pos_in_stream or 0)
             if tokens_parsed + tokens_in_file > max(MAX_RECOVERY_TOKENS, 2 * max_tokens):
                 break  # another parse of a file this large would take too long
-            blanked = _blank_rest_of_line(work, line, col)
+            # From where the lexer stopped (a dot is blamed on the look-alike after it).
+            stop = error.column if isinstance(error, UnexpectedCharacters) else col
+            blanked = _blank_rest_of_line(work, line, stop)
             if blanked == work:  # nothing left to remove: stop rather than loop
                 break
             work = blanked
@@ -604,6 +606,14 @@ def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
         code = f"U+{ord(char):04X}"
         shown = f"{char!r} ({code} {name})" if char.isprintable() else f"{code} ({name})"
     plain = plain_character(char)
+    if plain is None and unicodedata.decimal(char, None) is not None:
+        # Arabic-Indic or Devanagari digits: another script's, which look like no ASCII one
+        digit = str(unicodedata.decimal(char))
+        return shown, Hint(
+            f"the digit {digit} of another script: write {digit!r} (numbers are "
+            "written in ASCII digits)",
+            digit,
+        )
     if plain is None:
         return shown, None
     if plain == "":
@@ -627,16 +637,21 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
     """Turn a Lark error into (line, col, message, hint) in the user's words."""
     if isinstance(error, UnexpectedCharacters):
         pos = cast(int, error.pos_in_stream)  # always set for unexpected characters
+        column = error.column
+        if text[pos : pos + 1] == "." and not text[pos + 1 : pos + 2].isascii():
+            # `cluster.` and a full-width `a`: a dotted name stops at a dot no ASCII letter
+            # follows; the character after it is the one to name (with its plain form)
+            pos, column = pos + 1, column + 1
         char = text[pos] if pos < len(text) else ""
         if char == '"':
             return (
                 error.line,
-                error.column,
+                column,
                 "unterminated string",
                 "close it with '\"' on the same line",
             )
         if char == "\\":
-            return error.line, error.column, "unexpected '\\' outside a string", None
+            return error.line, column, "unexpected '\\' outside a string", None
         shown = repr(char) if char.isprintable() and char else f"U+{ord(char):04X}" if char else "?"
         hint = None
         if char in "=:;":
@@ -662,7 +677,7 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             # another sign (`₨` to `Rs`, a full-width dollar sign to `$`) is told the code, not
             # the look-alike, which took a second error to reach it
             hint = currency_sign_hint(text, pos) or hint
-        return error.line, error.column, f"unexpected character {shown}", hint
+        return error.line, column, f"unexpected character {shown}", hint
     assert isinstance(error, UnexpectedToken)
     token = error.token
     expected = sorted({_TERMINAL_WORDS.get(t, t) for t in error.expected if not t.startswith("__")})
