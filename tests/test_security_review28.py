@@ -4,6 +4,7 @@ after the problem it pins."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -195,3 +196,82 @@ def test_a_page_of_thousands_of_claims_on_one_figure_holds_its_derivations_withi
     assert all(f"“q{n}”" in page and f"“q{n}”" in markdown for n in (0, 1_700, 3_399))
     assert "shown without their derivation" in page
     assert page.count('<details class="num">') > 100  # the first figures keep theirs
+
+
+# ------------- item 182: a claim's margin is a finite percentage, or none
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "energy.facility_power < 5e-324 W",  # a subnormal: 12 kW is a change of 10^329 %
+        "energy.annual_cost < 1e-320 USD",
+        "performance.mfu < 1e-320%",
+        "energy.facility_power ~= 1e-310 MW ± 1e300%",  # 10^308: finite, its percentage not
+    ],
+)
+def test_a_claim_on_a_vanishing_value_has_no_margin_rather_than_an_infinite_one(tmp_path, claim):
+    """A claim compares with any number the user writes (its value has no field to bound it):
+    on a subnormal one the margin `(actual − expected) / |expected|` overflowed, and the
+    briefing printed `+∞%` where the JSON had a bare null. The margin is a share whose
+    percentage is a finite number, else none (as for a claim of 0): the row says `–`."""
+    from scendsl.app.build import build
+
+    text = scenario(f'  workload.parameters 7B\n  workload.tokens 1T\n  expect {claim} "q"')
+    [result] = scendsl.evaluate(scendsl.load_text(text).get("s")).claims
+    assert result.margin is None, result.margin
+    source = tmp_path / "s.scn"
+    source.write_text(text, encoding="utf-8")
+    build([str(source)], str(tmp_path / "out"), samples=0)
+    [row] = [
+        line
+        for line in (tmp_path / "out" / "s.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| 1 | “q”")
+    ]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert "∞" not in row and cells[6] == "–", row
+
+
+# ------------- item 183: a negative zero is read as zero
+def test_a_negative_zero_is_read_as_zero_and_never_printed_minus_zero(tmp_path, capsys):
+    """`cluster.overhead -0`, `energy.outage -0%` or a claim `!= -0%` were read as −0.0,
+    which the JSON and CSV print as `-0.0` (the figure, what it moves, the claim's value)."""
+    from scendsl.cli import main
+
+    text = scenario(
+        "  cluster.overhead -0\n  energy.outage -0%\n  cluster.interruption_rate -0\n"
+        '  expect performance.mfu != -0% "q"'
+    )
+    result = scendsl.evaluate(scendsl.load_text(text).get("s"))
+    [claim] = result.claims
+    assert math.copysign(1.0, claim.expected) == 1.0
+    for name in ("energy.outage", "energy.network_overhead"):
+        assert math.copysign(1.0, result[name].value) == 1.0, name
+    source = tmp_path / "s.scn"
+    source.write_text(text, encoding="utf-8")
+    for form in ("json", "csv"):
+        assert main(["eval", str(source), "--format", form, "--samples", "0"]) == 0
+        # a number of its own (a JSON value, a CSV cell), not text such as "0.003-0.02 %"
+        assert not re.search(r"(?:^|[:,\[\s])-0\.0(?![0-9])", capsys.readouterr().out), form
+
+
+# ------------- item 184: a look-alike after a dot, and digits of other scripts, are named
+@pytest.mark.parametrize(
+    ("line", "column", "fix"),
+    [
+        ("cluster.\uff41ccelerator H100", 11, "a"),  # full-width a, after the section's dot
+        ("workload.parameters 7.\uff15B", 25, "5"),
+        ("workload.parameters \u0667B", 23, "7"),  # Arabic-Indic seven
+        ("workload.tokens \u096eT", 19, "8"),  # Devanagari eight
+    ],
+)
+def test_a_character_after_a_dot_or_a_digit_of_another_script_is_named_with_its_fix(
+    tmp_path, line, column, fix
+):
+    """`cluster.\\uff41ccelerator` (a full-width a) was "unexpected character '.'" at the dot, with no hint (a dotted
+    name stops at a dot no ASCII letter follows), and an Arabic-Indic or Devanagari digit was
+    named without the digit to write (it looks like no ASCII one, so no look-alike). Each is
+    one error at the character, its fix the ASCII character."""
+    from tests.security_helpers import check_errors
+
+    [error] = check_errors(tmp_path, line)
+    assert error.span.col == column and error.fix == fix, (error.render(), error.fix)
+    assert "'.'" not in error.message, error.message
