@@ -275,3 +275,28 @@ def test_a_character_after_a_dot_or_a_digit_of_another_script_is_named_with_its_
     [error] = check_errors(tmp_path, line)
     assert error.span.col == column and error.fix == fix, (error.render(), error.fix)
     assert "'.'" not in error.message, error.message
+
+
+# ------------- item 185: a bound's message says which of its ends the value may not take
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("cluster.mfu 0%", "'cluster.mfu' must be greater than 0% and at most 100%"),
+        ("energy.utilization 0%", "'energy.utilization' must be greater than 0% and at most 100%"),
+        ("energy.mix coal 0%, gas 100%", "the share of 'coal' must be greater than 0% and at most"),
+        ("energy.pue 1.2 ± 100%", "a spread must be at least 0% and less than 100%"),
+        # past an end the range includes, its natural range whole, as before
+        ("cluster.mfu 140%", "'cluster.mfu' must be between 0% and 100%"),
+        ("energy.mix coal 150%", "the share of 'coal' must be between 0% and 100%"),
+    ],
+)
+def test_a_value_at_an_end_its_range_leaves_out_is_told_that_end_is_left_out(
+    tmp_path, line, message
+):
+    """`cluster.mfu 0%`, a mix share of 0 % and a spread of ± 100 % were told they "must be
+    between 0% and 100%", which the value written is, read as anyone reads it: the end the
+    range leaves out is said so where the value is at or past it."""
+    from tests.security_helpers import check_errors
+
+    [error] = check_errors(tmp_path, line)
+    assert error.message.startswith(message), error.message
