@@ -300,3 +300,33 @@ def test_a_value_at_an_end_its_range_leaves_out_is_told_that_end_is_left_out(
 
     [error] = check_errors(tmp_path, line)
     assert error.message.startswith(message), error.message
+
+
+# ------------- item 186: a number no double holds but 0 is too small, not 0
+@pytest.mark.parametrize(
+    "line",
+    [
+        "energy.outage 1e-400%",  # read as 0 %, silently
+        "cluster.overhead 1e-400",
+        "energy.price 5e-324 USD/MWh",  # 'must be greater than 0 USD/MWh', which it is
+        "energy.price 1e-400 USD/MWh to 50 USD/MWh",
+        'expect energy.supply_price < 5e-324 USD/MWh "q"',
+        'expect performance.mfu > 5e-324% "q"',
+    ],
+)
+def test_a_number_too_small_for_a_double_is_told_so_not_read_as_zero(tmp_path, line):
+    """A literal below the smallest double (`1e-400`), or one that its percent sign or unit
+    takes there (`5e-324%`, `5e-324 USD/MWh` in USD per joule), was read as 0: a field that
+    takes 0 took it silently, and one that does not was told it "must be greater than 0 USD/MWh"
+    of a price written above 0. It is "number is too small", located, as one too large is."""
+    from tests.security_helpers import check_errors
+
+    [error] = check_errors(tmp_path, line)
+    assert error.message.startswith("number is too small"), error.message
+    number = re.search(r"[0-9.]+e-[0-9]+", line).group()  # type: ignore[union-attr]
+    assert error.span.col == line.index(number) + 3, error.render()  # the body is indented 2
+
+
+def test_a_sweep_value_too_small_for_a_double_is_told_so(tmp_path):
+    text = scenario() + "sweep w from s {\n  energy.price [60 USD/MWh, 5e-324 USD/MWh]\n}\n"
+    assert _refused_at(text, "energy.price [") == ["number is too small (it would be read as 0)"]

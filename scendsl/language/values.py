@@ -44,6 +44,7 @@ from scendsl.language.units import (
     MAGNITUDES,
     MONEY_DIMENSIONS,
     NUMBER_PARTS,
+    TOO_SMALL,
     UNITS,
     Number,
     currency_code,
@@ -281,7 +282,10 @@ class ValueReader:
         if self._reads_alone(low, spec, where, label):
             if unit or percent or not magnitude:
                 return False
-            first, last = parse_number(low[0].text).value, parse_number(high[0].text).value
+            try:
+                first, last = parse_number(low[0].text).value, parse_number(high[0].text).value
+            except ValueError:  # an end too small for a double: its own error says so
+                return False
             if not 0 < first * 1000 < last or first * MAGNITUDES[magnitude] > last:
                 return False
         # Told so only when the start written as the end is reads (`1e-9 to 1B` is too small
@@ -394,8 +398,9 @@ class ValueReader:
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
-            if not math.isfinite(value):
-                self.sink.error("number is too large", join_atoms(atoms))
+            if not math.isfinite(value) or value == 0 != number.value:
+                message = "number is too large" if value else TOO_SMALL
+                self.sink.error(message, join_atoms(atoms))
                 return None
         wanted = spec.dimension
         if wanted == "fraction" and dimension == "number":
