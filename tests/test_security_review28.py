@@ -19,23 +19,11 @@ from tests.test_input_bounds import (
     edge_value,
     every_numeric_field,
     scenario,
+    written_value,
 )
 
 
 # ------------- item 180: a field's bounds hold in every form it is written in, and per draw
-def _written(spec: F.FieldSpec, value: float) -> str:
-    """`value` (SI) as the field is written, in its smallest unit (`0.5 W`, `150.0%`, `7`)."""
-    if spec.kind == "integer":
-        return str(int(value))
-    if spec.dimension == "fraction":
-        return f"{value * 100!r}%"
-    units = F.BOUND_UNITS.get(spec.dimension or "")
-    if units:
-        symbol, factor = units[-1]
-        return f"{value / factor!r} {symbol}"
-    return repr(value)
-
-
 def _outside(spec: F.FieldSpec) -> tuple[str, str]:
     """A value below the field's minimum (at it, when the minimum is exclusive) and one above
     its maximum, as written."""
@@ -43,7 +31,7 @@ def _outside(spec: F.FieldSpec) -> tuple[str, str]:
     if spec.kind == "integer":
         return str(int(low) - 1), str(int(high) + 1)
     below = low - max(abs(low), 1.0) / 2 if spec.inclusive else low
-    return _written(spec, below), _written(spec, high * 2 if high > 0 else high + 1)
+    return written_value(spec, below), written_value(spec, high * 2 if high > 0 else high + 1)
 
 
 #: What a field needs beside it to be read at all (adapters are switched on by their count).
