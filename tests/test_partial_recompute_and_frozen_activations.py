@@ -110,3 +110,25 @@ def test_recompute_num_layers_above_the_layers_is_refused():
     with pytest.raises(scendsl.ScenarioError) as caught:
         scendsl.load_text(text)
     assert "recompute_num_layers" in str(caught.value)
+
+
+def test_fp8_weight_casts_move_every_held_weight_once_a_step():
+    """Transformer Engine casts each 16-bit weight to FP8 with its transpose on a step's first
+    micro-batch: the bytes follow the weights a rank holds, not its tokens."""
+    per_weight = CATALOG.calibration["low_precision_weight_cast_bytes"].value
+    bf16 = values("    precision bf16\n")
+    fp8 = values("    precision fp8\n")
+    assert bf16["performance.weight_cast_time"] == 0
+    held = fp8["performance.parameters_per_accelerator"]
+    rate = fp8["accelerator.hbm_bandwidth"] * fp8["performance.hbm_efficiency"]
+    assert fp8["performance.weight_cast_time"] == pytest.approx(per_weight * held / rate)
+    # the same tokens in half as many micro-batches: still one cast of each weight a step
+    doubled = MODEL.replace("micro_batch 1", "micro_batch 2")
+    body = f"  workload {{\n{doubled}    precision fp8\n  }}\n"
+    text = scenario_text("s", accelerator="H100", count=8, body=body)
+    longer = figure_values(evaluate(scendsl.load_text(text).get("s"), CATALOG))
+    assert longer["performance.tokens_per_step"] == fp8["performance.tokens_per_step"]
+    assert longer["performance.compute_time"] == pytest.approx(fp8["performance.compute_time"])
+    assert longer["performance.weight_cast_time"] == pytest.approx(
+        fp8["performance.weight_cast_time"]
+    )

@@ -401,6 +401,7 @@ def test_step_time_adds_its_parts_and_implies_an_mfu():
         + v["performance.data_parallel_time"]
         + v["performance.optimizer_time"]
         + v["performance.offload_time"]
+        + v["performance.weight_cast_time"]
     ) * v["performance.straggler_factor"]
     assert v["performance.step_time"] == pytest.approx(parts)
     d = 100_000 // 128

@@ -76,7 +76,7 @@ from scendsl.model.domains.training_formulas import (
     tree_allreduce_seconds,
     tree_latency_seconds,
 )
-from scendsl.model.registry import metric
+from scendsl.model.registry import calibration_input, metric
 
 
 # ================================================================ parts of one step
@@ -1157,6 +1157,45 @@ def optimizer_time(
     return on_device * per_parameter * shard / (hbm_bandwidth * efficiency)
 
 
+#: Where the FP8 weight casts' bytes come from (calibration.low_precision_weight_cast_bytes).
+TE_WEIGHT_CAST = (
+    "NVIDIA Transformer Engine source, PyTorch Linear: a 16-bit weight is cast to FP8 with its "
+    "transpose (fp8_cast_transpose_fused) on the first micro-batch of a step and reused by the "
+    "others (is_first_microbatch), unless the weights are kept in FP8"
+)
+
+calibration_input(
+    "performance.low_precision_weight_cast_bytes",
+    "low_precision_weight_cast_bytes",
+    "number",
+    "HBM bytes per weight held that the FP8 or FP4 weight casts move each step",
+    (TE_WEIGHT_CAST,),
+)
+
+
+@metric(
+    "performance.weight_cast_time",
+    "time",
+    "Time per step the FP8 or FP4 weight casts take: every rank casts all the weights it holds",
+    "low_precision_weight_cast_bytes × parameters_per_accelerator / (hbm_bandwidth × "
+    "hbm_efficiency) at fp8 or fp4, else 0",
+    (
+        "workload.precision",
+        "performance.low_precision_weight_cast_bytes",
+        "performance.parameters_per_accelerator",
+        "accelerator.hbm_bandwidth",
+        "performance.hbm_efficiency",
+    ),
+    sources=(TE_WEIGHT_CAST, LLM_ANALYSIS),
+)
+def weight_cast_time(precision, per_weight, held, hbm_bandwidth, efficiency):
+    """The casts read every 16-bit weight a rank holds and write its low-precision copies once a
+    step: memory-bound kernels between the forward products that neither data nor context
+    parallelism shrink, since each rank holds and casts its whole share of the model."""
+    low = scalar.isin(precision, ("fp8", "fp4"))
+    return scalar.where(low, per_weight * held / (hbm_bandwidth * efficiency), 0.0)
+
+
 @metric(
     "performance.offload_traffic",
     "data",
@@ -1223,7 +1262,8 @@ def straggler(used, variability):
     "pipeline bubble, then the optimizer and host traffic (no data-parallel exchange, no "
     "stragglers)",
     "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + expert_launch + "
-    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload",
+    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload + "
+    "weight_cast",
     (
         "performance.compute_time",
         "performance.memory_time",
@@ -1236,6 +1276,7 @@ def straggler(used, variability):
         "performance.context_parallel_time",
         "performance.expert_permutation_time",
         "performance.expert_launch_time",
+        "performance.weight_cast_time",
     ),
     sources=(
         NARAYANAN,
@@ -1261,12 +1302,13 @@ def replica_time(
     context_comm,
     permutation,
     launches,
+    casts,
 ):
     """Every part of a step that one replica pays on its own, declared once: the step time and
     the scaling efficiency both start from it."""
     per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm
     per_microbatch = per_microbatch + permutation + launches
-    return per_microbatch / (1.0 - bubble) + optimizer + offload
+    return per_microbatch / (1.0 - bubble) + optimizer + offload + casts
 
 
 @metric(
@@ -1276,7 +1318,7 @@ def replica_time(
     "(replica_time + data_parallel) × straggler_factor, replica_time = (compute + memory + "
     "tensor_parallel + expert_parallel + expert_permutation + expert_launch + pipeline_p2p + "
     "context_parallel) / "
-    "(1 − pipeline_bubble) + optimizer + offload",
+    "(1 − pipeline_bubble) + optimizer + offload + weight_cast",
     (
         "performance.replica_time",
         "performance.data_parallel_time",
