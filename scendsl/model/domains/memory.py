@@ -423,7 +423,8 @@ def memory_per_accelerator(model_state, activations):
 @metric(
     "performance.fits_in_hbm",
     "number",
-    "Whether the job fits in HBM without spilling",
+    "Whether the job fits in HBM (one that does not cannot start: nothing spills to the host "
+    "unless the scenario offloads it)",
     "performance.memory_per_accelerator ≤ accelerator.hbm",
     ("performance.memory_per_accelerator", "accelerator.hbm"),
     value_type="bool",
