@@ -762,8 +762,9 @@ def _per_capita(ctx: Context) -> Found:
     importance=2,
     formula="electricity_demand.toml electricity_demand of the country of scenario.region for "
     "scenario.year (Ember and Energy Institute via Our World in Data); a year past the data "
-    "takes the latest figure grown at the country's average yearly growth over the data's "
-    "years, labelled extrapolated; a country without a figure has none",
+    "takes the latest figure carried toward the country's published forecast "
+    "(electricity_demand_forecasts.toml), else grown at the country's average yearly growth "
+    "over the data's years, labelled extrapolated; a country without a figure has none",
 )
 def _national_demand(ctx: Context) -> Found:
     # A subdivision's site draws on its country's grid: the share is of the country's demand.
@@ -781,9 +782,17 @@ def _national_demand_of(country: str, year: int) -> Found:
     if trend is None:
         return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
     # A forecast year: demand held at the last figure would not move over a sweep of years
-    # (a share of 2030's demand read as one of 2023's); it grows as it did over the data.
+    # (a share of 2030's demand read as one of 2023's); it moves toward the country's
+    # published forecast, or without one as it did over the data.
+    carried = replace(figure, value=trend.carried(figure.value, year))
+    if trend.forecast is not None:
+        carried = replace(
+            carried,
+            source=f"{figure.source}; {trend.forecast.source}",
+            confidence=max(figure.confidence or "C", trend.forecast.confidence),
+        )
     return _regional_found(
-        replace(figure, value=trend.carried(figure.value, year)),
+        carried,
         "electricity_demand.toml",
         "electricity_demand",
         carried=trend.described,
