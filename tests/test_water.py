@@ -55,6 +55,21 @@ def test_without_a_wue_the_site_class_figure_is_used_with_its_source():
     assert "site class colocation" in (wue.note or "")
 
 
+def test_a_hyperscale_site_past_the_data_takes_the_operators_latest_fleet_figure():
+    """Microsoft reported its owned fleet's WUE for 2025, 0.27 L/kWh (June 2026): a 2026
+    hyperscale site read the 0.30 of fiscal 2024 (the Singapore trial)."""
+    figure = _calibration("wue_hyperscale_2025")
+    wue = scendsl.evaluate(
+        scendsl.load_text(
+            scenario_text(
+                "s", year=2026, region="SG", body="  energy {\n    site_class hyperscale\n  }\n"
+            )
+        ).scenarios[0]
+    )["energy.wue"]
+    assert wue.value == pytest.approx(quantity_from_text(figure["value"])[0])
+    assert figure["source"] in wue.sources
+
+
 def test_the_training_runs_water_is_its_it_energy_times_the_wue():
     workload = "  workload {\n    parameters 7B\n    tokens 100B\n  }\n"
     result = _result("    wue 2 L/kWh\n", workload=workload)
