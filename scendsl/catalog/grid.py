@@ -32,6 +32,7 @@ from scendsl.language.names import country_of, iso_reading_names, iso_region_nam
 __all__ = [
     "DemandForecast",
     "DemandTrend",
+    "GenerationMix",
     "RegionalFigure",
     "carried_demand_trend",
     "comparison_place",
@@ -39,6 +40,7 @@ __all__ = [
     "demand_trend",
     "electricity_demand",
     "electricity_price",
+    "generation_mix",
     "grid_intensity",
     "household_default_region",
     "household_electricity",
@@ -189,6 +191,7 @@ _FILE_OF = {
     "household_electricity": "households.toml",
     "electricity_demand": "electricity_demand.toml",
     "electricity_demand_forecast": "electricity_demand_forecasts.toml",
+    "grid_mix": "grid_mix.toml",
 }
 _UNIT_OF = {
     "grid_intensity": "gCO2/kWh",
@@ -413,6 +416,42 @@ def carried_demand_trend(demand: RegionalFigure) -> DemandTrend | None:
     if demand.year_used is None or demand.year_used >= demand.year:
         return None
     return demand_trend(demand.region)
+
+
+@dataclass(frozen=True)
+class GenerationMix:
+    """A country grid's generation shares by fuel in one year (grid_mix.toml): `shares` in %
+    by the data set's fuel names, `energy_source` the energy.toml source that stands for each
+    fuel ('' for none), the year the shares are of, and their source."""
+
+    region: str
+    year: int
+    year_used: int
+    shares: dict[str, float]
+    energy_source: dict[str, str]
+    source: str
+    confidence: str
+
+
+def generation_mix(region: str, year: int) -> GenerationMix | None:
+    """The generation shares of `region`'s country in `year`, else the latest year before it,
+    else the earliest after it (grid_mix.toml); None for a country without them."""
+    country = country_of(_normalise(region))
+    years = _series("grid_mix", country)
+    if not years:
+        return None
+    used = _pick_year(years, year)
+    figure = years[used]
+    sources = _data("grid_mix.toml")["meta"]["energy_source"]
+    return GenerationMix(
+        country,
+        year,
+        used,
+        {fuel: float(figure[fuel]) for fuel in sources if fuel in figure},
+        dict(sources),
+        figure["source"],
+        figure["confidence"],
+    )
 
 
 def household_electricity(region: str, year: int) -> RegionalFigure:
