@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import scendsl.model.domains  # noqa: F401  (registers the input nodes)
+from scendsl import load_text
 from scendsl import scenario as S
 from scendsl.language import fields as F
 from scendsl.model.registry import REGISTRY
@@ -124,3 +125,37 @@ def test_language_reference_field_table_is_generated_from_the_field_table():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _written(path: str, value: str) -> str:
+    section, _, name = path.partition(".")
+    return f"  {section} {{\n    {name} {value}\n  }}\n"
+
+
+def _some_value(spec: F.FieldSpec, need: F.Requirement | None = None) -> str:
+    """A value of the field that the requirement `need` applies to (any when it has none)."""
+    if need is not None and need.when:
+        return need.when[0]
+    return spec.choices[0] if spec.kind == "enum" else f"{spec.minimum or 1:g}"
+
+
+@pytest.mark.parametrize(
+    "path, other, need", F.field_requirements(), ids=[p for p, _, _ in F.field_requirements()]
+)
+def test_each_declared_requirement_is_checked_where_the_field_is_written(path, other, need):
+    from tests.factories import only_diagnostic, scenario_text
+
+    section, _, name = path.partition(".")
+    spec = F.SECTIONS[section][name]
+    unmet = next(c for c in F.SECTIONS[section][need.field].choices if c not in need.values)
+    for body in (
+        _written(path, _some_value(spec, need)),
+        _written(path, _some_value(spec, need)) + _written(other, unmet),
+    ):
+        text = scenario_text("s", body=body)
+        diagnostic = only_diagnostic(text)
+        assert path in diagnostic.message and other in diagnostic.message
+        assert need.because in diagnostic.message
+        assert f"{other} {need.values[0]}" in diagnostic.hint
+    met = _written(path, _some_value(spec, need)) + _written(other, need.values[0])
+    assert load_text(scenario_text("s", body=met)).get("s") is not None
