@@ -111,6 +111,12 @@ def test_the_sentence_says_how_a_forecast_years_demand_was_grown(tmp_path: Path)
     ) in energy
 
 
+def test_a_year_before_the_data_says_the_earliest_years_figure_stands_in(tmp_path: Path):
+    code, first, _ = _a_country_and_year()
+    energy = _energy_section(tmp_path, code, first - 3)
+    assert f"of demand in {first}, the earliest year in the data)" in energy
+
+
 def test_a_subdivision_is_a_share_of_its_countrys_demand_without_a_stand_in_note():
     _, year, _ = _a_country_and_year()
     subdivision = next(c for c in sorted(iso_region_names()) if c.startswith("US-"))
