@@ -159,3 +159,24 @@ def test_each_declared_requirement_is_checked_where_the_field_is_written(path, o
         assert f"{other} {need.values[0]}" in diagnostic.hint
     met = _written(path, _some_value(spec, need)) + _written(other, need.values[0])
     assert load_text(scenario_text("s", body=met)).get("s") is not None
+
+
+@pytest.mark.parametrize(
+    "path, other, need", F.field_requirements(), ids=[p for p, _, _ in F.field_requirements()]
+)
+def test_each_declared_requirement_is_checked_in_every_variant_of_a_sweep(path, other, need):
+    # A sweep over the field needed, from a base that meets the need, has a variant that does
+    # not: an error at the sweep's line, as a scenario that wrote it would have.
+    from tests.factories import only_diagnostic, scenario_text
+
+    section, _, name = path.partition(".")
+    spec = F.SECTIONS[section][name]
+    unmet = next(c for c in F.SECTIONS[section][need.field].choices if c not in need.values)
+    body = _written(path, _some_value(spec, need)) + _written(other, need.values[0])
+    text = (
+        scenario_text("s", body=body)
+        + f"sweep w from s {{\n  {other} [{need.values[0]}, {unmet}]\n}}\n"
+    )
+    diagnostic = only_diagnostic(text)
+    assert f"{other}={unmet}" in diagnostic.message and need.because in diagnostic.message
+    assert diagnostic.source_line.strip().startswith(other)
