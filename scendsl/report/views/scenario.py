@@ -241,10 +241,10 @@ class ScenarioView:
 
     @cached_property
     def local_money(self) -> WrittenMoney | None:
-        """The currency the analyst wrote the scenario's prices in, when not USD: the first of
-        its electricity price, unit price and rental price written in another currency (with
-        the rate it was converted at). The briefing shows each amount in it too."""
-        found = local_money(self._result.inputs)
+        """The currency the analyst wrote the scenario's prices in, when not USD (with the rate
+        it was converted at; `numbers.local_money` says which of several). The briefing shows
+        each amount in it too."""
+        found = local_money(self._result.inputs, self._result.claims)
         return found[1] if found is not None else None
 
     def number_at(self, name: str, value: Any, dimension: str) -> Number:
@@ -614,7 +614,8 @@ def _demand_when(result: Result) -> str:
     if match is None or match.group(2) is None:
         return str(year)
     used = int(match.group(2))
+    # How it was carried past the data closes the note (energy_supply._regional_found).
     carried = note[match.end() :]
-    if carried.startswith(":"):  # grown at the country's trend (energy.national_demand)
-        return f"{year}, {carried.lstrip(': ').split(';', 1)[0].strip()}"
+    if carried.startswith(":"):
+        return f"{year}, {carried[1:].strip()}"
     return f"{used}, the {'latest' if used < year else 'earliest'} year in the data"
