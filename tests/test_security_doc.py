@@ -79,13 +79,17 @@ REVIEWS = [
     ("## The twenty-fourth review", 145),
     ("## The twenty-fifth review", 149),
     ("## The twenty-sixth review", 155),
-    ("## Known edges", 157),  # the end of the last review: its heading, the next free number
+    ("## The twenty-eighth review", 180),
+    ("## Known edges", 187),  # the end of the last review: its heading, the next free number
 ]
+#: Numbers left to a review made at the same time whose section is not in this file yet (the
+#: twenty-seventh's, from 157): where the section before them ends.
+ENDS = {"## The twenty-sixth review": 157}
 
 
 @pytest.mark.parametrize(
     ("heading", "first", "end", "after"),
-    [(h, f, e, a) for (h, f), (e, a) in pairwise(REVIEWS)],
+    [(h, f, e, ENDS.get(h, a)) for (h, f), (e, a) in pairwise(REVIEWS)],
     ids=[h.removeprefix("## The ").split(",")[0] for h, _ in REVIEWS[:-1]],
 )
 def test_every_item_of_each_review_is_mapped_to_a_test(heading, first, end, after):

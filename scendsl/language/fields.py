@@ -17,6 +17,19 @@ from scendsl.language.units import UNITS
 
 
 @dataclass(frozen=True, slots=True)
+class Requirement:
+    """Another field of the same section that must hold one of `values` for a field to be
+    written (with `when`, for the field to hold one of `when`'s values): `unset` is what the
+    other field holds when not written, `because` says why, as the error's reason."""
+
+    field: str
+    values: tuple[str, ...]
+    unset: str
+    because: str
+    when: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FieldSpec:
     """How to read one field's atoms."""
 
@@ -36,6 +49,8 @@ class FieldSpec:
     divides: str | None = None
     #: Another field of the same section that says the same thing another way: one or the other.
     excludes: str | None = None
+    #: Another field of the same section this one needs, set to one of some values.
+    requires: Requirement | None = None
     #: An enum whose choices are the catalog's (its data names them, not the language): the
     #: typed model holds a plain name, which the language has checked against `choices`.
     catalog_choices: bool = False
@@ -414,6 +429,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "parameters of the adapters with `adapter lora` (the run's 'trainable params'); "
             "the catalog's default share of workload.parameters when not given",
             at_most="parameters",
+            requires=Requirement(
+                "adapter", ("lora",), "none", "without adapters every weight trains"
+            ),
             nouns=PARAMETER_NOUNS,
         ),
         # issue 12: performance
@@ -460,7 +478,16 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             choices=("bf16", "fp8"),
             doc="number format of the attention's score and weighting matmuls: bf16 (16-bit; "
             "the default, what FP8 and FP4 recipes keep unless told) or fp8 (Transformer "
-            "Engine's FP8 attention, fp8_dpa; needs precision fp8 or fp4)",
+            "Engine's FP8 attention, fp8_dpa)",
+            # Transformer Engine's fp8_dpa works inside its FP8 and FP4 autocast; a 16-bit run
+            # has no FP8 recipe to extend.
+            requires=Requirement(
+                "precision",
+                ("fp8", "fp4"),
+                "bf16",
+                "FP8 attention is an option of an FP8 or FP4 recipe",
+                when=("fp8",),
+            ),
         ),
         "dropout": _q(
             "fraction",
@@ -819,4 +846,15 @@ def field_relations(relation: str) -> tuple[tuple[str, str], ...]:
         for section, specs in SECTIONS.items()
         for name, spec in specs.items()
         if (other := getattr(spec, relation)) is not None
+    )
+
+
+def field_requirements() -> tuple[tuple[str, str, Requirement], ...]:
+    """(path, path of the field it needs, the requirement) for every field declared to need
+    another of its section set to some values (`FieldSpec.requires`)."""
+    return tuple(
+        (f"{section}.{name}", f"{section}.{need.field}", need)
+        for section, specs in SECTIONS.items()
+        for name, spec in specs.items()
+        if (need := spec.requires) is not None
     )

@@ -176,11 +176,19 @@ def parse_number(text: str) -> Number:
     value = float(digits.replace("_", ""))
     if magnitude:
         value *= MAGNITUDES[magnitude]
-    if sign:
+    if sign and value:  # `-0` is 0: a negative zero printed `-0.0` in the JSON and CSV
         value = -value
     if percent:
         value /= 100.0
+    mantissa = digits.lower().partition("e")[0]
+    if value == 0 and mantissa.strip("0_."):
+        raise ValueError(TOO_SMALL)  # `1e-400`, `5e-324%`: no double holds them but 0
     return Number(value, bool(percent))
+
+
+#: What a number too small for a double (its value would be read as 0) is told, as one too large
+#: is "number is too large".
+TOO_SMALL = "number is too small (it would be read as 0)"
 
 
 def lookup_unit(symbol: str) -> Unit | None:

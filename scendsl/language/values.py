@@ -44,6 +44,7 @@ from scendsl.language.units import (
     MAGNITUDES,
     MONEY_DIMENSIONS,
     NUMBER_PARTS,
+    TOO_SMALL,
     UNITS,
     Number,
     currency_code,
@@ -180,7 +181,8 @@ class ValueReader:
             if rel is None:
                 return None
             if not 0 <= rel < 1:
-                self.sink.error("a spread must be between 0% and 100%", spread_atoms[0].span)
+                bound = range_words("0%", "100%", high_included=rel < 0)
+                self.sink.error(f"a spread must be {bound}", spread_atoms[0].span)
                 return None
             return Uncertain.model_construct(
                 kind="relative",
@@ -280,7 +282,10 @@ class ValueReader:
         if self._reads_alone(low, spec, where, label):
             if unit or percent or not magnitude:
                 return False
-            first, last = parse_number(low[0].text).value, parse_number(high[0].text).value
+            try:
+                first, last = parse_number(low[0].text).value, parse_number(high[0].text).value
+            except ValueError:  # an end too small for a double: its own error says so
+                return False
             if not 0 < first * 1000 < last or first * MAGNITUDES[magnitude] > last:
                 return False
         # Told so only when the start written as the end is reads (`1e-9 to 1B` is too small
@@ -393,8 +398,9 @@ class ValueReader:
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
-            if not math.isfinite(value):
-                self.sink.error("number is too large", join_atoms(atoms))
+            if not math.isfinite(value) or value == 0 != number.value:
+                message = "number is too large" if value else TOO_SMALL
+                self.sink.error(message, join_atoms(atoms))
                 return None
         wanted = spec.dimension
         if wanted == "fraction" and dimension == "number":
@@ -437,9 +443,10 @@ class ValueReader:
             ):
                 # A field's natural range (year, pue, a share) is given whole; a sanity limit
                 # (count ≤ 1e9) only to whoever passes it.
-                bound = (
-                    f"between {F.describe_bound(lo, spec.dimension)} and "
-                    f"{F.describe_bound(hi, spec.dimension)}"
+                bound = range_words(
+                    F.describe_bound(lo, spec.dimension),
+                    F.describe_bound(hi, spec.dimension),
+                    low_included=spec.inclusive or not too_low,
                 )
             elif too_low:
                 low = F.describe_bound(lo, spec.dimension)  # type: ignore[arg-type]
@@ -794,9 +801,8 @@ class ValueReader:
                 continue
             share = number.value
             if not 0 < share <= 1:
-                self.sink.error(
-                    f"the share of {quoted(name)} must be between 0% and 100%", value_atom.span
-                )
+                bound = range_words("0%", "100%", low_included=share > 1)
+                self.sink.error(f"the share of {quoted(name)} must be {bound}", value_atom.span)
                 ok = False
                 continue
             shares.append(MixShare.model_construct(source=name, share=share))
@@ -1134,6 +1140,17 @@ def thousands_separator_hint(atoms: list[Atom]) -> str | None:
     shorter = "" if suffix else f", or '{_short(whole)} {unit}'"
     # the edit is of the number alone (a fix is one token): its span is the digit groups
     return Hint(f"numbers take no thousands separators: write '{written}'{shorter}", whole + suffix)
+
+
+def range_words(low: str, high: str, low_included: bool = True, high_included: bool = True) -> str:
+    """A bound of two ends as a message gives it: `between 0% and 100%`, and where the value
+    written is at or past an end the range leaves out, that end's word (`greater than 0% and at
+    most 100%`): `cluster.mfu 0%` was told it must be "between 0% and 100%"."""
+    if low_included and high_included:
+        return f"between {low} and {high}"
+    lower = f"at least {low}" if low_included else f"greater than {low}"
+    upper = f"at most {high}" if high_included else f"less than {high}"
+    return f"{lower} and {upper}"
 
 
 def number_span(atoms: list[Atom], hint: str | None) -> Span:
