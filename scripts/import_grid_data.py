@@ -152,7 +152,7 @@ INTENSITY_BOUNDS = (0.0, 1500.0)
 
 #: The energy catalog whose lifecycle intensities bound what a fuel mix can emit.
 ENERGY_CATALOG = Path(__file__).resolve().parent.parent / "scendsl" / "catalog" / "energy.toml"
-#: OWID fuel (its share column is `{fuel}_share_elec`, but see MIX_COLUMNS) -> the energy.toml
+#: OWID fuel (its share column is `{fuel}_share_elec`, but see MIX_COLUMN_OF) -> the energy.toml
 #: technology for that fuel. Bioenergy has none there: its share is bounded by the highest.
 #: OWID's coal share counts lignite too, so it is bounded by lignite, the dirtier of the two;
 #: other renewables without bioenergy are geothermal, tidal and wave power, bounded by
@@ -172,11 +172,9 @@ MIX_FUELS = {
 #: (owid-energy-codebook.csv: other renewables without bioenergy, geothermal and tidal, are
 #: `other_renewables_share_elec_exc_biofuel`; the column `other_renewables_exc_biofuel_share_elec`
 #: does not exist, so their share was never read and was bounded at the highest intensity).
-MIX_COLUMNS = {
-    **{f"{fuel}_share_elec": fuel for fuel in MIX_FUELS},
-    "other_renewables_share_elec_exc_biofuel": "other_renewables_exc_biofuel",
-}
-del MIX_COLUMNS["other_renewables_exc_biofuel_share_elec"]
+MIX_COLUMN_OF = {"other_renewables_exc_biofuel": "other_renewables_share_elec_exc_biofuel"}
+#: Share column -> OWID fuel, in MIX_FUELS' order.
+MIX_COLUMNS = {MIX_COLUMN_OF.get(fuel, f"{fuel}_share_elec"): fuel for fuel in MIX_FUELS}
 IMPLAUSIBLE_CONFIDENCE = "C"
 _RANGE = re.compile(r"range (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)")
 
