@@ -179,7 +179,12 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
     sink.raise_if_errors()
     work = text if text.endswith("\n") else text + "\n"
     parser, builder = _parser()
-    from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
+    from lark.exceptions import (
+        UnexpectedCharacters,
+        UnexpectedEOF,
+        UnexpectedInput,
+        UnexpectedToken,
+    )
 
     tokens_in_file = _count_tokens(work, max_tokens)
     tokens_parsed = 0
