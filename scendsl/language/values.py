@@ -399,9 +399,9 @@ class ValueReader:
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
-            problem = scaled_number_problem(number.value, value)
-            if problem is not None:
-                self.sink.error(problem, join_atoms(atoms))
+            unheld = scaled_number_problem(number.value, value)
+            if unheld is not None:
+                self.sink.error(unheld, join_atoms(atoms))
                 return None
         wanted = spec.dimension
         if wanted == "fraction" and dimension == "number":

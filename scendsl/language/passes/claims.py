@@ -255,9 +255,9 @@ class ClaimsPass(ValueReader, ResolverState):
                 return None
             value, dimension = value * unit.factor, unit.dimension
             unit_text = currency or unit.symbol
-        problem = scaled_number_problem(number.value, value)
-        if problem is not None:
-            self.sink.error(problem, join_atoms(rest))
+        unheld = scaled_number_problem(number.value, value)
+        if unheld is not None:
+            self.sink.error(unheld, join_atoms(rest))
             return None
         op = cast(ClaimOp, op_atom.text)  # the grammar's OP token is one of these
         return Claim.model_construct(
