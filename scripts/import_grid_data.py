@@ -201,13 +201,14 @@ def read_mix(path: Path) -> dict[str, dict[int, dict[str, float]]]:
     share columns (MIX_COLUMNS); empty when the file has none (a grapher download)."""
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        columns = MIX_COLUMNS
-        present = [c for c in columns if c in (reader.fieldnames or [])]
+        present = [c for c in MIX_COLUMNS if c in (reader.fieldnames or [])]
         if not present or "iso_code" not in (reader.fieldnames or []):
             return {}
         mix: dict[str, dict[int, dict[str, float]]] = {}
         for record in reader:
-            shares = {columns[c]: float(record[c]) for c in present if (record[c] or "").strip()}
+            shares = {
+                MIX_COLUMNS[c]: float(record[c]) for c in present if (record[c] or "").strip()
+            }
             code = (record["iso_code"] or "").strip() or record["country"].strip()
             if shares:
                 mix.setdefault(code, {})[int(record["year"])] = shares
