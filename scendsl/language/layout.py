@@ -37,7 +37,8 @@ def _set_here(what: str, path: str, origins: Mapping[str, Span]) -> tuple[tuple[
 
 
 def _or_else(values: tuple[str, ...]) -> str:
-    """ " (or fp4)" after the first of several values a field may take; "" after the only one."""
+    """The other values a hint offers after its first: `(or fp4)` for `("fp4",)`, nothing for
+    none."""
     return f" (or {', '.join(values)})" if values else ""
 
 
