@@ -77,11 +77,8 @@ def check_relations(
             _set_here(f"'{other_path}' is", other_path, origins),
         )
     for path, other_path, need in REQUIREMENTS:
-        value = values.get(path)
-        if value is None or (need.when and value not in need.when):
-            continue
-        other = values.get(other_path)
-        if (other if other is not None else need.unset) in need.values:
+        value, other = values.get(path), values.get(other_path)
+        if not need.needed_by(value) or need.met_by(other):
             continue
         fits = False
         written = f"is {value}" if need.when else "is set"
