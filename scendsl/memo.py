@@ -185,7 +185,9 @@ class IdentityMemo(Generic[V]):
         return value
 
     def clear(self) -> None:
+        """Let go of every entry (and so of the objects they hold)."""
         self._entries.clear()
 
     def __len__(self) -> int:
+        """How many entries the memo holds."""
         return len(self._entries)

@@ -28,6 +28,14 @@ class Requirement:
     because: str
     when: tuple[str, ...] = ()
 
+    def needed_by(self, value: object) -> bool:
+        """Whether a field holding `value` (None: not written) needs the other field."""
+        return value is not None and (not self.when or value in self.when)
+
+    def met_by(self, other: object) -> bool:
+        """Whether the other field holding `other` (None: not written) meets the requirement."""
+        return (other if other is not None else self.unset) in self.values
+
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:

@@ -37,7 +37,8 @@ def _set_here(what: str, path: str, origins: Mapping[str, Span]) -> tuple[tuple[
 
 
 def _or_else(values: tuple[str, ...]) -> str:
-    """ " (or fp4)" after the first of several values a field may take; "" after the only one."""
+    """The other values a hint offers after its first: `(or fp4)` for `("fp4",)`, nothing for
+    none."""
     return f" (or {', '.join(values)})" if values else ""
 
 
@@ -76,11 +77,8 @@ def check_relations(
             _set_here(f"'{other_path}' is", other_path, origins),
         )
     for path, other_path, need in REQUIREMENTS:
-        value = values.get(path)
-        if value is None or (need.when and value not in need.when):
-            continue
-        other = values.get(other_path)
-        if (other if other is not None else need.unset) in need.values:
+        value, other = values.get(path), values.get(other_path)
+        if not need.needed_by(value) or need.met_by(other):
             continue
         fits = False
         written = f"is {value}" if need.when else "is set"

@@ -44,13 +44,14 @@ from scendsl.language.units import (
     MAGNITUDES,
     MONEY_DIMENSIONS,
     NUMBER_PARTS,
-    TOO_SMALL,
+    TOO_LARGE,
     UNITS,
     Number,
     currency_code,
     lookup_unit,
     money_unit,
     parse_number,
+    scaled_number_problem,
 )
 from scendsl.scenario import MixShare, Parallelism, ReferenceEntity, Uncertain
 from scendsl.suggest import (
@@ -361,7 +362,7 @@ class ValueReader:
         value, dimension = number.value, ("fraction" if number.percent else "number")
         currency = None  # the ISO 4217 code of an amount in another currency than USD
         if not math.isfinite(value):
-            self.sink.error("number is too large", number_atom.span)
+            self.sink.error(TOO_LARGE, number_atom.span)
             return None
         if len(atoms) == 2:
             unit_atom = atoms[1]
@@ -398,9 +399,9 @@ class ValueReader:
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
-            if not math.isfinite(value) or value == 0 != number.value:
-                message = "number is too large" if value else TOO_SMALL
-                self.sink.error(message, join_atoms(atoms))
+            unheld = scaled_number_problem(number.value, value)
+            if unheld is not None:
+                self.sink.error(unheld, join_atoms(atoms))
                 return None
         wanted = spec.dimension
         if wanted == "fraction" and dimension == "number":

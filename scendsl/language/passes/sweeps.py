@@ -193,7 +193,7 @@ class SweepsPass(ValueReader, ResolverState):
                 (
                     (value, label)
                     for value, label in _written_in_sweep(path, swept, base)
-                    if value is not None and (not need.when or value in need.when)
+                    if need.needed_by(value)
                 ),
                 None,
             )
@@ -201,7 +201,7 @@ class SweepsPass(ValueReader, ResolverState):
                 (
                     (value, label)
                     for value, label in _written_in_sweep(other_path, swept, base)
-                    if (value if value is not None else need.unset) not in need.values
+                    if not need.met_by(value)
                 ),
                 None,
             )

@@ -661,14 +661,15 @@ def _grid_water(ctx: Context) -> Found:
         raise LookupError(f"no water figure for the grid of {ctx.scenario.region}")
     total, uncounted, sources = 0.0, [], [mix.source]
     for fuel, share in mix.shares.items():
+        if not share:
+            continue
         source = ctx.catalog.energy_sources.get(mix.energy_source.get(fuel) or "")
-        if share and (source is None or source.water is None):
+        if source is None or source.water is None:
             uncounted.append(f"{fuel} {share:.1f}%")
             continue
-        if share and source is not None and source.water is not None:
-            water = from_figure(source.water, f"catalog energy.{source.name}.water")
-            total += share / 100 * water.value
-            sources.append(water.source or "")
+        water = from_figure(source.water, f"catalog energy.{source.name}.water")
+        total += share / 100 * water.value
+        sources.append(water.source or "")
     largest = sorted(mix.shares.items(), key=lambda item: -item[1])[:3]
     notes = [
         f"the {mix.region} grid's {mix.year_used} generation mix ("
