@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import scendsl
-from scendsl.catalog.grid import regions_with
+from scendsl.catalog.grid import demand_forecast, regions_with
 from scendsl.cli import main
 from scendsl.language.names import iso_region_names
 from scendsl.language.units import quantity_from_text
@@ -157,6 +157,17 @@ def test_a_year_past_the_data_is_carried_toward_the_countrys_published_forecast(
     assert f"the {latest} figure carried toward the published forecast for {forecast_year}" in (
         energy
     )
+
+
+@pytest.mark.parametrize("code", FORECAST_COUNTRIES)
+def test_a_forecasts_publication_is_the_one_its_entry_names(code: str):
+    """The briefing names the publication as the catalog entry says it (`publication`), not
+    as a cut of the source text."""
+    latest = max(int(y) for y in _demand_file()[code]["electricity_demand"])
+    forecast = demand_forecast(code, latest)
+    assert forecast is not None
+    entry = _forecast_file()[code]["electricity_demand_forecast"][str(forecast.year)]
+    assert forecast.publication == entry["publication"]
 
 
 def test_a_subdivision_is_a_share_of_its_countrys_demand_without_a_stand_in_note():

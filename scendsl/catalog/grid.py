@@ -362,18 +362,15 @@ class DemandTrend:
 
 @dataclass(frozen=True)
 class DemandForecast:
-    """A published forecast of a country's electricity demand for `year` (TWh), with its
-    source and confidence (electricity_demand_forecasts.toml)."""
+    """A published forecast of a country's electricity demand for `year` (TWh), with the
+    publication that gives it, its source and confidence (electricity_demand_forecasts.toml)."""
 
     year: int
     value: float
+    #: The publication alone, as a briefing names it (`source` adds the figure it gives).
+    publication: str
     source: str
     confidence: str
-
-    @property
-    def publication(self) -> str:
-        """The source up to its first colon: the publication, without the figure it gives."""
-        return self.source.split(":", 1)[0]
 
 
 def demand_forecast(region: str, after: int) -> DemandForecast | None:
@@ -385,7 +382,11 @@ def demand_forecast(region: str, after: int) -> DemandForecast | None:
         return None
     figure = years[later[0]]
     return DemandForecast(
-        later[0], float(figure["value"].split()[0]), figure["source"], figure["confidence"]
+        later[0],
+        float(figure["value"].split()[0]),
+        figure["publication"],
+        figure["source"],
+        figure["confidence"],
     )
 
 
