@@ -11,7 +11,9 @@ from importlib.resources import files
 import pytest
 
 import scendsl
+from scendsl.catalog import load_catalog
 from scendsl.language.units import quantity_from_text
+from scendsl.model.evaluate import evaluate
 from tests.factories import only_diagnostic, scenario_text
 
 KWH = 3.6e6  # J
@@ -139,6 +141,28 @@ def test_the_grids_off_site_water_weighs_its_countrys_generation_mix(code):
     for fuel in set(stands_for) - with_water:
         if shares[fuel] > 0:
             assert f"{fuel} {shares[fuel]:.1f}%" in water.note
+
+
+@pytest.mark.parametrize("grade", ["A", "C"])
+def test_the_grids_water_is_as_sure_as_the_least_sure_figure_it_blends(grade):
+    """The blend's confidence is the lowest of the mix's grade (grid_mix.toml) and each fuel's
+    water grade (energy.toml), not a grade fixed in the model: with every fuel's water graded
+    `grade`, it is the lower of that and the mix's."""
+    catalog = load_catalog()
+    sources = {
+        name: source.model_copy(
+            update={"water": source.water.model_copy(update={"confidence": grade})}
+        )
+        if source.water is not None
+        else source
+        for name, source in catalog.energy_sources.items()
+    }
+    graded = catalog.model_copy(update={"energy_sources": sources})
+    code = GRID_MIX_COUNTRIES[0]
+    text = scenario_text("s", region=code, body="  energy {\n    mix grid 100%\n  }\n")
+    result = evaluate(scendsl.load_text(text).scenarios[0], graded)
+    mix = _grid_mix_file()[code]["grid_mix"]
+    assert result["energy.supply_water"].confidence == max(grade, mix[max(mix)]["confidence"])
 
 
 def test_the_grid_mix_import_writes_each_countrys_shares_and_what_stands_for_each_fuel(tmp_path):

@@ -655,11 +655,12 @@ def _regional_found(
 def _grid_water(ctx: Context) -> Found:
     """The water the region's grid consumes per kWh it generates: its generation shares by fuel
     (grid_mix.toml) weighing each fuel's energy.toml figure; a fuel without one (oil,
-    bioenergy, geothermal) counts as none, and the note says how much of the mix that is."""
+    bioenergy, geothermal) counts as none, and the note says how much of the mix that is. Its
+    confidence is the lowest of the mix's and each counted fuel's water figure's."""
     mix = generation_mix(ctx.scenario.region, ctx.scenario.year)
     if mix is None:
         raise LookupError(f"no water figure for the grid of {ctx.scenario.region}")
-    total, uncounted, sources = 0.0, [], [mix.source]
+    total, uncounted, sources, grades = 0.0, [], [mix.source], [mix.confidence]
     for fuel, share in mix.shares.items():
         if not share:
             continue
@@ -670,6 +671,7 @@ def _grid_water(ctx: Context) -> Found:
         water = from_figure(source.water, f"catalog energy.{source.name}.water")
         total += share / 100 * water.value
         sources.append(water.source or "")
+        grades.append(water.confidence or "C")
     largest = sorted(mix.shares.items(), key=lambda item: -item[1])[:3]
     notes = [
         f"the {mix.region} grid's {mix.year_used} generation mix ("
@@ -684,7 +686,8 @@ def _grid_water(ctx: Context) -> Found:
         total,
         f"catalog grid_mix.toml {mix.region}.grid_mix[{mix.year_used}]",
         "; ".join(dict.fromkeys(s for s in sources if s)),
-        "C",
+        # A blend is as sure as the least sure figure it blends (grades run A to C).
+        max(grades),
         "; ".join(notes),
     )
 
