@@ -294,7 +294,8 @@ def test_a_sweeps_extrapolated_variants_are_listed_in_the_base_briefing(caveat_f
 def test_a_sweeps_stand_in_dated_in_each_variants_year_is_one_caveat(tmp_path):
     """The export status past the catalog's date is applied on 1 July of each variant's year:
     a sweep over years listed it, and the rule that decides it, once a year with only the date
-    changed (the Paris trial's 2027-2030 ramp: six lines)."""
+    changed (the Paris trial's 2027-2030 ramp: six lines). The note says its rule for the date,
+    so the variants' caveats are one without rewriting."""
     last = load_catalog().country_groups.as_of.year
     path = tmp_path / "ramp.scn"
     path.write_text(
@@ -304,16 +305,14 @@ def test_a_sweeps_stand_in_dated_in_each_variants_year_is_one_caveat(tmp_path):
         encoding="utf-8",
     )
     page = render_files([str(path)], samples=0)["ramp.md"].decode()
-    swept = [
-        line
-        for line in _block(page, "Caveats: figures from outside the data")
-        if "In sweep" in line
-    ]
+    caveats = _block(page, "Caveats: figures from outside the data")
     for name in ("export.status", "export.rule"):
-        lines = [line for line in swept if f"(`{name}`)" in line]
+        # The variants' rows are the scenario's own: one line for every year.
+        lines = [line for line in caveats if f"(`{name}`)" in line]
         assert len(lines) == 1, lines
-        assert "applied to 1 July of each year" in lines[0]
+        assert "applied to 1 July of the scenario's year" in lines[0]
         assert not re.search(rf"{last + 2}-07-01", lines[0])
+        assert f"(for {last + 1}, {last + 2}, {last + 3})" in lines[0]
 
 
 def test_a_scenario_within_the_data_has_no_caveats(caveat_files):
@@ -1297,9 +1296,10 @@ def test_an_export_status_past_the_catalogs_date_is_a_caveat_in_its_own_words(tm
     build([str(path)], str(tmp_path / "out"), samples=0)
     page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
     status = next(line for line in page.splitlines() if "(`export.status`) is" in line)
-    assert f"as the catalog records them on {as_of.isoformat()} are applied to {year}-07-01" in (
-        status
-    )
+    assert (
+        f"as the catalog records them on {as_of.isoformat()} are applied to 1 July of the "
+        f"scenario's year, a rule made since is not"
+    ) in status
     assert "figure (there is none" not in status
 
 

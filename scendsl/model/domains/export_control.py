@@ -138,11 +138,13 @@ def _decide(
     elif date > as_of:
         # A forecast year: the rules known on the catalog's date are applied to a later one.
         # Said as the catalog's other figures of a missing year say it, so `check` warns, the
-        # briefing lists it among its caveats and `explain` shows it.
+        # briefing lists it among its caveats and `explain` shows it. What stands in is said
+        # by its rule for the date, not the date (the note goes on to say it): the same words
+        # in every year, so a sweep over years lists it once.
         note = (
             f"extrapolated: no {date.year} figure, {as_of.year} value used: the rules and "
             f"country groups as the catalog records them on {as_of.isoformat()} are applied "
-            f"to {date.isoformat()}, a rule made since is not; {note}"
+            f"to 1 July of the scenario's year, a rule made since is not; {note}"
         )
     return decision, note, sources
 
@@ -177,13 +179,13 @@ def _decide_on_rules(
 
 
 def _decision_found(ctx: Context, value) -> Found:
-    decision, date, note, sources = _decision(ctx)
+    decision, _date, note, sources = _decision(ctx)
     rule = decision.rule
     confidence = rule.confidence if rule else None
     if decision.status == OUTSIDE_US_RULES:
         confidence = jurisdiction(ctx).confidence
     return Found(
-        value(decision, date),
+        value(decision),
         f"{_RULES_FILE} for {ctx.accelerator_name} to {ctx.scenario.region}",
         sources,
         confidence,
@@ -265,7 +267,7 @@ def performance_density(tpp_value, die_area):
     "diffusion tier (outside_us_rules when accelerator.subject_to lacks US)",
 )
 def _status(ctx: Context) -> Found:
-    return _decision_found(ctx, lambda decision, date: decision.status)
+    return _decision_found(ctx, lambda decision: decision.status)
 
 
 @input_node(
@@ -278,7 +280,7 @@ def _status(ctx: Context) -> Found:
     formula="the last rule in force whose treatment sets the final status",
 )
 def _rule(ctx: Context) -> Found:
-    return _decision_found(ctx, lambda decision, date: decision.rule_text(date))
+    return _decision_found(ctx, lambda decision: decision.rule_text())
 
 
 @input_node(

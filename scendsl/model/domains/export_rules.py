@@ -131,8 +131,9 @@ class ExportDecision:
     #: Whose export controls reach the chip; set when they are not the US's (OUTSIDE_US_RULES).
     subject_to: tuple[str, ...] = ()
 
-    def rule_text(self, date: _dt.date) -> str:
-        """The rule id, class and citation that decide the status, in words."""
+    def rule_text(self) -> str:
+        """The rule id, class and citation that decide the status, in words. The date is said
+        by its rule (1 July of the scenario's year), the same words in every year."""
         if self.status == OUTSIDE_US_RULES:
             return (
                 f"none: the chip is subject to the export controls of "
@@ -143,7 +144,9 @@ class ExportDecision:
             cases = "; ".join(f"{status} if {where}" for where, status in self.alternatives)
             return f"undetermined: {cases}"
         if self.rule is None:
-            return f"none: no rule in force on {date.isoformat()} restricts this chip there"
+            return (
+                "none: no rule in force on 1 July of the scenario's year restricts this chip there"
+            )
         text = f"{self.rule.id} [{self.chip_class}]: {self.rule.citation}"
         if self.also:
             text += "; also " + "; ".join(

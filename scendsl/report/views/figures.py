@@ -332,9 +332,12 @@ class CaveatView:
     @property
     def used(self) -> str:
         """What stands in for the missing figure: "the 2026 figure (there is none for 2028)";
-        for a decision rather than a figure (the export status), the note's own words."""
+        for a decision rather than a figure (the export status), the note's own words, and
+        the years they stand in for when a sweep's variants of several years are one row."""
         if self.stand_in:
-            return self.stand_in
+            if len(self.missing_years) < 2:
+                return self.stand_in
+            return f"{self.stand_in} (for {', '.join(self.missing_years)})"
         if not self.used_year:
             return self.clause
         return f"the {self.used_year} figure (there is none for {', '.join(self.missing_years)})"
@@ -354,8 +357,8 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
         if match is None or not number.available:
             continue
         row = CaveatView(name, number.meaning, number, *_extrapolation(number.note or "", match))
-        # A note that goes on to say what stands in ("... value used: the rules ... are
-        # applied to 2030-07-01, a rule made since is not; ...") is read in its own words.
+        # A note that goes on to say what stands in ("... value used: the rules ... are applied
+        # to 1 July of the scenario's year, a rule made since is not; ...") is read in its words.
         said = (number.note or "")[match.end() :].lstrip(": ").split(";", 1)[0].strip()
         if said and (number.note or "")[match.end() :].startswith(":"):
             row.stand_in = said
