@@ -111,7 +111,16 @@ def file_digest(path: str | os.PathLike[str]) -> bytes:
 
 @functools.lru_cache(maxsize=256)
 def _file_digest(path: str, size: int, mtime_ns: int, inode: int) -> bytes:
-    return hashlib.sha256(_read(path)).digest()
+    # Read as a regular file alone, in pieces: a kept check hashes every file it read before,
+    # and one put in a file's place since (a FIFO, a file of gigabytes) must neither block the
+    # check nor be held whole.
+    from scendsl.files.discovery import open_regular
+
+    hasher = hashlib.sha256()
+    with open_regular(path) as handle:
+        while piece := handle.read(1 << 20):
+            hasher.update(piece)
+    return hasher.digest()
 
 
 def read_entry(name: str, key: bytes, classes: frozenset[tuple[str, str]]) -> Any:
@@ -192,7 +201,9 @@ def toml_entry(path: str | os.PathLike[str]) -> Path | None:
 
 
 def _read(path: str | os.PathLike[str]) -> bytes:
-    with open(path, "rb") as handle:
+    from scendsl.files.discovery import open_regular
+
+    with open_regular(os.fspath(path)) as handle:
         return handle.read()
 
 

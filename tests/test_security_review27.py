@@ -1,0 +1,90 @@
+"""The twenty-seventh hostile-input review (docs/security.md, items 157 on): the files, caches
+and processes a check or a build keeps and shares. Each test is named after the problem it
+pins."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import wait_until_settled
+from tests.factories import scenario_text
+from tests.security_helpers import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _project(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A project whose `a.scn` imports `lib/base.scn`, and a cache and a state folder."""
+    project, cache, state = tmp_path / "p", tmp_path / "cache", tmp_path / "state"
+    (project / "lib").mkdir(parents=True)
+    (project / "lib" / "base.scn").write_text(scenario_text("base"), encoding="utf-8")
+    (project / "a.scn").write_text('import "lib/base.scn"\n', encoding="utf-8")
+    for folder in (cache, state):
+        folder.mkdir(mode=0o700)
+    return project, cache, state
+
+
+# ------------- item 157: a kept check reads the files it hashes again as the check reads them
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_kept_check_whose_imported_file_became_a_fifo_does_not_block(tmp_path: Path):
+    """A kept check hashes again every file the check read (`files.kept.file_digest`), and did
+    so with a plain `open`: an imported file replaced by a FIFO (not among the files a folder
+    search finds, so nothing looked at its kind first) blocked `check` for ever, where a check
+    without the cache says it is a FIFO. It is read as the check reads it (a regular file
+    alone, never blocking, in pieces): the check runs and says what a cold one says."""
+    project, cache, state = _project(tmp_path)
+    first = run_cli(project, ["check", "a.scn"], cache, state)
+    assert first.returncode == 0, first.stderr
+    wait_until_settled(project / "a.scn", project / "lib" / "base.scn")
+    run_cli(project, ["check", "a.scn"], cache, state)  # kept now
+    (project / "lib" / "base.scn").unlink()
+    os.mkfifo(project / "lib" / "base.scn")
+    environment = {**os.environ, "SCENDSL_CACHE_DIR": str(cache), "XDG_STATE_HOME": str(state)}
+    try:
+        warm = subprocess.run(
+            [sys.executable, "-m", "scendsl", "check", "a.scn"],
+            cwd=project,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the kept check blocked on the FIFO")
+    cold = run_cli(project, ["check", "a.scn"], cache, state, {"SCENDSL_CACHE_DIR": ""})
+    assert warm.returncode == cold.returncode == 1
+    assert "FIFO" in warm.stderr
+    assert warm.stderr == cold.stderr
+
+
+# ------------- item 158: trimming the caches removes their entries, never the user's files
+@pytest.mark.parametrize("folder", ["kept", "grammar", "templates-2024", "v1/html/ab"])
+def test_trimming_the_caches_leaves_the_users_files_in_folders_named_as_ours(
+    tmp_path: Path, folder: str
+):
+    """`SCENDSL_CACHE_DIR` may name a folder of the user's own (the build cache's docstring:
+    "may name a shared folder"), and trimming the caches to `MAX_CACHE_BYTES` removed the
+    oldest files of every folder named as a cache's (`kept`, `grammar`, `templates-*`),
+    whatever they were: a build into a project whose cache folder held the user's `kept/` of
+    600 MB removed it and every older file beside it. Only files named as the caches name
+    their entries, that begin with a seal, count and are removed."""
+    project, _cache, state = _project(tmp_path)
+    root = tmp_path / "mine"
+    (root / folder).mkdir(parents=True, mode=0o700)
+    root.chmod(0o700)
+    notes = root / folder / "notes.txt"
+    notes.write_text("the user's own\n", encoding="utf-8")
+    photos = root / folder / "photos.tar"
+    with open(photos, "wb") as handle:
+        handle.truncate(600 * 1024 * 1024)  # sparse: over the bound, no disk used
+    for path in (notes, photos):
+        os.utime(path, (1_600_000_000, 1_600_000_000))  # older than any entry
+    built = run_cli(project, ["build", "a.scn", "-o", "out"], root, state)
+    assert built.returncode == 0, built.stderr
+    assert notes.read_text(encoding="utf-8") == "the user's own\n"
+    assert photos.stat().st_size == 600 * 1024 * 1024
