@@ -88,3 +88,39 @@ def test_trimming_the_caches_leaves_the_users_files_in_folders_named_as_ours(
     assert built.returncode == 0, built.stderr
     assert notes.read_text(encoding="utf-8") == "the user's own\n"
     assert photos.stat().st_size == 600 * 1024 * 1024
+
+
+# ------------- item 159: what is written into the output folder during a build is not lost
+def test_a_file_written_into_the_output_folder_while_a_build_writes_it_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The build carries the user's files of the output folder into its new folder, swaps it
+    in and removes the old one: a file written into the output folder in between (the user's,
+    another tool's, `cp extra.css out/` while `serve` rebuilds) was removed with the old
+    folder; 21 of 780 files a script wrote during one build of a single scenario were lost.
+    What appears there meanwhile is moved into the new folder, and the build's own stale
+    files are not."""
+    from scendsl.files import output
+
+    out = tmp_path / "out"
+    output.write_output({"a.md": b"one", "gone.md": b"stale"}, out)
+    (out / "assets").mkdir()
+    (out / "assets" / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    (out / "user.txt").write_text("before", encoding="utf-8")
+    sync = output._sync_files
+
+    def meanwhile(folder: Path, names: list[str]) -> None:
+        # After the carry-over, before the swap: another process writes into the old folder.
+        (out / "late.txt").write_text("late", encoding="utf-8")
+        (out / "assets" / "late.png").write_bytes(b"png")
+        sync(folder, names)
+
+    monkeypatch.setattr(output, "_sync_files", meanwhile)
+    output.write_output({"a.md": b"two"}, out)
+    assert (out / "a.md").read_bytes() == b"two"
+    assert not (out / "gone.md").exists()
+    assert (out / "late.txt").read_text(encoding="utf-8") == "late"
+    assert (out / "assets" / "late.png").read_bytes() == b"png"
+    assert (out / "assets" / "logo.svg").read_text(encoding="utf-8") == "<svg/>"
+    assert (out / "user.txt").read_text(encoding="utf-8") == "before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no folder left beside
