@@ -16,7 +16,7 @@ CASES = Path(__file__).resolve().parent.parent / "validation" / "cases"
 def test_pre_2022_validation_runs_write_unfused_attention():
     offenders = []
     for path in sorted(CASES.glob("*.scn")):
-        document = scendsl.load(path.read_text(encoding="utf-8"))
+        document = scendsl.load_file(path)  # by path: a case file may import another
         for entry in document.scenarios:
             scenario = document.get(entry.name)
             workload = scenario.workload
