@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from scendsl.errors import ScenarioError
 from tests.conftest import wait_until_settled
 from tests.factories import scenario_text
 from tests.security_helpers import run_cli
@@ -124,3 +125,72 @@ def test_a_file_written_into_the_output_folder_while_a_build_writes_it_is_kept(
     assert (out / "assets" / "logo.svg").read_text(encoding="utf-8") == "<svg/>"
     assert (out / "user.txt").read_text(encoding="utf-8") == "before"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no folder left beside
+
+
+# ------------- item 160: a file edited while check or build read it, stamped by a lagging clock
+def _edited_while_read_by_a_lagging_clock(
+    monkeypatch: pytest.MonkeyPatch, scenario: Path, module: object, stage: str
+) -> None:
+    """While the work runs (after `stage`, as `module` calls it, has read the files), `scenario` is
+    broken on a file server whose clock runs 12 s behind this machine's: its times say 12 s
+    before the work started. (A test cannot set a file's time of status change, so this
+    machine's clock runs 12 s ahead instead, while the work runs.)"""
+    import time
+
+    original = getattr(module, stage)
+    ahead = time.time_ns
+
+    def then_edited(*args, **kwargs):
+        made = original(*args, **kwargs)
+        with open(scenario, "a", encoding="utf-8") as handle:
+            handle.write("this is not scendsl\n")
+        return made
+
+    monkeypatch.setattr(module, stage, then_edited)
+    monkeypatch.setattr(time, "time_ns", lambda: ahead() + 12_000_000_000)
+
+
+def test_a_check_of_a_file_edited_while_it_ran_is_not_kept_by_a_lagging_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The kept check keeps its output with the hash of each file read taken after the check,
+    trusting the file's times (`files.settled`) that nothing wrote it meanwhile; those times
+    come from the file server's clock (NFS, sshfs): one running 12 s behind stamped an edit
+    made during the check 12 s before it started, the check's output for the old text was kept
+    under the new text's hash, and the next check said "ok" for the broken file. Each file is
+    stamped as the check reads it (size, times, inode) and kept only if the stamp still
+    holds."""
+    from scendsl import cli
+    from scendsl.app import pipeline
+
+    project, cache, state = _project(tmp_path)
+    scenario = project / "lib" / "base.scn"
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(cache))
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    with monkeypatch.context() as scope:
+        _edited_while_read_by_a_lagging_clock(scope, scenario, pipeline, "check_files")
+        assert cli.main(["check", "a.scn"]) == 0  # the text before the edit
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
+    after = run_cli(project, ["check", "a.scn"], cache, state)
+    assert after.returncode == 1, after.stderr
+    assert "error" in after.stderr
+
+
+def test_a_build_of_a_file_edited_while_it_ran_is_not_kept_by_a_lagging_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The build's record (`app.cache.BuildCache.keep_build`) likewise: a build whose file was
+    edited while it ran, stamped by a lagging clock, was recorded under the new text's hash,
+    and the next build wrote the old pages for it where it must refuse the broken file."""
+    from scendsl.app import build as build_module
+
+    project, cache, state = _project(tmp_path)
+    scenario = project / "lib" / "base.scn"
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    with monkeypatch.context() as scope:
+        _edited_while_read_by_a_lagging_clock(scope, scenario, build_module, "load")
+        build_module.build(["a.scn"], "out", samples=0, cache_dir=cache)
+    with pytest.raises(ScenarioError, match="unknown definition 'this'"):
+        build_module.build(["a.scn"], "out", samples=0, cache_dir=cache)

@@ -204,17 +204,21 @@ class BuildCache:
     ) -> None:
         """Record a build that started at `started_ns` (time.time_ns): the scenario files it
         read (display path -> real path) and its outputs. Not when a file read had not settled
-        by the start (`files.settled`): what the build read may not be what is there now."""
-        from scendsl.files.settled import settled
+        by the start, or has changed since it was read (`files.settled`; `read` is a
+        `files.settled.ReadFiles`): what the build read may not be what is there now."""
+        from scendsl.files.settled import settled, unchanged_since_read
 
         inputs = []
         for path, real in sorted(read.items()):
             try:
-                if not settled(os.stat(path), started_ns):
+                info = os.stat(path)
+                if not settled(info, started_ns) or not unchanged_since_read(read, path, info):
                     return
+                content_digest = file_digest(path)
+                if not unchanged_since_read(read, path, os.stat(path)):
+                    return  # written while it was hashed
             except OSError:
                 return
-            content_digest = file_digest(path)
             if content_digest is None:
                 return  # gone since: nothing sure to record
             inputs.append((path, real, content_digest))
