@@ -194,3 +194,32 @@ def test_a_build_of_a_file_edited_while_it_ran_is_not_kept_by_a_lagging_clock(
         build_module.build(["a.scn"], "out", samples=0, cache_dir=cache)
     with pytest.raises(ScenarioError, match="unknown definition 'this'"):
         build_module.build(["a.scn"], "out", samples=0, cache_dir=cache)
+
+
+# ------------- item 161: a file written again at its old size and time is a new version
+@pytest.mark.parametrize("settling", ["now", "at once"])
+def test_a_file_written_again_at_its_old_time_of_change_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settling: str
+):
+    """What a process made from a file was kept by the file's size and time of change: the
+    language server's import lines of each file (which files to analyse again after an edit),
+    the kept layouts of each font file, the kept files' hashes. A file written again with new
+    bytes of the same size and its old time of change put back (`cp -p`, `rsync -t`,
+    `touch -d`, or two writes within one tick of a coarse clock) was taken for the one read
+    before: `b.scn` importing `a.scn` now was not an importer of it. Such keys are the file's
+    stamp (size, both times, inode, device: the time of status change cannot be put back),
+    and only once the file has settled (`files.settled.settled_stamp`)."""
+    from scendsl.files import settled
+    from scendsl.lsp.workspace import Workspace
+
+    if settling == "at once":
+        monkeypatch.setattr(settled, "SETTLING_NS", 0)
+    for name, text in (("a.scn", ""), ("c.scn", ""), ("b.scn", 'import "c.scn"\n')):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    importing = tmp_path / "b.scn"
+    before = os.stat(importing)
+    workspace = Workspace(str(tmp_path))
+    assert workspace.importers(str(tmp_path / "a.scn")) == []
+    importing.write_text('import "a.scn"\n', encoding="utf-8")  # the same size
+    os.utime(importing, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert workspace.importers(str(tmp_path / "a.scn")) == [str(importing)]

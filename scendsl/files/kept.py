@@ -33,6 +33,7 @@ import os
 import pickle
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from scendsl.files.private import (
     state_folder,
     user_cache_base,
 )
+from scendsl.files.settled import settled, stamp
 
 #: Bumped when the layout of an entry changes (old entries then read as misses).
 _FORMAT = b"scendsl-kept-1"
@@ -104,13 +106,20 @@ def files_digest(paths: Iterable[str | os.PathLike[str]]) -> bytes:
 
 def file_digest(path: str | os.PathLike[str]) -> bytes:
     """SHA-256 of the file's bytes, worked out once per process for each version of the
-    file (its size, time of change and inode tell a new one)."""
+    file (`files.settled.stamp` tells a new one, once the file has settled: before, a write
+    within the same tick of its clock would leave the same stamp)."""
     info = os.stat(path)
-    return _file_digest(os.fspath(path), info.st_size, info.st_mtime_ns, info.st_ino)
+    if not settled(info, time.time_ns()):
+        return _hashed(os.fspath(path))
+    return _file_digest(os.fspath(path), stamp(info))
 
 
 @functools.lru_cache(maxsize=256)
-def _file_digest(path: str, size: int, mtime_ns: int, inode: int) -> bytes:
+def _file_digest(path: str, _stamp: tuple[int, ...]) -> bytes:
+    return _hashed(path)
+
+
+def _hashed(path: str) -> bytes:
     # Read as a regular file alone, in pieces: a kept check hashes every file it read before,
     # and one put in a file's place since (a FIFO, a file of gigabytes) must neither block the
     # check nor be held whole.

@@ -24,6 +24,7 @@ They tell it when the file's last time of change and of status change are both a
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 
 #: Nanoseconds a file's last change must precede the reader's start (`time.time_ns()`).
@@ -40,6 +41,17 @@ def stamp(info: os.stat_result) -> tuple[int, int, int, int, int]:
     """What tells one version of a file from another without reading it: its size, times of
     change and of status change, inode and device."""
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def settled_stamp(path: str) -> tuple[int, int, int, int, int] | None:
+    """The `stamp` of the file at `path` when it has settled by now, to key what a process
+    makes from the file (its import lines, a font's layouts); None when it has not (a write
+    within the same tick of its clock would leave the same stamp) or cannot be looked at."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return stamp(info) if settled(info, time.time_ns()) else None
 
 
 class ReadFiles(dict[str, str]):
