@@ -97,6 +97,7 @@ VOCABULARY = [
     "kv_heads",
     "attention_heads",
     "activation_offload_layers",
+    "recompute_num_layers",
     "layers",
     "sequence_length",
     "workload.kv_heads",

@@ -135,6 +135,7 @@ class Workload(_Frozen):
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
     recompute: Literal["none", "selective", "full", "offload"] | None = None
+    recompute_num_layers: int | None = None
     sequence_length: int | None = None
     micro_batch: int | None = None
     global_batch: int | None = Field(None, description="sequences per optimizer step")

@@ -152,9 +152,11 @@ INTENSITY_BOUNDS = (0.0, 1500.0)
 
 #: The energy catalog whose lifecycle intensities bound what a fuel mix can emit.
 ENERGY_CATALOG = Path(__file__).resolve().parent.parent / "scendsl" / "catalog" / "energy.toml"
-#: OWID share column prefix (`{fuel}_share_elec`) -> the energy.toml technology for that fuel.
-#: Bioenergy and other renewables have none there: their share is bounded by the highest.
-#: OWID's coal share counts lignite too, so it is bounded by lignite, the dirtier of the two.
+#: OWID fuel (its share column is `{fuel}_share_elec`, but see MIX_COLUMNS) -> the energy.toml
+#: technology for that fuel. Bioenergy has none there: its share is bounded by the highest.
+#: OWID's coal share counts lignite too, so it is bounded by lignite, the dirtier of the two;
+#: other renewables without bioenergy are geothermal, tidal and wave power, bounded by
+#: geothermal's top (IPCC AR5: geothermal 6-79, ocean 5.6-28 gCO2/kWh).
 MIX_FUELS = {
     "coal": "lignite",
     "gas": "gas",
@@ -164,8 +166,17 @@ MIX_FUELS = {
     "solar": "solar",
     "wind": "wind",
     "biofuel": None,
-    "other_renewables_exc_biofuel": None,
+    "other_renewables_exc_biofuel": "geothermal",
 }
+#: Share columns that do not follow `{fuel}_share_elec`, as the data set's codebook names them
+#: (owid-energy-codebook.csv: other renewables without bioenergy, geothermal and tidal, are
+#: `other_renewables_share_elec_exc_biofuel`; the column `other_renewables_exc_biofuel_share_elec`
+#: does not exist, so their share was never read and was bounded at the highest intensity).
+MIX_COLUMNS = {
+    **{f"{fuel}_share_elec": fuel for fuel in MIX_FUELS},
+    "other_renewables_share_elec_exc_biofuel": "other_renewables_exc_biofuel",
+}
+del MIX_COLUMNS["other_renewables_exc_biofuel_share_elec"]
 IMPLAUSIBLE_CONFIDENCE = "C"
 _RANGE = re.compile(r"range (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)")
 
@@ -189,10 +200,10 @@ def read_fuel_ceilings(path: Path = ENERGY_CATALOG) -> dict[str, float]:
 
 def read_mix(path: Path) -> dict[str, dict[int, dict[str, float]]]:
     """Code -> year -> fuel -> share of generation (%) from the OWID energy data's
-    `{fuel}_share_elec` columns; empty when the file has none (a grapher download)."""
+    share columns (MIX_COLUMNS); empty when the file has none (a grapher download)."""
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        columns = {f"{fuel}_share_elec": fuel for fuel in MIX_FUELS}
+        columns = MIX_COLUMNS
         present = [c for c in columns if c in (reader.fieldnames or [])]
         if not present or "iso_code" not in (reader.fieldnames or []):
             return {}

@@ -114,6 +114,7 @@ def test_element_wise_time_grows_in_proportion_to_the_element_size(
             "gated",
             0.0,
             element_factor,
+            1.0,
         )
 
     assert at(factor) == pytest.approx(factor * at(1.0))

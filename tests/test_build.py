@@ -291,6 +291,31 @@ def test_a_sweeps_extrapolated_variants_are_listed_in_the_base_briefing(caveat_f
     assert "frontier\\_years" not in caveat_files["early.md"].decode()  # not its base
 
 
+def test_a_sweeps_stand_in_dated_in_each_variants_year_is_one_caveat(tmp_path):
+    """The export status past the catalog's date is applied on 1 July of each variant's year:
+    a sweep over years listed it, and the rule that decides it, once a year with only the date
+    changed (the Paris trial's 2027-2030 ramp: six lines)."""
+    last = load_catalog().country_groups.as_of.year
+    path = tmp_path / "ramp.scn"
+    path.write_text(
+        "scenario ramp {\n  year "
+        f"{last + 1}\n  region FR\n\n  cluster {{\n    accelerator GB300\n    count 1k\n"
+        f"  }}\n}}\n\nsweep ramp_years from ramp {{\n  year {last + 1} .. {last + 3}\n}}\n",
+        encoding="utf-8",
+    )
+    page = render_files([str(path)], samples=0)["ramp.md"].decode()
+    swept = [
+        line
+        for line in _block(page, "Caveats: figures from outside the data")
+        if "In sweep" in line
+    ]
+    for name in ("export.status", "export.rule"):
+        lines = [line for line in swept if f"(`{name}`)" in line]
+        assert len(lines) == 1, lines
+        assert "applied to 1 July of each year" in lines[0]
+        assert not re.search(rf"{last + 2}-07-01", lines[0])
+
+
 def test_a_scenario_within_the_data_has_no_caveats(caveat_files):
     # H100, 2024, France: accelerator prices, grid intensity and industrial price all of 2024
     # (the US industrial price stops at 2023, so a US site would be extrapolated). Only the

@@ -121,6 +121,7 @@ def test_tensor_parallel_time_keeps_a_floor_when_the_messages_vanish():
         pipeline=1.0,
         m=1.0,
         recompute="selective",
+        recomputed_share=1.0,
         domain=72.0,
         scaleup=1.8e12,
         scaleout=1.6e11,

@@ -738,6 +738,29 @@ def test_grid_import_reads_the_mix_from_the_full_owid_file(tmp_path: Path) -> No
     assert script.read_mix(grapher) == {}
 
 
+def test_grid_import_reads_other_renewables_by_the_codebooks_column(tmp_path: Path) -> None:
+    """OWID's codebook names the share of other renewables without bioenergy (geothermal,
+    tidal) `other_renewables_share_elec_exc_biofuel`; the import looked for
+    `other_renewables_exc_biofuel_share_elec`, which does not exist, so Iceland's and Kenya's
+    geothermal was bounded as the dirtiest fuel."""
+    script = _script("import_grid_data")
+    owid = tmp_path / "owid-energy-data.csv"
+    owid.write_text(
+        "country,year,iso_code,carbon_intensity_elec,hydro_share_elec,"
+        "other_renewables_share_elec_exc_biofuel\n"
+        "Iceland,2022,ISL,27.68,69.9,30.1\n",
+        encoding="utf-8",
+    )
+    mix = script.read_mix(owid)
+    assert mix == {"ISL": {2022: {"hydro": 69.9, "other_renewables_exc_biofuel": 30.1}}}
+    ceilings = script.read_fuel_ceilings()
+    bound = script.intensity_ceiling(mix["ISL"][2022], ceilings)
+    assert bound == pytest.approx(0.699 * ceilings["hydro"] + 0.301 * ceilings["geothermal"])
+    assert all(
+        column in script.MIX_COLUMNS for column in owid.read_text().split("\n")[0].split(",")[4:]
+    )
+
+
 def test_fuel_ceilings_are_the_tops_of_the_ranges_energy_toml_prints() -> None:
     ceilings = _script("import_grid_data").read_fuel_ceilings()
     energy = _toml("energy.toml")

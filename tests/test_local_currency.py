@@ -178,3 +178,28 @@ def test_eval_reads_the_range_of_a_per_kwh_price_per_kwh_in_dollars(tmp_path, ca
     ends = re.search(r"\(90%: ([0-9.]+) USD/(\w+) to ([0-9.]+) USD/(\w+)\)", line)
     assert ends and ends[2] == ends[4] == "kWh", line
     assert 0 < float(ends[1]) < float(ends[3]) < 1
+
+
+#: A site abroad at the foreign grid's tariff, its hardware, rent and budget in the analyst's
+#: own currency (the Baku trial's cluster rented in Frankfurt): the briefing read in euros.
+ABROAD = scenario_text(
+    "abroad",
+    year=2024,
+    region="DE",
+    body="  energy {\n    price 0.18 EUR/kWh\n  }\n\n"
+    "  market {\n    unit_price 60k AZN\n    rental_price 5.5 AZN/hour\n  }\n"
+    + WORKLOAD
+    + '\n  expect market.capex < 200M AZN "the budget"\n',
+)
+
+
+def test_of_two_currencies_the_one_the_prices_and_claims_write_most_is_shown(tmp_path):
+    from scendsl.report.export import result_data
+
+    result = evaluate(scendsl.load_text(ABROAD, name="abroad.scn").get("abroad"))
+    path = tmp_path / "abroad.scn"
+    path.write_text(ABROAD, encoding="utf-8")
+    page = render_files([str(path)], samples=0)["abroad.md"].decode("utf-8")
+    assert re.search(r"\([0-9.,]+ ?[kMBT]? AZN\)", _row(page, "energy.annual_cost"))
+    assert "EUR)" not in _row(page, "energy.annual_cost")
+    assert result_data(result)["currency"]["code"] == "AZN"

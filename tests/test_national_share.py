@@ -44,9 +44,20 @@ def _result(region: str, year: int, extra: str = ""):
     return scendsl.evaluate(scendsl.load_text(text).scenarios[0])
 
 
+def _forecast_file() -> dict:
+    text = files("scendsl.catalog").joinpath("electricity_demand_forecasts.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
 def _a_country_and_year() -> tuple[str, int, dict]:
-    data = _demand_file()
-    code = next(c for c in sorted(data) if c != "meta" and len(data[c]["electricity_demand"]) > 1)
+    """A country with two years of demand or more and no published forecast: carried at its
+    own trend."""
+    data, forecasts = _demand_file(), _forecast_file()
+    code = next(
+        c
+        for c in sorted(data)
+        if c != "meta" and c not in forecasts and len(data[c]["electricity_demand"]) > 1
+    )
     year = min(int(y) for y in data[code]["electricity_demand"])
     return code, year, data[code]["electricity_demand"][str(year)]
 
@@ -109,6 +120,37 @@ def test_the_sentence_says_how_a_forecast_years_demand_was_grown(tmp_path: Path)
         f"of demand in {latest + 2}, the {latest} figure carried at the country's "
         f"{first}-{latest} average change, "
     ) in energy
+
+
+FORECAST_COUNTRIES = sorted(c for c in _forecast_file() if c != "meta")
+
+
+@pytest.mark.parametrize("code", FORECAST_COUNTRIES)
+def test_a_year_past_the_data_is_carried_toward_the_countrys_published_forecast(
+    code: str, tmp_path: Path
+):
+    """France's and Germany's demand fell over 2019-2023, so their trend carried it down while
+    RTE and the German government forecast growth (the Paris trial's 500 MW campus read as a
+    share of a shrinking 2030 demand): a published forecast wins over the trend."""
+    series = _demand_file()[code]["electricity_demand"]
+    latest = max(int(y) for y in series)
+    forecast_year, forecast = min(
+        (int(y), f) for y, f in _forecast_file()[code]["electricity_demand_forecast"].items()
+    )
+    end, target = _twh_in_joules(series[str(latest)]), _twh_in_joules(forecast)
+    at_forecast = _result(code, forecast_year)["energy.national_demand"]
+    assert at_forecast.value == pytest.approx(target)
+    year = latest + 1
+    demand = _result(code, year)["energy.national_demand"]
+    assert demand.value == pytest.approx(
+        end * (target / end) ** ((year - latest) / (forecast_year - latest))
+    )
+    assert demand.value != pytest.approx(_grown(series, year))
+    assert any(forecast["source"] in source for source in demand.sources)
+    energy = _energy_section(tmp_path, code, year)
+    assert f"the {latest} figure carried toward the published forecast for {forecast_year}" in (
+        energy
+    )
 
 
 def test_a_subdivision_is_a_share_of_its_countrys_demand_without_a_stand_in_note():

@@ -169,7 +169,9 @@ def test_activation_memory_follows_korthikanti():
     )
 
 
-def test_fits_in_hbm_and_spill_goes_over_the_host_link():
+def test_memory_over_hbm_is_not_priced_as_host_traffic():
+    """A layout that does not fit cannot start (the frameworks do not page HBM out): the step
+    is that of the layout as written, with no host traffic the scenario did not ask for."""
     small = values(
         """parameters 1B
     parallelism tensor 1, pipeline 1, data 8""",
@@ -188,11 +190,9 @@ def test_fits_in_hbm_and_spill_goes_over_the_host_link():
         count="1",
     )
     assert big["performance.fits_in_hbm"] is False
-    need = big["performance.memory_per_accelerator"]
-    assert need > 16 * 70e9
-    spill = need - 80e9
-    assert big["performance.offload_traffic"] == pytest.approx(2 * spill)
-    assert big["performance.offload_time"] == pytest.approx(2 * spill / 128e9)
+    assert big["performance.memory_per_accelerator"] > 16 * 70e9
+    assert big["performance.offload_traffic"] == 0
+    assert big["performance.offload_time"] == 0
 
 
 def test_cpu_offload_moves_four_bytes_per_parameter_over_the_host_link():
@@ -401,6 +401,7 @@ def test_step_time_adds_its_parts_and_implies_an_mfu():
         + v["performance.data_parallel_time"]
         + v["performance.optimizer_time"]
         + v["performance.offload_time"]
+        + v["performance.weight_cast_time"]
     ) * v["performance.straggler_factor"]
     assert v["performance.step_time"] == pytest.approx(parts)
     d = 100_000 // 128

@@ -12,7 +12,10 @@ MAD, a Lahore university consortium's 8B run bought or rented in PKR; a Hanoi mi
 GPU cloud on a coal-heavy grid with diesel backup swept over 2026-2030 in VND, a Reykjavik
 researcher's small hydro and geothermal site against Frankfurt in ISK, an Abu Dhabi fund's 1 GW
 GB300 campus under US licences in AED, an Accra university's 64 second-hand A100s against cloud
-credits in GHS):
+credits in GHS; an RTE engineer's 500 MW Paris campus against French demand in 2030 in EUR, a
+Peruvian environment ministry's training run's emissions and water in PEN, an Azerbaijani
+ministry's B200 cluster bought in Baku or rented in Frankfurt in AZN, a Singapore researcher's
+hall by site class with the gas grid's water in SGD):
 they pass `check`, are in the canonical layout, build, and their briefings speak of their own
 country's currency."""
 
@@ -47,6 +50,10 @@ CURRENCY = {
     "reykjavik": "ISK",
     "abu_dhabi": "AED",
     "accra": "GHS",
+    "paris": "EUR",
+    "lima": "PEN",
+    "baku": "AZN",
+    "singapore": "SGD",
 }
 
 

@@ -55,6 +55,21 @@ def test_without_a_wue_the_site_class_figure_is_used_with_its_source():
     assert "site class colocation" in (wue.note or "")
 
 
+def test_a_hyperscale_site_past_the_data_takes_the_operators_latest_fleet_figure():
+    """Microsoft reported its owned fleet's WUE for 2025, 0.27 L/kWh (June 2026): a 2026
+    hyperscale site read the 0.30 of fiscal 2024 (the Singapore trial)."""
+    figure = _calibration("wue_hyperscale_2025")
+    wue = scendsl.evaluate(
+        scendsl.load_text(
+            scenario_text(
+                "s", year=2026, region="SG", body="  energy {\n    site_class hyperscale\n  }\n"
+            )
+        ).scenarios[0]
+    )["energy.wue"]
+    assert wue.value == pytest.approx(quantity_from_text(figure["value"])[0])
+    assert figure["source"] in wue.sources
+
+
 def test_the_training_runs_water_is_its_it_energy_times_the_wue():
     workload = "  workload {\n    parameters 7B\n    tokens 100B\n  }\n"
     result = _result("    wue 2 L/kWh\n", workload=workload)
@@ -92,3 +107,53 @@ def test_off_site_water_is_none_where_a_source_has_no_figure(mix):
     result = _result(f"    mix {mix}\n")
     assert result["energy.offsite_water"].value is None
     assert result["energy.water_use"].value is not None  # the site's own water still counts
+
+
+def _grid_mix_file() -> dict:
+    text = files("scendsl.catalog").joinpath("grid_mix.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+GRID_MIX_COUNTRIES = sorted(code for code in _grid_mix_file() if code != "meta")
+
+
+@pytest.mark.parametrize("code", GRID_MIX_COUNTRIES)
+def test_the_grids_off_site_water_weighs_its_countrys_generation_mix(code):
+    """A site on its region's grid had no off-site water (the Paris and Lima trials: 'the
+    catalog has no water figure for ... a region's grid'): the country's generation shares by
+    fuel weigh each fuel's water, a fuel without a figure counted as none and named."""
+    data = _grid_mix_file()
+    latest = max(data[code]["grid_mix"])
+    shares = data[code]["grid_mix"][latest]
+    stands_for = data["meta"]["energy_source"]
+    energy = tomllib.loads(files("scendsl.catalog").joinpath("energy.toml").read_text("utf-8"))
+    with_water = {fuel for fuel, source in stands_for.items() if "water" in energy.get(source, {})}
+    expected = sum(shares[fuel] / 100 * _source_water(stands_for[fuel]) for fuel in with_water)
+    result = _result("    mix grid 100%\n", region=code)
+    water = result["energy.supply_water"]
+    assert water.value == pytest.approx(expected)
+    assert result["energy.offsite_water"].value == pytest.approx(
+        result["energy.annual_energy"].value * expected
+    )
+    assert data["meta"]["source"] in water.sources[0]
+    for fuel in set(stands_for) - with_water:
+        if shares[fuel] > 0:
+            assert f"{fuel} {shares[fuel]:.1f}%" in water.note
+
+
+def test_the_grid_mix_import_writes_each_countrys_shares_and_what_stands_for_each_fuel(tmp_path):
+    from tests.test_grid_data import _script
+
+    module = _script("import_grid_mix")
+    extract = tmp_path / "owid.csv"
+    extract.write_text(
+        "country,year,iso_code,hydro_share_elec,other_renewables_share_elec_exc_biofuel\n"
+        "Iceland,2023,ISL,69.9,30.1\n",
+        encoding="utf-8",
+    )
+    data = tomllib.loads(module.build_toml(extract, dataset="test"))
+    assert data["IS"]["grid_mix"]["2023"]["hydro"] == 69.9
+    assert data["IS"]["grid_mix"]["2023"]["other_renewables_exc_biofuel"] == 30.1
+    assert data["IS"]["grid_mix"]["2023"]["coal"] == 0.0
+    assert data["meta"]["energy_source"]["other_renewables_exc_biofuel"] == "geothermal"
+    assert module.build_toml(extract, dataset="test") == module.build_toml(extract, dataset="test")

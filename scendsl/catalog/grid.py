@@ -30,13 +30,17 @@ from scendsl.files.kept import caching, read_toml
 from scendsl.language.names import country_of, iso_reading_names, iso_region_names
 
 __all__ = [
+    "DemandForecast",
     "DemandTrend",
+    "GenerationMix",
     "RegionalFigure",
     "carried_demand_trend",
     "comparison_place",
+    "demand_forecast",
     "demand_trend",
     "electricity_demand",
     "electricity_price",
+    "generation_mix",
     "grid_intensity",
     "household_default_region",
     "household_electricity",
@@ -186,6 +190,8 @@ _FILE_OF = {
     "commercial_price": "commercial_prices.toml",
     "household_electricity": "households.toml",
     "electricity_demand": "electricity_demand.toml",
+    "electricity_demand_forecast": "electricity_demand_forecasts.toml",
+    "grid_mix": "grid_mix.toml",
 }
 _UNIT_OF = {
     "grid_intensity": "gCO2/kWh",
@@ -195,6 +201,7 @@ _UNIT_OF = {
     "commercial_price": "USD/MWh",
     "household_electricity": "kWh",
     "electricity_demand": "TWh",
+    "electricity_demand_forecast": "TWh",
 }
 _WHAT = {
     "grid_intensity": "grid carbon intensity",
@@ -204,6 +211,7 @@ _WHAT = {
     "commercial_price": "commercial electricity tariff",
     "household_electricity": "household electricity use",
     "electricity_demand": "electricity demand",
+    "electricity_demand_forecast": "electricity demand forecast",
 }
 
 
@@ -228,6 +236,7 @@ _POSITIVE_SERIES = frozenset(
         "commercial_price",
         "household_electricity",
         "electricity_demand",
+        "electricity_demand_forecast",
     }
 )
 
@@ -320,12 +329,16 @@ def electricity_demand(region: str, year: int) -> RegionalFigure:
 
 @dataclass(frozen=True)
 class DemandTrend:
-    """A country's electricity demand's average growth over the data's years: demand grew by
-    `rate` a year, compounded, from `first` to `last` (electricity_demand.toml)."""
+    """How a country's electricity demand is carried past its data: by `rate` a year,
+    compounded, from the figure of `last`. Without a forecast, `rate` is the average growth
+    from `first` to `last` (electricity_demand.toml); with one, the growth that reaches the
+    published `forecast` (electricity_demand_forecasts.toml) from the figure of `last`."""
 
     first: int
     last: int
     rate: float
+    #: The published forecast the rate reaches, when the country has one past its data.
+    forecast: DemandForecast | None = None
 
     def carried(self, value: float, year: int) -> float:
         """`value`, the figure of `last`, carried to `year` at the trend's rate."""
@@ -334,23 +347,65 @@ class DemandTrend:
     @property
     def described(self) -> str:
         """How a forecast year's demand is carried, in a briefing's words: "the 2023 figure
-        carried at the country's 2019-2023 average change, +3.9 % a year" (a fall reads -0.5 %)."""
-        return (
-            f"the {self.last} figure carried at the country's {self.first}-{self.last} average "
-            f"change, {self.rate * 100:+.2g} % a year"
-        )
+        carried at the country's 2019-2023 average change, +3.9 % a year" (a fall reads -0.5 %),
+        or "the 2023 figure carried toward the published forecast for 2035, 505 TWh (RTE, Bilan
+        prévisionnel 2025-2035 (...)), +0.7 % a year"."""
+        change = f"{self.rate * 100:+.2g} % a year"
+        if self.forecast is not None:
+            return (
+                f"the {self.last} figure carried toward the published forecast for "
+                f"{self.forecast.year}, {self.forecast.value:,.0f} TWh ({self.forecast.publication}), "
+                f"{change}"
+            )
+        return f"the {self.last} figure carried at the country's {self.first}-{self.last} average change, {change}"
+
+
+@dataclass(frozen=True)
+class DemandForecast:
+    """A published forecast of a country's electricity demand for `year` (TWh), with its
+    source and confidence (electricity_demand_forecasts.toml)."""
+
+    year: int
+    value: float
+    source: str
+    confidence: str
+
+    @property
+    def publication(self) -> str:
+        """The source up to its first colon: the publication, without the figure it gives."""
+        return self.source.split(":", 1)[0]
+
+
+def demand_forecast(region: str, after: int) -> DemandForecast | None:
+    """The first published forecast of the demand of `region`'s country for a year after
+    `after` (the data's last year), or None."""
+    years = _series("electricity_demand_forecast", country_of(_normalise(region)))
+    later = sorted(y for y in years if y > after)
+    if not later:
+        return None
+    figure = years[later[0]]
+    return DemandForecast(
+        later[0], float(figure["value"].split()[0]), figure["source"], figure["confidence"]
+    )
 
 
 @functools.lru_cache(maxsize=512)
 def demand_trend(region: str) -> DemandTrend | None:
-    """The average yearly growth of the demand of `region`'s country from the first to the last
-    year of its series, compounded (None with fewer than two years): what a year past the data
-    is carried at, as a forecast from the country's own recent demand."""
+    """How a year past the data of `region`'s country is carried (None with fewer than two
+    years and no forecast): toward the country's first published forecast past its data, at
+    the constant yearly change that reaches it; else at the average yearly growth from the
+    first to the last year of its series, compounded, a forecast from its own recent demand."""
     years = _series("electricity_demand", country_of(_normalise(region)))
-    if len(years) < 2:
+    if not years:
         return None
     first, last = min(years), max(years)
     start, end = (float(years[y]["value"].split()[0]) for y in (first, last))
+    forecast = demand_forecast(region, last)
+    if forecast is not None:
+        rate = (forecast.value / end) ** (1 / (forecast.year - last)) - 1
+        return DemandTrend(first, last, rate, forecast)
+    if first == last:
+        return None
     return DemandTrend(first, last, (end / start) ** (1 / (last - first)) - 1)
 
 
@@ -361,6 +416,42 @@ def carried_demand_trend(demand: RegionalFigure) -> DemandTrend | None:
     if demand.year_used is None or demand.year_used >= demand.year:
         return None
     return demand_trend(demand.region)
+
+
+@dataclass(frozen=True)
+class GenerationMix:
+    """A country grid's generation shares by fuel in one year (grid_mix.toml): `shares` in %
+    by the data set's fuel names, `energy_source` the energy.toml source that stands for each
+    fuel ('' for none), the year the shares are of, and their source."""
+
+    region: str
+    year: int
+    year_used: int
+    shares: dict[str, float]
+    energy_source: dict[str, str]
+    source: str
+    confidence: str
+
+
+def generation_mix(region: str, year: int) -> GenerationMix | None:
+    """The generation shares of `region`'s country in `year`, else the latest year before it,
+    else the earliest after it (grid_mix.toml); None for a country without them."""
+    country = country_of(_normalise(region))
+    years = _series("grid_mix", country)
+    if not years:
+        return None
+    used = _pick_year(years, year)
+    figure = years[used]
+    sources = _data("grid_mix.toml")["meta"]["energy_source"]
+    return GenerationMix(
+        country,
+        year,
+        used,
+        {fuel: float(figure[fuel]) for fuel in sources if fuel in figure},
+        dict(sources),
+        figure["source"],
+        figure["confidence"],
+    )
 
 
 def household_electricity(region: str, year: int) -> RegionalFigure:

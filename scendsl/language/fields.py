@@ -357,6 +357,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             doc="activation recomputation (offload: the layer input and the attention "
             "projections kept in host memory, the rest recomputed)",
         ),
+        "recompute_num_layers": _int(
+            "transformer layers per pipeline stage that recompute as `recompute` says, the "
+            "others keeping every activation (Megatron-LM --recompute-num-layers with "
+            "--recompute-method block, NeMo activations_checkpoint_num_layers); every layer "
+            "when not given",
+            1,
+            10**6,
+            at_most="layers",
+        ),
         "sequence_length": _int("tokens per sequence", 1, 10**8),
         "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE),
         "global_batch": _int("sequences per optimizer step", 1, MAX_DEGREE),

@@ -186,7 +186,7 @@ def result_data(
                             }
                         )
                     )
-    local = local_money(result.inputs)
+    local = local_money(result.inputs, result.claims)
     if local is not None:  # the currency the briefing shows the scenario's amounts in too
         name, written = local
         data["currency"] = {
@@ -510,9 +510,10 @@ def eval_schema() -> dict[str, Any]:
                     "rate_year": {"type": "integer", "description": "the year of that rate"},
                     "input": {
                         "type": "string",
-                        "description": "the input whose written currency it is (the first of "
+                        "description": "the input whose written currency it is (of "
                         "energy.supply_price, market.unit_price, market.rental_price written "
-                        "in another currency)",
+                        "in another currency, the one whose currency the scenario's prices "
+                        "and claims write most; the first on a tie)",
                     },
                 },
             ),

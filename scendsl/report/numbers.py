@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -210,16 +211,26 @@ def in_currency(usd: float, unit: str, per_usd: float) -> str:
 LOCAL_MONEY_INPUTS = ("energy.supply_price", "market.unit_price", "market.rental_price")
 
 
-def local_money(inputs: Mapping[str, Any]) -> tuple[str, WrittenMoney] | None:
+def local_money(
+    inputs: Mapping[str, Any], claims: Iterable[Any] = ()
+) -> tuple[str, WrittenMoney] | None:
     """The currency the analyst wrote a scenario's prices in, when not USD, and the input it
-    is read from: the first of its electricity price, unit price and rental price written in
-    another currency (with the rate it was converted at). The briefing shows each amount in it
+    is read from: of its electricity price, unit price and rental price written in another
+    currency (with the rate it was converted at), the one whose currency the scenario writes
+    most, counting its claims' figures (`expect market.capex < 350M AZN`); on a tie the first
+    (a site abroad priced at the foreign grid's tariff, its hardware and budget in the
+    analyst's own currency, is shown in the analyst's). The briefing shows each amount in it
     too, and the eval JSON names it (`currency`)."""
-    for name in LOCAL_MONEY_INPUTS:
-        node = inputs.get(name)
-        if node is not None and node.written is not None:
-            return name, node.written
-    return None
+    written = [
+        (name, node.written)
+        for name in LOCAL_MONEY_INPUTS
+        if (node := inputs.get(name)) is not None and node.written is not None
+    ]
+    if not written:
+        return None
+    counts = Counter(money.currency for _, money in written)
+    counts.update(c.written.currency for c in claims if getattr(c, "written", None) is not None)
+    return max(written, key=lambda found: counts[found[1].currency])  # max keeps the first
 
 
 def local_amount(usd: float, dimension: str, local: WrittenMoney) -> str | None:

@@ -364,7 +364,8 @@ def water_use(annual_energy, pue, wue):
     "energy.offsite_water",
     "volume",
     "Water the power plants of the supply mix consume in a year to generate the site's "
-    "electricity (where energy.mix names its sources)",
+    "electricity (where energy.mix names its sources, or the catalog holds its grid's generation "
+    "mix)",
     "energy.annual_energy × energy.supply_water",
     ("energy.annual_energy", "energy.supply_water"),
     (

@@ -19,6 +19,7 @@ from scendsl.catalog.grid import (
     carried_demand_trend,
     electricity_demand,
     electricity_price,
+    generation_mix,
     grid_intensity,
     household_default_region,
     household_electricity,
@@ -493,8 +494,9 @@ def _price(ctx: Context) -> Found:
     "Water consumed off site to generate a kWh of the supply mix (operational, mostly the "
     "power plants' cooling)",
     formula="Σ share × water of each source of energy.mix (energy.toml, Macknick et al. 2012 "
-    "medians); none when a source has no figure or the mix draws on the region's grid, whose "
-    "fuel shares the catalog does not hold",
+    "medians), the region's grid weighed by its generation shares by fuel (grid_mix.toml, a "
+    "fuel without a figure counted as none); none when a source has no figure or the grid's "
+    "shares are not in the catalog",
 )
 def _supply_water(ctx: Context) -> Found:
     return _mix_average(ctx, "water")
@@ -509,9 +511,10 @@ def supply_mix(ctx: Context) -> list[tuple[str, float]]:
 
 
 def _mix_average(ctx: Context, what: str) -> Found:
-    total, parts, sources, notes = 0.0, [], [], []
+    total, parts, sources, notes, confidences = 0.0, [], [], [], []
     for name, share in supply_mix(ctx):
         found = _source_figure(ctx, name, what)
+        confidences.append(found.confidence)
         total += share * found.value
         # The grid's figure depends on the region and year: say which one was read.
         regional = ctx.catalog.energy_sources[name].uses_region_grid
@@ -519,11 +522,12 @@ def _mix_average(ctx: Context, what: str) -> Found:
         if found.source:
             sources.append(found.source)
         # Stand-ins, and a figure on another basis than lifecycle (a subdivision's direct rate).
-        flagged = ("extrapolated", "fallback", "not lifecycle")
+        flagged = ("extrapolated", "fallback", "not lifecycle", "generation mix")
         if found.note and any(word in found.note for word in flagged):
             notes.append(found.note)
     where = ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
-    confidence = "C" if len(parts) > 1 else None
+    # A blend is an estimate; a single source keeps its figure's confidence.
+    confidence = "C" if len(parts) > 1 else confidences[0]
     return Found(
         total,
         f"mix at {where}: " + ", ".join(parts),
@@ -580,10 +584,46 @@ def _regional_found(
     )
 
 
+def _grid_water(ctx: Context) -> Found:
+    """The water the region's grid consumes per kWh it generates: its generation shares by fuel
+    (grid_mix.toml) weighing each fuel's energy.toml figure; a fuel without one (oil,
+    bioenergy, geothermal) counts as none, and the note says how much of the mix that is."""
+    mix = generation_mix(ctx.scenario.region, ctx.scenario.year)
+    if mix is None:
+        raise LookupError(f"no water figure for the grid of {ctx.scenario.region}")
+    total, uncounted, sources = 0.0, [], [mix.source]
+    for fuel, share in mix.shares.items():
+        source = ctx.catalog.energy_sources.get(mix.energy_source.get(fuel) or "")
+        if share and (source is None or source.water is None):
+            uncounted.append(f"{fuel} {share:.1f}%")
+            continue
+        if share and source is not None and source.water is not None:
+            water = from_figure(source.water, f"catalog energy.{source.name}.water")
+            total += share / 100 * water.value
+            sources.append(water.source or "")
+    largest = sorted(mix.shares.items(), key=lambda item: -item[1])[:3]
+    notes = [
+        f"the {mix.region} grid's {mix.year_used} generation mix ("
+        + ", ".join(f"{fuel} {share:.1f}%" for fuel, share in largest)
+        + ", ...) weighing each fuel's water"
+    ]
+    if uncounted:
+        notes.append(f"{', '.join(uncounted)} of it have no water figure and are not counted")
+    if mix.year_used != mix.year:
+        notes.append(f"extrapolated: no {mix.year} figure, {mix.year_used} value used")
+    return Found(
+        total,
+        f"catalog grid_mix.toml {mix.region}.grid_mix[{mix.year_used}]",
+        "; ".join(dict.fromkeys(s for s in sources if s)),
+        "C",
+        "; ".join(notes),
+    )
+
+
 def _source_figure(ctx: Context, name: str, what: str) -> Found:
     source = ctx.catalog.energy_sources[name]
     if source.uses_region_grid and what == "water":
-        raise LookupError(f"no water figure for the grid of {ctx.scenario.region}")
+        return _grid_water(ctx)
     if source.uses_region_grid:
         figure = _grid_lookup(ctx, what)
         if what == "intensity" and figure.value is not None:
@@ -762,8 +802,9 @@ def _per_capita(ctx: Context) -> Found:
     importance=2,
     formula="electricity_demand.toml electricity_demand of the country of scenario.region for "
     "scenario.year (Ember and Energy Institute via Our World in Data); a year past the data "
-    "takes the latest figure grown at the country's average yearly growth over the data's "
-    "years, labelled extrapolated; a country without a figure has none",
+    "takes the latest figure carried toward the country's published forecast "
+    "(electricity_demand_forecasts.toml), else grown at the country's average yearly growth "
+    "over the data's years, labelled extrapolated; a country without a figure has none",
 )
 def _national_demand(ctx: Context) -> Found:
     # A subdivision's site draws on its country's grid: the share is of the country's demand.
@@ -781,9 +822,17 @@ def _national_demand_of(country: str, year: int) -> Found:
     if trend is None:
         return _regional_found(figure, "electricity_demand.toml", "electricity_demand")
     # A forecast year: demand held at the last figure would not move over a sweep of years
-    # (a share of 2030's demand read as one of 2023's); it grows as it did over the data.
+    # (a share of 2030's demand read as one of 2023's); it moves toward the country's
+    # published forecast, or without one as it did over the data.
+    carried = replace(figure, value=trend.carried(figure.value, year))
+    if trend.forecast is not None:
+        carried = replace(
+            carried,
+            source=f"{figure.source}; {trend.forecast.source}",
+            confidence=max(figure.confidence or "C", trend.forecast.confidence),
+        )
     return _regional_found(
-        replace(figure, value=trend.carried(figure.value, year)),
+        carried,
         "electricity_demand.toml",
         "electricity_demand",
         carried=trend.described,

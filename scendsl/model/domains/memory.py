@@ -25,6 +25,7 @@ from scendsl.model.domains.training_formulas import (
     ZERO_OFFLOAD,
     activation_bytes_per_layer,
     effective_interleave,
+    lora_dropped_terms,
     model_state_bytes,
 )
 from scendsl.model.registry import calibration_input, metric, scenario_input
@@ -42,6 +43,25 @@ calibration_input(
     "number",
     "Bytes per element of a linear layer's input kept for the backward pass under FP8 or FP4",
     (TE_SAVED_INPUT, KORTHIKANTI),
+)
+
+#: Why a frozen linear layer keeps no input (performance.lora_adapted_mlp_share).
+FROZEN_INPUT = (
+    "NVIDIA Transformer Engine source, "
+    "https://github.com/NVIDIA/TransformerEngine/blob/main/transformer_engine/pytorch/module/linear.py, "
+    "_Linear.forward: the input is saved for the backward pass only if weight.requires_grad "
+    "(a frozen weight needs no weight gradient, and the input's gradient dY·Wᵀ takes the "
+    "weight alone); Zhang et al. 2023, LoRA-FA (arXiv:2308.03303) §2: what LoRA keeps is the "
+    "full-rank input of each adapted layer"
+)
+
+calibration_input(
+    "performance.lora_adapted_mlp_share",
+    "lora_adapted_mlp_share",
+    "fraction",
+    "Share of the MLP's weight products a LoRA run's adapters sit on: the share of the MLP's "
+    "linear-layer inputs a frozen layer still keeps",
+    (LORA, FROZEN_INPUT),
 )
 
 
@@ -235,6 +255,9 @@ _ACTIVATION_INPUTS = (
     "workload.flash_attention",
     "workload.dropout",
     "performance.activation_element_factor",
+    "performance.recomputed_layer_share",
+    "workload.adapter",
+    "performance.lora_adapted_mlp_share",
 )
 
 
@@ -283,6 +306,9 @@ def _first_stage_activations(
     flash_attention,
     dropout,
     element_factor,
+    recomputed_share,
+    adapter,
+    adapted_mlp_share,
 ):
     """(held in HBM, offloaded to the host) activation bytes of the first pipeline stage.
 
@@ -293,9 +319,13 @@ def _first_stage_activations(
     `recompute offload` offloads all of them but that one, whatever activation_offload_layers
     says.
     The MLP's saved tensors grow with its width f and its gate (mlp_activation_terms).
+    `recomputed_share` of the stage's layers recompute (workload.recompute_num_layers); a LoRA
+    run's frozen linear layers keep no inputs (lora_dropped_terms).
     """
     low = scalar.isin(precision, ("fp8", "fp4"))
     saved = scalar.where(low, saved_input_bytes, 2.0)
+    dropped = lora_dropped_terms(saved, ffn_width / hidden, mlp == "gated", adapted_mlp_share)
+    lora = scalar.where(adapter == "lora", 1.0, 0.0)
     per_layer = activation_bytes_per_layer(
         sequence,
         micro_batch,
@@ -310,6 +340,8 @@ def _first_stage_activations(
         kv_heads / heads,
         flash_attention == "off",
         dropout,
+        recomputed_share,
+        (dropped[0] * lora, dropped[1] * lora),
     )
     v = effective_interleave(interleave, layers, pipeline)
     stage_layers = layers / pipeline
@@ -391,7 +423,8 @@ def memory_per_accelerator(model_state, activations):
 @metric(
     "performance.fits_in_hbm",
     "number",
-    "Whether the job fits in HBM without spilling",
+    "Whether the job fits in HBM (one that does not cannot start: nothing spills to the host "
+    "unless the scenario offloads it)",
     "performance.memory_per_accelerator ≤ accelerator.hbm",
     ("performance.memory_per_accelerator", "accelerator.hbm"),
     value_type="bool",

@@ -55,6 +55,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     LORA,
+    MEGATRON_RECOMPUTE,
     MOE_GEMM,
     MOE_LAYOUT,
     NARAYANAN_FLOPS,
@@ -419,11 +420,13 @@ def blended_precision_gain(
     "recomputation (the forward pass run twice), a little above 1 with selective",
     "1 + the recomputed forward share: full 1/3, selective the attention scores' forward "
     "pass (a third of their share of the model FLOPs), offload ⅓ × the MLP's share of the "
-    "layer's weights (4h² + MLP); with workload.adapter lora that share × F_full / F, F the "
+    "layer's weights (4h² + MLP); that share × performance.recomputed_layer_share (the layers "
+    "of a stage that recompute); with workload.adapter lora × F_full / F, F the "
     "model FLOPs per token and F_full = F + 2·N_active − 6·N_adapter·N_active/N, those of "
     "training every weight (the forward pass recomputed is the same)",
     (
         "workload.recompute",
+        "performance.recomputed_layer_share",
         "workload.sequence_length",
         "workload.hidden_size",
         "performance.ffn_width",
@@ -434,7 +437,7 @@ def blended_precision_gain(
         "performance.adapter_parameters",
         "workload.parameters",
     ),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP, LORA),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, GATED_MLP, LORA, MEGATRON_RECOMPUTE),
     optional=(
         "performance.model_flops_per_token",
         "workload.active_parameters",
@@ -443,14 +446,14 @@ def blended_precision_gain(
     ),
 )
 def recompute_factor(
-    recompute, sequence, hidden, ffn, mlp, adapter, per_token, active, adapters, parameters
+    recompute, share, sequence, hidden, ffn, mlp, adapter, per_token, active, adapters, parameters
 ):
     """Full recomputation repeats the forward pass; selective only the attention scores, whose
     share of a layer's work shrinks as the MLP widens; offload all but the attention
     projections, whose outputs it kept in host memory. A LoRA run recomputes the same forward
     pass over fewer model FLOPs (no weight gradients for the frozen weights), so a larger
     share of them: full recomputation adds ~1/2 of a LoRA run's FLOPs, not 1/3."""
-    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated")
+    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated", share)
     known = all(x is not None for x in (per_token, active, adapters, parameters))
     if adapter != "lora" or not known:
         return factor

@@ -12,6 +12,7 @@ from __future__ import annotations
 from scendsl.model import scalar
 from scendsl.model.domains.training_formulas import (
     ACTIVATION_BYTES,
+    ACTIVATION_OFFLOAD,
     ACTIVATION_PRECISION,
     ATTENTION_PRECISION,
     ATTENTION_RATE,
@@ -30,6 +31,7 @@ from scendsl.model.domains.training_formulas import (
     HYBRID_SHARD,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    MEGATRON_RECOMPUTE,
     MLP_ACTIVATIONS,
     MOE_GEMM,
     MOE_KERNELS,
@@ -41,6 +43,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN_FLOPS,
     NCCL_CHANNELS,
     NCCL_TUNER,
+    NO_IMPLICIT_SPILL,
     OVERLAP_INTERFERENCE,
     PALM,
     PIPELINE_P2P,
@@ -64,6 +67,7 @@ from scendsl.model.domains.training_formulas import (
     link_for,
     matmul_efficiency_at,
     matrix_time_per_flop,
+    partial_recompute,
     recomputed_attention_share,
     ring_allreduce_seconds,
     ring_latency_seconds,
@@ -72,7 +76,7 @@ from scendsl.model.domains.training_formulas import (
     tree_allreduce_seconds,
     tree_latency_seconds,
 )
-from scendsl.model.registry import metric
+from scendsl.model.registry import calibration_input, metric
 
 
 # ================================================================ parts of one step
@@ -101,14 +105,20 @@ def matmul_efficiency(hidden, tensor, plateau, half_width, platform):
     "fraction",
     "Share of the FLOPs the accelerators execute (recomputation included) in the attention "
     "scores and their weighting",
-    "attention_flop_share × (4/3 with selective or full recomputation, else 1) / recompute_factor",
-    ("performance.attention_flop_share", "workload.recompute", "performance.recompute_factor"),
-    sources=(NARAYANAN_FLOPS, KORTHIKANTI),
+    "attention_flop_share × (1 + ⅓ × performance.recomputed_layer_share with selective or full "
+    "recomputation, else 1) / recompute_factor",
+    (
+        "performance.attention_flop_share",
+        "workload.recompute",
+        "performance.recompute_factor",
+        "performance.recomputed_layer_share",
+    ),
+    sources=(NARAYANAN_FLOPS, KORTHIKANTI, MEGATRON_RECOMPUTE),
 )
-def executed_attention_share(share, recompute, factor):
+def executed_attention_share(share, recompute, factor, recomputed):
     """Selective recomputation runs only the attention scores again: their share of the
     executed work is larger than of the model's."""
-    return recomputed_attention_share(share, recompute, factor)
+    return recomputed_attention_share(share, recompute, factor, recomputed)
 
 
 @metric(
@@ -269,6 +279,7 @@ def compute_time(hardware, used, rate, expert):
         "workload.mlp",
         "workload.dropout",
         "performance.activation_element_factor",
+        "performance.recomputed_layer_share",
     ),
     sources=(
         KORTHIKANTI,
@@ -300,6 +311,7 @@ def memory_time(
     mlp,
     dropout,
     element_factor,
+    recomputed,
 ):
     """Element-wise work is bandwidth-bound and does not overlap the matmuls it sits between;
     without sequence parallelism every tensor-parallel rank repeats it on the whole sequence;
@@ -321,22 +333,28 @@ def memory_time(
         ffn / hidden,
         mlp == "gated",
         dropout,
+        recomputed,
     )
     return traffic * element_factor / context / (hbm_bandwidth * efficiency)
 
 
-def _forward_repeated(recompute):
+def _forward_repeated(recompute, share):
     """The factor on traffic a layer moves half in its forward pass and half in its backward:
     full recomputation runs the forward pass again (3 halves), and so does offload for the MLP
-    (experts included) it recomputes; the other policies do not."""
-    return scalar.where(scalar.isin(recompute, FORWARD_RERUN), 1.5, 1.0)
+    (experts included) it recomputes; the other policies do not. `share` of a stage's layers
+    recompute (performance.recomputed_layer_share)."""
+    repeated = scalar.where(scalar.isin(recompute, FORWARD_RERUN), 1.5, 1.0)
+    return partial_recompute(repeated, 1.0, share)
 
 
-def _tensor_forward_repeated(recompute):
+def _tensor_forward_repeated(recompute, share):
     """The same for the tensor-parallel collectives, one after the attention block and one after
     the MLP: offload recomputes the MLP but keeps the output projection's result, so only the
     second is repeated (5 quarters)."""
-    return scalar.where(recompute == "full", 1.5, scalar.where(recompute == "offload", 1.25, 1.0))
+    repeated = scalar.where(
+        recompute == "full", 1.5, scalar.where(recompute == "offload", 1.25, 1.0)
+    )
+    return partial_recompute(repeated, 1.0, share)
 
 
 @metric(
@@ -355,6 +373,7 @@ def _tensor_forward_repeated(recompute):
         "workload.pipeline_parallel",
         "performance.microbatches",
         "workload.recompute",
+        "performance.recomputed_layer_share",
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
@@ -374,6 +393,7 @@ def tensor_parallel_time(
     pipeline,
     m,
     recompute,
+    recomputed_share,
     domain,
     scaleup,
     scaleout,
@@ -390,7 +410,9 @@ def tensor_parallel_time(
     transfer = ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, scaleup, scaleout))
     latency = ring_latency_seconds(tensor, domain, base, hop_up, hop_out, 2.0)
     per_layer = 4.0 * (transfer + latency)
-    recomputed = _tensor_forward_repeated(recompute)  # the repeated forward's all-reduces
+    recomputed = _tensor_forward_repeated(
+        recompute, recomputed_share
+    )  # the repeated forward's all-reduces
     return per_layer * recomputed * m * layers / pipeline
 
 
@@ -412,6 +434,7 @@ def tensor_parallel_time(
         "workload.experts_per_token",
         "performance.microbatches",
         "workload.recompute",
+        "performance.recomputed_layer_share",
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
@@ -431,6 +454,7 @@ def expert_parallel_time(
     top_k,
     m,
     recompute,
+    recomputed_share,
     domain,
     scaleup,
     scaleout,
@@ -444,7 +468,7 @@ def expert_parallel_time(
     tokens = micro_batch * sequence / context
     payload = ACTIVATION_BYTES * tokens * top_k * hidden / tensor * (e - 1) / e
     link = link_for(tensor * e, domain, scaleup, scaleout)
-    recomputed = _forward_repeated(recompute)
+    recomputed = _forward_repeated(recompute, recomputed_share)
     exposed = 1.0 - overlap
     return 4.0 * payload / (link / 2.0) * recomputed * m * layers / pipeline * exposed
 
@@ -468,6 +492,7 @@ def expert_parallel_time(
         "workload.experts_per_token",
         "performance.microbatches",
         "workload.recompute",
+        "performance.recomputed_layer_share",
         "accelerator.hbm_bandwidth",
         "performance.hbm_efficiency",
         "performance.expert_permutation_passes",
@@ -488,6 +513,7 @@ def expert_permutation_time(
     top_k,
     m,
     recompute,
+    recomputed_share,
     hbm_bandwidth,
     efficiency,
     passes,
@@ -500,7 +526,7 @@ def expert_permutation_time(
     and sit between the router and the experts' matmuls, so they do not overlap them. A
     mixture of attention heads routes every layer's attention as well (JetMoE)."""
     routed = ACTIVATION_BYTES * micro_batch * sequence / context * top_k * hidden / tensor
-    recomputed = _forward_repeated(recompute)
+    recomputed = _forward_repeated(recompute, recomputed_share)
     blocks = scalar.where(experts > 1, moe_layers, 0.0)
     blocks = blocks + scalar.where(attention_experts > 1, layers, 0.0)
     return passes * routed * recomputed * m * blocks / pipeline / (hbm_bandwidth * efficiency)
@@ -520,18 +546,28 @@ def expert_permutation_time(
         "workload.pipeline_parallel",
         "performance.microbatches",
         "workload.recompute",
+        "performance.recomputed_layer_share",
         "performance.expert_kernel_time",
     ),
     sources=(MOE_KERNELS,),
 )
-def expert_launch_time(experts, expert, moe_layers, pipeline, m, recompute, per_expert):
+def expert_launch_time(
+    experts, expert, moe_layers, pipeline, m, recompute, recomputed_share, per_expert
+):
     """A dropless dispatcher reads each expert's token count back to the host before it can size
     the experts' buffers, which empties the accelerator's queue; the kernels that follow (each
     local expert's GEMMs and, in FP8, the casts of its inputs and weights, forward and
     backward) are then issued one by one while the accelerator waits. Their number, not their
     work, sets this time, so it grows with the local experts and not with the tokens."""
     local = experts / scalar.maximum(expert, 1)
-    time = per_expert * local * moe_layers / pipeline * m * _forward_repeated(recompute)
+    time = (
+        per_expert
+        * local
+        * moe_layers
+        / pipeline
+        * m
+        * _forward_repeated(recompute, recomputed_share)
+    )
     return scalar.where(experts > 1, time, 0.0)
 
 
@@ -621,6 +657,7 @@ def kv_width(kv, width, heads):
         "workload.pipeline_parallel",
         "performance.microbatches",
         "workload.recompute",
+        "performance.recomputed_layer_share",
         "accelerator.scaleup_domain",
         "accelerator.scaleup_bandwidth",
         "performance.scaleout_bandwidth",
@@ -643,6 +680,7 @@ def context_parallel_exchange_time(
     pipeline,
     m,
     recompute,
+    recomputed_share,
     domain,
     scaleup,
     scaleout,
@@ -663,6 +701,7 @@ def context_parallel_exchange_time(
     recomputed = scalar.where(
         scalar.isin(recompute, FORWARD_RERUN), (kv_passes + 1.0) / kv_passes, 1.0
     )
+    recomputed = partial_recompute(recomputed, 1.0, recomputed_share)
     return per_layer * recomputed * m * layers / pipeline
 
 
@@ -1118,34 +1157,72 @@ def optimizer_time(
     return on_device * per_parameter * shard / (hbm_bandwidth * efficiency)
 
 
+#: Where the FP8 weight casts' bytes come from (calibration.low_precision_weight_cast_bytes).
+TE_WEIGHT_CAST = (
+    "NVIDIA Transformer Engine source, PyTorch Linear: a 16-bit weight is cast to FP8 with its "
+    "transpose (fp8_cast_transpose_fused) on the first micro-batch of a step and reused by the "
+    "others (is_first_microbatch), unless the weights are kept in FP8"
+)
+
+calibration_input(
+    "performance.low_precision_weight_cast_bytes",
+    "low_precision_weight_cast_bytes",
+    "number",
+    "HBM bytes per weight held that the FP8 or FP4 weight casts move each step",
+    (TE_WEIGHT_CAST,),
+)
+
+
+@metric(
+    "performance.weight_cast_time",
+    "time",
+    "Time per step the FP8 or FP4 weight casts take: every rank casts all the weights it holds",
+    "low_precision_weight_cast_bytes × parameters_per_accelerator / (hbm_bandwidth × "
+    "hbm_efficiency) at fp8 or fp4, else 0",
+    (
+        "workload.precision",
+        "performance.low_precision_weight_cast_bytes",
+        "performance.parameters_per_accelerator",
+        "accelerator.hbm_bandwidth",
+        "performance.hbm_efficiency",
+    ),
+    sources=(TE_WEIGHT_CAST, LLM_ANALYSIS),
+)
+def weight_cast_time(precision, per_weight, held, hbm_bandwidth, efficiency):
+    """The casts read every 16-bit weight a rank holds and write its low-precision copies once a
+    step: memory-bound kernels between the forward products that neither data nor context
+    parallelism shrink, since each rank holds and casts its whole share of the model."""
+    low = scalar.isin(precision, ("fp8", "fp4"))
+    return scalar.where(low, per_weight * held / (hbm_bandwidth * efficiency), 0.0)
+
+
 @metric(
     "performance.offload_traffic",
     "data",
-    "Host-link traffic per step and accelerator",
+    "Host-link traffic per step and accelerator: what the run sends to host memory on purpose",
     "offload_traffic_per_parameter × optimizer shard (trainable_parameters_per_accelerator, "
     "performance.trainable_sharded_parameters with ZeRO ≥ 1; if offload cpu) + 2 × "
-    "(max(0, memory_per_accelerator − hbm) + offloaded_activation_memory)",
+    "offloaded_activation_memory; memory over HBM is not traffic (performance.fits_in_hbm: "
+    "the run as written cannot start)",
     (
         "performance.trainable_parameters_per_accelerator",
         "performance.trainable_sharded_parameters",
         "workload.zero_stage",
         "workload.offload",
         "performance.offload_traffic_per_parameter",
-        "performance.memory_per_accelerator",
-        "accelerator.hbm",
         "performance.offloaded_activation_memory",
     ),
-    sources=(ZERO_OFFLOAD,),
+    sources=(ZERO_OFFLOAD, ACTIVATION_OFFLOAD, NO_IMPLICIT_SPILL),
 )
-def offload_traffic(
-    parameters, sharded, zero_stage, offload, per_parameter, memory, hbm, offloaded_activations
-):
-    """ZeRO-Offload's gradients down and parameters up, plus whatever spills out of HBM and
-    the activations offloaded on purpose (read in and written back once per step: a lower
-    bound)."""
+def offload_traffic(parameters, sharded, zero_stage, offload, per_parameter, offloaded_activations):
+    """ZeRO-Offload's gradients down and parameters up, plus the activations offloaded on
+    purpose (read in and written back once per step: a lower bound). What exceeds HBM is not
+    priced as traffic: the frameworks move nothing to the host unless told to (an allocation
+    past HBM fails), so a layout that does not fit has no step time of its own; the step is
+    that of the layout as written and performance.fits_in_hbm says it cannot start."""
     shard = scalar.where(zero_stage >= 1, sharded, parameters)
     optimizer = scalar.where(offload == "cpu", per_parameter * shard, 0.0)
-    return optimizer + 2.0 * (scalar.maximum(memory - hbm, 0.0) + offloaded_activations)
+    return optimizer + 2.0 * offloaded_activations
 
 
 @metric(
@@ -1185,7 +1262,8 @@ def straggler(used, variability):
     "pipeline bubble, then the optimizer and host traffic (no data-parallel exchange, no "
     "stragglers)",
     "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + expert_launch + "
-    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload",
+    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload + "
+    "weight_cast",
     (
         "performance.compute_time",
         "performance.memory_time",
@@ -1198,6 +1276,7 @@ def straggler(used, variability):
         "performance.context_parallel_time",
         "performance.expert_permutation_time",
         "performance.expert_launch_time",
+        "performance.weight_cast_time",
     ),
     sources=(
         NARAYANAN,
@@ -1223,12 +1302,13 @@ def replica_time(
     context_comm,
     permutation,
     launches,
+    casts,
 ):
     """Every part of a step that one replica pays on its own, declared once: the step time and
     the scaling efficiency both start from it."""
     per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm
     per_microbatch = per_microbatch + permutation + launches
-    return per_microbatch / (1.0 - bubble) + optimizer + offload
+    return per_microbatch / (1.0 - bubble) + optimizer + offload + casts
 
 
 @metric(
@@ -1238,7 +1318,7 @@ def replica_time(
     "(replica_time + data_parallel) × straggler_factor, replica_time = (compute + memory + "
     "tensor_parallel + expert_parallel + expert_permutation + expert_launch + pipeline_p2p + "
     "context_parallel) / "
-    "(1 − pipeline_bubble) + optimizer + offload",
+    "(1 − pipeline_bubble) + optimizer + offload + weight_cast",
     (
         "performance.replica_time",
         "performance.data_parallel_time",

@@ -112,6 +112,17 @@ MEGATRON = (
     "tensor + pipeline + data parallelism, interleaved 1F1B, sequence parallelism, "
     "selective recomputation"
 )
+MEGATRON_RECOMPUTE = (
+    "Megatron-LM training arguments --recompute-granularity full, --recompute-method block and "
+    "--recompute-num-layers N (the first N transformer layers of each pipeline stage recompute "
+    "their forward pass in full, the others keep their activations; uniform and block methods, "
+    "https://github.com/NVIDIA/Megatron-LM/blob/main/megatron/training/arguments.py and "
+    "https://github.com/NVIDIA/Megatron-LM/blob/main/megatron/core/transformer/transformer_block.py"
+    "); NeMo "
+    "activations_checkpoint_granularity, _method and _num_layers, which MLPerf configs export as "
+    "ACG, ACM and ACL (MLCommons training_results_v5.0, AMD and MangoBoost, Llama 2 70B LoRA: "
+    "ACG=full ACM=block ACL=21)"
+)
 LLM_ANALYSIS = (
     "Cheng Li 2023, llm-analysis (flops and HBM efficiency of the compute and memory terms)"
 )
@@ -454,6 +465,8 @@ def activation_bytes_per_layer(
     kv_ratio=1.0,
     scores_kept=True,
     dropout=None,
+    recomputed_share=1.0,
+    lora_dropped=(0.0, 0.0),
 ):
     """Activation bytes one layer keeps for one micro-batch (Korthikanti et al. 2022, Table 2).
 
@@ -470,10 +483,14 @@ def activation_bytes_per_layer(
     attention; `scores_kept` false (fused, flash attention) keeps no s×s score matrix, so the
     5as/h term is not kept even without recomputation (Dao et al. 2022). At `dropout` 0 no mask
     or dropped copy is kept (None: dropout on): 34 → 32 and 5as/h → 2as/h (DROPOUT_MASK_BYTES,
-    DROPOUT_SCORE_BYTES).
+    DROPOUT_SCORE_BYTES). `recomputed_share` of a stage's layers follow `recompute`, the others
+    keep everything (partial_recompute). `lora_dropped` is what a LoRA run's frozen linear layers
+    do not keep (lora_dropped_terms), bytes per sbh (replicated, sharded).
     """
     sbh = sequence * micro_batch * hidden
     replicated, sharded = low_precision_linear_terms(saved_input, ffn_ratio, gated, kv_ratio)
+    replicated = replicated - lora_dropped[0]
+    sharded = sharded - lora_dropped[1]
     off = dropout_off(dropout)
     replicated = replicated - DROPOUT_MASK_BYTES * off
     linear = scalar.where(
@@ -491,7 +508,45 @@ def activation_bytes_per_layer(
         "full": full,
         "offload": offload,
     }[recompute]
-    return sbh * factor
+    return sbh * partial_recompute(factor, linear + attention, recomputed_share)
+
+
+def partial_recompute(policy, kept_all, share):
+    """A per-layer figure of a stage whose `share` of layers follow the recomputation policy
+    (`policy`, their figure) and whose other layers keep every activation (`kept_all`, the
+    figure without recomputation): Megatron-LM's block method recomputes the first
+    --recompute-num-layers layers of each stage and runs the rest as without recomputation."""
+    return kept_all + share * (policy - kept_all)
+
+
+def lora_dropped_terms(saved_input, ffn_ratio, gated, adapted_mlp_share):
+    """Bytes per sbh a LoRA layer's frozen linear layers do not keep, (replicated, sharded) as
+    low_precision_linear_terms splits them.
+
+    A linear layer keeps its input only to compute its weight's gradient (dW = Xᵀ·dY); the
+    gradient its input needs (dX = dY·Wᵀ) takes the weight alone, so a frozen layer keeps
+    nothing (Transformer Engine's Linear saves its input only when the weight requires a
+    gradient). The adapters need their own inputs: on the attention (`adapted_mlp_share` 0),
+    the query-key-value input (the norm's output, which the adapter reads in 16 bits, 2 bytes
+    where an FP8 projection kept q) and the output projection's input (the attention output,
+    kept in 16 bits by fused attention anyway, so its q-byte copy goes). What the
+    non-linearities need stays: the norms' inputs, Q, K, V and the attention output for the
+    attention's backward pass, the MLP's activation input (gate and up, 4r; 2r plain). The
+    MLP's two weight-product inputs (its first input, q or 2, and the activation's output,
+    r·q or 2r) go, but for the share of them the adapters sit on."""
+    activation, second = mlp_activation_terms(ffn_ratio, gated)
+    del activation  # the non-linearity's input stays
+    if saved_input is None:
+        q = scalar.as_float(2.0)
+        second_kept = second
+    else:
+        q = scalar.as_float(saved_input)
+        second_kept = ffn_ratio * q
+    low = q < 2.0
+    frozen = 1.0 - adapted_mlp_share
+    replicated = frozen * q - (2.0 - q)  # the MLP input goes; the adapter's 16-bit QKV input
+    sharded = frozen * second_kept + scalar.where(low, q, 0.0)
+    return replicated, sharded
 
 
 ACTIVATION_OFFLOAD = (
@@ -504,6 +559,15 @@ ACTIVATION_OFFLOAD = (
     "'offload'; the offloaded tensors go to host memory in the forward pass and come back for "
     "the backward pass, the 'remat' ones are recomputed), used with those five offloaded by "
     "MaxText's published Llama 3.1 8B and 70B benchmarks on TPU v6e"
+)
+
+NO_IMPLICIT_SPILL = (
+    "PyTorch CUDA semantics, memory management: the caching allocator raises an out-of-memory "
+    "error when an allocation does not fit, it does not page device memory to the host; JAX "
+    "and XLA refuse a program whose buffers exceed device memory at compile time unless host "
+    "offloading is asked for (memory kinds, remat offload policies); moving activations or "
+    "optimizer state to the host is always an explicit option (Megatron "
+    "cpu_offloading_num_layers, DeepSpeed ZeRO-Offload, MaxText offload remat)"
 )
 
 #: The recomputation levels that run a layer's forward pass (all or all but its attention
@@ -557,7 +621,7 @@ def low_precision_linear_terms(
     return 6.0 + 2.0 * q, attention + activation + ffn_ratio * q + scalar.where(low, q, 0.0)
 
 
-def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=False):
+def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=False, share=1.0):
     """Hardware FLOPs over model FLOPs: full recomputation repeats the forward pass (4/3);
     selective recomputation repeats the attention scores' forward pass, s/(18h) of the linear
     layers' work (Korthikanti et al. 2022, §5) when their weights are 12h² (attention 4h², plain
@@ -569,6 +633,7 @@ def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=Fa
     Offload repeats the forward pass but for the attention projections, whose outputs it kept:
     1 + ⅓ × mlp / (4h² + mlp) of the layer's weights (the four projections counted h wide,
     grouped-query attention's narrower k and v not: a slight over-count of the kept share).
+    With `share` of a stage's layers recomputing, the rest none, the extra work scales by it.
     """
     weights = 1.0
     mlp = 8.0 * hidden * hidden
@@ -576,12 +641,13 @@ def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=Fa
         mlp = mlp_matrices(gated) * ffn_width * hidden
         weights = 12.0 * hidden / (4.0 * hidden + mlp_matrices(gated) * ffn_width)
     scores = sequence / (18.0 * hidden) * weights
-    return {
+    factor = {
         "none": 1.0 + 0.0 * sequence,
         "selective": 1.0 + scores / (1.0 + 3.0 * scores),
         "full": 4.0 / 3.0 + 0.0 * sequence,
         "offload": 1.0 + mlp / (4.0 * hidden * hidden + mlp) / 3.0 + 0.0 * sequence,
     }[recompute]
+    return partial_recompute(factor, 1.0, share)
 
 
 def mlp_matrices(gated):
@@ -652,12 +718,14 @@ def mixed_precision_gain(gain, attention_share, attention_gain=1.0):
     return 1.0 / ((1.0 - attention_share) / gain + attention_share / attention_gain)
 
 
-def recomputed_attention_share(attention_share, recompute, recompute_factor):
+def recomputed_attention_share(attention_share, recompute, recompute_factor, share=1.0):
     """Share of the executed FLOPs (model FLOPs × recompute_factor) in the attention scores and
     their weighting: selective and full recomputation run their forward pass, a third of their
     forward and backward work, once more (Korthikanti et al. 2022 §5); offload keeps what it
-    would recompute of them (recompute_flops_factor)."""
+    would recompute of them (recompute_flops_factor); `share` of a stage's layers recompute.
+    """
     again = scalar.where(scalar.isin(recompute, ("selective", "full")), 4.0 / 3.0, 1.0)
+    again = partial_recompute(again, 1.0, share)
     return attention_share * again / recompute_factor
 
 
@@ -703,6 +771,7 @@ def activation_traffic_bytes(
     ffn_ratio=PLAIN_FFN_RATIO,
     gated=False,
     dropout=None,
+    share=1.0,
 ):
     """HBM bytes the memory-bound (element-wise) kernels move per step and accelerator.
 
@@ -713,7 +782,8 @@ def activation_traffic_bytes(
     SCORE_BACKWARD_BYTES backward), not only the 5 bytes Korthikanti's count keeps for the
     backward pass; recomputation (selective or full) runs that forward once more. An MLP of
     width f = ffn_ratio·h, gated or not, sizes its share of the 34 (mlp_activation_terms). At
-    `dropout` 0 neither the masks nor the dropped scores are moved (DROPOUT_*_BYTES).
+    `dropout` 0 neither the masks nor the dropped scores are moved (DROPOUT_*_BYTES). `share` of
+    a stage's layers recompute (partial_recompute).
     """
     per_layer = activation_bytes_per_layer(
         sequence,
@@ -728,9 +798,11 @@ def activation_traffic_bytes(
         gated,
         dropout=dropout,
     )
-    passes = scalar.where(scalar.isin(recompute, FORWARD_RERUN), 3.0, 2.0)
+    passes = partial_recompute(
+        scalar.where(scalar.isin(recompute, FORWARD_RERUN), 3.0, 2.0), 2.0, share
+    )
     elements = score_heads * sequence * sequence * micro_batch / tensor
-    forwards = scalar.where(recompute == "none", 1.0, 2.0)
+    forwards = partial_recompute(scalar.where(recompute == "none", 1.0, 2.0), 1.0, share)
     off = dropout_off(dropout)
     forward = SCORE_FORWARD_BYTES - DROPOUT_SCORE_FORWARD_BYTES * off
     backward = SCORE_BACKWARD_BYTES - DROPOUT_SCORE_BACKWARD_BYTES * off

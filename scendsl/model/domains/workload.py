@@ -30,6 +30,7 @@ from scendsl.model.domains.training_formulas import (
     KORTHIKANTI,
     LLM_ANALYSIS,
     LORA,
+    MEGATRON_RECOMPUTE,
     MOE_GEMM,
     MOE_KERNELS,
     MOE_LAYOUT,
@@ -50,7 +51,7 @@ from scendsl.model.domains.training_formulas import (
 )
 from scendsl.model.layout import SOURCE as LAYOUT_SOURCE
 from scendsl.model.layout import writes_expert_degree_alone, writes_no_layout
-from scendsl.model.registry import calibration_input, input_node, scenario_input
+from scendsl.model.registry import calibration_input, input_node, metric, scenario_input
 from scendsl.scenario import central
 
 # ================================================================================ inputs
@@ -1208,3 +1209,30 @@ def _scaleout(ctx: Context) -> Found:
             hit.confidence,
             "no scale-out figure: the scale-up fabric (e.g. TPU ICI) is used throughout",
         )
+
+
+scenario_input(
+    "workload.recompute_num_layers",
+    "number",
+    "Transformer layers per pipeline stage that recompute as workload.recompute says (Megatron-LM "
+    "--recompute-num-layers, block method), the others keeping every activation",
+    sources=(KORTHIKANTI, MEGATRON_RECOMPUTE),
+    default=Found(0, "default", note="not given: every layer of a stage recomputes"),
+)
+
+
+@metric(
+    "performance.recomputed_layer_share",
+    "fraction",
+    "Share of a pipeline stage's layers that recompute as workload.recompute says; the others "
+    "run as without recomputation",
+    "min(recompute_num_layers, L/p) / (L/p) when workload.recompute_num_layers is given, else 1",
+    ("workload.recompute_num_layers", "workload.layers", "workload.pipeline_parallel"),
+    sources=(MEGATRON_RECOMPUTE,),
+)
+def recomputed_layer_share(written, layers, pipeline):
+    """Megatron-LM's block method recomputes the first n layers of each stage in full and keeps
+    every activation of the others: partial recomputation trades memory for FLOPs layer by
+    layer (AMD's and MangoBoost's MLPerf Llama 2 70B LoRA configs: ACG=full ACM=block ACL=21)."""
+    stage = layers / pipeline
+    return scalar.where(written > 0, scalar.minimum(written, stage) / stage, 1.0)

@@ -243,10 +243,10 @@ class ScenarioView:
 
     @cached_property
     def local_money(self) -> WrittenMoney | None:
-        """The currency the analyst wrote the scenario's prices in, when not USD: the first of
-        its electricity price, unit price and rental price written in another currency (with
-        the rate it was converted at). The briefing shows each amount in it too."""
-        found = local_money(self._result.inputs)
+        """The currency the analyst wrote the scenario's prices in, when not USD (with the rate
+        it was converted at; `numbers.local_money` says which of several). The briefing shows
+        each amount in it too."""
+        found = local_money(self._result.inputs, self._result.claims)
         return found[1] if found is not None else None
 
     def number_at(self, name: str, value: Any, dimension: str) -> Number:

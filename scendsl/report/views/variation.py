@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import copy
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -270,6 +272,16 @@ def axis_number(label: str, value: Any) -> float | None:
     return float(value)
 
 
+def _dated_in(text: str, year: int, instead: str) -> str:
+    """`text` with each date of `year` in it written as that day of `instead` ("applied to
+    2027-07-01" → "applied to 1 July of each year")."""
+
+    def day(match: re.Match[str]) -> str:
+        return f"{int(match[2])} {calendar.month_name[int(match[1])]} of {instead}"
+
+    return re.sub(rf"\b{year}-(\d\d)-(\d\d)\b", day, text)
+
+
 @template_view()
 @dataclass
 class VariantView:
@@ -400,14 +412,26 @@ class SweepView:
         """Extrapolated inputs of the variants: one row per input, value and year used, with
         the sweep's points where it applies (an axis is named only if not all its values are)."""
         rows: dict[tuple[str, str, str], tuple[CaveatView, list[dict[str, str]]]] = {}
+        years: dict[tuple[str, str, str], set[int]] = {}
         for variant in self.variants:
+            year = variant.view.year
             for row in extrapolated_inputs(variant.view):
-                kept, points = rows.setdefault(row.key, (row, []))
+                # A stand-in dated in the variant's year (the export status "applied to
+                # 2027-07-01") is one row over a sweep of years, not one a year.
+                name, stand_in, value = row.key
+                key = (name, _dated_in(stand_in, year, "{year}"), _dated_in(value, year, "{year}"))
+                kept, points = rows.setdefault(key, (row, []))
                 points.append(variant.labels)
+                years.setdefault(key, set()).add(year)
                 if kept is not row:
                     kept.merge(row)
         result = []
-        for row, points in rows.values():
+        for key, (row, points) in rows.items():
+            if len(years[key]) > 1:
+                first = min(years[key])
+                row.stand_in = _dated_in(row.stand_in, first, "each year")
+                row.value = copy.copy(row.value)  # the variant's own figure keeps its date
+                row.value.text = _dated_in(row.value.text, first, "each year")
             row.sweep = self.name
             partial = []
             for path, labels in self._shown_labels:
