@@ -136,6 +136,18 @@ def bench_check() -> None:
     report("check_cold_edited", wall, "s")
     report("check_cold_edited_cpu", cpu, "s")
 
+    # The same with only the whole output forgotten (as after an option changed, `--strict`):
+    # each scenario's warnings and each file's parse kept (app.kept_warnings, kept_parses).
+    def forget_whole_output() -> None:
+        whole = re.compile(r"check-[0-9a-f]{24}\.pickle")
+        for entry in (_kept_caches() / "kept").glob("check-*"):
+            if whole.fullmatch(entry.name):
+                entry.unlink()
+
+    wall, cpu = cold_with_cpu(["check", "scenarios"], before=forget_whole_output)
+    report("check_cold_parts_kept", wall, "s")
+    report("check_cold_parts_kept_cpu", cpu, "s")
+
     # What a user feels after editing one file: a line added at the top of the samples' file
     # with the most scenarios (each of its scenarios moves, so each is evaluated again), the
     # other files' scenarios' warnings kept (app.kept_warnings). A copy of the samples is

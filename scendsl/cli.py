@@ -123,9 +123,14 @@ def _check_output(args: argparse.Namespace, visited: dict[str, str]) -> CheckOut
     import io
 
     from scendsl.app.kept_check import CheckOutput
+    from scendsl.app.kept_parses import kept_parses
     from scendsl.app.pipeline import check_files, check_warnings
 
-    scenarios = check_files(args.paths, _max_variants(args), _max_tokens(args), visited=visited)
+    # Each file's parse is kept too: after an edit, only the edited file is parsed.
+    parsed = kept_parses(args.paths)
+    scenarios = check_files(
+        args.paths, _max_variants(args), _max_tokens(args), visited=visited, parsed=parsed
+    )
     warnings = check_warnings(scenarios, args.paths)
     failed = bool(args.strict and warnings)  # --strict: a warning fails the check
     stdout, stderr = io.StringIO(), io.StringIO()

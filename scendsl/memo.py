@@ -154,3 +154,40 @@ def sized_cache(size: Callable[..., int], budget: int, maxsize: int) -> Callable
         return cached  # type: ignore[return-value]
 
     return decorate
+
+
+class IdentityMemo(Generic[V]):
+    """Values made from objects that are the same only when they are one object (a catalog, a
+    tuple of four hundred nodes: slow or impossible to hash by content, never changed once
+    made), each with more of its key beside it, up to `most` entries (then emptied).
+
+    An entry is keyed by the object's `id` and holds the object itself: while the entry lives
+    the object does, so no other object can be given its id, and a hit is the entry of that
+    very object, without comparing it."""
+
+    __slots__ = ("_entries", "most")
+
+    def __init__(self, most: int) -> None:
+        self._entries: dict[tuple[Any, ...], tuple[object, V]] = {}
+        self.most = most
+
+    def get(self, made_from: object, *more: Any) -> V | None:
+        """The value kept for `made_from` and `more`, or None."""
+        entry = self._entries.get((id(made_from), *more))
+        return None if entry is None else entry[1]
+
+    def put(self, made_from: object, value: V, *more: Any) -> V:
+        """Keep `value` for `made_from` and `more` (emptying the memo first when it is full);
+        returns `value`."""
+        if len(self._entries) >= self.most:
+            self._entries.clear()
+        self._entries[(id(made_from), *more)] = (made_from, value)
+        return value
+
+    def clear(self) -> None:
+        """Let go of every entry (and so of the objects they hold)."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        """How many entries the memo holds."""
+        return len(self._entries)

@@ -142,7 +142,7 @@ class ScendslLexer(RegexLexer):
             (words(("to",), suffix=r"\b(?![./])"), Operator.Word),
             (words(("extends", "from"), suffix=r"\b(?![./])"), Keyword),
             (words(_CHOICES, suffix=r"\b(?![./])"), Name.Constant),
-            (rf"{_PATH}(?:/[A-Za-z][A-Za-z0-9]*)?", Name),
+            (rf"{_PATH}³?(?:/[A-Za-z][A-Za-z0-9]*³?)?", Name),
             (r"[{}\[\],]", Punctuation),
         ],
         "string": [

@@ -82,6 +82,11 @@ def value(path: str, spec: F.FieldSpec, required: tuple[str, ...]) -> str:
     ):
         if other is not None:
             cell += f", {phrase} `{section}.{other}`"
+    need = spec.requires
+    if need is not None:
+        when = f"{' or '.join(f'`{v}`' for v in need.when)} " if need.when else ""
+        wanted = " or ".join(f"`{v}`" for v in need.values)
+        cell += f", {when}needs `{section}.{need.field}` {wanted}"
     if spec.uncertain:
         cell += ", may be uncertain"
     cell += f": {spec.doc}" if spec.doc else ""

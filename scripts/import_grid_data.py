@@ -152,7 +152,7 @@ INTENSITY_BOUNDS = (0.0, 1500.0)
 
 #: The energy catalog whose lifecycle intensities bound what a fuel mix can emit.
 ENERGY_CATALOG = Path(__file__).resolve().parent.parent / "scendsl" / "catalog" / "energy.toml"
-#: OWID fuel (its share column is `{fuel}_share_elec`, but see MIX_COLUMNS) -> the energy.toml
+#: OWID fuel (its share column is `{fuel}_share_elec`, but see MIX_COLUMN_OF) -> the energy.toml
 #: technology for that fuel. Bioenergy has none there: its share is bounded by the highest.
 #: OWID's coal share counts lignite too, so it is bounded by lignite, the dirtier of the two;
 #: other renewables without bioenergy are geothermal, tidal and wave power, bounded by
@@ -172,11 +172,9 @@ MIX_FUELS = {
 #: (owid-energy-codebook.csv: other renewables without bioenergy, geothermal and tidal, are
 #: `other_renewables_share_elec_exc_biofuel`; the column `other_renewables_exc_biofuel_share_elec`
 #: does not exist, so their share was never read and was bounded at the highest intensity).
-MIX_COLUMNS = {
-    **{f"{fuel}_share_elec": fuel for fuel in MIX_FUELS},
-    "other_renewables_share_elec_exc_biofuel": "other_renewables_exc_biofuel",
-}
-del MIX_COLUMNS["other_renewables_exc_biofuel_share_elec"]
+MIX_COLUMN_OF = {"other_renewables_exc_biofuel": "other_renewables_share_elec_exc_biofuel"}
+#: Share column -> OWID fuel, in MIX_FUELS' order.
+MIX_COLUMNS = {MIX_COLUMN_OF.get(fuel, f"{fuel}_share_elec"): fuel for fuel in MIX_FUELS}
 IMPLAUSIBLE_CONFIDENCE = "C"
 _RANGE = re.compile(r"range (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)")
 
@@ -203,13 +201,14 @@ def read_mix(path: Path) -> dict[str, dict[int, dict[str, float]]]:
     share columns (MIX_COLUMNS); empty when the file has none (a grapher download)."""
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        columns = MIX_COLUMNS
-        present = [c for c in columns if c in (reader.fieldnames or [])]
+        present = [c for c in MIX_COLUMNS if c in (reader.fieldnames or [])]
         if not present or "iso_code" not in (reader.fieldnames or []):
             return {}
         mix: dict[str, dict[int, dict[str, float]]] = {}
         for record in reader:
-            shares = {columns[c]: float(record[c]) for c in present if (record[c] or "").strip()}
+            shares = {
+                MIX_COLUMNS[c]: float(record[c]) for c in present if (record[c] or "").strip()
+            }
             code = (record["iso_code"] or "").strip() or record["country"].strip()
             if shares:
                 mix.setdefault(code, {})[int(record["year"])] = shares

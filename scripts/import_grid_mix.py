@@ -19,7 +19,7 @@ as the data set gives them (an empty share is a fuel the country does not burn, 
 Usage (from the repository root):
 
     python scripts/import_grid_mix.py scripts/data/owid_generation_shares_extract.csv \\
-        --dataset "OWID energy data, owid/energy-data commit e7897aed" \\
+        --dataset "OWID energy data (owid-energy-data.csv of owid/energy-data, stored version of commit e7897aed, read in pages of the file)" \\
         --out scendsl/catalog/grid_mix.toml
 
 Output is deterministic: the same input gives the same bytes.

@@ -365,6 +365,7 @@ def test_vscode_extension_files_load_and_agree():
         re.compile(pattern)
     assert re.fullmatch(configuration["wordPattern"], "energy.price")
     assert re.fullmatch(configuration["wordPattern"], "USD/MWh")
+    assert re.fullmatch(configuration["wordPattern"], "m³")  # the one unit outside ASCII
 
 
 def test_vscode_client_starts_the_language_server_over_stdio():

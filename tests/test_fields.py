@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import scendsl.model.domains  # noqa: F401  (registers the input nodes)
+from scendsl import load_text
 from scendsl import scenario as S
 from scendsl.language import fields as F
 from scendsl.model.registry import REGISTRY
@@ -124,3 +125,54 @@ def test_language_reference_field_table_is_generated_from_the_field_table():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _written(path: str, value: str) -> str:
+    section, _, name = path.partition(".")
+    return f"  {section} {{\n    {name} {value}\n  }}\n"
+
+
+def _requirement_lines(path: str, need: F.Requirement) -> tuple[str, str]:
+    """The field written with a value `need` applies to, and a value of the field it needs
+    that fails it."""
+    section, _, name = path.partition(".")
+    spec = F.SECTIONS[section][name]
+    if need.when:
+        value = need.when[0]
+    else:
+        value = spec.choices[0] if spec.kind == "enum" else f"{spec.minimum or 1:g}"
+    unmet = next(c for c in F.SECTIONS[section][need.field].choices if c not in need.values)
+    return _written(path, value), unmet
+
+
+REQUIREMENTS = pytest.mark.parametrize(
+    "path, other, need", F.field_requirements(), ids=[p for p, _, _ in F.field_requirements()]
+)
+
+
+@REQUIREMENTS
+def test_each_declared_requirement_is_checked_where_the_field_is_written(path, other, need):
+    from tests.factories import only_diagnostic, scenario_text
+
+    needing, unmet = _requirement_lines(path, need)
+    for body in (needing, needing + _written(other, unmet)):
+        diagnostic = only_diagnostic(scenario_text("s", body=body))
+        assert path in diagnostic.message and other in diagnostic.message
+        assert need.because in diagnostic.message
+        assert f"{other} {need.values[0]}" in diagnostic.hint
+    met = needing + _written(other, need.values[0])
+    assert load_text(scenario_text("s", body=met)).get("s") is not None
+
+
+@REQUIREMENTS
+def test_each_declared_requirement_is_checked_in_every_variant_of_a_sweep(path, other, need):
+    # A sweep over the field needed, from a base that meets the need, has a variant that does
+    # not: an error at the sweep's line, as a scenario that wrote it would have.
+    from tests.factories import only_diagnostic, scenario_text
+
+    needing, unmet = _requirement_lines(path, need)
+    text = scenario_text("s", body=needing + _written(other, need.values[0]))
+    text += f"sweep w from s {{\n  {other} [{need.values[0]}, {unmet}]\n}}\n"
+    diagnostic = only_diagnostic(text)
+    assert f"{other}={unmet}" in diagnostic.message and need.because in diagnostic.message
+    assert diagnostic.source_line.strip().startswith(other)

@@ -193,7 +193,9 @@ def field_value(draw, spec: F.FieldSpec) -> str:
         # minimum fits any value of that field.
         return f"{spec.minimum:g}"
     if kind == "quantity":
-        shape = draw(st.sampled_from(["single", "single", "range", "spread"]))
+        # A count of parts (an accelerator's module_host_cpus) cannot be uncertain.
+        shapes = ["single", "single", "range", "spread"] if spec.uncertain else ["single"]
+        shape = draw(st.sampled_from(shapes))
         first, value = draw(single_value(spec))
         if shape == "range":
             second, other = draw(single_value(spec))

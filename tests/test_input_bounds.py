@@ -143,6 +143,12 @@ def edge_value(spec: F.FieldSpec, edge: str) -> str:
         value = spec.maximum
     if spec.kind == "integer":
         return str(math.ceil(value) if edge == "low" else math.floor(value))
+    return written_value(spec, value)
+
+
+def written_value(spec: F.FieldSpec, value: float) -> str:
+    """A value (SI) of a quantity field as it is written, in the field's smallest unit (`0.5 W`,
+    `150.0%`)."""
     if spec.dimension == "fraction":
         return f"{value * 100!r}%"
     units = F.BOUND_UNITS.get(spec.dimension or "")

@@ -300,3 +300,53 @@ def test_an_entry_written_without_this_users_key_is_a_miss(cache: Path, tmp_path
     assert kept.read_toml(data) == {"a": 1}
     entry.write_bytes(_sealed(entry.name, _key(data), payload))  # the same, sealed by us
     assert kept.read_toml(data) == {"a": 2}
+
+
+def test_files_digest_kept_by_sizes_and_times_is_the_digest_of_their_bytes(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read back, deleted, damaged or forged, the kept digest is that of the files' bytes; an
+    edit of the same size with the old time of change put back is still seen (its time of
+    status change moved)."""
+    from scendsl.files import settled
+
+    monkeypatch.setattr(settled, "SETTLING_NS", 0)
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text("a = 1\n")
+    second.write_text("b = 2\n")
+    paths, names = [str(first), str(second)], ["a.toml", "b.toml"]
+    made = kept.kept_files_digest("files-test.pickle", paths, names)
+    entry = kept.kept_path("files-test.pickle")
+    assert entry is not None and entry.is_file()
+    assert kept.kept_files_digest("files-test.pickle", paths, names) == made
+    entry.unlink()
+    assert kept.kept_files_digest("files-test.pickle", paths, names) == made
+    entry.write_bytes(b"damaged")
+    assert kept.kept_files_digest("files-test.pickle", paths, names) == made
+    signature = entry.read_bytes()  # a forged entry (not sealed with this user's key)
+    entry.write_bytes(kept.CacheSeal(b"k" * 32).seal(entry.name, signature[-64:] + b"x"))
+    assert kept.kept_files_digest("files-test.pickle", paths, names) == made
+    assert kept.kept_files_digest("files-test.pickle", paths, ["a.toml", "c.toml"]) != made
+    old = first.stat()
+    first.write_text("a = 3\n")
+    os.utime(first, ns=(old.st_atime_ns, old.st_mtime_ns))
+    edited = kept.kept_files_digest("files-test.pickle", paths, names)
+    assert edited != made
+    with monkeypatch.context() as scope:
+        scope.setenv("SCENDSL_CACHE_DIR", "")
+        assert kept.kept_files_digest("files-test.pickle", paths, names) == edited
+
+
+def test_the_kept_catalogs_key_is_the_same_read_back_or_hashed(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scendsl.catalog import load
+    from scendsl.files import settled
+
+    monkeypatch.setattr(settled, "SETTLING_NS", 0)
+    key = load._kept_key()
+    assert kept.kept_path(load._KEPT_FILES_NAME).is_file()
+    assert load._kept_key() == key
+    with monkeypatch.context() as scope:
+        scope.setenv("SCENDSL_CACHE_DIR", "")
+        assert load._kept_key() == key

@@ -2,7 +2,8 @@
 cache writes, byte for byte: warm or cold, after a scenario file, a folder's files or an option
 changed, with the cache deleted or unusable; and an unchanged check imports none of what it
 would check with. Each scenario's warnings are kept too (scendsl.app.kept_warnings): after an
-edit, only the scenarios it changed are evaluated."""
+edit, only the scenarios it changed are evaluated; and each file's parse
+(scendsl.app.kept_parses): only the files it changed are parsed."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from scendsl.app import kept_check, kept_warnings, pipeline
+from scendsl.app import kept_check, kept_parses, kept_warnings, pipeline
 from scendsl.cli import main
 from scendsl.files import kept, settled
+from scendsl.language import loading
+from scendsl.language.parse import parse
 from scendsl.scenario import Parallelism
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -425,3 +429,106 @@ def test_the_digest_tells_a_field_written_from_its_default() -> None:
     default = Parallelism.model_construct()
     assert written == default
     assert kept_warnings.scenario_digest(written) != kept_warnings.scenario_digest(default)
+
+
+# Each file's parse kept (scendsl.app.kept_parses): a check after one file is edited parses
+# that file alone, and writes what a check without any cache writes.
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files each check parses (the real parser runs; this only records the names)."""
+    names: list[str] = []
+    real = loading.parse
+
+    def recording(text: str, file: str = "<string>", **options: int) -> Any:
+        names.append(os.path.basename(file))
+        return real(text, file, **options)
+
+    monkeypatch.setattr(loading, "parse", recording)
+    return names
+
+
+def _parses_entry() -> Path:
+    path = kept.kept_path(kept_check.entry_name(["scenarios"], "check-parses"))
+    assert path is not None
+    return path
+
+
+def test_a_kept_document_is_the_parsed_document() -> None:
+    for path in sorted(SAMPLES.glob("*.scn")):
+        text = path.read_text(encoding="utf-8")
+        document = parse(text, f"scenarios/{path.name}")
+        assert kept_parses._document(kept_parses._plain(document), text) == document
+
+
+def test_an_edited_file_is_parsed_alone(
+    parts: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    parsed: list[str],
+) -> None:
+    first = _check(capsys, "scenarios")
+    assert _parses_entry().is_file()
+    assert len(parsed) == len(list(parts.glob("*.scn")))
+    parsed.clear()
+    file = parts / "landscape.scn"
+    file.write_text("# a line added\n" + file.read_text())
+    after = _check(capsys, "scenarios")
+    assert parsed == ["landscape.scn"]
+    assert after != first
+    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+
+
+def test_a_kept_parse_is_the_files_under_its_name_and_limit(
+    parts: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    parsed: list[str],
+) -> None:
+    """The same text under another token limit, or shown by another name, is parsed again."""
+    _check(capsys, "scenarios")
+    parsed.clear()
+    assert _check(capsys, "scenarios", "--max-tokens", "5000")[0] == 0
+    assert len(parsed) == len(list(parts.glob("*.scn")))
+    parsed.clear()
+    shown = "./" + str(parts.name)
+    assert _check(capsys, shown) == _without_cache(capsys, monkeypatch, shown)
+    assert len(parsed) == len(list(parts.glob("*.scn")))
+
+
+def test_a_deleted_damaged_or_stale_parses_entry_gives_the_same_output(
+    parts: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    parsed: list[str],
+) -> None:
+    first = _check(capsys, "scenarios", "--format", "json")
+    count = len(parsed)
+    _parses_entry().unlink()
+    assert _check(capsys, "scenarios", "--format", "json") == first
+    _parses_entry().write_bytes(b"damaged")
+    assert _check(capsys, "scenarios", "--format", "json") == first
+    monkeypatch.setattr(kept_check, "VERSION", "another")  # kept by another package
+    assert _check(capsys, "scenarios", "--format", "json") == first
+    assert len(parsed) == 4 * count  # none was a hit
+    assert _check(capsys, "scenarios", "--format", "json") == first
+    assert len(parsed) == 4 * count
+
+
+def test_a_check_of_kept_parses_imports_no_parser(tmp_path: Path) -> None:
+    """With every file's parse kept (the kept output deleted), Lark is never imported."""
+    env = {**os.environ, "SCENDSL_CACHE_DIR": str(tmp_path / "cache")}
+    probe = (
+        "import sys; from scendsl.cli import main; code = main(['check', 'scenarios']); "
+        "print(code, 'lark' in sys.modules)"
+    )
+    command = [sys.executable, "-c", probe]
+    first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert first.stdout == "0 True\n", first.stderr
+    for entry in (tmp_path / "cache" / "kept").glob("check-*"):
+        if kept_check.entry_kind("check").fullmatch(entry.name):
+            entry.unlink()
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.stdout == "0 False\n", again.stderr
+    assert again.stderr == first.stderr

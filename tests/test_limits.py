@@ -295,7 +295,7 @@ def test_number_parser_is_linear_on_long_runs():
         ("count 100k", "count " + "9" * 400, "number is too large"),
         ("count 100k", "count 1e999999999999999999", "number is too large"),
         ("count 100k", "count 1e300 to 1e999", "number is too large"),
-        ("pue 1.25", "pue 1.25 ± 1e999%", "a spread must be between 0% and 100%"),
+        ("pue 1.25", "pue 1.25 ± 1e999%", "a spread must be at least 0% and less than 100%"),
         ("parameters 2T", "parameters 1e290 GB", "expects a plain number"),
         ("parameters 2T", "parameters 1e308 GB", "number is too large"),
         ("parameters 2T", "parameters 1e300T", "number is too large"),
@@ -356,14 +356,14 @@ def test_extreme_ranges_keep_a_finite_center():
         ("parameters 2T", "parameters -2T", "'workload.parameters' must be greater than 1"),
         ("mfu 40%", "mfu 140%", "'cluster.mfu' must be between 0% and 100%"),
         ("mfu 40%", "mfu 1.4", "'cluster.mfu' must be between 0% and 100%"),
-        ("mfu 40%", "mfu 0%", "'cluster.mfu' must be between 0% and 100%"),
-        ("mfu 40%", "mfu -10%", "'cluster.mfu' must be between 0% and 100%"),
+        ("mfu 40%", "mfu 0%", "'cluster.mfu' must be greater than 0% and at most 100%"),
+        ("mfu 40%", "mfu -10%", "'cluster.mfu' must be greater than 0% and at most 100%"),
         ("mfu 40%", "mfu 30% to 140%", "'cluster.mfu' must be between 0% and 100%"),
         ("pue 1.25", "pue 1.25\n    utilization 101%", "must be between 0% and 100%"),
         ("pue 1.25", "pue 0.9", "'energy.pue' must be between 1 and 5"),
         ("pue 1.25", "pue 125%", "'energy.pue' expects a plain number"),
         ("count 100k", "count 50%", "'cluster.count' expects a plain number"),
-        ("pue 1.25", "pue 1.25 ± 100%", "a spread must be between 0% and 100%"),
+        ("pue 1.25", "pue 1.25 ± 100%", "a spread must be at least 0% and less than 100%"),
         (
             "stranded_gas 60%, solar 25%, grid 15%",
             "stranded_gas 150%, solar -50%",
@@ -432,7 +432,8 @@ def test_sweep_range_checks_its_ends_against_the_field():
         "'year' must be between 2000 and 2100",
     )
     refused(
-        HEADER + "sweep s from base {\n  cluster.mfu 0 .. 5\n}\n", "must be between 0% and 100%"
+        HEADER + "sweep s from base {\n  cluster.mfu 0 .. 5\n}\n",
+        "must be greater than 0% and at most 100%",
     )
     sweep = scendsl.load(HEADER + "sweep s from base {\n  year 2025 .. 2028\n}\n").sweeps[0]
     assert sweep.axes[0].values == (2025, 2026, 2027, 2028)

@@ -1,6 +1,10 @@
 """The process's caches of what a user wrote, bounded in size (scendsl.memo)."""
 
+import gc
+import weakref
+
 from scendsl import memo
+from scendsl.memo import IdentityMemo
 
 
 def test_a_text_store_keeps_long_text_within_its_characters() -> None:
@@ -52,3 +56,37 @@ def test_a_text_cache_keys_on_every_argument() -> None:
     width("ab", 2.0), width(long, 3.0)
     assert len(calls) == 4
     assert width.cache_info().currsize == 4  # short and long texts kept alike
+
+
+class _Made:
+    """An object compared by identity only (as a catalog is)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Made)  # equal to every other: only identity tells them apart
+
+    __hash__ = object.__hash__
+
+
+def test_an_identity_memo_answers_for_that_very_object_and_keeps_it_alive():
+    memo: IdentityMemo[str] = IdentityMemo(4)
+    first = _Made()
+    memo.put(first, "first's", "more")
+    assert memo.get(first, "more") == "first's"
+    assert memo.get(first, "other") is None
+    assert memo.get(_Made(), "more") is None  # equal, but another object
+    held = weakref.ref(first)
+    del first
+    gc.collect()
+    # The entry holds its object: its id is never another's while the entry lives.
+    assert held() is not None
+    memo.clear()
+    gc.collect()
+    assert held() is None
+
+
+def test_an_identity_memo_is_emptied_when_full():
+    memo: IdentityMemo[int] = IdentityMemo(2)
+    objects = [_Made() for _ in range(3)]
+    for number, made in enumerate(objects):
+        memo.put(made, number)
+    assert len(memo) == 1 and memo.get(objects[2]) == 2

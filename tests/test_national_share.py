@@ -122,6 +122,12 @@ def test_the_sentence_says_how_a_forecast_years_demand_was_grown(tmp_path: Path)
     ) in energy
 
 
+def test_a_year_before_the_data_says_the_earliest_years_figure_stands_in(tmp_path: Path):
+    code, first, _ = _a_country_and_year()
+    energy = _energy_section(tmp_path, code, first - 3)
+    assert f"of demand in {first}, the earliest year in the data)" in energy
+
+
 FORECAST_COUNTRIES = sorted(c for c in _forecast_file() if c != "meta")
 
 

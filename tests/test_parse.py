@@ -2,6 +2,7 @@ import pytest
 
 from scendsl import parse
 from scendsl.errors import ScenarioError
+from scendsl.language.units import UNITS
 
 
 def kinds(statement):
@@ -33,6 +34,14 @@ def test_units_stand_apart_and_compound_units_are_one_word():
         [("number", "900"), ("word", "GB/s")],
         [("number", "400"), ("word", "gCO2/kWh")],
     ]
+
+
+@pytest.mark.parametrize("unit", sorted(UNITS))
+def test_every_unit_the_language_declares_is_one_word_after_a_number_and_in_a_claim(unit):
+    # `m³` was declared a unit but the lexer refused its `³` wherever it was written.
+    doc = parse(f"x 5 {unit}\nexpect energy.water_use<5 {unit}\n")
+    assert kinds(doc.statements[0]) == [("number", "5"), ("word", unit)]
+    assert kinds(doc.statements[1])[-2:] == [("number", "5"), ("word", unit)]
 
 
 def test_numbers_with_magnitudes_separators_and_percent():

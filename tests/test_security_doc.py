@@ -80,13 +80,17 @@ REVIEWS = [
     ("## The twenty-fifth review", 149),
     ("## The twenty-sixth review", 155),
     ("## The twenty-seventh review", 157),
-    ("## Known edges", 162),  # the end of the last review: its heading, the next free number
+    ("## The twenty-eighth review", 180),
+    ("## Known edges", 187),  # the end of the last review: its heading, the next free number
 ]
+#: Where a review's items end when the next review, made at the same time, began its numbers
+#: further on (the twenty-eighth's from 180; the twenty-seventh's ended at 161).
+ENDS = {"## The twenty-seventh review": 162}
 
 
 @pytest.mark.parametrize(
     ("heading", "first", "end", "after"),
-    [(h, f, e, a) for (h, f), (e, a) in pairwise(REVIEWS)],
+    [(h, f, e, ENDS.get(h, a)) for (h, f), (e, a) in pairwise(REVIEWS)],
     ids=[h.removeprefix("## The ").split(",")[0] for h, _ in REVIEWS[:-1]],
 )
 def test_every_item_of_each_review_is_mapped_to_a_test(heading, first, end, after):

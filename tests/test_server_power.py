@@ -249,6 +249,90 @@ scenario blade_hosts extends dgx {
     assert blade == pytest.approx(400 * (1 + BLADE))
 
 
+SUPERCHIPS = """
+scenario gh200_hosts extends dgx {
+  cluster.accelerator GH200
+  cluster.host_power 100 W
+}
+scenario gb200_hosts extends dgx {
+  cluster.accelerator GB200
+  cluster.host_power 150 W
+}
+scenario gh200_plain extends dgx {
+  cluster.accelerator GH200
+}
+scenario gh200_blade extends gh200_hosts {
+  cluster.server blade
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "chip", "carried"), [("gh200_hosts", "GH200", 1), ("gb200_hosts", "GB200", 0.5)]
+)
+def test_a_superchip_keeps_its_figure_when_its_host_is_written_and_is_warned(name, chip, carried):
+    from scendsl.report.warnings import scenario_warnings
+
+    entry = load_catalog().accelerators[chip]
+    figure = entry.figures["system_power"].value
+    superchip = result(SUPERCHIPS, name)
+    # Its CPU is in its own power (GH200's Grace in the 680 W module, GB200's in the rack's
+    # figure): the written hosts do not set that figure aside for the parts, (tdp + host) × share.
+    assert superchip.value("accelerator.module_host_cpus") == carried
+    assert superchip.value("accelerator.system_power") == pytest.approx(figure)
+    parts = (entry.figures["tdp"].value + superchip.value("cluster.host_power")) * (1 + SHARE)
+    assert parts > 1.15 * figure  # what the CPU counted twice gave
+    explained = explain_text(superchip, "accelerator.system_power")
+    assert "not added" in explained and f"accelerators.{chip}.module_host_cpus" in explained
+    warned = {w.id: w for w in scenario_warnings(superchip)}["host-power-in-module"]
+    assert warned.span.line == superchip.scenario.origins["cluster.host_power"].line
+
+
+def test_a_superchip_without_written_hosts_or_on_a_blade_is_as_before():
+    from scendsl.report.warnings import scenario_warnings
+
+    plain = result(SUPERCHIPS, "gh200_plain")
+    assert plain.value("accelerator.host_power_in_module") is False
+    assert "host-power-in-module" not in {w.id for w in scenario_warnings(plain)}
+    gh200 = load_catalog().accelerators["GH200"].figures
+    assert plain.value("accelerator.system_power") == pytest.approx(gh200["system_power"].value)
+    # A blade's share is on the module's TDP, which holds its Grace: the written host is not
+    # added there either, and the warning says so.
+    blade = result(SUPERCHIPS, "gh200_blade")
+    assert blade.value("accelerator.system_power") == pytest.approx(
+        gh200["tdp"].value * (1 + BLADE)
+    )
+    assert "host-power-in-module" in {w.id for w in scenario_warnings(blade)}
+
+
+def test_a_new_chip_that_carries_its_host_adds_none_to_the_server_fallback():
+    text = """
+accelerator apu {
+  bf16_dense 1000 TFLOPS
+  hbm 128 GB
+  hbm_bandwidth 5 TB/s
+  tdp 800 W
+  module_host_cpus 1
+}
+scenario apu_hosts extends dgx {
+  cluster.accelerator apu
+  cluster.host_power 100 W
+}
+scenario gpu_hosts extends apu_hosts {
+  cluster.accelerator apu_gpu
+}
+accelerator apu_gpu extends apu {
+  module_host_cpus 0
+}
+"""
+    # No system figure: the GPU-server share on the TDP alone, the CPU being inside it; the same
+    # chip with its hosts beside it adds them.
+    apu = result(text, "apu_hosts").value("accelerator.system_power")
+    assert apu == pytest.approx(800 * (1 + SHARE))
+    gpu = result(text, "gpu_hosts").value("accelerator.system_power")
+    assert gpu == pytest.approx((800 + 100) * (1 + SHARE))
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     low=st.floats(min_value=1.5, max_value=400.0),

@@ -573,3 +573,19 @@ def test_the_scenarios_that_wrote_inherited_figures_are_named_as_a_list_is_writt
     scenario = SimpleNamespace(sweep=None, inherited=wrote)
     assert _inherited_from(scenario, list(wrote)) == "'a', 'b' and 'c'"
     assert _inherited_from(scenario, ["energy.intensity", "region"]) == "'a'"
+
+
+def test_a_metric_built_on_a_marked_figure_is_concerned_without_being_named():
+    # The grid-intensity stand-in marks energy.supply_intensity: a metric added on top of what
+    # is built on it (here on energy.annual_emissions) is concerned, with no list edited.
+    from dataclasses import replace
+
+    result = evaluate(_scenario(CLEAN.replace("region FR", "region TV")))
+    rule = next(r for r in warning_rules() if r.id == "grid-intensity-fallback")
+    assert "energy.annual_emissions" not in rule.concerns
+    emissions = result.metrics["energy.annual_emissions"]
+    added = replace(emissions, name="energy.added_on_emissions", inputs=(emissions.name,))
+    grown = result.model_copy(update={"metrics": {**result.metrics, added.name: added}})
+    found = {w.id: w for w in scenario_warnings(grown)}
+    assert "energy.added_on_emissions" in found["grid-intensity-fallback"].metrics
+    assert "energy.added_on_emissions" not in found["grid-price-fallback"].metrics

@@ -157,3 +157,17 @@ def test_the_grid_mix_import_writes_each_countrys_shares_and_what_stands_for_eac
     assert data["IS"]["grid_mix"]["2023"]["coal"] == 0.0
     assert data["meta"]["energy_source"]["other_renewables_exc_biofuel"] == "geothermal"
     assert module.build_toml(extract, dataset="test") == module.build_toml(extract, dataset="test")
+
+
+def test_the_committed_grid_mix_is_what_the_import_writes_from_the_committed_extract():
+    """grid_mix.toml says it is generated: the script, on the extract its header names and the
+    dataset its meta records, writes it byte for byte (its usage once gave another dataset)."""
+    from tests.test_grid_data import ROOT, _script
+
+    committed = _grid_mix_file()
+    text = files("scendsl.catalog").joinpath("grid_mix.toml").read_text("utf-8")
+    extract = ROOT / "scripts" / "data" / "owid_generation_shares_extract.csv"
+    module = _script("import_grid_mix")
+    assert module.build_toml(extract, dataset=committed["meta"]["dataset"]) == text
+    assert "owid_generation_shares_extract.csv" in module.__doc__
+    assert committed["meta"]["dataset"] in module.__doc__

@@ -39,7 +39,15 @@ from typing import Any
 from scendsl.defaults import VERSION
 from scendsl.errors import DiagnosticSink
 from scendsl.files import scenario_files
-from scendsl.files.kept import caching, digest, file_digest, keep, keep_newest, read_entry
+from scendsl.files.kept import (
+    caching,
+    digest,
+    file_digest,
+    keep,
+    keep_newest,
+    kept_files_digest,
+    read_entry,
+)
 from scendsl.files.settled import ReadFiles, settled, unchanged_since_read
 
 #: The libraries whose version can change what a check says: the parser, the models, the
@@ -180,13 +188,8 @@ def package_key() -> bytes:
 
 
 def _package_digest() -> bytes:
-    """SHA-256 of the name and bytes of every file of the package (its caches apart).
-
-    Reading and hashing its 5 MB was a tenth of an unchanged check, so the digest is kept too,
-    under each file's name, size, times of change and of status change, inode and device:
-    hashed again when any of these differs. Only a digest of files that had all settled
-    (`files.settled`) is kept: an edit since then gives a later time of status change, which no
-    one can set back."""
+    """SHA-256 of the name and bytes of every file of the package (its caches apart), kept
+    by their sizes and times (`files.kept.kept_files_digest`)."""
     files, names_in = [], []  # each file's path, and its name inside the package
     for top, folders, names in os.walk(_PACKAGE):
         folders[:] = sorted(f for f in folders if f != "__pycache__")
@@ -196,24 +199,7 @@ def _package_digest() -> bytes:
         for name in sorted(names):
             files.append(os.path.join(top, name))
             names_in.append(os.path.join(inside, name) if inside else name)
-    now = time.time_ns()
-    stats = [os.stat(path) for path in files]
-    signature = digest(
-        _FORMAT,
-        *(
-            f"{name}:{s.st_size}:{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_ino}:{s.st_dev}"
-            for name, s in zip(names_in, stats, strict=True)
-        ),
-    )
-    found = read_entry(_PACKAGE_ENTRY, signature, frozenset())
-    if isinstance(found, bytes):
-        return found
-    made = digest(
-        *(p for path, name in zip(files, names_in, strict=True) for p in (name, file_digest(path)))
-    )
-    if all(settled(s, now) for s in stats):
-        keep(_PACKAGE_ENTRY, signature, made)
-    return made
+    return kept_files_digest(_PACKAGE_ENTRY, files, names_in)
 
 
 def _library_versions() -> list[str]:

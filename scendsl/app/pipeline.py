@@ -50,13 +50,14 @@ def check_files(
     max_variants: int | None = None,
     max_tokens: int | None = None,
     visited: dict[str, str] | None = None,
+    parsed: ParsedFiles | None = None,
 ) -> ScenarioSet:
     """Everything `scendsl check` verifies of the files and folders `paths`: `load` them, then
     check every claim's metric and unit against the model (raises ScenarioError); `visited`
-    receives every scenario file read (as for `load`)."""
+    and `parsed` are as for `load`."""
     from scendsl.model.claims import validate_claims
 
-    scenarios = load(paths, max_variants, max_tokens, visited)
+    scenarios = load(paths, max_variants, max_tokens, visited, parsed)
     validate_claims(scenarios)
     return scenarios
 

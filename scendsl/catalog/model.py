@@ -47,6 +47,7 @@ OPTIONAL_ACCELERATOR_FIGURES: dict[str, str] = {
     "die_area": "area",
     "host_memory": "data",
     "system_power": "power",
+    "module_host_cpus": "number",
 }
 
 _GROUPS = frozenset({"A:5", "A:6", "D:1", "D:2", "D:3", "D:4", "D:5", "E:1", "E:2"})

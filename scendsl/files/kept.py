@@ -34,7 +34,7 @@ import pickle
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,8 @@ from scendsl.files.settled import settled, stamp
 
 #: Bumped when the layout of an entry changes (old entries then read as misses).
 _FORMAT = b"scendsl-kept-1"
+#: What a signature of files' sizes and times is made of (`kept_files_digest`).
+_SIGNED = "signed-files-1"
 #: The classes a TOML parse can hold besides the built-in types: datetime's.
 TOML_CLASSES = frozenset(
     ("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")
@@ -96,12 +98,38 @@ def digest(*parts: bytes | str) -> bytes:
     return hasher.digest()
 
 
-def files_digest(paths: Iterable[str | os.PathLike[str]]) -> bytes:
-    """One SHA-256 of the names and bytes of `paths`, in the order given."""
-    parts: list[bytes | str] = []
-    for path in paths:
-        parts += [os.path.basename(path), file_digest(path)]
-    return digest(*parts)
+def kept_files_digest(entry: str, paths: Sequence[str], names: Sequence[str]) -> bytes:
+    """One SHA-256 of `names` (what each of `paths` is called inside what they make up) and
+    of the bytes of `paths`, kept as `entry` under each file's name, size, times of change
+    and of status change, inode and device: the files are read and hashed again only when
+    one of these differs. Only a digest of files that had all settled (`files.settled`) is
+    kept: an edit since then gives a later time of status change, which no one can set back.
+
+    Hashing every file of the package (5 MB) was a tenth of an unchanged check, and the
+    catalog's data and code some 5 ms of every process that loads the catalog; their sizes
+    and times are a tenth of that."""
+    started = time.time_ns()
+    stats = [os.stat(path) for path in paths]
+    signature = digest(
+        _SIGNED,
+        *(
+            f"{name}:{s.st_size}:{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_ino}:{s.st_dev}"
+            for name, s in zip(names, stats, strict=True)
+        ),
+    )
+    found = read_entry(entry, signature, frozenset())
+    if isinstance(found, bytes):
+        return found
+    made = digest(
+        *(
+            part
+            for path, name in zip(paths, names, strict=True)
+            for part in (name, file_digest(path))
+        )
+    )
+    if all(settled(s, started) for s in stats):
+        keep(entry, signature, made)
+    return made
 
 
 def file_digest(path: str | os.PathLike[str]) -> bytes:

@@ -17,6 +17,27 @@ from scendsl.language.units import UNITS
 
 
 @dataclass(frozen=True, slots=True)
+class Requirement:
+    """Another field of the same section that must hold one of `values` for a field to be
+    written (with `when`, for the field to hold one of `when`'s values): `unset` is what the
+    other field holds when not written, `because` says why, as the error's reason."""
+
+    field: str
+    values: tuple[str, ...]
+    unset: str
+    because: str
+    when: tuple[str, ...] = ()
+
+    def needed_by(self, value: object) -> bool:
+        """Whether a field holding `value` (None: not written) needs the other field."""
+        return value is not None and (not self.when or value in self.when)
+
+    def met_by(self, other: object) -> bool:
+        """Whether the other field holding `other` (None: not written) meets the requirement."""
+        return (other if other is not None else self.unset) in self.values
+
+
+@dataclass(frozen=True, slots=True)
 class FieldSpec:
     """How to read one field's atoms."""
 
@@ -36,6 +57,8 @@ class FieldSpec:
     divides: str | None = None
     #: Another field of the same section that says the same thing another way: one or the other.
     excludes: str | None = None
+    #: Another field of the same section this one needs, set to one of some values.
+    requires: Requirement | None = None
     #: An enum whose choices are the catalog's (its data names them, not the language): the
     #: typed model holds a plain name, which the language has checked against `choices`.
     catalog_choices: bool = False
@@ -234,7 +257,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "power",
             "rated power of the host CPUs per accelerator (their TDP x count ÷ the server's "
             "accelerators): a GPU server's power from its parts, which then win over the catalog's "
-            "system figure (a vendor's own server with its own hosts)",
+            "system figure (a vendor's own server with its own hosts); not added for an "
+            "accelerator whose module carries its host CPU (accelerator module_host_cpus: "
+            "GH200, GB200, GB300), whose figure stands, with a warning",
             **_POWER,
         ),
         "embodied_carbon": _q(
@@ -414,6 +439,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "parameters of the adapters with `adapter lora` (the run's 'trainable params'); "
             "the catalog's default share of workload.parameters when not given",
             at_most="parameters",
+            requires=Requirement(
+                "adapter", ("lora",), "none", "without adapters every weight trains"
+            ),
             nouns=PARAMETER_NOUNS,
         ),
         # issue 12: performance
@@ -460,7 +488,16 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             choices=("bf16", "fp8"),
             doc="number format of the attention's score and weighting matmuls: bf16 (16-bit; "
             "the default, what FP8 and FP4 recipes keep unless told) or fp8 (Transformer "
-            "Engine's FP8 attention, fp8_dpa; needs precision fp8 or fp4)",
+            "Engine's FP8 attention, fp8_dpa)",
+            # Transformer Engine's fp8_dpa works inside its FP8 and FP4 autocast; a 16-bit run
+            # has no FP8 recipe to extend.
+            requires=Requirement(
+                "precision",
+                ("fp8", "fp4"),
+                "bf16",
+                "FP8 attention is an option of an FP8 or FP4 recipe",
+                when=("fp8",),
+            ),
         ),
         "dropout": _q(
             "fraction",
@@ -580,6 +617,15 @@ ACCELERATOR_FIGURES: dict[str, FieldSpec] = {
         "rated power per accelerator at the server or rack, with its share "
         "of CPUs, NICs, switches and fans",
         **_POWER,
+    ),
+    "module_host_cpus": _q(
+        "number",
+        "host CPUs per accelerator whose power its own figures already carry (a superchip's "
+        "CPU: GH200 1, GB200 ½); a written cluster.host_power is then not added",
+        uncertain=False,
+        minimum=0.0,
+        maximum=64.0,
+        inclusive=True,
     ),
     "die_area": _q(
         "area",
@@ -819,4 +865,15 @@ def field_relations(relation: str) -> tuple[tuple[str, str], ...]:
         for section, specs in SECTIONS.items()
         for name, spec in specs.items()
         if (other := getattr(spec, relation)) is not None
+    )
+
+
+def field_requirements() -> tuple[tuple[str, str, Requirement], ...]:
+    """(path, path of the field it needs, the requirement) for every field declared to need
+    another of its section set to some values (`FieldSpec.requires`)."""
+    return tuple(
+        (f"{section}.{name}", f"{section}.{need.field}", need)
+        for section, specs in SECTIONS.items()
+        for name, spec in specs.items()
+        if (need := spec.requires) is not None
     )

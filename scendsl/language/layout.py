@@ -27,11 +27,19 @@ RELATIONS = F.field_relations("at_most")
 DIVISORS = F.field_relations("divides")
 #: (field, field it says the same thing as), declared with the fields (`FieldSpec.excludes`).
 EXCLUSIONS = F.field_relations("excludes")
+#: (field, field it needs, the values it needs), declared with the fields (`FieldSpec.requires`).
+REQUIREMENTS = F.field_requirements()
 
 
 def _set_here(what: str, path: str, origins: Mapping[str, Span]) -> tuple[tuple[str, Span], ...]:
     """The note pointing at the line that set `path` ("<what> set here"), when one did."""
     return ((f"{what} set here", origins[path]),) if path in origins else ()
+
+
+def _or_else(values: tuple[str, ...]) -> str:
+    """The other values a hint offers after its first: `(or fp4)` for `("fp4",)`, nothing for
+    none."""
+    return f" (or {', '.join(values)})" if values else ""
 
 
 def check_relations(
@@ -68,19 +76,19 @@ def check_relations(
             f"write '{path}' or '{other_path}', not both",
             _set_here(f"'{other_path}' is", other_path, origins),
         )
-    if values.get("workload.trainable_parameters") is not None and (
-        values.get("workload.adapter") != "lora"
-    ):
+    for path, other_path, need in REQUIREMENTS:
+        value, other = values.get(path), values.get(other_path)
+        if not need.needed_by(value) or need.met_by(other):
+            continue
         fits = False
+        written = f"is {value}" if need.when else "is set"
+        other_written = f"is {other}" if other is not None else f"is not set ({need.unset})"
         sink.error(
-            f"{subject}: 'workload.trainable_parameters' is set, but no adapter is: without "
-            "one every weight trains",
-            at or origins.get("workload.trainable_parameters"),
-            "write 'workload.adapter lora' for adapters on a frozen model, or remove "
-            "'workload.trainable_parameters'",
-            _set_here("'workload.adapter' is", "workload.adapter", origins),
+            f"{subject}: '{path}' {written}, but '{other_path}' {other_written}: {need.because}",
+            at or origins.get(path),
+            f"write '{other_path} {need.values[0]}'{_or_else(need.values[1:])}, or remove '{path}'",
+            _set_here(f"'{other_path}' is", other_path, origins),
         )
-    fits = _check_attention_precision(subject, values, origins, sink, at) and fits
     for path, whole_path in DIVISORS:
         value, whole = central(values.get(path)), central(values.get(whole_path))
         if value is None or whole is None or value > whole or whole % value == 0:
@@ -94,34 +102,6 @@ def check_relations(
             _set_here(f"'{whole_path}' is", whole_path, origins),
         )
     return fits
-
-
-#: The workload precisions whose recipes can run attention in FP8 (Transformer Engine's
-#: fp8_dpa works inside its FP8 and FP4 autocast; a 16-bit run has no FP8 recipe to extend).
-FP8_ATTENTION_PRECISIONS = ("fp8", "fp4")
-
-
-def _check_attention_precision(
-    subject: str,
-    values: Mapping[str, Any],
-    origins: Mapping[str, Span],
-    sink: DiagnosticSink,
-    at: Span | None,
-) -> bool:
-    """Report FP8 attention in a run whose linear layers are not in FP8 or FP4."""
-    precision = values.get("workload.precision") or "bf16"
-    if values.get("workload.attention_precision") != "fp8":
-        return True
-    if precision in FP8_ATTENTION_PRECISIONS:
-        return True
-    sink.error(
-        f"{subject}: 'workload.attention_precision' is fp8, but the linear layers train in "
-        f"{precision}: FP8 attention is an option of an FP8 or FP4 recipe",
-        at or origins.get("workload.attention_precision"),
-        "write 'precision fp8' (or fp4), or leave attention_precision out (16-bit attention)",
-        _set_here("the precision is", "workload.precision", origins),
-    )
-    return False
 
 
 def check_layout(

@@ -12,15 +12,18 @@ import re
 import threading
 import unicodedata
 from pathlib import Path
-from typing import Any, cast
-
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from typing import TYPE_CHECKING, Any, cast
 
 from scendsl import defaults
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
-from scendsl.language.syntax import Atom, AtomKind, Document, Statement
+from scendsl.language.syntax import Atom, Document, Statement
 from scendsl.suggest import Hint, fix_of
+
+if TYPE_CHECKING:
+    from lark import Lark
+    from lark.exceptions import UnexpectedInput
+
+    from scendsl.language.statements import StatementBuilder
 
 #: Hard limits that keep hostile input from exhausting time or memory.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -63,68 +66,6 @@ _TERMINAL_WORDS = {
     "$END": "the end of the file",
 }
 
-_ATOM_KINDS: dict[str, AtomKind] = {
-    "NUMBER": "number",
-    "STRING": "string",
-    "WORD": "word",
-    "OP": "op",
-    "PLUSMINUS": "plusminus",
-    "DOTDOT": "dotdot",
-    "COMMA": "comma",
-}
-
-
-class _Build(Transformer):
-    """Inline transformer: Lark calls these while parsing, so no parse tree is ever built."""
-
-    def __init__(self, file: str) -> None:
-        super().__init__(visit_tokens=False)
-        self.file = file
-
-    def _span(self, first: Token, last: Token) -> Span:
-        # Lark types a token's position as optional; the parser's tokens always carry one.
-        return Span(self.file, first.line, first.column, last.end_line, last.end_column)  # type: ignore[arg-type]
-
-    def _atom(self, item: Token | Atom) -> Atom:
-        if isinstance(item, Atom):
-            return item
-        text = str(item)
-        if item.type == "COMMA":
-            text = ","
-        return Atom(_ATOM_KINDS[item.type], text, self._span(item, item))
-
-    def start(self, items: list[Statement]) -> list[Statement]:
-        return items
-
-    def statement(self, items: list) -> Statement:
-        key: Token = items[0]
-        body = None
-        values = []
-        end: Token | Span = key
-        for item in items[1:]:
-            if isinstance(item, tuple):  # body: (statements, closing brace)
-                body, end = item
-            else:
-                atom = self._atom(item)
-                values.append(atom)
-                end = atom.span
-        key_span = self._span(key, key)
-        if isinstance(end, Span):
-            span = Span(self.file, key.line, key.column, end.end_line, end.end_col)  # type: ignore[arg-type]
-        else:
-            span = key_span
-        return Statement(str(key), key_span, values, body, span)
-
-    last_statement = statement
-
-    def body(self, items: list) -> tuple[list[Statement], Span]:
-        close: Token = items[-1]
-        return [s for s in items[1:-1]], self._span(close, close)
-
-    def list(self, items: list) -> Atom:
-        open_, close = items[0], items[-1]
-        return Atom("list", "[...]", self._span(open_, close), [self._atom(i) for i in items[1:-1]])
-
 
 @functools.lru_cache(maxsize=1)
 def _grammar() -> str:
@@ -136,8 +77,12 @@ _parser_lock = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
-def _parser() -> tuple[Lark, _Build]:
-    builder = _Build("<string>")
+def _parser() -> tuple[Lark, StatementBuilder]:
+    # Lark is imported only when a file is parsed: a check whose every file's parse is kept
+    # (app.kept_parses) imports no parser.
+    from scendsl.language.statements import StatementBuilder
+
+    builder = StatementBuilder("<string>")
     options = dict(
         parser="lalr",
         lexer="contextual",
@@ -158,6 +103,7 @@ def _cached_lark(options: dict[str, Any]) -> Lark:
     import io
     import os
 
+    from lark import Lark
     from lark.lark import _LOAD_ALLOWED_OPTIONS
 
     from scendsl.files.private import cache_seal
@@ -233,6 +179,13 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
     sink.raise_if_errors()
     work = text if text.endswith("\n") else text + "\n"
     parser, builder = _parser()
+    from lark.exceptions import (
+        UnexpectedCharacters,
+        UnexpectedEOF,
+        UnexpectedInput,
+        UnexpectedToken,
+    )
+
     tokens_in_file = _count_tokens(work, max_tokens)
     tokens_parsed = 0
     while True:
@@ -257,7 +210,9 @@ def parse(text: str, file: str = "<string>", *, max_tokens: int = MAX_TOKENS) ->
             tokens_parsed += _count_tokens(work, max_tokens, error.pos_in_stream or 0)
             if tokens_parsed + tokens_in_file > max(MAX_RECOVERY_TOKENS, 2 * max_tokens):
                 break  # another parse of a file this large would take too long
-            blanked = _blank_rest_of_line(work, line, col)
+            # From where the lexer stopped (a dot is blamed on the look-alike after it).
+            stop = error.column if isinstance(error, UnexpectedCharacters) else col
+            blanked = _blank_rest_of_line(work, line, stop)
             if blanked == work:  # nothing left to remove: stop rather than loop
                 break
             work = blanked
@@ -604,6 +559,14 @@ def _lookalike(char: str, shown: str) -> tuple[str, str | None]:
         code = f"U+{ord(char):04X}"
         shown = f"{char!r} ({code} {name})" if char.isprintable() else f"{code} ({name})"
     plain = plain_character(char)
+    if plain is None and unicodedata.decimal(char, None) is not None:
+        # Arabic-Indic or Devanagari digits: another script's, which look like no ASCII one
+        digit = str(unicodedata.decimal(char))
+        return shown, Hint(
+            f"the digit {digit} of another script: write {digit!r} (numbers are "
+            "written in ASCII digits)",
+            digit,
+        )
     if plain is None:
         return shown, None
     if plain == "":
@@ -625,18 +588,25 @@ _NUMBER_BEFORE = re.compile(r"(?<![\w.])([0-9][0-9_]*(?:\.[0-9]+)?)[ \t]+\Z")
 
 def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | None]:
     """Turn a Lark error into (line, col, message, hint) in the user's words."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
     if isinstance(error, UnexpectedCharacters):
         pos = cast(int, error.pos_in_stream)  # always set for unexpected characters
+        column = error.column
+        if text[pos : pos + 1] == "." and not text[pos + 1 : pos + 2].isascii():
+            # `cluster.` and a full-width `a`: a dotted name stops at a dot no ASCII letter
+            # follows; the character after it is the one to name (with its plain form)
+            pos, column = pos + 1, column + 1
         char = text[pos] if pos < len(text) else ""
         if char == '"':
             return (
                 error.line,
-                error.column,
+                column,
                 "unterminated string",
                 "close it with '\"' on the same line",
             )
         if char == "\\":
-            return error.line, error.column, "unexpected '\\' outside a string", None
+            return error.line, column, "unexpected '\\' outside a string", None
         shown = repr(char) if char.isprintable() and char else f"U+{ord(char):04X}" if char else "?"
         hint = None
         if char in "=:;":
@@ -662,7 +632,7 @@ def _describe(error: UnexpectedInput, text: str) -> tuple[int, int, str, str | N
             # another sign (`₨` to `Rs`, a full-width dollar sign to `$`) is told the code, not
             # the look-alike, which took a second error to reach it
             hint = currency_sign_hint(text, pos) or hint
-        return error.line, error.column, f"unexpected character {shown}", hint
+        return error.line, column, f"unexpected character {shown}", hint
     assert isinstance(error, UnexpectedToken)
     token = error.token
     expected = sorted({_TERMINAL_WORDS.get(t, t) for t in error.expected if not t.startswith("__")})

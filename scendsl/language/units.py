@@ -7,6 +7,7 @@ the resolver compares dimensions to reject `pue 500 MW` or `count 3 GW`.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -176,11 +177,30 @@ def parse_number(text: str) -> Number:
     value = float(digits.replace("_", ""))
     if magnitude:
         value *= MAGNITUDES[magnitude]
-    if sign:
+    if sign and value:  # `-0` is 0: a negative zero printed `-0.0` in the JSON and CSV
         value = -value
     if percent:
         value /= 100.0
+    mantissa = digits.lower().partition("e")[0]
+    if value == 0 and mantissa.strip("0_."):
+        raise ValueError(TOO_SMALL)  # `1e-400`, `5e-324%`: no double holds them but 0
     return Number(value, bool(percent))
+
+
+#: What a number too large for a double is told.
+TOO_LARGE = "number is too large"
+#: What a number too small for a double (its value would be read as 0) is told.
+TOO_SMALL = "number is too small (it would be read as 0)"
+
+
+def scaled_number_problem(written: float, value: float) -> str | None:
+    """What a number `written` is told when `value`, the number in its unit's base, is no
+    double's (too large, or a number not 0 read as 0); None when it holds."""
+    if not math.isfinite(value):
+        return TOO_LARGE
+    if value == 0 != written:
+        return TOO_SMALL
+    return None
 
 
 def lookup_unit(symbol: str) -> Unit | None:

@@ -44,12 +44,14 @@ from scendsl.language.units import (
     MAGNITUDES,
     MONEY_DIMENSIONS,
     NUMBER_PARTS,
+    TOO_LARGE,
     UNITS,
     Number,
     currency_code,
     lookup_unit,
     money_unit,
     parse_number,
+    scaled_number_problem,
 )
 from scendsl.scenario import MixShare, Parallelism, ReferenceEntity, Uncertain
 from scendsl.suggest import (
@@ -180,7 +182,8 @@ class ValueReader:
             if rel is None:
                 return None
             if not 0 <= rel < 1:
-                self.sink.error("a spread must be between 0% and 100%", spread_atoms[0].span)
+                bound = range_words("0%", "100%", high_included=rel < 0)
+                self.sink.error(f"a spread must be {bound}", spread_atoms[0].span)
                 return None
             return Uncertain.model_construct(
                 kind="relative",
@@ -280,7 +283,10 @@ class ValueReader:
         if self._reads_alone(low, spec, where, label):
             if unit or percent or not magnitude:
                 return False
-            first, last = parse_number(low[0].text).value, parse_number(high[0].text).value
+            try:
+                first, last = parse_number(low[0].text).value, parse_number(high[0].text).value
+            except ValueError:  # an end too small for a double: its own error says so
+                return False
             if not 0 < first * 1000 < last or first * MAGNITUDES[magnitude] > last:
                 return False
         # Told so only when the start written as the end is reads (`1e-9 to 1B` is too small
@@ -356,7 +362,7 @@ class ValueReader:
         value, dimension = number.value, ("fraction" if number.percent else "number")
         currency = None  # the ISO 4217 code of an amount in another currency than USD
         if not math.isfinite(value):
-            self.sink.error("number is too large", number_atom.span)
+            self.sink.error(TOO_LARGE, number_atom.span)
             return None
         if len(atoms) == 2:
             unit_atom = atoms[1]
@@ -393,8 +399,9 @@ class ValueReader:
                 )
                 return None
             value, dimension = value * unit.factor, unit.dimension
-            if not math.isfinite(value):
-                self.sink.error("number is too large", join_atoms(atoms))
+            unheld = scaled_number_problem(number.value, value)
+            if unheld is not None:
+                self.sink.error(unheld, join_atoms(atoms))
                 return None
         wanted = spec.dimension
         if wanted == "fraction" and dimension == "number":
@@ -437,9 +444,10 @@ class ValueReader:
             ):
                 # A field's natural range (year, pue, a share) is given whole; a sanity limit
                 # (count ≤ 1e9) only to whoever passes it.
-                bound = (
-                    f"between {F.describe_bound(lo, spec.dimension)} and "
-                    f"{F.describe_bound(hi, spec.dimension)}"
+                bound = range_words(
+                    F.describe_bound(lo, spec.dimension),
+                    F.describe_bound(hi, spec.dimension),
+                    low_included=spec.inclusive or not too_low,
                 )
             elif too_low:
                 low = F.describe_bound(lo, spec.dimension)  # type: ignore[arg-type]
@@ -794,9 +802,8 @@ class ValueReader:
                 continue
             share = number.value
             if not 0 < share <= 1:
-                self.sink.error(
-                    f"the share of {quoted(name)} must be between 0% and 100%", value_atom.span
-                )
+                bound = range_words("0%", "100%", low_included=share > 1)
+                self.sink.error(f"the share of {quoted(name)} must be {bound}", value_atom.span)
                 ok = False
                 continue
             shares.append(MixShare.model_construct(source=name, share=share))
@@ -1134,6 +1141,17 @@ def thousands_separator_hint(atoms: list[Atom]) -> str | None:
     shorter = "" if suffix else f", or '{_short(whole)} {unit}'"
     # the edit is of the number alone (a fix is one token): its span is the digit groups
     return Hint(f"numbers take no thousands separators: write '{written}'{shorter}", whole + suffix)
+
+
+def range_words(low: str, high: str, low_included: bool = True, high_included: bool = True) -> str:
+    """A bound of two ends as a message gives it: `between 0% and 100%`, and where the value
+    written is at or past an end the range leaves out, that end's word (`greater than 0% and at
+    most 100%`): `cluster.mfu 0%` was told it must be "between 0% and 100%"."""
+    if low_included and high_included:
+        return f"between {low} and {high}"
+    lower = f"at least {low}" if low_included else f"greater than {low}"
+    upper = f"at most {high}" if high_included else f"less than {high}"
+    return f"{lower} and {upper}"
 
 
 def number_span(atoms: list[Atom], hint: str | None) -> Span:

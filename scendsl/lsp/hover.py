@@ -117,8 +117,10 @@ def _warning_text(diagnostic) -> str:
             f"- why: {rule.why}",
             f"- source: {rule.source} (confidence {rule.confidence})",
         ]
-        if rule.concerns:
-            lines.append("- qualifies: " + ", ".join(f"`{c}`" for c in rule.concerns))
+        qualified = [f"`{c}` and what is built on it" for c in rule.marks]
+        qualified += [f"`{c}`" for c in rule.concerns]
+        if qualified:
+            lines.append("- qualifies: " + ", ".join(qualified))
     return "\n".join(lines)
 
 

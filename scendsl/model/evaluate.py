@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scendsl.catalog import Catalog, load_catalog
 from scendsl.catalog.currency import exchange_rate
-from scendsl.memo import sized_cache
+from scendsl.memo import IdentityMemo, sized_cache
 from scendsl.model import domains  # noqa: F401  (registers every node)
 from scendsl.model.claims import (
     REFERENCE_PLACEHOLDER,
@@ -36,6 +36,7 @@ from scendsl.model.context import (
 from scendsl.model.layout import HBM, LAYERS, MEMORY, Layout
 from scendsl.model.registry import REGISTRY, Node, template_of
 from scendsl.model.scalar import ieee
+from scendsl.model.values import relative_change
 from scendsl.scenario import Claim, Scenario, Uncertain
 from scendsl.suggest import quoted
 
@@ -286,11 +287,11 @@ def _shared_plan(nodes: tuple[tuple[Node, str | None], ...]) -> _SharedPlan:
     )
 
 
-#: Per catalog (by id, held): (plan, the references shared, what their look-ups read) ->
-#: (values, found) of those references' groups. Catalog references are the same for every
-#: scenario of a set but for a few fields; their look-ups and peaks were a sixth of an evaluation.
-#: The figures each memo holds in all (within HELD_FIGURES) follow it.
-_SHARED_GROUPS: dict[int, tuple[Catalog, dict[tuple[Any, ...], Any], list[int]]] = {}
+#: Per catalog: (plan, the references shared, what their look-ups read) -> (values, found) of
+#: those references' groups. Catalog references are the same for every scenario of a set but for
+#: a few fields; their look-ups and peaks were a sixth of an evaluation. The figures each memo
+#: holds in all (within HELD_FIGURES) follow it.
+_SHARED_GROUPS: IdentityMemo[tuple[dict[tuple[Any, ...], Any], list[int]]] = IdentityMemo(8)
 
 
 def _run_groups(
@@ -307,12 +308,10 @@ def _run_groups(
     if not shared:
         return
     catalog = context.catalog
-    held = _SHARED_GROUPS.get(id(catalog))
-    if held is None or held[0] is not catalog:
-        if len(_SHARED_GROUPS) >= 8:
-            _SHARED_GROUPS.clear()
-        held = _SHARED_GROUPS[id(catalog)] = (catalog, {}, [0])
-    memo, figures = held[1], held[2]
+    held = _SHARED_GROUPS.get(catalog)
+    if held is None:
+        held = _SHARED_GROUPS.put(catalog, ({}, [0]))
+    memo, figures = held
     # The key holds the groups themselves (a plan made again has new ones: its first
     # evaluation fills the memo again, never reads another plan's entry).
     key = (tuple(shared), *(read(context) for read in plan.reads))
@@ -422,7 +421,7 @@ _Step = tuple[str, Any, str | None, Any, bool, Node]
 
 #: Steps by the identity of the node sequence they were made from (held, so the identity cannot
 #: be reused): the sequences are the cached expansions, a few per set of references.
-_STEPS: dict[int, tuple[Any, tuple[_Step, ...]]] = {}
+_STEPS: IdentityMemo[tuple[_Step, ...]] = IdentityMemo(256)
 #: The nodes `_STEPS` holds in all (within HELD_FIGURES).
 _STEPS_HELD = [0]
 
@@ -430,9 +429,9 @@ _STEPS_HELD = [0]
 def _steps(nodes) -> tuple[_Step, ...]:
     """`nodes` worked out once for `_run_steps`: attribute look-ups and argument lists were a
     third of an evaluation, for four hundred nodes."""
-    held = _STEPS.get(id(nodes))
-    if held is not None and held[0] is nodes:
-        return held[1]
+    held = _STEPS.get(nodes)
+    if held is not None:
+        return held
     steps = tuple(
         (
             node.name,
@@ -445,10 +444,12 @@ def _steps(nodes) -> tuple[_Step, ...]:
         for node, ref in nodes
     )
     if type(nodes) is tuple:  # a list may change: worked out again each time
-        if len(_STEPS) >= 256 or _STEPS_HELD[0] + len(nodes) > max(HELD_FIGURES, len(nodes)):
+        if len(_STEPS) >= _STEPS.most or _STEPS_HELD[0] + len(nodes) > max(
+            HELD_FIGURES, len(nodes)
+        ):
             _STEPS.clear()
             _STEPS_HELD[0] = 0
-        _STEPS[id(nodes)] = nodes, steps
+        _STEPS.put(nodes, steps)
         _STEPS_HELD[0] += len(nodes)
     return steps
 
@@ -797,8 +798,7 @@ def _check_claim(
             # An infinite figure (a run that never finishes) is decided like any other:
             # `training_time < 100 days` fails; only its margin has no number.
             holds = bool(claim_holds(claim.op, actual, expected, claim.tolerance))
-            finite = math.isfinite(actual)
-            margin = (actual - expected) / abs(expected) if expected and finite else None
+            margin = relative_change(expected, actual)
         else:
             actual = None
     conversion = _conversion(claim, year) if claim.currency else None

@@ -9,7 +9,8 @@
 * `x ± y%` is normal with mean x and the ± as the 90 % half-width: σ = x · y / 1.6449. For a
   quantity the language requires to be strictly positive, the normal is truncated at 0 (by
   inverse CDF, so the draw stays a monotone function of the underlying normal); below ±20 % the
-  truncated mass is under 10⁻¹⁵ and the plain normal is used.
+  truncated mass is under 10⁻¹⁵ and the plain normal is used. A lognormal is truncated likewise,
+  on the logarithm, at an exclusive minimum above 0 (1 parameter, 1 USD a unit).
 * Every draw is then kept inside the bounds the language enforces for its field
   (scendsl/language/fields.py): an MFU never above 100 %, a PUE never below 1. Clipping puts the
   tail's mass on the bound.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -125,25 +126,38 @@ class InputLaw:
     unit: str
     dimension: str = "number"
 
+    def _cut(self) -> float:
+        """The normal's mass below an exclusive lower bound, where the law is truncated (on
+        the logarithm for a lognormal, whose draws are positive but not above a positive
+        minimum such as a parameter or a dollar); 0 when there is none to speak of."""
+        if self.lower is None or self.lower_inclusive or self.sigma <= 0:
+            return 0.0
+        if self.family == "lognormal":
+            if self.lower <= 0:
+                return 0.0
+            lower = math.log(self.lower)
+        else:
+            lower = self.lower
+        cut = float(normal_cdf((lower - self.mu) / self.sigma))
+        return cut if cut > _NEGLIGIBLE_TAIL else 0.0
+
     @property
     def truncated(self) -> bool:
-        return (
-            self.family == "normal"
-            and self.lower is not None
-            and not self.lower_inclusive
-            and self.sigma > 0
-            and float(normal_cdf((self.lower - self.mu) / self.sigma)) > _NEGLIGIBLE_TAIL
-        )
+        return self._cut() > 0.0
+
+    @property
+    def law_name(self) -> str:
+        """The law as the briefings and the JSON name it: `lognormal`, `truncated normal` …"""
+        return f"truncated {self.family}" if self.truncated else self.family
 
     def values(self, z: Any) -> np.ndarray:
         """The input's values for standard normal scores `z` (monotone in z)."""
         z = np.asarray(z, dtype=float)
+        cut = self._cut()
+        if cut:
+            z = normal_quantile(cut + normal_cdf(z) * (1.0 - cut))
         if self.family == "lognormal":
             x = np.exp(self.mu + self.sigma * z)
-        elif self.truncated:
-            lower = cast(float, self.lower)  # truncated implies a lower bound
-            cut = float(normal_cdf((lower - self.mu) / self.sigma))
-            x = self.mu + self.sigma * normal_quantile(cut + normal_cdf(z) * (1.0 - cut))
         else:
             x = self.mu + self.sigma * z
         if self.lower is not None and self.lower_inclusive:
@@ -163,10 +177,9 @@ class InputLaw:
             if written.kind == "interval"
             else f"{written.center:g} ± {written.rel:.0%}"
         )
-        law = "truncated normal" if self.truncated else self.family
         return {
             "written": text,
-            "law": law,
+            "law": self.law_name,
             "mu": self.mu,
             "sigma": self.sigma,
             "lower": self.lower,

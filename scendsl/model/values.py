@@ -84,6 +84,17 @@ def json_text(
     return dumps(json_safe(data)) if surrogate else text
 
 
+def relative_change(old: float, new: float) -> float | None:
+    """(new − old) / |old|: `new` as a change on `old`, as claims' margins and diffs give it;
+    None where it has no number: `old` 0, either infinite, or a share whose percentage is no
+    finite number (an `old` of 5e-324 makes 12 kW a change of 10^329 %, which overflowed to
+    `+∞%` in a briefing and to a bare null in the JSON)."""
+    if old == 0 or not (math.isfinite(old) and math.isfinite(new)):
+        return None
+    change = (new - old) / abs(old)
+    return change if math.isfinite(change * 100) else None
+
+
 def nan_to_none(value: Any) -> float | None:
     """A number as a float, None when it is NaN (n/a); infinities stay."""
     number = float(value)

@@ -27,7 +27,7 @@ from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
 from scendsl.model.risk import RiskDefinition, load_rules
-from scendsl.model.values import infinity_sign, json_text
+from scendsl.model.values import infinity_sign, json_text, relative_change
 from scendsl.report.diff_sweeps import SweepDiff, VariantMove, diff_sweeps, percent_change
 from scendsl.report.numbers import figure_text, format_delta, in_currency, value_words
 
@@ -84,9 +84,9 @@ class Change:
     @property
     def relative(self) -> float | None:
         """(new − old) / |old| for numbers, else None."""
-        if not (_is_number(self.old) and _is_number(self.new)) or self.old == 0:
+        if not (_is_number(self.old) and _is_number(self.new)):
             return None
-        return (self.new - self.old) / abs(self.old)
+        return relative_change(self.old, self.new)
 
     def old_text(self) -> str:
         return figure_text(

@@ -278,6 +278,10 @@ class Page:
     #: The HTML of derivation entries shown in the page's derivations (`derivation_html`): one
     #: dict for every page of a build (an entry is shown on several pages, the same each time).
     derivation_items: dict[int, tuple[Any, str]] = field(default_factory=dict)
+    #: Characters of the derivations the page's figures show (within MAX_PAGE_DERIVATIONS),
+    #: and how many figures past that bound are shown without theirs.
+    derivation_chars: int = 0
+    derivations_left_out: int = 0
 
     def token(
         self, markdown_form: str, html_form: Any, block: bool = False, quoted: bool = False
@@ -299,8 +303,17 @@ class Page:
         return markdown if shown == markdown else self.token(markdown, shown)
 
 
+#: Characters of figures' derivations one HTML page holds. A derivation is some 1-25 KB a
+#: figure, and a page's tables may repeat a figure of many rows (each claim on one metric, a
+#: sweep's columns of every figure its base's claims name): 3,400 claims of one file made a
+#: page of 88 MB. Past the bound the page's figures are plain numbers, and the page says how
+#: many. The sample briefings hold under 1 MB a page.
+MAX_PAGE_DERIVATIONS = 16_000_000
+
+
 def number_markup(page: Page, number: Explainable) -> Markup:
-    """A number in a briefing: its text in Markdown, an expandable derivation in HTML.
+    """A number in a briefing: its text in Markdown, an expandable derivation in HTML (within
+    the page's MAX_PAGE_DERIVATIONS, then its text alone).
 
     Only figures the build made (`is_template_number`) are taken: their HTML is trusted.
     """
@@ -309,6 +322,10 @@ def number_markup(page: Page, number: Explainable) -> Markup:
         shown = repr(clean_text(number)[:60]) if plain else f"a {type(number).__name__}"
         raise TypeError(f"not a figure of the model: {shown}")
     cached = getattr(number, "html_cache", None)
+    if page.derivation_chars >= MAX_PAGE_DERIVATIONS:
+        page.derivations_left_out += 1
+        bare = CleanHTML(f'<span class="num">{html.escape(clean_text(number.text))}</span>')
+        return page.token(md_escape(number.text), bare)
     if cached is None:
         tree = number.derivation()
         summary = html.escape(clean_text(number.text))
@@ -322,6 +339,7 @@ def number_markup(page: Page, number: Explainable) -> Markup:
             )
         if hasattr(number, "html_cache"):
             number.html_cache = cached  # the same on every page: derive once per build
+    page.derivation_chars += len(cached)
     return page.token(md_escape(number.text), cached)
 
 
@@ -837,6 +855,8 @@ class Renderer:
     def html_document(self, body: str, page: Page, title: str) -> str:
         """The cleaned body with numbers and charts filled in, wrapped in the page template."""
         body = _substitute(body, [html_form for _, html_form in page.fragments])
+        if page.derivations_left_out:
+            body = _left_out_note(page.derivations_left_out) + body
         from scendsl.report.layout import reading_layout
 
         body = reading_layout(body)
@@ -879,6 +899,19 @@ class Renderer:
         else:
             message = f"template {template}: {kind}: {clean_text(error)[:300]}"
         return TemplateProblem(message, file or self._loader.paths.get(template, template), line)
+
+
+def _left_out_note(count: int) -> str:
+    """What a page whose derivations passed MAX_PAGE_DERIVATIONS says of the figures left
+    without one."""
+    from scendsl.wording import counted
+
+    return (
+        f"<p>The last {counted(count, 'figure')} of this page {'is' if count == 1 else 'are'} "
+        f"shown without {'its' if count == 1 else 'their'} derivation: a page holds at most "
+        f"{MAX_PAGE_DERIVATIONS:,} characters of derivations. "
+        "<code>scendsl explain FILE SCENARIO METRIC</code> shows any figure's.</p>\n"
+    )
 
 
 _markdown_converter = None

@@ -99,12 +99,15 @@ class WarningRule:
     #: one warning where a scenario writes `written` itself but inherits `by`, which stands over
     #: it (a child's new mix under its parent's written carbon intensity changes no figure).
     overridden: tuple[tuple[str, str], ...] = ()
+    #: The figures the caveat starts from: each of them, and every metric the evaluation built
+    #: on them (directly or through others), is concerned, beside `concerns`.
+    marks: tuple[str, ...] = ()
 
     def names(self) -> set[str]:
         """Every model name the rule reads or names (patterns with '*' included)."""
         names = {c.metric for c in self.when}
         names |= {c.threshold for c in self.when if c.op in METRIC_OPS}
-        names |= set(self.concerns) | set(self.excluded)
+        names |= set(self.concerns) | set(self.excluded) | set(self.marks)
         names |= {p for p in self.extrapolated if p != "*"}
         names |= {name for name, _ in self.hints}
         hints = [hint for _, hint in self.hints]
@@ -196,6 +199,7 @@ def parse_warning_rules(
             "claims",
             "hints",
             "overridden",
+            "marks",
         }
         if unknown:
             raise WarningRulesError(
@@ -237,6 +241,7 @@ def parse_warning_rules(
                 claims,
                 tuple(hints.items()),
                 overridden,
+                _strings(raw.get("marks"), where, "marks"),
             )
         )
     return tuple(rules)
@@ -310,6 +315,29 @@ def _expand(result: Result, patterns: Iterable[str]) -> list[str]:
             name for name in (*result.inputs, *result.metrics) if fnmatch.fnmatchcase(name, pattern)
         )
     return list(dict.fromkeys(names))
+
+
+def _built_on(result: Result) -> dict[str, list[str]]:
+    """The metrics each figure of `result` is an input of, in the result's order."""
+    users: dict[str, list[str]] = {}
+    for name, metric in result.metrics.items():
+        for used in metric.inputs:
+            users.setdefault(used, []).append(name)
+    return users
+
+
+def _marked(result: Result, marks: list[str], built_on: dict[str, list[str]]) -> list[str]:
+    """`marks` and every metric built on them, directly or through others (the evaluation's
+    graph): a metric added on a marked figure is concerned without naming it anywhere."""
+    found = dict.fromkeys(marks)
+    pending = list(marks)
+    while pending:
+        for user in built_on.get(pending.pop(), ()):
+            if user not in found:
+                found[user] = None
+                pending.append(user)
+    downstream = set(found) - set(marks)
+    return [*marks, *(name for name in result.metrics if name in downstream)]
 
 
 def _extrapolated(rule: WarningRule, result: Result) -> list[tuple[str, list[str], re.Match]]:
@@ -431,6 +459,18 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
             )
         )
 
+    built_on: dict[str, list[str]] = {}  # made when a rule that marks a figure first fires
+
+    def concerned_by(rule: WarningRule) -> list[str]:
+        """The figures `rule` concerns: its marked figures and what is built on them, then
+        those it names."""
+        if not rule.marks:
+            return _expand(result, rule.concerns)
+        if not built_on:
+            built_on.update(_built_on(result))
+        marked = _marked(result, _expand(result, rule.marks), built_on)
+        return list(dict.fromkeys([*marked, *_expand(result, rule.concerns)]))
+
     # A rule's figures are matched against the result's names only when it fires: most rules
     # do not, and matching every name against their patterns was half of this stage.
     for rule in warning_rules():
@@ -441,7 +481,7 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                 missing = missing_inputs(result, claim.metric)
                 extra = {"metric": claim.metric, "missing": ", ".join(missing) or claim.metric}
                 hint = dict(rule.hints).get(claim.metric, rule.hint)
-                concerned = [claim.metric, *_expand(result, rule.concerns)]
+                concerned = [claim.metric, *concerned_by(rule)]
                 add(rule, f"{rule.id}:{claim.metric}", concerned, extra, hint, claim.metric_span)
             continue
         if rule.overridden:
@@ -456,7 +496,7 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                     over.setdefault(written, []).append(by)
             if not over:
                 continue
-            concerned = _expand(result, rule.concerns)
+            concerned = concerned_by(rule)
             for written, by_all in over.items():
                 names = " and ".join(by_all)
                 extra = {
@@ -477,11 +517,11 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                     "write_as": field or "",
                 }
                 hint = rule.hint if field or not rule.hint_unwritable else rule.hint_unwritable
-                concerned = members + _expand(result, rule.concerns)
+                concerned = members + concerned_by(rule)
                 add(rule, f"{rule.id}:{label}", concerned, extra, hint)
             continue
         if all(holds(condition, result) for condition in rule.when):
-            add(rule, rule.id, _expand(result, rule.concerns), {})
+            add(rule, rule.id, concerned_by(rule), {})
     return found
 
 

@@ -10,7 +10,7 @@ from scendsl.language.money import takes_currencies
 from scendsl.language.names import hint_text
 from scendsl.language.passes.state import ResolverState
 from scendsl.language.syntax import Atom, Statement
-from scendsl.language.units import lookup_unit, money_unit
+from scendsl.language.units import lookup_unit, money_unit, scaled_number_problem
 from scendsl.language.values import (
     ValueReader,
     calendar_word_hint,
@@ -255,8 +255,9 @@ class ClaimsPass(ValueReader, ResolverState):
                 return None
             value, dimension = value * unit.factor, unit.dimension
             unit_text = currency or unit.symbol
-        if not math.isfinite(value):
-            self.sink.error("number is too large", join_atoms(rest))
+        unheld = scaled_number_problem(number.value, value)
+        if unheld is not None:
+            self.sink.error(unheld, join_atoms(rest))
             return None
         op = cast(ClaimOp, op_atom.text)  # the grammar's OP token is one of these
         return Claim.model_construct(

@@ -11,6 +11,7 @@ from scendsl.language.layout import (
     EXCLUSIONS,
     LAYOUT_PATHS,
     RELATIONS,
+    REQUIREMENTS,
     check_layout,
     check_relations,
 )
@@ -185,6 +186,33 @@ class SweepsPass(ValueReader, ResolverState):
                 )
             ):
                 return False
+        for path, other_path, need in REQUIREMENTS:  # one value that needs, one that fails it
+            if path not in swept and other_path not in swept:
+                continue
+            needing = next(
+                (
+                    (value, label)
+                    for value, label in _written_in_sweep(path, swept, base)
+                    if need.needed_by(value)
+                ),
+                None,
+            )
+            unmet = next(
+                (
+                    (value, label)
+                    for value, label in _written_in_sweep(other_path, swept, base)
+                    if not need.met_by(value)
+                ),
+                None,
+            )
+            if (
+                needing is not None
+                and unmet is not None
+                and not self._pair_holds(
+                    name, base, swept, spans, (path, *needing), (other_path, *unmet)
+                )
+            ):
+                return False
         return self._divisors_hold(name, base, swept, spans)
 
     def _divisors_hold(
@@ -225,8 +253,8 @@ class SweepsPass(ValueReader, ResolverState):
         base: Scenario,
         swept: dict[str, SweepAxis],
         spans: dict[str, Span],
-        one: tuple[str, float, str | None],
-        other: tuple[str, float, str | None],
+        one: tuple[str, object, str | None],
+        other: tuple[str, object, str | None],
     ) -> bool:
         """`check_relations` on the variant that sets the two fields to these values (path,
         value, the sweep's label when swept), reported at the line of the one that is swept."""
@@ -393,6 +421,18 @@ def _values_in_sweep(
         section, _, field = path.partition(".")
         read = [(central(getattr(getattr(base, section), field, None)), None)]
     return [(value, label) for value, label in read if value is not None]
+
+
+def _written_in_sweep(
+    path: str, swept: dict[str, SweepAxis], base: Scenario
+) -> list[tuple[object, str | None]]:
+    """The values a field takes across a sweep as written, each with its label (the base
+    scenario's one value, None when it does not set it, unlabelled, when it is not swept)."""
+    if path in swept:
+        axis = swept[path]
+        return [(value, label) for label, value in zip(axis.labels, axis.values, strict=True)]
+    section, _, field = path.partition(".")
+    return [(getattr(getattr(base, section), field, None), None)]
 
 
 def _whole(value: object) -> int | None:

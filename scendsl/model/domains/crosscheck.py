@@ -33,6 +33,7 @@ from scendsl.model.domains.training_formulas import (
     recomputed_attention_share,
     ring_allreduce_seconds,
 )
+from scendsl.model.layout import writes_no_layout
 from scendsl.model.registry import input_node, metric
 
 
@@ -73,6 +74,21 @@ def _mfu_origin(ctx: Context) -> Found:
     return Found("default", "catalog calibration.default_mfu")
 
 
+@input_node(
+    "performance.layout_written",
+    "number",
+    "Whether the scenario writes its parallel layout (its tensor and pipeline degrees), "
+    "rather than leaving the model to choose the least sharding that fits",
+    value_type="bool",
+    formula="true when workload.parallelism sets the tensor and pipeline degrees (not the "
+    "expert degree alone), else false",
+)
+def _layout_written(ctx: Context) -> Found:
+    if writes_no_layout(ctx.scenario):
+        return Found(False, "auto layout")
+    return Found(True, ctx.where("workload.parallelism"))
+
+
 @metric(
     "performance.expert_stall_time",
     "time",
@@ -102,33 +118,55 @@ def expert_stall_time(origin, expert_comm, bubble, stragglers, permutation):
 @metric(
     "performance.training_time",
     "time",
-    "Wall-clock time of the training run at the MFU",
+    "Wall-clock time of the training run at the MFU (with a written layout and no measured "
+    "MFU, at least the layout's bottom-up steps)",
     "(workload.training_flops + workload.teacher_flops) / cluster.effective_flops × (1 + "
     "expert_stall_time / mfu_step_time); the bracket is 1 for a dense model, a given MFU or an "
-    "unknown layout",
+    "unknown layout. Without a measured MFU (cluster.mfu_origin default) and with a written layout "
+    "(performance.layout_written), the larger of that and performance.steps × "
+    "performance.step_time",
     (
         "workload.training_flops",
         "cluster.effective_flops",
         "performance.expert_stall_time",
         "performance.mfu_step_time",
         "workload.teacher_flops",
+        "cluster.mfu_origin",
+        "performance.layout_written",
+        "performance.steps",
+        "performance.step_time",
     ),
-    sources=(PALM, NARAYANAN, GSHARD, DISTILLATION),
+    sources=(PALM, NARAYANAN, GSHARD, DISTILLATION, RING),
     importance=3,
     optional=(
         "performance.expert_stall_time",
         "performance.mfu_step_time",
         "workload.teacher_flops",
+        "cluster.mfu_origin",
+        "performance.layout_written",
+        "performance.steps",
+        "performance.step_time",
     ),
 )
-def training_time(flops, effective, stall, mfu_step, teacher):
+def training_time(flops, effective, stall, mfu_step, teacher, origin, layout, steps, step):
     """Seconds to do the run's FLOPs at peak × MFU, plus a distillation teacher's forward passes
     at the same rate (the MFU counts the student's FLOPs only), plus a mixture of experts'
-    all-to-all that a dense MFU leaves out."""
+    all-to-all that a dense MFU leaves out, at least the written layout's own steps."""
     base = (flops if teacher is None else flops + teacher) / effective
-    if stall is None or mfu_step is None:
-        return base
-    return base * (1.0 + stall / mfu_step)
+    if stall is not None and mfu_step is not None:
+        base = base * (1.0 + stall / mfu_step)
+    return layout_bound(base, origin, layout, steps, step)
+
+
+def layout_bound(mfu_time, origin, layout, steps, step):
+    """The default MFU was measured on a run (Llama 3 405B) whose own layout's exchanges it
+    holds, as far as that run hid them; a written layout whose bottom-up steps take longer
+    carries exchanges or a bubble the default's run did not have. The bottom-up step prices
+    every kernel at a tuned benchmark's rate, so it bounds the time from below rather than
+    replacing the MFU path; a measured MFU, or a layout the model chose, is left as it is."""
+    if origin != "default" or layout is not True or steps is None or step is None:
+        return mfu_time
+    return scalar.maximum(mfu_time, steps * step)
 
 
 @metric(

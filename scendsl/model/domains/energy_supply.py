@@ -150,7 +150,8 @@ def _network_overhead(ctx: Context) -> Found:
     "Power while training ÷ the power per accelerator",
     formula="scenario energy.training_power_fraction, else 100% when "
     "cluster.accelerator_power (measured) is given, else "
-    "calibration.training_power_fraction (measured ÷ rated)",
+    "calibration.training_power_fraction (an H100 server's typical draw under training ÷ its "
+    "rated power: a mean, as the run's power and energy are)",
 )
 def _training_fraction(ctx: Context) -> Found:
     if ctx.field("energy.training_power_fraction") is not None:
@@ -204,8 +205,9 @@ def _cooling(ctx: Context) -> Found:
     "Rated power per accelerator with its share of hosts, NICs and fans",
     formula="scenario cluster.accelerator_power, else on a blade or workstation "
     "(cluster.server) accelerator.power_limit × (1 + calibration.node_overhead_blade), else "
-    "the platform's figure unless the scenario writes its host CPUs (cluster.host_power), else "
-    "for a GPU server (tdp + cluster.host_power) × (1 + "
+    "the platform's figure unless the scenario writes its host CPUs (cluster.host_power) and "
+    "the accelerator carries none of its own (accelerator.module_host_cpus 0: a superchip's "
+    "written host_power is not added), else for a GPU server (tdp + cluster.host_power) × (1 + "
     "calibration.node_overhead) (its host CPUs, and the rest of the server in proportion to "
     "the GPUs' and CPUs' power, fitted to DGX H100 and DGX B200), for other hosts "
     "tdp × (1 + node_overhead_<chip> where a generation has its own, else "
@@ -234,6 +236,49 @@ def host_power(ctx: Context) -> Found:
     """The host CPUs' rated power per accelerator: the scenario's, else the calibration
     systems' (what a GPU server without a catalog system figure adds to its GPU's TDP)."""
     return ctx.scenario_or_calibration("cluster.host_power", "host_power")
+
+
+@input_node(
+    "accelerator.module_host_cpus",
+    "number",
+    "Host CPUs per accelerator whose power the accelerator's own figures already carry (a "
+    "superchip's CPU); 0 for a GPU server's accelerator, whose hosts are cluster.host_power",
+    formula="the accelerator's module_host_cpus (catalog accelerators.toml or an accelerator "
+    "block: GH200 1, GB200 and GB300 ½), else 0",
+)
+def module_host_cpus(ctx: Context) -> Found:
+    """How many host CPUs per accelerator the accelerator's own power figures carry: a
+    superchip's CPU (GH200's Grace, inside its module; GB200's, inside its rack's figure),
+    none for a GPU server's accelerator, whose hosts sit beside it (cluster.host_power)."""
+    return ctx.accelerator_figure(
+        "module_host_cpus",
+        Found(
+            0,
+            "default: none (the accelerator's figures carry no host CPU: a GPU server's hosts "
+            "are cluster.host_power)",
+        ),
+    )
+
+
+@input_node(
+    "accelerator.host_power_in_module",
+    "bool",
+    "Whether the scenario writes host CPUs (cluster.host_power) for an accelerator whose own "
+    "power already carries its host CPU: the written power is not added",
+    value_type="bool",
+    formula="scenario writes cluster.host_power and accelerator.module_host_cpus > 0",
+)
+def _host_power_in_module(ctx: Context) -> Found:
+    carried = module_host_cpus(ctx)
+    written = ctx.written("cluster.host_power")
+    return Found(
+        written and carried.value > 0,
+        f"cluster.host_power {'written' if written else 'not written'}; "
+        f"module_host_cpus {carried.value:g} ({carried.origin})",
+        carried.source,
+        carried.confidence,
+        carried.note,
+    )
 
 
 @input_node(
@@ -396,11 +441,13 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     overhead = ctx.calibration(key)
     value, origin = tdp.value * (1 + overhead.value), f"derived: tdp ({tdp.origin}) × (1 + {key})"
     what = f"calibration.{key}"
+    carried = module_host_cpus(ctx)
     if platform == "node_overhead":
         # A GPU server's non-GPU power is its host CPUs and the rest (memory, NICs, switch
         # chips, fans, supply losses) in proportion to the power of the GPUs and CPUs it cools
-        # and feeds: a DGX-1's two 135 W hosts are not a DGX H100's two 350 W ones.
-        host = host_power(ctx)
+        # and feeds: a DGX-1's two 135 W hosts are not a DGX H100's two 350 W ones. A
+        # superchip's host is its own module's (carried), counted once.
+        host = host_power(ctx) if carried.value == 0 else _carried_host(carried)
         value = (tdp.value + host.value) * (1 + overhead.value)
         origin = f"derived: (tdp ({tdp.origin}) + host_power ({host.origin})) × (1 + {key})"
         what = "GPU-server node overhead (DGX H100 and DGX B200)"
@@ -411,9 +458,18 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
         "C",
         note.format(overhead=what) if note is not None else None,
     )
-    rated = _server_figure(ctx, fallback) if platform == "node_overhead" else None
+    own_parts = platform == "node_overhead" and carried.value == 0
+    rated = _server_figure(ctx, fallback) if own_parts else None
     if rated is None:
         rated = ctx.accelerator_figure("system_power", fallback)
+    if carried.value > 0 and ctx.written("cluster.host_power"):
+        rated = replace(
+            rated,
+            origin=f"{rated.origin}; cluster.host_power ({ctx.where('cluster.host_power')}) "
+            f"not added: the accelerator's power carries {carried.value:g} host CPU a piece "
+            f"({carried.origin})",
+            note=carried.note,
+        )
     if _cooling(ctx).value == "immersion":
         # Immersed servers have no fans: the fluid carries the heat to the facility's loop.
         fans = ctx.calibration("server_fan_share")
@@ -434,6 +490,18 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
         rated.source,
         rated.confidence,
         rated.note,
+    )
+
+
+def _carried_host(carried: Found) -> Found:
+    """The host power a superchip adds to its own: none, its CPU being in its power."""
+    return Found(
+        0,
+        f"none beyond the accelerator's own power ({carried.value:g} host CPU a piece, "
+        f"{carried.origin})",
+        carried.source,
+        carried.confidence,
+        carried.note,
     )
 
 
@@ -593,14 +661,15 @@ def _grid_water(ctx: Context) -> Found:
         raise LookupError(f"no water figure for the grid of {ctx.scenario.region}")
     total, uncounted, sources = 0.0, [], [mix.source]
     for fuel, share in mix.shares.items():
+        if not share:
+            continue
         source = ctx.catalog.energy_sources.get(mix.energy_source.get(fuel) or "")
-        if share and (source is None or source.water is None):
+        if source is None or source.water is None:
             uncounted.append(f"{fuel} {share:.1f}%")
             continue
-        if share and source is not None and source.water is not None:
-            water = from_figure(source.water, f"catalog energy.{source.name}.water")
-            total += share / 100 * water.value
-            sources.append(water.source or "")
+        water = from_figure(source.water, f"catalog energy.{source.name}.water")
+        total += share / 100 * water.value
+        sources.append(water.source or "")
     largest = sorted(mix.shares.items(), key=lambda item: -item[1])[:3]
     notes = [
         f"the {mix.region} grid's {mix.year_used} generation mix ("

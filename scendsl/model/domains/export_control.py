@@ -15,6 +15,7 @@ from typing import Any
 
 from scendsl.catalog import DEFAULT_JURISDICTION, Jurisdiction, Region
 from scendsl.language.names import country_of
+from scendsl.memo import IdentityMemo
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.export_rules import (
@@ -91,19 +92,10 @@ def _region(ctx: Context) -> Region:
     return region
 
 
-#: (catalog id, chip, region code, date, jurisdiction, accelerator) -> (catalog, decision, note,
-#: sources), and ("controlled", catalog id, chip, date) -> (catalog, classes). They depend only
-#: on these, and scenarios and sweeps repeat them: deciding was about half of an evaluation. An
-#: entry holds the catalog itself, so its id cannot be reused while the entry lives.
-_DECISIONS: dict[tuple, tuple[Any, ...]] = {}
-_DECISIONS_MAX = 4096
-
-
-def _remember(key: tuple, entry: tuple[Any, ...]) -> None:
-    """Keep a decision, emptying the memo first when it is full."""
-    if len(_DECISIONS) >= _DECISIONS_MAX:
-        _DECISIONS.clear()
-    _DECISIONS[key] = entry
+#: Per catalog: (chip, region code, date, jurisdiction, accelerator) -> (decision, note,
+#: sources), and ("controlled", chip, date) -> classes. They depend only on these, and scenarios
+#: and sweeps repeat them: deciding was about half of an evaluation.
+_DECISIONS: IdentityMemo[Any] = IdentityMemo(4096)
 
 
 def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
@@ -121,12 +113,11 @@ def _decision_of(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | Non
     region = _region(ctx)
     subject_to = jurisdiction(ctx)
     # The accelerator's name is in the key: a chip outside US reach is named in its note.
-    key = (id(ctx.catalog), chip, region.code, date, subject_to.codes, ctx.accelerator_name)
-    hit = _DECISIONS.get(key)
-    if hit is not None and hit[0] is ctx.catalog:
-        return hit[1], date, hit[2], hit[3]
-    decision, note, sources = _decide(ctx, chip, region, subject_to, date)
-    _remember(key, (ctx.catalog, decision, note, sources))
+    key = (chip, region.code, date, subject_to.codes, ctx.accelerator_name)
+    hit = _DECISIONS.get(ctx.catalog, *key)
+    if hit is None:
+        hit = _DECISIONS.put(ctx.catalog, _decide(ctx, chip, region, subject_to, date), *key)
+    decision, note, sources = hit
     return decision, date, note, sources
 
 
@@ -303,13 +294,11 @@ def _rule(ctx: Context) -> Found:
 def _controlled(ctx: Context) -> Found:
     date = decision_date(ctx.scenario.year)
     chip = chip_figures(ctx)
-    key = ("controlled", id(ctx.catalog), chip, date)
-    hit = _DECISIONS.get(key)
-    if hit is not None and hit[0] is ctx.catalog:
-        classes = hit[1]
-    else:
+    key = ("controlled", chip, date)
+    classes = _DECISIONS.get(ctx.catalog, *key)
+    if classes is None:
         classes = frozenset(controlled_classes(chip, ctx.catalog.export_rules, date))
-        _remember(key, (ctx.catalog, classes))
+        _DECISIONS.put(ctx.catalog, classes, *key)
     origin = f"{_RULES_FILE} classes in force on {date.isoformat()}"
     if len(classes) > 1:
         named = sorted(c or "none" for c in classes)

@@ -10,6 +10,7 @@ from scendsl.language.fields import ACCELERATOR_FIGURES
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_RATE,
+    CHIP_MFU,
     KORTHIKANTI,
     NARAYANAN_FLOPS,
     PALM,
@@ -130,6 +131,24 @@ _default_mfu_input(
     "Hardware FLOPs per model FLOP (recomputation) of the run whose MFU is the default MFU",
     (KORTHIKANTI, PALM),
 )
+
+
+@input_node(
+    "performance.default_mfu_chip_factor",
+    "number",
+    "MFU the same code and model reach on the scenario's accelerator over the default MFU's "
+    "accelerator (H100), beyond what the width, attention and precision carries hold",
+    formula="catalog calibration.default_mfu_chip_factor_<accelerator>, else "
+    "default_mfu_chip_factor (1: the default's own chip, or no same-code measurement), when "
+    "neither cluster.mfu nor cluster.hfu is set, else n/a",
+    sources=(CHIP_MFU,),
+)
+def _default_mfu_chip_factor(ctx: Context) -> Found:
+    # Read only where the default MFU is: a measured MFU already holds its chip's level.
+    _where_the_default_mfu_is(ctx, "default_mfu_chip_factor")
+    return ctx.chip_calibration("default_mfu_chip_factor")
+
+
 _default_mfu_input(
     "performance.default_mfu_attention_rate",
     "attention_rate_factor",
@@ -159,8 +178,9 @@ def _figure_input(figure: str, dimension: str, meaning: str) -> None:
 
 
 for _name, _spec in ACCELERATOR_FIGURES.items():
-    # The price is a market input (by year); system power falls back on TDP (energy domain).
-    if _name not in ("price", "system_power"):
+    # The price is a market input (by year); system power falls back on TDP, and the host CPUs
+    # a module carries on none (energy domain).
+    if _name not in ("price", "system_power", "module_host_cpus"):
         _figure_input(_name, _spec.dimension or "number", f"Accelerator figure: {_spec.doc}")
 
 

@@ -44,6 +44,7 @@ from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
     ATTENTION_PRECISION,
     ATTENTION_RATE,
+    CHIP_MFU,
     DISTILLATION,
     FP8_ATTENTION,
     GATED_MLP,
@@ -865,10 +866,11 @@ def _power_cap_throughput(ctx: Context) -> Found:
     "Model FLOPs utilisation the MFU path uses: the scenario's (or its HFU without the "
     "recomputed FLOPs), else the BF16 default carried to the workload's precision",
     "cluster.mfu if given; else cluster.hfu / performance.recompute_factor if given; else "
-    "cluster.default_mfu × performance.elementwise_factor × performance.attention_factor × "
-    "performance.expert_gemm_factor × performance.recompute_mfu_factor × "
-    "performance.precision_gain × performance.precision_overhead_factor × "
-    "performance.power_cap_throughput / (peak_per_accelerator / bf16_dense)",
+    "cluster.default_mfu × performance.default_mfu_chip_factor × performance.elementwise_factor "
+    "× performance.attention_factor × performance.expert_gemm_factor × "
+    "performance.recompute_mfu_factor × performance.precision_gain × "
+    "performance.precision_overhead_factor × performance.power_cap_throughput / "
+    "(peak_per_accelerator / bf16_dense)",
     (
         "cluster.mfu",
         "cluster.hfu",
@@ -883,8 +885,9 @@ def _power_cap_throughput(ctx: Context) -> Found:
         "performance.recompute_mfu_factor",
         "performance.precision_overhead_factor",
         "performance.power_cap_throughput",
+        "performance.default_mfu_chip_factor",
     ),
-    sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM, POWER_CAP),
+    sources=(PALM, TE_SPEEDUP, KORTHIKANTI, ATTENTION_RATE, MOE_GEMM, POWER_CAP, CHIP_MFU),
     optional=(
         "cluster.mfu",
         "cluster.hfu",
@@ -899,6 +902,7 @@ def _power_cap_throughput(ctx: Context) -> Found:
         "performance.recompute_mfu_factor",
         "performance.precision_overhead_factor",
         "performance.power_cap_throughput",
+        "performance.default_mfu_chip_factor",
     ),
 )
 def mfu(
@@ -915,6 +919,7 @@ def mfu(
     recompute,
     overhead,
     capped,
+    chip,
 ):
     """The default (a share of the BF16 peak) runs `precision_gain` faster at FP8/FP4, not as
     much faster as the datasheet peak ratio: as a share of the lower-precision peak it is
@@ -923,8 +928,8 @@ def mfu(
     measured on one wide model on one chip: `elementwise` carries it to the model's width and
     the accelerator's FLOP per byte, `attention` to the model's attention share and the
     accelerator's attention rate, `expert` to a mixture's short, narrow expert GEMMs and
-    `recompute` to the workload's recomputation and `capped` to a power cap below the TDP
-    (each 1 where unknown). A given MFU or HFU was measured on the run as it ran, cap and all."""
+    `recompute` to the workload's recomputation, `capped` to a power cap below the TDP and
+    `chip` to the level the same code reaches on another chip (each 1 where unknown). A given MFU or HFU was measured on the run as it ran, cap and all."""
     if given is not None:
         return given
     if hfu is not None and recompute_factor is not None:
@@ -943,7 +948,9 @@ def mfu(
         overhead = 1.0
     if capped is None:
         capped = 1.0
-    factors = elementwise * attention * expert * recompute * overhead * capped
+    if chip is None:
+        chip = 1.0
+    factors = elementwise * attention * expert * recompute * overhead * capped * chip
     return default * factors * gain * bf16_dense / peak
 
 

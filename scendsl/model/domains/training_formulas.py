@@ -278,6 +278,12 @@ ATTENTION_RATE = (
     "§4.1, Figures 5-6: cuDNN's fused attention runs 1.6× FlashAttention-2 on the H100 (head "
     "dimension 128, 8k tokens, forward and backward)"
 )
+CHIP_MFU = (
+    "MosaicML llm-foundry, MPT Training Benchmarks (github.com/mosaicml/llm-foundry/blob/main/"
+    "scripts/train/benchmarking/README.md): tables 'H100 80GB BF16' and 'A100 80GB with 1600 "
+    "Gbps node-node interconnect (RoCE)', the same MPT models, sequences, GPU counts and "
+    "checkpointing on each chip with one code base (Composer, FSDP, FlashAttention)"
+)
 CONTEXT_PARALLEL = (
     "Megatron-Core context parallelism (docs, api-guide/context_parallel; NVIDIA Transformer "
     "Engine's ring attention): the sequence and every activation split over the CP ranks; each "

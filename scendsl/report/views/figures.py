@@ -276,7 +276,7 @@ _EXTRAPOLATED_RE = re.compile(
 
 
 @text_cache
-def _extrapolation_in(note: str) -> re.Match[str] | None:
+def extrapolation_in(note: str) -> re.Match[str] | None:
     """Where `note` says its value is extrapolated, None if it does not. Kept: every view of a
     build reads the same catalog notes (~600 inputs a view), and a case-blind search has no
     first letter to skip ahead by."""
@@ -347,10 +347,10 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
     for name in view.input_names:
         # The note first: most inputs are not extrapolated, and need no figure made here (a
         # sweep's variants show a few figures of their ~150 inputs).
-        if _extrapolation_in(view.input_note(name) or "") is None:
+        if extrapolation_in(view.input_note(name) or "") is None:
             continue
         number = view.m(name)
-        match = _extrapolation_in(number.note or "")
+        match = extrapolation_in(number.note or "")
         if match is None or not number.available:
             continue
         row = CaveatView(name, number.meaning, number, *_extrapolation(number.note or "", match))

@@ -7,11 +7,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scendsl.catalog.grid import (
-    RegionalFigure,
-    carried_demand_trend,
     comparison_place,
     country_of,
-    electricity_demand,
     per_capita_electricity,
     region_name,
     region_reading_name,
@@ -29,6 +26,7 @@ from scendsl.report.views.figures import (
     WarningView,
     derivation,
     extrapolated_inputs,
+    extrapolation_in,
     interval_text,
     share_text,
 )
@@ -95,12 +93,12 @@ class ScenarioView:
         self.people_reading_name = _people_reading_name(scenario.region, scenario.year)
         #: The country whose electricity demand energy.national_share divides by, as a sentence
         #: names it ("Kenya", "the United States": a subdivision's country).
-        demand = electricity_demand(country_of(scenario.region), scenario.year)
-        self.country_reading_name = region_reading_name(demand.region) or demand.region
+        country = country_of(scenario.region)
+        self.country_reading_name = region_reading_name(country) or country
         #: Which year's demand the share is of, as the sentence after "of demand in" says it:
         #: "2023"; a year past the data "2027, the 2023 figure carried at the country's 2019-2023
         #: average change, +3.9 % a year" (energy.national_demand carries it so).
-        self.national_demand_when = _demand_when(demand)
+        self.national_demand_when = _demand_when(result)
         #: The mix's sources whose output follows the weather or the sun (catalog energy.toml
         #: `variable`), as the supply table names them: their shares are of the year's
         #: electricity, and the briefing says what covers the other hours.
@@ -604,13 +602,20 @@ class ScenarioView:
         )
 
 
-def _demand_when(demand: RegionalFigure) -> str:
+def _demand_when(result: Result) -> str:
     """The year a scenario's national share is of, and how its demand was found when the data
-    has no figure for it (ScenarioView.national_demand_when)."""
-    year, used = demand.year, demand.year_used
-    if used is None or used == year:
-        return str(year if used is None else used)
-    trend = carried_demand_trend(demand)  # as energy.national_demand carries it
-    if trend is not None:
-        return f"{year}, {trend.described}"
+    has no figure for it (ScenarioView.national_demand_when), as energy.national_demand's note
+    says: the year itself, "2027, the 2023 figure carried at ..." past the data, else the year
+    whose figure stands in."""
+    year = result.scenario.year
+    found = result.inputs.get("energy.national_demand")
+    note = (found.note if found is not None else None) or ""
+    match = extrapolation_in(note)
+    if match is None or match.group(2) is None:
+        return str(year)
+    used = int(match.group(2))
+    # How it was carried past the data closes the note (energy_supply._regional_found).
+    carried = note[match.end() :]
+    if carried.startswith(":"):
+        return f"{year}, {carried[1:].strip()}"
     return f"{used}, the {'latest' if used < year else 'earliest'} year in the data"

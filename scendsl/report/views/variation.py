@@ -150,7 +150,7 @@ class UncertaintyView:
                 RangeView(
                     view.m(law.name),
                     text,
-                    "truncated normal" if law.truncated else law.family,
+                    law.law_name,
                     figure(law.name, summary.p5, law.dimension, money),
                     figure(law.name, summary.p50, law.dimension, money),
                     figure(law.name, summary.p95, law.dimension, money),
