@@ -79,12 +79,13 @@ REVIEWS = [
     ("## The twenty-fourth review", 145),
     ("## The twenty-fifth review", 149),
     ("## The twenty-sixth review", 155),
+    ("## The twenty-seventh review", 157),
     ("## The twenty-eighth review", 180),
     ("## Known edges", 187),  # the end of the last review: its heading, the next free number
 ]
-#: Numbers left to a review made at the same time whose section is not in this file yet (the
-#: twenty-seventh's, from 157): where the section before them ends.
-ENDS = {"## The twenty-sixth review": 157}
+#: Where a review's items end when the next review, made at the same time, began its numbers
+#: further on (the twenty-eighth's from 180; the twenty-seventh's ended at 161).
+ENDS = {"## The twenty-seventh review": 162}
 
 
 @pytest.mark.parametrize(

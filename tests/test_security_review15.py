@@ -260,7 +260,7 @@ def test_every_cache_counts_in_the_caches_bound(tmp_path, folder, entry_name):
     for number in range(10):
         for place in (entries, other):
             entry = place / entry_name.format(number)
-            entry.write_bytes(b"x" * 1000)
+            entry.write_bytes(b"0" * 64 + b"\n" + b"x" * 935)  # begins as a sealed entry
             past = time.time() - 100 + number
             os.utime(entry, (past, past))
     cache.put("html", "a" * 64, b"y" * 1000)  # the newest

@@ -46,6 +46,7 @@ from scendsl.app.pools import WorkSharing, chart_pool, end_pool
 from scendsl.app.sources import attach_sources
 from scendsl.defaults import DEFAULT_SAMPLES
 from scendsl.files import check_output_folder, out_of_date, scenario_files, write_output
+from scendsl.files.settled import ReadFiles
 from scendsl.progress import Ticker, progress
 from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.render import TOPICAL_PAGES
@@ -179,7 +180,7 @@ def _cached_render(
         timings["build cache"] = time.perf_counter() - clock
         if files is not None:
             return files
-    read: dict[str, str] = {}
+    read = ReadFiles()  # each file stamped as the load reads it (files.settled)
     files = render_files(paths, templates_dir, timings, samples, seed, cache=cache, read=read)
     # Not recorded when a template changed while the build read them (scenario files: see
     # keep_build).

@@ -36,6 +36,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 from functools import cache
 from pathlib import Path
@@ -203,17 +204,21 @@ class BuildCache:
     ) -> None:
         """Record a build that started at `started_ns` (time.time_ns): the scenario files it
         read (display path -> real path) and its outputs. Not when a file read had not settled
-        by the start (`files.settled`): what the build read may not be what is there now."""
-        from scendsl.files.settled import settled
+        by the start, or has changed since it was read (`files.settled`; `read` is a
+        `files.settled.ReadFiles`): what the build read may not be what is there now."""
+        from scendsl.files.settled import settled, unchanged_since_read
 
         inputs = []
         for path, real in sorted(read.items()):
             try:
-                if not settled(os.stat(path), started_ns):
+                info = os.stat(path)
+                if not settled(info, started_ns) or not unchanged_since_read(read, path, info):
                     return
+                content_digest = file_digest(path)
+                if not unchanged_since_read(read, path, os.stat(path)):
+                    return  # written while it was hashed
             except OSError:
                 return
-            content_digest = file_digest(path)
             if content_digest is None:
                 return  # gone since: nothing sure to record
             inputs.append((path, real, content_digest))
@@ -226,7 +231,12 @@ class BuildCache:
         `limit` bytes, down to three quarters of it; returns how many were removed. Every
         cache of scendsl counts, each in its own folder of the caches' folder (this one, the
         grammar's analysis, the compiled templates of every version and templates folder
-        built, the kept parses and objects of `files.kept`): nothing else there is touched (SCENDSL_CACHE_DIR may name a shared folder)."""
+        built, the kept parses and objects of `files.kept`). Only their entries count and are
+        removed, a file named as they name entries (`_ENTRY_NAME`) that begins with a seal
+        (`files.private.looks_sealed`): SCENDSL_CACHE_DIR may name a folder of the user's own,
+        whose `kept` or `templates-2024` folder holds their files, not ours."""
+        from scendsl.files.private import looks_sealed
+
         entries: list[tuple[int, int, str]] = []
         pending = [str(self.folder), *_sibling_caches(self.folder.parent)]
         while pending:
@@ -235,7 +245,9 @@ class BuildCache:
                     for entry in listing:
                         if entry.is_dir(follow_symlinks=False):
                             pending.append(entry.path)
-                        elif entry.is_file(follow_symlinks=False):
+                        elif entry.is_file(follow_symlinks=False) and _ENTRY_NAME.fullmatch(
+                            entry.name
+                        ):
                             info = entry.stat(follow_symlinks=False)
                             entries.append((info.st_mtime_ns, info.st_size, entry.path))
             except OSError:
@@ -247,6 +259,8 @@ class BuildCache:
         for _, size, path in sorted(entries):
             if total <= limit * 3 // 4:
                 break
+            if not looks_sealed(path):
+                continue
             with contextlib.suppress(OSError):
                 os.unlink(path)
                 total -= size
@@ -255,6 +269,11 @@ class BuildCache:
 
 
 _SHA256 = frozenset("0123456789abcdef")
+#: The names the caches give their entries: the build cache's keys (SHA-256), the kept parses
+#: and objects and the grammar's analysis (`.pickle`), Jinja's compiled templates
+#: (`__jinja2_KEY.cache`), and an entry's temporary name while it is written
+#: (`CacheSeal.write`: `.NAME.tmp`, left by a process killed then).
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}|[^.].*\.pickle|__jinja2_[0-9a-f]+\.cache|\..+\.tmp")
 #: The other caches' folders (besides `templates-*`) that count toward MAX_CACHE_BYTES.
 _SIBLING_CACHES = frozenset(("grammar", "kept"))
 

@@ -48,7 +48,7 @@ from scendsl.files.kept import (
     kept_files_digest,
     read_entry,
 )
-from scendsl.files.settled import settled
+from scendsl.files.settled import ReadFiles, settled, unchanged_since_read
 
 #: The libraries whose version can change what a check says: the parser, the models, the
 #: catalog's TOML reader.
@@ -96,7 +96,7 @@ def kept_check(
     entry = read_entry(name, key, frozenset())
     if found is not None and _still_holds(entry, found):
         return CheckOutput(entry["stdout"], entry["stderr"], entry["code"])
-    visited: dict[str, str] = {}
+    visited = ReadFiles()
     running = _RUNNING.set(package)
     try:
         output = run(visited)
@@ -138,15 +138,20 @@ def _discovered(paths: Sequence[str]) -> list[Any] | None:
     return None if sink.diagnostics else [files, roots]
 
 
-def _settled_inputs(visited: dict[str, str], started: int) -> list[tuple[str, str, bytes]] | None:
-    """(shown path, real path, SHA-256) of each file read, or None when one is gone or changed
-    too recently (`files.settled`) for its bytes now to be surely those the check read."""
+def _settled_inputs(visited: ReadFiles, started: int) -> list[tuple[str, str, bytes]] | None:
+    """(shown path, real path, SHA-256) of each file read, or None when one is gone, changed
+    too recently or changed since the check read it (`files.settled`) for its bytes now to be
+    surely those the check read."""
     inputs = []
     for shown, real in sorted(visited.items()):
         try:
-            if not settled(os.stat(real), started):
+            info = os.stat(real)
+            if not settled(info, started) or not unchanged_since_read(visited, shown, info):
                 return None
-            inputs.append((shown, real, file_digest(real)))
+            hashed = file_digest(real)
+            if not unchanged_since_read(visited, shown, os.stat(real)):
+                return None  # written while it was hashed
+            inputs.append((shown, real, hashed))
         except OSError:
             return None
     return inputs

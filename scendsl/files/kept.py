@@ -48,7 +48,7 @@ from scendsl.files.private import (
     state_folder,
     user_cache_base,
 )
-from scendsl.files.settled import settled
+from scendsl.files.settled import settled, stamp
 
 #: Bumped when the layout of an entry changes (old entries then read as misses).
 _FORMAT = b"scendsl-kept-1"
@@ -134,17 +134,30 @@ def kept_files_digest(entry: str, paths: Sequence[str], names: Sequence[str]) ->
 
 def file_digest(path: str | os.PathLike[str]) -> bytes:
     """SHA-256 of the file's bytes, worked out once per process for each version of the
-    file (its size, times of change and of status change and inode tell a new one: an edit
-    of the same size with its old time of change put back moves the time of status change)."""
+    file (`files.settled.stamp` tells a new one, once the file has settled: before, a write
+    within the same tick of its clock would leave the same stamp)."""
     info = os.stat(path)
-    return _file_digest(
-        os.fspath(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
-    )
+    if not settled(info, time.time_ns()):
+        return _hashed(os.fspath(path))
+    return _file_digest(os.fspath(path), stamp(info))
 
 
 @functools.lru_cache(maxsize=256)
-def _file_digest(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> bytes:
-    return hashlib.sha256(_read(path)).digest()
+def _file_digest(path: str, _stamp: tuple[int, ...]) -> bytes:
+    return _hashed(path)
+
+
+def _hashed(path: str) -> bytes:
+    # Read as a regular file alone, in pieces: a kept check hashes every file it read before,
+    # and one put in a file's place since (a FIFO, a file of gigabytes) must neither block the
+    # check nor be held whole.
+    from scendsl.files.discovery import open_regular
+
+    hasher = hashlib.sha256()
+    with open_regular(path) as handle:
+        while piece := handle.read(1 << 20):
+            hasher.update(piece)
+    return hasher.digest()
 
 
 def read_entry(name: str, key: bytes, classes: frozenset[tuple[str, str]]) -> Any:
@@ -225,7 +238,9 @@ def toml_entry(path: str | os.PathLike[str]) -> Path | None:
 
 
 def _read(path: str | os.PathLike[str]) -> bytes:
-    with open(path, "rb") as handle:
+    from scendsl.files.discovery import open_regular
+
+    with open_regular(os.fspath(path)) as handle:
         return handle.read()
 
 

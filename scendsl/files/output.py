@@ -586,7 +586,9 @@ def _remove_folder(top: str, device: int, mounted: frozenset[str]) -> None:
 
 
 def _swap(fresh: Path, target: Path) -> None:
-    """Put `fresh` in place of `target`: an atomic exchange where the OS offers one."""
+    """Put `fresh` in place of `target`: an atomic exchange where the OS offers one. What was
+    written into the old folder while the build ran is moved into the new one before the old
+    one is removed (`_rescue`)."""
     if not target.exists():
         try:
             os.rename(fresh, target)
@@ -597,7 +599,8 @@ def _swap(fresh: Path, target: Path) -> None:
             # a concurrent build of the same folder put its output there first: replaced as
             # any earlier output is (the last build to finish is the output)
     if _exchange(fresh, target):
-        remove_tree(fresh)  # now the old contents; else the next build's
+        _rescue(fresh, target)  # `fresh` holds the old contents now
+        remove_tree(fresh)
         return
     backup = Path(tempfile.mkdtemp(prefix=f".{target.name[:_NAME_KEPT]}.old-", dir=target.parent))
     os.rmdir(backup)
@@ -607,7 +610,49 @@ def _swap(fresh: Path, target: Path) -> None:
     except BaseException:
         os.rename(backup, target)
         raise
+    _rescue(backup, target)
     remove_tree(backup)
+
+
+def _rescue(old: Path, new: Path) -> None:
+    """Move into the new output folder what was put into the old one after its entries were
+    carried over (a file another tool or the user wrote there while the build ran), which
+    removing the old folder would lose: an entry the new folder lacks is moved there whole, a
+    folder both hold is gone through alike. What the new folder holds is never replaced, and
+    the files an earlier build wrote (the old folder's manifest: stale pages, or a concurrent
+    build's) are not the user's. Best effort: what cannot be moved (a read-only output folder)
+    is removed with the old folder, as before."""
+    skip: frozenset[str] = frozenset((MANIFEST,))
+    with contextlib.suppress(ScenarioError, OSError):
+        skip = skip | frozenset(read_manifest(old))
+    pending: list[tuple[Path, Path, frozenset[str]]] = [(old, new, skip)]
+    while pending:
+        source, destination, built = pending.pop()
+        try:
+            names = sorted(os.listdir(source))
+        except OSError:
+            continue
+        for name in names:
+            if name in built:
+                continue
+            here, there = source / name, destination / name
+            with contextlib.suppress(OSError):
+                mine, theirs = os.lstat(here), _lstat(there)
+                if theirs is None:
+                    os.rename(here, there)
+                elif (
+                    stat.S_ISDIR(mine.st_mode)
+                    and stat.S_ISDIR(theirs.st_mode)
+                    and mine.st_dev == theirs.st_dev  # never into a mount
+                ):
+                    pending.append((here, there, frozenset()))
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
 
 
 def _exchange(first: Path, second: Path) -> bool:

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -230,6 +231,24 @@ class CacheSeal:
         except (OSError, ValueError):
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+#: How a sealed entry begins: its seal (an HMAC-SHA256 in hexadecimal) and a newline.
+_SEAL_HEAD = re.compile(rb"[0-9a-f]{64}\n")
+
+
+def looks_sealed(path: str) -> bool:
+    """Whether the regular file at `path` (never through a link, never a FIFO) begins as every
+    sealed entry does (`CacheSeal.seal`): its seal and a newline. Whoever removes entries
+    (`app.cache.BuildCache.trim`) removes only these: a caches' folder may be one the user
+    named (`SCENDSL_CACHE_DIR`) that holds their own files, in folders named as ours."""
+    from scendsl.files.discovery import open_regular
+
+    try:
+        with open_regular(path, follow_link=False) as handle:
+            return _SEAL_HEAD.fullmatch(handle.read(65)) is not None
+    except (OSError, ValueError):
+        return False
 
 
 def cache_seal() -> CacheSeal | None:

@@ -66,7 +66,8 @@ def load_documents(
 
     An editor passes the texts it holds unsaved as `overrides` (real path -> text; read instead of
     the disk), the names it shows the named files by as `displays` (path -> name), and receives
-    in `visited` every file read or tried (name -> real path). With `parsed`, a file read from
+    in `visited` every file read or tried (name -> real path), each noted before it is read
+    (`files.settled.ReadFiles` stamps it then). With `parsed`, a file read from
     the disk whose text it parsed last time is not parsed again.
     """
     documents: list[Document] = []

@@ -12,6 +12,7 @@ from typing import Any
 
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.files import open_regular
+from scendsl.files.settled import settled_stamp
 from scendsl.lsp import analysis as analysis_module
 from scendsl.lsp.analysis import (
     MAX_FILE_BYTES,
@@ -277,13 +278,13 @@ class Workspace:
         real = os.path.realpath(path)
         key: object = None
         if real not in self.overlay:
-            try:
-                stat = os.stat(real)
-            except OSError:
+            if not os.path.exists(real):
                 return set()
-            key = (stat.st_mtime_ns, stat.st_size)
+            # Size and time of change alone took a file written again at its old time
+            # (`cp -p`, `touch -d`) for the one read before; a file not settled is read again.
+            key = settled_stamp(real)
             cached = self._import_cache.get(real)
-            if cached is not None and cached[0] == key:
+            if key is not None and cached is not None and cached[0] == key:
                 return cached[1]
         text = self.text(real) or ""
         targets = (

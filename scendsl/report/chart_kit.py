@@ -220,15 +220,12 @@ def _layout_key() -> bytes:
     )
 
 
-def _font_stamp(path: str) -> tuple[int, int] | None:
-    """A font file's size and time of change (a replaced font file makes its layouts stale)."""
-    import os
+def _font_stamp(path: str) -> tuple[int, int, int, int, int] | None:
+    """A font file's stamp (`files.settled.settled_stamp`: a replaced font file makes its
+    layouts stale, even one put back at the old file's size and time of change)."""
+    from scendsl.files.settled import settled_stamp
 
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns
+    return settled_stamp(path)
 
 
 def _read_kept_extents() -> None:
@@ -280,7 +277,7 @@ def keep_text_extents() -> None:
     from scendsl.files.kept import keep
 
     layouts = []
-    stamps: dict[str, tuple[int, int] | None] = {}
+    stamps: dict[str, tuple[int, int, int, int, int] | None] = {}
     for (text, fonts, *settings), extent in _extents.items():
         if not isinstance(fonts, tuple):
             continue
