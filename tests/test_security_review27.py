@@ -223,3 +223,39 @@ def test_a_file_written_again_at_its_old_time_of_change_is_read_again(
     importing.write_text('import "a.scn"\n', encoding="utf-8")  # the same size
     os.utime(importing, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert workspace.importers(str(tmp_path / "a.scn")) == [str(importing)]
+
+
+def test_a_cache_folder_written_from_home_or_relative_is_the_users_home_and_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Item 162: `SCENDSL_CACHE_DIR=~/.cache/x` from a `.env` file (unexpanded) made a folder
+    named `~` in the current folder; a relative one was used as given."""
+    from scendsl.files.private import cache_root
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", "~/.cache/scendsl-x")
+    assert cache_root() == str(home / ".cache" / "scendsl-x")
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", "cache-here")
+    assert cache_root() == str(work / "cache-here")
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", "")
+    assert cache_root() is None
+
+    # The whole command, as a user runs it from a folder with such a `.env`: no `~` made there.
+    (work / "s.scn").write_text(scenario_text(), encoding="utf-8")
+    environment = {**os.environ, "HOME": str(home), "SCENDSL_CACHE_DIR": "~/.cache/scendsl-x"}
+    environment["XDG_STATE_HOME"] = str(tmp_path / "state")
+    done = subprocess.run(
+        [sys.executable, "-m", "scendsl", "check", "s.scn"],
+        cwd=work,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not (work / "~").exists()
+    assert (home / ".cache" / "scendsl-x").is_dir()

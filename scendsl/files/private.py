@@ -45,10 +45,15 @@ def cache_root() -> str | None:
     cache `v1`, the grammar's analysis `grammar`, the compiled templates `templates-*`):
     `SCENDSL_CACHE_DIR` when it is set (empty: no cache of any kind; `build --no-cache` sets
     it so), else `scendsl` in this user's cache folder (`user_cache_base`), else None. Each
-    cache uses its subfolder only when this user's alone (`private_folder`)."""
+    cache uses its subfolder only when this user's alone (`private_folder`).
+
+    A `SCENDSL_CACHE_DIR` of `~/…` is this user's home's, as a shell would have said it (a
+    `.env` file or a service unit passes it unexpanded: a folder named `~` was made in the
+    current folder), and a relative one is made absolute, so every cache and the output guard
+    compare one path."""
     chosen = os.environ.get("SCENDSL_CACHE_DIR")
     if chosen is not None:
-        return chosen if chosen.strip() else None
+        return os.path.abspath(os.path.expanduser(chosen)) if chosen.strip() else None
     base = user_cache_base()
     return os.path.join(base, "scendsl") if base is not None else None
 
