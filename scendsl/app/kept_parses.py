@@ -19,7 +19,6 @@ does not parse is never kept (its errors are found again).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,14 +73,9 @@ class KeptParses(ParsedFiles):
 
 
 def document_digest(text: str, file: str, max_tokens: int) -> str:
-    """SHA-256 (hex) of what a document is parsed from besides the package: the text, the
-    name it is shown by and the token limit."""
-    hasher = hashlib.sha256()
-    for part in (file, str(max_tokens), text):
-        data = part.encode("utf-8", "surrogatepass")
-        hasher.update(b"%d:" % len(data))
-        hasher.update(data)
-    return hasher.hexdigest()
+    """The key (hex) of what a document is parsed from besides the package: the text, the
+    name it is shown by and the token limit (`files.kept.digest`)."""
+    return digest(file, str(max_tokens), text).hex()
 
 
 def _plain(document: Document) -> tuple[Any, ...]:
