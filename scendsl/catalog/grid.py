@@ -215,6 +215,11 @@ _WHAT = {
 }
 
 
+def _magnitude(figure: dict[str, str]) -> float:
+    """The number of a figure's `value` ('505 TWh'), in the unit its series declares (`_UNIT_OF`)."""
+    return float(figure["value"].split()[0])
+
+
 def _series(series: str, code: str) -> dict[int, dict[str, str]]:
     entry = _entry(_FILE_OF[series], code)
     if not isinstance(entry, dict):
@@ -223,7 +228,7 @@ def _series(series: str, code: str) -> dict[int, dict[str, str]]:
     if series in _POSITIVE_SERIES:
         # A source's 0 is a rounded-away figure (Niue's 0 kWh per person), not a usable one:
         # the model divides by these, so such a year reads as missing.
-        years = {y: fig for y, fig in years.items() if float(fig["value"].split()[0]) > 0}
+        years = {y: fig for y, fig in years.items() if _magnitude(fig) > 0}
     return years
 
 
@@ -276,7 +281,7 @@ def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> Reg
         return RegionalFigure(
             region=code,
             year=year,
-            value=float(figure["value"].split()[0]),
+            value=_magnitude(figure),
             unit=unit,
             source=figure["source"],
             confidence=figure["confidence"],
@@ -383,7 +388,7 @@ def demand_forecast(region: str, after: int) -> DemandForecast | None:
     figure = years[later[0]]
     return DemandForecast(
         later[0],
-        float(figure["value"].split()[0]),
+        _magnitude(figure),
         figure["publication"],
         figure["source"],
         figure["confidence"],
@@ -400,7 +405,7 @@ def demand_trend(region: str) -> DemandTrend | None:
     if not years:
         return None
     first, last = min(years), max(years)
-    start, end = (float(years[y]["value"].split()[0]) for y in (first, last))
+    start, end = (_magnitude(years[y]) for y in (first, last))
     forecast = demand_forecast(region, last)
     if forecast is not None:
         rate = (forecast.value / end) ** (1 / (forecast.year - last)) - 1
