@@ -206,21 +206,16 @@ class BuildCache:
         read (display path -> real path) and its outputs. Not when a file read had not settled
         by the start, or has changed since it was read (`files.settled`; `read` is a
         `files.settled.ReadFiles`): what the build read may not be what is there now."""
-        from scendsl.files.settled import settled, unchanged_since_read
+        from scendsl.files.settled import hashed_as_read
 
         inputs = []
         for path, real in sorted(read.items()):
             try:
-                info = os.stat(path)
-                if not settled(info, started_ns) or not unchanged_since_read(read, path, info):
-                    return
-                content_digest = file_digest(path)
-                if not unchanged_since_read(read, path, os.stat(path)):
-                    return  # written while it was hashed
+                content_digest = hashed_as_read(read, path, path, started_ns, file_digest)
             except OSError:
                 return
             if content_digest is None:
-                return  # gone since: nothing sure to record
+                return  # changed, or gone since: nothing sure to record
             inputs.append((path, real, content_digest))
         outputs = [(name, self.keep_blob(content)) for name, content in files.items()]
         record = {"inputs": inputs, "outputs": outputs}

@@ -48,7 +48,7 @@ from scendsl.files.kept import (
     kept_files_digest,
     read_entry,
 )
-from scendsl.files.settled import ReadFiles, settled, unchanged_since_read
+from scendsl.files.settled import ReadFiles, hashed_as_read
 
 #: The libraries whose version can change what a check says: the parser, the models, the
 #: catalog's TOML reader.
@@ -145,15 +145,12 @@ def _settled_inputs(visited: ReadFiles, started: int) -> list[tuple[str, str, by
     inputs = []
     for shown, real in sorted(visited.items()):
         try:
-            info = os.stat(real)
-            if not settled(info, started) or not unchanged_since_read(visited, shown, info):
-                return None
-            hashed = file_digest(real)
-            if not unchanged_since_read(visited, shown, os.stat(real)):
-                return None  # written while it was hashed
-            inputs.append((shown, real, hashed))
+            hashed = hashed_as_read(visited, shown, real, started, file_digest)
         except OSError:
             return None
+        if hashed is None:
+            return None
+        inputs.append((shown, real, hashed))
     return inputs
 
 

@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: Nanoseconds a file's last change must precede the reader's start (`time.time_ns()`).
 SETTLING_NS = 2_000_000_000
@@ -76,3 +79,18 @@ def unchanged_since_read(read: Mapping[str, str], shown: str, info: os.stat_resu
     was read (`ReadFiles`); False when nothing says so (a plain mapping holds no stamps)."""
     stamps = getattr(read, "stamps", None)
     return stamps is not None and stamps.get(shown) == stamp(info)
+
+
+def hashed_as_read(
+    read: Mapping[str, str], shown: str, path: str, started: int, hash_file: Callable[[str], T]
+) -> T | None:
+    """`hash_file(path)` of the file a load read as `shown` (`ReadFiles`), when it had settled
+    by `started` (time.time_ns) and carries the stamp it had when read, both before and after
+    it is hashed; None when not, for its bytes may not be the ones read. OSError propagates."""
+    info = os.stat(path)
+    if not settled(info, started) or not unchanged_since_read(read, shown, info):
+        return None
+    hashed = hash_file(path)
+    if not unchanged_since_read(read, shown, os.stat(path)):
+        return None  # written while it was hashed
+    return hashed
