@@ -195,3 +195,23 @@ def test_the_committed_grid_mix_is_what_the_import_writes_from_the_committed_ext
     assert module.build_toml(extract, dataset=committed["meta"]["dataset"]) == text
     assert "owid_generation_shares_extract.csv" in module.__doc__
     assert committed["meta"]["dataset"] in module.__doc__
+
+
+@pytest.mark.parametrize("code", ["EG", "ZM", "MY", "CA"])
+def test_the_trials_grids_have_their_off_site_water(code):
+    """The Cairo water ministry's campus on Egypt's gas grid (and the Lusaka, Kuala Lumpur and
+    Ottawa trials' grids) had no off-site water: 'the catalog has no water figure for a source
+    of its supply, a region's grid among them'."""
+    result = _result("    mix grid 100%\n", region=code)
+    assert result["energy.offsite_water"].value is not None
+    assert result["energy.offsite_water"].value > 0
+
+
+def test_a_subdivision_on_its_countrys_mix_says_the_country_stands_in():
+    """The Ottawa trial's Alberta site read Canada's hydro-heavy mix as its own, without a word;
+    the country's own region says nothing of standing in."""
+    province = _result("    mix grid 100%\n", region='"CA-AB"')["energy.supply_water"]
+    assert "the country's mix stands in for Alberta (CA-AB)" in province.note
+    country = _result("    mix grid 100%\n", region="CA")["energy.supply_water"]
+    assert "stands in" not in country.note
+    assert province.value == pytest.approx(country.value)
