@@ -215,3 +215,23 @@ def test_a_subdivision_on_its_countrys_mix_says_the_country_stands_in():
     country = _result("    mix grid 100%\n", region="CA")["energy.supply_water"]
     assert "stands in" not in country.note
     assert province.value == pytest.approx(country.value)
+
+
+@pytest.mark.parametrize(
+    ("mix", "named"),
+    [
+        ("hydro 45%, coal 30%, diesel 25%", "no water figure for diesel)"),
+        ("grid 100%", "no water figure for the grid of the Philippines, whose generation"),
+    ],
+)
+def test_the_briefing_names_what_leaves_the_off_site_water_uncounted(tmp_path, mix, named):
+    """The Lusaka trial's drought mix (hydro, coal, diesel) was told 'a region's grid among
+    them', of a mix with no grid in it: the briefing names the parts without a water figure."""
+    from scendsl.cli import main
+
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", region="PH", body=f"  energy {{\n    mix {mix}\n  }}\n"))
+    assert main(["build", str(path), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    assert named in page
+    assert "a region's grid among them" not in page
