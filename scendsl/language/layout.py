@@ -104,6 +104,14 @@ def check_relations(
     return fits
 
 
+def layout_accelerators(tensor: int, pipeline: int, context: int, data: int | None) -> int:
+    """Accelerators a written layout places: tensor × pipeline × context × data ranks, one
+    replica's when the data degree is `auto` (None or 0: every accelerator the replicas leave).
+    The cluster holds at least this many, at its centre (`check_layout`) and in every Monte
+    Carlo draw of its count."""
+    return tensor * pipeline * context * (data or 1)
+
+
 def check_layout(
     subject: str,
     values: Mapping[str, Any],
@@ -124,14 +132,15 @@ def check_layout(
     span = at or origins.get("workload.parallelism")
     tensor, pipeline = layout.tensor, layout.pipeline
     context = layout.context if layout.context is not None else 1
-    replica = tensor * pipeline * context
+    replica = layout_accelerators(tensor, pipeline, context, None)
     written = f"tensor {tensor} × pipeline {pipeline} × context {context}"
     count = central(values.get("cluster.count"))
     related = _set_here("the cluster's accelerators are", "cluster.count", origins)
-    if count is not None and layout.data is not None and replica * layout.data > count:
+    placed = layout_accelerators(tensor, pipeline, context, layout.data)
+    if count is not None and layout.data is not None and placed > count:
         sink.error(
             f"{subject}: the layout {written} × data {layout.data} needs "
-            f"{replica * layout.data:,} accelerators, but the cluster has {count:,.0f}",
+            f"{placed:,} accelerators, but the cluster has {count:,.0f}",
             span,
             "make tensor × pipeline × context × data at most cluster.count, or write 'data auto'",
             related,

@@ -38,6 +38,7 @@ from scendsl.language.fields import (
     FieldSpec,
     field_relations,
 )
+from scendsl.language.layout import layout_accelerators
 from scendsl.model.context import Context, Conversions, claims_in_usd, converted_ranges
 from scendsl.model.engine import gather_category, gather_number, run_frames
 from scendsl.model.evaluate import claim_holds, input_values, nodes_for
@@ -373,19 +374,29 @@ def sample(
 
 #: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
 _AT_MOST = field_relations("at_most")
+#: The degrees of a written layout before its data degree, as `layout_accelerators` takes them.
+_LAYOUT_AXES = ("tensor", "pipeline", "context")
 
 
 def _hold_to_limits(draws: dict[str, np.ndarray], inputs: dict[str, Any]) -> None:
     """Clip each draw of a field above the field it may not exceed to that field's draw (or
-    value): `check` refuses such a scenario at the centres, and a draw of it is a run that cannot
-    be (adapters holding more parameters than their model, a trainable share above 1), as the
-    draws are clipped at the field's own bounds."""
+    value), and each draw of the cluster's count below the accelerators its written layout
+    places: `check` refuses such a scenario at the centres, and a draw of it is a run that
+    cannot be (adapters holding more parameters than their model, a trainable share above 1, a
+    layout on accelerators the cluster lacks), as the draws are clipped at the field's own
+    bounds."""
     for path, limit_path in _AT_MOST:
         if path not in draws:
             continue
         limit = draws.get(limit_path, inputs.get(limit_path))
         if isinstance(limit, int | float | np.ndarray) and not isinstance(limit, bool):
             draws[path] = np.minimum(draws[path], limit)
+    if "cluster.count" in draws:
+        placed = layout_accelerators(
+            *(int(inputs.get(f"workload.{axis}_parallel") or 1) for axis in _LAYOUT_AXES),
+            int(inputs.get("workload.data_parallel_setting") or 0),
+        )
+        draws["cluster.count"] = np.maximum(draws["cluster.count"], placed)
 
 
 def _written_correlations(

@@ -1,0 +1,72 @@
+"""The thirtieth hostile-input review (docs/security.md, items 210 on). Each test is named after
+the problem it pins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import scendsl
+from scendsl.errors import ScenarioError
+from scendsl.model.uncertainty import sample
+from tests.factories import scenario_text
+
+
+def _errors(text: str) -> list:
+    """The errors loading `text` gives (each located)."""
+    with pytest.raises(ScenarioError) as raised:
+        scendsl.load_text(text)
+    return [d for d in raised.value.diagnostics if d.severity == "error"]
+
+
+# ------------- item 210: a Monte Carlo draw of the cluster's count holds its written layout
+@pytest.mark.parametrize(
+    ("count", "layout", "placed"),
+    [
+        ("512 to 2048", "tensor 8, pipeline 4, data 32", 1024),
+        ("10 to 2000", "tensor 8, pipeline 4, data auto", 32),
+        ("1024 ± 60%", "tensor 4, pipeline 2, context 2, data 64", 1024),
+    ],
+)
+def test_a_monte_carlo_draw_of_the_count_holds_the_written_layout(
+    count: str, layout: str, placed: int
+):
+    """`check` refuses a layout that needs more accelerators than the cluster has, at the
+    count's centre; the Monte Carlo drew the count alone, so `count 512 to 2048` under `tensor
+    8, pipeline 4, data 32` (1,024 accelerators) ran half its draws on clusters too small for
+    the layout, and `data auto` draws with fewer accelerators than one replica (a training time
+    of 3.7 years at the 95th percentile, against 98 days at the centre). A draw of the count is
+    now held at the accelerators the layout places."""
+    body = (
+        "  workload {\n    parameters 70B\n    tokens 1T\n    layers 80\n"
+        f"    sequence_length 4096\n    parallelism {layout}\n  }}\n"
+    )
+    scenario = scendsl.load_text(scenario_text("s", count=count, body=body)).get("s")
+    run = sample(scenario, 2000)
+    assert np.min(run.draws["cluster.count"]) >= placed
+    assert np.all(run.numbers["performance.data_parallel"] >= 1)
+
+
+# ------------- item 211: a model's active parameters are at most its parameters
+def test_active_parameters_above_the_models_parameters_are_refused():
+    """`workload.active_parameters 70B` on `parameters 7B` (a mixture written the wrong way
+    round, or a sweep over the model's size from a base with active parameters) was taken: a
+    token passing through ten times the model, its FLOPs from the 70B and its memory from the
+    7B. It is refused at its line, the `parameters` line related, in a scenario and in a sweep's
+    variant; and each Monte Carlo draw of it is held at the model's draw."""
+    body = "  workload {\n    parameters 7B\n    active_parameters 70B\n    tokens 1T\n  }\n"
+    errors = _errors(scenario_text("s", body=body))
+    assert any(
+        "'workload.active_parameters'" in e.message
+        and "more than 'workload.parameters'" in e.message
+        for e in errors
+    ), errors
+    sweep = (
+        scenario_text("s", body=body.replace("70B", "3B"))
+        + "\nsweep w from s {\n  workload.parameters [1B, 7B]\n}\n"
+    )
+    errors = _errors(sweep)
+    assert any("'workload.active_parameters'" in e.message for e in errors), errors
+    drawn = body.replace("7B", "7B ± 50%").replace("70B", "6B ± 50%")
+    run = sample(scendsl.load_text(scenario_text("s", count=1000, body=drawn)).get("s"), 2000)
+    assert np.all(run.draws["workload.active_parameters"] <= run.draws["workload.parameters"])
