@@ -328,13 +328,16 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             inclusive=False,
             nouns=PARAMETER_NOUNS,
         ),
-        "active_parameters": _q(
-            "number",
-            "parameters active per token (mixture of experts)",
-            minimum=1.0,
-            maximum=MAX_PARAMETERS,
-            inclusive=False,
-            nouns=PARAMETER_NOUNS,
+        "active_parameters": replace(
+            _q(
+                "number",
+                "parameters active per token (mixture of experts)",
+                minimum=1.0,
+                maximum=MAX_PARAMETERS,
+                inclusive=False,
+                nouns=PARAMETER_NOUNS,
+            ),
+            at_most="parameters",  # a token passes through some of the model, never more
         ),
         "tokens": _q(
             "number",
