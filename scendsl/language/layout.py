@@ -48,13 +48,20 @@ def check_relations(
     origins: Mapping[str, Span],
     sink: DiagnosticSink,
     at: Span | None = None,
+    between: frozenset[str] | None = None,
 ) -> bool:
     """Report a field set above the field it may not exceed (`workload.kv_heads` above
     `workload.attention_heads`, ...) or one that does not divide the field it must divide
     (`workload.kv_heads` into `workload.attention_heads`), at `at` when given (a sweep's line),
-    else at the field's line. True when nothing was reported."""
+    else at the field's line. `values` holds every field set (one left out is not set); with
+    `between`, two paths, only the relations between those two are checked (a sweep's pair of
+    values, the other fields unknown). True when nothing was reported."""
+
+    def checked(path: str, other_path: str) -> bool:
+        return between is None or between == {path, other_path}
+
     fits = True
-    for path, limit_path in RELATIONS:
+    for path, limit_path in filter(lambda pair: checked(*pair), RELATIONS):
         value, limit = central(values.get(path)), central(values.get(limit_path))
         if value is None or limit is None or value <= limit:
             continue
@@ -65,7 +72,7 @@ def check_relations(
             f"make '{path}' at most '{limit_path}'",
             _set_here(f"'{limit_path}' is", limit_path, origins),
         )
-    for path, other_path in EXCLUSIONS:
+    for path, other_path in filter(lambda pair: checked(*pair), EXCLUSIONS):
         if values.get(path) is None or values.get(other_path) is None:
             continue
         fits = False
@@ -78,7 +85,7 @@ def check_relations(
         )
     for path, other_path, need in REQUIREMENTS:
         value, other = values.get(path), values.get(other_path)
-        if not need.needed_by(value) or need.met_by(other):
+        if not checked(path, other_path) or not need.needed_by(value) or need.met_by(other):
             continue
         fits = False
         written = f"is {value}" if need.when else "is set"
@@ -89,7 +96,7 @@ def check_relations(
             f"write '{other_path} {need.values[0]}'{_or_else(need.values[1:])}, or remove '{path}'",
             _set_here(f"'{other_path}' is", other_path, origins),
         )
-    for path, whole_path in DIVISORS:
+    for path, whole_path in filter(lambda pair: checked(*pair), DIVISORS):
         value, whole = central(values.get(path)), central(values.get(whole_path))
         if value is None or whole is None or value > whole or whole % value == 0:
             continue  # a value above the whole is reported above, as too large

@@ -256,13 +256,16 @@ class SweepsPass(ValueReader, ResolverState):
         one: tuple[str, object, str | None],
         other: tuple[str, object, str | None],
     ) -> bool:
-        """`check_relations` on the variant that sets the two fields to these values (path,
-        value, the sweep's label when swept), reported at the line of the one that is swept."""
+        """`check_relations` between the two fields on the variant that sets them to these
+        values (path, value, the sweep's label when swept), reported at the line of the one
+        that is swept: the variant's other fields are not known here, so no relation of either
+        with a third is checked (a LoRA run's adapter is not 'not set')."""
         named = [f"{path}={label}" for path, _, label in (one, other) if label]
         subject = f"sweep {quoted(name)} variant [{','.join(named)}]"
         at = spans[one[0]] if one[0] in swept else spans[other[0]]
         variant = {one[0]: one[1], other[0]: other[1]}
-        return check_relations(subject, variant, {**base.origins, **spans}, self.sink, at)
+        origins = {**base.origins, **spans}
+        return check_relations(subject, variant, origins, self.sink, at, frozenset(variant))
 
     def _too_many_in_all(self, what: str, span: Span) -> None:
         self.sink.error(
