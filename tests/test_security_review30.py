@@ -70,3 +70,64 @@ def test_active_parameters_above_the_models_parameters_are_refused():
     drawn = body.replace("7B", "7B ± 50%").replace("70B", "6B ± 50%")
     run = sample(scendsl.load_text(scenario_text("s", count=1000, body=drawn)).get("s"), 2000)
     assert np.all(run.draws["workload.active_parameters"] <= run.draws["workload.parameters"])
+
+
+# ------------- item 212: a sweep checks a pair of related values, not the fields it left out
+_LORA_RUN = (
+    "  workload {\n    parameters 70B\n    tokens 1T\n    adapter lora\n"
+    "    trainable_parameters 100M\n  }\n"
+)
+
+
+@pytest.mark.parametrize(
+    "axis", ["workload.parameters [7B, 70B]", "workload.trainable_parameters [1M, 1B]"]
+)
+def test_a_sweep_over_a_lora_runs_model_or_adapters_is_not_told_its_adapter_is_unset(axis: str):
+    """A sweep compares the greatest value of a field with the least of the field it may not
+    exceed on a variant of those two fields alone, and every relation was checked on it: the
+    adapters' count then needed `workload.adapter lora`, which that variant did not hold, so a
+    sweep over a LoRA run's model size (or its adapters) was refused with "'workload.adapter'
+    is not set", pointing at the line that sets it. Only the relations between the pair are
+    checked there; a variant whose adapters outgrow its model is still refused."""
+    text = scenario_text("s", body=_LORA_RUN) + f"\nsweep w from s {{\n  {axis}\n}}\n"
+    assert scendsl.load_text(text).sweeps[0].name == "w"
+    too_small = scenario_text("s", body=_LORA_RUN) + (
+        "\nsweep w from s {\n  workload.parameters [50M, 7B]\n}\n"
+    )
+    (error,) = _errors(too_small)
+    assert "more than 'workload.parameters'" in error.message
+    assert error.span.line == too_small.splitlines().index("  workload.parameters [50M, 7B]") + 1
+
+
+# ------------- item 213: a drawn limit gives way to the fixed field it may not fall below
+@pytest.mark.parametrize(
+    ("workload", "field", "limit"),
+    [
+        (
+            "    parameters 7B ± 50%\n    adapter lora\n    trainable_parameters 6B\n",
+            "workload.trainable_parameters",
+            "workload.parameters",
+        ),
+        (
+            "    parameters 7B to 70B\n    active_parameters 20B\n",
+            "workload.active_parameters",
+            "workload.parameters",
+        ),
+    ],
+    ids=["adapters", "active parameters"],
+)
+def test_a_monte_carlo_draw_of_a_limit_stays_above_the_fixed_field_under_it(
+    workload: str, field: str, limit: str
+):
+    """Item 156 clipped a drawn field at the field it may not exceed, and left a fixed field
+    under a drawn limit alone: `parameters 7B ± 50%` with a fixed `trainable_parameters 6B`
+    drew models of 8 million parameters under 6 billion of adapters (a trainable share of 766
+    at its most). A drawn limit is now raised to the fixed value, and so is every input drawn
+    from its stream (a dense model's active parameters)."""
+    body = "  workload {\n" + workload + "    tokens 1T\n  }\n"
+    run = sample(scendsl.load_text(scenario_text("s", count=1000, body=body)).get("s"), 2000)
+    fixed = run.numbers[field]
+    assert np.all(run.draws[limit] >= fixed)
+    assert np.max(run.numbers["performance.trainable_share"]) <= 1.0
+    if "active_parameters" not in workload:  # dense: active parameters move with the model
+        assert np.array_equal(run.numbers["workload.active_parameters"], run.draws[limit])

@@ -332,7 +332,7 @@ def sample(
     scores = correlate(scores, correlations, aliases)
     draws = {law.name: law.values(scores[law.stream]) for law in laws}
     inputs = {node.name: values[node.name] for node in nodes if node.kind == "input"}
-    _hold_to_limits(draws, inputs)
+    _hold_to_limits(draws, inputs, aliases)
     inputs.update(draws)
     slow: set[str] = set()
     frames = run_frames(nodes, inputs, samples, slow)
@@ -378,25 +378,44 @@ _AT_MOST = field_relations("at_most")
 _LAYOUT_AXES = ("tensor", "pipeline", "context")
 
 
-def _hold_to_limits(draws: dict[str, np.ndarray], inputs: dict[str, Any]) -> None:
-    """Clip each draw of a field above the field it may not exceed to that field's draw (or
-    value), and each draw of the cluster's count below the accelerators its written layout
-    places: `check` refuses such a scenario at the centres, and a draw of it is a run that
-    cannot be (adapters holding more parameters than their model, a trainable share above 1, a
-    layout on accelerators the cluster lacks), as the draws are clipped at the field's own
-    bounds."""
+def _hold_to_limits(
+    draws: dict[str, np.ndarray], inputs: dict[str, Any], aliases: dict[str, str]
+) -> None:
+    """Hold each draw of a field declared at most another to that field's draw or value, and
+    each draw of the cluster's count to the accelerators its written layout places: `check`
+    refuses such a scenario at the centres, and a draw of it is a run that cannot be (adapters
+    holding more parameters than their model, a trainable share above 1, a layout on
+    accelerators the cluster lacks), as the draws are clipped at the field's own bounds. What
+    is drawn gives way to what is fixed: a drawn field is clipped at its limit, a drawn limit
+    raised to the fixed field's value, with every input drawn from its stream (`aliases`: a
+    dense model's active parameters are its parameters)."""
+
+    def raise_to(name: str, floor: object) -> None:
+        for other in [n for n in draws if aliases.get(n, n) == aliases.get(name, name)]:
+            draws[other] = np.maximum(draws[other], floor)
+
     for path, limit_path in _AT_MOST:
-        if path not in draws:
-            continue
+        value = draws.get(path, inputs.get(path))
         limit = draws.get(limit_path, inputs.get(limit_path))
-        if isinstance(limit, int | float | np.ndarray) and not isinstance(limit, bool):
+        if not (_is_number(value) and _is_number(limit)):
+            continue
+        if path in draws:
             draws[path] = np.minimum(draws[path], limit)
+        elif limit_path in draws:
+            raise_to(limit_path, value)
     if "cluster.count" in draws:
-        placed = layout_accelerators(
-            *(int(inputs.get(f"workload.{axis}_parallel") or 1) for axis in _LAYOUT_AXES),
-            int(inputs.get("workload.data_parallel_setting") or 0),
+        raise_to(
+            "cluster.count",
+            layout_accelerators(
+                *(int(inputs.get(f"workload.{axis}_parallel") or 1) for axis in _LAYOUT_AXES),
+                int(inputs.get("workload.data_parallel_setting") or 0),
+            ),
         )
-        draws["cluster.count"] = np.maximum(draws["cluster.count"], placed)
+
+
+def _is_number(value: object) -> bool:
+    """Whether an input holds a number or an array of draws (not a name, a flag or nothing)."""
+    return isinstance(value, int | float | np.ndarray) and not isinstance(value, bool)
 
 
 def _written_correlations(
