@@ -131,3 +131,29 @@ def test_a_monte_carlo_draw_of_a_limit_stays_above_the_fixed_field_under_it(
     assert np.max(run.numbers["performance.trainable_share"]) <= 1.0
     if "active_parameters" not in workload:  # dense: active parameters move with the model
         assert np.array_equal(run.numbers["workload.active_parameters"], run.draws[limit])
+
+
+# ------------- item 214: a bound is told in a unit the language reads
+def test_every_fields_bounds_are_told_in_units_the_language_reads():
+    """A value past its bound is told the bound "as the user writes it" (`describe_bound`), and
+    the largest bandwidth bound was spelt `100 PB/s`, a unit the language does not read: the
+    analyst who wrote `hbm_bandwidth 100 PB/s` as told was refused again, "unknown unit
+    'PB/s'". Every bound of every scenario field and accelerator figure is now told in one of
+    the language's units (`100,000 TB/s`)."""
+    from scendsl.language import fields as F
+    from scendsl.language.units import UNITS
+
+    specs = [
+        *(spec for section in F.SECTIONS.values() for spec in section.values()),
+        *F.ACCELERATOR_FIGURES.values(),
+    ]
+    told = {
+        F.describe_bound(float(end), spec.dimension)
+        for spec in specs
+        if spec.kind == "quantity" and spec.dimension not in (None, "fraction")
+        for end in (spec.minimum, spec.maximum)
+        if end is not None and end > 0
+    }
+    assert len(told) > 20
+    unread = sorted(text for text in told if text.partition(" ")[2] not in {"", *UNITS})
+    assert not unread, unread

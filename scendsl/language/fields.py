@@ -828,8 +828,7 @@ def _units(*symbols: str) -> tuple[tuple[str, float], ...]:
 BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
     "power": _units("GW", "MW", "kW", "W"),
     "data": _units("PB", "TB", "GB", "MB", "B"),
-    # PB/s spells the largest bandwidth bound only (the language reads no such unit).
-    "bandwidth": (("PB/s", 1e15), *_units("TB/s", "GB/s", "MB/s", "B/s")),
+    "bandwidth": _units("TB/s", "GB/s", "MB/s", "B/s"),
     "flop_rate": _units("EFLOPS", "PFLOPS", "TFLOPS", "GFLOPS", "FLOPS"),
     "flop": _units("FLOP"),
     "currency": _units("USD"),
