@@ -157,30 +157,3 @@ def test_every_fields_bounds_are_told_in_units_the_language_reads():
     assert len(told) > 20
     unread = sorted(text for text in told if text.partition(" ")[2] not in {"", *UNITS})
     assert not unread, unread
-
-
-# ------------- item 215: a count of recomputed layers needs recomputation
-_LAYERS = (
-    "  workload {\n    parameters 7B\n    tokens 1T\n    layers 32\n"
-    "    recompute RECOMPUTE\n    recompute_num_layers 8\n  }\n"
-)
-
-
-def test_a_count_of_recomputed_layers_under_no_recomputation_is_refused():
-    """`recompute none` with `recompute_num_layers 8` was taken and did nothing: the count says
-    how many layers of a stage recompute as `recompute` says, and none do. It is refused at its
-    line, the `recompute` line related, in a scenario and in a sweep's variant that turns
-    recomputation off; not written, `recompute` is the framework's default (none for FSDP), which
-    the language does not know, so a count without it stands."""
-    (error,) = _errors(scenario_text("s", body=_LAYERS.replace("RECOMPUTE", "none")))
-    assert "'workload.recompute_num_layers' is set, but 'workload.recompute' is none" in (
-        error.message
-    )
-    assert error.span.line == 13 and error.related[0][1].line == 12
-    sweep = scenario_text("s", body=_LAYERS.replace("RECOMPUTE", "full")) + (
-        "\nsweep w from s {\n  workload.recompute [full, none]\n}\n"
-    )
-    (error,) = _errors(sweep)
-    assert "variant [workload.recompute=none]" in error.message
-    unwritten = _LAYERS.replace("RECOMPUTE", "full").replace("    recompute full\n", "")
-    assert scendsl.load_text(scenario_text("s", body=unwritten)).get("s") is not None

@@ -20,12 +20,11 @@ from scendsl.language.units import UNITS
 class Requirement:
     """Another field of the same section that must hold one of `values` for a field to be
     written (with `when`, for the field to hold one of `when`'s values): `unset` is what the
-    other field holds when not written (None: a default the language does not know, taken to
-    meet the requirement), `because` says why, as the error's reason."""
+    other field holds when not written, `because` says why, as the error's reason."""
 
     field: str
     values: tuple[str, ...]
-    unset: str | None
+    unset: str
     because: str
     when: tuple[str, ...] = ()
 
@@ -35,9 +34,7 @@ class Requirement:
 
     def met_by(self, other: object) -> bool:
         """Whether the other field holding `other` (None: not written) meets the requirement."""
-        if other is None:
-            return self.unset is None or self.unset in self.values
-        return other in self.values
+        return (other if other is not None else self.unset) in self.values
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,24 +385,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             doc="activation recomputation (offload: the layer input and the attention "
             "projections kept in host memory, the rest recomputed)",
         ),
-        "recompute_num_layers": replace(
-            _int(
-                "transformer layers per pipeline stage that recompute as `recompute` says, the "
-                "others keeping every activation (Megatron-LM --recompute-num-layers with "
-                "--recompute-method block, NeMo activations_checkpoint_num_layers); every layer "
-                "when not given",
-                1,
-                10**6,
-                at_most="layers",
-            ),
-            # Not written, `recompute` is the framework's default, which may be none (FSDP): only
-            # a written none is known to leave the count nothing to count.
-            requires=Requirement(
-                "recompute",
-                ("selective", "full", "offload"),
-                None,
-                "with no recomputation no layer recomputes, whatever their count",
-            ),
+        "recompute_num_layers": _int(
+            "transformer layers per pipeline stage that recompute as `recompute` says, the "
+            "others keeping every activation (Megatron-LM --recompute-num-layers with "
+            "--recompute-method block, NeMo activations_checkpoint_num_layers); every layer "
+            "when not given",
+            1,
+            10**6,
+            at_most="layers",
         ),
         "sequence_length": _int("tokens per sequence", 1, 10**8),
         "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE),
