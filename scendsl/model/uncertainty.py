@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -390,7 +390,7 @@ def _hold_to_limits(
     raised to the fixed field's value, with every input drawn from its stream (`aliases`: a
     dense model's active parameters are its parameters)."""
 
-    def raise_to(name: str, floor: object) -> None:
+    def raise_to(name: str, floor: float | np.ndarray) -> None:
         for other in [n for n in draws if aliases.get(n, n) == aliases.get(name, name)]:
             draws[other] = np.maximum(draws[other], floor)
 
@@ -404,16 +404,14 @@ def _hold_to_limits(
         elif limit_path in draws:
             raise_to(limit_path, value)
     if "cluster.count" in draws:
-        raise_to(
-            "cluster.count",
-            layout_accelerators(
-                *(int(inputs.get(f"workload.{axis}_parallel") or 1) for axis in _LAYOUT_AXES),
-                int(inputs.get("workload.data_parallel_setting") or 0),
-            ),
+        tensor, pipeline, context = (
+            int(inputs.get(f"workload.{axis}_parallel") or 1) for axis in _LAYOUT_AXES
         )
+        data = int(inputs.get("workload.data_parallel_setting") or 0)
+        raise_to("cluster.count", layout_accelerators(tensor, pipeline, context, data))
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float | np.ndarray]:
     """Whether an input holds a number or an array of draws (not a name, a flag or nothing)."""
     return isinstance(value, int | float | np.ndarray) and not isinstance(value, bool)
 
