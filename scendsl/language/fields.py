@@ -395,7 +395,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             at_most="layers",
         ),
         "sequence_length": _int("tokens per sequence", 1, 10**8),
-        "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE),
+        "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE, at_most="global_batch"),
         "global_batch": _int("sequences per optimizer step", 1, MAX_DEGREE),
         "layers": _int("transformer layers", 1, 10**6),
         "hidden_size": _int("model width", 1, 10**8),
