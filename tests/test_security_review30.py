@@ -157,3 +157,52 @@ def test_every_fields_bounds_are_told_in_units_the_language_reads():
     assert len(told) > 20
     unread = sorted(text for text in told if text.partition(" ")[2] not in {"", *UNITS})
     assert not unread, unread
+
+
+# ------------- item 215: a micro-batch is at most the global batch
+def test_a_micro_batch_larger_than_the_global_batch_is_refused():
+    """`micro_batch 64` with `global_batch 8` was taken: the steps were counted from 8
+    sequences while each replica ran a micro-batch of 64. The micro-batch is declared at most
+    the global batch, so the relation's one check refuses it at its line, the `global_batch`
+    line related, and in a sweep's variant at the sweep's line."""
+    body = (
+        "  workload {\n    parameters 7B\n    tokens 1T\n    micro_batch 64\n"
+        "    global_batch 8\n  }\n"
+    )
+    (error,) = _errors(scenario_text("s", body=body))
+    assert "'workload.micro_batch' is 64, more than 'workload.global_batch' (8)" in error.message
+    assert error.span.line == 11 and error.related[0][1].line == 12
+    sweep = scenario_text("s", body=body.replace("64", "4")) + (
+        "\nsweep w from s {\n  workload.global_batch [2, 1024]\n}\n"
+    )
+    (error,) = _errors(sweep)
+    assert "variant [workload.global_batch=2]" in error.message
+
+
+# ------------- item 216: the expert degree divides the experts
+_MIXTURE = (
+    "  workload {\n    parameters 47B\n    active_parameters 13B\n    tokens 1T\n"
+    "    experts 8\n    experts_per_token 2\n    parallelism tensor 1, pipeline 1, expert E, "
+    "data auto\n  }\n"
+)
+
+
+def test_an_expert_degree_that_does_not_divide_the_experts_is_refused():
+    """`parallelism ... expert 16` on a mixture of 8 experts (or `expert 3`) was taken, and each
+    expert-parallel rank held half an expert (2.67): the local experts' kernel launches, memory
+    and all-to-all were counted for fractions of experts. The layout check refuses an expert
+    degree that does not divide `workload.experts`, at the `parallelism` line with the experts'
+    line related, and a sweep over the experts whose variant it does not divide at the sweep's
+    line."""
+    for degree in ("16", "3"):
+        (error,) = _errors(
+            scenario_text("s", count=64, body=_MIXTURE.replace(" E,", f" {degree},"))
+        )
+        assert f"expert degree {degree} does not divide the model's 8 experts" in error.message
+        assert error.span.line == 14 and error.related[0][1].line == 12
+    sweep = scenario_text("s", count=64, body=_MIXTURE.replace(" E,", " 8,")) + (
+        "\nsweep w from s {\n  workload.experts [8, 16, 12]\n}\n"
+    )
+    (error,) = _errors(sweep)
+    assert "variant [workload.experts=12]" in error.message
+    assert scendsl.load_text(sweep.replace(", 12]", "]")).sweeps[0].name == "w"

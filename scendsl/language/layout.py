@@ -20,6 +20,7 @@ LAYOUT_PATHS = (
     "workload.parallelism",
     "workload.sequence_length",
     "workload.layers",
+    "workload.experts",
 )
 #: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
 RELATIONS = F.field_relations("at_most")
@@ -127,9 +128,9 @@ def check_layout(
     at: Span | None = None,
 ) -> bool:
     """Report a layout that needs more accelerators than the cluster has, more pipeline stages
-    than the model has layers, a sequence that the context-parallel ranks cannot split evenly,
-    or a ZeRO shard group that does not divide the replicas; `subject` names the scenario or
-    variant.
+    than the model has layers, an expert degree that does not divide the experts, a sequence
+    that the context-parallel ranks cannot split evenly, or a ZeRO shard group that does not
+    divide the replicas; `subject` names the scenario or variant.
     Reported at `at` when given (a sweep's line), else at the `parallelism` line. True when
     nothing was reported."""
     layout = values.get("workload.parallelism")
@@ -168,6 +169,15 @@ def check_layout(
             span,
             "make the pipeline degree at most workload.layers",
             _set_here("the layers are", "workload.layers", origins),
+        )
+    experts = values.get("workload.experts")
+    if layout.expert > 1 and isinstance(experts, int | float) and experts % layout.expert:
+        sink.error(
+            f"{subject}: the layout's expert degree {layout.expert:,} does not divide the "
+            f"model's {experts:,.0f} experts (each expert-parallel rank holds an equal share)",
+            span,
+            "choose an expert degree that divides workload.experts",
+            _set_here("the experts are", "workload.experts", origins),
         )
     sequence = values.get("workload.sequence_length")
     if context > 1 and isinstance(sequence, (int, float)) and sequence % context:
