@@ -179,30 +179,56 @@ def test_a_micro_batch_larger_than_the_global_batch_is_refused():
     assert "variant [workload.global_batch=2]" in error.message
 
 
-# ------------- item 216: the expert degree divides the experts
+# ------------- item 216: a layout's degree divides what its ranks split
 _MIXTURE = (
     "  workload {\n    parameters 47B\n    active_parameters 13B\n    tokens 1T\n"
     "    experts 8\n    experts_per_token 2\n    parallelism tensor 1, pipeline 1, expert E, "
     "data auto\n  }\n"
 )
+_HEADS = (
+    "  workload {\n    parameters 7B\n    tokens 1T\n    attention_heads 32\n    kv_heads 4\n"
+    "    parallelism tensor T, pipeline 1, data auto\n  }\n"
+)
 
 
-def test_an_expert_degree_that_does_not_divide_the_experts_is_refused():
-    """`parallelism ... expert 16` on a mixture of 8 experts (or `expert 3`) was taken, and each
-    expert-parallel rank held half an expert (2.67): the local experts' kernel launches, memory
-    and all-to-all were counted for fractions of experts. The layout check refuses an expert
-    degree that does not divide `workload.experts`, at the `parallelism` line with the experts'
-    line related, and a sweep over the experts whose variant it does not divide at the sweep's
-    line."""
-    for degree in ("16", "3"):
-        (error,) = _errors(
-            scenario_text("s", count=64, body=_MIXTURE.replace(" E,", f" {degree},"))
-        )
-        assert f"expert degree {degree} does not divide the model's 8 experts" in error.message
-        assert error.span.line == 14 and error.related[0][1].line == 12
-    sweep = scenario_text("s", count=64, body=_MIXTURE.replace(" E,", " 8,")) + (
-        "\nsweep w from s {\n  workload.experts [8, 16, 12]\n}\n"
-    )
-    (error,) = _errors(sweep)
-    assert "variant [workload.experts=12]" in error.message
-    assert scendsl.load_text(sweep.replace(", 12]", "]")).sweeps[0].name == "w"
+@pytest.mark.parametrize(
+    ("body", "degree", "told", "sweep"),
+    [
+        (_MIXTURE.replace(" E,", " 16,"), "expert degree 16", "8 experts", None),
+        (_MIXTURE.replace(" E,", " 3,"), "expert degree 3", "8 experts", None),
+        (
+            _MIXTURE.replace(" E,", " 8,"),
+            "expert degree 8",
+            "12 experts",
+            "workload.experts [8, 16, 12]",
+        ),
+        (_HEADS.replace(" T,", " 3,"), "tensor degree 3", "32 attention heads", None),
+        (
+            _HEADS.replace(" T,", " 8,"),
+            "tensor degree 8",
+            "20 attention heads",
+            "workload.attention_heads [32, 20]",
+        ),
+    ],
+)
+def test_a_parallel_degree_that_does_not_divide_what_its_ranks_split_is_refused(
+    body: str, degree: str, told: str, sweep: str | None
+):
+    """The layout check left the expert and tensor degrees alone: `expert 16` on a mixture of
+    8 experts (or `expert 3`) gave each rank half an expert (2.67), `tensor 3` on 32 attention
+    heads 10.7 heads a rank, their launches, memory and exchanges counted for fractions. Each
+    is refused at the `parallelism` line, the line of what it splits related, and a sweep over
+    the experts or heads whose variant it does not divide at the sweep's line."""
+    text = scenario_text("s", count=64, body=body)
+    if sweep is not None:
+        text += f"\nsweep w from s {{\n  {sweep}\n}}\n"
+    (error,) = _errors(text)
+    assert f"{degree} does not divide the model's {told}" in error.message, error.message
+    lines = text.splitlines()
+    if sweep is None:
+        assert lines[error.span.line - 1].strip().startswith("parallelism")
+        noun = told.split(" ", 1)[1].replace(" ", "_")
+        assert lines[error.related[0][1].line - 1].strip().startswith(noun)
+    else:
+        assert lines[error.span.line - 1].strip() == sweep
+        assert scendsl.load_text(text.replace(sweep, sweep.split(",")[0] + "]")).sweeps

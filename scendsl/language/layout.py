@@ -21,6 +21,14 @@ LAYOUT_PATHS = (
     "workload.sequence_length",
     "workload.layers",
     "workload.experts",
+    "workload.attention_heads",
+)
+#: (a layout's degree, the field whose count its ranks split evenly, what that count counts):
+#: Megatron-Core asserts each (experts over the expert-parallel ranks, attention heads over the
+#: tensor-parallel ones).
+SPLITS = (
+    ("expert", "workload.experts", "experts"),
+    ("tensor", "workload.attention_heads", "attention heads"),
 )
 #: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
 RELATIONS = F.field_relations("at_most")
@@ -128,8 +136,8 @@ def check_layout(
     at: Span | None = None,
 ) -> bool:
     """Report a layout that needs more accelerators than the cluster has, more pipeline stages
-    than the model has layers, an expert degree that does not divide the experts, a sequence
-    that the context-parallel ranks cannot split evenly, or a ZeRO shard group that does not
+    than the model has layers, an expert or tensor degree that does not divide the experts or
+    the attention heads (`SPLITS`), a sequence that the context-parallel ranks cannot split evenly, or a ZeRO shard group that does not
     divide the replicas; `subject` names the scenario or variant.
     Reported at `at` when given (a sweep's line), else at the `parallelism` line. True when
     nothing was reported."""
@@ -170,15 +178,16 @@ def check_layout(
             "make the pipeline degree at most workload.layers",
             _set_here("the layers are", "workload.layers", origins),
         )
-    experts = values.get("workload.experts")
-    if layout.expert > 1 and isinstance(experts, int | float) and experts % layout.expert:
-        sink.error(
-            f"{subject}: the layout's expert degree {layout.expert:,} does not divide the "
-            f"model's {experts:,.0f} experts (each expert-parallel rank holds an equal share)",
-            span,
-            "choose an expert degree that divides workload.experts",
-            _set_here("the experts are", "workload.experts", origins),
-        )
+    for axis, path, noun in SPLITS:
+        degree, whole = getattr(layout, axis), values.get(path)
+        if degree > 1 and isinstance(whole, int | float) and whole % degree:
+            sink.error(
+                f"{subject}: the layout's {axis} degree {degree:,} does not divide the model's "
+                f"{whole:,.0f} {noun} (each {axis}-parallel rank holds an equal share)",
+                span,
+                f"choose a {axis} degree that divides {path}",
+                _set_here(f"the {noun} are", path, origins),
+            )
     sequence = values.get("workload.sequence_length")
     if context > 1 and isinstance(sequence, (int, float)) and sequence % context:
         sink.error(

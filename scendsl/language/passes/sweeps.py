@@ -12,6 +12,7 @@ from scendsl.language.layout import (
     LAYOUT_PATHS,
     RELATIONS,
     REQUIREMENTS,
+    SPLITS,
     check_layout,
     check_relations,
 )
@@ -107,8 +108,8 @@ class SweepsPass(ValueReader, ResolverState):
         variant may set a field above the field it may not exceed. Every variant is covered
         without making the product: only the smallest cluster can be too small, and a
         sequence length that some context degree does not divide is found from the lengths'
-        greatest common divisor, and a count of experts an expert degree does not divide
-        likewise. The first misfit is reported at the sweep's line."""
+        greatest common divisor, and a count of experts or attention heads that the layout's
+        expert or tensor degree does not divide likewise. The first misfit is reported at the sweep's line."""
         if not self._relations_hold(name, base, axes, spans):
             return False
         swept = [axis for axis in axes if axis.path in LAYOUT_PATHS]
@@ -119,7 +120,10 @@ class SweepsPass(ValueReader, ResolverState):
             "workload.parallelism": [(None, base.workload.parallelism)],
             "workload.sequence_length": [(None, base.workload.sequence_length)],
             "workload.layers": [(None, base.workload.layers)],
-            "workload.experts": [(None, base.workload.experts)],
+            **{
+                path: [(None, getattr(base.workload, path.partition(".")[2]))]
+                for _, path, _ in SPLITS
+            },
         }
         for axis in swept:
             pairs: list[tuple[str | None, object]] = list(
@@ -142,18 +146,18 @@ class SweepsPass(ValueReader, ResolverState):
                     for pair in choices["workload.sequence_length"]
                     if (_whole(pair[1]) or 0) % context
                 )
-            degree = getattr(layout, "expert", None) or 1
-            experts_pair = next(  # the first count of experts the expert degree leaves a rest of
-                (p for p in choices["workload.experts"] if (_whole(p[1]) or degree) % degree),
-                choices["workload.experts"][0],
-            )
             chosen = {
                 "cluster.count": choices["cluster.count"][0],
                 "workload.parallelism": layout_pair,
                 "workload.sequence_length": length_pair,
                 "workload.layers": choices["workload.layers"][0],
-                "workload.experts": experts_pair,
             }
+            for rank, path, _ in SPLITS:  # the first count the layout's degree leaves a rest of
+                degree = getattr(layout, rank, None) or 1
+                chosen[path] = next(
+                    (pair for pair in choices[path] if (_whole(pair[1]) or degree) % degree),
+                    choices[path][0],
+                )
             variant = {path: value for path, (_, value) in chosen.items()}
             labels = ",".join(
                 f"{axis.path}={chosen[axis.path][0]}" for axis in swept if axis.path in chosen
