@@ -260,8 +260,11 @@ FP8_WEIGHTS = (
     "weight_fp8.transpose(update_cache=is_first_microbatch)); NeMo's fp8_params and "
     "Megatron-LM's --fp8-param-gather ('keep the compute param in fp8 (do not use any other "
     "intermediate dtype)'); MLCommons MLPerf Training v5.0 and v5.1, AMD's and MangoBoost's "
-    "Llama 2 70B LoRA implementations, src/conf/megatron_gpt_peft_tuning_config.yaml: "
-    "fp8_params follows FP8, which every config_*.sh sets True"
+    "Llama 2 70B LoRA implementations' YAML (AMD's, v5.0: "
+    "https://github.com/mlcommons/training_results_v5.0/blob/"
+    "0fdc28f013256aea84fa36fdaf1e0fa46094b18c/AMD/benchmarks/llama2_70b_lora/implementations/"
+    "MI300X_EPYC_9575F_pytorch/src/conf/megatron_gpt_peft_tuning_config.yaml): fp8_params "
+    "follows FP8, which every config sets True"
 )
 POWER_CAP = (
     "You, Chung and Chowdhury 2023, Zeus (USENIX NSDI), published power trace: BERT-base "
