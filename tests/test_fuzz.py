@@ -240,9 +240,12 @@ def field_value(draw, spec: F.FieldSpec) -> str:
             body += draw(st.sampled_from(['\\"', "\\\\"]))
         return f'"{body}"'
     if kind == "enum":
-        if spec is F.SECTIONS["workload"]["attention_precision"]:
-            # FP8 attention needs precision fp8 or fp4, which the fuzzer draws on its own (and
-            # a variant may override): the 16-bit format fits any precision.
+        if spec in (
+            F.SECTIONS["workload"]["attention_precision"],
+            F.SECTIONS["workload"]["weight_precision"],
+        ):
+            # FP8 attention and FP8 weights need precision fp8 or fp4, which the fuzzer draws on
+            # its own (and a variant may override): the 16-bit format fits any precision.
             return "bf16"
         if spec is F.SECTIONS["workload"]["adapter"]:
             # Adapters admit workload.trainable_parameters, which the fuzzer draws on its own.
