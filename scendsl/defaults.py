@@ -57,6 +57,14 @@ ARRAY_MEMORY_BUDGET = 2 * 1024**3
 Framework = Literal["megatron", "deepspeed", "neox", "fsdp", "jax"]
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
 
+#: The activation recomputation levels `workload.recompute` accepts, declared once: the scenario
+#: type, the language's choices and the frameworks' defaults (catalog/frameworks.toml) read it.
+#: `elementwise` keeps every weight matmul's output and recomputes the rest (MaxText's
+#: remat_policy 'minimal'), `mlp_input` all but the MLP's input projections (its
+#: 'save_dot_except_mlpwi'); the others are described in docs/language.md.
+Recompute = Literal["none", "selective", "full", "offload", "elementwise", "mlp_input"]
+RECOMPUTE_LEVELS: tuple[str, ...] = get_args(Recompute)
+
 #: The purchase-price series whose prices are accelerators.toml's `price` tables (reported prices,
 #: each sourced). Every other series of market.toml's [price_series] keeps its own [purchase]
 #: tables, and gives way to these where it has no price for an accelerator.

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scendsl.defaults import Framework, ReferenceKind
+from scendsl.defaults import Framework, Recompute, ReferenceKind
 from scendsl.errors import Span
 
 
@@ -134,7 +134,7 @@ class Workload(_Frozen):
     gradient_bucket: Value | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
-    recompute: Literal["none", "selective", "full", "offload"] | None = None
+    recompute: Recompute | None = None
     recompute_num_layers: int | None = None
     sequence_length: int | None = None
     micro_batch: int | None = None

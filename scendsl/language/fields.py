@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scendsl import defaults
-from scendsl.defaults import FRAMEWORKS
+from scendsl.defaults import FRAMEWORKS, RECOMPUTE_LEVELS
 from scendsl.language.names import alias_in, price_series_names
 from scendsl.language.units import UNITS
 
@@ -381,9 +381,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "recompute": FieldSpec(
             "enum",
-            choices=("none", "selective", "full", "offload"),
+            choices=RECOMPUTE_LEVELS,
             doc="activation recomputation (offload: the layer input and the attention "
-            "projections kept in host memory, the rest recomputed)",
+            "projections kept in host memory, the rest recomputed; elementwise: every weight "
+            "matmul's output kept, the attention core and the element-wise ops recomputed, "
+            "MaxText's remat_policy minimal; mlp_input: the same but the MLP's input "
+            "projections recomputed, save_dot_except_mlpwi)",
         ),
         "recompute_num_layers": _int(
             "transformer layers per pipeline stage that recompute as `recompute` says, the "

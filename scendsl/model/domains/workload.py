@@ -203,7 +203,7 @@ def _framework_of(ctx: Context) -> str:
 @input_node(
     "workload.recompute",
     "text",
-    "Activation recomputation (none, selective, full, offload)",
+    "Activation recomputation (none, selective, full, offload, elementwise, mlp_input)",
     value_type="text",
     sources=(KORTHIKANTI, DEEPSPEED, NEOX),
 )
