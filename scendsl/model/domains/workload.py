@@ -8,7 +8,7 @@ performance metrics need (peak at FP4, scale-out bandwidth).
 
 from __future__ import annotations
 
-from scendsl.defaults import FRAMEWORKS
+from scendsl.defaults import FRAMEWORKS, RECOMPUTE_LEVELS
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
@@ -203,7 +203,7 @@ def _framework_of(ctx: Context) -> str:
 @input_node(
     "workload.recompute",
     "text",
-    "Activation recomputation (none, selective, full, offload, elementwise, mlp_input)",
+    f"Activation recomputation ({', '.join(RECOMPUTE_LEVELS)})",
     value_type="text",
     sources=(KORTHIKANTI, DEEPSPEED, NEOX),
 )
