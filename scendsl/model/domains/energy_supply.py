@@ -583,8 +583,10 @@ def supply_mix(ctx: Context) -> list[tuple[str, float]]:
 #: Found. A blend's look-ups, its grid figure read from text and its origin written out were
 #: some 40 µs an evaluation each for the intensity and the price, the same for every scenario
 #: of a mix, region and year; the Found is shared as a catalog figure's is (`from_figure`:
-#: never changed once made), so its input's result is reused at once too.
-_MIX_FOUND: IdentityMemo[Found] = IdentityMemo(4096)
+#: never changed once made), so its input's result is reused at once too. Each entry is one
+#: figure and its origin's line of text (a few hundred bytes with a usual path, 4 KB at most
+#: with the longest): a thousand of them, three a mix, hold at most a few megabytes.
+_MIX_FOUND: IdentityMemo[Found] = IdentityMemo(1024)
 
 
 def _mix_average(ctx: Context, what: str) -> Found:
