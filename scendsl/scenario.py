@@ -120,6 +120,7 @@ class Energy(_Frozen):
     training_power_fraction: Value | None = None
     idle_power_fraction: Value | None = None
     outage: Value | None = Field(None, description="share of the hours the site has no power")
+    emissions_boundary: Literal["facility", "it", "accelerators"] | None = None
 
 
 class Workload(_Frozen):

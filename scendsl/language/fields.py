@@ -303,6 +303,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             choices=("hyperscale", "colocation", "enterprise"),
             doc="kind of site, for the default PUE by year",
         ),
+        "emissions_boundary": FieldSpec(
+            "enum",
+            choices=("facility", "it", "accelerators"),
+            doc="which energy energy.training_emissions counts: the site's (servers, network, "
+            "cooling and power losses: IT × PUE), the IT equipment's (servers and network, no "
+            "PUE) or the accelerators alone at their rated power (accelerator-hours × TDP, or "
+            "the power limit: no host, network or cooling, as the ML CO2 Impact calculator and "
+            "BLOOM's dynamic energy count)",
+        ),
         "training_power_fraction": _q(
             "fraction",
             "power while training ÷ rated power (the system's, and the accelerator's own for "
