@@ -94,5 +94,11 @@ def test_a_narrow_boundary_is_said_beside_the_figure(boundary):
 
 def test_an_unknown_boundary_is_a_located_error():
     with pytest.raises(scendsl.ScenarioError) as caught:
-        scendsl.load(TEMPLATE.format(energy="    emissions_boundary gpu", cluster=""))
+        scendsl.load(TEMPLATE.format(energy="    emissions_boundary node", cluster=""))
     assert ":15:" in str(caught.value)
+
+
+def test_a_calculators_word_for_the_boundary_is_told_the_languages():
+    with pytest.raises(scendsl.ScenarioError) as caught:
+        scendsl.load(TEMPLATE.format(energy="    emissions_boundary gpu", cluster=""))
+    assert "accelerators" in str(caught.value)
