@@ -370,6 +370,10 @@ def test_the_auto_layout_at_extreme_inputs_gives_finite_figures_and_the_sweep_ag
                 assert not math.isnan(value), (variant.name, name)
             if name in table.numbers and isinstance(value, (int, float)):
                 swept = table.value(name, index)
+                if swept is None and isinstance(value, float) and math.isnan(value):
+                    # Both n/a: the table gives NaN as None (a ratio of a run's two infinite
+                    # costs when it never finishes, market.rent_to_own_ratio).
+                    continue
                 assert swept is not None and math.isclose(swept, value, rel_tol=1e-9), (
                     variant.name,
                     name,
