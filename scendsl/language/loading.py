@@ -46,6 +46,12 @@ class ParsedFiles:
         """A load is done: keep its documents only."""
         self._kept, self._used = self._used, {}
 
+    def documents(self) -> dict[str, Document]:
+        """The last load's documents read from the disk, by the name they are shown by: the
+        texts that load parsed, so what is shown of a file is what was evaluated, never the
+        file read again (it may have been edited, or swapped for a link out of the folder)."""
+        return {document.file: document for document in self._kept.values()}
+
 
 def load_documents(
     paths: list[str],
