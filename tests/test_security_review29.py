@@ -4,6 +4,9 @@ processes as an adversary. Each test is named after the problem it pins."""
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +14,13 @@ import pytest
 
 import scendsl.model.evaluate as evaluate_module
 from scendsl.app.build import render_files
+from scendsl.app.gitsnap import snapshot
 from scendsl.app.incremental import IncrementalBuilder
-from tests.security_helpers import SCENARIO, cpu_ratio
+from scendsl.cli import main
+from scendsl.errors import ScenarioError
+from scendsl.language.parse import MAX_FILE_BYTES
+from tests.security_helpers import SCENARIO, cpu_ratio, raw
+from tests.test_diff_security import git
 
 
 # --------------- item 187: a page shows the scenario text that was loaded, never a re-read
@@ -77,3 +85,85 @@ def test_a_scenario_file_grown_past_the_token_limit_mid_build_is_not_parsed_agai
     # of CPU to parse when the pages' blocks were looked for in the file read again.
     growing, steady = cpu_ratio(lambda: build(grown), lambda: build(SCENARIO))
     assert growing < steady * 1.5 + 0.2
+
+
+# --------------------- item 188: serve sends a page in pieces, as large as it was when opened
+def _request(method: str, page: str) -> bytes:
+    return f"{method} /{page} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+
+
+def _sent(server, page: str) -> tuple[bytes, int]:
+    """The answer's head and the length of its body, which is read and let go in pieces."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(_request("GET", page))
+        data = b""
+        while b"\r\n\r\n" not in data and (chunk := connection.recv(65536)):
+            data += chunk
+        head, body = data.split(b"\r\n\r\n", 1)
+        length = len(body)
+        while chunk := connection.recv(1 << 20):
+            length += len(chunk)
+    return head, length
+
+
+def _length(head: bytes) -> int:
+    return int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+
+
+def test_serve_holds_a_bounded_amount_of_a_page_replaced_by_a_huge_file(live, tmp_path: Path):
+    server = live()
+    answer = raw(server, _request("GET", "small.html"))
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert b'<script src="/__scendsl/live.js"></script>\n</head>' in body
+    assert b"script-src 'self'; connect-src 'self'" in body
+    assert body.rstrip().endswith(b"</html>") and _length(head) == len(body)
+    # Another process writes 256 MiB there (a sparse file: no disk used).
+    huge = 256 * 1024 * 1024
+    with open(tmp_path / "out" / "small.html", "r+b") as handle:
+        handle.truncate(huge)
+    tracemalloc.start()
+    try:
+        assert raw(server, _request("HEAD", "small.html")).startswith(b"HTTP/1.1 200")
+        head, length = _sent(server, "small.html")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Sent whole, as the browser asked, but never held whole (three copies of it were).
+    assert head.startswith(b"HTTP/1.1 200") and length == _length(head) > huge
+    assert peak < 16 * 1024 * 1024
+
+
+# ------------- item 189: a revision's copy for `diff --git` is bounded over all its files
+def test_a_revision_naming_one_large_blob_under_many_paths_is_refused_before_it_is_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    repo = tmp_path / "repo"
+    (repo / "scenarios").mkdir(parents=True)
+    (repo / "scenarios" / "s.scn").write_text(SCENARIO)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+
+    def made(command: list[str], given: bytes) -> str:
+        done = subprocess.run(command, cwd=repo, input=given, capture_output=True, check=True)
+        return done.stdout.decode().strip()
+
+    # One blob just within the file limit, compressed by git to a few KB, under 12 paths.
+    blob = made(["git", "hash-object", "-w", "--stdin"], b"#" * (MAX_FILE_BYTES - 1) + b"\n")
+    listing = "".join(f"100644 blob {blob}\tf{index:02d}.scn\n" for index in range(12))
+    folder = made(["git", "mktree"], listing.encode())
+    tree = made(["git", "mktree"], f"040000 tree {folder}\tscenarios\n".encode())
+    commit = made(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit-tree", tree, "-m", "x"], b""
+    )
+    monkeypatch.chdir(repo)
+    into = tmp_path / "copy"
+    into.mkdir()
+    with pytest.raises(ScenarioError) as raised:
+        snapshot(commit, ["scenarios"], str(into))
+    assert list(into.iterdir()) == []  # nothing written (96 MiB were)
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.span.file == f"{commit}:scenarios/f08.scn"  # the first past the bound
+    assert "64 MiB" in diagnostic.message
+    assert main(["diff", "--git", commit, "scenarios"]) == 1
+    assert f"{commit}:scenarios/f08.scn:1:1: error: the scenario files" in capsys.readouterr().err

@@ -379,4 +379,3 @@ class IncrementalBuilder:
         # The cache's digest, not a second reading of the folder: it opens regular files only
         # (a FIFO there blocked every rebuild, a link to a device read for ever), in pieces.
         return "".join(folder_digest(str(folder)) for folder in self.template_folders())
-
