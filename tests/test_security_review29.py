@@ -167,3 +167,25 @@ def test_a_revision_naming_one_large_blob_under_many_paths_is_refused_before_it_
     assert "64 MiB" in diagnostic.message
     assert main(["diff", "--git", commit, "scenarios"]) == 1
     assert f"{commit}:scenarios/f08.scn:1:1: error: the scenario files" in capsys.readouterr().err
+
+
+# ------------- item 190: a later stage's diagnostic quotes the text loaded, never a re-read
+def test_a_warning_quotes_the_line_loaded_not_a_file_swapped_for_a_link_out_of_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    folder, secret = tmp_path / "project" / "scenarios", tmp_path / "private"
+    folder.mkdir(parents=True)
+    secret.mkdir()
+    (folder / "s.scn").write_text(SCENARIO)
+    (secret / "s.scn").write_text(SCENARIO.replace("\n", "  # PRIVATE-NOTE\n"))
+
+    def swap() -> None:
+        os.replace(folder / "s.scn", tmp_path / "old.scn")
+        os.symlink(secret / "s.scn", folder / "s.scn")
+
+    _during_evaluation(monkeypatch, swap)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", str(folder)]) == 0
+    printed = capsys.readouterr().err
+    assert "warning" in printed and "PRIVATE-NOTE" not in printed
+    assert "  cluster.count 1000\n" in printed or "  region US\n" in printed  # quoted as loaded
