@@ -4,8 +4,10 @@ processes as an adversary. Each test is named after the problem it pins."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
+import threading
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -189,3 +191,43 @@ def test_a_warning_quotes_the_line_loaded_not_a_file_swapped_for_a_link_out_of_t
     printed = capsys.readouterr().err
     assert "warning" in printed and "PRIVATE-NOTE" not in printed
     assert "  cluster.count 1000\n" in printed or "  region US\n" in printed  # quoted as loaded
+
+
+# ------------------------- item 191: a build whose chart worker dies draws its charts itself
+def test_a_build_whose_chart_worker_is_killed_finishes_with_the_same_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from scendsl.app import build as build_module
+    from scendsl.app import pools
+
+    path = tmp_path / "s.scn"
+    path.write_text(SCENARIO)
+    monkeypatch.setenv("SCENDSL_JOBS", "1")
+    alone = render_files([str(path)], samples=0)
+
+    monkeypatch.setenv("SCENDSL_JOBS", "2")
+    forked: list = []
+
+    def chart_pool():
+        forked.append(pools.chart_pool())
+        return forked[-1]
+
+    def kill_the_worker() -> None:  # the OOM killer, a user's kill, a crash in C code
+        if forked and forked[0] is not None:
+            forked[0].apply(int)  # started: the worker waits for its next task
+            for process in forked[0]._pool:
+                os.kill(process.pid, signal.SIGKILL)
+                process.join(10)
+
+    monkeypatch.setattr(build_module, "chart_pool", chart_pool)
+    _during_evaluation(monkeypatch, kill_the_worker)
+    built: list[dict[str, bytes]] = []
+    builder = threading.Thread(
+        target=lambda: built.append(render_files([str(path)], samples=0)), daemon=True
+    )
+    builder.start()
+    builder.join(120)  # it waited for ever for the charts sent to the dead worker
+    if forked == [None]:
+        pytest.skip("no chart worker on this machine (one core, or not Linux)")
+    assert built, "the build never finished"
+    assert built[0] == alone
