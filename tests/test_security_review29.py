@@ -231,3 +231,29 @@ def test_a_build_whose_chart_worker_is_killed_finishes_with_the_same_charts(
         pytest.skip("no chart worker on this machine (one core, or not Linux)")
     assert built, "the build never finished"
     assert built[0] == alone
+
+
+# ------------------- item 192: what checks keep is bounded in bytes, not only in number
+def test_the_parses_checks_keep_are_bounded_in_bytes_without_a_build_to_trim_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from scendsl.files import kept
+
+    cache, state = tmp_path / "cache", tmp_path / "state"
+    for folder in (cache, state):
+        folder.mkdir(mode=0o700)
+    monkeypatch.setenv("SCENDSL_CACHE_DIR", str(cache))
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    # A bound of 2.5 MiB for the test (128 MiB holds 64 checks' parses of 2 MiB).
+    monkeypatch.setattr(kept, "MAX_KEPT_KIND_BYTES", 5 * 1024 * 1024 // 2)
+    titles = "".join(
+        f'reference r{index} {{\n  title "{"x" * 9000}"\n  source "s"\n}}\n' for index in range(100)
+    )
+    for index in range(4):
+        folder = tmp_path / f"p{index}"
+        folder.mkdir()
+        (folder / "s.scn").write_text(SCENARIO + titles)
+        main(["check", str(folder)])
+    parses = [path.stat().st_size for path in (cache / "kept").glob("check-parses-*")]
+    assert len(parses) >= 1 and min(parses) > 800 * 1024  # each check kept its parse
+    assert sum(parses) <= 5 * 1024 * 1024 // 2
