@@ -81,7 +81,8 @@ REVIEWS = [
     ("## The twenty-sixth review", 155),
     ("## The twenty-seventh review", 157),
     ("## The twenty-eighth review", 180),
-    ("## Known edges", 187),  # the end of the last review: its heading, the next free number
+    ("## The twenty-ninth review", 187),
+    ("## Known edges", 193),  # the end of the last review: its heading, the next free number
 ]
 #: Where a review's items end when the next review, made at the same time, began its numbers
 #: further on (the twenty-eighth's from 180; the twenty-seventh's ended at 162).
