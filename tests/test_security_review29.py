@@ -257,3 +257,28 @@ def test_the_parses_checks_keep_are_bounded_in_bytes_without_a_build_to_trim_the
     parses = [path.stat().st_size for path in (cache / "kept").glob("check-parses-*")]
     assert len(parses) >= 1 and min(parses) > 800 * 1024  # each check kept its parse
     assert sum(parses) <= 5 * 1024 * 1024 // 2
+
+
+# --------- item 193: a template is opened by the file policy, its folder checked on the file
+def test_a_template_swapped_for_a_link_out_of_its_folder_after_the_check_is_not_read(
+    tmp_path: Path,
+):
+    from scendsl.report.loader import TemplateFileProblem, template_loader
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "page.md.j2").write_text("inside")
+    (tmp_path / "secret.txt").write_text("PRIVATE-NOTE")
+    loader = template_loader([folder])
+    assert loader.get_source(None, "page.md.j2")[0] == "inside"
+    checked = loader._read
+
+    def swapped_then_read(*args):  # another process, between the check and the open
+        os.replace(folder / "page.md.j2", tmp_path / "old.j2")
+        os.symlink(tmp_path / "secret.txt", folder / "page.md.j2")
+        return checked(*args)
+
+    loader._read = swapped_then_read
+    with pytest.raises(TemplateFileProblem) as refused:
+        loader.get_source(None, "page.md.j2")
+    assert "PRIVATE-NOTE" not in str(refused.value) and "outside" in str(refused.value)
