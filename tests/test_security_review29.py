@@ -282,3 +282,27 @@ def test_a_template_swapped_for_a_link_out_of_its_folder_after_the_check_is_not_
     with pytest.raises(TemplateFileProblem) as refused:
         loader.get_source(None, "page.md.j2")
     assert "PRIVATE-NOTE" not in str(refused.value) and "outside" in str(refused.value)
+
+
+# ------ item 194: a templates folder's digest reads no more of a file than the loader would
+def test_a_data_file_of_gigabytes_beside_the_templates_is_not_hashed_at_every_build(
+    tmp_path: Path,
+):
+    from scendsl.app.cache import folder_digest
+
+    big, small = tmp_path / "big", tmp_path / "small"
+    for folder in (big, small):
+        folder.mkdir()
+        (folder / "page.md.j2").write_text("{{ 1 }}")
+    with open(big / "data.bin", "wb") as handle:  # sparse: no disk used
+        handle.truncate(2 * 1024**3)
+    (small / "data.bin").write_bytes(b"\0" * 1_000_001)
+    hashing_big, hashing_small = cpu_ratio(
+        lambda: folder_digest(str(big)), lambda: folder_digest(str(small))
+    )
+    assert hashing_big < hashing_small * 3 + 0.05  # 2 GiB were read and hashed, ~2 s of CPU
+    # Both are past what a template may be: refused alike if named, so digested alike; a
+    # template within it changes the digest.
+    digest = folder_digest(str(big))
+    (big / "page.md.j2").write_text("{{ 2 }}")
+    assert folder_digest(str(big)) != digest

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from scendsl.defaults import MAX_TEMPLATE_FILE
 from scendsl.errors import ScendslError
-from scendsl.report.sandbox import MAX_TEMPLATE_FILE
 
 #: The build's placeholder characters (see render.py) never come from a template file.
 _PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
