@@ -306,3 +306,49 @@ def test_a_data_file_of_gigabytes_beside_the_templates_is_not_hashed_at_every_bu
     digest = folder_digest(str(big))
     (big / "page.md.j2").write_text("{{ 2 }}")
     assert folder_digest(str(big)) != digest
+
+
+# ------------ item 195: a change in the editor analyses a bounded number of its importers
+def _importers_cpu(folder: Path, importers: int) -> float:
+    """The CPU time of a language server that opens `base.scn` in `folder`, beside
+    `importers` files that import it, and receives one change to it."""
+    import resource
+
+    from tests.security_helpers import lsp_session
+
+    folder.mkdir()
+    (folder / "base.scn").write_text(SCENARIO)
+    for index in range(importers):
+        (folder / f"i{index:04d}.scn").write_text(
+            f'import "base.scn"\n\nscenario i{index} extends small {{\n  cluster.count {index + 1}\n}}\n'
+        )
+    uri = (folder / "base.scn").as_uri()
+    change = (
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"text": SCENARIO.replace("1000", "2000")}],
+        },
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lsp_session(
+        folder,
+        uri,
+        SCENARIO,
+        [
+            change,
+            (
+                "textDocument/hover",
+                {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 2}},
+            ),
+        ],
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def test_a_change_analyses_a_bounded_number_of_the_files_that_import_it(tmp_path: Path):
+    many = _importers_cpu(tmp_path / "many", 600)
+    few = _importers_cpu(tmp_path / "few", 40)
+    # All 600 were analysed with the change, and at the open: 16 s against 1.4 s.
+    assert many < few * 2 + 0.5
