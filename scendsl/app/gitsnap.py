@@ -95,7 +95,7 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
         top,
     )
     wanted: list[tuple[str, str]] = []  # (object id, path)
-    too_large = []
+    too_large: list[Diagnostic] = []
     total = 0
     for entry in filter(None, listing.split("\0")):
         meta, name = entry.split("\t", 1)
