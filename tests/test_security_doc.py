@@ -82,11 +82,13 @@ REVIEWS = [
     ("## The twenty-seventh review", 157),
     ("## The twenty-eighth review", 180),
     ("## The twenty-ninth review", 187),
-    ("## Known edges", 196),  # the end of the last review: its heading, the next free number
+    ("## The thirtieth review", 210),
+    ("## Known edges", 217),  # the end of the last review: its heading, the next free number
 ]
 #: Where a review's items end when the next review, made at the same time, began its numbers
-#: further on (the twenty-eighth's from 180; the twenty-seventh's ended at 162).
-ENDS = {"## The twenty-seventh review": 163}
+#: further on (the twenty-eighth's from 180, the twenty-seventh's ending at 162; the thirtieth's
+#: from 210, the twenty-ninth's ending at 195).
+ENDS = {"## The twenty-seventh review": 163, "## The twenty-ninth review": 196}
 
 
 @pytest.mark.parametrize(

@@ -328,13 +328,16 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             inclusive=False,
             nouns=PARAMETER_NOUNS,
         ),
-        "active_parameters": _q(
-            "number",
-            "parameters active per token (mixture of experts)",
-            minimum=1.0,
-            maximum=MAX_PARAMETERS,
-            inclusive=False,
-            nouns=PARAMETER_NOUNS,
+        "active_parameters": replace(
+            _q(
+                "number",
+                "parameters active per token (mixture of experts)",
+                minimum=1.0,
+                maximum=MAX_PARAMETERS,
+                inclusive=False,
+                nouns=PARAMETER_NOUNS,
+            ),
+            at_most="parameters",  # a token passes through some of the model, never more
         ),
         "tokens": _q(
             "number",
@@ -392,7 +395,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             at_most="layers",
         ),
         "sequence_length": _int("tokens per sequence", 1, 10**8),
-        "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE),
+        "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE, at_most="global_batch"),
         "global_batch": _int("sequences per optimizer step", 1, MAX_DEGREE),
         "layers": _int("transformer layers", 1, 10**6),
         "hidden_size": _int("model width", 1, 10**8),
@@ -825,8 +828,7 @@ def _units(*symbols: str) -> tuple[tuple[str, float], ...]:
 BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
     "power": _units("GW", "MW", "kW", "W"),
     "data": _units("PB", "TB", "GB", "MB", "B"),
-    # PB/s spells the largest bandwidth bound only (the language reads no such unit).
-    "bandwidth": (("PB/s", 1e15), *_units("TB/s", "GB/s", "MB/s", "B/s")),
+    "bandwidth": _units("TB/s", "GB/s", "MB/s", "B/s"),
     "flop_rate": _units("EFLOPS", "PFLOPS", "TFLOPS", "GFLOPS", "FLOPS"),
     "flop": _units("FLOP"),
     "currency": _units("USD"),
