@@ -502,6 +502,23 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
                 when=("fp8",),
             ),
         ),
+        "weight_precision": FieldSpec(
+            "enum",
+            choices=("bf16", "fp8"),
+            doc="number format the weights are kept in between steps: bf16 (a 16-bit copy, "
+            "cast to FP8 for the matrix maths each step; the default) or fp8 (the weights "
+            "themselves held in FP8: Transformer Engine's fp8_model_init, NeMo's fp8_params, "
+            "Megatron-LM's --fp8-param-gather)",
+            # Weights kept in FP8 feed an FP8 or FP4 recipe's matrix maths; a 16-bit run has no
+            # FP8 recipe to hold them for.
+            requires=Requirement(
+                "precision",
+                ("fp8", "fp4"),
+                "bf16",
+                "FP8 weights are an option of an FP8 or FP4 recipe",
+                when=("fp8",),
+            ),
+        ),
         "dropout": _q(
             "fraction",
             "dropout probability of the attention probabilities and hidden states (0: none, "

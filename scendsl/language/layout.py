@@ -185,7 +185,7 @@ def check_layout(
                 f"{subject}: the layout's {axis} degree {degree:,} does not divide the model's "
                 f"{whole:,.0f} {noun} (each {axis}-parallel rank holds an equal share)",
                 span,
-                f"choose a {axis} degree that divides {path}",
+                f"make the {axis} degree a divisor of {path}",
                 _set_here(f"the {noun} are", path, origins),
             )
     sequence = values.get("workload.sequence_length")
@@ -194,7 +194,7 @@ def check_layout(
             f"{subject}: context parallelism splits each sequence over {context} "
             f"ranks, but the sequence length {sequence:,.0f} is not a multiple of {context}",
             span,
-            "choose a context degree that divides workload.sequence_length",
+            "make the context degree a divisor of workload.sequence_length",
             _set_here("the sequence length is", "workload.sequence_length", origins),
         )
     group = values.get("workload.shard_group")
