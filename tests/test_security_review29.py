@@ -40,6 +40,25 @@ def _during_evaluation(monkeypatch: pytest.MonkeyPatch, change: Callable[[], Non
     monkeypatch.setattr(evaluate_module, "evaluate", evaluate)
 
 
+def _swapped_mid_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outside: str) -> Path:
+    """A scenario folder (`SCENARIO` in `s.scn`) whose file another process replaces, once the
+    load is done, by a link to a file holding `outside` beyond the folder; the current folder
+    is `tmp_path`."""
+    folder, secret = tmp_path / "project" / "scenarios", tmp_path / "private"
+    folder.mkdir(parents=True)
+    secret.mkdir()
+    (folder / "s.scn").write_text(SCENARIO)
+    (secret / "s.scn").write_text(outside)
+
+    def swap() -> None:
+        os.replace(folder / "s.scn", tmp_path / "old.scn")
+        os.symlink(secret / "s.scn", folder / "s.scn")
+
+    _during_evaluation(monkeypatch, swap)
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
 def _build_pages(folder: Path, out: Path) -> dict[str, str]:
     return {name: body.decode() for name, body in render_files([str(folder)], samples=0).items()}
 
@@ -53,19 +72,10 @@ def _serve_pages(folder: Path, out: Path) -> dict[str, str]:
 def test_a_scenario_file_swapped_for_a_link_out_of_its_folder_mid_build_is_not_shown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pages
 ):
-    folder, secret = tmp_path / "project" / "scenarios", tmp_path / "private"
-    folder.mkdir(parents=True)
-    secret.mkdir()
-    (folder / "s.scn").write_text(SCENARIO)
     # A file outside the named folder with a scenario of the same name at the same place.
-    (secret / "s.scn").write_text(SCENARIO.replace("year 2026", 'title "PRIVATE-NOTE"'))
-
-    def swap() -> None:
-        os.replace(folder / "s.scn", tmp_path / "old.scn")
-        os.symlink(secret / "s.scn", folder / "s.scn")
-
-    _during_evaluation(monkeypatch, swap)
-    monkeypatch.chdir(tmp_path)
+    folder = _swapped_mid_build(
+        tmp_path, monkeypatch, SCENARIO.replace("year 2026", 'title "PRIVATE-NOTE"')
+    )
     shown = pages(folder, tmp_path / "out")
     assert not any("PRIVATE-NOTE" in body for body in shown.values())
     # The block shown is the text that was loaded and evaluated.
@@ -175,18 +185,7 @@ def test_a_revision_naming_one_large_blob_under_many_paths_is_refused_before_it_
 def test_a_warning_quotes_the_line_loaded_not_a_file_swapped_for_a_link_out_of_the_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
-    folder, secret = tmp_path / "project" / "scenarios", tmp_path / "private"
-    folder.mkdir(parents=True)
-    secret.mkdir()
-    (folder / "s.scn").write_text(SCENARIO)
-    (secret / "s.scn").write_text(SCENARIO.replace("\n", "  # PRIVATE-NOTE\n"))
-
-    def swap() -> None:
-        os.replace(folder / "s.scn", tmp_path / "old.scn")
-        os.symlink(secret / "s.scn", folder / "s.scn")
-
-    _during_evaluation(monkeypatch, swap)
-    monkeypatch.chdir(tmp_path)
+    folder = _swapped_mid_build(tmp_path, monkeypatch, SCENARIO.replace("\n", "  # PRIVATE-NOTE\n"))
     assert main(["check", str(folder)]) == 0
     printed = capsys.readouterr().err
     assert "warning" in printed and "PRIVATE-NOTE" not in printed
