@@ -160,6 +160,7 @@ class Workload(_Frozen):
     mlp: Literal["plain", "gated"] | None = None
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None
+    tp_comm_overlap: Literal["on", "off"] | None = None
     activation_precision: Literal["bf16", "fp32"] | None = None
     attention_precision: Literal["bf16", "fp8"] | None = None
     dropout: Value | None = Field(None, description="dropout probability; None: the default")

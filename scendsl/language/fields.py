@@ -477,6 +477,13 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         "flash_attention": FieldSpec(
             "enum", choices=("on", "off"), doc="fused attention keeping the score matrix on chip"
         ),
+        "tp_comm_overlap": FieldSpec(
+            "enum",
+            choices=("on", "off"),
+            doc="tensor-parallel communication overlap (Megatron-Core --tp-comm-overlap, NeMo "
+            "tp_comm_overlap, MLPerf configs' TP_COMM_OVERLAP): the sequence-parallel exchanges "
+            "run in chunks under the GEMMs they feed; off when not given",
+        ),
         "activation_precision": FieldSpec(
             "enum",
             choices=("bf16", "fp32"),

@@ -54,12 +54,14 @@ from scendsl.model.domains.training_formulas import (
     RING_ATTENTION,
     STRAGGLER,
     TE_SPEEDUP,
+    TP_OVERLAP,
     UNFUSED_ATTENTION,
     VENDOR_LINKS,
     ZERO,
     ZERO3_OVERLAP,
     ZERO_OFFLOAD,
     activation_traffic_bytes,
+    chunked_overlap_exposed_seconds,
     context_parallel_exchange_seconds,
     effective_interleave,
     exposed_after_overlap,
@@ -406,14 +408,22 @@ def tensor_parallel_time(
     volume as all-gathers and reduce-scatters) on the rank's s/c tokens; they block the
     matmuls. Each also pays its fixed latency, which does not shrink with the payload: what
     is left of a step whose per-accelerator work is small."""
-    payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
-    transfer = ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, scaleup, scaleout))
+    transfer = _tensor_allreduce_seconds(
+        sequence, micro_batch, hidden, tensor, context, domain, scaleup, scaleout
+    )
     latency = ring_latency_seconds(tensor, domain, base, hop_up, hop_out, 2.0)
     per_layer = 4.0 * (transfer + latency)
     recomputed = _tensor_forward_repeated(
         recompute, recomputed_share
     )  # the repeated forward's all-reduces
     return per_layer * recomputed * m * layers / pipeline
+
+
+def _tensor_allreduce_seconds(sequence, micro_batch, hidden, tensor, context, domain, up, out):
+    """Bytes time of one of a layer's tensor-parallel all-reduces (with sequence parallelism an
+    all-gather and a reduce-scatter of the same volume) on the rank's s/c tokens."""
+    payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
+    return ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, up, out))
 
 
 @metric(
@@ -634,6 +644,108 @@ def pipeline_p2p_time(
 def kv_width(kv, width, heads):
     """h under multi-head attention; GQA shares each KV head between several query heads."""
     return kv * width / heads
+
+
+@metric(
+    "performance.tensor_parallel_exposed_time",
+    "time",
+    "Tensor-parallel communication per step left on the critical path: all of it unless the "
+    "run overlaps it with the GEMMs (workload.tp_comm_overlap); then what the chunked "
+    "exchanges add to the GEMMs they run under",
+    "performance.tensor_parallel_time without overlap (or at t = 1, or without sequence "
+    "parallelism); with it Σ over the layer's four linear GEMMs (QKV a + 2·kv wide, projection "
+    "from a, MLP in f or 2f gated, MLP out from f) of 2 × E(g) per layer and micro-batch, "
+    "forward and backward (×1.5 with full recompute) × L/p × m: E(g) = g'/t + (t−1)·max(g'/t, "
+    "x/(t−1) + α) − g, g = 2·b·(s/c)·h·w/t / (bf16_dense × matmul_efficiency × "
+    "framework_efficiency × power_cap_throughput × precision_gain), g' = g / (1 − σ), x = half "
+    "an all-reduce's bytes time, α = one send's latency, σ = performance.tp_overlap_sm_share",
+    (
+        "performance.tensor_parallel_time",
+        "workload.tp_comm_overlap",
+        "workload.sequence_parallel",
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.hidden_size",
+        "workload.layers",
+        "workload.tensor_parallel",
+        "workload.pipeline_parallel",
+        "performance.microbatches",
+        "workload.recompute",
+        "performance.recomputed_layer_share",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+        "workload.context_parallel",
+        "performance.collective_base_latency",
+        "performance.collective_hop_latency_scaleup",
+        "performance.collective_hop_latency_scaleout",
+        "performance.attention_width",
+        "performance.kv_width",
+        "performance.ffn_width",
+        "workload.mlp",
+        "accelerator.bf16_dense",
+        "performance.matmul_efficiency",
+        "performance.framework_efficiency",
+        "performance.power_cap_throughput",
+        "performance.precision_gain",
+        "performance.tp_overlap_sm_share",
+    ),
+    sources=(TP_OVERLAP, NARAYANAN, KORTHIKANTI, RING, COLLECTIVE_LATENCY),
+)
+def tensor_parallel_exposed_time(
+    unhidden,
+    overlap,
+    sequence_parallel,
+    sequence,
+    micro_batch,
+    hidden,
+    layers,
+    tensor,
+    pipeline,
+    m,
+    recompute,
+    recomputed_share,
+    domain,
+    scaleup,
+    scaleout,
+    context,
+    base,
+    hop_up,
+    hop_out,
+    attention,
+    kv,
+    ffn,
+    mlp,
+    bf16_dense,
+    efficiency,
+    framework,
+    capped,
+    gain,
+    sm_share,
+):
+    """Transformer Engine's userbuffers run each sequence-parallel all-gather and reduce-scatter
+    in tensor-parallel-size chunks under the GEMM that consumes or produces it, forward and
+    backward (each GEMM's dgrad and wgrad are its forward's size). A wide GEMM hides its whole
+    exchange and pays only the SMs the exchange holds; a narrow one (few tokens a rank) cannot,
+    and pays each chunk's launch. Overlap needs sequence parallelism and a tensor-parallel group."""
+    half_transfer = 0.5 * _tensor_allreduce_seconds(
+        sequence, micro_batch, hidden, tensor, context, domain, scaleup, scaleout
+    )
+    step_latency = send_latency_seconds(tensor, domain, base, hop_up, hop_out)
+    rate = bf16_dense * efficiency * framework * capped * gain
+    tokens = micro_batch * sequence / context
+    mlp_in = scalar.where(mlp == "gated", 2.0, 1.0) * ffn
+    per_layer = 0.0
+    for width in (attention + 2.0 * kv, attention, mlp_in, ffn):
+        gemm = 2.0 * tokens * hidden * width / tensor / rate
+        exposed = chunked_overlap_exposed_seconds(
+            gemm, half_transfer, tensor, step_latency, sm_share
+        )
+        per_layer = per_layer + 2.0 * exposed  # forward, and the backward's exchange alike
+    repeated = _tensor_forward_repeated(recompute, recomputed_share)
+    overlapped = per_layer * repeated * m * layers / pipeline
+    applies = (overlap == "on") & (sequence_parallel == "on") & (tensor > 1)
+    return scalar.where(applies, overlapped, unhidden)
 
 
 @metric(
@@ -1261,13 +1373,13 @@ def straggler(used, variability):
     "Time of one data-parallel replica's step alone: per-micro-batch work stretched by the "
     "pipeline bubble, then the optimizer and host traffic (no data-parallel exchange, no "
     "stragglers)",
-    "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + expert_launch + "
-    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload + "
-    "weight_cast",
+    "(compute + memory + tensor_parallel_exposed + expert_parallel + expert_permutation + "
+    "expert_launch + pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + "
+    "offload + weight_cast",
     (
         "performance.compute_time",
         "performance.memory_time",
-        "performance.tensor_parallel_time",
+        "performance.tensor_parallel_exposed_time",
         "performance.expert_parallel_time",
         "performance.pipeline_p2p_time",
         "performance.pipeline_bubble",
@@ -1316,9 +1428,9 @@ def replica_time(
     "time",
     "Time of one optimizer step (bottom up)",
     "(replica_time + data_parallel) × straggler_factor, replica_time = (compute + memory + "
-    "tensor_parallel + expert_parallel + expert_permutation + expert_launch + pipeline_p2p + "
-    "context_parallel) / "
-    "(1 − pipeline_bubble) + optimizer + offload + weight_cast",
+    "tensor_parallel_exposed + expert_parallel + expert_permutation + expert_launch + "
+    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload + "
+    "weight_cast",
     (
         "performance.replica_time",
         "performance.data_parallel_time",

@@ -45,6 +45,7 @@ from scendsl.model.domains.training_formulas import (
     RING_ATTENTION,
     STRAGGLER,
     TE_SPEEDUP,
+    TP_OVERLAP,
     ZERO,
     ZERO_OFFLOAD,
     mlp_matrices,
@@ -626,6 +627,34 @@ scenario_input(
         note="every current framework fuses attention (FlashAttention, 2022); "
         "runs before 2022 had none: write `flash_attention off`",
     ),
+)
+
+
+scenario_input(
+    "workload.tp_comm_overlap",
+    "text",
+    "Tensor-parallel communication overlap (on, off): the sequence-parallel all-gathers and "
+    "reduce-scatters run in chunks under the GEMMs they feed (Transformer Engine userbuffers)",
+    value_type="text",
+    sources=(TP_OVERLAP,),
+    default=Found(
+        "off",
+        "default",
+        note="Megatron-LM's --tp-comm-overlap and NeMo's tp_comm_overlap are off unless set, and "
+        "other frameworks have no such overlap; NVIDIA's MLPerf and NeMo performance configs "
+        "turn it on (TP_COMM_OVERLAP=True, tp_comm_overlap): write `tp_comm_overlap on` where "
+        "a run's config says so",
+    ),
+)
+
+
+calibration_input(
+    "performance.tp_overlap_sm_share",
+    "tp_overlap_sm_share",
+    "fraction",
+    "Share of the compute units a tensor-parallel exchange overlapped with a GEMM holds while "
+    "it runs (Transformer Engine userbuffers' num_sm)",
+    (TP_OVERLAP,),
 )
 
 
