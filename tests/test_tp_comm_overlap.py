@@ -92,7 +92,9 @@ def test_a_wrong_value_is_a_located_error():
     latency=st.floats(0.0, 1e-4),
     share=st.floats(0.0, 0.2),
 )
-def test_the_chunked_overlap_adds_at_least_the_smaller_price(gemm, transfer, chunks, latency, share):
+def test_the_chunked_overlap_adds_at_least_the_smaller_price(
+    gemm, transfer, chunks, latency, share
+):
     """Never less than the GEMM's slowdown by the SMs it gives up, nor than what of the
     transfer outlasts the GEMM; never more than the GEMM (slowed) and the exchange back to back
     with a latency per chunk."""
