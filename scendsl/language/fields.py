@@ -483,7 +483,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             doc="tensor-parallel communication overlap (Megatron-Core --tp-comm-overlap, NeMo "
             "tp_comm_overlap, MLPerf configs' TP_COMM_OVERLAP): the sequence-parallel exchanges "
             "run in chunks under the GEMMs they feed (Transformer Engine userbuffers); off when "
-            "not given, as in both frameworks; changes nothing without sequence parallelism and "
+            "not given, as Megatron-Core's default; changes nothing without sequence parallelism and "
             "a tensor-parallel group (performance.tensor_parallel_exposed_time)",
         ),
         "activation_precision": FieldSpec(

@@ -351,8 +351,9 @@ TP_OVERLAP = (
     "all-gather as a ring exchange of tensor-parallel-size chunks under a GEMM split alike "
     "(split_overlap_ag), the reduce-scatter pipelined under the GEMM that produces it "
     "(split_overlap_rs), the GEMM run on the SMs the exchange leaves (_math_sms = sm_count - "
-    "num_comm_sm with set_sm_margin); Megatron-Core --tp-comm-overlap and NeMo/Megatron-Bridge "
-    "tp_comm_overlap, off unless set, and only with sequence parallelism"
+    "num_comm_sm with set_sm_margin); Megatron-Core's tp_comm_overlap (Megatron-LM "
+    "--tp-comm-overlap), off unless set; Megatron-Bridge's CommOverlapConfig turns it off "
+    "without sequence parallelism or with tensor parallelism 1"
 )
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).

@@ -640,10 +640,11 @@ scenario_input(
     default=Found(
         "off",
         "default",
-        note="Megatron-LM's --tp-comm-overlap and NeMo's tp_comm_overlap are off unless set, and "
-        "other frameworks have no such overlap; NVIDIA's MLPerf and NeMo performance configs "
-        "turn it on (TP_COMM_OVERLAP=True, tp_comm_overlap): write `tp_comm_overlap on` where "
-        "a run's config says so",
+        note="Megatron-Core's tp_comm_overlap (Megatron-LM's --tp-comm-overlap) is off unless "
+        "set, and other frameworks have no such overlap; NVIDIA's MLPerf configs "
+        "(TP_COMM_OVERLAP=True) and Megatron-Bridge's 70B and 405B Llama recipes turn it on "
+        "(its performance configs off again for NVFP4): write `tp_comm_overlap on` where a "
+        "run's config says so",
     ),
 )
 
