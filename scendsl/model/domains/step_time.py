@@ -360,70 +360,73 @@ def _tensor_forward_repeated(recompute, share):
 
 
 @metric(
-    "performance.tensor_parallel_time",
+    "performance.tensor_parallel_exchange_time",
     "time",
-    "Tensor-parallel communication per step",
-    "4 × (2 B × 2·b·(s/c)·h·(t−1)/t / (½ link) + α) per layer and micro-batch (×1.5 with "
-    "full recompute) × L/p × m, link = scale-up while t ≤ scaleup_domain else scale-out; α = "
-    "base + 2(t−1) hops, each at the hop latency of the fabric it crosses (NCCL's ring)",
+    "Bytes time of one of a layer's tensor-parallel exchanges for one micro-batch: a "
+    "sequence-parallel all-gather or reduce-scatter, half of an all-reduce",
+    "2 B·b·(s/c)·h·(t−1)/t / (½ link), link = scale-up while t ≤ scaleup_domain else scale-out",
     (
         "workload.sequence_length",
         "workload.micro_batch",
         "workload.hidden_size",
-        "workload.layers",
         "workload.tensor_parallel",
+        "workload.context_parallel",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+    ),
+    sources=(NARAYANAN, KORTHIKANTI, RING),
+)
+def tensor_parallel_exchange_time(sequence, micro_batch, hidden, tensor, context, domain, up, out):
+    """The rank's s/c tokens of width h leave it (t−1)/t at a time around the ring."""
+    payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
+    return 0.5 * ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, up, out))
+
+
+@metric(
+    "performance.tensor_parallel_layer_passes",
+    "number",
+    "Times a step runs each layer's tensor-parallel exchanges on one accelerator: its stage's "
+    "layers once a micro-batch, and again for a recomputed forward pass",
+    "L/p × m × (1.5 with full recompute, 1.25 with offload, on the recomputed share of layers)",
+    (
+        "workload.layers",
         "workload.pipeline_parallel",
         "performance.microbatches",
         "workload.recompute",
         "performance.recomputed_layer_share",
+    ),
+    sources=(NARAYANAN, MEGATRON_RECOMPUTE),
+)
+def tensor_parallel_layer_passes(layers, pipeline, m, recompute, recomputed_share):
+    """The repeated forward's exchanges count again."""
+    return layers / pipeline * m * _tensor_forward_repeated(recompute, recomputed_share)
+
+
+@metric(
+    "performance.tensor_parallel_time",
+    "time",
+    "Tensor-parallel communication per step",
+    "4 × (2 × tensor_parallel_exchange_time + α) × tensor_parallel_layer_passes; α = base + "
+    "2(t−1) hops, each at the hop latency of the fabric it crosses (NCCL's ring)",
+    (
+        "performance.tensor_parallel_exchange_time",
+        "performance.tensor_parallel_layer_passes",
+        "workload.tensor_parallel",
         "accelerator.scaleup_domain",
-        "accelerator.scaleup_bandwidth",
-        "performance.scaleout_bandwidth",
-        "workload.context_parallel",
         "performance.collective_base_latency",
         "performance.collective_hop_latency_scaleup",
         "performance.collective_hop_latency_scaleout",
     ),
     sources=(NARAYANAN, KORTHIKANTI, RING, COLLECTIVE_LATENCY),
 )
-def tensor_parallel_time(
-    sequence,
-    micro_batch,
-    hidden,
-    layers,
-    tensor,
-    pipeline,
-    m,
-    recompute,
-    recomputed_share,
-    domain,
-    scaleup,
-    scaleout,
-    context,
-    base,
-    hop_up,
-    hop_out,
-):
+def tensor_parallel_time(exchange, passes, tensor, domain, base, hop_up, hop_out):
     """Two all-reduces forward and two backward per layer (with sequence parallelism the same
     volume as all-gathers and reduce-scatters) on the rank's s/c tokens; they block the
     matmuls. Each also pays its fixed latency, which does not shrink with the payload: what
     is left of a step whose per-accelerator work is small."""
-    transfer = _tensor_allreduce_seconds(
-        sequence, micro_batch, hidden, tensor, context, domain, scaleup, scaleout
-    )
     latency = ring_latency_seconds(tensor, domain, base, hop_up, hop_out, 2.0)
-    per_layer = 4.0 * (transfer + latency)
-    recomputed = _tensor_forward_repeated(
-        recompute, recomputed_share
-    )  # the repeated forward's all-reduces
-    return per_layer * recomputed * m * layers / pipeline
-
-
-def _tensor_allreduce_seconds(sequence, micro_batch, hidden, tensor, context, domain, up, out):
-    """Bytes time of one of a layer's tensor-parallel all-reduces (with sequence parallelism an
-    all-gather and a reduce-scatter of the same volume) on the rank's s/c tokens."""
-    payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
-    return ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, up, out))
+    return 4.0 * (2.0 * exchange + latency) * passes
 
 
 @metric(
@@ -654,31 +657,26 @@ def kv_width(kv, width, heads):
     "exchanges add to the GEMMs they run under",
     "performance.tensor_parallel_time without overlap (or at t = 1, or without sequence "
     "parallelism); with it Σ over the layer's four linear GEMMs (QKV a + 2·kv wide, projection "
-    "from a, MLP in f or 2f gated, MLP out from f) of 2 × E(g) per layer and micro-batch, "
-    "forward and backward (×1.5 with full recompute) × L/p × m: E(g) = g'/t + (t−1)·max(g'/t, "
-    "x/(t−1) + α) − g, g = 2·b·(s/c)·h·w/t / (bf16_dense × matmul_efficiency × "
-    "framework_efficiency × power_cap_throughput × precision_gain), g' = g / (1 − σ), x = half "
-    "an all-reduce's bytes time, α = one send's latency, σ = performance.tp_overlap_sm_share",
+    "from a, MLP in f or 2f gated, MLP out from f) of 2 × E(g), forward and backward, × "
+    "tensor_parallel_layer_passes: E(g) = g'/t + (t−1)·max(g'/t, x/(t−1) + α) − g, g = "
+    "2·b·(s/c)·h·w/t / (bf16_dense × matmul_efficiency × framework_efficiency × "
+    "power_cap_throughput × precision_gain), g' = g / (1 − σ), x = "
+    "tensor_parallel_exchange_time, α = one send's latency, σ = performance.tp_overlap_sm_share",
     (
         "performance.tensor_parallel_time",
         "workload.tp_comm_overlap",
         "workload.sequence_parallel",
-        "workload.sequence_length",
-        "workload.micro_batch",
-        "workload.hidden_size",
-        "workload.layers",
+        "performance.tensor_parallel_exchange_time",
+        "performance.tensor_parallel_layer_passes",
         "workload.tensor_parallel",
-        "workload.pipeline_parallel",
-        "performance.microbatches",
-        "workload.recompute",
-        "performance.recomputed_layer_share",
         "accelerator.scaleup_domain",
-        "accelerator.scaleup_bandwidth",
-        "performance.scaleout_bandwidth",
-        "workload.context_parallel",
         "performance.collective_base_latency",
         "performance.collective_hop_latency_scaleup",
         "performance.collective_hop_latency_scaleout",
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.context_parallel",
+        "workload.hidden_size",
         "performance.attention_width",
         "performance.kv_width",
         "performance.ffn_width",
@@ -696,22 +694,17 @@ def tensor_parallel_exposed_time(
     unhidden,
     overlap,
     sequence_parallel,
-    sequence,
-    micro_batch,
-    hidden,
-    layers,
+    exchange,
+    passes,
     tensor,
-    pipeline,
-    m,
-    recompute,
-    recomputed_share,
     domain,
-    scaleup,
-    scaleout,
-    context,
     base,
     hop_up,
     hop_out,
+    sequence,
+    micro_batch,
+    context,
+    hidden,
     attention,
     kv,
     ffn,
@@ -728,9 +721,6 @@ def tensor_parallel_exposed_time(
     backward (each GEMM's dgrad and wgrad are its forward's size). A wide GEMM hides its whole
     exchange and pays only the SMs the exchange holds; a narrow one (few tokens a rank) cannot,
     and pays each chunk's launch. Overlap needs sequence parallelism and a tensor-parallel group."""
-    half_transfer = 0.5 * _tensor_allreduce_seconds(
-        sequence, micro_batch, hidden, tensor, context, domain, scaleup, scaleout
-    )
     step_latency = send_latency_seconds(tensor, domain, base, hop_up, hop_out)
     rate = bf16_dense * efficiency * framework * capped * gain
     tokens = micro_batch * sequence / context
@@ -738,14 +728,10 @@ def tensor_parallel_exposed_time(
     per_layer = 0.0
     for width in (attention + 2.0 * kv, attention, mlp_in, ffn):
         gemm = 2.0 * tokens * hidden * width / tensor / rate
-        exposed = chunked_overlap_exposed_seconds(
-            gemm, half_transfer, tensor, step_latency, sm_share
-        )
+        exposed = chunked_overlap_exposed_seconds(gemm, exchange, tensor, step_latency, sm_share)
         per_layer = per_layer + 2.0 * exposed  # forward, and the backward's exchange alike
-    repeated = _tensor_forward_repeated(recompute, recomputed_share)
-    overlapped = per_layer * repeated * m * layers / pipeline
     applies = (overlap == "on") & (sequence_parallel == "on") & (tensor > 1)
-    return scalar.where(applies, overlapped, unhidden)
+    return scalar.where(applies, per_layer * passes, unhidden)
 
 
 @metric(
