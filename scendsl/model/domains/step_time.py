@@ -403,21 +403,26 @@ def tensor_parallel_layer_passes(layers, pipeline, m, recompute, recomputed_shar
     return layers / pipeline * m * _tensor_forward_repeated(recompute, recomputed_share)
 
 
+#: What prices a layer's tensor-parallel exchanges, whether they block the GEMMs or run under them:
+#: their bytes time, how often a step runs them, and NCCL's latency on the fabric they cross.
+TENSOR_EXCHANGE_PRICE = (
+    "performance.tensor_parallel_exchange_time",
+    "performance.tensor_parallel_layer_passes",
+    "workload.tensor_parallel",
+    "accelerator.scaleup_domain",
+    "performance.collective_base_latency",
+    "performance.collective_hop_latency_scaleup",
+    "performance.collective_hop_latency_scaleout",
+)
+
+
 @metric(
     "performance.tensor_parallel_time",
     "time",
     "Tensor-parallel communication per step",
     "4 × (2 × tensor_parallel_exchange_time + α) × tensor_parallel_layer_passes; α = base + "
     "2(t−1) hops, each at the hop latency of the fabric it crosses (NCCL's ring)",
-    (
-        "performance.tensor_parallel_exchange_time",
-        "performance.tensor_parallel_layer_passes",
-        "workload.tensor_parallel",
-        "accelerator.scaleup_domain",
-        "performance.collective_base_latency",
-        "performance.collective_hop_latency_scaleup",
-        "performance.collective_hop_latency_scaleout",
-    ),
+    TENSOR_EXCHANGE_PRICE,
     sources=(NARAYANAN, KORTHIKANTI, RING, COLLECTIVE_LATENCY),
 )
 def tensor_parallel_time(exchange, passes, tensor, domain, base, hop_up, hop_out):
@@ -666,13 +671,7 @@ def kv_width(kv, width, heads):
         "performance.tensor_parallel_time",
         "workload.tp_comm_overlap",
         "workload.sequence_parallel",
-        "performance.tensor_parallel_exchange_time",
-        "performance.tensor_parallel_layer_passes",
-        "workload.tensor_parallel",
-        "accelerator.scaleup_domain",
-        "performance.collective_base_latency",
-        "performance.collective_hop_latency_scaleup",
-        "performance.collective_hop_latency_scaleout",
+        *TENSOR_EXCHANGE_PRICE,
         "workload.sequence_length",
         "workload.micro_batch",
         "workload.context_parallel",
