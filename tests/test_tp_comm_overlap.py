@@ -12,6 +12,7 @@ from scendsl.errors import ScendslError
 from scendsl.model.domains.training_formulas import chunked_overlap_exposed_seconds
 from scendsl.model.evaluate import evaluate
 from scendsl.report.explain import explain_text
+from scendsl.report.warnings import scenario_warnings
 
 TEXT = """
 scenario s {{
@@ -25,7 +26,7 @@ scenario s {{
     parameters      {parameters}
     tokens          1B
     precision       fp8
-    framework       megatron
+    framework       {framework}
     parallelism     tensor {tensor}, pipeline 1, data auto
     sequence_length {sequence}
     micro_batch     1
@@ -41,10 +42,13 @@ SMALL = dict(parameters="8B", layers=32, hidden=4096, sequence=1024, count=8, ba
 WIDE = dict(parameters="405B", layers=126, hidden=16384, sequence=8192, count=64, batch=8)
 
 
-def run(shape, tensor=8, overlap=None, sp="on"):
+def text_of(shape, tensor=8, overlap=None, sp="on", framework="megatron"):
     written = f"    tp_comm_overlap {overlap}\n" if overlap else ""
-    text = TEXT.format(tensor=tensor, overlap=written, sp=sp, **shape)
-    return evaluate(scendsl.load(text).get("s"))
+    return TEXT.format(tensor=tensor, overlap=written, sp=sp, framework=framework, **shape)
+
+
+def run(shape, **kwargs):
+    return evaluate(scendsl.load(text_of(shape, **kwargs)).get("s"))
 
 
 def test_off_unless_written_and_then_every_exchange_is_paid():
@@ -72,14 +76,29 @@ def test_few_tokens_a_rank_hide_a_smaller_share_than_many():
     assert exposed_share(SMALL) > exposed_share(WIDE)
 
 
-def test_without_sequence_parallelism_or_a_tensor_group_nothing_changes():
-    for kwargs in (dict(sp="off"), dict(tensor=1)):
-        plain, overlapped = run(SMALL, **kwargs), run(SMALL, overlap="on", **kwargs)
-        assert overlapped.value("performance.step_time") == plain.value("performance.step_time")
+@pytest.mark.parametrize(
+    "layout", [dict(sp="off"), dict(tensor=1), dict(framework="deepspeed")], ids=str
+)
+def test_where_it_cannot_act_nothing_changes_and_a_warning_says_why(layout):
+    plain, overlapped = run(SMALL, **layout), run(SMALL, overlap="on", **layout)
+    assert overlapped.value("performance.step_time") == plain.value("performance.step_time")
+    text = text_of(SMALL, overlap="on", **layout)
+    found = {w.id: w for w in scenario_warnings(evaluate(scendsl.load(text).get("s")))}
+    warning = found["tp-comm-overlap-ignored"]
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "tp_comm_overlap" in row)
+    assert warning.span.line == line
+    assert "changes nothing" in warning.message
+
+
+def test_where_it_acts_no_warning():
+    found = {w.id for w in scenario_warnings(run(SMALL, overlap="on"))}
+    assert "tp-comm-overlap-ignored" not in found
 
 
 def test_a_wrong_value_is_a_located_error():
-    text = TEXT.format(tensor=8, overlap="    tp_comm_overlap maybe\n", sp="on", **SMALL)
+    text = text_of(SMALL).replace(
+        "sequence_parallel on", "sequence_parallel on\n    tp_comm_overlap maybe"
+    )
     with pytest.raises(ScendslError) as caught:
         scendsl.load(text)
     assert "tp_comm_overlap" in str(caught.value)

@@ -655,13 +655,49 @@ def kv_width(kv, width, heads):
 
 
 @metric(
+    "performance.tp_comm_overlap_applies",
+    "number",
+    "Whether the run overlaps its tensor-parallel exchanges with the GEMMs: written on, under "
+    "Megatron, with sequence parallelism and a tensor-parallel group",
+    "workload.tp_comm_overlap = on and workload.framework = megatron and "
+    "workload.sequence_parallel = on and t > 1",
+    (
+        "workload.tp_comm_overlap",
+        "workload.framework",
+        "workload.sequence_parallel",
+        "workload.tensor_parallel",
+    ),
+    sources=(TP_OVERLAP,),
+    value_type="bool",
+)
+def tp_comm_overlap_applies(overlap, framework, sequence_parallel, tensor):
+    """Transformer Engine's userbuffers overlap is Megatron-Core's, and its exchanges are the
+    sequence-parallel all-gathers and reduce-scatters of a tensor-parallel group."""
+    wanted = (overlap == "on") & (framework == "megatron")
+    return wanted & (sequence_parallel == "on") & (tensor > 1)
+
+
+@metric(
+    "performance.tp_comm_overlap_ignored",
+    "number",
+    "Whether the scenario writes tensor-parallel overlap where it changes nothing",
+    "workload.tp_comm_overlap = on and not performance.tp_comm_overlap_applies",
+    ("workload.tp_comm_overlap", "performance.tp_comm_overlap_applies"),
+    sources=(TP_OVERLAP,),
+    value_type="bool",
+)
+def tp_comm_overlap_ignored(overlap, applies):
+    """Written on, but without Megatron, sequence parallelism or a tensor-parallel group."""
+    return (overlap == "on") & ~applies
+
+
+@metric(
     "performance.tensor_parallel_exposed_time",
     "time",
     "Tensor-parallel communication per step left on the critical path: all of it unless the "
     "run overlaps it with the GEMMs (workload.tp_comm_overlap); then what the chunked "
     "exchanges add to the GEMMs they run under",
-    "performance.tensor_parallel_time without overlap (or at t = 1, or without sequence "
-    "parallelism); with it Σ over the layer's four linear GEMMs (QKV a + 2·kv wide, projection "
+    "performance.tensor_parallel_time unless performance.tp_comm_overlap_applies; then Σ over the layer's four linear GEMMs (QKV a + 2·kv wide, projection "
     "from a, MLP in f or 2f gated, MLP out from f) of 2 × E(g), forward and backward, × "
     "tensor_parallel_layer_passes: E(g) = g'/t + (t−1)·max(g'/t, x/(t−1) + α) − g, g = "
     "2·b·(s/c)·h·w/t / (bf16_dense × matmul_efficiency × framework_efficiency × "
@@ -669,8 +705,7 @@ def kv_width(kv, width, heads):
     "tensor_parallel_exchange_time, α = one send's latency, σ = performance.tp_overlap_sm_share",
     (
         "performance.tensor_parallel_time",
-        "workload.tp_comm_overlap",
-        "workload.sequence_parallel",
+        "performance.tp_comm_overlap_applies",
         *TENSOR_EXCHANGE_PRICE,
         "workload.sequence_length",
         "workload.micro_batch",
@@ -691,8 +726,7 @@ def kv_width(kv, width, heads):
 )
 def tensor_parallel_exposed_time(
     unhidden,
-    overlap,
-    sequence_parallel,
+    applies,
     exchange,
     passes,
     tensor,
@@ -719,7 +753,7 @@ def tensor_parallel_exposed_time(
     in tensor-parallel-size chunks under the GEMM that consumes or produces it, forward and
     backward (each GEMM's dgrad and wgrad are its forward's size). A wide GEMM hides its whole
     exchange and pays only the SMs the exchange holds; a narrow one (few tokens a rank) cannot,
-    and pays each chunk's launch. Overlap needs sequence parallelism and a tensor-parallel group."""
+    and pays each chunk's launch."""
     step_latency = send_latency_seconds(tensor, domain, base, hop_up, hop_out)
     rate = bf16_dense * efficiency * framework * capped * gain
     tokens = micro_batch * sequence / context
@@ -729,7 +763,6 @@ def tensor_parallel_exposed_time(
         gemm = 2.0 * tokens * hidden * width / tensor / rate
         exposed = chunked_overlap_exposed_seconds(gemm, exchange, tensor, step_latency, sm_share)
         per_layer = per_layer + 2.0 * exposed  # forward, and the backward's exchange alike
-    applies = (overlap == "on") & (sequence_parallel == "on") & (tensor > 1)
     return scalar.where(applies, per_layer * passes, unhidden)
 
 
