@@ -1033,7 +1033,7 @@ scenario_input(
     "fraction",
     "Share of the training tokens the distillation teacher scores",
     sources=(DISTILLATION,),
-    default=Found(1.0, "default", note="the teacher scores every token the run trains on"),
+    default=Found(1.0, "default", note="a teacher, if any, scores every token the run trains on"),
 )
 
 
