@@ -165,6 +165,7 @@ class Workload(_Frozen):
     flash_attention: Literal["on", "off"] | None = None
     activation_precision: Literal["bf16", "fp32"] | None = None
     attention_precision: Literal["bf16", "fp8"] | None = None
+    weight_precision: Literal["bf16", "fp8"] | None = None
     dropout: Value | None = Field(None, description="dropout probability; None: the default")
     experts: int | None = None
     experts_per_token: int | None = None

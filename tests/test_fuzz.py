@@ -178,6 +178,15 @@ def _inside(spec: F.FieldSpec, value: float) -> bool:
     return above and (high is None or value <= high)
 
 
+def _lowest(spec: F.FieldSpec) -> str:
+    """The lowest value single_value draws for a field: its minimum, or a hundredth above an
+    exclusive one (active_parameters > 1), so it fits under any drawn value of a field bounded
+    the same way."""
+    if spec.inclusive:
+        return f"{spec.minimum:g}"
+    return f"{spec.minimum + 0.01:g}"
+
+
 def scendsl_number(text: str) -> float:
     from scendsl.language.units import parse_number
 
@@ -190,8 +199,8 @@ def field_value(draw, spec: F.FieldSpec) -> str:
     kind = spec.kind
     if kind == "quantity" and spec.at_most is not None:
         # At most another field drawn on its own (trainable_parameters <= parameters): its
-        # minimum fits any value of that field.
-        return f"{spec.minimum:g}"
+        # lowest value fits any value of that field.
+        return _lowest(spec)
     if kind == "quantity":
         # A count of parts (an accelerator's module_host_cpus) cannot be uncertain.
         shapes = ["single", "single", "range", "spread"] if spec.uncertain else ["single"]
@@ -217,8 +226,8 @@ def field_value(draw, spec: F.FieldSpec) -> str:
             return draw(st.sampled_from(["0", "1"]))
         if spec.at_most is not None:
             # At most another field the fuzzer draws on its own (kv_heads <= attention_heads):
-            # its minimum fits any value of that field.
-            return f"{spec.minimum:g}"
+            # its lowest value fits any value of that field.
+            return _lowest(spec)
         return draw(single_value(spec))[0]
     if kind == "string":
         body = draw(
@@ -231,9 +240,12 @@ def field_value(draw, spec: F.FieldSpec) -> str:
             body += draw(st.sampled_from(['\\"', "\\\\"]))
         return f'"{body}"'
     if kind == "enum":
-        if spec is F.SECTIONS["workload"]["attention_precision"]:
-            # FP8 attention needs precision fp8 or fp4, which the fuzzer draws on its own (and
-            # a variant may override): the 16-bit format fits any precision.
+        if spec in (
+            F.SECTIONS["workload"]["attention_precision"],
+            F.SECTIONS["workload"]["weight_precision"],
+        ):
+            # FP8 attention and FP8 weights need precision fp8 or fp4, which the fuzzer draws on
+            # its own (and a variant may override): the 16-bit format fits any precision.
             return "bf16"
         if spec is F.SECTIONS["workload"]["adapter"]:
             # Adapters admit workload.trainable_parameters, which the fuzzer draws on its own.
@@ -268,8 +280,9 @@ def field_value(draw, spec: F.FieldSpec) -> str:
         for key in keys:
             auto = key in ("data", "microbatches") and draw(st.booleans())
             # The ranks that occupy accelerators must fit any cluster the fuzzer draws (a layout
-            # larger than cluster.count is refused): 1 for those, any degree for the others.
-            fits = key in ("tensor", "pipeline", "context", "data")
+            # larger than cluster.count is refused), and the expert degree must divide the
+            # experts drawn on their own: 1 for those, any degree for the others.
+            fits = key in ("tensor", "pipeline", "context", "data", "expert")
             parts.append(f"{key} {'auto' if auto else 1 if fits else draw(st.integers(1, 64))}")
         return ", ".join(parts)
     raise AssertionError(kind)

@@ -498,3 +498,17 @@ def test_a_runs_cost_on_bought_accelerators_is_their_price_over_the_hours_used_a
         accelerator="H100", count="1k", year=2024, extra=extra.replace("4 years", "8 years")
     )
     assert longer.value("market.owned_run_cost") < result.value("market.owned_run_cost")
+
+
+def test_renting_against_buying_is_one_figure_a_claim_can_take():
+    """The Kuala Lumpur trial: five years of rent against buying the same 10,000 GPUs."""
+    extra = "cluster.lifetime 5 years\nmarket.rental_price 3 USD/hour"
+    result = run(accelerator="H100", count="1k", year=2024, extra=extra)
+    ratio = result.value("market.rent_to_own_ratio")
+    assert ratio == pytest.approx(
+        result.value("market.rental_cost") / result.value("market.owned_run_cost")
+    )
+    cheaper = run(
+        accelerator="H100", count="1k", year=2024, extra=extra.replace("3 USD", "0.5 USD")
+    )
+    assert cheaper.value("market.rent_to_own_ratio") < ratio

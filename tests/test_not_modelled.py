@@ -56,3 +56,27 @@ def test_a_claim_comparing_two_metrics_is_told_a_claim_takes_a_figure():
     assert diagnostic.hint.startswith(
         "a claim compares a metric with a figure, not with another metric ('market.capex')"
     )
+
+
+@pytest.mark.parametrize(
+    ("claim", "offered"),
+    [
+        ("market.rental_cost > market.capex", "market.rent_to_own_ratio"),
+        ("market.owned_run_cost < market.rental_cost", "market.rent_to_own_ratio"),
+        ("divide.peak > divide.public_resource_peak", "divide.public_resource_ratio"),
+    ],
+)
+def test_a_claim_comparing_two_metrics_the_model_relates_is_offered_that_figure(claim, offered):
+    """The Kuala Lumpur trial's "five years of rent cost more than buying": the model computes
+    the one figure such a claim means, and the hint names it with the claim to write."""
+    hint = _claim(claim).hint
+    assert f"`expect {offered} > 1`" in hint
+    assert "write a claim with its own figure for each" not in hint
+
+
+def test_every_figure_offered_for_two_metrics_is_a_metric_computed_from_them():
+    from scendsl.model import domains  # noqa: F401  (registers every node)
+    from scendsl.model.registry import REGISTRY
+
+    for pair in shipped_file("not_modelled.toml")["between"]:
+        assert set(REGISTRY[pair["claim"]].inputs) <= set(pair["metrics"])

@@ -192,3 +192,24 @@ def test_ironwood_factor_is_its_measured_gemm_plateau_over_the_gpus():
     # The generation has its own figure, not the v5e run's nor the v6e run's.
     assert factor != pytest.approx(CATALOG.calibration["platform_matmul_factor_tpu_host"].value)
     assert factor != pytest.approx(CATALOG.calibration["platform_matmul_factor_tpuv6e"].value)
+
+
+def test_mi300x_factor_is_its_power_limited_gemm_rate_against_the_same_die_at_1000_w():
+    # AMD's GPU stress test sets one FP8 GEMM (4,864 x 4,096 x 8,192, random operands) a target
+    # of 1,215 TFLOPS on the 750 W MI300X and 1,438 on the 1,000 W MI325X, the same die with the
+    # same data-sheet peaks: the factor is that ratio, read from AMD's files, not fitted to a run.
+    entry = CATALOG.calibration["platform_matmul_factor_mi300x"]
+    assert "1,215" in entry.source and "1,438" in entry.source
+    assert entry.value == pytest.approx(1215 / 1438, abs=5e-4)
+    mi300x, mi325x = CATALOG.accelerators["MI300X"], CATALOG.accelerators["MI325X"]
+    assert mi300x.figures["fp8_dense"].value == mi325x.figures["fp8_dense"].value
+    fp8 = "    precision fp8\n"
+    slow, full = values("MI300X", fp8), values("MI325X", fp8)
+    assert slow["performance.platform_matmul_factor"] == pytest.approx(entry.value)
+    # The MI325X keeps the GPU curve, as every chip without a figure of its own.
+    assert full["performance.platform_matmul_factor"] == pytest.approx(
+        CATALOG.calibration["platform_matmul_factor"].value
+    )
+    assert slow["performance.matmul_rate"] / full["performance.matmul_rate"] == pytest.approx(
+        entry.value, rel=1e-9
+    )

@@ -15,7 +15,10 @@ GB300 campus under US licences in AED, an Accra university's 64 second-hand A100
 credits in GHS; an RTE engineer's 500 MW Paris campus against French demand in 2030 in EUR, a
 Peruvian environment ministry's training run's emissions and water in PEN, an Azerbaijani
 ministry's B200 cluster bought in Baku or rented in Frankfurt in AZN, a Singapore researcher's
-hall by site class with the gas grid's water in SGD):
+hall by site class with the gas grid's water in SGD; a Zambian energy planner's 100 MW site in an
+ordinary and a drought year in ZMW, an Egyptian water ministry's campus by cooling design against
+the country's water in EGP, a Malaysian investment board's 10,000 GPUs bought or rented for five
+years in MYR, a Canadian treasury's sovereign cluster in Quebec or Alberta in CAD):
 they pass `check`, are in the canonical layout, build, and their briefings speak of their own
 country's currency."""
 
@@ -54,6 +57,10 @@ CURRENCY = {
     "lima": "PEN",
     "baku": "AZN",
     "singapore": "SGD",
+    "lusaka": "ZMW",
+    "cairo": "EGP",
+    "kuala_lumpur": "MYR",
+    "ottawa": "CAD",
 }
 
 

@@ -195,3 +195,43 @@ def test_the_committed_grid_mix_is_what_the_import_writes_from_the_committed_ext
     assert module.build_toml(extract, dataset=committed["meta"]["dataset"]) == text
     assert "owid_generation_shares_extract.csv" in module.__doc__
     assert committed["meta"]["dataset"] in module.__doc__
+
+
+@pytest.mark.parametrize("code", ["EG", "ZM", "MY", "CA"])
+def test_the_trials_grids_have_their_off_site_water(code):
+    """The Cairo water ministry's campus on Egypt's gas grid (and the Lusaka, Kuala Lumpur and
+    Ottawa trials' grids) had no off-site water: 'the catalog has no water figure for a source
+    of its supply, a region's grid among them'."""
+    result = _result("    mix grid 100%\n", region=code)
+    assert result["energy.offsite_water"].value is not None
+    assert result["energy.offsite_water"].value > 0
+
+
+def test_a_subdivision_on_its_countrys_mix_says_the_country_stands_in():
+    """The Ottawa trial's Alberta site read Canada's hydro-heavy mix as its own, without a word;
+    the country's own region says nothing of standing in."""
+    province = _result("    mix grid 100%\n", region='"CA-AB"')["energy.supply_water"]
+    assert "the country's mix stands in for Alberta (CA-AB)" in province.note
+    country = _result("    mix grid 100%\n", region="CA")["energy.supply_water"]
+    assert "stands in" not in country.note
+    assert province.value == pytest.approx(country.value)
+
+
+@pytest.mark.parametrize(
+    ("mix", "named"),
+    [
+        ("hydro 45%, coal 30%, diesel 25%", "no water figure for diesel)"),
+        ("grid 100%", "no water figure for the grid of the Philippines, whose generation"),
+    ],
+)
+def test_the_briefing_names_what_leaves_the_off_site_water_uncounted(tmp_path, mix, named):
+    """The Lusaka trial's drought mix (hydro, coal, diesel) was told 'a region's grid among
+    them', of a mix with no grid in it: the briefing names the parts without a water figure."""
+    from scendsl.cli import main
+
+    path = tmp_path / "s.scn"
+    path.write_text(scenario_text("s", region="PH", body=f"  energy {{\n    mix {mix}\n  }}\n"))
+    assert main(["build", str(path), "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
+    assert named in page
+    assert "a region's grid among them" not in page

@@ -331,13 +331,16 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             inclusive=False,
             nouns=PARAMETER_NOUNS,
         ),
-        "active_parameters": _q(
-            "number",
-            "parameters active per token (mixture of experts)",
-            minimum=1.0,
-            maximum=MAX_PARAMETERS,
-            inclusive=False,
-            nouns=PARAMETER_NOUNS,
+        "active_parameters": replace(
+            _q(
+                "number",
+                "parameters active per token (mixture of experts)",
+                minimum=1.0,
+                maximum=MAX_PARAMETERS,
+                inclusive=False,
+                nouns=PARAMETER_NOUNS,
+            ),
+            at_most="parameters",  # a token passes through some of the model, never more
         ),
         "tokens": _q(
             "number",
@@ -395,7 +398,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             at_most="layers",
         ),
         "sequence_length": _int("tokens per sequence", 1, 10**8),
-        "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE),
+        "micro_batch": _int("sequences per micro-batch", 1, MAX_DEGREE, at_most="global_batch"),
         "global_batch": _int("sequences per optimizer step", 1, MAX_DEGREE),
         "layers": _int("transformer layers", 1, 10**6),
         "hidden_size": _int("model width", 1, 10**8),
@@ -511,6 +514,23 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
                 ("fp8", "fp4"),
                 "bf16",
                 "FP8 attention is an option of an FP8 or FP4 recipe",
+                when=("fp8",),
+            ),
+        ),
+        "weight_precision": FieldSpec(
+            "enum",
+            choices=("bf16", "fp8"),
+            doc="number format the weights are kept in between steps: bf16 (a 16-bit copy, "
+            "cast to FP8 for the matrix maths each step; the default) or fp8 (the weights "
+            "themselves held in FP8: Transformer Engine's fp8_model_init, NeMo's fp8_params, "
+            "Megatron-LM's --fp8-param-gather)",
+            # Weights kept in FP8 feed an FP8 or FP4 recipe's matrix maths; a 16-bit run has no
+            # FP8 recipe to hold them for.
+            requires=Requirement(
+                "precision",
+                ("fp8", "fp4"),
+                "bf16",
+                "FP8 weights are an option of an FP8 or FP4 recipe",
                 when=("fp8",),
             ),
         ),
@@ -840,8 +860,7 @@ def _units(*symbols: str) -> tuple[tuple[str, float], ...]:
 BOUND_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
     "power": _units("GW", "MW", "kW", "W"),
     "data": _units("PB", "TB", "GB", "MB", "B"),
-    # PB/s spells the largest bandwidth bound only (the language reads no such unit).
-    "bandwidth": (("PB/s", 1e15), *_units("TB/s", "GB/s", "MB/s", "B/s")),
+    "bandwidth": _units("TB/s", "GB/s", "MB/s", "B/s"),
     "flop_rate": _units("EFLOPS", "PFLOPS", "TFLOPS", "GFLOPS", "FLOPS"),
     "flop": _units("FLOP"),
     "currency": _units("USD"),

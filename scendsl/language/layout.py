@@ -20,6 +20,15 @@ LAYOUT_PATHS = (
     "workload.parallelism",
     "workload.sequence_length",
     "workload.layers",
+    "workload.experts",
+    "workload.attention_heads",
+)
+#: (a layout's degree, the field whose count its ranks split evenly, what that count counts):
+#: Megatron-Core asserts each (experts over the expert-parallel ranks, attention heads over the
+#: tensor-parallel ones).
+SPLITS = (
+    ("expert", "workload.experts", "experts"),
+    ("tensor", "workload.attention_heads", "attention heads"),
 )
 #: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
 RELATIONS = F.field_relations("at_most")
@@ -54,13 +63,20 @@ def check_relations(
     origins: Mapping[str, Span],
     sink: DiagnosticSink,
     at: Span | None = None,
+    between: frozenset[str] | None = None,
 ) -> bool:
     """Report a field set above the field it may not exceed (`workload.kv_heads` above
     `workload.attention_heads`, ...) or one that does not divide the field it must divide
     (`workload.kv_heads` into `workload.attention_heads`), at `at` when given (a sweep's line),
-    else at the field's line. True when nothing was reported."""
+    else at the field's line. `values` holds every field set (one left out is not set); with
+    `between`, two paths, only the relations between those two are checked (a sweep's pair of
+    values, the other fields unknown). True when nothing was reported."""
+
+    def checked(path: str, other_path: str) -> bool:
+        return between is None or between == {path, other_path}
+
     fits = True
-    for path, limit_path in RELATIONS:
+    for path, limit_path in filter(lambda pair: checked(*pair), RELATIONS):
         value, limit = central(values.get(path)), central(values.get(limit_path))
         if value is None or limit is None or value <= limit:
             continue
@@ -71,7 +87,7 @@ def check_relations(
             f"make '{path}' at most '{limit_path}'",
             _set_here(f"'{limit_path}' is", limit_path, origins),
         )
-    for path, other_path in EXCLUSIONS:
+    for path, other_path in filter(lambda pair: checked(*pair), EXCLUSIONS):
         if values.get(path) is None or values.get(other_path) is None:
             continue
         fits = False
@@ -84,7 +100,7 @@ def check_relations(
         )
     for path, other_path, need in REQUIREMENTS:
         value, other = values.get(path), values.get(other_path)
-        if not need.needed_by(value) or need.met_by(other):
+        if not checked(path, other_path) or not need.needed_by(value) or need.met_by(other):
             continue
         fits = False
         written = f"is {value}" if need.when else "is set"
@@ -96,7 +112,7 @@ def check_relations(
             f"'{path}'",
             _set_here(f"'{other_path}' is", other_path, origins),
         )
-    for path, whole_path in DIVISORS:
+    for path, whole_path in filter(lambda pair: checked(*pair), DIVISORS):
         value, whole = central(values.get(path)), central(values.get(whole_path))
         if value is None or whole is None or value > whole or whole % value == 0:
             continue  # a value above the whole is reported above, as too large
@@ -111,6 +127,14 @@ def check_relations(
     return fits
 
 
+def layout_accelerators(tensor: int, pipeline: int, context: int, data: int | None) -> int:
+    """Accelerators a written layout places: tensor × pipeline × context × data ranks, one
+    replica's when the data degree is `auto` (None or 0: every accelerator the replicas leave).
+    The cluster holds at least this many, at its centre (`check_layout`) and in every Monte
+    Carlo draw of its count."""
+    return tensor * pipeline * context * (data or 1)
+
+
 def check_layout(
     subject: str,
     values: Mapping[str, Any],
@@ -119,9 +143,9 @@ def check_layout(
     at: Span | None = None,
 ) -> bool:
     """Report a layout that needs more accelerators than the cluster has, more pipeline stages
-    than the model has layers, a sequence that the context-parallel ranks cannot split evenly,
-    or a ZeRO shard group that does not divide the replicas; `subject` names the scenario or
-    variant.
+    than the model has layers, an expert or tensor degree that does not divide the experts or
+    the attention heads (`SPLITS`), a sequence that the context-parallel ranks cannot split evenly, or a ZeRO shard group that does not
+    divide the replicas; `subject` names the scenario or variant.
     Reported at `at` when given (a sweep's line), else at the `parallelism` line. True when
     nothing was reported."""
     layout = values.get("workload.parallelism")
@@ -131,14 +155,15 @@ def check_layout(
     span = at or origins.get("workload.parallelism")
     tensor, pipeline = layout.tensor, layout.pipeline
     context = layout.context if layout.context is not None else 1
-    replica = tensor * pipeline * context
+    replica = layout_accelerators(tensor, pipeline, context, None)
     written = f"tensor {tensor} × pipeline {pipeline} × context {context}"
     count = central(values.get("cluster.count"))
     related = _set_here("the cluster's accelerators are", "cluster.count", origins)
-    if count is not None and layout.data is not None and replica * layout.data > count:
+    placed = layout_accelerators(tensor, pipeline, context, layout.data)
+    if count is not None and layout.data is not None and placed > count:
         sink.error(
             f"{subject}: the layout {written} × data {layout.data} needs "
-            f"{replica * layout.data:,} accelerators, but the cluster has {count:,.0f}",
+            f"{placed:,} accelerators, but the cluster has {count:,.0f}",
             span,
             "make tensor × pipeline × context × data at most cluster.count, or write 'data auto'",
             related,
@@ -160,13 +185,23 @@ def check_layout(
             "make the pipeline degree at most workload.layers",
             _set_here("the layers are", "workload.layers", origins),
         )
+    for axis, path, noun in SPLITS:
+        degree, whole = getattr(layout, axis), values.get(path)
+        if degree > 1 and isinstance(whole, int | float) and whole % degree:
+            sink.error(
+                f"{subject}: the layout's {axis} degree {degree:,} does not divide the model's "
+                f"{whole:,.0f} {noun} (each {axis}-parallel rank holds an equal share)",
+                span,
+                f"make the {axis} degree a divisor of {path}",
+                _set_here(f"the {noun} are", path, origins),
+            )
     sequence = values.get("workload.sequence_length")
     if context > 1 and isinstance(sequence, (int, float)) and sequence % context:
         sink.error(
             f"{subject}: context parallelism splits each sequence over {context} "
             f"ranks, but the sequence length {sequence:,.0f} is not a multiple of {context}",
             span,
-            "choose a context degree that divides workload.sequence_length",
+            "make the context degree a divisor of workload.sequence_length",
             _set_here("the sequence length is", "workload.sequence_length", origins),
         )
     group = values.get("workload.shard_group")

@@ -284,12 +284,19 @@ def _other_metric_hint(claim) -> str | None:
     """`expect market.rental_cost < market.capex`: a claim compares a metric with a figure, not
     with another metric (the Abu Dhabi trial's buy-or-rent claim was told to compare with an
     amount of money, with no word of why)."""
+    from scendsl.language.names import between_hint
+
     value = claim.value if isinstance(claim.value, str) else ""
     if value not in metric_index():
         return None
+    # the Kuala Lumpur trial's buy-or-rent claim: a figure the model computes from both
+    both = between_hint(claim.metric, value)
     return (
         f"a claim compares a metric with a figure, not with another metric ({quoted(value)}): "
-        f"write a claim with its own figure for each, or `scendsl explain` both to compare them"
+        + (
+            both
+            or "write a claim with its own figure for each, or `scendsl explain` both to compare them"
+        )
     )
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from scendsl.language.fields import (
     FieldSpec,
     field_relations,
 )
+from scendsl.language.layout import layout_accelerators
 from scendsl.model.context import Context, Conversions, claims_in_usd, converted_ranges
 from scendsl.model.engine import gather_category, gather_number, run_frames
 from scendsl.model.evaluate import claim_holds, input_values, nodes_for
@@ -331,7 +332,7 @@ def sample(
     scores = correlate(scores, correlations, aliases)
     draws = {law.name: law.values(scores[law.stream]) for law in laws}
     inputs = {node.name: values[node.name] for node in nodes if node.kind == "input"}
-    _hold_to_limits(draws, inputs)
+    _hold_to_limits(draws, inputs, aliases)
     inputs.update(draws)
     slow: set[str] = set()
     frames = run_frames(nodes, inputs, samples, slow)
@@ -373,19 +374,46 @@ def sample(
 
 #: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
 _AT_MOST = field_relations("at_most")
+#: The degrees of a written layout before its data degree, as `layout_accelerators` takes them.
+_LAYOUT_AXES = ("tensor", "pipeline", "context")
 
 
-def _hold_to_limits(draws: dict[str, np.ndarray], inputs: dict[str, Any]) -> None:
-    """Clip each draw of a field above the field it may not exceed to that field's draw (or
-    value): `check` refuses such a scenario at the centres, and a draw of it is a run that cannot
-    be (adapters holding more parameters than their model, a trainable share above 1), as the
-    draws are clipped at the field's own bounds."""
+def _hold_to_limits(
+    draws: dict[str, np.ndarray], inputs: dict[str, Any], aliases: dict[str, str]
+) -> None:
+    """Hold each draw of a field declared at most another to that field's draw or value, and
+    each draw of the cluster's count to the accelerators its written layout places: `check`
+    refuses such a scenario at the centres, and a draw of it is a run that cannot be (adapters
+    holding more parameters than their model, a trainable share above 1, a layout on
+    accelerators the cluster lacks), as the draws are clipped at the field's own bounds. What
+    is drawn gives way to what is fixed: a drawn field is clipped at its limit, a drawn limit
+    raised to the fixed field's value, with every input drawn from its stream (`aliases`: a
+    dense model's active parameters are its parameters)."""
+
+    def raise_to(name: str, floor: float | np.ndarray) -> None:
+        for other in [n for n in draws if aliases.get(n, n) == aliases.get(name, name)]:
+            draws[other] = np.maximum(draws[other], floor)
+
     for path, limit_path in _AT_MOST:
-        if path not in draws:
-            continue
+        value = draws.get(path, inputs.get(path))
         limit = draws.get(limit_path, inputs.get(limit_path))
-        if isinstance(limit, int | float | np.ndarray) and not isinstance(limit, bool):
+        if not (_is_number(value) and _is_number(limit)):
+            continue
+        if path in draws:
             draws[path] = np.minimum(draws[path], limit)
+        elif limit_path in draws:
+            raise_to(limit_path, value)
+    if "cluster.count" in draws:
+        tensor, pipeline, context = (
+            int(inputs.get(f"workload.{axis}_parallel") or 1) for axis in _LAYOUT_AXES
+        )
+        data = int(inputs.get("workload.data_parallel_setting") or 0)
+        raise_to("cluster.count", layout_accelerators(tensor, pipeline, context, data))
+
+
+def _is_number(value: object) -> TypeGuard[float | np.ndarray]:
+    """Whether an input holds a number or an array of draws (not a name, a flag or nothing)."""
+    return isinstance(value, int | float | np.ndarray) and not isinstance(value, bool)
 
 
 def _written_correlations(

@@ -12,6 +12,7 @@ from scendsl.language.layout import (
     LAYOUT_PATHS,
     RELATIONS,
     REQUIREMENTS,
+    SPLITS,
     check_layout,
     check_relations,
 )
@@ -107,7 +108,8 @@ class SweepsPass(ValueReader, ResolverState):
         variant may set a field above the field it may not exceed. Every variant is covered
         without making the product: only the smallest cluster can be too small, and a
         sequence length that some context degree does not divide is found from the lengths'
-        greatest common divisor. The first misfit is reported at the sweep's line."""
+        greatest common divisor, and a count of experts or attention heads that the layout's
+        expert or tensor degree does not divide likewise. The first misfit is reported at the sweep's line."""
         if not self._relations_hold(name, base, axes, spans):
             return False
         swept = [axis for axis in axes if axis.path in LAYOUT_PATHS]
@@ -118,6 +120,10 @@ class SweepsPass(ValueReader, ResolverState):
             "workload.parallelism": [(None, base.workload.parallelism)],
             "workload.sequence_length": [(None, base.workload.sequence_length)],
             "workload.layers": [(None, base.workload.layers)],
+            **{
+                path: [(None, getattr(base.workload, path.partition(".")[2]))]
+                for _, path, _ in SPLITS
+            },
         }
         for axis in swept:
             pairs: list[tuple[str | None, object]] = list(
@@ -146,6 +152,12 @@ class SweepsPass(ValueReader, ResolverState):
                 "workload.sequence_length": length_pair,
                 "workload.layers": choices["workload.layers"][0],
             }
+            for rank, path, _ in SPLITS:  # the first count the layout's degree leaves a rest of
+                degree = getattr(layout, rank, None) or 1
+                chosen[path] = next(
+                    (pair for pair in choices[path] if (_whole(pair[1]) or degree) % degree),
+                    choices[path][0],
+                )
             variant = {path: value for path, (_, value) in chosen.items()}
             labels = ",".join(
                 f"{axis.path}={chosen[axis.path][0]}" for axis in swept if axis.path in chosen
@@ -256,13 +268,16 @@ class SweepsPass(ValueReader, ResolverState):
         one: tuple[str, object, str | None],
         other: tuple[str, object, str | None],
     ) -> bool:
-        """`check_relations` on the variant that sets the two fields to these values (path,
-        value, the sweep's label when swept), reported at the line of the one that is swept."""
+        """`check_relations` between the two fields on the variant that sets them to these
+        values (path, value, the sweep's label when swept), reported at the line of the one
+        that is swept: the variant's other fields are not known here, so no relation of either
+        with a third is checked (a LoRA run's adapter is not 'not set')."""
         named = [f"{path}={label}" for path, _, label in (one, other) if label]
         subject = f"sweep {quoted(name)} variant [{','.join(named)}]"
         at = spans[one[0]] if one[0] in swept else spans[other[0]]
         variant = {one[0]: one[1], other[0]: other[1]}
-        return check_relations(subject, variant, {**base.origins, **spans}, self.sink, at)
+        origins = {**base.origins, **spans}
+        return check_relations(subject, variant, origins, self.sink, at, frozenset(variant))
 
     def _too_many_in_all(self, what: str, span: Span) -> None:
         self.sink.error(

@@ -678,6 +678,14 @@ def _grid_water(ctx: Context) -> Found:
         + ", ".join(f"{fuel} {share:.1f}%" for fuel, share in largest)
         + ", ...) weighing each fuel's water"
     ]
+    region = ctx.scenario.region
+    if region != mix.region:
+        # A province's own fuels can be nothing like its country's (Alberta's gas against
+        # Canada's hydro): the Ottawa trial's Alberta site read Canada's mix without a word.
+        notes.append(
+            f"the country's mix stands in for {region_reading_name(region) or region} "
+            f"({region}), whose own generation mix the catalog does not hold"
+        )
     if uncounted:
         notes.append(f"{', '.join(uncounted)} of it have no water figure and are not counted")
     if mix.year_used != mix.year:

@@ -320,3 +320,19 @@ def rental_cost_ideal(rental_price, count, training_time):
 def rental_cost(rental_price, count, wall_clock_time):
     """Rented hours are paid for the whole wall-clock time, lost work included."""
     return rental_price * count * wall_clock_time
+
+
+@metric(
+    "market.rent_to_own_ratio",
+    "number",
+    "How many times renting the cluster for the training run costs what the run costs on bought "
+    "accelerators (above 1, buying is cheaper for this run; below 1, renting is)",
+    "market.rental_cost ÷ market.owned_run_cost",
+    inputs=("market.rental_cost", "market.owned_run_cost"),
+    importance=4,
+)
+def rent_to_own_ratio(rental, owned):
+    """Buying against renting as one figure a claim can take (`expect market.rent_to_own_ratio
+    > 1`): a claim compares a metric with a figure, so the Kuala Lumpur trial's "five years of
+    rent cost more than buying" had no way to be written."""
+    return rental / owned

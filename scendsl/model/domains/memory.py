@@ -12,6 +12,8 @@ from scendsl.model.domains.training_formulas import (
     CONTEXT_PARALLEL,
     DROPOUT,
     FLASH,
+    FP8_PARAMETER_BYTES,
+    FP8_WEIGHTS,
     GQA,
     GSHARD,
     HYBRID_SHARD,
@@ -208,7 +210,9 @@ for _name, _held, _meaning in (
     "model, N_d = performance.shard_replicas: d·c unless a shard group is written); 16Ψ | "
     "4Ψ+12Ψ' | 2Ψ+14Ψ' | 16Ψ' by ZeRO stage; the optimizer's 12 B (12Ψ or 12Ψ') less if "
     "offloaded. With workload.adapter lora those counts apply to the adapters (Ψ and Ψ' × "
-    "performance.trainable_share) and the frozen weights add 2 B each, Ψ' of them at ZeRO-3",
+    "performance.trainable_share) and the frozen weights add 2 B each, Ψ' of them at ZeRO-3. "
+    "With workload.weight_precision fp8 the weight copy is 1 B (2Ψ → Ψ; a frozen weight 1 B, "
+    "the adapters' copy 2 B)",
     (
         "performance.trainable_parameters_per_accelerator",
         "performance.shard_replicas",
@@ -218,17 +222,25 @@ for _name, _held, _meaning in (
         "workload.adapter",
         "performance.parameters_per_accelerator",
         "performance.sharded_parameters",
+        "workload.weight_precision",
     ),
-    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL, HYBRID_SHARD, MOE_OPTIMIZER, LORA),
+    sources=(ZERO, ZERO_OFFLOAD, CONTEXT_PARALLEL, HYBRID_SHARD, MOE_OPTIMIZER, LORA, FP8_WEIGHTS),
 )
-def model_state_memory(trainable, data, zero_stage, offload, sharded, adapter, held, held_shard):
+def model_state_memory(
+    trainable, data, zero_stage, offload, sharded, adapter, held, held_shard, weight_precision
+):
     """Model state per accelerator under t, p, e and the ZeRO stage (sharded over d·c ranks:
     Megatron's distributed optimizer spans the data- and context-parallel ranks; over the shard
     group only in a hybrid layout; a mixture's experts over the ranks that hold them). A frozen
-    weight keeps no gradient and no optimizer state: only its 16-bit copy."""
-    state = model_state_bytes(trainable, zero_stage, data, offload == "cpu", sharded)
-    frozen = PARAMETER_BYTES * scalar.where(zero_stage >= 3, held_shard, held)
-    return state + scalar.where(adapter == "lora", frozen, 0.0)
+    weight keeps no gradient and no optimizer state: only its 16-bit copy, or its FP8 one when
+    the weights are held in FP8."""
+    lora = adapter == "lora"
+    weight = scalar.where(weight_precision == "fp8", FP8_PARAMETER_BYTES, PARAMETER_BYTES)
+    # the adapters are modules of their own beside the FP8 ones: their copy stays 16-bit
+    trained = scalar.where(lora, PARAMETER_BYTES, weight)
+    state = model_state_bytes(trainable, zero_stage, data, offload == "cpu", sharded, trained)
+    frozen = weight * scalar.where(zero_stage >= 3, held_shard, held)
+    return state + scalar.where(lora, frozen, 0.0)
 
 
 #: The inputs the first stage's activations depend on (activation_memory and its offloaded part).

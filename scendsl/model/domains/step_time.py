@@ -23,6 +23,7 @@ from scendsl.model.domains.training_formulas import (
     FLASH,
     FORWARD_RERUN,
     FP8_ATTENTION,
+    FP8_WEIGHTS,
     FRAMEWORK_EFFICIENCY,
     GEMM,
     GRADIENT_BUCKETS,
@@ -1172,28 +1173,43 @@ calibration_input(
     (TE_WEIGHT_CAST,),
 )
 
+calibration_input(
+    "performance.fp8_weight_transpose_bytes",
+    "fp8_weight_transpose_bytes",
+    "number",
+    "HBM bytes per weight held that the transposes of weights kept in FP8 move each step",
+    (FP8_WEIGHTS,),
+)
+
 
 @metric(
     "performance.weight_cast_time",
     "time",
     "Time per step the FP8 or FP4 weight casts take: every rank casts all the weights it holds",
-    "low_precision_weight_cast_bytes × parameters_per_accelerator / (hbm_bandwidth × "
-    "hbm_efficiency) at fp8 or fp4, else 0",
+    "b × parameters_per_accelerator / (hbm_bandwidth × hbm_efficiency) at fp8 or fp4, else 0; "
+    "b = low_precision_weight_cast_bytes, or fp8_weight_transpose_bytes with "
+    "workload.weight_precision fp8 (no cast, the FP8 weight's transpose only)",
     (
         "workload.precision",
         "performance.low_precision_weight_cast_bytes",
         "performance.parameters_per_accelerator",
         "accelerator.hbm_bandwidth",
         "performance.hbm_efficiency",
+        "workload.weight_precision",
+        "performance.fp8_weight_transpose_bytes",
     ),
-    sources=(TE_WEIGHT_CAST, LLM_ANALYSIS),
+    sources=(TE_WEIGHT_CAST, FP8_WEIGHTS, LLM_ANALYSIS),
 )
-def weight_cast_time(precision, per_weight, held, hbm_bandwidth, efficiency):
+def weight_cast_time(
+    precision, per_weight, held, hbm_bandwidth, efficiency, weight_precision, transpose
+):
     """The casts read every 16-bit weight a rank holds and write its low-precision copies once a
     step: memory-bound kernels between the forward products that neither data nor context
-    parallelism shrink, since each rank holds and casts its whole share of the model."""
+    parallelism shrink, since each rank holds and casts its whole share of the model. Weights
+    held in FP8 are not cast; their transpose for the backward pass is still made."""
     low = scalar.isin(precision, ("fp8", "fp4"))
-    return scalar.where(low, per_weight * held / (hbm_bandwidth * efficiency), 0.0)
+    moved = scalar.where(weight_precision == "fp8", transpose, per_weight)
+    return scalar.where(low, moved * held / (hbm_bandwidth * efficiency), 0.0)
 
 
 @metric(

@@ -253,6 +253,19 @@ ACTIVATION_PRECISION = (
     "as bfloat16 passes on TPU): a float32 run keeps and moves 4-byte activations at the "
     "16-bit matrix rate"
 )
+FP8_WEIGHTS = (
+    "NVIDIA Transformer Engine, PyTorch fp8_model_init (the module's parameters created as "
+    "Float8Tensor, with no 16-bit copy) and _Linear.forward (primary_weights_in_fp8: 'Weight is "
+    "already in FP8', no cast; with gradients enabled its FP8 transpose is made, "
+    "weight_fp8.transpose(update_cache=is_first_microbatch)); NeMo's fp8_params and "
+    "Megatron-LM's --fp8-param-gather ('keep the compute param in fp8 (do not use any other "
+    "intermediate dtype)'); MLCommons MLPerf Training v5.0 and v5.1, AMD's and MangoBoost's "
+    "Llama 2 70B LoRA implementations' YAML (AMD's, v5.0: "
+    "https://github.com/mlcommons/training_results_v5.0/blob/"
+    "0fdc28f013256aea84fa36fdaf1e0fa46094b18c/AMD/benchmarks/llama2_70b_lora/implementations/"
+    "MI300X_EPYC_9575F_pytorch/src/conf/megatron_gpt_peft_tuning_config.yaml): fp8_params "
+    "follows FP8, which every config sets True"
+)
 POWER_CAP = (
     "You, Chung and Chowdhury 2023, Zeus (USENIX NSDI), published power trace: BERT-base "
     "training time per epoch on a V100 at power limits of 100-250 W (calibration "
@@ -345,6 +358,8 @@ OVERLAP_INTERFERENCE = (
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
 PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0
+#: Bytes of a weight held in FP8 (workload.weight_precision fp8) in place of its 16-bit copy.
+FP8_PARAMETER_BYTES = 1.0
 #: Activations and the collectives that carry them are 16-bit (Korthikanti's byte counts).
 ACTIVATION_BYTES = 2.0
 #: HBM bytes per element of one head's s×s score matrix in standard (unfused) attention, 16-bit
@@ -437,7 +452,14 @@ def bubble_fraction(pipeline, microbatches, interleave):
     return (pipeline - 1) / (interleave * microbatches + pipeline - 1)
 
 
-def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=False, sharded=None):
+def model_state_bytes(
+    parameters,
+    zero_stage,
+    data_parallel,
+    offload_optimizer=False,
+    sharded=None,
+    parameter_bytes=PARAMETER_BYTES,
+):
     """Model-state bytes per accelerator for mixed-precision Adam (Rajbhandari et al. 2020).
 
     `parameters` is Ψ on this accelerator (already divided by t·p). ZeRO-1 shards the 12 B of
@@ -445,7 +467,8 @@ def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=F
     the data-parallel ranks N_d: 16Ψ, 4Ψ + 12Ψ/N_d, 2Ψ + 14Ψ/N_d, 16Ψ/N_d. With the optimizer
     offloaded to the host, its 12 B leave the accelerator (ZeRO-Offload). `sharded` is the
     parameters whose sharded state one rank keeps (Ψ/N_d unless given: a mixture of experts'
-    experts are sharded over fewer ranks, `performance.sharded_parameters`).
+    experts are sharded over fewer ranks, `performance.sharded_parameters`). `parameter_bytes`
+    is the weight copy's bytes (1 for weights held in FP8; the fp32 master stays in the 12 B).
     """
     nd = scalar.maximum(data_parallel, 1)
     share = parameters / nd if sharded is None else sharded
@@ -454,7 +477,7 @@ def model_state_bytes(parameters, zero_stage, data_parallel, offload_optimizer=F
         return scalar.where(zero_stage >= stage, share, parameters)
 
     optimizer = OPTIMIZER_BYTES * kept(1) * scalar.where(offload_optimizer, 0.0, 1.0)
-    return PARAMETER_BYTES * kept(3) + GRADIENT_BYTES * kept(2) + optimizer
+    return parameter_bytes * kept(3) + GRADIENT_BYTES * kept(2) + optimizer
 
 
 def activation_bytes_per_layer(

@@ -21,6 +21,7 @@ from scendsl.model.domains.training_formulas import (
     DROPOUT,
     FLASH,
     FP8_ATTENTION,
+    FP8_WEIGHTS,
     FRAMEWORK_EFFICIENCY,
     GATED_MLP,
     GEMM,
@@ -656,6 +657,22 @@ scenario_input(
         note="FP8 and FP4 recipes cover the linear layers and leave attention in 16 bits "
         "unless FP8 attention is switched on (Transformer Engine's fp8_dpa, off by default): "
         "a run that sets it writes `attention_precision fp8`",
+    ),
+)
+
+
+scenario_input(
+    "workload.weight_precision",
+    "text",
+    "Number format the weights are kept in between steps (bf16 or fp8)",
+    value_type="text",
+    sources=(FP8_WEIGHTS,),
+    default=Found(
+        "bf16",
+        "default",
+        note="FP8 and FP4 recipes keep a 16-bit copy of every weight and cast it to FP8 each "
+        "step unless the weights are held in FP8 (NeMo's fp8_params, Transformer Engine's "
+        "fp8_model_init): a run that sets it writes `weight_precision fp8`",
     ),
 )
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from scendsl.catalog.grid import (
     comparison_place,
     country_of,
+    generation_mix,
     per_capita_electricity,
     region_name,
     region_reading_name,
@@ -119,6 +120,11 @@ class ScenarioView:
         #: The mix's other sources, which cover the hours the variable ones do not, as a
         #: sentence names them ("stranded gas and grid"; empty when there are none).
         self.firm_sources = and_list(named[False])
+        #: What leaves the off-site water uncounted, as the sentence after "no water figure
+        #: for" names it: the mix's sources without one ("diesel"), and a grid whose generation
+        #: mix the catalog lacks. The Lusaka trial's drought mix (hydro, coal, diesel) was told
+        #: "a region's grid among them", of a mix with no grid in it.
+        self.water_unknown_sources = and_list(_water_unknown(scenario, catalog, self))
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
@@ -619,3 +625,23 @@ def _demand_when(result: Result) -> str:
     if carried.startswith(":"):
         return f"{year}, {carried[1:].strip()}"
     return f"{used}, the {'latest' if used < year else 'earliest'} year in the data"
+
+
+def _water_unknown(scenario: Any, catalog: Catalog, view: ScenarioView) -> list[str]:
+    """The supply's parts without a water figure, each as a sentence names it."""
+    sources = catalog.energy_sources
+    parts = [p.source for p in scenario.energy.mix if p.share > 0] or ["grid"]
+    unknown: list[str] = []
+    for name in parts:
+        source = sources.get(name)
+        if source is None:
+            continue
+        if source.uses_region_grid:
+            if generation_mix(scenario.region, scenario.year) is None:
+                unknown.append(
+                    f"the grid of {view.country_reading_name}, whose generation shares by fuel "
+                    "the catalog does not hold"
+                )
+        elif source.water is None:
+            unknown.append(name.replace("_", " "))
+    return unknown
