@@ -147,6 +147,9 @@ class Workload(_Frozen):
     teacher_parameters: Value | None = Field(
         None, description="parameters of the distillation teacher(s); None: no teacher"
     )
+    teacher_share: Value | None = Field(
+        None, description="share of the training tokens the teacher scores; None: every token"
+    )
     adapter: Literal["none", "lora"] | None = None
     trainable_parameters: Value | None = Field(
         None, description="parameters of the adapters (with adapter lora); None: the default share"

@@ -23,6 +23,7 @@ class Requirement:
     other field holds when not written, `because` says why, as the error's reason."""
 
     field: str
+    #: The values that meet the requirement; none: any value written meets it.
     values: tuple[str, ...]
     unset: str
     because: str
@@ -34,6 +35,8 @@ class Requirement:
 
     def met_by(self, other: object) -> bool:
         """Whether the other field holding `other` (None: not written) meets the requirement."""
+        if not self.values:
+            return other is not None
         return (other if other is not None else self.unset) in self.values
 
 
@@ -423,6 +426,18 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             maximum=MAX_PARAMETERS,
             inclusive=False,
             nouns=PARAMETER_NOUNS,
+        ),
+        "teacher_share": replace(
+            _q(
+                "fraction",
+                "share of the training tokens the distillation teacher scores (a run that "
+                "distils over one stage of its training, such as the recovery of a pruned "
+                "model); every token when not given",
+                **_FRACTION,
+            ),
+            requires=Requirement(
+                "teacher_parameters", (), "no teacher", "a share of tokens scored needs a teacher"
+            ),
         ),
         "adapter": FieldSpec(
             "enum",
