@@ -28,6 +28,10 @@ MAX_NAME_LENGTH = 100
 #: (`energy.facility_power`). `scendsl diff` reads no other name from a result file.
 NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 
+#: Largest template file read, in bytes (`report.sandbox`); here so that the build cache's
+#: digest of a templates folder reads no more of a file without importing the renderer.
+MAX_TEMPLATE_FILE = 1_000_000
+
 #: Most characters of one line of a scenario file, so of any text a scenario writes (a string
 #: holds at most 10,000): `scendsl diff` reads no longer text from a result file.
 MAX_LINE_LENGTH = 20_000

@@ -355,6 +355,19 @@ OVERLAP_INTERFERENCE = (
     "RCCL collectives on AMD MI300X); 42% with schedule prioritisation and compute-unit "
     "partitioning"
 )
+TP_OVERLAP = (
+    "Wang et al. 2023, Overlap Communication with Dependent Computation via Decomposition in "
+    "Large Deep Learning Models (ASPLOS 2023): a collective and the einsum that consumes or "
+    "produces it are decomposed into chunks so that each chunk's transfer runs beside another "
+    "chunk's computation; Transformer Engine's userbuffers (github.com/NVIDIA/TransformerEngine, "
+    "transformer_engine/common/comm_gemm_overlap/comm_gemm_overlap.cpp): the sequence-parallel "
+    "all-gather as a ring exchange of tensor-parallel-size chunks under a GEMM split alike "
+    "(split_overlap_ag), the reduce-scatter pipelined under the GEMM that produces it "
+    "(split_overlap_rs), the GEMM run on the SMs the exchange leaves (_math_sms = sm_count - "
+    "num_comm_sm with set_sm_margin); Megatron-Core's tp_comm_overlap (Megatron-LM "
+    "--tp-comm-overlap), off unless set; Megatron-Bridge's CommOverlapConfig turns it off "
+    "without sequence parallelism or with tensor parallelism 1"
+)
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
 PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0
@@ -440,6 +453,21 @@ def exposed_after_overlap(communication, window, efficiency):
     compute units and HBM, so only the share `efficiency` of that is saved."""
     hidden = efficiency * scalar.minimum(communication, window)
     return scalar.maximum(communication - hidden, 0.0)
+
+
+def chunked_overlap_exposed_seconds(gemm, transfer, chunks, step_latency, sm_share):
+    """What an exchange run in `chunks` pieces under the GEMM it feeds (or that produces it) adds
+    to that GEMM's time `gemm`: the GEMM, split alike and slowed by the share `sm_share` of the
+    compute units the exchange holds, runs its first chunk alone (the local one), then each of
+    the chunks − 1 ring steps takes the longer of a GEMM chunk and one chunk's transfer
+    (`transfer` / (chunks − 1) plus the step's launch latency). A GEMM longer than the exchange
+    hides all of it but the SMs' price; a short one leaves the transfer exposed and its own
+    time mostly hidden behind it."""
+    n = scalar.maximum(chunks, 2)
+    slowed = gemm / (1.0 - sm_share)
+    step = transfer / (n - 1) + step_latency
+    total = slowed / n + (n - 1) * scalar.maximum(slowed / n, step)
+    return total - gemm
 
 
 def host_link_seconds(traffic_bytes, hostlink_bandwidth, shared_by):
