@@ -28,7 +28,7 @@ from scendsl.catalog.grid import (
 )
 from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
-from scendsl.model.context import Context, Found, from_figure
+from scendsl.model.context import Context, Extrapolated, Found, from_figure
 from scendsl.model.registry import calibration_input, input_node, scenario_input
 
 
@@ -70,7 +70,7 @@ def _site_class_figure(ctx: Context, figure: str) -> Found:
     series = _calibration_series(ctx.catalog.calibration, f"{figure}_{site.value}_")
     found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.{figure}_{site.value}")
     note = "; ".join(n for n in (f"site class {site.value} ({site.origin})", found.note) if n)
-    return Found(found.value, found.origin, found.source, found.confidence, note)
+    return replace(found, note=note)
 
 
 #: prefix -> (the calibration table it was read from, its figures by year): each evaluation
@@ -580,6 +580,7 @@ def supply_mix(ctx: Context) -> list[tuple[str, float]]:
 
 def _mix_average(ctx: Context, what: str) -> Found:
     total, parts, sources, notes, confidences = 0.0, [], [], [], []
+    extrapolated = None  # the first part's that stands in for another year's
     for name, share in supply_mix(ctx):
         found = _source_figure(ctx, name, what)
         confidences.append(found.confidence)
@@ -593,6 +594,7 @@ def _mix_average(ctx: Context, what: str) -> Found:
         flagged = ("extrapolated", "fallback", "not lifecycle", "generation mix")
         if found.note and any(word in found.note for word in flagged):
             notes.append(found.note)
+            extrapolated = extrapolated or found.extrapolated
     where = ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
     # A blend is an estimate; a single source keeps its figure's confidence.
     confidence = "C" if len(parts) > 1 else confidences[0]
@@ -602,6 +604,7 @@ def _mix_average(ctx: Context, what: str) -> Found:
         "; ".join(dict.fromkeys(sources)),
         confidence,
         "; ".join(notes) or None,
+        extrapolated=extrapolated,
     )
 
 
@@ -638,17 +641,17 @@ def _regional_found(
         notes.insert(0, f"fallback: {figure.reason}")
         confidence = "C"
         file, series = _SERIES_FILE[figure.series], figure.series
-    if figure.year_used != figure.year:
-        carried_as = f": {carried}" if carried else ""
-        notes.append(
-            f"extrapolated: no {figure.year} figure, {figure.year_used} value used{carried_as}"
-        )
+    extrapolated = None
+    if figure.year_used is not None and figure.year_used != figure.year:
+        extrapolated = Extrapolated(figure.year, figure.year_used, carried)
+        notes.append(extrapolated.clause)
     return Found(
         value,
         f"catalog {file} {figure.region_used}.{series}[{figure.year_used}]",
         figure.source,
         confidence,
         "; ".join(notes) or None,
+        extrapolated=extrapolated,
     )
 
 
@@ -688,8 +691,10 @@ def _grid_water(ctx: Context) -> Found:
         )
     if uncounted:
         notes.append(f"{', '.join(uncounted)} of it have no water figure and are not counted")
+    extrapolated = None
     if mix.year_used != mix.year:
-        notes.append(f"extrapolated: no {mix.year} figure, {mix.year_used} value used")
+        extrapolated = Extrapolated(mix.year, mix.year_used)
+        notes.append(extrapolated.clause)
     return Found(
         total,
         f"catalog grid_mix.toml {mix.region}.grid_mix[{mix.year_used}]",
@@ -697,6 +702,7 @@ def _grid_water(ctx: Context) -> Found:
         # A blend is as sure as the least sure figure it blends (grades run A to C).
         max(grades),
         "; ".join(notes),
+        extrapolated=extrapolated,
     )
 
 
@@ -824,7 +830,7 @@ def _household(ctx: Context) -> Found:
     found = _regional_found(used, "households.toml", "household_electricity")
     note = f"fallback: {figure.reason}; homes in {_household_country(ctx, figure)} used"
     rest = f"; {found.note}" if found.note else ""
-    return Found(found.value, found.origin, found.source, "C", note + rest)
+    return replace(found, confidence="C", note=note + rest)
 
 
 @input_node(
