@@ -268,16 +268,23 @@ def module_host_cpus(ctx: Context) -> Found:
     value_type="bool",
     formula="scenario writes cluster.host_power and accelerator.module_host_cpus > 0",
 )
-def _host_power_in_module(ctx: Context) -> Found:
+def host_power_in_module(ctx: Context) -> Found:
+    """Whether a written cluster.host_power is set aside, the accelerator's own power carrying
+    its host CPU; when it is, the note says so in the words the system power's origin and the
+    `host-power-in-module` warning read (the one place they are written)."""
     carried = module_host_cpus(ctx)
     written = ctx.written("cluster.host_power")
+    held = written and carried.value > 0
     return Found(
-        written and carried.value > 0,
+        held,
         f"cluster.host_power {'written' if written else 'not written'}; "
         f"module_host_cpus {carried.value:g} ({carried.origin})",
         carried.source,
         carried.confidence,
-        carried.note,
+        f"the written cluster.host_power is not added: the {ctx.accelerator_name}'s own power "
+        f"carries {carried.value:g} host CPU a piece ({carried.origin})"
+        if held
+        else carried.note,
     )
 
 
@@ -462,14 +469,9 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     rated = _server_figure(ctx, fallback) if own_parts else None
     if rated is None:
         rated = ctx.accelerator_figure("system_power", fallback)
-    if carried.value > 0 and ctx.written("cluster.host_power"):
-        rated = replace(
-            rated,
-            origin=f"{rated.origin}; cluster.host_power ({ctx.where('cluster.host_power')}) "
-            f"not added: the accelerator's power carries {carried.value:g} host CPU a piece "
-            f"({carried.origin})",
-            note=carried.note,
-        )
+    set_aside = host_power_in_module(ctx)
+    if set_aside.value:
+        rated = replace(rated, origin=f"{rated.origin}; {set_aside.note}", note=carried.note)
     if _cooling(ctx).value == "immersion":
         # Immersed servers have no fans: the fluid carries the heat to the facility's loop.
         fans = ctx.calibration("server_fan_share")
