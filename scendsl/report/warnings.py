@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import tomli
 
 from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse_condition
-from scendsl.catalog.grid import region_reading_name
+from scendsl.catalog.grid import named_region
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
 from scendsl.files.kept import read_toml
 from scendsl.report.explain import missing_inputs
@@ -383,13 +383,6 @@ def _scenario_field(scenario: Any, name: str) -> str | None:
     return f'`{section} {{ {field} ... source "..." }}`'
 
 
-def _named_region(code: str) -> str:
-    """A region as a sentence names it, with its code: "Quebec (CA-QC)"; the code alone when the
-    catalog has no name for it."""
-    name = region_reading_name(code)
-    return f"{name} ({code})" if name else code
-
-
 def _located(result: Result, fields: tuple[str, ...]) -> Span:
     """The span of the first of `fields` the scenario sets, else the scenario's header."""
     scenario = result.scenario
@@ -419,7 +412,7 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     words = {
         "scenario": scenario.name,
         "region": scenario.region,
-        "region_name": _named_region(scenario.region),
+        "region_name": named_region(scenario.region),
         "year": str(scenario.year),
         "accelerator": scenario.cluster.accelerator,
     }

@@ -23,6 +23,7 @@ from scendsl.catalog.grid import (
     grid_intensity,
     household_default_region,
     household_electricity,
+    named_region,
     per_capita_electricity,
     region_reading_name,
 )
@@ -634,8 +635,10 @@ def _regional_found(
     notes = [figure.note] if figure.note else []
     confidence = figure.confidence
     if figure.region_used != figure.region:
-        used = "the world average" if figure.region_used == WORLD else figure.region_used
-        notes.append(f"fallback: no figure for {figure.region}; {used} used")
+        used = (
+            "the world average" if figure.region_used == WORLD else named_region(figure.region_used)
+        )
+        notes.append(f"fallback: no figure for {named_region(figure.region)}; {used} used")
         confidence = "C"  # another region's figure: a stand-in, not a measurement
     if figure.series is not None and figure.series != series:
         # Another series stands in (a commercial tariff for an industrial price): said first,
@@ -679,7 +682,7 @@ def _grid_water(ctx: Context) -> Found:
         grades.append(water.confidence or "C")
     largest = sorted(mix.shares.items(), key=lambda item: -item[1])[:3]
     notes = [
-        f"the {mix.region} grid's {mix.year_used} generation mix ("
+        f"the {mix.year_used} generation mix of {region_reading_name(mix.region) or mix.region} ("
         + ", ".join(f"{fuel} {share:.1f}%" for fuel, share in largest)
         + ", ...) weighing each fuel's water"
     ]
