@@ -202,3 +202,29 @@ def test_the_field_hover_says_the_default_and_the_current_choice(tmp_path: Path)
     text = _hover_at(tmp_path, _text(home, home), "compare_with", "compare_with")
     assert "own country" in text  # the default, not "none"
     assert f"In `s`: **{expected.title}**" in text
+
+
+def test_a_kept_choice_follows_the_scenario():
+    """The choice is kept per catalog by compare_with, region and comparison precision for a
+    scenario whose references are all the catalog's (divide._PUBLIC_RESOURCES); another region,
+    another compare_with or a file's own reference is chosen again, as with nothing kept."""
+    from scendsl.model.domains import divide
+
+    home, away = _two_countries_with_resources()
+    largest = max(_national({home}), key=_peak)
+    own = (
+        f'\nreference ours {{\n  title "Ours"\n  kind national_resource\n  region {home}\n'
+        f"  accelerator {largest.accelerator}\n  count {largest.count * 2}\n"
+        f'  source "s"\n}}\n'
+    )
+    first = _text(home, None)
+    divide._PUBLIC_RESOURCES.clear()
+    kept = _result(first)["divide.public_resource"]
+    assert len(divide._PUBLIC_RESOURCES) == 1, "nothing was kept: the test would prove nothing"
+    for second in (_text(away, None), _text(home, away), first + own):
+        later = _result(second)["divide.public_resource"]
+        assert later.value != kept.value, "the same choice: the test would prove nothing"
+        divide._PUBLIC_RESOURCES.clear()
+        assert _result(second)["divide.public_resource"] == later
+        assert _result(first)["divide.public_resource"] == kept
+    assert _result(first + own)["divide.public_resource"].value == "ours"

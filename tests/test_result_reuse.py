@@ -134,3 +134,39 @@ def test_a_result_is_not_reused_where_its_meaning_changed():
     assert later.value == earlier.value, "the values differ: the test would prove nothing"
     assert "Our own" in later.meaning
     assert later == _fresh(retitled).metrics[name]
+
+
+MIX = "  energy {\n    mix stranded_gas 60%, solar 25%, grid 15%\n  }\n"
+
+
+def _supply(text: str) -> dict[str, object]:
+    inputs = _result(text).inputs
+    return {name: inputs[name] for name in ("energy.supply_intensity", "energy.supply_price")}
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        scenario_text(body=MIX.replace("60%, solar 25%", "50%, solar 35%")),
+        scenario_text(title="Moved down a line", body=MIX),  # the mix's origin moves
+        scenario_text(region="DE", body=MIX),
+        scenario_text(year=2024, body=MIX),
+        scenario_text(),  # no mix: the region's grid
+    ],
+    ids=["shares", "line", "region", "year", "grid"],
+)
+def test_a_kept_blend_follows_the_mix_region_year_and_line(second):
+    """The supply mix's intensity and price are kept by catalog, mix, region, year and where
+    the mix is written (energy_supply._MIX_FOUND): another of any of them is worked out again,
+    and what is kept gives what is worked out with nothing kept."""
+    from scendsl.model.domains import energy_supply
+
+    first = scenario_text(body=MIX)
+    energy_supply._MIX_FOUND.clear()
+    earlier = _supply(first)
+    assert len(energy_supply._MIX_FOUND) == 2, "nothing was kept: the test would prove nothing"
+    later = _supply(second)
+    assert all(later[name] != earlier[name] for name in later), "alike: it would prove nothing"
+    assert _supply(first) == earlier  # kept, the same again
+    energy_supply._MIX_FOUND.clear()
+    assert _supply(second) == later  # worked out with nothing kept: the same

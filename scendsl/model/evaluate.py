@@ -559,15 +559,17 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     inputs: dict[str, MetricResult] = {}
     metrics: dict[str, MetricResult] = {}
     rows = _titled_rows(refs, _reference_titles(refs, scenario, catalog))
-    # Positional arguments in field order: two hundred results per evaluation.
+    input_results, metric_results = _INPUT_RESULTS.get, _METRIC_RESULTS.get
+    # Positional arguments in field order: two hundred results per evaluation. Most rows reuse
+    # the result kept by name, so a row's other fields are unpacked only to make a new one.
     for row in rows:
-        name, is_input, unit, dimension, meaning, formula, node_inputs, sources = row
+        name = row[0]
         value = values[name]
         if type(value) not in _PLAIN_TYPES:  # most are plain: no call for them
             value = _plain(value)
-        if is_input:
+        if row[1]:  # an input
             hit = found.get(name)
-            shared = _INPUT_RESULTS.get(name)
+            shared = input_results(name)
             if (
                 shared is not None
                 and shared[0] is row
@@ -575,6 +577,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
             ):
                 inputs[name] = shared[2]
                 continue
+            _, _, unit, dimension, meaning, formula, _, sources = row
             if hit is None:  # nothing found: n/a
                 made = MetricResult(
                     name, "input", value, unit, dimension, meaning, formula, (), sources
@@ -601,10 +604,18 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
             _INPUT_RESULTS.keep(name, (row, hit, made))  # a long `serve` session's own blocks
             inputs[name] = made
         else:
-            held = _METRIC_RESULTS.get(name)
-            if held is not None and held[0] is row and _same(held[1].value, value):
-                metrics[name] = held[1]
-                continue
+            held = metric_results(name)
+            if held is not None and held[0] is row:
+                last = held[1].value
+                # _same, inlined: a call per metric was a twentieth of the results' making.
+                if last is value or (
+                    type(last) is type(value)
+                    and last == value
+                    and (value or _same_zero(last, value))
+                ):
+                    metrics[name] = held[1]
+                    continue
+            _, _, unit, dimension, meaning, formula, node_inputs, sources = row
             made = MetricResult(
                 name, "metric", value, unit, dimension, meaning, formula, node_inputs, sources
             )

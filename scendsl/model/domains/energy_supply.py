@@ -29,6 +29,7 @@ from scendsl.catalog.grid import (
 )
 from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
+from scendsl.memo import IdentityMemo
 from scendsl.model.context import Context, Extrapolated, Found, from_figure
 from scendsl.model.registry import calibration_input, input_node, scenario_input
 
@@ -581,7 +582,37 @@ def supply_mix(ctx: Context) -> list[tuple[str, float]]:
     return [("grid", 1.0)]  # no mix given: the region's grid
 
 
+#: Per catalog: (what, the mix, the region, the year, where the mix is written) -> the mix's
+#: Found. A blend's look-ups, its grid figure read from text and its origin written out were
+#: some 40 µs an evaluation each for the intensity and the price, the same for every scenario
+#: of a mix, region and year; the Found is shared as a catalog figure's is (`from_figure`:
+#: never changed once made), so its input's result is reused at once too. Each entry is one
+#: figure and its origin's line of text (a few hundred bytes with a usual path, 4 KB at most
+#: with the longest): a thousand of them, three a mix, hold at most a few megabytes.
+_MIX_FOUND: IdentityMemo[Found] = IdentityMemo(1024)
+
+
 def _mix_average(ctx: Context, what: str) -> Found:
+    if not ctx.shares_found:  # a context that records reads looks each one up
+        return _blend(ctx, what)
+    scenario = ctx.scenario
+    key = (what, tuple(supply_mix(ctx)), scenario.region, scenario.year, _mix_where(ctx))
+    try:
+        made = _MIX_FOUND.get(ctx.catalog, *key)
+    except TypeError:  # a share that is not a plain number (hashable): not kept
+        return _blend(ctx, what)
+    if made is None:
+        made = _MIX_FOUND.put(ctx.catalog, _blend(ctx, what), *key)
+    return made
+
+
+def _mix_where(ctx: Context) -> str:
+    """Where the blend's origin says the mix is: the scenario's line, else the region's grid."""
+    return ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
+
+
+def _blend(ctx: Context, what: str) -> Found:
+    """The supply mix's figure `what`: Σ share × each source's, with their origins and notes."""
     total, parts, sources, notes, confidences = 0.0, [], [], [], []
     extrapolated = None  # the first part's that stands in for another year's
     for name, share in supply_mix(ctx):
@@ -598,7 +629,7 @@ def _mix_average(ctx: Context, what: str) -> Found:
         if found.note and any(word in found.note for word in flagged):
             notes.append(found.note)
             extrapolated = extrapolated or found.extrapolated
-    where = ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
+    where = _mix_where(ctx)
     # A blend is an estimate; a single source keeps its figure's confidence.
     confidence = "C" if len(parts) > 1 else confidences[0]
     return Found(
