@@ -5,14 +5,12 @@ where the figure is found: the briefings, the warnings and JSON read it, never t
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pytest
 
 import scendsl
 from scendsl.catalog import load_catalog
-from scendsl.cli import main
 from scendsl.model.evaluate import Result, evaluate, nodes_for
 from scendsl.report.views import ScenarioView
 from scendsl.report.views.figures import extrapolated_inputs
@@ -106,16 +104,9 @@ def test_every_note_that_says_extrapolated_has_the_field():
 
 
 def test_eval_json_carries_the_field(tmp_path, capsys):
-    path = tmp_path / "far.scn"
-    path.write_text(FAR, encoding="utf-8")
-    assert main(["schema"]) == 0
-    schema = json.loads(capsys.readouterr().out)["eval"]
-    assert main(["eval", str(path), "--format", "json"]) == 0
-    document = json.loads(capsys.readouterr().out)
-    from tests.test_eval_schema import conforms
+    from tests.test_eval_schema import _conforming_document
 
-    conforms(document, schema, schema)
-    inputs = document["scenarios"][0]["inputs"]
+    inputs = _conforming_document(tmp_path, capsys, FAR)["scenarios"][0]["inputs"]
     demand = inputs["energy.national_demand"]["extrapolated"]
     assert demand["year"] == 2031 and demand["year_used"] < 2031 and demand["carried"]
     assert "extrapolated" not in inputs["cluster.count"]

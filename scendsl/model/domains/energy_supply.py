@@ -666,9 +666,8 @@ def _regional_found(
     notes = [figure.note] if figure.note else []
     confidence = figure.confidence
     if figure.region_used != figure.region:
-        used = (
-            "the world average" if figure.region_used == WORLD else named_region(figure.region_used)
-        )
+        stand_in = figure.region_used or WORLD
+        used = "the world average" if stand_in == WORLD else named_region(stand_in)
         notes.append(f"fallback: no figure for {named_region(figure.region)}; {used} used")
         confidence = "C"  # another region's figure: a stand-in, not a measurement
     if figure.series is not None and figure.series != series:
