@@ -11,6 +11,7 @@ import pytest
 
 import scendsl
 from scendsl.catalog import load_catalog
+from scendsl.errors import Span
 from scendsl.model.evaluate import Result, evaluate, nodes_for
 from scendsl.report.views import ScenarioView
 from scendsl.report.views.figures import extrapolated_inputs
@@ -110,3 +111,18 @@ def test_eval_json_carries_the_field(tmp_path, capsys):
     demand = inputs["energy.national_demand"]["extrapolated"]
     assert demand["year"] == 2031 and demand["year_used"] < 2031 and demand["carried"]
     assert "extrapolated" not in inputs["cluster.count"]
+
+
+def test_a_written_figure_is_known_by_its_place_whatever_the_file_is_called():
+    """`from_scenario` looked for ".scn:" in the origin, diff for a trailing `:line:col`: a
+    scenario read from text (an editor's buffer, `load_text`) had its written WUE called the
+    site class's. One reading of an origin, Span.names_place, serves both."""
+    text = FAR.replace("  workload {", "  energy.wue 1.5 L/kWh\n  workload {")
+    result = evaluate(scendsl.load_text(text, name="buffer").get("far"), load_catalog())
+    view = _view(result)
+    assert view.m("energy.wue").from_scenario
+    assert not view.m("energy.pue").from_scenario  # the site class's figure
+    # A derivation that names a written place is not itself written.
+    place = result.inputs["energy.wue"].origin
+    assert Span.names_place(place)
+    assert not Span.names_place(f"derived: power limit ({place}) × (1 + node_overhead_blade)")

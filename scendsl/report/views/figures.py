@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from scendsl.errors import Span
 from scendsl.model.claims import REFERENCE_PLACEHOLDER
 from scendsl.model.context import Extrapolated
 from scendsl.model.registry import REGISTRY, template_of
@@ -149,7 +150,7 @@ class Number:
     @property
     def from_scenario(self) -> bool:
         """An input written in the scenario file (not a catalog figure or default)."""
-        return self.origin is not None and ".scn:" in self.origin
+        return Span.names_place(self.origin)
 
     def derivation(self) -> dict[str, Any] | None:
         if self._explain is None:
