@@ -28,6 +28,10 @@ MAX_NAME_LENGTH = 100
 #: (`energy.facility_power`). `scendsl diff` reads no other name from a result file.
 NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 
+#: Largest template file read, in bytes (`report.sandbox`); here so that the build cache's
+#: digest of a templates folder reads no more of a file without importing the renderer.
+MAX_TEMPLATE_FILE = 1_000_000
+
 #: Most characters of one line of a scenario file, so of any text a scenario writes (a string
 #: holds at most 10,000): `scendsl diff` reads no longer text from a result file.
 MAX_LINE_LENGTH = 20_000
@@ -56,6 +60,14 @@ ARRAY_MEMORY_BUDGET = 2 * 1024**3
 #: `framework_efficiency_<name>` in calibration.toml; the catalog checks both when it loads).
 Framework = Literal["megatron", "deepspeed", "neox", "fsdp", "jax"]
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
+
+#: The activation recomputation levels `workload.recompute` accepts, declared once: the scenario
+#: type, the language's choices and the frameworks' defaults (catalog/frameworks.toml) read it.
+#: `elementwise` keeps every weight matmul's output and recomputes the rest (MaxText's
+#: remat_policy 'minimal'), `mlp_input` all but the MLP's input projections (its
+#: 'save_dot_except_mlpwi'); the others are described in docs/language.md.
+Recompute = Literal["none", "selective", "full", "offload", "elementwise", "mlp_input"]
+RECOMPUTE_LEVELS: tuple[str, ...] = get_args(Recompute)
 
 #: The purchase-price series whose prices are accelerators.toml's `price` tables (reported prices,
 #: each sourced). Every other series of market.toml's [price_series] keeps its own [purchase]

@@ -12,7 +12,6 @@ Anything else reaching the command line is a bug of ours: "internal error", exit
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -254,8 +253,8 @@ class ScenarioError(ScendslError):
         quote: bool | dict[str, str] = False,
     ) -> ScenarioError:
         """The error of a problem found alone (`raise ScenarioError.one(...)`): one error
-        diagnostic. With `quote`, it quotes the span's line as a DiagnosticSink does (True: read
-        from its file; a mapping: file name -> the text already read); a refused file is never
+        diagnostic. With `quote`, it quotes the span's line as a DiagnosticSink does (True: from
+        the text the load read; a mapping: file name -> the text already read); a refused file is never
         quoted, so the default quotes nothing."""
         if quote is False:
             return cls([Diagnostic(message, span, hint)])
@@ -284,8 +283,7 @@ class DiagnosticSink:
         if span is None:
             return None
         if span.file not in self.sources:
-            # A later stage quoting a file the parser read: read it again, but only a regular
-            # file (never block on a FIFO) and no more than the parser's 8 MiB limit.
+            # A later stage quoting a file the load read: its text as read then.
             text = _read_quoted(span.file)
             if text is None:
                 return None
@@ -422,25 +420,21 @@ def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=key)
 
 
-def _read_quoted(path: str) -> str | None:
-    """A file's text as the parser read it, to quote a line of it; None if it is not a regular
-    file, does not read or is not UTF-8. Opened non-blocking and checked with fstat (as
-    `files.open_regular`, which this layer cannot import): a file swapped for a FIFO after the
-    parse must not block. Decoded from bytes, so a carriage return inside a line stays in it
-    (text mode turned it into a line break and every later line was quoted one off)."""
-    import stat
+#: The texts of the scenario files this process's last load read, by the name each is shown by
+#: (`remember_loaded`): what a later stage's diagnostic quotes its line from.
+_loaded: dict[str, str] = {}
 
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except (OSError, ValueError):
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            raw = handle.read(8 * 1024 * 1024)  # the parser's limit, parse.MAX_FILE_BYTES
-        return raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
-    finally:
-        os.close(descriptor)
+
+def remember_loaded(texts: dict[str, str]) -> None:
+    """Keep `texts` (file name -> the text a load read and parsed), replacing the last load's:
+    a diagnostic of a later stage (a warning, a claim's or a page's error) quotes its line from
+    them, never from the file read again, which may have been edited since, or swapped for a
+    link out of the scenario folder (item 190 of docs/security.md)."""
+    global _loaded
+    _loaded = dict(texts)
+
+
+def _read_quoted(path: str) -> str | None:
+    """The text the last load read of the file shown as `path`, to quote a line of it; None
+    if no load of this process read it (a file is never read again to quote it)."""
+    return _loaded.get(path)

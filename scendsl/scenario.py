@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scendsl.defaults import Framework, ReferenceKind
+from scendsl.defaults import Framework, Recompute, ReferenceKind
 from scendsl.errors import Span
 
 
@@ -120,6 +120,7 @@ class Energy(_Frozen):
     training_power_fraction: Value | None = None
     idle_power_fraction: Value | None = None
     outage: Value | None = Field(None, description="share of the hours the site has no power")
+    emissions_boundary: Literal["facility", "it", "accelerators"] | None = None
 
 
 class Workload(_Frozen):
@@ -134,7 +135,7 @@ class Workload(_Frozen):
     gradient_bucket: Value | None = None
     offload: Literal["none", "cpu"] | None = None
     activation_offload_layers: int | None = None
-    recompute: Literal["none", "selective", "full", "offload"] | None = None
+    recompute: Recompute | None = None
     recompute_num_layers: int | None = None
     sequence_length: int | None = None
     micro_batch: int | None = None
@@ -146,6 +147,9 @@ class Workload(_Frozen):
     baseline_tokens: Value | None = None
     teacher_parameters: Value | None = Field(
         None, description="parameters of the distillation teacher(s); None: no teacher"
+    )
+    teacher_share: Value | None = Field(
+        None, description="share of the training tokens the teacher scores; None: every token"
     )
     adapter: Literal["none", "lora"] | None = None
     trainable_parameters: Value | None = Field(
@@ -160,6 +164,7 @@ class Workload(_Frozen):
     mlp: Literal["plain", "gated"] | None = None
     sequence_parallel: Literal["on", "off"] | None = None
     flash_attention: Literal["on", "off"] | None = None
+    tp_comm_overlap: Literal["on", "off"] | None = None
     activation_precision: Literal["bf16", "fp32"] | None = None
     attention_precision: Literal["bf16", "fp8"] | None = None
     weight_precision: Literal["bf16", "fp8"] | None = None

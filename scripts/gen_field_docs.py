@@ -85,7 +85,7 @@ def value(path: str, spec: F.FieldSpec, required: tuple[str, ...]) -> str:
     need = spec.requires
     if need is not None:
         when = f"{' or '.join(f'`{v}`' for v in need.when)} " if need.when else ""
-        wanted = " or ".join(f"`{v}`" for v in need.values)
+        wanted = " or ".join(f"`{v}`" for v in need.values) or "set"
         cell += f", {when}needs `{section}.{need.field}` {wanted}"
     if spec.uncertain:
         cell += ", may be uncertain"

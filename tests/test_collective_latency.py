@@ -112,21 +112,7 @@ def test_smaller_domains_never_make_a_ring_faster(ranks, per_domain):
 def test_tensor_parallel_time_keeps_a_floor_when_the_messages_vanish():
     # Without the latency term a vanishing message costs nothing; with it, 4 all-reduces a
     # layer each pay NCCL's α.
-    args = dict(
-        sequence=1.0,
-        micro_batch=1.0,
-        hidden=1.0,
-        layers=32.0,
-        tensor=2.0,
-        pipeline=1.0,
-        m=1.0,
-        recompute="selective",
-        recomputed_share=1.0,
-        domain=72.0,
-        scaleup=1.8e12,
-        scaleout=1.6e11,
-        context=1.0,
-    )
+    args = dict(exchange=1e-12, passes=32.0, tensor=2.0, domain=72.0)
     floor = 4 * 32 * (BASE + 2 * UP)
     assert tensor_parallel_time(**args, base=BASE, hop_up=UP, hop_out=OUT) >= floor
     assert tensor_parallel_time(**args, base=0.0, hop_up=0.0, hop_out=0.0) < floor / 100

@@ -24,8 +24,9 @@ STUDENT = (
 )
 
 
-def values(teacher: str = "") -> dict:
+def values(teacher: str = "", share: str = "") -> dict:
     extra = f"    teacher_parameters {teacher}\n" if teacher else ""
+    extra += f"    teacher_share {share}\n" if share else ""
     body = f"  workload {{\n{STUDENT}{extra}  }}\n"
     text = scenario_text("s", accelerator="H100", count=256, body=body)
     return figure_values(evaluate(scendsl.load_text(text).get("s"), CATALOG))
@@ -94,3 +95,53 @@ def test_explain_names_the_teacher_and_its_source():
     result = evaluate(scendsl.load_text(text).get("s"), CATALOG)
     node = result.metrics["workload.teacher_flops"]
     assert any("Hinton" in source for source in node.sources)
+
+
+@pytest.mark.parametrize("share, fraction", [("25%", 0.25), ("0.5", 0.5), ("100%", 1.0)])
+def test_a_teacher_over_part_of_the_tokens_pays_that_share(share, fraction):
+    """A run that distils over one stage of its training (a pruned model's recovery) pays the
+    teacher's forward pass on the tokens it scores alone, on both paths."""
+    plain, whole, part = values(), values("8B"), values("8B", share)
+    assert part["workload.teacher_flops"] == pytest.approx(
+        fraction * whole["workload.teacher_flops"]
+    )
+    assert part["performance.hardware_flops_per_step"] - plain[
+        "performance.hardware_flops_per_step"
+    ] == pytest.approx(fraction * 2.0 * 8e9 * part["performance.tokens_per_step"])
+    assert part["performance.mfu"] == plain["performance.mfu"]
+    own = plain["workload.training_flops"]
+    assert part["performance.training_time"] / plain["performance.training_time"] == (
+        pytest.approx((own + part["workload.teacher_flops"]) / own)
+    )
+
+
+def test_without_a_share_the_teacher_scores_every_token():
+    assert values("8B")["workload.teacher_share"] == 1.0
+    assert values("8B", "100%")["workload.teacher_flops"] == values("8B")["workload.teacher_flops"]
+
+
+def test_an_uncertain_share_keeps_its_range():
+    body = (
+        f"  workload {{\n{STUDENT}    teacher_parameters 8B\n    teacher_share 10% to 50%\n  }}\n"
+    )
+    text = scenario_text("s", accelerator="H100", count=256, body=body)
+    result = evaluate(scendsl.load_text(text).get("s"), CATALOG)
+    flops = figure_values(result)["workload.teacher_flops"]
+    assert 0.1 * 2.0 * 8e9 * 1e12 < flops < 0.5 * 2.0 * 8e9 * 1e12
+
+
+@pytest.mark.parametrize("bad", ["0", "0%", "120%", "-0.2", "8B"])
+def test_a_share_outside_zero_to_one_is_an_error_at_its_line(bad):
+    body = f"  workload {{\n    parameters 1B\n    teacher_parameters 8B\n    teacher_share {bad}\n  }}\n"
+    text = scenario_text("s", body=body)
+    diagnostic = only_diagnostic(text)
+    assert diagnostic.span.line == text.splitlines().index(f"    teacher_share {bad}") + 1
+
+
+def test_a_share_without_a_teacher_is_an_error_that_says_so():
+    text = scenario_text("s", body="  workload {\n    parameters 1B\n    teacher_share 20%\n  }\n")
+    diagnostic = only_diagnostic(text)
+    assert diagnostic.span.line == text.splitlines().index("    teacher_share 20%") + 1
+    assert "teacher_parameters" in diagnostic.message
+    assert "needs a teacher" in diagnostic.message
+    assert "write 'workload.teacher_parameters'" in (diagnostic.hint or "")

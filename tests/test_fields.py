@@ -132,21 +132,31 @@ def _written(path: str, value: str) -> str:
     return f"  {section} {{\n    {name} {value}\n  }}\n"
 
 
-def _requirement_lines(path: str, need: F.Requirement) -> tuple[str, str]:
-    """The field written with a value `need` applies to, and a value of the field it needs
-    that fails it."""
+def _requirement_lines(path: str, need: F.Requirement) -> tuple[str, str, str | None]:
+    """The field written with a value `need` applies to, a value of the field it needs that
+    meets it and one that fails it (None when any value meets it: only leaving the field out
+    fails it)."""
     section, _, name = path.partition(".")
     spec = F.SECTIONS[section][name]
     if need.when:
         value = need.when[0]
     else:
         value = spec.choices[0] if spec.kind == "enum" else f"{spec.minimum or 1:g}"
-    unmet = next(c for c in F.SECTIONS[section][need.field].choices if c not in need.values)
-    return _written(path, value), unmet
+    other = F.SECTIONS[section][need.field]
+    if not need.values:
+        return _written(path, value), f"{(other.minimum or 0) + 1:g}", None
+    unmet = next(c for c in other.choices if c not in need.values)
+    return _written(path, value), need.values[0], unmet
 
 
 REQUIREMENTS = pytest.mark.parametrize(
     "path, other, need", F.field_requirements(), ids=[p for p, _, _ in F.field_requirements()]
+)
+#: The requirements some written value fails: a sweep over the field needed can reach one.
+VALUED_REQUIREMENTS = pytest.mark.parametrize(
+    "path, other, need",
+    [(p, o, n) for p, o, n in F.field_requirements() if n.values],
+    ids=[p for p, _, n in F.field_requirements() if n.values],
 )
 
 
@@ -154,23 +164,23 @@ REQUIREMENTS = pytest.mark.parametrize(
 def test_each_declared_requirement_is_checked_where_the_field_is_written(path, other, need):
     from tests.factories import only_diagnostic, scenario_text
 
-    needing, unmet = _requirement_lines(path, need)
-    for body in (needing, needing + _written(other, unmet)):
+    needing, met, unmet = _requirement_lines(path, need)
+    wanted = f"write '{other} {need.values[0]}'" if need.values else f"write '{other}'"
+    for body in (needing, *(() if unmet is None else (needing + _written(other, unmet),))):
         diagnostic = only_diagnostic(scenario_text("s", body=body))
         assert path in diagnostic.message and other in diagnostic.message
         assert need.because in diagnostic.message
-        assert f"{other} {need.values[0]}" in diagnostic.hint
-    met = needing + _written(other, need.values[0])
-    assert load_text(scenario_text("s", body=met)).get("s") is not None
+        assert wanted in diagnostic.hint
+    assert load_text(scenario_text("s", body=needing + _written(other, met))).get("s") is not None
 
 
-@REQUIREMENTS
+@VALUED_REQUIREMENTS
 def test_each_declared_requirement_is_checked_in_every_variant_of_a_sweep(path, other, need):
     # A sweep over the field needed, from a base that meets the need, has a variant that does
     # not: an error at the sweep's line, as a scenario that wrote it would have.
     from tests.factories import only_diagnostic, scenario_text
 
-    needing, unmet = _requirement_lines(path, need)
+    needing, _met, unmet = _requirement_lines(path, need)
     text = scenario_text("s", body=needing + _written(other, need.values[0]))
     text += f"sweep w from s {{\n  {other} [{need.values[0]}, {unmet}]\n}}\n"
     diagnostic = only_diagnostic(text)

@@ -312,6 +312,13 @@ def scenario_body(draw, required: bool) -> list[str]:
         names = [n for n in names if specs[n].excludes not in names]
         if "trainable_parameters" in names and "adapter" not in names:
             names.append("adapter")  # adapters' parameters are written with adapters only
+        # A field that needs another set to any value (a teacher's share, its teacher) brings it.
+        names += [
+            need.field
+            for n in names
+            if (need := specs[n].requires) is not None and not need.values
+            if need.field not in names
+        ]
         values = [(n, draw(field_value(specs[n]))) for n in names]
         if not values:
             continue

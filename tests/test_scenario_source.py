@@ -7,6 +7,7 @@ from conftest import ROOT
 from scendsl.app.build import render_files
 from scendsl.app.pipeline import load
 from scendsl.app.sources import scenario_blocks
+from scendsl.language.resolve import ParsedFiles
 from scendsl.report.highlight import scn_fence, style_css
 
 HOSTILE = """\
@@ -61,20 +62,25 @@ def test_a_fence_in_the_text_cannot_close_the_code_fence():
     assert scn_fence("plain") == "```scn\nplain\n```"
 
 
+def _loaded(path):
+    """The scenarios of `path` and the documents their load parsed."""
+    parsed = ParsedFiles()
+    return load([str(path)], parsed=parsed).scenarios, parsed.documents()
+
+
 def test_scenario_blocks_are_whole_lines_from_the_keyword_to_the_closing_brace():
-    scenarios = load([str(ROOT / "scenarios" / "benchmarks.scn")]).scenarios
-    blocks = scenario_blocks(scenarios)
+    blocks = scenario_blocks(*_loaded(ROOT / "scenarios" / "benchmarks.scn"))
     assert blocks["bench_b200"].startswith("scenario bench_b200 extends bench_h100 {\n")
     assert blocks["bench_b200"].endswith("\n}")
     assert "bench_gb200" not in blocks["bench_b200"]
 
 
-def test_scenario_blocks_skip_a_file_edited_since_it_was_loaded(tmp_path):
+def test_scenario_blocks_are_the_text_loaded_not_the_file_edited_since(tmp_path):
     path = tmp_path / "a.scn"
     path.write_text(HOSTILE)
-    scenarios = load([str(path)]).scenarios
-    path.write_text("\n\n" + HOSTILE)  # the block moved: it is not the one loaded
-    assert scenario_blocks(scenarios) == {}
+    loaded = _loaded(path)
+    path.write_text("\n\n" + HOSTILE.replace("2025", "2030"))
+    assert scenario_blocks(*loaded) == {"hostile": HOSTILE[HOSTILE.index("scenario") :].rstrip()}
 
 
 def test_highlight_style_sheet_is_the_generated_one():

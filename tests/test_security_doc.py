@@ -81,13 +81,14 @@ REVIEWS = [
     ("## The twenty-sixth review", 155),
     ("## The twenty-seventh review", 157),
     ("## The twenty-eighth review", 180),
+    ("## The twenty-ninth review", 187),
     ("## The thirtieth review", 210),
     ("## Known edges", 217),  # the end of the last review: its heading, the next free number
 ]
 #: Where a review's items end when the next review, made at the same time, began its numbers
 #: further on (the twenty-eighth's from 180, the twenty-seventh's ending at 162; the thirtieth's
-#: from 210, the twenty-eighth's ending at 186).
-ENDS = {"## The twenty-seventh review": 163, "## The twenty-eighth review": 187}
+#: from 210, the twenty-ninth's ending at 195).
+ENDS = {"## The twenty-seventh review": 163, "## The twenty-ninth review": 196}
 
 
 @pytest.mark.parametrize(

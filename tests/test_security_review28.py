@@ -35,7 +35,10 @@ def _outside(spec: F.FieldSpec) -> tuple[str, str]:
 
 
 #: What a field needs beside it to be read at all (adapters are switched on by their count).
-_BESIDE = {"workload.trainable_parameters": "  workload.adapter lora\n"}
+_BESIDE = {
+    "workload.trainable_parameters": "  workload.adapter lora\n",
+    "workload.teacher_share": "  workload.teacher_parameters 8B\n",
+}
 #: The accelerator a field's range is drawn on: a power cap is drawn when its centre is below
 #: the TDP (the H100's 700 W holds a cap written up to 1 MW at the TDP, undrawn), so on one of
 #: the most a TDP may be; one at that most is the TDP, and held.

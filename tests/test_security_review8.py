@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import scendsl
 from factories import scenario_text
 from scendsl.app.incremental import IncrementalBuilder
 from scendsl.cli import main
@@ -370,6 +371,10 @@ def test_the_auto_layout_at_extreme_inputs_gives_finite_figures_and_the_sweep_ag
                 assert not math.isnan(value), (variant.name, name)
             if name in table.numbers and isinstance(value, (int, float)):
                 swept = table.value(name, index)
+                if swept is None and isinstance(value, float) and math.isnan(value):
+                    # Both n/a: the table gives NaN as None (a ratio of a run's two infinite
+                    # costs when it never finishes, market.rent_to_own_ratio).
+                    continue
                 assert swept is not None and math.isclose(swept, value, rel_tol=1e-9), (
                     variant.name,
                     name,
@@ -526,8 +531,8 @@ def test_the_grammar_cache_is_not_kept_in_a_folder_others_can_write(tmp_path, mo
 
 # --------------------------------- a diagnostic of a later stage quotes the line it points at
 def test_a_warning_quotes_its_own_line_in_a_file_holding_carriage_returns(tmp_path, capsys):
-    # A later stage (the warnings) reads the file again to quote a line; it read it in text
-    # mode, which turns a carriage return inside a string into a line break: every line after
+    # A later stage (the warnings) read the file again to quote a line (now: the text the
+    # load read, item 190); it read it in text mode, which turns a carriage return inside a string into a line break: every line after
     # `title "x<CR>ok: all claims hold"` was quoted one off (the `region` warning showed the
     # string's tail "ok: all claims hold" under its caret).
     from scendsl.errors import DiagnosticSink, Span
@@ -537,6 +542,7 @@ def test_a_warning_quotes_its_own_line_in_a_file_holding_carriage_returns(tmp_pa
     source.write_bytes(text.encode("utf-8"))
     lines = text.split("\n")
     region = next(i for i, line in enumerate(lines, start=1) if "region" in line)
+    scendsl.load_file(str(source))  # a later stage quotes the text the load read
     sink = DiagnosticSink()
     sink.error("x", Span(str(source), region, 3))
     assert sink.diagnostics[0].source_line == "  region US"

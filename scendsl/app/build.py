@@ -56,10 +56,12 @@ from scendsl.terminal import visible_path
 from scendsl.wording import counted
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from multiprocessing.pool import Pool
 
     from scendsl.app.cache import BuildCache
     from scendsl.catalog import Catalog
+    from scendsl.language.syntax import Document
     from scendsl.scenario import Scenario, ScenarioSet, Sweep
 
 #: Monte Carlo draws per scenario with ranges (the seed is scendsl.defaults.DEFAULT_SEED).
@@ -240,14 +242,25 @@ def _load_and_render(
     try:
         clock = time.perf_counter()
         from scendsl.catalog import load_catalog
+        from scendsl.language.resolve import ParsedFiles
 
-        scenarios = load(paths, visited=read)
+        parsed = ParsedFiles()  # the texts loaded: the pages show their blocks, not a re-read
+        scenarios = load(paths, visited=read, parsed=parsed)
         check_build_size(scenarios)
         catalog = load_catalog()
         timings["load"] = time.perf_counter() - clock
         with build_progress(scenarios, samples) as ticker:
             files = _render_files(
-                scenarios, catalog, templates_dir, timings, samples, seed, charts, ticker, cache
+                scenarios,
+                catalog,
+                templates_dir,
+                timings,
+                samples,
+                seed,
+                charts,
+                ticker,
+                cache,
+                documents=parsed.documents(),
             )
         if cache is not None:
             cache.mark_seen(paths)
@@ -292,6 +305,8 @@ def _render_files(
     chart_workers: Pool | None = None,
     ticker: Ticker | None = None,
     cache: BuildCache | None = None,
+    *,
+    documents: Mapping[str, Document],
 ) -> dict[str, bytes]:
     from scendsl.model.default_spread import default_spread
     from scendsl.model.evaluate import evaluate, nodes_for
@@ -317,7 +332,7 @@ def _render_files(
         nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
         views.append(ScenarioView(result, catalog, pages[scenario.name], nodes))
         views[-1].attach_default_spread(default_spread(scenario, catalog, result))
-    attach_sources(views, scenarios.scenarios)
+    attach_sources(views, scenarios.scenarios, documents)
     by_name = {view.name: view for view in views}
     sweeps: list[SweepView] = []
     tabulated: dict[str, tuple[Sweep, list[int]]] = {}

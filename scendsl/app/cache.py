@@ -144,8 +144,12 @@ class BuildCache:
         if record is None:
             return None
         inputs, outputs = record
+        from scendsl.language.parse import MAX_FILE_BYTES
+
         for path, real, expected in inputs:
-            if file_digest(path) != expected or os.path.realpath(path) != real:
+            # No more of a file than the load reads (a scenario file grown past it: a miss).
+            hashed = file_digest(path, most=MAX_FILE_BYTES)
+            if hashed != expected or os.path.realpath(path) != real:
                 return None
         files: dict[str, bytes] = {}
         for name, expected in outputs:
@@ -330,19 +334,26 @@ def _build_record(
     return [tuple(i) for i in inputs], [tuple(o) for o in outputs]
 
 
-def file_digest(path: str, inside: str | None = None) -> str | None:
+def file_digest(path: str, inside: str | None = None, most: int | None = None) -> str | None:
     """SHA-256 of a regular file's content, or None if it cannot be read as one (or, with
-    `inside`, if it is not a file inside that folder).
+    `inside`, if it is not a file inside that folder). With `most`, a file larger than `most`
+    bytes is not read past it: its digest says so (every such file alike: its reader refuses
+    it, whatever it holds).
 
     Read in pieces: a templates folder may hold a file of gigabytes (data beside the templates,
     `--templates .` in a project), which read whole ended a build in a MemoryError."""
     from scendsl.files import open_regular
 
     hasher = hashlib.sha256()
+    left = -1 if most is None else most + 1
     try:
         with open_regular(path, inside=inside) as handle:
-            while piece := handle.read(1 << 20):
+            while piece := handle.read(1 << 20 if left < 0 else min(1 << 20, left)):
                 hasher.update(piece)
+                if left >= 0:
+                    left -= len(piece)
+                    if left == 0:
+                        return f"larger than {most} bytes"
     except OSError:
         return None
     return hasher.hexdigest()
@@ -360,13 +371,18 @@ def folder_digest(folder: str | None) -> str:
         return "none"
     # files.walk, not os.walk: os.walk recurses and stops at Python's recursion limit in a
     # folder nested a thousand deep, and lists a link to a folder without entering it.
+    from scendsl.defaults import MAX_TEMPLATE_FILE
     from scendsl.files import walk
 
     parts: list[str] = []
     for _top, _dirs, others in walk(folder):
         for other in others:
             path = other.path
-            parts += [os.path.relpath(path, folder), file_digest(path, folder) or "unreadable"]
+            # No more of a file than the loader reads of a template: one larger is refused
+            # whatever it holds, and a data file of gigabytes beside the templates was hashed
+            # whole at every build and every rebuild of `serve` (for ever, one still growing).
+            hashed = file_digest(path, folder, MAX_TEMPLATE_FILE)
+            parts += [os.path.relpath(path, folder), hashed or "unreadable"]
             if os.path.islink(path):
                 with contextlib.suppress(OSError):
                     parts.append("link:" + os.readlink(path))

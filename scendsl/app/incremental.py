@@ -7,7 +7,7 @@ the next build redoes only what a change affects:
 - every file is read and resolved again (all of them take a few milliseconds; resolving is
   over the files together, so a scenario that extends or imports a changed one is resolved anew),
   but parsed again only when its text changed (the samples' parsing is half of the load);
-  the blocks shown as written are looked for again only in files whose bytes changed;
+  the blocks shown as written are taken from the texts this load parsed (never read again);
 - a scenario is evaluated again only when its resolved model differs from the last build's (the
   model includes what it inherited, so importers of a changed file are caught by this too);
 - a scenario's page is rendered again only when its scenario, its Monte Carlo run or its sweeps
@@ -47,7 +47,7 @@ from scendsl.app.build import (
 from scendsl.app.build_bounds import check_build_size
 from scendsl.app.collector import cyclic_gc_paused
 from scendsl.app.pipeline import load, monte_carlo_runs
-from scendsl.app.sources import scenario_blocks
+from scendsl.app.sources import attach_sources
 from scendsl.files import check_output_folder, out_of_date, write_output
 from scendsl.report.pages import page_names, page_renderer, render_pages
 from scendsl.report.render import TOPICAL_PAGES
@@ -181,8 +181,6 @@ class IncrementalBuilder:
         #: unchanged, only their numbers).
         self.converted = 0
         self._written = False
-        #: Per scenario file: its bytes, its scenarios (name, line, column) and their blocks.
-        self._blocks: dict[str, tuple[bytes, Any, dict[str, str]]] = {}
         #: The pages' Jinja environments and the templates stamp they were made under.
         self._kept_renderer: tuple[str, Renderer] | None = None
 
@@ -250,9 +248,7 @@ class IncrementalBuilder:
             new.evaluated[scenario.name] = done
             views.append(ScenarioView(done.result, catalog, pages[scenario.name], done.nodes))
             views[-1].attach_default_spread(done.spread)
-        blocks = self._scenario_blocks(plain)
-        for view in views:
-            view.source_text = blocks.get(view.name)
+        attach_sources(views, plain, self._parsed.documents())
         by_name = {view.name: view for view in views}
         sweeps = []
         rows_left = MAX_BUILD_SWEEP_ROWS
@@ -376,30 +372,6 @@ class IncrementalBuilder:
             self._kept_renderer = (templates, page_renderer(self.templates_dir))
         return self._kept_renderer[1]
 
-    def _scenario_blocks(self, scenarios: list[Scenario]) -> dict[str, str]:
-        """`scenario_blocks`, with a file parsed again only when its bytes or its scenarios
-        changed since the last build."""
-        by_file: dict[str, list[Scenario]] = {}
-        for scenario in scenarios:
-            by_file.setdefault(scenario.span.file, []).append(scenario)
-        kept: dict[str, tuple[bytes, Any, dict[str, str]]] = {}
-        blocks: dict[str, str] = {}
-        for file, group in by_file.items():
-            wanted = tuple((s.name, s.span.line, s.span.col) for s in group)
-            before = _file_bytes(file)
-            known = self._blocks.get(file)
-            if known is not None and before is not None and known[:2] == (before, wanted):
-                found = known[2]
-                kept[file] = known
-            else:
-                found = scenario_blocks(group)
-                # Kept only when the file did not change while it was parsed.
-                if before is not None and _file_bytes(file) == before:
-                    kept[file] = (before, wanted, found)
-            blocks.update(found)
-        self._blocks = kept
-        return blocks
-
     def _templates_stamp(self) -> str:
         """A digest of every template file's name and bytes: any edit renders every page."""
         from scendsl.app.cache import folder_digest
@@ -407,17 +379,3 @@ class IncrementalBuilder:
         # The cache's digest, not a second reading of the folder: it opens regular files only
         # (a FIFO there blocked every rebuild, a link to a device read for ever), in pieces.
         return "".join(folder_digest(str(folder)) for folder in self.template_folders())
-
-
-def _file_bytes(path: str) -> bytes | None:
-    """A scenario file's bytes (None when it does not read, or is larger than a scenario file
-    may be)."""
-    from scendsl.files import open_regular
-    from scendsl.language.parse import MAX_FILE_BYTES
-
-    try:
-        with open_regular(path) as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError:
-        return None
-    return raw if len(raw) <= MAX_FILE_BYTES else None

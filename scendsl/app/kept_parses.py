@@ -59,6 +59,8 @@ class KeptParses(ParsedFiles):
         if document is None:
             document = super().document(text, file, max_tokens)
             plain = _plain(document)
+        else:  # one of this load's documents (`documents()`), as a parsed one is
+            self._used[file, max_tokens, text] = document
         self._now[hashed] = plain
         return document
 

@@ -111,11 +111,50 @@ def _fork_pool(
 
         # Ignored while forking, and so inherited: no window before the initializer runs.
         with handling(signal.SIGINT, signal.SIG_IGN):
-            return multiprocessing.get_context("fork").Pool(
+            pool = multiprocessing.get_context("fork").Pool(
                 1, initializer=_quiet_worker, initargs=(initializer,)
             )
     except (OSError, ValueError, ImportError):
         return None
+    _first_workers[id(pool)] = _worker_ids(pool)
+    return pool
+
+
+#: The worker processes each live pool was made with (by `id` of the pool), to tell a worker
+#: that died (`worker_lost`): the pool puts a new process in its place, under another id.
+_first_workers: dict[int, frozenset[int]] = {}
+#: Seconds between looks at the worker while a chart is awaited from it.
+WORKER_POLL = 0.25
+
+
+def _worker_ids(pool: Pool) -> frozenset[int]:
+    return frozenset(process.pid for process in getattr(pool, "_pool", ()) if process.pid)
+
+
+def worker_lost(pool: Pool) -> bool:
+    """Whether a worker of `pool` died since it was made (killed by the OOM killer or a user,
+    crashed in a library's C code). A worker that dies waiting for a task holds the pool's
+    queue lock for ever, so neither its tasks nor any later one are ever answered: the pool
+    must be given up, and what it was asked done elsewhere."""
+    first = _first_workers.get(id(pool))
+    if first is None:
+        return False
+    alive = [process for process in getattr(pool, "_pool", ()) if process.is_alive()]
+    return _worker_ids(pool) != first or len(alive) != len(first)
+
+
+def answer(pool: Pool, result: Any, timeout: float | None = None) -> tuple[bool, Any]:
+    """(True, what `result`, an AsyncResult of `pool`, gives) once it is ready, or (False,
+    None) as soon as the pool's worker is lost (`worker_lost`), never waiting for ever on a
+    dead worker. The result's exception, if it raised, is raised here."""
+    import multiprocessing
+
+    while True:
+        try:
+            return True, result.get(WORKER_POLL)
+        except multiprocessing.TimeoutError:
+            if worker_lost(pool):
+                return False, None
 
 
 #: How long ending a pool may take before its worker is killed and the pool left behind.
@@ -131,6 +170,8 @@ def end_pool(pool: Pool) -> None:
     thread: if that has not finished in END_TIMEOUT seconds, the worker is killed and the build
     goes on (the thread is left to finish; the command exits without waiting for it).
     """
+
+    _first_workers.pop(id(pool), None)
 
     def end() -> None:
         pool.terminate()
@@ -210,6 +251,9 @@ class WorkSharing:
         self.cache = cache
         self.chart_keys: dict[str, str] = {}
         self.page_keys: dict[int, str] = {}
+        #: The job of each chart sent to the chart worker: drawn here if the worker is lost.
+        self.sent: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        self.lost = False
 
     def chart(self, key: str, job: tuple[str, tuple[Any, ...]]) -> None:
         if key in self.charts:
@@ -229,6 +273,7 @@ class WorkSharing:
             return
         from scendsl.report.charts import draw
 
+        self.sent[key] = job
         self.charts[key] = self.chart_workers.apply_async(draw, (job,))
 
     def page(self, text: str) -> None:
@@ -261,7 +306,7 @@ class WorkSharing:
             if isinstance(job, _Done):
                 drawn[key] = job.value
                 continue
-            drawn[key], seconds = draw(job) if isinstance(job, tuple) else job.get()
+            drawn[key], seconds = draw(job) if isinstance(job, tuple) else self._from_worker(key)
             chart_seconds += seconds
         self._keep_text_layouts()
         if self.chart_workers is None:
@@ -273,13 +318,26 @@ class WorkSharing:
             self._keep(drawn, bodies)
         return drawn, bodies
 
+    def _from_worker(self, key: str) -> tuple[str | None, float]:
+        """The chart `key` as the chart worker drew it, or drawn here (the same bytes) once
+        the worker is lost: a build whose chart worker was killed waited for ever."""
+        from scendsl.report.charts import draw
+
+        assert self.chart_workers is not None
+        if not self.lost:
+            done, drawn = answer(self.chart_workers, self.charts[key])
+            if done:
+                return drawn
+            self.lost = True  # the rest are drawn here; the pool is ended as ever
+        return draw(self.sent[key])
+
     def _keep_text_layouts(self) -> None:
         """The text layouts of the charts drawn, kept for the next build by the process that
         drew them (`chart_kit.keep_text_extents`; the chart worker is idle by now)."""
         from scendsl.report.chart_kit import keep_text_extents
 
-        drew_here = any(isinstance(job, tuple) for job in self.charts.values())
-        if self.chart_workers is None:
+        drew_here = self.lost or any(isinstance(job, tuple) for job in self.charts.values())
+        if self.chart_workers is None or self.lost:
             if drew_here:
                 keep_text_extents()
         elif any(not isinstance(job, _Done) for job in self.charts.values()):

@@ -68,6 +68,11 @@ REQUEST_TIMEOUT = 10.0
 #: number (100), not their sum, which let each of MAX_CONNECTIONS clients make the server hold
 #: 6 MB.
 MAX_REQUEST_BYTES = 256 * 1024
+#: Bytes of an HTML page's start read to add the reload script before its `</head>` (the
+#: built pages' is within the first few KiB; a page without one within this gets the script
+#: after it); the rest is sent as it is, PAGE_PIECE bytes at a time.
+MAX_PAGE_HEAD = 1024 * 1024
+PAGE_PIECE = 256 * 1024
 #: Headers on every answer: nothing here may be framed, embedded or read by another site.
 _SAFE_HEADERS = (
     ("Cache-Control", "no-store"),
@@ -188,7 +193,11 @@ class LiveState:
 
 def inject_live_script(page: bytes) -> bytes:
     """An HTML page as served: the reload script added before `</head>`, and the page's
-    content security policy widened to load it from this server and connect back."""
+    content security policy widened to load it from this server and connect back. `page` may
+    be the start of a page only (`MAX_PAGE_HEAD`), which is cut after its `</head>`."""
+    end = page.find(b"</head>")
+    if end >= 0 and end + len(b"</head>") < len(page):
+        return inject_live_script(page[: end + len(b"</head>")]) + page[end + len(b"</head>") :]
     text = page.decode("utf-8", "replace")  # a page replaced by other bytes is still sent
     text = _CSP_RE.sub(
         lambda m: f"{m.group(1)}{m.group(2)}; script-src 'self'; connect-src 'self'{m.group(3)}",
@@ -257,20 +266,47 @@ def make_handler(out_dir: str, state: LiveState, port: Callable[[], int]) -> typ
                 body = b"<!DOCTYPE html><title>Not found</title><p>No such page.</p>\n"
                 self._send(HTTPStatus.NOT_FOUND, inject_live_script(body), _type(".html"), head)
                 return
-            try:
-                from scendsl.files import open_beneath, output_folder_now
+            from scendsl.files import open_beneath, output_folder_now
 
+            try:
                 # Through no link (the output folder itself replaced by one, to anywhere, is not
                 # followed), not from a FIFO (which would hold the thread for ever).
-                with open_beneath(output_folder_now(out_dir), name) as handle:
-                    data = handle.read()
+                handle = open_beneath(output_folder_now(out_dir), name)
             except (OSError, ScenarioError):
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head)
                 return
-            suffix = os.path.splitext(name)[1]
+            with handle:
+                self._send_page(handle, os.path.splitext(name)[1], head)
+
+        def _send_page(self, handle: Any, suffix: str, head: bool) -> None:
+            """Send the page open as `handle` in pieces, as large as it is now: a page that
+            another process replaced by a huge file, or is still writing, is never held whole
+            (a page was read to its end, then decoded and encoded: three copies of it)."""
+            try:
+                size = os.fstat(handle.fileno()).st_size
+                start = handle.read(min(size, MAX_PAGE_HEAD)) if suffix == ".html" else b""
+            except OSError:
+                self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head)
+                return
+            left = size - len(start)
             if suffix == ".html":
-                data = inject_live_script(data)
-            self._send(HTTPStatus.OK, data, _type(suffix), head)
+                start = inject_live_script(start)
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", _type(suffix))
+            self.send_header("Content-Length", str(len(start) + left))
+            for header, value in _SAFE_HEADERS:
+                self.send_header(header, value)
+            self.end_headers()
+            if head:
+                return
+            self.wfile.write(start)
+            while left > 0:
+                piece = handle.read(min(left, PAGE_PIECE))
+                if not piece:  # cut short since it was opened: the answer cannot be whole
+                    self.close_connection = True
+                    return
+                self.wfile.write(piece)
+                left -= len(piece)
 
         def _names(self) -> tuple[str, ...]:
             """The names this server answers to: the loopback names, and the address it is

@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from scendsl.language.syntax import Document
     from scendsl.report.views import ScenarioView
     from scendsl.scenario import Scenario
 
 
-def scenario_blocks(scenarios: Iterable[Scenario]) -> dict[str, str]:
+def scenario_blocks(
+    scenarios: Iterable[Scenario], documents: Mapping[str, Document]
+) -> dict[str, str]:
     """The text of each scenario's `scenario NAME … { … }` block, whole lines, by name.
 
-    The files are read again (a few milliseconds for the samples); a scenario whose file no
-    longer reads, or no longer has the block where it was loaded from (edited since), has none.
+    Taken from `documents` (file name -> the document the load parsed, `ParsedFiles.documents`),
+    never from the file read again: a file edited since the load, or swapped for a link out of
+    the scenario folder, or grown past the token limit, is not what was evaluated and is not
+    read (item 187 of docs/security.md). A scenario whose file's document is not given has none.
     """
-    from scendsl.errors import ScenarioError
-    from scendsl.language.parse import parse_file
-
     by_file: dict[str, dict[tuple[int, int], Scenario]] = {}
     for scenario in scenarios:
         by_file.setdefault(scenario.span.file, {})[scenario.span.line, scenario.span.col] = scenario
     blocks: dict[str, str] = {}
     for file, wanted in by_file.items():
-        try:
-            document = parse_file(file, file, max_tokens=10_000_000)
-        except ScenarioError:
+        document = documents.get(file)
+        if document is None:
             continue
-        lines = document.text.splitlines()
+        # Lines as the parser counts them: only a line feed ends one (`splitlines` also splits
+        # at a form feed or U+2028 in a comment or a title, and showed the wrong lines).
+        lines = [line.removesuffix("\r") for line in document.text.split("\n")]
         for statement in document.statements:
             if statement.key != "scenario" or not statement.values or statement.body is None:
                 continue
@@ -41,8 +44,10 @@ def scenario_blocks(scenarios: Iterable[Scenario]) -> dict[str, str]:
     return blocks
 
 
-def attach_sources(views: list[ScenarioView], scenarios: Iterable[Scenario]) -> None:
-    """Give each view its scenario's block (`source_text`)."""
-    blocks = scenario_blocks(scenarios)
+def attach_sources(
+    views: list[ScenarioView], scenarios: Iterable[Scenario], documents: Mapping[str, Document]
+) -> None:
+    """Give each view its scenario's block (`source_text`), from the documents loaded."""
+    blocks = scenario_blocks(scenarios, documents)
     for view in views:
         view.source_text = blocks.get(view.name)

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scendsl.defaults import ReferenceKind
+from scendsl.defaults import Recompute, ReferenceKind
 from scendsl.errors import ScendslError
 from scendsl.language.names import country_of
 
@@ -381,7 +381,7 @@ class Framework(_Frozen):
     #: Accelerator platforms whose scenarios get this framework when they name none, and why.
     default_on: tuple[str, ...] = ()
     default_on_note: str = ""
-    recompute: Literal["none", "selective", "full", "offload"]
+    recompute: Recompute
     recompute_note: str = Field(min_length=1)
     #: The ZeRO stage the framework always shards with, else None (calibration default).
     zero_stage: int | None = Field(default=None, ge=0, le=3)

@@ -200,29 +200,45 @@ def keep(name: str, key: bytes, value: Any) -> None:
     seal.write(os.path.join(folder, name), name, key + payload)
 
 
+#: Bytes the entries of one kind that `keep_newest` bounds may hold together, the newest
+#: kept: a check kept up to MAX_KEPT_CHECKS entries of each kind, each up to MAX_CACHE_ENTRY
+#: (64 MiB: the parses of a folder of large files), and only `build` trimmed the caches to
+#: their 512 MiB (`app.cache.MAX_CACHE_BYTES`), so checks alone could keep 4 GiB of each.
+#: Three kinds (`check`, `check-parses`, `check-warnings`) stay within those 512 MiB.
+MAX_KEPT_KIND_BYTES = 128 * 1024 * 1024
+
+
 def keep_newest(kind: re.Pattern[str], most: int, written: str) -> None:
     """Remove the oldest entries (by time written) whose whole name matches `kind` while more
-    than `most` are kept, never `written` (the one just kept: file times may tie). Best effort:
-    an entry that cannot be removed stays. For a kind of entry named by what the user asked
-    (each folder and paths checked), which nothing else bounds."""
+    than `most` are kept, or more than MAX_KEPT_KIND_BYTES with `written` (the one just kept,
+    never removed: file times may tie). Best effort: an entry that cannot be removed stays. For
+    a kind of entry named by what the user asked (each folder and paths checked), which
+    nothing else bounds."""
     folder = _folder()
     if folder is None:
         return
     entries = []
+    held = 0
     try:
         with os.scandir(folder) as listing:
             for entry in listing:
-                if (
-                    kind.fullmatch(entry.name)
-                    and entry.name != written
-                    and entry.is_file(follow_symlinks=False)
-                ):
-                    entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
+                if kind.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    if entry.name == written:
+                        held += info.st_size
+                    else:
+                        entries.append((info.st_mtime_ns, info.st_size, entry.name))
     except OSError:
         return
-    for _, name in sorted(entries)[: max(0, len(entries) + 1 - most)]:
+    held += sum(size for _, size, _ in entries)
+    left = len(entries) + 1
+    for _, size, name in sorted(entries):
+        if left <= most and held <= MAX_KEPT_KIND_BYTES:
+            break
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(folder, name))
+            left -= 1
+            held -= size
 
 
 def kept_path(name: str) -> Path | None:

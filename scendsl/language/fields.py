@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scendsl import defaults
-from scendsl.defaults import FRAMEWORKS
+from scendsl.defaults import FRAMEWORKS, RECOMPUTE_LEVELS
 from scendsl.language.names import alias_in, price_series_names
 from scendsl.language.units import UNITS
 
@@ -23,6 +23,7 @@ class Requirement:
     other field holds when not written, `because` says why, as the error's reason."""
 
     field: str
+    #: The values that meet the requirement; none: any value written meets it.
     values: tuple[str, ...]
     unset: str
     because: str
@@ -34,6 +35,8 @@ class Requirement:
 
     def met_by(self, other: object) -> bool:
         """Whether the other field holding `other` (None: not written) meets the requirement."""
+        if not self.values:
+            return other is not None
         return (other if other is not None else self.unset) in self.values
 
 
@@ -303,6 +306,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             choices=("hyperscale", "colocation", "enterprise"),
             doc="kind of site, for the default PUE by year",
         ),
+        "emissions_boundary": FieldSpec(
+            "enum",
+            choices=("facility", "it", "accelerators"),
+            doc="which energy energy.training_emissions counts: the site's (servers, network, "
+            "cooling and power losses: IT × PUE), the IT equipment's (servers and network, no "
+            "PUE) or the accelerators alone at their rated power (accelerator-hours × TDP, or "
+            "the power limit: no host, network or cooling, as the ML CO2 Impact calculator and "
+            "BLOOM's dynamic energy count)",
+        ),
         "training_power_fraction": _q(
             "fraction",
             "power while training ÷ rated power (the system's, and the accelerator's own for "
@@ -381,9 +393,12 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "recompute": FieldSpec(
             "enum",
-            choices=("none", "selective", "full", "offload"),
+            choices=RECOMPUTE_LEVELS,
             doc="activation recomputation (offload: the layer input and the attention "
-            "projections kept in host memory, the rest recomputed)",
+            "projections kept in host memory, the rest recomputed; elementwise: every weight "
+            "matmul's output kept, the attention core and the element-wise ops recomputed, "
+            "MaxText's remat_policy minimal; mlp_input: the same but the MLP's input "
+            "projections recomputed, save_dot_except_mlpwi)",
         ),
         "recompute_num_layers": _int(
             "transformer layers per pipeline stage that recompute as `recompute` says, the "
@@ -423,6 +438,18 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             maximum=MAX_PARAMETERS,
             inclusive=False,
             nouns=PARAMETER_NOUNS,
+        ),
+        "teacher_share": replace(
+            _q(
+                "fraction",
+                "share of the training tokens the distillation teacher scores (a run that "
+                "distils over one stage of its training, such as the recovery of a pruned "
+                "model); every token when not given",
+                **_FRACTION,
+            ),
+            requires=Requirement(
+                "teacher_parameters", (), "no teacher", "a share of tokens scored needs a teacher"
+            ),
         ),
         "adapter": FieldSpec(
             "enum",
@@ -479,6 +506,15 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
         ),
         "flash_attention": FieldSpec(
             "enum", choices=("on", "off"), doc="fused attention keeping the score matrix on chip"
+        ),
+        "tp_comm_overlap": FieldSpec(
+            "enum",
+            choices=("on", "off"),
+            doc="tensor-parallel communication overlap (Megatron-Core --tp-comm-overlap, NeMo "
+            "tp_comm_overlap, MLPerf configs' TP_COMM_OVERLAP): the sequence-parallel exchanges "
+            "run in chunks under the GEMMs they feed (Transformer Engine userbuffers); off when "
+            "not given, as Megatron-Core's default; changes nothing without sequence parallelism and "
+            "a tensor-parallel group (performance.tensor_parallel_exposed_time)",
         ),
         "activation_precision": FieldSpec(
             "enum",

@@ -45,6 +45,12 @@ def _set_here(what: str, path: str, origins: Mapping[str, Span]) -> tuple[tuple[
     return ((f"{what} set here", origins[path]),) if path in origins else ()
 
 
+def _first(values: tuple[str, ...]) -> str:
+    """The value a hint writes after the field it needs: ` fp8` for `("fp8", "fp4")`, nothing
+    when any value meets the requirement."""
+    return f" {values[0]}" if values else ""
+
+
 def _or_else(values: tuple[str, ...]) -> str:
     """The other values a hint offers after its first: `(or fp4)` for `("fp4",)`, nothing for
     none."""
@@ -102,7 +108,8 @@ def check_relations(
         sink.error(
             f"{subject}: '{path}' {written}, but '{other_path}' {other_written}: {need.because}",
             at or origins.get(path),
-            f"write '{other_path} {need.values[0]}'{_or_else(need.values[1:])}, or remove '{path}'",
+            f"write '{other_path}{_first(need.values)}'{_or_else(need.values[1:])}, or remove "
+            f"'{path}'",
             _set_here(f"'{other_path}' is", other_path, origins),
         )
     for path, whole_path in filter(lambda pair: checked(*pair), DIVISORS):

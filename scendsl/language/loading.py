@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
-from scendsl.errors import DiagnosticSink, ScenarioError, Span
+from scendsl.errors import DiagnosticSink, ScenarioError, Span, remember_loaded
 from scendsl.files import kind_of, scenario_files
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file, read_scenario_text
 from scendsl.language.passes import resolve
@@ -45,6 +45,12 @@ class ParsedFiles:
     def loaded(self) -> None:
         """A load is done: keep its documents only."""
         self._kept, self._used = self._used, {}
+
+    def documents(self) -> dict[str, Document]:
+        """The last load's documents read from the disk, by the name they are shown by: the
+        texts that load parsed, so what is shown of a file is what was evaluated, never the
+        file read again (it may have been edited, or swapped for a link out of the folder)."""
+        return {document.file: document for document in self._kept.values()}
 
 
 def load_documents(
@@ -141,6 +147,7 @@ def load_documents(
         visit(path, (displays or {}).get(path, path), os.path.realpath(root), (), None)
     if parsed is not None:
         parsed.loaded()
+    remember_loaded(sink.sources)  # what later stages quote, never the files read again
     return [d for d in documents if d is not None]
 
 

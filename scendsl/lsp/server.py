@@ -47,6 +47,10 @@ from scendsl.terminal import spelt_surrogates, visible
 
 #: The largest message the server reads (an 8 MiB scenario, escaped as JSON, fits many times).
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+#: Files not open in the editor that import a changed one and are analysed again with it (their
+#: diagnostics published): a folder of 2,000 files importing the document analysed them all at
+#: each change, 20 s of CPU a keystroke. The others are analysed when opened.
+MAX_REFRESHED_IMPORTERS = 32
 #: The longest header line read at once (a real one is about 30 bytes).
 MAX_HEADER_LINE = 4096
 #: Seconds after a change at which a changed document is analysed and its diagnostics
@@ -312,8 +316,13 @@ class ScenarioServer(LanguageServer):
             logger.error("scendsl: internal error in the analysis: %s", _first_line(error))
 
     def refresh(self, path: str) -> None:
-        """Analyse a changed file, and the files that import it, and publish what changed."""
-        roots = [path] + [p for p in self.files.importers(path) if p != path]
+        """Analyse a changed file, and the files that import it, and publish what changed: the
+        importers open in the editor, and at most MAX_REFRESHED_IMPORTERS others (by name), so
+        a change costs a bounded number of analyses whatever the folder holds."""
+        importers = [p for p in self.files.importers(path) if p != path]
+        opened = [p for p in importers if p in self.files.overlay]
+        closed = [p for p in importers if p not in self.files.overlay]
+        roots = [path, *opened, *closed[:MAX_REFRESHED_IMPORTERS]]
         for root in roots:
             try:
                 analysis = self.files.analyse(root)

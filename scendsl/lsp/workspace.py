@@ -4,12 +4,14 @@ and finding its importers, which gives the diagnostics `scendsl check` would."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from scendsl.defaults import MAX_IMPORT_COMPLETION_ENTRIES
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
 from scendsl.files import open_regular
 from scendsl.files.settled import settled_stamp
@@ -306,9 +308,15 @@ class Workspace:
         candidates = set(self.overlay)
         folder = os.path.dirname(real)
         try:
-            candidates.update(
-                os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".scn")
-            )
+            # The folder's first entries only, as import completion looks through (a folder
+            # of a million files is not read at each keystroke).
+            with os.scandir(folder) as listing:
+                names = sorted(
+                    entry.name
+                    for entry in itertools.islice(listing, MAX_IMPORT_COMPLETION_ENTRIES)
+                    if entry.name.endswith(".scn")
+                )
+            candidates.update(os.path.join(folder, name) for name in names)
         except OSError:
             pass
         graph = {os.path.realpath(c): self._imports_of(c) for c in candidates}

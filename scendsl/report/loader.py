@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from scendsl.defaults import MAX_TEMPLATE_FILE
 from scendsl.errors import ScendslError
-from scendsl.report.sandbox import MAX_TEMPLATE_FILE
 
 #: The build's placeholder characters (see render.py) never come from a template file.
 _PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
@@ -120,8 +120,8 @@ def template_loader(folders: list[Path]) -> Any:
     """A loader that reads templates from the folders, in order, and only from inside them:
     a path whose real location (symbolic links followed) is outside its folder is refused,
     as is anything that is not a regular UTF-8 file of at most MAX_TEMPLATE_FILE bytes."""
+    import errno
     import os
-    import stat
 
     from jinja2 import BaseLoader, TemplateNotFound
     from jinja2.loaders import split_template_path
@@ -148,21 +148,29 @@ def template_loader(folders: list[Path]) -> Any:
                 if os.path.isdir(real):
                     continue
                 self.paths.setdefault(template, path)
-                return self._read(template, path, real)
+                return self._read(template, path, real, real_folder)
             raise TemplateNotFound(template)
 
-        def _read(self, template: str, path: str, real: str) -> tuple[str, str, Any]:
+        def _read(
+            self, template: str, path: str, real: str, real_folder: str
+        ) -> tuple[str, str, Any]:
+            from scendsl.files import open_regular
+
             try:
-                # O_NONBLOCK: a FIFO named like a template must not hang the build.
-                fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+                # The file policy's open: non-blocking (a FIFO named like a template must not
+                # hang the build), a regular file only, and the folder check made again on the
+                # file opened: a link swapped in since the check above is refused, not read.
+                handle = open_regular(real, inside=real_folder)
             except OSError as error:
+                if error.errno == errno.EINVAL:
+                    raise TemplateFileProblem(
+                        f"template '{template}' is not a regular file", path
+                    ) from None
                 raise TemplateFileProblem(
                     f"cannot read template '{template}': {error.strerror}", path
                 ) from None
-            with os.fdopen(fd, "rb") as handle:
+            with handle:
                 info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    raise TemplateFileProblem(f"template '{template}' is not a regular file", path)
                 if info.st_size > MAX_TEMPLATE_FILE:
                     raise TemplateFileProblem(
                         f"template '{template}' is larger than {MAX_TEMPLATE_FILE:,} bytes", path

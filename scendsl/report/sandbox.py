@@ -34,8 +34,6 @@ MAX_INTEGER_BITS = 100_000
 #: one). CPU time, not the wall clock: whether a build succeeds must not depend on how busy the
 #: machine is (a template cannot wait on anything but the processor: it has no I/O).
 RENDER_SECONDS = 10.0
-#: Largest template file read, in bytes.
-MAX_TEMPLATE_FILE = 1_000_000
 #: Most loop items one template (with its macros and includes) may go through: a macro's or a
 #: `{% set %}` block's output is held as a list with an entry per item until it is joined, so
 #: the count of items bounds its memory (the sample briefings go through a few thousand).

@@ -15,6 +15,15 @@ from scendsl.model.registry import input_node, metric, scenario_input
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # a unit conversion, not a fact about the world
 
+_BLOOM = (
+    "Luccioni, Viguier, Ligozat, Estimating the Carbon Footprint of BLOOM (JMLR 2023): "
+    "dynamic energy = GPU-hours × TDP"
+)
+_LACOSTE = (
+    "Lacoste et al. 2019, Quantifying the Carbon Emissions of Machine Learning, and its ML CO2 "
+    "Impact calculator (mlco2/impact: energy = the GPU's TDP × hours, × the region's intensity)"
+)
+
 
 @metric(
     "energy.it_power",
@@ -162,18 +171,6 @@ def training_energy(facility_power, training_fraction, training_time):
 
 
 @metric(
-    "energy.training_emissions",
-    "mass",
-    "CO2-equivalent emitted by the training run",
-    "energy.training_energy × energy.supply_intensity",
-    ("energy.training_energy", "energy.supply_intensity"),
-    importance=7,
-)
-def training_emissions(training_energy, intensity):
-    return training_energy * intensity
-
-
-@metric(
     "energy.training_cost",
     "currency",
     "Electricity cost of the training run",
@@ -219,10 +216,6 @@ _ACT = (
 _LLMCARBON = (
     "Faiz et al., LLMCarbon: Modeling the End-to-End Carbon Footprint of Large Language "
     "Models (ICLR 2024)"
-)
-_BLOOM = (
-    "Luccioni, Viguier, Ligozat, Estimating the Carbon Footprint of BLOOM (JMLR 2023): "
-    "dynamic energy = GPU-hours × TDP"
 )
 _DODGE = (
     "Dodge et al., Measuring the Carbon Intensity of AI in Cloud Instances (FAccT 2022): GPU "
@@ -341,6 +334,56 @@ def accelerator_energy(accelerator_hours, power):
 )
 def training_it_energy(training_energy, pue):
     return training_energy / pue
+
+
+@input_node(
+    "energy.emissions_boundary",
+    "text",
+    "Which energy the training emissions count: facility (IT × PUE), it (servers and "
+    "network) or accelerators (the accelerators alone at their rated power)",
+    value_type="text",
+)
+def _emissions_boundary(ctx: Context) -> Found:
+    return ctx.scenario_or_choice("energy.emissions_boundary")
+
+
+@metric(
+    "energy.emissions_energy",
+    "energy",
+    "Energy the training emissions count, within energy.emissions_boundary",
+    "energy.training_energy (facility); energy.training_it_energy (it); "
+    "reliability.accelerator_hours × 1 hour × accelerator.power_limit (accelerators: the rated "
+    "power, TDP or cap, with no training fraction, as published accelerator-only figures count)",
+    (
+        "energy.emissions_boundary",
+        "energy.training_energy",
+        "energy.training_it_energy",
+        "reliability.accelerator_hours",
+        "accelerator.power_limit",
+    ),
+    (_LACOSTE, _BLOOM),
+    importance=3,
+)
+def emissions_energy(boundary, training_energy, it_energy, accelerator_hours, rated_power):
+    """The run's energy within the boundary a published emissions figure draws."""
+    if boundary == "it":
+        return it_energy
+    if boundary == "accelerators":
+        return accelerator_hours * 3600.0 * rated_power
+    return training_energy
+
+
+@metric(
+    "energy.training_emissions",
+    "mass",
+    "CO2-equivalent emitted by the training run",
+    "energy.emissions_energy × energy.supply_intensity (the site's energy unless "
+    "energy.emissions_boundary says)",
+    ("energy.emissions_energy", "energy.supply_intensity"),
+    importance=7,
+)
+def training_emissions(emissions_energy, intensity):
+    return emissions_energy * intensity
 
 
 @metric(

@@ -1023,25 +1023,37 @@ def training_flops(per_token, tokens, given, effective, duration, accelerator_ti
 scenario_input(
     "workload.teacher_parameters",
     "number",
-    "Parameters of the distillation teacher run forward on every training token (0: none)",
+    "Parameters of the distillation teacher run forward on the tokens it scores (0: none)",
     sources=(DISTILLATION,),
     default=Found(0.0, "default", note="no teacher: the run trains on its data alone"),
+)
+
+scenario_input(
+    "workload.teacher_share",
+    "fraction",
+    "Share of the training tokens the distillation teacher scores",
+    sources=(DISTILLATION,),
+    default=Found(1.0, "default", note="a teacher, if any, scores every token the run trains on"),
 )
 
 
 @metric(
     "performance.teacher_flops_per_token",
     "number",
-    "FLOPs per training token of the distillation teacher's forward pass (0 without a teacher)",
-    "2·workload.teacher_parameters (a forward pass; the teacher's attention scores, a few "
-    "percent at its width, are not counted: its shape is not given)",
-    ("workload.teacher_parameters",),
+    "FLOPs per training token of the distillation teacher's forward pass, averaged over the "
+    "run (0 without a teacher)",
+    "2·workload.teacher_parameters × workload.teacher_share (a forward pass over the tokens it "
+    "scores; the teacher's attention scores, a few percent at its width, are not counted: its "
+    "shape is not given)",
+    ("workload.teacher_parameters", "workload.teacher_share"),
     sources=(DISTILLATION, TM101),
 )
-def teacher_flops_per_token(teacher):
-    """The teacher scores every token the student trains on with its forward pass alone; no
-    backward pass and no optimizer step, so 2·N_teacher where the student pays 6·N."""
-    return 2.0 * teacher
+def teacher_flops_per_token(teacher, share):
+    """The teacher scores the tokens it is given with its forward pass alone; no backward pass
+    and no optimizer step, so 2·N_teacher a scored token where the student pays 6·N. A run that
+    distils over part of its tokens (one stage, such as a pruned model's recovery) pays that
+    share of it on average over its steps."""
+    return 2.0 * teacher * share
 
 
 @metric(

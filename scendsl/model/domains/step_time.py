@@ -55,12 +55,14 @@ from scendsl.model.domains.training_formulas import (
     RING_ATTENTION,
     STRAGGLER,
     TE_SPEEDUP,
+    TP_OVERLAP,
     UNFUSED_ATTENTION,
     VENDOR_LINKS,
     ZERO,
     ZERO3_OVERLAP,
     ZERO_OFFLOAD,
     activation_traffic_bytes,
+    chunked_overlap_exposed_seconds,
     context_parallel_exchange_seconds,
     effective_interleave,
     exposed_after_overlap,
@@ -359,62 +361,78 @@ def _tensor_forward_repeated(recompute, share):
 
 
 @metric(
-    "performance.tensor_parallel_time",
+    "performance.tensor_parallel_exchange_time",
     "time",
-    "Tensor-parallel communication per step",
-    "4 × (2 B × 2·b·(s/c)·h·(t−1)/t / (½ link) + α) per layer and micro-batch (×1.5 with "
-    "full recompute) × L/p × m, link = scale-up while t ≤ scaleup_domain else scale-out; α = "
-    "base + 2(t−1) hops, each at the hop latency of the fabric it crosses (NCCL's ring)",
+    "Bytes time of one of a layer's tensor-parallel exchanges for one micro-batch: a "
+    "sequence-parallel all-gather or reduce-scatter, half of an all-reduce",
+    "2 B·b·(s/c)·h·(t−1)/t / (½ link), link = scale-up while t ≤ scaleup_domain else scale-out",
     (
         "workload.sequence_length",
         "workload.micro_batch",
         "workload.hidden_size",
-        "workload.layers",
         "workload.tensor_parallel",
+        "workload.context_parallel",
+        "accelerator.scaleup_domain",
+        "accelerator.scaleup_bandwidth",
+        "performance.scaleout_bandwidth",
+    ),
+    sources=(NARAYANAN, KORTHIKANTI, RING),
+)
+def tensor_parallel_exchange_time(sequence, micro_batch, hidden, tensor, context, domain, up, out):
+    """The rank's s/c tokens of width h leave it (t−1)/t at a time around the ring."""
+    payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
+    return 0.5 * ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, up, out))
+
+
+@metric(
+    "performance.tensor_parallel_layer_passes",
+    "number",
+    "Times a step runs each layer's tensor-parallel exchanges on one accelerator: its stage's "
+    "layers once a micro-batch, and again for a recomputed forward pass",
+    "L/p × m × (1.5 with full recompute, 1.25 with offload, on the recomputed share of layers)",
+    (
+        "workload.layers",
         "workload.pipeline_parallel",
         "performance.microbatches",
         "workload.recompute",
         "performance.recomputed_layer_share",
-        "accelerator.scaleup_domain",
-        "accelerator.scaleup_bandwidth",
-        "performance.scaleout_bandwidth",
-        "workload.context_parallel",
-        "performance.collective_base_latency",
-        "performance.collective_hop_latency_scaleup",
-        "performance.collective_hop_latency_scaleout",
     ),
+    sources=(NARAYANAN, MEGATRON_RECOMPUTE),
+)
+def tensor_parallel_layer_passes(layers, pipeline, m, recompute, recomputed_share):
+    """The repeated forward's exchanges count again."""
+    return layers / pipeline * m * _tensor_forward_repeated(recompute, recomputed_share)
+
+
+#: What prices a layer's tensor-parallel exchanges, whether they block the GEMMs or run under them:
+#: their bytes time, how often a step runs them, and NCCL's latency on the fabric they cross.
+TENSOR_EXCHANGE_PRICE = (
+    "performance.tensor_parallel_exchange_time",
+    "performance.tensor_parallel_layer_passes",
+    "workload.tensor_parallel",
+    "accelerator.scaleup_domain",
+    "performance.collective_base_latency",
+    "performance.collective_hop_latency_scaleup",
+    "performance.collective_hop_latency_scaleout",
+)
+
+
+@metric(
+    "performance.tensor_parallel_time",
+    "time",
+    "Tensor-parallel communication per step",
+    "4 × (2 × tensor_parallel_exchange_time + α) × tensor_parallel_layer_passes; α = base + "
+    "2(t−1) hops, each at the hop latency of the fabric it crosses (NCCL's ring)",
+    TENSOR_EXCHANGE_PRICE,
     sources=(NARAYANAN, KORTHIKANTI, RING, COLLECTIVE_LATENCY),
 )
-def tensor_parallel_time(
-    sequence,
-    micro_batch,
-    hidden,
-    layers,
-    tensor,
-    pipeline,
-    m,
-    recompute,
-    recomputed_share,
-    domain,
-    scaleup,
-    scaleout,
-    context,
-    base,
-    hop_up,
-    hop_out,
-):
+def tensor_parallel_time(exchange, passes, tensor, domain, base, hop_up, hop_out):
     """Two all-reduces forward and two backward per layer (with sequence parallelism the same
     volume as all-gathers and reduce-scatters) on the rank's s/c tokens; they block the
     matmuls. Each also pays its fixed latency, which does not shrink with the payload: what
     is left of a step whose per-accelerator work is small."""
-    payload = ACTIVATION_BYTES * micro_batch * sequence / context * hidden
-    transfer = ring_allreduce_seconds(payload, tensor, link_for(tensor, domain, scaleup, scaleout))
     latency = ring_latency_seconds(tensor, domain, base, hop_up, hop_out, 2.0)
-    per_layer = 4.0 * (transfer + latency)
-    recomputed = _tensor_forward_repeated(
-        recompute, recomputed_share
-    )  # the repeated forward's all-reduces
-    return per_layer * recomputed * m * layers / pipeline
+    return 4.0 * (2.0 * exchange + latency) * passes
 
 
 @metric(
@@ -635,6 +653,118 @@ def pipeline_p2p_time(
 def kv_width(kv, width, heads):
     """h under multi-head attention; GQA shares each KV head between several query heads."""
     return kv * width / heads
+
+
+@metric(
+    "performance.tp_comm_overlap_applies",
+    "number",
+    "Whether the run overlaps its tensor-parallel exchanges with the GEMMs: written on, under "
+    "Megatron, with sequence parallelism and a tensor-parallel group",
+    "workload.tp_comm_overlap = on and workload.framework = megatron and "
+    "workload.sequence_parallel = on and t > 1",
+    (
+        "workload.tp_comm_overlap",
+        "workload.framework",
+        "workload.sequence_parallel",
+        "workload.tensor_parallel",
+    ),
+    sources=(TP_OVERLAP,),
+    value_type="bool",
+)
+def tp_comm_overlap_applies(overlap, framework, sequence_parallel, tensor):
+    """Transformer Engine's userbuffers overlap is Megatron-Core's, and its exchanges are the
+    sequence-parallel all-gathers and reduce-scatters of a tensor-parallel group."""
+    wanted = (overlap == "on") & (framework == "megatron")
+    return wanted & (sequence_parallel == "on") & (tensor > 1)
+
+
+@metric(
+    "performance.tp_comm_overlap_ignored",
+    "number",
+    "Whether the scenario writes tensor-parallel overlap where it changes nothing",
+    "workload.tp_comm_overlap = on and not performance.tp_comm_overlap_applies",
+    ("workload.tp_comm_overlap", "performance.tp_comm_overlap_applies"),
+    sources=(TP_OVERLAP,),
+    value_type="bool",
+)
+def tp_comm_overlap_ignored(overlap, applies):
+    """Written on, but without Megatron, sequence parallelism or a tensor-parallel group."""
+    return (overlap == "on") & ~applies
+
+
+@metric(
+    "performance.tensor_parallel_exposed_time",
+    "time",
+    "Tensor-parallel communication per step left on the critical path: all of it unless the "
+    "run overlaps it with the GEMMs (workload.tp_comm_overlap); then what the chunked "
+    "exchanges add to the GEMMs they run under",
+    "performance.tensor_parallel_time unless performance.tp_comm_overlap_applies; then Σ over the layer's four linear GEMMs (QKV a + 2·kv wide, projection "
+    "from a, MLP in f or 2f gated, MLP out from f) of 2 × E(g), forward and backward, × "
+    "tensor_parallel_layer_passes: E(g) = g'/t + (t−1)·max(g'/t, x/(t−1) + α) − g, g = "
+    "2·b·(s/c)·h·w/t / (bf16_dense × matmul_efficiency × framework_efficiency × "
+    "power_cap_throughput × precision_gain), g' = g / (1 − σ), x = "
+    "tensor_parallel_exchange_time, α = one send's latency, σ = performance.tp_overlap_sm_share",
+    (
+        "performance.tensor_parallel_time",
+        "performance.tp_comm_overlap_applies",
+        *TENSOR_EXCHANGE_PRICE,
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.context_parallel",
+        "workload.hidden_size",
+        "performance.attention_width",
+        "performance.kv_width",
+        "performance.ffn_width",
+        "workload.mlp",
+        "accelerator.bf16_dense",
+        "performance.matmul_efficiency",
+        "performance.framework_efficiency",
+        "performance.power_cap_throughput",
+        "performance.precision_gain",
+        "performance.tp_overlap_sm_share",
+    ),
+    sources=(TP_OVERLAP, NARAYANAN, KORTHIKANTI, RING, COLLECTIVE_LATENCY),
+)
+def tensor_parallel_exposed_time(
+    unhidden,
+    applies,
+    exchange,
+    passes,
+    tensor,
+    domain,
+    base,
+    hop_up,
+    hop_out,
+    sequence,
+    micro_batch,
+    context,
+    hidden,
+    attention,
+    kv,
+    ffn,
+    mlp,
+    bf16_dense,
+    efficiency,
+    framework,
+    capped,
+    gain,
+    sm_share,
+):
+    """Transformer Engine's userbuffers run each sequence-parallel all-gather and reduce-scatter
+    in tensor-parallel-size chunks under the GEMM that consumes or produces it, forward and
+    backward (each GEMM's dgrad and wgrad are its forward's size). A wide GEMM hides its whole
+    exchange and pays only the SMs the exchange holds; a narrow one (few tokens a rank) cannot,
+    and pays each chunk's launch."""
+    step_latency = send_latency_seconds(tensor, domain, base, hop_up, hop_out)
+    rate = bf16_dense * efficiency * framework * capped * gain
+    tokens = micro_batch * sequence / context
+    mlp_in = scalar.where(mlp == "gated", 2.0, 1.0) * ffn
+    per_layer = 0.0
+    for width in (attention + 2.0 * kv, attention, mlp_in, ffn):
+        gemm = 2.0 * tokens * hidden * width / tensor / rate
+        exposed = chunked_overlap_exposed_seconds(gemm, exchange, tensor, step_latency, sm_share)
+        per_layer = per_layer + 2.0 * exposed  # forward, and the backward's exchange alike
+    return scalar.where(applies, per_layer * passes, unhidden)
 
 
 @metric(
@@ -1277,13 +1407,13 @@ def straggler(used, variability):
     "Time of one data-parallel replica's step alone: per-micro-batch work stretched by the "
     "pipeline bubble, then the optimizer and host traffic (no data-parallel exchange, no "
     "stragglers)",
-    "(compute + memory + tensor_parallel + expert_parallel + expert_permutation + expert_launch + "
-    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload + "
-    "weight_cast",
+    "(compute + memory + tensor_parallel_exposed + expert_parallel + expert_permutation + "
+    "expert_launch + pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + "
+    "offload + weight_cast",
     (
         "performance.compute_time",
         "performance.memory_time",
-        "performance.tensor_parallel_time",
+        "performance.tensor_parallel_exposed_time",
         "performance.expert_parallel_time",
         "performance.pipeline_p2p_time",
         "performance.pipeline_bubble",
@@ -1332,9 +1462,9 @@ def replica_time(
     "time",
     "Time of one optimizer step (bottom up)",
     "(replica_time + data_parallel) × straggler_factor, replica_time = (compute + memory + "
-    "tensor_parallel + expert_parallel + expert_permutation + expert_launch + pipeline_p2p + "
-    "context_parallel) / "
-    "(1 − pipeline_bubble) + optimizer + offload + weight_cast",
+    "tensor_parallel_exposed + expert_parallel + expert_permutation + expert_launch + "
+    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload + "
+    "weight_cast",
     (
         "performance.replica_time",
         "performance.data_parallel_time",

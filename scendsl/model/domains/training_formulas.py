@@ -355,6 +355,19 @@ OVERLAP_INTERFERENCE = (
     "RCCL collectives on AMD MI300X); 42% with schedule prioritisation and compute-unit "
     "partitioning"
 )
+TP_OVERLAP = (
+    "Wang et al. 2023, Overlap Communication with Dependent Computation via Decomposition in "
+    "Large Deep Learning Models (ASPLOS 2023): a collective and the einsum that consumes or "
+    "produces it are decomposed into chunks so that each chunk's transfer runs beside another "
+    "chunk's computation; Transformer Engine's userbuffers (github.com/NVIDIA/TransformerEngine, "
+    "transformer_engine/common/comm_gemm_overlap/comm_gemm_overlap.cpp): the sequence-parallel "
+    "all-gather as a ring exchange of tensor-parallel-size chunks under a GEMM split alike "
+    "(split_overlap_ag), the reduce-scatter pipelined under the GEMM that produces it "
+    "(split_overlap_rs), the GEMM run on the SMs the exchange leaves (_math_sms = sm_count - "
+    "num_comm_sm with set_sm_margin); Megatron-Core's tp_comm_overlap (Megatron-LM "
+    "--tp-comm-overlap), off unless set; Megatron-Bridge's CommOverlapConfig turns it off "
+    "without sequence parallelism or with tensor parallelism 1"
+)
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
 PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0
@@ -442,6 +455,21 @@ def exposed_after_overlap(communication, window, efficiency):
     return scalar.maximum(communication - hidden, 0.0)
 
 
+def chunked_overlap_exposed_seconds(gemm, transfer, chunks, step_latency, sm_share):
+    """What an exchange run in `chunks` pieces under the GEMM it feeds (or that produces it) adds
+    to that GEMM's time `gemm`: the GEMM, split alike and slowed by the share `sm_share` of the
+    compute units the exchange holds, runs its first chunk alone (the local one), then each of
+    the chunks − 1 ring steps takes the longer of a GEMM chunk and one chunk's transfer
+    (`transfer` / (chunks − 1) plus the step's launch latency). A GEMM longer than the exchange
+    hides all of it but the SMs' price; a short one leaves the transfer exposed and its own
+    time mostly hidden behind it."""
+    n = scalar.maximum(chunks, 2)
+    slowed = gemm / (1.0 - sm_share)
+    step = transfer / (n - 1) + step_latency
+    total = slowed / n + (n - 1) * scalar.maximum(slowed / n, step)
+    return total - gemm
+
+
 def host_link_seconds(traffic_bytes, hostlink_bandwidth, shared_by):
     """Time to move `traffic_bytes` (both directions together) over this accelerator's share."""
     return traffic_bytes / (hostlink_bandwidth / shared_by)
@@ -505,7 +533,9 @@ def activation_bytes_per_layer(
     (2sbh, divided by t with sequence parallelism); offload keeps that input and the attention
     projections' outputs (q, k, v and the output projection's, 2 + 2 + 4·kv_ratio bytes per sbh
     split by t), which the memory model sends to host memory (MaxText's offloading remat
-    policy: decoder_layer_input, query_proj, key_proj, value_proj, out_proj 'offload'). `saved_input` (bytes per element, None for
+    policy: decoder_layer_input, query_proj, key_proj, value_proj, out_proj 'offload');
+    elementwise keeps that input and every weight matmul's output on the device
+    (matmul_output_terms, split by t), mlp_input all of them but the MLP's input projections'. `saved_input` (bytes per element, None for
     16-bit) is what an FP8 linear layer keeps of its input: see low_precision_linear_terms;
     `ffn_ratio` (f/h) and `gated` size the MLP's saved tensors: see mlp_activation_terms;
     `kv_ratio` (KV heads / attention heads) narrows the saved keys and values under grouped-query
@@ -531,11 +561,16 @@ def activation_bytes_per_layer(
     # offload keeps the layer input and what the attention projections produce (q 2, k and v
     # 2·kv_ratio each, the output projection's result 2), all bound for host memory
     offload = full + (4.0 + 4.0 * kv_ratio) / tensor
+    matmul_outputs = full + matmul_output_terms(ffn_ratio, gated, kv_ratio) / tensor
+    mlp_inputs = mlp_activation_terms(ffn_ratio, gated)[0] / tensor
     factor = {
         "none": linear + attention,
         "selective": linear,
         "full": full,
         "offload": offload,
+        "elementwise": matmul_outputs,
+        # mlp_input keeps the same outputs but the MLP's input projections'
+        "mlp_input": matmul_outputs - mlp_inputs,
     }[recompute]
     return sbh * partial_recompute(factor, linear + attention, recomputed_share)
 
@@ -602,6 +637,14 @@ NO_IMPLICIT_SPILL = (
 #: The recomputation levels that run a layer's forward pass (all or all but its attention
 #: projections) a second time before its backward pass.
 FORWARD_RERUN = ("full", "offload")
+#: The levels that run a layer's element-wise kernels (norms, activations, residual adds) a
+#: second time: those that rerun the forward pass, `elementwise`, which keeps only the matmuls'
+#: outputs (MaxText's 'minimal'), and `mlp_input`, which keeps fewer of them.
+ELEMENTWISE_RERUN = (*FORWARD_RERUN, "elementwise", "mlp_input")
+#: The levels that run the attention core's forward pass (scores, softmax, their weighting)
+#: a second time: Megatron-LM's selective recomputation, full, `elementwise` and `mlp_input`
+#: (the core's batched matmuls are not among the outputs MaxText's named policies keep).
+ATTENTION_RERUN = ("selective", "full", "elementwise", "mlp_input")
 
 
 def dropout_off(dropout):
@@ -624,6 +667,18 @@ def mlp_activation_terms(ffn_ratio=PLAIN_FFN_RATIO, gated=False):
     """
     r = ffn_ratio
     return 2.0 * scalar.where(gated, 2.0, 1.0) * r, 2.0 * r
+
+
+def matmul_output_terms(ffn_ratio=PLAIN_FFN_RATIO, gated=False, kv_ratio=1.0):
+    """Bytes per sbh, in 16 bits, of the outputs of a layer's weight matmuls, what recompute
+    `elementwise` keeps beside the layer input (MaxText's remat_policy 'minimal': JAX's
+    checkpoint_dots_with_no_batch_dims until 2024, then the named query_proj, key_proj,
+    value_proj, out_proj, mlpwi_0, mlpwi_1 and mlpwo): q 2, k and v 2·kv_ratio each, the output
+    projection's 2, the MLP's input projections (mlp_activation_terms: 2r, gated 2·2r) and its
+    output projection's 2. The attention core (scores, softmax, their weighting) and every
+    element-wise op are recomputed from them."""
+    activation, _ = mlp_activation_terms(ffn_ratio, gated)
+    return 2.0 + 4.0 * kv_ratio + 2.0 + activation + 2.0
 
 
 def low_precision_linear_terms(
@@ -652,7 +707,8 @@ def low_precision_linear_terms(
 
 def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=False, share=1.0):
     """Hardware FLOPs over model FLOPs: full recomputation repeats the forward pass (4/3);
-    selective recomputation repeats the attention scores' forward pass, s/(18h) of the linear
+    selective recomputation (and `elementwise`, which keeps every weight matmul's output)
+    repeats the attention scores' forward pass, s/(18h) of the linear
     layers' work (Korthikanti et al. 2022, §5) when their weights are 12h² (attention 4h², plain
     4h MLP 8h²). An MLP of width f has 2hf (plain) or 3hf (gated) weights, x = s/(18h) × 12h /
     (4h + 2f or 3f). The model FLOPs count the attention scores too (3x, forward and backward),
@@ -662,17 +718,27 @@ def recompute_flops_factor(recompute, sequence, hidden, ffn_width=None, gated=Fa
     Offload repeats the forward pass but for the attention projections, whose outputs it kept:
     1 + ⅓ × mlp / (4h² + mlp) of the layer's weights (the four projections counted h wide,
     grouped-query attention's narrower k and v not: a slight over-count of the kept share).
+    `mlp_input` (MaxText's 'save_dot_except_mlpwi') repeats the attention scores' forward pass as
+    selective does and the MLP's input projections', (2 gated, 1 plain)·hf of the layer's
+    weights, a third of their share as offload counts its MLP.
     With `share` of a stage's layers recomputing, the rest none, the extra work scales by it.
     """
     weights = 1.0
     mlp = 8.0 * hidden * hidden
+    mlp_input = 4.0 * hidden * hidden
     if ffn_width is not None:
         mlp = mlp_matrices(gated) * ffn_width * hidden
+        mlp_input = (mlp_matrices(gated) - 1.0) * ffn_width * hidden
         weights = 12.0 * hidden / (4.0 * hidden + mlp_matrices(gated) * ffn_width)
     scores = sequence / (18.0 * hidden) * weights
     factor = {
         "none": 1.0 + 0.0 * sequence,
         "selective": 1.0 + scores / (1.0 + 3.0 * scores),
+        # elementwise keeps every weight matmul's output: only the attention core runs again
+        "elementwise": 1.0 + scores / (1.0 + 3.0 * scores),
+        "mlp_input": 1.0
+        + scores / (1.0 + 3.0 * scores)
+        + mlp_input / (4.0 * hidden * hidden + mlp) / 3.0,
         "full": 4.0 / 3.0 + 0.0 * sequence,
         "offload": 1.0 + mlp / (4.0 * hidden * hidden + mlp) / 3.0 + 0.0 * sequence,
     }[recompute]
@@ -749,11 +815,11 @@ def mixed_precision_gain(gain, attention_share, attention_gain=1.0):
 
 def recomputed_attention_share(attention_share, recompute, recompute_factor, share=1.0):
     """Share of the executed FLOPs (model FLOPs × recompute_factor) in the attention scores and
-    their weighting: selective and full recomputation run their forward pass, a third of their
+    their weighting: selective, elementwise and full recomputation run their forward pass, a third of their
     forward and backward work, once more (Korthikanti et al. 2022 §5); offload keeps what it
     would recompute of them (recompute_flops_factor); `share` of a stage's layers recompute.
     """
-    again = scalar.where(scalar.isin(recompute, ("selective", "full")), 4.0 / 3.0, 1.0)
+    again = scalar.where(scalar.isin(recompute, ATTENTION_RERUN), 4.0 / 3.0, 1.0)
     again = partial_recompute(again, 1.0, share)
     return attention_share * again / recompute_factor
 
@@ -805,11 +871,12 @@ def activation_traffic_bytes(
     """HBM bytes the memory-bound (element-wise) kernels move per step and accelerator.
 
     Each of a layer's 34·sbh activation bytes (Korthikanti) is written in the forward pass and
-    read in the backward pass; full recomputation runs the forward once more. With flash
+    read in the backward pass; full recomputation runs the forward once more, and so does
+    `elementwise`, which keeps the matmuls' outputs and recomputes the rest. With flash
     attention the s×s score matrix never reaches HBM (score_heads = 0); without it each of its
     a·s²·b/t elements costs what the unfused kernels move (SCORE_FORWARD_BYTES forward,
     SCORE_BACKWARD_BYTES backward), not only the 5 bytes Korthikanti's count keeps for the
-    backward pass; recomputation (selective or full) runs that forward once more. An MLP of
+    backward pass; recomputation (selective, elementwise or full) runs that forward once more. An MLP of
     width f = ffn_ratio·h, gated or not, sizes its share of the 34 (mlp_activation_terms). At
     `dropout` 0 neither the masks nor the dropped scores are moved (DROPOUT_*_BYTES). `share` of
     a stage's layers recompute (partial_recompute).
@@ -828,7 +895,7 @@ def activation_traffic_bytes(
         dropout=dropout,
     )
     passes = partial_recompute(
-        scalar.where(scalar.isin(recompute, FORWARD_RERUN), 3.0, 2.0), 2.0, share
+        scalar.where(scalar.isin(recompute, ELEMENTWISE_RERUN), 3.0, 2.0), 2.0, share
     )
     elements = score_heads * sequence * sequence * micro_batch / tensor
     forwards = partial_recompute(scalar.where(recompute == "none", 1.0, 2.0), 1.0, share)

@@ -8,7 +8,7 @@ performance metrics need (peak at FP4, scale-out bandwidth).
 
 from __future__ import annotations
 
-from scendsl.defaults import FRAMEWORKS
+from scendsl.defaults import FRAMEWORKS, RECOMPUTE_LEVELS
 from scendsl.model import scalar
 from scendsl.model.context import Context, Found
 from scendsl.model.domains.training_formulas import (
@@ -46,6 +46,7 @@ from scendsl.model.domains.training_formulas import (
     RING_ATTENTION,
     STRAGGLER,
     TE_SPEEDUP,
+    TP_OVERLAP,
     ZERO,
     ZERO_OFFLOAD,
     mlp_matrices,
@@ -203,7 +204,7 @@ def _framework_of(ctx: Context) -> str:
 @input_node(
     "workload.recompute",
     "text",
-    "Activation recomputation (none, selective, full, offload)",
+    f"Activation recomputation ({', '.join(RECOMPUTE_LEVELS)})",
     value_type="text",
     sources=(KORTHIKANTI, DEEPSPEED, NEOX),
 )
@@ -627,6 +628,35 @@ scenario_input(
         note="every current framework fuses attention (FlashAttention, 2022); "
         "runs before 2022 had none: write `flash_attention off`",
     ),
+)
+
+
+scenario_input(
+    "workload.tp_comm_overlap",
+    "text",
+    "Tensor-parallel communication overlap (on, off): the sequence-parallel all-gathers and "
+    "reduce-scatters run in chunks under the GEMMs they feed (Transformer Engine userbuffers)",
+    value_type="text",
+    sources=(TP_OVERLAP,),
+    default=Found(
+        "off",
+        "default",
+        note="Megatron-Core's tp_comm_overlap (Megatron-LM's --tp-comm-overlap) is off unless "
+        "set, and other frameworks have no such overlap; NVIDIA's MLPerf configs "
+        "(TP_COMM_OVERLAP=True) and Megatron-Bridge's 70B and 405B Llama recipes turn it on "
+        "(its performance configs off again for NVFP4): write `tp_comm_overlap on` where a "
+        "run's config says so",
+    ),
+)
+
+
+calibration_input(
+    "performance.tp_overlap_sm_share",
+    "tp_overlap_sm_share",
+    "fraction",
+    "Share of the compute units a tensor-parallel exchange overlapped with a GEMM holds while "
+    "it runs (Transformer Engine userbuffers' num_sm)",
+    (TP_OVERLAP,),
 )
 
 
