@@ -51,6 +51,10 @@ class ScendslError(Exception):
         self.diagnostics = []
 
 
+#: The end of `str(span)`: `file:line:col`.
+_PLACE_RE = re.compile(r":\d+:\d+$")
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """A region of a source file; lines and columns count from 1, `end_col` is exclusive."""
@@ -63,6 +67,13 @@ class Span:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
+
+    @staticmethod
+    def names_place(origin: str | None) -> bool:
+        """Whether a figure's origin is a place in a scenario file (`str(span)`, what
+        `Context.where` writes for a written value), not a catalog figure, a default or a
+        derivation that names one: what a result read back from JSON has to go by."""
+        return origin is not None and _PLACE_RE.search(origin) is not None
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -151,7 +151,7 @@ def test_a_year_past_the_data_carries_the_last_figure_forward_as_a_fallback() ->
 def test_a_country_without_a_figure_gets_the_world_average_flagged() -> None:
     fig = grid_intensity("AQ", 2023)  # Antarctica: a valid code, no grid
     assert fig.fallback and fig.region_used == "WORLD" and fig.value is not None
-    assert "no grid carbon intensity for AQ" in fig.reason
+    assert "no grid carbon intensity for Antarctica (AQ)" in fig.reason
 
 
 @pytest.mark.parametrize("bad", ["", "ZZ", "France", "US-ZZ", "12", "  "])
@@ -167,7 +167,11 @@ def test_a_state_without_a_price_falls_back_to_its_country_never_to_another_coun
     state = electricity_price("US-TX", 2023)
     assert not state.fallback and state.value == pytest.approx(66.0)
     wy = electricity_price("US-WY", 2023)  # not in the EIA excerpt
-    assert wy.fallback and wy.region_used == "US" and "US used instead" in wy.reason
+    assert (
+        wy.fallback
+        and wy.region_used == "US"
+        and "the United States (US) used instead" in wy.reason
+    )
     kp = electricity_price("KP", 2023)  # neither an industrial price nor a commercial tariff
     assert kp.fallback and kp.value is None and kp.source is None
     hk = electricity_price("HK", 2023)  # a stand-in, but Hong Kong's own
@@ -670,7 +674,7 @@ def test_price_lookup_order_industrial_then_own_commercial_then_nothing() -> Non
     assert hong_kong.region_used == "HK"
     assert hong_kong.value == pytest.approx(161.0) and hong_kong.year_used == 2019
     assert hong_kong.reason == (
-        "no industrial electricity price for HK; the World Bank's 2019 Doing Business tariff"
+        "no industrial electricity price for Hong Kong (HK); the World Bank's 2019 Doing Business tariff"
         " for a commercial warehouse in the largest business city of Hong Kong (HK) stands in"
     )
     # Latest year at or before the scenario year, else the earliest.
@@ -680,7 +684,10 @@ def test_price_lookup_order_industrial_then_own_commercial_then_nothing() -> Non
     # any commercial tariff (Canada's is Climatescope's).
     alberta = electricity_price("CA-AB", 2024)
     assert alberta.series == "industrial_price" and alberta.region_used == "CA"
-    assert "no industrial electricity price for CA-AB; CA used instead" in alberta.reason
+    assert (
+        "no industrial electricity price for Alberta (CA-AB); Canada (CA) used instead"
+        in alberta.reason
+    )
     # The large-industrial band has no stand-in: a warehouse tariff says nothing about it.
     assert electricity_price("HK", 2026, large=True).value is None
     assert electricity_price("IN", 2026, large=True).value is None

@@ -125,10 +125,10 @@ def test_region_without_household_figure_warns_and_names_the_default_country():
     assert result.value("energy.household_fallback") is True
     node = result.node("energy.household_annual_energy")
     assert node.confidence == "C"  # another country's homes: a stand-in
-    assert node.note.startswith("fallback: no household electricity use for BO")
+    assert node.note.startswith("fallback: no household electricity use for Bolivia (BO)")
     (warning,) = _household_warnings(result)
     assert "homes in the United States" in warning.message
-    assert "no household electricity use for BO" in warning.message
+    assert "no household electricity use for Bolivia (BO)" in warning.message
     text = scenario_text(region="BO", year=2024)
     assert text.splitlines()[warning.span.line - 1].strip() == "region BO"  # located
 
@@ -138,7 +138,7 @@ def test_us_state_takes_its_country_homes_with_a_warning():
     assert result.value("energy.household_annual_energy") == pytest.approx(_kwh("US", 2021) * KWH)
     assert result.value("energy.household_country") == "US"
     (warning,) = _household_warnings(result)
-    assert "no household electricity use for US-TX" in warning.message
+    assert "no household electricity use for Texas (US-TX)" in warning.message
 
 
 def test_a_later_year_of_the_region_own_figure_is_not_a_household_warning():

@@ -90,6 +90,26 @@ def test_regions_list_every_accepted_code_and_the_data_each_has(capsys):
     assert "2023" in str(rows["IN"]["electricity_price"]) and rows["IN"]["commercial_price"]
 
 
+def test_regions_show_where_a_generation_mix_and_a_demand_forecast_are(capsys):
+    """Off-site water is n/a without a generation mix, and demand past the data is carried
+    toward a forecast where there is one: `list regions` says where before a scenario does."""
+    import scendsl
+    from scendsl.model.evaluate import evaluate
+
+    rows = {row["code"]: row for row in _json(capsys, "regions")["rows"]}
+    with_mix = [code for code, row in rows.items() if row["generation_mix"]]
+    without = [code for code, row in rows.items() if not row["generation_mix"] and "-" not in code]
+    assert with_mix and without
+    assert any(row["demand_forecast"] for row in rows.values())
+    for code, water in ((with_mix[0], True), (without[0], False)):
+        text = (
+            f'scenario s {{\n  year 2024\n  region "{code}"\n  cluster {{\n'
+            "    accelerator H100\n    count 8\n  }\n}\n"
+        )
+        result = evaluate(scendsl.load_text(text).get("s"))
+        assert (result.value("energy.offsite_water") is not None) == water, code
+
+
 def test_metrics_list_every_model_name_with_kind_unit_and_values(capsys):
     rows = {row["name"]: row for row in _json(capsys, "metrics")["rows"]}
     assert set(rows) == set(metric_index())

@@ -78,7 +78,7 @@ def test_region_without_price_figure_is_flagged_as_fallback_and_uses_the_labelle
     result = _result("KP", 2023)
     assert result.value("energy.grid_price_fallback") is True
     flag = result.node("energy.grid_price_fallback")
-    assert "no industrial electricity price for KP" in flag.note
+    assert "no industrial electricity price for North Korea (KP)" in flag.note
     assert "energy.gas.price" in flag.note
     gas = _data("energy.toml")["gas"]["price"]["value"]
     assert result.value("energy.supply_price") == pytest.approx(float(gas.split()[0]) * USD_PER_MWH)

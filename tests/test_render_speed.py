@@ -96,7 +96,7 @@ def test_markdown_converter_does_not_search_installed_packages_for_its_extension
     assert done.stdout.strip() == "False"
 
 
-def test_extrapolated_inputs_make_figures_only_of_inputs_whose_note_says_so():
+def test_extrapolated_inputs_make_figures_only_of_inputs_extrapolated():
     # A sweep's variants list their extrapolated inputs; making a figure of each of their ~150
     # inputs to read its note was a third of the figures a build made.
     from scendsl.catalog import load_catalog
@@ -112,10 +112,13 @@ def test_extrapolated_inputs_make_figures_only_of_inputs_whose_note_says_so():
     rows = extrapolated_inputs(view)
     assert rows
     made = set(view._numbers)
-    assert made and all("extrapolated" in (view.input_note(name) or "") for name in made)
+    assert made and all(view.input_extrapolated(name) for name in made)
     assert len(made) < len(result.inputs) / 4
     fresh = ScenarioView(result, catalog, "colossus2", nodes)
-    assert all(fresh.input_note(name) == fresh.m(name).note for name in result.inputs)
+    assert all(
+        (fresh.input_extrapolated(name) is not None) == fresh.m(name).extrapolated
+        for name in result.inputs
+    )
 
 
 _BUILD_AND_SAY_HOW_MATPLOTLIB_WAS_IMPORTED = """

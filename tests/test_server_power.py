@@ -286,6 +286,10 @@ def test_a_superchip_keeps_its_figure_when_its_host_is_written_and_is_warned(nam
     assert "not added" in explained and f"accelerators.{chip}.module_host_cpus" in explained
     warned = {w.id: w for w in scenario_warnings(superchip)}["host-power-in-module"]
     assert warned.span.line == superchip.scenario.origins["cluster.host_power"].line
+    # One sentence says why, made by the model: the warning and the derivation read it.
+    said = superchip["accelerator.host_power_in_module"].note
+    assert said and f"{carried:g} host CPU" in said and chip in said
+    assert said in warned.message and said in superchip["accelerator.system_power"].origin
 
 
 def test_a_superchip_without_written_hosts_or_on_a_blade_is_as_before():

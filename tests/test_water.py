@@ -212,6 +212,8 @@ def test_a_subdivision_on_its_countrys_mix_says_the_country_stands_in():
     the country's own region says nothing of standing in."""
     province = _result("    mix grid 100%\n", region='"CA-AB"')["energy.supply_water"]
     assert "the country's mix stands in for Alberta (CA-AB)" in province.note
+    # The country by its name, as the briefings name places, not its code ("the CA grid's").
+    assert " generation mix of Canada (" in province.note and "CA grid" not in province.note
     country = _result("    mix grid 100%\n", region="CA")["energy.supply_water"]
     assert "stands in" not in country.note
     assert province.value == pytest.approx(country.value)

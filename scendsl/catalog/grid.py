@@ -166,6 +166,13 @@ def region_reading_name(region: str) -> str | None:
     return iso_reading_names().get(_normalise(region))
 
 
+def named_region(code: str) -> str:
+    """A region as a note or sentence names it, with its code: "Quebec (CA-QC)", "the United
+    States (US)"; the code alone when there is no name for it."""
+    name = region_reading_name(code)
+    return f"{name} ({code})" if name else code
+
+
 def comparison_place(name: str) -> str:
     """A country or named group of countries (`compare_with US`, `EU`) as a sentence names it:
     "the United States", "Kenya", "the EU" (a group by its code)."""
@@ -272,9 +279,9 @@ def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> Reg
         used = _pick_year(years, year)
         figure = years[used]
         if candidate != code:
-            label = "the world average" if candidate == WORLD else candidate
+            label = "the world average" if candidate == WORLD else named_region(candidate)
             if valid:
-                reasons.append(f"no {what} for {code}")
+                reasons.append(f"no {what} for {named_region(code)}")
             reasons.append(f"{label} used instead")
         if used != year:
             reasons.append(f"no {year} figure; {used} used")
@@ -293,7 +300,7 @@ def _lookup(series: str, region: str, year: int, *, world_fallback: bool) -> Reg
             series=series,
         )
     if valid:
-        reasons.append(f"no {what} for {code}")
+        reasons.append(f"no {what} for {named_region(code)}")
     return RegionalFigure(
         region=code,
         year=year,
@@ -503,11 +510,11 @@ def _commercial_stand_in(missing: RegionalFigure) -> RegionalFigure | None:
     found = _lookup("commercial_price", country, missing.year, world_fallback=False)
     if found.value is None:
         return None
-    lacking = f"{code} or {country}" if country != code else code
+    lacking = named_region(code) + (f" or {named_region(country)}" if country != code else "")
     reason = (
         f"no industrial electricity price for {lacking}; the World Bank's {found.year_used}"
         f" Doing Business tariff for a commercial warehouse in the largest business city of"
-        f" {region_reading_name(country) or country} ({country}) stands in"
+        f" {named_region(country)} stands in"
     )
     # The country's figure (its region, year, value, source and series), asked for `code`.
     return replace(found, region=code, fallback=True, reason=reason)

@@ -260,9 +260,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "power",
             "rated power of the host CPUs per accelerator (their TDP x count ÷ the server's "
             "accelerators): a GPU server's power from its parts, which then win over the catalog's "
-            "system figure (a vendor's own server with its own hosts); not added for an "
-            "accelerator whose module carries its host CPU (accelerator module_host_cpus: "
-            "GH200, GB200, GB300), whose figure stands, with a warning",
+            "system figure (a vendor's own server with its own hosts); an accelerator whose own "
+            "power carries its host CPU keeps its figure (accelerator.host_power_in_module "
+            "says why, with a warning)",
             **_POWER,
         ),
         "embodied_carbon": _q(

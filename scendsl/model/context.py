@@ -22,6 +22,39 @@ from scendsl.model.layout import Layout, choose
 from scendsl.scenario import Claim, Scenario, Uncertain
 
 
+@dataclass(frozen=True, slots=True)
+class Extrapolated:
+    """Another year's figure stands in for the scenario's, which the data does not have: what
+    the briefings' caveats, the warnings and JSON read (never the note's words, which
+    `clause` writes)."""
+
+    # The descriptions are the JSON Schema's (`scendsl schema`); a dataclass ignores them.
+    year: Annotated[int, Field(description="the year asked for, which has no figure")]
+    year_used: Annotated[int, Field(description="the year whose figure stands in")]
+    #: What stands in, when more than that year's figure as it is: how it was carried to the
+    #: year asked for ("carried at ... toward ..."), or what a decision applies.
+    carried: Annotated[
+        str | None,
+        Field(
+            description="what stands in, in words, when more than that year's figure as it "
+            "is: how it was carried to `year`, or the rules a decision applies"
+        ),
+    ] = None
+
+    @property
+    def clause(self) -> str:
+        """The words of the input's note that say so."""
+        said = f": {self.carried}" if self.carried else ""
+        return f"extrapolated: no {self.year} figure, {self.year_used} value used{said}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The `extrapolated` object of `eval --format json`."""
+        data: dict[str, Any] = {"year": self.year, "year_used": self.year_used}
+        if self.carried:
+            data["carried"] = self.carried
+        return data
+
+
 # Read-only by convention, as MetricResult: `from_figure` shares one Found per catalog figure
 # between evaluations, so nothing may change one. Not `frozen`: an evaluation makes a hundred,
 # and setting frozen fields (through `object.__setattr__`) cost a tenth of it.
@@ -41,6 +74,8 @@ class Found:
     #: What a reader calls a value that is a key (a reference's name: its title); the key stays
     #: the value, for claims and JSON.
     label: str | None = None
+    #: Outside the data's years: which year's figure stands in (the note says so in words).
+    extrapolated: Extrapolated | None = None
 
 
 def _as_written(si: float, factor: float) -> float:
@@ -209,16 +244,28 @@ def _from_value(value: Any, origin: str, **extra: Any) -> Found:
 #: (figure id, origin, note) -> (figure, its Found): an evaluation reads a hundred catalog
 #: figures, the same ones for every scenario. The entry holds the (frozen) figure, so its id
 #: cannot be reused while the entry lives.
-_FOUND: dict[tuple[int, str, str | None], tuple[Figure, Found]] = {}
+_FOUND: dict[tuple[int, str, str | None, Extrapolated | None], tuple[Figure, Found]] = {}
 
 
-def from_figure(figure: Figure, origin: str, note: str | None = None) -> Found:
-    key = (id(figure), origin, note)
+def from_figure(
+    figure: Figure, origin: str, note: str | None = None, extrapolated: Extrapolated | None = None
+) -> Found:
+    """A catalog figure as an input's value; `extrapolated` when it stands in for another
+    year's (the note then says so after `note`)."""
+    key = (id(figure), origin, note, extrapolated)
     hit = _FOUND.get(key)
     if hit is not None and hit[0] is figure:
         return hit[1]
-    notes = "; ".join(n for n in (figure.note, note) if n)
-    found = Found(figure.value, origin, figure.source, figure.confidence, notes or None)
+    said = extrapolated.clause if extrapolated is not None else None
+    notes = "; ".join(n for n in (figure.note, note, said) if n)
+    found = Found(
+        figure.value,
+        origin,
+        figure.source,
+        figure.confidence,
+        notes or None,
+        extrapolated=extrapolated,
+    )
     if len(_FOUND) >= 8192:
         _FOUND.clear()
     _FOUND[key] = (figure, found)
@@ -477,5 +524,6 @@ class Context:
             if year > years[-1]
             else min(years, key=lambda y: (abs(y - year), y))
         )
-        note = f"extrapolated: no {year} figure, {nearest} value used"
-        return from_figure(series[nearest], f"{origin}[{nearest}]", note)
+        return from_figure(
+            series[nearest], f"{origin}[{nearest}]", extrapolated=Extrapolated(year, nearest)
+        )

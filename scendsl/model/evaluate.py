@@ -27,6 +27,7 @@ from scendsl.model.claims import (
 )
 from scendsl.model.context import (
     Context,
+    Extrapolated,
     Found,
     WrittenMoney,
     claims_in_usd,
@@ -72,6 +73,8 @@ class MetricResult:
     #: For a value that is a key (`divide.public_resource`: a reference's name), what a reader
     #: calls it (its title): briefings, explain and diff show it; `value` keeps the key.
     label: str | None = None
+    #: An input outside its data's years: which year's figure stands in (`note` says so too).
+    extrapolated: Extrapolated | None = None
 
 
 # A plain dataclass, as MetricResult: `model_construct` of a pydantic model took ~8 µs a claim,
@@ -596,6 +599,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                     hit.distribution,
                     hit.written,
                     hit.label,
+                    hit.extrapolated,
                 )
             _INPUT_RESULTS.keep(name, (row, hit, made))  # a long `serve` session's own blocks
             inputs[name] = made

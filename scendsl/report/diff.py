@@ -18,11 +18,11 @@ input (a new accelerator brings its own TDP).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from scendsl.errors import Span
 from scendsl.model.context import WrittenMoney
 from scendsl.model.evaluate import ClaimResult, MetricResult, Result
 from scendsl.model.registry import REGISTRY
@@ -47,8 +47,6 @@ EXPORT_STATUS = "export.status"
 #: GROUP_SHOWN of them; the rest are counted (`--all` lists them).
 HEADLINE_IMPORTANCE = 3
 GROUP_SHOWN = 8
-#: An input written in a scenario file has its place as origin: `path:line:col`.
-_WRITTEN_ORIGIN = re.compile(r":\d+:\d+$")
 
 
 @dataclass(frozen=True)
@@ -395,10 +393,7 @@ def _shown_alike(change: Change) -> bool:
 
 
 def _is_written(before: MetricResult | None, after: MetricResult | None) -> bool:
-    return any(
-        node is not None and node.origin and _WRITTEN_ORIGIN.search(node.origin)
-        for node in (before, after)
-    )
+    return any(node is not None and Span.names_place(node.origin) for node in (before, after))
 
 
 def _input_ancestors(result: Evaluated) -> Callable[[str], frozenset[str]]:

@@ -34,7 +34,7 @@ from scendsl.files.problems import problem, reason
 from scendsl.model.context import WrittenMoney, money_code
 from scendsl.model.evaluate import ClaimResult, MetricResult
 from scendsl.model.registry import REGISTRY
-from scendsl.report.diff import _WRITTEN_ORIGIN, Diff, Evaluated, _is_number, diff_evaluated
+from scendsl.report.diff import Diff, Evaluated, _is_number, diff_evaluated
 from scendsl.report.export import SCHEMA_VERSION
 from scendsl.suggest import quoted
 from scendsl.terminal import visible_path
@@ -243,7 +243,7 @@ class _Reader:
         citations = {
             n: "; ".join(node.sources)
             for n, node in inputs.items()
-            if node.sources and node.origin and _written(node.origin)
+            if node.sources and Span.names_place(node.origin)
         }
         return Evaluated(
             name,
@@ -680,10 +680,6 @@ def _kind(value: Any) -> str:
 
 def _shown(value: Any) -> str:
     return visible_path(json.dumps(value))[:40]
-
-
-def _written(origin: str) -> bool:
-    return _WRITTEN_ORIGIN.search(origin) is not None
 
 
 def _dimension_of(name: str, unit: str) -> str:

@@ -150,6 +150,8 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
         data["written"] = node.written.to_json()
     if node.label is not None:
         data["label"] = node.label  # `value` keeps the key; this is what a reader calls it
+    if node.extrapolated is not None:  # outside its data's years
+        data["extrapolated"] = node.extrapolated.to_json()
     sign = infinity_sign(node.value)
     if sign is not None:
         data["infinite"] = sign
@@ -324,6 +326,21 @@ _STRINGS: dict[str, Any] = {"type": "array", "items": _STRING}
 _INFINITE: dict[str, Any] = {"enum": [1, -1]}
 
 
+def _extrapolated_fields() -> dict[str, Any]:
+    """The `extrapolated` object's fields (`Extrapolated.to_json`), each described as
+    Extrapolated describes it."""
+    from pydantic import TypeAdapter
+
+    from scendsl.model.context import Extrapolated
+
+    described = TypeAdapter(Extrapolated).json_schema()["properties"]
+    types = {"year": "integer", "year_used": "integer", "carried": "string"}
+    return {
+        name: {"type": types[name], "description": field["description"]}
+        for name, field in described.items()
+    }
+
+
 def _written_fields() -> dict[str, Any]:
     """The `written` object's fields (`WrittenMoney.to_json`), each described as WrittenMoney
     describes it (one text for this schema and the result model's); a range's ends are left
@@ -369,6 +386,12 @@ def eval_schema() -> dict[str, Any]:
             "note": _STRING,
             "distribution": {"$ref": "#/$defs/uncertain"},
             "written": {"$ref": "#/$defs/written"},
+            "extrapolated": _object(
+                ["year", "year_used"],
+                _extrapolated_fields(),
+                description="an input outside its data's years: another year's figure stands "
+                "in (`note` says so in words)",
+            ),
             "label": {
                 **_STRING,
                 "description": "for a value that is a key (a reference's name): what a reader "

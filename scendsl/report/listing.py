@@ -140,6 +140,8 @@ def regions() -> Listing:
         "commercial_price": "commercial_price",
         "household_electricity": "household_electricity",
         "electricity_demand": "electricity_demand",
+        "demand_forecast": "electricity_demand_forecast",
+        "generation_mix": "grid_mix",
     }
     having = {series: regions_with(series) for series in series_of.values()}
     members = catalog.country_groups.members
@@ -151,6 +153,8 @@ def regions() -> Listing:
         Column("commercial_price", "commercial tariff years"),
         Column("household_electricity", "household use years"),
         Column("electricity_demand", "national demand years"),
+        Column("demand_forecast", "demand forecast years"),
+        Column("generation_mix", "generation mix years"),
         Column("export_groups", "export groups"),
         Column("risk_rules", "risk rules"),
     )
@@ -162,8 +166,10 @@ def regions() -> Listing:
         "(World Bank, Doing Business) prices its grid, with a warning; without a household "
         "figure, the homes compared are its country's, else the default country's, with a "
         "warning; a subdivision's share of the national electricity demand is of its country's, "
-        "and a country without a figure has none, with a warning; the risk register's rules "
-        "apply to every region.",
+        "and a country without a figure has none, with a warning; past a country's demand years "
+        "its demand is carried toward its published forecast, else at its average growth; a "
+        "grid's off-site water weighs its country's generation mix, and is n/a without one; "
+        "the risk register's rules apply to every region.",
     )
     for code in sorted(names):
         country = country_of(code)

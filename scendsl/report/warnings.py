@@ -28,13 +28,14 @@ from typing import TYPE_CHECKING, Any
 import tomli
 
 from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse_condition
-from scendsl.catalog.grid import region_reading_name
+from scendsl.catalog.grid import named_region
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
 from scendsl.files.kept import read_toml
 from scendsl.report.explain import missing_inputs
 from scendsl.wording import and_list
 
 if TYPE_CHECKING:
+    from scendsl.model.context import Extrapolated
     from scendsl.model.evaluate import Result
     from scendsl.scenario import Scenario
 
@@ -45,8 +46,6 @@ _WARNING_OPS = ("is", "available", "equals", *NUMERIC_OPS, *METRIC_OPS)
 _REQUIRED = ("id", "concerns", "at", "message", "hint", "why", "source", "confidence")
 _CONFIDENCE = ("A", "B", "C", "U")
 
-#: The words Context.by_year writes in an input's note when another year's figure stands in.
-_EXTRAPOLATED_RE = re.compile(r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) value used)?")
 #: `{name}` or `{note:name}` in a message.
 _PLACEHOLDER_RE = re.compile(r"\{(?:(note):)?([A-Za-z_][\w.*]*)\}")
 _SCENARIO_WORDS = ("scenario", "region", "region_name", "year", "accelerator")
@@ -340,12 +339,13 @@ def _marked(result: Result, marks: list[str], built_on: dict[str, list[str]]) ->
     return [*marks, *(name for name in result.metrics if name in downstream)]
 
 
-def _extrapolated(rule: WarningRule, result: Result) -> list[tuple[str, list[str], re.Match]]:
-    """(label, inputs, the note's words) for each group of extrapolated inputs, in rule order."""
-    groups: dict[str, tuple[list[str], re.Match]] = {}
+def _extrapolated(rule: WarningRule, result: Result) -> list[tuple[str, list[str], Extrapolated]]:
+    """(label, inputs, the year that stands in) for each group of extrapolated inputs, in rule
+    order."""
+    groups: dict[str, tuple[list[str], Extrapolated]] = {}
     for name, node in result.inputs.items():
-        match = _EXTRAPOLATED_RE.search(node.note or "")
-        if match is None or node.value is None:
+        extrapolated = node.extrapolated
+        if extrapolated is None or node.value is None:
             continue
         # One of the result's names is in `_expand(result, rule.excluded)` exactly when it
         # matches one of the patterns: only the few extrapolated inputs are matched, not all.
@@ -357,16 +357,9 @@ def _extrapolated(rule: WarningRule, result: Result) -> list[tuple[str, list[str
         if pattern is None:
             continue
         label = pattern if "*" in pattern and pattern != "*" else name
-        members, _ = groups.setdefault(label, ([], match))
+        members, _ = groups.setdefault(label, ([], extrapolated))
         members.append(name)
-    return [(label, members, match) for label, (members, match) in groups.items()]
-
-
-def _used(match: re.Match[str]) -> str:
-    _missing, used_year = match.groups()
-    if used_year:
-        return f"the {used_year} figure stands in"
-    return match.group(0)
+    return [(label, members, first) for label, (members, first) in groups.items()]
 
 
 def _meaning(result: Result, label: str, members: list[str]) -> str:
@@ -388,13 +381,6 @@ def _scenario_field(scenario: Any, name: str) -> str | None:
     if field not in fields:
         return None
     return f'`{section} {{ {field} ... source "..." }}`'
-
-
-def _named_region(code: str) -> str:
-    """A region as a sentence names it, with its code: "Quebec (CA-QC)"; the code alone when the
-    catalog has no name for it."""
-    name = region_reading_name(code)
-    return f"{name} ({code})" if name else code
 
 
 def _located(result: Result, fields: tuple[str, ...]) -> Span:
@@ -426,7 +412,7 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     words = {
         "scenario": scenario.name,
         "region": scenario.region,
-        "region_name": _named_region(scenario.region),
+        "region_name": named_region(scenario.region),
         "year": str(scenario.year),
         "accelerator": scenario.cluster.accelerator,
     }
@@ -508,12 +494,12 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                 add(rule, f"{rule.id}:{written}", concerned, extra, at=scenario.origins[written])
             continue
         if rule.extrapolated:
-            for label, members, match in _extrapolated(rule, result):
+            for label, members, extrapolated in _extrapolated(rule, result):
                 field = _scenario_field(scenario, label)
                 extra = {
                     "input": label,
                     "meaning": _meaning(result, label, members),
-                    "used": _used(match),
+                    "used": f"the {extrapolated.year_used} figure stands in",
                     "write_as": field or "",
                 }
                 hint = rule.hint if field or not rule.hint_unwritable else rule.hint_unwritable

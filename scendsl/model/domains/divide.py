@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from scendsl.catalog.grid import comparison_place, region_reading_name
@@ -89,14 +90,7 @@ def _reference_context(ctx: Context, ref: str) -> Context:
 
 def _tag(found: Found, ref: str) -> Found:
     """Say in the origin that the figure is the reference's accelerator's."""
-    return Found(
-        found.value,
-        f"{found.origin} (reference {ref})",
-        found.source,
-        found.confidence,
-        found.note,
-        found.distribution,
-    )
+    return replace(found, origin=f"{found.origin} (reference {ref})")
 
 
 def _sharing(ctx: Context) -> frozenset[str]:
@@ -202,9 +196,7 @@ def _rate_at(ctx: Context, precision: str) -> tuple[Found, str]:
             continue
         if candidate != precision:
             note = "; ".join(n for n in (found.note, f"no {precision} rate: {candidate} used") if n)
-            found = Found(
-                found.value, found.origin, found.source, found.confidence, note, found.distribution
-            )
+            found = replace(found, note=note)
         return found, candidate
     raise LookupError(f"no dense rate for {precision}")
 

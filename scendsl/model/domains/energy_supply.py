@@ -23,13 +23,14 @@ from scendsl.catalog.grid import (
     grid_intensity,
     household_default_region,
     household_electricity,
+    named_region,
     per_capita_electricity,
     region_reading_name,
 )
 from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
 from scendsl.memo import IdentityMemo
-from scendsl.model.context import Context, Found, from_figure
+from scendsl.model.context import Context, Extrapolated, Found, from_figure
 from scendsl.model.registry import calibration_input, input_node, scenario_input
 
 
@@ -71,7 +72,7 @@ def _site_class_figure(ctx: Context, figure: str) -> Found:
     series = _calibration_series(ctx.catalog.calibration, f"{figure}_{site.value}_")
     found = ctx.by_year(series, ctx.scenario.year, f"catalog calibration.{figure}_{site.value}")
     note = "; ".join(n for n in (f"site class {site.value} ({site.origin})", found.note) if n)
-    return Found(found.value, found.origin, found.source, found.confidence, note)
+    return replace(found, note=note)
 
 
 #: prefix -> (the calibration table it was read from, its figures by year): each evaluation
@@ -269,16 +270,23 @@ def module_host_cpus(ctx: Context) -> Found:
     value_type="bool",
     formula="scenario writes cluster.host_power and accelerator.module_host_cpus > 0",
 )
-def _host_power_in_module(ctx: Context) -> Found:
+def host_power_in_module(ctx: Context) -> Found:
+    """Whether a written cluster.host_power is set aside, the accelerator's own power carrying
+    its host CPU; when it is, the note says so in the words the system power's origin and the
+    `host-power-in-module` warning read (the one place they are written)."""
     carried = module_host_cpus(ctx)
     written = ctx.written("cluster.host_power")
+    held = written and carried.value > 0
     return Found(
-        written and carried.value > 0,
+        held,
         f"cluster.host_power {'written' if written else 'not written'}; "
         f"module_host_cpus {carried.value:g} ({carried.origin})",
         carried.source,
         carried.confidence,
-        carried.note,
+        f"the written cluster.host_power is not added: the {ctx.accelerator_name}'s own power "
+        f"carries {carried.value:g} host CPU a piece ({carried.origin})"
+        if held
+        else carried.note,
     )
 
 
@@ -463,14 +471,9 @@ def rated_system_power(ctx: Context, note: str | None = None) -> Found:
     rated = _server_figure(ctx, fallback) if own_parts else None
     if rated is None:
         rated = ctx.accelerator_figure("system_power", fallback)
-    if carried.value > 0 and ctx.written("cluster.host_power"):
-        rated = replace(
-            rated,
-            origin=f"{rated.origin}; cluster.host_power ({ctx.where('cluster.host_power')}) "
-            f"not added: the accelerator's power carries {carried.value:g} host CPU a piece "
-            f"({carried.origin})",
-            note=carried.note,
-        )
+    set_aside = host_power_in_module(ctx)
+    if set_aside.value:
+        rated = replace(rated, origin=f"{rated.origin}; {set_aside.note}", note=carried.note)
     if _cooling(ctx).value == "immersion":
         # Immersed servers have no fans: the fluid carries the heat to the facility's loop.
         fans = ctx.calibration("server_fan_share")
@@ -611,6 +614,7 @@ def _mix_where(ctx: Context) -> str:
 def _blend(ctx: Context, what: str) -> Found:
     """The supply mix's figure `what`: Σ share × each source's, with their origins and notes."""
     total, parts, sources, notes, confidences = 0.0, [], [], [], []
+    extrapolated = None  # the first part's that stands in for another year's
     for name, share in supply_mix(ctx):
         found = _source_figure(ctx, name, what)
         confidences.append(found.confidence)
@@ -624,6 +628,7 @@ def _blend(ctx: Context, what: str) -> Found:
         flagged = ("extrapolated", "fallback", "not lifecycle", "generation mix")
         if found.note and any(word in found.note for word in flagged):
             notes.append(found.note)
+            extrapolated = extrapolated or found.extrapolated
     where = _mix_where(ctx)
     # A blend is an estimate; a single source keeps its figure's confidence.
     confidence = "C" if len(parts) > 1 else confidences[0]
@@ -633,6 +638,7 @@ def _blend(ctx: Context, what: str) -> Found:
         "; ".join(dict.fromkeys(sources)),
         confidence,
         "; ".join(notes) or None,
+        extrapolated=extrapolated,
     )
 
 
@@ -660,8 +666,9 @@ def _regional_found(
     notes = [figure.note] if figure.note else []
     confidence = figure.confidence
     if figure.region_used != figure.region:
-        used = "the world average" if figure.region_used == WORLD else figure.region_used
-        notes.append(f"fallback: no figure for {figure.region}; {used} used")
+        stand_in = figure.region_used or WORLD
+        used = "the world average" if stand_in == WORLD else named_region(stand_in)
+        notes.append(f"fallback: no figure for {named_region(figure.region)}; {used} used")
         confidence = "C"  # another region's figure: a stand-in, not a measurement
     if figure.series is not None and figure.series != series:
         # Another series stands in (a commercial tariff for an industrial price): said first,
@@ -669,17 +676,17 @@ def _regional_found(
         notes.insert(0, f"fallback: {figure.reason}")
         confidence = "C"
         file, series = _SERIES_FILE[figure.series], figure.series
-    if figure.year_used != figure.year:
-        carried_as = f": {carried}" if carried else ""
-        notes.append(
-            f"extrapolated: no {figure.year} figure, {figure.year_used} value used{carried_as}"
-        )
+    extrapolated = None
+    if figure.year_used is not None and figure.year_used != figure.year:
+        extrapolated = Extrapolated(figure.year, figure.year_used, carried)
+        notes.append(extrapolated.clause)
     return Found(
         value,
         f"catalog {file} {figure.region_used}.{series}[{figure.year_used}]",
         figure.source,
         confidence,
         "; ".join(notes) or None,
+        extrapolated=extrapolated,
     )
 
 
@@ -705,7 +712,7 @@ def _grid_water(ctx: Context) -> Found:
         grades.append(water.confidence or "C")
     largest = sorted(mix.shares.items(), key=lambda item: -item[1])[:3]
     notes = [
-        f"the {mix.region} grid's {mix.year_used} generation mix ("
+        f"the {mix.year_used} generation mix of {region_reading_name(mix.region) or mix.region} ("
         + ", ".join(f"{fuel} {share:.1f}%" for fuel, share in largest)
         + ", ...) weighing each fuel's water"
     ]
@@ -719,8 +726,10 @@ def _grid_water(ctx: Context) -> Found:
         )
     if uncounted:
         notes.append(f"{', '.join(uncounted)} of it have no water figure and are not counted")
+    extrapolated = None
     if mix.year_used != mix.year:
-        notes.append(f"extrapolated: no {mix.year} figure, {mix.year_used} value used")
+        extrapolated = Extrapolated(mix.year, mix.year_used)
+        notes.append(extrapolated.clause)
     return Found(
         total,
         f"catalog grid_mix.toml {mix.region}.grid_mix[{mix.year_used}]",
@@ -728,6 +737,7 @@ def _grid_water(ctx: Context) -> Found:
         # A blend is as sure as the least sure figure it blends (grades run A to C).
         max(grades),
         "; ".join(notes),
+        extrapolated=extrapolated,
     )
 
 
@@ -855,7 +865,7 @@ def _household(ctx: Context) -> Found:
     found = _regional_found(used, "households.toml", "household_electricity")
     note = f"fallback: {figure.reason}; homes in {_household_country(ctx, figure)} used"
     rest = f"; {found.note}" if found.note else ""
-    return Found(found.value, found.origin, found.source, "C", note + rest)
+    return replace(found, confidence="C", note=note + rest)
 
 
 @input_node(

@@ -17,7 +17,7 @@ from scendsl.catalog import DEFAULT_JURISDICTION, Jurisdiction, Region
 from scendsl.language.names import country_of
 from scendsl.memo import IdentityMemo
 from scendsl.model import scalar
-from scendsl.model.context import Context, Found
+from scendsl.model.context import Context, Extrapolated, Found
 from scendsl.model.domains.export_rules import (
     MM2,
     OUTSIDE_US_RULES,
@@ -93,12 +93,16 @@ def _region(ctx: Context) -> Region:
 
 
 #: Per catalog: (chip, region code, date, jurisdiction, accelerator) -> (decision, note,
-#: sources), and ("controlled", chip, date) -> classes. They depend only on these, and scenarios
+#: sources, extrapolated), and ("controlled", chip, date) -> classes. They depend only on these, and scenarios
 #: and sweeps repeat them: deciding was about half of an evaluation.
 _DECISIONS: IdentityMemo[Any] = IdentityMemo(4096)
 
+#: The export decision, its date, note and sources, and the rules' date that stands in for a
+#: date past the catalog's.
+_Decided = tuple[ExportDecision, _dt.date, str, str | None, Extrapolated | None]
 
-def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
+
+def _decision(ctx: Context) -> _Decided:
     """The export decision for the scenario's chip, region and year, with its note and
     sources (memoised per catalog, and once per evaluation for the nodes that read it)."""
     made = ctx.memo.get("export.decision")
@@ -107,7 +111,7 @@ def _decision(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
     return made
 
 
-def _decision_of(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | None]:
+def _decision_of(ctx: Context) -> _Decided:
     date = decision_date(ctx.scenario.year)
     chip = chip_figures(ctx)
     region = _region(ctx)
@@ -117,14 +121,15 @@ def _decision_of(ctx: Context) -> tuple[ExportDecision, _dt.date, str, str | Non
     hit = _DECISIONS.get(ctx.catalog, *key)
     if hit is None:
         hit = _DECISIONS.put(ctx.catalog, _decide(ctx, chip, region, subject_to, date), *key)
-    decision, note, sources = hit
-    return decision, date, note, sources
+    decision, note, sources, extrapolated = hit
+    return decision, date, note, sources, extrapolated
 
 
 def _decide(
     ctx: Context, chip: ChipFigures, region: Region, subject_to: Jurisdiction, date: _dt.date
-) -> tuple[ExportDecision, str, str | None]:
-    """The decision, its note and its sources (`_decision` keeps them)."""
+) -> tuple[ExportDecision, str, str | None, Extrapolated | None]:
+    """The decision, its note, its sources and, for a date past the catalog's, the rules'
+    date that stands in (`_decision` keeps them)."""
     decision, note, sources = _decide_on_rules(ctx, chip, region, subject_to, date)
     as_of = ctx.catalog.country_groups.as_of
     country = country_of(region.code)
@@ -141,12 +146,14 @@ def _decide(
         # briefing lists it among its caveats and `explain` shows it. What stands in is said
         # by its rule for the date, not the date (the note goes on to say it): the same words
         # in every year, so a sweep over years lists it once.
-        note = (
-            f"extrapolated: no {date.year} figure, {as_of.year} value used: the rules and "
-            f"country groups as the catalog records them on {as_of.isoformat()} are applied "
-            f"to 1 July of the scenario's year, a rule made since is not; {note}"
+        extrapolated = Extrapolated(
+            date.year,
+            as_of.year,
+            f"the rules and country groups as the catalog records them on {as_of.isoformat()} "
+            "are applied to 1 July of the scenario's year, a rule made since is not",
         )
-    return decision, note, sources
+        return decision, f"{extrapolated.clause}; {note}", sources, extrapolated
+    return decision, note, sources, None
 
 
 def _decide_on_rules(
@@ -179,7 +186,7 @@ def _decide_on_rules(
 
 
 def _decision_found(ctx: Context, value) -> Found:
-    decision, _date, note, sources = _decision(ctx)
+    decision, _date, note, sources, extrapolated = _decision(ctx)
     rule = decision.rule
     confidence = rule.confidence if rule else None
     if decision.status == OUTSIDE_US_RULES:
@@ -190,6 +197,7 @@ def _decision_found(ctx: Context, value) -> Found:
         sources,
         confidence,
         note,
+        extrapolated=extrapolated,
     )
 
 

@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from scendsl.model.context import Context, Found, from_figure
@@ -46,10 +47,7 @@ def _catalog_base_note(ctx: Context) -> str | None:
 def _with_note(found: Found, note: str | None) -> Found:
     if note is None:
         return found
-    notes = "; ".join(n for n in (found.note, note) if n)
-    return Found(
-        found.value, found.origin, found.source, found.confidence, notes, found.distribution
-    )
+    return replace(found, note="; ".join(n for n in (found.note, note) if n))
 
 
 def price_table(ctx: Context, accelerator: str) -> tuple[dict[int, Any], str]:

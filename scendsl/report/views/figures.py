@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scendsl.memo import text_cache
+from scendsl.errors import Span
 from scendsl.model.claims import REFERENCE_PLACEHOLDER
+from scendsl.model.context import Extrapolated
 from scendsl.model.registry import REGISTRY, template_of
 from scendsl.report.sandbox import template_view
 
@@ -111,6 +111,7 @@ class Number:
         explain: Callable[[], dict[str, Any] | None] | None = None,
         written: WrittenMoney | None = None,
         label: str | None = None,
+        extrapolated: bool = False,
     ) -> None:
         from scendsl.report.numbers import figure_text
 
@@ -124,6 +125,8 @@ class Number:
         self.origin, self.confidence, self.note, self.sources = origin, confidence, note, sources
         #: The amount as the scenario wrote it, in another currency than USD (else None).
         self.written = written
+        #: An input outside its data's years: another year's figure stands in.
+        self.extrapolated = extrapolated
         # A key reads as its label, money written in another currency as written and in USD.
         self.text = figure_text(value, dimension, value_type, written, label)
         #: Labels ("W1") of the scenario's warnings that concern this figure.
@@ -147,7 +150,7 @@ class Number:
     @property
     def from_scenario(self) -> bool:
         """An input written in the scenario file (not a catalog figure or default)."""
-        return self.origin is not None and ".scn:" in self.origin
+        return Span.names_place(self.origin)
 
     def derivation(self) -> dict[str, Any] | None:
         if self._explain is None:
@@ -269,20 +272,6 @@ class WarningView:
     line: int
 
 
-#: The words of an input's note that say its value is another year's figure (context.by_year).
-_EXTRAPOLATED_RE = re.compile(
-    r"extrapolated(?::\s*no (\d{4}) figure, (\d{4}) value used)?", re.IGNORECASE
-)
-
-
-@text_cache
-def extrapolation_in(note: str) -> re.Match[str] | None:
-    """Where `note` says its value is extrapolated, None if it does not. Kept: every view of a
-    build reads the same catalog notes (~600 inputs a view), and a case-blind search has no
-    first letter to skip ahead by."""
-    return _EXTRAPOLATED_RE.search(note)
-
-
 @template_view("merge")  # the build's, not a template's: it changes the row
 @dataclass
 class CaveatView:
@@ -348,20 +337,23 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
     of every reference, with the same value, is one row)."""
     rows: dict[tuple[str, str, str], CaveatView] = {}
     for name in view.input_names:
-        # The note first: most inputs are not extrapolated, and need no figure made here (a
-        # sweep's variants show a few figures of their ~150 inputs).
-        if extrapolation_in(view.input_note(name) or "") is None:
+        # Most inputs are not extrapolated, and need no figure made here (a sweep's variants
+        # show a few figures of their ~150 inputs).
+        extrapolated = view.input_extrapolated(name)
+        if extrapolated is None:
             continue
         number = view.m(name)
-        match = extrapolation_in(number.note or "")
-        if match is None or not number.available:
+        if not number.available:
             continue
-        row = CaveatView(name, number.meaning, number, *_extrapolation(number.note or "", match))
-        # A note that goes on to say what stands in ("... value used: the rules ... are applied
-        # to 1 July of the scenario's year, a rule made since is not; ...") is read in its words.
-        said = (number.note or "")[match.end() :].lstrip(": ").split(";", 1)[0].strip()
-        if said and (number.note or "")[match.end() :].startswith(":"):
-            row.stand_in = said
+        row = CaveatView(
+            name,
+            number.meaning,
+            number,
+            *_extrapolation(number.note, extrapolated),
+            # What stands in when more than the figure as it is (the export status: "the
+            # rules ... are applied to 1 July of the scenario's year, a rule made since is not").
+            stand_in=extrapolated.carried or "",
+        )
         template = template_of(name, REGISTRY.nodes)
         if template is not None and name.startswith("reference."):
             row.name = template.replace(REFERENCE_PLACEHOLDER, "*")
@@ -376,12 +368,17 @@ def extrapolated_inputs(view: ScenarioView) -> list[CaveatView]:
     return list(rows.values())
 
 
-def _extrapolation(note: str, match: re.Match[str]) -> tuple[str, list[str], str, str]:
-    """(year used, years missing, the clause, the rest of the note) of an extrapolated input's
-    note."""
-    missing, used_year = match.group(1) or "", match.group(2) or ""
-    rest = note[: match.start()].strip(" ;,.")
-    return used_year, [missing] if missing else [], match.group(0), rest[:1].upper() + rest[1:]
+def _extrapolation(note: str | None, extrapolated: Extrapolated) -> tuple[str, list[str], str, str]:
+    """(year used, years missing, the clause, the rest of the note) of an extrapolated input:
+    the rest is what its note says before the clause (where the figure comes from)."""
+    clause = extrapolated.clause
+    rest = (note or "").partition(clause)[0].strip(" ;,.")
+    return (
+        str(extrapolated.year_used),
+        [str(extrapolated.year)],
+        clause,
+        rest[:1].upper() + rest[1:],
+    )
 
 
 class DerivationParts:

@@ -27,7 +27,6 @@ from scendsl.report.views.figures import (
     WarningView,
     derivation,
     extrapolated_inputs,
-    extrapolation_in,
     interval_text,
     share_text,
 )
@@ -35,7 +34,7 @@ from scendsl.wording import and_list
 
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
-    from scendsl.model.context import WrittenMoney
+    from scendsl.model.context import Extrapolated, WrittenMoney
     from scendsl.model.default_spread import DefaultSpread
     from scendsl.model.evaluate import Result
     from scendsl.report.views.variation import DefaultSpreadView, SweepView, UncertaintyView
@@ -226,6 +225,7 @@ class ScenarioView:
             explain=lambda: derivation(result, name, parts),
             written=node.written,
             label=node.label,
+            extrapolated=node.extrapolated is not None,
         )
         local = self.local_money
         if local is not None and node.written is None and isinstance(node.value, (int, float)):
@@ -540,11 +540,11 @@ class ScenarioView:
         """Every input of the scenario, in the registry's order."""
         return list(self._result.inputs)
 
-    def input_note(self, name: str) -> str | None:
-        """The note of input `name` (where its value comes from), None without one: the same
-        as `m(name).note`, without making the figure."""
+    def input_extrapolated(self, name: str) -> Extrapolated | None:
+        """Which year's figure stands in for input `name`'s, None when its own year's is used:
+        the same as the result's, without making the figure."""
         node = self._result.inputs.get(name)
-        return node.note if node is not None else None
+        return node.extrapolated if node is not None else None
 
     @property
     def not_yet_shipping(self) -> bool:
@@ -610,20 +610,17 @@ class ScenarioView:
 
 def _demand_when(result: Result) -> str:
     """The year a scenario's national share is of, and how its demand was found when the data
-    has no figure for it (ScenarioView.national_demand_when), as energy.national_demand's note
-    says: the year itself, "2027, the 2023 figure carried at ..." past the data, else the year
-    whose figure stands in."""
+    has no figure for it (ScenarioView.national_demand_when), as energy.national_demand's
+    `extrapolated` says: the year itself, "2027, the 2023 figure carried at ..." past the
+    data, else the year whose figure stands in."""
     year = result.scenario.year
     found = result.inputs.get("energy.national_demand")
-    note = (found.note if found is not None else None) or ""
-    match = extrapolation_in(note)
-    if match is None or match.group(2) is None:
+    extrapolated = found.extrapolated if found is not None else None
+    if extrapolated is None:
         return str(year)
-    used = int(match.group(2))
-    # How it was carried past the data closes the note (energy_supply._regional_found).
-    carried = note[match.end() :]
-    if carried.startswith(":"):
-        return f"{year}, {carried[1:].strip()}"
+    if extrapolated.carried:
+        return f"{year}, {extrapolated.carried}"
+    used = extrapolated.year_used
     return f"{used}, the {'latest' if used < year else 'earliest'} year in the data"
 
 
