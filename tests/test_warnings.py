@@ -130,6 +130,14 @@ def test_job_that_does_not_fit_in_memory_warns_at_its_parallelism():
     assert "does not fit in accelerator memory" in memory.message
     assert "80 GB of HBM" in memory.message
     assert "performance.training_time" in memory.metrics
+    # What follows from the time of a run that cannot start is concerned from the graph: a hand
+    # list missed the energy the emissions count (energy.emissions_energy) and the run's energy.
+    for built_on_time in (
+        "energy.emissions_energy",
+        "energy.training_energy",
+        "market.rent_to_own_ratio",
+    ):
+        assert built_on_time in memory.metrics
 
 
 def test_bottom_up_and_mfu_times_that_disagree_warn_at_the_mfu():
