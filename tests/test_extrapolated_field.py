@@ -126,3 +126,16 @@ def test_a_written_figure_is_known_by_its_place_whatever_the_file_is_called():
     place = result.inputs["energy.wue"].origin
     assert Span.names_place(place)
     assert not Span.names_place(f"derived: power limit ({place}) × (1 + node_overhead_blade)")
+
+
+def test_a_mix_with_a_grid_part_past_its_data_carries_the_grid_figures_year(far):
+    # The blend keeps a part's note when its Found says another year stands in, not when the
+    # note holds a word: the grid's year is the field's, in the mix's intensity and price.
+    mixed = FAR.replace(
+        "  workload {", "  energy {\n    mix solar 50%, grid 50%\n  }\n  workload {"
+    )
+    result = evaluate(scendsl.load_text(mixed).get("far"), load_catalog())
+    for name in ("energy.supply_intensity", "energy.supply_price"):
+        found = result.inputs[name]
+        assert found.extrapolated is not None and found.extrapolated.year == 2031, name
+        assert found.extrapolated.clause in (found.note or ""), name

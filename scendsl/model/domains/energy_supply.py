@@ -611,6 +611,16 @@ def _mix_where(ctx: Context) -> str:
     return ctx.where("energy.mix") if ctx.scenario.energy.mix else f"grid of {ctx.scenario.region}"
 
 
+#: Words of a mix part's note that the blend's note repeats: another region's or series' figure
+#: (`_regional_found`), a direct-emissions rate (grid.toml notes), the fuels the water weighs.
+_FLAGGED_WORDS = ("fallback", "not lifecycle", "generation mix")
+
+
+def _flagged_note(note: str | None) -> bool:
+    """Whether a mix part's note says something the blend's note must repeat."""
+    return note is not None and any(word in note for word in _FLAGGED_WORDS)
+
+
 def _blend(ctx: Context, what: str) -> Found:
     """The supply mix's figure `what`: Σ share × each source's, with their origins and notes."""
     total, parts, sources, notes, confidences = 0.0, [], [], [], []
@@ -625,8 +635,8 @@ def _blend(ctx: Context, what: str) -> Found:
         if found.source:
             sources.append(found.source)
         # Stand-ins, and a figure on another basis than lifecycle (a subdivision's direct rate).
-        flagged = ("extrapolated", "fallback", "not lifecycle", "generation mix")
-        if found.note and any(word in found.note for word in flagged):
+        # Another year's figure is known from the Found; the rest still from the note's words.
+        if found.extrapolated is not None or _flagged_note(found.note):
             notes.append(found.note)
             extrapolated = extrapolated or found.extrapolated
     where = _mix_where(ctx)
