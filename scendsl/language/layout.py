@@ -144,8 +144,9 @@ def check_layout(
 ) -> bool:
     """Report a layout that needs more accelerators than the cluster has, more pipeline stages
     than the model has layers, an expert or tensor degree that does not divide the experts or
-    the attention heads (`SPLITS`), a sequence that the context-parallel ranks cannot split evenly, or a ZeRO shard group that does not
-    divide the replicas; `subject` names the scenario or variant.
+    the attention heads (`SPLITS`), a sequence that the context-parallel ranks cannot split
+    evenly, or a ZeRO shard group that does not divide the replicas; `subject` names the
+    scenario or variant.
     Reported at `at` when given (a sweep's line), else at the `parallelism` line. True when
     nothing was reported."""
     layout = values.get("workload.parallelism")

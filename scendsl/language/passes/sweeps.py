@@ -109,7 +109,8 @@ class SweepsPass(ValueReader, ResolverState):
         without making the product: only the smallest cluster can be too small, and a
         sequence length that some context degree does not divide is found from the lengths'
         greatest common divisor, and a count of experts or attention heads that the layout's
-        expert or tensor degree does not divide likewise. The first misfit is reported at the sweep's line."""
+        expert or tensor degree does not divide likewise. The first misfit is reported at the
+        sweep's line."""
         if not self._relations_hold(name, base, axes, spans):
             return False
         swept = [axis for axis in axes if axis.path in LAYOUT_PATHS]

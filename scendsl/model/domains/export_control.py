@@ -93,8 +93,8 @@ def _region(ctx: Context) -> Region:
 
 
 #: Per catalog: (chip, region code, date, jurisdiction, accelerator) -> (decision, note,
-#: sources, extrapolated), and ("controlled", chip, date) -> classes. They depend only on these, and scenarios
-#: and sweeps repeat them: deciding was about half of an evaluation.
+#: sources, extrapolated), and ("controlled", chip, date) -> classes. They depend only on
+#: these, and scenarios and sweeps repeat them: deciding was about half of an evaluation.
 _DECISIONS: IdentityMemo[Any] = IdentityMemo(4096)
 
 #: The export decision, its date, note and sources, and the rules' date that stands in for a

@@ -698,7 +698,8 @@ def tp_comm_overlap_ignored(overlap, applies):
     "Tensor-parallel communication per step left on the critical path: all of it unless the "
     "run overlaps it with the GEMMs (workload.tp_comm_overlap); then what the chunked "
     "exchanges add to the GEMMs they run under",
-    "performance.tensor_parallel_time unless performance.tp_comm_overlap_applies; then Σ over the layer's four linear GEMMs (QKV a + 2·kv wide, projection "
+    "performance.tensor_parallel_time unless performance.tp_comm_overlap_applies; then Σ over "
+    "the layer's four linear GEMMs (QKV a + 2·kv wide, projection "
     "from a, MLP in f or 2f gated, MLP out from f) of 2 × E(g), forward and backward, × "
     "tensor_parallel_layer_passes: E(g) = g'/t + (t−1)·max(g'/t, x/(t−1) + α) − g, g = "
     "2·b·(s/c)·h·w/t / (bf16_dense × matmul_efficiency × framework_efficiency × "

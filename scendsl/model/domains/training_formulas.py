@@ -535,8 +535,8 @@ def activation_bytes_per_layer(
     split by t), which the memory model sends to host memory (MaxText's offloading remat
     policy: decoder_layer_input, query_proj, key_proj, value_proj, out_proj 'offload');
     elementwise keeps that input and every weight matmul's output on the device
-    (matmul_output_terms, split by t), mlp_input all of them but the MLP's input projections'. `saved_input` (bytes per element, None for
-    16-bit) is what an FP8 linear layer keeps of its input: see low_precision_linear_terms;
+    (matmul_output_terms, split by t), mlp_input all of them but the MLP's input projections'.
+    `saved_input` (bytes per element, None for 16-bit) is what an FP8 linear layer keeps of its input: see low_precision_linear_terms;
     `ffn_ratio` (f/h) and `gated` size the MLP's saved tensors: see mlp_activation_terms;
     `kv_ratio` (KV heads / attention heads) narrows the saved keys and values under grouped-query
     attention; `scores_kept` false (fused, flash attention) keeps no s×s score matrix, so the
