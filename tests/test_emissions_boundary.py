@@ -90,6 +90,8 @@ def test_a_narrow_boundary_is_said_beside_the_figure(boundary):
     got = result(f"    emissions_boundary {boundary}")
     found = [w for w in scenario_warnings(got) if w.id == "emissions-boundary-narrow"]
     assert found and boundary in found[0].message
+    # The figure the boundary narrows is marked, and what the graph builds on it.
+    assert {"energy.emissions_energy", "energy.training_emissions"} <= set(found[0].metrics)
 
 
 def test_an_unknown_boundary_is_a_located_error():
