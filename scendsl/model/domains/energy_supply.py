@@ -616,9 +616,9 @@ def _mix_where(ctx: Context) -> str:
 _FLAGGED_WORDS = ("fallback", "not lifecycle", "generation mix")
 
 
-def _flagged_note(note: str | None) -> bool:
+def _flagged_note(note: str) -> bool:
     """Whether a mix part's note says something the blend's note must repeat."""
-    return note is not None and any(word in note for word in _FLAGGED_WORDS)
+    return any(word in note for word in _FLAGGED_WORDS)
 
 
 def _blend(ctx: Context, what: str) -> Found:
@@ -636,7 +636,7 @@ def _blend(ctx: Context, what: str) -> Found:
             sources.append(found.source)
         # Stand-ins, and a figure on another basis than lifecycle (a subdivision's direct rate).
         # Another year's figure is known from the Found; the rest still from the note's words.
-        if found.extrapolated is not None or _flagged_note(found.note):
+        if found.note and (found.extrapolated is not None or _flagged_note(found.note)):
             notes.append(found.note)
             extrapolated = extrapolated or found.extrapolated
     where = _mix_where(ctx)
