@@ -369,7 +369,7 @@ def emissions_energy(boundary, training_energy, it_energy, accelerator_hours, ra
     if boundary == "it":
         return it_energy
     if boundary == "accelerators":
-        return accelerator_hours * 3600.0 * rated_power
+        return accelerator_energy(accelerator_hours, rated_power)  # at the rated power
     return training_energy
 
 
