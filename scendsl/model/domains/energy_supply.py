@@ -731,8 +731,8 @@ def _grid_water(ctx: Context) -> Found:
         # A province's own fuels can be nothing like its country's (Alberta's gas against
         # Canada's hydro): the Ottawa trial's Alberta site read Canada's mix without a word.
         notes.append(
-            f"the country's mix stands in for {region_reading_name(region) or region} "
-            f"({region}), whose own generation mix the catalog does not hold"
+            f"the country's mix stands in for {named_region(region)}, whose own generation "
+            "mix the catalog does not hold"
         )
     if uncounted:
         notes.append(f"{', '.join(uncounted)} of it have no water figure and are not counted")
