@@ -51,6 +51,13 @@ class ScendslError(Exception):
         self.diagnostics = []
 
 
+def source_lines(text: str) -> list[str]:
+    """A source's lines as the parser counts them, each without a CRLF's carriage return: only
+    '\n' ends one (`splitlines` would also split at U+2028, form feeds and other characters a
+    comment or a title may hold, and quote or show the wrong line)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 #: The end of `str(span)`: `file:line:col`.
 _PLACE_RE = re.compile(r":\d+:\d+$")
 
@@ -290,12 +297,10 @@ class DiagnosticSink:
             self.sources[span.file] = text
         lines = self._lines.get(span.file)
         if lines is None:
-            # Lines as the parser counts them: only '\n' ends one (splitlines would also split at
-            # U+2028, form feeds and other characters a string may hold, and quote the wrong line).
-            lines = self._lines[span.file] = self.sources[span.file].split("\n")
+            lines = self._lines[span.file] = source_lines(self.sources[span.file])
         if not 0 < span.line <= len(lines):
             return None
-        return lines[span.line - 1].removesuffix("\r")
+        return lines[span.line - 1]
 
     def error(
         self,

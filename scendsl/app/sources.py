@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from scendsl.errors import source_lines
+
 if TYPE_CHECKING:
     from scendsl.language.syntax import Document
     from scendsl.report.views import ScenarioView
@@ -29,9 +31,7 @@ def scenario_blocks(
         document = documents.get(file)
         if document is None:
             continue
-        # Lines as the parser counts them: only a line feed ends one (`splitlines` also splits
-        # at a form feed or U+2028 in a comment or a title, and showed the wrong lines).
-        lines = [line.removesuffix("\r") for line in document.text.split("\n")]
+        lines = source_lines(document.text)
         for statement in document.statements:
             if statement.key != "scenario" or not statement.values or statement.body is None:
                 continue
