@@ -264,3 +264,33 @@ def test_numeric_options_take_ascii_digits_only(capsys):
         )
         assert main(args) == 2, (option, value)
         assert "expects" in capsys.readouterr().err
+
+
+def test_a_bug_keeps_its_traceback_in_a_private_file(monkeypatch, tmp_path, capsys):
+    """A bug seen once under load could not be reported: the message said to run again with
+    SCENDSL_DEBUG=1, and the second run passed. The traceback is now kept in a new file of the
+    user's alone, and the message names it."""
+    import os
+    import re
+    import stat
+
+    from scendsl import cli
+
+    def broken(args):
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.delenv("SCENDSL_DEBUG", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    monkeypatch.setitem(cli.COMMANDS, "check", broken)
+    assert main(["check", SAMPLE]) == cli.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: a fault of ours" in err
+    saved = re.search(r"its traceback is in (\S+) \(attach it", err)
+    assert saved, err
+    path = saved.group(1)
+    assert os.path.dirname(path) == str(tmp_path)
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    assert "Traceback" in text and "in broken" in text and "RuntimeError: a fault of ours" in text
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
