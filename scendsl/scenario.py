@@ -101,6 +101,7 @@ class Cluster(_Frozen):
     restart_time: Value | None = Field(None, description="seconds to resume after an interruption")
     recovery: Literal["auto", "restart", "in_memory"] | None = None
     server: Literal["dgx", "blade", "workstation"] | None = None
+    accelerators_per_server: int | None = None
     power_limit: Value | None = Field(None, description="W per accelerator, a cap below TDP")
     cooling: Literal["air", "immersion"] | None = None
     host_power: Value | None = Field(None, description="W of host CPUs per accelerator")

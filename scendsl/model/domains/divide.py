@@ -77,6 +77,7 @@ def _reference_context(ctx: Context, ref: str) -> Context:
             update={
                 "accelerator": accelerator,
                 "server": None,
+                "accelerators_per_server": None,
                 "power_limit": None,
                 "cooling": None,
                 "host_power": None,
