@@ -187,7 +187,7 @@ def choose_columns(
         same = np.isnan(domains) if np.isnan(bound) else domains == bound
         ladders[steps] = ladders.get(steps, np.zeros(size, dtype=bool)) | same
     if len(ladders) == 1:
-        return _columns_within(count, layers, size, recomputes, memory_of, [*ladders][0])
+        return _columns_within(count, layers, size, recomputes, memory_of, next(iter(ladders)))
     tensor = np.ones(size, dtype=np.int64)
     pipeline = np.ones(size, dtype=np.int64)
     full = np.zeros(size, dtype=bool)
