@@ -9,8 +9,18 @@ from pathlib import Path
 
 import pytest
 
+import scendsl
 from scendsl.cli import main
+from scendsl.errors import ScenarioError
+from tests.factories import scenario_text
 from tests.test_diff_security import git
+
+
+def _errors(text: str) -> list:
+    """The errors loading `text` gives (each located)."""
+    with pytest.raises(ScenarioError) as raised:
+        scendsl.load_text(text)
+    return [d for d in raised.value.diagnostics if d.severity == "error"]
 
 
 # ------------- item 217: `diff --git` names a revision's files as `REV:path`
@@ -42,3 +52,73 @@ def test_diff_git_names_a_revisions_broken_file_at_the_revision_not_its_temporar
     files = {d["span"]["file"] for d in document["diagnostics"]}
     assert files == {"HEAD:scenarios/a.scn"}
     assert tempfile.gettempdir() not in json.dumps(document)
+
+
+# ------------- item 218: the tensor degree divides the key/value heads and the MLP's width
+_WIDTHS = (
+    "  workload {\n    parameters 70B\n    tokens 1T\n    attention_heads H\n    kv_heads K\n"
+    "    ffn_hidden_size F\n    parallelism tensor T, pipeline 1, data auto\n  }\n"
+)
+
+
+def _widths(heads: int, kv: int, ffn: int, tensor: int) -> str:
+    return (
+        _WIDTHS.replace(" H\n", f" {heads}\n")
+        .replace(" K\n", f" {kv}\n")
+        .replace(" F\n", f" {ffn}\n")
+        .replace(" T,", f" {tensor},")
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "told", "sweep"),
+    [
+        (
+            _widths(96, 8, 28704, 12),
+            "kv_heads",
+            "tensor degree 12 does not divide the model's 8 ",
+            None,
+        ),
+        (_widths(64, 8, 28673, 8), "ffn_hidden_size", "28,673 units of MLP width", None),
+        (
+            _widths(96, 8, 28672, 8),
+            "kv_heads",
+            "the model's 12 key/value heads",
+            "workload.kv_heads [8, 16, 12]",
+        ),
+        (
+            _widths(64, 8, 28672, 8),
+            "ffn_hidden_size",
+            "the model's 28,676 units",
+            "workload.ffn_hidden_size [28672, 28676]",
+        ),
+    ],
+)
+def test_a_tensor_degree_that_splits_the_key_value_heads_or_mlp_unevenly_is_refused(
+    body: str, field: str, told: str, sweep: str | None
+):
+    """Item 216 held the tensor degree to the attention heads alone: `tensor 12` on 96 heads
+    and 8 key/value heads (each rank two thirds of a key/value head, which Megatron-Core's
+    `num_query_groups` check refuses) and `tensor 8` on an MLP 28,673 wide (3,584.1 columns a
+    rank) were taken. Each is refused at the `parallelism` line with the field's line related,
+    and a sweep's variant at the sweep's line."""
+    text = scenario_text("s", count=1024, body=body)
+    if sweep is not None:
+        text += f"\nsweep w from s {{\n  {sweep}\n}}\n"
+    (error,) = _errors(text)
+    assert told in error.message, error.message
+    lines = text.splitlines()
+    if sweep is None:
+        assert lines[error.span.line - 1].strip().startswith("parallelism")
+        assert lines[error.related[0][1].line - 1].strip().startswith(field)
+    else:
+        assert lines[error.span.line - 1].strip() == sweep
+        assert scendsl.load_text(text.replace(sweep, sweep.split(",")[0] + "]")).sweeps
+
+
+@pytest.mark.parametrize(("kv", "tensor"), [(1, 4), (8, 16), (32, 16), (8, 8)])
+def test_key_value_heads_fewer_than_the_tensor_ranks_are_copied_not_refused(kv: int, tensor: int):
+    """Fewer key/value heads than tensor ranks are copied to each group of ranks (multi-query
+    attention under `tensor 4`, as StarCoder and PaLM trained; Llama 3.1 8B under `tensor 16` on
+    Trainium): taken whenever the heads and the degree divide one another."""
+    assert scendsl.load_text(scenario_text("s", count=1024, body=_widths(64, kv, 28672, tensor)))

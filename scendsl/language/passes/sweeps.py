@@ -15,6 +15,7 @@ from scendsl.language.layout import (
     SPLITS,
     check_layout,
     check_relations,
+    splits_unevenly,
 )
 from scendsl.language.passes.state import Definition, ResolverState
 from scendsl.language.syntax import Atom, Statement
@@ -123,7 +124,7 @@ class SweepsPass(ValueReader, ResolverState):
             "workload.layers": [(None, base.workload.layers)],
             **{
                 path: [(None, getattr(base.workload, path.partition(".")[2]))]
-                for _, path, _ in SPLITS
+                for _, path, _, _ in SPLITS
             },
         }
         for axis in swept:
@@ -153,10 +154,14 @@ class SweepsPass(ValueReader, ResolverState):
                 "workload.sequence_length": length_pair,
                 "workload.layers": choices["workload.layers"][0],
             }
-            for rank, path, _ in SPLITS:  # the first count the layout's degree leaves a rest of
+            for rank, path, _, copied in SPLITS:  # the first count the degree splits unevenly
                 degree = getattr(layout, rank, None) or 1
                 chosen[path] = next(
-                    (pair for pair in choices[path] if (_whole(pair[1]) or degree) % degree),
+                    (
+                        pair
+                        for pair in choices[path]
+                        if splits_unevenly(degree, _whole(pair[1]) or degree, copied)
+                    ),
                     choices[path][0],
                 )
             variant = {path: value for path, (_, value) in chosen.items()}
