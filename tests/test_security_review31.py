@@ -122,3 +122,43 @@ def test_key_value_heads_fewer_than_the_tensor_ranks_are_copied_not_refused(kv: 
     attention under `tensor 4`, as StarCoder and PaLM trained; Llama 3.1 8B under `tensor 16` on
     Trainium): taken whenever the heads and the degree divide one another."""
     assert scendsl.load_text(scenario_text("s", count=1024, body=_widths(64, kv, 28672, tensor)))
+
+
+# ------------- item 219: a per-stage count of layers is at most one stage's layers
+_STAGES = (
+    "  workload {\n    parameters 70B\n    tokens 1T\n    layers 80\n    recompute full\n"
+    "    FIELD\n    parallelism tensor 1, pipeline 4, data auto\n  }\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("field", "sweep"),
+    [
+        ("recompute_num_layers 40", None),
+        ("activation_offload_layers 21", None),
+        ("recompute_num_layers 20", "workload.recompute_num_layers [10, 40, 20]"),
+        ("activation_offload_layers 4", "workload.activation_offload_layers [4, 30]"),
+    ],
+)
+def test_a_per_stage_count_of_layers_above_one_stages_layers_is_refused(
+    field: str, sweep: str | None
+):
+    """`recompute_num_layers` and `activation_offload_layers` count the layers of one pipeline
+    stage (Megatron-LM's block method, Megatron Bridge's offloading) and were bounded by the
+    model's layers: under `pipeline 4` on 80 layers, `recompute_num_layers 40` (the run's
+    total, as an analyst may mean it) was read as every layer of each 20-layer stage without a
+    word. It is refused at its line (a sweep's variant at the sweep's line), the layout
+    related."""
+    text = scenario_text("s", count=1024, body=_STAGES.replace("FIELD", field))
+    if sweep is not None:
+        text += f"\nsweep w from s {{\n  {sweep}\n}}\n"
+    (error,) = _errors(text)
+    name = (sweep or field).split(" ")[0].removeprefix("workload.")
+    assert f"'workload.{name}' is " in error.message, error.message
+    assert "more than the 20 layers of one pipeline stage" in error.message
+    lines = text.splitlines()
+    assert lines[error.span.line - 1].strip() == (sweep or field)
+    assert lines[error.related[0][1].line - 1].strip().startswith("parallelism")
+    if sweep is not None:
+        assert scendsl.load_text(text.replace(sweep, sweep.split(",")[0] + "]")).sweeps
+    assert scendsl.load_text(text.replace("pipeline 4", "pipeline 1"))

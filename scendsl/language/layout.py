@@ -7,6 +7,7 @@ Checked once the scenario's values are read, so the message can name both lines 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,9 @@ SPLITS = (
     ("tensor", "workload.kv_heads", "key/value heads", True),
     ("tensor", "workload.ffn_hidden_size", "units of MLP width", False),
 )
+#: Fields that count layers of one pipeline stage (Megatron-LM's --recompute-num-layers with
+#: the block method, Megatron Bridge's cpu_offloading_num_layers), so at most a stage's layers.
+PER_STAGE = ("workload.recompute_num_layers", "workload.activation_offload_layers")
 #: The fields a layout check reads: a sweep over any of them checks each combination.
 LAYOUT_PATHS = (
     "cluster.count",
@@ -34,6 +38,7 @@ LAYOUT_PATHS = (
     "workload.sequence_length",
     "workload.layers",
     *(path for _, path, _, _ in SPLITS),
+    *PER_STAGE,
 )
 
 
@@ -158,7 +163,7 @@ def check_layout(
     at: Span | None = None,
 ) -> bool:
     """Report a layout that needs more accelerators than the cluster has, more pipeline stages
-    than the model has layers, an expert or tensor degree that does not divide the experts, the
+    than the model has layers, a per-stage count of layers (`PER_STAGE`) above one stage's, an expert or tensor degree that does not divide the experts, the
     attention or key/value heads or the MLP's width (`SPLITS`), a sequence that the context-parallel ranks cannot split
     evenly, or a ZeRO shard group that does not divide the replicas; `subject` names the
     scenario or variant.
@@ -201,6 +206,19 @@ def check_layout(
             "make the pipeline degree at most workload.layers",
             _set_here("the layers are", "workload.layers", origins),
         )
+    stage = math.ceil(layers / pipeline) if layers is not None and pipeline > 1 else None
+    for path in PER_STAGE:
+        value = values.get(path)
+        if stage is not None and isinstance(value, int | float) and value > stage:
+            sink.error(
+                f"{subject}: '{path}' is {value:,.0f}, more than the {stage:,} layers of one "
+                f"pipeline stage ({layers:,.0f} layers over {pipeline:,} stages): it counts "
+                "layers per stage, not the run's",
+                at or origins.get(path),
+                f"make '{path}' at most {stage:,} (a count of the run's layers divided by the "
+                "pipeline degree)",
+                _set_here("the layout is", "workload.parallelism", origins),
+            )
     uneven: set[str] = set()  # a degree is told once, at the first count it splits unevenly
     for axis, path, noun, copied in SPLITS:
         degree, whole = getattr(layout, axis), values.get(path)
