@@ -4,6 +4,7 @@ after the problem it pins."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -162,3 +163,35 @@ def test_a_per_stage_count_of_layers_above_one_stages_layers_is_refused(
     if sweep is not None:
         assert scendsl.load_text(text.replace(sweep, sweep.split(",")[0] + "]")).sweeps
     assert scendsl.load_text(text.replace("pipeline 4", "pipeline 1"))
+
+
+# ------------- item 220: `scendsl list` pads its columns in terminal cells
+def test_list_columns_stay_aligned_past_combining_marks_and_wide_characters():
+    """`scendsl list regions` padded its plain columns by code points: 'Abū Z̧aby' (a Z and a
+    combining cedilla, ISO 3166's name of AE-AZ) pulled the rest of its row one cell left of
+    every other row's, and a wide character (a CJK name) would push its row right. Columns are
+    padded in terminal cells."""
+    import io
+
+    from rich.cells import cell_len
+
+    from scendsl.report.listing import Column, Listing, listing, write_plain
+
+    made = Listing(
+        "regions",
+        (Column("code", "code"), Column("name", "name"), Column("years", "years")),
+        [
+            {"code": "AE-AZ", "name": "Abū Z\u0327aby", "years": "2024"},
+            {"code": "JP-13", "name": "東京都", "years": "2024"},
+            {"code": "US", "name": "United States", "years": "2024"},
+        ],
+    )
+    for table in (made, listing("regions")):
+        out = io.StringIO()
+        write_plain(out, table)
+        starts = set()
+        for line in out.getvalue().split("\n\n")[0].splitlines():  # the rows, not the note
+            # the last column starts after the second run of two or more blanks
+            head = line[: [m.end() for m in re.finditer(r"\s{2,}", line)][1]]
+            starts.add(cell_len(head))
+        assert len(starts) == 1, starts
