@@ -3,10 +3,13 @@ after the problem it pins."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -228,3 +231,57 @@ def test_finding_a_documents_importers_costs_a_stat_of_each_neighbour_not_a_real
 
     finding, stating = cpu_ratio(lambda: workspace.importers(target), stats, runs=3)
     assert finding < 5 * stating, (finding, stating)
+
+
+# ------------- item 222: a build whose chart worker hangs draws its charts itself
+def test_a_build_whose_chart_worker_is_stopped_finishes_with_the_same_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Item 191 drew the charts in the build's own process once the chart worker died; a
+    worker alive but stopped (`kill -STOP`, a debugger, a lock it never gets) was waited for
+    for ever, a chart at a time and again for the text layouts it keeps. A worker that owes an
+    answer and uses no CPU for `WORKER_STALL` seconds is taken for lost: the build finishes,
+    with the charts it would have drawn."""
+    from scendsl.app import build as build_module
+    from scendsl.app import pools
+    from scendsl.app.build import render_files
+    from tests.security_helpers import SCENARIO
+    from tests.test_security_review29 import _during_evaluation
+
+    path = tmp_path / "s.scn"
+    path.write_text(SCENARIO)
+    monkeypatch.setenv("SCENDSL_JOBS", "1")
+    alone = render_files([str(path)], samples=0)
+
+    monkeypatch.setenv("SCENDSL_JOBS", "2")
+    monkeypatch.setattr(pools, "WORKER_STALL", 1.0, raising=False)  # new with the fix
+    forked: list = []
+
+    def chart_pool():
+        forked.append(pools.chart_pool())
+        return forked[-1]
+
+    def stop_the_worker() -> None:
+        if forked and forked[0] is not None:
+            forked[0].apply(int)  # started: the worker waits for its next task
+            for process in forked[0]._pool:
+                os.kill(process.pid, signal.SIGSTOP)
+
+    monkeypatch.setattr(build_module, "chart_pool", chart_pool)
+    _during_evaluation(monkeypatch, stop_the_worker)
+    built: list[dict[str, bytes]] = []
+    builder = threading.Thread(
+        target=lambda: built.append(render_files([str(path)], samples=0)), daemon=True
+    )
+    try:
+        builder.start()
+        builder.join(120)  # it waited for ever for the charts sent to the stopped worker
+    finally:
+        for pool in filter(None, forked):
+            for process in pool._pool:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGKILL)
+    if forked == [None]:
+        pytest.skip("no chart worker on this machine (one core, or not Linux)")
+    assert built, "the build never finished"
+    assert built[0] == alone
