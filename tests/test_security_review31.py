@@ -285,3 +285,28 @@ def test_a_build_whose_chart_worker_is_stopped_finishes_with_the_same_charts(
         pytest.skip("no chart worker on this machine (one core, or not Linux)")
     assert built, "the build never finished"
     assert built[0] == alone
+
+
+# ------------- item 223: a revision named by its message is read as git reads it
+def test_diff_git_reads_a_revision_named_by_its_commit_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """`scendsl diff --git ':/text'` (the newest commit whose message matches, as `git show`
+    reads it) was refused, "no such commit or tree": the snapshot asked git for `REV^{tree}`,
+    and git read the `^{tree}` as part of the message's text. The revision is resolved first,
+    then its tree; a name git does not know is still refused."""
+    repo = tmp_path / "repo"
+    (repo / "scenarios").mkdir(parents=True)
+    source = repo / "scenarios" / "a.scn"
+    source.write_text(scenario_text("s", count=1000))
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "the thousand-accelerator plan")
+    source.write_text(scenario_text("s", count=2000))
+    git(repo, "commit", "-qam", "doubled")
+    source.write_text(scenario_text("s", count=4000))
+    monkeypatch.chdir(repo)
+    assert main(["diff", "--git", ":/thousand-accelerator", "scenarios"]) == 0
+    assert "cluster.count: 1,000 → 4,000" in capsys.readouterr().out
+    assert main(["diff", "--git", ":/no commit says this", "scenarios"]) == 1
+    assert "no such commit or tree" in capsys.readouterr().err
