@@ -310,3 +310,24 @@ def test_diff_git_reads_a_revision_named_by_its_commit_message(
     assert "cluster.count: 1,000 → 4,000" in capsys.readouterr().out
     assert main(["diff", "--git", ":/no commit says this", "scenarios"]) == 1
     assert "no such commit or tree" in capsys.readouterr().err
+
+
+# ------------- item 224: a figure made of infinite figures is told so, not as its own input
+def test_an_undecided_claim_on_a_ratio_of_infinite_costs_names_the_costs():
+    """A run that never finishes (10⁹ H100 at the catalog's failure rate) costs ∞ rented and
+    ∞ owned, and `market.rent_to_own_ratio`, ∞ ÷ ∞, has no value: n/a everywhere, and a claim
+    on it undecided. The `claim-undecided` warning said "no value for
+    market.rent_to_own_ratio", the ratio itself as the input missing, and `explain` named no
+    reason; both now name the two infinite costs it is made of."""
+    from scendsl.model.evaluate import evaluate
+    from scendsl.report.explain import explain_text
+    from scendsl.report.warnings import scenario_warnings
+    from tests.test_security_review6 import NEVER_FINISHES
+
+    text = NEVER_FINISHES.replace("}\n}\n", "}\n  expect market.rent_to_own_ratio > 1\n}\n")
+    result = evaluate(scendsl.load_text(text).scenarios[0])
+    (warning,) = [w for w in scenario_warnings(result) if w.rule == "claim-undecided"]
+    assert "market.rental_cost and market.owned_run_cost" in warning.text, warning.text
+    assert "no value for market.rent_to_own_ratio" not in warning.text
+    head = explain_text(result, "market.rent_to_own_ratio").split("\n\n")[1]
+    assert "made of infinite figures" in head and "market.owned_run_cost" in head

@@ -6,6 +6,7 @@ is exactly what the evaluator computed.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from scendsl.model.evaluate import MetricResult, Result
@@ -117,6 +118,31 @@ def missing_inputs(result: Result, name: str) -> list[str]:
     return found
 
 
+def infinite_parts(result: Result, name: str) -> list[str]:
+    """Why `name` is n/a when no input lacks a value: the infinite figures it is made of
+    (∞ ÷ ∞, ∞ − ∞ and 0 × ∞ have no value), reached through figures undefined so themselves,
+    in the order the tree shows them; [] when `name` is not such a figure (a run that never
+    finishes makes its rental and owned costs ∞, and `market.rent_to_own_ratio` of them)."""
+    found: list[str] = []
+    seen: set[str] = set()
+
+    def walk(current: str) -> None:
+        if current in seen:
+            return
+        seen.add(current)
+        node = result.node(current)
+        if isinstance(node.value, float) and math.isinf(node.value):
+            found.append(current)
+        elif isinstance(node.value, float) and math.isnan(node.value):
+            for child in node.inputs:
+                walk(child)
+
+    value = result.node(name).value
+    if isinstance(value, float) and math.isnan(value):
+        walk(name)
+    return found
+
+
 def explain_document(result: Result, name: str, depth: int | None = None) -> dict[str, Any]:
     """What `scendsl explain --format json` prints: the scenario, the metric, the inputs that
     leave it n/a (`missing`) and its derivation tree (`explain_tree`)."""
@@ -185,9 +211,14 @@ def explain_text(result: Result, name: str, depth: int | None = None) -> str:
     inputs without a value that leave it so (a missing figure can sit hundreds of lines down)."""
     lines: list[str] = [f"{result.name}: {result.title}", ""]
     missing = missing_inputs(result, name)
-    if missing:
-        lines.append(f"{name} is n/a: no value for")
-        lines += [f"  {item}   ({result.node(item).meaning})" for item in missing]
+    infinite = infinite_parts(result, name)
+    if missing or infinite:
+        lines.append(
+            f"{name} is n/a: no value for"
+            if missing
+            else f"{name} is n/a: made of infinite figures (∞ ÷ ∞ and ∞ − ∞ have no value)"
+        )
+        lines += [f"  {item}   ({result.node(item).meaning})" for item in missing or infinite]
         lines.append("")
 
     def render(entry: dict[str, Any], prefix: str, last: bool, root: bool) -> None:
