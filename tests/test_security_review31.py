@@ -331,3 +331,36 @@ def test_an_undecided_claim_on_a_ratio_of_infinite_costs_names_the_costs():
     assert "no value for market.rent_to_own_ratio" not in warning.text
     head = explain_text(result, "market.rent_to_own_ratio").split("\n\n")[1]
     assert "made of infinite figures" in head and "market.owned_run_cost" in head
+
+
+# ------------- item 225: a figure is offered for two metrics only when they are its two sides
+@pytest.mark.parametrize(
+    ("claim", "offered"),
+    [
+        ("market.rental_cost > market.rental_cost_ideal", None),
+        ("market.owned_run_cost < market.capex", None),
+        ("divide.peak > cluster.peak_bf16", None),
+        ("market.rental_cost > market.capex", "market.rent_to_own_ratio"),
+        ("cluster.peak_bf16 < divide.public_resource_peak", "divide.public_resource_ratio"),
+    ],
+)
+def test_a_claim_comparing_two_metrics_of_one_side_is_not_offered_the_ratio_of_both_sides(
+    claim: str, offered: str | None
+):
+    """A claim comparing two metrics is offered the one figure the model computes from them
+    (not_modelled.toml `between`), and any two of a list were taken for that pair: the rental
+    cost against itself without interruptions was offered `market.rent_to_own_ratio`, renting
+    against buying, and the cluster's peak at its precision against its BF16 peak
+    `divide.public_resource_ratio`, the cluster against its national resource. The figure is
+    offered for one metric of each side; and the error says the claim compares two metrics
+    (it said "'market.rental_cost' is a number measured in USD, not a category: 'market.capex'
+    is no value of it")."""
+    from tests.test_not_modelled import _claim
+
+    error = _claim(claim)
+    metric, _, other = claim.split(" ")
+    assert error.message == f"'{metric}' is compared with another metric, '{other}'"
+    if offered is None:
+        assert "write a claim with its own figure for each" in error.hint
+    else:
+        assert f"`expect {offered} > 1`" in error.hint
