@@ -364,3 +364,28 @@ def test_a_claim_comparing_two_metrics_of_one_side_is_not_offered_the_ratio_of_b
         assert "write a claim with its own figure for each" in error.hint
     else:
         assert f"`expect {offered} > 1`" in error.hint
+
+
+# ------------- item 226: a need a child cannot remove is undone by a value that needs nothing
+@pytest.mark.parametrize("field", ["weight_precision", "attention_precision"])
+def test_a_child_training_in_bf16_under_a_parent_with_fp8_options_is_told_what_to_write(
+    field: str,
+):
+    """`weight_precision fp8` and `attention_precision fp8` need an FP8 or FP4 recipe, and a
+    scenario extending an FP8 run to ask what BF16 would do (`workload.precision bf16`) was
+    told "write 'workload.precision fp8' (or fp4), or remove 'workload.weight_precision'": it
+    cannot remove what it inherits. The hint offers the field's value that needs nothing, which
+    the child can write, and the child that writes it loads."""
+    parent = scenario_text(
+        "s",
+        body=f"  workload {{\n    parameters 7B\n    tokens 1T\n    precision fp8\n"
+        f"    {field} fp8\n  }}\n",
+    )
+    child = parent + "\nscenario t extends s {\n  workload.precision bf16\n}\n"
+    (error,) = _errors(child)
+    assert f"or write 'workload.{field} bf16'" in error.hint, error.hint
+    assert "or remove" not in error.hint
+    fixed = child.replace(
+        "  workload.precision bf16\n", f"  workload.precision bf16\n  workload.{field} bf16\n"
+    )
+    assert scendsl.load_text(fixed).get("t") is not None

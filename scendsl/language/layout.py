@@ -77,6 +77,18 @@ def _or_else(values: tuple[str, ...]) -> str:
     return f" (or {', '.join(values)})" if values else ""
 
 
+def _needing_nothing(path: str, need: F.Requirement) -> str:
+    """How a hint undoes `path`'s need: write a value of it that needs nothing, where it has
+    one (`weight_precision bf16`: a scenario extending one with FP8 weights, or a sweep's
+    variant of its base, cannot remove what it inherits), else remove it."""
+    spec = F.scenario_field(path)
+    choices = spec.choices if spec is not None else ()
+    neutral = next((c for c in choices if need.when and c not in need.when), None)
+    if neutral is None:
+        return f"remove '{path}'"
+    return f"write '{path} {neutral}' (a scenario extending one that writes it cannot remove it)"
+
+
 def check_relations(
     subject: str,
     values: Mapping[str, Any],
@@ -128,8 +140,8 @@ def check_relations(
         sink.error(
             f"{subject}: '{path}' {written}, but '{other_path}' {other_written}: {need.because}",
             at or origins.get(path),
-            f"write '{other_path}{_first(need.values)}'{_or_else(need.values[1:])}, or remove "
-            f"'{path}'",
+            f"write '{other_path}{_first(need.values)}'{_or_else(need.values[1:])}, or "
+            + _needing_nothing(path, need),
             _set_here(f"'{other_path}' is", other_path, origins),
         )
     for path, whole_path in filter(lambda pair: checked(*pair), DIVISORS):
