@@ -33,8 +33,8 @@ def test_diff_git_names_a_revisions_broken_file_at_the_revision_not_its_temporar
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
     """`scendsl diff --git HEAD` loads the revision's files from a temporary copy; when that side
-    did not load, its errors named the copy (`/tmp/scendsl-diff-…/scenarios/a.scn:1:8`, an
-    import message naming `/tmp/…/b.scn`), a folder removed before the user reads the message,
+    did not load, its errors named the copy (`$TMPDIR/scendsl-diff-…/scenarios/a.scn:1:8`, an
+    import message naming `$TMPDIR/…/b.scn`), a folder removed before the user reads the message,
     where the snapshot's own errors say `HEAD:scenarios/a.scn`."""
     repo = tmp_path / "repo"
     (repo / "scenarios").mkdir(parents=True)
