@@ -97,10 +97,12 @@ class ScenarioKey:
         point at is one of its own, and none of their texts names a place in its files."""
         names = tuple(f"{file}:" for file in self.firsts)
         for fields in warnings:
-            spans = [fields["span"], *(at for _, at in fields["related"])]
-            if any(span is None or _place(span) not in self.places for span in spans):
+            spans = [at for _, at in fields["related"]]
+            if fields["span"] is not None:  # a warning of no place has none to move
+                spans.append(fields["span"])
+            if any(_place(span) not in self.places for span in spans):
                 return False
-            texts = (v for k, v in fields.items() if k != "scenario" and isinstance(v, str))
+            texts = [value for value in fields.values() if isinstance(value, str)]
             if any(name in text for text in texts for name in names):
                 return False
         return True
