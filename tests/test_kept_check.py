@@ -400,6 +400,30 @@ def test_a_warning_naming_a_place_or_pointing_elsewhere_is_not_moved(
     assert not key.movable([warning(related=(("here", {**own, "line": 1}),))])
 
 
+def test_kept_warnings_move_by_the_lines_their_scenario_moved(samples: Path) -> None:
+    """Each place of a movable warning moves by the lines its scenario's first line in that
+    file moved; a warning of no place stays without one."""
+    scenario = pipeline.load(["scenarios"]).get("xai_memphis")
+    key = kept_warnings.scenario_key(scenario)
+    assert key is not None
+    span = scenario.origins["cluster.count"]
+    own = {"file": span.file, "line": span.line, "col": span.col}
+    own |= {"end_line": span.end_line, "end_col": span.end_col}
+    warnings = [
+        {"message": "m", "span": own, "related": (("here", own),)},
+        {"message": "n", "span": None, "related": ()},
+    ]
+    earlier = {"firsts": {span.file: key.firsts[span.file] - 3}, "warnings": warnings}
+    moved = kept_warnings._reused({**earlier, "movable": True}, key)
+    assert moved is not None
+    there = {**own, "line": span.line + 3, "end_line": span.end_line + 3}
+    assert moved == [
+        {"message": "m", "span": there, "related": (("here", there),)},
+        {"message": "n", "span": None, "related": ()},
+    ]
+    assert kept_warnings._reused({**earlier, "movable": False}, key) is None
+
+
 def test_a_kept_warning_quotes_its_line_as_it_reads_now(
     parts: Path,
     capsys: pytest.CaptureFixture[str],

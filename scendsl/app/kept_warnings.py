@@ -63,18 +63,18 @@ def kept_warnings(
     sink = DiagnosticSink()  # quotes each warning's line as it reads now
     found: list[Diagnostic] = []
     now: dict[str, dict[str, Any]] = {}
-    for scenario, plain in zip(keys, reused, strict=True):
+    for keyed, plain in zip(keys, reused, strict=True):
         if plain is not None:
             found += [sink.quoted(_diagnostic(fields)) for fields in plain]
         else:
             diagnostics = next(made)
             found += diagnostics
             plain = [_plain(d) for d in diagnostics]
-        if scenario is not None:
-            now[scenario.digest] = {
-                "firsts": scenario.firsts,
+        if keyed is not None:
+            now[keyed.digest] = {
+                "firsts": keyed.firsts,
                 "warnings": plain,
-                "movable": scenario.movable(plain),
+                "movable": keyed.movable(plain),
             }
     if now != kept:
         keep(name, key, now)
@@ -150,7 +150,7 @@ def _reused(entry: Any, key: ScenarioKey) -> list[dict[str, Any]] | None:
     return [
         {
             **fields,
-            "span": _moved(fields["span"], shift),
+            "span": _moved(fields["span"], shift) if fields["span"] is not None else None,
             "related": tuple((label, _moved(at, shift)) for label, at in fields["related"]),
         }
         for fields in entry["warnings"]
