@@ -8,6 +8,7 @@ the model.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import scendsl
@@ -134,3 +135,30 @@ def test_a_server_size_outside_the_language_is_an_error_with_its_line(count):
     with pytest.raises(ScenarioError) as error:
         scendsl.load(BASE + text)
     assert "accelerators_per_server" in str(error.value)
+
+
+def test_a_catalog_reference_built_from_blades_is_priced_as_a_blade():
+    """LUMI-G is an HPE Cray EX system (references.toml `server = 'blade'`): its chips are priced
+    as the blade design the scenario would write, not as an 8-GPU vendor server."""
+    assert CATALOG.references["lumi_g"].server == "blade"
+    text = (
+        "scenario lumi extends eight {\n  cluster.accelerator MI250X\n  cluster.server blade\n}\n"
+    )
+    as_written = result("lumi", text).value("accelerator.system_power")
+    reference = result("eight").value("reference.lumi_g.system_power")
+    assert reference == pytest.approx(as_written)
+    dgx = result("lumi", text.replace("blade", "dgx")).value("accelerator.system_power")
+    assert reference != pytest.approx(dgx)
+
+
+def test_a_reference_with_its_own_server_holds_under_monte_carlo():
+    """The reference's context inside a traced (Monte Carlo) evaluation reads its written
+    server design through a traced copy of the scenario: that read raised (no weak reference
+    to a traced copy)."""
+    from scendsl.model.uncertainty import sample
+
+    text = "scenario ranged extends eight {\n  cluster.count 900 to 1000\n}\n"
+    run = sample(scendsl.load(BASE + text).get("ranged"), 50)
+    held = evaluate(scendsl.load(BASE).get("eight")).value("reference.lumi_g.system_power")
+    # The reference's power does not depend on the drawn count: one value for every draw.
+    assert float(np.max(run.numbers["reference.lumi_g.system_power"])) == pytest.approx(held)
