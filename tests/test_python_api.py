@@ -136,3 +136,32 @@ def test_every_shipped_scenario_passes_the_python_checks():
 def test_scenario_names_are_words_as_in_a_file(name):
     with pytest.raises(ScenarioError, match="a scenario name is a word"):
         scendsl.make_scenario(name, accelerator="H100", count=1, year=2026, region="US")
+
+
+SWEPT = """
+scenario colossus {
+  year 2026
+  region US
+  cluster.accelerator H100
+  cluster.count 1000
+}
+sweep colossus_growth from colossus {
+  cluster.count [1000, 2000]
+}
+"""
+
+
+def test_get_of_a_misspelt_scenario_suggests_the_name_as_result_lookup_does():
+    scenarios = scendsl.load_text(SWEPT)
+    with pytest.raises(KeyError) as caught:
+        scenarios.get("colosus")
+    assert "no scenario 'colosus'" in str(caught.value)
+    assert "did you mean 'colossus'?" in str(caught.value)
+
+
+def test_get_of_a_sweeps_name_says_it_is_a_sweep_and_where_its_variants_are():
+    scenarios = scendsl.load_text(SWEPT)
+    with pytest.raises(KeyError) as caught:
+        scenarios.get("colossus_growth")
+    assert "'colossus_growth' is a sweep" in str(caught.value)
+    assert "variants()" in str(caught.value)
