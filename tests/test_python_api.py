@@ -165,3 +165,38 @@ def test_get_of_a_sweeps_name_says_it_is_a_sweep_and_where_its_variants_are():
         scenarios.get("colossus_growth")
     assert "'colossus_growth' is a sweep" in str(caught.value)
     assert "variants()" in str(caught.value)
+
+
+RANGED = SWEPT.replace("  cluster.count 1000\n}", "  cluster.count 1000\n  energy.pue 1.1 to 1.4\n}", 1)
+
+
+def test_eval_document_is_the_document_eval_json_prints_with_monte_carlo_and_sweeps(
+    tmp_path, capsys
+):
+    import json
+
+    from scendsl.cli import main
+
+    path = tmp_path / "hall.scn"
+    path.write_text(RANGED, encoding="utf-8")
+    options = ["--sweeps", "--samples", "300", "--seed", "5"]
+    assert main(["eval", str(path), "--format", "json", *options]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    document = scendsl.eval_document(
+        scendsl.load_file(path), sweeps=True, samples=300, seed=5
+    )
+    assert document == printed
+    power = document["scenarios"][0]["metrics"]["energy.facility_power"]
+    assert power["p5"] < power["p50"] < power["p95"]
+    assert [v["point"]["cluster.count"] for v in document["sweeps"][0]["variants"]] == [
+        "1000",
+        "2000",
+    ]
+
+
+def test_eval_document_checks_its_arguments_as_the_other_verbs_do():
+    with pytest.raises(TypeError, match=r"scendsl.eval_document\(\) takes the scenarios"):
+        scendsl.eval_document("hall.scn")  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match="samples must be between"):
+        scendsl.eval_document(scendsl.load_text(SWEPT), samples=-1)
+    assert "sweeps" not in scendsl.eval_document(scendsl.load_text(SWEPT), samples=0)
