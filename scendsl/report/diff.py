@@ -239,6 +239,13 @@ class ScenarioDiff:
     hidden: int = 0
     #: Figures whose cited source changed: provenance a reviewer checks, even at the same value.
     sources: list[SourceChange] = field(default_factory=list)
+    #: The name the scenario had on the old side, when it was renamed (`_renames`).
+    renamed_from: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The name as a reviewer reads it: `new (renamed from old)` for a renamed scenario."""
+        return f"{self.name} (renamed from {self.renamed_from})" if self.renamed_from else self.name
 
     @property
     def written_inputs(self) -> list[Change]:
@@ -278,8 +285,8 @@ class Diff:
 
     #: Hidden moves of scenarios that have nothing else to show.
     hidden_elsewhere: int = 0
-    #: Where the two sides come from, when not from scenario files evaluated here: one line
-    #: for the header (`both sides from JSON results: ...`).
+    #: Where the two sides come from, when not from two paths given: one line for the header
+    #: (`both sides from JSON results: ...`, `main → the working tree, of scenarios`).
     sides: str = ""
 
     @property
@@ -306,6 +313,11 @@ class Diff:
             return "No change in results."
         parts = []
         for entry in self.scenarios[:3]:
+            if entry.renamed_from and not (
+                entry.metrics or entry.flips or entry.ratings or entry.warnings
+            ):
+                parts.append(f"{entry.renamed_from}: renamed to {entry.name}")
+                continue
             if entry.status == "+":
                 parts.append(f"{entry.name}: added")
                 continue
@@ -350,7 +362,7 @@ class Diff:
                 bits.append(f"{count} source{'s' if count > 1 else ''} changed")
             if not bits:
                 bits.append("inputs changed, no metric moved beyond the threshold")
-            parts.append(f"{entry.name}: " + "; ".join(bits))
+            parts.append(f"{entry.label}: " + "; ".join(bits))
         more = len(self.scenarios) - 3
         parts += [f"sweep {sweep.name}: {_sweep_headline(sweep)}" for sweep in self.sweeps[:3]]
         if len(self.sweeps) > 3:
@@ -574,8 +586,11 @@ def diff_evaluated(
     entries: list[ScenarioDiff] = []
     rules = load_rules()
     hidden_elsewhere = 0  # in scenarios with nothing else to show
+    renames = _renames(old_by_name, new_by_name)
     for name in list(old_by_name) + [n for n in new_by_name if n not in old_by_name]:
-        before, after = old_by_name.get(name), new_by_name.get(name)
+        if name in renames.values():
+            continue  # reported under its new name
+        before, after = old_by_name.get(renames.get(name, name)), new_by_name.get(name)
         if before is None:
             assert after is not None  # the name comes from one of the two
             entries.append(ScenarioDiff(name, "+", after.title))
@@ -598,9 +613,11 @@ def diff_evaluated(
             _warning_flips(before, after),
             hidden_inputs + hidden_metrics,
             _source_changes(before, after, any(c.written for c in inputs)),
+            renamed_from=renames.get(name),
         )
         if (
-            entry.inputs
+            entry.renamed_from
+            or entry.inputs
             or entry.metrics
             or entry.flips
             or entry.ratings
@@ -630,6 +647,29 @@ def diff_evaluated(
         show_all,
         hidden_elsewhere,
     )
+
+
+def _renames(old: Mapping[str, Evaluated], new: Mapping[str, Evaluated]) -> dict[str, str]:
+    """Scenarios renamed between the two sides, new name → old name: a scenario only the old
+    side has and one only the new side has that are the same scenario (the same title, or the
+    same value of every input), when neither could be another's (a pull request that renames
+    a scenario would otherwise show one removed and one added, saying nothing of either)."""
+    gone = [name for name in old if name not in new]
+    came = [name for name in new if name not in old]
+
+    def same(before: Evaluated, after: Evaluated) -> bool:
+        if before.title == after.title and before.title not in (before.name, after.name):
+            return True  # a title that is not the default (the name) names the scenario
+        return before.inputs.keys() == after.inputs.keys() and not any(
+            _differs(node.value, after.inputs[key].value) for key, node in before.inputs.items()
+        )
+
+    matches = {name: [n for n in came if same(old[name], new[n])] for name in gone}
+    renames = {}
+    for name, found in matches.items():
+        if len(found) == 1 and sum(found[0] in other for other in matches.values()) == 1:
+            renames[found[0]] = name
+    return renames
 
 
 def _source_changes(
@@ -792,7 +832,7 @@ _STATUS_STYLE = {"+": "green", "-": "red", "~": "yellow"}
 
 def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]]:
     """The lines of one scenario, each with the rich style the terminal gives it."""
-    lines = [(_STATUS_STYLE[entry.status], f"{entry.status} {entry.name}  {entry.title}")]
+    lines = [(_STATUS_STYLE[entry.status], f"{entry.status} {entry.label}  {entry.title}")]
     for flip in entry.flips:
         lines.append(
             (
@@ -926,6 +966,8 @@ def render_markdown(diff: Diff) -> str:
                 if entry.sources and not entry.inputs
                 else "inputs only"
                 if entry.inputs
+                else "renamed; no input or result changed"
+                if entry.renamed_from
                 else "—"
             )
         )
@@ -933,7 +975,7 @@ def render_markdown(diff: Diff) -> str:
         ratings = ", ".join([r.text() for r in entry.ratings] + [w.line() for w in entry.warnings])
         ratings = ratings or "—"
         lines.append(
-            f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} "
+            f"| {entry.status} | {_md(entry.label)} | {_md(top_text)} | {_md(claims)} "
             f"| {_md(ratings)} |"
         )
     for sweep in diff.sweeps:
@@ -950,7 +992,7 @@ def render_markdown(diff: Diff) -> str:
 
 
 def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
-    lines = [f"#### {entry.status} {_md(entry.name)}", ""]
+    lines = [f"#### {entry.status} {_md(entry.label)}", ""]
     if entry.flips:
         lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
         lines += [
@@ -1149,6 +1191,7 @@ def render_json(diff: Diff) -> str:
                 ],
                 "hidden": e.hidden,
             }
+            | ({"renamed_from": e.renamed_from} if e.renamed_from else {})
             for e in diff.scenarios
         ],
         "sweeps": [
