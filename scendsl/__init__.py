@@ -201,7 +201,9 @@ def eval_document(
     check_sweeps_fit(chosen)
     evaluation = evaluate_all(scenarios, draws, seed)
     out = io.StringIO()  # one writer for the command and the API: the same document
-    write_eval_json(out, evaluation.results, evaluation.runs, chosen, sweep_table, evaluation.spreads)
+    write_eval_json(
+        out, evaluation.results, evaluation.runs, chosen, sweep_table, evaluation.spreads
+    )
     document: dict[str, Any] = json.loads(out.getvalue())
     return document
 

@@ -167,7 +167,9 @@ def test_get_of_a_sweeps_name_says_it_is_a_sweep_and_where_its_variants_are():
     assert "variants()" in str(caught.value)
 
 
-RANGED = SWEPT.replace("  cluster.count 1000\n}", "  cluster.count 1000\n  energy.pue 1.1 to 1.4\n}", 1)
+RANGED = SWEPT.replace(
+    "  cluster.count 1000\n}", "  cluster.count 1000\n  energy.pue 1.1 to 1.4\n}", 1
+)
 
 
 def test_eval_document_is_the_document_eval_json_prints_with_monte_carlo_and_sweeps(
@@ -182,9 +184,7 @@ def test_eval_document_is_the_document_eval_json_prints_with_monte_carlo_and_swe
     options = ["--sweeps", "--samples", "300", "--seed", "5"]
     assert main(["eval", str(path), "--format", "json", *options]) == 0
     printed = json.loads(capsys.readouterr().out)
-    document = scendsl.eval_document(
-        scendsl.load_file(path), sweeps=True, samples=300, seed=5
-    )
+    document = scendsl.eval_document(scendsl.load_file(path), sweeps=True, samples=300, seed=5)
     assert document == printed
     power = document["scenarios"][0]["metrics"]["energy.facility_power"]
     assert power["p5"] < power["p50"] < power["p95"]
