@@ -114,3 +114,52 @@ def test_diff_git_says_which_revision_and_paths_it_compared(tmp_path, monkeypatc
     monkeypatch.chdir(_repository(tmp_path / "second", "scenarios"))
     assert main(["diff", "--git", "HEAD", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["sides"].endswith("of scenarios (the default)")
+
+
+def test_an_edit_of_a_base_three_scenarios_inherit_is_named_once_in_the_headline(tmp_path, capsys):
+    family = BEFORE + "".join(
+        f'\nscenario base_{year} extends base {{\n  title "The hall in {year}"\n  year {year}\n}}\n'
+        for year in (2025, 2027)
+    )
+    old = _write(tmp_path, "old.scn", family)
+    new = _write(tmp_path, "new.scn", family.replace("cluster.count 1000", "cluster.count 2000"))
+    assert main(["diff", old, new]) == 0
+    text = capsys.readouterr().out
+    headline = text.splitlines()[0]
+    assert headline.startswith("base and 3 scenarios that inherit the edit: ")
+    assert "base_2025" not in headline
+    # Each inheriting scenario still shows its own moves, its input marked as the base's line.
+    assert "~ base_2025" in text
+    assert text.count("(inherited, as in base)") == 3
+    assert main(["diff", old, new, "--format", "json"]) == 0
+    entries = json.loads(capsys.readouterr().out)["scenarios"]
+    inherited = {e["name"]: e["inputs"][0].get("inherited_as_in") for e in entries}
+    assert inherited == {
+        "base": None,
+        "base_reserved": "base",
+        "base_2025": "base",
+        "base_2027": "base",
+    }
+
+
+def test_a_metric_gone_from_the_new_results_is_a_change_ci_sees_and_a_field_a_tool_reads(
+    tmp_path, capsys
+):
+    source = _write(tmp_path, "hall.scn", BEFORE)
+    assert main(["eval", source, "--format", "json"]) == 0
+    old = json.loads(capsys.readouterr().out)
+    new = json.loads(json.dumps(old))
+    for scenario in new["scenarios"]:  # a newer model without this metric
+        del scenario["metrics"]["energy.water_use"]
+    old_path = _write(tmp_path, "old.json", json.dumps(old))
+    new_path = _write(tmp_path, "new.json", json.dumps(new))
+    assert main(["diff", old_path, new_path, "--exit-code"]) == 4
+    headline = capsys.readouterr().out.splitlines()[1]
+    assert "energy.water_use" in headline and "No change in results" not in headline
+    assert main(["diff", old_path, new_path, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["figures_only_old"] == ["energy.water_use"]
+    assert document["figures_only_new"] == [] and document["changed"] is True
+    assert main(["diff", old_path, new_path, "--format", "markdown"]) == 0
+    html = cmarkgfm.github_flavored_markdown_to_html(capsys.readouterr().out)
+    assert "energy.water_use" in html and "<table>" not in html
