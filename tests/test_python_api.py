@@ -151,20 +151,19 @@ sweep colossus_growth from colossus {
 """
 
 
-def test_get_of_a_misspelt_scenario_suggests_the_name_as_result_lookup_does():
-    scenarios = scendsl.load_text(SWEPT)
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        # misspelt: a suggestion, as `result[name]` gives
+        ("colosus", ["no scenario 'colosus'", "did you mean 'colossus'?"]),
+        # a sweep's name: what it is and where its variants are
+        ("colossus_growth", ["'colossus_growth' is a sweep", "variants()"]),
+    ],
+)
+def test_get_of_a_name_no_scenario_has_says_why_and_what_to_write(name, said):
     with pytest.raises(KeyError) as caught:
-        scenarios.get("colosus")
-    assert "no scenario 'colosus'" in str(caught.value)
-    assert "did you mean 'colossus'?" in str(caught.value)
-
-
-def test_get_of_a_sweeps_name_says_it_is_a_sweep_and_where_its_variants_are():
-    scenarios = scendsl.load_text(SWEPT)
-    with pytest.raises(KeyError) as caught:
-        scenarios.get("colossus_growth")
-    assert "'colossus_growth' is a sweep" in str(caught.value)
-    assert "variants()" in str(caught.value)
+        scendsl.load_text(SWEPT).get(name)
+    assert all(words in str(caught.value) for words in said)
 
 
 RANGED = SWEPT.replace(
