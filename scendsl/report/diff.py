@@ -736,23 +736,36 @@ def _renames(old: Mapping[str, Evaluated], new: Mapping[str, Evaluated]) -> dict
     """Scenarios renamed between the two sides, new name → old name: a scenario only the old
     side has and one only the new side has that are the same scenario (the same title, or the
     same value of every input), when neither could be another's (a pull request that renames
-    a scenario would otherwise show one removed and one added, saying nothing of either)."""
+    a scenario would otherwise show one removed and one added, saying nothing of either).
+    Matched through dictionaries, so thousands of scenarios added and removed cost their
+    number, not its square."""
     gone = [name for name in old if name not in new]
     came = [name for name in new if name not in old]
 
-    def same(before: Evaluated, after: Evaluated) -> bool:
-        if before.title == after.title and before.title not in (before.name, after.name):
-            return True  # a title that is not the default (the name) names the scenario
-        return before.inputs.keys() == after.inputs.keys() and not any(
-            _differs(node.value, after.inputs[key].value) for key, node in before.inputs.items()
-        )
+    def keys(scenario: Evaluated) -> list[tuple[str, ...]]:
+        found = [("inputs", *(f"{k}={v.value!r}" for k, v in sorted(scenario.inputs.items())))]
+        if scenario.title != scenario.name:  # a title that is not the default names it
+            found.append(("title", scenario.title))
+        return found
 
-    matches = {name: [n for n in came if same(old[name], new[n])] for name in gone}
-    renames = {}
-    for name, found in matches.items():
-        if len(found) == 1 and sum(found[0] in other for other in matches.values()) == 1:
-            renames[found[0]] = name
-    return renames
+    arrivals: dict[tuple[str, ...], set[str]] = {}
+    for name in came:
+        for key in keys(new[name]):
+            arrivals.setdefault(key, set()).add(name)
+    matches: dict[str, set[str]] = {}
+    for name in gone:
+        candidates = [arrivals.get(key, set()) for key in keys(old[name])]
+        if all(len(names) <= 1 for names in candidates):  # else it could be any of several
+            matches[name] = set().union(*candidates)
+    claimed: dict[str, int] = {}
+    for arrived in matches.values():
+        for match in arrived:
+            claimed[match] = claimed.get(match, 0) + 1
+    return {
+        arrived.pop(): name
+        for name, arrived in matches.items()
+        if len(arrived) == 1 and claimed[next(iter(arrived))] == 1
+    }
 
 
 def _source_changes(
