@@ -35,6 +35,7 @@ from scendsl.errors import (
     Diagnostic,
     ScenarioError,
     ScendslError,
+    bug_message,
     group_shared,
 )
 from scendsl.suggest import quoted
@@ -1000,12 +1001,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INTERNAL
         saved = _saved_traceback(error)
         where = f"; its traceback is in {saved} (attach it to a report)" if saved else ""
-        print(
-            f"internal error: {type(error).__name__}: {error}\n"
-            f"This is a bug in scendsl, not in your scenario{where}. "
-            "Set SCENDSL_DEBUG=1 to see the traceback here.",
-            file=sys.stderr,
-        )
+        print(bug_message(error, where, "the traceback here"), file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -51,6 +51,17 @@ class ScendslError(Exception):
         self.diagnostics = []
 
 
+def bug_message(error: BaseException, where: str = "", debug: str = "the traceback") -> str:
+    """What the CLI and the language server say of a bug of ours (an exception that is no
+    ScendslError), in the same words: `where` its traceback was kept ("; its traceback is in
+    ..."), `debug` what SCENDSL_DEBUG=1 shows."""
+    return (
+        f"internal error: {type(error).__name__}: {error}\n"
+        f"This is a bug in scendsl, not in your scenario{where}. "
+        f"Set SCENDSL_DEBUG=1 to see {debug}."
+    )
+
+
 def source_lines(text: str) -> list[str]:
     """A source's lines as the parser counts them, each without a CRLF's carriage return: only
     '\n' ends one (`splitlines` would also split at U+2028, form feeds and other characters a

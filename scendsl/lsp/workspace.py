@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scendsl.defaults import MAX_IMPORT_COMPLETION_ENTRIES
-from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span
+from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span, bug_message
 from scendsl.files import open_regular
 from scendsl.files.settled import settled_stamp
 from scendsl.lsp import analysis as analysis_module
@@ -371,11 +371,7 @@ def import_target(workspace: Workspace, importing: str, target: str) -> str | No
 def internal_error(workspace: Workspace, path: str, error: Exception) -> Analysis:
     """What to show when the analysis itself fails: the CLI's words for a bug of ours."""
     display = workspace.display(path)
-    message = (
-        f"internal error: {type(error).__name__}: {error}\n"
-        "This is a bug in scendsl, not in your scenario. "
-        "Set SCENDSL_DEBUG=1 to see the traceback."
-    )
+    message = bug_message(error)
     return Analysis(
         os.path.realpath(path),
         display,
