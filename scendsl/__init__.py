@@ -184,9 +184,8 @@ def eval_document(
     import io
     import json
 
-    from scendsl.app.pipeline import check_sweeps_fit, evaluate_all, sweep_table
+    from scendsl.app.pipeline import check_sweeps_fit, evaluate_all
     from scendsl.defaults import DEFAULT_SAMPLES
-    from scendsl.report.export import write_eval_json
     from scendsl.scenario import ScenarioSet as _ScenarioSet
 
     if not isinstance(scenarios, _ScenarioSet):
@@ -200,10 +199,8 @@ def eval_document(
     chosen = list(scenarios.sweeps) if sweeps else []
     check_sweeps_fit(chosen)
     evaluation = evaluate_all(scenarios, draws, seed)
-    out = io.StringIO()  # one writer for the command and the API: the same document
-    write_eval_json(
-        out, evaluation.results, evaluation.runs, chosen, sweep_table, evaluation.spreads
-    )
+    out = io.StringIO()  # the command's own writer: the same document
+    evaluation.write_json(out, chosen)
     document: dict[str, Any] = json.loads(out.getvalue())
     return document
 

@@ -189,7 +189,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         check_output_file(args.output)  # never over a scenario file, and before any work
     scenarios = load(args)
-    from scendsl.app.pipeline import check_sweeps_fit, evaluate_all, sweep_table
+    from scendsl.app.pipeline import check_sweeps_fit, evaluate_all
 
     sweeps = list(scenarios.sweeps) if args.sweeps else []
     check_sweeps_fit(sweeps)  # before the output starts: a table to standard output is streamed
@@ -200,11 +200,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     def write(stream: Any) -> None:
         if args.format == "json":
-            from scendsl.report.export import write_eval_json
-
-            write_eval_json(
-                stream, evaluation.results, evaluation.runs, sweeps, sweep_table, evaluation.spreads
-            )
+            evaluation.write_json(stream, sweeps)
         else:
             from scendsl.report.text import write_eval_text
 

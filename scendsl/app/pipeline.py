@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS, DEFAULT_SAMPLES
 
@@ -139,6 +139,14 @@ class Evaluation:
     results: list[Result]
     runs: dict[str, Samples]
     spreads: dict[str, Any] = field(default_factory=dict)
+
+    def write_json(self, out: IO[str], sweeps: Sequence[Sweep]) -> None:
+        """The `eval --format json` document of these results and of `sweeps` (each sweep's
+        table evaluated as it is written): one writer for the command and
+        `scendsl.eval_document`, so the two documents cannot drift apart."""
+        from scendsl.report.export import write_eval_json
+
+        write_eval_json(out, self.results, self.runs, sweeps, sweep_table, self.spreads)
 
 
 def evaluate_all(
