@@ -13,7 +13,7 @@ Anything else reaching the command line is a bug of ours: "internal error", exit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -203,6 +203,16 @@ class Diagnostic:
             value = getattr(self, name)
             if value is not None and len(value) > 1_000:
                 object.__setattr__(self, name, bounded_message(value))
+
+    def with_spans(self, place: Callable[[Span], Span]) -> Diagnostic:
+        """This diagnostic with each place it points at (its span and its related notes')
+        mapped by `place`: the same problem told where its file is now (a scenario that moved
+        down its file, a revision's copy named `REV:path`)."""
+        return replace(
+            self,
+            span=None if self.span is None else place(self.span),
+            related=tuple((note, place(at)) for note, at in self.related),
+        )
 
     def render(self) -> str:
         """Compiler-style text: location, message, the source line with a caret, hint, related."""

@@ -409,17 +409,20 @@ def test_kept_warnings_move_by_the_lines_their_scenario_moved(samples: Path) -> 
     span = scenario.origins["cluster.count"]
     own = {"file": span.file, "line": span.line, "col": span.col}
     own |= {"end_line": span.end_line, "end_col": span.end_col}
+    # Kept as kept_warnings keeps them: every field of a Diagnostic but its quoted line.
+    rest = {"hint": None, "severity": "warning", "code": None, "scenario": None}
+    rest |= {"text": None, "fix": None}
     warnings = [
-        {"message": "m", "span": own, "related": (("here", own),)},
-        {"message": "n", "span": None, "related": ()},
+        {"message": "m", "span": own, "related": (("here", own),), **rest},
+        {"message": "n", "span": None, "related": (), **rest},
     ]
     earlier = {"firsts": {span.file: key.firsts[span.file] - 3}, "warnings": warnings}
     moved = kept_warnings._reused({**earlier, "movable": True}, key)
     assert moved is not None
     there = {**own, "line": span.line + 3, "end_line": span.end_line + 3}
     assert moved == [
-        {"message": "m", "span": there, "related": (("here", there),)},
-        {"message": "n", "span": None, "related": ()},
+        {"message": "m", "span": there, "related": (("here", there),), **rest},
+        {"message": "n", "span": None, "related": (), **rest},
     ]
     assert kept_warnings._reused({**earlier, "movable": False}, key) is None
 

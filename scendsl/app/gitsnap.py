@@ -164,14 +164,12 @@ def at_revision(diagnostics: list[Diagnostic], into: str, rev: str) -> list[Diag
             value = value.replace(folder, f"{rev}:")
         return value
 
-    def span(place: Span | None) -> Span | None:
-        return None if place is None else replace(place, file=path(place.file))
+    def span(place: Span) -> Span:
+        return replace(place, file=path(place.file))
 
     return [
         replace(
-            d,
-            span=span(d.span),
-            related=tuple((note, replace(at, file=path(at.file))) for note, at in d.related),
+            d.with_spans(span),
             message=text(d.message) or d.message,
             hint=text(d.hint),
             text=text(d.text),

@@ -119,13 +119,12 @@ def scenario_key(scenario: Scenario) -> ScenarioKey | None:
     firsts: dict[str, int] = {}
     for span in spans:
         firsts[span.file] = min(span.line, firsts.get(span.file, span.line))
-    places = [tuple(getattr(span, name) for name in Span.__slots__) for span in spans]
     back = {file: -line for file, line in firsts.items()}
-    text = repr((canonical, [_shifted(place, back) for place in places]))
+    text = repr((canonical, [_fields(_moved(span, back)) for span in spans]))
     return ScenarioKey(
         hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         dict(sorted(firsts.items())),
-        frozenset(places),
+        frozenset(_fields(span) for span in spans),
     )
 
 
@@ -148,30 +147,26 @@ def _reused(entry: Any, key: ScenarioKey) -> list[dict[str, Any]] | None:
         return None
     shift = {file: key.firsts[file] - line for file, line in entry["firsts"].items()}
     return [
-        {
-            **fields,
-            "span": _moved(fields["span"], shift) if fields["span"] is not None else None,
-            "related": tuple((label, _moved(at, shift)) for label, at in fields["related"]),
-        }
+        _plain(_diagnostic(fields).with_spans(lambda at: _moved(at, shift)))
         for fields in entry["warnings"]
     ]
 
 
 def _place(span: dict[str, Any]) -> tuple[Any, ...]:
-    """A span as `_plain` keeps it, as a tuple of Span's fields in their order."""
+    """A span as `_plain` keeps it, as a tuple of Span's fields in their order (`_fields`)."""
     return tuple(span[name] for name in Span.__slots__)
 
 
-def _shifted(place: tuple[Any, ...], shift: dict[str, int]) -> tuple[Any, ...]:
-    """A span's tuple (`_place`) moved `shift[its file]` lines."""
-    file, line, col, end_line, end_col = place
-    lines = shift[file]
-    return (file, line + lines, col, end_line + lines if end_line is not None else None, end_col)
+def _fields(span: Span) -> tuple[Any, ...]:
+    """A span as a tuple of its fields in their order."""
+    return tuple(getattr(span, name) for name in Span.__slots__)
 
 
-def _moved(span: dict[str, Any], shift: dict[str, int]) -> dict[str, Any]:
-    """A span as `_plain` keeps it, moved `shift[its file]` lines."""
-    return dict(zip(Span.__slots__, _shifted(_place(span), shift), strict=True))
+def _moved(span: Span, shift: dict[str, int]) -> Span:
+    """`span` moved `shift[its file]` lines."""
+    lines = shift[span.file]
+    end = span.end_line + lines if span.end_line is not None else None
+    return dataclasses.replace(span, line=span.line + lines, end_line=end)
 
 
 _SCALARS = frozenset((type(None), bool, int, float, str))
