@@ -266,13 +266,6 @@ def _hosts_shared(ctx: Context, per_board: Found) -> Found:
     )
 
 
-def own_server_size(ctx: Context) -> bool:
-    """Whether the scenario's servers are not the 8-GPU board the catalog's system figures
-    describe (the accelerators per server written, or a blade's or smaller board's)."""
-    board = ctx.calibration("gpu_server_accelerators")
-    return accelerators_per_server(ctx).value != board.value
-
-
 @input_node(
     "accelerator.module_host_cpus",
     "number",
@@ -544,25 +537,32 @@ def _carried_host(carried: Found) -> Found:
 
 def _server_figure(ctx: Context, parts: Found) -> Found | None:
     """A GPU server's power from its parts when the scenario writes its host CPUs
-    (cluster.host_power) and no system power of its own: the catalog's system figure is a
-    vendor's own server (NVIDIA's DGX, with its hosts), which the written hosts say this one is
-    not. None where the catalog's (or the scenario's accelerator block's) figure applies."""
+    (cluster.host_power), or its servers hold other than the catalog server's board of
+    accelerators (cluster.accelerators_per_server, written or by design), and no system power
+    of its own: the catalog's system figure is a vendor's own server (NVIDIA's DGX, with its
+    hosts), which the written hosts or the server's size say this one is not. None where the
+    catalog's (or the scenario's accelerator block's) figure applies."""
     custom = ctx.custom_accelerator
     hosts_written = ctx.written("cluster.host_power")
-    if not (hosts_written or own_server_size(ctx)) or (
-        custom is not None and "system_power" in custom.figures
-    ):
+    # The size is read only where the hosts are not written (a sweep reads what a node reads).
+    size = None if hosts_written else accelerators_per_server(ctx)
+    board = ctx.calibration("gpu_server_accelerators")
+    if size is not None and size.value == board.value:
+        return None  # the catalog's own server
+    if custom is not None and "system_power" in custom.figures:
         return None
     entry = ctx.catalog_accelerator
     if entry is None or "system_power" not in entry.figures:
         return None  # no catalog figure to set aside: the parts are the figure already
-    if hosts_written:
+    if size is None:
         why = f"{ctx.where('cluster.host_power')}: its host CPUs written"
         what = "the server's host CPUs are written"
     else:
-        size = accelerators_per_server(ctx)
         why = f"a server of {size.value:g} accelerators, {size.origin}"
-        what = f"the server holds {size.value:g} accelerators, not the catalog server's 8"
+        what = (
+            f"the server holds {size.value:g} accelerators, not the catalog server's "
+            f"{board.value:g}"
+        )
     return replace(
         parts,
         origin=f"{parts.origin}; the server's own parts ({why}) rather than the catalog's "
