@@ -247,8 +247,9 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "accelerators in one server (a node): they share its host CPUs (cluster.host_power "
             "defaults to the calibration servers' two CPUs over this count) and, on a board of "
             "up to eight, its scale-up fabric (a four-GPU HGX board or HPC blade node bounds "
-            "tensor parallelism at four); default from the server design: dgx 8, blade 4, "
-            "workstation 4, or the accelerator's smaller scale-up domain (GH200: 4)",
+            "tensor parallelism at four); default from the server design, as the catalog "
+            "gives it (calibration gpu_server_accelerators for dgx, blade_accelerators_per_server, "
+            "workstation_accelerators), or the accelerator's smaller scale-up domain (GH200's)",
             maximum=16,
         ),
         "cooling": FieldSpec(
