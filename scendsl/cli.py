@@ -319,6 +319,21 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _no_default_folder(command: str, does: str, usage: str) -> bool:
+    """Whether `command` (which `does` what it does to its folder), given no PATH, finds no
+    DEFAULT_SCENARIOS folder here, having said so with what to type (`usage`): else a
+    reviewer's `diff --git main` or a first `build` in a repository laid out otherwise reads
+    "'scenarios' does not exist" of a path never written."""
+    if os.path.isdir(DEFAULT_SCENARIOS):
+        return False
+    print(
+        f"error: {command} {does} {DEFAULT_SCENARIOS}/ when no PATH is given, and there is "
+        f"none here: name the files or folders (scendsl {usage} PATH...)",
+        file=sys.stderr,
+    )
+    return True
+
+
 #: How a diff's diagnostics name the files they are about (`gitsnap.at_revision` for a
 #: revision's copies, which sit in a temporary folder).
 Relabel = Callable[[list[Diagnostic]], list[Diagnostic]]
@@ -380,15 +395,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
         named = [_file_and_scenario(path) for path in args.paths]
         if any(named):
             return _diff_two_scenarios(args, named)
-    if args.git and not args.paths and not os.path.isdir(DEFAULT_SCENARIOS):
-        # Else a reviewer's `diff --git main` in a repository laid out otherwise reads as
-        # "'scenarios' does not exist", not as what to type.
-        print(
-            f"error: diff --git compares {DEFAULT_SCENARIOS}/ when no PATH is given, and there is "
-            f"none here: name the files or folders to compare (scendsl diff --git "
-            f"{visible_path(args.git)} PATH...)",
-            file=sys.stderr,
-        )
+    if (
+        args.git
+        and not args.paths
+        and _no_default_folder("diff --git", "compares", f"diff --git {visible_path(args.git)}")
+    ):
         return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
         relabel: Relabel = list
@@ -560,6 +571,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from scendsl.app.cache import default_cache_dir
     from scendsl.app.pools import drawing_process_ends_after_the_build
 
+    if not args.paths and _no_default_folder("build", "reads", "build"):
+        return EXIT_USAGE
     drawing_process_ends_after_the_build()
     if args.no_cache:  # no cache of any kind, as SCENDSL_CACHE_DIR="" (workers inherit it)
         import os

@@ -163,3 +163,15 @@ def test_a_metric_gone_from_the_new_results_is_a_change_ci_sees_and_a_field_a_to
     assert main(["diff", old_path, new_path, "--format", "markdown"]) == 0
     html = cmarkgfm.github_flavored_markdown_to_html(capsys.readouterr().out)
     assert "energy.water_use" in html and "<table>" not in html
+
+
+def test_build_without_paths_where_there_is_no_scenarios_folder_says_to_name_them(
+    tmp_path, monkeypatch, capsys
+):
+    # The same check as diff --git's: "'scenarios' does not exist" named a path never written.
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "build reads scenarios/ when no PATH is given" in err
+    assert "scendsl build PATH" in err
+    assert not (tmp_path / "out").exists()
