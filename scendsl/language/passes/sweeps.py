@@ -112,26 +112,17 @@ class SweepsPass(ValueReader, ResolverState):
         variant may set a field above the field it may not exceed. Every variant is covered
         without making the product: only the smallest cluster can be too small, and a
         sequence length that some context degree does not divide is found from the lengths'
-        greatest common divisor, and a count of experts or attention heads that the layout's
-        expert or tensor degree does not divide likewise. The first misfit is reported at the
-        sweep's line."""
+        greatest common divisor, a count that the layout's expert or tensor degree splits
+        unevenly (`SPLITS`) likewise, and only the largest per-stage count of layers
+        (`PER_STAGE`) can be too large. The first misfit is reported at the sweep's line."""
         if not self._relations_hold(name, base, axes, spans):
             return False
         swept = [axis for axis in axes if axis.path in LAYOUT_PATHS]
         if not swept:
             return True
+        # Each field the layout check reads, the base's value unless a sweep axis varies it.
         choices: dict[str, list[tuple[str | None, object]]] = {
-            "cluster.count": [(None, base.cluster.count)],
-            "workload.parallelism": [(None, base.workload.parallelism)],
-            "workload.sequence_length": [(None, base.workload.sequence_length)],
-            "workload.layers": [(None, base.workload.layers)],
-            **{
-                path: [(None, getattr(base.workload, path.partition(".")[2]))]
-                for _, path, _, _ in SPLITS
-            },
-            **{
-                path: [(None, getattr(base.workload, path.partition(".")[2]))] for path in PER_STAGE
-            },
+            path: [(None, _base_value(base, path))] for path in LAYOUT_PATHS
         }
         for axis in swept:
             pairs: list[tuple[str | None, object]] = list(
@@ -448,8 +439,7 @@ def _values_in_sweep(
         pairs = zip(axis.labels, axis.values, strict=True)
         read = [(central(v), label) for label, v in pairs]  # type: ignore[arg-type]
     else:
-        section, _, field = path.partition(".")
-        read = [(central(getattr(getattr(base, section), field, None)), None)]
+        read = [(central(_base_value(base, path)), None)]  # type: ignore[arg-type]
     return [(value, label) for value, label in read if value is not None]
 
 
@@ -461,8 +451,13 @@ def _written_in_sweep(
     if path in swept:
         axis = swept[path]
         return [(value, label) for label, value in zip(axis.labels, axis.values, strict=True)]
+    return [(_base_value(base, path), None)]
+
+
+def _base_value(base: Scenario, path: str) -> object:
+    """The base scenario's value of the field at dotted `path` (None where it has none)."""
     section, _, field = path.partition(".")
-    return [(getattr(getattr(base, section), field, None), None)]
+    return getattr(getattr(base, section), field, None)
 
 
 def _whole(value: object) -> int | None:
