@@ -226,8 +226,8 @@ SLIDING_WINDOW = (
     "Beltagy et al. 2020, Longformer: The Long-Document Transformer (sliding-window attention: "
     "each query attends the w tokens before it, work linear in s); Jiang et al. 2023, Mistral "
     "7B (a window of 4,096 tokens in every layer); Gemma Team 2024, Gemma 2 (local attention "
-    "over 4,096 tokens in every other layer); OpenAI 2025, gpt-oss-120b & gpt-oss-20b model "
-    "card (layers alternate between a banded window of 128 tokens and full attention)"
+    "over 4,096 tokens in every other layer); the gpt-oss-120b & gpt-oss-20b model card "
+    "(August 2025: layers alternate between a banded window of 128 tokens and full attention)"
 )
 DROPOUT = (
     "Korthikanti et al. 2022, Table 2 (dropout masks 1 byte per element: attention "
