@@ -25,6 +25,7 @@ from scendsl.catalog.grid import (
     household_electricity,
     named_region,
     per_capita_electricity,
+    reading_name_or_code,
     region_reading_name,
 )
 from scendsl.catalog.quantities import read_quantity
@@ -722,7 +723,7 @@ def _grid_water(ctx: Context) -> Found:
         grades.append(water.confidence or "C")
     largest = sorted(mix.shares.items(), key=lambda item: -item[1])[:3]
     notes = [
-        f"the {mix.year_used} generation mix of {region_reading_name(mix.region) or mix.region} ("
+        f"the {mix.year_used} generation mix of {reading_name_or_code(mix.region)} ("
         + ", ".join(f"{fuel} {share:.1f}%" for fuel, share in largest)
         + ", ...) weighing each fuel's water"
     ]
