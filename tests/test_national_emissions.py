@@ -50,9 +50,9 @@ def test_a_subdivision_is_counted_in_its_countrys_inventory():
     assert state["energy.national_emissions"].value == country["energy.national_emissions"].value
 
 
-def _page(region: str, tmp_path) -> str:
+def _page(region: str, tmp_path, count: int = 20_000) -> str:
     path = tmp_path / "site.scn"
-    path.write_text(scenario_text("site", region=region, year=2026), encoding="utf-8")
+    path.write_text(scenario_text("site", region=region, year=2026, count=count), encoding="utf-8")
     return render_files([str(path)], samples=0)["site.md"].decode()
 
 
@@ -68,7 +68,7 @@ def test_the_briefing_says_the_share_and_the_year_of_the_total(tmp_path):
     series = _emissions_file()["NZ"]["national_emissions"]
     latest = max(int(y) for y in series)
     page = _page("NZ", tmp_path)
-    sentence = next(line for line in page.splitlines() if "greenhouse-gas emissions of" in line)
+    sentence = next(line for line in page.splitlines() if line.startswith("Its electricity emits"))
     assert "New Zealand" in sentence
     assert f"in {latest}, the latest year in the data" in sentence
 
@@ -116,3 +116,21 @@ def test_list_regions_gives_the_years_of_a_countrys_total():
     row = next(row for row in regions().rows if row["code"] == "NZ")
     assert row["national_emissions"] is not None
     assert str(max(int(y) for y in series)) in str(row["national_emissions"])
+
+
+def test_the_key_findings_give_the_shares_of_the_countrys_electricity_and_emissions(tmp_path):
+    """An Addis Ababa regulator's first question, the site's share of the country's electricity
+    (5.7 %, over the line it drew), and a Wellington climate office's, the share of the
+    country's emissions, were only further down the page: the key findings gave people and
+    homes. A share under 0.01 % (a workstation's) is left to the energy section."""
+    page = _page("NZ", tmp_path)
+    finding = next(line for line in page.splitlines() if line.startswith("> - The site draws"))
+    assert "of the electricity New Zealand uses" in finding
+    assert "of the greenhouse-gas emissions of New Zealand" in finding
+
+
+def test_the_key_findings_leave_out_a_share_too_small_to_read(tmp_path):
+    page = _page("US", tmp_path, count=8)
+    finding = next(line for line in page.splitlines() if line.startswith("> - The site draws"))
+    assert "of the electricity the United States uses" not in finding
+    assert "greenhouse-gas emissions" not in finding
