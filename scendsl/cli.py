@@ -958,13 +958,53 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("SCENDSL_DEBUG"):
             raise
+        missing = _missing_dependency(error)
+        if missing:
+            print(
+                f"error: scendsl needs the package {missing!r}, which this Python "
+                f"({sys.executable}) cannot import: run scendsl with the Python it was "
+                "installed in, or install it again (`pip install -e .` in its folder)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
+        saved = _saved_traceback(error)
+        where = f"; its traceback is in {saved} (attach it to a report)" if saved else ""
         print(
             f"internal error: {type(error).__name__}: {error}\n"
-            "This is a bug in scendsl, not in your scenario. "
-            "Set SCENDSL_DEBUG=1 to see the traceback.",
+            f"This is a bug in scendsl, not in your scenario{where}. "
+            "Set SCENDSL_DEBUG=1 to see the traceback here.",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _missing_dependency(error: BaseException) -> str | None:
+    """The top-level name of a package scendsl imports that is not installed where it runs (an
+    installation's fault, not a bug: a Python other than the one scendsl was installed in),
+    else None."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name:
+        return None
+    top = error.name.partition(".")[0]
+    return None if top == "scendsl" else top
+
+
+def _saved_traceback(error: BaseException) -> str | None:
+    """The traceback of a bug, written to a new private temporary file, or None when none can
+    be written: a bug seen once (under load, in a race) can be reported without running the
+    command again, as black keeps its crash logs."""
+    import tempfile
+    import traceback
+
+    from scendsl import __version__
+
+    try:
+        handle, path = tempfile.mkstemp(prefix="scendsl-traceback-", suffix=".txt", text=True)
+        with open(handle, "w", encoding="utf-8", errors="backslashreplace") as file:
+            file.write(f"scendsl {__version__}, argv {sys.argv!r}\n")
+            file.writelines(traceback.format_exception(error))
+    except OSError:
+        return None
+    return path
 
 
 def _interrupted(error: BaseException) -> bool:

@@ -47,6 +47,7 @@ __all__ = [
     "is_region_code",
     "national_emissions",
     "per_capita_electricity",
+    "reading_name_or_code",
     "region_name",
     "region_reading_name",
     "regions_with",
@@ -165,6 +166,12 @@ def region_reading_name(region: str) -> str | None:
     """A country's or subdivision's name as a sentence uses it ("the United States", "Iran",
     "South Korea"), or None for an unknown code."""
     return iso_reading_names().get(_normalise(region))
+
+
+def reading_name_or_code(region: str) -> str:
+    """A region as a sentence names it ("the United States"), or its code when there is no name
+    for it (a group, an unknown code)."""
+    return region_reading_name(region) or region
 
 
 def named_region(code: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from scendsl.errors import source_lines
+
 if TYPE_CHECKING:  # the stages are imported by analysis.py alone
     from scendsl.errors import Span
 
@@ -50,5 +52,5 @@ def contains(span: Span, pos: Pos) -> bool:
 
 def line_at(text: str, line: int) -> str:
     """Line `line` (0-based) of text, split as the parser counts lines (only at '\\n')."""
-    lines = text.split("\n")
-    return lines[line].removesuffix("\r") if 0 <= line < len(lines) else ""
+    lines = source_lines(text)
+    return lines[line] if 0 <= line < len(lines) else ""

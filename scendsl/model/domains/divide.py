@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from scendsl.catalog.grid import comparison_place, region_reading_name
+from scendsl.catalog.grid import comparison_place, reading_name_or_code
 from scendsl.catalog.model import Reference
 from scendsl.language.names import comparison_countries, country_of, national_resources_in
 from scendsl.memo import IdentityMemo
@@ -369,7 +369,7 @@ def _public_resource_found(ctx: Context, value: object, titled: bool = False) ->
     name, _, how = _public_resource(ctx)
     entity, origin, source, confidence = _entity(ctx, name)
     country = country_of(ctx.scenario.region)
-    place = region_reading_name(country) or country
+    place = reading_name_or_code(country)
     chosen = ctx.scenario.compare_with
     asked = (
         "the comparison the scenario chose"

@@ -26,6 +26,7 @@ from scendsl.catalog.grid import (
     named_region,
     national_emissions,
     per_capita_electricity,
+    reading_name_or_code,
     region_reading_name,
 )
 from scendsl.catalog.quantities import read_quantity
@@ -723,7 +724,7 @@ def _grid_water(ctx: Context) -> Found:
         grades.append(water.confidence or "C")
     largest = sorted(mix.shares.items(), key=lambda item: -item[1])[:3]
     notes = [
-        f"the {mix.year_used} generation mix of {region_reading_name(mix.region) or mix.region} ("
+        f"the {mix.year_used} generation mix of {reading_name_or_code(mix.region)} ("
         + ", ".join(f"{fuel} {share:.1f}%" for fuel, share in largest)
         + ", ...) weighing each fuel's water"
     ]

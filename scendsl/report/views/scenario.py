@@ -11,8 +11,8 @@ from scendsl.catalog.grid import (
     country_of,
     generation_mix,
     per_capita_electricity,
+    reading_name_or_code,
     region_name,
-    region_reading_name,
 )
 from scendsl.report.numbers import figure_text, in_local_currency, local_money
 from scendsl.report.sandbox import template_view
@@ -62,7 +62,7 @@ def _people_reading_name(region: str, year: int) -> str:
     """The reading name of the region whose per-person figure the model reads for `region`
     (grid.per_capita_electricity: the region's own, else its country's)."""
     used = per_capita_electricity(region, year).region_used or region
-    return region_reading_name(used) or used
+    return reading_name_or_code(used)
 
 
 @template_view("attach_run", "attach_default_spread")
@@ -86,7 +86,7 @@ class ScenarioView:
         self.region_name = region_name(scenario.region) or scenario.region
         #: The region's name as a sentence uses it ("people in the United States", "in South
         #: Korea"), the code itself when unknown.
-        self.region_reading_name = region_reading_name(scenario.region) or scenario.region
+        self.region_reading_name = reading_name_or_code(scenario.region)
         #: Whose people energy.people_equivalent counts, as a sentence names them: the region's,
         #: or its country's when a subdivision has no per-person figure of its own (a site in a
         #: state is then compared with people of the state's country, and says so).
@@ -94,7 +94,7 @@ class ScenarioView:
         #: The country whose electricity demand energy.national_share divides by, as a sentence
         #: names it ("Kenya", "the United States": a subdivision's country).
         country = country_of(scenario.region)
-        self.country_reading_name = region_reading_name(country) or country
+        self.country_reading_name = reading_name_or_code(country)
         #: Which year's demand the share is of, as the sentence after "of demand in" says it:
         #: "2023"; a year past the data "2027, the 2023 figure carried at the country's 2019-2023
         #: average change, +3.9 % a year" (energy.national_demand carries it so).
@@ -509,7 +509,7 @@ class ScenarioView:
         country = country_of(self._result.scenario.region)
         if compared is None or not compared.region or country_of(compared.region) == country:
             return ""
-        return region_reading_name(country) or country
+        return reading_name_or_code(country)
 
     @property
     def headline_reference_asked(self) -> str:
