@@ -162,3 +162,14 @@ def test_a_reference_with_its_own_server_holds_under_monte_carlo():
     held = evaluate(scendsl.load(BASE).get("eight")).value("reference.lumi_g.system_power")
     # The reference's power does not depend on the drawn count: one value for every draw.
     assert float(np.max(run.numbers["reference.lumi_g.system_power"])) == pytest.approx(held)
+
+
+def test_a_references_server_design_is_the_catalogs_whichever_scenario_came_first():
+    """A reference's blade design is the catalog reference's, not a line of the scenario: its
+    origin named the scenario, and, as references' figures are shared between evaluations that
+    read the same, a briefing named whichever scenario had been evaluated before it."""
+    text = 'scenario other extends eight {\n  title "another"\n}\n'
+    result("other", text)  # evaluated first, in the same process
+    origin = result("eight").node("reference.lumi_g.system_power").origin
+    assert "catalog references: server blade (reference lumi_g)" in origin
+    assert "scenario other" not in origin and "scenario eight" not in origin

@@ -64,6 +64,30 @@ def _entity(ctx: Context, ref: str):
     return entry, f"catalog references.{ref}", entry.source, entry.confidence
 
 
+#: The cluster fields a reference's context sets in place of the scenario's (`_reference_context`).
+_REFERENCE_CLUSTER = (
+    "accelerator",
+    "server",
+    "accelerators_per_server",
+    "power_limit",
+    "cooling",
+    "host_power",
+)
+
+
+class _ReferenceContext(Context):
+    """A reference's context: a field it sets in place of the scenario's is the catalog
+    reference's, and its origin says so. Naming the scenario would be wrong, and, as a
+    reference's figures are shared between evaluations that read the same, a page would
+    name whichever scenario was evaluated first."""
+
+    def where(self, path: str) -> str:
+        section, _, name = path.partition(".")
+        if section == "cluster" and name in _REFERENCE_CLUSTER:
+            return "catalog references"
+        return super().where(path)
+
+
 def _reference_context(ctx: Context, ref: str) -> Context:
     """A context whose accelerator is the reference's, so lookups follow the usual rules
     (made once per accelerator and evaluation: four inputs of each reference ask for it, and
@@ -77,17 +101,11 @@ def _reference_context(ctx: Context, ref: str) -> Context:
     if (accelerator, server) not in made:
         # A reference is the catalog's system: the scenario's own server design, cooling and
         # power limit are not its.
+        chosen = {"accelerator": accelerator, "server": server}
         cluster = ctx.scenario.cluster.model_copy(
-            update={
-                "accelerator": accelerator,
-                "server": server,
-                "accelerators_per_server": None,
-                "power_limit": None,
-                "cooling": None,
-                "host_power": None,
-            }
+            update={name: chosen.get(name) for name in _REFERENCE_CLUSTER}
         )
-        made[accelerator, server] = Context(
+        made[accelerator, server] = _ReferenceContext(
             ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog, ctx.conversions
         )
     return made[accelerator, server]
