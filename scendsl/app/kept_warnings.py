@@ -137,6 +137,17 @@ def scenario_digest(scenario: Scenario) -> str | None:
     return key.digest if key is not None else None
 
 
+def exact_key(value: Any) -> Any:
+    """What tells two resolved scenarios (or sweeps) apart for what they evaluate and show:
+    everything they hold, which fields were written and where each was (`scenario_key`).
+    pydantic's `==` is not it: it takes a field written at its default for one not written
+    (`parallelism expert 1, data auto` for `parallelism expert 1`, which leaves the layout to
+    the model), 1 for 1.0 or True, and 0.0 for -0.0. A value holding something `scenario_key`
+    does not know is keyed by a new object, equal to no other key (evaluated again)."""
+    key = scenario_key(value)
+    return (key.digest, tuple(key.firsts.items())) if key is not None else object()
+
+
 def _reused(entry: Any, key: ScenarioKey) -> list[dict[str, Any]] | None:
     """The kept warnings of the scenario keyed `key` (`entry` kept under its digest), moved
     to where it is now; None when there are none it may use."""
