@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -318,7 +319,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_side(paths: list[str], label: str, fmt: str) -> ScenarioSet | None:
+#: How a diff's diagnostics name the files they are about (`gitsnap.at_revision` for a
+#: revision's copies, which sit in a temporary folder).
+Relabel = Callable[[list[Diagnostic]], list[Diagnostic]]
+
+
+def _load_side(paths: list[str], label: str, fmt: str, relabel: Relabel) -> ScenarioSet | None:
     """The scenarios of one side of a diff; None after printing its diagnostics."""
     from scendsl.app.pipeline import load
 
@@ -326,20 +332,22 @@ def _load_side(paths: list[str], label: str, fmt: str) -> ScenarioSet | None:
         return load(paths)
     except ScenarioError as error:
         print(f"error: the {label} scenarios do not load:", file=sys.stderr)
-        print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
+        print_diagnostics(relabel(error.diagnostics), "text" if fmt != "json" else "json")
         return None
 
 
-def _review_sides(sides: list[tuple[list[str] | None, str]], fmt: str) -> list[Reviewed] | None:
+def _review_sides(
+    sides: list[tuple[list[str] | None, str]], fmt: str, relabel: Relabel = list
+) -> list[Reviewed] | None:
     """Each side of a diff (its paths, or None for no scenarios, and its label) loaded, then
     the sweeps of all of them checked against the memory budget they share (their tables are
     held together), then evaluated: nothing is evaluated before every side is known to load
-    and fit. None after printing what failed."""
+    and fit. None after printing what failed (its files named by `relabel`)."""
     from scendsl.app.pipeline import Reviewed, check_sweeps_fit, review
 
     loaded: list[ScenarioSet | None] = []
     for paths, label in sides:
-        scenarios = _load_side(paths, label, fmt) if paths else None
+        scenarios = _load_side(paths, label, fmt, relabel) if paths else None
         if paths and scenarios is None:
             return None
         loaded.append(scenarios)
@@ -349,7 +357,7 @@ def _review_sides(sides: list[tuple[list[str] | None, str]], fmt: str) -> list[R
         )
     except ScenarioError as error:
         print("error: the sweeps cannot be compared:", file=sys.stderr)
-        print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
+        print_diagnostics(relabel(error.diagnostics), "text" if fmt != "json" else "json")
         return None
     return [review(side) if side is not None else Reviewed([], []) for side in loaded]
 
@@ -373,16 +381,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if any(named):
             return _diff_two_scenarios(args, named)
     with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
+        relabel: Relabel = list
         if args.git:
-            from scendsl.app.gitsnap import snapshot
+            from scendsl.app.gitsnap import at_revision, snapshot
 
             new_paths = args.paths or ["scenarios"]
             # No old scenarios where none of the paths existed at the revision.
             sides = [(snapshot(args.git, new_paths, folder) or None, f"{args.git}")]
+            relabel = functools.partial(at_revision, into=folder, rev=args.git)
         else:
             new_paths = [args.paths[1]]
             sides = [([args.paths[0]], "old")]
-        reviewed = _review_sides([*sides, (new_paths, "new")], args.format)
+        reviewed = _review_sides([*sides, (new_paths, "new")], args.format, relabel)
     if reviewed is None:
         return EXIT_INPUT
     old, new = reviewed

@@ -148,9 +148,11 @@ def _not_modelled() -> tuple[dict[str, str], dict[str, str]]:
 
 def between_hint(metric: str, other: str) -> str | None:
     """The hint for a claim comparing two metrics (`expect market.rental_cost > market.capex`)
-    when the model computes one figure from both (not_modelled.toml `between`); else None."""
+    when the model computes one figure from both, one on each of its sides (not_modelled.toml
+    `between`: two rental costs are not renting against buying); else None."""
     for pair in shipped_file("not_modelled.toml").get("between", ()):
-        if metric in pair["metrics"] and other in pair["metrics"] and metric != other:
+        one, two = pair["sides"]
+        if (metric in one and other in two) or (metric in two and other in one):
             return str(pair["hint"])
     return None
 

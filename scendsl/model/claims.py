@@ -323,11 +323,15 @@ def _kind_problem(claim, info: MetricInfo):
         )
     if kind == "number":
         if claim.dimension == "category":
+            other = _other_metric_hint(claim)
+            measured = f"measured in {info.unit}" if info.unit not in ("", "1") else "with no unit"
             return (
-                f"{quoted(name)} is a number measured in {info.unit or 'no unit'}, "
-                f"not a category: {quoted(claim.value)} is no value of it",
+                f"{quoted(name)} is compared with another metric, {quoted(claim.value)}"
+                if other
+                else f"{quoted(name)} is a number {measured}, not a category: "
+                f"{quoted(claim.value)} is no value of it",
                 where,
-                _other_metric_hint(claim) or _compare_hint(name, info),
+                other or _compare_hint(name, info),
             )
         same = info.dimension == claim.dimension or (
             info.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS

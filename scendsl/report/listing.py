@@ -458,7 +458,10 @@ def listing(kind: str) -> Listing:
 # ------------------------------------------------------------------------------- writing
 def write_plain(out: IO[str], table: Listing) -> None:
     """Columns padded with spaces, one row a line: for pipes, grep and cut (tabs would not
-    align; the last column is never padded)."""
+    align; the last column is never padded). Widths are in terminal cells, so a name holding
+    a combining mark ("Abū Z̧aby") or a wide character keeps its row aligned."""
+    from rich.cells import cell_len
+
     from scendsl.terminal import visible
 
     keys = [c.key for c in table.columns]
@@ -467,9 +470,10 @@ def write_plain(out: IO[str], table: Listing) -> None:
         [visible(table.text_of(i, k)).replace("\n", " ") for k in keys]
         for i in range(len(table.rows))
     ]
-    widths = [max(len(row[j]) for row in cells) for j in range(len(keys))]
+    widths = [max(cell_len(row[j]) for row in cells) for j in range(len(keys))]
     for row in cells:
-        padded = [cell.ljust(widths[j]) for j, cell in enumerate(row[:-1])] + [row[-1]]
+        padded = [cell + " " * (widths[j] - cell_len(cell)) for j, cell in enumerate(row[:-1])]
+        padded.append(row[-1])
         out.write("  ".join(padded).rstrip() + "\n")
     if table.note:
         out.write(f"\n{table.note}\n")
