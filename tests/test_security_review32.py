@@ -358,3 +358,22 @@ def test_an_incremental_build_evaluates_again_a_scenario_whose_written_fields_ch
     cold = render_files([str(folder)], samples=16)
     assert {name: (out / name).read_bytes() for name in cold} == cold
     assert _tree(out) != first
+
+
+def test_the_build_cache_keeps_no_page_or_run_of_a_scenario_whose_written_fields_changed(
+    tmp_path: Path, twins: Twins
+) -> None:
+    """The build cache keyed pages and Monte Carlo runs by `repr` of the resolved scenario,
+    which does not say which fields were written: a parent's layout left to the model, then
+    written (the same values, over the same span), left its child's page as it was (fits in
+    HBM, 2.9 s steps; the written layout needs 371 GB an accelerator)."""
+    text = (SAMPLES / "university_consortium_de.scn").read_text(encoding="utf-8")
+    text = text.replace("parameters 7B", "parameters 70B")
+    text = text.replace("count       512", "count       512 ± 20%")  # a Monte Carlo run
+    text += '\nscenario kid extends university_consortium_de {\n  title "Kid"\n}\n'
+    chosen = text.replace("bf16\n", "bf16\n    parallelism expert 000000000001\n")
+    written = text.replace("bf16\n", "bf16\n    parallelism expert 1, data auto\n")
+    for files in ({"u.scn": chosen}, {"u.scn": written}):
+        twins.write(files)
+        twins.same("build", "project", "-o", "out", "--samples", "16")
+        assert _tree(twins.kept / "out") == _tree(twins.plain / "out")
