@@ -41,6 +41,9 @@ from scendsl.suggest import quoted
 from scendsl.terminal import StreamClosed, visible_path
 from scendsl.wording import counted
 
+#: The folder `build`, `serve` and `diff --git` read when given no PATH.
+DEFAULT_SCENARIOS = "scenarios"
+
 if TYPE_CHECKING:
     from scendsl.app.kept_check import CheckOutput
     from scendsl.app.pipeline import Reviewed
@@ -380,12 +383,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
         named = [_file_and_scenario(path) for path in args.paths]
         if any(named):
             return _diff_two_scenarios(args, named)
+    if args.git and not args.paths and not os.path.isdir(DEFAULT_SCENARIOS):
+        # Else a reviewer's `diff --git main` in a repository laid out otherwise reads as
+        # "'scenarios' does not exist", not as what to type.
+        print(
+            f"error: diff --git compares {DEFAULT_SCENARIOS}/ when no PATH is given, and there is "
+            f"none here: name the files or folders to compare (scendsl diff --git "
+            f"{visible_path(args.git)} PATH...)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
         relabel: Relabel = list
         if args.git:
             from scendsl.app.gitsnap import at_revision, snapshot
 
-            new_paths = args.paths or ["scenarios"]
+            new_paths = args.paths or [DEFAULT_SCENARIOS]
             # No old scenarios where none of the paths existed at the revision.
             sides = [(snapshot(args.git, new_paths, folder) or None, f"{args.git}")]
             relabel = functools.partial(at_revision, into=folder, rev=args.git)
@@ -404,6 +417,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
         old_sweeps=old.sweeps,
         new_sweeps=new.sweeps,
     )
+    if args.git:
+        # The header of a pull-request comment: what was compared with what, so that a reader
+        # knows what the diff did not look at.
+        result.sides = (
+            f"{visible_path(args.git)} → the working tree, of "
+            + ", ".join(visible_path(path) for path in new_paths)
+            + ("" if args.paths else " (the default)")
+        )
     return _print_diff(args, result)
 
 
@@ -548,7 +569,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         os.environ["SCENDSL_CACHE_DIR"] = ""
     report = build(
-        args.paths or ["scenarios"],
+        args.paths or [DEFAULT_SCENARIOS],
         args.output,
         templates_dir=args.templates,
         check=args.check,
@@ -571,7 +592,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     host = check_loopback(args.host)  # refused before anything is built
     builder = IncrementalBuilder(
-        args.paths or ["scenarios"],
+        args.paths or [DEFAULT_SCENARIOS],
         args.output,
         templates_dir=args.templates,
         samples=args.samples,
@@ -768,7 +789,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="PATH",
         help="OLD NEW (files or folders, two scenarios as FILE.scn:NAME, or two eval JSON "
-        "results), or with --git the paths to compare",
+        "results), or with --git the paths to compare (default: scenarios/)",
     )
     diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
