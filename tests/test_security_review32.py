@@ -184,22 +184,29 @@ def twins(
     yield Twins(tmp_path, capsys)
 
 
+def each_edit(twins: Twins, edits: list[tuple[Any, ...]]) -> Iterator[Twins]:
+    """A new pair of twin projects for one example, written as `PROJECT` and after each of
+    `edits` in turn (the pair is given after each), removed at the end."""
+    top = Path(tempfile.mkdtemp(dir=twins.top))
+    pair = Twins(top, twins.capsys)
+    files = dict(PROJECT)
+    pair.write(files)
+    yield pair
+    for step in edits:
+        edited(files, step)
+        pair.write(files)
+        yield pair
+    shutil.rmtree(top)
+
+
 @_SETTINGS
 @given(edits=st.lists(EDITS, min_size=1, max_size=4))
 def test_a_kept_check_prints_what_a_check_without_the_cache_prints(
     twins: Twins, edits: list[tuple[Any, ...]]
 ) -> None:
-    top = Path(tempfile.mkdtemp(dir=twins.top))
-    pair = Twins(top, twins.capsys)
-    files = dict(PROJECT)
-    pair.write(files)
-    for step in [None, *edits]:
-        if step is not None:
-            edited(files, step)
-            pair.write(files)
+    for pair in each_edit(twins, edits):
         for options in ((), ("--format", "json")):
             pair.same("check", "project", *options)
-    shutil.rmtree(top)
 
 
 @settings(_SETTINGS, max_examples=max(1, EXAMPLES // 3))
@@ -207,17 +214,9 @@ def test_a_kept_check_prints_what_a_check_without_the_cache_prints(
 def test_a_build_with_the_cache_writes_what_a_build_without_it_writes(
     twins: Twins, edits: list[tuple[Any, ...]]
 ) -> None:
-    top = Path(tempfile.mkdtemp(dir=twins.top))
-    pair = Twins(top, twins.capsys)
-    files = dict(PROJECT)
-    pair.write(files)
-    for step in [None, *edits]:
-        if step is not None:
-            edited(files, step)
-            pair.write(files)
+    for pair in each_edit(twins, edits):
         pair.same("build", "project", "-o", "out", "--samples", "16")
         assert _tree(pair.kept / "out") == _tree(pair.plain / "out")
-    shutil.rmtree(top)
 
 
 def _bug() -> BaseException:
