@@ -142,6 +142,7 @@ def regions() -> Listing:
         "electricity_demand": "electricity_demand",
         "demand_forecast": "electricity_demand_forecast",
         "generation_mix": "grid_mix",
+        "national_emissions": "national_emissions",
     }
     having = {series: regions_with(series) for series in series_of.values()}
     members = catalog.country_groups.members
@@ -155,6 +156,7 @@ def regions() -> Listing:
         Column("electricity_demand", "national demand years"),
         Column("demand_forecast", "demand forecast years"),
         Column("generation_mix", "generation mix years"),
+        Column("national_emissions", "national emissions years"),
         Column("export_groups", "export groups"),
         Column("risk_rules", "risk rules"),
     )
@@ -169,6 +171,7 @@ def regions() -> Listing:
         "and a country without a figure has none, with a warning; past a country's demand years "
         "its demand is carried toward its published forecast, else at its average growth; a "
         "grid's off-site water weighs its country's generation mix, and is n/a without one; "
+        "a site's share of the national greenhouse-gas emissions is of its country's total; "
         "the risk register's rules apply to every region.",
     )
     for code in sorted(names):

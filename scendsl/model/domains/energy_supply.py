@@ -24,6 +24,7 @@ from scendsl.catalog.grid import (
     household_default_region,
     household_electricity,
     named_region,
+    national_emissions,
     per_capita_electricity,
     reading_name_or_code,
     region_reading_name,
@@ -1008,6 +1009,24 @@ def _national_demand_of(country: str, year: int) -> Found:
         "electricity_demand",
         carried=trend.described,
     )
+
+
+@input_node(
+    "energy.national_emissions",
+    "mass",
+    "Greenhouse-gas emissions of the scenario's country in a year, excluding land use, "
+    "land-use change and forestry (its inventory's gross emissions)",
+    importance=2,
+    formula="national_emissions.toml national_emissions of the country of scenario.region for "
+    "scenario.year (Climate Watch CAIT via Our World in Data); a year past the data takes the "
+    "latest year, held flat and labelled extrapolated; a country without a figure has none",
+)
+def _national_emissions(ctx: Context) -> Found:
+    # A subdivision's site counts in its country's inventory.
+    figure = national_emissions(country_of(ctx.scenario.region), ctx.scenario.year)
+    if figure.value is None:
+        raise LookupError(f"no national greenhouse-gas emissions for {figure.region}")
+    return _regional_found(figure, "national_emissions.toml", "national_emissions")
 
 
 calibration_input(
