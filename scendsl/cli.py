@@ -1025,16 +1025,30 @@ def _missing_dependency(error: BaseException) -> str | None:
 
 
 def _saved_traceback(error: BaseException) -> str | None:
-    """The traceback of a bug, written to a new private temporary file, or None when none can
-    be written: a bug seen once (under load, in a race) can be reported without running the
+    """The traceback of a bug, written to a new private temporary file (in a temporary folder
+    no other user can swap, never the current folder), or None when none can be written
+    safely: a bug seen once (under load, in a race) can be reported without running the
     command again, as black keeps its crash logs."""
+    import os
     import tempfile
     import traceback
+    from pathlib import Path
 
     from scendsl import __version__
+    from scendsl.files.private import no_one_else_can_swap
 
     try:
-        handle, path = tempfile.mkstemp(prefix="scendsl-traceback-", suffix=".txt", text=True)
+        folder = tempfile.gettempdir()
+        # Python's last resort, when no temporary folder is writable, is the current folder:
+        # the user's project, not a place for our file. Nor a folder where another user could
+        # rename ours away and put their own text under the name we print.
+        if os.path.realpath(folder) == os.path.realpath(os.getcwd()) or (
+            hasattr(os, "getuid") and not no_one_else_can_swap(Path(folder), os.getuid())
+        ):
+            return None
+        handle, path = tempfile.mkstemp(
+            prefix="scendsl-traceback-", suffix=".txt", text=True, dir=folder
+        )
         with open(handle, "w", encoding="utf-8", errors="backslashreplace") as file:
             file.write(f"scendsl {__version__}, argv {sys.argv!r}\n")
             file.writelines(traceback.format_exception(error))

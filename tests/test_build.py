@@ -319,9 +319,9 @@ def test_a_scenario_within_the_data_has_no_caveats(caveat_files):
     # H100, 2024, France: accelerator prices, grid intensity and industrial price all of 2024
     # (the US industrial price stops at 2023, so a US site would be extrapolated). Only the
     # electricity generated per person (Our World in Data), per household (IEA end uses) and the
-    # country's demand (Our World in Data) stop at 2023, its greenhouse-gas total (CAIT) at
-    # 2018: those four caveats, the comparisons' figures; and a reference's accelerator whose
-    # prices stop before 2024 (read from the catalog), one line each.
+    # country's demand (Our World in Data) stop at 2023, and its greenhouse-gas emissions
+    # (Climate Watch) at 2018: those four caveats, the comparisons' figures; and a reference's
+    # accelerator whose prices stop before 2024 (read from the catalog), one line each.
     hopper = caveat_files["hopper.md"].decode()
     caveats = _block(hopper, "Caveats: figures from outside the data")
     catalog = load_catalog()
@@ -334,7 +334,7 @@ def test_a_scenario_within_the_data_has_no_caveats(caveat_files):
     assert "`energy.household_annual_energy`" in caveats[0]
     assert "`energy.per_capita_electricity`" in caveats[1]
     assert "`energy.national_demand`" in caveats[2]
-    assert "`energy.national_emissions`" in caveats[3]
+    assert "`energy.national_emissions`" in caveats[3] and "the 2018 figure" in caveats[3]
     assert all("`reference.*.unit_price`" in line for line in caveats[4:])
 
 

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from scendsl.app.build_bounds import check_build_size
 from scendsl.app.collector import cyclic_gc_paused
+from scendsl.app.kept_warnings import exact_key
 from scendsl.app.pipeline import MonteCarloRun, load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, chart_pool, end_pool
 from scendsl.app.sources import attach_sources
@@ -436,7 +437,7 @@ def find_runs(
     found: dict[str, Any] = {}
     keys: dict[str, str] = {}
     for scenario in uncertain:
-        key = cache.key("run", str(samples), repr(seed), repr(scenario))
+        key = cache.key("run", str(samples), repr(seed), exact_key(scenario))
         entry = cache.get("run", key)
         run = unpickle_only(entry, _RUN_CLASSES) if entry is not None else None
         if isinstance(run, MonteCarloRun) and run.scenario == scenario.name:
@@ -474,14 +475,17 @@ def scenario_page_keys(
     pages of the scenarios it changed are rendered again, with the topical pages, which show
     every scenario.
 
-    `repr` of the resolved models is their every field, in order: two equal models may read
-    differently (a miss, made again), two that differ never read the same."""
+    A resolved model is keyed by its `exact_key` (its `repr` does not say which fields were
+    written, which the model reads)."""
     shared = (str(samples), repr(seed), repr(sorted(pages.items())))
     keys = {}
     for scenario, view in zip(plain, views, strict=True):
-        hosted = [repr(tabulated[sweep.name]) for sweep in view.sweeps]
+        hosted = [
+            repr((exact_key(tabulated[sweep.name][0]), tabulated[sweep.name][1]))
+            for sweep in view.sweeps
+        ]
         keys[view.page] = cache.key(
-            "page", view.page, *shared, repr(scenario), view.source_text or "", *hosted
+            "page", view.page, *shared, exact_key(scenario), view.source_text or "", *hosted
         )
     return keys
 

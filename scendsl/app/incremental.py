@@ -9,7 +9,8 @@ the next build redoes only what a change affects:
   but parsed again only when its text changed (the samples' parsing is half of the load);
   the blocks shown as written are taken from the texts this load parsed (never read again);
 - a scenario is evaluated again only when its resolved model differs from the last build's (the
-  model includes what it inherited, so importers of a changed file are caught by this too);
+  model includes what it inherited, so importers of a changed file are caught by this too),
+  by its `kept_warnings.exact_key` (which fields were written too: pydantic's == ignores it);
 - a scenario's page is rendered again only when its scenario, its Monte Carlo run or its sweeps
   changed; the set pages (index, landscape, compute-divide, energy, risk) show every scenario
   and are rendered again when any of them changed; everything is rendered again when a template
@@ -46,6 +47,7 @@ from scendsl.app.build import (
 )
 from scendsl.app.build_bounds import check_build_size
 from scendsl.app.collector import cyclic_gc_paused
+from scendsl.app.kept_warnings import exact_key
 from scendsl.app.pipeline import load, monte_carlo_runs
 from scendsl.app.sources import attach_sources
 from scendsl.files import check_output_folder, out_of_date, write_output
@@ -60,12 +62,13 @@ MAX_KEPT_BODIES = 100
 if TYPE_CHECKING:
     from scendsl.catalog import Catalog
     from scendsl.report.render import Renderer
-    from scendsl.scenario import Scenario, Sweep
 
 
 @dataclass
 class _Evaluated:
-    scenario: Scenario
+    #: The scenario's `exact_key` (pydantic's == takes a field written at its default for one
+    #: not written, which the model reads).
+    key: Any
     result: Any
     nodes: dict[str, Any]
     #: The figures its views made (each with its derivation's HTML once shown), kept for the
@@ -79,7 +82,7 @@ class _Evaluated:
 
 @dataclass
 class _SweepRows:
-    sweep: Sweep
+    key: Any  # the sweep's `exact_key`
     indices: list[int]
     #: (variant name, sweep point, result, nodes, axis values) per tabulated variant.
     rows: list[tuple[str, dict[str, str], Any, dict[str, Any], dict[str, Any]]]
@@ -95,7 +98,8 @@ class _Page:
 @dataclass
 class _State:
     evaluated: dict[str, _Evaluated] = field(default_factory=dict)
-    runs: dict[str, tuple[Scenario, Any]] = field(default_factory=dict)
+    #: scenario name -> (its `exact_key`, its Monte Carlo run)
+    runs: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     sweeps: dict[str, _SweepRows] = field(default_factory=dict)
     pages: dict[str, _Page] = field(default_factory=dict)
     charts: dict[str, str | None] = field(default_factory=dict)
@@ -237,13 +241,14 @@ class IncrementalBuilder:
 
             check_sample_budget(plain, self.samples, catalog, together=False)
         pages = page_names([s.name for s in plain])
+        keyed = {scenario.name: exact_key(scenario) for scenario in plain}
         views = []
         for scenario in plain:
             done = old.evaluated.get(scenario.name)
-            if done is None or done.scenario != scenario:
+            if done is None or done.key != keyed[scenario.name]:
                 result = evaluate(scenario, catalog)
                 nodes = {node.name: node for node, _ in nodes_for(scenario, catalog)}
-                done = _Evaluated(scenario, result, nodes)
+                done = _Evaluated(keyed[scenario.name], result, nodes)
                 done.spread = default_spread(scenario, catalog, result)
             new.evaluated[scenario.name] = done
             views.append(ScenarioView(done.result, catalog, pages[scenario.name], done.nodes))
@@ -256,8 +261,9 @@ class IncrementalBuilder:
             indices = sweep_rows(sweep.size, rows_left)
             rows_left = max(rows_left - len(indices), 0)
             rows = old.sweeps.get(sweep.name)
-            if rows is None or rows.sweep != sweep or rows.indices != indices:
-                rows = _SweepRows(sweep, indices, [])
+            key = exact_key(sweep)
+            if rows is None or rows.key != key or rows.indices != indices:
+                rows = _SweepRows(key, indices, [])
                 for index in indices:
                     variant = sweep.variant_at(index)
                     result = evaluate(variant, catalog)
@@ -282,11 +288,11 @@ class IncrementalBuilder:
         clock = time.perf_counter()
         for scenario in plain:
             previous = old.runs.get(scenario.name)
-            if previous is not None and previous[0] == scenario:
+            if previous is not None and previous[0] == keyed[scenario.name]:
                 new.runs[scenario.name] = previous
             else:
                 run = monte_carlo_runs([scenario], self.samples, self.seed).get(scenario.name)
-                new.runs[scenario.name] = (scenario, run)
+                new.runs[scenario.name] = (keyed[scenario.name], run)
         for view in views:
             run = new.runs[view.name][1]
             if run is not None:
@@ -301,18 +307,17 @@ class IncrementalBuilder:
         timings["monte carlo"] = time.perf_counter() - clock
 
         # What each page shows, compared with what it showed in the last build.
-        sweep_keys = {name: (rows.sweep, rows.indices) for name, rows in new.sweeps.items()}
+        sweep_keys = {name: (rows.key, rows.indices) for name, rows in new.sweeps.items()}
         everything: tuple[Any, ...] = (
             new.templates,
             tuple(pages.items()),
-            tuple((s, new.runs[s.name][1]) for s in plain),
+            tuple((keyed[s.name], new.runs[s.name][1]) for s in plain),
             tuple(sweep_keys.items()),
         )
         if self.templates_dir is not None:  # the built-in set pages do not show the blocks
             everything += (tuple(view.source_text for view in views),)
         keys: dict[str, Any] = dict.fromkeys(TOPICAL_PAGES, everything)
         for view in views:
-            scenario = new.evaluated[view.name].scenario
             hosted = tuple(sweep_keys[s.name] for s in view.sweeps)
             keys[view.page] = (
                 everything
@@ -320,7 +325,7 @@ class IncrementalBuilder:
                 else (
                     new.templates,
                     view.page,
-                    scenario,
+                    keyed[view.name],
                     view.source_text,
                     new.runs[view.name][1],
                     hosted,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import secrets
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,21 @@ def scenario_digest(scenario: Scenario) -> str | None:
     this does not know."""
     key = scenario_key(scenario)
     return key.digest if key is not None else None
+
+
+def exact_key(value: Any) -> str:
+    """What tells two resolved scenarios (or sweeps) apart for what they evaluate and show, as
+    text (a key of the caches that keep evaluations, runs and pages): everything they hold,
+    which fields were written and where each was (`scenario_key`: its digest and each file's
+    first line). Neither pydantic's `==` nor `repr` is it: both take a field written at its
+    default for one not written (`parallelism expert 1, data auto` for `parallelism expert 1`,
+    which leaves the layout to the model), and `==` takes 1 for 1.0 or True. A value holding
+    something `scenario_key` does not know gets a random key, equal to no other: it is
+    evaluated again, never taken for another."""
+    key = scenario_key(value)
+    if key is None:
+        return f"unknown {secrets.token_hex(16)}"
+    return repr((key.digest, sorted(key.firsts.items())))
 
 
 def _reused(entry: Any, key: ScenarioKey) -> list[dict[str, Any]] | None:

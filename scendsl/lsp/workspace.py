@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from scendsl.app.kept_warnings import exact_key
 from scendsl.defaults import MAX_IMPORT_COMPLETION_ENTRIES
 from scendsl.errors import Diagnostic, DiagnosticSink, ScenarioError, Span, bug_message
 from scendsl.files import open_regular
@@ -167,10 +168,11 @@ class Workspace:
         self.overlay: dict[str, str] = {}  # real path -> text of an open document
         self.last_good: dict[str, Document] = {}  # real path -> last text that parsed
         self._import_cache: dict[str, tuple[object, set[str]]] = {}
-        #: display name -> scenario name -> (resolved scenario, its evaluation, its warnings): a
-        #: keystroke re-evaluates only the scenarios it changed. Those of open documents are
-        #: kept; of other files (importers analysed with a change, documents closed) the most
-        #: recent within `analysis.HELD_EVALUATIONS` (`_let_go`), least recent first.
+        #: display name -> scenario name -> (the resolved scenario's `exact_key`, its
+        #: evaluation, its warnings): a keystroke re-evaluates only the scenarios it changed.
+        #: Those of open documents are kept; of other files (importers analysed with a change,
+        #: documents closed) the most recent within `analysis.HELD_EVALUATIONS` (`_let_go`),
+        #: least recent first.
         self._evaluated: OrderedDict[str, dict[str, tuple[Any, Any, list[Diagnostic]]]] = (
             OrderedDict()
         )
@@ -237,8 +239,9 @@ class Workspace:
         for scenario in scenarios.scenarios:
             if scenario.span.file != analysis.display:
                 continue
+            key = exact_key(scenario)  # unchanged, spans and the fields written included
             kept = before.get(scenario.name)
-            if kept is not None and kept[0] == scenario:  # unchanged, spans included
+            if kept is not None and kept[0] == key:
                 analysis._results[scenario.name] = kept[1]
                 now[scenario.name] = kept
                 found.extend(kept[2])
@@ -247,7 +250,7 @@ class Workspace:
             if result is None:
                 continue
             warnings = [w.diagnostic for w in warnings_of(result, sink)]
-            now[scenario.name] = (scenario, result, warnings)
+            now[scenario.name] = (key, result, warnings)
             found.extend(warnings)
         self._evaluated[analysis.display] = now
         self._evaluated.move_to_end(analysis.display)

@@ -26,12 +26,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from scendsl.catalog import Catalog
 from scendsl.catalog.grid import comparison_place, reading_name_or_code
 from scendsl.catalog.model import Reference
 from scendsl.language.names import comparison_countries, country_of, national_resources_in
 from scendsl.memo import IdentityMemo
 from scendsl.model import scalar
-from scendsl.model.context import Context, Found
+from scendsl.model.context import Context, Conversions, Found
 from scendsl.model.domains.energy_supply import rated_system_power
 from scendsl.model.domains.market import price_table
 from scendsl.model.registry import input_node, metric
@@ -64,51 +65,64 @@ def _entity(ctx: Context, ref: str):
     return entry, f"catalog references.{ref}", entry.source, entry.confidence
 
 
-#: The cluster fields a reference's context sets in place of the scenario's (`_reference_context`).
-_REFERENCE_CLUSTER = (
-    "accelerator",
-    "server",
-    "accelerators_per_server",
-    "power_limit",
-    "cooling",
-    "host_power",
-)
-
-
 class _ReferenceContext(Context):
-    """A reference's context: a field it sets in place of the scenario's is the catalog
-    reference's, and its origin says so. Naming the scenario would be wrong, and, as a
-    reference's figures are shared between evaluations that read the same, a page would
-    name whichever scenario was evaluated first."""
+    """A reference's context whose server design is the reference's own catalog fact
+    (references.toml `server`): read as the scenario's value would be, but said to come from the
+    catalog, never from the scenario whose comparison asks for it."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        catalog: Catalog,
+        conversions: Conversions,
+        facts: dict[str, Found],
+    ) -> None:
+        super().__init__(scenario, catalog, conversions)
+        self.facts = facts
 
     def where(self, path: str) -> str:
-        section, _, name = path.partition(".")
-        if section == "cluster" and name in _REFERENCE_CLUSTER:
-            return "catalog references"
-        return super().where(path)
+        fact = self.facts.get(path)
+        return fact.origin if fact is not None else super().where(path)
+
+    def scenario_value(self, path: str, default: Found | None = None) -> Found:
+        fact = self.facts.get(path)
+        return fact if fact is not None else super().scenario_value(path, default)
 
 
 def _reference_context(ctx: Context, ref: str) -> Context:
     """A context whose accelerator is the reference's, so lookups follow the usual rules
     (made once per accelerator and evaluation: four inputs of each reference ask for it, and
-    references often share an accelerator)."""
+    references often share an accelerator; a reference with its own server design has its own)."""
     made = ctx.__dict__.setdefault("_reference_contexts", {})
     entity = _entity(ctx, ref)[0]
     accelerator = entity.accelerator
     # A catalog reference may name its server design (an HPC blade system); a reference block
     # of a scenario file has none.
     server = getattr(entity, "server", None)
-    if (accelerator, server) not in made:
+    key = (accelerator, ref if server is not None else None)
+    if key not in made:
         # A reference is the catalog's system: the scenario's own server design, cooling and
         # power limit are not its.
-        chosen = {"accelerator": accelerator, "server": server}
         cluster = ctx.scenario.cluster.model_copy(
-            update={name: chosen.get(name) for name in _REFERENCE_CLUSTER}
+            update={
+                "accelerator": accelerator,
+                "server": server,
+                "accelerators_per_server": None,
+                "power_limit": None,
+                "cooling": None,
+                "host_power": None,
+            }
         )
-        made[accelerator, server] = _ReferenceContext(
-            ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog, ctx.conversions
-        )
-    return made[accelerator, server]
+        scenario = ctx.scenario.model_copy(update={"cluster": cluster})
+        if server is None:
+            made[key] = Context(scenario, ctx.catalog, ctx.conversions)
+        else:
+            fact = Found(
+                server, f"catalog references.{ref}.server", entity.source, entity.confidence
+            )
+            facts = {"cluster.server": fact}
+            made[key] = _ReferenceContext(scenario, ctx.catalog, ctx.conversions, facts)
+    return made[key]
 
 
 def _tag(found: Found, ref: str) -> Found:
