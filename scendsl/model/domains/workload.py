@@ -650,6 +650,27 @@ scenario_input(
 )
 
 
+@input_node(
+    "workload.framework_tp_overlap",
+    "bool",
+    "Whether the training framework has the tensor-parallel communication overlap that "
+    "workload.tp_comm_overlap turns on",
+    value_type="bool",
+    sources=(TP_OVERLAP,),
+    formula="catalog frameworks.<workload.framework>.tp_comm_overlap",
+)
+def _framework_tp_overlap(ctx: Context) -> Found:
+    framework = _framework_of(ctx)
+    defaults = ctx.catalog.frameworks[framework]
+    return Found(
+        defaults.tp_comm_overlap,
+        f"catalog frameworks.{framework}.tp_comm_overlap",
+        defaults.source,
+        defaults.confidence,
+        defaults.tp_comm_overlap_note,
+    )
+
+
 calibration_input(
     "performance.tp_overlap_sm_share",
     "tp_overlap_sm_share",
