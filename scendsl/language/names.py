@@ -146,15 +146,6 @@ def _not_modelled() -> tuple[dict[str, str], dict[str, str]]:
     return words, units
 
 
-def between_hint(metric: str, other: str) -> str | None:
-    """The hint for a claim comparing two metrics (`expect market.rental_cost > market.capex`)
-    when the model computes one figure from both (not_modelled.toml `between`); else None."""
-    for pair in shipped_file("not_modelled.toml").get("between", ()):
-        if metric in pair["metrics"] and other in pair["metrics"] and metric != other:
-            return str(pair["hint"])
-    return None
-
-
 def not_modelled_hint(metric: str | None = None, unit: str | None = None) -> str | None:
     """The hint for a figure the model does not compute, asked for by a metric's name
     (`energy.water_withdrawal`: a word of the name after its domain) or a unit only it has
