@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scendsl.errors import Diagnostic, DiagnosticSink, Span
@@ -37,10 +37,12 @@ def kept_warnings(
     scenarios: Sequence[Scenario],
     paths: Sequence[str],
     work: Callable[[list[Scenario]], list[list[Diagnostic]]],
+    texts: Mapping[str, str] | None = None,
 ) -> list[Diagnostic]:
     """The warnings of `scenarios` (checked as `paths`), in their order: each scenario's as
     kept when that very scenario was checked before, else `work(those left)` (one list of
-    warnings per scenario given it, in its order), then kept."""
+    warnings per scenario given it, in its order), then kept. A kept warning quotes its line
+    from `texts`, the texts this load read."""
     if not caching():
         return [d for found in work(list(scenarios)) for d in found]
     from scendsl.app.kept_check import MAX_KEPT_CHECKS, entry_kind, entry_name, package_key
@@ -51,7 +53,7 @@ def kept_warnings(
     digests = [scenario_digest(scenario) for scenario in scenarios]
     left = [s for s, d in zip(scenarios, digests, strict=True) if d is None or d not in kept]
     made = iter(work(left)) if left else iter(())
-    sink = DiagnosticSink()  # quotes each warning's line as it reads now
+    sink = DiagnosticSink(loaded=texts)  # quotes each warning's line as this load read it
     found: list[Diagnostic] = []
     now: dict[str, list[dict[str, Any]]] = {}
     for hashed in digests:

@@ -446,10 +446,10 @@ def _validate_claims(scenarios: ScenarioSet) -> None:
 
     index = metric_index()
     names = catalog_names()
-    sink = DiagnosticSink()
+    sink = DiagnosticSink(loaded=scenarios.texts)
     reported: set[tuple[str, int, int]] = set()
     for scenario in scenarios.scenarios:
-        local = DiagnosticSink(sink.sources)
+        local = DiagnosticSink(sink.sources, loaded=scenarios.texts)
         claim_problems(scenario, expand(index, reference_names(scenario, names)), local)
         for diagnostic in local.diagnostics:
             span = diagnostic.span

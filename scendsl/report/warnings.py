@@ -511,9 +511,12 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     return found
 
 
-def warning_diagnostics(results: Iterable[Result]) -> list[Diagnostic]:
-    """The warnings of every result as diagnostics, in the order of the results."""
-    sink = DiagnosticSink()  # one cache of source lines for every scenario
+def warning_diagnostics(
+    results: Iterable[Result], texts: Mapping[str, str] | None = None
+) -> list[Diagnostic]:
+    """The warnings of every result as diagnostics, in the order of the results, each quoting
+    its line from `texts` (the load's, `ScenarioSet.texts`) when given."""
+    sink = DiagnosticSink(loaded=texts)  # one cache of source lines for every scenario
     for result in results:
         scenario_warnings(result, sink)
     return sink.diagnostics
