@@ -29,6 +29,7 @@ from scendsl.model.context import (
     Context,
     Extrapolated,
     Found,
+    MissingFigure,
     WrittenMoney,
     claims_in_usd,
     conversion_note,
@@ -75,6 +76,9 @@ class MetricResult:
     label: str | None = None
     #: An input outside its data's years: which year's figure stands in (`note` says so too).
     extrapolated: Extrapolated | None = None
+    #: An input that is n/a for want of figures (`energy.supply_water`): the supply's parts
+    #: that have none.
+    missing: tuple[MissingFigure, ...] = ()
 
 
 # A plain dataclass, as MetricResult: `model_construct` of a pydantic model took ~8 µs a claim,
@@ -600,6 +604,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                     hit.written,
                     hit.label,
                     hit.extrapolated,
+                    hit.missing,
                 )
             _INPUT_RESULTS.keep(name, (row, hit, made))  # a long `serve` session's own blocks
             inputs[name] = made

@@ -31,7 +31,7 @@ from scendsl.catalog.grid import (
 from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
 from scendsl.memo import IdentityMemo
-from scendsl.model.context import Context, Extrapolated, Found, from_figure
+from scendsl.model.context import Context, Extrapolated, Found, MissingFigure, from_figure
 from scendsl.model.registry import calibration_input, input_node, scenario_input
 
 
@@ -572,7 +572,30 @@ def _price(ctx: Context) -> Found:
     "shares are not in the catalog",
 )
 def _supply_water(ctx: Context) -> Found:
+    missing = _water_missing(ctx)
+    if missing:
+        # n/a, as an input that finds nothing, with the parts that leave it so (no origin: no
+        # figure was read).
+        return Found(None, "", missing=missing)
     return _mix_average(ctx, "water")
+
+
+def _water_missing(ctx: Context) -> tuple[MissingFigure, ...]:
+    """The parts of the supply (with a share) that have no water figure: an energy source
+    without one in energy.toml, or the region's grid when the catalog has no generation shares
+    by fuel to weigh its fuels' figures with."""
+    missing = []
+    for name, share in supply_mix(ctx):
+        source = ctx.catalog.energy_sources.get(name)
+        if source is None or not share > 0:
+            continue
+        if source.uses_region_grid:
+            region, year = ctx.scenario.region, ctx.scenario.year
+            if generation_mix(region, year) is None:
+                missing.append(MissingFigure(name, region))
+        elif source.water is None:
+            missing.append(MissingFigure(name))
+    return tuple(missing)
 
 
 def supply_mix(ctx: Context) -> list[tuple[str, float]]:
