@@ -192,6 +192,7 @@ input_node(
     "fraction",
     "Share of each energy source in the supply",
     value_type="breakdown",
+    scenario_field="energy.mix",
 )(_power_by_source)
 
 
@@ -231,6 +232,8 @@ _DODGE = (
     formula="scenario cluster.embodied_carbon, else die_area × "
     "calibration.embodied_logic_kgco2_per_cm2 + hbm (GB) × "
     "calibration.embodied_hbm_kgco2_per_gb + calibration.embodied_server_share",
+    scenario_field="cluster.embodied_carbon",
+    inputs=("cluster.accelerator",),
 )
 def _embodied(ctx: Context) -> Found:
     if ctx.field("cluster.embodied_carbon") is not None:

@@ -1,0 +1,99 @@
+"""Every scenario field an input node reads through the context is its own or one its declared
+inputs read (`input_node(..., inputs=...)`): an input that takes its default from the framework,
+looks a figure up for the accelerator or reads the parallel degrees says so in the registry.
+
+The reads are recorded (scendsl.model.trace) for every input node over the sample scenarios and
+the validation cases; a read that neither the node's own field nor a declared input accounts
+for fails, naming the node and the field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import scendsl
+from scendsl.catalog import load_catalog
+from scendsl.model import domains  # noqa: F401  (registers every node)
+from scendsl.model.registry import REGISTRY, Node
+from scendsl.model.trace import WHOLE, traced_found
+from scendsl.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+#: What says where a value was written and how (its line, its citation, its currency, the
+#: scenario's name in a message): not a value the input depends on.
+PROVENANCE = frozenset({"origins", "citations", "currencies", "name", "span", "inherited"})
+#: What an input stands for beside its field: the accelerator is its name and the blocks that
+#: define it; the tensor and pipeline degrees the model chooses when none are written are
+#: chosen over the whole scenario (`Context.chosen_layout`, a read of everything).
+ALSO_OWN = {
+    "cluster.accelerator": frozenset({"accelerators"}),
+    "workload.tensor_parallel": frozenset({WHOLE}),
+    "workload.pipeline_parallel": frozenset({WHOLE}),
+    # its value names a reference block, the scenario's own or the catalog's
+    "divide.public_resource": frozenset({"references"}),
+}
+
+
+def scenarios() -> Iterator[Scenario]:
+    for folder in (ROOT / "scenarios", ROOT / "validation" / "cases"):
+        for path in sorted(folder.glob("*.scn")):
+            yield from scendsl.load(str(path)).scenarios
+
+
+def own_fields(node: Node) -> frozenset[str]:
+    return frozenset({node.scenario_field or node.name}) | ALSO_OWN.get(node.name, frozenset())
+
+
+@cache
+def recorded_reads() -> dict[str, list[dict[str, frozenset[str]]]]:
+    """Scenario name -> the fields each input node read evaluating it, by node."""
+    catalog = load_catalog()
+    inputs = [n for n in REGISTRY.inputs() if "{ref}" not in n.name]
+    found: dict[str, list[dict[str, frozenset[str]]]] = {}
+    for scenario in scenarios():
+        reads = {n.name: frozenset(traced_found(n, None, scenario, catalog)[1]) for n in inputs}
+        found.setdefault(scenario.name, []).append(reads)
+    return found
+
+
+def accounted(node: Node, reads: dict[str, frozenset[str]]) -> frozenset[str]:
+    """What the node may read: its own fields, and all that its declared inputs (and theirs)
+    read."""
+    allowed, stack, seen = set(own_fields(node)), list(node.inputs), set()
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        declared = REGISTRY[name]
+        allowed |= own_fields(declared) | reads.get(name, frozenset())
+        stack.extend(declared.inputs)
+    return frozenset(allowed)
+
+
+def undeclared() -> dict[str, set[str]]:
+    """Node name -> the fields it read that neither its own nor a declared input's are."""
+    missing: dict[str, set[str]] = {}
+    for runs in recorded_reads().values():
+        for reads in runs:
+            for name, read in reads.items():
+                extra = read - PROVENANCE - accounted(REGISTRY[name], reads)
+                if extra:
+                    missing.setdefault(name, set()).update(extra)
+    return missing
+
+
+def test_every_field_an_input_reads_is_its_own_or_a_declared_inputs():
+    missing = undeclared()
+    assert not missing, "\n".join(f"{n}: {sorted(f)}" for n, f in sorted(missing.items()))
+
+
+def test_the_recording_sees_an_undeclared_read():
+    # The framework's default for recomputation, with its declared inputs taken away, reads
+    # the framework (and the accelerator that may choose it) undeclared.
+    node = REGISTRY["workload.recompute"]
+    bare = Node(node.name, "input", node.dimension, node.meaning, node.compute)
+    runs = next(iter(recorded_reads().values()))
+    extra = runs[0][node.name] - PROVENANCE - accounted(bare, runs[0])
+    assert "workload.framework" in extra
