@@ -97,3 +97,37 @@ def test_the_recording_sees_an_undeclared_read():
     runs = next(iter(recorded_reads().values()))
     extra = runs[0][node.name] - PROVENANCE - accounted(bare, runs[0])
     assert "workload.framework" in extra
+
+
+def test_explain_shows_the_inputs_an_input_reads():
+    from scendsl.report.explain import explain_tree
+
+    text = (ROOT / "scenarios" / "benchmarks.scn").read_text(encoding="utf-8")
+    result = scendsl.evaluate(scendsl.load_text(text).scenarios[0])
+    for name in ("workload.sequence_parallel", "accelerator.bf16_dense"):
+        children = [child["name"] for child in explain_tree(result, name).get("inputs", [])]
+        assert children == list(REGISTRY[name].inputs) and children
+
+
+def test_a_default_that_follows_a_written_change_is_put_under_that_change_alone(tmp_path):
+    # DeepSpeed for Megatron and twice the tokens: the recomputation default follows the
+    # framework, so the activation memory (which the tokens do not change) is moved by the
+    # framework alone, not by every written change.
+    from scendsl.app.pipeline import load, review
+    from scendsl.report.diff import diff_results
+    from tests.factories import scenario_text
+
+    def side(folder: str, framework: str, tokens: str):
+        body = (
+            f"  workload {{\n    parameters 70B\n    tokens {tokens}\n    layers 80\n"
+            f"    framework {framework}\n    parallelism tensor 8, pipeline 4, data auto\n  }}\n"
+        )
+        path = tmp_path / folder / "s.scn"
+        path.parent.mkdir()
+        path.write_text(scenario_text("s", count=1024, body=body), encoding="utf-8")
+        return review(load([str(path.parent)]))
+
+    old, new = side("old", "megatron", "1T"), side("new", "deepspeed", "2T")
+    (entry,) = diff_results(old.results, new.results).scenarios
+    moved = {change.name: change.moved_by for change in entry.metrics}
+    assert moved["performance.activation_memory"] == ("workload.framework",)

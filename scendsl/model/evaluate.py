@@ -581,10 +581,11 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
             ):
                 inputs[name] = shared[2]
                 continue
-            _, _, unit, dimension, meaning, formula, _, sources = row
+            # An input's inputs: the other inputs whose fields it reads (`input_node`).
+            _, _, unit, dimension, meaning, formula, reads, sources = row
             if hit is None:  # nothing found: n/a
                 made = MetricResult(
-                    name, "input", value, unit, dimension, meaning, formula, (), sources
+                    name, "input", value, unit, dimension, meaning, formula, reads, sources
                 )
             else:
                 made = MetricResult(
@@ -595,7 +596,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                     dimension,
                     meaning,
                     formula,
-                    (),
+                    reads,
                     (*sources, hit.source) if hit.source else sources,
                     hit.origin,
                     hit.confidence,

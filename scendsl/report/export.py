@@ -387,7 +387,11 @@ def eval_schema() -> dict[str, Any]:
             "unit": {**_STRING, "description": "SI base unit; '1' for a plain number"},
             "meaning": _STRING,
             "formula": _STRING,
-            "inputs": {**_STRINGS, "description": "the figures a metric is computed from"},
+            "inputs": {
+                **_STRINGS,
+                "description": "the figures a metric is computed from; for an input, the "
+                "other inputs whose fields it reads (the framework its default is taken from)",
+            },
             "origin": {
                 **_STRING,
                 "description": "where an input came from: file:line:col, "

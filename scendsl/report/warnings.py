@@ -317,10 +317,11 @@ def _expand(result: Result, patterns: Iterable[str]) -> list[str]:
 
 
 def _built_on(result: Result) -> dict[str, list[str]]:
-    """The metrics each figure of `result` is an input of, in the result's order."""
+    """The figures each figure of `result` is an input of, in the result's order (an input
+    reading another's field is built on it too)."""
     users: dict[str, list[str]] = {}
-    for name, metric in result.metrics.items():
-        for used in metric.inputs:
+    for name, node in (*result.inputs.items(), *result.metrics.items()):
+        for used in node.inputs:
             users.setdefault(used, []).append(name)
     return users
 
