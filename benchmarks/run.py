@@ -149,9 +149,9 @@ def bench_check() -> None:
     report("check_cold_parts_kept_cpu", cpu, "s")
 
     # What a user feels after editing one file: a line added at the top of the samples' file
-    # with the most scenarios (each of its scenarios moves, so each is evaluated again), the
-    # other files' scenarios' warnings kept (app.kept_warnings). A copy of the samples is
-    # edited, a new line count each run.
+    # with the most scenarios (each of its scenarios moves: its file is parsed and resolved
+    # again; a scenario that only moved keeps its warnings, app.kept_warnings), the other
+    # files' parses kept. A copy of the samples is edited, a new line count each run.
     copy = _kept_caches() / "edited" / "scenarios"
     shutil.copytree(ROOT / "scenarios", copy, dirs_exist_ok=True)
     edited, original, edits = copy / "colossus2.scn", (copy / "colossus2.scn").read_text(), []
@@ -163,6 +163,18 @@ def bench_check() -> None:
     wall, cpu = cold_with_cpu(["check", str(copy)], before=edit_one_file)
     report("check_cold_one_edited", wall, "s")
     report("check_cold_one_edited_cpu", cpu, "s")
+
+    # The same file with one value edited, a new one each run: the root scenario's PUE, which
+    # its five variants inherit, so these six scenarios are evaluated again.
+    assert "pue 1.25" in original
+    values = iter(range(1, 1000))
+
+    def edit_one_value() -> None:
+        edited.write_text(original.replace("pue 1.25", f"pue 1.{next(values):03d}", 1))
+
+    wall, cpu = cold_with_cpu(["check", str(copy)], before=edit_one_value)
+    report("check_cold_one_value_edited", wall, "s")
+    report("check_cold_one_value_edited_cpu", cpu, "s")
 
     # The first check after an install or an edit of the catalog's data: nothing kept yet (the
     # data files are parsed whole and the catalog validated, then kept for the next run).

@@ -966,6 +966,15 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("SCENDSL_DEBUG"):
             raise
+        missing = _missing_dependency(error)
+        if missing:
+            print(
+                f"error: scendsl needs the package {missing!r}, which this Python "
+                f"({sys.executable}) cannot import: run scendsl with the Python it was "
+                "installed in, or install it again (`pip install -e .` in its folder)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
         saved = _saved_traceback(error)
         where = f"; its traceback is in {saved} (attach it to a report)" if saved else ""
         print(
@@ -975,6 +984,16 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _missing_dependency(error: BaseException) -> str | None:
+    """The top-level name of a package scendsl imports that is not installed where it runs (an
+    installation's fault, not a bug: a Python other than the one scendsl was installed in),
+    else None."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name:
+        return None
+    top = error.name.partition(".")[0]
+    return None if top == "scendsl" else top
 
 
 def _saved_traceback(error: BaseException) -> str | None:

@@ -294,3 +294,34 @@ def test_a_bug_keeps_its_traceback_in_a_private_file(monkeypatch, tmp_path, caps
         text = file.read()
     assert "Traceback" in text and "in broken" in text and "RuntimeError: a fault of ours" in text
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_missing_dependency_is_named_not_called_a_bug(monkeypatch, capsys):
+    """`python -m scendsl` run by a Python scendsl was not installed in met `import tomli` deep
+    in a build and said "This is a bug in scendsl": the error now names the package and the
+    Python, and what to do."""
+    import sys
+
+    from scendsl import cli
+
+    def without_tomli(args):
+        raise ModuleNotFoundError("No module named 'tomli'", name="tomli")
+
+    monkeypatch.delenv("SCENDSL_DEBUG", raising=False)
+    monkeypatch.setitem(cli.COMMANDS, "check", without_tomli)
+    assert main(["check", SAMPLE]) == cli.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "needs the package 'tomli'" in err and sys.executable in err
+    assert "This is a bug" not in err and "traceback" not in err.lower()
+
+
+def test_a_missing_module_of_scendsl_itself_is_a_bug(monkeypatch, capsys):
+    from scendsl import cli
+
+    def broken_import(args):
+        raise ModuleNotFoundError("No module named 'scendsl.nowhere'", name="scendsl.nowhere")
+
+    monkeypatch.delenv("SCENDSL_DEBUG", raising=False)
+    monkeypatch.setitem(cli.COMMANDS, "check", broken_import)
+    assert main(["check", SAMPLE]) == cli.EXIT_INTERNAL
+    assert "This is a bug in scendsl" in capsys.readouterr().err

@@ -341,20 +341,87 @@ def test_an_edited_file_evaluates_its_scenarios_alone(
     assert after == _without_cache(capsys, monkeypatch, "scenarios", *options)
 
 
-def test_a_line_added_above_moves_the_scenarios_below(
+def test_a_line_added_above_moves_the_kept_warnings_with_the_scenarios(
     parts: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     evaluated: list[str],
 ) -> None:
-    """Where each input was written is part of a scenario: its warnings point there."""
-    _check(capsys, "scenarios")
+    """A scenario that only moved is not evaluated again: its warnings point where it is now,
+    as an evaluation's would."""
+    before = _check(capsys, "scenarios")
     evaluated.clear()
     file = parts / "landscape.scn"
     file.write_text("# a line added\n" + file.read_text())
     after = _check(capsys, "scenarios")
-    assert len(evaluated) == 4 and "xai_memphis" in evaluated
+    assert evaluated == []
+    assert "landscape.scn:73:" in before[2] and "landscape.scn:74:" in after[2]
     assert after == _without_cache(capsys, monkeypatch, "scenarios")
+
+
+def test_a_line_added_inside_a_scenario_evaluates_it_alone(
+    parts: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    evaluated: list[str],
+) -> None:
+    """Where each input was written is part of a scenario (its warnings point there): a line
+    added between two of its fields changes it; the scenario below only moves."""
+    _check(capsys, "scenarios")
+    evaluated.clear()
+    file = parts / "landscape.scn"
+    text = file.read_text()
+    inside = '  title    "Google DeepMind on TPU v5p"\n'
+    assert text.count(inside) == 1
+    file.write_text(text.replace(inside, inside + "\n"))
+    after = _check(capsys, "scenarios")
+    assert evaluated == ["google_deepmind_tpuv5p"]
+    assert after == _without_cache(capsys, monkeypatch, "scenarios")
+
+
+def test_a_warning_naming_a_place_or_pointing_elsewhere_is_not_moved(
+    samples: Path,
+) -> None:
+    """A kept warning moves with its scenario only when it points at the scenario's own places
+    and no text of it names a place in its files (a figure's origin may: `file:line:col`)."""
+    scenario = pipeline.load(["scenarios"]).get("xai_memphis")
+    key = kept_warnings.scenario_key(scenario)
+    assert key is not None
+    span = scenario.origins["cluster.count"]
+    own = {"file": span.file, "line": span.line, "col": span.col}
+    own |= {"end_line": span.end_line, "end_col": span.end_col}
+
+    def warning(**fields: Any) -> dict[str, Any]:
+        return {"message": "m", "hint": None, "related": (), "span": own, **fields}
+
+    assert key.movable([warning(), warning(span=None)])
+    assert not key.movable([warning(hint=f"as written at {span}")])
+    assert not key.movable([warning(span={**own, "col": own["col"] + 1})])
+    assert not key.movable([warning(related=(("here", {**own, "line": 1}),))])
+
+
+def test_kept_warnings_move_by_the_lines_their_scenario_moved(samples: Path) -> None:
+    """Each place of a movable warning moves by the lines its scenario's first line in that
+    file moved; a warning of no place stays without one."""
+    scenario = pipeline.load(["scenarios"]).get("xai_memphis")
+    key = kept_warnings.scenario_key(scenario)
+    assert key is not None
+    span = scenario.origins["cluster.count"]
+    own = {"file": span.file, "line": span.line, "col": span.col}
+    own |= {"end_line": span.end_line, "end_col": span.end_col}
+    warnings = [
+        {"message": "m", "span": own, "related": (("here", own),)},
+        {"message": "n", "span": None, "related": ()},
+    ]
+    earlier = {"firsts": {span.file: key.firsts[span.file] - 3}, "warnings": warnings}
+    moved = kept_warnings._reused({**earlier, "movable": True}, key)
+    assert moved is not None
+    there = {**own, "line": span.line + 3, "end_line": span.end_line + 3}
+    assert moved == [
+        {"message": "m", "span": there, "related": (("here", there),)},
+        {"message": "n", "span": None, "related": ()},
+    ]
+    assert kept_warnings._reused({**earlier, "movable": False}, key) is None
 
 
 def test_a_kept_warning_quotes_its_line_as_it_reads_now(

@@ -38,8 +38,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import tomli
-
 from scendsl.files.private import (
     CacheSeal,
     cache_root,
@@ -78,6 +76,10 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _toml_key(file_hash: bytes) -> bytes:
+    # Imported here, as in `_parse`: a check that reads no TOML (its output or its
+    # scenarios' warnings kept) does not import the parser.
+    import tomli
+
     return digest(b"toml", tomli.__version__, file_hash)
 
 
@@ -261,6 +263,8 @@ def _read(path: str | os.PathLike[str]) -> bytes:
 
 
 def _parse(data: bytes) -> dict[str, Any]:
+    import tomli
+
     # As tomli.load does: the bytes decoded as UTF-8, newlines as they are.
     return tomli.loads(data.decode("utf-8"))
 
