@@ -23,13 +23,23 @@ ROOT = Path(__file__).resolve().parent.parent
 #: What says where a value was written and how (its line, its citation, its currency, the
 #: scenario's name in a message): not a value the input depends on.
 PROVENANCE = frozenset({"origins", "citations", "currencies", "name", "span", "inherited"})
-#: What an input stands for beside its field: the accelerator is its name and the blocks that
-#: define it; the tensor and pipeline degrees the model chooses when none are written are
-#: chosen over the whole scenario (`Context.chosen_layout`, a read of everything).
+#: What an input stands for beside its `scenario_field` (or its name), where that is not one
+#: field of the language's table: the accelerator is its name and the blocks that define it;
+#: the degrees are written inside `parallelism`, and the tensor and pipeline degrees the model
+#: chooses when none are written are chosen over the whole scenario (`Context.chosen_layout`,
+#: a read of everything); the mix is one list; the comparison precision is the set's setting.
 ALSO_OWN = {
     "cluster.accelerator": frozenset({"accelerators"}),
-    "workload.tensor_parallel": frozenset({WHOLE}),
-    "workload.pipeline_parallel": frozenset({WHOLE}),
+    "workload.tensor_parallel": frozenset({WHOLE, "workload.parallelism.tensor"}),
+    "workload.pipeline_parallel": frozenset({WHOLE, "workload.parallelism.pipeline"}),
+    "workload.context_parallel": frozenset({"workload.parallelism.context"}),
+    "workload.data_parallel_setting": frozenset({"workload.parallelism.data"}),
+    "workload.microbatches_setting": frozenset({"workload.parallelism.microbatches"}),
+    "workload.interleave": frozenset({"workload.parallelism.interleave"}),
+    "workload.expert_parallel": frozenset({"workload.parallelism.expert"}),
+    "performance.layout_written": frozenset({"workload.parallelism"}),
+    "energy.mix_shares": frozenset({"energy.mix"}),
+    "divide.precision": frozenset({"comparison_precision"}),
     # its value names a reference block, the scenario's own or the catalog's
     "divide.public_resource": frozenset({"references"}),
 }

@@ -82,7 +82,6 @@ def _mfu_origin(ctx: Context) -> Found:
     value_type="bool",
     formula="true when workload.parallelism sets the tensor and pipeline degrees (not the "
     "expert degree alone), else false",
-    scenario_field="workload.parallelism",
 )
 def _layout_written(ctx: Context) -> Found:
     if writes_no_layout(ctx.scenario):

@@ -207,7 +207,6 @@ def _rate_at(ctx: Context, precision: str) -> tuple[Found, str]:
     "Dense precision at which the landscape and the compute divide compare peaks",
     value_type="text",
     formula="comparison_precision of the set's briefings block (default bf16)",
-    scenario_field="comparison_precision",
 )
 def _comparison_precision(ctx: Context) -> Found:
     precision = ctx.scenario.comparison_precision

@@ -192,7 +192,6 @@ input_node(
     "fraction",
     "Share of each energy source in the supply",
     value_type="breakdown",
-    scenario_field="energy.mix",
 )(_power_by_source)
 
 

@@ -331,7 +331,6 @@ def _degrees(ctx: Context) -> tuple[int, int]:
     "Tensor-parallel degree t",
     formula="as written, else (no parallelism written, or the expert degree alone) the least "
     "sharding that fits in HBM",
-    scenario_field="workload.parallelism.tensor",
 )
 def _tensor(ctx: Context) -> Found:
     chosen = _chosen(ctx, "tensor")
@@ -346,7 +345,6 @@ def _tensor(ctx: Context) -> Found:
     "Pipeline-parallel degree p",
     formula="as written, else (no parallelism written, or the expert degree alone) the least "
     "sharding that fits in HBM",
-    scenario_field="workload.parallelism.pipeline",
 )
 def _pipeline(ctx: Context) -> Found:
     chosen = _chosen(ctx, "pipeline")
@@ -359,7 +357,6 @@ def _pipeline(ctx: Context) -> Found:
     "workload.data_parallel_setting",
     "number",
     "Data-parallel degree as written (0 = auto: accelerators / (t·p·c))",
-    scenario_field="workload.parallelism.data",
 )
 def _data(ctx: Context) -> Found:
     data = ctx.scenario.workload.parallelism.data
@@ -373,7 +370,6 @@ def _data(ctx: Context) -> Found:
     "number",
     "Context-parallel degree c (ranks each sequence is split over)",
     sources=(CONTEXT_PARALLEL, RING_ATTENTION),
-    scenario_field="workload.parallelism.context",
 )
 def _context(ctx: Context) -> Found:
     context = ctx.scenario.workload.parallelism.context
@@ -396,7 +392,6 @@ scenario_input(
     "workload.interleave",
     "number",
     "Model chunks per pipeline stage v (interleaved schedule; 1 = plain 1F1B)",
-    scenario_field="workload.parallelism.interleave",
     inputs=(
         "workload.tensor_parallel",
         "workload.framework",
@@ -444,7 +439,6 @@ def _interleave(ctx: Context) -> Found:
     "workload.microbatches_setting",
     "number",
     "Micro-batches per step as written (0 = derived from the global batch)",
-    scenario_field="workload.parallelism.microbatches",
 )
 def _microbatches(ctx: Context) -> Found:
     given = ctx.scenario.workload.parallelism.microbatches
@@ -858,7 +852,6 @@ scenario_input(
     "model), else (no parallelism written) performance.expert_gemm_parallel: the data-parallel "
     "ranks under a framework that spreads the experts over them, else the chosen layout's "
     "model-parallel degree t·p, at most E (1 for a dense model)",
-    scenario_field="workload.parallelism.expert",
     inputs=(
         "workload.tensor_parallel",
         "cluster.count",
