@@ -7,6 +7,7 @@ The pipeline, one verb per stage::
     load_text(text)        -> ScenarioSet   the same, from scenario text
     evaluate(scenario)     -> Result        every metric, with provenance; result["name"]
     explain(result, name)  -> dict          how a figure was obtained (explain --format json)
+    eval_document(scenarios) -> dict        the `eval --format json` document: Monte Carlo, sweeps
     build(paths, out_dir)  -> BuildReport   briefings (Markdown, HTML): scendsl.app.build
 
 Scenarios made or changed in Python pass the language's own checks (scendsl.app.api):
@@ -45,6 +46,7 @@ __all__ = [
     "__version__",
     "build",
     "check",
+    "eval_document",
     "evaluate",
     "explain",
     "load",
@@ -165,6 +167,45 @@ def explain(result: Result, metric: str, depth: int | None = None) -> dict[str, 
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
         raise ValueError(f"explain: depth must be a whole number of 1 or more, not {depth!r}")
     return explain_document(result, metric, depth)
+
+
+def eval_document(
+    scenarios: ScenarioSet,
+    *,
+    sweeps: bool = False,
+    samples: int | None = None,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """The document `scendsl eval --format json [--sweeps] [--samples N] [--seed S]` prints, of
+    `scenarios` (from load_file or load_text), as Python data: each scenario's inputs, metrics
+    and claims, with `p5`/`p50`/`p95`/`mean` and claim probabilities for those with ranges
+    (`samples` Monte Carlo draws, 10,000 by default; 0: none), and with `sweeps` every sweep's
+    variants. Its shape is `scendsl schema`'s `eval`; SI base units."""
+    import io
+    import json
+
+    from scendsl.app.pipeline import check_sweeps_fit, evaluate_all, sweep_table
+    from scendsl.defaults import DEFAULT_SAMPLES
+    from scendsl.report.export import write_eval_json
+    from scendsl.scenario import ScenarioSet as _ScenarioSet
+
+    if not isinstance(scenarios, _ScenarioSet):
+        raise _type_error(
+            "eval_document", "the scenarios", "a ScenarioSet (from load_file ...)", scenarios
+        )
+    draws = DEFAULT_SAMPLES if samples is None else samples
+    draws = _checked_option("eval_document", "samples", draws)
+    if seed is not None:
+        seed = _checked_option("eval_document", "seed", seed)
+    chosen = list(scenarios.sweeps) if sweeps else []
+    check_sweeps_fit(chosen)
+    evaluation = evaluate_all(scenarios, draws, seed)
+    out = io.StringIO()  # one writer for the command and the API: the same document
+    write_eval_json(
+        out, evaluation.results, evaluation.runs, chosen, sweep_table, evaluation.spreads
+    )
+    document: dict[str, Any] = json.loads(out.getvalue())
+    return document
 
 
 def make_scenario(name: str, **fields: Any) -> Scenario:

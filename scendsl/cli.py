@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -39,6 +40,9 @@ from scendsl.errors import (
 from scendsl.suggest import quoted
 from scendsl.terminal import StreamClosed, visible_path
 from scendsl.wording import counted
+
+#: The folder `build`, `serve` and `diff --git` read when given no PATH.
+DEFAULT_SCENARIOS = "scenarios"
 
 if TYPE_CHECKING:
     from scendsl.app.kept_check import CheckOutput
@@ -323,7 +327,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_side(paths: list[str], label: str, fmt: str) -> ScenarioSet | None:
+#: How a diff's diagnostics name the files they are about (`gitsnap.at_revision` for a
+#: revision's copies, which sit in a temporary folder).
+Relabel = Callable[[list[Diagnostic]], list[Diagnostic]]
+
+
+def _load_side(paths: list[str], label: str, fmt: str, relabel: Relabel) -> ScenarioSet | None:
     """The scenarios of one side of a diff; None after printing its diagnostics."""
     from scendsl.app.pipeline import load
 
@@ -331,20 +340,22 @@ def _load_side(paths: list[str], label: str, fmt: str) -> ScenarioSet | None:
         return load(paths)
     except ScenarioError as error:
         print(f"error: the {label} scenarios do not load:", file=sys.stderr)
-        print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
+        print_diagnostics(relabel(error.diagnostics), "text" if fmt != "json" else "json")
         return None
 
 
-def _review_sides(sides: list[tuple[list[str] | None, str]], fmt: str) -> list[Reviewed] | None:
+def _review_sides(
+    sides: list[tuple[list[str] | None, str]], fmt: str, relabel: Relabel = list
+) -> list[Reviewed] | None:
     """Each side of a diff (its paths, or None for no scenarios, and its label) loaded, then
     the sweeps of all of them checked against the memory budget they share (their tables are
     held together), then evaluated: nothing is evaluated before every side is known to load
-    and fit. None after printing what failed."""
+    and fit. None after printing what failed (its files named by `relabel`)."""
     from scendsl.app.pipeline import Reviewed, check_sweeps_fit, review
 
     loaded: list[ScenarioSet | None] = []
     for paths, label in sides:
-        scenarios = _load_side(paths, label, fmt) if paths else None
+        scenarios = _load_side(paths, label, fmt, relabel) if paths else None
         if paths and scenarios is None:
             return None
         loaded.append(scenarios)
@@ -354,7 +365,7 @@ def _review_sides(sides: list[tuple[list[str] | None, str]], fmt: str) -> list[R
         )
     except ScenarioError as error:
         print("error: the sweeps cannot be compared:", file=sys.stderr)
-        print_diagnostics(error.diagnostics, "text" if fmt != "json" else "json")
+        print_diagnostics(relabel(error.diagnostics), "text" if fmt != "json" else "json")
         return None
     return [review(side) if side is not None else Reviewed([], []) for side in loaded]
 
@@ -377,17 +388,29 @@ def cmd_diff(args: argparse.Namespace) -> int:
         named = [_file_and_scenario(path) for path in args.paths]
         if any(named):
             return _diff_two_scenarios(args, named)
+    if args.git and not args.paths and not os.path.isdir(DEFAULT_SCENARIOS):
+        # Else a reviewer's `diff --git main` in a repository laid out otherwise reads as
+        # "'scenarios' does not exist", not as what to type.
+        print(
+            f"error: diff --git compares {DEFAULT_SCENARIOS}/ when no PATH is given, and there is "
+            f"none here: name the files or folders to compare (scendsl diff --git "
+            f"{visible_path(args.git)} PATH...)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="scendsl-diff-") as folder:
+        relabel: Relabel = list
         if args.git:
-            from scendsl.app.gitsnap import snapshot
+            from scendsl.app.gitsnap import at_revision, snapshot
 
-            new_paths = args.paths or ["scenarios"]
+            new_paths = args.paths or [DEFAULT_SCENARIOS]
             # No old scenarios where none of the paths existed at the revision.
             sides = [(snapshot(args.git, new_paths, folder) or None, f"{args.git}")]
+            relabel = functools.partial(at_revision, into=folder, rev=args.git)
         else:
             new_paths = [args.paths[1]]
             sides = [([args.paths[0]], "old")]
-        reviewed = _review_sides([*sides, (new_paths, "new")], args.format)
+        reviewed = _review_sides([*sides, (new_paths, "new")], args.format, relabel)
     if reviewed is None:
         return EXIT_INPUT
     old, new = reviewed
@@ -399,6 +422,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
         old_sweeps=old.sweeps,
         new_sweeps=new.sweeps,
     )
+    if args.git:
+        # The header of a pull-request comment: what was compared with what, so that a reader
+        # knows what the diff did not look at.
+        result.sides = (
+            f"{visible_path(args.git)} → the working tree, of "
+            + ", ".join(visible_path(path) for path in new_paths)
+            + ("" if args.paths else " (the default)")
+        )
     return _print_diff(args, result)
 
 
@@ -543,7 +574,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         os.environ["SCENDSL_CACHE_DIR"] = ""
     report = build(
-        args.paths or ["scenarios"],
+        args.paths or [DEFAULT_SCENARIOS],
         args.output,
         templates_dir=args.templates,
         check=args.check,
@@ -566,7 +597,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     host = check_loopback(args.host)  # refused before anything is built
     builder = IncrementalBuilder(
-        args.paths or ["scenarios"],
+        args.paths or [DEFAULT_SCENARIOS],
         args.output,
         templates_dir=args.templates,
         samples=args.samples,
@@ -763,7 +794,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="PATH",
         help="OLD NEW (files or folders, two scenarios as FILE.scn:NAME, or two eval JSON "
-        "results), or with --git the paths to compare",
+        "results), or with --git the paths to compare (default: scenarios/)",
     )
     diff.add_argument("--git", metavar="REV", help="compare the working tree with revision REV")
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")

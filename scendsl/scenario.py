@@ -102,6 +102,7 @@ class Cluster(_Frozen):
     restart_time: Value | None = Field(None, description="seconds to resume after an interruption")
     recovery: Literal["auto", "restart", "in_memory"] | None = None
     server: Literal["dgx", "blade", "workstation"] | None = None
+    accelerators_per_server: int | None = None
     power_limit: Value | None = Field(None, description="W per accelerator, a cap below TDP")
     cooling: Literal["air", "immersion"] | None = None
     host_power: Value | None = Field(None, description="W of host CPUs per accelerator")
@@ -449,10 +450,20 @@ class ScenarioSet(_Frozen):
     texts: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict, exclude=True, repr=False)
 
     def get(self, name: str) -> Scenario:
+        """The scenario named `name`. KeyError with a did-you-mean, as `result[name]` gives, or
+        naming a sweep of that name (a sweep is many scenarios: `sweep.variants()`)."""
         for scenario in self.scenarios:
             if scenario.name == name:
                 return scenario
-        raise KeyError(name)
+        from scendsl.suggest import quoted, suggest
+
+        if any(sweep.name == name for sweep in self.sweeps):
+            raise KeyError(
+                f"{quoted(name)} is a sweep, not a scenario: its variants are the scenarios of"
+                " `next(s for s in scenarios.sweeps if s.name == NAME).variants()`"
+            )
+        hint = suggest(name, [scenario.name for scenario in self.scenarios])
+        raise KeyError(f"no scenario {quoted(name)}" + (f"; {hint}" if hint else ""))
 
     def all_scenarios(self) -> Iterator[Scenario]:
         """Plain scenarios, then every sweep variant."""

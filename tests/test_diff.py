@@ -104,7 +104,10 @@ def test_any_change_exits_4_with_exit_code_not_2_like_a_usage_error(tmp_path, ca
     headline = capsys.readouterr().out.splitlines()[0]
     # colossus2_2024 comes first: its build-cost claim flips to holding at 150k × $30k.
     assert headline.startswith("colossus2_2024: facility power +50% to 336 MW; 1 claim now holds")
-    assert "colossus2: facility power +50% to 336 MW" in headline
+    # colossus2 writes the count its children inherit: one edit, named once.
+    assert "colossus2 and 3 scenarios that inherit the edit: facility power +50% to 336 MW" in (
+        headline
+    )
 
 
 def test_threshold_hides_small_moves(tmp_path, baseline):
@@ -133,7 +136,9 @@ def test_diff_against_git_revision(tmp_path, monkeypatch, capsys):
     target.write_text(target.read_text().replace("count       100k ", "count       150k ", 1))
     monkeypatch.chdir(repo)
     assert main(["diff", "--git", "HEAD", "scenarios", "--exit-code"]) == 4
-    assert "colossus2: facility power +50%" in capsys.readouterr().out
+    assert "colossus2 and 3 scenarios that inherit the edit: facility power +50%" in (
+        capsys.readouterr().out
+    )
 
 
 # ----------------------------------------------------------------- sweeps, noise, grouping

@@ -150,7 +150,7 @@ def test_claim_flip_warning_gone_and_scenarios_added_or_removed(
     scenarios["bench_b200"]["warnings"] = [
         w for w in scenarios["bench_b200"]["warnings"] if w["id"] != "grid-intensity-fallback"
     ]
-    # One scenario renamed: removed under its old name, added under its new one.
+    # One scenario renamed: one rename, not one removed and one added.
     scenarios["bench_gb200"]["name"] = "bench_gb300"
     new["scendsl"] = "0.2.0"
     (tmp_path / "new.json").write_text(json.dumps(new))
@@ -161,8 +161,8 @@ def test_claim_flip_warning_gone_and_scenarios_added_or_removed(
     assert main(["diff", "old.json", "old.json", "--exit-code"]) == 0
     diff = diff_result_files("old.json", "new.json")
     assert diff.claims_now_failing == 1
-    statuses = {e.name: e.status for e in diff.scenarios}
-    assert statuses["bench_gb300"] == "+" and statuses["bench_gb200"] == "-"
+    statuses = {e.name: (e.status, e.renamed_from) for e in diff.scenarios}
+    assert statuses["bench_gb300"] == ("~", "bench_gb200") and "bench_gb200" not in statuses
     assert "old old.json (scendsl 0.1.0), new new.json (scendsl 0.2.0)" in diff.sides
     file_regression.check(render_markdown(diff), fullpath=GOLDEN / "edited_results.md")
 

@@ -334,3 +334,43 @@ def test_outside_us_rules_reads_with_the_countrys_code_in_capitals(tmp_path):
     assert format_value("outside_us_rules", None, "text") == "outside US rules"
     assert format_value("licence_required", None, "text") == "licence required"
     assert format_value("status of us_tx rules", None, "text") == "status of us tx rules"
+
+
+_SHORTLIST = "sweep shortlist from tender {\n  cluster.accelerator [H100, H200, Ascend910B, B200, MI300X]\n}\n"
+
+
+def _shortlist_page(tmp_path) -> str:
+    from scendsl.app.build import render_files
+
+    (tmp_path / "tender.scn").write_text(
+        scenario_text("tender", region="CO", count=2048) + _SHORTLIST, encoding="utf-8"
+    )
+    return render_files([str(tmp_path / "tender.scn")], samples=0)["tender.md"].decode()
+
+
+def _sweep_table(page: str) -> list[str]:
+    section = page.split("## Sweep shortlist", 1)[1]
+    return [line for line in section.splitlines() if line.startswith("| ")]
+
+
+def test_a_sweep_over_chips_shows_which_us_guidance_names(tmp_path):
+    """A Bogotá procurement office's shortlist read "outside US rules" for the Ascend 910B,
+    with nothing of the BIS guidance that warns against using it anywhere."""
+    header, *rows = _sweep_table(_shortlist_page(tmp_path))
+    assert "Named in US guidance" in header
+    ascend = next(row for row in rows if row.startswith("| Ascend910B"))
+    assert ascend.rstrip(" |").endswith("yes")
+    h100 = next(row for row in rows if row.startswith("| H100"))
+    assert h100.rstrip(" |").endswith("no")
+
+
+def test_a_sampled_sweep_keeps_the_guidance_column_when_only_a_hidden_variant_differs(
+    tmp_path, monkeypatch
+):
+    from scendsl.app import build
+
+    # Two rows of five: H100 and MI300X shown, the Ascend between them left out.
+    monkeypatch.setattr(build, "MAX_SWEEP_VARIANTS", 2)
+    monkeypatch.setattr(build, "SWEEP_SAMPLE_ROWS", 2)
+    header, *_ = _sweep_table(_shortlist_page(tmp_path))
+    assert "Named in US guidance" in header

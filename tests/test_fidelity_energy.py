@@ -101,7 +101,9 @@ scenario mi250x_dgx extends h100 {
     on_blade = evaluate(scenarios.get("mi250x_blade")).value("accelerator.system_power")
     on_dgx = evaluate(scenarios.get("mi250x_dgx")).value("accelerator.system_power")
     assert on_blade == pytest.approx(560 * (1 + blade))
-    assert on_dgx == pytest.approx((560 + host) * (1 + share))
+    # On a GPU server the two default hosts are shared by the four MI250X of its board.
+    board = calibration["gpu_server_accelerators"].value
+    assert on_dgx == pytest.approx((560 + host * board / 4) * (1 + share))
     assert on_blade < on_dgx
 
 

@@ -136,3 +136,66 @@ def test_every_shipped_scenario_passes_the_python_checks():
 def test_scenario_names_are_words_as_in_a_file(name):
     with pytest.raises(ScenarioError, match="a scenario name is a word"):
         scendsl.make_scenario(name, accelerator="H100", count=1, year=2026, region="US")
+
+
+SWEPT = """
+scenario colossus {
+  year 2026
+  region US
+  cluster.accelerator H100
+  cluster.count 1000
+}
+sweep colossus_growth from colossus {
+  cluster.count [1000, 2000]
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        # misspelt: a suggestion, as `result[name]` gives
+        ("colosus", ["no scenario 'colosus'", "did you mean 'colossus'?"]),
+        # a sweep's name: what it is and where its variants are
+        ("colossus_growth", ["'colossus_growth' is a sweep", "variants()"]),
+    ],
+)
+def test_get_of_a_name_no_scenario_has_says_why_and_what_to_write(name, said):
+    with pytest.raises(KeyError) as caught:
+        scendsl.load_text(SWEPT).get(name)
+    assert all(words in str(caught.value) for words in said)
+
+
+RANGED = SWEPT.replace(
+    "  cluster.count 1000\n}", "  cluster.count 1000\n  energy.pue 1.1 to 1.4\n}", 1
+)
+
+
+def test_eval_document_is_the_document_eval_json_prints_with_monte_carlo_and_sweeps(
+    tmp_path, capsys
+):
+    import json
+
+    from scendsl.cli import main
+
+    path = tmp_path / "hall.scn"
+    path.write_text(RANGED, encoding="utf-8")
+    options = ["--sweeps", "--samples", "300", "--seed", "5"]
+    assert main(["eval", str(path), "--format", "json", *options]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    document = scendsl.eval_document(scendsl.load_file(path), sweeps=True, samples=300, seed=5)
+    assert document == printed
+    power = document["scenarios"][0]["metrics"]["energy.facility_power"]
+    assert power["p5"] < power["p50"] < power["p95"]
+    assert [v["point"]["cluster.count"] for v in document["sweeps"][0]["variants"]] == [
+        "1000",
+        "2000",
+    ]
+
+
+def test_eval_document_checks_its_arguments_as_the_other_verbs_do():
+    with pytest.raises(TypeError, match=r"scendsl.eval_document\(\) takes the scenarios"):
+        scendsl.eval_document("hall.scn")  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match="samples must be between"):
+        scendsl.eval_document(scendsl.load_text(SWEPT), samples=-1)
+    assert "sweeps" not in scendsl.eval_document(scendsl.load_text(SWEPT), samples=0)

@@ -186,9 +186,12 @@ scenario hot_station extends station {{
 
 def test_the_gpu_server_fallback_is_unchanged_without_a_limit():
     text = "scenario mi extends dgx {\n  cluster.accelerator MI250X\n}\n"
-    # MI250X has no system figure: the GPU-server share on its 560 W and the default host.
+    # MI250X has no system figure: the GPU-server share on its 560 W and the default host, the
+    # calibration servers' two CPUs shared by the four MI250X its scale-up board (a node of
+    # four, accelerators.toml) holds rather than by eight.
     power = result(text, "mi").value("accelerator.system_power")
-    assert power == pytest.approx((560 + HOST) * (1 + SHARE))
+    board = CALIBRATION["gpu_server_accelerators"].value
+    assert power == pytest.approx((560 + HOST * board / 4) * (1 + SHARE))
 
 
 def test_a_server_with_smaller_hosts_draws_less_and_explains_them():

@@ -18,7 +18,11 @@ ministry's B200 cluster bought in Baku or rented in Frankfurt in AZN, a Singapor
 hall by site class with the gas grid's water in SGD; a Zambian energy planner's 100 MW site in an
 ordinary and a drought year in ZMW, an Egyptian water ministry's campus by cooling design against
 the country's water in EGP, a Malaysian investment board's 10,000 GPUs bought or rented for five
-years in MYR, a Canadian treasury's sovereign cluster in Quebec or Alberta in CAD):
+years in MYR, a Canadian treasury's sovereign cluster in Quebec or Alberta in CAD; an Ethiopian regulator's
+120 MW site on the hydro grid, in USD since the birr has no rate, a New Zealand climate office's
+data centre in an ordinary and a dry year in NZD, a Jordanian water authority's site by cooling
+design in JOD, a Colombian procurement office's shortlist of chips under the export rules in
+COP):
 they pass `check`, are in the canonical layout, build, and their briefings speak of their own
 country's currency."""
 
@@ -61,6 +65,12 @@ CURRENCY = {
     "cairo": "EGP",
     "kuala_lumpur": "MYR",
     "ottawa": "CAD",
+    # The birr has no exchange rate (its official rate before the 2024 float was not what a
+    # buyer paid): the regulator writes USD, naming the rate in the source.
+    "addis_ababa": "USD",
+    "wellington": "NZD",
+    "amman": "JOD",
+    "bogota": "COP",
 }
 
 
@@ -79,4 +89,8 @@ def test_a_trial_builds_and_shows_its_own_currency(path, tmp_path):
     out = tmp_path / "out"
     assert main(["build", str(path), "-o", str(out)]) == 0
     pages = [p.read_text(encoding="utf-8") for p in out.glob("*.md")]
-    assert any(f" {CURRENCY[path.stem]})" in page for page in pages)
+    if CURRENCY[path.stem] == "USD":
+        # Amounts in dollars stand alone, with no second currency in brackets.
+        assert not any(" USD)" in page for page in pages)
+    else:
+        assert any(f" {CURRENCY[path.stem]})" in page for page in pages)

@@ -197,11 +197,14 @@ def test_the_committed_grid_mix_is_what_the_import_writes_from_the_committed_ext
     assert committed["meta"]["dataset"] in module.__doc__
 
 
-@pytest.mark.parametrize("code", ["EG", "ZM", "MY", "CA"])
+@pytest.mark.parametrize("code", ["EG", "ZM", "MY", "CA", "JO", "NZ", "CO"])
 def test_the_trials_grids_have_their_off_site_water(code):
     """The Cairo water ministry's campus on Egypt's gas grid (and the Lusaka, Kuala Lumpur and
     Ottawa trials' grids) had no off-site water: 'the catalog has no water figure for a source
-    of its supply, a region's grid among them'."""
+    of its supply, a region's grid among them'; so had the Amman water authority's site on
+    Jordan's gas and oil-shale grid, and the Wellington and Bogota trials' grids ('the
+    catalog has no water figure for the grid of Jordan, whose generation shares by fuel the
+    catalog does not hold')."""
     result = _result("    mix grid 100%\n", region=code)
     assert result["energy.offsite_water"].value is not None
     assert result["energy.offsite_water"].value > 0

@@ -52,7 +52,7 @@ from scendsl.progress import Ticker, progress
 from scendsl.report.pages import attach_risks, page_names, render_pages
 from scendsl.report.render import TOPICAL_PAGES
 from scendsl.report.views import MAX_SWEEP_VARIANTS, ScenarioView, SweepView, VariantView
-from scendsl.report.views.variation import SWEEP_SUMMARY_METRICS
+from scendsl.report.views.variation import SWEEP_CATEGORY_COLUMNS, SWEEP_SUMMARY_METRICS
 from scendsl.terminal import visible_path
 from scendsl.wording import counted
 
@@ -287,9 +287,12 @@ def host_sweep(
 
         # The export status too: a category that differs only in variants the table leaves
         # out must not be said to be "the same in every variant".
-        table = evaluate_sweep(sweep, catalog, nodes=[*SWEEP_SUMMARY_METRICS, "export.status"])
+        table = evaluate_sweep(
+            sweep, catalog, nodes=[*SWEEP_SUMMARY_METRICS, *SWEEP_CATEGORY_COLUMNS]
+        )
         view.attach_spreads(
-            table.spreads(), varying={"export.status": table.distinct("export.status") > 1}
+            table.spreads(),
+            varying={name: table.distinct(name) > 1 for name in SWEEP_CATEGORY_COLUMNS},
         )
     if host is not None:
         host.sweeps.append(view)

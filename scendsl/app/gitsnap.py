@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+from dataclasses import replace
 
 from scendsl.errors import EXIT_INPUT, EXIT_USAGE, Diagnostic, ScenarioError, ScendslError, Span
 from scendsl.language.parse import MAX_FILE_BYTES
@@ -79,12 +80,7 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
     if not rev or rev.startswith("-"):
         raise GitSnapshotError(f"'{visible_path(rev)}' is not a revision", usage=True)
     top, relative = repository_paths(paths, cwd)
-    try:
-        tree = _git(
-            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"], top
-        ).strip()
-    except GitSnapshotError:
-        tree = ""
+    tree = _tree_of(rev, top)
     if not tree:
         raise GitSnapshotError(
             f"cannot read revision '{visible_path(rev)}': no such commit or tree"
@@ -128,6 +124,60 @@ def snapshot(rev: str, paths: list[str], into: str, cwd: str | None = None) -> l
     _write_blobs(wanted, top, into, rev)
     inside = [os.path.join(into, *p.split("/")) if p else into for p in relative]
     return [path for path in inside if os.path.exists(path)]
+
+
+def _tree_of(rev: str, top: str) -> str:
+    """The object id of the tree of revision `rev`, or "" when git knows no such commit or
+    tree. `:/text` (the newest commit whose message matches) reads a `^{tree}` written after
+    it as part of the text, so a name that fails so is resolved first, then its tree asked
+    for by the id git gave (one process for every other name, as before)."""
+
+    def verified(name: str, *options: str) -> str:
+        try:
+            return _git(["rev-parse", "--verify", "--quiet", *options, name], top).strip()
+        except GitSnapshotError:
+            return ""
+
+    tree = verified(f"{rev}^{{tree}}", "--end-of-options")
+    if not tree:
+        named = verified(rev, "--end-of-options")
+        tree = verified(f"{named}^{{tree}}") if named else ""
+    return tree
+
+
+def at_revision(diagnostics: list[Diagnostic], into: str, rev: str) -> list[Diagnostic]:
+    """`diagnostics` about the copies written under `into` told at `REV:path`, as the user
+    names the files of a revision (and as the snapshot's own errors are told): the temporary
+    folder is the tool's, and gone when the message is read."""
+    folders = {os.path.join(into, ""), os.path.join(os.path.realpath(into), "")}
+
+    def path(file: str) -> str:
+        for folder in folders:
+            if file.startswith(folder):
+                return f"{rev}:{file[len(folder) :].replace(os.sep, '/')}"
+        return file
+
+    def text(value: str | None) -> str | None:
+        if value is None:
+            return None
+        for folder in sorted(folders, key=len, reverse=True):
+            value = value.replace(folder, f"{rev}:")
+        return value
+
+    def span(place: Span | None) -> Span | None:
+        return None if place is None else replace(place, file=path(place.file))
+
+    return [
+        replace(
+            d,
+            span=span(d.span),
+            related=tuple((note, replace(at, file=path(at.file))) for note, at in d.related),
+            message=text(d.message) or d.message,
+            hint=text(d.hint),
+            text=text(d.text),
+        )
+        for d in diagnostics
+    ]
 
 
 def _write_blobs(wanted: list[tuple[str, str]], top: str, into: str, rev: str) -> None:

@@ -143,17 +143,46 @@ def worker_lost(pool: Pool) -> bool:
     return _worker_ids(pool) != first or len(alive) != len(first)
 
 
-def answer(pool: Pool, result: Any, timeout: float | None = None) -> tuple[bool, Any]:
+#: Seconds a worker may owe an answer without using any CPU before it is taken for hung
+#: (stopped by a `kill -STOP` or a debugger, blocked on a lock it will never get): what it
+#: owes is then made here, the same bytes. A chart takes a few hundredths of a second of CPU.
+WORKER_STALL = 10.0
+
+
+def _cpu_ticks(pool: Pool) -> int | None:
+    """The CPU time the pool's workers have used, in clock ticks (Linux's /proc, where a
+    worker is forked); None where it cannot be read."""
+    ticks = 0
+    for process in getattr(pool, "_pool", ()):
+        try:
+            with open(f"/proc/{process.pid}/stat", "rb") as stat:
+                # After the command's name in brackets, which may hold blanks: the state, then
+                # utime and stime at fields 14 and 15 of the line (11 and 12 after the name).
+                fields = stat.read().rpartition(b")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            return None
+    return ticks
+
+
+def answer(pool: Pool, result: Any) -> tuple[bool, Any]:
     """(True, what `result`, an AsyncResult of `pool`, gives) once it is ready, or (False,
-    None) as soon as the pool's worker is lost (`worker_lost`), never waiting for ever on a
-    dead worker. The result's exception, if it raised, is raised here."""
+    None) as soon as the pool's worker is lost (`worker_lost`) or has used no CPU for
+    WORKER_STALL seconds while it owes the answer (hung), never waiting for ever on a dead or
+    stopped worker. The result's exception, if it raised, is raised here."""
     import multiprocessing
 
+    ticks, since = _cpu_ticks(pool), time.monotonic()
     while True:
         try:
             return True, result.get(WORKER_POLL)
         except multiprocessing.TimeoutError:
             if worker_lost(pool):
+                return False, None
+            now_ticks, now = _cpu_ticks(pool), time.monotonic()
+            if now_ticks != ticks or now_ticks is None:
+                ticks, since = now_ticks, now
+            elif now - since >= WORKER_STALL:
                 return False, None
 
 
@@ -341,7 +370,8 @@ class WorkSharing:
             if drew_here:
                 keep_text_extents()
         elif any(not isinstance(job, _Done) for job in self.charts.values()):
-            self.chart_workers.apply(keep_text_extents)
+            done, _ = answer(self.chart_workers, self.chart_workers.apply_async(keep_text_extents))
+            self.lost = self.lost or not done  # a worker that hangs here keeps nothing
 
     def _keep(self, drawn: dict[str, str | None], bodies: list[str]) -> None:
         """Put what was made in this build (not taken from the cache) into the cache."""

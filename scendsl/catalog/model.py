@@ -258,6 +258,9 @@ class Reference(_Frozen):
     accelerator: str
     count: int = Field(gt=0)
     year: int | None = None
+    #: Its server design (`cluster.server`) where it is not the vendor's GPU server the model
+    #: assumes otherwise (an HPC blade system), with the source saying so.
+    server: Literal["dgx", "blade", "workstation"] | None = None
     source: str = Field(min_length=1)
     confidence: str = Field(pattern=CONFIDENCE_PATTERN)
     note: str | None = None

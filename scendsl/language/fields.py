@@ -243,6 +243,14 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             "or a deskside workstation (DGX Station: one host, four liquid-cooled GPUs, "
             "powered from an office outlet)",
         ),
+        "accelerators_per_server": _int(
+            "accelerators in one server (a node): they share its host CPUs (cluster.host_power "
+            "defaults to the calibration servers' two CPUs over this count) and, on a board of "
+            "up to eight, its scale-up fabric (a four-GPU HGX board or HPC blade node bounds "
+            "tensor parallelism at four); default from the server design: dgx 8, blade 4, "
+            "workstation 4, or the accelerator's smaller scale-up domain (GH200: 4)",
+            maximum=16,
+        ),
         "cooling": FieldSpec(
             "enum",
             choices=("air", "immersion"),

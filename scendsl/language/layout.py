@@ -7,6 +7,7 @@ Checked once the scenario's values are read, so the message can name both lines 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,22 +15,41 @@ from scendsl.errors import DiagnosticSink, Span
 from scendsl.language import fields as F
 from scendsl.scenario import Parallelism, central
 
+#: (a layout's degree, the field whose count its ranks split evenly, what that count counts,
+#: whether a count below the degree is copied to each group of ranks instead): Megatron-Core
+#: asserts each (experts over the expert-parallel ranks; attention heads and the MLP's width —
+#: its column-parallel output — over the tensor-parallel ones). Fewer key/value heads than
+#: tensor ranks are copied, the ranks in equal groups, each holding one head (multi-query
+#: attention under tensor 4, as StarCoder trained; vLLM's rule), so the heads and the degree
+#: divide one another either way.
+SPLITS = (
+    ("expert", "workload.experts", "experts", False),
+    ("tensor", "workload.attention_heads", "attention heads", False),
+    ("tensor", "workload.kv_heads", "key/value heads", True),
+    ("tensor", "workload.ffn_hidden_size", "units of MLP width", False),
+)
+#: Fields that count layers of one pipeline stage (Megatron-LM's --recompute-num-layers with
+#: the block method, Megatron Bridge's cpu_offloading_num_layers), so at most a stage's layers.
+PER_STAGE = ("workload.recompute_num_layers", "workload.activation_offload_layers")
 #: The fields a layout check reads: a sweep over any of them checks each combination.
 LAYOUT_PATHS = (
     "cluster.count",
     "workload.parallelism",
     "workload.sequence_length",
     "workload.layers",
-    "workload.experts",
-    "workload.attention_heads",
+    *(path for _, path, _, _ in SPLITS),
+    *PER_STAGE,
 )
-#: (a layout's degree, the field whose count its ranks split evenly, what that count counts):
-#: Megatron-Core asserts each (experts over the expert-parallel ranks, attention heads over the
-#: tensor-parallel ones).
-SPLITS = (
-    ("expert", "workload.experts", "experts"),
-    ("tensor", "workload.attention_heads", "attention heads"),
-)
+
+
+def splits_unevenly(degree: int, whole: float, copied: bool) -> bool:
+    """Whether `degree` ranks cannot take equal shares of `whole` (`SPLITS`): it is not a
+    multiple of the degree, nor, where a count below the degree is `copied`, a divisor of it."""
+    if degree <= 1 or not whole % degree:
+        return False
+    return not (copied and whole < degree and degree % whole == 0)
+
+
 #: (field, field it may not exceed), declared with the fields (`FieldSpec.at_most`).
 RELATIONS = F.field_relations("at_most")
 #: (field, field it must divide), declared with the fields (`FieldSpec.divides`).
@@ -55,6 +75,18 @@ def _or_else(values: tuple[str, ...]) -> str:
     """The other values a hint offers after its first: `(or fp4)` for `("fp4",)`, nothing for
     none."""
     return f" (or {', '.join(values)})" if values else ""
+
+
+def _needing_nothing(path: str, need: F.Requirement) -> str:
+    """How a hint undoes `path`'s need: write a value of it that needs nothing, where it has
+    one (`weight_precision bf16`: a scenario extending one with FP8 weights, or a sweep's
+    variant of its base, cannot remove what it inherits), else remove it."""
+    spec = F.scenario_field(path)
+    choices = spec.choices if spec is not None else ()
+    neutral = next((c for c in choices if need.when and c not in need.when), None)
+    if neutral is None:
+        return f"remove '{path}'"
+    return f"write '{path} {neutral}' (a scenario extending one that writes it cannot remove it)"
 
 
 def check_relations(
@@ -108,8 +140,8 @@ def check_relations(
         sink.error(
             f"{subject}: '{path}' {written}, but '{other_path}' {other_written}: {need.because}",
             at or origins.get(path),
-            f"write '{other_path}{_first(need.values)}'{_or_else(need.values[1:])}, or remove "
-            f"'{path}'",
+            f"write '{other_path}{_first(need.values)}'{_or_else(need.values[1:])}, or "
+            + _needing_nothing(path, need),
             _set_here(f"'{other_path}' is", other_path, origins),
         )
     for path, whole_path in filter(lambda pair: checked(*pair), DIVISORS):
@@ -143,8 +175,8 @@ def check_layout(
     at: Span | None = None,
 ) -> bool:
     """Report a layout that needs more accelerators than the cluster has, more pipeline stages
-    than the model has layers, an expert or tensor degree that does not divide the experts or
-    the attention heads (`SPLITS`), a sequence that the context-parallel ranks cannot split
+    than the model has layers, a per-stage count of layers (`PER_STAGE`) above one stage's, an expert or tensor degree that does not divide the experts, the
+    attention or key/value heads or the MLP's width (`SPLITS`), a sequence that the context-parallel ranks cannot split
     evenly, or a ZeRO shard group that does not divide the replicas; `subject` names the
     scenario or variant.
     Reported at `at` when given (a sweep's line), else at the `parallelism` line. True when
@@ -186,14 +218,33 @@ def check_layout(
             "make the pipeline degree at most workload.layers",
             _set_here("the layers are", "workload.layers", origins),
         )
-    for axis, path, noun in SPLITS:
+    stage = math.ceil(layers / pipeline) if layers is not None and pipeline > 1 else None
+    for path in PER_STAGE:
+        value = values.get(path)
+        if stage is not None and isinstance(value, int | float) and value > stage:
+            sink.error(
+                f"{subject}: '{path}' is {value:,.0f}, more than the {stage:,} layers of one "
+                f"pipeline stage ({layers:,.0f} layers over {pipeline:,} stages): it counts "
+                "layers per stage, not the run's",
+                at or origins.get(path),
+                f"make '{path}' at most {stage:,} (a count of the run's layers divided by the "
+                "pipeline degree)",
+                _set_here("the layout is", "workload.parallelism", origins),
+            )
+    uneven: set[str] = set()  # a degree is told once, at the first count it splits unevenly
+    for axis, path, noun, copied in SPLITS:
         degree, whole = getattr(layout, axis), values.get(path)
-        if degree > 1 and isinstance(whole, int | float) and whole % degree:
+        if axis in uneven or not isinstance(whole, int | float):
+            continue
+        if splits_unevenly(degree, whole, copied):
+            uneven.add(axis)
             sink.error(
                 f"{subject}: the layout's {axis} degree {degree:,} does not divide the model's "
-                f"{whole:,.0f} {noun} (each {axis}-parallel rank holds an equal share)",
+                f"{whole:,.0f} {noun} (each {axis}-parallel rank holds an equal share"
+                f"{', or one of those it copies' if copied else ''})",
                 span,
-                f"make the {axis} degree a divisor of {path}",
+                f"make the {axis} degree a divisor of {path}"
+                f"{' or a multiple of it' if copied else ''}",
                 _set_here(f"the {noun} are", path, origins),
             )
     sequence = values.get("workload.sequence_length")

@@ -202,7 +202,7 @@ NOT_MODELLED_FILE = "not_modelled.toml"
 
 @functools.cache
 def related_figures() -> tuple[dict, ...]:
-    """not_modelled.toml's `[[between]]` entries, each checked: its `metrics` and its `claim`
+    """not_modelled.toml's `[[between]]` entries, each checked: its `sides` and its `claim`
     are metrics of the namespace, and its hint leaves the claim's formula to the registry."""
     from scendsl.language.names import shipped_file
 
@@ -218,9 +218,9 @@ def check_related_figures(entries: tuple[dict, ...], index: dict[str, MetricInfo
 
     for number, entry in enumerate(entries, start=1):
         where = f"between #{number}"
-        for name in (*entry["metrics"], entry["claim"]):
+        for name in (*entry["sides"][0], *entry["sides"][1], entry["claim"]):
             if name not in index:
-                field = "claim" if name == entry["claim"] else "metrics"
+                field = "claim" if name == entry["claim"] else "sides"
                 raise CatalogError(
                     NOT_MODELLED_FILE, where, field, f"'{name}' is no metric the model computes"
                 )
@@ -231,10 +231,12 @@ def check_related_figures(entries: tuple[dict, ...], index: dict[str, MetricInfo
 
 def between_hint(metric: str, other: str) -> str | None:
     """The hint for a claim comparing two metrics (`expect market.rental_cost > market.capex`)
-    when the model computes one figure from both (not_modelled.toml `between`), with that
-    figure's formula from the registry; else None."""
+    when the model computes one figure from both, one on each of its sides (not_modelled.toml
+    `between`: two rental costs are not renting against buying), with that figure's formula
+    from the registry; else None."""
     for entry in related_figures():
-        if metric in entry["metrics"] and other in entry["metrics"] and metric != other:
+        one, two = entry["sides"]
+        if (metric in one and other in two) or (metric in two and other in one):
             return str(entry["hint"]).format(
                 claim=entry["claim"], formula=formula_of(entry["claim"])
             )
@@ -373,11 +375,15 @@ def _kind_problem(claim, info: MetricInfo):
         )
     if kind == "number":
         if claim.dimension == "category":
+            other = _other_metric_hint(claim)
+            measured = f"measured in {info.unit}" if info.unit not in ("", "1") else "with no unit"
             return (
-                f"{quoted(name)} is a number measured in {info.unit or 'no unit'}, "
-                f"not a category: {quoted(claim.value)} is no value of it",
+                f"{quoted(name)} is compared with another metric, {quoted(claim.value)}"
+                if other
+                else f"{quoted(name)} is a number {measured}, not a category: "
+                f"{quoted(claim.value)} is no value of it",
                 where,
-                _other_metric_hint(claim) or _compare_hint(name, info),
+                other or _compare_hint(name, info),
             )
         same = info.dimension == claim.dimension or (
             info.dimension in _DIMENSIONLESS and claim.dimension in _DIMENSIONLESS

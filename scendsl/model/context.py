@@ -399,7 +399,9 @@ class Context:
         if written is not None:  # each evaluation records the amounts it converted
             return self._in_usd(self.where(path), value, written, citation)
         found = _from_value(value, self.where(path), source=citation)
-        if self.shares_found and found.distribution is None:
+        # A reference's context made inside a traced evaluation holds a traced copy, whose
+        # reads are recorded, not shared (and which no weak reference can name).
+        if self.shares_found and found.distribution is None and isinstance(scenario, Scenario):
             if len(_SCENARIO_FOUND) >= 8192:
                 _SCENARIO_FOUND.clear()
             _SCENARIO_FOUND[id(scenario), path] = (weakref.ref(scenario), found)

@@ -35,7 +35,7 @@ from scendsl.model.context import (
     conversion_note,
     money_code,
 )
-from scendsl.model.layout import HBM, LAYERS, MEMORY, Layout
+from scendsl.model.layout import DOMAIN, HBM, LAYERS, MEMORY, Layout
 from scendsl.model.registry import REGISTRY, Node, template_of
 from scendsl.model.scalar import ieee
 from scendsl.model.values import relative_change
@@ -359,7 +359,7 @@ def _values(
 
 
 #: What a candidate layout is judged by (scendsl.model.layout) and what bounds the pipeline.
-_LAYOUT_TARGETS = (MEMORY, HBM, LAYERS)
+_LAYOUT_TARGETS = (MEMORY, HBM, LAYERS, DOMAIN)
 
 
 def layout_nodes(scenario: Scenario, catalog: Catalog) -> tuple[tuple[Node, str | None], ...]:
@@ -378,13 +378,15 @@ def _layout_nodes(refs: tuple[str, ...]) -> tuple[tuple[Node, str | None], ...]:
     return tuple((node, ref) for node, ref in nodes if node.name in needed)
 
 
-def layout_memory(scenario: Scenario, catalog: Catalog, layout: Layout) -> tuple[Any, Any, Any]:
-    """(memory per accelerator, HBM, layers) of the scenario laid out as `layout` (a candidate
-    of scendsl.model.layout); only the nodes the memory depends on are run."""
+def layout_memory(
+    scenario: Scenario, catalog: Catalog, layout: Layout
+) -> tuple[Any, Any, Any, Any]:
+    """(memory per accelerator, HBM, layers, scale-up domain) of the scenario laid out as
+    `layout` (a candidate of scendsl.model.layout); only the nodes they depend on are run."""
     context = Context(scenario, catalog).with_layout(layout)
     values, _found = _values(layout_nodes(scenario, catalog), context)
-    memory, hbm, layers = (_plain(values.get(name)) for name in _LAYOUT_TARGETS)
-    return memory, hbm, layers
+    memory, hbm, layers, domain = (_plain(values.get(name)) for name in _LAYOUT_TARGETS)
+    return memory, hbm, layers, domain
 
 
 def call_input(node: Node, ref: str | None, context: Context) -> Found | None:

@@ -41,6 +41,9 @@ FULL = "full"
 #: The figures a candidate is judged by, and the two that bound the ladder.
 MEMORY, HBM = "performance.memory_per_accelerator", "accelerator.hbm"
 COUNT, LAYERS = "cluster.count", "workload.layers"
+#: The accelerators one scale-up fabric joins as the scenario's servers hold them: tensor
+#: parallelism stays inside it (a four-GPU node stops the ladder's tensor degrees at four).
+DOMAIN = "accelerator.scaleup_domain"
 
 #: The layout of a scenario that writes none (the language's defaults).
 _NOT_WRITTEN = Parallelism()
@@ -83,11 +86,14 @@ def recompute_choices(scenario: Scenario) -> tuple[str | None, ...]:
     return (None,) if written else (None, FULL)
 
 
-def ladder(catalog: Catalog) -> list[tuple[int, int]]:
+def ladder(catalog: Catalog, domain: Any = None) -> list[tuple[int, int]]:
     """Candidate (tensor, pipeline) degrees in the order they are tried: tensor 1, 2, 4, … up to
-    the catalog's bound, then pipeline 2, 4, … at the largest tensor degree."""
+    the catalog's bound or the scale-up domain (`domain`, when known) if smaller, then pipeline
+    2, 4, … at the largest tensor degree."""
     calibration = catalog.calibration
     max_tensor = int(calibration["auto_layout_max_tensor"].value)
+    if _known(domain) and domain >= 1:
+        max_tensor = min(max_tensor, int(domain))
     max_pipeline = int(calibration["auto_layout_max_pipeline"].value)
     steps, tensor = [], 1
     while tensor <= max_tensor:
@@ -109,7 +115,7 @@ def allowed(tensor: int, pipeline: int, count: Any, layers: Any) -> Any:
 def choose(
     scenario: Scenario,
     catalog: Catalog,
-    memory_of: Callable[[Scenario, Catalog, Layout], tuple[Any, Any, Any]],
+    memory_of: Callable[[Scenario, Catalog, Layout], tuple[Any, Any, Any, Any]],
 ) -> Layout | None:
     """The layout for a scenario that writes no `parallelism`, or None to keep tensor 1,
     pipeline 1 (the scenario wrote a layout, or the whole model fits on one accelerator, or its
@@ -123,18 +129,18 @@ def choose(
     """
     if not writes_no_layout(scenario):
         return None
-    memory, hbm, layers = memory_of(scenario, catalog, Layout(1, 1, _CANDIDATE))
+    memory, hbm, layers, domain = memory_of(scenario, catalog, Layout(1, 1, _CANDIDATE))
     if not (_known(memory) and _known(hbm)) or memory <= hbm:
         return None
     count = central(scenario.cluster.count, 1.0)
     layers = layers if _known(layers) else 1.0
     last: tuple[int, int, float] | None = None
     for recompute in recompute_choices(scenario):
-        for tensor, pipeline in ladder(catalog)[0 if recompute else 1 :]:
+        for tensor, pipeline in ladder(catalog, domain)[0 if recompute else 1 :]:
             if not allowed(tensor, pipeline, count, layers):
                 continue
             candidate = Layout(tensor, pipeline, _CANDIDATE, recompute)
-            memory, hbm, _ = memory_of(scenario, catalog, candidate)
+            memory, hbm, *_ = memory_of(scenario, catalog, candidate)
             if not (_known(memory) and _known(hbm)):
                 continue
             if recompute is None:
@@ -161,15 +167,45 @@ def choose_columns(
     size: int,
     recomputes: tuple[str | None, ...],
     memory_of: Callable[[int, int, str | None], tuple[Any, Any]],
+    domain: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`choose` for `size` variants at once: the tensor and pipeline degree of each, and
     whether it takes full recomputation.
 
-    `count` and `layers` are the variants' values or columns; `recomputes` is
-    `recompute_choices` of the variants (the same for all: a sweep that varies the
-    recomputation writes it); `memory_of(tensor, pipeline, recompute)` gives the memory per
-    accelerator and the HBM of every variant laid out so (values or columns).
+    `count`, `layers` and `domain` (the scale-up domain, which bounds the tensor degrees) are
+    the variants' values or columns; `recomputes` is `recompute_choices` of the variants (the
+    same for all: a sweep that varies the recomputation writes it); `memory_of(tensor,
+    pipeline, recompute)` gives the memory per accelerator and the HBM of every variant laid
+    out so (values or columns). Variants of different scale-up domains walk their own ladders.
     """
+    import numpy as np
+
+    domains = _column(domain, size, np.nan)
+    ladders: dict[tuple[tuple[int, int], ...], np.ndarray] = {}
+    for bound in np.unique(domains):  # NaN sorts last and is its own value
+        steps = tuple(ladder(catalog, None if np.isnan(bound) else float(bound)))
+        same = np.isnan(domains) if np.isnan(bound) else domains == bound
+        ladders[steps] = ladders.get(steps, np.zeros(size, dtype=bool)) | same
+    if len(ladders) == 1:
+        return _columns_within(count, layers, size, recomputes, memory_of, next(iter(ladders)))
+    tensor = np.ones(size, dtype=np.int64)
+    pipeline = np.ones(size, dtype=np.int64)
+    full = np.zeros(size, dtype=bool)
+    for steps, rows in ladders.items():
+        t, p, f = _columns_within(count, layers, size, recomputes, memory_of, steps)
+        tensor[rows], pipeline[rows], full[rows] = t[rows], p[rows], f[rows]
+    return tensor, pipeline, full
+
+
+def _columns_within(
+    count: Any,
+    layers: Any,
+    size: int,
+    recomputes: tuple[str | None, ...],
+    memory_of: Callable[[int, int, str | None], tuple[Any, Any]],
+    steps: tuple[tuple[int, int], ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`choose_columns` for variants whose ladder is `steps`."""
     import numpy as np
 
     tensor = np.ones(size, dtype=np.int64)
@@ -178,7 +214,7 @@ def choose_columns(
     count, layers = _column(count, size, 1.0), _column(layers, size, 1.0)
     settled = np.zeros(size, dtype=bool)  # the first fit is kept
     for recompute in recomputes:
-        for number, (t, p) in enumerate(ladder(catalog)):
+        for number, (t, p) in enumerate(steps):
             first = recompute is None and not number
             ok = allowed(t, p, count, layers)
             if not first and not (ok & ~settled).any():

@@ -54,6 +54,7 @@ from scendsl.model.engine import (
 from scendsl.model.evaluate import call_input, compute_values, layout_nodes, nodes_for
 from scendsl.model.layout import (
     COUNT,
+    DOMAIN,
     FULL,
     HBM,
     LAYERS,
@@ -182,7 +183,7 @@ class SweepPlan:
                 if LAYOUT in reads:
                     # What it reads may depend on the degrees (interleaving reads the layers
                     # only with a pipeline): traced under every layout of the ladder.
-                    for tensor, pipeline in ladder(catalog):
+                    for tensor, pipeline in _every_ladder(catalog):
                         for recompute in (None, FULL):
                             layout = Layout(tensor, pipeline, "a candidate", recompute)
                             reads |= traced_input(node, ref, first, catalog, layout=layout)[1]
@@ -361,6 +362,7 @@ class SweepPlan:
             size,
             self.recomputes,
             memory_of,
+            values.get(DOMAIN),
         )
         values.update(self._layout_columns(indices, tensor, pipeline, full))
         return values
@@ -758,3 +760,14 @@ def evaluate_sweep(
         _written={name: stored for name, stored in plan.written.items() if name in kept},
         key_labels={name: keys for name, keys in plan.key_labels.items() if name in kept},
     )
+
+
+def _every_ladder(catalog: Catalog) -> list[tuple[int, int]]:
+    """The candidates of every ladder a variant may walk, whatever its scale-up domain bounds
+    its tensor degrees at (1, 2, 4, … up to the catalog's bound)."""
+    steps: dict[tuple[int, int], None] = {}
+    bound = 1
+    while bound <= catalog.calibration["auto_layout_max_tensor"].value:
+        steps.update(dict.fromkeys(ladder(catalog, bound)))
+        bound *= 2
+    return [*steps]

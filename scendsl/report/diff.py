@@ -47,6 +47,8 @@ EXPORT_STATUS = "export.status"
 #: GROUP_SHOWN of them; the rest are counted (`--all` lists them).
 HEADLINE_IMPORTANCE = 3
 GROUP_SHOWN = 8
+#: Figures only one side has, named in the headline before it counts the rest.
+FIGURES_NAMED = 8
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,32 @@ class ScenarioDiff:
     hidden: int = 0
     #: Figures whose cited source changed: provenance a reviewer checks, even at the same value.
     sources: list[SourceChange] = field(default_factory=list)
+    #: The name the scenario had on the old side, when it was renamed (`_renames`).
+    renamed_from: str | None = None
+    #: Input → the scenario shown earlier with the same edit of the same line: one this
+    #: scenario inherits (`extends`), so a reviewer reads one edit, not one per child.
+    inherited: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def inherits_all_from(self) -> str | None:
+        """The scenario whose edit is all that changed here (nothing of its own: no claim,
+        rating, warning or source, no input of its own), else None."""
+        leaders = {self.inherited.get(c.name) for c in self.written_inputs}
+        if len(leaders) != 1 or None in leaders or self.status != "~" or self.renamed_from:
+            return None
+        if self.flips or self.ratings or self.warnings or self.sources:
+            return None
+        return leaders.pop()
+
+    def inherited_note(self, change: Change) -> str:
+        """`  (inherited, as in base)` for an input edited in a scenario this one extends."""
+        found = self.inherited.get(change.name)
+        return f"  (inherited, as in {found})" if found else ""
+
+    @property
+    def label(self) -> str:
+        """The name as a reviewer reads it: `new (renamed from old)` for a renamed scenario."""
+        return f"{self.name} (renamed from {self.renamed_from})" if self.renamed_from else self.name
 
     @property
     def written_inputs(self) -> list[Change]:
@@ -274,13 +302,28 @@ class Diff:
 
     @property
     def changed(self) -> bool:
-        return bool(self.scenarios or self.sweeps)
+        return bool(self.scenarios or self.sweeps or self.figures_only_old or self.figures_only_new)
+
+    def _model_figures(self) -> str:
+        """`Only the old results have energy.water_use (...).`: figures one model has not."""
+        parts = []
+        for names, side in ((self.figures_only_new, "new"), (self.figures_only_old, "old")):
+            if names:
+                named = ", ".join(names[:FIGURES_NAMED])
+                if len(names) > FIGURES_NAMED:
+                    named += f" and {len(names) - FIGURES_NAMED} more"
+                parts.append(f"Only the {side} results have {named} (a change of the model)")
+        return ". ".join(parts) + "." if parts else ""
 
     #: Hidden moves of scenarios that have nothing else to show.
     hidden_elsewhere: int = 0
-    #: Where the two sides come from, when not from scenario files evaluated here: one line
-    #: for the header (`both sides from JSON results: ...`).
+    #: Where the two sides come from, when not from two paths given: one line for the header
+    #: (`both sides from JSON results: ...`, `main → the working tree, of scenarios`).
     sides: str = ""
+    #: Inputs and metrics only one side's results have (two JSON results of two models: a
+    #: metric removed or added), left out of the comparison but a change all the same.
+    figures_only_old: list[str] = field(default_factory=list)
+    figures_only_new: list[str] = field(default_factory=list)
 
     @property
     def hidden(self) -> int:
@@ -304,8 +347,22 @@ class Diff:
                     "precision; --all lists them)."
                 )
             return "No change in results."
+        figures = self._model_figures()
+        if not (self.scenarios or self.sweeps):
+            return f"No figure both sides have changed. {figures}"
         parts = []
-        for entry in self.scenarios[:3]:
+        followers: dict[str, int] = {}
+        for entry in self.scenarios:
+            leader = entry.inherits_all_from
+            if leader is not None:
+                followers[leader] = followers.get(leader, 0) + 1
+        listed = [e for e in self.scenarios if e.inherits_all_from is None]
+        for entry in listed[:3]:
+            if entry.renamed_from and not (
+                entry.metrics or entry.flips or entry.ratings or entry.warnings
+            ):
+                parts.append(f"{entry.renamed_from}: renamed to {entry.name}")
+                continue
             if entry.status == "+":
                 parts.append(f"{entry.name}: added")
                 continue
@@ -350,12 +407,18 @@ class Diff:
                 bits.append(f"{count} source{'s' if count > 1 else ''} changed")
             if not bits:
                 bits.append("inputs changed, no metric moved beyond the threshold")
-            parts.append(f"{entry.name}: " + "; ".join(bits))
-        more = len(self.scenarios) - 3
+            inheriting = followers.get(entry.name, 0)
+            label = entry.label
+            if inheriting:
+                verb = "inherits" if inheriting == 1 else "inherit"
+                label += f" and {counted(inheriting, 'scenario')} that {verb} the edit"
+            parts.append(f"{label}: " + "; ".join(bits))
+        more = len(listed) - 3
         parts += [f"sweep {sweep.name}: {_sweep_headline(sweep)}" for sweep in self.sweeps[:3]]
         if len(self.sweeps) > 3:
             parts.append(f"{counted(len(self.sweeps) - 3, 'more sweep')} changed")
-        return ". ".join(parts) + (f". And {counted(more, 'more scenario')}." if more > 0 else ".")
+        more_text = f". And {counted(more, 'more scenario')}." if more > 0 else "."
+        return ". ".join(parts) + more_text + (f" {figures}" if figures else "")
 
 
 def _sweep_headline(sweep: SweepDiff) -> str:
@@ -524,6 +587,9 @@ class Evaluated:
     warnings: tuple[tuple[str, str], ...]
     #: The citations written in the scenario (`... source "..."`), by path.
     citations: Mapping[str, str]
+    #: The scenario each inherited line comes from (`extends`), by path; empty when unknown
+    #: (a JSON result does not say).
+    inherited: Mapping[str, str] = field(default_factory=dict)
 
     def find(self, name: str) -> MetricResult | None:
         """An input or a metric by name, None when the scenario lacks it."""
@@ -541,6 +607,7 @@ def evaluated(result: Result) -> Evaluated:
         tuple(result.claims),
         tuple((w.id, w.text) for w in scenario_warnings(result)),
         result.scenario.citations,
+        result.scenario.inherited,
     )
 
 
@@ -582,8 +649,11 @@ def diff_evaluated(
     entries: list[ScenarioDiff] = []
     rules = load_rules()
     hidden_elsewhere = 0  # in scenarios with nothing else to show
+    renames = _renames(old_by_name, new_by_name)
     for name in list(old_by_name) + [n for n in new_by_name if n not in old_by_name]:
-        before, after = old_by_name.get(name), new_by_name.get(name)
+        if name in renames.values():
+            continue  # reported under its new name
+        before, after = old_by_name.get(renames.get(name, name)), new_by_name.get(name)
         if before is None:
             assert after is not None  # the name comes from one of the two
             entries.append(ScenarioDiff(name, "+", after.title))
@@ -606,9 +676,11 @@ def diff_evaluated(
             _warning_flips(before, after),
             hidden_inputs + hidden_metrics,
             _source_changes(before, after, any(c.written for c in inputs)),
+            renamed_from=renames.get(name),
         )
         if (
-            entry.inputs
+            entry.renamed_from
+            or entry.inputs
             or entry.metrics
             or entry.flips
             or entry.ratings
@@ -618,6 +690,7 @@ def diff_evaluated(
             entries.append(entry)
         else:
             hidden_elsewhere += entry.hidden
+    _mark_inherited(entries, {r.name: r.inherited for r in new})
     # Scenarios whose claims flipped come first, then by how much their top metric moved.
     entries.sort(
         key=lambda e: (
@@ -638,6 +711,69 @@ def diff_evaluated(
         show_all,
         hidden_elsewhere,
     )
+
+
+def _mark_inherited(
+    entries: list[ScenarioDiff], inherited: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Mark each written input edit that other scenarios have too, on the same line (the same
+    origin, old and new value): one line a base scenario writes and its children inherit, told
+    once. The scenario that writes the line is the one that does not inherit it (`inherited`,
+    by scenario: path → the scenario it comes from), else, for JSON results, which do not say,
+    the first in file order. Two scenarios writing the same value on lines of their own are
+    two edits."""
+    groups: dict[tuple[str, str, str, str], list[ScenarioDiff]] = {}
+    for entry in entries:
+        for change in entry.inputs:
+            if not change.written or not change.origin:  # a catalog figure is no one's line
+                continue
+            key = (change.name, change.origin, repr(change.old), repr(change.new))
+            groups.setdefault(key, []).append(entry)
+    for (name, *_), group in groups.items():
+        if len(group) < 2:
+            continue
+        path = name.removeprefix("scenario.")  # `scenario.region` is written `region`
+        writers = [e for e in group if path not in inherited.get(e.name, {})]
+        writer = (writers or group)[0]
+        for entry in group:
+            if entry is not writer:
+                entry.inherited[name] = writer.name
+
+
+def _renames(old: Mapping[str, Evaluated], new: Mapping[str, Evaluated]) -> dict[str, str]:
+    """Scenarios renamed between the two sides, new name → old name: a scenario only the old
+    side has and one only the new side has that are the same scenario (the same title, or the
+    same value of every input), when neither could be another's (a pull request that renames
+    a scenario would otherwise show one removed and one added, saying nothing of either).
+    Matched through dictionaries, so thousands of scenarios added and removed cost their
+    number, not its square."""
+    gone = [name for name in old if name not in new]
+    came = [name for name in new if name not in old]
+
+    def keys(scenario: Evaluated) -> list[tuple[str, ...]]:
+        found = [("inputs", *(f"{k}={v.value!r}" for k, v in sorted(scenario.inputs.items())))]
+        if scenario.title != scenario.name:  # a title that is not the default names it
+            found.append(("title", scenario.title))
+        return found
+
+    arrivals: dict[tuple[str, ...], set[str]] = {}
+    for name in came:
+        for key in keys(new[name]):
+            arrivals.setdefault(key, set()).add(name)
+    matches: dict[str, set[str]] = {}
+    for name in gone:
+        candidates = [arrivals.get(key, set()) for key in keys(old[name])]
+        if all(len(names) <= 1 for names in candidates):  # else it could be any of several
+            matches[name] = set().union(*candidates)
+    claimed: dict[str, int] = {}
+    for arrived in matches.values():
+        for match in arrived:
+            claimed[match] = claimed.get(match, 0) + 1
+    return {
+        arrived.pop(): name
+        for name, arrived in matches.items()
+        if len(arrived) == 1 and claimed[next(iter(arrived))] == 1
+    }
 
 
 def _source_changes(
@@ -800,7 +936,7 @@ _STATUS_STYLE = {"+": "green", "-": "red", "~": "yellow"}
 
 def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]]:
     """The lines of one scenario, each with the rich style the terminal gives it."""
-    lines = [(_STATUS_STYLE[entry.status], f"{entry.status} {entry.name}  {entry.title}")]
+    lines = [(_STATUS_STYLE[entry.status], f"{entry.status} {entry.label}  {entry.title}")]
     for flip in entry.flips:
         lines.append(
             (
@@ -819,7 +955,8 @@ def _scenario_lines(entry: ScenarioDiff, show_all: bool) -> list[tuple[str, str]
             (
                 "",
                 f"    input  {change.name}: {change.old_text()} → {change.new_text()}"
-                + change.origin_note(),
+                + change.origin_note()
+                + entry.inherited_note(change),
             )
         )
     lines += [("cyan", f"    {source.line()}") for source in entry.sources]
@@ -914,7 +1051,7 @@ def render_markdown(diff: Diff) -> str:
     """For a pull-request comment: headline, summary table, full detail inside <details>."""
     lines = ["### scendsl diff", "", *(_md(line) for line in _sides(diff))]
     lines += ["", _md(diff.headline()), ""] if diff.sides else [_md(diff.headline()), ""]
-    if not diff.changed:
+    if not (diff.scenarios or diff.sweeps):
         return "\n".join(lines)
     lines += [
         "| | scenario | top change | claims | ratings and warnings |",
@@ -934,14 +1071,18 @@ def render_markdown(diff: Diff) -> str:
                 if entry.sources and not entry.inputs
                 else "inputs only"
                 if entry.inputs
+                else "renamed; no input or result changed"
+                if entry.renamed_from
                 else "—"
             )
         )
+        if entry.inherits_all_from:
+            top_text += f" (the edit of {entry.inherits_all_from}, inherited)"
         claims = ", ".join(_claim_text(f) for f in entry.flips) or "—"
         ratings = ", ".join([r.text() for r in entry.ratings] + [w.line() for w in entry.warnings])
         ratings = ratings or "—"
         lines.append(
-            f"| {entry.status} | {_md(entry.name)} | {_md(top_text)} | {_md(claims)} "
+            f"| {entry.status} | {_md(entry.label)} | {_md(top_text)} | {_md(claims)} "
             f"| {_md(ratings)} |"
         )
     for sweep in diff.sweeps:
@@ -958,7 +1099,7 @@ def render_markdown(diff: Diff) -> str:
 
 
 def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
-    lines = [f"#### {entry.status} {_md(entry.name)}", ""]
+    lines = [f"#### {entry.status} {_md(entry.label)}", ""]
     if entry.flips:
         lines += ["| claim | was | now | quote |", "|---|---|---|---|"]
         lines += [
@@ -996,7 +1137,8 @@ def _scenario_markdown(entry: ScenarioDiff, show_all: bool) -> list[str]:
     if entry.inputs:
         lines += ["| input | old | new |", "|---|---|---|"]
         lines += [
-            f"| {_md(c.name + c.origin_note())} | {_md(c.old_text())} | {_md(c.new_text())} |"
+            f"| {_md(c.name + c.origin_note() + entry.inherited_note(c))} | {_md(c.old_text())} "
+            f"| {_md(c.new_text())} |"
             for c in entry.written_inputs
         ]
         if show_all:
@@ -1112,6 +1254,8 @@ def render_json(diff: Diff) -> str:
         "changed": diff.changed,
         "claims_now_failing": diff.claims_now_failing,
         "hidden": diff.hidden,
+        "figures_only_old": diff.figures_only_old,
+        "figures_only_new": diff.figures_only_new,
         "scenarios": [
             {
                 "name": e.name,
@@ -1148,7 +1292,11 @@ def render_json(diff: Diff) -> str:
                     }
                     for w in e.warnings
                 ],
-                "inputs": [change_data(c) for c in e.inputs],
+                "inputs": [
+                    change_data(c)
+                    | ({"inherited_as_in": e.inherited[c.name]} if c.name in e.inherited else {})
+                    for c in e.inputs
+                ],
                 "metrics": [change_data(c) for c in e.metrics],
                 "sources": [
                     {"path": c.path, "old": c.old, "new": c.new}
@@ -1157,6 +1305,7 @@ def render_json(diff: Diff) -> str:
                 ],
                 "hidden": e.hidden,
             }
+            | ({"renamed_from": e.renamed_from} if e.renamed_from else {})
             for e in diff.scenarios
         ],
         "sweeps": [

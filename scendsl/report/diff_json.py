@@ -80,9 +80,8 @@ def diff_result_files(
         f"Both sides from JSON results: old {visible_path(old.path)} "
         f"(scendsl {old.scendsl or 'version not recorded'}), new {visible_path(new.path)} "
         f"(scendsl {new.scendsl or 'version not recorded'})."
-        + _model_figures_text("the new results have", only_new)
-        + _model_figures_text("the old results have", only_old)
     )
+    diff.figures_only_old, diff.figures_only_new = only_old, only_new
     return diff
 
 
@@ -102,19 +101,6 @@ def _without(scenarios: list[Evaluated], names: set[str]) -> list[Evaluated]:
         )
         for s in scenarios
     ]
-
-
-#: Figures named in the header before it says how many more there are.
-_MODEL_FIGURES_NAMED = 8
-
-
-def _model_figures_text(side: str, names: list[str]) -> str:
-    if not names:
-        return ""
-    named = ", ".join(names[:_MODEL_FIGURES_NAMED])
-    more = len(names) - _MODEL_FIGURES_NAMED
-    rest = f" and {more} more" if more > 0 else ""
-    return f" Only {side} {named}{rest} (a change of the model; not compared)."
 
 
 def read_eval_json(path: str) -> EvalDocument:

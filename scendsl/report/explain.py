@@ -6,6 +6,8 @@ is exactly what the evaluator computed.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 from scendsl.model.evaluate import MetricResult, Result
@@ -96,9 +98,14 @@ def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[st
     return walk(name, 0)
 
 
-def missing_inputs(result: Result, name: str) -> list[str]:
-    """Why `name` is n/a: the inputs without a value reached from it through figures that are
-    n/a themselves, in the order the tree shows them ([] when `name` has a value)."""
+def _reached(
+    result: Result,
+    name: str,
+    found_at: Callable[[MetricResult], bool],
+    goes_through: Callable[[MetricResult], bool],
+) -> list[str]:
+    """The figures `found_at` picks out, reached from `name` through the figures
+    `goes_through` lets the walk pass, in the order the tree shows them."""
     found: list[str] = []
     seen: set[str] = set()
 
@@ -107,16 +114,45 @@ def missing_inputs(result: Result, name: str) -> list[str]:
             return
         seen.add(current)
         node = result.node(current)
-        if node.value is not None:
-            return
-        if node.kind == "input":
+        if found_at(node):
             found.append(current)
-            return
-        for child in node.inputs:
-            walk(child)
+        elif goes_through(node):
+            for child in node.inputs:
+                walk(child)
 
     walk(name)
     return found
+
+
+def missing_inputs(result: Result, name: str) -> list[str]:
+    """Why `name` is n/a: the inputs without a value reached from it through figures that are
+    n/a themselves, in the order the tree shows them ([] when `name` has a value)."""
+    return _reached(
+        result,
+        name,
+        lambda node: node.value is None and node.kind == "input",
+        lambda node: node.value is None,
+    )
+
+
+def _undefined(value: object) -> bool:
+    """Whether a figure is an undefined form of infinite ones (∞ ÷ ∞, ∞ − ∞, 0 × ∞: NaN)."""
+    return isinstance(value, float) and math.isnan(value)
+
+
+def infinite_parts(result: Result, name: str) -> list[str]:
+    """Why `name` is n/a when no input lacks a value: the infinite figures it is made of
+    (∞ ÷ ∞, ∞ − ∞ and 0 × ∞ have no value), reached through figures undefined so themselves,
+    in the order the tree shows them; [] when `name` is not such a figure (a run that never
+    finishes makes its rental and owned costs ∞, and `market.rent_to_own_ratio` of them)."""
+    if not _undefined(result.node(name).value):
+        return []
+    return _reached(
+        result,
+        name,
+        lambda node: isinstance(node.value, float) and math.isinf(node.value),
+        lambda node: _undefined(node.value),
+    )
 
 
 def explain_document(result: Result, name: str, depth: int | None = None) -> dict[str, Any]:
@@ -187,9 +223,14 @@ def explain_text(result: Result, name: str, depth: int | None = None) -> str:
     inputs without a value that leave it so (a missing figure can sit hundreds of lines down)."""
     lines: list[str] = [f"{result.name}: {result.title}", ""]
     missing = missing_inputs(result, name)
-    if missing:
-        lines.append(f"{name} is n/a: no value for")
-        lines += [f"  {item}   ({result.node(item).meaning})" for item in missing]
+    infinite = infinite_parts(result, name)
+    if missing or infinite:
+        lines.append(
+            f"{name} is n/a: no value for"
+            if missing
+            else f"{name} is n/a: made of infinite figures (∞ ÷ ∞ and ∞ − ∞ have no value)"
+        )
+        lines += [f"  {item}   ({result.node(item).meaning})" for item in missing or infinite]
         lines.append("")
 
     def render(entry: dict[str, Any], prefix: str, last: bool, root: bool) -> None:

@@ -142,6 +142,7 @@ def regions() -> Listing:
         "electricity_demand": "electricity_demand",
         "demand_forecast": "electricity_demand_forecast",
         "generation_mix": "grid_mix",
+        "national_emissions": "national_emissions",
     }
     having = {series: regions_with(series) for series in series_of.values()}
     members = catalog.country_groups.members
@@ -155,6 +156,7 @@ def regions() -> Listing:
         Column("electricity_demand", "national demand years"),
         Column("demand_forecast", "demand forecast years"),
         Column("generation_mix", "generation mix years"),
+        Column("national_emissions", "national emissions years"),
         Column("export_groups", "export groups"),
         Column("risk_rules", "risk rules"),
     )
@@ -169,6 +171,7 @@ def regions() -> Listing:
         "and a country without a figure has none, with a warning; past a country's demand years "
         "its demand is carried toward its published forecast, else at its average growth; a "
         "grid's off-site water weighs its country's generation mix, and is n/a without one; "
+        "a site's share of the national greenhouse-gas emissions is of its country's total; "
         "the risk register's rules apply to every region.",
     )
     for code in sorted(names):
@@ -458,7 +461,10 @@ def listing(kind: str) -> Listing:
 # ------------------------------------------------------------------------------- writing
 def write_plain(out: IO[str], table: Listing) -> None:
     """Columns padded with spaces, one row a line: for pipes, grep and cut (tabs would not
-    align; the last column is never padded)."""
+    align; the last column is never padded). Widths are in terminal cells, so a name holding
+    a combining mark ("Abū Z̧aby") or a wide character keeps its row aligned."""
+    from rich.cells import cell_len
+
     from scendsl.terminal import visible
 
     keys = [c.key for c in table.columns]
@@ -467,9 +473,10 @@ def write_plain(out: IO[str], table: Listing) -> None:
         [visible(table.text_of(i, k)).replace("\n", " ") for k in keys]
         for i in range(len(table.rows))
     ]
-    widths = [max(len(row[j]) for row in cells) for j in range(len(keys))]
+    widths = [max(cell_len(row[j]) for row in cells) for j in range(len(keys))]
     for row in cells:
-        padded = [cell.ljust(widths[j]) for j, cell in enumerate(row[:-1])] + [row[-1]]
+        padded = [cell + " " * (widths[j] - cell_len(cell)) for j, cell in enumerate(row[:-1])]
+        padded.append(row[-1])
         out.write("  ".join(padded).rstrip() + "\n")
     if table.note:
         out.write(f"\n{table.note}\n")

@@ -31,7 +31,7 @@ from scendsl.catalog.conditions import METRIC_OPS, NUMERIC_OPS, Condition, parse
 from scendsl.catalog.grid import named_region
 from scendsl.errors import Diagnostic, DiagnosticSink, ScendslError, Span
 from scendsl.files.kept import read_toml
-from scendsl.report.explain import missing_inputs
+from scendsl.report.explain import infinite_parts, missing_inputs
 from scendsl.wording import and_list
 
 if TYPE_CHECKING:
@@ -50,9 +50,10 @@ _CONFIDENCE = ("A", "B", "C", "U")
 _PLACEHOLDER_RE = re.compile(r"\{(?:(note):)?([A-Za-z_][\w.*]*)\}")
 _SCENARIO_WORDS = ("scenario", "region", "region_name", "year", "accelerator")
 _MATCH_WORDS = ("input", "meaning", "used", "write_as")
-#: The words of a rule on claims (`claims = 'undecided'`): the claim's figure and the inputs
-#: without a value that leave it n/a.
-_CLAIM_WORDS = ("metric", "missing")
+#: The words of a rule on claims (`claims = 'undecided'`): the claim's figure, the inputs
+#: without a value that leave it n/a (or the infinite figures it is made of), and why it is n/a
+#: (`_undecided_because`).
+_CLAIM_WORDS = ("metric", "missing", "why")
 #: The words of an `overridden` rule's message: the field written, the one over it, its writer.
 _OVERRIDE_WORDS = ("input", "override", "overrides", "parent")
 #: What `claims` may say: which claims the rule is about.
@@ -61,6 +62,15 @@ _CLAIM_KINDS = ("undecided",)
 
 class WarningRulesError(ScendslError, ValueError):
     """The warnings file does not follow its schema (a bug in the data, reported at load)."""
+
+
+def _undecided_because(metric: str, missing: list[str], infinite: list[str]) -> str:
+    """Why a claim's figure is n/a, for the `why` of a rule on claims: the inputs without a
+    value that leave it so, or the infinite figures it is made of (the rent-to-own ratio of a
+    run that never finishes: its costs, both ∞, named the ratio itself as the input missing)."""
+    if missing or not infinite:
+        return f"no value for {', '.join(missing) or metric}"
+    return f"made of infinite figures, {' and '.join(infinite)}: ∞ ÷ ∞ and ∞ − ∞ have no value"
 
 
 def holds(condition: Condition, result: Result) -> bool:
@@ -466,7 +476,12 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
                 if checked.holds is not None:
                     continue
                 missing = missing_inputs(result, claim.metric)
-                extra = {"metric": claim.metric, "missing": ", ".join(missing) or claim.metric}
+                infinite = infinite_parts(result, claim.metric)
+                extra = {
+                    "metric": claim.metric,
+                    "missing": ", ".join(missing or infinite) or claim.metric,
+                    "why": _undecided_because(claim.metric, missing, infinite),
+                }
                 hint = dict(rule.hints).get(claim.metric, rule.hint)
                 concerned = [claim.metric, *concerned_by(rule)]
                 add(rule, f"{rule.id}:{claim.metric}", concerned, extra, hint, claim.metric_span)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from scendsl.errors import Span
 from scendsl.language import fields as F
@@ -10,11 +12,13 @@ from scendsl.language.layout import (
     DIVISORS,
     EXCLUSIONS,
     LAYOUT_PATHS,
+    PER_STAGE,
     RELATIONS,
     REQUIREMENTS,
     SPLITS,
     check_layout,
     check_relations,
+    splits_unevenly,
 )
 from scendsl.language.passes.state import Definition, ResolverState
 from scendsl.language.syntax import Atom, Statement
@@ -123,7 +127,10 @@ class SweepsPass(ValueReader, ResolverState):
             "workload.layers": [(None, base.workload.layers)],
             **{
                 path: [(None, getattr(base.workload, path.partition(".")[2]))]
-                for _, path, _ in SPLITS
+                for _, path, _, _ in SPLITS
+            },
+            **{
+                path: [(None, getattr(base.workload, path.partition(".")[2]))] for path in PER_STAGE
             },
         }
         for axis in swept:
@@ -132,6 +139,8 @@ class SweepsPass(ValueReader, ResolverState):
             )
             if axis.path in ("cluster.count", "workload.layers"):
                 pairs = [pairs[_smallest(axis.values)]]  # only the smallest can be too small
+            if axis.path in PER_STAGE:
+                pairs = [pairs[_largest(axis.values)]]  # only the largest can be too large
             choices[axis.path] = pairs
         lengths = [_whole(v) for _, v in choices["workload.sequence_length"]]
         divisor = math.gcd(*(n for n in lengths if n is not None))
@@ -153,10 +162,15 @@ class SweepsPass(ValueReader, ResolverState):
                 "workload.sequence_length": length_pair,
                 "workload.layers": choices["workload.layers"][0],
             }
-            for rank, path, _ in SPLITS:  # the first count the layout's degree leaves a rest of
+            chosen.update({path: choices[path][0] for path in PER_STAGE})
+            for rank, path, _, copied in SPLITS:  # the first count the degree splits unevenly
                 degree = getattr(layout, rank, None) or 1
                 chosen[path] = next(
-                    (pair for pair in choices[path] if (_whole(pair[1]) or degree) % degree),
+                    (
+                        pair
+                        for pair in choices[path]
+                        if splits_unevenly(degree, _whole(pair[1]) or degree, copied)
+                    ),
                     choices[path][0],
                 )
             variant = {path: value for path, (_, value) in chosen.items()}
@@ -458,9 +472,20 @@ def _whole(value: object) -> int | None:
     return None
 
 
+def _largest(values: tuple[object, ...]) -> int:
+    """Index of the largest count (a per-stage count of layers: only it can be too large)."""
+    return _extreme(values, max)
+
+
 def _smallest(values: tuple[object, ...]) -> int:
-    """Index of the smallest count; a range of a million plain numbers is compared in C."""
+    """Index of the smallest count (a cluster's or a model's layers: only it can be too small)."""
+    return _extreme(values, min)
+
+
+def _extreme(values: tuple[object, ...], pick: Callable[..., Any]) -> int:
+    """Index of the value `pick` (min or max) chooses; a range of a million plain numbers is
+    compared in C."""
     try:
-        return values.index(min(values))  # type: ignore[type-var]
+        return values.index(pick(values))
     except TypeError:  # uncertain counts: compare their central values
-        return min(range(len(values)), key=lambda i: central(values[i]) or 0.0)  # type: ignore[arg-type]
+        return int(pick(range(len(values)), key=lambda i: central(values[i]) or 0.0))  # type: ignore[arg-type]

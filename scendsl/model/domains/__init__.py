@@ -6,6 +6,7 @@ Order matters: a module may only use nodes declared by the modules before it.
 # Kept in registration order (see above), not sorted.
 # isort: off
 from scendsl.model.domains import inputs  # noqa: F401
+from scendsl.model.domains import server  # noqa: F401
 from scendsl.model.domains import workload  # noqa: F401
 from scendsl.model.domains import performance  # noqa: F401
 from scendsl.model.domains import parallel_layout  # noqa: F401

@@ -69,23 +69,28 @@ def _reference_context(ctx: Context, ref: str) -> Context:
     (made once per accelerator and evaluation: four inputs of each reference ask for it, and
     references often share an accelerator)."""
     made = ctx.__dict__.setdefault("_reference_contexts", {})
-    accelerator = _entity(ctx, ref)[0].accelerator
-    if accelerator not in made:
+    entity = _entity(ctx, ref)[0]
+    accelerator = entity.accelerator
+    # A catalog reference may name its server design (an HPC blade system); a reference block
+    # of a scenario file has none.
+    server = getattr(entity, "server", None)
+    if (accelerator, server) not in made:
         # A reference is the catalog's system: the scenario's own server design, cooling and
         # power limit are not its.
         cluster = ctx.scenario.cluster.model_copy(
             update={
                 "accelerator": accelerator,
-                "server": None,
+                "server": server,
+                "accelerators_per_server": None,
                 "power_limit": None,
                 "cooling": None,
                 "host_power": None,
             }
         )
-        made[accelerator] = Context(
+        made[accelerator, server] = Context(
             ctx.scenario.model_copy(update={"cluster": cluster}), ctx.catalog, ctx.conversions
         )
-    return made[accelerator]
+    return made[accelerator, server]
 
 
 def _tag(found: Found, ref: str) -> Found:

@@ -146,6 +146,24 @@ def national_share(annual_energy, national_demand):
 
 
 @metric(
+    "energy.national_emissions_share",
+    "fraction",
+    "Share of the country's greenhouse-gas emissions (its inventory's gross total, land use "
+    "excluded) that the site's electricity emits in a year",
+    "energy.annual_emissions ÷ energy.national_emissions",
+    ("energy.annual_emissions", "energy.national_emissions"),
+    ("Climate Watch (CAIT) via Our World in Data, greenhouse-gas emissions excluding LUCF",),
+    # Below the energy table's cut: the briefing's sentence gives it with the year it is of.
+    importance=3,
+)
+def national_emissions_share(annual_emissions, national_emissions):
+    """A yardstick, not an inventory entry: the site's emissions are its electricity's
+    (lifecycle for a country's grid), which the inventory counts at the power plants, partly
+    abroad for imported fuel and equipment."""
+    return annual_emissions / national_emissions
+
+
+@metric(
     "energy.smr_equivalent",
     "number",
     "Small modular reactors needed to supply the facility at rated load",

@@ -24,6 +24,7 @@ from scendsl.catalog.grid import (
     household_default_region,
     household_electricity,
     named_region,
+    national_emissions,
     per_capita_electricity,
     reading_name_or_code,
     region_reading_name,
@@ -32,6 +33,7 @@ from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
 from scendsl.memo import IdentityMemo
 from scendsl.model.context import Context, Extrapolated, Found, MissingFigure, from_figure
+from scendsl.model.domains.server import accelerators_per_server
 from scendsl.model.registry import calibration_input, input_node, scenario_input
 
 
@@ -213,7 +215,8 @@ def _cooling(ctx: Context) -> Found:
     "Rated power per accelerator with its share of hosts, NICs and fans",
     formula="scenario cluster.accelerator_power, else on a blade or workstation "
     "(cluster.server) accelerator.power_limit × (1 + calibration.node_overhead_blade), else "
-    "the platform's figure unless the scenario writes its host CPUs (cluster.host_power) and "
+    "the platform's figure unless the scenario writes its host CPUs (cluster.host_power) or "
+    "its servers are not the figure's 8-GPU board (cluster.accelerators_per_server) and "
     "the accelerator carries none of its own (accelerator.module_host_cpus 0: a superchip's "
     "written host_power is not added), else for a GPU server (tdp + cluster.host_power) × (1 + "
     "calibration.node_overhead) (its host CPUs, and the rest of the server in proportion to "
@@ -236,7 +239,9 @@ def _system_power(ctx: Context) -> Found:
     "power",
     "Rated power of the host CPUs per accelerator of a GPU server",
     formula="scenario cluster.host_power, else calibration.host_power (two 350 W Xeons per 8 "
-    "GPUs, as in DGX H100 and DGX B200)",
+    "GPUs, as in DGX H100 and DGX B200) × calibration.gpu_server_accelerators ÷ "
+    "cluster.accelerators_per_server (the two CPUs shared by the server's own accelerators)",
+    inputs=("cluster.accelerators_per_server",),
 )
 def _host_power(ctx: Context) -> Found:
     return host_power(ctx)
@@ -244,8 +249,37 @@ def _host_power(ctx: Context) -> Found:
 
 def host_power(ctx: Context) -> Found:
     """The host CPUs' rated power per accelerator: the scenario's, else the calibration
-    systems' (what a GPU server without a catalog system figure adds to its GPU's TDP)."""
-    return ctx.scenario_or_calibration("cluster.host_power", "host_power")
+    systems' (what a GPU server without a catalog system figure adds to its GPU's TDP), their
+    two CPUs shared by the scenario's server's accelerators rather than by eight."""
+    found = ctx.scenario_or_calibration("cluster.host_power", "host_power")
+    if ctx.written("cluster.host_power"):
+        return found
+    return _hosts_shared(ctx, found)
+
+
+def _hosts_shared(ctx: Context, per_board: Found) -> Found:
+    """The calibration servers' host power per accelerator (their CPUs over an 8-GPU board)
+    spread over the scenario's server instead: × board ÷ accelerators per server."""
+    board = ctx.calibration("gpu_server_accelerators")
+    servers = accelerators_per_server(ctx)
+    if servers.value == board.value:
+        return per_board
+    return Found(
+        per_board.value * board.value / servers.value,
+        f"derived: {per_board.origin} × gpu_server_accelerators ({board.value:g}) ÷ "
+        f"cluster.accelerators_per_server ({servers.value:g}, {servers.origin})",
+        "; ".join(dict.fromkeys(f.source for f in (per_board, servers) if f.source)),
+        per_board.confidence,
+        f"the calibration servers' host CPUs ({per_board.value * board.value:g} W a server) "
+        f"shared by {servers.value:g} accelerators instead of {board.value:g}",
+    )
+
+
+def own_server_size(ctx: Context) -> bool:
+    """Whether the scenario's servers are not the 8-GPU board the catalog's system figures
+    describe (the accelerators per server written, or a blade's or smaller board's)."""
+    board = ctx.calibration("gpu_server_accelerators")
+    return accelerators_per_server(ctx).value != board.value
 
 
 @input_node(
@@ -528,20 +562,27 @@ def _server_figure(ctx: Context, parts: Found) -> Found | None:
     vendor's own server (NVIDIA's DGX, with its hosts), which the written hosts say this one is
     not. None where the catalog's (or the scenario's accelerator block's) figure applies."""
     custom = ctx.custom_accelerator
-    if not ctx.written("cluster.host_power") or (
+    hosts_written = ctx.written("cluster.host_power")
+    if not (hosts_written or own_server_size(ctx)) or (
         custom is not None and "system_power" in custom.figures
     ):
         return None
     entry = ctx.catalog_accelerator
     if entry is None or "system_power" not in entry.figures:
         return None  # no catalog figure to set aside: the parts are the figure already
+    if hosts_written:
+        why = f"{ctx.where('cluster.host_power')}: its host CPUs written"
+        what = "the server's host CPUs are written"
+    else:
+        size = accelerators_per_server(ctx)
+        why = f"a server of {size.value:g} accelerators, {size.origin}"
+        what = f"the server holds {size.value:g} accelerators, not the catalog server's 8"
     return replace(
         parts,
-        origin=f"{parts.origin}; the server's own parts ({ctx.where('cluster.host_power')}: "
-        f"its host CPUs written) rather than the catalog's system figure "
-        f"(accelerators.{entry.name}.system_power, a vendor's own server)",
-        note="the server's host CPUs are written, so it is priced from its GPUs and hosts with "
-        "the GPU-server node overhead rather than as the vendor's server the catalog describes",
+        origin=f"{parts.origin}; the server's own parts ({why}) rather than the catalog's "
+        f"system figure (accelerators.{entry.name}.system_power, a vendor's own server)",
+        note=f"{what}, so it is priced from its GPUs and hosts with the GPU-server node "
+        "overhead rather than as the vendor's server the catalog describes",
     )
 
 
@@ -1016,6 +1057,25 @@ def _national_demand_of(country: str, year: int) -> Found:
         "electricity_demand",
         carried=trend.described,
     )
+
+
+@input_node(
+    "energy.national_emissions",
+    "mass",
+    "Greenhouse-gas emissions of the scenario's country in a year, excluding land use, "
+    "land-use change and forestry (its inventory's gross emissions)",
+    importance=2,
+    formula="national_emissions.toml national_emissions of the country of scenario.region for "
+    "scenario.year (Climate Watch CAIT via Our World in Data); a year past the data takes the "
+    "latest year, held flat and labelled extrapolated; a country without a figure has none",
+    inputs=("scenario.region", "scenario.year"),
+)
+def _national_emissions(ctx: Context) -> Found:
+    # A subdivision's site counts in its country's inventory.
+    figure = national_emissions(country_of(ctx.scenario.region), ctx.scenario.year)
+    if figure.value is None:
+        raise LookupError(f"no national greenhouse-gas emissions for {figure.region}")
+    return _regional_found(figure, "national_emissions.toml", "national_emissions")
 
 
 calibration_input(

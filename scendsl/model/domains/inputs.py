@@ -188,7 +188,8 @@ def _figure_input(figure: str, dimension: str, meaning: str) -> None:
 for _name, _spec in ACCELERATOR_FIGURES.items():
     # The price is a market input (by year); system power falls back on TDP, and the host CPUs
     # a module carries on none (energy domain).
-    if _name not in ("price", "system_power", "module_host_cpus"):
+    # The scale-up domain is bounded by the server's board (domain server).
+    if _name not in ("price", "system_power", "module_host_cpus", "scaleup_domain"):
         _figure_input(_name, _spec.dimension or "number", f"Accelerator figure: {_spec.doc}")
 
 

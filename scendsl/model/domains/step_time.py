@@ -32,6 +32,9 @@ from scendsl.model.domains.training_formulas import (
     HYBRID_SHARD,
     KORTHIKANTI,
     LLM_ANALYSIS,
+    LORA,
+    LORA_ADAPTER_KERNELS,
+    LORA_SP_EXCHANGE,
     MEGATRON_RECOMPUTE,
     MLP_ACTIVATIONS,
     MOE_GEMM,
@@ -771,6 +774,99 @@ def tensor_parallel_exposed_time(
 
 
 @metric(
+    "performance.adapter_exchange_time",
+    "time",
+    "Tensor-parallel communication per step of the LoRA adapters' own sequence-parallel "
+    "exchanges, which the userbuffers overlap of the frozen layers does not cover",
+    "with workload.adapter lora and performance.tp_comm_overlap_applies: per layer pass, the "
+    "QKV adapter's all-gather of the 16-bit layer-norm output forward and reduce-scatter of its "
+    "gradient backward, 2 × (x + α_ring), and the output projection's adapter all-to-all "
+    "forward and backward, 2 × (x/t + α_send); × tensor_parallel_layer_passes, x = "
+    "tensor_parallel_exchange_time; else 0",
+    ("workload.adapter", "performance.tp_comm_overlap_applies", *TENSOR_EXCHANGE_PRICE),
+    sources=(LORA_SP_EXCHANGE, LORA, RING, COLLECTIVE_LATENCY),
+)
+def adapter_exchange_time(
+    adapter, applies, exchange, passes, tensor, domain, base, hop_up, hop_out
+):
+    """With the overlap on, Transformer Engine hands the adapter the layer norm's local shard,
+    so the QKV adapter gathers the full sequence itself (one exchange of the frozen layer's
+    size each way); the output projection's adapter returns to the sequence-parallel layout
+    by an all-to-all of its h/t-wide shard. NCCL runs them between the GEMMs, unhidden."""
+    gather = exchange + ring_latency_seconds(tensor, domain, base, hop_up, hop_out, 1.0)
+    all_to_all = exchange / tensor + send_latency_seconds(tensor, domain, base, hop_up, hop_out)
+    per_layer = 2.0 * gather + 2.0 * all_to_all
+    return scalar.where((adapter == "lora") & applies, per_layer * passes, 0.0)
+
+
+@metric(
+    "performance.adapter_memory_time",
+    "time",
+    "Memory-bound time per step of the LoRA adapters' own kernels (dropout, the rank-r GEMMs "
+    "reading and writing full activations, the sums into the frozen path), forward and backward",
+    "with workload.adapter lora: per layer pass, bytes of the QKV adapter (input x of h on the "
+    "rank's T' tokens, output of q = a + 2·kv over t on T = b·s/c) and of the output "
+    "projection's (input of a over t on T, output of h on T'), T' = T/t with sequence "
+    "parallelism else T: dropout 2·2 + 1 B forward and backward on the input, linear_in reads "
+    "it (2 B), linear_out writes the output (2 B), the sum 3 × 2 B; backward: the output "
+    "gradient read twice, the input read and its gradient written and summed (3 × 2 B); × "
+    "tensor_parallel_layer_passes / (hbm_bandwidth × hbm_efficiency); else 0",
+    (
+        "workload.adapter",
+        "workload.sequence_length",
+        "workload.micro_batch",
+        "workload.context_parallel",
+        "workload.hidden_size",
+        "workload.tensor_parallel",
+        "workload.sequence_parallel",
+        "performance.attention_width",
+        "performance.kv_width",
+        "performance.tensor_parallel_layer_passes",
+        "accelerator.hbm_bandwidth",
+        "performance.hbm_efficiency",
+    ),
+    sources=(LORA_ADAPTER_KERNELS, LORA, LLM_ANALYSIS),
+)
+def adapter_memory_time(
+    adapter,
+    sequence,
+    micro_batch,
+    context,
+    hidden,
+    tensor,
+    sequence_parallel,
+    attention,
+    kv,
+    passes,
+    hbm_bandwidth,
+    efficiency,
+):
+    """Rank-16 GEMMs do almost no arithmetic on inputs and outputs as wide as the frozen
+    layer's, so the adapters cost the bytes they move; the FLOP count has them at 6·N_adapter
+    a token, which is nothing beside that."""
+    tokens = micro_batch * sequence / context
+    shard = scalar.where(sequence_parallel == "on", tokens / tensor, tokens)
+    qkv = _adapter_bytes(shard * hidden, tokens * hidden, tokens * (attention + 2.0 * kv) / tensor)
+    projection = _adapter_bytes(
+        tokens * attention / tensor, tokens * attention / tensor, shard * hidden
+    )
+    per_layer = qkv + projection
+    return scalar.where(adapter == "lora", per_layer * passes / (hbm_bandwidth * efficiency), 0.0)
+
+
+def _adapter_bytes(dropped, read, output):
+    """One adapter's HBM bytes, forward and backward: `dropped` elements through the dropout
+    (its output and 1-byte mask written, then read back in the backward), `read` elements of
+    input its linear_in reads (again in the backward, which writes their gradient, summed into
+    the frozen path's on the `dropped` shard), `output` elements it
+    writes and sums into the frozen layer's output, and whose gradient it reads twice."""
+    dropout = 2.0 * (2.0 * ACTIVATION_BYTES + 1.0) * dropped
+    input_side = 3.0 * ACTIVATION_BYTES * read + 3.0 * ACTIVATION_BYTES * dropped
+    output_side = (1.0 + 3.0 + 2.0) * ACTIVATION_BYTES * output
+    return dropout + input_side + output_side
+
+
+@metric(
     "performance.context_parallel_exchange_time",
     "time",
     "Time per step the context-parallel ring spends sending keys and values (before overlap)",
@@ -1411,8 +1507,8 @@ def straggler(used, variability):
     "pipeline bubble, then the optimizer and host traffic (no data-parallel exchange, no "
     "stragglers)",
     "(compute + memory + tensor_parallel_exposed + expert_parallel + expert_permutation + "
-    "expert_launch + pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + "
-    "offload + weight_cast",
+    "expert_launch + pipeline_p2p + context_parallel + adapter_exchange + adapter_memory) / "
+    "(1 − pipeline_bubble) + optimizer + offload + weight_cast",
     (
         "performance.compute_time",
         "performance.memory_time",
@@ -1426,6 +1522,8 @@ def straggler(used, variability):
         "performance.expert_permutation_time",
         "performance.expert_launch_time",
         "performance.weight_cast_time",
+        "performance.adapter_exchange_time",
+        "performance.adapter_memory_time",
     ),
     sources=(
         NARAYANAN,
@@ -1452,11 +1550,13 @@ def replica_time(
     permutation,
     launches,
     casts,
+    adapter_comm,
+    adapter_memory,
 ):
     """Every part of a step that one replica pays on its own, declared once: the step time and
     the scaling efficiency both start from it."""
     per_microbatch = compute + memory + tensor_comm + expert_comm + p2p + context_comm
-    per_microbatch = per_microbatch + permutation + launches
+    per_microbatch = per_microbatch + permutation + launches + adapter_comm + adapter_memory
     return per_microbatch / (1.0 - bubble) + optimizer + offload + casts
 
 
@@ -1466,8 +1566,8 @@ def replica_time(
     "Time of one optimizer step (bottom up)",
     "(replica_time + data_parallel) × straggler_factor, replica_time = (compute + memory + "
     "tensor_parallel_exposed + expert_parallel + expert_permutation + expert_launch + "
-    "pipeline_p2p + context_parallel) / (1 − pipeline_bubble) + optimizer + offload + "
-    "weight_cast",
+    "pipeline_p2p + context_parallel + adapter_exchange + adapter_memory) / (1 − "
+    "pipeline_bubble) + optimizer + offload + weight_cast",
     (
         "performance.replica_time",
         "performance.data_parallel_time",

@@ -368,6 +368,39 @@ TP_OVERLAP = (
     "--tp-comm-overlap), off unless set; Megatron-Bridge's CommOverlapConfig turns it off "
     "without sequence parallelism or with tensor parallelism 1"
 )
+LORA_SP_EXCHANGE = (
+    "NVIDIA NeMo, MCoreSelfAttentionMixin.mcore_register_adapters (github.com/NVIDIA/NeMo/blob/"
+    "94c4a14a9c787b31095811bb151ca22b2176202c/nemo/collections/nlp/modules/common/megatron/"
+    "adapters/mcore_mixins.py): with sequence parallelism Transformer Engine's fused layer norm "
+    "can hand the LoRA adapter its output already gathered, 'unless TP communication overlap "
+    "is used' (ub_overlap_ag): then the adapter on the QKV projection gathers the 16-bit "
+    "layer-norm output itself; Megatron-Bridge, ParallelLinearAdapter.forward (github.com/"
+    "NVIDIA-NeMo/Megatron-Bridge/blob/067f987df03b8355b03192d88d70f1709fedf51a/src/megatron/"
+    "bridge/peft/utils.py): gather_from_sequence_parallel_region before linear_in when the input "
+    "is not parallel (its backward a reduce-scatter), and for the output projection's adapter "
+    "all2all_hp2sp (hidden-parallel to sequence-parallel, an all-to-all forward and backward) "
+    "when a2a is set; NVIDIA's MLPerf Training Llama 2 70B LoRA implementations (github.com/"
+    "mlcommons/training_results_v4.1/tree/b87b9e396f771345d4ef122ba33456304f15228d/NVIDIA/"
+    "benchmarks/llama2_70b_lora/implementations/eos_n8_ngc24.09_nemo, and Krai's copy in "
+    "training_results_v5.1: TP_COMM_OVERLAP=True, LORA_A2A=1, target_modules ['attention'], "
+    "adapter_dim 16): NCCL collectives between the GEMMs, outside the userbuffers that overlap "
+    "the frozen layers' own exchanges"
+)
+LORA_ADAPTER_KERNELS = (
+    "Megatron-Bridge, ParallelLinearAdapter.forward (github.com/NVIDIA-NeMo/Megatron-Bridge/"
+    "blob/067f987df03b8355b03192d88d70f1709fedf51a/src/megatron/bridge/peft/utils.py), as "
+    "NVIDIA NeMo's ParallelLinearAdapter before it: a LoRA adapter beside a frozen linear layer "
+    "runs its own kernels on the layer's full activations: dropout on its input "
+    "(dropout_position 'pre'; PyTorch's nn.Dropout writes the output and a 1-byte mask, its "
+    "backward reads both), linear_in (h to the rank r) reading the whole input, linear_out (r "
+    "to the layer's width) writing a full-width output that is added to the frozen layer's; in "
+    "the backward each adapter's two GEMMs read the output gradient twice (weight and input "
+    "gradients) and the input once, write an input gradient that is summed into the frozen "
+    "path's; in 16 bits (the adapters are not in Transformer Engine's FP8 autocast); with r = "
+    "16 every one of them is bound by HBM bandwidth. MLCommons, MLPerf Training Llama 2 70B "
+    "LoRA reference and NVIDIA's implementations: adapters on the attention's QKV and output "
+    "projections (target_modules ['attention']), lora_dropout / adapter_dropout 0.1"
+)
 #: Mixed-precision Adam keeps 2 B of 16-bit parameters, 2 B of 16-bit gradients and K = 12 B of
 #: fp32 master weights and moments per parameter (Rajbhandari et al. 2020, §3.1).
 PARAMETER_BYTES, GRADIENT_BYTES, OPTIMIZER_BYTES = 2.0, 2.0, 12.0

@@ -97,7 +97,10 @@ class ScenarioView:
         #: Which year's demand the share is of, as the sentence after "of demand in" says it:
         #: "2023"; a year past the data "2027, the 2023 figure carried at the country's 2019-2023
         #: average change, +3.9 % a year" (energy.national_demand carries it so).
-        self.national_demand_when = _demand_when(result)
+        self.national_demand_when = _figure_when(result, "energy.national_demand")
+        #: Which year's national emissions energy.national_emissions_share is of, said the same
+        #: way: "2018, the latest year in the data" for a later scenario.
+        self.national_emissions_when = _figure_when(result, "energy.national_emissions")
         #: The mix's sources whose output follows the weather or the sun (catalog energy.toml
         #: `variable`), as the supply table names them: their shares are of the year's
         #: electricity, and the briefing says what covers the other hours.
@@ -607,13 +610,13 @@ class ScenarioView:
         )
 
 
-def _demand_when(result: Result) -> str:
-    """The year a scenario's national share is of, and how its demand was found when the data
-    has no figure for it (ScenarioView.national_demand_when), as energy.national_demand's
+def _figure_when(result: Result, name: str) -> str:
+    """The year a national figure (`name`: energy.national_demand, energy.national_emissions)
+    is of, and how it was found when the data has no figure for the scenario's year, as its
     `extrapolated` says: the year itself, "2027, the 2023 figure carried at ..." past the
     data, else the year whose figure stands in."""
     year = result.scenario.year
-    found = result.inputs.get("energy.national_demand")
+    found = result.inputs.get(name)
     extrapolated = found.extrapolated if found is not None else None
     if extrapolated is None:
         return str(year)

@@ -33,10 +33,21 @@ SWEEP_COLUMNS = (
     ("energy.annual_emissions", "CO2 a year"),
     ("reliability.training_time", "Training time with interruptions"),
     ("export.status", "Export status"),
+    # A chip outside the US rules can still be one US guidance warns against dealing in
+    # anywhere (Huawei's Ascend): a buyer comparing chips must see that beside the status.
+    ("export.named_in_guidance", "Named in US guidance"),
 )
+#: The category and flag columns: not summarised, only told whether they differ over every
+#: variant of a sampled sweep.
+SWEEP_CATEGORY_COLUMNS = ("export.status", "export.named_in_guidance")
+#: Flags said beside the table only when set: "named in US guidance: no" in every variant
+#: tells a reader nothing the export status does not.
+_FLAGS_SAID_WHEN_SET = ("export.named_in_guidance",)
 #: The numeric ones, summarised over every variant of a sampled sweep (min, median, max),
 #: evaluated vectorised.
-SWEEP_SUMMARY_METRICS = tuple(name for name, _ in SWEEP_COLUMNS if name != "export.status")
+SWEEP_SUMMARY_METRICS = tuple(
+    name for name, _ in SWEEP_COLUMNS if name not in SWEEP_CATEGORY_COLUMNS
+)
 #: An axis with more values than this is described by its first and last values and a count.
 _AXIS_LABELS_LISTED = 12
 
@@ -351,7 +362,9 @@ class SweepView:
         return [
             (heading, first.m(name))
             for name, heading in SWEEP_COLUMNS
-            if name not in shown and first.m(name).available
+            if name not in shown
+            and first.m(name).available
+            and (name not in _FLAGS_SAID_WHEN_SET or first.m(name).value)
         ]
 
     @property
@@ -372,7 +385,7 @@ class SweepView:
         self, spreads: dict[str, dict[str, float | None]], varying: dict[str, bool] | None = None
     ) -> None:
         """The min/P50/max of SWEEP_SUMMARY_METRICS over every variant, and whether each
-        category column (the export status) differs over them, computed by the evaluation stage
+        category column (the export status, whether US guidance names the chip) differs over them, computed by the evaluation stage
         (model.sweep.SweepTable): rendering never evaluates."""
         self._spreads = spreads
         self._varying = varying or {}
