@@ -161,6 +161,12 @@ class Workload(_Frozen):
     attention_heads: int | None = None
     head_dim: int | None = None
     kv_heads: int | None = Field(None, description="key/value heads (GQA); None: one per head")
+    attention_window: int | None = Field(
+        None, description="tokens a sliding-window attention layer attends; None: full attention"
+    )
+    attention_window_share: Value | None = Field(
+        None, description="share of the layers with the sliding window; None: every layer"
+    )
     vocabulary: int | None = None
     ffn_hidden_size: int | None = Field(None, description="MLP width f; None: 4h (8h/3 gated)")
     mlp: Literal["plain", "gated"] | None = None

@@ -38,6 +38,7 @@ def _outside(spec: F.FieldSpec) -> tuple[str, str]:
 _BESIDE = {
     "workload.trainable_parameters": "  workload.adapter lora\n",
     "workload.teacher_share": "  workload.teacher_parameters 8B\n",
+    "workload.attention_window_share": "  workload.attention_window 1024\n",
 }
 #: The accelerator a field's range is drawn on: a power cap is drawn when its centre is below
 #: the TDP (the H100's 700 W holds a cap written up to 1 MW at the TDP, undrawn), so on one of

@@ -494,6 +494,25 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
             at_most="attention_heads",
             divides="attention_heads",  # each key/value head serves an equal group of heads
         ),
+        "attention_window": _int(
+            "tokens each query attends in a sliding-window (banded) attention layer, "
+            "config.json sliding_window (Mistral 7B v0.1, Gemma 2 and 3, gpt-oss); every layer "
+            "attends the whole sequence when not given",
+            1,
+            10**8,
+        ),
+        "attention_window_share": replace(
+            _q(
+                "fraction",
+                "share of the layers whose attention is the sliding window (the others attend "
+                "the whole sequence: Gemma 2 and gpt-oss alternate, 50%); every layer when not "
+                "given",
+                **_FRACTION,
+            ),
+            requires=Requirement(
+                "attention_window", (), "no window", "a share of windowed layers needs a window"
+            ),
+        ),
         "vocabulary": _int("vocabulary size V (tokens)", 1, 10**9),
         "ffn_hidden_size": _int(
             "MLP (feed-forward) width f, config.json intermediate_size (4·h when not given; "

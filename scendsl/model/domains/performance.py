@@ -46,6 +46,7 @@ from scendsl.model.domains.training_formulas import (
     ATTENTION_RATE,
     CHIP_MFU,
     DISTILLATION,
+    FLASH,
     FP8_ATTENTION,
     GATED_MLP,
     GEMM,
@@ -62,6 +63,7 @@ from scendsl.model.domains.training_formulas import (
     NARAYANAN_FLOPS,
     PALM,
     POWER_CAP,
+    SLIDING_WINDOW,
     TE_SPEEDUP,
     TM101,
     default_ffn_width,
@@ -221,6 +223,31 @@ def attention_width(head_dim, heads, hidden):
 
 
 @metric(
+    "performance.attention_span",
+    "number",
+    "Keys each query's attention scores and weights, averaged over the layers, counted as the "
+    "model FLOPs count full attention (s: the whole score matrix)",
+    "s × (1 − f) + f × (2·v − v²/s), v = min(w, s), w = workload.attention_window, f = "
+    "workload.attention_window_share; s without a window",
+    (
+        "workload.sequence_length",
+        "workload.attention_window_setting",
+        "workload.attention_window_share",
+    ),
+    sources=(SLIDING_WINDOW, NARAYANAN_FLOPS, FLASH),
+)
+def attention_span(sequence, window, share):
+    """A causal layer's queries attend (s+1)/2 keys on average and a window's w − w(w−1)/(2s),
+    which the FLOP count, whose full attention scores all s, doubles alike: a window priced at
+    the same share of a full layer's work as the kernels, which skip the blocks the causal mask
+    and the band leave empty (flash attention), execute. Unfused kernels write the whole masked
+    score matrix, so the window leaves the score memory and traffic as they are."""
+    banded = scalar.minimum(scalar.where(window > 0, window, sequence), sequence)
+    windowed = 2.0 * banded - banded**2 / sequence
+    return sequence * (1.0 - share) + share * windowed
+
+
+@metric(
     "performance.ffn_width",
     "number",
     "MLP (feed-forward) width f",
@@ -305,14 +332,15 @@ def trainable_share(adapter, adapters, parameters):
     "number",
     "Model FLOPs per training token (forward and backward), attention included",
     "6·N_active + 12·L·(a·d)·s·q (Narayanan eq. 3 per token with N = 12·L·h² + V·h, a·d = h "
-    "unless given; q = performance.attention_query_sets); with workload.adapter lora the "
+    "unless given; q = performance.attention_query_sets; s = performance.attention_span, the "
+    "sequence length without a sliding window); with workload.adapter lora the "
     "weights' 6·N_active becomes 4·N_active + 6·N_adapter·N_active/N (frozen weights: forward "
     "and activation gradients, no weight gradients; Hu et al. 2021)",
     (
         "workload.active_parameters",
         "workload.layers",
         "performance.attention_width",
-        "workload.sequence_length",
+        "performance.attention_span",
         "performance.attention_query_sets",
         "workload.adapter",
         "performance.adapter_parameters",
@@ -348,11 +376,12 @@ def lora_weight_flops(active, adapters, parameters):
     "fraction",
     "Share of the model FLOPs in the attention scores and their weighting (the part that "
     "stays in BF16 when the linear layers train in FP8/FP4)",
-    "12·L·(a·d)·s·q / performance.model_flops_per_token, q = performance.attention_query_sets",
+    "12·L·(a·d)·s·q / performance.model_flops_per_token, q = performance.attention_query_sets, "
+    "s = performance.attention_span",
     (
         "workload.layers",
         "performance.attention_width",
-        "workload.sequence_length",
+        "performance.attention_span",
         "performance.model_flops_per_token",
         "performance.attention_query_sets",
     ),
@@ -422,7 +451,8 @@ def blended_precision_gain(
     "FLOPs the accelerators execute per model FLOP: 1 without recomputation, 4/3 with full "
     "recomputation (the forward pass run twice), a little above 1 with selective",
     "1 + the recomputed forward share: full 1/3, selective the attention scores' forward "
-    "pass (a third of their share of the model FLOPs), offload ⅓ × the MLP's share of the "
+    "pass (a third of their share of the model FLOPs, over performance.attention_span keys), "
+    "offload ⅓ × the MLP's share of the "
     "layer's weights (4h² + MLP); that share × performance.recomputed_layer_share (the layers "
     "of a stage that recompute); with workload.adapter lora × F_full / F, F the "
     "model FLOPs per token and F_full = F + 2·N_active − 6·N_adapter·N_active/N, those of "
@@ -430,7 +460,7 @@ def blended_precision_gain(
     (
         "workload.recompute",
         "performance.recomputed_layer_share",
-        "workload.sequence_length",
+        "performance.attention_span",
         "workload.hidden_size",
         "performance.ffn_width",
         "workload.mlp",
@@ -449,14 +479,14 @@ def blended_precision_gain(
     ),
 )
 def recompute_factor(
-    recompute, share, sequence, hidden, ffn, mlp, adapter, per_token, active, adapters, parameters
+    recompute, share, span, hidden, ffn, mlp, adapter, per_token, active, adapters, parameters
 ):
     """Full recomputation repeats the forward pass; selective only the attention scores, whose
     share of a layer's work shrinks as the MLP widens; offload all but the attention
     projections, whose outputs it kept in host memory. A LoRA run recomputes the same forward
     pass over fewer model FLOPs (no weight gradients for the frozen weights), so a larger
     share of them: full recomputation adds ~1/2 of a LoRA run's FLOPs, not 1/3."""
-    factor = recompute_flops_factor(recompute, sequence, hidden, ffn, mlp == "gated", share)
+    factor = recompute_flops_factor(recompute, span, hidden, ffn, mlp == "gated", share)
     known = all(x is not None for x in (per_token, active, adapters, parameters))
     if adapter != "lora" or not known:
         return factor

@@ -940,12 +940,13 @@ def context_parallel_exchange_time(
     "time",
     "Exposed context-parallel communication per step (ring attention's K/V exchange)",
     "max(0, context_parallel_exchange_time − (c−1)/c × attention time), attention time = "
-    "12·b·s²·(a·d) per layer and micro-batch / (t·c) × L/p × m (× recompute factor) / "
-    "attention_compute_rate",
+    "12·b·s·s_a·(a·d) per layer and micro-batch / (t·c) × L/p × m (× recompute factor) / "
+    "attention_compute_rate, s_a = performance.attention_span",
     (
         "performance.context_parallel_exchange_time",
         "workload.context_parallel",
         "workload.sequence_length",
+        "performance.attention_span",
         "workload.micro_batch",
         "performance.attention_width",
         "workload.tensor_parallel",
@@ -958,13 +959,13 @@ def context_parallel_exchange_time(
     sources=(CONTEXT_PARALLEL, RING_ATTENTION, NARAYANAN_FLOPS, ATTENTION_RATE),
 )
 def context_parallel_time(
-    exchange, context, sequence, micro_batch, width, tensor, layers, pipeline, m, factor, rate
+    exchange, context, sequence, span, micro_batch, width, tensor, layers, pipeline, m, factor, rate
 ):
     """Ring attention sends the next block while it computes on the one it holds: c−1 of the c
     blocks' attention hide the transfers, and only what they cannot hide stalls the step."""
     c = scalar.maximum(context, 1)
     attention_flops = (
-        12.0 * micro_batch * sequence**2 * width / (tensor * c) * m * layers / pipeline
+        12.0 * micro_batch * sequence * span * width / (tensor * c) * m * layers / pipeline
     )
     attention = attention_flops * factor / rate
     return scalar.maximum(exchange - (c - 1) / c * attention, 0.0)

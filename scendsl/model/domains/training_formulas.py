@@ -222,6 +222,13 @@ GQA = (
     "and values a layer computes, and keeps for its backward pass, are kv_heads × head width "
     "wide instead of h"
 )
+SLIDING_WINDOW = (
+    "Beltagy et al. 2020, Longformer: The Long-Document Transformer (sliding-window attention: "
+    "each query attends the w tokens before it, work linear in s); Jiang et al. 2023, Mistral "
+    "7B (a window of 4,096 tokens in every layer); Gemma Team 2024, Gemma 2 (local attention "
+    "over 4,096 tokens in every other layer); the gpt-oss-120b & gpt-oss-20b model card "
+    "(August 2025: layers alternate between a banded window of 128 tokens and full attention)"
+)
 DROPOUT = (
     "Korthikanti et al. 2022, Table 2 (dropout masks 1 byte per element: attention "
     "probabilities as²b, after attention and after the MLP sbh each; the dropped probabilities "

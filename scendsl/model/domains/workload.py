@@ -44,6 +44,7 @@ from scendsl.model.domains.training_formulas import (
     OVERLAP_INTERFERENCE,
     PLATFORM_MATMUL,
     RING_ATTENTION,
+    SLIDING_WINDOW,
     STRAGGLER,
     TE_SPEEDUP,
     TP_OVERLAP,
@@ -376,6 +377,26 @@ def _context(ctx: Context) -> Found:
     if context is None or context == 1:
         return Found(1, "default", note="no context parallelism: each sequence on one rank")
     return _parallelism_found(ctx, context)
+
+
+scenario_input(
+    "workload.attention_window_setting",
+    "number",
+    "Tokens each query attends in a sliding-window attention layer, as written (0 = full "
+    "attention)",
+    sources=(SLIDING_WINDOW,),
+    field="workload.attention_window",
+    default=Found(0, "default", note="not given: every layer attends the whole sequence"),
+)
+
+
+scenario_input(
+    "workload.attention_window_share",
+    "fraction",
+    "Share of the layers whose attention is the sliding window",
+    sources=(SLIDING_WINDOW,),
+    default=Found(1.0, "default", note="a window, if any, in every layer"),
+)
 
 
 scenario_input(
