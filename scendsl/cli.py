@@ -104,10 +104,15 @@ def _max_tokens(args: argparse.Namespace) -> int:
 
 
 def load(args: argparse.Namespace) -> ScenarioSet:
-    """The scenarios named on the command line (raises ScenarioError)."""
+    """The scenarios named on the command line (raises ScenarioError); their texts stay with
+    the command's arguments (`loaded_texts`), for a later stage's error to quote its line."""
     from scendsl.app.pipeline import load as load_paths
 
-    return load_paths(args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args))
+    scenarios = load_paths(
+        args.paths, max_variants=_max_variants(args), max_tokens=_max_tokens(args)
+    )
+    args.loaded_texts = scenarios.texts
+    return scenarios
 
 
 @command("check")
@@ -963,6 +968,9 @@ def main(argv: list[str] | None = None) -> int:
         with cyclic_gc_paused(until_exit=_ends_after_command):
             return COMMANDS[args.command](args)
     except ScendslError as error:  # every error a user can reach
+        loaded = getattr(args, "loaded_texts", None)
+        if loaded and isinstance(error, ScenarioError):
+            error = error.quoting(loaded)  # a later stage's error: the line its load read
         if error.diagnostics:
             print_diagnostics(error.diagnostics, getattr(args, "format", "text"))
         else:

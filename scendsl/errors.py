@@ -13,7 +13,8 @@ Anything else reaching the command line is a bug of ours: "internal error", exit
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -278,17 +279,29 @@ class ScenarioError(ScendslError):
         span: Span | None = None,
         hint: str | None = None,
         *,
-        quote: bool | dict[str, str] = False,
+        quote: dict[str, str] | None = None,
     ) -> ScenarioError:
         """The error of a problem found alone (`raise ScenarioError.one(...)`): one error
-        diagnostic. With `quote`, it quotes the span's line as a DiagnosticSink does (True: from
-        the text the load read; a mapping: file name -> the text already read); a refused file is never
-        quoted, so the default quotes nothing."""
-        if quote is False:
+        diagnostic. With `quote` (file name -> the text already read), it quotes the span's
+        line as a DiagnosticSink does; a refused file is never quoted, so the default quotes
+        nothing."""
+        if quote is None:
             return cls([Diagnostic(message, span, hint)])
-        sink = DiagnosticSink(quote if isinstance(quote, dict) else None)
+        sink = DiagnosticSink(quote)
         sink.error(message, span, hint)
         return cls(sink.diagnostics)
+
+    def quoting(self, loaded: Mapping[str, str]) -> ScenarioError:
+        """This error with each located diagnostic that quotes no line quoting it from `loaded`
+        (the texts the load read, `ScenarioSet.texts`): for an error raised by a stage that saw
+        a scenario but not its load's texts (a claim refused by the evaluation)."""
+        sink = DiagnosticSink(loaded=loaded)
+        for diagnostic in self.diagnostics:
+            if diagnostic.source_line is None and diagnostic.span is not None:
+                sink.quoted(diagnostic)
+            else:
+                sink.extend([diagnostic])
+        return ScenarioError(sink.diagnostics)
 
     def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Diagnostic]]]:
         # Made again from its diagnostics (a worker process sends it back pickled).
@@ -301,10 +314,18 @@ class ScenarioError(ScendslError):
 class DiagnosticSink:
     """Collects diagnostics during a stage; `raise_if_errors` turns them into one ScenarioError."""
 
-    def __init__(self, sources: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, sources: dict[str, str] | None = None, *, loaded: Mapping[str, str] | None = None
+    ) -> None:
         self.diagnostics: list[Diagnostic] = []
         #: file name -> text, so diagnostics can quote their line.
         self.sources: dict[str, str] = sources if sources is not None else {}
+        #: The texts the load read (`ScenarioSet.texts`), by file name: what a later stage's
+        #: diagnostic (a warning, a claim's error) quotes its line from, never the file read
+        #: again, which may have been edited since or swapped for a link out of the scenario
+        #: folder (item 190 of docs/security.md). Carried by the load's result, not kept by
+        #: the process: two projects checked at once each quote their own lines.
+        self.loaded: Mapping[str, str] = loaded if loaded is not None else {}
         self._lines: dict[str, list[str]] = {}
 
     def _line_of(self, span: Span | None) -> str | None:
@@ -312,7 +333,7 @@ class DiagnosticSink:
             return None
         if span.file not in self.sources:
             # A later stage quoting a file the load read: its text as read then.
-            text = _read_quoted(span.file)
+            text = self.loaded.get(span.file)
             if text is None:
                 return None
             self.sources[span.file] = text
@@ -415,6 +436,16 @@ class SharedDiagnostic:
         return replace(self.diagnostic, message=message).render()
 
 
+@contextmanager
+def quoting_from(loaded: Mapping[str, str]) -> Iterator[None]:
+    """Run a later stage of one load: a ScenarioError it raises quotes its lines from `loaded`
+    (`ScenarioError.quoting`)."""
+    try:
+        yield
+    except ScenarioError as error:
+        raise error.quoting(loaded) from None
+
+
 def group_shared(diagnostics: Iterable[Diagnostic]) -> list[SharedDiagnostic]:
     """The diagnostics with a problem several scenarios share said once, in the order of first
     occurrence.
@@ -444,23 +475,3 @@ def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         return (0, d.span.file, d.span.line, d.span.col)
 
     return sorted(diagnostics, key=key)
-
-
-#: The texts of the scenario files this process's last load read, by the name each is shown by
-#: (`remember_loaded`): what a later stage's diagnostic quotes its line from.
-_loaded: dict[str, str] = {}
-
-
-def remember_loaded(texts: dict[str, str]) -> None:
-    """Keep `texts` (file name -> the text a load read and parsed), replacing the last load's:
-    a diagnostic of a later stage (a warning, a claim's or a page's error) quotes its line from
-    them, never from the file read again, which may have been edited since, or swapped for a
-    link out of the scenario folder (item 190 of docs/security.md)."""
-    global _loaded
-    _loaded = dict(texts)
-
-
-def _read_quoted(path: str) -> str | None:
-    """The text the last load read of the file shown as `path`, to quote a line of it; None
-    if no load of this process read it (a file is never read again to quote it)."""
-    return _loaded.get(path)

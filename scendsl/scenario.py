@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from scendsl.defaults import Framework, Recompute, ReferenceKind
 from scendsl.errors import Span
@@ -449,6 +450,10 @@ class ScenarioSet(_Frozen):
 
     scenarios: tuple[Scenario, ...] = ()
     sweeps: tuple[Sweep, ...] = ()
+    #: The text of each file the load read, by the name it is shown by: what a later stage's
+    #: diagnostic (a claim's error, a warning) quotes its line from, never the file read again
+    #: (`DiagnosticSink(loaded=...)`). Not part of the scenarios' data: not serialised.
+    texts: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict, exclude=True, repr=False)
 
     def get(self, name: str) -> Scenario:
         """The scenario named `name`. KeyError with a did-you-mean, as `result[name]` gives, or

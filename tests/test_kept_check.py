@@ -307,9 +307,9 @@ def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     names: list[str] = []
     real = pipeline._each_warnings
 
-    def recording(scenarios):
+    def recording(scenarios, texts):
         names.extend(scenario.name for scenario in scenarios)
-        return real(scenarios)
+        return real(scenarios, texts)
 
     monkeypatch.setattr(pipeline, "_each_warnings", recording)
     return names

@@ -82,3 +82,32 @@ def test_every_figure_offered_for_two_metrics_is_a_metric_computed_from_them():
         one, two = map(set, pair["sides"])
         inputs = set(REGISTRY[pair["claim"]].inputs)
         assert inputs <= one | two and inputs & one and inputs & two
+
+
+def test_the_offered_figures_formula_is_the_registrys_not_written_again():
+    from scendsl.model import domains  # noqa: F401  (registers every node)
+    from scendsl.model.registry import REGISTRY
+
+    hint = _claim("market.rental_cost > market.capex").hint
+    assert f"({REGISTRY['market.rent_to_own_ratio'].formula};" in hint
+    for pair in shipped_file("not_modelled.toml")["between"]:
+        assert REGISTRY[pair["claim"]].formula not in pair["hint"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"claim": "market.rent_to_buy_ratio"}, "claim"),
+        ({"sides": [["market.rental_cost"], ["market.capex_total"]]}, "sides"),
+        ({"hint": "renting is `market.rent_to_own_ratio` (a ÷ b)"}, "hint"),
+    ],
+)
+def test_a_between_entry_naming_no_metric_or_writing_its_formula_is_refused(change, field):
+    from scendsl.catalog.model import CatalogError
+    from scendsl.model.claims import check_related_figures, metric_index, related_figures
+
+    shipped = related_figures()  # the shipped entries pass the check
+    broken = ({**shipped[0], **change}, *shipped[1:])
+    with pytest.raises(CatalogError) as raised:
+        check_related_figures(broken, metric_index())
+    assert raised.value.file == "not_modelled.toml" and raised.value.field == field

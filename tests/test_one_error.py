@@ -21,7 +21,7 @@ def test_one_error_quotes_its_line_only_when_asked(tmp_path):
         "scenario a {\n  year 2026\n  region US\n  cluster.accelerator H100\n  cluster.count 8\n}\n"
     )
     path.write_text(text, "utf-8")
-    scendsl.load_file(str(path))  # a later stage quotes the text the load read
+    loaded = scendsl.load_file(str(path))  # a later stage quotes the text the load read
     path.write_text("edited since\n", "utf-8")
     span = Span(str(path), 2, 1)
     (plain,) = ScenarioError.one("wrong", span, "a hint").diagnostics
@@ -32,7 +32,7 @@ def test_one_error_quotes_its_line_only_when_asked(tmp_path):
         "error",
     )
     assert plain.source_line is None
-    (read,) = ScenarioError.one("wrong", span, quote=True).diagnostics
+    (read,) = ScenarioError.one("wrong", span, quote=loaded.texts).diagnostics
     assert read.source_line == "  year 2026"
     (given,) = ScenarioError.one("wrong", span, quote={str(path): "a\nb"}).diagnostics
     assert given.source_line == "b"

@@ -203,7 +203,7 @@ def test_list_columns_stay_aligned_past_combining_marks_and_wide_characters():
 
 # ------------- item 221: the importers of a document are found at the cost of a stat a file
 def test_finding_a_documents_importers_costs_a_stat_of_each_neighbour_not_a_realpath(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """At each pause in typing the language server looks for the files of the document's
     folder that import it (their import lines are kept, keyed by each file's stamp). It
@@ -213,6 +213,10 @@ def test_finding_a_documents_importers_costs_a_stat_of_each_neighbour_not_a_real
     from scendsl.lsp.workspace import Workspace
     from tests.security_helpers import cpu_ratio
 
+    # A workspace's files were written before the editor opened it: their stamps have settled.
+    # Files written just now settle two seconds later (a file within its clock's tick is read
+    # again at each look, rightly), so the figure depended on how fast the machine wrote them.
+    monkeypatch.setattr("scendsl.files.settled.SETTLING_NS", 0)
     for index in range(5000):
         (tmp_path / f"f{index:05d}.scn").write_text(f"scenario s{index} {{\n  year 2026\n}}\n")
     (tmp_path / "b.scn").write_text('import "f00001.scn"\n')

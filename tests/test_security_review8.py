@@ -542,8 +542,8 @@ def test_a_warning_quotes_its_own_line_in_a_file_holding_carriage_returns(tmp_pa
     source.write_bytes(text.encode("utf-8"))
     lines = text.split("\n")
     region = next(i for i, line in enumerate(lines, start=1) if "region" in line)
-    scendsl.load_file(str(source))  # a later stage quotes the text the load read
-    sink = DiagnosticSink()
+    loaded = scendsl.load_file(str(source))  # a later stage quotes the text the load read
+    sink = DiagnosticSink(loaded=loaded.texts)
     sink.error("x", Span(str(source), region, 3))
     assert sink.diagnostics[0].source_line == "  region US"
     assert main(["check", str(source)]) == 0

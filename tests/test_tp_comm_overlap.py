@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import scendsl
+from scendsl.catalog import load_catalog
 from scendsl.errors import ScendslError
 from scendsl.model.domains.training_formulas import chunked_overlap_exposed_seconds
 from scendsl.model.evaluate import evaluate
@@ -134,3 +135,27 @@ def test_explain_shows_the_mechanism_and_its_sources():
     assert "performance.tp_overlap_sm_share = 1.6%" in text
     assert "comm_gemm_overlap.cpp" in text
     assert "Wang et al. 2023" in text
+
+
+def test_which_frameworks_have_the_overlap_is_catalog_data():
+    # Give FSDP the overlap in a copy of the catalog: the overlap applies, with no code changed.
+    catalog = load_catalog()
+    for name, entry in catalog.frameworks.items():
+        assert entry.tp_comm_overlap_note, name
+    frameworks = dict(catalog.frameworks)
+    frameworks["fsdp"] = frameworks["fsdp"].model_copy(update={"tp_comm_overlap": True})
+    edited = catalog.model_copy(update={"frameworks": frameworks})
+    scenario = scendsl.load(text_of(WIDE, overlap="on", framework="fsdp")).get("s")
+    shipped, overlapping = evaluate(scenario, catalog), evaluate(scenario, edited)
+    assert shipped.value("performance.tp_comm_overlap_applies") is False
+    assert overlapping.value("performance.tp_comm_overlap_applies") is True
+    assert overlapping.value("performance.tensor_parallel_exposed_time") < shipped.value(
+        "performance.tensor_parallel_exposed_time"
+    )
+
+
+def test_explain_names_the_frameworks_overlap_and_why():
+    result = run(WIDE, overlap="on", framework="deepspeed")
+    text = explain_text(result, "performance.tp_comm_overlap_applies")
+    assert "catalog frameworks.deepspeed.tp_comm_overlap" in text
+    assert load_catalog().frameworks["deepspeed"].tp_comm_overlap_note in text

@@ -11,6 +11,7 @@ import pytest
 
 import scendsl
 from scendsl.cli import main
+from scendsl.errors import DiagnosticSink
 from scendsl.model.evaluate import evaluate
 from scendsl.report.warnings import (
     WarningRulesError,
@@ -47,16 +48,22 @@ scenario paris {
 """
 
 
-def _scenario(text: str, tmp_path=None, name: str = "x.scn"):
+def _loaded(text: str, tmp_path=None, name: str = "x.scn"):
     if tmp_path is not None:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
-        return scendsl.load_file(path).scenarios[0]
-    return scendsl.load_text(text, name=name).scenarios[0]
+        return scendsl.load_file(path)
+    return scendsl.load_text(text, name=name)
+
+
+def _scenario(text: str, tmp_path=None, name: str = "x.scn"):
+    return _loaded(text, tmp_path, name).scenarios[0]
 
 
 def _warnings(text: str, tmp_path=None):
-    return scenario_warnings(evaluate(_scenario(text, tmp_path)))
+    """The warnings of `text`'s scenario, quoting their lines from the text loaded."""
+    loaded = _loaded(text, tmp_path)
+    return scenario_warnings(evaluate(loaded.scenarios[0]), DiagnosticSink(loaded=loaded.texts))
 
 
 def _with(block: str, text: str = CLEAN) -> str:

@@ -240,3 +240,39 @@ def test_the_briefing_names_what_leaves_the_off_site_water_uncounted(tmp_path, m
     page = (tmp_path / "out" / "s.md").read_text(encoding="utf-8")
     assert named in page
     assert "a region's grid among them" not in page
+
+
+@pytest.mark.parametrize(
+    ("mix", "missing"),
+    [
+        ("hydro 45%, coal 30%, diesel 25%", [{"source": "diesel"}]),
+        ("grid 60%, diesel 40%", [{"source": "grid", "region": "PH"}, {"source": "diesel"}]),
+        ("grid 50%, solar 50%", [{"source": "grid", "region": "PH"}]),
+        ("hydro 50%, coal 50%", []),
+    ],
+)
+def test_the_model_names_the_parts_without_a_water_figure_in_the_json(mix, missing):
+    """Which parts of the supply leave the off-site water n/a is the model's to say (a
+    structured `missing` of energy.supply_water, in JSON), not the briefing's to work out."""
+    from scendsl.report.export import metric_data
+
+    water = metric_data(_result(f"    mix {mix}\n")["energy.supply_water"])
+    assert water.get("missing", []) == missing
+    assert (water["value"] is None) == bool(missing)
+
+
+def test_a_water_figure_added_to_the_catalog_leaves_the_part_unnamed():
+    # diesel given a water figure in a copy of the catalog: the model counts it, and neither
+    # the model nor the briefing's sentence names it any more.
+    from scendsl.report.views.scenario import _water_unknown
+
+    catalog = load_catalog()
+    sources = dict(catalog.energy_sources)
+    sources["diesel"] = sources["diesel"].model_copy(update={"water": sources["coal"].water})
+    edited = catalog.model_copy(update={"energy_sources": sources})
+    text = scenario_text("s", region="PH", body="  energy {\n    mix coal 60%, diesel 40%\n  }\n")
+    scenario = scendsl.load_text(text).get("s")
+    shipped, counted = evaluate(scenario, catalog), evaluate(scenario, edited)
+    assert _water_unknown(shipped, "the Philippines") == ["diesel"]
+    assert _water_unknown(counted, "the Philippines") == []
+    assert counted["energy.supply_water"].value > 0

@@ -46,6 +46,7 @@ from scendsl.app.pipeline import MonteCarloRun, load, monte_carlo_runs
 from scendsl.app.pools import WorkSharing, chart_pool, end_pool
 from scendsl.app.sources import attach_sources
 from scendsl.defaults import DEFAULT_SAMPLES
+from scendsl.errors import quoting_from
 from scendsl.files import check_output_folder, out_of_date, scenario_files, write_output
 from scendsl.files.settled import ReadFiles
 from scendsl.progress import Ticker, progress
@@ -250,7 +251,7 @@ def _load_and_render(
         check_build_size(scenarios)
         catalog = load_catalog()
         timings["load"] = time.perf_counter() - clock
-        with build_progress(scenarios, samples) as ticker:
+        with build_progress(scenarios, samples) as ticker, quoting_from(scenarios.texts):
             files = _render_files(
                 scenarios,
                 catalog,

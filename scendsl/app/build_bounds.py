@@ -35,7 +35,7 @@ MAX_BUILD_SWEEPS = 20
 def check_build_size(scenarios: ScenarioSet) -> None:
     """Refuse a build that would show more scenarios, references or sweeps than the bounds
     above: a located error at the first definition beyond each bound (ScenarioError)."""
-    sink = DiagnosticSink()
+    sink = DiagnosticSink(loaded=scenarios.texts)
     # Every scenario carries the references of the files loaded: the first few hold them all.
     references = {
         name: reference

@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scendsl.errors import Diagnostic, DiagnosticSink, Span
@@ -46,10 +46,12 @@ def kept_warnings(
     scenarios: Sequence[Scenario],
     paths: Sequence[str],
     work: Callable[[list[Scenario]], list[list[Diagnostic]]],
+    texts: Mapping[str, str] | None = None,
 ) -> list[Diagnostic]:
     """The warnings of `scenarios` (checked as `paths`), in their order: each scenario's as
     kept when that very scenario was checked before, else `work(those left)` (one list of
-    warnings per scenario given it, in its order), then kept."""
+    warnings per scenario given it, in its order), then kept. A kept warning quotes its line
+    from `texts`, the texts this load read."""
     if not caching():
         return [d for found in work(list(scenarios)) for d in found]
     from scendsl.app.kept_check import MAX_KEPT_CHECKS, entry_kind, entry_name, package_key
@@ -61,7 +63,7 @@ def kept_warnings(
     reused = [_reused(kept.get(k.digest), k) if k is not None else None for k in keys]
     left = [s for s, plain in zip(scenarios, reused, strict=True) if plain is None]
     made = iter(work(left)) if left else iter(())
-    sink = DiagnosticSink()  # quotes each warning's line as it reads now
+    sink = DiagnosticSink(loaded=texts)  # quotes each warning's line as this load read it
     found: list[Diagnostic] = []
     now: dict[str, dict[str, Any]] = {}
     for keyed, plain in zip(keys, reused, strict=True):

@@ -6,7 +6,7 @@ agree on what a scenario's numbers are. Errors are ScenarioError (located diagno
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -239,11 +239,14 @@ def check_warnings(scenarios: ScenarioSet, paths: Sequence[str] = ()) -> list[Di
     scenario checked before as it is now is not evaluated again (`app.kept_warnings`)."""
     from scendsl.app.kept_warnings import kept_warnings
 
-    return kept_warnings(scenarios.scenarios, paths, _each_warnings)
+    texts = scenarios.texts
+    return kept_warnings(
+        scenarios.scenarios, paths, lambda some: _each_warnings(some, texts), texts
+    )
 
 
-def _each_warnings(scenarios: list[Scenario]) -> list[list[Diagnostic]]:
-    """The warnings of each of `scenarios`, evaluated."""
+def _each_warnings(scenarios: list[Scenario], texts: Mapping[str, str]) -> list[list[Diagnostic]]:
+    """The warnings of each of `scenarios`, evaluated, quoting their lines from `texts`."""
     from scendsl.model.evaluate import evaluate
     from scendsl.model.scalar import python_math
     from scendsl.report.warnings import warning_diagnostics
@@ -252,7 +255,7 @@ def _each_warnings(scenarios: list[Scenario]) -> list[list[Diagnostic]]:
     # (no numpy to import) may differ from numpy's in a figure's last bit, which no warning
     # shows; what writes figures evaluates with numpy's.
     with python_math():
-        return [warning_diagnostics([evaluate(scenario)]) for scenario in scenarios]
+        return [warning_diagnostics([evaluate(scenario)], texts) for scenario in scenarios]
 
 
 @dataclass(frozen=True)

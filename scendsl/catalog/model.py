@@ -394,6 +394,10 @@ class Framework(_Frozen):
     #: Whether its pipeline runs the interleaved 1F1B schedule (else v = 1 whatever is written).
     interleaved_schedule: bool
     interleaved_schedule_note: str = Field(min_length=1)
+    #: Whether it overlaps its tensor-parallel exchanges with the GEMMs when the scenario writes
+    #: `tp_comm_overlap on` (else that changes nothing), and why.
+    tp_comm_overlap: bool
+    tp_comm_overlap_note: str = Field(min_length=1)
     #: Whether a mixture of experts with no parallelism written has its experts spread over the
     #: data-parallel ranks (GShard's sharding), else over the model-parallel ranks of the layout
     #: the model chooses (none when the model fits unsharded).

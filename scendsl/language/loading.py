@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 
 from scendsl.defaults import DEFAULT_MAX_VARIANTS
-from scendsl.errors import DiagnosticSink, ScenarioError, Span, remember_loaded
+from scendsl.errors import DiagnosticSink, ScenarioError, Span
 from scendsl.files import kind_of, scenario_files
 from scendsl.language.parse import MAX_TOKENS, parse, parse_file, read_scenario_text
 from scendsl.language.passes import resolve
@@ -147,7 +147,6 @@ def load_documents(
         visit(path, (displays or {}).get(path, path), os.path.realpath(root), (), None)
     if parsed is not None:
         parsed.loaded()
-    remember_loaded(sink.sources)  # what later stages quote, never the files read again
     return [d for d in documents if d is not None]
 
 

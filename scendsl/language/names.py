@@ -146,17 +146,6 @@ def _not_modelled() -> tuple[dict[str, str], dict[str, str]]:
     return words, units
 
 
-def between_hint(metric: str, other: str) -> str | None:
-    """The hint for a claim comparing two metrics (`expect market.rental_cost > market.capex`)
-    when the model computes one figure from both, one on each of its sides (not_modelled.toml
-    `between`: two rental costs are not renting against buying); else None."""
-    for pair in shipped_file("not_modelled.toml").get("between", ()):
-        one, two = pair["sides"]
-        if (metric in one and other in two) or (metric in two and other in one):
-            return str(pair["hint"])
-    return None
-
-
 def not_modelled_hint(metric: str | None = None, unit: str | None = None) -> str | None:
     """The hint for a figure the model does not compute, asked for by a metric's name
     (`energy.water_withdrawal`: a word of the name after its domain) or a unit only it has

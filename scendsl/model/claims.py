@@ -197,6 +197,60 @@ def _reference_by_country_hint(
     return f"a reference is named by its own name, not its country's: {names[country]} has {listed}"
 
 
+NOT_MODELLED_FILE = "not_modelled.toml"
+
+
+@functools.cache
+def related_figures() -> tuple[dict, ...]:
+    """not_modelled.toml's `[[between]]` entries, each checked: its `sides` and its `claim`
+    are metrics of the namespace, and its hint leaves the claim's formula to the registry."""
+    from scendsl.language.names import shipped_file
+
+    entries = tuple(shipped_file(NOT_MODELLED_FILE).get("between", ()))
+    check_related_figures(entries, metric_index())
+    return entries
+
+
+def check_related_figures(entries: tuple[dict, ...], index: dict[str, MetricInfo]) -> None:
+    """Refuse (CatalogError) a `[[between]]` entry naming a metric the model does not have, or
+    whose hint writes no `{claim}` and `{formula}` place (the formula is the registry's)."""
+    from scendsl.catalog.model import CatalogError
+
+    for number, entry in enumerate(entries, start=1):
+        where = f"between #{number}"
+        for name in (*entry["sides"][0], *entry["sides"][1], entry["claim"]):
+            if name not in index:
+                field = "claim" if name == entry["claim"] else "sides"
+                raise CatalogError(
+                    NOT_MODELLED_FILE, where, field, f"'{name}' is no metric the model computes"
+                )
+        for place in ("{claim}", "{formula}"):
+            if place not in entry["hint"]:
+                raise CatalogError(NOT_MODELLED_FILE, where, "hint", f"has no {place}")
+
+
+def between_hint(metric: str, other: str) -> str | None:
+    """The hint for a claim comparing two metrics (`expect market.rental_cost > market.capex`)
+    when the model computes one figure from both, one on each of its sides (not_modelled.toml
+    `between`: two rental costs are not renting against buying), with that figure's formula
+    from the registry; else None."""
+    for entry in related_figures():
+        one, two = entry["sides"]
+        if (metric in one and other in two) or (metric in two and other in one):
+            return str(entry["hint"]).format(
+                claim=entry["claim"], formula=formula_of(entry["claim"])
+            )
+    return None
+
+
+def formula_of(name: str) -> str:
+    """The registry's formula of a node (imports the whole model: for hints, not for checks)."""
+    from scendsl.model import domains  # noqa: F401  (registers every node)
+    from scendsl.model.registry import REGISTRY
+
+    return REGISTRY[name].formula
+
+
 def _metric_hint(claim, claimable: dict[str, MetricInfo]) -> str:
     """A guess among the metrics a claim may name (`energy.power` was offered the breakdown
     `energy.power_by_source`, which cannot be claimed), within the domain written; a domain
@@ -284,8 +338,6 @@ def _other_metric_hint(claim) -> str | None:
     """`expect market.rental_cost < market.capex`: a claim compares a metric with a figure, not
     with another metric (the Abu Dhabi trial's buy-or-rent claim was told to compare with an
     amount of money, with no word of why)."""
-    from scendsl.language.names import between_hint
-
     value = claim.value if isinstance(claim.value, str) else ""
     if value not in metric_index():
         return None
@@ -400,10 +452,10 @@ def _validate_claims(scenarios: ScenarioSet) -> None:
 
     index = metric_index()
     names = catalog_names()
-    sink = DiagnosticSink()
+    sink = DiagnosticSink(loaded=scenarios.texts)
     reported: set[tuple[str, int, int]] = set()
     for scenario in scenarios.scenarios:
-        local = DiagnosticSink(sink.sources)
+        local = DiagnosticSink(sink.sources, loaded=scenarios.texts)
         claim_problems(scenario, expand(index, reference_names(scenario, names)), local)
         for diagnostic in local.diagnostics:
             span = diagnostic.span

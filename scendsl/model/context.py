@@ -55,6 +55,31 @@ class Extrapolated:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class MissingFigure:
+    """A part of the supply with no figure for what its blend asks (water): the part that makes
+    the blend n/a, which the briefings, the warnings and JSON name (never from the note)."""
+
+    # The descriptions are the JSON Schema's (`scendsl schema`); a dataclass ignores them.
+    source: Annotated[
+        str, Field(description="the energy source of the supply mix (energy.toml) it lacks for")
+    ]
+    region: Annotated[
+        str | None,
+        Field(
+            description="for the region's grid: the region whose generation shares by fuel "
+            "the catalog does not hold (the grid's figure is weighed by them)"
+        ),
+    ] = None
+
+    def to_json(self) -> dict[str, Any]:
+        """One object of the `missing` list of `eval --format json`."""
+        data: dict[str, Any] = {"source": self.source}
+        if self.region is not None:
+            data["region"] = self.region
+        return data
+
+
 # Read-only by convention, as MetricResult: `from_figure` shares one Found per catalog figure
 # between evaluations, so nothing may change one. Not `frozen`: an evaluation makes a hundred,
 # and setting frozen fields (through `object.__setattr__`) cost a tenth of it.
@@ -76,6 +101,8 @@ class Found:
     label: str | None = None
     #: Outside the data's years: which year's figure stands in (the note says so in words).
     extrapolated: Extrapolated | None = None
+    #: For a blend that is n/a: the parts of the supply without a figure for it.
+    missing: tuple[MissingFigure, ...] = ()
 
 
 def _as_written(si: float, factor: float) -> float:

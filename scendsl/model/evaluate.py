@@ -29,6 +29,7 @@ from scendsl.model.context import (
     Context,
     Extrapolated,
     Found,
+    MissingFigure,
     WrittenMoney,
     claims_in_usd,
     conversion_note,
@@ -75,6 +76,9 @@ class MetricResult:
     label: str | None = None
     #: An input outside its data's years: which year's figure stands in (`note` says so too).
     extrapolated: Extrapolated | None = None
+    #: An input that is n/a for want of figures (`energy.supply_water`): the supply's parts
+    #: that have none.
+    missing: tuple[MissingFigure, ...] = ()
 
 
 # A plain dataclass, as MetricResult: `model_construct` of a pydantic model took ~8 µs a claim,
@@ -579,10 +583,11 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
             ):
                 inputs[name] = shared[2]
                 continue
-            _, _, unit, dimension, meaning, formula, _, sources = row
+            # An input's inputs: the other inputs whose fields it reads (`input_node`).
+            _, _, unit, dimension, meaning, formula, reads, sources = row
             if hit is None:  # nothing found: n/a
                 made = MetricResult(
-                    name, "input", value, unit, dimension, meaning, formula, (), sources
+                    name, "input", value, unit, dimension, meaning, formula, reads, sources
                 )
             else:
                 made = MetricResult(
@@ -593,7 +598,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                     dimension,
                     meaning,
                     formula,
-                    (),
+                    reads,
                     (*sources, hit.source) if hit.source else sources,
                     hit.origin,
                     hit.confidence,
@@ -602,6 +607,7 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
                     hit.written,
                     hit.label,
                     hit.extrapolated,
+                    hit.missing,
                 )
             _INPUT_RESULTS.keep(name, (row, hit, made))  # a long `serve` session's own blocks
             inputs[name] = made

@@ -117,6 +117,8 @@ class Registry:
         seen: set[str] = set()
         for node in self.nodes.values():
             for name in node.inputs:
+                if node.kind == "input" and name in self.nodes:
+                    continue  # an input reads its inputs' fields itself: any order will do
                 # A node may name one reference's copy of a per-reference node
                 # (`divide.nairr_pilot.compute_ratio` of `divide.{ref}.compute_ratio`).
                 declared = name if name in self.nodes else template_of(name, self.nodes)
@@ -191,11 +193,15 @@ def input_node(
     provenance: bool = False,
     names_of: str = "",
     scenario_field: str = "",
+    inputs: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an input: `compute(context)` returns a `Found` (value and where it came from);
     `provenance`: it says where another figure comes from (`Node.provenance`); `names_of`: its
     values are names of that catalog table (`Node.names_of`); `scenario_field`: the field it
-    stands for (`Node.scenario_field`)."""
+    stands for (`Node.scenario_field`); `inputs`: the other inputs whose fields it reads
+    through the context besides its own (the accelerator it looks a figure up for, the
+    framework whose default it takes): what it depends on, in the registry
+    (tests/test_input_reads.py checks them against what it reads)."""
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY.add(
@@ -206,7 +212,7 @@ def input_node(
                 meaning,
                 function,
                 formula,
-                (),
+                tuple(inputs),
                 tuple(sources),
                 value_type,
                 importance,
@@ -265,4 +271,6 @@ def calibration_input(
     def compute(ctx: Any) -> Any:
         return ctx.chip_calibration(key) if per_chip else ctx.calibration(key)
 
-    input_node(name, dimension, meaning, sources=sources, formula=formula)(compute)
+    # A figure kept per chip is read for the scenario's accelerator.
+    chip = ("cluster.accelerator",) if per_chip else ()
+    input_node(name, dimension, meaning, sources=sources, formula=formula, inputs=chip)(compute)

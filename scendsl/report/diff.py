@@ -461,8 +461,9 @@ def _is_written(before: MetricResult | None, after: MetricResult | None) -> bool
 
 def _input_ancestors(result: Evaluated) -> Callable[[str], frozenset[str]]:
     """The input nodes a node of `result` is computed from, however indirectly: each node
-    carries the names it was computed from (references' figures included). Walked without
-    recursion: a graph read from a JSON file may be a chain of any length, or even a cycle."""
+    carries the names it was computed from (references' figures included; an input, the other
+    inputs whose fields it reads, and itself). Walked without recursion: a graph read from a
+    JSON file may be a chain of any length, or even a cycle."""
     memo: dict[str, frozenset[str]] = {}
 
     def ancestors(name: str) -> frozenset[str]:
@@ -473,11 +474,15 @@ def _input_ancestors(result: Evaluated) -> Callable[[str], frozenset[str]]:
             if current in memo:
                 continue
             node = result.metrics.get(current)
+            own: frozenset[str] = frozenset()
             if node is None:
+                node, own = result.inputs.get(current), frozenset({current})
+            if node is None or not node.inputs:
                 memo[current] = frozenset({current})
             elif expanded:
                 # A parent without a memo is still being expanded: a cycle, it adds nothing.
-                memo[current] = frozenset().union(*(memo.get(p, frozenset()) for p in node.inputs))
+                parents = (memo.get(p, frozenset()) for p in node.inputs)
+                memo[current] = own.union(*parents)
                 visiting.discard(current)
             elif current not in visiting:
                 visiting.add(current)
@@ -553,6 +558,9 @@ def _attribute(
     following = {c.name for c in inputs if not c.written}
     if not written:  # nothing written changed: each changed figure is its own cause
         written, following = [c.name for c in inputs], set()
+    # A default that changed with the written inputs it reads (the framework's recomputation
+    # with the framework) follows from those alone.
+    following = {n for n in following if not ancestors(n) & set(written)}
     out = []
     for change in metrics:
         sources = ancestors(change.name)

@@ -31,9 +31,10 @@ def value_text(node: MetricResult) -> str:
 def _numbers(node: MetricResult) -> dict[str, Any]:
     """What a program reads of a number beside its text: `value_si` in SI base units (null when
     n/a, or infinite with `infinite` ±1, as the eval JSON has it), its `unit`, and an uncertain
-    input's `range_si` [low, high]; nothing for a category, a flag or a key."""
+    input's `range_si` [low, high]; nothing for a category, a flag, a key or a breakdown (the
+    supply's shares by source, which an input reads)."""
     value = node.value
-    if isinstance(value, (bool, str)) or node.dimension in ("text", "bool"):
+    if isinstance(value, (bool, str, dict)) or node.dimension in ("text", "bool"):
         return {}
     numbers: dict[str, Any] = {"value_si": json_safe(value), "unit": node.unit}
     sign = infinity_sign(value)
@@ -81,11 +82,12 @@ def explain_tree(result: Result, name: str, depth: int | None = None) -> dict[st
                 )
             if node.written is not None:
                 entry["written"] = node.written.to_json()
-            return entry
+            if not node.inputs:
+                return entry
         if current in seen:
             entry["repeat"] = True
             return entry
-        entry["sources"] = list(node.sources)
+        entry.setdefault("sources", list(node.sources))
         if depth is not None and level >= depth and node.inputs:
             entry["inputs_hidden"] = len(node.inputs)
             return entry

@@ -152,6 +152,8 @@ def metric_data(node: MetricResult) -> dict[str, Any]:
         data["label"] = node.label  # `value` keeps the key; this is what a reader calls it
     if node.extrapolated is not None:  # outside its data's years
         data["extrapolated"] = node.extrapolated.to_json()
+    if node.missing:  # n/a for want of figures: the parts that have none
+        data["missing"] = [part.to_json() for part in node.missing]
     sign = infinity_sign(node.value)
     if sign is not None:
         data["infinite"] = sign
@@ -341,6 +343,19 @@ def _extrapolated_fields() -> dict[str, Any]:
     }
 
 
+def _missing_fields() -> dict[str, Any]:
+    """The fields of a `missing` list's objects (`MissingFigure.to_json`), each described as
+    MissingFigure describes it."""
+    from pydantic import TypeAdapter
+
+    from scendsl.model.context import MissingFigure
+
+    described = TypeAdapter(MissingFigure).json_schema()["properties"]
+    return {
+        name: {**_STRING, "description": field["description"]} for name, field in described.items()
+    }
+
+
 def _written_fields() -> dict[str, Any]:
     """The `written` object's fields (`WrittenMoney.to_json`), each described as WrittenMoney
     describes it (one text for this schema and the result model's); a range's ends are left
@@ -372,7 +387,11 @@ def eval_schema() -> dict[str, Any]:
             "unit": {**_STRING, "description": "SI base unit; '1' for a plain number"},
             "meaning": _STRING,
             "formula": _STRING,
-            "inputs": {**_STRINGS, "description": "the figures a metric is computed from"},
+            "inputs": {
+                **_STRINGS,
+                "description": "the figures a metric is computed from; for an input, the "
+                "other inputs whose fields it reads (the framework its default is taken from)",
+            },
             "origin": {
                 **_STRING,
                 "description": "where an input came from: file:line:col, "
@@ -392,6 +411,12 @@ def eval_schema() -> dict[str, Any]:
                 description="an input outside its data's years: another year's figure stands "
                 "in (`note` says so in words)",
             ),
+            "missing": {
+                "type": "array",
+                "description": "an input that is n/a for want of figures (energy.supply_water): "
+                "the parts of the supply that have none",
+                "items": _object(["source"], _missing_fields()),
+            },
             "label": {
                 **_STRING,
                 "description": "for a value that is a key (a reference's name): what a reader "

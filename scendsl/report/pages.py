@@ -403,5 +403,4 @@ def _as_scenario_error(problem: TemplateProblem) -> ScenarioError:
             "templates run in a sandbox: only the data passed to them and the template "
             "folders are reachable"
         )
-    # Quotes the template line, like a scenario's.
-    return ScenarioError.one(problem.message, span, hint, quote=True)
+    return ScenarioError.one(problem.message, span, hint)

@@ -327,10 +327,11 @@ def _expand(result: Result, patterns: Iterable[str]) -> list[str]:
 
 
 def _built_on(result: Result) -> dict[str, list[str]]:
-    """The metrics each figure of `result` is an input of, in the result's order."""
+    """The figures each figure of `result` is an input of, in the result's order (an input
+    reading another's field is built on it too)."""
     users: dict[str, list[str]] = {}
-    for name, metric in result.metrics.items():
-        for used in metric.inputs:
+    for name, node in (*result.inputs.items(), *result.metrics.items()):
+        for used in node.inputs:
             users.setdefault(used, []).append(name)
     return users
 
@@ -526,9 +527,12 @@ def scenario_warnings(result: Result, sink: DiagnosticSink | None = None) -> lis
     return found
 
 
-def warning_diagnostics(results: Iterable[Result]) -> list[Diagnostic]:
-    """The warnings of every result as diagnostics, in the order of the results."""
-    sink = DiagnosticSink()  # one cache of source lines for every scenario
+def warning_diagnostics(
+    results: Iterable[Result], texts: Mapping[str, str] | None = None
+) -> list[Diagnostic]:
+    """The warnings of every result as diagnostics, in the order of the results, each quoting
+    its line from `texts` (the load's, `ScenarioSet.texts`) when given."""
+    sink = DiagnosticSink(loaded=texts)  # one cache of source lines for every scenario
     for result in results:
         scenario_warnings(result, sink)
     return sink.diagnostics

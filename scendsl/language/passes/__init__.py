@@ -90,4 +90,6 @@ def _resolve(
             if sweep is not None:
                 sweeps.append(sweep)
     sink.raise_if_errors()
-    return ScenarioSet.model_construct(scenarios=tuple(scenarios.values()), sweeps=tuple(sweeps))
+    return ScenarioSet.model_construct(
+        scenarios=tuple(scenarios.values()), sweeps=tuple(sweeps), texts=dict(sink.sources)
+    )

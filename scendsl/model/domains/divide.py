@@ -261,6 +261,7 @@ def _comparison_precision(ctx: Context) -> Found:
     sources=("vendor datasheets (dense, no sparsity)",),
     formula="<comparison precision>_dense of the scenario's accelerator (FP4 → FP8 → BF16 "
     "when the chip lacks the precision)",
+    inputs=("cluster.accelerator", "divide.precision"),
 )
 def _comparison_rate(ctx: Context) -> Found:
     return _rate_at(ctx, ctx.scenario.comparison_precision)[0]
@@ -434,6 +435,7 @@ def _public_resource_found(ctx: Context, value: object, titled: bool = False) ->
     "else the largest of that kind",
     names_of="references",
     scenario_field="compare_with",
+    inputs=("cluster.accelerator", "divide.precision", "scenario.region"),
 )
 def _public_resource_name(ctx: Context) -> Found:
     # The key is the value (claims and JSON name it); a reader sees the resource's title.
@@ -446,6 +448,7 @@ def _public_resource_name(ctx: Context) -> Found:
     "Peak dense compute of that national research resource at the comparison precision",
     formula="reference.<divide.public_resource>.comparison_peak: its count × its accelerator's "
     "dense rate at the comparison precision",
+    inputs=("divide.public_resource",),
 )
 def _public_resource_peak(ctx: Context) -> Found:
     return _public_resource_found(ctx, _public_resource(ctx)[1])

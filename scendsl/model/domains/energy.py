@@ -249,6 +249,8 @@ _DODGE = (
     formula="scenario cluster.embodied_carbon, else die_area × "
     "calibration.embodied_logic_kgco2_per_cm2 + hbm (GB) × "
     "calibration.embodied_hbm_kgco2_per_gb + calibration.embodied_server_share",
+    scenario_field="cluster.embodied_carbon",
+    inputs=("cluster.accelerator",),
 )
 def _embodied(ctx: Context) -> Found:
     if ctx.field("cluster.embodied_carbon") is not None:

@@ -32,7 +32,7 @@ from scendsl.catalog.grid import (
 from scendsl.catalog.quantities import read_quantity
 from scendsl.language.names import country_of
 from scendsl.memo import IdentityMemo
-from scendsl.model.context import Context, Extrapolated, Found, from_figure
+from scendsl.model.context import Context, Extrapolated, Found, MissingFigure, from_figure
 from scendsl.model.domains.server import accelerators_per_server
 from scendsl.model.registry import calibration_input, input_node, scenario_input
 
@@ -61,6 +61,7 @@ def _by_site_class(figure: str) -> str:
     "number",
     "Power usage effectiveness: facility power ÷ IT power",
     formula=_by_site_class("pue"),
+    inputs=("energy.site_class", "scenario.year"),
 )
 def _pue(ctx: Context) -> Found:
     return _site_class_figure(ctx, "pue")
@@ -103,6 +104,7 @@ def _calibration_series(calibration: Mapping[str, Any], prefix: str) -> dict[int
     "water_intensity",
     "Water usage effectiveness: water the site consumes on site ÷ its IT energy",
     formula=_by_site_class("wue"),
+    inputs=("energy.site_class", "scenario.year"),
 )
 def _wue(ctx: Context) -> Found:
     return _site_class_figure(ctx, "wue")
@@ -134,6 +136,8 @@ def _measured_power(ctx: Context) -> bool:
     "Cluster network and storage power on top of the servers",
     formula="scenario cluster.overhead, else 0 when cluster.accelerator_power (measured "
     "all-in) is given, else calibration.network_overhead",
+    scenario_field="cluster.overhead",
+    inputs=("accelerator.system_power",),
 )
 def _network_overhead(ctx: Context) -> Found:
     if ctx.field("cluster.overhead") is None and _measured_power(ctx):
@@ -157,6 +161,7 @@ def _network_overhead(ctx: Context) -> Found:
     "cluster.accelerator_power (measured) is given, else "
     "calibration.training_power_fraction (an H100 server's typical draw under training ÷ its "
     "rated power: a mean, as the run's power and energy are)",
+    inputs=("accelerator.system_power",),
 )
 def _training_fraction(ctx: Context) -> Found:
     if ctx.field("energy.training_power_fraction") is not None:
@@ -220,6 +225,8 @@ def _cooling(ctx: Context) -> Found:
     "node_overhead_<platform>); a GPU server's × (1 − calibration.server_fan_share) "
     "when immersed (cluster.cooling immersion); less tdp − accelerator.power_limit when a "
     "limit is set below the TDP",
+    scenario_field="cluster.accelerator_power",
+    inputs=("cluster.cooling", "cluster.host_power", "accelerator.power_limit"),
 )
 def _system_power(ctx: Context) -> Found:
     if ctx.field("cluster.accelerator_power") is not None:
@@ -234,6 +241,7 @@ def _system_power(ctx: Context) -> Found:
     formula="scenario cluster.host_power, else calibration.host_power (two 350 W Xeons per 8 "
     "GPUs, as in DGX H100 and DGX B200) × calibration.gpu_server_accelerators ÷ "
     "cluster.accelerators_per_server (the two CPUs shared by the server's own accelerators)",
+    inputs=("cluster.accelerators_per_server",),
 )
 def _host_power(ctx: Context) -> Found:
     return host_power(ctx)
@@ -274,6 +282,7 @@ def _hosts_shared(ctx: Context, per_board: Found) -> Found:
     "superchip's CPU); 0 for a GPU server's accelerator, whose hosts are cluster.host_power",
     formula="the accelerator's module_host_cpus (catalog accelerators.toml or an accelerator "
     "block: GH200 1, GB200 and GB300 ½), else 0",
+    inputs=("cluster.accelerator",),
 )
 def module_host_cpus(ctx: Context) -> Found:
     """How many host CPUs per accelerator the accelerator's own power figures carry: a
@@ -296,6 +305,7 @@ def module_host_cpus(ctx: Context) -> Found:
     "power already carries its host CPU: the written power is not added",
     value_type="bool",
     formula="scenario writes cluster.host_power and accelerator.module_host_cpus > 0",
+    inputs=("cluster.accelerator",),
 )
 def host_power_in_module(ctx: Context) -> Found:
     """Whether a written cluster.host_power is set aside, the accelerator's own power carrying
@@ -327,6 +337,8 @@ def host_power_in_module(ctx: Context) -> Found:
     "being max(calibration.workstation_circuit_power, the region's mains_voltage × "
     "calibration.workstation_inlet_current): the "
     "GPUs of a deskside system are capped to keep it within an office circuit",
+    scenario_field="cluster.power_limit",
+    inputs=("cluster.accelerator", "cluster.count", "cluster.server", "scenario.region"),
 )
 def _power_limit(ctx: Context) -> Found:
     return power_limit(ctx)
@@ -371,6 +383,7 @@ def power_limit(ctx: Context) -> Found:
     "min(accelerator.power_limit, tdp × the accelerator's measured average draw while training "
     "÷ its TDP, calibration.accelerator_training_draw_<name>); the rated power (100 %, an upper "
     "bound) for an accelerator with no such measurement",
+    inputs=("energy.training_power_fraction",),
 )
 def _training_draw(ctx: Context) -> Found:
     """What one accelerator draws on average while training: the share of its power limit the
@@ -580,6 +593,8 @@ def _server_figure(ctx: Context, parts: Found) -> Found | None:
     formula="scenario energy.intensity, else Σ share × intensity of each source "
     "(grid = the region's grid for the year, grid.toml: its own figure, else its country's, "
     "else the world average; a year past the data takes the latest year)",
+    scenario_field="energy.intensity",
+    inputs=("energy.mix_shares", "scenario.region", "scenario.year"),
 )
 def _intensity(ctx: Context) -> Found:
     if ctx.field("energy.intensity") is not None:
@@ -594,6 +609,8 @@ def _intensity(ctx: Context) -> Found:
     formula="scenario energy.price, else Σ share × price of each source "
     "(grid = the region's industrial electricity price for the year, electricity_prices.toml, "
     "else the country's commercial tariff, commercial_prices.toml, else the gas plant's price)",
+    scenario_field="energy.price",
+    inputs=("energy.mix_shares", "scenario.region", "scenario.year"),
 )
 def _price(ctx: Context) -> Found:
     if ctx.field("energy.price") is not None:
@@ -610,9 +627,33 @@ def _price(ctx: Context) -> Found:
     "medians), the region's grid weighed by its generation shares by fuel (grid_mix.toml, a "
     "fuel without a figure counted as none); none when a source has no figure or the grid's "
     "shares are not in the catalog",
+    inputs=("energy.mix_shares", "scenario.region", "scenario.year"),
 )
 def _supply_water(ctx: Context) -> Found:
+    missing = _water_missing(ctx)
+    if missing:
+        # n/a, as an input that finds nothing, with the parts that leave it so (no origin: no
+        # figure was read).
+        return Found(None, "", missing=missing)
     return _mix_average(ctx, "water")
+
+
+def _water_missing(ctx: Context) -> tuple[MissingFigure, ...]:
+    """The parts of the supply (with a share) that have no water figure: an energy source
+    without one in energy.toml, or the region's grid when the catalog has no generation shares
+    by fuel to weigh its fuels' figures with."""
+    missing = []
+    for name, share in supply_mix(ctx):
+        source = ctx.catalog.energy_sources.get(name)
+        if source is None or not share > 0:
+            continue
+        if source.uses_region_grid:
+            region, year = ctx.scenario.region, ctx.scenario.year
+            if generation_mix(region, year) is None:
+                missing.append(MissingFigure(name, region))
+        elif source.water is None:
+            missing.append(MissingFigure(name))
+    return tuple(missing)
 
 
 def supply_mix(ctx: Context) -> list[tuple[str, float]]:
@@ -854,6 +895,7 @@ def _grid_fallback(ctx: Context, what: str, path: str, default: str | None) -> F
     importance=2,
     formula="the grid is in the supply mix and grid.toml has no figure for the scenario's "
     "region and year",
+    inputs=("energy.supply_intensity",),
 )
 def _grid_intensity_fallback(ctx: Context) -> Found:
     return _grid_fallback(ctx, "intensity", "energy.intensity", None)
@@ -868,6 +910,7 @@ def _grid_intensity_fallback(ctx: Context) -> Found:
     importance=2,
     formula="the grid is in the supply mix and electricity_prices.toml has no industrial "
     "price for the scenario's region and year (a commercial tariff or a default stands in)",
+    inputs=("energy.supply_price",),
 )
 def _grid_price_fallback(ctx: Context) -> Found:
     region = ctx.catalog.regions[ctx.scenario.region]
@@ -905,6 +948,7 @@ def _household_country(ctx: Context, figure: RegionalFigure) -> str:
     "published average, else residential electricity ÷ households); a subdivision takes its "
     "country's, a region without a figure the default country's ([meta] default_region), "
     "each with a warning",
+    inputs=("scenario.region", "scenario.year"),
 )
 def _household(ctx: Context) -> Found:
     figure = _household_figure(ctx)
@@ -927,6 +971,7 @@ def _household(ctx: Context) -> Found:
     formula="the scenario's country when households.toml has its figure, else the default "
     "country of households.toml ([meta] default_region)",
     names_of="regions",
+    inputs=("scenario.region", "scenario.year"),
 )
 def _household_country_node(ctx: Context) -> Found:
     figure = _household_figure(ctx)
@@ -944,6 +989,7 @@ def _household_country_node(ctx: Context) -> Found:
     importance=2,
     formula="households.toml has no figure for the scenario's region (another year's figure "
     "of the region itself is labelled extrapolated, not flagged: it is a comparison)",
+    inputs=("scenario.region", "scenario.year"),
 )
 def _household_fallback(ctx: Context) -> Found:
     figure = _household_figure(ctx)
@@ -958,6 +1004,7 @@ def _household_fallback(ctx: Context) -> Found:
     importance=2,
     formula="grid.toml per_capita_electricity of scenario.region for scenario.year (Ember and "
     "Energy Institute via Our World in Data); another year's figure is labelled extrapolated",
+    inputs=("scenario.region", "scenario.year"),
 )
 def _per_capita(ctx: Context) -> Found:
     figure = per_capita_electricity(ctx.scenario.region, ctx.scenario.year)
@@ -977,6 +1024,7 @@ def _per_capita(ctx: Context) -> Found:
     "takes the latest figure carried toward the country's published forecast "
     "(electricity_demand_forecasts.toml), else grown at the country's average yearly growth "
     "over the data's years, labelled extrapolated; a country without a figure has none",
+    inputs=("scenario.region", "scenario.year"),
 )
 def _national_demand(ctx: Context) -> Found:
     # A subdivision's site draws on its country's grid: the share is of the country's demand.
@@ -1020,6 +1068,7 @@ def _national_demand_of(country: str, year: int) -> Found:
     formula="national_emissions.toml national_emissions of the country of scenario.region for "
     "scenario.year (Climate Watch CAIT via Our World in Data); a year past the data takes the "
     "latest year, held flat and labelled extrapolated; a country without a figure has none",
+    inputs=("scenario.region", "scenario.year"),
 )
 def _national_emissions(ctx: Context) -> Found:
     # A subdivision's site counts in its country's inventory.

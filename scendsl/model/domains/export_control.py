@@ -208,6 +208,7 @@ def _optional_rate(figure: str, words: str) -> None:
         "flop_rate",
         f"Dense {words} rate counted in TPP (0 when the accelerator lists none)",
         sources=(_B1,),
+        inputs=("cluster.accelerator",),
     )
     def _lookup(ctx: Context) -> Found:
         return ctx.accelerator_figure(
@@ -273,6 +274,7 @@ def performance_density(tpp_value, die_area):
     "export.performance_density, accelerator.scaleup_bandwidth, "
     "accelerator.hbm_bandwidth and the region's country groups on that date and "
     "diffusion tier (outside_us_rules when accelerator.subject_to lacks US)",
+    inputs=("cluster.accelerator", "scenario.region", "scenario.year"),
 )
 def _status(ctx: Context) -> Found:
     return _decision_found(ctx, lambda decision: decision.status)
@@ -286,6 +288,7 @@ def _status(ctx: Context) -> Found:
     value_type="text",
     importance=4,
     formula="the last rule in force whose treatment sets the final status",
+    inputs=("cluster.accelerator", "scenario.region", "scenario.year"),
 )
 def _rule(ctx: Context) -> Found:
     return _decision_found(ctx, lambda decision: decision.rule_text())
@@ -300,6 +303,7 @@ def _rule(ctx: Context) -> Found:
     value_type="bool",
     importance=3,
     formula="chip meets a 3A090 class of a rule in force on scenario.year-07-01",
+    inputs=("cluster.accelerator", "scenario.year"),
 )
 def _controlled(ctx: Context) -> Found:
     date = decision_date(ctx.scenario.year)
@@ -332,6 +336,7 @@ def _controlled(ctx: Context) -> Found:
     importance=3,
     formula="the accelerator block's subject_to, else the catalog entry's (its own, else its "
     "vendor's), else US (assumed)",
+    inputs=("cluster.accelerator",),
 )
 def _subject_to(ctx: Context) -> Found:
     subject_to = jurisdiction(ctx)
@@ -361,6 +366,7 @@ def _subject_to(ctx: Context) -> Found:
     importance=1,
     formula="accelerator.subject_to is the default",
     provenance=True,
+    inputs=("cluster.accelerator",),
 )
 def _subject_to_assumed(ctx: Context) -> Found:
     assumed = jurisdiction(ctx).assumed
@@ -395,6 +401,7 @@ def _guidance(ctx: Context):
     importance=5,
     formula="guidance issued by scenario.year-07-01 naming the accelerator (or the catalog "
     "entry it extends), or covering accelerator.subject_to and a 3A090 class",
+    inputs=("cluster.accelerator", "scenario.year"),
 )
 def _guidance_text(ctx: Context) -> Found:
     found, date = _guidance(ctx)
@@ -423,6 +430,7 @@ def _guidance_text(ctx: Context) -> Found:
     value_type="bool",
     importance=2,
     formula="export.guidance is not none",
+    inputs=("cluster.accelerator", "scenario.year"),
 )
 def _named_in_guidance(ctx: Context) -> Found:
     found, _date = _guidance(ctx)
@@ -533,6 +541,7 @@ def launched(available_year, year):
     value_type="bool",
     importance=2,
     formula="scenario.region not in regions.toml",
+    inputs=("scenario.region",),
 )
 def _region_fallback(ctx: Context) -> Found:
     # It lives here because this module is the one that reads a destination's standing from the

@@ -72,6 +72,7 @@ scenario_input(
     "peak (performance.mfu carries it to the workload's precision)",
     formula="catalog calibration.default_mfu when neither cluster.mfu nor cluster.hfu is set, "
     "else n/a",
+    inputs=("cluster.hfu", "cluster.mfu"),
 )
 def _default_mfu(ctx: Context) -> Found:
     return _where_the_default_mfu_is(ctx, "default_mfu")
@@ -97,6 +98,7 @@ def _default_mfu_input(name: str, key: str, meaning: str, sources: tuple[str, ..
         formula=f"catalog calibration.{key} when neither cluster.mfu nor cluster.hfu is set, "
         "else n/a",
         sources=sources,
+        inputs=("cluster.mfu", "cluster.hfu"),
     )
     def _lookup(ctx: Context) -> Found:
         return _where_the_default_mfu_is(ctx, key)
@@ -142,6 +144,7 @@ _default_mfu_input(
     "default_mfu_chip_factor (1: the default's own chip, or no same-code measurement), when "
     "neither cluster.mfu nor cluster.hfu is set, else n/a",
     sources=(CHIP_MFU,),
+    inputs=("cluster.accelerator", "cluster.hfu", "cluster.mfu"),
 )
 def _default_mfu_chip_factor(ctx: Context) -> Found:
     # Read only where the default MFU is: a measured MFU already holds its chip's level.
@@ -158,7 +161,12 @@ _default_mfu_input(
 )
 
 
-@input_node("accelerator.available_year", "year", "Year the accelerator is available in volume")
+@input_node(
+    "accelerator.available_year",
+    "year",
+    "Year the accelerator is available in volume",
+    inputs=("cluster.accelerator",),
+)
 def _available(ctx: Context) -> Found:
     custom = ctx.custom_accelerator
     if custom is not None and custom.available_year is not None:
@@ -172,7 +180,7 @@ def _available(ctx: Context) -> Found:
 
 
 def _figure_input(figure: str, dimension: str, meaning: str) -> None:
-    @input_node(f"accelerator.{figure}", dimension, meaning)
+    @input_node(f"accelerator.{figure}", dimension, meaning, inputs=("cluster.accelerator",))
     def _lookup(ctx: Context) -> Found:
         return ctx.accelerator_figure(figure)
 
@@ -189,6 +197,7 @@ for _name, _spec in ACCELERATOR_FIGURES.items():
     "accelerator.hostlink_shared_by",
     "number",
     "Accelerators sharing one host link (2 on a Grace-Blackwell superchip)",
+    inputs=("cluster.accelerator",),
 )
 def _shared(ctx: Context) -> Found:
     entry = ctx.catalog_accelerator

@@ -86,6 +86,7 @@ def _price_series(ctx: Context) -> Found:
     value_type="bool",
     importance=1,
     formula="catalog market.price_series.<series>.reported; its description is the note",
+    inputs=("market.price_series",),
 )
 def _price_series_reported(ctx: Context) -> Found:
     name = str(ctx.scenario_or_choice("market.price_series").value)
@@ -104,6 +105,7 @@ def _price_series_reported(ctx: Context) -> Found:
     value_type="bool",
     importance=2,
     formula="the catalog price series has no figure for scenario.year (nearest year used)",
+    inputs=("market.unit_price",),
 )
 def _price_extrapolated(ctx: Context) -> Found:
     if ctx.field("market.unit_price") is not None:
@@ -130,6 +132,7 @@ def _price_extrapolated(ctx: Context) -> Found:
     importance=4,
     formula="scenario market.unit_price, else the accelerator block's price, else the "
     "catalog price for scenario.year in market.price_series (nearest year outside the data)",
+    inputs=("cluster.accelerator", "market.price_series", "scenario.year"),
 )
 def _unit_price(ctx: Context) -> Found:
     if ctx.field("market.unit_price") is not None:
@@ -150,6 +153,7 @@ def _unit_price(ctx: Context) -> Found:
     "currency",
     "Global AI-GPU market in the scenario year (catalog market table)",
     importance=3,
+    inputs=("scenario.year",),
 )
 def _global_market(ctx: Context) -> Found:
     return ctx.by_year(
@@ -165,6 +169,7 @@ def _global_market(ctx: Context) -> Found:
     "The accelerator vendor's share of the AI-GPU market in the scenario year (NVIDIA "
     "only: the catalog has no other vendor's share)",
     importance=1,
+    inputs=("cluster.accelerator", "scenario.year"),
 )
 def _vendor_share(ctx: Context) -> Found:
     custom = ctx.custom_accelerator
@@ -187,6 +192,7 @@ def _vendor_share(ctx: Context) -> Found:
     importance=1,
     formula="catalog market.nvidia_datacenter_revenue of the latest fiscal year FY whose "
     "calendar year (FY + market.fiscal_calendar.nvidia_offset) is at most scenario.year",
+    inputs=("scenario.year",),
 )
 def _vendor_datacenter_revenue(ctx: Context) -> Found:
     market = ctx.catalog.market
@@ -215,6 +221,7 @@ def _vendor_datacenter_revenue(ctx: Context) -> Found:
     importance=2,
     formula="scenario market.rental_price, else the catalog rental price of the "
     "accelerator for scenario.year (nearest year outside the data)",
+    inputs=("cluster.accelerator", "scenario.year"),
 )
 def _rental_price(ctx: Context) -> Found:
     if ctx.field("market.rental_price") is not None:

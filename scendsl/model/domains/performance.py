@@ -100,6 +100,7 @@ def peak_bf16(count, bf16_dense):
     sources=("vendor datasheets (dense, no sparsity)",),
     formula="bf16_dense, fp8_dense or fp4_dense by workload.precision (fp16 at bf16_dense, the "
     "16-bit tensor rate); a chip without the format runs it at the next wider one's rate",
+    inputs=("cluster.accelerator", "workload.precision"),
 )
 def _peak_per_accelerator(ctx: Context) -> Found:
     """Only the figure the precision needs is read: a custom accelerator without `fp8_dense`
@@ -113,6 +114,7 @@ def _peak_per_accelerator(ctx: Context) -> Found:
     "Dense FP8 peak of one accelerator (the BF16 rate on a chip without FP8)",
     sources=("vendor datasheets (dense, no sparsity)",),
     formula="fp8_dense; a chip without FP8 runs FP8 work at its bf16_dense rate",
+    inputs=("cluster.accelerator",),
 )
 def _fp8_per_accelerator(ctx: Context) -> Found:
     """The catalog writes the BF16 rate as fp8_dense of a chip without FP8; a new accelerator
@@ -849,6 +851,7 @@ POWER_CAP_PREFIX = "power_cap_throughput_"
     "(measured at caps of N % of the TDP) interpolated linearly at power_limit / tdp, and "
     "below the lowest point in proportion to the cap",
     sources=(POWER_CAP,),
+    inputs=("accelerator.power_limit",),
 )
 def _power_cap_throughput(ctx: Context) -> Found:
     # Imported here, not at the top: the energy domain's inputs are declared after this one's

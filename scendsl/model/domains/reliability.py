@@ -91,6 +91,8 @@ COUNTED_CAUSES = {
     "reliability.rate_counts says: the scenario's cluster.interruption_rate, else the published "
     "rate of the accelerator's generation, else the Llama 3 (H100) calibration",
     sources=(_LLAMA3,),
+    scenario_field="cluster.interruption_rate",
+    inputs=("cluster.accelerator",),
 )
 def _published_interruption_rate(ctx: Context) -> Found:
     if ctx.field("cluster.interruption_rate") is not None:
@@ -104,6 +106,7 @@ def _published_interruption_rate(ctx: Context) -> Found:
     "Which interruptions the published rate counts: all (software included), hardware (GPU, "
     "host, network) or gpu",
     value_type="text",
+    inputs=("reliability.published_interruption_rate",),
 )
 def _rate_counts(ctx: Context) -> Found:
     if ctx.field("cluster.interruption_rate") is not None:
@@ -210,6 +213,7 @@ calibration_input(
     "accelerator for its own rate, the catalog chip for the catalog's rate, Llama 3's H100 "
     "for the stand-in",
     sources=(_LLAMA3,),
+    inputs=("reliability.published_interruption_rate",),
 )
 def _rate_memory(ctx: Context) -> Found:
     if ctx.field("cluster.interruption_rate") is not None:
@@ -265,6 +269,7 @@ scenario_input(
     "text",
     "How interruptions are recovered: restart, in_memory, or auto (the better goodput)",
     value_type="text",
+    scenario_field="cluster.recovery",
 )
 def _recovery(ctx: Context) -> Found:
     return ctx.scenario_or_choice("cluster.recovery")

@@ -123,6 +123,8 @@ def _baseline(ctx: Context) -> tuple[Found, Found]:
     "number",
     "Parameters of the baseline model the workload is compared with",
     sources=(_CHINCHILLA,),
+    scenario_field="workload.baseline_parameters",
+    inputs=("workload.parameters", "workload.tokens", "scaling.baseline_tokens"),
 )
 def _baseline_parameters(ctx: Context) -> Found:
     return _baseline(ctx)[0]
@@ -133,6 +135,8 @@ def _baseline_parameters(ctx: Context) -> Found:
     "number",
     "Training tokens of the baseline model the workload is compared with",
     sources=(_CHINCHILLA,),
+    scenario_field="workload.baseline_tokens",
+    inputs=("workload.parameters", "workload.tokens", "scaling.baseline_parameters"),
 )
 def _baseline_tokens(ctx: Context) -> Found:
     return _baseline(ctx)[1]

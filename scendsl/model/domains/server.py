@@ -28,6 +28,7 @@ FIELD = "cluster.accelerators_per_server"
     "calibration.workstation_accelerators, dgx the accelerator's scale-up domain where it is "
     "a board smaller than calibration.gpu_server_accelerators (GH200's four-superchip node), "
     "else calibration.gpu_server_accelerators (the 8-GPU HGX/DGX board)",
+    inputs=("cluster.accelerator", "cluster.server"),
 )
 def _accelerators_per_server(ctx: Context) -> Found:
     return accelerators_per_server(ctx)
@@ -83,6 +84,7 @@ def _domain_figure(ctx: Context) -> Found | None:
     formula="the accelerator's scaleup_domain (catalog or accelerator block); where it is a "
     "board (no larger than calibration.gpu_server_accelerators), at most "
     "cluster.accelerators_per_server: a four-GPU server's NVLink joins four",
+    inputs=("cluster.accelerators_per_server",),
 )
 def _scaleup_domain(ctx: Context) -> Found:
     figure = ctx.accelerator_figure("scaleup_domain")

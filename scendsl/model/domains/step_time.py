@@ -662,22 +662,23 @@ def kv_width(kv, width, heads):
     "performance.tp_comm_overlap_applies",
     "number",
     "Whether the run overlaps its tensor-parallel exchanges with the GEMMs: written on, under "
-    "Megatron, with sequence parallelism and a tensor-parallel group",
-    "workload.tp_comm_overlap = on and workload.framework = megatron and "
+    "a framework that has the overlap, with sequence parallelism and a tensor-parallel group",
+    "workload.tp_comm_overlap = on and workload.framework_tp_overlap and "
     "workload.sequence_parallel = on and t > 1",
     (
         "workload.tp_comm_overlap",
-        "workload.framework",
+        "workload.framework_tp_overlap",
         "workload.sequence_parallel",
         "workload.tensor_parallel",
     ),
     sources=(TP_OVERLAP,),
     value_type="bool",
 )
-def tp_comm_overlap_applies(overlap, framework, sequence_parallel, tensor):
-    """Transformer Engine's userbuffers overlap is Megatron-Core's, and its exchanges are the
-    sequence-parallel all-gathers and reduce-scatters of a tensor-parallel group."""
-    wanted = (overlap == "on") & (framework == "megatron")
+def tp_comm_overlap_applies(overlap, framework_has_it, sequence_parallel, tensor):
+    """Transformer Engine's userbuffers overlap is a framework's (frameworks.toml
+    `tp_comm_overlap`), and its exchanges are the sequence-parallel all-gathers and
+    reduce-scatters of a tensor-parallel group."""
+    wanted = (overlap == "on") & framework_has_it
     return wanted & (sequence_parallel == "on") & (tensor > 1)
 
 
@@ -691,7 +692,8 @@ def tp_comm_overlap_applies(overlap, framework, sequence_parallel, tensor):
     value_type="bool",
 )
 def tp_comm_overlap_ignored(overlap, applies):
-    """Written on, but without Megatron, sequence parallelism or a tensor-parallel group."""
+    """Written on, but without a framework that has the overlap, sequence parallelism or a
+    tensor-parallel group."""
     return (overlap == "on") & ~applies
 
 

@@ -99,7 +99,10 @@ calibration_input(
 
 
 @input_node(
-    "workload.active_parameters", "number", "Parameters active per token (N for a dense model)"
+    "workload.active_parameters",
+    "number",
+    "Parameters active per token (N for a dense model)",
+    inputs=("workload.experts", "workload.experts_per_token", "workload.parameters"),
 )
 def _active_parameters(ctx: Context) -> Found:
     experts, top_k = ctx.field("workload.experts"), ctx.field("workload.experts_per_token")
@@ -165,6 +168,7 @@ DEFAULT_FRAMEWORK = "megatron"
     "text",
     f"Training framework ({', '.join(FRAMEWORKS)})",
     value_type="text",
+    inputs=("cluster.accelerator",),
 )
 def _framework(ctx: Context) -> Found:
     if ctx.field("workload.framework") is not None:
@@ -208,6 +212,7 @@ def _framework_of(ctx: Context) -> str:
     f"Activation recomputation ({', '.join(RECOMPUTE_LEVELS)})",
     value_type="text",
     sources=(KORTHIKANTI, DEEPSPEED, NEOX),
+    inputs=("workload.tensor_parallel", "workload.framework"),
 )
 def _recompute(ctx: Context) -> Found:
     chosen = _chosen(ctx, "recompute")
@@ -229,6 +234,7 @@ def _recompute(ctx: Context) -> Found:
     "number",
     "ZeRO stage 0–3 (how much model state is sharded)",
     sources=(ZERO,),
+    inputs=("workload.framework",),
 )
 def _zero_stage(ctx: Context) -> Found:
     framework = _framework_of(ctx)
@@ -278,6 +284,7 @@ def _framework_figure(ctx: Context, constant: str) -> Found:
     "Parameters in the framework's default gradient bucket, before its data-parallel term",
     sources=(GRADIENT_BUCKETS,),
     formula="calibration.gradient_bucket_<framework>, else gradient_bucket",
+    inputs=("workload.framework",),
 )
 def _gradient_bucket_fixed(ctx: Context) -> Found:
     return _framework_figure(ctx, "gradient_bucket")
@@ -289,6 +296,7 @@ def _gradient_bucket_fixed(ctx: Context) -> Found:
     "Parameters the framework's default gradient bucket grows by per data-parallel rank",
     sources=(GRADIENT_BUCKETS,),
     formula="calibration.gradient_bucket_per_replica_<framework>, else gradient_bucket_per_replica",
+    inputs=("workload.framework",),
 )
 def _gradient_bucket_per_replica(ctx: Context) -> Found:
     return _framework_figure(ctx, "gradient_bucket_per_replica")
@@ -405,6 +413,12 @@ scenario_input(
     "workload.interleave",
     "number",
     "Model chunks per pipeline stage v (interleaved schedule; 1 = plain 1F1B)",
+    inputs=(
+        "workload.tensor_parallel",
+        "workload.framework",
+        "workload.layers",
+        "workload.pipeline_parallel",
+    ),
 )
 def _interleave(ctx: Context) -> Found:
     given = ctx.scenario.workload.parallelism.interleave
@@ -535,6 +549,11 @@ def _derived_width(ctx: Context) -> tuple[float, str]:
     "number",
     "Model width h",
     formula="given, else (h/L · N / 12)^(1/3) from N ≈ 12·L·h²",
+    inputs=(
+        "workload.active_parameters",
+        "workload.ffn_hidden_size_setting",
+        "workload.vocabulary",
+    ),
 )
 def _hidden_size(ctx: Context) -> Found:
     if ctx.field("workload.hidden_size") is not None:
@@ -555,6 +574,11 @@ def _hidden_size(ctx: Context) -> Found:
     "number",
     "Transformer layers L",
     formula="given, else h / (h/L) from the derived width",
+    inputs=(
+        "workload.active_parameters",
+        "workload.ffn_hidden_size_setting",
+        "workload.vocabulary",
+    ),
 )
 def _layers(ctx: Context) -> Found:
     if ctx.field("workload.layers") is not None:
@@ -626,6 +650,7 @@ scenario_input(
     "Megatron sequence parallelism (on, off): splits the non-tensor-parallel activations",
     value_type="text",
     sources=(KORTHIKANTI,),
+    inputs=("workload.tensor_parallel", "workload.framework", "workload.pipeline_parallel"),
 )
 def _sequence_parallel(ctx: Context) -> Found:
     framework = _framework_of(ctx)
@@ -669,6 +694,28 @@ scenario_input(
         "run's config says so",
     ),
 )
+
+
+@input_node(
+    "workload.framework_tp_overlap",
+    "bool",
+    "Whether the training framework has the tensor-parallel communication overlap that "
+    "workload.tp_comm_overlap turns on",
+    value_type="bool",
+    sources=(TP_OVERLAP,),
+    formula="catalog frameworks.<workload.framework>.tp_comm_overlap",
+    inputs=("workload.framework",),
+)
+def _framework_tp_overlap(ctx: Context) -> Found:
+    framework = _framework_of(ctx)
+    defaults = ctx.catalog.frameworks[framework]
+    return Found(
+        defaults.tp_comm_overlap,
+        f"catalog frameworks.{framework}.tp_comm_overlap",
+        defaults.source,
+        defaults.confidence,
+        defaults.tp_comm_overlap_note,
+    )
 
 
 calibration_input(
@@ -826,6 +873,14 @@ scenario_input(
     "model), else (no parallelism written) performance.expert_gemm_parallel: the data-parallel "
     "ranks under a framework that spreads the experts over them, else the chosen layout's "
     "model-parallel degree t·p, at most E (1 for a dense model)",
+    inputs=(
+        "workload.tensor_parallel",
+        "cluster.count",
+        "workload.experts",
+        "workload.framework",
+        "performance.layout_written",
+        "workload.pipeline_parallel",
+    ),
 )
 def _expert_parallel(ctx: Context) -> Found:
     # A mixture the model lays out is spread by expert parallelism as far as the layout it
@@ -846,6 +901,7 @@ def _expert_parallel(ctx: Context) -> Found:
     formula="workload.expert_parallel when the scenario writes its parallelism; else min(E, "
     "⌊count / (t·p)⌋) when the framework's experts_over_data (frameworks.toml); else min(E, t·p) "
     "of the chosen layout",
+    inputs=("workload.expert_parallel",),
 )
 def _expert_gemm_parallel(ctx: Context) -> Found:
     """The layout the model chooses shards by tensor and pipeline parallelism only; a mixture
@@ -898,6 +954,7 @@ def _expert_gemm_parallel(ctx: Context) -> Found:
     sources=(MOE_GEMM,),
     formula="workload.tensor_parallel when the scenario writes its parallelism or its expert "
     "degree alone, else 1",
+    inputs=("workload.tensor_parallel", "workload.experts", "performance.layout_written"),
 )
 def _expert_gemm_tensor(ctx: Context) -> Found:
     # A written expert degree keeps Megatron-Core's default expert tensor parallelism: the
@@ -1039,6 +1096,7 @@ calibration_input(
     sources=(FRAMEWORK_EFFICIENCY,),
     formula="calibration.framework_efficiency_<framework>_<accelerator>, else "
     "framework_efficiency_<framework>",
+    inputs=("workload.framework",),
 )
 def _framework_efficiency(ctx: Context) -> Found:
     # Published runs on the same GEMM widths differ by framework (fusion, pipeline engine,
@@ -1056,6 +1114,7 @@ def _framework_efficiency(ctx: Context) -> Found:
     formula="calibration.platform_matmul_factor_<accelerator>, else "
     "platform_matmul_factor_<platform>, else platform_matmul_factor",
     sources=(PLATFORM_MATMUL,),
+    inputs=("cluster.accelerator",),
 )
 def _platform_matmul_factor(ctx: Context) -> Found:
     # How near its peak a chip's matrix units run is the chip's, not the framework's: the GEMM
@@ -1075,6 +1134,7 @@ def _platform_matmul_factor(ctx: Context) -> Found:
     "scenario names, else attention_rate_factor_<accelerator>, else _<platform>, else "
     "attention_rate_factor (fitted on the H100)",
     sources=(ATTENTION_RATE,),
+    inputs=("workload.framework",),
 )
 def _attention_rate(ctx: Context) -> Found:
     # FlashAttention-2's rate was fitted per chip; a framework whose attention kernel runs
@@ -1099,6 +1159,7 @@ REFERENCE_ATTENTION_FRAMEWORK = "megatron"
     formula="calibration.attention_rate_factor_megatron_<accelerator>, else the chip's "
     "attention_rate_factor (performance.attention_rate's look-up for Megatron-Core)",
     sources=(ATTENTION_RATE,),
+    inputs=("cluster.accelerator",),
 )
 def _reference_attention_rate(ctx: Context) -> Found:
     # The reference workload (calibration reference_*) names no framework; its FP8 attention
@@ -1248,6 +1309,7 @@ calibration_input(
     "accelerator.fp4_speedup",
     "number",
     "FP4 rate over FP8 rate (1 where the chip has no FP4 units)",
+    inputs=("cluster.accelerator",),
 )
 def _fp4_speedup(ctx: Context) -> Found:
     fp8 = ctx.accelerator_figure("fp8_dense")  # n/a without FP8: only FP4 scenarios need it
@@ -1264,6 +1326,7 @@ def _fp4_speedup(ctx: Context) -> Found:
     "performance.scaleout_bandwidth",
     "bandwidth",
     "Scale-out bandwidth per accelerator (bidirectional) used beyond the scale-up domain",
+    inputs=("cluster.accelerator",),
 )
 def _scaleout(ctx: Context) -> Found:
     try:

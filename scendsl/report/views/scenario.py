@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from scendsl.catalog.grid import (
     comparison_place,
     country_of,
-    generation_mix,
     per_capita_electricity,
     reading_name_or_code,
     region_name,
@@ -126,7 +125,7 @@ class ScenarioView:
         #: for" names it: the mix's sources without one ("diesel"), and a grid whose generation
         #: mix the catalog lacks. The Lusaka trial's drought mix (hydro, coal, diesel) was told
         #: "a region's grid among them", of a mix with no grid in it.
-        self.water_unknown_sources = and_list(_water_unknown(scenario, catalog, self))
+        self.water_unknown_sources = and_list(_water_unknown(result, self.country_reading_name))
         self.source = scenario.source
         self.context = scenario.context
         self.file = scenario.span.file
@@ -627,21 +626,13 @@ def _figure_when(result: Result, name: str) -> str:
     return f"{used}, the {'latest' if used < year else 'earliest'} year in the data"
 
 
-def _water_unknown(scenario: Any, catalog: Catalog, view: ScenarioView) -> list[str]:
-    """The supply's parts without a water figure, each as a sentence names it."""
-    sources = catalog.energy_sources
-    parts = [p.source for p in scenario.energy.mix if p.share > 0] or ["grid"]
-    unknown: list[str] = []
-    for name in parts:
-        source = sources.get(name)
-        if source is None:
-            continue
-        if source.uses_region_grid:
-            if generation_mix(scenario.region, scenario.year) is None:
-                unknown.append(
-                    f"the grid of {view.country_reading_name}, whose generation shares by fuel "
-                    "the catalog does not hold"
-                )
-        elif source.water is None:
-            unknown.append(name.replace("_", " "))
-    return unknown
+def _water_unknown(result: Result, country: str) -> list[str]:
+    """The supply's parts without a water figure (the model's `missing` of
+    energy.supply_water), each as a sentence names it (`country`: the grid's, as read)."""
+    node = result.inputs.get("energy.supply_water")
+    return [
+        f"the grid of {country}, whose generation shares by fuel the catalog does not hold"
+        if part.region is not None
+        else part.source.replace("_", " ")
+        for part in (node.missing if node is not None else ())
+    ]
