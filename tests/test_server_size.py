@@ -168,9 +168,7 @@ def test_a_references_server_design_is_said_to_be_the_catalogs_in_every_scenario
     """The reference's blade design was found as if the comparing scenario wrote it ("scenario
     hopper: server blade"), and a look-up shared between evaluations then named another
     scenario in this one's briefing: it is the catalog's fact, the same in every scenario."""
-    origins = [
-        result(name)["reference.lumi_g.system_power"].origin for name in ("four", "eight")
-    ]
+    origins = [result(name)["reference.lumi_g.system_power"].origin for name in ("four", "eight")]
     assert origins[0] == origins[1]
     assert "catalog references.lumi_g.server: server blade" in origins[1]
     assert "scenario four" not in origins[1] and "scenario eight" not in origins[1]
