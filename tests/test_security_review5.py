@@ -117,9 +117,7 @@ def test_kv_heads_above_the_heads_and_offload_above_the_layers_are_refused_at_ch
 
 def test_fields_at_the_field_they_may_not_exceed_are_accepted():
     # 16 is every layer of one of the 8 stages (126 over 8, rounded up): the per-stage bound.
-    scenarios = _load(
-        "    kv_heads 128\n    activation_offload_layers 16\n    experts_per_token 8"
-    )
+    scenarios = _load("    kv_heads 128\n    activation_offload_layers 16\n    experts_per_token 8")
     workload = scenarios.get("s").workload
     assert (workload.kv_heads, workload.activation_offload_layers) == (128, 16)
 

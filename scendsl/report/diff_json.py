@@ -98,7 +98,7 @@ def _written_references(scenarios: list[Evaluated]) -> set[str]:
         for name, node in s.inputs.items()
         if name.startswith("reference.")
         and name.endswith(".accelerator")
-        and not node.origin.startswith("catalog")
+        and not (node.origin or "").startswith("catalog")
     }
 
 
