@@ -67,7 +67,11 @@ def diff_result_files(
     # Figures one model has and the other has not (a new input node, a renamed metric) would
     # read as a change of every scenario: named once in the header, left out of the comparison.
     old_names, new_names = _figure_names(old.scenarios), _figure_names(new.scenarios)
-    only_new, only_old = sorted(new_names - old_names), sorted(old_names - new_names)
+    # A reference block a scenario writes brings its own figures: a change of the scenarios,
+    # which their diff shows, not of the model.
+    written = _written_references(old.scenarios) | _written_references(new.scenarios)
+    only_new = sorted(n for n in new_names - old_names if _entity_of(n) not in written)
+    only_old = sorted(n for n in old_names - new_names if _entity_of(n) not in written)
     diff = diff_evaluated(
         _without(old.scenarios, set(only_old)),
         _without(new.scenarios, set(only_new)),
@@ -83,6 +87,25 @@ def diff_result_files(
     )
     diff.figures_only_old, diff.figures_only_new = only_old, only_new
     return diff
+
+
+def _written_references(scenarios: list[Evaluated]) -> set[str]:
+    """The references some scenario writes as a block: their `reference.NAME.accelerator` is
+    found in a scenario file, not in the catalog."""
+    return {
+        name.split(".")[1]
+        for s in scenarios
+        for name, node in s.inputs.items()
+        if name.startswith("reference.")
+        and name.endswith(".accelerator")
+        and not (node.origin or "").startswith("catalog")
+    }
+
+
+def _entity_of(name: str) -> str | None:
+    """The reference a `reference.NAME.x` or `divide.NAME.x` figure is of, else None."""
+    parts = name.split(".")
+    return parts[1] if len(parts) == 3 and parts[0] in ("reference", "divide") else None
 
 
 def _figure_names(scenarios: list[Evaluated]) -> set[str]:
