@@ -98,7 +98,7 @@ def _reference_context(ctx: Context, ref: str) -> Context:
     accelerator = entity.accelerator
     # A catalog reference may name its server design (an HPC blade system); a reference block
     # of a scenario file has none.
-    server = getattr(entity, "server", None)
+    server = entity.server if isinstance(entity, Reference) else None
     key = (accelerator, ref if server is not None else None)
     if key not in made:
         # A reference is the catalog's system: the scenario's own server design, cooling and
