@@ -379,17 +379,24 @@ def test_a_line_added_inside_a_scenario_evaluates_it_alone(
     assert after == _without_cache(capsys, monkeypatch, "scenarios")
 
 
-def test_a_warning_naming_a_place_or_pointing_elsewhere_is_not_moved(
-    samples: Path,
-) -> None:
-    """A kept warning moves with its scenario only when it points at the scenario's own places
-    and no text of it names a place in its files (a figure's origin may: `file:line:col`)."""
+def _kept_key_and_own_place() -> tuple[Any, Any, dict[str, Any]]:
+    """The kept-warnings key of a sample scenario, one of its own places, and that place as a
+    kept warning holds it."""
     scenario = pipeline.load(["scenarios"]).get("xai_memphis")
     key = kept_warnings.scenario_key(scenario)
     assert key is not None
     span = scenario.origins["cluster.count"]
     own = {"file": span.file, "line": span.line, "col": span.col}
     own |= {"end_line": span.end_line, "end_col": span.end_col}
+    return key, span, own
+
+
+def test_a_warning_naming_a_place_or_pointing_elsewhere_is_not_moved(
+    samples: Path,
+) -> None:
+    """A kept warning moves with its scenario only when it points at the scenario's own places
+    and no text of it names a place in its files (a figure's origin may: `file:line:col`)."""
+    key, span, own = _kept_key_and_own_place()
 
     def warning(**fields: Any) -> dict[str, Any]:
         return {"message": "m", "hint": None, "related": (), "span": own, **fields}
@@ -403,12 +410,7 @@ def test_a_warning_naming_a_place_or_pointing_elsewhere_is_not_moved(
 def test_kept_warnings_move_by_the_lines_their_scenario_moved(samples: Path) -> None:
     """Each place of a movable warning moves by the lines its scenario's first line in that
     file moved; a warning of no place stays without one."""
-    scenario = pipeline.load(["scenarios"]).get("xai_memphis")
-    key = kept_warnings.scenario_key(scenario)
-    assert key is not None
-    span = scenario.origins["cluster.count"]
-    own = {"file": span.file, "line": span.line, "col": span.col}
-    own |= {"end_line": span.end_line, "end_col": span.end_col}
+    key, span, own = _kept_key_and_own_place()
     # Kept as kept_warnings keeps them: every field of a Diagnostic but its quoted line.
     rest = {"hint": None, "severity": "warning", "code": None, "scenario": None}
     rest |= {"text": None, "fix": None}
