@@ -56,8 +56,10 @@ def definition(
         elif spec is not None and spec.kind == "mix" and atom.kind == "word":
             return _catalog_location("energy.toml", atom.text)
         elif path == "expect" and place.index == 0:
+            from scendsl.model.claims import PER_REFERENCE_DOMAINS
+
             parts = atom.text.split(".")
-            if len(parts) >= 3 and parts[0] in ("divide", "reference"):
+            if len(parts) >= 3 and parts[0] in PER_REFERENCE_DOMAINS:
                 target = defs.get(("reference", parts[1]))
                 if target is None:
                     return _catalog_location("references.toml", parts[1])

@@ -153,7 +153,7 @@ def claim_problems(scenario: Scenario, known: dict[str, MetricInfo], sink: Diagn
 
 
 #: The domains whose names hold a reference's name: `divide.{ref}.compute_ratio`.
-_PER_REFERENCE = ("divide", "reference")
+PER_REFERENCE_DOMAINS = ("divide", "reference")
 
 
 def _reference_by_country_hint(
@@ -168,7 +168,7 @@ def _reference_by_country_hint(
 
     domain, _, rest = metric.partition(".")
     written, _, figure = rest.partition(".")
-    if domain not in _PER_REFERENCE or not figure or hint_text(written) is None:
+    if domain not in PER_REFERENCE_DOMAINS or not figure or hint_text(written) is None:
         return None
     names = iso_region_names()
     country = written.upper() if written.upper() in names else None

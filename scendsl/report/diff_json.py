@@ -31,6 +31,7 @@ from scendsl.defaults import MAX_LINE_LENGTH, MAX_NAME_LENGTH, MAX_RESULT_JSON_B
 from scendsl.errors import ScenarioError, ScendslError, Span, scenario_message
 from scendsl.files.discovery import open_regular
 from scendsl.files.problems import problem, reason
+from scendsl.model.claims import PER_REFERENCE_DOMAINS
 from scendsl.model.context import WrittenMoney, money_code
 from scendsl.model.evaluate import ClaimResult, MetricResult
 from scendsl.model.registry import REGISTRY
@@ -105,7 +106,7 @@ def _written_references(scenarios: list[Evaluated]) -> set[str]:
 def _entity_of(name: str) -> str | None:
     """The reference a `reference.NAME.x` or `divide.NAME.x` figure is of, else None."""
     parts = name.split(".")
-    return parts[1] if len(parts) == 3 and parts[0] in ("reference", "divide") else None
+    return parts[1] if len(parts) == 3 and parts[0] in PER_REFERENCE_DOMAINS else None
 
 
 def _figure_names(scenarios: list[Evaluated]) -> set[str]:
